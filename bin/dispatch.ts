@@ -1,0 +1,63 @@
+/**
+ * The one `vigil` dispatcher: each command lives beside its domain and exports `run(args)`.
+ * Modules are imported lazily so a gateway without `@vigil/train` installed can still `vigil run`.
+ */
+export interface CommandModule {
+  /** Run the command with its own argv (after the command name); resolves to an exit code. */
+  run(args: string[]): Promise<number | void>;
+}
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+/** Every command, its one-line summary, and where it lives. */
+export const COMMANDS: Record<string, CommandEntry> = {
+  train: { summary: 'fit an autoencoder on a CSV and export NAME.onnx + NAME.json', load: () => import('../train/cli.ts') },
+  score: { summary: 'score a CSV offline with a model, same components as the live runtime', load: () => import('../runtime/cli/score.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'vigil: edge anomaly detection for sensor time series',
+    '',
+    'Usage: vigil <command> [options]     (vigil <command> --help for its options)',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+  ].join('\n');
+}
+
+/** Dispatch argv to a command; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 1;
+  }
+  if (name === '--version' || name === '-V') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`vigil: unknown command '${name}'. Expected one of: ${Object.keys(COMMANDS).join(', ')}\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await entry.load();
+  try {
+    const code = await mod.run(rest);
+    return typeof code === 'number' ? code : 0;
+  } catch (err) {
+    if (err instanceof Error && (err as Error & { code?: string }).code?.startsWith('commander.')) return 1;
+    process.stderr.write(`vigil ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.VIGIL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}

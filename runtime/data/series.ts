@@ -1,0 +1,45 @@
+/** A multichannel time series held row-major: `data[row * channels.length + c]`. */
+export interface Series {
+  /** Epoch milliseconds per row. */
+  timestamps: Float64Array;
+  /** Channel names, in column order. */
+  channels: string[];
+  /** Row-major values, length rows x channels. */
+  data: Float32Array;
+  /** Raw timestamp text per row, as read (used to echo the input in outputs). */
+  rawTimestamps?: string[];
+  /** Extra non-channel columns kept aside by name (e.g. a `label` column). */
+  extra?: Record<string, string[]>;
+}
+
+/** Number of rows in a series. */
+export function rowCount(s: Series): number {
+  return s.timestamps.length;
+}
+
+/** Return a new series with rows [start, end). */
+export function sliceRows(s: Series, start: number, end: number): Series {
+  const c = s.channels.length;
+  return {
+    timestamps: s.timestamps.slice(start, end),
+    channels: s.channels,
+    data: s.data.slice(start * c, end * c),
+    rawTimestamps: s.rawTimestamps?.slice(start, end),
+    extra: s.extra && Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, v.slice(start, end)])),
+  };
+}
+
+/** Reorder/select channels by name; throws naming what is missing. */
+export function selectChannels(s: Series, names: string[]): Series {
+  const idx = names.map((n) => s.channels.indexOf(n));
+  const missing = names.filter((_, i) => idx[i] < 0);
+  if (missing.length) {
+    throw new Error(`data has no channel(s) ${missing.join(', ')}; expected ${names.join(', ')}, found ${s.channels.join(', ')}`);
+  }
+  if (idx.every((v, i) => v === i) && names.length === s.channels.length) return s;
+  const rows = rowCount(s);
+  const src = s.channels.length;
+  const out = new Float32Array(rows * names.length);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < idx.length; j++) out[r * names.length + j] = s.data[r * src + idx[j]];
+  return { ...s, channels: names, data: out };
+}

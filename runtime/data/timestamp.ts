@@ -1,0 +1,35 @@
+/**
+ * Timestamp parsing shared by CSV readers and payload codecs.
+ * Accepts ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` (read as UTC), and epoch seconds or milliseconds.
+ */
+
+const SPACE_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
+/** Epoch values below this are seconds, above it milliseconds (1e11 s is year 5138, 1e11 ms is 1973). */
+const EPOCH_MS_CUTOFF = 1e11;
+
+/** Parse one timestamp to epoch milliseconds, or return NaN when it is not a timestamp. */
+export function parseTimestamp(raw: string | number): number {
+  if (typeof raw === 'number') return epochToMs(raw);
+  const s = raw.trim();
+  if (s === '') return NaN;
+  if (/^-?\d+(\.\d+)?$/.test(s)) return epochToMs(Number(s));
+  const m = SPACE_DATETIME.exec(s);
+  if (m) {
+    const [, y, mo, d, h, mi, sec, frac] = m;
+    const ms = frac ? Math.round(Number(frac) * 1000) : 0;
+    return Date.UTC(+y, +mo - 1, +d, +h, +mi, sec ? +sec : 0, ms);
+  }
+  // Full ISO 8601 with an offset or Z; Date.parse handles it, and rejects junk as NaN.
+  if (/^\d{4}-\d{2}-\d{2}/.test(s)) return Date.parse(s);
+  return NaN;
+}
+
+function epochToMs(v: number): number {
+  if (!Number.isFinite(v)) return NaN;
+  return Math.abs(v) < EPOCH_MS_CUTOFF ? v * 1000 : v;
+}
+
+/** Format epoch ms the way NAB files do: `YYYY-MM-DD HH:MM:SS` in UTC. */
+export function formatTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+}

@@ -1,0 +1,13 @@
+/** @vigil/runtime: the streaming detector and the components offline scoring shares with it. */
+export * from './data/timestamp.ts';
+export * from './data/series.ts';
+export * from './data/csv.ts';
+export * from './window/ring.ts';
+export * from './window/sliding.ts';
+export * from './scaling/scaler.ts';
+export * from './model/card.ts';
+export * from './model/load.ts';
+export * from './scoring/reconstruction.ts';
+export * from './inference/backend.ts';
+export * from './inference/resolve.ts';
+export * from './thresholds/threshold.ts';

@@ -1,0 +1,50 @@
+/**
+ * The inference contract: a session that maps a batch of windows (N x W x C, float32, time-major) to their
+ * reconstructions. Implementations: `ort-node.ts` (native ONNX Runtime, execution providers) and
+ * `ort-web.ts` (onnxruntime-web wasm, the last resort where the native addon cannot load).
+ */
+
+/** A loaded model ready to run batches. */
+export interface InferenceSession {
+  /** Which implementation and execution provider actually runs, e.g. `ort-node/cpu`. */
+  readonly provider: string;
+  /** Run N windows; returns the reconstruction (same length as input), plus any extra named outputs. */
+  run(input: Float32Array, n: number): Promise<InferenceResult>;
+  /** Free native resources. */
+  close(): Promise<void>;
+}
+
+/** Output of one batch. */
+export interface InferenceResult {
+  reconstruction: Float32Array;
+  /** Other model outputs by name (e.g. `latent`). */
+  extra: Record<string, Float32Array>;
+}
+
+/** What an implementation needs to open a session. */
+export interface SessionRequest {
+  onnx: Uint8Array;
+  inputName: string;
+  outputName: string;
+  window: number;
+  channels: number;
+  /** Threads for CPU execution providers (0 = library default). */
+  threads?: number;
+}
+
+/** One way to run a model, selected by name (e.g. `cpu`, `webgpu`, `cuda`, `wasm`). */
+export interface InferenceBackend {
+  /** Provider name as it appears in config. */
+  readonly name: string;
+  /** Open a session; rejects with the reason when this provider cannot run here. */
+  open(req: SessionRequest): Promise<InferenceSession>;
+}
+
+/** The outcome of resolving a provider list: the session and why each earlier choice failed. */
+export interface ResolvedSession {
+  session: InferenceSession;
+  /** Provider that runs. */
+  provider: string;
+  /** Providers tried before it, with their failure reasons. */
+  failures: { provider: string; reason: string }[];
+}

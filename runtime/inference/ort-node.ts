@@ -1,0 +1,65 @@
+/** Native ONNX Runtime (onnxruntime-node) sessions on a chosen execution provider. */
+import type { InferenceBackend, InferenceResult, InferenceSession, SessionRequest } from './backend.ts';
+
+type Ort = typeof import('onnxruntime-node');
+let ortPromise: Promise<Ort> | undefined;
+
+/** Load the native addon once; rejects when it cannot load on this platform. */
+export function loadOrtNode(): Promise<Ort> {
+  ortPromise ??= import('onnxruntime-node').then((m) => ((m as unknown as { default?: Ort }).default ?? m) as Ort);
+  return ortPromise;
+}
+
+class OrtNodeSession implements InferenceSession {
+  constructor(
+    private readonly ort: Ort,
+    private readonly session: import('onnxruntime-node').InferenceSession,
+    private readonly req: SessionRequest,
+    readonly provider: string,
+  ) {}
+
+  async run(input: Float32Array, n: number): Promise<InferenceResult> {
+    const { window, channels } = this.req;
+    const size = n * window * channels;
+    const data = input.length === size ? input : input.subarray(0, size);
+    const feeds = { [this.req.inputName]: new this.ort.Tensor('float32', data, [n, window, channels]) };
+    const out = await this.session.run(feeds);
+    const extra: Record<string, Float32Array> = {};
+    for (const [name, t] of Object.entries(out)) if (name !== this.req.outputName) extra[name] = t.data as Float32Array;
+    return { reconstruction: out[this.req.outputName].data as Float32Array, extra };
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** onnxruntime-node with one execution provider (`cpu`, `webgpu`, `cuda`, `tensorrt`, ...). */
+export class OrtNodeBackend implements InferenceBackend {
+  readonly name: string;
+
+  constructor(readonly executionProvider: string) {
+    this.name = executionProvider;
+  }
+
+  async open(req: SessionRequest): Promise<InferenceSession> {
+    const ort = await loadOrtNode();
+    const supported = ort.listSupportedBackends?.() ?? [];
+    const entry = supported.find((b) => b.name === this.executionProvider);
+    if (!entry) {
+      throw new Error(`execution provider '${this.executionProvider}' is not in this onnxruntime-node build (has: ${supported.map((b) => b.name).join(', ')})`);
+    }
+    const options: import('onnxruntime-node').InferenceSession.SessionOptions = {
+      executionProviders: [this.executionProvider],
+      graphOptimizationLevel: 'all',
+    };
+    if (req.threads) options.intraOpNumThreads = req.threads;
+    // ORT silently falls back to CPU for an EP it cannot start in some builds; we asked for exactly one EP,
+    // so a failure to create it surfaces as a rejection here, which is what the resolver needs.
+    const session = await ort.InferenceSession.create(req.onnx, options);
+    const s = new OrtNodeSession(ort, session, req, `ort-node/${this.executionProvider}`);
+    // A provider that loads but fails its first run (e.g. webgpu without Vulkan) must fail here, not live.
+    await s.run(new Float32Array(req.window * req.channels), 1);
+    return s;
+  }
+}

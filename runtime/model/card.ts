@@ -1,0 +1,109 @@
+/**
+ * The model card: `NAME.json` beside `NAME.onnx`. Everything the runtime needs to feed the model and judge
+ * its output travels here: input layout, window, channels, scaler, error statistics, threshold calibration.
+ */
+import { z } from 'zod';
+import { ScalerSchema } from '../scaling/scaler.ts';
+
+/** Current card format version; loaders refuse other versions. */
+export const CARD_FORMAT_VERSION = 1;
+
+/** Summary statistics of reconstruction errors over a set of windows. */
+export const ErrorStatsSchema = z.object({
+  count: z.number().int().nonnegative(),
+  mean: z.number(),
+  std: z.number(),
+  /** Quantiles keyed by level, e.g. `"0.99"`. */
+  quantiles: z.record(z.string(), z.number()),
+  max: z.number(),
+  perChannel: z.object({
+    mean: z.array(z.number()),
+    std: z.array(z.number()),
+    q99: z.array(z.number()),
+  }),
+});
+/** Error statistics. */
+export type ErrorStats = z.infer<typeof ErrorStatsSchema>;
+
+/** How a window's reconstruction becomes a score. */
+export const ScoringSchema = z.object({
+  /** Per-element error: squared error, or binary cross-entropy on [0,1]-scaled data. */
+  error: z.enum(['mse', 'bce']),
+  /** Number of trailing time steps of the window averaged into the score (1..window). */
+  span: z.number().int().positive(),
+});
+/** Scoring settings. */
+export type Scoring = z.infer<typeof ScoringSchema>;
+
+/** A serialisable threshold configuration: `{ kind, ...params }`. Validated by the threshold factory. */
+export const ThresholdConfigSchema = z.object({ kind: z.string() }).passthrough();
+/** Threshold config. */
+export type ThresholdConfig = z.infer<typeof ThresholdConfigSchema>;
+
+/** The full model card schema. */
+export const ModelCardSchema = z.object({
+  format: z.literal('vigil-model-card'),
+  formatVersion: z.number().int(),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  createdAt: z.string(),
+  description: z.string().optional(),
+  architecture: z.object({
+    kind: z.string(),
+    loss: z.enum(['mse', 'bce']),
+    params: z.record(z.string(), z.unknown()),
+  }),
+  onnx: z.object({
+    file: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    opset: z.number().int().min(13),
+    inputName: z.string(),
+    outputName: z.string(),
+    /** `[-1, window, channels]`: batch first, time-major, channels fastest. */
+    inputShape: z.tuple([z.literal(-1), z.number().int().positive(), z.number().int().positive()]),
+    layout: z.literal('NWC'),
+    /** Extra named outputs (e.g. the code `latent`, VAE `logvar`). */
+    extraOutputs: z.record(z.string(), z.array(z.number())).optional(),
+  }),
+  window: z.number().int().positive(),
+  stride: z.number().int().positive(),
+  channels: z.array(z.string()).min(1),
+  scaler: ScalerSchema,
+  scoring: ScoringSchema,
+  errorStats: z.object({ train: ErrorStatsSchema, validation: ErrorStatsSchema.optional() }),
+  threshold: z.object({
+    /** The threshold the runtime uses unless config says otherwise. */
+    default: ThresholdConfigSchema,
+    /** Static calibration: score level and how it was derived. */
+    static: z.object({ value: z.number(), method: z.string() }),
+  }),
+  training: z.record(z.string(), z.unknown()),
+  versions: z.record(z.string(), z.string()),
+});
+/** A validated model card. */
+export type ModelCard = z.infer<typeof ModelCardSchema>;
+
+/** Turn zod issues into one message naming each key and what was expected. */
+export function describeIssues(error: z.ZodError, where: string): string {
+  const lines = error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+  return `${where} is invalid:\n${lines.join('\n')}`;
+}
+
+/** Validate a parsed card; throws a readable error that names the file, key and expectation. */
+export function parseCard(json: unknown, where = 'model card'): ModelCard {
+  const fv = (json as { formatVersion?: unknown } | null)?.formatVersion;
+  if (fv !== undefined && fv !== CARD_FORMAT_VERSION) {
+    throw new Error(`${where}: card format version ${String(fv)} is not supported; expected ${CARD_FORMAT_VERSION}`);
+  }
+  const res = ModelCardSchema.safeParse(json);
+  if (!res.success) throw new Error(describeIssues(res.error, where));
+  const card = res.data;
+  if (card.onnx.inputShape[1] !== card.window || card.onnx.inputShape[2] !== card.channels.length) {
+    throw new Error(`${where}: onnx.inputShape ${JSON.stringify(card.onnx.inputShape)} does not match window ${card.window} x ${card.channels.length} channels; expected [-1, ${card.window}, ${card.channels.length}]`);
+  }
+  if (card.scaler.offset.length !== card.channels.length || card.scaler.scale.length !== card.channels.length) {
+    throw new Error(`${where}: scaler has ${card.scaler.offset.length} channels; expected ${card.channels.length} (one per channel)`);
+  }
+  if (card.scoring.span > card.window) throw new Error(`${where}: scoring.span ${card.scoring.span} exceeds window ${card.window}`);
+  return card;
+}

@@ -1,0 +1,67 @@
+/**
+ * Reconstruction error per window: per-channel error averaged over the trailing `span` steps, and the
+ * window score as the mean over channels. Shared by training (card statistics) and the runtime.
+ */
+import type { Scoring } from '../model/card.ts';
+
+const EPS = 1e-7;
+
+/** Scores for a batch of windows. */
+export interface BatchScores {
+  /** One score per window. */
+  scores: Float32Array;
+  /** Per-channel error, N x C. */
+  perChannel: Float32Array;
+}
+
+/** Element error for target x and reconstruction y. */
+function elementError(kind: Scoring['error'], x: number, y: number): number {
+  if (kind === 'mse') return (x - y) * (x - y);
+  // BCE on [0,1]-scaled data; clip both so out-of-range live data stays finite.
+  const t = Math.min(1, Math.max(0, x));
+  const p = Math.min(1 - EPS, Math.max(EPS, y));
+  return -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
+}
+
+/** Score N windows (N x W x C, time-major) against their reconstructions. */
+export function reconstructionScores(
+  input: Float32Array,
+  output: Float32Array,
+  n: number,
+  window: number,
+  channels: number,
+  scoring: Scoring,
+): BatchScores {
+  if (input.length < n * window * channels || output.length < n * window * channels) {
+    throw new Error(`reconstructionScores: expected ${n} x ${window} x ${channels} values, got input ${input.length}, output ${output.length}`);
+  }
+  const span = Math.min(scoring.span, window);
+  const scores = new Float32Array(n);
+  const perChannel = new Float32Array(n * channels);
+  const start = window - span;
+  for (let i = 0; i < n; i++) {
+    const base = i * window * channels;
+    let total = 0;
+    for (let c = 0; c < channels; c++) {
+      let s = 0;
+      for (let t = start; t < window; t++) {
+        const k = base + t * channels + c;
+        s += elementError(scoring.error, input[k], output[k]);
+      }
+      const e = s / span;
+      perChannel[i * channels + c] = e;
+      total += e;
+    }
+    scores[i] = total / channels;
+  }
+  return { scores, perChannel };
+}
+
+/** Channels ranked by their share of a window's error, largest first. */
+export function topContributors(perChannel: ArrayLike<number>, names: string[], k = 3): { channel: string; share: number }[] {
+  let sum = 0;
+  for (let c = 0; c < names.length; c++) sum += perChannel[c];
+  const ranked = names.map((channel, c) => ({ channel, share: sum > 0 ? perChannel[c] / sum : 1 / names.length }));
+  ranked.sort((a, b) => b.share - a.share);
+  return ranked.slice(0, k);
+}

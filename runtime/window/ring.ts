@@ -1,0 +1,68 @@
+/**
+ * A fixed-size window of the last W rows of C channels, the one windowing primitive used offline
+ * (`vigil score`, training) and live (per-sensor buffers). Emits a window every `stride` rows once full.
+ */
+export class WindowRing {
+  private readonly buf: Float32Array;
+  private head = 0; // next row slot to write
+  private filled = 0;
+  private sinceEmit = 0;
+
+  constructor(
+    readonly window: number,
+    readonly channels: number,
+    readonly stride = 1,
+  ) {
+    if (!Number.isInteger(window) || window < 1) throw new Error(`window must be an integer >= 1, got ${window}`);
+    if (!Number.isInteger(channels) || channels < 1) throw new Error(`channels must be an integer >= 1, got ${channels}`);
+    if (!Number.isInteger(stride) || stride < 1) throw new Error(`stride must be an integer >= 1, got ${stride}`);
+    this.buf = new Float32Array(window * channels);
+  }
+
+  /** Append one row (length C); returns true when a window is due (full and on the stride). */
+  push(row: ArrayLike<number>): boolean {
+    const c = this.channels;
+    this.buf.set(row.length === c ? row : Array.from(row).slice(0, c), this.head * c);
+    this.head = (this.head + 1) % this.window;
+    if (this.filled < this.window) this.filled++;
+    if (this.filled < this.window) return false;
+    // The first full window is always emitted; after that every `stride` rows.
+    if (this.sinceEmit === 0 || this.sinceEmit >= this.stride) {
+      this.sinceEmit = 1;
+      return true;
+    }
+    this.sinceEmit++;
+    return false;
+  }
+
+  /** Rows currently held (at most W). */
+  get size(): number {
+    return this.filled;
+  }
+
+  /** Whether W rows are held. */
+  get full(): boolean {
+    return this.filled === this.window;
+  }
+
+  /** Copy the window, oldest row first, into `out` at `offset` (time-major, W x C). */
+  copyTo(out: Float32Array, offset = 0): Float32Array {
+    const c = this.channels;
+    const tail = (this.window - this.head) * c; // rows from head to end are the oldest
+    out.set(this.buf.subarray(this.head * c), offset);
+    out.set(this.buf.subarray(0, this.head * c), offset + tail);
+    return out;
+  }
+
+  /** A fresh copy of the window (W x C, oldest first). */
+  snapshot(): Float32Array {
+    return this.copyTo(new Float32Array(this.window * this.channels));
+  }
+
+  /** Forget everything (e.g. after a gap in the stream). */
+  reset(): void {
+    this.head = 0;
+    this.filled = 0;
+    this.sinceEmit = 0;
+  }
+}
