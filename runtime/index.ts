@@ -11,3 +11,4 @@ export * from './scoring/reconstruction.ts';
 export * from './inference/backend.ts';
 export * from './inference/resolve.ts';
 export * from './thresholds/threshold.ts';
+export * from './stream/types.ts';

@@ -1,0 +1,79 @@
+/**
+ * The values that flow through the pipeline, one type per arrow:
+ * source → decode → window → batch → infer → score → threshold → alert → sink.
+ */
+
+/** A raw message as it arrives from a source (MQTT, replay, CSV). */
+export interface RawMessage {
+  topic: string;
+  payload: Uint8Array;
+  /** Arrival time, epoch ms. */
+  receivedAt: number;
+}
+
+/** One decoded reading of a sensor: named channel values at a timestamp. */
+export interface Reading {
+  sensor: string;
+  /** Epoch ms (from the payload, or arrival time when the payload has none). */
+  ts: number;
+  values: Record<string, number>;
+  receivedAt: number;
+}
+
+/** A message set aside, with a reason a person can act on. Counted by `reason` and sent to the dead-letter sink. */
+export interface Rejected {
+  reason: string;
+  detail: string;
+  topic: string;
+  payload?: Uint8Array;
+  receivedAt: number;
+}
+
+/** A full window of one sensor, scaled, time-major (W x C), ready for inference. */
+export interface SensorWindow {
+  sensor: string;
+  /** Timestamp of the first and last row in the window. */
+  tsFirst: number;
+  tsLast: number;
+  data: Float32Array;
+  /** Row index within the sensor's stream of the window's last row (0-based). */
+  seq: number;
+  /** Arrival time of the reading that completed the window (for latency). */
+  receivedAt: number;
+  /** True when some channel was forward-filled past its max age. */
+  incomplete?: boolean;
+}
+
+/** A window with its reconstruction error. */
+export interface ScoredWindow extends SensorWindow {
+  score: number;
+  /** Per-channel error (length C), in card channel order. */
+  perChannel: Float32Array;
+  /** Provider that ran the batch, e.g. `ort-node/cpu`. */
+  provider: string;
+}
+
+/** A scored window with its threshold decision. */
+export interface Verdict extends ScoredWindow {
+  threshold: number;
+  anomaly: boolean;
+}
+
+/** An alert opening or closing for a sensor. */
+export interface AlertEvent {
+  type: 'open' | 'close';
+  sensor: string;
+  /** Window bounds of the window that triggered this event. */
+  tsFirst: number;
+  tsLast: number;
+  score: number;
+  threshold: number;
+  /** Channels ranked by share of the error. */
+  contributors: { channel: string; share: number }[];
+  model: { name: string; version: string };
+  provider: string;
+  /** On close: when the alert opened, how long it lasted (ms) and its peak score. */
+  openedAt?: number;
+  durationMs?: number;
+  peakScore?: number;
+}
