@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSynthetic } from '../../simulators/synthetic/generate.ts';
+import { ANOMALY_TYPES } from '../../simulators/synthetic/anomalies.ts';
+import { writeSyntheticCsv, parseLabelsCsv } from '../../simulators/synthetic/files.ts';
+import { readCsv } from '../../runtime/data/csv.ts';
+
+const ROWS = 12_000;
+
+describe('generateSynthetic', () => {
+  const withFaults = generateSynthetic({ sensors: 3, channels: 8, rows: ROWS, seed: 42, anomalyRate: 1 / 800, cleanRows: 500 });
+  const healthy = generateSynthetic({ sensors: 3, channels: 8, rows: ROWS, seed: 42, anomalyRate: 0 });
+
+  it('same seed gives the same stream, another seed a different one', () => {
+    const again = generateSynthetic({ sensors: 3, channels: 8, rows: ROWS, seed: 42, anomalyRate: 1 / 800, cleanRows: 500 });
+    const other = generateSynthetic({ sensors: 3, channels: 8, rows: ROWS, seed: 43, anomalyRate: 1 / 800, cleanRows: 500 });
+    for (let i = 0; i < 3; i++) {
+      expect(Buffer.from(again.sensors[i].series.data.buffer).equals(Buffer.from(withFaults.sensors[i].series.data.buffer))).toBe(true);
+      expect(Buffer.from(other.sensors[i].series.data.buffer).equals(Buffer.from(withFaults.sensors[i].series.data.buffer))).toBe(false);
+    }
+    expect(again.labels).toEqual(withFaults.labels);
+  });
+
+  it('ground truth covers exactly what was injected', () => {
+    let labelled = 0;
+    for (let i = 0; i < 3; i++) {
+      const f = withFaults.sensors[i];
+      const h = healthy.sensors[i];
+      const C = f.series.channels.length;
+      // Every row that differs from the healthy twin lies inside a labelled interval, on a labelled channel.
+      for (let r = 0; r < ROWS; r++) {
+        for (let j = 0; j < C; j++) {
+          if (f.series.data[r * C + j] === h.series.data[r * C + j]) continue;
+          const hit = f.labels.find((l) => r >= l.startRow && r <= l.endRow && l.channels.includes(f.series.channels[j]));
+          expect(hit, `row ${r} channel ${f.series.channels[j]} differs outside every label`).toBeDefined();
+        }
+      }
+      // Every label changed something, has consistent rows/timestamps, and starts after the clean stretch.
+      for (const l of f.labels) {
+        labelled++;
+        expect(l.startRow).toBeGreaterThanOrEqual(500);
+        expect(l.endRow).toBeGreaterThanOrEqual(l.startRow);
+        expect(l.start).toBe(f.series.timestamps[l.startRow]);
+        expect(l.end).toBe(f.series.timestamps[l.endRow]);
+        let changed = 0;
+        for (let r = l.startRow; r <= l.endRow; r++) {
+          for (const ch of l.channels) {
+            const j = f.series.channels.indexOf(ch);
+            if (f.series.data[r * C + j] !== h.series.data[r * C + j]) changed++;
+          }
+        }
+        expect(changed, `${l.type} at ${l.startRow} changed nothing`).toBeGreaterThan(0);
+        for (let r = l.startRow; r <= l.endRow; r++) expect(f.rowLabels[r]).toBe(1);
+      }
+      // Labels never overlap.
+      for (let k = 1; k < f.labels.length; k++) expect(f.labels[k].startRow).toBeGreaterThan(f.labels[k - 1].endRow);
+    }
+    expect(labelled).toBeGreaterThan(15);
+    const kinds = new Set(withFaults.labels.map((l) => l.type));
+    for (const t of ANOMALY_TYPES) expect(kinds.has(t), `no ${t} injected`).toBe(true);
+  });
+
+  it('healthy channels are correlated the way a pump is: current follows flow, temperature lags load', () => {
+    const s = healthy.sensors[0].series;
+    const C = s.channels.length;
+    const col = (name: string) => Array.from({ length: ROWS }, (_, r) => s.data[r * C + s.channels.indexOf(name)]);
+    const corr = (a: number[], b: number[]) => {
+      const ma = a.reduce((x, y) => x + y) / a.length;
+      const mb = b.reduce((x, y) => x + y) / b.length;
+      let sab = 0, saa = 0, sbb = 0;
+      for (let i = 0; i < a.length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+      return sab / Math.sqrt(saa * sbb);
+    };
+    const flow = col('flow');
+    const current = col('motor_current');
+    const temp = col('temperature');
+    expect(corr(flow, current)).toBeGreaterThan(0.95);
+    // Temperature correlates better with current from ~10 minutes earlier than with current now.
+    const lag = 600;
+    expect(corr(current.slice(0, ROWS - lag), temp.slice(lag))).toBeGreaterThan(corr(current, temp));
+  });
+
+  it('writes CSVs the runtime reader reads back, and labels that parse back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-syn-'));
+    try {
+      const small = generateSynthetic({ sensors: 2, channels: 3, rows: 3000, seed: 5, anomalyRate: 1 / 500, cleanRows: 200 });
+      writeSyntheticCsv(small, dir, { labelColumn: true });
+      const back = readCsv(join(dir, `${small.sensors[1].id}.csv`), { extraColumns: ['label'] });
+      expect(back.channels).toEqual(['flow', 'motor_current', 'temperature']);
+      expect(back.timestamps).toEqual(small.sensors[1].series.timestamps);
+      for (let k = 0; k < back.data.length; k++) expect(back.data[k]).toBeCloseTo(small.sensors[1].series.data[k], 3);
+      expect(back.extra!.label.map(Number)).toEqual(Array.from(small.sensors[1].rowLabels));
+      const labels = parseLabelsCsv(readFileSync(join(dir, 'labels.csv'), 'utf8'));
+      expect(labels).toEqual(small.labels);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects impossible options with a message saying what was expected', () => {
+    expect(() => generateSynthetic({ rows: 10, sensors: 0 })).toThrow(/sensors: expected an integer >= 1/);
+    expect(() => generateSynthetic({ rows: 10, anomalyRate: 2 })).toThrow(/anomalyRate/);
+    expect(() => generateSynthetic({ rows: 0 })).toThrow(/rows/);
+  });
+});
