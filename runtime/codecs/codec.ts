@@ -1,0 +1,75 @@
+/**
+ * The payload codec contract: bytes of one message in, zero or more Readings out, or a Rejected that says
+ * what was expected. A codec never throws; every failure becomes a reason code that is counted and dead-lettered.
+ */
+import type { RawMessage, Reading, Rejected } from '../stream/types.ts';
+
+/** Reason codes a codec or the decode stage may give; metrics are labelled by these. */
+export const REJECT_REASONS = [
+  'too_large',
+  'not_utf8',
+  'bad_json',
+  'bad_shape',
+  'bad_value',
+  'no_known_channels',
+  'wrong_channel_count',
+  'bad_timestamp',
+  'missing_timestamp',
+  'bad_csv',
+  'bad_protobuf',
+  'unknown_alias',
+  'unknown_topic',
+  'bad_sensor_id',
+] as const;
+/** One reason code. */
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Where a message came from, as mapped from its topic by the topic template. */
+export interface TopicInfo {
+  sensor: string;
+  /** Channel named by the topic (`{channel}` part), for one-value-per-topic codecs. */
+  channel?: string;
+}
+
+/** What a codec returns: readings (possibly none yet, e.g. while joining channels) or a rejection. */
+export type DecodeResult = Reading[] | Rejected;
+
+/** How timestamps are taken from payloads. */
+export interface TimestampOptions {
+  /** `auto`: payload when present, else arrival; `payload`: required; `arrival`: ignore the payload's. */
+  source: 'auto' | 'payload' | 'arrival';
+  /** Field name in JSON payloads. */
+  field: string;
+  /** `auto` tells epoch seconds from milliseconds by magnitude and also reads ISO 8601 strings. */
+  unit: 'auto' | 'ms' | 's' | 'iso';
+  /** Readings stamped further than this ahead of arrival are rejected (clock or unit errors). */
+  maxFutureMs: number;
+}
+
+/** What every codec needs to know: the card's channels and timestamp handling. */
+export interface CodecContext {
+  /** Channel names in the model card's order. */
+  channels: readonly string[];
+  timestamp: TimestampOptions;
+}
+
+/** A payload codec. Stateful ones (bare number joining) keep state per instance, made by the registry. */
+export interface Codec {
+  /** Name as used in config. */
+  readonly name: string;
+  /** Decode one message of a known sensor; never throws. */
+  decode(msg: RawMessage, where: TopicInfo): DecodeResult;
+}
+
+/** Default timestamp handling. */
+export const DEFAULT_TIMESTAMP: TimestampOptions = { source: 'auto', field: 'ts', unit: 'auto', maxFutureMs: 24 * 3600_000 };
+
+/** Build a rejection for a message. */
+export function reject(msg: RawMessage, reason: RejectReason, detail: string): Rejected {
+  return { reason, detail, topic: msg.topic, payload: msg.payload, receivedAt: msg.receivedAt };
+}
+
+/** Whether a decode result is a rejection. */
+export function isRejected(r: DecodeResult): r is Rejected {
+  return !Array.isArray(r);
+}

@@ -1,0 +1,45 @@
+/**
+ * CSV line payloads: `v1,v2,...` in card channel order, or `ts,v1,v2,...`. A payload may carry several
+ * lines (a small batch); each becomes a Reading. Any bad line rejects the whole payload, so nothing is half-read.
+ */
+import type { RawMessage, Reading } from '../stream/types.ts';
+import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
+import { channelValue, isFieldError, readingTime, utf8Text } from './values.ts';
+
+/** Most lines accepted in one payload, so one message cannot flood the pipeline. */
+export const MAX_CSV_LINES = 1000;
+
+/** Codec for delimited lines. */
+export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
+  const c = ctx.channels.length;
+  const expected = `lines of ${c} values (${ctx.channels.join(delimiter)}), optionally preceded by a timestamp`;
+  return {
+    name: 'csv',
+    decode(msg: RawMessage, where: TopicInfo): DecodeResult {
+      const text = utf8Text(msg.payload);
+      if (text === undefined) return reject(msg, 'not_utf8', `payload is not valid UTF-8; expected ${expected}`);
+      const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+      if (lines.length === 0) return reject(msg, 'bad_csv', `payload is empty; expected ${expected}`);
+      if (lines.length > MAX_CSV_LINES) return reject(msg, 'bad_csv', `payload has ${lines.length} lines; expected at most ${MAX_CSV_LINES}`);
+      const out: Reading[] = [];
+      for (let n = 0; n < lines.length; n++) {
+        const cells = lines[n].split(delimiter).map((s) => s.trim());
+        const at = lines.length > 1 ? ` (line ${n + 1})` : '';
+        if (cells.length !== c && cells.length !== c + 1) {
+          return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields${at}; expected ${c} (channels) or ${c + 1} (timestamp first)`);
+        }
+        const offset = cells.length - c;
+        const ts = readingTime(offset ? cells[0] : undefined, msg.receivedAt, ctx.timestamp);
+        if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail + at);
+        const values: Record<string, number> = {};
+        for (let i = 0; i < c; i++) {
+          const v = channelValue(cells[i + offset], ctx.channels[i]);
+          if (isFieldError(v)) return reject(msg, v.error, v.detail + at);
+          values[ctx.channels[i]] = v;
+        }
+        out.push({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt });
+      }
+      return out;
+    },
+  };
+}

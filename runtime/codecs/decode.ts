@@ -1,0 +1,50 @@
+/**
+ * The decode stage: RawMessage -> Reading. Maps the topic to a sensor, bounds the payload size, runs the
+ * codec, and hands every rejection to a side channel (counted and dead-lettered by the caller); nothing a
+ * publisher sends can error or complete the stream.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { RawMessage, Reading, Rejected } from '../stream/types.ts';
+import { reject, type Codec, type TopicInfo } from './codec.ts';
+
+/** What the decode stage needs. */
+export interface DecodeOptions {
+  codec: Codec;
+  /** Topic -> sensor (and channel), or why the topic maps to none. */
+  route: (topic: string) => TopicInfo | { reason: 'unknown_topic' | 'bad_sensor_id'; error: string };
+  /** Larger payloads are rejected before parsing. */
+  maxPayloadBytes: number;
+  /** Side channel for rejected messages. */
+  onRejected: (r: Rejected) => void;
+}
+
+/** Decode one message to readings, or a rejection; never throws. */
+export function decodeMessage(msg: RawMessage, opts: Omit<DecodeOptions, 'onRejected'>): Reading[] | Rejected {
+  if (msg.payload.byteLength > opts.maxPayloadBytes) {
+    return reject(msg, 'too_large', `payload is ${msg.payload.byteLength} bytes; expected at most ${opts.maxPayloadBytes} (source.maxPayloadBytes)`);
+  }
+  const where = opts.route(msg.topic);
+  if ('error' in where) return reject(msg, where.reason, where.error);
+  try {
+    return opts.codec.decode(msg, where);
+  } catch (err) {
+    // Codecs are written not to throw; this keeps a codec bug from taking the stream down with it.
+    return reject(msg, 'bad_shape', `codec '${opts.codec.name}' failed: ${(err as Error).message}`);
+  }
+}
+
+/** Operator: decode messages, emit readings, send rejections to `onRejected`. */
+export function decode(opts: DecodeOptions): OperatorFunction<RawMessage, Reading> {
+  return (source) =>
+    new Observable<Reading>((sub) =>
+      source.subscribe({
+        next(msg) {
+          const r = decodeMessage(msg, opts);
+          if (Array.isArray(r)) for (const reading of r) sub.next(reading);
+          else opts.onRejected(r);
+        },
+        error: (e) => sub.error(e),
+        complete: () => sub.complete(),
+      }),
+    );
+}

@@ -1,0 +1,61 @@
+/**
+ * JSON object payloads: `{"ts": ..., "values": {"current": 1.2, ...}}` or flat `{"ts": ..., "current": 1.2}`.
+ * Keys that are not card channels are ignored (units, device names); at least one channel must be present.
+ */
+import type { RawMessage } from '../stream/types.ts';
+import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
+import { channelValue, isFieldError, preview, readingTime, utf8Text } from './values.ts';
+
+/** Parse JSON text, or return the parser's message. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, message: (err as Error).message };
+  }
+}
+
+/** Codec for JSON objects, nested (`values`) or flat. */
+export function jsonObjectCodec(ctx: CodecContext): Codec {
+  const tsField = ctx.timestamp.field;
+  const example = `{"${tsField}": 1700000000000, "values": {"${ctx.channels[0]}": 1.2}} or {"${tsField}": 1700000000000, "${ctx.channels[0]}": 1.2}`;
+  return {
+    name: 'json',
+    decode(msg: RawMessage, where: TopicInfo): DecodeResult {
+      const text = utf8Text(msg.payload);
+      if (text === undefined) return reject(msg, 'not_utf8', `payload is not valid UTF-8; expected JSON text like ${example}`);
+      const parsed = parseJson(text);
+      if (!parsed.ok) return reject(msg, 'bad_json', `payload is not JSON (${parsed.message}); expected ${example}`);
+      const obj = parsed.value;
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+        return reject(msg, 'bad_shape', `payload is ${Array.isArray(obj) ? 'an array' : preview(obj)}; expected a JSON object like ${example}`);
+      }
+      const rec = obj as Record<string, unknown>;
+      let source = rec;
+      if ('values' in rec) {
+        const v = rec.values;
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+          return reject(msg, 'bad_shape', `'values' is ${preview(v)}; expected an object of channel -> number, like ${example}`);
+        }
+        source = v as Record<string, unknown>;
+      }
+      const values: Record<string, number> = {};
+      let found = 0;
+      for (const ch of ctx.channels) {
+        if (!Object.hasOwn(source, ch)) continue;
+        const raw = source[ch];
+        if (raw === null) continue; // an explicit null is a missing sample: the window stage forward-fills it
+        const v = channelValue(raw, ch);
+        if (isFieldError(v)) return reject(msg, v.error, v.detail);
+        values[ch] = v;
+        found++;
+      }
+      if (found === 0) {
+        return reject(msg, 'no_known_channels', `payload has none of the model's channels; expected some of ${ctx.channels.join(', ')} (keys seen: ${Object.keys(source).slice(0, 8).join(', ') || 'none'})`);
+      }
+      const ts = readingTime(rec[tsField], msg.receivedAt, ctx.timestamp);
+      if (isFieldError(ts)) return reject(msg, ts.error, ts.detail);
+      return [{ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }];
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Codecs by name: a serialisable config (`{ kind, ...options }`) and the factory that builds a fresh codec
+ * from it. Unknown kinds and bad options are rejected with what was expected.
+ */
+import { z } from 'zod';
+import type { Codec, CodecContext } from './codec.ts';
+import { bareNumberCodec } from './bare-number.ts';
+import { csvLineCodec } from './csv-line.ts';
+import { jsonArrayCodec } from './json-array.ts';
+import { jsonObjectCodec } from './json-object.ts';
+import { sparkplugCodec } from './sparkplug.ts';
+
+/** Codec names accepted in config. */
+export const CODEC_KINDS = ['json', 'json-array', 'csv', 'number', 'sparkplug'] as const;
+
+/** Codec config: the kind and its options. */
+export const CodecConfigSchema = z
+  .object({
+    kind: z.enum(CODEC_KINDS),
+    /** csv: field delimiter. */
+    delimiter: z.string().min(1).max(4).default(','),
+    /** number: values of one sensor within this many ms join into one reading. */
+    joinToleranceMs: z.number().nonnegative().default(100),
+  })
+  .strict();
+/** Codec config. */
+export type CodecConfig = z.infer<typeof CodecConfigSchema>;
+
+/** Build the codec a config names. */
+export function createCodec(cfg: CodecConfig, ctx: CodecContext): Codec {
+  switch (cfg.kind) {
+    case 'json':
+      return jsonObjectCodec(ctx);
+    case 'json-array':
+      return jsonArrayCodec(ctx);
+    case 'csv':
+      return csvLineCodec(ctx, cfg.delimiter);
+    case 'number':
+      return bareNumberCodec(ctx, { toleranceMs: cfg.joinToleranceMs, maxPending: 100_000 });
+    case 'sparkplug':
+      return sparkplugCodec(ctx);
+    default:
+      throw new Error(`unknown codec '${(cfg as { kind: string }).kind}'; expected one of ${CODEC_KINDS.join(', ')}`);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Helpers shared by the codecs: strict UTF-8 text, timestamps with a unit, and channel values that must be
+ * finite numbers. Each returns a value or an error string; the codec turns the string into a Rejected.
+ */
+import { parseTimestamp } from '../data/timestamp.ts';
+import type { TimestampOptions } from './codec.ts';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decode bytes as UTF-8, or return undefined when they are not valid UTF-8. */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A failure to read a field: the reason code and what was expected. */
+export interface FieldError {
+  error: 'bad_timestamp' | 'missing_timestamp' | 'bad_value';
+  detail: string;
+}
+
+/** Whether a helper result is an error. */
+export function isFieldError(v: unknown): v is FieldError {
+  return typeof v === 'object' && v !== null && 'error' in v;
+}
+
+/**
+ * The reading's timestamp in epoch ms: from the payload value `raw` (undefined when the payload has none) or
+ * the arrival time, per `opts`. Rejects non-timestamps, times before 1970 and times too far in the future.
+ */
+export function readingTime(raw: unknown, receivedAt: number, opts: TimestampOptions): number | FieldError {
+  if (opts.source === 'arrival') return receivedAt;
+  if (raw === undefined || raw === null || raw === '') {
+    if (opts.source === 'payload') {
+      return { error: 'missing_timestamp', detail: `expected a timestamp in field '${opts.field}' (epoch ms, epoch s or ISO 8601)` };
+    }
+    return receivedAt;
+  }
+  let ts: number;
+  if (typeof raw === 'number') {
+    ts = opts.unit === 's' ? raw * 1000 : opts.unit === 'ms' ? raw : opts.unit === 'iso' ? NaN : parseTimestamp(raw);
+  } else if (typeof raw === 'string') {
+    ts = opts.unit === 's' ? Number(raw) * 1000 : opts.unit === 'ms' ? Number(raw) : parseTimestamp(raw);
+  } else {
+    ts = NaN;
+  }
+  if (!Number.isFinite(ts)) {
+    return { error: 'bad_timestamp', detail: `timestamp ${preview(raw)} is not a ${unitText(opts.unit)}` };
+  }
+  if (ts <= 0) return { error: 'bad_timestamp', detail: `timestamp ${preview(raw)} is before 1970; expected a ${unitText(opts.unit)}` };
+  if (ts - receivedAt > opts.maxFutureMs) {
+    return {
+      error: 'bad_timestamp',
+      detail: `timestamp ${preview(raw)} is ${Math.round((ts - receivedAt) / 1000)} s ahead of arrival (limit ${opts.maxFutureMs / 1000} s); wrong unit or clock?`,
+    };
+  }
+  return ts;
+}
+
+function unitText(unit: TimestampOptions['unit']): string {
+  if (unit === 'ms') return 'number of epoch milliseconds';
+  if (unit === 's') return 'number of epoch seconds';
+  if (unit === 'iso') return 'ISO 8601 string';
+  return 'timestamp (epoch ms, epoch s or ISO 8601)';
+}
+
+/** A channel value as a finite number: numbers, numeric strings and booleans (0/1) are accepted. */
+export function channelValue(raw: unknown, channel: string): number | FieldError {
+  let v: number;
+  if (typeof raw === 'number') v = raw;
+  else if (typeof raw === 'boolean') v = raw ? 1 : 0;
+  else if (typeof raw === 'string' && raw.trim() !== '') v = Number(raw);
+  else v = NaN;
+  if (!Number.isFinite(v)) return { error: 'bad_value', detail: `channel '${channel}' is ${preview(raw)}; expected a finite number` };
+  return v;
+}
+
+/** A short, safe rendering of a value for error messages. */
+export function preview(v: unknown): string {
+  let s: string;
+  try {
+    s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { get as getSparkplug } from 'sparkplug-payload';
+import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecContext, type DecodeResult } from '../../runtime/codecs/index.ts';
+import type { RawMessage, Reading, Rejected } from '../../runtime/stream/types.ts';
+
+const ctx: CodecContext = { channels: ['current', 'temp'], timestamp: DEFAULT_TIMESTAMP };
+const NOW = 1_700_000_100_000;
+const enc = (s: string) => new TextEncoder().encode(s);
+const msg = (payload: string | Uint8Array, topic = 'sensors/p1/data', receivedAt = NOW): RawMessage => ({
+  topic,
+  payload: typeof payload === 'string' ? enc(payload) : payload,
+  receivedAt,
+});
+const where = { sensor: 'p1' };
+const ok = (r: DecodeResult): Reading[] => {
+  if (isRejected(r)) throw new Error(`rejected: ${r.reason}: ${r.detail}`);
+  return r;
+};
+const rej = (r: DecodeResult): Rejected => {
+  if (!isRejected(r)) throw new Error(`expected a rejection, got ${JSON.stringify(r)}`);
+  return r;
+};
+
+describe('json object codec', () => {
+  const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 100 }, ctx);
+  it('reads nested values and flat objects, timestamps in ms, s and ISO', () => {
+    expect(ok(codec.decode(msg('{"ts":1700000000000,"values":{"current":1.5,"temp":20}}'), where))).toEqual([
+      { sensor: 'p1', ts: 1_700_000_000_000, values: { current: 1.5, temp: 20 }, receivedAt: NOW },
+    ]);
+    expect(ok(codec.decode(msg('{"ts":1700000000,"current":1.5,"unit":"A"}'), where))[0]).toMatchObject({ ts: 1_700_000_000_000, values: { current: 1.5 } });
+    expect(ok(codec.decode(msg('{"ts":"2023-11-14T22:13:20Z","temp":"21.5"}'), where))[0]).toMatchObject({ ts: 1_700_000_000_000, values: { temp: 21.5 } });
+  });
+  it('uses arrival time when the payload has no timestamp', () => {
+    expect(ok(codec.decode(msg('{"current":2}'), where))[0].ts).toBe(NOW);
+  });
+  it('rejects with a reason and says what was expected', () => {
+    expect(rej(codec.decode(msg('{"ts":1,'), where))).toMatchObject({ reason: 'bad_json', detail: expect.stringContaining('expected {"ts"') });
+    expect(rej(codec.decode(msg('[1,2]'), where)).reason).toBe('bad_shape');
+    expect(rej(codec.decode(msg('{"values":[1]}'), where)).reason).toBe('bad_shape');
+    expect(rej(codec.decode(msg('{"voltage":3}'), where))).toMatchObject({ reason: 'no_known_channels', detail: expect.stringContaining('current, temp') });
+    expect(rej(codec.decode(msg('{"current":"abc"}'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining("channel 'current'") });
+    expect(rej(codec.decode(msg('{"current":1e999}'), where)).reason).toBe('bad_value');
+    expect(rej(codec.decode(msg('{"ts":"yesterday","current":1}'), where)).reason).toBe('bad_timestamp');
+    expect(rej(codec.decode(msg(`{"ts":${NOW + 10 * 86400_000},"current":1}`), where))).toMatchObject({ reason: 'bad_timestamp', detail: expect.stringContaining('ahead of arrival') });
+    expect(rej(codec.decode(msg(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), where)).reason).toBe('not_utf8');
+    expect(rej(codec.decode(msg('['.repeat(200_000)), where)).reason).toBe('bad_json');
+  });
+  it('requires a payload timestamp when told to', () => {
+    const strict = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { ...ctx, timestamp: { ...DEFAULT_TIMESTAMP, source: 'payload' } });
+    expect(rej(strict.decode(msg('{"current":1}'), where)).reason).toBe('missing_timestamp');
+  });
+});
+
+describe('json array and csv codecs', () => {
+  const arr = createCodec({ kind: 'json-array', delimiter: ',', joinToleranceMs: 0 }, ctx);
+  const csv = createCodec({ kind: 'csv', delimiter: ',', joinToleranceMs: 0 }, ctx);
+  it('reads values in card order, with or without a leading timestamp', () => {
+    expect(ok(arr.decode(msg('[1.5, 20]'), where))[0]).toMatchObject({ ts: NOW, values: { current: 1.5, temp: 20 } });
+    expect(ok(arr.decode(msg('[1700000000000, 1.5, 20]'), where))[0].ts).toBe(1_700_000_000_000);
+    expect(ok(csv.decode(msg('1.5,20'), where))[0].values).toEqual({ current: 1.5, temp: 20 });
+    const lines = ok(csv.decode(msg('2023-11-14 22:13:20,1,2\n2023-11-14 22:13:21,3,4\n'), where));
+    expect(lines.map((r) => r.ts)).toEqual([1_700_000_000_000, 1_700_000_001_000]);
+  });
+  it('rejects wrong counts and bad cells, naming the line', () => {
+    expect(rej(arr.decode(msg('[1,2,3,4]'), where))).toMatchObject({ reason: 'wrong_channel_count', detail: expect.stringContaining('expected 2') });
+    expect(rej(arr.decode(msg('[1,null]'), where)).reason).toBe('bad_value');
+    expect(rej(csv.decode(msg('1,2\n1,x'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining('line 2') });
+    expect(rej(csv.decode(msg('1'), where)).reason).toBe('wrong_channel_count');
+    expect(rej(csv.decode(msg('  \n'), where)).reason).toBe('bad_csv');
+  });
+});
+
+describe('bare number codec', () => {
+  it('joins one channel per topic into one reading by timestamp', () => {
+    const codec = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 0 }, ctx);
+    expect(ok(codec.decode(msg('1000,1.5'), { sensor: 'p1', channel: 'current' }))).toEqual([]);
+    expect(ok(codec.decode(msg('1000,1.5'), { sensor: 'p2', channel: 'current' }))).toEqual([]);
+    expect(ok(codec.decode(msg('1000,20'), { sensor: 'p1', channel: 'temp' }))).toEqual([
+      { sensor: 'p1', ts: 1_000_000, values: { current: 1.5, temp: 20 }, receivedAt: NOW },
+    ]);
+    // p2's temp never came: a newer timestamp releases the partial reading for the window stage to forward-fill.
+    expect(ok(codec.decode(msg('1001,1.6'), { sensor: 'p2', channel: 'current' }))).toEqual([
+      { sensor: 'p2', ts: 1_000_000, values: { current: 1.5 }, receivedAt: NOW },
+    ]);
+  });
+  it('joins arrival times within the tolerance', () => {
+    const codec = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 50 }, ctx);
+    expect(ok(codec.decode(msg('1.5', 't', NOW), { sensor: 'p1', channel: 'current' }))).toEqual([]);
+    expect(ok(codec.decode(msg('20', 't', NOW + 30), { sensor: 'p1', channel: 'temp' }))[0]).toMatchObject({ ts: NOW, values: { current: 1.5, temp: 20 } });
+  });
+  it('rejects unknown channels and non-numbers', () => {
+    const codec = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 0 }, ctx);
+    expect(rej(codec.decode(msg('1'), { sensor: 'p1', channel: 'volts' })).reason).toBe('no_known_channels');
+    expect(rej(codec.decode(msg('1'), { sensor: 'p1' })).reason).toBe('unknown_topic');
+    expect(rej(codec.decode(msg('NaN'), { sensor: 'p1', channel: 'temp' })).reason).toBe('bad_value');
+  });
+});
+
+describe('sparkplug codec', () => {
+  const spb = getSparkplug('spBv1.0')!;
+  const codec = createCodec({ kind: 'sparkplug', delimiter: ',', joinToleranceMs: 0 }, ctx);
+  const topic = (type: string) => `spBv1.0/plant/${type}/edge1/pump1`;
+  it('reads named metrics, Long values and metric timestamps', () => {
+    const payload = spb.encodePayload({
+      timestamp: 1_700_000_000_000,
+      metrics: [
+        { name: 'current', type: 'Double', value: 1.5 },
+        { name: 'temp', type: 'Int64', value: 42 },
+        { name: 'temp', type: 'Int64', value: 43, timestamp: 1_700_000_001_000 },
+        { name: 'label', type: 'String', value: 'x' },
+      ],
+    });
+    expect(ok(codec.decode(msg(payload, topic('DDATA')), where))).toEqual([
+      { sensor: 'p1', ts: 1_700_000_000_000, values: { current: 1.5, temp: 42 }, receivedAt: NOW },
+      { sensor: 'p1', ts: 1_700_000_001_000, values: { temp: 43 }, receivedAt: NOW },
+    ]);
+  });
+  it('learns aliases from DBIRTH; rejects unknown aliases and garbage', () => {
+    const alias = spb.encodePayload({ timestamp: 1_700_000_000_000, metrics: [{ alias: 7, type: 'Float', value: 2.5 }] });
+    expect(rej(codec.decode(msg(alias, topic('DDATA')), where)).reason).toBe('unknown_alias');
+    const birth = spb.encodePayload({ timestamp: 1_700_000_000_000, metrics: [{ name: 'current', alias: 7, type: 'Float', value: 2 }] });
+    expect(ok(codec.decode(msg(birth, topic('DBIRTH')), where))).toHaveLength(1);
+    expect(ok(codec.decode(msg(alias, topic('DDATA')), where))[0].values).toEqual({ current: 2.5 });
+    expect(rej(codec.decode(msg(enc('garbage here'), topic('DDATA')), where)).reason).toBe('bad_protobuf');
+    expect(ok(codec.decode(msg(enc('x'), topic('DDEATH')), where))).toEqual([]);
+  });
+});
