@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../simulators/replay/clock.ts';
+import { replay, type ReplayReading } from '../../simulators/replay/replay.ts';
+import { mergeTracks } from '../../simulators/replay/schedule.ts';
+import type { Track } from '../../simulators/replay/tracks.ts';
+import { encodeReading, checkTopicTemplate } from '../../simulators/payload/encode.ts';
+import { createRng } from '../../simulators/synthetic/prng.ts';
+
+/** A track with irregular recorded intervals (seeded), like a real logger. */
+function track(sensor: string, t0: number, rows: number, seed: number, meanStepMs = 5 * 60_000): Track {
+  const rng = createRng(seed);
+  const ts = new Float64Array(rows);
+  let t = t0;
+  for (let i = 0; i < rows; i++) {
+    ts[i] = t;
+    t += Math.round(meanStepMs * rng.between(0.5, 1.5));
+  }
+  const data = Float32Array.from({ length: rows }, (_, i) => i);
+  return { sensor, file: `${sensor}.csv`, series: { timestamps: ts, channels: ['value'], data } };
+}
+
+describe('replay on a virtual clock', () => {
+  const a = track('a', Date.UTC(2014, 0, 1), 400, 1);
+  const b = track('b', Date.UTC(2015, 5, 1), 300, 2);
+
+  it('publishes each reading at start + recorded offset / speed, without drift when publishing takes time', async () => {
+    const clock = new VirtualClock(1_000_000);
+    const got: { r: ReplayReading; at: number }[] = [];
+    const speed = 60;
+    const publishCostMs = 3; // much less than the 2.5 s minimum gap at 60x, so nothing should queue up
+    const summary = await replay({
+      tracks: [a, b], speed, clock,
+      publish: (r) => {
+        got.push({ r: { ...r, values: r.values.slice() }, at: clock.now() });
+        clock.advance(publishCostMs);
+      },
+    });
+    expect(summary.sent).toBe(700);
+    // Only the two simultaneous first readings queue behind each other, by one publish.
+    expect(summary.maxLagMs).toBeLessThanOrEqual(publishCostMs);
+    for (const t of [a, b]) {
+      const mine = got.filter((g) => g.r.sensor === t.sensor);
+      expect(mine).toHaveLength(t.series.timestamps.length);
+      mine.forEach((g, i) => {
+        const expected = 1_000_000 + (t.series.timestamps[i] - t.series.timestamps[0]) / speed;
+        // On schedule within one publish, however long the replay: the error never accumulates.
+        expect(Math.abs(g.at - expected)).toBeLessThanOrEqual(publishCostMs);
+        expect(g.r.values[0]).toBe(i);
+        // Shifted timestamps: first reading stamped at the start, recorded spacing kept.
+        expect(g.r.ts).toBe(1_000_000 + t.series.timestamps[i] - t.series.timestamps[0]);
+      });
+    }
+    // Both files start together (aligned at their own starts) and the merged order is by offset.
+    const offsets = got.map((g) => g.at);
+    expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+    // The whole replay takes the recorded span / speed (+ the last publish).
+    const span = Math.max(a.series.timestamps[399] - a.series.timestamps[0], b.series.timestamps[299] - b.series.timestamps[0]);
+    expect(summary.elapsedMs).toBeCloseTo(span / speed + publishCostMs, 0);
+  });
+
+  it('a slow sink falls behind, catches up without sleeping, then is on time again', async () => {
+    const clock = new VirtualClock(0);
+    const lags: number[] = [];
+    let n = 0;
+    await replay({
+      tracks: [a], speed: 600, clock,
+      // The 50th publish stalls for 10 s (e.g. a broker hiccup); recorded gaps are >= 150 s = 250 ms at 600x.
+      publish: (r) => { lags.push(clock.now() - r.due); if (++n === 50) clock.advance(10_000); },
+    });
+    expect(Math.max(...lags.slice(0, 50))).toBe(0);
+    expect(Math.max(...lags.slice(50, 60))).toBeGreaterThan(0);
+    expect(Math.max(...lags.slice(120))).toBe(0);
+  });
+
+  it('max speed never sleeps; loops keep timestamps increasing; keep leaves recorded timestamps', async () => {
+    const clock = new VirtualClock(0);
+    const ts: number[] = [];
+    const s = await replay({ tracks: [a], speed: Infinity, passes: 3, timestamps: 'keep', clock, publish: (r) => { ts.push(r.ts); } });
+    expect(s.sent).toBe(1200);
+    expect(clock.sleeps).toBe(0);
+    expect(ts[0]).toBe(a.series.timestamps[0]);
+    for (let i = 1; i < ts.length; i++) expect(ts[i]).toBeGreaterThan(ts[i - 1]);
+  });
+
+  it('stops promptly on abort', async () => {
+    const clock = new VirtualClock(0);
+    const ac = new AbortController();
+    let n = 0;
+    const s = await replay({ tracks: [a, b], speed: 60, clock, signal: ac.signal, publish: () => { if (++n === 10) ac.abort(); } });
+    expect(s.aborted).toBe(true);
+    expect(s.sent).toBe(10);
+  });
+
+  it('common alignment keeps the recorded distance between files', () => {
+    const ev = [...mergeTracks([a, b], 'common')];
+    const firstB = ev.find((e) => e.track === 1)!;
+    expect(firstB.offset).toBe(b.series.timestamps[0] - a.series.timestamps[0]);
+  });
+});
+
+describe('payload encoding', () => {
+  const ch = ['flow', 'motor_current'];
+  const v = Float32Array.of(57.33, 12.5);
+  it('encodes the formats the runtime reads', () => {
+    expect(encodeReading('json', 'sensors/{sensor}/data', 'p1', 1000, ch, v)).toEqual([{ topic: 'sensors/p1/data', payload: '{"ts":1000,"values":{"flow":57.33,"motor_current":12.5}}' }]);
+    expect(encodeReading('flat', 's/{sensor}', 'p1', 1000, ch, v)[0].payload).toBe('{"ts":1000,"flow":57.33,"motor_current":12.5}');
+    expect(encodeReading('csv', 's/{sensor}', 'p1', 1000, ch, v)[0].payload).toBe('1000,57.33,12.5');
+    expect(encodeReading('number', 's/{sensor}/{channel}', 'p1', 1000, ch, v)).toEqual([
+      { topic: 's/p1/flow', payload: '57.33' }, { topic: 's/p1/motor_current', payload: '12.5' },
+    ]);
+  });
+  it('refuses templates that cannot carry the format', () => {
+    expect(() => checkTopicTemplate('s/{sensor}', 'number', 2)).toThrow(/put \{channel\} in the topic/);
+    expect(() => checkTopicTemplate('s/+/data', 'json', 2)).toThrow(/wildcard/);
+    expect(() => checkTopicTemplate('s/{sensor}', 'xml' as never, 2)).toThrow(/expected one of json, flat, csv, number/);
+  });
+});
