@@ -1,0 +1,3 @@
+/** `vigil run` configuration: schema, file loading, overrides and redaction. */
+export * from './schema.ts';
+export * from './load.ts';

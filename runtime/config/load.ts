@@ -1,0 +1,102 @@
+/**
+ * Read a config file (YAML or JSON), lay command-line overrides over it, fill defaults and validate.
+ * Errors name the file, each bad key and the value expected; secrets come from the environment when set.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { describeIssues } from '../model/card.ts';
+import { RunConfigSchema, type RunConfig, type RunConfigInput } from './schema.ts';
+
+/** Overrides from the command line; each replaces the file's value when given. */
+export interface ConfigOverrides {
+  model?: string;
+  broker?: string;
+  topics?: string[];
+  codec?: string;
+  qos?: 0 | 1;
+  providers?: string[];
+  threshold?: string;
+  metricsPort?: number | null;
+  stateFile?: string | null;
+  logLevel?: string;
+  clientId?: string;
+}
+
+/** Read a YAML or JSON file into a plain object; throws naming the file and the parse error. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new Error(`config file not found: ${path}`);
+  const text = readFileSync(path, 'utf8');
+  let doc: unknown;
+  try {
+    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new Error(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`config file ${path} must hold a mapping of keys (model, broker, source, ...)`);
+  return doc as Record<string, unknown>;
+}
+
+const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...(v as Record<string, unknown>) } : {});
+
+/** Lay overrides over a raw config object (before validation). */
+export function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  if (o.model !== undefined) out.model = o.model;
+  const broker = obj(out.broker);
+  if (o.broker !== undefined) broker.url = o.broker;
+  if (o.clientId !== undefined) broker.clientId = o.clientId;
+  if (env.VIGIL_MQTT_PASSWORD) broker.password = env.VIGIL_MQTT_PASSWORD;
+  if (env.VIGIL_MQTT_USERNAME) broker.username = env.VIGIL_MQTT_USERNAME;
+  if (Object.keys(broker).length || out.broker !== undefined) out.broker = broker;
+  const source = obj(out.source);
+  if (o.topics?.length) source.topics = o.topics;
+  if (o.codec !== undefined) source.codec = { ...obj(source.codec), kind: o.codec };
+  if (o.qos !== undefined) source.qos = o.qos;
+  if (Object.keys(source).length || out.source !== undefined) out.source = source;
+  if (o.providers?.length) out.inference = { ...obj(out.inference), providers: o.providers };
+  if (o.threshold !== undefined) out.threshold = { kind: o.threshold };
+  if (o.metricsPort !== undefined) out.metrics = { ...obj(out.metrics), port: o.metricsPort };
+  if (o.stateFile !== undefined) out.state = { ...obj(out.state), file: o.stateFile };
+  if (o.logLevel !== undefined) out.log = { ...obj(out.log), level: o.logLevel };
+  return out;
+}
+
+/** Validate a raw config; throws one error listing every bad key and what it expects. */
+export function parseConfig(raw: unknown, where = 'config'): RunConfig {
+  const res = RunConfigSchema.safeParse(raw);
+  if (res.success) return res.data;
+  const missing = res.error.issues.filter((i) => i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined);
+  const hint = missing.some((i) => ['model', 'broker', 'source'].includes(String(i.path[0])))
+    ? '\n(give --model, --broker and --topic, or set model, broker.url and source.topics in the config file)'
+    : '';
+  throw new Error(describeIssues(res.error, where) + hint);
+}
+
+/** Load a config from an optional file plus overrides. */
+export function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): RunConfig {
+  const raw = file ? readConfigFile(file) : {};
+  return parseConfig(applyOverrides(raw, overrides, env), file ? `config ${file}` : 'config');
+}
+
+/** Build a config in code (tests, embedding); same validation and defaults as a file. */
+export function defineConfig(input: RunConfigInput): RunConfig {
+  return parseConfig(input);
+}
+
+/** A copy safe to log or print: passwords and key paths' contents never appear (paths do). */
+export function redactConfig(cfg: RunConfig): RunConfig {
+  const copy = structuredClone(cfg);
+  if (copy.broker.password !== undefined) copy.broker.password = '***';
+  copy.broker.url = redactUrl(copy.broker.url);
+  if (copy.alerts.webhook) {
+    copy.alerts.webhook.url = redactUrl(copy.alerts.webhook.url);
+    copy.alerts.webhook.headers = Object.fromEntries(Object.keys(copy.alerts.webhook.headers).map((k) => [k, '***']));
+  }
+  return copy;
+}
+
+/** Hide credentials embedded in a URL (`mqtt://user:pass@host`). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)([^@/]*)@/i, (_, scheme: string, cred: string) => `${scheme}${cred.includes(':') ? `${cred.split(':')[0]}:***` : cred}@`);
+}

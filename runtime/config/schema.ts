@@ -1,0 +1,182 @@
+/**
+ * The `vigil run` configuration: one zod schema with defaults for everything except the model, so a file is
+ * optional. Validated at the edge; the runtime trusts the parsed result. Every error names the key and what
+ * was expected (see `load.ts`).
+ */
+import { z } from 'zod';
+import { CodecConfigSchema } from '../codecs/registry.ts';
+import { DEFAULT_TIMESTAMP } from '../codecs/codec.ts';
+import { KNOWN_PROVIDERS } from '../inference/resolve.ts';
+
+const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
+const port = z.number().int().min(0).max(65535);
+const path = z.string().min(1);
+
+/** Broker connection. */
+export const BrokerSchema = z
+  .object({
+    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected a broker URL: mqtt://, mqtts://, ws:// or wss://host[:port]'),
+    protocolVersion: z.union([z.literal(4), z.literal(5)], { error: 'expected 4 (MQTT 3.1.1) or 5 (MQTT 5)' }).default(4),
+    /** Default: `vigil-` and a random suffix (a persistent session needs a stable id: set one). */
+    clientId: z.string().min(1).max(128).optional(),
+    /** false: persistent session, the broker keeps subscriptions and QoS 1 messages while we are away. */
+    clean: z.boolean().default(true),
+    /** MQTT 5 session expiry (s) for persistent sessions. */
+    sessionExpirySec: z.number().int().nonnegative().default(3600),
+    username: z.string().optional(),
+    /** Prefer the VIGIL_MQTT_PASSWORD environment variable over writing it here. */
+    password: z.string().optional(),
+    tls: z
+      .object({
+        ca: path.optional(),
+        cert: path.optional(),
+        key: path.optional(),
+        rejectUnauthorized: z.boolean().default(true),
+        servername: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    keepaliveSec: z.number().int().min(0).max(65535).default(30),
+    connectTimeoutMs: ms('connect timeout').default(10_000),
+    reconnect: z
+      .object({ minMs: ms('first reconnect delay').default(250), maxMs: ms('longest reconnect delay').default(30_000) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** Where readings come from and how payloads are read. */
+export const SourceSchema = z
+  .object({
+    /** Topic templates (`plant/{site}/{device}/telemetry`) or plain filters (`sensors/+/data`). */
+    topics: z.array(z.string().min(1)).min(1, 'expected at least one topic'),
+    /** Sensor id format from template parts, e.g. `{site}-{device}`. */
+    sensorId: z.string().min(1).optional(),
+    qos: z.union([z.literal(0), z.literal(1)], { error: 'expected 0 or 1' }).default(0),
+    codec: CodecConfigSchema.prefault({ kind: 'json' }),
+    timestamp: z
+      .object({
+        source: z.enum(['auto', 'payload', 'arrival']).default(DEFAULT_TIMESTAMP.source),
+        field: z.string().min(1).default(DEFAULT_TIMESTAMP.field),
+        unit: z.enum(['auto', 'ms', 's', 'iso']).default(DEFAULT_TIMESTAMP.unit),
+        maxFutureMs: ms('allowed clock skew').default(DEFAULT_TIMESTAMP.maxFutureMs),
+      })
+      .strict()
+      .prefault({}),
+    maxPayloadBytes: z.number().int().positive().max(16 * 1024 * 1024).default(64 * 1024),
+  })
+  .strict();
+
+/** Per-sensor windows (defaults follow the window stage's). */
+export const WindowSchema = z
+  .object({
+    stride: z.number().int().positive().optional(),
+    maxFillAgeMs: ms('forward-fill age').optional(),
+    skipIncomplete: z.boolean().optional(),
+    gapResetMs: ms('gap before a window reset').optional(),
+    maxSensors: z.number().int().positive().optional(),
+    idleEvictMs: ms('idle time before eviction').optional(),
+  })
+  .strict();
+
+/** Micro-batching and backpressure. */
+export const BatchSchema = z
+  .object({
+    size: z.number().int().positive().max(65536).default(64),
+    maxWaitMs: ms('batch wait').default(2),
+    /** Windows waiting for inference at most; beyond it the oldest are dropped (counted). */
+    maxPending: z.number().int().positive().default(8192),
+    /** Windows of one sensor waiting at most; beyond it that sensor's oldest are dropped (counted). */
+    maxPendingPerSensor: z.number().int().positive().default(8),
+  })
+  .strict();
+
+/** Execution providers, in priority order. */
+export const InferenceSchema = z
+  .object({
+    providers: z.array(z.enum(KNOWN_PROVIDERS)).min(1).default(['cpu']),
+    threads: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+/** Alerts: hysteresis, destinations, offline queue. */
+export const AlertsSchema = z
+  .object({
+    /** Alert topic; `{sensor}` is replaced by the (validated) sensor id. */
+    topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').default('vigil/alerts/{sensor}'),
+    qos: z.union([z.literal(0), z.literal(1)]).default(1),
+    retain: z.boolean().default(false),
+    /** Open after `openAfter` anomalous windows out of the last `of`; close after `closeAfter` normal ones in a row. */
+    openAfter: z.number().int().positive().default(1),
+    of: z.number().int().positive().default(1),
+    closeAfter: z.number().int().positive().default(3),
+    cooldownMs: ms('cooldown after a close').default(0),
+    topChannels: z.number().int().positive().default(3),
+    /** Alerts held while the broker is unreachable, at most (oldest dropped beyond, counted). */
+    queueMax: z.number().int().positive().default(10_000),
+    webhook: z
+      .object({
+        url: z.string().url('expected an http(s) URL'),
+        timeoutMs: ms('request timeout').default(5000),
+        retries: z.number().int().nonnegative().default(5),
+        backoffMs: ms('first retry delay').default(500),
+        headers: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((a) => a.openAfter <= a.of, { message: 'openAfter must be <= of (k of n windows)', path: ['openAfter'] });
+
+/** Rejected input. */
+export const DeadLetterSchema = z
+  .object({
+    /** Topic for rejected messages (null: none). `{reason}` is replaced by the reason code. */
+    topic: z.string().min(1).nullable().default('vigil/deadletter/{reason}'),
+    /** JSONL file for rejected messages (null: none). */
+    file: path.nullable().default(null),
+    /** The file is rotated to `.1` beyond this size. */
+    maxFileBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  })
+  .strict();
+
+/** The whole configuration. */
+export const RunConfigSchema = z
+  .object({
+    /** Model path without extension (`models/NAME`), or either file. */
+    model: path,
+    broker: BrokerSchema,
+    source: SourceSchema,
+    window: WindowSchema.prefault({}),
+    batch: BatchSchema.prefault({}),
+    inference: InferenceSchema.prefault({}),
+    /** Threshold per sensor, `{ kind, ...params }`; default: the card's. */
+    threshold: z.object({ kind: z.string().min(1) }).passthrough().optional(),
+    /** Score smoothing before the threshold: `{ kind: ewma, alpha }`, or none. */
+    smoothing: z
+      .union([z.object({ kind: z.literal('none') }).strict(), z.object({ kind: z.literal('ewma'), alpha: z.number().gt(0).lte(1) }).strict()])
+      .default({ kind: 'none' }),
+    alerts: AlertsSchema.prefault({}),
+    deadLetter: DeadLetterSchema.prefault({}),
+    metrics: z
+      .object({ port: port.nullable().default(9464), host: z.string().default('127.0.0.1') })
+      .strict()
+      .prefault({}),
+    state: z
+      .object({ file: path.nullable().default('vigil-state.json'), intervalMs: ms('persist interval').default(60_000) })
+      .strict()
+      .prefault({}),
+    reload: z.object({ watch: z.boolean().default(true), debounceMs: ms('debounce').default(500) }).strict().prefault({}),
+    /** For the dashboard (served by its own module when set). */
+    dashboard: z.object({ port: port.nullable().default(null), host: z.string().default('127.0.0.1') }).strict().prefault({}),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), pretty: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** A validated configuration, every default filled in. */
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+/** What a file or caller may give: defaults may be left out. */
+export type RunConfigInput = z.input<typeof RunConfigSchema>;

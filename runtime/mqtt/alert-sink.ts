@@ -1,0 +1,117 @@
+/**
+ * Publish alerts at QoS 1 (default) to the alert topic. While the broker is unreachable, alerts wait in a
+ * bounded queue (oldest dropped beyond `queueMax`, counted) and go out in order after the reconnect. Once
+ * handed to mqtt.js, a QoS 1 publish is retried by it until the broker acknowledges.
+ */
+import type { MqttClient } from 'mqtt';
+import type { AlertEvent } from '../stream/types.ts';
+import { alertPayload, alertTopic } from './alert-payload.ts';
+import type { MiniLogger } from './connect.ts';
+
+/** Options of the MQTT alert sink. */
+export interface AlertSinkOptions {
+  topic: string;
+  qos: 0 | 1;
+  retain: boolean;
+  queueMax: number;
+  topChannels: number;
+  log?: MiniLogger;
+}
+
+/** Counts kept by the sink. */
+export interface AlertSinkStats {
+  /** Alerts acknowledged by the broker (QoS 1) or written (QoS 0). */
+  delivered: number;
+  /** Alerts that had to wait for a connection. */
+  queued: number;
+  /** Alerts dropped because the offline queue was full. */
+  dropped: number;
+  /** Publishes that failed (and were re-queued). */
+  errors: number;
+  /** Gauge: alerts waiting now (queue plus in flight). */
+  waiting: number;
+}
+
+/** The sink: `publish` never throws; `drain` waits for everything handed over to be acknowledged. */
+export interface AlertSink {
+  publish(e: AlertEvent): void;
+  drain(timeoutMs: number): Promise<boolean>;
+  stats(): AlertSinkStats;
+  close(): void;
+}
+
+interface Item {
+  topic: string;
+  body: string;
+}
+
+/** Create the MQTT alert sink on a client. */
+export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): AlertSink {
+  const queue: Item[] = [];
+  let inFlight = 0;
+  const stats = { delivered: 0, queued: 0, dropped: 0, errors: 0 };
+  const idle: (() => void)[] = [];
+
+  const settle = () => {
+    if (queue.length === 0 && inFlight === 0) for (const f of idle.splice(0)) f();
+  };
+  const enqueue = (item: Item, front = false) => {
+    if (queue.length >= opts.queueMax) {
+      queue.shift();
+      stats.dropped++;
+      opts.log?.warn({ queueMax: opts.queueMax, dropped: stats.dropped }, 'alert queue full; dropped the oldest alert');
+    }
+    if (front) queue.unshift(item);
+    else queue.push(item);
+  };
+  const send = (item: Item) => {
+    inFlight++;
+    client.publish(item.topic, item.body, { qos: opts.qos, retain: opts.retain }, (err) => {
+      inFlight--;
+      if (err) {
+        stats.errors++;
+        // A publish mqtt.js gave up on (e.g. the connection dropped before it was stored) goes back in line.
+        enqueue(item, true);
+        opts.log?.warn({ topic: item.topic, err: err.message }, 'alert publish failed; queued for retry');
+      } else stats.delivered++;
+      settle();
+    });
+  };
+  const flush = () => {
+    while (queue.length && client.connected) send(queue.shift()!);
+    settle();
+  };
+  client.on('connect', flush);
+
+  return {
+    publish(e) {
+      let item: Item;
+      try {
+        item = { topic: alertTopic(opts.topic, e.sensor), body: JSON.stringify(alertPayload(e, opts.topChannels)) };
+      } catch (err) {
+        stats.errors++;
+        opts.log?.error({ sensor: e.sensor, err: (err as Error).message }, 'alert not published');
+        return;
+      }
+      if (client.connected && queue.length === 0) send(item);
+      else {
+        stats.queued++;
+        enqueue(item);
+      }
+    },
+    drain(timeoutMs) {
+      if (queue.length === 0 && inFlight === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const t = setTimeout(() => resolve(false), timeoutMs);
+        idle.push(() => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+    },
+    stats: () => ({ ...stats, waiting: queue.length + inFlight }),
+    close() {
+      client.off('connect', flush);
+    },
+  };
+}
