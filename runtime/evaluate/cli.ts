@@ -1,0 +1,181 @@
+/**
+ * `vigil evaluate`: `nab` scores a detector on the Numenta Anomaly Benchmark (from result files, or by
+ * running vigil's own detector), `labels` compares a scored CSV with ground truth.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { readFileSync } from 'node:fs';
+import { loadBoard } from './nab/board.ts';
+import { defaultNabRoot, loadNabCorpus } from './nab/corpus.ts';
+import { formatNabResult } from './nab/report.ts';
+import { detectorNameOf, readResults } from './nab/results.ts';
+import { scoreDetector } from './nab/score.ts';
+import { evaluateAlerts } from './labels/metrics.ts';
+import { formatLabelMetrics } from './labels/report.ts';
+import { scoredRowsFromTable } from './labels/scores.ts';
+import { readTable } from './labels/table.ts';
+import { eventsFromRows, truthFromTable } from './labels/truth.ts';
+
+/** Detectors `--detector` can run; each lives where its dependencies may live (vigil's trains, so in train/). */
+const DETECTORS: Record<string, () => Promise<{ runNabDetector(o: NabRunOptions): Promise<string> }>> = {
+  vigil: () => import('../../train/evaluate/nab-detector.ts'),
+};
+
+/** What a NAB detector run gets from the CLI; it returns the folder of result files it wrote. */
+export interface NabRunOptions {
+  corpusRoot: string;
+  outDir: string;
+  only?: string[];
+  config?: string;
+  log: (line: string) => void;
+}
+
+const thresholdsSchema = z.record(z.string(), z.record(z.string(), z.object({ threshold: z.number() })));
+
+function parseNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`'${v}' is not a number`);
+  return n;
+}
+
+/** Parse a duration: plain ms, or a number with ms/s/m/h. */
+function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`'${v}' is not a duration; expected e.g. 500, 500ms, 30s, 5m, 2h`);
+  const k = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Number(m[1]) * k;
+}
+
+function writeJson(file: string, data: unknown): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+}
+
+async function runNab(o: {
+  corpus: string;
+  results?: string;
+  detector?: string;
+  name?: string;
+  json?: string;
+  out?: string;
+  only?: string[];
+  fixedThresholds?: string;
+  config?: string;
+}): Promise<number> {
+  if (!o.results === !o.detector) throw new Error('give exactly one of --results DIR (score existing result files) or --detector NAME (run a detector first)');
+  const started = Date.now();
+  const corpus = loadNabCorpus(o.corpus, { only: o.only });
+  let resultsDir = o.results;
+  let name = o.name;
+  if (o.detector) {
+    const load = DETECTORS[o.detector];
+    if (!load) throw new Error(`unknown detector '${o.detector}'; expected one of ${Object.keys(DETECTORS).join(', ')}`);
+    const mod = await load().catch((err: unknown) => {
+      throw new Error(`detector '${o.detector}' needs @vigil/train (TensorFlow.js), which did not load: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    const outDir = resolve(o.out ?? `bench/results/tmp/nab/${o.detector}`);
+    resultsDir = await mod.runNabDetector({ corpusRoot: o.corpus, outDir, only: o.only, config: o.config, log: (l) => process.stderr.write(`${l}\n`) });
+    name ??= o.detector;
+  }
+  name ??= detectorNameOf(resultsDir!);
+  const scores = readResults(resultsDir!, corpus);
+  let fixed: Record<string, number> = {};
+  if (o.fixedThresholds) {
+    const parsed = thresholdsSchema.safeParse(JSON.parse(readFileSync(o.fixedThresholds, 'utf8')));
+    if (!parsed.success) throw new Error(`${o.fixedThresholds}: expected NAB thresholds.json ({detector: {profile: {threshold}}})`);
+    const entry = parsed.data[name];
+    if (!entry) throw new Error(`${o.fixedThresholds} has no thresholds for '${name}'; it has ${Object.keys(parsed.data).join(', ')}`);
+    fixed = Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, v.threshold]));
+  }
+  const result = scoreDetector(corpus, scores, name, fixed);
+  process.stdout.write(formatNabResult(result, o.only?.length ? undefined : loadBoard(o.corpus)));
+  if (o.json) {
+    writeJson(o.json, { ...result, corpus: resolve(o.corpus), results: resolve(resultsDir!), seconds: (Date.now() - started) / 1000 });
+    process.stdout.write(`\nJSON written to ${o.json}\n`);
+  }
+  return 0;
+}
+
+async function runLabels(o: {
+  scores: string;
+  labels?: string;
+  threshold?: number;
+  scoreColumn?: string;
+  alertColumn?: string;
+  sensor?: string;
+  tolerance: number;
+  json?: string;
+}): Promise<number> {
+  const scored = scoredRowsFromTable(readTable(o.scores), { threshold: o.threshold, scoreColumn: o.scoreColumn, alertColumn: o.alertColumn, sensor: o.sensor });
+  let label: Uint8Array;
+  let events;
+  if (o.labels) {
+    ({ label, events } = truthFromTable(readTable(o.labels), scored.timestamps, o.sensor));
+  } else if (scored.label) {
+    label = scored.label;
+    events = eventsFromRows(scored.timestamps, label);
+  } else {
+    throw new Error(`${o.scores} has no label column (${'label'}); pass --labels FILE with intervals (start,end) or per-timestamp labels (timestamp,label)`);
+  }
+  const m = evaluateAlerts(scored.timestamps, scored.alert, label, events, o.tolerance);
+  process.stdout.write(formatLabelMetrics(m, scored.rule));
+  if (o.json) {
+    writeJson(o.json, { scores: o.scores, labels: o.labels ?? null, rule: scored.rule, toleranceMs: o.tolerance, ...m });
+    process.stdout.write(`\nJSON written to ${o.json}\n`);
+  }
+  return 0;
+}
+
+/** Entry point of `vigil evaluate`. */
+export async function run(args: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('vigil evaluate')
+    .description('Evaluate anomaly scores: NAB benchmark scoring, or metrics against labelled data.')
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command('nab')
+    .description('NAB v1 score (standard, reward_low_FP_rate, reward_low_FN_rate), normalised: null detector 0, perfect 100')
+    .option('--corpus <dir>', 'NAB-layout folder (data/, labels/combined_windows.json, config/profiles.json)', defaultNabRoot())
+    .option('--results <dir>', 'result files to score: <dir>/<category>/<detector>_<name>.csv with timestamp,anomaly_score')
+    .option('--detector <name>', `run a detector over the corpus first, then score it (${Object.keys(DETECTORS).join(', ')})`)
+    .option('--out <dir>', 'where --detector writes its result files (default bench/results/tmp/nab/<detector>)')
+    .option('--config <file>', 'detector config JSON (--detector only; see train/evaluate/nab-config.ts)')
+    .option('--name <name>', 'detector name in the report (default: the results folder name)')
+    .option('--only <substr...>', 'score only data files whose path contains one of these (quick checks; not comparable with the board)')
+    .option('--fixed-thresholds <file>', 'use thresholds from a NAB thresholds.json instead of optimising them')
+    .option('--json <file>', 'also write the full result (per profile, per file) as JSON')
+    .addHelpText('after', '\nExamples:\n  vigil evaluate nab --results ../shared/datasets/nab/reference/numenta\n  vigil evaluate nab --detector vigil --json bench/results/nab/vigil.json')
+    .action(async (o) => {
+      code = await runNab(o);
+    });
+  program
+    .command('labels')
+    .description('point-wise precision, recall, F1, false-alarm and miss rates, and detection delay per labelled event')
+    .requiredOption('--scores <file>', 'CSV with timestamp and anomaly_score|score (and alert/threshold/label columns if present)')
+    .option('--labels <file>', 'ground truth: intervals (start,end[,type][,sensor]) or per-timestamp (timestamp,label); default: a label column in --scores')
+    .option('--threshold <n>', 'alert when score >= n (default: an alert column, else a per-row threshold column)', parseNumber)
+    .option('--score-column <name>', 'score column (default anomaly_score, then score)')
+    .option('--alert-column <name>', '0/1 alert column (default alert, anomaly, is_anomaly, flagged, alarm)')
+    .option('--sensor <id>', 'only rows and labels of this sensor (files with a sensor column)')
+    .option('--tolerance <duration>', 'an alert up to this long after an event ends still detects it (e.g. 30s, 5m)', parseDuration, 0)
+    .option('--json <file>', 'also write all metrics and per-event delays as JSON')
+    .addHelpText('after', '\nExample:\n  vigil evaluate labels --scores scores.csv --labels out/synthetic/labels.csv --sensor pump-1')
+    .action(async (o) => {
+      code = await runLabels(o);
+    });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    const c = (err as { code?: string; exitCode?: number }).code;
+    if (c === 'commander.helpDisplayed' || c === 'commander.help' || c === 'commander.version') return 0;
+    throw err;
+  }
+  if (args.length === 0) {
+    program.outputHelp();
+    return 1;
+  }
+  return code;
+}

@@ -1,0 +1,41 @@
+/** Human-readable text for labelled-data metrics: a summary table, then one line per labelled event. */
+import { formatTimestamp } from '../../data/timestamp.ts';
+import type { LabelMetrics } from './metrics.ts';
+
+/** Format a duration in ms as the largest sensible unit. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms.toFixed(0)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** Format metrics; `rule` says how alerts were decided. */
+export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50): string {
+  const l: string[] = [];
+  l.push(`Labelled evaluation over ${m.rows} rows (alert = ${rule})`);
+  l.push('');
+  const rows: Array<[string, string]> = [
+    ['precision', m.precision.toFixed(4)],
+    ['recall', m.recall.toFixed(4)],
+    ['F1', m.f1.toFixed(4)],
+    ['false-alarm rate', pct(m.falseAlarmRate)],
+    ['miss rate', pct(m.missRate)],
+    ['TP / FP / TN / FN rows', `${m.tp} / ${m.fp} / ${m.tn} / ${m.fn}`],
+    ['events detected', `${m.eventsDetected}/${m.events.length} (${pct(m.eventRecall)})`],
+    ['detection delay', m.meanDelayMs === null ? 'n/a' : `mean ${formatDuration(m.meanDelayMs)}, median ${formatDuration(m.medianDelayMs!)}`],
+  ];
+  for (const [k, v] of rows) l.push(`  ${k.padEnd(24)} ${v}`);
+  if (m.events.length) {
+    l.push('');
+    l.push(`  ${'event start'.padEnd(20)} ${'end'.padEnd(20)} ${'type'.padEnd(20)} delay`);
+    for (const e of m.events.slice(0, maxEvents)) {
+      const delay = e.delayMs === null ? 'MISSED' : `${formatDuration(e.delayMs)} (${e.delayRows} rows)`;
+      l.push(`  ${formatTimestamp(e.start).padEnd(20)} ${formatTimestamp(e.end).padEnd(20)} ${(e.type ?? '').padEnd(20)} ${delay}`);
+    }
+    if (m.events.length > maxEvents) l.push(`  ... ${m.events.length - maxEvents} more events in the JSON output`);
+  }
+  return `${l.join('\n')}\n`;
+}

@@ -1,0 +1,65 @@
+/**
+ * The scored side of a labelled evaluation: timestamps, anomaly scores and the alert decision per row.
+ * Alerts come from `--threshold` (score >= t), else an alert column, else a per-row `threshold` column.
+ */
+import { boolColumn, findColumn, numberColumn, requireColumn, type Table } from './table.ts';
+import { timestampCell } from './truth.ts';
+
+/** Columns looked for, in order, when the caller names none. */
+export const SCORE_COLUMNS = ['anomaly_score', 'score'];
+/** Columns holding a 0/1 decision. */
+export const ALERT_COLUMNS = ['alert', 'anomaly', 'is_anomaly', 'flagged', 'alarm'];
+/** Columns holding a per-row label in the scores file itself. */
+export const LABEL_COLUMNS = ['label', 'is_label', 'ground_truth'];
+
+/** Options choosing columns and the decision rule. */
+export interface ScoresOptions {
+  scoreColumn?: string;
+  alertColumn?: string;
+  threshold?: number;
+  /** Keep only rows whose `sensor` column (if any) equals this. */
+  sensor?: string;
+}
+
+/** Scored rows ready to compare with labels. */
+export interface ScoredRows {
+  timestamps: Float64Array;
+  scores: Float64Array;
+  alert: Uint8Array;
+  /** How alerts were decided, for the report. */
+  rule: string;
+  /** Per-row label when the scores file carries one. */
+  label?: Uint8Array;
+}
+
+function filterSensor(t: Table, sensor: string | undefined): Table {
+  // A scores file without a sensor column holds one sensor: the filter then only applies to the labels.
+  const col = sensor === undefined ? -1 : findColumn(t, ['sensor', 'sensor_id', 'device']);
+  if (col < 0) return t;
+  const keep = t.rows.map((r, k) => [r, t.lines[k]] as const).filter(([r]) => r[col] === sensor);
+  if (keep.length === 0) throw new Error(`${t.file}: no rows for sensor '${sensor}'`);
+  return { ...t, rows: keep.map(([r]) => r), lines: keep.map(([, l]) => l) };
+}
+
+/** Read scores and decide alerts per row. */
+export function scoredRowsFromTable(table: Table, opts: ScoresOptions = {}): ScoredRows {
+  const t = filterSensor(table, opts.sensor);
+  const tsCol = requireColumn(t, ['timestamp', 'time', 'ts'], 'timestamp');
+  const timestamps = Float64Array.from(t.rows, (_, k) => timestampCell(t, k, tsCol));
+  const scoreCol = requireColumn(t, opts.scoreColumn ? [opts.scoreColumn] : SCORE_COLUMNS, 'score');
+  const scores = numberColumn(t, scoreCol);
+  const labelCol = findColumn(t, LABEL_COLUMNS);
+  const label = labelCol >= 0 ? boolColumn(t, labelCol) : undefined;
+  if (opts.threshold !== undefined) {
+    const th = opts.threshold;
+    return { timestamps, scores, alert: Uint8Array.from(scores, (s) => (s >= th ? 1 : 0)), rule: `${t.header[scoreCol]} >= ${th}`, label };
+  }
+  const alertCol = findColumn(t, opts.alertColumn ? [opts.alertColumn] : ALERT_COLUMNS);
+  if (alertCol >= 0) return { timestamps, scores, alert: boolColumn(t, alertCol), rule: `column '${t.header[alertCol]}'`, label };
+  const thCol = findColumn(t, ['threshold']);
+  if (thCol >= 0) {
+    const th = numberColumn(t, thCol);
+    return { timestamps, scores, alert: Uint8Array.from(scores, (s, i) => (s > th[i] ? 1 : 0)), rule: `${t.header[scoreCol]} > per-row threshold`, label };
+  }
+  throw new Error(`${t.file}: cannot tell which rows alerted; pass --threshold, or provide a column ${ALERT_COLUMNS.join('/')} or 'threshold'`);
+}

@@ -1,0 +1,79 @@
+/**
+ * A small header-addressed CSV table for evaluation inputs: columns found by name (case-insensitive, with
+ * fallbacks), cells kept as text until a reader asks for numbers, so every error names file, line and column.
+ */
+import { readFileSync } from 'node:fs';
+import { detectSeparator } from '../../data/csv.ts';
+
+/** A parsed CSV: header names and rows of text cells. */
+export interface Table {
+  file: string;
+  header: string[];
+  rows: string[][];
+  /** 1-based file line of each row, for error messages. */
+  lines: number[];
+}
+
+/** Read a CSV file into a table (separator auto-detected, blank lines skipped). */
+export function readTable(file: string): Table {
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  const all = text.split(/\r?\n/);
+  const first = all.findIndex((l) => l.trim() !== '');
+  if (first < 0) throw new Error(`${file}: empty file; expected a header row`);
+  const sep = detectSeparator(all[first]);
+  const header = all[first].split(sep).map((s) => s.trim().replace(/^"|"$/g, ''));
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  for (let i = first + 1; i < all.length; i++) {
+    if (all[i].trim() === '') continue;
+    const cells = all[i].split(sep).map((s) => s.trim().replace(/^"|"$/g, ''));
+    if (cells.length < header.length) throw new Error(`${file}:${i + 1}: ${cells.length} fields; expected ${header.length} (${header.join(',')})`);
+    rows.push(cells);
+    lines.push(i + 1);
+  }
+  return { file, header, rows, lines };
+}
+
+/** Index of the first column whose name matches one of `names` (case-insensitive), or -1. */
+export function findColumn(t: Table, names: string[]): number {
+  const lower = t.header.map((h) => h.toLowerCase());
+  for (const n of names) {
+    const i = lower.indexOf(n.toLowerCase());
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** Like `findColumn` but throws a message listing what was expected and what was found. */
+export function requireColumn(t: Table, names: string[], what: string): number {
+  const i = findColumn(t, names);
+  if (i < 0) throw new Error(`${t.file}: no ${what} column; expected one of ${names.join(', ')}, found ${t.header.join(', ')}`);
+  return i;
+}
+
+/** Parse a numeric column; throws at the first cell that is not a finite number. */
+export function numberColumn(t: Table, col: number): Float64Array {
+  const out = new Float64Array(t.rows.length);
+  t.rows.forEach((r, k) => {
+    const v = Number(r[col]);
+    if (r[col] === '' || !Number.isFinite(v)) {
+      throw new Error(`${t.file}:${t.lines[k]}: column '${t.header[col]}': '${r[col]}' is not a number`);
+    }
+    out[k] = v;
+  });
+  return out;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'y', 'anomaly', 'alert', 't']);
+const FALSE = new Set(['0', 'false', 'no', 'n', 'normal', 'ok', 'f', '']);
+
+/** Parse a 0/1 (or true/false) column; throws at the first cell that is neither. */
+export function boolColumn(t: Table, col: number): Uint8Array {
+  const out = new Uint8Array(t.rows.length);
+  t.rows.forEach((r, k) => {
+    const v = r[col].toLowerCase();
+    if (TRUE.has(v)) out[k] = 1;
+    else if (!FALSE.has(v)) throw new Error(`${t.file}:${t.lines[k]}: column '${t.header[col]}': '${r[col]}' is not 0/1 or true/false`);
+  });
+  return out;
+}

@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluateAlerts } from '../../runtime/evaluate/labels/metrics.ts';
+import { scoredRowsFromTable } from '../../runtime/evaluate/labels/scores.ts';
+import { readTable } from '../../runtime/evaluate/labels/table.ts';
+import { eventsFromRows, truthFromTable } from '../../runtime/evaluate/labels/truth.ts';
+import { run } from '../../runtime/evaluate/cli.ts';
+
+const T0 = Date.UTC(2024, 0, 1);
+const ts = (i: number): string => new Date(T0 + i * 1000).toISOString().replace('T', ' ').slice(0, 19);
+
+function tmpFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'labels-'));
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+/** 20 rows at 1 s; events at rows 5-7 and 14-15; alerts at rows 6, 7, 10. */
+function fixture(): { scores: string; intervals: string; points: string } {
+  const alertRows = new Set([6, 7, 10]);
+  const label = (i: number): number => ((i >= 5 && i <= 7) || (i >= 14 && i <= 15) ? 1 : 0);
+  const scores = ['timestamp,score,label', ...Array.from({ length: 20 }, (_, i) => `${ts(i)},${alertRows.has(i) ? 0.9 : 0.1},${label(i)}`)].join('\n');
+  const intervals = ['sensor,type,channels,start,end,start_row,end_row', `p1,spike,a,${ts(5)},${ts(7)},5,7`, `p1,drift,a,${ts(14)},${ts(15)},14,15`, `p2,stuck,a,${ts(0)},${ts(19)},0,19`].join('\n');
+  const points = ['timestamp,label', ...Array.from({ length: 20 }, (_, i) => `${ts(i)},${label(i)}`)].join('\n');
+  return { scores: tmpFile('scores.csv', scores), intervals: tmpFile('labels.csv', intervals), points: tmpFile('points.csv', points) };
+}
+
+describe('labelled evaluation', () => {
+  it('computes point-wise rates and per-event delays from intervals', () => {
+    const f = fixture();
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    const truth = truthFromTable(readTable(f.intervals), s.timestamps, 'p1');
+    const m = evaluateAlerts(s.timestamps, s.alert, truth.label, truth.events);
+    expect([m.tp, m.fp, m.tn, m.fn]).toEqual([2, 1, 14, 3]);
+    expect(m.precision).toBeCloseTo(2 / 3, 12);
+    expect(m.recall).toBeCloseTo(2 / 5, 12);
+    expect(m.f1).toBeCloseTo((2 * (2 / 3) * (2 / 5)) / (2 / 3 + 2 / 5), 12);
+    expect(m.falseAlarmRate).toBeCloseTo(1 / 15, 12);
+    expect(m.missRate).toBeCloseTo(3 / 5, 12);
+    expect(m.events.map((e) => [e.type, e.detected, e.delayMs, e.delayRows])).toEqual([
+      ['spike', true, 1000, 1],
+      ['drift', false, null, null],
+    ]);
+    expect(m.eventRecall).toBe(0.5);
+    expect(m.meanDelayMs).toBe(1000);
+  });
+
+  it('per-timestamp labels and a label column in the scores give the same answer as intervals', () => {
+    const f = fixture();
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    const a = truthFromTable(readTable(f.points), s.timestamps);
+    expect(Array.from(a.label)).toEqual(Array.from(s.label!));
+    expect(eventsFromRows(s.timestamps, s.label!)).toEqual(a.events);
+  });
+
+  it('a tolerance lets an alert just after an event count as its detection', () => {
+    const f = fixture();
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    const events = [{ start: T0 + 8000, end: T0 + 9000 }];
+    const label = new Uint8Array(20);
+    expect(evaluateAlerts(s.timestamps, s.alert, label, events, 0).eventsDetected).toBe(0);
+    expect(evaluateAlerts(s.timestamps, s.alert, label, events, 1000).events[0].delayMs).toBe(2000);
+  });
+
+  it('rejects inputs it cannot interpret, saying what it expected', () => {
+    const f = fixture();
+    expect(() => scoredRowsFromTable(readTable(f.scores))).toThrow(/pass --threshold/);
+    const bad = tmpFile('bad.csv', 'timestamp,score\n2024-01-01 00:00:00,abc\n');
+    expect(() => scoredRowsFromTable(readTable(bad), { threshold: 1 })).toThrow(/bad.csv:2: column 'score': 'abc' is not a number/);
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    expect(() => truthFromTable(readTable(f.intervals), s.timestamps, 'nope')).toThrow(/no labels for sensor 'nope'; sensors labelled: p1, p2/);
+  });
+
+  it('the CLI prints the table and exits 0', async () => {
+    const f = fixture();
+    const out: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      expect(await run(['labels', '--scores', f.scores, '--labels', f.intervals, '--sensor', 'p1', '--threshold', '0.5'])).toBe(0);
+    } finally {
+      process.stdout.write = orig;
+    }
+    const text = out.join('');
+    expect(text).toMatch(/precision\s+0\.6667/);
+    expect(text).toMatch(/events detected\s+1\/2/);
+    expect(text).toMatch(/MISSED/);
+  });
+});
