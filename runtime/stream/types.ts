@@ -3,6 +3,8 @@
  * source → decode → window → batch → infer → score → threshold → alert → sink.
  */
 
+import type { Scaler } from '../scaling/scaler.ts';
+
 /** A raw message as it arrives from a source (MQTT, replay, CSV). */
 export interface RawMessage {
   topic: string;
@@ -42,6 +44,8 @@ export interface SensorWindow {
   receivedAt: number;
   /** True when some channel was forward-filled past its max age. */
   incomplete?: boolean;
+  /** The scaler `data` was scaled with; inference re-scales when the model was swapped meanwhile. */
+  scaler?: Scaler;
 }
 
 /** A window with its reconstruction error. */
@@ -57,6 +61,8 @@ export interface ScoredWindow extends SensorWindow {
 export interface Verdict extends ScoredWindow {
   threshold: number;
   anomaly: boolean;
+  /** The unsmoothed score when smoothing is on (`score` is then the smoothed one the threshold judged). */
+  rawScore?: number;
 }
 
 /** An alert opening or closing for a sensor. */
@@ -76,4 +82,12 @@ export interface AlertEvent {
   openedAt?: number;
   durationMs?: number;
   peakScore?: number;
+}
+
+/** What the pipeline emits per scored window: the verdict, the alert event it caused, and the alert state after it. */
+export interface Detection {
+  verdict: Verdict;
+  alert?: AlertEvent;
+  /** Whether the sensor's alert is open after this verdict. */
+  alertOpen: boolean;
 }

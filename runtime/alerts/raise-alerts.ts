@@ -1,0 +1,97 @@
+/**
+ * Verdict -> AlertEvent: one AlertTracker per sensor (bounded, least recently used dropped), events carrying
+ * the window bounds, score, threshold, top contributing channels, model and execution provider.
+ */
+import { filter, map, Observable, pipe, type OperatorFunction } from 'rxjs';
+import type { ModelCard } from '../model/card.ts';
+import { topContributors } from '../scoring/reconstruction.ts';
+import { createCounters, type PipelineCounters } from '../stream/counters.ts';
+import type { AlertEvent, Detection, Verdict } from '../stream/types.ts';
+import { ALERT_DEFAULTS, AlertTracker, checkPolicy, type AlertPolicy, type AlertStep } from './tracker.ts';
+
+/** Options of `raiseAlerts`. */
+export interface RaiseAlertsOptions extends Partial<AlertPolicy> {
+  /** The card (or a getter for the one in service): channel names and model name/version. */
+  card: ModelCard | (() => ModelCard);
+  /** Channels listed per event (default 3). */
+  topK?: number;
+  /** Most sensors tracked (default 10,000). */
+  maxSensors?: number;
+  counters?: PipelineCounters;
+}
+
+/** Turn one tracker step into an event, or undefined when nothing opened or closed. */
+export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertEvent | undefined {
+  if (step.kind !== 'open' && step.kind !== 'close') return undefined;
+  const v = step.verdict;
+  // The close event explains the alert by its worst window, not by the quiet one that closed it.
+  const explain = step.kind === 'close' ? step.peak : v;
+  const ev: AlertEvent = {
+    type: step.kind,
+    sensor: v.sensor,
+    tsFirst: v.tsFirst,
+    tsLast: v.tsLast,
+    score: v.score,
+    threshold: v.threshold,
+    contributors: topContributors(explain.perChannel, card.channels, topK),
+    model: { name: card.name, version: card.version },
+    provider: v.provider,
+  };
+  if (step.kind === 'close') {
+    ev.openedAt = step.openedAt;
+    ev.durationMs = step.durationMs;
+    ev.peakScore = step.peak.score;
+  }
+  return ev;
+}
+
+/** Build the per-sensor trackers' policy from options, with defaults. */
+function policyOf(opts: RaiseAlertsOptions): AlertPolicy {
+  return checkPolicy({
+    openK: opts.openK ?? ALERT_DEFAULTS.openK,
+    openN: opts.openN ?? Math.max(ALERT_DEFAULTS.openN, opts.openK ?? 1),
+    closeM: opts.closeM ?? ALERT_DEFAULTS.closeM,
+    cooldownMs: opts.cooldownMs ?? ALERT_DEFAULTS.cooldownMs,
+  });
+}
+
+/** Verdict -> Detection: the verdict, the alert event it caused (if any) and whether its sensor's alert is open. */
+export function trackAlerts(opts: RaiseAlertsOptions): OperatorFunction<Verdict, Detection> {
+  const policy = policyOf(opts);
+  const cardOf = typeof opts.card === 'function' ? opts.card : () => opts.card as ModelCard;
+  const maxSensors = opts.maxSensors ?? 10_000;
+  const counters = opts.counters ?? createCounters();
+  return (source) =>
+    new Observable<Detection>((subscriber) => {
+      const trackers = new Map<string, AlertTracker>();
+      return source.subscribe({
+        next: (verdict) => {
+          let t = trackers.get(verdict.sensor);
+          if (t) trackers.delete(verdict.sensor);
+          else {
+            t = new AlertTracker(policy);
+            if (trackers.size >= maxSensors) trackers.delete(trackers.keys().next().value as string);
+          }
+          trackers.set(verdict.sensor, t);
+          const step = t.step(verdict);
+          if (step.kind === 'duplicate') counters.alertDuplicates++;
+          else if (step.kind === 'suppressed') counters.alertsSuppressed++;
+          const alert = alertEventOf(step, cardOf(), opts.topK);
+          if (alert?.type === 'open') counters.alertsOpened++;
+          else if (alert) counters.alertsClosed++;
+          subscriber.next(alert ? { verdict, alert, alertOpen: t.isOpen } : { verdict, alertOpen: t.isOpen });
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
+
+/** Verdict -> AlertEvent: open and close alerts per sensor with hysteresis, cooldown and dedupe. */
+export function raiseAlerts(opts: RaiseAlertsOptions): OperatorFunction<Verdict, AlertEvent> {
+  return pipe(
+    trackAlerts(opts),
+    filter((d) => d.alert !== undefined),
+    map((d) => d.alert!),
+  );
+}

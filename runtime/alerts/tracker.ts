@@ -1,0 +1,93 @@
+/**
+ * The alert state machine of one sensor, free of streams so it can be tested step by step.
+ * Closed -> open when at least `openK` of the last `openN` verdicts are anomalous (and the cooldown since the
+ * last close has passed); open -> closed after `closeM` quiet verdicts in a row. Verdicts that repeat or
+ * precede one already seen are ignored (dedupe after a replay or a reconnect).
+ */
+import type { Verdict } from '../stream/types.ts';
+
+/** Hysteresis, cooldown and reporting settings. */
+export interface AlertPolicy {
+  /** Anomalous verdicts needed among the last `openN` to open (1 <= openK <= openN). */
+  openK: number;
+  openN: number;
+  /** Quiet (non-anomalous) verdicts in a row needed to close. */
+  closeM: number;
+  /** After a close, no new alert for this sensor opens until this much data time has passed (ms). */
+  cooldownMs: number;
+}
+
+/** Defaults: an alert follows the threshold's verdicts one to one; live configs usually add hysteresis. */
+export const ALERT_DEFAULTS: AlertPolicy = { openK: 1, openN: 1, closeM: 1, cooldownMs: 0 };
+
+/** What one verdict did to the sensor's alert. */
+export type AlertStep =
+  | { kind: 'none' }
+  | { kind: 'duplicate' }
+  | { kind: 'suppressed' }
+  | { kind: 'open'; verdict: Verdict }
+  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict };
+
+/** Validate a policy; the message names the field and what was expected. */
+export function checkPolicy(p: AlertPolicy): AlertPolicy {
+  const int = (k: keyof AlertPolicy, min: number) => {
+    if (!Number.isInteger(p[k]) || p[k] < min) throw new Error(`alerts: ${k} must be an integer >= ${min}, got ${p[k]}`);
+  };
+  int('openK', 1);
+  int('openN', 1);
+  int('closeM', 1);
+  if (p.openK > p.openN) throw new Error(`alerts: openK (${p.openK}) must not exceed openN (${p.openN})`);
+  if (!(p.cooldownMs >= 0)) throw new Error(`alerts: cooldownMs must be a number >= 0, got ${p.cooldownMs}`);
+  return p;
+}
+
+/** One sensor's alert state. */
+export class AlertTracker {
+  private readonly recent: Uint8Array;
+  private pos = 0;
+  private hits = 0;
+  private lastTs = Number.NEGATIVE_INFINITY;
+  private openedAt: number | undefined;
+  private peak: Verdict | undefined;
+  private quiet = 0;
+  private lastClosedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly policy: AlertPolicy) {
+    this.recent = new Uint8Array(policy.openN);
+  }
+
+  /** Whether an alert is open. */
+  get isOpen(): boolean {
+    return this.openedAt !== undefined;
+  }
+
+  /** Feed one verdict (in data-time order). */
+  step(v: Verdict): AlertStep {
+    if (v.tsLast <= this.lastTs) return { kind: 'duplicate' };
+    this.lastTs = v.tsLast;
+    const bit = v.anomaly ? 1 : 0;
+    this.hits += bit - this.recent[this.pos];
+    this.recent[this.pos] = bit;
+    this.pos = (this.pos + 1) % this.recent.length;
+
+    if (this.openedAt === undefined) {
+      if (this.hits < this.policy.openK) return { kind: 'none' };
+      if (v.tsLast - this.lastClosedAt < this.policy.cooldownMs) return { kind: 'suppressed' };
+      this.openedAt = v.tsLast;
+      this.peak = v;
+      this.quiet = 0;
+      return { kind: 'open', verdict: v };
+    }
+    if (v.score > this.peak!.score) this.peak = v;
+    this.quiet = v.anomaly ? 0 : this.quiet + 1;
+    if (this.quiet < this.policy.closeM) return { kind: 'none' };
+    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak! };
+    this.openedAt = undefined;
+    this.peak = undefined;
+    this.lastClosedAt = v.tsLast;
+    // A new alert needs fresh evidence, not the tail of the one that just closed.
+    this.recent.fill(0);
+    this.hits = 0;
+    return step;
+  }
+}

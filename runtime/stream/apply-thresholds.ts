@@ -1,0 +1,43 @@
+/**
+ * ScoredWindow -> Verdict: each sensor's threshold decides on the score, then learns from it, in that order
+ * (`decide()`), exactly as offline scoring does. Optional EWMA smoothing of the score before the decision.
+ * Incomplete windows (a channel held past its max age) are judged but not learned from.
+ */
+import { map, type OperatorFunction } from 'rxjs';
+import { decide } from '../thresholds/threshold.ts';
+import { createCounters, type PipelineCounters } from './counters.ts';
+import { ThresholdBank, type ThresholdFactory } from './threshold-bank.ts';
+import type { ScoredWindow, Verdict } from './types.ts';
+
+/** Options of `applyThresholds`. */
+export interface ApplyThresholdsOptions {
+  /** EWMA weight of the newest score in (0, 1]; omit for no smoothing. */
+  smoothing?: number;
+  counters?: PipelineCounters;
+}
+
+/** Judge every scored window against its sensor's threshold. Pass a bank to read or persist states. */
+export function applyThresholds(thresholds: ThresholdBank | ThresholdFactory, opts: ApplyThresholdsOptions = {}): OperatorFunction<ScoredWindow, Verdict> {
+  const bank = thresholds instanceof ThresholdBank ? thresholds : new ThresholdBank(thresholds);
+  const alpha = opts.smoothing;
+  if (alpha !== undefined && !(alpha > 0 && alpha <= 1)) throw new Error(`applyThresholds: smoothing must be in (0, 1], got ${alpha}`);
+  const counters = opts.counters ?? createCounters();
+  return map((w: ScoredWindow): Verdict => {
+    const e = bank.get(w.sensor);
+    let score = w.score;
+    if (alpha !== undefined) {
+      e.smoothed = Number.isNaN(e.smoothed) ? score : alpha * score + (1 - alpha) * e.smoothed;
+      score = e.smoothed;
+    }
+    let anomaly: boolean;
+    let threshold: number;
+    if (w.incomplete) {
+      threshold = e.threshold.current();
+      anomaly = e.threshold.isAnomaly(score);
+    } else ({ anomaly, threshold } = decide(e.threshold, score));
+    if (anomaly) counters.anomalies++;
+    const v: Verdict = { ...w, score, threshold, anomaly };
+    if (alpha !== undefined) v.rawScore = w.score;
+    return v;
+  });
+}

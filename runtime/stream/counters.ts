@@ -1,0 +1,89 @@
+/**
+ * Counters of everything the pipeline drops, resets, evicts or produces. A plain object the caller owns and
+ * passes to each operator, so the metrics layer can bind it to prom-client (or a test can read it) without
+ * the operators knowing about either.
+ */
+
+/** Pipeline counters; all monotonic except the gauges marked as such. */
+export interface PipelineCounters {
+  /** Readings seen by `windowBySensor`. */
+  readings: number;
+  /** Readings dropped because their timestamp equals the sensor's last one. */
+  duplicates: number;
+  /** Readings dropped because their timestamp is older than the sensor's last one. */
+  outOfOrder: number;
+  /** Readings dropped because they carry none of the model's channels (or a non-finite timestamp). */
+  unusable: number;
+  /** Readings dropped because a new sensor arrived while `maxSensors` were active. */
+  sensorLimit: number;
+  /** Channel values forward-filled from an earlier reading. */
+  filled: number;
+  /** Window buffers reset because of a gap in the data longer than the limit. */
+  gapResets: number;
+  /** Sensors evicted after being idle longer than the timeout. */
+  evictedIdle: number;
+  /** Gauge: sensors with a window buffer. */
+  activeSensors: number;
+  /** Windows emitted (complete or not). */
+  windows: number;
+  /** Windows emitted with a channel held past its max age. */
+  incompleteWindows: number;
+  /** Incomplete windows not emitted because `skipIncomplete` is set. */
+  skippedIncomplete: number;
+  /** Batches sent to inference. */
+  batches: number;
+  /** Windows scored. */
+  scored: number;
+  /** Windows dropped because their sensor already had `maxPendingPerSensor` windows queued (oldest dropped). */
+  droppedSensorBacklog: number;
+  /** Windows dropped because the whole queue held `maxPending` windows (oldest dropped). */
+  droppedQueueFull: number;
+  /** Windows dropped because the batch that carried them failed in inference. */
+  droppedInferenceError: number;
+  /** Batches whose inference call failed. */
+  inferenceErrors: number;
+  /** Gauge: windows waiting for inference. */
+  pending: number;
+  /** Windows re-scaled because the model was swapped while they waited. */
+  rescaled: number;
+  /** Verdicts that were anomalous. */
+  anomalies: number;
+  /** Alerts opened and closed. */
+  alertsOpened: number;
+  alertsClosed: number;
+  /** Alert openings suppressed by the cooldown after a close. */
+  alertsSuppressed: number;
+  /** Verdicts ignored by the alert stage because they repeat or precede one already seen for the sensor. */
+  alertDuplicates: number;
+}
+
+/** Fresh counters, all zero. */
+export function createCounters(): PipelineCounters {
+  return {
+    readings: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    unusable: 0,
+    sensorLimit: 0,
+    filled: 0,
+    gapResets: 0,
+    evictedIdle: 0,
+    activeSensors: 0,
+    windows: 0,
+    incompleteWindows: 0,
+    skippedIncomplete: 0,
+    batches: 0,
+    scored: 0,
+    droppedSensorBacklog: 0,
+    droppedQueueFull: 0,
+    droppedInferenceError: 0,
+    inferenceErrors: 0,
+    pending: 0,
+    rescaled: 0,
+    anomalies: 0,
+    alertsOpened: 0,
+    alertsClosed: 0,
+    alertsSuppressed: 0,
+    alertDuplicates: 0,
+  };
+}

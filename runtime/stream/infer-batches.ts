@@ -1,0 +1,192 @@
+/**
+ * SensorWindow[] -> ScoredWindow: one inference call per batch, strictly in order, one at a time. While a
+ * batch runs, arriving windows wait in a bounded PendingQueue (oldest dropped per sensor, counted) and are
+ * taken as the next batch, up to `maxBatch`, so batches grow under load instead of memory.
+ */
+import { from, Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import { ModelRef, type AcquiredModel, type ModelHandle } from '../inference/model-ref.ts';
+import { reconstructionScores } from '../scoring/reconstruction.ts';
+import { createCounters, type PipelineCounters } from './counters.ts';
+import { PendingQueue } from './pending-queue.ts';
+import type { ScoredWindow, SensorWindow } from './types.ts';
+import { definedOnly } from './window-by-sensor.ts';
+
+/** What happened in one batch, for metrics and flow control. */
+export interface BatchReport {
+  size: number;
+  /** Wall time of the inference call (ms). */
+  inferMs: number;
+  provider: string;
+  /** Windows still waiting after this batch. */
+  pending: number;
+}
+
+/** Options of `inferBatches`. */
+export interface InferBatchesOptions {
+  /** Largest batch sent to the model (default 1024). */
+  maxBatch?: number;
+  /** Most windows waiting in total (default 8192). */
+  maxPending?: number;
+  /** Most windows waiting per sensor (default 4). */
+  maxPendingPerSensor?: number;
+  /** Fail the stream after this many failed batches in a row (default 3); fewer are dropped and counted. */
+  maxConsecutiveErrors?: number;
+  counters?: PipelineCounters;
+  /** Called after every batch's results were emitted. */
+  onBatch?: (report: BatchReport) => void;
+  /** Called for every failed batch (logged by the caller; the windows are dropped and counted). */
+  onError?: (error: unknown, size: number) => void;
+}
+
+/** Defaults of `inferBatches`. */
+export const INFER_DEFAULTS = { maxBatch: 1024, maxPending: 8192, maxPendingPerSensor: 4, maxConsecutiveErrors: 3 } as const;
+
+/** Run batches through the model in service and score them with the card's reconstruction error. */
+export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOptions = {}): OperatorFunction<SensorWindow[], ScoredWindow> {
+  const ref = model instanceof ModelRef ? model : new ModelRef(model.card, model.session);
+  const o = { ...INFER_DEFAULTS, ...definedOnly(opts) };
+  if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1) throw new Error(`inferBatches: maxBatch must be an integer >= 1, got ${o.maxBatch}`);
+  const counters = opts.counters ?? createCounters();
+  return (source) =>
+    new Observable<ScoredWindow>((subscriber) => {
+      const queue = new PendingQueue<SensorWindow>(o.maxPending, o.maxPendingPerSensor, (reason) => {
+        if (reason === 'sensor-backlog') counters.droppedSensorBacklog++;
+        else counters.droppedQueueFull++;
+      });
+      let scratch = new Float32Array(0);
+      let inflight: { sub: Subscription; held: AcquiredModel; thenable: PromiseLike<unknown> | undefined } | undefined;
+      let upstream: { done: true; error?: unknown; failed: boolean } | undefined;
+      let closed = false;
+      let failures = 0;
+
+      const finish = () => {
+        if (!upstream || inflight || queue.size > 0) return;
+        if (upstream.failed) subscriber.error(upstream.error);
+        else subscriber.complete();
+      };
+
+      const pump = (): void => {
+        while (!inflight && !closed) {
+          const batch = queue.take(o.maxBatch);
+          counters.pending = queue.size;
+          if (batch.length === 0) return finish();
+          runBatch(batch);
+        }
+      };
+
+      const runBatch = (batch: SensorWindow[]) => {
+        const held = ref.acquire();
+        const { card, session } = held;
+        const W = card.window;
+        const C = card.channels.length;
+        const n = batch.length;
+        const wc = W * C;
+        if (scratch.length < n * wc) scratch = new Float32Array(Math.max(n, Math.min(o.maxBatch, 2 * n)) * wc);
+        const input = scratch.subarray(0, n * wc);
+        for (let i = 0; i < n; i++) {
+          const w = batch[i];
+          if (w.scaler && w.scaler !== card.scaler) {
+            rescaleInto(w.data, w.scaler, card.scaler, input, i * wc, C);
+            counters.rescaled++;
+          } else input.set(w.data, i * wc);
+        }
+        counters.batches++;
+        const t0 = performance.now();
+        let done = false;
+        const settle = (err: unknown, recon?: Float32Array) => {
+          if (done) return;
+          done = true;
+          const inferMs = performance.now() - t0;
+          inflight?.sub.unsubscribe();
+          inflight = undefined;
+          held.release();
+          if (closed) return;
+          let scored: { scores: Float32Array; perChannel: Float32Array } | undefined;
+          if (err === undefined && recon) {
+            try {
+              scored = reconstructionScores(input, recon, n, W, C, card.scoring);
+            } catch (e) {
+              err = e;
+            }
+          }
+          if (!scored) {
+            counters.inferenceErrors++;
+            counters.droppedInferenceError += n;
+            failures++;
+            opts.onError?.(err, n);
+            if (failures >= o.maxConsecutiveErrors) {
+              closed = true;
+              subscriber.error(new Error(`inference failed ${failures} times in a row on ${session.provider}: ${(err as Error)?.message ?? String(err)}`));
+              return;
+            }
+          } else {
+            failures = 0;
+            counters.scored += n;
+            for (let i = 0; i < n && !closed; i++) {
+              subscriber.next({ ...batch[i], score: scored.scores[i], perChannel: scored.perChannel.subarray(i * C, (i + 1) * C), provider: session.provider });
+            }
+            opts.onBatch?.({ size: n, inferMs, provider: session.provider, pending: queue.size });
+          }
+          pump();
+        };
+        let result: ReturnType<typeof session.run>;
+        try {
+          result = session.run(input, n);
+        } catch (err) {
+          inflight = { sub: EMPTY_SUB, held, thenable: undefined };
+          return settle(err ?? new Error('inference threw'));
+        }
+        const thenable = isThenable(result) ? result : undefined;
+        inflight = { sub: EMPTY_SUB, held, thenable };
+        const sub = from(result).subscribe({
+          next: (r) => settle(undefined, r.reconstruction),
+          error: (err) => settle(err ?? new Error('inference failed')),
+          complete: () => settle(new Error('inference produced no result')),
+        });
+        if (inflight) inflight.sub = sub;
+      };
+
+      const sub = source.subscribe({
+        next: (windows) => {
+          for (const w of windows) queue.push(w);
+          counters.pending = queue.size;
+          pump();
+        },
+        error: (error) => {
+          upstream = { done: true, error, failed: true };
+          finish();
+        },
+        complete: () => {
+          upstream = { done: true, failed: false };
+          finish();
+        },
+      });
+      return () => {
+        closed = true;
+        sub.unsubscribe();
+        if (inflight) {
+          const { sub: inner, held, thenable } = inflight;
+          inflight = undefined;
+          inner.unsubscribe();
+          // A native run cannot be cancelled: keep the session held until it really ends, so a swap cannot close it mid-run.
+          if (thenable) thenable.then(held.release, held.release);
+          else held.release();
+        }
+        counters.pending = 0;
+      };
+    });
+}
+
+const EMPTY_SUB = { unsubscribe() {} } as Subscription;
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof (x as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** Re-express a window scaled with `from` in the scale of `to` (the model was swapped while it waited). */
+function rescaleInto(data: Float32Array, fromS: { offset: number[]; scale: number[] }, toS: { offset: number[]; scale: number[] }, out: Float32Array, at: number, C: number): void {
+  for (let i = 0; i < data.length; i++) {
+    const c = i % C;
+    out[at + i] = (data[i] * fromS.scale[c] + fromS.offset[c] - toS.offset[c]) / toS.scale[c];
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The one detection path, shared by `vigil run` (MQTT) and `vigil score` (CSV):
+ * Reading -> windowBySensor -> microBatch -> inferBatches -> applyThresholds -> trackAlerts -> Detection.
+ */
+import { asyncScheduler, filter, map, pipe, share, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { trackAlerts, type RaiseAlertsOptions } from '../alerts/raise-alerts.ts';
+import type { ModelRef } from '../inference/model-ref.ts';
+import { applyThresholds } from './apply-thresholds.ts';
+import { createCounters, type PipelineCounters } from './counters.ts';
+import { inferBatches, type InferBatchesOptions } from './infer-batches.ts';
+import { microBatch } from './micro-batch.ts';
+import { ThresholdBank, type ThresholdFactory } from './threshold-bank.ts';
+import type { AlertEvent, Detection, Reading, SensorWindow, Verdict } from './types.ts';
+import { windowBySensor, type WindowBySensorOptions } from './window-by-sensor.ts';
+
+/** Everything the pipeline needs; all but `model` and `thresholds` have defaults. */
+export interface PipelineOptions {
+  /** The model in service (swap it for hot reload). */
+  model: ModelRef;
+  /** Per-sensor thresholds: a bank (to persist states) or a factory. */
+  thresholds: ThresholdBank | ThresholdFactory;
+  window?: Omit<WindowBySensorOptions, 'counters'>;
+  /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 256 / 5 ms). */
+  batch?: { size?: number; maxWaitMs?: number };
+  infer?: Omit<InferBatchesOptions, 'counters'>;
+  /** EWMA smoothing weight of scores before thresholds; omit for none. */
+  smoothing?: number;
+  alerts?: Omit<RaiseAlertsOptions, 'card' | 'counters'>;
+  counters?: PipelineCounters;
+  scheduler?: SchedulerLike;
+}
+
+/** A composed pipeline and the state its caller may read or persist. */
+export interface Pipeline {
+  /** Reading -> Detection, the whole path. */
+  detect: OperatorFunction<Reading, Detection>;
+  counters: PipelineCounters;
+  thresholds: ThresholdBank;
+  model: ModelRef;
+}
+
+/** Defaults of the micro-batch stage. */
+export const BATCH_DEFAULTS = { size: 256, maxWaitMs: 5 } as const;
+
+/** Compose the stages with shared counters. */
+export function createPipeline(opts: PipelineOptions): Pipeline {
+  const counters = opts.counters ?? createCounters();
+  const thresholds = opts.thresholds instanceof ThresholdBank ? opts.thresholds : new ThresholdBank(opts.thresholds);
+  const cardOf = opts.model.cardOf;
+  const size = opts.batch?.size ?? BATCH_DEFAULTS.size;
+  const detect = pipe(
+    windowBySensor(cardOf, { ...opts.window, counters }),
+    microBatch<SensorWindow>({ size, maxWaitMs: opts.batch?.maxWaitMs ?? BATCH_DEFAULTS.maxWaitMs, scheduler: opts.scheduler ?? asyncScheduler }),
+    inferBatches(opts.model, { ...opts.infer, maxBatch: Math.max(size, opts.infer?.maxBatch ?? size), counters }),
+    applyThresholds(thresholds, { smoothing: opts.smoothing, counters }),
+    trackAlerts({ ...opts.alerts, card: cardOf, counters }),
+  );
+  return { detect, counters, thresholds, model: opts.model };
+}
+
+/** Split a detection stream into verdicts and alerts over one shared subscription. */
+export function splitDetections(detections$: Observable<Detection>): { verdicts$: Observable<Verdict>; alerts$: Observable<AlertEvent> } {
+  const shared$ = detections$.pipe(share());
+  return {
+    verdicts$: shared$.pipe(map((d) => d.verdict)),
+    alerts$: shared$.pipe(
+      filter((d) => d.alert !== undefined),
+      map((d) => d.alert!),
+    ),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * One Threshold per sensor, created on first sight by a factory (or restored from saved state), bounded by
+ * `maxSensors` with least-recently-used eviction. The caller owns the bank, so it can persist `snapshot()`
+ * periodically and on shutdown while the stream runs.
+ */
+import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
+
+/** Builds a fresh threshold for a sensor (e.g. `() => createThreshold(config, card)`). */
+export type ThresholdFactory = (sensor: string) => Threshold;
+
+/** Options of a ThresholdBank. */
+export interface ThresholdBankOptions {
+  /** Most sensors held; the least recently used one is dropped beyond (default 10,000). */
+  maxSensors?: number;
+  /** Saved states by sensor, restored on first sight with `restore`. */
+  saved?: Record<string, ThresholdState>;
+  /** Rebuild a threshold from saved state (the thresholds module's restore function). */
+  restore?: (state: ThresholdState, sensor: string) => Threshold;
+}
+
+/** Per-sensor thresholds plus the optional smoothed score that feeds them. */
+export interface SensorThreshold {
+  threshold: Threshold;
+  /** EWMA of scores when smoothing is on; NaN before the first score. */
+  smoothed: number;
+}
+
+/** Per-sensor thresholds with bounded memory. */
+export class ThresholdBank {
+  private readonly entries = new Map<string, SensorThreshold>();
+  private readonly saved: Map<string, ThresholdState>;
+  private readonly maxSensors: number;
+  /** Sensors dropped to stay within `maxSensors`. */
+  evicted = 0;
+  /** Saved states that could not be restored (the sensor started afresh); reasons kept for the log. */
+  readonly restoreFailures: { sensor: string; reason: string }[] = [];
+
+  constructor(
+    private readonly factory: ThresholdFactory,
+    private readonly opts: ThresholdBankOptions = {},
+  ) {
+    this.maxSensors = opts.maxSensors ?? 10_000;
+    this.saved = new Map(Object.entries(opts.saved ?? {}));
+    if (this.saved.size > 0 && !opts.restore) throw new Error('ThresholdBank: saved states given without a restore function');
+  }
+
+  /** The entry for a sensor, created (or restored) on first use. */
+  get(sensor: string): SensorThreshold {
+    let e = this.entries.get(sensor);
+    if (e) {
+      this.entries.delete(sensor);
+      this.entries.set(sensor, e);
+      return e;
+    }
+    e = { threshold: this.create(sensor), smoothed: Number.NaN };
+    if (this.entries.size >= this.maxSensors) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+      this.evicted++;
+    }
+    this.entries.set(sensor, e);
+    return e;
+  }
+
+  /** The threshold of a sensor if it exists (no creation). */
+  peek(sensor: string): Threshold | undefined {
+    return this.entries.get(sensor)?.threshold;
+  }
+
+  /** Sensors held. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Serialised state of every sensor's threshold (plus restored-but-unseen saved ones, so nothing is lost). */
+  snapshot(): Record<string, ThresholdState> {
+    const out: Record<string, ThresholdState> = Object.fromEntries(this.saved);
+    for (const [sensor, e] of this.entries) out[sensor] = e.threshold.toJSON();
+    return out;
+  }
+
+  private create(sensor: string): Threshold {
+    const state = this.saved.get(sensor);
+    if (state && this.opts.restore) {
+      this.saved.delete(sensor);
+      try {
+        return this.opts.restore(state, sensor);
+      } catch (err) {
+        this.restoreFailures.push({ sensor, reason: (err as Error).message });
+      }
+    }
+    return this.factory(sensor);
+  }
+}

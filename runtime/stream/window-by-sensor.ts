@@ -1,0 +1,195 @@
+/**
+ * Reading -> SensorWindow: one WindowRing per sensor, channels mapped by name to the card's order, the card's
+ * scaler applied on emission. Bad and late data are dropped and counted, never thrown: duplicates, out-of-order
+ * readings, readings with none of the model's channels. Memory is bounded by `maxSensors` and idle eviction.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { ModelCard } from '../model/card.ts';
+import { WindowRing } from '../window/ring.ts';
+import { createCounters, type PipelineCounters } from './counters.ts';
+import type { Reading, SensorWindow } from './types.ts';
+
+/** Options of `windowBySensor`; every field has a default. */
+export interface WindowBySensorOptions {
+  /** Emit a window every `stride` rows once full (default 1: score every reading). */
+  stride?: number;
+  /** A missing channel is forward-filled from its last value up to this age (data time, ms); older marks the window incomplete. */
+  maxFillAgeMs?: number;
+  /** Drop windows that contain a row with a channel held past `maxFillAgeMs` instead of emitting them flagged. */
+  skipIncomplete?: boolean;
+  /** A gap in data time longer than this (ms) resets the sensor's window (default Infinity: never). */
+  gapResetMs?: number;
+  /** At most this many sensors hold buffers; readings of further new sensors are dropped and counted. */
+  maxSensors?: number;
+  /** A sensor not heard from for this long (arrival time, ms) is evicted and starts afresh if it returns. */
+  idleEvictMs?: number;
+  /** Counters to increment; a fresh set when omitted. */
+  counters?: PipelineCounters;
+}
+
+/** Defaults of `windowBySensor`, exported so config and docs quote the same numbers. */
+export const WINDOW_DEFAULTS = {
+  stride: 1,
+  maxFillAgeMs: 60_000,
+  skipIncomplete: false,
+  gapResetMs: Number.POSITIVE_INFINITY,
+  maxSensors: 10_000,
+  idleEvictMs: 3_600_000,
+} as const;
+
+interface SensorState {
+  ring: WindowRing;
+  /** Timestamps of the rows in the ring, indexed by row count since reset modulo W. */
+  times: Float64Array;
+  rowsSinceReset: number;
+  lastTs: number;
+  lastSeen: number;
+  seq: number;
+  /** Seq of the last row that had a channel held past its max age. */
+  staleSeq: number;
+  last: Float64Array;
+  lastAt: Float64Array;
+}
+
+/** The card itself, or a getter for the current one (hot reload swaps it; windows record the scaler used). */
+export type CardSource = ModelCard | (() => ModelCard);
+
+/** Group readings per sensor into scaled, time-major windows of the card's shape. */
+export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {}): OperatorFunction<Reading, SensorWindow> {
+  const cardOf = typeof card === 'function' ? card : () => card;
+  const o = { ...WINDOW_DEFAULTS, ...definedOnly(opts) };
+  const counters = opts.counters ?? createCounters();
+  for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs'] as const) {
+    if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
+  }
+  if (!Number.isInteger(o.maxSensors) || o.maxSensors < 1) throw new Error(`windowBySensor: maxSensors must be an integer >= 1, got ${o.maxSensors}`);
+
+  return (source) =>
+    new Observable<SensorWindow>((subscriber) => {
+      const { window: W, channels: names } = cardOf();
+      const C = names.length;
+      // Map iteration order is least recently seen first, because every reading re-inserts its sensor.
+      const sensors = new Map<string, SensorState>();
+      const row = new Float32Array(C);
+
+      const evictIdle = (now: number) => {
+        for (const [id, s] of sensors) {
+          if (now - s.lastSeen <= o.idleEvictMs) break;
+          sensors.delete(id);
+          counters.evictedIdle++;
+        }
+        counters.activeSensors = sensors.size;
+      };
+
+      const onReading = (r: Reading) => {
+        counters.readings++;
+        if (!Number.isFinite(r.ts) || typeof r.values !== 'object' || r.values === null) {
+          counters.unusable++;
+          return;
+        }
+        evictIdle(r.receivedAt);
+        let s = sensors.get(r.sensor);
+        if (s) sensors.delete(r.sensor);
+        else {
+          if (sensors.size >= o.maxSensors) {
+            counters.sensorLimit++;
+            return;
+          }
+          s = newState(W, C, o.stride);
+        }
+        sensors.set(r.sensor, s);
+        counters.activeSensors = sensors.size;
+        s.lastSeen = r.receivedAt;
+        if (r.ts === s.lastTs) return void counters.duplicates++;
+        if (r.ts < s.lastTs) return void counters.outOfOrder++;
+
+        const c0 = cardOf();
+        let present = 0;
+        let filled = 0;
+        let stale = false;
+        for (let c = 0; c < C; c++) {
+          const v = r.values[names[c]];
+          if (typeof v === 'number' && Number.isFinite(v)) {
+            row[c] = v;
+            s.last[c] = v;
+            s.lastAt[c] = r.ts;
+            present++;
+          } else if (!Number.isNaN(s.last[c]) && r.ts - s.lastAt[c] <= o.maxFillAgeMs) {
+            row[c] = s.last[c];
+            filled++;
+          } else {
+            // Never seen or too old: hold what we have (or the training offset, i.e. scaled 0) and flag the rows.
+            row[c] = Number.isNaN(s.last[c]) ? c0.scaler.offset[c] : s.last[c];
+            stale = true;
+          }
+        }
+        if (present === 0) return void counters.unusable++;
+        counters.filled += filled;
+        if (r.ts - s.lastTs > o.gapResetMs) {
+          s.ring.reset();
+          s.rowsSinceReset = 0;
+          counters.gapResets++;
+        }
+        s.lastTs = r.ts;
+        const due = s.ring.push(row);
+        s.times[s.rowsSinceReset % W] = r.ts;
+        s.rowsSinceReset++;
+        const seq = s.seq++;
+        if (stale) s.staleSeq = seq;
+        if (!due) return;
+        const incomplete = s.staleSeq > seq - W;
+        if (incomplete && o.skipIncomplete) return void counters.skippedIncomplete++;
+        const scaler = c0.scaler;
+        const data = s.ring.snapshot();
+        for (let i = 0; i < data.length; i++) {
+          const c = i % C;
+          data[i] = (data[i] - scaler.offset[c]) / scaler.scale[c];
+        }
+        counters.windows++;
+        if (incomplete) counters.incompleteWindows++;
+        const win: SensorWindow = {
+          sensor: r.sensor,
+          tsFirst: s.times[s.rowsSinceReset % W],
+          tsLast: r.ts,
+          data,
+          seq,
+          receivedAt: r.receivedAt,
+          scaler,
+        };
+        if (incomplete) win.incomplete = true;
+        subscriber.next(win);
+      };
+
+      return source.subscribe({
+        next: (r) => {
+          try {
+            onReading(r);
+          } catch (err) {
+            // A bug here must not leave a half-updated sensor silently; surface it.
+            subscriber.error(err);
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
+
+function newState(W: number, C: number, stride: number): SensorState {
+  return {
+    ring: new WindowRing(W, C, stride),
+    times: new Float64Array(W),
+    rowsSinceReset: 0,
+    lastTs: Number.NEGATIVE_INFINITY,
+    lastSeen: 0,
+    seq: 0,
+    staleSeq: Number.NEGATIVE_INFINITY,
+    last: new Float64Array(C).fill(NaN),
+    lastAt: new Float64Array(C).fill(Number.NEGATIVE_INFINITY),
+  };
+}
+
+/** Drop undefined fields so spreading options over defaults keeps the defaults. */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
