@@ -1,0 +1,41 @@
+/**
+ * The dashboard's view of a running pipeline: streams of verdicts and alerts (and raw readings when the
+ * runtime exposes them) plus a status snapshot. `vigil run`, `vigil demo` and tests each adapt to this.
+ */
+import type { Observable } from 'rxjs';
+import type { AlertEvent, Reading, Verdict } from '../stream/types.ts';
+import type { Scaler } from '../scaling/scaler.ts';
+
+/** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
+export interface FeedStatus {
+  /** Provider that actually runs inference, e.g. `ort-node/cpu`. */
+  provider?: string;
+  /** Micro-batch size limit (windows per inference call). */
+  batchSize?: number;
+  /** Windows scored per second. */
+  throughput?: number;
+  /** End-to-end latency from arrival to verdict, ms. */
+  latencyMs?: { p50: number; p99: number };
+  /** The model serving the sensors. */
+  model?: { name: string; version: string };
+  /** Messages set aside (bad payloads and the like). */
+  rejected?: number;
+  /** Where data comes from, e.g. `mqtt://127.0.0.1:1883 sensors/#`. */
+  source?: string;
+}
+
+/** A live pipeline as the dashboard sees it. */
+export interface DashboardFeed {
+  /** Every scored window with its threshold decision. */
+  verdicts: Observable<Verdict>;
+  /** Alert open/close events. */
+  alerts: Observable<AlertEvent>;
+  /** Raw readings, for plotting channels in their own units; without it the last row of each window is shown. */
+  readings?: Observable<Reading>;
+  /** Channel names in model order (the card's `channels`). */
+  channels?: string[];
+  /** The card's scaler, used to show window rows in original units when there is no `readings` stream. */
+  scaler?: Scaler;
+  /** Current status; called on each dashboard tick. */
+  status?(): FeedStatus;
+}

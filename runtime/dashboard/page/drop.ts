@@ -1,0 +1,99 @@
+/** The "score a file" panel: drop a CSV, NAME.onnx and NAME.json; scored with onnxruntime-web in this tab. */
+import { scoreFile, scoresCsv, type FileScores } from './score-file.ts';
+import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
+import { spansFromFlags } from '../spans.ts';
+import { esc, num, rate } from './format.ts';
+
+interface Picked {
+  csv?: File;
+  onnx?: File;
+  card?: File;
+}
+
+/** Attach the drop zone and result area; results also land on `window.vigilScore` for tests. */
+export function mountScoring(zone: HTMLElement, result: HTMLElement): void {
+  const picked: Picked = {};
+  const input = zone.querySelector('input[type=file]') as HTMLInputElement;
+  let plots: SensorPlots | null = null;
+  let busy = false;
+
+  const chips = () => {
+    const chip = (label: string, f: File | undefined) =>
+      `<span class="chip ${f ? 'chip-ok' : ''}">${f ? '✓' : '○'} ${esc(label)}: ${f ? `${esc(f.name)} <span class="dim">${(f.size / 1024).toFixed(1)} KiB</span>` : '<span class="dim">missing</span>'}</span>`;
+    (zone.querySelector('.chips') as HTMLElement).innerHTML = chip('data', picked.csv) + chip('model', picked.onnx) + chip('card', picked.card);
+  };
+
+  const status = (html: string, cls = '') => {
+    const el = result.querySelector('.score-status') as HTMLElement;
+    el.className = `score-status ${cls}`;
+    el.innerHTML = html;
+  };
+
+  async function add(files: Iterable<File>): Promise<void> {
+    for (const f of files) {
+      const n = f.name.toLowerCase();
+      if (n.endsWith('.onnx')) picked.onnx = f;
+      else if (n.endsWith('.json')) picked.card = f;
+      else if (n.endsWith('.csv') || n.endsWith('.txt') || n.endsWith('.tsv')) picked.csv = f;
+      else status(`${esc(f.name)}: not a .csv, .onnx or .json file; ignored`, 'error');
+    }
+    chips();
+    if (picked.csv && picked.onnx && picked.card && !busy) await run();
+  }
+
+  async function run(): Promise<void> {
+    busy = true;
+    const { csv, onnx, card } = picked as Required<Picked>;
+    status(`Scoring ${esc(csv.name)} with onnxruntime-web (wasm)…`, 'busy');
+    try {
+      const r = await scoreFile({
+        csv: { name: csv.name, text: await csv.text() },
+        onnx: new Uint8Array(await onnx.arrayBuffer()),
+        card: { name: card.name, text: await card.text() },
+        onProgress: (done, total) => status(`Scoring ${esc(csv.name)}: ${done.toLocaleString()} / ${total.toLocaleString()} windows…`, 'busy'),
+      });
+      show(r, csv.name);
+      (window as unknown as { vigilScore: unknown }).vigilScore = { ts: r.ts, ends: r.ends, scores: r.scores, thresholds: r.thresholds, anomalies: r.anomalies, provider: r.provider };
+    } catch (err) {
+      status(`Could not score: ${esc((err as Error).message)}`, 'error');
+      (window as unknown as { vigilScore: unknown }).vigilScore = { error: (err as Error).message };
+    } finally {
+      busy = false;
+    }
+  }
+
+  function show(r: FileScores, file: string): void {
+    const n = r.scores.length;
+    const flagged = r.anomalies.reduce((a, b) => a + b, 0);
+    const spans = spansFromFlags(r.ts, r.anomalies);
+    const max = r.scores.reduce((a, b) => Math.max(a, b), -Infinity);
+    status(
+      `<b>${esc(file)}</b>: ${n.toLocaleString()} windows scored in ${r.elapsedMs.toFixed(0)} ms (${rate((n / r.elapsedMs) * 1000)}) on <b>${esc(r.provider)}</b> · model <b>${esc(r.card.name)}</b> v${esc(r.card.version)} · ${flagged} anomalous windows in ${spans.length} span${spans.length === 1 ? '' : 's'} · max score ${num(max)} (threshold ${num(r.thresholds[n - 1])}) <a class="button" id="download-scores" download="${esc(file.replace(/\.\w+$/, ''))}.scores.csv">Download scores CSV</a>`,
+      'done',
+    );
+    const url = URL.createObjectURL(new Blob([scoresCsv(r)], { type: 'text/csv' }));
+    (result.querySelector('#download-scores') as HTMLAnchorElement).href = url;
+    const C = r.card.channels.length;
+    const raw: RawRow[] = Array.from(r.series.timestamps, (t, i) => [t, ...Array.from(r.series.data.subarray(i * C, (i + 1) * C))]);
+    const scores: ScoreRow[] = r.ts.map((t, i) => [t, r.scores[i], r.thresholds[i], r.anomalies[i]]);
+    plots?.destroy();
+    plots = new SensorPlots(result.querySelector('.score-plots') as HTMLElement, r.card.channels);
+    plots.setData({ channels: r.card.channels, raw, scores, spans });
+  }
+
+  zone.addEventListener('dragover', (ev) => {
+    ev.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    zone.classList.remove('over');
+    if (ev.dataTransfer?.files) void add(Array.from(ev.dataTransfer.files));
+  });
+  input.addEventListener('change', () => {
+    if (input.files) void add(Array.from(input.files));
+    input.value = '';
+  });
+  chips();
+}

@@ -1,0 +1,55 @@
+/** Number, time and HTML formatting for the pages: short, fixed-width where it helps scanning. */
+
+/** Escape text for HTML. */
+export function esc(s: unknown): string {
+  return String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** A score or threshold: 3 significant digits, exponent when very small or large. */
+export function num(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return v.toPrecision(3).replace(/\.?0+$/, (m) => (m.includes('.') ? '' : m));
+}
+
+/** A rate with a unit, e.g. `12.4k/s`. */
+export function rate(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  if (v >= 1e6) return `${(v / 1e6).toFixed(1)}M/s`;
+  if (v >= 1e4) return `${(v / 1e3).toFixed(0)}k/s`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(1)}k/s`;
+  return `${v.toFixed(v >= 100 ? 0 : 1)}/s`;
+}
+
+/** Milliseconds, e.g. `0.84 ms`, `12 ms`. */
+export function ms(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  return v < 10 ? `${v.toFixed(2)} ms` : `${Math.round(v)} ms`;
+}
+
+/** A duration, e.g. `2h 05m`, `3m 20s`, `45s`. */
+export function duration(msv: number): string {
+  const s = Math.max(0, Math.round(msv / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d ${String(h % 24).padStart(2, '0')}h`;
+}
+
+/** Epoch ms as `YYYY-MM-DD HH:MM:SS` UTC. */
+export function utcTime(ts: number | null | undefined): string {
+  if (ts === null || ts === undefined || !Number.isFinite(ts)) return '–';
+  return new Date(ts).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+}
+
+/** Top contributing channels as `flow 62% · temp 21%`. */
+export function contributors(list: { channel: string; share: number }[] | undefined, k = 3): string {
+  if (!list?.length) return '–';
+  return list
+    .slice(0, k)
+    .map((c) => `${esc(c.channel)} ${Math.round(c.share * 100)}%`)
+    .join(' · ');
+}

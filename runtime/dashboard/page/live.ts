@@ -1,0 +1,210 @@
+/**
+ * The live page: one Server-Sent Events stream per selected sensor (`events?sensor=NAME`) delivers the
+ * status, the sensor list, recent alerts and the selected sensor's new points every tick.
+ */
+import type { TickMessage } from '../server.ts';
+import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
+import { contributors, duration, esc, ms, num, rate, utcTime } from './format.ts';
+import { mountScoring } from './drop.ts';
+
+/** Most points a page keeps for the selected sensor; the server's ring is usually smaller. */
+const MAX_POINTS = 20_000;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const state = {
+  selected: null as string | null,
+  es: null as EventSource | null,
+  plots: null as SensorPlots | null,
+  raw: [] as RawRow[],
+  scores: [] as ScoreRow[],
+  lastTick: 0,
+  ticks: 0,
+  filter: '',
+  last: null as TickMessage | null,
+};
+
+// Read by the browser tests and handy in the console.
+(window as unknown as { vigil: typeof state }).vigil = state;
+
+function selectedFromHash(): string | null {
+  const m = /^#sensor=(.+)$/.exec(location.hash);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
+function connect(): void {
+  state.es?.close();
+  const q = state.selected ? `?sensor=${encodeURIComponent(state.selected)}` : '';
+  const es = new EventSource(`events${q}`);
+  state.es = es;
+  es.addEventListener('tick', (ev) => onTick(JSON.parse((ev as MessageEvent).data) as TickMessage));
+  es.onerror = () => setConn('reconnecting', 'reconnecting…');
+}
+
+function select(name: string): void {
+  if (name === state.selected) return;
+  state.selected = name;
+  history.replaceState(null, '', `#sensor=${encodeURIComponent(name)}`);
+  state.raw = [];
+  state.scores = [];
+  state.plots?.destroy();
+  state.plots = null;
+  connect();
+  if (state.last) render(state.last);
+}
+
+function onTick(msg: TickMessage): void {
+  state.lastTick = Date.now();
+  state.ticks++;
+  state.last = msg;
+  if (!state.selected && msg.sensors.length) {
+    // Land on the sensor that needs attention first (the list puts alerting sensors on top).
+    select(msg.sensors[0].name);
+    return;
+  }
+  const sel = msg.selected;
+  if (sel && sel.name === state.selected) {
+    if (sel.reset) {
+      state.raw = sel.raw as RawRow[];
+      state.scores = sel.scores as ScoreRow[];
+    } else {
+      state.raw.push(...(sel.raw as RawRow[]));
+      state.scores.push(...(sel.scores as ScoreRow[]));
+      if (state.raw.length > MAX_POINTS) state.raw.splice(0, state.raw.length - MAX_POINTS);
+      if (state.scores.length > MAX_POINTS) state.scores.splice(0, state.scores.length - MAX_POINTS);
+    }
+    if (!state.plots || state.plots.channels.join('\u0000') !== sel.channels.join('\u0000')) {
+      state.plots?.destroy();
+      state.plots = new SensorPlots($('plots'), sel.channels, { logScore: ($('log-score') as HTMLInputElement).checked });
+    }
+    state.plots.setData({ channels: sel.channels, raw: state.raw, scores: state.scores, spans: sel.spans });
+  }
+  render(msg);
+  setConn('live', 'live');
+}
+
+function setConn(cls: string, text: string): void {
+  const el = $('conn');
+  el.className = `conn conn-${cls}`;
+  el.textContent = text;
+}
+
+function stat(label: string, value: string, cls = ''): string {
+  return `<div class="stat ${cls}"><dt>${esc(label)}</dt><dd>${value}</dd></div>`;
+}
+
+function render(msg: TickMessage): void {
+  const s = msg.status;
+  $('stats').innerHTML = [
+    stat('Model', s.model ? `${esc(s.model.name)} <span class="dim">v${esc(s.model.version)}</span>` : '–'),
+    stat('Provider', esc(s.provider ?? '–')),
+    stat('Batch', s.batchSize !== undefined ? String(s.batchSize) : '–'),
+    stat('Throughput', `${rate(s.throughput)} <span class="dim">windows</span>`),
+    stat('Latency p50 / p99', s.latencyMs ? `${ms(s.latencyMs.p50)} <span class="dim">/</span> ${ms(s.latencyMs.p99)}` : '–'),
+    stat('Sensors', String(s.sensors)),
+    stat('Open alerts', String(s.openAlerts), s.openAlerts ? 'stat-alert' : ''),
+    stat('Rejected', s.rejected !== undefined ? String(s.rejected) : '–', s.rejected ? 'stat-warn' : ''),
+    stat('Up', duration(s.uptimeS * 1000)),
+  ].join('');
+  renderSensors(msg);
+  renderDetail(msg);
+  renderAlerts(msg);
+}
+
+function renderSensors(msg: TickMessage): void {
+  const f = state.filter.toLowerCase();
+  const rows = msg.sensors.filter((x) => !f || x.name.toLowerCase().includes(f));
+  $('sensor-count').textContent = `${msg.sensors.length}`;
+  $('sensor-rows').innerHTML = rows.length
+    ? rows
+        .map((x) => {
+          const ratio = x.score !== null && x.threshold ? x.score / x.threshold : null;
+          const bar = ratio === null ? 0 : Math.min(100, ratio * 50); // threshold sits at the middle of the bar
+          const stale = msg.now - x.seenAt > 30_000 ? ' stale' : '';
+          return `<tr data-name="${esc(x.name)}" class="state-${x.state}${x.name === state.selected ? ' selected' : ''}${stale}">
+            <td><span class="dot dot-${x.state}" title="${x.state}"></span></td>
+            <td class="name" title="${esc(x.name)}">${esc(x.name)}</td>
+            <td class="ratio" title="score ${num(x.score)} / threshold ${num(x.threshold)}"><span class="bar"><i style="width:${bar.toFixed(1)}%"></i></span><span class="num">${ratio === null ? '–' : ratio.toFixed(2)}</span></td>
+            <td class="num">${x.alerts}</td></tr>`;
+        })
+        .join('')
+    : `<tr><td colspan="4" class="empty">${msg.sensors.length ? 'no sensor matches the filter' : 'waiting for the first readings…'}</td></tr>`;
+}
+
+function renderDetail(msg: TickMessage): void {
+  const x = msg.sensors.find((s) => s.name === state.selected);
+  if (!x) {
+    $('detail-name').textContent = state.selected ?? 'No sensor yet';
+    $('detail-state').className = 'badge';
+    $('detail-state').textContent = '';
+    $('detail-facts').innerHTML = '';
+    return;
+  }
+  $('detail-name').textContent = x.name;
+  $('detail-state').className = `badge badge-${x.state}`;
+  $('detail-state').textContent = x.state === 'alert' ? 'ALERT' : x.state === 'ok' ? 'normal' : 'warming up';
+  const open = msg.selected?.spans.find((sp) => sp.end === null);
+  const facts = [
+    ['score', num(x.score)],
+    ['threshold', num(x.threshold)],
+    ['windows', String(x.windows)],
+    ['alerts', String(x.alerts)],
+    ['last data', `${utcTime(x.lastTs)} UTC`],
+  ];
+  if (open) facts.push(['alert since', `${utcTime(open.start)} UTC`], ['top channels', contributors(open.contributors)]);
+  $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
+}
+
+function renderAlerts(msg: TickMessage): void {
+  $('alert-rows').innerHTML = msg.alerts.length
+    ? msg.alerts
+        .map(
+          (a) => `<tr data-name="${esc(a.sensor)}" class="${a.end === null ? 'open' : ''}">
+          <td><span class="dot dot-${a.end === null ? 'alert' : 'closed'}"></span></td>
+          <td class="name">${esc(a.sensor)}</td>
+          <td class="num">${utcTime(a.start)}</td>
+          <td class="num">${a.end === null ? '<b>open</b>' : duration(a.end - a.start)}</td>
+          <td class="num">${num(a.peakScore)}</td>
+          <td class="num">${num(a.threshold)}</td>
+          <td>${contributors(a.contributors)}</td></tr>`,
+        )
+        .join('')
+    : '<tr><td colspan="7" class="empty">no alerts yet</td></tr>';
+}
+
+function showTab(name: 'live' | 'score'): void {
+  for (const t of ['live', 'score'] as const) {
+    $(`view-${t}`).hidden = t !== name;
+    $(`tab-${t}`).classList.toggle('active', t === name);
+  }
+}
+
+function main(): void {
+  state.selected = selectedFromHash();
+  for (const id of ['sensor-rows', 'alert-rows']) {
+    $(id).addEventListener('click', (ev) => {
+      const tr = (ev.target as HTMLElement).closest('tr[data-name]') as HTMLElement | null;
+      if (tr?.dataset.name) select(tr.dataset.name);
+    });
+  }
+  $('filter').addEventListener('input', (ev) => {
+    state.filter = (ev.target as HTMLInputElement).value;
+    if (state.last) renderSensors(state.last);
+  });
+  $('log-score').addEventListener('change', () => {
+    state.plots?.destroy();
+    state.plots = null;
+    if (state.last?.selected) onTick({ ...state.last, selected: { ...state.last.selected, raw: [], scores: [] } });
+  });
+  $('reset-zoom').addEventListener('click', () => state.plots?.resetZoom());
+  $('tab-live').addEventListener('click', () => showTab('live'));
+  $('tab-score').addEventListener('click', () => showTab('score'));
+  if (location.hash === '#score') showTab('score');
+  mountScoring($('drop'), $('score-result'));
+  setInterval(() => {
+    if (state.lastTick && Date.now() - state.lastTick > 7000 && state.es?.readyState === EventSource.OPEN) setConn('stale', 'no updates');
+  }, 1000);
+  connect();
+}
+
+main();

@@ -1,0 +1,27 @@
+/** Alert spans from per-window anomaly flags, for offline results (reports, in-browser scoring). */
+
+/** A span of consecutive anomalous windows, epoch ms of the first and last flagged window end. */
+export interface FlagSpan {
+  start: number;
+  end: number;
+  /** Index of the first and last flagged window. */
+  first: number;
+  last: number;
+}
+
+/** Merge consecutive flagged windows into spans; gaps of up to `bridge` unflagged windows are closed. */
+export function spansFromFlags(ts: ArrayLike<number>, flags: ArrayLike<number | boolean>, bridge = 0): FlagSpan[] {
+  const out: FlagSpan[] = [];
+  let cur: FlagSpan | null = null;
+  for (let i = 0; i < flags.length; i++) {
+    if (!flags[i]) continue;
+    if (cur && i - cur.last - 1 <= bridge) {
+      cur.last = i;
+      cur.end = ts[i];
+    } else {
+      cur = { start: ts[i], end: ts[i], first: i, last: i };
+      out.push(cur);
+    }
+  }
+  return out;
+}

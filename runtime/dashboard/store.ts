@@ -1,0 +1,270 @@
+/**
+ * What the dashboard remembers: per sensor a ring of recent raw rows, a ring of recent verdicts and the
+ * last alert spans; globally the recent alerts and measured throughput/latency. Memory is bounded by the
+ * ring capacities times the number of sensors, however long the pipeline runs.
+ */
+import type { AlertEvent, Reading, Verdict } from '../stream/types.ts';
+import type { Scaler } from '../scaling/scaler.ts';
+import { PointRing } from './ring.ts';
+
+/** One raw row: time (epoch ms) then one value per channel (NaN where absent). */
+export type RawPoint = [ts: number, ...values: number[]];
+/** One verdict: window end time (epoch ms), score, threshold, 1 when anomalous else 0. */
+export type ScorePoint = [ts: number, score: number, threshold: number, anomaly: number];
+
+/** An alert span of one sensor; `end` is null while it is open. */
+export interface AlertSpan {
+  sensor: string;
+  start: number;
+  end: number | null;
+  peakScore: number;
+  threshold: number;
+  contributors: { channel: string; share: number }[];
+}
+
+/** One row of the sensor list. */
+export interface SensorSummary {
+  name: string;
+  state: 'ok' | 'alert' | 'warming';
+  lastTs: number | null;
+  score: number | null;
+  threshold: number | null;
+  windows: number;
+  alerts: number;
+  /** Wall-clock ms of the last update, for staleness. */
+  seenAt: number;
+}
+
+/** Options for the store. */
+export interface StoreOptions {
+  /** Raw rows and verdicts kept per sensor. */
+  capacity?: number;
+  /** Alert spans kept per sensor and globally (x4). */
+  alertCapacity?: number;
+  /** Channel names in model order, used to order raw values. */
+  channels?: string[];
+  /** The card's scaler: shows window rows in original units when no raw readings arrive. */
+  scaler?: Scaler;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+interface SensorState {
+  name: string;
+  channels: string[];
+  raw: PointRing<RawPoint>;
+  scores: PointRing<ScorePoint>;
+  spans: PointRing<AlertSpan>;
+  open: AlertSpan | null;
+  alerts: number;
+  sawReadings: boolean;
+  seenAt: number;
+}
+
+/** Throughput over the last few seconds and latency quantiles over the last samples. */
+class Meter {
+  private readonly buckets = new Float64Array(10);
+  private bucketSec = 0;
+  private readonly lat = new Float64Array(2048);
+  private latN = 0;
+
+  record(nowMs: number, latencyMs: number): void {
+    this.roll(nowMs);
+    this.buckets[this.bucketSec % this.buckets.length]++;
+    if (Number.isFinite(latencyMs) && latencyMs >= 0) this.lat[this.latN++ % this.lat.length] = latencyMs;
+  }
+
+  private roll(nowMs: number): void {
+    const sec = Math.floor(nowMs / 1000);
+    if (this.bucketSec === 0) this.bucketSec = sec;
+    for (let s = this.bucketSec + 1; s <= sec && s - this.bucketSec <= this.buckets.length; s++) this.buckets[s % this.buckets.length] = 0;
+    if (sec > this.bucketSec) this.bucketSec = sec;
+  }
+
+  throughput(nowMs: number): number {
+    this.roll(nowMs);
+    // Whole seconds only: the current bucket is still filling.
+    let sum = 0;
+    const n = this.buckets.length - 1;
+    for (let k = 1; k <= n; k++) sum += this.buckets[(this.bucketSec - k + this.buckets.length) % this.buckets.length];
+    return sum / n;
+  }
+
+  latency(): { p50: number; p99: number } | undefined {
+    const n = Math.min(this.latN, this.lat.length);
+    if (n === 0) return undefined;
+    const sorted = Array.from(this.lat.subarray(0, n)).sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.min(n - 1, Math.floor(p * n))];
+    return { p50: q(0.5), p99: q(0.99) };
+  }
+}
+
+/** The dashboard's bounded memory of a live pipeline. */
+export class DashboardStore {
+  private readonly sensors = new Map<string, SensorState>();
+  private readonly recent: PointRing<AlertSpan>;
+  private readonly meter = new Meter();
+  private readonly capacity: number;
+  private readonly alertCapacity: number;
+  private readonly now: () => number;
+  /** Bumped on every change, so a ticker can skip idle rounds. */
+  version = 0;
+
+  constructor(private readonly opts: StoreOptions = {}) {
+    this.capacity = opts.capacity ?? 1800;
+    this.alertCapacity = opts.alertCapacity ?? 50;
+    this.now = opts.now ?? Date.now;
+    this.recent = new PointRing<AlertSpan>(this.alertCapacity * 4);
+  }
+
+  private sensor(name: string, channels?: string[]): SensorState {
+    let s = this.sensors.get(name);
+    if (!s) {
+      s = {
+        name,
+        channels: channels ?? this.opts.channels ?? [],
+        raw: new PointRing<RawPoint>(this.capacity),
+        scores: new PointRing<ScorePoint>(this.capacity),
+        spans: new PointRing<AlertSpan>(this.alertCapacity),
+        open: null,
+        alerts: 0,
+        sawReadings: false,
+        seenAt: this.now(),
+      };
+      this.sensors.set(name, s);
+    }
+    return s;
+  }
+
+  /** Record a raw reading. Channels not seen before are appended to the sensor's channel list. */
+  addReading(r: Reading): void {
+    const s = this.sensor(r.sensor, this.opts.channels ? [...this.opts.channels] : []);
+    s.sawReadings = true;
+    for (const k of Object.keys(r.values)) if (!s.channels.includes(k) && s.channels.length < 32) s.channels.push(k);
+    const row: RawPoint = [r.ts];
+    for (const c of s.channels) row.push(c in r.values ? r.values[c] : NaN);
+    s.raw.push(row);
+    s.seenAt = this.now();
+    this.version++;
+  }
+
+  /** Record a verdict; without readings, its window's last row stands in for the raw channels. */
+  addVerdict(v: Verdict): void {
+    const s = this.sensor(v.sensor);
+    s.scores.push([v.tsLast, v.score, v.threshold, v.anomaly ? 1 : 0]);
+    if (!s.sawReadings) {
+      const c = v.perChannel.length;
+      if (s.channels.length !== c) s.channels = this.opts.channels?.length === c ? [...this.opts.channels] : Array.from({ length: c }, (_, i) => `ch${i}`);
+      const row: RawPoint = [v.tsLast];
+      const base = v.data.length - c;
+      for (let j = 0; j < c; j++) {
+        const x = v.data[base + j];
+        row.push(this.opts.scaler ? x * this.opts.scaler.scale[j] + this.opts.scaler.offset[j] : x);
+      }
+      s.raw.push(row);
+    }
+    if (s.open && v.score > s.open.peakScore) s.open.peakScore = v.score;
+    const t = this.now();
+    s.seenAt = t;
+    this.meter.record(t, t - v.receivedAt);
+    this.version++;
+  }
+
+  /** Record an alert opening or closing. */
+  addAlert(e: AlertEvent): void {
+    const s = this.sensor(e.sensor);
+    if (e.type === 'open') {
+      const span: AlertSpan = { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors };
+      s.open = span;
+      s.alerts++;
+      s.spans.push(span);
+      this.recent.push(span);
+    } else {
+      // A close without a matching open (dashboard started mid-alert) still gets a span.
+      const span = s.open ?? this.openedLate(s, e);
+      span.end = e.tsLast;
+      if (e.peakScore !== undefined) span.peakScore = Math.max(span.peakScore, e.peakScore);
+      s.open = null;
+    }
+    this.version++;
+  }
+
+  private openedLate(s: SensorState, e: AlertEvent): AlertSpan {
+    const span: AlertSpan = {
+      sensor: e.sensor,
+      start: e.openedAt ?? e.tsFirst,
+      end: null,
+      peakScore: e.peakScore ?? e.score,
+      threshold: e.threshold,
+      contributors: e.contributors,
+    };
+    s.alerts++;
+    s.spans.push(span);
+    this.recent.push(span);
+    return span;
+  }
+
+  /** Sensor list, alerting first, then by name. */
+  summaries(): SensorSummary[] {
+    const out: SensorSummary[] = [];
+    for (const s of this.sensors.values()) {
+      const last = s.scores.last();
+      out.push({
+        name: s.name,
+        state: s.open ? 'alert' : last ? 'ok' : 'warming',
+        lastTs: last?.[0] ?? s.raw.last()?.[0] ?? null,
+        score: last?.[1] ?? null,
+        threshold: last?.[2] ?? null,
+        windows: s.scores.seq,
+        alerts: s.alerts,
+        seenAt: s.seenAt,
+      });
+    }
+    return out.sort((a, b) => (a.state === 'alert' ? 0 : 1) - (b.state === 'alert' ? 0 : 1) || a.name.localeCompare(b.name));
+  }
+
+  /** Whether a sensor is known. */
+  has(name: string): boolean {
+    return this.sensors.has(name);
+  }
+
+  /** Channel names of a sensor. */
+  channelsOf(name: string): string[] {
+    return this.sensors.get(name)?.channels ?? [];
+  }
+
+  /** Cursor of a sensor's rings, to ask later for what is new. */
+  cursor(name: string): { raw: number; scores: number } {
+    const s = this.sensors.get(name);
+    return { raw: s?.raw.seq ?? 0, scores: s?.scores.seq ?? 0 };
+  }
+
+  /** Points of a sensor after a cursor (everything held when no cursor). */
+  pointsSince(name: string, from = { raw: 0, scores: 0 }): { raw: RawPoint[]; scores: ScorePoint[] } {
+    const s = this.sensors.get(name);
+    if (!s) return { raw: [], scores: [] };
+    return { raw: s.raw.since(from.raw), scores: s.scores.since(from.scores) };
+  }
+
+  /** Alert spans of a sensor still held, oldest first. */
+  spansOf(name: string): AlertSpan[] {
+    return this.sensors.get(name)?.spans.since() ?? [];
+  }
+
+  /** Recent alerts across sensors, newest first. */
+  recentAlerts(limit = 20): AlertSpan[] {
+    return this.recent.since().slice(-limit).reverse();
+  }
+
+  /** Number of alerts open now. */
+  openAlerts(): number {
+    let n = 0;
+    for (const s of this.sensors.values()) if (s.open) n++;
+    return n;
+  }
+
+  /** Throughput (windows/s) and latency (ms) measured at the dashboard. */
+  measured(): { throughput: number; latencyMs?: { p50: number; p99: number } } {
+    return { throughput: this.meter.throughput(this.now()), latencyMs: this.meter.latency() };
+  }
+}
