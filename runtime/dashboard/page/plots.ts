@@ -21,6 +21,8 @@ export interface SensorPlotData {
   raw: RawRow[];
   scores: ScoreRow[];
   spans: Span[];
+  /** Labelled anomaly windows (ground truth), shaded blue behind the alert spans. */
+  labels?: Span[];
 }
 
 /** Colour per channel (Okabe-Ito, readable for colour-blind eyes). */
@@ -48,16 +50,27 @@ function legendTime(_u: uPlot, v: number | null): string {
   return v === null ? '–' : new Date(v * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-/** Shade alert spans behind the series and mark their edges. */
-function spansPlugin(get: () => Span[]): uPlot.Plugin {
+/** Shade labelled windows, then alert spans, behind the series; alert spans get a marked start. */
+function spansPlugin(get: () => { spans: Span[]; labels: Span[] }): uPlot.Plugin {
   return {
     hooks: {
       drawClear: (u: uPlot) => {
-        const spans = get();
-        if (!spans.length) return;
+        const { spans, labels } = get();
+        if (!spans.length && !labels.length) return;
         const { ctx, bbox } = u;
         const xMax = u.scales.x.max ?? 0;
         ctx.save();
+        for (const s of labels) {
+          const a = u.valToPos(s.start / 1000, 'x', true);
+          const b = u.valToPos((s.end ?? xMax * 1000) / 1000, 'x', true);
+          const x0 = Math.max(bbox.left, a);
+          const x1 = Math.min(bbox.left + bbox.width, b);
+          if (x1 < x0) continue;
+          ctx.fillStyle = 'rgba(0, 114, 178, 0.10)';
+          ctx.fillRect(x0, bbox.top, Math.max(x1 - x0, 2), bbox.height);
+          ctx.fillStyle = 'rgba(0, 114, 178, 0.45)';
+          ctx.fillRect(x0, bbox.top + bbox.height - 4 * devicePixelRatio, Math.max(x1 - x0, 2), 4 * devicePixelRatio);
+        }
         for (const s of spans) {
           const a = u.valToPos(s.start / 1000, 'x', true);
           const b = u.valToPos((s.end ?? xMax * 1000) / 1000, 'x', true);
@@ -89,6 +102,7 @@ export interface PlotOptions {
 export class SensorPlots {
   private readonly plots: uPlot[] = [];
   private spans: Span[] = [];
+  private labels: Span[] = [];
   private readonly observer: ResizeObserver | undefined;
   private zoomed = false;
   private readonly syncKey = `vigil-${Math.random().toString(36).slice(2)}`;
@@ -122,7 +136,7 @@ export class SensorPlots {
         sync: { key: this.syncKey, setSeries: false },
         drag: { x: true, y: false, setScale: true },
       },
-      plugins: [spansPlugin(() => this.spans)],
+      plugins: [spansPlugin(() => ({ spans: this.spans, labels: this.labels }))],
       hooks: {
         ready: [(u: uPlot) => u.over.addEventListener('dblclick', () => this.resetZoom())],
         setSelect: [() => (this.zoomed = true)],
@@ -190,6 +204,7 @@ export class SensorPlots {
   /** Replace the plotted data. */
   setData(d: SensorPlotData): void {
     this.spans = d.spans;
+    this.labels = d.labels ?? [];
     const xs = d.raw.map((r) => r[0] / 1000);
     this.channels.forEach((_, i) => {
       const ys = d.raw.map((r) => (Number.isFinite(r[i + 1]) ? r[i + 1] : null));

@@ -1,0 +1,103 @@
+/** The static report page: reads the embedded JSON and draws each sensor with the dashboard's plots. */
+import type { ReportData } from '../report.ts';
+import { SensorPlots } from './plots.ts';
+import { duration, esc, num, utcTime } from './format.ts';
+
+type SensorData = ReportData['sensors'][number];
+
+const $ = (id: string) => document.getElementById(id) as HTMLElement;
+
+function fmt(v: number | string): string {
+  return typeof v === 'number' ? num(v) : esc(v);
+}
+
+function stat(label: string, value: string, cls = ''): string {
+  return `<div class="stat ${cls}"><dt>${esc(label)}</dt><dd>${value}</dd></div>`;
+}
+
+function facts(s: SensorData): { windows: number; flagged: number; max: number; first: number; last: number } {
+  let flagged = 0;
+  let max = -Infinity;
+  for (const r of s.scores) {
+    flagged += r[3];
+    if (r[1] > max) max = r[1];
+  }
+  return { windows: s.scores.length, flagged, max, first: s.raw[0]?.[0] ?? NaN, last: s.raw[s.raw.length - 1]?.[0] ?? NaN };
+}
+
+const slug = (name: string, i: number) => `sensor-${i}-${name.replace(/[^\w-]+/g, '_')}`;
+
+function render(d: ReportData): void {
+  $('report-title').textContent = d.title;
+  $('report-meta').textContent = [d.subtitle, `generated ${utcTime(Date.parse(d.generatedAt))} UTC`].filter(Boolean).join(' · ');
+  const all = d.sensors.map(facts);
+  const windows = all.reduce((a, f) => a + f.windows, 0);
+  const flagged = all.reduce((a, f) => a + f.flagged, 0);
+  const spans = d.sensors.reduce((a, s) => a + s.spans.length, 0);
+  $('stats').innerHTML = [
+    stat('Model', d.model ? `${esc(d.model.name)} <span class="dim">v${esc(d.model.version)}</span>` : '–'),
+    stat('Provider', esc(d.provider ?? '–')),
+    stat(d.sensors.length === 1 ? 'Series' : 'Sensors', String(d.sensors.length)),
+    stat('Windows', windows.toLocaleString()),
+    stat('Anomalous windows', flagged.toLocaleString(), flagged ? 'stat-alert' : ''),
+    stat('Alert spans', String(spans), spans ? 'stat-alert' : ''),
+    ...Object.entries(d.metrics ?? {}).map(([k, v]) => stat(k, fmt(v))),
+  ].join('');
+
+  const metricKeys = [...new Set(d.sensors.flatMap((s) => Object.keys(s.metrics ?? {})))];
+  $('summary-head').innerHTML = `<tr><th></th><th>Sensor</th><th>From (UTC)</th><th>Span</th><th>Windows</th><th>Anomalous</th><th>Alert spans</th><th>Max score</th>${metricKeys.map((k) => `<th>${esc(k)}</th>`).join('')}</tr>`;
+  $('summary-rows').innerHTML = d.sensors
+    .map((s, i) => {
+      const f = all[i];
+      const state = s.spans.length ? 'alert' : 'ok';
+      return `<tr data-target="${slug(s.name, i)}" data-name="${esc(s.name)}" class="state-${state}">
+        <td><span class="dot dot-${state}"></span></td><td class="name" title="${esc(s.name)}">${esc(s.name)}</td>
+        <td class="num">${utcTime(f.first)}</td><td class="num">${duration(f.last - f.first)}</td>
+        <td class="num">${f.windows.toLocaleString()}</td><td class="num">${f.flagged.toLocaleString()}</td><td class="num">${s.spans.length}</td>
+        <td class="num">${num(f.max)}</td>${metricKeys.map((k) => `<td class="num">${s.metrics?.[k] !== undefined ? fmt(s.metrics[k]) : '–'}</td>`).join('')}</tr>`;
+    })
+    .join('');
+  $('summary-rows').addEventListener('click', (ev) => {
+    const tr = (ev.target as HTMLElement).closest('tr[data-target]') as HTMLElement | null;
+    if (tr) document.getElementById(tr.dataset.target!)?.scrollIntoView({ behavior: 'smooth' });
+  });
+
+  const host = $('sensors');
+  // Plots are drawn when a section nears the viewport, so a report of many long series opens quickly.
+  const pending = new Map<Element, () => void>();
+  const io =
+    typeof IntersectionObserver !== 'undefined'
+      ? new IntersectionObserver(
+          (entries) => {
+            for (const e of entries) {
+              if (!e.isIntersecting) continue;
+              pending.get(e.target)?.();
+              pending.delete(e.target);
+              io?.unobserve(e.target);
+            }
+          },
+          { rootMargin: '600px 0px' },
+        )
+      : null;
+  d.sensors.forEach((s, i) => {
+    const f = all[i];
+    const sec = document.createElement('section');
+    sec.className = 'panel sensor';
+    sec.id = slug(s.name, i);
+    const m = Object.entries(s.metrics ?? {}).map(([k, v]) => `<span><b>${esc(k)}</b> ${fmt(v)}</span>`);
+    sec.innerHTML = `<div class="detail-head"><h1>${esc(s.name)}</h1><span class="badge badge-${s.spans.length ? 'alert' : 'ok'}">${s.spans.length ? `${s.spans.length} alert span${s.spans.length === 1 ? '' : 's'}` : 'no alerts'}</span>
+      <div class="facts"><span><b>windows</b> ${f.windows.toLocaleString()}</span><span><b>anomalous</b> ${f.flagged.toLocaleString()}</span><span><b>max score</b> ${num(f.max)}</span><span><b>from</b> ${utcTime(f.first)} UTC</span><span><b>span</b> ${duration(f.last - f.first)}</span>${m.join('')}</div></div>
+      <div class="plots"></div>
+      <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>reconstruction error${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''} · drag to zoom, double-click to reset</div>`;
+    host.append(sec);
+    const draw = () => new SensorPlots(sec.querySelector('.plots') as HTMLElement, s.channels).setData(s);
+    if (io) {
+      pending.set(sec, draw);
+      io.observe(sec);
+    } else draw();
+  });
+  $('notes').innerHTML = (d.notes ?? []).map((n) => `<p>${esc(n)}</p>`).join('');
+  document.body.dataset.ready = 'true';
+}
+
+render(JSON.parse(($('vigil-report-data').textContent ?? '{}')) as ReportData);

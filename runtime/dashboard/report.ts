@@ -1,0 +1,132 @@
+/**
+ * Static HTML reports: one self-contained file (styles, uPlot and the page script inlined, data embedded as
+ * JSON) with the same plots as the live dashboard. Written by `vigil score --report` and `vigil evaluate`;
+ * opens from disk with no server and no network.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { bundle, stylesheet, template } from './assets.ts';
+import { spansFromFlags } from './spans.ts';
+
+/** One sensor (or one scored file) in a report. */
+export interface ReportSensor {
+  name: string;
+  channels: string[];
+  /** Epoch ms per row. */
+  timestamps: ArrayLike<number>;
+  /** Row-major raw values, rows x channels, in original units. */
+  values: ArrayLike<number>;
+  /** Per scored window: end time (epoch ms), score, threshold and decision. */
+  windowTs: ArrayLike<number>;
+  scores: ArrayLike<number>;
+  thresholds: ArrayLike<number>;
+  anomalies: ArrayLike<number | boolean>;
+  /** Alert spans (epoch ms); runs of anomalous windows when omitted. */
+  spans?: { start: number; end: number | null }[];
+  /** Labelled anomaly windows (ground truth), shaded blue. */
+  labels?: { start: number; end: number }[];
+  /** Figures shown beside the name, e.g. `{ recall: 0.8, 'NAB standard': 61.2 }`. */
+  metrics?: Record<string, number | string>;
+}
+
+/** Everything a report shows. */
+export interface ReportInput {
+  title: string;
+  /** One line under the title, e.g. the command that produced it. */
+  subtitle?: string;
+  model?: { name: string; version: string };
+  provider?: string;
+  generatedAt?: Date;
+  sensors: ReportSensor[];
+  /** Figures for the whole report (shown at the top), e.g. overall NAB scores. */
+  metrics?: Record<string, number | string>;
+  /** Free-text notes shown at the bottom. */
+  notes?: string[];
+}
+
+/** The JSON embedded in the page (compact: times in ms, values to 6 significant digits). */
+export interface ReportData {
+  title: string;
+  subtitle?: string;
+  model?: { name: string; version: string };
+  provider?: string;
+  generatedAt: string;
+  metrics?: Record<string, number | string>;
+  notes?: string[];
+  sensors: {
+    name: string;
+    channels: string[];
+    raw: number[][];
+    scores: [number, number, number, number][];
+    spans: { start: number; end: number | null }[];
+    labels: { start: number; end: number }[];
+    metrics?: Record<string, number | string>;
+  }[];
+}
+
+const sig = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : null);
+
+function check(s: ReportSensor): void {
+  const rows = s.timestamps.length;
+  const C = s.channels.length;
+  if (s.values.length !== rows * C) throw new Error(`report: sensor ${s.name}: ${s.values.length} values; expected ${rows} rows x ${C} channels = ${rows * C}`);
+  const n = s.windowTs.length;
+  for (const [k, a] of [['scores', s.scores], ['thresholds', s.thresholds], ['anomalies', s.anomalies]] as const) {
+    if (a.length !== n) throw new Error(`report: sensor ${s.name}: ${a.length} ${k}; expected one per window (${n})`);
+  }
+}
+
+/** Turn report input into the embedded JSON. */
+export function reportData(input: ReportInput): ReportData {
+  return {
+    title: input.title,
+    subtitle: input.subtitle,
+    model: input.model,
+    provider: input.provider,
+    generatedAt: (input.generatedAt ?? new Date()).toISOString(),
+    metrics: input.metrics,
+    notes: input.notes,
+    sensors: input.sensors.map((s) => {
+      check(s);
+      const C = s.channels.length;
+      const raw = Array.from({ length: s.timestamps.length }, (_, r) => {
+        const row: number[] = [s.timestamps[r]];
+        for (let c = 0; c < C; c++) row.push(sig(s.values[r * C + c]) as number);
+        return row;
+      });
+      const flags = Array.from(s.anomalies, (a) => (a ? 1 : 0));
+      const scores = Array.from({ length: s.windowTs.length }, (_, i) => [s.windowTs[i], sig(s.scores[i]), sig(s.thresholds[i]), flags[i]] as [number, number, number, number]);
+      const spans = s.spans ?? spansFromFlags(s.windowTs, flags).map(({ start, end }) => ({ start, end }));
+      return { name: s.name, channels: s.channels, raw, scores, spans, labels: s.labels ?? [], metrics: s.metrics };
+    }),
+  };
+}
+
+/** `</script` inside inlined code or JSON would end the tag early. */
+function inlineSafe(s: string): string {
+  return s.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+}
+
+/** Render a self-contained HTML report. */
+export async function renderReport(input: ReportInput): Promise<string> {
+  const data = reportData(input);
+  const js = await bundle('report');
+  const html = template('report.html');
+  // Function replacers: `$` sequences in the inlined code must not be read as replacement patterns.
+  return html
+    .replace('{{title}}', () => escapeHtml(input.title))
+    .replace('{{css}}', () => stylesheet().replace(/<\/style/gi, '<\\/style'))
+    .replace('{{data}}', () => inlineSafe(JSON.stringify(data)))
+    .replace('{{js}}', () => inlineSafe(js));
+}
+
+/** Write a self-contained HTML report to `path` (parent folders are created). */
+export async function writeReport(path: string, input: ReportInput): Promise<void> {
+  const html = await renderReport(input);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, html);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
