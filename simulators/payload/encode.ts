@@ -1,8 +1,8 @@
 /**
  * Encode one reading into MQTT messages in a format the runtime decodes:
  * `json` `{"ts":<epoch ms>,"values":{"flow":1.2,...}}` (default), `flat` `{"ts":...,"flow":1.2,...}`,
- * `csv` `<epoch ms>,<v1>,<v2>,...` (channels in the file's column order), and `number` (one bare value per
- * message, one channel per topic; the runtime joins channels by timestamp or arrival).
+ * `csv` `<epoch ms>,<v1>,<v2>,...` (channels in the file's column order, which must be the model's), and `number`
+ * (one channel per topic, payload `<epoch ms>,<value>`; the runtime joins a sensor's channels by timestamp).
  */
 
 /** Payload formats the simulators publish. */
@@ -66,7 +66,7 @@ export function encodeReading(
     }
     case 'number': {
       const out: OutMessage[] = [];
-      for (let j = 0; j < channels.length; j++) out.push({ topic: topicFor(template, sensor, channels[j]), payload: String(compactNumber(values[j])) });
+      for (let j = 0; j < channels.length; j++) out.push({ topic: topicFor(template, sensor, channels[j]), payload: `${ts},${compactNumber(values[j])}` });
       return out;
     }
   }

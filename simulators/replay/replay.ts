@@ -8,6 +8,9 @@ import { systemClock } from './clock.ts';
 import { mergeTracks, loopPeriod, type Alignment } from './schedule.ts';
 import type { Track } from './tracks.ts';
 
+/** How replayed readings are stamped. */
+export type TimestampMode = 'shift' | 'now' | 'keep';
+
 /** One reading handed to the sink. */
 export interface ReplayReading {
   sensor: string;
@@ -41,8 +44,11 @@ export interface ReplayOptions {
   /** Passes to make (Infinity with --loop). Later passes move timestamps on by the recorded span, so they never repeat. */
   passes?: number;
   align?: Alignment;
-  /** `shift`: first reading stamped at the start time, recorded spacing kept; `keep`: original timestamps. */
-  timestamps?: 'shift' | 'keep';
+  /**
+   * `shift` (default): first reading stamped at the start time, recorded spacing kept (runs ahead of the wall
+   * clock when speed > 1); `now`: stamped when published; `keep`: recorded timestamps.
+   */
+  timestamps?: TimestampMode;
   clock?: Clock;
   signal?: AbortSignal;
   /** Called for every reading; awaited, so a sink can push back. */
@@ -99,7 +105,8 @@ export async function replay(o: ReplayOptions): Promise<ReplaySummary> {
       if (lagMs > maxLagMs) maxLagMs = lagMs;
       const recordedTs = t.series.timestamps[ev.row];
       const base = align === 'common' ? globalOrigin : origins[ev.track];
-      const ts = (o.timestamps ?? 'shift') === 'keep' ? recordedTs + pass * period : start + (recordedTs - base) + pass * period;
+      const mode = o.timestamps ?? 'shift';
+      const ts = mode === 'keep' ? recordedTs + pass * period : mode === 'now' ? Math.round(clock.now()) : start + (recordedTs - base) + pass * period;
       const C = rowValues[ev.track];
       await o.publish({ sensor: t.sensor, ts, channels: t.series.channels, values: t.series.data.subarray(ev.row * C, ev.row * C + C), due });
       sent++;

@@ -106,7 +106,7 @@ describe('payload encoding', () => {
     expect(encodeReading('flat', 's/{sensor}', 'p1', 1000, ch, v)[0].payload).toBe('{"ts":1000,"flow":57.33,"motor_current":12.5}');
     expect(encodeReading('csv', 's/{sensor}', 'p1', 1000, ch, v)[0].payload).toBe('1000,57.33,12.5');
     expect(encodeReading('number', 's/{sensor}/{channel}', 'p1', 1000, ch, v)).toEqual([
-      { topic: 's/p1/flow', payload: '57.33' }, { topic: 's/p1/motor_current', payload: '12.5' },
+      { topic: 's/p1/flow', payload: '1000,57.33' }, { topic: 's/p1/motor_current', payload: '1000,12.5' },
     ]);
   });
   it('refuses templates that cannot carry the format', () => {

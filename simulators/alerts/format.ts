@@ -1,0 +1,88 @@
+/**
+ * Alert events as a person reads them at a glance: one line per event, open in red, close in green, the
+ * sensor, how far over the threshold, which channels drove it, and when (the data's own timestamps).
+ */
+
+/** The alert JSON the runtime publishes (`vigil-alert/1`); only the fields printed are required. */
+export interface AlertMessage {
+  type: 'open' | 'close';
+  sensor: string;
+  tsFirst?: number;
+  tsLast?: number;
+  windowStart?: string;
+  windowEnd?: string;
+  score: number;
+  threshold: number;
+  topChannels?: { channel: string; share: number }[];
+  model?: { name: string; version: string };
+  provider?: string;
+  openedAt?: string;
+  durationMs?: number;
+  peakScore?: number;
+}
+
+const ANSI = { red: '\x1b[31m', green: '\x1b[32m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
+
+/** Check a parsed payload looks like an alert; returns a reason when it does not. */
+export function alertProblem(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return 'not a JSON object';
+  const o = v as Record<string, unknown>;
+  if (o.type !== 'open' && o.type !== 'close') return `type is ${JSON.stringify(o.type)}; expected "open" or "close"`;
+  if (typeof o.sensor !== 'string') return 'no sensor';
+  if (typeof o.score !== 'number' || typeof o.threshold !== 'number') return 'score/threshold are not numbers';
+  return undefined;
+}
+
+/** `2013-12-11 06:00` from epoch ms or ISO text (UTC, minutes; seconds when not whole minutes). */
+export function shortTime(t: number | string | undefined): string {
+  if (t === undefined) return '?';
+  const ms = typeof t === 'number' ? t : Date.parse(t);
+  if (!Number.isFinite(ms)) return String(t);
+  const iso = new Date(ms).toISOString();
+  return ms % 60_000 === 0 ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** `3d 4h`, `2h 05m`, `12m 30s`, `45s`. */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+function num(v: number): string {
+  const a = Math.abs(v);
+  return a !== 0 && (a < 0.001 || a >= 1e5) ? v.toExponential(2) : v.toPrecision(3);
+}
+
+/** One line for one alert event. `now` is the local wall time shown first (when it was received). */
+export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date } = {}): string {
+  const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };
+  const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
+  const ratio = a.threshold > 0 ? a.score / a.threshold : Infinity;
+  const window = `${shortTime(a.tsFirst ?? a.windowStart)} .. ${shortTime(a.tsLast ?? a.windowEnd)}`;
+  const top = (a.topChannels ?? []).map((t) => `${t.channel} ${Math.round(t.share * 100)}%`).join(', ');
+  if (a.type === 'open') {
+    return [
+      `${c.dim}${wall}${c.reset}`,
+      `${c.red}${c.bold}ALERT${c.reset}`,
+      `${c.bold}${a.sensor}${c.reset}`,
+      `score ${num(a.score)} > ${num(a.threshold)} (${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : 'over'})`,
+      `data ${window}`,
+      top ? `driven by ${top}` : '',
+    ].filter(Boolean).join('  ');
+  }
+  const lasted = a.durationMs !== undefined ? `lasted ${humanDuration(a.durationMs)}` : '';
+  const peak = a.peakScore !== undefined ? `peak ${num(a.peakScore)}${a.threshold > 0 ? ` (${(a.peakScore / a.threshold).toFixed(1)}x)` : ''}` : '';
+  return [
+    `${c.dim}${wall}${c.reset}`,
+    `${c.green}${c.bold}clear${c.reset}`,
+    `${c.bold}${a.sensor}${c.reset}`,
+    lasted,
+    peak,
+    `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,
+  ].filter(Boolean).join('  ');
+}

@@ -1,0 +1,48 @@
+/** `vigil alerts`: the example alert subscriber; prints alert open/close events as they arrive. */
+import { Command } from 'commander';
+import { connectMqtt, endMqtt } from '../broker/connect.ts';
+import { subscribeAlerts } from '../alerts/subscribe.ts';
+import { formatAlert } from '../alerts/format.ts';
+import { runProgram } from './options.ts';
+
+/** Whether to colour output: a terminal, and the user did not opt out (NO_COLOR, --no-color). */
+export function useColor(flag: boolean): boolean {
+  return flag && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+}
+
+/** Entry of `vigil alerts`. */
+export function run(args: string[]): Promise<number> {
+  const program = new Command('vigil alerts')
+    .description('subscribe to vigil alerts and print each open/close event, one line each')
+    .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
+    .option('--topic <filter>', 'alert topic filter', 'vigil/alerts/#')
+    .option('--json', 'print the raw alert JSON, one per line (for piping)', false)
+    .option('--no-color', 'no colours even on a terminal')
+    .option('--username <u>', 'broker user name')
+    .option('--password <p>', 'broker password (or set VIGIL_MQTT_PASSWORD)')
+    .action(async (o: { broker: string; topic: string; json: boolean; color: boolean; username?: string; password?: string }) => {
+      const client = await connectMqtt(o.broker, { username: o.username, password: o.password ?? process.env.VIGIL_MQTT_PASSWORD });
+      const color = useColor(o.color);
+      const seen = new Set<string>();
+      let count = 0;
+      await subscribeAlerts(client, o.topic, {
+        onAlert(a) {
+          count++;
+          process.stdout.write(`${o.json ? JSON.stringify(a) : formatAlert(a, { color })}\n`);
+        },
+        onInvalid(topic, reason) {
+          if (seen.has(reason)) return;
+          seen.add(reason);
+          process.stderr.write(`ignoring message on ${topic}: ${reason}\n`);
+        },
+      });
+      process.stderr.write(`listening for alerts on ${o.broker} ${o.topic} (Ctrl-C stops)\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await endMqtt(client);
+      process.stderr.write(`${count} alert event(s)\n`);
+    });
+  return runProgram(program, args);
+}

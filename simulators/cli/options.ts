@@ -1,0 +1,86 @@
+/** Option parsers shared by the simulator commands; each error says what was expected. */
+import { InvalidArgumentError } from 'commander';
+
+/** `realtime` -> 1, `max` -> Infinity, or a positive factor (`60` = one recorded minute per second). */
+export function parseSpeed(v: string): number {
+  if (v === 'realtime') return 1;
+  if (v === 'max') return Infinity;
+  const n = Number(v.replace(/x$/, ''));
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive factor like 60, or 'realtime' or 'max'; got '${v}'`);
+  return n;
+}
+
+/** A positive integer. */
+export function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1; got '${v}'`);
+  return n;
+}
+
+/** A non-negative integer. */
+export function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number >= 0; got '${v}'`);
+  return n;
+}
+
+/** A number (any sign). */
+export function parseNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number; got '${v}'`);
+  return n;
+}
+
+/** A probability, also written as a fraction like `1/3000`. */
+export function parseRate(v: string): number {
+  const m = /^\s*([\d.]+)\s*\/\s*([\d.]+)\s*$/.exec(v);
+  const n = m ? Number(m[1]) / Number(m[2]) : Number(v);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a probability per reading in [0, 1], e.g. 0.0005 or 1/2000; got '${v}'`);
+  return n;
+}
+
+/** QoS 0, 1 or 2. */
+export function parseQos(v: string): 0 | 1 | 2 {
+  if (v !== '0' && v !== '1' && v !== '2') throw new InvalidArgumentError(`expected 0, 1 or 2; got '${v}'`);
+  return Number(v) as 0 | 1 | 2;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration like `500ms`, `30s`, `10m`, `2h`, `1d` (bare numbers are seconds) -> ms. */
+export function parseDuration(v: string): number {
+  const m = /^\s*([\d.]+)\s*(ms|s|m|h|d)?\s*$/.exec(v);
+  const n = m ? Number(m[1]) * UNITS[m[2] ?? 's'] : NaN;
+  if (!(n > 0)) throw new InvalidArgumentError(`expected a duration like 500ms, 30s, 10m, 2h or 1d; got '${v}'`);
+  return n;
+}
+
+/** A timestamp in any form the CSV reader accepts -> epoch ms. */
+export async function parseWhen(v: string): Promise<number> {
+  const { parseTimestamp } = await import('@vigil/runtime/data/timestamp.ts');
+  const t = parseTimestamp(v);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`expected a timestamp like '2013-12-10 00:00:00' or 2013-12-10T00:00:00Z; got '${v}'`);
+  return t;
+}
+
+/** One of a fixed set of words. */
+export function oneOf<T extends string>(choices: readonly T[]): (v: string) => T {
+  return (v) => {
+    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}; got '${v}'`);
+    return v as T;
+  };
+}
+
+/** Run a commander program on argv; help and usage errors become exit codes instead of process.exit. */
+export async function runProgram(program: import('commander').Command, args: string[]): Promise<number> {
+  program.exitOverride();
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') return 0;
+    if (code?.startsWith('commander.')) return 2;
+    throw err;
+  }
+}
