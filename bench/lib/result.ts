@@ -1,0 +1,88 @@
+/**
+ * The contract between a bench script and the harness: each `bench/<name>.ts` writes
+ * `bench/results/<name>.json` as a `BenchResult`; `bench/run.ts` turns every figure into a plot in SUMMARY.md.
+ * Absolute numbers carry the machine they were measured on; ratios should be computed within one run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where results live: `bench/results/` of this checkout. */
+export const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+
+/** The machine a number was measured on. */
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memGiB: number;
+  node: string;
+  os: string;
+  /** Free text, e.g. "NVIDIA H100 via WebGPU EP" for device runs. */
+  accelerator?: string;
+}
+
+/** One named curve or bar group of a figure. */
+export interface Series {
+  name: string;
+  /** [x, y] pairs; for bar figures x is the index into `categories`. */
+  points: Array<[number, number]>;
+}
+
+/** One figure: a line chart (x numeric) or a grouped bar chart (x = category index). */
+export interface Figure {
+  id: string;
+  title: string;
+  kind: 'line' | 'bar';
+  xLabel: string;
+  yLabel: string;
+  logX?: boolean;
+  logY?: boolean;
+  /** Bar charts: the label of each x position. */
+  categories?: string[];
+  series: Series[];
+  /** One line under the plot: what to read from it. */
+  caption?: string;
+}
+
+/** A table of the numbers behind a figure or of anything not worth plotting. */
+export interface Table {
+  title: string;
+  columns: string[];
+  rows: Array<Array<string | number>>;
+}
+
+/** What one bench script writes. */
+export interface BenchResult {
+  name: string;
+  title: string;
+  machine: MachineInfo;
+  startedAt: string;
+  seconds: number;
+  figures: Figure[];
+  tables?: Table[];
+  notes?: string[];
+  /** Raw measurements, free form. */
+  data?: unknown;
+}
+
+/** Describe this machine. */
+export function machineInfo(accelerator?: string): MachineInfo {
+  const c = cpus();
+  return {
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    ...(accelerator ? { accelerator } : {}),
+  };
+}
+
+/** Write `bench/results/<name>.json` (or into `dir`); returns the path. */
+export function writeBenchResult(result: BenchResult, dir = RESULTS_DIR): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${result.name}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}

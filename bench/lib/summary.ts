@@ -1,0 +1,82 @@
+/**
+ * SUMMARY.md from bench results: per piece its status, machine, one plot per figure (SVG beside the
+ * summary), tables, notes. Results that do not follow the `BenchResult` contract still appear, as a table of
+ * their numbers, so nothing measured is silently dropped.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchResult, MachineInfo, Table } from './result.ts';
+import { renderFigure } from './svg.ts';
+
+/** How a piece's run went. */
+export interface PieceStatus {
+  name: string;
+  script: string;
+  status: 'ok' | 'failed' | 'missing' | 'timeout' | 'skipped';
+  seconds?: number;
+  detail?: string;
+}
+
+/** Machine line for a summary. */
+export function describeMachine(m: MachineInfo): string {
+  return `${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Node ${m.node}, ${m.os}${m.accelerator ? `, ${m.accelerator}` : ''}`;
+}
+
+function isBenchResult(x: unknown): x is BenchResult {
+  const r = x as BenchResult;
+  return !!r && typeof r === 'object' && typeof r.name === 'string' && Array.isArray(r.figures) && !!r.machine;
+}
+
+/** Numeric leaves of any JSON, as `path -> value` (first `limit`). */
+export function numericLeaves(x: unknown, limit = 40, prefix = ''): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  const walk = (v: unknown, p: string): void => {
+    if (out.length >= limit) return;
+    if (typeof v === 'number' && Number.isFinite(v)) out.push([p || '(value)', v]);
+    else if (Array.isArray(v)) v.forEach((e, i) => walk(e, `${p}[${i}]`));
+    else if (v && typeof v === 'object') for (const [k, e] of Object.entries(v)) walk(e, p ? `${p}.${k}` : k);
+  };
+  walk(x, prefix);
+  return out;
+}
+
+function markdownTable(t: Table): string {
+  const cell = (v: string | number): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v.replace(/\|/g, '\\|'));
+  return [`**${t.title}**`, '', `| ${t.columns.join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''].join('\n');
+}
+
+/** Write SUMMARY.md and `plots/*.svg` into `dir`; returns the markdown. */
+export function writeSummary(dir: string, results: Array<{ file: string; json: unknown }>, statuses: PieceStatus[], here: MachineInfo): string {
+  const plots = join(dir, 'plots');
+  mkdirSync(plots, { recursive: true });
+  const md: string[] = ['# vigil benchmarks', ''];
+  md.push(`Generated ${new Date().toISOString()} by \`npm run bench\` on: ${describeMachine(here)}.`);
+  md.push('Absolute numbers hold for the machine named with each result; ratios are computed within one run of one script.');
+  md.push('');
+  if (statuses.length) {
+    md.push('| piece | script | status | seconds | detail |', '| --- | --- | --- | --- | --- |');
+    for (const s of statuses) md.push(`| ${s.name} | \`${s.script}\` | ${s.status} | ${s.seconds?.toFixed(1) ?? ''} | ${(s.detail ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+    md.push('');
+  }
+  for (const { file, json } of results) {
+    if (!isBenchResult(json)) {
+      md.push(`## ${file}`, '', '_Not in the BenchResult format (bench/lib/result.ts); its numbers:_', '');
+      md.push(markdownTable({ title: file, columns: ['field', 'value'], rows: numericLeaves(json) }));
+      continue;
+    }
+    md.push(`## ${json.title}`, '');
+    md.push(`Machine: ${describeMachine(json.machine)}. Run ${json.startedAt}, ${json.seconds.toFixed(1)} s.`, '');
+    for (const f of json.figures) {
+      const name = `${json.name}-${f.id}.svg`.replace(/[^A-Za-z0-9._-]/g, '_');
+      writeFileSync(join(plots, name), renderFigure(f));
+      md.push(`![${f.title}](plots/${name})`, '');
+      if (f.caption) md.push(`_${f.caption}_`, '');
+    }
+    for (const t of json.tables ?? []) md.push(markdownTable(t));
+    for (const n of json.notes ?? []) md.push(`- ${n}`);
+    md.push('');
+  }
+  const text = `${md.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+  writeFileSync(join(dir, 'SUMMARY.md'), text);
+  return text;
+}

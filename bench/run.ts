@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: run every per-area bench script that exists (each in its own process, with a time
+ * limit), then collect `bench/results/*.json` into `bench/results/SUMMARY.md` with one plot per figure.
+ * A missing or failing piece is reported in the summary; the others still run.
+ *
+ *   npm run bench                      # all pieces
+ *   npm run bench -- --only nab,train  # some pieces
+ *   npm run bench -- --summary-only    # rebuild SUMMARY.md from existing results
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { machineInfo, RESULTS_DIR } from './lib/result.ts';
+import { writeSummary, type PieceStatus } from './lib/summary.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The pieces, in run order: name -> script (relative to the repo root). */
+export const PIECES: Array<{ name: string; script: string; summary: string }> = [
+  { name: 'train', script: 'bench/train.ts', summary: 'training windows/s per architecture and tfjs backend' },
+  { name: 'inference', script: 'bench/inference.ts', summary: 'inference windows/s vs batch size per execution provider' },
+  { name: 'e2e', script: 'bench/e2e.ts', summary: 'end-to-end MQTT ingest, latency p50/p99, RSS' },
+  { name: 'thresholds', script: 'bench/thresholds.ts', summary: 'threshold update cost and quality' },
+  { name: 'nab', script: 'bench/nab.ts', summary: 'vigil on the Numenta Anomaly Benchmark vs the published board' },
+];
+
+function runPiece(script: string, timeoutS: number, extra: string[]): Promise<{ code: number | null; timedOut: boolean; tail: string; seconds: number }> {
+  return new Promise((done) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run-ts.mjs'), join(ROOT, script), ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const keep = (b: Buffer): void => {
+      process.stderr.write(b);
+      tail = (tail + b.toString()).slice(-2000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    }, timeoutS * 1000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, timedOut, tail, seconds: (Date.now() - t0) / 1000 });
+    });
+  });
+}
+
+/** Read every `*.json` directly in the results folder (nested folders hold raw data, not summaries). */
+function collect(dir: string): Array<{ file: string; json: unknown }> {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .flatMap((f) => {
+      try {
+        return [{ file: f, json: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }];
+      } catch (err) {
+        return [{ file: f, json: { error: `unreadable JSON: ${err instanceof Error ? err.message : String(err)}` } }];
+      }
+    });
+}
+
+/** Entry point. */
+export async function main(argv: string[]): Promise<number> {
+  const o = new Command('npm run bench --')
+    .description('Run the bench pieces that exist and write bench/results/SUMMARY.md with plots.')
+    .option('--only <names>', `comma-separated pieces (${PIECES.map((p) => p.name).join(', ')})`)
+    .option('--timeout <s>', 'time limit per piece in seconds', (v) => Number(v), 900)
+    .option('--summary-only', 'do not run anything; rebuild the summary from bench/results/*.json')
+    .option('--quick', 'pass --quick to every piece (shorter runs, for smoke checks)')
+    .parse(argv, { from: 'user' })
+    .opts<{ only?: string; timeout: number; summaryOnly?: boolean; quick?: boolean }>();
+  const wanted = o.only ? new Set(o.only.split(',').map((s) => s.trim())) : undefined;
+  const unknown = [...(wanted ?? [])].filter((n) => !PIECES.some((p) => p.name === n));
+  if (unknown.length) throw new Error(`unknown piece(s) ${unknown.join(', ')}; expected ${PIECES.map((p) => p.name).join(', ')}`);
+  const statuses: PieceStatus[] = [];
+  for (const p of PIECES) {
+    if (wanted && !wanted.has(p.name)) continue;
+    if (o.summaryOnly) {
+      statuses.push({ name: p.name, script: p.script, status: 'skipped', detail: '--summary-only' });
+      continue;
+    }
+    if (!existsSync(join(ROOT, p.script))) {
+      statuses.push({ name: p.name, script: p.script, status: 'missing', detail: `${p.script} does not exist yet (${p.summary})` });
+      process.stderr.write(`bench: ${p.name}: missing ${p.script}, skipped\n`);
+      continue;
+    }
+    process.stderr.write(`bench: ${p.name}: running ${p.script}\n`);
+    const r = await runPiece(p.script, o.timeout, o.quick ? ['--quick'] : []);
+    const status = r.timedOut ? 'timeout' : r.code === 0 ? 'ok' : 'failed';
+    const detail = status === 'ok' ? '' : r.timedOut ? `killed after ${o.timeout} s` : `exit ${r.code}: ${r.tail.trim().split('\n').slice(-3).join(' / ')}`;
+    statuses.push({ name: p.name, script: p.script, status, seconds: r.seconds, detail });
+  }
+  writeSummary(RESULTS_DIR, collect(RESULTS_DIR), statuses, machineInfo());
+  process.stderr.write(`bench: wrote ${join(RESULTS_DIR, 'SUMMARY.md')}\n`);
+  for (const s of statuses) process.stderr.write(`  ${s.name.padEnd(11)} ${s.status}${s.seconds ? ` (${s.seconds.toFixed(1)} s)` : ''}\n`);
+  return statuses.some((s) => s.status === 'failed' || s.status === 'timeout') ? 1 : 0;
+}
+
+const invoked = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invoked) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}
