@@ -25,6 +25,12 @@ export interface Threshold {
   toJSON(): ThresholdState;
 }
 
+/** An adaptive threshold: its learnt state can be put back from `toJSON().state` (see `restoreThreshold`). */
+export interface RestorableThreshold extends Threshold {
+  /** Replace the learnt state; throws a message naming the bad field when `state` is not valid. */
+  restore(state: Record<string, unknown>): void;
+}
+
 /** One decision: the level used and the verdict. */
 export interface Decision {
   anomaly: boolean;

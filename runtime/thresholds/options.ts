@@ -1,0 +1,51 @@
+/** Shared pieces of the adaptive threshold configs and of their serialised state. */
+import { z } from 'zod';
+
+/**
+ * `learnFromAnomalies` (default false): when false, a score the threshold flags is not learnt from (or, for
+ * window-quantile kinds, is learnt only as the current level), so an incident cannot raise its own bar.
+ */
+export const learnFromAnomalies = z.boolean().default(false);
+
+/**
+ * `holdoff` (default 20): with `learnFromAnomalies` false, the scores right after a flagged one are not learnt
+ * either. Scores of overlapping windows come in runs, and the sub-threshold part of an incident (half of a
+ * level shift, say) would otherwise lift the bar while the incident is still going on.
+ */
+export const holdoff = z.number().int().min(0).max(1_000_000).default(20);
+
+/** A finite number from serialised state, or an error naming the field. */
+export function num(state: Record<string, unknown>, key: string): number {
+  const v = state[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`threshold state: ${key} must be a finite number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** A number, null meaning NaN/Infinity that JSON cannot hold. */
+export function numOrNull(state: Record<string, unknown>, key: string): number {
+  const v = state[key];
+  if (v === null) return NaN;
+  if (typeof v !== 'number') throw new Error(`threshold state: ${key} must be a number or null, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** An array of finite numbers from serialised state. */
+export function nums(state: Record<string, unknown>, key: string): number[] {
+  const v = state[key];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new Error(`threshold state: ${key} must be an array of finite numbers`);
+  }
+  return v as number[];
+}
+
+/** A boolean from serialised state. */
+export function bool(state: Record<string, unknown>, key: string): boolean {
+  const v = state[key];
+  if (typeof v !== 'boolean') throw new Error(`threshold state: ${key} must be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** JSON-safe number: NaN and infinities become null. */
+export function jnum(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

@@ -1,0 +1,114 @@
+/**
+ * Peaks-over-threshold state shared by SPOT and DSPOT (Siffer et al., KDD 2017): calibration on the first
+ * `nInit` values, the initial threshold t at quantile `level`, the excesses over t (the most recent
+ * `maxPeaks` of them, so memory stays bounded), the GPD fit and the extreme quantile z_q at risk q.
+ */
+import { fitGpd, gpdQuantile } from './gpd.ts';
+import { bool, jnum, num, numOrNull, nums } from './options.ts';
+
+/** POT parameters. */
+export interface PotParams {
+  q: number;
+  nInit: number;
+  level: number;
+  maxPeaks: number;
+}
+
+/** Calibration buffer, then peaks, fit and z_q. */
+export class PotTail {
+  private init: number[] = [];
+  private peaks: Float64Array;
+  private head = 0;
+  private held = 0;
+  /** Initial threshold t (NaN until calibrated). */
+  t = NaN;
+  /** Extreme quantile z_q: the alarm level (NaN until calibrated). */
+  zq = NaN;
+  private gamma = 0;
+  private sigma = 0;
+  /** Observations counted (n) and peaks among them (N_t), since calibration began. */
+  private n = 0;
+  private nPeaks = 0;
+
+  constructor(private readonly p: PotParams) {
+    this.peaks = new Float64Array(p.maxPeaks);
+  }
+
+  /** Whether calibration is complete. */
+  get calibrated(): boolean {
+    return Number.isFinite(this.t);
+  }
+
+  /** Feed one calibration value; calibrates when `nInit` have arrived. */
+  calibrate(x: number): void {
+    this.init.push(x);
+    if (this.init.length < this.p.nInit) return;
+    const sorted = Float64Array.from(this.init).sort();
+    this.t = sorted[Math.min(sorted.length - 1, Math.ceil(this.p.level * sorted.length) - 1)];
+    for (const v of this.init) if (v > this.t) this.pushPeak(v - this.t);
+    this.n = this.init.length;
+    this.nPeaks = this.held;
+    this.init = [];
+    this.refit();
+  }
+
+  /** Learn one value after calibration: an excess over t is a new peak and triggers a refit. */
+  learn(x: number): void {
+    this.n++;
+    if (x > this.t) {
+      this.pushPeak(x - this.t);
+      this.nPeaks++;
+      this.refit();
+    }
+  }
+
+  private pushPeak(y: number): void {
+    this.peaks[this.head] = y;
+    this.head = (this.head + 1) % this.peaks.length;
+    if (this.held < this.peaks.length) this.held++;
+  }
+
+  private refit(): void {
+    if (this.held === 0) {
+      // Constant calibration data: nothing above t has been seen, so anything above t is extreme.
+      this.gamma = 0;
+      this.sigma = 0;
+      this.zq = this.t;
+      return;
+    }
+    const fit = fitGpd(this.held === this.peaks.length ? this.peaks : this.peaks.subarray(0, this.held));
+    this.gamma = fit.gamma;
+    this.sigma = fit.sigma;
+    this.zq = Math.max(this.t, gpdQuantile(this.t, fit, this.p.q, this.n, this.nPeaks));
+  }
+
+  /** Serialisable state. */
+  toJSON(): Record<string, unknown> {
+    // Peaks in storage order with the write position: the fit sums in storage order, so keeping it makes a
+    // restored instance refit to the same bits.
+    const peaks = Array.from(this.peaks.subarray(0, this.held));
+    return { calibrated: this.calibrated, init: this.init.slice(), t: jnum(this.t), zq: jnum(this.zq), gamma: this.gamma, sigma: this.sigma, n: this.n, nPeaks: this.nPeaks, peaks, head: this.head };
+  }
+
+  /** Restore from `toJSON()` output (validated; throws a message naming the bad field). */
+  restore(s: Record<string, unknown>): void {
+    const calibrated = bool(s, 'calibrated');
+    this.init = nums(s, 'init');
+    if (this.init.length >= this.p.nInit) throw new Error(`threshold state: init holds ${this.init.length} values; expected fewer than nInit ${this.p.nInit}`);
+    const peaks = nums(s, 'peaks');
+    if (peaks.length > this.peaks.length) throw new Error(`threshold state: ${peaks.length} peaks; expected at most maxPeaks ${this.peaks.length}`);
+    this.peaks.fill(0);
+    this.peaks.set(peaks);
+    this.held = peaks.length;
+    this.head = num(s, 'head');
+    if (!Number.isInteger(this.head) || this.head < 0 || this.head >= this.peaks.length || (this.held < this.peaks.length && this.head !== this.held % this.peaks.length)) {
+      throw new Error(`threshold state: head ${this.head} does not fit ${this.held} peaks of ${this.peaks.length}`);
+    }
+    this.t = calibrated ? num(s, 't') : NaN;
+    this.zq = calibrated ? numOrNull(s, 'zq') : NaN;
+    this.gamma = num(s, 'gamma');
+    this.sigma = num(s, 'sigma');
+    this.n = num(s, 'n');
+    this.nPeaks = num(s, 'nPeaks');
+  }
+}

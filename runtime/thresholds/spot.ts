@@ -1,0 +1,81 @@
+/**
+ * SPOT (Siffer et al., KDD 2017): calibrate on the first `nInit` scores (initial threshold t at quantile
+ * `level`, GPD fitted to the excesses by Grimshaw's trick), then stream: a score above z_q (the level
+ * exceeded with probability q) is an alarm, a score in (t, z_q] is a new peak that refits the GPD.
+ * Until calibrated it decides with the card's static level.
+ */
+import { z } from 'zod';
+import type { RestorableThreshold, ThresholdState } from './threshold.ts';
+import type { Seed } from './seed.ts';
+import { PotTail } from './pot.ts';
+import { holdoff, learnFromAnomalies, num } from './options.ts';
+
+/** Parameters SPOT and DSPOT share. */
+export const potFields = {
+  /** Risk: the probability of a normal score exceeding the bar. */
+  q: z.number().gt(0).lt(0.5).default(1e-4),
+  /** Scores used for the initial calibration. */
+  nInit: z.number().int().min(50).max(1_000_000).default(1000),
+  /** Quantile of the calibration scores used as the peaks threshold t. */
+  level: z.number().gt(0.5).lt(1).default(0.98),
+  /** Most recent peaks kept for the GPD fit (bounds memory and refit cost). */
+  maxPeaks: z.number().int().min(10).max(100_000).default(500),
+  learnFromAnomalies,
+  holdoff,
+};
+
+/** Config: `{ kind: 'spot', q, nInit, level, maxPeaks, learnFromAnomalies }`. */
+export const SpotConfigSchema = z.object({ kind: z.literal('spot'), ...potFields }).strict();
+/** Parsed SPOT config. */
+export type SpotConfig = z.output<typeof SpotConfigSchema>;
+
+/** Streaming peaks-over-threshold with a GPD tail. */
+export class SpotThreshold implements RestorableThreshold {
+  readonly kind = 'spot';
+  private tail: PotTail;
+  private quiet = 0;
+
+  constructor(
+    private readonly cfg: SpotConfig,
+    private readonly seed?: Seed,
+  ) {
+    this.tail = new PotTail(cfg);
+  }
+
+  current(): number {
+    if (!this.tail.calibrated) return this.seed ? this.seed.level : Infinity;
+    return this.tail.zq;
+  }
+
+  isAnomaly(score: number): boolean {
+    return score > this.current();
+  }
+
+  update(score: number, flagged: boolean): void {
+    if (!Number.isFinite(score)) return;
+    // Calibration learns every score (the card's level only stands in); afterwards alarms are not learnt.
+    if (!this.tail.calibrated) return this.tail.calibrate(score);
+    if (!this.cfg.learnFromAnomalies) {
+      if (flagged) {
+        this.quiet = this.cfg.holdoff;
+        return;
+      }
+      if (this.quiet > 0) {
+        this.quiet--;
+        return;
+      }
+    }
+    this.tail.learn(score);
+  }
+
+  toJSON(): ThresholdState {
+    return { kind: this.kind, config: { ...this.cfg }, state: { ...this.tail.toJSON(), quiet: this.quiet } };
+  }
+
+  restore(state: Record<string, unknown>): void {
+    const tail = new PotTail(this.cfg);
+    tail.restore(state);
+    this.tail = tail;
+    this.quiet = num(state, 'quiet');
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Per-sensor threshold (and smoothing) state in one file, written atomically: temp file, fsync, rename,
+ * fsync of the directory, so a crash leaves either the previous file or the new one. The file is two lines:
+ * a JSON header (format, version, sha256 and length of line two, model) and the JSON payload. A torn, edited
+ * or foreign file is detected and reported, set aside as `<file>.corrupt-<time>`, and never crashes the caller.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Threshold, ThresholdState } from './threshold.ts';
+import type { SmootherState } from '../scoring/smoothing.ts';
+import type { CardLike } from './seed.ts';
+import { createThreshold, parseThresholdConfig, restoreThreshold } from './factory.ts';
+
+/** File format tag and version; other versions are reported, not guessed at. */
+export const STATE_FILE_FORMAT = 'vigil-threshold-state';
+/** Current state file version. */
+export const STATE_FILE_VERSION = 1;
+
+/** What is saved per sensor. */
+export interface SensorState {
+  threshold: ThresholdState;
+  smoothing?: SmootherState;
+}
+
+/** Identifies the model the states belong to; states of another model are not restored. */
+export interface ModelRef {
+  name: string;
+  version: string;
+}
+
+/** Outcome of loading: the states (empty when absent or unreadable) and, if something was wrong, why. */
+export interface LoadResult {
+  states: Map<string, SensorState>;
+  savedAt?: string;
+  model?: ModelRef;
+  /** Set when the file existed but could not be used. */
+  problem?: string;
+  /** Where an unusable file was moved to. */
+  setAside?: string;
+}
+
+/** Serialise states to the two-line file format. */
+export function encodeStates(states: Map<string, SensorState> | Record<string, SensorState>, model?: ModelRef, now = new Date()): string {
+  const entries = states instanceof Map ? Object.fromEntries(states) : states;
+  const payload = JSON.stringify(entries);
+  const sha256 = createHash('sha256').update(payload).digest('hex');
+  const header = { format: STATE_FILE_FORMAT, version: STATE_FILE_VERSION, savedAt: now.toISOString(), model, sensors: Object.keys(entries).length, bytes: Buffer.byteLength(payload), sha256 };
+  return `${JSON.stringify(header)}\n${payload}\n`;
+}
+
+/** Parse and verify the file format; throws a message saying what is wrong. */
+export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAside'> {
+  const nl = text.indexOf('\n');
+  if (nl < 0) throw new Error('no header line (file truncated?)');
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(text.slice(0, nl));
+  } catch {
+    throw new Error('header is not JSON');
+  }
+  if (header.format !== STATE_FILE_FORMAT) throw new Error(`format ${JSON.stringify(header.format)}; expected ${STATE_FILE_FORMAT}`);
+  if (header.version !== STATE_FILE_VERSION) throw new Error(`version ${JSON.stringify(header.version)}; expected ${STATE_FILE_VERSION}`);
+  const body = text.slice(nl + 1).replace(/\n$/, '');
+  if (Buffer.byteLength(body) !== header.bytes) throw new Error(`payload has ${Buffer.byteLength(body)} bytes; header says ${String(header.bytes)} (partial write?)`);
+  const sha = createHash('sha256').update(body).digest('hex');
+  if (sha !== header.sha256) throw new Error('payload checksum does not match the header (corrupted)');
+  const entries = JSON.parse(body) as Record<string, SensorState>;
+  if (!entries || typeof entries !== 'object' || Array.isArray(entries)) throw new Error('payload is not an object of sensor states');
+  return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as ModelRef | undefined };
+}
+
+/** Load states; a missing file is an empty start, an unusable one is reported and set aside. Never throws. */
+export function loadStates(path: string, expectModel?: ModelRef): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { states: new Map() };
+    return { states: new Map(), problem: `${path}: cannot read: ${(err as Error).message}` };
+  }
+  try {
+    const res = decodeStates(text);
+    if (expectModel && res.model && (res.model.name !== expectModel.name || res.model.version !== expectModel.version)) {
+      return { states: new Map(), savedAt: res.savedAt, model: res.model, problem: `${path}: states belong to model ${res.model.name}@${res.model.version}; expected ${expectModel.name}@${expectModel.version}, starting fresh` };
+    }
+    return res;
+  } catch (err) {
+    const setAside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    let moved: string | undefined;
+    try {
+      renameSync(path, setAside);
+      moved = setAside;
+    } catch {
+      // Leave it where it is; the next save replaces it atomically anyway.
+    }
+    return { states: new Map(), problem: `${path}: unusable threshold state, starting fresh: ${(err as Error).message}`, setAside: moved };
+  }
+}
+
+let tmpCounter = 0;
+function tmpName(path: string): string {
+  return `${path}.${process.pid}.${++tmpCounter}.tmp`;
+}
+
+/** Write states atomically (temp + fsync + rename + directory fsync). */
+export async function saveStates(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: ModelRef): Promise<void> {
+  const text = encodeStates(states, model);
+  const tmp = tmpName(path);
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, path);
+  await syncDir(path);
+}
+
+/** Synchronous atomic write, for the last save on shutdown. */
+export function saveStatesSync(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: ModelRef): void {
+  const text = encodeStates(states, model);
+  const tmp = tmpName(path);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  try {
+    const d = openSync(dirname(path), 'r');
+    fsyncSync(d);
+    closeSync(d);
+  } catch {
+    // Some filesystems refuse directory fsync; the rename is still atomic.
+  }
+}
+
+async function syncDir(path: string): Promise<void> {
+  try {
+    const d = await open(dirname(path), 'r');
+    await d.sync().finally(() => d.close());
+  } catch {
+    // Some filesystems refuse directory fsync; the rename is still atomic.
+  }
+}
+
+/**
+ * Rebuild one threshold per saved sensor under the current config: a saved state whose kind or config
+ * differs from `config`, or that does not restore, is reported and that sensor starts fresh.
+ */
+export function reviveThresholds(states: Map<string, SensorState>, config: unknown, card?: CardLike): { thresholds: Map<string, Threshold>; problems: string[] } {
+  const want = JSON.stringify(parseThresholdConfig(config));
+  const thresholds = new Map<string, Threshold>();
+  const problems: string[] = [];
+  for (const [sensor, s] of states) {
+    try {
+      const saved = JSON.stringify(parseThresholdConfig({ ...s.threshold.config, kind: s.threshold.kind }));
+      if (saved !== want) {
+        problems.push(`${sensor}: saved threshold config ${saved} differs from ${want}; starting fresh`);
+        thresholds.set(sensor, createThreshold(config, card));
+        continue;
+      }
+      thresholds.set(sensor, restoreThreshold(s.threshold, card, `saved threshold of ${sensor}`));
+    } catch (err) {
+      problems.push(`${sensor}: ${(err as Error).message}; starting fresh`);
+      thresholds.set(sensor, createThreshold(config, card));
+    }
+  }
+  return { thresholds, problems };
+}
+
+/** Options of the periodic saver. */
+export interface StoreOptions {
+  /** Save period in ms (0: only on demand). */
+  intervalMs?: number;
+  model?: ModelRef;
+  /** Called with each failed save (a save failure never throws out of the timer). */
+  onError?: (err: Error) => void;
+}
+
+/** Saves the states returned by `collect` periodically and on demand; saves never overlap. */
+export class ThresholdStore {
+  private timer?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly path: string,
+    private readonly collect: () => Map<string, SensorState> | Record<string, SensorState>,
+    private readonly opts: StoreOptions = {},
+  ) {}
+
+  /** Load what a previous run saved (see `loadStates`). */
+  load(): LoadResult {
+    return loadStates(this.path, this.opts.model);
+  }
+
+  /** Start periodic saving. */
+  start(): void {
+    if (this.timer || !this.opts.intervalMs) return;
+    this.timer = setInterval(() => {
+      this.saveNow().catch((err: Error) => this.opts.onError?.(err));
+    }, this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Save now (queued behind any save in progress). */
+  saveNow(): Promise<void> {
+    const run = this.chain.then(() => saveStates(this.path, this.collect(), this.opts.model));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /** Stop the timer and write a final save. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.saveNow();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Labelled synthetic score streams for the threshold suites: reconstruction-error-like noise (lognormal
+ * with AR(1) correlation in log space, as overlapping windows give, or gamma), a slow upward drift, and
+ * injected spikes and level shifts. Seeded, so every run sees the same streams.
+ */
+import type { ModelCard } from '../../runtime/model/card.ts';
+import type { Threshold } from '../../runtime/thresholds/threshold.ts';
+import { decide } from '../../runtime/thresholds/threshold.ts';
+
+/** Mulberry32: small, fast, seeded uniform generator in [0, 1). */
+export function rng(seed: number): () => number {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal from a uniform generator (Box-Muller). */
+export function normal(u: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+}
+
+/** Gamma(shape k, scale 1) by Marsaglia-Tsang (k >= 1). */
+export function gamma(u: () => number, k: number): number {
+  const d = k - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const x = normal(u);
+    const v = (1 + c * x) ** 3;
+    if (v > 0 && Math.log(1 - u()) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** A labelled stream. */
+export interface Stream {
+  scores: number[];
+  labels: Uint8Array;
+  /** Anomalous events, [start, end] inclusive. */
+  events: [number, number][];
+  /** Index of the first event (everything before it is clean). */
+  cleanUntil: number;
+}
+
+/** Stream options. */
+export interface StreamOptions {
+  seed: number;
+  n?: number;
+  noise?: 'lognormal' | 'gamma';
+  /** Relative rise of the baseline over the stream (slow drift). */
+  drift?: number;
+  /** Lag-1 correlation of the noise (overlapping windows make neighbouring scores alike). */
+  phi?: number;
+  /** First index where events may start. */
+  start?: number;
+}
+
+/** Baseline noise generator: unit-median lognormal (sigma 0.35) with AR(1), or gamma(4)/4. */
+export function noiseSource(seed: number, kind: 'lognormal' | 'gamma', phi: number): () => number {
+  const u = rng(seed);
+  let z = 0;
+  return () => {
+    if (kind === 'gamma') return gamma(u, 4) / 4;
+    z = phi * z + Math.sqrt(1 - phi * phi) * normal(u);
+    return Math.exp(0.35 * z);
+  };
+}
+
+/** A reconstruction-error-like stream with spikes, level shifts and a slow drift, labelled. */
+export function makeStream(o: StreamOptions): Stream {
+  const n = o.n ?? 6000;
+  const start = o.start ?? 1500;
+  const drift = o.drift ?? 0.5;
+  const noise = noiseSource(o.seed, o.noise ?? 'lognormal', o.phi ?? 0.6);
+  const u = rng(o.seed * 7919 + 1);
+  const scale = 0.02;
+  const scores: number[] = [];
+  const labels = new Uint8Array(n);
+  const mult = new Float64Array(n).fill(1);
+  const events: [number, number][] = [];
+  // Events laid out left to right with clean gaps between them, alternating kinds.
+  let t = start;
+  let k = 0;
+  while (t < n - 200) {
+    const isShift = k % 3 === 2;
+    const len = isShift ? 40 + Math.floor(u() * 80) : 1 + Math.floor(u() * 3);
+    const factor = isShift ? 2.5 + u() : 4 + 4 * u();
+    for (let i = t; i < t + len; i++) {
+      mult[i] = factor;
+      labels[i] = 1;
+    }
+    events.push([t, t + len - 1]);
+    t += len + 150 + Math.floor(u() * 250);
+    k++;
+  }
+  for (let i = 0; i < n; i++) scores.push(scale * (1 + (drift * i) / n) * noise() * mult[i]);
+  return { scores, labels, events, cleanUntil: events[0]?.[0] ?? n };
+}
+
+/** A model card carrying only what thresholds read, with error statistics of `train` clean scores. */
+export function cardFor(train: number[], staticQuantile = 0.999): Pick<ModelCard, 'errorStats' | 'threshold'> {
+  const s = [...train].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+  const mean = s.reduce((a, b) => a + b, 0) / s.length;
+  const std = Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / s.length);
+  const quantiles: Record<string, number> = {};
+  for (const p of [0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999]) quantiles[String(p)] = q(p);
+  const stats = { count: s.length, mean, std, quantiles, max: s[s.length - 1], perChannel: { mean: [mean], std: [std], q99: [q(0.99)] } };
+  return { errorStats: { train: stats }, threshold: { default: { kind: 'static' }, static: { value: q(staticQuantile), method: `q${staticQuantile} of training errors` } } };
+}
+
+/** Quality of decisions against labels. */
+export interface Quality {
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Fraction of events with at least one flagged score. */
+  eventRecall: number;
+  /** Flagged normal scores over normal scores. */
+  falseAlarmRate: number;
+}
+
+/** Point-wise and event-wise quality of `flags` (scored from `from` on). */
+export function quality(s: Stream, flags: ArrayLike<boolean | number>, from = 0): Quality {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let normals = 0;
+  for (let i = from; i < s.labels.length; i++) {
+    const f = !!flags[i];
+    if (s.labels[i]) {
+      if (f) tp++;
+      else fn++;
+    } else {
+      normals++;
+      if (f) fp++;
+    }
+  }
+  let hit = 0;
+  for (const [a, b] of s.events) {
+    for (let i = a; i <= b; i++) {
+      if (flags[i]) {
+        hit++;
+        break;
+      }
+    }
+  }
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  return { precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, eventRecall: s.events.length ? hit / s.events.length : 1, falseAlarmRate: normals ? fp / normals : 0 };
+}
+
+/** Run a threshold over scores with `decide` (decide, then learn); returns flags and levels. */
+export function runStream(t: Threshold, scores: number[], from = 0, to = scores.length): { flags: boolean[]; levels: number[] } {
+  const flags: boolean[] = [];
+  const levels: number[] = [];
+  for (let i = from; i < to; i++) {
+    const d = decide(t, scores[i]);
+    flags.push(d.anomaly);
+    levels.push(d.threshold);
+  }
+  return { flags, levels };
+}
