@@ -1,0 +1,118 @@
+/**
+ * The training loop: Adam on shuffled mini-batches, validation loss each epoch, early stopping that restores
+ * the best weights. Seeded shuffles and noise: same data + seed + backend -> same weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';
+import { Rng } from './random.ts';
+
+/** Loop settings. */
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Stop after this many epochs without a validation improvement. */
+  patience: number;
+  seed: number;
+  /** Called after every epoch; may be async (lets a progress bar repaint). */
+  onEpoch?: (e: EpochInfo) => void | Promise<void>;
+}
+
+/** One epoch's outcome. */
+export interface EpochInfo {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  /** Validation loss, or NaN without validation windows. */
+  valLoss: number;
+  seconds: number;
+  windowsPerSecond: number;
+  /** Whether this epoch is the best so far. */
+  best: boolean;
+}
+
+/** What training produced. */
+export interface FitResult {
+  history: EpochInfo[];
+  bestEpoch: number;
+  bestLoss: number;
+  stoppedEarly: boolean;
+  seconds: number;
+}
+
+/** Windows N x W x C in one Float32Array. */
+export interface WindowBatch {
+  data: Float32Array;
+  count: number;
+}
+
+/** Mean loss over windows in inference mode (no noise, no sampling). */
+export function evaluate(model: Autoencoder, set: WindowBatch, batch = 512): number {
+  const { window: w, channels: c } = model.spec;
+  let total = 0;
+  for (let s = 0; s < set.count; s += batch) {
+    const m = Math.min(batch, set.count - s);
+    const l = tf.tidy(() => model.loss(tf.tensor3d(set.data.subarray(s * w * c, (s + m) * w * c), [m, w, c])));
+    total += l.dataSync()[0] * m;
+    l.dispose();
+  }
+  return total / Math.max(1, set.count);
+}
+
+/** Train `model` in place; returns the history and restores the weights of the best validation epoch. */
+export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBatch, o: FitOptions): Promise<FitResult> {
+  if (train.count === 0) throw new Error('no training windows: the data has fewer rows than the window length');
+  const { window: w, channels: c } = model.spec;
+  const per = w * c;
+  const rng = new Rng(o.seed ^ 0x5eed);
+  const opt = tf.train.adam(o.learningRate);
+  const vars = model.variables();
+  const buf = new Float32Array(o.batchSize * per);
+  const history: EpochInfo[] = [];
+  let best = Infinity;
+  let bestEpoch = 0;
+  let bestWeights: (LayerWeights | undefined)[] = model.weights();
+  let stoppedEarly = false;
+  const t0 = performance.now();
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const te = performance.now();
+      const order = rng.permutation(train.count);
+      let sum = 0;
+      for (let s = 0; s < train.count; s += o.batchSize) {
+        const m = Math.min(o.batchSize, train.count - s);
+        for (let i = 0; i < m; i++) buf.set(train.data.subarray(order[s + i] * per, (order[s + i] + 1) * per), i * per);
+        const stepSeed = rng.int();
+        const cost = tf.tidy(() => {
+          const x = tf.tensor3d(buf.subarray(0, m * per), [m, w, c]);
+          return opt.minimize(() => model.loss(x, true, stepSeed), true, vars)!;
+        });
+        sum += cost.dataSync()[0] * m;
+        cost.dispose();
+      }
+      const loss = sum / train.count;
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch} (loss ${loss}); lower --lr or check the data scaling`);
+      const valLoss = val.count > 0 ? evaluate(model, val) : NaN;
+      // Without validation windows, early stopping watches the training loss instead.
+      const watched = val.count > 0 ? valLoss : loss;
+      const improved = watched < best * (1 - 1e-4);
+      if (improved) {
+        best = watched;
+        bestEpoch = epoch;
+        bestWeights = model.weights();
+      }
+      const seconds = (performance.now() - te) / 1000;
+      const info: EpochInfo = { epoch, epochs: o.epochs, loss, valLoss, seconds, windowsPerSecond: train.count / seconds, best: improved };
+      history.push(info);
+      await o.onEpoch?.(info);
+      if (epoch - bestEpoch >= o.patience) {
+        stoppedEarly = epoch < o.epochs;
+        break;
+      }
+    }
+  } finally {
+    opt.dispose();
+  }
+  model.setWeights(bestWeights);
+  return { history, bestEpoch, bestLoss: best, stoppedEarly, seconds: (performance.now() - t0) / 1000 };
+}

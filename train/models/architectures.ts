@@ -1,0 +1,110 @@
+/**
+ * Architecture builders: options in, `ModelSpec` out. `dense` and `conv` are the bodies; `denoising`,
+ * `sparse` and `vae` reuse a body and add training-only terms, so the exported graph stays plain.
+ */
+import { convOutLength, type Activation, type LayerSpec, type ModelSpec } from './spec.ts';
+
+/** Architecture names accepted by `--arch`. */
+export const ARCHITECTURES = ['dense', 'conv', 'denoising', 'sparse', 'vae'] as const;
+/** An architecture name. */
+export type ArchName = (typeof ARCHITECTURES)[number];
+
+/** Everything that shapes a model. */
+export interface ArchOptions {
+  arch: ArchName;
+  window: number;
+  channels: number;
+  /** Code size: units of the dense bottleneck, or channels of the conv code. */
+  code: number;
+  /** Hidden widths of the encoder, outermost first (dense units, or conv filters); the decoder mirrors them. */
+  hidden: number[];
+  /** Conv kernel length (odd). */
+  kernel: number;
+  /** Body used by denoising and sparse. */
+  base: 'dense' | 'conv';
+  loss: 'mse' | 'bce';
+  /** Denoising corruption. */
+  noise: { kind: 'gaussian' | 'mask'; level: number };
+  /** Sparse L1 weight on the code. */
+  l1: number;
+  /** VAE KL weight. */
+  beta: number;
+}
+
+function denseBody(o: ArchOptions, head: 'plain' | 'vae'): LayerSpec[] {
+  const flat = o.window * o.channels;
+  const layers: LayerSpec[] = [{ op: 'flatten' }];
+  let width = flat;
+  for (const h of o.hidden) {
+    layers.push({ op: 'dense', in: width, units: h, activation: 'relu' });
+    width = h;
+  }
+  if (head === 'vae') {
+    layers.push({ op: 'dense', in: width, units: 2 * o.code, activation: 'linear' }, { op: 'sample', size: o.code }, { op: 'code' });
+  } else {
+    layers.push({ op: 'dense', in: width, units: o.code, activation: 'linear' }, { op: 'code' });
+  }
+  width = o.code;
+  for (const h of [...o.hidden].reverse()) {
+    layers.push({ op: 'dense', in: width, units: h, activation: 'relu' });
+    width = h;
+  }
+  layers.push({ op: 'dense', in: width, units: flat, activation: outAct(o) }, { op: 'unflatten', window: o.window, channels: o.channels });
+  return layers;
+}
+
+function outAct(o: ArchOptions): Activation {
+  return o.loss === 'bce' ? 'sigmoid' : 'linear';
+}
+
+function convBody(o: ArchOptions): LayerSpec[] {
+  if (o.kernel % 2 !== 1 || o.kernel < 1) throw new Error(`conv kernel must be odd and >= 1, got ${o.kernel}`);
+  const pad = (o.kernel - 1) / 2;
+  const widths = [...o.hidden, o.code];
+  const layers: LayerSpec[] = [];
+  const lengths = [o.window];
+  let cin = o.channels;
+  for (const [i, f] of widths.entries()) {
+    const l = { op: 'conv' as const, in: cin, filters: f, kernel: o.kernel, stride: 2, pad, activation: (i === widths.length - 1 ? 'linear' : 'relu') as Activation };
+    const len = convOutLength(l, lengths[i]);
+    if (len < 2) throw new Error(`window ${o.window} is too short for ${widths.length} stride-2 convolutions; use a longer window or fewer --hidden layers`);
+    layers.push(l);
+    lengths.push(len);
+    cin = f;
+  }
+  layers.push({ op: 'code' });
+  // Mirror: each transposed conv restores the length its encoder twin received (outPad picks the odd/even case).
+  const outs = [...o.hidden].reverse().concat([o.channels]);
+  for (const [i, f] of outs.entries()) {
+    const inLen = lengths[widths.length - i];
+    const target = lengths[widths.length - i - 1];
+    const outPad = target - ((inLen - 1) * 2 - 2 * pad + o.kernel);
+    if (outPad < 0 || outPad > 1) throw new Error(`cannot mirror conv length ${inLen} -> ${target} with kernel ${o.kernel}`);
+    const last = i === outs.length - 1;
+    layers.push({ op: 'convT', in: cin, filters: f, kernel: o.kernel, stride: 2, pad, outPad, activation: last ? outAct(o) : 'relu' });
+    cin = f;
+  }
+  return layers;
+}
+
+/** Build the spec for an architecture; rejects combinations that cannot work with a reason. */
+export function buildSpec(o: ArchOptions): ModelSpec {
+  if (!Number.isInteger(o.code) || o.code < 1) throw new Error(`code size must be an integer >= 1, got ${o.code}`);
+  if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error(`hidden widths must be integers >= 1, got ${o.hidden.join(',')}`);
+  const base = { arch: o.arch, window: o.window, channels: o.channels, loss: o.loss };
+  switch (o.arch) {
+    case 'dense':
+      return { ...base, layers: denseBody(o, 'plain'), terms: {} };
+    case 'conv':
+      return { ...base, layers: convBody(o), terms: {} };
+    case 'denoising':
+      if (!(o.noise.level > 0)) throw new Error(`denoising needs a noise level > 0, got ${o.noise.level}`);
+      return { ...base, layers: o.base === 'conv' ? convBody(o) : denseBody(o, 'plain'), terms: { noise: o.noise } };
+    case 'sparse':
+      if (!(o.l1 > 0)) throw new Error(`sparse needs an L1 weight > 0, got ${o.l1}`);
+      return { ...base, layers: o.base === 'conv' ? convBody(o) : denseBody(o, 'plain'), terms: { l1: o.l1 } };
+    case 'vae':
+      if (!(o.beta >= 0)) throw new Error(`vae needs beta >= 0, got ${o.beta}`);
+      return { ...base, layers: denseBody(o, 'vae'), terms: { beta: o.beta } };
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * An autoencoder built from a `ModelSpec` with its own tfjs variables (no tfjs-layers): seeded init, a forward
+ * pass for training (noise, sampling) and for inference, the loss with its training-only terms, and weights
+ * out as plain arrays for the exporter.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../random.ts';
+import { conv1d, convTranspose1d, linear } from './conv.ts';
+import { traceShapes, weightShapes, type LayerSpec, type ModelSpec } from './spec.ts';
+
+/** Weights of one layer as plain arrays (row-major, shapes from `weightShapes`). */
+export interface LayerWeights {
+  kernel: Float32Array;
+  bias: Float32Array;
+}
+
+/** What one forward pass produced. */
+export interface ForwardResult {
+  recon: tf.Tensor3D;
+  /** Input of the `code` layer, `[N, ...]`. */
+  code?: tf.Tensor;
+  /** VAE mean and log-variance, when the model samples. */
+  mean?: tf.Tensor2D;
+  logvar?: tf.Tensor2D;
+}
+
+/** Glorot-uniform kernel from fan-in and fan-out, seeded; biases start at zero. */
+function glorot(rng: Rng, shape: number[], fanIn: number, fanOut: number): Float32Array {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (rng.uniform() * 2 - 1) * limit;
+  return out;
+}
+
+function fans(l: LayerSpec): [number, number] {
+  if (l.op === 'dense') return [l.in, l.units];
+  if (l.op === 'conv') return [l.in * l.kernel, l.filters * l.kernel];
+  if (l.op === 'convT') return [l.in * l.kernel, l.filters * l.kernel];
+  return [1, 1];
+}
+
+/** A trainable autoencoder. */
+export class Autoencoder {
+  /** Per layer: kernel and bias variables, or undefined for weightless layers. */
+  readonly vars: ({ kernel: tf.Variable; bias: tf.Variable } | undefined)[];
+
+  constructor(
+    readonly spec: ModelSpec,
+    seed: number,
+  ) {
+    traceShapes(spec);
+    const rng = new Rng(seed);
+    this.vars = spec.layers.map((l, i) => {
+      const s = weightShapes(l);
+      if (!s) return undefined;
+      const [fi, fo] = fans(l);
+      return {
+        kernel: tf.variable(tf.tensor(glorot(rng, s.kernel, fi, fo), s.kernel), true),
+        bias: tf.variable(tf.zeros(s.bias), true),
+      };
+    });
+  }
+
+  /** All trainable variables. */
+  variables(): tf.Variable[] {
+    return this.vars.flatMap((v) => (v ? [v.kernel, v.bias] : []));
+  }
+
+  /** Run the layers. `training` adds input corruption (denoising) and VAE sampling, seeded by `seed`. */
+  forward(x: tf.Tensor3D, training = false, seed = 0): ForwardResult {
+    const { terms } = this.spec;
+    let h: tf.Tensor = x;
+    if (training && terms.noise && terms.noise.level > 0) {
+      h = terms.noise.kind === 'gaussian'
+        ? tf.add(x, tf.randomNormal(x.shape, 0, terms.noise.level, 'float32', seed))
+        : tf.mul(x, tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), terms.noise.level), 'float32'));
+    }
+    const res: Partial<ForwardResult> = {};
+    const n = x.shape[0];
+    for (const [i, l] of this.spec.layers.entries()) {
+      const v = this.vars[i];
+      switch (l.op) {
+        case 'flatten':
+          h = tf.reshape(h, [n, -1]);
+          break;
+        case 'unflatten':
+          h = tf.reshape(h, [n, l.window, l.channels]);
+          break;
+        case 'dense':
+          h = linear(h as tf.Tensor2D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.activation);
+          break;
+        case 'conv':
+          h = conv1d(h as tf.Tensor3D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.activation);
+          break;
+        case 'convT':
+          h = convTranspose1d(h as tf.Tensor3D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.outPad, l.activation);
+          break;
+        case 'code':
+          res.code = h;
+          break;
+        case 'sample': {
+          const mean = tf.slice(h, [0, 0], [n, l.size]) as tf.Tensor2D;
+          const logvar = tf.slice(h, [0, l.size], [n, l.size]) as tf.Tensor2D;
+          res.mean = mean;
+          res.logvar = logvar;
+          h = training ? tf.add(mean, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal([n, l.size], 0, 1, 'float32', seed + 1))) : mean;
+          break;
+        }
+      }
+    }
+    res.recon = h as tf.Tensor3D;
+    return res as ForwardResult;
+  }
+
+  /** Scalar training loss: reconstruction (mse or bce against the clean input) plus the spec's terms. */
+  loss(x: tf.Tensor3D, training = false, seed = 0): tf.Scalar {
+    const f = this.forward(x, training, seed);
+    let loss: tf.Tensor;
+    if (this.spec.loss === 'mse') {
+      loss = tf.mean(tf.squaredDifference(f.recon, x));
+    } else {
+      // Same clipping as the runtime's BCE scoring so training and scoring optimise one quantity.
+      const p = tf.clipByValue(f.recon, 1e-7, 1 - 1e-7);
+      const t = tf.clipByValue(x, 0, 1);
+      loss = tf.neg(tf.mean(tf.add(tf.mul(t, tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p))))));
+    }
+    const { l1, beta } = this.spec.terms;
+    if (l1 && f.code) loss = tf.add(loss, tf.mul(tf.mean(tf.abs(f.code)), l1));
+    if (beta && f.mean && f.logvar) {
+      // KL(q(z|x) || N(0,1)) per sample, scaled per input element so beta is comparable to the recon loss.
+      const kl = tf.mul(tf.sum(tf.sub(tf.add(tf.exp(f.logvar), tf.square(f.mean)), tf.add(f.logvar, 1)), 1), 0.5);
+      loss = tf.add(loss, tf.mul(tf.div(tf.mean(kl), this.spec.window * this.spec.channels), beta));
+    }
+    return loss as tf.Scalar;
+  }
+
+  /** Deterministic reconstruction of `n` windows (N x W x C, time-major), in batches. */
+  predict(data: Float32Array, n: number, batch = 1024): Float32Array {
+    const { window: w, channels: c } = this.spec;
+    const out = new Float32Array(n * w * c);
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
+      const y = tf.tidy(() => this.forward(tf.tensor3d(data.subarray(s * w * c, (s + m) * w * c), [m, w, c])).recon);
+      out.set(y.dataSync() as Float32Array, s * w * c);
+      y.dispose();
+    }
+    return out;
+  }
+
+  /** Codes of `n` windows, flattened per window (the exported `latent`). */
+  encode(data: Float32Array, n: number): { codes: Float32Array; size: number } {
+    const { window: w, channels: c } = this.spec;
+    return tf.tidy(() => {
+      const f = this.forward(tf.tensor3d(data.subarray(0, n * w * c), [n, w, c]));
+      const code = f.mean ?? f.code;
+      if (!code) throw new Error(`architecture ${this.spec.arch} marks no code layer`);
+      const flat = tf.reshape(code, [n, -1]);
+      return { codes: flat.dataSync() as Float32Array, size: flat.shape[1]! };
+    });
+  }
+
+  /** Weights as plain arrays, layer by layer, for the exporter. */
+  weights(): (LayerWeights | undefined)[] {
+    return this.vars.map((v) => (v ? { kernel: v.kernel.dataSync() as Float32Array, bias: v.bias.dataSync() as Float32Array } : undefined));
+  }
+
+  /** Replace all weights (restoring the best epoch). */
+  setWeights(w: (LayerWeights | undefined)[]): void {
+    this.vars.forEach((v, i) => {
+      if (!v) return;
+      tf.tidy(() => v.kernel.assign(tf.tensor(w[i]!.kernel, v.kernel.shape)));
+      tf.tidy(() => v.bias.assign(tf.tensor(w[i]!.bias, v.bias.shape)));
+    });
+  }
+
+  /** Free the variables. */
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
+}
