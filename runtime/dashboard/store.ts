@@ -65,6 +65,7 @@ interface SensorState {
 class Meter {
   private readonly buckets = new Float64Array(10);
   private bucketSec = 0;
+  private firstSec = 0;
   private readonly lat = new Float64Array(2048);
   private latN = 0;
 
@@ -76,16 +77,17 @@ class Meter {
 
   private roll(nowMs: number): void {
     const sec = Math.floor(nowMs / 1000);
-    if (this.bucketSec === 0) this.bucketSec = sec;
+    if (this.bucketSec === 0) this.bucketSec = this.firstSec = sec;
     for (let s = this.bucketSec + 1; s <= sec && s - this.bucketSec <= this.buckets.length; s++) this.buckets[s % this.buckets.length] = 0;
     if (sec > this.bucketSec) this.bucketSec = sec;
   }
 
   throughput(nowMs: number): number {
     this.roll(nowMs);
-    // Whole seconds only: the current bucket is still filling.
+    // Whole seconds only: the current bucket is still filling. Early on, average over the seconds seen.
     let sum = 0;
-    const n = this.buckets.length - 1;
+    const n = Math.min(this.buckets.length - 1, this.bucketSec - this.firstSec);
+    if (n < 1) return 0;
     for (let k = 1; k <= n; k++) sum += this.buckets[(this.bucketSec - k + this.buckets.length) % this.buckets.length];
     return sum / n;
   }

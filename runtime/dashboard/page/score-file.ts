@@ -11,7 +11,7 @@ import { slidingWindows } from '../../window/sliding.ts';
 import { reconstructionScores } from '../../scoring/reconstruction.ts';
 import { OrtWebBackend } from '../../inference/ort-web.ts';
 import { decide, type Threshold } from '../../thresholds/threshold.ts';
-import { StaticThreshold } from '../../thresholds/static.ts';
+import { createThreshold } from '../../thresholds/factory.ts';
 
 /** The three files a person drops. */
 export interface ScoreInputs {
@@ -41,9 +41,9 @@ export interface FileScores {
   elapsedMs: number;
 }
 
-/** The threshold the page applies: the card's static calibration (the same level `vigil score` reports by default). */
+/** The threshold the page applies: the card's default, built by the runtime's own factory. */
 export function thresholdFor(card: ModelCard): Threshold {
-  return new StaticThreshold(card.threshold.static.value);
+  return createThreshold(card.threshold.default, card, `${card.name} card threshold.default`);
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

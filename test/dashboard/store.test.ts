@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { PointRing } from '../../runtime/dashboard/ring.ts';
+import { DashboardStore } from '../../runtime/dashboard/store.ts';
+import { spansFromFlags } from '../../runtime/dashboard/spans.ts';
+import type { AlertEvent, Verdict } from '../../runtime/stream/types.ts';
+
+function verdict(sensor: string, ts: number, score: number, threshold = 1, data = new Float32Array([0, 0])): Verdict {
+  return { sensor, tsFirst: ts - 10, tsLast: ts, data, seq: ts, receivedAt: 0, score, perChannel: new Float32Array([score / 2, score / 2]), provider: 'test', threshold, anomaly: score > threshold };
+}
+
+function alert(type: 'open' | 'close', sensor: string, ts: number, extra: Partial<AlertEvent> = {}): AlertEvent {
+  return { type, sensor, tsFirst: ts - 10, tsLast: ts, score: 5, threshold: 1, contributors: [{ channel: 'a', share: 1 }], model: { name: 'm', version: '1' }, provider: 'test', ...extra };
+}
+
+describe('PointRing', () => {
+  it('keeps the last capacity rows and answers "what is new since cursor"', () => {
+    const r = new PointRing<number>(3);
+    for (let i = 0; i < 5; i++) r.push(i);
+    expect(r.since()).toEqual([2, 3, 4]);
+    expect(r.since(4)).toEqual([4]);
+    expect(r.since(5)).toEqual([]);
+    // A cursor older than what is held gets what is held, not garbage.
+    expect(r.since(1)).toEqual([2, 3, 4]);
+    expect(r.last()).toBe(4);
+    expect(() => new PointRing(0)).toThrow(/capacity/);
+  });
+});
+
+describe('DashboardStore', () => {
+  it('bounds memory per sensor however many points arrive', () => {
+    const s = new DashboardStore({ capacity: 50, now: () => 0 });
+    for (let i = 0; i < 10_000; i++) {
+      s.addReading({ sensor: 'p1', ts: i, values: { a: i, b: -i }, receivedAt: 0 });
+      s.addVerdict(verdict('p1', i, 0.1));
+    }
+    const pts = s.pointsSince('p1');
+    expect(pts.raw).toHaveLength(50);
+    expect(pts.scores).toHaveLength(50);
+    expect(pts.raw[49]).toEqual([9999, 9999, -9999]);
+    expect(s.summaries()[0]).toMatchObject({ name: 'p1', state: 'ok', windows: 10_000, score: 0.1 });
+  });
+
+  it('tracks alert spans and puts alerting sensors first', () => {
+    const s = new DashboardStore({ now: () => 0 });
+    s.addVerdict(verdict('a-sensor', 1, 0.1));
+    s.addVerdict(verdict('z-sensor', 1, 0.1));
+    s.addAlert(alert('open', 'z-sensor', 2));
+    s.addVerdict(verdict('z-sensor', 3, 9));
+    expect(s.summaries().map((x) => [x.name, x.state])).toEqual([
+      ['z-sensor', 'alert'],
+      ['a-sensor', 'ok'],
+    ]);
+    expect(s.openAlerts()).toBe(1);
+    s.addAlert(alert('close', 'z-sensor', 4));
+    expect(s.spansOf('z-sensor')).toEqual([expect.objectContaining({ start: 2, end: 4, peakScore: 9 })]);
+    expect(s.recentAlerts()).toHaveLength(1);
+    expect(s.openAlerts()).toBe(0);
+  });
+
+  it('records a close whose open it never saw (dashboard started mid-alert)', () => {
+    const s = new DashboardStore({ now: () => 0 });
+    s.addAlert(alert('close', 'p', 100, { openedAt: 40, peakScore: 7 }));
+    expect(s.spansOf('p')).toEqual([expect.objectContaining({ start: 40, end: 100, peakScore: 7 })]);
+  });
+
+  it('without readings, shows the last window row in original units via the card scaler', () => {
+    const s = new DashboardStore({ channels: ['x', 'y'], scaler: { kind: 'standard', offset: [10, 20], scale: [2, 4] }, now: () => 0 });
+    // Window of 2 rows x 2 channels, scaled; last row (1, -1) -> (12, 16).
+    s.addVerdict(verdict('p', 5, 0.1, 1, new Float32Array([0, 0, 1, -1])));
+    expect(s.channelsOf('p')).toEqual(['x', 'y']);
+    expect(s.pointsSince('p').raw).toEqual([[5, 12, 16]]);
+  });
+
+  it('measures throughput over whole seconds and latency quantiles', () => {
+    let now = 10_000;
+    const s = new DashboardStore({ now: () => now });
+    for (let sec = 0; sec < 5; sec++) {
+      for (let i = 0; i < 100; i++) s.addVerdict({ ...verdict('p', i, 0.1), receivedAt: now - 2 });
+      now += 1000;
+    }
+    const m = s.measured();
+    expect(m.throughput).toBeCloseTo(100, 5);
+    expect(m.latencyMs).toEqual({ p50: 2, p99: 2 });
+  });
+});
+
+describe('spansFromFlags', () => {
+  it('merges runs of flagged windows, bridging short gaps when asked', () => {
+    const ts = [0, 1, 2, 3, 4, 5, 6, 7];
+    const flags = [0, 1, 1, 0, 1, 0, 0, 1];
+    expect(spansFromFlags(ts, flags)).toEqual([
+      { start: 1, end: 2, first: 1, last: 2 },
+      { start: 4, end: 4, first: 4, last: 4 },
+      { start: 7, end: 7, first: 7, last: 7 },
+    ]);
+    expect(spansFromFlags(ts, flags, 1).map((s) => [s.start, s.end])).toEqual([
+      [1, 4],
+      [7, 7],
+    ]);
+  });
+});
