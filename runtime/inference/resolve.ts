@@ -16,17 +16,40 @@ export function backendFor(name: string): InferenceBackend {
   throw new Error(`unknown execution provider '${name}'; expected one of ${KNOWN_PROVIDERS.join(', ')}`);
 }
 
-/** Open a session on the first provider that works. */
-export async function resolveSession(providers: string[], req: SessionRequest): Promise<ResolvedSession> {
+/**
+ * One readable line from an ONNX Runtime error: drop the source-location prefix and assertion text
+ * (`/onnxruntime_src/...cc:136 ... was false. Failed to get a WebGPU adapter`) and keep the cause.
+ */
+export function cleanReason(err: unknown): string {
+  const msg = (err instanceof Error ? err.message : String(err)).trim();
+  let line = msg.split('\n').find((l) => l.trim() !== '') ?? msg;
+  const afterAssert = /was false\.\s*(.+)$/.exec(line);
+  if (afterAssert) line = afterAssert[1];
+  line = line.replace(/^\S*onnxruntime\S*\.(cc|h|cpp):\d+\s+/, '').replace(/^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*/, '');
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+/** Open a session on the first provider that works; `open` is injectable so tests can run a fake list. */
+export async function resolveSession(
+  providers: string[],
+  req: SessionRequest,
+  open: (name: string, req: SessionRequest) => Promise<import('./backend.ts').InferenceSession> = (name, r) => backendFor(name).open(r),
+): Promise<ResolvedSession> {
   if (providers.length === 0) throw new Error('no execution providers given; expected a list such as [webgpu, cpu]');
   const failures: { provider: string; reason: string }[] = [];
   for (const name of providers) {
     try {
-      const session = await backendFor(name).open(req);
+      const session = await open(name, req);
       return { session, provider: session.provider, failures };
     } catch (err) {
-      failures.push({ provider: name, reason: (err as Error).message.split('\n')[0] });
+      failures.push({ provider: name, reason: cleanReason(err) });
     }
   }
   throw new Error(`no execution provider could run the model:\n${failures.map((f) => `  ${f.provider}: ${f.reason}`).join('\n')}`);
+}
+
+/** A one-line account of which provider runs and why the earlier ones did not. */
+export function describeResolution(r: Pick<ResolvedSession, 'provider' | 'failures'>): string {
+  if (r.failures.length === 0) return `execution provider: ${r.provider}`;
+  return `execution provider: ${r.provider} (fell back; ${r.failures.map((f) => `${f.provider} failed: ${f.reason}`).join('; ')})`;
 }

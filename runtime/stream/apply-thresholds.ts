@@ -6,29 +6,25 @@
 import { map, type OperatorFunction } from 'rxjs';
 import { decide } from '../thresholds/threshold.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
-import { ThresholdBank, type ThresholdFactory } from './threshold-bank.ts';
+import { ThresholdBank, type ScoreSmoother, type ThresholdFactory } from './threshold-bank.ts';
 import type { ScoredWindow, Verdict } from './types.ts';
 
 /** Options of `applyThresholds`. */
 export interface ApplyThresholdsOptions {
-  /** EWMA weight of the newest score in (0, 1]; omit for no smoothing. */
-  smoothing?: number;
+  /** Smoothing before the decision: an EWMA weight in (0, 1], or a factory of per-sensor smoothers; omit for none. */
+  smoothing?: number | (() => ScoreSmoother);
   counters?: PipelineCounters;
 }
 
 /** Judge every scored window against its sensor's threshold. Pass a bank to read or persist states. */
 export function applyThresholds(thresholds: ThresholdBank | ThresholdFactory, opts: ApplyThresholdsOptions = {}): OperatorFunction<ScoredWindow, Verdict> {
   const bank = thresholds instanceof ThresholdBank ? thresholds : new ThresholdBank(thresholds);
-  const alpha = opts.smoothing;
-  if (alpha !== undefined && !(alpha > 0 && alpha <= 1)) throw new Error(`applyThresholds: smoothing must be in (0, 1], got ${alpha}`);
+  const makeSmoother = typeof opts.smoothing === 'number' ? ewma(opts.smoothing) : opts.smoothing;
   const counters = opts.counters ?? createCounters();
   return map((w: ScoredWindow): Verdict => {
     const e = bank.get(w.sensor);
     let score = w.score;
-    if (alpha !== undefined) {
-      e.smoothed = Number.isNaN(e.smoothed) ? score : alpha * score + (1 - alpha) * e.smoothed;
-      score = e.smoothed;
-    }
+    if (makeSmoother) score = (e.smoother ??= makeSmoother()).smooth(score);
     let anomaly: boolean;
     let threshold: number;
     if (w.incomplete) {
@@ -37,7 +33,16 @@ export function applyThresholds(thresholds: ThresholdBank | ThresholdFactory, op
     } else ({ anomaly, threshold } = decide(e.threshold, score));
     if (anomaly) counters.anomalies++;
     const v: Verdict = { ...w, score, threshold, anomaly };
-    if (alpha !== undefined) v.rawScore = w.score;
+    if (makeSmoother) v.rawScore = w.score;
     return v;
   });
+}
+
+/** Built-in EWMA smoother factory; the first score passes through unchanged. */
+function ewma(alpha: number): () => ScoreSmoother {
+  if (!(alpha > 0 && alpha <= 1)) throw new Error(`applyThresholds: smoothing must be in (0, 1], got ${alpha}`);
+  return () => {
+    let s = Number.NaN;
+    return { smooth: (x) => (s = Number.isNaN(s) ? x : alpha * x + (1 - alpha) * s) };
+  };
 }

@@ -9,7 +9,7 @@ import { applyThresholds } from './apply-thresholds.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { inferBatches, type InferBatchesOptions } from './infer-batches.ts';
 import { microBatch } from './micro-batch.ts';
-import { ThresholdBank, type ThresholdFactory } from './threshold-bank.ts';
+import { ThresholdBank, type ScoreSmoother, type ThresholdFactory } from './threshold-bank.ts';
 import type { AlertEvent, Detection, Reading, SensorWindow, Verdict } from './types.ts';
 import { windowBySensor, type WindowBySensorOptions } from './window-by-sensor.ts';
 
@@ -23,8 +23,8 @@ export interface PipelineOptions {
   /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 256 / 5 ms). */
   batch?: { size?: number; maxWaitMs?: number };
   infer?: Omit<InferBatchesOptions, 'counters'>;
-  /** EWMA smoothing weight of scores before thresholds; omit for none. */
-  smoothing?: number;
+  /** Smoothing of scores before thresholds (EWMA weight or smoother factory); omit for none. */
+  smoothing?: number | (() => ScoreSmoother);
   alerts?: Omit<RaiseAlertsOptions, 'card' | 'counters'>;
   counters?: PipelineCounters;
   scheduler?: SchedulerLike;

@@ -18,11 +18,16 @@ export interface ThresholdBankOptions {
   restore?: (state: ThresholdState, sensor: string) => Threshold;
 }
 
-/** Per-sensor thresholds plus the optional smoothed score that feeds them. */
+/** A per-sensor score smoother (structurally the scoring module's `Smoother`). */
+export interface ScoreSmoother {
+  smooth(score: number): number;
+}
+
+/** Per-sensor threshold plus the optional smoother that feeds it. */
 export interface SensorThreshold {
   threshold: Threshold;
-  /** EWMA of scores when smoothing is on; NaN before the first score. */
-  smoothed: number;
+  /** Created on first use by `applyThresholds` when smoothing is on. */
+  smoother?: ScoreSmoother;
 }
 
 /** Per-sensor thresholds with bounded memory. */
@@ -52,7 +57,7 @@ export class ThresholdBank {
       this.entries.set(sensor, e);
       return e;
     }
-    e = { threshold: this.create(sensor), smoothed: Number.NaN };
+    e = { threshold: this.create(sensor) };
     if (this.entries.size >= this.maxSensors) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);

@@ -125,7 +125,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         }
         if (present === 0) return void counters.unusable++;
         counters.filled += filled;
-        if (r.ts - s.lastTs > o.gapResetMs) {
+        if (s.seq > 0 && r.ts - s.lastTs > o.gapResetMs) {
           s.ring.reset();
           s.rowsSinceReset = 0;
           counters.gapResets++;

@@ -1,0 +1,62 @@
+/**
+ * Put a loaded model in service: resolve the execution provider list, warm the session up at the batch size
+ * it will see (so the first live message does not pay for allocation and kernel selection), and report which
+ * provider runs and why the others did not.
+ */
+import type { LoadedModel } from '../model/load.ts';
+import type { ResolvedSession } from './backend.ts';
+import { ModelRef } from './model-ref.ts';
+import { describeResolution, resolveSession } from './resolve.ts';
+
+/** Options of `openModel`. */
+export interface OpenModelOptions {
+  /** Providers in priority order (default `['cpu', 'wasm']`). */
+  providers?: string[];
+  /** Warm-up batch sizes run before returning (default `[1]`; pass the live batch size too). */
+  warmup?: number[];
+  /** Threads for CPU providers (0: library default). */
+  threads?: number;
+}
+
+/** A model in service, how it was resolved, and the report line to log. */
+export interface OpenedModel {
+  ref: ModelRef;
+  resolved: ResolvedSession;
+  /** Wall time of the warm-up runs (ms). */
+  warmupMs: number;
+  report: string;
+}
+
+/** Open a session for a loaded model on the first provider that works, warmed up. */
+export async function openModel(model: LoadedModel, opts: OpenModelOptions = {}): Promise<OpenedModel> {
+  const resolved = await openSession(model, opts);
+  const { warmupMs } = await warmUp(resolved, model, opts.warmup);
+  return { ref: new ModelRef(model.card, resolved.session), resolved, warmupMs, report: `${describeResolution(resolved)}; warm-up ${warmupMs.toFixed(1)} ms` };
+}
+
+/** Resolve a session for a model (hot reload uses this, then `ModelRef.swap`). */
+export function openSession(model: LoadedModel, opts: OpenModelOptions = {}): Promise<ResolvedSession> {
+  const { card } = model;
+  return resolveSession(opts.providers ?? ['cpu', 'wasm'], {
+    onnx: model.onnx,
+    inputName: card.onnx.inputName,
+    outputName: card.onnx.outputName,
+    window: card.window,
+    channels: card.channels.length,
+    threads: opts.threads,
+  });
+}
+
+/** Run zero batches of the given sizes and check the output shape, so a broken model fails before going live. */
+export async function warmUp(resolved: ResolvedSession, model: LoadedModel, sizes: number[] = [1]): Promise<{ warmupMs: number }> {
+  const wc = model.card.window * model.card.channels.length;
+  const t0 = performance.now();
+  for (const n of sizes) {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`warm-up batch size must be an integer >= 1, got ${n}`);
+    const out = await resolved.session.run(new Float32Array(n * wc), n);
+    if (out.reconstruction.length !== n * wc) {
+      throw new Error(`model output '${model.card.onnx.outputName}' has ${out.reconstruction.length} values for a batch of ${n}; expected ${n * wc} (${n} x ${model.card.window} x ${model.card.channels.length}, same as the input)`);
+    }
+  }
+  return { warmupMs: performance.now() - t0 };
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { map, throwError, timer, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import type { InferenceResult } from '../../runtime/inference/backend.ts';
+import { ModelRef, type BatchRunner } from '../../runtime/inference/model-ref.ts';
+import { createCounters } from '../../runtime/stream/counters.ts';
+import { inferBatches } from '../../runtime/stream/infer-batches.ts';
+import type { ScoredWindow, SensorWindow } from '../../runtime/stream/types.ts';
+import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { newScheduler } from './helpers.ts';
+
+// Window 2 x 1 channel, identity scaler, span 1: with an all-zero reconstruction the score is the last value squared.
+const { card } = tinyModel({ window: 2, channels: ['a'] });
+const sw = (sensor: string, seq: number, x: number, scaler = card.scaler): SensorWindow => ({
+  sensor, seq, tsFirst: seq - 1, tsLast: seq, receivedAt: seq, data: Float32Array.from([0, x]), scaler,
+});
+
+/** A session double on virtual time: each batch takes `frames`; `fail(i)` makes call i fail. */
+function fakeSession(ts: TestScheduler, frames: number, name = 'fake/test', fail: (call: number) => boolean = () => false) {
+  const calls: { n: number; at: number; input: number[] }[] = [];
+  let closedAt: number | undefined;
+  const session: BatchRunner & { calls: typeof calls; closedAt: () => number | undefined } = {
+    provider: name,
+    calls,
+    closedAt: () => closedAt,
+    run(input: Float32Array, n: number): Observable<InferenceResult> {
+      calls.push({ n, at: ts.now(), input: Array.from(input.subarray(0, n * 2)) });
+      if (fail(calls.length - 1)) return timer(frames).pipe(map(() => { throw new Error(`call ${calls.length} failed`); }));
+      return timer(frames).pipe(map(() => ({ reconstruction: new Float32Array(n * 2), extra: {} })));
+    },
+    async close() {
+      closedAt = ts.now();
+    },
+  };
+  return session;
+}
+
+/** Subscribe inside the run, record [frame, sensor, seq, score, provider] and the end. */
+function record(ts: TestScheduler, out$: Observable<ScoredWindow>) {
+  const got: [number, string, number, number, string][] = [];
+  const end: { at?: number; error?: string } = {};
+  out$.subscribe({
+    next: (w) => got.push([ts.now(), w.sensor, w.seq, w.score, w.provider]),
+    error: (e) => Object.assign(end, { at: ts.now(), error: (e as Error).message }),
+    complete: () => (end.at = ts.now()),
+  });
+  return { got, end };
+}
+
+describe('inferBatches', () => {
+  it('runs one call per batch, in order, one at a time, and scores with the card', () => {
+    const ts = newScheduler();
+    let r!: ReturnType<typeof record>;
+    let s!: ReturnType<typeof fakeSession>;
+    ts.run(({ cold }) => {
+      s = fakeSession(ts, 2);
+      const src = cold('-x--y|', { x: [sw('p', 1, 2), sw('q', 1, 3)], y: [sw('p', 2, 4)] });
+      r = record(ts, src.pipe(inferBatches({ card, session: s })));
+    });
+    expect(s.calls.map((c) => [c.at, c.n])).toEqual([[1, 2], [4, 1]]);
+    expect(s.calls[0].input).toEqual([0, 2, 0, 3]);
+    expect(r.got).toEqual([[3, 'p', 1, 4, 'fake/test'], [3, 'q', 1, 9, 'fake/test'], [6, 'p', 2, 16, 'fake/test']]);
+    expect(r.end).toEqual({ at: 6 });
+  });
+
+  it('under load drops the oldest windows per sensor, counted exactly, and batches the rest together', () => {
+    const ts = newScheduler();
+    const counters = createCounters();
+    let r!: ReturnType<typeof record>;
+    let s!: ReturnType<typeof fakeSession>;
+    ts.run(({ cold }) => {
+      s = fakeSession(ts, 10);
+      const batches = Object.fromEntries([1, 2, 3, 4, 5].map((k) => [String(k), [sw('p', k, k), sw('q', k, k)]]));
+      const src = cold('a12345|', { a: [sw('p', 0, 0)], ...batches });
+      r = record(ts, src.pipe(inferBatches({ card, session: s }, { maxPendingPerSensor: 2, maxBatch: 16, counters })));
+    });
+    expect(counters).toMatchObject({ droppedSensorBacklog: 6, droppedQueueFull: 0, scored: 5, batches: 2, pending: 0 });
+    expect(s.calls.map((c) => [c.at, c.n])).toEqual([[0, 1], [10, 4]]);
+    expect(r.got.map(([at, sensor, seq]) => [at, sensor, seq])).toEqual([[10, 'p', 0], [20, 'p', 4], [20, 'q', 4], [20, 'p', 5], [20, 'q', 5]]);
+  });
+
+  it('drops the oldest windows of the whole queue when it is full', () => {
+    const ts = newScheduler();
+    const counters = createCounters();
+    let r!: ReturnType<typeof record>;
+    ts.run(({ cold }) => {
+      const s = fakeSession(ts, 10);
+      const src = cold('a12345|', { a: [sw('x', 0, 0)], ...Object.fromEntries([1, 2, 3, 4, 5].map((k) => [String(k), [sw(`s${k}`, k, k)]])) });
+      r = record(ts, src.pipe(inferBatches({ card, session: s }, { maxPending: 3, counters })));
+    });
+    expect(counters).toMatchObject({ droppedQueueFull: 2, droppedSensorBacklog: 0, scored: 4 });
+    expect(r.got.map(([, sensor]) => sensor)).toEqual(['x', 's3', 's4', 's5']);
+  });
+
+  it('counts a failed batch, drops its windows and carries on; fails the stream after repeated failures', () => {
+    const ts = newScheduler();
+    const counters = createCounters();
+    const errors: number[] = [];
+    let r!: ReturnType<typeof record>;
+    ts.run(({ cold }) => {
+      const s = fakeSession(ts, 1, 'fake/test', (i) => i === 0);
+      r = record(ts, cold('x--y|', { x: [sw('p', 1, 1), sw('p', 2, 1)], y: [sw('p', 3, 2)] }).pipe(inferBatches({ card, session: s }, { counters, onError: (_e, n) => errors.push(n) })));
+    });
+    expect(counters).toMatchObject({ inferenceErrors: 1, droppedInferenceError: 2, scored: 1 });
+    expect(errors).toEqual([2]);
+    expect(r.got.map(([, , seq, score]) => [seq, score])).toEqual([[3, 4]]);
+
+    const ts2 = newScheduler();
+    ts2.run(({ cold }) => {
+      const s = fakeSession(ts2, 1, 'fake/bad', () => true);
+      r = record(ts2, cold('x-y-z|', { x: [sw('p', 1, 1)], y: [sw('p', 2, 1)], z: [sw('p', 3, 1)] }).pipe(inferBatches({ card, session: s }, { maxConsecutiveErrors: 2 })));
+    });
+    expect(r.end).toEqual({ at: 3, error: 'inference failed 2 times in a row on fake/bad: call 2 failed' });
+  });
+
+  it('swaps the model between batches: nothing lost, nothing scored twice, waiting windows re-scaled, old session closed after its batch', () => {
+    const ts = newScheduler();
+    const counters = createCounters();
+    const shifted = { kind: 'standard' as const, offset: [1], scale: [1] };
+    const card2 = { ...card, version: '0.0.2', scaler: shifted };
+    let r!: ReturnType<typeof record>;
+    let a!: ReturnType<typeof fakeSession>;
+    let b!: ReturnType<typeof fakeSession>;
+    ts.run(({ cold }) => {
+      a = fakeSession(ts, 5, 'fake/a');
+      b = fakeSession(ts, 5, 'fake/b');
+      const ref = new ModelRef(card, a);
+      r = record(ts, cold('xy-z|', { x: [sw('p', 1, 3)], y: [sw('p', 2, 3)], z: [sw('p', 3, 3, shifted)] }).pipe(inferBatches(ref, { counters })));
+      ts.schedule(() => ref.swap(card2, b), 2);
+    });
+    expect(r.got.map(([at, , seq, score, provider]) => [at, seq, score, provider])).toEqual([[5, 1, 9, 'fake/a'], [10, 2, 4, 'fake/b'], [10, 3, 9, 'fake/b']]);
+    // y (scaled with the old scaler, value 3) was re-expressed as 2 for the new one; z was cut with the new scaler.
+    expect(b.calls[0].input).toEqual([-1, 2, 0, 3]);
+    expect(counters.rescaled).toBe(1);
+    expect(a.closedAt()).toBe(5);
+    expect(() => new ModelRef(card, a).swap({ ...card, window: 3 }, b)).toThrow(/hot reload needs the same input shape/);
+  });
+
+  it('on teardown unsubscribes the running batch and releases the model; upstream errors wait for the drain', () => {
+    const ts = newScheduler();
+    let a!: ReturnType<typeof fakeSession>;
+    let ref!: ModelRef;
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      a = fakeSession(ts, 5, 'fake/a');
+      ref = new ModelRef(card, a);
+      const src = hot('x---', { x: [sw('p', 1, 3)] });
+      expectObservable(src.pipe(inferBatches(ref)), '^-!').toBe('---');
+      expectSubscriptions(src.subscriptions).toBe('^-!');
+    });
+    ref.swap(card, fakeSession(ts, 1));
+    expect(a.closedAt()).toBeDefined();
+
+    const ts2 = newScheduler();
+    let r!: ReturnType<typeof record>;
+    ts2.run(({ cold }) => {
+      r = record(ts2, cold('x#', { x: [sw('p', 1, 3)] }, new Error('upstream broke')).pipe(inferBatches({ card, session: fakeSession(ts2, 4) })));
+    });
+    expect(r.got.map(([at, , seq]) => [at, seq])).toEqual([[4, 1]]);
+    expect(r.end).toEqual({ at: 4, error: 'upstream broke' });
+  });
+});

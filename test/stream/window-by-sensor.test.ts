@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { createCounters } from '../../runtime/stream/counters.ts';
+import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
+import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { newScheduler, rd } from './helpers.ts';
+
+const { card } = tinyModel({ window: 3, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [1, 0], scale: [2, 1] } });
+const f32 = (...v: number[]) => Float32Array.from(v);
+const win = (sensor: string, tsFirst: number, tsLast: number, seq: number, data: Float32Array, extra: object = {}) => ({
+  sensor, tsFirst, tsLast, seq, data, receivedAt: tsLast, scaler: card.scaler, ...extra,
+});
+
+describe('windowBySensor', () => {
+  it('emits scaled time-major windows once full, channels mapped by name', () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('abcd|', {
+        a: rd('s', 1000, { a: 1, b: 0 }),
+        b: rd('s', 2000, { b: 1, a: 3, extra: 9 }),
+        c: rd('s', 3000, { a: 5, b: 2 }),
+        d: rd('s', 4000, { a: 7, b: 3 }),
+      });
+      expectObservable(src.pipe(windowBySensor(card))).toBe('--xy|', {
+        x: win('s', 1000, 3000, 2, f32(0, 0, 1, 1, 2, 2)),
+        y: win('s', 2000, 4000, 3, f32(1, 1, 2, 2, 3, 3)),
+      });
+      expectSubscriptions(src.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('keeps sensors apart', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const src = cold('abcdef|', {
+        a: rd('p', 1, { a: 1, b: 0 }), b: rd('q', 1, { a: 1, b: 5 }), c: rd('p', 2, { a: 1, b: 0 }),
+        d: rd('q', 2, { a: 1, b: 5 }), e: rd('p', 3, { a: 1, b: 0 }), f: rd('q', 3, { a: 1, b: 5 }),
+      });
+      expectObservable(src.pipe(windowBySensor(card))).toBe('----xy|', {
+        x: win('p', 1, 3, 2, f32(0, 0, 0, 0, 0, 0)),
+        y: win('q', 1, 3, 2, f32(0, 5, 0, 5, 0, 5)),
+      });
+    });
+  });
+
+  it('drops and counts duplicates, out-of-order and unusable readings without throwing', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const counters = createCounters();
+      const src = cold('abcdefgh|', {
+        a: rd('s', 1000, { a: 1, b: 0 }),
+        b: rd('s', 1000, { a: 9, b: 9 }),
+        c: rd('s', 500, { a: 9, b: 9 }),
+        d: rd('s', Number.NaN, { a: 1, b: 1 }),
+        e: rd('s', 1500, { other: 1 }),
+        f: rd('s', 1600, { a: Number.NaN }),
+        g: rd('s', 2000, { a: 3, b: 1 }),
+        h: rd('s', 3000, { a: 5, b: 2 }),
+      });
+      expectObservable(src.pipe(windowBySensor(card, { counters }))).toBe('-------x|', { x: win('s', 1000, 3000, 2, f32(0, 0, 1, 1, 2, 2)) });
+    });
+    const counters = createCounters();
+    const readings = [rd('s', 1000, { a: 1, b: 0 }), rd('s', 1000, { a: 9, b: 9 }), rd('s', 500, { a: 9, b: 9 }), rd('s', Number.NaN, { a: 1 }), rd('s', 1500, { other: 1 })];
+    from(readings).pipe(windowBySensor(card, { counters })).subscribe();
+    expect(counters).toMatchObject({ readings: 5, duplicates: 1, outOfOrder: 1, unusable: 2, windows: 0 });
+  });
+
+  it('forward-fills a missing channel up to its max age, then marks windows incomplete (or skips them)', async () => {
+    const readings = [
+      rd('s', 1000, { a: 1, b: 0 }),
+      rd('s', 2000, { a: 1 }), // b filled from 1000 (age 1000 <= 1500)
+      rd('s', 3000, { a: 1 }), // b is 2000 old: held, row flagged stale
+      rd('s', 4000, { a: 1, b: 4 }),
+      rd('s', 5000, { a: 1, b: 5 }),
+      rd('s', 6000, { a: 1, b: 6 }), // first window without the stale row
+    ];
+    const counters = createCounters();
+    const out = await lastValueFrom(from(readings).pipe(windowBySensor(card, { maxFillAgeMs: 1500, counters }), toArray()));
+    expect(out.map((w) => [w.seq, w.incomplete ?? false])).toEqual([[2, true], [3, true], [4, true], [5, false]]);
+    expect(Array.from(out[0].data)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(counters).toMatchObject({ filled: 1, windows: 4, incompleteWindows: 3 });
+
+    const skipped = createCounters();
+    const kept = await lastValueFrom(from(readings).pipe(windowBySensor(card, { maxFillAgeMs: 1500, skipIncomplete: true, counters: skipped }), toArray()));
+    expect(kept.map((w) => w.seq)).toEqual([5]);
+    expect(skipped).toMatchObject({ windows: 1, skippedIncomplete: 3 });
+  });
+
+  it('resets the window after a gap longer than the limit', async () => {
+    const counters = createCounters();
+    const ts = [1000, 2000, 3000, 10_000, 11_000, 12_000];
+    const out = await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(card, { gapResetMs: 1500, counters }), toArray()));
+    expect(out.map((w) => [w.tsFirst, w.tsLast])).toEqual([[1000, 3000], [10_000, 12_000]]);
+    expect(counters.gapResets).toBe(1);
+  });
+
+  it('bounds memory: a sensor limit and idle eviction, both counted', async () => {
+    const counters = createCounters();
+    const readings = Array.from({ length: 5000 }, (_, i) => rd(`s${i}`, 1000, { a: 1, b: 1 }, i));
+    await lastValueFrom(from(readings).pipe(windowBySensor(card, { maxSensors: 1000, idleEvictMs: 1e9, counters }), toArray()));
+    expect(counters).toMatchObject({ activeSensors: 1000, sensorLimit: 4000 });
+
+    const idle = createCounters();
+    const seq = [rd('old', 1, { a: 1, b: 1 }, 0), rd('x', 1, { a: 1, b: 1 }, 4000), rd('y', 1, { a: 1, b: 1 }, 6000), rd('old', 2, { a: 1, b: 1 }, 6001)];
+    await lastValueFrom(from(seq).pipe(windowBySensor(card, { idleEvictMs: 5000, counters: idle }), toArray()));
+    // 'old' is evicted at 6000 and starts afresh at 6001 (its earlier row is gone).
+    expect(idle).toMatchObject({ evictedIdle: 1, activeSensors: 3 });
+  });
+
+  it('passes errors on and unsubscribes from the source on teardown', () => {
+    newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const src = cold('a#', { a: rd('s', 1, { a: 1, b: 1 }) }, new Error('source broke'));
+      expectObservable(src.pipe(windowBySensor(card))).toBe('-#', undefined, new Error('source broke'));
+      const live = hot('-a-b-c-d', { a: rd('s', 1, { a: 1, b: 1 }), b: rd('s', 2, { a: 1, b: 1 }), c: rd('s', 3, { a: 1, b: 1 }), d: rd('s', 4, { a: 1, b: 1 }) });
+      expectObservable(live.pipe(windowBySensor(card)), '^---!').toBe('----');
+      expectSubscriptions(live.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('rejects bad options with what was expected', () => {
+    expect(() => windowBySensor(card, { maxSensors: 0 })).toThrow(/maxSensors must be an integer >= 1/);
+    expect(() => windowBySensor(card, { gapResetMs: -1 })).toThrow(/gapResetMs must be a number >= 0/);
+  });
+});
