@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { AlertTracker, checkPolicy } from '../../runtime/alerts/tracker.ts';
+import { raiseAlerts } from '../../runtime/alerts/raise-alerts.ts';
+import { createCounters } from '../../runtime/stream/counters.ts';
+import type { Verdict } from '../../runtime/stream/types.ts';
+import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { newScheduler } from './helpers.ts';
+
+const { card } = tinyModel({ window: 2, channels: ['current', 'vibration', 'temp'], name: 'pump' });
+const verdict = (t: number, score: number, anomaly: boolean, perChannel = [1, 2, 1], sensor = 's'): Verdict => ({
+  sensor, seq: t, tsFirst: t - 1000, tsLast: t, receivedAt: t, data: new Float32Array(6), score, perChannel: Float32Array.from(perChannel),
+  provider: 'ort-node/cpu', threshold: 1, anomaly,
+});
+/** Feed anomaly flags (1/0) at t = 1000, 2000, ... and return the step kinds. */
+const run = (t: AlertTracker, flags: string, t0 = 0) => [...flags].map((f, i) => t.step(verdict(t0 + (i + 1) * 1000, f === '1' ? 2 : 0.5, f === '1')).kind);
+
+describe('AlertTracker', () => {
+  it('opens on k of n anomalous windows and closes after m quiet ones', () => {
+    const t = new AlertTracker(checkPolicy({ openK: 2, openN: 3, closeM: 2, cooldownMs: 0 }));
+    // A quiet window followed by an anomalous one restarts the quiet count.
+    expect(run(t, '1010100')).toEqual(['none', 'none', 'open', 'none', 'none', 'none', 'close']);
+  });
+
+  it('does not open on isolated anomalies that never reach k of n', () => {
+    const t = new AlertTracker(checkPolicy({ openK: 2, openN: 3, closeM: 1, cooldownMs: 0 }));
+    expect(run(t, '1001001').every((k) => k === 'none')).toBe(true);
+    expect(t.isOpen).toBe(false);
+  });
+
+  it('needs fresh evidence after a close and honours the cooldown', () => {
+    const t = new AlertTracker(checkPolicy({ openK: 1, openN: 1, closeM: 1, cooldownMs: 2500 }));
+    // open at 1000, close at 2000; 3000 and 4000 are inside the 2500 ms cooldown; 5000 opens.
+    expect(run(t, '10111')).toEqual(['open', 'close', 'suppressed', 'suppressed', 'open']);
+  });
+
+  it('ignores repeated and earlier verdicts (dedupe)', () => {
+    const t = new AlertTracker(checkPolicy({ openK: 1, openN: 1, closeM: 1, cooldownMs: 0 }));
+    expect(t.step(verdict(1000, 2, true)).kind).toBe('open');
+    expect(t.step(verdict(1000, 2, true)).kind).toBe('duplicate');
+    expect(t.step(verdict(500, 2, true)).kind).toBe('duplicate');
+    expect(t.isOpen).toBe(true);
+  });
+
+  it('rejects a bad policy naming the field', () => {
+    expect(() => checkPolicy({ openK: 3, openN: 2, closeM: 1, cooldownMs: 0 })).toThrow(/openK \(3\) must not exceed openN \(2\)/);
+    expect(() => checkPolicy({ openK: 1, openN: 1, closeM: 0, cooldownMs: 0 })).toThrow(/closeM must be an integer >= 1/);
+  });
+});
+
+describe('raiseAlerts', () => {
+  it('emits open and close events with contributors, model, provider, duration and peak', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const counters = createCounters();
+      const src = cold('abcde|', {
+        a: verdict(1000, 0.5, false),
+        b: verdict(2000, 3, true, [1, 6, 3]),
+        c: verdict(3000, 5, true, [8, 1, 1]),
+        d: verdict(4000, 0.4, false),
+        e: verdict(5000, 0.3, false),
+      });
+      const model = { name: 'pump', version: '0.0.1' };
+      expectObservable(src.pipe(raiseAlerts({ card, closeM: 2, counters }))).toBe('-b--e|', {
+        b: { type: 'open', sensor: 's', tsFirst: 1000, tsLast: 2000, score: 3, threshold: 1, provider: 'ort-node/cpu', model,
+          contributors: [{ channel: 'vibration', share: 0.6 }, { channel: 'temp', share: 0.3 }, { channel: 'current', share: 0.1 }] },
+        e: { type: 'close', sensor: 's', tsFirst: 4000, tsLast: 5000, score: 0.3, threshold: 1, provider: 'ort-node/cpu', model,
+          contributors: [{ channel: 'current', share: 0.8 }, { channel: 'vibration', share: 0.1 }, { channel: 'temp', share: 0.1 }],
+          openedAt: 2000, durationMs: 3000, peakScore: 5 },
+      });
+    });
+  });
+
+  it('keeps sensors independent and passes errors on', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const src = cold('ab#', { a: verdict(1000, 2, true, [1, 1, 1], 'x'), b: verdict(1000, 2, true, [1, 1, 1], 'y') }, new Error('down'));
+      const out = src.pipe(raiseAlerts({ card, topK: 1 }));
+      expectObservable(out).toBe('ab#', {
+        a: expect.objectContaining({ type: 'open', sensor: 'x' }),
+        b: expect.objectContaining({ type: 'open', sensor: 'y' }),
+      }, new Error('down'));
+    });
+  });
+});
