@@ -6,7 +6,14 @@ let ortPromise: Promise<Ort> | undefined;
 
 /** Load the native addon once; rejects when it cannot load on this platform. */
 export function loadOrtNode(): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-node').then((m) => ((m as unknown as { default?: Ort }).default ?? m) as Ort);
+  ortPromise ??= import('onnxruntime-node').then((m) => {
+    const ort = ((m as unknown as { default?: Ort }).default ?? m) as Ort;
+    // ORT prints each failed provider probe to stderr before throwing; the resolver reports the same cause in one
+    // line, so keep the native log quiet unless asked (VIGIL_ORT_LOG=verbose|info|warning|error).
+    const level = process.env.VIGIL_ORT_LOG;
+    ort.env.logLevel = level === 'verbose' || level === 'info' || level === 'warning' || level === 'error' ? level : 'fatal';
+    return ort;
+  });
   return ortPromise;
 }
 

@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { InferenceSession } from '../../runtime/inference/backend.ts';
+import { openModel } from '../../runtime/inference/open-model.ts';
+import { backendFor, cleanReason, describeResolution, resolveSession } from '../../runtime/inference/resolve.ts';
+import { loadModel } from '../../runtime/model/load.ts';
+import { mulberry32, randomDenseLayers, tinyModel, writeTinyModel, type DenseLayer } from './fixtures/tiny-model.ts';
+
+const W = 8;
+const C = 3;
+const layers = randomDenseLayers(W, C, [16, 4, 16], 7);
+const { card, onnx } = tinyModel({ window: W, channels: ['a', 'b', 'c'], layers });
+const req = { onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: W, channels: C };
+
+/** The same dense chain in plain JS, in float64: the reference every backend must match. */
+function reference(x: Float32Array, n: number, ls: DenseLayer[]): Float64Array {
+  const out = new Float64Array(n * W * C);
+  for (let i = 0; i < n; i++) {
+    let h: Float64Array = Float64Array.from(x.subarray(i * W * C, (i + 1) * W * C));
+    for (const l of ls) {
+      const y = new Float64Array(l.outputs);
+      for (let o = 0; o < l.outputs; o++) {
+        let s = l.bias[o];
+        for (let k = 0; k < l.inputs; k++) s += h[k] * l.weight[k * l.outputs + o];
+        y[o] = l.relu ? Math.max(0, s) : s;
+      }
+      h = y;
+    }
+    out.set(h, i * W * C);
+  }
+  return out;
+}
+
+const opened: InferenceSession[] = [];
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+});
+
+describe.each(['cpu', 'wasm'])('inference contract: %s', (provider) => {
+  it('reconstructs batches of any size like the reference, within 1e-4', async () => {
+    const session = await backendFor(provider).open(req);
+    opened.push(session);
+    expect(session.provider).toBe(provider === 'wasm' ? 'ort-web/wasm' : 'ort-node/cpu');
+    const rand = mulberry32(3);
+    for (const n of [1, 5, 64]) {
+      // A buffer longer than the batch: only the first n windows count.
+      const x = Float32Array.from({ length: (n + 2) * W * C }, () => rand() * 4 - 2);
+      const { reconstruction } = await session.run(x, n);
+      expect(reconstruction.length).toBe(n * W * C);
+      const ref = reference(x, n, layers);
+      let maxDiff = 0;
+      for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i] - reconstruction[i]));
+      expect(maxDiff).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('execution provider resolution', () => {
+  it('asking for webgpu and cuda first falls back to cpu here, and says why each failed', async () => {
+    const r = await resolveSession(['webgpu', 'cuda', 'cpu'], req);
+    opened.push(r.session);
+    expect(r.provider).toBe('ort-node/cpu');
+    expect(r.failures.map((f) => f.provider)).toEqual(['webgpu', 'cuda']);
+    for (const f of r.failures) expect(f.reason.length).toBeGreaterThan(10);
+    const line = describeResolution(r);
+    expect(line).toMatch(/^execution provider: ort-node\/cpu \(fell back; webgpu failed: .+; cuda failed: .+\)$/);
+    expect(line).not.toMatch(/onnxruntime_src/);
+  });
+
+  it('falls back to onnxruntime-web (wasm) as the last resort', async () => {
+    const r = await resolveSession(['cuda', 'tensorrt', 'wasm'], req);
+    opened.push(r.session);
+    expect(r.provider).toBe('ort-web/wasm');
+    expect(r.failures.map((f) => f.provider)).toEqual(['cuda', 'tensorrt']);
+  });
+
+  it('when none works, one error lists every cause', async () => {
+    await expect(resolveSession(['cuda', 'tensorrt'], req)).rejects.toThrow(/no execution provider could run the model:\n {2}cuda: .+\n {2}tensorrt: .+/);
+    await expect(resolveSession([], req)).rejects.toThrow(/no execution providers given/);
+    await expect(resolveSession(['tpu', 'cpu'], req).then((r) => (opened.push(r.session), r.failures))).resolves.toEqual([
+      { provider: 'tpu', reason: "unknown execution provider 'tpu'; expected one of webgpu, cuda, tensorrt, cpu, wasm" },
+    ]);
+  });
+
+  it('keeps the cause of an ONNX Runtime error and drops its source location', () => {
+    const raw = '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(...)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters';
+    expect(cleanReason(new Error(raw))).toBe('Failed to get a WebGPU adapter: No supported adapters');
+    expect(cleanReason('plain reason\nstack')).toBe('plain reason');
+  });
+
+  it('openModel warms up at the batch sizes given and reports the provider', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-open-'));
+    const model = loadModel(writeTinyModel(dir, { window: W, channels: ['a', 'b', 'c'], layers }));
+    const m = await openModel(model, { providers: ['cuda', 'cpu'], warmup: [1, 32] });
+    expect(m.report).toMatch(/^execution provider: ort-node\/cpu \(fell back; cuda failed: .+\); warm-up \d+\.\d ms$/);
+    expect(m.ref.current.session.provider).toBe('ort-node/cpu');
+    await m.ref.close();
+  });
+});
