@@ -16,6 +16,7 @@ interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   train: { summary: 'fit an autoencoder on a CSV and export NAME.onnx + NAME.json', load: () => import('../train/cli.ts') },
   score: { summary: 'score a CSV offline with a model, same components as the live runtime', load: () => import('../runtime/cli/score.ts') },
+  run: { summary: 'run the live detector: MQTT in, ONNX inference, adaptive thresholds, alerts out', load: () => import('../runtime/cli/run.ts') },
   evaluate: { summary: 'NAB benchmark score (nab) or metrics against labelled data (labels)', load: () => import('../runtime/evaluate/cli.ts') },
   simulate: { summary: 'publish data to MQTT: replay recorded CSV, or synthetic pumps with labelled faults', load: () => import('../simulators/cli/simulate.ts') },
   broker: { summary: 'run an embedded MQTT broker (aedes)', load: () => import('../simulators/cli/broker.ts') },

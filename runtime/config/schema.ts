@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CodecConfigSchema } from '../codecs/registry.ts';
 import { DEFAULT_TIMESTAMP } from '../codecs/codec.ts';
 import { KNOWN_PROVIDERS } from '../inference/resolve.ts';
+import { SmoothingConfigSchema } from '../scoring/smoothing.ts';
 
 const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
 const port = z.number().int().min(0).max(65535);
@@ -94,7 +95,7 @@ export const BatchSchema = z
 /** Execution providers, in priority order. */
 export const InferenceSchema = z
   .object({
-    providers: z.array(z.enum(KNOWN_PROVIDERS)).min(1).default(['cpu']),
+    providers: z.array(z.enum(KNOWN_PROVIDERS)).min(1).default(['cpu', 'wasm']),
     threads: z.number().int().nonnegative().default(0),
   })
   .strict();
@@ -106,10 +107,11 @@ export const AlertsSchema = z
     topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').default('vigil/alerts/{sensor}'),
     qos: z.union([z.literal(0), z.literal(1)]).default(1),
     retain: z.boolean().default(false),
-    /** Open after `openAfter` anomalous windows out of the last `of`; close after `closeAfter` normal ones in a row. */
-    openAfter: z.number().int().positive().default(1),
-    of: z.number().int().positive().default(1),
-    closeAfter: z.number().int().positive().default(3),
+    /** Open when `openK` of the last `openN` windows are anomalous; close after `closeM` normal ones in a row. */
+    openK: z.number().int().positive().default(1),
+    openN: z.number().int().positive().default(1),
+    closeM: z.number().int().positive().default(3),
+    /** After a close, no new alert for the sensor until this much data time has passed. */
     cooldownMs: ms('cooldown after a close').default(0),
     topChannels: z.number().int().positive().default(3),
     /** Alerts held while the broker is unreachable, at most (oldest dropped beyond, counted). */
@@ -126,7 +128,7 @@ export const AlertsSchema = z
       .optional(),
   })
   .strict()
-  .refine((a) => a.openAfter <= a.of, { message: 'openAfter must be <= of (k of n windows)', path: ['openAfter'] });
+  .refine((a) => a.openK <= a.openN, { message: 'openK must be <= openN (k of n windows)', path: ['openK'] });
 
 /** Rejected input. */
 export const DeadLetterSchema = z
@@ -152,10 +154,8 @@ export const RunConfigSchema = z
     inference: InferenceSchema.prefault({}),
     /** Threshold per sensor, `{ kind, ...params }`; default: the card's. */
     threshold: z.object({ kind: z.string().min(1) }).passthrough().optional(),
-    /** Score smoothing before the threshold: `{ kind: ewma, alpha }`, or none. */
-    smoothing: z
-      .union([z.object({ kind: z.literal('none') }).strict(), z.object({ kind: z.literal('ewma'), alpha: z.number().gt(0).lte(1) }).strict()])
-      .default({ kind: 'none' }),
+    /** Score smoothing before the threshold: `{ kind: ewma, alpha }`, `{ kind: mean, window }` or none. */
+    smoothing: SmoothingConfigSchema.default({ kind: 'none' }),
     alerts: AlertsSchema.prefault({}),
     deadLetter: DeadLetterSchema.prefault({}),
     metrics: z
@@ -170,7 +170,7 @@ export const RunConfigSchema = z
     /** For the dashboard (served by its own module when set). */
     dashboard: z.object({ port: port.nullable().default(null), host: z.string().default('127.0.0.1') }).strict().prefault({}),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), pretty: z.boolean().default(false) })
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
       .prefault({}),
   })

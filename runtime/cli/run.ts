@@ -1,0 +1,156 @@
+/**
+ * `vigil run`: the live detector. Options come from a YAML/JSON file (`--config`), command-line flags lay over
+ * it, and defaults fill the rest, so `vigil run --model models/NAME --broker mqtt://127.0.0.1:1883 --topic
+ * 'sensors/+/data'` works without a file. Prints a short banner, then logs JSON lines to stderr.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import { loadConfig, redactConfig, type ConfigOverrides } from '../config/load.ts';
+import type { RunConfig } from '../config/schema.ts';
+import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
+import { onShutdownSignals } from '../ops/shutdown.ts';
+
+export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
+
+interface RunFlags {
+  config?: string;
+  model?: string;
+  broker?: string;
+  topic?: string[];
+  codec?: string;
+  qos?: string;
+  provider?: string;
+  threshold?: string;
+  metricsPort?: string;
+  state?: string;
+  clientId?: string;
+  logLevel?: string;
+  printConfig?: boolean;
+  dashboard?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** A port number, or `off`. */
+function parsePort(v: string): string {
+  if (v === 'off' || (/^\d+$/.test(v) && Number(v) <= 65535)) return v;
+  throw new InvalidArgumentError(`expected a port number 0-65535 (0 = any free port) or 'off'; got '${v}'`);
+}
+
+/** Flags -> config overrides. */
+export function overridesOf(f: RunFlags): ConfigOverrides {
+  const o: ConfigOverrides = {};
+  if (f.model) o.model = f.model;
+  if (f.broker) o.broker = f.broker;
+  if (f.topic?.length) o.topics = f.topic;
+  if (f.codec) o.codec = f.codec;
+  if (f.qos !== undefined) o.qos = Number(f.qos) as 0 | 1;
+  if (f.provider) o.providers = f.provider.split(',').map((s) => s.trim()).filter(Boolean);
+  if (f.threshold) o.threshold = f.threshold;
+  if (f.metricsPort !== undefined) o.metricsPort = f.metricsPort === 'off' ? null : Number(f.metricsPort);
+  if (f.state !== undefined) o.stateFile = f.state === 'off' ? null : f.state;
+  if (f.clientId) o.clientId = f.clientId;
+  if (f.logLevel) o.logLevel = f.logLevel;
+  return o;
+}
+
+/** The banner: where data comes from, which model and provider judge it, where alerts go. */
+export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string): string {
+  const card = h.card();
+  const broker = redactConfig(cfg).broker.url;
+  const lines = [
+    `vigil run  ${card.name}@${card.version}  window ${card.window} x ${card.channels.length} [${card.channels.join(', ')}]`,
+    `  broker     ${broker}  (MQTT ${cfg.broker.protocolVersion === 5 ? '5' : '3.1.1'}, ${cfg.broker.clean ? 'clean' : 'persistent'} session)`,
+    `  topics     ${cfg.source.topics.join('  ')}  (${cfg.source.codec.kind}, QoS ${cfg.source.qos})`,
+    `  provider   ${h.provider()}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
+    `  threshold  ${JSON.stringify(cfg.threshold ?? card.threshold.default)}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
+    `  alerts     ${cfg.alerts.topic} (QoS ${cfg.alerts.qos})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
+  ];
+  if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);
+  if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}`);
+  if (cfg.state.file) lines.push(`  state      ${cfg.state.file} (every ${Math.round(cfg.state.intervalMs / 1000)} s and on exit)`);
+  lines.push('  Ctrl-C stops (drains, saves state, disconnects)');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Entry of `vigil run`. */
+export async function run(args: string[]): Promise<number> {
+  const program = new Command('vigil run')
+    .description('run the live detector: MQTT in, windows, micro-batched ONNX inference, thresholds, alerts out')
+    .option('-c, --config <file>', 'config file (YAML or JSON); flags below override it')
+    .option('-m, --model <path>', 'model path without extension (models/NAME), or NAME.json / NAME.onnx')
+    .option('-b, --broker <url>', 'broker URL: mqtt://, mqtts://, ws:// or wss://host:port')
+    .option('-t, --topic <template>', "topic filter or template, repeatable: 'sensors/+/data', 'plant/{site}/{device}/telemetry'", collect)
+    .option('--codec <kind>', 'payload codec: json, json-array, csv, number, sparkplug (default json)')
+    .option('--qos <0|1>', 'subscription QoS (default 0)', (v) => {
+      if (v !== '0' && v !== '1') throw new InvalidArgumentError(`expected 0 or 1; got '${v}'`);
+      return v;
+    })
+    .option('--provider <list>', 'execution providers in priority order, comma separated (default cpu,wasm), e.g. webgpu,cuda,cpu')
+    .option('--threshold <kind>', "threshold kind (default: the model card's): static, quantile, ewma, mad, spot, dspot, telemanom")
+    .option('--metrics-port <port>', "port of /metrics and /health (default 9464; 0 = any free port; 'off')", parsePort)
+    .option('--state <file>', "threshold state file (default vigil-state.json; 'off' = none)")
+    .option('--client-id <id>', 'MQTT client id (set one for a persistent session)')
+    .option('--dashboard <port>', "serve the live dashboard on this port (0 = any free port)", parsePort)
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .option('--print-config', 'print the resolved config (secrets hidden) and exit', false)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  vigil run --model models/pump --broker mqtt://127.0.0.1:1883 --topic 'sensors/+/data'
+  vigil run --config vigil.yaml
+  vigil run --config vigil.yaml --provider webgpu,cpu --log-level debug
+
+Every config key (vigil.yaml): model, broker {url, protocolVersion, clientId, clean, username, password, tls},
+source {topics, sensorId, qos, codec, timestamp, maxPayloadBytes}, window, batch, inference, threshold, smoothing,
+alerts {topic, qos, openK, openN, closeM, cooldownMs, webhook}, deadLetter, metrics, state, reload, dashboard, log.
+The broker password may come from VIGIL_MQTT_PASSWORD instead of the file.`,
+    )
+    .exitOverride();
+  program.parse(args, { from: 'user' });
+  const flags = program.opts<RunFlags>();
+  const cfg = loadConfig(flags.config, overridesOf(flags));
+  if (flags.dashboard !== undefined) cfg.dashboard.port = flags.dashboard === 'off' ? null : Number(flags.dashboard);
+  if (flags.printConfig) {
+    process.stdout.write(toYaml(redactConfig(cfg)));
+    return 0;
+  }
+  const handle = await startRuntime(cfg);
+  let closeDashboard: (() => Promise<void>) | undefined;
+  let dashboardUrl: string | undefined;
+  if (cfg.dashboard.port !== null) {
+    const { startDashboard } = await import('../dashboard/server.ts');
+    const dash = await startDashboard(
+      {
+        verdicts: handle.verdicts,
+        alerts: handle.alerts,
+        readings: handle.readings,
+        channels: handle.card().channels,
+        scaler: handle.card().scaler,
+        status: () => ({
+          provider: handle.provider(),
+          batchSize: cfg.batch.size,
+          latencyMs: handle.latency(),
+          model: { name: handle.card().name, version: handle.card().version },
+          rejected: [...handle.edge.rejected.values()].reduce((a, b) => a + b, 0),
+          source: `${redactConfig(cfg).broker.url} ${cfg.source.topics.join(' ')}`,
+        }),
+      },
+      { port: cfg.dashboard.port, host: cfg.dashboard.host },
+    );
+    closeDashboard = () => dash.close();
+    dashboardUrl = dash.url;
+  }
+  process.stdout.write(banner(cfg, handle, dashboardUrl));
+  const dispose = onShutdownSignals(
+    async () => {
+      await closeDashboard?.();
+      await handle.stop();
+    },
+    { log: (m) => process.stderr.write(`vigil run: ${m}\n`) },
+  );
+  await handle.stopped;
+  dispose();
+  return 0;
+}

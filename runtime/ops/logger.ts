@@ -1,0 +1,37 @@
+/**
+ * Structured logs with pino (JSON lines on stderr by default, so stdout stays free for the banner and pipes).
+ * Secrets are redacted by path wherever they appear: passwords, keys, tokens and auth headers.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/** Paths censored in every log line. */
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  '*.*.password',
+  'key',
+  '*.key',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers',
+  '*.headers',
+];
+
+/** A vigil logger. */
+export type VigilLogger = Logger;
+
+/** Create the logger; `destination` defaults to stderr. */
+export function createLogger(level: string, destination?: DestinationStream): VigilLogger {
+  return pino(
+    {
+      name: 'vigil',
+      level,
+      base: { pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: '***' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination ?? pino.destination({ fd: 2, sync: false }),
+  );
+}

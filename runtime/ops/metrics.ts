@@ -1,0 +1,185 @@
+/**
+ * Prometheus metrics on a registry owned by one runtime (several runtimes in one process, as in tests, do not
+ * collide). Pipeline counters are read at scrape time from the plain counters object the operators increment,
+ * so the hot path pays nothing for metrics.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PipelineCounters } from '../stream/counters.ts';
+
+/** Counters the ops layer keeps itself (outside the operators). */
+export interface EdgeCounters {
+  messages: number;
+  decoded: number;
+  rejected: Map<string, number>;
+  alertsPublished: number;
+  alertsQueued: number;
+  alertsDropped: number;
+  deadLetterDropped: number;
+  webhookFailures: number;
+  reloads: number;
+  reloadFailures: number;
+  statePersists: number;
+  statePersistFailures: number;
+}
+
+/** Fresh edge counters. */
+export function createEdgeCounters(): EdgeCounters {
+  return {
+    messages: 0,
+    decoded: 0,
+    rejected: new Map(),
+    alertsPublished: 0,
+    alertsQueued: 0,
+    alertsDropped: 0,
+    deadLetterDropped: 0,
+    webhookFailures: 0,
+    reloads: 0,
+    reloadFailures: 0,
+    statePersists: 0,
+    statePersistFailures: 0,
+  };
+}
+
+/** Metrics of one runtime. */
+export interface RuntimeMetrics {
+  registry: Registry;
+  /** Record one inference batch. */
+  observeBatch(size: number, inferMs: number): void;
+  /** Record the time from a reading's arrival to its verdict. */
+  observeLatency(ms: number): void;
+  /** Mark the provider (and model) in service; the previous one goes to 0. */
+  setProvider(provider: string, model: string, version: string): void;
+  /** Text exposition for /metrics. */
+  text(): Promise<string>;
+}
+
+/** Declare a counter whose value is read from `read()` at scrape time (monotonic sources only). */
+function mirroredCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  let last = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const v = read();
+      if (v > last) this.inc(v - last);
+      last = v;
+    },
+  });
+}
+
+/** Create the registry and every metric. */
+export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, opts: { defaultMetrics?: boolean; beforeCollect?: () => void } = {}): RuntimeMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  const m = (name: string, help: string, read: () => number) => mirroredCounter(registry, name, help, read);
+
+  m('vigil_messages_total', 'MQTT messages received', () => edge.messages);
+  m('vigil_readings_decoded_total', 'Readings decoded from messages', () => edge.decoded);
+  const rejectedLast = new Map<string, number>();
+  new Counter({
+    name: 'vigil_rejected_total',
+    help: 'Messages rejected, by reason (see the dead-letter topic/file for each)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const [reason, v] of edge.rejected) {
+        const d = v - (rejectedLast.get(reason) ?? 0);
+        if (d > 0) this.inc({ reason }, d);
+        rejectedLast.set(reason, v);
+      }
+    },
+  });
+  m('vigil_windows_total', 'Windows cut from sensor streams', () => pipeline.windows);
+  m('vigil_windows_incomplete_total', 'Windows with a channel held past its max age', () => pipeline.incompleteWindows);
+  m('vigil_windows_scored_total', 'Windows scored by the model', () => pipeline.scored);
+  m('vigil_anomalous_windows_total', 'Windows judged anomalous', () => pipeline.anomalies);
+  m('vigil_batches_total', 'Inference batches', () => pipeline.batches);
+  m('vigil_inference_errors_total', 'Inference batches that failed', () => pipeline.inferenceErrors);
+  const dropped: [string, keyof PipelineCounters][] = [
+    ['duplicate', 'duplicates'],
+    ['out_of_order', 'outOfOrder'],
+    ['unusable', 'unusable'],
+    ['sensor_limit', 'sensorLimit'],
+    ['skipped_incomplete', 'skippedIncomplete'],
+    ['sensor_backlog', 'droppedSensorBacklog'],
+    ['queue_full', 'droppedQueueFull'],
+    ['inference_error', 'droppedInferenceError'],
+  ];
+  const droppedLast = new Map<string, number>();
+  new Counter({
+    name: 'vigil_dropped_total',
+    help: 'Readings or windows dropped, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const [reason, key] of dropped) {
+        const v = pipeline[key];
+        const d = v - (droppedLast.get(reason) ?? 0);
+        if (d > 0) this.inc({ reason }, d);
+        droppedLast.set(reason, v);
+      }
+    },
+  });
+  m('vigil_gap_resets_total', 'Sensor windows reset after a gap in the data', () => pipeline.gapResets);
+  m('vigil_sensors_evicted_total', 'Sensors evicted after being idle', () => pipeline.evictedIdle);
+  m('vigil_alerts_opened_total', 'Alerts opened', () => pipeline.alertsOpened);
+  m('vigil_alerts_closed_total', 'Alerts closed', () => pipeline.alertsClosed);
+  m('vigil_alerts_published_total', 'Alert messages acknowledged by the broker', () => edge.alertsPublished);
+  m('vigil_alerts_queued_total', 'Alerts that waited for the broker to come back', () => edge.alertsQueued);
+  m('vigil_alerts_dropped_total', 'Alerts dropped because the offline queue was full', () => edge.alertsDropped);
+  m('vigil_webhook_failures_total', 'Webhook deliveries that failed after all retries', () => edge.webhookFailures);
+  m('vigil_dead_letters_dropped_total', 'Dead letters not written (file backlog full)', () => edge.deadLetterDropped);
+  m('vigil_model_reloads_total', 'Models hot-reloaded', () => edge.reloads);
+  m('vigil_model_reload_failures_total', 'Hot reloads refused (the old model kept running)', () => edge.reloadFailures);
+  m('vigil_state_persists_total', 'Threshold state files written', () => edge.statePersists);
+  m('vigil_state_persist_failures_total', 'Threshold state writes that failed', () => edge.statePersistFailures);
+  new Gauge({ name: 'vigil_active_sensors', help: 'Sensors with a window buffer', registers: [registry], collect() { this.set(pipeline.activeSensors); } });
+  new Gauge({ name: 'vigil_pending_windows', help: 'Windows waiting for inference', registers: [registry], collect() { this.set(pipeline.pending); } });
+
+  const batchSize = new Histogram({
+    name: 'vigil_batch_size',
+    help: 'Windows per inference batch',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    registers: [registry],
+  });
+  const inferSeconds = new Histogram({
+    name: 'vigil_inference_seconds',
+    help: 'Wall time of one inference call',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'vigil_verdict_latency_seconds',
+    help: 'Time from a reading arriving to its window being judged',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const provider = new Gauge({ name: 'vigil_provider_info', help: 'Execution provider and model in service (1 = in use)', labelNames: ['provider', 'model', 'version'], registers: [registry] });
+  let current: { provider: string; model: string; version: string } | undefined;
+
+  return {
+    registry,
+    observeBatch(size, inferMs) {
+      batchSize.observe(size);
+      inferSeconds.observe(inferMs / 1000);
+    },
+    observeLatency(ms) {
+      latency.observe(ms / 1000);
+    },
+    setProvider(p, model, version) {
+      if (current) provider.set(current, 0);
+      current = { provider: p, model, version };
+      provider.set(current, 1);
+    },
+    text: () => {
+      opts.beforeCollect?.();
+      return registry.metrics();
+    },
+  };
+}
+
+/** Count a rejection by reason. */
+export function countRejected(edge: EdgeCounters, reason: string): void {
+  edge.rejected.set(reason, (edge.rejected.get(reason) ?? 0) + 1);
+}

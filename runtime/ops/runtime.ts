@@ -1,0 +1,319 @@
+/**
+ * The live process: MQTT source -> decode -> pipeline (window, batch, infer, threshold, alert) -> sinks, plus
+ * the ops around it (metrics and health server, threshold state persistence, model hot reload, graceful stop).
+ * `startRuntime(config)` returns a handle with `stop()`, metrics, and event streams for the dashboard.
+ */
+import { Observable, ReplaySubject, Subject, retry, takeUntil, tap, timer, type Subscription } from 'rxjs';
+import type { MqttClient } from 'mqtt';
+import type { RunConfig } from '../config/schema.ts';
+import { createCodec } from '../codecs/registry.ts';
+import { decode } from '../codecs/decode.ts';
+import { compileTopicTemplate, topicRouter } from '../mqtt/topic-template.ts';
+import { connectBroker, waitConnected } from '../mqtt/connect.ts';
+import { mqttSource } from '../mqtt/source.ts';
+import { mqttAlertSink } from '../mqtt/alert-sink.ts';
+import { alertPayload } from '../mqtt/alert-payload.ts';
+import { deadLetterSink } from '../mqtt/dead-letter.ts';
+import { loadModel } from '../model/load.ts';
+import type { ModelCard } from '../model/card.ts';
+import { openModel } from '../inference/open-model.ts';
+import { createPipeline } from '../stream/pipeline.ts';
+import { createCounters, type PipelineCounters } from '../stream/counters.ts';
+import type { AlertEvent, Detection, Reading, Rejected, Verdict } from '../stream/types.ts';
+import { createLogger, type VigilLogger } from './logger.ts';
+import { countRejected, createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetrics } from './metrics.ts';
+import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
+import { createWebhook } from './webhook.ts';
+import { watchModel } from './reload.ts';
+import { LatencyRing } from './latency.ts';
+import { openThresholds } from './thresholds.ts';
+
+/** Injectable parts (tests pass a silent logger). */
+export interface RuntimeDeps {
+  logger?: VigilLogger;
+}
+
+/** A running runtime. */
+export interface RuntimeHandle {
+  config: RunConfig;
+  /** The card in service now (changes on hot reload). */
+  card(): ModelCard;
+  /** Execution provider in service, and why earlier ones in the list failed. */
+  provider(): string;
+  providerFailures: { provider: string; reason: string }[];
+  counters: PipelineCounters;
+  edge: EdgeCounters;
+  metrics: RuntimeMetrics;
+  /** `http://host:port` of /metrics and /health, when enabled. */
+  opsUrl?: string;
+  /** Hot streams (subscribe any time; nothing is replayed). */
+  verdicts: Observable<Verdict>;
+  alerts: Observable<AlertEvent>;
+  readings: Observable<Reading>;
+  rejected: Observable<Rejected>;
+  detections: Observable<Detection>;
+  health(): HealthReport;
+  /** Recent arrival -> verdict latency percentiles (ms). */
+  latency(): { p50: number; p99: number };
+  /** Persist threshold state now (also happens periodically and on stop). */
+  persist(): Promise<void>;
+  /** Stop intake, drain, persist, disconnect. Safe to call more than once. */
+  stop(): Promise<void>;
+  /** Resolves when the runtime has stopped. */
+  stopped: Promise<void>;
+}
+
+/** Static prefix of a topic template up to its first placeholder, for ignoring our own output topics. */
+function ownTopic(template: string | null): ((t: string) => boolean) | undefined {
+  if (!template) return undefined;
+  const i = template.indexOf('{');
+  return i < 0 ? (t) => t === template : (t) => t.startsWith(template.slice(0, i));
+}
+
+/** Start the runtime; rejects with a clear message when the model, providers or broker cannot be used. */
+export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): Promise<RuntimeHandle> {
+  const log = deps.logger ?? createLogger(config.log.level);
+  const loaded = loadModel(config.model);
+  const warmup = [...new Set([1, config.batch.size])];
+  const opened = await openModel(loaded, { providers: config.inference.providers, threads: config.inference.threads, warmup });
+  const { ref, resolved } = opened;
+  for (const f of resolved.failures) log.warn({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, fell back`);
+  log.info({ model: `${loaded.card.name}@${loaded.card.version}`, warmupMs: Math.round(opened.warmupMs) }, opened.report);
+  let provider = resolved.provider;
+  const counters = createCounters();
+  const edge = createEdgeCounters();
+  let syncEdge = () => {};
+  const metrics = createMetrics(counters, edge, { beforeCollect: () => syncEdge() });
+  metrics.setProvider(provider, loaded.card.name, loaded.card.version);
+
+  const cleanup: (() => Promise<void> | void)[] = [() => ref.close()];
+  const fail = async (err: unknown): Promise<never> => {
+    for (const f of cleanup.reverse()) await Promise.resolve(f()).catch(() => {});
+    throw err;
+  };
+
+  let client: MqttClient | undefined;
+  try {
+    const templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
+    const codec = createCodec(config.source.codec, { channels: loaded.card.channels, timestamp: config.source.timestamp });
+    const th = openThresholds(config, ref, log, edge);
+    cleanup.push(() => th.stop());
+
+    client = connectBroker(config.broker, log);
+    const c = client;
+    cleanup.push(() => new Promise<void>((r) => c.end(true, {}, () => r())));
+    await waitConnected(client, config.broker.connectTimeoutMs);
+
+    const alertSink = mqttAlertSink(client, { ...config.alerts, log });
+    const deadLetters = deadLetterSink(client, config.deadLetter);
+    const webhook = config.alerts.webhook
+      ? createWebhook({ ...config.alerts.webhook, onFailure: (reason, p) => { edge.webhookFailures++; log.warn({ sensor: p.sensor, reason }, 'webhook delivery failed'); } })
+      : undefined;
+
+    const verdicts = new Subject<Verdict>();
+    const alerts = new Subject<AlertEvent>();
+    const readings = new Subject<Reading>();
+    const rejected = new Subject<Rejected>();
+    const detections = new Subject<Detection>();
+    const latency = new LatencyRing();
+    const stop$ = new ReplaySubject<void>(1);
+    const startedAt = Date.now();
+    let lastMessageAt = 0;
+    let state: HealthReport['status'] = 'starting';
+    let pipelineRestarts = 0;
+    const firstRejects = new Set<string>();
+
+    const pipeline = createPipeline({
+      model: ref,
+      thresholds: th.bank,
+      window: config.window,
+      batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
+      infer: {
+        maxPending: config.batch.maxPending,
+        maxPendingPerSensor: config.batch.maxPendingPerSensor,
+        onBatch: (b) => metrics.observeBatch(b.size, b.inferMs),
+        onError: (err, size) => log.warn({ err: (err as Error)?.message ?? String(err), windows: size }, 'inference batch failed; its windows were dropped'),
+      },
+      smoothing: th.smoothing,
+      alerts: { openK: config.alerts.openK, openN: config.alerts.openN, closeM: config.alerts.closeM, cooldownMs: config.alerts.cooldownMs, topK: config.alerts.topChannels, maxSensors: config.window.maxSensors },
+      counters,
+    });
+
+    const ownAlert = ownTopic(config.alerts.topic);
+    const ownDead = ownTopic(config.deadLetter.topic);
+    const source$ = mqttSource(client, {
+      filters: templates.map((t) => t.filter),
+      qos: config.source.qos,
+      ignore: (t) => !!(ownAlert?.(t) || ownDead?.(t)),
+      onSubscribeError: (f, reason) => log.error({ filter: f, reason }, 'subscription refused'),
+    }).pipe(
+      tap(() => {
+        edge.messages++;
+        lastMessageAt = Date.now();
+      }),
+      takeUntil(stop$),
+    );
+
+    const onRejected = (r: Rejected) => {
+      countRejected(edge, r.reason);
+      deadLetters.write(r);
+      rejected.next(r);
+      if (!firstRejects.has(r.reason) || (edge.rejected.get(r.reason) ?? 0) % 1000 === 0) {
+        firstRejects.add(r.reason);
+        log.warn({ reason: r.reason, topic: r.topic, detail: r.detail, count: edge.rejected.get(r.reason) }, 'message rejected (sent to dead letters)');
+      }
+    };
+
+    const onDetection = (d: Detection) => {
+      const v = d.verdict;
+      latency.push(Date.now() - v.receivedAt);
+      metrics.observeLatency(Date.now() - v.receivedAt);
+      detections.next(d);
+      verdicts.next(v);
+      const a = d.alert;
+      if (!a) return;
+      const payload = alertPayload(a, config.alerts.topChannels);
+      log.info({ alert: payload }, `alert ${a.type}: ${a.sensor} score ${payload.score} > ${payload.threshold}`);
+      alertSink.publish(a);
+      webhook?.post(payload);
+      alerts.next(a);
+    };
+
+    let resolveStopped!: () => void;
+    const stopped = new Promise<void>((r) => (resolveStopped = r));
+    let drained!: () => void;
+    const drainedP = new Promise<void>((r) => (drained = r));
+    const sub: Subscription = source$
+      .pipe(
+        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected }),
+        tap((r) => {
+          edge.decoded++;
+          readings.next(r);
+        }),
+        pipeline.detect,
+        retry({
+          delay: (err: Error) => {
+            pipelineRestarts++;
+            log.error({ err: err.message, restarts: pipelineRestarts }, 'pipeline failed; restarting it in 1 s');
+            return timer(1000);
+          },
+        }),
+      )
+      .subscribe({ next: onDetection, complete: () => drained(), error: () => drained() });
+
+    const stopWatch = config.reload.watch
+      ? watchModel({
+          model: config.model,
+          ref,
+          providers: config.inference.providers,
+          threads: config.inference.threads,
+          warmup,
+          debounceMs: config.reload.debounceMs,
+          onOutcome: (o) => {
+            if (o.kind === 'swapped') {
+              edge.reloads++;
+              provider = o.provider;
+              metrics.setProvider(o.provider, o.to.name, o.to.version);
+              log.info({ from: `${o.from.name}@${o.from.version}`, to: `${o.to.name}@${o.to.version}`, provider: o.provider }, 'model hot-reloaded');
+            } else if (o.kind === 'refused') {
+              edge.reloadFailures++;
+              const cur = ref.current.card;
+              log.error({ reason: o.reason, serving: `${cur.name}@${cur.version}` }, `model reload refused; still serving ${cur.name}@${cur.version}`);
+            }
+          },
+        })
+      : () => {};
+    cleanup.push(stopWatch);
+
+    const health = (): HealthReport => {
+      const connected = c.connected;
+      const status: HealthReport['status'] = state !== 'ok' ? state : connected ? 'ok' : 'degraded';
+      const card = ref.current.card;
+      return {
+        status,
+        broker: { connected, url: config.broker.url.replace(/\/\/[^@/]*@/, '//***@') },
+        model: { name: card.name, version: card.version },
+        provider,
+        uptimeS: Math.round((Date.now() - startedAt) / 1000),
+        lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
+        sensors: counters.activeSensors,
+        pendingWindows: counters.pending,
+        alertsWaiting: alertSink.stats().waiting,
+        pipelineRestarts,
+      };
+    };
+
+    let ops: OpsServer | undefined;
+    if (config.metrics.port !== null) {
+      ops = await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health });
+      const o = ops;
+      cleanup.push(() => o.close());
+    }
+    th.start();
+    state = 'ok';
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        state = 'stopping';
+        stopWatch();
+        stop$.next();
+        // Intake is closed: windows already cut are flushed through inference and the alert stage.
+        const drainTimeout = new Promise<void>((r) => setTimeout(r, 5000).unref());
+        await Promise.race([drainedP, drainTimeout]);
+        sub.unsubscribe();
+        const sinkSettled = await alertSink.drain(5000);
+        if (!sinkSettled) log.warn({ waiting: alertSink.stats().waiting }, 'alerts still unacknowledged at shutdown');
+        await webhook?.drain(5000);
+        await th.stop();
+        alertSink.close();
+        await deadLetters.close();
+        await new Promise<void>((r) => c.end(false, {}, () => r()));
+        await ref.close();
+        await ops?.close();
+        for (const s of [verdicts, alerts, readings, rejected, detections]) s.complete();
+        log.info({ messages: edge.messages, scored: counters.scored, alerts: counters.alertsOpened }, 'stopped');
+        resolveStopped();
+      })();
+      return stopping;
+    };
+
+    syncEdge = () => {
+      const s = alertSink.stats();
+      edge.alertsPublished = s.delivered;
+      edge.alertsQueued = s.queued;
+      edge.alertsDropped = s.dropped;
+      edge.deadLetterDropped = deadLetters.dropped();
+    };
+
+    return {
+      config,
+      card: () => ref.current.card,
+      provider: () => provider,
+      providerFailures: resolved.failures,
+      counters,
+      edge,
+      metrics,
+      opsUrl: ops?.url,
+      verdicts: verdicts.asObservable(),
+      alerts: alerts.asObservable(),
+      readings: readings.asObservable(),
+      rejected: rejected.asObservable(),
+      detections: detections.asObservable(),
+      health: () => {
+        syncEdge();
+        return health();
+      },
+      latency: () => ({ p50: latency.quantile(0.5), p99: latency.quantile(0.99) }),
+      persist: () => th.persist(),
+      stop: async () => {
+        syncEdge();
+        await stop();
+        syncEdge();
+      },
+      stopped,
+    };
+  } catch (err) {
+    return fail(err);
+  }
+}
