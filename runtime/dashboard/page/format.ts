@@ -47,9 +47,10 @@ export function utcTime(ts: number | null | undefined): string {
 
 /** Top contributing channels as `flow 62% · temp 21%`. */
 export function contributors(list: { channel: string; share: number }[] | undefined, k = 3): string {
-  if (!list?.length) return '–';
-  return list
-    .slice(0, k)
+  // A channel with under 1% of the error explains nothing; listing it only adds noise.
+  const shown = (list ?? []).slice(0, k).filter((c, i) => i === 0 || c.share >= 0.01);
+  if (!shown.length) return '–';
+  return shown
     .map((c) => `${esc(c.channel)} ${Math.round(c.share * 100)}%`)
     .join(' · ');
 }

@@ -177,6 +177,8 @@ function showTab(name: 'live' | 'score'): void {
     $(`view-${t}`).hidden = t !== name;
     $(`tab-${t}`).classList.toggle('active', t === name);
   }
+  // The status bar describes the live pipeline; it would only distract from a file being scored.
+  $('stats').hidden = name !== 'live';
 }
 
 function main(): void {

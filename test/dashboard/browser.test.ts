@@ -1,0 +1,202 @@
+/**
+ * The dashboard in a real browser (Debian chromium via playwright-core): the live page lists the sensors of a
+ * running pipeline (real ONNX Runtime) and shows an injected anomaly as an alert within a time bound;
+ * in-browser scoring with onnxruntime-web matches Node within 1e-4; the static report renders offline.
+ * Screenshots land in test/artifacts/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Subject } from 'rxjs';
+import type { Browser } from 'playwright-core';
+import { startDashboard, type Dashboard } from '../../runtime/dashboard/server.ts';
+import { writeReport } from '../../runtime/dashboard/report.ts';
+import { createPipeline, splitDetections } from '../../runtime/stream/pipeline.ts';
+import { createThreshold } from '../../runtime/thresholds/factory.ts';
+import { loadModel } from '../../runtime/model/load.ts';
+import { openModel } from '../../runtime/inference/open-model.ts';
+import { fitScaler } from '../../runtime/scaling/scaler.ts';
+import type { Reading } from '../../runtime/stream/types.ts';
+import { meanLayer, mulberry32, randomDenseLayers, writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+import { scoreWithNode } from './node-scores.ts';
+
+let browser: Browser;
+let dir: string;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  dir = mkdtempSync(join(tmpdir(), 'vigil-dash-'));
+});
+afterAll(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Deterministic machine signal: two smooth channels per sensor, phase-shifted by sensor. */
+function row(k: number, i: number, spike: boolean): Record<string, number> {
+  return { flow: 10 + 2 * Math.sin(i / 8 + k) + (spike ? 15 : 0), pressure: 3 + 0.5 * Math.cos(i / 5 + k) };
+}
+
+describe('live dashboard', () => {
+  it('lists the sensors of a running pipeline and shows an injected anomaly as an alert within 5 s', async () => {
+    const channels = ['flow', 'pressure'];
+    const modelPath = writeTinyModel(join(dir, 'live'), {
+      name: 'pump-mean',
+      window: 16,
+      channels,
+      layers: [meanLayer(16, 2)],
+      scaler: { kind: 'standard', offset: [10, 3], scale: [1.4, 0.35] },
+      threshold: 5,
+    });
+    const model = loadModel(modelPath);
+    const opened = await openModel(model, { providers: ['cpu'], warmup: [1, 32] });
+    const pipeline = createPipeline({ model: opened.ref, thresholds: () => createThreshold({ kind: 'static' }, model.card), batch: { size: 32, maxWaitMs: 5 } });
+    const readings = new Subject<Reading>();
+    const { verdicts$, alerts$ } = splitDetections(readings.pipe(pipeline.detect));
+    const sensors = ['pump-1', 'pump-2', 'pump-3', 'motor-a'];
+    const dash: Dashboard = await startDashboard(
+      {
+        verdicts: verdicts$,
+        alerts: alerts$,
+        readings,
+        channels,
+        status: () => ({ provider: opened.resolved.provider, batchSize: 32, model: { name: model.card.name, version: model.card.version }, source: 'test' }),
+      },
+      { port: 0, tickMs: 200 },
+    );
+    let i = 0;
+    let spikeUntil = -1;
+    const t0 = Date.UTC(2026, 0, 1);
+    // The data source: one row per sensor every 25 ms (40 rows/s each), like a replay.
+    const feed = setInterval(() => {
+      i++;
+      sensors.forEach((s, k) => readings.next({ sensor: s, ts: t0 + i * 1000, values: row(k, i, s === 'pump-3' && i <= spikeUntil), receivedAt: Date.now() }));
+    }, 25);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const watch = watchPage(page, [dash.url]);
+    try {
+      await page.goto(dash.url);
+      await page.waitForFunction((n) => document.querySelectorAll('#sensor-rows tr[data-name]').length === n, sensors.length, { timeout: 15_000 });
+      const names = await page.$$eval('#sensor-rows tr[data-name]', (trs) => trs.map((t) => (t as HTMLElement).dataset.name).sort());
+      expect(names).toEqual([...sensors].sort());
+      await page.waitForFunction(() => document.querySelectorAll('#plots canvas').length >= 3, undefined, { timeout: 10_000 });
+      expect(await page.locator('#sensor-rows tr.state-alert').count()).toBe(0);
+      expect(await page.textContent('#stats')).toContain('ort-node/cpu');
+
+      const injected = Date.now();
+      spikeUntil = i + 40;
+      await page.waitForSelector('#sensor-rows tr.state-alert[data-name="pump-3"]', { timeout: 5_000 });
+      const seenAfterMs = Date.now() - injected;
+      expect(seenAfterMs).toBeLessThan(5_000);
+      await page.click('#sensor-rows tr[data-name="pump-3"]');
+      await page.waitForFunction(() => document.querySelector('#detail-name')?.textContent === 'pump-3' && document.querySelector('#detail-state')?.textContent === 'ALERT');
+      await page.waitForSelector('#alert-rows tr[data-name="pump-3"]');
+      expect(await page.textContent('#alert-rows tr[data-name="pump-3"]')).toContain('flow');
+      // Let the spike pass so the plot shows the alert span opening and closing.
+      await page.waitForSelector('#alert-rows tr[data-name="pump-3"]:not(.open)', { timeout: 10_000 });
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: true });
+      writeFileSync(join(ARTIFACTS, 'dashboard-live.txt'), `alert visible ${seenAfterMs} ms after injection\n`);
+      expect(watch.errors).toEqual([]);
+      expect(watch.offOrigin).toEqual([]);
+    } finally {
+      clearInterval(feed);
+      await page.close();
+      await dash.close();
+      readings.complete();
+      await opened.ref.close?.();
+    }
+  });
+});
+
+describe('in-browser scoring', () => {
+  it('scores a dropped CSV + model with onnxruntime-web and matches Node within 1e-4', async () => {
+    const channels = ['flow', 'pressure', 'temp'];
+    const rand = mulberry32(7);
+    const rows = 700;
+    const values = new Float32Array(rows * 3);
+    const lines = ['timestamp,flow,pressure,temp'];
+    for (let r = 0; r < rows; r++) {
+      const spike = r >= 500 && r < 520 ? 6 : 0;
+      const v = [20 + 3 * Math.sin(r / 11) + rand() + spike, 5 + Math.cos(r / 7) + 0.2 * rand(), 60 + 0.01 * r + 0.5 * rand()];
+      values.set(v, r * 3);
+      lines.push(`2026-02-01 ${String(Math.floor(r / 60) % 24).padStart(2, '0')}:${String(r % 60).padStart(2, '0')}:00,${v.map((x) => x.toFixed(4)).join(',')}`);
+    }
+    const csvPath = join(dir, 'pump.csv');
+    writeFileSync(csvPath, `${lines.join('\n')}\n`);
+    const modelPath = writeTinyModel(join(dir, 'score'), {
+      name: 'pump-dense',
+      window: 24,
+      channels,
+      layers: randomDenseLayers(24, 3, [32, 8, 32], 11),
+      scaler: fitScaler('standard', values, 3),
+      span: 4,
+      threshold: 2,
+    });
+    const node = await scoreWithNode(csvPath, modelPath);
+
+    const dash = await startDashboard({ verdicts: new Subject(), alerts: new Subject() }, { port: 0 });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const watch = watchPage(page, [dash.url]);
+    try {
+      await page.goto(`${dash.url}#score`);
+      await page.setInputFiles('#drop input[type=file]', [csvPath, `${modelPath}.onnx`, `${modelPath}.json`]);
+      await page.waitForFunction(() => (window as unknown as { vigilScore?: unknown }).vigilScore !== undefined, undefined, { timeout: 30_000 });
+      const web = (await page.evaluate(() => (window as unknown as { vigilScore: unknown }).vigilScore)) as {
+        error?: string;
+        ts: number[];
+        scores: number[];
+        thresholds: number[];
+        anomalies: number[];
+        provider: string;
+      };
+      expect(web.error).toBeUndefined();
+      expect(web.provider).toBe('ort-web/wasm');
+      expect(web.scores).toHaveLength(node.scores.length);
+      expect(web.ts).toEqual(node.ts);
+      let maxDiff = 0;
+      for (let k = 0; k < node.scores.length; k++) maxDiff = Math.max(maxDiff, Math.abs(web.scores[k] - node.scores[k]));
+      expect(maxDiff).toBeLessThan(1e-4);
+      expect(web.anomalies).toEqual(node.anomalies);
+      expect(web.anomalies.some((a) => a === 1)).toBe(true); // the spike at rows 500-520 is found
+      await page.waitForFunction(() => document.querySelectorAll('#score-result canvas').length >= 4);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-score.png'), fullPage: true });
+      writeFileSync(join(ARTIFACTS, 'dashboard-score.txt'), `${node.scores.length} windows, max |browser - node| = ${maxDiff.toExponential(2)}\n`);
+
+      // A card that does not belong to the model is refused with a reason, not scored.
+      const bad = JSON.parse(readFileSync(`${modelPath}.json`, 'utf8'));
+      bad.onnx.sha256 = '0'.repeat(64);
+      writeFileSync(join(dir, 'wrong.json'), JSON.stringify(bad));
+      await page.evaluate(() => ((window as unknown as { vigilScore?: unknown }).vigilScore = undefined));
+      await page.setInputFiles('#drop input[type=file]', [join(dir, 'wrong.json')]);
+      await page.waitForFunction(() => (window as unknown as { vigilScore?: unknown }).vigilScore !== undefined);
+      expect(await page.textContent('.score-status')).toMatch(/sha256.*expects 000000000000/);
+      expect(watch.errors).toEqual([]);
+      expect(watch.offOrigin).toEqual([]);
+
+      // The same results as a static report, opened from disk with no server.
+      const reportPath = join(ARTIFACTS, 'report.html');
+      await writeReport(reportPath, {
+        title: 'vigil score: pump.csv',
+        subtitle: 'browser test',
+        model: { name: 'pump-dense', version: '0.0.1' },
+        provider: node.provider,
+        sensors: [{ name: 'pump.csv', channels, timestamps: node.timestamps, values, windowTs: node.ts, scores: node.scores, thresholds: node.thresholds, anomalies: node.anomalies, labels: [{ start: node.timestamps[500], end: node.timestamps[519] }] }],
+      });
+      const rpage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const rwatch = watchPage(rpage, ['file://']);
+      await rpage.goto(pathToFileURL(reportPath).href);
+      await rpage.waitForFunction(() => document.body.dataset.ready === 'true' && document.querySelectorAll('canvas').length >= 4);
+      expect(await rpage.textContent('#summary-rows')).toContain('pump.csv');
+      await rpage.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+      expect(rwatch.errors).toEqual([]);
+      expect(rwatch.offOrigin.filter((u) => !u.startsWith('file://'))).toEqual([]);
+      await rpage.close();
+    } finally {
+      await page.close();
+      await dash.close();
+    }
+  });
+});
