@@ -115,22 +115,21 @@ Examples:
       process.once('SIGTERM', stop);
       process.stderr.write(`${opts.sensors} pump(s) x ${opts.channels} channels every ${opts.intervalMs} ms at ${o.speed === Infinity ? 'max speed' : `${o.speed}x`} -> ${o.broker} ${o.topic}; ground truth -> ${o.labels} (Ctrl-C stops)\n`);
       const total = rows === undefined ? Infinity : rows * opts.sensors;
-      const bar = createProgress('synthetic', '| {rate} readings/s | {faults} faults | lag {lag} ms', { enabled: o.progress });
+      const bar = createProgress('synthetic', '| {rate} readings/s | {faults} faults', { enabled: o.progress });
       const t0 = Date.now();
-      let rateAt = t0, rateN = 0, rate = 0, n = 0, lagMs = 0;
+      let rateAt = t0, rateN = 0, rate = 0, n = 0;
       const tick = setInterval(() => {
         const now = Date.now();
         rate = Math.round(((n - rateN) * 1000) / (now - rateAt));
         rateAt = now;
         rateN = n;
-        bar.update({ value: n, total: Number.isFinite(total) ? total : n, fields: { rate, faults: labels.count, lag: Math.round(lagMs) } });
+        bar.update({ value: n, total: Number.isFinite(total) ? total : n, fields: { rate, faults: labels.count } });
       }, 1000);
       const summary = await streamSynthetic({
         options: opts, speed: o.speed, rows: rows ?? Infinity, signal: ac.signal,
         async publish(sensor, ts, channels, values) {
           for (const m of encodeReading(o.format, o.topic, sensor, ts, channels, values)) await pub.publish(m.topic, m.payload);
           n++;
-          lagMs = Math.max(0, Date.now() - (t0 + (ts - opts.start) / o.speed));
         },
         onLabel: (l) => labels.write(l),
       });

@@ -56,7 +56,7 @@ export async function streamSynthetic(o: StreamSyntheticOptions): Promise<Stream
   outer: for (let row = 0; row < o.rows; row++) {
     for (let i = 0; i < n; i++) {
       if (o.signal?.aborted) { aborted = true; break outer; }
-      if (Number.isFinite(wallInterval)) {
+      if (Number.isFinite(o.speed)) {
         const due = start + (row + (stagger ? i / n : 0)) * wallInterval;
         // Sleeping for less than a couple of ms costs more than it saves; timers are not that precise anyway.
         if (due - clock.now() >= 2) await clock.sleepUntil(due, o.signal);

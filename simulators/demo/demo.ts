@@ -1,0 +1,151 @@
+/**
+ * The demo as a function: embedded broker (or an external one), the runtime with a model, an alert
+ * subscriber, and a replay of recorded data; `stop()` takes it all down in order so no event is lost.
+ * `vigil demo` (npm start) is a thin CLI over this, and the end-to-end test drives it at max speed.
+ */
+import { loadTracks } from '../replay/tracks.ts';
+import { replay, type ReplayProgress, type ReplaySummary } from '../replay/replay.ts';
+import { clipTracks } from '../cli/replay.ts';
+import { encodeReading } from '../payload/encode.ts';
+import { createPublisher } from '../replay/publisher.ts';
+import { connectMqtt, endMqtt } from '../broker/connect.ts';
+import { startBroker, type EmbeddedBroker } from '../broker/aedes.ts';
+import { subscribeAlerts } from '../alerts/subscribe.ts';
+import type { AlertMessage } from '../alerts/format.ts';
+import type { Clock } from '../replay/clock.ts';
+
+/** What to run. */
+export interface DemoOptions {
+  /** Model path without extension (`models/NAME`). */
+  model: string;
+  /** Recorded CSV to replay (one sensor). */
+  data: string;
+  /** Replay only rows in [from, to) (timestamps in any form the CSV reader accepts). */
+  from?: string;
+  to?: string;
+  /** Recorded ms per wall ms (Infinity = max). */
+  speed: number;
+  /** Use this broker instead of starting the embedded one. */
+  brokerUrl?: string;
+  /** Embedded broker port (0 = any free port). */
+  port?: number;
+  /** Dashboard port (0 = any free port, null = no dashboard). */
+  dashboardPort?: number | null;
+  /** Runtime log level (the demo prints alerts itself; runtime logs are for trouble). */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** Where the runtime keeps threshold state (null: nowhere; a demo should not litter the working tree). */
+  stateFile?: string | null;
+  clock?: Clock;
+  onAlert(a: AlertMessage): void;
+  onProgress?(p: ReplayProgress): void;
+}
+
+/** A running demo. */
+export interface DemoHandle {
+  brokerUrl: string;
+  embeddedBroker: boolean;
+  dashboardUrl?: string;
+  sensor: string;
+  model: { name: string; version: string; window: number; channels: string[] };
+  provider: string;
+  /** Readings the replay will send. */
+  readings: number;
+  /** Resolves when the replay has sent everything (or was stopped). */
+  replayDone: Promise<ReplaySummary>;
+  /** Stop the replay, let the runtime drain and close its alerts, then disconnect and close the broker. */
+  stop(): Promise<void>;
+}
+
+/** Start everything; on failure, whatever was started is stopped again before the error propagates. */
+export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
+  const undo: (() => Promise<void>)[] = [];
+  const unwind = async () => { for (const f of undo.reverse()) await f().catch(() => {}); };
+  try {
+    const { tracks: all } = loadTracks(o.data);
+    const tracks = await clipTracks(all, o.from, o.to);
+    if (tracks.length !== 1) throw new Error(`demo data ${o.data}: expected one sensor with rows in range; got ${tracks.length}`);
+    const sensor = tracks[0].sensor;
+
+    let broker: EmbeddedBroker | undefined;
+    let brokerUrl = o.brokerUrl;
+    if (!brokerUrl) {
+      broker = await startBroker({ port: o.port ?? 0 });
+      const b = broker;
+      undo.push(() => b.close());
+      brokerUrl = broker.url;
+    }
+
+    const alertsClient = await connectMqtt(brokerUrl, { clientId: `vigil-demo-alerts-${process.pid}` });
+    // Last alerts (closes on shutdown) still travel through the broker when the runtime has stopped: let them land.
+    undo.push(async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      await endMqtt(alertsClient);
+    });
+    await subscribeAlerts(alertsClient, 'vigil/alerts/#', { onAlert: (a) => o.onAlert(a) });
+
+    const { startRuntime } = await import('@vigil/runtime/ops/runtime.ts');
+    const { defineConfig } = await import('@vigil/runtime/config/load.ts');
+    const { createLogger } = await import('@vigil/runtime/ops/logger.ts');
+    const config = defineConfig({
+      model: o.model,
+      broker: { url: brokerUrl },
+      source: { topics: ['sensors/{sensor}/data'] },
+      metrics: { port: null },
+      state: { file: o.stateFile ?? null },
+      reload: { watch: false },
+      dashboard: { port: o.dashboardPort ?? null },
+      log: { level: o.logLevel ?? 'warn' },
+    });
+    const runtime = await startRuntime(config, { logger: createLogger(config.log.level) });
+    undo.push(() => runtime.stop());
+    let dashboardUrl: string | undefined;
+    if (o.dashboardPort !== undefined && o.dashboardPort !== null) {
+      const { startRuntimeDashboard } = await import('./dashboard.ts');
+      const dash = await startRuntimeDashboard(runtime, o.dashboardPort);
+      undo.push(() => dash.close());
+      dashboardUrl = dash.url;
+    }
+
+    const pubClient = await connectMqtt(brokerUrl, { clientId: `vigil-demo-replay-${process.pid}` });
+    undo.push(() => endMqtt(pubClient));
+    const pub = createPublisher(pubClient, { qos: 0 });
+    const ac = new AbortController();
+    undo.push(async () => ac.abort());
+
+    const card = runtime.card();
+    const replayDone = replay({
+      tracks, speed: o.speed, timestamps: 'keep', clock: o.clock, signal: ac.signal,
+      async publish(r) {
+        for (const m of encodeReading('json', 'sensors/{sensor}/data', r.sensor, r.ts, card.channels.length === 1 ? card.channels : r.channels, r.values)) {
+          await pub.publish(m.topic, m.payload);
+        }
+      },
+      onProgress: o.onProgress,
+    });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      brokerUrl,
+      embeddedBroker: Boolean(broker),
+      dashboardUrl,
+      sensor,
+      model: { name: card.name, version: card.version, window: card.window, channels: card.channels },
+      provider: runtime.provider(),
+      readings: tracks[0].series.timestamps.length,
+      replayDone,
+      stop() {
+        stopping ??= (async () => {
+          ac.abort();
+          await replayDone.catch(() => {});
+          await pub.drain();
+          // Order matters: the runtime drains and publishes its last alerts while the subscriber still listens.
+          await unwind();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
