@@ -1,0 +1,105 @@
+/** `vigil train`: fit an autoencoder on a CSV and export NAME.onnx + NAME.json + NAME.loss.svg. */
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { OPTION_TABLE } from './defaults.ts';
+import type { EpochInfo } from './fit.ts';
+import { trainModel, type TrainOptions } from './train.ts';
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`'${v}' is not a number`);
+  return n;
+};
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const ints = (v: string) => list(v).map(num);
+
+const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string) => unknown>> = {
+  window: num, stride: num, epochs: num, batchSize: num, learningRate: num, patience: num, code: num, hidden: ints,
+  kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list,
+};
+
+function program(): Command {
+  const cmd = new Command('vigil train')
+    .description('Fit an autoencoder on normal operating data and export it for the runtime. Writes ' +
+      'DIR/NAME.onnx (input [N, window, channels]), DIR/NAME.json (model card: scaler, error statistics, ' +
+      'threshold calibration) and DIR/NAME.loss.svg (loss curve).')
+    .exitOverride()
+    .showHelpAfterError();
+  for (const [key, row] of Object.entries(OPTION_TABLE)) {
+    const opt = new Option(row.flag, row.help);
+    if ('default' in row) opt.default(row.default);
+    const parse = PARSERS[key as keyof typeof OPTION_TABLE];
+    if (parse) opt.argParser((v) => parse(v));
+    if (key === 'data' || key === 'out') opt.makeOptionMandatory();
+    cmd.addOption(opt);
+  }
+  cmd.addHelpText('after', `
+Examples:
+  vigil train --data pump.csv --out models/pump                    # conv AE, 32-row windows, defaults
+  vigil train --data pump.csv --arch dense --window 60 --out models/pump-dense
+  vigil train --data nab.csv --arch conv --window 64 --stride 4 --out models/nab --epochs 50
+
+Data: only normal operation (a few hundred rows is enough at ~1 Hz). Score with: vigil score --model DIR/NAME`);
+  return cmd;
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toPrecision(4) : '-';
+}
+
+/** Run `vigil train` with its argv. */
+export async function run(args: string[]): Promise<number> {
+  const cmd = program();
+  cmd.parse(args, { from: 'user' });
+  const o = cmd.opts() as Record<string, unknown>;
+  const quiet = Boolean(o.quiet);
+  const tty = Boolean(process.stderr.isTTY) && !quiet;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'epoch {value}/{total} [{bar}] loss {loss} | val {val} | {wps} windows/s | ETA {eta_formatted}',
+      hideCursor: true,
+      stream: process.stderr,
+      etaBuffer: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  const t0 = performance.now();
+  const onEpoch = async (e: EpochInfo) => {
+    const payload = { loss: fmt(e.loss), val: fmt(e.valLoss), wps: Math.round(e.windowsPerSecond) };
+    if (tty) {
+      if (!started) bar.start(e.epochs, 0, payload);
+      started = true;
+      bar.update(e.epoch, payload);
+      await new Promise((r) => setImmediate(r)); // let the bar repaint between synchronous epochs
+    } else if (!quiet && (e.epoch === 1 || e.epoch % 10 === 0)) {
+      process.stderr.write(`epoch ${e.epoch}/${e.epochs}  loss ${payload.loss}  val ${payload.val}  ${payload.wps} windows/s\n`);
+    }
+  };
+  const options = { ...o, onEpoch } as unknown as TrainOptions;
+  options.onStart = (s) => {
+    process.stdout.write(`training backend: ${s.backend.description}${s.backend.failures.length ? `  (skipped: ${s.backend.failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')})` : ''}\n`);
+    process.stdout.write(`data: ${s.rows} rows x ${s.channels.length} channel(s) [${s.channels.join(', ')}] -> ${s.trainWindows} training + ${s.valWindows} validation windows\n`);
+  };
+  let res;
+  try {
+    res = await trainModel(options);
+  } finally {
+    if (started) bar.stop();
+  }
+  const f = res.fit;
+  const best = f.history.find((h) => h.epoch === f.bestEpoch)!;
+  const c = res.card;
+  process.stdout.write([
+    `epochs: ${f.history.length}${f.stoppedEarly ? ' (early stop)' : ''}, best ${f.bestEpoch}: loss ${fmt(best.loss)}, val ${fmt(best.valLoss)}`,
+    `export check: ONNX Runtime vs tfjs max |diff| ${res.exportMaxAbsDiff.toExponential(2)}`,
+    `score: ${c.scoring.error} over the last ${c.scoring.span} of ${c.window} steps; static threshold ${c.threshold.static.value.toPrecision(4)} (${c.threshold.static.method})`,
+    `wrote ${res.onnxPath}`,
+    `      ${res.cardPath}`,
+    `      ${res.svgPath}`,
+    `total time ${((performance.now() - t0) / 1000).toFixed(1)} s (training ${f.seconds.toFixed(1)} s on ${res.backend.name})`,
+    '',
+  ].join('\n'));
+  res.model.dispose();
+  return 0;
+}

@@ -1,0 +1,56 @@
+/**
+ * Every training option, its default and its help text, in one table shared by `vigil train` and
+ * `trainModel()`. Why each default was chosen is in train/README.md.
+ */
+
+/** One option: CLI flag, default, and the help a person can act on. */
+export interface OptionRow {
+  flag: string;
+  help: string;
+  default?: string | number;
+}
+
+/** The table: key = TrainOptions field. */
+export const OPTION_TABLE = {
+  data: { flag: '--data <csv>', help: 'training CSV: header row, first column a timestamp, every other column a numeric channel' },
+  out: { flag: '--out <dir/name>', help: 'writes NAME.onnx, NAME.json (model card) and NAME.loss.svg into DIR' },
+  arch: { flag: '--arch <name>', help: 'dense | conv | denoising | sparse | vae', default: 'conv' },
+  window: { flag: '--window <steps>', help: 'window length in rows (at 1 Hz: seconds of context per decision)', default: 32 },
+  stride: { flag: '--stride <rows>', help: 'rows between training windows (1 = every row; raise for long files)', default: 1 },
+  epochs: { flag: '--epochs <n>', help: 'maximum epochs (early stopping usually ends sooner)', default: 150 },
+  batchSize: { flag: '--batch-size <n>', help: 'windows per gradient step', default: 64 },
+  learningRate: { flag: '--lr <rate>', help: 'Adam learning rate', default: 0.002 },
+  patience: { flag: '--patience <epochs>', help: 'stop after this many epochs without a better validation loss', default: 15 },
+  code: { flag: '--code <size>', help: 'bottleneck: dense code units, or conv code channels (default: conv ceil(C/2), dense 8)' },
+  hidden: { flag: '--hidden <list>', help: 'encoder widths outermost first, e.g. 128,64 for a deeper stack (default: dense 64, conv 16)' },
+  kernel: { flag: '--kernel <n>', help: 'conv kernel length (odd)', default: 5 },
+  base: { flag: '--base <body>', help: 'body of denoising/sparse: dense | conv', default: 'conv' },
+  loss: { flag: '--loss <kind>', help: 'mse | bce (bce forces min-max scaling and a sigmoid output)', default: 'mse' },
+  noise: { flag: '--noise <level>', help: 'denoising: Gaussian std in scaled units (or drop rate with --noise-kind mask)', default: 0.1 },
+  noiseKind: { flag: '--noise-kind <kind>', help: 'denoising corruption: gaussian | mask', default: 'gaussian' },
+  l1: { flag: '--l1 <weight>', help: 'sparse: weight of the mean |code| penalty', default: 0.001 },
+  beta: { flag: '--beta <weight>', help: 'vae: weight of the KL term', default: 1 },
+  seed: { flag: '--seed <n>', help: 'seed for init, shuffling and noise: same data + seed + backend = same weights', default: 42 },
+  validationSplit: { flag: '--validation-split <fraction>', help: 'last fraction of rows held out (chronologically) for early stopping and calibration', default: 0.2 },
+  scaler: { flag: '--scaler <kind>', help: 'per-channel scaling fitted on the training file: standard | minmax (default: standard; minmax with --loss bce)' },
+  fill: { flag: '--fill <policy>', help: 'missing/non-numeric cells: error | ffill | zero', default: 'error' },
+  span: { flag: '--span <steps>', help: 'trailing steps of the window averaged into the anomaly score (default: window/4)' },
+  channels: { flag: '--channels <list>', help: 'use only these columns, in this order (default: all)' },
+  backend: { flag: '--backend <name>', help: 'auto | tensorflow | wasm | cpu (auto: fastest that loads)', default: 'auto' },
+  quiet: { flag: '--quiet', help: 'no progress bar' },
+} as const satisfies Record<string, OptionRow>;
+
+/** Default code size for an architecture body and channel count. */
+export function defaultCode(body: 'dense' | 'conv', channels: number): number {
+  return body === 'conv' ? Math.max(1, Math.ceil(channels / 2)) : 8;
+}
+
+/** Default encoder widths for a body. */
+export function defaultHidden(body: 'dense' | 'conv'): number[] {
+  return body === 'conv' ? [16] : [64];
+}
+
+/** Default scoring span for a window: the trailing quarter (see README for the evidence). */
+export function defaultSpan(window: number): number {
+  return Math.max(1, Math.round(window / 4));
+}

@@ -1,0 +1,230 @@
+/**
+ * `trainModel(options)`: CSV (or a Series) in; NAME.onnx, NAME.json (validated model card) and NAME.loss.svg out.
+ * Read -> scale -> window -> chronological split -> fit -> export -> check the .onnx in ONNX Runtime -> score
+ * train/validation windows with the runtime's own scorer -> calibrate -> card.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import {
+  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, readCsv, reconstructionScores, resolveSession, rowCount,
+  selectChannels, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler, type Series,
+} from '@vigil/runtime';
+import { selectBackend, type BackendChoice } from './backend.ts';
+import { calibrateStatic, errorStats } from './calibrate.ts';
+import { defaultCode, defaultHidden, defaultSpan, OPTION_TABLE } from './defaults.ts';
+import { exportOnnx } from './export/graph.ts';
+import { fit, type EpochInfo, type FitResult } from './fit.ts';
+import { ARCHITECTURES, buildSpec, type ArchName } from './models/architectures.ts';
+import { Autoencoder } from './models/autoencoder.ts';
+import { lossCurveSvg } from './plot.ts';
+import { trainingVersions } from './versions.ts';
+
+/** Options of `trainModel`; everything but data/out has a default (see `OPTION_TABLE`). */
+export interface TrainOptions {
+  /** CSV path, or an already-read series. */
+  data: string | Series;
+  /** `DIR/NAME`: where NAME.onnx, NAME.json and NAME.loss.svg go. */
+  out: string;
+  arch?: ArchName;
+  window?: number;
+  stride?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  patience?: number;
+  code?: number;
+  hidden?: number[];
+  kernel?: number;
+  base?: 'dense' | 'conv';
+  loss?: 'mse' | 'bce';
+  noise?: number;
+  noiseKind?: 'gaussian' | 'mask';
+  l1?: number;
+  beta?: number;
+  seed?: number;
+  validationSplit?: number;
+  scaler?: Scaler['kind'];
+  fill?: FillPolicy;
+  span?: number;
+  channels?: string[];
+  backend?: string;
+  /** Called after each epoch (progress bars). */
+  onEpoch?: (e: EpochInfo) => void | Promise<void>;
+  /** Called once the backend is chosen and the data is windowed, before the first epoch. */
+  onStart?: (info: { backend: BackendChoice; trainWindows: number; valWindows: number; rows: number; channels: string[] }) => void;
+}
+
+/** What `trainModel` produced. */
+export interface TrainResult {
+  card: ModelCard;
+  cardPath: string;
+  onnxPath: string;
+  svgPath: string;
+  backend: BackendChoice;
+  fit: FitResult;
+  /** Max |tfjs - ONNX Runtime| over the validation (or training) windows. */
+  exportMaxAbsDiff: number;
+  /** The trained tfjs model (caller disposes). */
+  model: Autoencoder;
+  seconds: number;
+}
+
+const D = Object.fromEntries(Object.entries(OPTION_TABLE).map(([k, v]) => [k, 'default' in v ? v.default : undefined])) as Record<string, unknown>;
+
+function check(cond: boolean, msg: string): void {
+  if (!cond) throw new Error(msg);
+}
+
+/** Resolve defaults and reject bad values with what was expected. */
+export function resolveOptions(o: TrainOptions) {
+  const arch = (o.arch ?? D.arch) as ArchName;
+  check((ARCHITECTURES as readonly string[]).includes(arch), `unknown --arch '${arch}'; expected one of ${ARCHITECTURES.join(', ')}`);
+  const base = arch === 'dense' || arch === 'vae' ? 'dense' : arch === 'conv' ? 'conv' : (o.base ?? (D.base as 'dense' | 'conv'));
+  check(base === 'dense' || base === 'conv', `--base must be dense or conv, got '${base}'`);
+  const loss = o.loss ?? (D.loss as 'mse' | 'bce');
+  check(loss === 'mse' || loss === 'bce', `--loss must be mse or bce, got '${loss}'`);
+  const scaler: Scaler['kind'] = o.scaler ?? (loss === 'bce' ? 'minmax' : 'standard');
+  check(scaler === 'standard' || scaler === 'minmax', `--scaler must be standard or minmax, got '${scaler}'`);
+  check(!(loss === 'bce' && scaler !== 'minmax'), '--loss bce needs --scaler minmax (BCE compares values in [0, 1])');
+  const r = {
+    arch, base, loss, scaler,
+    window: o.window ?? (D.window as number),
+    stride: o.stride ?? (D.stride as number),
+    epochs: o.epochs ?? (D.epochs as number),
+    batchSize: o.batchSize ?? (D.batchSize as number),
+    learningRate: o.learningRate ?? (D.learningRate as number),
+    patience: o.patience ?? (D.patience as number),
+    kernel: o.kernel ?? (D.kernel as number),
+    noise: o.noise ?? (D.noise as number),
+    noiseKind: o.noiseKind ?? (D.noiseKind as 'gaussian' | 'mask'),
+    l1: o.l1 ?? (D.l1 as number),
+    beta: o.beta ?? (D.beta as number),
+    seed: o.seed ?? (D.seed as number),
+    validationSplit: o.validationSplit ?? (D.validationSplit as number),
+    fill: o.fill ?? (D.fill as FillPolicy),
+    backend: o.backend ?? (D.backend as string),
+    hidden: o.hidden ?? defaultHidden(base),
+    code: o.code,
+    span: o.span,
+  };
+  for (const k of ['window', 'stride', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
+    check(Number.isInteger(r[k]) && r[k] >= 1, `--${k} must be an integer >= 1, got ${r[k]}`);
+  }
+  check(r.window >= 2, `--window must be >= 2, got ${r.window}`);
+  check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
+  check(r.learningRate > 0 && r.learningRate < 1, `--lr must be in (0, 1), got ${r.learningRate}`);
+  check(r.validationSplit >= 0 && r.validationSplit < 0.9, `--validation-split must be in [0, 0.9), got ${r.validationSplit}`);
+  check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
+  check(r.noiseKind === 'gaussian' || r.noiseKind === 'mask', `--noise-kind must be gaussian or mask, got '${r.noiseKind}'`);
+  check(r.span === undefined || (Number.isInteger(r.span) && r.span >= 1 && r.span <= r.window), `--span must be an integer in 1..window (${r.window}), got ${r.span}`);
+  return r;
+}
+
+/** Train, export, verify and describe a model. */
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const t0 = performance.now();
+  const o = resolveOptions(options);
+  let series = typeof options.data === 'string' ? readCsv(options.data, { fill: o.fill, channels: options.channels }) : options.data;
+  if (options.channels && typeof options.data !== 'string') series = selectChannels(series, options.channels);
+  const rows = rowCount(series);
+  const C = series.channels.length;
+  const W = o.window;
+  const source = typeof options.data === 'string' ? options.data : '<series>';
+  check(rows >= W + 1, `${source}: ${rows} rows but --window is ${W}; expected at least ${W + 1} rows (or a shorter --window)`);
+
+  const backend = await selectBackend(o.backend);
+  const scaler = fitScaler(o.scaler, series.data, C);
+  const scaled = applyScaler(scaler, series.data);
+  const all = slidingWindows(scaled, C, W, o.stride);
+  // Chronological hold-out: windows ending in the last fraction of rows validate; none of their rows past the
+  // split were ever trained on, so validation errors look like tomorrow's data rather than yesterday's.
+  const splitRow = o.validationSplit > 0 ? Math.round(rows * (1 - o.validationSplit)) : rows;
+  let nTrain = 0;
+  while (nTrain < all.count && all.ends[nTrain] < splitRow) nTrain++;
+  const per = W * C;
+  const train = { data: all.data.subarray(0, nTrain * per), count: nTrain };
+  const val = { data: all.data.subarray(nTrain * per, all.count * per), count: all.count - nTrain };
+  check(nTrain >= 1, `${source}: no training windows before the validation split (${rows} rows, window ${W}); lower --validation-split or --window`);
+  options.onStart?.({ backend, trainWindows: train.count, valWindows: val.count, rows, channels: series.channels });
+
+  const code = o.code ?? defaultCode(o.base, C);
+  const spec = buildSpec({
+    arch: o.arch, window: W, channels: C, code, hidden: o.hidden, kernel: o.kernel, base: o.base, loss: o.loss,
+    noise: { kind: o.noiseKind, level: o.noise }, l1: o.l1, beta: o.beta,
+  });
+  const model = new Autoencoder(spec, o.seed);
+  const fitted = await fit(model, train, val, {
+    epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.patience, seed: o.seed, onEpoch: options.onEpoch,
+  });
+
+  // Export, then score every window through ONNX Runtime: the card describes what the runtime will see.
+  const outBase = resolve(options.out.replace(/\.(json|onnx)$/, ''));
+  const name = basename(outBase);
+  mkdirSync(dirname(outBase), { recursive: true });
+  const versions = trainingVersions();
+  const g = exportOnnx(spec, model.weights(), { meta: { vigil: versions.vigil, name } });
+  const onnxPath = `${outBase}.onnx`;
+  writeFileSync(onnxPath, g.bytes);
+  const { session } = await resolveSession(['cpu', 'wasm'], { onnx: g.bytes, inputName: g.inputName, outputName: g.outputName, window: W, channels: C });
+  const recon = new Float32Array(all.count * per);
+  try {
+    for (let s = 0; s < all.count; s += 1024) {
+      const m = Math.min(1024, all.count - s);
+      const r = await session.run(all.data.subarray(s * per, (s + m) * per), m);
+      recon.set(r.reconstruction.subarray(0, m * per), s * per);
+    }
+  } finally {
+    await session.close();
+  }
+  const checkSet = val.count > 0 ? { from: nTrain, count: val.count } : { from: 0, count: Math.min(nTrain, 512) };
+  const tfRecon = model.predict(all.data.subarray(checkSet.from * per, (checkSet.from + checkSet.count) * per), checkSet.count);
+  let diff = 0;
+  for (let i = 0; i < tfRecon.length; i++) diff = Math.max(diff, Math.abs(tfRecon[i] - recon[checkSet.from * per + i]));
+  check(diff <= 1e-3, `exported model disagrees with the trained one (max |diff| ${diff}); please report this as a bug`);
+
+  const scoring = { error: o.loss, span: o.span ?? defaultSpan(W) };
+  const sc = reconstructionScores(all.data, recon, all.count, W, C, scoring);
+  const trainStats = errorStats(sc.scores.subarray(0, nTrain), sc.perChannel.subarray(0, nTrain * C), C);
+  const valStats = val.count > 0 ? errorStats(sc.scores.subarray(nTrain), sc.perChannel.subarray(nTrain * C), C) : undefined;
+  const calib = calibrateStatic(val.count > 0 ? sc.scores.subarray(nTrain) : sc.scores.subarray(0, nTrain));
+
+  const last = fitted.history[fitted.history.length - 1];
+  const card: ModelCard = parseCard({
+    format: 'vigil-model-card',
+    formatVersion: CARD_FORMAT_VERSION,
+    name,
+    version: '1',
+    createdAt: new Date().toISOString(),
+    description: `${o.arch} autoencoder over ${W} rows x ${C} channel(s), trained on ${source}`,
+    architecture: {
+      kind: o.arch,
+      loss: o.loss,
+      params: { base: o.base, hidden: o.hidden, code, kernel: o.base === 'conv' ? o.kernel : undefined, noise: o.arch === 'denoising' ? { kind: o.noiseKind, level: o.noise } : undefined, l1: o.arch === 'sparse' ? o.l1 : undefined, beta: o.arch === 'vae' ? o.beta : undefined, layers: spec.layers },
+    },
+    onnx: {
+      file: `${name}.onnx`, sha256: sha256(g.bytes), opset: g.opset, inputName: g.inputName, outputName: g.outputName,
+      inputShape: [-1, W, C], layout: 'NWC', extraOutputs: g.extraOutputs,
+    },
+    window: W,
+    stride: o.stride,
+    channels: series.channels,
+    scaler,
+    scoring,
+    errorStats: { train: trainStats, ...(valStats ? { validation: valStats } : {}) },
+    threshold: { default: { kind: 'static' }, static: calib },
+    training: {
+      data: source, rows, trainWindows: nTrain, validationWindows: val.count, validationSplit: o.validationSplit, split: 'chronological',
+      epochs: fitted.history.length, maxEpochs: o.epochs, bestEpoch: fitted.bestEpoch, stoppedEarly: fitted.stoppedEarly,
+      batchSize: o.batchSize, learningRate: o.learningRate, optimizer: 'adam', patience: o.patience, seed: o.seed,
+      loss: last.loss, valLoss: Number.isFinite(last.valLoss) ? last.valLoss : null, bestLoss: fitted.bestLoss,
+      backend: backend.name, backendDescription: backend.description, seconds: fitted.seconds, exportMaxAbsDiff: diff,
+      fill: o.fill,
+    },
+    versions,
+  }, `model card for ${name}`);
+  const cardPath = `${outBase}.json`;
+  writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
+  const svgPath = `${outBase}.loss.svg`;
+  writeFileSync(svgPath, lossCurveSvg(fitted.history, fitted.bestEpoch, `${name} (${o.arch}, ${W}x${C})`));
+  return { card, cardPath, onnxPath, svgPath, backend, fit: fitted, exportMaxAbsDiff: diff, model, seconds: (performance.now() - t0) / 1000 };
+}
