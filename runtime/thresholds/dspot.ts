@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
-import type { Seed } from './seed.ts';
+import { provisionalLevel, type Seed } from './seed.ts';
 import { PotTail } from './pot.ts';
 import { potFields } from './spot.ts';
 import { num, nums } from './options.ts';
@@ -16,7 +16,7 @@ export const DspotConfigSchema = z
     kind: z.literal('dspot'),
     ...potFields,
     /** Number of recent normal scores in the moving average M. */
-    depth: z.number().int().min(1).max(10_000).default(20),
+    depth: z.number().int().min(1).max(10_000).default(100),
   })
   .strict();
 /** Parsed DSPOT config. */
@@ -45,7 +45,8 @@ export class DspotThreshold implements RestorableThreshold {
   }
 
   current(): number {
-    if (this.held < this.cfg.depth || !this.tail.calibrated) return this.seed ? this.seed.level : Infinity;
+    if (this.held < this.cfg.depth) return this.seed ? this.seed.level : Infinity;
+    if (!this.tail.calibrated) return provisionalLevel(this.seed, this.m, this.tail.initCount + this.held);
     return this.m + this.tail.zq;
   }
 

@@ -15,7 +15,7 @@ export const EwmaConfigSchema = z
     /** Weight of each new score (about 2/(span+1)). */
     alpha: z.number().gt(0).lt(1).default(0.01),
     /** Bar = mean + k x sigma. */
-    k: z.number().positive().default(5),
+    k: z.number().positive().default(4.5),
     /** Live scores learnt unconditionally before flagged ones are refused (avoids a deadlock when the card's level is off). */
     warmup: z.number().int().min(1).default(100),
     /** How many scores the card's statistics count for at the start. */

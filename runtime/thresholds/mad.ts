@@ -18,7 +18,7 @@ export const MadConfigSchema = z
     kind: z.literal('mad'),
     window: z.number().int().min(10).max(1_000_000).default(1000),
     /** Bar = median + k x 1.4826 x MAD. */
-    k: z.number().positive().default(8),
+    k: z.number().positive().default(5),
     minCount: z.number().int().min(1).default(100),
     learnFromAnomalies,
     holdoff,

@@ -12,6 +12,8 @@ export interface PotParams {
   nInit: number;
   level: number;
   maxPeaks: number;
+  /** Runs declustering: exceedances fewer than this many observations apart form one cluster (0: off). */
+  decluster: number;
 }
 
 /** Calibration buffer, then peaks, fit and z_q. */
@@ -29,9 +31,24 @@ export class PotTail {
   /** Observations counted (n) and peaks among them (N_t), since calibration began. */
   private n = 0;
   private nPeaks = 0;
+  /** Largest excess of the open cluster (NaN when none) and observations since its last exceedance. */
+  private clusterMax = NaN;
+  private gap = 0;
 
   constructor(private readonly p: PotParams) {
     this.peaks = new Float64Array(p.maxPeaks);
+  }
+
+  /** Mean of the calibration values so far (NaN when none). */
+  initMean(): number {
+    let sum = 0;
+    for (const v of this.init) sum += v;
+    return sum / this.init.length;
+  }
+
+  /** Calibration values so far. */
+  get initCount(): number {
+    return this.init.length;
   }
 
   /** Whether calibration is complete. */
@@ -45,21 +62,42 @@ export class PotTail {
     if (this.init.length < this.p.nInit) return;
     const sorted = Float64Array.from(this.init).sort();
     this.t = sorted[Math.min(sorted.length - 1, Math.ceil(this.p.level * sorted.length) - 1)];
-    for (const v of this.init) if (v > this.t) this.pushPeak(v - this.t);
-    this.n = this.init.length;
-    this.nPeaks = this.held;
+    const init = this.init;
     this.init = [];
+    for (const v of init) this.observe(v);
+    this.commit();
     this.refit();
   }
 
-  /** Learn one value after calibration: an excess over t is a new peak and triggers a refit. */
+  /** Learn one value after calibration; a finished cluster of excesses over t is a new peak and triggers a refit. */
   learn(x: number): void {
+    if (this.observe(x)) this.refit();
+  }
+
+  /**
+   * Count one observation; returns true when a peak was committed. Scores of overlapping windows exceed t in
+   * runs: counting each as a peak would fit the tail of runs, not of events, and a level shift sitting just
+   * under z_q would feed it dozens of peaks and inflate it (runs declustering, Coles 2001 section 5.3.2).
+   */
+  private observe(x: number): boolean {
     this.n++;
     if (x > this.t) {
-      this.pushPeak(x - this.t);
-      this.nPeaks++;
-      this.refit();
+      this.clusterMax = Number.isNaN(this.clusterMax) ? x - this.t : Math.max(this.clusterMax, x - this.t);
+      this.gap = 0;
+      if (this.p.decluster === 0) return this.commit();
+      return false;
     }
+    if (Number.isNaN(this.clusterMax)) return false;
+    return ++this.gap >= this.p.decluster ? this.commit() : false;
+  }
+
+  private commit(): boolean {
+    if (Number.isNaN(this.clusterMax)) return false;
+    this.pushPeak(this.clusterMax);
+    this.nPeaks++;
+    this.clusterMax = NaN;
+    this.gap = 0;
+    return true;
   }
 
   private pushPeak(y: number): void {
@@ -87,7 +125,7 @@ export class PotTail {
     // Peaks in storage order with the write position: the fit sums in storage order, so keeping it makes a
     // restored instance refit to the same bits.
     const peaks = Array.from(this.peaks.subarray(0, this.held));
-    return { calibrated: this.calibrated, init: this.init.slice(), t: jnum(this.t), zq: jnum(this.zq), gamma: this.gamma, sigma: this.sigma, n: this.n, nPeaks: this.nPeaks, peaks, head: this.head };
+    return { calibrated: this.calibrated, init: this.init.slice(), t: jnum(this.t), zq: jnum(this.zq), gamma: this.gamma, sigma: this.sigma, n: this.n, nPeaks: this.nPeaks, peaks, head: this.head, clusterMax: jnum(this.clusterMax), gap: this.gap };
   }
 
   /** Restore from `toJSON()` output (validated; throws a message naming the bad field). */
@@ -110,5 +148,7 @@ export class PotTail {
     this.sigma = num(s, 'sigma');
     this.n = num(s, 'n');
     this.nPeaks = num(s, 'nPeaks');
+    this.clusterMax = numOrNull(s, 'clusterMax');
+    this.gap = num(s, 'gap');
   }
 }

@@ -22,7 +22,7 @@ export const QuantileConfigSchema = z
      * Multiplier on the quantile (>= 1). Above 1 it is what lets the bar follow an upward drift when flagged
      * scores are not learnt: scores between the quantile and the bar are learnt and can lift the quantile.
      */
-    factor: z.number().min(1).default(1.2),
+    factor: z.number().min(1).default(1.3),
     /** Scores needed before the window decides; until then the card's static level does. */
     minCount: z.number().int().min(1).default(100),
     learnFromAnomalies,

@@ -49,3 +49,14 @@ export function seedFromCard(card: CardLike | undefined): Seed | undefined {
   const mad = q25 !== undefined && q75 !== undefined ? (q75 - q25) / 2 : 0.6745 * s.std;
   return { level, mean: s.mean, std: s.std, median, mad, count: s.count };
 }
+
+/**
+ * The card's level rescaled to the live error level: live errors of a deployed autoencoder usually run
+ * above its training errors, and the static level alone would then flag all through a long calibration.
+ * Used by kinds whose own baseline takes long to build (SPOT, DSPOT) once `minLive` scores are in.
+ */
+export function provisionalLevel(seed: Seed | undefined, liveMean: number, liveCount: number, minLive = 50): number {
+  if (!seed) return Infinity;
+  if (liveCount < minLive || !(seed.mean > 0) || !(liveMean > 0)) return seed.level;
+  return seed.level * (liveMean / seed.mean);
+}

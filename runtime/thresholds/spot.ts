@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
-import type { Seed } from './seed.ts';
+import { provisionalLevel, type Seed } from './seed.ts';
 import { PotTail } from './pot.ts';
-import { holdoff, learnFromAnomalies, num } from './options.ts';
+import { holdoff, jnum, learnFromAnomalies, num, numOrNull } from './options.ts';
 
 /** Parameters SPOT and DSPOT share. */
 export const potFields = {
@@ -20,6 +20,8 @@ export const potFields = {
   level: z.number().gt(0.5).lt(1).default(0.98),
   /** Most recent peaks kept for the GPD fit (bounds memory and refit cost). */
   maxPeaks: z.number().int().min(10).max(100_000).default(500),
+  /** Runs declustering: excesses fewer than this many scores apart count as one peak (0: every excess, as in the paper). */
+  decluster: z.number().int().min(0).max(100_000).default(10),
   learnFromAnomalies,
   holdoff,
 };
@@ -34,6 +36,8 @@ export class SpotThreshold implements RestorableThreshold {
   readonly kind = 'spot';
   private tail: PotTail;
   private quiet = 0;
+  /** Cached provisional level during calibration (refreshed every 50 scores, so it costs O(1) amortised). */
+  private provisional = NaN;
 
   constructor(
     private readonly cfg: SpotConfig,
@@ -43,7 +47,7 @@ export class SpotThreshold implements RestorableThreshold {
   }
 
   current(): number {
-    if (!this.tail.calibrated) return this.seed ? this.seed.level : Infinity;
+    if (!this.tail.calibrated) return Number.isNaN(this.provisional) ? (this.seed ? this.seed.level : Infinity) : this.provisional;
     return this.tail.zq;
   }
 
@@ -54,7 +58,12 @@ export class SpotThreshold implements RestorableThreshold {
   update(score: number, flagged: boolean): void {
     if (!Number.isFinite(score)) return;
     // Calibration learns every score (the card's level only stands in); afterwards alarms are not learnt.
-    if (!this.tail.calibrated) return this.tail.calibrate(score);
+    if (!this.tail.calibrated) {
+      this.tail.calibrate(score);
+      const k = this.tail.initCount;
+      if (k > 0 && k % 50 === 0) this.provisional = provisionalLevel(this.seed, this.tail.initMean(), k);
+      return;
+    }
     if (!this.cfg.learnFromAnomalies) {
       if (flagged) {
         this.quiet = this.cfg.holdoff;
@@ -69,7 +78,7 @@ export class SpotThreshold implements RestorableThreshold {
   }
 
   toJSON(): ThresholdState {
-    return { kind: this.kind, config: { ...this.cfg }, state: { ...this.tail.toJSON(), quiet: this.quiet } };
+    return { kind: this.kind, config: { ...this.cfg }, state: { ...this.tail.toJSON(), quiet: this.quiet, provisional: jnum(this.provisional) } };
   }
 
   restore(state: Record<string, unknown>): void {
@@ -77,5 +86,6 @@ export class SpotThreshold implements RestorableThreshold {
     tail.restore(state);
     this.tail = tail;
     this.quiet = num(state, 'quiet');
+    this.provisional = numOrNull(state, 'provisional');
   }
 }

@@ -191,6 +191,8 @@ export interface StoreOptions {
   model?: ModelRef;
   /** Called with each failed save (a save failure never throws out of the timer). */
   onError?: (err: Error) => void;
+  /** Called after each completed save, with the number of sensors written. */
+  onSaved?: (sensors: number) => void;
 }
 
 /** Saves the states returned by `collect` periodically and on demand; saves never overlap. */
@@ -220,7 +222,11 @@ export class ThresholdStore {
 
   /** Save now (queued behind any save in progress). */
   saveNow(): Promise<void> {
-    const run = this.chain.then(() => saveStates(this.path, this.collect(), this.opts.model));
+    const run = this.chain.then(async () => {
+      const states = this.collect();
+      await saveStates(this.path, states, this.opts.model);
+      this.opts.onSaved?.(states instanceof Map ? states.size : Object.keys(states).length);
+    });
     this.chain = run.catch(() => {});
     return run;
   }

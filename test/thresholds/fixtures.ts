@@ -163,3 +163,28 @@ export function runStream(t: Threshold, scores: number[], from = 0, to = scores.
   }
   return { flags, levels };
 }
+
+/** One evaluation scenario: a stream and the card its model would carry. */
+export interface Scenario {
+  name: string;
+  stream: Stream;
+  card: Pick<ModelCard, 'errorStats' | 'threshold'>;
+}
+
+/**
+ * The scenario set: 3 seeds x {lognormal AR(1), gamma} noise x {card matches live errors, card from
+ * training errors 20% below live ones (an autoencoder reconstructs the windows it was fitted on better)}.
+ */
+export function scenarios(seeds = [1, 2, 3]): Scenario[] {
+  const out: Scenario[] = [];
+  for (const noise of ['lognormal', 'gamma'] as const) {
+    for (const seed of seeds) {
+      const stream = makeStream({ seed, noise });
+      const nz = noiseSource(seed + 1000, noise, 0.6);
+      const train = Array.from({ length: 1000 }, () => 0.02 * nz());
+      out.push({ name: `${noise}-${seed}`, stream, card: cardFor(train) });
+      out.push({ name: `${noise}-${seed}-optimistic-card`, stream, card: cardFor(train.map((x) => 0.8 * x)) });
+    }
+  }
+  return out;
+}
