@@ -121,22 +121,9 @@ The broker password may come from VIGIL_MQTT_PASSWORD instead of the file.`,
   let dashboardUrl: string | undefined;
   if (cfg.dashboard.port !== null) {
     const { startDashboard } = await import('../dashboard/server.ts');
+    const { runtimeFeed } = await import('../dashboard/runtime-feed.ts');
     const dash = await startDashboard(
-      {
-        verdicts: handle.verdicts,
-        alerts: handle.alerts,
-        readings: handle.readings,
-        channels: handle.card().channels,
-        scaler: handle.card().scaler,
-        status: () => ({
-          provider: handle.provider(),
-          batchSize: cfg.batch.size,
-          latencyMs: handle.latency(),
-          model: { name: handle.card().name, version: handle.card().version },
-          rejected: [...handle.edge.rejected.values()].reduce((a, b) => a + b, 0),
-          source: `${redactConfig(cfg).broker.url} ${cfg.source.topics.join(' ')}`,
-        }),
-      },
+      runtimeFeed(handle),
       { port: cfg.dashboard.port, host: cfg.dashboard.host },
     );
     closeDashboard = () => dash.close();

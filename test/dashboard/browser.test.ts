@@ -1,6 +1,6 @@
 /**
  * The dashboard in a real browser (Debian chromium via playwright-core): the live page lists the sensors of a
- * running pipeline (real ONNX Runtime) and shows an injected anomaly as an alert within a time bound;
+ * running runtime (embedded MQTT broker, real ONNX Runtime) and shows an injected anomaly as an alert within a time bound;
  * in-browser scoring with onnxruntime-web matches Node within 1e-4; the static report renders offline.
  * Screenshots land in test/artifacts/.
  */
@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Subject } from 'rxjs';
+import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../runtime/dashboard/server.ts';
 import { writeReport } from '../../runtime/dashboard/report.ts';
-import { createPipeline, splitDetections } from '../../runtime/stream/pipeline.ts';
-import { createThreshold } from '../../runtime/thresholds/factory.ts';
-import { loadModel } from '../../runtime/model/load.ts';
-import { openModel } from '../../runtime/inference/open-model.ts';
+import { runtimeFeed } from '../../runtime/dashboard/runtime-feed.ts';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { defineConfig } from '../../runtime/config/load.ts';
 import { fitScaler } from '../../runtime/scaling/scaler.ts';
-import type { Reading } from '../../runtime/stream/types.ts';
+import { startBroker } from '../../simulators/broker/aedes.ts';
 import { meanLayer, mulberry32, randomDenseLayers, writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
 import { scoreWithNode } from './node-scores.ts';
@@ -41,7 +41,7 @@ function row(k: number, i: number, spike: boolean): Record<string, number> {
 }
 
 describe('live dashboard', () => {
-  it('lists the sensors of a running pipeline and shows an injected anomaly as an alert within 5 s', async () => {
+  it('lists the sensors of a running runtime (MQTT in) and shows an injected anomaly as an alert within 5 s', async () => {
     const channels = ['flow', 'pressure'];
     const modelPath = writeTinyModel(join(dir, 'live'), {
       name: 'pump-mean',
@@ -51,29 +51,21 @@ describe('live dashboard', () => {
       scaler: { kind: 'standard', offset: [10, 3], scale: [1.4, 0.35] },
       threshold: 5,
     });
-    const model = loadModel(modelPath);
-    const opened = await openModel(model, { providers: ['cpu'], warmup: [1, 32] });
-    const pipeline = createPipeline({ model: opened.ref, thresholds: () => createThreshold({ kind: 'static' }, model.card), batch: { size: 32, maxWaitMs: 5 } });
-    const readings = new Subject<Reading>();
-    const { verdicts$, alerts$ } = splitDetections(readings.pipe(pipeline.detect));
-    const sensors = ['pump-1', 'pump-2', 'pump-3', 'motor-a'];
-    const dash: Dashboard = await startDashboard(
-      {
-        verdicts: verdicts$,
-        alerts: alerts$,
-        readings,
-        channels,
-        status: () => ({ provider: opened.resolved.provider, batchSize: 32, model: { name: model.card.name, version: model.card.version }, source: 'test' }),
-      },
-      { port: 0, tickMs: 200 },
+    const broker = await startBroker();
+    const runtime = await startRuntime(
+      defineConfig({ model: modelPath, broker: { url: broker.url }, source: { topics: ['sensors/+/data'] }, metrics: { port: null }, state: { file: null }, log: { level: 'warn' } }),
     );
+    const dash: Dashboard = await startDashboard(runtimeFeed(runtime), { port: 0, tickMs: 200 });
+    const pub = mqtt.connect(broker.url);
+    await new Promise((resolve) => pub.once('connect', resolve));
+    const sensors = ['pump-1', 'pump-2', 'pump-3', 'motor-a'];
     let i = 0;
     let spikeUntil = -1;
     const t0 = Date.UTC(2026, 0, 1);
-    // The data source: one row per sensor every 25 ms (40 rows/s each), like a replay.
+    // The data source: one reading per sensor every 25 ms (40 rows/s each), like a replay.
     const feed = setInterval(() => {
       i++;
-      sensors.forEach((s, k) => readings.next({ sensor: s, ts: t0 + i * 1000, values: row(k, i, s === 'pump-3' && i <= spikeUntil), receivedAt: Date.now() }));
+      sensors.forEach((s, k) => pub.publish(`sensors/${s}/data`, JSON.stringify({ ts: t0 + i * 1000, values: row(k, i, s === 'pump-3' && i <= spikeUntil) })));
     }, 25);
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const watch = watchPage(page, [dash.url]);
@@ -84,7 +76,7 @@ describe('live dashboard', () => {
       expect(names).toEqual([...sensors].sort());
       await page.waitForFunction(() => document.querySelectorAll('#plots canvas').length >= 3, undefined, { timeout: 10_000 });
       expect(await page.locator('#sensor-rows tr.state-alert').count()).toBe(0);
-      expect(await page.textContent('#stats')).toContain('ort-node/cpu');
+      expect(await page.textContent('#stats')).toContain(runtime.provider());
 
       const injected = Date.now();
       spikeUntil = i + 40;
@@ -105,8 +97,9 @@ describe('live dashboard', () => {
       clearInterval(feed);
       await page.close();
       await dash.close();
-      readings.complete();
-      await opened.ref.close?.();
+      pub.end(true);
+      await runtime.stop();
+      await broker.close();
     }
   });
 });
