@@ -75,7 +75,7 @@ describe('applyThresholds', () => {
 
   it('passes errors on', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('#', undefined, new Error('x')).pipe(applyThresholds(() => new StaticThreshold(1)))).toBe('#', undefined, new Error('x'));
+      expectObservable(cold<ScoredWindow>('#', undefined, new Error('x')).pipe(applyThresholds(() => new StaticThreshold(1)))).toBe('#', undefined, new Error('x'));
     });
   });
 });

@@ -1,0 +1,268 @@
+/**
+ * `vigil score`: run a CSV through the live pipeline (the same windowBySensor -> microBatch -> inferBatches ->
+ * applyThresholds -> trackAlerts operators as `vigil run`) and write one row per input row, in input order:
+ * `timestamp,score,threshold,alert,err_<channel>...`. Rows before the first full window score 0.
+ */
+import { createWriteStream } from 'node:fs';
+import { basename } from 'node:path';
+import { once } from 'node:events';
+import { Command, InvalidArgumentError } from 'commander';
+import { lastValueFrom, tap } from 'rxjs';
+import { readCsv, type FillPolicy } from '../data/csv.ts';
+import { rowCount, type Series } from '../data/series.ts';
+import { openModel } from '../inference/open-model.ts';
+import { loadModel } from '../model/load.ts';
+import { createCounters } from '../stream/counters.ts';
+import { createDrainGate, readingsFromSeries } from '../stream/from-series.ts';
+import { createPipeline } from '../stream/pipeline.ts';
+import type { AlertEvent } from '../stream/types.ts';
+import { createThreshold } from '../thresholds/factory.ts';
+import { parseThresholdOption } from './threshold-option.ts';
+
+/** Options and their defaults, in one table. */
+const OPTIONS = {
+  providers: 'cpu,wasm',
+  batch: 1024,
+  fill: 'error' as FillPolicy,
+  alertOpen: '1/1',
+  alertClose: 1,
+  cooldownMs: 0,
+};
+
+/** Per-row results of a scoring run, in input row order. */
+export interface ScoreResult {
+  series: Series;
+  scores: Float64Array;
+  thresholds: Float64Array;
+  alerts: Uint8Array;
+  /** Whether the row ends a scored window. */
+  scored: Uint8Array;
+  anomalies: Uint8Array;
+  /** rows x channels. */
+  perChannel: Float32Array;
+  events: AlertEvent[];
+  provider: string;
+  providerReport: string;
+  counters: ReturnType<typeof createCounters>;
+  seconds: number;
+}
+
+/** Parsed options of a scoring run (what `run` gathers from the command line). */
+export interface ScoreOptions {
+  model: string;
+  data: string;
+  sensor?: string;
+  threshold?: string;
+  smoothing?: number;
+  providers?: string[];
+  batch?: number;
+  fill?: FillPolicy;
+  separator?: ',' | ';' | '\t';
+  alertOpen?: { k: number; n: number };
+  alertClose?: number;
+  cooldownMs?: number;
+  gapResetMs?: number;
+}
+
+/** Score a CSV file through the pipeline; returns per-row arrays (the CLI writes them out). */
+export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
+  const t0 = performance.now();
+  const model = loadModel(o.model);
+  const { card } = model;
+  const series = readCsv(o.data, { channels: card.channels, fill: o.fill ?? OPTIONS.fill, separator: o.separator, extraColumns: ['label'] });
+  const rows = rowCount(series);
+  const batch = o.batch ?? OPTIONS.batch;
+  const opened = await openModel(model, { providers: o.providers ?? OPTIONS.providers.split(','), warmup: [1, Math.min(batch, Math.max(1, rows))] });
+  const thresholdConfig = o.threshold ? parseThresholdOption(o.threshold) : card.threshold.default;
+  // Validate once up front so a bad --threshold fails before any work, naming the key.
+  createThreshold(thresholdConfig, card, '--threshold');
+  const sensor = o.sensor ?? basename(o.data).replace(/\.[^.]+$/, '');
+  const counters = createCounters();
+  const chunk = Math.max(batch, 256);
+  const gate = createDrainGate(counters, chunk);
+  const pipeline = createPipeline({
+    model: opened.ref,
+    thresholds: () => createThreshold(thresholdConfig, card),
+    window: o.gapResetMs !== undefined ? { gapResetMs: o.gapResetMs } : {},
+    batch: { size: batch, maxWaitMs: 0 },
+    // Offline the source waits for the pipeline, so the queue never needs to drop; the bound is a safety net.
+    infer: { maxPending: 4 * chunk, maxPendingPerSensor: 4 * chunk, onBatch: gate.notify, onError: gate.notify },
+    smoothing: o.smoothing,
+    alerts: { openK: o.alertOpen?.k, openN: o.alertOpen?.n, closeM: o.alertClose, cooldownMs: o.cooldownMs },
+    counters,
+  });
+
+  const C = card.channels.length;
+  const rowOf = new Map<number, number>();
+  for (let r = rows - 1; r >= 0; r--) rowOf.set(series.timestamps[r], r);
+  const scores = new Float64Array(rows);
+  const thresholds = new Float64Array(rows);
+  const alerts = new Uint8Array(rows);
+  const scored = new Uint8Array(rows);
+  const anomalies = new Uint8Array(rows);
+  const perChannel = new Float32Array(rows * C);
+  const events: AlertEvent[] = [];
+  // Rows with no verdict of their own carry the level in force at that point (the card's calibration before the first).
+  const initial = pipeline.thresholds.get(sensor).threshold.current();
+  await lastValueFrom(
+    readingsFromSeries(series, { sensor, chunk, ready: gate.ready }).pipe(
+      pipeline.detect,
+      tap((d) => {
+        const r = rowOf.get(d.verdict.tsLast);
+        if (d.alert) events.push(d.alert);
+        if (r === undefined) return;
+        scores[r] = d.verdict.score;
+        thresholds[r] = d.verdict.threshold;
+        alerts[r] = d.alertOpen ? 1 : 0;
+        anomalies[r] = d.verdict.anomaly ? 1 : 0;
+        scored[r] = 1;
+        perChannel.set(d.verdict.perChannel, r * C);
+      }),
+    ),
+    { defaultValue: undefined },
+  );
+  let level = initial;
+  let open = 0;
+  for (let r = 0; r < rows; r++) {
+    if (scored[r]) {
+      level = thresholds[r];
+      open = alerts[r];
+    } else {
+      thresholds[r] = level;
+      alerts[r] = 0;
+      // A dropped duplicate row between two open windows is still inside the alert.
+      if (open && r > 0 && series.timestamps[r] === series.timestamps[r - 1]) alerts[r] = open;
+    }
+  }
+  await opened.ref.close();
+  return { series, scores, thresholds, alerts, scored, anomalies, perChannel, events, provider: opened.resolved.provider, providerReport: opened.report, counters, seconds: (performance.now() - t0) / 1000 };
+}
+
+const num = (x: number): string => (x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1'));
+
+/** Write the per-row CSV. */
+export async function writeScoresCsv(path: string, res: ScoreResult, channels: string[]): Promise<void> {
+  const out = createWriteStream(path);
+  const C = channels.length;
+  const raw = res.series.rawTimestamps;
+  out.write(`timestamp,score,threshold,alert,${channels.map((c) => `err_${c}`).join(',')}\n`);
+  for (let r = 0; r < res.scores.length; r++) {
+    const ts = raw ? raw[r] : new Date(res.series.timestamps[r]).toISOString();
+    const errs: string[] = [];
+    for (let c = 0; c < C; c++) errs.push(num(res.perChannel[r * C + c]));
+    if (!out.write(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${num(res.scores[r])},${num(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Hand the results to the dashboard's static report writer. */
+async function writeHtmlReport(path: string, res: ScoreResult, o: ScoreOptions, model: { name: string; version: string }): Promise<void> {
+  const { writeReport } = await import('../dashboard/report.ts');
+  const idx = [...res.scored.keys()].filter((r) => res.scored[r]);
+  const spans: { start: number; end: number | null }[] = [];
+  for (const e of res.events) {
+    if (e.type === 'open') spans.push({ start: e.tsLast, end: null });
+    else if (spans.length) spans[spans.length - 1].end = e.tsLast;
+  }
+  const label = res.series.extra?.label;
+  const labels: { start: number; end: number }[] = [];
+  if (label) {
+    for (let r = 0; r < label.length; r++) {
+      if (!label[r] || label[r] === '0') continue;
+      const ts = res.series.timestamps[r];
+      const last = labels[labels.length - 1];
+      if (last && r > 0 && label[r - 1] && label[r - 1] !== '0') last.end = ts;
+      else labels.push({ start: ts, end: ts });
+    }
+  }
+  await writeReport(path, {
+    title: `vigil score: ${basename(o.data)}`,
+    subtitle: `model ${model.name} ${model.version}, ${res.providerReport}`,
+    model,
+    provider: res.provider,
+    sensors: [{
+      name: o.sensor ?? basename(o.data),
+      channels: res.series.channels,
+      timestamps: res.series.timestamps,
+      values: res.series.data,
+      windowTs: idx.map((r) => res.series.timestamps[r]),
+      scores: idx.map((r) => res.scores[r]),
+      thresholds: idx.map((r) => res.thresholds[r]),
+      anomalies: idx.map((r) => res.anomalies[r]),
+      spans,
+      ...(labels.length ? { labels } : {}),
+    }],
+  });
+}
+
+const int = (name: string, min = 0) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${v}'`);
+  return n;
+};
+
+/** CLI entry. */
+export async function run(args: string[]): Promise<number> {
+  const cmd = new Command('vigil score')
+    .description('Score a CSV with a model through the same pipeline as `vigil run`; one output row per input row.')
+    .requiredOption('--model <path>', 'model path without extension (DIR/NAME), or either file')
+    .requiredOption('--data <csv>', 'CSV to score: a timestamp column, then the channels named in the model card')
+    .requiredOption('--out <csv>', 'output CSV: timestamp,score,threshold,alert,err_<channel>...')
+    .option('--threshold <spec>', "threshold kind and params: 'spot', 'spot,q=1e-4', or JSON '{\"kind\":\"spot\",\"q\":1e-4}' (default: the card's)")
+    .option('--smoothing <alpha>', 'EWMA smoothing of scores before the threshold, weight of the newest in (0, 1]', Number)
+    .option('--providers <list>', 'execution providers in priority order, e.g. webgpu,cuda,cpu,wasm', OPTIONS.providers)
+    .option('--batch <n>', 'windows per inference call', int('--batch', 1), OPTIONS.batch)
+    .option('--fill <policy>', 'missing or non-numeric cells: error | ffill | zero', OPTIONS.fill)
+    .option('--separator <sep>', "field separator: ',' ';' or 'tab' (default: detected)")
+    .option('--alert-open <k/n>', 'open an alert when k of the last n windows are anomalous', OPTIONS.alertOpen)
+    .option('--alert-close <m>', 'close it after m quiet windows in a row', int('--alert-close', 1), OPTIONS.alertClose)
+    .option('--cooldown <ms>', 'no new alert for this long after a close', int('--cooldown'), OPTIONS.cooldownMs)
+    .option('--gap-reset <ms>', 'restart the window after a gap in the timestamps longer than this', int('--gap-reset'))
+    .option('--sensor <name>', 'sensor name in alerts (default: the file name)')
+    .option('--report <html>', 'also write a self-contained HTML report with the plots')
+    .option('--quiet', 'print only errors')
+    .exitOverride()
+    .showHelpAfterError();
+  cmd.parse(args, { from: 'user' });
+  const v = cmd.opts<{ model: string; data: string; out: string; threshold?: string; smoothing?: number; providers: string; batch: number; fill: string; separator?: string; alertOpen: string; alertClose: number; cooldown: number; gapReset?: number; sensor?: string; report?: string; quiet?: boolean }>();
+  if (!['error', 'ffill', 'zero'].includes(v.fill)) throw new Error(`--fill: expected error, ffill or zero; got '${v.fill}'`);
+  const m = /^(\d+)\/(\d+)$/.exec(v.alertOpen);
+  if (!m) throw new Error(`--alert-open: expected k/n such as 2/3; got '${v.alertOpen}'`);
+  const sep = v.separator === 'tab' ? '\t' : v.separator;
+  if (sep !== undefined && ![',', ';', '\t'].includes(sep)) throw new Error(`--separator: expected ',', ';' or 'tab'; got '${v.separator}'`);
+  const o: ScoreOptions = {
+    model: v.model,
+    data: v.data,
+    sensor: v.sensor,
+    threshold: v.threshold,
+    smoothing: v.smoothing,
+    providers: v.providers.split(',').map((s) => s.trim()).filter(Boolean),
+    batch: v.batch,
+    fill: v.fill as FillPolicy,
+    separator: sep as ScoreOptions['separator'],
+    alertOpen: { k: Number(m[1]), n: Number(m[2]) },
+    alertClose: v.alertClose,
+    cooldownMs: v.cooldown,
+    gapResetMs: v.gapReset,
+  };
+  const res = await scoreCsv(o);
+  const card = loadModel(o.model).card;
+  await writeScoresCsv(v.out, res, card.channels);
+  if (v.report) await writeHtmlReport(v.report, res, o, { name: card.name, version: card.version });
+  if (!v.quiet) {
+    const c = res.counters;
+    const rows = res.scores.length;
+    const lines = [
+      res.providerReport,
+      `threshold: ${JSON.stringify(o.threshold ? parseThresholdOption(o.threshold) : card.threshold.default)} (starts at ${num(res.thresholds[0])})`,
+      `rows: ${rows}, windows scored: ${c.scored}, anomalous windows: ${c.anomalies}, alerts: ${c.alertsOpened}`,
+    ];
+    const dropped = c.duplicates + c.outOfOrder + c.unusable;
+    if (dropped) lines.push(`rows not scored: ${c.duplicates} duplicate and ${c.outOfOrder} out-of-order timestamps, ${c.unusable} unusable (score 0)`);
+    if (c.gapResets) lines.push(`window restarted after ${c.gapResets} gap(s) in the timestamps`);
+    lines.push(`wrote ${v.out}${v.report ? ` and ${v.report}` : ''}`, `time: ${res.seconds.toFixed(2)} s (${Math.round(rows / res.seconds)} rows/s)`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return 0;
+}

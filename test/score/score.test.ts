@@ -1,0 +1,158 @@
+/**
+ * `vigil score` end to end on a model trained by `trainModel`: one row per input row in input order, and
+ * scores, thresholds and alerts identical to an independent offline computation (slidingWindows + ONNX
+ * Runtime + reconstructionScores + decide) over the same rows.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../runtime/cli/score.ts';
+import { parseThresholdOption } from '../../runtime/cli/threshold-option.ts';
+import { readCsv } from '../../runtime/data/csv.ts';
+import { resolveSession } from '../../runtime/inference/resolve.ts';
+import { loadModel, type LoadedModel } from '../../runtime/model/load.ts';
+import { applyScaler } from '../../runtime/scaling/scaler.ts';
+import { reconstructionScores } from '../../runtime/scoring/reconstruction.ts';
+import { createThreshold } from '../../runtime/thresholds/factory.ts';
+import { decide } from '../../runtime/thresholds/threshold.ts';
+import { slidingWindows } from '../../runtime/window/sliding.ts';
+import { trainModel } from '../../train/train.ts';
+import { mulberry32 } from '../inference/fixtures/tiny-model.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const W = 16;
+let dir: string;
+let model: LoadedModel;
+let testCsv: string;
+let dedupCsv: string;
+const ANOMALY = [300, 316];
+const DUP_ROW = 200;
+
+/** Three correlated channels sampled once a second; optional vibration step in [from, to). */
+function csv(rows: number, seed: number, anomaly?: number[], dupAt?: number): string {
+  const rand = mulberry32(seed);
+  const lines = ['timestamp,current,vibration,temp'];
+  for (let i = 0; i < rows; i++) {
+    const phase = Math.sin((2 * Math.PI * i) / 25);
+    let vib = 2 + 0.5 * phase + 0.05 * rand();
+    if (anomaly && i >= anomaly[0] && i < anomaly[1]) vib += 2.5;
+    const line = `${new Date(T0 + i * 1000).toISOString()},${(10 + phase + 0.05 * rand()).toFixed(4)},${vib.toFixed(4)},${(40 + 0.2 * phase + 0.05 * rand()).toFixed(4)}`;
+    lines.push(line);
+    if (i === dupAt) lines.push(line.replace(/,[^,]+$/, ',99')); // a repeated timestamp: dropped by the window stage
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function score(args: string[]): Promise<string[][]> {
+  const out = join(dir, `out-${Math.random().toString(36).slice(2)}.csv`);
+  const log: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => (log.push(String(s)), true)) as typeof process.stdout.write;
+  try {
+    expect(await run(['--model', join(dir, 'pump'), '--out', out, ...args])).toBe(0);
+  } finally {
+    process.stdout.write = write;
+  }
+  expect(log.join('')).toMatch(/time: \d+\.\d\d s/);
+  return readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+}
+
+/** The offline reference over a CSV without repeated timestamps. */
+async function reference(path: string, threshold: unknown) {
+  const { card } = model;
+  const s = readCsv(path, { channels: card.channels });
+  const C = card.channels.length;
+  const ws = slidingWindows(applyScaler(card.scaler, s.data), C, card.window, 1);
+  const { session } = await resolveSession(['cpu'], { onnx: model.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: C });
+  const { reconstruction } = await session.run(ws.data, ws.count);
+  await session.close();
+  const sc = reconstructionScores(ws.data, reconstruction, ws.count, card.window, C, card.scoring);
+  const t = createThreshold(threshold, card);
+  const decisions = Array.from(sc.scores, (x) => decide(t, x));
+  return { scores: sc.scores, decisions, ends: ws.ends, perChannel: sc.perChannel };
+}
+
+const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1e-3, Math.abs(b));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-score-'));
+  writeFileSync(join(dir, 'train.csv'), csv(300, 1));
+  testCsv = join(dir, 'test.csv');
+  writeFileSync(testCsv, csv(420, 2, ANOMALY, DUP_ROW));
+  dedupCsv = join(dir, 'dedup.csv');
+  writeFileSync(dedupCsv, csv(420, 2, ANOMALY));
+  await trainModel({ data: join(dir, 'train.csv'), out: join(dir, 'pump'), arch: 'dense', window: W, epochs: 25, seed: 7 });
+  model = loadModel(join(dir, 'pump'));
+}, 120_000);
+
+describe('vigil score', () => {
+  it('writes one row per input row, in order, matching the offline reference', async () => {
+    const rows = await score(['--data', testCsv]);
+    const input = readFileSync(testCsv, 'utf8').trimEnd().split('\n');
+    expect(rows.length).toBe(input.length);
+    expect(rows[0]).toEqual(['timestamp', 'score', 'threshold', 'alert', 'err_current', 'err_vibration', 'err_temp']);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(input.slice(1).map((l) => l.split(',')[0]));
+
+    const ref = await reference(dedupCsv, model.card.threshold.default);
+    const body = rows.slice(1);
+    // Rows before the first full window: score 0, alert 0, the card's calibration as threshold.
+    for (let r = 0; r < W - 1; r++) expect(body[r].slice(1)).toEqual(['0', String(Number(body[0][2])), '0', '0', '0', '0']);
+    expect(Number(body[0][2])).toBeCloseTo(createThreshold(model.card.threshold.default, model.card).current(), 6);
+    // The repeated-timestamp row is dropped by the window stage and scores 0; every other row maps 1:1.
+    const scored = body.filter((_, i) => i !== DUP_ROW + 1);
+    expect(Number(body[DUP_ROW + 1][1])).toBe(0);
+    for (let i = 0; i < ref.scores.length; i++) {
+      const r = scored[ref.ends[i]];
+      expect(close(Number(r[1]), ref.scores[i])).toBe(true);
+      expect(close(Number(r[2]), ref.decisions[i].threshold)).toBe(true);
+      expect(Number(r[3])).toBe(ref.decisions[i].anomaly ? 1 : 0);
+      for (let c = 0; c < 3; c++) expect(close(Number(r[4 + c]), ref.perChannel[i * 3 + c])).toBe(true);
+    }
+    // The injected vibration step is caught, and on the vibration channel.
+    const flagged = scored.map((r, i) => (r[3] === '1' ? i : -1)).filter((i) => i >= 0);
+    expect(flagged.some((i) => i >= ANOMALY[0] && i < ANOMALY[1] + W)).toBe(true);
+    const peak = scored.reduce((best, r, i) => (Number(r[1]) > Number(scored[best][1]) ? i : best), 0);
+    expect(peak).toBeGreaterThanOrEqual(ANOMALY[0]);
+    expect(Number(scored[peak][5])).toBeGreaterThan(Number(scored[peak][4]) + Number(scored[peak][6]));
+  }, 60_000);
+
+  it('adapts an adaptive threshold along the stream exactly like the offline sequence, with hysteresis on alerts', async () => {
+    const spec = 'quantile,q=0.95,window=60,minCount=30,factor=1';
+    const rows = (await score(['--data', dedupCsv, '--threshold', spec, '--alert-open', '2/3', '--alert-close', '4', '--batch', '7'])).slice(1);
+    const ref = await reference(dedupCsv, parseThresholdOption(spec));
+    const levels = new Set<string>();
+    for (let i = 0; i < ref.scores.length; i++) {
+      const r = rows[ref.ends[i]];
+      expect(close(Number(r[2]), ref.decisions[i].threshold)).toBe(true);
+      levels.add(r[2]);
+    }
+    expect(levels.size).toBeGreaterThan(5);
+    // 2-of-3 to open, 4 quiet to close: an alert row needs an anomalous window among itself and the 3 before it
+    // (still open) or 2 of the last 3 (just opened).
+    const anomalous = new Array(rows.length).fill(false);
+    ref.decisions.forEach((d, i) => (anomalous[ref.ends[i]] = d.anomaly));
+    rows.forEach((r, i) => {
+      if (r[3] === '1') expect(anomalous.slice(Math.max(0, i - 4), i + 1).some(Boolean)).toBe(true);
+    });
+    expect(rows.some((r) => r[3] === '1')).toBe(true);
+  }, 60_000);
+
+  it('rejects a bad threshold, providers or model with a message saying what was expected', async () => {
+    await expect(run(['--model', join(dir, 'pump'), '--data', dedupCsv, '--out', join(dir, 'x.csv'), '--threshold', 'bogus'])).rejects.toThrow(/--threshold.kind: expected one of/);
+    await expect(run(['--model', join(dir, 'pump'), '--data', dedupCsv, '--out', join(dir, 'x.csv'), '--providers', 'cuda'])).rejects.toThrow(/no execution provider could run the model:\n {2}cuda: /);
+    await expect(run(['--model', join(dir, 'nope'), '--data', dedupCsv, '--out', join(dir, 'x.csv')])).rejects.toThrow(/model card not found/);
+    await expect(run(['--model', join(dir, 'pump'), '--data', dedupCsv, '--out', join(dir, 'x.csv'), '--alert-open', '3'])).rejects.toThrow(/--alert-open: expected k\/n/);
+  });
+});
+
+describe('--threshold spec', () => {
+  it('reads kind, kind with params, and JSON', () => {
+    expect(parseThresholdOption('spot')).toEqual({ kind: 'spot' });
+    expect(parseThresholdOption('spot, q=1e-4, learnFlagged=false, mode=x')).toEqual({ kind: 'spot', q: 1e-4, learnFlagged: false, mode: 'x' });
+    expect(parseThresholdOption('{"kind":"ewma","k":4}')).toEqual({ kind: 'ewma', k: 4 });
+    expect(() => parseThresholdOption('q=1')).toThrow(/expected a kind first/);
+    expect(() => parseThresholdOption('spot,q')).toThrow(/'q' is not key=value/);
+    expect(() => parseThresholdOption('{bad')).toThrow(/not valid JSON/);
+  });
+});
