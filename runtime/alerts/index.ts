@@ -1,0 +1,3 @@
+/** Alerts: the per-sensor state machine and the operators that raise open/close events. */
+export * from './tracker.ts';
+export * from './raise-alerts.ts';
