@@ -88,7 +88,7 @@ export const BatchSchema = z
     /** Windows waiting for inference at most; beyond it the oldest are dropped (counted). */
     maxPending: z.number().int().positive().default(8192),
     /** Windows of one sensor waiting at most; beyond it that sensor's oldest are dropped (counted). */
-    maxPendingPerSensor: z.number().int().positive().default(8),
+    maxPendingPerSensor: z.number().int().positive().default(64),
   })
   .strict();
 

@@ -13,6 +13,8 @@ export interface MqttSourceOptions {
   qos: 0 | 1;
   /** Told when the broker refuses a subscription (the stream carries on with the others). */
   onSubscribeError?: (filter: string, reason: string) => void;
+  /** Told once the broker has answered the subscription (granted or not). */
+  onSubscribed?: () => void;
   /** Topics to ignore, e.g. our own alert and dead-letter topics when a filter such as `#` covers them. */
   ignore?: (topic: string) => boolean;
   /** Clock for arrival times (tests). */
@@ -30,11 +32,9 @@ export function mqttSource(client: MqttClient, opts: MqttSourceOptions): Observa
     };
     client.on('message', onMessage);
     client.subscribe(opts.filters, { qos: opts.qos }, (err, granted) => {
-      if (err) {
-        for (const f of opts.filters) opts.onSubscribeError?.(f, err.message);
-        return;
-      }
-      for (const g of granted ?? []) if (g.qos === 128) opts.onSubscribeError?.(g.topic, 'refused by the broker (not authorised?)');
+      if (err) for (const f of opts.filters) opts.onSubscribeError?.(f, err.message);
+      else for (const g of granted ?? []) if (g.qos === 128) opts.onSubscribeError?.(g.topic, 'refused by the broker (not authorised?)');
+      opts.onSubscribed?.();
     });
     return () => {
       client.off('message', onMessage);

@@ -3,7 +3,7 @@
  * the ops around it (metrics and health server, threshold state persistence, model hot reload, graceful stop).
  * `startRuntime(config)` returns a handle with `stop()`, metrics, and event streams for the dashboard.
  */
-import { Observable, ReplaySubject, Subject, retry, takeUntil, tap, timer, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, ReplaySubject, Subject, merge, retry, takeUntil, tap, timer, type Subscription } from 'rxjs';
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
@@ -19,18 +19,20 @@ import type { ModelCard } from '../model/card.ts';
 import { openModel } from '../inference/open-model.ts';
 import { createPipeline } from '../stream/pipeline.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
-import type { AlertEvent, Detection, Reading, Rejected, Verdict } from '../stream/types.ts';
+import type { AlertEvent, Detection, RawMessage, Reading, Rejected, Verdict } from '../stream/types.ts';
 import { createLogger, type VigilLogger } from './logger.ts';
 import { countRejected, createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetrics } from './metrics.ts';
 import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
 import { createWebhook } from './webhook.ts';
-import { watchModel } from './reload.ts';
+import { watchModel, type ReloadOutcome } from './reload.ts';
 import { LatencyRing } from './latency.ts';
 import { openThresholds } from './thresholds.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
   logger?: VigilLogger;
+  /** Extra messages merged with the MQTT intake (replay, embedding, tests); decoded like broker messages. */
+  source?: Observable<RawMessage>;
 }
 
 /** A running runtime. */
@@ -52,6 +54,10 @@ export interface RuntimeHandle {
   readings: Observable<Reading>;
   rejected: Observable<Rejected>;
   detections: Observable<Detection>;
+  /** Outcomes of model hot reloads (swapped or refused). */
+  reloads: Observable<ReloadOutcome>;
+  /** Broker connection state (true when connected); emits the current state on subscribe. */
+  connection: Observable<boolean>;
   health(): HealthReport;
   /** Recent arrival -> verdict latency percentiles (ms). */
   latency(): { p50: number; p99: number };
@@ -115,6 +121,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const readings = new Subject<Reading>();
     const rejected = new Subject<Rejected>();
     const detections = new Subject<Detection>();
+    const reloads = new Subject<ReloadOutcome>();
     const latency = new LatencyRing();
     const stop$ = new ReplaySubject<void>(1);
     const startedAt = Date.now();
@@ -141,12 +148,19 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
 
     const ownAlert = ownTopic(config.alerts.topic);
     const ownDead = ownTopic(config.deadLetter.topic);
-    const source$ = mqttSource(client, {
+    const connection = new BehaviorSubject<boolean>(client.connected);
+    client.on('connect', () => connection.next(true));
+    client.on('close', () => connection.value && connection.next(false));
+    let subscribed!: () => void;
+    const subscribedP = new Promise<void>((r) => (subscribed = r));
+    const mqtt$ = mqttSource(client, {
+      onSubscribed: () => subscribed(),
       filters: templates.map((t) => t.filter),
       qos: config.source.qos,
       ignore: (t) => !!(ownAlert?.(t) || ownDead?.(t)),
       onSubscribeError: (f, reason) => log.error({ filter: f, reason }, 'subscription refused'),
-    }).pipe(
+    });
+    const source$ = (deps.source ? merge(mqtt$, deps.source) : mqtt$).pipe(
       tap(() => {
         edge.messages++;
         lastMessageAt = Date.now();
@@ -200,6 +214,10 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         }),
       )
       .subscribe({ next: onDetection, complete: () => drained(), error: () => drained() });
+    cleanup.push(() => sub.unsubscribe());
+
+    // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
+    await Promise.race([subscribedP, new Promise((r) => setTimeout(r, config.broker.connectTimeoutMs).unref())]);
 
     const stopWatch = config.reload.watch
       ? watchModel({
@@ -210,6 +228,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
           warmup,
           debounceMs: config.reload.debounceMs,
           onOutcome: (o) => {
+            reloads.next(o);
             if (o.kind === 'swapped') {
               edge.reloads++;
               provider = o.provider;
@@ -271,7 +290,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         await new Promise<void>((r) => c.end(false, {}, () => r()));
         await ref.close();
         await ops?.close();
-        for (const s of [verdicts, alerts, readings, rejected, detections]) s.complete();
+        for (const s of [verdicts, alerts, readings, rejected, detections, reloads]) s.complete();
+        connection.complete();
         log.info({ messages: edge.messages, scored: counters.scored, alerts: counters.alertsOpened }, 'stopped');
         resolveStopped();
       })();
@@ -300,6 +320,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       readings: readings.asObservable(),
       rejected: rejected.asObservable(),
       detections: detections.asObservable(),
+      connection: connection.asObservable(),
+      reloads: reloads.asObservable(),
       health: () => {
         syncEdge();
         return health();

@@ -1,0 +1,102 @@
+/**
+ * Shared parts of the `vigil run` integration tests: a recorded series (NAB art_daily_small_noise, from the
+ * shared datasets next to the repo) with a spike injected, a model whose card is fitted to it, a config with
+ * unique topics per run (parallel runs share Mosquitto), and bounded waits on streams (no sleeps).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { firstValueFrom, filter, timeout, type Observable } from 'rxjs';
+import pino from 'pino';
+import { readCsv } from '../../runtime/data/csv.ts';
+import { defineConfig } from '../../runtime/config/load.ts';
+import type { RunConfig, RunConfigInput } from '../../runtime/config/schema.ts';
+import { writeTinyModel, meanLayer } from '../inference/fixtures/tiny-model.ts';
+
+const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** The recorded series used by the tests (NAB, MIT licence). */
+export const RECORDED = join(repo, '../shared/datasets/nab/data/artificialNoAnomaly/art_daily_small_noise.csv');
+/** Window of the test model. */
+export const WINDOW = 16;
+
+/** A recorded series of `n` rows starting at `offset`, timestamps in epoch ms. */
+export function recordedSeries(n: number, offset = 0): { ts: number[]; values: number[] } {
+  const s = readCsv(RECORDED);
+  return { ts: Array.from(s.timestamps.slice(offset, offset + n)), values: Array.from(s.data.slice(offset, offset + n)) };
+}
+
+/** Add a spike of `sigmas` training standard deviations at `index`. */
+export function injectSpike(values: number[], index: number, size: number): number[] {
+  const out = values.slice();
+  out[index] += size;
+  return out;
+}
+
+/**
+ * A model for the recorded series: reconstructs each window by its mean (so a spike on the last row scores
+ * high), scaled with the series' own statistics, static threshold 8 (normal windows score < 3.3 on this file).
+ */
+export function recordedModel(dir = mkdtempSync(join(tmpdir(), 'vigil-run-model-'))): string {
+  const s = readCsv(RECORDED);
+  const x = Array.from(s.data);
+  const mean = x.reduce((a, b) => a + b, 0) / x.length;
+  const std = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length);
+  return writeTinyModel(dir, {
+    name: 'daily',
+    window: WINDOW,
+    channels: ['value'],
+    layers: [meanLayer(WINDOW, 1)],
+    scaler: { kind: 'standard', offset: [mean], scale: [std] },
+    threshold: 8,
+  });
+}
+
+/** Standard deviation of the recorded series (spike sizes are given in it). */
+export function recordedStd(): number {
+  const x = Array.from(readCsv(RECORDED).data);
+  const mean = x.reduce((a, b) => a + b, 0) / x.length;
+  return Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length);
+}
+
+/** A topic prefix no other run uses. */
+export function uniquePrefix(tag: string): string {
+  return `vigil-test/${tag}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A config for tests: unique topics, no ops port, state in a temp dir, no file watching, silent logs. */
+export function testConfig(brokerUrl: string, prefix: string, model: string, extra: Partial<RunConfigInput> = {}): RunConfig {
+  const stateDir = mkdtempSync(join(tmpdir(), 'vigil-run-state-'));
+  return defineConfig({
+    model,
+    broker: { url: brokerUrl, reconnect: { minMs: 50, maxMs: 500 }, connectTimeoutMs: 5000 },
+    source: { topics: [`${prefix}/{sensor}/data`], qos: 1 },
+    alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3 },
+    deadLetter: { topic: `${prefix}/dead/{reason}` },
+    metrics: { port: null },
+    state: { file: join(stateDir, 'state.json'), intervalMs: 0 },
+    reload: { watch: false },
+    batch: { size: 64, maxWaitMs: 1, maxPendingPerSensor: 1024 },
+    inference: { providers: ['cpu'] },
+    log: { level: 'silent' },
+    ...extra,
+  } as RunConfigInput);
+}
+
+/** A logger that drops everything. */
+export const silent = pino({ level: 'silent' });
+
+/** The first value of `obs` matching `pred`, or a failure naming `what` after `ms`. */
+export function within<T>(obs: Observable<T>, ms: number, what: string, pred: (v: T) => boolean = () => true): Promise<T> {
+  return firstValueFrom(
+    obs.pipe(
+      filter(pred),
+      timeout({ first: ms, with: () => { throw new Error(`timed out after ${ms} ms waiting for ${what}`); } }),
+    ),
+  );
+}
+
+/** JSON payload of one reading. */
+export function readingJson(ts: number, value: number): string {
+  return JSON.stringify({ ts, value });
+}
