@@ -102,7 +102,7 @@ export function reportData(input: ReportInput): ReportData {
   };
 }
 
-/** `</script` inside inlined code or JSON would end the tag early. */
+/** `</script` inside inlined code would end the tag early (`<\/` means the same inside JS strings and regexes). */
 function inlineSafe(s: string): string {
   return s.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
 }
@@ -116,7 +116,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   return html
     .replace('{{title}}', () => escapeHtml(input.title))
     .replace('{{css}}', () => stylesheet().replace(/<\/style/gi, '<\\/style'))
-    .replace('{{data}}', () => inlineSafe(JSON.stringify(data)))
+    .replace('{{data}}', () => JSON.stringify(data).replace(/</g, '\\u003c')) // still valid JSON; no tag can end early
     .replace('{{js}}', () => inlineSafe(js));
 }
 

@@ -35,14 +35,14 @@ const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 
 /** Tick labels in 24-hour UTC; the date is shown on the first tick and wherever it changes. */
 function timeTicks(_u: uPlot, splits: number[], _axis: number, _space: number, incr: number): string[] {
-  let lastDay = '';
-  return splits.map((s) => {
+  const days = splits.map((s) => new Date(s * 1000).toISOString().slice(0, 10));
+  return splits.map((s, i) => {
     const iso = new Date(s * 1000).toISOString();
-    const day = iso.slice(0, 10);
     const time = incr < 60 ? iso.slice(11, 19) : iso.slice(11, 16);
-    const label = incr >= 86400 ? day.slice(5) : day !== lastDay ? `${time}\n${day}` : time;
-    lastDay = day;
-    return label;
+    if (incr >= 86400) return days[i].slice(5);
+    // The first tick names its day unless a day change follows right after (the labels would collide).
+    const first = i === 0 && days[1] === days[0] && (days[2] === undefined || days[2] === days[0]);
+    return first || (i > 0 && days[i] !== days[i - 1]) ? `${time}\n${days[i]}` : time;
   });
 }
 

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { renderReport, reportData, type ReportSensor } from '../../runtime/dashboard/report.ts';
+
+function sensor(name: string, rows = 50): ReportSensor {
+  const timestamps = Array.from({ length: rows }, (_, i) => 1_700_000_000_000 + i * 60_000);
+  const windowTs = timestamps.slice(9);
+  const scores = windowTs.map((_, i) => (i >= 20 && i < 25 ? 3 : 0.1 + i * 1e-9));
+  return { name, channels: ['a', 'b'], timestamps, values: timestamps.flatMap((_, i) => [i, -i / 3]), windowTs, scores, thresholds: scores.map(() => 1), anomalies: scores.map((s) => s > 1) };
+}
+
+describe('HTML report', () => {
+  it('is one self-contained file: styles, script and data inlined, nothing fetched', async () => {
+    const html = await renderReport({ title: 'score <pump.csv>', model: { name: 'm', version: '1' }, provider: 'ort-node/cpu', sensors: [sensor('pump-1')] });
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<title>score &#60;pump.csv&#62;</title>');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/<link[^>]+rel="stylesheet"/);
+    expect(html).not.toMatch(/https?:\/\/(cdn|unpkg)/);
+    expect(html).toContain('.u-legend'); // uPlot's stylesheet
+    // Exactly the two script tags of the template close: nothing inlined ends a tag early.
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+  });
+
+  it('survives data that looks like markup', async () => {
+    const s = sensor('</script><script>alert(1)</script>');
+    const html = await renderReport({ title: 't', sensors: [s], notes: ['</script> <!-- x'] });
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+    const json = /<script type="application\/json" id="vigil-report-data">(.*?)<\/script>/s.exec(html)![1];
+    expect(JSON.parse(json).sensors[0].name).toBe(s.name);
+  });
+
+  it('derives alert spans from runs of anomalous windows and keeps 6 significant digits', () => {
+    const d = reportData({ title: 't', sensors: [sensor('p')] });
+    const s = d.sensors[0];
+    expect(s.spans).toEqual([{ start: s.scores[20][0], end: s.scores[24][0] }]);
+    expect(s.raw[3]).toEqual([1_700_000_180_000, 3, -1]);
+    expect(s.scores[7][1]).toBe(0.1);
+  });
+
+  it('rejects inconsistent input with what was expected', () => {
+    const bad = { ...sensor('p'), scores: [1, 2, 3] };
+    expect(() => reportData({ title: 't', sensors: [bad] })).toThrow(/3 scores; expected one per window \(41\)/);
+    const short = { ...sensor('p'), values: [1, 2] };
+    expect(() => reportData({ title: 't', sensors: [short] })).toThrow(/expected 50 rows x 2 channels = 100/);
+  });
+});
