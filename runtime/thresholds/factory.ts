@@ -4,7 +4,6 @@
  * exactly from `toJSON()` output. The card supplies the static level and the warm-start statistics.
  */
 import { z } from 'zod';
-import { describeIssues } from '../model/card.ts';
 import type { RestorableThreshold, Threshold, ThresholdState } from './threshold.ts';
 import { seedFromCard, type CardLike } from './seed.ts';
 import { StaticConfigSchema, StaticThreshold } from './static.ts';
@@ -48,7 +47,10 @@ export function parseThresholdConfig(config: unknown, where = 'threshold'): { ki
     throw new Error(`${where}.kind: expected one of ${THRESHOLD_KINDS.join(', ')}; got ${JSON.stringify(kind)}`);
   }
   const res = KINDS[kind as ThresholdKind].schema.safeParse(config);
-  if (!res.success) throw new Error(describeIssues(res.error, `${where} (kind ${kind})`).replace(/\n {2}/g, `\n  ${where}.`));
+  if (!res.success) {
+    const lines = res.error.issues.map((i) => `  ${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
+    throw new Error(`${where} (kind ${kind}) is invalid:\n${lines.join('\n')}`);
+  }
   return res.data as { kind: ThresholdKind } & Record<string, unknown>;
 }
 

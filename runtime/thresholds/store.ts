@@ -5,9 +5,9 @@
  * or foreign file is detected and reported, set aside as `<file>.corrupt-<time>`, and never crashes the caller.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Threshold, ThresholdState } from './threshold.ts';
 import type { SmootherState } from '../scoring/smoothing.ts';
 import type { CardLike } from './seed.ts';
@@ -71,8 +71,29 @@ export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAsi
   return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as ModelRef | undefined };
 }
 
-/** Load states; a missing file is an empty start, an unusable one is reported and set aside. Never throws. */
+/** Remove temp files a crashed writer left beside `path`; returns how many. */
+export function removeStaleTemps(path: string): number {
+  const base = basename(path);
+  let removed = 0;
+  try {
+    for (const f of readdirSync(dirname(path))) {
+      if (f.startsWith(`${base}.`) && f.endsWith('.tmp')) {
+        unlinkSync(join(dirname(path), f));
+        removed++;
+      }
+    }
+  } catch {
+    // Nothing to clean, or not ours to clean.
+  }
+  return removed;
+}
+
+/**
+ * Load states; a missing file is an empty start, an unusable one is reported and set aside. Never throws.
+ * Call it before the first save: it also removes temp files a crashed writer left behind.
+ */
 export function loadStates(path: string, expectModel?: ModelRef): LoadResult {
+  removeStaleTemps(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,0 +1,153 @@
+/** Threshold state persistence: atomic writes, corruption detection, crash mid-write, periodic saves. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createThreshold } from '../../runtime/thresholds/factory.ts';
+import { decide } from '../../runtime/thresholds/threshold.ts';
+import { encodeStates, loadStates, reviveThresholds, saveStates, saveStatesSync, ThresholdStore, type SensorState } from '../../runtime/thresholds/store.ts';
+import { cardFor, noiseSource } from './fixtures.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const nz = noiseSource(5, 'lognormal', 0.6);
+const card = cardFor(Array.from({ length: 1000 }, () => 0.02 * nz()));
+const CONFIG = { kind: 'telemanom' };
+
+/** Three sensors' thresholds after some stream. */
+function fleet(): Map<string, ReturnType<typeof createThreshold>> {
+  const m = new Map<string, ReturnType<typeof createThreshold>>();
+  for (const id of ['pump-1', 'pump-2', 'fan-7']) {
+    const t = createThreshold(CONFIG, card);
+    for (let i = 0; i < 700; i++) decide(t, 0.02 * nz());
+    m.set(id, t);
+  }
+  return m;
+}
+
+function states(m: Map<string, ReturnType<typeof createThreshold>>): Map<string, SensorState> {
+  return new Map([...m].map(([k, t]) => [k, { threshold: t.toJSON() }]));
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-thr-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('threshold state store', () => {
+  it('round-trips every sensor and the revived thresholds decide identically', async () => {
+    const m = fleet();
+    const path = join(dir, 'state.json');
+    await saveStates(path, states(m), { name: 'pump-ae', version: '1' });
+    const loaded = loadStates(path, { name: 'pump-ae', version: '1' });
+    expect(loaded.problem).toBeUndefined();
+    expect([...loaded.states.keys()]).toEqual(['pump-1', 'pump-2', 'fan-7']);
+    const { thresholds, problems } = reviveThresholds(loaded.states, CONFIG, card);
+    expect(problems).toEqual([]);
+    const next = Array.from({ length: 300 }, () => 0.02 * nz() * 1.5);
+    for (const [id, t] of m) {
+      const r = thresholds.get(id)!;
+      for (const x of next) expect(decide(r, x)).toEqual(decide(t, x));
+    }
+    // No temp files left behind.
+    expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('a missing file is a clean start', () => {
+    const r = loadStates(join(dir, 'none.json'));
+    expect(r.states.size).toBe(0);
+    expect(r.problem).toBeUndefined();
+  });
+
+  it.each([
+    ['truncated', (t: string) => t.slice(0, Math.floor(t.length * 0.6)), /bytes|truncated/],
+    ['one byte changed', (t: string) => t.replace('pump-2', 'pump-3'), /checksum/],
+    ['header only', (t: string) => t.slice(0, t.indexOf('\n')), /truncated|bytes/],
+    ['not ours', () => '{"hello": 1}\n{}', /format/],
+    ['empty', () => '', /truncated/],
+    ['other version', (t: string) => t.replace('"version":1', '"version":9'), /version 9; expected 1/],
+  ])('detects a %s file, reports it, sets it aside and never throws', (_name, damage, why) => {
+    const path = join(dir, 'state.json');
+    writeFileSync(path, damage(encodeStates(states(fleet()))));
+    const r = loadStates(path);
+    expect(r.states.size).toBe(0);
+    expect(r.problem).toMatch(why);
+    expect(r.setAside && existsSync(r.setAside)).toBe(true);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('refuses states of another model and restarts sensors whose saved config differs', async () => {
+    const path = join(dir, 'state.json');
+    await saveStates(path, states(fleet()), { name: 'pump-ae', version: '1' });
+    expect(loadStates(path, { name: 'pump-ae', version: '2' }).problem).toMatch(/pump-ae@1; expected pump-ae@2/);
+    const loaded = loadStates(path);
+    const { thresholds, problems } = reviveThresholds(loaded.states, { kind: 'spot' }, card);
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/differs/);
+    expect(thresholds.get('pump-1')!.kind).toBe('spot');
+    // A sensor whose state does not restore starts fresh too, with the reason reported.
+    const bad = new Map(loaded.states);
+    bad.set('pump-1', { threshold: { ...bad.get('pump-1')!.threshold, state: { values: 'x' } } });
+    const revived = reviveThresholds(bad, CONFIG, card);
+    expect(revived.problems).toEqual([expect.stringMatching(/pump-1: threshold state: values must be an array/)]);
+    expect(revived.thresholds.size).toBe(3);
+  });
+
+  it('survives a writer killed mid-write: the file is always the old or the new complete state', async () => {
+    const path = join(dir, 'state.json');
+    saveStatesSync(path, { seed: { threshold: { kind: 'static', config: { value: 1 }, state: {} } } });
+    // The kill lands at a different point of the next save each time (encode, write, fsync, rename); the
+    // delays only vary where, the assertions hold for any of them.
+    for (const delayMs of [0, 10, 20, 30, 40, 45, 50, 60]) {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'run-ts.mjs'), join(HERE, 'store-writer.ts'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((done) => {
+        child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), delayMs));
+        child.on('exit', () => done());
+      });
+      const r = loadStates(path);
+      expect(r.problem).toBeUndefined();
+      expect(r.states.size).toBe(400);
+      expect((r.states.get('sensor-0')!.threshold.config as { gen: number }).gen).toBeGreaterThanOrEqual(1);
+      // Temp files of the killed writer are cleaned up by the load.
+      expect(readdirSync(dir)).toEqual(['state.json']);
+    }
+  }, 60_000);
+
+  it('a torn temp file from a crash before the rename leaves the previous state in force', async () => {
+    const path = join(dir, 'state.json');
+    const m = fleet();
+    await saveStates(path, states(m));
+    const next = encodeStates(states(fleet()));
+    writeFileSync(`${path}.4242.1.tmp`, next.slice(0, next.length >> 1));
+    const r = loadStates(path);
+    expect(r.problem).toBeUndefined();
+    expect(r.states.get('pump-1')).toEqual({ threshold: m.get('pump-1')!.toJSON() });
+    expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('saves periodically and on stop, without overlapping writes', async () => {
+    const path = join(dir, 'state.json');
+    const m = fleet();
+    const saved: number[] = [];
+    let resolveTwo!: () => void;
+    const two = new Promise<void>((r) => (resolveTwo = r));
+    const store = new ThresholdStore(path, () => states(m), {
+      intervalMs: 5,
+      onSaved: (n) => {
+        saved.push(n);
+        if (saved.length === 2) resolveTwo();
+      },
+    });
+    store.start();
+    await two;
+    await Promise.all([store.saveNow(), store.saveNow()]);
+    await store.stop();
+    expect(saved.length).toBeGreaterThanOrEqual(5);
+    expect(saved.every((n) => n === 3)).toBe(true);
+    expect(store.load().states.size).toBe(3);
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(3);
+  });
+});
