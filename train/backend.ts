@@ -50,6 +50,8 @@ async function tryWasm(): Promise<string> {
 
 async function tryCpu(): Promise<string> {
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
+  // We report the backend ourselves; skip tfjs' first-use banner that points at the native package.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   return 'cpu (plain JavaScript, slowest)';
 }
 

@@ -36,7 +36,7 @@ ${xt.join('\n')}
 <text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">loss (log scale)</text>
 <path d="${path((h) => h.loss)}" fill="none" stroke="#1f77b4" stroke-width="2"/>
 ${hasVal ? `<path d="${path((h) => h.valLoss)}" fill="none" stroke="#ff7f0e" stroke-width="2"/>` : ''}
-${best && bestV ? `<circle cx="${x(best.epoch).toFixed(1)}" cy="${y(bestV).toFixed(1)}" r="4" fill="none" stroke="#d62728" stroke-width="2"/><text x="${(x(best.epoch) + 6).toFixed(1)}" y="${(y(bestV) - 6).toFixed(1)}" fill="#d62728">best epoch ${best.epoch}</text>` : ''}
+${best && bestV ? `<circle cx="${x(best.epoch).toFixed(1)}" cy="${y(bestV).toFixed(1)}" r="4" fill="none" stroke="#d62728" stroke-width="2"/><text x="${(x(best.epoch) + (x(best.epoch) > W - 140 ? -6 : 6)).toFixed(1)}" y="${(y(bestV) - 8).toFixed(1)}" text-anchor="${x(best.epoch) > W - 140 ? 'end' : 'start'}" fill="#d62728">best epoch ${best.epoch}</text>` : ''}
 <g transform="translate(${W - R - 150} ${T + 4})"><rect width="150" height="${hasVal ? 38 : 22}" fill="#fff" stroke="#ccc"/>
 <line x1="8" x2="28" y1="12" y2="12" stroke="#1f77b4" stroke-width="2"/><text x="34" y="16">training loss</text>
 ${hasVal ? '<line x1="8" x2="28" y1="28" y2="28" stroke="#ff7f0e" stroke-width="2"/><text x="34" y="32">validation loss</text>' : ''}</g>

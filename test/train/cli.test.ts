@@ -1,0 +1,47 @@
+/** `vigil train` as a user runs it: files written, card loads, clear errors for bad input. */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadModel } from '@vigil/runtime';
+import { run } from '../../train/cli.ts';
+import { pumpSeries, toCsv } from './pump.ts';
+import { tempDir } from './helpers.ts';
+
+function quietly<T>(f: () => Promise<T>): Promise<{ value: T; out: string }> {
+  const write = process.stdout.write.bind(process.stdout);
+  let out = '';
+  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
+  return f().then((value) => ({ value, out })).finally(() => { process.stdout.write = write; });
+}
+
+describe('vigil train', () => {
+  const dir = tempDir();
+  const csv = `${dir}/pump.csv`;
+  writeFileSync(csv, toCsv(pumpSeries(300, 4).series));
+
+  it('trains a conv model on 300 rows x 8 channels and writes onnx, a valid card and the loss curve', async () => {
+    const { value, out } = await quietly(() => run(['--data', csv, '--out', `${dir}/m/pump`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
+    expect(value).toBe(0);
+    expect(out).toMatch(/training backend: wasm/);
+    expect(out).toMatch(/total time/);
+    const { card } = loadModel(`${dir}/m/pump`);
+    expect(card.channels).toHaveLength(8);
+    expect(card.onnx.inputShape).toEqual([-1, 32, 8]);
+    expect(card.errorStats.validation?.count).toBeGreaterThan(0);
+    expect(card.threshold.static.value).toBeGreaterThanOrEqual(card.errorStats.validation!.max);
+    expect(card.versions.tfjs).toMatch(/^4\./);
+    expect(card.versions['onnxruntime-node']).toMatch(/^1\./);
+    expect(card.training.backend).toBe('wasm');
+    const svg = readFileSync(`${dir}/m/pump.loss.svg`, 'utf8');
+    expect(svg).toMatch(/<svg[\s\S]*<path d="M/);
+  });
+
+  it('rejects bad options and data with messages that say what was expected', async () => {
+    await expect(run(['--data', csv, '--out', `${dir}/x`, '--arch', 'lstm'])).rejects.toThrow(/expected one of dense, conv/);
+    await expect(run(['--data', csv, '--out', `${dir}/x`, '--window', '500', '--quiet'])).rejects.toThrow(/300 rows but --window is 500/);
+    await expect(run(['--data', csv, '--out', `${dir}/x`, '--loss', 'bce', '--scaler', 'standard'])).rejects.toThrow(/needs --scaler minmax/);
+    const bad = `${dir}/bad.csv`;
+    writeFileSync(bad, 'timestamp,a,b\n2024-01-01T00:00:00Z,1,2\n2024-01-01T00:00:01Z,x,3\n');
+    await expect(run(['--data', bad, '--out', `${dir}/x`])).rejects.toThrow(/bad\.csv:3: column 'a': 'x' is not a number/);
+    expect(existsSync(`${dir}/x.onnx`)).toBe(false);
+  });
+});

@@ -1,0 +1,24 @@
+/** Shared fixtures for training tests: repo-relative paths, temp dirs, max-abs-diff. */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Repository root. */
+export const REPO = resolve(import.meta.dirname, '../..');
+/** NAB machine temperature series (MIT, ../shared next to the repo). */
+export const NAB_MACHINE_TEMP = resolve(REPO, '../shared/datasets/nab/data/realKnownCause/machine_temperature_system_failure.csv');
+/** Whether the NAB corpus is present. */
+export const HAS_NAB = existsSync(NAB_MACHINE_TEMP);
+
+/** A fresh temp directory. */
+export function tempDir(prefix = 'vigil-train-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Largest absolute element difference. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
