@@ -61,6 +61,8 @@ export interface RuntimeHandle {
   health(): HealthReport;
   /** Recent arrival -> verdict latency percentiles (ms). */
   latency(): { p50: number; p99: number };
+  /** Wait until every alert raised so far is acknowledged by the broker (and webhook); false on timeout. */
+  drainAlerts(timeoutMs: number): Promise<boolean>;
   /** Persist threshold state now (also happens periodically and on stop). */
   persist(): Promise<void>;
   /** Stop intake, drain, persist, disconnect. Safe to call more than once. */
@@ -328,6 +330,11 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       },
       latency: () => ({ p50: latency.quantile(0.5), p99: latency.quantile(0.99) }),
       persist: () => th.persist(),
+      drainAlerts: async (ms) => {
+        const [a, w] = await Promise.all([alertSink.drain(ms), webhook ? webhook.drain(ms) : true]);
+        syncEdge();
+        return a && w;
+      },
       stop: async () => {
         syncEdge();
         await stop();

@@ -1,0 +1,89 @@
+/**
+ * `vigil run` configuration: defaults so flags alone work, YAML and JSON files, every error naming its key and
+ * the expected value, overrides over files, and secrets never printed or logged.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { loadConfig, redactConfig } from '../../runtime/config/load.ts';
+import { createLogger } from '../../runtime/ops/logger.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('run config', () => {
+  it('works from the three flags alone, with defaults for everything else', () => {
+    const cfg = loadConfig(undefined, { model: 'models/pump', broker: 'mqtt://127.0.0.1:1883', topics: ['sensors/+/data'] }, {});
+    expect(cfg).toMatchObject({
+      model: 'models/pump',
+      broker: { url: 'mqtt://127.0.0.1:1883', protocolVersion: 4, clean: true },
+      source: { topics: ['sensors/+/data'], qos: 0, codec: { kind: 'json' }, timestamp: { source: 'auto' } },
+      alerts: { topic: 'vigil/alerts/{sensor}', qos: 1 },
+      inference: { providers: ['cpu', 'wasm'] },
+      metrics: { port: 9464 },
+    });
+  });
+
+  it('reads YAML and JSON files, and flags override them', () => {
+    const yaml = file('a.yaml', 'model: models/a\nbroker:\n  url: mqtts://broker:8883\n  protocolVersion: 5\n  clean: false\n  clientId: gw-1\nsource:\n  topics: ["plant/{site}/{device}/telemetry"]\n  codec: { kind: sparkplug }\nalerts:\n  openK: 2\n  openN: 3\n');
+    const cfg = loadConfig(yaml, { topics: ['x/+/y'] }, {});
+    expect(cfg).toMatchObject({ broker: { protocolVersion: 5, clean: false, clientId: 'gw-1' }, source: { topics: ['x/+/y'], codec: { kind: 'sparkplug' } }, alerts: { openK: 2, openN: 3 } });
+    const json = file('b.json', JSON.stringify({ model: 'm', broker: { url: 'ws://h:9001' }, source: { topics: ['t/+'] }, threshold: { kind: 'spot', q: 1e-4 } }));
+    expect(loadConfig(json, {}, {}).threshold).toEqual({ kind: 'spot', q: 1e-4 });
+  });
+
+  it('names every bad key and what it expects', () => {
+    const bad = file('bad.yaml', 'model: m\nbroker:\n  url: http://nope\n  protocolVersion: 3\nsource:\n  topics: []\n  qos: 2\n  codec: { kind: xml }\nalerts:\n  topic: "a/#"\nbatch:\n  size: lots\ncolour: red\n');
+    let message = '';
+    try {
+      loadConfig(bad, {}, {});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain(`config ${bad} is invalid`);
+    for (const line of [
+      'broker.url: expected a broker URL',
+      'broker.protocolVersion: expected 4 (MQTT 3.1.1) or 5 (MQTT 5)',
+      'source.topics: expected at least one topic',
+      'source.qos: expected 0 or 1',
+      'source.codec.kind:',
+      'alerts.topic: expected a topic without + or # wildcards',
+      'batch.size:',
+      'colour',
+    ]) expect(message).toContain(line);
+    expect(message).toContain('"json"|"json-array"|"csv"|"number"|"sparkplug"');
+    expect(() => loadConfig(undefined, {}, {})).toThrow(/give --model, --broker and --topic/);
+    expect(() => loadConfig(file('c.yaml', 'model: [1'), {}, {})).toThrow(/not valid YAML/);
+    expect(() => loadConfig(join(dir, 'missing.yaml'), {}, {})).toThrow(/config file not found/);
+  });
+
+  it('never prints or logs secrets', () => {
+    const cfg = loadConfig(undefined, { model: 'm', broker: 'mqtt://gw:s3cret@h:1883', topics: ['t/+'] }, { VIGIL_MQTT_PASSWORD: 'hunter2' });
+    expect(cfg.broker.password).toBe('hunter2');
+    const shown = JSON.stringify(redactConfig(cfg));
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('s3cret');
+    const out: string[] = [];
+    const log = createLogger('info', new Writable({ write: (c, _e, cb) => (out.push(String(c)), cb()) }) as never);
+    log.info({ broker: { password: 'hunter2' }, headers: { authorization: 'Bearer x' } }, 'connecting');
+    expect(out.join('')).not.toContain('hunter2');
+    expect(out.join('')).not.toContain('Bearer');
+  });
+
+  it('vigil run --print-config shows the resolved config with secrets hidden', () => {
+    const text = execFileSync(process.execPath, ['bin/vigil.mjs', 'run', '--model', 'models/x', '--broker', 'mqtt://127.0.0.1:1883', '--topic', 'sensors/+/data', '--print-config'], {
+      env: { ...process.env, VIGIL_MQTT_PASSWORD: 'hunter2' },
+      encoding: 'utf8',
+    });
+    expect(text).toContain('topics:\n    - sensors/+/data');
+    expect(text).toContain('password: "***"');
+    expect(text).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Operating `vigil run`: dead letters with reasons, Prometheus metrics and health over HTTP, threshold state
+ * persisted on stop and restored on start, and model hot reload that refuses a corrupt file and keeps serving.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { Subject } from 'rxjs';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import type { DeadLetter } from '../../runtime/mqtt/dead-letter.ts';
+import type { RawMessage } from '../../runtime/stream/types.ts';
+import { writeTinyModel, meanLayer } from '../inference/fixtures/tiny-model.ts';
+import { parseCard } from '../../runtime/model/card.ts';
+import { createThreshold, restoreThreshold } from '../../runtime/thresholds/factory.ts';
+import { testBroker, type TestBroker } from './aedes.ts';
+import { WINDOW, readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
+
+let broker: TestBroker;
+const seen = new Subject<{ topic: string; payload: Buffer }>();
+beforeAll(async () => {
+  broker = await testBroker((topic, payload) => seen.next({ topic, payload }));
+});
+afterAll(async () => broker?.stop());
+
+const msg = (topic: string, payload: string): RawMessage => ({ topic, payload: Buffer.from(payload), receivedAt: Date.now() });
+
+/** A pino logger that keeps its lines. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { lines, logger: pino({ level: 'info' }, stream) };
+}
+
+describe('vigil run operations', () => {
+  it('dead-letters bad input with its reason and reports it in /metrics and /health', async () => {
+    const prefix = uniquePrefix('ops');
+    const input = new Subject<RawMessage>();
+    const handle = await startRuntime(testConfig(broker.url, prefix, recordedModel(), { metrics: { port: 0 } }), { logger: silent, source: input });
+    try {
+      const dead: DeadLetter[] = [];
+      const three = within(seen, 5000, 'three dead letters', (m) => m.topic.startsWith(`${prefix}/dead/`) && dead.push(JSON.parse(m.payload.toString())) === 3);
+      input.next(msg(`${prefix}/pump-1/data`, '{"ts": 1,'));
+      input.next(msg(`${prefix}/pump-1/data`, '{"value": "NaN"}'));
+      input.next(msg(`${prefix}/a+b/data`, '{"value": 1}'));
+      const rec = recordedSeries(WINDOW, 0);
+      const judged = within(handle.verdicts, 5000, 'a verdict');
+      for (let i = 0; i < WINDOW; i++) input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i])));
+      await three;
+      await judged;
+      expect(dead.map((d) => d.reason)).toEqual(['bad_json', 'bad_value', 'bad_sensor_id']);
+      expect(dead[0]).toMatchObject({ topic: `${prefix}/pump-1/data`, payload: '{"ts": 1,', payloadEncoding: 'utf8', detail: expect.stringContaining('expected') });
+
+      const metrics = await (await fetch(`${handle.opsUrl}/metrics`)).text();
+      expect(metrics).toContain('vigil_messages_total 19');
+      expect(metrics).toContain('vigil_readings_decoded_total 16');
+      expect(metrics).toContain('vigil_rejected_total{reason="bad_json"} 1');
+      expect(metrics).toContain('vigil_rejected_total{reason="bad_sensor_id"} 1');
+      expect(metrics).toContain('vigil_windows_scored_total 1');
+      expect(metrics).toContain('vigil_provider_info{provider="ort-node/cpu",model="daily",version="0.0.1"} 1');
+      expect(metrics).toMatch(/vigil_inference_seconds_count \d+/);
+      expect(metrics).toMatch(/vigil_batch_size_bucket\{le="1"\} 1/);
+      const health = await fetch(`${handle.opsUrl}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', broker: { connected: true }, model: { name: 'daily' }, provider: 'ort-node/cpu', sensors: 1 });
+    } finally {
+      await handle.stop();
+    }
+  });
+
+  it('persists threshold state on stop and restores it on the next start', async () => {
+    const prefix = uniquePrefix('state');
+    const model = recordedModel();
+    const cfg = testConfig(broker.url, prefix, model, { threshold: { kind: 'quantile', q: 0.9, window: 30, minCount: 10 } });
+    const rec = recordedSeries(80, 100);
+    const feed = (input: Subject<RawMessage>, from: number, to: number) => {
+      for (let i = from; i < to; i++) input.next(msg(`${prefix}/pump-2/data`, readingJson(rec.ts[i], rec.values[i])));
+    };
+    const first = new Subject<RawMessage>();
+    const a = await startRuntime(cfg, { logger: silent, source: first });
+    const doneA = within(a.verdicts, 5000, 'the last verdict of run 1', (v) => v.tsLast === rec.ts[49]);
+    feed(first, 0, 50);
+    const lastA = await doneA;
+    await a.stop();
+    expect(existsSync(cfg.state.file!)).toBe(true);
+    const saved = readFileSync(cfg.state.file!, 'utf8').split('\n');
+    expect(JSON.parse(saved[0])).toMatchObject({ format: 'vigil-threshold-state', sensors: 1, model: { name: 'daily', version: '0.0.1' } });
+    expect(JSON.parse(saved[1])['pump-2'].threshold.kind).toBe('quantile');
+
+    const cap = capturingLogger();
+    const second = new Subject<RawMessage>();
+    const b = await startRuntime(cfg, { logger: cap.logger, source: second });
+    try {
+      expect(cap.lines.find((l) => l.msg === 'threshold state restored')).toMatchObject({ sensors: 1 });
+      const nextB = within(b.verdicts, 5000, 'the first verdict of run 2');
+      feed(second, 50, 50 + WINDOW);
+      // The restored threshold continues where run 1 stopped: its level is the saved state's, not a fresh one's.
+      const card = parseCard(JSON.parse(readFileSync(`${model}.json`, 'utf8')));
+      const savedState = JSON.parse(saved[1])['pump-2'].threshold;
+      const restoredLevel = restoreThreshold(savedState, card).current();
+      const freshLevel = createThreshold(cfg.threshold, card).current();
+      expect(restoredLevel).not.toBeCloseTo(freshLevel, 6);
+      expect((await nextB).threshold).toBeCloseTo(restoredLevel, 9);
+      expect(lastA.threshold).toBeGreaterThan(0);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('hot-reloads a new model, and keeps the old one serving when the new file is corrupt', async () => {
+    const prefix = uniquePrefix('reload');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-reload-'));
+    const model = recordedModel(dir);
+    const input = new Subject<RawMessage>();
+    const cap = capturingLogger();
+    const handle = await startRuntime(testConfig(broker.url, prefix, model, { reload: { watch: true, debounceMs: 20 } }), { logger: cap.logger, source: input });
+    try {
+      const onnx = `${model}.onnx`;
+      const good = readFileSync(onnx);
+      const refused = within(handle.reloads, 5000, 'the refused reload');
+      writeFileSync(onnx, good.subarray(0, good.length - 7));
+      expect(await refused).toMatchObject({ kind: 'refused', reason: expect.stringContaining('sha256') });
+      expect(cap.lines.find((l) => String(l.msg).startsWith('model reload refused'))).toMatchObject({ serving: 'daily@0.0.1' });
+
+      // Still serving: a full window is judged by the old model.
+      const rec = recordedSeries(WINDOW, 0);
+      const judged = within(handle.verdicts, 5000, 'a verdict from the old model');
+      for (let i = 0; i < WINDOW; i++) input.next(msg(`${prefix}/pump-3/data`, readingJson(rec.ts[i], rec.values[i])));
+      expect((await judged).provider).toBe('ort-node/cpu');
+
+      // A new version with the same input shape (written elsewhere, then moved in) is swapped in.
+      const staging = mkdtempSync(join(tmpdir(), 'vigil-reload-new-'));
+      const card = JSON.parse(readFileSync(`${model}.json`, 'utf8'));
+      const next = writeTinyModel(staging, { name: 'daily', window: WINDOW, channels: ['value'], layers: [meanLayer(WINDOW, 1)], scaler: card.scaler, threshold: 9 });
+      const nextCard = { ...JSON.parse(readFileSync(`${next}.json`, 'utf8')), version: '0.0.2' };
+      const swapped = within(handle.reloads, 5000, 'the swap', (o) => o.kind === 'swapped');
+      copyFileSync(`${next}.onnx`, onnx);
+      writeFileSync(`${model}.json`, JSON.stringify(nextCard));
+      expect(await swapped).toMatchObject({ kind: 'swapped', to: { version: '0.0.2' } });
+      expect(handle.card().version).toBe('0.0.2');
+      expect(handle.edge.reloads).toBe(1);
+      expect(handle.edge.reloadFailures).toBeGreaterThanOrEqual(1);
+    } finally {
+      await handle.stop();
+    }
+  });
+});

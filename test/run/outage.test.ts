@@ -1,0 +1,67 @@
+/**
+ * Broker outage: alerts raised while the broker is unreachable wait in the bounded queue and are delivered,
+ * in order, once the runtime has reconnected by itself. Uses aedes, which the test stops and starts on the
+ * same port; the broker itself reports what arrives, so no subscriber races the reconnect.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { Subject } from 'rxjs';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import type { AlertPayload } from '../../runtime/mqtt/alert-payload.ts';
+import type { RawMessage } from '../../runtime/stream/types.ts';
+import { testBroker, type TestBroker } from './aedes.ts';
+import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
+
+let broker: TestBroker | undefined;
+afterAll(async () => broker?.stop());
+
+describe('alerts during a broker outage', () => {
+  it('are queued, counted, and delivered after the runtime reconnects', async () => {
+    const prefix = uniquePrefix('outage');
+    const published = new Subject<{ topic: string; alert: AlertPayload }>();
+    broker = await testBroker((topic, payload) => {
+      if (topic.startsWith(`${prefix}/alerts/`)) published.next({ topic, alert: JSON.parse(payload.toString()) });
+    });
+    // Readings come in through an injected source, so they keep flowing while the broker is down.
+    const input = new Subject<RawMessage>();
+    const handle = await startRuntime(testConfig(broker.url, prefix, recordedModel()), { logger: silent, source: input });
+    try {
+      const rec = recordedSeries(60, 900);
+      const values = injectSpike(injectSpike(rec.values, 30, 6 * recordedStd()), 50, -6 * recordedStd());
+      const feed = (from: number, to: number) => {
+        for (let i = from; i < to; i++) input.next({ topic: `${prefix}/pump-9/data`, payload: Buffer.from(readingJson(rec.ts[i], values[i])), receivedAt: Date.now() });
+      };
+      feed(0, 20);
+
+      const down = within(handle.connection, 5000, 'the runtime to notice the broker is gone', (c) => !c);
+      await broker.stop();
+      await down;
+
+      const raised = within(handle.alerts, 5000, 'the second alert to open', (a) => a.type === 'open' && a.tsLast === rec.ts[50]);
+      feed(20, 60);
+      await raised;
+      const queuedHealth = handle.health();
+      expect(queuedHealth.status).toBe('degraded');
+      expect(handle.edge.alertsQueued).toBe(4); // open, close, open, close
+      expect(handle.edge.alertsPublished).toBe(0);
+
+      const delivered: AlertPayload[] = [];
+      const allFour = within(published, 10_000, 'the queued alerts after reconnect', (m) => delivered.push(m.alert) === 4);
+      await broker.start();
+      await allFour;
+      expect(await handle.drainAlerts(5000)).toBe(true);
+      expect(delivered.map((a) => [a.type, a.sensor, a.tsLast])).toEqual([
+        ['open', 'pump-9', rec.ts[30]],
+        ['close', 'pump-9', rec.ts[33]],
+        ['open', 'pump-9', rec.ts[50]],
+        ['close', 'pump-9', rec.ts[53]],
+      ]);
+      expect(handle.health().status).toBe('ok');
+      expect(handle.health().alertsWaiting).toBe(0);
+      expect(handle.edge.alertsPublished).toBe(4);
+      expect(handle.edge.alertsDropped).toBe(0);
+    } finally {
+      input.complete();
+      await handle.stop();
+    }
+  });
+});
