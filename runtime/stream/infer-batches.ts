@@ -148,7 +148,13 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
 
       const sub = source.subscribe({
         next: (windows) => {
-          for (const w of windows) queue.push(w);
+          let i = 0;
+          // An idle model takes the batch as it comes; only windows that must wait are subject to the queue's bounds.
+          if (!inflight && !closed && queue.size === 0 && windows.length > 0) {
+            i = Math.min(windows.length, o.maxBatch);
+            runBatch(i === windows.length ? windows : windows.slice(0, i));
+          }
+          for (; i < windows.length; i++) queue.push(windows[i]);
           counters.pending = queue.size;
           pump();
         },

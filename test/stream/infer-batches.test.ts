@@ -79,6 +79,19 @@ describe('inferBatches', () => {
     expect(r.got.map(([at, sensor, seq]) => [at, sensor, seq])).toEqual([[10, 'p', 0], [20, 'p', 4], [20, 'q', 4], [20, 'p', 5], [20, 'q', 5]]);
   });
 
+  it('never drops from a batch that arrives while the model is idle, whatever the per-sensor bound', () => {
+    const ts = newScheduler();
+    const counters = createCounters();
+    let r!: ReturnType<typeof record>;
+    ts.run(({ cold }) => {
+      const s = fakeSession(ts, 1);
+      const burst = Array.from({ length: 10 }, (_, k) => sw('p', k, 1));
+      r = record(ts, cold('x---y|', { x: burst, y: burst.map((w) => ({ ...w, seq: w.seq + 10 })) }).pipe(inferBatches({ card, session: s }, { maxPendingPerSensor: 2, counters })));
+    });
+    expect(r.got.length).toBe(20);
+    expect(counters).toMatchObject({ droppedSensorBacklog: 0, batches: 2, scored: 20 });
+  });
+
   it('drops the oldest windows of the whole queue when it is full', () => {
     const ts = newScheduler();
     const counters = createCounters();
