@@ -12,6 +12,7 @@ export * from './inference/backend.ts';
 export * from './inference/resolve.ts';
 export * from './inference/model-ref.ts';
 export * from './inference/open-model.ts';
-export * from './thresholds/threshold.ts';
+export * from './thresholds/index.ts';
+export * from './scoring/smoothing.ts';
 export * from './stream/index.ts';
 export * from './alerts/index.ts';

@@ -25,7 +25,7 @@ export interface SensorState {
 }
 
 /** Identifies the model the states belong to; states of another model are not restored. */
-export interface ModelRef {
+export interface StateModelId {
   name: string;
   version: string;
 }
@@ -34,7 +34,7 @@ export interface ModelRef {
 export interface LoadResult {
   states: Map<string, SensorState>;
   savedAt?: string;
-  model?: ModelRef;
+  model?: StateModelId;
   /** Set when the file existed but could not be used. */
   problem?: string;
   /** Where an unusable file was moved to. */
@@ -42,7 +42,7 @@ export interface LoadResult {
 }
 
 /** Serialise states to the two-line file format. */
-export function encodeStates(states: Map<string, SensorState> | Record<string, SensorState>, model?: ModelRef, now = new Date()): string {
+export function encodeStates(states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId, now = new Date()): string {
   const entries = states instanceof Map ? Object.fromEntries(states) : states;
   const payload = JSON.stringify(entries);
   const sha256 = createHash('sha256').update(payload).digest('hex');
@@ -68,7 +68,7 @@ export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAsi
   if (sha !== header.sha256) throw new Error('payload checksum does not match the header (corrupted)');
   const entries = JSON.parse(body) as Record<string, SensorState>;
   if (!entries || typeof entries !== 'object' || Array.isArray(entries)) throw new Error('payload is not an object of sensor states');
-  return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as ModelRef | undefined };
+  return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as StateModelId | undefined };
 }
 
 /** Remove temp files a crashed writer left beside `path`; returns how many. */
@@ -92,7 +92,7 @@ export function removeStaleTemps(path: string): number {
  * Load states; a missing file is an empty start, an unusable one is reported and set aside. Never throws.
  * Call it before the first save: it also removes temp files a crashed writer left behind.
  */
-export function loadStates(path: string, expectModel?: ModelRef): LoadResult {
+export function loadStates(path: string, expectModel?: StateModelId): LoadResult {
   removeStaleTemps(path);
   let text: string;
   try {
@@ -126,7 +126,7 @@ function tmpName(path: string): string {
 }
 
 /** Write states atomically (temp + fsync + rename + directory fsync). */
-export async function saveStates(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: ModelRef): Promise<void> {
+export async function saveStates(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId): Promise<void> {
   const text = encodeStates(states, model);
   const tmp = tmpName(path);
   const fh = await open(tmp, 'w', 0o644);
@@ -144,7 +144,7 @@ export async function saveStates(path: string, states: Map<string, SensorState> 
 }
 
 /** Synchronous atomic write, for the last save on shutdown. */
-export function saveStatesSync(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: ModelRef): void {
+export function saveStatesSync(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId): void {
   const text = encodeStates(states, model);
   const tmp = tmpName(path);
   const fd = openSync(tmp, 'w', 0o644);
@@ -206,10 +206,10 @@ export function reviveThresholds(states: Map<string, SensorState>, config: unkno
 }
 
 /** Options of the periodic saver. */
-export interface StoreOptions {
+export interface ThresholdStoreOptions {
   /** Save period in ms (0: only on demand). */
   intervalMs?: number;
-  model?: ModelRef;
+  model?: StateModelId;
   /** Called with each failed save (a save failure never throws out of the timer). */
   onError?: (err: Error) => void;
   /** Called after each completed save, with the number of sensors written. */
@@ -224,7 +224,7 @@ export class ThresholdStore {
   constructor(
     readonly path: string,
     private readonly collect: () => Map<string, SensorState> | Record<string, SensorState>,
-    private readonly opts: StoreOptions = {},
+    private readonly opts: ThresholdStoreOptions = {},
   ) {}
 
   /** Load what a previous run saved (see `loadStates`). */
