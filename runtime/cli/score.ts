@@ -7,14 +7,12 @@ import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
-import { lastValueFrom, tap } from 'rxjs';
 import { readCsv, type FillPolicy } from '../data/csv.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
-import { createCounters } from '../stream/counters.ts';
-import { createDrainGate, readingsFromSeries } from '../stream/from-series.ts';
-import { createPipeline } from '../stream/pipeline.ts';
+import type { createCounters } from '../stream/counters.ts';
+import { scoreSeries } from '../stream/score-series.ts';
 import type { AlertEvent } from '../stream/types.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { parseThresholdOption } from './threshold-option.ts';
@@ -77,65 +75,19 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   // Validate once up front so a bad --threshold fails before any work, naming the key.
   createThreshold(thresholdConfig, card, '--threshold');
   const sensor = o.sensor ?? basename(o.data).replace(/\.[^.]+$/, '');
-  const counters = createCounters();
-  const chunk = Math.max(batch, 256);
-  const gate = createDrainGate(counters, chunk);
-  const pipeline = createPipeline({
-    model: opened.ref,
-    thresholds: () => createThreshold(thresholdConfig, card),
-    window: o.gapResetMs !== undefined ? { gapResetMs: o.gapResetMs } : {},
-    batch: { size: batch, maxWaitMs: 0 },
-    // Offline the source waits for the pipeline, so the queue never needs to drop; the bound is a safety net.
-    infer: { maxPending: 4 * chunk, maxPendingPerSensor: 4 * chunk, onBatch: gate.notify, onError: gate.notify },
+  // The scoring loop is shared with the dashboard's in-browser scorer (runtime/stream/score-series.ts).
+  const res = await scoreSeries(series, opened.ref, {
+    sensor,
+    threshold: thresholdConfig,
+    batch,
     smoothing: o.smoothing,
-    alerts: { openK: o.alertOpen?.k, openN: o.alertOpen?.n, closeM: o.alertClose, cooldownMs: o.cooldownMs },
-    counters,
+    alertOpen: o.alertOpen,
+    alertClose: o.alertClose,
+    cooldownMs: o.cooldownMs,
+    gapResetMs: o.gapResetMs,
   });
-
-  const C = card.channels.length;
-  const rowOf = new Map<number, number>();
-  for (let r = rows - 1; r >= 0; r--) rowOf.set(series.timestamps[r], r);
-  const scores = new Float64Array(rows);
-  const thresholds = new Float64Array(rows);
-  const alerts = new Uint8Array(rows);
-  const scored = new Uint8Array(rows);
-  const anomalies = new Uint8Array(rows);
-  const perChannel = new Float32Array(rows * C);
-  const events: AlertEvent[] = [];
-  // Rows with no verdict of their own carry the level in force at that point (the card's calibration before the first).
-  const initial = pipeline.thresholds.get(sensor).threshold.current();
-  await lastValueFrom(
-    readingsFromSeries(series, { sensor, chunk, ready: gate.ready }).pipe(
-      pipeline.detect,
-      tap((d) => {
-        const r = rowOf.get(d.verdict.tsLast);
-        if (d.alert) events.push(d.alert);
-        if (r === undefined) return;
-        scores[r] = d.verdict.score;
-        thresholds[r] = d.verdict.threshold;
-        alerts[r] = d.alertOpen ? 1 : 0;
-        anomalies[r] = d.verdict.anomaly ? 1 : 0;
-        scored[r] = 1;
-        perChannel.set(d.verdict.perChannel, r * C);
-      }),
-    ),
-    { defaultValue: undefined },
-  );
-  let level = initial;
-  let open = 0;
-  for (let r = 0; r < rows; r++) {
-    if (scored[r]) {
-      level = thresholds[r];
-      open = alerts[r];
-    } else {
-      thresholds[r] = level;
-      alerts[r] = 0;
-      // A dropped duplicate row between two open windows is still inside the alert.
-      if (open && r > 0 && series.timestamps[r] === series.timestamps[r - 1]) alerts[r] = open;
-    }
-  }
   await opened.ref.close();
-  return { series, scores, thresholds, alerts, scored, anomalies, perChannel, events, provider: opened.resolved.provider, providerReport: opened.report, counters, seconds: (performance.now() - t0) / 1000 };
+  return { series, ...res, provider: opened.resolved.provider, providerReport: opened.report, seconds: (performance.now() - t0) / 1000 };
 }
 
 const num = (x: number): string => (x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1'));
