@@ -4,7 +4,7 @@
  * flood of huge messages cannot turn into a flood of huge dead letters; the file rotates at a size limit and
  * writes are dropped (counted) when the disk cannot keep up, rather than buffering without bound.
  */
-import { createWriteStream, existsSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, openSync, renameSync, type WriteStream } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import type { Rejected } from '../stream/types.ts';
 import { utf8Text } from '../codecs/values.ts';
@@ -67,8 +67,10 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
   let bytes = 0;
   let dropped = 0;
   const openFile = () => {
-    bytes = opts.file && existsSync(opts.file) ? statSync(opts.file).size : 0;
-    file = createWriteStream(opts.file!, { flags: 'a' });
+    // Opened synchronously so the file exists at once; a rename later moves it with any writes still queued.
+    const fd = openSync(opts.file!, 'a');
+    bytes = fstatSync(fd).size;
+    file = createWriteStream('', { fd });
     file.on('error', () => void dropped++);
   };
   if (opts.file) openFile();

@@ -1,0 +1,152 @@
+/**
+ * The MQTT edges on their own: client options (MQTT 5 sessions, TLS files), reconnect backoff, the alert sink's
+ * bounded offline queue, dead-letter files with rotation, and the webhook's retry with backoff.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { backoffDelay, clientOptions, connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
+import { mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
+import { alertPayload, alertTopic } from '../../runtime/mqtt/alert-payload.ts';
+import { deadLetterSink } from '../../runtime/mqtt/dead-letter.ts';
+import { createWebhook } from '../../runtime/ops/webhook.ts';
+import { BrokerSchema } from '../../runtime/config/schema.ts';
+import type { AlertEvent } from '../../runtime/stream/types.ts';
+import { testBroker, type TestBroker } from '../run/aedes.ts';
+
+const alert = (sensor: string, tsLast: number): AlertEvent => ({
+  type: 'open',
+  sensor,
+  tsFirst: tsLast - 1000,
+  tsLast,
+  score: 3.14159265,
+  threshold: 1,
+  contributors: [
+    { channel: 'a', share: 0.7 },
+    { channel: 'b', share: 0.2 },
+    { channel: 'c', share: 0.06 },
+    { channel: 'd', share: 0.04 },
+  ],
+  model: { name: 'm', version: '1' },
+  provider: 'ort-node/cpu',
+});
+
+describe('client options and backoff', () => {
+  it('builds MQTT 5 persistent sessions and names unreadable TLS files by key', () => {
+    const cfg = BrokerSchema.parse({ url: 'mqtts://h:8883', protocolVersion: 5, clean: false, clientId: 'gw', sessionExpirySec: 600, username: 'u', password: 'p' });
+    expect(clientOptions(cfg)).toMatchObject({ protocolVersion: 5, clean: false, clientId: 'gw', properties: { sessionExpiryInterval: 600 }, username: 'u', password: 'p' });
+    expect(clientOptions(BrokerSchema.parse({ url: 'mqtt://h' }), 'abcd').clientId).toBe('vigil-abcd');
+    expect(() => clientOptions(BrokerSchema.parse({ url: 'mqtts://h', tls: { ca: '/nonexistent/ca.pem' } }))).toThrow(/broker\.tls\.ca: cannot read \/nonexistent\/ca\.pem \(ENOENT\); expected a PEM file/);
+  });
+
+  it('backs off exponentially up to the cap, with bounded jitter', () => {
+    const mid = () => 0.5;
+    expect([0, 1, 2, 3, 10, 40].map((a) => backoffDelay(a, 100, 2000, mid))).toEqual([100, 200, 400, 800, 2000, 2000]);
+    expect(backoffDelay(3, 100, 2000, () => 0)).toBe(640);
+    expect(backoffDelay(3, 100, 2000, () => 1)).toBe(960);
+  });
+});
+
+describe('alert payload and topic', () => {
+  it('is bounded and refuses sensor ids that would inject topic levels', () => {
+    const p = alertPayload(alert('pump-1', Date.UTC(2024, 0, 1)), 2);
+    expect(p).toMatchObject({ schema: 'vigil-alert/1', windowEnd: '2024-01-01T00:00:00.000Z', score: 3.14159, topChannels: [{ channel: 'a', share: 0.7 }, { channel: 'b', share: 0.2 }] });
+    expect(alertTopic('vigil/alerts/{sensor}', 'pump-1')).toBe('vigil/alerts/pump-1');
+    for (const bad of ['a/b', '+', '#', '..', 'a..b', '']) expect(() => alertTopic('vigil/alerts/{sensor}', bad)).toThrow(/refusing to publish/);
+  });
+});
+
+describe('alert sink offline queue', () => {
+  let broker: TestBroker;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    broker = await testBroker((topic) => seen.push(topic));
+  });
+  afterAll(async () => broker?.stop());
+
+  it('holds at most queueMax alerts while offline, drops the oldest (counted), sends the rest in order', async () => {
+    const client = connectBroker(BrokerSchema.parse({ url: broker.url, reconnect: { minMs: 30, maxMs: 100 } }));
+    client.on('error', () => {});
+    await waitConnected(client, 5000);
+    const sink = mqttAlertSink(client, { topic: 'q/{sensor}', qos: 1, retain: false, queueMax: 3, topChannels: 3 });
+    const closed = new Promise((r) => client.once('close', r));
+    await broker.stop();
+    await closed;
+    for (const s of ['s1', 's2', 's3', 's4', 's5']) sink.publish(alert(s, 1000));
+    expect(sink.stats()).toMatchObject({ queued: 5, dropped: 2, waiting: 3, delivered: 0 });
+    await broker.start();
+    expect(await sink.drain(5000)).toBe(true);
+    expect(sink.stats()).toMatchObject({ delivered: 3, waiting: 0 });
+    expect(seen.filter((t) => t.startsWith('q/'))).toEqual(['q/s3', 'q/s4', 'q/s5']);
+    sink.close();
+    await client.endAsync();
+  });
+
+  it('a plain mqtt.js subscriber can read what the sink publishes', async () => {
+    const sub = await mqtt.connectAsync(broker.url);
+    await sub.subscribeAsync('r/#', { qos: 1 });
+    const got = new Promise<string>((r) => sub.once('message', (_t, p) => r(p.toString())));
+    const client = connectBroker(BrokerSchema.parse({ url: broker.url }));
+    await waitConnected(client, 5000);
+    const sink = mqttAlertSink(client, { topic: 'r/{sensor}', qos: 1, retain: false, queueMax: 10, topChannels: 3 });
+    sink.publish(alert('p9', 5000));
+    expect(JSON.parse(await got)).toMatchObject({ sensor: 'p9', tsLast: 5000, type: 'open' });
+    await Promise.all([client.endAsync(), sub.endAsync()]);
+  });
+});
+
+describe('dead-letter file', () => {
+  it('writes one JSON line per rejection, previews payloads, and rotates at the size limit', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-dl-')), 'dead.jsonl');
+    const sink = deadLetterSink(null, { topic: null, file, maxFileBytes: 600 });
+    const big = new Uint8Array(5000).fill(0xff);
+    sink.write({ reason: 'too_large', detail: 'd', topic: 't', payload: big, receivedAt: 0 });
+    for (let i = 0; i < 5; i++) sink.write({ reason: 'bad_json', detail: `line ${i}`, topic: 't', payload: Buffer.from('{'), receivedAt: 0 });
+    await sink.close();
+    const rotated = readFileSync(`${file}.1`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rotated[0]).toMatchObject({ reason: 'too_large', payloadBytes: 5000, payloadEncoding: 'base64', truncated: true });
+    expect(Buffer.from(rotated[0].payload, 'base64').length).toBe(1024);
+    expect(existsSync(file)).toBe(true);
+    const all = [...rotated, ...readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))];
+    expect(all.map((d) => d.detail)).toEqual(['d', 'line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+  });
+});
+
+describe('webhook', () => {
+  let server: Server;
+  let url = '';
+  const answers: number[] = [];
+  const bodies: unknown[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body));
+        res.writeHead(answers.shift() ?? 200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('retries 5xx with backoff, gives up on 4xx, and reports failures', async () => {
+    const failures: string[] = [];
+    const hook = createWebhook({ url, timeoutMs: 2000, retries: 3, backoffMs: 5, headers: { authorization: 'Bearer t' }, onFailure: (r) => failures.push(r) });
+    answers.push(503, 500, 200);
+    hook.post(alertPayload(alert('w1', 1)));
+    expect(await hook.drain(5000)).toBe(true);
+    expect(hook.stats()).toMatchObject({ delivered: 1, failed: 0 });
+    expect(bodies).toHaveLength(3);
+    answers.push(400);
+    hook.post(alertPayload(alert('w2', 1)));
+    await hook.drain(5000);
+    expect(failures).toEqual(['HTTP 400']);
+    expect(bodies).toHaveLength(4);
+  });
+});
