@@ -1,7 +1,141 @@
-/** vigil's detector on NAB (placeholder until train/index.ts lands; replaced in the next commit). */
+/**
+ * vigil's detector on NAB, run the way NAB requires: each file on its own, in order; a fresh autoencoder
+ * trained with `trainModel` on the probationary rows only (the first 15%, at most 750); every row then scored
+ * by the exported ONNX model in ONNX Runtime exactly as `vigil score` would (runtime scaler, windows,
+ * reconstruction scorer), from the window ending at that row (no look-ahead); the error calibrated to [0,1]
+ * causally (nab-calibrate.ts). Writes NAB result files and returns their folder.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { applyScaler, loadModel, reconstructionScores, resolveSession, slidingWindows, type Series } from '@vigil/runtime';
 import type { NabRunOptions } from '../../runtime/evaluate/cli.ts';
+import { loadNabCorpus, type NabFile } from '../../runtime/evaluate/nab/corpus.ts';
+import { writeResultFile } from '../../runtime/evaluate/nab/results.ts';
+import { probationaryLength } from '../../runtime/evaluate/nab/sweep.ts';
+import { trainModel } from '../train.ts';
+import { keepNewPeaks, maxOf, recordRatio, spatialNovelty } from './nab-calibrate.ts';
+import { parseNabDetectorConfig, readNabDetectorConfig, type NabDetectorConfig } from './nab-config.ts';
 
-/** Run vigil over the corpus and return the results folder. */
+/** Median spacing of the first rows, in ms: NAB files are regular, with the odd gap. */
+export function samplingInterval(timestamps: Float64Array): number {
+  const d: number[] = [];
+  for (let i = 1; i < Math.min(timestamps.length, 1001); i++) d.push(timestamps[i] - timestamps[i - 1]);
+  d.sort((a, b) => a - b);
+  return d[d.length >> 1] ?? 60_000;
+}
+
+/** Window length for a file: `hours` of data at its sampling interval, clamped, and short enough to train on. */
+export function windowFor(file: NabFile, cfg: NabDetectorConfig['window'], probation: number): number {
+  const rows = Math.round((cfg.hours * 3_600_000) / samplingInterval(file.timestamps));
+  return Math.max(2, Math.min(Math.max(cfg.min, Math.min(cfg.max, rows)), Math.floor(probation / 4)));
+}
+
+/** What one file's run produced. */
+export interface FileRun {
+  path: string;
+  window: number;
+  epochs: number;
+  trainSeconds: number;
+  scoreSeconds: number;
+  provider: string;
+  scores: Float64Array;
+}
+
+/** Reconstruction error per row (0 before the first full window), from a model trained on the probation rows. */
+export async function modelErrors(
+  file: NabFile,
+  cfg: NabDetectorConfig,
+  workDir: string,
+): Promise<Omit<FileRun, 'scores' | 'path'> & { errors: Float64Array }> {
+  const n = file.values.length;
+  const probation = probationaryLength(n);
+  const W = windowFor(file, cfg.window, probation);
+  const series: Series = {
+    timestamps: file.timestamps.slice(0, probation),
+    channels: ['value'],
+    data: Float32Array.from(file.values.subarray(0, probation)),
+  };
+  const m = cfg.model;
+  const t0 = performance.now();
+  const trained = await trainModel({
+    data: series,
+    out: join(workDir, basename(file.path, '.csv')),
+    arch: m.arch,
+    window: W,
+    hidden: m.hidden,
+    code: m.code,
+    epochs: m.epochs,
+    patience: m.patience,
+    batchSize: m.batchSize,
+    learningRate: m.learningRate,
+    span: Math.min(m.span, W),
+    seed: m.seed,
+    backend: m.backend,
+    validationSplit: 0.2,
+  });
+  trained.model.dispose();
+  const t1 = performance.now();
+
+  // Score every row through the runtime, from the exported files, as `vigil score` does.
+  const { card, onnx } = loadModel(trained.cardPath);
+  const scaled = applyScaler(card.scaler, Float32Array.from(file.values));
+  const wins = slidingWindows(scaled, 1, card.window);
+  const { session, provider } = await resolveSession(['cpu', 'wasm'], { onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: 1 });
+  const errors = new Float64Array(n);
+  try {
+    const per = card.window;
+    for (let s = 0; s < wins.count; s += 4096) {
+      const k = Math.min(4096, wins.count - s);
+      const x = wins.data.subarray(s * per, (s + k) * per);
+      const r = await session.run(x, k);
+      const sc = reconstructionScores(x, r.reconstruction, k, card.window, 1, card.scoring);
+      for (let j = 0; j < k; j++) errors[wins.ends[s + j]] = sc.scores[j];
+    }
+  } finally {
+    await session.close();
+  }
+  return { window: W, epochs: trained.fit.history.length, trainSeconds: (t1 - t0) / 1000, scoreSeconds: (performance.now() - t1) / 1000, provider, errors };
+}
+
+/** Errors -> NAB anomaly scores in [0,1], causally (see nab-calibrate.ts). */
+export function calibrate(errors: ArrayLike<number>, values: ArrayLike<number>, probation: number, c: NabDetectorConfig['calibration']): Float64Array {
+  const n = errors.length;
+  let scores = recordRatio(errors, probation, { smooth: c.smooth, halfLife: c.halfLife * n });
+  if (c.peakLookback > 0) scores = keepNewPeaks(scores, Math.max(1, Math.round(c.peakLookback * n)), c.peakDamp);
+  if (c.spatialTolerance > 0) scores = maxOf(scores, spatialNovelty(values, c.spatialTolerance));
+  // NAB ignores the probationary rows; score them 0 so nothing there can look like a detection.
+  scores.fill(0, 0, probation);
+  return scores;
+}
+
+/** Score one file: train on its probationary rows, score all rows with ONNX Runtime, calibrate. */
+export async function detectFile(file: NabFile, cfg: NabDetectorConfig, workDir: string): Promise<FileRun> {
+  const { errors, ...meta } = await modelErrors(file, cfg, workDir);
+  return { path: file.path, ...meta, scores: calibrate(errors, file.values, probationaryLength(file.values.length), cfg.calibration) };
+}
+
+/** Run over the corpus and write `<outDir>/<category>/vigil_<name>.csv` plus `run.json`; returns `outDir`. */
 export async function runNabDetector(o: NabRunOptions): Promise<string> {
-  throw new Error(`vigil NAB detector not built yet (corpus ${o.corpusRoot})`);
+  const cfg = o.config ? readNabDetectorConfig(o.config) : parseNabDetectorConfig({});
+  const corpus = loadNabCorpus(o.corpusRoot, { only: o.only });
+  const workDir = mkdtempSync(join(tmpdir(), 'vigil-nab-'));
+  mkdirSync(o.outDir, { recursive: true });
+  const runs: Array<Omit<FileRun, 'scores'>> = [];
+  const t0 = performance.now();
+  try {
+    for (const [i, f] of corpus.files.entries()) {
+      const r = await detectFile(f, cfg, workDir);
+      writeResultFile(o.outDir, 'vigil', f, r.scores);
+      const { scores: _s, ...meta } = r;
+      runs.push(meta);
+      o.log(`[${String(i + 1).padStart(2)}/${corpus.files.length}] ${f.path.padEnd(58)} W=${String(r.window).padStart(2)} epochs=${String(r.epochs).padStart(3)} train ${r.trainSeconds.toFixed(1)}s score ${r.scoreSeconds.toFixed(1)}s`);
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  writeFileSync(join(o.outDir, 'run.json'), `${JSON.stringify({ detector: 'vigil', config: cfg, seconds, files: runs }, null, 2)}\n`);
+  o.log(`vigil on NAB: ${corpus.files.length} files in ${seconds.toFixed(0)} s`);
+  return o.outDir;
 }
