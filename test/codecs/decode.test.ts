@@ -54,7 +54,7 @@ describe('decode operator', () => {
   it('passes source errors through and unsubscribes upstream on teardown', () => {
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const { op } = setup();
-      const e = cold('--#', undefined, new Error('broker gone'));
+      const e = cold<RawMessage>('--#', undefined, new Error('broker gone'));
       expectObservable(e.pipe(op)).toBe('--#', undefined, new Error('broker gone'));
       const h = hot('--a--b--', { a: raw('s/p1/data', '{"v":1}'), b: raw('s/p1/data', '{"v":2}') });
       expectObservable(h.pipe(op), '^---!').toBe('--a-', { a: { sensor: 'p1', ts: 5000, values: { v: 1 }, receivedAt: 5000 } });

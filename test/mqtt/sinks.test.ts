@@ -73,7 +73,7 @@ describe('alert sink offline queue', () => {
     client.on('error', () => {});
     await waitConnected(client, 5000);
     const sink = mqttAlertSink(client, { topic: 'q/{sensor}', qos: 1, retain: false, queueMax: 3, topChannels: 3 });
-    const closed = new Promise((r) => client.once('close', r));
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
     await broker.stop();
     await closed;
     for (const s of ['s1', 's2', 's3', 's4', 's5']) sink.publish(alert(s, 1000));
