@@ -1,0 +1,110 @@
+/**
+ * Training speed, side by side: the conv AE (8 channels x 64 steps) and the dense AE (64-128-32-128-64) trained
+ * on the same windows with the same batch size, learning rate and epochs, in tfjs on every backend that loads
+ * and in PyTorch (bench/train_torch.py; skipped with a note when python3-torch is missing).
+ * Prints seconds/epoch, final validation loss and the ratios to PyTorch; saves bench/results/train.json.
+ * Run: node bin/run-ts.mjs bench/train.ts [--epochs 8] [--batch 256] [--windows 8192]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyScaler, fitScaler, slidingWindows } from '@vigil/runtime';
+import { selectBackend, TRAIN_BACKENDS } from '../train/backend.ts';
+import { buildSpec, type ArchOptions } from '../train/models/architectures.ts';
+import { Autoencoder } from '../train/models/autoencoder.ts';
+import { fit } from '../train/fit.ts';
+import { pumpSeries } from '../test/train/pump.ts';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const EPOCHS = arg('epochs', 8);
+const BATCH = arg('batch', 256);
+const NTRAIN = arg('windows', 8192);
+const NVAL = 1024;
+const LR = 1e-3;
+const SEED = 1;
+
+interface Case { name: string; arch: Pick<ArchOptions, 'arch' | 'window' | 'channels' | 'hidden' | 'code' | 'kernel'>; data: Float32Array }
+
+function windows(channels: number[], w: number): Float32Array {
+  const rows = NTRAIN + NVAL + w - 1;
+  const s = pumpSeries(rows, 7);
+  const sel = new Float32Array(rows * channels.length);
+  for (let r = 0; r < rows; r++) channels.forEach((c, j) => (sel[r * channels.length + j] = s.series.data[r * 8 + c]));
+  const scaled = applyScaler(fitScaler('standard', sel, channels.length), sel);
+  return slidingWindows(scaled, channels.length, w, 1).data;
+}
+
+const cases: Case[] = [
+  { name: 'conv AE 8ch x 64 (conv 8-16-4, convT 4-16-8, k5 s2)', arch: { arch: 'conv', window: 64, channels: 8, hidden: [16], code: 4, kernel: 5 }, data: windows([0, 1, 2, 3, 4, 5, 6, 7], 64) },
+  { name: 'dense AE 64-128-32-128-64', arch: { arch: 'dense', window: 64, channels: 1, hidden: [128], code: 32, kernel: 5 }, data: windows([4], 64) },
+];
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const rows: Record<string, unknown>[] = [];
+const notes: string[] = [];
+const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+
+// PyTorch first, on an idle process, so neither side warms the other's caches.
+const torchResults: Record<string, { secondsPerEpoch: number; valLoss: number; framework: string; threads: number }> = {};
+const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+if (!python) notes.push('PyTorch skipped: no python3 with torch (apt-get install -y python3-torch)');
+for (const c of cases) {
+  const per = c.arch.window * c.arch.channels;
+  if (!python) break;
+  writeFileSync(join(tmp, 'train.f32'), c.data.subarray(0, NTRAIN * per));
+  writeFileSync(join(tmp, 'val.f32'), c.data.subarray(NTRAIN * per, (NTRAIN + NVAL) * per));
+  const cfg = { ...c.arch, train: join(tmp, 'train.f32'), val: join(tmp, 'val.f32'), epochs: EPOCHS, batch: BATCH, lr: LR, seed: SEED };
+  writeFileSync(join(tmp, 'cfg.json'), JSON.stringify(cfg));
+  const r = spawnSync(python, [new URL('./train_torch.py', import.meta.url).pathname, join(tmp, 'cfg.json')], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    notes.push(`PyTorch failed on ${c.name}: ${r.stderr.trim().split('\n').pop()}`);
+    continue;
+  }
+  torchResults[c.name] = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  rows.push({ model: c.name, framework: torchResults[c.name].framework, threads: torchResults[c.name].threads, secondsPerEpoch: +torchResults[c.name].secondsPerEpoch.toFixed(3), windowsPerSecond: Math.round(NTRAIN / torchResults[c.name].secondsPerEpoch), valLoss: +torchResults[c.name].valLoss.toFixed(4) });
+}
+
+for (const backend of TRAIN_BACKENDS) {
+  let choice;
+  try {
+    choice = await selectBackend(backend);
+  } catch (err) {
+    notes.push(`tfjs ${backend} skipped: ${(err as Error).message.split('\n').pop()?.trim()}`);
+    continue;
+  }
+  for (const c of cases) {
+    // The plain-JS cpu backend is ~50x slower on conv: time it on fewer windows and one epoch, reported per window.
+    const slow = backend === 'cpu' && c.arch.arch === 'conv';
+    const n = slow ? 512 : NTRAIN;
+    const epochs = slow ? 1 : EPOCHS;
+    const per = c.arch.window * c.arch.channels;
+    const spec = buildSpec({ ...c.arch, base: 'dense', loss: 'mse', noise: { kind: 'gaussian', level: 0 }, l1: 0, beta: 0 });
+    const m = new Autoencoder(spec, SEED);
+    const res = await fit(m, { data: c.data.subarray(0, n * per), count: n }, { data: c.data.subarray(NTRAIN * per, (NTRAIN + NVAL) * per), count: NVAL }, { epochs, batchSize: BATCH, learningRate: LR, patience: 1e9, seed: SEED });
+    m.dispose();
+    const secondsPerEpoch = (median(res.history.map((h) => h.seconds)) * NTRAIN) / n;
+    const valLoss = res.history[res.history.length - 1].valLoss;
+    const t = torchResults[c.name];
+    rows.push({
+      model: c.name, framework: `tfjs ${choice.description}`, threads: 1, secondsPerEpoch: +secondsPerEpoch.toFixed(3), windowsPerSecond: Math.round(NTRAIN / secondsPerEpoch),
+      valLoss: slow ? null : +valLoss.toFixed(4),
+      timeRatioVsTorch: t ? +(secondsPerEpoch / t.secondsPerEpoch).toFixed(2) : null,
+      valLossRatioVsTorch: t && !slow ? +(valLoss / t.valLoss).toFixed(3) : null,
+      ...(slow ? { note: `timed on ${n} windows, 1 epoch, scaled to ${NTRAIN}` } : {}),
+    });
+  }
+}
+
+console.log(`training ${NTRAIN} windows (+${NVAL} validation), batch ${BATCH}, Adam lr ${LR}, ${EPOCHS} epochs; seconds/epoch is the median epoch`);
+console.table(rows);
+for (const n of notes) console.log(`note: ${n}`);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/train.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), epochs: EPOCHS, batch: BATCH, trainWindows: NTRAIN, valWindows: NVAL, learningRate: LR, rows, notes }, null, 2)}\n`);
