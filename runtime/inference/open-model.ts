@@ -60,3 +60,19 @@ export async function warmUp(resolved: ResolvedSession, model: LoadedModel, size
   }
   return { warmupMs: performance.now() - t0 };
 }
+
+/**
+ * Hot reload: open and warm up a session for a new model, then swap it into `ref` between batches. On any
+ * failure (bad card, checksum, shape change, no provider) the model in service stays and the error says why.
+ */
+export async function reloadModel(ref: ModelRef, model: LoadedModel, opts: OpenModelOptions = {}): Promise<{ report: string; previous: string }> {
+  const resolved = await openSession(model, opts);
+  try {
+    const { warmupMs } = await warmUp(resolved, model, opts.warmup);
+    const old = ref.swap(model.card, resolved.session);
+    return { report: `${describeResolution(resolved)}; warm-up ${warmupMs.toFixed(1)} ms`, previous: `${old.name} ${old.version}` };
+  } catch (err) {
+    await resolved.session.close().catch(() => {});
+    throw err;
+  }
+}

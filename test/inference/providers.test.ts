@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InferenceSession } from '../../runtime/inference/backend.ts';
-import { openModel } from '../../runtime/inference/open-model.ts';
+import { openModel, reloadModel } from '../../runtime/inference/open-model.ts';
 import { backendFor, cleanReason, describeResolution, resolveSession } from '../../runtime/inference/resolve.ts';
 import { loadModel } from '../../runtime/model/load.ts';
 import { mulberry32, randomDenseLayers, tinyModel, writeTinyModel, type DenseLayer } from './fixtures/tiny-model.ts';
@@ -96,6 +96,16 @@ describe('execution provider resolution', () => {
     const m = await openModel(model, { providers: ['cuda', 'cpu'], warmup: [1, 32] });
     expect(m.report).toMatch(/^execution provider: ort-node\/cpu \(fell back; cuda failed: .+\); warm-up \d+\.\d ms$/);
     expect(m.ref.current.session.provider).toBe('ort-node/cpu');
+
+    // Hot reload: a new shape is refused and the model in service stays; a compatible one is swapped in.
+    const wider = loadModel(writeTinyModel(join(dir, 'wider'), { window: W + 1, channels: ['a', 'b', 'c'] }));
+    await expect(reloadModel(m.ref, wider, { providers: ['cpu'] })).rejects.toThrow(/hot reload needs the same input shape: window 8/);
+    expect(m.ref.current.card).toBe(model.card);
+    const next = loadModel(writeTinyModel(join(dir, 'next'), { window: W, channels: ['a', 'b', 'c'], name: 'next' }));
+    const r = await reloadModel(m.ref, next, { providers: ['wasm'] });
+    expect(r).toMatchObject({ previous: 'tiny 0.0.1' });
+    expect(r.report).toMatch(/^execution provider: ort-web\/wasm; warm-up/);
+    expect(m.ref.current.session.provider).toBe('ort-web/wasm');
     await m.ref.close();
   });
 });
