@@ -1,19 +1,20 @@
 /**
  * The dashboard in a real browser (Debian chromium via playwright-core): the live page lists the sensors of a
  * running runtime (embedded MQTT broker, real ONNX Runtime) and shows an injected anomaly as an alert within a time bound;
- * in-browser scoring with onnxruntime-web matches Node within 1e-4; the static report renders offline.
+ * in-browser scoring with onnxruntime-web matches the `vigil score` CLI within 1e-4; its static report renders
+ * offline.
  * Screenshots land in test/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Subject } from 'rxjs';
 import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../runtime/dashboard/server.ts';
-import { writeReport } from '../../runtime/dashboard/report.ts';
 import { runtimeFeed } from '../../runtime/dashboard/runtime-feed.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
@@ -21,7 +22,6 @@ import { fitScaler } from '../../runtime/scaling/scaler.ts';
 import { startBroker } from '../../simulators/broker/aedes.ts';
 import { meanLayer, mulberry32, randomDenseLayers, writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
-import { scoreWithNode } from './node-scores.ts';
 
 let browser: Browser;
 let dir: string;
@@ -105,17 +105,17 @@ describe('live dashboard', () => {
 });
 
 describe('in-browser scoring', () => {
-  it('scores a dropped CSV + model with onnxruntime-web and matches Node within 1e-4', async () => {
+  it('scores a dropped CSV + model with onnxruntime-web and matches `vigil score` within 1e-4; its report renders offline', async () => {
     const channels = ['flow', 'pressure', 'temp'];
     const rand = mulberry32(7);
     const rows = 700;
     const values = new Float32Array(rows * 3);
-    const lines = ['timestamp,flow,pressure,temp'];
+    const lines = ['timestamp,flow,pressure,temp,label'];
     for (let r = 0; r < rows; r++) {
-      const spike = r >= 500 && r < 520 ? 6 : 0;
-      const v = [20 + 3 * Math.sin(r / 11) + rand() + spike, 5 + Math.cos(r / 7) + 0.2 * rand(), 60 + 0.01 * r + 0.5 * rand()];
+      const fault = r >= 500 && r < 520;
+      const v = [20 + 3 * Math.sin(r / 11) + rand() + (fault ? 6 : 0), 5 + Math.cos(r / 7) + 0.2 * rand(), 60 + 0.01 * r + 0.5 * rand()];
       values.set(v, r * 3);
-      lines.push(`2026-02-01 ${String(Math.floor(r / 60) % 24).padStart(2, '0')}:${String(r % 60).padStart(2, '0')}:00,${v.map((x) => x.toFixed(4)).join(',')}`);
+      lines.push(`2026-02-01 ${String(Math.floor(r / 60) % 24).padStart(2, '0')}:${String(r % 60).padStart(2, '0')}:00,${v.map((x) => x.toFixed(4)).join(',')},${fault ? 1 : 0}`);
     }
     const csvPath = join(dir, 'pump.csv');
     writeFileSync(csvPath, `${lines.join('\n')}\n`);
@@ -124,11 +124,14 @@ describe('in-browser scoring', () => {
       window: 24,
       channels,
       layers: randomDenseLayers(24, 3, [32, 8, 32], 11),
-      scaler: fitScaler('standard', values, 3),
+      scaler: fitScaler('standard', values.subarray(0, 400 * 3), 3),
       span: 4,
       threshold: 2,
+      // An adaptive threshold: the browser must reproduce its whole trajectory, not just one level.
+      defaultThreshold: { kind: 'quantile', q: 0.995, window: 200 },
     });
-    const node = await scoreWithNode(csvPath, modelPath);
+    const reportPath = join(ARTIFACTS, 'report.html');
+    const cli = vigilScore(modelPath, csvPath, join(dir, 'pump.scores.csv'), reportPath);
 
     const dash = await startDashboard({ verdicts: new Subject(), alerts: new Subject() }, { port: 0 });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -139,24 +142,30 @@ describe('in-browser scoring', () => {
       await page.waitForFunction(() => (window as unknown as { vigilScore?: unknown }).vigilScore !== undefined, undefined, { timeout: 30_000 });
       const web = (await page.evaluate(() => (window as unknown as { vigilScore: unknown }).vigilScore)) as {
         error?: string;
-        ts: number[];
         scores: number[];
         thresholds: number[];
-        anomalies: number[];
+        alerts: number[];
+        scored: number[];
         provider: string;
       };
       expect(web.error).toBeUndefined();
       expect(web.provider).toBe('ort-web/wasm');
-      expect(web.scores).toHaveLength(node.scores.length);
-      expect(web.ts).toEqual(node.ts);
-      let maxDiff = 0;
-      for (let k = 0; k < node.scores.length; k++) maxDiff = Math.max(maxDiff, Math.abs(web.scores[k] - node.scores[k]));
-      expect(maxDiff).toBeLessThan(1e-4);
-      expect(web.anomalies).toEqual(node.anomalies);
-      expect(web.anomalies.some((a) => a === 1)).toBe(true); // the spike at rows 500-520 is found
+      expect(web.scores).toHaveLength(rows);
+      expect(cli.score).toHaveLength(rows);
+      let maxScore = 0;
+      let maxThr = 0;
+      for (let r = 0; r < rows; r++) {
+        maxScore = Math.max(maxScore, Math.abs(web.scores[r] - cli.score[r]));
+        maxThr = Math.max(maxThr, Math.abs(web.thresholds[r] - cli.threshold[r]));
+      }
+      expect(maxScore).toBeLessThan(1e-4);
+      expect(maxThr).toBeLessThan(1e-4);
+      expect(web.alerts).toEqual(cli.alert);
+      expect(web.scored.filter(Boolean)).toHaveLength(rows - 24 + 1);
+      expect(web.alerts.slice(500, 530).some((a) => a === 1)).toBe(true); // the fault at rows 500-520 is found
       await page.waitForFunction(() => document.querySelectorAll('#score-result canvas').length >= 4);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-score.png'), fullPage: true });
-      writeFileSync(join(ARTIFACTS, 'dashboard-score.txt'), `${node.scores.length} windows, max |browser - node| = ${maxDiff.toExponential(2)}\n`);
+      writeFileSync(join(ARTIFACTS, 'dashboard-score.txt'), `${rows} rows; max |browser - vigil score|: score ${maxScore.toExponential(2)}, threshold ${maxThr.toExponential(2)}\n`);
 
       // A card that does not belong to the model is refused with a reason, not scored.
       const bad = JSON.parse(readFileSync(`${modelPath}.json`, 'utf8'));
@@ -169,23 +178,15 @@ describe('in-browser scoring', () => {
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
 
-      // The same results as a static report, opened from disk with no server.
-      const reportPath = join(ARTIFACTS, 'report.html');
-      await writeReport(reportPath, {
-        title: 'vigil score: pump.csv',
-        subtitle: 'browser test',
-        model: { name: 'pump-dense', version: '0.0.1' },
-        provider: node.provider,
-        sensors: [{ name: 'pump.csv', channels, timestamps: node.timestamps, values, windowTs: node.ts, scores: node.scores, thresholds: node.thresholds, anomalies: node.anomalies, labels: [{ start: node.timestamps[500], end: node.timestamps[519] }] }],
-      });
+      // The report `vigil score --report` wrote opens from disk, with no server and nothing fetched.
       const rpage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       const rwatch = watchPage(rpage, ['file://']);
       await rpage.goto(pathToFileURL(reportPath).href);
       await rpage.waitForFunction(() => document.body.dataset.ready === 'true' && document.querySelectorAll('canvas').length >= 4);
-      expect(await rpage.textContent('#summary-rows')).toContain('pump.csv');
+      expect(await rpage.textContent('#summary-rows')).toContain('pump');
       await rpage.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
       expect(rwatch.errors).toEqual([]);
-      expect(rwatch.offOrigin.filter((u) => !u.startsWith('file://'))).toEqual([]);
+      expect(rwatch.offOrigin).toEqual([]);
       await rpage.close();
     } finally {
       await page.close();
@@ -193,3 +194,15 @@ describe('in-browser scoring', () => {
     }
   });
 });
+
+/** Run the real `vigil score` CLI and read its per-row output. */
+function vigilScore(model: string, data: string, out: string, report: string): { score: number[]; threshold: number[]; alert: number[] } {
+  const bin = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url));
+  const res = spawnSync(process.execPath, [bin, 'score', '--model', model, '--data', data, '--out', out, '--report', report, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+  if (res.status !== 0) throw new Error(`vigil score failed (${res.status}): ${res.stderr}`);
+  const [header, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
+  const cols = header.split(',');
+  const at = (name: string) => cols.indexOf(name);
+  const rows = lines.map((l) => l.split(','));
+  return { score: rows.map((r) => Number(r[at('score')])), threshold: rows.map((r) => Number(r[at('threshold')])), alert: rows.map((r) => Number(r[at('alert')])) };
+}

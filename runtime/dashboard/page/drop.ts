@@ -1,7 +1,7 @@
 /** The "score a file" panel: drop a CSV, NAME.onnx and NAME.json; scored with onnxruntime-web in this tab. */
 import { scoreFile, scoresCsv, type FileScores } from './score-file.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
-import { spansFromFlags } from '../spans.ts';
+import { spansFromEvents } from '../spans.ts';
 import { esc, num, rate } from './format.ts';
 
 interface Picked {
@@ -44,16 +44,24 @@ export function mountScoring(zone: HTMLElement, result: HTMLElement): void {
   async function run(): Promise<void> {
     busy = true;
     const { csv, onnx, card } = picked as Required<Picked>;
-    status(`Scoring ${esc(csv.name)} with onnxruntime-web (wasm)…`, 'busy');
+    status(`Scoring ${esc(csv.name)} with onnxruntime-web (wasm) through the vigil pipeline…`, 'busy');
     try {
       const r = await scoreFile({
         csv: { name: csv.name, text: await csv.text() },
         onnx: new Uint8Array(await onnx.arrayBuffer()),
         card: { name: card.name, text: await card.text() },
-        onProgress: (done, total) => status(`Scoring ${esc(csv.name)}: ${done.toLocaleString()} / ${total.toLocaleString()} windows…`, 'busy'),
       });
       show(r, csv.name);
-      (window as unknown as { vigilScore: unknown }).vigilScore = { ts: r.ts, ends: r.ends, scores: r.scores, thresholds: r.thresholds, anomalies: r.anomalies, provider: r.provider };
+      (window as unknown as { vigilScore: unknown }).vigilScore = {
+        ts: Array.from(r.series.timestamps),
+        scores: Array.from(r.scores),
+        thresholds: Array.from(r.thresholds),
+        alerts: Array.from(r.alerts),
+        scored: Array.from(r.scored),
+        anomalies: Array.from(r.anomalies),
+        events: r.events.length,
+        provider: r.provider,
+      };
     } catch (err) {
       status(`Could not score: ${esc((err as Error).message)}`, 'error');
       (window as unknown as { vigilScore: unknown }).vigilScore = { error: (err as Error).message };
@@ -63,19 +71,25 @@ export function mountScoring(zone: HTMLElement, result: HTMLElement): void {
   }
 
   function show(r: FileScores, file: string): void {
-    const n = r.scores.length;
-    const flagged = r.anomalies.reduce((a, b) => a + b, 0);
-    const spans = spansFromFlags(r.ts, r.anomalies);
-    const max = r.scores.reduce((a, b) => Math.max(a, b), -Infinity);
+    const rows = r.scores.length;
+    const C = r.card.channels.length;
+    const raw: RawRow[] = Array.from(r.series.timestamps, (t, i) => [t, ...Array.from(r.series.data.subarray(i * C, (i + 1) * C))]);
+    const scores: ScoreRow[] = [];
+    let max = -Infinity;
+    let flagged = 0;
+    for (let i = 0; i < rows; i++) {
+      if (!r.scored[i]) continue;
+      scores.push([r.series.timestamps[i], r.scores[i], r.thresholds[i], r.anomalies[i]]);
+      max = Math.max(max, r.scores[i]);
+      flagged += r.anomalies[i];
+    }
+    const spans = spansFromEvents(r.events);
     status(
-      `<b>${esc(file)}</b>: ${n.toLocaleString()} windows scored in ${r.elapsedMs.toFixed(0)} ms (${rate((n / r.elapsedMs) * 1000)}) on <b>${esc(r.provider)}</b> · model <b>${esc(r.card.name)}</b> v${esc(r.card.version)} · ${flagged} anomalous windows in ${spans.length} span${spans.length === 1 ? '' : 's'} · max score ${num(max)} (threshold ${num(r.thresholds[n - 1])}) <a class="button" id="download-scores" download="${esc(file.replace(/\.\w+$/, ''))}.scores.csv">Download scores CSV</a>`,
+      `<b>${esc(file)}</b>: ${rows.toLocaleString()} rows, ${scores.length.toLocaleString()} windows scored in ${r.elapsedMs.toFixed(0)} ms (${rate((scores.length / r.elapsedMs) * 1000)}; ${r.loadMs.toFixed(0)} ms to load the model) on <b>${esc(r.provider)}</b> · model <b>${esc(r.card.name)}</b> v${esc(r.card.version)} · ${flagged} anomalous windows · ${spans.length} alert${spans.length === 1 ? '' : 's'} · max score ${num(max)} (threshold now ${num(r.thresholds[rows - 1])}) <a class="button" id="download-scores" download="${esc(file.replace(/\.\w+$/, ''))}.scores.csv">Download scores CSV</a>`,
       'done',
     );
     const url = URL.createObjectURL(new Blob([scoresCsv(r)], { type: 'text/csv' }));
     (result.querySelector('#download-scores') as HTMLAnchorElement).href = url;
-    const C = r.card.channels.length;
-    const raw: RawRow[] = Array.from(r.series.timestamps, (t, i) => [t, ...Array.from(r.series.data.subarray(i * C, (i + 1) * C))]);
-    const scores: ScoreRow[] = r.ts.map((t, i) => [t, r.scores[i], r.thresholds[i], r.anomalies[i]]);
     plots?.destroy();
     plots = new SensorPlots(result.querySelector('.score-plots') as HTMLElement, r.card.channels);
     plots.setData({ channels: r.card.channels, raw, scores, spans });

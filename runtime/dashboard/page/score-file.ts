@@ -1,17 +1,14 @@
 /**
- * Offline scoring in the browser, composed from the runtime's own pieces (CSV parser, channel selection,
- * scaler, sliding windows on WindowRing, ort-web session, reconstruction scores, thresholds), so the page
- * computes what `vigil score` computes.
+ * Offline scoring in the browser with the runtime's own code: its CSV parser and card validation, then
+ * `scoreSeries` (the live pipeline `vigil score` runs) on an onnxruntime-web session, so the page computes
+ * what `vigil score` computes.
  */
 import { parseCsv, type FillPolicy } from '../../data/csv.ts';
-import { rowCount, selectChannels, type Series } from '../../data/series.ts';
+import { rowCount, type Series } from '../../data/series.ts';
 import { parseCard, type ModelCard } from '../../model/card.ts';
-import { applyScaler } from '../../scaling/scaler.ts';
-import { slidingWindows } from '../../window/sliding.ts';
-import { reconstructionScores } from '../../scoring/reconstruction.ts';
 import { OrtWebBackend } from '../../inference/ort-web.ts';
-import { decide, type Threshold } from '../../thresholds/threshold.ts';
-import { createThreshold } from '../../thresholds/factory.ts';
+import { ModelRef } from '../../inference/model-ref.ts';
+import { scoreSeries, type SeriesScores } from '../../stream/score-series.ts';
 
 /** The three files a person drops. */
 export interface ScoreInputs {
@@ -19,31 +16,19 @@ export interface ScoreInputs {
   onnx: Uint8Array;
   card: { name: string; text: string };
   fill?: FillPolicy;
-  /** Windows per inference call. */
+  /** Windows per inference call (default 1024, as `vigil score`). */
   batch?: number;
-  /** Called with windows done so far. */
-  onProgress?: (done: number, total: number) => void;
 }
 
-/** Scores of a whole file. */
-export interface FileScores {
+/** Scores of a whole file: per-row arrays as `vigil score` writes them, plus what the page shows. */
+export interface FileScores extends SeriesScores {
   card: ModelCard;
   series: Series;
+  sensor: string;
   provider: string;
-  /** Row index and timestamp (epoch ms) of each window's last row. */
-  ends: number[];
-  ts: number[];
-  scores: number[];
-  thresholds: number[];
-  anomalies: number[];
-  /** Per-channel error, windows x channels. */
-  perChannel: number[][];
+  /** Scoring time, and the time to load onnxruntime-web and open the session before it. */
   elapsedMs: number;
-}
-
-/** The threshold the page applies: the card's default, built by the runtime's own factory. */
-export function thresholdFor(card: ModelCard): Threshold {
-  return createThreshold(card.threshold.default, card, `${card.name} card threshold.default`);
+  loadMs: number;
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -51,7 +36,7 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Validate the card against the model, then score every window of the CSV. */
+/** Validate the card against the model, then score every row of the CSV as `vigil score` does with its defaults. */
 export async function scoreFile(inp: ScoreInputs): Promise<FileScores> {
   let json: unknown;
   try {
@@ -64,48 +49,32 @@ export async function scoreFile(inp: ScoreInputs): Promise<FileScores> {
   if (sum !== card.onnx.sha256) {
     throw new Error(`the .onnx file has sha256 ${sum.slice(0, 12)}…; the card ${inp.card.name} expects ${card.onnx.sha256.slice(0, 12)}… (wrong model for this card?)`);
   }
+  const tLoad = performance.now();
+  const series = parseCsv(inp.csv.text, { file: inp.csv.name, channels: card.channels, fill: inp.fill ?? 'error', extraColumns: ['label'] });
+  if (rowCount(series) < card.window) throw new Error(`${inp.csv.name} has ${rowCount(series)} rows; the model needs at least ${card.window} (one window)`);
+  const session = await new OrtWebBackend().open({ onnx: inp.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: card.channels.length });
+  const ref = new ModelRef(card, session);
   const t0 = performance.now();
-  const series = selectChannels(parseCsv(inp.csv.text, { file: inp.csv.name, fill: inp.fill ?? 'error', extraColumns: ['label'] }), card.channels);
-  const C = card.channels.length;
-  const W = card.window;
-  if (rowCount(series) < W) throw new Error(`${inp.csv.name} has ${rowCount(series)} rows; the model needs at least ${W} (one window)`);
-  const scaled = applyScaler(card.scaler, series.data);
-  const wins = slidingWindows(scaled, C, W, card.stride);
-  const session = await new OrtWebBackend().open({ onnx: inp.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: W, channels: C });
-  const out: FileScores = { card, series, provider: session.provider, ends: [], ts: [], scores: [], thresholds: [], anomalies: [], perChannel: [], elapsedMs: 0 };
-  const threshold = thresholdFor(card);
-  const batch = inp.batch ?? 256;
+  const sensor = inp.csv.name.replace(/\.[^.]+$/, '');
   try {
-    for (let i = 0; i < wins.count; i += batch) {
-      const n = Math.min(batch, wins.count - i);
-      const input = wins.data.subarray(i * W * C, (i + n) * W * C);
-      const { reconstruction } = await session.run(input, n);
-      const s = reconstructionScores(input, reconstruction, n, W, C, card.scoring);
-      for (let k = 0; k < n; k++) {
-        const end = wins.ends[i + k];
-        const d = decide(threshold, s.scores[k]);
-        out.ends.push(end);
-        out.ts.push(series.timestamps[end]);
-        out.scores.push(s.scores[k]);
-        out.thresholds.push(d.threshold);
-        out.anomalies.push(d.anomaly ? 1 : 0);
-        out.perChannel.push(Array.from(s.perChannel.subarray(k * C, (k + 1) * C)));
-      }
-      inp.onProgress?.(i + n, wins.count);
-    }
+    const res = await scoreSeries(series, ref, { sensor, threshold: card.threshold.default, batch: inp.batch });
+    return { ...res, card, series, sensor, provider: session.provider, elapsedMs: performance.now() - t0, loadMs: t0 - tLoad };
   } finally {
-    await session.close();
+    await ref.close();
   }
-  out.elapsedMs = performance.now() - t0;
-  return out;
 }
 
-/** Results as CSV: one row per window, like `vigil score` writes. */
+const num = (x: number): string => (x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1'));
+
+/** Results as CSV, the columns `vigil score --out` writes: timestamp,score,threshold,alert,err_<channel>... */
 export function scoresCsv(r: FileScores): string {
+  const C = r.card.channels.length;
   const raw = r.series.rawTimestamps;
-  const lines = ['timestamp,score,threshold,anomaly'];
+  const lines = [`timestamp,score,threshold,alert,${r.card.channels.map((c) => `err_${c}`).join(',')}`];
   for (let i = 0; i < r.scores.length; i++) {
-    lines.push(`${raw ? raw[r.ends[i]] : new Date(r.ts[i]).toISOString()},${r.scores[i]},${r.thresholds[i]},${r.anomalies[i]}`);
+    const ts = raw ? raw[i] : new Date(r.series.timestamps[i]).toISOString();
+    const errs = Array.from(r.perChannel.subarray(i * C, (i + 1) * C), num);
+    lines.push(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${num(r.scores[i])},${num(r.thresholds[i])},${r.alerts[i]},${errs.join(',')}`);
   }
   return `${lines.join('\n')}\n`;
 }
