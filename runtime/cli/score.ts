@@ -174,6 +174,16 @@ export async function run(args: string[]): Promise<number> {
     .option('--sensor <name>', 'sensor name in alerts (default: the file name)')
     .option('--report <html>', 'also write a self-contained HTML report with the plots')
     .option('--quiet', 'print only errors')
+    .addHelpText(
+      'after',
+      `
+Rows before the first full window (window - 1 rows) get score 0 and alert 0; the threshold column shows the level
+in force, starting from the card's calibration and adapting along the file exactly as it would live.
+alert is 1 while an alert is open (by default one anomalous window opens it and one quiet window closes it).
+
+Example:
+  vigil score --model models/pump --data data/test.csv --out scores.csv --threshold spot --alert-open 2/3 --report scores.html`,
+    )
     .exitOverride()
     .showHelpAfterError();
   cmd.parse(args, { from: 'user' });
