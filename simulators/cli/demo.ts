@@ -71,6 +71,7 @@ export function run(args: string[]): Promise<number> {
       let open = 0, opened = 0;
       const caught = new Set<number>();
       let lastStatus = 0;
+      let reached = -Infinity;
       const demo = await startDemo({
         model: o.model, data: o.data, from: o.from, to: o.to, speed: o.speed,
         brokerUrl: o.broker, port: o.port, dashboardPort: o.dashboard === false ? null : o.dashboard,
@@ -82,6 +83,7 @@ export function run(args: string[]): Promise<number> {
           out.line(`${formatAlert(a, { color })}${c.d}${incidentNote(a, incidents)}${c.r}`);
         },
         onProgress(p) {
+          reached = p.recordedTs;
           const now = Date.now();
           if (now - lastStatus < 100 && p.sent < p.total) return;
           lastStatus = now;
@@ -111,8 +113,8 @@ export function run(args: string[]): Promise<number> {
       out.clear();
       out.line(how === 'done' ? 'replay finished; stopping' : 'stopping');
       await demo.stop();
-      const hit = incidents.filter((x) => x.at >= from).length;
-      out.line(`${opened} alert(s) opened; ${caught.size} of ${hit} NAB-labelled incident(s) in the replayed range caught.`);
+      const hit = incidents.filter((x) => x.at >= from && x.at <= reached).length;
+      out.line(`${opened} alert(s) opened; ${caught.size} of ${hit} NAB-labelled incident(s) replayed so far caught (replayed up to ${formatTimestamp(reached)}).`);
     });
   return runProgram(program, args);
 }

@@ -18,7 +18,7 @@ export function createLiveConsole(out: NodeJS.WriteStream = process.stdout): Liv
   const tty = Boolean(out.isTTY);
   let current = '';
   const erase = () => { if (tty && current) out.write('\r\x1b[2K'); };
-  const draw = () => { if (tty && current) out.write(current.slice(0, Math.max(10, (out.columns ?? 120) - 1))); };
+  const draw = () => { if (tty && current) out.write(current.slice(0, Math.max(20, (out.columns || 120) - 1))); };
   return {
     line(text) {
       erase();
