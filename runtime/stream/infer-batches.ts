@@ -59,6 +59,8 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
       let upstream: { done: true; error?: unknown; failed: boolean } | undefined;
       let closed = false;
       let failures = 0;
+      // True while runBatch is on the stack: a runner that answers synchronously must not recurse into pump().
+      let starting = false;
 
       const finish = () => {
         if (!upstream || inflight || queue.size > 0) return;
@@ -94,12 +96,14 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         counters.batches++;
         const t0 = performance.now();
         let done = false;
+        const mine: NonNullable<typeof inflight> = { sub: EMPTY_SUB, held, thenable: undefined };
+        inflight = mine;
         const settle = (err: unknown, recon?: Float32Array) => {
           if (done) return;
           done = true;
           const inferMs = performance.now() - t0;
-          inflight?.sub.unsubscribe();
-          inflight = undefined;
+          mine.sub.unsubscribe();
+          if (inflight === mine) inflight = undefined;
           held.release();
           if (closed) return;
           let scored: { scores: Float32Array; perChannel: Float32Array } | undefined;
@@ -134,23 +138,24 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
             }
             opts.onBatch?.({ size: n, inferMs, provider: session.provider, pending: queue.size });
           }
-          pump();
+          if (!starting) pump();
         };
-        let result: ReturnType<typeof session.run>;
+        starting = true;
         try {
-          result = session.run(input, n);
+          const result = session.run(input, n);
+          mine.thenable = isThenable(result) ? result : undefined;
+          const sub = from(result).subscribe({
+            next: (r) => settle(undefined, r.reconstruction),
+            error: (err) => settle(err ?? new Error('inference failed')),
+            complete: () => settle(new Error('inference produced no result')),
+          });
+          if (done) sub.unsubscribe();
+          else mine.sub = sub;
         } catch (err) {
-          inflight = { sub: EMPTY_SUB, held, thenable: undefined };
-          return settle(err ?? new Error('inference threw'));
+          settle(err ?? new Error('inference threw'));
+        } finally {
+          starting = false;
         }
-        const thenable = isThenable(result) ? result : undefined;
-        inflight = { sub: EMPTY_SUB, held, thenable };
-        const sub = from(result).subscribe({
-          next: (r) => settle(undefined, r.reconstruction),
-          error: (err) => settle(err ?? new Error('inference failed')),
-          complete: () => settle(new Error('inference produced no result')),
-        });
-        if (inflight) inflight.sub = sub;
       };
 
       const sub = source.subscribe({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { map, throwError, timer, type Observable } from 'rxjs';
+import { from, lastValueFrom, map, of, timer, toArray, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { InferenceResult } from '../../runtime/inference/backend.ts';
 import { ModelRef, type BatchRunner } from '../../runtime/inference/model-ref.ts';
@@ -170,5 +170,14 @@ describe('inferBatches', () => {
     });
     expect(r.got.map(([at, , seq]) => [at, seq])).toEqual([[4, 1]]);
     expect(r.end).toEqual({ at: 4, error: 'upstream broke' });
+  });
+
+  it('handles a runner that answers synchronously without recursion or loss', async () => {
+    let calls = 0;
+    const sync: BatchRunner = { provider: 'sync', run: (_x, n) => (calls++, of({ reconstruction: new Float32Array(n * 2), extra: {} })) };
+    const batches = Array.from({ length: 5000 }, (_, b) => [sw('p', 2 * b, 1), sw('q', 2 * b + 1, 2)]);
+    const out = await lastValueFrom(from(batches).pipe(inferBatches({ card, session: sync }, { maxPendingPerSensor: 1 }), toArray()));
+    expect(out.map((w) => w.seq)).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    expect(calls).toBe(5000);
   });
 });
