@@ -1,14 +1,16 @@
 /**
  * vigil's detector on NAB, run the way NAB requires: each file on its own, in order; a fresh autoencoder
  * trained with `trainModel` on the probationary rows only (the first 15%, at most 750); every row then scored
- * by the exported ONNX model in ONNX Runtime exactly as `vigil score` would (runtime scaler, windows,
- * reconstruction scorer), from the window ending at that row (no look-ahead); the error calibrated to [0,1]
+ * by the exported ONNX model through the same pipeline as `vigil score` (runtime/stream/score-series.ts),
+ * from the window ending at that row (no look-ahead); the error calibrated to [0,1]
  * causally (nab-calibrate.ts). Writes NAB result files and returns their folder.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { applyScaler, loadModel, reconstructionScores, resolveSession, slidingWindows, type Series } from '@vigil/runtime';
+import { loadModel, type Series } from '@vigil/runtime';
+import { openModel } from '../../runtime/inference/open-model.ts';
+import { scoreSeries } from '../../runtime/stream/score-series.ts';
 import type { NabRunOptions } from '../../runtime/evaluate/cli.ts';
 import { loadNabCorpus, type NabFile } from '../../runtime/evaluate/nab/corpus.ts';
 import { writeResultFile } from '../../runtime/evaluate/nab/results.ts';
@@ -77,24 +79,18 @@ export async function modelErrors(
   trained.model.dispose();
   const t1 = performance.now();
 
-  // Score every row through the runtime, from the exported files, as `vigil score` does.
-  const { card, onnx } = loadModel(trained.cardPath);
-  const scaled = applyScaler(card.scaler, Float32Array.from(file.values));
-  const wins = slidingWindows(scaled, 1, card.window);
-  const { session, provider } = await resolveSession(['cpu', 'wasm'], { onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: 1 });
-  const errors = new Float64Array(n);
+  // Score every row from the exported files through the runtime pipeline `vigil score` uses (scoreSeries).
+  const model = loadModel(trained.cardPath);
+  const opened = await openModel(model, { providers: ['cpu', 'wasm'] });
+  const all: Series = { timestamps: file.timestamps, channels: ['value'], data: Float32Array.from(file.values) };
+  let errors: Float64Array;
   try {
-    const per = card.window;
-    for (let s = 0; s < wins.count; s += 4096) {
-      const k = Math.min(4096, wins.count - s);
-      const x = wins.data.subarray(s * per, (s + k) * per);
-      const r = await session.run(x, k);
-      const sc = reconstructionScores(x, r.reconstruction, k, card.window, 1, card.scoring);
-      for (let j = 0; j < k; j++) errors[wins.ends[s + j]] = sc.scores[j];
-    }
+    const res = await scoreSeries(all, opened.ref, { sensor: basename(file.path, '.csv'), threshold: model.card.threshold.default, batch: 4096 });
+    errors = res.scores;
   } finally {
-    await session.close();
+    await opened.ref.close();
   }
+  const provider = opened.resolved.provider;
   return { window: W, epochs: trained.fit.history.length, trainSeconds: (t1 - t0) / 1000, scoreSeconds: (performance.now() - t1) / 1000, provider, errors };
 }
 
