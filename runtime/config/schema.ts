@@ -8,6 +8,7 @@ import { CodecConfigSchema } from '../codecs/registry.ts';
 import { DEFAULT_TIMESTAMP } from '../codecs/codec.ts';
 import { KNOWN_PROVIDERS } from '../inference/resolve.ts';
 import { SmoothingConfigSchema } from '../scoring/smoothing.ts';
+import { FleetSchema } from '../fleet/config.ts';
 
 const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
 const port = z.number().int().min(0).max(65535);
@@ -167,6 +168,8 @@ export const RunConfigSchema = z
       .strict()
       .prefault({}),
     reload: z.object({ watch: z.boolean().default(true), debounceMs: ms('debounce').default(500) }).strict().prefault({}),
+    /** Share one sensor fleet among several workers with sticky partitions (docs/fleet.md); absent: take everything. */
+    fleet: FleetSchema.optional(),
     /** For the dashboard (served by its own module when set). */
     dashboard: z.object({ port: port.nullable().default(null), host: z.string().default('127.0.0.1') }).strict().prefault({}),
     log: z

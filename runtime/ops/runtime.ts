@@ -11,6 +11,7 @@ import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, topicRouter } from '../mqtt/topic-template.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
 import { mqttSource } from '../mqtt/source.ts';
+import { fleetSource, joinFleet, type FleetMembership } from '../fleet/index.ts';
 import { mqttAlertSink } from '../mqtt/alert-sink.ts';
 import { alertPayload } from '../mqtt/alert-payload.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
@@ -48,6 +49,8 @@ export interface RuntimeHandle {
   metrics: RuntimeMetrics;
   /** `http://host:port` of /metrics and /health, when enabled. */
   opsUrl?: string;
+  /** Fleet membership when `fleet` is configured: the members and the partitions this worker owns. */
+  fleet?: FleetMembership;
   /** Hot streams (subscribe any time; nothing is replayed). */
   verdicts: Observable<Verdict>;
   alerts: Observable<AlertEvent>;
@@ -111,6 +114,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const c = client;
     cleanup.push(() => new Promise<void>((r) => c.end(true, {}, () => r())));
     await waitConnected(client, config.broker.connectTimeoutMs);
+    const fleet = config.fleet ? await joinFleet({ broker: config.broker, fleet: config.fleet, log }) : undefined;
+    if (fleet) cleanup.push(() => fleet.leave());
 
     const alertSink = mqttAlertSink(client, { ...config.alerts, log });
     const deadLetters = deadLetterSink(client, config.deadLetter);
@@ -155,13 +160,14 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     client.on('close', () => connection.value && connection.next(false));
     let subscribed!: () => void;
     const subscribedP = new Promise<void>((r) => (subscribed = r));
-    const mqtt$ = mqttSource(client, {
+    const sourceOpts = {
       onSubscribed: () => subscribed(),
-      filters: templates.map((t) => t.filter),
       qos: config.source.qos,
-      ignore: (t) => !!(ownAlert?.(t) || ownDead?.(t)),
-      onSubscribeError: (f, reason) => log.error({ filter: f, reason }, 'subscription refused'),
-    });
+      ignore: (t: string) => !!(ownAlert?.(t) || ownDead?.(t)),
+      onSubscribeError: (f: string, reason: string) => log.error({ filter: f, reason }, 'subscription refused'),
+    };
+    // In a fleet, only the partitions this worker owns (see runtime/fleet and docs/fleet.md).
+    const mqtt$ = fleet ? fleetSource(client, fleet, { ...sourceOpts, templates }) : mqttSource(client, { ...sourceOpts, filters: templates.map((t) => t.filter) });
     const source$ = (deps.source ? merge(mqtt$, deps.source) : mqtt$).pipe(
       tap(() => {
         edge.messages++;
@@ -279,6 +285,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         state = 'stopping';
         stopWatch();
         stop$.next();
+        // Hand our partitions to the other workers now, while we drain what we already took.
+        await fleet?.leave();
         // Intake is closed: windows already cut are flushed through inference and the alert stage.
         const drainTimeout = new Promise<void>((r) => setTimeout(r, 5000).unref());
         await Promise.race([drainedP, drainTimeout]);
@@ -317,6 +325,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       edge,
       metrics,
       opsUrl: ops?.url,
+      fleet,
       verdicts: verdicts.asObservable(),
       alerts: alerts.asObservable(),
       readings: readings.asObservable(),
