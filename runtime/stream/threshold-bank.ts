@@ -32,7 +32,7 @@ export interface SensorThreshold {
 
 /** Per-sensor thresholds with bounded memory. */
 export class ThresholdBank {
-  private readonly entries = new Map<string, SensorThreshold>();
+  private readonly held = new Map<string, SensorThreshold>();
   private readonly saved: Map<string, ThresholdState>;
   private readonly maxSensors: number;
   /** Sensors dropped to stay within `maxSensors`. */
@@ -51,36 +51,41 @@ export class ThresholdBank {
 
   /** The entry for a sensor, created (or restored) on first use. */
   get(sensor: string): SensorThreshold {
-    let e = this.entries.get(sensor);
+    let e = this.held.get(sensor);
     if (e) {
-      this.entries.delete(sensor);
-      this.entries.set(sensor, e);
+      this.held.delete(sensor);
+      this.held.set(sensor, e);
       return e;
     }
     e = { threshold: this.create(sensor) };
-    if (this.entries.size >= this.maxSensors) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    if (this.held.size >= this.maxSensors) {
+      const oldest = this.held.keys().next().value as string;
+      this.held.delete(oldest);
       this.evicted++;
     }
-    this.entries.set(sensor, e);
+    this.held.set(sensor, e);
     return e;
   }
 
   /** The threshold of a sensor if it exists (no creation). */
   peek(sensor: string): Threshold | undefined {
-    return this.entries.get(sensor)?.threshold;
+    return this.held.get(sensor)?.threshold;
+  }
+
+  /** Every sensor's threshold and smoother (e.g. to persist smoother state too; assign `smoother` to restore one). */
+  sensors(): IterableIterator<[string, SensorThreshold]> {
+    return this.held.entries();
   }
 
   /** Sensors held. */
   get size(): number {
-    return this.entries.size;
+    return this.held.size;
   }
 
   /** Serialised state of every sensor's threshold (plus restored-but-unseen saved ones, so nothing is lost). */
   snapshot(): Record<string, ThresholdState> {
     const out: Record<string, ThresholdState> = Object.fromEntries(this.saved);
-    for (const [sensor, e] of this.entries) out[sensor] = e.threshold.toJSON();
+    for (const [sensor, e] of this.held) out[sensor] = e.threshold.toJSON();
     return out;
   }
 

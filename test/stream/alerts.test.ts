@@ -69,6 +69,14 @@ describe('raiseAlerts', () => {
     });
   });
 
+  it('unsubscribes from the source on teardown', () => {
+    newScheduler().run(({ hot, expectObservable, expectSubscriptions }) => {
+      const src = hot('-a--b', { a: verdict(1000, 2, true), b: verdict(2000, 0.1, false) });
+      expectObservable(src.pipe(raiseAlerts({ card })), '^--!').toBe('-a-', { a: expect.objectContaining({ type: 'open' }) });
+      expectSubscriptions(src.subscriptions).toBe('^--!');
+    });
+  });
+
   it('keeps sensors independent and passes errors on', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const src = cold('ab#', { a: verdict(1000, 2, true, [1, 1, 1], 'x'), b: verdict(1000, 2, true, [1, 1, 1], 'y') }, new Error('down'));

@@ -57,6 +57,7 @@ describe('applyThresholds', () => {
     const bank = new ThresholdBank(() => new MaxThreshold(1), { maxSensors: 2 });
     await lastValueFrom(from([scored('p', 1, 0.5), scored('q', 1, 1.2), scored('q', 2, 5)]).pipe(applyThresholds(bank), toArray()));
     expect(bank.snapshot()).toEqual({ p: { kind: 'max', config: {}, state: { level: 1 } }, q: { kind: 'max', config: {}, state: { level: 1 } } });
+    expect([...bank.sensors()].map(([sensor]) => sensor)).toEqual(['p', 'q']);
     bank.get('r');
     expect(bank.size).toBe(2);
     expect(bank.evicted).toBe(1);
@@ -73,9 +74,12 @@ describe('applyThresholds', () => {
     expect(restored.restoreFailures).toEqual([{ sensor: 'bad', reason: 'no level' }]);
   });
 
-  it('passes errors on', () => {
-    newScheduler().run(({ cold, expectObservable }) => {
+  it('passes errors on and unsubscribes from the source on teardown', () => {
+    newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       expectObservable(cold<ScoredWindow>('#', undefined, new Error('x')).pipe(applyThresholds(() => new StaticThreshold(1)))).toBe('#', undefined, new Error('x'));
+      const src = hot('-a--b', { a: scored('p', 1, 2), b: scored('p', 2, 2) });
+      expectObservable(src.pipe(applyThresholds(() => new StaticThreshold(1))), '^--!').toBe('-a-', { a: { ...scored('p', 1, 2), threshold: 1, anomaly: true } });
+      expectSubscriptions(src.subscriptions).toBe('^--!');
     });
   });
 });
