@@ -5,3 +5,4 @@ export * from './synthetic/anomalies.ts';
 export * from './synthetic/sensor.ts';
 export * from './synthetic/generate.ts';
 export * from './synthetic/files.ts';
+export * from './synthetic/plot.ts';

@@ -92,7 +92,8 @@ export function run(args: string[]): Promise<number> {
       });
       const from = await parseWhen(o.from);
       const eta = (t: number) => (o.speed === Infinity ? '' : ` (in ~${humanDuration((t - from) / o.speed)})`);
-      const upcoming = incidents.filter((x) => x.at >= from).map((x) => `${shortTime(x.at)}${eta(x.at)}`);
+      const until = o.to ? await parseWhen(o.to) : Infinity;
+      const upcoming = incidents.filter((x) => x.at >= from && x.at < until).map((x) => `${shortTime(x.at)}${eta(x.at)}`);
       const lines = [
         `${c.b}vigil demo${c.r}: a real machine failure, replayed, watched live`,
         `  broker     ${demo.brokerUrl}${demo.embeddedBroker ? ' (embedded aedes)' : ''}`,

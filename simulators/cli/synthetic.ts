@@ -101,7 +101,7 @@ Examples:
         const files = writeSyntheticCsv(data, o.csv, { labelColumn: o.labelColumn });
         const byType = new Map<string, number>();
         for (const l of data.labels) byType.set(l.type, (byType.get(l.type) ?? 0) + 1);
-        process.stderr.write(`wrote ${files.length - 2} sensor file(s) x ${rows} rows, labels.csv (${data.labels.length} faults: ${[...byType].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}) and synthetic.json to ${o.csv} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+        process.stderr.write(`wrote ${files.length - 3} sensor file(s) x ${rows} rows, labels.csv (${data.labels.length} faults: ${[...byType].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), synthetic.json and ${data.sensors[0].id}.svg to ${o.csv} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
         return;
       }
       const opts = toOptions(o, o.start ? await parseWhen(o.start) : Date.now());

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import type { SyntheticData } from './generate.ts';
 import type { AnomalyLabel } from './anomalies.ts';
+import { renderSensorSvg } from './plot.ts';
 
 /** Header of the ground-truth CSV. */
 export const LABELS_HEADER = 'sensor,type,channels,start,end,start_row,end_row';
@@ -42,7 +43,10 @@ export function writeSyntheticCsv(data: SyntheticData, dir: string, opts: { labe
   writeFileSync(labelsFile, [LABELS_HEADER, ...data.labels.map(labelLine)].join('\n') + '\n');
   const metaFile = join(dir, 'synthetic.json');
   writeFileSync(metaFile, `${JSON.stringify({ generator: 'vigil simulate synthetic', options: data.options }, null, 2)}\n`);
-  return [...files, labelsFile, metaFile];
+  // A picture of the first sensor, so a person can see what the data and its faults look like.
+  const plotFile = join(dir, `${data.sensors[0].id}.svg`);
+  writeFileSync(plotFile, renderSensorSvg(data.sensors[0]));
+  return [...files, labelsFile, metaFile, plotFile];
 }
 
 /** Four significant decimals keep files small while staying far below the noise of every channel. */
