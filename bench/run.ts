@@ -22,6 +22,7 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'train', script: 'bench/train.ts', summary: 'training windows/s per architecture and tfjs backend' },
   { name: 'inference', script: 'bench/inference.ts', summary: 'inference windows/s vs batch size per execution provider' },
   { name: 'e2e', script: 'bench/e2e.ts', summary: 'end-to-end MQTT ingest, latency p50/p99, RSS' },
+  { name: 'train-quality', script: 'bench/train-quality.ts', summary: 'detection quality per architecture on labelled synthetic data' },
   { name: 'thresholds', script: 'bench/thresholds.ts', summary: 'threshold update cost and quality' },
   { name: 'nab', script: 'bench/nab.ts', summary: 'vigil on the Numenta Anomaly Benchmark vs the published board' },
 ];
@@ -81,10 +82,7 @@ export async function main(argv: string[]): Promise<number> {
   const statuses: PieceStatus[] = [];
   for (const p of PIECES) {
     if (wanted && !wanted.has(p.name)) continue;
-    if (o.summaryOnly) {
-      statuses.push({ name: p.name, script: p.script, status: 'skipped', detail: '--summary-only' });
-      continue;
-    }
+    if (o.summaryOnly) continue;
     if (!existsSync(join(ROOT, p.script))) {
       statuses.push({ name: p.name, script: p.script, status: 'missing', detail: `${p.script} does not exist yet (${p.summary})` });
       process.stderr.write(`bench: ${p.name}: missing ${p.script}, skipped\n`);

@@ -40,6 +40,26 @@ export function numericLeaves(x: unknown, limit = 40, prefix = ''): Array<[strin
   return out;
 }
 
+/** Arrays of flat records anywhere in a JSON value, as tables (how non-contract results are shown). */
+export function recordTables(x: unknown, name: string, maxRows = 30): Table[] {
+  const out: Table[] = [];
+  const walk = (v: unknown, path: string): void => {
+    if (Array.isArray(v) && v.length && v.every((e) => e && typeof e === 'object' && !Array.isArray(e))) {
+      const cols = [...new Set(v.flatMap((e) => Object.keys(e as object)))].filter((k) => v.some((e) => ['number', 'string', 'boolean'].includes(typeof (e as Record<string, unknown>)[k])));
+      out.push({
+        title: `${name}: ${path || 'records'}${v.length > maxRows ? ` (first ${maxRows} of ${v.length})` : ''}`,
+        columns: cols,
+        rows: v.slice(0, maxRows).map((e) => cols.map((k) => {
+          const c = (e as Record<string, unknown>)[k];
+          return typeof c === 'number' ? c : c === undefined ? '' : String(c);
+        })),
+      });
+    } else if (v && typeof v === 'object') for (const [k, e] of Object.entries(v)) walk(e, path ? `${path}.${k}` : k);
+  };
+  walk(x, '');
+  return out;
+}
+
 function markdownTable(t: Table): string {
   const cell = (v: string | number): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v.replace(/\|/g, '\\|'));
   return [`**${t.title}**`, '', `| ${t.columns.join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''].join('\n');
@@ -60,8 +80,12 @@ export function writeSummary(dir: string, results: Array<{ file: string; json: u
   }
   for (const { file, json } of results) {
     if (!isBenchResult(json)) {
-      md.push(`## ${file}`, '', '_Not in the BenchResult format (bench/lib/result.ts); its numbers:_', '');
-      md.push(markdownTable({ title: file, columns: ['field', 'value'], rows: numericLeaves(json) }));
+      md.push(`## ${file}`, '', '_Not in the BenchResult format (bench/lib/result.ts), so no plots; its numbers:_', '');
+      const tables = recordTables(json, file);
+      const scalars = Object.entries((json ?? {}) as Record<string, unknown>).filter(([, v]) => ['number', 'string'].includes(typeof v) && String(v).length < 120);
+      if (scalars.length) md.push(markdownTable({ title: 'fields', columns: ['field', 'value'], rows: scalars.map(([k, v]) => [k, v as string | number]) }));
+      for (const t of tables) md.push(markdownTable(t));
+      if (!tables.length && !scalars.length) md.push(markdownTable({ title: file, columns: ['field', 'value'], rows: numericLeaves(json) }));
       continue;
     }
     md.push(`## ${json.title}`, '');
