@@ -46,6 +46,17 @@ function timeTicks(_u: uPlot, splits: number[], _axis: number, _space: number, i
   });
 }
 
+/** Value tick labels: short, exponent for very small or large values (log axes span decades). */
+function valueTicks(_u: uPlot, splits: (number | null)[]): (string | null)[] {
+  return splits.map((v) => {
+    if (v === null || v === undefined) return null;
+    const a = Math.abs(v);
+    if (a === 0) return '0';
+    if (a < 1e-3 || a >= 1e5) return v.toExponential(0);
+    return String(Number(v.toPrecision(3)));
+  });
+}
+
 function legendTime(_u: uPlot, v: number | null): string {
   return v === null ? '–' : new Date(v * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
@@ -162,10 +173,10 @@ export class SensorPlots {
           grid,
           ticks,
           font,
+          // Channel strips are named by their legend (long names do not fit a rotated label on a short strip).
           size: 64,
-          label: title,
-          labelSize: 16,
-          labelFont: '600 11px system-ui, sans-serif',
+          values: valueTicks as unknown as uPlot.Axis['values'],
+          ...(title ? { label: title, labelSize: 16, labelFont: '600 11px system-ui, sans-serif' } : {}),
         },
       ],
     };
@@ -176,7 +187,7 @@ export class SensorPlots {
     el.className = 'plot plot-raw';
     this.root.append(el);
     const opts: uPlot.Options = {
-      ...(this.common(width, this.opts.rawHeight ?? 96, name, false) as uPlot.Options),
+      ...(this.common(width, this.opts.rawHeight ?? 96, '', false) as uPlot.Options),
       scales: { x: { time: true } },
       series: [{ label: 'UTC', value: legendTime }, { label: name, stroke: color, width: 1.25, points: { show: false } }],
     };

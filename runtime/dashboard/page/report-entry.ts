@@ -90,7 +90,9 @@ function render(d: ReportData): void {
       <div class="plots"></div>
       <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>reconstruction error${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''} · drag to zoom, double-click to reset</div>`;
     host.append(sec);
-    const draw = () => new SensorPlots(sec.querySelector('.plots') as HTMLElement, s.channels).setData(s);
+    // Few channels get taller strips: a report is read at leisure, and long series need the height.
+    const size = { rawHeight: s.channels.length <= 2 ? 130 : 96, scoreHeight: 230 };
+    const draw = () => new SensorPlots(sec.querySelector('.plots') as HTMLElement, s.channels, size).setData(s);
     if (io) {
       pending.set(sec, draw);
       io.observe(sec);
