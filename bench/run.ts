@@ -25,6 +25,7 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'train-quality', script: 'bench/train-quality.ts', summary: 'detection quality per architecture on labelled synthetic data' },
   { name: 'thresholds', script: 'bench/thresholds.ts', summary: 'threshold update cost and quality' },
   { name: 'nab', script: 'bench/nab.ts', summary: 'vigil on the Numenta Anomaly Benchmark vs the published board' },
+  { name: 'simulators', script: 'bench/simulators.ts', summary: 'synthetic fleet: 10,000 pumps x 8 channels at 1 Hz from one process' },
 ];
 
 function runPiece(script: string, timeoutS: number, extra: string[]): Promise<{ code: number | null; timedOut: boolean; tail: string; seconds: number }> {

@@ -1,0 +1,120 @@
+/**
+ * The synthetic fleet at scale: can one process drive 10,000 pumps (8 channels, 1 reading/s each)?
+ *  1. generate only: readings/s of the seeded generator, no MQTT;
+ *  2. real time: 10,000 pumps at 1 Hz for a while, published to the broker, every message counted by a bare
+ *     subscriber; reports achieved rate, schedule lag, CPU share and RSS of the simulating process;
+ *  3. max: the same fleet as fast as the broker takes it.
+ * Broker: Mosquitto on 127.0.0.1:1883 when it answers, else the embedded aedes (in this process: numbers then
+ * include the broker's work). Writes bench/results/simulators.json.
+ *   node bin/run-ts.mjs bench/simulators.ts [--quick]
+ */
+import { connect } from 'node:net';
+import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
+import { generateSynthetic } from '../simulators/synthetic/generate.ts';
+import { streamSynthetic } from '../simulators/synthetic/stream.ts';
+import { SYNTHETIC_DEFAULTS } from '../simulators/synthetic/sensor.ts';
+import { encodeReading } from '../simulators/payload/encode.ts';
+import { createPublisher } from '../simulators/replay/publisher.ts';
+import { connectMqtt, endMqtt } from '../simulators/broker/connect.ts';
+import { startBroker } from '../simulators/broker/aedes.ts';
+
+const quick = process.argv.includes('--quick');
+const SENSORS = 10_000;
+const REALTIME_S = quick ? 8 : 30;
+const MAX_ROWS = quick ? 5 : 20;
+
+const up = (): Promise<boolean> => new Promise((r) => {
+  const s = connect(1883, '127.0.0.1');
+  s.once('connect', () => { s.destroy(); r(true); });
+  s.once('error', () => r(false));
+});
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const mosquitto = await up();
+  const embedded = mosquitto ? undefined : await startBroker({ port: 0 });
+  const url = embedded?.url ?? 'mqtt://127.0.0.1:1883';
+  const brokerName = mosquitto ? 'Mosquitto 127.0.0.1:1883' : 'embedded aedes (same process)';
+
+  // 1. Generator alone.
+  const genRows = quick ? 200 : 1000;
+  const g0 = performance.now();
+  generateSynthetic({ sensors: 1000, channels: 8, rows: genRows, seed: 1 });
+  const genRate = (1000 * genRows) / ((performance.now() - g0) / 1000);
+
+  const topic = `vigil-bench-sim/${process.pid}/{sensor}`;
+  const sub = await connectMqtt(url);
+  let received = 0;
+  sub.on('message', () => { received++; });
+  await sub.subscribeAsync(`vigil-bench-sim/${process.pid}/#`, { qos: 0 });
+  const pubClient = await connectMqtt(url);
+  const pub = createPublisher(pubClient, { qos: 0 });
+  const opts = { ...SYNTHETIC_DEFAULTS, sensors: SENSORS, channels: 8, seed: 7, start: Date.now() };
+  const publish = async (sensor: string, ts: number, ch: string[], v: Float32Array) => {
+    for (const m of encodeReading('json', topic, sensor, ts, ch, v)) await pub.publish(m.topic, m.payload);
+  };
+  const drainSub = async (expected: number) => {
+    const t = Date.now();
+    while (received < expected && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  // 2. Real time.
+  const cpu0 = process.cpuUsage();
+  const rt0 = performance.now();
+  let rssMax = 0;
+  const rssTimer = setInterval(() => { rssMax = Math.max(rssMax, process.memoryUsage().rss); }, 250);
+  const rt = await streamSynthetic({ options: opts, speed: 1, rows: REALTIME_S, publish });
+  await pub.drain();
+  const rtSecs = (performance.now() - rt0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(rssTimer);
+  await drainSub(rt.readings);
+  const rtReceived = received;
+  const cpuShare = (cpu.user + cpu.system) / 1e6 / rtSecs;
+
+  // 3. As fast as the broker takes it.
+  received = 0;
+  const mx0 = performance.now();
+  const mx = await streamSynthetic({ options: { ...opts, seed: 8 }, speed: Infinity, rows: MAX_ROWS, publish });
+  await pub.drain();
+  const mxSecs = (performance.now() - mx0) / 1000;
+  await drainSub(mx.readings);
+  const mxReceived = received;
+
+  await endMqtt(pubClient);
+  await endMqtt(sub);
+  await embedded?.close();
+
+  const rtRate = rt.readings / rtSecs;
+  const mxRate = mx.readings / mxSecs;
+  const result: BenchResult = {
+    name: 'simulators',
+    title: 'Synthetic fleet: 10,000 pumps x 8 channels from one process',
+    machine: machineInfo(),
+    startedAt: new Date(started).toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    figures: [{
+      id: 'fleet-rate', title: 'Readings/s from one simulator process (8-channel JSON payloads)', kind: 'bar',
+      xLabel: 'mode', yLabel: 'readings/s', categories: ['generate only', 'real time (10k pumps @ 1 Hz)', 'max, to broker'],
+      series: [{ name: 'readings/s', points: [[0, Math.round(genRate)], [1, Math.round(rtRate)], [2, Math.round(mxRate)]] }],
+      caption: `real time needs 10,000 readings/s; it used ${(cpuShare * 100).toFixed(0)}% of one core. Broker: ${brokerName}.`,
+    }],
+    tables: [{
+      title: 'Fleet runs',
+      columns: ['mode', 'readings', 'seconds', 'readings/s', 'received by subscriber', 'max schedule lag ms', 'CPU (cores)', 'peak RSS MB'],
+      rows: [
+        ['generate only (1,000 pumps)', 1000 * genRows, '', Math.round(genRate), '', '', '', ''],
+        ['real time, 10,000 pumps @ 1 Hz', rt.readings, rtSecs.toFixed(1), Math.round(rtRate), rtReceived, Math.round(rt.maxLagMs), cpuShare.toFixed(2), Math.round(rssMax / 2 ** 20)],
+        ['max speed, 10,000 pumps', mx.readings, mxSecs.toFixed(1), Math.round(mxRate), mxReceived, '', '', ''],
+      ],
+    }],
+    notes: [
+      `Target: one process drives 10,000 sensors at 1 Hz: ${rtRate >= 0.98 * SENSORS && rtReceived === rt.readings ? 'met' : 'NOT met'} (${Math.round(rtRate)} readings/s, ${rtReceived}/${rt.readings} delivered).`,
+      `Broker: ${brokerName}. The subscriber counting messages runs in the same process.`,
+    ],
+  };
+  const file = writeBenchResult(result);
+  process.stdout.write(`${result.notes!.join('\n')}\ngenerate ${Math.round(genRate)}/s, real time ${Math.round(rtRate)}/s (lag max ${Math.round(rt.maxLagMs)} ms, CPU ${cpuShare.toFixed(2)} cores, RSS ${Math.round(rssMax / 2 ** 20)} MB), max ${Math.round(mxRate)}/s -> ${file}\n`);
+}
+
+await main();
