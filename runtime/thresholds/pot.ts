@@ -14,6 +14,8 @@ export interface PotParams {
   maxPeaks: number;
   /** Runs declustering: exceedances fewer than this many observations apart form one cluster (0: off). */
   decluster: number;
+  /** Peaks needed before the GPD shape is fitted; with fewer the tail is taken as exponential (shape 0). */
+  minShapePeaks: number;
 }
 
 /** Calibration buffer, then peaks, fit and z_q. */
@@ -114,7 +116,10 @@ export class PotTail {
       this.zq = this.t;
       return;
     }
-    const fit = fitGpd(this.held === this.peaks.length ? this.peaks : this.peaks.subarray(0, this.held));
+    const peaks = this.held === this.peaks.length ? this.peaks : this.peaks.subarray(0, this.held);
+    // The shape of a tail is not identifiable from a handful of peaks: one unlucky draw gives gamma 0.5 and a
+    // bar ten times too high. Below minShapePeaks the exponential tail (the MLE with gamma fixed at 0) is used.
+    const fit = this.held >= this.p.minShapePeaks ? fitGpd(peaks) : { gamma: 0, sigma: peaks.reduce((a, b) => a + b, 0) / this.held };
     this.gamma = fit.gamma;
     this.sigma = fit.sigma;
     this.zq = Math.max(this.t, gpdQuantile(this.t, fit, this.p.q, this.n, this.nPeaks));

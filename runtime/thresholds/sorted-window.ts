@@ -50,25 +50,18 @@ export class SortedWindow {
   }
 
   /**
-   * Median absolute deviation from `m`, exact, in O(log^2 n): deviations left of m (read right to left)
-   * and right of m (read left to right) are two sorted sequences, so the k-th smallest deviation is found
-   * by bisection on its value, counting with two binary searches.
+   * Median absolute deviation from `m`, exact, in O(log n): the deviations of the values at or below m (read
+   * right to left) and above m (read left to right) are two ascending sequences, and the k-th smallest of
+   * two sorted sequences is found by the usual halving selection.
    */
   mad(m = this.median()): number {
     const n = this.count;
     if (n === 0) return NaN;
-    const kth = (k: number): number => {
-      // smallest d with #{|x - m| <= d} >= k+1
-      let lo = 0;
-      let hi = Math.max(m - this.sorted[0], this.sorted[n - 1] - m);
-      for (let it = 0; it < 100 && hi - lo > 1e-12 * Math.max(1, hi); it++) {
-        const mid = (lo + hi) / 2;
-        if (this.countWithin(m, mid) >= k + 1) hi = mid;
-        else lo = mid;
-      }
-      return hi;
-    };
+    const split = this.upper(m); // values [0, split) are <= m
+    const left = (i: number): number => m - this.sorted[split - 1 - i];
+    const right = (j: number): number => this.sorted[split + j] - m;
     const h = n >> 1;
+    const kth = (k: number) => kthOfTwo(left, split, right, n - split, k);
     return n % 2 ? kth(h) : (kth(h - 1) + kth(h)) / 2;
   }
 
@@ -83,11 +76,6 @@ export class SortedWindow {
   /** Maximum held value. */
   max(): number {
     return this.count ? this.sorted[this.count - 1] : NaN;
-  }
-
-  /** Number of held values within [m - d, m + d]. */
-  private countWithin(m: number, d: number): number {
-    return this.upper(m + d) - this.lower(m - d);
   }
 
   /** First index with sorted[i] >= x. */
@@ -135,5 +123,27 @@ export class SortedWindow {
     if (i >= n || this.sorted[i] !== x) i = Math.min(n - 1, i);
     this.sorted.copyWithin(i, i + 1, n);
     this.count--;
+  }
+}
+
+/** The k-th smallest (0-based) of the union of ascending sequences a (length na) and b (length nb). */
+function kthOfTwo(a: (i: number) => number, na: number, b: (j: number) => number, nb: number, k: number): number {
+  let ia = 0;
+  let ib = 0;
+  for (;;) {
+    if (ia === na) return b(ib + k);
+    if (ib === nb) return a(ia + k);
+    if (k === 0) return Math.min(a(ia), b(ib));
+    // Drop about k/2 values that cannot be the answer from whichever sequence's probe is smaller.
+    const step = Math.max(1, k >> 1);
+    const pa = Math.min(na - ia, step);
+    const pb = Math.min(nb - ib, step);
+    if (a(ia + pa - 1) <= b(ib + pb - 1)) {
+      ia += pa;
+      k -= pa;
+    } else {
+      ib += pb;
+      k -= pb;
+    }
   }
 }

@@ -13,7 +13,7 @@ import { holdoff, jnum, learnFromAnomalies, num, numOrNull } from './options.ts'
 /** Parameters SPOT and DSPOT share. */
 export const potFields = {
   /** Risk: the probability of a normal score exceeding the bar. */
-  q: z.number().gt(0).lt(0.5).default(1e-4),
+  q: z.number().gt(0).lt(0.5).default(3e-4),
   /** Scores used for the initial calibration. */
   nInit: z.number().int().min(50).max(1_000_000).default(1000),
   /** Quantile of the calibration scores used as the peaks threshold t. */
@@ -22,6 +22,8 @@ export const potFields = {
   maxPeaks: z.number().int().min(10).max(100_000).default(500),
   /** Runs declustering: excesses fewer than this many scores apart count as one peak (0: every excess, as in the paper). */
   decluster: z.number().int().min(0).max(100_000).default(10),
+  /** Peaks needed before the GPD shape is fitted (fewer: exponential tail). */
+  minShapePeaks: z.number().int().min(3).max(100_000).default(50),
   learnFromAnomalies,
   holdoff,
 };

@@ -7,28 +7,84 @@
 import { describe, expect, it } from 'vitest';
 import { createThreshold, restoreThreshold } from '../../runtime/thresholds/factory.ts';
 import type { ThresholdState } from '../../runtime/thresholds/threshold.ts';
-import { cardFor, noiseSource, quality, runStream, scenarios, type Quality } from './fixtures.ts';
+import { aeScenarios, cardFor, noiseSource, quality, runStream, scenarios, type Quality, type Scenario } from './fixtures.ts';
+
+type SetName = 'synthetic' | 'stationary' | 'stationary, matched card' | 'autoencoder errors';
+
+interface Bound {
+  set: SetName;
+  /** Mean point-wise F1 and mean event recall over the set's streams, at least. */
+  f1: number;
+  eventRecall: number;
+  /** False-alarm rate (flagged normal scores / normal scores) of the worst stream, at most. */
+  maxFalseAlarm: number;
+}
 
 interface KindCase {
   config: Record<string, unknown> & { kind: string };
-  /** Bounds on the mean over scenarios (F1, event recall) and on the worst scenario (false-alarm rate). */
-  bounds: { f1: number; eventRecall: number; maxFalseAlarm: number };
-  /** Static only: scenarios whose card matches the live error level (it cannot adapt to anything else). */
-  matchedCardOnly?: boolean;
+  bounds: Bound[];
 }
 
-// Bounds sit a little under what the defaults reach (see runtime/thresholds/README.md for the numbers);
-// a threshold that flags nothing fails recall, one that flags too much fails the false-alarm bound.
+// Bounds sit a little under what the defaults reach (runtime/thresholds/README.md has the numbers): a
+// threshold that flags nothing fails recall and F1, one that flags too much fails the false-alarm bound.
+// Each kind is held to the sets it is meant for: static cannot follow a wandering level or an optimistic
+// card; SPOT assumes a stationary tail. On the autoencoder streams every kind also flags unlabelled
+// stretches where the model is off (regimes its 3,000 training rows did not cover), hence wider FA bounds.
 const CASES: KindCase[] = [
-  { config: { kind: 'static' }, bounds: { f1: 0.65, eventRecall: 0.95, maxFalseAlarm: 0.02 }, matchedCardOnly: true },
-  { config: { kind: 'quantile' }, bounds: { f1: 0.6, eventRecall: 0.9, maxFalseAlarm: 0.005 } },
-  { config: { kind: 'ewma' }, bounds: { f1: 0.6, eventRecall: 0.9, maxFalseAlarm: 0.005 } },
-  { config: { kind: 'mad' }, bounds: { f1: 0.6, eventRecall: 0.9, maxFalseAlarm: 0.006 } },
-  { config: { kind: 'spot' }, bounds: { f1: 0.62, eventRecall: 0.9, maxFalseAlarm: 0.01 } },
-  { config: { kind: 'dspot' }, bounds: { f1: 0.58, eventRecall: 0.9, maxFalseAlarm: 0.008 } },
-  { config: { kind: 'telemanom' }, bounds: { f1: 0.65, eventRecall: 0.9, maxFalseAlarm: 0.005 } },
+  { config: { kind: 'static' }, bounds: [{ set: 'stationary, matched card', f1: 0.68, eventRecall: 0.95, maxFalseAlarm: 0.025 }] },
+  {
+    config: { kind: 'quantile' },
+    bounds: [
+      { set: 'synthetic', f1: 0.57, eventRecall: 0.95, maxFalseAlarm: 0.02 },
+      { set: 'autoencoder errors', f1: 0.69, eventRecall: 0.9, maxFalseAlarm: 0.1 },
+    ],
+  },
+  {
+    config: { kind: 'ewma' },
+    bounds: [
+      { set: 'synthetic', f1: 0.58, eventRecall: 0.95, maxFalseAlarm: 0.005 },
+      { set: 'autoencoder errors', f1: 0.58, eventRecall: 0.7, maxFalseAlarm: 0.08 },
+    ],
+  },
+  {
+    config: { kind: 'mad' },
+    bounds: [
+      { set: 'synthetic', f1: 0.6, eventRecall: 0.95, maxFalseAlarm: 0.035 },
+      { set: 'autoencoder errors', f1: 0.68, eventRecall: 0.9, maxFalseAlarm: 0.2 },
+    ],
+  },
+  {
+    config: { kind: 'spot' },
+    bounds: [
+      { set: 'stationary', f1: 0.64, eventRecall: 0.95, maxFalseAlarm: 0.01 },
+      { set: 'synthetic', f1: 0.55, eventRecall: 0.93, maxFalseAlarm: 0.015 },
+      { set: 'autoencoder errors', f1: 0.58, eventRecall: 0.93, maxFalseAlarm: 0.3 },
+    ],
+  },
+  {
+    config: { kind: 'dspot' },
+    bounds: [
+      { set: 'synthetic', f1: 0.55, eventRecall: 0.93, maxFalseAlarm: 0.01 },
+      { set: 'autoencoder errors', f1: 0.66, eventRecall: 0.93, maxFalseAlarm: 0.3 },
+    ],
+  },
+  {
+    config: { kind: 'telemanom' },
+    bounds: [
+      { set: 'synthetic', f1: 0.62, eventRecall: 0.93, maxFalseAlarm: 0.015 },
+      { set: 'autoencoder errors', f1: 0.74, eventRecall: 0.9, maxFalseAlarm: 0.07 },
+    ],
+  },
 ];
 
+const SETS: Record<SetName, () => Scenario[]> = {
+  synthetic: () => scenarios(),
+  stationary: () => scenarios([1, 2, 3], 0),
+  'stationary, matched card': () => scenarios([1, 2, 3], 0).filter((s) => !s.name.includes('optimistic')),
+  'autoencoder errors': () => aeScenarios(),
+};
+const cache = new Map<SetName, Scenario[]>();
+const set = (name: SetName): Scenario[] => cache.get(name) ?? (cache.set(name, SETS[name]()), cache.get(name)!);
 const ALL = scenarios();
 
 /** A clean stretch then a sustained incident at 4x: the bar at the incident's start must hold. */
@@ -44,14 +100,13 @@ function incidentRun(config: Record<string, unknown>): { before: number; maxDuri
   return { before, maxDuring: Math.max(...levels), flaggedShare: flags.filter(Boolean).length / flags.length };
 }
 
-describe.each(CASES)('threshold contract: $config.kind', ({ config, bounds, matchedCardOnly }) => {
-  it('meets its quality bound on labelled synthetic streams', () => {
-    const set = matchedCardOnly ? ALL.filter((s) => !s.name.includes('optimistic')) : ALL;
-    const qs: Quality[] = set.map((s) => quality(s.stream, runStream(createThreshold(config, s.card), s.stream.scores).flags));
+describe.each(CASES)('threshold contract: $config.kind', ({ config, bounds }) => {
+  it.each(bounds)('meets its quality bound on labelled $set streams', (b) => {
+    const qs: Quality[] = set(b.set).map((s) => quality(s.stream, runStream(createThreshold(config, s.card), s.stream.scores).flags));
     const mean = (k: keyof Quality) => qs.reduce((a, q) => a + q[k], 0) / qs.length;
-    expect(mean('f1')).toBeGreaterThanOrEqual(bounds.f1);
-    expect(mean('eventRecall')).toBeGreaterThanOrEqual(bounds.eventRecall);
-    expect(Math.max(...qs.map((q) => q.falseAlarmRate))).toBeLessThanOrEqual(bounds.maxFalseAlarm);
+    expect(mean('f1')).toBeGreaterThanOrEqual(b.f1);
+    expect(mean('eventRecall')).toBeGreaterThanOrEqual(b.eventRecall);
+    expect(Math.max(...qs.map((q) => q.falseAlarmRate))).toBeLessThanOrEqual(b.maxFalseAlarm);
   });
 
   it('does not raise its bar during an incident when learnFromAnomalies is false', () => {
@@ -70,20 +125,22 @@ describe.each(CASES)('threshold contract: $config.kind', ({ config, bounds, matc
   }
 
   it('gives identical decisions after a save/restore round trip mid-stream', () => {
-    const s = ALL.find((x) => x.name === 'lognormal-3-optimistic-card')!;
-    const scores = s.stream.scores;
-    const whole = runStream(createThreshold(config, s.card), scores);
-    // Cuts during warm-up/calibration, inside a level shift, and late in the stream.
-    for (const cut of [37, 640, s.stream.events[2][0] + 5, 4321]) {
-      const a = createThreshold(config, s.card);
-      runStream(a, scores, 0, cut);
-      const saved = JSON.parse(JSON.stringify(a.toJSON())) as ThresholdState;
-      const b = restoreThreshold(saved, s.card);
-      expect(b.kind).toBe(config.kind);
-      expect(b.current()).toBe(a.current());
-      const rest = runStream(b, scores, cut);
-      expect(rest.flags).toEqual(whole.flags.slice(cut));
-      expect(rest.levels).toEqual(whole.levels.slice(cut));
+    const streams = [ALL.find((x) => x.name === 'lognormal-3-optimistic-card')!, set('autoencoder errors')[2]];
+    for (const s of streams) {
+      const scores = s.stream.scores;
+      const whole = runStream(createThreshold(config, s.card), scores);
+      // Cuts during warm-up/calibration, inside an event, and late in the stream.
+      for (const cut of [37, 640, s.stream.events[2][0] + 5, Math.floor(scores.length * 0.8)]) {
+        const a = createThreshold(config, s.card);
+        runStream(a, scores, 0, cut);
+        const saved = JSON.parse(JSON.stringify(a.toJSON())) as ThresholdState;
+        const b = restoreThreshold(saved, s.card);
+        expect(b.kind).toBe(config.kind);
+        expect(b.current()).toBe(a.current());
+        const rest = runStream(b, scores, cut);
+        expect(rest.flags).toEqual(whole.flags.slice(cut));
+        expect(rest.levels).toEqual(whole.levels.slice(cut));
+      }
     }
   });
 

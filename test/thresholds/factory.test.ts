@@ -23,7 +23,7 @@ describe('createThreshold', () => {
   });
 
   it('fills defaults and takes the static level from the card', () => {
-    expect(parseThresholdConfig({ kind: 'dspot' })).toMatchObject({ kind: 'dspot', q: 1e-4, depth: 100, learnFromAnomalies: false });
+    expect(parseThresholdConfig({ kind: 'dspot' })).toMatchObject({ kind: 'dspot', q: 3e-4, depth: 100, learnFromAnomalies: false, holdoff: 20 });
     expect(createThreshold({ kind: 'static' }, card).current()).toBe(card.threshold.static.value);
     expect(createThreshold({ kind: 'static', value: 0.5 }, card).current()).toBe(0.5);
   });

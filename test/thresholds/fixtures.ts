@@ -3,6 +3,10 @@
  * with AR(1) correlation in log space, as overlapping windows give, or gamma), a slow upward drift, and
  * injected spikes and level shifts. Seeded, so every run sees the same streams.
  */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ModelCard } from '../../runtime/model/card.ts';
 import type { Threshold } from '../../runtime/thresholds/threshold.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
@@ -55,16 +59,26 @@ export interface StreamOptions {
   phi?: number;
   /** First index where events may start. */
   start?: number;
+  /** Log sd of the slow wander of the error level (0: none). */
+  wander?: number;
 }
 
-/** Baseline noise generator: unit-median lognormal (sigma 0.35) with AR(1), or gamma(4)/4. */
-export function noiseSource(seed: number, kind: 'lognormal' | 'gamma', phi: number): () => number {
+/**
+ * Baseline noise generator: unit-median lognormal (log sd 0.35, lag-1 correlation `phi`) or gamma(4)/4,
+ * times a slowly wandering level (log sd `wander`, correlation 0.998): out-of-sample reconstruction errors
+ * of the autoencoders in data/ show both, a fast part like in-sample errors and a slow wander.
+ */
+export function noiseSource(seed: number, kind: 'lognormal' | 'gamma', phi: number, wander = 0): () => number {
   const u = rng(seed);
   let z = 0;
+  let w = 0;
+  const rho = 0.998;
   return () => {
-    if (kind === 'gamma') return gamma(u, 4) / 4;
+    w = rho * w + Math.sqrt(1 - rho * rho) * normal(u);
+    const slow = Math.exp(wander * w);
+    if (kind === 'gamma') return (slow * gamma(u, 4)) / 4;
     z = phi * z + Math.sqrt(1 - phi * phi) * normal(u);
-    return Math.exp(0.35 * z);
+    return slow * Math.exp(0.35 * z);
   };
 }
 
@@ -73,7 +87,7 @@ export function makeStream(o: StreamOptions): Stream {
   const n = o.n ?? 6000;
   const start = o.start ?? 1500;
   const drift = o.drift ?? 0.5;
-  const noise = noiseSource(o.seed, o.noise ?? 'lognormal', o.phi ?? 0.6);
+  const noise = noiseSource(o.seed, o.noise ?? 'lognormal', o.phi ?? 0.6, o.wander ?? 0);
   const u = rng(o.seed * 7919 + 1);
   const scale = 0.02;
   const scores: number[] = [];
@@ -172,19 +186,46 @@ export interface Scenario {
 }
 
 /**
- * The scenario set: 3 seeds x {lognormal AR(1), gamma} noise x {card matches live errors, card from
- * training errors 20% below live ones (an autoencoder reconstructs the windows it was fitted on better)}.
+ * The synthetic scenario set: 3 seeds x {lognormal AR(1), gamma} noise, with a slow wander of the level
+ * (log sd 0.25) x {card matches live errors, card from training errors 20% below live ones (an autoencoder
+ * reconstructs the windows it was fitted on better)}.
  */
-export function scenarios(seeds = [1, 2, 3]): Scenario[] {
+export function scenarios(seeds = [1, 2, 3], wander = 0.25): Scenario[] {
   const out: Scenario[] = [];
   for (const noise of ['lognormal', 'gamma'] as const) {
     for (const seed of seeds) {
-      const stream = makeStream({ seed, noise });
-      const nz = noiseSource(seed + 1000, noise, 0.6);
+      const stream = makeStream({ seed, noise, wander });
+      const nz = noiseSource(seed + 1000, noise, 0.6, wander);
       const train = Array.from({ length: 1000 }, () => 0.02 * nz());
       out.push({ name: `${noise}-${seed}`, stream, card: cardFor(train) });
       out.push({ name: `${noise}-${seed}-optimistic-card`, stream, card: cardFor(train.map((x) => 0.8 * x)) });
     }
   }
   return out;
+}
+
+const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
+
+/**
+ * Real reconstruction-error streams: three conv autoencoders scoring simulated pumps with 26 injected faults
+ * (see data/README.md). Scores start at the first full window, training rows included.
+ */
+export function aeScenarios(): Scenario[] {
+  const cards = JSON.parse(readFileSync(join(DATA, 'ae-cards.json'), 'utf8')) as Record<string, Pick<ModelCard, 'errorStats' | 'threshold'>>;
+  const lines = gunzipSync(readFileSync(join(DATA, 'ae-scores.csv.gz'))).toString('utf8').trim().split('\n').slice(1);
+  const by = new Map<string, { scores: number[]; labels: number[] }>();
+  for (const line of lines) {
+    const [sensor, , score, label] = line.split(',');
+    if (!by.has(sensor)) by.set(sensor, { scores: [], labels: [] });
+    by.get(sensor)!.scores.push(Number(score));
+    by.get(sensor)!.labels.push(Number(label));
+  }
+  return [...by].map(([name, d]) => {
+    const events: [number, number][] = [];
+    for (let i = 0; i < d.labels.length; i++) {
+      if (d.labels[i] && (i === 0 || !d.labels[i - 1])) events.push([i, i]);
+      if (d.labels[i]) events[events.length - 1][1] = i;
+    }
+    return { name, card: cards[name], stream: { scores: d.scores, labels: Uint8Array.from(d.labels), events, cleanUntil: events[0]?.[0] ?? d.scores.length } };
+  });
 }
