@@ -1,0 +1,40 @@
+/**
+ * vigil's NAB detector on one real NAB file (art_daily_jumpsup, 4032 rows): scores are valid NAB scores,
+ * nothing after a row can change that row's score (no look-ahead), and the labelled jump is found.
+ * Training is small (few epochs) to keep the test near ten seconds on two cores.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadNabCorpus } from '../../runtime/evaluate/nab/corpus.ts';
+import { scoreDetector } from '../../runtime/evaluate/nab/score.ts';
+import { probationaryLength } from '../../runtime/evaluate/nab/sweep.ts';
+import { parseNabDetectorConfig } from '../../train/evaluate/nab-config.ts';
+import { detectFile } from '../../train/evaluate/nab-detector.ts';
+
+const cfg = parseNabDetectorConfig({ model: { epochs: 6, patience: 3 } });
+
+describe('vigil NAB detector', () => {
+  it('scores every row in [0,1] from the past only, and finds the labelled jump', async () => {
+    const corpus = loadNabCorpus(undefined, { only: ['art_daily_jumpsup'] });
+    const file = corpus.files[0];
+    const n = file.values.length;
+    const work = mkdtempSync(join(tmpdir(), 'nab-det-'));
+    const run = await detectFile(file, cfg, work);
+    expect(run.scores).toHaveLength(n);
+    expect(run.scores.every((s) => s >= 0 && s <= 1)).toBe(true);
+    expect(run.scores.subarray(0, probationaryLength(n)).every((s) => s === 0)).toBe(true);
+
+    // Same file with everything from row `cut` on replaced: rows before `cut` must score identically.
+    const cut = 2500;
+    const altered = { ...file, values: Float64Array.from(file.values, (v, i) => (i >= cut ? -3 * v + 100 : v)) };
+    const other = await detectFile(altered, cfg, work);
+    expect(Array.from(other.scores.subarray(0, cut))).toEqual(Array.from(run.scores.subarray(0, cut)));
+    expect(Array.from(other.scores.subarray(cut))).not.toEqual(Array.from(run.scores.subarray(cut)));
+
+    const r = scoreDetector(corpus, new Map([[file.path, run.scores]]), 'vigil').profiles.standard;
+    expect(r.counts.windowsHit).toBe(1);
+    expect(r.normalized).toBeGreaterThan(50);
+  });
+});
