@@ -80,6 +80,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<TestM
     'log_type notice',
     'log_type information',
     'max_queued_messages 100000',
+    // Started as root, Mosquitto drops to user 'mosquitto', which cannot read our private temp dir.
+    ...(process.getuid?.() === 0 ? ['user root'] : []),
     'per_listener_settings false',
   ];
   const conf = join(dir, 'mosquitto.conf');
