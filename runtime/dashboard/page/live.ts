@@ -75,7 +75,9 @@ function onTick(msg: TickMessage): void {
     }
     if (!state.plots || state.plots.channels.join('\u0000') !== sel.channels.join('\u0000')) {
       state.plots?.destroy();
-      state.plots = new SensorPlots($('plots'), sel.channels, { logScore: ($('log-score') as HTMLInputElement).checked });
+      // Few channels get taller strips; many stay compact so the error plot stays on screen.
+      const rawHeight = sel.channels.length <= 2 ? 140 : sel.channels.length <= 4 ? 96 : 72;
+      state.plots = new SensorPlots($('plots'), sel.channels, { logScore: ($('log-score') as HTMLInputElement).checked, rawHeight });
     }
     state.plots.setData({ channels: sel.channels, raw: state.raw, scores: state.scores, spans: sel.spans });
   }
