@@ -26,6 +26,7 @@ interface RunFlags {
   clientId?: string;
   logLevel?: string;
   printConfig?: boolean;
+  lowMemory?: boolean;
   dashboard?: string;
 }
 
@@ -92,6 +93,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--state <file>', "threshold state file (default vigil-state.json; 'off' = none)")
     .option('--client-id <id>', 'MQTT client id (set one for a persistent session)')
     .option('--dashboard <port>', "serve the live dashboard on this port (0 = any free port)", parsePort)
+    .option('--low-memory', 'trade some throughput for ~50 MB less RSS (small gateways)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .option('--print-config', 'print the resolved config (secrets hidden) and exit', false)
     .addHelpText(
@@ -111,6 +113,7 @@ The broker password may come from VIGIL_MQTT_PASSWORD instead of the file.`,
   program.parse(args, { from: 'user' });
   const flags = program.opts<RunFlags>();
   const cfg = loadConfig(flags.config, overridesOf(flags));
+  if (flags.lowMemory) cfg.lowMemory = true;
   if (flags.dashboard !== undefined) cfg.dashboard.port = flags.dashboard === 'off' ? null : Number(flags.dashboard);
   if (flags.printConfig) {
     process.stdout.write(toYaml(redactConfig(cfg)));

@@ -4,6 +4,7 @@
  * `startRuntime(config)` returns a handle with `stop()`, metrics, and event streams for the dashboard.
  */
 import { BehaviorSubject, Observable, ReplaySubject, Subject, merge, retry, takeUntil, tap, timer, type Subscription } from 'rxjs';
+import v8 from 'node:v8';
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
@@ -84,6 +85,11 @@ function ownTopic(template: string | null): ((t: string) => boolean) | undefined
 /** Start the runtime; rejects with a clear message when the model, providers or broker cannot be used. */
 export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): Promise<RuntimeHandle> {
   const log = deps.logger ?? createLogger(config.log.level);
+  if (config.lowMemory) {
+    // Process-wide V8 settings; they take effect for allocations from here on (set as early as possible).
+    v8.setFlagsFromString('--optimize-for-size');
+    v8.setFlagsFromString('--max-semi-space-size=1');
+  }
   const loaded = loadModel(config.model);
   const warmup = [...new Set([1, config.batch.size])];
   const opened = await openModel(loaded, { providers: config.inference.providers, threads: config.inference.threads, warmup });
@@ -143,6 +149,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       window: config.window,
       batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
       infer: {
+        maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
         maxPending: config.batch.maxPending,
         maxPendingPerSensor: config.batch.maxPendingPerSensor,
         onBatch: (b) => metrics.observeBatch(b.size, b.inferMs),

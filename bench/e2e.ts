@@ -1,0 +1,434 @@
+/**
+ * End to end through `vigil run` on the real Mosquitto (127.0.0.1:1883), each consumer in its own process:
+ *  1. ingest: readings/s fully judged by the runtime vs a bare mqtt.js subscriber that only JSON-parses, same
+ *     broker, same publisher, same run (target ratio >= 0.8). Closed loop: the publisher keeps a fixed number of
+ *     readings outstanding, so each consumer runs flat out and the broker never drops.
+ *  2. latency: publish -> alert on the alert topic at 10k readings/s (100 sensors at 100 Hz), a spike every
+ *     20 ms, measured in the publishing process (one clock) (target p99 < 20 ms).
+ *  3. memory: RSS of the runtime with 1,000 sensors, window 64 (target < 150 MB).
+ * Writes bench/results/e2e.json.   node bin/run-ts.mjs bench/e2e.ts [--quick] [--broker URL]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt, { type MqttClient } from 'mqtt';
+import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
+import { meanLayer, writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
+
+const quick = process.argv.includes('--quick');
+const brokerArg = process.argv.indexOf('--broker');
+const BROKER = brokerArg > 0 ? process.argv[brokerArg + 1] : 'mqtt://127.0.0.1:1883';
+const roleArg = process.argv.indexOf('--role');
+const ROLE = roleArg > 0 ? process.argv[roleArg + 1] : 'main';
+const W = 64;
+const CHANNELS = ['current', 'temp'];
+const PREFIX = `vigil-bench/${process.pid}`;
+const INGEST_S = quick ? 4 : 12;
+const ROUNDS = quick ? 2 : 6;
+const ONLY = process.env.VIGIL_BENCH_ONLY;
+const LATENCY_S = quick ? 3 : 10;
+const RATE = 10_000;
+const SPIKE_EVERY_MS = 20;
+const THRESHOLD = 5;
+
+/** What a consumer child reports, every 25 ms. */
+interface Report {
+  processed: number;
+  decoded: number;
+  dropped: number;
+  rss: number;
+  heapUsed: number;
+  latency?: { p50: number; p99: number };
+  alerts?: number;
+  drops?: Record<string, number>;
+  ready?: boolean;
+}
+
+/** A smooth, seeded-phase signal per sensor; normal windows score far below the threshold. */
+function reading(sensor: number, i: number, spike = 0): string {
+  const t = i / 2000 + sensor * 0.37;
+  return `{"ts":${1_700_000_000_000 + i * 10},"current":${(Math.sin(2 * Math.PI * t) + spike).toFixed(4)},"temp":${(Math.cos(2 * Math.PI * t) * 0.5).toFixed(4)}}`;
+}
+
+// ---------------------------------------------------------------- consumer children
+
+async function runtimeChild(topic: string, modelPath: string, alertTopic: string, lowMemory: boolean): Promise<void> {
+  const { startRuntime } = await import('../runtime/ops/runtime.ts');
+  const { defineConfig } = await import('../runtime/config/load.ts');
+  const pino = (await import('pino')).default;
+  const cfg = defineConfig({
+    model: modelPath,
+    broker: { url: BROKER },
+    source: { topics: [topic], qos: 0 },
+    alerts: { topic: alertTopic, closeM: 3 },
+    deadLetter: { topic: null },
+    metrics: { port: null },
+    state: { file: null },
+    reload: { watch: false },
+    // One intra-op thread: on a small gateway the spinning ORT pool otherwise fights the broker for cores.
+    inference: { providers: [(process.env.VIGIL_BENCH_PROVIDER ?? 'cpu') as 'cpu'], threads: 1 },
+    window: { maxSensors: 20_000 },
+    batch: { size: 256, maxWaitMs: 1 },
+    lowMemory,
+    log: { level: 'silent' },
+  });
+  const h = await startRuntime(cfg, { logger: pino({ level: 'silent' }) });
+  let processed = 0;
+  h.verdicts.subscribe(() => processed++);
+  const c = h.counters;
+  let infer = { sum: 0, count: 0 };
+  const hist = h.metrics.registry.getSingleMetric('vigil_inference_seconds');
+  setInterval(async () => {
+    const v = (await hist?.get())?.values ?? [];
+    const named = v as { metricName?: string; value: number }[];
+    infer = { sum: named.find((x) => x.metricName?.endsWith('_sum'))?.value ?? 0, count: named.find((x) => x.metricName?.endsWith('_count'))?.value ?? 0 };
+  }, 200);
+  const report = (ready?: boolean) => {
+    const m = process.memoryUsage();
+    const r: Report = {
+      processed,
+      decoded: h.edge.decoded,
+      dropped: c.droppedQueueFull + c.droppedSensorBacklog + c.sensorLimit + c.duplicates + c.outOfOrder,
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      latency: h.latency(),
+      alerts: c.alertsOpened,
+      drops: { queueFull: c.droppedQueueFull, sensorBacklog: c.droppedSensorBacklog, sensorLimit: c.sensorLimit, duplicates: c.duplicates, outOfOrder: c.outOfOrder, batches: c.batches, scored: c.scored, windows: c.windows, inferMsAvg: (infer.sum / Math.max(1, infer.count)) * 1000 },
+      ready,
+    };
+    process.send!(r);
+  };
+  report(true);
+  setInterval(report, 25);
+  process.on('disconnect', () => void h.stop().then(() => process.exit(0)));
+}
+
+async function bareChild(topic: string): Promise<void> {
+  const client = await mqtt.connectAsync(BROKER, { clientId: `bare-${process.pid}` });
+  (client.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
+  let processed = 0;
+  let sink = 0;
+  client.on('message', (_t, payload) => {
+    const v = JSON.parse(payload.toString()) as { current: number };
+    sink += v.current;
+    processed++;
+  });
+  await client.subscribeAsync(topic, { qos: 0 });
+  const report = (ready?: boolean) => {
+    const m = process.memoryUsage();
+    process.send!({ processed, decoded: processed, dropped: 0, rss: m.rss, heapUsed: m.heapUsed + (sink > Infinity ? 1 : 0), ready } satisfies Report);
+  };
+  report(true);
+  setInterval(report, 25);
+  process.on('disconnect', () => void client.endAsync().then(() => process.exit(0)));
+}
+
+// ---------------------------------------------------------------- main process
+
+interface Child {
+  proc: ChildProcess;
+  last: Report;
+  peakRss: number;
+  onReport?: (r: Report) => void;
+}
+
+function spawnChild(args: string[]): Promise<Child> {
+  return new Promise((resolve, reject) => {
+    const runTs = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
+    const proc = fork(runTs, [fileURLToPath(import.meta.url), ...args, '--broker', BROKER], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // VIGIL_BENCH_PROF=DIR profiles each consumer (node --cpu-prof) to see where the time goes.
+      execArgv: process.env.VIGIL_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VIGIL_BENCH_PROF}`] : [],
+    });
+    const child: Child = { proc, last: { processed: 0, decoded: 0, dropped: 0, rss: 0, heapUsed: 0 }, peakRss: 0 };
+    proc.on('message', (r: Report) => {
+      child.last = r;
+      child.peakRss = Math.max(child.peakRss, r.rss);
+      child.onReport?.(r);
+      if (r.ready) resolve(child);
+    });
+    proc.once('exit', (code) => reject(new Error(`consumer exited with code ${code} before it was ready`)));
+  });
+}
+
+function stopChild(c: Child): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => c.proc.kill('SIGKILL'), 5000);
+    c.proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    c.proc.disconnect();
+  });
+}
+
+async function publisher(): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(BROKER, { clientId: `bench-pub-${process.pid}` });
+  (client.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
+  return client;
+}
+
+const waitFor = (pred: () => boolean, c: Child, timeoutMs: number, what: string) =>
+  new Promise<void>((resolve, reject) => {
+    if (pred()) return resolve();
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    c.onReport = () => {
+      if (pred()) {
+        clearTimeout(t);
+        c.onReport = undefined;
+        resolve();
+      }
+    };
+  });
+
+/** Publishes readings round-robin over `sensors`, each sensor's rows numbered on. */
+function feeder(pub: MqttClient, sensors: number, topicOf: (s: number) => string) {
+  let sent = 0;
+  const rows = new Array<number>(sensors).fill(0);
+  return {
+    sensors,
+    get sent() {
+      return sent;
+    },
+    send(n: number) {
+      for (let k = 0; k < n; k++) {
+        const s = sent % sensors;
+        pub.publish(topicOf(s), reading(s, rows[s]++), { qos: 0 });
+        sent++;
+      }
+    },
+  };
+}
+type Feeder = ReturnType<typeof feeder>;
+
+/** Fill every sensor's window so that from then on each reading yields a verdict (bare: one reading each). */
+async function warm(c: Child, f: Feeder, rows: number, countsWarm: boolean): Promise<void> {
+  f.send(f.sensors * rows);
+  const target = countsWarm ? f.sensors * rows : f.sensors;
+  await waitFor(() => c.last.processed + c.last.dropped >= target, c, 60_000, 'warm-up');
+}
+
+/** Closed-loop flood: keep OUTSTANDING readings ahead of what the consumer has finished; returns readings/s. */
+async function measure(c: Child, f: Feeder, seconds: number) {
+  const outstanding = 4000;
+  const base = c.last.processed + c.last.dropped;
+  const baseProcessed = c.last.processed;
+  const baseSent = f.sent;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      if ((performance.now() - t0) / 1000 >= seconds) return resolve();
+      const ahead = f.sent - baseSent - (c.last.processed + c.last.dropped - base);
+      if (ahead < outstanding) f.send(Math.min(500, outstanding - ahead));
+      setImmediate(pump);
+    };
+    pump();
+  });
+  const t1 = performance.now();
+  const processed = c.last.processed - baseProcessed;
+  // Let the consumer finish what is outstanding so the next round starts from a quiet broker.
+  const all = f.sent - baseSent;
+  await waitFor(() => c.last.processed + c.last.dropped - base >= all, c, 60_000, 'the consumer to catch up').catch(() => undefined);
+  return { readingsPerS: processed / ((t1 - t0) / 1000), processed, dropped: c.last.dropped, rss: c.last.rss };
+}
+
+function quantile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}
+
+/** Publish at RATE readings/s (100 sensors at 100 Hz) with a spike every SPIKE_EVERY_MS; time each spike to its alert. */
+async function latencyPhase(modelPath: string, pub: MqttClient) {
+  process.stderr.write('e2e: latency at 10k readings/s...\n');
+  const lat = await spawnChild(['--role', 'runtime', '--topic', `${PREFIX}/lat/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/lat-alerts/{sensor}`]);
+  const alerts = await publisher();
+  const spikes = new Map<string, number>();
+  const latencies: number[] = [];
+  alerts.on('message', (_t, payload) => {
+    const a = JSON.parse(payload.toString()) as { type: string; sensor: string; tsLast: number };
+    if (a.type !== 'open') return;
+    const t = spikes.get(`${a.sensor}@${a.tsLast}`);
+    if (t !== undefined) latencies.push(performance.now() - t);
+  });
+  await alerts.subscribeAsync(`${PREFIX}/lat-alerts/+`, { qos: 1 });
+  const sensorsLat = 100;
+  const rows = new Array<number>(sensorsLat).fill(0);
+  for (let i = 0; i < W; i++) for (let s = 0; s < sensorsLat; s++) pub.publish(`${PREFIX}/lat/p${s}/data`, reading(s, rows[s]++), { qos: 0 });
+  await waitFor(() => lat.last.processed >= sensorsLat, lat, 30_000, 'latency warm-up');
+  let sent = 0;
+  let spikesSent = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const elapsed = now - t0;
+      if (elapsed >= LATENCY_S * 1000) return resolve();
+      const due = Math.floor((elapsed / 1000) * RATE);
+      const spikeDue = Math.floor(elapsed / SPIKE_EVERY_MS);
+      while (sent < due) {
+        const s = sent % sensorsLat;
+        const i = rows[s]++;
+        let spike = 0;
+        // The spike goes on the first reading of the sensor after each spike slot.
+        if (spikesSent < spikeDue && s === spikesSent % sensorsLat) {
+          spike = 10;
+          spikesSent++;
+          spikes.set(`p${s}@${1_700_000_000_000 + i * 10}`, performance.now());
+        }
+        pub.publish(`${PREFIX}/lat/p${s}/data`, reading(s, i, spike), { qos: 0 });
+        sent++;
+      }
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const tEnd = performance.now();
+  await new Promise((r) => setTimeout(r, 300));
+  const offeredRate = sent / ((tEnd - t0) / 1000);
+  const latRuntime = lat.last.latency;
+  process.stderr.write(`e2e: runtime judged ${lat.last.processed}, dropped ${lat.last.dropped}, opened ${lat.last.alerts} alerts ${JSON.stringify(lat.last.drops)}\n`);
+  await stopChild(lat);
+  await alerts.endAsync();
+  process.stderr.write(`e2e: ${latencies.length}/${spikesSent} alerts, p50 ${quantile(latencies, 0.5)?.toFixed(2)} ms, p99 ${quantile(latencies, 0.99)?.toFixed(2)} ms at ${Math.round(offeredRate)} readings/s\n`);
+  return { offeredRate, spikesSent, latencies, latRuntime };
+
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const loadStart = loadavg();
+  const modelDir = mkdtempSync(join(tmpdir(), 'vigil-bench-e2e-'));
+  const modelPath = writeTinyModel(modelDir, { name: 'bench', window: W, channels: CHANNELS, layers: [meanLayer(W, CHANNELS.length)], threshold: THRESHOLD });
+  const pub = await publisher();
+  const notes: string[] = [];
+
+  // 1. ingest: bare subscriber and runtime in turn, short rounds, same publisher and broker; the median of the
+  //    per-round ratios resists the load of other processes on a shared machine.
+  const sensorsIngest = 100;
+  const topicOf = (tag: string) => (s: number) => `${PREFIX}/${tag}/p${s}/data`;
+  if (ONLY === 'latency') {
+    await latencyPhase(modelPath, pub);
+    process.exit(0);
+  }
+  process.stderr.write('e2e: ingest, bare mqtt.js subscriber vs vigil run...\n');
+  const bare = await spawnChild(['--role', 'bare', '--topic', `${PREFIX}/bare/+/data`]);
+  const rt = await spawnChild(['--role', 'runtime', '--topic', `${PREFIX}/rt/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/rt-alerts/{sensor}`]);
+  const bareFeed = feeder(pub, sensorsIngest, topicOf('bare'));
+  const rtFeed = feeder(pub, sensorsIngest, topicOf('rt'));
+  await warm(bare, bareFeed, 1, true);
+  await warm(rt, rtFeed, W, false);
+  const rounds: { bare: number; runtime: number; ratio: number; runtimeDropped: number }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const b = await measure(bare, bareFeed, INGEST_S / ROUNDS);
+    const v = await measure(rt, rtFeed, INGEST_S / ROUNDS);
+    rounds.push({ bare: b.readingsPerS, runtime: v.readingsPerS, ratio: v.readingsPerS / b.readingsPerS, runtimeDropped: v.dropped });
+    process.stderr.write(`e2e: round ${r + 1}: bare ${Math.round(b.readingsPerS)}/s, runtime ${Math.round(v.readingsPerS)}/s\n`);
+  }
+  const rtRss = rt.last.rss;
+  await Promise.all([stopChild(bare), stopChild(rt)]);
+  const ratio = quantile(rounds.map((x) => x.ratio), 0.5);
+  const bareRes = { readingsPerS: quantile(rounds.map((x) => x.bare), 0.5) };
+  const rtRes = { readingsPerS: quantile(rounds.map((x) => x.runtime), 0.5), dropped: rounds.at(-1)!.runtimeDropped, rss: rtRss };
+  process.stderr.write(`e2e: median ratio ${ratio.toFixed(2)}\n`);
+
+  // 2. latency at 10k readings/s.
+  const { offeredRate, spikesSent, latencies, latRuntime } = await latencyPhase(modelPath, pub);
+  const p50 = quantile(latencies, 0.5);
+  const p99 = quantile(latencies, 0.99);
+
+  // 3. memory with 1,000 sensors, window 64: default settings and `lowMemory`.
+  const memory: Record<string, { rssMB: number; peakMB: number; readingsPerS: number; dropped: number }> = {};
+  for (const mode of ['default', 'lowMemory'] as const) {
+    process.stderr.write(`e2e: memory with 1,000 sensors (${mode})...\n`);
+    const args = ['--role', 'runtime', '--topic', `${PREFIX}/mem-${mode}/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/mem-alerts/{sensor}`];
+    const mem = await spawnChild(mode === 'lowMemory' ? [...args, '--low-memory'] : args);
+    const f = feeder(pub, 1000, topicOf(`mem-${mode}`));
+    await warm(mem, f, W, false);
+    const res = await measure(mem, f, quick ? 2 : 5);
+    memory[mode] = { rssMB: mem.last.rss / 2 ** 20, peakMB: mem.peakRss / 2 ** 20, readingsPerS: res.readingsPerS, dropped: res.dropped };
+    await stopChild(mem);
+    process.stderr.write(`e2e: ${mode}: RSS ${memory[mode].rssMB.toFixed(1)} MB (peak ${memory[mode].peakMB.toFixed(1)} MB), ${Math.round(res.readingsPerS)} readings/s\n`);
+  }
+  await pub.endAsync();
+  const peakMB = memory.lowMemory.peakMB;
+
+  const targets = [
+    { figure: 'ingest ratio (runtime / bare subscriber)', value: ratio, target: '>= 0.8', met: ratio >= 0.8 },
+    { figure: 'publish -> alert p99 at 10k readings/s (ms)', value: p99, target: '< 20', met: p99 < 20 },
+    { figure: 'RSS with 1,000 sensors, window 64, lowMemory (MB, peak)', value: peakMB, target: '< 150', met: peakMB < 150 },
+  ];
+  if (rtRes.dropped > 0) notes.push(`the runtime dropped ${rtRes.dropped} windows during the ingest phase (backpressure policy)`);
+  const load = [loadStart, loadavg()].map((l) => l.map((x) => x.toFixed(1)).join('/'));
+  notes.push(
+    `Load average (1/5/15 min) at start ${load[0]}, at end ${load[1]} on ${cpus().length} cores: other work on the machine slows the consumers and, above all, delays thread wake-ups (ONNX Runtime's worker), so latency and absolute rates here are upper / lower bounds.`,
+    'Ingest: the bare subscriber and vigil run alternate in short rounds on the same Mosquitto and publisher, each in its own process; the ratio is the median of the per-round ratios.',
+    `Model: ${W} x ${CHANNELS.length} window-mean autoencoder (a ${W * CHANNELS.length}x${W * CHANNELS.length} MatMul in ONNX Runtime cpu, 1 thread); batch 256 / 1 ms, up to 4096 under load; stride 1 (every reading is judged).`,
+    `RSS: default settings ${memory.default.peakMB.toFixed(1)} MB peak; with lowMemory (V8 optimize-for-size, 1 MB young generation) ${memory.lowMemory.peakMB.toFixed(1)} MB. About 40 MB of either is the tsx loader (vigil runs TypeScript without a build step).`,
+    ...targets.map((t) => `${t.met ? 'MET' : 'NOT MET'}: ${t.figure} = ${t.value.toFixed(2)} (target ${t.target})`),
+  );
+  const result: BenchResult = {
+    name: 'e2e',
+    title: 'End to end through vigil run (Mosquitto, real ONNX Runtime)',
+    machine: machineInfo(),
+    startedAt: started.toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    figures: [
+      {
+        id: 'e2e-ingest',
+        title: 'Readings per second, same broker and publisher',
+        kind: 'bar',
+        xLabel: 'consumer',
+        yLabel: 'readings/s',
+        categories: ['bare mqtt.js + JSON.parse', 'vigil run (judged)'],
+        series: [{ name: 'readings/s', points: [[0, bareRes.readingsPerS], [1, rtRes.readingsPerS]] }],
+        caption: `ratio ${ratio.toFixed(2)} (target >= 0.8)`,
+      },
+      {
+        id: 'e2e-latency',
+        title: `Publish -> alert latency at ${Math.round(offeredRate)} readings/s`,
+        kind: 'bar',
+        xLabel: 'percentile',
+        yLabel: 'ms',
+        categories: ['p50', 'p90', 'p99', 'max'],
+        series: [{ name: 'publish -> alert', points: [[0, p50], [1, quantile(latencies, 0.9)], [2, p99], [3, Math.max(...latencies)]] }],
+        caption: `${latencies.length} alerts; target p99 < 20 ms`,
+      },
+    ],
+    tables: [
+      { title: 'Targets', columns: ['figure', 'value', 'target', 'met'], rows: targets.map((t) => [t.figure, Number(t.value.toFixed(2)), t.target, t.met ? 'yes' : 'no']) },
+      {
+        title: 'Ingest rounds (readings/s)',
+        columns: ['round', 'bare subscriber', 'vigil run', 'ratio'],
+        rows: rounds.map((r, i) => [i + 1, Math.round(r.bare), Math.round(r.runtime), Number(r.ratio.toFixed(2))]),
+      },
+      {
+        title: 'Memory, 1,000 sensors, window 64',
+        columns: ['settings', 'RSS MB (end)', 'RSS MB (peak)', 'readings/s'],
+        rows: Object.entries(memory).map(([k, m]) => [k, Number(m.rssMB.toFixed(1)), Number(m.peakMB.toFixed(1)), Math.round(m.readingsPerS)]),
+      },
+    ],
+    notes,
+    data: {
+      ingest: { bare: bareRes, runtime: rtRes, ratio, rounds, sensors: sensorsIngest },
+      latency: { offeredRate, spikes: spikesSent, alerts: latencies.length, p50, p90: quantile(latencies, 0.9), p99, max: Math.max(...latencies), runtimeArrivalToVerdict: latRuntime },
+      memory: { sensors: 1000, window: W, ...memory },
+      load: { start: loadStart, end: loadavg() },
+      targets,
+    },
+  };
+  const file = writeBenchResult(result);
+  process.stdout.write(`${notes.join('\n')}\nwrote ${file}\n`);
+}
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : '';
+};
+if (ROLE === 'runtime') await runtimeChild(arg('--topic'), arg('--model'), arg('--alerts'), process.argv.includes('--low-memory'));
+else if (ROLE === 'bare') await bareChild(arg('--topic'));
+else {
+  await main();
+  process.exit(0);
+}
