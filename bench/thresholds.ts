@@ -3,7 +3,7 @@
  * as each kind's sensitivity is swept, on the synthetic streams of the contract suite and on real
  * autoencoder reconstruction errors (test/thresholds/data). Writes bench/results/thresholds.json.
  *
- *   node bin/run-ts.mjs bench/thresholds.ts [--quick]
+ *   node --expose-gc bin/run-ts.mjs bench/thresholds.ts [--quick]   (without --expose-gc heap figures are rougher)
  */
 import { Command } from 'commander';
 import { createThreshold } from '../runtime/thresholds/factory.ts';
@@ -52,6 +52,28 @@ function speed(kind: string, n: number): { perSecond: number; stateBytes: number
   return { perSecond: n / s, stateBytes: JSON.stringify(t.toJSON()).length };
 }
 
+/** Heap bytes per instance: 500 warm instances of the default config, measured after GC when exposed. */
+function memoryPerInstance(kind: string): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const card = scenarios([1])[0].card;
+  const nz = noiseSource(3, 'lognormal', 0.6, 0.25);
+  const xs = Array.from({ length: 2500 }, () => 0.02 * nz());
+  gc?.();
+  gc?.();
+  const before = process.memoryUsage();
+  const keep = [];
+  for (let i = 0; i < 500; i++) {
+    const t = createThreshold({ kind }, card);
+    for (const x of xs) decide(t, x);
+    keep.push(t);
+  }
+  gc?.();
+  gc?.();
+  const after = process.memoryUsage();
+  const bytes = (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / keep.length;
+  return Math.max(0, bytes);
+}
+
 async function main(): Promise<void> {
   const o = new Command('bench/thresholds.ts').option('--quick', 'fewer updates and one seed').parse(process.argv.slice(2), { from: 'user' }).opts<{ quick?: boolean }>();
   const started = Date.now();
@@ -59,11 +81,11 @@ async function main(): Promise<void> {
   const sets: Record<string, Scenario[]> = { synthetic: scenarios(o.quick ? [1] : [1, 2, 3]), 'autoencoder errors': aeScenarios() };
 
   const speedRows: Table['rows'] = [];
-  const speedData: Record<string, { perSecond: number; stateBytes: number }> = {};
+  const speedData: Record<string, { perSecond: number; stateBytes: number; heapBytes: number }> = {};
   for (const kind of KINDS) {
-    const r = speed(kind, n);
+    const r = { ...speed(kind, n), heapBytes: memoryPerInstance(kind) };
     speedData[kind] = r;
-    speedRows.push([kind, Math.round(r.perSecond).toLocaleString('en'), (1e9 / r.perSecond).toFixed(0), r.stateBytes.toLocaleString('en')]);
+    speedRows.push([kind, Math.round(r.perSecond).toLocaleString('en'), (1e9 / r.perSecond).toFixed(0), r.stateBytes.toLocaleString('en'), Math.round(r.heapBytes / 1024).toLocaleString('en')]);
     process.stderr.write(`speed ${kind}: ${Math.round(r.perSecond)} updates/s\n`);
   }
 
@@ -108,7 +130,7 @@ async function main(): Promise<void> {
     categories: [...KINDS],
     series: [{ name: 'updates/s', points: KINDS.map((k, i) => [i, speedData[k].perSecond] as [number, number]) }],
   });
-  tables.push({ title: 'Update cost', columns: ['kind', 'updates/s', 'ns/update', 'state JSON bytes'], rows: speedRows });
+  tables.push({ title: 'Update cost', columns: ['kind', 'updates/s', 'ns/update', 'state JSON bytes', 'heap KiB/instance'], rows: speedRows });
   const file = writeBenchResult({
     name: 'thresholds',
     title: 'Thresholds: update cost and detection quality',
