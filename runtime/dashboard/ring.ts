@@ -2,15 +2,26 @@
 
 /** Rows kept in arrival order, oldest dropped first; memory is bounded by `capacity`. */
 export class PointRing<T> {
-  private readonly rows: (T | undefined)[];
+  private rows: (T | undefined)[];
   private head = 0;
   private count = 0;
   /** Sequence number of the next row pushed (the total ever pushed). */
   seq = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(public capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`ring capacity must be an integer >= 1, got ${capacity}`);
     this.rows = new Array<T | undefined>(capacity);
+  }
+
+  /** Change the capacity, keeping the newest rows (sequence numbers and cursors stay valid). */
+  resize(capacity: number): void {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`ring capacity must be an integer >= 1, got ${capacity}`);
+    const kept = this.since().slice(-capacity);
+    this.rows = new Array<T | undefined>(capacity);
+    for (let i = 0; i < kept.length; i++) this.rows[i] = kept[i];
+    this.capacity = capacity;
+    this.count = kept.length;
+    this.head = kept.length % capacity;
   }
 
   /** Append a row, dropping the oldest when full. */

@@ -21,6 +21,8 @@ export interface DashboardOptions extends StoreOptions {
   tickMs?: number;
   /** Page title. */
   title?: string;
+  /** Most sensors listed per page update (default 300; the page's filter searches them all). */
+  listLimit?: number;
 }
 
 /** A running dashboard. */
@@ -38,7 +40,10 @@ export interface Dashboard {
 export interface TickMessage {
   now: number;
   status: FeedStatus & { throughput: number; openAlerts: number; sensors: number; uptimeS: number };
+  /** Sensors matching the page's filter, alerting first, at most `listLimit`. */
   sensors: ReturnType<DashboardStore['summaries']>;
+  /** How many sensors there are, and how many match the filter (the list may show fewer). */
+  listed: { total: number; matched: number };
   alerts: ReturnType<DashboardStore['recentAlerts']>;
   selected?: {
     name: string;
@@ -54,6 +59,7 @@ export interface TickMessage {
 interface Client {
   res: ServerResponse;
   sensor: string | null;
+  filter: string;
   cursor: { raw: number; scores: number } | null;
   version: number;
   lastSent: number;
@@ -82,7 +88,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
   const clients = new Set<Client>();
   const title = opts.title ?? 'vigil';
 
-  function status(): TickMessage['status'] {
+  function status(sensors: number): TickMessage['status'] {
     const m = store.measured();
     let s: FeedStatus = {};
     try {
@@ -95,13 +101,20 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
       throughput: s.throughput ?? m.throughput,
       latencyMs: s.latencyMs ?? m.latencyMs,
       openAlerts: store.openAlerts(),
-      sensors: store.summaries().length,
+      sensors,
       uptimeS: Math.round((Date.now() - started) / 1000),
     };
   }
 
   function message(c: Client): TickMessage {
-    const msg: TickMessage = { now: Date.now(), status: status(), sensors: store.summaries(), alerts: store.recentAlerts(20) };
+    const all = store.summaries();
+    const matched = c.filter ? all.filter((x) => x.name.toLowerCase().includes(c.filter)) : all;
+    const limit = opts.listLimit ?? 300;
+    // The selected sensor stays listed even when the cap would cut it.
+    const sensors = matched.slice(0, limit);
+    const sel = c.sensor && !sensors.some((x) => x.name === c.sensor) ? all.find((x) => x.name === c.sensor) : undefined;
+    if (sel) sensors.push(sel);
+    const msg: TickMessage = { now: Date.now(), status: status(all.length), sensors, listed: { total: all.length, matched: matched.length }, alerts: store.recentAlerts(20) };
     if (c.sensor && store.has(c.sensor)) {
       const reset = c.cursor === null;
       const pts = store.pointsSince(c.sensor, c.cursor ?? undefined);
@@ -148,14 +161,14 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
       return;
     }
     if (path === '/api/status') {
-      const c: Client = { res, sensor: url.searchParams.get('sensor'), cursor: null, version: -1, lastSent: 0, blocked: false };
+      const c = client(res, url);
       return reply(res, 200, 'application/json', JSON.stringify(message(c)));
     }
     if (path === '/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       res.socket?.setNoDelay(true);
       res.write('retry: 1000\n\n');
-      const c: Client = { res, sensor: url.searchParams.get('sensor') || null, cursor: null, version: -1, lastSent: 0, blocked: false };
+      const c = client(res, url);
       clients.add(c);
       req.on('close', () => clients.delete(c));
       send(c, true);
@@ -195,6 +208,18 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
       server.closeAllConnections();
       await closed;
     },
+  };
+}
+
+function client(res: ServerResponse, url: URL): Client {
+  return {
+    res,
+    sensor: url.searchParams.get('sensor') || null,
+    filter: (url.searchParams.get('filter') ?? '').trim().toLowerCase(),
+    cursor: null,
+    version: -1,
+    lastSent: 0,
+    blocked: false,
   };
 }
 

@@ -37,8 +37,15 @@ export interface SensorSummary {
 
 /** Options for the store. */
 export interface StoreOptions {
-  /** Raw rows and verdicts kept per sensor. */
+  /** Raw rows and verdicts kept per sensor while there are few sensors (default 1800). */
   capacity?: number;
+  /**
+   * Rows kept across all sensors, per kind (default 500,000): with many sensors each keeps fewer (halving
+   * as the count grows, never below 60), so memory stays bounded by this budget, not by the sensor count.
+   */
+  pointBudget?: number;
+  /** Sensors remembered; beyond this the one heard from longest ago is forgotten (default 10,000). */
+  maxSensors?: number;
   /** Alert spans kept per sensor and globally (x4). */
   alertCapacity?: number;
   /** Channel names in model order, used to order raw values. */
@@ -107,13 +114,22 @@ export class DashboardStore {
   private readonly recent: PointRing<AlertSpan>;
   private readonly meter = new Meter();
   private readonly capacity: number;
+  private readonly pointBudget: number;
+  private readonly maxSensors: number;
+  /** Per-sensor ring size now: `capacity` halved as often as the budget needs. */
+  private currentCap: number;
   private readonly alertCapacity: number;
+  /** Sensors forgotten to stay within `maxSensors`. */
+  evicted = 0;
   private readonly now: () => number;
   /** Bumped on every change, so a ticker can skip idle rounds. */
   version = 0;
 
   constructor(private readonly opts: StoreOptions = {}) {
     this.capacity = opts.capacity ?? 1800;
+    this.currentCap = this.capacity;
+    this.pointBudget = opts.pointBudget ?? 500_000;
+    this.maxSensors = opts.maxSensors ?? 10_000;
     this.alertCapacity = opts.alertCapacity ?? 50;
     this.now = opts.now ?? Date.now;
     this.recent = new PointRing<AlertSpan>(this.alertCapacity * 4);
@@ -122,11 +138,13 @@ export class DashboardStore {
   private sensor(name: string, channels?: string[]): SensorState {
     let s = this.sensors.get(name);
     if (!s) {
+      if (this.sensors.size >= this.maxSensors) this.evictQuietest();
+      this.fitBudget(this.sensors.size + 1);
       s = {
         name,
         channels: channels ?? this.opts.channels ?? [],
-        raw: new PointRing<RawPoint>(this.capacity),
-        scores: new PointRing<ScorePoint>(this.capacity),
+        raw: new PointRing<RawPoint>(this.currentCap),
+        scores: new PointRing<ScorePoint>(this.currentCap),
         spans: new PointRing<AlertSpan>(this.alertCapacity),
         open: null,
         alerts: 0,
@@ -136,6 +154,32 @@ export class DashboardStore {
       this.sensors.set(name, s);
     }
     return s;
+  }
+
+  /** Halve every ring until `sensors` rings fit the point budget (a few resizes over the store's life). */
+  private fitBudget(sensors: number): void {
+    let cap = this.currentCap;
+    while (cap > 60 && cap * sensors > this.pointBudget) cap = Math.max(60, Math.floor(cap / 2));
+    if (cap === this.currentCap) return;
+    this.currentCap = cap;
+    for (const s of this.sensors.values()) {
+      s.raw.resize(cap);
+      s.scores.resize(cap);
+    }
+  }
+
+  private evictQuietest(): void {
+    let victim: SensorState | undefined;
+    for (const s of this.sensors.values()) if (!victim || s.seenAt < victim.seenAt) victim = s;
+    if (victim) {
+      this.sensors.delete(victim.name);
+      this.evicted++;
+    }
+  }
+
+  /** Rows each sensor keeps now. */
+  get perSensorCapacity(): number {
+    return this.currentCap;
   }
 
   /** Record a raw reading. Channels not seen before are appended to the sensor's channel list. */

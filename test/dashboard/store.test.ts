@@ -23,6 +23,11 @@ describe('PointRing', () => {
     expect(r.since(1)).toEqual([2, 3, 4]);
     expect(r.last()).toBe(4);
     expect(() => new PointRing(0)).toThrow(/capacity/);
+    r.resize(2);
+    expect(r.since()).toEqual([3, 4]);
+    r.push(5);
+    expect(r.since(5)).toEqual([5]);
+    expect(r.since()).toEqual([4, 5]);
   });
 });
 
@@ -38,6 +43,25 @@ describe('DashboardStore', () => {
     expect(pts.scores).toHaveLength(50);
     expect(pts.raw[49]).toEqual([9999, 9999, -9999]);
     expect(s.summaries()[0]).toMatchObject({ name: 'p1', state: 'ok', windows: 10_000, score: 0.1 });
+  });
+
+  it('keeps fewer points per sensor as sensors multiply, within the point budget, and forgets the quietest beyond maxSensors', () => {
+    let now = 0;
+    const s = new DashboardStore({ capacity: 1000, pointBudget: 10_000, maxSensors: 50, now: () => now });
+    for (let i = 0; i < 1000; i++) s.addVerdict(verdict('first', i, 0.1));
+    expect(s.pointsSince('first').scores).toHaveLength(1000);
+    for (let k = 0; k < 60; k++) {
+      now++;
+      for (let i = 0; i < 300; i++) s.addVerdict(verdict(`s${k}`, i, 0.1));
+    }
+    // 50 sensors x 1000 rows would be 50,000 > 10,000: halved to 125 (the last halving that fits), floor 60.
+    expect(s.perSensorCapacity).toBe(125);
+    expect(s.summaries()).toHaveLength(50);
+    expect(s.evicted).toBe(11);
+    expect(s.has('first')).toBe(false); // heard from longest ago
+    const kept = s.pointsSince('s59').scores;
+    expect(kept).toHaveLength(125);
+    expect(kept[124][0]).toBe(299); // the newest rows survive a resize
   });
 
   it('tracks alert spans and puts alerting sensors first', () => {

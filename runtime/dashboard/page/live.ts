@@ -34,8 +34,11 @@ function selectedFromHash(): string | null {
 
 function connect(): void {
   state.es?.close();
-  const q = state.selected ? `?sensor=${encodeURIComponent(state.selected)}` : '';
-  const es = new EventSource(`events${q}`);
+  const q = new URLSearchParams();
+  if (state.selected) q.set('sensor', state.selected);
+  if (state.filter) q.set('filter', state.filter);
+  const qs = q.toString();
+  const es = new EventSource(`events${qs ? `?${qs}` : ''}`);
   state.es = es;
   es.addEventListener('tick', (ev) => onTick(JSON.parse((ev as MessageEvent).data) as TickMessage));
   es.onerror = () => setConn('reconnecting', 'reconnecting…');
@@ -114,10 +117,13 @@ function render(msg: TickMessage): void {
 }
 
 function renderSensors(msg: TickMessage): void {
+  // The server filters (it knows every sensor; the page gets at most a few hundred).
   const f = state.filter.toLowerCase();
-  const rows = msg.sensors.filter((x) => !f || x.name.toLowerCase().includes(f));
-  $('sensor-count').textContent = `${msg.sensors.length}`;
-  $('sensor-rows').innerHTML = rows.length
+  const rows = msg.sensors.filter((x) => !f || x.name.toLowerCase().includes(f) || x.name === state.selected);
+  const { total, matched } = msg.listed;
+  $('sensor-count').textContent = f ? `${matched} of ${total}` : `${total}`;
+  const more = matched > rows.length ? `<tr><td colspan="4" class="empty">showing ${rows.length} of ${matched}; type to filter</td></tr>` : '';
+  $('sensor-rows').innerHTML = (rows.length
     ? rows
         .map((x) => {
           const ratio = x.score !== null && x.threshold ? x.score / x.threshold : null;
@@ -130,7 +136,7 @@ function renderSensors(msg: TickMessage): void {
             <td class="num">${x.alerts}</td></tr>`;
         })
         .join('')
-    : `<tr><td colspan="4" class="empty">${msg.sensors.length ? 'no sensor matches the filter' : 'waiting for the first readings…'}</td></tr>`;
+    : `<tr><td colspan="4" class="empty">${total ? 'no sensor matches the filter' : 'waiting for the first readings…'}</td></tr>`) + more;
 }
 
 function renderDetail(msg: TickMessage): void {
@@ -191,9 +197,12 @@ function main(): void {
       if (tr?.dataset.name) select(tr.dataset.name);
     });
   }
+  let refilter: ReturnType<typeof setTimeout> | undefined;
   $('filter').addEventListener('input', (ev) => {
-    state.filter = (ev.target as HTMLInputElement).value;
+    state.filter = (ev.target as HTMLInputElement).value.trim();
     if (state.last) renderSensors(state.last);
+    clearTimeout(refilter);
+    refilter = setTimeout(connect, 250);
   });
   $('log-score').addEventListener('change', () => {
     state.plots?.destroy();
