@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { firstValueFrom, filter, timeout, type Observable } from 'rxjs';
 import pino from 'pino';
 import { readCsv } from '../../runtime/data/csv.ts';
+import { sliceRows } from '../../runtime/data/series.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
 import type { RunConfig, RunConfigInput } from '../../runtime/config/schema.ts';
 import { writeTinyModel, meanLayer } from '../inference/fixtures/tiny-model.ts';
@@ -51,6 +52,22 @@ export function recordedModel(dir = mkdtempSync(join(tmpdir(), 'vigil-run-model-
     threshold: 8,
   });
 }
+
+/**
+ * A real model: a dense autoencoder trained (seeded, tfjs wasm) on the first 2,000 rows of the recorded series,
+ * exported to ONNX with its card and POT-calibrated static threshold. Rows from 2,000 on are held out: the tests
+ * publish those. About 5 s.
+ */
+export async function trainedModel(dir = mkdtempSync(join(tmpdir(), 'vigil-run-trained-'))): Promise<string> {
+  const { trainModel } = await import('../../train/index.ts');
+  const data = sliceRows(readCsv(RECORDED), 0, HELD_OUT);
+  const out = join(dir, 'daily');
+  await trainModel({ data, out, arch: 'dense', window: WINDOW, epochs: 15, seed: 7, span: 1, backend: 'wasm' });
+  return out;
+}
+
+/** First row not used for training. */
+export const HELD_OUT = 2000;
 
 /** Standard deviation of the recorded series (spike sizes are given in it). */
 export function recordedStd(): number {
