@@ -10,25 +10,10 @@ export interface DemoDashboard {
 /** Start the dashboard on `port` (0 = any free port) for `runtime`. */
 export async function startRuntimeDashboard(runtime: RuntimeHandle, port: number): Promise<DemoDashboard> {
   const { startDashboard } = await import('@vigil/runtime/dashboard/server.ts');
-  const card = runtime.card();
+  // The same feed as `vigil run --dashboard`, so the demo shows exactly what a deployment shows.
+  const { runtimeFeed } = await import('@vigil/runtime/dashboard/runtime-feed.ts');
   const dash = await startDashboard(
-    {
-      verdicts: runtime.verdicts,
-      alerts: runtime.alerts,
-      readings: runtime.readings,
-      channels: card.channels,
-      scaler: card.scaler,
-      status: () => {
-        const c = runtime.card();
-        return {
-          provider: runtime.provider(),
-          batchSize: runtime.config.batch.size,
-          latencyMs: runtime.latency(),
-          model: { name: c.name, version: c.version },
-          source: `${runtime.config.broker.url} ${runtime.config.source.topics.join(' ')}`,
-        };
-      },
-    },
+    runtimeFeed(runtime),
     { port, title: 'vigil demo' },
   );
   return { url: dash.url, close: () => dash.close() };
