@@ -81,7 +81,7 @@ export function fuzzCorpus(o: CorpusOptions): FuzzCase[] {
       out.push({ topic: birthTopic(s), payload: spb.encodePayload({ timestamp: bts, metrics: chs.map((c, i) => ({ name: c, alias: aliasBase + i, type: 'Double', value: v[c] })) }), expect: 'valid', kind: 'valid-birth', sensor: s, ts: bts });
       return out;
     }
-    const metrics = chs.map((c, i) => (useAlias ? { alias: aliasBase + i, type: 'Double', value: v[c] } : { name: c, type: 'Double', value: v[c] }));
+    const metrics = chs.map((c, i) => (useAlias ? { alias: aliasBase + i, type: 'Double' as const, value: v[c] } : { name: c, type: 'Double' as const, value: v[c] }));
     return [{ topic: topicOf(s), payload: spb.encodePayload({ timestamp: ts, metrics }), expect: 'valid', kind: useAlias ? 'valid-alias' : 'valid', sensor: s, ts }];
   };
 
