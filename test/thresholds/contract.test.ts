@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createThreshold, restoreThreshold } from '../../runtime/thresholds/factory.ts';
-import type { ThresholdState } from '../../runtime/thresholds/threshold.ts';
+import { decide, type ThresholdState } from '../../runtime/thresholds/threshold.ts';
+import { createSmoother } from '../../runtime/scoring/smoothing.ts';
 import { aeScenarios, cardFor, noiseSource, quality, runStream, scenarios, type Quality, type Scenario } from './fixtures.ts';
 
 type SetName = 'synthetic' | 'stationary' | 'stationary, matched card' | 'autoencoder errors';
@@ -153,5 +154,23 @@ describe.each(CASES)('threshold contract: $config.kind', ({ config, bounds }) =>
     t.update(NaN, false);
     t.update(Infinity, true);
     expect(JSON.stringify(t.toJSON())).toBe(before);
+  });
+});
+
+describe('recommended default: telemanom after a 3-window mean of the scores', () => {
+  const smoothed = (s: Scenario): Quality => {
+    const t = createThreshold({ kind: 'telemanom' }, s.card);
+    const m = createSmoother({ kind: 'mean', window: 3 });
+    return quality(s.stream, s.stream.scores.map((x) => decide(t, m.smooth(x)).anomaly));
+  };
+  it.each([
+    { name: 'synthetic' as SetName, f1: 0.72, eventRecall: 0.9, maxFalseAlarm: 0.02 },
+    { name: 'autoencoder errors' as SetName, f1: 0.78, eventRecall: 0.9, maxFalseAlarm: 0.025 },
+  ])('beats every unsmoothed default on $name streams', (b) => {
+    const qs = set(b.name).map(smoothed);
+    const mean = (k: keyof Quality) => qs.reduce((a, q) => a + q[k], 0) / qs.length;
+    expect(mean('f1')).toBeGreaterThanOrEqual(b.f1);
+    expect(mean('eventRecall')).toBeGreaterThanOrEqual(b.eventRecall);
+    expect(Math.max(...qs.map((q) => q.falseAlarmRate))).toBeLessThanOrEqual(b.maxFalseAlarm);
   });
 });
