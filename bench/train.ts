@@ -53,7 +53,7 @@ const notes: string[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
 
 // PyTorch first, on an idle process, so neither side warms the other's caches.
-const torchResults: Record<string, { secondsPerEpoch: number; valLoss: number; framework: string; threads: number }> = {};
+const torchResults: Record<string, { secondsPerEpoch: number; cpuSecondsPerEpoch: number; valLoss: number; framework: string; threads: number }> = {};
 const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 if (!python) notes.push('PyTorch skipped: no python3 with torch (apt-get install -y python3-torch)');
 for (const c of cases) {
@@ -68,8 +68,8 @@ for (const c of cases) {
     notes.push(`PyTorch failed on ${c.name}: ${r.stderr.trim().split('\n').pop()}`);
     continue;
   }
-  torchResults[c.name] = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  rows.push({ model: c.name, framework: torchResults[c.name].framework, threads: torchResults[c.name].threads, secondsPerEpoch: +torchResults[c.name].secondsPerEpoch.toFixed(3), windowsPerSecond: Math.round(NTRAIN / torchResults[c.name].secondsPerEpoch), valLoss: +torchResults[c.name].valLoss.toFixed(4) });
+  const t = (torchResults[c.name] = JSON.parse(r.stdout.trim().split('\n').pop()!));
+  rows.push({ model: c.name, framework: t.framework, threads: t.threads, secondsPerEpoch: +t.secondsPerEpoch.toFixed(3), cpuSecondsPerEpoch: +t.cpuSecondsPerEpoch.toFixed(3), windowsPerSecond: Math.round(NTRAIN / t.secondsPerEpoch), valLoss: +t.valLoss.toFixed(4) });
 }
 
 for (const backend of TRAIN_BACKENDS) {
@@ -90,20 +90,22 @@ for (const backend of TRAIN_BACKENDS) {
     const m = new Autoencoder(spec, SEED);
     const res = await fit(m, { data: c.data.subarray(0, n * per), count: n }, { data: c.data.subarray(NTRAIN * per, (NTRAIN + NVAL) * per), count: NVAL }, { epochs, batchSize: BATCH, learningRate: LR, patience: 1e9, seed: SEED });
     m.dispose();
-    const secondsPerEpoch = (median(res.history.map((h) => h.seconds)) * NTRAIN) / n;
+    const secondsPerEpoch = (median(res.history.map((h) => h.stepSeconds)) * NTRAIN) / n;
+    const cpuSecondsPerEpoch = (median(res.history.map((h) => h.stepCpuSeconds)) * NTRAIN) / n;
     const valLoss = res.history[res.history.length - 1].valLoss;
     const t = torchResults[c.name];
     rows.push({
-      model: c.name, framework: `tfjs ${choice.description}`, threads: 1, secondsPerEpoch: +secondsPerEpoch.toFixed(3), windowsPerSecond: Math.round(NTRAIN / secondsPerEpoch),
+      model: c.name, framework: `tfjs ${choice.description}`, threads: 1, secondsPerEpoch: +secondsPerEpoch.toFixed(3), cpuSecondsPerEpoch: +cpuSecondsPerEpoch.toFixed(3), windowsPerSecond: Math.round(NTRAIN / secondsPerEpoch),
       valLoss: slow ? null : +valLoss.toFixed(4),
       timeRatioVsTorch: t ? +(secondsPerEpoch / t.secondsPerEpoch).toFixed(2) : null,
+      cpuTimeRatioVsTorch: t ? +(cpuSecondsPerEpoch / t.cpuSecondsPerEpoch).toFixed(2) : null,
       valLossRatioVsTorch: t && !slow ? +(valLoss / t.valLoss).toFixed(3) : null,
       ...(slow ? { note: `timed on ${n} windows, 1 epoch, scaled to ${NTRAIN}` } : {}),
     });
   }
 }
 
-console.log(`training ${NTRAIN} windows (+${NVAL} validation), batch ${BATCH}, Adam lr ${LR}, ${EPOCHS} epochs; seconds/epoch is the median epoch`);
+console.log(`training ${NTRAIN} windows (+${NVAL} validation), batch ${BATCH}, Adam lr ${LR}, ${EPOCHS} epochs; seconds/epoch is the median epoch (gradient steps only, both sides); cpu = process CPU time, robust when the machine is shared`);
 console.table(rows);
 for (const n of notes) console.log(`note: ${n}`);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -44,8 +44,32 @@ async function tryWasm(): Promise<string> {
     for (const l of process.listeners('uncaughtException')) if (!before.u.includes(l)) process.removeListener('uncaughtException', l);
     for (const l of process.listeners('unhandledRejection')) if (!before.r.includes(l)) process.removeListener('unhandledRejection', l);
   }
+  shareIdentityOnWasm();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return `wasm (XNNPACK${simd ? ', SIMD' : ''}, 1 thread)`;
+}
+
+/**
+ * tfjs clones every tensor it saves for backprop through the Identity kernel, which on wasm copies the buffer
+ * (~60 copies per training step of a conv AE). Tensors are immutable, so share the buffer and count a reference
+ * instead, exactly as the wasm Reshape kernel and the cpu Identity kernel already do.
+ */
+function shareIdentityOnWasm(): void {
+  const config = tf.getKernel('Identity', 'wasm');
+  if (!config || (config as { vigilShared?: boolean }).vigilShared) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  const shared: tf.KernelConfig & { vigilShared: boolean } = {
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    vigilShared: true,
+    kernelFunc: ({ inputs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return (config.kernelFunc as tf.KernelFunc)({ inputs, backend, attrs: {} });
+      (backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  };
+  tf.registerKernel(shared);
 }
 
 async function tryCpu(): Promise<string> {

@@ -11,8 +11,10 @@ export interface FitOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** Stop after this many epochs without a validation improvement. */
+  /** Stop after this many epochs without a validation improvement of at least `minDelta`. */
   patience: number;
+  /** Relative improvement that counts as progress for early stopping (default 0.01 = 1 %). */
+  minDelta?: number;
   seed: number;
   /** Called after every epoch; may be async (lets a progress bar repaint). */
   onEpoch?: (e: EpochInfo) => void | Promise<void>;
@@ -25,7 +27,11 @@ export interface EpochInfo {
   loss: number;
   /** Validation loss, or NaN without validation windows. */
   valLoss: number;
+  /** Wall time of the epoch, validation included. */
   seconds: number;
+  /** Wall and process CPU time of the gradient steps alone (CPU time is robust on a busy machine). */
+  stepSeconds: number;
+  stepCpuSeconds: number;
   windowsPerSecond: number;
   /** Whether this epoch is the best so far. */
   best: boolean;
@@ -71,12 +77,18 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
   const history: EpochInfo[] = [];
   let best = Infinity;
   let bestEpoch = 0;
+  // The best weights follow every improvement; patience only resets on a real one, so a loss that creeps
+  // down by 0.1 % an epoch does not keep training for hundreds of epochs.
+  let progress = Infinity;
+  let progressEpoch = 0;
+  const minDelta = o.minDelta ?? 0.01;
   let bestWeights: (LayerWeights | undefined)[] = model.weights();
   let stoppedEarly = false;
   const t0 = performance.now();
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const te = performance.now();
+      const cpu0 = process.cpuUsage();
       const order = rng.permutation(train.count);
       let sum = 0;
       for (let s = 0; s < train.count; s += o.batchSize) {
@@ -90,22 +102,29 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
         sum += cost.dataSync()[0] * m;
         cost.dispose();
       }
+      const stepSeconds = (performance.now() - te) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const stepCpuSeconds = (cpu.user + cpu.system) / 1e6;
       const loss = sum / train.count;
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch} (loss ${loss}); lower --lr or check the data scaling`);
       const valLoss = val.count > 0 ? evaluate(model, val) : NaN;
       // Without validation windows, early stopping watches the training loss instead.
       const watched = val.count > 0 ? valLoss : loss;
-      const improved = watched < best * (1 - 1e-4);
+      const improved = watched < best;
       if (improved) {
         best = watched;
         bestEpoch = epoch;
         bestWeights = model.weights();
       }
+      if (watched < progress * (1 - minDelta)) {
+        progress = watched;
+        progressEpoch = epoch;
+      }
       const seconds = (performance.now() - te) / 1000;
-      const info: EpochInfo = { epoch, epochs: o.epochs, loss, valLoss, seconds, windowsPerSecond: train.count / seconds, best: improved };
+      const info: EpochInfo = { epoch, epochs: o.epochs, loss, valLoss, seconds, stepSeconds, stepCpuSeconds, windowsPerSecond: train.count / stepSeconds, best: improved };
       history.push(info);
       await o.onEpoch?.(info);
-      if (epoch - bestEpoch >= o.patience) {
+      if (epoch - progressEpoch >= o.patience) {
         stoppedEarly = epoch < o.epochs;
         break;
       }

@@ -7,8 +7,11 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 export function lossCurveSvg(history: EpochInfo[], bestEpoch: number, title: string): string {
   const W = 640, H = 360, L = 64, R = 16, T = 36, B = 44;
   const vals = history.flatMap((h) => [h.loss, h.valLoss]).filter((v) => Number.isFinite(v) && v > 0);
-  const lo = Math.log10(Math.min(...vals)), hi = Math.log10(Math.max(...vals));
-  const span = Math.max(hi - lo, 1e-6);
+  const lo0 = Math.log10(Math.min(...vals)), hi0 = Math.log10(Math.max(...vals));
+  // A little headroom so the lowest and highest curves are not glued to the frame and get a tick near them.
+  const pad = Math.max((hi0 - lo0) * 0.06, 0.05);
+  const lo = lo0 - pad, hi = hi0 + pad;
+  const span = hi - lo;
   const n = Math.max(history.length, 2);
   const x = (e: number) => L + ((e - 1) / (n - 1)) * (W - L - R);
   const y = (v: number) => T + (1 - (Math.log10(v) - lo) / span) * (H - T - B);

@@ -11,7 +11,7 @@ import {
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { calibrateStatic, errorStats } from './calibrate.ts';
-import { defaultCode, defaultHidden, defaultSpan, OPTION_TABLE } from './defaults.ts';
+import { defaultCode, defaultHidden, defaultSpan, defaultStride, OPTION_TABLE } from './defaults.ts';
 import { exportOnnx } from './export/graph.ts';
 import { fit, type EpochInfo, type FitResult } from './fit.ts';
 import { ARCHITECTURES, buildSpec, type ArchName } from './models/architectures.ts';
@@ -89,7 +89,7 @@ export function resolveOptions(o: TrainOptions) {
   const r = {
     arch, base, loss, scaler,
     window: o.window ?? (D.window as number),
-    stride: o.stride ?? (D.stride as number),
+    stride: o.stride ?? 0,
     epochs: o.epochs ?? (D.epochs as number),
     batchSize: o.batchSize ?? (D.batchSize as number),
     learningRate: o.learningRate ?? (D.learningRate as number),
@@ -107,7 +107,8 @@ export function resolveOptions(o: TrainOptions) {
     code: o.code,
     span: o.span,
   };
-  for (const k of ['window', 'stride', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
+  check(r.stride === 0 || (Number.isInteger(r.stride) && r.stride >= 1), `--stride must be an integer >= 1, got ${r.stride}`);
+  for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
     check(Number.isInteger(r[k]) && r[k] >= 1, `--${k} must be an integer >= 1, got ${r[k]}`);
   }
   check(r.window >= 2, `--window must be >= 2, got ${r.window}`);
@@ -132,6 +133,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const source = typeof options.data === 'string' ? options.data : '<series>';
   check(rows >= W + 1, `${source}: ${rows} rows but --window is ${W}; expected at least ${W + 1} rows (or a shorter --window)`);
 
+  if (o.stride === 0) o.stride = defaultStride(rows);
   const backend = await selectBackend(o.backend);
   const scaler = fitScaler(o.scaler, series.data, C);
   const scaled = applyScaler(scaler, series.data);

@@ -48,6 +48,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, a: Activa
 }
 
 /** `x [M, K] @ w [K, F]` without bias, with the same fast-path gradient as `linear`. */
+/** `x [M, K] @ w [K, F]` without bias (kept for callers that need no bias). */
 export const matMulFast = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: Save) => {
   save([x, w]);
   return {
@@ -100,21 +101,23 @@ export function convTranspose1d(
   const [n, L, cin] = x.shape;
   const f = b.shape[0];
   const lout = (L - 1) * stride - 2 * pad + k + outPad;
-  // Taps q*stride..q*stride+stride-1 of input row i all land in output super-row i+q (stride rows of F):
-  // one matMul per q with that column block of the kernel gives the super-row contributions directly.
+  // Output super-row c (stride rows of F) = sum over q of x[c - q] @ W_q, where W_q holds taps
+  // q*stride .. q*stride+stride-1. That is a stride-1 convolution of x with nq taps and stride*F outputs, so it
+  // runs as im2col on the (small) input and one matMul; bias and relu fuse into it, phases reshape to rows.
   const nq = Math.ceil(k / stride);
   const lc = Math.max(L + nq - 1, Math.ceil((pad + lout) / stride));
-  const x2 = tf.reshape(x, [n * L, cin]) as tf.Tensor2D;
-  let acc: tf.Tensor3D | undefined;
-  for (let q = 0; q < nq; q++) {
-    const taps = Math.min(stride, k - q * stride);
-    let wq = tf.slice(w, [0, q * stride * f], [cin, taps * f]);
-    if (taps < stride) wq = tf.pad(wq, [[0, 0], [0, (stride - taps) * f]]); // missing taps contribute zero
-    const yq = tf.reshape(matMulFast(x2, wq), [n, L, stride * f]);
-    const placed = tf.pad(yq, [[0, 0], [q, lc - L - q], [0, 0]]) as tf.Tensor3D;
-    acc = acc ? (tf.add(acc, placed) as tf.Tensor3D) : placed;
-  }
-  const fine = tf.reshape(acc!, [n, lc * stride, f]) as tf.Tensor3D;
-  const cropped = tf.slice(fine, [0, pad, 0], [n, lout, f]);
-  return activate(tf.add(cropped, b), a) as tf.Tensor3D;
+  const wide = stride * f;
+  const wp = nq * stride > k ? tf.pad(w, [[0, 0], [0, (nq * stride - k) * f]]) : w;
+  // Rows of V are (m, ci) with m = nq-1-q: the correlation reads x[c+m-(nq-1)].
+  const v = tf.reshape(tf.transpose(tf.reverse(tf.reshape(wp, [cin, nq, wide]), 1), [1, 0, 2]), [nq * cin, wide]) as tf.Tensor2D;
+  const xp = tf.pad(x, [[0, 0], [nq - 1, lc - L], [0, 0]]);
+  const taps: tf.Tensor3D[] = [];
+  for (let m = 0; m < nq; m++) taps.push(tf.slice(xp, [0, m, 0], [n, lc, cin]) as tf.Tensor3D);
+  const cols = taps.length === 1 ? taps[0] : tf.concat(taps, 2);
+  const bias = stride === 1 ? b : (tf.tile(b, [stride]) as tf.Tensor1D);
+  const act = a === 'relu' || a === 'linear' ? a : 'linear';
+  const y = linear(tf.reshape(cols, [n * lc, nq * cin]) as tf.Tensor2D, v, bias, act);
+  const fine = tf.reshape(y, [n, lc * stride, f]);
+  const cropped = tf.slice(fine, [0, pad, 0], [n, lout, f]) as tf.Tensor3D;
+  return (act === a ? cropped : activate(cropped, a)) as tf.Tensor3D;
 }
