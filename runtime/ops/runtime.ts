@@ -13,9 +13,6 @@ import { compileTopicTemplate, topicRouter } from '../mqtt/topic-template.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
 import { mqttSource } from '../mqtt/source.ts';
 import { fleetSource, joinFleet, type FleetMembership } from '../fleet/index.ts';
-import { mqttAlertSink } from '../mqtt/alert-sink.ts';
-import { alertPayload } from '../mqtt/alert-payload.ts';
-import { deadLetterSink } from '../mqtt/dead-letter.ts';
 import { loadModel } from '../model/load.ts';
 import type { ModelCard } from '../model/card.ts';
 import { openModel } from '../inference/open-model.ts';
@@ -23,9 +20,9 @@ import { createPipeline } from '../stream/pipeline.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { AlertEvent, Detection, RawMessage, Reading, Rejected, Verdict } from '../stream/types.ts';
 import { createLogger, type VigilLogger } from './logger.ts';
-import { countRejected, createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetrics } from './metrics.ts';
+import { createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetrics } from './metrics.ts';
 import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
-import { createWebhook } from './webhook.ts';
+import { openSinks } from './sinks.ts';
 import { watchModel, type ReloadOutcome } from './reload.ts';
 import { LatencyRing } from './latency.ts';
 import { openThresholds } from './thresholds.ts';
@@ -123,11 +120,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const fleet = config.fleet ? await joinFleet({ broker: config.broker, fleet: config.fleet, log }) : undefined;
     if (fleet) cleanup.push(() => fleet.leave());
 
-    const alertSink = mqttAlertSink(client, { ...config.alerts, log });
-    const deadLetters = deadLetterSink(client, config.deadLetter);
-    const webhook = config.alerts.webhook
-      ? createWebhook({ ...config.alerts.webhook, onFailure: (reason, p) => { edge.webhookFailures++; log.warn({ sensor: p.sensor, reason }, 'webhook delivery failed'); } })
-      : undefined;
+    const sinks = openSinks(client, config, log, edge);
+    syncEdge = sinks.sync;
 
     const verdicts = new Subject<Verdict>();
     const alerts = new Subject<AlertEvent>();
@@ -141,7 +135,6 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     let lastMessageAt = 0;
     let state: HealthReport['status'] = 'starting';
     let pipelineRestarts = 0;
-    const firstRejects = new Set<string>();
 
     const pipeline = createPipeline({
       model: ref,
@@ -184,13 +177,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     );
 
     const onRejected = (r: Rejected) => {
-      countRejected(edge, r.reason);
-      deadLetters.write(r);
+      sinks.reject(r);
       rejected.next(r);
-      if (!firstRejects.has(r.reason) || (edge.rejected.get(r.reason) ?? 0) % 1000 === 0) {
-        firstRejects.add(r.reason);
-        log.warn({ reason: r.reason, topic: r.topic, detail: r.detail, count: edge.rejected.get(r.reason) }, 'message rejected (sent to dead letters)');
-      }
     };
 
     const onDetection = (d: Detection) => {
@@ -199,13 +187,9 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       metrics.observeLatency(Date.now() - v.receivedAt);
       detections.next(d);
       verdicts.next(v);
-      const a = d.alert;
-      if (!a) return;
-      const payload = alertPayload(a, config.alerts.topChannels);
-      log.info({ alert: payload }, `alert ${a.type}: ${a.sensor} score ${payload.score} > ${payload.threshold}`);
-      alertSink.publish(a);
-      webhook?.post(payload);
-      alerts.next(a);
+      if (!d.alert) return;
+      sinks.alert(d.alert);
+      alerts.next(d.alert);
     };
 
     let resolveStopped!: () => void;
@@ -272,7 +256,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
         sensors: counters.activeSensors,
         pendingWindows: counters.pending,
-        alertsWaiting: alertSink.stats().waiting,
+        alertsWaiting: sinks.waiting(),
         pipelineRestarts,
       };
     };
@@ -298,12 +282,9 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         const drainTimeout = new Promise<void>((r) => setTimeout(r, 5000).unref());
         await Promise.race([drainedP, drainTimeout]);
         sub.unsubscribe();
-        const sinkSettled = await alertSink.drain(5000);
-        if (!sinkSettled) log.warn({ waiting: alertSink.stats().waiting }, 'alerts still unacknowledged at shutdown');
-        await webhook?.drain(5000);
+        await sinks.drain(5000);
         await th.stop();
-        alertSink.close();
-        await deadLetters.close();
+        await sinks.close();
         await new Promise<void>((r) => c.end(false, {}, () => r()));
         await ref.close();
         await ops?.close();
@@ -313,14 +294,6 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         resolveStopped();
       })();
       return stopping;
-    };
-
-    syncEdge = () => {
-      const s = alertSink.stats();
-      edge.alertsPublished = s.delivered;
-      edge.alertsQueued = s.queued;
-      edge.alertsDropped = s.dropped;
-      edge.deadLetterDropped = deadLetters.dropped();
     };
 
     return {
@@ -346,11 +319,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       },
       latency: () => ({ p50: latency.quantile(0.5), p99: latency.quantile(0.99) }),
       persist: () => th.persist(),
-      drainAlerts: async (ms) => {
-        const [a, w] = await Promise.all([alertSink.drain(ms), webhook ? webhook.drain(ms) : true]);
-        syncEdge();
-        return a && w;
-      },
+      drainAlerts: (ms) => sinks.drain(ms),
       stop: async () => {
         syncEdge();
         await stop();

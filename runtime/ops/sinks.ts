@@ -1,0 +1,80 @@
+/**
+ * Where the runtime's output goes: alerts to the MQTT alert topic (QoS 1, queued while offline), the log and
+ * the optional webhook; rejected input to the dead-letter topic/file, counted by reason and logged (the first
+ * of each reason, then every 1000th, so a flood of junk cannot flood the log).
+ */
+import type { MqttClient } from 'mqtt';
+import type { RunConfig } from '../config/schema.ts';
+import { mqttAlertSink } from '../mqtt/alert-sink.ts';
+import { alertPayload } from '../mqtt/alert-payload.ts';
+import { deadLetterSink } from '../mqtt/dead-letter.ts';
+import type { AlertEvent, Rejected } from '../stream/types.ts';
+import type { VigilLogger } from './logger.ts';
+import { countRejected, type EdgeCounters } from './metrics.ts';
+import { createWebhook } from './webhook.ts';
+
+/** The runtime's sinks. */
+export interface RuntimeSinks {
+  alert(a: AlertEvent): void;
+  reject(r: Rejected): void;
+  /** Wait until every alert so far is acknowledged (broker and webhook); false on timeout. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Alerts waiting for the broker now. */
+  waiting(): number;
+  /** Copy the sinks' counts into the edge counters (before a scrape or a health report). */
+  sync(): void;
+  close(): Promise<void>;
+}
+
+/** Open the sinks on a connected client. */
+export function openSinks(client: MqttClient, config: RunConfig, log: VigilLogger, edge: EdgeCounters): RuntimeSinks {
+  const alertSink = mqttAlertSink(client, { ...config.alerts, log });
+  const deadLetters = deadLetterSink(client, config.deadLetter);
+  const webhook = config.alerts.webhook
+    ? createWebhook({
+        ...config.alerts.webhook,
+        onFailure: (reason, p) => {
+          edge.webhookFailures++;
+          log.warn({ sensor: p.sensor, reason }, 'webhook delivery failed');
+        },
+      })
+    : undefined;
+  const logged = new Set<string>();
+  const sync = () => {
+    const s = alertSink.stats();
+    edge.alertsPublished = s.delivered;
+    edge.alertsQueued = s.queued;
+    edge.alertsDropped = s.dropped;
+    edge.deadLetterDropped = deadLetters.dropped();
+  };
+  return {
+    alert(a) {
+      const payload = alertPayload(a, config.alerts.topChannels);
+      log.info({ alert: payload }, `alert ${a.type}: ${a.sensor} score ${payload.score} > ${payload.threshold}`);
+      alertSink.publish(a);
+      webhook?.post(payload);
+    },
+    reject(r) {
+      countRejected(edge, r.reason);
+      deadLetters.write(r);
+      const count = edge.rejected.get(r.reason) ?? 0;
+      if (!logged.has(r.reason) || count % 1000 === 0) {
+        logged.add(r.reason);
+        log.warn({ reason: r.reason, topic: r.topic, detail: r.detail, count }, 'message rejected (sent to dead letters)');
+      }
+    },
+    async drain(ms) {
+      const [a, w] = await Promise.all([alertSink.drain(ms), webhook ? webhook.drain(ms) : true]);
+      if (!a) log.warn({ waiting: alertSink.stats().waiting }, 'alerts still unacknowledged');
+      sync();
+      return a && w;
+    },
+    waiting: () => alertSink.stats().waiting,
+    sync,
+    async close() {
+      sync();
+      alertSink.close();
+      await deadLetters.close();
+    },
+  };
+}
