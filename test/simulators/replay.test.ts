@@ -115,3 +115,33 @@ describe('payload encoding', () => {
     expect(() => checkTopicTemplate('s/{sensor}', 'xml' as never, 2)).toThrow(/expected one of json, flat, csv, number/);
   });
 });
+
+describe('payloads round-trip through the runtime codecs', () => {
+  it('every format decodes to the same sensor, timestamp and values', async () => {
+    const { createCodec } = await import('../../runtime/codecs/registry.ts');
+    const { DEFAULT_TIMESTAMP, isRejected } = await import('../../runtime/codecs/codec.ts');
+    const channels = ['flow', 'motor_current', 'temperature'];
+    const values = Float32Array.of(57.3312, 12.5, 41.07);
+    const ts = Date.UTC(2024, 0, 1, 12, 0, 0);
+    const cases: { format: 'json' | 'flat' | 'csv' | 'number'; codec: 'json' | 'csv' | 'number'; template: string }[] = [
+      { format: 'json', codec: 'json', template: 'sensors/{sensor}/data' },
+      { format: 'flat', codec: 'json', template: 'sensors/{sensor}/data' },
+      { format: 'csv', codec: 'csv', template: 'sensors/{sensor}/data' },
+      { format: 'number', codec: 'number', template: 'sensors/{sensor}/{channel}' },
+    ];
+    for (const c of cases) {
+      const codec = createCodec({ kind: c.codec, delimiter: ',', joinToleranceMs: 100 }, { channels, timestamp: DEFAULT_TIMESTAMP });
+      const readings = [];
+      for (const m of encodeReading(c.format, c.template, 'pump-7', ts, channels, values)) {
+        const channel = c.format === 'number' ? m.topic.split('/').at(-1) : undefined;
+        const r = codec.decode({ topic: m.topic, payload: new TextEncoder().encode(m.payload), receivedAt: ts + 5 }, { sensor: 'pump-7', channel });
+        expect(isRejected(r), `${c.format}: ${JSON.stringify(r)}`).toBe(false);
+        readings.push(...(r as Exclude<typeof r, { reason: string }>));
+      }
+      expect(readings, c.format).toHaveLength(1);
+      expect(readings[0].sensor).toBe('pump-7');
+      expect(readings[0].ts).toBe(ts);
+      channels.forEach((ch, j) => expect(readings[0].values[ch]).toBeCloseTo(values[j], 4));
+    }
+  });
+});
