@@ -1,0 +1,154 @@
+/**
+ * `vigil run` killed with SIGKILL mid-stream, while it persists threshold state every 50 ms, then restarted:
+ * every version of the state file any reader saw was whole (atomic temp + rename), the file left by the kill
+ * decodes, and the restarted process continues each sensor's threshold from it (new scores are appended to
+ * the restored ones, nothing starts fresh).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { stringify as toYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeStates, type SensorState } from '../../runtime/thresholds/store.ts';
+import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
+import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { waitFor } from './support/wait.ts';
+
+const SENSORS = 300;
+let dir: string;
+let broker: EmbeddedBroker;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-kill-'));
+  broker = await startBroker();
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await broker?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startVigil(config: string) {
+  const proc = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  const io = { out: '', exited: false, code: null as number | null };
+  proc.stdout!.on('data', (d) => (io.out += d));
+  proc.stderr!.on('data', (d) => (io.out += d));
+  proc.once('exit', (code) => {
+    io.exited = true;
+    io.code = code;
+  });
+  return { proc, io };
+}
+
+const values = (s: SensorState | undefined) => ((s?.threshold.state as { values?: number[] } | undefined)?.values ?? []);
+
+describe('SIGKILL mid-stream and restart', () => {
+  it('never leaves a torn state file, and the restarted runtime continues from the last persist', { timeout: 120_000 }, async () => {
+    const stateFile = join(dir, 'state.json');
+    const model = writeTinyModel(join(dir, 'model'), { window: 4, channels: ['a'], threshold: 100 });
+    const config = join(dir, 'vigil.yaml');
+    writeFileSync(
+      config,
+      toYaml({
+        model,
+        broker: { url: broker.url, clientId: 'vigil-kill' },
+        source: { topics: ['sensors/{sensor}/data'] },
+        threshold: { kind: 'quantile', window: 2000, minCount: 10 },
+        state: { file: stateFile, intervalMs: 50 },
+        metrics: { port: 0 },
+        reload: { watch: false },
+        batch: { maxPendingPerSensor: 10_000 },
+      }),
+    );
+
+    // Readers: on every change of the directory, and on a short timer, the state file must decode.
+    let reads = 0;
+    const torn: string[] = [];
+    const versions = new Set<string>();
+    const check = () => {
+      let text: string;
+      try {
+        text = readFileSync(stateFile, 'utf8');
+      } catch {
+        return; // not written yet
+      }
+      reads++;
+      try {
+        const d = decodeStates(text);
+        versions.add(d.savedAt!);
+      } catch (err) {
+        torn.push((err as Error).message);
+      }
+    };
+    const watcher = watch(dir, check);
+    const poll = setInterval(check, 3);
+
+    const first = startVigil(config);
+    await waitFor(() => first.io.out.includes('Ctrl-C stops'), 'vigil run to start', 30_000, () => first.io.out.slice(-400));
+    const pub = await mqtt.connectAsync(broker.url, { clientId: 'kill-pub' });
+    let i = 0;
+    let publishing = true;
+    const t0 = 1_700_000_000_000;
+    const pump = (async () => {
+      while (publishing) {
+        const round = i++;
+        for (let s = 0; s < SENSORS; s++) pub.publish(`sensors/pump-${s}/data`, JSON.stringify({ ts: t0 + round * 1000, values: { a: Math.sin(round + s) } }));
+        await new Promise((r) => setImmediate(r));
+        if (round % 4 === 3) await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const sensorsInFile = () => {
+      try {
+        const d = decodeStates(readFileSync(stateFile, 'utf8'));
+        return Math.min(d.states.size, ...[...d.states.values()].map((s) => values(s).length));
+      } catch {
+        return 0;
+      }
+    };
+    await waitFor(() => versions.size >= 10 && sensorsInFile() >= 20, 'several persists of well-filled thresholds', 60_000, () => ({ versions: versions.size, reads }));
+
+    // Kill it mid-stream, while it is writing state every 50 ms.
+    first.proc.kill('SIGKILL');
+    await waitFor(() => first.io.exited, 'the kill', 10_000);
+    publishing = false;
+    await pump;
+    check();
+    const atKill = decodeStates(readFileSync(stateFile, 'utf8'));
+    expect(atKill.states.size).toBe(SENSORS);
+    const leftovers = readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+
+    // Restart: the state comes back; a few new readings for one sensor append to its restored scores.
+    const second = startVigil(config);
+    await waitFor(() => second.io.out.includes('Ctrl-C stops'), 'the restart', 30_000, () => second.io.out.slice(-400));
+    expect(second.io.out).toMatch(new RegExp(`"sensors":${SENSORS}[^\\n]*threshold state restored`));
+    const ops = /ops\s+(http:\/\/\S+)\/metrics/.exec(second.io.out)![1];
+    for (let k = 0; k < 6; k++) pub.publish('sensors/pump-7/data', JSON.stringify({ ts: t0 + (i + 10 + k) * 1000, values: { a: 0.5 } }));
+    const scored = async () => Number(/^vigil_windows_scored_total (\d+)/m.exec(await (await fetch(`${ops}/metrics`)).text())?.[1] ?? 0);
+    let n = 0;
+    await waitFor(() => {
+      void scored().then((v) => (n = v));
+      return n >= 3;
+    }, 'three new windows scored', 20_000);
+    second.proc.kill('SIGTERM');
+    await waitFor(() => second.io.exited, 'the graceful stop', 20_000);
+    expect(second.io.code).toBe(0);
+    clearInterval(poll);
+    watcher.close();
+    await pub.endAsync();
+
+    const after = decodeStates(readFileSync(stateFile, 'utf8'));
+    const before7 = values(atKill.states.get('pump-7'));
+    const after7 = values(after.states.get('pump-7'));
+    expect(after7.length).toBe(before7.length + 3);
+    expect(after7.slice(0, before7.length)).toEqual(before7);
+    for (const s of ['pump-0', 'pump-150', 'pump-299']) expect(after.states.get(s)).toEqual(atKill.states.get(s));
+    // Not one torn read among all of them.
+    expect(torn).toEqual([]);
+    expect(reads).toBeGreaterThan(50);
+    console.log(`sigkill: ${reads} reads of ${versions.size} state versions, 0 torn; ${atKill.states.size} sensors restored; ${leftovers.length} temp file(s) left by the kill`);
+  });
+});
