@@ -8,7 +8,8 @@
 import { Command } from 'commander';
 import { createThreshold } from '../runtime/thresholds/factory.ts';
 import { decide } from '../runtime/thresholds/threshold.ts';
-import { aeScenarios, noiseSource, quality, runStream, scenarios, type Scenario } from '../test/thresholds/fixtures.ts';
+import { createSmoother } from '../runtime/scoring/smoothing.ts';
+import { aeScenarios, noiseSource, quality, scenarios, type Scenario } from '../test/thresholds/fixtures.ts';
 import { machineInfo, writeBenchResult, type Figure, type Table } from './lib/result.ts';
 
 const KINDS = ['static', 'quantile', 'ewma', 'mad', 'spot', 'dspot', 'telemanom'] as const;
@@ -25,13 +26,15 @@ const SWEEP: Record<(typeof KINDS)[number], { param: string; values: number[] }>
 };
 
 /** Mean quality of one config over a scenario set. */
-function evaluate(config: Record<string, unknown>, set: Scenario[], staticScale = 1): { f1: number; eventRecall: number; falseAlarm: number } {
+function evaluate(config: Record<string, unknown>, set: Scenario[], staticScale = 1, smoothing: unknown = { kind: 'none' }): { f1: number; eventRecall: number; falseAlarm: number } {
   let f1 = 0;
   let er = 0;
   let fa = 0;
   for (const s of set) {
     const cfg = config.kind === 'static' ? { kind: 'static', value: s.card.threshold.static.value * staticScale } : config;
-    const q = quality(s.stream, runStream(createThreshold(cfg, s.card), s.stream.scores).flags);
+    const t = createThreshold(cfg, s.card);
+    const m = createSmoother(smoothing);
+    const q = quality(s.stream, s.stream.scores.map((x) => decide(t, m.smooth(x)).anomaly));
     f1 += q.f1;
     er += q.eventRecall;
     fa += q.falseAlarmRate;
@@ -108,6 +111,8 @@ async function main(): Promise<void> {
       rows.push([kind, d.f1.toFixed(3), d.eventRecall.toFixed(3), `${(d.falseAlarm * 100).toFixed(2)}%`]);
       process.stderr.write(`quality ${setName} ${kind}: F1 ${d.f1.toFixed(3)}\n`);
     }
+    const sm = evaluate({ kind: 'telemanom' }, set, 1, { kind: 'mean', window: 3 });
+    rows.push(['telemanom after mean(3) smoothing', sm.f1.toFixed(3), sm.eventRecall.toFixed(3), `${(sm.falseAlarm * 100).toFixed(2)}%`]);
     figures.push({
       id: `thresholds-f1-vs-fa-${setName.replace(/\W+/g, '-')}`,
       title: `Threshold kinds on ${setName}: F1 against false-alarm rate as sensitivity is swept`,
