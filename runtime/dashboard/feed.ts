@@ -3,7 +3,7 @@
  * runtime exposes them) plus a status snapshot. `vigil run`, `vigil demo` and tests each adapt to this.
  */
 import type { Observable } from 'rxjs';
-import type { AlertEvent, Reading, Verdict } from '../stream/types.ts';
+import type { AlertEvent, Reading, Rejected, Verdict } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
@@ -32,6 +32,8 @@ export interface DashboardFeed {
   alerts: Observable<AlertEvent>;
   /** Raw readings, for plotting channels in their own units; without it the last row of each window is shown. */
   readings?: Observable<Reading>;
+  /** Messages set aside (bad payloads, unknown topics), shown with their reasons so they can be fixed at the source. */
+  rejected?: Observable<Rejected>;
   /** Channel names in model order (the card's `channels`). */
   channels?: string[];
   /** The card's scaler, used to show window rows in original units when there is no `readings` stream. */

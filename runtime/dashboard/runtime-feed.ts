@@ -10,6 +10,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     verdicts: handle.verdicts,
     alerts: handle.alerts,
     readings: handle.readings,
+    rejected: handle.rejected,
     channels: card.channels,
     scaler: card.scaler,
     status: () => {

@@ -45,6 +45,7 @@ export interface TickMessage {
   /** How many sensors there are, and how many match the filter (the list may show fewer). */
   listed: { total: number; matched: number };
   alerts: ReturnType<DashboardStore['recentAlerts']>;
+  rejected: ReturnType<DashboardStore['rejected']>;
   selected?: {
     name: string;
     channels: string[];
@@ -82,6 +83,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
   // A feed error must not take the dashboard down; it shows up as a stale page instead.
   const onError = (what: string) => (err: unknown) => process.stderr.write(`dashboard: ${what} stream failed: ${(err as Error)?.message ?? err}\n`);
   if (feed.readings) subs.push(feed.readings.subscribe({ next: (r) => store.addReading(r), error: onError('readings') }));
+  if (feed.rejected) subs.push(feed.rejected.subscribe({ next: (r) => store.addRejected(r), error: onError('rejected') }));
   subs.push(feed.verdicts.subscribe({ next: (v) => store.addVerdict(v), error: onError('verdicts') }));
   subs.push(feed.alerts.subscribe({ next: (a) => store.addAlert(a), error: onError('alerts') }));
 
@@ -114,7 +116,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
     const sensors = matched.slice(0, limit);
     const sel = c.sensor && !sensors.some((x) => x.name === c.sensor) ? all.find((x) => x.name === c.sensor) : undefined;
     if (sel) sensors.push(sel);
-    const msg: TickMessage = { now: Date.now(), status: status(all.length), sensors, listed: { total: all.length, matched: matched.length }, alerts: store.recentAlerts(20) };
+    const msg: TickMessage = { now: Date.now(), status: status(all.length), sensors, listed: { total: all.length, matched: matched.length }, alerts: store.recentAlerts(20), rejected: store.rejected() };
     if (c.sensor && store.has(c.sensor)) {
       const reset = c.cursor === null;
       const pts = store.pointsSince(c.sensor, c.cursor ?? undefined);

@@ -3,7 +3,7 @@
  * last alert spans; globally the recent alerts and measured throughput/latency. Memory is bounded by the
  * ring capacities times the number of sensors, however long the pipeline runs.
  */
-import type { AlertEvent, Reading, Verdict } from '../stream/types.ts';
+import type { AlertEvent, Reading, Rejected, Verdict } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
 import { PointRing } from './ring.ts';
 
@@ -20,6 +20,15 @@ export interface AlertSpan {
   peakScore: number;
   threshold: number;
   contributors: { channel: string; share: number }[];
+}
+
+/** A message set aside, as the page shows it (payload cut to a readable preview). */
+export interface RejectedNote {
+  at: number;
+  reason: string;
+  detail: string;
+  topic: string;
+  preview: string;
 }
 
 /** One row of the sensor list. */
@@ -112,6 +121,8 @@ class Meter {
 export class DashboardStore {
   private readonly sensors = new Map<string, SensorState>();
   private readonly recent: PointRing<AlertSpan>;
+  private readonly rejectedRing = new PointRing<RejectedNote>(20);
+  private readonly rejectedBy = new Map<string, number>();
   private readonly meter = new Meter();
   private readonly capacity: number;
   private readonly pointBudget: number;
@@ -248,6 +259,26 @@ export class DashboardStore {
     s.spans.push(span);
     this.recent.push(span);
     return span;
+  }
+
+  /** Record a message the runtime set aside. */
+  addRejected(r: Rejected): void {
+    this.rejectedBy.set(r.reason, (this.rejectedBy.get(r.reason) ?? 0) + 1);
+    let preview = '';
+    if (r.payload) {
+      const head = r.payload.subarray(0, 120);
+      // Text payloads read as text; binary ones (Sparkplug) as hex.
+      const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
+      preview = /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text) ? Array.from(head.subarray(0, 40), (b) => b.toString(16).padStart(2, '0')).join(' ') : text;
+      if (r.payload.length > head.length) preview += '…';
+    }
+    this.rejectedRing.push({ at: r.receivedAt, reason: r.reason, detail: r.detail, topic: r.topic, preview });
+    this.version++;
+  }
+
+  /** Recent messages set aside (newest first) and counts by reason. */
+  rejected(): { recent: RejectedNote[]; byReason: Record<string, number> } {
+    return { recent: this.rejectedRing.since().reverse(), byReason: Object.fromEntries(this.rejectedBy) };
   }
 
   /** Sensor list, alerting first, then by name. */

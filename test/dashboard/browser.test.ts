@@ -78,6 +78,12 @@ describe('live dashboard', () => {
       expect(await page.locator('#sensor-rows tr.state-alert').count()).toBe(0);
       expect(await page.textContent('#stats')).toContain(runtime.provider());
 
+      // A bad payload is set aside, counted and shown with its reason, and nothing else stops.
+      pub.publish('sensors/pump-2/data', 'temperature=41.2 (not json)');
+      await page.waitForSelector('#rejected-panel:not([hidden]) #rejected-rows tr', { timeout: 5_000 });
+      expect(await page.textContent('#rejected-rows')).toContain('temperature=41.2 (not json)');
+      await page.waitForFunction(() => /Rejected\s*1/i.test(document.querySelector('#stats')?.textContent ?? ''));
+
       const injected = Date.now();
       spikeUntil = i + 40;
       await page.waitForSelector('#sensor-rows tr.state-alert[data-name="pump-3"]', { timeout: 5_000 });

@@ -108,6 +108,19 @@ describe('DashboardStore', () => {
   });
 });
 
+describe('DashboardStore rejected messages', () => {
+  it('keeps the last 20 with a readable payload preview and counts by reason', () => {
+    const s = new DashboardStore({ now: () => 0 });
+    for (let i = 0; i < 25; i++) s.addRejected({ reason: 'bad-json', detail: `line ${i}`, topic: 't', payload: new TextEncoder().encode(`{oops ${i}`), receivedAt: i });
+    s.addRejected({ reason: 'no-channels', detail: 'd', topic: 't', payload: Uint8Array.from([0x08, 0x00, 0x12, 0xff]), receivedAt: 99 });
+    const r = s.rejected();
+    expect(r.byReason).toEqual({ 'bad-json': 25, 'no-channels': 1 });
+    expect(r.recent).toHaveLength(20);
+    expect(r.recent[0]).toMatchObject({ reason: 'no-channels', preview: '08 00 12 ff' }); // binary shown as hex
+    expect(r.recent[1].preview).toBe('{oops 24');
+  });
+});
+
 describe('spansFromFlags', () => {
   it('merges runs of flagged windows, bridging short gaps when asked', () => {
     const ts = [0, 1, 2, 3, 4, 5, 6, 7];

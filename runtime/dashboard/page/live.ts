@@ -114,6 +114,23 @@ function render(msg: TickMessage): void {
   renderSensors(msg);
   renderDetail(msg);
   renderAlerts(msg);
+  renderRejected(msg);
+}
+
+function renderRejected(msg: TickMessage): void {
+  const { recent, byReason } = msg.rejected;
+  $('rejected-panel').hidden = recent.length === 0;
+  if (!recent.length) return;
+  $('rejected-counts').innerHTML = Object.entries(byReason)
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, n]) => `<span class="chip">${esc(reason)} <b>${n}</b></span>`)
+    .join('');
+  $('rejected-rows').innerHTML = recent
+    .map(
+      (r) => `<tr><td class="num">${utcTime(r.at)}</td><td>${esc(r.reason)}</td><td class="name" title="${esc(r.topic)}">${esc(r.topic)}</td>
+        <td class="detail" title="${esc(r.detail)}">${esc(r.detail)}</td><td class="payload" title="${esc(r.preview)}"><code>${esc(r.preview)}</code></td></tr>`,
+    )
+    .join('');
 }
 
 function renderSensors(msg: TickMessage): void {

@@ -166,7 +166,7 @@ export class SensorPlots {
       axes: [
         // Only the bottom plot labels time; the strips above share its grid and cursor.
         bottom
-          ? { stroke: '#5b6472', grid, ticks, font, values: timeTicks, size: 40 }
+          ? { stroke: '#5b6472', grid, ticks, font, values: timeTicks, size: 40, space: 72 }
           : { stroke: '#5b6472', grid, ticks: { show: false }, font, values: (_u: uPlot, splits: number[]) => splits.map(() => ''), size: 4 },
         {
           stroke: '#5b6472',
