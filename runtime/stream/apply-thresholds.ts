@@ -1,7 +1,8 @@
 /**
  * ScoredWindow -> Verdict: each sensor's threshold decides on the score, then learns from it, in that order
  * (`decide()`), exactly as offline scoring does. Optional EWMA smoothing of the score before the decision.
- * Incomplete windows (a channel held past its max age) are judged but not learned from.
+ * Incomplete windows (a channel held past its max age) are judged but not learned from. Each scored window
+ * object is completed in place into its Verdict.
  */
 import { map, type OperatorFunction } from 'rxjs';
 import { decide } from '../thresholds/threshold.ts';
@@ -32,8 +33,12 @@ export function applyThresholds(thresholds: ThresholdBank | ThresholdFactory, op
       anomaly = e.threshold.isAnomaly(score);
     } else ({ anomaly, threshold } = decide(e.threshold, score));
     if (anomaly) counters.anomalies++;
-    const v: Verdict = { ...w, score, threshold, anomaly };
+    // The scored window becomes its verdict in place (hot path; nothing upstream keeps it).
+    const v = w as Verdict;
     if (makeSmoother) v.rawScore = w.score;
+    v.score = score;
+    v.threshold = threshold;
+    v.anomaly = anomaly;
     return v;
   });
 }

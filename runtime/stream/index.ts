@@ -9,3 +9,4 @@ export * from './threshold-bank.ts';
 export * from './apply-thresholds.ts';
 export * from './from-series.ts';
 export * from './pipeline.ts';
+export * from './score-series.ts';

@@ -141,9 +141,11 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (incomplete && o.skipIncomplete) return void counters.skippedIncomplete++;
         const scaler = c0.scaler;
         const data = s.ring.snapshot();
-        for (let i = 0; i < data.length; i++) {
-          const c = i % C;
-          data[i] = (data[i] - scaler.offset[c]) / scaler.scale[c];
+        const { offset, scale } = scaler;
+        for (let c = 0; c < C; c++) {
+          const off = offset[c];
+          const sc = scale[c];
+          for (let i = c; i < data.length; i += C) data[i] = (data[i] - off) / sc;
         }
         counters.windows++;
         if (incomplete) counters.incompleteWindows++;
