@@ -93,10 +93,13 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
   };
 }
 
-/** Route topics through several templates: the first that matches wins. */
+/** Topics remembered by a router; a gateway sees a fixed set, so matching runs once per topic. */
+const ROUTE_CACHE = 50_000;
+
+/** Route topics through several templates (the first that matches wins), remembering recent answers. */
 export function topicRouter(templates: TopicTemplate[]): (topic: string) => TopicInfo | TopicMiss {
-  if (templates.length === 1) return (t) => templates[0].match(t);
-  return (topic) => {
+  const cache = new Map<string, TopicInfo | TopicMiss>();
+  const match = (topic: string): TopicInfo | TopicMiss => {
     let first: TopicMiss | undefined;
     for (const t of templates) {
       const r = t.match(topic);
@@ -104,5 +107,15 @@ export function topicRouter(templates: TopicTemplate[]): (topic: string) => Topi
       first ??= r;
     }
     return first!;
+  };
+  return (topic) => {
+    let r = cache.get(topic);
+    if (r === undefined) {
+      // Bounded: a flood of distinct (e.g. hostile) topics clears the memory instead of growing it.
+      if (cache.size >= ROUTE_CACHE) cache.clear();
+      r = match(topic);
+      cache.set(topic, r);
+    }
+    return r;
   };
 }
