@@ -53,7 +53,7 @@ describe('live dashboard', () => {
     });
     const broker = await startBroker();
     const runtime = await startRuntime(
-      defineConfig({ model: modelPath, broker: { url: broker.url }, source: { topics: ['sensors/+/data'] }, metrics: { port: null }, state: { file: null }, log: { level: 'warn' } }),
+      defineConfig({ model: modelPath, broker: { url: broker.url }, source: { topics: ['sensors/+/data'] }, metrics: { port: null }, state: { file: null }, log: { level: 'error' } }),
     );
     const dash: Dashboard = await startDashboard(runtimeFeed(runtime), { port: 0, tickMs: 200 });
     const pub = mqtt.connect(broker.url);
@@ -97,6 +97,11 @@ describe('live dashboard', () => {
       await page.waitForSelector('#alert-rows tr[data-name="pump-3"]:not(.open)', { timeout: 10_000 });
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: true });
       writeFileSync(join(ARTIFACTS, 'dashboard-live.txt'), `alert visible ${seenAfterMs} ms after injection\n`);
+      // The keyboard walks the list: the row above pump-3 becomes the selected sensor.
+      const order = await page.$$eval('#sensor-rows tr[data-name]', (trs) => trs.map((t) => (t as HTMLElement).dataset.name!));
+      await page.keyboard.press('ArrowUp');
+      const above = order[order.indexOf('pump-3') - 1];
+      await page.waitForFunction((n) => document.querySelector('#detail-name')?.textContent === n, above);
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
     } finally {

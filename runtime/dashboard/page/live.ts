@@ -227,6 +227,22 @@ function main(): void {
     if (state.last?.selected) onTick({ ...state.last, selected: { ...state.last.selected, raw: [], scores: [] } });
   });
   $('reset-zoom').addEventListener('click', () => state.plots?.resetZoom());
+  // Up/down (or k/j) walk the sensor list; '/' jumps to the filter.
+  document.addEventListener('keydown', (ev) => {
+    if ((ev.target as HTMLElement).closest('input, textarea') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.key === '/') {
+      ev.preventDefault();
+      $('filter').focus();
+      return;
+    }
+    const step = ev.key === 'ArrowDown' || ev.key === 'j' ? 1 : ev.key === 'ArrowUp' || ev.key === 'k' ? -1 : 0;
+    if (!step) return;
+    const names = Array.from(document.querySelectorAll<HTMLElement>('#sensor-rows tr[data-name]'), (tr) => tr.dataset.name!);
+    if (!names.length) return;
+    ev.preventDefault();
+    const i = state.selected ? names.indexOf(state.selected) : -1;
+    select(names[Math.min(names.length - 1, Math.max(0, i + step))]);
+  });
   $('tab-live').addEventListener('click', () => showTab('live'));
   $('tab-score').addEventListener('click', () => showTab('score'));
   if (location.hash === '#score') showTab('score');

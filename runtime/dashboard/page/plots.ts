@@ -167,7 +167,7 @@ export class SensorPlots {
         // Only the bottom plot labels time; the strips above share its grid and cursor.
         bottom
           ? { stroke: '#5b6472', grid, ticks, font, values: timeTicks, size: 40, space: 72 }
-          : { stroke: '#5b6472', grid, ticks: { show: false }, font, values: (_u: uPlot, splits: number[]) => splits.map(() => ''), size: 4 },
+          : { stroke: '#5b6472', grid, ticks: { show: false }, font, values: (_u: uPlot, splits: number[]) => splits.map(() => ''), size: 4, space: 72 },
         {
           stroke: '#5b6472',
           grid,
