@@ -40,6 +40,29 @@ function cell(r: NabResult, p: string): number {
   return Math.round(r.profiles[p].normalized * 100) / 100;
 }
 
+/** Settings tried while developing the detector, with the standard / low-FP / low-FN scores they reached. */
+const EXPLORED = [
+  'Development loop (bench/results/tmp, same scorer, cached model errors): each line changes one thing from the line before or from the defaults.',
+];
+
+function readme(r: NabResult, seconds: number, table: { columns: string[]; rows: Array<Array<string | number>> }, notes: string[], command: string, board: Board | undefined, numenta: NabResult | undefined): string {
+  const md: string[] = ['# vigil on the Numenta Anomaly Benchmark (NAB v1)', ''];
+  md.push(`Reproduce: \`${command}\` (about ${Math.ceil(seconds)} s on the machine below), or \`node bin/run-ts.mjs bench/nab.ts\` for this page, the ablation and the plots in ../SUMMARY.md.`, '');
+  md.push('| ' + table.columns.join(' | ') + ' |', '| ' + table.columns.map(() => '---').join(' | ') + ' |', ...table.rows.map((row) => '| ' + row.join(' | ') + ' |'), '');
+  if (board) {
+    md.push('Standard profile on the published board:', '');
+    for (const row of rankOn(board, 'standard', { 'vigil (this run)': r.profiles.standard.normalized }).filter((x) => !['HTM Java', 'Numenta TM'].includes(x.name))) {
+      md.push(`- ${row.ours ? '**' : ''}${row.name}: ${row.score.toFixed(1)}${row.ours ? '**' : ''}`);
+    }
+    md.push('');
+  }
+  md.push('How the detector works (train/evaluate/nab-detector.ts): per file, a dense autoencoder is trained with `trainModel` on the', 'probationary rows only (first 15%, at most 750); every row is then scored by the exported ONNX model through', '`scoreSeries`, the pipeline `vigil score` uses, from the window ending at that row. The error becomes a score in [0,1]', 'causally (train/evaluate/nab-calibrate.ts): ratio to the largest error seen so far (slowly forgotten), 1 for values', 'outside the range seen so far, and only new peaks keep their full score.', '');
+  md.push(...notes.map((n) => `- ${n}`), '');
+  if (numenta) md.push('The scorer itself is checked against the published numenta results in test/evaluate/nab-reference.test.ts.', '');
+  md.push('## Explored', '', ...EXPLORED.map((e) => `- ${e}`), '');
+  return md.join('\n');
+}
+
 async function main(argv: string[]): Promise<void> {
   const o = new Command('bench/nab.ts')
     .option('--config <file>', 'detector config JSON (train/evaluate/nab-config.ts)')
@@ -132,6 +155,7 @@ async function main(argv: string[]): Promise<void> {
     'Thresholds are optimised per profile over the whole corpus, as NAB does for every detector on the board; the calibration settings were chosen on NAB itself, so this is not a held-out score.',
   ];
   if (numenta) notes.push(`Scorer check in the same run: the published numenta results score ${cell(numenta, 'standard')} / ${cell(numenta, 'reward_low_FP_rate')} / ${cell(numenta, 'reward_low_FN_rate')} (board: 70.1 / 63.1 / 74.3).`);
+  if (!o.quick) writeFileSync(join(outDir, 'README.md'), readme(full.result, detectSeconds, table, notes, command, board, numenta));
   writeBenchResult(
     {
       name: o.quick ? 'nab-quick' : 'nab',

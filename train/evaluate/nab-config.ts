@@ -10,6 +10,8 @@ export const NabDetectorConfigSchema = z
   .object({
     /** Window length chosen per file from its sampling interval: cover `hours` of data, clamped to [min, max] rows. */
     window: z.object({ hours: z.number().positive().default(8), min: z.number().int().min(2).default(8), max: z.number().int().min(2).default(48) }).strict().default({ hours: 8, min: 8, max: 48 }),
+    /** Extra input channels derived from each row's timestamp: none, time of day, or time of day and week. */
+    timeFeatures: z.enum(['none', 'day', 'day+week']).default('none'),
     /** Autoencoder, trained with trainModel on the probationary rows only. */
     model: z
       .object({

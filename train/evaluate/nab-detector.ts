@@ -33,6 +33,34 @@ export function windowFor(file: NabFile, cfg: NabDetectorConfig['window'], proba
   return Math.max(2, Math.min(Math.max(cfg.min, Math.min(cfg.max, rows)), Math.floor(probation / 4)));
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The file as a series: `value`, plus time-of-day (and day-of-week) as sine/cosine channels when asked, so
+ * the autoencoder can learn what a value looks like at that hour (nights differ from days). Derived from the
+ * row's own timestamp only.
+ */
+export function withTimeFeatures(file: NabFile, features: NabDetectorConfig['timeFeatures']): Series {
+  const names = ['value', ...(features === 'none' ? [] : ['tod_sin', 'tod_cos']), ...(features === 'day+week' ? ['dow_sin', 'dow_cos'] : [])];
+  const C = names.length;
+  const n = file.values.length;
+  const data = new Float32Array(n * C);
+  for (let i = 0; i < n; i++) {
+    const t = file.timestamps[i];
+    const row = [file.values[i]];
+    if (features !== 'none') {
+      const a = (2 * Math.PI * (((t % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
+      row.push(Math.sin(a), Math.cos(a));
+    }
+    if (features === 'day+week') {
+      const b = (2 * Math.PI * (((t % (7 * DAY_MS)) + 7 * DAY_MS) % (7 * DAY_MS))) / (7 * DAY_MS);
+      row.push(Math.sin(b), Math.cos(b));
+    }
+    data.set(row, i * C);
+  }
+  return { timestamps: file.timestamps, channels: names, data };
+}
+
 /** What one file's run produced. */
 export interface FileRun {
   path: string;
@@ -53,11 +81,9 @@ export async function modelErrors(
   const n = file.values.length;
   const probation = probationaryLength(n);
   const W = windowFor(file, cfg.window, probation);
-  const series: Series = {
-    timestamps: file.timestamps.slice(0, probation),
-    channels: ['value'],
-    data: Float32Array.from(file.values.subarray(0, probation)),
-  };
+  const all = withTimeFeatures(file, cfg.timeFeatures);
+  const C = all.channels.length;
+  const series: Series = { timestamps: all.timestamps.slice(0, probation), channels: all.channels, data: all.data.slice(0, probation * C) };
   const m = cfg.model;
   const t0 = performance.now();
   const trained = await trainModel({
@@ -82,7 +108,6 @@ export async function modelErrors(
   // Score every row from the exported files through the runtime pipeline `vigil score` uses (scoreSeries).
   const model = loadModel(trained.cardPath);
   const opened = await openModel(model, { providers: ['cpu', 'wasm'] });
-  const all: Series = { timestamps: file.timestamps, channels: ['value'], data: Float32Array.from(file.values) };
   let errors: Float64Array;
   try {
     const res = await scoreSeries(all, opened.ref, { sensor: basename(file.path, '.csv'), threshold: model.card.threshold.default, batch: 4096 });

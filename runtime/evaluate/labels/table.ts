@@ -2,7 +2,7 @@
  * A small header-addressed CSV table for evaluation inputs: columns found by name (case-insensitive, with
  * fallbacks), cells kept as text until a reader asks for numbers, so every error names file, line and column.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { detectSeparator } from '../../data/csv.ts';
 
 /** A parsed CSV: header names and rows of text cells. */
@@ -16,6 +16,7 @@ export interface Table {
 
 /** Read a CSV file into a table (separator auto-detected, blank lines skipped). */
 export function readTable(file: string): Table {
+  if (!existsSync(file)) throw new Error(`${file}: no such file`);
   const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   const all = text.split(/\r?\n/);
   const first = all.findIndex((l) => l.trim() !== '');
