@@ -3,7 +3,9 @@
  * the right sensor at the right time, exact accounting under overload, and a hot swap mid-stream.
  */
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, Observable, toArray } from 'rxjs';
+import { from, lastValueFrom, map, Observable, timer, toArray } from 'rxjs';
+import type { BatchRunner } from '../../runtime/inference/model-ref.ts';
+import { newScheduler, rd } from './helpers.ts';
 import { resolveSession } from '../../runtime/inference/resolve.ts';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
@@ -52,6 +54,29 @@ function live(readings: Reading[], slice: number): Observable<Reading> {
 }
 
 describe('createPipeline', () => {
+  it('runs the whole path in virtual time: batch by size or wait, one batch at a time, verdicts then alerts', () => {
+    const ts = newScheduler();
+    const { card } = tinyModel({ window: 2, channels: ['a'], span: 1 });
+    // All-zero reconstruction: the score is the newest value squared. Each batch takes 2 frames.
+    const calls: [number, number][] = [];
+    const session: BatchRunner = {
+      provider: 'fake/virtual',
+      run: (_x, n) => (calls.push([ts.now(), n]), timer(2).pipe(map(() => ({ reconstruction: new Float32Array(n * 2), extra: {} })))),
+    };
+    const got: [number, number, number, boolean, string | undefined][] = [];
+    let completedAt = -1;
+    ts.run(({ cold }) => {
+      const p = createPipeline({ model: new ModelRef(card, session), thresholds: () => new StaticThreshold(0.5), batch: { size: 2, maxWaitMs: 3 } });
+      cold('abcd|', { a: rd('p', 1, { a: 0 }), b: rd('p', 2, { a: 0 }), c: rd('p', 3, { a: 1 }), d: rd('p', 4, { a: 0 }) })
+        .pipe(p.detect)
+        .subscribe({ next: (d) => got.push([ts.now(), d.verdict.seq, d.verdict.score, d.alertOpen, d.alert?.type]), complete: () => (completedAt = ts.now()) });
+    });
+    // Windows end at b, c, d. b+c fill a batch at frame 2 (done at 4); d waits while it runs and goes at 4 (done at 6).
+    expect(calls).toEqual([[2, 2], [4, 1]]);
+    expect(got).toEqual([[4, 1, 0, false, undefined], [4, 2, 1, true, 'open'], [6, 3, 0, false, 'close']]);
+    expect(completedAt).toBe(6);
+  });
+
   it('raises one alert for the faulty sensor at the spike, among many sensors, scoring every window once', async () => {
     const { ref } = await openRef();
     const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 64, maxWaitMs: 1 }, infer: { maxPendingPerSensor: 1000, maxPending: 100_000 } });
