@@ -15,6 +15,7 @@ import { buildSpec, type ArchOptions } from '../train/models/architectures.ts';
 import { Autoencoder } from '../train/models/autoencoder.ts';
 import { fit } from '../train/fit.ts';
 import { pumpSeries } from '../test/train/pump.ts';
+import { machineInfo, type BenchResult } from './lib/result.ts';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,6 +49,7 @@ function median(v: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+const started = new Date();
 const rows: Record<string, unknown>[] = [];
 const notes: string[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
@@ -107,6 +109,30 @@ for (const backend of TRAIN_BACKENDS) {
 
 console.log(`training ${NTRAIN} windows (+${NVAL} validation), batch ${BATCH}, Adam lr ${LR}, ${EPOCHS} epochs; seconds/epoch is the median epoch (gradient steps only, both sides); cpu = process CPU time, robust when the machine is shared`);
 console.table(rows);
+const frameworks = [...new Set(rows.map((r) => String(r.framework)))];
+const ratios = rows.filter((r) => r.cpuTimeRatioVsTorch != null).map((r) => `${r.model} on ${r.framework}: ${r.cpuTimeRatioVsTorch}x PyTorch CPU time per epoch (${r.timeRatioVsTorch}x wall)${r.valLossRatioVsTorch != null ? `, final val loss ${r.valLossRatioVsTorch}x PyTorch's` : ''}`);
+for (const r of ratios) notes.push(r);
 for (const n of notes) console.log(`note: ${n}`);
+const result: BenchResult = {
+  name: 'train',
+  title: 'Training speed: tfjs backends vs PyTorch, same windows, architecture, batch and epochs',
+  machine: machineInfo(),
+  startedAt: started.toISOString(),
+  seconds: (Date.now() - started.getTime()) / 1000,
+  figures: [{
+    id: 'train-cpu-seconds-per-epoch',
+    title: `CPU seconds per epoch (${NTRAIN} windows, batch ${BATCH})`,
+    kind: 'bar',
+    xLabel: 'model',
+    yLabel: 'CPU s / epoch',
+    logY: true,
+    categories: cases.map((c) => c.name),
+    series: frameworks.map((f) => ({ name: f, points: rows.filter((r) => r.framework === f).map((r) => [cases.findIndex((c) => c.name === r.model), Number(r.cpuSecondsPerEpoch)] as [number, number]) })),
+    caption: 'Lower is better. Target (issue 10): tfjs within 3x of PyTorch on the same machine.',
+  }],
+  tables: [{ title: 'per model and framework', columns: Object.keys(rows[rows.length - 1] ?? {}), rows: rows.map((r) => Object.keys(rows[rows.length - 1] ?? {}).map((k) => (r[k] == null ? '' : (r[k] as string | number)))) }],
+  notes,
+  data: { epochs: EPOCHS, batch: BATCH, trainWindows: NTRAIN, valWindows: NVAL, learningRate: LR, rows },
+};
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/train.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), epochs: EPOCHS, batch: BATCH, trainWindows: NTRAIN, valWindows: NVAL, learningRate: LR, rows, notes }, null, 2)}\n`);
+writeFileSync(new URL('./results/train.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
