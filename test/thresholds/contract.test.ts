@@ -5,7 +5,7 @@
  * round trip mid-stream that must give bit-identical decisions afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { createThreshold, restoreThreshold } from '../../runtime/thresholds/factory.ts';
+import { createThreshold, parseThresholdConfig, restoreThreshold } from '../../runtime/thresholds/factory.ts';
 import { decide, type ThresholdState } from '../../runtime/thresholds/threshold.ts';
 import { createSmoother } from '../../runtime/scoring/smoothing.ts';
 import { aeScenarios, cardFor, noiseSource, quality, runStream, scenarios, type Quality, type Scenario } from './fixtures.ts';
@@ -143,6 +143,22 @@ describe.each(CASES)('threshold contract: $config.kind', ({ config, bounds }) =>
         expect(rest.levels).toEqual(whole.levels.slice(cut));
       }
     }
+  });
+
+  it('keeps its state bounded however long the stream runs', () => {
+    const nz = noiseSource(8, 'gamma', 0.6, 0.25);
+    const t = createThreshold(config, ALL[0].card);
+    // What the config allows it to hold: window values, or peaks plus the moving-average ring (after
+    // calibration); at most 24 characters per number in JSON, plus the config and scalars.
+    const c = parseThresholdConfig(config) as Record<string, number>;
+    const held = (c.window ?? 0) + (c.maxPeaks ?? 0) + (c.depth ?? 0);
+    const bound = 24 * held + 2048;
+    let peak = 0;
+    for (let i = 1; i <= 60000; i++) {
+      decide(t, 0.02 * nz() * (i % 997 === 0 ? 6 : 1));
+      if (i % 20000 === 0) peak = Math.max(peak, JSON.stringify(t.toJSON()).length);
+    }
+    expect(peak).toBeLessThanOrEqual(bound);
   });
 
   it('ignores non-finite scores and never flags NaN', () => {
