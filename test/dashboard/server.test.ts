@@ -67,6 +67,17 @@ describe('dashboard server', () => {
     // ORT is loaded from beside the bundle, never from a CDN.
     expect(js.body.toString()).toContain('./ort/ort.wasm.min.mjs');
     expect(js.body.toString()).not.toMatch(/cdn\.jsdelivr|unpkg\.com/);
+    const zipped = await new Promise<{ enc?: string; size: number }>((resolve, reject) => {
+      request(new URL('/assets/app.js', dash.url), { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        let size = 0;
+        res.on('data', (c: Buffer) => (size += c.length));
+        res.on('end', () => resolve({ enc: res.headers['content-encoding'], size }));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(zipped.enc).toBe('gzip');
+    expect(zipped.size).toBeLessThan(js.body.length / 2);
     const css = await get('/assets/app.css');
     expect(css.body.toString()).toContain('.u-legend');
   });
