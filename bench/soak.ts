@@ -98,7 +98,7 @@ async function runtimeChild(): Promise<void> {
         duplicates: c.duplicates,
         outOfOrder: c.outOfOrder,
         sensorLimit: c.sensorLimit,
-        pipelineRestarts: hl.pipelineRestarts,
+        pipelineRestarts: Number(hl.pipelineRestarts ?? 0),
         statePersistFailures: e.statePersistFailures,
         deadLetterDropped: e.deadLetterDropped,
         alertsDropped: e.alertsDropped,

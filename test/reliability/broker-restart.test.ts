@@ -18,7 +18,7 @@ import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { startMosquitto } from './support/mosquitto.ts';
 import { startRestartableAedes } from './support/restartable-aedes.ts';
-import { waitFor } from './support/wait.ts';
+import { brokerConnected, waitFor } from './support/wait.ts';
 
 const SENSORS = ['pump-1', 'pump-2', 'pump-3', 'pump-4'];
 const PER_PHASE = 16;
@@ -92,7 +92,7 @@ for (const [kind, make] of Object.entries(brokers)) {
         for (let i = 0; i < PER_PHASE; i++) for (const s of SENSORS) pub.publish(`sensors/${s}/data`, reading(i), { qos: 1 });
         await waitFor(() => h.edge.decoded === PER_PHASE * SENSORS.length, 'phase A to arrive', 20_000, () => h.edge);
         await broker.stop();
-        await waitFor(() => !h.health().broker.connected, 'the runtime to notice the outage', 20_000);
+        await waitFor(() => !brokerConnected(h), 'the runtime to notice the outage', 20_000);
 
         // Alerts of phase A are raised now, with the broker down: they must wait in the runtime's queue.
         await waitFor(() => raised.length === 2 * SENSORS.length, 'phase A alerts', 20_000, () => ({ raised: raised.length }));
@@ -108,7 +108,7 @@ for (const [kind, make] of Object.entries(brokers)) {
         if (kind === 'mosquitto') phaseB();
         await broker.start();
         if (kind !== 'mosquitto') {
-          await waitFor(() => h.health().broker.connected, 'the runtime to reconnect', 20_000);
+          await waitFor(() => brokerConnected(h), 'the runtime to reconnect', 20_000);
           phaseB();
         }
         await waitFor(

@@ -18,7 +18,7 @@ import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { brokerConnected, waitFor } from '../reliability/support/wait.ts';
 import { makePki, type TestPki } from './support/certs.ts';
 
 const USER = 'vigil-gw';
@@ -103,7 +103,7 @@ describe('TLS with client certificates and credentials on Mosquitto', () => {
       for (let i = 0; i < 12; i++) await pub.publishAsync('sensors/pump-1/data', JSON.stringify({ ts: 1_700_000_000_000 + i * 1000, values: { a: i === 8 ? 50 : 0, b: 0 } }), { qos: 1 });
       await waitFor(() => alerts.length > 0, 'an alert over TLS', 20_000, () => ({ scored: handle.counters.scored }));
       expect(alerts[0]).toBe('vigil/alerts/pump-1');
-      expect(handle.health().broker.connected).toBe(true);
+      expect(brokerConnected(handle)).toBe(true);
     } finally {
       await handle.stop();
       await pub.endAsync();

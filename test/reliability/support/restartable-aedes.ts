@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
-import memory from 'aedes-persistence';
+import persistenceModule from 'aedes-persistence';
 import { freePort } from './mosquitto.ts';
 
 /** A restartable embedded broker. */
@@ -18,6 +18,8 @@ export interface RestartableBroker {
 /** Start aedes on a free port with a persistence that survives restarts. */
 export async function startRestartableAedes(): Promise<RestartableBroker> {
   const port = await freePort();
+  // The package is CommonJS (module.exports = factory); its typings declare an ES default export instead.
+  const memory = persistenceModule as unknown as () => unknown;
   const persistence = memory();
   let aedes: Aedes | undefined;
   let server: Server | undefined;

@@ -22,3 +22,8 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   });
   return { promise, resolve, reject };
 }
+
+/** Whether a runtime's broker connection is up, from its health report. */
+export function brokerConnected(h: { health(): { [key: string]: unknown } }): boolean {
+  return (h.health().broker as { connected?: boolean } | undefined)?.connected === true;
+}
