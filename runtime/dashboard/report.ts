@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundle, stylesheet, template } from './assets.ts';
 import { spansFromFlags } from './spans.ts';
+import { decimateRaw, decimateScores } from './decimate.ts';
 
 /** One sensor (or one scored file) in a report. */
 export interface ReportSensor {
@@ -42,6 +43,11 @@ export interface ReportInput {
   metrics?: Record<string, number | string>;
   /** Free-text notes shown at the bottom. */
   notes?: string[];
+  /**
+   * Most points plotted per series (default 8,000): longer series are thinned keeping each stretch's extremes
+   * and worst window, so a report of many long files stays small. Spans and counts use every window.
+   */
+  maxPoints?: number;
 }
 
 /** The JSON embedded in the page (compact: times in ms, values to 6 significant digits). */
@@ -61,6 +67,8 @@ export interface ReportData {
     spans: { start: number; end: number | null }[];
     labels: { start: number; end: number }[];
     metrics?: Record<string, number | string>;
+    /** Counts over every window (the plotted points may be thinned). */
+    stats: { windows: number; anomalous: number; maxScore: number | null };
   }[];
 }
 
@@ -94,10 +102,14 @@ export function reportData(input: ReportInput): ReportData {
         for (let c = 0; c < C; c++) row.push(sig(s.values[r * C + c]) as number);
         return row;
       });
-      const flags = Array.from(s.anomalies, (a) => (a ? 1 : 0));
+      const flags: number[] = Array.from(s.anomalies, (a) => (a ? 1 : 0));
       const scores = Array.from({ length: s.windowTs.length }, (_, i) => [s.windowTs[i], sig(s.scores[i]), sig(s.thresholds[i]), flags[i]] as [number, number, number, number]);
       const spans = s.spans ?? spansFromFlags(s.windowTs, flags).map(({ start, end }) => ({ start, end }));
-      return { name: s.name, channels: s.channels, raw, scores, spans, labels: s.labels ?? [], metrics: s.metrics };
+      const max = input.maxPoints ?? 8000;
+      let maxScore = -Infinity;
+      for (let i = 0; i < s.scores.length; i++) if (s.scores[i] > maxScore) maxScore = s.scores[i];
+      const stats = { windows: scores.length, anomalous: flags.reduce((a, b) => a + b, 0), maxScore: Number.isFinite(maxScore) ? (sig(maxScore) as number) : null };
+      return { name: s.name, channels: s.channels, raw: decimateRaw(raw, max), scores: decimateScores(scores, max), spans, labels: s.labels ?? [], metrics: s.metrics, stats };
     }),
   };
 }

@@ -37,6 +37,24 @@ describe('HTML report', () => {
     expect(s.scores[7][1]).toBe(0.1);
   });
 
+  it('thins long series but keeps the spike, every anomalous window and the true counts', () => {
+    const rows = 100_000;
+    const timestamps = Array.from({ length: rows }, (_, i) => i * 1000);
+    const values = timestamps.map((_, i) => (i === 54_321 ? 500 : Math.sin(i / 100)));
+    const windowTs = timestamps.slice(9);
+    const scores = windowTs.map((_, i) => (i === 70_000 ? 9 : 0.1));
+    const anomalies = scores.map((x) => x > 1);
+    const d = reportData({ title: 't', maxPoints: 2000, sensors: [{ name: 'long', channels: ['v'], timestamps, values, windowTs, scores, thresholds: scores.map(() => 1), anomalies }] });
+    const s = d.sensors[0];
+    expect(s.raw.length).toBeLessThanOrEqual(2000);
+    expect(Math.max(...s.raw.map((r) => r[1]))).toBe(500);
+    expect(s.raw.map((r) => r[0])).toEqual([...s.raw.map((r) => r[0])].sort((a, b) => a - b));
+    expect(s.scores.length).toBeLessThanOrEqual(2000);
+    expect(s.scores.filter((r) => r[3] === 1)).toEqual([[windowTs[70_000], 9, 1, 1]]);
+    expect(s.stats).toEqual({ windows: rows - 9, anomalous: 1, maxScore: 9 });
+    expect(s.spans).toEqual([{ start: windowTs[70_000], end: windowTs[70_000] }]);
+  });
+
   it('rejects inconsistent input with what was expected', () => {
     const bad = { ...sensor('p'), scores: [1, 2, 3] };
     expect(() => reportData({ title: 't', sensors: [bad] })).toThrow(/3 scores; expected one per window \(41\)/);

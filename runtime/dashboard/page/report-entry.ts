@@ -15,14 +15,8 @@ function stat(label: string, value: string, cls = ''): string {
   return `<div class="stat ${cls}"><dt>${esc(label)}</dt><dd>${value}</dd></div>`;
 }
 
-function facts(s: SensorData): { windows: number; flagged: number; max: number; first: number; last: number } {
-  let flagged = 0;
-  let max = -Infinity;
-  for (const r of s.scores) {
-    flagged += r[3];
-    if (r[1] > max) max = r[1];
-  }
-  return { windows: s.scores.length, flagged, max, first: s.raw[0]?.[0] ?? NaN, last: s.raw[s.raw.length - 1]?.[0] ?? NaN };
+function facts(s: SensorData): { windows: number; flagged: number; max: number | null; first: number; last: number } {
+  return { windows: s.stats.windows, flagged: s.stats.anomalous, max: s.stats.maxScore, first: s.raw[0]?.[0] ?? NaN, last: s.raw[s.raw.length - 1]?.[0] ?? NaN };
 }
 
 const slug = (name: string, i: number) => `sensor-${i}-${name.replace(/[^\w-]+/g, '_')}`;
