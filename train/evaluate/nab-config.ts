@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const NabDetectorConfigSchema = z
   .object({
     /** Window length chosen per file from its sampling interval: cover `hours` of data, clamped to [min, max] rows. */
-    window: z.object({ hours: z.number().positive().default(8), min: z.number().int().min(2).default(8), max: z.number().int().min(2).default(48) }).strict().default({ hours: 8, min: 8, max: 48 }),
+    window: z.object({ hours: z.number().positive().default(2), min: z.number().int().min(2).default(8), max: z.number().int().min(2).default(48) }).strict().default({ hours: 2, min: 8, max: 48 }),
     /** Extra input channels derived from each row's timestamp: none, time of day, or time of day and week. */
     timeFeatures: z.enum(['none', 'day', 'day+week']).default('none'),
     /** Autoencoder, trained with trainModel on the probationary rows only. */
@@ -34,7 +34,7 @@ export const NabDetectorConfigSchema = z
       .object({
         smooth: z.number().int().positive().default(1),
         /** Half-life of the running error maximum as a fraction of the file length. */
-        halfLife: z.number().positive().default(0.1),
+        halfLife: z.number().positive().default(0.3),
         /** Lookback of `keepNewPeaks` as a fraction of the file length (0 = off). */
         peakLookback: z.number().min(0).default(0.01),
         peakDamp: z.number().min(0).max(1).default(0.5),
@@ -42,7 +42,7 @@ export const NabDetectorConfigSchema = z
         spatialTolerance: z.number().min(0).default(0.02),
       })
       .strict()
-      .default({ smooth: 1, halfLife: 0.1, peakLookback: 0.01, peakDamp: 0.5, spatialTolerance: 0.02 }),
+      .default({ smooth: 1, halfLife: 0.3, peakLookback: 0.01, peakDamp: 0.5, spatialTolerance: 0.02 }),
   })
   .strict();
 
