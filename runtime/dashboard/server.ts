@@ -40,7 +40,8 @@ export interface Dashboard {
 /** Everything a page gets on each tick. */
 export interface TickMessage {
   now: number;
-  status: FeedStatus & { throughput: number; openAlerts: number; sensors: number; uptimeS: number };
+  /** `idleS`: seconds since the last reading or verdict (null before the first), to tell "no data" from "no page updates". */
+  status: FeedStatus & { throughput: number; openAlerts: number; sensors: number; uptimeS: number; idleS: number | null };
   /** Sensors matching the page's filter, alerting first, at most `listLimit`. */
   sensors: ReturnType<DashboardStore['summaries']>;
   /** How many sensors there are, and how many match the filter (the list may show fewer). */
@@ -106,6 +107,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
       openAlerts: store.openAlerts(),
       sensors,
       uptimeS: Math.round((Date.now() - started) / 1000),
+      idleS: store.lastDataAt ? Math.floor((Date.now() - store.lastDataAt) / 1000) : null,
     };
   }
 

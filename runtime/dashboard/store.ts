@@ -135,6 +135,8 @@ export class DashboardStore {
   private readonly now: () => number;
   /** Bumped on every change, so a ticker can skip idle rounds. */
   version = 0;
+  /** Wall-clock ms of the last reading or verdict (0: none yet). */
+  lastDataAt = 0;
 
   constructor(private readonly opts: StoreOptions = {}) {
     this.capacity = opts.capacity ?? 1800;
@@ -201,7 +203,7 @@ export class DashboardStore {
     const row: RawPoint = [r.ts];
     for (const c of s.channels) row.push(c in r.values ? r.values[c] : NaN);
     s.raw.push(row);
-    s.seenAt = this.now();
+    s.seenAt = this.lastDataAt = this.now();
     this.version++;
   }
 
@@ -222,7 +224,7 @@ export class DashboardStore {
     }
     if (s.open && v.score > s.open.peakScore) s.open.peakScore = v.score;
     const t = this.now();
-    s.seenAt = t;
+    s.seenAt = this.lastDataAt = t;
     this.meter.record(t, t - v.receivedAt);
     this.version++;
   }

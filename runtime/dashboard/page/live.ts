@@ -85,7 +85,11 @@ function onTick(msg: TickMessage): void {
     state.plots.setData({ channels: sel.channels, raw: state.raw, scores: state.scores, spans: sel.spans });
   }
   render(msg);
-  setConn('live', 'live');
+  // Connected is not the same as receiving data: say so when the pipeline has gone quiet.
+  const idle = msg.status.idleS;
+  if (idle === null) setConn('stale', 'waiting for data');
+  else if (idle >= 10) setConn('stale', `no data for ${duration(idle * 1000)}`);
+  else setConn('live', 'live');
 }
 
 function setConn(cls: string, text: string): void {
