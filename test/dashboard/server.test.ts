@@ -127,12 +127,15 @@ describe('dashboard server', () => {
     const subj = new Subject<Verdict>();
     const d = await startDashboard({ verdicts: subj, alerts: new Subject() }, { port: 0, listLimit: 5 });
     try {
+      const before = (await (await fetch(new URL('/api/status', d.url))).json()) as TickMessage;
+      expect(before.status.idleS).toBeNull(); // the page then says 'waiting for data', not 'live'
       for (let k = 0; k < 40; k++) subj.next({ sensor: `line-${String(k).padStart(2, '0')}`, tsFirst: 0, tsLast: 1, data: new Float32Array(1), seq: 0, receivedAt: Date.now(), score: 0.1, perChannel: new Float32Array([0.1]), provider: 'p', threshold: 1, anomaly: false });
       const get2 = async (q: string) => (await (await fetch(new URL(`/api/status${q}`, d.url))).json()) as TickMessage;
       const all = await get2('');
       expect(all.sensors).toHaveLength(5);
       expect(all.listed).toEqual({ total: 40, matched: 40 });
       expect(all.status.sensors).toBe(40);
+      expect(all.status.idleS).toBe(0);
       const f = await get2('?filter=LINE-3');
       expect(f.sensors.map((x) => x.name)).toEqual(['line-30', 'line-31', 'line-32', 'line-33', 'line-34']);
       expect(f.listed).toEqual({ total: 40, matched: 10 });
