@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   evaluate: { summary: 'NAB benchmark score (nab) or metrics against labelled data (labels)', load: () => import('../runtime/evaluate/cli.ts') },
   simulate: { summary: 'publish data to MQTT: replay recorded CSV, or synthetic pumps with labelled faults', load: () => import('../simulators/cli/simulate.ts') },
   broker: { summary: 'run an embedded MQTT broker (aedes)', load: () => import('../simulators/cli/broker.ts') },
+  fleet: { summary: 'several vigil run workers on one fleet: sensor partitions, members and owners, partition bridge', load: () => import('../runtime/fleet/cli.ts') },
   alerts: { summary: 'print alert open/close events from the broker, readable at a glance', load: () => import('../simulators/cli/alerts.ts') },
   demo: { summary: 'the whole thing in one command: broker, runtime, replay of a real failure, live alerts (npm start)', load: () => import('../simulators/cli/demo.ts') },
 };

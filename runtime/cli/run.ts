@@ -69,6 +69,7 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
   ];
   if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);
   if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}`);
+  if (cfg.fleet && h.fleet) lines.push(`  fleet      group ${cfg.fleet.group} as ${h.fleet.workerId}, ${cfg.fleet.partitions} partitions (owners logged as 'fleet assignment'; vigil fleet status)`);
   if (cfg.state.file) lines.push(`  state      ${cfg.state.file} (every ${Math.round(cfg.state.intervalMs / 1000)} s and on exit)`);
   lines.push('  Ctrl-C stops (drains, saves state, disconnects)');
   return `${lines.join('\n')}\n`;

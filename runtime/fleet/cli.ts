@@ -1,0 +1,144 @@
+/**
+ * `vigil fleet`: tools for running several `vigil run` workers on one sensor fleet (docs/fleet.md).
+ *   vigil fleet partition pump-1 pump-2 --partitions 64     which partition and topic each sensor gets
+ *   vigil fleet status --broker URL --group line-1           live members and who owns which partition
+ *   vigil fleet bridge --broker URL --from ... --to ...      republish plain topics to partitioned ones
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import mqtt from 'mqtt';
+import { BrokerSchema } from '../config/schema.ts';
+import { clientOptions } from '../mqtt/connect.ts';
+import { onShutdownSignals } from '../ops/shutdown.ts';
+import { partitionBridge } from './bridge.ts';
+import { assignPartitions, partitionOf, partitionTopic } from './partition.ts';
+
+const int = (min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${min}..${max}; got '${v}'`);
+  return n;
+};
+
+/** Broker options shared by the subcommands. */
+function brokerOf(o: { broker: string; username?: string; ca?: string; cert?: string; key?: string }) {
+  return BrokerSchema.parse({
+    url: o.broker,
+    username: o.username,
+    password: process.env.VIGIL_MQTT_PASSWORD,
+    ...(o.ca || o.cert || o.key ? { tls: { ca: o.ca, cert: o.cert, key: o.key } } : {}),
+  });
+}
+
+function withBroker(cmd: Command): Command {
+  return cmd
+    .requiredOption('-b, --broker <url>', 'broker URL: mqtt://, mqtts://, ws:// or wss://host:port')
+    .option('--username <name>', 'broker user name (password from VIGIL_MQTT_PASSWORD)')
+    .option('--ca <file>', 'CA certificate (PEM) for mqtts://')
+    .option('--cert <file>', 'client certificate (PEM)')
+    .option('--key <file>', 'client key (PEM)');
+}
+
+interface Heartbeat {
+  worker?: string;
+  partitions?: number;
+  at?: number;
+  host?: string;
+  pid?: number;
+}
+
+/** Entry of `vigil fleet`. */
+export async function run(args: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('vigil fleet').description('share one sensor fleet among several vigil run workers (docs/fleet.md)').exitOverride();
+
+  program
+    .command('partition')
+    .description('print the partition and topic of each sensor')
+    .argument('<sensor...>', 'sensor ids')
+    .option('-p, --partitions <n>', 'partition count (same as fleet.partitions)', int(1, 4096), 64)
+    .option('--template <t>', 'partitioned topic template', 'sensors/{partition}/{sensor}/data')
+    .action((sensors: string[], o: { partitions: number; template: string }) => {
+      for (const s of sensors) {
+        try {
+          process.stdout.write(`${s}\tp${partitionOf(s, o.partitions)}\t${partitionTopic(o.template, s, o.partitions)}\n`);
+        } catch (err) {
+          process.stderr.write(`${(err as Error).message}\n`);
+          code = 1;
+        }
+      }
+    });
+
+  withBroker(program.command('status'))
+    .description('show the live members of a group (from their retained heartbeats) and the partitions each owns')
+    .requiredOption('-g, --group <name>', 'fleet group')
+    .option('--prefix <topic>', 'membership topic prefix', 'vigil/fleet')
+    .option('--wait <ms>', 'how long to collect heartbeats', int(100, 60_000), 1500)
+    .action(async (o: { broker: string; group: string; prefix: string; wait: number }) => {
+      const client = await mqtt.connectAsync(o.broker, { ...clientOptions(brokerOf(o)), reconnectPeriod: 0 });
+      const members = new Map<string, Heartbeat>();
+      const base = `${o.prefix}/${o.group}/members`;
+      client.on('message', (t, p) => {
+        if (!p.length) return;
+        try {
+          members.set(t.slice(base.length + 1), JSON.parse(p.toString('utf8')) as Heartbeat);
+        } catch {
+          // not a heartbeat
+        }
+      });
+      await client.subscribeAsync(`${base}/+`, { qos: 1 });
+      await new Promise((r) => setTimeout(r, o.wait));
+      await client.endAsync();
+      if (members.size === 0) {
+        process.stdout.write(`no members in group '${o.group}' on ${o.broker.replace(/\/\/[^@/]*@/, '//***@')}\n`);
+        return;
+      }
+      const counts = new Set([...members.values()].map((m) => m.partitions));
+      const partitions = [...counts][0] ?? 0;
+      if (counts.size > 1) {
+        process.stdout.write(`WARNING: members disagree on the partition count (${[...counts].join(', ')}); sensors will be split\n`);
+        code = 1;
+      }
+      const owners = assignPartitions([...members.keys()].sort(), partitions);
+      process.stdout.write(`group ${o.group}: ${members.size} member(s), ${partitions} partitions\n`);
+      for (const [id, hb] of [...members].sort(([a], [b]) => a.localeCompare(b))) {
+        const age = hb.at ? `${((Date.now() - hb.at) / 1000).toFixed(1)} s ago` : 'unknown age';
+        const own = owners.get(id) ?? [];
+        process.stdout.write(`  ${id.padEnd(24)} ${String(own.length).padStart(4)} partitions  heartbeat ${age}  ${hb.host ?? '?'} pid ${hb.pid ?? '?'}\n      ${own.map((k) => `p${k}`).join(' ')}\n`);
+      }
+    });
+
+  withBroker(program.command('bridge'))
+    .description('republish plain sensor topics to partitioned topics, for publishers that cannot hash')
+    .option('--from <template>', 'incoming topic template with {sensor}', 'sensors/{sensor}/data')
+    .option('--to <template>', 'outgoing topic template with {partition} and {sensor}', 'sensors/{partition}/{sensor}/data')
+    .option('-p, --partitions <n>', 'partition count (same as fleet.partitions)', int(1, 4096), 64)
+    .option('--qos <0|1>', 'QoS in and out', int(0, 1), 1)
+    .option('--share <group>', 'subscribe through the MQTT 5 shared subscription $share/<group>/... (several bridges)')
+    .action(async (o: { broker: string; from: string; to: string; partitions: number; qos: 0 | 1; share?: string }) => {
+      const cfg = brokerOf(o);
+      const client = await mqtt.connectAsync(o.broker, { ...clientOptions(cfg), ...(o.share ? { protocolVersion: 5 } : {}) });
+      const bridge = partitionBridge(client, { from: o.from, to: o.to, partitions: o.partitions, qos: o.qos, ...(o.share ? { filter: `$share/${o.share}/${o.from.replace(/\{[^}]+\}/g, '+')}` } : {}) });
+      await bridge.ready;
+      process.stderr.write(`bridging ${o.from} -> ${o.to} (${o.partitions} partitions, QoS ${o.qos}); Ctrl-C stops\n`);
+      const timer = setInterval(() => process.stderr.write(`forwarded ${bridge.stats.forwarded}, refused ${bridge.stats.refused}\n`), 10_000);
+      await new Promise<void>((resolve) => {
+        const dispose = onShutdownSignals(async () => {
+          dispose();
+          resolve();
+        });
+      });
+      clearInterval(timer);
+      bridge.stop();
+      await client.endAsync();
+    });
+
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+    if (e.code?.startsWith('commander.')) return e.exitCode ?? 1;
+    process.stderr.write(`vigil fleet: ${e.message}\n`);
+    return 1;
+  }
+  return code;
+}
