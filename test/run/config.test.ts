@@ -87,3 +87,15 @@ describe('run config', () => {
     expect(text).not.toContain('hunter2');
   });
 });
+
+describe('docs/run.md', () => {
+  it('its example config is valid', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseThresholdConfig } = await import('../../runtime/thresholds/factory.ts');
+    const doc = readFileSync(new URL('../../docs/run.md', import.meta.url), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)![1];
+    const cfg = loadConfig(file('doc.yaml', yaml), {}, {});
+    expect(cfg.broker.tls?.ca).toBe('certs/ca.pem');
+    expect(parseThresholdConfig(cfg.threshold).kind).toBe('dspot');
+  });
+});
