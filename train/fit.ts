@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';
+import { FlatAdam } from './adam.ts';
 import { Rng } from './random.ts';
 
 /** Loop settings. */
@@ -71,8 +72,7 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
   const { window: w, channels: c } = model.spec;
   const per = w * c;
   const rng = new Rng(o.seed ^ 0x5eed);
-  const opt = tf.train.adam(o.learningRate);
-  const vars = model.variables();
+  const opt = new FlatAdam(model.variables(), { learningRate: o.learningRate });
   const buf = new Float32Array(o.batchSize * per);
   const history: EpochInfo[] = [];
   let best = Infinity;
@@ -97,7 +97,7 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
         const stepSeed = rng.int();
         const cost = tf.tidy(() => {
           const x = tf.tensor3d(buf.subarray(0, m * per), [m, w, c]);
-          return opt.minimize(() => model.loss(x, true, stepSeed), true, vars)!;
+          return opt.minimize(() => model.loss(x, true, stepSeed));
         });
         sum += cost.dataSync()[0] * m;
         cost.dispose();

@@ -4,6 +4,7 @@ export * from './random.ts';
 export * from './models/spec.ts';
 export * from './models/architectures.ts';
 export * from './models/autoencoder.ts';
+export * from './adam.ts';
 export * from './fit.ts';
 export * from './calibrate.ts';
 export * from './defaults.ts';
