@@ -173,10 +173,13 @@ export class SensorPlots {
           grid,
           ticks,
           font,
-          // Channel strips are named by their legend (long names do not fit a rotated label on a short strip).
+          // Channel strips are named by their legend (long names do not fit a rotated label on a short strip),
+          // but keep the same empty label gutter so every plot's time axis lines up with the one below.
           size: 64,
           values: valueTicks as unknown as uPlot.Axis['values'],
-          ...(title ? { label: title, labelSize: 16, labelFont: '600 11px system-ui, sans-serif' } : {}),
+          label: title,
+          labelSize: 16,
+          labelFont: '600 11px system-ui, sans-serif',
         },
       ],
     };
