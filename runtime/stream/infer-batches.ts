@@ -17,6 +17,10 @@ export interface BatchReport {
   size: number;
   /** Wall time of the inference call (ms). */
   inferMs: number;
+  /** Wall time spent copying (and re-scaling) the windows into the batch input (ms). */
+  assembleMs: number;
+  /** Wall time spent scoring the batch and emitting its scored windows (ms). */
+  scoreMs: number;
   provider: string;
   /** Windows still waiting after this batch. */
   pending: number;
@@ -84,6 +88,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         const C = card.channels.length;
         const n = batch.length;
         const wc = W * C;
+        const ta = performance.now();
         if (scratch.length < n * wc) scratch = new Float32Array(Math.max(n, Math.min(o.maxBatch, 2 * n)) * wc);
         const input = scratch.subarray(0, n * wc);
         for (let i = 0; i < n; i++) {
@@ -95,6 +100,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         }
         counters.batches++;
         const t0 = performance.now();
+        const assembleMs = t0 - ta;
         let done = false;
         const mine: NonNullable<typeof inflight> = { sub: EMPTY_SUB, held, thenable: undefined };
         inflight = mine;
@@ -136,7 +142,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
               w.provider = provider;
               subscriber.next(w);
             }
-            opts.onBatch?.({ size: n, inferMs, provider: session.provider, pending: queue.size });
+            opts.onBatch?.({ size: n, inferMs, assembleMs, scoreMs: performance.now() - t0 - inferMs, provider: session.provider, pending: queue.size });
           }
           if (!starting) pump();
         };
