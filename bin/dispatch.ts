@@ -23,6 +23,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
   fleet: { summary: 'several vigil run workers on one fleet: sensor partitions, members and owners, partition bridge', load: () => import('../runtime/fleet/cli.ts') },
   alerts: { summary: 'print alert open/close events from the broker, readable at a glance', load: () => import('../simulators/cli/alerts.ts') },
   demo: { summary: 'the whole thing in one command: broker, runtime, replay of a real failure, live alerts (npm start)', load: () => import('../simulators/cli/demo.ts') },
+  latent: { summary: 'draw every window as a dot in the model\'s latent space (PNG, SVG or HTML), anomalies ringed', load: () => import('../train/cli/latent.ts') },
+  denoise: { summary: 'write the model\'s reconstruction of a CSV (one row per input row, original units)', load: () => import('../train/cli/denoise.ts') },
+  encode: { summary: 'write the latent code of every window, with compression ratio and reconstruction error', load: () => import('../train/cli/encode.ts') },
 };
 
 function usage(): string {
