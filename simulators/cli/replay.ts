@@ -88,7 +88,7 @@ Examples:
         const limitS = 86_400 / (o.speed - 1);
         const spanMs = Math.max(...tracks.map((t) => t.series.timestamps.at(-1)! - t.series.timestamps[0]));
         const wallS = spanMs / o.speed / 1000;
-        if (o.loop || wallS > limitS) {
+        if (o.loop || !Number.isFinite(o.speed) || wallS > limitS) {
           process.stderr.write(`note: shifted timestamps run ahead of the clock (${o.speed === Infinity ? 'as fast as possible' : `${o.speed - 1} s per second`}); a receiver that refuses readings more than 24 h ahead (vigil run's default) will refuse them after ${o.speed === Infinity ? 'a moment' : `${Math.round(limitS / 60)} min`}. Use --timestamps now (stamp at publishing) or keep.\n`);
         }
       }
