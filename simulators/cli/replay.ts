@@ -85,11 +85,11 @@ Examples:
       const rows = tracks.reduce((n, t) => n + t.series.timestamps.length, 0);
       process.stderr.write(`replaying ${tracks.length} sensor(s), ${rows} readings, to ${o.broker} ${o.topic} at ${o.speed === Infinity ? 'max speed' : `${o.speed}x`}${o.loop ? ', looping' : ''} (Ctrl-C stops)\n`);
       if (o.timestamps === 'shift' && o.speed > 1) {
-        const limitS = 86_400 / (o.speed - 1);
+        // Data time outruns wall time by (1 - 1/speed) of the recorded span; receivers cap how far ahead they accept.
         const spanMs = Math.max(...tracks.map((t) => t.series.timestamps.at(-1)! - t.series.timestamps[0]));
-        const wallS = spanMs / o.speed / 1000;
-        if (o.loop || !Number.isFinite(o.speed) || wallS > limitS) {
-          process.stderr.write(`note: shifted timestamps run ahead of the clock (${o.speed === Infinity ? 'as fast as possible' : `${o.speed - 1} s per second`}); a receiver that refuses readings more than 24 h ahead (vigil run's default) will refuse them after ${o.speed === Infinity ? 'a moment' : `${Math.round(limitS / 60)} min`}. Use --timestamps now (stamp at publishing) or keep.\n`);
+        if (o.loop || spanMs * (1 - 1 / o.speed) > 86_400_000) {
+          const when = Number.isFinite(o.speed) ? `after ${Math.round(86_400 / (o.speed - 1) / 60)} min` : 'almost at once';
+          process.stderr.write(`note: shifted timestamps run ahead of the clock; a receiver that refuses readings more than 24 h ahead (vigil run's default) will refuse them ${when}. Use --timestamps now (stamp at publishing) or keep.\n`);
         }
       }
       const bar = createProgress('replay', '| {rate}/s | at {recorded} | lag {lag} ms | pass {pass}', { enabled: o.progress });
