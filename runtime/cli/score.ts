@@ -60,6 +60,8 @@ export interface ScoreOptions {
   alertClose?: number;
   cooldownMs?: number;
   gapResetMs?: number;
+  /** Progress callback: rows read so far and the total. */
+  onProgress?: (rowsRead: number, rows: number) => void;
 }
 
 /** Score a CSV file through the pipeline; returns per-row arrays (the CLI writes them out). */
@@ -85,6 +87,7 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
     alertClose: o.alertClose,
     cooldownMs: o.cooldownMs,
     gapResetMs: o.gapResetMs,
+    onProgress: o.onProgress,
   });
   await opened.ref.close();
   return { series, ...res, provider: opened.resolved.provider, providerReport: opened.report, seconds: (performance.now() - t0) / 1000 };
@@ -208,7 +211,17 @@ Example:
     cooldownMs: v.cooldown,
     gapResetMs: v.gapReset,
   };
-  const res = await scoreCsv(o);
+  // A one-line progress display for long files, on a terminal only (logs and pipes stay clean).
+  const tty = !v.quiet && process.stderr.isTTY;
+  let shown = -1;
+  if (tty) {
+    o.onProgress = (done, rows) => {
+      const pct = Math.floor((100 * done) / Math.max(1, rows));
+      if (pct !== shown) process.stderr.write(`\rscoring ${String(pct).padStart(3)}%  ${done}/${rows} rows`);
+      shown = pct;
+    };
+  }
+  const res = await scoreCsv(o).finally(() => tty && shown >= 0 && process.stderr.write('\r\x1b[K'));
   const card = loadModel(o.model).card;
   await writeScoresCsv(v.out, res, card.channels);
   if (v.report) await writeHtmlReport(v.report, res, o, { name: card.name, version: card.version });

@@ -25,6 +25,8 @@ export interface SeriesScoreOptions {
   alertClose?: number;
   cooldownMs?: number;
   gapResetMs?: number;
+  /** Called after each inference batch with the rows read so far (for a progress display). */
+  onProgress?: (rowsRead: number, rows: number) => void;
 }
 
 /** Per-row results, in input row order. */
@@ -55,7 +57,15 @@ export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreO
     window: o.gapResetMs !== undefined ? { gapResetMs: o.gapResetMs } : {},
     batch: { size: batch, maxWaitMs: 0 },
     // Offline the source waits for the pipeline, so the queue never needs to drop; the bound is a safety net.
-    infer: { maxPending: 4 * chunk, maxPendingPerSensor: 4 * chunk, onBatch: gate.notify, onError: gate.notify },
+    infer: {
+      maxPending: 4 * chunk,
+      maxPendingPerSensor: 4 * chunk,
+      onBatch: () => {
+        gate.notify();
+        o.onProgress?.(counters.readings, rows);
+      },
+      onError: gate.notify,
+    },
     smoothing: o.smoothing,
     alerts: { openK: o.alertOpen?.k, openN: o.alertOpen?.n, closeM: o.alertClose, cooldownMs: o.cooldownMs },
     counters,
