@@ -4,7 +4,6 @@
  * 'sensors/+/data'` works without a file. Prints a short banner, then logs JSON lines to stderr.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { stringify as toYaml } from 'yaml';
 import { loadConfig, redactConfig, type ConfigOverrides } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
@@ -117,7 +116,8 @@ The broker password may come from VIGIL_MQTT_PASSWORD instead of the file.`,
   if (flags.lowMemory) cfg.lowMemory = true;
   if (flags.dashboard !== undefined) cfg.dashboard.port = flags.dashboard === 'off' ? null : Number(flags.dashboard);
   if (flags.printConfig) {
-    process.stdout.write(toYaml(redactConfig(cfg)));
+    const { stringify } = await import('yaml');
+    process.stdout.write(stringify(redactConfig(cfg)));
     return 0;
   }
   const handle = await startRuntime(cfg);

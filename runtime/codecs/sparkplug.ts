@@ -3,12 +3,18 @@
  * channels become a Reading, grouped by metric timestamp (else the payload's). Birth certificates (NBIRTH,
  * DBIRTH) teach the name of each alias, since DDATA may carry aliases only; deaths and commands are ignored.
  */
-import { get as getSparkplug } from 'sparkplug-payload';
+import { createRequire } from 'node:module';
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { channelValue, isFieldError, readingTime } from './values.ts';
 
-const spb = getSparkplug('spBv1.0');
+type SparkplugPayload = NonNullable<ReturnType<typeof import('sparkplug-payload').get>>;
+let spbCache: SparkplugPayload | null | undefined;
+/** sparkplug-payload (protobufjs, ~7 MB of RSS) is loaded only when a Sparkplug codec is made. */
+function sparkplugPayload(): SparkplugPayload | null {
+  spbCache ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof import('sparkplug-payload')).get('spBv1.0');
+  return spbCache;
+}
 /** Edge nodes whose alias tables are kept at most (oldest forgotten first). */
 const MAX_NODES = 10_000;
 
@@ -33,6 +39,7 @@ function toNumber(v: unknown): number | undefined {
 export function sparkplugCodec(ctx: CodecContext): Codec {
   const known = new Set(ctx.channels);
   const aliases = new Map<string, Map<number, string>>();
+  const spb = sparkplugPayload();
 
   return {
     name: 'sparkplug',

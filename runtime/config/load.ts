@@ -3,7 +3,7 @@
  * Errors name the file, each bad key and the value expected; secrets come from the environment when set.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { describeIssues } from '../model/card.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from './schema.ts';
 
@@ -28,7 +28,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
   const text = readFileSync(path, 'utf8');
   let doc: unknown;
   try {
-    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    // yaml is loaded only for YAML files (a few MB a gateway configured in code or JSON does not need).
+    doc = path.endsWith('.json') ? JSON.parse(text) : (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
   } catch (err) {
     throw new Error(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
   }
