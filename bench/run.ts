@@ -52,6 +52,14 @@ function runPiece(script: string, timeoutS: number, extra: string[]): Promise<{ 
   });
 }
 
+/** Bench scripts present in bench/ that are not default pieces (long soaks, overload tests): runnable with --only. */
+function extraPieces(): Array<{ name: string; script: string; summary: string }> {
+  return readdirSync(join(ROOT, 'bench'))
+    .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !PIECES.some((p) => p.script === `bench/${f}`))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.ts$/, ''), script: `bench/${f}`, summary: 'not in the default set' }));
+}
+
 /** Read every `*.json` directly in the results folder (nested folders hold raw data, not summaries). */
 function collect(dir: string): Array<{ file: string; json: unknown }> {
   if (!existsSync(dir)) return [];
@@ -71,18 +79,24 @@ function collect(dir: string): Array<{ file: string; json: unknown }> {
 export async function main(argv: string[]): Promise<number> {
   const o = new Command('npm run bench --')
     .description('Run the bench pieces that exist and write bench/results/SUMMARY.md with plots.')
-    .option('--only <names>', `comma-separated pieces (${PIECES.map((p) => p.name).join(', ')})`)
+    .option('--only <names>', `comma-separated pieces (${PIECES.map((p) => p.name).join(', ')}, or any other bench/NAME.ts)`)
     .option('--timeout <s>', 'time limit per piece in seconds', (v) => Number(v), 900)
     .option('--summary-only', 'do not run anything; rebuild the summary from bench/results/*.json')
     .option('--quick', 'pass --quick to every piece (shorter runs, for smoke checks)')
     .parse(argv, { from: 'user' })
     .opts<{ only?: string; timeout: number; summaryOnly?: boolean; quick?: boolean }>();
   const wanted = o.only ? new Set(o.only.split(',').map((s) => s.trim())) : undefined;
-  const unknown = [...(wanted ?? [])].filter((n) => !PIECES.some((p) => p.name === n));
-  if (unknown.length) throw new Error(`unknown piece(s) ${unknown.join(', ')}; expected ${PIECES.map((p) => p.name).join(', ')}`);
+  const extras = extraPieces();
+  const all = [...PIECES, ...extras];
+  const unknown = [...(wanted ?? [])].filter((n) => !all.some((p) => p.name === n));
+  if (unknown.length) throw new Error(`unknown piece(s) ${unknown.join(', ')}; expected ${all.map((p) => p.name).join(', ')}`);
   const statuses: PieceStatus[] = [];
-  for (const p of PIECES) {
-    if (wanted && !wanted.has(p.name)) continue;
+  for (const p of all) {
+    const isExtra = extras.includes(p);
+    if (wanted ? !wanted.has(p.name) : isExtra) {
+      if (isExtra && !wanted && !o.summaryOnly) statuses.push({ name: p.name, script: p.script, status: 'skipped', detail: `not in the default set; run it with npm run bench -- --only ${p.name}` });
+      continue;
+    }
     if (o.summaryOnly) continue;
     if (!existsSync(join(ROOT, p.script))) {
       statuses.push({ name: p.name, script: p.script, status: 'missing', detail: `${p.script} does not exist yet (${p.summary})` });

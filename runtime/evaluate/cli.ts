@@ -2,11 +2,10 @@
  * `vigil evaluate`: `nab` scores a detector on the Numenta Anomaly Benchmark (from result files, or by
  * running vigil's own detector), `labels` compares a scored CSV with ground truth.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { readFileSync } from 'node:fs';
 import { loadBoard } from './nab/board.ts';
 import { defaultNabRoot, loadNabCorpus } from './nab/corpus.ts';
 import { formatNabResult } from './nab/report.ts';
@@ -18,7 +17,10 @@ import { scoredRowsFromTable } from './labels/scores.ts';
 import { readTable } from './labels/table.ts';
 import { eventsFromRows, truthFromTable } from './labels/truth.ts';
 
-/** Detectors `--detector` can run; each lives where its dependencies may live (vigil's trains, so in train/). */
+/**
+ * Detectors `--detector` can run. Each lives where its dependencies may live: vigil's trains models, so it is
+ * in train/ and loaded lazily, the same way the dispatcher loads commands; scoring result files never needs it.
+ */
 const DETECTORS: Record<string, () => Promise<{ runNabDetector(o: NabRunOptions): Promise<string> }>> = {
   vigil: () => import('../../train/evaluate/nab-detector.ts'),
 };

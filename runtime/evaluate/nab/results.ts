@@ -59,7 +59,7 @@ export function readResults(resultsDir: string, corpus: NabCorpus): DetectorScor
   return scores;
 }
 
-/** Guess a detector name from a results folder: the prefix its files share, else the folder name. */
+/** Detector name for a results folder: the folder's own name (NAB keeps results in `results/<detector>/`). */
 export function detectorNameOf(resultsDir: string): string {
   return basename(resultsDir.replace(/\/+$/, ''));
 }
