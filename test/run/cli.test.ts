@@ -1,0 +1,68 @@
+/**
+ * `vigil run` as a person runs it: a real process on Mosquitto, its banner, an alert on the alert topic, and a
+ * graceful SIGTERM (drain, state saved, exit code 0).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, uniquePrefix } from './harness.ts';
+
+const MOSQUITTO = 'mqtt://127.0.0.1:1883';
+
+describe('vigil run (the command)', () => {
+  it('prints its banner, alerts, and on SIGTERM drains, saves state and exits 0', async () => {
+    const prefix = uniquePrefix('cli');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+    const state = join(dir, 'state.json');
+    const model = recordedModel(dir);
+    const sub = await mqtt.connectAsync(MOSQUITTO);
+    await sub.subscribeAsync('vigil/alerts/+', { qos: 1 });
+    const child = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--model', model, '--broker', MOSQUITTO, '--topic', `${prefix}/{sensor}/data`, '--qos', '1', '--state', state, '--metrics-port', '0', '--provider', 'cpu'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (b) => {
+          stdout += b;
+          if (stdout.includes('Ctrl-C stops')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`vigil run exited early (${code}): ${stderr.slice(-500)}`)));
+      });
+      expect(stdout).toContain('vigil run  daily@0.0.1  window 16 x 1 [value]');
+      expect(stdout).toContain(`topics     ${prefix}/{sensor}/data  (json, QoS 1)`);
+      expect(stdout).toContain('provider   ort-node/cpu');
+      expect(stdout).toMatch(/ops {8}http:\/\/127\.0\.0\.1:\d+\/metrics/);
+
+      // The default alert topic (vigil/alerts/{sensor}) is shared on Mosquitto: a sensor id no other run uses.
+      const sensor = `pump-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      const alert = new Promise<Record<string, unknown>>((resolve) =>
+        sub.on('message', (topic, payload) => {
+          if (topic === `vigil/alerts/${sensor}`) resolve(JSON.parse(payload.toString()));
+        }),
+      );
+      const pub = await mqtt.connectAsync(MOSQUITTO);
+      const rec = recordedSeries(40, 1200);
+      const values = injectSpike(rec.values, 30, 6 * recordedStd());
+      for (let i = 0; i < rec.ts.length; i++) await pub.publishAsync(`${prefix}/${sensor}/data`, readingJson(rec.ts[i], values[i]), { qos: 1 });
+      await pub.endAsync();
+      expect(await alert).toMatchObject({ type: 'open', sensor, tsLast: rec.ts[30] });
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('SIGTERM: stopping intake, draining, saving state');
+      expect(stderr).toContain('"msg":"stopped"');
+      expect(existsSync(state)).toBe(true);
+      expect(JSON.parse(readFileSync(state, 'utf8').split('\n')[0])).toMatchObject({ format: 'vigil-threshold-state', sensors: 1 });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await sub.endAsync();
+    }
+  });
+});
