@@ -93,6 +93,13 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         const input = scratch.subarray(0, n * wc);
         for (let i = 0; i < n; i++) {
           const w = batch[i];
+          if (w.data.length !== wc) {
+            // Only a caller feeding windows of another shape gets here (swaps keep the shape): a bug, not data.
+            held.release();
+            closed = true;
+            subscriber.error(new Error(`inferBatches: window of sensor '${w.sensor}' has ${w.data.length} values; expected ${W} x ${C} = ${wc} for model ${card.name}`));
+            return;
+          }
           if (w.scaler && w.scaler !== card.scaler) {
             rescaleInto(w.data, w.scaler, card.scaler, input, i * wc, C);
             counters.rescaled++;

@@ -180,4 +180,12 @@ describe('inferBatches', () => {
     expect(out.map((w) => w.seq)).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
     expect(calls).toBe(5000);
   });
+
+  it('fails clearly on a window of the wrong shape', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const bad = { ...sw('p', 1, 1), data: new Float32Array(3) };
+      expectObservable(cold('x', { x: [bad] }).pipe(inferBatches({ card, session: { provider: 'x', run: () => { throw new Error('not reached'); } } }))).toBe(
+        '#', undefined, new Error("inferBatches: window of sensor 'p' has 3 values; expected 2 x 1 = 2 for model tiny"));
+    });
+  });
 });
