@@ -51,13 +51,19 @@ async function publishSeries(client: MqttClient, prefix: string, series: Map<str
   }
 }
 
-for (const broker of ['aedes', 'mosquitto'] as const) {
+for (const broker of ['aedes', 'mosquitto', 'mosquitto-mqtt5'] as const) {
   describe(`vigil run on ${broker}`, () => {
     const url = () => (broker === 'aedes' ? aedes.url : MOSQUITTO);
+    // aedes speaks MQTT 3.1.1 only; Mosquitto is also driven over MQTT 5 with a persistent session.
+    const config = (prefix: string) => {
+      const cfg = testConfig(url(), prefix, model);
+      if (broker === 'mosquitto-mqtt5') Object.assign(cfg.broker, { protocolVersion: 5, clean: false, clientId: `vigil-${prefix.split('/')[1]}`, sessionExpirySec: 60 });
+      return cfg;
+    };
 
     it('raises the alert for the right sensor at the right window, then closes it', async () => {
       const prefix = uniquePrefix(`one-${broker}`);
-      const handle = await startRuntime(testConfig(url(), prefix, model), { logger: silent });
+      const handle = await startRuntime(config(prefix), { logger: silent });
       const listener = await alertListener(url(), prefix);
       const pub = await mqtt.connectAsync(url(), { reconnectPeriod: 0 });
       try {
@@ -95,7 +101,7 @@ for (const broker of ['aedes', 'mosquitto'] as const) {
 
     it('judges many sensors at once and alerts only the ones with a fault', async () => {
       const prefix = uniquePrefix(`many-${broker}`);
-      const handle = await startRuntime(testConfig(url(), prefix, model), { logger: silent });
+      const handle = await startRuntime(config(prefix), { logger: silent });
       const listener = await alertListener(url(), prefix);
       const pub = await mqtt.connectAsync(url(), { reconnectPeriod: 0 });
       try {
