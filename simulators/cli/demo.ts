@@ -114,6 +114,8 @@ export function run(args: string[]): Promise<number> {
       out.clear();
       out.line(how === 'done' ? 'replay finished; stopping' : 'stopping');
       await demo.stop();
+      const st = demo.stats();
+      out.line(`runtime: ${st.readings} readings, ${st.scored} windows scored, ${st.dropped} dropped by back-pressure, ${st.rejected} messages rejected`);
       const hit = incidents.filter((x) => x.at >= from && x.at <= reached).length;
       out.line(`${opened} alert(s) opened; ${caught.size} of ${hit} NAB-labelled incident(s) replayed so far caught (replayed up to ${formatTimestamp(reached)}).`);
     });

@@ -54,6 +54,8 @@ export interface DemoHandle {
   provider: string;
   /** Readings the replay will send. */
   readings: number;
+  /** What the runtime did so far: readings decoded, windows scored, windows dropped by back-pressure. */
+  stats(): { readings: number; scored: number; dropped: number; rejected: number };
   /** Resolves when the replay has sent everything (or was stopped). */
   replayDone: Promise<ReplaySummary>;
   /** Stop the replay, let the runtime drain and close its alerts, then disconnect and close the broker. */
@@ -150,6 +152,10 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
       model: { name: card.name, version: card.version, window: card.window, channels: card.channels },
       provider: runtime.provider(),
       readings: tracks[0].series.timestamps.length,
+      stats: () => {
+        const c = runtime.counters;
+        return { readings: c.readings, scored: c.scored, dropped: c.droppedSensorBacklog + c.droppedQueueFull + c.droppedInferenceError, rejected: [...runtime.edge.rejected.values()].reduce((a, b) => a + b, 0) };
+      },
       replayDone,
       stop() {
         stopping ??= (async () => {

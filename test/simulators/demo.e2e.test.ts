@@ -37,6 +37,11 @@ async function runIncident(brokerUrl?: string): Promise<AlertMessage[]> {
   const summary = await demo.replayDone;
   expect(summary.sent).toBe(demo.readings);
   await demo.stop();
+  const st = demo.stats();
+  // The premise of comparing alerts: every reading arrived and every window was scored.
+  expect(st.readings, 'readings decoded by the runtime').toBe(demo.readings);
+  expect(st.dropped, 'windows dropped by back-pressure').toBe(0);
+  expect(st.rejected).toBe(0);
   return alerts;
 }
 
