@@ -48,6 +48,10 @@ export interface ReportInput {
    * and worst window, so a report of many long files stays small. Spans and counts use every window.
    */
   maxPoints?: number;
+  /** Log axis for scores (default true: reconstruction errors span decades; false for scores in [0, 1]). */
+  logScore?: boolean;
+  /** What the score is called in plots (default `reconstruction error`). */
+  scoreLabel?: string;
 }
 
 /** The JSON embedded in the page (compact: times in ms, values to 6 significant digits). */
@@ -59,6 +63,8 @@ export interface ReportData {
   generatedAt: string;
   metrics?: Record<string, number | string>;
   notes?: string[];
+  logScore: boolean;
+  scoreLabel?: string;
   sensors: {
     name: string;
     channels: string[];
@@ -94,6 +100,8 @@ export function reportData(input: ReportInput): ReportData {
     generatedAt: (input.generatedAt ?? new Date()).toISOString(),
     metrics: input.metrics,
     notes: input.notes,
+    logScore: input.logScore ?? true,
+    scoreLabel: input.scoreLabel,
     sensors: input.sensors.map((s) => {
       check(s);
       const C = s.channels.length;

@@ -65,6 +65,7 @@ async function runNab(o: {
   only?: string[];
   fixedThresholds?: string;
   config?: string;
+  report?: string;
 }): Promise<number> {
   if (!o.results === !o.detector) throw new Error('give exactly one of --results DIR (score existing result files) or --detector NAME (run a detector first)');
   const started = Date.now();
@@ -96,6 +97,13 @@ async function runNab(o: {
   if (o.json) {
     writeJson(o.json, { ...result, corpus: resolve(o.corpus), results: resolve(resultsDir!), seconds: (Date.now() - started) / 1000 });
     process.stdout.write(`\nJSON written to ${o.json}\n`);
+  }
+  if (o.report) {
+    // The dashboard's report writer: value, score vs the standard profile's threshold, labelled windows, per file.
+    const { writeReport } = await import('../dashboard/report.ts');
+    const { nabReportInput } = await import('../dashboard/report-nab.ts');
+    await writeReport(o.report, nabReportInput(corpus, scores, result));
+    process.stdout.write(`HTML report written to ${o.report}\n`);
   }
   return 0;
 }
@@ -149,6 +157,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--only <substr...>', 'score only data files whose path contains one of these (quick checks; not comparable with the board)')
     .option('--fixed-thresholds <file>', 'use thresholds from a NAB thresholds.json instead of optimising them')
     .option('--json <file>', 'also write the full result (per profile, per file) as JSON')
+    .option('--report <html>', 'also write a self-contained HTML report: each file plotted with its score, threshold, detections and labelled windows')
     .addHelpText('after', '\nExamples:\n  vigil evaluate nab --results ../shared/datasets/nab/reference/numenta\n  vigil evaluate nab --detector vigil --json bench/results/nab/vigil.json')
     .action(async (o) => {
       code = await runNab(o);

@@ -107,6 +107,8 @@ export interface PlotOptions {
   rawHeight?: number;
   /** Height of the score plot, px. */
   scoreHeight?: number;
+  /** What the score is called (default `reconstruction error`; e.g. `anomaly score` for other detectors). */
+  scoreLabel?: string;
 }
 
 /** A group of synced plots for one sensor. */
@@ -203,16 +205,20 @@ export class SensorPlots {
     this.root.append(el);
     const log = this.opts.logScore ?? true;
     const opts: uPlot.Options = {
-      ...(this.common(width, this.opts.scoreHeight ?? 200, log ? 'error (log)' : 'error', true) as uPlot.Options),
+      ...(this.common(width, this.opts.scoreHeight ?? 200, log ? `${this.shortScoreLabel} (log)` : this.shortScoreLabel, true) as uPlot.Options),
       scales: { x: { time: true }, y: log ? { distr: 3 } : {} },
       series: [
         { label: 'UTC', value: legendTime },
-        { label: 'reconstruction error', stroke: SCORE, width: 1.25, points: { show: false } },
+        { label: this.opts.scoreLabel ?? 'reconstruction error', stroke: SCORE, width: 1.25, points: { show: false } },
         { label: 'threshold', stroke: THRESHOLD, width: 1.5, dash: [6, 4], points: { show: false } },
         { label: 'anomalous window', stroke: ALERT, fill: ALERT, width: 0, paths: () => null, points: { show: true, size: 4, fill: ALERT, stroke: ALERT } },
       ],
     };
     return new uPlot(opts, [[], [], [], []], el);
+  }
+
+  private get shortScoreLabel(): string {
+    return this.opts.scoreLabel ? this.opts.scoreLabel.replace(/^anomaly /, '') : 'error';
   }
 
   /** Replace the plotted data. */

@@ -29,8 +29,8 @@ function render(d: ReportData): void {
   const flagged = all.reduce((a, f) => a + f.flagged, 0);
   const spans = d.sensors.reduce((a, s) => a + s.spans.length, 0);
   $('stats').innerHTML = [
-    stat('Model', d.model ? `${esc(d.model.name)} <span class="dim">v${esc(d.model.version)}</span>` : '–'),
-    stat('Provider', esc(d.provider ?? '–')),
+    d.model ? stat('Model', `${esc(d.model.name)} <span class="dim">v${esc(d.model.version)}</span>`) : '',
+    d.provider ? stat('Provider', esc(d.provider)) : '',
     stat(d.sensors.length === 1 ? 'Series' : 'Sensors', String(d.sensors.length)),
     stat('Windows', windows.toLocaleString()),
     stat('Anomalous windows', flagged.toLocaleString(), flagged ? 'stat-alert' : ''),
@@ -82,10 +82,10 @@ function render(d: ReportData): void {
     sec.innerHTML = `<div class="detail-head"><h1>${esc(s.name)}</h1><span class="badge badge-${s.spans.length ? 'alert' : 'ok'}">${s.spans.length ? `${s.spans.length} alert span${s.spans.length === 1 ? '' : 's'}` : 'no alerts'}</span>
       <div class="facts"><span><b>windows</b> ${f.windows.toLocaleString()}</span><span><b>anomalous</b> ${f.flagged.toLocaleString()}</span><span><b>max score</b> ${num(f.max)}</span><span><b>from</b> ${utcTime(f.first)} UTC</span><span><b>span</b> ${duration(f.last - f.first)}</span>${m.join('')}</div></div>
       <div class="plots"></div>
-      <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>reconstruction error${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''} · drag to zoom, double-click to reset</div>`;
+      <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>${esc(d.scoreLabel ?? 'reconstruction error')}${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''} · drag to zoom, double-click to reset</div>`;
     host.append(sec);
     // Few channels get taller strips: a report is read at leisure, and long series need the height.
-    const size = { rawHeight: s.channels.length <= 2 ? 130 : 96, scoreHeight: 230 };
+    const size = { rawHeight: s.channels.length <= 2 ? 130 : 96, scoreHeight: 230, logScore: d.logScore, scoreLabel: d.scoreLabel };
     const draw = () => new SensorPlots(sec.querySelector('.plots') as HTMLElement, s.channels, size).setData(s);
     if (io) {
       pending.set(sec, draw);
