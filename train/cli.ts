@@ -56,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
   const tty = Boolean(process.stderr.isTTY) && !quiet;
   const bar = new cliProgress.SingleBar(
     {
-      format: 'epoch {value}/{total} [{bar}] loss {loss} | val {val} | {wps} windows/s | ETA {eta_formatted}',
+      format: 'epoch {value}/{total} [{bar}] loss {loss} | val {val} | {wps} windows/s | ETA {eta_formatted} (at most; early stopping usually ends sooner)',
       hideCursor: true,
       stream: process.stderr,
       etaBuffer: 10,
