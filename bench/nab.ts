@@ -130,6 +130,7 @@ async function main(argv: string[]): Promise<void> {
       xLabel: 'detector',
       yLabel: 'normalised NAB score',
       categories: rows.map((r) => r.name),
+      highlight: ['vigil'],
       series: PROFILES.map((p) => ({ name: p, points: rows.map((r, k): [number, number] => [k, pick(r.name, p)]) })),
       caption: 'Null detector 0, perfect 100. Board numbers are the published ones; vigil measured in this run.',
     });

@@ -40,6 +40,8 @@ export interface Figure {
   logY?: boolean;
   /** Bar charts: the label of each x position. */
   categories?: string[];
+  /** Bar charts: categories whose label is drawn bold (e.g. our own entry among published ones). */
+  highlight?: string[];
   series: Series[];
   /** One line under the plot: what to read from it. */
   caption?: string;

@@ -6,7 +6,10 @@ import type { Figure } from './result.ts';
 
 const W = 720;
 const H = 400;
-const M = { top: 40, right: 170, bottom: 64, left: 74 };
+const BASE_MARGIN = { top: 40, right: 170, bottom: 64, left: 74 };
+/** Extra room under the plot for rotated category labels. */
+const ROTATED_BOTTOM = 96;
+type Margin = typeof BASE_MARGIN;
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 function esc(s: string): string {
@@ -57,7 +60,7 @@ function axis(values: number[], log: boolean, from: number, to: number, zero: bo
   return { map: (v) => from + ((v - lo) / (hi - lo)) * (to - from), ticks };
 }
 
-function frame(f: Figure, body: string[], xTicks: string[], yAxis: Axis, legend: string[]): string {
+function frame(M: Margin, f: Figure, body: string[], xTicks: string[], yAxis: Axis, legend: string[]): string {
   const x0 = M.left;
   const x1 = W - M.right;
   const y0 = H - M.bottom;
@@ -80,7 +83,7 @@ function frame(f: Figure, body: string[], xTicks: string[], yAxis: Axis, legend:
   return out.join('\n');
 }
 
-function legendOf(names: string[]): string[] {
+function legendOf(M: Margin, names: string[]): string[] {
   return names.flatMap((n, i) => {
     const y = M.top + 8 + i * 18;
     const x = W - M.right + 14;
@@ -90,6 +93,7 @@ function legendOf(names: string[]): string[] {
 
 /** Render a line figure. */
 function lineChart(f: Figure): string {
+  const M = BASE_MARGIN;
   const xs = f.series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = f.series.flatMap((s) => s.points.map((p) => p[1]));
   const xa = axis(xs, !!f.logX, M.left, W - M.right, false);
@@ -101,37 +105,43 @@ function lineChart(f: Figure): string {
     const d = pts.map(([x, y], k) => `${k ? 'L' : 'M'}${xa.map(x).toFixed(1)},${ya.map(y).toFixed(1)}`).join(' ');
     return [`<path d="${d}" fill="none" stroke="${c}" stroke-width="2"/>`, ...pts.map(([x, y]) => `<circle cx="${xa.map(x).toFixed(1)}" cy="${ya.map(y).toFixed(1)}" r="3" fill="${c}"/>`)];
   });
-  return frame(f, body, xTicks, ya, legendOf(f.series.map((s) => s.name)));
+  return frame(M, f, body, xTicks, ya, legendOf(M, f.series.map((s) => s.name)));
 }
 
 /** Render a grouped bar figure; values are printed above the bars. */
 function barChart(f: Figure): string {
   const cats = f.categories ?? [];
+  const span = (W - BASE_MARGIN.right - BASE_MARGIN.left) / Math.max(1, cats.length);
+  // Rotate the category labels when they would not fit side by side.
+  const rotate = cats.some((c) => Math.min(c.length, 18) * 6.5 > span - 4);
+  const M = rotate ? { ...BASE_MARGIN, bottom: ROTATED_BOTTOM } : BASE_MARGIN;
   const ys = f.series.flatMap((s) => s.points.map((p) => p[1]));
   const ya = axis(ys, !!f.logY, H - M.bottom, M.top, !f.logY);
-  const span = (W - M.right - M.left) / Math.max(1, cats.length);
   const bw = (span * 0.8) / Math.max(1, f.series.length);
   const base = f.logY ? H - M.bottom : ya.map(0);
+  const hl = new Set(f.highlight ?? []);
   const xTicks = cats.map((c, k) => {
     const x = M.left + span * (k + 0.5);
-    const label = c.length > 16 ? `${c.slice(0, 15)}…` : c;
-    return cats.length > 6
-      ? `<text transform="translate(${x} ${H - M.bottom + 12}) rotate(20)" text-anchor="start" font-size="11">${esc(label)}</text>`
-      : `<text x="${x}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(label)}</text>`;
+    const label = c.length > 18 ? `${c.slice(0, 17)}…` : c;
+    const weight = hl.has(c) ? ' font-weight="bold"' : '';
+    return rotate
+      ? `<text transform="translate(${x - 4} ${H - M.bottom + 12}) rotate(20)" text-anchor="start" font-size="11"${weight}>${esc(label)}</text>`
+      : `<text x="${x}" y="${H - M.bottom + 16}" text-anchor="middle"${weight}>${esc(label)}</text>`;
   });
+  // Value labels only where a bar is wide enough to carry one.
+  const labelled = bw >= 18;
   const body = f.series.flatMap((s, i) =>
     s.points.flatMap(([x, y]) => {
       if (!Number.isFinite(y)) return [];
       const left = M.left + span * x + span * 0.1 + bw * i;
       const top = ya.map(y);
       const [yTop, h] = top < base ? [top, base - top] : [base, top - base];
-      return [
-        `<rect x="${left.toFixed(1)}" y="${yTop.toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.max(0.5, h).toFixed(1)}" fill="${COLORS[i % COLORS.length]}"/>`,
-        `<text x="${(left + bw / 2).toFixed(1)}" y="${(top < base ? top - 3 : top + 12).toFixed(1)}" text-anchor="middle" font-size="10">${fmt(y)}</text>`,
-      ];
+      const bar = `<rect x="${left.toFixed(1)}" y="${yTop.toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.max(0.5, h).toFixed(1)}" fill="${COLORS[i % COLORS.length]}"/>`;
+      if (!labelled) return [bar];
+      return [bar, `<text x="${(left + bw / 2).toFixed(1)}" y="${(top < base ? top - 3 : top + 12).toFixed(1)}" text-anchor="middle" font-size="10">${+y.toPrecision(3)}</text>`];
     }),
   );
-  return frame(f, body, xTicks, ya, f.series.length > 1 ? legendOf(f.series.map((s) => s.name)) : []);
+  return frame(M, f, body, xTicks, ya, f.series.length > 1 ? legendOf(M, f.series.map((s) => s.name)) : []);
 }
 
 /** Render any figure to SVG. */
