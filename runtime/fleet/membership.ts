@@ -77,6 +77,7 @@ export async function joinFleet(opts: JoinOptions): Promise<FleetMembership> {
   const seen = new Map<string, number>();
   const mismatched = new Set<string>();
   let healthy = true;
+  let linked = false;
   let settled = fleet.settleMs === 0;
   let owned = new Set<number>();
   const view$ = new BehaviorSubject<FleetView>({ members: [], owned: [], settled });
@@ -100,10 +101,13 @@ export async function joinFleet(opts: JoinOptions): Promise<FleetMembership> {
       }
     }
     const members = [...seen.keys()].filter((m) => m !== self);
-    if (healthy) members.push(self);
+    // Without the membership link the others will soon see our will and take our partitions: let go first,
+    // so a network blip causes a short gap rather than two workers judging the same sensors.
+    const active = healthy && linked;
+    if (active) members.push(self);
     members.sort();
     const next = new Set<number>();
-    if (settled && healthy) for (let k = 0; k < fleet.partitions; k++) if (ownerOf(k, members) === self) next.add(k);
+    if (settled && active) for (let k = 0; k < fleet.partitions; k++) if (ownerOf(k, members) === self) next.add(k);
     const prev = view$.value;
     const changed = prev.settled !== settled || prev.members.join() !== members.join() || [...owned].join() !== [...next].join();
     owned = next;
@@ -158,6 +162,7 @@ export async function joinFleet(opts: JoinOptions): Promise<FleetMembership> {
     const t = setTimeout(() => reject(new Error(`fleet: could not connect to ${opts.broker.url} within ${opts.broker.connectTimeoutMs} ms`)), opts.broker.connectTimeoutMs);
     client.once('connect', () => {
       clearTimeout(t);
+      linked = true;
       resolve();
     });
   }).catch((err) => {
@@ -165,7 +170,16 @@ export async function joinFleet(opts: JoinOptions): Promise<FleetMembership> {
     client.end(true);
     throw err;
   });
-  client.on('connect', () => beat());
+  client.on('connect', () => {
+    linked = true;
+    beat();
+    recompute();
+  });
+  client.on('close', () => {
+    if (!linked) return;
+    linked = false;
+    recompute();
+  });
   await client.subscribeAsync(`${base}/+`, { qos: 1 });
   beat();
   if (!settled) {

@@ -28,6 +28,8 @@ interface Worker {
   /** `sensor@ts` of every reading it decoded. */
   readings: string[];
   ready: boolean;
+  /** The fleet part of /health when the worker reported ready. */
+  health?: { group: string; worker: string };
   exited: boolean;
   stderr: string;
 }
@@ -52,7 +54,7 @@ function spawnWorker(id: string, model: string): Worker {
   const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'test/scale/worker.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const w: Worker = { id, proc, readings: [], ready: false, exited: false, stderr: '' };
   createInterface({ input: proc.stdout! }).on('line', (line) => {
-    let m: { e: string; s?: string; t?: number; members?: string[]; owned?: number[]; settled?: boolean };
+    let m: { e: string; s?: string; t?: number; members?: string[]; owned?: number[]; settled?: boolean; health?: Worker['health'] };
     try {
       m = JSON.parse(line);
     } catch {
@@ -60,7 +62,10 @@ function spawnWorker(id: string, model: string): Worker {
     }
     if (m.e === 'r') w.readings.push(`${m.s}@${m.t}`);
     else if (m.e === 'view') w.view = { members: m.members!, owned: m.owned!, settled: m.settled! };
-    else if (m.e === 'ready') w.ready = true;
+    else if (m.e === 'ready') {
+      w.ready = true;
+      w.health = m.health;
+    }
   });
   proc.stderr!.on('data', (d) => (w.stderr += d));
   proc.once('exit', () => (w.exited = true));
@@ -115,6 +120,8 @@ describe('fleet of three workers on Mosquitto', () => {
     const model = writeTinyModel(join(dir, 'model'), { window: 4, channels: ['a', 'b'], threshold: 100 });
     for (const id of WORKERS) spawnWorker(id, model);
     await waitFor(() => converged(WORKERS), 'three workers to agree on the partitions', 60_000, viewState);
+    await waitFor(() => WORKERS.every((id) => workers.get(id)!.ready), 'three workers ready', 30_000, viewState);
+    for (const id of WORKERS) expect(workers.get(id)!.health).toMatchObject({ group: 'line-1', worker: id });
 
     const pub: MqttClient = await mqtt.connectAsync(mosq.url, { clientId: 'fleet-pub' });
     const t0 = Date.now() - 3_600_000;

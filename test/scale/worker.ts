@@ -13,7 +13,7 @@ const cfg = defineConfig(JSON.parse(readFileSync(process.argv[2], 'utf8')));
 const handle = await startRuntime(cfg, { logger: createLogger('warn') });
 handle.readings.subscribe((r) => out({ e: 'r', s: r.sensor, t: r.ts }));
 handle.fleet?.views.subscribe((v) => out({ e: 'view', worker: handle.fleet!.workerId, ...v }));
-out({ e: 'ready', worker: handle.fleet?.workerId });
+out({ e: 'ready', worker: handle.fleet?.workerId, health: handle.health().fleet });
 process.once('SIGTERM', () => {
   void handle.stop().then(() => process.exit(0));
 });
