@@ -186,6 +186,13 @@ describe('in-browser scoring', () => {
       await page.setInputFiles('#drop input[type=file]', [join(dir, 'wrong.json')]);
       await page.waitForFunction(() => (window as unknown as { vigilScore?: unknown }).vigilScore !== undefined);
       expect(await page.textContent('.score-status')).toMatch(/sha256.*expects 000000000000/);
+
+      // So is a CSV without the model's channels, with the runtime parser's message.
+      writeFileSync(join(dir, 'short.csv'), 'timestamp,flow,pressure\n2026-02-01 00:00:00,1,2\n');
+      await page.evaluate(() => ((window as unknown as { vigilScore?: unknown }).vigilScore = undefined));
+      await page.setInputFiles('#drop input[type=file]', [join(dir, 'short.csv'), `${modelPath}.json`]);
+      await page.waitForFunction(() => (window as unknown as { vigilScore?: unknown }).vigilScore !== undefined);
+      expect(await page.textContent('.score-status')).toMatch(/no column\(s\) temp/);
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
 
