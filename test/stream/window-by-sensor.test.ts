@@ -114,6 +114,22 @@ describe('windowBySensor', () => {
     });
   });
 
+  it('scales with the card in service when given a getter (hot reload), and says which scaler it used', async () => {
+    let current = card;
+    const next = { ...card, scaler: { kind: 'standard' as const, offset: [0, 0], scale: [1, 1] } };
+    const readings = [1000, 2000, 3000, 4000].map((t) => rd('s', t, { a: 3, b: 2 }));
+    const out: { data: number[]; scaler: unknown }[] = [];
+    const sub = from(readings).pipe(windowBySensor(() => current)).subscribe((w) => {
+      out.push({ data: Array.from(w.data), scaler: w.scaler });
+      current = next; // swapped after the first window
+    });
+    sub.unsubscribe();
+    expect(out).toEqual([
+      { data: [1, 2, 1, 2, 1, 2], scaler: card.scaler },
+      { data: [3, 2, 3, 2, 3, 2], scaler: next.scaler },
+    ]);
+  });
+
   it('rejects bad options with what was expected', () => {
     expect(() => windowBySensor(card, { maxSensors: 0 })).toThrow(/maxSensors must be an integer >= 1/);
     expect(() => windowBySensor(card, { gapResetMs: -1 })).toThrow(/gapResetMs must be a number >= 0/);
