@@ -47,13 +47,16 @@ export function syntheticSet(o: SyntheticSetOptions = SYNTHETIC_SET): SyntheticP
   return d.sensors.map((s) => ({ id: s.id, series: s.series, train: sliceRows(s.series, 0, o.trainRows), labels: s.labels }));
 }
 
+/** A labelled interval, rows inclusive (an injected fault, or a NAB window). */
+export type Interval = Pick<AnomalyLabel, 'startRow' | 'endRow'>;
+
 /**
  * Point-wise truth for a causal detector whose score at row t comes from the window ending at t and weighs its
  * last `span` rows: 1 on [start, end + span - 1] (every row whose scored rows overlap the fault), -1 (not
  * counted either way) on the rest of the window length after the fault, [end + span, end + window - 1], where
  * the window still holds faulty rows as context, and 0 elsewhere.
  */
-export function pointTruth(labels: AnomalyLabel[], rows: number, span: number, window: number): Int8Array {
+export function pointTruth(labels: Interval[], rows: number, span: number, window: number): Int8Array {
   const t = new Int8Array(rows);
   for (const l of labels) {
     for (let r = l.endRow + span; r < Math.min(rows, l.endRow + window); r++) if (t[r] === 0) t[r] = -1;
@@ -80,7 +83,7 @@ export function emptyCounts(): PooledCounts {
 }
 
 /** Add one pump's flags (per row, 0/1) from row `from` on. */
-export function tally(c: PooledCounts, flags: ArrayLike<number>, truth: Int8Array, labels: AnomalyLabel[], window: number, from: number): void {
+export function tally(c: PooledCounts, flags: ArrayLike<number>, truth: Int8Array, labels: Interval[], window: number, from: number): void {
   for (let r = from; r < truth.length; r++) {
     if (truth[r] < 0) continue;
     const f = flags[r] ? 1 : 0;
