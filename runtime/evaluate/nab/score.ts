@@ -81,6 +81,19 @@ export function optimizeThreshold(corpus: NabCorpus, scores: DetectorScores, cos
   return bestOf(sweepThresholds(p.rows, p.windows, cost));
 }
 
+/** Null-detector raw scores per corpus and cost matrix: the same for every detector scored on that corpus. */
+const nullCache = new WeakMap<NabCorpus, Map<string, number>>();
+
+/** Best raw score of the null detector (run through the scorer like any detector), memoised per corpus. */
+export function nullRawScore(corpus: NabCorpus, cost: CostMatrix): number {
+  let byCost = nullCache.get(corpus);
+  if (!byCost) nullCache.set(corpus, (byCost = new Map()));
+  const key = JSON.stringify(cost);
+  let v = byCost.get(key);
+  if (v === undefined) byCost.set(key, (v = optimizeThreshold(corpus, nullScores(corpus), cost).score));
+  return v;
+}
+
 /** Scores of the null detector (never detects) for a corpus: the 0 of the normalised scale. */
 export function nullScores(corpus: NabCorpus): DetectorScores {
   return new Map(corpus.files.map((f) => [f.path, new Float64Array(f.timestamps.length)]));
@@ -97,7 +110,7 @@ export function scoreProfile(corpus: NabCorpus, scores: DetectorScores, profile:
     const s = scoreAtThreshold(f.rows, f.windows, cost, best.threshold);
     return { path: f.path, score: s.score, tp: s.tp, fp: s.fp, tn: s.tn, fn: s.fn, windows: f.windows.length, windowsHit: s.windowsHit };
   });
-  const nullBest = optimizeThreshold(corpus, nullScores(corpus), cost).score;
+  const nullBest = nullRawScore(corpus, cost);
   const perfect = corpus.files.reduce((n, f) => n + f.windows.length, 0) * cost.tpWeight;
   return {
     profile,
