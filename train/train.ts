@@ -125,7 +125,8 @@ export function resolveOptions(o: TrainOptions) {
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const o = resolveOptions(options);
-  let series = typeof options.data === 'string' ? readCsv(options.data, { fill: o.fill, channels: options.channels }) : options.data;
+  // A 'label' column (vigil simulate --label-column, labelled exports) is ground truth, never a channel: vigil score sets it aside too.
+  let series = typeof options.data === 'string' ? readCsv(options.data, { fill: o.fill, channels: options.channels, extraColumns: ['label'] }) : options.data;
   if (options.channels && typeof options.data !== 'string') series = selectChannels(series, options.channels);
   const rows = rowCount(series);
   const C = series.channels.length;
