@@ -5,7 +5,7 @@
  */
 import type { AlertEvent, Reading, Rejected, Verdict } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
-import { PointRing } from './ring.ts';
+import { PointRing, RowRing } from './ring.ts';
 import { Meter } from './meter.ts';
 
 /** One raw row: time (epoch ms) then one value per channel (NaN where absent). */
@@ -69,8 +69,10 @@ export interface StoreOptions {
 interface SensorState {
   name: string;
   channels: string[];
-  raw: PointRing<RawPoint>;
-  scores: PointRing<ScorePoint>;
+  /** Rows of 1 + channels values. */
+  raw: RowRing;
+  /** Rows of [ts, score, threshold, anomaly]. */
+  scores: RowRing;
   spans: PointRing<AlertSpan>;
   open: AlertSpan | null;
   alerts: number;
@@ -117,8 +119,8 @@ export class DashboardStore {
       s = {
         name,
         channels: channels ?? this.opts.channels ?? [],
-        raw: new PointRing<RawPoint>(this.currentCap),
-        scores: new PointRing<ScorePoint>(this.currentCap),
+        raw: new RowRing(this.currentCap, 1 + Math.max(1, (channels ?? this.opts.channels ?? []).length)),
+        scores: new RowRing(this.currentCap, 4),
         spans: new PointRing<AlertSpan>(this.alertCapacity),
         open: null,
         alerts: 0,
@@ -128,6 +130,15 @@ export class DashboardStore {
       this.sensors.set(name, s);
     }
     return s;
+  }
+
+  private scratchRow = new Float64Array(64);
+
+  /** A reused row buffer (rings copy what they are given), so recording allocates nothing. */
+  private scratch(width: number): Float64Array {
+    if (this.scratchRow.length < width) this.scratchRow = new Float64Array(width);
+    // Longer than `width` is fine: a ring reads only its own width.
+    return this.scratchRow;
   }
 
   /** Halve every ring until `sensors` rings fit the point budget (a few resizes over the store's life). */
@@ -161,8 +172,13 @@ export class DashboardStore {
     const s = this.sensor(r.sensor, this.opts.channels ? [...this.opts.channels] : []);
     s.sawReadings = true;
     for (const k of Object.keys(r.values)) if (!s.channels.includes(k) && s.channels.length < 32) s.channels.push(k);
-    const row: RawPoint = [r.ts];
-    for (const c of s.channels) row.push(c in r.values ? r.values[c] : NaN);
+    if (s.raw.width !== 1 + s.channels.length) s.raw = s.raw.widen(1 + s.channels.length);
+    const row = this.scratch(1 + s.channels.length);
+    row[0] = r.ts;
+    for (let j = 0; j < s.channels.length; j++) {
+      const v = r.values[s.channels[j]];
+      row[j + 1] = typeof v === 'number' ? v : NaN;
+    }
     s.raw.push(row);
     s.seenAt = this.lastDataAt = this.now();
     this.version++;
@@ -171,15 +187,22 @@ export class DashboardStore {
   /** Record a verdict; without readings, its window's last row stands in for the raw channels. */
   addVerdict(v: Verdict): void {
     const s = this.sensor(v.sensor);
-    s.scores.push([v.tsLast, v.score, v.threshold, v.anomaly ? 1 : 0]);
+    const sr = this.scratch(4);
+    sr[0] = v.tsLast;
+    sr[1] = v.score;
+    sr[2] = v.threshold;
+    sr[3] = v.anomaly ? 1 : 0;
+    s.scores.push(sr);
     if (!s.sawReadings) {
       const c = v.perChannel.length;
       if (s.channels.length !== c) s.channels = this.opts.channels?.length === c ? [...this.opts.channels] : Array.from({ length: c }, (_, i) => `ch${i}`);
-      const row: RawPoint = [v.tsLast];
+      if (s.raw.width !== 1 + c) s.raw = s.raw.widen(1 + c);
+      const row = this.scratch(1 + c);
+      row[0] = v.tsLast;
       const base = v.data.length - c;
       for (let j = 0; j < c; j++) {
         const x = v.data[base + j];
-        row.push(this.opts.scaler ? x * this.opts.scaler.scale[j] + this.opts.scaler.offset[j] : x);
+        row[j + 1] = this.opts.scaler ? x * this.opts.scaler.scale[j] + this.opts.scaler.offset[j] : x;
       }
       s.raw.push(row);
     }
@@ -283,7 +306,7 @@ export class DashboardStore {
   pointsSince(name: string, from = { raw: 0, scores: 0 }): { raw: RawPoint[]; scores: ScorePoint[] } {
     const s = this.sensors.get(name);
     if (!s) return { raw: [], scores: [] };
-    return { raw: s.raw.since(from.raw), scores: s.scores.since(from.scores) };
+    return { raw: s.raw.since(from.raw) as RawPoint[], scores: s.scores.since(from.scores) as ScorePoint[] };
   }
 
   /** Alert spans of a sensor still held, oldest first. */
