@@ -1,5 +1,6 @@
 /** `vigil train`: fit an autoencoder on a CSV and export NAME.onnx + NAME.json + NAME.loss.svg. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { OPTION_TABLE } from './defaults.ts';
 import type { EpochInfo } from './fit.ts';
@@ -7,7 +8,7 @@ import { trainModel, type TrainOptions } from './train.ts';
 
 const num = (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`'${v}' is not a number`);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
   return n;
 };
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -24,7 +25,7 @@ function program(): Command {
       'DIR/NAME.onnx (input [N, window, channels]), DIR/NAME.json (model card: scaler, error statistics, ' +
       'threshold calibration) and DIR/NAME.loss.svg (loss curve).')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError('(vigil train --help lists every option and its default)');
   for (const [key, row] of Object.entries(OPTION_TABLE)) {
     const opt = new Option(row.flag, row.help);
     if ('default' in row) opt.default(row.default);
@@ -52,6 +53,7 @@ export async function run(args: string[]): Promise<number> {
   const cmd = program();
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts() as Record<string, unknown>;
+  if (!existsSync(String(o.data))) throw new Error(`--data ${String(o.data)}: file not found; expected a CSV with a header row and a timestamp column`);
   const quiet = Boolean(o.quiet);
   const tty = Boolean(process.stderr.isTTY) && !quiet;
   const bar = new cliProgress.SingleBar(
