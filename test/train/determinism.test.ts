@@ -5,6 +5,9 @@ import { buildSpec } from '../../train/models/architectures.ts';
 import { Autoencoder } from '../../train/models/autoencoder.ts';
 import { fit } from '../../train/fit.ts';
 import { Rng } from '../../train/random.ts';
+import { trainModel } from '../../train/train.ts';
+import { pumpSeries } from './pump.ts';
+import { tempDir } from './helpers.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -33,4 +36,15 @@ describe('seeded training', () => {
       expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
     });
   }
+  it('trainModel end to end: the same seed writes a byte-identical .onnx (same name, other folder)', async () => {
+    const dir = tempDir();
+    const data = pumpSeries(150, 9).series;
+    const sums: string[] = [];
+    for (const name of ['a', 'b']) {
+      const r = await trainModel({ data, out: `${dir}/${name}/pump`, window: 16, epochs: 4, seed: 11, backend: 'wasm' });
+      r.model.dispose();
+      sums.push(r.card.onnx.sha256);
+    }
+    expect(sums[0]).toBe(sums[1]);
+  });
 });
