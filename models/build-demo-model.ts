@@ -51,7 +51,7 @@ card.description = [
   `vigil train --data models/data/machine_temperature_train.csv --out models/machine_temperature ${TRAIN_ARGS.filter((a) => a !== '--quiet').join(' ')}.`,
   `Data: NAB realKnownCause/machine_temperature_system_failure.csv (MIT), probationary first 15% (up to ${until}),`,
   `minus the ${dropped} rows inside NAB's first labelled anomaly window; the replay in the demo starts after it.`,
-  'The demo alerts with SPOT (q=1e-4) and 2-of-3 / close-after-12 hysteresis (simulators/demo/demo.ts DEMO_ALERTING).',
+  'The demo alerts with SPOT (q=3e-4) and 2-of-3 / close-after-12 hysteresis (simulators/demo/demo.ts DEMO_ALERTING).',
 ].join(' ');
 writeFileSync(cardFile, `${JSON.stringify(card, null, 2)}\n`);
 process.stderr.write(`wrote ${OUT}.onnx and ${cardFile}\n`);
