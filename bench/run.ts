@@ -27,6 +27,7 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'thresholds', script: 'bench/thresholds.ts', summary: 'threshold update cost and quality' },
   { name: 'nab', script: 'bench/nab.ts', summary: 'vigil on the Numenta Anomaly Benchmark vs the published board' },
   { name: 'simulators', script: 'bench/simulators.ts', summary: 'synthetic fleet: 10,000 pumps x 8 channels at 1 Hz from one process' },
+  { name: 'dashboard', script: 'bench/dashboard.ts', summary: 'live dashboard: recording cost, memory and page update time vs sensors' },
 ];
 
 function runPiece(script: string, timeoutS: number, extra: string[]): Promise<{ code: number | null; timedOut: boolean; tail: string; seconds: number }> {

@@ -111,8 +111,16 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
     };
   }
 
+  // One sorted sensor list per tick, shared by every open page (10,000 sensors take ~20 ms to list).
+  let listed: { version: number; at: number; list: ReturnType<DashboardStore['summaries']> } | undefined;
+  function summaries(): ReturnType<DashboardStore['summaries']> {
+    const now = Date.now();
+    if (!listed || listed.version !== store.version || now - listed.at > 1000) listed = { version: store.version, at: now, list: store.summaries() };
+    return listed.list;
+  }
+
   function message(c: Client): TickMessage {
-    const all = store.summaries();
+    const all = summaries();
     const matched = c.filter ? all.filter((x) => x.name.toLowerCase().includes(c.filter)) : all;
     const limit = opts.listLimit ?? 300;
     // The selected sensor stays listed even when the cap would cut it.
