@@ -4,6 +4,7 @@
  * unless asked otherwise), are scaled with the card's scaler and come back with their reconstruction, the code
  * (the exported `latent` output) and the runtime's window scores.
  */
+import { existsSync } from 'node:fs';
 import {
   applyScaler, loadModel, openModel, readCsv, reconstructionScores, rowCount, slidingWindows,
   type FillPolicy, type LoadedModel, type ModelCard, type Series, type WindowSet,
@@ -43,6 +44,7 @@ export interface WindowRun {
 
 /** Read the model's channels from a CSV; a file with too few rows gets an error that says how many are needed. */
 export function readForModel(card: ModelCard, data: string, o: Pick<WindowRunOptions, 'fill' | 'extraColumns'> = {}): Series {
+  if (!existsSync(data)) throw new Error(`data file not found: ${data} (expected a CSV with a timestamp column, then ${card.channels.join(', ')})`);
   const series = readCsv(data, { channels: card.channels, fill: o.fill ?? 'error', extraColumns: o.extraColumns });
   if (rowCount(series) < card.window) {
     throw new Error(`${data}: ${rowCount(series)} rows, but model '${card.name}' needs at least ${card.window} (its window)`);
