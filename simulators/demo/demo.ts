@@ -160,8 +160,16 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
       stop() {
         stopping ??= (async () => {
           ac.abort();
-          await replayDone.catch(() => {});
+          const summary = await replayDone.catch(() => undefined);
           await pub.drain();
+          // Readings still travelling through the broker would be cut off by the runtime's stop: wait until it
+          // has taken in everything sent (bounded: a reading lost on the way must not hang the exit).
+          if (summary) {
+            const c = runtime.counters;
+            const deadline = Date.now() + (summary.aborted ? 1000 : 10_000);
+            const taken = () => c.readings + [...runtime.edge.rejected.values()].reduce((a, b) => a + b, 0);
+            while (taken() < summary.sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          }
           // Order matters: the runtime drains and publishes its last alerts while the subscriber still listens.
           await unwind();
         })();
