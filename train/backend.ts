@@ -24,7 +24,13 @@ let current: BackendChoice | undefined;
 
 async function tryTensorflow(): Promise<string> {
   // tfjs-node registers the 'tensorflow' backend on import; it is an optional dependency that often is absent.
-  await import('@tensorflow/tfjs-node' as string);
+  try {
+    await import('@tensorflow/tfjs-node' as string);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') throw new Error('@tensorflow/tfjs-node is not installed (optional)');
+    throw err;
+  }
   if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node loaded but the tensorflow backend did not initialise');
   return 'tensorflow (tfjs-node, native)';
 }
