@@ -1,7 +1,7 @@
 /** The "score a file" panel: drop a CSV, NAME.onnx and NAME.json; scored with onnxruntime-web in this tab. */
 import { scoreFile, scoresCsv, type FileScores } from './score-file.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
-import { spansFromEvents } from '../spans.ts';
+import { spansFromEvents, spansFromFlags } from '../spans.ts';
 import { esc, num, rate } from './format.ts';
 
 interface Picked {
@@ -92,7 +92,10 @@ export function mountScoring(zone: HTMLElement, result: HTMLElement): void {
     (result.querySelector('#download-scores') as HTMLAnchorElement).href = url;
     plots?.destroy();
     plots = new SensorPlots(result.querySelector('.score-plots') as HTMLElement, r.card.channels);
-    plots.setData({ channels: r.card.channels, raw, scores, spans });
+    // A label column (1 = known anomaly), as `vigil score --report` draws it: blue bands.
+    const label = r.series.extra?.label;
+    const labels = label ? spansFromFlags(r.series.timestamps, label.map((x) => (x && x !== '0' ? 1 : 0))).map(({ start, end }) => ({ start, end })) : [];
+    plots.setData({ channels: r.card.channels, raw, scores, spans, labels });
   }
 
   zone.addEventListener('dragover', (ev) => {
