@@ -10,4 +10,3 @@ export * from './apply-thresholds.ts';
 export * from './from-series.ts';
 export * from './pipeline.ts';
 export * from './score-series.ts';
-export * from './score-series.ts';
