@@ -130,12 +130,13 @@ async function main(): Promise<void> {
   const runTs = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
   const child: ChildProcess = fork(runTs, [fileURLToPath(import.meta.url), '--role', 'runtime', '--dir', dir, '--broker', mosq.url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   process.once('exit', () => child.kill('SIGKILL'));
-  const samples: (Report & { phase: string })[] = [];
+  let published = 0;
+  const samples: (Report & { phase: string; published: number })[] = [];
   let last: Report | undefined;
   let phase = 'start';
   child.on('message', (r: Report) => {
     last = r;
-    samples.push({ ...r, phase });
+    samples.push({ ...r, phase, published });
   });
   const until = async (pred: () => boolean, what: string, ms: number) => {
     const end = Date.now() + ms;
@@ -148,7 +149,6 @@ async function main(): Promise<void> {
   const pub = await mqtt.connectAsync(mosq.url, { clientId: 'overload-pub' });
   (pub.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
   const perSensor = new Array<number>(SENSORS).fill(0);
-  let published = 0;
   const send = (n: number) => {
     for (let k = 0; k < n; k++) {
       const s = published % SENSORS;
@@ -264,6 +264,15 @@ async function main(): Promise<void> {
     phaseP99(x.name).toFixed(1),
   ];
   const overSamples = samples.filter((s) => s.phase !== 'warm-up' && s.phase !== 'start');
+  // Per-second rates from the reports.
+  const rates: { t: number; offered: number; scored: number; dropped: number }[] = [];
+  for (let i = 0, j = 0; i < overSamples.length; i++) {
+    while (overSamples[i].t - overSamples[j].t > 1000) j++;
+    const a = overSamples[j];
+    const b = overSamples[i];
+    const dt = (b.t - a.t) / 1000;
+    if (dt >= 0.5 && i % 5 === 0) rates.push({ t: (b.t - t0) / 1000, offered: (b.published - a.published) / dt, scored: (b.scored - a.scored) / dt, dropped: (dropped(b) - dropped(a)) / dt });
+  }
   const result: BenchResult = {
     name: 'overload',
     title: `Overload at 5x capacity for ${OVERLOAD_S} s (inference-bound model, ${SENSORS} sensors, window ${W})`,
@@ -272,16 +281,26 @@ async function main(): Promise<void> {
     seconds: (Date.now() - t0) / 1000,
     figures: [
       {
-        id: 'overload-memory',
-        title: 'RSS and backlog through capacity, normal, overload and recovery',
+        id: 'overload-rates',
+        title: 'Offered, scored and dropped windows per second (capacity, normal, overload, recovery)',
         kind: 'line',
         xLabel: 'seconds',
-        yLabel: 'MB / windows / 100',
+        yLabel: 'per second',
         series: [
-          { name: 'RSS (MB)', points: overSamples.map((s) => [(s.t - t0) / 1000, s.rss / 2 ** 20]) },
-          { name: 'pending windows / 100', points: overSamples.map((s) => [(s.t - t0) / 1000, s.pending / 100]) },
+          { name: 'offered readings/s', points: rates.map((r) => [r.t, r.offered]) },
+          { name: 'scored windows/s', points: rates.map((r) => [r.t, r.scored]) },
+          { name: 'dropped windows/s', points: rates.map((r) => [r.t, r.dropped]) },
         ],
-        caption: `Overload ${((overEnd - over.tA) / 1000).toFixed(0)} s at ${Math.round(over.rate)} readings/s on average (5x the trailing throughput); peak RSS ${peak('overload').toFixed(1)} MB; pending capped at ${MAX_PENDING}`,
+        caption: `overload from ${((over.tA - t0) / 1000).toFixed(0)} s to ${((overEnd - t0) / 1000).toFixed(0)} s at ${Math.round(over.rate)} readings/s on average (5x the trailing throughput); every window not scored is counted as dropped`,
+      },
+      {
+        id: 'overload-memory',
+        title: 'Runtime RSS through the same run',
+        kind: 'line',
+        xLabel: 'seconds',
+        yLabel: 'MB',
+        series: [{ name: 'RSS', points: overSamples.map((s) => [(s.t - t0) / 1000, s.rss / 2 ** 20]) }],
+        caption: `peak RSS ${peak('overload').toFixed(1)} MB in overload vs ${peak('normal').toFixed(1)} MB at normal load; at most ${MAX_PENDING} windows wait for inference`,
       },
     ],
     tables: [
