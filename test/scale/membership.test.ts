@@ -2,7 +2,8 @@
  * Fleet membership on a private Mosquitto, in process: members agree on the partition owners; a member that
  * stops renewing its heartbeat (no last will, e.g. the broker lost it) is expired after the lease and its
  * stale retained heartbeat cleared; a member with another partition count is ignored; an unhealthy member
- * (data connection down) gives its partitions away and takes them back when healthy again.
+ * (data connection down) gives its partitions away and takes them back when healthy again; after a broker
+ * restart the members find each other again and re-form the same split.
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,12 @@ describe('fleet membership', () => {
       await waitFor(() => owned(a) === '' && owned(b) === Array.from({ length: P }, (_, i) => i).join(), 'b to own everything', 5_000, () => [a.current(), b.current()]);
       a.setHealthy(true);
       await waitFor(() => owned(a) === expected.get('a')!.join() && owned(b) === expected.get('b')!.join(), 'a to take its share back', 5_000);
+
+      // The broker restarts (retained heartbeats gone): both let go while unlinked, then re-form the same split.
+      await mosq.stop();
+      await waitFor(() => owned(a) === '' && owned(b) === '', 'both to let go while the broker is down', 10_000, () => [a.current(), b.current()]);
+      await mosq.start();
+      await waitFor(() => owned(a) === expected.get('a')!.join() && owned(b) === expected.get('b')!.join(), 'the same split after the restart', 20_000, () => [a.current(), b.current()]);
     } finally {
       await a.leave();
       await b.leave();
