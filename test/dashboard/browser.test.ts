@@ -20,6 +20,8 @@ import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
 import { fitScaler } from '../../runtime/scaling/scaler.ts';
 import { startBroker } from '../../simulators/broker/aedes.ts';
+import { startDemo } from '../../simulators/demo/demo.ts';
+import { DEMO_DEFAULTS } from '../../simulators/cli/demo.ts';
 import { meanLayer, mulberry32, randomDenseLayers, writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
 
@@ -111,6 +113,29 @@ describe('live dashboard', () => {
       pub.end(true);
       await runtime.stop();
       await broker.close();
+    }
+  });
+});
+
+describe('the demo (npm start)', () => {
+  it('serves the dashboard: the replayed machine is listed and the recorded failure shows as an alert', async () => {
+    // 30,000x: the first labelled failure (about 2 days into the replay) arrives after ~6 s.
+    const demo = await startDemo({ model: DEMO_DEFAULTS.model, data: DEMO_DEFAULTS.data, from: DEMO_DEFAULTS.from, speed: 30_000, dashboardPort: 0, stateFile: null, logLevel: 'error', onAlert: () => {} });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 820 } });
+    const watch = watchPage(page, [demo.dashboardUrl!]);
+    try {
+      expect(demo.dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      await page.goto(demo.dashboardUrl!);
+      await page.waitForSelector(`#sensor-rows tr[data-name="${demo.sensor}"]`, { timeout: 15_000 });
+      expect(await page.textContent('#stats')).toContain(demo.model.name);
+      await page.waitForSelector('#alert-rows tr[data-name]', { timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelectorAll('#plots canvas').length >= 2);
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-demo.png'), fullPage: true });
+      expect(watch.errors).toEqual([]);
+      expect(watch.offOrigin).toEqual([]);
+    } finally {
+      await page.close();
+      await demo.stop();
     }
   });
 });
