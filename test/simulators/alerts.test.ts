@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { formatAlert, alertProblem, humanDuration, type AlertMessage } from '../../simulators/alerts/format.ts';
+
+const open: AlertMessage = {
+  type: 'open', sensor: 'pump-00007', tsFirst: Date.UTC(2013, 11, 16, 15, 0), tsLast: Date.UTC(2013, 11, 16, 17, 35),
+  score: 0.4567, threshold: 0.0125, topChannels: [{ channel: 'motor_current', share: 0.71 }, { channel: 'flow', share: 0.2 }],
+};
+const now = new Date(2026, 0, 1, 9, 5, 7);
+
+describe('alert lines', () => {
+  it('an open alert says who, how far over, when (data time) and what drove it', () => {
+    const line = formatAlert(open, { now });
+    expect(line).toBe('09:05:07  ALERT  pump-00007  score 0.457 > 0.0125 (36.5x)  data 2013-12-16 15:00 .. 2013-12-16 17:35  driven by motor_current 71%, flow 20%');
+  });
+  it('a close says how long it lasted and the peak', () => {
+    const line = formatAlert({ ...open, type: 'close', durationMs: 3 * 3600_000 + 5 * 60_000, peakScore: 0.654, tsLast: Date.UTC(2013, 11, 16, 20, 40) }, { now });
+    expect(line).toBe('09:05:07  clear  pump-00007  lasted 3h 05m  peak 0.654 (52.3x)  data until 2013-12-16 20:40');
+  });
+  it('colours only when asked (a terminal), red for open and green for close', () => {
+    expect(formatAlert(open, { now })).not.toMatch(/\x1b\[/);
+    expect(formatAlert(open, { now, color: true })).toContain('\x1b[31m');
+    expect(formatAlert({ ...open, type: 'close' }, { now, color: true })).toContain('\x1b[32m');
+  });
+  it('recognises what is not an alert', () => {
+    expect(alertProblem(open)).toBeUndefined();
+    expect(alertProblem(null)).toMatch(/not a JSON object/);
+    expect(alertProblem({ ...open, type: 'opened' })).toMatch(/expected "open" or "close"/);
+    expect(alertProblem({ ...open, score: '1' })).toMatch(/not numbers/);
+  });
+  it('durations read like a person would say them', () => {
+    expect(humanDuration(45_000)).toBe('45s');
+    expect(humanDuration(750_000)).toBe('12m 30s');
+    expect(humanDuration(3 * 86_400_000 + 4 * 3600_000)).toBe('3d 4h');
+  });
+});
