@@ -5,14 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import { startDemo } from '../demo/demo.ts';
 import { createLiveConsole } from '../demo/console.ts';
 import { readIncidents, type Incident } from '../demo/nab-labels.ts';
 import { formatAlert, humanDuration, shortTime, type AlertMessage } from '../alerts/format.ts';
 import { useColor } from './alerts.ts';
-import { parseSpeed, parseWhen, runProgram } from './options.ts';
+import { parsePort, parseSpeed, parseWhen, runProgram } from './options.ts';
 
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -49,17 +49,17 @@ function incidentNote(a: AlertMessage, incidents: Incident[]): string {
 export function run(args: string[]): Promise<number> {
   const program = new Command('vigil demo')
     .description('run the whole pipeline locally: embedded MQTT broker, the runtime with the bundled model, a replay of a recorded machine failure, live alerts')
-    .option('--model <path>', 'model (NAME.onnx + NAME.json) without extension', DEMO_DEFAULTS.model)
-    .option('--data <csv>', 'recorded data to replay (one sensor)', DEMO_DEFAULTS.data)
-    .option('--labels <json>', 'NAB label windows of the data, to mark alerts that hit a known incident', DEMO_DEFAULTS.labels)
+    .addOption(new Option('--model <path>', 'model (NAME.onnx + NAME.json) without extension').default(DEMO_DEFAULTS.model, 'models/machine_temperature'))
+    .addOption(new Option('--data <csv>', 'recorded data to replay (one sensor)').default(DEMO_DEFAULTS.data, 'simulators/data/nab/machine_temperature_system_failure.csv'))
+    .addOption(new Option('--labels <json>', 'NAB label windows of the data, to mark alerts that hit a known incident').default(DEMO_DEFAULTS.labels, 'the .labels.json beside the bundled data'))
     .option('--from <ts>', 'replay from this timestamp (the bundled model trained on data before it)', DEMO_DEFAULTS.from)
     .option('--to <ts>', 'replay up to this timestamp (default: the end)')
     .option('--speed <x>', "recorded time per wall time (3000: five minutes of data every 0.1 s), or 'max'", parseSpeed, DEMO_DEFAULTS.speed)
     .option('--broker <url>', 'use this broker (e.g. Mosquitto) instead of the embedded one')
-    .option('--port <n>', 'embedded broker port (0 = any free port)', (v) => Number(v), 0)
-    .option('--dashboard <port>', 'live dashboard port (0 = any free port)', (v) => Number(v), 0)
+    .option('--port <n>', 'embedded broker port (0 = any free port)', parsePort, 0)
+    .option('--dashboard <port>', 'live dashboard port (0 = any free port)', parsePort, 0)
     .option('--no-dashboard', 'no dashboard')
-    .option('--log-level <level>', 'runtime log level (alerts are printed either way)', 'warn')
+    .addOption(new Option('--log-level <level>', 'runtime log level (alerts are printed either way)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'))
     .action(async (o: DemoCliOptions) => {
       if (!existsSync(`${o.model}.onnx`) || !existsSync(`${o.model}.json`)) {
         throw new Error(`model ${o.model}.onnx/.json not found; expected the bundled model (regenerate it with: bash models/build-demo-model.sh)`);

@@ -17,6 +17,13 @@ export function parsePositiveInt(v: string): number {
   return n;
 }
 
+/** A TCP port, 0 meaning any free one. */
+export function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535 (0 = any free port); got '${v}'`);
+  return n;
+}
+
 /** A non-negative integer. */
 export function parseCount(v: string): number {
   const n = Number(v);
