@@ -24,6 +24,10 @@ export const FleetSchema = z
     leaseMs: z.number().int().positive().default(6000),
     /** Wait this long after joining to learn the other members before claiming partitions. */
     settleMs: z.number().int().nonnegative().default(2000),
+    /** Publish each owned partition's threshold states (retained) so the next owner continues from them. */
+    stateHandover: z.boolean().default(true),
+    /** How often the partition states are published (also on a graceful stop). */
+    stateIntervalMs: z.number().int().positive().default(10_000),
   })
   .strict()
   .refine((f) => f.leaseMs > f.heartbeatMs, { message: 'leaseMs must be greater than heartbeatMs', path: ['leaseMs'] });

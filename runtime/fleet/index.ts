@@ -4,3 +4,4 @@ export * from './config.ts';
 export * from './membership.ts';
 export * from './source.ts';
 export * from './bridge.ts';
+export * from './handover.ts';

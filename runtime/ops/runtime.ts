@@ -12,7 +12,7 @@ import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, topicRouter } from '../mqtt/topic-template.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
 import { mqttSource } from '../mqtt/source.ts';
-import { fleetSource, joinFleet, type FleetMembership } from '../fleet/index.ts';
+import { fleetSource, handOverState, joinFleet, type FleetMembership } from '../fleet/index.ts';
 import { loadModel } from '../model/load.ts';
 import type { ModelCard } from '../model/card.ts';
 import { openModel } from '../inference/open-model.ts';
@@ -137,6 +137,11 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     let pipelineRestarts = 0;
     let verdictCount = 0;
 
+    // In a fleet, threshold states travel with their partitions (runtime/fleet/handover.ts).
+    const handover = fleet && config.fleet?.stateHandover ? handOverState(client, fleet, th.bank, { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log }) : undefined;
+    if (handover) cleanup.push(() => handover.stop());
+    const fleetTopics = config.fleet ? `${config.fleet.prefix}/` : undefined;
+
     const pipeline = createPipeline({
       model: ref,
       thresholds: th.bank,
@@ -164,7 +169,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const sourceOpts = {
       onSubscribed: () => subscribed(),
       qos: config.source.qos,
-      ignore: (t: string) => !!(ownAlert?.(t) || ownDead?.(t)),
+      ignore: (t: string) => !!(ownAlert?.(t) || ownDead?.(t) || (fleetTopics && t.startsWith(fleetTopics))),
       onSubscribeError: (f: string, reason: string) => log.error({ filter: f, reason }, 'subscription refused'),
     };
     // In a fleet, only the partitions this worker owns (see runtime/fleet and docs/fleet.md).
@@ -283,6 +288,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         stopWatch();
         stop$.next();
         // Hand our partitions to the other workers now, while we drain what we already took.
+        await handover?.publishNow();
+        handover?.stop();
         await fleet?.leave();
         // Intake is closed: windows already cut are flushed through inference and the alert stage.
         const drainTimeout = new Promise<void>((r) => setTimeout(r, 5000).unref());

@@ -64,7 +64,8 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     bank = new ThresholdBank(factory, { saved, restore, maxSensors: config.window.maxSensors });
     if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
   } else {
-    bank = new ThresholdBank(factory, { maxSensors: config.window.maxSensors });
+    // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
+    bank = new ThresholdBank(factory, { restore, maxSensors: config.window.maxSensors });
   }
 
   const persist = async () => {

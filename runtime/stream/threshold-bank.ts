@@ -89,6 +89,35 @@ export class ThresholdBank {
     return out;
   }
 
+  /**
+   * Take saved states for sensors not held yet, to be restored on first sight (e.g. states another worker of
+   * a fleet handed over with a partition). Returns how many were taken; needs the `restore` option.
+   */
+  adopt(states: Record<string, ThresholdState>): number {
+    if (!this.opts.restore) throw new Error('ThresholdBank.adopt: no restore function');
+    let n = 0;
+    for (const [sensor, state] of Object.entries(states)) {
+      if (this.held.has(sensor)) continue;
+      this.saved.set(sensor, state);
+      n++;
+    }
+    return n;
+  }
+
+  /** Drop held and saved states of the sensors `which` selects (e.g. a partition handed to another worker). */
+  forget(which: (sensor: string) => boolean): number {
+    let n = 0;
+    for (const m of [this.held, this.saved] as Map<string, unknown>[]) {
+      for (const sensor of [...m.keys()]) {
+        if (which(sensor)) {
+          m.delete(sensor);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   private create(sensor: string): Threshold {
     const state = this.saved.get(sensor);
     if (state && this.opts.restore) {
