@@ -23,3 +23,4 @@ export { compileTopicTemplate, topicRouter, sensorIdProblem, type TopicTemplate 
 export { alertPayload, alertTopic, type AlertPayload } from './mqtt/alert-payload.ts';
 export * from './config/index.ts';
 export { startRuntime, type RuntimeDeps, type RuntimeHandle } from './ops/runtime.ts';
+export { partitionOf, partitionTopic, assignPartitions, ownerOf, FleetSchema, type FleetConfig, joinFleet, type FleetMembership, type FleetView, partitionBridge, type BridgeOptions } from './fleet/index.ts';
