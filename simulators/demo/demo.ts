@@ -27,6 +27,11 @@ export interface DemoOptions {
   speed: number;
   /** Use this broker instead of starting the embedded one. */
   brokerUrl?: string;
+  /**
+   * Prefix of every topic the demo uses (readings, alerts, dead letters), e.g. `test-42/`: keeps runs on a
+   * shared external broker apart. Default none: `sensors/{sensor}/data` and `vigil/alerts/{sensor}`.
+   */
+  topicPrefix?: string;
   /** Embedded broker port (0 = any free port). */
   port?: number;
   /** Dashboard port (0 = any free port, null = no dashboard). */
@@ -99,7 +104,9 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
       await new Promise((r) => setTimeout(r, 200));
       await endMqtt(alertsClient);
     });
-    await subscribeAlerts(alertsClient, 'vigil/alerts/#', { onAlert: (a) => o.onAlert(a) });
+    const prefix = o.topicPrefix ?? '';
+    const dataTopic = `${prefix}sensors/{sensor}/data`;
+    await subscribeAlerts(alertsClient, `${prefix}vigil/alerts/#`, { onAlert: (a) => o.onAlert(a) });
 
     const { startRuntime } = await import('@vigil/runtime/ops/runtime.ts');
     const { defineConfig } = await import('@vigil/runtime/config/load.ts');
@@ -107,13 +114,14 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
     const config = defineConfig({
       model: o.model,
       broker: { url: brokerUrl },
-      source: { topics: ['sensors/{sensor}/data'] },
+      source: { topics: [dataTopic] },
+      deadLetter: { topic: `${prefix}vigil/deadletter/{reason}` },
       metrics: { port: null },
       state: { file: o.stateFile ?? null },
       reload: { watch: false },
       dashboard: { port: o.dashboardPort ?? null },
       threshold: { ...(o.threshold ?? DEMO_ALERTING.threshold) },
-      alerts: { ...(o.hysteresis ?? DEMO_ALERTING.hysteresis) },
+      alerts: { ...(o.hysteresis ?? DEMO_ALERTING.hysteresis), topic: `${prefix}vigil/alerts/{sensor}` },
       log: { level: o.logLevel ?? 'warn' },
     });
     const runtime = await startRuntime(config, { logger: createLogger(config.log.level) });
@@ -136,7 +144,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
     const replayDone = replay({
       tracks, speed: o.speed, timestamps: 'keep', clock: o.clock, signal: ac.signal,
       async publish(r) {
-        for (const m of encodeReading('json', 'sensors/{sensor}/data', r.sensor, r.ts, card.channels.length === 1 ? card.channels : r.channels, r.values)) {
+        for (const m of encodeReading('json', dataTopic, r.sensor, r.ts, card.channels.length === 1 ? card.channels : r.channels, r.values)) {
           await pub.publish(m.topic, m.payload);
         }
       },

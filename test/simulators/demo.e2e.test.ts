@@ -32,6 +32,8 @@ async function runIncident(brokerUrl?: string): Promise<AlertMessage[]> {
     // 7.5 ms per 5-minute reading: far inside what the runtime scores, even on a loaded CI machine, so no
     // window is dropped by back-pressure and the alerts are the same every run.
     speed: 40_000, brokerUrl, dashboardPort: null, logLevel: 'silent',
+    // Mosquitto is shared with other suites: topics of our own so neither sees the other's readings or alerts.
+    topicPrefix: `vigil-test-demo-${process.pid}-${brokerUrl ? 'ext' : 'emb'}/`,
     onAlert: (a) => alerts.push(a),
   });
   const summary = await demo.replayDone;
