@@ -1,7 +1,8 @@
 /**
  * Scale-out: three worker processes (startRuntime, what `vigil run` runs) share one sensor fleet on a private
  * Mosquitto with sticky partitions. Every reading is processed exactly once, no sensor is split across
- * workers, a worker killed with SIGKILL has its sensors picked up by the others, and the survivors keep theirs.
+ * workers, a worker killed with SIGKILL has its sensors picked up by the others (with the thresholds it last
+ * published), and the survivors keep theirs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,7 @@ function spawnWorker(id: string, model: string): Worker {
     broker: { url: mosq.url, clientId: id },
     source: { topics: [TEMPLATE], qos: 1 },
     batch: { maxPendingPerSensor: 100_000, maxPending: 1_000_000 },
-    fleet: { group: 'line-1', partitions: P, heartbeatMs: 200, leaseMs: 2000, settleMs: 600 },
+    fleet: { group: 'line-1', partitions: P, heartbeatMs: 200, leaseMs: 2000, settleMs: 600, stateIntervalMs: 200 },
     metrics: { port: null },
     state: { file: null },
     reload: { watch: false },
@@ -149,6 +150,16 @@ describe('fleet of three workers on Mosquitto', () => {
     }
     for (const id of WORKERS) expect([...owner1.values()].filter((w) => w === id).length).toBeGreaterThan(5);
 
+    // Every sensor's threshold state has been handed over at least once (retained per partition).
+    const watch = await mqtt.connectAsync(mosq.url, { clientId: 'fleet-state-watch' });
+    const published = new Set<string>();
+    watch.on('message', (_t, p) => {
+      if (p.length) for (const s of Object.keys((JSON.parse(p.toString()) as { states: object }).states)) published.add(s);
+    });
+    await watch.subscribeAsync('vigil/fleet/line-1/state/+', { qos: 1 });
+    await waitFor(() => SENSORS.every((s) => published.has(s)), 'partition states of every sensor', 10_000, () => published.size);
+    await watch.endAsync();
+
     // Phase 2: kill the worker with the most sensors; the survivors take over its partitions.
     const victim = WORKERS.reduce((a, b) => ([...owner1.values()].filter((w) => w === a).length >= [...owner1.values()].filter((w) => w === b).length ? a : b));
     const survivors = WORKERS.filter((w) => w !== victim);
@@ -176,6 +187,12 @@ describe('fleet of three workers on Mosquitto', () => {
       else expect(ws[0]).toBe(owner1.get(s));
     }
     expect(moved).toBeGreaterThan(5);
+    // ... and adopted the thresholds the dead worker had published for them.
+    const adopted = survivors
+      .flatMap((id) => workers.get(id)!.stderr.split('\n'))
+      .filter((l) => l.includes('adopted threshold states'))
+      .map((l) => JSON.parse(l) as { from: string; sensors: number });
+    expect(adopted.filter((x) => x.from === victim).reduce((n, x) => n + x.sensors, 0)).toBe(moved);
     expect(bridge.stats.forwarded).toBe(SENSORS.length * 10);
 
     // Phase 3: a worker leaving gracefully (SIGTERM) hands over at once, before its lease would expire.
