@@ -65,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     const code = await mod.run(rest);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
-    if (err instanceof Error && (err as Error & { code?: string }).code?.startsWith('commander.')) return 1;
+    // commander has already printed help or its own message; keep its exit code (0 for --help).
+    const c = err as Error & { code?: string; exitCode?: number };
+    if (c.code?.startsWith('commander.')) return c.exitCode ?? 1;
     process.stderr.write(`vigil ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     if (process.env.VIGIL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
