@@ -248,7 +248,7 @@ async function main(): Promise<void> {
       `Target overhead <= ${TARGET}x, wall time: ${rows.every((r) => r.ratio <= TARGET) ? 'met at every batch size' : `not met at ${rows.filter((r) => r.ratio > TARGET).map((r) => `${r.provider}/${r.batch} (${r.ratio.toFixed(2)}x)`).join(', ')}`}.`,
       `Target overhead <= ${TARGET}x, CPU time: ${rows.every((r) => r.cpuRatio <= TARGET) ? 'met at every batch size' : `not met at ${rows.filter((r) => r.cpuRatio > TARGET).map((r) => `${r.provider}/${r.batch} (${r.cpuRatio.toFixed(2)}x)`).join(', ')}`}.`,
       `Stage / own model time: each stage sample divided by the wall time of the model calls inside it (from inferBatches' onBatch), so outside load cancels; it bounds what the stage adds around ONNX Runtime. Target by this measure: ${rows.every((r) => r.innerRatio <= TARGET) ? 'met at every batch size' : `not met at ${rows.filter((r) => r.innerRatio > TARGET).map((r) => `${r.provider}/${r.batch} (${r.innerRatio.toFixed(2)}x)`).join(', ')}`}.`,
-      `1-minute load average when finished: ${load.toFixed(1)} on ${cpus().length} cores${load > cpus().length ? ' (other processes were competing: wall figures are noisy, CPU-time ratios are the steadier measure)' : ''}.`,
+      `1-minute load average when finished: ${load.toFixed(1)} on ${cpus().length} cores${load > cpus().length ? ' (other processes were competing: the bare-vs-stage ratios are noisy; the stage / own model time ratio is the steadiest measure)' : ''}.`,
     ],
     data: rows,
   };
