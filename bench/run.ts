@@ -66,7 +66,8 @@ function extraPieces(): Array<{ name: string; script: string; summary: string }>
 function collect(dir: string): Array<{ file: string; json: unknown }> {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    // `tmp*` files are scratch (partial runs), not results.
+    .filter((f) => f.endsWith('.json') && !f.startsWith('tmp'))
     .sort()
     .flatMap((f) => {
       try {

@@ -73,6 +73,7 @@ export function writeSummary(dir: string, results: Array<{ file: string; json: u
   md.push(`Generated ${new Date().toISOString()} by \`npm run bench\` on: ${describeMachine(here)}.`);
   md.push('Absolute numbers hold for the machine named with each result; ratios are computed within one run of one script.');
   md.push('');
+  if (!statuses.length) md.push('Assembled from the latest result file of each piece (`npm run bench -- --summary-only`); each section says when and on what it was measured.', '');
   if (statuses.length) {
     md.push('| piece | script | status | seconds | detail |', '| --- | --- | --- | --- | --- |');
     for (const s of statuses) md.push(`| ${s.name} | \`${s.script}\` | ${s.status} | ${s.seconds?.toFixed(1) ?? ''} | ${(s.detail ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
