@@ -120,27 +120,34 @@ The broker password may come from VIGIL_MQTT_PASSWORD instead of the file.`,
     process.stdout.write(stringify(redactConfig(cfg)));
     return 0;
   }
-  const handle = await startRuntime(cfg);
+  // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:
+  // the runtime finishes starting and stops at once.
+  let handle: RuntimeHandle | undefined;
   let closeDashboard: (() => Promise<void>) | undefined;
+  let stopRequested = false;
+  const stopAll = async () => {
+    stopRequested = true;
+    if (!handle) return;
+    await closeDashboard?.();
+    await handle.stop();
+  };
+  const dispose = onShutdownSignals(stopAll, { log: (m) => process.stderr.write(`vigil run: ${m}\n`) });
+  try {
+    handle = await startRuntime(cfg);
+  } catch (err) {
+    dispose();
+    throw err;
+  }
   let dashboardUrl: string | undefined;
-  if (cfg.dashboard.port !== null) {
+  if (cfg.dashboard.port !== null && !stopRequested) {
     const { startDashboard } = await import('../dashboard/server.ts');
     const { runtimeFeed } = await import('../dashboard/runtime-feed.ts');
-    const dash = await startDashboard(
-      runtimeFeed(handle),
-      { port: cfg.dashboard.port, host: cfg.dashboard.host },
-    );
+    const dash = await startDashboard(runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host });
     closeDashboard = () => dash.close();
     dashboardUrl = dash.url;
   }
   process.stdout.write(banner(cfg, handle, dashboardUrl));
-  const dispose = onShutdownSignals(
-    async () => {
-      await closeDashboard?.();
-      await handle.stop();
-    },
-    { log: (m) => process.stderr.write(`vigil run: ${m}\n`) },
-  );
+  if (stopRequested) await stopAll();
   await handle.stopped;
   dispose();
   return 0;
