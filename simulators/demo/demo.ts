@@ -70,9 +70,9 @@ export interface DemoHandle {
 /**
  * How the demo decides: SPOT (streaming peaks-over-threshold, risk 3e-4 per window) warm-started from the
  * card's training errors; an alert opens on 2 anomalous windows out of 3 and closes after 12 normal ones (an
- * hour of this 5-minute data). Picked by replaying this file offline through the runtime's own thresholds:
- * the card's static threshold alone opens ~90 alerts over the replay, mostly flapping around routine swings;
- * this policy opens 4, three inside NAB's labelled failure windows (the same for any risk from 2e-4 to 5e-4).
+ * hour of this 5-minute data). Picked with models/tune-demo-alerting.ts (the runtime's own thresholds over this
+ * file's scores): the card's static threshold with 1-of-1 / close-after-3 opens 94 alerts over the replay (65
+ * outside NAB's windows); this policy opens 4, three inside them (the same for any risk from 2e-4 to 5e-4).
  */
 export const DEMO_ALERTING = {
   threshold: { kind: 'spot', q: 3e-4 },
