@@ -16,7 +16,7 @@ const ints = (v: string) => list(v).map(num);
 
 const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string) => unknown>> = {
   window: num, stride: num, epochs: num, batchSize: num, learningRate: num, patience: num, code: num, hidden: ints,
-  kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list,
+  kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list, samples: num,
 };
 
 function program(): Command {
@@ -39,6 +39,7 @@ Examples:
   vigil train --data pump.csv --out models/pump                    # conv AE, 32-row windows, defaults
   vigil train --data pump.csv --arch dense --window 60 --out models/pump-dense
   vigil train --data nab.csv --arch conv --window 64 --stride 4 --out models/nab --epochs 50
+  vigil train --data pump.csv --arch vae --score recon-prob --out models/pump-vae   # reconstruction probability
 
 Data: only normal operation (a few hundred rows is enough at ~1 Hz). Score with: vigil score --model DIR/NAME`);
   return cmd;
@@ -95,7 +96,7 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write([
     `epochs: ${f.history.length}${f.stoppedEarly ? ' (early stop)' : ''}, best ${f.bestEpoch}: loss ${fmt(best.loss)}, val ${fmt(best.valLoss)}`,
     `export check: ONNX Runtime vs tfjs max |diff| ${res.exportMaxAbsDiff.toExponential(2)}`,
-    `score: ${c.scoring.error} over the last ${c.scoring.span} of ${c.window} steps; static threshold ${c.threshold.static.value.toPrecision(4)} (${c.threshold.static.method})`,
+    `score: ${c.scoring.error}${c.scoring.reconProb ? ` (${c.scoring.reconProb.samples} samples)` : ''} over the last ${c.scoring.span} of ${c.window} steps; static threshold ${c.threshold.static.value.toPrecision(4)} (${c.threshold.static.method})`,
     `wrote ${res.onnxPath}`,
     `      ${res.cardPath}`,
     `      ${res.svgPath}`,

@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, readCsv, reconstructionScores, resolveSession, rowCount,
-  selectChannels, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler, type Series,
+  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, readCsv, resolveSession, rowCount, scoreOutputs,
+  selectChannels, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler, type Scoring, type Series,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { calibrateStatic, errorStats } from './calibrate.ts';
@@ -16,6 +16,7 @@ import { exportOnnx } from './export/graph.ts';
 import { fit, type EpochInfo, type FitResult } from './fit.ts';
 import { ARCHITECTURES, buildSpec, type ArchName } from './models/architectures.ts';
 import { Autoencoder } from './models/autoencoder.ts';
+import { decoderVariance, reconProbNoise } from './models/recon-prob.ts';
 import { lossCurveSvg } from './plot.ts';
 import { trainingVersions } from './versions.ts';
 
@@ -46,6 +47,10 @@ export interface TrainOptions {
   scaler?: Scaler['kind'];
   fill?: FillPolicy;
   span?: number;
+  /** Window score: reconstruction error, or (vae) reconstruction probability. */
+  score?: 'error' | 'recon-prob';
+  /** recon-prob: decoded draws per window. */
+  samples?: number;
   channels?: string[];
   backend?: string;
   /** Called after each epoch (progress bars). */
@@ -106,6 +111,8 @@ export function resolveOptions(o: TrainOptions) {
     hidden: o.hidden ?? defaultHidden(base),
     code: o.code,
     span: o.span,
+    score: o.score ?? (D.score as 'error' | 'recon-prob'),
+    samples: o.samples ?? (D.samples as number),
   };
   check(r.stride === 0 || (Number.isInteger(r.stride) && r.stride >= 1), `--stride must be an integer >= 1, got ${r.stride}`);
   for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
@@ -117,6 +124,10 @@ export function resolveOptions(o: TrainOptions) {
   check(r.validationSplit >= 0 && r.validationSplit < 0.9, `--validation-split must be in [0, 0.9), got ${r.validationSplit}`);
   check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
   check(r.noiseKind === 'gaussian' || r.noiseKind === 'mask', `--noise-kind must be gaussian or mask, got '${r.noiseKind}'`);
+  check(r.score === 'error' || r.score === 'recon-prob', `--score must be error or recon-prob, got '${r.score}'`);
+  check(r.score !== 'recon-prob' || arch === 'vae', `--score recon-prob needs --arch vae (it samples the VAE's code), got --arch ${arch}`);
+  check(r.score !== 'recon-prob' || loss === 'mse', '--score recon-prob models p(x|z) as a Gaussian; use --loss mse');
+  check(Number.isInteger(r.samples) && r.samples >= 1 && r.samples <= 256, `--samples must be an integer in 1..256, got ${r.samples}`);
   check(r.span === undefined || (Number.isInteger(r.span) && r.span >= 1 && r.span <= r.window), `--span must be an integer in 1..window (${r.window}), got ${r.span}`);
   return r;
 }
@@ -165,16 +176,20 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const name = basename(outBase);
   mkdirSync(dirname(outBase), { recursive: true });
   const versions = trainingVersions();
-  const g = exportOnnx(spec, model.weights(), { meta: { vigil: versions.vigil, name } });
+  const eps = o.score === 'recon-prob' ? reconProbNoise(o.samples, code, o.seed + 7919) : undefined;
+  const g = exportOnnx(spec, model.weights(), { meta: { vigil: versions.vigil, name }, ...(eps ? { samples: { eps } } : {}) });
   const onnxPath = `${outBase}.onnx`;
   writeFileSync(onnxPath, g.bytes);
   const { session } = await resolveSession(['cpu', 'wasm'], { onnx: g.bytes, inputName: g.inputName, outputName: g.outputName, window: W, channels: C });
   const recon = new Float32Array(all.count * per);
+  const L = eps ? o.samples : 0;
+  const samples = new Float32Array(all.count * L * per);
   try {
     for (let s = 0; s < all.count; s += 1024) {
       const m = Math.min(1024, all.count - s);
       const r = await session.run(all.data.subarray(s * per, (s + m) * per), m);
       recon.set(r.reconstruction.subarray(0, m * per), s * per);
+      if (L) samples.set(r.extra.samples.subarray(0, m * L * per), s * L * per);
     }
   } finally {
     await session.close();
@@ -183,10 +198,20 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const tfRecon = model.predict(all.data.subarray(checkSet.from * per, (checkSet.from + checkSet.count) * per), checkSet.count);
   let diff = 0;
   for (let i = 0; i < tfRecon.length; i++) diff = Math.max(diff, Math.abs(tfRecon[i] - recon[checkSet.from * per + i]));
+  if (eps) {
+    const tfSamples = model.decodeSamples(all.data.subarray(checkSet.from * per, (checkSet.from + checkSet.count) * per), checkSet.count, eps);
+    for (let i = 0; i < tfSamples.length; i++) diff = Math.max(diff, Math.abs(tfSamples[i] - samples[checkSet.from * L * per + i]));
+  }
   check(diff <= 1e-3, `exported model disagrees with the trained one (max |diff| ${diff}); please report this as a bug`);
 
-  const scoring = { error: o.loss, span: o.span ?? defaultSpan(W) };
-  const sc = reconstructionScores(all.data, recon, all.count, W, C, scoring);
+  const span = o.span ?? defaultSpan(W);
+  const scoring: Scoring = eps
+    ? {
+      error: 'recon-prob', span,
+      reconProb: { output: 'samples', samples: L, variance: decoderVariance(train.data, samples, nTrain, W, C, L, span), method: `mean squared residual of ${L} sampled decodes over the last ${span} rows of the training windows, per channel (floor 1e-4)` },
+    }
+    : { error: o.loss, span };
+  const sc = scoreOutputs(all.data, { reconstruction: recon, extra: { samples } }, all.count, W, C, scoring);
   const trainStats = errorStats(sc.scores.subarray(0, nTrain), sc.perChannel.subarray(0, nTrain * C), C);
   const valStats = val.count > 0 ? errorStats(sc.scores.subarray(nTrain), sc.perChannel.subarray(nTrain * C), C) : undefined;
   const calib = calibrateStatic(val.count > 0 ? sc.scores.subarray(nTrain) : sc.scores.subarray(0, nTrain));
@@ -202,7 +227,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     architecture: {
       kind: o.arch,
       loss: o.loss,
-      params: { base: o.base, hidden: o.hidden, code, kernel: o.base === 'conv' ? o.kernel : undefined, noise: o.arch === 'denoising' ? { kind: o.noiseKind, level: o.noise } : undefined, l1: o.arch === 'sparse' ? o.l1 : undefined, beta: o.arch === 'vae' ? o.beta : undefined, layers: spec.layers },
+      params: { base: o.base, hidden: o.hidden, code, kernel: o.base === 'conv' ? o.kernel : undefined, noise: o.arch === 'denoising' ? { kind: o.noiseKind, level: o.noise } : undefined, l1: o.arch === 'sparse' ? o.l1 : undefined, beta: o.arch === 'vae' ? o.beta : undefined, samples: eps ? L : undefined, layers: spec.layers },
     },
     onnx: {
       file: `${name}.onnx`, sha256: sha256(g.bytes), opset: g.opset, inputName: g.inputName, outputName: g.outputName,

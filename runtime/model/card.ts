@@ -25,12 +25,35 @@ export const ErrorStatsSchema = z.object({
 /** Error statistics. */
 export type ErrorStats = z.infer<typeof ErrorStatsSchema>;
 
+/**
+ * VAE reconstruction probability (An & Cho 2015): the model's extra output `output` holds `samples` decodes
+ * per window, `[N, samples, W, C]`, from fixed seeded draws z = mean + exp(logvar / 2) * eps baked into the
+ * graph; p(x|z) is Gaussian with a fixed per-channel variance estimated from the training residuals.
+ */
+export const ReconProbSchema = z.object({
+  /** Name of the ONNX output with the decoded samples (listed in `onnx.extraOutputs`). */
+  output: z.string().min(1),
+  /** L: decoded samples per window. */
+  samples: z.number().int().positive(),
+  /** Decoder variance per channel, in scaled units (> 0). */
+  variance: z.array(z.number().positive()),
+  /** How the variance was obtained. */
+  method: z.string(),
+});
+/** Reconstruction-probability settings. */
+export type ReconProb = z.infer<typeof ReconProbSchema>;
+
 /** How a window's reconstruction becomes a score. */
 export const ScoringSchema = z.object({
-  /** Per-element error: squared error, or binary cross-entropy on [0,1]-scaled data. */
-  error: z.enum(['mse', 'bce']),
+  /**
+   * Per-element error: squared error, binary cross-entropy on [0,1]-scaled data, or `recon-prob`: the VAE's
+   * negative log reconstruction probability, averaged over `reconProb.samples` decodes (needs `reconProb`).
+   */
+  error: z.enum(['mse', 'bce', 'recon-prob']),
   /** Number of trailing time steps of the window averaged into the score (1..window). */
   span: z.number().int().positive(),
+  /** Required when `error` is `recon-prob`. */
+  reconProb: ReconProbSchema.optional(),
 });
 /** Scoring settings. */
 export type Scoring = z.infer<typeof ScoringSchema>;
@@ -105,5 +128,20 @@ export function parseCard(json: unknown, where = 'model card'): ModelCard {
     throw new Error(`${where}: scaler has ${card.scaler.offset.length} channels; expected ${card.channels.length} (one per channel)`);
   }
   if (card.scoring.span > card.window) throw new Error(`${where}: scoring.span ${card.scoring.span} exceeds window ${card.window}`);
+  if (card.scoring.error === 'recon-prob') checkReconProb(card, where);
   return card;
+}
+
+/** A recon-prob card must say where the samples come from, and their shape must fit the window. */
+function checkReconProb(card: ModelCard, where: string): void {
+  const rp = card.scoring.reconProb;
+  if (!rp) throw new Error(`${where}: scoring.error 'recon-prob' needs scoring.reconProb { output, samples, variance, method }`);
+  if (rp.variance.length !== card.channels.length) {
+    throw new Error(`${where}: scoring.reconProb.variance has ${rp.variance.length} values; expected ${card.channels.length} (one per channel)`);
+  }
+  const shape = card.onnx.extraOutputs?.[rp.output];
+  const want = [-1, rp.samples, card.window, card.channels.length];
+  if (!shape || shape.length !== 4 || shape.some((d, i) => d !== want[i])) {
+    throw new Error(`${where}: scoring.reconProb.output '${rp.output}' must be listed in onnx.extraOutputs with shape ${JSON.stringify(want)}; got ${shape ? JSON.stringify(shape) : 'nothing'}`);
+  }
 }

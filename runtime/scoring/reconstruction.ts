@@ -15,7 +15,7 @@ export interface BatchScores {
 }
 
 /** Element error for target x and reconstruction y. */
-function elementError(kind: Scoring['error'], x: number, y: number): number {
+function elementError(kind: 'mse' | 'bce', x: number, y: number): number {
   if (kind === 'mse') return (x - y) * (x - y);
   // BCE on [0,1]-scaled data; clip both so out-of-range live data stays finite.
   const t = Math.min(1, Math.max(0, x));
@@ -35,11 +35,14 @@ export function reconstructionScores(
   if (input.length < n * window * channels || output.length < n * window * channels) {
     throw new Error(`reconstructionScores: expected ${n} x ${window} x ${channels} values, got input ${input.length}, output ${output.length}`);
   }
+  const kind = scoring.error;
+  // recon-prob needs the VAE's decoded samples, which only scoreOutputs (score-outputs.ts) is given.
+  if (kind === 'recon-prob') throw new Error("reconstructionScores: scoring.error 'recon-prob' is scored from the model's samples; use scoreOutputs");
   const span = Math.min(scoring.span, window);
   const scores = new Float32Array(n);
   const perChannel = new Float32Array(n * channels);
   const start = window - span;
-  const mse = scoring.error === 'mse';
+  const mse = kind === 'mse';
   for (let i = 0; i < n; i++) {
     const base = i * window * channels;
     let total = 0;
@@ -54,7 +57,7 @@ export function reconstructionScores(
       } else {
         for (let t = start; t < window; t++) {
           const k = base + t * channels + c;
-          s += elementError(scoring.error, input[k], output[k]);
+          s += elementError(kind, input[k], output[k]);
         }
       }
       const e = s / span;

@@ -6,7 +6,7 @@
  */
 import { from, Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { ModelRef, type AcquiredModel, type ModelHandle } from '../inference/model-ref.ts';
-import { reconstructionScores } from '../scoring/reconstruction.ts';
+import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { PendingQueue } from './pending-queue.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
@@ -46,7 +46,7 @@ export interface InferBatchesOptions {
 /** Defaults of `inferBatches`. */
 export const INFER_DEFAULTS = { maxBatch: 1024, maxPending: 8192, maxPendingPerSensor: 4, maxConsecutiveErrors: 3 } as const;
 
-/** Run batches through the model in service and score them with the card's reconstruction error. */
+/** Run batches through the model in service and score them as its card says (reconstruction error or probability). */
 export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOptions = {}): OperatorFunction<SensorWindow[], ScoredWindow> {
   const ref = model instanceof ModelRef ? model : new ModelRef(model.card, model.session);
   const o = { ...INFER_DEFAULTS, ...definedOnly(opts) };
@@ -111,7 +111,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         let done = false;
         const mine: NonNullable<typeof inflight> = { sub: EMPTY_SUB, held, thenable: undefined };
         inflight = mine;
-        const settle = (err: unknown, recon?: Float32Array) => {
+        const settle = (err: unknown, outputs?: ModelOutputs) => {
           if (done) return;
           done = true;
           const inferMs = performance.now() - t0;
@@ -120,9 +120,9 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
           held.release();
           if (closed) return;
           let scored: { scores: Float32Array; perChannel: Float32Array } | undefined;
-          if (err === undefined && recon) {
+          if (err === undefined && outputs) {
             try {
-              scored = reconstructionScores(input, recon, n, W, C, card.scoring);
+              scored = scoreOutputs(input, outputs, n, W, C, card.scoring);
             } catch (e) {
               err = e;
             }
@@ -158,7 +158,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
           const result = session.run(input, n);
           mine.thenable = isThenable(result) ? result : undefined;
           const sub = from(result).subscribe({
-            next: (r) => settle(undefined, r.reconstruction),
+            next: (r) => settle(undefined, r),
             error: (err) => settle(err ?? new Error('inference failed')),
             complete: () => settle(new Error('inference produced no result')),
           });

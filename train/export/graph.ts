@@ -1,7 +1,9 @@
 /**
  * Export an autoencoder to ONNX from the same layer list that trained it. Input `[N, W, C]` (NWC, time-major);
  * dense layers become Reshape + Gemm, conv layers Transpose(NWC->NCW) + Conv / ConvTranspose so ONNX Runtime
- * uses its optimised kernels. Optional second output `latent`: the code, flattened per window.
+ * uses its optimised kernels. Optional second output `latent`: the code, flattened per window. A VAE may also
+ * output `samples` `[N, L, W, C]`: the decoder run a second time (same weights) on L fixed draws from q(z|x),
+ * for the reconstruction-probability score; `reconstruction` stays the deterministic mean path.
  */
 import type { LayerWeights } from '../models/autoencoder.ts';
 import { traceShapes, type Activation, type ModelSpec } from '../models/spec.ts';
@@ -28,6 +30,8 @@ export interface ExportOptions {
   latent?: boolean;
   /** Stored as model metadata (vigil version, card name...). */
   meta?: Record<string, string>;
+  /** VAE only: also output decodes of z = mean + exp(logvar / 2) * eps[l], `eps` L x code baked in. */
+  samples?: { eps: Float32Array; outputName?: string };
 }
 
 const ACT_OP: Record<Exclude<Activation, 'linear'>, string> = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' };
@@ -53,6 +57,11 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
   const outputName = opts.outputName ?? 'reconstruction';
   const nodes: import('onnx-proto').onnx.INodeProto[] = [];
   const inits: import('onnx-proto').onnx.ITensorProto[] = [];
+  // The sampled decoder reuses the mean path's weights: each initializer is added once.
+  const initNames = new Set<string>();
+  const addInit = (...ts: import('onnx-proto').onnx.ITensorProto[]) => {
+    for (const t of ts) if (!initNames.has(t.name!)) (initNames.add(t.name!), inits.push(t));
+  };
   let h = inputName;
   // 3-D tensors travel as NWC between dense-side layers and NCW between conv layers; transpose on change.
   let layout: 'NWC' | 'NCW' = 'NWC';
@@ -72,16 +81,18 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
     h = t;
   };
   let latent: { name: string; shape: number[]; layout: 'NWC' | 'NCW' } | undefined;
+  let head: { name: string; index: number; size: number } | undefined;
   let prevShape = [spec.window, spec.channels];
 
-  spec.layers.forEach((l, i) => {
+  const emit = (i: number) => {
+    const l = spec.layers[i];
     const w = weights[i];
     switch (l.op) {
       case 'flatten':
       case 'unflatten': {
         if (l.op === 'flatten') toLayout('NWC');
         const shapeName = fresh(`shape${i}`);
-        inits.push(int64Tensor(shapeName, [-1, ...shapes[i]]));
+        addInit(int64Tensor(shapeName, [-1, ...shapes[i]]));
         const t = fresh(l.op);
         nodes.push(node('Reshape', [h, shapeName], [t]));
         h = t;
@@ -89,7 +100,7 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
         break;
       }
       case 'dense': {
-        inits.push(floatTensor(`l${i}_kernel`, [l.in, l.units], w!.kernel), floatTensor(`l${i}_bias`, [l.units], w!.bias));
+        addInit(floatTensor(`l${i}_kernel`, [l.in, l.units], w!.kernel), floatTensor(`l${i}_bias`, [l.units], w!.bias));
         const t = fresh('dense');
         nodes.push(node('Gemm', [h, `l${i}_kernel`, `l${i}_bias`], [t]));
         h = t;
@@ -98,7 +109,7 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
       }
       case 'conv': {
         toLayout('NCW');
-        inits.push(floatTensor(`l${i}_kernel`, [l.filters, l.in, l.kernel], convKernel(w!.kernel, l.kernel, l.in, l.filters)), floatTensor(`l${i}_bias`, [l.filters], w!.bias));
+        addInit(floatTensor(`l${i}_kernel`, [l.filters, l.in, l.kernel], convKernel(w!.kernel, l.kernel, l.in, l.filters)), floatTensor(`l${i}_bias`, [l.filters], w!.bias));
         const t = fresh('conv');
         nodes.push(node('Conv', [h, `l${i}_kernel`, `l${i}_bias`], [t], { kernel_shape: [l.kernel], strides: [l.stride], pads: [l.pad, l.pad] }));
         h = t;
@@ -107,7 +118,7 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
       }
       case 'convT': {
         toLayout('NCW');
-        inits.push(floatTensor(`l${i}_kernel`, [l.in, l.filters, l.kernel], convTKernel(w!.kernel, l.kernel, l.in, l.filters)), floatTensor(`l${i}_bias`, [l.filters], w!.bias));
+        addInit(floatTensor(`l${i}_kernel`, [l.in, l.filters, l.kernel], convTKernel(w!.kernel, l.kernel, l.in, l.filters)), floatTensor(`l${i}_bias`, [l.filters], w!.bias));
         const t = fresh('convT');
         const attrs: Record<string, number[]> = { kernel_shape: [l.kernel], strides: [l.stride], pads: [l.pad, l.pad] };
         if (l.outPad) attrs.output_padding = [l.outPad];
@@ -118,19 +129,21 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
       }
       case 'sample': {
         // Deterministic path: the mean, i.e. the first half of the encoder head.
+        head = { name: h, index: i, size: l.size };
         const names = [fresh('starts'), fresh('ends'), fresh('axes')];
-        inits.push(int64Tensor(names[0], [0]), int64Tensor(names[1], [l.size]), int64Tensor(names[2], [1]));
+        addInit(int64Tensor(names[0], [0]), int64Tensor(names[1], [l.size]), int64Tensor(names[2], [1]));
         const t = fresh('mean');
         nodes.push(node('Slice', [h, ...names], [t]));
         h = t;
         break;
       }
       case 'code':
-        latent = { name: h, shape: prevShape, layout };
+        latent ??= { name: h, shape: prevShape, layout };
         break;
     }
     prevShape = shapes[i];
-  });
+  };
+  spec.layers.forEach((_, i) => emit(i));
   toLayout('NWC');
   nodes.push(node('Identity', [h], [outputName]));
 
@@ -154,6 +167,43 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
     nodes.push(node('Identity', [src], ['latent']));
     outputs.push(floatValueInfo('latent', [-1, size]));
     extraOutputs.latent = [-1, size];
+  }
+  if (opts.samples) {
+    if (!head) throw new Error(`exportOnnx: samples need a VAE (a 'sample' layer); ${spec.arch} has none`);
+    const { eps } = opts.samples;
+    const L = eps.length / head.size;
+    if (!Number.isInteger(L) || L < 1) throw new Error(`exportOnnx: samples.eps has ${eps.length} values; expected L x ${head.size}`);
+    const name = opts.samples.outputName ?? 'samples';
+    const c = (base: string, vals: number[]) => {
+      const t = fresh(base);
+      addInit(int64Tensor(t, vals));
+      return t;
+    };
+    const mean = fresh('s_mean');
+    const logvar = fresh('s_logvar');
+    nodes.push(node('Slice', [head.name, c('s0', [0]), c('s1', [head.size]), c('ax', [1])], [mean]));
+    nodes.push(node('Slice', [head.name, c('s1', [head.size]), c('s2', [2 * head.size]), c('ax', [1])], [logvar]));
+    const half = fresh('half');
+    addInit(floatTensor(half, [], new Float32Array([0.5])));
+    const epsName = fresh('eps');
+    addInit(floatTensor(epsName, [L, head.size], eps));
+    const unsq = c('unsq', [1]);
+    const t = (op: string, ins: string[], base: string) => {
+      const o = fresh(base);
+      nodes.push(node(op, ins, [o]));
+      return o;
+    };
+    // z [N, L, code] = mean [N, 1, code] + exp(logvar / 2) [N, 1, code] * eps [L, code]; decoded as N*L windows.
+    const std = t('Exp', [t('Mul', [logvar, half], 's_halflv')], 's_std');
+    const z = t('Add', [t('Unsqueeze', [mean, unsq], 's_mean3'), t('Mul', [t('Unsqueeze', [std, unsq], 's_std3'), epsName], 's_noise')], 's_z');
+    h = t('Reshape', [z, c('s_zshape', [-1, head.size])], 's_zflat');
+    layout = 'NWC';
+    for (let i = head.index + 1; i < spec.layers.length; i++) emit(i);
+    toLayout('NWC');
+    const dims = [-1, L, spec.window, spec.channels];
+    nodes.push(node('Reshape', [h, c('s_outshape', dims)], [name]));
+    outputs.push(floatValueInfo(name, dims));
+    extraOutputs[name] = dims;
   }
 
   const bytes = encodeModel(

@@ -79,23 +79,7 @@ export class Autoencoder {
     const res: Partial<ForwardResult> = {};
     const n = x.shape[0];
     for (const [i, l] of this.spec.layers.entries()) {
-      const v = this.vars[i];
       switch (l.op) {
-        case 'flatten':
-          h = tf.reshape(h, [n, -1]);
-          break;
-        case 'unflatten':
-          h = tf.reshape(h, [n, l.window, l.channels]);
-          break;
-        case 'dense':
-          h = linear(h as tf.Tensor2D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.activation);
-          break;
-        case 'conv':
-          h = conv1d(h as tf.Tensor3D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.activation);
-          break;
-        case 'convT':
-          h = convTranspose1d(h as tf.Tensor3D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.outPad, l.activation);
-          break;
         case 'code':
           res.code = h;
           break;
@@ -107,10 +91,62 @@ export class Autoencoder {
           h = training ? tf.add(mean, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal([n, l.size], 0, 1, 'float32', seed + 1))) : mean;
           break;
         }
+        default:
+          h = this.apply(i, h, n);
       }
     }
     res.recon = h as tf.Tensor3D;
     return res as ForwardResult;
+  }
+
+  /** One weight or shape layer on a batch of `n`. */
+  private apply(i: number, h: tf.Tensor, n: number): tf.Tensor {
+    const l = this.spec.layers[i];
+    const v = this.vars[i];
+    switch (l.op) {
+      case 'flatten':
+        return tf.reshape(h, [n, -1]);
+      case 'unflatten':
+        return tf.reshape(h, [n, l.window, l.channels]);
+      case 'dense':
+        return linear(h as tf.Tensor2D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.activation);
+      case 'conv':
+        return conv1d(h as tf.Tensor3D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.activation);
+      case 'convT':
+        return convTranspose1d(h as tf.Tensor3D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.outPad, l.activation);
+      default:
+        return h;
+    }
+  }
+
+  /**
+   * VAE: decode L fixed draws per window, z_l = mean + exp(logvar / 2) * eps[l] (`eps` is L x code), the
+   * samples the reconstruction-probability score averages over. Returns N x L x W x C, flattened.
+   */
+  decodeSamples(data: Float32Array, n: number, eps: Float32Array, batch = 256): Float32Array {
+    const { window: w, channels: c, layers } = this.spec;
+    const at = layers.findIndex((l) => l.op === 'sample');
+    const head = layers[at];
+    if (!head || head.op !== 'sample') throw new Error(`architecture ${this.spec.arch} does not sample a code (only vae does)`);
+    const size = head.size;
+    const L = eps.length / size;
+    if (!Number.isInteger(L) || L < 1) throw new Error(`decodeSamples: eps has ${eps.length} values; expected L x ${size}`);
+    const out = new Float32Array(n * L * w * c);
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
+      const y = tf.tidy(() => {
+        let h: tf.Tensor = tf.tensor3d(data.subarray(s * w * c, (s + m) * w * c), [m, w, c]);
+        for (let i = 0; i < at; i++) h = this.apply(i, h, m);
+        const mean = tf.slice(h, [0, 0], [m, size]).reshape([m, 1, size]);
+        const std = tf.exp(tf.mul(tf.slice(h, [0, size], [m, size]), 0.5)).reshape([m, 1, size]);
+        h = tf.reshape(tf.add(mean, tf.mul(std, tf.tensor2d(eps, [L, size]))), [m * L, size]);
+        for (let i = at + 1; i < layers.length; i++) h = this.apply(i, h, m * L);
+        return h;
+      });
+      out.set(y.dataSync() as Float32Array, s * L * w * c);
+      y.dispose();
+    }
+    return out;
   }
 
   /** Scalar training loss: reconstruction (mse or bce against the clean input) plus the spec's terms. */

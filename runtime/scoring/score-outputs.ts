@@ -1,0 +1,24 @@
+/**
+ * One entry from a model's outputs to window scores, chosen by the card: the reconstruction error (mse, bce)
+ * from `reconstruction`, or the VAE reconstruction probability from its decoded samples.
+ */
+import type { Scoring } from '../model/card.ts';
+import { reconProbScores } from './recon-prob.ts';
+import { reconstructionScores, type BatchScores } from './reconstruction.ts';
+
+/** What a model run produced: the reconstruction and any extra named outputs (an `InferenceResult`). */
+export interface ModelOutputs {
+  reconstruction: Float32Array;
+  extra: Record<string, Float32Array>;
+}
+
+/** Score N windows from the outputs of one model run, as `scoring` (the card's) says. */
+export function scoreOutputs(input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring): BatchScores {
+  if (scoring.error !== 'recon-prob') return reconstructionScores(input, outputs.reconstruction, n, window, channels, scoring);
+  const name = scoring.reconProb?.output;
+  const samples = name === undefined ? undefined : outputs.extra[name];
+  if (!samples) {
+    throw new Error(`scoring 'recon-prob' needs the model output '${name ?? '(scoring.reconProb.output)'}'; the model gave ${['reconstruction', ...Object.keys(outputs.extra)].join(', ')} (retrain with --arch vae --score recon-prob)`);
+  }
+  return reconProbScores(input, samples, n, window, channels, scoring);
+}

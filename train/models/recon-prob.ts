@@ -1,0 +1,54 @@
+/**
+ * Training-side parts of the VAE reconstruction-probability score (An & Cho 2015): the fixed draws of the code
+ * baked into the exported graph, and the decoder's output variance. The runtime scores with
+ * `runtime/scoring/recon-prob.ts`.
+ *
+ * Decoder variance: the VAE is trained with squared error, i.e. a Gaussian p(x|z) of fixed variance, so the
+ * variance is not learned; after training it is set per channel to its maximum-likelihood value given the trained
+ * encoder and decoder, the mean squared residual of the sampled decodes over the scored (trailing `span`) rows of
+ * the training windows. Training stays exactly as for the error score, and the card stores the variances.
+ */
+import { Rng } from '../random.ts';
+
+/** Smallest variance kept (scaled units: a standard deviation of 1 % of the channel's training spread). */
+export const MIN_DECODER_VARIANCE = 1e-4;
+
+/**
+ * `samples` x `size` standard-normal draws, seeded, in antithetic pairs (eps, -eps): each pair averages to the
+ * posterior mean exactly, which halves the Monte Carlo noise of the score's mean term at no cost.
+ */
+export function reconProbNoise(samples: number, size: number, seed: number): Float32Array {
+  if (!Number.isInteger(samples) || samples < 1) throw new Error(`recon-prob samples must be an integer >= 1, got ${samples}`);
+  const rng = new Rng(seed);
+  const eps = new Float32Array(samples * size);
+  for (let l = 0; l < samples; l += 2) {
+    for (let j = 0; j < size; j++) {
+      const e = rng.normal();
+      eps[l * size + j] = e;
+      if (l + 1 < samples) eps[(l + 1) * size + j] = -e;
+    }
+  }
+  return eps;
+}
+
+/**
+ * Per-channel decoder variance: mean of (x - x̂_l)² over the samples l and the trailing `span` rows of `n`
+ * windows (input N x W x C, samples N x L x W x C), floored at `MIN_DECODER_VARIANCE`.
+ */
+export function decoderVariance(input: Float32Array, samples: Float32Array, n: number, window: number, channels: number, L: number, span: number): number[] {
+  if (n < 1) throw new Error('decoderVariance: no windows to estimate the decoder variance from');
+  const wc = window * channels;
+  const start = (window - Math.min(span, window)) * channels;
+  const acc = new Float64Array(channels);
+  for (let i = 0; i < n; i++) {
+    for (let l = 0; l < L; l++) {
+      const sb = (i * L + l) * wc;
+      for (let k = start; k < wc; k++) {
+        const d = input[i * wc + k] - samples[sb + k];
+        acc[k % channels] += d * d;
+      }
+    }
+  }
+  const count = n * L * ((wc - start) / channels);
+  return Array.from(acc, (s) => Math.max(MIN_DECODER_VARIANCE, s / count));
+}
