@@ -41,7 +41,13 @@ export function decode(opts: DecodeOptions): OperatorFunction<RawMessage, Readin
         next(msg) {
           const r = decodeMessage(msg, opts);
           if (Array.isArray(r)) for (const reading of r) sub.next(reading);
-          else opts.onRejected(r);
+          else {
+            try {
+              opts.onRejected(r);
+            } catch {
+              // The side channel failing (e.g. a full disk under the dead-letter file) must not stop intake.
+            }
+          }
         },
         error: (e) => sub.error(e),
         complete: () => sub.complete(),

@@ -188,6 +188,14 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     };
 
     const onDetection = (d: Detection) => {
+      try {
+        deliver(d);
+      } catch (err) {
+        // An exception here would escape RxJS as an uncaught error and end the process; log it and go on.
+        log.error({ err: (err as Error).message, sensor: d.verdict.sensor }, 'failed to deliver a verdict');
+      }
+    };
+    const deliver = (d: Detection) => {
       const v = d.verdict;
       // Latency is sampled (1 verdict in 8): percentiles stay accurate and the hot path stays cheap.
       if ((++verdictCount & 7) === 0) {

@@ -40,12 +40,13 @@ export function openSinks(client: MqttClient, config: RunConfig, log: VigilLogge
       })
     : undefined;
   const logged = new Set<string>();
+  let writeFailures = 0;
   const sync = () => {
     const s = alertSink.stats();
     edge.alertsPublished = s.delivered;
     edge.alertsQueued = s.queued;
     edge.alertsDropped = s.dropped;
-    edge.deadLetterDropped = deadLetters.dropped();
+    edge.deadLetterDropped = deadLetters.dropped() + writeFailures;
   };
   return {
     alert(a) {
@@ -56,7 +57,12 @@ export function openSinks(client: MqttClient, config: RunConfig, log: VigilLogge
     },
     reject(r) {
       countRejected(edge, r.reason);
-      deadLetters.write(r);
+      try {
+        deadLetters.write(r);
+      } catch (err) {
+        writeFailures++;
+        log.error({ err: (err as Error).message }, 'dead letter not written');
+      }
       const count = edge.rejected.get(r.reason) ?? 0;
       if (!logged.has(r.reason) || count % 1000 === 0) {
         logged.add(r.reason);
