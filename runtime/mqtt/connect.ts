@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { BrokerSchema } from '../config/schema.ts';
+import { classifyConnectError, shortReason } from './connect-failure.ts';
 
 /** Validated broker settings. */
 export type BrokerConfig = z.infer<typeof BrokerSchema>;
@@ -41,6 +42,9 @@ export function clientOptions(cfg: BrokerConfig, clientIdSuffix = randomBytes(4)
     // Alerts queue in our own bounded queue while offline; QoS 0 readings are not worth replaying.
     queueQoSZero: false,
     resubscribe: true,
+    // A broker that answers "busy" or "unavailable" while restarting must not end the reconnect loop for good;
+    // refusals that retrying cannot fix are caught at start-up by waitConnected.
+    reconnectOnConnackError: true,
   };
   if (cfg.username !== undefined) opts.username = cfg.username;
   if (cfg.password !== undefined) opts.password = cfg.password;
@@ -83,14 +87,23 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   return client;
 }
 
-/** Wait for the first successful connection, or reject after `timeoutMs` with the last error. */
+/**
+ * Wait for the first successful connection. Rejects at once when the broker or TLS refuses us in a way that
+ * retrying cannot fix (credentials, certificates, protocol version), naming the cause and what to check;
+ * otherwise keeps the client retrying and rejects after `timeoutMs` with the last error.
+ */
 export function waitConnected(client: MqttClient, timeoutMs: number): Promise<void> {
   if (client.connected) return Promise.resolve();
+  const where = redactedUrl(brokerUrlOf(client));
   return new Promise((resolve, reject) => {
     let lastError = 'no answer';
-    const onErr = (e: Error) => (lastError = e.message);
+    const onErr = (e: Error) => {
+      const f = classifyConnectError(e);
+      lastError = shortReason(e);
+      if (f.permanent) done(new Error(`could not connect to the broker at ${where}: ${f.cause} (${lastError}); ${f.check}. Not retrying: the same settings would fail again.`));
+    };
     const onConnect = () => done();
-    const timer = setTimeout(() => done(new Error(`could not connect to the broker within ${timeoutMs} ms (${lastError})`)), timeoutMs);
+    const timer = setTimeout(() => done(new Error(`could not connect to the broker at ${where} within ${timeoutMs} ms (${lastError}); is it running and reachable? (broker.url, broker.connectTimeoutMs)`)), timeoutMs);
     const done = (err?: Error) => {
       clearTimeout(timer);
       client.off('connect', onConnect);
@@ -101,6 +114,12 @@ export function waitConnected(client: MqttClient, timeoutMs: number): Promise<vo
     client.on('connect', onConnect);
     client.on('error', onErr);
   });
+}
+
+/** The URL a client was opened with, for messages. */
+function brokerUrlOf(client: MqttClient): string {
+  const o = client.options;
+  return `${o.protocol ?? 'mqtt'}://${o.hostname ?? o.host ?? '?'}:${o.port ?? ''}`;
 }
 
 function redactedUrl(url: string): string {
