@@ -116,7 +116,13 @@ export const AlertsSchema = z
     closeM: z.number().int().positive().default(3),
     /** After a close, no new alert for the sensor until this much data time has passed. */
     cooldownMs: ms('cooldown after a close').default(0),
-    topChannels: z.number().int().positive().default(3),
+    /** Channels named in an alert, most contributing first; capped so a wide model cannot make huge alerts. */
+    topChannels: z
+      .number({ error: 'expected an integer from 1 to 32' })
+      .int('expected an integer from 1 to 32')
+      .min(1, 'expected an integer from 1 to 32')
+      .max(32, 'expected an integer from 1 to 32 (alerts name at most 32 channels)')
+      .default(3),
     /** Alerts held while the broker is unreachable, at most (oldest dropped beyond, counted). */
     queueMax: z.number().int().positive().default(10_000),
     webhook: z
