@@ -25,6 +25,7 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'train-quality', script: 'bench/train-quality.ts', summary: 'detection quality per architecture on labelled synthetic data' },
   { name: 'compare', script: 'bench/compare.ts', summary: 'every architecture and loss on labelled synthetic pumps and NAB: F1, false alarms, delay, training time, size, windows/s' },
   { name: 'thresholds', script: 'bench/thresholds.ts', summary: 'threshold update cost and quality' },
+  { name: 'defaults', script: 'bench/defaults.ts', summary: 'card default threshold and smoothing: every kind through the trained model on labelled pumps and NAB' },
   { name: 'nab', script: 'bench/nab.ts', summary: 'vigil on the Numenta Anomaly Benchmark vs the published board' },
   { name: 'simulators', script: 'bench/simulators.ts', summary: 'synthetic fleet: 10,000 pumps x 8 channels at 1 Hz from one process' },
   { name: 'dashboard', script: 'bench/dashboard.ts', summary: 'live dashboard: recording cost, memory and page update time vs sensors' },
