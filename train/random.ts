@@ -1,16 +1,9 @@
 /** Seeded randomness for training: same seed -> same init, same shuffles, same noise. */
 
-/** A seeded uniform generator on [0, 1) (mulberry32: tiny, fast, good enough for init and shuffling). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@vigil/runtime/util/prng.ts';
+
+/** The runtime's seeded uniform generator (one implementation for training, simulators and fixtures). */
+export { mulberry32 };
 
 /** A seeded source of uniforms, normals, permutations and derived integer seeds. */
 export class Rng {

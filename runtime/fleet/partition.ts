@@ -5,22 +5,9 @@
  * nothing else moves. Every worker computes the same owner from the same member set, so no coordinator is needed.
  */
 import { sensorIdProblem } from '../mqtt/topic-template.ts';
+// FNV-1a + fmix32 over the key: near-identical sensor names spread evenly.
+import { hash32 } from '../util/prng.ts';
 
-/** FNV-1a 32-bit over UTF-16 code units, then an avalanche finaliser so near-identical keys spread evenly. */
-export function hash32(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // murmur3 fmix32: FNV alone clusters keys that differ only in their last characters (pump-001, pump-002).
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** The partition of a sensor, 0..partitions-1; stable across processes, machines and versions. */
 export function partitionOf(sensor: string, partitions: number): number {

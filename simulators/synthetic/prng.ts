@@ -18,21 +18,10 @@ export interface Rng {
   pick<T>(items: readonly T[]): T;
 }
 
-/** Hash any mix of numbers and strings to a 32-bit unsigned integer (FNV-1a over the text form, then avalanche). */
-export function hash32(...parts: (string | number)[]): number {
-  let h = 0x811c9dc5;
-  const text = parts.join('\u0000');
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { hash32 } from '@vigil/runtime/util/prng.ts';
+
+/** Hash any mix of numbers and strings to a 32-bit unsigned integer (the runtime's FNV-1a + avalanche). */
+export { hash32 };
 
 /** Create an independent random stream for a seed and a purpose, e.g. `createRng(seed, 'pump-00007', 'base')`. */
 export function createRng(...seedParts: (string | number)[]): Rng {

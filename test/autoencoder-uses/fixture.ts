@@ -7,19 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Series } from '@vigil/runtime';
+import { mulberry32 as rng } from '../../runtime/util/prng.ts';
 import { trainModel, type TrainOptions } from '../../train/index.ts';
 
-/** mulberry32: a tiny seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rows of the clean signal, the noise added to it, and where the fault is. */
 export interface Fixture {

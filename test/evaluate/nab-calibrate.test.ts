@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../runtime/util/prng.ts';
 import { keepNewPeaks, maxOf, recordRatio, spatialNovelty } from '../../train/evaluate/nab-calibrate.ts';
 
 /** Seeded noise (mulberry32). */
 function noise(n: number, seed: number): Float64Array {
-  let a = seed >>> 0;
-  return Float64Array.from({ length: n }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  });
+  const r = mulberry32(seed);
+  return Float64Array.from({ length: n }, () => r());
 }
 
 describe('NAB calibration (causal)', () => {

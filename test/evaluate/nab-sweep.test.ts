@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CostMatrix, NabCorpus, NabFile } from '../../runtime/evaluate/nab/corpus.ts';
 import { scoreDetector, scoreProfile } from '../../runtime/evaluate/nab/score.ts';
+import { mulberry32 as rng } from '../../runtime/util/prng.ts';
 import {
   probationaryLength,
   scaledSigmoid,
@@ -22,17 +23,6 @@ function corpusOf(files: NabFile[]): NabCorpus {
   return { root: '<memory>', files, profiles: { standard: STANDARD } };
 }
 
-/** Deterministic PRNG (mulberry32) so the property checks are seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('NAB scaled sigmoid and probation', () => {
   it('matches the values documented by NAB', () => {
