@@ -9,6 +9,7 @@ import { DEFAULT_TIMESTAMP } from '../codecs/codec.ts';
 import { KNOWN_PROVIDERS } from '../inference/resolve.ts';
 import { SmoothingConfigSchema } from '../scoring/smoothing.ts';
 import { FleetSchema } from '../fleet/config.ts';
+import { compileTopicTemplate } from '../mqtt/topic-template.ts';
 
 const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
 const port = z.number().int().min(0).max(65535);
@@ -67,7 +68,18 @@ export const SourceSchema = z
       .prefault({}),
     maxPayloadBytes: z.number().int().positive().max(16 * 1024 * 1024).default(64 * 1024),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    // Compiled here too, so a bad template or sensorId format is reported with its key (and by --print-config).
+    s.topics.forEach((t, i) => {
+      try {
+        compileTopicTemplate(t, s.sensorId);
+      } catch (err) {
+        const msg = (err as Error).message;
+        ctx.addIssue({ code: 'custom', message: msg, path: /sensorId format/.test(msg) ? ['sensorId'] : ['topics', i] });
+      }
+    });
+  });
 
 /** Per-sensor windows (defaults follow the window stage's). */
 export const WindowSchema = z

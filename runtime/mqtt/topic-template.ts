@@ -6,6 +6,7 @@
  * Sensor ids are validated so they can never inject wildcards or levels into alert topics.
  */
 import type { TopicInfo } from '../codecs/codec.ts';
+import { compileSensorIdFormat, type SensorIdFormat } from './sensor-id-format.ts';
 
 /** Allowed sensor ids: letters, digits, `_ - . :`, starting with a letter or digit, at most 128 chars, no `..`. */
 const SENSOR_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -60,6 +61,18 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
       if (!names.includes(m[1])) throw new Error(`sensorId format '${sensorId}' names {${m[1]}}, which topic template '${template}' does not have (has ${names.map((n) => `{${n}}`).join(', ') || 'none'})`);
     }
   }
+  const anonCount = segs.filter((s) => s.kind === 'plus').length;
+  const idNames = names.filter((n) => n !== 'channel');
+  // Ids are built so that two topics never share one (see sensor-id-format.ts); a template with no captures
+  // names its one sensor after the topic itself.
+  let idFormat: SensorIdFormat | undefined;
+  try {
+    if (sensorId) idFormat = compileSensorIdFormat(sensorId, names, anonCount);
+    else if (names.includes('sensor')) idFormat = compileSensorIdFormat('{sensor}', names, anonCount);
+    else if (idNames.length + anonCount > 0) idFormat = compileSensorIdFormat(undefined, idNames, anonCount);
+  } catch (err) {
+    throw new Error(`topic template '${template}': ${(err as Error).message}`);
+  }
   const hasHash = segs.at(-1)?.kind === 'hash';
   const fixed = hasHash ? segs.length - 1 : segs.length;
   const filter = segs.map((s) => (s.kind === 'literal' ? s.text : s.kind === 'hash' ? '#' : '+')).join('/');
@@ -76,16 +89,21 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
         const s = segs[i];
         if (s.kind === 'literal') {
           if (levels[i] !== s.text) return { reason: 'unknown_topic', error: `topic '${topic}' does not match template '${template}'` };
-        } else if (s.kind === 'named') parts[s.name] = levels[i];
-        else anon.push(levels[i]);
+        } else {
+          if (levels[i] === '') {
+            const what = s.kind === 'named' ? `{${s.name}}` : `'+' (level ${i + 1})`;
+            return { reason: 'bad_sensor_id', error: `topic '${topic}' has an empty ${what} level; expected a name (an empty level would make ids collide, e.g. 'plant//ab' and 'plant/a/b')` };
+          }
+          if (s.kind === 'named') parts[s.name] = levels[i];
+          else anon.push(levels[i]);
+        }
       }
       let sensor: string;
-      if (sensorId) sensor = sensorId.replace(/\{([^}]*)\}/g, (_, n: string) => parts[n] ?? '');
-      else if ('sensor' in parts) sensor = parts.sensor;
-      else {
-        const idParts = [...Object.entries(parts).filter(([k]) => k !== 'channel').map(([, v]) => v), ...anon];
-        sensor = idParts.length || captures ? idParts.join('.') : topic.replaceAll('/', '.');
-      }
+      if (idFormat) {
+        const built = idFormat.build(parts, anon);
+        if ('error' in built) return { reason: 'bad_sensor_id', error: `topic '${topic}': ${built.error}` };
+        sensor = built.id;
+      } else sensor = captures ? '' : topic.replaceAll('/', '.');
       const problem = sensorIdProblem(sensor);
       if (problem) return { reason: 'bad_sensor_id', error: `${problem} (from topic '${topic}')` };
       return parts.channel !== undefined ? { sensor, channel: parts.channel } : { sensor };

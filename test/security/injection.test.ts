@@ -41,9 +41,10 @@ describe('sensor ids and topics', () => {
   it('topic templates map hostile levels to no sensor, also through a sensorId format that would add levels', () => {
     const t = compileTopicTemplate('sensors/{sensor}/data');
     for (const level of ['..', '.x', 'a b', '$SYS', '']) expect(t.match(`sensors/${level}/data`)).toMatchObject({ reason: 'bad_sensor_id' });
-    const joined = compileTopicTemplate('plant/{site}/{device}/telemetry', '{site}/{device}');
-    expect(joined.match('plant/s1/pump-1/telemetry')).toMatchObject({ reason: 'bad_sensor_id' });
-    const dots = compileTopicTemplate('plant/{site}/{device}/telemetry', '{site}{device}');
+    // A format that would put '/' into ids, or glue parts together without a separator, is refused up front.
+    expect(() => compileTopicTemplate('plant/{site}/{device}/telemetry', '{site}/{device}')).toThrow(/sensorId format '\{site\}\/\{device\}'.*may only use/);
+    expect(() => compileTopicTemplate('plant/{site}/{device}/telemetry', '{site}{device}')).toThrow(/need a separator/);
+    const dots = compileTopicTemplate('plant/{site}/{device}/telemetry', '{site}.{device}');
     expect(dots.match('plant/./.hidden/telemetry')).toMatchObject({ reason: 'bad_sensor_id' });
     expect(dots.match('plant/a./.b/telemetry')).toMatchObject({ reason: 'bad_sensor_id' });
     expect(() => compileTopicTemplate('sensors/x{sensor}/data')).toThrow(/mixes text and wildcards/);
@@ -104,7 +105,7 @@ describe('hostile topics through a live runtime', () => {
       defineConfig({
         model,
         broker: { url: broker.url },
-        source: { topics: ['plant/{site}/{device}/data'], sensorId: '{site}{device}', qos: 1, maxPayloadBytes: 4096 },
+        source: { topics: ['plant/{site}/{device}/data'], sensorId: '{site}.{device}', qos: 1, maxPayloadBytes: 4096 },
         metrics: { port: null },
         state: { file: null },
         reload: { watch: false },
@@ -118,8 +119,9 @@ describe('hostile topics through a live runtime', () => {
     const pub = await mqtt.connectAsync(broker.url, { clientId: 'inject-pub' });
     try {
       const spike = (i: number) => JSON.stringify({ ts: 1_700_000_000_000 + i * 1000, values: { a: i === 6 ? 40 : 0 } });
-      // Each of these would make a sensor id with a path trick or an empty part: all must be dead-lettered.
-      const hostile = ['plant/./.hidden/data', 'plant/a./.b/data', 'plant/$SYS/x/data', 'plant/ /x/data', 'plant/a b/c/data'];
+      // Each of these would make a sensor id with a path trick, an empty part or an ambiguous join: all must be dead-lettered.
+      // The last two would collide with real sensors: an empty level, and a '.' inside a part joined by '.'.
+      const hostile = ['plant/./.hidden/data', 'plant/a./.b/data', 'plant/$SYS/x/data', 'plant/ /x/data', 'plant/a b/c/data', 'plant//s1.pump-7/data', 'plant/s1.pump-7//data', 'plant/s1.x/pump-7/data'];
       for (let i = 0; i < 10; i++) for (const t of hostile) await pub.publishAsync(t, spike(i), { qos: 1 });
       for (let i = 0; i < 10; i++) await pub.publishAsync('plant/s1/pump-7/data', spike(i), { qos: 1 });
       await pub.publishAsync('plant/s1/pump-7/data', Buffer.alloc(1 << 20, 0x7b), { qos: 1 });
@@ -135,7 +137,7 @@ describe('hostile topics through a live runtime', () => {
         expect(leaf, s.topic).toMatch(SAFE_LEVEL);
         expect(s.bytes).toBeLessThan(4096);
       }
-      expect(seen.filter((s) => s.topic.startsWith('vigil/alerts/')).map((s) => s.topic)).toEqual(['vigil/alerts/s1pump-7']);
+      expect(seen.filter((s) => s.topic.startsWith('vigil/alerts/')).map((s) => s.topic)).toEqual(['vigil/alerts/s1.pump-7']);
     } finally {
       await handle.stop();
       await pub.endAsync();

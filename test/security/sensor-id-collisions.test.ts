@@ -1,0 +1,80 @@
+/**
+ * Two different topics never map to one sensor: empty levels are refused (`plant//ab/data` is not
+ * `plant/a/b/data`), parts are joined by a separator that the part before it may not contain (`a.b` + `c`
+ * is not `a` + `b.c`), and formats that glue parts together are refused when the config is read.
+ */
+import { describe, expect, it } from 'vitest';
+import { TestScheduler } from 'rxjs/testing';
+import { createCodec, decode, DEFAULT_TIMESTAMP } from '../../runtime/codecs/index.ts';
+import { defineConfig } from '../../runtime/config/load.ts';
+import { compileTopicTemplate, topicRouter } from '../../runtime/mqtt/topic-template.ts';
+import type { RawMessage, Rejected } from '../../runtime/stream/types.ts';
+
+const T = 'plant/{site}/{device}/data';
+
+describe('sensor id collisions', () => {
+  it('an empty level is refused, so plant//ab/data and plant/a/b/data cannot share a sensor', () => {
+    for (const format of [undefined, '{site}.{device}', '{site}-{device}', 'x:{site}.{device}']) {
+      const t = compileTopicTemplate(T, format);
+      expect(t.match('plant//ab/data'), String(format)).toMatchObject({ reason: 'bad_sensor_id', error: expect.stringMatching(/empty \{site\} level/) });
+      expect(t.match('plant/ab//data'), String(format)).toMatchObject({ reason: 'bad_sensor_id', error: expect.stringMatching(/empty \{device\} level/) });
+      expect(t.match('plant/a/b/data'), String(format)).not.toHaveProperty('error');
+    }
+    expect(compileTopicTemplate('s/+/+/d').match('s//x/d')).toMatchObject({ reason: 'bad_sensor_id', error: expect.stringMatching(/empty '\+' \(level 2\)/) });
+    expect(compileTopicTemplate('s/{sensor}/{channel}').match('s/p1/')).toMatchObject({ reason: 'bad_sensor_id', error: expect.stringMatching(/empty \{channel\}/) });
+  });
+
+  it('site a.b + device c and site a + device b.c cannot both become a.b.c', () => {
+    const t = compileTopicTemplate(T);
+    expect(t.match('plant/a/b.c/data')).toEqual({ sensor: 'a.b.c' });
+    expect(t.match('plant/a.b/c/data')).toMatchObject({ reason: 'bad_sensor_id', error: expect.stringMatching(/\{site\} level 'a\.b' contains '\.'.*\{device\}/) });
+    const dashed = compileTopicTemplate(T, '{site}-{device}');
+    expect(dashed.match('plant/north/pump-7/data')).toEqual({ sensor: 'north-pump-7' });
+    expect(dashed.match('plant/no-rth/pump/data')).toMatchObject({ reason: 'bad_sensor_id' });
+    // Anonymous '+' levels join the same way.
+    expect(compileTopicTemplate('s/+/+/d').match('s/a.b/c/d')).toMatchObject({ reason: 'bad_sensor_id' });
+  });
+
+  it('formats that would glue parts or add topic levels are refused when the config is read', () => {
+    expect(() => compileTopicTemplate(T, '{site}{device}')).toThrow(/\{site\} and \{device\} need a separator between them, e.g. '\{site\}\.\{device\}'/);
+    expect(() => compileTopicTemplate(T, '{site}/{device}')).toThrow(/may only use/);
+    const base = { model: 'm', broker: { url: 'mqtt://127.0.0.1:1883' } };
+    expect(() => defineConfig({ ...base, source: { topics: [T], sensorId: '{site}{device}' } })).toThrow(/source\.sensorId: .*need a separator/);
+  });
+
+  it('no two accepted topics give one id (5,000 seeded topics per format from a collision-prone alphabet)', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const level = () => Array.from({ length: Math.floor(rand() * 4) }, () => 'ab.-:'[Math.floor(rand() * 5)]).join('');
+    for (const format of [undefined, '{site}.{device}', '{site}-{device}', '{site}::{device}', 'g.{site}-{device}.x']) {
+      const t = compileTopicTemplate(T, format);
+      const owner = new Map<string, string>();
+      let accepted = 0;
+      for (let i = 0; i < 5_000; i++) {
+        const topic = `plant/${level()}/${level()}/data`;
+        const r = t.match(topic);
+        if ('error' in r) continue;
+        accepted++;
+        const prev = owner.get(r.sensor);
+        if (prev !== undefined) expect(prev, `${String(format)}: '${prev}' and '${topic}' both give '${r.sensor}'`).toBe(topic);
+        owner.set(r.sensor, topic);
+      }
+      expect(accepted, String(format)).toBeGreaterThan(250);
+    }
+  });
+
+  it('the decode stage counts such topics as bad_sensor_id rejections (dead-lettered by the runtime)', () => {
+    const rejected: Rejected[] = [];
+    const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { channels: ['v'], timestamp: DEFAULT_TIMESTAMP });
+    const op = decode({ codec, route: topicRouter([compileTopicTemplate(T)]), maxPayloadBytes: 1024, onRejected: (r) => rejected.push(r) });
+    const raw = (topic: string): RawMessage => ({ topic, payload: new TextEncoder().encode('{"ts":1000,"v":1}'), receivedAt: 5000 });
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      const src = cold('abc|', { a: raw('plant//ab/data'), b: raw('plant/a.b/c/data'), c: raw('plant/a/b.c/data') });
+      expectObservable(src.pipe(op)).toBe('--c|', { c: { sensor: 'a.b.c', ts: 1_000_000, values: { v: 1 }, receivedAt: 5000 } });
+    });
+    expect(rejected.map((r) => [r.reason, r.topic])).toEqual([
+      ['bad_sensor_id', 'plant//ab/data'],
+      ['bad_sensor_id', 'plant/a.b/c/data'],
+    ]);
+  });
+});
