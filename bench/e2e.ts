@@ -56,7 +56,7 @@ function reading(sensor: number, i: number, spike = 0): string {
 
 // ---------------------------------------------------------------- consumer children
 
-async function runtimeChild(topic: string, modelPath: string, alertTopic: string, lowMemory: boolean, provider: string): Promise<void> {
+async function runtimeChild(topic: string, modelPath: string, alertTopic: string, lowMemory: boolean, provider: string, stride: number): Promise<void> {
   const { startRuntime } = await import('../runtime/ops/runtime.ts');
   const { defineConfig } = await import('../runtime/config/load.ts');
   const pino = (await import('pino')).default;
@@ -71,14 +71,15 @@ async function runtimeChild(topic: string, modelPath: string, alertTopic: string
     reload: { watch: false },
     // One intra-op thread: on a small gateway the spinning ORT pool otherwise fights the broker for cores.
     inference: { providers: [provider as 'cpu'], threads: 1 },
-    window: { maxSensors: 20_000 },
+    window: { maxSensors: 20_000, stride },
     batch: { size: 256, maxWaitMs: 1 },
     lowMemory,
     log: { level: 'silent' },
   });
   const h = await startRuntime(cfg, { logger: pino({ level: 'silent' }) });
   let processed = 0;
-  h.verdicts.subscribe(() => processed++);
+  // With a stride, each verdict stands for `stride` readings taken through the runtime.
+  h.verdicts.subscribe(() => (processed += stride));
   const c = h.counters;
   let infer = { sum: 0, count: 0 };
   const hist = h.metrics.registry.getSingleMetric('vigil_inference_seconds');
@@ -215,7 +216,7 @@ async function warm(c: Child, f: Feeder, rows: number, countsWarm: boolean): Pro
 }
 
 /** Closed-loop flood: keep OUTSTANDING readings ahead of what the consumer has finished; returns readings/s. */
-async function measure(c: Child, f: Feeder, seconds: number) {
+async function measure(c: Child, f: Feeder, seconds: number, slack = 0) {
   const outstanding = 4000;
   const base = c.last.processed + c.last.dropped;
   const baseProcessed = c.last.processed;
@@ -234,7 +235,7 @@ async function measure(c: Child, f: Feeder, seconds: number) {
   const processed = c.last.processed - baseProcessed;
   // Let the consumer finish what is outstanding so the next round starts from a quiet broker.
   const all = f.sent - baseSent;
-  await waitFor(() => c.last.processed + c.last.dropped - base >= all, c, 60_000, 'the consumer to catch up').catch(() => undefined);
+  await waitFor(() => c.last.processed + c.last.dropped - base >= all - slack, c, 60_000, 'the consumer to catch up').catch(() => undefined);
   return { readingsPerS: processed / ((t1 - t0) / 1000), processed, dropped: c.last.dropped, rss: c.last.rss };
 }
 
@@ -340,19 +341,25 @@ async function main(): Promise<void> {
   process.stderr.write('e2e: ingest, bare mqtt.js subscriber vs vigil run...\n');
   const bare = await spawnChild(['--role', 'bare', '--topic', `${PREFIX}/bare/+/data`]);
   const rt = await spawnChild(['--role', 'runtime', '--topic', `${PREFIX}/rt/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/rt-alerts/{sensor}`]);
+  // Also stride 4 (a window judged every 4th reading), a common setting when readings come faster than faults develop.
+  const rt4 = await spawnChild(['--role', 'runtime', '--topic', `${PREFIX}/rt4/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/rt4-alerts/{sensor}`, '--stride', '4']);
   const bareFeed = feeder(pub, sensorsIngest, topicOf('bare'));
   const rtFeed = feeder(pub, sensorsIngest, topicOf('rt'));
+  const rt4Feed = feeder(pub, sensorsIngest, topicOf('rt4'));
   await warm(bare, bareFeed, 1, true);
   await warm(rt, rtFeed, W, false);
-  const rounds: { bare: number; runtime: number; ratio: number; runtimeDropped: number }[] = [];
+  await warm(rt4, rt4Feed, W, false);
+  const rounds: { bare: number; runtime: number; ratio: number; runtimeDropped: number; stride4: number; ratioStride4: number }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const b = await measure(bare, bareFeed, INGEST_S / ROUNDS);
     const v = await measure(rt, rtFeed, INGEST_S / ROUNDS);
-    rounds.push({ bare: b.readingsPerS, runtime: v.readingsPerS, ratio: v.readingsPerS / b.readingsPerS, runtimeDropped: v.dropped });
-    process.stderr.write(`e2e: round ${r + 1}: bare ${Math.round(b.readingsPerS)}/s, runtime ${Math.round(v.readingsPerS)}/s\n`);
+    const v4 = await measure(rt4, rt4Feed, INGEST_S / ROUNDS, sensorsIngest * 4);
+    rounds.push({ bare: b.readingsPerS, runtime: v.readingsPerS, ratio: v.readingsPerS / b.readingsPerS, runtimeDropped: v.dropped, stride4: v4.readingsPerS, ratioStride4: v4.readingsPerS / b.readingsPerS });
+    process.stderr.write(`e2e: round ${r + 1}: bare ${Math.round(b.readingsPerS)}/s, runtime ${Math.round(v.readingsPerS)}/s, runtime stride 4 ${Math.round(v4.readingsPerS)}/s\n`);
   }
   const rtRss = rt.last.rss;
-  await Promise.all([stopChild(bare), stopChild(rt)]);
+  await Promise.all([stopChild(bare), stopChild(rt), stopChild(rt4)]);
+  const ratioStride4 = quantile(rounds.map((x) => x.ratioStride4), 0.5);
   const ratio = quantile(rounds.map((x) => x.ratio), 0.5);
   const bareRes = { readingsPerS: quantile(rounds.map((x) => x.bare), 0.5) };
   const rtRes = { readingsPerS: quantile(rounds.map((x) => x.runtime), 0.5), dropped: rounds.at(-1)!.runtimeDropped, rss: rtRss };
@@ -391,6 +398,8 @@ async function main(): Promise<void> {
   notes.push(
     `Load average (1/5/15 min) at start ${load[0]}, at end ${load[1]} on ${cpus().length} cores: other work on the machine slows the consumers and, above all, delays thread wake-ups (ONNX Runtime's worker), so latency and absolute rates here are upper / lower bounds.`,
     'Ingest: the bare subscriber and vigil run alternate in short rounds on the same Mosquitto and publisher, each in its own process; the ratio is the median of the per-round ratios.',
+    `With stride 4 (a window judged every 4th reading) the median ratio is ${ratioStride4.toFixed(2)}; the per-reading cost left at stride 1 is the window copy, inference and the threshold and alert stages.`,
+    `Latency: the publisher paces 10k readings/s with a 1 ms timer; when its ticks slip under load, readings leave in bursts of hundreds and a spike waits behind its burst in the runtime, so p50/p99 include that queueing. Runtime-side arrival -> verdict (sampled): p50 ${best.latRuntime?.p50 ?? NaN} ms, p99 ${best.latRuntime?.p99 ?? NaN} ms.`,
     `Model: ${W} x ${CHANNELS.length} window-mean autoencoder (a ${W * CHANNELS.length}x${W * CHANNELS.length} MatMul in ONNX Runtime cpu, 1 thread); batch 256 / 1 ms, up to 4096 under load; stride 1 (every reading is judged).`,
     `RSS: default settings ${memory.default.peakMB.toFixed(1)} MB peak; with lowMemory (config option plus NODE_OPTIONS="${LOW_MEMORY_FLAGS.join(' ')}") ${memory.lowMemory.peakMB.toFixed(1)} MB. About 40 MB of either is the tsx loader (vigil runs TypeScript without a build step).`,
     ...targets.map((t) => `${t.met ? 'MET' : 'NOT MET'}: ${t.figure} = ${t.value.toFixed(2)} (target ${t.target})`),
@@ -408,9 +417,9 @@ async function main(): Promise<void> {
         kind: 'bar',
         xLabel: 'consumer',
         yLabel: 'readings/s',
-        categories: ['bare mqtt.js + JSON.parse', 'vigil run (judged)'],
-        series: [{ name: 'readings/s', points: [[0, bareRes.readingsPerS], [1, rtRes.readingsPerS]] }],
-        caption: `ratio ${ratio.toFixed(2)} (target >= 0.8)`,
+        categories: ['bare mqtt.js + JSON.parse', 'vigil run, stride 1', 'vigil run, stride 4'],
+        series: [{ name: 'readings/s', points: [[0, bareRes.readingsPerS], [1, rtRes.readingsPerS], [2, quantile(rounds.map((x) => x.stride4), 0.5)]] }],
+        caption: `ratio ${ratio.toFixed(2)} at stride 1 (target >= 0.8), ${ratioStride4.toFixed(2)} at stride 4`,
       },
       {
         id: 'e2e-latency',
@@ -428,8 +437,8 @@ async function main(): Promise<void> {
       { title: 'Targets', columns: ['figure', 'value', 'target', 'met'], rows: targets.map((t) => [t.figure, Number(t.value.toFixed(2)), t.target, t.met ? 'yes' : 'no']) },
       {
         title: 'Ingest rounds (readings/s)',
-        columns: ['round', 'bare subscriber', 'vigil run', 'ratio'],
-        rows: rounds.map((r, i) => [i + 1, Math.round(r.bare), Math.round(r.runtime), Number(r.ratio.toFixed(2))]),
+        columns: ['round', 'bare subscriber', 'vigil run', 'ratio', 'vigil run stride 4', 'ratio stride 4'],
+        rows: rounds.map((r, i) => [i + 1, Math.round(r.bare), Math.round(r.runtime), Number(r.ratio.toFixed(2)), Math.round(r.stride4), Number(r.ratioStride4.toFixed(2))]),
       },
       {
         title: 'Memory, 1,000 sensors, window 64',
@@ -439,7 +448,7 @@ async function main(): Promise<void> {
     ],
     notes,
     data: {
-      ingest: { bare: bareRes, runtime: rtRes, ratio, rounds, sensors: sensorsIngest },
+      ingest: { bare: bareRes, runtime: rtRes, ratio, ratioStride4, rounds, sensors: sensorsIngest },
       latency: latRuns.map(({ latencies: l, ...rest }) => ({ ...rest, alerts: l.length })),
       memory: { sensors: 1000, window: W, ...memory },
       load: { start: loadStart, end: loadavg() },
@@ -454,7 +463,7 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : '';
 };
-if (ROLE === 'runtime') await runtimeChild(arg('--topic'), arg('--model'), arg('--alerts'), process.argv.includes('--low-memory'), arg('--provider') || 'cpu');
+if (ROLE === 'runtime') await runtimeChild(arg('--topic'), arg('--model'), arg('--alerts'), process.argv.includes('--low-memory'), arg('--provider') || 'cpu', Number(arg('--stride') || 1));
 else if (ROLE === 'bare') await bareChild(arg('--topic'));
 else {
   await main();
