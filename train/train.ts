@@ -176,7 +176,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const name = basename(outBase);
   mkdirSync(dirname(outBase), { recursive: true });
   const versions = trainingVersions();
-  const eps = o.score === 'recon-prob' ? reconProbNoise(o.samples, code, o.seed + 7919) : undefined;
+  const eps = o.score === 'recon-prob' ? reconProbNoise(o.samples, code, o.seed) : undefined;
   const g = exportOnnx(spec, model.weights(), { meta: { vigil: versions.vigil, name }, ...(eps ? { samples: { eps } } : {}) });
   const onnxPath = `${outBase}.onnx`;
   writeFileSync(onnxPath, g.bytes);
@@ -208,7 +208,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const scoring: Scoring = eps
     ? {
       error: 'recon-prob', span,
-      reconProb: { output: 'samples', samples: L, variance: decoderVariance(train.data, samples, nTrain, W, C, L, span), method: `mean squared residual of ${L} sampled decodes over the last ${span} rows of the training windows, per channel (floor 1e-4)` },
+      reconProb: {
+        output: 'samples', samples: L,
+        // Held-out residuals, like the threshold: the training windows' own residuals are smaller (the model fitted them).
+        variance: val.count > 0 ? decoderVariance(val.data, samples.subarray(nTrain * L * per), val.count, W, C, L, span) : decoderVariance(train.data, samples, nTrain, W, C, L, span),
+        method: `mean squared residual of ${L} sampled decodes over the last ${span} rows of the ${val.count > 0 ? 'validation' : 'training'} windows, per channel (floor 1e-4)`,
+      },
     }
     : { error: o.loss, span };
   const sc = scoreOutputs(all.data, { reconstruction: recon, extra: { samples } }, all.count, W, C, scoring);

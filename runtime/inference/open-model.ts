@@ -4,6 +4,7 @@
  * provider runs and why the others did not.
  */
 import type { LoadedModel } from '../model/load.ts';
+import { scoreOutputs } from '../scoring/score-outputs.ts';
 import type { ResolvedSession } from './backend.ts';
 import { ModelRef } from './model-ref.ts';
 import { describeResolution, resolveSession } from './resolve.ts';
@@ -57,6 +58,8 @@ export async function warmUp(resolved: ResolvedSession, model: LoadedModel, size
     if (out.reconstruction.length !== n * wc) {
       throw new Error(`model output '${model.card.onnx.outputName}' has ${out.reconstruction.length} values for a batch of ${n}; expected ${n * wc} (${n} x ${model.card.window} x ${model.card.channels.length}, same as the input)`);
     }
+    // The card's scorer must find what it needs (e.g. a recon-prob card needs the VAE's samples output).
+    scoreOutputs(new Float32Array(n * wc), out, n, model.card.window, model.card.channels.length, model.card.scoring);
   }
   return { warmupMs: performance.now() - t0 };
 }

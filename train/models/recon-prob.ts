@@ -6,7 +6,8 @@
  * Decoder variance: the VAE is trained with squared error, i.e. a Gaussian p(x|z) of fixed variance, so the
  * variance is not learned; after training it is set per channel to its maximum-likelihood value given the trained
  * encoder and decoder, the mean squared residual of the sampled decodes over the scored (trailing `span`) rows of
- * the training windows. Training stays exactly as for the error score, and the card stores the variances.
+ * the held-out validation windows (the training windows when there are none: their residuals are smaller, the
+ * model fitted them). Training stays exactly as for the error score, and the card stores the variances.
  */
 import { Rng } from '../random.ts';
 
@@ -14,12 +15,13 @@ import { Rng } from '../random.ts';
 export const MIN_DECODER_VARIANCE = 1e-4;
 
 /**
- * `samples` x `size` standard-normal draws, seeded, in antithetic pairs (eps, -eps): each pair averages to the
- * posterior mean exactly, which halves the Monte Carlo noise of the score's mean term at no cost.
+ * `samples` x `size` standard-normal draws for the model trained with `seed`, in antithetic pairs (eps, -eps):
+ * each pair averages to the posterior mean exactly, which cancels the odd-order Monte Carlo noise at no cost.
  */
 export function reconProbNoise(samples: number, size: number, seed: number): Float32Array {
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`recon-prob samples must be an integer >= 1, got ${samples}`);
-  const rng = new Rng(seed);
+  // Its own stream, so the draws do not repeat the init's first normals.
+  const rng = new Rng(seed + 7919);
   const eps = new Float32Array(samples * size);
   for (let l = 0; l < samples; l += 2) {
     for (let j = 0; j < size; j++) {
