@@ -7,6 +7,8 @@
  *     20 ms, measured in the publishing process (one clock) (target p99 < 20 ms).
  *  3. memory: RSS of the runtime with 1,000 sensors, window 64 (target < 150 MB).
  * Writes bench/results/e2e.json.   node bin/run-ts.mjs bench/e2e.ts [--quick] [--broker URL]
+ * Investigating: VIGIL_BENCH_ONLY=latency|memory runs one phase (VIGIL_BENCH_PROVIDER=cpu|wasm, VIGIL_BENCH_LOW=1),
+ * VIGIL_BENCH_PROF=DIR writes a CPU profile of every consumer process.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
