@@ -92,22 +92,24 @@ export async function run(args: string[]): Promise<number> {
     .option('--metrics-port <port>', "port of /metrics and /health (default 9464; 0 = any free port; 'off')", parsePort)
     .option('--state <file>', "threshold state file (default vigil-state.json; 'off' = none)")
     .option('--client-id <id>', 'MQTT client id (set one for a persistent session)')
-    .option('--dashboard <port>', "serve the live dashboard on this port (0 = any free port)", parsePort)
+    .option('--dashboard <port>', "serve the live dashboard on this port (default off; 0 = any free port)", parsePort)
     .option('--low-memory', 'trade some throughput for ~50 MB less RSS (small gateways)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
-    .option('--print-config', 'print the resolved config (secrets hidden) and exit', false)
+    .option('--print-config', 'check the config and the model, print the resolved config as YAML (secrets hidden), and exit')
     .addHelpText(
       'after',
       `
 Examples:
-  vigil run --model models/pump --broker mqtt://127.0.0.1:1883 --topic 'sensors/+/data'
+  vigil run --model models/machine_temperature --broker mqtt://127.0.0.1:1883 --topic 'sensors/+/data'
+  vigil run --model models/machine_temperature --broker mqtt://127.0.0.1:1883 --topic 'plant/{site}/{device}/telemetry'
   vigil run --config vigil.yaml
+  vigil run --config vigil.yaml --print-config        # every setting with its default, then exit
   vigil run --config vigil.yaml --provider webgpu,cpu --log-level debug
 
-Every config key (vigil.yaml): model, broker {url, protocolVersion, clientId, clean, username, password, tls},
-source {topics, sensorId, qos, codec, timestamp, maxPayloadBytes}, window, batch, inference, threshold, smoothing,
-alerts {topic, qos, openK, openN, closeM, cooldownMs, webhook}, deadLetter, metrics, state, reload, dashboard, log.
-The broker password may come from VIGIL_MQTT_PASSWORD instead of the file.`,
+Config file (YAML or JSON) sections: model, broker, source, window, batch, inference, threshold, smoothing, alerts,
+deadLetter, metrics, state, reload, fleet, dashboard, lowMemory, log. --print-config shows every key with its
+value; docs/run.md explains them. Only model, broker.url and source.topics are required.
+The broker user and password may come from VIGIL_MQTT_USERNAME / VIGIL_MQTT_PASSWORD instead of the file.`,
     )
     .exitOverride();
   program.parse(args, { from: 'user' });
@@ -116,9 +118,11 @@ The broker password may come from VIGIL_MQTT_PASSWORD instead of the file.`,
   if (flags.lowMemory) cfg.lowMemory = true;
   if (flags.dashboard !== undefined) cfg.dashboard.port = flags.dashboard === 'off' ? null : Number(flags.dashboard);
   if (flags.printConfig) {
-    const { stringify } = await import('yaml');
-    process.stdout.write(stringify(redactConfig(cfg)));
-    return 0;
+    const { printableConfig } = await import('./print-config.ts');
+    const { text, warnings } = printableConfig(cfg);
+    process.stdout.write(text);
+    for (const w of warnings) process.stderr.write(`vigil run: warning: ${w}\n`);
+    return warnings.length ? 1 : 0;
   }
   // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:
   // the runtime finishes starting and stops at once.

@@ -63,11 +63,30 @@ export function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides,
   return out;
 }
 
+/** What to give for each required key that is missing. */
+const REQUIRED: Record<string, string> = {
+  model: 'missing; expected a model path (models/NAME for NAME.onnx + NAME.json), or give --model',
+  broker: 'missing; expected broker.url (mqtt://host:1883), or give --broker',
+  'broker.url': 'missing; expected a broker URL (mqtt://host:1883), or give --broker',
+  source: "missing; expected source.topics (e.g. ['sensors/+/data']), or give --topic",
+  'source.topics': "missing; expected a list of topic filters or templates (e.g. ['sensors/+/data']), or give --topic",
+};
+
+/** The value at a key path of a raw config, or undefined. */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
 /** Validate a raw config; throws one error listing every bad key and what it expects. */
 export function parseConfig(raw: unknown, where = 'config'): RunConfig {
   const res = RunConfigSchema.safeParse(raw);
   if (res.success) return res.data;
-  const missing = res.error.issues.filter((i) => i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined);
+  // zod does not keep the input on issues, so look the value up: "expected string, received undefined" says
+  // nothing a person can act on, so a missing key says what to give instead.
+  const missing = res.error.issues.filter((i) => i.code === 'invalid_type' && valueAt(raw, i.path) === undefined);
+  for (const i of missing) i.message = REQUIRED[i.path.join('.')] ?? 'missing; this key is required';
   const hint = missing.some((i) => ['model', 'broker', 'source'].includes(String(i.path[0])))
     ? '\n(give --model, --broker and --topic, or set model, broker.url and source.topics in the config file)'
     : '';

@@ -10,6 +10,7 @@ import { KNOWN_PROVIDERS } from '../inference/resolve.ts';
 import { SmoothingConfigSchema } from '../scoring/smoothing.ts';
 import { FleetSchema } from '../fleet/config.ts';
 import { compileTopicTemplate } from '../mqtt/topic-template.ts';
+import { parseThresholdConfig } from '../thresholds/factory.ts';
 
 const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
 const port = z.number().int().min(0).max(65535);
@@ -174,7 +175,21 @@ export const RunConfigSchema = z
     batch: BatchSchema.prefault({}),
     inference: InferenceSchema.prefault({}),
     /** Threshold per sensor, `{ kind, ...params }`; default: the card's. */
-    threshold: z.object({ kind: z.string().min(1) }).passthrough().optional(),
+    threshold: z
+      .object({ kind: z.string().min(1) })
+      .passthrough()
+      .superRefine((t, ctx) => {
+        // Checked here as well as at start, so --print-config and config errors catch an unknown kind or bad value.
+        try {
+          parseThresholdConfig(t, 'threshold');
+        } catch (err) {
+          for (const line of (err as Error).message.split('\n')) {
+            const m = /^\s*threshold\.([\w.]+): (.*)$/.exec(line);
+            if (m) ctx.addIssue({ code: 'custom', message: m[2], path: m[1].split('.') });
+          }
+        }
+      })
+      .optional(),
     /** Score smoothing before the threshold: `{ kind: ewma, alpha }`, `{ kind: mean, window }` or none. */
     smoothing: SmoothingConfigSchema.default({ kind: 'none' }),
     alerts: AlertsSchema.prefault({}),

@@ -78,7 +78,7 @@ describe('run config', () => {
   });
 
   it('vigil run --print-config shows the resolved config with secrets hidden', () => {
-    const text = execFileSync(process.execPath, ['bin/vigil.mjs', 'run', '--model', 'models/x', '--broker', 'mqtt://127.0.0.1:1883', '--topic', 'sensors/+/data', '--print-config'], {
+    const text = execFileSync(process.execPath, ['bin/vigil.mjs', 'run', '--model', 'models/machine_temperature', '--broker', 'mqtt://127.0.0.1:1883', '--topic', 'sensors/+/data', '--print-config'], {
       env: { ...process.env, VIGIL_MQTT_PASSWORD: 'hunter2' },
       encoding: 'utf8',
     });

@@ -1,0 +1,64 @@
+/**
+ * `vigil run --help` and `--print-config` as a user meets them: examples that name a model that exists, the
+ * resolved config printed with every default (window included), only the codec options that apply, the card's
+ * threshold named, output that loads back to the same config, and a wrong model path or bad key caught here
+ * rather than at start.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { printableConfig } from '../../runtime/cli/print-config.ts';
+import { loadConfig } from '../../runtime/config/load.ts';
+import { cardPathOf } from '../../runtime/model/load.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-printcfg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const MODEL = 'models/machine_temperature';
+const flags = { model: MODEL, broker: 'mqtt://127.0.0.1:1883', topics: ['plant/{site}/{device}/telemetry'] };
+
+describe('vigil run --help', () => {
+  const help = execFileSync(process.execPath, ['bin/vigil.mjs', 'run', '--help'], { encoding: 'utf8' });
+  it('shows examples with a model that exists and no boolean noise', () => {
+    const models = [...help.split('Examples:')[1].matchAll(/--model (\S+)/g)].map((m) => m[1]);
+    expect(models.length).toBeGreaterThan(0);
+    for (const m of models) expect(existsSync(cardPathOf(m)), m).toBe(true);
+    expect(help).not.toContain('(default: false)');
+    for (const section of ['fleet', 'lowMemory', 'deadLetter', 'alerts']) expect(help).toContain(section);
+  });
+});
+
+describe('vigil run --print-config', () => {
+  it('fills every default, keeps only the options of the chosen codec, and names the card threshold', () => {
+    const { text, warnings } = printableConfig(loadConfig(undefined, flags, {}));
+    expect(warnings).toEqual([]);
+    expect(text).toMatch(/^# vigil run: resolved config/);
+    expect(text).toMatch(/# threshold: not set, so the model card's applies: \{"kind":/);
+    expect(text).toMatch(/window:\n {2}stride: 1\n {2}maxFillAgeMs: 60000\n/);
+    expect(text).toContain('codec:\n    kind: json\n  timestamp');
+    const csv = printableConfig(loadConfig(undefined, { ...flags, codec: 'csv' }, {})).text;
+    expect(csv).toContain('kind: csv\n    delimiter: ","');
+    expect(csv).not.toContain('joinToleranceMs');
+  });
+
+  it('prints YAML that loads back to the same config', () => {
+    const first = printableConfig(loadConfig(undefined, { ...flags, codec: 'number', threshold: 'dspot' }, {})).text;
+    const file = join(dir, 'printed.yaml');
+    writeFileSync(file, first);
+    expect(printableConfig(loadConfig(file, {}, {})).text).toBe(first);
+  });
+
+  it('a wrong model path is a warning on stderr and exit code 1', () => {
+    const r = spawnSync(process.execPath, ['bin/vigil.mjs', 'run', '--print-config', '--model', 'models/nope', '--broker', 'mqtt://127.0.0.1:1883', '--topic', 's/+/d'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/warning: model models\/nope: model card not found: .*nope\.json/);
+    expect(r.stdout).toContain('model: models/nope');
+  });
+
+  it('bad templates, sensorId formats and threshold kinds are caught when the config is read, naming the key', () => {
+    expect(() => loadConfig(undefined, { ...flags, topics: ['a/#/b'] }, {})).toThrow(/source\.topics\.0: topic template 'a\/#\/b': '#' must be the last level/);
+    expect(() => loadConfig(undefined, { ...flags, threshold: 'nope' }, {})).toThrow(/threshold\.kind: expected one of static, .*; got "nope"/);
+    expect(() => loadConfig(undefined, {}, {})).toThrow(/model: missing; expected a model path.*\n {2}broker: missing; expected broker\.url/s);
+  });
+});
