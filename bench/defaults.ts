@@ -72,7 +72,10 @@ const SMOOTHING: Array<{ name: string; config: Record<string, unknown> }> = [
 /** Score every row of `series` with the model trained on `train`; cached by id so replays are cheap. */
 async function scoreStream(set: Stream['set'], id: string, train: Series, series: Series, labels: Interval[], from: number, work: string, cache: string | null): Promise<Stream> {
   const file = cache ? join(cache, `${id.replace(/\W+/g, '_')}.json`) : '';
-  if (cache && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Stream;
+  if (cache && existsSync(file)) {
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as Stream;
+    if (Array.isArray(cached.training) && Array.isArray(cached.validation)) return cached;
+  }
   const t0 = performance.now();
   const trained = await trainModel({ data: train, out: join(work, id.replace(/\W+/g, '_')), seed: 1 });
   trained.model.dispose();

@@ -8,7 +8,7 @@ import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import { provisionalLevel, type Seed } from './seed.ts';
 import { PotTail } from './pot.ts';
 import { potFields } from './spot.ts';
-import { num, nums } from './options.ts';
+import { HoldOff, num, nums } from './options.ts';
 
 /** Config: `{ kind: 'dspot', depth, q, nInit, level, maxPeaks, learnFromAnomalies }`. */
 export const DspotConfigSchema = z
@@ -30,12 +30,13 @@ export class DspotThreshold implements RestorableThreshold {
   private head = 0;
   private held = 0;
   private sum = 0;
-  private quiet = 0;
+  private readonly hold: HoldOff;
 
   constructor(
     private readonly cfg: DspotConfig,
     private readonly seed?: Seed,
   ) {
+    this.hold = new HoldOff(cfg.holdoff);
     this.tail = new PotTail(cfg);
     this.ring = new Float64Array(cfg.depth);
   }
@@ -57,16 +58,7 @@ export class DspotThreshold implements RestorableThreshold {
   update(score: number, flagged: boolean): void {
     if (!Number.isFinite(score)) return;
     const ready = this.held === this.cfg.depth;
-    if (ready && this.tail.calibrated && !this.cfg.learnFromAnomalies) {
-      if (flagged) {
-        this.quiet = this.cfg.holdoff;
-        return;
-      }
-      if (this.quiet > 0) {
-        this.quiet--;
-        return;
-      }
-    }
+    if (ready && this.tail.calibrated && !this.cfg.learnFromAnomalies && this.hold.skip(flagged)) return;
     if (ready) {
       const r = score - this.m;
       if (this.tail.calibrated) this.tail.learn(r);
@@ -88,7 +80,7 @@ export class DspotThreshold implements RestorableThreshold {
   toJSON(): ThresholdState {
     // Storage order plus write position, so the once-per-lap re-add happens at the same step after restore.
     const recent = Array.from(this.ring.subarray(0, this.held));
-    return { kind: this.kind, config: { ...this.cfg }, state: { recent, head: this.head, sum: this.sum, quiet: this.quiet, tail: this.tail.toJSON() } };
+    return { kind: this.kind, config: { ...this.cfg }, state: { recent, head: this.head, sum: this.sum, quiet: this.hold.quiet, tail: this.tail.toJSON() } };
   }
 
   restore(state: Record<string, unknown>): void {
@@ -108,6 +100,6 @@ export class DspotThreshold implements RestorableThreshold {
     }
     // The running sum is restored as saved (not re-added) so decisions match an uninterrupted run bit for bit.
     this.sum = num(state, 'sum');
-    this.quiet = num(state, 'quiet');
+    this.hold.quiet = num(state, 'quiet');
   }
 }

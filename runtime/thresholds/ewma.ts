@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
-import { holdoff, learnFromAnomalies, num } from './options.ts';
+import { HoldOff, holdoff, learnFromAnomalies, num } from './options.ts';
 
 /** Config: `{ kind: 'ewma', alpha, k, warmup, seedWeight, learnFromAnomalies }`. */
 export const EwmaConfigSchema = z
@@ -35,12 +35,13 @@ export class EwmaThreshold implements RestorableThreshold {
   /** Scores learnt, counting the seed as `seedWeight` of them. */
   private n = 0;
   private live = 0;
-  private quiet = 0;
+  private readonly hold: HoldOff;
 
   constructor(
     private readonly cfg: EwmaConfig,
     seed?: Seed,
   ) {
+    this.hold = new HoldOff(cfg.holdoff);
     if (seed && cfg.seedWeight > 0) {
       this.mean = seed.mean;
       this.variance = seed.std * seed.std;
@@ -59,16 +60,7 @@ export class EwmaThreshold implements RestorableThreshold {
 
   update(score: number, flagged: boolean): void {
     if (!Number.isFinite(score)) return;
-    if (!this.cfg.learnFromAnomalies && this.live >= this.cfg.warmup) {
-      if (flagged) {
-        this.quiet = this.cfg.holdoff;
-        return;
-      }
-      if (this.quiet > 0) {
-        this.quiet--;
-        return;
-      }
-    }
+    if (!this.cfg.learnFromAnomalies && this.live >= this.cfg.warmup && this.hold.skip(flagged)) return;
     // Plain averaging until 1/alpha scores are in, so early estimates are not dominated by the first one.
     const a = Math.max(this.cfg.alpha, 1 / (this.n + 1));
     const d = score - this.mean;
@@ -79,7 +71,7 @@ export class EwmaThreshold implements RestorableThreshold {
   }
 
   toJSON(): ThresholdState {
-    return { kind: this.kind, config: { ...this.cfg }, state: { mean: this.mean, variance: this.variance, n: this.n, live: this.live, quiet: this.quiet } };
+    return { kind: this.kind, config: { ...this.cfg }, state: { mean: this.mean, variance: this.variance, n: this.n, live: this.live, quiet: this.hold.quiet } };
   }
 
   restore(s: Record<string, unknown>): void {
@@ -87,7 +79,7 @@ export class EwmaThreshold implements RestorableThreshold {
     this.variance = num(s, 'variance');
     this.n = num(s, 'n');
     this.live = num(s, 'live');
-    this.quiet = num(s, 'quiet');
+    this.hold.quiet = num(s, 'quiet');
     if (this.variance < 0 || this.n < 0 || this.live < 0) throw new Error('threshold state: variance, n and live must be >= 0');
   }
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
 import { SortedWindow } from './sorted-window.ts';
-import { holdoff, learnFromAnomalies, num, nums } from './options.ts';
+import { holdoff, HoldOff, learnFromAnomalies, num, nums } from './options.ts';
 
 /** MAD to sigma for normal data. */
 const MAD_TO_SIGMA = 1.4826;
@@ -33,12 +33,13 @@ export class MadThreshold implements RestorableThreshold {
   readonly kind = 'mad';
   private win: SortedWindow;
   private level = Infinity;
-  private quiet = 0;
+  private readonly hold: HoldOff;
 
   constructor(
     private readonly cfg: MadConfig,
     private readonly seed?: Seed,
   ) {
+    this.hold = new HoldOff(cfg.holdoff);
     this.win = new SortedWindow(cfg.window);
     if (seed) this.level = seed.median + cfg.k * MAD_TO_SIGMA * seed.mad;
   }
@@ -57,16 +58,7 @@ export class MadThreshold implements RestorableThreshold {
 
   update(score: number, flagged: boolean): void {
     if (!Number.isFinite(score)) return;
-    if (!this.cfg.learnFromAnomalies && this.warm) {
-      if (flagged) {
-        this.quiet = this.cfg.holdoff;
-        return;
-      }
-      if (this.quiet > 0) {
-        this.quiet--;
-        return;
-      }
-    }
+    if (!this.cfg.learnFromAnomalies && this.warm && this.hold.skip(flagged)) return;
     this.win.push(score);
     this.recompute();
   }
@@ -81,7 +73,7 @@ export class MadThreshold implements RestorableThreshold {
   }
 
   toJSON(): ThresholdState {
-    return { kind: this.kind, config: { ...this.cfg }, state: { values: this.win.values(), quiet: this.quiet } };
+    return { kind: this.kind, config: { ...this.cfg }, state: { values: this.win.values(), quiet: this.hold.quiet } };
   }
 
   restore(state: Record<string, unknown>): void {
@@ -89,7 +81,7 @@ export class MadThreshold implements RestorableThreshold {
     if (values.length > this.cfg.window) throw new Error(`threshold state: ${values.length} values; expected at most window ${this.cfg.window}`);
     this.win = new SortedWindow(this.cfg.window);
     for (const v of values) this.win.push(v);
-    this.quiet = num(state, 'quiet');
+    this.hold.quiet = num(state, 'quiet');
     this.level = this.seed ? this.seed.median + this.cfg.k * MAD_TO_SIGMA * this.seed.mad : Infinity;
     this.recompute();
   }

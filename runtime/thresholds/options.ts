@@ -14,6 +14,30 @@ export const learnFromAnomalies = z.boolean().default(false);
  */
 export const holdoff = z.number().int().min(0).max(1_000_000).default(20);
 
+/**
+ * The `holdoff` rule of the adaptive kinds in one place: a flagged score is not learnt and restarts a count of
+ * `holdoff` scores that are not learnt either. `quiet` (the count left) is part of each kind's saved state.
+ */
+export class HoldOff {
+  /** Scores still to skip. */
+  quiet = 0;
+
+  constructor(private readonly holdoff: number) {}
+
+  /** Whether this score must not be learnt (call only where the kind refuses to learn from anomalies). */
+  skip(flagged: boolean): boolean {
+    if (flagged) {
+      this.quiet = this.holdoff;
+      return true;
+    }
+    if (this.quiet > 0) {
+      this.quiet--;
+      return true;
+    }
+    return false;
+  }
+}
+
 /** A finite number from serialised state, or an error naming the field. */
 export function num(state: Record<string, unknown>, key: string): number {
   const v = state[key];

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
 import { SortedWindow } from './sorted-window.ts';
-import { holdoff, learnFromAnomalies, num, nums } from './options.ts';
+import { holdoff, HoldOff, learnFromAnomalies, num, nums } from './options.ts';
 
 /** Config: `{ kind: 'quantile', q, window, factor, minCount, learnFromAnomalies }`. */
 export const QuantileConfigSchema = z
@@ -37,12 +37,13 @@ export type QuantileConfig = z.output<typeof QuantileConfigSchema>;
 export class QuantileThreshold implements RestorableThreshold {
   readonly kind = 'quantile';
   private win: SortedWindow;
-  private quiet = 0;
+  private readonly hold: HoldOff;
 
   constructor(
     private readonly cfg: QuantileConfig,
     private readonly seed?: Seed,
   ) {
+    this.hold = new HoldOff(cfg.holdoff);
     this.win = new SortedWindow(cfg.window);
   }
 
@@ -62,22 +63,16 @@ export class QuantileThreshold implements RestorableThreshold {
   update(score: number, flagged: boolean): void {
     if (!Number.isFinite(score)) return;
     // Warm-up learns every score: the card's level may not match live errors, and refusing would deadlock.
-    if (!this.cfg.learnFromAnomalies && this.warm) {
-      if (flagged) {
-        this.quiet = this.cfg.holdoff;
-        this.win.push(this.win.quantile(this.cfg.q));
-        return;
-      }
-      if (this.quiet > 0) {
-        this.quiet--;
-        return;
-      }
+    if (!this.cfg.learnFromAnomalies && this.warm && this.hold.skip(flagged)) {
+      // Censored: a flagged score enters as the current quantile (see README), held-off ones not at all.
+      if (flagged) this.win.push(this.win.quantile(this.cfg.q));
+      return;
     }
     this.win.push(score);
   }
 
   toJSON(): ThresholdState {
-    return { kind: this.kind, config: { ...this.cfg }, state: { values: this.win.values(), quiet: this.quiet } };
+    return { kind: this.kind, config: { ...this.cfg }, state: { values: this.win.values(), quiet: this.hold.quiet } };
   }
 
   restore(state: Record<string, unknown>): void {
@@ -85,6 +80,6 @@ export class QuantileThreshold implements RestorableThreshold {
     if (values.length > this.cfg.window) throw new Error(`threshold state: ${values.length} values; expected at most window ${this.cfg.window}`);
     this.win = new SortedWindow(this.cfg.window);
     for (const v of values) this.win.push(v);
-    this.quiet = num(state, 'quiet');
+    this.hold.quiet = num(state, 'quiet');
   }
 }

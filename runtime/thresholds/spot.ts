@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import { provisionalLevel, type Seed } from './seed.ts';
 import { PotTail } from './pot.ts';
-import { holdoff, jnum, learnFromAnomalies, num, numOrNull } from './options.ts';
+import { holdoff, HoldOff, jnum, learnFromAnomalies, num, numOrNull } from './options.ts';
 
 /** Parameters SPOT and DSPOT share. */
 export const potFields = {
@@ -37,7 +37,7 @@ export type SpotConfig = z.output<typeof SpotConfigSchema>;
 export class SpotThreshold implements RestorableThreshold {
   readonly kind = 'spot';
   private tail: PotTail;
-  private quiet = 0;
+  private readonly hold: HoldOff;
   /** Cached provisional level during calibration (refreshed every 50 scores, so it costs O(1) amortised). */
   private provisional = NaN;
 
@@ -45,6 +45,7 @@ export class SpotThreshold implements RestorableThreshold {
     private readonly cfg: SpotConfig,
     private readonly seed?: Seed,
   ) {
+    this.hold = new HoldOff(cfg.holdoff);
     this.tail = new PotTail(cfg);
   }
 
@@ -66,28 +67,19 @@ export class SpotThreshold implements RestorableThreshold {
       if (k > 0 && k % 50 === 0) this.provisional = provisionalLevel(this.seed, this.tail.initMean(), k);
       return;
     }
-    if (!this.cfg.learnFromAnomalies) {
-      if (flagged) {
-        this.quiet = this.cfg.holdoff;
-        return;
-      }
-      if (this.quiet > 0) {
-        this.quiet--;
-        return;
-      }
-    }
+    if (!this.cfg.learnFromAnomalies && this.hold.skip(flagged)) return;
     this.tail.learn(score);
   }
 
   toJSON(): ThresholdState {
-    return { kind: this.kind, config: { ...this.cfg }, state: { ...this.tail.toJSON(), quiet: this.quiet, provisional: jnum(this.provisional) } };
+    return { kind: this.kind, config: { ...this.cfg }, state: { ...this.tail.toJSON(), quiet: this.hold.quiet, provisional: jnum(this.provisional) } };
   }
 
   restore(state: Record<string, unknown>): void {
     const tail = new PotTail(this.cfg);
     tail.restore(state);
     this.tail = tail;
-    this.quiet = num(state, 'quiet');
+    this.hold.quiet = num(state, 'quiet');
     this.provisional = numOrNull(state, 'provisional');
   }
 }

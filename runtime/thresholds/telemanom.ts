@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
-import { bool, holdoff, jnum, learnFromAnomalies, num, numOrNull, nums } from './options.ts';
+import { bool, holdoff, HoldOff, jnum, learnFromAnomalies, num, numOrNull, nums } from './options.ts';
 
 /** Config: `{ kind: 'telemanom', window, zMin, zMax, zStep, p, maxSequences, refitEvery, minCount, learnFromAnomalies }`. */
 export const TelemanomConfigSchema = z
@@ -47,12 +47,13 @@ export class TelemanomThreshold implements RestorableThreshold {
   private normalMax = NaN;
   /** Whether the previous score was flagged: an open sequence continues above epsilon. */
   private open = false;
-  private quiet = 0;
+  private readonly hold: HoldOff;
 
   constructor(
     private readonly cfg: TelemanomConfig,
     private readonly seed?: Seed,
   ) {
+    this.hold = new HoldOff(cfg.holdoff);
     this.ring = new Float64Array(cfg.window);
   }
 
@@ -70,16 +71,7 @@ export class TelemanomThreshold implements RestorableThreshold {
     if (!Number.isFinite(score)) return;
     const warm = Number.isFinite(this.epsilon);
     this.open = warm && flagged;
-    if (warm && !this.cfg.learnFromAnomalies) {
-      if (flagged) {
-        this.quiet = this.cfg.holdoff;
-        return;
-      }
-      if (this.quiet > 0) {
-        this.quiet--;
-        return;
-      }
-    }
+    if (warm && !this.cfg.learnFromAnomalies && this.hold.skip(flagged)) return;
     this.ring[this.head] = score;
     this.head = (this.head + 1) % this.cfg.window;
     if (this.held < this.cfg.window) this.held++;
@@ -171,7 +163,7 @@ export class TelemanomThreshold implements RestorableThreshold {
     return {
       kind: this.kind,
       config: { ...this.cfg },
-      state: { values, head: this.head, sinceFit: this.sinceFit, epsilon: jnum(this.epsilon), normalMax: jnum(this.normalMax), open: this.open, quiet: this.quiet },
+      state: { values, head: this.head, sinceFit: this.sinceFit, epsilon: jnum(this.epsilon), normalMax: jnum(this.normalMax), open: this.open, quiet: this.hold.quiet },
     };
   }
 
@@ -190,6 +182,6 @@ export class TelemanomThreshold implements RestorableThreshold {
     this.epsilon = numOrNull(s, 'epsilon');
     this.normalMax = numOrNull(s, 'normalMax');
     this.open = bool(s, 'open');
-    this.quiet = num(s, 'quiet');
+    this.hold.quiet = num(s, 'quiet');
   }
 }
