@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
 import { SortedWindow } from './sorted-window.ts';
-import { holdoff, HoldOff, learnFromAnomalies, num, nums } from './options.ts';
+import { HoldOff, holdoff, learnFromAnomalies, minCountFitsWindow, num, windowValues } from './options.ts';
 
 /** MAD to sigma for normal data. */
 const MAD_TO_SIGMA = 1.4826;
@@ -24,7 +24,7 @@ export const MadConfigSchema = z
     holdoff,
   })
   .strict()
-  .refine((c) => c.minCount <= c.window, { message: 'minCount must be <= window', path: ['minCount'] });
+  .refine(...minCountFitsWindow);
 /** Parsed median/MAD config. */
 export type MadConfig = z.output<typeof MadConfigSchema>;
 
@@ -77,10 +77,7 @@ export class MadThreshold implements RestorableThreshold {
   }
 
   restore(state: Record<string, unknown>): void {
-    const values = nums(state, 'values');
-    if (values.length > this.cfg.window) throw new Error(`threshold state: ${values.length} values; expected at most window ${this.cfg.window}`);
-    this.win = new SortedWindow(this.cfg.window);
-    for (const v of values) this.win.push(v);
+    this.win = SortedWindow.of(this.cfg.window, windowValues(state, 'values', this.cfg.window));
     this.hold.quiet = num(state, 'quiet');
     this.level = this.seed ? this.seed.median + this.cfg.k * MAD_TO_SIGMA * this.seed.mad : Infinity;
     this.recompute();

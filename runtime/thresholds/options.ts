@@ -62,6 +62,19 @@ export function nums(state: Record<string, unknown>, key: string): number[] {
   return v as number[];
 }
 
+/** The saved window of a windowed kind: finite numbers, no more than its configured `window`. */
+export function windowValues(state: Record<string, unknown>, key: string, window: number): number[] {
+  const values = nums(state, key);
+  if (values.length > window) throw new Error(`threshold state: ${values.length} values; expected at most window ${window}`);
+  return values;
+}
+
+/** Refinement of the windowed kinds' configs: they cannot wait for more scores than their window holds. */
+export const minCountFitsWindow: [(c: { minCount: number; window: number }) => boolean, { message: string; path: string[] }] = [
+  (c) => c.minCount <= c.window,
+  { message: 'minCount must be <= window', path: ['minCount'] },
+];
+
 /** A boolean from serialised state. */
 export function bool(state: Record<string, unknown>, key: string): boolean {
   const v = state[key];

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
 import { SortedWindow } from './sorted-window.ts';
-import { holdoff, HoldOff, learnFromAnomalies, num, nums } from './options.ts';
+import { HoldOff, holdoff, learnFromAnomalies, minCountFitsWindow, num, windowValues } from './options.ts';
 
 /** Config: `{ kind: 'quantile', q, window, factor, minCount, learnFromAnomalies }`. */
 export const QuantileConfigSchema = z
@@ -29,7 +29,7 @@ export const QuantileConfigSchema = z
     holdoff,
   })
   .strict()
-  .refine((c) => c.minCount <= c.window, { message: 'minCount must be <= window', path: ['minCount'] });
+  .refine(...minCountFitsWindow);
 /** Parsed rolling-quantile config. */
 export type QuantileConfig = z.output<typeof QuantileConfigSchema>;
 
@@ -76,10 +76,7 @@ export class QuantileThreshold implements RestorableThreshold {
   }
 
   restore(state: Record<string, unknown>): void {
-    const values = nums(state, 'values');
-    if (values.length > this.cfg.window) throw new Error(`threshold state: ${values.length} values; expected at most window ${this.cfg.window}`);
-    this.win = new SortedWindow(this.cfg.window);
-    for (const v of values) this.win.push(v);
+    this.win = SortedWindow.of(this.cfg.window, windowValues(state, 'values', this.cfg.window));
     this.hold.quiet = num(state, 'quiet');
   }
 }

@@ -11,6 +11,13 @@ export class SortedWindow {
   private head = 0; // next ring slot to write
   private count = 0;
 
+  /** A window of `capacity` holding `values` pushed in order (restoring saved state). */
+  static of(capacity: number, values: Iterable<number>): SortedWindow {
+    const w = new SortedWindow(capacity);
+    for (const v of values) w.push(v);
+    return w;
+  }
+
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`window capacity must be an integer >= 1, got ${capacity}`);
     this.ring = new Float64Array(capacity);

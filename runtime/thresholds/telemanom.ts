@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
-import { bool, holdoff, HoldOff, jnum, learnFromAnomalies, num, numOrNull, nums } from './options.ts';
+import { bool, HoldOff, holdoff, jnum, learnFromAnomalies, minCountFitsWindow, num, numOrNull, windowValues } from './options.ts';
 
 /** Config: `{ kind: 'telemanom', window, zMin, zMax, zStep, p, maxSequences, refitEvery, minCount, learnFromAnomalies }`. */
 export const TelemanomConfigSchema = z
@@ -31,7 +31,7 @@ export const TelemanomConfigSchema = z
   })
   .strict()
   .refine((c) => c.zMin < c.zMax, { message: 'zMin must be < zMax', path: ['zMin'] })
-  .refine((c) => c.minCount <= c.window, { message: 'minCount must be <= window', path: ['minCount'] });
+  .refine(...minCountFitsWindow);
 /** Parsed telemanom config. */
 export type TelemanomConfig = z.output<typeof TelemanomConfigSchema>;
 
@@ -168,8 +168,7 @@ export class TelemanomThreshold implements RestorableThreshold {
   }
 
   restore(s: Record<string, unknown>): void {
-    const values = nums(s, 'values');
-    if (values.length > this.cfg.window) throw new Error(`threshold state: ${values.length} values; expected at most window ${this.cfg.window}`);
+    const values = windowValues(s, 'values', this.cfg.window);
     const head = num(s, 'head');
     if (!Number.isInteger(head) || head < 0 || head >= this.cfg.window || (values.length < this.cfg.window && head !== values.length % this.cfg.window)) {
       throw new Error(`threshold state: head ${head} does not fit ${values.length} values of window ${this.cfg.window}`);
