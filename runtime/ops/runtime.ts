@@ -250,7 +250,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
               edge.reloads++;
               provider = o.provider;
               metrics.setProvider(o.provider, o.to.name, o.to.version);
-              log.info({ from: `${o.from.name}@${o.from.version}`, to: `${o.to.name}@${o.to.version}`, provider: o.provider }, 'model hot-reloaded');
+              th.modelChanged(o.to);
+              log.info({ from: `${o.from.name}@${o.from.version}`, to: `${o.to.name}@${o.to.version}`, provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
             } else if (o.kind === 'refused') {
               edge.reloadFailures++;
               const cur = ref.current.card;

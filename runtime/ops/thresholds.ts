@@ -2,13 +2,17 @@
  * Per-sensor thresholds for the live process: the configured kind (or the card's default), restored from the
  * state file a previous run saved, persisted periodically and on stop with the thresholds module's atomic
  * store. A saved state made under another threshold config or model starts that sensor fresh, with a warning.
+ * Thresholds follow the model in service: after a hot reload each sensor's threshold starts afresh from the new
+ * card, because another model's scores live on another scale (an adaptive threshold that refuses to learn from
+ * flagged scores would otherwise stay stuck above or below them).
  */
 import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thresholds/factory.ts';
 import { ThresholdStore, type SensorState } from '../thresholds/store.ts';
-import type { ThresholdState } from '../thresholds/threshold.ts';
+import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
+import type { ModelCard } from '../model/card.ts';
 import { createSmoother } from '../scoring/smoothing.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
@@ -24,6 +28,41 @@ export interface RuntimeThresholds {
   persist(): Promise<void>;
   /** Stop the timer and persist a last time. */
   stop(): Promise<void>;
+  /** Label saved state with the model now in service (after a hot reload). */
+  modelChanged(card: ModelCard): void;
+}
+
+/** A sensor's threshold that starts afresh (from `make`) when the card in service changes. */
+class FollowModel implements Threshold {
+  constructor(
+    private inner: Threshold,
+    private card: ModelCard,
+    private readonly make: () => Threshold,
+    private readonly cardNow: () => ModelCard,
+  ) {}
+  private follow(): Threshold {
+    const c = this.cardNow();
+    if (c !== this.card) {
+      this.card = c;
+      this.inner = this.make();
+    }
+    return this.inner;
+  }
+  get kind(): string {
+    return this.inner.kind;
+  }
+  current(): number {
+    return this.follow().current();
+  }
+  isAnomaly(score: number): boolean {
+    return this.follow().isAnomaly(score);
+  }
+  update(score: number, flagged: boolean): void {
+    this.follow().update(score, flagged);
+  }
+  toJSON(): ThresholdState {
+    return this.follow().toJSON();
+  }
 }
 
 /** Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. */
@@ -32,11 +71,16 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
   const thrConfig = parseThresholdConfig(config.threshold ?? card0.threshold.default, 'threshold');
   const want = JSON.stringify(thrConfig);
   // New sensors take the calibration of the card in service (it changes on hot reload).
-  const factory = () => createThreshold(thrConfig, ref.current.card);
-  const restore = (s: ThresholdState): ReturnType<typeof createThreshold> => {
+  const cardNow = () => ref.current.card;
+  const fresh = () => createThreshold(thrConfig, cardNow());
+  const factory = (): Threshold => new FollowModel(fresh(), cardNow(), fresh, cardNow);
+  // A static threshold taken from the card has nothing learnt to restore: it is rebuilt from the card in service.
+  const fromCard = thrConfig.kind === 'static' && thrConfig.value === undefined;
+  const restore = (s: ThresholdState): Threshold => {
+    if (fromCard) return factory();
     const saved = JSON.stringify(parseThresholdConfig({ ...s.config, kind: s.kind }, 'saved threshold'));
     if (saved !== want) throw new Error(`saved threshold ${saved} differs from the configured ${want}`);
-    return restoreThreshold(s, ref.current.card);
+    return new FollowModel(restoreThreshold(s, cardNow()), cardNow(), fresh, cardNow);
   };
   const smoothing = config.smoothing.kind === 'none' ? undefined : () => createSmoother(config.smoothing);
 
@@ -94,6 +138,10 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
       clearInterval(timer);
       await persist();
       for (const f of bank.restoreFailures.splice(0)) log.warn(f, 'saved threshold not restored; sensor started fresh');
+    },
+    modelChanged(card) {
+      model.name = card.name;
+      model.version = card.version;
     },
   };
 }

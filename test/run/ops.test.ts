@@ -133,7 +133,9 @@ describe('vigil run operations', () => {
       const rec = recordedSeries(WINDOW, 0);
       const judged = within(handle.verdicts, 5000, 'a verdict from the old model');
       for (let i = 0; i < WINDOW; i++) input.next(msg(`${prefix}/pump-3/data`, readingJson(rec.ts[i], rec.values[i])));
-      expect((await judged).provider).toBe('ort-node/cpu');
+      const before = await judged;
+      expect(before.provider).toBe('ort-node/cpu');
+      expect(before.threshold).toBe(8);
 
       // A new version with the same input shape (written elsewhere, then moved in) is swapped in.
       const staging = mkdtempSync(join(tmpdir(), 'vigil-reload-new-'));
@@ -145,6 +147,11 @@ describe('vigil run operations', () => {
       writeFileSync(`${model}.json`, JSON.stringify(nextCard));
       expect(await swapped).toMatchObject({ kind: 'swapped', to: { version: '0.0.2' } });
       expect(handle.card().version).toBe('0.0.2');
+      // Thresholds follow the model: the sensor already judged at the old card's level (8) now uses the new one (9).
+      const after = within(handle.verdicts, 5000, 'a verdict from the new model', (v) => v.sensor === 'pump-3');
+      const more = recordedSeries(WINDOW + 1, 0);
+      input.next(msg(`${prefix}/pump-3/data`, readingJson(more.ts[WINDOW], more.values[WINDOW])));
+      expect((await after).threshold).toBe(9);
       expect(handle.edge.reloads).toBe(1);
       expect(handle.edge.reloadFailures).toBeGreaterThanOrEqual(1);
     } finally {
