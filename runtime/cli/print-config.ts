@@ -13,7 +13,7 @@ import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 
 /** The printable YAML and problems worth telling the user (on stderr) before they start the runtime. */
 export function printableConfig(cfg: RunConfig): { text: string; warnings: string[] } {
-  const shown = redactConfig(cfg) as RunConfig & { window: Record<string, unknown>; source: { codec: Record<string, unknown> } };
+  const shown = redactConfig(cfg) as Omit<RunConfig, 'window'> & { window: Record<string, unknown> };
   const notes: string[] = [];
   const warnings: string[] = [];
 
@@ -27,7 +27,7 @@ export function printableConfig(cfg: RunConfig): { text: string; warnings: strin
   }
   shown.window = window;
 
-  const codec = shown.source.codec;
+  const codec: Partial<RunConfig['source']['codec']> = shown.source.codec;
   if (codec.kind !== 'csv') delete codec.delimiter;
   if (codec.kind !== 'number') delete codec.joinToleranceMs;
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { ZodError } from 'zod';
 import { describeIssues } from '../model/card.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from './schema.ts';
 
@@ -86,11 +87,11 @@ export function parseConfig(raw: unknown, where = 'config'): RunConfig {
   // zod does not keep the input on issues, so look the value up: "expected string, received undefined" says
   // nothing a person can act on, so a missing key says what to give instead.
   const missing = res.error.issues.filter((i) => i.code === 'invalid_type' && valueAt(raw, i.path) === undefined);
-  for (const i of missing) i.message = REQUIRED[i.path.join('.')] ?? 'missing; this key is required';
+  const issues = res.error.issues.map((i) => (missing.includes(i) ? { ...i, message: REQUIRED[i.path.join('.')] ?? 'missing; this key is required' } : i));
   const hint = missing.some((i) => ['model', 'broker', 'source'].includes(String(i.path[0])))
     ? '\n(give --model, --broker and --topic, or set model, broker.url and source.topics in the config file)'
     : '';
-  throw new Error(describeIssues(res.error, where) + hint);
+  throw new Error(describeIssues(new ZodError(issues), where) + hint);
 }
 
 /** Load a config from an optional file plus overrides. */
