@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, hostname, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -117,6 +117,9 @@ function describeDevice() {
     })
     : [];
   const smi = tryRun('nvidia-smi', []);
+  // Dawn needs the Vulkan loader and a driver manifest: without either, WebGPU fails with "No supported adapters".
+  const ld = tryRun('ldconfig', ['-p']);
+  const icd = process.env.VK_DRIVER_FILES;
   return {
     hostname: hostname(),
     os: `${platform()} ${release()} ${arch()}`,
@@ -129,7 +132,8 @@ function describeDevice() {
     gpus,
     nvidiaSmi: smi.ok ? smi.text : null,
     nvidiaSmiError: smi.ok ? undefined : smi.error,
-    vulkanIcd: process.env.VK_DRIVER_FILES ?? null,
+    vulkanLoader: ld.ok ? (ld.text.split('\n').find((l) => l.includes('libvulkan.so.1'))?.split('=>').pop()?.trim() ?? null) : null,
+    vulkanIcd: icd ? `${icd}${existsSync(icd) ? '' : ' (missing)'}` : null,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }

@@ -1,0 +1,80 @@
+/**
+ * Turn a fetched gpu.json (bench/gpu/run-gpu.mjs on the GPU machine) into bench/results/gpu.json and rebuild
+ * bench/results/SUMMARY.md, which then has a GPU section with its plots. A file with no WebGPU measurement is a
+ * dry run: it goes to bench/results/gpu-dryrun/ with its own page, never into the GPU result or the summary.
+ *
+ *   node bin/run-ts.mjs bench/gpu/report.ts /work/.device/.../gpu.json
+ *   node bin/run-ts.mjs bench/gpu/report.ts out/gpu-dryrun/gpu.json          # -> bench/results/gpu-dryrun/
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { RESULTS_DIR, writeBenchResult, type BenchResult, type Table } from '../lib/result.ts';
+import { describeMachine } from '../lib/summary.ts';
+import { renderFigure } from '../lib/svg.ts';
+import { main as runBench } from '../run.ts';
+import { parseGpuRun, toBenchResult, webgpuPointCount } from './gpu-result.ts';
+
+/** Where dry runs go: a nested folder, which the summary does not collect. */
+export const DRYRUN_DIR = join(RESULTS_DIR, 'gpu-dryrun');
+
+function table(t: Table): string[] {
+  const cell = (v: string | number) => (typeof v === 'number' ? String(v) : v.replace(/\|/g, '\\|'));
+  return [`**${t.title}**`, '', `| ${t.columns.join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''];
+}
+
+/** A standalone page (README.md and plots/) for a result kept out of SUMMARY.md. */
+export function writePage(dir: string, r: BenchResult): string {
+  mkdirSync(join(dir, 'plots'), { recursive: true });
+  const md = [`# ${r.title}`, '', `Machine: ${describeMachine(r.machine)}. Run ${r.startedAt}, ${r.seconds.toFixed(1)} s.`, ''];
+  for (const f of r.figures) {
+    const file = `${r.name}-${f.id}.svg`.replace(/[^A-Za-z0-9._-]/g, '_');
+    writeFileSync(join(dir, 'plots', file), renderFigure(f));
+    md.push(`![${f.title}](plots/${file})`, '', ...(f.caption ? [`_${f.caption}_`, ''] : []));
+  }
+  for (const t of r.tables ?? []) md.push(...table(t));
+  for (const n of r.notes ?? []) md.push(`- ${n}`);
+  const file = join(dir, 'README.md');
+  writeFileSync(file, `${md.join('\n')}\n`);
+  return file;
+}
+
+/** Entry point. */
+export async function main(argv: string[]): Promise<number> {
+  const o = new Command('node bin/run-ts.mjs bench/gpu/report.ts')
+    .description('Turn the GPU runner\'s gpu.json into a bench result with plots.')
+    .argument('<gpu.json>', 'the file the device run returned (files_at/gpu.json)')
+    .option('--name <name>', 'result name (default: gpu, or gpu-dryrun-cpu when no WebGPU point was measured)')
+    .option('--dir <dir>', `output folder (default: ${relative(process.cwd(), RESULTS_DIR)}, or ${relative(process.cwd(), DRYRUN_DIR)} for a dry run)`)
+    .option('--no-summary', 'do not rebuild SUMMARY.md (GPU results in the main results folder only)')
+    .parse(argv, { from: 'user' });
+  const opts = o.opts<{ name?: string; dir?: string; summary: boolean }>();
+  const source = o.args[0];
+  const run = parseGpuRun(readFileSync(source, 'utf8'), source);
+  const measured = webgpuPointCount(run) > 0;
+  const name = opts.name ?? (measured ? 'gpu' : 'gpu-dryrun-cpu');
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`--name must be letters, digits, '.', '_' or '-', got '${name}'`);
+  // A file without GPU numbers must never become the GPU result that the summary presents.
+  if (!measured && !name.includes('dryrun')) throw new Error(`${source} holds no WebGPU measurement (${run.models.map((m) => `${m.name}: webgpu ${m.sessions.webgpu?.ok ? 'not timed' : 'failed'}`).join(', ')}); a name without 'dryrun' would pass it off as a GPU result`);
+  const dir = resolve(opts.dir ?? (measured ? RESULTS_DIR : DRYRUN_DIR));
+  const result = toBenchResult(run, name);
+  const file = writeBenchResult(result, dir);
+  process.stderr.write(`report: wrote ${relative(process.cwd(), file)}\n`);
+  if (dir === RESULTS_DIR) {
+    if (opts.summary) await runBench(['--summary-only']);
+  } else process.stderr.write(`report: wrote ${relative(process.cwd(), writePage(dir, result))}\n`);
+  for (const n of result.notes ?? []) process.stderr.write(`  - ${n}\n`);
+  return 0;
+}
+
+const invoked = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invoked) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`report: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}
