@@ -14,20 +14,17 @@
  *
  * Writes bench/results/overload.json.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
+import { cliArg, forkReporting } from './lib/child.ts';
 import { randomDenseLayers, writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
 import { startMosquitto } from '../test/reliability/support/mosquitto.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
+const arg = cliArg;
 const QUICK = process.argv.includes('--quick');
 const ROLE = arg('role', 'main');
 const W = 32;
@@ -127,24 +124,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-overload-'));
   writeTinyModel(join(dir, 'model'), { name: 'heavy', window: W, channels: CHANNELS, layers: randomDenseLayers(W, CHANNELS.length, [1024, 1024], 7), threshold: 1e9 });
   const mosq = await startMosquitto({ persistence: false });
-  const runTs = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
-  const child: ChildProcess = fork(runTs, [fileURLToPath(import.meta.url), '--role', 'runtime', '--dir', dir, '--broker', mosq.url], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  process.once('exit', () => child.kill('SIGKILL'));
   let published = 0;
   const samples: (Report & { phase: string; published: number })[] = [];
   let last: Report | undefined;
   let phase = 'start';
-  child.on('message', (r: Report) => {
+  const runtime = forkReporting<Report>(fileURLToPath(import.meta.url), ['--role', 'runtime', '--dir', dir, '--broker', mosq.url], (r) => {
     last = r;
     samples.push({ ...r, phase, published });
   });
-  const until = async (pred: () => boolean, what: string, ms: number) => {
-    const end = Date.now() + ms;
-    while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const until = runtime.until;
   await until(() => last !== undefined, 'the runtime', 60_000);
   const pub = await mqtt.connectAsync(mosq.url, { clientId: 'overload-pub' });
   (pub.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
@@ -237,8 +225,7 @@ async function main(): Promise<void> {
   const dropsLateRecovery = recMid.length ? recMid.at(-1)!.droppedSensorBacklog + recMid.at(-1)!.droppedQueueFull - (recMid[0].droppedSensorBacklog + recMid[0].droppedQueueFull) : NaN;
   await settled();
   const end = last!;
-  child.disconnect();
-  await new Promise((r) => child.once('exit', r));
+  await runtime.stop();
   await pub.endAsync();
   await mosq.close();
   rmSync(dir, { recursive: true, force: true });

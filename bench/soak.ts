@@ -9,19 +9,16 @@
  *
  * Writes bench/results/soak.json.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
+import { cliArg, forkReporting } from './lib/child.ts';
 import { writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
+const arg = cliArg;
 const MINUTES = Number(arg('minutes', '10'));
 const SENSORS = Number(arg('sensors', '1000'));
 const BROKER = arg('broker', 'mqtt://127.0.0.1:1883');
@@ -135,30 +132,12 @@ function slope(xs: number[], ys: number[]): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-soak-'));
   writeTinyModel(join(dir, 'model'), { window: W, channels: CHANNELS, threshold: 5 });
-  const runTs = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
-  const child: ChildProcess = fork(runTs, [fileURLToPath(import.meta.url), '--role', 'runtime', '--dir', dir, '--broker', BROKER, '--prefix-pid', String(process.pid)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  process.once('exit', () => child.kill('SIGKILL'));
   let last: Report | undefined;
   const samples: Report[] = [];
-  let onReport: (() => void) | undefined;
-  child.on('message', (r: Report) => {
+  const runtime = forkReporting<Report>(fileURLToPath(import.meta.url), ['--role', 'runtime', '--dir', dir, '--broker', BROKER, '--prefix-pid', String(process.pid)], (r) => {
     last = r;
-    onReport?.();
   });
-  const until = (pred: () => boolean, what: string, ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (pred()) return resolve();
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`)), ms);
-      onReport = () => {
-        if (pred()) {
-          clearTimeout(t);
-          onReport = undefined;
-          resolve();
-        }
-      };
-    });
+  const until = runtime.until;
   await until(() => last !== undefined, 'the runtime to start', 60_000);
 
   const pub = await mqtt.connectAsync(BROKER, { clientId: `soak-pub-${process.pid}` });
@@ -223,8 +202,7 @@ async function main(): Promise<void> {
   await until(() => last!.pending === 0 && last!.alertsPublished >= last!.alertsRaised, 'the runtime to drain', 30_000).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 1500));
   const end = last!;
-  child.disconnect();
-  await new Promise((r) => child.once('exit', r));
+  await runtime.stop();
   await pub.endAsync();
   await watch.endAsync();
   rmSync(dir, { recursive: true, force: true });
