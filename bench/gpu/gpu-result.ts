@@ -87,7 +87,9 @@ const fmtX = (x: number) => (x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.
 /** Build the BenchResult for `run`, saved as `name` (gpu, or gpu-dryrun-* when no GPU was measured). */
 export function toBenchResult(run: GpuRun, name: string): BenchResult {
   const measured = webgpuPointCount(run) > 0;
-  const providers = [...new Set(run.models.flatMap((m) => m.points.filter(isTimed).map((p) => p.provider)))];
+  // GPU first, then CPU, then anything else: the same colours in every plot.
+  const rank = (p: string) => (p === 'webgpu' ? 0 : p === 'cpu' ? 1 : 2);
+  const providers = [...new Set(run.models.flatMap((m) => m.points.filter(isTimed).map((p) => p.provider)))].sort((a, b) => rank(a) - rank(b));
   const machine = machineOf(run);
   const figures: Figure[] = run.models.map((m) => ({
     id: `${m.name}-throughput`,
@@ -140,7 +142,7 @@ export function toBenchResult(run: GpuRun, name: string): BenchResult {
       const cross = sp.find((p) => p[1] > 1);
       const best = sp.reduce((a, b) => (b[1] > a[1] ? b : a));
       const par = Math.max(...m.parity.filter((q) => q.provider === 'webgpu').map((q) => q.maxAbsDiff));
-      notes.push(`${m.name}: WebGPU ${cross ? `faster than CPU from batch ${cross[0]}` : 'never faster than CPU'}; best ${fmtX(best[1])}x at batch ${best[0]}; ${fmtX(1 / sp[0][1])}x slower at batch ${sp[0][0]}. Outputs agree with the CPU EP to max |diff| ${par.toExponential(1)}.`);
+      notes.push(`${m.name}: WebGPU ${cross ? `faster than CPU from batch ${cross[0]}` : 'never faster than CPU'}; best ${fmtX(best[1])}x at batch ${best[0]}; ${sp[0][1] < 1 ? `${fmtX(1 / sp[0][1])}x slower` : `${fmtX(sp[0][1])}x faster`} at batch ${sp[0][0]}. Outputs agree with the CPU EP to max |diff| ${par.toExponential(1)}.`);
     }
   }
   for (const s of run.skipped) notes.push(`${s.model} batch ${s.batch} not measured: ${s.reason}.`);
