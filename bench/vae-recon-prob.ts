@@ -93,12 +93,12 @@ for (const seed of seeds) {
     // Sampling does not change the weights, so the error-based variants are computed once per seed.
     if (L === sampleCounts[sampleCounts.length - 1]) {
       const mse: Scoring = { error: 'mse', span: card.scoring.span };
-      const meanPath: Scoring = { ...card.scoring, reconProb: { ...card.scoring.reconProb!, samples: 1 } };
+      const meanPath: Scoring = { ...card.scoring, reconProb: { ...card.scoring.reconProb!, samples: 1, rows: W } };
       variants.push(['error (mse)', (r) => scoreOutputs(r.w.data, r.out, r.w.count, W, C, mse).scores]);
       variants.push(['mean path / variance', (r) => reconProbScores(r.w.data, r.out.reconstruction, r.w.count, W, C, meanPath).scores]);
       // The card's variances come from the validation windows; the training windows' own residuals are smaller (fitted).
       const fitted = await runModel(card, onnx, { ...normal, data: normal.data.slice(0, 320 * C), timestamps: normal.timestamps.slice(0, 320) });
-      const trainVar: Scoring = { ...card.scoring, reconProb: { ...card.scoring.reconProb!, variance: decoderVariance(fitted.w.data, fitted.out.extra.samples, fitted.w.count, W, C, L, card.scoring.span) } };
+      const trainVar: Scoring = { ...card.scoring, reconProb: { ...card.scoring.reconProb!, variance: decoderVariance(fitted.w.data, fitted.out.extra.samples, fitted.w.count, W, C, L, card.scoring.reconProb!.rows, card.scoring.span) } };
       variants.push([`recon-prob L=${L}, train-window variance`, (r) => scoreOutputs(r.w.data, r.out, r.w.count, W, C, trainVar).scores]);
     }
     for (const [name, score] of variants) {

@@ -176,20 +176,23 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const name = basename(outBase);
   mkdirSync(dirname(outBase), { recursive: true });
   const versions = trainingVersions();
+  const span = o.span ?? defaultSpan(W);
+  // recon-prob: L decodes of the scored (trailing span) rows per window.
   const eps = o.score === 'recon-prob' ? reconProbNoise(o.samples, code, o.seed) : undefined;
-  const g = exportOnnx(spec, model.weights(), { meta: { vigil: versions.vigil, name }, ...(eps ? { samples: { eps } } : {}) });
+  const g = exportOnnx(spec, model.weights(), { meta: { vigil: versions.vigil, name }, ...(eps ? { samples: { eps, rows: span } } : {}) });
   const onnxPath = `${outBase}.onnx`;
   writeFileSync(onnxPath, g.bytes);
   const { session } = await resolveSession(['cpu', 'wasm'], { onnx: g.bytes, inputName: g.inputName, outputName: g.outputName, window: W, channels: C });
   const recon = new Float32Array(all.count * per);
   const L = eps ? o.samples : 0;
-  const samples = new Float32Array(all.count * L * per);
+  const sper = L * span * C;
+  const samples = new Float32Array(all.count * sper);
   try {
     for (let s = 0; s < all.count; s += 1024) {
       const m = Math.min(1024, all.count - s);
       const r = await session.run(all.data.subarray(s * per, (s + m) * per), m);
       recon.set(r.reconstruction.subarray(0, m * per), s * per);
-      if (L) samples.set(r.extra.samples.subarray(0, m * L * per), s * L * per);
+      if (L) samples.set(r.extra.samples.subarray(0, m * sper), s * sper);
     }
   } finally {
     await session.close();
@@ -199,19 +202,18 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let diff = 0;
   for (let i = 0; i < tfRecon.length; i++) diff = Math.max(diff, Math.abs(tfRecon[i] - recon[checkSet.from * per + i]));
   if (eps) {
-    const tfSamples = model.decodeSamples(all.data.subarray(checkSet.from * per, (checkSet.from + checkSet.count) * per), checkSet.count, eps);
-    for (let i = 0; i < tfSamples.length; i++) diff = Math.max(diff, Math.abs(tfSamples[i] - samples[checkSet.from * L * per + i]));
+    const tfSamples = model.decodeSamples(all.data.subarray(checkSet.from * per, (checkSet.from + checkSet.count) * per), checkSet.count, eps, span);
+    for (let i = 0; i < tfSamples.length; i++) diff = Math.max(diff, Math.abs(tfSamples[i] - samples[checkSet.from * sper + i]));
   }
   check(diff <= 1e-3, `exported model disagrees with the trained one (max |diff| ${diff}); please report this as a bug`);
 
-  const span = o.span ?? defaultSpan(W);
   const scoring: Scoring = eps
     ? {
       error: 'recon-prob', span,
       reconProb: {
-        output: 'samples', samples: L,
+        output: 'samples', samples: L, rows: span,
         // Held-out residuals, like the threshold: the training windows' own residuals are smaller (the model fitted them).
-        variance: val.count > 0 ? decoderVariance(val.data, samples.subarray(nTrain * L * per), val.count, W, C, L, span) : decoderVariance(train.data, samples, nTrain, W, C, L, span),
+        variance: val.count > 0 ? decoderVariance(val.data, samples.subarray(nTrain * sper), val.count, W, C, L, span, span) : decoderVariance(train.data, samples, nTrain, W, C, L, span, span),
         method: `mean squared residual of ${L} sampled decodes over the last ${span} rows of the ${val.count > 0 ? 'validation' : 'training'} windows, per channel (floor 1e-4)`,
       },
     }

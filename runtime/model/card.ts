@@ -27,14 +27,17 @@ export type ErrorStats = z.infer<typeof ErrorStatsSchema>;
 
 /**
  * VAE reconstruction probability (An & Cho 2015): the model's extra output `output` holds `samples` decodes
- * per window, `[N, samples, W, C]`, from fixed seeded draws z = mean + exp(logvar / 2) * eps baked into the
- * graph; p(x|z) is Gaussian with a fixed per-channel variance estimated from the training residuals.
+ * of each window's trailing `rows` rows, `[N, samples, rows, C]`, from fixed seeded draws
+ * z = mean + exp(logvar / 2) * eps baked into the graph; p(x|z) is Gaussian with a fixed per-channel variance
+ * estimated from held-out residuals.
  */
 export const ReconProbSchema = z.object({
   /** Name of the ONNX output with the decoded samples (listed in `onnx.extraOutputs`). */
   output: z.string().min(1),
   /** L: decoded samples per window. */
   samples: z.number().int().positive(),
+  /** Trailing rows of the window each sample covers (>= scoring.span). */
+  rows: z.number().int().positive(),
   /** Decoder variance per channel, in scaled units (> 0). */
   variance: z.array(z.number().positive()),
   /** How the variance was obtained. */
@@ -135,12 +138,15 @@ export function parseCard(json: unknown, where = 'model card'): ModelCard {
 /** A recon-prob card must say where the samples come from, and their shape must fit the window. */
 function checkReconProb(card: ModelCard, where: string): void {
   const rp = card.scoring.reconProb;
-  if (!rp) throw new Error(`${where}: scoring.error 'recon-prob' needs scoring.reconProb { output, samples, variance, method }`);
+  if (!rp) throw new Error(`${where}: scoring.error 'recon-prob' needs scoring.reconProb { output, samples, rows, variance, method }`);
   if (rp.variance.length !== card.channels.length) {
     throw new Error(`${where}: scoring.reconProb.variance has ${rp.variance.length} values; expected ${card.channels.length} (one per channel)`);
   }
+  if (rp.rows > card.window || rp.rows < card.scoring.span) {
+    throw new Error(`${where}: scoring.reconProb.rows ${rp.rows} must be in span..window (${card.scoring.span}..${card.window}): the samples must cover the scored rows`);
+  }
   const shape = card.onnx.extraOutputs?.[rp.output];
-  const want = [-1, rp.samples, card.window, card.channels.length];
+  const want = [-1, rp.samples, rp.rows, card.channels.length];
   if (!shape || shape.length !== 4 || shape.some((d, i) => d !== want[i])) {
     throw new Error(`${where}: scoring.reconProb.output '${rp.output}' must be listed in onnx.extraOutputs with shape ${JSON.stringify(want)}; got ${shape ? JSON.stringify(shape) : 'nothing'}`);
   }

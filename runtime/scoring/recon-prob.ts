@@ -1,6 +1,6 @@
 /**
  * VAE reconstruction probability (An & Cho 2015) from the model's decoded samples: for each window, L decodes
- * x̂_l of fixed seeded draws from q(z|x), and p(x|z_l) = N(x̂_l, σ_c²) with a per-channel variance from the card.
+ * x̂_l (of its trailing `reconProb.rows` rows) of fixed seeded draws from q(z|x), and p(x|z_l) = N(x̂_l, σ_c²) with a per-channel variance from the card.
  * Score = mean over the L samples, the trailing `span` rows and the channels of −log p(x|z_l), measured from
  * its floor ½·ln(2πσ_c²) (the value at a perfect reconstruction), so scores are ≥ 0 like the error: that
  * constant shift changes no threshold decision, keeps per-channel shares meaningful, and `reconProbFloor`
@@ -15,8 +15,8 @@ export function reconProbFloor(variance: ArrayLike<number>): Float64Array {
 }
 
 /**
- * Score N windows (N x W x C, time-major) from their samples (N x L x W x C). Per channel: the mean over
- * samples and span rows of (x − x̂)² / (2σ_c²); the window score is the mean over channels.
+ * Score N windows (N x W x C, time-major) from their samples (N x L x R x C, the trailing R rows). Per
+ * channel: the mean over samples and span rows of (x − x̂)² / (2σ_c²); the window score is the mean over channels.
  */
 export function reconProbScores(
   input: Float32Array,
@@ -29,13 +29,17 @@ export function reconProbScores(
   const rp = scoring.reconProb;
   if (!rp) throw new Error("reconProbScores: scoring.reconProb is missing; expected { output, samples, variance } (scoring.error 'recon-prob')");
   const L = rp.samples;
+  const R = rp.rows;
   const wc = window * channels;
+  const rc = R * channels;
   if (rp.variance.length !== channels) throw new Error(`reconProbScores: ${rp.variance.length} variances; expected ${channels} (one per channel)`);
-  if (input.length < n * wc || samples.length < n * L * wc) {
-    throw new Error(`reconProbScores: expected ${n} x ${window} x ${channels} inputs and ${n} x ${L} x ${window} x ${channels} samples, got ${input.length} and ${samples.length}`);
+  if (input.length < n * wc || samples.length < n * L * rc) {
+    throw new Error(`reconProbScores: expected ${n} x ${window} x ${channels} inputs and ${n} x ${L} x ${R} x ${channels} samples, got ${input.length} and ${samples.length}`);
   }
-  const span = Math.min(scoring.span, window);
+  const span = Math.min(scoring.span, R, window);
+  // Row offsets of the first scored row: in the window, and in a sample (which ends where the window ends).
   const start = (window - span) * channels;
+  const sStart = (R - span) * channels;
   const inv = Float64Array.from(rp.variance, (v) => 1 / (2 * v * L * span));
   const acc = new Float64Array(channels);
   const scores = new Float32Array(n);
@@ -44,7 +48,7 @@ export function reconProbScores(
     acc.fill(0);
     const xb = i * wc;
     for (let l = 0; l < L; l++) {
-      const sb = (i * L + l) * wc;
+      const sb = (i * L + l) * rc + sStart - start;
       for (let k = start; k < wc; k += channels) {
         for (let c = 0; c < channels; c++) {
           const d = input[xb + k + c] - samples[sb + k + c];

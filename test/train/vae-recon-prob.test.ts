@@ -76,9 +76,10 @@ describe('VAE reconstruction probability', () => {
     const { card } = rp;
     const C = card.channels.length;
     expect(card.scoring.error).toBe('recon-prob');
-    expect(card.scoring.reconProb).toMatchObject({ output: 'samples', samples: L });
+    expect(card.scoring.reconProb).toMatchObject({ output: 'samples', samples: L, rows: 4 });
     expect(card.scoring.reconProb!.variance).toHaveLength(C);
-    expect(card.onnx.extraOutputs).toEqual({ latent: [-1, 8], samples: [-1, L, card.window, C] });
+    // Samples cover only the scored rows: the graph's output layer computes just their columns.
+    expect(card.onnx.extraOutputs).toEqual({ latent: [-1, 8], samples: [-1, L, 4, C] });
     expect(card.training.exportMaxAbsDiff as number).toBeLessThan(1e-4);
     // The variances are the validation residuals' own MLE, so validation windows average 1/2 nat per reading.
     expect(card.scoring.reconProb!.method).toMatch(/validation windows/);
@@ -94,7 +95,8 @@ describe('VAE reconstruction probability', () => {
     expect(broken((c) => delete c.scoring.reconProb)).toThrow(/'recon-prob' needs scoring.reconProb/);
     expect(broken((c) => c.scoring.reconProb.variance.pop())).toThrow(/variance has 7 values; expected 8/);
     expect(broken((c) => (c.scoring.reconProb.variance[0] = 0))).toThrow(/scoring.reconProb.variance.0/);
-    expect(broken((c) => delete c.onnx.extraOutputs.samples)).toThrow(/'samples' must be listed in onnx.extraOutputs with shape \[-1,16,32,8\]/);
+    expect(broken((c) => delete c.onnx.extraOutputs.samples)).toThrow(/'samples' must be listed in onnx.extraOutputs with shape \[-1,16,4,8\]/);
+    expect(broken((c) => (c.scoring.span = 8))).toThrow(/reconProb.rows 4 must be in span..window \(8..32\)/);
     expect(broken((c) => (c.scoring.error = 'likelihood'))).toThrow(/scoring.error/);
   });
 
@@ -103,7 +105,7 @@ describe('VAE reconstruction probability', () => {
     const b = await outputsOf(err, test.series);
     expect(maxAbsDiff(a.out.reconstruction, b.out.reconstruction)).toBe(0);
     expect(Object.keys(b.out.extra)).toEqual(['latent']);
-    expect(a.out.extra.samples).toHaveLength(a.w.count * L * rp.card.window * 8);
+    expect(a.out.extra.samples).toHaveLength(a.w.count * L * 4 * 8);
     // The reconstruction error of the recon-prob model is still there for anyone who asks the card for mse.
     const mse = scoreOutputs(a.w.data, a.out, a.w.count, rp.card.window, 8, { error: 'mse', span: 4 }).scores;
     expect(maxAbsDiff(mse, reconstructionScores(b.w.data, b.out.reconstruction, b.w.count, err.card.window, 8, err.card.scoring).scores)).toBe(0);

@@ -2,8 +2,9 @@
  * Export an autoencoder to ONNX from the same layer list that trained it. Input `[N, W, C]` (NWC, time-major);
  * dense layers become Reshape + Gemm, conv layers Transpose(NWC->NCW) + Conv / ConvTranspose so ONNX Runtime
  * uses its optimised kernels. Optional second output `latent`: the code, flattened per window. A VAE may also
- * output `samples` `[N, L, W, C]`: the decoder run a second time (same weights) on L fixed draws from q(z|x),
- * for the reconstruction-probability score; `reconstruction` stays the deterministic mean path.
+ * output `samples` `[N, L, R, C]`: the decoder run a second time (same weights) on L fixed draws from q(z|x),
+ * for the reconstruction-probability score, only for the trailing R rows the score reads (the final dense layer
+ * computes just their columns); `reconstruction` stays the deterministic mean path.
  */
 import type { LayerWeights } from '../models/autoencoder.ts';
 import { traceShapes, type Activation, type ModelSpec } from '../models/spec.ts';
@@ -31,7 +32,7 @@ export interface ExportOptions {
   /** Stored as model metadata (vigil version, card name...). */
   meta?: Record<string, string>;
   /** VAE only: also output decodes of z = mean + exp(logvar / 2) * eps[l], `eps` L x code baked in. */
-  samples?: { eps: Float32Array; outputName?: string };
+  samples?: { eps: Float32Array; outputName?: string; rows?: number };
 }
 
 const ACT_OP: Record<Exclude<Activation, 'linear'>, string> = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' };
@@ -174,6 +175,8 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
     const L = eps.length / head.size;
     if (!Number.isInteger(L) || L < 1) throw new Error(`exportOnnx: samples.eps has ${eps.length} values; expected L x ${head.size}`);
     const name = opts.samples.outputName ?? 'samples';
+    const R = opts.samples.rows ?? spec.window;
+    if (!Number.isInteger(R) || R < 1 || R > spec.window) throw new Error(`exportOnnx: samples.rows must be an integer in 1..${spec.window}, got ${R}`);
     const c = (base: string, vals: number[]) => {
       const t = fresh(base);
       addInit(int64Tensor(t, vals));
@@ -198,10 +201,27 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
     const z = t('Add', [t('Unsqueeze', [mean, unsq], 's_mean3'), t('Mul', [t('Unsqueeze', [std, unsq], 's_std3'), epsName], 's_noise')], 's_z');
     h = t('Reshape', [z, c('s_zshape', [-1, head.size])], 's_zflat');
     layout = 'NWC';
-    for (let i = head.index + 1; i < spec.layers.length; i++) emit(i);
-    toLayout('NWC');
-    const dims = [-1, L, spec.window, spec.channels];
-    nodes.push(node('Reshape', [h, c('s_outshape', dims)], [name]));
+    const dims = [-1, L, R, spec.channels];
+    const n = spec.layers.length;
+    const last = spec.layers[n - 2];
+    const wc = spec.window * spec.channels;
+    if (R < spec.window && last?.op === 'dense' && last.units === wc && spec.layers[n - 1].op === 'unflatten') {
+      // Dense decoder: its output layer computes only the trailing R rows' columns (kernel [in, W*C] is row-major).
+      for (let i = head.index + 1; i < n - 2; i++) emit(i);
+      const from = wc - R * spec.channels;
+      const kernel = new Float32Array(last.in * R * spec.channels);
+      const w = weights[n - 2]!;
+      for (let r = 0; r < last.in; r++) kernel.set(w.kernel.subarray(r * wc + from, (r + 1) * wc), r * R * spec.channels);
+      addInit(floatTensor(`l${n - 2}_kernel_tail`, [last.in, R * spec.channels], kernel), floatTensor(`l${n - 2}_bias_tail`, [R * spec.channels], w.bias.subarray(from)));
+      h = t('Gemm', [h, `l${n - 2}_kernel_tail`, `l${n - 2}_bias_tail`], 's_dense_tail');
+      act(last.activation);
+      nodes.push(node('Reshape', [h, c('s_outshape', dims)], [name]));
+    } else {
+      for (let i = head.index + 1; i < n; i++) emit(i);
+      toLayout('NWC');
+      const full = t('Reshape', [h, c('s_fullshape', [-1, L, spec.window, spec.channels])], 's_full');
+      nodes.push(node('Slice', [full, c('s_r0', [spec.window - R]), c('s_r1', [spec.window]), c('s_rax', [2])], [name]));
+    }
     outputs.push(floatValueInfo(name, dims));
     extraOutputs[name] = dims;
   }

@@ -121,9 +121,9 @@ export class Autoencoder {
 
   /**
    * VAE: decode L fixed draws per window, z_l = mean + exp(logvar / 2) * eps[l] (`eps` is L x code), the
-   * samples the reconstruction-probability score averages over. Returns N x L x W x C, flattened.
+   * samples the reconstruction-probability score averages over. Returns N x L x rows x C (the trailing rows), flattened.
    */
-  decodeSamples(data: Float32Array, n: number, eps: Float32Array, batch = 256): Float32Array {
+  decodeSamples(data: Float32Array, n: number, eps: Float32Array, rows = this.spec.window, batch = 256): Float32Array {
     const { window: w, channels: c, layers } = this.spec;
     const at = layers.findIndex((l) => l.op === 'sample');
     const head = layers[at];
@@ -131,7 +131,7 @@ export class Autoencoder {
     const size = head.size;
     const L = eps.length / size;
     if (!Number.isInteger(L) || L < 1) throw new Error(`decodeSamples: eps has ${eps.length} values; expected L x ${size}`);
-    const out = new Float32Array(n * L * w * c);
+    const out = new Float32Array(n * L * rows * c);
     for (let s = 0; s < n; s += batch) {
       const m = Math.min(batch, n - s);
       const y = tf.tidy(() => {
@@ -141,9 +141,9 @@ export class Autoencoder {
         const std = tf.exp(tf.mul(tf.slice(h, [0, size], [m, size]), 0.5)).reshape([m, 1, size]);
         h = tf.reshape(tf.add(mean, tf.mul(std, tf.tensor2d(eps, [L, size]))), [m * L, size]);
         for (let i = at + 1; i < layers.length; i++) h = this.apply(i, h, m * L);
-        return h;
+        return tf.slice(tf.reshape(h, [m, L, w, c]), [0, 0, w - rows, 0], [m, L, rows, c]);
       });
-      out.set(y.dataSync() as Float32Array, s * L * w * c);
+      out.set(y.dataSync() as Float32Array, s * L * rows * c);
       y.dispose();
     }
     return out;

@@ -35,22 +35,25 @@ export function reconProbNoise(samples: number, size: number, seed: number): Flo
 
 /**
  * Per-channel decoder variance: mean of (x - x̂_l)² over the samples l and the trailing `span` rows of `n`
- * windows (input N x W x C, samples N x L x W x C), floored at `MIN_DECODER_VARIANCE`.
+ * windows (input N x W x C; samples N x L x R x C, the trailing R >= span rows), floored at `MIN_DECODER_VARIANCE`.
  */
-export function decoderVariance(input: Float32Array, samples: Float32Array, n: number, window: number, channels: number, L: number, span: number): number[] {
+export function decoderVariance(input: Float32Array, samples: Float32Array, n: number, window: number, channels: number, L: number, R: number, span: number): number[] {
   if (n < 1) throw new Error('decoderVariance: no windows to estimate the decoder variance from');
+  if (span > R || R > window) throw new Error(`decoderVariance: need span <= rows <= window, got ${span}, ${R}, ${window}`);
   const wc = window * channels;
-  const start = (window - Math.min(span, window)) * channels;
+  const rc = R * channels;
   const acc = new Float64Array(channels);
   for (let i = 0; i < n; i++) {
     for (let l = 0; l < L; l++) {
-      const sb = (i * L + l) * wc;
-      for (let k = start; k < wc; k++) {
-        const d = input[i * wc + k] - samples[sb + k];
-        acc[k % channels] += d * d;
+      for (let t = 0; t < span; t++) {
+        const x = i * wc + (window - span + t) * channels;
+        const y = (i * L + l) * rc + (R - span + t) * channels;
+        for (let c = 0; c < channels; c++) {
+          const d = input[x + c] - samples[y + c];
+          acc[c] += d * d;
+        }
       }
     }
   }
-  const count = n * L * ((wc - start) / channels);
-  return Array.from(acc, (s) => Math.max(MIN_DECODER_VARIANCE, s / count));
+  return Array.from(acc, (s) => Math.max(MIN_DECODER_VARIANCE, s / (n * L * span)));
 }
