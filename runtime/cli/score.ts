@@ -11,9 +11,7 @@ import { readCsv, type FillPolicy } from '../data/csv.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
-import type { createCounters } from '../stream/counters.ts';
-import { scoreSeries } from '../stream/score-series.ts';
-import type { AlertEvent } from '../stream/types.ts';
+import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { parseThresholdOption } from './threshold-option.ts';
 
@@ -27,21 +25,11 @@ const OPTIONS = {
   cooldownMs: 0,
 };
 
-/** Per-row results of a scoring run, in input row order. */
-export interface ScoreResult {
+/** Per-row results of a scoring run (scoreSeries' arrays, in input row order), with the series and how it ran. */
+export interface ScoreResult extends SeriesScores {
   series: Series;
-  scores: Float64Array;
-  thresholds: Float64Array;
-  alerts: Uint8Array;
-  /** Whether the row ends a scored window. */
-  scored: Uint8Array;
-  anomalies: Uint8Array;
-  /** rows x channels. */
-  perChannel: Float32Array;
-  events: AlertEvent[];
   provider: string;
   providerReport: string;
-  counters: ReturnType<typeof createCounters>;
   seconds: number;
 }
 
