@@ -4,8 +4,7 @@
  * a broker that is not there yet is retried with backoff and joined when it comes up. Real Mosquitto with a
  * password file and certificates made for the test.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -14,7 +13,7 @@ import { BrokerSchema } from '../../runtime/config/schema.ts';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
 import { classifyConnectError, shortReason } from '../../runtime/mqtt/connect-failure.ts';
 import { freePort, startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { makePki, type TestPki } from '../security/support/certs.ts';
+import { makePki, writePasswordFile, type TestPki } from '../security/support/certs.ts';
 
 const USER = 'gw';
 const PASSWORD = 'right-horse-battery-41';
@@ -27,9 +26,7 @@ let mosq: TestMosquitto;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-connfail-'));
   pki = makePki(dir);
-  const pw = join(dir, 'passwd');
-  writeFileSync(pw, '');
-  execFileSync('mosquitto_passwd', ['-b', pw, USER, PASSWORD], { stdio: 'ignore' });
+  const pw = writePasswordFile(dir, USER, PASSWORD);
   mosq = await startMosquitto({
     persistence: false,
     listener: [`cafile ${pki.ca}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`, `password_file ${pw}`, 'allow_anonymous false'],

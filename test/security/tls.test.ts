@@ -19,7 +19,7 @@ import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
 import { brokerConnected, waitFor } from '../reliability/support/wait.ts';
-import { makePki, type TestPki } from './support/certs.ts';
+import { makePki, writePasswordFile, type TestPki } from './support/certs.ts';
 
 const USER = 'vigil-gw';
 const PASSWORD = 'Tr0ub4dor-&3-secret-9f2c';
@@ -32,9 +32,7 @@ let url: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'));
   pki = makePki(dir);
-  const pw = join(dir, 'passwd');
-  writeFileSync(pw, '');
-  execFileSync('mosquitto_passwd', ['-b', pw, USER, PASSWORD], { stdio: 'ignore' });
+  const pw = writePasswordFile(dir, USER, PASSWORD);
   mosq = await startMosquitto({
     persistence: false,
     listener: [

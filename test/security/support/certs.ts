@@ -55,3 +55,11 @@ export function makePki(dir: string): TestPki {
     rogueClientKey: p('rogue-client.key'),
   };
 }
+
+/** A Mosquitto password file in `dir` holding one user (hashed by mosquitto_passwd); returns its path. */
+export function writePasswordFile(dir: string, user: string, password: string): string {
+  const file = join(dir, 'passwd');
+  writeFileSync(file, '');
+  execFileSync('mosquitto_passwd', ['-b', file, user, password], { stdio: 'ignore' });
+  return file;
+}
