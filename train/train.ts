@@ -246,6 +246,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     scaler,
     scoring,
     errorStats: { train: trainStats, ...(valStats ? { validation: valStats } : {}) },
+    // Static on held-out windows detects best of every kind through the trained model (bench/defaults.ts, train/README.md).
     threshold: { default: { kind: 'static' }, static: calib },
     training: {
       data: source, rows, trainWindows: nTrain, validationWindows: val.count, validationSplit: o.validationSplit, split: 'chronological',
