@@ -17,6 +17,7 @@ import { calibrateStatic } from '../../train/calibrate.ts';
 import { run as trainCli } from '../../train/cli.ts';
 import type { Autoencoder } from '../../train/models/autoencoder.ts';
 import { reconProbNoise } from '../../train/models/recon-prob.ts';
+import { exportOnnx } from '../../train/export/graph.ts';
 import { trainModel } from '../../train/train.ts';
 import { maxAbsDiff, tempDir } from './helpers.ts';
 import { pumpSeries, type Injection } from './pump.ts';
@@ -128,6 +129,23 @@ describe('VAE reconstruction probability', () => {
     const web = await new OrtWebBackend().open({ onnx: rp.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: 8 });
     const wout = await web.run(x, n).finally(() => web.close());
     expect(rel(scoreOutputs(x, wout, n, card.window, 8, card.scoring).scores, ref.scores)).toBeLessThan(1e-4);
+  });
+
+  it('exports samples of the full window (generic path) and of the trailing rows (sliced output layer) like tfjs', async () => {
+    const { card } = rp;
+    const W = card.window;
+    const eps = reconProbNoise(6, 8, 11);
+    const { w } = await outputsOf(rp, test.series);
+    const n = 64;
+    const x = w.data.subarray(0, n * W * 8);
+    for (const rows of [W, 3]) {
+      const g = exportOnnx(tfModel.spec, tfModel.weights(), { samples: { eps, rows } });
+      expect(g.extraOutputs.samples).toEqual([-1, 6, rows, 8]);
+      const { session } = await resolveSession(['cpu'], { onnx: g.bytes, inputName: g.inputName, outputName: g.outputName, window: W, channels: 8 });
+      const out = await session.run(x, n).finally(() => session.close());
+      expect(maxAbsDiff(out.extra.samples, tfModel.decodeSamples(x, n, eps, rows))).toBeLessThan(1e-4);
+    }
+    expect(() => exportOnnx(tfModel.spec, tfModel.weights(), { samples: { eps, rows: W + 1 } })).toThrow(/rows must be an integer in 1..32/);
   });
 
   it('is what the vigil score loop computes when the card says recon-prob, and plain error when it does not', async () => {
