@@ -8,21 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { applyScaler, loadModel, reconstructionScores, resolveSession, slidingWindows, type Series } from '@vigil/runtime';
 import { calibrateStatic } from '../train/calibrate.ts';
 import { trainModel, type TrainOptions } from '../train/train.ts';
-import { pumpSeries, type Injection } from '../test/train/pump.ts';
+import { pumpSeries } from '../test/train/pump.ts';
 import { machineInfo, type BenchResult } from './lib/result.ts';
+import { bestF1, f1At, INJECTION_KINDS, injections } from './lib/injected.ts';
 
 const quick = process.argv.includes('--quick');
-const KINDS: Injection['kind'][] = ['spike', 'level', 'drift', 'stuck', 'noise', 'decouple'];
-
-function injections(rows: number, start: number): Injection[] {
-  const out: Injection[] = [];
-  let t = start;
-  for (let i = 0; t + 80 < rows; i++) {
-    out.push({ kind: KINDS[i % KINDS.length], start: t, length: KINDS[i % KINDS.length] === 'spike' ? 1 : 30 });
-    t += 150;
-  }
-  return out;
-}
+const KINDS = INJECTION_KINDS;
 
 /** Scores of every row of `s` (0 before the first full window) for several spans, plus calibration. */
 async function rowScores(model: string, test: Series, calib: Series, spans: number[]) {
@@ -45,24 +36,6 @@ async function rowScores(model: string, test: Series, calib: Series, spans: numb
     for (let i = 0; i < t.w.count; i++) rows[t.w.ends[i]] = ts[i];
     return { span, rows, threshold: calibrateStatic(vs).value };
   });
-}
-
-function f1At(scores: Float32Array, labels: Uint8Array, thr: number, from: number) {
-  let tp = 0, fp = 0, fn = 0, neg = 0;
-  for (let i = from; i < scores.length; i++) {
-    const p = scores[i] > thr;
-    if (labels[i]) { if (p) tp++; else fn++; } else { neg++; if (p) fp++; }
-  }
-  const prec = tp + fp ? tp / (tp + fp) : 0;
-  const rec = tp + fn ? tp / (tp + fn) : 0;
-  return { f1: prec + rec ? (2 * prec * rec) / (prec + rec) : 0, precision: prec, recall: rec, falseAlarmRate: neg ? fp / neg : 0 };
-}
-
-function bestF1(scores: Float32Array, labels: Uint8Array, from: number) {
-  const cand = Array.from(new Set(Array.from(scores.subarray(from)).sort((a, b) => a - b))).filter((_, i, a) => i % Math.ceil(a.length / 400) === 0);
-  let best = 0;
-  for (const t of cand) best = Math.max(best, f1At(scores, labels, t, from).f1);
-  return best;
 }
 
 const configs: Partial<TrainOptions>[] = quick

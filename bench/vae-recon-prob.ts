@@ -13,41 +13,12 @@ import { decoderVariance } from '../train/models/recon-prob.ts';
 import { trainModel } from '../train/train.ts';
 import { pumpSeries, type Injection } from '../test/train/pump.ts';
 import { machineInfo, RESULTS_DIR, type BenchResult } from './lib/result.ts';
+import { bestF1, f1At, INJECTION_KINDS, injections } from './lib/injected.ts';
 
 const quick = process.argv.includes('--quick');
-const KINDS: Injection['kind'][] = ['spike', 'level', 'drift', 'stuck', 'noise', 'decouple'];
+const KINDS = INJECTION_KINDS;
 const seeds = quick ? [1] : [1, 2, 3, 4, 5];
 const sampleCounts = quick ? [16] : [2, 4, 16, 64];
-
-function injections(rows: number, start: number): Injection[] {
-  const out: Injection[] = [];
-  let t = start;
-  for (let i = 0; t + 80 < rows; i++) {
-    out.push({ kind: KINDS[i % KINDS.length], start: t, length: KINDS[i % KINDS.length] === 'spike' ? 1 : 30 });
-    t += 150;
-  }
-  return out;
-}
-
-/** Point-wise precision/recall/F1 and false-alarm rate of row scores above `thr`, rows >= from. */
-function f1At(scores: Float32Array, labels: Uint8Array, thr: number, from: number) {
-  let tp = 0, fp = 0, fn = 0, neg = 0;
-  for (let i = from; i < scores.length; i++) {
-    const p = scores[i] > thr;
-    if (labels[i]) { if (p) tp++; else fn++; } else { neg++; if (p) fp++; }
-  }
-  const prec = tp + fp ? tp / (tp + fp) : 0;
-  const rec = tp + fn ? tp / (tp + fn) : 0;
-  return { f1: prec + rec ? (2 * prec * rec) / (prec + rec) : 0, recall: rec, falseAlarmRate: neg ? fp / neg : 0 };
-}
-
-/** Best F1 over all thresholds (threshold-free quality). */
-function bestF1(scores: Float32Array, labels: Uint8Array, from: number): number {
-  const cand = [...new Set(scores.subarray(from))].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0; i < cand.length; i += Math.ceil(cand.length / 400)) best = Math.max(best, f1At(scores, labels, cand[i], from).f1);
-  return best;
-}
 
 /** Share of injected events with at least one row flagged inside it (or within `window` rows after its start). */
 function eventRecall(scores: Float32Array, inj: Injection[], kind: Injection['kind'], thr: number): number {
