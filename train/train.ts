@@ -10,7 +10,7 @@ import {
   selectChannels, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler, type Scoring, type Series,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from './backend.ts';
-import { calibrateStatic, errorStats } from './calibrate.ts';
+import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
 import { defaultCode, defaultHidden, defaultSpan, defaultStride, OPTION_TABLE } from './defaults.ts';
 import { exportOnnx } from './export/graph.ts';
 import { fit, type EpochInfo, type FitResult } from './fit.ts';
@@ -44,6 +44,8 @@ export interface TrainOptions {
   beta?: number;
   seed?: number;
   validationSplit?: number;
+  /** Static threshold calibration: accepted chance that a normal window scores above it. */
+  thresholdRisk?: number;
   scaler?: Scaler['kind'];
   fill?: FillPolicy;
   span?: number;
@@ -106,6 +108,7 @@ export function resolveOptions(o: TrainOptions) {
     beta: o.beta ?? (D.beta as number),
     seed: o.seed ?? (D.seed as number),
     validationSplit: o.validationSplit ?? (D.validationSplit as number),
+    thresholdRisk: o.thresholdRisk ?? (D.thresholdRisk as number),
     fill: o.fill ?? (D.fill as FillPolicy),
     backend: o.backend ?? (D.backend as string),
     hidden: o.hidden ?? defaultHidden(base),
@@ -122,6 +125,7 @@ export function resolveOptions(o: TrainOptions) {
   check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
   check(r.learningRate > 0 && r.learningRate < 1, `--lr must be in (0, 1), got ${r.learningRate}`);
   check(r.validationSplit >= 0 && r.validationSplit < 0.9, `--validation-split must be in [0, 0.9), got ${r.validationSplit}`);
+  check(r.thresholdRisk > 0 && r.thresholdRisk < 0.1, `--threshold-risk must be in (0, 0.1), got ${r.thresholdRisk}`);
   check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
   check(r.noiseKind === 'gaussian' || r.noiseKind === 'mask', `--noise-kind must be gaussian or mask, got '${r.noiseKind}'`);
   check(r.score === 'error' || r.score === 'recon-prob', `--score must be error or recon-prob, got '${r.score}'`);
@@ -221,7 +225,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const sc = scoreOutputs(all.data, { reconstruction: recon, extra: { samples } }, all.count, W, C, scoring);
   const trainStats = errorStats(sc.scores.subarray(0, nTrain), sc.perChannel.subarray(0, nTrain * C), C);
   const valStats = val.count > 0 ? errorStats(sc.scores.subarray(nTrain), sc.perChannel.subarray(nTrain * C), C) : undefined;
-  const calib = calibrateStatic(val.count > 0 ? sc.scores.subarray(nTrain) : sc.scores.subarray(0, nTrain));
+  const calib = calibrateStatic(val.count > 0 ? sc.scores.subarray(nTrain) : sc.scores.subarray(0, nTrain), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
 
   const last = fitted.history[fitted.history.length - 1];
   const card: ModelCard = parseCard({

@@ -35,7 +35,18 @@ describe('vigil train', () => {
     expect(svg).toMatch(/<svg[\s\S]*<path d="M/);
   });
 
+  it('--threshold-risk: same model (same seed), a lower risk gives a higher static level, named in the card', async () => {
+    await quietly(() => run(['--data', csv, '--out', `${dir}/r/a`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
+    await quietly(() => run(['--data', csv, '--out', `${dir}/r/b`, '--epochs', '5', '--quiet', '--backend', 'wasm', '--threshold-risk', '1e-4']));
+    const a = loadModel(`${dir}/r/a`).card.threshold.static;
+    const b = loadModel(`${dir}/r/b`).card.threshold.static;
+    expect(a.method).toMatch(/risk=0\.001,/);
+    expect(b.method).toMatch(/risk=0\.0001,/);
+    expect(b.value).toBeGreaterThan(a.value);
+  });
+
   it('rejects bad options and data with messages that say what was expected', async () => {
+    await expect(run(['--data', csv, '--out', `${dir}/x`, '--threshold-risk', '0.5', '--quiet'])).rejects.toThrow(/--threshold-risk must be in \(0, 0\.1\), got 0\.5/);
     await expect(run(['--data', csv, '--out', `${dir}/x`, '--arch', 'lstm'])).rejects.toThrow(/expected one of dense, conv/);
     await expect(run(['--data', csv, '--out', `${dir}/x`, '--window', '500', '--quiet'])).rejects.toThrow(/300 rows but --window is 500/);
     await expect(run(['--data', csv, '--out', `${dir}/x`, '--loss', 'bce', '--scaler', 'standard'])).rejects.toThrow(/needs --scaler minmax/);
