@@ -1,7 +1,9 @@
 /**
- * Reading -> SensorWindow: one WindowRing per sensor, channels mapped by name to the card's order, the card's
- * scaler applied on emission. Bad and late data are dropped and counted, never thrown: duplicates, out-of-order
- * readings, readings with none of the model's channels. Memory is bounded by `maxSensors` and idle eviction.
+ * Reading -> SensorWindow: one WindowRing per sensor, channels mapped by name to the card's order. Each row is
+ * scaled once as it enters the ring (the ring holds scaled rows), so emitting a window is one copy; a hot reload
+ * with another scaler re-expresses a sensor's held rows once, on its next reading. Bad and late data are dropped
+ * and counted, never thrown: duplicates, out-of-order readings, readings with none of the model's channels.
+ * Memory is bounded by `maxSensors` and idle eviction.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
@@ -39,6 +41,8 @@ export const WINDOW_DEFAULTS = {
 
 interface SensorState {
   ring: WindowRing;
+  /** The scaler the ring's rows are expressed in. */
+  scaler: ModelCard['scaler'];
   /** Timestamps of the rows in the ring, indexed by row count since reset modulo W. */
   times: Float64Array;
   rowsSinceReset: number;
@@ -95,7 +99,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             counters.sensorLimit++;
             return;
           }
-          s = newState(W, C, o.stride);
+          s = newState(W, C, o.stride, cardOf().scaler);
         }
         sensors.set(r.sensor, s);
         counters.activeSensors = sensors.size;
@@ -103,7 +107,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (r.ts === s.lastTs) return void counters.duplicates++;
         if (r.ts < s.lastTs) return void counters.outOfOrder++;
 
-        const c0 = cardOf();
+        const scaler = cardOf().scaler;
+        const { offset, scale } = scaler;
         let present = 0;
         let filled = 0;
         let stale = false;
@@ -119,7 +124,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             filled++;
           } else {
             // Never seen or too old: hold what we have (or the training offset, i.e. scaled 0) and flag the rows.
-            row[c] = Number.isNaN(s.last[c]) ? c0.scaler.offset[c] : s.last[c];
+            row[c] = Number.isNaN(s.last[c]) ? offset[c] : s.last[c];
             stale = true;
           }
         }
@@ -130,6 +135,12 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           s.rowsSinceReset = 0;
           counters.gapResets++;
         }
+        if (s.scaler !== scaler) {
+          rescaleRows(s.ring.rows(), s.scaler, scaler, C);
+          s.scaler = scaler;
+        }
+        // row[c] is read back as float32, exactly as when raw rows were held and scaled on emission.
+        for (let c = 0; c < C; c++) row[c] = (row[c] - offset[c]) / scale[c];
         s.lastTs = r.ts;
         const due = s.ring.push(row);
         s.times[s.rowsSinceReset % W] = r.ts;
@@ -139,14 +150,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (!due) return;
         const incomplete = s.staleSeq > seq - W;
         if (incomplete && o.skipIncomplete) return void counters.skippedIncomplete++;
-        const scaler = c0.scaler;
+        // The window leaves the operator (batched, then completed in place into its ScoredWindow): its own copy.
         const data = s.ring.snapshot();
-        const { offset, scale } = scaler;
-        for (let c = 0; c < C; c++) {
-          const off = offset[c];
-          const sc = scale[c];
-          for (let i = c; i < data.length; i += C) data[i] = (data[i] - off) / sc;
-        }
         counters.windows++;
         if (incomplete) counters.incompleteWindows++;
         const win: SensorWindow = {
@@ -177,9 +182,10 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
     });
 }
 
-function newState(W: number, C: number, stride: number): SensorState {
+function newState(W: number, C: number, stride: number, scaler: ModelCard['scaler']): SensorState {
   return {
     ring: new WindowRing(W, C, stride),
+    scaler,
     times: new Float64Array(W),
     rowsSinceReset: 0,
     lastTs: Number.NEGATIVE_INFINITY,
@@ -189,6 +195,15 @@ function newState(W: number, C: number, stride: number): SensorState {
     last: new Float64Array(C).fill(NaN),
     lastAt: new Float64Array(C).fill(Number.NEGATIVE_INFINITY),
   };
+}
+
+/** Re-express time-major rows scaled with `from` in `to`, in place (hot reload swapped the scaler). */
+function rescaleRows(buf: Float32Array, from: ModelCard['scaler'], to: ModelCard['scaler'], C: number): void {
+  for (let c = 0; c < C; c++) {
+    const a = from.scale[c] / to.scale[c];
+    const b = (from.offset[c] - to.offset[c]) / to.scale[c];
+    for (let i = c; i < buf.length; i += C) buf[i] = buf[i] * a + b;
+  }
 }
 
 /** Drop undefined fields so spreading options over defaults keeps the defaults. */

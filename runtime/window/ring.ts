@@ -59,6 +59,11 @@ export class WindowRing {
     return this.copyTo(new Float32Array(this.window * this.channels));
   }
 
+  /** The live backing buffer (W x C, row slots in write order, not oldest first): for in-place transforms of every held row. */
+  rows(): Float32Array {
+    return this.buf;
+  }
+
   /** Forget everything (e.g. after a gap in the stream). */
   reset(): void {
     this.head = 0;
