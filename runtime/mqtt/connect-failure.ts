@@ -17,18 +17,23 @@ export interface ConnectFailure {
 
 const CREDENTIALS = 'check broker.username and the password (VIGIL_MQTT_PASSWORD or broker.password), and that the broker knows this user';
 
+const WRONG_VERSION = { cause: 'the broker does not accept this MQTT protocol version', check: 'set broker.protocolVersion to one the broker speaks (4 = MQTT 3.1.1, 5 = MQTT 5)' };
+const BAD_CLIENT_ID = { cause: 'the broker rejected the client id', check: 'check broker.clientId (length, allowed characters, or a broker rule on client ids)' };
+const BAD_CREDENTIALS = { cause: 'the broker refused the user name or password', check: CREDENTIALS };
+const NOT_AUTHORIZED = { cause: 'the broker says this client is not authorized', check: `${CREDENTIALS}; a broker that needs client certificates also wants broker.tls.cert and broker.tls.key` };
+
 /** CONNACK codes (MQTT 3.1.1: 1-5; MQTT 5: 0x80+) that mean the same CONNECT will be refused again. */
 const PERMANENT_CONNACK: Record<number, { cause: string; check: string }> = {
-  1: { cause: 'the broker does not accept this MQTT protocol version', check: 'set broker.protocolVersion to one the broker speaks (4 = MQTT 3.1.1, 5 = MQTT 5)' },
-  2: { cause: 'the broker rejected the client id', check: 'check broker.clientId (length, allowed characters, or a broker rule on client ids)' },
-  4: { cause: 'the broker refused the user name or password', check: CREDENTIALS },
-  5: { cause: 'the broker says this client is not authorized', check: `${CREDENTIALS}; a broker that needs client certificates also wants broker.tls.cert and broker.tls.key` },
+  1: WRONG_VERSION,
+  2: BAD_CLIENT_ID,
+  4: BAD_CREDENTIALS,
+  5: NOT_AUTHORIZED,
   129: { cause: 'the broker could not read our CONNECT packet', check: 'check broker.protocolVersion' },
   130: { cause: 'the broker reported a protocol error', check: 'check broker.protocolVersion' },
-  132: { cause: 'the broker does not accept this MQTT protocol version', check: 'set broker.protocolVersion to one the broker speaks (4 = MQTT 3.1.1, 5 = MQTT 5)' },
-  133: { cause: 'the broker rejected the client id', check: 'check broker.clientId (length, allowed characters, or a broker rule on client ids)' },
-  134: { cause: 'the broker refused the user name or password', check: CREDENTIALS },
-  135: { cause: 'the broker says this client is not authorized', check: `${CREDENTIALS}; a broker that needs client certificates also wants broker.tls.cert and broker.tls.key` },
+  132: WRONG_VERSION,
+  133: BAD_CLIENT_ID,
+  134: BAD_CREDENTIALS,
+  135: NOT_AUTHORIZED,
   138: { cause: 'the broker has banned this client', check: 'ask the broker operator; check broker.clientId and broker.username' },
   140: { cause: 'the broker does not accept this authentication method', check: 'check the broker\'s authentication settings against broker.username / broker.tls' },
 };
