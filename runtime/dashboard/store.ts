@@ -1,12 +1,14 @@
 /**
  * What the dashboard remembers: per sensor a ring of recent raw rows, a ring of recent verdicts and the
- * last alert spans; globally the recent alerts and measured throughput/latency. Memory is bounded by the
- * ring capacities times the number of sensors, however long the pipeline runs.
+ * last alert spans; globally the recent alerts, messages set aside (`rejected.ts`) and measured
+ * throughput/latency. Memory is bounded by the ring capacities times the number of sensors, however long the
+ * pipeline runs.
  */
 import type { AlertEvent, Reading, Rejected, Verdict } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
 import { PointRing, RowRing } from './ring.ts';
 import { Meter } from './meter.ts';
+import { RejectedLog, type RejectedNote } from './rejected.ts';
 
 /** One raw row: time (epoch ms) then one value per channel (NaN where absent). */
 export type RawPoint = [ts: number, ...values: number[]];
@@ -21,15 +23,6 @@ export interface AlertSpan {
   peakScore: number;
   threshold: number;
   contributors: { channel: string; share: number }[];
-}
-
-/** A message set aside, as the page shows it (payload cut to a readable preview). */
-export interface RejectedNote {
-  at: number;
-  reason: string;
-  detail: string;
-  topic: string;
-  preview: string;
 }
 
 /** One row of the sensor list. */
@@ -84,8 +77,7 @@ interface SensorState {
 export class DashboardStore {
   private readonly sensors = new Map<string, SensorState>();
   private readonly recent: PointRing<AlertSpan>;
-  private readonly rejectedRing = new PointRing<RejectedNote>(20);
-  private readonly rejectedBy = new Map<string, number>();
+  private readonly rejectedLog = new RejectedLog();
   private readonly meter = new Meter();
   private readonly capacity: number;
   private readonly pointBudget: number;
@@ -249,22 +241,13 @@ export class DashboardStore {
 
   /** Record a message the runtime set aside. */
   addRejected(r: Rejected): void {
-    this.rejectedBy.set(r.reason, (this.rejectedBy.get(r.reason) ?? 0) + 1);
-    let preview = '';
-    if (r.payload) {
-      const head = r.payload.subarray(0, 120);
-      // Text payloads read as text; binary ones (Sparkplug) as hex.
-      const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
-      preview = /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text) ? Array.from(head.subarray(0, 40), (b) => b.toString(16).padStart(2, '0')).join(' ') : text;
-      if (r.payload.length > head.length) preview += '…';
-    }
-    this.rejectedRing.push({ at: r.receivedAt, reason: r.reason, detail: r.detail, topic: r.topic, preview });
+    this.rejectedLog.add(r);
     this.version++;
   }
 
   /** Recent messages set aside (newest first) and counts by reason. */
   rejected(): { recent: RejectedNote[]; byReason: Record<string, number> } {
-    return { recent: this.rejectedRing.since().reverse(), byReason: Object.fromEntries(this.rejectedBy) };
+    return this.rejectedLog.snapshot();
   }
 
   /** Sensor list, alerting first, then by name. */
