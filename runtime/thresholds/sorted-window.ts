@@ -111,13 +111,7 @@ export class SortedWindow {
 
   private insertSorted(x: number): void {
     const n = this.count;
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sorted[mid] <= x) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.upper(x);
     this.sorted.copyWithin(lo + 1, lo, n);
     this.sorted[lo] = x;
     this.count++;
