@@ -32,7 +32,7 @@ export type MadConfig = z.output<typeof MadConfigSchema>;
 export class MadThreshold implements RestorableThreshold {
   readonly kind = 'mad';
   private win: SortedWindow;
-  private level = Infinity;
+  private level: number;
   private readonly hold: HoldOff;
 
   constructor(
@@ -41,7 +41,12 @@ export class MadThreshold implements RestorableThreshold {
   ) {
     this.hold = new HoldOff(cfg.holdoff);
     this.win = new SortedWindow(cfg.window);
-    if (seed) this.level = seed.median + cfg.k * MAD_TO_SIGMA * seed.mad;
+    this.level = this.seedLevel();
+  }
+
+  /** The card's median + k MAD, the bar until the window is warm. */
+  private seedLevel(): number {
+    return this.seed ? this.seed.median + this.cfg.k * MAD_TO_SIGMA * this.seed.mad : Infinity;
   }
 
   private get warm(): boolean {
@@ -79,7 +84,7 @@ export class MadThreshold implements RestorableThreshold {
   restore(state: Record<string, unknown>): void {
     this.win = SortedWindow.of(this.cfg.window, windowValues(state, 'values', this.cfg.window));
     this.hold.quiet = num(state, 'quiet');
-    this.level = this.seed ? this.seed.median + this.cfg.k * MAD_TO_SIGMA * this.seed.mad : Infinity;
+    this.level = this.seedLevel();
     this.recompute();
   }
 }
