@@ -3,7 +3,7 @@
  * the ops around it (metrics and health server, threshold state persistence, model hot reload, graceful stop).
  * `startRuntime(config)` returns a handle with `stop()`, metrics, and event streams for the dashboard.
  */
-import { BehaviorSubject, Observable, ReplaySubject, Subject, merge, retry, takeUntil, tap, timer, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, ReplaySubject, Subject, retry, takeUntil, tap, timer, type Subscription } from 'rxjs';
 import v8 from 'node:v8';
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
@@ -11,8 +11,7 @@ import { createCodec } from '../codecs/registry.ts';
 import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, topicRouter } from '../mqtt/topic-template.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
-import { mqttSource } from '../mqtt/source.ts';
-import { fleetSource, handOverState, joinFleet, type FleetMembership } from '../fleet/index.ts';
+import { handOverState, joinFleet, type FleetMembership } from '../fleet/index.ts';
 import { loadModel } from '../model/load.ts';
 import type { ModelCard } from '../model/card.ts';
 import { openModel } from '../inference/open-model.ts';
@@ -26,6 +25,7 @@ import { openSinks } from './sinks.ts';
 import { watchModel, type ReloadOutcome } from './reload.ts';
 import { LatencyRing } from './latency.ts';
 import { openThresholds } from './thresholds.ts';
+import { openIntake } from './intake.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
@@ -70,13 +70,6 @@ export interface RuntimeHandle {
   stop(): Promise<void>;
   /** Resolves when the runtime has stopped. */
   stopped: Promise<void>;
-}
-
-/** Static prefix of a topic template up to its first placeholder, for ignoring our own output topics. */
-function ownTopic(template: string | null): ((t: string) => boolean) | undefined {
-  if (!template) return undefined;
-  const i = template.indexOf('{');
-  return i < 0 ? (t) => t === template : (t) => t.startsWith(template.slice(0, i));
 }
 
 /** Start the runtime; rejects with a clear message when the model, providers or broker cannot be used. */
@@ -140,7 +133,6 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     // In a fleet, threshold states travel with their partitions (runtime/fleet/handover.ts).
     const handover = fleet && config.fleet?.stateHandover ? handOverState(client, fleet, th.bank, { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log }) : undefined;
     if (handover) cleanup.push(() => handover.stop());
-    const fleetTopics = config.fleet ? `${config.fleet.prefix}/` : undefined;
 
     const pipeline = createPipeline({
       model: ref,
@@ -159,22 +151,11 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       counters,
     });
 
-    const ownAlert = ownTopic(config.alerts.topic);
-    const ownDead = ownTopic(config.deadLetter.topic);
     const connection = new BehaviorSubject<boolean>(client.connected);
     client.on('connect', () => connection.next(true));
     client.on('close', () => connection.value && connection.next(false));
-    let subscribed!: () => void;
-    const subscribedP = new Promise<void>((r) => (subscribed = r));
-    const sourceOpts = {
-      onSubscribed: () => subscribed(),
-      qos: config.source.qos,
-      ignore: (t: string) => !!(ownAlert?.(t) || ownDead?.(t) || (fleetTopics && t.startsWith(fleetTopics))),
-      onSubscribeError: (f: string, reason: string) => log.error({ filter: f, reason }, 'subscription refused'),
-    };
-    // In a fleet, only the partitions this worker owns (see runtime/fleet and docs/fleet.md).
-    const mqtt$ = fleet ? fleetSource(client, fleet, { ...sourceOpts, templates }) : mqttSource(client, { ...sourceOpts, filters: templates.map((t) => t.filter) });
-    const source$ = (deps.source ? merge(mqtt$, deps.source) : mqtt$).pipe(
+    const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log });
+    const source$ = intake.messages.pipe(
       tap(() => {
         edge.messages++;
         lastMessageAt = Date.now();
@@ -234,7 +215,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     cleanup.push(() => sub.unsubscribe());
 
     // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
-    await Promise.race([subscribedP, new Promise((r) => setTimeout(r, config.broker.connectTimeoutMs).unref())]);
+    await Promise.race([intake.subscribed, new Promise((r) => setTimeout(r, config.broker.connectTimeoutMs).unref())]);
 
     const stopWatch = config.reload.watch
       ? watchModel({
