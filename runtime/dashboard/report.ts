@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { bundle, stylesheet, template } from './assets.ts';
 import { spansFromFlags } from './spans.ts';
 import { decimateRaw, decimateScores } from './decimate.ts';
+import { esc } from './page/format.ts';
 
 /** One sensor (or one scored file) in a report. */
 export interface ReportSensor {
@@ -134,7 +135,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
   const html = template('report.html');
   // Function replacers: `$` sequences in the inlined code must not be read as replacement patterns.
   return html
-    .replace('{{title}}', () => escapeHtml(input.title))
+    .replace('{{title}}', () => esc(input.title))
     .replace('{{css}}', () => stylesheet().replace(/<\/style/gi, '<\\/style'))
     .replace('{{data}}', () => JSON.stringify(data).replace(/</g, '\\u003c')) // still valid JSON; no tag can end early
     .replace('{{js}}', () => inlineSafe(js));
@@ -145,8 +146,4 @@ export async function writeReport(path: string, input: ReportInput): Promise<voi
   const html = await renderReport(input);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, html);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

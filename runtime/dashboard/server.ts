@@ -11,6 +11,7 @@ import type { Subscription } from 'rxjs';
 import type { DashboardFeed, FeedStatus } from './feed.ts';
 import { DashboardStore, type StoreOptions } from './store.ts';
 import { bundle, ortFile, stylesheet, template, ORT_DIR } from './assets.ts';
+import { esc } from './page/format.ts';
 
 /** Dashboard options. */
 export interface DashboardOptions extends StoreOptions {
@@ -161,7 +162,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
     const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'only GET is served\n');
     if (path === '/' || path === '/index.html') {
-      return reply(res, 200, 'text/html; charset=utf-8', template('index.html').replaceAll('{{title}}', escapeHtml(title)));
+      return reply(res, 200, 'text/html; charset=utf-8', template('index.html').replaceAll('{{title}}', esc(title)));
     }
     if (path === '/assets/app.js') return replyZipped(req, res, MIME['.js'], await bundle('live'));
     if (path === '/assets/app.css') return reply(res, 200, 'text/css; charset=utf-8', stylesheet());
@@ -254,8 +255,4 @@ function replyZipped(req: IncomingMessage, res: ServerResponse, type: string, bo
 function reply(res: ServerResponse, code: number, type: string, body: string): void {
   res.writeHead(code, { 'content-type': type, 'cache-control': 'no-cache' });
   res.end(body);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
