@@ -3,14 +3,14 @@
  * card's scaler inverted). What an autoencoder keeps is the structure it learnt; noise and faults it has not
  * seen are left out.
  */
-import { Command } from 'commander';
 import type { FillPolicy } from '@vigil/runtime';
 import { reconstructRows, rmsePerChannel, type DenoiseMode } from '../uses/reconstruct.ts';
 import { runWindows, type WindowRun } from '../uses/windows.ts';
 import { num, timestampText, writeCsvLines } from '../uses/write-csv.ts';
+import { parseUseArgs, useCommand, USE_DEFAULTS, withRunOptions } from './use-options.ts';
 
 /** Options and their defaults, in one table. */
-const OPTIONS = { mode: 'last' as DenoiseMode, fill: 'error', providers: 'cpu,wasm' };
+const OPTIONS = { mode: 'last' as DenoiseMode, ...USE_DEFAULTS };
 
 /** Options of `denoiseCsv`. */
 export interface DenoiseOptions {
@@ -50,28 +50,19 @@ export async function denoiseCsv(o: DenoiseOptions): Promise<DenoiseResult> {
 
 /** CLI entry. */
 export async function run(args: string[]): Promise<number> {
-  const cmd = new Command('vigil denoise')
-    .description('Write the model\'s reconstruction of a CSV: one row per input row, same columns, original units.')
-    .requiredOption('--model <path>', 'model path without extension (DIR/NAME), or either file')
-    .requiredOption('--data <csv>', 'CSV with the channels named in the model card')
-    .requiredOption('--out <csv>', 'output CSV: timestamp,<channels in card order>')
-    .option('--mode <how>', 'last: row t from the window ending at t (causal, what the live runtime sees) | mean: average of every window covering the row (offline, smoother)', OPTIONS.mode)
-    .option('--fill <policy>', 'missing or non-numeric cells: error | ffill | zero', OPTIONS.fill)
-    .option('--providers <list>', 'execution providers in priority order', OPTIONS.providers)
-    .option('--quiet', 'print only errors')
+  const cmd = withRunOptions(useCommand('vigil denoise',
+    'Write the model\'s reconstruction of a CSV: one row per input row, same columns, original units.',
+    { flag: '--out <csv>', help: 'output CSV: timestamp,<channels in card order>' })
+    .option('--mode <how>', 'last: row t from the window ending at t (causal, what the live runtime sees) | mean: average of every window covering the row (offline, smoother)', OPTIONS.mode))
     .addHelpText('after', `
 The first (window - 1) rows have no window of their own ending there; they take the first window's
 reconstruction in both modes. Values are unscaled with the card's scaler, so they are in the input's units.
 
 Example:
-  vigil denoise --model models/pump --data data/pump-00001.csv --out clean.csv --mode mean`)
-    .exitOverride()
-    .showHelpAfterError();
-  cmd.parse(args, { from: 'user' });
-  const v = cmd.opts<{ model: string; data: string; out: string; mode: string; fill: string; providers: string; quiet?: boolean }>();
-  if (!['error', 'ffill', 'zero'].includes(v.fill)) throw new Error(`--fill: expected error, ffill or zero; got '${v.fill}'`);
+  vigil denoise --model models/pump --data data/pump-00001.csv --out clean.csv --mode mean`);
+  const v = parseUseArgs<{ mode: string }>(cmd, args);
   const t0 = performance.now();
-  const r = await denoiseCsv({ model: v.model, data: v.data, out: v.out, mode: v.mode as DenoiseMode, fill: v.fill as FillPolicy, providers: v.providers.split(',') });
+  const r = await denoiseCsv({ ...v, mode: v.mode as DenoiseMode });
   if (!v.quiet) {
     const ch = r.run.card.channels;
     process.stdout.write([

@@ -2,13 +2,14 @@
  * `vigil encode`: the code of every window (feature extraction, compression). Prints the compression ratio
  * (values in a window / values in its code) and how well the code reconstructs the data.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import type { FillPolicy } from '@vigil/runtime';
 import { runWindows, type WindowRun } from '../uses/windows.ts';
 import { num, timestampText, writeCsvLines } from '../uses/write-csv.ts';
+import { parseUseArgs, useCommand, USE_DEFAULTS, withRunOptions } from './use-options.ts';
 
 /** Options and their defaults, in one table. */
-const OPTIONS = { stride: 1, fill: 'error', providers: 'cpu,wasm' };
+const OPTIONS = { stride: 1, ...USE_DEFAULTS };
 
 /** Options of `encodeCsv`. */
 export interface EncodeOptions {
@@ -74,29 +75,20 @@ const int = (name: string) => (v: string) => {
 
 /** CLI entry. */
 export async function run(args: string[]): Promise<number> {
-  const cmd = new Command('vigil encode')
-    .description('Write the latent code of every window of a CSV (features for other tools, or a compressed form of the series).')
-    .requiredOption('--model <path>', 'model path without extension (DIR/NAME), or either file')
-    .requiredOption('--data <csv>', 'CSV with the channels named in the model card')
-    .requiredOption('--out <csv>', 'output CSV: timestamp (of the window\'s last row),code_1..code_k,score')
-    .option('--stride <rows>', 'rows between windows; 1 = every window, the model\'s window = non-overlapping (compression)', int('--stride'), OPTIONS.stride)
-    .option('--fill <policy>', 'missing or non-numeric cells: error | ffill | zero', OPTIONS.fill)
-    .option('--providers <list>', 'execution providers in priority order', OPTIONS.providers)
-    .option('--quiet', 'print only errors')
+  const cmd = withRunOptions(useCommand('vigil encode',
+    'Write the latent code of every window of a CSV (features for other tools, or a compressed form of the series).',
+    { flag: '--out <csv>', help: 'output CSV: timestamp (of the window\'s last row),code_1..code_k,score' })
+    .option('--stride <rows>', 'rows between windows; 1 = every window, the model\'s window = non-overlapping (compression)', int('--stride'), OPTIONS.stride))
     .addHelpText('after', `
 score is the window's anomaly score exactly as vigil score computes it (card scoring). The code is the
 exported 'latent' output: conv models give code channels x steps, time-major (code_1..code_k are step 1's
 channels, then step 2's...). Reconstruction error is measured on the windows written.
 
 Example:
-  vigil encode --model models/pump --data data/pump-00001.csv --out codes.csv --stride 32`)
-    .exitOverride()
-    .showHelpAfterError();
-  cmd.parse(args, { from: 'user' });
-  const v = cmd.opts<{ model: string; data: string; out: string; stride: number; fill: string; providers: string; quiet?: boolean }>();
-  if (!['error', 'ffill', 'zero'].includes(v.fill)) throw new Error(`--fill: expected error, ffill or zero; got '${v.fill}'`);
+  vigil encode --model models/pump --data data/pump-00001.csv --out codes.csv --stride 32`);
+  const v = parseUseArgs<{ stride: number }>(cmd, args);
   const t0 = performance.now();
-  const r = await encodeCsv({ model: v.model, data: v.data, out: v.out, stride: v.stride, fill: v.fill as FillPolicy, providers: v.providers.split(',') });
+  const r = await encodeCsv(v);
   if (!v.quiet) {
     const { card, codeSize, windows } = r.run;
     process.stdout.write([

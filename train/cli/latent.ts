@@ -4,15 +4,15 @@
  * (through `scoreSeries`, the pipeline `vigil score` runs) ringed in red.
  */
 import { basename } from 'node:path';
-import { Command } from 'commander';
 import { openModel, scoreSeries, type FillPolicy } from '@vigil/runtime';
 import { fitPca, projectPca } from '../uses/pca.ts';
 import { latentMapSvg } from '../uses/latent-svg.ts';
 import { checkPicturePath, writePicture } from '../uses/render.ts';
 import { runWindows, type WindowRun } from '../uses/windows.ts';
+import { parseUseArgs, useCommand, USE_DEFAULTS, withRunOptions } from './use-options.ts';
 
 /** Options and their defaults, in one table. */
-const OPTIONS = { color: 'time', labelColumn: 'label', fill: 'error', providers: 'cpu,wasm' };
+const OPTIONS = { color: 'time', labelColumn: 'label', ...USE_DEFAULTS };
 
 /** Options of `latentMap`. */
 export interface LatentOptions {
@@ -103,30 +103,21 @@ export async function latentMap(o: LatentOptions): Promise<LatentResult> {
 
 /** CLI entry. */
 export async function run(args: string[]): Promise<number> {
-  const cmd = new Command('vigil latent')
-    .description('Draw every window of a CSV as a dot in the model\'s latent space (2-D code, or its first two principal components).')
-    .requiredOption('--model <path>', 'model path without extension (DIR/NAME), or either file')
-    .requiredOption('--data <csv>', 'CSV with the channels named in the model card')
-    .requiredOption('--out <file>', 'picture: .png, .svg, or .html (self-contained)')
+  const cmd = withRunOptions(useCommand('vigil latent',
+    'Draw every window of a CSV as a dot in the model\'s latent space (2-D code, or its first two principal components).',
+    { flag: '--out <file>', help: 'picture: .png, .svg, or .html (self-contained)' })
     .option('--color <by>', 'colour dots by time | label', OPTIONS.color)
-    .option('--label-column <name>', 'column holding labels for --color label (e.g. 0/1 or fault names)', OPTIONS.labelColumn)
-    .option('--fill <policy>', 'missing or non-numeric cells: error | ffill | zero', OPTIONS.fill)
-    .option('--providers <list>', 'execution providers in priority order', OPTIONS.providers)
-    .option('--quiet', 'print only errors')
+    .option('--label-column <name>', 'column holding labels for --color label (e.g. 0/1 or fault names)', OPTIONS.labelColumn))
     .addHelpText('after', `
 Windows end at every row from row (window - 1) on. Flagged windows (red rings) are those the card's default
 threshold marks anomalous when the file is scored exactly as \`vigil score\` would.
 
 Examples:
   vigil latent --model models/pump --data data/pump-00001.csv --out latent.png
-  vigil latent --model models/pump --data data/pump-00001.csv --out latent.html --color label`)
-    .exitOverride()
-    .showHelpAfterError();
-  cmd.parse(args, { from: 'user' });
-  const v = cmd.opts<{ model: string; data: string; out: string; color: string; labelColumn: string; fill: string; providers: string; quiet?: boolean }>();
-  if (!['error', 'ffill', 'zero'].includes(v.fill)) throw new Error(`--fill: expected error, ffill or zero; got '${v.fill}'`);
+  vigil latent --model models/pump --data data/pump-00001.csv --out latent.html --color label`);
+  const v = parseUseArgs<{ color: string; labelColumn: string }>(cmd, args);
   const t0 = performance.now();
-  const r = await latentMap({ model: v.model, data: v.data, out: v.out, color: v.color as 'time', labelColumn: v.labelColumn, fill: v.fill as FillPolicy, providers: v.providers.split(',') });
+  const r = await latentMap({ ...v, color: v.color as 'time' });
   if (!v.quiet) {
     const fl = r.flagged.reduce((a, b) => a + b, 0);
     process.stdout.write([
