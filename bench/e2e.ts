@@ -10,13 +10,17 @@
  * Investigating: VIGIL_BENCH_ONLY=latency|memory runs one phase (VIGIL_BENCH_PROVIDER=cpu|wasm, VIGIL_BENCH_LOW=1),
  * VIGIL_BENCH_PROF=DIR writes a CPU profile of every consumer process.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
+import { spawnConsumer, stopConsumer as stopChild, waitFor } from './lib/consumer.ts';
+import { feeder as feederOf, measure, warm } from './lib/closed-loop.ts';
+import { connectNoDelay } from './lib/mqtt.ts';
+import { quantile } from './lib/stats.ts';
+import { bareChild, runtimeChild } from './e2e/consumers.ts';
 import { meanLayer, writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
 
 const quick = process.argv.includes('--quick');
@@ -37,222 +41,22 @@ const RATE = 10_000;
 const SPIKE_EVERY_MS = 20;
 const THRESHOLD = 5;
 
-/** What a consumer child reports, every 25 ms. */
-interface Report {
-  processed: number;
-  decoded: number;
-  dropped: number;
-  rss: number;
-  heapUsed: number;
-  latency?: { p50: number; p99: number };
-  alerts?: number;
-  drops?: Record<string, number>;
-  ready?: boolean;
-}
-
 /** A smooth, seeded-phase signal per sensor; normal windows score far below the threshold. */
 function reading(sensor: number, i: number, spike = 0): string {
   const t = i / 2000 + sensor * 0.37;
   return `{"ts":${1_700_000_000_000 + i * 10},"current":${(Math.sin(2 * Math.PI * t) + spike).toFixed(4)},"temp":${(Math.cos(2 * Math.PI * t) * 0.5).toFixed(4)}}`;
 }
 
-// ---------------------------------------------------------------- consumer children
-
-async function runtimeChild(topic: string, modelPath: string, alertTopic: string, lowMemory: boolean, provider: string, stride: number): Promise<void> {
-  const { startRuntime } = await import('../runtime/ops/runtime.ts');
-  const { defineConfig } = await import('../runtime/config/load.ts');
-  const pino = (await import('pino')).default;
-  const cfg = defineConfig({
-    model: modelPath,
-    broker: { url: BROKER },
-    source: { topics: [topic], qos: 0 },
-    alerts: { topic: alertTopic, closeM: 3 },
-    deadLetter: { topic: null },
-    metrics: { port: null },
-    state: { file: null },
-    reload: { watch: false },
-    // One intra-op thread: on a small gateway the spinning ORT pool otherwise fights the broker for cores.
-    inference: { providers: [provider as 'cpu'], threads: 1 },
-    window: { maxSensors: 20_000, stride },
-    batch: { size: 256, maxWaitMs: 1 },
-    lowMemory,
-    log: { level: 'silent' },
-  });
-  const h = await startRuntime(cfg, { logger: pino({ level: 'silent' }) });
-  let processed = 0;
-  // With a stride, each verdict stands for `stride` readings taken through the runtime.
-  h.verdicts.subscribe(() => (processed += stride));
-  const c = h.counters;
-  let infer = { sum: 0, count: 0 };
-  const hist = h.metrics.registry.getSingleMetric('vigil_inference_seconds');
-  setInterval(async () => {
-    const v = (await hist?.get())?.values ?? [];
-    const named = v as { metricName?: string; value: number }[];
-    infer = { sum: named.find((x) => x.metricName?.endsWith('_sum'))?.value ?? 0, count: named.find((x) => x.metricName?.endsWith('_count'))?.value ?? 0 };
-  }, 200);
-  const report = (ready?: boolean) => {
-    h.health(); // syncs the sink counters
-    const m = process.memoryUsage();
-    const r: Report = {
-      processed,
-      decoded: h.edge.decoded,
-      dropped: c.droppedQueueFull + c.droppedSensorBacklog + c.sensorLimit + c.duplicates + c.outOfOrder,
-      rss: m.rss,
-      heapUsed: m.heapUsed,
-      latency: h.latency(),
-      alerts: c.alertsOpened,
-      drops: { published: h.edge.alertsPublished, queuedAlerts: h.edge.alertsQueued, queueFull: c.droppedQueueFull, sensorBacklog: c.droppedSensorBacklog, sensorLimit: c.sensorLimit, duplicates: c.duplicates, outOfOrder: c.outOfOrder, batches: c.batches, scored: c.scored, windows: c.windows, inferMsAvg: (infer.sum / Math.max(1, infer.count)) * 1000 },
-      ready,
-    };
-    if (process.connected) process.send!(r);
-  };
-  report(true);
-  const reporting = setInterval(report, 25);
-  process.on('disconnect', () => {
-    clearInterval(reporting);
-    void h.stop().then(() => process.exit(0));
-  });
-}
-
-async function bareChild(topic: string): Promise<void> {
-  const client = await mqtt.connectAsync(BROKER, { clientId: `bare-${process.pid}` });
-  (client.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
-  let processed = 0;
-  let sink = 0;
-  client.on('message', (_t, payload) => {
-    const v = JSON.parse(payload.toString()) as { current: number };
-    sink += v.current;
-    processed++;
-  });
-  await client.subscribeAsync(topic, { qos: 0 });
-  const report = (ready?: boolean) => {
-    const m = process.memoryUsage();
-    if (process.connected) process.send!({ processed, decoded: processed, dropped: 0, rss: m.rss, heapUsed: m.heapUsed + (sink > Infinity ? 1 : 0), ready } satisfies Report);
-  };
-  report(true);
-  const reporting = setInterval(report, 25);
-  process.on('disconnect', () => {
-    clearInterval(reporting);
-    void client.endAsync().then(() => process.exit(0));
-  });
-}
-
 // ---------------------------------------------------------------- main process
 
-interface Child {
-  proc: ChildProcess;
-  last: Report;
-  peakRss: number;
-  onReport?: (r: Report) => void;
-}
-
-function spawnChild(args: string[], nodeFlags: string[] = [], bundle?: string): Promise<Child> {
-  return new Promise((resolve, reject) => {
-    const runTs = fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url));
-    // A bundle runs on plain node (no tsx loader); otherwise this file runs through tsx as usual.
-    const [entry, first] = bundle ? [bundle, []] : [runTs, [fileURLToPath(import.meta.url)]];
-    const proc = fork(entry, [...first, ...args, '--broker', BROKER], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // VIGIL_BENCH_PROF=DIR profiles each consumer (node --cpu-prof) to see where the time goes.
-      execArgv: [...nodeFlags, ...(process.env.VIGIL_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VIGIL_BENCH_PROF}`] : [])],
-    });
-    const child: Child = { proc, last: { processed: 0, decoded: 0, dropped: 0, rss: 0, heapUsed: 0 }, peakRss: 0 };
-    proc.on('message', (r: Report) => {
-      child.last = r;
-      child.peakRss = Math.max(child.peakRss, r.rss);
-      child.onReport?.(r);
-      if (r.ready) resolve(child);
-    });
-    proc.once('exit', (code) => reject(new Error(`consumer exited with code ${code} before it was ready`)));
-  });
-}
-
-function stopChild(c: Child): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => c.proc.kill('SIGKILL'), 5000);
-    c.proc.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    c.proc.disconnect();
-  });
-}
+/** A consumer role of this script (through tsx, or `bundle` on plain node), on the bench broker. */
+const spawnChild = (args: string[], nodeFlags: string[] = [], bundle?: string) => spawnConsumer(fileURLToPath(import.meta.url), [...args, '--broker', BROKER], nodeFlags, bundle);
 
 let clients = 0;
-async function publisher(): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(BROKER, { clientId: `bench-${process.pid}-${++clients}` });
-  (client.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
-  return client;
-}
+const publisher = (): Promise<MqttClient> => connectNoDelay(BROKER, `bench-${process.pid}-${++clients}`);
 
-const waitFor = (pred: () => boolean, c: Child, timeoutMs: number, what: string) =>
-  new Promise<void>((resolve, reject) => {
-    if (pred()) return resolve();
-    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-    c.onReport = () => {
-      if (pred()) {
-        clearTimeout(t);
-        c.onReport = undefined;
-        resolve();
-      }
-    };
-  });
-
-/** Publishes readings round-robin over `sensors`, each sensor's rows numbered on. */
-function feeder(pub: MqttClient, sensors: number, topicOf: (s: number) => string) {
-  let sent = 0;
-  const rows = new Array<number>(sensors).fill(0);
-  return {
-    sensors,
-    get sent() {
-      return sent;
-    },
-    send(n: number) {
-      for (let k = 0; k < n; k++) {
-        const s = sent % sensors;
-        pub.publish(topicOf(s), reading(s, rows[s]++), { qos: 0 });
-        sent++;
-      }
-    },
-  };
-}
-type Feeder = ReturnType<typeof feeder>;
-
-/** Fill every sensor's window so that from then on each reading yields a verdict (bare: one reading each). */
-async function warm(c: Child, f: Feeder, rows: number, countsWarm: boolean): Promise<void> {
-  f.send(f.sensors * rows);
-  const target = countsWarm ? f.sensors * rows : f.sensors;
-  await waitFor(() => c.last.processed + c.last.dropped >= target, c, 60_000, 'warm-up');
-}
-
-/** Closed-loop flood: keep OUTSTANDING readings ahead of what the consumer has finished; returns readings/s. */
-async function measure(c: Child, f: Feeder, seconds: number, slack = 0) {
-  const outstanding = 4000;
-  const base = c.last.processed + c.last.dropped;
-  const baseProcessed = c.last.processed;
-  const baseSent = f.sent;
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      if ((performance.now() - t0) / 1000 >= seconds) return resolve();
-      const ahead = f.sent - baseSent - (c.last.processed + c.last.dropped - base);
-      if (ahead < outstanding) f.send(Math.min(500, outstanding - ahead));
-      setImmediate(pump);
-    };
-    pump();
-  });
-  const t1 = performance.now();
-  const processed = c.last.processed - baseProcessed;
-  // Let the consumer finish what is outstanding so the next round starts from a quiet broker.
-  const all = f.sent - baseSent;
-  await waitFor(() => c.last.processed + c.last.dropped - base >= all - slack, c, 60_000, 'the consumer to catch up').catch(() => undefined);
-  return { readingsPerS: processed / ((t1 - t0) / 1000), processed, dropped: c.last.dropped, rss: c.last.rss };
-}
-
-function quantile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-}
+/** A round-robin feeder of the e2e signal. */
+const feeder = (pub: MqttClient, sensors: number, topicOf: (s: number) => string) => feederOf(pub, sensors, topicOf, (s, row) => reading(s, row));
 
 /** Publish at RATE readings/s (100 sensors at 100 Hz) with a spike every SPIKE_EVERY_MS; time each spike to its alert. */
 async function latencyPhase(modelPath: string, pub: MqttClient, provider: string) {
@@ -483,8 +287,8 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : '';
 };
-if (ROLE === 'runtime') await runtimeChild(arg('--topic'), arg('--model'), arg('--alerts'), process.argv.includes('--low-memory'), arg('--provider') || 'cpu', Number(arg('--stride') || 1));
-else if (ROLE === 'bare') await bareChild(arg('--topic'));
+if (ROLE === 'runtime') await runtimeChild(BROKER, arg('--topic'), arg('--model'), arg('--alerts'), process.argv.includes('--low-memory'), arg('--provider') || 'cpu', Number(arg('--stride') || 1));
+else if (ROLE === 'bare') await bareChild(BROKER, arg('--topic'));
 else {
   await main();
   process.exit(0);
