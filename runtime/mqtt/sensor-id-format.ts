@@ -63,7 +63,7 @@ export function compileSensorIdFormat(format: string | undefined, named: readonl
   const label = (name: string) => (name.startsWith('+') ? `'+' level ${name.slice(1)}` : `{${name}}`);
 
   return {
-    format: format ?? (parts.length > 1 ? parts.map((p) => label(p.name)).join('.') : parts.map((p) => label(p.name)).join('')),
+    format: format ?? parts.map((p) => label(p.name)).join('.'),
     build(named, anon) {
       const value = (name: string) => (name.startsWith('+') ? anon[Number(name.slice(1)) - 1] : named[name]) ?? '';
       let id = '';
