@@ -55,13 +55,13 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
   const names = segs.flatMap((s) => (s.kind === 'named' ? [s.name] : []));
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`topic template '${template}': part {${dup}} appears twice`);
-  const captures = segs.filter((s) => s.kind === 'named' || s.kind === 'plus').length;
   if (sensorId) {
     for (const m of sensorId.matchAll(/\{([^}]*)\}/g)) {
       if (!names.includes(m[1])) throw new Error(`sensorId format '${sensorId}' names {${m[1]}}, which topic template '${template}' does not have (has ${names.map((n) => `{${n}}`).join(', ') || 'none'})`);
     }
   }
   const anonCount = segs.filter((s) => s.kind === 'plus').length;
+  const captures = names.length + anonCount;
   const idNames = names.filter((n) => n !== 'channel');
   // Ids are built so that two topics never share one (see sensor-id-format.ts); a template with no captures
   // names its one sensor after the topic itself.
