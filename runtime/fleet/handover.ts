@@ -49,8 +49,8 @@ export interface Handover {
 /** Start handing threshold states over with partitions. */
 export function handOverState(client: MqttClient, fleet: FleetMembership, bank: ThresholdBank, opts: HandoverOptions): Handover {
   const P = fleet.partitions;
-  const topicOf = (k: number) => `${opts.prefix}/${fleet.group}/state/p${k}`;
   const prefix = `${opts.prefix}/${fleet.group}/state/p`;
+  const topicOf = (k: number) => `${prefix}${k}`;
   let owned = new Set<number>();
   let adopted = 0;
 
