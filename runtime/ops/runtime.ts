@@ -3,7 +3,7 @@
  * the ops around it (metrics and health server, threshold state persistence, model hot reload, graceful stop).
  * `startRuntime(config)` returns a handle with `stop()`, metrics, and event streams for the dashboard.
  */
-import { BehaviorSubject, Observable, ReplaySubject, Subject, retry, takeUntil, tap, timer, type Subscription } from 'rxjs';
+import { BehaviorSubject, ReplaySubject, Subject, retry, takeUntil, tap, timer, type Subscription } from 'rxjs';
 import v8 from 'node:v8';
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
@@ -11,66 +11,23 @@ import { createCodec } from '../codecs/registry.ts';
 import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, topicRouter } from '../mqtt/topic-template.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
-import { handOverState, joinFleet, type FleetMembership } from '../fleet/index.ts';
+import { handOverState, joinFleet } from '../fleet/index.ts';
 import { loadModel } from '../model/load.ts';
-import type { ModelCard } from '../model/card.ts';
 import { openModel } from '../inference/open-model.ts';
 import { createPipeline } from '../stream/pipeline.ts';
-import { createCounters, type PipelineCounters } from '../stream/counters.ts';
-import type { AlertEvent, Detection, RawMessage, Reading, Rejected, Verdict } from '../stream/types.ts';
-import { createLogger, type VigilLogger } from './logger.ts';
-import { createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetrics } from './metrics.ts';
+import { createCounters } from '../stream/counters.ts';
+import type { AlertEvent, Detection, Reading, Rejected, Verdict } from '../stream/types.ts';
+import { createLogger } from './logger.ts';
+import { createEdgeCounters, createMetrics } from './metrics.ts';
 import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
 import { openSinks } from './sinks.ts';
 import { watchModel, type ReloadOutcome } from './reload.ts';
 import { LatencyRing } from './latency.ts';
 import { openThresholds } from './thresholds.ts';
 import { openIntake } from './intake.ts';
+import type { RuntimeDeps, RuntimeHandle } from './handle.ts';
 
-/** Injectable parts (tests pass a silent logger). */
-export interface RuntimeDeps {
-  logger?: VigilLogger;
-  /** Extra messages merged with the MQTT intake (replay, embedding, tests); decoded like broker messages. */
-  source?: Observable<RawMessage>;
-}
-
-/** A running runtime. */
-export interface RuntimeHandle {
-  config: RunConfig;
-  /** The card in service now (changes on hot reload). */
-  card(): ModelCard;
-  /** Execution provider in service, and why earlier ones in the list failed. */
-  provider(): string;
-  providerFailures: { provider: string; reason: string }[];
-  counters: PipelineCounters;
-  edge: EdgeCounters;
-  metrics: RuntimeMetrics;
-  /** `http://host:port` of /metrics and /health, when enabled. */
-  opsUrl?: string;
-  /** Fleet membership when `fleet` is configured: the members and the partitions this worker owns. */
-  fleet?: FleetMembership;
-  /** Hot streams (subscribe any time; nothing is replayed). */
-  verdicts: Observable<Verdict>;
-  alerts: Observable<AlertEvent>;
-  readings: Observable<Reading>;
-  rejected: Observable<Rejected>;
-  detections: Observable<Detection>;
-  /** Outcomes of model hot reloads (swapped or refused). */
-  reloads: Observable<ReloadOutcome>;
-  /** Broker connection state (true when connected); emits the current state on subscribe. */
-  connection: Observable<boolean>;
-  health(): HealthReport;
-  /** Recent arrival -> verdict latency percentiles (ms). */
-  latency(): { p50: number; p99: number };
-  /** Wait until every alert raised so far is acknowledged by the broker (and webhook); false on timeout. */
-  drainAlerts(timeoutMs: number): Promise<boolean>;
-  /** Persist threshold state now (also happens periodically and on stop). */
-  persist(): Promise<void>;
-  /** Stop intake, drain, persist, disconnect. Safe to call more than once. */
-  stop(): Promise<void>;
-  /** Resolves when the runtime has stopped. */
-  stopped: Promise<void>;
-}
+export type { RuntimeDeps, RuntimeHandle } from './handle.ts';
 
 /** Start the runtime; rejects with a clear message when the model, providers or broker cannot be used. */
 export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): Promise<RuntimeHandle> {

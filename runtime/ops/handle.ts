@@ -1,0 +1,56 @@
+/** The contract of a running runtime (`startRuntime` in runtime.ts): its injectable parts and its handle. */
+import type { Observable } from 'rxjs';
+import type { RunConfig } from '../config/schema.ts';
+import type { FleetMembership } from '../fleet/index.ts';
+import type { ModelCard } from '../model/card.ts';
+import type { PipelineCounters } from '../stream/counters.ts';
+import type { AlertEvent, Detection, RawMessage, Reading, Rejected, Verdict } from '../stream/types.ts';
+import type { VigilLogger } from './logger.ts';
+import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
+import type { HealthReport } from './http.ts';
+import type { ReloadOutcome } from './reload.ts';
+
+/** Injectable parts (tests pass a silent logger). */
+export interface RuntimeDeps {
+  logger?: VigilLogger;
+  /** Extra messages merged with the MQTT intake (replay, embedding, tests); decoded like broker messages. */
+  source?: Observable<RawMessage>;
+}
+
+/** A running runtime. */
+export interface RuntimeHandle {
+  config: RunConfig;
+  /** The card in service now (changes on hot reload). */
+  card(): ModelCard;
+  /** Execution provider in service, and why earlier ones in the list failed. */
+  provider(): string;
+  providerFailures: { provider: string; reason: string }[];
+  counters: PipelineCounters;
+  edge: EdgeCounters;
+  metrics: RuntimeMetrics;
+  /** `http://host:port` of /metrics and /health, when enabled. */
+  opsUrl?: string;
+  /** Fleet membership when `fleet` is configured: the members and the partitions this worker owns. */
+  fleet?: FleetMembership;
+  /** Hot streams (subscribe any time; nothing is replayed). */
+  verdicts: Observable<Verdict>;
+  alerts: Observable<AlertEvent>;
+  readings: Observable<Reading>;
+  rejected: Observable<Rejected>;
+  detections: Observable<Detection>;
+  /** Outcomes of model hot reloads (swapped or refused). */
+  reloads: Observable<ReloadOutcome>;
+  /** Broker connection state (true when connected); emits the current state on subscribe. */
+  connection: Observable<boolean>;
+  health(): HealthReport;
+  /** Recent arrival -> verdict latency percentiles (ms). */
+  latency(): { p50: number; p99: number };
+  /** Wait until every alert raised so far is acknowledged by the broker (and webhook); false on timeout. */
+  drainAlerts(timeoutMs: number): Promise<boolean>;
+  /** Persist threshold state now (also happens periodically and on stop). */
+  persist(): Promise<void>;
+  /** Stop intake, drain, persist, disconnect. Safe to call more than once. */
+  stop(): Promise<void>;
+  /** Resolves when the runtime has stopped. */
+  stopped: Promise<void>;
+}
