@@ -76,7 +76,10 @@ export interface TrainResult {
   seconds: number;
 }
 
-const D = Object.fromEntries(Object.entries(OPTION_TABLE).map(([k, v]) => [k, 'default' in v ? v.default : undefined])) as Record<string, unknown>;
+type Table = typeof OPTION_TABLE;
+/** Each option's default from the table, typed, so resolving an option needs no cast. */
+const D = Object.fromEntries(Object.entries(OPTION_TABLE).map(([k, v]) => [k, 'default' in v ? v.default : undefined])) as
+  { [K in keyof Table]: Table[K] extends { default: infer V } ? V : undefined };
 
 function check(cond: boolean, msg: string): void {
   if (!cond) throw new Error(msg);
@@ -84,38 +87,38 @@ function check(cond: boolean, msg: string): void {
 
 /** Resolve defaults and reject bad values with what was expected. */
 export function resolveOptions(o: TrainOptions) {
-  const arch = (o.arch ?? D.arch) as ArchName;
+  const arch = o.arch ?? D.arch;
   check((ARCHITECTURES as readonly string[]).includes(arch), `unknown --arch '${arch}'; expected one of ${ARCHITECTURES.join(', ')}`);
-  const base = arch === 'dense' || arch === 'vae' ? 'dense' : arch === 'conv' ? 'conv' : (o.base ?? (D.base as 'dense' | 'conv'));
+  const base = arch === 'dense' || arch === 'vae' ? 'dense' : arch === 'conv' ? 'conv' : (o.base ?? D.base);
   check(base === 'dense' || base === 'conv', `--base must be dense or conv, got '${base}'`);
-  const loss = o.loss ?? (D.loss as 'mse' | 'bce');
+  const loss = o.loss ?? D.loss;
   check(loss === 'mse' || loss === 'bce', `--loss must be mse or bce, got '${loss}'`);
   const scaler: Scaler['kind'] = o.scaler ?? (loss === 'bce' ? 'minmax' : 'standard');
   check(scaler === 'standard' || scaler === 'minmax', `--scaler must be standard or minmax, got '${scaler}'`);
   check(!(loss === 'bce' && scaler !== 'minmax'), '--loss bce needs --scaler minmax (BCE compares values in [0, 1])');
   const r = {
     arch, base, loss, scaler,
-    window: o.window ?? (D.window as number),
+    window: o.window ?? D.window,
     stride: o.stride ?? 0,
-    epochs: o.epochs ?? (D.epochs as number),
-    batchSize: o.batchSize ?? (D.batchSize as number),
-    learningRate: o.learningRate ?? (D.learningRate as number),
-    patience: o.patience ?? (D.patience as number),
-    kernel: o.kernel ?? (D.kernel as number),
-    noise: o.noise ?? (D.noise as number),
-    noiseKind: o.noiseKind ?? (D.noiseKind as 'gaussian' | 'mask'),
-    l1: o.l1 ?? (D.l1 as number),
-    beta: o.beta ?? (D.beta as number),
-    seed: o.seed ?? (D.seed as number),
-    validationSplit: o.validationSplit ?? (D.validationSplit as number),
-    thresholdRisk: o.thresholdRisk ?? (D.thresholdRisk as number),
-    fill: o.fill ?? (D.fill as FillPolicy),
-    backend: o.backend ?? (D.backend as string),
+    epochs: o.epochs ?? D.epochs,
+    batchSize: o.batchSize ?? D.batchSize,
+    learningRate: o.learningRate ?? D.learningRate,
+    patience: o.patience ?? D.patience,
+    kernel: o.kernel ?? D.kernel,
+    noise: o.noise ?? D.noise,
+    noiseKind: o.noiseKind ?? D.noiseKind,
+    l1: o.l1 ?? D.l1,
+    beta: o.beta ?? D.beta,
+    seed: o.seed ?? D.seed,
+    validationSplit: o.validationSplit ?? D.validationSplit,
+    thresholdRisk: o.thresholdRisk ?? D.thresholdRisk,
+    fill: o.fill ?? D.fill,
+    backend: o.backend ?? D.backend,
     hidden: o.hidden ?? defaultHidden(base),
     code: o.code,
     span: o.span,
-    score: o.score ?? (D.score as 'error' | 'recon-prob'),
-    samples: o.samples ?? (D.samples as number),
+    score: o.score ?? D.score,
+    samples: o.samples ?? D.samples,
   };
   check(r.stride === 0 || (Number.isInteger(r.stride) && r.stride >= 1), `--stride must be an integer >= 1, got ${r.stride}`);
   for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
