@@ -83,9 +83,8 @@ export async function joinFleet(opts: JoinOptions): Promise<FleetMembership> {
   const view$ = new BehaviorSubject<FleetView>({ members: [], owned: [], settled });
 
   const client: MqttClient = mqtt.connect(opts.broker.url, {
-    ...clientOptions({ ...opts.broker, clean: true, protocolVersion: opts.broker.protocolVersion }),
+    ...clientOptions({ ...opts.broker, clean: true }),
     clientId: `${self}-fleet`.slice(0, 128),
-    clean: true,
     // The will clears our retained heartbeat when the broker loses us without a goodbye.
     will: { topic: myTopic, payload: Buffer.alloc(0), qos: 1, retain: true },
   });
