@@ -18,9 +18,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mqtt from 'mqtt';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
 import { cliArg, forkReporting } from './lib/child.ts';
+import { connectNoDelay } from './lib/mqtt.ts';
+import { quantile } from './lib/stats.ts';
+import { MAX_PENDING, MAX_PENDING_PER_SENSOR, runtimeChild, type Report } from './overload/runtime-child.ts';
 import { randomDenseLayers, writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
 import { startMosquitto } from '../test/reliability/support/mosquitto.ts';
 
@@ -31,93 +33,6 @@ const W = 32;
 const CHANNELS = ['a', 'b', 'c', 'd'];
 const SENSORS = 200;
 const OVERLOAD_S = Number(arg('overload-s', QUICK ? '15' : '60'));
-const MAX_PENDING = 4096;
-const MAX_PENDING_PER_SENSOR = 8;
-
-interface Report {
-  t: number;
-  rss: number;
-  heapUsed: number;
-  messages: number;
-  decoded: number;
-  windows: number;
-  scored: number;
-  pending: number;
-  droppedSensorBacklog: number;
-  droppedQueueFull: number;
-  droppedInferenceError: number;
-  duplicates: number;
-  outOfOrder: number;
-  p50: number;
-  p99: number;
-  /** Arrival -> verdict latencies (ms) of verdicts since the previous report, sampled to at most 200. */
-  lat: number[];
-  status: string;
-}
-
-async function runtimeChild(): Promise<void> {
-  const { startRuntime } = await import('../runtime/ops/runtime.ts');
-  const { defineConfig } = await import('../runtime/config/load.ts');
-  const { createLogger } = await import('../runtime/ops/logger.ts');
-  const dir = arg('dir', '');
-  const h = await startRuntime(
-    defineConfig({
-      model: join(dir, 'model', 'heavy'),
-      broker: { url: arg('broker', '') },
-      source: { topics: ['load/{sensor}/data'], qos: 0 },
-      batch: { size: 256, maxWaitMs: 2, maxPending: MAX_PENDING, maxPendingPerSensor: MAX_PENDING_PER_SENSOR },
-      inference: { providers: ['cpu'], threads: 1 },
-      deadLetter: { topic: null },
-      metrics: { port: null },
-      state: { file: null },
-      reload: { watch: false },
-    }),
-    { logger: createLogger('warn') },
-  );
-  let recent: number[] = [];
-  let seen = 0;
-  h.verdicts.subscribe((v) => {
-    // Reservoir sample of this interval's latencies.
-    const ms = Date.now() - v.receivedAt;
-    seen++;
-    if (recent.length < 200) recent.push(ms);
-    else {
-      const j = Math.floor(Math.random() * seen);
-      if (j < 200) recent[j] = ms;
-    }
-  });
-  const report = () => {
-    const m = process.memoryUsage();
-    const c = h.counters;
-    const lat = h.latency();
-    const sample = recent;
-    recent = [];
-    seen = 0;
-    const r: Report = {
-      t: Date.now(),
-      rss: m.rss,
-      heapUsed: m.heapUsed,
-      messages: h.edge.messages,
-      decoded: h.edge.decoded,
-      windows: c.windows,
-      scored: c.scored,
-      pending: c.pending,
-      droppedSensorBacklog: c.droppedSensorBacklog,
-      droppedQueueFull: c.droppedQueueFull,
-      droppedInferenceError: c.droppedInferenceError,
-      duplicates: c.duplicates,
-      outOfOrder: c.outOfOrder,
-      p50: lat.p50,
-      p99: lat.p99,
-      lat: sample,
-      status: h.health().status,
-    };
-    if (process.connected) process.send!(r);
-  };
-  setInterval(report, 100).unref();
-  report();
-  process.on('disconnect', () => void h.stop().then(() => process.exit(0)));
-}
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -134,8 +49,7 @@ async function main(): Promise<void> {
   });
   const until = runtime.until;
   await until(() => last !== undefined, 'the runtime', 60_000);
-  const pub = await mqtt.connectAsync(mosq.url, { clientId: 'overload-pub' });
-  (pub.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
+  const pub = await connectNoDelay(mosq.url, 'overload-pub');
   const perSensor = new Array<number>(SENSORS).fill(0);
   const send = (n: number) => {
     for (let k = 0; k < n; k++) {
@@ -145,7 +59,6 @@ async function main(): Promise<void> {
       published++;
     }
   };
-  /** Offer `rate` readings/s for `seconds`, paced by the wall clock in 10 ms steps. */
   /** Offer `rate(now)` readings/s for `seconds`, paced by the wall clock in 10 ms steps. */
   const offer = async (rate: number | (() => number), seconds: number) => {
     const rateOf = typeof rate === 'number' ? () => rate : rate;
@@ -236,8 +149,8 @@ async function main(): Promise<void> {
   const phaseP99 = (p: string, lastS = Infinity) => {
     const ss = samples.filter((x) => x.phase === p);
     const tEnd = ss.at(-1)?.t ?? 0;
-    const xs = ss.filter((x) => x.t >= tEnd - lastS * 1000).flatMap((x) => x.lat).sort((a, b) => a - b);
-    return xs.length ? xs[Math.min(xs.length - 1, Math.floor(0.99 * xs.length))] : NaN;
+    const xs = ss.filter((x) => x.t >= tEnd - lastS * 1000).flatMap((x) => x.lat);
+    return xs.length ? quantile(xs, 0.99) : NaN;
   };
   const peak = (p: string) => Math.max(0, ...samples.filter((s) => s.phase === p).map((s) => s.rss)) / 2 ** 20;
   const phaseRow = (x: Awaited<ReturnType<typeof run>>) => [
