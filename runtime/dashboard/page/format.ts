@@ -5,6 +5,11 @@ export function esc(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
+/** One labelled figure of a stats strip; `value` is HTML (escape it first), the label is escaped here. */
+export function stat(label: string, value: string, cls = ''): string {
+  return `<div class="stat ${cls}"><dt>${esc(label)}</dt><dd>${value}</dd></div>`;
+}
+
 /** A score or threshold: 3 significant digits, exponent when very small or large. */
 export function num(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';

@@ -4,7 +4,7 @@
  */
 import type { TickMessage } from '../server.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
-import { contributors, duration, esc, ms, num, rate, utcTime } from './format.ts';
+import { contributors, duration, esc, ms, num, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
 
 /** Most points a page keeps for the selected sensor; the server's ring is usually smaller. */
@@ -96,10 +96,6 @@ function setConn(cls: string, text: string): void {
   const el = $('conn');
   el.className = `conn conn-${cls}`;
   el.textContent = text;
-}
-
-function stat(label: string, value: string, cls = ''): string {
-  return `<div class="stat ${cls}"><dt>${esc(label)}</dt><dd>${value}</dd></div>`;
 }
 
 function render(msg: TickMessage): void {

@@ -1,7 +1,7 @@
 /** The static report page: reads the embedded JSON and draws each sensor with the dashboard's plots. */
 import type { ReportData } from '../report.ts';
 import { SensorPlots } from './plots.ts';
-import { duration, esc, num, utcTime } from './format.ts';
+import { duration, esc, num, stat, utcTime } from './format.ts';
 
 type SensorData = ReportData['sensors'][number];
 
@@ -9,10 +9,6 @@ const $ = (id: string) => document.getElementById(id) as HTMLElement;
 
 function fmt(v: number | string): string {
   return typeof v === 'number' ? num(v) : esc(v);
-}
-
-function stat(label: string, value: string, cls = ''): string {
-  return `<div class="stat ${cls}"><dt>${esc(label)}</dt><dd>${value}</dd></div>`;
 }
 
 function facts(s: SensorData): { windows: number; flagged: number; max: number | null; first: number; last: number } {
