@@ -10,7 +10,7 @@ import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { PendingQueue } from './pending-queue.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
-import { definedOnly } from './window-by-sensor.ts';
+import { definedOnly } from '../util/options.ts';
 
 /** What happened in one batch, for metrics and flow control. */
 export interface BatchReport {

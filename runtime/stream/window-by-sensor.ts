@@ -8,6 +8,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
 import { WindowRing } from '../window/ring.ts';
+import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import type { Reading, SensorWindow } from './types.ts';
 
@@ -204,9 +205,4 @@ function rescaleRows(buf: Float32Array, from: ModelCard['scaler'], to: ModelCard
     const b = (from.offset[c] - to.offset[c]) / to.scale[c];
     for (let i = c; i < buf.length; i += C) buf[i] = buf[i] * a + b;
   }
-}
-
-/** Drop undefined fields so spreading options over defaults keeps the defaults. */
-export function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
