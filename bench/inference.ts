@@ -12,6 +12,7 @@ import { ModelRef } from '../runtime/inference/model-ref.ts';
 import { inferBatches } from '../runtime/stream/infer-batches.ts';
 import type { SensorWindow } from '../runtime/stream/types.ts';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
+import { median } from './lib/stats.ts';
 import { mulberry32, randomDenseLayers, tinyModel } from '../test/inference/fixtures/tiny-model.ts';
 
 const quick = process.argv.includes('--quick');
@@ -103,7 +104,6 @@ async function sample(run: () => Promise<void>, k: number): Promise<{ wall: numb
   return { wall, cpu: (c.user + c.system) / 1000 / k };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Medians of one side's samples and of the per-pair ratios. */
 interface Measured {

@@ -16,6 +16,7 @@ import { Autoencoder } from '../train/models/autoencoder.ts';
 import { fit } from '../train/fit.ts';
 import { pumpSeries } from '../test/train/pump.ts';
 import { machineInfo, type BenchResult } from './lib/result.ts';
+import { median } from './lib/stats.ts';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,11 +44,6 @@ const cases: Case[] = [
   { name: 'conv AE 8ch x 64 (conv 8-16-4, convT 4-16-8, k5 s2)', arch: { arch: 'conv', window: 64, channels: 8, hidden: [16], code: 4, kernel: 5 }, data: windows([0, 1, 2, 3, 4, 5, 6, 7], 64) },
   { name: 'dense AE 64-128-32-128-64', arch: { arch: 'dense', window: 64, channels: 1, hidden: [128], code: 32, kernel: 5 }, data: windows([4], 64) },
 ];
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 const started = new Date();
 const rows: Record<string, unknown>[] = [];
