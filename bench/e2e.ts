@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
+import { cliArg } from './lib/child.ts';
 import { spawnConsumer, stopConsumer as stopChild, waitFor } from './lib/consumer.ts';
 import { feeder as feederOf, measure, warm } from './lib/closed-loop.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
@@ -24,10 +25,8 @@ import { bareChild, runtimeChild } from './e2e/consumers.ts';
 import { meanLayer, writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
 
 const quick = process.argv.includes('--quick');
-const brokerArg = process.argv.indexOf('--broker');
-const BROKER = brokerArg > 0 ? process.argv[brokerArg + 1] : 'mqtt://127.0.0.1:1883';
-const roleArg = process.argv.indexOf('--role');
-const ROLE = roleArg > 0 ? process.argv[roleArg + 1] : 'main';
+const BROKER = cliArg('broker', 'mqtt://127.0.0.1:1883');
+const ROLE = cliArg('role', 'main');
 const W = 64;
 const CHANNELS = ['current', 'temp'];
 const PREFIX = `vigil-bench/${process.pid}`;
@@ -283,12 +282,9 @@ async function main(): Promise<void> {
 // A report racing the parent's disconnect fails with EPIPE / channel closed: harmless at the end of a phase.
 if (ROLE !== 'main') process.on('error', () => {});
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : '';
-};
-if (ROLE === 'runtime') await runtimeChild(BROKER, arg('--topic'), arg('--model'), arg('--alerts'), process.argv.includes('--low-memory'), arg('--provider') || 'cpu', Number(arg('--stride') || 1));
-else if (ROLE === 'bare') await bareChild(BROKER, arg('--topic'));
+const arg = (name: string) => cliArg(name, '');
+if (ROLE === 'runtime') await runtimeChild(BROKER, arg('topic'), arg('model'), arg('alerts'), process.argv.includes('--low-memory'), arg('provider') || 'cpu', Number(arg('stride') || 1));
+else if (ROLE === 'bare') await bareChild(BROKER, arg('topic'));
 else {
   await main();
   process.exit(0);
