@@ -13,12 +13,12 @@ import { inferBatches } from '../runtime/stream/infer-batches.ts';
 import type { SensorWindow } from '../runtime/stream/types.ts';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
+import { cliArg } from './lib/child.ts';
 import { mulberry32, randomDenseLayers, tinyModel } from '../test/inference/fixtures/tiny-model.ts';
 
 const quick = process.argv.includes('--quick');
-const threadsArg = process.argv.indexOf('--threads');
 /** Intra-op threads for ONNX Runtime CPU, same for both sides (1: steadier on a shared 2-core machine). */
-const THREADS = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : 1;
+const THREADS = Number(cliArg('threads', '1'));
 const W = 64;
 const C = 8;
 const HIDDEN = [128, 32, 128];

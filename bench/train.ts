@@ -17,11 +17,9 @@ import { fit } from '../train/fit.ts';
 import { pumpSeries } from '../test/train/pump.ts';
 import { machineInfo, type BenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
+import { cliArg } from './lib/child.ts';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const arg = (name: string, def: number) => Number(cliArg(name, String(def)));
 const EPOCHS = arg('epochs', 8);
 const BATCH = arg('batch', 256);
 const NTRAIN = arg('windows', 8192);

@@ -1,6 +1,6 @@
 /**
- * Pieces the process-based benches (overload, soak) share: `--name value` arguments, and a child process that
- * runs a role of the same script and reports over IPC, with a bounded wait on its reports.
+ * Pieces the benches share: `--name value` arguments, and (overload, soak) a child process that runs a role of
+ * the same script and reports over IPC, with a bounded wait on its reports.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
