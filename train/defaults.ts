@@ -36,7 +36,7 @@ export const OPTION_TABLE = {
   scaler: { flag: '--scaler <kind>', help: 'per-channel scaling fitted on the training file: standard | minmax (default: standard; minmax with --loss bce)' },
   fill: { flag: '--fill <policy>', help: 'missing/non-numeric cells: error | ffill | zero', default: 'error' },
   span: { flag: '--span <steps>', help: 'trailing rows of the window averaged into the anomaly score (default: 4)' },
-  score: { flag: '--score <kind>', help: 'window score: error (reconstruction error, mse or bce per --loss) | recon-prob (vae only: reconstruction probability, An & Cho 2015)', default: 'error' },
+  score: { flag: '--score <kind>', help: 'window score: mahalanobis (the span residual against the covariance of the residuals on training windows; mse only) | error (reconstruction error, mse or bce per --loss) | recon-prob (vae only: reconstruction probability, An & Cho 2015)', default: 'error' },
   samples: { flag: '--samples <L>', help: 'recon-prob: decoded draws of the code per window (cost: L extra decoder passes)', default: 16 },
   channels: { flag: '--channels <list>', help: 'use only these columns, in this order (default: all)' },
   backend: { flag: '--backend <name>', help: 'auto | tensorflow | wasm | cpu (auto: fastest that loads)', default: 'auto' },

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, readCsv, resolveSession, rowCount, scoreOutputs,
+  applyScaler, CARD_FORMAT_VERSION, fitResidualModel, fitScaler, parseCard, spanResiduals, readCsv, resolveSession, rowCount, scoreOutputs,
   selectChannels, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler, type Scoring, type Series,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from './backend.ts';
@@ -50,7 +50,7 @@ export interface TrainOptions {
   fill?: FillPolicy;
   span?: number;
   /** Window score: reconstruction error, or (vae) reconstruction probability. */
-  score?: 'error' | 'recon-prob';
+  score?: 'mahalanobis' | 'error' | 'recon-prob';
   /** recon-prob: decoded draws per window. */
   samples?: number;
   channels?: string[];
@@ -131,7 +131,8 @@ export function resolveOptions(o: TrainOptions) {
   check(r.thresholdRisk > 0 && r.thresholdRisk < 0.1, `--threshold-risk must be in (0, 0.1), got ${r.thresholdRisk}`);
   check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
   check(r.noiseKind === 'gaussian' || r.noiseKind === 'mask', `--noise-kind must be gaussian or mask, got '${r.noiseKind}'`);
-  check(r.score === 'error' || r.score === 'recon-prob', `--score must be error or recon-prob, got '${r.score}'`);
+  check(['mahalanobis', 'error', 'recon-prob'].includes(r.score), `--score must be mahalanobis, error or recon-prob, got '${r.score}'`);
+  check(r.score !== 'mahalanobis' || loss === 'mse', '--score mahalanobis measures signed residuals of an mse model; use --loss mse or --score error');
   check(r.score !== 'recon-prob' || arch === 'vae', `--score recon-prob needs --arch vae (it samples the VAE's code), got --arch ${arch}`);
   check(r.score !== 'recon-prob' || loss === 'mse', '--score recon-prob models p(x|z) as a Gaussian; use --loss mse');
   check(Number.isInteger(r.samples) && r.samples >= 1 && r.samples <= 256, `--samples must be an integer in 1..256, got ${r.samples}`);
@@ -224,7 +225,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         method: `mean squared residual of ${L} sampled decodes over the last ${span} rows of the ${val.count > 0 ? 'validation' : 'training'} windows, per channel (floor 1e-4)`,
       },
     }
-    : { error: o.loss, span };
+    : o.score === 'mahalanobis'
+      ? {
+        error: 'mahalanobis', span,
+        // The fitted windows' own residuals: the held-out ones stay out of it, so their scores calibrate the threshold
+        // the way tomorrow's data will score (residuals the model never fitted, a covariance that never saw them).
+        residual: fitResidualModel(spanResiduals(train.data, recon, nTrain, W, C, span), C, 'training'),
+      }
+      : { error: o.loss, span };
   const sc = scoreOutputs(all.data, { reconstruction: recon, extra: { samples } }, all.count, W, C, scoring);
   const trainStats = errorStats(sc.scores.subarray(0, nTrain), sc.perChannel.subarray(0, nTrain * C), C);
   const valStats = val.count > 0 ? errorStats(sc.scores.subarray(nTrain), sc.perChannel.subarray(nTrain * C), C) : undefined;

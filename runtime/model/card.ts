@@ -46,17 +46,33 @@ export const ReconProbSchema = z.object({
 /** Reconstruction-probability settings. */
 export type ReconProb = z.infer<typeof ReconProbSchema>;
 
+/**
+ * Residual model of `mahalanobis` scoring (runtime/scoring/mahalanobis.ts): mean and inverse shrunk covariance
+ * of the per-channel span residuals the model leaves on normal windows.
+ */
+export const ResidualModelSchema = z.object({
+  mean: z.array(z.number()),
+  /** C x C, row-major. */
+  precision: z.array(z.number()),
+  shrinkage: z.number().min(0).max(1),
+  windows: z.number().int().positive(),
+  method: z.string(),
+});
+
 /** How a window's reconstruction becomes a score. */
 export const ScoringSchema = z.object({
   /**
-   * Per-element error: squared error, binary cross-entropy on [0,1]-scaled data, or `recon-prob`: the VAE's
-   * negative log reconstruction probability, averaged over `reconProb.samples` decodes (needs `reconProb`).
+   * Per-element error: squared error, binary cross-entropy on [0,1]-scaled data, `recon-prob`: the VAE's
+   * negative log reconstruction probability, averaged over `reconProb.samples` decodes (needs `reconProb`), or
+   * `mahalanobis`: the span residual's Mahalanobis distance from the residuals of normal windows (needs `residual`).
    */
-  error: z.enum(['mse', 'bce', 'recon-prob']),
+  error: z.enum(['mse', 'bce', 'recon-prob', 'mahalanobis']),
   /** Number of trailing time steps of the window averaged into the score (1..window). */
   span: z.number().int().positive(),
   /** Required when `error` is `recon-prob`. */
   reconProb: ReconProbSchema.optional(),
+  /** Required when `error` is `mahalanobis`. */
+  residual: ResidualModelSchema.optional(),
 });
 /** Scoring settings. */
 export type Scoring = z.infer<typeof ScoringSchema>;
@@ -132,7 +148,18 @@ export function parseCard(json: unknown, where = 'model card'): ModelCard {
   }
   if (card.scoring.span > card.window) throw new Error(`${where}: scoring.span ${card.scoring.span} exceeds window ${card.window}`);
   if (card.scoring.error === 'recon-prob') checkReconProb(card, where);
+  if (card.scoring.error === 'mahalanobis') checkResidual(card, where);
   return card;
+}
+
+/** A mahalanobis card must carry a residual model sized for its channels. */
+function checkResidual(card: ModelCard, where: string): void {
+  const r = card.scoring.residual;
+  const C = card.channels.length;
+  if (!r) throw new Error(`${where}: scoring.error 'mahalanobis' needs scoring.residual { mean, precision, shrinkage, windows, method }`);
+  if (r.mean.length !== C || r.precision.length !== C * C) {
+    throw new Error(`${where}: scoring.residual has ${r.mean.length} means and ${r.precision.length} precision entries; expected ${C} and ${C * C} (C = ${C} channels)`);
+  }
 }
 
 /** A recon-prob card must say where the samples come from, and their shape must fit the window. */

@@ -1,8 +1,9 @@
 /**
  * One entry from a model's outputs to window scores, chosen by the card: the reconstruction error (mse, bce)
- * from `reconstruction`, or the VAE reconstruction probability from its decoded samples.
+ * from `reconstruction`, the residual Mahalanobis distance from `mahalanobis`, or the VAE reconstruction probability from its decoded samples.
  */
 import type { Scoring } from '../model/card.ts';
+import { mahalanobisScores } from './mahalanobis.ts';
 import { reconProbScores } from './recon-prob.ts';
 import { reconstructionScores, type BatchScores } from './reconstruction.ts';
 
@@ -14,6 +15,10 @@ export interface ModelOutputs {
 
 /** Score N windows from the outputs of one model run, as `scoring` (the card's) says. */
 export function scoreOutputs(input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring): BatchScores {
+  if (scoring.error === 'mahalanobis') {
+    if (!scoring.residual) throw new Error("scoring 'mahalanobis' needs scoring.residual in the card (retrain with --score mahalanobis)");
+    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual);
+  }
   if (scoring.error !== 'recon-prob') return reconstructionScores(input, outputs.reconstruction, n, window, channels, scoring);
   const name = scoring.reconProb?.output;
   const samples = name === undefined ? undefined : outputs.extra[name];

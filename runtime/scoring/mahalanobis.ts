@@ -1,0 +1,159 @@
+/**
+ * Residual Mahalanobis scoring (as MSET and PCA monitoring judge residuals): each window's signed
+ * reconstruction residual, averaged per channel over the trailing `span` rows, is measured against the
+ * residuals the model leaves on normal data: `score = (r - mean)' P (r - mean) / C`, with P the inverse of a
+ * Ledoit-Wolf shrunk covariance. A fault that breaks the usual relationship between channels' residuals, or
+ * moves a channel whose residual is normally tiny, scores high even when its squared error is small, and a
+ * channel the model always reconstructs badly no longer dominates the score.
+ */
+import type { BatchScores } from './reconstruction.ts';
+
+/** What the card stores for Mahalanobis scoring (`scoring.residual`). */
+export interface ResidualModel {
+  /** Mean span residual per channel on the fitting windows (scaled units). */
+  mean: number[];
+  /** Inverse of the shrunk residual covariance, C x C row-major. */
+  precision: number[];
+  /** Ledoit-Wolf shrinkage weight towards a scaled identity, in [0, 1]. */
+  shrinkage: number;
+  /** Windows the covariance was estimated from. */
+  windows: number;
+  method: string;
+}
+
+/** Per-channel residual of each window averaged over its trailing `span` rows: N x C. */
+export function spanResiduals(input: Float32Array, output: Float32Array, n: number, window: number, channels: number, span: number): Float64Array {
+  const out = new Float64Array(n * channels);
+  const start = window - span;
+  for (let i = 0; i < n; i++) {
+    const base = i * window * channels;
+    for (let t = start; t < window; t++) {
+      const row = base + t * channels;
+      for (let c = 0; c < channels; c++) out[i * channels + c] += input[row + c] - output[row + c];
+    }
+    for (let c = 0; c < channels; c++) out[i * channels + c] /= span;
+  }
+  return out;
+}
+
+/**
+ * Fit the residual model on span residuals (N x C) of windows the model reconstructs as normal. Ledoit-Wolf
+ * (2004) picks the shrinkage from the data, so a few hundred windows of many channels still give a
+ * well-conditioned covariance; a small floor keeps channels whose residual never moved invertible.
+ */
+export function fitResidualModel(residuals: Float64Array, channels: number, source: string): ResidualModel {
+  const n = Math.floor(residuals.length / channels);
+  if (n < 2) throw new Error(`fitResidualModel: need at least 2 windows, got ${n}`);
+  const p = channels;
+  const mean = new Float64Array(p);
+  for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) mean[c] += residuals[i * p + c];
+  for (let c = 0; c < p; c++) mean[c] /= n;
+  const S = new Float64Array(p * p);
+  const x = new Float64Array(p);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < p; c++) x[c] = residuals[i * p + c] - mean[c];
+    for (let a = 0; a < p; a++) for (let b = a; b < p; b++) S[a * p + b] += x[a] * x[b];
+  }
+  for (let a = 0; a < p; a++) for (let b = a; b < p; b++) S[b * p + a] = S[a * p + b] /= n;
+  let trace = 0;
+  for (let a = 0; a < p; a++) trace += S[a * p + a];
+  const mu = trace / p;
+  // Ledoit-Wolf: d2 = ||S - mu I||^2, b2 = mean ||x x' - S||^2 / n, shrinkage = min(b2, d2) / d2.
+  let d2 = 0;
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) d2 += (S[a * p + b] - (a === b ? mu : 0)) ** 2;
+  let b2 = 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < p; c++) x[c] = residuals[i * p + c] - mean[c];
+    let s = 0;
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) s += (x[a] * x[b] - S[a * p + b]) ** 2;
+    b2 += s;
+  }
+  b2 /= n * n;
+  const shrinkage = d2 > 0 ? Math.min(b2, d2) / d2 : 1;
+  const floor = Math.max(mu * 1e-6, 1e-12);
+  const cov = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b < p; b++) cov[a * p + b] = (1 - shrinkage) * S[a * p + b] + (a === b ? shrinkage * mu + floor : 0);
+  }
+  return {
+    mean: Array.from(mean),
+    precision: Array.from(invertSpd(cov, p)),
+    shrinkage,
+    windows: n,
+    method: `Ledoit-Wolf shrunk covariance of span residuals on ${n} ${source} windows`,
+  };
+}
+
+/** Inverse of a symmetric positive-definite matrix by Cholesky (p x p row-major). */
+export function invertSpd(m: Float64Array, p: number): Float64Array {
+  const L = new Float64Array(p * p);
+  for (let j = 0; j < p; j++) {
+    let d = m[j * p + j];
+    for (let k = 0; k < j; k++) d -= L[j * p + k] ** 2;
+    if (!(d > 0)) throw new Error(`invertSpd: matrix is not positive definite (pivot ${j} = ${d})`);
+    const ljj = Math.sqrt(d);
+    L[j * p + j] = ljj;
+    for (let i = j + 1; i < p; i++) {
+      let s = m[i * p + j];
+      for (let k = 0; k < j; k++) s -= L[i * p + k] * L[j * p + k];
+      L[i * p + j] = s / ljj;
+    }
+  }
+  // inv(L) by forward substitution, then inv(m) = inv(L)' inv(L).
+  const Li = new Float64Array(p * p);
+  for (let j = 0; j < p; j++) {
+    Li[j * p + j] = 1 / L[j * p + j];
+    for (let i = j + 1; i < p; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= L[i * p + k] * Li[k * p + j];
+      Li[i * p + j] = s / L[i * p + i];
+    }
+  }
+  const inv = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = a; b < p; b++) {
+      let s = 0;
+      for (let k = b; k < p; k++) s += Li[k * p + a] * Li[k * p + b];
+      inv[a * p + b] = s;
+      inv[b * p + a] = s;
+    }
+  }
+  return inv;
+}
+
+/**
+ * Scores of N windows (N x W x C, time-major) against their reconstructions. `perChannel[c]` is channel c's
+ * term `d_c (P d)_c / C`: the terms sum to the score, and a channel is negative when its residual is what
+ * the others' usual relationship predicts.
+ */
+export function mahalanobisScores(
+  input: Float32Array,
+  output: Float32Array,
+  n: number,
+  window: number,
+  channels: number,
+  span: number,
+  model: ResidualModel,
+): BatchScores {
+  if (model.mean.length !== channels || model.precision.length !== channels * channels) {
+    throw new Error(`mahalanobisScores: scoring.residual has ${model.mean.length} means and ${model.precision.length} precision entries; expected ${channels} and ${channels * channels}`);
+  }
+  const r = spanResiduals(input, output, n, window, channels, Math.min(span, window));
+  const P = model.precision;
+  const scores = new Float32Array(n);
+  const perChannel = new Float32Array(n * channels);
+  const d = new Float64Array(channels);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - model.mean[c];
+    let total = 0;
+    for (let a = 0; a < channels; a++) {
+      let s = 0;
+      for (let b = 0; b < channels; b++) s += P[a * channels + b] * d[b];
+      const term = (d[a] * s) / channels;
+      perChannel[i * channels + a] = term;
+      total += term;
+    }
+    scores[i] = total;
+  }
+  return { scores, perChannel };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { fitResidualModel, invertSpd, mahalanobisScores, spanResiduals } from '../../runtime/scoring/mahalanobis.ts';
+import { reconstructionScores } from '../../runtime/scoring/reconstruction.ts';
+import { createRng } from '../../simulators/index.ts';
+
+/** Residuals of two channels that move together (x2 = x1 + small noise), n windows. */
+function correlated(n: number, seed: number): Float64Array {
+  const rng = createRng(seed, 'residuals');
+  const gauss = () => rng.normal();
+  const r = new Float64Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const a = gauss();
+    r[i * 2] = a;
+    r[i * 2 + 1] = a + 0.1 * gauss();
+  }
+  return r;
+}
+
+describe('residual Mahalanobis scoring', () => {
+  it('invertSpd gives the inverse of a symmetric positive-definite matrix', () => {
+    const m = Float64Array.from([4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2]);
+    const inv = invertSpd(m, 3);
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += m[a * 3 + k] * inv[k * 3 + b];
+        expect(s).toBeCloseTo(a === b ? 1 : 0, 10);
+      }
+    }
+    expect(() => invertSpd(Float64Array.from([1, 2, 2, 1]), 2)).toThrow(/not positive definite/);
+  });
+
+  it('scores a broken relationship far above an equally large usual one, where the squared error cannot tell them apart', () => {
+    const model = fitResidualModel(correlated(2000, 7), 2, 'test');
+    expect(model.shrinkage).toBeGreaterThanOrEqual(0);
+    expect(model.shrinkage).toBeLessThan(0.2);
+    // Windows of 1 row x 2 channels; reconstruction 0, so the residual is the input.
+    const input = Float32Array.from([1, 1, 1, -1]);
+    const output = new Float32Array(4);
+    const maha = mahalanobisScores(input, output, 2, 1, 2, 1, model);
+    const mse = reconstructionScores(input, output, 2, 1, 2, { error: 'mse', span: 1 });
+    expect(mse.scores[0]).toBe(mse.scores[1]);
+    expect(maha.scores[1]).toBeGreaterThan(20 * maha.scores[0]);
+    // Per-channel terms sum to the score.
+    expect(maha.perChannel[2] + maha.perChannel[3]).toBeCloseTo(maha.scores[1], 4);
+  });
+
+  it('averages the signed residual over the trailing span rows only', () => {
+    // 1 window, 3 rows x 1 channel: residuals 5, 1, 3; span 2 -> mean of 1 and 3.
+    const r = spanResiduals(Float32Array.from([5, 1, 3]), new Float32Array(3), 1, 3, 1, 2);
+    expect(r[0]).toBe(2);
+  });
+
+  it('keeps a channel whose residual never moved invertible', () => {
+    const r = new Float64Array(200);
+    for (let i = 0; i < 100; i++) r[i * 2] = Math.sin(i);
+    const model = fitResidualModel(r, 2, 'test');
+    expect(model.precision.every(Number.isFinite)).toBe(true);
+  });
+});
