@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateAlerts } from '../../runtime/evaluate/labels/metrics.ts';
+import { evaluateAlerts, poolMetrics } from '../../runtime/evaluate/labels/metrics.ts';
 import { scoredRowsFromTable } from '../../runtime/evaluate/labels/scores.ts';
 import { readTable } from '../../runtime/evaluate/labels/table.ts';
 import { eventsFromRows, truthFromTable } from '../../runtime/evaluate/labels/truth.ts';
@@ -63,6 +63,32 @@ describe('labelled evaluation', () => {
     const label = new Uint8Array(20);
     expect(evaluateAlerts(s.timestamps, s.alert, label, events, 0).eventsDetected).toBe(0);
     expect(evaluateAlerts(s.timestamps, s.alert, label, events, 1000).events[0].delayMs).toBe(2000);
+  });
+
+  it('ignored rows count neither way; pooling adds counts and recomputes rates and median delays in rows', () => {
+    const ts = Float64Array.from({ length: 10 }, (_, i) => T0 + i * 1000);
+    const alert = Uint8Array.from([0, 1, 0, 1, 1, 0, 1, 0, 0, 0]);
+    const label = Uint8Array.from([0, 0, 0, 1, 1, 1, 0, 0, 0, 0]);
+    const events = [{ start: T0 + 3000, end: T0 + 5000 }];
+    const all = evaluateAlerts(ts, alert, label, events);
+    expect([all.rows, all.tp, all.fp, all.tn, all.fn]).toEqual([10, 2, 2, 5, 1]);
+    // Rows 6 and 1 ignored (e.g. context after an event, warm-up): both false alarms disappear.
+    const ignore = Uint8Array.from([0, 1, 0, 0, 0, 0, 1, 0, 0, 0]);
+    const some = evaluateAlerts(ts, alert, label, events, 0, ignore);
+    expect([some.rows, some.tp, some.fp, some.tn, some.fn]).toEqual([8, 2, 0, 5, 1]);
+    expect(some.falseAlarmRate).toBe(0);
+    expect(some.medianDelayRows).toBe(0);
+    const late = evaluateAlerts(ts, Uint8Array.from([0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), label, events);
+    const missed = evaluateAlerts(ts, new Uint8Array(10), label, events);
+    const pooled = poolMetrics([some, late, missed]);
+    expect([pooled.rows, pooled.tp, pooled.fp, pooled.tn, pooled.fn]).toEqual([28, 3, 0, 19, 6]);
+    expect(pooled.recall).toBeCloseTo(3 / 9, 12);
+    expect(pooled.precision).toBe(1);
+    expect(pooled.events).toHaveLength(3);
+    expect(pooled.eventsDetected).toBe(2);
+    expect(pooled.eventRecall).toBeCloseTo(2 / 3, 12);
+    expect(pooled.medianDelayRows).toBe(1); // delays 0 and 2 rows
+    expect(pooled.medianDelayMs).toBe(1000);
   });
 
   it('rejects inputs it cannot interpret, saying what it expected', () => {
