@@ -13,6 +13,7 @@ import { MadConfigSchema, MadThreshold } from './mad.ts';
 import { SpotConfigSchema, SpotThreshold } from './spot.ts';
 import { DspotConfigSchema, DspotThreshold } from './dspot.ts';
 import { TelemanomConfigSchema, TelemanomThreshold } from './telemanom.ts';
+import { GATE_KEYS, GateConfigSchema, GatedThreshold, type GateConfig, type GatedKindConfig } from './gate.ts';
 
 /** Every threshold kind: its config schema and a constructor from parsed config, seed and card. */
 const KINDS = {
@@ -46,19 +47,27 @@ export function parseThresholdConfig(config: unknown, where = 'threshold'): { ki
   if (typeof kind !== 'string' || !(kind in KINDS)) {
     throw new Error(`${where}.kind: expected one of ${THRESHOLD_KINDS.join(', ')}; got ${JSON.stringify(kind)}`);
   }
-  const res = KINDS[kind as ThresholdKind].schema.safeParse(config);
-  if (!res.success) {
-    const lines = res.error.issues.map((i) => `  ${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
+  // Adaptive kinds also take the learning gate's options (gate.ts), validated once here for all of them.
+  const own: Record<string, unknown> = {};
+  const gate: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) ((kind !== 'static' && (GATE_KEYS as string[]).includes(k)) ? gate : own)[k] = v;
+  const res = KINDS[kind as ThresholdKind].schema.safeParse(own);
+  const g = kind === 'static' ? undefined : GateConfigSchema.safeParse(gate);
+  const issues = [...(res.success ? [] : res.error.issues), ...(g && !g.success ? g.error.issues : [])];
+  if (issues.length) {
+    const lines = issues.map((i) => `  ${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
     throw new Error(`${where} (kind ${kind}) is invalid:\n${lines.join('\n')}`);
   }
-  return res.data as { kind: ThresholdKind } & Record<string, unknown>;
+  return { ...(res.data as object), ...(g?.data ?? {}) } as { kind: ThresholdKind } & Record<string, unknown>;
 }
 
 /** Build a threshold from config; `card` supplies the static level and warm-start statistics. */
 export function createThreshold(config: unknown, card?: CardLike, where = 'threshold'): Threshold {
   const c = parseThresholdConfig(config, where);
   const spec = KINDS[c.kind] as { make: (c: unknown, card?: CardLike) => Threshold };
-  return spec.make(c, card);
+  const t = spec.make(c, card);
+  // Every adaptive kind learns through the gate: no incident, nor its guard bands, enters its state.
+  return c.kind === 'static' ? t : new GatedThreshold(t as RestorableThreshold, c as unknown as GateConfig & GatedKindConfig);
 }
 
 /** Rebuild a threshold from `toJSON()` output; throws a message naming what is wrong when it does not fit. */

@@ -9,5 +9,6 @@ export * from './mad.ts';
 export * from './spot.ts';
 export * from './dspot.ts';
 export * from './telemanom.ts';
+export * from './gate.ts';
 export * from './factory.ts';
 export * from './store.ts';

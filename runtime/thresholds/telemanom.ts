@@ -67,6 +67,10 @@ export class TelemanomThreshold implements RestorableThreshold {
     return score > this.current();
   }
 
+  decided(flagged: boolean): void {
+    this.open = Number.isFinite(this.epsilon) && flagged;
+  }
+
   update(score: number, flagged: boolean): void {
     if (!Number.isFinite(score)) return;
     const warm = Number.isFinite(this.epsilon);

@@ -23,6 +23,11 @@ export interface Threshold {
   update(score: number, flagged: boolean): void;
   /** Serialise config and state. */
   toJSON(): ThresholdState;
+  /**
+   * Told every decision, also of scores that will not be learnt (the learning gate holds scores back):
+   * for kinds whose bar depends on whether an excursion is open (telemanom). Learns nothing.
+   */
+  decided?(flagged: boolean): void;
 }
 
 /** An adaptive threshold: its learnt state can be put back from `toJSON().state` (see `restoreThreshold`). */

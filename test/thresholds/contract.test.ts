@@ -31,6 +31,9 @@ interface KindCase {
 // Each kind is held to the sets it is meant for: static cannot follow a wandering level or an optimistic
 // card; SPOT assumes a stationary tail. On the autoencoder streams every kind also flags unlabelled
 // stretches where the model is off (regimes its 3,000 training rows did not cover), hence wider FA bounds.
+// The learning gate (gate.ts) costs a little where a kind used to learn what it flagged while warming up
+// (SPOT's calibration with an optimistic card: 2.9% false alarms on 'synthetic', was under 1.5%) or used to
+// follow a rise at once (telemanom on the autoencoder errors: 7.2%, was 6.0%; smoothed F1 0.747, was 0.78+).
 const CASES: KindCase[] = [
   { config: { kind: 'static' }, bounds: [{ set: 'stationary, matched card', f1: 0.68, eventRecall: 0.95, maxFalseAlarm: 0.025 }] },
   {
@@ -57,8 +60,8 @@ const CASES: KindCase[] = [
   {
     config: { kind: 'spot' },
     bounds: [
-      { set: 'stationary', f1: 0.64, eventRecall: 0.95, maxFalseAlarm: 0.01 },
-      { set: 'synthetic', f1: 0.55, eventRecall: 0.93, maxFalseAlarm: 0.015 },
+      { set: 'stationary', f1: 0.64, eventRecall: 0.95, maxFalseAlarm: 0.012 },
+      { set: 'synthetic', f1: 0.55, eventRecall: 0.93, maxFalseAlarm: 0.03 },
       { set: 'autoencoder errors', f1: 0.58, eventRecall: 0.93, maxFalseAlarm: 0.3 },
     ],
   },
@@ -73,7 +76,7 @@ const CASES: KindCase[] = [
     config: { kind: 'telemanom' },
     bounds: [
       { set: 'synthetic', f1: 0.62, eventRecall: 0.93, maxFalseAlarm: 0.015 },
-      { set: 'autoencoder errors', f1: 0.74, eventRecall: 0.9, maxFalseAlarm: 0.07 },
+      { set: 'autoencoder errors', f1: 0.74, eventRecall: 0.9, maxFalseAlarm: 0.075 },
     ],
   },
 ];
@@ -101,6 +104,36 @@ function incidentRun(config: Record<string, unknown>): { before: number; maxDuri
   return { before, maxDuring: Math.max(...levels), flaggedShare: flags.filter(Boolean).length / flags.length };
 }
 
+/**
+ * A long incident, then a smaller one. The long one ramps up over 100 windows (as a bearing or a seal wears),
+ * holds x4 for 600 and takes 300 to recover, so much of it sits just under the bar: a kind that learns it
+ * raises its bar. It starts 600 windows after a start warm-started from the card, inside SPOT's calibration,
+ * as the demo's first failure does. 300 windows later a short x4 incident follows (30 up, 60 at x4, 30 down).
+ * Returns the share of the smaller incident's plateau that is flagged and the bar before, at the smaller
+ * incident and at most.
+ */
+function twoIncidents(config: Record<string, unknown>): { smallFlagged: number; before: number; atSmall: number; max: number } {
+  const nz = noiseSource(7, 'lognormal', 0.6);
+  const card = cardFor(Array.from({ length: 1000 }, () => 0.02 * nz()));
+  const mult: number[] = [];
+  const incident = (peak: number, up: number, plateau: number, down: number) => {
+    for (let i = 1; i <= up; i++) mult.push(1 + ((peak - 1) * i) / up);
+    for (let i = 0; i < plateau; i++) mult.push(peak);
+    for (let i = down; i >= 1; i--) mult.push(1 + ((peak - 1) * i) / down);
+  };
+  const clean = (n: number) => { for (let i = 0; i < n; i++) mult.push(1); };
+  clean(600);
+  incident(4, 100, 600, 300);
+  clean(300);
+  const small = mult.length + 30;
+  incident(4, 30, 60, 30);
+  clean(200);
+  const scores = mult.map((m) => 0.02 * nz() * m);
+  const { flags, levels } = runStream(createThreshold(config, card), scores);
+  const plateau = flags.slice(small, small + 60);
+  return { smallFlagged: plateau.filter(Boolean).length / plateau.length, before: levels[590], atSmall: levels[small - 30], max: Math.max(...levels) };
+}
+
 describe.each(CASES)('threshold contract: $config.kind', ({ config, bounds }) => {
   it.each(bounds)('meets its quality bound on labelled $set streams', (b) => {
     const qs: Quality[] = set(b.set).map((s) => quality(s.stream, runStream(createThreshold(config, s.card), s.stream.scores).flags));
@@ -114,6 +147,15 @@ describe.each(CASES)('threshold contract: $config.kind', ({ config, bounds }) =>
     const r = incidentRun({ ...config, ...(config.kind === 'static' ? {} : { learnFromAnomalies: false }) });
     expect(r.flaggedShare).toBeGreaterThan(0.5);
     expect(r.maxDuring).toBeLessThanOrEqual(r.before);
+  });
+
+  // With a guard band of 12 windows before an incident (the gate's default is 0: see the README for its cost).
+  // Before the gate, only mad passed this (flagged shares: quantile 0.70, ewma 0.58, mad 0.92, spot 0, dspot 0,
+  // telemanom 0.42); with it every kind flags at least 0.90.
+  it('still flags a smaller incident after a long one (an incident cannot raise its bar)', () => {
+    const r = twoIncidents(config.kind === 'static' ? config : { ...config, guardBefore: 12 });
+    const levels = `bar before ${r.before.toPrecision(3)}, at the smaller incident ${r.atSmall.toPrecision(3)}, max ${r.max.toPrecision(3)}`;
+    expect(r.smallFlagged, levels).toBeGreaterThanOrEqual(0.75);
   });
 
   if (config.kind !== 'static') {
@@ -181,7 +223,9 @@ describe('recommended default: telemanom after a 3-window mean of the scores', (
   };
   it.each([
     { name: 'synthetic' as SetName, f1: 0.72, eventRecall: 0.9, maxFalseAlarm: 0.02 },
-    { name: 'autoencoder errors' as SetName, f1: 0.78, eventRecall: 0.9, maxFalseAlarm: 0.025 },
+    // The gate's rise bound (x2 per 20 windows) slows the bar's step up where these streams pass from
+    // training rows to live errors: worst stream 5.1% false alarms (unbounded: 1.6%; before the gate: under 2.5%).
+    { name: 'autoencoder errors' as SetName, f1: 0.74, eventRecall: 0.9, maxFalseAlarm: 0.055 },
   ])('beats every unsmoothed default on $name streams', (b) => {
     const qs = set(b.name).map(smoothed);
     const mean = (k: keyof Quality) => qs.reduce((a, q) => a + q[k], 0) / qs.length;
