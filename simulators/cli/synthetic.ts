@@ -5,6 +5,8 @@ import { SYNTHETIC_DEFAULTS, type SyntheticOptions } from '../synthetic/sensor.t
 import { generateSynthetic, validateOptions } from '../synthetic/generate.ts';
 import { writeSyntheticCsv, LabelWriter } from '../synthetic/files.ts';
 import { streamSynthetic } from '../synthetic/stream.ts';
+import { PLANT_SET, plantSet } from '../synthetic/plant-set.ts';
+import { writePlantSetCsv } from '../synthetic/plant-set-files.ts';
 import { encodeReading, checkTopicTemplate, PAYLOAD_FORMATS, type PayloadFormat } from '../payload/encode.ts';
 import { connectMqtt, endMqtt } from '../broker/connect.ts';
 import { createPublisher } from '../replay/publisher.ts';
@@ -36,6 +38,8 @@ interface SyntheticCliOptions {
   username?: string;
   password?: string;
   progress: boolean;
+  set: 'pumps' | 'plant';
+  runs: number;
 }
 
 function parseTypes(v: string): AnomalyType[] {
@@ -86,13 +90,26 @@ export function syntheticCommand(): Command {
     .option('--username <u>', 'broker user name')
     .option('--password <p>', 'broker password (or set VIGIL_MQTT_PASSWORD)')
     .option('--no-progress', 'no progress display')
+    .addOption(new Option('--set <name>', "'pumps': the fleet above; 'plant': the harder plant set (short training, drift, faults lasting minutes), with --csv and --seed only").choices(['pumps', 'plant']).default('pumps'))
+    .option('--runs <n>', `with --set plant: number of runs (skids)`, parsePositiveInt, PLANT_SET.runs)
     .addHelpText('after', `
 Examples:
   vigil simulate synthetic --sensors 10000 --channels 8 --seed 7           # live, 1 reading/s per pump
-  vigil simulate synthetic --sensors 4 --rows 20000 --csv data/synthetic   # labelled training/evaluation files`)
+  vigil simulate synthetic --sensors 4 --rows 20000 --csv data/synthetic   # labelled training/evaluation files
+  vigil simulate synthetic --set plant --csv data/plant                    # <run>/train.csv, test.csv, labels.csv`)
     .action(async (o: SyntheticCliOptions) => {
       const rows = o.rows ?? (o.duration !== undefined ? Math.max(1, Math.round(o.duration / o.interval)) : undefined);
       const { parseWhen } = await import('./options.ts');
+      if (o.set === 'plant') {
+        if (!o.csv) throw new Error('--set plant writes files: give --csv DIR');
+        const t0 = performance.now();
+        const options = { ...PLANT_SET, seed: o.seed, runs: o.runs };
+        const runs = plantSet(options);
+        writePlantSetCsv(runs, options, o.csv);
+        const faults = runs.reduce((a, r) => a + r.labels.length, 0);
+        process.stderr.write(`wrote ${runs.length} run(s) x (${options.trainRows} train + ${options.testRows} test rows), ${faults} labelled faults, plant-set.json and ${runs[0].id}.svg to ${o.csv} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+        return;
+      }
       if (o.csv) {
         if (rows === undefined) throw new Error('--csv needs --rows or --duration (how much data to write)');
         const start = o.start ? await parseWhen(o.start) : d.start;

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
+import type { Series } from '@vigil/runtime/data/series.ts';
 import type { SyntheticData } from './generate.ts';
 import type { AnomalyLabel } from './anomalies.ts';
 import { renderSensorSvg } from './plot.ts';
@@ -17,8 +18,8 @@ export function fileTimestamp(ms: number): string {
   return ms % 1000 === 0 ? formatTimestamp(ms) : new Date(ms).toISOString();
 }
 
-/** One ground-truth row (channels joined with `|`). */
-export function labelLine(l: AnomalyLabel): string {
+/** One ground-truth row (channels joined with `|`); any kind name, so other labelled sets write the same format. */
+export function labelLine(l: Omit<AnomalyLabel, 'type'> & { type: string }): string {
   return [l.sensor, l.type, l.channels.join('|'), fileTimestamp(l.start), fileTimestamp(l.end), l.startRow, l.endRow].join(',');
 }
 
@@ -27,16 +28,8 @@ export function writeSyntheticCsv(data: SyntheticData, dir: string, opts: { labe
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   for (const s of data.sensors) {
-    const C = s.series.channels.length;
-    const lines: string[] = [['timestamp', ...s.series.channels, ...(opts.labelColumn ? ['label'] : [])].join(',')];
-    for (let r = 0; r < s.series.timestamps.length; r++) {
-      const cells = [fileTimestamp(s.series.timestamps[r])];
-      for (let j = 0; j < C; j++) cells.push(roundValue(s.series.data[r * C + j]));
-      if (opts.labelColumn) cells.push(String(s.rowLabels[r]));
-      lines.push(cells.join(','));
-    }
     const file = join(dir, `${s.id}.csv`);
-    writeFileSync(file, `${lines.join('\n')}\n`);
+    writeFileSync(file, seriesCsv(s.series, opts.labelColumn ? s.rowLabels : undefined));
     files.push(file);
   }
   const labelsFile = join(dir, 'labels.csv');
@@ -47,6 +40,19 @@ export function writeSyntheticCsv(data: SyntheticData, dir: string, opts: { labe
   const plotFile = join(dir, `${data.sensors[0].id}.svg`);
   writeFileSync(plotFile, renderSensorSvg(data.sensors[0]));
   return [...files, labelsFile, metaFile, plotFile];
+}
+
+/** A series as wide CSV text, `timestamp,<channels>`, plus a 0/1 `label` column when `label` is given. */
+export function seriesCsv(series: Series, label?: Uint8Array): string {
+  const C = series.channels.length;
+  const lines: string[] = [['timestamp', ...series.channels, ...(label ? ['label'] : [])].join(',')];
+  for (let r = 0; r < series.timestamps.length; r++) {
+    const cells = [fileTimestamp(series.timestamps[r])];
+    for (let j = 0; j < C; j++) cells.push(roundValue(series.data[r * C + j]));
+    if (label) cells.push(String(label[r]));
+    lines.push(cells.join(','));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Four significant decimals keep files small while staying far below the noise of every channel. */

@@ -96,6 +96,7 @@ export class Skid {
   private x = 0.6;
   private ePrev = 0;
   private level = 0;
+  private header = 0;
   private tMotor = 0;
   private tBearing = 0;
   /** Last measured reading (a frozen transmitter repeats it). */
@@ -125,10 +126,10 @@ export class Skid {
     return this.hn * (1.25 * s * s - 0.25 * qp * qp) * (1 - headLoss);
   }
 
-  /** Head the downstream system needs for meter flow fraction `q` at valve opening `x`. */
+  /** Head the downstream system needs for meter flow fraction `q` at valve opening `x` (header pressure varies). */
   private systemHead(q: number, x: number): number {
     const cv = Math.pow(this.rangeability, Math.min(1, Math.max(0.02, x)) - 1);
-    return this.hStatic + (this.kPipe + this.kValve / (cv * cv)) * q * q;
+    return this.hStatic * (1 + 0.04 * this.header) + (this.kPipe + this.kValve / (cv * cv)) * q * q;
   }
 
   private leakFlow(head: number, leak: number): number {
@@ -167,6 +168,7 @@ export class Skid {
     this.x = this.u = this.openingFor(op.speed, op.flow / this.qn);
     this.q = op.flow / this.qn;
     this.ePrev = 0;
+    this.level = this.header = 0;
     const fx = noEffects();
     const heat = this.heat(this.s, this.q, fx);
     this.tMotor = ambient + heat.motorRise;
@@ -199,6 +201,9 @@ export class Skid {
     if (e.stiction > 0) {
       if (Math.abs(this.u - this.x) > e.stiction) this.x = this.u;
     } else this.x += (this.u - this.x) * lag(2);
+    // Slow disturbances: the suction tank level and the discharge header pressure (other consumers) wander (OU).
+    this.level = this.level * (1 - lag(300)) + Math.sqrt(2 * lag(300)) * r.normal();
+    this.header = this.header * (1 - lag(120)) + Math.sqrt(2 * lag(120)) * r.normal();
     const fx = { leak: e.leak, headLoss: 1 - (1 - e.headLoss) * (1 - wear) };
     const qss = this.steadyFlow(s, this.x, fx);
     // Fluid inertia (~1.5 s) plus turbulence; cavitation makes the flow itself rough.
@@ -210,8 +215,6 @@ export class Skid {
     const heat = this.heat(s, qp, { ...e, headLoss: fx.headLoss });
     this.tMotor += (ambient + heat.motorRise - this.tMotor) * lag(this.tauMotor);
     this.tBearing += (ambient + this.bearingRise(heat.motorRise) - this.tBearing) * lag(this.tauBearing);
-    // Tank level wanders slowly (OU, ~5 min); suction line loss grows with flow².
-    this.level = this.level * (1 - lag(300)) + Math.sqrt(2 * lag(300)) * r.normal();
     const ps = this.ps0 + 0.06 * this.level - 0.05 * qp * qp - e.suctionDrop;
     const pd = ps + heat.head / 10.2;
     const vMotor = 400 * Math.max(0.1, s);

@@ -2,22 +2,43 @@
  * A picture of one synthetic sensor: one strip per channel (min/max envelope per pixel column so long series
  * stay faithful), injected fault intervals shaded and named. Plain SVG, no dependencies.
  */
-import type { SyntheticSensorData } from './generate.ts';
+import type { Series } from '@vigil/runtime/data/series.ts';
 
 const COLORS: Record<string, string> = {
   spike: '#d62728', level_shift: '#ff7f0e', drift: '#9467bd', variance_burst: '#e377c2',
   stuck: '#8c564b', dropout: '#7f7f7f', broken_correlation: '#bcbd22',
+  // Plant-set faults (plant-faults.ts).
+  bearing_wear: '#e377c2', sensor_bias: '#ff7f0e', stuck_sensor: '#8c564b', leak: '#17becf',
+  cavitation: '#9467bd', valve_stiction: '#bcbd22', overheating: '#d62728',
 };
+
+/** What the plot needs of a labelled interval (rows index into the plotted series). */
+export interface PlotLabel {
+  type: string;
+  channels: string[];
+  startRow: number;
+  endRow: number;
+}
+
+/** A labelled series to draw. */
+export interface PlotInput {
+  id: string;
+  series: Series;
+  labels: readonly PlotLabel[];
+}
 
 function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-/** Render `s` as an SVG document `width` px wide. */
-export function renderSensorSvg(s: SyntheticSensorData, opts: { width?: number; stripHeight?: number } = {}): string {
+/** Render `s` as an SVG document `width` px wide; `title` replaces the default heading, `marks` draw dashed row markers. */
+export function renderSensorSvg(
+  s: PlotInput,
+  opts: { width?: number; stripHeight?: number; title?: string; marks?: { row: number; text: string }[] } = {},
+): string {
   const width = opts.width ?? 1200;
   const strip = opts.stripHeight ?? 70;
-  const left = 110, right = 10, top = 30, gap = 8;
+  const left = 110, right = 10, top = opts.marks?.length ? 44 : 30, gap = 8;
   const plotW = width - left - right;
   const { series } = s;
   const C = series.channels.length;
@@ -27,8 +48,13 @@ export function renderSensorSvg(s: SyntheticSensorData, opts: { width?: number; 
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(s.id)}: ${rows} readings, ${s.labels.length} injected fault(s)</text>`,
+    `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(opts.title ?? `${s.id}: ${rows} readings, ${s.labels.length} injected fault(s)`)}</text>`,
   ];
+  for (const m of opts.marks ?? []) {
+    const xm = x(m.row).toFixed(1);
+    parts.push(`<line x1="${xm}" y1="${top - 6}" x2="${xm}" y2="${top + C * (strip + gap)}" stroke="#333" stroke-dasharray="4 3"/>`);
+    parts.push(`<text x="${xm}" y="${top - 8}" font-size="10" fill="#333">${esc(m.text)}</text>`);
+  }
   for (const [i, l] of s.labels.entries()) {
     const x0 = x(l.startRow), x1 = Math.max(x(l.endRow), x0 + 2);
     const color = COLORS[l.type] ?? '#d62728';
