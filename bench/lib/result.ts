@@ -45,6 +45,10 @@ export interface Figure {
   series: Series[];
   /** One line under the plot: what to read from it. */
   caption?: string;
+  /** Line charts: x ranges shaded behind the curves (e.g. labelled faults). */
+  bands?: Array<[number, number]>;
+  /** Line charts: draw a dot at every point (default true; off for long series). */
+  markers?: boolean;
 }
 
 /** A table of the numbers behind a figure or of anything not worth plotting. */

@@ -103,9 +103,14 @@ function lineChart(f: Figure): string {
     const c = COLORS[i % COLORS.length];
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     const d = pts.map(([x, y], k) => `${k ? 'L' : 'M'}${xa.map(x).toFixed(1)},${ya.map(y).toFixed(1)}`).join(' ');
-    return [`<path d="${d}" fill="none" stroke="${c}" stroke-width="2"/>`, ...pts.map(([x, y]) => `<circle cx="${xa.map(x).toFixed(1)}" cy="${ya.map(y).toFixed(1)}" r="3" fill="${c}"/>`)];
+    const dots = f.markers === false ? [] : pts.map(([x, y]) => `<circle cx="${xa.map(x).toFixed(1)}" cy="${ya.map(y).toFixed(1)}" r="3" fill="${c}"/>`);
+    return [`<path d="${d}" fill="none" stroke="${c}" stroke-width="${f.markers === false ? 1 : 2}"/>`, ...dots];
   });
-  return frame(M, f, body, xTicks, ya, legendOf(M, f.series.map((s) => s.name)));
+  const bands = (f.bands ?? []).map(([a, b]) => {
+    const x0 = xa.map(a);
+    return `<rect x="${x0.toFixed(1)}" y="${M.top}" width="${Math.max(1, xa.map(b) - x0).toFixed(1)}" height="${H - M.bottom - M.top}" fill="#d62728" opacity="0.12"/>`;
+  });
+  return frame(M, f, [...bands, ...body], xTicks, ya, legendOf(M, f.series.map((s) => s.name)));
 }
 
 /** Render a grouped bar figure; values are printed above the bars. */

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench:quality`: per data set, vigil with its defaults (`vigil train` then `vigil score`) side by side
+ * with a robust z-score and PCA T^2 + Q fitted on the same training rows, judged on the same rows.
+ *
+ *   npm run bench:quality -- [--sets tep,pumps,plant,nab] [--quick] [--out DIR]
+ *
+ * Prints one table and writes DIR/REPORT.md, DIR/quality.json and DIR/plots/*.svg (default bench/results/quality).
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command } from 'commander';
+import { machineInfo } from '../lib/result.ts';
+import type { LabelledSet } from './labelled-run.ts';
+import { reportMarkdown } from './markdown.ts';
+import { nabScores, NAB_QUICK_FILES, type NabRow } from './nab.ts';
+import { plantSet } from './plant.ts';
+import { worstRunPlots } from './plots.ts';
+import { pumpsSet } from './pumps.ts';
+import { COLUMNS, markdownTable, tableRows, textTable } from './report.ts';
+import { runSet, type SetResult } from './run-set.ts';
+import { TEP_QUICK_FAULTS, tepSet } from './tep.ts';
+
+const SETS = ['tep', 'pumps', 'plant', 'nab'] as const;
+const DEFAULT_SETS = ['tep', 'pumps', 'plant', 'nab'];
+
+async function loadSet(name: string, quick: boolean, note: (l: string) => void): Promise<LabelledSet | undefined> {
+  if (name === 'tep') return tepSet(quick ? { faults: TEP_QUICK_FAULTS } : {});
+  if (name === 'pumps') return pumpsSet();
+  if (name === 'plant') {
+    const p = await plantSet();
+    if ('missing' in p) {
+      note(`plant: skipped, ${p.missing}`);
+      return undefined;
+    }
+    return p;
+  }
+  throw new Error(`unknown set '${name}'; expected one of ${SETS.join(', ')}`);
+}
+
+function nabSection(rows: NabRow[], files: number, quick: boolean): string[] {
+  const t = markdownTable(['method', 'NAB standard', 'reward low FP', 'reward low FN', 'how'], rows.map((r) => [r.method, r.standard.toFixed(2), r.lowFP.toFixed(2), r.lowFN.toFixed(2), r.description]));
+  return [`## NAB (${files} files${quick ? ', quick subset: not comparable with the board' : ''})`, '', t, ''];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = new Command('bench:quality')
+    .option('--sets <list>', `data sets, comma-separated: ${SETS.join(', ')}`, DEFAULT_SETS.join(','))
+    .option('--quick', `pre-commit check: Tennessee Eastman with ${TEP_QUICK_FAULTS.length} of its 21 faults, NAB on ${NAB_QUICK_FILES.length} files`)
+    .option('--out <dir>', 'where REPORT.md, quality.json and plots/ go', 'bench/results/quality')
+    .parse(argv, { from: 'user' })
+    .opts<{ sets: string; quick?: boolean; out: string }>();
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const out = resolve(o.out);
+  const work = resolve('bench/results/tmp/quality');
+  rmSync(work, { recursive: true, force: true });
+  const notes: string[] = [];
+  const note = (l: string) => {
+    notes.push(l);
+    process.stderr.write(`${l}\n`);
+  };
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  const names = o.sets.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!(SETS as readonly string[]).includes(n)) throw new Error(`--sets: unknown set '${n}'; expected ${SETS.join(', ')}`);
+  const results: SetResult[] = [];
+  for (const name of names.filter((n) => n !== 'nab')) {
+    const set = await loadSet(name, !!o.quick, note);
+    if (!set) continue;
+    log(`${set.name}: ${set.runs.length} runs`);
+    const r = await runSet(set, work, { log });
+    log(`${set.name}: vigil ${r.seconds.vigil.toFixed(1)} s, baselines ${r.seconds.baselines.toFixed(2)} s`);
+    if (results.length === 0) {
+      log(`vigil ran as: ${r.setup.train}; ${r.setup.score}`);
+    }
+    log(`${set.name}: vigil model ${r.setup.models[0].summary}`);
+    results.push(r);
+  }
+  let nab: Awaited<ReturnType<typeof nabScores>> | undefined;
+  if (names.includes('nab')) {
+    log('nab: vigil NAB detector and baselines');
+    nab = await nabScores({ workDir: join(work, 'nab'), quick: o.quick, log });
+    log(`nab: vigil ${nab.seconds.vigil.toFixed(1)} s, baselines ${nab.seconds.baselines.toFixed(2)} s`);
+  }
+
+  const rows = tableRows(results.flatMap((r) => r.methods));
+  if (nab) for (const r of nab.rows) rows.push(['nab', r.method, '', '', '', '', '', '', '', `NAB standard ${r.standard.toFixed(2)}${o.quick ? ' (quick subset)' : ''}`]);
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(`${textTable(COLUMNS, rows)}\n`);
+  process.stdout.write(`total ${seconds.toFixed(0)} s\n`);
+
+  rmSync(join(out, 'plots'), { recursive: true, force: true });
+  mkdirSync(join(out, 'plots'), { recursive: true });
+  const plots = results.flatMap((r) => worstRunPlots(r));
+  for (const p of plots) writeFileSync(join(out, 'plots', p.file), p.svg);
+  const machine = machineInfo();
+  const command = `npm run bench:quality${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  writeFileSync(join(out, 'REPORT.md'), reportMarkdown({
+    command, seconds, startedAt, machine: `${machine.cores} cores (${machine.cpu}), node ${machine.node}`,
+    results, extraSections: nab ? nabSection(nab.rows, nab.files, !!o.quick) : [], notes, plots,
+  }));
+  const json = {
+    command, startedAt, machine, seconds, quick: !!o.quick, notes,
+    table: { columns: COLUMNS, rows },
+    sets: results.map((r) => ({
+      name: r.set.name, title: r.set.title, notes: r.set.notes, setup: r.setup, seconds: r.seconds,
+      methods: r.methods.map((m) => ({ method: m.method, description: m.description, protocol: m.protocol, pooled: { ...m.pooled, events: undefined }, perRun: m.perRun.map((p) => ({ id: p.id, ...p.metrics })) })),
+    })),
+    nab: nab ?? null,
+  };
+  writeFileSync(join(out, 'quality.json'), `${JSON.stringify(json, null, 1)}\n`);
+  log(`wrote ${relative(process.cwd(), join(out, 'REPORT.md'))}, quality.json and ${plots.length} plot(s)`);
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,56 @@
+/** REPORT.md of the quality bench: how to rerun it, what vigil ran with, the table, per-run details, plots. */
+import type { MethodSummary } from './summary.ts';
+import type { Plot } from './plots.ts';
+import { COLUMNS, markdownTable, tableRows } from './report.ts';
+import type { SetResult } from './run-set.ts';
+
+/** Inputs of the page. */
+export interface ReportInput {
+  command: string;
+  seconds: number;
+  machine: string;
+  startedAt: string;
+  results: SetResult[];
+  /** Extra table rows (e.g. NAB) and lines. */
+  extraSections: string[];
+  notes: string[];
+  plots: Plot[];
+}
+
+function perRunTable(methods: MethodSummary[]): string {
+  const ids = methods[0].perRun.map((p) => p.id);
+  const cols = ['run', ...methods.flatMap((m) => [`${m.method} recall`, `${m.method} FAR`])];
+  const rows = ids.map((id, i) => [id, ...methods.flatMap((m) => {
+    const x = m.perRun[i].metrics;
+    return [x.recall.toFixed(3), `${(100 * x.falseAlarmRate).toFixed(1)}%`];
+  })]);
+  return markdownTable(cols, rows);
+}
+
+/** The whole page. */
+export function reportMarkdown(o: ReportInput): string {
+  const md: string[] = ['# Detection quality: vigil with its defaults against two classical baselines', ''];
+  md.push(`Reproduce: \`${o.command}\` (${Math.round(o.seconds)} s on ${o.machine}, started ${o.startedAt}).`, '');
+  md.push(markdownTable(COLUMNS, tableRows(o.results.flatMap((r) => r.methods))), '');
+  md.push(...o.extraSections);
+  md.push('## How it is measured', '');
+  md.push('- **vigil**: ' + (o.results[0]?.setup.train ?? '') + ', then ' + (o.results[0]?.setup.score ?? '') + '. One model per training set, reused for all its runs.');
+  md.push('- **zscore** and **pca**: runtime/evaluate/baselines, fitted on the same training rows, one verdict per row (descriptions below).');
+  md.push('- Metrics: runtime/evaluate/labels/metrics.ts, pooled point-wise over all judged rows of a set. false alarms = flagged share of normal rows, missed = unflagged share of fault rows, events = faults with at least one alert, delay = rows from a fault\'s first row to its first alert (median over detected faults).');
+  md.push('- Every method is judged on the same rows: from the first row where vigil\'s first window is full (and after the training rows where the test series starts with them). vigil\'s verdict at row t comes from the window ending at t and weighs its last `span` rows, so for vigil a fault counts as anomalous until span - 1 rows after it ends and the rest of its window after the fault counts neither way (test/quality/synthetic-set.ts `pointTruth`); the row-wise baselines are judged on the labels as they are.', '');
+  for (const r of o.results) {
+    md.push(`## ${r.set.title}`, '');
+    md.push(...r.set.notes.map((n) => `- ${n}`));
+    md.push(`- time: vigil (train + score) ${r.seconds.vigil.toFixed(1)} s, baselines ${r.seconds.baselines.toFixed(2)} s`);
+    const models = r.setup.models;
+    md.push(`- vigil model${models.length > 1 ? 's' : ''}: ${models[0]?.summary ?? '-'}; ${models.map((m) => `${m.trainKey} ${m.epochs} epochs`).join(', ')}`);
+    for (const m of r.methods.filter((x) => x.method !== 'vigil')) md.push(`- ${m.method}: ${m.description}${models.length > 1 ? ` (limit of ${r.set.runs[0].trainKey}; each training set has its own)` : ''}`);
+    md.push('', perRunTable(r.methods), '');
+  }
+  if (o.plots.length) {
+    md.push('## Where vigil is wrong', '', 'vigil\'s score and threshold per row (log scale), labelled faults shaded; the runs with the most misjudged rows per set.', '');
+    for (const p of o.plots) md.push(`![${p.title}](plots/${p.file})`, '');
+  }
+  if (o.notes.length) md.push('## Notes', '', ...o.notes.map((n) => `- ${n}`), '');
+  return md.join('\n');
+}

@@ -1,0 +1,75 @@
+/**
+ * vigil's column of the quality bench: exactly `vigil train --data train.csv --out M` then `vigil score --model M
+ * --data test.csv --out scores.csv` with no other flags. Training calls `trainModel` with only data and out (its
+ * defaults are the CLI's, from train/defaults.ts OPTION_TABLE); scoring calls the `vigil score` command entry
+ * itself, so whatever defaults it applies (threshold, alert rules) are the ones measured. The per-row verdict is
+ * the `alert` column it writes. One model per training set, reused for all of that set's runs.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel, type ModelCard } from '@vigil/runtime';
+import { run as vigilScore } from '../../runtime/cli/score.ts';
+import { numberColumn, readTable, requireColumn } from '../../runtime/evaluate/labels/table.ts';
+import { scoredRowsFromTable } from '../../runtime/evaluate/labels/scores.ts';
+import { trainModel } from '../../train/index.ts';
+import type { LabelledRun } from './labelled-run.ts';
+import { writeSeriesCsv } from './series-csv.ts';
+
+/** vigil's verdict on one run, as `vigil score` wrote it. */
+export interface VigilRun {
+  runId: string;
+  scores: Float64Array;
+  thresholds: Float64Array;
+  alert: Uint8Array;
+  card: ModelCard;
+}
+
+/** What vigil ran with, for the report. */
+export interface VigilSetup {
+  train: string;
+  score: string;
+  /** Per training set: architecture, window, span, scoring, threshold from the card. */
+  models: Array<{ trainKey: string; summary: string; trainSeconds: number; epochs: number }>;
+}
+
+/** One line describing a trained model from its card. */
+export function cardSummary(card: ModelCard): string {
+  const t = card.threshold;
+  return `${card.architecture.kind}, window ${card.window}, ${card.channels.length} channels, score ${card.scoring.error} over the last ${card.scoring.span} rows, threshold ${JSON.stringify(t.default)} (static ${t.static.value.toPrecision(4)}, ${t.static.method})`;
+}
+
+/** Train one model per training set and score every run with `vigil score`. */
+export async function runVigil(runs: LabelledRun[], dir: string, log: (line: string) => void = () => {}): Promise<{ results: Map<string, VigilRun>; setup: VigilSetup }> {
+  mkdirSync(dir, { recursive: true });
+  const models = new Map<string, string>();
+  const setup: VigilSetup = {
+    train: 'vigil train --data TRAIN.csv --out MODEL (all training options at their defaults)',
+    score: 'vigil score --model MODEL --data TEST.csv --out SCORES.csv --quiet (all scoring options at their defaults; verdict = the alert column)',
+    models: [],
+  };
+  const results = new Map<string, VigilRun>();
+  for (const r of runs) {
+    let model = models.get(r.trainKey);
+    if (!model) {
+      const csv = join(dir, `${r.trainKey}.train.csv`);
+      await writeSeriesCsv(csv, r.train);
+      model = join(dir, r.trainKey);
+      const t = await trainModel({ data: csv, out: model });
+      t.model.dispose();
+      models.set(r.trainKey, model);
+      setup.models.push({ trainKey: r.trainKey, summary: cardSummary(t.card), trainSeconds: t.seconds, epochs: t.fit.history.length });
+      log(`  vigil: trained ${r.trainKey} in ${t.seconds.toFixed(1)} s (${t.fit.history.length} epochs)`);
+    }
+    const csv = join(dir, `${r.id}.test.csv`);
+    const out = join(dir, `${r.id}.scores.csv`);
+    await writeSeriesCsv(csv, r.test);
+    const code = await vigilScore(['--model', model, '--data', csv, '--out', out, '--quiet']);
+    if (code !== 0) throw new Error(`vigil score exited with ${code} on ${csv}`);
+    const table = readTable(out);
+    const scored = scoredRowsFromTable(table, { alertColumn: 'alert' });
+    if (scored.alert.length !== r.test.timestamps.length) throw new Error(`${out}: ${scored.alert.length} rows; expected ${r.test.timestamps.length}`);
+    const thresholds = numberColumn(table, requireColumn(table, ['threshold'], 'threshold'));
+    results.set(r.id, { runId: r.id, scores: scored.scores, thresholds, alert: scored.alert, card: loadModel(model).card });
+  }
+  return { results, setup };
+}
