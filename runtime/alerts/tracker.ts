@@ -4,21 +4,30 @@
  * last close has passed); open -> closed after `closeM` quiet verdicts in a row. Verdicts that repeat or
  * precede one already seen are ignored (dedupe after a replay or a reconnect).
  */
+import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
 
-/** Hysteresis, cooldown and reporting settings. */
-export interface AlertPolicy {
-  /** Anomalous verdicts needed among the last `openN` to open (1 <= openK <= openN). */
-  openK: number;
-  openN: number;
-  /** Quiet (non-anomalous) verdicts in a row needed to close. */
-  closeM: number;
-  /** After a close, no new alert for this sensor opens until this much data time has passed (ms). */
-  cooldownMs: number;
-}
+/**
+ * The alert policy's fields with their defaults: the `alerts` section of the config schema spreads them, and
+ * `vigil score`, `vigil run` and the pipeline read their defaults from here, so the same file gives the same
+ * alerts in all of them. A stream cannot take back a close it has published, so the merge gap is `closeM`:
+ * anomalous runs fewer than `closeM` quiet windows apart are one alert.
+ */
+export const alertPolicyFields = {
+  /** Open when `openK` of the last `openN` windows are anomalous. */
+  openK: z.number().int().positive().default(1),
+  openN: z.number().int().positive().default(1),
+  /** Close after `closeM` normal windows in a row (also the merge gap: shorter quiet runs do not close). */
+  closeM: z.number().int().positive().default(3),
+  /** After a close, no new alert for the sensor until this much data time has passed (ms). */
+  cooldownMs: z.number({ error: 'expected cooldown after a close in milliseconds (a number >= 0)' }).nonnegative().default(0),
+};
 
-/** Defaults: an alert follows the threshold's verdicts one to one; live configs usually add hysteresis. */
-export const ALERT_DEFAULTS: AlertPolicy = { openK: 1, openN: 1, closeM: 1, cooldownMs: 0 };
+/** Hysteresis and cooldown settings. */
+export type AlertPolicy = z.output<z.ZodObject<typeof alertPolicyFields>>;
+
+/** Defaults of the alert policy (from `alertPolicyFields`). */
+export const ALERT_DEFAULTS: AlertPolicy = z.object(alertPolicyFields).parse({});
 
 /** What one verdict did to the sensor's alert. */
 export type AlertStep =

@@ -13,16 +13,17 @@ import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
 import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
 import { createThreshold } from '../thresholds/factory.ts';
+import { ALERT_DEFAULTS } from '../alerts/tracker.ts';
 import { parseThresholdOption } from './threshold-option.ts';
 
-/** Options and their defaults, in one table. */
+/** Options and their defaults, in one table; the alert policy's come from the config schema's `alerts` fields. */
 const OPTIONS = {
   providers: 'cpu,wasm',
   batch: 1024,
   fill: 'error' as FillPolicy,
-  alertOpen: '1/1',
-  alertClose: 1,
-  cooldownMs: 0,
+  alertOpen: `${ALERT_DEFAULTS.openK}/${ALERT_DEFAULTS.openN}`,
+  alertClose: ALERT_DEFAULTS.closeM,
+  cooldownMs: ALERT_DEFAULTS.cooldownMs,
 };
 
 /** Per-row results of a scoring run (scoreSeries' arrays, in input row order), with the series and how it ran. */
@@ -170,7 +171,8 @@ export async function run(args: string[]): Promise<number> {
       `
 Rows before the first full window (window - 1 rows) get score 0 and alert 0; the threshold column shows the level
 in force, starting from the card's calibration and adapting along the file exactly as it would live.
-alert is 1 while an alert is open (by default one anomalous window opens it and one quiet window closes it).
+alert is 1 while an alert is open: the same alert state machine and defaults as \`vigil run\` (config \`alerts\`:
+by default one anomalous window opens it and ${ALERT_DEFAULTS.closeM} quiet windows in a row close it).
 
 Example:
   vigil score --model models/pump --data data/test.csv --out scores.csv --threshold spot --alert-open 2/3 --report scores.html`,

@@ -11,6 +11,7 @@ import { SmoothingConfigSchema } from '../scoring/smoothing.ts';
 import { FleetSchema } from '../fleet/config.ts';
 import { compileTopicTemplate } from '../mqtt/topic-template.ts';
 import { parseThresholdConfig } from '../thresholds/factory.ts';
+import { alertPolicyFields } from '../alerts/tracker.ts';
 
 const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
 const port = z.number().int().min(0).max(65535);
@@ -123,12 +124,8 @@ export const AlertsSchema = z
     topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').default('vigil/alerts/{sensor}'),
     qos: z.union([z.literal(0), z.literal(1)]).default(1),
     retain: z.boolean().default(false),
-    /** Open when `openK` of the last `openN` windows are anomalous; close after `closeM` normal ones in a row. */
-    openK: z.number().int().positive().default(1),
-    openN: z.number().int().positive().default(1),
-    closeM: z.number().int().positive().default(3),
-    /** After a close, no new alert for the sensor until this much data time has passed. */
-    cooldownMs: ms('cooldown after a close').default(0),
+    /** openK of openN to open, closeM quiet to close, cooldownMs: runtime/alerts/tracker.ts, shared with `vigil score`. */
+    ...alertPolicyFields,
     /** Channels named in an alert, most contributing first; capped so a wide model cannot make huge alerts. */
     topChannels: z
       .number({ error: 'expected an integer from 1 to 32' })

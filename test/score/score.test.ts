@@ -88,7 +88,8 @@ beforeAll(async () => {
 
 describe('vigil score', () => {
   it('writes one row per input row, in order, matching the offline reference', async () => {
-    const rows = await score(['--data', testCsv]);
+    // One quiet window closes (the default is the config schema's alerts.closeM), so alert = the verdict here.
+    const rows = await score(['--data', testCsv, '--alert-close', '1']);
     const input = readFileSync(testCsv, 'utf8').trimEnd().split('\n');
     expect(rows.length).toBe(input.length);
     expect(rows[0]).toEqual(['timestamp', 'score', 'threshold', 'alert', 'err_current', 'err_vibration', 'err_temp']);
