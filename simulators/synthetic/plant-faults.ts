@@ -19,7 +19,7 @@ export interface PlantFaultInstance {
   type: PlantFault;
   /** 0 = weakest of the kind's range, 1 = strongest. */
   severity: number;
-  /** Signed magnitude in physical units (see `describe` in simulators/README.md). */
+  /** Signed magnitude in the kind's own units (table in simulators/README.md): factor, fraction, bar, K or m³/h. */
   magnitude: number;
   /** The transmitter a sensor fault sits on; for process faults, undefined. */
   sensor?: SkidChannel;
@@ -95,11 +95,10 @@ export function drawFault(r: Rng, type: PlantFault, maxRows = Infinity): PlantFa
 }
 
 /**
- * Apply fault `f`, `k` rows after its start, onto `e` (which already carries the slow normal drift).
- * Returns false once the cause is over (the plant then recovers on its own).
+ * Apply fault `f`, `k` rows after its start (0 <= k < causeRows), onto `e`, which already carries the slow normal
+ * drift. After the cause the plant recovers on its own; the label's extra rows cover that.
  */
-export function applyFault(f: PlantFaultInstance, k: number, e: SkidEffects): boolean {
-  if (k >= f.causeRows) return false;
+export function applyFault(f: PlantFaultInstance, k: number, e: SkidEffects): void {
   const p = k / Math.max(1, f.causeRows - 1);
   // Most causes build up over the first part of the fault rather than switching on in one reading.
   const onset = (rows: number) => Math.min(1, (k + 1) / rows);
@@ -138,5 +137,4 @@ export function applyFault(f: PlantFaultInstance, k: number, e: SkidEffects): bo
       e.coolingLoss += m * p;
       break;
   }
-  return true;
 }
