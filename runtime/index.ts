@@ -9,6 +9,7 @@ export * from './model/card.ts';
 export * from './model/load.ts';
 export * from './scoring/reconstruction.ts';
 export * from './scoring/mahalanobis.ts';
+export * from './scoring/residual-baselines.ts';
 export * from './scoring/recon-prob.ts';
 export * from './scoring/score-outputs.ts';
 export * from './inference/backend.ts';

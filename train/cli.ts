@@ -16,7 +16,7 @@ const ints = (v: string) => list(v).map(num);
 
 const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string) => unknown>> = {
   window: num, stride: num, epochs: num, batchSize: num, learningRate: num, patience: num, code: num, hidden: ints,
-  kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list, samples: num,
+  kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list, samples: num, track: num,
   thresholdRisk: num,
 };
 

@@ -53,6 +53,8 @@ export interface TrainOptions {
   score?: 'mahalanobis' | 'error' | 'recon-prob';
   /** recon-prob: decoded draws per window. */
   samples?: number;
+  /** mahalanobis: residual mean tracking rate per clearly normal window (0 = off). */
+  track?: number;
   channels?: string[];
   backend?: string;
   /** Called after each epoch (progress bars). */
@@ -119,6 +121,7 @@ export function resolveOptions(o: TrainOptions) {
     span: o.span,
     score: o.score ?? D.score,
     samples: o.samples ?? D.samples,
+    track: o.track ?? D.track,
   };
   check(r.stride === 0 || (Number.isInteger(r.stride) && r.stride >= 1), `--stride must be an integer >= 1, got ${r.stride}`);
   for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
@@ -135,6 +138,7 @@ export function resolveOptions(o: TrainOptions) {
   check(r.score !== 'mahalanobis' || loss === 'mse', '--score mahalanobis measures signed residuals of an mse model; use --loss mse or --score error');
   check(r.score !== 'recon-prob' || arch === 'vae', `--score recon-prob needs --arch vae (it samples the VAE's code), got --arch ${arch}`);
   check(r.score !== 'recon-prob' || loss === 'mse', '--score recon-prob models p(x|z) as a Gaussian; use --loss mse');
+  check(r.track >= 0 && r.track <= 0.1, `--track must be in [0, 0.1], got ${r.track}`);
   check(Number.isInteger(r.samples) && r.samples >= 1 && r.samples <= 256, `--samples must be an integer in 1..256, got ${r.samples}`);
   check(r.span === undefined || (Number.isInteger(r.span) && r.span >= 1 && r.span <= r.window), `--span must be an integer in 1..window (${r.window}), got ${r.span}`);
   return r;
@@ -237,6 +241,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const trainStats = errorStats(sc.scores.subarray(0, nTrain), sc.perChannel.subarray(0, nTrain * C), C);
   const valStats = val.count > 0 ? errorStats(sc.scores.subarray(nTrain), sc.perChannel.subarray(nTrain * C), C) : undefined;
   const calib = calibrateStatic(val.count > 0 ? sc.scores.subarray(nTrain) : sc.scores.subarray(0, nTrain), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
+  // Only windows well under the alert level move a sensor's residual mean (runtime/scoring/mahalanobis.ts).
+  if (scoring.residual && o.track > 0) scoring.residual.tracking = { rate: o.track, below: 0.5 * calib.value };
 
   const last = fitted.history[fitted.history.length - 1];
   const card: ModelCard = parseCard({

@@ -57,6 +57,8 @@ export const ResidualModelSchema = z.object({
   shrinkage: z.number().min(0).max(1),
   windows: z.number().int().positive(),
   method: z.string(),
+  /** Residual mean following slow normal drift per sensor (runtime/scoring/mahalanobis.ts `ResidualTracking`). */
+  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive() }).optional(),
 });
 
 /** How a window's reconstruction becomes a score. */

@@ -19,6 +19,20 @@ export interface ResidualModel {
   /** Windows the covariance was estimated from. */
   windows: number;
   method: string;
+  /** Following slow normal drift: see `ResidualTracking`. Absent: the mean stays as trained. */
+  tracking?: ResidualTracking;
+}
+
+/**
+ * How a sensor's residual mean follows slow normal change (a channel drifting out of the trained range leaves
+ * a steady residual the model cannot explain): after each window scoring below `below`, the mean moves a
+ * fraction `rate` of the way to that window's residual. Windows at or above `below` (well under the alert
+ * level) never move it, so a fault is not learnt while it is visible, and one that creeps in below it is
+ * learnt at most at `rate` per window.
+ */
+export interface ResidualTracking {
+  rate: number;
+  below: number;
 }
 
 /** Per-channel residual of each window averaged over its trailing `span` rows: N x C. */
@@ -134,6 +148,8 @@ export function mahalanobisScores(
   channels: number,
   span: number,
   model: ResidualModel,
+  /** The tracked residual mean of window i's sensor (updated in place when `model.tracking` is set). */
+  meanOf?: (i: number) => Float64Array,
 ): BatchScores {
   if (model.mean.length !== channels || model.precision.length !== channels * channels) {
     throw new Error(`mahalanobisScores: scoring.residual has ${model.mean.length} means and ${model.precision.length} precision entries; expected ${channels} and ${channels * channels}`);
@@ -143,8 +159,10 @@ export function mahalanobisScores(
   const scores = new Float32Array(n);
   const perChannel = new Float32Array(n * channels);
   const d = new Float64Array(channels);
+  const track = meanOf && model.tracking;
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - model.mean[c];
+    const mean = meanOf ? meanOf(i) : model.mean;
+    for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
     let total = 0;
     for (let a = 0; a < channels; a++) {
       let s = 0;
@@ -154,6 +172,7 @@ export function mahalanobisScores(
       total += term;
     }
     scores[i] = total;
+    if (track && total < track.below) for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
   }
   return { scores, perChannel };
 }

@@ -14,10 +14,14 @@ export interface ModelOutputs {
 }
 
 /** Score N windows from the outputs of one model run, as `scoring` (the card's) says. */
-export function scoreOutputs(input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring): BatchScores {
+export function scoreOutputs(
+  input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring,
+  /** Mahalanobis with tracking: the tracked residual mean of window i's sensor (see residual-baselines.ts). */
+  meanOf?: (i: number) => Float64Array,
+): BatchScores {
   if (scoring.error === 'mahalanobis') {
     if (!scoring.residual) throw new Error("scoring 'mahalanobis' needs scoring.residual in the card (retrain with --score mahalanobis)");
-    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual);
+    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf);
   }
   if (scoring.error !== 'recon-prob') return reconstructionScores(input, outputs.reconstruction, n, window, channels, scoring);
   const name = scoring.reconProb?.output;

@@ -6,6 +6,7 @@
  */
 import { from, Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { ModelRef, type AcquiredModel, type ModelHandle } from '../inference/model-ref.ts';
+import { ResidualBaselines } from '../scoring/residual-baselines.ts';
 import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { PendingQueue } from './pending-queue.ts';
@@ -59,6 +60,15 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         else counters.droppedQueueFull++;
       });
       let scratch = new Float32Array(0);
+      // Per-sensor residual means when the card's scoring tracks drift; a swapped-in model starts from its own card.
+      let tracked: { card: unknown; baselines: ResidualBaselines } | undefined;
+      const meanOfFor = (card: AcquiredModel['card'], batch: SensorWindow[]): ((i: number) => Float64Array) | undefined => {
+        const residual = card.scoring.residual;
+        if (card.scoring.error !== 'mahalanobis' || !residual?.tracking) return undefined;
+        if (tracked?.card !== card) tracked = { card, baselines: new ResidualBaselines(residual) };
+        const { baselines } = tracked;
+        return (i) => baselines.of(batch[i].sensor);
+      };
       let inflight: { sub: Subscription; held: AcquiredModel; thenable: PromiseLike<unknown> | undefined } | undefined;
       let upstream: { done: true; error?: unknown; failed: boolean } | undefined;
       let closed = false;
@@ -122,7 +132,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
           let scored: { scores: Float32Array; perChannel: Float32Array } | undefined;
           if (err === undefined && outputs) {
             try {
-              scored = scoreOutputs(input, outputs, n, W, C, card.scoring);
+              scored = scoreOutputs(input, outputs, n, W, C, card.scoring, meanOfFor(card, batch));
             } catch (e) {
               err = e;
             }

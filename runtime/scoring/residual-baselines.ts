@@ -1,0 +1,53 @@
+/**
+ * Per-sensor residual means for Mahalanobis scoring with tracking (`scoring.residual.tracking`): each sensor
+ * starts at the card's mean and follows its own slow normal drift. Bounded by `maxSensors` (least recently
+ * seen dropped first); `snapshot`/`restore` carry the learnt means across restarts.
+ */
+import type { ResidualModel } from './mahalanobis.ts';
+
+/** Tracked residual means by sensor. */
+export class ResidualBaselines {
+  private readonly held = new Map<string, Float64Array>();
+
+  constructor(
+    private readonly model: ResidualModel,
+    private readonly maxSensors = 10_000,
+  ) {}
+
+  /** The sensor's mean, created from the card's on first sight. */
+  of(sensor: string): Float64Array {
+    let m = this.held.get(sensor);
+    if (m) {
+      this.held.delete(sensor);
+      this.held.set(sensor, m);
+      return m;
+    }
+    m = Float64Array.from(this.model.mean);
+    if (this.held.size >= this.maxSensors) this.held.delete(this.held.keys().next().value as string);
+    this.held.set(sensor, m);
+    return m;
+  }
+
+  /** Sensors held. */
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** Learnt means by sensor. */
+  snapshot(): Record<string, number[]> {
+    return Object.fromEntries([...this.held].map(([s, m]) => [s, Array.from(m)]));
+  }
+
+  /** Put learnt means back; entries of another channel count are skipped and returned by name. */
+  restore(states: Record<string, unknown>): string[] {
+    const skipped: string[] = [];
+    for (const [sensor, v] of Object.entries(states)) {
+      if (!Array.isArray(v) || v.length !== this.model.mean.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+        skipped.push(sensor);
+        continue;
+      }
+      this.held.set(sensor, Float64Array.from(v as number[]));
+    }
+    return skipped;
+  }
+}
