@@ -11,6 +11,7 @@ import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thresholds/factory.ts';
 import { ThresholdStore, type SensorState } from '../thresholds/store.ts';
+import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ModelCard } from '../model/card.ts';
 import { createSmoother } from '../scoring/smoothing.ts';
@@ -62,6 +63,9 @@ class FollowModel implements Threshold {
   }
   toJSON(): ThresholdState {
     return this.follow().toJSON();
+  }
+  summary() {
+    return learningOf(this.follow());
   }
 }
 
@@ -123,6 +127,12 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     }
   };
   let timer: NodeJS.Timeout | undefined;
+  let learnTimer: NodeJS.Timeout | undefined;
+  // What the adaptive thresholds learn, at most once per persist interval and only for bars that moved.
+  const learning = createLearningLog({ write: (fields, msg) => log.info(fields, msg) });
+  const bankThresholds = function* (): Generator<[string, Threshold]> {
+    for (const [sensor, e] of bank.sensors()) yield [sensor, e.threshold];
+  };
   return {
     bank,
     smoothing,
@@ -132,10 +142,15 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
         timer = setInterval(() => void persist(), config.state.intervalMs);
         timer.unref();
       }
+      if (config.state.intervalMs > 0) {
+        learnTimer = setInterval(() => learning.report(bankThresholds()), config.state.intervalMs);
+        learnTimer.unref();
+      }
     },
     persist,
     async stop() {
       clearInterval(timer);
+      clearInterval(learnTimer);
       await persist();
       for (const f of bank.restoreFailures.splice(0)) log.warn(f, 'saved threshold not restored; sensor started fresh');
     },

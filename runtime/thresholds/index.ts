@@ -10,5 +10,6 @@ export * from './spot.ts';
 export * from './dspot.ts';
 export * from './telemanom.ts';
 export * from './gate.ts';
+export * from './learning-log.ts';
 export * from './factory.ts';
 export * from './store.ts';
