@@ -12,7 +12,7 @@ import { formatNabResult } from './nab/report.ts';
 import { detectorNameOf, readResults } from './nab/results.ts';
 import { scoreDetector } from './nab/score.ts';
 import { evaluateAlerts } from './labels/metrics.ts';
-import { formatLabelMetrics } from './labels/report.ts';
+import { formatComparison, formatLabelMetrics } from './labels/report.ts';
 import { scoredRowsFromTable } from './labels/scores.ts';
 import { readTable } from './labels/table.ts';
 import { eventsFromRows, truthFromTable } from './labels/truth.ts';
@@ -117,7 +117,11 @@ async function runLabels(o: {
   sensor?: string;
   tolerance: number;
   json?: string;
+  baselines?: boolean;
+  train?: string;
+  data?: string;
 }): Promise<number> {
+  if (o.baselines && (!o.train || !o.data)) throw new Error('--baselines needs --train FILE (normal operation, the model\'s training CSV) and --data FILE (the CSV that was scored)');
   const scored = scoredRowsFromTable(readTable(o.scores), { threshold: o.threshold, scoreColumn: o.scoreColumn, alertColumn: o.alertColumn, sensor: o.sensor });
   let label: Uint8Array;
   let events;
@@ -131,8 +135,17 @@ async function runLabels(o: {
   }
   const m = evaluateAlerts(scored.timestamps, scored.alert, label, events, o.tolerance);
   process.stdout.write(formatLabelMetrics(m, scored.rule));
+  let baselines: Array<{ name: string; description: string; metrics: typeof m }> = [];
+  if (o.baselines) {
+    const { baselineAlerts } = await import('./labels/baseline-alerts.ts');
+    baselines = baselineAlerts(o.train!, o.data!, scored.timestamps).map((b) => ({
+      name: b.name, description: b.description, metrics: evaluateAlerts(scored.timestamps, b.alert, label, events, o.tolerance),
+    }));
+    process.stdout.write(`\nBaselines fitted on ${o.train}, same rows and labels:\n`);
+    process.stdout.write(formatComparison([{ name: 'scores', metrics: m }, ...baselines]));
+  }
   if (o.json) {
-    writeJson(o.json, { scores: o.scores, labels: o.labels ?? null, rule: scored.rule, toleranceMs: o.tolerance, ...m });
+    writeJson(o.json, { scores: o.scores, labels: o.labels ?? null, rule: scored.rule, toleranceMs: o.tolerance, ...m, ...(o.baselines ? { baselines } : {}) });
     process.stdout.write(`\nJSON written to ${o.json}\n`);
   }
   return 0;
@@ -173,7 +186,10 @@ export async function run(args: string[]): Promise<number> {
     .option('--sensor <id>', 'only rows and labels of this sensor (files with a sensor column)')
     .option('--tolerance <duration>', 'an alert up to this long after an event ends still detects it (e.g. 30s, 5m)', parseDuration, 0)
     .option('--json <file>', 'also write all metrics and per-event delays as JSON')
-    .addHelpText('after', '\nExample:\n  vigil evaluate labels --scores scores.csv --labels out/synthetic/labels.csv --sensor pump-1')
+    .option('--baselines', 'also judge a robust z-score and PCA T^2 + Q fitted on --train, on the same rows and labels')
+    .option('--train <csv>', '--baselines: normal-operation CSV to fit them on (e.g. the model\'s training data)')
+    .option('--data <csv>', '--baselines: the CSV that was scored (its rows are matched to the scores by timestamp)')
+    .addHelpText('after', '\nExamples:\n  vigil evaluate labels --scores scores.csv --labels out/synthetic/labels.csv --sensor pump-1\n  vigil evaluate labels --scores scores.csv --labels labels.csv --baselines --train train.csv --data test.csv')
     .action(async (o) => {
       code = await runLabels(o);
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,5 +114,33 @@ describe('labelled evaluation', () => {
     expect(text).toMatch(/precision\s+0\.6667/);
     expect(text).toMatch(/events detected\s+1\/2/);
     expect(text).toMatch(/MISSED/);
+  });
+
+  it('--baselines judges a z-score and PCA fitted on --train on the same rows and labels', async () => {
+    // Two channels that move together in training; in the data rows 10-14 break the link within each channel's range.
+    const wave = (i: number) => Math.sin(i / 3) + 0.3 * Math.sin(i / 1.7);
+    const train = ['timestamp,a,b', ...Array.from({ length: 400 }, (_, i) => `${ts(i)},${wave(i).toFixed(4)},${(wave(i) + 0.01 * Math.cos(i * 7.3)).toFixed(4)}`)].join('\n');
+    const broken = (i: number) => i >= 10 && i <= 14;
+    const data = ['timestamp,a,b', ...Array.from({ length: 20 }, (_, i) => `${ts(i)},${wave(i).toFixed(4)},${(broken(i) ? -wave(i) : wave(i)).toFixed(4)}`)].join('\n');
+    const scores = ['timestamp,score,alert', ...Array.from({ length: 20 }, (_, i) => `${ts(i)},0.1,${i === 3 ? 1 : 0}`)].join('\n');
+    const labels = ['start,end', `${ts(10)},${ts(14)}`].join('\n');
+    const f = { train: tmpFile('train.csv', train), data: tmpFile('data.csv', data), scores: tmpFile('s.csv', scores), labels: tmpFile('l.csv', labels) };
+    const json = join(mkdtempSync(join(tmpdir(), 'labels-')), 'm.json');
+    const out: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      expect(await run(['labels', '--scores', f.scores, '--labels', f.labels, '--baselines', '--train', f.train, '--data', f.data, '--json', json])).toBe(0);
+    } finally {
+      process.stdout.write = orig;
+    }
+    expect(out.join('')).toMatch(/Baselines fitted on/);
+    const m = JSON.parse(readFileSync(json, 'utf8')) as { recall: number; baselines: Array<{ name: string; metrics: { recall: number; eventsDetected: number } }> };
+    expect(m.recall).toBe(0);
+    const by = Object.fromEntries(m.baselines.map((b) => [b.name, b.metrics]));
+    expect(by.pca.recall).toBe(1);
+    expect(by.pca.eventsDetected).toBe(1);
+    expect(by.zscore.recall).toBeLessThan(1);
+    await expect(run(['labels', '--scores', f.scores, '--labels', f.labels, '--baselines'])).rejects.toThrow(/--baselines needs --train/);
   });
 });

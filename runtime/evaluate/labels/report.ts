@@ -39,3 +39,16 @@ export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50
   }
   return `${l.join('\n')}\n`;
 }
+
+/** One line per method (vigil and baselines judged on the same rows): the figures that compare them. */
+export function formatComparison(methods: Array<{ name: string; metrics: LabelMetrics; description?: string }>): string {
+  const head = ['method', 'F1', 'precision', 'recall', 'false alarms', 'missed', 'events', 'median delay'];
+  const rows = methods.map(({ name, metrics: m }) => [
+    name, m.f1.toFixed(4), m.precision.toFixed(4), m.recall.toFixed(4), pct(m.falseAlarmRate), pct(m.missRate),
+    `${m.eventsDetected}/${m.events.length}`, m.medianDelayRows === null ? 'n/a' : `${m.medianDelayRows} rows`,
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `  ${r.map((x, i) => x.padEnd(w[i])).join('  ').trimEnd()}`;
+  const notes = methods.filter((m) => m.description).map((m) => `  ${m.name}: ${m.description}`);
+  return `${[line(head), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n')}\n`;
+}
