@@ -110,13 +110,25 @@ describe('plantSet', () => {
         }
         expect(changed / (l.endRow - l.startRow + 1), `${r.id} ${l.type} at ${l.startRow}`).toBeGreaterThan(0.5);
       }
-      // Outside labels only slow after-effects remain: the flow loop settles within the label; motor and bearing
-      // temperatures may still carry a decaying rest of a fault's extra heat (documented in simulators/README.md).
+      // Outside labels the flow loop has settled: every channel but the two temperatures is within 0.15 training
+      // standard deviations of the healthy twin. Temperatures may still carry the rest of a fault's extra heat:
+      // it only decays (both twins get the same inputs after the cause), and stays under 2.5 K.
       for (let j = 0; j < C; j++) {
-        const bound = (thermal.has(j) ? 0.6 : 0.15) * trainSd(r, j);
-        let worst = 0;
-        for (let k = 0; k < inLabel.length; k++) if (!inLabel[k]) worst = Math.max(worst, Math.abs(r.test.data[k * C + j] - t[k * C + j]));
-        expect(worst, `${r.id} ${SKID_CHANNELS[j]} outside labels`).toBeLessThanOrEqual(bound);
+        const bound = 0.15 * trainSd(r, j);
+        let carried = 0;
+        for (let k = 0; k < inLabel.length; k++) {
+          const d = Math.abs(r.test.data[k * C + j] - t[k * C + j]);
+          if (inLabel[k]) {
+            carried = d;
+            continue;
+          }
+          const where = `${r.id} ${SKID_CHANNELS[j]} test row ${k}`;
+          if (!thermal.has(j)) expect(d, where).toBeLessThanOrEqual(bound);
+          else {
+            expect(d, where).toBeLessThanOrEqual(Math.min(2.5, carried + 0.01));
+            carried = Math.max(d, 0);
+          }
+        }
       }
     }
   });
