@@ -9,3 +9,4 @@ export * from './synthetic/plot.ts';
 export * from './synthetic/plant-set.ts';
 export { SKID_CHANNELS, type SkidChannel, type OperatingPoint } from './synthetic/plant-skid.ts';
 export { PLANT_FAULTS, type PlantFault } from './synthetic/plant-faults.ts';
+export * from './synthetic/plant-set-files.ts';
