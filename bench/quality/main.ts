@@ -6,6 +6,7 @@
  *
  * Prints one table and writes DIR/REPORT.md, DIR/quality.json and DIR/plots/*.svg (default bench/results/quality).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -42,6 +43,17 @@ function nabSection(rows: NabRow[], files: number, quick: boolean): string[] {
   return [`## NAB (${files} files${quick ? ', quick subset: not comparable with the board' : ''})`, '', t, ''];
 }
 
+/** The commit measured, and the tracked files that differed from it (the tree is shared while others work). */
+function revision(): { commit: string; uncommitted: string[] } {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { encoding: 'utf8' });
+    // Porcelain lines are 'XY path'; X may be a space, so the output is not trimmed before splitting.
+    return { commit: git('rev-parse', '--short', 'HEAD').trim(), uncommitted: git('status', '--porcelain', '--untracked-files=no').split('\n').filter((l) => l.trim()).map((l) => l.slice(3)) };
+  } catch {
+    return { commit: 'unknown', uncommitted: [] };
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const o = new Command('bench:quality')
     .option('--sets <list>', `data sets, comma-separated: ${SETS.join(', ')}`, DEFAULT_SETS.join(','))
@@ -50,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
     .parse(argv, { from: 'user' })
     .opts<{ sets: string; quick?: boolean; out: string }>();
   const startedAt = new Date().toISOString();
+  const rev = revision();
   const started = performance.now();
   const out = resolve(o.out);
   const work = resolve('bench/results/tmp/quality');
@@ -93,13 +106,15 @@ async function main(argv: string[]): Promise<void> {
   const plots = results.flatMap((r) => worstRunPlots(r));
   for (const p of plots) writeFileSync(join(out, 'plots', p.file), p.svg);
   const machine = machineInfo();
+  if (rev.uncommitted.length) notes.push(`measured on commit ${rev.commit} with uncommitted changes to ${rev.uncommitted.join(', ')}`);
+  else notes.push(`measured on commit ${rev.commit}`);
   const command = `npm run bench:quality${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   writeFileSync(join(out, 'REPORT.md'), reportMarkdown({
     command, seconds, startedAt, machine: `${machine.cores} cores (${machine.cpu}), node ${machine.node}`,
     results, extraSections: nab ? nabSection(nab.rows, nab.files, !!o.quick) : [], notes, plots,
   }));
   const json = {
-    command, startedAt, machine, seconds, quick: !!o.quick, notes,
+    command, startedAt, machine, revision: rev, seconds, quick: !!o.quick, notes,
     table: { columns: COLUMNS, rows },
     sets: results.map((r) => ({
       name: r.set.name, title: r.set.title, notes: r.set.notes, setup: r.setup, seconds: r.seconds,

@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, type ModelCard } from '@vigil/runtime';
+import { ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
 import { run as vigilScore } from '../../runtime/cli/score.ts';
 import { numberColumn, readTable, requireColumn } from '../../runtime/evaluate/labels/table.ts';
 import { scoredRowsFromTable } from '../../runtime/evaluate/labels/scores.ts';
@@ -44,7 +45,7 @@ export async function runVigil(runs: LabelledRun[], dir: string, log: (line: str
   const models = new Map<string, string>();
   const setup: VigilSetup = {
     train: 'vigil train --data TRAIN.csv --out MODEL (all training options at their defaults)',
-    score: 'vigil score --model MODEL --data TEST.csv --out SCORES.csv --quiet (all scoring options at their defaults; verdict = the alert column)',
+    score: `vigil score --model MODEL --data TEST.csv --out SCORES.csv --quiet (all scoring options at their defaults: the card's threshold, alert policy ${JSON.stringify(ALERT_DEFAULTS)}; verdict = the alert column)`,
     models: [],
   };
   const results = new Map<string, VigilRun>();
