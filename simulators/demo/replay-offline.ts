@@ -2,7 +2,7 @@
  * The demo replayed to the end in seconds, offline: the rows the demo publishes (from DEMO_DEFAULTS.from) go
  * through the same pipeline as `vigil run` (runtime/stream/score-series.ts: windows, ONNX Runtime, the
  * demo's threshold and alert policy) and every alert is matched against NAB's labelled windows.
- *   node bin/run-ts.mjs simulators/demo/replay-offline.ts [--threshold '{"kind":"spot","q":3e-4}']
+ *   node bin/run-ts.mjs simulators/demo/replay-offline.ts [--threshold '{"kind":"spot","q":3e-4}'] [--alerts 2/3/12]
  */
 import { readCsv } from '@vigil/runtime/data/csv.ts';
 import { sliceRows } from '@vigil/runtime/data/series.ts';
@@ -26,14 +26,14 @@ export interface DemoReplayResult {
 }
 
 /** Replay `data` from `from` through the pipeline with the demo's alerting (or `threshold`) and judge the alerts. */
-export async function replayDemoOffline(o: { model: string; data: string; labels: string; from: string; threshold?: unknown }): Promise<DemoReplayResult> {
+export async function replayDemoOffline(o: { model: string; data: string; labels: string; from: string; threshold?: unknown; hysteresis?: { openK: number; openN: number; closeM: number } }): Promise<DemoReplayResult> {
   const model = loadModel(o.model);
   const all = readCsv(o.data, { channels: model.card.channels });
   const from = parseTimestamp(o.from);
   const start = all.timestamps.findIndex((t) => t >= from);
   const series = sliceRows(all, start, all.timestamps.length);
   const opened = await openModel(model, { providers: ['cpu'] });
-  const { openK, openN, closeM } = DEMO_ALERTING.hysteresis;
+  const { openK, openN, closeM } = o.hysteresis ?? DEMO_ALERTING.hysteresis;
   const res = await scoreSeries(series, opened.ref, {
     sensor: 'demo',
     threshold: o.threshold ?? DEMO_ALERTING.threshold,
@@ -59,9 +59,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { DEMO_DEFAULTS } = await import('../cli/demo.ts');
   const i = process.argv.indexOf('--threshold');
   const threshold = i > 0 ? JSON.parse(process.argv[i + 1]) : undefined;
-  const r = await replayDemoOffline({ ...DEMO_DEFAULTS, threshold });
+  const j = process.argv.indexOf('--alerts');
+  const [openK, openN, closeM] = j > 0 ? process.argv[j + 1].split('/').map(Number) : [];
+  const hysteresis = j > 0 ? { openK, openN, closeM } : undefined;
+  const r = await replayDemoOffline({ ...DEMO_DEFAULTS, threshold, hysteresis });
   const h = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
-  const lines = [`threshold ${JSON.stringify(threshold ?? DEMO_ALERTING.threshold)}, alerts ${JSON.stringify(DEMO_ALERTING.hysteresis)}, replay from ${DEMO_DEFAULTS.from}`];
+  const lines = [`threshold ${JSON.stringify(threshold ?? DEMO_ALERTING.threshold)}, alerts ${JSON.stringify(hysteresis ?? DEMO_ALERTING.hysteresis)}, replay from ${DEMO_DEFAULTS.from}`];
   for (const e of r.events) lines.push(`  ${e.type.padEnd(5)} ${formatTimestamp(e.tsLast)}  score ${e.score.toPrecision(3)}  threshold ${e.threshold.toPrecision(3)}`);
   for (const { incident, openedAfterMs } of r.incidents) {
     lines.push(`labelled ${formatTimestamp(incident.at)}: ${openedAfterMs === null ? 'MISSED' : `alert opened ${h(openedAfterMs)} after the window start`}`);
