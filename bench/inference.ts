@@ -72,7 +72,7 @@ function stageDriver(ref: ModelRef, windows: SensorWindow[]) {
     parts.assemble += b.assembleMs;
     parts.score += b.scoreMs;
   };
-  input.pipe(inferBatches(ref, { maxBatch: 16384, maxPending: 1 << 20, maxPendingPerSensor: 1 << 20, onBatch })).subscribe((w) => {
+  input.pipe(inferBatches(ref, { maxBatch: 16384, maxPendingBytes: Number.MAX_SAFE_INTEGER, onBatch })).subscribe((w) => {
     sink += w.score;
     if (waiting && --waiting.left === 0) waiting.done();
   });

@@ -22,7 +22,7 @@ import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts
 import { cliArg, forkReporting } from './lib/child.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
 import { quantile } from './lib/stats.ts';
-import { MAX_PENDING, MAX_PENDING_PER_SENSOR, runtimeChild, type Report } from './overload/runtime-child.ts';
+import { MAX_PENDING_BYTES, runtimeChild, type Report } from './overload/runtime-child.ts';
 import { randomDenseLayers, writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
 import { startMosquitto } from '../test/reliability/support/mosquitto.ts';
 
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  const dropped = (r: Report) => r.droppedSensorBacklog + r.droppedQueueFull + r.droppedInferenceError;
+  const dropped = (r: Report) => r.droppedQueueFull + r.droppedInferenceError;
   // Caught up: every message arrived, and every window cut is scored or counted as dropped (a batch being
   // inferred has left the queue but is not scored yet, so pending == 0 alone is not enough).
   const accounted = (r: Report) => r.windows === r.scored + dropped(r) + r.pending;
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   const recMid = samples.filter((s) => s.phase === 'recovery' && s.t > rec0.t + recSeconds * 500);
-  const dropsLateRecovery = recMid.length ? recMid.at(-1)!.droppedSensorBacklog + recMid.at(-1)!.droppedQueueFull - (recMid[0].droppedSensorBacklog + recMid[0].droppedQueueFull) : NaN;
+  const dropsLateRecovery = recMid.length ? recMid.at(-1)!.droppedQueueFull - recMid[0].droppedQueueFull : NaN;
   await settled();
   const end = last!;
   await runtime.stop();
@@ -158,7 +158,6 @@ async function main(): Promise<void> {
     Math.round(x.rate),
     x.seconds,
     x.to.scored - x.from.scored,
-    x.to.droppedSensorBacklog - x.from.droppedSensorBacklog,
     x.to.droppedQueueFull - x.from.droppedQueueFull,
     peak(x.name).toFixed(1),
     phaseP99(x.name).toFixed(1),
@@ -200,13 +199,13 @@ async function main(): Promise<void> {
         xLabel: 'seconds',
         yLabel: 'MB',
         series: [{ name: 'RSS', points: overSamples.map((s) => [(s.t - t0) / 1000, s.rss / 2 ** 20]) }],
-        caption: `peak RSS ${peak('overload').toFixed(1)} MB in overload vs ${peak('normal').toFixed(1)} MB at normal load; at most ${MAX_PENDING} windows wait for inference`,
+        caption: `peak RSS ${peak('overload').toFixed(1)} MB in overload vs ${peak('normal').toFixed(1)} MB at normal load; waiting windows bounded by ${MAX_PENDING_BYTES} bytes`,
       },
     ],
     tables: [
       {
         title: 'Phases',
-        columns: ['phase', 'offered/s', 'seconds', 'scored', 'dropped (sensor backlog)', 'dropped (queue full)', 'peak RSS MB', 'p99 latency ms'],
+        columns: ['phase', 'offered/s', 'seconds', 'scored', 'shed (memory bound)', 'peak RSS MB', 'p99 latency ms'],
         rows: [phaseRow(normal), phaseRow(over)],
       },
       {
@@ -229,7 +228,7 @@ async function main(): Promise<void> {
       },
     ],
     notes: [
-      `backpressure policy: at most ${MAX_PENDING_PER_SENSOR} windows per sensor and ${MAX_PENDING} in all wait for inference; beyond, the oldest are dropped and counted`,
+      `backlog policy: waiting windows are scored round-robin over sensors, bounded by ${MAX_PENDING_BYTES} bytes (batch.maxPendingBytes); beyond, the oldest windows of the longest backlog are shed and counted`,
       exact && delivered ? 'drop counters are exact: every window cut was scored, counted as dropped, or is pending' : 'ACCOUNTING MISMATCH',
     ],
     data: { capacity, published, end, samples: samples.filter((_, i) => i % 5 === 0).map((s) => ({ t: (s.t - t0) / 1000, phase: s.phase, rssMB: s.rss / 2 ** 20, pending: s.pending, scored: s.scored, dropped: dropped(s) })) },

@@ -90,7 +90,6 @@ async function runtimeChild(): Promise<void> {
       errors: {
         inferenceErrors: c.inferenceErrors,
         droppedQueueFull: c.droppedQueueFull,
-        droppedSensorBacklog: c.droppedSensorBacklog,
         droppedInferenceError: c.droppedInferenceError,
         duplicates: c.duplicates,
         outOfOrder: c.outOfOrder,

@@ -44,12 +44,12 @@ export async function runtimeChild(broker: string, topic: string, modelPath: str
     const r: Report = {
       processed,
       decoded: h.edge.decoded,
-      dropped: c.droppedQueueFull + c.droppedSensorBacklog + c.sensorLimit + c.duplicates + c.outOfOrder,
+      dropped: c.droppedQueueFull + c.sensorLimit + c.duplicates + c.outOfOrder,
       rss: m.rss,
       heapUsed: m.heapUsed,
       latency: h.latency(),
       alerts: c.alertsOpened,
-      drops: { published: h.edge.alertsPublished, queuedAlerts: h.edge.alertsQueued, queueFull: c.droppedQueueFull, sensorBacklog: c.droppedSensorBacklog, sensorLimit: c.sensorLimit, duplicates: c.duplicates, outOfOrder: c.outOfOrder, batches: c.batches, scored: c.scored, windows: c.windows, inferMsAvg: (infer.sum / Math.max(1, infer.count)) * 1000 },
+      drops: { published: h.edge.alertsPublished, queuedAlerts: h.edge.alertsQueued, queueFull: c.droppedQueueFull, sensorLimit: c.sensorLimit, duplicates: c.duplicates, outOfOrder: c.outOfOrder, batches: c.batches, scored: c.scored, windows: c.windows, inferMsAvg: (infer.sum / Math.max(1, infer.count)) * 1000 },
       ready,
     };
     if (process.connected) process.send!(r);

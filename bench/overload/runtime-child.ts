@@ -4,11 +4,10 @@
  */
 import { join } from 'node:path';
 import { cliArg as arg } from '../lib/child.ts';
+import { INFER_DEFAULTS } from '../../runtime/stream/infer-batches.ts';
 
-/** At most this many windows wait for inference in all ... */
-export const MAX_PENDING = 4096;
-/** ... and at most this many per sensor; beyond, the oldest are dropped and counted. */
-export const MAX_PENDING_PER_SENSOR = 8;
+/** Memory the waiting windows may take: the shipped bound; beyond it the oldest of the longest backlog are shed, counted. */
+export const MAX_PENDING_BYTES = INFER_DEFAULTS.maxPendingBytes;
 
 /** What the runtime child reports every 100 ms. */
 export interface Report {
@@ -20,7 +19,6 @@ export interface Report {
   windows: number;
   scored: number;
   pending: number;
-  droppedSensorBacklog: number;
   droppedQueueFull: number;
   droppedInferenceError: number;
   duplicates: number;
@@ -43,7 +41,7 @@ export async function runtimeChild(): Promise<void> {
       model: join(dir, 'model', 'heavy'),
       broker: { url: arg('broker', '') },
       source: { topics: ['load/{sensor}/data'], qos: 0 },
-      batch: { size: 256, maxWaitMs: 2, maxPending: MAX_PENDING, maxPendingPerSensor: MAX_PENDING_PER_SENSOR },
+      batch: { size: 256, maxWaitMs: 2, maxPendingBytes: MAX_PENDING_BYTES },
       inference: { providers: ['cpu'], threads: 1 },
       deadLetter: { topic: null },
       metrics: { port: null },
@@ -80,7 +78,6 @@ export async function runtimeChild(): Promise<void> {
       windows: c.windows,
       scored: c.scored,
       pending: c.pending,
-      droppedSensorBacklog: c.droppedSensorBacklog,
       droppedQueueFull: c.droppedQueueFull,
       droppedInferenceError: c.droppedInferenceError,
       duplicates: c.duplicates,

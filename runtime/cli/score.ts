@@ -14,12 +14,14 @@ import { loadModel } from '../model/load.ts';
 import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { ALERT_DEFAULTS } from '../alerts/tracker.ts';
+import { INFER_DEFAULTS } from '../stream/infer-batches.ts';
 import { parseThresholdOption } from './threshold-option.ts';
 
 /** Options and their defaults, in one table; the alert policy's come from the config schema's `alerts` fields. */
 const OPTIONS = {
   providers: 'cpu,wasm',
-  batch: 1024,
+  /** The live pipeline's largest batch (`batch.maxBatch` of `vigil run`): offline every batch is a backlog. */
+  batch: INFER_DEFAULTS.maxBatch,
   fill: 'error' as FillPolicy,
   alertOpen: `${ALERT_DEFAULTS.openK}/${ALERT_DEFAULTS.openN}`,
   alertClose: ALERT_DEFAULTS.closeM,

@@ -12,10 +12,17 @@ import { FleetSchema } from '../fleet/config.ts';
 import { compileTopicTemplate } from '../mqtt/topic-template.ts';
 import { parseThresholdConfig } from '../thresholds/factory.ts';
 import { alertPolicyFields } from '../alerts/tracker.ts';
+import { BATCH_DEFAULTS } from '../stream/pipeline.ts';
+import { INFER_DEFAULTS } from '../stream/infer-batches.ts';
 
 const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
 const port = z.number().int().min(0).max(65535);
 const path = z.string().min(1);
+/** A key that no longer exists, rejected with what replaced it (a config that relied on it must be looked at). */
+const removed = (key: string) =>
+  z
+    .undefined({ error: `${key} was removed: backlogs are no longer dropped per sensor but scored round-robin; bound their memory with batch.maxPendingBytes` })
+    .optional();
 
 /** Broker connection. */
 export const BrokerSchema = z
@@ -95,17 +102,23 @@ export const WindowSchema = z
   })
   .strict();
 
-/** Micro-batching and backpressure. */
+/** Micro-batching, backlog scheduling and the memory bound on waiting windows (defaults: the stream stages'). */
 export const BatchSchema = z
   .object({
-    size: z.number().int().positive().max(65536).default(64),
-    maxWaitMs: ms('batch wait').default(2),
+    /** Flush a micro-batch at this many windows ... */
+    size: z.number().int().positive().max(65536).default(BATCH_DEFAULTS.size),
+    /** ... or this long after its first window. */
+    maxWaitMs: ms('batch wait').default(BATCH_DEFAULTS.maxWaitMs),
     /** Largest batch sent to the model when windows queued up during the previous call (batches grow under load). */
-    maxBatch: z.number().int().positive().max(65536).default(4096),
-    /** Windows waiting for inference at most; beyond it the oldest are dropped (counted). */
-    maxPending: z.number().int().positive().default(8192),
-    /** Windows of one sensor waiting at most; beyond it that sensor's oldest are dropped (counted). */
-    maxPendingPerSensor: z.number().int().positive().default(64),
+    maxBatch: z.number().int().positive().max(65536).default(INFER_DEFAULTS.maxBatch),
+    /**
+     * Memory the windows waiting for inference may take, in bytes (values + about 640 B per window). Backlogs are
+     * scored, one lane per sensor served round-robin; only a window that would pass this bound sheds the oldest
+     * window of the longest backlog (counted as vigil_dropped_total{reason="queue_full"}, logged at most every 10 s).
+     */
+    maxPendingBytes: z.number().int().min(4096, 'expected at least 4096 bytes').default(INFER_DEFAULTS.maxPendingBytes),
+    maxPending: removed('batch.maxPending'),
+    maxPendingPerSensor: removed('batch.maxPendingPerSensor'),
   })
   .strict();
 

@@ -102,7 +102,6 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
     ['unusable', 'unusable'],
     ['sensor_limit', 'sensorLimit'],
     ['skipped_incomplete', 'skippedIncomplete'],
-    ['sensor_backlog', 'droppedSensorBacklog'],
     ['queue_full', 'droppedQueueFull'],
     ['inference_error', 'droppedInferenceError'],
   ];
@@ -136,6 +135,7 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   m('vigil_state_persist_failures_total', 'Threshold state writes that failed', () => edge.statePersistFailures);
   new Gauge({ name: 'vigil_active_sensors', help: 'Sensors with a window buffer', registers: [registry], collect() { this.set(pipeline.activeSensors); } });
   new Gauge({ name: 'vigil_pending_windows', help: 'Windows waiting for inference', registers: [registry], collect() { this.set(pipeline.pending); } });
+  new Gauge({ name: 'vigil_pending_bytes', help: 'Memory of the windows waiting for inference, bounded by batch.maxPendingBytes', registers: [registry], collect() { this.set(pipeline.pendingBytes); } });
 
   const batchSize = new Histogram({
     name: 'vigil_batch_size',

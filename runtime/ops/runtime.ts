@@ -25,6 +25,7 @@ import { watchModel, type ReloadOutcome } from './reload.ts';
 import { LatencyRing } from './latency.ts';
 import { openThresholds } from './thresholds.ts';
 import { openIntake } from './intake.ts';
+import { shedWarning } from './shed-warning.ts';
 import type { RuntimeDeps, RuntimeHandle } from './handle.ts';
 
 export type { RuntimeDeps, RuntimeHandle } from './handle.ts';
@@ -91,6 +92,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const handover = fleet && config.fleet?.stateHandover ? handOverState(client, fleet, th.bank, { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log }) : undefined;
     if (handover) cleanup.push(() => handover.stop());
 
+    const shed = shedWarning(log, config.batch.maxPendingBytes);
+    cleanup.push(() => shed.flush());
     const pipeline = createPipeline({
       model: ref,
       thresholds: th.bank,
@@ -98,8 +101,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
       infer: {
         maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
-        maxPending: config.batch.maxPending,
-        maxPendingPerSensor: config.batch.maxPendingPerSensor,
+        maxPendingBytes: config.batch.maxPendingBytes,
+        onShed: shed.shed,
         onBatch: (b) => metrics.observeBatch(b.size, b.inferMs),
         onError: (err, size) => log.warn({ err: (err as Error)?.message ?? String(err), windows: size }, 'inference batch failed; its windows were dropped'),
       },
@@ -242,6 +245,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         const drainTimeout = new Promise<void>((r) => setTimeout(r, 5000).unref());
         await Promise.race([drainedP, drainTimeout]);
         sub.unsubscribe();
+        shed.flush();
         await sinks.drain(5000);
         await th.stop();
         await sinks.close();

@@ -34,9 +34,7 @@ export interface PipelineCounters {
   batches: number;
   /** Windows scored. */
   scored: number;
-  /** Windows dropped because their sensor already had `maxPendingPerSensor` windows queued (oldest dropped). */
-  droppedSensorBacklog: number;
-  /** Windows dropped because the whole queue held `maxPending` windows (oldest dropped). */
+  /** Windows shed because waiting windows would pass `maxPendingBytes` (the oldest of the longest backlog first). */
   droppedQueueFull: number;
   /** Windows dropped because the batch that carried them failed in inference. */
   droppedInferenceError: number;
@@ -44,6 +42,8 @@ export interface PipelineCounters {
   inferenceErrors: number;
   /** Gauge: windows waiting for inference. */
   pending: number;
+  /** Gauge: bytes the waiting windows cost against `maxPendingBytes`. */
+  pendingBytes: number;
   /** Windows re-scaled because the model was swapped while they waited. */
   rescaled: number;
   /** Verdicts that were anomalous. */
@@ -74,11 +74,11 @@ export function createCounters(): PipelineCounters {
     skippedIncomplete: 0,
     batches: 0,
     scored: 0,
-    droppedSensorBacklog: 0,
     droppedQueueFull: 0,
     droppedInferenceError: 0,
     inferenceErrors: 0,
     pending: 0,
+    pendingBytes: 0,
     rescaled: 0,
     anomalies: 0,
     alertsOpened: 0,

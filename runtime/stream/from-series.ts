@@ -1,7 +1,7 @@
 /**
  * A recorded series as a stream of readings, for `vigil score` and replays through the live pipeline. It
  * emits in chunks and waits for the pipeline to catch up between them, so an offline run never overflows the
- * bounded inference queue (live sources cannot wait; this one can, so it does not drop anything).
+ * inference queue's memory bound (live sources cannot wait; this one can, so it does not shed anything).
  */
 import { Observable } from 'rxjs';
 import type { Series } from '../data/series.ts';
@@ -10,7 +10,7 @@ import type { Reading } from './types.ts';
 
 /** Windows cut but not yet scored or dropped. */
 export function outstandingWindows(c: PipelineCounters): number {
-  return c.windows - c.scored - c.droppedSensorBacklog - c.droppedQueueFull - c.droppedInferenceError;
+  return c.windows - c.scored - c.droppedQueueFull - c.droppedInferenceError;
 }
 
 /** Resolves waiters once the pipeline holds at most `limit` outstanding windows; call `notify` after each batch. */

@@ -1,32 +1,39 @@
 /**
- * The bounded queue in front of inference. When inference cannot keep up, windows wait here; a sensor never
- * holds more than `maxPerSensor` of them and the queue never more than `maxTotal`; on overflow the OLDEST
- * window (of that sensor, or of the whole queue) is dropped, because a fresh window says more about the
- * machine now than a stale one. Every drop is reported to `onDrop` with its reason.
+ * The queue in front of inference. While a batch runs, arriving windows wait here, one FIFO lane per sensor.
+ * Fairness between sensors comes from scheduling, not from dropping: `take` serves the lanes round-robin
+ * (max-min fair shares of the batch, the lanes served last going first next time), so one sensor's backlog is
+ * scored in large batches without starving the others, and each sensor's windows leave in arrival order.
+ *
+ * Memory is the only bound: `maxBytes` of waiting windows, each costing `sizeOf(item)`. Only when a push would
+ * pass it is anything shed, by this policy: the OLDEST window of the LONGEST lane goes first (the sensor that
+ * floods pays before a quiet one loses anything, and a fresh window says more about the machine now than a stale
+ * one), until the new window fits. One window is always held, whatever its size. Every shed window goes to `onShed`.
  */
 
-/** Why a window was dropped from the queue. */
-export type DropReason = 'sensor-backlog' | 'queue-full';
-
-interface Entry<T> {
-  item: T;
-  dropped: boolean;
+interface Lane<T> {
+  sensor: string;
+  items: T[];
+  head: number;
 }
 
-/** FIFO across sensors with per-sensor and total bounds, O(1) amortised per operation. */
+const laneLength = (l: Lane<unknown>) => l.items.length - l.head;
+
+/** Per-sensor FIFO lanes, served round-robin, bounded by bytes; O(1) amortised per window. */
 export class PendingQueue<T extends { sensor: string }> {
-  private fifo: Entry<T>[] = [];
-  private head = 0;
+  /** Lanes with waiting windows, in service order (a served lane that still waits moves to the back). */
+  private readonly lanes = new Map<string, Lane<T>>();
+  /** Lanes by length, so the longest is found in O(1) amortised when shedding. */
+  private readonly byLength = new Map<number, Set<Lane<T>>>();
+  private longest = 0;
   private live = 0;
-  private readonly bySensor = new Map<string, Entry<T>[]>();
+  private held = 0;
 
   constructor(
-    readonly maxTotal: number,
-    readonly maxPerSensor: number,
-    private readonly onDrop: (reason: DropReason, item: T) => void = () => {},
+    readonly maxBytes: number,
+    private readonly sizeOf: (item: T) => number,
+    private readonly onShed: (item: T) => void = () => {},
   ) {
-    if (!Number.isInteger(maxTotal) || maxTotal < 1) throw new Error(`maxPending must be an integer >= 1, got ${maxTotal}`);
-    if (!Number.isInteger(maxPerSensor) || maxPerSensor < 1) throw new Error(`maxPendingPerSensor must be an integer >= 1, got ${maxPerSensor}`);
+    if (!(maxBytes > 0) || !Number.isFinite(maxBytes)) throw new Error(`maxPendingBytes must be a finite number > 0, got ${maxBytes}`);
   }
 
   /** Windows waiting. */
@@ -34,67 +41,88 @@ export class PendingQueue<T extends { sensor: string }> {
     return this.live;
   }
 
-  /** Enqueue, dropping the oldest window of the sensor or of the queue when a bound is reached. */
-  push(item: T): void {
-    let own = this.bySensor.get(item.sensor);
-    if (own && own.length >= this.maxPerSensor) this.drop(own.shift()!, 'sensor-backlog');
-    if (this.live >= this.maxTotal) this.drop(this.oldestLive()!, 'queue-full', true);
-    own = this.bySensor.get(item.sensor);
-    if (!own) this.bySensor.set(item.sensor, (own = []));
-    const e = { item, dropped: false };
-    own.push(e);
-    this.fifo.push(e);
-    this.live++;
+  /** Bytes the waiting windows cost, as `sizeOf` counts them. */
+  get bytes(): number {
+    return this.held;
   }
 
-  /** Take up to `max` windows in arrival order. */
+  /** Enqueue at the back of its sensor's lane, shedding the oldest windows of the longest lanes while it would not fit. */
+  push(item: T): void {
+    const cost = this.sizeOf(item);
+    while (this.live > 0 && this.held + cost > this.maxBytes) this.shedOne();
+    let lane = this.lanes.get(item.sensor);
+    if (!lane) this.lanes.set(item.sensor, (lane = { sensor: item.sensor, items: [], head: 0 }));
+    const before = laneLength(lane);
+    lane.items.push(item);
+    this.relength(lane, before);
+    this.live++;
+    this.held += cost;
+  }
+
+  /** Take up to `max` windows: lanes round-robin, each its fair share of what is left, each lane's in arrival order. */
   take(max: number): T[] {
     const out: T[] = [];
     while (out.length < max && this.live > 0) {
-      const e = this.oldestLive()!;
-      this.head++;
-      this.removeFromSensor(e);
-      this.live--;
-      out.push(e.item);
+      const share = Math.max(1, Math.floor((max - out.length) / this.lanes.size));
+      for (const lane of [...this.lanes.values()]) {
+        if (out.length >= max) break;
+        const before = laneLength(lane);
+        const k = Math.min(share, before, max - out.length);
+        for (let i = 0; i < k; i++) {
+          const item = lane.items[lane.head + i];
+          lane.items[lane.head + i] = undefined as unknown as T; // released now, not at the lane's next compaction
+          this.held -= this.sizeOf(item);
+          out.push(item);
+        }
+        lane.head += k;
+        this.live -= k;
+        this.lanes.delete(lane.sensor);
+        this.relength(lane, before);
+        if (laneLength(lane) > 0) {
+          this.compactLane(lane);
+          this.lanes.set(lane.sensor, lane);
+        }
+      }
     }
-    this.compact();
+    if (this.live === 0) this.held = 0; // no float drift when sizeOf is not an integer
     return out;
   }
 
-  private oldestLive(): Entry<T> | undefined {
-    while (this.head < this.fifo.length && this.fifo[this.head].dropped) this.head++;
-    return this.fifo[this.head];
-  }
-
-  private drop(e: Entry<T>, reason: DropReason, removeFromSensor = false): void {
-    e.dropped = true;
-    if (removeFromSensor) this.removeFromSensor(e);
-    else if (this.bySensor.get(e.item.sensor)?.length === 0) this.bySensor.delete(e.item.sensor);
+  private shedOne(): void {
+    while (this.longest > 0 && !this.byLength.get(this.longest)?.size) this.longest--;
+    const lane = this.byLength.get(this.longest)!.values().next().value!;
+    const item = lane.items[lane.head];
+    lane.items[lane.head++] = undefined as unknown as T;
     this.live--;
-    this.onDrop(reason, e.item);
-    this.compact();
+    this.held -= this.sizeOf(item);
+    this.relength(lane, this.longest);
+    if (laneLength(lane) === 0) this.lanes.delete(lane.sensor);
+    else this.compactLane(lane);
+    this.onShed(item);
   }
 
-  /** The entry is always the front of its sensor's list, because per-sensor order is arrival order. */
-  private removeFromSensor(e: Entry<T>): void {
-    const own = this.bySensor.get(e.item.sensor)!;
-    own.shift();
-    if (own.length === 0) this.bySensor.delete(e.item.sensor);
-  }
-
-  /** Keep the backing array proportional to the live windows, tombstones included. */
-  private compact(): void {
-    const held = this.fifo.length - this.head;
-    if (this.head > 1024 && this.head * 2 > this.fifo.length) {
-      this.fifo = this.fifo.slice(this.head);
-      this.head = 0;
-    } else if (held > 2 * this.live + 1024) {
-      this.fifo = this.fifo.slice(this.head).filter((e) => !e.dropped);
-      this.head = 0;
+  /** Move a lane to the bucket of its new length (it had `before` windows). */
+  private relength(lane: Lane<T>, before: number): void {
+    const now = laneLength(lane);
+    if (now === before) return;
+    if (before > 0) {
+      const b = this.byLength.get(before)!;
+      b.delete(lane);
+      if (b.size === 0) this.byLength.delete(before);
     }
-    if (this.live === 0) {
-      this.fifo = [];
-      this.head = 0;
+    if (now > 0) {
+      let b = this.byLength.get(now);
+      if (!b) this.byLength.set(now, (b = new Set()));
+      b.add(lane);
+      if (now > this.longest) this.longest = now;
+    }
+  }
+
+  /** Keep a lane's array proportional to what it holds (windows taken from the front are released). */
+  private compactLane(lane: Lane<T>): void {
+    if (lane.head > 1024 && lane.head * 2 > lane.items.length) {
+      lane.items = lane.items.slice(lane.head);
+      lane.head = 0;
     }
   }
 }

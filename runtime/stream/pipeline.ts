@@ -7,7 +7,7 @@ import { trackAlerts, type RaiseAlertsOptions } from '../alerts/raise-alerts.ts'
 import type { ModelRef } from '../inference/model-ref.ts';
 import { applyThresholds } from './apply-thresholds.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
-import { inferBatches, type InferBatchesOptions } from './infer-batches.ts';
+import { INFER_DEFAULTS, inferBatches, type InferBatchesOptions } from './infer-batches.ts';
 import { microBatch } from './micro-batch.ts';
 import { ThresholdBank, type ScoreSmoother, type ThresholdFactory } from './threshold-bank.ts';
 import type { AlertEvent, Detection, Reading, SensorWindow, Verdict } from './types.ts';
@@ -20,7 +20,7 @@ export interface PipelineOptions {
   /** Per-sensor thresholds: a bank (to persist states) or a factory. */
   thresholds: ThresholdBank | ThresholdFactory;
   window?: Omit<WindowBySensorOptions, 'counters'>;
-  /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 256 / 5 ms). */
+  /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 64 / 2 ms). */
   batch?: { size?: number; maxWaitMs?: number };
   infer?: Omit<InferBatchesOptions, 'counters'>;
   /** Smoothing of scores before thresholds (EWMA weight or smoother factory); omit for none. */
@@ -39,8 +39,8 @@ export interface Pipeline {
   model: ModelRef;
 }
 
-/** Defaults of the micro-batch stage. */
-export const BATCH_DEFAULTS = { size: 256, maxWaitMs: 5 } as const;
+/** Defaults of the micro-batch stage; the config schema's `batch` section spreads these (with `INFER_DEFAULTS`). */
+export const BATCH_DEFAULTS = { size: 64, maxWaitMs: 2 } as const;
 
 /** Compose the stages with shared counters. */
 export function createPipeline(opts: PipelineOptions): Pipeline {
@@ -51,7 +51,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const detect = pipe(
     windowBySensor(cardOf, { ...opts.window, counters }),
     microBatch<SensorWindow>({ size, maxWaitMs: opts.batch?.maxWaitMs ?? BATCH_DEFAULTS.maxWaitMs, scheduler: opts.scheduler ?? asyncScheduler }),
-    inferBatches(opts.model, { ...opts.infer, maxBatch: Math.max(size, opts.infer?.maxBatch ?? size), counters }),
+    inferBatches(opts.model, { ...opts.infer, maxBatch: Math.max(size, opts.infer?.maxBatch ?? INFER_DEFAULTS.maxBatch), counters }),
     applyThresholds(thresholds, { smoothing: opts.smoothing, counters }),
     trackAlerts({ ...opts.alerts, card: cardOf, counters }),
   );

@@ -9,6 +9,7 @@ import type { ModelRef } from '../inference/model-ref.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { createDrainGate, readingsFromSeries } from './from-series.ts';
+import { INFER_DEFAULTS } from './infer-batches.ts';
 import { createPipeline } from './pipeline.ts';
 import type { AlertEvent } from './types.ts';
 
@@ -18,7 +19,7 @@ export interface SeriesScoreOptions {
   sensor: string;
   /** Threshold config `{ kind, ...params }` (e.g. the card's `threshold.default`). */
   threshold: unknown;
-  /** Windows per inference call (default 1024). */
+  /** Windows per inference call (default: the live pipeline's largest batch, `INFER_DEFAULTS.maxBatch`). */
   batch?: number;
   smoothing?: number;
   alertOpen?: { k: number; n: number };
@@ -47,7 +48,7 @@ export interface SeriesScores {
 export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreOptions): Promise<SeriesScores> {
   const card = ref.cardOf();
   const rows = rowCount(series);
-  const batch = o.batch ?? 1024;
+  const batch = o.batch ?? INFER_DEFAULTS.maxBatch;
   const counters = createCounters();
   const chunk = Math.max(batch, 256);
   const gate = createDrainGate(counters, chunk);
@@ -56,10 +57,11 @@ export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreO
     thresholds: () => createThreshold(o.threshold, card),
     window: o.gapResetMs !== undefined ? { gapResetMs: o.gapResetMs } : {},
     batch: { size: batch, maxWaitMs: 0 },
-    // Offline the source waits for the pipeline, so the queue never needs to drop; the bound is a safety net.
+    // Offline the source waits for the pipeline (at most two chunks of windows outstanding): that bounds memory, so
+    // nothing is ever shed here, whatever the window size.
     infer: {
-      maxPending: 4 * chunk,
-      maxPendingPerSensor: 4 * chunk,
+      maxBatch: batch,
+      maxPendingBytes: Number.MAX_SAFE_INTEGER,
       onBatch: () => {
         gate.notify();
         o.onProgress?.(counters.readings, rows);

@@ -61,7 +61,7 @@ describe('SIGKILL mid-stream and restart', () => {
         state: { file: stateFile, intervalMs: 50 },
         metrics: { port: 0 },
         reload: { watch: false },
-        batch: { maxPendingPerSensor: 10_000 },
+        batch: { maxPendingBytes: Number.MAX_SAFE_INTEGER },
       }),
     );
 

@@ -93,7 +93,7 @@ export function testConfig(brokerUrl: string, prefix: string, model: string, ext
     metrics: { port: null },
     state: { file: join(stateDir, 'state.json'), intervalMs: 0 },
     reload: { watch: false },
-    batch: { size: 64, maxWaitMs: 1, maxPendingPerSensor: 1024 },
+    batch: { size: 64, maxWaitMs: 1 },
     inference: { providers: ['cpu'] },
     log: { level: 'silent' },
     ...extra,

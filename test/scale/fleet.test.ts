@@ -44,7 +44,7 @@ function spawnWorker(id: string, model: string): Worker {
     model,
     broker: { url: mosq.url, clientId: id },
     source: { topics: [TEMPLATE], qos: 1 },
-    batch: { maxPendingPerSensor: 100_000, maxPending: 1_000_000 },
+    batch: { maxPendingBytes: Number.MAX_SAFE_INTEGER },
     fleet: { group: 'line-1', partitions: P, heartbeatMs: 200, leaseMs: 2000, settleMs: 600, stateIntervalMs: 200 },
     metrics: { port: null },
     state: { file: null },

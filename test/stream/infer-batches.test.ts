@@ -4,7 +4,7 @@ import type { TestScheduler } from 'rxjs/testing';
 import type { InferenceResult } from '../../runtime/inference/backend.ts';
 import { ModelRef, type BatchRunner } from '../../runtime/inference/model-ref.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
-import { inferBatches } from '../../runtime/stream/infer-batches.ts';
+import { inferBatches, pendingWindowBytes } from '../../runtime/stream/infer-batches.ts';
 import type { ScoredWindow, SensorWindow } from '../../runtime/stream/types.ts';
 import { tinyModel } from '../inference/fixtures/tiny-model.ts';
 import { newScheduler } from './helpers.ts';
@@ -63,7 +63,7 @@ describe('inferBatches', () => {
     expect(r.end).toEqual({ at: 6 });
   });
 
-  it('under load drops the oldest windows per sensor, counted exactly, and batches the rest together', () => {
+  it('under load a backlog waits whole and goes out in batches, sensors served round-robin, each in order', () => {
     const ts = newScheduler();
     const counters = createCounters();
     let r!: ReturnType<typeof record>;
@@ -72,37 +72,78 @@ describe('inferBatches', () => {
       s = fakeSession(ts, 10);
       const batches = Object.fromEntries([1, 2, 3, 4, 5].map((k) => [String(k), [sw('p', k, k), sw('q', k, k)]]));
       const src = cold('a12345|', { a: [sw('p', 0, 0)], ...batches });
-      r = record(ts, src.pipe(inferBatches({ card, session: s }, { maxPendingPerSensor: 2, maxBatch: 16, counters })));
+      r = record(ts, src.pipe(inferBatches({ card, session: s }, { maxBatch: 4, counters })));
     });
-    expect(counters).toMatchObject({ droppedSensorBacklog: 6, droppedQueueFull: 0, scored: 5, batches: 2, pending: 0 });
-    expect(s.calls.map((c) => [c.at, c.n])).toEqual([[0, 1], [10, 4]]);
-    expect(r.got.map(([at, sensor, seq]) => [at, sensor, seq])).toEqual([[10, 'p', 0], [20, 'p', 4], [20, 'q', 4], [20, 'p', 5], [20, 'q', 5]]);
+    expect(counters).toMatchObject({ droppedQueueFull: 0, scored: 11, batches: 4, pending: 0, pendingBytes: 0 });
+    expect(s.calls.map((c) => [c.at, c.n])).toEqual([[0, 1], [10, 4], [20, 4], [30, 2]]);
+    // Each batch gives every waiting sensor its fair share of the room; each sensor's windows keep their order.
+    expect(r.got.map(([at, sensor, seq]) => [at, `${sensor}${seq}`])).toEqual([
+      [10, 'p0'],
+      [20, 'p1'], [20, 'p2'], [20, 'q1'], [20, 'q2'],
+      [30, 'p3'], [30, 'p4'], [30, 'q3'], [30, 'q4'],
+      [40, 'p5'], [40, 'q5'],
+    ]);
   });
 
-  it('never drops from a batch that arrives while the model is idle, whatever the per-sensor bound', () => {
+  it('serves the sensors that waited longest first when the batch has less room than sensors wait', () => {
+    const ts = newScheduler();
+    let r!: ReturnType<typeof record>;
+    ts.run(({ cold }) => {
+      const s = fakeSession(ts, 10);
+      const src = cold('ab|', { a: [sw('x', 0, 0)], b: ['p', 'q', 'r'].flatMap((k) => [sw(k, 1, 1), sw(k, 2, 1)]) });
+      r = record(ts, src.pipe(inferBatches({ card, session: s }, { maxBatch: 2 })));
+    });
+    expect(r.got.map(([at, sensor, seq]) => [at, `${sensor}${seq}`])).toEqual([
+      [10, 'x0'], [20, 'p1'], [20, 'q1'], [30, 'r1'], [30, 'p2'], [40, 'q2'], [40, 'r2'],
+    ]);
+  });
+
+  it('never drops from a batch that arrives while the model is idle', () => {
     const ts = newScheduler();
     const counters = createCounters();
     let r!: ReturnType<typeof record>;
     ts.run(({ cold }) => {
       const s = fakeSession(ts, 1);
       const burst = Array.from({ length: 10 }, (_, k) => sw('p', k, 1));
-      r = record(ts, cold('x---y|', { x: burst, y: burst.map((w) => ({ ...w, seq: w.seq + 10 })) }).pipe(inferBatches({ card, session: s }, { maxPendingPerSensor: 2, counters })));
+      r = record(ts, cold('x---y|', { x: burst, y: burst.map((w) => ({ ...w, seq: w.seq + 10 })) }).pipe(inferBatches({ card, session: s }, { maxPendingBytes: pendingWindowBytes(burst[0]), counters })));
     });
     expect(r.got.length).toBe(20);
-    expect(counters).toMatchObject({ droppedSensorBacklog: 0, batches: 2, scored: 20 });
+    expect(counters).toMatchObject({ droppedQueueFull: 0, batches: 2, scored: 20 });
   });
 
-  it('drops the oldest windows of the whole queue when it is full', () => {
+  it('beyond the memory bound sheds the oldest window of the longest backlog, each counted and reported', () => {
     const ts = newScheduler();
     const counters = createCounters();
+    const shed: string[] = [];
     let r!: ReturnType<typeof record>;
     ts.run(({ cold }) => {
       const s = fakeSession(ts, 10);
-      const src = cold('a12345|', { a: [sw('x', 0, 0)], ...Object.fromEntries([1, 2, 3, 4, 5].map((k) => [String(k), [sw(`s${k}`, k, k)]])) });
-      r = record(ts, src.pipe(inferBatches({ card, session: s }, { maxPending: 3, counters })));
+      const src = cold('a1234|', { a: [sw('x', 0, 0)], 1: [sw('p', 1, 1), sw('p', 2, 1), sw('p', 3, 1)], 2: [sw('q', 1, 1)], 3: [sw('q', 2, 1)], 4: [sw('q', 3, 1)] });
+      const maxPendingBytes = 3 * pendingWindowBytes(sw('p', 1, 1));
+      r = record(ts, src.pipe(inferBatches({ card, session: s }, { maxPendingBytes, counters, onShed: (w) => shed.push(`${w.sensor}${w.seq}`) })));
     });
-    expect(counters).toMatchObject({ droppedQueueFull: 2, droppedSensorBacklog: 0, scored: 4 });
-    expect(r.got.map(([, sensor]) => sensor)).toEqual(['x', 's3', 's4', 's5']);
+    // p holds 3 (the bound); q1 sheds p1; q2 sheds p2 (p still the longest); q3 sheds q1 (now q is).
+    expect(shed).toEqual(['p1', 'p2', 'q1']);
+    expect(counters).toMatchObject({ droppedQueueFull: 3, scored: 4, pending: 0 });
+    expect(r.got.map(([, sensor, seq]) => `${sensor}${seq}`)).toEqual(['x0', 'p3', 'q2', 'q3']);
+  });
+
+  it('scores one sensor\'s 5,000-window backlog arriving in one tick completely, in order, in large batches', () => {
+    const ts = newScheduler();
+    const counters = createCounters();
+    let r!: ReturnType<typeof record>;
+    let s!: ReturnType<typeof fakeSession>;
+    ts.run(({ cold }) => {
+      s = fakeSession(ts, 3);
+      const backlog = Array.from({ length: 5000 }, (_, k) => sw('p', k, k % 7));
+      // The micro-batch stage hands them on in batches of 64, all in the same frame.
+      const chunks = Object.fromEntries(Array.from({ length: 79 }, (_, i) => [String.fromCharCode(0x100 + i), backlog.slice(64 * i, 64 * (i + 1))]));
+      r = record(ts, cold(`(${Object.keys(chunks).join('')}|)`, chunks).pipe(inferBatches({ card, session: s }, { counters })));
+    });
+    expect(r.got.map(([, , seq]) => seq)).toEqual(Array.from({ length: 5000 }, (_, k) => k));
+    expect(r.got.map(([, , , score]) => score)).toEqual(Array.from({ length: 5000 }, (_, k) => (k % 7) ** 2));
+    expect(s.calls.map((c) => c.n)).toEqual([64, 4096, 840]);
+    expect(counters).toMatchObject({ windows: 0, scored: 5000, droppedQueueFull: 0, batches: 3, pending: 0 });
   });
 
   it('counts a failed batch, drops its windows and carries on; fails the stream after repeated failures', () => {
@@ -176,7 +217,7 @@ describe('inferBatches', () => {
     let calls = 0;
     const sync: BatchRunner = { provider: 'sync', run: (_x, n) => (calls++, of({ reconstruction: new Float32Array(n * 2), extra: {} })) };
     const batches = Array.from({ length: 5000 }, (_, b) => [sw('p', 2 * b, 1), sw('q', 2 * b + 1, 2)]);
-    const out = await lastValueFrom(from(batches).pipe(inferBatches({ card, session: sync }, { maxPendingPerSensor: 1 }), toArray()));
+    const out = await lastValueFrom(from(batches).pipe(inferBatches({ card, session: sync }), toArray()));
     expect(out.map((w) => w.seq)).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
     expect(calls).toBe(5000);
   });

@@ -10,6 +10,7 @@ import { resolveSession } from '../../runtime/inference/resolve.ts';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { createPipeline, splitDetections } from '../../runtime/stream/pipeline.ts';
+import { PENDING_WINDOW_OVERHEAD_BYTES } from '../../runtime/stream/infer-batches.ts';
 import type { Reading } from '../../runtime/stream/types.ts';
 import { StaticThreshold } from '../../runtime/thresholds/static.ts';
 import { mulberry32, tinyModel } from '../inference/fixtures/tiny-model.ts';
@@ -79,12 +80,12 @@ describe('createPipeline', () => {
 
   it('raises one alert for the faulty sensor at the spike, among many sensors, scoring every window once', async () => {
     const { ref } = await openRef();
-    const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 64, maxWaitMs: 1 }, infer: { maxPendingPerSensor: 1000, maxPending: 100_000 } });
+    const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 64, maxWaitMs: 1 } });
     const readings = fleet(40, 60, { sensor: 17, row: 40 });
     const { verdicts$, alerts$ } = splitDetections(live(readings, 200).pipe(p.detect));
     const [verdicts, alerts] = await Promise.all([lastValueFrom(verdicts$.pipe(toArray())), lastValueFrom(alerts$.pipe(toArray()))]);
     expect(verdicts.length).toBe(40 * (60 - W + 1));
-    expect(p.counters).toMatchObject({ readings: 2400, windows: 40 * 53, scored: 40 * 53, droppedSensorBacklog: 0, droppedQueueFull: 0, pending: 0 });
+    expect(p.counters).toMatchObject({ readings: 2400, windows: 40 * 53, scored: 40 * 53, droppedQueueFull: 0, pending: 0 });
     expect(alerts.map((a) => [a.type, a.sensor, a.tsLast])).toEqual([
       ['open', 'pump-17', 1_040_000],
       // span 1 scores the newest row only: the next row's error (the spike pulls the mean by 5/W) stays below 0.5.
@@ -103,10 +104,10 @@ describe('createPipeline', () => {
   it('under overload keeps memory bounded and accounts for every window: scored + dropped = cut', async () => {
     const { ref } = await openRef();
     const counters = createCounters();
-    const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 16, maxWaitMs: 0 }, infer: { maxPending: 64, maxPendingPerSensor: 2 }, counters });
+    const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 16, maxWaitMs: 0 }, infer: { maxPendingBytes: 64 * (W * channels.length * 4 + PENDING_WINDOW_OVERHEAD_BYTES) }, counters });
     // Synchronous firehose: nothing can run until all 20k readings have been pushed.
     const out = await lastValueFrom(from(fleet(100, 200)).pipe(p.detect, toArray()));
-    const dropped = counters.droppedSensorBacklog + counters.droppedQueueFull;
+    const dropped = counters.droppedQueueFull;
     expect(counters.windows).toBe(100 * (200 - W + 1));
     expect(dropped).toBeGreaterThan(0);
     expect(counters.scored + dropped).toBe(counters.windows);
@@ -120,7 +121,7 @@ describe('createPipeline', () => {
     const other = tinyModel({ window: W, channels, span: 1, name: 'tiny', scaler: { kind: 'standard', offset: [3, 1], scale: [1, 1] } });
     const next = await resolveSession(['wasm'], { onnx: other.onnx, inputName: 'input', outputName: 'reconstruction', window: W, channels: 2 });
     const readings = fleet(5, 300);
-    const make = () => createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 8, maxWaitMs: 0 }, infer: { maxPendingPerSensor: 1000, maxPending: 100_000 } });
+    const make = () => createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 8, maxWaitMs: 0 } });
     const baseline = await lastValueFrom(live(readings, 50).pipe(make().detect, toArray()));
     const p = make();
     const got: { key: string; provider: string; score: number }[] = [];
