@@ -122,11 +122,18 @@ export const BatchSchema = z
   })
   .strict();
 
-/** Execution providers, in priority order. */
+/** Execution providers, in priority order, and ONNX Runtime's CPU budget (docs/run.md, "CPU budget"). */
 export const InferenceSchema = z
   .object({
     providers: z.array(z.enum(KNOWN_PROVIDERS)).min(1).default(['cpu', 'wasm']),
-    threads: z.number().int().nonnegative().default(0),
+    /**
+     * Intra-op threads of ONNX Runtime's CPU kernels (0: one per physical core, the library's default). 1 by
+     * default: a gateway's other work keeps its cores, and at gateway rates batches are small enough that one
+     * thread scores them; raise it for a large model on a dedicated multi-core box. wasm always runs one.
+     */
+    threads: z.number().int().nonnegative().default(1),
+    /** Idle ONNX Runtime threads spin waiting for the next call (the library's default) or sleep (ours). */
+    spinning: z.boolean().default(false),
   })
   .strict();
 

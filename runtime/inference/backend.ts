@@ -28,8 +28,13 @@ export interface SessionRequest {
   outputName: string;
   window: number;
   channels: number;
-  /** Threads for CPU execution providers (0 = library default). */
+  /** Intra-op threads of ONNX Runtime's CPU kernels (0 or absent: the library's default, one per physical core). */
   threads?: number;
+  /**
+   * Whether idle ONNX Runtime pool threads spin waiting for work (absent: the library's default, on). Spinning
+   * buys a little latency per call for a core kept busy between calls; off suits a gateway that runs other work.
+   */
+  spinning?: boolean;
 }
 
 /** One way to run a model, selected by name (e.g. `cpu`, `webgpu`, `cuda`, `wasm`). */

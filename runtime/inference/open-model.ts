@@ -15,8 +15,10 @@ export interface OpenModelOptions {
   providers?: string[];
   /** Warm-up batch sizes run before returning (default `[1]`; pass the live batch size too). */
   warmup?: number[];
-  /** Threads for CPU providers (0: library default). */
+  /** Intra-op threads for ONNX Runtime's CPU kernels (0 or absent: library default, one per physical core). */
   threads?: number;
+  /** Whether idle ONNX Runtime threads spin (absent: library default, on); `vigil run` turns it off (config schema). */
+  spinning?: boolean;
 }
 
 /** A model in service, how it was resolved, and the report line to log. */
@@ -45,6 +47,7 @@ export function openSession(model: LoadedModel, opts: OpenModelOptions = {}): Pr
     window: card.window,
     channels: card.channels.length,
     threads: opts.threads,
+    spinning: opts.spinning,
   });
 }
 

@@ -18,6 +18,9 @@ export function loadOrtNode(): Promise<Ort> {
 }
 
 class OrtNodeSession implements InferenceSession {
+  /** The last input tensor: the caller reuses one scratch buffer, so a batch of the same size reuses the tensor too. */
+  private last: import('onnxruntime-node').Tensor | undefined;
+
   constructor(
     private readonly ort: Ort,
     private readonly session: import('onnxruntime-node').InferenceSession,
@@ -29,7 +32,10 @@ class OrtNodeSession implements InferenceSession {
     const { window, channels } = this.req;
     const size = n * window * channels;
     const data = input.length === size ? input : input.subarray(0, size);
-    const feeds = { [this.req.inputName]: new this.ort.Tensor('float32', data, [n, window, channels]) };
+    const prev = this.last?.data as Float32Array | undefined;
+    const same = prev !== undefined && prev.buffer === data.buffer && prev.byteOffset === data.byteOffset && prev.length === data.length;
+    const tensor = same ? this.last! : (this.last = new this.ort.Tensor('float32', data, [n, window, channels]));
+    const feeds = { [this.req.inputName]: tensor };
     const out = await this.session.run(feeds);
     const extra: Record<string, Float32Array> = {};
     for (const [name, t] of Object.entries(out)) if (name !== this.req.outputName) extra[name] = t.data as Float32Array;
@@ -61,6 +67,12 @@ export class OrtNodeBackend implements InferenceBackend {
       graphOptimizationLevel: 'all',
     };
     if (req.threads) options.intraOpNumThreads = req.threads;
+    if (req.spinning !== undefined) {
+      // Sequential execution: the inter-op pool is unused, so keep it at one thread too.
+      options.interOpNumThreads = 1;
+      const allow = req.spinning ? '1' : '0';
+      options.extra = { session: { intra_op: { allow_spinning: allow }, inter_op: { allow_spinning: allow } } };
+    }
     // ORT silently falls back to CPU for an EP it cannot start in some builds; we asked for exactly one EP,
     // so a failure to create it surfaces as a rejection here, which is what the resolver needs.
     const session = await ort.InferenceSession.create(req.onnx, options);

@@ -25,6 +25,7 @@ export interface ReloadOptions {
   ref: ModelRef;
   providers: string[];
   threads: number;
+  spinning?: boolean;
   /** Batch sizes to warm the new session up at before it goes live. */
   warmup: number[];
   debounceMs: number;
@@ -49,7 +50,7 @@ export async function reloadModel(opts: Omit<ReloadOptions, 'debounceMs' | 'onOu
   }
   let resolved;
   try {
-    resolved = await openSession(loaded, { providers: opts.providers, threads: opts.threads });
+    resolved = await openSession(loaded, { providers: opts.providers, threads: opts.threads, spinning: opts.spinning });
   } catch (err) {
     return { kind: 'refused', reason: (err as Error).message };
   }

@@ -67,7 +67,7 @@ describe('createPipeline', () => {
     const got: [number, number, number, boolean, string | undefined][] = [];
     let completedAt = -1;
     ts.run(({ cold }) => {
-      const p = createPipeline({ model: new ModelRef(card, session), thresholds: () => new StaticThreshold(0.5), batch: { size: 2, maxWaitMs: 3 } });
+      const p = createPipeline({ model: new ModelRef(card, session), thresholds: () => new StaticThreshold(0.5), batch: { size: 2, maxWaitMs: 3 }, alerts: { closeM: 1 } });
       cold('abcd|', { a: rd('p', 1, { a: 0 }), b: rd('p', 2, { a: 0 }), c: rd('p', 3, { a: 1 }), d: rd('p', 4, { a: 0 }) })
         .pipe(p.detect)
         .subscribe({ next: (d) => got.push([ts.now(), d.verdict.seq, d.verdict.score, d.alertOpen, d.alert?.type]), complete: () => (completedAt = ts.now()) });
@@ -80,7 +80,7 @@ describe('createPipeline', () => {
 
   it('raises one alert for the faulty sensor at the spike, among many sensors, scoring every window once', async () => {
     const { ref } = await openRef();
-    const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 64, maxWaitMs: 1 } });
+    const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 64, maxWaitMs: 1 }, alerts: { closeM: 1 } });
     const readings = fleet(40, 60, { sensor: 17, row: 40 });
     const { verdicts$, alerts$ } = splitDetections(live(readings, 200).pipe(p.detect));
     const [verdicts, alerts] = await Promise.all([lastValueFrom(verdicts$.pipe(toArray())), lastValueFrom(alerts$.pipe(toArray()))]);
