@@ -140,7 +140,8 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   const batchSize = new Histogram({
     name: 'vigil_batch_size',
     help: 'Windows per inference batch',
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    // Up to batch.maxBatch's range: a backlog is scored in batches of thousands.
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
     registers: [registry],
   });
   const inferSeconds = new Histogram({

@@ -1,0 +1,117 @@
+/**
+ * PendingQueue against a naive reference (arrays, linear scans) on seeded random workloads: the same windows
+ * taken in the same order, the same windows shed, the same byte count, whatever the mix of pushes and takes.
+ */
+import { describe, expect, it } from 'vitest';
+import { PendingQueue } from '../../runtime/stream/pending-queue.ts';
+import { mulberry32 } from '../inference/fixtures/tiny-model.ts';
+
+interface Item {
+  sensor: string;
+  id: number;
+  bytes: number;
+}
+
+/** The policy written as plainly as possible. */
+class Reference {
+  lanes: { sensor: string; items: Item[] }[] = [];
+  bytes = 0;
+  constructor(
+    readonly maxBytes: number,
+    readonly shed: (i: Item) => void,
+  ) {}
+  get size() {
+    return this.lanes.reduce((a, l) => a + l.items.length, 0);
+  }
+  push(item: Item) {
+    while (this.size > 0 && this.bytes + item.bytes > this.maxBytes) {
+      // Longest lane; among equals, the one that reached that length first (the real queue's bucket order).
+      let best = this.lanes[0];
+      for (const l of this.lanes) if (l.items.length > best.items.length || (l.items.length === best.items.length && this.reached.get(l)! < this.reached.get(best)!)) best = l;
+      const gone = best.items.shift()!;
+      this.bytes -= gone.bytes;
+      this.touch(best);
+      if (best.items.length === 0) this.lanes = this.lanes.filter((l) => l !== best);
+      this.shed(gone);
+    }
+    let lane = this.lanes.find((l) => l.sensor === item.sensor);
+    if (!lane) this.lanes.push((lane = { sensor: item.sensor, items: [] }));
+    lane.items.push(item);
+    this.bytes += item.bytes;
+    this.touch(lane);
+  }
+  take(max: number): Item[] {
+    const out: Item[] = [];
+    while (out.length < max && this.size > 0) {
+      const share = Math.max(1, Math.floor((max - out.length) / this.lanes.length));
+      for (const lane of [...this.lanes]) {
+        if (out.length >= max) break;
+        const got = lane.items.splice(0, Math.min(share, max - out.length));
+        for (const g of got) this.bytes -= g.bytes;
+        out.push(...got);
+        this.touch(lane);
+        this.lanes = this.lanes.filter((l) => l !== lane);
+        if (lane.items.length > 0) this.lanes.push(lane);
+      }
+    }
+    return out;
+  }
+  /** When each lane last changed length (ties between equally long lanes go to the earliest). */
+  private clock = 0;
+  private reached = new Map<object, number>();
+  private touch(l: object) {
+    this.reached.set(l, this.clock++);
+  }
+}
+
+describe('PendingQueue', () => {
+  it('matches the reference policy on seeded random pushes and takes, byte for byte', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const rand = mulberry32(seed);
+      const maxBytes = 200 + Math.floor(rand() * 2000);
+      const shedQ: number[] = [];
+      const shedR: number[] = [];
+      const q = new PendingQueue<Item>(maxBytes, (i) => i.bytes, (i) => shedQ.push(i.id));
+      const ref = new Reference(maxBytes, (i) => shedR.push(i.id));
+      const sensors = 1 + Math.floor(rand() * 6);
+      let id = 0;
+      for (let step = 0; step < 3000; step++) {
+        if (rand() < 0.8) {
+          // One sensor floods: most pushes go to s0.
+          const sensor = rand() < 0.6 ? 's0' : `s${Math.floor(rand() * sensors)}`;
+          const item = { sensor, id: id++, bytes: 10 + Math.floor(rand() * 40) };
+          q.push(item);
+          ref.push(item);
+        } else {
+          // Takes a little slower than pushes on average, so the bound is reached and shedding is exercised.
+          const max = 1 + Math.floor(rand() * 6);
+          expect(q.take(max).map((i) => i.id)).toEqual(ref.take(max).map((i) => i.id));
+        }
+        expect([q.size, q.bytes]).toEqual([ref.size, ref.bytes]);
+        expect(q.bytes).toBeLessThanOrEqual(Math.max(maxBytes, 50));
+      }
+      expect(shedQ).toEqual(shedR);
+      expect(shedQ.length).toBeGreaterThan(50);
+      expect(q.take(1e9).map((i) => i.id)).toEqual(ref.take(1e9).map((i) => i.id));
+      expect([q.size, q.bytes]).toEqual([0, 0]);
+    }
+  });
+
+  it('keeps each sensor in arrival order and never sheds while under the bound', () => {
+    const shed: Item[] = [];
+    const q = new PendingQueue<Item>(1e6, (i) => i.bytes, (i) => shed.push(i));
+    for (let k = 0; k < 10_000; k++) q.push({ sensor: `s${k % 3}`, id: k, bytes: 1 });
+    const out = q.take(1e9);
+    expect(shed).toEqual([]);
+    for (const s of ['s0', 's1', 's2']) {
+      const ids = out.filter((i) => i.sensor === s).map((i) => i.id);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    }
+    expect(out.length).toBe(10_000);
+  });
+
+  it('rejects a bound that is not a positive finite number', () => {
+    expect(() => new PendingQueue<Item>(0, () => 1)).toThrow(/maxPendingBytes must be a finite number > 0/);
+    expect(() => new PendingQueue<Item>(Number.POSITIVE_INFINITY, () => 1)).toThrow(/maxPendingBytes/);
+  });
+});
