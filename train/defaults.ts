@@ -36,7 +36,7 @@ export const OPTION_TABLE = {
   scaler: { flag: '--scaler <kind>', help: 'per-channel scaling fitted on the training file: standard | minmax (default: standard; minmax with --loss bce)' },
   fill: { flag: '--fill <policy>', help: 'missing/non-numeric cells: error | ffill | zero', default: 'error' },
   span: { flag: '--span <steps>', help: 'trailing rows of the window averaged into the anomaly score (default: 4)' },
-  score: { flag: '--score <kind>', help: 'window score: mahalanobis (the span residual against the covariance of the residuals on training windows; mse only) | error (reconstruction error, mse or bce per --loss) | recon-prob (vae only: reconstruction probability, An & Cho 2015)', default: 'error' },
+  score: { flag: '--score <kind>', help: 'window score: mahalanobis (the span residual against the covariance of the residuals on training windows; mse only) | error (reconstruction error, mse or bce per --loss) | recon-prob (vae only: reconstruction probability, An & Cho 2015); default error with --loss bce', default: 'mahalanobis' },
   track: { flag: '--track <rate>', help: 'mahalanobis: how far a sensor\'s residual mean moves towards each clearly normal window (scoring under half the threshold), so slow normal drift stops alerting; 0 = never', default: 0.003 },
   samples: { flag: '--samples <L>', help: 'recon-prob: decoded draws of the code per window (cost: L extra decoder passes)', default: 16 },
   channels: { flag: '--channels <list>', help: 'use only these columns, in this order (default: all)' },

@@ -119,7 +119,8 @@ export function resolveOptions(o: TrainOptions) {
     hidden: o.hidden ?? defaultHidden(base),
     code: o.code,
     span: o.span,
-    score: o.score ?? D.score,
+    // Mahalanobis needs signed residuals of an mse model; a bce model keeps its own error.
+    score: o.score ?? (loss === 'bce' ? 'error' : D.score),
     samples: o.samples ?? D.samples,
     track: o.track ?? D.track,
   };

@@ -36,7 +36,7 @@ export function reconstructionScores(
   }
   const kind = scoring.error;
   // recon-prob needs the VAE's decoded samples, which only scoreOutputs (score-outputs.ts) is given.
-  if (kind === 'recon-prob' || kind === 'mahalanobis') throw new Error(`reconstructionScores: scoring.error '${kind}' is scored by scoreOutputs`);
+  if (kind === 'recon-prob' || kind === 'mahalanobis') throw new Error(`reconstructionScores: scoring.error '${kind}' is not a plain per-element error; use scoreOutputs`);
   const span = Math.min(scoring.span, window);
   const scores = new Float32Array(n);
   const perChannel = new Float32Array(n * channels);

@@ -51,3 +51,13 @@ export class ResidualBaselines {
     return skipped;
   }
 }
+
+/**
+ * The tracked mean of one series scored window after window in order (offline uses of a model: `vigil
+ * encode`, `latent`), so its scores are the ones `vigil score` gives; undefined when the card does not track.
+ */
+export function seriesMeanOf(scoring: { error: string; residual?: ResidualModel }): ((i: number) => Float64Array) | undefined {
+  if (scoring.error !== 'mahalanobis' || !scoring.residual?.tracking) return undefined;
+  const mean = Float64Array.from(scoring.residual.mean);
+  return () => mean;
+}

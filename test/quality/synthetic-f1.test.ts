@@ -2,7 +2,7 @@
  * Evidence of quality (issue 3, section 6): the default conv autoencoder, trained with `trainModel` on the
  * clean first 1,500 rows of each of three simulated pumps (8 channels, 1 Hz), scores all 6,000 rows through
  * `scoreSeries` (the `vigil score` / `vigil run` pipeline, the card's default threshold), and the pooled
- * point-wise F1 over the rows after training must reach 0.7.
+ * point-wise F1 over the rows after training must reach 0.8 with under 7 % of normal rows flagged.
  *
  * Labels (test/quality/synthetic-set.ts `pointTruth`): scoring is causal and the score of row t weighs the
  * last `span` rows of the window ending at t, so a row is anomalous on [fault start, fault end + span - 1].
@@ -18,7 +18,7 @@ import { trainModel } from '../../train/index.ts';
 import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally } from './synthetic-set.ts';
 
 describe('quality on labelled synthetic pumps', () => {
-  it('conv autoencoder, defaults: pooled point-wise F1 >= 0.7 (false-alarm rate reported)', async () => {
+  it('conv autoencoder, defaults: pooled point-wise F1 >= 0.8 with under 7 % false alarms', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-quality-'));
     const pooled = emptyCounts();
     const lines: string[] = [];
@@ -41,7 +41,9 @@ describe('quality on labelled synthetic pumps', () => {
       `faults detected ${pooled.detected}/${pooled.events}, median delay ${m.medianDelayRows} rows`);
     console.log(lines.join('\n'));
     expect(pooled.events).toBeGreaterThanOrEqual(12);
-    expect(m.f1).toBeGreaterThanOrEqual(0.7);
-    expect(m.falseAlarmRate).toBeLessThan(0.15);
+    // Residual Mahalanobis with drift tracking (the default since issue 13): F1 0.843 at 4.7 % false alarms;
+    // the squared error it replaced gave 0.802 at 9.5 % and fails the false-alarm bound.
+    expect(m.f1).toBeGreaterThanOrEqual(0.8);
+    expect(m.falseAlarmRate).toBeLessThan(0.07);
   }, 600_000);
 });

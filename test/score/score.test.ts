@@ -1,7 +1,7 @@
 /**
  * `vigil score` end to end on a model trained by `trainModel`: one row per input row in input order, and
  * scores, thresholds and alerts identical to an independent offline computation (slidingWindows + ONNX
- * Runtime + reconstructionScores + decide) over the same rows.
+ * Runtime + scoreOutputs + decide) over the same rows.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,8 @@ import { readCsv } from '../../runtime/data/csv.ts';
 import { resolveSession } from '../../runtime/inference/resolve.ts';
 import { loadModel, type LoadedModel } from '../../runtime/model/load.ts';
 import { applyScaler } from '../../runtime/scaling/scaler.ts';
-import { reconstructionScores } from '../../runtime/scoring/reconstruction.ts';
+import { seriesMeanOf } from '../../runtime/scoring/residual-baselines.ts';
+import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
 import { slidingWindows } from '../../runtime/window/sliding.ts';
@@ -67,7 +68,7 @@ async function reference(path: string, threshold: unknown) {
   const { session } = await resolveSession(['cpu'], { onnx: model.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: C });
   const { reconstruction } = await session.run(ws.data, ws.count);
   await session.close();
-  const sc = reconstructionScores(ws.data, reconstruction, ws.count, card.window, C, card.scoring);
+  const sc = scoreOutputs(ws.data, { reconstruction, extra: {} }, ws.count, card.window, C, card.scoring, seriesMeanOf(card.scoring));
   const t = createThreshold(threshold, card);
   const decisions = Array.from(sc.scores, (x) => decide(t, x));
   return { scores: sc.scores, decisions, ends: ws.ends, perChannel: sc.perChannel };

@@ -64,7 +64,7 @@ beforeAll(async () => {
   const train = pumpSeries(400, 100 + SEED).series;
   const res = await trainModel({ data: train, out: `${dir}/rp`, arch: 'vae', score: 'recon-prob', samples: L, seed: SEED, backend: 'wasm' });
   tfModel = res.model;
-  (await trainModel({ data: train, out: `${dir}/err`, arch: 'vae', seed: SEED, backend: 'wasm' })).model.dispose();
+  (await trainModel({ data: train, out: `${dir}/err`, arch: 'vae', score: 'error', seed: SEED, backend: 'wasm' })).model.dispose();
   rp = loadModel(`${dir}/rp`);
   err = loadModel(`${dir}/err`);
   test = pumpSeries(1950, 200 + SEED, INJ);
@@ -213,7 +213,7 @@ describe('VAE reconstruction probability', () => {
     writeFileSync(fake, toCsv(pumpSeries(60, 1).series));
     args[1] = fake;
     await expect(trainCli([...args, '--score', 'recon-prob'])).rejects.toThrow(/--score recon-prob needs --arch vae.*got --arch conv/);
-    await expect(trainCli([...args, '--arch', 'vae', '--score', 'likelihood'])).rejects.toThrow(/--score must be error or recon-prob/);
+    await expect(trainCli([...args, '--arch', 'vae', '--score', 'likelihood'])).rejects.toThrow(/--score must be mahalanobis, error or recon-prob/);
     await expect(trainCli([...args, '--arch', 'vae', '--score', 'recon-prob', '--loss', 'bce', '--scaler', 'minmax'])).rejects.toThrow(/Gaussian; use --loss mse/);
     await expect(trainCli([...args, '--arch', 'vae', '--score', 'recon-prob', '--samples', '0'])).rejects.toThrow(/--samples must be an integer in 1\.\.256/);
   });

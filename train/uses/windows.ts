@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import {
-  applyScaler, loadModel, openModel, readCsv, rowCount, scoreOutputs, slidingWindows,
+  applyScaler, loadModel, openModel, readCsv, rowCount, scoreOutputs, seriesMeanOf, slidingWindows,
   type FillPolicy, type LoadedModel, type ModelCard, type Series, type WindowSet,
 } from '@vigil/runtime';
 
@@ -71,13 +71,14 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
   const latent = codeSize > 0 ? new Float32Array(windows.count * codeSize) : null;
   const scores = new Float32Array(windows.count);
   const session = opened.resolved.session;
+  const meanOf = seriesMeanOf(card.scoring);
   try {
     for (let s = 0; s < windows.count; s += batch) {
       const n = Math.min(batch, windows.count - s);
       const out = await session.run(windows.data.subarray(s * per, (s + n) * per), n);
       recon.set(out.reconstruction.subarray(0, n * per), s * per);
       // Scored per batch: a recon-prob card needs the VAE's samples output, too large to keep for every window.
-      scores.set(scoreOutputs(windows.data.subarray(s * per, (s + n) * per), out, n, W, C, card.scoring).scores, s);
+      scores.set(scoreOutputs(windows.data.subarray(s * per, (s + n) * per), out, n, W, C, card.scoring, meanOf).scores, s);
       if (latent) {
         const code = out.extra.latent;
         if (!code || code.length < n * codeSize) throw new Error(`model '${card.name}' lists a latent output of ${codeSize} values per window but returned ${code?.length ?? 0} for ${n} windows`);
