@@ -68,11 +68,14 @@ export function reconstructionScores(
   return { scores, perChannel };
 }
 
-/** Channels ranked by their share of a window's error, largest first. */
+/**
+ * Channels ranked by their share of a window's error, largest first. Shares are of the positive terms only: a
+ * Mahalanobis term is negative for a channel whose residual the others explain, and it explains nothing.
+ */
 export function topContributors(perChannel: ArrayLike<number>, names: string[], k = 3): { channel: string; share: number }[] {
   let sum = 0;
-  for (let c = 0; c < names.length; c++) sum += perChannel[c];
-  const ranked = names.map((channel, c) => ({ channel, share: sum > 0 ? perChannel[c] / sum : 1 / names.length }));
+  for (let c = 0; c < names.length; c++) sum += Math.max(0, perChannel[c]);
+  const ranked = names.map((channel, c) => ({ channel, share: sum > 0 ? Math.max(0, perChannel[c]) / sum : 1 / names.length }));
   ranked.sort((a, b) => b.share - a.share);
   return ranked.slice(0, k);
 }

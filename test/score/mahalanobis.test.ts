@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitResidualModel, invertSpd, mahalanobisScores, spanResiduals } from '../../runtime/scoring/mahalanobis.ts';
-import { reconstructionScores } from '../../runtime/scoring/reconstruction.ts';
+import { reconstructionScores, topContributors } from '../../runtime/scoring/reconstruction.ts';
 import { createRng } from '../../simulators/index.ts';
 
 /** Residuals of two channels that move together (x2 = x1 + small noise), n windows. */
@@ -56,5 +56,10 @@ describe('residual Mahalanobis scoring', () => {
     for (let i = 0; i < 100; i++) r[i * 2] = Math.sin(i);
     const model = fitResidualModel(r, 2, 'test');
     expect(model.precision.every(Number.isFinite)).toBe(true);
+  });
+
+  it('shares alert contributions among the positive terms only', () => {
+    const top = topContributors([3, -1, 1], ['a', 'b', 'c'], 3);
+    expect(top).toEqual([{ channel: 'a', share: 0.75 }, { channel: 'c', share: 0.25 }, { channel: 'b', share: 0 }]);
   });
 });
