@@ -2,6 +2,7 @@
  * Helpers shared by the codecs: strict UTF-8 text, timestamps with a unit, and channel values that must be
  * finite numbers. Each returns a value or an error string; the codec turns the string into a Rejected.
  */
+import { float32RangeText, isFloat32 } from '../data/float32.ts';
 import { parseTimestamp } from '../data/timestamp.ts';
 import type { TimestampOptions } from './codec.ts';
 
@@ -67,7 +68,10 @@ function unitText(unit: TimestampOptions['unit']): string {
   return 'timestamp (epoch ms, epoch s or ISO 8601)';
 }
 
-/** A channel value as a finite number: numbers, numeric strings and booleans (0/1) are accepted. */
+/**
+ * A channel value as a finite float32 number (data/float32.ts): numbers, numeric strings and booleans (0/1) are
+ * accepted; NaN, Infinity and values beyond float32 (`4e38`, `1e308`) are rejected.
+ */
 export function channelValue(raw: unknown, channel: string): number | FieldError {
   let v: number;
   if (typeof raw === 'number') v = raw;
@@ -75,6 +79,7 @@ export function channelValue(raw: unknown, channel: string): number | FieldError
   else if (typeof raw === 'string' && raw.trim() !== '') v = Number(raw);
   else v = NaN;
   if (!Number.isFinite(v)) return { error: 'bad_value', detail: `channel '${channel}' is ${preview(raw)}; expected a finite number` };
+  if (!isFloat32(v)) return { error: 'bad_value', detail: `channel '${channel}' is ${preview(raw)}, ${float32RangeText()}; expected a finite float32 number` };
   return v;
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { from } from 'rxjs';
 import { get as getSparkplug } from 'sparkplug-payload';
+import { decode } from '../../runtime/codecs/decode.ts';
 import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecContext, type DecodeResult } from '../../runtime/codecs/index.ts';
 import type { RawMessage, Reading, Rejected } from '../../runtime/stream/types.ts';
 
@@ -123,5 +125,57 @@ describe('sparkplug codec', () => {
     expect(ok(codec.decode(msg(alias, topic('DDATA')), where))[0].values).toEqual({ current: 2.5 });
     expect(rej(codec.decode(msg(enc('garbage here'), topic('DDATA')), where)).reason).toBe('bad_protobuf');
     expect(ok(codec.decode(msg(enc('x'), topic('DDEATH')), where))).toEqual([]);
+  });
+});
+
+describe('values beyond float32 (issue 17.1)', () => {
+  // Windows and models compute in float32: 4e38 would become Infinity there and every window holding it score NaN.
+  const beyond = ['4e38', '-4e38', '1e39', '1e308'];
+  const json = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, ctx);
+  const arr = createCodec({ kind: 'json-array', delimiter: ',', joinToleranceMs: 0 }, ctx);
+  const csv = createCodec({ kind: 'csv', delimiter: ',', joinToleranceMs: 0 }, ctx);
+  const num = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 0 }, ctx);
+  const spb = getSparkplug('spBv1.0')!;
+  const sp = createCodec({ kind: 'sparkplug', delimiter: ',', joinToleranceMs: 0 }, ctx);
+  const spMsg = (value: number) => msg(spb.encodePayload({ timestamp: NOW - 1000, metrics: [{ name: 'temp', type: 'Double', value }] }), 'spBv1.0/g/DDATA/e/d');
+
+  it('are rejected as bad_value in every codec, numbers and numeric strings alike, naming the range', () => {
+    for (const x of beyond) {
+      const cases: [string, DecodeResult][] = [
+        ['json', json.decode(msg(`{"current":1,"temp":${x}}`), where)],
+        ['json string', json.decode(msg(`{"current":1,"temp":"${x}"}`), where)],
+        ['json-array', arr.decode(msg(`[1, ${x}]`), where)],
+        ['csv', csv.decode(msg(`1,${x}`), where)],
+        ['number', num.decode(msg(x), { sensor: 'p1', channel: 'temp' })],
+        ['sparkplug', sp.decode(spMsg(Number(x)), where)],
+      ];
+      for (const [name, r] of cases) {
+        expect(isRejected(r), `${name} ${x}`).toBe(true);
+        expect(rej(r), `${name} ${x}`).toMatchObject({ reason: 'bad_value', detail: expect.stringMatching(/channel 'temp' .*float32/) });
+      }
+    }
+  });
+
+  it('rejects NaN and Infinity in every codec; accepts the float32 edge', () => {
+    for (const x of ['NaN', 'Infinity', '-Infinity']) {
+      expect(rej(json.decode(msg(`{"temp":"${x}"}`), where)).reason).toBe('bad_value');
+      expect(rej(arr.decode(msg(`[1, "${x}"]`), where)).reason).toBe('bad_value');
+      expect(rej(csv.decode(msg(`1,${x}`), where)).reason).toBe('bad_value');
+      expect(rej(num.decode(msg(x), { sensor: 'p1', channel: 'temp' })).reason).toBe('bad_value');
+      expect(rej(sp.decode(spMsg(Number(x)), where)).reason).toBe('bad_value');
+    }
+    expect(ok(json.decode(msg('{"current":-3.4e38,"temp":3.4e38}'), where))[0].values).toEqual({ current: -3.4e38, temp: 3.4e38 });
+    expect(ok(csv.decode(msg('1e-300,3.4e38'), where))[0].values).toEqual({ current: 1e-300, temp: 3.4e38 });
+  });
+
+  it('go to the side channel (counted, dead-lettered) and never reach a window', () => {
+    const rejected: Rejected[] = [];
+    const readings: Reading[] = [];
+    const payloads = ['{"current":1,"temp":20}', '{"current":1,"temp":1e39}', '{"current":4e38}', '{"current":2,"temp":21}'];
+    from(payloads.map((p) => msg(p))).pipe(decode({ codec: json, route: () => where, maxPayloadBytes: 1e6, onRejected: (r) => rejected.push(r) }))
+      .subscribe((r) => readings.push(r));
+    expect(readings.map((r) => r.values)).toEqual([{ current: 1, temp: 20 }, { current: 2, temp: 21 }]);
+    expect(rejected.map((r) => r.reason)).toEqual(['bad_value', 'bad_value']);
+    expect(new TextDecoder().decode(rejected[0].payload)).toBe(payloads[1]);
   });
 });
