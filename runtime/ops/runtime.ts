@@ -103,6 +103,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
         maxPendingBytes: config.batch.maxPendingBytes,
         onShed: shed.shed,
+        residuals: th.residuals,
         onBatch: (b) => metrics.observeBatch(b.size, b.inferMs),
         onError: (err, size) => log.warn({ err: (err as Error)?.message ?? String(err), windows: size }, 'inference batch failed; its windows were dropped'),
       },

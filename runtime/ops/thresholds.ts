@@ -14,6 +14,7 @@ import { ThresholdStore, type SensorState } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ModelCard } from '../model/card.ts';
+import { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import { createSmoother } from '../scoring/smoothing.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
@@ -29,6 +30,8 @@ export interface RuntimeThresholds {
   persist(): Promise<void>;
   /** Stop the timer and persist a last time. */
   stop(): Promise<void>;
+  /** Per-sensor residual means of the model in service, saved and restored with the thresholds. */
+  residuals: TrackedResiduals;
   /** Label saved state with the model now in service (after a hot reload). */
   modelChanged(card: ModelCard): void;
 }
@@ -89,6 +92,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
   const smoothing = config.smoothing.kind === 'none' ? undefined : () => createSmoother(config.smoothing);
 
   let bank: ThresholdBank;
+  let residuals = new TrackedResiduals({}, config.window.maxSensors);
   let store: ThresholdStore | undefined;
   const model = { name: card0.name, version: card0.version };
   if (config.state.file) {
@@ -96,6 +100,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     const collect = (): Record<string, SensorState> => {
       const out: Record<string, SensorState> = {};
       for (const [sensor, t] of Object.entries(bank.snapshot())) out[sensor] = { threshold: t };
+      for (const [sensor, m] of Object.entries(residuals.snapshot())) if (out[sensor]) out[sensor].residualMean = m;
       return out;
     };
     store = new ThresholdStore(file, collect, {
@@ -110,6 +115,8 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
     const saved = Object.fromEntries([...loaded.states].map(([sensor, s]) => [sensor, s.threshold]));
     bank = new ThresholdBank(factory, { saved, restore, maxSensors: config.window.maxSensors });
+    const means = Object.fromEntries([...loaded.states].flatMap(([sensor, st]) => (st.residualMean ? [[sensor, st.residualMean]] : [])));
+    residuals = new TrackedResiduals(means, config.window.maxSensors);
     if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
   } else {
     // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
@@ -135,6 +142,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
   };
   return {
     bank,
+    residuals,
     smoothing,
     start() {
       // Our own timer (not the store's) so every save is counted and failures are logged the same way.

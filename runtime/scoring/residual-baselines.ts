@@ -61,3 +61,36 @@ export function seriesMeanOf(scoring: { error: string; residual?: ResidualModel 
   const mean = Float64Array.from(scoring.residual.mean);
   return () => mean;
 }
+
+/**
+ * The residual means of the model in service: one `ResidualBaselines` per card (a swapped-in model starts from
+ * its own card's mean), the first one seeded with means a previous run saved. Shared by the inference stage,
+ * which moves them, and the state store, which saves them.
+ */
+export class TrackedResiduals {
+  private now: { card: object; baselines: ResidualBaselines } | undefined;
+
+  constructor(
+    private saved: Record<string, unknown> = {},
+    private readonly maxSensors = 10_000,
+  ) {}
+
+  /** The means for `card`, or undefined when its scoring does not track. */
+  for(card: { scoring: { error: string; residual?: ResidualModel } }): ResidualBaselines | undefined {
+    const residual = card.scoring.residual;
+    if (card.scoring.error !== 'mahalanobis' || !residual?.tracking) return undefined;
+    if (this.now?.card !== card) {
+      const baselines = new ResidualBaselines(residual, this.maxSensors);
+      if (!this.now) baselines.restore(this.saved);
+      this.saved = {};
+      this.now = { card, baselines };
+    }
+    return this.now.baselines;
+  }
+
+  /** Learnt means by sensor of the model in service (the restored ones until its first window). */
+  snapshot(): Record<string, number[]> {
+    if (this.now) return this.now.baselines.snapshot();
+    return Object.fromEntries(Object.entries(this.saved).filter((e): e is [string, number[]] => Array.isArray(e[1])));
+  }
+}

@@ -8,7 +8,7 @@
  */
 import { from, Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { ModelRef, type AcquiredModel, type ModelHandle } from '../inference/model-ref.ts';
-import { ResidualBaselines } from '../scoring/residual-baselines.ts';
+import { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { PendingQueue } from './pending-queue.ts';
@@ -40,6 +40,8 @@ export interface InferBatchesOptions {
   counters?: PipelineCounters;
   /** Called after every batch's results were emitted. */
   onBatch?: (report: BatchReport) => void;
+  /** Per-sensor residual means of tracking Mahalanobis scoring (pass one to persist them; default: a fresh one). */
+  residuals?: TrackedResiduals;
   /** Called for every failed batch (logged by the caller; the windows are dropped and counted). */
   onError?: (error: unknown, size: number) => void;
   /** Called for every window shed because waiting windows would pass `maxPendingBytes` (after counting it). */
@@ -79,13 +81,10 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
       };
       let scratch = new Float32Array(0);
       // Per-sensor residual means when the card's scoring tracks drift; a swapped-in model starts from its own card.
-      let tracked: { card: unknown; baselines: ResidualBaselines } | undefined;
+      const residuals = opts.residuals ?? new TrackedResiduals();
       const meanOfFor = (card: AcquiredModel['card'], batch: SensorWindow[]): ((i: number) => Float64Array) | undefined => {
-        const residual = card.scoring.residual;
-        if (card.scoring.error !== 'mahalanobis' || !residual?.tracking) return undefined;
-        if (tracked?.card !== card) tracked = { card, baselines: new ResidualBaselines(residual) };
-        const { baselines } = tracked;
-        return (i) => baselines.of(batch[i].sensor);
+        const baselines = residuals.for(card);
+        return baselines && ((i) => baselines.of(batch[i].sensor));
       };
       let inflight: { sub: Subscription; held: AcquiredModel; thenable: PromiseLike<unknown> | undefined } | undefined;
       let upstream: { done: true; error?: unknown; failed: boolean } | undefined;

@@ -22,6 +22,8 @@ export const STATE_FILE_VERSION = 1;
 export interface SensorState {
   threshold: ThresholdState;
   smoothing?: SmootherState;
+  /** Tracked residual mean of Mahalanobis scoring (runtime/scoring/residual-baselines.ts). */
+  residualMean?: number[];
 }
 
 /** Identifies the model the states belong to; states of another model are not restored. */

@@ -114,6 +114,45 @@ describe('vigil run operations', () => {
     }
   });
 
+  it('saves each sensor\'s tracked residual mean with its threshold and starts from it on the next start', async () => {
+    const prefix = uniquePrefix('residual');
+    const model = recordedModel();
+    // The tiny model's card, scored by Mahalanobis with a residual mean that follows every window.
+    const card = JSON.parse(readFileSync(`${model}.json`, 'utf8'));
+    card.scoring = { error: 'mahalanobis', span: 1, residual: { mean: [0], precision: [1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0.2, below: 1e9 } } };
+    writeFileSync(`${model}.json`, JSON.stringify(card));
+    const cfg = testConfig(broker.url, prefix, model);
+    const rec = recordedSeries(80, 100);
+    const feed = (input: Subject<RawMessage>, from: number, to: number) => {
+      for (let i = from; i < to; i++) input.next(msg(`${prefix}/pump-3/data`, readingJson(rec.ts[i], rec.values[i])));
+    };
+    const firstScoreAfterRestart = async (stateFile: string) => {
+      const input = new Subject<RawMessage>();
+      const r = await startRuntime({ ...cfg, state: { ...cfg.state, file: stateFile } }, { logger: silent, source: input });
+      try {
+        const next = within(r.verdicts, 5000, 'the first verdict after the restart');
+        feed(input, 50, 50 + WINDOW);
+        return (await next).score;
+      } finally {
+        await r.stop();
+      }
+    };
+    const first = new Subject<RawMessage>();
+    const a = await startRuntime(cfg, { logger: silent, source: first });
+    const doneA = within(a.verdicts, 5000, 'the last verdict of run 1', (v) => v.tsLast === rec.ts[49]);
+    feed(first, 0, 50);
+    await doneA;
+    await a.stop();
+    const saved = JSON.parse(readFileSync(cfg.state.file!, 'utf8').split('\n')[1])['pump-3'];
+    expect(saved.residualMean).toHaveLength(1);
+    expect(saved.residualMean[0]).not.toBe(0);
+    // Same readings, same model: restored from the saved mean the score differs from one that starts at the card's.
+    const emptyDir = mkdtempSync(join(tmpdir(), 'vigil-run-state-'));
+    const restored = await firstScoreAfterRestart(cfg.state.file!);
+    const fresh = await firstScoreAfterRestart(join(emptyDir, 'state.json'));
+    expect(restored).not.toBeCloseTo(fresh, 6);
+  });
+
   it('hot-reloads a new model, and keeps the old one serving when the new file is corrupt', async () => {
     const prefix = uniquePrefix('reload');
     const dir = mkdtempSync(join(tmpdir(), 'vigil-reload-'));

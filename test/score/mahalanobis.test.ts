@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitResidualModel, invertSpd, mahalanobisScores, spanResiduals } from '../../runtime/scoring/mahalanobis.ts';
+import { TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
 import { reconstructionScores, topContributors } from '../../runtime/scoring/reconstruction.ts';
 import { createRng } from '../../simulators/index.ts';
 
@@ -61,5 +62,28 @@ describe('residual Mahalanobis scoring', () => {
   it('shares alert contributions among the positive terms only', () => {
     const top = topContributors([3, -1, 1], ['a', 'b', 'c'], 3);
     expect(top).toEqual([{ channel: 'a', share: 0.75 }, { channel: 'c', share: 0.25 }, { channel: 'b', share: 0 }]);
+  });
+});
+
+describe('tracked residual means', () => {
+  const residual = { mean: [0, 0], precision: [1, 0, 0, 1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0.5, below: 100 } };
+  const card = { scoring: { error: 'mahalanobis', span: 1, residual } };
+
+  it('moves a sensor mean towards windows scoring under the gate, never towards one above it', () => {
+    const mean = Float64Array.from([0, 0]);
+    // Window 1: residual (2, 0), score 2 < 100: mean moves halfway. Window 2: residual (100, 100), score 10,000: no move.
+    mahalanobisScores(Float32Array.from([2, 0, 100, 100]), new Float32Array(4), 2, 1, 2, 1, residual, () => mean);
+    expect(Array.from(mean)).toEqual([1, 0]);
+  });
+
+  it('restores saved means into the first model, starts a swapped-in model from its own card, and saves what it holds', () => {
+    const tracked = new TrackedResiduals({ a: [3, 4], bad: [1] });
+    expect(tracked.snapshot()).toEqual({ a: [3, 4], bad: [1] });
+    expect(Array.from(tracked.for(card)!.of('a'))).toEqual([3, 4]);
+    expect(Array.from(tracked.for(card)!.of('b'))).toEqual([0, 0]);
+    const swapped = { scoring: { ...card.scoring, residual: { ...residual, mean: [7, 7] } } };
+    expect(Array.from(tracked.for(swapped)!.of('a'))).toEqual([7, 7]);
+    expect(tracked.snapshot()).toEqual({ a: [7, 7] });
+    expect(tracked.for({ scoring: { error: 'mse', span: 1 } })).toBeUndefined();
   });
 });
