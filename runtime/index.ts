@@ -2,6 +2,7 @@
 export * from './data/timestamp.ts';
 export * from './data/series.ts';
 export * from './data/csv.ts';
+export * from './data/float32.ts';
 export * from './window/ring.ts';
 export * from './window/sliding.ts';
 export * from './scaling/scaler.ts';

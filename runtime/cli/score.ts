@@ -3,7 +3,6 @@
  * applyThresholds -> trackAlerts operators as `vigil run`) and write one row per input row, in input order:
  * `timestamp,score,threshold,alert,err_<channel>...`. Rows before the first full window score 0.
  */
-import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
@@ -15,6 +14,7 @@ import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { ALERT_DEFAULTS } from '../alerts/tracker.ts';
 import { INFER_DEFAULTS } from '../stream/infer-batches.ts';
+import { atomicWriteStream } from '../util/atomic-write.ts';
 import { parseThresholdOption } from './threshold-option.ts';
 
 /** Options and their defaults, in one table; the alert policy's come from the config schema's `alerts` fields. */
@@ -51,6 +51,10 @@ export interface ScoreOptions {
   alertClose?: number;
   cooldownMs?: number;
   gapResetMs?: number;
+  /** Sort rows by time instead of failing on the first row earlier than the one before or repeating a timestamp. */
+  sort?: boolean;
+  /** Told what the reader did on its own: cells filled, rows sorted. */
+  onNote?: (note: string) => void;
   /** Progress callback: rows read so far and the total. */
   onProgress?: (rowsRead: number, rows: number) => void;
 }
@@ -60,7 +64,9 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   const t0 = performance.now();
   const model = loadModel(o.model);
   const { card } = model;
-  const series = readCsv(o.data, { channels: card.channels, fill: o.fill ?? OPTIONS.fill, separator: o.separator, extraColumns: ['label'] });
+  // The card names the channels; label columns are kept aside (the report draws them). Rows out of time order
+  // would be scored 0 by the window stage, so they are refused here, naming the first, unless --sort.
+  const series = readCsv(o.data, { channels: card.channels, fill: o.fill ?? OPTIONS.fill, separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
   const rows = rowCount(series);
   const batch = o.batch ?? OPTIONS.batch;
   const opened = await openModel(model, { providers: o.providers ?? OPTIONS.providers.split(','), warmup: [1, Math.min(batch, Math.max(1, rows))] });
@@ -86,9 +92,19 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
 
 const num = (x: number): string => (x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1'));
 
-/** Write the per-row CSV. */
+/** Write the per-row CSV: to a temp file renamed over `path` when complete, so a kill never leaves half a file. */
 export async function writeScoresCsv(path: string, res: ScoreResult, channels: string[]): Promise<void> {
-  const out = createWriteStream(path);
+  const file = atomicWriteStream(path);
+  try {
+    await writeRows(file.stream, res, channels);
+    await file.commit();
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+}
+
+async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels: string[]): Promise<void> {
   const C = channels.length;
   const raw = res.series.rawTimestamps;
   out.write(`timestamp,score,threshold,alert,${channels.map((c) => `err_${c}`).join(',')}\n`);
@@ -98,8 +114,6 @@ export async function writeScoresCsv(path: string, res: ScoreResult, channels: s
     for (let c = 0; c < C; c++) errs.push(num(res.perChannel[r * C + c]));
     if (!out.write(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${num(res.scores[r])},${num(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}\n`)) await once(out, 'drain');
   }
-  out.end();
-  await once(out, 'finish');
 }
 
 /** Hand the results to the dashboard's static report writer. */
@@ -160,6 +174,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--providers <list>', 'execution providers in priority order, e.g. webgpu,cuda,cpu,wasm', OPTIONS.providers)
     .option('--batch <n>', 'windows per inference call', int('--batch', 1), OPTIONS.batch)
     .option('--fill <policy>', 'missing or non-numeric cells: error | ffill | zero', OPTIONS.fill)
+    .option('--sort', 'sort rows by time instead of failing on the first row out of order (a repeated timestamp: its first row is scored, the others score 0); output rows follow the sorted order')
     .option('--separator <sep>', "field separator: ',' ';' or 'tab' (default: detected)")
     .option('--alert-open <k/n>', 'open an alert when k of the last n windows are anomalous', OPTIONS.alertOpen)
     .option('--alert-close <m>', 'close it after m quiet windows in a row', int('--alert-close', 1), OPTIONS.alertClose)
@@ -182,7 +197,7 @@ Example:
     .exitOverride()
     .showHelpAfterError();
   cmd.parse(args, { from: 'user' });
-  const v = cmd.opts<{ model: string; data: string; out: string; threshold?: string; smoothing?: number; providers: string; batch: number; fill: string; separator?: string; alertOpen: string; alertClose: number; cooldown: number; gapReset?: number; sensor?: string; report?: string; quiet?: boolean }>();
+  const v = cmd.opts<{ model: string; data: string; out: string; sort?: boolean; threshold?: string; smoothing?: number; providers: string; batch: number; fill: string; separator?: string; alertOpen: string; alertClose: number; cooldown: number; gapReset?: number; sensor?: string; report?: string; quiet?: boolean }>();
   if (!['error', 'ffill', 'zero'].includes(v.fill)) throw new Error(`--fill: expected error, ffill or zero; got '${v.fill}'`);
   const m = /^(\d+)\/(\d+)$/.exec(v.alertOpen);
   if (!m) throw new Error(`--alert-open: expected k/n such as 2/3; got '${v.alertOpen}'`);
@@ -202,6 +217,8 @@ Example:
     alertClose: v.alertClose,
     cooldownMs: v.cooldown,
     gapResetMs: v.gapReset,
+    sort: v.sort,
+    onNote: v.quiet ? undefined : (note) => process.stderr.write(`note: ${note}\n`),
   };
   // A one-line progress display for long files, on a terminal only (logs and pipes stay clean).
   const tty = !v.quiet && process.stderr.isTTY;

@@ -1,13 +1,30 @@
 /**
  * CSV readers: NAB-style `timestamp,value` and wide CSV (header, first column a timestamp, every other
- * column a numeric channel). Separator `,` `;` or tab, auto-detected unless given.
+ * column a numeric channel). Separator `,` `;` or tab, auto-detected unless given. This is where every command
+ * (train, score, replay, latent, evaluate) decides which columns are channels, so the rule is written once:
+ * label columns (`LABEL_COLUMNS`) are set aside unless named as channels, cells must be finite float32 numbers,
+ * and rows can be required in increasing time order (or sorted).
  */
 import { readFileSync } from 'node:fs';
+import { float32RangeText, isFloat32 } from './float32.ts';
 import { parseTimestamp } from './timestamp.ts';
 import type { Series } from './series.ts';
 
 /** What to do with a missing or non-numeric cell. */
 export type FillPolicy = 'error' | 'ffill' | 'zero';
+
+/**
+ * Row order: `keep` reads rows as they are (the streaming window stage drops late and repeated ones); `strict`
+ * fails on the first row earlier than the one before or repeating an earlier timestamp; `sort` sorts rows by
+ * time (stable: a repeated timestamp's first row stays first).
+ */
+export type RowOrder = 'keep' | 'strict' | 'sort';
+
+/**
+ * Column names that hold ground truth, never sensor readings (matched case-insensitively): set aside as text
+ * unless a caller names them as channels.
+ */
+export const LABEL_COLUMNS: readonly string[] = ['label', 'anomaly', 'is_anomaly', 'changepoint', 'fault'];
 
 /** Options for reading a CSV. */
 export interface CsvOptions {
@@ -15,12 +32,21 @@ export interface CsvOptions {
   separator?: ',' | ';' | '\t';
   /** Missing / non-numeric values: fail with file:line:column (default), forward-fill, or zero. */
   fill?: FillPolicy;
-  /** Columns kept as text instead of channels (e.g. `label`). Matched case-insensitively. */
-  extraColumns?: string[];
+  /**
+   * Columns kept as text instead of channels, matched case-insensitively; default `LABEL_COLUMNS`. A column
+   * named in `channels` is a channel all the same.
+   */
+  extraColumns?: readonly string[];
+  /** Columns dropped: neither channels nor kept. */
+  ignore?: readonly string[];
   /** Only these channels, in this order. */
-  channels?: string[];
+  channels?: readonly string[];
+  /** Rows out of time order or with a repeated timestamp: keep them (default), fail naming the first, or sort. */
+  order?: RowOrder;
   /** Name used in error messages. */
   file?: string;
+  /** Told what the reader did on its own (label columns set aside, cells filled, rows sorted), one line each. */
+  onNote?: (note: string) => void;
 }
 
 /** Error raised for malformed CSV input; says where and what was expected. */
@@ -48,6 +74,43 @@ function unquote(field: string): string {
   return f.length >= 2 && f.startsWith('"') && f.endsWith('"') ? f.slice(1, -1).replace(/""/g, '"') : f;
 }
 
+/** A cell as a number the model can hold, or why not. */
+function cellValue(cell: string): number | string {
+  if (cell === '') return 'is empty';
+  const v = Number(cell);
+  if (Number.isNaN(v)) return 'is not a number';
+  if (!isFloat32(v)) return `is ${float32RangeText()}`;
+  return v;
+}
+
+/** Choose channel, label and ignored columns by the one rule every command shares. */
+function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLine: number) {
+  const colNames = names.slice(1);
+  const lower = (xs: readonly string[]) => new Set(xs.map((x) => x.toLowerCase()));
+  const ignored = lower(opts.ignore ?? []);
+  const unknownIgnored = [...(opts.ignore ?? [])].filter((n) => !colNames.some((c) => c.toLowerCase() === n.toLowerCase()));
+  if (unknownIgnored.length) {
+    throw new CsvError(`${file}: --ignore names no column ${unknownIgnored.join(', ')}; found ${colNames.join(', ')}`, file, headerLine);
+  }
+  const cols = colNames.map((n, i) => ({ n, i: i + 1 })).filter((c) => !ignored.has(c.n.toLowerCase()));
+  const named = opts.channels ? new Set(opts.channels) : undefined;
+  const extraWanted = lower(opts.extraColumns ?? LABEL_COLUMNS);
+  const extraCols = cols.filter((c) => extraWanted.has(c.n.toLowerCase()) && !named?.has(c.n));
+  let channelCols = cols.filter((c) => !extraWanted.has(c.n.toLowerCase()));
+  if (opts.channels) {
+    const byName = new Map(cols.map((c) => [c.n, c]));
+    const missing = opts.channels.filter((n) => !byName.has(n));
+    if (missing.length) throw new CsvError(`${file}: no column(s) ${missing.join(', ')}; expected ${opts.channels.join(', ')}, found ${colNames.join(', ')}`, file, headerLine);
+    channelCols = opts.channels.map((n) => byName.get(n)!);
+  } else {
+    const labels = extraCols.filter((c) => LABEL_COLUMNS.includes(c.n.toLowerCase()));
+    if (labels.length) {
+      opts.onNote?.(`${file}: label column(s) ${labels.map((c) => c.n).join(', ')} set aside, not channels (name them in --channels to use them as channels)`);
+    }
+  }
+  return { channelCols, extraCols };
+}
+
 /** Parse CSV text into a series. */
 export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const file = opts.file ?? '<csv>';
@@ -62,24 +125,18 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   if (names.length < 2) {
     throw new CsvError(`${file}:${headerIdx + 1}: header has ${names.length} column; expected a timestamp column then at least one numeric channel`, file, headerIdx + 1);
   }
-  const extraWanted = new Set((opts.extraColumns ?? []).map((s) => s.toLowerCase()));
-  const colNames = names.slice(1);
-  let channelCols = colNames.map((n, i) => ({ n, i: i + 1 })).filter((c) => !extraWanted.has(c.n.toLowerCase()));
-  const extraCols = colNames.map((n, i) => ({ n, i: i + 1 })).filter((c) => extraWanted.has(c.n.toLowerCase()));
-  if (opts.channels) {
-    const byName = new Map(channelCols.map((c) => [c.n, c]));
-    const missing = opts.channels.filter((n) => !byName.has(n));
-    if (missing.length) throw new CsvError(`${file}: no column(s) ${missing.join(', ')}; expected ${opts.channels.join(', ')}, found ${colNames.join(', ')}`, file, headerIdx + 1);
-    channelCols = opts.channels.map((n) => byName.get(n)!);
-  }
+  const { channelCols, extraCols } = chooseColumns(names, opts, file, headerIdx + 1);
   if (channelCols.length === 0) throw new CsvError(`${file}: no numeric channel columns after the timestamp`, file, headerIdx + 1);
 
   const C = channelCols.length;
   const ts: number[] = [];
   const raw: string[] = [];
+  const lineNos: number[] = [];
   const values: number[] = [];
   const extra: Record<string, string[]> = Object.fromEntries(extraCols.map((c) => [c.n, []]));
   const last = new Array<number>(C).fill(NaN);
+  let filled = 0;
+  let firstFill = '';
   for (let li = headerIdx + 1; li < lines.length; li++) {
     const line = lines[li];
     if (line.trim() === '') continue;
@@ -95,18 +152,21 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     }
     ts.push(t);
     raw.push(tRaw);
+    lineNos.push(lineNo);
     for (let j = 0; j < C; j++) {
       const col = channelCols[j];
       const cell = unquote(fields[col.i]);
-      let v = cell === '' ? NaN : Number(cell);
-      if (!Number.isFinite(v)) {
+      let v = cellValue(cell);
+      if (typeof v === 'string') {
+        const why = v;
         if (fill === 'ffill' && Number.isFinite(last[j])) v = last[j];
         else if (fill === 'zero') v = 0;
         else if (fill === 'ffill') {
-          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' is not a number and there is no earlier value to forward-fill`, file, lineNo, col.n);
+          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why} and there is no earlier value to forward-fill`, file, lineNo, col.n);
         } else {
-          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' is not a number; expected a finite number (or pass --fill ffill)`, file, lineNo, col.n);
+          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}; expected a finite number (or pass --fill ffill)`, file, lineNo, col.n);
         }
+        if (filled++ === 0) firstFill = `${file}:${lineNo} column '${col.n}' '${cell}'`;
       }
       last[j] = v;
       values.push(v);
@@ -114,12 +174,58 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     for (const c of extraCols) extra[c.n].push(unquote(fields[c.i]));
   }
   if (ts.length === 0) throw new CsvError(`${file}: header only, no data rows`, file, headerIdx + 1);
-  return {
+  if (filled) opts.onNote?.(`${file}: ${filled} cell(s) filled by --fill ${fill} (first: ${firstFill})`);
+  const series: Series = {
     timestamps: Float64Array.from(ts),
     channels: channelCols.map((c) => c.n),
     data: Float32Array.from(values),
     rawTimestamps: raw,
     extra: extraCols.length ? extra : undefined,
+  };
+  return opts.order === 'strict' || opts.order === 'sort' ? orderRows(series, lineNos, opts.order, file, opts.onNote) : series;
+}
+
+/**
+ * Check (or establish) time order. Rows earlier than the row before and rows repeating an earlier timestamp
+ * are counted; `strict` fails naming the first, `sort` sorts rows stably (repeats stay, after the first).
+ */
+function orderRows(s: Series, lineNos: number[], order: 'strict' | 'sort', file: string, onNote?: (note: string) => void): Series {
+  const t = s.timestamps;
+  const seen = new Set<number>();
+  let backwards = 0;
+  let repeats = 0;
+  let first = -1;
+  for (let r = 0; r < t.length; r++) {
+    const repeat = seen.has(t[r]);
+    if (repeat) repeats++;
+    else if (r > 0 && t[r] < t[r - 1]) backwards++;
+    if ((repeat || (r > 0 && t[r] < t[r - 1])) && first < 0) first = r;
+    seen.add(t[r]);
+  }
+  if (first < 0) return s;
+  const raw = s.rawTimestamps!;
+  const counts = `${backwards} row(s) earlier than the row before, ${repeats} repeating an earlier timestamp`;
+  if (order === 'strict') {
+    const prev = lineNos.findIndex((_, r) => t[r] === t[first]);
+    const what = prev < first
+      ? `repeats the timestamp of line ${lineNos[prev]}`
+      : `is earlier than line ${lineNos[first - 1]}'s '${raw[first - 1]}'`;
+    throw new CsvError(
+      `${file}:${lineNos[first]}: timestamp '${raw[first]}' ${what}; rows must be in increasing time order (${counts}; pass --sort to sort them)`,
+      file, lineNos[first], undefined,
+    );
+  }
+  const idx = Array.from(t.keys()).sort((a, b) => t[a] - t[b]);
+  const C = s.channels.length;
+  const data = new Float32Array(s.data.length);
+  idx.forEach((from, to) => data.set(s.data.subarray(from * C, (from + 1) * C), to * C));
+  onNote?.(`${file}: rows sorted into time order (${counts}, first at line ${lineNos[first]})`);
+  return {
+    timestamps: Float64Array.from(idx, (r) => t[r]),
+    channels: s.channels,
+    data,
+    rawTimestamps: idx.map((r) => raw[r]),
+    extra: s.extra && Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, idx.map((r) => v[r])])),
   };
 }
 

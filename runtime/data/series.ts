@@ -43,3 +43,32 @@ export function selectChannels(s: Series, names: string[]): Series {
   for (let r = 0; r < rows; r++) for (let j = 0; j < idx.length; j++) out[r * names.length + j] = s.data[r * src + idx[j]];
   return { ...s, channels: names, data: out };
 }
+
+/**
+ * Keep the first row of each timestamp, as the streaming window stage does (later rows of a timestamp it has
+ * seen are dropped as duplicates). Returns the series and how many rows went.
+ */
+export function dropRepeatedTimestamps(s: Series): { series: Series; dropped: number } {
+  const seen = new Set<number>();
+  const keep: number[] = [];
+  for (let r = 0; r < s.timestamps.length; r++) {
+    if (seen.has(s.timestamps[r])) continue;
+    seen.add(s.timestamps[r]);
+    keep.push(r);
+  }
+  const dropped = s.timestamps.length - keep.length;
+  if (dropped === 0) return { series: s, dropped };
+  const C = s.channels.length;
+  const data = new Float32Array(keep.length * C);
+  keep.forEach((from, to) => data.set(s.data.subarray(from * C, (from + 1) * C), to * C));
+  return {
+    series: {
+      timestamps: Float64Array.from(keep, (r) => s.timestamps[r]),
+      channels: s.channels,
+      data,
+      rawTimestamps: s.rawTimestamps && keep.map((r) => s.rawTimestamps![r]),
+      extra: s.extra && Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, keep.map((r) => v[r])])),
+    },
+    dropped,
+  };
+}

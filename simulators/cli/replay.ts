@@ -23,11 +23,15 @@ interface ReplayCliOptions {
   from?: string;
   to?: string;
   fill: 'ffill' | 'zero' | 'error';
+  channels?: string[];
+  ignore?: string[];
   username?: string;
   password?: string;
   clientId?: string;
   progress: boolean;
 }
+
+const commaList = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** Keep rows with from <= ts < to; tracks left empty are dropped. */
 export async function clipTracks(tracks: Track[], from?: string, to?: string): Promise<Track[]> {
@@ -62,6 +66,8 @@ export function replayCommand(): Command {
     .option('--from <ts>', 'skip rows before this timestamp')
     .option('--to <ts>', 'stop before this timestamp')
     .option('--fill <policy>', 'missing or non-numeric cells: ffill, zero or error', oneOf(['ffill', 'zero', 'error'] as const), 'ffill')
+    .option('--channels <list>', 'publish only these columns, in this order (default: all but label columns: label, anomaly, is_anomaly, changepoint, fault)', commaList)
+    .option('--ignore <list>', 'columns never published', commaList)
     .option('--username <u>', 'broker user name')
     .option('--password <p>', 'broker password (or set VIGIL_MQTT_PASSWORD)')
     .option('--client-id <id>', 'MQTT client id')
@@ -71,7 +77,7 @@ Examples:
   vigil simulate replay --data ../shared/datasets/nab/data/realKnownCause --speed max
   vigil simulate replay --data pump.csv --speed realtime --loop --format flat --qos 1`)
     .action(async (o: ReplayCliOptions) => {
-      const { tracks: all, skipped } = loadTracks(o.data, { fill: o.fill });
+      const { tracks: all, skipped } = loadTracks(o.data, { fill: o.fill, channels: o.channels, ignore: o.ignore, onNote: (n) => process.stderr.write(`note: ${n}\n`) });
       for (const s of skipped) process.stderr.write(`set aside ${s.file}: ${s.reason}\n`);
       const tracks = await clipTracks(all, o.from, o.to);
       if (tracks.length === 0) throw new Error(`no rows between --from ${o.from ?? '(start)'} and --to ${o.to ?? '(end)'}`);

@@ -46,15 +46,26 @@ export interface LoadedTracks {
   skipped: { file: string; reason: string }[];
 }
 
+/** How replay reads its files: the CSV reader's column rule (label columns never published unless named). */
+export interface TrackOptions {
+  fill?: FillPolicy;
+  /** Only these columns, in this order (a label column named here is published). */
+  channels?: string[];
+  /** Columns never published. */
+  ignore?: string[];
+  /** Told what the reader set aside or filled, per file. */
+  onNote?: (note: string) => void;
+}
+
 /** Read every CSV under `path` into tracks; duplicate sensor ids get a numeric suffix so none is shadowed. */
-export function loadTracks(path: string, opts: { fill?: FillPolicy; extraColumns?: string[] } = {}): LoadedTracks {
+export function loadTracks(path: string, opts: TrackOptions = {}): LoadedTracks {
   const files = listCsvFiles(path);
   const tracks: Track[] = [];
   const skipped: LoadedTracks['skipped'] = [];
   const seen = new Map<string, number>();
   for (const file of files) {
     try {
-      const series = readCsv(file, { fill: opts.fill ?? 'ffill', extraColumns: opts.extraColumns ?? ['label', 'anomaly', 'is_anomaly'] });
+      const series = readCsv(file, { fill: opts.fill ?? 'ffill', channels: opts.channels, ignore: opts.ignore, onNote: opts.onNote });
       let sensor = sensorFromFile(file);
       const n = seen.get(sensor) ?? 0;
       seen.set(sensor, n + 1);

@@ -3,11 +3,11 @@
  * scores, thresholds and alerts identical to an independent offline computation (slidingWindows + ONNX
  * Runtime + scoreOutputs + decide) over the same rows.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../runtime/cli/score.ts';
+import { run, scoreCsv, writeScoresCsv } from '../../runtime/cli/score.ts';
 import { parseThresholdOption } from '../../runtime/cli/threshold-option.ts';
 import { readCsv } from '../../runtime/data/csv.ts';
 import { resolveSession } from '../../runtime/inference/resolve.ts';
@@ -90,7 +90,8 @@ beforeAll(async () => {
 describe('vigil score', () => {
   it('writes one row per input row, in order, matching the offline reference', async () => {
     // One quiet window closes (the default is the config schema's alerts.closeM), so alert = the verdict here.
-    const rows = await score(['--data', testCsv, '--alert-close', '1']);
+    // --sort: a repeated timestamp is refused by default (issue 17.4); sorting keeps it in place, scored 0 as live.
+    const rows = await score(['--data', testCsv, '--alert-close', '1', '--sort']);
     const input = readFileSync(testCsv, 'utf8').trimEnd().split('\n');
     expect(rows.length).toBe(input.length);
     expect(rows[0]).toEqual(['timestamp', 'score', 'threshold', 'alert', 'err_current', 'err_vibration', 'err_temp']);
@@ -157,4 +158,47 @@ describe('--threshold spec', () => {
     expect(() => parseThresholdOption('spot,q')).toThrow(/'q' is not key=value/);
     expect(() => parseThresholdOption('{bad')).toThrow(/not valid JSON/);
   });
+});
+
+describe('vigil score: field input (issue 17)', () => {
+  const lines = () => readFileSync(dedupCsv, 'utf8').trimEnd().split('\n');
+  const variant = (name: string, edit: (l: string[]) => string[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${edit(lines()).join('\n')}\n`);
+    return path;
+  };
+  const args = (data: string) => ['--model', join(dir, 'pump'), '--data', data, '--out', join(dir, 'never.csv'), '--quiet'];
+
+  it('refuses a cell beyond float32 under the default --fill error, with file:line and column', async () => {
+    for (const x of ['1e308', '4e38', '1e39']) {
+      const bad = variant(`f32-${x}.csv`, (l) => l.map((line, i) => (i === 250 ? line.replace(/,[^,]+$/, `,${x}`) : line)));
+      await expect(run(args(bad))).rejects.toThrow(new RegExp(`f32-${x}\\.csv:251: column 'temp': '${x}' is beyond the float32 range`));
+    }
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
+  });
+
+  it('refuses rows out of time order naming the first offending line and the counts; --sort scores them', async () => {
+    const reversed = variant('reversed.csv', (l) => [l[0], ...l.slice(1).reverse()]);
+    await expect(run(args(reversed))).rejects.toThrow(/reversed\.csv:3: timestamp '[^']+' is earlier than line 2's '[^']+'; rows must be in increasing time order \(419 row\(s\) earlier than the row before, 0 repeating an earlier timestamp; pass --sort to sort them\)/);
+    const dup = variant('dup.csv', (l) => [...l.slice(0, 101), l[100], ...l.slice(101)]);
+    await expect(run(args(dup))).rejects.toThrow(/dup\.csv:102: timestamp '[^']+' repeats the timestamp of line 101/);
+    const sorted = await score(['--data', reversed, '--sort']);
+    const straight = await score(['--data', dedupCsv]);
+    expect(sorted).toEqual(straight);
+  }, 60_000);
+
+  it('--out replaces the file whole (temp + rename) and leaves it untouched when writing fails', async () => {
+    const out = join(dir, 'atomic.csv');
+    writeFileSync(out, 'previous complete results\n');
+    const before = statSync(out).ino;
+    const res = await scoreCsv({ model: join(dir, 'pump'), data: dedupCsv });
+    // A channel list longer than the results fails on the first row, after the header: a write that dies midway.
+    await expect(writeScoresCsv(out, res, [...model.card.channels, 'missing'])).rejects.toThrow();
+    expect(readFileSync(out, 'utf8')).toBe('previous complete results\n');
+    expect(readdirSync(dir).filter((f) => f.startsWith('atomic.csv.'))).toEqual([]);
+    await writeScoresCsv(out, res, model.card.channels);
+    expect(statSync(out).ino).not.toBe(before);
+    expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(lines().length);
+    expect(readdirSync(dir).filter((f) => f.startsWith('atomic.csv.'))).toEqual([]);
+  }, 60_000);
 });

@@ -145,3 +145,20 @@ describe('payloads round-trip through the runtime codecs', () => {
     }
   });
 });
+
+describe('replay input: label columns (issue 17.3)', () => {
+  it('never publishes label columns (changepoint, fault, ...) unless named in channels; --ignore drops columns', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadTracks } = await import('../../simulators/replay/tracks.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-replay-labels-'));
+    writeFileSync(join(dir, 'skab.csv'), 'datetime;Accelerometer1RMS;Pressure;anomaly;changepoint\n2020-03-09 10:14:33;0.02;0.05;0;0\n2020-03-09 10:14:34;0.03;0.06;1;1\n');
+    const notes: string[] = [];
+    const plain = loadTracks(dir, { onNote: (n) => notes.push(n) }).tracks[0].series;
+    expect(plain.channels).toEqual(['Accelerometer1RMS', 'Pressure']);
+    expect(notes).toEqual([expect.stringMatching(/skab\.csv: label column\(s\) anomaly, changepoint set aside/)]);
+    expect(loadTracks(dir, { channels: ['Pressure', 'changepoint'] }).tracks[0].series.channels).toEqual(['Pressure', 'changepoint']);
+    expect(loadTracks(dir, { ignore: ['Pressure'] }).tracks[0].series.channels).toEqual(['Accelerometer1RMS']);
+  });
+});

@@ -4,7 +4,7 @@
  * (through `scoreSeries`, the pipeline `vigil score` runs) ringed in red.
  */
 import { basename } from 'node:path';
-import { openModel, scoreSeries, type FillPolicy } from '@vigil/runtime';
+import { LABEL_COLUMNS, openModel, scoreSeries, type FillPolicy } from '@vigil/runtime';
 import { fitPca, projectPca } from '../uses/pca.ts';
 import { latentMapSvg } from '../uses/latent-svg.ts';
 import { checkPicturePath, writePicture } from '../uses/render.ts';
@@ -45,7 +45,8 @@ export async function latentMap(o: LatentOptions): Promise<LatentResult> {
   const color = o.color ?? 'time';
   if (color !== 'time' && color !== 'label') throw new Error(`--color: expected time or label, got '${String(color)}'`);
   const labelColumn = o.labelColumn ?? OPTIONS.labelColumn;
-  const run = await runWindows(o.model, o.data, { fill: o.fill, providers: o.providers, extraColumns: [labelColumn] });
+  // Every label column is set aside (the shared rule of runtime/data/csv.ts), and --label-column too.
+  const run = await runWindows(o.model, o.data, { fill: o.fill, providers: o.providers, extraColumns: [...LABEL_COLUMNS, labelColumn] });
   const { card, windows, latent, codeSize, series } = run;
   if (!latent) throw new Error(`model '${card.name}' has no latent output (card.onnx.extraOutputs.latent); re-export it with a current vigil train`);
   const n = windows.count;
@@ -81,7 +82,8 @@ export async function latentMap(o: LatentOptions): Promise<LatentResult> {
   let labels: string[] | undefined;
   if (color === 'label') {
     const col = series.extra?.[labelColumn] ?? series.extra?.[labelColumn.toLowerCase()];
-    if (!col) throw new Error(`--color label: ${o.data} has no column '${labelColumn}' (give one with --label-column)`);
+    const found = Object.keys(series.extra ?? {});
+    if (!col) throw new Error(`--color label: ${o.data} has no column '${labelColumn}' (give one with --label-column${found.length ? `; label columns found: ${found.join(', ')}` : ''})`);
     labels = Array.from(windows.ends, (r) => (col[r] ?? '').trim() || '0');
   }
   const times = Float64Array.from(windows.ends, (r) => series.timestamps[r]);

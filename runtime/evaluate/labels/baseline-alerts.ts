@@ -15,8 +15,8 @@ export interface BaselineAlerts {
 
 /** Fit on `trainCsv`, score `dataCsv`, and return one verdict per timestamp of `timestamps`. */
 export function baselineAlerts(trainCsv: string, dataCsv: string, timestamps: Float64Array, fill: FillPolicy = 'error'): BaselineAlerts[] {
-  const train = readCsv(trainCsv, { fill, extraColumns: ['label'] });
-  const data = readCsv(dataCsv, { fill, channels: train.channels, extraColumns: ['label'] });
+  const train = readCsv(trainCsv, { fill });
+  const data = readCsv(dataCsv, { fill, channels: train.channels });
   const rowOf = new Map<number, number>();
   data.timestamps.forEach((t, r) => rowOf.set(t, r));
   const rows = Int32Array.from(timestamps, (t) => {

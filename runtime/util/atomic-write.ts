@@ -1,0 +1,101 @@
+/**
+ * Files replaced whole or not at all: write a temp file beside the target, fsync it, rename it over the target,
+ * fsync the folder. A kill at any point leaves the previous file intact (and at worst a stray `*.tmp`), never a
+ * truncated one; readers see the old file or the new one.
+ */
+import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { dirname } from 'node:path';
+
+let counter = 0;
+/** A temp name in the target's folder (rename is atomic only within one filesystem). */
+export function tempPathFor(path: string): string {
+  return `${path}.${process.pid}.${++counter}.tmp`;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/** fsync a folder so a rename in it survives a power cut; some filesystems refuse, the rename is atomic anyway. */
+export function syncFolder(path: string): void {
+  try {
+    const fd = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not supported here
+  }
+}
+
+/** Write `data` to `path` atomically. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = tempPathFor(path);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    removeQuietly(tmp);
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  syncFolder(path);
+}
+
+/** A stream whose file replaces `path` only on `commit()`. */
+export interface AtomicWriteStream {
+  /** Write here (respect its backpressure). */
+  stream: WriteStream;
+  /** End the stream, fsync, and rename the temp file over the target. */
+  commit(): Promise<void>;
+  /** Drop the temp file; the target stays as it was. */
+  abort(): Promise<void>;
+}
+
+/** fsync a closed file by path (any descriptor of a file flushes its data). */
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Open a write stream to a temp file beside `path`. */
+export function atomicWriteStream(path: string): AtomicWriteStream {
+  const tmp = tempPathFor(path);
+  const stream = createWriteStream(tmp, { mode: 0o644 });
+  const closed = once(stream, 'close').catch(() => {});
+  let failure: Error | undefined;
+  stream.on('error', (err) => (failure ??= err));
+  return {
+    stream,
+    async commit() {
+      stream.end();
+      await closed;
+      if (failure) {
+        removeQuietly(tmp);
+        throw failure;
+      }
+      syncFile(tmp);
+      renameSync(tmp, path);
+      syncFolder(path);
+    },
+    async abort() {
+      stream.destroy();
+      await closed;
+      removeQuietly(tmp);
+    },
+  };
+}
