@@ -16,7 +16,7 @@ const ints = (v: string) => list(v).map(num);
 
 const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string) => unknown>> = {
   window: num, stride: num, epochs: num, batchSize: num, learningRate: num, patience: num, code: num, hidden: ints,
-  kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list, samples: num, track: num,
+  kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list, ignore: list, samples: num, track: num,
   thresholdRisk: num,
 };
 
@@ -80,7 +80,9 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`epoch ${e.epoch}/${e.epochs}  loss ${payload.loss}  val ${payload.val}  ${payload.wps} windows/s\n`);
     }
   };
-  const options = { ...o, onEpoch } as unknown as TrainOptions;
+  // Notes (label columns set aside, constant channels, rows sorted) go to stderr, even with --quiet: they change what is trained.
+  const onNote = (note: string) => process.stderr.write(`note: ${note}\n`);
+  const options = { ...o, onEpoch, onNote } as unknown as TrainOptions;
   options.onStart = (s) => {
     process.stdout.write(`training backend: ${s.backend.description}${s.backend.failures.length ? `  (skipped: ${s.backend.failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')})` : ''}\n`);
     process.stdout.write(`data: ${s.rows} rows x ${s.channels.length} channel(s) [${s.channels.join(', ')}] -> ${s.trainWindows} training + ${s.valWindows} validation windows\n`);

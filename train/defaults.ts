@@ -39,7 +39,9 @@ export const OPTION_TABLE = {
   score: { flag: '--score <kind>', help: 'window score: mahalanobis (the span residual against the covariance of the residuals on training windows; mse only) | error (reconstruction error, mse or bce per --loss) | recon-prob (vae only: reconstruction probability, An & Cho 2015); default error with --loss bce', default: 'mahalanobis' },
   track: { flag: '--track <rate>', help: 'mahalanobis: how far a sensor\'s residual mean moves towards each clearly normal window (scoring under half the threshold), so slow normal drift stops alerting; 0 = never', default: 0.003 },
   samples: { flag: '--samples <L>', help: 'recon-prob: decoded draws of the code per window (cost: L extra decoder passes)', default: 16 },
-  channels: { flag: '--channels <list>', help: 'use only these columns, in this order (default: all)' },
+  channels: { flag: '--channels <list>', help: 'use only these columns, in this order (default: all but label columns: label, anomaly, is_anomaly, changepoint, fault; naming one here makes it a channel)' },
+  ignore: { flag: '--ignore <list>', help: 'columns that are not channels (e.g. a setpoint or a counter)' },
+  sort: { flag: '--sort', help: 'sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first row out of order' },
   backend: { flag: '--backend <name>', help: 'auto | tensorflow | wasm | cpu (auto: fastest that loads)', default: 'auto' },
   quiet: { flag: '--quiet', help: 'no progress bar' },
 } as const satisfies Record<string, OptionRow>;

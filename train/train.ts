@@ -3,11 +3,11 @@
  * Read -> scale -> window -> chronological split -> fit -> export -> check the .onnx in ONNX Runtime -> score
  * train/validation windows with the runtime's own scorer -> calibrate -> card.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  applyScaler, CARD_FORMAT_VERSION, fitResidualModel, fitScaler, parseCard, spanResiduals, readCsv, resolveSession, rowCount, scoreOutputs,
-  selectChannels, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler, type Scoring, type Series,
+  applyScaler, CARD_FORMAT_VERSION, fitResidualModel, fitScaler, parseCard, spanResiduals, resolveSession, rowCount, scoreOutputs,
+  sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler, type Scoring, type Series,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
@@ -18,7 +18,10 @@ import { ARCHITECTURES, buildSpec, type ArchName } from './models/architectures.
 import { Autoencoder } from './models/autoencoder.ts';
 import { decoderVariance, reconProbNoise } from './models/recon-prob.ts';
 import { lossCurveSvg } from './plot.ts';
+import { constantChannelNotes, trainingSeries } from './training-data.ts';
 import { trainingVersions } from './versions.ts';
+import { writeModelFiles } from './write-model.ts';
+import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
 
 /** Options of `trainModel`; everything but data/out has a default (see `OPTION_TABLE`). */
 export interface TrainOptions {
@@ -56,7 +59,13 @@ export interface TrainOptions {
   /** mahalanobis: residual mean tracking rate per clearly normal window (0 = off). */
   track?: number;
   channels?: string[];
+  /** Columns that are neither channels nor kept. */
+  ignore?: string[];
+  /** Sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first out of order. */
+  sort?: boolean;
   backend?: string;
+  /** Told what the data reader and scaler did on their own (label columns set aside, constant channels). */
+  onNote?: (note: string) => void;
   /** Called after each epoch (progress bars). */
   onEpoch?: (e: EpochInfo) => void | Promise<void>;
   /** Called once the backend is chosen and the data is windowed, before the first epoch. */
@@ -149,9 +158,8 @@ export function resolveOptions(o: TrainOptions) {
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const o = resolveOptions(options);
-  // A 'label' column (vigil simulate --label-column, labelled exports) is ground truth, never a channel: vigil score sets it aside too.
-  let series = typeof options.data === 'string' ? readCsv(options.data, { fill: o.fill, channels: options.channels, extraColumns: ['label'] }) : options.data;
-  if (options.channels && typeof options.data !== 'string') series = selectChannels(series, options.channels);
+  // Label columns (label, anomaly, changepoint, ...) are ground truth, never channels: every command reads CSVs by this rule.
+  const series = trainingSeries(options.data, { fill: o.fill, channels: options.channels, ignore: options.ignore, sort: options.sort, onNote: options.onNote });
   const rows = rowCount(series);
   const C = series.channels.length;
   const W = o.window;
@@ -161,6 +169,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (o.stride === 0) o.stride = defaultStride(rows);
   const backend = await selectBackend(o.backend);
   const scaler = fitScaler(o.scaler, series.data, C);
+  for (const note of constantChannelNotes(series.channels, scaler.floored, scaler.scale, scaler.offset)) options.onNote?.(note);
   const scaled = applyScaler(scaler, series.data);
   const all = slidingWindows(scaled, C, W, o.stride);
   // Chronological hold-out: windows ending in the last fraction of rows validate; none of their rows past the
@@ -194,7 +203,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const eps = o.score === 'recon-prob' ? reconProbNoise(o.samples, code, o.seed) : undefined;
   const g = exportOnnx(spec, model.weights(), { meta: { vigil: versions.vigil, name }, ...(eps ? { samples: { eps, rows: span } } : {}) });
   const onnxPath = `${outBase}.onnx`;
-  writeFileSync(onnxPath, g.bytes);
   const { session } = await resolveSession(['cpu', 'wasm'], { onnx: g.bytes, inputName: g.inputName, outputName: g.outputName, window: W, channels: C });
   const recon = new Float32Array(all.count * per);
   const L = eps ? o.samples : 0;
@@ -281,8 +289,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     versions,
   }, `model card for ${name}`);
   const cardPath = `${outBase}.json`;
-  writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
+  // Both files replaced whole, the card last: a kill at any point leaves the previous model or the new one loadable.
+  writeModelFiles(outBase, g.bytes, card);
   const svgPath = `${outBase}.loss.svg`;
-  writeFileSync(svgPath, lossCurveSvg(fitted.history, fitted.bestEpoch, `${name} (${o.arch}, ${W}x${C})`));
+  writeFileAtomic(svgPath, lossCurveSvg(fitted.history, fitted.bestEpoch, `${name} (${o.arch}, ${W}x${C})`));
   return { card, cardPath, onnxPath, svgPath, backend, fit: fitted, exportMaxAbsDiff: diff, model, seconds: (performance.now() - t0) / 1000 };
 }

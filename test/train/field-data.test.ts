@@ -1,0 +1,167 @@
+/**
+ * `vigil train` on data as plants export it (issue 17): label columns, cells beyond float32, rows out of time
+ * order, a channel constant in training; and model files that a kill can never leave half-written.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadModel, type ModelCard } from '@vigil/runtime';
+import { scoreCsv } from '../../runtime/cli/score.ts';
+import { run } from '../../train/cli.ts';
+import { trainModel } from '../../train/train.ts';
+import { WRITE_STEPS, writeModelFiles } from '../../train/write-model.ts';
+import { Rng } from '../../train/random.ts';
+import { pumpSeries, toCsv } from './pump.ts';
+import { tempDir } from './helpers.ts';
+
+/** Run the CLI, capturing stdout and stderr. */
+async function cli(args: string[]): Promise<{ out: string; err: string }> {
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  let out = '';
+  let err = '';
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  try {
+    expect(await run([...args, '--quiet', '--backend', 'wasm', '--arch', 'dense', '--window', '16'])).toBe(0);
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+  return { out, err };
+}
+
+/** Pump rows plus extra columns given per row. */
+function csvWith(rows: number, seed: number, extra: Record<string, (r: number) => number | string>): string {
+  const names = Object.keys(extra);
+  const lines = toCsv(pumpSeries(rows, seed).series).trimEnd().split('\n');
+  return `${lines.map((l, i) => (i === 0 ? [l, ...names] : [l, ...names.map((n) => extra[n](i - 1))]).join(',')).join('\n')}\n`;
+}
+
+describe('vigil train: columns, values and row order (issue 17.1, 17.3, 17.4)', () => {
+  const dir = tempDir();
+
+  it('sets label columns aside with a note; --channels makes one a channel; --ignore drops a column', async () => {
+    const csv = `${dir}/labelled.csv`;
+    writeFileSync(csv, csvWith(200, 1, { anomaly: (r) => (r > 150 ? 1 : 0), changepoint: (r) => (r === 151 ? 1 : 0), fault: () => 'none' }));
+    const { err } = await cli(['--data', csv, '--out', `${dir}/l`, '--epochs', '2']);
+    expect(loadModel(`${dir}/l`).card.channels).toEqual(['vibration_rms', 'current', 'pressure', 'temperature', 'flow', 'voltage', 'speed', 'power']);
+    expect(err).toMatch(/note: .*labelled\.csv: label column\(s\) anomaly, changepoint, fault set aside, not channels/);
+    await cli(['--data', csv, '--out', `${dir}/l2`, '--epochs', '2', '--channels', 'current,changepoint']);
+    expect(loadModel(`${dir}/l2`).card.channels).toEqual(['current', 'changepoint']);
+    await cli(['--data', csv, '--out', `${dir}/l3`, '--epochs', '2', '--ignore', 'voltage,speed']);
+    expect(loadModel(`${dir}/l3`).card.channels).toEqual(['vibration_rms', 'current', 'pressure', 'temperature', 'flow', 'power']);
+  }, 60_000);
+
+  it('refuses values beyond float32 naming file:line (not "diverged, lower --lr") and writes nothing', async () => {
+    for (const x of ['1e39', '4e38', '1e308']) {
+      const csv = `${dir}/big-${x}.csv`;
+      writeFileSync(csv, csvWith(200, 1, { extra: (r) => (r === 120 ? x : 1 + r / 100) }));
+      await expect(trainModel({ data: csv, out: `${dir}/big`, epochs: 2, backend: 'wasm' }))
+        .rejects.toThrow(new RegExp(`big-${x}\\.csv:122: column 'extra': '${x}' is beyond the float32 range`));
+    }
+    const s = pumpSeries(200, 1).series;
+    s.data[5 * 8 + 3] = Infinity;
+    await expect(trainModel({ data: s, out: `${dir}/big`, epochs: 2, backend: 'wasm' })).rejects.toThrow(/training series: row 5 channel 'temperature' is Infinity/);
+    expect(readdirSync(dir).filter((f) => f.startsWith('big.'))).toEqual([]);
+  });
+
+  it('refuses rows out of time order naming the first line; --sort sorts and drops repeated timestamps with a note', async () => {
+    const lines = readFileSync(`${dir}/labelled.csv`, 'utf8').trimEnd().split('\n');
+    const reversed = `${dir}/reversed.csv`;
+    writeFileSync(reversed, `${[lines[0], ...lines.slice(1).reverse()].join('\n')}\n`);
+    await expect(trainModel({ data: reversed, out: `${dir}/rev`, epochs: 2, backend: 'wasm' }))
+      .rejects.toThrow(/reversed\.csv:3: timestamp '[^']+' is earlier than line 2's '[^']+'; rows must be in increasing time order \(199 row\(s\) earlier than the row before, 0 repeating an earlier timestamp; pass --sort to sort them\)/);
+    const repeated = `${dir}/repeated.csv`;
+    writeFileSync(repeated, `${[...lines.slice(0, 60), ...lines.slice(50, 60), ...lines.slice(60)].join('\n')}\n`);
+    await expect(trainModel({ data: repeated, out: `${dir}/rep`, epochs: 2, backend: 'wasm' })).rejects.toThrow(/repeated\.csv:61: timestamp '[^']+' repeats the timestamp of line 51/);
+    const { err } = await cli(['--data', repeated, '--out', `${dir}/rep`, '--epochs', '2', '--sort']);
+    expect(err).toMatch(/rows sorted into time order \(0 row\(s\) earlier than the row before, 10 repeating an earlier timestamp, first at line 61\)/);
+    expect(err).toMatch(/10 row\(s\) repeating an earlier timestamp dropped/);
+    expect(loadModel(`${dir}/rep`).card.training.rows).toBe(200);
+  }, 60_000);
+});
+
+describe('vigil train: a channel constant in training (issue 17.2)', () => {
+  /** Pump rows plus `setpoint`, 5.0 in training; later ±jitter and a step. */
+  function withSetpoint(rows: number, seed: number, jitter: number, stepAt = Infinity): string {
+    const rng = new Rng(seed + 100);
+    return csvWith(rows, seed, { setpoint: (r) => +(5 + (jitter ? (rng.uniform() < 0.5 ? -jitter : jitter) : 0) + (r >= stepAt ? 0.05 : 0)).toFixed(4) });
+  }
+  function summary(r: Awaited<ReturnType<typeof scoreCsv>>, C: number) {
+    let windows = 0;
+    let flagged = 0;
+    const maxErr = new Array<number>(C).fill(0);
+    for (let i = 0; i < r.scores.length; i++) {
+      if (!r.scored[i]) continue;
+      windows++;
+      if (r.anomalies[i]) flagged++;
+      for (let c = 0; c < C; c++) maxErr[c] = Math.max(maxErr[c], Math.abs(r.perChannel[i * C + c]));
+    }
+    return { windows, flagged, maxErr, maxScore: Math.max(...r.scores) };
+  }
+
+  it('warns, floors its scale (recorded in the card), and later jitter or a small step neither flags every window nor swamps the others', async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/train.csv`, withSetpoint(400, 1, 0));
+    writeFileSync(`${dir}/jitter.csv`, withSetpoint(300, 2, 0.001));
+    writeFileSync(`${dir}/step.csv`, withSetpoint(300, 2, 0.001, 200));
+    const notes: string[] = [];
+    const t = await trainModel({ data: `${dir}/train.csv`, out: `${dir}/m`, arch: 'dense', window: 16, epochs: 20, seed: 3, backend: 'wasm', onNote: (n) => notes.push(n) });
+    expect(notes).toEqual([expect.stringMatching(/^channel 'setpoint' is constant in the training data \(5\.00000\): its scale is floored at 0\.\d+/)]);
+    const { scaler } = loadModel(`${dir}/m`).card;
+    expect(scaler.floored).toEqual([8]);
+    expect(scaler.method).toMatch(/channel\(s\) 8 constant in training, scale floored at 0\.1 x the median std of the 8 varying channel\(s\)/);
+    expect(scaler.scale[8]).toBeGreaterThan(0.01);
+    expect(t.card.scaler).toEqual(scaler);
+
+    const C = 9;
+    const jitter = summary(await scoreCsv({ model: `${dir}/m`, data: `${dir}/jitter.csv` }), C);
+    // Before the floor (scale 5e-6): 285 of 285 windows flagged, scores ~1e9.
+    expect(jitter.flagged).toBeLessThan(0.05 * jitter.windows);
+    expect(jitter.maxErr[8]).toBeLessThan(2);
+    const step = summary(await scoreCsv({ model: `${dir}/m`, data: `${dir}/step.csv` }), C);
+    // Before: every channel's error 1e6..5e7 and the setpoint's 7.8e9; now the others' errors are what they were without the step.
+    for (let c = 0; c < 8; c++) expect(step.maxErr[c]).toBeLessThan(1.5 * jitter.maxErr[c] + 0.5);
+    expect(step.maxErr[8]).toBeLessThan(50);
+    expect(step.maxScore).toBeLessThan(100);
+    expect(step.flagged).toBeLessThan(step.windows);
+  }, 120_000);
+});
+
+describe('model files replaced whole (issue 17.6)', () => {
+  it('a kill after any step leaves a loadable pair: the previous model until the new card is in place, then the new one', async () => {
+    const dir = tempDir();
+    const out = `${dir}/m`;
+    await trainModel({ data: pumpSeries(120, 1).series, out, arch: 'dense', window: 16, epochs: 1, backend: 'wasm' });
+    const prev = loadModel(out);
+    const bytes = Uint8Array.from([...prev.onnx, 0x0a, 0x00]); // other bytes, another sha: the loader checks only the sha
+    const { sha256 } = await import('@vigil/runtime');
+    const next: ModelCard = { ...prev.card, version: '2', onnx: { ...prev.card.onnx, sha256: sha256(bytes) } };
+    const killed = new Error('killed');
+    for (const stop of WRITE_STEPS) {
+      writeModelFiles(out, prev.onnx, prev.card); // start from the previous model, whole
+      expect(() => writeModelFiles(out, bytes, next, (s) => { if (s === stop) throw killed; })).toThrow(killed);
+      const m = loadModel(out);
+      const isNew = WRITE_STEPS.indexOf(stop) >= WRITE_STEPS.indexOf('staged-card');
+      expect(m.card.version, stop).toBe(isNew ? '2' : prev.card.version);
+      expect(m.card.onnx.sha256, stop).toBe(isNew ? next.onnx.sha256 : prev.card.onnx.sha256);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    }
+    expect(loadModel(out).card.onnx.file).toBe('m.onnx');
+    expect(readdirSync(dir).sort()).toEqual(['m.json', 'm.loss.svg', 'm.onnx']);
+  }, 60_000);
+
+  it('vigil train replaces NAME.onnx, NAME.json and NAME.loss.svg by rename, never rewriting them in place', async () => {
+    const dir = tempDir();
+    const csv = `${dir}/d.csv`;
+    writeFileSync(csv, toCsv(pumpSeries(120, 1).series));
+    await cli(['--data', csv, '--out', `${dir}/m`, '--epochs', '1']);
+    const ino = (ext: string) => statSync(`${dir}/m.${ext}`).ino;
+    const before = ['onnx', 'json', 'loss.svg'].map(ino);
+    await cli(['--data', csv, '--out', `${dir}/m`, '--epochs', '1', '--seed', '5']);
+    ['onnx', 'json', 'loss.svg'].forEach((ext, i) => expect(ino(ext), ext).not.toBe(before[i]));
+    expect(loadModel(`${dir}/m`).card.onnx.file).toBe('m.onnx');
+    expect(readdirSync(dir).sort()).toEqual(['d.csv', 'm.json', 'm.loss.svg', 'm.onnx']);
+    expect(existsSync(`${dir}/m.onnx`)).toBe(true);
+  }, 60_000);
+});

@@ -1,0 +1,43 @@
+/**
+ * The training series, chosen by the same rule as every command (runtime/data/csv.ts): label columns set
+ * aside unless named in --channels, --ignore columns dropped, cells finite float32 numbers, rows in increasing
+ * time order (or sorted with --sort, a repeated timestamp's later rows dropped as the live window stage would).
+ */
+import { dropRepeatedTimestamps, float32RangeText, isFloat32, readCsv, selectChannels, type FillPolicy, type Series } from '@vigil/runtime';
+
+/** How to read it. */
+export interface TrainingDataOptions {
+  fill: FillPolicy;
+  channels?: string[];
+  ignore?: string[];
+  /** Sort rows by time instead of failing on the first out of order. */
+  sort?: boolean;
+  /** Told what was set aside, filled, sorted or dropped. */
+  onNote?: (note: string) => void;
+}
+
+/** Read a CSV (or check a given series) for training. */
+export function trainingSeries(data: string | Series, o: TrainingDataOptions): Series {
+  if (typeof data !== 'string') {
+    const s = o.channels ? selectChannels(data, o.channels) : data;
+    const C = s.channels.length;
+    for (let i = 0; i < s.data.length; i++) {
+      if (!isFloat32(s.data[i])) {
+        throw new Error(`training series: row ${Math.floor(i / C)} channel '${s.channels[i % C]}' is ${s.data[i]}; expected a finite number (not ${float32RangeText()})`);
+      }
+    }
+    return s;
+  }
+  const series = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
+  if (!o.sort) return series;
+  const { series: unique, dropped } = dropRepeatedTimestamps(series);
+  if (dropped) o.onNote?.(`${data}: ${dropped} row(s) repeating an earlier timestamp dropped (the first row of each timestamp is kept, as vigil run and vigil score do)`);
+  return unique;
+}
+
+/** One line per channel whose scale was floored because it was constant in training. */
+export function constantChannelNotes(channels: string[], floored: number[] | undefined, scale: number[], offset: number[]): string[] {
+  return (floored ?? []).map((c) =>
+    `channel '${channels[c]}' is constant in the training data (${offset[c].toPrecision(6)}): its scale is floored at ${scale[c].toPrecision(4)} (see the card's scaler.method) ` +
+    `so a small change later does not swamp the other channels; train on data where it moves, or leave it out with --ignore ${channels[c]}`);
+}
