@@ -1,7 +1,9 @@
 /**
  * `vigil score`: run a CSV through the live pipeline (the same windowBySensor -> microBatch -> inferBatches ->
  * applyThresholds -> trackAlerts operators as `vigil run`) and write one row per input row, in input order:
- * `timestamp,score,threshold,alert,err_<channel>...`. Rows before the first full window score 0.
+ * `timestamp,score,threshold,alert,err_<channel>...`. Rows before the first full window score 0. Input rows must be
+ * in time order (else an error names the first line; `--sort` sorts them, output then in time order); the output
+ * file is replaced whole (temp file + rename).
  */
 import { basename } from 'node:path';
 import { once } from 'node:events';
