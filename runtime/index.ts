@@ -20,6 +20,7 @@ export * from './inference/open-model.ts';
 export * from './thresholds/index.ts';
 export * from './scoring/smoothing.ts';
 export * from './util/prng.ts';
+export * from './util/quantile.ts';
 export * from './stream/index.ts';
 export * from './alerts/index.ts';
 export { createCodec, CODEC_KINDS, CodecConfigSchema, type CodecConfig } from './codecs/registry.ts';

@@ -2,20 +2,12 @@
  * From reconstruction scores to card numbers: error statistics (train / validation, per channel) and the
  * static threshold calibration.
  */
-import type { ErrorStats } from '@vigil/runtime';
+import { quantileSorted, type ErrorStats } from '@vigil/runtime';
+
+export { quantileSorted };
 
 /** Quantile levels stored in the card. */
 export const STAT_QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.995, 0.999];
-
-/** Linear-interpolated quantile of a sorted array. */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = Math.min(n - 1, Math.max(0, q * (n - 1)));
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 function meanStd(v: ArrayLike<number>): [number, number] {
   let s = 0;

@@ -2,15 +2,7 @@
 import type { Rows } from './baseline.ts';
 
 /** Linear-interpolated `q` quantile (type 7) of unsorted values; NaN for none. */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  const s = Float64Array.from(values as ArrayLike<number>).sort();
-  const n = s.length;
-  if (n === 0) return NaN;
-  const pos = Math.min(n - 1, Math.max(0, q * (n - 1)));
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
+export { quantile } from '../../util/quantile.ts';
 
 /** Values of channel `c`. */
 export function column(rows: Rows, c: number): Float64Array {
