@@ -6,17 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  applyScaler, CARD_FORMAT_VERSION, fitResidualModel, fitScaler, parseCard, spanResiduals, resolveSession, rowCount, scoreOutputs,
-  sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler, type Scoring, type Series,
+  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, rowCount, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler,
+  type Series,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from './backend.ts';
-import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
 import { defaultCode, defaultHidden, defaultSpan, defaultStride, OPTION_TABLE } from './defaults.ts';
-import { exportOnnx } from './export/graph.ts';
 import { fit, type EpochInfo, type FitResult } from './fit.ts';
 import { ARCHITECTURES, buildSpec, type ArchName } from './models/architectures.ts';
 import { Autoencoder } from './models/autoencoder.ts';
-import { decoderVariance, reconProbNoise } from './models/recon-prob.ts';
+import { reconProbNoise } from './models/recon-prob.ts';
+import { cardScoring, exportScored } from './score-exported.ts';
 import { lossCurveSvg } from './plot.ts';
 import { constantChannelNotes, trainingSeries } from './training-data.ts';
 import { trainingVersions } from './versions.ts';
@@ -201,57 +200,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const span = o.span ?? defaultSpan(W);
   // recon-prob: L decodes of the scored (trailing span) rows per window.
   const eps = o.score === 'recon-prob' ? reconProbNoise(o.samples, code, o.seed) : undefined;
-  const g = exportOnnx(spec, model.weights(), { meta: { vigil: versions.vigil, name }, ...(eps ? { samples: { eps, rows: span } } : {}) });
-  const onnxPath = `${outBase}.onnx`;
-  const { session } = await resolveSession(['cpu', 'wasm'], { onnx: g.bytes, inputName: g.inputName, outputName: g.outputName, window: W, channels: C });
-  const recon = new Float32Array(all.count * per);
-  const L = eps ? o.samples : 0;
-  const sper = L * span * C;
-  const samples = new Float32Array(all.count * sper);
-  try {
-    for (let s = 0; s < all.count; s += 1024) {
-      const m = Math.min(1024, all.count - s);
-      const r = await session.run(all.data.subarray(s * per, (s + m) * per), m);
-      recon.set(r.reconstruction.subarray(0, m * per), s * per);
-      if (L) samples.set(r.extra.samples.subarray(0, m * sper), s * sper);
-    }
-  } finally {
-    await session.close();
-  }
   const checkSet = val.count > 0 ? { from: nTrain, count: val.count } : { from: 0, count: Math.min(nTrain, 512) };
-  const tfRecon = model.predict(all.data.subarray(checkSet.from * per, (checkSet.from + checkSet.count) * per), checkSet.count);
-  let diff = 0;
-  for (let i = 0; i < tfRecon.length; i++) diff = Math.max(diff, Math.abs(tfRecon[i] - recon[checkSet.from * per + i]));
-  if (eps) {
-    const tfSamples = model.decodeSamples(all.data.subarray(checkSet.from * per, (checkSet.from + checkSet.count) * per), checkSet.count, eps, span);
-    for (let i = 0; i < tfSamples.length; i++) diff = Math.max(diff, Math.abs(tfSamples[i] - samples[checkSet.from * sper + i]));
-  }
-  check(diff <= 1e-3, `exported model disagrees with the trained one (max |diff| ${diff}); please report this as a bug`);
-
-  const scoring: Scoring = eps
-    ? {
-      error: 'recon-prob', span,
-      reconProb: {
-        output: 'samples', samples: L, rows: span,
-        // Held-out residuals, like the threshold: the training windows' own residuals are smaller (the model fitted them).
-        variance: val.count > 0 ? decoderVariance(val.data, samples.subarray(nTrain * sper), val.count, W, C, L, span, span) : decoderVariance(train.data, samples, nTrain, W, C, L, span, span),
-        method: `mean squared residual of ${L} sampled decodes over the last ${span} rows of the ${val.count > 0 ? 'validation' : 'training'} windows, per channel (floor 1e-4)`,
-      },
-    }
-    : o.score === 'mahalanobis'
-      ? {
-        error: 'mahalanobis', span,
-        // The fitted windows' own residuals: the held-out ones stay out of it, so their scores calibrate the threshold
-        // the way tomorrow's data will score (residuals the model never fitted, a covariance that never saw them).
-        residual: fitResidualModel(spanResiduals(train.data, recon, nTrain, W, C, span), C, 'training'),
-      }
-      : { error: o.loss, span };
-  const sc = scoreOutputs(all.data, { reconstruction: recon, extra: { samples } }, all.count, W, C, scoring);
-  const trainStats = errorStats(sc.scores.subarray(0, nTrain), sc.perChannel.subarray(0, nTrain * C), C);
-  const valStats = val.count > 0 ? errorStats(sc.scores.subarray(nTrain), sc.perChannel.subarray(nTrain * C), C) : undefined;
-  const calib = calibrateStatic(val.count > 0 ? sc.scores.subarray(nTrain) : sc.scores.subarray(0, nTrain), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
-  // Only windows well under the alert level move a sensor's residual mean (runtime/scoring/mahalanobis.ts).
-  if (scoring.residual && o.track > 0) scoring.residual.tracking = { rate: o.track, below: 0.5 * calib.value };
+  const out = await exportScored(model, all, checkSet, { meta: { vigil: versions.vigil, name }, eps, samples: o.samples, span });
+  const g = out.graph;
+  const onnxPath = `${outBase}.onnx`;
+  const diff = out.maxAbsDiff;
+  const L = eps ? o.samples : 0;
+  const { scoring, trainStats, validationStats: valStats, threshold: calib } = cardScoring(all, out, { from: 0, count: nTrain }, { from: nTrain, count: val.count }, {
+    window: W, channels: C, score: o.score, loss: o.loss, span, samples: o.samples, track: o.track, thresholdRisk: o.thresholdRisk,
+  });
 
   const last = fitted.history[fitted.history.length - 1];
   const card: ModelCard = parseCard({

@@ -1,0 +1,131 @@
+/**
+ * From a fitted tfjs autoencoder to the numbers of its card, shared by `vigil train` and `vigil adapt`:
+ * export the ONNX graph, run windows through ONNX Runtime (the card describes what the runtime will see) and
+ * check it against tfjs, then build the scoring model, error statistics and static threshold.
+ */
+import {
+  fitResidualModel, resolveSession, scoreOutputs, spanResiduals, type ErrorStats, type Scoring,
+} from '@vigil/runtime';
+import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
+import { exportOnnx, type ExportedGraph } from './export/graph.ts';
+import type { WindowBatch } from './fit.ts';
+import type { Autoencoder } from './models/autoencoder.ts';
+import { decoderVariance } from './models/recon-prob.ts';
+
+/** A run of windows inside a `WindowBatch`: `[from, from + count)`. */
+export interface WindowRange {
+  from: number;
+  count: number;
+}
+
+/** What `exportScored` produced. */
+export interface ExportedScored {
+  graph: ExportedGraph;
+  /** ONNX Runtime reconstruction of every window (N x W x C). */
+  recon: Float32Array;
+  /** recon-prob: ONNX Runtime sampled decodes (N x L x span x C); empty otherwise. */
+  samples: Float32Array;
+  /** Max |tfjs - ONNX Runtime| over `check`. */
+  maxAbsDiff: number;
+}
+
+/**
+ * Export `model`, reconstruct every window of `all` through ONNX Runtime and compare the `check` windows with
+ * tfjs; a disagreement above 1e-3 is a bug and throws.
+ */
+export async function exportScored(
+  model: Autoencoder, all: WindowBatch, check: WindowRange,
+  o: { meta: Record<string, string>; eps?: Float32Array; samples: number; span: number },
+): Promise<ExportedScored> {
+  const { spec } = model;
+  const W = spec.window;
+  const C = spec.channels;
+  const per = W * C;
+  const { eps, span } = o;
+  const graph = exportOnnx(spec, model.weights(), { meta: o.meta, ...(eps ? { samples: { eps, rows: span } } : {}) });
+  const { session } = await resolveSession(['cpu', 'wasm'], { onnx: graph.bytes, inputName: graph.inputName, outputName: graph.outputName, window: W, channels: C });
+  const recon = new Float32Array(all.count * per);
+  const L = eps ? o.samples : 0;
+  const sper = L * span * C;
+  const samples = new Float32Array(all.count * sper);
+  try {
+    for (let s = 0; s < all.count; s += 1024) {
+      const m = Math.min(1024, all.count - s);
+      const r = await session.run(all.data.subarray(s * per, (s + m) * per), m);
+      recon.set(r.reconstruction.subarray(0, m * per), s * per);
+      if (L) samples.set(r.extra.samples.subarray(0, m * sper), s * sper);
+    }
+  } finally {
+    await session.close();
+  }
+  const input = all.data.subarray(check.from * per, (check.from + check.count) * per);
+  const tfRecon = model.predict(input, check.count);
+  let diff = 0;
+  for (let i = 0; i < tfRecon.length; i++) diff = Math.max(diff, Math.abs(tfRecon[i] - recon[check.from * per + i]));
+  if (eps) {
+    const tfSamples = model.decodeSamples(input, check.count, eps, span);
+    for (let i = 0; i < tfSamples.length; i++) diff = Math.max(diff, Math.abs(tfSamples[i] - samples[check.from * sper + i]));
+  }
+  if (!(diff <= 1e-3)) throw new Error(`exported model disagrees with the trained one (max |diff| ${diff}); please report this as a bug`);
+  return { graph, recon, samples, maxAbsDiff: diff };
+}
+
+/** How to score and calibrate. */
+export interface CardScoringOptions {
+  window: number;
+  channels: number;
+  score: 'mahalanobis' | 'error' | 'recon-prob';
+  loss: 'mse' | 'bce';
+  span: number;
+  /** recon-prob: decoded draws per window (the length of `eps` / code size). */
+  samples: number;
+  /** mahalanobis: residual mean tracking rate (0 = off). */
+  track: number;
+  thresholdRisk: number;
+}
+
+/** The card's scoring section, error statistics and static threshold. */
+export interface CardScoring {
+  scoring: Scoring;
+  trainStats: ErrorStats;
+  validationStats?: ErrorStats;
+  threshold: { value: number; method: string };
+  /** Every window's score under `scoring` (N). */
+  scores: Float32Array;
+}
+
+/**
+ * Scoring model, statistics and threshold from the ONNX outputs of `all`: the residual model (mahalanobis) is
+ * fitted on the `fitted` windows (the ones the model trained on), the decoder variance (recon-prob) and the
+ * static threshold on the `heldOut` windows when there are any (the fitted ones otherwise): held-out scores
+ * look like tomorrow's data, the fitted windows' own residuals are smaller.
+ */
+export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: WindowRange, heldOut: WindowRange, o: CardScoringOptions): CardScoring {
+  const { window: w, channels: c } = o;
+  const per = w * c;
+  const { span } = o;
+  const calibSet = heldOut.count > 0 ? heldOut : fitted;
+  const sub = (a: Float32Array, r: WindowRange, n: number) => a.subarray(r.from * n, (r.from + r.count) * n);
+  const sper = o.score === 'recon-prob' ? o.samples * span * c : 0;
+  let scoring: Scoring;
+  if (o.score === 'recon-prob') {
+    scoring = {
+      error: 'recon-prob', span,
+      reconProb: {
+        output: 'samples', samples: o.samples, rows: span,
+        variance: decoderVariance(sub(all.data, calibSet, per), sub(out.samples, calibSet, sper), calibSet.count, w, c, o.samples, span, span),
+        method: `mean squared residual of ${o.samples} sampled decodes over the last ${span} rows of the ${heldOut.count > 0 ? 'validation' : 'training'} windows, per channel (floor 1e-4)`,
+      },
+    };
+  } else if (o.score === 'mahalanobis') {
+    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), fitted.count, w, c, span), c, 'training') };
+  } else {
+    scoring = { error: o.loss, span };
+  }
+  const sc = scoreOutputs(all.data, { reconstruction: out.recon, extra: { samples: out.samples } }, all.count, w, c, scoring);
+  const stats = (r: WindowRange) => errorStats(sc.scores.subarray(r.from, r.from + r.count), sc.perChannel.subarray(r.from * c, (r.from + r.count) * c), c);
+  const threshold = calibrateStatic(sc.scores.subarray(calibSet.from, calibSet.from + calibSet.count), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
+  // Only windows well under the alert level move a sensor's residual mean (runtime/scoring/mahalanobis.ts).
+  if (scoring.residual && o.track > 0) scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value };
+  return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
+}
