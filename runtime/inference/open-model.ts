@@ -7,7 +7,7 @@ import type { LoadedModel } from '../model/load.ts';
 import { scoreOutputs } from '../scoring/score-outputs.ts';
 import type { ResolvedSession } from './backend.ts';
 import { ModelRef } from './model-ref.ts';
-import { describeResolution, resolveSession } from './resolve.ts';
+import { backendFor, describeResolution, resolveSession } from './resolve.ts';
 
 /** Options of `openModel`. */
 export interface OpenModelOptions {
@@ -19,6 +19,8 @@ export interface OpenModelOptions {
   threads?: number;
   /** Whether idle ONNX Runtime threads spin (absent: library default, on); `vigil run` turns it off (config schema). */
   spinning?: boolean;
+  /** Run onnxruntime-node in a worker thread, so intake is never blocked by a batch (absent: on the calling thread). */
+  worker?: boolean;
 }
 
 /** A model in service, how it was resolved, and the report line to log. */
@@ -34,7 +36,12 @@ export interface OpenedModel {
 export async function openModel(model: LoadedModel, opts: OpenModelOptions = {}): Promise<OpenedModel> {
   const resolved = await openSession(model, opts);
   const { warmupMs } = await warmUp(resolved, model, opts.warmup);
-  return { ref: new ModelRef(model.card, resolved.session), resolved, warmupMs, report: `${describeResolution(resolved)}; warm-up ${warmupMs.toFixed(1)} ms` };
+  return { ref: new ModelRef(model.card, resolved.session), resolved, warmupMs, report: `${describeResolution(resolved)}${threadNote(resolved, opts)}; warm-up ${warmupMs.toFixed(1)} ms` };
+}
+
+/** Where the session runs, for the report line: onnxruntime-node may run in a worker thread, wasm never does. */
+export function threadNote(resolved: Pick<ResolvedSession, 'provider'>, opts: Pick<OpenModelOptions, 'worker'>): string {
+  return opts.worker && resolved.provider.startsWith('ort-node/') ? ' in a worker thread' : '';
 }
 
 /** Resolve a session for a model (hot reload uses this, then `ModelRef.swap`). */
@@ -48,7 +55,7 @@ export function openSession(model: LoadedModel, opts: OpenModelOptions = {}): Pr
     channels: card.channels.length,
     threads: opts.threads,
     spinning: opts.spinning,
-  });
+  }, (name, req) => backendFor(name, { worker: opts.worker }).open(req));
 }
 
 /** Run zero batches of the given sizes and check the output shape, so a broken model fails before going live. */
@@ -76,7 +83,7 @@ export async function reloadModel(ref: ModelRef, model: LoadedModel, opts: OpenM
   try {
     const { warmupMs } = await warmUp(resolved, model, opts.warmup);
     const old = ref.swap(model.card, resolved.session);
-    return { report: `${describeResolution(resolved)}; warm-up ${warmupMs.toFixed(1)} ms`, previous: `${old.name} ${old.version}` };
+    return { report: `${describeResolution(resolved)}${threadNote(resolved, opts)}; warm-up ${warmupMs.toFixed(1)} ms`, previous: `${old.name} ${old.version}` };
   } catch (err) {
     await resolved.session.close().catch(() => {});
     throw err;

@@ -8,13 +8,44 @@ let ortPromise: Promise<Ort> | undefined;
 export function loadOrtNode(): Promise<Ort> {
   ortPromise ??= import('onnxruntime-node').then((m) => {
     const ort = ((m as unknown as { default?: Ort }).default ?? m) as Ort;
-    // ORT prints each failed provider probe to stderr before throwing; the resolver reports the same cause in one
-    // line, so keep the native log quiet unless asked (VIGIL_ORT_LOG=verbose|info|warning|error).
-    const level = process.env.VIGIL_ORT_LOG;
-    ort.env.logLevel = level === 'verbose' || level === 'info' || level === 'warning' || level === 'error' ? level : 'fatal';
+    ort.env.logLevel = ortLogLevel();
     return ort;
   });
   return ortPromise;
+}
+
+/**
+ * ORT prints each failed provider probe to stderr before throwing; the resolver reports the same cause in one
+ * line, so keep the native log quiet unless asked (VIGIL_ORT_LOG=verbose|info|warning|error).
+ */
+export function ortLogLevel(): 'verbose' | 'info' | 'warning' | 'error' | 'fatal' {
+  const level = process.env.VIGIL_ORT_LOG;
+  return level === 'verbose' || level === 'info' || level === 'warning' || level === 'error' ? level : 'fatal';
+}
+
+/** The ONNX Runtime session options for a request on one execution provider (plain data: a worker gets the same). */
+export function sessionOptions(req: SessionRequest, executionProvider: string): import('onnxruntime-node').InferenceSession.SessionOptions {
+  const options: import('onnxruntime-node').InferenceSession.SessionOptions = {
+    executionProviders: [executionProvider],
+    graphOptimizationLevel: 'all',
+  };
+  if (req.threads) options.intraOpNumThreads = req.threads;
+  if (req.spinning !== undefined) {
+    // Sequential execution: the inter-op pool is unused, so keep it at one thread too.
+    options.interOpNumThreads = 1;
+    const allow = req.spinning ? '1' : '0';
+    options.extra = { session: { intra_op: { allow_spinning: allow }, inter_op: { allow_spinning: allow } } };
+  }
+  return options;
+}
+
+/** Rejects unless this onnxruntime-node build has the execution provider. */
+export async function checkProvider(executionProvider: string): Promise<void> {
+  const ort = await loadOrtNode();
+  const supported = ort.listSupportedBackends?.() ?? [];
+  if (!supported.some((b) => b.name === executionProvider)) {
+    throw new Error(`execution provider '${executionProvider}' is not in this onnxruntime-node build (has: ${supported.map((b) => b.name).join(', ')})`);
+  }
 }
 
 class OrtNodeSession implements InferenceSession {
@@ -56,23 +87,9 @@ export class OrtNodeBackend implements InferenceBackend {
   }
 
   async open(req: SessionRequest): Promise<InferenceSession> {
+    await checkProvider(this.executionProvider);
     const ort = await loadOrtNode();
-    const supported = ort.listSupportedBackends?.() ?? [];
-    const entry = supported.find((b) => b.name === this.executionProvider);
-    if (!entry) {
-      throw new Error(`execution provider '${this.executionProvider}' is not in this onnxruntime-node build (has: ${supported.map((b) => b.name).join(', ')})`);
-    }
-    const options: import('onnxruntime-node').InferenceSession.SessionOptions = {
-      executionProviders: [this.executionProvider],
-      graphOptimizationLevel: 'all',
-    };
-    if (req.threads) options.intraOpNumThreads = req.threads;
-    if (req.spinning !== undefined) {
-      // Sequential execution: the inter-op pool is unused, so keep it at one thread too.
-      options.interOpNumThreads = 1;
-      const allow = req.spinning ? '1' : '0';
-      options.extra = { session: { intra_op: { allow_spinning: allow }, inter_op: { allow_spinning: allow } } };
-    }
+    const options = sessionOptions(req, this.executionProvider);
     // ORT silently falls back to CPU for an EP it cannot start in some builds; we asked for exactly one EP,
     // so a failure to create it surfaces as a rejection here, which is what the resolver needs.
     const session = await ort.InferenceSession.create(req.onnx, options);

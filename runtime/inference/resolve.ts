@@ -4,15 +4,21 @@
  */
 import type { InferenceBackend, ResolvedSession, SessionRequest } from './backend.ts';
 import { OrtNodeBackend } from './ort-node.ts';
+import { OrtNodeWorkerBackend } from './ort-node-worker.ts';
 import { OrtWebBackend } from './ort-web.ts';
 
 /** Provider names accepted in config. `wasm` is onnxruntime-web; the others are onnxruntime-node EPs. */
 export const KNOWN_PROVIDERS = ['webgpu', 'cuda', 'tensorrt', 'cpu', 'wasm'] as const;
 
+/** How a backend runs: `worker` puts onnxruntime-node in a worker thread (wasm always runs on the calling thread). */
+export interface BackendChoice {
+  worker?: boolean;
+}
+
 /** Build the backend for a provider name; unknown names are rejected with the list of known ones. */
-export function backendFor(name: string): InferenceBackend {
+export function backendFor(name: string, choice: BackendChoice = {}): InferenceBackend {
   if (name === 'wasm') return new OrtWebBackend();
-  if ((KNOWN_PROVIDERS as readonly string[]).includes(name)) return new OrtNodeBackend(name);
+  if ((KNOWN_PROVIDERS as readonly string[]).includes(name)) return choice.worker ? new OrtNodeWorkerBackend(name) : new OrtNodeBackend(name);
   throw new Error(`unknown execution provider '${name}'; expected one of ${KNOWN_PROVIDERS.join(', ')}`);
 }
 
