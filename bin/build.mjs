@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: bundle the CLI (bin/dispatch.ts and every command behind it) with esbuild into dist/, so a
- * small gateway runs `vigil` on plain node without the tsx loader (~40 MB less RSS). Optional: bin/vigil.mjs
- * uses dist/vigil.mjs only while it is newer than every source it was built from, else tsx as always.
+ * Bundle the CLI (bin/dispatch.ts and every command behind it) with esbuild, so `vigil` runs on plain node without
+ * the tsx loader (its hooks thread and on-the-fly compiler cost ~30 MB of RSS). bin/vigil.mjs runs this itself
+ * whenever the bundle is missing or older than a source it was built from (about a second), so `npx vigil` runs
+ * the bundle after `npm install` and after every edit; `npm run build` does it ahead of time.
+ * Each build goes to its own folder dist/<id>/ and dist/current.json then names it (written by rename), so two
+ * starts building at once, or a build while `vigil run` is up, never see a half-written bundle or lose a chunk.
+ * Folders of builds older than a day, other than the current one, are removed.
  * Packages from node_modules stay external (onnxruntime-node/-web, tfjs, native and wasm files load as usual).
+ *   node bin/build.mjs [--quiet]
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -33,10 +38,13 @@ const workspaces = {
   },
 };
 
-await rm(dist, { recursive: true, force: true });
+// Sources edited while the build runs are newer than this, so the next start builds again.
+const startedAt = Date.now();
+const id = `${startedAt.toString(36)}-${process.pid}`;
+const outdir = join(dist, id);
 const result = await esbuild.build({
   entryPoints: { vigil: join(repo, 'bin/dispatch.ts') },
-  outdir: dist,
+  outdir,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -50,11 +58,21 @@ const result = await esbuild.build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-// bin/vigil.mjs compares these sources' times with the bundle's to fall back to tsx when the bundle is stale.
+// bin/vigil.mjs compares these sources' times with the build's start to fall back to a rebuild when one changed.
 const inputs = Object.keys(result.metafile.inputs)
   .map((p) => relative(repo, resolve(repo, p)))
   .filter((p) => !p.split(/[\\/]/).includes('node_modules'));
-await writeFile(join(dist, 'inputs.json'), JSON.stringify(inputs.sort(), null, 1));
+await writeFile(join(outdir, 'inputs.json'), JSON.stringify({ startedAt, inputs: inputs.sort() }, null, 1));
+const current = join(dist, 'current.json');
+await writeFile(`${current}.${id}`, JSON.stringify({ dir: id }));
+await rename(`${current}.${id}`, current);
+for (const entry of await readdir(dist, { withFileTypes: true })) {
+  if (!entry.isDirectory() || entry.name === id) continue;
+  const { mtimeMs } = await stat(join(dist, entry.name));
+  if (Date.now() - mtimeMs > 86_400_000) await rm(join(dist, entry.name), { recursive: true, force: true });
+}
 const out = result.metafile.outputs;
 const bytes = Object.entries(out).filter(([p]) => p.endsWith('.mjs')).reduce((n, [, o]) => n + o.bytes, 0);
-process.stdout.write(`vigil build: dist/vigil.mjs + ${Object.keys(out).filter((p) => p.includes('/chunks/') && p.endsWith('.mjs')).length} chunks, ${(bytes / 1024).toFixed(0)} KiB, from ${inputs.length} sources\n`);
+if (!process.argv.includes('--quiet')) {
+  process.stdout.write(`vigil build: ${relative(repo, outdir)}/vigil.mjs + ${Object.keys(out).filter((p) => p.includes('/chunks/') && p.endsWith('.mjs')).length} chunks, ${(bytes / 1024).toFixed(0)} KiB, from ${inputs.length} sources\n`);
+}

@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-// Thin shim. No build step needed: the TypeScript dispatcher runs directly through tsx, so `npx vigil` works right
-// after `npm install`. Where `npm run build` has bundled it (dist/vigil.mjs, for small gateways: no tsx loader,
-// ~40 MB less RSS) and the bundle is newer than every source it was built from, that runs instead.
-// VIGIL_NO_BUNDLE=1 forces the sources.
+// Thin shim. `vigil` runs an esbuild bundle of the TypeScript sources on plain node (dist/<id>/vigil.mjs, named
+// by dist/current.json): about 30 MB less RSS than the tsx loader, whose hooks thread and compiler stay resident.
+// When the bundle is missing or a source it was built from has changed since, this builds it first (bin/build.mjs,
+// about a second, in a child process so the builder's memory does not stay with us), so `npm install && npx vigil`
+// and every edit just work. If the build fails (a source mid-edit, a read-only install) the sources run through
+// tsx as before, which reports any error with its real file and line. VIGIL_NO_BUNDLE=1 forces the sources;
+// VIGIL_DEBUG=1 says on stderr which one runs. `vigil run` keeps V8's young generation small (bin/v8-heap.mjs).
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sizeHeap } from './v8-heap.mjs';
+
+const heapFlag = sizeHeap(process.argv[2]);
 
 // `vigil ... | head` closes our stdout early: that is the reader's choice, not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -14,26 +21,43 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-/** dist/vigil.mjs when present and fresh, else null (any doubt means the sources). */
+const repo = new URL('../', import.meta.url);
+const debug = (m) => process.env.VIGIL_DEBUG && process.stderr.write(`vigil: ${m}\n`);
+
+/** The current bundle when every source it was built from is unchanged since its build began, else null. */
 function freshBundle() {
-  if (process.env.VIGIL_NO_BUNDLE === '1') return null;
-  const repo = new URL('../', import.meta.url);
   try {
-    const built = statSync(new URL('dist/vigil.mjs', repo)).mtimeMs;
-    const inputs = JSON.parse(readFileSync(new URL('dist/inputs.json', repo), 'utf8'));
-    for (const p of inputs) if (statSync(new URL(p, repo)).mtimeMs > built) return null;
-    return new URL('dist/vigil.mjs', repo);
+    const { dir } = JSON.parse(readFileSync(new URL('dist/current.json', repo), 'utf8'));
+    const { startedAt, inputs } = JSON.parse(readFileSync(new URL(`dist/${dir}/inputs.json`, repo), 'utf8'));
+    for (const p of inputs) if (statSync(new URL(p, repo)).mtimeMs >= startedAt) return null;
+    return new URL(`dist/${dir}/vigil.mjs`, repo);
   } catch {
     return null; // no bundle, or a source it was built from is gone
   }
 }
 
-const bundle = freshBundle();
+/** A fresh bundle, building one when needed; null means run the sources. */
+function bundle() {
+  if (process.env.VIGIL_NO_BUNDLE === '1') return null;
+  const fresh = freshBundle();
+  if (fresh) return fresh;
+  debug('building the bundle (bin/build.mjs)');
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('bin/build.mjs', repo)), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) {
+    debug(`bundle build failed, running the sources through tsx: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}`);
+    return null;
+  }
+  return freshBundle();
+}
+
+if (heapFlag) debug(`V8 ${heapFlag}`);
+const built = bundle();
 let main;
-if (bundle) {
-  if (process.env.VIGIL_DEBUG) process.stderr.write(`vigil: running the bundle ${fileURLToPath(bundle)}\n`);
-  ({ main } = await import(bundle.href));
+if (built) {
+  debug(`running the bundle ${fileURLToPath(built)}`);
+  ({ main } = await import(built.href));
 } else {
+  debug('running the sources through tsx');
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('./dispatch.ts'));

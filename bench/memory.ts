@@ -1,0 +1,269 @@
+/**
+ * RSS of `vigil run` as users start it: `npx vigil run --model M --broker URL --topic 'vigil-mem/ID/+/data'`, no
+ * other flags (a free metrics port and a state file in a temp folder, so it can run beside another vigil), on the
+ * real Mosquitto, with a window-64 conv model trained by `vigil train` on simulated pump data (8 channels).
+ * A publisher feeds 1,000 sensors round-robin at a steady 2,000 readings/s for 60 s; every second the bench reads
+ * VmRSS/VmHWM/RssAnon/RssFile from /proc/PID/status of the `vigil` node process and the V8 heap, external memory and
+ * counters from its /metrics. Steady state = the samples after every window has filled and half the run is gone.
+ * `--breakdown` also measures the stages a run goes through (bench/memory/stage.mjs, each in a fresh process).
+ * Writes bench/results/memory.json (`--out NAME`: NAME.json, for a labelled variant).
+ *
+ *   node bin/run-ts.mjs bench/memory.ts [--sensors 1000] [--rate 2000] [--seconds 60] [--breakdown]
+ *     [--launcher 'npx vigil'] [--node-options '...'] [--label name] [--broker URL] [--model path]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cliArg } from './lib/child.ts';
+import { connectNoDelay } from './lib/mqtt.ts';
+import { machineInfo, writeBenchResult } from './lib/result.ts';
+import { quantile } from './lib/stats.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BROKER = cliArg('broker', 'mqtt://127.0.0.1:1883');
+const SENSORS = Number(cliArg('sensors', '1000'));
+const RATE = Number(cliArg('rate', '2000'));
+const SECONDS = Number(cliArg('seconds', '60'));
+const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
+const NODE_OPTIONS = cliArg('node-options', '');
+const LABEL = cliArg('label', 'shipped defaults');
+const MB = 1024 * 1024;
+
+/** Train the bench model once (cached under bench/results/tmp): simulated pump CSV, `vigil train --window 64`. */
+function benchModel(): string {
+  const given = cliArg('model', '');
+  if (given) return given;
+  const dir = join(ROOT, 'bench/results/tmp/memory');
+  const model = join(dir, 'pump64');
+  if (existsSync(`${model}.json`)) return model;
+  const vigil = (args: string[]) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/vigil.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error(`vigil ${args[0]} failed (${r.status})`);
+  };
+  vigil(['simulate', 'synthetic', '--csv', join(dir, 'csv'), '--rows', '4000', '--seed', '7', '--no-progress']);
+  vigil(['train', '--data', join(dir, 'csv/pump-00001.csv'), '--out', model, '--window', '64', '--epochs', '8']);
+  return model;
+}
+
+/** Rows of the training CSV as numbers (without the timestamp), to replay as readings of every sensor. */
+function csvRows(model: string): { channels: string[]; rows: number[][] } {
+  const [header, ...lines] = readFileSync(join(dirname(model), 'csv/pump-00001.csv'), 'utf8').trim().split('\n');
+  return { channels: header.split(',').slice(1), rows: lines.map((l) => l.split(',').slice(1).map(Number)) };
+}
+
+/** The pid of the `vigil` node process among the descendants of `root` (npx runs npm, which runs a shell, which runs node). */
+function findVigilPid(root: number): number | undefined {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const descends = (p: number): boolean => {
+    for (let q = p, i = 0; q > 1 && i < 20; q = parent.get(q) ?? 0, i++) if (q === root) return true;
+    return false;
+  };
+  for (const pid of parent.keys()) {
+    if (!descends(pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (cmd[0].endsWith('node') && /(^|\/)vigil(\.mjs)?$/.test(cmd[1] ?? '') && cmd.includes('run')) return pid;
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+/** Memory lines of /proc/PID/status, in MB. */
+function procStatus(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+    const m = /^(VmRSS|VmHWM|RssAnon|RssFile|RssShmem):\s+(\d+) kB/.exec(line);
+    if (m) out[m[1]] = Number(m[2]) / 1024;
+  }
+  return out;
+}
+
+/** Selected values of a Prometheus text exposition. */
+async function scrape(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const want = ['vigil_process_resident_memory_bytes', 'vigil_nodejs_heap_size_used_bytes', 'vigil_nodejs_heap_size_total_bytes', 'vigil_nodejs_external_memory_bytes', 'vigil_windows_scored_total', 'vigil_readings_decoded_total', 'vigil_active_sensors', 'vigil_process_cpu_seconds_total'];
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const [name, value] = line.split(' ');
+    if (want.includes(name)) out[name] = Number(value);
+  }
+  return out;
+}
+
+interface Sample {
+  t: number;
+  proc: Record<string, number>;
+  metrics: Record<string, number>;
+}
+
+/** Start the runtime as a user would, wait for its banner (ops URL), return the process, its node pid and the URL. */
+async function startVigil(model: string, topic: string, work: string): Promise<{ child: ChildProcess; pid: number; opsUrl: string; stderr: () => string }> {
+  const args = [...LAUNCHER.slice(1), 'run', '--model', model, '--broker', BROKER, '--topic', topic, '--metrics-port', '0', '--state', join(work, 'state.json')];
+  const env = { ...process.env, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) };
+  const child = spawn(LAUNCHER[0], args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // The launcher runs in its own process group (npx -> sh -> node): take the whole group down if we exit first.
+  process.once('exit', () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
+  const opsUrl = await new Promise<string>((done, fail) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /ops\s+(http:\/\/\S+)\/metrics/.exec(out);
+      if (m) done(m[1]);
+    });
+    child.once('exit', (code) => fail(new Error(`vigil run exited (${code}) before its banner:\n${err}`)));
+  });
+  const pid = findVigilPid(child.pid!);
+  if (!pid) throw new Error('could not find the vigil node process under the launcher');
+  return { child, pid, opsUrl, stderr: () => err };
+}
+
+/** Feed SENSORS at RATE readings/s for SECONDS, sampling memory every second. */
+async function measureRun(model: string): Promise<{ samples: Sample[]; sent: number; pid: number; launcher: string }> {
+  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-memory-'));
+  const prefix = `vigil-mem/${process.pid}`;
+  const vigil = await startVigil(model, `${prefix}/+/data`, work);
+  const { channels, rows } = csvRows(model);
+  const pub = await connectNoDelay(BROKER, `bench-memory-${process.pid}`);
+  const row = new Array<number>(SENSORS).fill(0);
+  const t0ms = 1_700_000_000_000;
+  const payload = (s: number) => {
+    const i = row[s]++;
+    const values = rows[(i + s * 37) % rows.length];
+    let p = `{"ts":${t0ms + i * 1000}`;
+    for (let c = 0; c < channels.length; c++) p += `,"${channels[c]}":${values[c]}`;
+    return `${p}}`;
+  };
+  const samples: Sample[] = [];
+  let sent = 0;
+  const start = performance.now();
+  const sample = async () => {
+    samples.push({ t: (performance.now() - start) / 1000, proc: procStatus(vigil.pid), metrics: await scrape(vigil.opsUrl) });
+  };
+  await sample();
+  await new Promise<void>((done) => {
+    let nextSample = 1;
+    const tick = () => {
+      const elapsed = (performance.now() - start) / 1000;
+      if (elapsed >= SECONDS) return done();
+      const due = Math.floor(elapsed * RATE);
+      while (sent < due) pub.publish(`${prefix}/s${String(sent % SENSORS).padStart(5, '0')}/data`, payload(sent % SENSORS), { qos: 0 }), sent++;
+      if (elapsed >= nextSample) {
+        nextSample++;
+        void sample();
+      }
+      setTimeout(tick, 5);
+    };
+    tick();
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  await sample();
+  await pub.endAsync();
+  process.kill(-vigil.child.pid!, 'SIGINT');
+  await new Promise((r) => vigil.child.once('exit', r));
+  return { samples, sent, pid: vigil.pid, launcher: LAUNCHER.join(' ') };
+}
+
+/** RSS and heaps at each stage of a start, each stage in a fresh process (bench/memory/stage.mjs). */
+function breakdown(model: string): Array<{ stage: string; rssMB: number; heapUsedMB: number; heapTotalMB: number; externalMB: number; note: string }> {
+  const stages = ['node', 'tsx', 'dispatch', 'run-modules', 'session'];
+  return stages.map((stage) => {
+    const r = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench/memory/stage.mjs'), stage, model], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) } });
+    if (r.status !== 0) throw new Error(`stage ${stage} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  });
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const model = benchModel();
+  const stages = process.argv.includes('--breakdown') ? breakdown(model) : undefined;
+  process.stderr.write(`memory: ${LAUNCHER.join(' ')} run, ${SENSORS} sensors at ${RATE} readings/s for ${SECONDS} s${NODE_OPTIONS ? ` (NODE_OPTIONS=${NODE_OPTIONS})` : ''}...\n`);
+  const run = await measureRun(model);
+  const last = run.samples.at(-1)!;
+  // Steady state: every window full (SENSORS * 64 readings sent) and the second half of the run.
+  const fullAt = (SENSORS * 64) / RATE;
+  const steady = run.samples.filter((s) => s.t >= Math.max(fullAt, SECONDS / 2) && s.t <= SECONDS);
+  const vm = steady.map((s) => s.proc.VmRSS);
+  const mb = (k: string) => steady.map((s) => s.metrics[k] / MB);
+  const scored = last.metrics.vigil_windows_scored_total ?? 0;
+  const cpuS = (last.metrics.vigil_process_cpu_seconds_total ?? 0) - (run.samples[0].metrics.vigil_process_cpu_seconds_total ?? 0);
+  const summary = {
+    label: LABEL,
+    launcher: run.launcher,
+    nodeOptions: NODE_OPTIONS || null,
+    sensors: SENSORS,
+    rate: RATE,
+    seconds: SECONDS,
+    sent: run.sent,
+    decoded: last.metrics.vigil_readings_decoded_total,
+    scored,
+    activeSensors: last.metrics.vigil_active_sensors,
+    cores: cpuS / SECONDS,
+    steadyRssMB: { median: quantile(vm, 0.5)!, max: Math.max(...vm) },
+    peakRssMB: last.proc.VmHWM,
+    metricsRssMB: quantile(mb('vigil_process_resident_memory_bytes'), 0.5)!,
+    rssAnonMB: quantile(steady.map((s) => s.proc.RssAnon), 0.5)!,
+    rssFileMB: quantile(steady.map((s) => s.proc.RssFile), 0.5)!,
+    heapUsedMB: quantile(mb('vigil_nodejs_heap_size_used_bytes'), 0.5)!,
+    heapTotalMB: quantile(mb('vigil_nodejs_heap_size_total_bytes'), 0.5)!,
+    externalMB: quantile(mb('vigil_nodejs_external_memory_bytes'), 0.5)!,
+  };
+  const f = (x: number) => x.toFixed(1);
+  process.stderr.write(`memory: ${summary.label}: steady RSS median ${f(summary.steadyRssMB.median)} MB, max ${f(summary.steadyRssMB.max)} MB, peak (VmHWM) ${f(summary.peakRssMB)} MB; anon ${f(summary.rssAnonMB)} file ${f(summary.rssFileMB)}; V8 heap ${f(summary.heapUsedMB)}/${f(summary.heapTotalMB)} MB, external ${f(summary.externalMB)} MB; scored ${scored} of ${run.sent} sent, ${summary.cores.toFixed(2)} cores\n`);
+  if (stages) for (const s of stages) process.stderr.write(`memory: stage ${s.stage.padEnd(12)} RSS ${f(s.rssMB)} MB  heap ${f(s.heapUsedMB)}/${f(s.heapTotalMB)} MB  external ${f(s.externalMB)} MB  ${s.note}\n`);
+  const met = summary.steadyRssMB.max < 150;
+  writeBenchResult({
+    name: cliArg('out', 'memory'),
+    title: `RSS of \`${run.launcher} run\` with ${SENSORS} sensors x window 64`,
+    machine: machineInfo(),
+    startedAt: started.toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    notes: [
+      `${summary.label}: steady RSS median ${f(summary.steadyRssMB.median)} MB, max ${f(summary.steadyRssMB.max)} MB, peak (VmHWM, start included) ${f(summary.peakRssMB)} MB at ${SENSORS} sensors, ${RATE} readings/s, ${SECONDS} s.`,
+      `${met ? 'MET' : 'NOT MET'}: steady RSS with ${SENSORS} sensors x window 64 (MB, max) = ${f(summary.steadyRssMB.max)} (target < 150)`,
+    ],
+    data: { summary, stages, samples: run.samples },
+    tables: [
+      { title: 'steady state', columns: Object.keys(summary), rows: [Object.values(summary).map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : (v ?? '')) as string | number)] },
+      ...(stages ? [{ title: 'stages (each a fresh process)', columns: ['stage', 'RSS MB', 'heap used MB', 'heap total MB', 'external MB', 'what'], rows: stages.map((s) => [s.stage, +f(s.rssMB), +f(s.heapUsedMB), +f(s.heapTotalMB), +f(s.externalMB), s.note]) }] : []),
+    ],
+    figures: [
+      {
+        id: 'memory-rss',
+        title: `RSS over time, ${SENSORS} sensors at ${RATE} readings/s (${summary.label})`,
+        kind: 'line',
+        xLabel: 's',
+        yLabel: 'MB',
+        markers: false,
+        series: [
+          { name: 'VmRSS', points: run.samples.map((s) => [s.t, s.proc.VmRSS]) },
+          { name: 'V8 heap total', points: run.samples.map((s) => [s.t, s.metrics.vigil_nodejs_heap_size_total_bytes / MB]) },
+        ],
+      },
+    ],
+  });
+}
+
+await main();
+process.exit(0);
