@@ -26,6 +26,8 @@ export interface ReloadOptions {
   providers: string[];
   threads: number;
   spinning?: boolean;
+  /** Run onnxruntime-node in a worker thread (config `inference.worker`). */
+  worker?: boolean;
   /** Batch sizes to warm the new session up at before it goes live. */
   warmup: number[];
   debounceMs: number;
@@ -50,7 +52,7 @@ export async function reloadModel(opts: Omit<ReloadOptions, 'debounceMs' | 'onOu
   }
   let resolved;
   try {
-    resolved = await openSession(loaded, { providers: opts.providers, threads: opts.threads, spinning: opts.spinning });
+    resolved = await openSession(loaded, { providers: opts.providers, threads: opts.threads, spinning: opts.spinning, worker: opts.worker });
   } catch (err) {
     return { kind: 'refused', reason: (err as Error).message };
   }

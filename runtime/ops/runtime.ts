@@ -40,7 +40,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   }
   const loaded = loadModel(config.model);
   const warmup = [...new Set([1, config.batch.size])];
-  const opened = await openModel(loaded, { providers: config.inference.providers, threads: config.inference.threads, spinning: config.inference.spinning, warmup });
+  const opened = await openModel(loaded, { providers: config.inference.providers, threads: config.inference.threads, spinning: config.inference.spinning, worker: config.inference.worker, warmup });
   const { ref, resolved } = opened;
   for (const f of resolved.failures) log.warn({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, fell back`);
   log.info({ model: `${loaded.card.name}@${loaded.card.version}`, warmupMs: Math.round(opened.warmupMs) }, opened.report);
@@ -185,6 +185,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
           providers: config.inference.providers,
           threads: config.inference.threads,
           spinning: config.inference.spinning,
+          worker: config.inference.worker,
           warmup,
           debounceMs: config.reload.debounceMs,
           onOutcome: (o) => {
