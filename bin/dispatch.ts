@@ -15,6 +15,7 @@ interface CommandEntry {
 /** Every command, its one-line summary, and where it lives. */
 export const COMMANDS: Record<string, CommandEntry> = {
   train: { summary: 'fit an autoencoder on a CSV and export NAME.onnx + NAME.json', load: () => import('../train/cli.ts') },
+  adapt: { summary: 'fine-tune a model on recent normal data, validated before it replaces the served pair; adapt rollback undoes it', load: () => import('../train/adapt/cli.ts') },
   score: { summary: 'score a CSV offline with a model, same components as the live runtime', load: () => import('../runtime/cli/score.ts') },
   run: { summary: 'run the live detector: MQTT in, ONNX inference, adaptive thresholds, alerts out', load: () => import('../runtime/cli/run.ts') },
   evaluate: { summary: 'NAB benchmark score (nab) or metrics against labelled data (labels)', load: () => import('../runtime/evaluate/cli.ts') },

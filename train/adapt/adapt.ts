@@ -1,0 +1,288 @@
+/**
+ * `adaptModel(options)`: fine-tune the serving model on recent normal data, validate, and only then replace it.
+ *
+ * serving pair -> tfjs model (train/adapt/serving-model.ts) -> a few epochs at a low rate on recent windows
+ * mixed with replayed original training windows -> export and score through ONNX Runtime, scoring model and
+ * static threshold recalibrated as `vigil train` does (train/score-exported.ts) -> three checks against the
+ * serving model: error on held-back recent windows falls, error on the original validation windows does not
+ * rise beyond a bound, every canary stays flagged -> the replaced pair is kept (train/adapt/model-versions.ts),
+ * the new one written crash-consistently with its lineage in the card. A refusal writes nothing.
+ */
+import { basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import {
+  loadModel, parseCard, resolveSession, scoreOutputs, sha256, type FillPolicy, type Lineage, type LoadedModel, type ModelCard, type Scoring,
+} from '@vigil/runtime';
+import { selectBackend, type BackendChoice } from '../backend.ts';
+import { OPTION_TABLE } from '../defaults.ts';
+import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
+import type { Autoencoder } from '../models/autoencoder.ts';
+import { reconProbNoise } from '../models/recon-prob.ts';
+import { cardScoring, exportScored } from '../score-exported.ts';
+import { trainingVersions } from '../versions.ts';
+import { writeModelFiles } from '../write-model.ts';
+import { ADAPT_OPTION_TABLE } from './options.ts';
+import { servingAutoencoder } from './serving-model.ts';
+import { keepVersion, modelBase, nextVersion, type KeptVersion } from './model-versions.ts';
+import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
+
+/** Options of `adaptModel`; all but model and data have defaults (`ADAPT_OPTION_TABLE`). */
+export interface AdaptOptions {
+  model: string;
+  data: string;
+  out?: string;
+  replay?: string;
+  canaries?: string;
+  reason?: string;
+  epochs?: number;
+  learningRate?: number;
+  batchSize?: number;
+  replayRatio?: number;
+  holdout?: number;
+  minGain?: number;
+  maxRise?: number;
+  canaryShare?: number;
+  keep?: number;
+  seed?: number;
+  fill?: FillPolicy;
+  sort?: boolean;
+  backend?: string;
+  onNote?: (note: string) => void;
+  onEpoch?: (e: EpochInfo) => void | Promise<void>;
+  /** Called once the data is read and the backend chosen, before fine-tuning. */
+  onStart?: (info: { backend: BackendChoice; windows: AdaptWindows }) => void;
+}
+
+/** What an adaptation decided. Both kinds carry the figures it decided on. */
+export type AdaptDecision =
+  | { kind: 'adapted'; parent: ModelCard; card: ModelCard; cardPath: string; onnxPath: string; kept?: KeptVersion; lineage: Lineage; seconds: number }
+  | { kind: 'refused'; parent: ModelCard; reasons: string[]; lineage: Lineage; seconds: number };
+
+const D = Object.fromEntries(Object.entries(ADAPT_OPTION_TABLE).map(([k, v]) => [k, 'default' in v ? v.default : undefined])) as
+  { [K in keyof typeof ADAPT_OPTION_TABLE]: (typeof ADAPT_OPTION_TABLE)[K] extends { default: infer V } ? V : undefined };
+
+function check(cond: boolean, msg: string): void {
+  if (!cond) throw new Error(msg);
+}
+
+/** Resolve defaults and reject bad values with what was expected. */
+export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
+  const seed = o.seed ?? (typeof card.training.seed === 'number' ? card.training.seed : 42);
+  const r = {
+    epochs: o.epochs ?? D.epochs, learningRate: o.learningRate ?? D.learningRate, batchSize: o.batchSize ?? D.batchSize,
+    replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise,
+    canaryShare: o.canaryShare ?? D.canaryShare, keep: o.keep ?? D.keep, seed, fill: o.fill ?? D.fill, backend: o.backend ?? D.backend,
+    reason: o.reason ?? D.reason,
+  };
+  for (const k of ['epochs', 'batchSize', 'keep'] as const) check(Number.isInteger(r[k]) && r[k] >= 1, `--${k === 'batchSize' ? 'batch-size' : k} must be an integer >= 1, got ${r[k]}`);
+  check(r.learningRate > 0 && r.learningRate < 0.1, `--lr must be in (0, 0.1), got ${r.learningRate}`);
+  check(r.replayRatio >= 0 && r.replayRatio <= 10, `--replay-ratio must be in [0, 10], got ${r.replayRatio}`);
+  check(r.holdout > 0 && r.holdout < 0.9, `--holdout must be in (0, 0.9), got ${r.holdout}`);
+  check(r.minGain >= 0 && r.minGain < 1, `--min-gain must be in [0, 1), got ${r.minGain}`);
+  check(r.maxRise >= 0, `--max-rise must be >= 0, got ${r.maxRise}`);
+  check(r.canaryShare > 0 && r.canaryShare <= 1, `--canary-share must be in (0, 1], got ${r.canaryShare}`);
+  check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
+  check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
+  return r;
+}
+
+/** Mean squared reconstruction error of windows `[from, from + count)` (scaled units). */
+function meanSquaredError(x: Float32Array, recon: Float32Array, per: number, from: number, count: number): number {
+  let s = 0;
+  for (let i = from * per; i < (from + count) * per; i++) s += (x[i] - recon[i]) ** 2;
+  return s / Math.max(1, count * per);
+}
+
+/** Share of `scores[from, from + count)` above `threshold`. */
+function shareAbove(scores: Float32Array, threshold: number, from: number, count: number): number {
+  let k = 0;
+  for (let i = from; i < from + count; i++) if (scores[i] > threshold) k++;
+  return k / Math.max(1, count);
+}
+
+/** Relative L2 change of all weights. */
+function weightChange(before: ReturnType<Autoencoder['weights']>, after: ReturnType<Autoencoder['weights']>): number {
+  let d = 0;
+  let n = 0;
+  before.forEach((b, i) => {
+    if (!b) return;
+    const a = after[i]!;
+    for (const [x, y] of [[b.kernel, a.kernel], [b.bias, a.bias]] as const) for (let j = 0; j < x.length; j++) (d += (y[j] - x[j]) ** 2, n += x[j] ** 2);
+  });
+  return Math.sqrt(d / Math.max(n, 1e-30));
+}
+
+/** The serving model's reconstruction (and samples) of `set` through ONNX Runtime. */
+async function servingOutputs(loaded: LoadedModel, set: WindowBatch) {
+  const { card } = loaded;
+  const W = card.window;
+  const C = card.channels.length;
+  const per = W * C;
+  const { session } = await resolveSession(['cpu', 'wasm'], { onnx: loaded.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: W, channels: C });
+  const rp = card.scoring.reconProb;
+  const sper = rp ? rp.samples * rp.rows * C : 0;
+  const recon = new Float32Array(set.count * per);
+  const samples = new Float32Array(set.count * sper);
+  try {
+    for (let s = 0; s < set.count; s += 1024) {
+      const m = Math.min(1024, set.count - s);
+      const r = await session.run(set.data.subarray(s * per, (s + m) * per), m);
+      recon.set(r.reconstruction.subarray(0, m * per), s * per);
+      if (rp) samples.set(r.extra[rp.output].subarray(0, m * sper), s * sper);
+    }
+  } finally {
+    await session.close();
+  }
+  return { reconstruction: recon, extra: rp ? { [rp.output]: samples } : {} };
+}
+
+/** The score kind `vigil train` calls it by, from a card's scoring. */
+function scoreKind(s: Scoring): 'mahalanobis' | 'error' | 'recon-prob' {
+  return s.error === 'mahalanobis' || s.error === 'recon-prob' ? s.error : 'error';
+}
+
+/** The calibration risk the serving model's threshold was fitted at (recorded in its method), else train's default. */
+function thresholdRisk(card: ModelCard): number {
+  const m = /risk=([0-9.eE+-]+)/.exec(card.threshold.static.method);
+  const v = m ? Number(m[1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : OPTION_TABLE.thresholdRisk.default;
+}
+
+/** Where the original training data is: `--replay`, else the card's `training.data`; says so when neither is there. */
+function replayFile(card: ModelCard, given: string | undefined, cardPath: string): string {
+  if (given) return given;
+  const recorded = card.training.data;
+  if (typeof recorded !== 'string' || recorded === '<series>') {
+    throw new Error(`${cardPath} does not record a training data file (training.data ${JSON.stringify(recorded)}); pass --replay <csv> with the data the model was trained on`);
+  }
+  if (!existsSync(recorded)) {
+    throw new Error(`the original training data ${recorded} (the card's training.data, relative to where vigil train ran) is not here; pass --replay <csv> with the data the model was trained on`);
+  }
+  return recorded;
+}
+
+/** Fine-tune, validate, and write the adapted model only when every check passes. */
+export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> {
+  const t0 = performance.now();
+  const loaded = loadModel(options.model);
+  const parent = loaded.card;
+  const o = resolveAdaptOptions(options, parent);
+  const replay = replayFile(parent, options.replay, loaded.cardPath);
+  const read = { fill: o.fill, sort: options.sort, onNote: options.onNote };
+  const setOpts = { holdout: o.holdout, replayRatio: o.replayRatio, seed: o.seed, read };
+  const recent = recentWindows(parent, options.data, setOpts);
+  const original = originalWindows(parent, replay, Math.round(o.replayRatio * recent.fit.count), setOpts);
+  const canaries = options.canaries ? canaryWindows(parent, options.canaries, setOpts) : undefined;
+  const windows: AdaptWindows = { recent, original, canaries };
+  const backend = await selectBackend(o.backend);
+  options.onStart?.({ backend, windows });
+
+  const W = parent.window;
+  const C = parent.channels.length;
+  const per = W * C;
+  // One batch: fine-tuning windows first, then the held-back recent, the original validation and the canary windows.
+  const mix = concatWindows([recent.fit, original.replay], per);
+  const events = canaries?.events ?? [];
+  const checks = concatWindows([recent.heldOut, original.validation, ...events.map((e) => e.windows)], per);
+  const all = concatWindows([mix, checks], per);
+  const at = { recent: mix.count, original: mix.count + recent.heldOut.count, canaries: mix.count + recent.heldOut.count + original.validation.count };
+
+  const before = await servingOutputs(loaded, checks);
+  const beforeScores = scoreOutputs(checks.data, before, checks.count, W, C, parent.scoring).scores;
+  const model = servingAutoencoder(loaded);
+  try {
+    // The rebuilt model must be the served one before anything is learnt from it.
+    const tf0 = model.predict(recent.heldOut.data, recent.heldOut.count);
+    let diff = 0;
+    for (let i = 0; i < tf0.length; i++) diff = Math.max(diff, Math.abs(tf0[i] - before.reconstruction[i]));
+    check(diff <= 1e-3, `the model rebuilt from ${loaded.onnxPath} disagrees with it in ONNX Runtime (max |diff| ${diff}); please report this as a bug`);
+
+    const w0 = model.weights().map((w) => w && { kernel: w.kernel.slice(), bias: w.bias.slice() });
+    // No validation set: every epoch runs (patience = epochs) and the held-back windows stay unseen until the checks.
+    const fitted = await fit(model, mix, { data: new Float32Array(0), count: 0 }, {
+      epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.epochs, seed: o.seed, onEpoch: options.onEpoch,
+    });
+    const change = weightChange(w0, model.weights());
+
+    const outBase = resolve(modelBase(options.out ?? options.model));
+    const name = basename(outBase);
+    const span = parent.scoring.span;
+    const rp = parent.scoring.reconProb;
+    const sampleLayer = model.spec.layers.find((l) => l.op === 'sample');
+    // The same fixed draws as the serving graph: they come from the seed it was trained with.
+    const eps = rp && sampleLayer?.op === 'sample' ? reconProbNoise(rp.samples, sampleLayer.size, Number(parent.training.seed)) : undefined;
+    const versions = trainingVersions();
+    const out = await exportScored(model, all, { from: at.recent, count: recent.heldOut.count }, { meta: { vigil: versions.vigil, name }, eps, samples: rp?.samples ?? 0, span });
+    const heldOut = { from: at.recent, count: recent.heldOut.count + original.validation.count };
+    const cs = cardScoring(all, out, { from: 0, count: mix.count }, heldOut, {
+      window: W, channels: C, score: scoreKind(parent.scoring), loss: parent.architecture.loss, span, samples: rp?.samples ?? 0,
+      track: parent.scoring.residual?.tracking?.rate ?? 0, thresholdRisk: thresholdRisk(parent),
+    });
+
+    const offset = mix.count;
+    const mse = (x: Float32Array, r: Float32Array, from: number, count: number) => meanSquaredError(x, r, per, from, count);
+    const recentError = { before: mse(checks.data, before.reconstruction, 0, recent.heldOut.count), after: mse(all.data, out.recon, at.recent, recent.heldOut.count) };
+    const origFrom = recent.heldOut.count;
+    const originalError = { before: mse(checks.data, before.reconstruction, origFrom, original.validation.count), after: mse(all.data, out.recon, at.original, original.validation.count), maxRise: o.maxRise };
+    const threshold = { before: parent.threshold.static.value, after: cs.threshold.value };
+    const recentFlagged = { before: shareAbove(beforeScores, threshold.before, 0, recent.heldOut.count), after: shareAbove(cs.scores, threshold.after, at.recent, recent.heldOut.count) };
+    let from = at.canaries - offset;
+    const canaryFigures = events.map((e) => {
+      const b = shareAbove(beforeScores, threshold.before, from, e.windows.count);
+      const a = shareAbove(cs.scores, threshold.after, from + offset, e.windows.count);
+      from += e.windows.count;
+      return { from: new Date(e.from).toISOString(), to: new Date(e.to).toISOString(), windows: e.windows.count, before: b, after: a, required: Math.min(o.canaryShare, b) };
+    });
+
+    const reasons: string[] = [];
+    const pct = (a: number, b: number) => `${(100 * (a / b - 1)).toFixed(1)} %`;
+    if (!(recentError.after <= recentError.before * (1 - o.minGain))) {
+      reasons.push(`recent error did not fall enough: ${recentError.before.toPrecision(3)} -> ${recentError.after.toPrecision(3)} (${pct(recentError.after, recentError.before)}; needs -${(100 * o.minGain).toFixed(0)} % or better)`);
+    }
+    if (!(originalError.after <= originalError.before * (1 + o.maxRise))) {
+      reasons.push(`original validation error rose too much: ${originalError.before.toPrecision(3)} -> ${originalError.after.toPrecision(3)} (${pct(originalError.after, originalError.before)}; at most +${(100 * o.maxRise).toFixed(0)} %)`);
+    }
+    canaryFigures.forEach((c, i) => {
+      if (c.required > 0 && !(c.after >= c.required && c.after > 0)) {
+        reasons.push(`canary ${i + 1} (${c.from}..${c.to}) would no longer be flagged: ${(100 * c.after).toFixed(0)} % of its ${c.windows} windows above the new threshold (serving model ${(100 * c.before).toFixed(0)} %, needs ${(100 * c.required).toFixed(0)} %)`);
+      }
+      if (c.required === 0) options.onNote?.(`canary ${i + 1} (${c.from}..${c.to}) is not flagged by the serving model either: it constrains nothing`);
+    });
+
+    const lineage: Lineage = {
+      parent: { version: parent.version, sha256: parent.onnx.sha256 },
+      reason: o.reason,
+      data: {
+        recent: { file: recent.file, from: new Date(recent.from).toISOString(), to: new Date(recent.to).toISOString(), rows: recent.rows, fitWindows: recent.fit.count, heldOutWindows: recent.heldOut.count },
+        replay: { file: original.file, windows: original.replay.count, validationWindows: original.validation.count },
+        ...(canaries ? { canaries: { file: canaries.file, events: events.length, windows: events.reduce((a, e) => a + e.windows.count, 0) } } : {}),
+      },
+      fineTune: { epochs: fitted.history.length, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: change },
+      validation: { recentError, originalError, recentFlagged, threshold, canaries: canaryFigures },
+    };
+    const seconds = () => (performance.now() - t0) / 1000;
+    if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds() };
+
+    const card = parseCard({
+      ...parent,
+      name,
+      version: nextVersion(parent.version),
+      createdAt: new Date().toISOString(),
+      description: `${parent.description ?? parent.architecture.kind} (adapted from version ${parent.version} on ${recent.file})`,
+      onnx: { ...parent.onnx, file: `${name}.onnx`, sha256: sha256(out.graph.bytes), opset: out.graph.opset, extraOutputs: out.graph.extraOutputs },
+      scoring: cs.scoring,
+      errorStats: { train: cs.trainStats, ...(cs.validationStats ? { validation: cs.validationStats } : {}) },
+      threshold: { default: parent.threshold.default, static: cs.threshold },
+      // Kept as trained: the next adaptation replays the same original data.
+      training: parent.training,
+      versions,
+      lineage,
+    }, `adapted model card for ${name}`);
+    // The pair about to be replaced is kept first: a rollback can always bring it back.
+    const kept = existsSync(`${outBase}.json`) ? keepVersion(loadModel(outBase), o.keep) : undefined;
+    writeModelFiles(outBase, out.graph.bytes, card);
+    return { kind: 'adapted', parent, card, cardPath: `${outBase}.json`, onnxPath: `${outBase}.onnx`, kept, lineage, seconds: seconds() };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Earlier versions of a model, kept beside it so an adaptation can be undone: `DIR/NAME.versions/<version>/`
+ * holds the exact bytes of `NAME.json` and `NAME.onnx` as they were served (same names, so each kept pair is
+ * itself a loadable model: `vigil score --model DIR/NAME.versions/3/NAME`). The newest `keep` versions stay.
+ * Rollback puts the newest kept pair back in place through the same crash-consistent write as training
+ * (train/write-model.ts), then drops it from the store.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { loadModel, parseCard, sha256, type LoadedModel } from '@vigil/runtime';
+import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
+import { writeModelFiles } from '../write-model.ts';
+
+/** One kept version. */
+export interface KeptVersion {
+  version: string;
+  /** Folder holding NAME.json and NAME.onnx. */
+  dir: string;
+}
+
+/** `DIR/NAME` without extension. */
+export function modelBase(model: string): string {
+  return model.replace(/\.(json|onnx)$/, '');
+}
+
+/** The store folder of a model. */
+export function versionsDir(model: string): string {
+  return `${modelBase(model)}.versions`;
+}
+
+/** Order versions: numeric ones by value, others after them by text. */
+function compareVersions(a: string, b: string): number {
+  const na = /^\d+$/.test(a) ? Number(a) : NaN;
+  const nb = /^\d+$/.test(b) ? Number(b) : NaN;
+  if (Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  if (Number.isFinite(na)) return -1;
+  if (Number.isFinite(nb)) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Kept versions, oldest first. Folders without both files are ignored. */
+export function listVersions(model: string): KeptVersion[] {
+  const root = versionsDir(model);
+  if (!existsSync(root)) return [];
+  const name = basename(modelBase(model));
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, `${name}.json`)) && existsSync(join(root, d.name, `${name}.onnx`)))
+    .map((d) => ({ version: d.name, dir: join(root, d.name) }))
+    .sort((a, b) => compareVersions(a.version, b.version));
+}
+
+/** The version after `v`: an integer counts up, anything else gets `.1` appended. */
+export function nextVersion(v: string): string {
+  return /^\d+$/.test(v) ? String(Number(v) + 1) : `${v}.1`;
+}
+
+/** Copy the served pair, byte for byte, into the store under its card's version; keep the newest `keep`. */
+export function keepVersion(loaded: LoadedModel, keep: number): KeptVersion {
+  const base = modelBase(loaded.cardPath);
+  const name = basename(base);
+  const version = loaded.card.version;
+  if (!/^[\w.-]+$/.test(version)) throw new Error(`${loaded.cardPath}: version '${version}' cannot name a folder; expected letters, digits, '.', '-' or '_'`);
+  const dir = join(versionsDir(base), version);
+  mkdirSync(dir, { recursive: true });
+  // The .onnx first: a kept card is only written once the file it names is complete.
+  writeFileAtomic(join(dir, `${name}.onnx`), loaded.onnx);
+  const cardBytes = readFileSync(loaded.cardPath);
+  const card = parseCard(JSON.parse(cardBytes.toString('utf8')), loaded.cardPath);
+  // A card caught between two steps of a write names a staging file; the kept one names NAME.onnx.
+  const text = card.onnx.file === `${name}.onnx` ? cardBytes : `${JSON.stringify({ ...card, onnx: { ...card.onnx, file: `${name}.onnx` } }, null, 2)}\n`;
+  writeFileAtomic(join(dir, `${name}.json`), text);
+  const all = listVersions(base);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) rmSync(old.dir, { recursive: true, force: true });
+  return { version, dir };
+}
+
+/** What a rollback did. */
+export interface Rollback {
+  from: { version: string; sha256: string };
+  to: { version: string; sha256: string };
+  /** Versions still kept after it. */
+  left: number;
+}
+
+/**
+ * Put the newest kept version back as `DIR/NAME` (the served pair is replaced whole, card last) and drop it
+ * from the store. Throws when nothing is kept.
+ */
+export function rollbackModel(model: string): Rollback {
+  const base = modelBase(model);
+  const name = basename(base);
+  const current = loadModel(base);
+  const kept = listVersions(base);
+  const prev = kept[kept.length - 1];
+  if (!prev) throw new Error(`no earlier version of ${base} is kept (expected ${versionsDir(base)}/<version>/${name}.json and .onnx, written by vigil adapt)`);
+  const restored = loadModel(join(prev.dir, name));
+  const cardBytes = readFileSync(restored.cardPath);
+  mkdirSync(dirname(base), { recursive: true });
+  writeModelFiles(base, restored.onnx, restored.card);
+  // writeModelFiles writes the card as vigil does; put the kept bytes back exactly if they were laid out otherwise.
+  if (sha256(readFileSync(`${base}.json`)) !== sha256(cardBytes)) writeFileAtomic(`${base}.json`, cardBytes);
+  rmSync(prev.dir, { recursive: true, force: true });
+  return {
+    from: { version: current.card.version, sha256: current.card.onnx.sha256 },
+    to: { version: restored.card.version, sha256: restored.card.onnx.sha256 },
+    left: kept.length - 1,
+  };
+}

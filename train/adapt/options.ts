@@ -1,0 +1,29 @@
+/**
+ * Every `vigil adapt` option, its default and its help, in one table shared by the command and `adaptModel()`.
+ * Why each default: docs/adapt.md.
+ */
+import type { OptionRow } from '../defaults.ts';
+
+/** The table: key = AdaptOptions field. */
+export const ADAPT_OPTION_TABLE = {
+  model: { flag: '--model <dir/name>', help: 'the serving model (DIR/NAME.json + DIR/NAME.onnx) to start from' },
+  data: { flag: '--data <csv>', help: 'recent normal operation, same channels as the model (the last --holdout of its rows is held back to validate)' },
+  out: { flag: '--out <dir/name>', help: 'where the adapted pair goes (default: --model, replaced in place; the replaced pair is kept in DIR/NAME.versions/<version>/)' },
+  replay: { flag: '--replay <csv>', help: 'the original training data (default: the card\'s training.data, as vigil train recorded it)' },
+  canaries: { flag: '--canaries <csv>', help: 'rows of past alerts that must stay flagged: each run of labelled rows (label/anomaly/fault column) is one canary, or the whole file without a label column' },
+  reason: { flag: '--reason <text>', help: 'why, recorded in the card\'s lineage', default: 'manual' },
+  epochs: { flag: '--epochs <n>', help: 'fine-tuning epochs over recent + replayed windows (bounds the change with --lr)', default: 10 },
+  learningRate: { flag: '--lr <rate>', help: 'Adam learning rate of the fine-tuning (a quarter of vigil train\'s default)', default: 0.0005 },
+  batchSize: { flag: '--batch-size <n>', help: 'windows per gradient step', default: 64 },
+  replayRatio: { flag: '--replay-ratio <r>', help: 'original training windows replayed per recent fine-tuning window', default: 1 },
+  holdout: { flag: '--holdout <fraction>', help: 'last fraction of the recent rows held back to validate', default: 0.25 },
+  minGain: { flag: '--min-gain <fraction>', help: 'refuse unless the error on the held-back recent windows falls by at least this fraction', default: 0.1 },
+  maxRise: { flag: '--max-rise <fraction>', help: 'refuse if the error on the original validation windows rises by more than this fraction', default: 0.25 },
+  canaryShare: { flag: '--canary-share <fraction>', help: 'refuse unless this share of each canary\'s windows (or the share the serving model flagged, if lower) scores above the new threshold', default: 0.5 },
+  keep: { flag: '--keep <n>', help: 'earlier versions kept in DIR/NAME.versions/', default: 5 },
+  seed: { flag: '--seed <n>', help: 'seed of the replay sample and the shuffles (default: the card\'s training seed)' },
+  fill: { flag: '--fill <policy>', help: 'missing/non-numeric cells: error | ffill | zero', default: 'error' },
+  sort: { flag: '--sort', help: 'sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first row out of order' },
+  backend: { flag: '--backend <name>', help: 'auto | tensorflow | wasm | cpu (auto: fastest that loads)', default: 'auto' },
+  quiet: { flag: '--quiet', help: 'no per-epoch progress on stderr' },
+} as const satisfies Record<string, OptionRow>;

@@ -1,0 +1,78 @@
+/**
+ * The serving model back in tfjs, to fine-tune from: the layer list from the card (`architecture.params.layers`,
+ * the same list that trained and exported it) and the weights from the ONNX file's initializers, reordered back
+ * from ONNX's kernel layouts (the inverse of train/export/graph.ts). Nothing beside the model pair is needed, so
+ * every model ever exported can be adapted; `adaptModel` checks the rebuilt model against ONNX Runtime before
+ * training it (max |diff| on the held-back windows).
+ */
+import { type LoadedModel } from '@vigil/runtime';
+import { ONNX } from '../export/proto.ts';
+import { Autoencoder, type LayerWeights } from '../models/autoencoder.ts';
+import { traceShapes, weightShapes, type LayerSpec, type ModelSpec } from '../models/spec.ts';
+
+/** The model spec a card describes (layers, loss, training-only terms). */
+export function specFromCard(loaded: LoadedModel): ModelSpec {
+  const { card } = loaded;
+  const p = card.architecture.params as { layers?: LayerSpec[]; noise?: { kind: 'gaussian' | 'mask'; level: number }; l1?: number; beta?: number };
+  if (!Array.isArray(p.layers) || p.layers.length === 0) {
+    throw new Error(`${loaded.cardPath}: architecture.params.layers is missing; this card predates layer lists in cards (retrain with vigil train to adapt it)`);
+  }
+  const terms = card.architecture.kind === 'denoising' ? { noise: p.noise } : card.architecture.kind === 'sparse' ? { l1: p.l1 } : card.architecture.kind === 'vae' ? { beta: p.beta } : {};
+  const spec: ModelSpec = { arch: card.architecture.kind, window: card.window, channels: card.channels.length, loss: card.architecture.loss, layers: p.layers, terms };
+  traceShapes(spec);
+  return spec;
+}
+
+/** Float32 values of an initializer (raw little-endian bytes, or float_data). */
+function floats(t: import('onnx-proto').onnx.ITensorProto): Float32Array {
+  if (t.rawData && t.rawData.length) {
+    const raw = t.rawData;
+    // Copy: the raw bytes may sit at an offset that is not a multiple of 4.
+    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  }
+  return Float32Array.from(t.floatData ?? []);
+}
+
+/** ONNX Conv `[F, Cin, k]` back to the im2col kernel `[k*Cin, F]`. */
+function fromConvKernel(w: Float32Array, k: number, cin: number, f: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let j = 0; j < k; j++) for (let ci = 0; ci < cin; ci++) for (let co = 0; co < f; co++) out[(j * cin + ci) * f + co] = w[(co * cin + ci) * k + j];
+  return out;
+}
+
+/** ONNX ConvTranspose `[Cin, F, k]` back to `[Cin, k*F]`. */
+function fromConvTKernel(w: Float32Array, k: number, cin: number, f: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let ci = 0; ci < cin; ci++) for (let j = 0; j < k; j++) for (let co = 0; co < f; co++) out[ci * k * f + j * f + co] = w[(ci * f + co) * k + j];
+  return out;
+}
+
+/** Layer weights read from the exported graph's initializers `l<i>_kernel` / `l<i>_bias`. */
+export function weightsFromOnnx(spec: ModelSpec, onnx: Uint8Array, where = 'model'): (LayerWeights | undefined)[] {
+  const model = ONNX.ModelProto.decode(onnx);
+  const inits = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  return spec.layers.map((l, i) => {
+    const shapes = weightShapes(l);
+    if (!shapes) return undefined;
+    const k = inits.get(`l${i}_kernel`);
+    const b = inits.get(`l${i}_bias`);
+    if (!k || !b) throw new Error(`${where}: the ONNX graph has no initializer l${i}_kernel / l${i}_bias for layer ${i} (${l.op}); expected a graph exported by vigil train`);
+    const kernel = floats(k);
+    const bias = floats(b);
+    const n = shapes.kernel.reduce((a, x) => a * x, 1);
+    if (kernel.length !== n || bias.length !== shapes.bias[0]) {
+      throw new Error(`${where}: layer ${i} (${l.op}) has ${kernel.length} kernel and ${bias.length} bias values; the card's layer list expects ${n} and ${shapes.bias[0]}`);
+    }
+    if (l.op === 'conv') return { kernel: fromConvKernel(kernel, l.kernel, l.in, l.filters), bias };
+    if (l.op === 'convT') return { kernel: fromConvTKernel(kernel, l.kernel, l.in, l.filters), bias };
+    return { kernel, bias };
+  });
+}
+
+/** The serving model as a trainable tfjs autoencoder with its exported weights (caller disposes). */
+export function servingAutoencoder(loaded: LoadedModel): Autoencoder {
+  const spec = specFromCard(loaded);
+  const model = new Autoencoder(spec, 0);
+  model.setWeights(weightsFromOnnx(spec, loaded.onnx, loaded.onnxPath));
+  return model;
+}
