@@ -12,6 +12,8 @@ export interface FeedStatus {
   provider?: string;
   /** Micro-batch size limit (windows per inference call). */
   batchSize?: number;
+  /** Windows per inference call as batching achieves it: the mean over about the last second (`vigil_batch_size` in /metrics has the distribution). */
+  effectiveBatch?: number;
   /** Windows scored per second. */
   throughput?: number;
   /** End-to-end latency from arrival to verdict, ms. */

@@ -6,6 +6,19 @@ import type { DashboardFeed } from './feed.ts';
 /** The dashboard feed of a runtime: its hot streams plus a status read on every tick (the card may hot-reload). */
 export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
   const card = handle.card();
+  // Mean windows per batch between snapshots at least a second apart, so every page and tick reads the same figure.
+  let mark = { at: Date.now(), batches: handle.counters.batches, scored: handle.counters.scored };
+  let effective: number | undefined;
+  const effectiveBatch = () => {
+    const now = Date.now();
+    const c = handle.counters;
+    if (now - mark.at >= 1000) {
+      const batches = c.batches - mark.batches;
+      effective = batches > 0 ? (c.scored - mark.scored) / batches : undefined;
+      mark = { at: now, batches: c.batches, scored: c.scored };
+    }
+    return effective;
+  };
   return {
     verdicts: handle.verdicts,
     alerts: handle.alerts,
@@ -18,6 +31,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
       return {
         provider: handle.provider(),
         batchSize: handle.config.batch.size,
+        effectiveBatch: effectiveBatch(),
         latencyMs: handle.latency(),
         model: { name: c.name, version: c.version },
         rejected: [...handle.edge.rejected.values()].reduce((a, b) => a + b, 0),

@@ -79,6 +79,8 @@ describe('live dashboard', () => {
       await page.waitForFunction(() => document.querySelectorAll('#plots canvas').length >= 3, undefined, { timeout: 10_000 });
       expect(await page.locator('#sensor-rows tr.state-alert').count()).toBe(0);
       expect(await page.textContent('#stats')).toContain(runtime.provider());
+      // Effective batch size (mean windows per inference call over the last second) beside the configured size.
+      await page.waitForFunction(() => /Batch mean \/ size\s*\d+\.\d\s*\/\s*64/.test(document.querySelector('#stats')?.textContent ?? ''), undefined, { timeout: 5_000 });
 
       // A bad payload is set aside, counted and shown with its reason, and nothing else stops.
       pub.publish('sensors/pump-2/data', 'temperature=41.2 (not json)');

@@ -103,7 +103,7 @@ function render(msg: TickMessage): void {
   $('stats').innerHTML = [
     stat('Model', s.model ? `${esc(s.model.name)} <span class="dim">v${esc(s.model.version)}</span>` : '–'),
     stat('Provider', esc(s.provider ?? '–')),
-    stat('Batch', s.batchSize !== undefined ? String(s.batchSize) : '–'),
+    stat('Batch mean / size', `${s.effectiveBatch !== undefined ? s.effectiveBatch.toFixed(1) : '–'} <span class="dim">/</span> ${s.batchSize ?? '–'}`),
     stat('Throughput', `${rate(s.throughput)} <span class="dim">windows</span>`),
     stat('Latency p50 / p99', s.latencyMs ? `${ms(s.latencyMs.p50)} <span class="dim">/</span> ${ms(s.latencyMs.p99)}` : '–'),
     stat('Sensors', String(s.sensors)),
