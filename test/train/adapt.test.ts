@@ -1,0 +1,158 @@
+/**
+ * `vigil adapt` on a pump whose operating point moves after training (temperature +5 C, pressure +0.2 bar, as a
+ * season or a new batch of raw material would): the adapted model stops flagging the new normal while faults
+ * injected after the drift are still flagged; a canary the adapted model would no longer flag, or recent data
+ * with nothing to learn, makes it refuse and write nothing; rollback restores the exact previous files.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { loadModel, type Series } from '@vigil/runtime';
+import { trainModel } from '../../train/train.ts';
+import { run } from '../../train/adapt/cli.ts';
+import { runWindows } from '../../train/uses/windows.ts';
+import { pumpSeries, toCsv } from './pump.ts';
+import { tempDir } from './helpers.ts';
+
+const C = 8;
+const DAY = 86_400_000;
+/** temperature (channel 3) +5, pressure (channel 2) +0.2: the new operating point. */
+const SHIFT: Record<number, number> = { 3: 5, 2: 0.2 };
+
+function drifted(s: Series, days: number): Series {
+  const data = s.data.slice();
+  for (let r = 0; r < s.timestamps.length; r++) for (const [c, v] of Object.entries(SHIFT)) data[r * C + Number(c)] += v;
+  return { ...s, data, timestamps: s.timestamps.map((t) => t + days * DAY) };
+}
+
+/** Faults after the drift: vibration +0.6 on rows 600..679, current +1.5 on rows 900..959. */
+const FAULTS: [number, number, number, number][] = [[600, 680, 0, 0.6], [900, 960, 1, 1.5]];
+function withFaults(s: Series): Series {
+  const data = s.data.slice();
+  for (const [a, b, c, v] of FAULTS) for (let r = a; r < b; r++) data[r * C + c] += v;
+  return { ...s, data };
+}
+
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+function quietly<T>(f: () => Promise<T>): Promise<{ value: T; out: string }> {
+  const write = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  let out = '';
+  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  return f().then((value) => ({ value, out })).finally(() => { process.stdout.write = write; process.stderr.write = err; });
+}
+
+/** Share of normal windows above the card's threshold, and per fault the share of its windows above it. */
+async function flags(model: string, s: Series) {
+  const r = await runWindows(model, s);
+  const th = r.card.threshold.static.value;
+  let fp = 0;
+  let n = 0;
+  const hit = FAULTS.map(() => [0, 0]);
+  for (let i = 0; i < r.windows.count; i++) {
+    const end = r.windows.ends[i];
+    const f = FAULTS.findIndex(([a, b]) => end >= a && end < b + r.card.scoring.span);
+    if (f >= 0) {
+      hit[f][1]++;
+      if (r.scores[i] > th) hit[f][0]++;
+    } else if (end < FAULTS[0][0] || end >= FAULTS[0][1] + r.card.window) {
+      n++;
+      if (r.scores[i] > th) fp++;
+    }
+  }
+  return { falseAlarms: fp / n, faults: hit.map(([k, m]) => k / m) };
+}
+
+describe('vigil adapt', () => {
+  const dir = tempDir('vigil-adapt-');
+  const base = `${dir}/trained`;
+  const later = drifted(pumpSeries(1200, 13).series, 2);
+  const files: Record<string, string> = {};
+
+  beforeAll(async () => {
+    writeFileSync(`${dir}/train.csv`, toCsv(pumpSeries(1500, 11).series));
+    writeFileSync(`${dir}/recent.csv`, toCsv(drifted(pumpSeries(1200, 12).series, 1)));
+    writeFileSync(`${dir}/same.csv`, toCsv({ ...pumpSeries(1200, 15).series, timestamps: pumpSeries(1200, 15).series.timestamps.map((t) => t + DAY) }));
+    // A past alert of a real fault (labelled rows), and one that was really the new operating point.
+    const fault = pumpSeries(300, 16).series;
+    for (let r = 150; r < 230; r++) fault.data[r * C] += 0.6;
+    writeFileSync(`${dir}/fault-canary.csv`, toCsv(fault).split('\n').map((l, i) => (l === '' ? l : i === 0 ? `${l},label` : `${l},${i - 1 >= 150 && i - 1 < 230 ? 1 : 0}`)).join('\n'));
+    writeFileSync(`${dir}/drift-canary.csv`, toCsv(drifted(pumpSeries(200, 17).series, 1)));
+    const res = await trainModel({ data: `${dir}/train.csv`, out: `${base}/pump`, epochs: 40, backend: 'wasm' });
+    res.model.dispose();
+    files.json = sha(`${base}/pump.json`);
+    files.onnx = sha(`${base}/pump.onnx`);
+  });
+
+  const copy = (name: string) => {
+    cpSync(base, `${dir}/${name}`, { recursive: true });
+    return `${dir}/${name}/pump`;
+  };
+
+  it('adapts to a drifted operating point: false alarms on the new normal fall sharply, faults after the drift stay flagged; rollback restores the exact files', async () => {
+    const model = copy('drift');
+    const parent = await flags(model, withFaults(later));
+    expect(parent.falseAlarms).toBeGreaterThan(0.5); // the serving model flags the new normal
+
+    const { value, out } = await quietly(() => run(['--model', model, '--data', `${dir}/recent.csv`, '--canaries', `${dir}/fault-canary.csv`, '--backend', 'wasm', '--reason', 'season', '--quiet']));
+    expect(out).toMatch(/^adapt: adapted .* v1 -> v2 .*canaries 1\/1 flagged/);
+    expect(out.trim().split('\n')).toHaveLength(1);
+    expect(value).toBe(0);
+
+    const child = await flags(model, withFaults(later));
+    expect(child.falseAlarms).toBeLessThan(0.02);
+    for (const share of child.faults) expect(share).toBeGreaterThan(0.5);
+    // Still quiet on the old operating point.
+    expect((await flags(model, pumpSeries(1200, 14).series)).falseAlarms).toBeLessThan(0.02);
+
+    const { card } = loadModel(model);
+    expect(card.version).toBe('2');
+    expect(card.lineage?.parent).toEqual({ version: '1', sha256: loadModel(`${model}.versions/1/pump`).card.onnx.sha256 });
+    expect(card.lineage?.reason).toBe('season');
+    expect(card.lineage?.data.recent.from).toBe('2024-01-02T00:00:00.000Z');
+    expect(card.lineage?.data.replay.file).toBe(`${dir}/train.csv`);
+    expect(card.lineage!.validation.recentError.after).toBeLessThan(card.lineage!.validation.recentError.before * 0.9);
+    expect(card.training.data).toBe(`${dir}/train.csv`); // the next adaptation replays the same original data
+    expect(sha(`${model}.versions/1/pump.json`)).toBe(files.json);
+    expect(sha(`${model}.versions/1/pump.onnx`)).toBe(files.onnx);
+
+    const back = await quietly(() => run(['rollback', '--model', model]));
+    expect(back.out).toMatch(/^adapt: rolled back .* v2 -> v1 .*0 earlier version\(s\) still kept/);
+    expect(back.value).toBe(0);
+    expect(sha(`${model}.json`)).toBe(files.json);
+    expect(sha(`${model}.onnx`)).toBe(files.onnx);
+    const again = await quietly(() => run(['rollback', '--model', model]));
+    expect(again.out).toMatch(/^adapt: rollback refused .*no earlier version/);
+    expect(again.value).toBe(4);
+  });
+
+  it('refuses when a canary would no longer be flagged, and writes nothing', async () => {
+    const model = copy('canary');
+    const { value, out } = await quietly(() => run(['--model', model, '--data', `${dir}/recent.csv`, '--canaries', `${dir}/drift-canary.csv`, '--backend', 'wasm', '--quiet']));
+    expect(out).toMatch(/^adapt: refused .* v1: canary 1 \(2024-01-02T00:00:31\.000Z\.\.2024-01-02T00:03:19\.000Z\) would no longer be flagged: \d+ % of its 169 windows above the new threshold \(serving model 100 %, needs 50 %\); nothing written/);
+    expect(value).toBe(3);
+    expect(sha(`${model}.json`)).toBe(files.json);
+    expect(sha(`${model}.onnx`)).toBe(files.onnx);
+    expect(existsSync(`${model}.versions`)).toBe(false);
+  });
+
+  it('refuses recent data with nothing to learn (held-back error does not fall)', async () => {
+    const model = copy('same');
+    const { value, out } = await quietly(() => run(['--model', model, '--data', `${dir}/same.csv`, '--backend', 'wasm', '--quiet']));
+    expect(out).toMatch(/^adapt: refused .* v1: recent error did not fall enough: .*needs -10 % or better/);
+    expect(value).toBe(3);
+    expect(sha(`${model}.onnx`)).toBe(files.onnx);
+  });
+
+  it('says where the original training data should be when it is gone, and takes --replay', async () => {
+    const model = copy('moved');
+    const card = JSON.parse(readFileSync(`${model}.json`, 'utf8'));
+    card.training.data = `${dir}/gone.csv`;
+    writeFileSync(`${model}.json`, JSON.stringify(card, null, 2));
+    await expect(run(['--model', model, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet'])).rejects.toThrow(/gone\.csv \(the card's training\.data.*\) is not here; pass --replay <csv>/);
+    const { value } = await quietly(() => run(['--model', model, '--data', `${dir}/recent.csv`, '--replay', `${dir}/train.csv`, '--backend', 'wasm', '--quiet', '--epochs', '2']));
+    expect(value).toBe(0);
+  });
+});
