@@ -20,7 +20,8 @@ export async function runtimeChild(broker: string, topic: string, modelPath: str
     state: { file: null },
     reload: { watch: false },
     // One intra-op thread: on a small gateway the spinning ORT pool otherwise fights the broker for cores.
-    inference: { providers: [provider as 'cpu'], threads: 1 },
+    // VIGIL_BENCH_WORKER=1: onnxruntime-node in a worker thread (inference.worker), to compare with the default.
+    inference: { providers: [provider as 'cpu'], threads: 1, worker: process.env.VIGIL_BENCH_WORKER === '1' },
     window: { maxSensors: 20_000, stride },
     batch: { size: 256, maxWaitMs: 1 },
     lowMemory,
