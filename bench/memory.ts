@@ -91,6 +91,23 @@ function procStatus(pid: number): Record<string, number> {
   return out;
 }
 
+/** Resident MB per mapping of /proc/PID/smaps, grouped: each file by name, anonymous memory as one line, largest first. */
+function smapsByMapping(pid: number): Array<{ mapping: string; rssMB: number }> {
+  const by = new Map<string, number>();
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      const path = head[1].trim();
+      name = !path ? 'anonymous (V8 heaps, malloc arenas, thread stacks)' : path.startsWith('[') ? path : path.replace(/^.*\/node_modules\//, '').replace(/^\/usr\/(local\/)?bin\//, '');
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) by.set(name, (by.get(name) ?? 0) + Number(rss[1]) / 1024);
+  }
+  return [...by].map(([mapping, rssMB]) => ({ mapping, rssMB })).sort((a, b) => b.rssMB - a.rssMB);
+}
+
 /** Selected values of a Prometheus text exposition. */
 async function scrape(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -110,9 +127,10 @@ interface Sample {
 }
 
 /** Start the runtime as a user would, wait for its banner (ops URL), return the process, its node pid and the URL. */
-async function startVigil(model: string, topic: string, work: string): Promise<{ child: ChildProcess; pid: number; opsUrl: string; stderr: () => string }> {
+async function startVigil(model: string, topic: string, work: string): Promise<{ child: ChildProcess; pid: number; opsUrl: string; loader: string; stderr: () => string }> {
   const args = [...LAUNCHER.slice(1), 'run', '--model', model, '--broker', BROKER, '--topic', topic, '--metrics-port', '0', '--state', join(work, 'state.json')];
-  const env = { ...process.env, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) };
+  // VIGIL_DEBUG makes the launcher say whether the bundle or the tsx fallback runs (recorded with the numbers).
+  const env = { ...process.env, VIGIL_DEBUG: '1', ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) };
   const child = spawn(LAUNCHER[0], args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   // The launcher runs in its own process group (npx -> sh -> node): take the whole group down if we exit first.
   process.once('exit', () => {
@@ -135,11 +153,12 @@ async function startVigil(model: string, topic: string, work: string): Promise<{
   });
   const pid = findVigilPid(child.pid!);
   if (!pid) throw new Error('could not find the vigil node process under the launcher');
-  return { child, pid, opsUrl, stderr: () => err };
+  const loader = /vigil: running the bundle/.test(err) ? 'bundle' : /vigil: running the sources/.test(err) ? 'tsx' : 'unknown';
+  return { child, pid, opsUrl, loader, stderr: () => err };
 }
 
 /** Feed SENSORS at RATE readings/s for SECONDS, sampling memory every second. */
-async function measureRun(model: string): Promise<{ samples: Sample[]; sent: number; pid: number; launcher: string }> {
+async function measureRun(model: string): Promise<{ samples: Sample[]; idle: Sample; mappings: ReturnType<typeof smapsByMapping>; sent: number; pid: number; launcher: string; loader: string }> {
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-memory-'));
   const prefix = `vigil-mem/${process.pid}`;
   const vigil = await startVigil(model, `${prefix}/+/data`, work);
@@ -154,6 +173,9 @@ async function measureRun(model: string): Promise<{ samples: Sample[]; sent: num
     for (let c = 0; c < channels.length; c++) p += `,"${channels[c]}":${values[c]}`;
     return `${p}}`;
   };
+  // Idle: started, connected and subscribed, nothing received yet (3 s after the banner).
+  await new Promise((r) => setTimeout(r, 3000));
+  const idle: Sample = { t: -1, proc: procStatus(vigil.pid), metrics: await scrape(vigil.opsUrl) };
   const samples: Sample[] = [];
   let sent = 0;
   const start = performance.now();
@@ -178,15 +200,17 @@ async function measureRun(model: string): Promise<{ samples: Sample[]; sent: num
   });
   await new Promise((r) => setTimeout(r, 1000));
   await sample();
+  const mappings = smapsByMapping(vigil.pid);
   await pub.endAsync();
   process.kill(-vigil.child.pid!, 'SIGINT');
   await new Promise((r) => vigil.child.once('exit', r));
-  return { samples, sent, pid: vigil.pid, launcher: LAUNCHER.join(' ') };
+  return { samples, idle, mappings, sent, pid: vigil.pid, launcher: LAUNCHER.join(' '), loader: vigil.loader };
 }
 
 /** RSS and heaps at each stage of a start, each stage in a fresh process (bench/memory/stage.mjs). */
 function breakdown(model: string): Array<{ stage: string; rssMB: number; heapUsedMB: number; heapTotalMB: number; externalMB: number; note: string }> {
-  const stages = ['node', 'tsx', 'dispatch', 'run-modules', 'session'];
+  const stages = ['node', 'ort', 'launcher', 'run-modules'];
+  spawnSync(process.execPath, [join(ROOT, 'bin/vigil.mjs'), '--version'], { cwd: ROOT }); // builds the bundle if stale
   return stages.map((stage) => {
     const r = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench/memory/stage.mjs'), stage, model], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) } });
     if (r.status !== 0) throw new Error(`stage ${stage} failed: ${r.stderr}`);
@@ -210,7 +234,9 @@ async function main(): Promise<void> {
   const cpuS = (last.metrics.vigil_process_cpu_seconds_total ?? 0) - (run.samples[0].metrics.vigil_process_cpu_seconds_total ?? 0);
   const summary = {
     label: LABEL,
+    idleRssMB: run.idle.proc.VmRSS,
     launcher: run.launcher,
+    loader: run.loader,
     nodeOptions: NODE_OPTIONS || null,
     sensors: SENSORS,
     rate: RATE,
@@ -230,7 +256,8 @@ async function main(): Promise<void> {
     externalMB: quantile(mb('vigil_nodejs_external_memory_bytes'), 0.5)!,
   };
   const f = (x: number) => x.toFixed(1);
-  process.stderr.write(`memory: ${summary.label}: steady RSS median ${f(summary.steadyRssMB.median)} MB, max ${f(summary.steadyRssMB.max)} MB, peak (VmHWM) ${f(summary.peakRssMB)} MB; anon ${f(summary.rssAnonMB)} file ${f(summary.rssFileMB)}; V8 heap ${f(summary.heapUsedMB)}/${f(summary.heapTotalMB)} MB, external ${f(summary.externalMB)} MB; scored ${scored} of ${run.sent} sent, ${summary.cores.toFixed(2)} cores\n`);
+  process.stderr.write(`memory: ${summary.label} (${run.loader}): steady RSS median ${f(summary.steadyRssMB.median)} MB, max ${f(summary.steadyRssMB.max)} MB, peak (VmHWM) ${f(summary.peakRssMB)} MB; anon ${f(summary.rssAnonMB)} file ${f(summary.rssFileMB)}; V8 heap ${f(summary.heapUsedMB)}/${f(summary.heapTotalMB)} MB, external ${f(summary.externalMB)} MB; scored ${scored} of ${run.sent} sent, ${summary.cores.toFixed(2)} cores\n`);
+  process.stderr.write(`memory: idle (started, nothing received) ${f(run.idle.proc.VmRSS)} MB; resident by mapping at the end: ${run.mappings.slice(0, 8).map((m) => `${m.mapping} ${f(m.rssMB)}`).join(', ')}\n`);
   if (stages) for (const s of stages) process.stderr.write(`memory: stage ${s.stage.padEnd(12)} RSS ${f(s.rssMB)} MB  heap ${f(s.heapUsedMB)}/${f(s.heapTotalMB)} MB  external ${f(s.externalMB)} MB  ${s.note}\n`);
   const met = summary.steadyRssMB.max < 150;
   writeBenchResult({
@@ -243,9 +270,10 @@ async function main(): Promise<void> {
       `${summary.label}: steady RSS median ${f(summary.steadyRssMB.median)} MB, max ${f(summary.steadyRssMB.max)} MB, peak (VmHWM, start included) ${f(summary.peakRssMB)} MB at ${SENSORS} sensors, ${RATE} readings/s, ${SECONDS} s.`,
       `${met ? 'MET' : 'NOT MET'}: steady RSS with ${SENSORS} sensors x window 64 (MB, max) = ${f(summary.steadyRssMB.max)} (target < 150)`,
     ],
-    data: { summary, stages, samples: run.samples },
+    data: { summary, stages, idle: run.idle, mappings: run.mappings, samples: run.samples },
     tables: [
       { title: 'steady state', columns: Object.keys(summary), rows: [Object.values(summary).map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : (v ?? '')) as string | number)] },
+      { title: 'resident memory by mapping at the end of the run (/proc/PID/smaps)', columns: ['mapping', 'RSS MB'], rows: run.mappings.filter((m) => m.rssMB >= 0.5).map((m) => [m.mapping, +f(m.rssMB)]) },
       ...(stages ? [{ title: 'stages (each a fresh process)', columns: ['stage', 'RSS MB', 'heap used MB', 'heap total MB', 'external MB', 'what'], rows: stages.map((s) => [s.stage, +f(s.rssMB), +f(s.heapUsedMB), +f(s.heapTotalMB), +f(s.externalMB), s.note]) }] : []),
     ],
     figures: [

@@ -6,7 +6,8 @@
  * the bundle after `npm install` and after every edit; `npm run build` does it ahead of time.
  * Each build goes to its own folder dist/<id>/ and dist/current.json then names it (written by rename), so two
  * starts building at once, or a build while `vigil run` is up, never see a half-written bundle or lose a chunk.
- * Folders of builds older than a day, other than the current one, are removed.
+ * Folders of builds older than an hour, other than the current one, are removed (a running `vigil` loads its
+ * chunks while it starts).
  * Packages from node_modules stay external (onnxruntime-node/-web, tfjs, native and wasm files load as usual).
  *   node bin/build.mjs [--quiet]
  */
@@ -69,7 +70,7 @@ await rename(`${current}.${id}`, current);
 for (const entry of await readdir(dist, { withFileTypes: true })) {
   if (!entry.isDirectory() || entry.name === id) continue;
   const { mtimeMs } = await stat(join(dist, entry.name));
-  if (Date.now() - mtimeMs > 86_400_000) await rm(join(dist, entry.name), { recursive: true, force: true });
+  if (Date.now() - mtimeMs > 3_600_000) await rm(join(dist, entry.name), { recursive: true, force: true });
 }
 const out = result.metafile.outputs;
 const bytes = Object.entries(out).filter(([p]) => p.endsWith('.mjs')).reduce((n, [, o]) => n + o.bytes, 0);

@@ -44,7 +44,10 @@ function bundle() {
   debug('building the bundle (bin/build.mjs)');
   const r = spawnSync(process.execPath, [fileURLToPath(new URL('bin/build.mjs', repo)), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) {
-    debug(`bundle build failed, running the sources through tsx: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}`);
+    // Said for `vigil run` (a gateway cares about its ~30 MB); other commands only under VIGIL_DEBUG.
+    const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0];
+    const say = heapFlag ? (m) => process.stderr.write(`vigil: ${m}\n`) : debug;
+    say(`could not build the bundle (${why}); running the sources through tsx, about 30 MB more RSS`);
     return null;
   }
   return freshBundle();
