@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { loadModel, type Series } from '@vigil/runtime';
+import { loadModel, openModel, type Series } from '@vigil/runtime';
+import { watchModel, type ReloadOutcome } from '../../runtime/ops/reload.ts';
 import { trainModel } from '../../train/train.ts';
 import { run } from '../../train/adapt/cli.ts';
 import { runWindows } from '../../train/uses/windows.ts';
@@ -126,6 +127,32 @@ describe('vigil adapt', () => {
     const again = await quietly(() => run(['rollback', '--model', model]));
     expect(again.out).toMatch(/^adapt: rollback refused .*no earlier version/);
     expect(again.value).toBe(4);
+  });
+
+  it('a running runtime hot-swaps the adapted pair, and the rolled-back one', async () => {
+    const model = copy('reload');
+    const { ref } = await openModel(loadModel(model), { providers: ['cpu'], warmup: [1] });
+    const outcomes: ReloadOutcome[] = [];
+    let wake = () => {};
+    const swapped = (version: string) => new Promise<void>((done) => {
+      wake = () => outcomes.some((o) => o.kind === 'swapped' && o.to.version === version) && done();
+      wake();
+    });
+    const stop = watchModel({ model, ref, providers: ['cpu'], threads: 1, warmup: [1], debounceMs: 100, onOutcome: (o) => (outcomes.push(o), wake()) });
+    try {
+      const v2 = swapped('2');
+      expect((await quietly(() => run(['--model', model, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet', '--epochs', '4']))).value).toBe(0);
+      await v2;
+      expect(ref.current.card.lineage?.parent.version).toBe('1');
+      const v1 = swapped('1');
+      expect((await quietly(() => run(['rollback', '--model', model]))).value).toBe(0);
+      await v1;
+      expect(ref.current.card.onnx.sha256).toBe(loadModel(`${base}/pump`).card.onnx.sha256);
+      expect(outcomes.filter((o) => o.kind === 'refused')).toEqual([]);
+    } finally {
+      stop();
+      await ref.close();
+    }
   });
 
   it('refuses when a canary would no longer be flagged, and writes nothing', async () => {
