@@ -173,13 +173,16 @@ describe('vigil adapt', () => {
     expect(sha(`${model}.onnx`)).toBe(files.onnx);
   });
 
-  it('says where the original training data should be when it is gone, and takes --replay', async () => {
+  it('says where the original training data should be when it is gone, takes --replay, writes --out elsewhere', async () => {
     const model = copy('moved');
     const card = JSON.parse(readFileSync(`${model}.json`, 'utf8'));
     card.training.data = `${dir}/gone.csv`;
     writeFileSync(`${model}.json`, JSON.stringify(card, null, 2));
     await expect(run(['--model', model, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet'])).rejects.toThrow(/gone\.csv \(the card's training\.data.*\) is not here; pass --replay <csv>/);
-    const { value } = await quietly(() => run(['--model', model, '--data', `${dir}/recent.csv`, '--replay', `${dir}/train.csv`, '--backend', 'wasm', '--quiet', '--epochs', '2']));
+    const { value } = await quietly(() => run(['--model', model, '--data', `${dir}/recent.csv`, '--replay', `${dir}/train.csv`, '--out', `${dir}/elsewhere/pump2`, '--backend', 'wasm', '--quiet', '--epochs', '2']));
     expect(value).toBe(0);
+    const adapted = loadModel(`${dir}/elsewhere/pump2`).card;
+    expect([adapted.name, adapted.onnx.file, adapted.lineage?.data.replay.file]).toEqual(['pump2', 'pump2.onnx', `${dir}/train.csv`]);
+    expect(sha(`${model}.onnx`)).toBe(files.onnx); // --out elsewhere leaves the serving pair alone
   });
 });

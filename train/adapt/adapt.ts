@@ -8,8 +8,8 @@
  * rise beyond a bound, every canary stays flagged -> the replaced pair is kept (train/adapt/model-versions.ts),
  * the new one written crash-consistently with its lineage in the card. A refusal writes nothing.
  */
-import { basename, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import {
   loadModel, parseCard, resolveSession, scoreOutputs, sha256, type FillPolicy, type Lineage, type LoadedModel, type ModelCard, type Scoring,
 } from '@vigil/runtime';
@@ -173,6 +173,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
   const recent = recentWindows(parent, options.data, setOpts);
   const original = originalWindows(parent, replay, Math.round(o.replayRatio * recent.fit.count), setOpts);
   const canaries = options.canaries ? canaryWindows(parent, options.canaries, setOpts) : undefined;
+  if (!canaries) options.onNote?.('no --canaries: nothing checks that past alerts stay flagged after the adaptation');
   const windows: AdaptWindows = { recent, original, canaries };
   const backend = await selectBackend(o.backend);
   options.onStart?.({ backend, windows });
@@ -280,6 +281,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     }, `adapted model card for ${name}`);
     // The pair about to be replaced is kept first: a rollback can always bring it back.
     const kept = existsSync(`${outBase}.json`) ? keepVersion(loadModel(outBase), o.keep) : undefined;
+    mkdirSync(dirname(outBase), { recursive: true });
     writeModelFiles(outBase, out.graph.bytes, card);
     return { kind: 'adapted', parent, card, cardPath: `${outBase}.json`, onnxPath: `${outBase}.onnx`, kept, lineage, seconds: seconds() };
   } finally {

@@ -55,7 +55,7 @@ export function decisionLine(model: string, d: AdaptDecision): string {
     `recent error ${f(v.recentError.before)} -> ${f(v.recentError.after)} (${pct(v.recentError.after, v.recentError.before)})`,
     `original validation error ${f(v.originalError.before)} -> ${f(v.originalError.after)} (${pct(v.originalError.after, v.originalError.before)}, bound +${(100 * v.originalError.maxRise).toFixed(0)} %)`,
     `recent windows flagged ${(100 * v.recentFlagged.before).toFixed(1)} % -> ${(100 * v.recentFlagged.after).toFixed(1)} %`,
-    `canaries ${v.canaries.filter((c) => c.after >= c.required && (c.required === 0 || c.after > 0)).length}/${v.canaries.length} flagged`,
+    v.canaries.length ? `canaries ${v.canaries.filter((c) => c.after >= c.required && (c.required === 0 || c.after > 0)).length}/${v.canaries.length} flagged` : 'no canaries',
     `threshold ${f(v.threshold.before)} -> ${f(v.threshold.after)}`,
     `weight change ${(100 * d.lineage.fineTune.weightChange).toFixed(1)} %`,
   ].join(', ');
