@@ -7,9 +7,12 @@
 /** Largest finite float32. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** Whether `v` is a finite number within the float32 range. */
+/**
+ * Whether `v` is a finite number float32 can hold: it rounds to a finite float32. FLT_MAX as C and numpy print it
+ * (`3.40282347e+38`, `3.4028235e38`) lies a little above FLOAT32_MAX as a double yet stores as FLOAT32_MAX.
+ */
 export function isFloat32(v: number): boolean {
-  return Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX;
+  return Number.isFinite(Math.fround(v));
 }
 
 /** Why a number is not one, for messages: names the range. */
