@@ -173,6 +173,15 @@ describe('vigil adapt', () => {
     expect(sha(`${model}.onnx`)).toBe(files.onnx);
   });
 
+  it('refuses a change larger than --max-change', async () => {
+    const model = copy('far');
+    const { value, out } = await quietly(() => run(['--model', model, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet', '--epochs', '2', '--max-change', '0.01']));
+    expect(out).toMatch(/^adapt: refused .* v1: the weights moved too far: \d+\.\d % \(relative L2; at most 1 %/);
+    expect(value).toBe(3);
+    expect(sha(`${model}.onnx`)).toBe(files.onnx);
+    await expect(run(['--model', model, '--data', `${dir}/recent.csv`, '--holdout', '0.95'])).rejects.toThrow(/--holdout must be in \(0, 0\.9\), got 0\.95/);
+  });
+
   it('says where the original training data should be when it is gone, takes --replay, writes --out elsewhere', async () => {
     const model = copy('moved');
     const card = JSON.parse(readFileSync(`${model}.json`, 'utf8'));

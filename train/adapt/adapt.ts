@@ -41,6 +41,7 @@ export interface AdaptOptions {
   holdout?: number;
   minGain?: number;
   maxRise?: number;
+  maxChange?: number;
   canaryShare?: number;
   keep?: number;
   seed?: number;
@@ -70,7 +71,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   const seed = o.seed ?? (typeof card.training.seed === 'number' ? card.training.seed : 42);
   const r = {
     epochs: o.epochs ?? D.epochs, learningRate: o.learningRate ?? D.learningRate, batchSize: o.batchSize ?? D.batchSize,
-    replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise,
+    replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise, maxChange: o.maxChange ?? D.maxChange,
     canaryShare: o.canaryShare ?? D.canaryShare, keep: o.keep ?? D.keep, seed, fill: o.fill ?? D.fill, backend: o.backend ?? D.backend,
     reason: o.reason ?? D.reason,
   };
@@ -80,6 +81,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   check(r.holdout > 0 && r.holdout < 0.9, `--holdout must be in (0, 0.9), got ${r.holdout}`);
   check(r.minGain >= 0 && r.minGain < 1, `--min-gain must be in [0, 1), got ${r.minGain}`);
   check(r.maxRise >= 0, `--max-rise must be >= 0, got ${r.maxRise}`);
+  check(r.maxChange > 0, `--max-change must be > 0, got ${r.maxChange}`);
   check(r.canaryShare > 0 && r.canaryShare <= 1, `--canary-share must be in (0, 1], got ${r.canaryShare}`);
   check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
   check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
@@ -243,6 +245,9 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     if (!(originalError.after <= originalError.before * (1 + o.maxRise))) {
       reasons.push(`original validation error rose too much: ${originalError.before.toPrecision(3)} -> ${originalError.after.toPrecision(3)} (${pct(originalError.after, originalError.before)}; at most +${(100 * o.maxRise).toFixed(0)} %)`);
     }
+    if (!(change <= o.maxChange)) {
+      reasons.push(`the weights moved too far: ${(100 * change).toFixed(1)} % (relative L2; at most ${(100 * o.maxChange).toFixed(0)} %; fewer --epochs or a lower --lr change less)`);
+    }
     canaryFigures.forEach((c, i) => {
       if (c.required > 0 && !(c.after >= c.required && c.after > 0)) {
         reasons.push(`canary ${i + 1} (${c.from}..${c.to}) would no longer be flagged: ${(100 * c.after).toFixed(0)} % of its ${c.windows} windows above the new threshold (serving model ${(100 * c.before).toFixed(0)} %, needs ${(100 * c.required).toFixed(0)} %)`);
@@ -258,7 +263,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
         replay: { file: original.file, windows: original.replay.count, validationWindows: original.validation.count },
         ...(canaries ? { canaries: { file: canaries.file, events: events.length, windows: events.reduce((a, e) => a + e.windows.count, 0) } } : {}),
       },
-      fineTune: { epochs: fitted.history.length, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: change },
+      fineTune: { epochs: fitted.history.length, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: change, maxWeightChange: o.maxChange },
       validation: { recentError, originalError, recentFlagged, threshold, canaries: canaryFigures },
     };
     const seconds = () => (performance.now() - t0) / 1000;

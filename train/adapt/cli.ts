@@ -16,7 +16,7 @@ const num = (v: string) => {
   if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
   return n;
 };
-const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'canaryShare', 'keep', 'seed']);
+const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'maxChange', 'canaryShare', 'keep', 'seed']);
 
 function program(): Command {
   const cmd = new Command('vigil adapt')

@@ -19,6 +19,7 @@ export const ADAPT_OPTION_TABLE = {
   holdout: { flag: '--holdout <fraction>', help: 'last fraction of the recent rows held back to validate', default: 0.25 },
   minGain: { flag: '--min-gain <fraction>', help: 'refuse unless the error on the held-back recent windows falls by at least this fraction', default: 0.1 },
   maxRise: { flag: '--max-rise <fraction>', help: 'refuse if the error on the original validation windows rises by more than this fraction', default: 0.25 },
+  maxChange: { flag: '--max-change <fraction>', help: 'refuse if the weights moved by more than this fraction (relative L2 norm): a bound on how far one adaptation may take the model', default: 0.5 },
   canaryShare: { flag: '--canary-share <fraction>', help: 'refuse unless this share of each canary\'s windows (or the share the serving model flagged, if lower) scores above the new threshold', default: 0.5 },
   keep: { flag: '--keep <n>', help: 'earlier versions kept in DIR/NAME.versions/', default: 5 },
   seed: { flag: '--seed <n>', help: 'seed of the replay sample and the shuffles (default: the card\'s training seed)' },
