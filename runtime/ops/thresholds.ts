@@ -100,7 +100,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     const collect = (): Record<string, SensorState> => {
       const out: Record<string, SensorState> = {};
       for (const [sensor, t] of Object.entries(bank.snapshot())) out[sensor] = { threshold: t };
-      for (const [sensor, m] of Object.entries(residuals.snapshot())) if (out[sensor]) out[sensor].residualMean = m;
+      for (const [sensor, m] of Object.entries(residuals.snapshot(cardNow()))) if (out[sensor]) out[sensor].residualMean = m;
       return out;
     };
     store = new ThresholdStore(file, collect, {
@@ -116,7 +116,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     const saved = Object.fromEntries([...loaded.states].map(([sensor, s]) => [sensor, s.threshold]));
     bank = new ThresholdBank(factory, { saved, restore, maxSensors: config.window.maxSensors });
     const means = Object.fromEntries([...loaded.states].flatMap(([sensor, st]) => (st.residualMean ? [[sensor, st.residualMean]] : [])));
-    residuals = new TrackedResiduals(means, config.window.maxSensors);
+    residuals = new TrackedResiduals(means, config.window.maxSensors, card0);
     if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
   } else {
     // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).

@@ -64,8 +64,9 @@ export function seriesMeanOf(scoring: { error: string; residual?: ResidualModel 
 
 /**
  * The residual means of the model in service: one `ResidualBaselines` per card (a swapped-in model starts from
- * its own card's mean), the first one seeded with means a previous run saved. Shared by the inference stage,
- * which moves them, and the state store, which saves them.
+ * its own card's mean), seeded with means a previous run saved when the card they were saved under (`savedFor`;
+ * absent: whichever card comes first) scores. Shared by the inference stage, which moves them, and the state
+ * store, which saves them.
  */
 export class TrackedResiduals {
   private now: { card: object; baselines: ResidualBaselines } | undefined;
@@ -73,6 +74,7 @@ export class TrackedResiduals {
   constructor(
     private saved: Record<string, unknown> = {},
     private readonly maxSensors = 10_000,
+    private readonly savedFor?: object,
   ) {}
 
   /** The means for `card`, or undefined when its scoring does not track. */
@@ -81,16 +83,21 @@ export class TrackedResiduals {
     if (card.scoring.error !== 'mahalanobis' || !residual?.tracking) return undefined;
     if (this.now?.card !== card) {
       const baselines = new ResidualBaselines(residual, this.maxSensors);
-      if (!this.now) baselines.restore(this.saved);
+      if (!this.now && (this.savedFor === undefined || this.savedFor === card)) baselines.restore(this.saved);
       this.saved = {};
       this.now = { card, baselines };
     }
     return this.now.baselines;
   }
 
-  /** Learnt means by sensor of the model in service (the restored ones until its first window). */
-  snapshot(): Record<string, number[]> {
-    if (this.now) return this.now.baselines.snapshot();
+  /**
+   * Learnt means by sensor (the restored ones until the first window), of `card` when given: the model in service,
+   * whose label the saved file carries. A model swapped in that has not scored yet has none of its own, and
+   * another model's means must not be saved under its name.
+   */
+  snapshot(card?: object): Record<string, number[]> {
+    if (this.now) return card === undefined || this.now.card === card ? this.now.baselines.snapshot() : {};
+    if (card !== undefined && this.savedFor !== undefined && this.savedFor !== card) return {};
     return Object.fromEntries(Object.entries(this.saved).filter((e): e is [string, number[]] => Array.isArray(e[1])));
   }
 }

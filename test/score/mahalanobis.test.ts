@@ -86,4 +86,20 @@ describe('tracked residual means', () => {
     expect(tracked.snapshot()).toEqual({ a: [7, 7] });
     expect(tracked.for({ scoring: { error: 'mse' } })).toBeUndefined();
   });
+
+  it('saves only means of the model in service: none of a model swapped out, none restored into another model', () => {
+    const other = { scoring: { ...card.scoring, residual: { ...residual, mean: [7, 7] } } };
+    const plain = { scoring: { error: 'mse' } };
+    // Means learnt under `card`, then `other` (or a model that does not track) is swapped in and has scored nothing yet.
+    const tracked = new TrackedResiduals({}, 10, card);
+    tracked.for(card)!.of('a')[0] = 5;
+    expect(tracked.snapshot(card)).toEqual({ a: [5, 0] });
+    expect(tracked.snapshot(other)).toEqual({});
+    expect(tracked.snapshot(plain)).toEqual({});
+    // Means saved under `card`, but `other` is in service before any window was scored.
+    const restarted = new TrackedResiduals({ a: [3, 4] }, 10, card);
+    expect(restarted.snapshot(card)).toEqual({ a: [3, 4] });
+    expect(restarted.snapshot(other)).toEqual({});
+    expect(Array.from(restarted.for(other)!.of('a'))).toEqual([7, 7]);
+  });
 });
