@@ -48,7 +48,18 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw err;
   }
   closeSync(fd);
-  renameSync(tmp, path);
+  replaceWith(tmp, path);
+}
+
+/** Rename the finished temp file over `path` and fsync the folder; if that fails the temp file is removed. */
+function replaceWith(tmp: string, path: string, before: () => void = () => {}): void {
+  try {
+    before();
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw err;
+  }
   syncFolder(path);
 }
 
@@ -88,9 +99,7 @@ export function atomicWriteStream(path: string): AtomicWriteStream {
         removeQuietly(tmp);
         throw failure;
       }
-      syncFile(tmp);
-      renameSync(tmp, path);
-      syncFolder(path);
+      replaceWith(tmp, path, () => syncFile(tmp));
     },
     async abort() {
       stream.destroy();
