@@ -5,13 +5,14 @@
  * or foreign file is detected and reported, set aside as `<file>.corrupt-<time>`, and never crashes the caller.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Threshold, ThresholdState } from './threshold.ts';
 import type { SmootherState } from '../scoring/smoothing.ts';
 import type { CardLike } from './seed.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from './factory.ts';
+import { tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
 
 /** File format tag and version; other versions are reported, not guessed at. */
 export const STATE_FILE_FORMAT = 'vigil-threshold-state';
@@ -122,15 +123,10 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
   }
 }
 
-let tmpCounter = 0;
-function tmpName(path: string): string {
-  return `${path}.${process.pid}.${++tmpCounter}.tmp`;
-}
-
 /** Write states atomically (temp + fsync + rename + directory fsync). */
 export async function saveStates(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId): Promise<void> {
   const text = encodeStates(states, model);
-  const tmp = tmpName(path);
+  const tmp = tempPathFor(path);
   const fh = await open(tmp, 'w', 0o644);
   try {
     await fh.writeFile(text, 'utf8');
@@ -147,30 +143,7 @@ export async function saveStates(path: string, states: Map<string, SensorState> 
 
 /** Synchronous atomic write, for the last save on shutdown. */
 export function saveStatesSync(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId): void {
-  const text = encodeStates(states, model);
-  const tmp = tmpName(path);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  try {
-    const d = openSync(dirname(path), 'r');
-    fsyncSync(d);
-    closeSync(d);
-  } catch {
-    // Some filesystems refuse directory fsync; the rename is still atomic.
-  }
+  writeFileAtomic(path, encodeStates(states, model));
 }
 
 async function syncDir(path: string): Promise<void> {
