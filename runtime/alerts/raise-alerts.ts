@@ -8,6 +8,7 @@ import { topContributors } from '../scoring/reconstruction.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { AlertEvent, Detection, Verdict } from '../stream/types.ts';
 import { ALERT_DEFAULTS, AlertTracker, checkPolicy, type AlertPolicy, type AlertStep } from './tracker.ts';
+import { lruGet } from '../util/lru.ts';
 
 /** Options of `raiseAlerts`. */
 export interface RaiseAlertsOptions extends Partial<AlertPolicy> {
@@ -66,13 +67,7 @@ export function trackAlerts(opts: RaiseAlertsOptions): OperatorFunction<Verdict,
       const trackers = new Map<string, AlertTracker>();
       return source.subscribe({
         next: (verdict) => {
-          let t = trackers.get(verdict.sensor);
-          if (t) trackers.delete(verdict.sensor);
-          else {
-            t = new AlertTracker(policy);
-            if (trackers.size >= maxSensors) trackers.delete(trackers.keys().next().value as string);
-          }
-          trackers.set(verdict.sensor, t);
+          const t = lruGet(trackers, verdict.sensor, () => new AlertTracker(policy), maxSensors);
           const step = t.step(verdict);
           if (step.kind === 'duplicate') counters.alertDuplicates++;
           else if (step.kind === 'suppressed') counters.alertsSuppressed++;

@@ -4,6 +4,7 @@
  * seen dropped first); `snapshot`/`restore` carry the learnt means across restarts.
  */
 import type { ResidualModel } from './mahalanobis.ts';
+import { lruGet } from '../util/lru.ts';
 
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
@@ -16,16 +17,7 @@ export class ResidualBaselines {
 
   /** The sensor's mean, created from the card's on first sight. */
   of(sensor: string): Float64Array {
-    let m = this.held.get(sensor);
-    if (m) {
-      this.held.delete(sensor);
-      this.held.set(sensor, m);
-      return m;
-    }
-    m = Float64Array.from(this.model.mean);
-    if (this.held.size >= this.maxSensors) this.held.delete(this.held.keys().next().value as string);
-    this.held.set(sensor, m);
-    return m;
+    return lruGet(this.held, sensor, () => Float64Array.from(this.model.mean), this.maxSensors);
   }
 
   /** Sensors held. */

@@ -4,6 +4,7 @@
  * periodically and on shutdown while the stream runs.
  */
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
+import { lruGet } from '../util/lru.ts';
 
 /** Builds a fresh threshold for a sensor (e.g. `() => createThreshold(config, card)`). */
 export type ThresholdFactory = (sensor: string) => Threshold;
@@ -51,20 +52,7 @@ export class ThresholdBank {
 
   /** The entry for a sensor, created (or restored) on first use. */
   get(sensor: string): SensorThreshold {
-    let e = this.held.get(sensor);
-    if (e) {
-      this.held.delete(sensor);
-      this.held.set(sensor, e);
-      return e;
-    }
-    e = { threshold: this.create(sensor) };
-    if (this.held.size >= this.maxSensors) {
-      const oldest = this.held.keys().next().value as string;
-      this.held.delete(oldest);
-      this.evicted++;
-    }
-    this.held.set(sensor, e);
-    return e;
+    return lruGet(this.held, sensor, () => ({ threshold: this.create(sensor) }), this.maxSensors, () => this.evicted++);
   }
 
   /** The threshold of a sensor if it exists (no creation). */
