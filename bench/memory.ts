@@ -5,11 +5,13 @@
  * A publisher feeds 1,000 sensors round-robin at a steady 2,000 readings/s for 60 s; every second the bench reads
  * VmRSS/VmHWM/RssAnon/RssFile from /proc/PID/status of the `vigil` node process and the V8 heap, external memory and
  * counters from its /metrics. Steady state = the samples after every window has filled and half the run is gone.
- * `--breakdown` also measures the stages a run goes through (bench/memory/stage.mjs, each in a fresh process).
+ * The breakdown (always for the default --out, or with `--breakdown`) measures the stages a run goes through
+ * (bench/memory/stage.mjs, each in a fresh process).
  * Writes bench/results/memory.json (`--out NAME`: NAME.json, for a labelled variant).
  *
  *   node bin/run-ts.mjs bench/memory.ts [--sensors 1000] [--rate 2000] [--seconds 60] [--breakdown]
- *     [--launcher 'npx vigil'] [--node-options '...'] [--label name] [--broker URL] [--model path]
+ *     [--launcher 'npx vigil'] [--node-options '...'] [--run-args '--low-memory'] [--label name] [--out NAME]
+ *     [--broker URL] [--model path]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -29,6 +31,8 @@ const SECONDS = Number(cliArg('seconds', '60'));
 const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
 const NODE_OPTIONS = cliArg('node-options', '');
 const LABEL = cliArg('label', 'shipped defaults');
+/** Extra `vigil run` flags of a labelled variant (none for the shipped defaults). */
+const RUN_ARGS = cliArg('run-args', '').split(' ').filter(Boolean);
 const MB = 1024 * 1024;
 
 /** Train the bench model once (cached under bench/results/tmp): simulated pump CSV, `vigil train --window 64`. */
@@ -128,7 +132,7 @@ interface Sample {
 
 /** Start the runtime as a user would, wait for its banner (ops URL), return the process, its node pid and the URL. */
 async function startVigil(model: string, topic: string, work: string): Promise<{ child: ChildProcess; pid: number; opsUrl: string; loader: string; stderr: () => string }> {
-  const args = [...LAUNCHER.slice(1), 'run', '--model', model, '--broker', BROKER, '--topic', topic, '--metrics-port', '0', '--state', join(work, 'state.json')];
+  const args = [...LAUNCHER.slice(1), 'run', '--model', model, '--broker', BROKER, '--topic', topic, '--metrics-port', '0', '--state', join(work, 'state.json'), ...RUN_ARGS];
   // VIGIL_DEBUG makes the launcher say whether the bundle or the tsx fallback runs (recorded with the numbers).
   const env = { ...process.env, VIGIL_DEBUG: '1', ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) };
   const child = spawn(LAUNCHER[0], args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -221,7 +225,7 @@ function breakdown(model: string): Array<{ stage: string; rssMB: number; heapUse
 async function main(): Promise<void> {
   const started = new Date();
   const model = benchModel();
-  const stages = process.argv.includes('--breakdown') ? breakdown(model) : undefined;
+  const stages = process.argv.includes('--breakdown') || cliArg('out', 'memory') === 'memory' ? breakdown(model) : undefined;
   process.stderr.write(`memory: ${LAUNCHER.join(' ')} run, ${SENSORS} sensors at ${RATE} readings/s for ${SECONDS} s${NODE_OPTIONS ? ` (NODE_OPTIONS=${NODE_OPTIONS})` : ''}...\n`);
   const run = await measureRun(model);
   const last = run.samples.at(-1)!;

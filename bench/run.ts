@@ -22,6 +22,7 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'train', script: 'bench/train.ts', summary: 'training windows/s per architecture and tfjs backend' },
   { name: 'inference', script: 'bench/inference.ts', summary: 'inference windows/s vs batch size per execution provider' },
   { name: 'e2e', script: 'bench/e2e.ts', summary: 'end-to-end MQTT ingest, latency p50/p99, RSS' },
+  { name: 'memory', script: 'bench/memory.ts', summary: 'RSS of `npx vigil run` as shipped, 1,000 sensors x window 64 at 2k readings/s, with a breakdown' },
   { name: 'train-quality', script: 'bench/train-quality.ts', summary: 'detection quality per architecture on labelled synthetic data' },
   { name: 'vae-recon-prob', script: 'bench/vae-recon-prob.ts', summary: 'VAE: reconstruction probability vs reconstruction error on labelled synthetic data' },
   { name: 'compare', script: 'bench/compare.ts', summary: 'every architecture and loss on labelled synthetic pumps and NAB: F1, false alarms, delay, training time, size, windows/s' },

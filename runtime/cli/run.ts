@@ -93,7 +93,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--state <file>', "threshold state file (default vigil-state.json; 'off' = none)")
     .option('--client-id <id>', 'MQTT client id (set one for a persistent session)')
     .option('--dashboard <port>', "serve the live dashboard on this port (default off; 0 = any free port)", parsePort)
-    .option('--low-memory', 'trade some throughput for ~50 MB less RSS (small gateways)')
+    .option('--low-memory', 'trade some throughput for ~10 MB less RSS (V8 optimize-for-size; small gateways)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .option('--print-config', 'check the config and the model, print the resolved config as YAML (secrets hidden), and exit')
     .addHelpText(

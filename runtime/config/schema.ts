@@ -233,7 +233,7 @@ export const RunConfigSchema = z
     fleet: FleetSchema.optional(),
     /** For the dashboard (served by its own module when set). */
     dashboard: z.object({ port: port.nullable().default(null), host: z.string().default('127.0.0.1') }).strict().prefault({}),
-    /** Trade some throughput for ~50 MB less RSS: V8 optimize-for-size and a 1 MB young generation (process-wide). */
+    /** Trade some throughput for ~10 MB less RSS than the defaults: V8 optimize-for-size (process-wide; docs/run.md). */
     lowMemory: z.boolean().default(false),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })

@@ -35,8 +35,11 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   const log = deps.logger ?? createLogger(config.log.level);
   if (config.lowMemory) {
     // Process-wide V8 settings; they take effect for allocations from here on (set as early as possible).
+    // `--max-semi-space-size` is read only at start (a no-op here); the growth factor is read whenever V8 would
+    // grow the young generation, so 1 keeps it at 1 MB. `vigil run` already has that from bin/v8-heap.mjs; this is
+    // for embedders calling startRuntime. optimize-for-size is what lowMemory adds: ~10 MB (bench/memory.ts).
     v8.setFlagsFromString('--optimize-for-size');
-    v8.setFlagsFromString('--max-semi-space-size=1');
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
   }
   const loaded = loadModel(config.model);
   const warmup = [...new Set([1, config.batch.size])];
