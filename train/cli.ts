@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { OPTION_TABLE } from './defaults.ts';
+import { parseContamination } from './robust.ts';
 import type { EpochInfo } from './fit.ts';
 import { trainModel, type TrainOptions } from './train.ts';
 
@@ -18,6 +19,13 @@ const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string) => unknown>
   window: num, stride: num, epochs: num, batchSize: num, learningRate: num, patience: num, code: num, hidden: ints,
   kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list, ignore: list, samples: num, track: num,
   thresholdRisk: num,
+  contamination: (v) => {
+    try {
+      return parseContamination(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  },
 };
 
 function program(): Command {
@@ -41,6 +49,8 @@ Examples:
   vigil train --data pump.csv --arch dense --window 60 --out models/pump-dense
   vigil train --data nab.csv --arch conv --window 64 --stride 4 --out models/nab --epochs 50
   vigil train --data pump.csv --arch vae --score recon-prob --out models/pump-vae   # reconstruction probability
+  vigil train --data month.csv --contamination 0.1 --out models/pump   # rows known to hide incidents: set aside 10 % of windows
+  vigil train --data pump.csv --contamination 0 --out models/pump      # the plain fit, every window counts
 
 Data: only normal operation (a few hundred rows is enough at ~1 Hz). Score with: vigil score --model DIR/NAME`);
   return cmd;
@@ -100,12 +110,21 @@ export async function run(args: string[]): Promise<number> {
     `epochs: ${f.history.length}${f.stoppedEarly ? ' (early stop)' : ''}, best ${f.bestEpoch}: loss ${fmt(best.loss)}, val ${fmt(best.valLoss)}`,
     `export check: ONNX Runtime vs tfjs max |diff| ${res.exportMaxAbsDiff.toExponential(2)}`,
     `score: ${c.scoring.error}${c.scoring.reconProb ? ` (${c.scoring.reconProb.samples} samples)` : ''} over the last ${c.scoring.span} of ${c.window} steps; static threshold ${c.threshold.static.value.toPrecision(4)} (${c.threshold.static.method})`,
+    ...setAsideLines(c),
     `wrote ${res.onnxPath}`,
     `      ${res.cardPath}`,
     `      ${res.svgPath}`,
+    ...(res.setAsidePath ? [`      ${res.setAsidePath}`] : []),
     `total time ${((performance.now() - t0) / 1000).toFixed(1)} s (training ${f.seconds.toFixed(1)} s on ${res.backend.name})`,
     '',
   ].join('\n'));
   res.model.dispose();
   return 0;
+}
+
+/** What the robust fit set aside, as the card records it (nothing with --contamination 0). */
+function setAsideLines(card: { training: Record<string, unknown> }): string[] {
+  const r = card.training.contamination as { setting: unknown; setAside?: number; fraction?: number; training?: { setAside: number }; validation?: { setAside: number } } | undefined;
+  if (!r || r.setting === 0 || r.setAside === undefined) return [];
+  return [`contamination ${String(r.setting)}: set aside ${r.setAside} windows (${(100 * (r.fraction ?? 0)).toFixed(1)} %: ${r.training?.setAside ?? 0} training, ${r.validation?.setAside ?? 0} validation); kept out of the residual model and the threshold`];
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';
 import { FlatAdam } from './adam.ts';
 import { Rng } from './random.ts';
+import { gather, keptIndices, setAside, WARMUP_EPOCHS, windowErrors, type SetAsideRule } from './robust.ts';
 
 /** Loop settings. */
 export interface FitOptions {
@@ -19,6 +20,11 @@ export interface FitOptions {
   seed: number;
   /** Called after every epoch; may be async (lets a progress bar repaint). */
   onEpoch?: (e: EpochInfo) => void | Promise<void>;
+  /**
+   * Robust fit (train/robust.ts): after `WARMUP_EPOCHS`, each epoch ranks the windows by error and leaves the
+   * ones the rule sets aside out of that epoch's gradient steps and validation loss. Absent: every window, always.
+   */
+  trim?: SetAsideRule;
 }
 
 /** One epoch's outcome. */
@@ -36,6 +42,8 @@ export interface EpochInfo {
   windowsPerSecond: number;
   /** Whether this epoch is the best so far. */
   best: boolean;
+  /** Robust fit: training and validation windows left out of this epoch (0 during the warm-up). */
+  setAside?: { train: number; validation: number };
 }
 
 /** What training produced. */
@@ -89,10 +97,16 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const te = performance.now();
       const cpu0 = process.cpuUsage();
-      const order = rng.permutation(train.count);
+      // Ranking draws no random numbers and a permutation of all windows is the plain one: a robust fit that
+      // sets nothing aside trains exactly the plain model.
+      const trimmed = o.trim && epoch > WARMUP_EPOCHS ? setAside(windowErrors(model, train.data, train.count), o.trim) : undefined;
+      const kept = trimmed && trimmed.count > 0 ? keptIndices(trimmed.mask) : undefined;
+      const n = kept ? kept.length : train.count;
+      const perm = rng.permutation(n);
+      const order = kept ? perm.map((i) => kept[i]) : perm;
       let sum = 0;
-      for (let s = 0; s < train.count; s += o.batchSize) {
-        const m = Math.min(o.batchSize, train.count - s);
+      for (let s = 0; s < n; s += o.batchSize) {
+        const m = Math.min(o.batchSize, n - s);
         for (let i = 0; i < m; i++) buf.set(train.data.subarray(order[s + i] * per, (order[s + i] + 1) * per), i * per);
         const stepSeed = rng.int();
         const cost = tf.tidy(() => {
@@ -105,9 +119,12 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
       const stepSeconds = (performance.now() - te) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const stepCpuSeconds = (cpu.user + cpu.system) / 1e6;
-      const loss = sum / train.count;
+      const loss = sum / n;
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch} (loss ${loss}); lower --lr or check the data scaling`);
-      const valLoss = val.count > 0 ? evaluate(model, val) : NaN;
+      const valTrim = trimmed && val.count > 0 ? setAside(windowErrors(model, val.data, val.count), o.trim!) : undefined;
+      const valKept = valTrim && valTrim.count > 0 && valTrim.count < val.count ? keptIndices(valTrim.mask) : undefined;
+      const valSet = valKept ? { data: gather(val.data, valKept, per), count: valKept.length } : val;
+      const valLoss = val.count > 0 ? evaluate(model, valSet) : NaN;
       // Without validation windows, early stopping watches the training loss instead.
       const watched = val.count > 0 ? valLoss : loss;
       const improved = watched < best;
@@ -121,7 +138,8 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
         progressEpoch = epoch;
       }
       const seconds = (performance.now() - te) / 1000;
-      const info: EpochInfo = { epoch, epochs: o.epochs, loss, valLoss, seconds, stepSeconds, stepCpuSeconds, windowsPerSecond: train.count / stepSeconds, best: improved };
+      const info: EpochInfo = { epoch, epochs: o.epochs, loss, valLoss, seconds, stepSeconds, stepCpuSeconds, windowsPerSecond: n / stepSeconds, best: improved };
+      if (o.trim) info.setAside = { train: train.count - n, validation: val.count - valSet.count };
       history.push(info);
       await o.onEpoch?.(info);
       if (epoch - progressEpoch >= o.patience) {

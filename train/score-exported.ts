@@ -82,6 +82,11 @@ export interface CardScoringOptions {
   /** mahalanobis: residual mean tracking rate (0 = off). */
   track: number;
   thresholdRisk: number;
+  /**
+   * Robust fit (train/robust.ts): 1 per window of `all` set aside as a likely incident; those windows stay out of
+   * the residual model, the decoder variance, the statistics and the threshold.
+   */
+  setAside?: Uint8Array;
 }
 
 /** The card's scoring section, error statistics and static threshold. */
@@ -105,7 +110,21 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   const per = w * c;
   const { span } = o;
   const calibSet = heldOut.count > 0 ? heldOut : fitted;
-  const sub = (a: Float32Array, r: WindowRange, n: number) => a.subarray(r.from * n, (r.from + r.count) * n);
+  const mask = o.setAside;
+  const kept = (r: WindowRange) => {
+    const k: number[] = [];
+    for (let i = r.from; i < r.from + r.count; i++) if (!mask![i]) k.push(i);
+    return k;
+  };
+  // The windows of a range that were not set aside, packed (the range itself when none was).
+  const sub = (a: Float32Array, r: WindowRange, n: number) => {
+    if (!mask || !mask.subarray(r.from, r.from + r.count).includes(1)) return a.subarray(r.from * n, (r.from + r.count) * n);
+    const k = kept(r);
+    const out = new Float32Array(k.length * n);
+    k.forEach((i, j) => out.set(a.subarray(i * n, (i + 1) * n), j * n));
+    return out;
+  };
+  const size = (r: WindowRange) => (mask ? r.count - mask.subarray(r.from, r.from + r.count).reduce((t, v) => t + v, 0) : r.count);
   const sper = o.score === 'recon-prob' ? o.samples * span * c : 0;
   let scoring: Scoring;
   if (o.score === 'recon-prob') {
@@ -113,18 +132,18 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
       error: 'recon-prob', span,
       reconProb: {
         output: 'samples', samples: o.samples, rows: span,
-        variance: decoderVariance(sub(all.data, calibSet, per), sub(out.samples, calibSet, sper), calibSet.count, w, c, o.samples, span, span),
+        variance: decoderVariance(sub(all.data, calibSet, per), sub(out.samples, calibSet, sper), size(calibSet), w, c, o.samples, span, span),
         method: `mean squared residual of ${o.samples} sampled decodes over the last ${span} rows of the ${heldOut.count > 0 ? 'validation' : 'training'} windows, per channel (floor 1e-4)`,
       },
     };
   } else if (o.score === 'mahalanobis') {
-    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), fitted.count, w, c, span), c, 'training') };
+    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), size(fitted), w, c, span), c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training') };
   } else {
     scoring = { error: o.loss, span };
   }
   const sc = scoreOutputs(all.data, { reconstruction: out.recon, extra: { samples: out.samples } }, all.count, w, c, scoring);
-  const stats = (r: WindowRange) => errorStats(sc.scores.subarray(r.from, r.from + r.count), sc.perChannel.subarray(r.from * c, (r.from + r.count) * c), c);
-  const threshold = calibrateStatic(sc.scores.subarray(calibSet.from, calibSet.from + calibSet.count), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
+  const stats = (r: WindowRange) => errorStats(sub(sc.scores, r, 1), sub(sc.perChannel, r, c), c);
+  const threshold = calibrateStatic(sub(sc.scores, calibSet, 1), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
   // Only windows well under the alert level move a sensor's residual mean (runtime/scoring/mahalanobis.ts).
   if (scoring.residual && o.track > 0) scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value };
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };

@@ -3,7 +3,7 @@
  * Read -> scale -> window -> chronological split -> fit -> export -> check the .onnx in ONNX Runtime -> score
  * train/validation windows with the runtime's own scorer -> calibrate -> card.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
   applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, rowCount, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler,
@@ -17,6 +17,8 @@ import { Autoencoder } from './models/autoencoder.ts';
 import { reconProbNoise } from './models/recon-prob.ts';
 import { cardScoring, exportScored } from './score-exported.ts';
 import { lossCurveSvg } from './plot.ts';
+import { describeRule, errorsOf, parseContamination, setAside, WARMUP_EPOCHS, type Contamination, type SetAside } from './robust.ts';
+import { setAsideCsv } from './setaside-csv.ts';
 import { constantChannelNotes, trainingSeries } from './training-data.ts';
 import { trainingVersions } from './versions.ts';
 import { writeModelFiles } from './write-model.ts';
@@ -57,6 +59,8 @@ export interface TrainOptions {
   samples?: number;
   /** mahalanobis: residual mean tracking rate per clearly normal window (0 = off). */
   track?: number;
+  /** Robust fit: 'auto', or the share of windows to set aside (0 = off, the plain fit). See train/robust.ts. */
+  contamination?: Contamination;
   channels?: string[];
   /** Columns that are neither channels nor kept. */
   ignore?: string[];
@@ -79,6 +83,8 @@ export interface TrainResult {
   svgPath: string;
   backend: BackendChoice;
   fit: FitResult;
+  /** Robust fit: NAME.setaside.csv (absent when --contamination is 0). */
+  setAsidePath?: string;
   /** Max |tfjs - ONNX Runtime| over the validation (or training) windows. */
   exportMaxAbsDiff: number;
   /** The trained tfjs model (caller disposes). */
@@ -131,6 +137,7 @@ export function resolveOptions(o: TrainOptions) {
     score: o.score ?? (loss === 'bce' ? 'error' : D.score),
     samples: o.samples ?? D.samples,
     track: o.track ?? D.track,
+    contamination: parseContamination(o.contamination ?? D.contamination),
   };
   check(r.stride === 0 || (Number.isInteger(r.stride) && r.stride >= 1), `--stride must be an integer >= 1, got ${r.stride}`);
   for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
@@ -188,8 +195,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     noise: { kind: o.noiseKind, level: o.noise }, l1: o.l1, beta: o.beta,
   });
   const model = new Autoencoder(spec, o.seed);
+  // Robust fit: the last rows of the ceil(W / stride) - 1 windows before a window lie inside it.
+  const trim = o.contamination !== 0 ? { contamination: o.contamination, radius: Math.ceil(W / o.stride) - 1 } : undefined;
   const fitted = await fit(model, train, val, {
-    epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.patience, seed: o.seed, onEpoch: options.onEpoch,
+    epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.patience, seed: o.seed, onEpoch: options.onEpoch, trim,
   });
 
   // Export, then score every window through ONNX Runtime: the card describes what the runtime will see.
@@ -206,8 +215,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const onnxPath = `${outBase}.onnx`;
   const diff = out.maxAbsDiff;
   const L = eps ? o.samples : 0;
+  // Robust fit: the final model ranks every window once more; what it sets aside stays out of the residual model,
+  // the statistics and the threshold (an incident's scores would raise the bar it is measured against).
+  const robust = trim && robustSetAside(all.data, out.recon, all.count, per, nTrain, trim);
   const { scoring, trainStats, validationStats: valStats, threshold: calib } = cardScoring(all, out, { from: 0, count: nTrain }, { from: nTrain, count: val.count }, {
-    window: W, channels: C, score: o.score, loss: o.loss, span, samples: o.samples, track: o.track, thresholdRisk: o.thresholdRisk,
+    window: W, channels: C, score: o.score, loss: o.loss, span, samples: o.samples, track: o.track, thresholdRisk: o.thresholdRisk, setAside: robust?.mask,
   });
 
   const last = fitted.history[fitted.history.length - 1];
@@ -242,6 +254,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       loss: last.loss, valLoss: Number.isFinite(last.valLoss) ? last.valLoss : null, bestLoss: fitted.bestLoss,
       backend: backend.name, backendDescription: backend.description, seconds: fitted.seconds, exportMaxAbsDiff: diff,
       fill: o.fill,
+      contamination: robust ? robustRecord(o.contamination, trim!.radius, robust, nTrain, val.count) : { setting: 0 },
     },
     versions,
   }, `model card for ${name}`);
@@ -249,6 +262,45 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // Both files replaced whole, the card last: a kill at any point leaves the previous model or the new one loadable.
   writeModelFiles(outBase, g.bytes, card);
   const svgPath = `${outBase}.loss.svg`;
-  writeFileAtomic(svgPath, lossCurveSvg(fitted.history, fitted.bestEpoch, `${name} (${o.arch}, ${W}x${C})`));
-  return { card, cardPath, onnxPath, svgPath, backend, fit: fitted, exportMaxAbsDiff: diff, model, seconds: (performance.now() - t0) / 1000 };
+  const windowsView = robust && { ends: all.ends, timestamps: series.timestamps, errors: robust.errors, setAside: robust.mask, validationFrom: nTrain };
+  writeFileAtomic(svgPath, lossCurveSvg(fitted.history, fitted.bestEpoch, `${name} (${o.arch}, ${W}x${C})`, windowsView));
+  // A plain fit leaves no list behind: a stale one from an earlier robust fit would describe another model.
+  const setAsidePath = robust ? `${outBase}.setaside.csv` : undefined;
+  if (robust) writeFileAtomic(setAsidePath!, setAsideCsv(series, all.ends, robust.errors, robust.mask, nTrain));
+  else rmSync(`${outBase}.setaside.csv`, { force: true });
+  return { card, cardPath, onnxPath, svgPath, setAsidePath, backend, fit: fitted, exportMaxAbsDiff: diff, model, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The final ranking of a robust fit: every window's error, and what is set aside in each set. */
+interface RobustOutcome {
+  errors: Float32Array;
+  train: SetAside;
+  val: SetAside;
+  /** Both sets' masks over all windows (1 = set aside). */
+  mask: Uint8Array;
+}
+
+function robustSetAside(data: Float32Array, recon: Float32Array, count: number, per: number, nTrain: number, rule: { contamination: Contamination; radius: number }): RobustOutcome {
+  const errors = errorsOf(data, recon, count, per);
+  const train = setAside(errors.subarray(0, nTrain), rule);
+  const val = setAside(errors.subarray(nTrain), rule);
+  const mask = new Uint8Array(count);
+  mask.set(train.mask, 0);
+  mask.set(val.mask, nTrain);
+  return { errors, train, val, mask };
+}
+
+/** The card's account of the robust fit (training.contamination). */
+function robustRecord(setting: Contamination, radius: number, r: RobustOutcome, nTrain: number, nVal: number) {
+  const count = r.train.count + r.val.count;
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  return {
+    setting,
+    method: `trimmed loss: ${describeRule(setting, radius)}; re-ranked each epoch after a ${WARMUP_EPOCHS}-epoch warm-up, then once with the final model`,
+    setAside: count,
+    fraction: count / Math.max(1, nTrain + nVal),
+    training: { setAside: r.train.count, windows: nTrain, cut: finite(r.train.cut) },
+    validation: { setAside: r.val.count, windows: nVal, cut: finite(r.val.cut) },
+    error: 'mean squared reconstruction error over the whole window, scaled units (NAME.setaside.csv lists each window)',
+  };
 }
