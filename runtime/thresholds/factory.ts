@@ -67,7 +67,11 @@ export function createThreshold(config: unknown, card?: CardLike, where = 'thres
   const spec = KINDS[c.kind] as { make: (c: unknown, card?: CardLike) => Threshold };
   const t = spec.make(c, card);
   // Every adaptive kind learns through the gate: no incident, nor its guard bands, enters its state.
-  return c.kind === 'static' ? t : new GatedThreshold(t as RestorableThreshold, c as unknown as GateConfig & GatedKindConfig);
+  if (c.kind === 'static') return t;
+  const gate = c as unknown as GateConfig & GatedKindConfig;
+  const cardLevel = card?.threshold.static.value;
+  const floor = cardLevel !== undefined && Number.isFinite(cardLevel) ? gate.floorShare * cardLevel : 0;
+  return new GatedThreshold(t as RestorableThreshold, gate, floor);
 }
 
 /** Rebuild a threshold from `toJSON()` output; throws a message naming what is wrong when it does not fit. */

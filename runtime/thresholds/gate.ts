@@ -31,6 +31,13 @@ export const GateConfigSchema = z
     riseWindows: z.number().int().min(1).default(20),
     /** Scores learnt before a long incident is always kept out (until then one lasting this long is learnt). */
     minLearnt: z.number().int().min(1).default(100),
+    /**
+     * The bar never falls below this share of the card's static level (what normal operation scored at
+     * training): a long idle stretch (machine stopped, near-perfect reconstructions) would otherwise teach a
+     * bar that every normal score exceeds, and flagged scores are never learnt, so it would never recover.
+     * 0 = no floor; without a card there is none.
+     */
+    floorShare: z.number().min(0).max(1).default(0.75),
   })
   .strict();
 /** Parsed gate options. */
@@ -74,10 +81,13 @@ export class GatedThreshold implements RestorableThreshold {
   constructor(
     private readonly inner: RestorableThreshold,
     private readonly cfg: GateConfig & GatedKindConfig,
+    /** Lowest bar allowed (`floorShare` x the card's static level; 0 without a card). */
+    private readonly floor = 0,
   ) {
     this.kind = inner.kind;
     this.step = (1 + cfg.maxRise) ** (1 / cfg.riseWindows);
-    this.level = this.ceiling = inner.current();
+    this.ceiling = inner.current();
+    this.level = Math.max(this.floor, this.ceiling);
   }
 
   current(): number {
@@ -116,7 +126,7 @@ export class GatedThreshold implements RestorableThreshold {
     const kind = this.inner.current();
     if (!Number.isFinite(this.ceiling)) this.ceiling = kind;
     else this.ceiling = Math.min(this.ceiling * this.step, Math.max(this.ceiling / this.step, kind));
-    this.level = Math.min(kind, this.ceiling);
+    this.level = Math.max(this.floor, Math.min(kind, this.ceiling));
   }
 
   private learn(score: number, flagged: boolean): void {
@@ -140,7 +150,8 @@ export class GatedThreshold implements RestorableThreshold {
     this.inner.restore(own);
     // A state saved before the gate existed restores the kind and starts the gate afresh.
     if (gate === undefined) {
-      this.level = this.ceiling = this.inner.current();
+      this.ceiling = this.inner.current();
+      this.level = Math.max(this.floor, this.ceiling);
       return;
     }
     if (!gate || typeof gate !== 'object') throw new Error('threshold state: gate must be an object');
@@ -154,7 +165,7 @@ export class GatedThreshold implements RestorableThreshold {
     this.keptOut = num(g, 'keptOut');
     const level = numOrNull(g, 'level');
     const ceiling = numOrNull(g, 'ceiling');
-    this.level = Number.isNaN(level) ? Infinity : level;
+    this.level = Math.max(this.floor, Number.isNaN(level) ? Infinity : level);
     this.ceiling = Number.isNaN(ceiling) ? Infinity : ceiling;
   }
 }

@@ -45,6 +45,25 @@ describe('learning gate', () => {
     expect(worstRise(run({ maxRise: 1e9 }), 20)).toBeGreaterThan(5);
   });
 
+  it('recovers after a long idle stretch: the bar never falls below floorShare of the card level (and without the floor it would not)', () => {
+    for (const kind of ['ewma', 'mad', 'quantile']) {
+      // (spot and dspot recover on their own in this scenario; the floor must not hurt them: contract suite)
+      const run = (floorShare: number) => {
+        const t = createThreshold({ kind, floorShare }, card);
+        for (let i = 0; i < 1000; i++) decide(t, 0.02 * nz());
+        // The machine stops: near-perfect reconstructions for 3,000 windows, then it runs normally again.
+        for (let i = 0; i < 3000; i++) decide(t, 0.0002 * nz());
+        let flagged = 0;
+        for (let i = 0; i < 3000; i++) if (decide(t, 0.02 * nz()).anomaly) flagged++;
+        return { flagged, level: t.current() };
+      };
+      const floored = run(0.75);
+      expect(floored.level).toBeGreaterThanOrEqual(0.75 * card.threshold.static.value);
+      expect(floored.flagged, kind).toBeLessThan(60);
+      expect(run(0).flagged, `${kind} without the floor`).toBeGreaterThan(2900);
+    }
+  });
+
   it('restores a state saved before the gate existed (the kind continues, the gate starts afresh)', () => {
     const t = createThreshold({ kind: 'mad' }, card);
     for (const s of clean(500)) decide(t, s);
