@@ -41,8 +41,8 @@ describe('quality on labelled synthetic pumps', () => {
       `faults detected ${pooled.detected}/${pooled.events}, median delay ${m.medianDelayRows} rows`);
     console.log(lines.join('\n'));
     expect(pooled.events).toBeGreaterThanOrEqual(12);
-    // Residual Mahalanobis with drift tracking (the default since issue 13): F1 0.826 at 5.4 % false alarms with the
-    // default --contamination auto (0.843 / 4.7 % with 0);
+    // Residual Mahalanobis with drift tracking (the default since issue 13): F1 0.843 at 4.7 % false alarms
+    // (0.826 / 5.4 % with --contamination auto);
     // the squared error it replaced gave 0.802 at 9.5 % and fails the false-alarm bound.
     expect(m.f1).toBeGreaterThanOrEqual(0.8);
     expect(m.falseAlarmRate).toBeLessThan(0.07);

@@ -148,7 +148,7 @@ describe('model files replaced whole (issue 17.6)', () => {
       expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     }
     expect(loadModel(out).card.onnx.file).toBe('m.onnx');
-    expect(readdirSync(dir).sort()).toEqual(['m.json', 'm.loss.svg', 'm.onnx', 'm.setaside.csv']);
+    expect(readdirSync(dir).sort()).toEqual(['m.json', 'm.loss.svg', 'm.onnx']);
   }, 60_000);
 
   it('vigil train replaces NAME.onnx, NAME.json and NAME.loss.svg by rename, never rewriting them in place', async () => {
@@ -157,11 +157,11 @@ describe('model files replaced whole (issue 17.6)', () => {
     writeFileSync(csv, toCsv(pumpSeries(120, 1).series));
     await cli(['--data', csv, '--out', `${dir}/m`, '--epochs', '1']);
     const ino = (ext: string) => statSync(`${dir}/m.${ext}`).ino;
-    const before = ['onnx', 'json', 'loss.svg', 'setaside.csv'].map(ino);
+    const before = ['onnx', 'json', 'loss.svg'].map(ino);
     await cli(['--data', csv, '--out', `${dir}/m`, '--epochs', '1', '--seed', '5']);
     ['onnx', 'json', 'loss.svg'].forEach((ext, i) => expect(ino(ext), ext).not.toBe(before[i]));
     expect(loadModel(`${dir}/m`).card.onnx.file).toBe('m.onnx');
-    expect(readdirSync(dir).sort()).toEqual(['d.csv', 'm.json', 'm.loss.svg', 'm.onnx', 'm.setaside.csv']);
+    expect(readdirSync(dir).sort()).toEqual(['d.csv', 'm.json', 'm.loss.svg', 'm.onnx']);
     expect(existsSync(`${dir}/m.onnx`)).toBe(true);
   }, 60_000);
 });
