@@ -160,6 +160,9 @@ export function resolveOptions(o: TrainOptions) {
   return r;
 }
 
+/** Fewest fitted windows a residual covariance is estimated from (`--score mahalanobis`). */
+export const MIN_MAHALANOBIS_WINDOWS = 10;
+
 /** Train, export, verify and describe a model. */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
@@ -218,8 +221,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // Robust fit: the final model ranks every window once more; what it sets aside stays out of the residual model,
   // the statistics and the threshold (an incident's scores would raise the bar it is measured against).
   const robust = trim && robustSetAside(all.data, out.recon, all.count, per, nTrain, trim);
+  // A residual covariance from a handful of windows is noise: tiny files keep the squared error.
+  let score = o.score;
+  if (score === 'mahalanobis' && nTrain < MIN_MAHALANOBIS_WINDOWS) {
+    score = 'error';
+    options.onNote?.(`only ${nTrain} training window(s): scoring by the reconstruction error (mahalanobis needs at least ${MIN_MAHALANOBIS_WINDOWS}; more rows or a shorter --window)`);
+  }
   const { scoring, trainStats, validationStats: valStats, threshold: calib } = cardScoring(all, out, { from: 0, count: nTrain }, { from: nTrain, count: val.count }, {
-    window: W, channels: C, score: o.score, loss: o.loss, span, samples: o.samples, track: o.track, thresholdRisk: o.thresholdRisk, setAside: robust?.mask,
+    window: W, channels: C, score, loss: o.loss, span, samples: o.samples, track: o.track, thresholdRisk: o.thresholdRisk, setAside: robust?.mask,
   });
 
   const last = fitted.history[fitted.history.length - 1];
