@@ -13,17 +13,16 @@
  *     [--launcher 'npx vigil'] [--node-options '...'] [--run-args '--low-memory'] [--label name] [--out NAME]
  *     [--broker URL] [--model path]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { cliArg } from './lib/child.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
 import { quantile } from './lib/stats.ts';
+import { ROOT, benchModel, csvRows, procStatus, scrape, startVigil as startVigilAs } from './lib/vigil.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BROKER = cliArg('broker', 'mqtt://127.0.0.1:1883');
 const SENSORS = Number(cliArg('sensors', '1000'));
 const RATE = Number(cliArg('rate', '2000'));
@@ -34,66 +33,6 @@ const LABEL = cliArg('label', 'shipped defaults');
 /** Extra `vigil run` flags of a labelled variant (none for the shipped defaults). */
 const RUN_ARGS = cliArg('run-args', '').split(' ').filter(Boolean);
 const MB = 1024 * 1024;
-
-/** Train the bench model once (cached under bench/results/tmp): simulated pump CSV, `vigil train --window 64`. */
-function benchModel(): string {
-  const given = cliArg('model', '');
-  if (given) return given;
-  const dir = join(ROOT, 'bench/results/tmp/memory');
-  const model = join(dir, 'pump64');
-  if (existsSync(`${model}.json`)) return model;
-  const vigil = (args: string[]) => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/vigil.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error(`vigil ${args[0]} failed (${r.status})`);
-  };
-  vigil(['simulate', 'synthetic', '--csv', join(dir, 'csv'), '--rows', '4000', '--seed', '7', '--no-progress']);
-  vigil(['train', '--data', join(dir, 'csv/pump-00001.csv'), '--out', model, '--window', '64', '--epochs', '8']);
-  return model;
-}
-
-/** Rows of the training CSV as numbers (without the timestamp), to replay as readings of every sensor. */
-function csvRows(model: string): { channels: string[]; rows: number[][] } {
-  const [header, ...lines] = readFileSync(join(dirname(model), 'csv/pump-00001.csv'), 'utf8').trim().split('\n');
-  return { channels: header.split(',').slice(1), rows: lines.map((l) => l.split(',').slice(1).map(Number)) };
-}
-
-/** The pid of the `vigil` node process among the descendants of `root` (npx runs npm, which runs a shell, which runs node). */
-function findVigilPid(root: number): number | undefined {
-  const parent = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone
-    }
-  }
-  const descends = (p: number): boolean => {
-    for (let q = p, i = 0; q > 1 && i < 20; q = parent.get(q) ?? 0, i++) if (q === root) return true;
-    return false;
-  };
-  for (const pid of parent.keys()) {
-    if (!descends(pid)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (cmd[0].endsWith('node') && /(^|\/)vigil(\.mjs)?$/.test(cmd[1] ?? '') && cmd.includes('run')) return pid;
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
-}
-
-/** Memory lines of /proc/PID/status, in MB. */
-function procStatus(pid: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
-    const m = /^(VmRSS|VmHWM|RssAnon|RssFile|RssShmem):\s+(\d+) kB/.exec(line);
-    if (m) out[m[1]] = Number(m[2]) / 1024;
-  }
-  return out;
-}
 
 /** Resident MB per mapping of /proc/PID/smaps, grouped: each file by name, anonymous memory as one line, largest first. */
 function smapsByMapping(pid: number): Array<{ mapping: string; rssMB: number }> {
@@ -112,54 +51,14 @@ function smapsByMapping(pid: number): Array<{ mapping: string; rssMB: number }> 
   return [...by].map(([mapping, rssMB]) => ({ mapping, rssMB })).sort((a, b) => b.rssMB - a.rssMB);
 }
 
-/** Selected values of a Prometheus text exposition. */
-async function scrape(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const want = ['vigil_process_resident_memory_bytes', 'vigil_nodejs_heap_size_used_bytes', 'vigil_nodejs_heap_size_total_bytes', 'vigil_nodejs_external_memory_bytes', 'vigil_windows_scored_total', 'vigil_readings_decoded_total', 'vigil_active_sensors', 'vigil_process_cpu_seconds_total'];
-  const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    const [name, value] = line.split(' ');
-    if (want.includes(name)) out[name] = Number(value);
-  }
-  return out;
-}
-
 interface Sample {
   t: number;
   proc: Record<string, number>;
   metrics: Record<string, number>;
 }
 
-/** Start the runtime as a user would, wait for its banner (ops URL), return the process, its node pid and the URL. */
-async function startVigil(model: string, topic: string, work: string): Promise<{ child: ChildProcess; pid: number; opsUrl: string; loader: string; stderr: () => string }> {
-  const args = [...LAUNCHER.slice(1), 'run', '--model', model, '--broker', BROKER, '--topic', topic, '--metrics-port', '0', '--state', join(work, 'state.json'), ...RUN_ARGS];
-  // VIGIL_DEBUG makes the launcher say whether the bundle or the tsx fallback runs (recorded with the numbers).
-  const env = { ...process.env, VIGIL_DEBUG: '1', ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) };
-  const child = spawn(LAUNCHER[0], args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  // The launcher runs in its own process group (npx -> sh -> node): take the whole group down if we exit first.
-  process.once('exit', () => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
-  const opsUrl = await new Promise<string>((done, fail) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /ops\s+(http:\/\/\S+)\/metrics/.exec(out);
-      if (m) done(m[1]);
-    });
-    child.once('exit', (code) => fail(new Error(`vigil run exited (${code}) before its banner:\n${err}`)));
-  });
-  const pid = findVigilPid(child.pid!);
-  if (!pid) throw new Error('could not find the vigil node process under the launcher');
-  const loader = /vigil: running the bundle/.test(err) ? 'bundle' : /vigil: running the sources/.test(err) ? 'tsx' : 'unknown';
-  return { child, pid, opsUrl, loader, stderr: () => err };
-}
+/** Start the runtime as a user would (bench/lib/vigil.ts), with this run's launcher, flags and NODE_OPTIONS. */
+const startVigil = (model: string, topic: string, work: string) => startVigilAs({ launcher: LAUNCHER, model, broker: BROKER, topic, work, extra: RUN_ARGS, nodeOptions: NODE_OPTIONS });
 
 /** Feed SENSORS at RATE readings/s for SECONDS, sampling memory every second. */
 async function measureRun(model: string): Promise<{ samples: Sample[]; idle: Sample; mappings: ReturnType<typeof smapsByMapping>; sent: number; pid: number; launcher: string; loader: string }> {

@@ -22,6 +22,8 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'train', script: 'bench/train.ts', summary: 'training windows/s per architecture and tfjs backend' },
   { name: 'inference', script: 'bench/inference.ts', summary: 'inference windows/s vs batch size per execution provider' },
   { name: 'e2e', script: 'bench/e2e.ts', summary: 'end-to-end MQTT ingest, latency p50/p99, RSS' },
+  { name: 'burst', script: 'bench/burst.ts', summary: 'one sensor, 10,000 readings back to back (mosquitto_pub -l, mqtt.js) into `npx vigil run` as shipped: scored / formed, drain time' },
+  { name: 'sustained', script: 'bench/sustained.ts', summary: '100 and 1,000 sensors at 2k-20k readings/s into `npx vigil run` as shipped: achieved, CPU per reading vs a bare mqtt.js subscriber, publish -> alert p50/p99, RSS' },
   { name: 'memory', script: 'bench/memory.ts', summary: 'RSS of `npx vigil run` as shipped, 1,000 sensors x window 64 at 2k readings/s, with a breakdown' },
   { name: 'train-quality', script: 'bench/train-quality.ts', summary: 'detection quality per architecture on labelled synthetic data' },
   { name: 'vae-recon-prob', script: 'bench/vae-recon-prob.ts', summary: 'VAE: reconstruction probability vs reconstruction error on labelled synthetic data' },

@@ -1,0 +1,245 @@
+/**
+ * Sustained load, as shipped: SENSORS sensors published round-robin at each RATE (readings/s) in turn into
+ * `npx vigil run` with no flags beyond model, broker and topic (default conv model trained by `vigil train`, window
+ * 64; bench/lib/vigil.ts), through a bench Mosquitto with TCP_NODELAY (bench/lib/broker.ts). In the same run, on
+ * the same topics, a bare mqtt.js subscriber (plain node, JSON.parse and count: bench/lib/bare-subscriber.mjs).
+ * Each reading's `ts` is the wall clock at publish (ms, kept increasing per sensor); every sensor's reading i with
+ * i % 100 == its phase is a spike (values x3), and an alert listener (bench/lib/alert-listener.mjs) takes each
+ * `open` alert's latency as its receipt wall clock - tsLast. Per step (SETTLE s unmeasured, then MEASURE s):
+ * achieved / offered (windows scored / readings sent), CPU per reading of vigil and of the bare subscriber (from
+ * /proc/PID/stat) and their ratio, p50/p99 publish -> alert, RSS. Every client has Nagle off.
+ * Writes bench/results/sustained.json.
+ *
+ *   node bin/run-ts.mjs bench/sustained.ts [--sensors 100,1000] [--rates 2000,5000,10000,20000] [--repeats 2]
+ *     [--measure 5] [--settle 1] [--launcher 'npx vigil'] [--broker URL]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startBroker } from './lib/broker.ts';
+import { cliArg } from './lib/child.ts';
+import { connectNoDelay } from './lib/mqtt.ts';
+import { machineInfo, writeBenchResult } from './lib/result.ts';
+import { median, quantile } from './lib/stats.ts';
+import { ROOT, benchModel, cpuSeconds, csvRows, delta, procStatus, readingJson, scrape, startVigil } from './lib/vigil.ts';
+
+const SENSORS = cliArg('sensors', '100,1000').split(',').map(Number);
+const RATES = cliArg('rates', '2000,5000,10000,20000').split(',').map(Number);
+const REPEATS = Number(cliArg('repeats', '2'));
+const MEASURE_S = Number(cliArg('measure', '5'));
+const SETTLE_S = Number(cliArg('settle', '1'));
+const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
+const W = 64;
+const SPIKE_PERIOD = 100;
+
+/** A helper process (plain node) whose stdout lines go to `onLine`; resolves at its "ready" line. */
+function helper(script: string, args: string[], onLine: (l: string) => void): Promise<ChildProcess> {
+  return new Promise((done, fail) => {
+    const p = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const kill = () => p.kill('SIGKILL');
+    process.once('exit', kill);
+    p.once('exit', () => process.removeListener('exit', kill));
+    createInterface({ input: p.stdout! }).on('line', (l) => (l === 'ready' ? done(p) : onLine(l)));
+    p.once('exit', (code) => fail(new Error(`${script} exited ${code}`)));
+  });
+}
+
+interface Step {
+  sensors: number;
+  rate: number;
+  repeat: number;
+  sent: number;
+  publishedPerS: number;
+  decoded: number;
+  scored: number;
+  achieved: number;
+  bareReceived: number;
+  vigilUsPerReading: number;
+  bareUsPerReading: number;
+  cpuRatio: number;
+  vigilCores: number;
+  alerts: number;
+  p50: number;
+  p99: number;
+  max: number;
+  rssMB: number;
+  bareRssMB: number;
+  dropped: number;
+  meanBatch: number;
+}
+
+async function run(sensors: number, repeat: number, broker: string, model: string, work: string): Promise<{ steps: Step[]; loader: string }> {
+  const { channels, rows } = csvRows(model);
+  const prefix = `sus${sensors}r${repeat}`;
+  const vigil = await startVigil({ launcher: LAUNCHER, model, broker, topic: `${prefix}/+/data`, work });
+  let bareCount = 0;
+  const bare = await helper('bench/lib/bare-subscriber.mjs', [broker, `${prefix}/+/data`], (l) => (bareCount = Number(l.split(' ')[0])));
+  const alerts: Array<{ recv: number; ts: number }> = [];
+  const listener = await helper('bench/lib/alert-listener.mjs', [broker, 'vigil/alerts/+'], (l) => {
+    const [recv, ts] = l.split(' ').map(Number);
+    alerts.push({ recv, ts });
+  });
+  const pub = await connectNoDelay(broker, `sus-pub-${process.pid}-${sensors}-${repeat}`);
+  const row = new Array<number>(sensors).fill(0);
+  const lastTs = new Array<number>(sensors).fill(0);
+  const topics = Array.from({ length: sensors }, (_, s) => `${prefix}/s${String(s).padStart(5, '0')}/data`);
+  let sent = 0;
+  const publishOne = () => {
+    const s = sent % sensors;
+    const i = row[s]++;
+    const ts = Math.max(Math.floor(Date.now()), lastTs[s] + 1);
+    lastTs[s] = ts;
+    const spike = i >= W && i % SPIKE_PERIOD === (s * 7) % SPIKE_PERIOD ? 3 : 1;
+    pub.publish(topics[s], readingJson(channels, rows[(i + s * 37) % rows.length], ts, spike), { qos: 0 });
+    sent++;
+  };
+  /** Publish at `rate` for `seconds` (1 ms timer, catching up on the schedule). */
+  const pace = (rate: number, seconds: number) =>
+    new Promise<void>((done) => {
+      const t0 = performance.now();
+      const base = sent;
+      const tick = () => {
+        const el = (performance.now() - t0) / 1000;
+        if (el >= seconds) return done();
+        const due = base + Math.floor(el * rate);
+        while (sent < due) publishOne();
+        setTimeout(tick, 1);
+      };
+      tick();
+    });
+  // Warm-up: every sensor's first window, at 5k/s, and the runtime caught up.
+  await pace(5000, (sensors * W) / 5000);
+  for (let t = 0; t < 200; t++) {
+    if (((await scrape(vigil.opsUrl)).vigil_readings_decoded_total ?? 0) >= sent) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const steps: Step[] = [];
+  for (const rate of RATES) {
+    await pace(rate, SETTLE_S);
+    const m0 = await scrape(vigil.opsUrl);
+    const c0 = cpuSeconds(vigil.pid);
+    const b0 = cpuSeconds(bare.pid!);
+    const n0 = bareCount;
+    const s0 = sent;
+    const w0 = Date.now();
+    const t0 = performance.now();
+    await pace(rate, MEASURE_S);
+    const el = (performance.now() - t0) / 1000;
+    const w1 = Date.now();
+    const sentStep = sent - s0;
+    // What was sent in the step, given a moment to arrive (the next step's load not yet on).
+    await new Promise((r) => setTimeout(r, 250));
+    const m1 = await scrape(vigil.opsUrl);
+    const c1 = cpuSeconds(vigil.pid);
+    const b1 = cpuSeconds(bare.pid!);
+    const n1 = bareCount;
+    const decoded = delta(m0, m1, 'vigil_readings_decoded_total');
+    const scored = delta(m0, m1, 'vigil_windows_scored_total');
+    const lat = alerts.filter((a) => a.ts >= w0 && a.ts < w1).map((a) => a.recv - a.ts);
+    const vigilUs = ((c1 - c0) / Math.max(1, decoded)) * 1e6;
+    const bareUs = ((b1 - b0) / Math.max(1, n1 - n0)) * 1e6;
+    const batches = delta(m0, m1, 'vigil_batch_size_count');
+    const st: Step = {
+      sensors,
+      rate,
+      repeat,
+      sent: sentStep,
+      publishedPerS: sentStep / el,
+      decoded,
+      scored,
+      achieved: scored / sentStep,
+      bareReceived: n1 - n0,
+      vigilUsPerReading: vigilUs,
+      bareUsPerReading: bareUs,
+      cpuRatio: vigilUs / bareUs,
+      vigilCores: (c1 - c0) / (el + 0.25),
+      alerts: lat.length,
+      p50: quantile(lat, 0.5) ?? NaN,
+      p99: quantile(lat, 0.99) ?? NaN,
+      max: lat.length ? Math.max(...lat) : NaN,
+      rssMB: procStatus(vigil.pid).VmRSS,
+      bareRssMB: procStatus(bare.pid!).VmRSS,
+      dropped: delta(m0, m1, 'vigil_dropped_total'),
+      meanBatch: delta(m0, m1, 'vigil_batch_size_sum') / Math.max(1, batches),
+    };
+    steps.push(st);
+    process.stderr.write(`sustained: ${sensors} sensors @ ${rate}/s #${repeat}: published ${Math.round(st.publishedPerS)}/s, scored/sent ${st.achieved.toFixed(3)}, CPU/reading vigil ${vigilUs.toFixed(1)} us vs bare ${bareUs.toFixed(1)} us = ${st.cpuRatio.toFixed(2)}x (${st.vigilCores.toFixed(2)} cores), alerts ${lat.length} p50 ${st.p50?.toFixed(1)} p99 ${st.p99?.toFixed(1)} max ${st.max.toFixed(1)} ms, RSS ${st.rssMB.toFixed(1)} MB, batch ${st.meanBatch.toFixed(1)}, dropped ${st.dropped}\n`);
+  }
+  await pub.endAsync();
+  bare.kill('SIGTERM');
+  listener.kill('SIGTERM');
+  await vigil.stop();
+  return { steps, loader: vigil.loader };
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-sustained-'));
+  const given = cliArg('broker', '');
+  const broker = given ? { url: given, stop: async () => {} } : await startBroker(work);
+  const model = benchModel();
+  const steps: Step[] = [];
+  let loader = '';
+  for (let r = 1; r <= REPEATS; r++) {
+    for (const s of SENSORS) {
+      const out = await run(s, r, broker.url, model, work);
+      steps.push(...out.steps);
+      loader = out.loader;
+    }
+  }
+  await broker.stop();
+  const stat = (xs: number[], d = 1) => (xs.length ? `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)} / ${Math.max(...xs).toFixed(d)}` : '-');
+  const groups = SENSORS.flatMap((s) => RATES.map((rate) => ({ s, rate, g: steps.filter((x) => x.sensors === s && x.rate === rate) })));
+  const at10k = steps.filter((x) => x.rate === 10_000);
+  const ratioMax = Math.max(...steps.map((x) => x.cpuRatio));
+  const p99at10k = at10k.map((x) => x.p99);
+  const notes = [
+    `Shipped defaults: ${LAUNCHER.join(' ')} run (${loader}) with only --model/--broker/--topic/--metrics-port 0/--state (ORT 1 intra-op thread, no spinning, batch 64 / 2 ms, inference.worker false); model ${model}: conv AE, window 64, 8 channels, trained by vigil train on simulated pump data. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher, bare subscriber and alert listener are mqtt.js with Nagle off; vigil sets it on its own client.`,
+    `Figures are min / median / max over ${REPEATS} runs of ${MEASURE_S} s per step (after ${SETTLE_S} s unmeasured at the same rate); the rates of one run go up in one vigil process.`,
+    `${ratioMax <= 3 ? 'MET' : 'NOT MET'}: CPU per reading vigil / bare mqtt.js subscriber <= 3x at every point (worst ${ratioMax.toFixed(2)}x).`,
+    `${p99at10k.every((p) => p < 20) ? 'MET' : 'NOT MET'}: p99 publish -> alert < 20 ms at 10k readings/s (${at10k.map((x) => `${x.sensors} sensors: ${x.p99.toFixed(1)}`).join(', ')} ms).`,
+    'Latency = alert receipt wall clock - the reading ts (its publish wall clock, floored to the ms, so up to 1 ms high); the publisher paces with a 1 ms timer and the publisher, the broker, vigil, the bare subscriber and the listener share the machine.',
+    'achieved = windows scored / readings sent in the step (each reading after the first window closes one window); the publisher\'s own achieved rate is the published/s column.',
+  ];
+  writeBenchResult({
+    name: 'sustained',
+    title: `Sustained load through \`${LAUNCHER.join(' ')} run\` as shipped vs a bare mqtt.js subscriber`,
+    machine: machineInfo(),
+    startedAt: started.toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    notes,
+    tables: [
+      {
+        title: `per sensors x offered rate (min / median / max over ${REPEATS} runs)`,
+        columns: ['sensors', 'offered /s', 'published /s', 'scored / sent', 'vigil us/reading', 'bare us/reading', 'CPU ratio', 'vigil cores', 'alerts', 'p50 ms', 'p99 ms', 'RSS MB', 'mean batch', 'dropped'],
+        rows: groups.map(({ s, rate, g }) => [s, rate, stat(g.map((x) => x.publishedPerS), 0), stat(g.map((x) => x.achieved), 3), stat(g.map((x) => x.vigilUsPerReading)), stat(g.map((x) => x.bareUsPerReading)), stat(g.map((x) => x.cpuRatio), 2), stat(g.map((x) => x.vigilCores), 2), stat(g.map((x) => x.alerts), 0), stat(g.map((x) => x.p50)), stat(g.map((x) => x.p99)), stat(g.map((x) => x.rssMB)), stat(g.map((x) => x.meanBatch)), stat(g.map((x) => x.dropped), 0)]),
+      },
+    ],
+    figures: [
+      {
+        id: 'sustained-cpu-ratio',
+        title: 'CPU per reading, vigil run / bare mqtt.js subscriber (median)',
+        kind: 'line',
+        xLabel: 'offered readings/s',
+        yLabel: 'x',
+        series: SENSORS.map((s) => ({ name: `${s} sensors`, points: RATES.map((r) => [r, median(steps.filter((x) => x.sensors === s && x.rate === r).map((x) => x.cpuRatio))] as [number, number]) })),
+        caption: 'target <= 3x',
+      },
+      {
+        id: 'sustained-p99',
+        title: 'p99 publish -> alert (ms, median of runs)',
+        kind: 'line',
+        xLabel: 'offered readings/s',
+        yLabel: 'ms',
+        series: SENSORS.map((s) => ({ name: `${s} sensors`, points: RATES.map((r) => [r, median(steps.filter((x) => x.sensors === s && x.rate === r).map((x) => x.p99))] as [number, number]) })),
+        caption: 'target < 20 ms at 10k/s',
+      },
+    ],
+    data: { launcher: LAUNCHER.join(' '), loader, broker: given || 'bench mosquitto (TCP_NODELAY)', window: W, spikePeriod: SPIKE_PERIOD, measureS: MEASURE_S, settleS: SETTLE_S, steps },
+  });
+}
+
+await main();
+process.exit(0);
