@@ -30,6 +30,33 @@ export interface ExportedScored {
 }
 
 /**
+ * Every window of `all` through ONNX Runtime (cpu, else wasm) in batches of 1,024: the reconstruction and, when
+ * `samples` names an extra output of `per` values per window, those too.
+ */
+export async function reconstructAll(
+  req: { onnx: Uint8Array; inputName: string; outputName: string; window: number; channels: number },
+  all: WindowBatch,
+  samples?: { output: string; per: number },
+): Promise<{ recon: Float32Array; samples: Float32Array }> {
+  const per = req.window * req.channels;
+  const sper = samples?.per ?? 0;
+  const { session } = await resolveSession(['cpu', 'wasm'], req);
+  const recon = new Float32Array(all.count * per);
+  const extra = new Float32Array(all.count * sper);
+  try {
+    for (let s = 0; s < all.count; s += 1024) {
+      const m = Math.min(1024, all.count - s);
+      const r = await session.run(all.data.subarray(s * per, (s + m) * per), m);
+      recon.set(r.reconstruction.subarray(0, m * per), s * per);
+      if (samples) extra.set(r.extra[samples.output].subarray(0, m * sper), s * sper);
+    }
+  } finally {
+    await session.close();
+  }
+  return { recon, samples: extra };
+}
+
+/**
  * Export `model`, reconstruct every window of `all` through ONNX Runtime and compare the `check` windows with
  * tfjs; a disagreement above 1e-3 is a bug and throws.
  */
@@ -43,21 +70,10 @@ export async function exportScored(
   const per = W * C;
   const { eps, span } = o;
   const graph = exportOnnx(spec, model.weights(), { meta: o.meta, ...(eps ? { samples: { eps, rows: span } } : {}) });
-  const { session } = await resolveSession(['cpu', 'wasm'], { onnx: graph.bytes, inputName: graph.inputName, outputName: graph.outputName, window: W, channels: C });
-  const recon = new Float32Array(all.count * per);
-  const L = eps ? o.samples : 0;
-  const sper = L * span * C;
-  const samples = new Float32Array(all.count * sper);
-  try {
-    for (let s = 0; s < all.count; s += 1024) {
-      const m = Math.min(1024, all.count - s);
-      const r = await session.run(all.data.subarray(s * per, (s + m) * per), m);
-      recon.set(r.reconstruction.subarray(0, m * per), s * per);
-      if (L) samples.set(r.extra.samples.subarray(0, m * sper), s * sper);
-    }
-  } finally {
-    await session.close();
-  }
+  const sper = (eps ? o.samples : 0) * span * C;
+  const { recon, samples } = await reconstructAll(
+    { onnx: graph.bytes, inputName: graph.inputName, outputName: graph.outputName, window: W, channels: C }, all, eps ? { output: 'samples', per: sper } : undefined,
+  );
   const input = all.data.subarray(check.from * per, (check.from + check.count) * per);
   const tfRecon = model.predict(input, check.count);
   let diff = 0;

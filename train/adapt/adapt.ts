@@ -11,14 +11,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  loadModel, parseCard, resolveSession, scoreOutputs, sha256, type FillPolicy, type Lineage, type LoadedModel, type ModelCard, type Scoring,
+  loadModel, parseCard, scoreOutputs, sha256, type FillPolicy, type Lineage, type LoadedModel, type ModelCard, type Scoring,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from '../backend.ts';
 import { OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
-import { cardScoring, exportScored } from '../score-exported.ts';
+import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts';
 import { trainingVersions } from '../versions.ts';
 import { writeModelFiles } from '../write-model.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
@@ -117,25 +117,13 @@ function weightChange(before: ReturnType<Autoencoder['weights']>, after: ReturnT
 /** The serving model's reconstruction (and samples) of `set` through ONNX Runtime. */
 async function servingOutputs(loaded: LoadedModel, set: WindowBatch) {
   const { card } = loaded;
-  const W = card.window;
   const C = card.channels.length;
-  const per = W * C;
-  const { session } = await resolveSession(['cpu', 'wasm'], { onnx: loaded.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: W, channels: C });
   const rp = card.scoring.reconProb;
-  const sper = rp ? rp.samples * rp.rows * C : 0;
-  const recon = new Float32Array(set.count * per);
-  const samples = new Float32Array(set.count * sper);
-  try {
-    for (let s = 0; s < set.count; s += 1024) {
-      const m = Math.min(1024, set.count - s);
-      const r = await session.run(set.data.subarray(s * per, (s + m) * per), m);
-      recon.set(r.reconstruction.subarray(0, m * per), s * per);
-      if (rp) samples.set(r.extra[rp.output].subarray(0, m * sper), s * sper);
-    }
-  } finally {
-    await session.close();
-  }
-  return { reconstruction: recon, extra: rp ? { [rp.output]: samples } : {} };
+  const out = await reconstructAll(
+    { onnx: loaded.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: C },
+    set, rp ? { output: rp.output, per: rp.samples * rp.rows * C } : undefined,
+  );
+  return { reconstruction: out.recon, extra: rp ? { [rp.output]: out.samples } : {} };
 }
 
 /** The score kind `vigil train` calls it by, from a card's scoring. */
