@@ -38,6 +38,13 @@ export interface FleetMembership {
    * renewing its lease and owns nothing, so the others pick its partitions up.
    */
   setHealthy(healthy: boolean): void;
+  /**
+   * Partitions whose subscriptions the broker has confirmed (SUBACK), as the intake reports them: a
+   * publisher that waits for a partition here, rather than in `views`, cannot publish into no subscription.
+   */
+  readonly subscribed: Observable<number[]>;
+  /** Called by the intake after each SUBACK / unsubscribe with the partitions it now covers. */
+  setSubscribed(partitions: number[]): void;
   /** Leave gracefully: clear the heartbeat (the others take over at once) and disconnect. */
   leave(): Promise<void>;
 }
@@ -81,6 +88,7 @@ export async function joinFleet(opts: JoinOptions): Promise<FleetMembership> {
   let settled = fleet.settleMs === 0;
   let owned = new Set<number>();
   const view$ = new BehaviorSubject<FleetView>({ members: [], owned: [], settled });
+  const subscribed$ = new BehaviorSubject<number[]>([]);
 
   const client: MqttClient = mqtt.connect(opts.broker.url, {
     ...clientOptions({ ...opts.broker, clean: true }),
@@ -195,6 +203,8 @@ export async function joinFleet(opts: JoinOptions): Promise<FleetMembership> {
     group: fleet.group,
     partitions: fleet.partitions,
     views: view$.pipe(distinctUntilChanged()),
+    subscribed: subscribed$.pipe(distinctUntilChanged((a, b) => a.join() === b.join())),
+    setSubscribed: (partitions) => subscribed$.next([...partitions].sort((a, b) => a - b)),
     current: () => view$.value,
     owns: (k) => owned.has(k),
     setHealthy(h) {

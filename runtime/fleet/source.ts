@@ -62,6 +62,15 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
 
   return new Observable<RawMessage>((sub) => {
     const subscribed = new Set<string>();
+    // Filters the broker has acknowledged, and the partition each partitioned filter stands for.
+    const confirmed = new Set<string>();
+    const partitionOf = new Map<string, number>();
+    const report = () => {
+      if (partitioned.length === 0) return fleet.setSubscribed(whole.every((f) => confirmed.has(f)) ? fleet.current().owned : []);
+      const covered = new Set<number>();
+      for (const [f, k] of partitionOf) if (confirmed.has(f) && subscribed.has(f)) covered.add(k);
+      fleet.setSubscribed([...covered].filter((k) => [...partitionOf].every(([f, j]) => j !== k || confirmed.has(f))));
+    };
     let ready = false;
     const subscribe = (filters: string[], done?: () => void) => {
       if (!filters.length) return done?.();
@@ -69,13 +78,21 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
       client.subscribe(filters, { qos: opts.qos }, (err, granted) => {
         if (err) for (const f of filters) opts.onSubscribeError?.(f, err.message);
         for (const g of granted ?? []) if (g.qos === 128) opts.onSubscribeError?.(g.topic, 'refused by the broker (not authorised?)');
+        const refused = new Set((granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic));
+        if (!err) for (const f of filters) if (subscribed.has(f) && !refused.has(f)) confirmed.add(f);
+        report();
         done?.();
       });
     };
     const unsubscribe = (filters: string[]) => {
       if (!filters.length) return;
-      for (const f of filters) subscribed.delete(f);
+      for (const f of filters) {
+        subscribed.delete(f);
+        confirmed.delete(f);
+        partitionOf.delete(f);
+      }
       client.unsubscribe(filters);
+      report();
     };
 
     const onMessage = (topic: string, payload: Buffer) => {
@@ -95,7 +112,13 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
 
     const views = fleet.views.subscribe((v) => {
       const want = new Set<string>();
-      for (const p of partitioned) for (const k of v.owned) want.add(partitionFilter(p.template, p.level, k));
+      for (const p of partitioned) {
+        for (const k of v.owned) {
+          const f = partitionFilter(p.template, p.level, k);
+          want.add(f);
+          partitionOf.set(f, k);
+        }
+      }
       // Ownership is checked per message, so the order of these two does not matter for correctness.
       const first = v.settled && !ready;
       if (first) ready = true;

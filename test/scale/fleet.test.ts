@@ -26,6 +26,8 @@ interface Worker {
   id: string;
   proc: ChildProcess;
   view?: { members: string[]; owned: number[]; settled: boolean };
+  /** Partitions whose subscriptions the broker has confirmed, sorted. */
+  subscribed?: number[];
   /** `sensor@ts` of every reading it decoded. */
   readings: string[];
   ready: boolean;
@@ -55,7 +57,7 @@ function spawnWorker(id: string, model: string): Worker {
   const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'test/scale/worker.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const w: Worker = { id, proc, readings: [], ready: false, exited: false, stderr: '' };
   createInterface({ input: proc.stdout! }).on('line', (line) => {
-    let m: { e: string; s?: string; t?: number; members?: string[]; owned?: number[]; settled?: boolean; health?: Worker['health'] };
+    let m: { e: string; s?: string; t?: number; members?: string[]; owned?: number[]; settled?: boolean; partitions?: number[]; health?: Worker['health'] };
     try {
       m = JSON.parse(line);
     } catch {
@@ -63,6 +65,7 @@ function spawnWorker(id: string, model: string): Worker {
     }
     if (m.e === 'r') w.readings.push(`${m.s}@${m.t}`);
     else if (m.e === 'view') w.view = { members: m.members!, owned: m.owned!, settled: m.settled! };
+    else if (m.e === 'subscribed') w.subscribed = m.partitions!;
     else if (m.e === 'ready') {
       w.ready = true;
       w.health = m.health;
@@ -74,16 +77,21 @@ function spawnWorker(id: string, model: string): Worker {
   return w;
 }
 
-/** True when the live workers agree on `members` and their owned partitions cover 0..P-1 exactly once. */
+/**
+ * True when the live workers agree on `members`, their owned partitions cover 0..P-1 exactly once, and the
+ * broker has confirmed each worker's subscriptions to what it owns (else a round published now could reach
+ * no subscriber: the view changes before the SUBACK).
+ */
 function converged(members: string[]): boolean {
   const live = members.map((m) => workers.get(m)!);
   if (live.some((w) => !w.view?.settled || w.view.members.join() !== members.join())) return false;
+  if (live.some((w) => w.subscribed?.join() !== w.view!.owned.join())) return false;
   const owned = live.flatMap((w) => w.view!.owned).sort((a, b) => a - b);
   return owned.join() === Array.from({ length: P }, (_, i) => i).join();
 }
 
 function viewState() {
-  return [...workers.values()].map((w) => ({ id: w.id, exited: w.exited, view: w.view, readings: w.readings.length, err: w.stderr.slice(-300) }));
+  return [...workers.values()].map((w) => ({ id: w.id, exited: w.exited, view: w.view, subscribed: w.subscribed, readings: w.readings.length, err: w.stderr.slice(-300) }));
 }
 
 /** Which worker processed each reading of `phase`, from the readings seen since `mark`. */
