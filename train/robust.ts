@@ -144,3 +144,38 @@ export function gather<T extends Float32Array | Float64Array>(data: T, indices: 
   for (let j = 0; j < indices.length; j++) out.set(data.subarray(indices[j] * width, (indices[j] + 1) * width), j * width);
   return out;
 }
+
+/** The final ranking of a robust fit: every window's error, and what is set aside in each set. */
+export interface RobustOutcome {
+  errors: Float32Array;
+  train: SetAside;
+  val: SetAside;
+  /** Both sets' masks over all windows (1 = set aside). */
+  mask: Uint8Array;
+}
+
+/** Rank every window of a final robust fit by error and set aside each set's worst. */
+export function robustSetAside(data: Float32Array, recon: Float32Array, count: number, per: number, nTrain: number, rule: { contamination: Contamination; radius: number }): RobustOutcome {
+  const errors = errorsOf(data, recon, count, per);
+  const train = setAside(errors.subarray(0, nTrain), rule);
+  const val = setAside(errors.subarray(nTrain), rule);
+  const mask = new Uint8Array(count);
+  mask.set(train.mask, 0);
+  mask.set(val.mask, nTrain);
+  return { errors, train, val, mask };
+}
+
+/** The card's account of the robust fit (training.contamination). */
+export function robustRecord(setting: Contamination, radius: number, r: RobustOutcome, nTrain: number, nVal: number) {
+  const count = r.train.count + r.val.count;
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  return {
+    setting,
+    method: `trimmed loss: ${describeRule(setting, radius)}; re-ranked each epoch after a ${WARMUP_EPOCHS}-epoch warm-up, then once with the final model`,
+    setAside: count,
+    fraction: count / Math.max(1, nTrain + nVal),
+    training: { setAside: r.train.count, windows: nTrain, cut: finite(r.train.cut) },
+    validation: { setAside: r.val.count, windows: nVal, cut: finite(r.val.cut) },
+    error: 'mean squared reconstruction error over the whole window, scaled units (NAME.setaside.csv lists each window)',
+  };
+}

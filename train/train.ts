@@ -17,7 +17,7 @@ import { Autoencoder } from './models/autoencoder.ts';
 import { reconProbNoise } from './models/recon-prob.ts';
 import { cardScoring, exportScored } from './score-exported.ts';
 import { lossCurveSvg } from './plot.ts';
-import { describeRule, errorsOf, parseContamination, setAside, WARMUP_EPOCHS, type Contamination, type SetAside } from './robust.ts';
+import { parseContamination, robustRecord, robustSetAside, type Contamination } from './robust.ts';
 import { setAsideCsv } from './setaside-csv.ts';
 import { constantChannelNotes, trainingSeries } from './training-data.ts';
 import { trainingVersions } from './versions.ts';
@@ -278,38 +278,4 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (robust) writeFileAtomic(setAsidePath!, setAsideCsv(series, all.ends, robust.errors, robust.mask, nTrain));
   else rmSync(`${outBase}.setaside.csv`, { force: true });
   return { card, cardPath, onnxPath, svgPath, setAsidePath, backend, fit: fitted, exportMaxAbsDiff: diff, model, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** The final ranking of a robust fit: every window's error, and what is set aside in each set. */
-interface RobustOutcome {
-  errors: Float32Array;
-  train: SetAside;
-  val: SetAside;
-  /** Both sets' masks over all windows (1 = set aside). */
-  mask: Uint8Array;
-}
-
-function robustSetAside(data: Float32Array, recon: Float32Array, count: number, per: number, nTrain: number, rule: { contamination: Contamination; radius: number }): RobustOutcome {
-  const errors = errorsOf(data, recon, count, per);
-  const train = setAside(errors.subarray(0, nTrain), rule);
-  const val = setAside(errors.subarray(nTrain), rule);
-  const mask = new Uint8Array(count);
-  mask.set(train.mask, 0);
-  mask.set(val.mask, nTrain);
-  return { errors, train, val, mask };
-}
-
-/** The card's account of the robust fit (training.contamination). */
-function robustRecord(setting: Contamination, radius: number, r: RobustOutcome, nTrain: number, nVal: number) {
-  const count = r.train.count + r.val.count;
-  const finite = (v: number) => (Number.isFinite(v) ? v : null);
-  return {
-    setting,
-    method: `trimmed loss: ${describeRule(setting, radius)}; re-ranked each epoch after a ${WARMUP_EPOCHS}-epoch warm-up, then once with the final model`,
-    setAside: count,
-    fraction: count / Math.max(1, nTrain + nVal),
-    training: { setAside: r.train.count, windows: nTrain, cut: finite(r.train.cut) },
-    validation: { setAside: r.val.count, windows: nVal, cut: finite(r.val.cut) },
-    error: 'mean squared reconstruction error over the whole window, scaled units (NAME.setaside.csv lists each window)',
-  };
 }
