@@ -20,11 +20,6 @@ export class ResidualBaselines {
     return lruGet(this.held, sensor, () => Float64Array.from(this.model.mean), this.maxSensors);
   }
 
-  /** Sensors held. */
-  get size(): number {
-    return this.held.size;
-  }
-
   /** Learnt means by sensor. */
   snapshot(): Record<string, number[]> {
     return Object.fromEntries([...this.held].map(([s, m]) => [s, Array.from(m)]));
@@ -49,9 +44,15 @@ export class ResidualBaselines {
  * encode`, `latent`), so its scores are the ones `vigil score` gives; undefined when the card does not track.
  */
 export function seriesMeanOf(scoring: { error: string; residual?: ResidualModel }): ((i: number) => Float64Array) | undefined {
-  if (scoring.error !== 'mahalanobis' || !scoring.residual?.tracking) return undefined;
-  const mean = Float64Array.from(scoring.residual.mean);
+  const model = trackedModel(scoring);
+  if (!model) return undefined;
+  const mean = Float64Array.from(model.mean);
   return () => mean;
+}
+
+/** The residual model of a scoring that tracks drift (mahalanobis with `tracking`), else undefined. */
+function trackedModel(scoring: { error: string; residual?: ResidualModel }): ResidualModel | undefined {
+  return scoring.error === 'mahalanobis' && scoring.residual?.tracking ? scoring.residual : undefined;
 }
 
 /**
@@ -71,8 +72,8 @@ export class TrackedResiduals {
 
   /** The means for `card`, or undefined when its scoring does not track. */
   for(card: { scoring: { error: string; residual?: ResidualModel } }): ResidualBaselines | undefined {
-    const residual = card.scoring.residual;
-    if (card.scoring.error !== 'mahalanobis' || !residual?.tracking) return undefined;
+    const residual = trackedModel(card.scoring);
+    if (!residual) return undefined;
     if (this.now?.card !== card) {
       const baselines = new ResidualBaselines(residual, this.maxSensors);
       if (!this.now && (this.savedFor === undefined || this.savedFor === card)) baselines.restore(this.saved);
