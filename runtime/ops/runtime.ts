@@ -35,15 +35,16 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   const log = deps.logger ?? createLogger(config.log.level);
   if (config.lowMemory) {
     // Process-wide V8 settings; they take effect for allocations from here on (set as early as possible).
-    // `--max-semi-space-size` is read only at start (a no-op here); the growth factor is read whenever V8 would
-    // grow the young generation, so 1 keeps it at 1 MB. `vigil run` already has that from bin/v8-heap.mjs; this is
-    // for embedders calling startRuntime. optimize-for-size is what lowMemory adds: ~10 MB (bench/memory.ts).
+    // The growth factor (unlike --max-semi-space-size, read only at start) keeps the young generation at 1 MB for
+    // embedders (`vigil run` gets it from bin/v8-heap.mjs); optimize-for-size saves ~10 MB (bench/memory.ts).
     v8.setFlagsFromString('--optimize-for-size');
     v8.setFlagsFromString('--semi-space-growth-factor=1');
   }
   const loaded = loadModel(config.model);
   const warmup = [...new Set([1, config.batch.size])];
-  const opened = await openModel(loaded, { providers: config.inference.providers, threads: config.inference.threads, spinning: config.inference.spinning, worker: config.inference.worker, warmup });
+  // How every session of this runtime is opened: at start and on each hot reload.
+  const sessionOptions = { providers: config.inference.providers, threads: config.inference.threads, spinning: config.inference.spinning, worker: config.inference.worker, warmup };
+  const opened = await openModel(loaded, sessionOptions);
   const { ref, resolved } = opened;
   for (const f of resolved.failures) log.warn({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, fell back`);
   log.info({ model: `${loaded.card.name}@${loaded.card.version}`, warmupMs: Math.round(opened.warmupMs) }, opened.report);
@@ -185,11 +186,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       ? watchModel({
           model: config.model,
           ref,
-          providers: config.inference.providers,
-          threads: config.inference.threads,
-          spinning: config.inference.spinning,
-          worker: config.inference.worker,
-          warmup,
+          ...sessionOptions,
           debounceMs: config.reload.debounceMs,
           onOutcome: (o) => {
             reloads.next(o);
