@@ -6,7 +6,7 @@
  */
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
-import { channelValue, isFieldError, readingTime, utf8Text } from './values.ts';
+import { channelValue, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Options of the joiner. */
 export interface BareNumberOptions {
@@ -21,6 +21,8 @@ interface Pending {
   receivedAt: number;
   values: Record<string, number>;
   count: number;
+  /** The payload's own timestamp, undefined when `ts` is the arrival time. */
+  raw: string | undefined;
 }
 
 /** Codec for one number per message and topic; state (groups in progress) lives in the instance. */
@@ -31,7 +33,7 @@ export function bareNumberCodec(ctx: CodecContext, opts: BareNumberOptions = { t
 
   function take(sensor: string, p: Pending): Reading {
     pending.delete(sensor);
-    return { sensor, ts: p.ts, values: p.values, receivedAt: p.receivedAt };
+    return stampArrival({ sensor, ts: p.ts, values: p.values, receivedAt: p.receivedAt }, p.raw, ctx.timestamp);
   }
 
   return {
@@ -48,7 +50,8 @@ export function bareNumberCodec(ctx: CodecContext, opts: BareNumberOptions = { t
       if (parts.length > 2) return reject(msg, 'bad_value', `payload has ${parts.length} fields; expected a number, or "timestamp,number"`);
       const v = channelValue(parts[parts.length - 1], channel);
       if (isFieldError(v)) return reject(msg, v.error, v.detail);
-      const ts = readingTime(parts.length === 2 ? parts[0].trim() : undefined, msg.receivedAt, ctx.timestamp);
+      const raw = parts.length === 2 ? parts[0].trim() : undefined;
+      const ts = readingTime(raw, msg.receivedAt, ctx.timestamp);
       if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail);
 
       const out: Reading[] = [];
@@ -63,7 +66,7 @@ export function bareNumberCodec(ctx: CodecContext, opts: BareNumberOptions = { t
           const [oldest, op] = pending.entries().next().value as [string, Pending];
           out.push(take(oldest, op));
         }
-        p = { ts, receivedAt: msg.receivedAt, values: {}, count: 0 };
+        p = { ts, receivedAt: msg.receivedAt, values: {}, count: 0, raw };
         pending.set(sensor, p);
       }
       p.values[channel] = v;

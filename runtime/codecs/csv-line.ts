@@ -4,7 +4,7 @@
  */
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
-import { channelValue, isFieldError, readingTime, utf8Text } from './values.ts';
+import { channelValue, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Most lines accepted in one payload, so one message cannot flood the pipeline. */
 export const MAX_CSV_LINES = 1000;
@@ -37,7 +37,7 @@ export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
           if (isFieldError(v)) return reject(msg, v.error, v.detail + at);
           values[ctx.channels[i]] = v;
         }
-        out.push({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt });
+        out.push(stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, offset ? cells[0] : undefined, ctx.timestamp));
       }
       return out;
     },

@@ -5,7 +5,7 @@
 import type { RawMessage } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { parseJson } from './json-object.ts';
-import { channelValue, isFieldError, preview, readingTime, utf8Text } from './values.ts';
+import { channelValue, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Codec for JSON arrays in card channel order. */
 export function jsonArrayCodec(ctx: CodecContext): Codec {
@@ -32,7 +32,7 @@ export function jsonArrayCodec(ctx: CodecContext): Codec {
         if (isFieldError(v)) return reject(msg, v.error, v.detail);
         values[ctx.channels[i]] = v;
       }
-      return [{ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }];
+      return [stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, offset ? arr[0] : undefined, ctx.timestamp)];
     },
   };
 }

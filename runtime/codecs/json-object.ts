@@ -4,7 +4,7 @@
  */
 import type { RawMessage } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
-import { channelValue, isFieldError, preview, readingTime, utf8Text } from './values.ts';
+import { channelValue, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Parse JSON text, or return the parser's message. */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -55,7 +55,7 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
       }
       const ts = readingTime(rec[tsField], msg.receivedAt, ctx.timestamp);
       if (isFieldError(ts)) return reject(msg, ts.error, ts.detail);
-      return [{ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }];
+      return [stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, rec[tsField], ctx.timestamp)];
     },
   };
 }

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
-import { channelValue, isFieldError, readingTime } from './values.ts';
+import { channelValue, isFieldError, readingTime, stampArrival } from './values.ts';
 
 type SparkplugPayload = NonNullable<ReturnType<typeof import('sparkplug-payload').get>>;
 let spbCache: SparkplugPayload | null | undefined;
@@ -58,6 +58,7 @@ export function sparkplugCodec(ctx: CodecContext): Codec {
       const nodeKey = `${seg[1]}/${seg[3]}`;
       let table = aliases.get(nodeKey);
       const groups = new Map<number, Record<string, number>>();
+      const arrival = new Set<number>();
       const payloadTs = toNumber(payload.timestamp);
       for (const m of payload.metrics ?? []) {
         const alias = toNumber(m.alias);
@@ -82,6 +83,7 @@ export function sparkplugCodec(ctx: CodecContext): Codec {
         if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail);
         let g = groups.get(ts);
         if (!g) groups.set(ts, (g = {}));
+        if (rawTs === undefined) arrival.add(ts);
         g[name] = v;
       }
       if (groups.size === 0) {
@@ -90,7 +92,7 @@ export function sparkplugCodec(ctx: CodecContext): Codec {
       }
       const out: Reading[] = [];
       for (const ts of [...groups.keys()].sort((a, b) => a - b)) {
-        out.push({ sensor: where.sensor, ts, values: groups.get(ts)!, receivedAt: msg.receivedAt });
+        out.push(stampArrival({ sensor: where.sensor, ts, values: groups.get(ts)!, receivedAt: msg.receivedAt }, arrival.has(ts) ? undefined : ts, ctx.timestamp));
       }
       return out;
     },

@@ -28,6 +28,12 @@ export function isFieldError(v: unknown): v is FieldError {
   return typeof v === 'object' && v !== null && 'error' in v;
 }
 
+/** Mark `r` as stamped with its arrival time when `readingTime(raw, ..., opts)` used it; returns `r`. */
+export function stampArrival<R extends { arrival?: true }>(r: R, raw: unknown, opts: TimestampOptions): R {
+  if (opts.source === 'arrival' || raw === undefined || raw === null || raw === '') r.arrival = true;
+  return r;
+}
+
 /**
  * The reading's timestamp in epoch ms: from the payload value `raw` (undefined when the payload has none) or
  * the arrival time, per `opts`. Rejects non-timestamps, times before 1970 and times too far in the future.

@@ -20,6 +20,11 @@ export interface Reading {
   ts: number;
   values: Record<string, number>;
   receivedAt: number;
+  /**
+   * Set when `ts` is the arrival time (the payload carried none): arrival order is then the reading's order, so
+   * the window stage orders two such readings in one millisecond instead of dropping one as a duplicate.
+   */
+  arrival?: true;
 }
 
 /** A message set aside, with a reason a person can act on. Counted by `reason` and sent to the dead-letter sink. */

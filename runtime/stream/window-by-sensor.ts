@@ -105,8 +105,10 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         sensors.set(r.sensor, s);
         counters.activeSensors = sensors.size;
         s.lastSeen = r.receivedAt;
-        if (r.ts === s.lastTs) return void counters.duplicates++;
-        if (r.ts < s.lastTs) return void counters.outOfOrder++;
+        // A reading stamped on arrival is ordered by arrival: one that ties (or a clock step back) follows the last.
+        const ts = r.arrival && r.ts <= s.lastTs ? after(s.lastTs) : r.ts;
+        if (ts === s.lastTs) return void counters.duplicates++;
+        if (ts < s.lastTs) return void counters.outOfOrder++;
 
         const scaler = cardOf().scaler;
         const { offset, scale } = scaler;
@@ -118,9 +120,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           if (typeof v === 'number' && Number.isFinite(v)) {
             row[c] = v;
             s.last[c] = v;
-            s.lastAt[c] = r.ts;
+            s.lastAt[c] = ts;
             present++;
-          } else if (!Number.isNaN(s.last[c]) && r.ts - s.lastAt[c] <= o.maxFillAgeMs) {
+          } else if (!Number.isNaN(s.last[c]) && ts - s.lastAt[c] <= o.maxFillAgeMs) {
             row[c] = s.last[c];
             filled++;
           } else {
@@ -131,7 +133,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         }
         if (present === 0) return void counters.unusable++;
         counters.filled += filled;
-        if (s.seq > 0 && r.ts - s.lastTs > o.gapResetMs) {
+        if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
           s.ring.reset();
           s.rowsSinceReset = 0;
           counters.gapResets++;
@@ -142,9 +144,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         }
         // row[c] is read back as float32, exactly as when raw rows were held and scaled on emission.
         for (let c = 0; c < C; c++) row[c] = (row[c] - offset[c]) / scale[c];
-        s.lastTs = r.ts;
+        s.lastTs = ts;
         const due = s.ring.push(row);
-        s.times[s.rowsSinceReset % W] = r.ts;
+        s.times[s.rowsSinceReset % W] = ts;
         s.rowsSinceReset++;
         const seq = s.seq++;
         if (stale) s.staleSeq = seq;
@@ -158,7 +160,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const win: SensorWindow = {
           sensor: r.sensor,
           tsFirst: s.times[s.rowsSinceReset % W],
-          tsLast: r.ts,
+          tsLast: ts,
           data,
           seq,
           receivedAt: r.receivedAt,
@@ -181,6 +183,12 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         complete: () => subscriber.complete(),
       });
     });
+}
+
+/** The next data time after `t`: arrival-stamped readings in one millisecond stay in order a microsecond apart. */
+function after(t: number): number {
+  const next = t + 0.001;
+  return next > t ? next : t + Math.abs(t) * Number.EPSILON * 2;
 }
 
 function newState(W: number, C: number, stride: number, scaler: ModelCard['scaler']): SensorState {

@@ -57,7 +57,7 @@ describe('decode operator', () => {
       const e = cold<RawMessage>('--#', undefined, new Error('broker gone'));
       expectObservable(e.pipe(op)).toBe('--#', undefined, new Error('broker gone'));
       const h = hot('--a--b--', { a: raw('s/p1/data', '{"v":1}'), b: raw('s/p1/data', '{"v":2}') });
-      expectObservable(h.pipe(op), '^---!').toBe('--a-', { a: { sensor: 'p1', ts: 5000, values: { v: 1 }, receivedAt: 5000 } });
+      expectObservable(h.pipe(op), '^---!').toBe('--a-', { a: { sensor: 'p1', ts: 5000, values: { v: 1 }, receivedAt: 5000, arrival: true } });
       expectSubscriptions(h.subscriptions).toBe('^---!');
     });
   });
