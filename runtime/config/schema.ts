@@ -5,10 +5,12 @@
  */
 import { z } from 'zod';
 import { CodecConfigSchema } from '../codecs/registry.ts';
+import { ChannelPathsSchema, PATH_CODECS } from '../codecs/channel-paths.ts';
 import { DEFAULT_TIMESTAMP } from '../codecs/codec.ts';
 import { KNOWN_PROVIDERS } from '../inference/resolve.ts';
 import { SmoothingConfigSchema } from '../scoring/smoothing.ts';
 import { FleetSchema } from '../fleet/config.ts';
+import { AdaptSchema } from '../adapt/config.ts';
 import { compileTopicTemplate } from '../mqtt/topic-template.ts';
 import { parseThresholdConfig } from '../thresholds/factory.ts';
 import { alertPolicyFields } from '../alerts/tracker.ts';
@@ -66,6 +68,8 @@ export const SourceSchema = z
     sensorId: z.string().min(1).optional(),
     qos: z.union([z.literal(0), z.literal(1)], { error: 'expected 0 or 1' }).default(0),
     codec: CodecConfigSchema.prefault({ kind: 'json' }),
+    /** Model channel -> where it is in the payload: dotted JSON path (`AM2301.Temperature`) or Sparkplug metric name. */
+    channels: ChannelPathsSchema.optional(),
     timestamp: z
       .object({
         source: z.enum(['auto', 'payload', 'arrival']).default(DEFAULT_TIMESTAMP.source),
@@ -79,6 +83,9 @@ export const SourceSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    if (s.channels && !(PATH_CODECS as readonly string[]).includes(s.codec.kind)) {
+      ctx.addIssue({ code: 'custom', path: ['channels'], message: `applies to codecs ${PATH_CODECS.join(' and ')}, which read channels by name; codec ${s.codec.kind} reads them by position or topic` });
+    }
     // Compiled here too, so a bad template or sensorId format is reported with its key (and by --print-config).
     s.topics.forEach((t, i) => {
       try {
@@ -117,10 +124,18 @@ export const BatchSchema = z
      * window of the longest backlog (counted as vigil_dropped_total{reason="queue_full"}, logged at most every 10 s).
      */
     maxPendingBytes: z.number().int().min(4096, 'expected at least 4096 bytes').default(INFER_DEFAULTS.maxPendingBytes),
+    /**
+     * QoS 1 back-pressure (runtime/mqtt/intake-gate.ts): at this share of maxPendingBytes waiting, stop reading the
+     * broker's socket (the held message's PUBACK waits, the broker queues the rest); resume at resumeIntakeAt. The
+     * share above pauseIntakeAt holds the windows already on their way (a micro-batch) before anything is shed.
+     */
+    pauseIntakeAt: z.number().gt(0).max(1, 'expected a share of batch.maxPendingBytes in (0, 1]').default(0.5),
+    resumeIntakeAt: z.number().min(0).lt(1, 'expected a share of batch.maxPendingBytes in [0, 1)').default(0.25),
     maxPending: removed('batch.maxPending'),
     maxPendingPerSensor: removed('batch.maxPendingPerSensor'),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.resumeIntakeAt < b.pauseIntakeAt, { message: 'resumeIntakeAt must be below pauseIntakeAt', path: ['resumeIntakeAt'] });
 
 /** Execution providers, in priority order, and ONNX Runtime's CPU budget (docs/run.md, "CPU budget"). */
 export const InferenceSchema = z
@@ -190,6 +205,20 @@ export const DeadLetterSchema = z
   })
   .strict();
 
+/** Who may use the HTTP servers (/metrics, the dashboard): docs/run.md, "HTTP security". */
+export const HttpSchema = z
+  .object({
+    /** Host names served besides localhost, IP addresses and the bind address (DNS rebinding); `*` turns the check off. */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    /** Bearer token for everything but /health; prefer the VIGIL_HTTP_TOKEN environment variable over writing it here. */
+    token: z
+      .string()
+      .min(16, 'expected at least 16 characters (e.g. the output of `openssl rand -hex 16`)')
+      .regex(/^[\x21-\x7e]+$/, 'expected printable ASCII without spaces')
+      .optional(),
+  })
+  .strict();
+
 /** The whole configuration. */
 export const RunConfigSchema = z
   .object({
@@ -231,8 +260,12 @@ export const RunConfigSchema = z
     reload: z.object({ watch: z.boolean().default(true), debounceMs: ms('debounce').default(500) }).strict().prefault({}),
     /** Share one sensor fleet among several workers with sticky partitions (docs/fleet.md); absent: take everything. */
     fleet: FleetSchema.optional(),
+    /** Learning on the gateway: reservoir of clearly normal windows, scheduled `vigil adapt`, automatic rollback (docs/adapt.md). */
+    adapt: AdaptSchema.prefault({}),
     /** For the dashboard (served by its own module when set). */
     dashboard: z.object({ port: port.nullable().default(null), host: z.string().default('127.0.0.1') }).strict().prefault({}),
+    /** Both HTTP servers (metrics and dashboard): Host allow-list and optional token (runtime/util/http-guard.ts). */
+    http: HttpSchema.prefault({}),
     /** Trade some throughput for ~10 MB less RSS than the defaults: V8 optimize-for-size (process-wide; docs/run.md). */
     lowMemory: z.boolean().default(false),
     log: z

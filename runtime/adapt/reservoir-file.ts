@@ -1,0 +1,132 @@
+/**
+ * The reservoir file: the one format the runtime writes (runtime/adapt/reservoir.ts) and `vigil adapt --reservoir`
+ * reads (train/adapt/reservoir-windows.ts). JSON; each window's values are float32 little-endian in base64, in the
+ * sensor's original units (not scaled), so a file outlives a change of scaler and adapt scales it with the card it
+ * adapts. Written whole or not at all (runtime/util/atomic-write.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+
+/** The `format` field of every reservoir file. */
+export const RESERVOIR_FORMAT = 'vigil-reservoir';
+const FORMAT_VERSION = 1;
+
+/** One window as kept: sensor, first and last row's time (epoch ms), W x C values in original units. */
+export interface StoredWindow {
+  sensor: string;
+  tsFirst: number;
+  tsLast: number;
+  data: Float32Array;
+}
+
+/** The windows of one alert, kept so an adaptation can check the alert would still be raised. */
+export interface StoredCanary {
+  sensor: string;
+  /** When the alert opened and closed (closed: null while it is open). */
+  from: number;
+  to: number | null;
+  windows: StoredWindow[];
+}
+
+/** The model a reservoir belongs to (its input shape). */
+export interface ReservoirModel {
+  name: string;
+  window: number;
+  channels: string[];
+}
+
+/** Everything a reservoir file holds. */
+export interface ReservoirSnapshot {
+  model: ReservoirModel;
+  /** Clearly normal windows, oldest first. */
+  windows: StoredWindow[];
+  canaries: StoredCanary[];
+  /** Windows that entered since the last adaptation attempt (the trigger counts them). */
+  fresh: number;
+  /** Per sensor, the data time until which its windows stay out (guard band after an incident). */
+  guards: Record<string, number>;
+}
+
+const WindowJson = z.object({ s: z.string(), a: z.number(), b: z.number(), d: z.string() }).strict();
+const FileSchema = z
+  .object({
+    format: z.literal(RESERVOIR_FORMAT),
+    version: z.literal(FORMAT_VERSION),
+    model: z.object({ name: z.string(), window: z.number().int().positive(), channels: z.array(z.string()).min(1) }).strict(),
+    savedAt: z.string(),
+    fresh: z.number().int().nonnegative(),
+    guards: z.record(z.string(), z.number()),
+    windows: z.array(WindowJson),
+    canaries: z.array(z.object({ sensor: z.string(), from: z.number(), to: z.number().nullable(), windows: z.array(WindowJson) }).strict()),
+  })
+  .strict();
+
+/** Bytes one window takes in the file (base64 of its float32 values plus the JSON around them), bar the sensor id. */
+export function storedWindowBytes(window: number, channels: number): number {
+  return 4 * Math.ceil((window * channels * 4) / 3) + 64;
+}
+
+const encodeWindow = (w: StoredWindow) => ({ s: w.sensor, a: w.tsFirst, b: w.tsLast, d: Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString('base64') });
+
+function decodeWindow(w: z.infer<typeof WindowJson>, per: number, where: string): StoredWindow {
+  const bytes = Buffer.from(w.d, 'base64');
+  if (bytes.length !== per * 4) throw new Error(`${where}: a window of sensor '${w.s}' holds ${bytes.length / 4} values; expected ${per} (window x channels)`);
+  // Copy into an aligned buffer: a Buffer's bytes may start at an offset that is not a multiple of 4.
+  const data = new Float32Array(per);
+  new Uint8Array(data.buffer).set(bytes);
+  return { sensor: w.s, tsFirst: w.a, tsLast: w.b, data };
+}
+
+/** The file text of a snapshot. */
+export function encodeReservoir(s: ReservoirSnapshot): string {
+  return JSON.stringify({
+    format: RESERVOIR_FORMAT,
+    version: FORMAT_VERSION,
+    model: s.model,
+    savedAt: new Date().toISOString(),
+    fresh: s.fresh,
+    guards: s.guards,
+    windows: s.windows.map(encodeWindow),
+    canaries: s.canaries.map((c) => ({ sensor: c.sensor, from: c.from, to: c.to, windows: c.windows.map(encodeWindow) })),
+  });
+}
+
+/** Parse and check a reservoir file's text; throws naming `where` and what was expected. */
+export function decodeReservoir(text: string, where: string): ReservoirSnapshot {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where}: not JSON (${(err as Error).message}); expected a reservoir file written by vigil run`);
+  }
+  const r = FileSchema.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new Error(`${where}: not a reservoir file of this version (${i.path.join('.') || 'top level'}: ${i.message})`);
+  }
+  const f = r.data;
+  const per = f.model.window * f.model.channels.length;
+  return {
+    model: f.model,
+    fresh: f.fresh,
+    guards: f.guards,
+    windows: f.windows.map((w) => decodeWindow(w, per, where)),
+    canaries: f.canaries.map((c) => ({ sensor: c.sensor, from: c.from, to: c.to, windows: c.windows.map((w) => decodeWindow(w, per, where)) })),
+  };
+}
+
+/** Read a reservoir file. */
+export function readReservoir(path: string): ReservoirSnapshot {
+  return decodeReservoir(readFileSync(path, 'utf8'), path);
+}
+
+/** Write a reservoir file atomically. */
+export function writeReservoir(path: string, s: ReservoirSnapshot): void {
+  writeFileAtomic(path, encodeReservoir(s));
+}
+
+/** The configured path for a model: `{name}` replaced by the model's name. */
+export function reservoirPath(template: string, modelName: string): string {
+  return template.replaceAll('{name}', modelName);
+}

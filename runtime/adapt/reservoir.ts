@@ -1,0 +1,234 @@
+/**
+ * The reservoir of one model: the recent windows the runtime judged clearly normal, which `vigil adapt` fine-tunes
+ * on, and the windows of alerts, which it must still flag (canaries). Fed every detection; memory and file bounded
+ * by `maxBytes`.
+ *
+ * A window enters only when it scored under `normalShare` x its threshold, outside any alert of its sensor and
+ * outside a guard band around every anomalous window of its sensor: it first waits `guardMs` of data time (an
+ * anomalous window of the sensor meanwhile discards every window still waiting, so the onset of a ramp under the bar
+ * is not learnt, as the thresholds' learning gate does), and a sensor's windows stay out for `guardMs` after its
+ * last anomalous one. At most one window per sensor per `sampleEveryMs`. What entered is a ring over recent time:
+ * when the budget is full the oldest goes.
+ */
+import type { Detection } from '../stream/types.ts';
+import type { Scaler } from '../scaling/scaler.ts';
+import { lruGet } from '../util/lru.ts';
+import type { ReservoirConfig } from './config.ts';
+import { storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type StoredCanary, type StoredWindow } from './reservoir-file.ts';
+
+/** Why windows were kept out, counted. */
+export interface ReservoirCounts {
+  entered: number;
+  /** Flagged, in an open alert, or waiting when one of those came. */
+  incident: number;
+  /** In the guard band after an incident. */
+  guard: number;
+  /** Not clearly normal (at or above normalShare x threshold), or not finite. */
+  score: number;
+  /** Held past a channel's max age (forward-filled). */
+  incomplete: number;
+  /** Thinned by sampleEveryMs. */
+  sampled: number;
+  /** Nothing left to evict for it (the waiting windows fill the budget). */
+  budget: number;
+}
+
+interface SensorState {
+  /** Data time until which windows stay out. */
+  guardUntil: number;
+  lastTaken: number;
+  waiting: StoredWindow[];
+  /** The alert being collected, if one is open. */
+  canary?: StoredCanary;
+}
+
+/** Sensors tracked at most (the least recently heard from is forgotten). */
+const MAX_SENSORS = 100_000;
+
+/** A bounded reservoir of clearly normal windows and alert canaries for one model. */
+export class Reservoir {
+  /** Windows held in total (ring + waiting + canaries), from `maxBytes`. */
+  readonly capacity: number;
+  /** Entered windows, oldest first (a queue: the oldest goes when the budget is full). */
+  private ring: StoredWindow[] = [];
+  private canaries: StoredCanary[] = [];
+  private readonly sensors = new Map<string, SensorState>();
+  private waitingCount = 0;
+  private canaryCount = 0;
+  private fresh = 0;
+  /** Newest data time seen. */
+  private latest = -Infinity;
+  readonly counts: ReservoirCounts = { entered: 0, incident: 0, guard: 0, score: 0, incomplete: 0, sampled: 0, budget: 0 };
+  /** Bumped on every change (persistence writes only when it moved). */
+  version = 0;
+
+  constructor(
+    readonly model: ReservoirModel,
+    private readonly cfg: ReservoirConfig,
+    restored?: ReservoirSnapshot,
+  ) {
+    const per = storedWindowBytes(model.window, model.channels.length);
+    this.capacity = Math.floor(cfg.maxBytes / per);
+    const canaryMax = cfg.canaryAlerts * cfg.canaryWindows;
+    if (this.capacity < 2 * canaryMax || this.capacity < 20) {
+      throw new Error(`adapt.reservoir.maxBytes ${cfg.maxBytes} holds ${this.capacity} windows of ${model.window} x ${model.channels.length} (${per} B each); expected room for at least twice the canaries (canaryAlerts x canaryWindows = ${canaryMax}) and 20 windows: raise maxBytes or lower the canary settings`);
+    }
+    if (restored) this.restore(restored);
+  }
+
+  /** Clearly normal windows held now. */
+  get size(): number {
+    return this.ring.length;
+  }
+
+  /** Windows that entered since `markAttempt()`. */
+  get freshCount(): number {
+    return this.fresh;
+  }
+
+  /** Estimated bytes of the file now. */
+  get bytes(): number {
+    return (this.ring.length + this.waitingCount + this.canaryCount) * storedWindowBytes(this.model.window, this.model.channels.length);
+  }
+
+  /** Feed one detection; `scaler` is the one its window's values are scaled with. */
+  observe(d: Detection, scaler: Scaler): void {
+    const v = d.verdict;
+    if (v.tsLast > this.latest) this.latest = v.tsLast;
+    const s = lruGet(this.sensors, v.sensor, () => ({ guardUntil: -Infinity, lastTaken: -Infinity, waiting: [] as StoredWindow[] }), MAX_SENSORS, (_k, old) => this.forget(old));
+    if (v.anomaly || d.alertOpen || d.alert) {
+      this.counts.incident += 1 + s.waiting.length;
+      this.dropWaiting(s);
+      s.guardUntil = Math.max(s.guardUntil, v.tsLast + this.cfg.guardMs);
+      this.collectCanary(s, d, scaler);
+      return;
+    }
+    this.promote(s, v.tsLast);
+    if (v.tsLast < s.guardUntil) this.counts.guard++;
+    else if (!(v.score < this.cfg.normalShare * v.threshold)) this.counts.score++;
+    else if (v.incomplete) this.counts.incomplete++;
+    else if (v.tsLast - s.lastTaken < this.cfg.sampleEveryMs) this.counts.sampled++;
+    else if (!this.makeRoom()) this.counts.budget++;
+    else {
+      s.lastTaken = v.tsLast;
+      s.waiting.push(stored(d, scaler));
+      this.waitingCount++;
+      this.promote(s, v.tsLast);
+    }
+  }
+
+  /**
+   * A sensor in alert or in its guard band, if any. Measured against the newest data time of any sensor, so a
+   * sensor that went silent during an incident does not hold adaptation off for ever.
+   */
+  incident(): string | undefined {
+    for (const [name, s] of this.sensors) if (s.guardUntil > this.latest) return name;
+    return undefined;
+  }
+
+  /** An adaptation was attempted: count fresh windows from zero. */
+  markAttempt(): void {
+    this.fresh = 0;
+    this.version++;
+  }
+
+  /** Forget the clearly normal windows (after a rollback: a new attempt learns from what comes after). */
+  clearWindows(): void {
+    this.ring = [];
+    this.fresh = 0;
+    this.version++;
+  }
+
+  /** What a file holds: entered windows oldest first, canaries (the open ones too). */
+  snapshot(): ReservoirSnapshot {
+    const windows = this.ring.slice();
+    const open = [...this.sensors.values()].flatMap((s) => (s.canary && s.canary.windows.length ? [s.canary] : []));
+    const guards: Record<string, number> = {};
+    for (const [name, s] of this.sensors) if (Number.isFinite(s.guardUntil)) guards[name] = s.guardUntil;
+    return { model: this.model, windows, canaries: [...this.canaries, ...open], fresh: this.fresh, guards };
+  }
+
+  private restore(r: ReservoirSnapshot): void {
+    const m = r.model;
+    if (m.name !== this.model.name || m.window !== this.model.window || m.channels.join(',') !== this.model.channels.join(',')) {
+      throw new Error(`the reservoir is of model '${m.name}' (${m.window} x [${m.channels.join(', ')}]); the model in service is '${this.model.name}' (${this.model.window} x [${this.model.channels.join(', ')}])`);
+    }
+    for (const c of r.canaries.filter((c) => c.to !== null)) this.keepCanary({ ...c, windows: c.windows.slice(0, this.cfg.canaryWindows) });
+    const room = this.capacity - this.canaryCount;
+    this.ring = r.windows.slice(Math.max(0, r.windows.length - room));
+    this.fresh = Math.min(r.fresh, this.ring.length);
+    for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => ({ guardUntil: until, lastTaken: -Infinity, waiting: [] }), MAX_SENSORS);
+  }
+
+  /** Waiting windows at least guardMs older than `now` enter the ring. */
+  private promote(s: SensorState, now: number): void {
+    while (s.waiting.length && s.waiting[0].tsLast <= now - this.cfg.guardMs) {
+      const w = s.waiting.shift()!;
+      this.waitingCount--;
+      this.push(w);
+    }
+  }
+
+  private push(w: StoredWindow): void {
+    if (!this.makeRoom()) return;
+    this.ring.push(w);
+    this.fresh++;
+    this.counts.entered++;
+    this.version++;
+  }
+
+  /** Make room for one more window by evicting the oldest entered one; false when none is left to evict. */
+  private makeRoom(): boolean {
+    if (this.ring.length + this.waitingCount + this.canaryCount < this.capacity) return true;
+    if (!this.ring.length) return false;
+    this.ring.shift();
+    return true;
+  }
+
+  private dropWaiting(s: SensorState): void {
+    this.waitingCount -= s.waiting.length;
+    s.waiting.length = 0;
+  }
+
+  private collectCanary(s: SensorState, d: Detection, scaler: Scaler): void {
+    const v = d.verdict;
+    if (this.cfg.canaryAlerts === 0) return;
+    if (d.alert?.type === 'open' || (d.alertOpen && !s.canary)) s.canary = { sensor: v.sensor, from: v.tsLast, to: null, windows: [] };
+    const c = s.canary;
+    if (!c) return;
+    if (v.anomaly && c.windows.length < this.cfg.canaryWindows && this.makeRoom()) {
+      c.windows.push(stored(d, scaler));
+      this.canaryCount++;
+      this.version++;
+    }
+    if (d.alert?.type === 'close' || !d.alertOpen) {
+      s.canary = undefined;
+      c.to = v.tsLast;
+      this.canaryCount -= c.windows.length;
+      if (c.windows.length) this.keepCanary(c);
+    }
+  }
+
+  /** Keep a closed alert's windows, dropping the oldest alerts beyond `canaryAlerts`. */
+  private keepCanary(c: StoredCanary): void {
+    while (this.canaries.length >= this.cfg.canaryAlerts) this.canaryCount -= this.canaries.shift()!.windows.length;
+    while (this.ring.length && this.ring.length + this.waitingCount + this.canaryCount + c.windows.length > this.capacity) this.ring.shift();
+    this.canaries.push(c);
+    this.canaryCount += c.windows.length;
+    this.version++;
+  }
+
+  private forget(s: SensorState): void {
+    this.dropWaiting(s);
+    if (s.canary) this.canaryCount -= s.canary.windows.length;
+  }
+}
+
+/** A detection's window in original units (the pipeline's are scaled), copied out of the pipeline's buffer. */
+function stored(d: Detection, scaler: Scaler): StoredWindow {
+  const v = d.verdict;
+  const C = scaler.scale.length;
+  const data = new Float32Array(v.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = v.data[i] * scaler.scale[i % C] + scaler.offset[i % C];
+  return { sensor: v.sensor, tsFirst: v.tsFirst, tsLast: v.tsLast, data };
+}
