@@ -5,6 +5,7 @@
 import { float32RangeText, isFloat32 } from '../data/float32.ts';
 import { parseTimestamp } from '../data/timestamp.ts';
 import type { TimestampOptions } from './codec.ts';
+import type { Reading } from '../stream/types.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -29,7 +30,7 @@ export function isFieldError(v: unknown): v is FieldError {
 }
 
 /** Mark `r` as stamped with its arrival time when `readingTime(raw, ..., opts)` used it; returns `r`. */
-export function stampArrival<R extends { arrival?: true }>(r: R, raw: unknown, opts: TimestampOptions): R {
+export function stampArrival(r: Reading, raw: unknown, opts: TimestampOptions): Reading {
   if (opts.source === 'arrival' || raw === undefined || raw === null || raw === '') r.arrival = true;
   return r;
 }
