@@ -12,6 +12,7 @@ export const REJECT_REASONS = [
   'bad_shape',
   'bad_value',
   'no_known_channels',
+  'missing_path',
   'wrong_channel_count',
   'bad_timestamp',
   'missing_timestamp',
@@ -51,6 +52,8 @@ export interface CodecContext {
   /** Channel names in the model card's order. */
   channels: readonly string[];
   timestamp: TimestampOptions;
+  /** Where channels sit in the payload (`source.channels`, see channel-paths.ts); absent: under their own names. */
+  paths?: Readonly<Record<string, string>>;
 }
 
 /** A payload codec. Stateful ones (bare number joining) keep state per instance, made by the registry. */

@@ -1,9 +1,12 @@
 /**
  * JSON object payloads: `{"ts": ..., "values": {"current": 1.2, ...}}` or flat `{"ts": ..., "current": 1.2}`.
  * Keys that are not card channels are ignored (units, device names); at least one channel must be present.
+ * Channels mapped by `source.channels` are read at their dotted path from the payload's root instead, and must
+ * be there (Tasmota's `{"AM2301": {"Temperature": 21.3}}`; see channel-paths.ts).
  */
 import type { RawMessage } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
+import { checkChannelPaths, missingPathText, readPath } from './channel-paths.ts';
 import { channelValue, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Parse JSON text, or return the parser's message. */
@@ -18,6 +21,8 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 /** Codec for JSON objects, nested (`values`) or flat. */
 export function jsonObjectCodec(ctx: CodecContext): Codec {
   const tsField = ctx.timestamp.field;
+  const paths = ctx.paths;
+  checkChannelPaths(paths, ctx.channels);
   const example = `{"${tsField}": 1700000000000, "values": {"${ctx.channels[0]}": 1.2}} or {"${tsField}": 1700000000000, "${ctx.channels[0]}": 1.2}`;
   return {
     name: 'json',
@@ -42,8 +47,17 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
       const values: Record<string, number> = {};
       let found = 0;
       for (const ch of ctx.channels) {
-        if (!Object.hasOwn(source, ch)) continue;
-        const raw = source[ch];
+        const path = paths?.[ch];
+        let raw: unknown;
+        if (path !== undefined) {
+          // A mapped channel was declared present: its absence is a payload of another shape, not a gap.
+          const at = readPath(rec, path);
+          if (!at.found) return reject(msg, 'missing_path', missingPathText(ch, path, at));
+          raw = at.value;
+        } else {
+          if (!Object.hasOwn(source, ch)) continue;
+          raw = source[ch];
+        }
         if (raw === null) continue; // an explicit null is a missing sample: the window stage forward-fills it
         const v = channelValue(raw, ch);
         if (isFieldError(v)) return reject(msg, v.error, v.detail);

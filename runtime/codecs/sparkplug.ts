@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
+import { checkChannelPaths } from './channel-paths.ts';
 import { channelValue, isFieldError, readingTime, stampArrival } from './values.ts';
 
 type SparkplugPayload = NonNullable<ReturnType<typeof import('sparkplug-payload').get>>;
@@ -37,7 +38,9 @@ function toNumber(v: unknown): number | undefined {
 
 /** Codec for Sparkplug B DDATA/NDATA (and births, which also carry values). */
 export function sparkplugCodec(ctx: CodecContext): Codec {
-  const known = new Set(ctx.channels);
+  checkChannelPaths(ctx.paths, ctx.channels);
+  // Metric name -> channel: the channel's own name unless source.channels names its metric.
+  const known = new Map(ctx.channels.map((ch) => [ctx.paths?.[ch] ?? ch, ch]));
   const aliases = new Map<string, Map<number, string>>();
   const spb = sparkplugPayload();
 
@@ -75,8 +78,9 @@ export function sparkplugCodec(ctx: CodecContext): Codec {
           name = table?.get(alias);
           if (!name) return reject(msg, 'unknown_alias', `metric alias ${alias} has no name; expected a ${type === 'NDATA' ? 'NBIRTH' : 'DBIRTH'} naming it first, or metrics with names`);
         }
-        if (!name || !known.has(name) || m.isNull) continue;
-        const v = channelValue(toNumber(m.value) ?? m.value, name);
+        const channel = name === undefined ? undefined : known.get(name);
+        if (channel === undefined || m.isNull) continue;
+        const v = channelValue(toNumber(m.value) ?? m.value, channel);
         if (isFieldError(v)) return reject(msg, v.error, `${v.detail} (Sparkplug type ${m.type ?? 'unknown'})`);
         const rawTs = toNumber(m.timestamp) ?? payloadTs;
         const ts = readingTime(rawTs, msg.receivedAt, { ...ctx.timestamp, unit: 'ms' });
@@ -84,11 +88,11 @@ export function sparkplugCodec(ctx: CodecContext): Codec {
         let g = groups.get(ts);
         if (!g) groups.set(ts, (g = {}));
         if (rawTs === undefined) arrival.add(ts);
-        g[name] = v;
+        g[channel] = v;
       }
       if (groups.size === 0) {
         if (isBirth) return [];
-        return reject(msg, 'no_known_channels', `${type} has no numeric metric named as a model channel; expected some of ${ctx.channels.join(', ')}`);
+        return reject(msg, 'no_known_channels', `${type} has no numeric metric named as a model channel; expected some of ${[...known.keys()].join(', ')}`);
       }
       const out: Reading[] = [];
       for (const ts of [...groups.keys()].sort((a, b) => a - b)) {

@@ -64,7 +64,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   let client: MqttClient | undefined;
   try {
     const templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
-    const codec = createCodec(config.source.codec, { channels: loaded.card.channels, timestamp: config.source.timestamp });
+    const codec = createCodec(config.source.codec, { channels: loaded.card.channels, timestamp: config.source.timestamp, paths: config.source.channels });
     const th = openThresholds(config, ref, log, edge);
     cleanup.push(() => th.stop());
 
