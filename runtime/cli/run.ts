@@ -67,7 +67,7 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
     `  alerts     ${cfg.alerts.topic} (QoS ${cfg.alerts.qos})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
   ];
   if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);
-  if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}`);
+  if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}${cfg.http.token ? '  (token required: open it once as ?token=TOKEN)' : ''}`);
   if (cfg.fleet && h.fleet) lines.push(`  fleet      group ${cfg.fleet.group} as ${h.fleet.workerId}, ${cfg.fleet.partitions} partitions (owners logged as 'fleet assignment'; vigil fleet status)`);
   if (cfg.state.file) lines.push(`  state      ${cfg.state.file} (every ${Math.round(cfg.state.intervalMs / 1000)} s and on exit)`);
   lines.push('  Ctrl-C stops (drains, saves state, disconnects)');
@@ -107,9 +107,10 @@ Examples:
   vigil run --config vigil.yaml --provider webgpu,cpu --log-level debug
 
 Config file (YAML or JSON) sections: model, broker, source, window, batch, inference, threshold, smoothing, alerts,
-deadLetter, metrics, state, reload, fleet, dashboard, lowMemory, log. --print-config shows every key with its
+deadLetter, metrics, state, reload, fleet, dashboard, http, lowMemory, log. --print-config shows every key with its
 value; docs/run.md explains them. Only model, broker.url and source.topics are required.
-The broker user and password may come from VIGIL_MQTT_USERNAME / VIGIL_MQTT_PASSWORD instead of the file.`,
+The broker user and password may come from VIGIL_MQTT_USERNAME / VIGIL_MQTT_PASSWORD instead of the file, and the
+token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
     )
     .exitOverride();
   program.parse(args, { from: 'user' });
@@ -146,7 +147,7 @@ The broker user and password may come from VIGIL_MQTT_USERNAME / VIGIL_MQTT_PASS
   if (cfg.dashboard.port !== null && !stopRequested) {
     const { startDashboard } = await import('../dashboard/server.ts');
     const { runtimeFeed } = await import('../dashboard/runtime-feed.ts');
-    const dash = await startDashboard(runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host });
+    const dash = await startDashboard(runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http });
     closeDashboard = () => dash.close();
     dashboardUrl = dash.url;
   }

@@ -61,6 +61,7 @@ export function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides,
   if (o.metricsPort !== undefined) out.metrics = { ...obj(out.metrics), port: o.metricsPort };
   if (o.stateFile !== undefined) out.state = { ...obj(out.state), file: o.stateFile };
   if (o.logLevel !== undefined) out.log = { ...obj(out.log), level: o.logLevel };
+  if (env.VIGIL_HTTP_TOKEN) out.http = { ...obj(out.http), token: env.VIGIL_HTTP_TOKEN };
   return out;
 }
 
@@ -109,6 +110,7 @@ export function defineConfig(input: RunConfigInput): RunConfig {
 export function redactConfig(cfg: RunConfig): RunConfig {
   const copy = structuredClone(cfg);
   if (copy.broker.password !== undefined) copy.broker.password = '***';
+  if (copy.http.token !== undefined) copy.http.token = '***';
   copy.broker.url = redactUrl(copy.broker.url);
   if (copy.alerts.webhook) {
     copy.alerts.webhook.url = redactUrl(copy.alerts.webhook.url);

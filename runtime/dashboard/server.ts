@@ -12,6 +12,25 @@ import type { DashboardFeed, FeedStatus } from './feed.ts';
 import { DashboardStore, type StoreOptions } from './store.ts';
 import { bundle, ortFile, stylesheet, template, ORT_DIR } from './assets.ts';
 import { esc } from './page/format.ts';
+import { httpGuard } from '../util/http-guard.ts';
+
+/**
+ * The page's Content-Security-Policy: scripts only from this server (the bundle), 'wasm-unsafe-eval' for
+ * onnxruntime-web's wasm (in-browser scoring), inline style attributes (score bars, uPlot sizes; no script can
+ * come from them), data: only for the empty favicon, and no framing, plugins, forms or base URL changes.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /** Dashboard options. */
 export interface DashboardOptions extends StoreOptions {
@@ -25,6 +44,10 @@ export interface DashboardOptions extends StoreOptions {
   title?: string;
   /** Most sensors listed per page update (default 300; the page's filter searches them all). */
   listLimit?: number;
+  /** Host names served besides localhost, IP literals and `host` (config http.allowedHosts). */
+  allowedHosts?: readonly string[];
+  /** Token every request must carry (config http.token; a browser opens `/?token=...` once). */
+  token?: string | null;
 }
 
 /** A running dashboard. */
@@ -192,7 +215,9 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
     reply(res, 404, 'text/plain', `not found: ${path}\n`);
   }
 
+  const guard = httpGuard({ bindHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, token: opts.token, csp: DASHBOARD_CSP });
   const server = createServer((req, res) => {
+    if (!guard(req, res)) return;
     handle(req, res).catch((err) => {
       if (!res.headersSent) reply(res, 500, 'text/plain', `dashboard error: ${(err as Error).message}\n`);
       else res.destroy();

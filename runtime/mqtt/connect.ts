@@ -71,6 +71,12 @@ export function backoffDelay(attempt: number, minMs: number, maxMs: number, rand
 
 /** Open a client (it connects in the background and keeps reconnecting until `end()`). */
 export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker'): MqttClient {
+  if (cfg.tls?.rejectUnauthorized === false) {
+    log?.warn(
+      { broker: redactedUrl(cfg.url) },
+      `broker.tls.rejectUnauthorized is false: the ${name}'s certificate is not checked, so anyone on the network path can pose as the ${name} and read or forge readings and alerts; give its CA in broker.tls.ca instead`,
+    );
+  }
   const client = mqtt.connect(cfg.url, clientOptions(cfg));
   let attempt = 0;
   client.on('connect', (ack) => {

@@ -1,9 +1,11 @@
 /**
  * One small HTTP server for operations: `/metrics` (Prometheus text), `/health` (JSON, 200 when serving and
- * 503 when not, e.g. broker down or inference failing). Bound to loopback by default.
+ * 503 when not, e.g. broker down or inference failing). Bound to loopback by default; behind the Host check,
+ * security headers and optional token of `../util/http-guard.ts` (/health stays open to probes).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CSP_NONE, httpGuard } from '../util/http-guard.ts';
 
 /** What /health reports. */
 export interface HealthReport {
@@ -18,9 +20,25 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
+/** What the ops server serves and how it is reached. */
+export interface OpsServerOptions {
+  /** TCP port (0: any free port). */
+  port: number;
+  host: string;
+  metrics: () => Promise<string>;
+  contentType: string;
+  health: () => HealthReport;
+  /** Host names served besides localhost, IP literals and `host` (config http.allowedHosts). */
+  allowedHosts?: readonly string[];
+  /** Bearer token required for /metrics (config http.token); /health stays open. */
+  token?: string | null;
+}
+
 /** Start the server on `port` (0: any free port). */
-export async function startOpsServer(opts: { port: number; host: string; metrics: () => Promise<string>; contentType: string; health: () => HealthReport }): Promise<OpsServer> {
+export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
+  const guard = httpGuard({ bindHost: opts.host, allowedHosts: opts.allowedHosts, token: opts.token, csp: CSP_NONE });
   const server: Server = createServer((req, res) => {
+    if (!guard(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
