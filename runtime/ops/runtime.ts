@@ -227,7 +227,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
 
     let ops: OpsServer | undefined;
     if (config.metrics.port !== null) {
-      ops = await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health });
+      ops = await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, ...config.http });
       const o = ops;
       cleanup.push(() => o.close());
     }
