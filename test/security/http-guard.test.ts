@@ -13,6 +13,12 @@ import { hostAllowed, sameSecret } from '../../runtime/util/http-guard.ts';
 import { applyOverrides, loadConfig, parseConfig, redactConfig } from '../../runtime/config/load.ts';
 import { BrokerSchema } from '../../runtime/config/schema.ts';
 import { connectBroker } from '../../runtime/mqtt/connect.ts';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { startBroker } from '../../simulators/broker/aedes.ts';
+import { meanLayer, writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { launchChromium, watchPage } from '../dashboard/chromium.ts';
 
 const TOKEN = 'c0ffee-0123456789abcdef';
@@ -144,6 +150,26 @@ describe('dashboard', () => {
     expect(violations).toEqual([]);
     expect(watch.errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('vigil run', () => {
+  it("serves /metrics with the config's token and Host names", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-guard-'));
+    const model = writeTinyModel(dir, { name: 'm', window: 4, channels: ['a'], layers: [meanLayer(4, 1)], scaler: { kind: 'standard', offset: [0], scale: [1] }, threshold: 5 });
+    const broker = await startBroker();
+    const h = await startRuntime(
+      parseConfig({ model, broker: { url: broker.url }, source: { topics: ['s/+/d'] }, metrics: { port: 0 }, state: { file: null }, log: { level: 'silent' }, http: { token: TOKEN, allowedHosts: ['gw.plant.example'] } }),
+    );
+    try {
+      expect((await get(h.opsUrl!, '/metrics')).status).toBe(401);
+      expect((await get(h.opsUrl!, '/metrics', { authorization: `Bearer ${TOKEN}`, host: 'gw.plant.example' })).body).toMatch(/vigil_messages_total/);
+      expect((await get(h.opsUrl!, '/health', { host: 'attacker.example' })).status).toBe(403);
+    } finally {
+      await h.stop();
+      await broker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
