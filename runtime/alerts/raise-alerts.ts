@@ -7,8 +7,8 @@ import type { ModelCard } from '../model/card.ts';
 import { topContributors } from '../scoring/reconstruction.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { AlertEvent, Detection, Verdict } from '../stream/types.ts';
-import { ALERT_DEFAULTS, AlertTracker, checkPolicy, type AlertPolicy, type AlertStep } from './tracker.ts';
-import { lruGet } from '../util/lru.ts';
+import { ALERT_DEFAULTS, checkPolicy, type AlertPolicy, type AlertStep } from './tracker.ts';
+import { AlertBank } from './alert-bank.ts';
 
 /** Options of `raiseAlerts`. */
 export interface RaiseAlertsOptions extends Partial<AlertPolicy> {
@@ -18,6 +18,8 @@ export interface RaiseAlertsOptions extends Partial<AlertPolicy> {
   topK?: number;
   /** Most sensors tracked (default 10,000). */
   maxSensors?: number;
+  /** Per-sensor trackers the caller owns (to save and restore open alerts); its policy wins over the fields above. */
+  bank?: AlertBank;
   counters?: PipelineCounters;
 }
 
@@ -58,16 +60,16 @@ function policyOf(opts: RaiseAlertsOptions): AlertPolicy {
 
 /** Verdict -> Detection: the verdict, the alert event it caused (if any) and whether its sensor's alert is open. */
 export function trackAlerts(opts: RaiseAlertsOptions): OperatorFunction<Verdict, Detection> {
-  const policy = policyOf(opts);
+  const policy = opts.bank?.policy ?? policyOf(opts);
   const cardOf = typeof opts.card === 'function' ? opts.card : () => opts.card as ModelCard;
-  const maxSensors = opts.maxSensors ?? 10_000;
   const counters = opts.counters ?? createCounters();
   return (source) =>
     new Observable<Detection>((subscriber) => {
-      const trackers = new Map<string, AlertTracker>();
+      // A bank the caller owns outlives a resubscription (a pipeline restart keeps open alerts open).
+      const trackers = opts.bank ?? new AlertBank(policy, { maxSensors: opts.maxSensors ?? 10_000 });
       return source.subscribe({
         next: (verdict) => {
-          const t = lruGet(trackers, verdict.sensor, () => new AlertTracker(policy), maxSensors);
+          const t = trackers.get(verdict.sensor);
           const step = t.step(verdict);
           if (step.kind === 'duplicate') counters.alertDuplicates++;
           else if (step.kind === 'suppressed') counters.alertsSuppressed++;

@@ -50,6 +50,20 @@ export function checkPolicy(p: AlertPolicy): AlertPolicy {
   return p;
 }
 
+/**
+ * What a tracker saves (JSON-safe): the recent verdict bits oldest first, and the open episode if any, so a
+ * restarted runtime resumes it (no second `open`; the `close` measures from the true opening).
+ */
+export interface AlertTrackerState {
+  recent: number[];
+  /** Data time of the last verdict seen (null: none yet). */
+  lastTs: number | null;
+  lastClosedAt: number | null;
+  open?: { openedAt: number; quiet: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[] } };
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
 /** One sensor's alert state. */
 export class AlertTracker {
   private readonly recent: Uint8Array;
@@ -68,6 +82,55 @@ export class AlertTracker {
   /** Whether an alert is open. */
   get isOpen(): boolean {
     return this.openedAt !== undefined;
+  }
+
+  /** The state to save. */
+  toJSON(): AlertTrackerState {
+    const n = this.recent.length;
+    const recent = Array.from({ length: n }, (_, i) => this.recent[(this.pos + i) % n]);
+    const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
+    if (this.openedAt !== undefined) {
+      const p = this.peak!;
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel) } };
+    }
+    return state;
+  }
+
+  /**
+   * A tracker that continues from saved state under `policy` (the newest `openN` verdict bits are kept when
+   * the policy changed). Throws, naming the field, when the state is malformed.
+   */
+  static restore(policy: AlertPolicy, state: AlertTrackerState, sensor = ''): AlertTracker {
+    const num = (x: unknown, what: string) => {
+      if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`saved alert state: ${what} must be a finite number, got ${JSON.stringify(x)}`);
+      return x;
+    };
+    const t = new AlertTracker(policy);
+    if (!Array.isArray(state?.recent)) throw new Error('saved alert state: recent must be an array of 0/1');
+    const bits = state.recent.slice(-policy.openN);
+    bits.forEach((b, i) => (t.recent[policy.openN - bits.length + i] = b ? 1 : 0));
+    t.hits = t.recent.reduce((a, b) => a + b, 0);
+    if (state.lastTs !== null) t.lastTs = num(state.lastTs, 'lastTs');
+    if (state.lastClosedAt !== null) t.lastClosedAt = num(state.lastClosedAt, 'lastClosedAt');
+    if (state.open) {
+      const { openedAt, quiet, peak } = state.open;
+      t.openedAt = num(openedAt, 'open.openedAt');
+      t.quiet = num(quiet, 'open.quiet');
+      t.peak = {
+        sensor,
+        score: num(peak?.score, 'open.peak.score'),
+        threshold: num(peak.threshold, 'open.peak.threshold'),
+        anomaly: true,
+        tsFirst: num(peak.tsFirst, 'open.peak.tsFirst'),
+        tsLast: num(peak.tsLast, 'open.peak.tsLast'),
+        perChannel: Float32Array.from(peak.perChannel ?? []),
+        data: new Float32Array(0),
+        seq: 0,
+        receivedAt: 0,
+        provider: '',
+      };
+    }
+    return t;
   }
 
   /** Feed one verdict (in data-time order). */

@@ -112,7 +112,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         onError: (err, size) => log.warn({ err: (err as Error)?.message ?? String(err), windows: size }, 'inference batch failed; its windows were dropped'),
       },
       smoothing: th.smoothing,
-      alerts: { openK: config.alerts.openK, openN: config.alerts.openN, closeM: config.alerts.closeM, cooldownMs: config.alerts.cooldownMs, topK: config.alerts.topChannels, maxSensors: config.window.maxSensors },
+      alerts: { bank: th.alerts, topK: config.alerts.topChannels },
       counters,
     });
 
@@ -154,6 +154,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       if (!d.alert) return;
       sinks.alert(d.alert);
       alerts.next(d.alert);
+      th.persistSoon();
     };
 
     let resolveStopped!: () => void;

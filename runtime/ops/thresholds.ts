@@ -16,6 +16,8 @@ import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ModelCard } from '../model/card.ts';
 import { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import { createSmoother } from '../scoring/smoothing.ts';
+import { AlertBank } from '../alerts/alert-bank.ts';
+import { checkPolicy } from '../alerts/tracker.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
@@ -32,6 +34,10 @@ export interface RuntimeThresholds {
   stop(): Promise<void>;
   /** Per-sensor residual means of the model in service, saved and restored with the thresholds. */
   residuals: TrackedResiduals;
+  /** Per-sensor alert trackers, saved and restored with the thresholds (open alerts survive a restart). */
+  alerts: AlertBank;
+  /** Save soon (an alert opened or closed): saves coalesce, and one follows any change made during a save. */
+  persistSoon(): void;
   /** Label saved state with the model now in service (after a hot reload). */
   modelChanged(card: ModelCard): void;
 }
@@ -93,6 +99,9 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
 
   let bank: ThresholdBank;
   let residuals = new TrackedResiduals({}, config.window.maxSensors);
+  const { openK, openN, closeM, cooldownMs } = config.alerts;
+  const alertPolicy = checkPolicy({ openK, openN, closeM, cooldownMs });
+  let alerts = new AlertBank(alertPolicy, { maxSensors: config.window.maxSensors });
   let store: ThresholdStore | undefined;
   const model = { name: card0.name, version: card0.version };
   if (config.state.file) {
@@ -101,6 +110,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
       const out: Record<string, SensorState> = {};
       for (const [sensor, t] of Object.entries(bank.snapshot())) out[sensor] = { threshold: t };
       for (const [sensor, m] of Object.entries(residuals.snapshot(cardNow()))) if (out[sensor]) out[sensor].residualMean = m;
+      for (const [sensor, a] of Object.entries(alerts.snapshot())) if (out[sensor]) out[sensor].alert = a;
       return out;
     };
     store = new ThresholdStore(file, collect, {
@@ -117,7 +127,11 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     bank = new ThresholdBank(factory, { saved, restore, maxSensors: config.window.maxSensors });
     const means = Object.fromEntries([...loaded.states].flatMap(([sensor, st]) => (st.residualMean ? [[sensor, st.residualMean]] : [])));
     residuals = new TrackedResiduals(means, config.window.maxSensors, card0);
+    const savedAlerts = Object.fromEntries([...loaded.states].flatMap(([sensor, st]) => (st.alert ? [[sensor, st.alert]] : [])));
+    alerts = new AlertBank(alertPolicy, { saved: savedAlerts, maxSensors: config.window.maxSensors });
     if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
+    const open = alerts.openSensors();
+    if (open.length) log.info({ file, openAlerts: open.length, sensors: open.slice(0, 10) }, 'open alerts restored; they resume and close as usual');
   } else {
     // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
     bank = new ThresholdBank(factory, { restore, maxSensors: config.window.maxSensors });
@@ -133,6 +147,20 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
       log.error({ file: store.path, err: (err as Error).message }, 'threshold state not saved');
     }
   };
+  let saving = false;
+  let again = false;
+  const persistSoon = () => {
+    if (!store) return;
+    if (saving) return void (again = true);
+    saving = true;
+    void (async () => {
+      do {
+        again = false;
+        await persist();
+      } while (again);
+      saving = false;
+    })();
+  };
   let timer: NodeJS.Timeout | undefined;
   let learnTimer: NodeJS.Timeout | undefined;
   // What the adaptive thresholds learn, at most once per persist interval and only for bars that moved.
@@ -143,6 +171,8 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
   return {
     bank,
     residuals,
+    alerts,
+    persistSoon,
     smoothing,
     start() {
       // Our own timer (not the store's) so every save is counted and failures are logged the same way.
@@ -161,6 +191,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
       clearInterval(learnTimer);
       await persist();
       for (const f of bank.restoreFailures.splice(0)) log.warn(f, 'saved threshold not restored; sensor started fresh');
+      for (const f of alerts.restoreFailures.splice(0)) log.warn(f, 'saved alert state not restored; sensor started with no alert open');
     },
     modelChanged(card) {
       model.name = card.name;

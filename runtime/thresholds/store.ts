@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Threshold, ThresholdState } from './threshold.ts';
 import type { SmootherState } from '../scoring/smoothing.ts';
 import type { CardLike } from './seed.ts';
+import type { AlertTrackerState } from '../alerts/tracker.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from './factory.ts';
 import { tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
 
@@ -25,6 +26,8 @@ export interface SensorState {
   smoothing?: SmootherState;
   /** Tracked residual mean of Mahalanobis scoring (runtime/scoring/residual-baselines.ts). */
   residualMean?: number[];
+  /** The sensor's alert tracker, so an alert open at a stop or a kill is resumed, not opened again. */
+  alert?: AlertTrackerState;
 }
 
 /** Identifies the model the states belong to; states of another model are not restored. */

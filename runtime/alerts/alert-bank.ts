@@ -1,0 +1,64 @@
+/**
+ * One AlertTracker per sensor, created on first sight (or restored from saved state), bounded by `maxSensors`
+ * with least-recently-used eviction. The caller owns the bank, so the live process saves `snapshot()` with the
+ * threshold state and a restart resumes open alerts instead of opening them again.
+ */
+import { lruGet } from '../util/lru.ts';
+import { AlertTracker, type AlertPolicy, type AlertTrackerState } from './tracker.ts';
+
+/** Options of an AlertBank. */
+export interface AlertBankOptions {
+  /** Most sensors tracked; the least recently used one is dropped beyond (default 10,000). */
+  maxSensors?: number;
+  /** Saved states by sensor, restored on first sight. */
+  saved?: Record<string, AlertTrackerState>;
+}
+
+/** Per-sensor alert trackers under one policy. */
+export class AlertBank {
+  private readonly held = new Map<string, AlertTracker>();
+  private readonly saved: Map<string, AlertTrackerState>;
+  private readonly maxSensors: number;
+  /** Saved states that could not be restored (the sensor started closed); reasons kept for the log. */
+  readonly restoreFailures: { sensor: string; reason: string }[] = [];
+
+  constructor(
+    readonly policy: AlertPolicy,
+    opts: AlertBankOptions = {},
+  ) {
+    this.maxSensors = opts.maxSensors ?? 10_000;
+    this.saved = new Map(Object.entries(opts.saved ?? {}));
+  }
+
+  /** The tracker of a sensor, created (or restored) on first use. */
+  get(sensor: string): AlertTracker {
+    return lruGet(this.held, sensor, () => this.create(sensor), this.maxSensors);
+  }
+
+  /** Sensors whose alert is open now (held or saved and not seen yet). */
+  openSensors(): string[] {
+    const out = [...this.held].filter(([, t]) => t.isOpen).map(([s]) => s);
+    for (const [s, st] of this.saved) if (st.open) out.push(s);
+    return out;
+  }
+
+  /** Serialised state of every tracker (plus saved ones not seen yet, so a quiet sensor's open alert is kept). */
+  snapshot(): Record<string, AlertTrackerState> {
+    const out: Record<string, AlertTrackerState> = Object.fromEntries(this.saved);
+    for (const [sensor, t] of this.held) out[sensor] = t.toJSON();
+    return out;
+  }
+
+  private create(sensor: string): AlertTracker {
+    const state = this.saved.get(sensor);
+    if (state) {
+      this.saved.delete(sensor);
+      try {
+        return AlertTracker.restore(this.policy, state, sensor);
+      } catch (err) {
+        this.restoreFailures.push({ sensor, reason: (err as Error).message });
+      }
+    }
+    return new AlertTracker(this.policy);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Alert trackers save and restore their state (issue 17.5): an alert open when the runtime stopped resumes after
+ * a restart, with no second `open`, and its `close` measures from the true opening with the true peak.
+ */
+import { describe, expect, it } from 'vitest';
+import { AlertTracker, checkPolicy, type AlertTrackerState } from '../../runtime/alerts/tracker.ts';
+import { AlertBank } from '../../runtime/alerts/alert-bank.ts';
+import type { Verdict } from '../../runtime/stream/types.ts';
+
+const policy = checkPolicy({ openK: 2, openN: 3, closeM: 2, cooldownMs: 5000 });
+const verdict = (t: number, score: number, anomaly: boolean, perChannel = [1, 2, 1]): Verdict => ({
+  sensor: 's', seq: t, tsFirst: t - 1000, tsLast: t, receivedAt: t, data: new Float32Array(6), score, perChannel: Float32Array.from(perChannel),
+  provider: 'ort-node/cpu', threshold: 1, anomaly,
+});
+const roundTrip = (s: AlertTrackerState): AlertTrackerState => JSON.parse(JSON.stringify(s));
+
+describe('alert state save and restore', () => {
+  it('resumes an open alert: no second open, the close carries the true duration and peak', () => {
+    const t = new AlertTracker(policy);
+    expect(t.step(verdict(1000, 2, true)).kind).toBe('none');
+    expect(t.step(verdict(2000, 9, true, [0, 0, 7])).kind).toBe('open');
+    expect(t.step(verdict(3000, 3, true)).kind).toBe('none');
+    expect(t.step(verdict(4000, 0.5, false)).kind).toBe('none');
+
+    const restored = AlertTracker.restore(policy, roundTrip(t.toJSON()), 's');
+    expect(restored.isOpen).toBe(true);
+    // A replayed verdict from before the restart is still a duplicate.
+    expect(restored.step(verdict(4000, 5, true)).kind).toBe('duplicate');
+    // One more quiet window closes it (closeM 2 counts the quiet one seen before the restart).
+    const close = restored.step(verdict(200_000, 0.5, false));
+    expect(close).toMatchObject({ kind: 'close', openedAt: 2000, durationMs: 198_000 });
+    expect(close.kind === 'close' && close.peak.score).toBe(9);
+    expect(close.kind === 'close' && [...close.peak.perChannel]).toEqual([0, 0, 7]);
+    // The cooldown after the close holds as it would without the restart.
+    const again = AlertTracker.restore(policy, roundTrip(restored.toJSON()));
+    expect([again.step(verdict(201_000, 5, true)).kind, again.step(verdict(202_000, 5, true)).kind]).toEqual(['none', 'suppressed']);
+  });
+
+  it('keeps the k-of-n evidence across a restart, also under a changed openN', () => {
+    const t = new AlertTracker(policy);
+    t.step(verdict(1000, 2, true));
+    expect(AlertTracker.restore(policy, roundTrip(t.toJSON())).step(verdict(2000, 2, true)).kind).toBe('open');
+    const wider = checkPolicy({ openK: 2, openN: 5, closeM: 2, cooldownMs: 0 });
+    expect(AlertTracker.restore(wider, roundTrip(t.toJSON())).step(verdict(2000, 2, true)).kind).toBe('open');
+  });
+
+  it('a bank restores saved trackers on first sight, keeps unseen ones in its snapshot, and reports bad ones', () => {
+    const t = new AlertTracker(policy);
+    t.step(verdict(1000, 2, true));
+    t.step(verdict(2000, 2, true));
+    const saved = { a: roundTrip(t.toJSON()), b: roundTrip(t.toJSON()), bad: { recent: [1], lastTs: 'x', lastClosedAt: null } as unknown as AlertTrackerState };
+    const bank = new AlertBank(policy, { saved });
+    expect(bank.openSensors().sort()).toEqual(['a', 'b']);
+    expect(bank.get('a').isOpen).toBe(true);
+    expect(bank.get('bad').isOpen).toBe(false);
+    expect(bank.restoreFailures).toEqual([{ sensor: 'bad', reason: expect.stringMatching(/lastTs must be a finite number/) }]);
+    const snap = bank.snapshot();
+    expect(Object.keys(snap).sort()).toEqual(['a', 'b', 'bad']);
+    expect(snap.b).toEqual(saved.b);
+    expect(snap.a.open?.openedAt).toBe(2000);
+  });
+});
