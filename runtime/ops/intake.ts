@@ -8,13 +8,17 @@ import type { RunConfig } from '../config/schema.ts';
 import type { TopicTemplate } from '../mqtt/topic-template.ts';
 import { mqttSource } from '../mqtt/source.ts';
 import { fleetSource, type FleetMembership } from '../fleet/index.ts';
+import { intakeGate, type IntakeGate } from '../mqtt/intake-gate.ts';
 import type { RawMessage } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
+import type { EdgeCounters } from './metrics.ts';
 
-/** The intake stream and a promise that settles once the broker has answered the subscriptions. */
+/** The intake stream, a promise that settles once the broker has answered the subscriptions, and its QoS 1 back-pressure. */
 export interface Intake {
   messages: Observable<RawMessage>;
   subscribed: Promise<void>;
+  /** Feed it the bytes of the windows waiting for inference (`inferBatches`' onPending); close it on stop. */
+  gate: IntakeGate;
 }
 
 /** Static prefix of a topic template up to its first placeholder, for ignoring our own output topics. */
@@ -29,7 +33,7 @@ export function openIntake(
   client: MqttClient,
   config: RunConfig,
   templates: TopicTemplate[],
-  opts: { fleet?: FleetMembership; extra?: Observable<RawMessage>; log: VigilLogger },
+  opts: { fleet?: FleetMembership; extra?: Observable<RawMessage>; log: VigilLogger; edge: EdgeCounters },
 ): Intake {
   const { fleet, log } = opts;
   const ownAlert = ownTopic(config.alerts.topic);
@@ -45,5 +49,21 @@ export function openIntake(
   };
   // In a fleet, only the partitions this worker owns (see runtime/fleet and docs/fleet.md).
   const mqtt$ = fleet ? fleetSource(client, fleet, { ...sourceOpts, templates }) : mqttSource(client, { ...sourceOpts, filters: templates.map((t) => t.filter) });
-  return { messages: opts.extra ? merge(mqtt$, opts.extra) : mqtt$, subscribed };
+  const { maxPendingBytes, pauseIntakeAt, resumeIntakeAt } = config.batch;
+  const { edge } = opts;
+  const gate = intakeGate(client, {
+    pauseAtBytes: maxPendingBytes * pauseIntakeAt,
+    resumeAtBytes: maxPendingBytes * resumeIntakeAt,
+    onPause: (bytes) => {
+      edge.intakePauses++;
+      edge.intakePaused = 1;
+      // The first pause says what is happening; later ones are in vigil_intake_pauses_total.
+      if (edge.intakePauses === 1) log.info({ pendingBytes: Math.round(bytes), maxPendingBytes }, 'inference is behind: holding QoS 1 intake (the broker queues for us) until the backlog drains');
+    },
+    onResume: (ms) => {
+      edge.intakePaused = 0;
+      edge.intakePausedMs += ms;
+    },
+  });
+  return { messages: opts.extra ? merge(mqtt$, opts.extra) : mqtt$, subscribed, gate };
 }

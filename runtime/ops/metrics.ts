@@ -20,6 +20,10 @@ export interface EdgeCounters {
   reloadFailures: number;
   statePersists: number;
   statePersistFailures: number;
+  /** QoS 1 intake pauses (back-pressure), time spent paused, and whether it is paused now (gauge). */
+  intakePauses: number;
+  intakePausedMs: number;
+  intakePaused: number;
 }
 
 /** Fresh edge counters. */
@@ -37,6 +41,9 @@ export function createEdgeCounters(): EdgeCounters {
     reloadFailures: 0,
     statePersists: 0,
     statePersistFailures: 0,
+    intakePauses: 0,
+    intakePausedMs: 0,
+    intakePaused: 0,
   };
 }
 
@@ -133,6 +140,9 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   m('vigil_model_reload_failures_total', 'Hot reloads refused (the old model kept running)', () => edge.reloadFailures);
   m('vigil_state_persists_total', 'Threshold state files written', () => edge.statePersists);
   m('vigil_state_persist_failures_total', 'Threshold state writes that failed', () => edge.statePersistFailures);
+  m('vigil_intake_pauses_total', 'Times QoS 1 intake stopped reading the broker because the backlog passed batch.pauseIntakeAt', () => edge.intakePauses);
+  m('vigil_intake_paused_seconds_total', 'Time QoS 1 intake spent paused (back-pressure)', () => edge.intakePausedMs / 1000);
+  new Gauge({ name: 'vigil_intake_paused', help: 'Whether QoS 1 intake is paused now (1) for back-pressure', registers: [registry], collect() { this.set(edge.intakePaused); } });
   new Gauge({ name: 'vigil_active_sensors', help: 'Sensors with a window buffer', registers: [registry], collect() { this.set(pipeline.activeSensors); } });
   new Gauge({ name: 'vigil_pending_windows', help: 'Windows waiting for inference', registers: [registry], collect() { this.set(pipeline.pending); } });
   new Gauge({ name: 'vigil_pending_bytes', help: 'Memory of the windows waiting for inference, bounded by batch.maxPendingBytes', registers: [registry], collect() { this.set(pipeline.pendingBytes); } });

@@ -98,6 +98,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
 
     const shed = shedWarning(log, config.batch.maxPendingBytes);
     cleanup.push(() => shed.flush());
+    const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
+    cleanup.push(() => intake.gate.close());
     const pipeline = createPipeline({
       model: ref,
       thresholds: th.bank,
@@ -107,6 +109,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
         maxPendingBytes: config.batch.maxPendingBytes,
         onShed: shed.shed,
+        onPending: intake.gate.update,
         residuals: th.residuals,
         onBatch: (b) => metrics.observeBatch(b.size, b.inferMs),
         onError: (err, size) => log.warn({ err: (err as Error)?.message ?? String(err), windows: size }, 'inference batch failed; its windows were dropped'),
@@ -119,7 +122,6 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const connection = new BehaviorSubject<boolean>(client.connected);
     client.on('connect', () => connection.next(true));
     client.on('close', () => connection.value && connection.next(false));
-    const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log });
     const source$ = intake.messages.pipe(
       tap(() => {
         edge.messages++;

@@ -46,6 +46,8 @@ export interface InferBatchesOptions {
   onError?: (error: unknown, size: number) => void;
   /** Called for every window shed because waiting windows would pass `maxPendingBytes` (after counting it). */
   onShed?: (window: SensorWindow) => void;
+  /** Called whenever the waiting windows change, with the bytes they take (0 on teardown); intake flow control. */
+  onPending?: (bytes: number) => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
       const gauge = () => {
         counters.pending = queue.size;
         counters.pendingBytes = queue.bytes;
+        opts.onPending?.(queue.bytes);
       };
       let scratch = new Float32Array(0);
       // Per-sensor residual means when the card's scoring tracks drift; a swapped-in model starts from its own card.
@@ -232,6 +235,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         }
         counters.pending = 0;
         counters.pendingBytes = 0;
+        opts.onPending?.(0);
       };
     });
 }
