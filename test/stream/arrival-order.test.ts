@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { createCodec, decode, DEFAULT_TIMESTAMP } from '../../runtime/codecs/index.ts';
-import type { CodecConfig } from '../../runtime/codecs/registry.ts';
+import { CodecConfigSchema, type CodecConfig } from '../../runtime/codecs/registry.ts';
 import { compileTopicTemplate, topicRouter } from '../../runtime/mqtt/topic-template.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
@@ -16,7 +16,7 @@ import { tinyModel } from '../inference/fixtures/tiny-model.ts';
 const { card } = tinyModel({ window: 2, channels: ['v'] });
 const msg = (payload: string, receivedAt: number, topic = 's/p1/data'): RawMessage => ({ topic, payload: new TextEncoder().encode(payload), receivedAt });
 
-async function windowsOf(messages: RawMessage[], codec: CodecConfig = { kind: 'json', delimiter: ',', joinToleranceMs: 0 }, timestamp = DEFAULT_TIMESTAMP) {
+async function windowsOf(messages: RawMessage[], codec: CodecConfig = CodecConfigSchema.parse({ kind: 'json' }), timestamp = DEFAULT_TIMESTAMP) {
   const counters = createCounters();
   const route = topicRouter([compileTopicTemplate('s/{sensor}/data')]);
   const c = createCodec(codec, { channels: ['v'], timestamp });
@@ -43,9 +43,9 @@ describe('arrival-stamped readings', () => {
   it('orders arrival-stamped readings of the csv, json-array and number codecs too, and with source: arrival', async () => {
     const t0 = 1_700_000_000_000;
     const cases: [CodecConfig, string][] = [
-      [{ kind: 'csv', delimiter: ',', joinToleranceMs: 0 }, '1.5'],
-      [{ kind: 'json-array', delimiter: ',', joinToleranceMs: 0 }, '[1.5]'],
-      [{ kind: 'number', delimiter: ',', joinToleranceMs: 0 }, '1.5'],
+      [CodecConfigSchema.parse({ kind: 'csv' }), '1.5'],
+      [CodecConfigSchema.parse({ kind: 'json-array' }), '[1.5]'],
+      [CodecConfigSchema.parse({ kind: 'number', joinToleranceMs: 0 }), '1.5'],
     ];
     for (const [codec, payload] of cases) {
       const { counters } = await windowsOf([msg(payload, t0), msg(payload, t0), msg(payload, t0)], codec);
