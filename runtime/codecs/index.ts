@@ -7,4 +7,6 @@ export * from './csv-line.ts';
 export * from './bare-number.ts';
 export * from './sparkplug.ts';
 export * from './registry.ts';
+export * from './content-type.ts';
+export * from './channel-paths.ts';
 export * from './decode.ts';

@@ -9,9 +9,12 @@ import { csvLineCodec } from './csv-line.ts';
 import { jsonArrayCodec } from './json-array.ts';
 import { jsonObjectCodec } from './json-object.ts';
 import { sparkplugCodec } from './sparkplug.ts';
+import { byContentType } from './content-type.ts';
 
 /** Codec names accepted in config. */
 export const CODEC_KINDS = ['json', 'json-array', 'csv', 'number', 'sparkplug'] as const;
+/** One codec name. */
+export type CodecKind = (typeof CODEC_KINDS)[number];
 
 /** Codec config: the kind and its options. */
 export const CodecConfigSchema = z
@@ -21,13 +24,21 @@ export const CodecConfigSchema = z
     delimiter: z.string().min(1).max(4).default(','),
     /** number: values of one sensor within this many ms join into one reading. */
     joinToleranceMs: z.number().nonnegative().default(100),
+    /** An MQTT 5 content type naming another codec picks it for that message (content-type.ts, docs/payloads.md). */
+    byContentType: z.boolean().default(true),
   })
   .strict();
 /** Codec config. */
 export type CodecConfig = z.infer<typeof CodecConfigSchema>;
 
-/** Build the codec a config names. */
-export function createCodec(cfg: CodecConfig, ctx: CodecContext): Codec {
+/** Build the codec a config names (wrapped so MQTT 5 content types can pick another, unless turned off). */
+export function createCodec(cfg: Omit<CodecConfig, 'byContentType'> & { byContentType?: boolean }, ctx: CodecContext): Codec {
+  const base = codecOfKind(cfg, ctx);
+  if (cfg.byContentType === false) return base;
+  return byContentType(base, cfg.kind, (kind) => codecOfKind({ ...cfg, kind }, ctx));
+}
+
+function codecOfKind(cfg: Omit<CodecConfig, 'byContentType'>, ctx: CodecContext): Codec {
   switch (cfg.kind) {
     case 'json':
       return jsonObjectCodec(ctx);

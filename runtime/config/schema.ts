@@ -179,6 +179,11 @@ export const AlertsSchema = z
       .default(3),
     /** Alerts held while the broker is unreachable, at most (oldest dropped beyond, counted). */
     queueMax: z.number().int().positive().default(10_000),
+    /**
+     * MQTT 5 message expiry (s): the broker drops an alert nobody fetched within it (a consumer back after a day
+     * does not get a day of stale alerts at once). 0: never expires. Not sent over MQTT 3.1.1.
+     */
+    messageExpirySec: z.number().int().min(0).max(4_294_967_295).default(86_400),
     webhook: z
       .object({
         url: z.string().url('expected an http(s) URL'),

@@ -9,7 +9,7 @@
  * the topic, so exactly one worker dead-letters each of them.
  */
 import { Observable } from 'rxjs';
-import type { MqttClient } from 'mqtt';
+import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { RawMessage } from '../stream/types.ts';
 import type { TopicTemplate } from '../mqtt/topic-template.ts';
 import type { FleetMembership } from './membership.ts';
@@ -95,13 +95,14 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
       report();
     };
 
-    const onMessage = (topic: string, payload: Buffer) => {
+    const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
       if (opts.ignore?.(topic)) return;
       if (!fleet.owns(partitionOfTopic(topic, plans, fleet.partitions))) {
         opts.onSkipped?.(topic);
         return;
       }
-      sub.next({ topic, payload, receivedAt: now() });
+      const contentType = packet.properties?.contentType;
+      sub.next(contentType === undefined ? { topic, payload, receivedAt: now() } : { topic, payload, receivedAt: now(), contentType });
     };
     client.on('message', onMessage);
     const health = () => fleet.setHealthy(client.connected);

@@ -20,9 +20,19 @@ export interface AlertPayload {
   topChannels: { channel: string; share: number }[];
   model: { name: string; version: string };
   provider: string;
+  severity: AlertSeverity;
   openedAt?: string;
   durationMs?: number;
   peakScore?: number;
+}
+
+/** How bad an event is: `critical` opens at twice the threshold or more, `warning` below, `clear` closes. */
+export type AlertSeverity = 'critical' | 'warning' | 'clear';
+
+/** Severity of an event, for consumers that route by it (MQTT 5 user property, payload field). */
+export function alertSeverity(e: Pick<AlertEvent, 'type' | 'score' | 'threshold'>): AlertSeverity {
+  if (e.type === 'close') return 'clear';
+  return e.threshold > 0 && e.score >= 2 * e.threshold ? 'critical' : 'warning';
 }
 
 /** Build the payload for an event. */
@@ -40,6 +50,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
     topChannels: e.contributors.slice(0, topChannels).map((c) => ({ channel: c.channel, share: round(c.share, 4) })),
     model: { name: e.model.name, version: e.model.version },
     provider: e.provider,
+    severity: alertSeverity(e),
   };
   if (e.openedAt !== undefined) p.openedAt = new Date(e.openedAt).toISOString();
   if (e.durationMs !== undefined) p.durationMs = e.durationMs;

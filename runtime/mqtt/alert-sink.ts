@@ -1,11 +1,13 @@
 /**
  * Publish alerts at QoS 1 (default) to the alert topic. While the broker is unreachable, alerts wait in a
  * bounded queue (oldest dropped beyond `queueMax`, counted) and go out in order after the reconnect. Once
- * handed to mqtt.js, a QoS 1 publish is retried by it until the broker acknowledges.
+ * handed to mqtt.js, a QoS 1 publish is retried by it until the broker acknowledges. Over MQTT 5 each alert
+ * carries its content type, a UTF-8 payload format indicator, an expiry and user properties (model, version,
+ * severity), so a consumer can route without parsing; over MQTT 3.1.1 (no properties) the JSON says the same.
  */
-import type { MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { AlertEvent } from '../stream/types.ts';
-import { alertPayload, alertTopic } from './alert-payload.ts';
+import { alertPayload, alertTopic, type AlertPayload } from './alert-payload.ts';
 import type { MiniLogger } from './connect.ts';
 
 /** Options of the MQTT alert sink. */
@@ -15,7 +17,19 @@ export interface AlertSinkOptions {
   retain: boolean;
   queueMax: number;
   topChannels: number;
+  /** MQTT 5 message expiry in seconds (0: never expires); not sent over MQTT 3.1.1. */
+  messageExpirySec: number;
   log?: MiniLogger;
+}
+
+/** MQTT 5 publish properties of an alert (the content type is also the codec mapping's, docs/payloads.md). */
+export function alertProperties(p: AlertPayload, messageExpirySec: number): NonNullable<IClientPublishOptions['properties']> {
+  return {
+    contentType: 'application/json',
+    payloadFormatIndicator: true,
+    ...(messageExpirySec > 0 ? { messageExpiryInterval: messageExpirySec } : {}),
+    userProperties: { model: p.model.name, version: p.model.version, severity: p.severity },
+  };
 }
 
 /** Counts kept by the sink. */
@@ -43,6 +57,7 @@ export interface AlertSink {
 interface Item {
   topic: string;
   body: string;
+  properties?: IClientPublishOptions['properties'];
 }
 
 /** Create the MQTT alert sink on a client. */
@@ -66,7 +81,9 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   };
   const send = (item: Item) => {
     inFlight++;
-    client.publish(item.topic, item.body, { qos: opts.qos, retain: opts.retain }, (err) => {
+    const options: IClientPublishOptions = { qos: opts.qos, retain: opts.retain };
+    if (item.properties) options.properties = item.properties;
+    client.publish(item.topic, item.body, options, (err) => {
       inFlight--;
       if (err) {
         stats.errors++;
@@ -87,7 +104,10 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     publish(e) {
       let item: Item;
       try {
-        item = { topic: alertTopic(opts.topic, e.sensor), body: JSON.stringify(alertPayload(e, opts.topChannels)) };
+        const payload = alertPayload(e, opts.topChannels);
+        item = { topic: alertTopic(opts.topic, e.sensor), body: JSON.stringify(payload) };
+        // Properties exist only in MQTT 5; a 3.1.1 client would drop them anyway, so none are built for it.
+        if (client.options.protocolVersion === 5) item.properties = alertProperties(payload, opts.messageExpirySec);
       } catch (err) {
         stats.errors++;
         opts.log?.error({ sensor: e.sensor, err: (err as Error).message }, 'alert not published');

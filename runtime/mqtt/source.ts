@@ -4,7 +4,7 @@
  * caller's. mqtt.js resubscribes after a reconnect by itself.
  */
 import { Observable } from 'rxjs';
-import type { MqttClient } from 'mqtt';
+import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { RawMessage } from '../stream/types.ts';
 
 /** Options of the source. */
@@ -26,9 +26,10 @@ export function mqttSource(client: MqttClient, opts: MqttSourceOptions): Observa
   const now = opts.now ?? Date.now;
   return new Observable<RawMessage>((sub) => {
     const ignore = opts.ignore;
-    const onMessage = (topic: string, payload: Buffer) => {
+    const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
       if (ignore?.(topic)) return;
-      sub.next({ topic, payload, receivedAt: now() });
+      const contentType = packet.properties?.contentType;
+      sub.next(contentType === undefined ? { topic, payload, receivedAt: now() } : { topic, payload, receivedAt: now(), contentType });
     };
     client.on('message', onMessage);
     client.subscribe(opts.filters, { qos: opts.qos }, (err, granted) => {

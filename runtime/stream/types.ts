@@ -11,6 +11,8 @@ export interface RawMessage {
   payload: Uint8Array;
   /** Arrival time, epoch ms. */
   receivedAt: number;
+  /** MQTT 5 content type of the message, when the publisher set one (it may choose the codec). */
+  contentType?: string;
 }
 
 /** One decoded reading of a sensor: named channel values at a timestamp. */

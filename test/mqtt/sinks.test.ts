@@ -72,7 +72,7 @@ describe('alert sink offline queue', () => {
     const client = connectBroker(BrokerSchema.parse({ url: broker.url, reconnect: { minMs: 30, maxMs: 100 } }));
     client.on('error', () => {});
     await waitConnected(client, 5000);
-    const sink = mqttAlertSink(client, { topic: 'q/{sensor}', qos: 1, retain: false, queueMax: 3, topChannels: 3 });
+    const sink = mqttAlertSink(client, { topic: 'q/{sensor}', qos: 1, retain: false, queueMax: 3, topChannels: 3, messageExpirySec: 0 });
     const closed = new Promise<void>((r) => client.once('close', () => r()));
     await broker.stop();
     await closed;
@@ -92,7 +92,7 @@ describe('alert sink offline queue', () => {
     const got = new Promise<string>((r) => sub.once('message', (_t, p) => r(p.toString())));
     const client = connectBroker(BrokerSchema.parse({ url: broker.url }));
     await waitConnected(client, 5000);
-    const sink = mqttAlertSink(client, { topic: 'r/{sensor}', qos: 1, retain: false, queueMax: 10, topChannels: 3 });
+    const sink = mqttAlertSink(client, { topic: 'r/{sensor}', qos: 1, retain: false, queueMax: 10, topChannels: 3, messageExpirySec: 0 });
     sink.publish(alert('p9', 5000));
     expect(JSON.parse(await got)).toMatchObject({ sensor: 'p9', tsLast: 5000, type: 'open' });
     await Promise.all([client.endAsync(), sub.endAsync()]);
