@@ -2,12 +2,15 @@
  * Dead letters: every rejected message, with its reason, goes to a topic (`vigil/deadletter/{reason}`) and/or
  * a JSONL file, so bad input is kept for inspection instead of vanishing. Payloads are cut to a preview so a
  * flood of huge messages cannot turn into a flood of huge dead letters; the file rotates at a size limit and
- * writes are dropped (counted) when the disk cannot keep up, rather than buffering without bound.
+ * writes are dropped (counted) when the disk cannot keep up, rather than buffering without bound. A failed
+ * write (a full disk: ENOSPC, a removed folder) closes the file with a rate-limited warning; later dead letters
+ * reopen it (at most once per `retryMs`), so writing resumes once the disk has room again.
  */
 import { createWriteStream, fstatSync, openSync, renameSync, type WriteStream } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import type { Rejected } from '../stream/types.ts';
 import { utf8Text } from '../codecs/values.ts';
+import { rateLimitedWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';
 
 /** Bytes of the original payload kept in a dead letter. */
 export const DEAD_LETTER_PREVIEW_BYTES = 1024;
@@ -51,13 +54,21 @@ export interface DeadLetterOptions {
   topic: string | null;
   file: string | null;
   maxFileBytes: number;
+  /** Failed writes are reported here (rate-limited); omit for none. */
+  log?: WarnLogger;
+  /** After a failed write or open, the file is reopened no sooner than this (ms; default 1000). */
+  retryMs?: number;
+  /** Clock of the retry delay and of the warning's interval (tests drive it). */
+  clock?: WarningClock;
 }
 
 /** Where rejected messages go. */
 export interface DeadLetterSink {
   write(r: Rejected): void;
-  /** Dead letters not written because the file backlog was full. */
+  /** Dead letters not written to the file: its backlog was full, or a write or reopen failed. */
   dropped(): number;
+  /** Times writing to the file failed (each closes it until the next retry). */
+  failures(): number;
   close(): Promise<void>;
 }
 
@@ -66,14 +77,48 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
   let file: WriteStream | undefined;
   let bytes = 0;
   let dropped = 0;
+  let failures = 0;
+  let retryAt = Number.NEGATIVE_INFINITY;
+  const clock = opts.clock ?? { now: () => Date.now() };
+  const warning = opts.log
+    ? rateLimitedWarning(
+        opts.log,
+        (count, errors) => [
+          { file: opts.file, failures: count, errors, dropped },
+          `dead-letter file not writable (${Object.keys(errors).join(', ')}); ${dropped} dead letter(s) not written so far; retrying on later dead letters`,
+        ],
+        undefined,
+        opts.clock,
+      )
+    : undefined;
+  const fail = (err: NodeJS.ErrnoException, stream?: WriteStream) => {
+    // The first error of a stream closes it; the writes queued behind it fail too and are counted by their callbacks.
+    if (stream && stream !== file) return;
+    failures++;
+    warning?.add(err.code ?? err.message);
+    file?.destroy();
+    file = undefined;
+    retryAt = clock.now() + (opts.retryMs ?? 1000);
+  };
   const openFile = () => {
     // Opened synchronously so the file exists at once; a rename later moves it with any writes still queued.
     const fd = openSync(opts.file!, 'a');
     bytes = fstatSync(fd).size;
-    file = createWriteStream('', { fd });
-    file.on('error', () => void dropped++);
+    const stream = createWriteStream('', { fd });
+    stream.on('error', (err) => fail(err, stream));
+    file = stream;
   };
-  if (opts.file) openFile();
+  const tryOpen = () => {
+    try {
+      openFile();
+    } catch (err) {
+      fail(err as NodeJS.ErrnoException);
+    }
+  };
+  const lost = (err?: Error | null) => {
+    if (err) dropped++;
+  };
+  if (opts.file) tryOpen();
 
   return {
     write(r) {
@@ -81,19 +126,32 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
       if (client && opts.topic && client.connected) {
         client.publish(opts.topic.replaceAll('{reason}', r.reason), line, { qos: 0 });
       }
-      if (file) {
-        if (file.writableLength > MAX_FILE_BACKLOG) return void dropped++;
-        if (bytes > opts.maxFileBytes) {
-          // Rotate: the current file becomes `.1` (replacing an older one); a new file starts.
-          file.end();
-          renameSync(opts.file!, `${opts.file}.1`);
-          openFile();
+      if (!opts.file) return;
+      if (!file && clock.now() >= retryAt) tryOpen();
+      if (!file) return void dropped++;
+      if (file.writableLength > MAX_FILE_BACKLOG) return void dropped++;
+      if (bytes > opts.maxFileBytes) {
+        // Rotate: the current file becomes `.1` (replacing an older one); a new file starts.
+        const old = file;
+        file = undefined;
+        old.end();
+        try {
+          renameSync(opts.file, `${opts.file}.1`);
+        } catch (err) {
+          fail(err as NodeJS.ErrnoException);
+          return void dropped++;
         }
-        file.write(`${line}\n`);
-        bytes += line.length + 1;
+        tryOpen();
+        if (!file) return void dropped++;
       }
+      file.write(`${line}\n`, lost);
+      bytes += line.length + 1;
     },
     dropped: () => dropped,
-    close: () => new Promise<void>((resolve) => (file ? file.end(resolve) : resolve())),
+    failures: () => failures,
+    close: () => {
+      warning?.flush();
+      return new Promise<void>((resolve) => (file ? file.end(resolve) : resolve()));
+    },
   };
 }

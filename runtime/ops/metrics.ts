@@ -135,7 +135,7 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   m('vigil_alerts_queued_total', 'Alerts that waited for the broker to come back', () => edge.alertsQueued);
   m('vigil_alerts_dropped_total', 'Alerts dropped because the offline queue was full', () => edge.alertsDropped);
   m('vigil_webhook_failures_total', 'Webhook deliveries that failed after all retries', () => edge.webhookFailures);
-  m('vigil_dead_letters_dropped_total', 'Dead letters not written (file backlog full)', () => edge.deadLetterDropped);
+  m('vigil_dead_letters_dropped_total', 'Dead letters not written to the file (backlog full, or a write failed: see the log)', () => edge.deadLetterDropped);
   m('vigil_model_reloads_total', 'Models hot-reloaded', () => edge.reloads);
   m('vigil_model_reload_failures_total', 'Hot reloads refused (the old model kept running)', () => edge.reloadFailures);
   m('vigil_state_persists_total', 'Threshold state files written', () => edge.statePersists);

@@ -29,7 +29,7 @@ export interface RuntimeSinks {
 /** Open the sinks on a connected client. */
 export function openSinks(client: MqttClient, config: RunConfig, log: VigilLogger, edge: EdgeCounters): RuntimeSinks {
   const alertSink = mqttAlertSink(client, { ...config.alerts, log });
-  const deadLetters = deadLetterSink(client, config.deadLetter);
+  const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
   const webhook = config.alerts.webhook
     ? createWebhook({
         ...config.alerts.webhook,
