@@ -11,7 +11,7 @@
  * Writes bench/results/sustained.json.
  *
  *   node bin/run-ts.mjs bench/sustained.ts [--sensors 100,1000] [--rates 2000,5000,10000,20000] [--repeats 2]
- *     [--measure 5] [--settle 1] [--launcher 'npx vigil'] [--broker URL]
+ *     [--measure 5] [--settle 1] [--launcher 'npx vigil'] [--broker URL] [--qos 0|1] [--out sustained]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -31,6 +31,10 @@ const REPEATS = Number(cliArg('repeats', '2'));
 const MEASURE_S = Number(cliArg('measure', '5'));
 const SETTLE_S = Number(cliArg('settle', '1'));
 const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
+/** QoS of the publisher, vigil's subscription (`--qos`, a labelled variant) and the bare subscriber's. */
+const QOS = Number(cliArg('qos', '0')) as 0 | 1;
+/** Result name (bench/results/NAME.json): a labelled variant does not overwrite the shipped run. */
+const OUT = cliArg('out', QOS ? 'sustained-qos1' : 'sustained');
 const W = 64;
 const SPIKE_PERIOD = 100;
 
@@ -73,9 +77,9 @@ interface Step {
 async function run(sensors: number, repeat: number, broker: string, model: string, work: string): Promise<{ steps: Step[]; loader: string }> {
   const { channels, rows } = csvRows(model);
   const prefix = `sus${sensors}r${repeat}`;
-  const vigil = await startVigil({ launcher: LAUNCHER, model, broker, topic: `${prefix}/+/data`, work });
+  const vigil = await startVigil({ launcher: LAUNCHER, model, broker, topic: `${prefix}/+/data`, work, extra: QOS ? ['--qos', String(QOS)] : [] });
   let bareCount = 0;
-  const bare = await helper('bench/lib/bare-subscriber.mjs', [broker, `${prefix}/+/data`], (l) => (bareCount = Number(l.split(' ')[0])));
+  const bare = await helper('bench/lib/bare-subscriber.mjs', [broker, `${prefix}/+/data`, String(QOS)], (l) => (bareCount = Number(l.split(' ')[0])));
   const alerts: Array<{ recv: number; ts: number }> = [];
   const listener = await helper('bench/lib/alert-listener.mjs', [broker, 'vigil/alerts/+'], (l) => {
     const [recv, ts] = l.split(' ').map(Number);
@@ -92,7 +96,7 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
     const ts = Math.max(Math.floor(Date.now()), lastTs[s] + 1);
     lastTs[s] = ts;
     const spike = i >= W && i % SPIKE_PERIOD === (s * 7) % SPIKE_PERIOD ? 3 : 1;
-    pub.publish(topics[s], readingJson(channels, rows[(i + s * 37) % rows.length], ts, spike), { qos: 0 });
+    pub.publish(topics[s], readingJson(channels, rows[(i + s * 37) % rows.length], ts, spike), { qos: QOS });
     sent++;
   };
   /** Publish at `rate` for `seconds` (1 ms timer, catching up on the schedule). */
@@ -196,7 +200,7 @@ async function main(): Promise<void> {
   const ratioMax = Math.max(...steps.map((x) => x.cpuRatio));
   const p99at10k = at10k.map((x) => x.p99);
   const notes = [
-    `Shipped defaults: ${LAUNCHER.join(' ')} run (${loader}) with only --model/--broker/--topic/--metrics-port 0/--state (ORT 1 intra-op thread, no spinning, batch 64 / 2 ms, inference.worker false); model ${model}: conv AE, window 64, 8 channels, trained by vigil train on simulated pump data. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher, bare subscriber and alert listener are mqtt.js with Nagle off; vigil sets it on its own client.`,
+    `Shipped defaults: ${LAUNCHER.join(' ')} run (${loader}) with only --model/--broker/--topic/--metrics-port 0/--state (ORT 1 intra-op thread, no spinning, batch 64 / 2 ms, inference.worker false); model ${model}: conv AE, window 64, 8 channels, trained by vigil train on simulated pump data. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher, bare subscriber and alert listener are mqtt.js with Nagle off; vigil sets it on its own client.${QOS ? ` VARIANT: QoS 1 end to end (publisher, vigil run --qos 1, bare subscriber).` : ''}`,
     `Figures are min / median / max over ${REPEATS} runs of ${MEASURE_S} s per step (after ${SETTLE_S} s unmeasured at the same rate); the rates of one run go up in one vigil process.`,
     `${ratioMax <= 3 ? 'MET' : 'NOT MET'}: CPU per reading vigil / bare mqtt.js subscriber <= 3x at every point (worst ${ratioMax.toFixed(2)}x).`,
     `${p99at10k.every((p) => p < 20) ? 'MET' : 'NOT MET'}: p99 publish -> alert < 20 ms at 10k readings/s (${at10k.map((x) => `${x.sensors} sensors: ${x.p99.toFixed(1)}`).join(', ')} ms).`,
@@ -204,7 +208,7 @@ async function main(): Promise<void> {
     'achieved = windows scored / readings sent in the step (each reading after the first window closes one window); the publisher\'s own achieved rate is the published/s column.',
   ];
   writeBenchResult({
-    name: 'sustained',
+    name: OUT,
     title: `Sustained load through \`${LAUNCHER.join(' ')} run\` as shipped vs a bare mqtt.js subscriber`,
     machine: machineInfo(),
     startedAt: started.toISOString(),

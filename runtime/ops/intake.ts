@@ -9,6 +9,7 @@ import type { TopicTemplate } from '../mqtt/topic-template.ts';
 import { mqttSource } from '../mqtt/source.ts';
 import { fleetSource, type FleetMembership } from '../fleet/index.ts';
 import { intakeGate, type IntakeGate } from '../mqtt/intake-gate.ts';
+import { writesPerTurn } from '../mqtt/writes-per-turn.ts';
 import type { RawMessage } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
@@ -17,8 +18,10 @@ import type { EdgeCounters } from './metrics.ts';
 export interface Intake {
   messages: Observable<RawMessage>;
   subscribed: Promise<void>;
-  /** Feed it the bytes of the windows waiting for inference (`inferBatches`' onPending); close it on stop. */
+  /** Feed it the bytes of the windows waiting for inference (`inferBatches`' onPending). */
   gate: IntakeGate;
+  /** Give the client back its own message handling and per-packet writes. */
+  close(): void;
 }
 
 /** Static prefix of a topic template up to its first placeholder, for ignoring our own output topics. */
@@ -65,5 +68,11 @@ export function openIntake(
       edge.intakePausedMs += ms;
     },
   });
-  return { messages: opts.extra ? merge(mqtt$, opts.extra) : mqtt$, subscribed, gate };
+  // At QoS 1 every message is answered by a PUBACK: one socket write per chunk read, not one per message.
+  const stopCoalescing = writesPerTurn(client);
+  const close = () => {
+    gate.close();
+    stopCoalescing();
+  };
+  return { messages: opts.extra ? merge(mqtt$, opts.extra) : mqtt$, subscribed, gate, close };
 }

@@ -99,7 +99,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const shed = shedWarning(log, config.batch.maxPendingBytes);
     cleanup.push(() => shed.flush());
     const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
-    cleanup.push(() => intake.gate.close());
+    cleanup.push(() => intake.close());
     const pipeline = createPipeline({
       model: ref,
       thresholds: th.bank,
