@@ -25,11 +25,15 @@ import { ADAPT_OPTION_TABLE } from './options.ts';
 import { servingAutoencoder } from './serving-model.ts';
 import { keepVersion, modelBase, nextVersion, type KeptVersion } from './model-versions.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
+import { reservoirWindows } from './reservoir-windows.ts';
 
 /** Options of `adaptModel`; all but model and data have defaults (`ADAPT_OPTION_TABLE`). */
 export interface AdaptOptions {
   model: string;
-  data: string;
+  /** Recent normal operation as a CSV ... */
+  data?: string;
+  /** ... or as the reservoir file `vigil run` keeps (its alerts are canaries too). Exactly one of the two. */
+  reservoir?: string;
   out?: string;
   replay?: string;
   canaries?: string;
@@ -160,10 +164,13 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
   const replay = replayFile(parent, options.replay, loaded.cardPath);
   const read = { fill: o.fill, sort: options.sort, onNote: options.onNote };
   const setOpts = { holdout: o.holdout, replayRatio: o.replayRatio, seed: o.seed, read };
-  const recent = recentWindows(parent, options.data, setOpts);
+  check((options.data === undefined) !== (options.reservoir === undefined), 'give the recent data as --data <csv> or --reservoir <file>, exactly one of them');
+  const pool = options.reservoir ? reservoirWindows(parent, options.reservoir, o.holdout) : undefined;
+  const recent = pool?.recent ?? recentWindows(parent, options.data!, setOpts);
   const original = originalWindows(parent, replay, Math.round(o.replayRatio * recent.fit.count), setOpts);
-  const canaries = options.canaries ? canaryWindows(parent, options.canaries, setOpts) : undefined;
-  if (!canaries) options.onNote?.('no --canaries: nothing checks that past alerts stay flagged after the adaptation');
+  const given = options.canaries ? canaryWindows(parent, options.canaries, setOpts) : undefined;
+  const canaries = given && pool?.canaries ? { file: `${given.file} + ${pool.canaries.file}`, events: [...given.events, ...pool.canaries.events] } : given ?? pool?.canaries;
+  if (!canaries) options.onNote?.('no canaries (--canaries, or alerts kept in the reservoir): nothing checks that past alerts stay flagged after the adaptation');
   const windows: AdaptWindows = { recent, original, canaries };
   const backend = await selectBackend(o.backend);
   options.onStart?.({ backend, windows });

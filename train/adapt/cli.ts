@@ -30,7 +30,7 @@ function program(): Command {
     const opt = new Option(row.flag, row.help);
     if ('default' in row) opt.default(row.default);
     if (NUMERIC.has(key)) opt.argParser(num);
-    if (key === 'model' || key === 'data') opt.makeOptionMandatory();
+    if (key === 'model') opt.makeOptionMandatory();
     cmd.addOption(opt);
   }
   cmd.addHelpText('after', `
@@ -41,7 +41,8 @@ Exit codes: 0 adapted, 3 refused (nothing written; the line says why), 1 error (
 
 Examples:
   vigil adapt --model models/pump --data last-week.csv
-  vigil adapt --model models/pump --data last-week.csv --replay pump-train.csv --canaries alerts.csv --reason "new impeller"`);
+  vigil adapt --model models/pump --data last-week.csv --replay pump-train.csv --canaries alerts.csv --reason "new impeller"
+  vigil adapt --model models/pump --reservoir vigil-reservoir-pump.json    # what vigil run kept (adapt: in its config)`);
   return cmd;
 }
 
@@ -91,6 +92,7 @@ export async function run(args: string[]): Promise<number> {
   const cmd = program();
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts() as Record<string, unknown>;
+  if ((o.data === undefined) === (o.reservoir === undefined)) cmd.error('error: give the recent data as --data <csv> or --reservoir <file> (exactly one)');
   const quiet = Boolean(o.quiet);
   const options: AdaptOptions = {
     ...(o as unknown as AdaptOptions),

@@ -8,6 +8,7 @@ import type { OptionRow } from '../defaults.ts';
 export const ADAPT_OPTION_TABLE = {
   model: { flag: '--model <dir/name>', help: 'the serving model (DIR/NAME.json + DIR/NAME.onnx) to start from' },
   data: { flag: '--data <csv>', help: 'recent normal operation, same channels as the model (the last --holdout of its rows is held back to validate)' },
+  reservoir: { flag: '--reservoir <file>', help: 'instead of --data: the reservoir of clearly normal windows vigil run keeps (adapt.reservoir.file); the latest --holdout of its windows is held back, its alerts are canaries' },
   out: { flag: '--out <dir/name>', help: 'where the adapted pair goes (default: --model, replaced in place; the replaced pair is kept in DIR/NAME.versions/<version>/)' },
   replay: { flag: '--replay <csv>', help: 'the original training data (default: the card\'s training.data, as vigil train recorded it)' },
   canaries: { flag: '--canaries <csv>', help: 'rows of past alerts that must stay flagged: each run of labelled rows (label/anomaly/fault column) is one canary, or the whole file without a label column' },
