@@ -54,6 +54,16 @@ export interface CodecContext {
   timestamp: TimestampOptions;
   /** Where channels sit in the payload (`source.channels`, see channel-paths.ts); absent: under their own names. */
   paths?: Readonly<Record<string, string>>;
+  /** Publishes what a codec asks of the devices (a Sparkplug rebirth request); absent: nothing is asked. */
+  request?: (r: CodecRequest) => void;
+}
+
+/** A message a codec asks to send back towards the publishers, e.g. a Sparkplug Node Control/Rebirth NCMD. */
+export interface CodecRequest {
+  topic: string;
+  payload: Uint8Array;
+  /** What is asked and why, for the log. */
+  note: string;
 }
 
 /** A payload codec. Stateful ones (bare number joining) keep state per instance, made by the registry. */

@@ -24,6 +24,8 @@ export const CodecConfigSchema = z
     delimiter: z.string().min(1).max(4).default(','),
     /** number: values of one sensor within this many ms join into one reading. */
     joinToleranceMs: z.number().nonnegative().default(100),
+    /** sparkplug: at most one rebirth request (NCMD) per edge node per this many ms; null: never ask (passive listener). */
+    rebirthIntervalMs: z.number().int().nonnegative().nullable().default(5000),
     /** An MQTT 5 content type naming another codec picks it for that message (content-type.ts, docs/payloads.md). */
     byContentType: z.boolean().default(true),
   })
@@ -32,13 +34,15 @@ export const CodecConfigSchema = z
 export type CodecConfig = z.infer<typeof CodecConfigSchema>;
 
 /** Build the codec a config names (wrapped so MQTT 5 content types can pick another, unless turned off). */
-export function createCodec(cfg: Omit<CodecConfig, 'byContentType'> & { byContentType?: boolean }, ctx: CodecContext): Codec {
+export function createCodec(input: z.input<typeof CodecConfigSchema>, ctx: CodecContext): Codec {
+  // Parsed here too, so a config built in code gets the schema's defaults (the only place they live).
+  const cfg = CodecConfigSchema.parse(input);
   const base = codecOfKind(cfg, ctx);
-  if (cfg.byContentType === false) return base;
+  if (!cfg.byContentType) return base;
   return byContentType(base, cfg.kind, (kind) => codecOfKind({ ...cfg, kind }, ctx));
 }
 
-function codecOfKind(cfg: Omit<CodecConfig, 'byContentType'>, ctx: CodecContext): Codec {
+function codecOfKind(cfg: CodecConfig, ctx: CodecContext): Codec {
   switch (cfg.kind) {
     case 'json':
       return jsonObjectCodec(ctx);
@@ -49,7 +53,7 @@ function codecOfKind(cfg: Omit<CodecConfig, 'byContentType'>, ctx: CodecContext)
     case 'number':
       return bareNumberCodec(ctx, { toleranceMs: cfg.joinToleranceMs, maxPending: 100_000 });
     case 'sparkplug':
-      return sparkplugCodec(ctx);
+      return sparkplugCodec(ctx, { rebirthIntervalMs: cfg.rebirthIntervalMs });
     default:
       throw new Error(`unknown codec '${(cfg as { kind: string }).kind}'; expected one of ${CODEC_KINDS.join(', ')}`);
   }

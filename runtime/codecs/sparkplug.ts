@@ -1,12 +1,15 @@
 /**
  * Sparkplug B payloads (protobuf, `spBv1.0/GROUP/TYPE/NODE[/DEVICE]`): numeric metrics whose names are card
  * channels become a Reading, grouped by metric timestamp (else the payload's). Birth certificates (NBIRTH,
- * DBIRTH) teach the name of each alias, since DDATA may carry aliases only; deaths and commands are ignored.
+ * DBIRTH) teach the name of each alias, since DDATA may carry aliases only. As a Sparkplug host application
+ * should, it asks a node to rebirth (NCMD) on an alias it does not know or a gap in `seq` (sparkplug-nodes.ts);
+ * messages it cannot read meanwhile are rejected as `unknown_alias`, so they are counted and dead-lettered.
  */
 import { createRequire } from 'node:module';
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { checkChannelPaths } from './channel-paths.ts';
+import { SparkplugNodes } from './sparkplug-nodes.ts';
 import { channelValue, isFieldError, readingTime, stampArrival } from './values.ts';
 
 type SparkplugPayload = NonNullable<ReturnType<typeof import('sparkplug-payload').get>>;
@@ -16,9 +19,6 @@ function sparkplugPayload(): SparkplugPayload | null {
   spbCache ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof import('sparkplug-payload')).get('spBv1.0');
   return spbCache;
 }
-/** Edge nodes whose alias tables are kept at most (oldest forgotten first). */
-const MAX_NODES = 10_000;
-
 interface Metric {
   name?: string | null;
   alias?: unknown;
@@ -36,13 +36,53 @@ function toNumber(v: unknown): number | undefined {
   return undefined;
 }
 
-/** Codec for Sparkplug B DDATA/NDATA (and births, which also carry values). */
-export function sparkplugCodec(ctx: CodecContext): Codec {
+/**
+ * Why a topic template would split one Sparkplug device into several sensors, or undefined: the message type level
+ * (`spBv1.0/GROUP/TYPE/...`) must not be part of the sensor id, or a device's DBIRTH and DDATA are two sensors.
+ */
+export function sparkplugTemplateProblem(template: string, sensorId: string | undefined): string | undefined {
+  const levels = template.split('/');
+  if (levels[0] !== 'spBv1.0' || levels.length < 4) return undefined;
+  const type = levels[2];
+  const named = /^\{(.+)\}$/.exec(type)?.[1];
+  const inId = sensorId === undefined ? type === '+' || named !== undefined : named !== undefined && sensorId.includes(`{${named}}`);
+  if (!inId) return undefined;
+  return `the message type level '${type}' is part of the sensor id, so a device's BIRTH and DATA messages would be two sensors; set source.sensorId without it, e.g. '{group}:{node}:{device}' for spBv1.0/{group}/{type}/{node}/{device}`;
+}
+
+/** Options of the Sparkplug codec. */
+export interface SparkplugOptions {
+  /** At most one rebirth request per edge node per this many ms; null: never ask (a passive listener). */
+  rebirthIntervalMs: number | null;
+}
+
+/** The NCMD a host publishes to ask an edge node to republish its births (Sparkplug B 3.0, "Rebirth Request"). */
+export function rebirthRequest(group: string, node: string, now: number): { topic: string; payload: Uint8Array } {
+  const payload = sparkplugPayload()!.encodePayload({ timestamp: now, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
+  return { topic: `spBv1.0/${group}/NCMD/${node}`, payload };
+}
+
+/** bdSeq of a birth or death certificate. */
+function bdSeqOf(metrics: Metric[]): number | undefined {
+  return toNumber(metrics.find((m) => m.name === 'bdSeq')?.value);
+}
+
+/** Codec for Sparkplug B DDATA/NDATA (and births, which also carry values); a host application's node sessions. */
+export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec {
   checkChannelPaths(ctx.paths, ctx.channels);
   // Metric name -> channel: the channel's own name unless source.channels names its metric.
   const known = new Map(ctx.channels.map((ch) => [ctx.paths?.[ch] ?? ch, ch]));
-  const aliases = new Map<string, Map<number, string>>();
+  const nodes = new SparkplugNodes(ctx.request ? opts.rebirthIntervalMs : null);
   const spb = sparkplugPayload();
+
+  /** Ask the node for its births, at most once per interval; says whether it was asked. */
+  const askRebirth = (seg: string[], why: string, now: number): boolean => {
+    const [, group, , node] = seg;
+    if (seg[0] !== 'spBv1.0' || !group || !node || !nodes.shouldAsk(`${group}/${node}`, now)) return false;
+    const r = rebirthRequest(group, node, now);
+    ctx.request!({ ...r, note: `asked Sparkplug edge node ${group}/${node} to rebirth: ${why}` });
+    return true;
+  };
 
   return {
     name: 'sparkplug',
@@ -50,33 +90,39 @@ export function sparkplugCodec(ctx: CodecContext): Codec {
       const seg = msg.topic.split('/');
       const type = seg[0] === 'spBv1.0' ? seg[2] ?? '' : 'DDATA';
       const isBirth = type === 'NBIRTH' || type === 'DBIRTH';
-      if (!isBirth && type !== 'DDATA' && type !== 'NDATA') return [];
+      const isDeath = type === 'NDEATH' || type === 'DDEATH';
+      if (!isBirth && !isDeath && type !== 'DDATA' && type !== 'NDATA') return [];
       if (!spb) return reject(msg, 'bad_protobuf', 'sparkplug-payload has no spBv1.0 codec');
-      let payload: { timestamp?: unknown; metrics?: Metric[] | null };
+      let payload: { timestamp?: unknown; seq?: unknown; metrics?: Metric[] | null };
       try {
         payload = spb.decodePayload(msg.payload) as typeof payload;
       } catch (err) {
+        if (isDeath) return []; // nothing to read from a death but its bdSeq
         return reject(msg, 'bad_protobuf', `payload is not a Sparkplug B protobuf (${(err as Error).message}); expected a ${type} Payload message`);
       }
       const nodeKey = `${seg[1]}/${seg[3]}`;
-      let table = aliases.get(nodeKey);
+      const metrics = payload.metrics ?? [];
+      const seq = toNumber(payload.seq);
+      if (type === 'NBIRTH') nodes.nodeBirth(nodeKey, seq, bdSeqOf(metrics));
+      else if (type === 'NDEATH') nodes.nodeDeath(nodeKey, bdSeqOf(metrics));
+      else if (nodes.sequence(nodeKey, seq)) askRebirth(seg, `seq ${seq} does not follow the previous message's`, msg.receivedAt);
+      if (isDeath) return [];
+
       const groups = new Map<number, Record<string, number>>();
       const arrival = new Set<number>();
       const payloadTs = toNumber(payload.timestamp);
-      for (const m of payload.metrics ?? []) {
+      for (const m of metrics) {
         const alias = toNumber(m.alias);
         let name = m.name ?? undefined;
-        if (isBirth && name && alias !== undefined) {
-          if (!table) {
-            if (aliases.size >= MAX_NODES) aliases.delete(aliases.keys().next().value as string);
-            table = new Map();
-            aliases.set(nodeKey, table);
-          }
-          table.set(alias, name);
-        }
+        if (isBirth && name && alias !== undefined) nodes.learn(nodeKey, alias, name);
         if (!name && alias !== undefined) {
-          name = table?.get(alias);
-          if (!name) return reject(msg, 'unknown_alias', `metric alias ${alias} has no name; expected a ${type === 'NDATA' ? 'NBIRTH' : 'DBIRTH'} naming it first, or metrics with names`);
+          name = nodes.name(nodeKey, alias);
+          if (!name) {
+            // After a restart vigil knows no aliases: ask for the births, and count what cannot be read meanwhile.
+            const asked = askRebirth(seg, `${type} uses alias ${alias}, which no birth seen here defined`, msg.receivedAt);
+            const note = nodes.asks ? (asked ? '; asked the node to rebirth (NCMD Node Control/Rebirth)' : '; a rebirth was asked of the node recently') : '';
+            return reject(msg, 'unknown_alias', `metric alias ${alias} has no name; expected a ${type === 'NDATA' ? 'NBIRTH' : 'DBIRTH'} naming it first, or metrics with names${note}`);
+          }
         }
         const channel = name === undefined ? undefined : known.get(name);
         if (channel === undefined || m.isNull) continue;

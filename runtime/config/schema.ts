@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CodecConfigSchema } from '../codecs/registry.ts';
 import { ChannelPathsSchema, PATH_CODECS } from '../codecs/channel-paths.ts';
+import { sparkplugTemplateProblem } from '../codecs/sparkplug.ts';
 import { DEFAULT_TIMESTAMP } from '../codecs/codec.ts';
 import { KNOWN_PROVIDERS } from '../inference/resolve.ts';
 import { SmoothingConfigSchema } from '../scoring/smoothing.ts';
@@ -85,6 +86,18 @@ export const SourceSchema = z
   .superRefine((s, ctx) => {
     if (s.channels && !(PATH_CODECS as readonly string[]).includes(s.codec.kind)) {
       ctx.addIssue({ code: 'custom', path: ['channels'], message: `applies to codecs ${PATH_CODECS.join(' and ')}, which read channels by name; codec ${s.codec.kind} reads them by position or topic` });
+    }
+    // Templates may lack trailing sensorId parts (topic-template.ts), but some template must have each one (typos).
+    const parts = (t: string) => [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]);
+    const all = new Set(s.topics.flatMap(parts));
+    for (const p of s.sensorId ? parts(s.sensorId) : []) {
+      if (!all.has(p)) ctx.addIssue({ code: 'custom', path: ['sensorId'], message: `names {${p}}, which no topic template has (they have ${[...all].map((n) => `{${n}}`).join(', ') || 'none'})` });
+    }
+    if (s.codec.kind === 'sparkplug') {
+      s.topics.forEach((t, i) => {
+        const problem = sparkplugTemplateProblem(t, s.sensorId);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['topics', i], message: problem });
+      });
     }
     // Compiled here too, so a bad template or sensorId format is reported with its key (and by --print-config).
     s.topics.forEach((t, i) => {

@@ -55,9 +55,24 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
   const names = segs.flatMap((s) => (s.kind === 'named' ? [s.name] : []));
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`topic template '${template}': part {${dup}} appears twice`);
+  // A template may lack the sensorId's trailing parts (Sparkplug's node-level `spBv1.0/{group}/{type}/{node}` beside
+  // the device-level one): they are left out with the separator before them, which the new last part may then not
+  // contain, so `g:n` of a node can never read as `g:n:d` of a device.
+  let guard: { part: string; sep: string } | undefined;
   if (sensorId) {
-    for (const m of sensorId.matchAll(/\{([^}]*)\}/g)) {
-      if (!names.includes(m[1])) throw new Error(`sensorId format '${sensorId}' names {${m[1]}}, which topic template '${template}' does not have (has ${names.map((n) => `{${n}}`).join(', ') || 'none'})`);
+    const used = [...sensorId.matchAll(/\{([^}]*)\}/g)];
+    let keep = used.length;
+    while (keep > 0 && !names.includes(used[keep - 1][1])) keep--;
+    const lacking = used.slice(0, keep).find((m) => !names.includes(m[1]));
+    if (lacking || keep === 0) {
+      const m = lacking ?? used[0];
+      throw new Error(`sensorId format '${sensorId}' names {${m[1]}}, which topic template '${template}' does not have (has ${names.map((n) => `{${n}}`).join(', ') || 'none'})`);
+    }
+    if (keep < used.length) {
+      const last = used[keep - 1];
+      const end = last.index! + last[0].length;
+      guard = { part: last[1], sep: sensorId.slice(end, used[keep].index)[0] ?? '' };
+      sensorId = sensorId.slice(0, end);
     }
   }
   const anonCount = segs.filter((s) => s.kind === 'plus').length;
@@ -97,6 +112,9 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
           if (s.kind === 'named') parts[s.name] = levels[i];
           else anon.push(levels[i]);
         }
+      }
+      if (guard?.sep && parts[guard.part]?.includes(guard.sep)) {
+        return { reason: 'bad_sensor_id', error: `topic '${topic}': the {${guard.part}} level '${parts[guard.part]}' contains '${guard.sep}', which separates it from the next part in longer sensor ids, so the id would be ambiguous` };
       }
       let sensor: string;
       if (idFormat) {

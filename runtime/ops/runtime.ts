@@ -11,6 +11,7 @@ import { createCodec } from '../codecs/registry.ts';
 import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, topicRouter } from '../mqtt/topic-template.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
+import { publishCodecRequest } from '../mqtt/codec-requests.ts';
 import { handOverState, joinFleet } from '../fleet/index.ts';
 import { loadModel } from '../model/load.ts';
 import { openModel } from '../inference/open-model.ts';
@@ -64,7 +65,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   let client: MqttClient | undefined;
   try {
     const templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
-    const codec = createCodec(config.source.codec, { channels: loaded.card.channels, timestamp: config.source.timestamp, paths: config.source.channels });
+    const codec = createCodec(config.source.codec, { channels: loaded.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request: (r) => publishCodecRequest(client, r, log) });
     const th = openThresholds(config, ref, log, edge);
     cleanup.push(() => th.stop());
 

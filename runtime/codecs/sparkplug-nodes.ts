@@ -1,0 +1,90 @@
+/**
+ * What a Sparkplug B host application remembers of each edge node: the alias table its births defined, the
+ * sequence number of its last message, and when a rebirth was last asked of it. On an alias it does not know
+ * (after a restart vigil has no table) or a gap in `seq`, the spec asks the host to publish a Node Control/Rebirth
+ * NCMD; the node then republishes NBIRTH and its DBIRTHs, and the tables are whole again. Requests are limited
+ * to one per node per interval, timed by message arrival (no timers).
+ */
+
+/** One edge node's session as seen from here. */
+interface NodeSession {
+  aliases: Map<number, string>;
+  /** `seq` of the node's last message; tracked only once its NBIRTH was seen (node-level topics subscribed). */
+  seq?: number;
+  /** bdSeq of the NBIRTH, to tell this session's NDEATH from a late one of the previous session. */
+  bdSeq?: number;
+  lastRebirthAt?: number;
+}
+
+/** Why a rebirth is asked for. */
+export type RebirthReason = 'unknown_alias' | 'seq_gap';
+
+/** Edge nodes whose sessions are kept at most (the least recently heard is forgotten first). */
+const MAX_NODES = 10_000;
+
+/** Per-node session state of one codec instance. */
+export class SparkplugNodes {
+  private readonly nodes = new Map<string, NodeSession>();
+
+  /** @param rebirthIntervalMs at most one rebirth request per node per this many ms; null: never ask. */
+  constructor(private readonly rebirthIntervalMs: number | null) {}
+
+  /** Whether rebirths are asked at all. */
+  get asks(): boolean {
+    return this.rebirthIntervalMs !== null;
+  }
+
+  /** The node's session, created (and marked most recently heard) as needed. */
+  private session(node: string): NodeSession {
+    let s = this.nodes.get(node);
+    if (s) this.nodes.delete(node);
+    else {
+      if (this.nodes.size >= MAX_NODES) this.nodes.delete(this.nodes.keys().next().value as string);
+      s = { aliases: new Map() };
+    }
+    this.nodes.set(node, s);
+    return s;
+  }
+
+  /** NBIRTH: a new session; earlier aliases (of the node and its devices) no longer hold. */
+  nodeBirth(node: string, seq: number | undefined, bdSeq: number | undefined): void {
+    const s = this.session(node);
+    s.aliases.clear();
+    s.seq = seq;
+    s.bdSeq = bdSeq;
+  }
+
+  /** NDEATH: forget the session, unless it is a late death of an older one (another bdSeq). */
+  nodeDeath(node: string, bdSeq: number | undefined): void {
+    const s = this.nodes.get(node);
+    if (s && (s.bdSeq === undefined || bdSeq === undefined || s.bdSeq === bdSeq)) this.nodes.delete(node);
+  }
+
+  /** Record a birth's alias -> name. */
+  learn(node: string, alias: number, name: string): void {
+    this.session(node).aliases.set(alias, name);
+  }
+
+  /** The name an alias stands for, if a birth said. */
+  name(node: string, alias: number): string | undefined {
+    return this.nodes.get(node)?.aliases.get(alias);
+  }
+
+  /** Note a message's `seq` (any type but NBIRTH); true when it does not follow the previous one (a gap). */
+  sequence(node: string, seq: number | undefined): boolean {
+    const s = this.nodes.get(node);
+    if (!s || s.seq === undefined || seq === undefined) return false;
+    const gap = seq !== (s.seq + 1) % 256;
+    s.seq = seq;
+    return gap;
+  }
+
+  /** Whether to ask `node` for a rebirth now (and note that it was asked). */
+  shouldAsk(node: string, now: number): boolean {
+    if (this.rebirthIntervalMs === null) return false;
+    const s = this.session(node);
+    if (s.lastRebirthAt !== undefined && now - s.lastRebirthAt < this.rebirthIntervalMs) return false;
+    s.lastRebirthAt = now;
+    return true;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The Sparkplug codec as a host application (issue 17.11): an unknown alias or a gap in `seq` publishes a Node
+ * Control/Rebirth NCMD, at most once per node per interval; what cannot be read meanwhile is rejected (counted);
+ * births restore the tables; topic templates that would split a device into two sensors are refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { get as getSparkplug } from 'sparkplug-payload';
+import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecRequest, type DecodeResult } from '../../runtime/codecs/index.ts';
+import { SourceSchema } from '../../runtime/config/schema.ts';
+import { compileTopicTemplate } from '../../runtime/mqtt/topic-template.ts';
+
+const spb = getSparkplug('spBv1.0')!;
+const T0 = 1_700_000_000_000;
+const where = { sensor: 'plant:edge1:pump7' };
+const topic = (type: string, device = true) => `spBv1.0/plant/${type}/edge1${device ? '/pump7' : ''}`;
+const msg = (type: string, p: object, at: number, device = true) => ({ topic: topic(type, device), payload: spb.encodePayload(p as never), receivedAt: at });
+const values = (r: DecodeResult) => (isRejected(r) ? r.reason : r.map((x) => x.values));
+
+function host(rebirthIntervalMs: number | null = 5000) {
+  const requests: CodecRequest[] = [];
+  const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, request: (r) => requests.push(r) });
+  return { codec, requests };
+}
+const nbirth = (seq: number, at: number) => msg('NBIRTH', { timestamp: at, seq, metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }, at, false);
+const dbirth = (seq: number, at: number) => msg('DBIRTH', { timestamp: at, seq, metrics: [{ name: 'value', alias: 1, type: 'Double', value: 1 }] }, at);
+const ddata = (seq: number, at: number, v = 2) => msg('DDATA', { timestamp: at, seq, metrics: [{ alias: 1, type: 'Double', value: v }] }, at);
+
+describe('Sparkplug host: rebirth requests', () => {
+  it('asks for a rebirth on an unknown alias (once per interval), counts the data meanwhile, reads it after the births', () => {
+    const { codec, requests } = host();
+    const r1 = codec.decode(ddata(7, T0), where);
+    expect(isRejected(r1) && r1).toMatchObject({ reason: 'unknown_alias', detail: expect.stringContaining('asked the node to rebirth') });
+    expect(requests).toHaveLength(1);
+    expect(requests[0].topic).toBe('spBv1.0/plant/NCMD/edge1');
+    const ncmd = spb.decodePayload(requests[0].payload);
+    expect(ncmd.metrics).toEqual([expect.objectContaining({ name: 'Node Control/Rebirth', type: 'Boolean', value: true })]);
+    expect(requests[0].note).toMatch(/edge1.*alias 1/);
+    // Within the interval: still rejected, not asked again.
+    expect(values(codec.decode(ddata(8, T0 + 1000), where))).toBe('unknown_alias');
+    expect(requests).toHaveLength(1);
+    // The node answers with NBIRTH + DBIRTH; data reads again.
+    expect(values(codec.decode(nbirth(0, T0 + 1100), where))).toEqual([]);
+    expect(values(codec.decode(dbirth(1, T0 + 1100), where))).toEqual([{ value: 1 }]);
+    expect(values(codec.decode(ddata(2, T0 + 1200, 3), where))).toEqual([{ value: 3 }]);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('asks again after the interval when the node does not answer', () => {
+    const { codec, requests } = host(5000);
+    codec.decode(ddata(1, T0), where);
+    codec.decode(ddata(2, T0 + 4999), where);
+    codec.decode(ddata(3, T0 + 5000), where);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('asks on a seq gap once the NBIRTH was seen, and keeps reading the data', () => {
+    const { codec, requests } = host();
+    codec.decode(nbirth(0, T0), where);
+    codec.decode(dbirth(1, T0), where);
+    expect(values(codec.decode(ddata(2, T0 + 1), where))).toEqual([{ value: 2 }]);
+    expect(requests).toHaveLength(0);
+    expect(values(codec.decode(ddata(5, T0 + 2, 4), where))).toEqual([{ value: 4 }]);
+    expect(requests).toHaveLength(1);
+    expect(requests[0].note).toMatch(/seq 5 does not follow/);
+    // seq wraps 255 -> 0 without a gap.
+    const h = host();
+    h.codec.decode(nbirth(253, T0), where);
+    h.codec.decode(dbirth(254, T0), where);
+    h.codec.decode(ddata(255, T0 + 1), where);
+    h.codec.decode(ddata(0, T0 + 2), where);
+    expect(h.requests).toHaveLength(0);
+  });
+
+  it('forgets a node at its NDEATH, and never asks when rebirthIntervalMs is null', () => {
+    const { codec, requests } = host();
+    codec.decode(nbirth(0, T0), where);
+    codec.decode(dbirth(1, T0), where);
+    codec.decode(msg('NDEATH', { timestamp: T0, metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }, T0 + 1, false), where);
+    expect(values(codec.decode(ddata(2, T0 + 2), where))).toBe('unknown_alias');
+    expect(requests).toHaveLength(1);
+    const quiet = host(null);
+    const r = quiet.codec.decode(ddata(1, T0), where);
+    expect(isRejected(r) && r.detail).not.toMatch(/rebirth/);
+    expect(quiet.requests).toHaveLength(0);
+  });
+});
+
+describe('Sparkplug topics and sensor ids', () => {
+  const source = (topics: string[], sensorId?: string) => SourceSchema.safeParse({ topics, sensorId, codec: { kind: 'sparkplug' } });
+  it('refuses a sensor id holding the message type level, accepts the documented one', () => {
+    expect(source(['spBv1.0/{group}/{type}/{node}/{device}']).error?.issues[0].message).toMatch(/message type level '\{type\}' is part of the sensor id/);
+    expect(source(['spBv1.0/{group}/+/{node}/{device}']).success).toBe(false);
+    expect(source(['spBv1.0/{group}/{type}/{node}/{device}'], '{group}:{type}:{device}').success).toBe(false);
+    expect(source(['spBv1.0/{group}/{type}/{node}/{device}', 'spBv1.0/{group}/{type}/{node}'], '{group}:{node}:{device}').success).toBe(true);
+    expect(source(['spBv1.0/{group}/{type}/{node}/{device}'], '{group}:{node}:{devcie}').error?.issues[0]).toMatchObject({ path: ['sensorId'], message: expect.stringContaining('{devcie}') });
+  });
+
+  it('gives BIRTH and DATA one sensor, and the node level its own id that no device id can equal', () => {
+    const dev = compileTopicTemplate('spBv1.0/{group}/{type}/{node}/{device}', '{group}:{node}:{device}');
+    const node = compileTopicTemplate('spBv1.0/{group}/{type}/{node}', '{group}:{node}:{device}');
+    expect(dev.match('spBv1.0/plant/DBIRTH/edge1/pump7')).toEqual({ sensor: 'plant:edge1:pump7' });
+    expect(dev.match('spBv1.0/plant/DDATA/edge1/pump7')).toEqual({ sensor: 'plant:edge1:pump7' });
+    expect(node.match('spBv1.0/plant/NDATA/edge1')).toEqual({ sensor: 'plant:edge1' });
+    expect(node.match('spBv1.0/plant/NDATA/edge1:pump7')).toMatchObject({ reason: 'bad_sensor_id' });
+    expect(() => compileTopicTemplate('spBv1.0/{group}/{type}/{node}', '{device}:{node}')).toThrow(/names \{device\}/);
+  });
+});
