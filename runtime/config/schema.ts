@@ -271,6 +271,17 @@ export const RunConfigSchema = z
       .object({ port: port.nullable().default(9464), host: z.string().default('127.0.0.1') })
       .strict()
       .prefault({}),
+    /**
+     * /health reports degraded (503) while more than `maxDropRate` of the readings of the last `dropWindowMs` were
+     * dropped (any reason of vigil_dropped_total: duplicate, out_of_order, sensor_limit, queue_full, ...); 1: never.
+     */
+    health: z
+      .object({
+        maxDropRate: z.number({ error: 'expected a share of readings from 0 to 1' }).min(0).max(1).default(0.01),
+        dropWindowMs: ms('drop-rate window').min(1000, 'expected at least 1000 ms').default(60_000),
+      })
+      .strict()
+      .prefault({}),
     state: z
       .object({ file: path.nullable().default('vigil-state.json'), intervalMs: ms('persist interval').default(60_000) })
       .strict()

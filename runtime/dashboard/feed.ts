@@ -22,6 +22,8 @@ export interface FeedStatus {
   model?: { name: string; version: string };
   /** Messages set aside (bad payloads and the like). */
   rejected?: number;
+  /** Readings and windows dropped so far, by reason (duplicate, out_of_order, sensor_limit, queue_full, ...). */
+  dropped?: Record<string, number>;
   /** Where data comes from, e.g. `mqtt://127.0.0.1:1883 sensors/#`. */
   source?: string;
 }

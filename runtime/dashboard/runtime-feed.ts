@@ -1,6 +1,7 @@
 /** Adapt a running runtime (`startRuntime`'s handle) to the dashboard's feed, so `vigil run` and the demo show the same. */
 import type { RuntimeHandle } from '../ops/runtime.ts';
 import { redactUrl } from '../config/load.ts';
+import { droppedByReason } from '../stream/counters.ts';
 import type { DashboardFeed } from './feed.ts';
 
 /** The dashboard feed of a runtime: its hot streams plus a status read on every tick (the card may hot-reload). */
@@ -35,6 +36,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
         latencyMs: handle.latency(),
         model: { name: c.name, version: c.version },
         rejected: [...handle.edge.rejected.values()].reduce((a, b) => a + b, 0),
+        dropped: droppedByReason(handle.counters),
         // Credentials in a broker URL are not for a page anyone on the network may open.
         source: `${redactUrl(handle.config.broker.url)} ${handle.config.source.topics.join(' ')}`,
       };

@@ -4,7 +4,7 @@
  * so the hot path pays nothing for metrics.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PipelineCounters } from '../stream/counters.ts';
+import { DROP_REASONS, type PipelineCounters } from '../stream/counters.ts';
 
 /** Counters the ops layer keeps itself (outside the operators). */
 export interface EdgeCounters {
@@ -103,15 +103,6 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   m('vigil_anomalous_windows_total', 'Windows judged anomalous', () => pipeline.anomalies);
   m('vigil_batches_total', 'Inference batches', () => pipeline.batches);
   m('vigil_inference_errors_total', 'Inference batches that failed', () => pipeline.inferenceErrors);
-  const dropped: [string, keyof PipelineCounters][] = [
-    ['duplicate', 'duplicates'],
-    ['out_of_order', 'outOfOrder'],
-    ['unusable', 'unusable'],
-    ['sensor_limit', 'sensorLimit'],
-    ['skipped_incomplete', 'skippedIncomplete'],
-    ['queue_full', 'droppedQueueFull'],
-    ['inference_error', 'droppedInferenceError'],
-  ];
   const droppedLast = new Map<string, number>();
   new Counter({
     name: 'vigil_dropped_total',
@@ -119,7 +110,7 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
     labelNames: ['reason'],
     registers: [registry],
     collect() {
-      for (const [reason, key] of dropped) {
+      for (const [reason, key] of DROP_REASONS) {
         const v = pipeline[key];
         const d = v - (droppedLast.get(reason) ?? 0);
         if (d > 0) this.inc({ reason }, d);

@@ -27,6 +27,7 @@ import { LatencyRing } from './latency.ts';
 import { openThresholds } from './thresholds.ts';
 import { openIntake } from './intake.ts';
 import { shedWarning } from './shed-warning.ts';
+import { watchDrops } from './drops.ts';
 import type { RuntimeDeps, RuntimeHandle } from './handle.ts';
 
 export type { RuntimeDeps, RuntimeHandle } from './handle.ts';
@@ -98,13 +99,14 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     if (handover) cleanup.push(() => handover.stop());
 
     const shed = shedWarning(log, config.batch.maxPendingBytes);
-    cleanup.push(() => shed.flush());
+    const drops = watchDrops(counters, config.health, log);
+    cleanup.push(() => shed.flush(), () => drops.flush());
     const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
     cleanup.push(() => intake.close());
     const pipeline = createPipeline({
       model: ref,
       thresholds: th.bank,
-      window: config.window,
+      window: { ...config.window, onDrop: drops.drop },
       batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
       infer: {
         maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
@@ -212,7 +214,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
 
     const health = (): HealthReport => {
       const connected = c.connected;
-      const status: HealthReport['status'] = state !== 'ok' ? state : connected ? 'ok' : 'degraded';
+      const dropped = drops.health();
+      const status: HealthReport['status'] = state !== 'ok' ? state : connected && !dropped.degraded ? 'ok' : 'degraded';
       const card = ref.current.card;
       return {
         status,
@@ -225,6 +228,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         pendingWindows: counters.pending,
         alertsWaiting: sinks.waiting(),
         pipelineRestarts,
+        dropped,
         ...(fleet ? { fleet: { group: fleet.group, worker: fleet.workerId, members: fleet.current().members, partitions: fleet.current().owned.length } } : {}),
       };
     };
@@ -253,6 +257,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         await Promise.race([drainedP, drainTimeout]);
         sub.unsubscribe();
         shed.flush();
+        drops.flush();
         await sinks.drain(5000);
         await th.stop();
         await sinks.close();

@@ -57,6 +57,24 @@ export interface PipelineCounters {
   alertDuplicates: number;
 }
 
+/** Every reason a reading or window is dropped, with its counter: `vigil_dropped_total{reason}`, the log and /health. */
+export const DROP_REASONS = [
+  ['duplicate', 'duplicates'],
+  ['out_of_order', 'outOfOrder'],
+  ['unusable', 'unusable'],
+  ['sensor_limit', 'sensorLimit'],
+  ['skipped_incomplete', 'skippedIncomplete'],
+  ['queue_full', 'droppedQueueFull'],
+  ['inference_error', 'droppedInferenceError'],
+] as const satisfies readonly (readonly [string, keyof PipelineCounters])[];
+
+/** Readings and windows dropped so far, by reason (non-zero ones). */
+export function droppedByReason(c: PipelineCounters): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [reason, key] of DROP_REASONS) if (c[key] > 0) out[reason] = c[key];
+  return out;
+}
+
 /** Fresh counters, all zero. */
 export function createCounters(): PipelineCounters {
   return {

@@ -28,7 +28,12 @@ export interface WindowBySensorOptions {
   idleEvictMs?: number;
   /** Counters to increment; a fresh set when omitted. */
   counters?: PipelineCounters;
+  /** Told of every reading dropped, with the reason (its counter is incremented too), e.g. for a rate-limited log. */
+  onDrop?: (reason: WindowDropReason, sensor: string) => void;
 }
+
+/** Why the window stage drops a reading (the `vigil_dropped_total` reason). */
+export type WindowDropReason = 'duplicate' | 'out_of_order' | 'unusable' | 'sensor_limit';
 
 /** Defaults of `windowBySensor`, exported so config and docs quote the same numbers. */
 export const WINDOW_DEFAULTS = {
@@ -64,6 +69,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   const cardOf = typeof card === 'function' ? card : () => card;
   const o = { ...WINDOW_DEFAULTS, ...definedOnly(opts) };
   const counters = opts.counters ?? createCounters();
+  const onDrop = opts.onDrop ?? (() => {});
   for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs'] as const) {
     if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
   }
@@ -90,7 +96,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         counters.readings++;
         if (!Number.isFinite(r.ts) || typeof r.values !== 'object' || r.values === null) {
           counters.unusable++;
-          return;
+          return void onDrop('unusable', r.sensor);
         }
         evictIdle(r.receivedAt);
         let s = sensors.get(r.sensor);
@@ -98,7 +104,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         else {
           if (sensors.size >= o.maxSensors) {
             counters.sensorLimit++;
-            return;
+            return void onDrop('sensor_limit', r.sensor);
           }
           s = newState(W, C, o.stride, cardOf().scaler);
         }
@@ -107,8 +113,14 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         s.lastSeen = r.receivedAt;
         // A reading stamped on arrival is ordered by arrival: one that ties (or a clock step back) follows the last.
         const ts = r.arrival && r.ts <= s.lastTs ? after(s.lastTs) : r.ts;
-        if (ts === s.lastTs) return void counters.duplicates++;
-        if (ts < s.lastTs) return void counters.outOfOrder++;
+        if (ts === s.lastTs) {
+          counters.duplicates++;
+          return void onDrop('duplicate', r.sensor);
+        }
+        if (ts < s.lastTs) {
+          counters.outOfOrder++;
+          return void onDrop('out_of_order', r.sensor);
+        }
 
         const scaler = cardOf().scaler;
         const { offset, scale } = scaler;
@@ -131,7 +143,10 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             stale = true;
           }
         }
-        if (present === 0) return void counters.unusable++;
+        if (present === 0) {
+          counters.unusable++;
+          return void onDrop('unusable', r.sensor);
+        }
         counters.filled += filled;
         if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
           s.ring.reset();

@@ -109,12 +109,22 @@ function render(msg: TickMessage): void {
     stat('Sensors', String(s.sensors)),
     stat('Open alerts', String(s.openAlerts), s.openAlerts ? 'stat-alert' : ''),
     stat('Rejected', s.rejected !== undefined ? String(s.rejected) : '–', s.rejected ? 'stat-warn' : ''),
+    droppedStat(s.dropped),
     stat('Up', duration(s.uptimeS * 1000)),
   ].join('');
   renderSensors(msg);
   renderDetail(msg);
   renderAlerts(msg);
   renderRejected(msg);
+}
+
+/** Dropped readings and windows: the total, each reason in the tooltip and below the number. */
+function droppedStat(dropped: Record<string, number> | undefined): string {
+  if (!dropped) return stat('Dropped', '–');
+  const parts = Object.entries(dropped).sort((a, b) => b[1] - a[1]);
+  const total = parts.reduce((a, [, n]) => a + n, 0);
+  const split = parts.map(([reason, n]) => `${esc(reason)} ${n}`).join(', ');
+  return stat('Dropped', total ? `<span title="${split}">${total}</span> <span class="dim">${split}</span>` : '0', total ? 'stat-warn' : '');
 }
 
 function renderRejected(msg: TickMessage): void {

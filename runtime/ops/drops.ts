@@ -1,0 +1,83 @@
+/**
+ * Nothing dropped silently: every reading the window stage drops (duplicate, out of order, unusable, sensor limit)
+ * gets a warning line per reason, rate-limited (runtime/util/rate-limited-warning.ts) and naming the sensors and
+ * counts, besides its counter; and /health degrades while the share of readings dropped over the last
+ * `health.dropWindowMs` passes `health.maxDropRate` (every reason of `vigil_dropped_total` counts).
+ */
+import { DROP_REASONS, droppedByReason, type PipelineCounters } from '../stream/counters.ts';
+import type { WindowDropReason } from '../stream/window-by-sensor.ts';
+import { rateLimitedWarning, realClock, WARNING_INTERVAL_MS, type RateLimitedWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';
+
+/** What each reason means and what to do about it, for the log line. */
+const WHY: Record<WindowDropReason, string> = {
+  duplicate: 'their timestamp repeats the sensor\'s last one (a publisher re-sending, or two readings stamped alike)',
+  out_of_order: 'their timestamp is older than the sensor\'s last one (clock steps, or messages reordered on the way)',
+  unusable: 'they carry no usable value of the model\'s channels',
+  sensor_limit: 'window.maxSensors sensors are held and admission refused a new one (see window.admission)',
+};
+
+/** The `health` section: when drops degrade /health. */
+export interface DropHealthConfig {
+  /** Share of readings dropped (0..1) above which /health reports degraded. */
+  maxDropRate: number;
+  /** Over how long the share is measured (ms). */
+  dropWindowMs: number;
+}
+
+/** The drop share over the recent window, and whether it passes the bound. */
+export interface DropHealth {
+  degraded: boolean;
+  /** Drops per reading over the window (0 when nothing was read). */
+  rate: number;
+  maxRate: number;
+  /** Every drop since start, by reason. */
+  total: Record<string, number>;
+}
+
+/** Drop reporting of one runtime. */
+export interface DropWatch {
+  /** The window stage's `onDrop`. */
+  drop(reason: WindowDropReason, sensor: string): void;
+  /** Log what is still unreported (on stop). */
+  flush(): void;
+  /** The drop share now (called by /health). */
+  health(): DropHealth;
+}
+
+/** Watch the counters' drops; `clock` drives the log interval and the rate window (tests). */
+export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, log: WarnLogger, clock: WarningClock = realClock): DropWatch {
+  const warnings = new Map<WindowDropReason, RateLimitedWarning>();
+  const warningOf = (reason: WindowDropReason) => {
+    let w = warnings.get(reason);
+    if (!w) {
+      w = rateLimitedWarning(
+        log,
+        (count, sensors, sensorCount) => [{ reason, dropped: count, sensors, sensorCount }, `${count} reading(s) dropped (${reason}): ${WHY[reason]}`],
+        WARNING_INTERVAL_MS,
+        clock,
+      );
+      warnings.set(reason, w);
+    }
+    return w;
+  };
+  const dropsNow = () => DROP_REASONS.reduce((a, [, key]) => a + counters[key], 0);
+  // Samples of (time, readings, drops); the oldest one at or before the window's start is the baseline.
+  const samples: { at: number; readings: number; drops: number }[] = [{ at: clock.now(), readings: counters.readings, drops: dropsNow() }];
+  return {
+    drop: (reason, sensor) => warningOf(reason).add(sensor),
+    flush: () => {
+      for (const w of warnings.values()) w.flush();
+    },
+    health() {
+      const now = { at: clock.now(), readings: counters.readings, drops: dropsNow() };
+      while (samples.length > 1 && samples[1].at <= now.at - cfg.dropWindowMs) samples.shift();
+      const base = samples[0];
+      // A sample a tenth of the window apart at most, so frequent probes keep the list short.
+      if (now.at - samples[samples.length - 1].at >= cfg.dropWindowMs / 10) samples.push(now);
+      const read = now.readings - base.readings;
+      const dropped = now.drops - base.drops;
+      const rate = read > 0 ? dropped / read : dropped > 0 ? 1 : 0;
+      return { degraded: rate > cfg.maxDropRate, rate, maxRate: cfg.maxDropRate, total: droppedByReason(counters) };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Nothing dropped silently (issue 17.8): readings the window stage drops are logged per reason, rate-limited, with
+ * the sensor and the count (the lines add up to the counter); the dashboard's status carries the drop counts; and
+ * /health degrades (503) while the share of readings dropped passes `health.maxDropRate`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { Subject } from 'rxjs';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { runtimeFeed } from '../../runtime/dashboard/runtime-feed.ts';
+import type { RawMessage } from '../../runtime/stream/types.ts';
+import { testBroker, type TestBroker } from './aedes.ts';
+import { WINDOW, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix, within } from './harness.ts';
+
+let broker: TestBroker;
+beforeAll(async () => {
+  broker = await testBroker(() => {});
+});
+afterAll(async () => broker?.stop());
+
+const msg = (topic: string, payload: string): RawMessage => ({ topic, payload: Buffer.from(payload), receivedAt: Date.now() });
+
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { lines, logger: pino({ level: 'info' }, stream) };
+}
+
+describe('drops are reported', () => {
+  it('logs each reason with sensor and count, shows the counts on the dashboard, and degrades /health past the rate', async () => {
+    const prefix = uniquePrefix('drops');
+    const input = new Subject<RawMessage>();
+    const { lines, logger } = capturingLogger();
+    const handle = await startRuntime(testConfig(broker.url, prefix, recordedModel(), { metrics: { port: 0 }, health: { maxDropRate: 0.1 } }), { logger, source: input });
+    try {
+      const rec = recordedSeries(WINDOW + 1, 0);
+      const judged = within(handle.verdicts, 5000, 'a verdict');
+      for (let i = 0; i < WINDOW; i++) input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i])));
+      await judged;
+      // Healthy so far: nothing dropped.
+      let health = await fetch(`${handle.opsUrl}/health`);
+      expect(health.status).toBe(200);
+
+      // One duplicate in 17 readings (6 %) stays under the 10 % bound; it is logged at once all the same.
+      input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[WINDOW - 1], 1)));
+      const dupLines = () => lines.filter((l) => l.reason === 'duplicate');
+      expect(dupLines()).toEqual([expect.objectContaining({ level: 40, dropped: 1, sensors: { 'pump-1': 1 }, msg: expect.stringContaining('1 reading(s) dropped (duplicate)') })]);
+      health = await fetch(`${handle.opsUrl}/health`);
+      expect(health.status).toBe(200);
+
+      // Two more duplicates and an out-of-order reading: 4 of 20 (20 %) pass the bound.
+      input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[WINDOW - 1], 1)));
+      input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[WINDOW - 1], 1)));
+      input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[0], 1)));
+      health = await fetch(`${handle.opsUrl}/health`);
+      expect(health.status).toBe(503);
+      const report = await health.json();
+      expect(report).toMatchObject({ status: 'degraded', dropped: { degraded: true, maxRate: 0.1, total: { duplicate: 3, out_of_order: 1 } } });
+      expect(report.dropped.rate).toBeCloseTo(4 / 20, 6);
+      expect(lines.filter((l) => l.reason === 'out_of_order')).toEqual([expect.objectContaining({ dropped: 1, sensors: { 'pump-1': 1 } })]);
+
+      // The dashboard shows the same counts.
+      expect(runtimeFeed(handle).status!().dropped).toEqual({ duplicate: 3, out_of_order: 1 });
+    } finally {
+      await handle.stop();
+    }
+    // The rest were summed into a line at stop: the lines add up to the counter.
+    expect(lines.filter((l) => l.reason === 'duplicate').reduce((a, l) => a + (l.dropped as number), 0)).toBe(3);
+  });
+});
