@@ -37,7 +37,11 @@ function program(): Command {
     .showHelpAfterError('(vigil train --help lists every option and its default)');
   for (const [key, row] of Object.entries(OPTION_TABLE)) {
     const opt = new Option(row.flag, row.help);
-    if ('default' in row) opt.default(row.default);
+    if ('default' in row) {
+      // --score's default follows --loss (error with bce): resolveOptions applies it, commander only shows it.
+      if (key === 'score') opt.description += ` (default: ${JSON.stringify(row.default)})`;
+      else opt.default(row.default);
+    }
     const parse = PARSERS[key as keyof typeof OPTION_TABLE];
     if (parse) opt.argParser((v) => parse(v));
     if (key === 'data' || key === 'out') opt.makeOptionMandatory();
