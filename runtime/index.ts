@@ -8,6 +8,7 @@ export * from './window/sliding.ts';
 export * from './scaling/scaler.ts';
 export * from './model/card.ts';
 export * from './model/load.ts';
+export * from './model/training-data.ts';
 export * from './scoring/reconstruction.ts';
 export * from './scoring/mahalanobis.ts';
 export * from './scoring/residual-baselines.ts';

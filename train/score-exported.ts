@@ -4,7 +4,7 @@
  * check it against tfjs, then build the scoring model, error statistics and static threshold.
  */
 import {
-  fitResidualModel, resolveSession, scoreOutputs, spanResiduals, type ErrorStats, type Scoring,
+  BCE_CLIP_DEFAULT, fitResidualModel, resolveSession, scoreOutputs, spanResiduals, type ErrorStats, type Scoring,
 } from '@vigil/runtime';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
 import { exportOnnx, type ExportedGraph } from './export/graph.ts';
@@ -155,7 +155,8 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   } else if (o.score === 'mahalanobis') {
     scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), size(fitted), w, c, span), c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training') };
   } else {
-    scoring = { error: o.loss, span };
+    // bce: the clipping rule travels with the card, so the runtime scores with the rule it was calibrated under.
+    scoring = o.loss === 'bce' ? { error: 'bce', span, bceClip: { ...BCE_CLIP_DEFAULT } } : { error: o.loss, span };
   }
   const sc = scoreOutputs(all.data, { reconstruction: out.recon, extra: { samples: out.samples } }, all.count, w, c, scoring);
   const stats = (r: WindowRange) => errorStats(sub(sc.scores, r, 1), sub(sc.perChannel, r, c), c);

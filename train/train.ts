@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, rowCount, sha256, slidingWindows, type FillPolicy, type ModelCard, type Scaler,
+  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, rowCount, sha256, slidingWindows, trainingDataOf, type FillPolicy, type ModelCard, type Scaler,
   type Series,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from './backend.ts';
@@ -265,6 +265,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       fill: o.fill,
       contamination: robust ? robustRecord(o.contamination, trim!.radius, robust, nTrain, val.count) : { setting: 0 },
     },
+    // The rows trained on, after column selection, fill, sort and dedupe: hash, time range, sampling interval.
+    data: trainingDataOf(series),
     versions,
   }, `model card for ${name}`);
   const cardPath = `${outBase}.json`;

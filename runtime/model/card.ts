@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ScalerSchema } from '../scaling/scaler.ts';
+import { TrainingDataSchema } from './training-data.ts';
 
 /** Current card format version; loaders refuse other versions. */
 export const CARD_FORMAT_VERSION = 1;
@@ -61,6 +62,18 @@ export const ResidualModelSchema = z.object({
   tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive() }).optional(),
 });
 
+/**
+ * How `bce` scoring keeps the log finite: the target (the scaled input) is clipped to [targetMin, targetMax] and the
+ * reconstruction to [eps, 1 - eps] (live data beyond the training range scales outside [0, 1]).
+ */
+export const BceClipSchema = z
+  .object({ targetMin: z.number(), targetMax: z.number(), eps: z.number().positive().max(0.5) })
+  .refine((b) => b.targetMin < b.targetMax, { message: 'expected targetMin < targetMax', path: ['targetMax'] });
+/** BCE clipping rule. */
+export type BceClip = z.infer<typeof BceClipSchema>;
+/** The rule of every card written before the card carried it (and of every card written since: train records it). */
+export const BCE_CLIP_DEFAULT: BceClip = { targetMin: 0, targetMax: 1, eps: 1e-7 };
+
 /** How a window's reconstruction becomes a score. */
 export const ScoringSchema = z.object({
   /**
@@ -75,6 +88,8 @@ export const ScoringSchema = z.object({
   reconProb: ReconProbSchema.optional(),
   /** Required when `error` is `mahalanobis`. */
   residual: ResidualModelSchema.optional(),
+  /** `bce` only: the clipping rule; absent on older cards, which were scored with `BCE_CLIP_DEFAULT`. */
+  bceClip: BceClipSchema.optional(),
 });
 /** Scoring settings. */
 export type Scoring = z.infer<typeof ScoringSchema>;
@@ -155,6 +170,8 @@ export const ModelCardSchema = z.object({
     static: z.object({ value: z.number(), method: z.string() }),
   }),
   training: z.record(z.string(), z.unknown()),
+  /** The rows the model was trained on: hash, time range, sampling interval (absent on older cards). */
+  data: TrainingDataSchema.optional(),
   versions: z.record(z.string(), z.string()),
   /** Set by `vigil adapt`: the parent model, data and validation figures of a fine-tuned model. */
   lineage: LineageSchema.optional(),

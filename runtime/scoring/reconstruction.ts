@@ -2,9 +2,7 @@
  * Reconstruction error per window: per-channel error averaged over the trailing `span` steps, and the
  * window score as the mean over channels. Shared by training (card statistics) and the runtime.
  */
-import type { Scoring } from '../model/card.ts';
-
-const EPS = 1e-7;
+import { BCE_CLIP_DEFAULT, type BceClip, type Scoring } from '../model/card.ts';
 
 /** Scores for a batch of windows. */
 export interface BatchScores {
@@ -14,11 +12,13 @@ export interface BatchScores {
   perChannel: Float32Array;
 }
 
-/** Binary cross-entropy of target x and reconstruction y (the squared error is inlined in the hot loop below). */
-function bceError(x: number, y: number): number {
-  // BCE on [0,1]-scaled data; clip both so out-of-range live data stays finite.
-  const t = Math.min(1, Math.max(0, x));
-  const p = Math.min(1 - EPS, Math.max(EPS, y));
+/**
+ * Binary cross-entropy of target x and reconstruction y under the card's clipping rule (the squared error is
+ * inlined in the hot loop below): out-of-range live data stays finite.
+ */
+export function bceError(x: number, y: number, clip: BceClip = BCE_CLIP_DEFAULT): number {
+  const t = Math.min(clip.targetMax, Math.max(clip.targetMin, x));
+  const p = Math.min(1 - clip.eps, Math.max(clip.eps, y));
   return -(t * Math.log(p) + (1 - t) * Math.log(1 - p));
 }
 
@@ -42,6 +42,8 @@ export function reconstructionScores(
   const perChannel = new Float32Array(n * channels);
   const start = window - span;
   const mse = kind === 'mse';
+  // Older cards carry no rule: they were trained and calibrated under the default.
+  const clip = scoring.bceClip ?? BCE_CLIP_DEFAULT;
   for (let i = 0; i < n; i++) {
     const base = i * window * channels;
     let total = 0;
@@ -56,7 +58,7 @@ export function reconstructionScores(
       } else {
         for (let t = start; t < window; t++) {
           const k = base + t * channels + c;
-          s += bceError(input[k], output[k]);
+          s += bceError(input[k], output[k], clip);
         }
       }
       const e = s / span;
