@@ -29,6 +29,11 @@ export const ReservoirSchema = z
     /** Alerts whose windows are kept as canaries (the newest), and anomalous windows kept per alert (its first). */
     canaryAlerts: z.number().int().nonnegative().default(20),
     canaryWindows: z.number().int().positive().default(32),
+    /**
+     * Only an alert whose peak score reached this many times its threshold becomes a canary: marginal alerts just
+     * over the bar are what a drifting operating point raises, the very ones adaptation is there to remove.
+     */
+    canaryMinPeak: z.number().min(1).default(2),
     /** How often it is written when it changed (also before each adaptation and on stop). */
     intervalMs: ms('persist interval').default(300_000),
   })

@@ -8,7 +8,8 @@
  * anomalous window of the sensor meanwhile discards every window still waiting, so the onset of a ramp under the bar
  * is not learnt, as the thresholds' learning gate does), and a sensor's windows stay out for `guardMs` after its
  * last anomalous one. At most one window per sensor per `sampleEveryMs`. What entered is a ring over recent time:
- * when the budget is full the oldest goes.
+ * when the budget is full the oldest goes. An alert becomes a canary only when its peak reached `canaryMinPeak` x its
+ * threshold (marginal alerts are what drift raises).
  */
 import type { Detection } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
@@ -38,8 +39,9 @@ interface SensorState {
   guardUntil: number;
   lastTaken: number;
   waiting: StoredWindow[];
-  /** The alert being collected, if one is open. */
+  /** The alert being collected, if one is open, and its peak score as a multiple of its threshold. */
   canary?: StoredCanary;
+  peak: number;
 }
 
 /** Sensors tracked at most (the least recently heard from is forgotten). */
@@ -95,7 +97,7 @@ export class Reservoir {
   observe(d: Detection, scaler: Scaler): void {
     const v = d.verdict;
     if (v.tsLast > this.latest) this.latest = v.tsLast;
-    const s = lruGet(this.sensors, v.sensor, () => ({ guardUntil: -Infinity, lastTaken: -Infinity, waiting: [] as StoredWindow[] }), MAX_SENSORS, (_k, old) => this.forget(old));
+    const s = lruGet(this.sensors, v.sensor, () => ({ guardUntil: -Infinity, lastTaken: -Infinity, waiting: [] as StoredWindow[], peak: 0 }), MAX_SENSORS, (_k, old) => this.forget(old));
     if (v.anomaly || d.alertOpen || d.alert) {
       this.counts.incident += 1 + s.waiting.length;
       this.dropWaiting(s);
@@ -142,7 +144,7 @@ export class Reservoir {
   /** What a file holds: entered windows oldest first, canaries (the open ones too). */
   snapshot(): ReservoirSnapshot {
     const windows = this.ring.slice();
-    const open = [...this.sensors.values()].flatMap((s) => (s.canary && s.canary.windows.length ? [s.canary] : []));
+    const open = [...this.sensors.values()].flatMap((s) => (s.canary && s.canary.windows.length && s.peak >= this.cfg.canaryMinPeak ? [s.canary] : []));
     const guards: Record<string, number> = {};
     for (const [name, s] of this.sensors) if (Number.isFinite(s.guardUntil)) guards[name] = s.guardUntil;
     return { model: this.model, windows, canaries: [...this.canaries, ...open], fresh: this.fresh, guards };
@@ -157,7 +159,7 @@ export class Reservoir {
     const room = this.capacity - this.canaryCount;
     this.ring = r.windows.slice(Math.max(0, r.windows.length - room));
     this.fresh = Math.min(r.fresh, this.ring.length);
-    for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => ({ guardUntil: until, lastTaken: -Infinity, waiting: [] }), MAX_SENSORS);
+    for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => ({ guardUntil: until, lastTaken: -Infinity, waiting: [], peak: 0 }), MAX_SENSORS);
   }
 
   /** Waiting windows at least guardMs older than `now` enter the ring. */
@@ -193,9 +195,13 @@ export class Reservoir {
   private collectCanary(s: SensorState, d: Detection, scaler: Scaler): void {
     const v = d.verdict;
     if (this.cfg.canaryAlerts === 0) return;
-    if (d.alert?.type === 'open' || (d.alertOpen && !s.canary)) s.canary = { sensor: v.sensor, from: v.tsLast, to: null, windows: [] };
+    if (d.alert?.type === 'open' || (d.alertOpen && !s.canary)) {
+      s.canary = { sensor: v.sensor, from: v.tsLast, to: null, windows: [] };
+      s.peak = 0;
+    }
     const c = s.canary;
     if (!c) return;
+    if (v.threshold > 0) s.peak = Math.max(s.peak, v.score / v.threshold);
     if (v.anomaly && c.windows.length < this.cfg.canaryWindows && this.makeRoom()) {
       c.windows.push(stored(d, scaler));
       this.canaryCount++;
@@ -205,7 +211,7 @@ export class Reservoir {
       s.canary = undefined;
       c.to = v.tsLast;
       this.canaryCount -= c.windows.length;
-      if (c.windows.length) this.keepCanary(c);
+      if (c.windows.length && s.peak >= this.cfg.canaryMinPeak) this.keepCanary(c);
     }
   }
 

@@ -71,6 +71,13 @@ describe('reservoir', () => {
     expect(r.snapshot().windows.filter((w) => w.sensor === 's2')).toHaveLength(10);
   });
 
+  it('a marginal alert (peak under canaryMinPeak x threshold) is kept out of the reservoir but is no canary', () => {
+    const r = new Reservoir(model, cfg());
+    feed(r, 's1', Array.from({ length: 60 }, (_, t) => (t >= 20 && t <= 22 ? 1.5 : 0.1)), 0, [20, 23]);
+    expect(r.snapshot().canaries).toEqual([]);
+    expect(r.counts.incident).toBeGreaterThan(0);
+  });
+
   it('an anomalous window that opens no alert still discards the waiting windows and starts a guard band', () => {
     const r = new Reservoir(model, cfg());
     feed(r, 's1', Array.from({ length: 40 }, (_, t) => (t === 15 ? 2 : 0.1)));
