@@ -57,12 +57,14 @@ function trackedModel(scoring: { error: string; residual?: ResidualModel }): Res
 
 /**
  * The residual means of the model in service: one `ResidualBaselines` per card (a swapped-in model starts from
- * its own card's mean), seeded with means a previous run saved when the card they were saved under (`savedFor`;
+ * its own card's mean; a model swapped back in, as by a rollback, resumes the means it had), seeded with means a previous run saved when the card they were saved under (`savedFor`;
  * absent: whichever card comes first) scores. Shared by the inference stage, which moves them, and the state
  * store, which saves them.
  */
 export class TrackedResiduals {
-  private now: { card: object; baselines: ResidualBaselines } | undefined;
+  private now: { card: object; key: string; baselines: ResidualBaselines } | undefined;
+  /** The means of the models served before, by residual model (the last two): a model swapped back in resumes its own. */
+  private readonly before = new Map<string, ResidualBaselines>();
 
   constructor(
     private saved: Record<string, unknown> = {},
@@ -75,10 +77,19 @@ export class TrackedResiduals {
     const residual = trackedModel(card.scoring);
     if (!residual) return undefined;
     if (this.now?.card !== card) {
-      const baselines = new ResidualBaselines(residual, this.maxSensors);
+      // A rollback (vigil adapt rollback, runtime/adapt/) brings back the exact card: its means, not a fresh start.
+      const key = JSON.stringify(residual);
+      if (this.now) {
+        this.before.delete(this.now.key);
+        this.before.set(this.now.key, this.now.baselines);
+        if (this.before.size > 2) this.before.delete(this.before.keys().next().value!);
+      }
+      const back = this.before.get(key);
+      this.before.delete(key);
+      const baselines = back ?? new ResidualBaselines(residual, this.maxSensors);
       if (!this.now && (this.savedFor === undefined || this.savedFor === card)) baselines.restore(this.saved);
       this.saved = {};
-      this.now = { card, baselines };
+      this.now = { card, key, baselines };
     }
     return this.now.baselines;
   }

@@ -87,6 +87,16 @@ describe('tracked residual means', () => {
     expect(tracked.for({ scoring: { error: 'mse' } })).toBeUndefined();
   });
 
+  it('a model swapped back in (a rollback loads the same card again) resumes the means it had learnt', () => {
+    const tracked = new TrackedResiduals();
+    tracked.for(card)!.of('a')[0] = 5;
+    const adapted = { scoring: { ...card.scoring, residual: { ...residual, mean: [7, 7] } } };
+    expect(Array.from(tracked.for(adapted)!.of('a'))).toEqual([7, 7]);
+    const rolledBack = JSON.parse(JSON.stringify(card)) as typeof card;
+    expect(Array.from(tracked.for(rolledBack)!.of('a'))).toEqual([5, 0]);
+    expect(tracked.snapshot(rolledBack)).toEqual({ a: [5, 0] });
+  });
+
   it('saves only means of the model in service: none of a model swapped out, none restored into another model', () => {
     const other = { scoring: { ...card.scoring, residual: { ...residual, mean: [7, 7] } } };
     const plain = { scoring: { error: 'mse' } };
