@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       `CPU per message (per turn / per message), per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; rounds alternate the two modes, so the ratios are within one run. Measured on a shared 2-core machine under load from other work.`,
     ],
     tables: [{ title: `median of ${ROUNDS} rounds`, columns: ['writes by', 'socket writes', 'CPU us / message', 'seconds to receive'], rows: modes.map((m) => [m, med(m, 'writes'), med(m, 'cpuUsPerMessage').toFixed(2), med(m, 'seconds').toFixed(2)]) }],
+    figures: [{ id: 'qos1-acks-cpu', title: 'CPU per QoS 1 message received (us, median)', kind: 'bar', xLabel: 'writes', yLabel: 'us', categories: modes, series: [{ name: 'CPU us / message', points: modes.map((m, i) => [i, med(m, 'cpuUsPerMessage')]) }] }],
     data: { messages: N, rounds },
   });
 }
