@@ -5,6 +5,7 @@
 import type { Observable } from 'rxjs';
 import type { AlertEvent, Reading, Rejected, Verdict } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
+import type { AdaptDecisionMark } from '../adapt/decision.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
 export interface FeedStatus {
@@ -38,6 +39,8 @@ export interface DashboardFeed {
   readings?: Observable<Reading>;
   /** Messages set aside (bad payloads, unknown topics), shown with their reasons so they can be fixed at the source. */
   rejected?: Observable<Rejected>;
+  /** Decisions of adaptation on the gateway (adapted, refused, rolled back, ...), shown as marks. */
+  adaptations?: Observable<AdaptDecisionMark>;
   /** Channel names in model order (the card's `channels`). */
   channels?: string[];
   /** The card's scaler, used to show window rows in original units when there is no `readings` stream. */

@@ -25,6 +25,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     alerts: handle.alerts,
     readings: handle.readings,
     rejected: handle.rejected,
+    adaptations: handle.adaptation?.decisions,
     channels: card.channels,
     scaler: card.scaler,
     status: () => {

@@ -72,6 +72,8 @@ export interface TickMessage {
   listed: { total: number; matched: number };
   alerts: ReturnType<DashboardStore['recentAlerts']>;
   rejected: ReturnType<DashboardStore['rejected']>;
+  /** Decisions of adaptation on the gateway, newest first. */
+  marks: ReturnType<DashboardStore['marks']>;
   selected?: {
     name: string;
     channels: string[];
@@ -110,6 +112,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
   const onError = (what: string) => (err: unknown) => process.stderr.write(`dashboard: ${what} stream failed: ${(err as Error)?.message ?? err}\n`);
   if (feed.readings) subs.push(feed.readings.subscribe({ next: (r) => store.addReading(r), error: onError('readings') }));
   if (feed.rejected) subs.push(feed.rejected.subscribe({ next: (r) => store.addRejected(r), error: onError('rejected') }));
+  if (feed.adaptations) subs.push(feed.adaptations.subscribe({ next: (m) => store.addMark(m), error: onError('adaptations') }));
   subs.push(feed.verdicts.subscribe({ next: (v) => store.addVerdict(v), error: onError('verdicts') }));
   subs.push(feed.alerts.subscribe({ next: (a) => store.addAlert(a), error: onError('alerts') }));
 
@@ -151,7 +154,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
     const sensors = matched.slice(0, limit);
     const sel = c.sensor && !sensors.some((x) => x.name === c.sensor) ? all.find((x) => x.name === c.sensor) : undefined;
     if (sel) sensors.push(sel);
-    const msg: TickMessage = { now: Date.now(), status: status(all.length), sensors, listed: { total: all.length, matched: matched.length }, alerts: store.recentAlerts(20), rejected: store.rejected() };
+    const msg: TickMessage = { now: Date.now(), status: status(all.length), sensors, listed: { total: all.length, matched: matched.length }, alerts: store.recentAlerts(20), rejected: store.rejected(), marks: store.marks() };
     if (c.sensor && store.has(c.sensor)) {
       const reset = c.cursor === null;
       const pts = store.pointsSince(c.sensor, c.cursor ?? undefined);

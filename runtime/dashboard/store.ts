@@ -9,6 +9,7 @@ import type { Scaler } from '../scaling/scaler.ts';
 import { PointRing, RowRing } from './ring.ts';
 import { Meter } from './meter.ts';
 import { RejectedLog, type RejectedNote } from './rejected.ts';
+import type { AdaptDecisionMark } from '../adapt/decision.ts';
 
 /** One raw row: time (epoch ms) then one value per channel (NaN where absent). */
 export type RawPoint = [ts: number, ...values: number[]];
@@ -78,6 +79,8 @@ export class DashboardStore {
   private readonly sensors = new Map<string, SensorState>();
   private readonly recent: PointRing<AlertSpan>;
   private readonly rejectedLog = new RejectedLog();
+  /** The last decisions of adaptation on the gateway. */
+  private readonly markRing = new PointRing<AdaptDecisionMark>(20);
   private readonly meter = new Meter();
   private readonly capacity: number;
   private readonly pointBudget: number;
@@ -243,6 +246,17 @@ export class DashboardStore {
   addRejected(r: Rejected): void {
     this.rejectedLog.add(r);
     this.version++;
+  }
+
+  /** Record a decision of adaptation (a mark on the page). */
+  addMark(m: AdaptDecisionMark): void {
+    this.markRing.push(m);
+    this.version++;
+  }
+
+  /** Recent adaptation decisions, newest first. */
+  marks(): AdaptDecisionMark[] {
+    return this.markRing.since().reverse();
   }
 
   /** Recent messages set aside (newest first) and counts by reason. */

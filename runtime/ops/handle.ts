@@ -9,6 +9,7 @@ import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
 import type { HealthReport } from './http.ts';
 import type { ReloadOutcome } from './reload.ts';
+import type { Adaptation } from '../adapt/adaptation.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
@@ -40,6 +41,8 @@ export interface RuntimeHandle {
   detections: Observable<Detection>;
   /** Outcomes of model hot reloads (swapped or refused). */
   reloads: Observable<ReloadOutcome>;
+  /** Learning on the gateway when `adapt.enabled`: its reservoir, its decisions (dashboard marks), `adaptNow()`. */
+  adaptation?: Adaptation;
   /** Broker connection state (true when connected); emits the current state on subscribe. */
   connection: Observable<boolean>;
   health(): HealthReport;

@@ -22,12 +22,14 @@ import { createLogger } from './logger.ts';
 import { createEdgeCounters, createMetrics } from './metrics.ts';
 import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
 import { openSinks } from './sinks.ts';
-import { watchModel, type ReloadOutcome } from './reload.ts';
+import { reloadModel, watchModel, type ReloadOutcome } from './reload.ts';
+import { startAdaptation, type Adaptation } from '../adapt/adaptation.ts';
 import { LatencyRing } from './latency.ts';
 import { openThresholds } from './thresholds.ts';
 import { openIntake } from './intake.ts';
 import { shedWarning } from './shed-warning.ts';
 import { watchDrops } from './drops.ts';
+import { admissionPools } from '../stream/admission.ts';
 import type { RuntimeDeps, RuntimeHandle } from './handle.ts';
 
 export type { RuntimeDeps, RuntimeHandle } from './handle.ts';
@@ -93,6 +95,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     let state: HealthReport['status'] = 'starting';
     let pipelineRestarts = 0;
     let verdictCount = 0;
+    let adaptation: Adaptation | undefined;
 
     // In a fleet, threshold states travel with their partitions (runtime/fleet/handover.ts).
     const handover = fleet && config.fleet?.stateHandover ? handOverState(client, fleet, th.bank, { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log }) : undefined;
@@ -106,7 +109,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const pipeline = createPipeline({
       model: ref,
       thresholds: th.bank,
-      window: { ...config.window, onDrop: drops.drop },
+      window: { ...config.window, onDrop: drops.drop, onEvict: drops.evict },
       batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
       infer: {
         maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
@@ -154,6 +157,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         latency.push(ms);
         metrics.observeLatency(ms);
       }
+      adaptation?.observe(d);
       detections.next(d);
       verdicts.next(v);
       if (!d.alert) return;
@@ -168,7 +172,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const drainedP = new Promise<void>((r) => (drained = r));
     const sub: Subscription = source$
       .pipe(
-        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected }),
+        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf: config.window.admission && admissionPools(config.window.admission, 0).poolOf }),
         tap((r) => {
           edge.decoded++;
           readings.next(r);
@@ -188,29 +192,26 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
     await Promise.race([intake.subscribed, new Promise((r) => setTimeout(r, config.broker.connectTimeoutMs).unref())]);
 
-    const stopWatch = config.reload.watch
-      ? watchModel({
-          model: config.model,
-          ref,
-          ...sessionOptions,
-          debounceMs: config.reload.debounceMs,
-          onOutcome: (o) => {
-            reloads.next(o);
-            if (o.kind === 'swapped') {
-              edge.reloads++;
-              provider = o.provider;
-              metrics.setProvider(o.provider, o.to.name, o.to.version);
-              th.modelChanged(o.to);
-              log.info({ from: `${o.from.name}@${o.from.version}`, to: `${o.to.name}@${o.to.version}`, provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
-            } else if (o.kind === 'refused') {
-              edge.reloadFailures++;
-              const cur = ref.current.card;
-              log.error({ reason: o.reason, serving: `${cur.name}@${cur.version}` }, `model reload refused; still serving ${cur.name}@${cur.version}`);
-            }
-          },
-        })
-      : () => {};
+    const reloaded = (o: ReloadOutcome) => {
+      reloads.next(o);
+      if (o.kind === 'swapped') {
+        edge.reloads++;
+        provider = o.provider;
+        metrics.setProvider(o.provider, o.to.name, o.to.version);
+        th.modelChanged(o.to);
+        log.info({ from: `${o.from.name}@${o.from.version}`, to: `${o.to.name}@${o.to.version}`, provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
+      } else if (o.kind === 'refused') {
+        edge.reloadFailures++;
+        const cur = ref.current.card;
+        log.error({ reason: o.reason, serving: `${cur.name}@${cur.version}` }, `model reload refused; still serving ${cur.name}@${cur.version}`);
+      }
+    };
+    const stopWatch = config.reload.watch ? watchModel({ model: config.model, ref, ...sessionOptions, debounceMs: config.reload.debounceMs, onOutcome: reloaded }) : () => {};
     cleanup.push(stopWatch);
+    // Learning on the gateway (config adapt): its reservoir sees every detection; it swaps through the same reload.
+    const reload = () => reloadModel({ model: config.model, ref, ...sessionOptions }).then((o) => (reloaded(o), o));
+    adaptation = config.adapt.enabled ? startAdaptation({ config: config.adapt, model: config.model, card: () => ref.current.card, reload, log, registry: metrics.registry }) : undefined;
+    cleanup.push(() => adaptation?.stop());
 
     const health = (): HealthReport => {
       const connected = c.connected;
@@ -260,6 +261,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         drops.flush();
         await sinks.drain(5000);
         await th.stop();
+        await adaptation?.stop();
         await sinks.close();
         await new Promise<void>((r) => c.end(false, {}, () => r()));
         await ref.close();
@@ -289,6 +291,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       detections: detections.asObservable(),
       connection: connection.asObservable(),
       reloads: reloads.asObservable(),
+      adaptation,
       health: () => {
         syncEdge();
         return health();

@@ -116,6 +116,16 @@ function render(msg: TickMessage): void {
   renderDetail(msg);
   renderAlerts(msg);
   renderRejected(msg);
+  renderMarks(msg);
+}
+
+/** Decisions of adaptation on the gateway: when, what, which versions, why. */
+function renderMarks(msg: TickMessage): void {
+  const marks = msg.marks ?? [];
+  $('marks-panel').hidden = marks.length === 0;
+  $('mark-rows').innerHTML = marks
+    .map((m) => `<tr class="mark-${esc(m.outcome)}"><td class="num">${utcTime(m.at)}</td><td>${esc(m.outcome.replace('_', ' '))}</td><td>${esc(m.from ?? '')}${m.to && m.to !== m.from ? ` → ${esc(m.to)}` : ''}</td><td class="detail" title="${esc(m.detail)}">${esc(m.detail)}</td></tr>`)
+    .join('');
 }
 
 /** Dropped readings and windows: the total, each reason in the tooltip and below the number. */

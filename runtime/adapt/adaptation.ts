@@ -1,0 +1,215 @@
+/**
+ * Adaptation on the gateway (config `adapt`): every detection feeds the model's reservoir (reservoir.ts); once
+ * `minNewWindows` windows entered and `everyMs` passed since the last attempt, and no sensor is in alert or in its
+ * guard band after one, `vigil adapt --reservoir` runs in a child process (run-vigil.ts) while inference goes on.
+ * What it writes is hot-swapped (the runtime's reload); the flag rate after the swap is then watched
+ * (swap-watch.ts) and, out of its band, `vigil adapt rollback` restores the previous pair, hot-swapped back. Each
+ * decision is a log line, a counter and a dashboard mark (decision.ts).
+ */
+import { existsSync } from 'node:fs';
+import { Subject, type Observable } from 'rxjs';
+import type { Registry } from 'prom-client';
+import type { ModelCard } from '../model/card.ts';
+import type { ReloadOutcome } from '../ops/reload.ts';
+import type { VigilLogger } from '../ops/logger.ts';
+import type { Detection } from '../stream/types.ts';
+import type { AdaptConfig } from './config.ts';
+import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './decision.ts';
+import { Reservoir } from './reservoir.ts';
+import { readReservoir, reservoirPath, writeReservoir } from './reservoir-file.ts';
+import { runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
+import { FlagRate, SwapWatch } from './swap-watch.ts';
+
+/** What adaptation needs from the runtime. */
+export interface AdaptationDeps {
+  config: AdaptConfig;
+  /** The model path as configured (`models/NAME`): what `vigil adapt` replaces. */
+  model: string;
+  /** The card in service now. */
+  card: () => ModelCard;
+  /** Validate and swap in the model files now (the runtime's hot reload). */
+  reload: () => Promise<ReloadOutcome>;
+  log: VigilLogger;
+  registry: Registry;
+}
+
+/** Adaptation of a running runtime. */
+export interface Adaptation {
+  /** Feed every detection (cheap: thinned copies into the reservoir, a bit into the flag rates). */
+  observe(d: Detection): void;
+  /** Every decision, for the dashboard. */
+  decisions: Observable<AdaptDecisionMark>;
+  /** Run one adaptation now, whatever the schedule (by hand; tests); resolves to its decision. */
+  adaptNow(reason?: string): Promise<AdaptDecisionMark>;
+  /** Resolves once no adaptation or rollback is running. */
+  settled(): Promise<void>;
+  /** The reservoir of the model in service. */
+  reservoir(): Reservoir;
+  /** Write the reservoir now. */
+  persist(): void;
+  /** Stop the timer and any child, and persist a last time. */
+  stop(): Promise<void>;
+}
+
+/** `vigil adapt` flags for the configured bounds (their defaults are adapt's own). */
+const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-rise', minGain: '--min-gain', canaryShare: '--canary-share', epochs: '--epochs', learningRate: '--lr', backend: '--backend' } as const;
+
+/** Start adaptation; throws when it is enabled but `vigil adapt` cannot be run here. */
+export function startAdaptation(deps: AdaptationDeps): Adaptation {
+  const { config: cfg, log } = deps;
+  const command = vigilCommand(cfg.command);
+  const decisions = new Subject<AdaptDecisionMark>();
+  let file = '';
+  let reservoir = open(deps.card());
+  const record = decisionRecorder(log, deps.registry, () => reservoir);
+  const rate = new FlagRate(cfg.rollback.windows);
+  let watch: SwapWatch | undefined;
+  let child: ChildRun | undefined;
+  let running: Promise<AdaptDecisionMark> | undefined;
+  let lastAttempt = Date.now();
+  let paused = false;
+  let stopped = false;
+  let saved = reservoir.version;
+
+  function open(card: ModelCard): Reservoir {
+    file = reservoirPath(cfg.reservoir.file, card.name);
+    const model = { name: card.name, window: card.window, channels: card.channels };
+    if (existsSync(file)) {
+      try {
+        const r = new Reservoir(model, cfg.reservoir, readReservoir(file));
+        log.info({ file, windows: r.size }, `adaptation reservoir restored: ${r.size} windows`);
+        return r;
+      } catch (err) {
+        log.warn({ file, err: (err as Error).message }, 'adaptation reservoir not restored; starting an empty one (the file is replaced on the next write)');
+      }
+    }
+    return new Reservoir(model, cfg.reservoir);
+  }
+
+  const decide = (outcome: AdaptOutcome, detail: string, from?: string, to?: string): AdaptDecisionMark => {
+    const d: AdaptDecisionMark = { at: Date.now(), outcome, model: deps.card().name, from, to, detail };
+    record(d);
+    decisions.next(d);
+    return d;
+  };
+
+  const persist = () => {
+    try {
+      writeReservoir(file, reservoir.snapshot());
+      saved = reservoir.version;
+    } catch (err) {
+      log.warn({ file, err: (err as Error).message }, 'adaptation reservoir not written; will retry');
+    }
+  };
+  const timer = setInterval(() => reservoir.version !== saved && persist(), Math.max(1000, cfg.reservoir.intervalMs));
+  timer.unref();
+
+  /** Run a `vigil` child and reload what it wrote; the decision. */
+  const child$ = async (args: string[]) => {
+    child = runVigil(command, args, cfg.timeoutMs);
+    try {
+      return await child.result;
+    } finally {
+      child = undefined;
+    }
+  };
+  const why = (r: { line?: string; stderrTail: string; code: number | null; timedOut: boolean }) =>
+    r.timedOut ? `stopped after adapt.timeoutMs ${cfg.timeoutMs} ms` : r.line ?? (r.stderrTail || `exit ${r.code}`);
+
+  /** Swap in what is on disk now; the versions, or why not. */
+  const swapIn = async (before: ModelCard): Promise<{ ok: true; to: string } | { ok: false; reason: string }> => {
+    const o = await deps.reload();
+    if (o.kind === 'swapped') return { ok: true, to: o.to.version };
+    // The model watcher may have swapped it first.
+    if (o.kind === 'unchanged' && deps.card() !== before) return { ok: true, to: deps.card().version };
+    return { ok: false, reason: o.kind === 'refused' ? o.reason : 'the files did not change' };
+  };
+
+  const rollback = async (detail: string) => {
+    const before = deps.card();
+    const r = await child$(['adapt', 'rollback', '--model', deps.model]);
+    if (r.code !== 0) return decide('failed', `rollback (${detail}) failed: ${why(r)}`, before.version);
+    const s = await swapIn(before);
+    // What was learnt led to the regression: the next attempt learns from what comes after.
+    reservoir.clearWindows();
+    if (!s.ok) return decide('failed', `rolled the files back (${detail}) but the hot reload refused them: ${s.reason}`, before.version);
+    return decide('rolled_back', detail, before.version, s.to);
+  };
+
+  const attempt = async (reason: string): Promise<AdaptDecisionMark> => {
+    const before = deps.card();
+    lastAttempt = Date.now();
+    reservoir.markAttempt();
+    persist();
+    const args = ['adapt', '--model', deps.model, '--reservoir', file, '--reason', reason, '--quiet'];
+    for (const [key, flag] of Object.entries(FLAGS)) {
+      const v = cfg[key as keyof typeof FLAGS];
+      if (v !== undefined) args.push(flag, String(v));
+    }
+    const r = await child$(args);
+    if (stopped) return decide('failed', 'the runtime stopped while adapting', before.version);
+    if (r.code === 3) return decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, '') || why(r), before.version);
+    if (r.code !== 0) return decide('failed', why(r), before.version);
+    const s = await swapIn(before);
+    if (!s.ok) return rollback(`the adapted model was written but the hot reload refused it: ${s.reason}`);
+    const pre = rate.share();
+    watch = new SwapWatch(pre.share, cfg.rollback);
+    return decide('adapted', `${r.line?.replace(/^adapt: adapted [^:]*: /, '') ?? ''}; watching the next ${cfg.rollback.windows} windows (flagged before: ${(100 * pre.share).toFixed(2)} % of ${pre.windows}; roll back above ${(100 * watch.limit).toFixed(2)} %)`, before.version, s.to);
+  };
+
+  const run = (reason: string) => {
+    running ??= attempt(reason)
+      .catch((err: Error) => decide('failed', err.message, deps.card().version))
+      .finally(() => (running = undefined));
+    return running;
+  };
+
+  const maybeStart = () => {
+    if (running || watch || stopped || reservoir.freshCount < cfg.minNewWindows || Date.now() - lastAttempt < cfg.everyMs) return;
+    const busy = cfg.pauseOnAlert ? reservoir.incident() : undefined;
+    if (busy) {
+      if (!paused) decide('paused', `sensor '${busy}' is in alert or in its guard band (adapt.reservoir.guardMs); adapting once every sensor is quiet`, deps.card().version);
+      paused = true;
+      return;
+    }
+    paused = false;
+    void run(`auto: ${reservoir.freshCount} new clearly normal windows`);
+  };
+
+  return {
+    decisions: decisions.asObservable(),
+    observe(d) {
+      const card = deps.card();
+      if (card.name !== reservoir.model.name || card.window !== reservoir.model.window || card.channels.join(',') !== reservoir.model.channels.join(',')) {
+        persist();
+        reservoir = open(card);
+      }
+      reservoir.observe(d, d.verdict.scaler ?? card.scaler);
+      rate.push(d.verdict.anomaly);
+      if (watch && !running) {
+        const w = watch.push(d.verdict.anomaly);
+        if (w.kind !== 'watching') {
+          watch = undefined;
+          const figures = `${(100 * w.after).toFixed(2)} % of ${w.windows} windows flagged after the swap, ${(100 * w.before).toFixed(2)} % before (band: up to ${(100 * w.limit).toFixed(2)} %)`;
+          if (w.kind === 'kept') decide('kept', figures, card.version);
+          else running = rollback(`flag rate out of its band: ${figures}`).finally(() => (running = undefined));
+        }
+      }
+      maybeStart();
+    },
+    adaptNow: (reason = 'manual: adaptNow') => run(reason),
+    settled: async () => {
+      while (running) await running.catch(() => {});
+    },
+    reservoir: () => reservoir,
+    persist,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      child?.kill();
+      await running?.catch(() => {});
+      persist();
+      decisions.complete();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * `vigil adapt` (and `vigil adapt rollback`) as a child process: fine-tuning needs TensorFlow.js, which the runtime
+ * never loads, and runs for seconds to minutes, which the inference path must not wait for. The child's decision
+ * line (stdout, `adapt: ...`) and exit code are what the runtime acts on (train/adapt/cli.ts, ADAPT_EXIT).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** How a child run ended. */
+export interface ChildResult {
+  /** Exit code; null when it was killed (time limit, stop). */
+  code: number | null;
+  /** Its `adapt: ...` decision line, if it printed one. */
+  line?: string;
+  /** The last lines of its stderr (for a failure's log line). */
+  stderrTail: string;
+  timedOut: boolean;
+}
+
+/** A running child: its result, and a way to stop it. */
+export interface ChildRun {
+  result: Promise<ChildResult>;
+  kill(): void;
+}
+
+/**
+ * The argv prefix that runs `vigil`: the configured one, else this node with this checkout's bin/vigil.mjs. Throws
+ * when the training package (TensorFlow.js) is not installed beside the runtime, saying what to do.
+ */
+export function vigilCommand(configured: string[] | undefined): string[] {
+  if (configured) return configured;
+  const bin = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url));
+  let train = false;
+  try {
+    createRequire(import.meta.url).resolve('@vigil/train/package.json');
+    train = true;
+  } catch {
+    // not installed: a gateway with the runtime alone
+  }
+  if (!existsSync(bin) || !train) {
+    throw new Error(`adapt.enabled needs vigil adapt, which comes with the training package (@vigil/train, TensorFlow.js)${train ? '' : ', not installed here'}${existsSync(bin) ? '' : ` and ${bin}, not found`}; install it beside the runtime, or set adapt.command to a command that runs vigil`);
+  }
+  return [process.execPath, bin];
+}
+
+/** Run `command ...args`; resolves when it exits (or is killed after `timeoutMs`). */
+export function runVigil(command: string[], args: string[], timeoutMs: number): ChildRun {
+  const child = spawn(command[0], [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out = (out + s).slice(-64 * 1024)));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err = (err + s).slice(-8 * 1024)));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+  }, timeoutMs);
+  timer.unref();
+  const result = new Promise<ChildResult>((resolve) => {
+    const done = (code: number | null, spawnError?: Error) => {
+      clearTimeout(timer);
+      const line = out.split('\n').reverse().find((l) => l.startsWith('adapt: '));
+      const tail = (spawnError ? `${spawnError.message}\n` : '') + err.trim().split('\n').slice(-5).join('\n');
+      resolve({ code, line, stderrTail: tail, timedOut });
+    };
+    child.on('error', (e) => done(null, e));
+    child.on('close', (code) => done(code));
+  });
+  return { result, kill: () => void child.kill('SIGTERM') };
+}

@@ -1,0 +1,134 @@
+/**
+ * Adaptation in a running `vigil run` (runtime/adapt/adaptation.ts), with a tiny pump model trained here: the
+ * operating point drifts slowly, the reservoir fills with clearly normal windows, `vigil adapt --reservoir` runs in
+ * a child process on its own and the adapted pair is hot-swapped; when the flag rate after the swap jumps, it is
+ * rolled back automatically. Every decision is a log line, a counter and a mark.
+ */
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdaptDecisionMark } from '../../runtime/adapt/decision.ts';
+import { readReservoir } from '../../runtime/adapt/reservoir-file.ts';
+import { runtimeFeed } from '../../runtime/dashboard/runtime-feed.ts';
+import { startDashboard, type TickMessage } from '../../runtime/dashboard/server.ts';
+import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
+import { gateway, liveRows, LIVE_START, trainTinyPump } from './gateway-fixture.ts';
+
+let broker: EmbeddedBroker;
+let dir: string;
+let trained: string;
+beforeAll(async () => {
+  broker = await startBroker();
+  dir = mkdtempSync(join(tmpdir(), 'vigil-gw-adapt-'));
+  trained = await trainTinyPump(dir);
+}, 300_000);
+afterAll(async () => {
+  await broker?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const copy = (name: string) => {
+  cpSync(join(dir, 'model'), join(dir, name), { recursive: true });
+  return join(dir, name, 'pump');
+};
+
+/** temperature (3) and pressure (2) move slowly to a new operating point over `over` rows, then stay there. */
+const drift = (over: number, temp: number, pressure: number) => (r: number, v: Float32Array) => {
+  const k = Math.min(1, r / over);
+  v[3] += temp * k;
+  v[2] += pressure * k;
+};
+
+/** The first tick a dashboard page gets. */
+async function firstTick(url: string): Promise<TickMessage> {
+  const res = await fetch(new URL('/events', url));
+  const reader = res.body!.getReader();
+  let buf = '';
+  for (;;) {
+    const { value } = await reader.read();
+    buf += new TextDecoder().decode(value);
+    const data = /^data: (.*)$/m.exec(buf)?.[1];
+    if (data && buf.includes('\n\n')) {
+      await reader.cancel();
+      return JSON.parse(data) as TickMessage;
+    }
+  }
+}
+
+describe('adaptation in vigil run', { timeout: 300_000 }, () => {
+  it('adapts on its own in a child process and hot-swaps; rolls back when the flag rate jumps after the swap', async () => {
+    const model = copy('auto');
+    const reservoir = join(dir, 'auto-reservoir-{name}.json');
+    const g = await gateway(model, broker.url, {
+      enabled: true, everyMs: 0, minNewWindows: 300, minGain: 0.05, backend: 'wasm',
+      reservoir: { file: reservoir, guardMs: 10_000, sampleEveryMs: 0 },
+      rollback: { windows: 100, factor: 3, floor: 0.01 },
+    });
+    const marks: AdaptDecisionMark[] = [];
+    g.handle.adaptation!.decisions.subscribe((d) => marks.push(d));
+    const dash = await startDashboard(runtimeFeed(g.handle), { port: 0, tickMs: 50 });
+    try {
+      await g.feed(liveRows(900, 21, LIVE_START, drift(300, 2, 0.06)));
+      await g.handle.adaptation!.settled();
+      expect(marks.map((m) => m.outcome)).toEqual(['adapted']);
+      expect(g.handle.card().version).toBe('2');
+      expect(g.handle.card().lineage?.data.recent.file).toBe(join(dir, 'auto-reservoir-pump.json'));
+      expect(existsSync(`${model}.versions/1/pump.onnx`)).toBe(true);
+      expect(readReservoir(join(dir, 'auto-reservoir-pump.json')).windows.length).toBeGreaterThanOrEqual(300);
+      // A jump in flags after the swap: vibration far off on every row.
+      await g.feed(liveRows(150, 22, LIVE_START + 900_000, (r, v) => { drift(1, 2, 0.06)(r, v); v[0] += 3; }));
+      await g.handle.adaptation!.settled();
+      expect(marks.map((m) => m.outcome)).toEqual(['adapted', 'rolled_back']);
+      expect(g.handle.card().version).toBe('1');
+      const text = await g.handle.metrics.text();
+      expect(text).toMatch(/vigil_adaptations_total\{outcome="adapted"\} 1/);
+      expect(text).toMatch(/vigil_adaptations_total\{outcome="rolled_back"\} 1/);
+      expect(g.logs.some((l) => /adaptation rolled back: pump 2 -> 1: flag rate out of its band/.test(l))).toBe(true);
+      // Both decisions are marks on the dashboard, newest first.
+      const tick = await firstTick(dash.url);
+      expect(tick.marks.map((m) => [m.outcome, m.from, m.to])).toEqual([['rolled_back', '2', '1'], ['adapted', '1', '2']]);
+    } finally {
+      await dash.close();
+      await g.handle.stop();
+    }
+  });
+
+  it('a slow ramp fault is still alerted with adaptation on, adapting between every 100 rows', async () => {
+    const model = copy('ramp');
+    const g = await gateway(model, broker.url, {
+      enabled: true, everyMs: 0, minNewWindows: 60, minGain: 0.05, backend: 'wasm',
+      reservoir: { file: join(dir, 'ramp-reservoir-{name}.json'), guardMs: 10_000, sampleEveryMs: 0 },
+      rollback: { windows: 100 },
+    });
+    const marks: AdaptDecisionMark[] = [];
+    g.handle.adaptation!.decisions.subscribe((d) => marks.push(d));
+    const flags: number[] = [];
+    g.handle.verdicts.subscribe((v) => v.tsLast >= start && flags.push(v.anomaly ? 1 : 0));
+    const RAMP = 1200;
+    const start = LIVE_START + 700_000;
+    try {
+      await g.feed(liveRows(700, 31, LIVE_START, drift(300, 2, 0.06)));
+      await g.handle.adaptation!.settled();
+      const before = marks.length;
+      // Vibration climbs by 0.4 over 20 minutes (0 -> 8 of its standard deviations), fed 100 rows at a time; every
+      // adaptation that falls due meanwhile runs to its end before the next rows come.
+      const ramp = liveRows(RAMP, 32, start, (r, v) => { drift(1, 2, 0.06)(r, v); v[0] += (0.4 * r) / RAMP; });
+      for (let r = 0; r < RAMP; r += 100) {
+        await g.feed({ ...ramp, timestamps: ramp.timestamps.subarray(r, r + 100), data: ramp.data.subarray(r * 8, (r + 100) * 8) });
+        await g.handle.adaptation!.settled();
+      }
+      const during = marks.slice(before);
+      // The alert open at the end of the ramp, and when it opened.
+      const last = g.alerts.filter((a) => a.tsLast >= start).at(-1)!;
+      const share = (from: number) => flags.slice(from).reduce((a, b) => a + b, 0) / flags.slice(from).length;
+      process.stdout.write(`ramp: decisions before ${marks.slice(0, before).map((m) => m.outcome).join(', ')}; during ${during.map((m) => `${m.outcome}${m.to ? ` v${m.to}` : ''}`).join(', ')}; last alert opened ${(last.tsLast - start) / 1000} s into the ramp; flagged: 2nd half ${share(RAMP / 2).toFixed(3)}, last quarter ${share((3 * RAMP) / 4).toFixed(3)}\n`);
+      expect(during.map((m) => m.outcome)).toContain('adapted'); // it did learn from the early, still quiet part of the ramp
+      expect(last.type).toBe('open');
+      expect((last.tsLast - start) / 1000).toBeLessThan((3 * RAMP) / 4);
+      expect(share((3 * RAMP) / 4)).toBeGreaterThan(0.9);
+    } finally {
+      await g.handle.stop();
+    }
+  });
+});
