@@ -1,9 +1,14 @@
-"""PyTorch reference for bench/train.ts: train the same autoencoder on the same windows, print JSON.
+"""PyTorch side of bench/train.ts: train vigil's autoencoder, started from vigil's own initial weights, print JSON.
 
-Usage: python3 bench/train_torch.py CONFIG.json   (written by bench/train.ts: arch, window, channels, sizes,
-data file paths of raw float32 N x W x C windows, epochs, batch size, learning rate, seed).
+Usage: OPENBLAS_NUM_THREADS=k OMP_NUM_THREADS=k python3 bench/train_torch.py CONFIG.json
+CONFIG (written by bench/train.ts): arch, window, channels, hidden, code, kernel; train / val / init: paths of raw
+float32 files (N x W x C windows; the initial weights layer by layer, kernel then bias, in vigil's layouts); epochs,
+batch, lr, eps, seed, threads. Reports per-epoch wall and process CPU time of the gradient steps, the validation loss
+before training and after each epoch, and the threads actually in use (torch, OpenBLAS, and /proc busy threads).
 """
+import ctypes
 import json
+import os
 import sys
 import time
 
@@ -11,8 +16,11 @@ import numpy as np
 import torch
 from torch import nn
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
 
 def build(cfg):
+    """The layer list of train/models/architectures.ts (dense or conv body), as torch modules."""
     w, c = cfg["window"], cfg["channels"]
     if cfg["arch"] == "dense":
         layers, width = [nn.Flatten()], w * c
@@ -55,18 +63,72 @@ def build(cfg):
     return ConvAE()
 
 
+def load_init(model, path):
+    """Copy vigil's initial weights in: dense [in, units]; conv [k*Cin, F] (row j*Cin+ci); convT [Cin, k*F] (col j*F+co)."""
+    flat = np.fromfile(path, dtype=np.float32)
+    at = 0
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.ConvTranspose1d)):
+            w = m.weight.detach()
+            n = w.numel()
+            k = flat[at:at + n]
+            at += n
+            if isinstance(m, nn.Linear):
+                t = k.reshape(w.shape[1], w.shape[0]).T
+            elif isinstance(m, nn.ConvTranspose1d):  # weight [Cin, F, k]
+                cin, f, kk = w.shape
+                t = k.reshape(cin, kk, f).transpose(0, 2, 1)
+            else:  # Conv1d weight [F, Cin, k]
+                f, cin, kk = w.shape
+                t = k.reshape(kk, cin, f).transpose(2, 1, 0)
+            with torch.no_grad():
+                m.weight.copy_(torch.from_numpy(np.ascontiguousarray(t)))
+                m.bias.copy_(torch.from_numpy(flat[at:at + m.bias.numel()]))
+            at += m.bias.numel()
+    if at != flat.size:
+        raise SystemExit(f"init weights: used {at} of {flat.size} values; the architectures differ")
+
+
+def thread_cpu():
+    """CPU seconds per thread of this process, from /proc/self/task/*/stat."""
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            f = open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+            out[tid] = (int(f[11]) + int(f[12])) / CLK_TCK
+        except OSError:
+            pass
+    return out
+
+
+def openblas_threads():
+    """openblas_get_num_threads() of the OpenBLAS this process loaded, or None."""
+    for line in open("/proc/self/maps"):
+        if ("openblas" in line or "libblas" in line) and ".so" in line:
+            try:
+                return ctypes.CDLL(line.split()[-1]).openblas_get_num_threads()
+            except (OSError, AttributeError):
+                continue
+    return None
+
+
 def main():
     cfg = json.load(open(sys.argv[1]))
+    torch.set_num_threads(cfg["threads"])
     torch.manual_seed(cfg["seed"])
     shape = (-1, cfg["window"], cfg["channels"])
     train = torch.from_numpy(np.fromfile(cfg["train"], dtype=np.float32).reshape(shape))
     val = torch.from_numpy(np.fromfile(cfg["val"], dtype=np.float32).reshape(shape))
     model = build(cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    load_init(model, cfg["init"])
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], eps=cfg["eps"])
     loss_fn = nn.MSELoss()
-    epochs, bs, n = cfg["epochs"], cfg["batch"], train.shape[0]
-    times, cpu_times, val_loss = [], [], float("nan")
-    for _ in range(epochs):
+    with torch.no_grad():
+        init_val = loss_fn(model(val), val).item()
+    bs, n = cfg["batch"], train.shape[0]
+    epochs = []
+    threads0 = thread_cpu()
+    for _ in range(cfg["epochs"]):
         t0, c0 = time.perf_counter(), time.process_time()
         model.train()
         perm = torch.randperm(n)
@@ -76,17 +138,24 @@ def main():
             loss = loss_fn(model(x), x)
             loss.backward()
             opt.step()
-        times.append(time.perf_counter() - t0)
-        cpu_times.append(time.process_time() - c0)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         model.eval()
         with torch.no_grad():
-            val_loss = loss_fn(model(val), val).item()
+            epochs.append({"wall": wall, "cpu": cpu, "valLoss": loss_fn(model(val), val).item()})
+    threads1 = thread_cpu()
+    used = {t: threads1[t] - threads0.get(t, 0) for t in threads1}
+    total = sum(used.values())
     print(json.dumps({
         "framework": f"pytorch {torch.__version__}",
-        "threads": torch.get_num_threads(),
-        "secondsPerEpoch": sorted(times)[len(times) // 2],
-        "cpuSecondsPerEpoch": sorted(cpu_times)[len(cpu_times) // 2],
-        "valLoss": val_loss,
+        "initValLoss": init_val,
+        "epochs": epochs,
+        "threads": {
+            "torch": torch.get_num_threads(),
+            "openblas": openblas_threads(),
+            "os": len(threads1),
+            "busy": sum(1 for v in used.values() if total > 0 and v > 0.1 * total),
+            "cpuByThread": sorted((round(v, 2) for v in used.values()), reverse=True)[:4],
+        },
     }))
 
 
