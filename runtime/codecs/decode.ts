@@ -16,6 +16,8 @@ export interface DecodeOptions {
   maxPayloadBytes: number;
   /** Side channel for rejected messages. */
   onRejected: (r: Rejected) => void;
+  /** Admission pool of a topic (runtime/stream/admission.ts), stamped on its readings; omit when there are no rules. */
+  poolOf?: (topic: string) => number;
 }
 
 /** Decode one message to readings, or a rejection; never throws. */
@@ -40,7 +42,13 @@ export function decode(opts: DecodeOptions): OperatorFunction<RawMessage, Readin
       source.subscribe({
         next(msg) {
           const r = decodeMessage(msg, opts);
-          if (Array.isArray(r)) for (const reading of r) sub.next(reading);
+          if (Array.isArray(r)) {
+            const pool = opts.poolOf?.(msg.topic);
+            for (const reading of r) {
+              if (pool !== undefined) reading.pool = pool;
+              sub.next(reading);
+            }
+          }
           else {
             try {
               opts.onRejected(r);

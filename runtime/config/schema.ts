@@ -17,6 +17,7 @@ import { parseThresholdConfig } from '../thresholds/factory.ts';
 import { alertPolicyFields } from '../alerts/tracker.ts';
 import { BATCH_DEFAULTS } from '../stream/pipeline.ts';
 import { INFER_DEFAULTS } from '../stream/infer-batches.ts';
+import { AdmissionRuleSchema } from '../stream/admission.ts';
 
 const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
 const port = z.number().int().min(0).max(65535);
@@ -117,7 +118,14 @@ export const WindowSchema = z
     maxFillAgeMs: ms('forward-fill age').optional(),
     skipIncomplete: z.boolean().optional(),
     gapResetMs: ms('gap before a window reset').optional(),
+    /** Sensors held in the default pool; a new one beyond it evicts the least recently seen (counted, logged). */
     maxSensors: z.number().int().positive().optional(),
+    /**
+     * Pools by topic prefix, e.g. `[{ prefix: "plant/", maxSensors: 500 }]`: matching topics hold up to that many
+     * sensors of their own, which no flood on other topics can evict; `maxSensors: 0` refuses the prefix. Topics
+     * matching no rule share the default pool (`maxSensors`). The first matching rule wins.
+     */
+    admission: z.array(AdmissionRuleSchema).optional(),
     idleEvictMs: ms('idle time before eviction').optional(),
   })
   .strict();

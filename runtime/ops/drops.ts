@@ -1,8 +1,9 @@
 /**
  * Nothing dropped silently: every reading the window stage drops (duplicate, out of order, unusable, sensor limit)
  * gets a warning line per reason, rate-limited (runtime/util/rate-limited-warning.ts) and naming the sensors and
- * counts, besides its counter; and /health degrades while the share of readings dropped over the last
- * `health.dropWindowMs` passes `health.maxDropRate` (every reason of `vigil_dropped_total` counts).
+ * counts, besides its counter, and so does every sensor evicted to admit a new one into a full pool; /health
+ * degrades while the share of readings dropped (every reason of `vigil_dropped_total`, plus those evictions) over
+ * the last `health.dropWindowMs` passes `health.maxDropRate`.
  */
 import { DROP_REASONS, droppedByReason, type PipelineCounters } from '../stream/counters.ts';
 import type { WindowDropReason } from '../stream/window-by-sensor.ts';
@@ -13,7 +14,7 @@ const WHY: Record<WindowDropReason, string> = {
   duplicate: 'their timestamp repeats the sensor\'s last one (a publisher re-sending, or two readings stamped alike)',
   out_of_order: 'their timestamp is older than the sensor\'s last one (clock steps, or messages reordered on the way)',
   unusable: 'they carry no usable value of the model\'s channels',
-  sensor_limit: 'window.maxSensors sensors are held and admission refused a new one (see window.admission)',
+  sensor_limit: 'their topic matches a window.admission rule with maxSensors 0',
 };
 
 /** The `health` section: when drops degrade /health. */
@@ -38,6 +39,8 @@ export interface DropHealth {
 export interface DropWatch {
   /** The window stage's `onDrop`. */
   drop(reason: WindowDropReason, sensor: string): void;
+  /** The window stage's `onEvict`. */
+  evict(evicted: string, admitted: string): void;
   /** Log what is still unreported (on stop). */
   flush(): void;
   /** The drop share now (called by /health). */
@@ -60,13 +63,25 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     }
     return w;
   };
-  const dropsNow = () => DROP_REASONS.reduce((a, [, key]) => a + counters[key], 0);
+  const evictions = rateLimitedWarning(
+    log,
+    (count, sensors, sensorCount) => [
+      { evicted: count, sensors, sensorCount },
+      `${count} sensor(s) evicted, least recently seen first, to admit new ones into a full pool (window.maxSensors or a window.admission rule); a flood of new topics? give real sensors a pool of their own with window.admission`,
+    ],
+    WARNING_INTERVAL_MS,
+    clock,
+  );
+  // Evicted sensors lose their window: they count with the drops for /health.
+  const dropsNow = () => DROP_REASONS.reduce((a, [, key]) => a + counters[key], counters.evictedFull);
   // Samples of (time, readings, drops); the oldest one at or before the window's start is the baseline.
   const samples: { at: number; readings: number; drops: number }[] = [{ at: clock.now(), readings: counters.readings, drops: dropsNow() }];
   return {
     drop: (reason, sensor) => warningOf(reason).add(sensor),
+    evict: (evicted) => evictions.add(evicted),
     flush: () => {
       for (const w of warnings.values()) w.flush();
+      evictions.flush();
     },
     health() {
       const now = { at: clock.now(), readings: counters.readings, drops: dropsNow() };
@@ -77,7 +92,9 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       const read = now.readings - base.readings;
       const dropped = now.drops - base.drops;
       const rate = read > 0 ? dropped / read : dropped > 0 ? 1 : 0;
-      return { degraded: rate > cfg.maxDropRate, rate, maxRate: cfg.maxDropRate, total: droppedByReason(counters) };
+      const total = droppedByReason(counters);
+      if (counters.evictedFull > 0) total.evicted_full = counters.evictedFull;
+      return { degraded: rate > cfg.maxDropRate, rate, maxRate: cfg.maxDropRate, total };
     },
   };
 }

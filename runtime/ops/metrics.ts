@@ -120,6 +120,7 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   });
   m('vigil_gap_resets_total', 'Sensor windows reset after a gap in the data', () => pipeline.gapResets);
   m('vigil_sensors_evicted_total', 'Sensors evicted after being idle', () => pipeline.evictedIdle);
+  m('vigil_sensors_evicted_full_total', 'Least recently seen sensors evicted to admit a new one into a full pool', () => pipeline.evictedFull);
   m('vigil_alerts_opened_total', 'Alerts opened', () => pipeline.alertsOpened);
   m('vigil_alerts_closed_total', 'Alerts closed', () => pipeline.alertsClosed);
   m('vigil_alerts_published_total', 'Alert messages acknowledged by the broker', () => edge.alertsPublished);

@@ -18,6 +18,8 @@ import { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import { createSmoother } from '../scoring/smoothing.ts';
 import { AlertBank } from '../alerts/alert-bank.ts';
 import { checkPolicy } from '../alerts/tracker.ts';
+import { admissionPools } from '../stream/admission.ts';
+import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
@@ -98,10 +100,12 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
   const smoothing = config.smoothing.kind === 'none' ? undefined : () => createSmoother(config.smoothing);
 
   let bank: ThresholdBank;
-  let residuals = new TrackedResiduals({}, config.window.maxSensors);
+  // Every sensor the window stage may hold, over all admission pools.
+  const maxSensors = admissionPools(config.window.admission, config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors).capacity;
+  let residuals = new TrackedResiduals({}, maxSensors);
   const { openK, openN, closeM, cooldownMs } = config.alerts;
   const alertPolicy = checkPolicy({ openK, openN, closeM, cooldownMs });
-  let alerts = new AlertBank(alertPolicy, { maxSensors: config.window.maxSensors });
+  let alerts = new AlertBank(alertPolicy, { maxSensors });
   let store: ThresholdStore | undefined;
   const model = { name: card0.name, version: card0.version };
   if (config.state.file) {
@@ -124,17 +128,17 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     const loaded = store.load();
     if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
     const saved = Object.fromEntries([...loaded.states].map(([sensor, s]) => [sensor, s.threshold]));
-    bank = new ThresholdBank(factory, { saved, restore, maxSensors: config.window.maxSensors });
+    bank = new ThresholdBank(factory, { saved, restore, maxSensors });
     const means = Object.fromEntries([...loaded.states].flatMap(([sensor, st]) => (st.residualMean ? [[sensor, st.residualMean]] : [])));
-    residuals = new TrackedResiduals(means, config.window.maxSensors, card0);
+    residuals = new TrackedResiduals(means, maxSensors, card0);
     const savedAlerts = Object.fromEntries([...loaded.states].flatMap(([sensor, st]) => (st.alert ? [[sensor, st.alert]] : [])));
-    alerts = new AlertBank(alertPolicy, { saved: savedAlerts, maxSensors: config.window.maxSensors });
+    alerts = new AlertBank(alertPolicy, { saved: savedAlerts, maxSensors });
     if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
     const open = alerts.openSensors();
     if (open.length) log.info({ file, openAlerts: open.length, sensors: open.slice(0, 10) }, 'open alerts restored; they resume and close as usual');
   } else {
     // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
-    bank = new ThresholdBank(factory, { restore, maxSensors: config.window.maxSensors });
+    bank = new ThresholdBank(factory, { restore, maxSensors });
   }
 
   const persist = async () => {

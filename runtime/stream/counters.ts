@@ -14,8 +14,10 @@ export interface PipelineCounters {
   outOfOrder: number;
   /** Readings dropped because they carry none of the model's channels (or a non-finite timestamp). */
   unusable: number;
-  /** Readings dropped because a new sensor arrived while `maxSensors` were active. */
+  /** Readings dropped because their admission pool takes no sensors (`maxSensors: 0`). */
   sensorLimit: number;
+  /** Least recently seen sensors evicted to make room for a new one in a full pool. */
+  evictedFull: number;
   /** Channel values forward-filled from an earlier reading. */
   filled: number;
   /** Window buffers reset because of a gap in the data longer than the limit. */
@@ -83,6 +85,7 @@ export function createCounters(): PipelineCounters {
     outOfOrder: 0,
     unusable: 0,
     sensorLimit: 0,
+    evictedFull: 0,
     filled: 0,
     gapResets: 0,
     evictedIdle: 0,

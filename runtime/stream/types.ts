@@ -27,6 +27,8 @@ export interface Reading {
    * the window stage orders two such readings in one millisecond instead of dropping one as a duplicate.
    */
   arrival?: true;
+  /** Admission pool of the reading's topic (runtime/stream/admission.ts), set by the decode stage when rules exist. */
+  pool?: number;
 }
 
 /** A message set aside, with a reason a person can act on. Counted by `reason` and sent to the dead-letter sink. */

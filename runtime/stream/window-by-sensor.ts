@@ -10,6 +10,7 @@ import type { ModelCard } from '../model/card.ts';
 import { WindowRing } from '../window/ring.ts';
 import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
+import { admissionPools, type AdmissionRule } from './admission.ts';
 import type { Reading, SensorWindow } from './types.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
@@ -22,14 +23,21 @@ export interface WindowBySensorOptions {
   skipIncomplete?: boolean;
   /** A gap in data time longer than this (ms) resets the sensor's window (default Infinity: never). */
   gapResetMs?: number;
-  /** At most this many sensors hold buffers; readings of further new sensors are dropped and counted. */
+  /**
+   * At most this many sensors hold buffers (in the default pool): a new sensor beyond it evicts the least recently
+   * seen one (counted as `evictedFull`), so a flood of new topics cannot lock out a real sensor.
+   */
   maxSensors?: number;
+  /** Pools by topic prefix (runtime/stream/admission.ts); a reading's pool is its `pool` (set by the decode stage). */
+  admission?: AdmissionRule[];
   /** A sensor not heard from for this long (arrival time, ms) is evicted and starts afresh if it returns. */
   idleEvictMs?: number;
   /** Counters to increment; a fresh set when omitted. */
   counters?: PipelineCounters;
   /** Told of every reading dropped, with the reason (its counter is incremented too), e.g. for a rate-limited log. */
   onDrop?: (reason: WindowDropReason, sensor: string) => void;
+  /** Told of every sensor evicted to make room for `admitted` in a full pool. */
+  onEvict?: (evicted: string, admitted: string) => void;
 }
 
 /** Why the window stage drops a reading (the `vigil_dropped_total` reason). */
@@ -70,26 +78,32 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   const o = { ...WINDOW_DEFAULTS, ...definedOnly(opts) };
   const counters = opts.counters ?? createCounters();
   const onDrop = opts.onDrop ?? (() => {});
+  const onEvict = opts.onEvict ?? (() => {});
   for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs'] as const) {
     if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
   }
   if (!Number.isInteger(o.maxSensors) || o.maxSensors < 1) throw new Error(`windowBySensor: maxSensors must be an integer >= 1, got ${o.maxSensors}`);
+  const { caps } = admissionPools(opts.admission, o.maxSensors);
 
   return (source) =>
     new Observable<SensorWindow>((subscriber) => {
       const { window: W, channels: names } = cardOf();
       const C = names.length;
-      // Map iteration order is least recently seen first, because every reading re-inserts its sensor.
-      const sensors = new Map<string, SensorState>();
+      // One map per admission pool; iteration order is least recently seen first (every reading re-inserts its sensor).
+      const pools = caps.map(() => new Map<string, SensorState>());
+      let active = 0;
       const row = new Float32Array(C);
 
       const evictIdle = (now: number) => {
-        for (const [id, s] of sensors) {
-          if (now - s.lastSeen <= o.idleEvictMs) break;
-          sensors.delete(id);
-          counters.evictedIdle++;
+        for (const sensors of pools) {
+          for (const [id, s] of sensors) {
+            if (now - s.lastSeen <= o.idleEvictMs) break;
+            sensors.delete(id);
+            active--;
+            counters.evictedIdle++;
+          }
         }
-        counters.activeSensors = sensors.size;
+        counters.activeSensors = active;
       };
 
       const onReading = (r: Reading) => {
@@ -99,17 +113,28 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           return void onDrop('unusable', r.sensor);
         }
         evictIdle(r.receivedAt);
+        const pool = r.pool !== undefined && r.pool < pools.length ? r.pool : pools.length - 1;
+        const sensors = pools[pool];
         let s = sensors.get(r.sensor);
         if (s) sensors.delete(r.sensor);
         else {
-          if (sensors.size >= o.maxSensors) {
+          if (caps[pool] === 0) {
             counters.sensorLimit++;
             return void onDrop('sensor_limit', r.sensor);
           }
+          if (sensors.size >= caps[pool]) {
+            // The least recently seen sensor of this pool makes room: new sensors are never locked out.
+            const oldest = sensors.keys().next().value as string;
+            sensors.delete(oldest);
+            active--;
+            counters.evictedFull++;
+            onEvict(oldest, r.sensor);
+          }
           s = newState(W, C, o.stride, cardOf().scaler);
+          active++;
         }
         sensors.set(r.sensor, s);
-        counters.activeSensors = sensors.size;
+        counters.activeSensors = active;
         s.lastSeen = r.receivedAt;
         // A reading stamped on arrival is ordered by arrival: one that ties (or a clock step back) follows the last.
         const ts = r.arrival && r.ts <= s.lastTs ? after(s.lastTs) : r.ts;

@@ -91,11 +91,11 @@ describe('windowBySensor', () => {
     expect(counters.gapResets).toBe(1);
   });
 
-  it('bounds memory: a sensor limit and idle eviction, both counted', async () => {
+  it('bounds memory: least-recently-seen eviction at the sensor limit and idle eviction, both counted', async () => {
     const counters = createCounters();
     const readings = Array.from({ length: 5000 }, (_, i) => rd(`s${i}`, 1000, { a: 1, b: 1 }, i));
     await lastValueFrom(from(readings).pipe(windowBySensor(card, { maxSensors: 1000, idleEvictMs: 1e9, counters }), toArray()));
-    expect(counters).toMatchObject({ activeSensors: 1000, sensorLimit: 4000 });
+    expect(counters).toMatchObject({ activeSensors: 1000, sensorLimit: 0, evictedFull: 4000 });
 
     const idle = createCounters();
     const seq = [rd('old', 1, { a: 1, b: 1 }, 0), rd('x', 1, { a: 1, b: 1 }, 4000), rd('y', 1, { a: 1, b: 1 }, 6000), rd('old', 2, { a: 1, b: 1 }, 6001)];
