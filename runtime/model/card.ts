@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { ScalerSchema } from '../scaling/scaler.ts';
-import { TrainingDataSchema } from './training-data.ts';
 
 /** Current card format version; loaders refuse other versions. */
 export const CARD_FORMAT_VERSION = 1;
@@ -73,6 +72,21 @@ export const BceClipSchema = z
 export type BceClip = z.infer<typeof BceClipSchema>;
 /** The rule of every card written before the card carried it (and of every card written since: train records it). */
 export const BCE_CLIP_DEFAULT: BceClip = { targetMin: 0, targetMax: 1, eps: 1e-7 };
+
+/** The rows a model was trained on (`card.data`, written by runtime/model/training-data.ts `trainingDataOf`). */
+export const TrainingDataSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** How the hash was computed (training-data.ts `TRAINING_DATA_HASH`). */
+  hash: z.string(),
+  rows: z.number().int().nonnegative(),
+  /** First and last timestamp (ISO 8601, UTC). */
+  from: z.string(),
+  to: z.string(),
+  /** Sampling interval: the median step between consecutive timestamps, ms (null below two rows). */
+  intervalMs: z.number().nonnegative().nullable(),
+});
+/** Training-data record. */
+export type TrainingData = z.infer<typeof TrainingDataSchema>;
 
 /** How a window's reconstruction becomes a score. */
 export const ScoringSchema = z.object({

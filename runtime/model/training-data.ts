@@ -2,30 +2,16 @@
  * What a model card says about the rows it was trained on (`card.data`): a SHA-256 of exactly those rows after
  * column selection (and fill, sort, dedupe), their time range and sampling interval. With it, "was this model
  * trained on this file?" has an answer (`trainingDataOf(readCsv(file, { channels: card.channels })).sha256`), and
- * a live feed sampled at another rate than training shows up by comparison with `intervalMs`.
+ * a live feed sampled at another rate than training shows up by comparison with `intervalMs`. The schema lives in
+ * card.ts (which the browser page bundles); this file needs node:crypto.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { Series } from '../data/series.ts';
+import type { TrainingData } from './card.ts';
 
 /** How `sha256` is computed, written into the card so it can be reproduced without this code. */
 export const TRAINING_DATA_HASH =
   'sha256 over the rows in order; each row: epoch-ms timestamp as float64 little-endian, then every card channel in card order as float32 little-endian';
-
-/** The card's `data` section. */
-export const TrainingDataSchema = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** How the hash was computed (`TRAINING_DATA_HASH`). */
-  hash: z.string(),
-  rows: z.number().int().nonnegative(),
-  /** First and last timestamp (ISO 8601, UTC). */
-  from: z.string(),
-  to: z.string(),
-  /** Sampling interval: the median step between consecutive timestamps, ms (null below two rows). */
-  intervalMs: z.number().nonnegative().nullable(),
-});
-/** Training-data record. */
-export type TrainingData = z.infer<typeof TrainingDataSchema>;
 
 const ROWS_PER_CHUNK = 4096;
 

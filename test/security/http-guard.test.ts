@@ -137,7 +137,7 @@ describe('dashboard', () => {
     expect((await get(dash.url, `/?token=${TOKEN}0`)).status).toBe(401);
   });
 
-  it('a browser opens it with ?token= and the live page runs under the CSP with no violation', async () => {
+  it('a browser opens it with ?token= and the live page runs under the CSP with no violation', { timeout: 120_000 }, async () => {
     browser = await launchChromium();
     const page = await browser.newPage();
     const watch = watchPage(page, [dash.url]);
@@ -145,7 +145,12 @@ describe('dashboard', () => {
     page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
     await page.goto(`${dash.url}?token=${TOKEN}`);
     expect(page.url()).toBe(dash.url);
-    await page.waitForFunction(() => /ort-node\/cpu/.test(document.querySelector('#stats')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    // The first page load bundles the page (esbuild): generous on a loaded machine, and errors say why it did not come.
+    await page
+      .waitForFunction(() => /ort-node\/cpu/.test(document.querySelector('#stats')?.textContent ?? ''), undefined, { timeout: 60_000 })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}; page errors: ${JSON.stringify(watch.errors)}`);
+      });
     expect(await page.textContent('#conn')).toBe('waiting for data');
     expect(violations).toEqual([]);
     expect(watch.errors).toEqual([]);
