@@ -29,6 +29,7 @@ import { openThresholds } from './thresholds.ts';
 import { openIntake } from './intake.ts';
 import { shedWarning } from './shed-warning.ts';
 import { watchDrops } from './drops.ts';
+import { admissionPools } from '../stream/admission.ts';
 import type { RuntimeDeps, RuntimeHandle } from './handle.ts';
 
 export type { RuntimeDeps, RuntimeHandle } from './handle.ts';
@@ -108,7 +109,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const pipeline = createPipeline({
       model: ref,
       thresholds: th.bank,
-      window: { ...config.window, onDrop: drops.drop },
+      window: { ...config.window, onDrop: drops.drop, onEvict: drops.evict },
       batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
       infer: {
         maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
@@ -171,7 +172,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const drainedP = new Promise<void>((r) => (drained = r));
     const sub: Subscription = source$
       .pipe(
-        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected }),
+        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf: config.window.admission && admissionPools(config.window.admission, 0).poolOf }),
         tap((r) => {
           edge.decoded++;
           readings.next(r);
