@@ -1,0 +1,102 @@
+/**
+ * Issue 15.3, synthetic drift: does adaptation on the gateway (config `adapt`) keep false alarms down after a slow
+ * change of operating point while faults after it are still found? The tiny pump model of test/adapt (window 16,
+ * trained here in seconds) runs in `vigil run` (startRuntime, the injectable source), twice on the same stream:
+ * adaptation off, and on (minNewWindows 200, everyMs 0; the stream is fed 100 rows at a time and every adaptation
+ * that falls due runs to its end before the next rows, so adaptation keeps up with the drift as it would over hours).
+ *
+ * Stream (1 Hz, one sensor): phase A, 3,000 rows: temperature +0 -> +4 C and pressure +0 -> +0.15 bar, linear;
+ * phase B, 2,000 rows at the new point with three faults: vibration +0.6 (rows 400-479 of B), current +1.5
+ * (900-959) and a slow vibration ramp 0 -> +0.4 over rows 1,300-1,899. Scored per row by the alert state after the
+ * row's window (`vigil evaluate labels`' metrics, tolerance one window, the window after a fault ignored).
+ *
+ *   node bin/run-ts.mjs bench/adapt-drift.ts        -> bench/results/adapt-drift.json
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunConfigInput } from '../runtime/config/schema.ts';
+import { evaluateAlerts, type LabelMetrics } from '../runtime/evaluate/labels/metrics.ts';
+import { eventsFromRows } from '../runtime/evaluate/labels/truth.ts';
+import { startBroker } from '../simulators/broker/aedes.ts';
+import { C, W, gateway, liveRows, LIVE_START, trainTinyPump } from '../test/adapt/gateway-fixture.ts';
+import { machineInfo, RESULTS_DIR } from './lib/result.ts';
+
+const A = 3000;
+const B = 2000;
+const FAULTS: { from: number; to: number; edit: (k: number, v: Float32Array) => void }[] = [
+  { from: 400, to: 480, edit: (_k, v) => void (v[0] += 0.6) },
+  { from: 900, to: 960, edit: (_k, v) => void (v[1] += 1.5) },
+  { from: 1300, to: 1900, edit: (k, v) => void (v[0] += 0.4 * k) },
+];
+
+function stream() {
+  return liveRows(A + B, 41, LIVE_START, (r, v) => {
+    const k = Math.min(1, r / A);
+    v[3] += 4 * k;
+    v[2] += 0.15 * k;
+    for (const f of FAULTS) if (r - A >= f.from && r - A < f.to) f.edit((r - A - f.from) / (f.to - f.from), v);
+  });
+}
+
+async function run(model: string, brokerUrl: string, adapt: RunConfigInput['adapt']) {
+  const g = await gateway(model, brokerUrl, adapt);
+  const open = new Map<number, number>();
+  g.handle.detections.subscribe((d) => open.set(d.verdict.tsLast, d.alertOpen ? 1 : 0));
+  const decisions: string[] = [];
+  g.handle.adaptation?.decisions.subscribe((d) => {
+    decisions.push(`${d.outcome}${d.to && d.to !== d.from ? ` v${d.to}` : ''}`);
+    process.stderr.write(`  ${d.outcome}: ${d.detail.slice(0, 160)}\n`);
+  });
+  const s = stream();
+  const t0 = performance.now();
+  for (let r = 0; r < A + B; r += 100) {
+    await g.feed({ ...s, timestamps: s.timestamps.subarray(r, r + 100), data: s.data.subarray(r * C, (r + 100) * C) });
+    await g.handle.adaptation?.settled();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await g.handle.stop();
+  const alert = Uint8Array.from(s.timestamps, (t) => open.get(t) ?? 0);
+  const label = new Uint8Array(A + B);
+  const ignore = new Uint8Array(A + B);
+  for (const f of FAULTS) {
+    label.fill(1, A + f.from, A + f.to);
+    ignore.fill(1, A + f.to, Math.min(A + B, A + f.to + W));
+  }
+  ignore.fill(1, 0, W - 1);
+  const part = (from: number, to: number): LabelMetrics => {
+    const ts = s.timestamps.subarray(from, to);
+    const lb = label.subarray(from, to);
+    return evaluateAlerts(ts, alert.subarray(from, to), lb, eventsFromRows(ts, lb), W * 1000, ignore.subarray(from, to));
+  };
+  return { decisions, seconds, drift: part(0, A), after: part(A, A + B) };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-adapt-drift-'));
+const broker = await startBroker();
+try {
+  process.stderr.write('training the tiny pump model...\n');
+  await trainTinyPump(dir);
+  const runs: Record<string, Awaited<ReturnType<typeof run>>> = {};
+  for (const on of [false, true]) {
+    const model = join(dir, on ? 'on' : 'off', 'pump');
+    cpSync(join(dir, 'model'), join(dir, on ? 'on' : 'off'), { recursive: true });
+    process.stderr.write(`adaptation ${on ? 'on' : 'off'}...\n`);
+    runs[on ? 'on' : 'off'] = await run(model, broker.url, on
+      ? { enabled: true, everyMs: 0, minNewWindows: 200, backend: 'wasm', reservoir: { file: join(dir, 'reservoir-{name}.json'), guardMs: 30_000, sampleEveryMs: 0 } }
+      : { enabled: false });
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+  const lines = ['| adaptation | false alarms during the drift | false alarms after it | F1 of the faults after it | faults found | ramp delay | adaptations | wall |', '|---|---|---|---|---|---|---|---|'];
+  for (const [name, r] of Object.entries(runs)) {
+    const ramp = r.after.events[2];
+    lines.push(`| ${name} | ${pct(r.drift.falseAlarmRate)} | ${pct(r.after.falseAlarmRate)} | ${r.after.f1.toFixed(3)} | ${r.after.eventsDetected}/${r.after.events.length} | ${ramp.delayRows ?? 'missed'} rows | ${r.decisions.filter((d) => d.startsWith('adapted')).length} adapted, ${r.decisions.filter((d) => d === 'refused').length} refused, ${r.decisions.filter((d) => d.startsWith('rolled_back')).length} rolled back | ${r.seconds.toFixed(0)} s |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const out = join(RESULTS_DIR, 'adapt-drift.json');
+  writeFileSync(out, `${JSON.stringify({ machine: machineInfo(), table: lines, runs: Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, { decisions: r.decisions, seconds: r.seconds, drift: { ...r.drift, events: undefined }, after: r.after }])) }, null, 1)}\n`);
+  process.stderr.write(`wrote ${out}\n`);
+} finally {
+  await broker.close();
+  rmSync(dir, { recursive: true, force: true });
+}
