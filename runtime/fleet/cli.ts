@@ -3,13 +3,14 @@
  *   vigil fleet partition pump-1 pump-2 --partitions 64     which partition and topic each sensor gets
  *   vigil fleet status --broker URL --group line-1           live members and who owns which partition
  *   vigil fleet bridge --broker URL --from ... --to ...      republish plain topics to partitioned ones
+ *   vigil fleet <bridge|worker|status> --jetstream ...       the fleet on NATS JetStream (docs/fleet-jetstream.md)
  */
 import { Command, InvalidArgumentError } from 'commander';
 import mqtt from 'mqtt';
-import { BrokerSchema } from '../config/schema.ts';
 import { clientOptions } from '../mqtt/connect.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
 import { partitionBridge } from './bridge.ts';
+import { brokerOf, withBroker } from './broker-options.ts';
 import { assignPartitions, partitionOf, partitionTopic } from './partition.ts';
 
 const int = (min: number, max: number) => (v: string) => {
@@ -17,25 +18,6 @@ const int = (min: number, max: number) => (v: string) => {
   if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${min}..${max}; got '${v}'`);
   return n;
 };
-
-/** Broker options shared by the subcommands. */
-function brokerOf(o: { broker: string; username?: string; ca?: string; cert?: string; key?: string }) {
-  return BrokerSchema.parse({
-    url: o.broker,
-    username: o.username,
-    password: process.env.VIGIL_MQTT_PASSWORD,
-    ...(o.ca || o.cert || o.key ? { tls: { ca: o.ca, cert: o.cert, key: o.key } } : {}),
-  });
-}
-
-function withBroker(cmd: Command): Command {
-  return cmd
-    .requiredOption('-b, --broker <url>', 'broker URL: mqtt://, mqtts://, ws:// or wss://host:port')
-    .option('--username <name>', 'broker user name (password from VIGIL_MQTT_PASSWORD)')
-    .option('--ca <file>', 'CA certificate (PEM) for mqtts://')
-    .option('--cert <file>', 'client certificate (PEM)')
-    .option('--key <file>', 'client key (PEM)');
-}
 
 interface Heartbeat {
   worker?: string;
@@ -47,6 +29,8 @@ interface Heartbeat {
 
 /** Entry of `vigil fleet`. */
 export async function run(args: string[]): Promise<number> {
+  // The JetStream mode loads nats.js only when asked for.
+  if (args.includes('--jetstream')) return (await import('./jetstream/cli.ts')).run(args.filter((a) => a !== '--jetstream'));
   let code = 0;
   const program = new Command('vigil fleet').description('share one sensor fleet among several vigil run workers (docs/fleet.md)').exitOverride();
 

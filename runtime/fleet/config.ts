@@ -4,6 +4,7 @@
  * messages on its topics, as a single gateway does.
  */
 import { z } from 'zod';
+import { JetStreamFleetSchema } from './jetstream/config.ts';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
@@ -28,6 +29,8 @@ export const FleetSchema = z
     stateHandover: z.boolean().default(true),
     /** How often the partition states are published (also on a graceful stop). */
     stateIntervalMs: z.number().int().positive().default(10_000),
+    /** Coordinate through NATS JetStream instead (leases in KV, durable consumers per partition); run `vigil fleet worker --jetstream`. */
+    jetstream: JetStreamFleetSchema.optional(),
   })
   .strict()
   .refine((f) => f.leaseMs > f.heartbeatMs, { message: 'leaseMs must be greater than heartbeatMs', path: ['leaseMs'] });

@@ -77,6 +77,8 @@ interface Heartbeat {
 /** Join the fleet; resolves once the membership connection is up (partitions are claimed after `settleMs`). */
 export async function joinFleet(opts: JoinOptions): Promise<FleetMembership> {
   const { fleet, log } = opts;
+  // A JetStream fleet is coordinated by its leases; joining the MQTT membership too would split the sensors.
+  if (fleet.jetstream) throw new Error('fleet.jetstream is set: start this worker with `vigil fleet worker --jetstream --config FILE`, not `vigil run`');
   const now = opts.now ?? Date.now;
   const self = opts.workerId ?? defaultWorkerId(fleet, opts.broker);
   const base = `${fleet.prefix}/${fleet.group}/members`;
