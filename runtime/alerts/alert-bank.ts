@@ -49,6 +49,22 @@ export class AlertBank {
     return out;
   }
 
+  /** Take saved states for sensors not held yet (a fleet partition handed over); returns how many were taken. */
+  adopt(states: Record<string, AlertTrackerState>): number {
+    let n = 0;
+    for (const [sensor, state] of Object.entries(states)) {
+      if (this.held.has(sensor)) continue;
+      this.saved.set(sensor, state);
+      n++;
+    }
+    return n;
+  }
+
+  /** Drop held and saved trackers of the sensors `which` selects (a partition handed to another worker). */
+  forget(which: (sensor: string) => boolean): void {
+    for (const m of [this.held, this.saved] as Map<string, unknown>[]) for (const s of [...m.keys()]) if (which(s)) m.delete(s);
+  }
+
   private create(sensor: string): AlertTracker {
     const state = this.saved.get(sensor);
     if (state) {

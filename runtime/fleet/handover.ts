@@ -1,14 +1,14 @@
 /**
- * Threshold state moves with its partition. Each worker publishes, retained, the threshold states of the
- * sensors of every partition it owns to `{prefix}/{group}/state/p{k}` (every `stateIntervalMs` and on a
+ * Sensor state moves with its partition. Each worker publishes, retained, the states (threshold, tracked
+ * residual mean, alert tracker: what the state file holds) of the sensors of every partition it owns to `{prefix}/{group}/state/p{k}` (every `stateIntervalMs` and on a
  * graceful stop). A worker that gains a partition subscribes to its state topic and adopts the states of
- * sensors it does not hold yet, so adaptive thresholds continue where the previous owner left them instead
- * of starting again from the model card. A worker that loses a partition forgets its sensors' states, so a
+ * sensors it does not hold yet, so adaptive thresholds, residual means and open alerts continue where the
+ * previous owner left them instead of starting again from the model card (an open alert is not opened twice). A worker that loses a partition forgets its sensors' states, so a
  * partition that comes back later is taken from the newer published state, not from a stale local copy.
  * After a crash the next owner continues from the last periodic publish.
  */
 import type { MqttClient } from 'mqtt';
-import type { ThresholdBank } from '../stream/threshold-bank.ts';
+import type { SensorState } from '../thresholds/store.ts';
 import type { ThresholdState } from '../thresholds/threshold.ts';
 import type { MiniLogger } from '../mqtt/connect.ts';
 import type { FleetMembership } from './membership.ts';
@@ -17,15 +17,30 @@ import { partitionOf } from './partition.ts';
 /** Largest retained state message published per partition; bigger ones are skipped with a warning. */
 export const MAX_PARTITION_STATE_BYTES = 16 * 1024 * 1024;
 
-/** The retained message of one partition. */
+/** The retained message of one partition. Version 1 (threshold states only) is still read. */
 export interface PartitionState {
   format: 'vigil-partition-state';
-  version: 1;
+  version: 2;
   worker: string;
   partition: number;
   partitions: number;
   at: number;
-  states: Record<string, ThresholdState>;
+  states: Record<string, SensorState>;
+}
+
+/** Where the hand-over reads and puts sensor states (the runtime's thresholds, runtime/ops/thresholds.ts). */
+export interface SensorStates {
+  states(): Record<string, SensorState>;
+  /** Take states of sensors not held yet; returns how many were taken. */
+  adopt(states: Record<string, SensorState>): number;
+  forget(which: (sensor: string) => boolean): void;
+}
+
+/** A partition message's states as sensor states (version 1 carried bare threshold states). */
+function sensorStatesOf(msg: { version?: unknown; states?: unknown }): Record<string, SensorState> {
+  const states = (msg.states ?? {}) as Record<string, unknown>;
+  if (msg.version === 2) return states as Record<string, SensorState>;
+  return Object.fromEntries(Object.entries(states).map(([s, t]) => [s, { threshold: t as ThresholdState }]));
 }
 
 /** Options of the hand-over. */
@@ -47,7 +62,7 @@ export interface Handover {
 }
 
 /** Start handing threshold states over with partitions. */
-export function handOverState(client: MqttClient, fleet: FleetMembership, bank: ThresholdBank, opts: HandoverOptions): Handover {
+export function handOverState(client: MqttClient, fleet: FleetMembership, bank: SensorStates, opts: HandoverOptions): Handover {
   const P = fleet.partitions;
   const prefix = `${opts.prefix}/${fleet.group}/state/p`;
   const topicOf = (k: number) => `${prefix}${k}`;
@@ -65,10 +80,10 @@ export function handOverState(client: MqttClient, fleet: FleetMembership, bank: 
       return;
     }
     if (msg.format !== 'vigil-partition-state' || msg.worker === fleet.workerId || msg.partitions !== P || msg.partition !== k) return;
-    const mine = Object.fromEntries(Object.entries(msg.states ?? {}).filter(([s]) => partitionOf(s, P) === k));
+    const mine = Object.fromEntries(Object.entries(sensorStatesOf(msg)).filter(([s]) => partitionOf(s, P) === k));
     const n = bank.adopt(mine);
     adopted += n;
-    opts.log?.info({ group: fleet.group, partition: k, from: msg.worker, sensors: n, savedAt: new Date(msg.at).toISOString() }, 'fleet: adopted threshold states with a partition');
+    opts.log?.info({ group: fleet.group, partition: k, from: msg.worker, sensors: n, savedAt: new Date(msg.at).toISOString() }, 'fleet: adopted sensor states with a partition');
     opts.onAdopt?.(k, n, msg.worker);
   };
   client.on('message', onMessage);
@@ -88,8 +103,8 @@ export function handOverState(client: MqttClient, fleet: FleetMembership, bank: 
 
   const publishNow = async () => {
     if (!client.connected || owned.size === 0) return;
-    const byPartition = new Map<number, Record<string, ThresholdState>>();
-    for (const [sensor, state] of Object.entries(bank.snapshot())) {
+    const byPartition = new Map<number, Record<string, SensorState>>();
+    for (const [sensor, state] of Object.entries(bank.states())) {
       const k = partitionOf(sensor, P);
       if (!owned.has(k)) continue;
       let m = byPartition.get(k);
@@ -98,7 +113,7 @@ export function handOverState(client: MqttClient, fleet: FleetMembership, bank: 
     }
     const sends: Promise<unknown>[] = [];
     for (const [k, states] of byPartition) {
-      const body = JSON.stringify({ format: 'vigil-partition-state', version: 1, worker: fleet.workerId, partition: k, partitions: P, at: Date.now(), states } satisfies PartitionState);
+      const body = JSON.stringify({ format: 'vigil-partition-state', version: 2, worker: fleet.workerId, partition: k, partitions: P, at: Date.now(), states } satisfies PartitionState);
       if (body.length > MAX_PARTITION_STATE_BYTES) {
         opts.log?.warn({ partition: k, bytes: body.length, limit: MAX_PARTITION_STATE_BYTES }, 'fleet: partition state too large to hand over; use more partitions');
         continue;

@@ -97,8 +97,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     let verdictCount = 0;
     let adaptation: Adaptation | undefined;
 
-    // In a fleet, threshold states travel with their partitions (runtime/fleet/handover.ts).
-    const handover = fleet && config.fleet?.stateHandover ? handOverState(client, fleet, th.bank, { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log }) : undefined;
+    // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
+    const handover = fleet && config.fleet?.stateHandover ? handOverState(client, fleet, th, { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log }) : undefined;
     if (handover) cleanup.push(() => handover.stop());
 
     const shed = shedWarning(log, config.batch.maxPendingBytes);

@@ -42,6 +42,12 @@ export interface RuntimeThresholds {
   persistSoon(): void;
   /** Label saved state with the model now in service (after a hot reload). */
   modelChanged(card: ModelCard): void;
+  /** Every sensor's state as the state file holds it: threshold, residual mean, alert tracker. */
+  states(): Record<string, SensorState>;
+  /** Take the states of sensors not held yet (a fleet partition handed over); returns how many thresholds were taken. */
+  adopt(states: Record<string, SensorState>): number;
+  /** Drop the states of the sensors `which` selects (a partition handed to another worker). */
+  forget(which: (sensor: string) => boolean): void;
 }
 
 /** A sensor's threshold that starts afresh (from `make`) when the card in service changes. */
@@ -108,15 +114,15 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
   let alerts = new AlertBank(alertPolicy, { maxSensors });
   let store: ThresholdStore | undefined;
   const model = { name: card0.name, version: card0.version };
+  const collect = (): Record<string, SensorState> => {
+    const out: Record<string, SensorState> = {};
+    for (const [sensor, t] of Object.entries(bank.snapshot())) out[sensor] = { threshold: t };
+    for (const [sensor, m] of Object.entries(residuals.snapshot(cardNow()))) if (out[sensor]) out[sensor].residualMean = m;
+    for (const [sensor, a] of Object.entries(alerts.snapshot())) if (out[sensor]) out[sensor].alert = a;
+    return out;
+  };
   if (config.state.file) {
     const file = config.state.file;
-    const collect = (): Record<string, SensorState> => {
-      const out: Record<string, SensorState> = {};
-      for (const [sensor, t] of Object.entries(bank.snapshot())) out[sensor] = { threshold: t };
-      for (const [sensor, m] of Object.entries(residuals.snapshot(cardNow()))) if (out[sensor]) out[sensor].residualMean = m;
-      for (const [sensor, a] of Object.entries(alerts.snapshot())) if (out[sensor]) out[sensor].alert = a;
-      return out;
-    };
     store = new ThresholdStore(file, collect, {
       intervalMs: config.state.intervalMs,
       model,
@@ -200,6 +206,19 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     modelChanged(card) {
       model.name = card.name;
       model.version = card.version;
+    },
+    states: collect,
+    adopt(states) {
+      const pick = <T>(f: (st: SensorState) => T | undefined) =>
+        Object.fromEntries(Object.entries(states).flatMap(([sensor, st]) => (f(st) === undefined ? [] : [[sensor, f(st)!]])));
+      residuals.adopt(pick((st) => st.residualMean));
+      alerts.adopt(pick((st) => st.alert));
+      return bank.adopt(pick((st) => st.threshold));
+    },
+    forget(which) {
+      bank.forget(which);
+      residuals.forget(which);
+      alerts.forget(which);
     },
   };
 }

@@ -26,9 +26,10 @@ export class ResidualBaselines {
   }
 
   /** Put learnt means back; entries of another channel count are skipped and returned by name. */
-  restore(states: Record<string, unknown>): string[] {
+  restore(states: Record<string, unknown>, keepHeld = false): string[] {
     const skipped: string[] = [];
     for (const [sensor, v] of Object.entries(states)) {
+      if (keepHeld && this.held.has(sensor)) continue;
       if (!Array.isArray(v) || v.length !== this.model.mean.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
         skipped.push(sensor);
         continue;
@@ -36,6 +37,11 @@ export class ResidualBaselines {
       this.held.set(sensor, Float64Array.from(v as number[]));
     }
     return skipped;
+  }
+
+  /** Drop the means of the sensors `which` selects (a fleet partition handed to another worker). */
+  forget(which: (sensor: string) => boolean): void {
+    for (const s of [...this.held.keys()]) if (which(s)) this.held.delete(s);
   }
 }
 
@@ -92,6 +98,18 @@ export class TrackedResiduals {
       this.now = { card, key, baselines };
     }
     return this.now.baselines;
+  }
+
+  /** Take means for sensors not held yet (a fleet partition handed over by the worker that owned it). */
+  adopt(means: Record<string, unknown>): void {
+    if (this.now) this.now.baselines.restore(means, true);
+    else this.saved = { ...means, ...this.saved };
+  }
+
+  /** Drop the means of the sensors `which` selects (a partition handed to another worker). */
+  forget(which: (sensor: string) => boolean): void {
+    this.now?.baselines.forget(which);
+    this.saved = Object.fromEntries(Object.entries(this.saved).filter(([s]) => !which(s)));
   }
 
   /**
