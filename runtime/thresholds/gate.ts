@@ -58,7 +58,7 @@ export interface LearningSummary {
   /** The kind's own level, before the rise bound. */
   kindLevel: number;
   learnt: number;
-  /** Scores kept out: flagged, in the guard bands, or non-finite. */
+  /** Scores kept out: flagged or in the guard bands (a non-finite score is ignored whole, as the threshold contract asks). */
   keptOut: number;
   /** Scores waiting in the guard band before learning. */
   pending: number;
