@@ -36,10 +36,13 @@ describe('vigil run --print-config', () => {
     expect(text).toMatch(/^# vigil run: resolved config/);
     expect(text).toMatch(/# threshold: not set, so the model card's applies: \{"kind":/);
     expect(text).toMatch(/window:\n {2}stride: 1\n {2}maxFillAgeMs: 60000\n/);
-    expect(text).toContain('codec:\n    kind: json\n  timestamp');
+    expect(text).toContain('codec:\n    kind: json\n    byContentType: true\n  timestamp');
     const csv = printableConfig(loadConfig(undefined, { ...flags, codec: 'csv' }, {})).text;
     expect(csv).toContain('kind: csv\n    delimiter: ","');
     expect(csv).not.toContain('joinToleranceMs');
+    expect(csv).not.toContain('rebirthIntervalMs');
+    const sp = printableConfig(loadConfig(undefined, { ...flags, codec: 'sparkplug' }, {})).text;
+    expect(sp).toContain('kind: sparkplug\n    rebirthIntervalMs: 5000');
   });
 
   it('prints YAML that loads back to the same config', () => {
