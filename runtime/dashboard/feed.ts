@@ -6,6 +6,7 @@ import type { Observable } from 'rxjs';
 import type { AlertEvent, Reading, Rejected, Verdict } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
 import type { AdaptDecisionMark } from '../adapt/decision.ts';
+import type { ThresholdLearning } from '../thresholds/gate.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
 export interface FeedStatus {
@@ -47,4 +48,6 @@ export interface DashboardFeed {
   scaler?: Scaler;
   /** Current status; called on each dashboard tick. */
   status?(): FeedStatus;
+  /** What the selected sensor's adaptive threshold has learnt and kept out (absent for a static bar). */
+  learning?(sensor: string): ThresholdLearning | undefined;
 }

@@ -28,6 +28,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     adaptations: handle.adaptation?.decisions,
     channels: card.channels,
     scaler: card.scaler,
+    learning: (sensor) => handle.learning(sensor),
     status: () => {
       const c = handle.card();
       return {

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { DashboardFeed, FeedStatus } from './feed.ts';
+import type { ThresholdLearning } from '../thresholds/gate.ts';
 import { DashboardStore, type StoreOptions } from './store.ts';
 import { bundle, ortFile, stylesheet, template, ORT_DIR } from './assets.ts';
 import { esc } from './page/format.ts';
@@ -82,6 +83,8 @@ export interface TickMessage {
     raw: ReturnType<DashboardStore['pointsSince']>['raw'];
     scores: ReturnType<DashboardStore['pointsSince']>['scores'];
     spans: ReturnType<DashboardStore['spansOf']>;
+    /** What its adaptive threshold has learnt and kept out (absent for a static bar). */
+    learning?: ThresholdLearning;
   };
 }
 
@@ -159,7 +162,8 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
       const reset = c.cursor === null;
       const pts = store.pointsSince(c.sensor, c.cursor ?? undefined);
       c.cursor = store.cursor(c.sensor);
-      msg.selected = { name: c.sensor, channels: store.channelsOf(c.sensor), reset, ...pts, spans: store.spansOf(c.sensor) };
+      const learning = feed.learning?.(c.sensor);
+      msg.selected = { name: c.sensor, channels: store.channelsOf(c.sensor), reset, ...pts, spans: store.spansOf(c.sensor), ...(learning ? { learning } : {}) };
     }
     return msg;
   }

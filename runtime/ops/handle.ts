@@ -10,6 +10,7 @@ import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
 import type { HealthReport } from './http.ts';
 import type { ReloadOutcome } from './reload.ts';
 import type { Adaptation } from '../adapt/adaptation.ts';
+import type { ThresholdLearning } from '../thresholds/gate.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
@@ -46,6 +47,8 @@ export interface RuntimeHandle {
   /** Broker connection state (true when connected); emits the current state on subscribe. */
   connection: Observable<boolean>;
   health(): HealthReport;
+  /** What a sensor's adaptive threshold has learnt and kept out; undefined for a static bar or an unseen sensor. */
+  learning(sensor: string): ThresholdLearning | undefined;
   /** Recent arrival -> verdict latency percentiles (ms). */
   latency(): { p50: number; p99: number };
   /** Wait until every alert raised so far is acknowledged by the broker (and webhook); false on timeout. */

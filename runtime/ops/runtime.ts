@@ -297,6 +297,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         return health();
       },
       latency: () => ({ p50: latency.quantile(0.5), p99: latency.quantile(0.99) }),
+      learning: (sensor) => th.learning(sensor),
       persist: () => th.persist(),
       drainAlerts: (ms) => sinks.drain(ms),
       stop: async () => {

@@ -13,6 +13,7 @@ import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thre
 import { ThresholdStore, type SensorState } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
+import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ModelCard } from '../model/card.ts';
 import { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import { createSmoother } from '../scoring/smoothing.ts';
@@ -48,6 +49,8 @@ export interface RuntimeThresholds {
   adopt(states: Record<string, SensorState>): number;
   /** Drop the states of the sensors `which` selects (a partition handed to another worker). */
   forget(which: (sensor: string) => boolean): void;
+  /** What a sensor's adaptive threshold has learnt and kept out (undefined: static bar or unseen sensor). */
+  learning(sensor: string): ThresholdLearning | undefined;
 }
 
 /** A sensor's threshold that starts afresh (from `make`) when the card in service changes. */
@@ -219,6 +222,11 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
       bank.forget(which);
       residuals.forget(which);
       alerts.forget(which);
+    },
+    learning(sensor) {
+      const t = bank.peek(sensor);
+      const s = t && learningOf(t);
+      return s && { ...s, kind: t.kind };
     },
   };
 }

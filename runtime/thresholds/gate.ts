@@ -64,6 +64,9 @@ export interface LearningSummary {
   pending: number;
 }
 
+/** A sensor's learning summary with the kind that learnt it (the dashboard's detail panel). */
+export type ThresholdLearning = LearningSummary & { kind: string };
+
 /** An adaptive threshold behind the learning gate. */
 export class GatedThreshold implements RestorableThreshold {
   readonly kind: string;

@@ -11,7 +11,11 @@ let dash: Dashboard;
 
 beforeAll(async () => {
   dash = await startDashboard(
-    { verdicts, alerts, readings, channels: ['flow', 'temp'], status: () => ({ provider: 'ort-node/cpu', batchSize: 32, model: { name: 'pump', version: '1.2.0' } }) },
+    {
+      verdicts, alerts, readings, channels: ['flow', 'temp'],
+      status: () => ({ provider: 'ort-node/cpu', batchSize: 32, model: { name: 'pump', version: '1.2.0' } }),
+      learning: (s) => (s === 'pump-2' ? { kind: 'mad', level: 1, kindLevel: 1.6, learnt: 120, keptOut: 7, pending: 0 } : undefined),
+    },
     { port: 0, tickMs: 50 },
   );
 });
@@ -107,6 +111,9 @@ describe('dashboard server', () => {
     expect(first.selected!.raw).toHaveLength(40);
     expect(first.selected!.raw[39]).toEqual([39_000, 78, 21]);
     expect(first.selected!.spans).toEqual([expect.objectContaining({ start: 39_000, end: null })]);
+    // What the selected sensor's adaptive bar learnt travels with it (and only with a sensor that has one).
+    expect(first.selected!.learning).toEqual({ kind: 'mad', level: 1, kindLevel: 1.6, learnt: 120, keptOut: 7, pending: 0 });
+    expect((await nextTick('/events?sensor=pump-1', (m) => m.selected?.name === 'pump-1')).selected!.learning).toBeUndefined();
     expect(first.alerts[0]).toMatchObject({ sensor: 'pump-2', contributors: [{ channel: 'flow', share: 0.83 }] });
 
     const api = JSON.parse((await get('/api/status')).body.toString()) as TickMessage;

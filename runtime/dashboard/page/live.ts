@@ -197,6 +197,13 @@ function renderDetail(msg: TickMessage): void {
     ['last data', `${utcTime(x.lastTs)} UTC`],
   ];
   if (open) facts.push(['alert since', `${utcTime(open.start)} UTC`], ['top channels', contributors(open.contributors)]);
+  // What an adaptive bar learnt: scores taken in, scores kept out (incidents and their guard bands), and the
+  // kind's own level when the rise bound holds the bar below it.
+  const l = msg.selected?.name === x.name ? msg.selected.learning : undefined;
+  if (l) {
+    facts.push(['bar', `${l.kind}: learnt ${l.learnt}, kept out ${l.keptOut}${l.pending ? `, waiting ${l.pending}` : ''}`]);
+    if (l.kindLevel > l.level * 1.001) facts.push(['held by rise bound', `${l.kind} wants ${num(l.kindLevel)}`]);
+  }
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }
 
