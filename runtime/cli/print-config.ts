@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { redactConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { loadModel } from '../model/load.ts';
+import { REORDER_DEFAULTS } from '../stream/reorder-by-sensor.ts';
 import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 
 /** The printable YAML and problems worth telling the user (on stderr) before they start the runtime. */
@@ -18,7 +19,7 @@ export function printableConfig(cfg: RunConfig): { text: string; warnings: strin
   const warnings: string[] = [];
 
   const window: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(WINDOW_DEFAULTS)) {
+  for (const [k, v] of Object.entries({ ...WINDOW_DEFAULTS, ...REORDER_DEFAULTS })) {
     const set = (cfg.window as Record<string, unknown>)[k];
     // Infinity cannot be written back as a config number; leaving the key out means the same.
     if (set !== undefined) window[k] = set;

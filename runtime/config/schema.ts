@@ -111,7 +111,7 @@ export const SourceSchema = z
     });
   });
 
-/** Per-sensor windows (defaults follow the window stage's). */
+/** Per-sensor reordering and windows (defaults follow the stages': REORDER_DEFAULTS, WINDOW_DEFAULTS). */
 export const WindowSchema = z
   .object({
     stride: z.number().int().positive().optional(),
@@ -127,6 +127,19 @@ export const WindowSchema = z
      */
     admission: z.array(AdmissionRuleSchema).optional(),
     idleEvictMs: ms('idle time before eviction').optional(),
+    /**
+     * Readings of a sensor are held up to this long (ms) and released in timestamp order, so readings a broker
+     * redelivers after newer ones (a restart with persistent QoS 1 sessions) are windowed, not dropped as
+     * out_of_order; 0 turns reordering off. By default only after the sensor showed disorder (reorderArmMs).
+     */
+    reorderMs: ms('reorder hold').optional(),
+    /** Hold every reading reorderMs (adds reorderMs of latency to every window), not only after disorder. */
+    reorderAlways: z.boolean().optional(),
+    /** After a sensor's last reading older than one already seen, its readings are held for this long (ms). */
+    reorderArmMs: ms('reorder arming').optional(),
+    /** Readings held at most per sensor and in all; past either the one due soonest leaves early (order, not data, is lost). */
+    reorderMaxPerSensor: z.number().int().positive().optional(),
+    reorderMaxReadings: z.number().int().positive().optional(),
   })
   .strict();
 

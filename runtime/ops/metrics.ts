@@ -118,6 +118,8 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
       }
     },
   });
+  m('vigil_readings_reordered_total', 'Readings put back before a newer one of their sensor that arrived first (window.reorderMs)', () => pipeline.reordered);
+  new Gauge({ name: 'vigil_reorder_held_readings', help: 'Readings held to be released in timestamp order (window.reorderMs)', registers: [registry], collect() { this.set(pipeline.reorderHeld); } });
   m('vigil_gap_resets_total', 'Sensor windows reset after a gap in the data', () => pipeline.gapResets);
   m('vigil_sensors_evicted_total', 'Sensors evicted after being idle', () => pipeline.evictedIdle);
   m('vigil_sensors_evicted_full_total', 'Least recently seen sensors evicted to admit a new one into a full pool', () => pipeline.evictedFull);

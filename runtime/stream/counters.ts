@@ -8,6 +8,10 @@
 export interface PipelineCounters {
   /** Readings seen by `windowBySensor`. */
   readings: number;
+  /** Readings `reorderBySensor` put back before a newer one of their sensor that had arrived first (saved from `out_of_order`). */
+  reordered: number;
+  /** Gauge: readings `reorderBySensor` holds now. */
+  reorderHeld: number;
   /** Readings dropped because their timestamp equals the sensor's last one. */
   duplicates: number;
   /** Readings dropped because their timestamp is older than the sensor's last one. */
@@ -81,6 +85,8 @@ export function droppedByReason(c: PipelineCounters): Record<string, number> {
 export function createCounters(): PipelineCounters {
   return {
     readings: 0,
+    reordered: 0,
+    reorderHeld: 0,
     duplicates: 0,
     outOfOrder: 0,
     unusable: 0,

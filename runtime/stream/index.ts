@@ -1,6 +1,7 @@
 /** The streaming pipeline: value types, counters, one operator per stage, and their composition. */
 export * from './types.ts';
 export * from './counters.ts';
+export * from './reorder-by-sensor.ts';
 export * from './window-by-sensor.ts';
 export * from './micro-batch.ts';
 export * from './pending-queue.ts';

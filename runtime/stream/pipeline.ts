@@ -1,6 +1,6 @@
 /**
  * The one detection path, shared by `vigil run` (MQTT) and `vigil score` (CSV):
- * Reading -> windowBySensor -> microBatch -> inferBatches -> applyThresholds -> trackAlerts -> Detection.
+ * Reading -> reorderBySensor -> windowBySensor -> microBatch -> inferBatches -> applyThresholds -> trackAlerts -> Detection.
  */
 import { asyncScheduler, filter, map, pipe, share, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { trackAlerts, type RaiseAlertsOptions } from '../alerts/raise-alerts.ts';
@@ -11,7 +11,9 @@ import { INFER_DEFAULTS, inferBatches, type InferBatchesOptions } from './infer-
 import { microBatch } from './micro-batch.ts';
 import { ThresholdBank, type ScoreSmoother, type ThresholdFactory } from './threshold-bank.ts';
 import type { AlertEvent, Detection, Reading, SensorWindow, Verdict } from './types.ts';
-import { windowBySensor, type WindowBySensorOptions } from './window-by-sensor.ts';
+import { admissionPools } from './admission.ts';
+import { reorderBySensor, type ReorderBySensorOptions } from './reorder-by-sensor.ts';
+import { WINDOW_DEFAULTS, windowBySensor, type WindowBySensorOptions } from './window-by-sensor.ts';
 
 /** Everything the pipeline needs; all but `model` and `thresholds` have defaults. */
 export interface PipelineOptions {
@@ -19,7 +21,8 @@ export interface PipelineOptions {
   model: ModelRef;
   /** Per-sensor thresholds: a bank (to persist states) or a factory. */
   thresholds: ThresholdBank | ThresholdFactory;
-  window?: Omit<WindowBySensorOptions, 'counters'>;
+  /** The `window` config section: the reorder stage's keys and the window stage's. */
+  window?: Omit<WindowBySensorOptions, 'counters'> & Omit<ReorderBySensorOptions, 'counters' | 'scheduler' | 'maxSensors'>;
   /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 64 / 2 ms). */
   batch?: { size?: number; maxWaitMs?: number };
   infer?: Omit<InferBatchesOptions, 'counters'>;
@@ -48,7 +51,19 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const thresholds = opts.thresholds instanceof ThresholdBank ? opts.thresholds : new ThresholdBank(opts.thresholds);
   const cardOf = opts.model.cardOf;
   const size = opts.batch?.size ?? BATCH_DEFAULTS.size;
+  const w = opts.window ?? {};
+  const reorder = reorderBySensor({
+    reorderMs: w.reorderMs,
+    reorderAlways: w.reorderAlways,
+    reorderArmMs: w.reorderArmMs,
+    reorderMaxPerSensor: w.reorderMaxPerSensor,
+    reorderMaxReadings: w.reorderMaxReadings,
+    maxSensors: admissionPools(w.admission, w.maxSensors ?? WINDOW_DEFAULTS.maxSensors).capacity,
+    counters,
+    scheduler: opts.scheduler,
+  });
   const detect = pipe(
+    reorder,
     windowBySensor(cardOf, { ...opts.window, counters }),
     microBatch<SensorWindow>({ size, maxWaitMs: opts.batch?.maxWaitMs ?? BATCH_DEFAULTS.maxWaitMs, scheduler: opts.scheduler ?? asyncScheduler }),
     inferBatches(opts.model, { ...opts.infer, maxBatch: Math.max(size, opts.infer?.maxBatch ?? INFER_DEFAULTS.maxBatch), counters }),
