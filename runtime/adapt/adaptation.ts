@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { Subject, type Observable } from 'rxjs';
 import type { Registry } from 'prom-client';
+import type { BatchRunner } from '../inference/model-ref.ts';
 import type { ModelCard } from '../model/card.ts';
 import type { ReloadOutcome } from '../ops/reload.ts';
 import type { VigilLogger } from '../ops/logger.ts';
@@ -18,6 +19,7 @@ import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './d
 import { Reservoir } from './reservoir.ts';
 import { readReservoir, reservoirPath, writeReservoir } from './reservoir-file.ts';
 import { runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
+import { seedResidualMeans } from './seed-residuals.ts';
 import { FlagRate, SwapWatch } from './swap-watch.ts';
 
 /** What adaptation needs from the runtime. */
@@ -31,6 +33,8 @@ export interface AdaptationDeps {
   reload: () => Promise<ReloadOutcome>;
   log: VigilLogger;
   registry: Registry;
+  /** Set the per-sensor residual means the model about to be swapped in starts from (TrackedResiduals.seed). */
+  seedResiduals?: (card: ModelCard, means: Record<string, number[]>) => void;
 }
 
 /** Adaptation of a running runtime. */
@@ -39,6 +43,11 @@ export interface Adaptation {
   observe(d: Detection): void;
   /** Every decision, for the dashboard. */
   decisions: Observable<AdaptDecisionMark>;
+  /**
+   * Before any model goes live (the reload's `prepare`): seed its per-sensor residual means from the reservoir's
+   * newest windows (seed-residuals.ts). Never throws: without a seed, tracking starts as it would.
+   */
+  prepareSwap(card: ModelCard, session: BatchRunner): Promise<void>;
   /** Run one adaptation now, whatever the schedule (by hand; tests); resolves to its decision. */
   adaptNow(reason?: string): Promise<AdaptDecisionMark>;
   /** Resolves once no adaptation or rollback is running. */
@@ -196,6 +205,17 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
         }
       }
       maybeStart();
+    },
+    async prepareSwap(card, session) {
+      if (!deps.seedResiduals || card.name !== reservoir.model.name) return;
+      try {
+        const means = await seedResidualMeans(card, session, reservoir.snapshot().windows, cfg.seedWindows);
+        deps.seedResiduals(card, means);
+        const n = Object.keys(means).length;
+        if (n) log.info({ model: `${card.name}@${card.version}`, sensors: n }, `adaptation: residual means of ${n} sensor(s) seeded from their newest ${cfg.seedWindows} reservoir windows`);
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'adaptation: residual means not seeded; tracking starts from the card');
+      }
     },
     adaptNow: (reason = 'manual: adaptNow') => run(reason),
     settled: async () => {

@@ -74,6 +74,11 @@ export const AdaptSchema = z
     epochs: z.number().int().positive().optional(),
     learningRate: z.number().positive().lt(0.1).optional(),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
+    /**
+     * At a swap (an adaptation or a rollback), each sensor's tracked residual mean starts from the incoming model's
+     * mean residual over the sensor's newest this many reservoir windows (0: from its card, as without adaptation).
+     */
+    seedWindows: z.number().int().nonnegative().default(32),
     /** The command that runs `vigil adapt` (argv; default: this node with this checkout's bin/vigil.mjs). */
     command: z.array(z.string().min(1)).min(1).optional(),
     /** An adaptation still running after this long is stopped and counted as failed. */

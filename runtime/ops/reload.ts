@@ -9,7 +9,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadModel, type LoadedModel } from '../model/load.ts';
 import type { ModelCard } from '../model/card.ts';
-import type { ModelRef } from '../inference/model-ref.ts';
+import type { BatchRunner, ModelRef } from '../inference/model-ref.ts';
 import { openSession, warmUp } from '../inference/open-model.ts';
 
 /** What a reload attempt did. */
@@ -30,6 +30,8 @@ export interface ReloadOptions {
   worker?: boolean;
   /** Batch sizes to warm the new session up at before it goes live. */
   warmup: number[];
+  /** Called with the new model once it is warm, before it goes live (adaptation seeds its residual means). */
+  prepare?: (card: ModelCard, session: BatchRunner) => Promise<void>;
   debounceMs: number;
   onOutcome: (o: ReloadOutcome) => void;
 }
@@ -58,6 +60,7 @@ export async function reloadModel(opts: Omit<ReloadOptions, 'debounceMs' | 'onOu
   }
   try {
     await warmUp(resolved, loaded, opts.warmup);
+    await opts.prepare?.(loaded.card, resolved.session);
   } catch (err) {
     await resolved.session.close().catch(() => {});
     return { kind: 'refused', reason: (err as Error).message };

@@ -14,6 +14,8 @@ import { connectBroker, waitConnected } from '../mqtt/connect.ts';
 import { publishCodecRequest } from '../mqtt/codec-requests.ts';
 import { handOverState, joinFleet } from '../fleet/index.ts';
 import { loadModel } from '../model/load.ts';
+import type { ModelCard } from '../model/card.ts';
+import type { BatchRunner } from '../inference/model-ref.ts';
 import { openModel } from '../inference/open-model.ts';
 import { createPipeline } from '../stream/pipeline.ts';
 import { createCounters } from '../stream/counters.ts';
@@ -206,11 +208,15 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
         log.error({ reason: o.reason, serving: `${cur.name}@${cur.version}` }, `model reload refused; still serving ${cur.name}@${cur.version}`);
       }
     };
-    const stopWatch = config.reload.watch ? watchModel({ model: config.model, ref, ...sessionOptions, debounceMs: config.reload.debounceMs, onOutcome: reloaded }) : () => {};
+    // With adaptation on, every model swapped in (by it or by the watcher) first has its residual means seeded.
+    const prepare = (card: ModelCard, session: BatchRunner) => adaptation?.prepareSwap(card, session) ?? Promise.resolve();
+    const stopWatch = config.reload.watch ? watchModel({ model: config.model, ref, ...sessionOptions, prepare, debounceMs: config.reload.debounceMs, onOutcome: reloaded }) : () => {};
     cleanup.push(stopWatch);
     // Learning on the gateway (config adapt): its reservoir sees every detection; it swaps through the same reload.
-    const reload = () => reloadModel({ model: config.model, ref, ...sessionOptions }).then((o) => (reloaded(o), o));
-    adaptation = config.adapt.enabled ? startAdaptation({ config: config.adapt, model: config.model, card: () => ref.current.card, reload, log, registry: metrics.registry }) : undefined;
+    const reload = () => reloadModel({ model: config.model, ref, ...sessionOptions, prepare }).then((o) => (reloaded(o), o));
+    adaptation = config.adapt.enabled
+      ? startAdaptation({ config: config.adapt, model: config.model, card: () => ref.current.card, reload, log, registry: metrics.registry, seedResiduals: (card, means) => th.residuals.seed(card, means) })
+      : undefined;
     cleanup.push(() => adaptation?.stop());
 
     const health = (): HealthReport => {

@@ -71,6 +71,8 @@ export class TrackedResiduals {
   private now: { card: object; key: string; baselines: ResidualBaselines } | undefined;
   /** The means of the models served before, by residual model (the last two): a model swapped back in resumes its own. */
   private readonly before = new Map<string, ResidualBaselines>();
+  /** Means the next model swapped in starts from (runtime/adapt/seed-residuals.ts), by its residual model. */
+  private seeded: { key: string; means: Record<string, number[]> } | undefined;
 
   constructor(
     private saved: Record<string, unknown> = {},
@@ -95,9 +97,21 @@ export class TrackedResiduals {
       const baselines = back ?? new ResidualBaselines(residual, this.maxSensors);
       if (!this.now && (this.savedFor === undefined || this.savedFor === card)) baselines.restore(this.saved);
       this.saved = {};
+      // Seeded means are newer than any it held before the swap.
+      if (this.seeded?.key === key) baselines.restore(this.seeded.means);
+      this.seeded = undefined;
       this.now = { card, key, baselines };
     }
     return this.now.baselines;
+  }
+
+  /**
+   * The means `card` starts from when it is next swapped in, by sensor (other sensors start as they would): set just
+   * before a swap, so tracking carries on from today's normal instead of the card's or a stale one.
+   */
+  seed(card: { scoring: { error: string; residual?: ResidualModel } }, means: Record<string, number[]>): void {
+    const residual = trackedModel(card.scoring);
+    this.seeded = residual ? { key: JSON.stringify(residual), means } : undefined;
   }
 
   /** Take means for sensors not held yet (a fleet partition handed over by the worker that owned it). */
