@@ -13,17 +13,16 @@
  *   node bin/run-ts.mjs bench/sustained.ts [--sensors 100,1000] [--rates 2000,5000,10000,20000] [--repeats 2]
  *     [--measure 5] [--settle 1] [--launcher 'npx vigil'] [--broker URL] [--qos 0|1] [--out sustained]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startBroker } from './lib/broker.ts';
 import { cliArg } from './lib/child.ts';
+import { alertLatencies, helper, listenAlerts, sensorLoad } from './lib/load.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
 import { median, quantile } from './lib/stats.ts';
-import { ROOT, benchModel, cpuSeconds, csvRows, delta, procStatus, readingJson, scrape, startVigil } from './lib/vigil.ts';
+import { benchModel, cpuSeconds, csvRows, delta, procStatus, scrape, startVigil } from './lib/vigil.ts';
 
 const SENSORS = cliArg('sensors', '100,1000').split(',').map(Number);
 const RATES = cliArg('rates', '2000,5000,10000,20000').split(',').map(Number);
@@ -37,18 +36,6 @@ const QOS = Number(cliArg('qos', '0')) as 0 | 1;
 const OUT = cliArg('out', QOS ? 'sustained-qos1' : 'sustained');
 const W = 64;
 const SPIKE_PERIOD = 100;
-
-/** A helper process (plain node) whose stdout lines go to `onLine`; resolves at its "ready" line. */
-function helper(script: string, args: string[], onLine: (l: string) => void): Promise<ChildProcess> {
-  return new Promise((done, fail) => {
-    const p = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    const kill = () => p.kill('SIGKILL');
-    process.once('exit', kill);
-    p.once('exit', () => process.removeListener('exit', kill));
-    createInterface({ input: p.stdout! }).on('line', (l) => (l === 'ready' ? done(p) : onLine(l)));
-    p.once('exit', (code) => fail(new Error(`${script} exited ${code}`)));
-  });
-}
 
 interface Step {
   sensors: number;
@@ -80,43 +67,14 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
   const vigil = await startVigil({ launcher: LAUNCHER, model, broker, topic: `${prefix}/+/data`, work, extra: QOS ? ['--qos', String(QOS)] : [] });
   let bareCount = 0;
   const bare = await helper('bench/lib/bare-subscriber.mjs', [broker, `${prefix}/+/data`, String(QOS)], (l) => (bareCount = Number(l.split(' ')[0])));
-  const alerts: Array<{ recv: number; ts: number }> = [];
-  const listener = await helper('bench/lib/alert-listener.mjs', [broker, 'vigil/alerts/+'], (l) => {
-    const [recv, ts] = l.split(' ').map(Number);
-    alerts.push({ recv, ts });
-  });
+  const { alerts, proc: listener } = await listenAlerts(broker, 'vigil/alerts/+');
   const pub = await connectNoDelay(broker, `sus-pub-${process.pid}-${sensors}-${repeat}`);
-  const row = new Array<number>(sensors).fill(0);
-  const lastTs = new Array<number>(sensors).fill(0);
-  const topics = Array.from({ length: sensors }, (_, s) => `${prefix}/s${String(s).padStart(5, '0')}/data`);
-  let sent = 0;
-  const publishOne = () => {
-    const s = sent % sensors;
-    const i = row[s]++;
-    const ts = Math.max(Math.floor(Date.now()), lastTs[s] + 1);
-    lastTs[s] = ts;
-    const spike = i >= W && i % SPIKE_PERIOD === (s * 7) % SPIKE_PERIOD ? 3 : 1;
-    pub.publish(topics[s], readingJson(channels, rows[(i + s * 37) % rows.length], ts, spike), { qos: QOS });
-    sent++;
-  };
-  /** Publish at `rate` for `seconds` (1 ms timer, catching up on the schedule). */
-  const pace = (rate: number, seconds: number) =>
-    new Promise<void>((done) => {
-      const t0 = performance.now();
-      const base = sent;
-      const tick = () => {
-        const el = (performance.now() - t0) / 1000;
-        if (el >= seconds) return done();
-        const due = base + Math.floor(el * rate);
-        while (sent < due) publishOne();
-        setTimeout(tick, 1);
-      };
-      tick();
-    });
+  const load = sensorLoad(pub, { prefix, sensors, channels, rows, window: W, spikePeriod: SPIKE_PERIOD, qos: QOS });
+  const pace = load.pace;
   // Warm-up: every sensor's first window, at 5k/s, and the runtime caught up.
   await pace(5000, (sensors * W) / 5000);
   for (let t = 0; t < 200; t++) {
-    if (((await scrape(vigil.opsUrl)).vigil_readings_decoded_total ?? 0) >= sent) break;
+    if (((await scrape(vigil.opsUrl)).vigil_readings_decoded_total ?? 0) >= load.sent) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   const steps: Step[] = [];
@@ -126,13 +84,13 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
     const c0 = cpuSeconds(vigil.pid);
     const b0 = cpuSeconds(bare.pid!);
     const n0 = bareCount;
-    const s0 = sent;
+    const s0 = load.sent;
     const w0 = Date.now();
     const t0 = performance.now();
     await pace(rate, MEASURE_S);
     const el = (performance.now() - t0) / 1000;
     const w1 = Date.now();
-    const sentStep = sent - s0;
+    const sentStep = load.sent - s0;
     // What was sent in the step, given a moment to arrive (the next step's load not yet on).
     await new Promise((r) => setTimeout(r, 250));
     const m1 = await scrape(vigil.opsUrl);
@@ -141,7 +99,7 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
     const n1 = bareCount;
     const decoded = delta(m0, m1, 'vigil_readings_decoded_total');
     const scored = delta(m0, m1, 'vigil_windows_scored_total');
-    const lat = alerts.filter((a) => a.ts >= w0 && a.ts < w1).map((a) => a.recv - a.ts);
+    const lat = alertLatencies(alerts, w0, w1);
     const vigilUs = ((c1 - c0) / Math.max(1, decoded)) * 1e6;
     const bareUs = ((b1 - b0) / Math.max(1, n1 - n0)) * 1e6;
     const batches = delta(m0, m1, 'vigil_batch_size_count');

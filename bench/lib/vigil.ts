@@ -2,7 +2,7 @@
  * `vigil run` as users start it, for the benches that measure the product as shipped (memory, burst, sustained):
  * the launcher (`npx vigil run`, the bundle it builds) with no flags beyond model, broker, topic, a free metrics
  * port and a state file in a temp folder; the pid of its node process, its /proc memory and CPU, its /metrics;
- * and the bench model (a window-64 conv AE trained by `vigil train` on simulated pump data, cached).
+ * and the bench models (conv AEs trained by `vigil train` on simulated pump data, cached).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -14,17 +14,23 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** Train the bench model once (cached under bench/results/tmp): simulated pump CSV, `vigil train --window 64` (default conv). */
 export function benchModel(): string {
-  const given = cliArg('model', '');
-  if (given) return given;
+  return cliArg('model', '') || trainedModel('pump64', ['--window', '64', '--epochs', '8']);
+}
+
+/**
+ * `vigil train --data <the simulated pump CSV> --out bench/results/tmp/memory/NAME ...trainArgs`, once (cached); the
+ * CSV (`vigil simulate synthetic`, 4,000 rows, seed 7) is made first if missing. Returns the model path.
+ */
+export function trainedModel(name: string, trainArgs: string[]): string {
   const dir = join(ROOT, 'bench/results/tmp/memory');
-  const model = join(dir, 'pump64');
+  const model = join(dir, name);
   if (existsSync(`${model}.json`)) return model;
   const vigil = (args: string[]) => {
     const r = spawnSync(process.execPath, [join(ROOT, 'bin/vigil.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error(`vigil ${args[0]} failed (${r.status})`);
   };
-  vigil(['simulate', 'synthetic', '--csv', join(dir, 'csv'), '--rows', '4000', '--seed', '7', '--no-progress']);
-  vigil(['train', '--data', join(dir, 'csv/pump-00001.csv'), '--out', model, '--window', '64', '--epochs', '8']);
+  if (!existsSync(join(dir, 'csv/pump-00001.csv'))) vigil(['simulate', 'synthetic', '--csv', join(dir, 'csv'), '--rows', '4000', '--seed', '7', '--no-progress']);
+  vigil(['train', '--data', join(dir, 'csv/pump-00001.csv'), '--out', model, ...trainArgs]);
   return model;
 }
 
@@ -82,14 +88,48 @@ export function cpuSeconds(pid: number): number {
 
 /** Every sample of a Prometheus text exposition, summed over labels per metric name. */
 export async function scrape(url: string): Promise<Record<string, number>> {
+  return (await scrapeSeries(url)).sums;
+}
+
+/** One scrape of /metrics: `sums` per metric name (as `scrape`), `series` per name with its labels (`name{labels}`). */
+export async function scrapeSeries(url: string): Promise<{ sums: Record<string, number>; series: Record<string, number> }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const out: Record<string, number> = {};
+  const sums: Record<string, number> = {};
+  const series: Record<string, number> = {};
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (m) out[m[1]] = (out[m[1]] ?? 0) + Number(m[3]);
+    if (!m) continue;
+    sums[m[1]] = (sums[m[1]] ?? 0) + Number(m[3]);
+    series[m[1] + (m[2] ?? '')] = Number(m[3]);
+  }
+  return { sums, series };
+}
+
+/** `vigil_dropped_total` by reason in a scrape's `series`. */
+export function droppedByReason(series: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(series)) {
+    const m = /^vigil_dropped_total\{reason="(\w+)"\}$/.exec(k);
+    if (m) out[m[1]] = v;
   }
   return out;
+}
+
+/**
+ * The `q` quantile of a Prometheus histogram's observations between two scrapes' `series` (a, b): the upper bound
+ * of the first bucket holding it (Infinity past the last bound, NaN with no observations).
+ */
+export function histogramQuantile(a: Record<string, number>, b: Record<string, number>, name: string, q: number): number {
+  const buckets: Array<[number, number]> = [];
+  for (const [k, v] of Object.entries(b)) {
+    const m = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\}$`).exec(k);
+    if (m) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), v - (a[k] ?? 0)]);
+  }
+  buckets.sort((x, y) => x[0] - y[0]);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total <= 0) return NaN;
+  return buckets.find(([, n]) => n >= q * total)![0];
 }
 
 /** A started `vigil run`. */
