@@ -25,6 +25,8 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'burst', script: 'bench/burst.ts', summary: 'one sensor, 10,000 readings back to back (mosquitto_pub -l, mqtt.js) into `npx vigil run` as shipped: scored / formed, drain time' },
   { name: 'sustained', script: 'bench/sustained.ts', summary: '100 and 1,000 sensors at 2k-20k readings/s into `npx vigil run` as shipped: achieved, CPU per reading vs a bare mqtt.js subscriber, publish -> alert p50/p99, RSS' },
   { name: 'memory', script: 'bench/memory.ts', summary: 'RSS of `npx vigil run` as shipped, 1,000 sensors x window 64 at 2k readings/s, with a breakdown' },
+  { name: 'overload', script: 'bench/overload.ts', summary: 'capacity by a ramp, then 2x it for 30 s into `npx vigil run` as shipped: goodput, shed by reason, latency, recovery' },
+  { name: 'soak', script: 'bench/soak.ts', summary: '1,000 sensors at 2,000 readings/s for 60 s (--duration) into `npx vigil run` as shipped, default conv model: RSS over time, scored / formed, p99, CPU' },
   { name: 'train-quality', script: 'bench/train-quality.ts', summary: 'detection quality per architecture on labelled synthetic data' },
   { name: 'vae-recon-prob', script: 'bench/vae-recon-prob.ts', summary: 'VAE: reconstruction probability vs reconstruction error on labelled synthetic data' },
   { name: 'compare', script: 'bench/compare.ts', summary: 'every architecture and loss on labelled synthetic pumps and NAB: F1, false alarms, delay, training time, size, windows/s' },
