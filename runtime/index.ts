@@ -7,6 +7,7 @@ export * from './window/ring.ts';
 export * from './window/sliding.ts';
 export * from './scaling/scaler.ts';
 export * from './model/card.ts';
+export * from './model/ranges.ts';
 export * from './model/load.ts';
 export * from './model/training-data.ts';
 export * from './scoring/reconstruction.ts';

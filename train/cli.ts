@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
+import { parseRangeOption, type Ranges } from '@vigil/runtime';
 import { OPTION_TABLE } from './defaults.ts';
 import { parseContamination } from './robust.ts';
 import type { EpochInfo } from './fit.ts';
@@ -15,10 +16,20 @@ const num = (v: string) => {
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const ints = (v: string) => list(v).map(num);
 
-const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string) => unknown>> = {
+/** `--range CH=MIN:MAX`, repeatable: each adds (or replaces) one channel's range. */
+const addRange = (v: string, previous: unknown): Ranges => {
+  try {
+    const [channel, range] = parseRangeOption(v);
+    return { ...(previous as Ranges | undefined), [channel]: range };
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
+
+const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string, previous: unknown) => unknown>> = {
   window: num, stride: num, epochs: num, batchSize: num, learningRate: num, patience: num, code: num, hidden: ints,
   kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list, ignore: list, samples: num, track: num,
-  thresholdRisk: num,
+  thresholdRisk: num, ranges: addRange,
   contamination: (v) => {
     try {
       return parseContamination(v);
@@ -43,7 +54,7 @@ function program(): Command {
       else opt.default(row.default);
     }
     const parse = PARSERS[key as keyof typeof OPTION_TABLE];
-    if (parse) opt.argParser((v) => parse(v));
+    if (parse) opt.argParser((v, previous) => parse(v, previous));
     if (key === 'data' || key === 'out') opt.makeOptionMandatory();
     cmd.addOption(opt);
   }
@@ -55,6 +66,7 @@ Examples:
   vigil train --data pump.csv --arch vae --score recon-prob --out models/pump-vae   # reconstruction probability
   vigil train --data month.csv --contamination 0.1 --out models/pump   # rows known to hide incidents: set aside 10 % of windows
   vigil train --data pump.csv --contamination 0 --out models/pump      # the plain fit, every window counts
+  vigil train --data pump.csv --range temp=-40:125 --range pressure=0:16 --out models/pump   # physical ranges in the card
 
 Data: only normal operation (a few hundred rows is enough at ~1 Hz). Score with: vigil score --model DIR/NAME`);
   return cmd;
@@ -68,7 +80,13 @@ function fmt(v: number): string {
 export async function run(args: string[]): Promise<number> {
   const cmd = program();
   cmd.parse(args, { from: 'user' });
-  const o = cmd.opts() as Record<string, unknown>;
+  // Options by their table key (TrainOptions' field): commander names them by flag, e.g. --lr is `lr`, not learningRate.
+  const given = cmd.opts() as Record<string, unknown>;
+  const o: Record<string, unknown> = {};
+  for (const [key, row] of Object.entries(OPTION_TABLE)) {
+    const attr = new Option(row.flag).attributeName();
+    if (given[attr] !== undefined) o[key] = given[attr];
+  }
   if (!existsSync(String(o.data))) throw new Error(`--data ${String(o.data)}: file not found; expected a CSV with a header row and a timestamp column`);
   const quiet = Boolean(o.quiet);
   const tty = Boolean(process.stderr.isTTY) && !quiet;

@@ -42,6 +42,7 @@ export const OPTION_TABLE = {
   samples: { flag: '--samples <L>', help: 'recon-prob: decoded draws of the code per window (cost: L extra decoder passes)', default: 16 },
   channels: { flag: '--channels <list>', help: 'use only these columns, in this order (default: all but label columns: label, anomaly, is_anomaly, changepoint, fault; naming one here makes it a channel)' },
   ignore: { flag: '--ignore <list>', help: 'columns that are not channels (e.g. a setpoint or a counter)' },
+  ranges: { flag: '--range <CH=MIN:MAX>', help: 'physical range of a channel, e.g. temp=-40:125 (repeatable): recorded in the card, where vigil run and vigil score refuse readings outside it (reason out_of_range) and signal them; a training row outside it is an error' },
   sort: { flag: '--sort', help: 'sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first row out of order' },
   backend: { flag: '--backend <name>', help: 'auto | tensorflow | wasm | cpu (auto: fastest that loads)', default: 'auto' },
   quiet: { flag: '--quiet', help: 'no progress bar' },

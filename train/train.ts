@@ -6,8 +6,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, rowCount, sha256, slidingWindows, trainingDataOf, type FillPolicy, type ModelCard, type Scaler,
-  type Series,
+  applyScaler, CARD_FORMAT_VERSION, describeIssues, fitScaler, parseCard, RangesSchema, rangesProblem, rowCount, sha256, slidingWindows, trainingDataOf, type FillPolicy,
+  type ModelCard, type Ranges, type Scaler, type Series,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { defaultCode, defaultHidden, defaultSpan, defaultStride, OPTION_TABLE } from './defaults.ts';
@@ -66,6 +66,8 @@ export interface TrainOptions {
   ignore?: string[];
   /** Sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first out of order. */
   sort?: boolean;
+  /** Physical range per channel (`--range CH=MIN:MAX`): recorded in the card; a training row outside is an error. */
+  ranges?: Ranges;
   backend?: string;
   /** Told what the data reader and scaler did on their own (label columns set aside, constant channels). */
   onNote?: (note: string) => void;
@@ -138,6 +140,7 @@ export function resolveOptions(o: TrainOptions) {
     samples: o.samples ?? D.samples,
     track: o.track ?? D.track,
     contamination: parseContamination(o.contamination ?? D.contamination),
+    ranges: o.ranges && checkedRanges(o.ranges),
   };
   check(r.stride === 0 || (Number.isInteger(r.stride) && r.stride >= 1), `--stride must be an integer >= 1, got ${r.stride}`);
   for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
@@ -160,6 +163,13 @@ export function resolveOptions(o: TrainOptions) {
   return r;
 }
 
+/** `--range` values as the card will hold them, or a message naming the key and what was expected. */
+function checkedRanges(ranges: Ranges): Ranges | undefined {
+  const res = RangesSchema.safeParse(ranges);
+  if (!res.success) throw new Error(describeIssues(res.error, '--range').replace('\n  ', ' '));
+  return Object.keys(res.data).length ? res.data : undefined;
+}
+
 /** Fewest fitted windows a residual covariance is estimated from (`--score mahalanobis`). */
 export const MIN_MAHALANOBIS_WINDOWS = 10;
 
@@ -168,7 +178,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const o = resolveOptions(options);
   // Label columns (label, anomaly, changepoint, ...) are ground truth, never channels: every command reads CSVs by this rule.
-  const series = trainingSeries(options.data, { fill: o.fill, channels: options.channels, ignore: options.ignore, sort: options.sort, onNote: options.onNote });
+  // Rows outside a declared physical range are not normal operation: refused, never filled.
+  const series = trainingSeries(options.data, { fill: o.fill, channels: options.channels, ignore: options.ignore, sort: options.sort, ranges: o.ranges, onNote: options.onNote });
+  const badRanges = o.ranges && rangesProblem(o.ranges, series.channels);
+  check(!badRanges, `--range: ${badRanges}`);
   const rows = rowCount(series);
   const C = series.channels.length;
   const W = o.window;
@@ -251,6 +264,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     window: W,
     stride: o.stride,
     channels: series.channels,
+    ...(o.ranges ? { ranges: o.ranges } : {}),
     scaler,
     scoring,
     errorStats: { train: trainStats, ...(valStats ? { validation: valStats } : {}) },

@@ -3,7 +3,7 @@
  * aside unless named in --channels, --ignore columns dropped, cells finite float32 numbers, rows in increasing
  * time order (or sorted with --sort, a repeated timestamp's later rows dropped as the live window stage would).
  */
-import { dropRepeatedTimestamps, float32RangeText, isFloat32, readCsv, selectChannels, type FillPolicy, type Series } from '@vigil/runtime';
+import { dropRepeatedTimestamps, float32RangeText, isFloat32, outOfRange, outOfRangeText, readCsv, selectChannels, type FillPolicy, type Ranges, type Series } from '@vigil/runtime';
 
 /** How to read it. */
 export interface TrainingDataOptions {
@@ -12,6 +12,8 @@ export interface TrainingDataOptions {
   ignore?: string[];
   /** Sort rows by time instead of failing on the first out of order. */
   sort?: boolean;
+  /** Physical ranges (`--range`): a row with a channel outside is an error naming its line (row) and channel. */
+  ranges?: Ranges;
   /** Told what was set aside, filled, sorted or dropped. */
   onNote?: (note: string) => void;
 }
@@ -26,13 +28,25 @@ export function trainingSeries(data: string | Series, o: TrainingDataOptions): S
         throw new Error(`training series: row ${Math.floor(i / C)} channel '${s.channels[i % C]}' is ${s.data[i]}; expected a finite number (not ${float32RangeText()})`);
       }
     }
+    if (o.ranges) checkSeriesRanges(s, o.ranges);
     return s;
   }
-  const series = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
+  const series = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', ranges: o.ranges, rangeSource: 'option', outOfRange: 'error', onNote: o.onNote });
   if (!o.sort) return series;
   const { series: unique, dropped } = dropRepeatedTimestamps(series);
   if (dropped) o.onNote?.(`${data}: ${dropped} row(s) repeating an earlier timestamp dropped (the first row of each timestamp is kept, as vigil run and vigil score do)`);
   return unique;
+}
+
+/** A given series' rows must lie in the ranges: the first row outside is an error naming the row and channel. */
+function checkSeriesRanges(s: Series, ranges: Ranges): void {
+  const C = s.channels.length;
+  const values: Record<string, number> = {};
+  for (let r = 0; r < s.timestamps.length; r++) {
+    for (let c = 0; c < C; c++) values[s.channels[c]] = s.data[r * C + c];
+    const o = outOfRange(values, ranges);
+    if (o) throw new Error(`training series: row ${r}: ${outOfRangeText(o, 'option')}; rows outside a physical range are not normal operation (remove them, or widen the range)`);
+  }
 }
 
 /** One line per channel whose scale was floored because it was constant in training. */

@@ -2,12 +2,13 @@
  * CSV readers: NAB-style `timestamp,value` and wide CSV (header, first column a timestamp, every other
  * column a numeric channel). Separator `,` `;` or tab, auto-detected unless given. This is where every command
  * (train, score, replay, latent, evaluate) decides which columns are channels, so the rule is written once:
- * label columns (`LABEL_COLUMNS`) are set aside unless named as channels, cells must be finite float32 numbers,
- * and rows can be required in increasing time order (or sorted).
+ * label columns (`LABEL_COLUMNS`) are set aside unless named as channels, cells must be finite float32 numbers
+ * (and inside a model card's physical ranges when given), and rows can be required in increasing time order (or sorted).
  */
 import { readFileSync } from 'node:fs';
 import { float32RangeText, isFloat32 } from './float32.ts';
 import { parseTimestamp } from './timestamp.ts';
+import { inRange, rangeOrigin, rangeText, type RangeSource, type Ranges } from '../model/ranges.ts';
 import type { Series } from './series.ts';
 
 /** What to do with a missing or non-numeric cell. */
@@ -43,6 +44,15 @@ export interface CsvOptions {
   channels?: readonly string[];
   /** Rows out of time order or with a repeated timestamp: keep them (default), fail naming the first, or sort. */
   order?: RowOrder;
+  /**
+   * Physical range per channel (a model card's `ranges`): a cell outside is a bad cell, handled by `fill`
+   * (under `error` the message names file:line and column), unless `outOfRange` is `error`.
+   */
+  ranges?: Readonly<Ranges>;
+  /** Where `ranges` were declared, for messages (default: the model card). */
+  rangeSource?: RangeSource;
+  /** A cell outside its range: handled like any bad cell by `fill` (default), or always an error (training data). */
+  outOfRange?: 'fill' | 'error';
   /** Name used in error messages. */
   file?: string;
   /** Told what the reader did on its own (label columns set aside, cells filled, rows sorted), one line each. */
@@ -135,6 +145,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const values: number[] = [];
   const extra: Record<string, string[]> = Object.fromEntries(extraCols.map((c) => [c.n, []]));
   const last = new Array<number>(C).fill(NaN);
+  const ranges = channelCols.map((c) => opts.ranges?.[c.n]);
   let filled = 0;
   let firstFill = '';
   for (let li = headerIdx + 1; li < lines.length; li++) {
@@ -157,6 +168,14 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
       const col = channelCols[j];
       const cell = unquote(fields[col.i]);
       let v = cellValue(cell);
+      const range = ranges[j];
+      const outside = range !== undefined && typeof v === 'number' && !inRange(v, range);
+      if (outside) {
+        v = `is outside the physical range ${rangeText(range)} of channel '${col.n}' (${rangeOrigin(col.n, range, opts.rangeSource)})`;
+        if (opts.outOfRange === 'error') {
+          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${v}; a row outside a physical range is refused whatever --fill says (remove it, or widen the range)`, file, lineNo, col.n);
+        }
+      }
       if (typeof v === 'string') {
         const why = v;
         if (fill === 'ffill' && Number.isFinite(last[j])) v = last[j];
@@ -164,7 +183,8 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
         else if (fill === 'ffill') {
           throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why} and there is no earlier value to forward-fill`, file, lineNo, col.n);
         } else {
-          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}; expected a finite number (or pass --fill ffill)`, file, lineNo, col.n);
+          const expected = outside ? `a value in ${rangeText(range)}` : 'a finite number';
+          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}; expected ${expected} (or pass --fill ffill)`, file, lineNo, col.n);
         }
         if (filled++ === 0) firstFill = `${file}:${lineNo} column '${col.n}' '${cell}'`;
       }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ScalerSchema } from '../scaling/scaler.ts';
+import { RangesSchema, rangesProblem } from './ranges.ts';
 
 /** Current card format version; loaders refuse other versions. */
 export const CARD_FORMAT_VERSION = 1;
@@ -174,6 +175,12 @@ export const ModelCardSchema = z.object({
   window: z.number().int().positive(),
   stride: z.number().int().positive(),
   channels: z.array(z.string()).min(1),
+  /**
+   * Physical range per channel, `{ channel: [min, max] }` (runtime/model/ranges.ts): readings outside are refused
+   * as `out_of_range` (and signalled), training rows outside are an error. Editable by hand: the checksum covers
+   * only the .onnx.
+   */
+  ranges: RangesSchema.optional(),
   scaler: ScalerSchema,
   scoring: ScoringSchema,
   errorStats: z.object({ train: ErrorStatsSchema, validation: ErrorStatsSchema.optional() }),
@@ -214,6 +221,8 @@ export function parseCard(json: unknown, where = 'model card'): ModelCard {
   if (card.scaler.offset.length !== card.channels.length || card.scaler.scale.length !== card.channels.length) {
     throw new Error(`${where}: scaler has ${card.scaler.offset.length} channels; expected ${card.channels.length} (one per channel)`);
   }
+  const badRanges = card.ranges && rangesProblem(card.ranges, card.channels);
+  if (badRanges) throw new Error(`${where}: ${badRanges}`);
   if (card.scoring.span > card.window) throw new Error(`${where}: scoring.span ${card.scoring.span} exceeds window ${card.window}`);
   if (card.scoring.error === 'recon-prob') checkReconProb(card, where);
   if (card.scoring.error === 'mahalanobis') checkResidual(card, where);

@@ -1,0 +1,80 @@
+/**
+ * Physical ranges of channels: the card's optional `ranges: { channel: [min, max] }` (written by
+ * `vigil train --range CH=MIN:MAX`, or by hand in NAME.json). A reading outside its channel's range is not
+ * data the model should judge: `vigil run` and `vigil score` refuse it (reason `out_of_range`), and training
+ * refuses rows outside it. One rule here for the card schema, the option syntax, the check and its message.
+ */
+import { z } from 'zod';
+
+/** Inclusive `[min, max]` of one channel: finite numbers, min below max. */
+export const RangeSchema = z
+  .tuple([z.number(), z.number()], { error: 'expected [min, max]: two finite numbers' })
+  .refine(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi), { message: 'expected finite numbers' })
+  .refine(([lo, hi]) => lo < hi, { message: 'expected min < max' });
+
+/** Channel name -> its physical range. Channels must be the card's (checked with the card, `rangesProblem`). */
+export const RangesSchema = z.record(z.string().min(1), RangeSchema);
+/** Physical ranges by channel. */
+export type Ranges = Record<string, [number, number]>;
+
+/** Why `ranges` does not fit `channels` (names a channel the model has not), or undefined. */
+export function rangesProblem(ranges: Readonly<Ranges>, channels: readonly string[]): string | undefined {
+  const unknown = Object.keys(ranges).filter((c) => !channels.includes(c));
+  if (unknown.length === 0) return undefined;
+  return `ranges names channel(s) ${unknown.map((c) => `'${c}'`).join(', ')} the model does not have; expected some of ${channels.join(', ')}`;
+}
+
+/** One value outside its channel's range. */
+export interface OutOfRange {
+  channel: string;
+  value: number;
+  range: [number, number];
+}
+
+/** Whether `v` lies in `[lo, hi]`. */
+export function inRange(v: number, [lo, hi]: readonly [number, number]): boolean {
+  return v >= lo && v <= hi;
+}
+
+/** The first value of a reading outside its channel's range, or undefined (channels without a range pass). */
+export function outOfRange(values: Readonly<Record<string, number>>, ranges: Readonly<Ranges>): OutOfRange | undefined {
+  for (const channel in ranges) {
+    const value = values[channel];
+    if (value !== undefined && !inRange(value, ranges[channel])) return { channel, value, range: ranges[channel] };
+  }
+  return undefined;
+}
+
+/** `[-40, 125]`. */
+export function rangeText([lo, hi]: readonly [number, number]): string {
+  return `[${lo}, ${hi}]`;
+}
+
+/** Where a range was declared: the model card's `ranges`, or `vigil train --range`. */
+export type RangeSource = 'card' | 'option';
+
+/** `ranges.temp in the model card` or `--range temp=-40:125`: where to look to change it. */
+export function rangeOrigin(channel: string, [lo, hi]: readonly [number, number], source: RangeSource = 'card'): string {
+  return source === 'card' ? `ranges.${channel} in the model card` : `--range ${channel}=${lo}:${hi}`;
+}
+
+/** The message of a refused reading: channel, value, range and where the range was declared. */
+export function outOfRangeText(o: OutOfRange, source: RangeSource = 'card'): string {
+  return `channel '${o.channel}' is ${o.value}, outside its physical range ${rangeText(o.range)} (${rangeOrigin(o.channel, o.range, source)})`;
+}
+
+/**
+ * Parse `CH=MIN:MAX` (`temp=-40:125`) into a channel and its range; throws a message saying what was expected.
+ * The channel is everything before the last `=`, so a channel name may hold `:` but not `=` after it.
+ */
+export function parseRangeOption(text: string): [string, [number, number]] {
+  const eq = text.lastIndexOf('=');
+  const m = eq > 0 ? /^\s*([^:]+?)\s*:\s*(\S+)\s*$/.exec(text.slice(eq + 1)) : null;
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isFinite(lo) || !Number.isFinite(hi) || m[1].trim() === '') {
+    throw new Error(`--range '${text}': expected CHANNEL=MIN:MAX with finite numbers, e.g. temp=-40:125`);
+  }
+  if (!(lo < hi)) throw new Error(`--range '${text}': expected MIN < MAX`);
+  return [text.slice(0, eq).trim(), [lo, hi]];
+}
