@@ -67,8 +67,9 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   const model = loadModel(o.model);
   const { card } = model;
   // The card names the channels; label columns are kept aside (the report draws them). Rows out of time order
-  // would be scored 0 by the window stage, so they are refused here, naming the first, unless --sort.
-  const series = readCsv(o.data, { channels: card.channels, fill: o.fill ?? OPTIONS.fill, separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
+  // would be scored 0 by the window stage, so they are refused here, naming the first, unless --sort. A cell
+  // outside the card's physical ranges is a bad cell (vigil run refuses such readings as out_of_range): --fill says.
+  const series = readCsv(o.data, { channels: card.channels, ranges: card.ranges, fill: o.fill ?? OPTIONS.fill, separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
   const rows = rowCount(series);
   const batch = o.batch ?? OPTIONS.batch;
   const opened = await openModel(model, { providers: o.providers ?? OPTIONS.providers.split(','), warmup: [1, Math.min(batch, Math.max(1, rows))] });
@@ -175,7 +176,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--smoothing <alpha>', 'EWMA smoothing of scores before the threshold, weight of the newest in (0, 1]', Number)
     .option('--providers <list>', 'execution providers in priority order, e.g. webgpu,cuda,cpu,wasm', OPTIONS.providers)
     .option('--batch <n>', 'windows per inference call', int('--batch', 1), OPTIONS.batch)
-    .option('--fill <policy>', 'missing or non-numeric cells: error | ffill | zero', OPTIONS.fill)
+    .option('--fill <policy>', "missing or non-numeric cells, and cells outside the card's physical ranges: error | ffill | zero", OPTIONS.fill)
     .option('--sort', 'sort rows by time instead of failing on the first row out of order (a repeated timestamp: its first row is scored, the others score 0); output rows follow the sorted order')
     .option('--separator <sep>', "field separator: ',' ';' or 'tab' (default: detected)")
     .option('--alert-open <k/n>', 'open an alert when k of the last n windows are anomalous', OPTIONS.alertOpen)
