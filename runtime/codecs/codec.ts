@@ -11,6 +11,7 @@ export const REJECT_REASONS = [
   'bad_json',
   'bad_shape',
   'bad_value',
+  'out_of_range',
   'no_known_channels',
   'missing_path',
   'wrong_channel_count',

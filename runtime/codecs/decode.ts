@@ -1,11 +1,12 @@
 /**
  * The decode stage: RawMessage -> Reading. Maps the topic to a sensor, bounds the payload size, runs the
- * codec, and hands every rejection to a side channel (counted and dead-lettered by the caller); nothing a
- * publisher sends can error or complete the stream.
+ * codec, checks the readings against the model card's physical ranges, and hands every rejection to a side
+ * channel (counted and dead-lettered by the caller); nothing a publisher sends can error or complete the stream.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { RawMessage, Reading, Rejected } from '../stream/types.ts';
-import { reject, type Codec, type TopicInfo } from './codec.ts';
+import { outOfRange, outOfRangeText, type Ranges } from '../model/ranges.ts';
+import { isRejected, reject, type Codec, type TopicInfo } from './codec.ts';
 
 /** What the decode stage needs. */
 export interface DecodeOptions {
@@ -18,6 +19,11 @@ export interface DecodeOptions {
   onRejected: (r: Rejected) => void;
   /** Admission pool of a topic (runtime/stream/admission.ts), stamped on its readings; omit when there are no rules. */
   poolOf?: (topic: string) => number;
+  /**
+   * The serving model's physical ranges (its card's `ranges`), asked for each message so a hot-reloaded card
+   * applies at once; a message with a reading outside is rejected whole as `out_of_range`, like a bad value.
+   */
+  ranges?: () => Readonly<Ranges> | undefined;
 }
 
 /** Decode one message to readings, or a rejection; never throws. */
@@ -27,12 +33,22 @@ export function decodeMessage(msg: RawMessage, opts: Omit<DecodeOptions, 'onReje
   }
   const where = opts.route(msg.topic);
   if ('error' in where) return reject(msg, where.reason, where.error);
+  let res: Reading[] | Rejected;
   try {
-    return opts.codec.decode(msg, where);
+    res = opts.codec.decode(msg, where);
   } catch (err) {
     // Codecs are written not to throw; this keeps a codec bug from taking the stream down with it.
-    return reject(msg, 'bad_shape', `codec '${opts.codec.name}' failed: ${(err as Error).message}`);
+    res = reject(msg, 'bad_shape', `codec '${opts.codec.name}' failed: ${(err as Error).message}`);
   }
+  if (isRejected(res)) return { ...res, sensor: where.sensor };
+  const ranges = opts.ranges?.();
+  if (ranges) {
+    for (const r of res) {
+      const o = outOfRange(r.values, ranges);
+      if (o) return { ...reject(msg, 'out_of_range', outOfRangeText(o)), sensor: r.sensor, outOfRange: o };
+    }
+  }
+  return res;
 }
 
 /** Operator: decode messages, emit readings, send rejections to `onRejected`. */

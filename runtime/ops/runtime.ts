@@ -174,7 +174,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const drainedP = new Promise<void>((r) => (drained = r));
     const sub: Subscription = source$
       .pipe(
-        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf: config.window.admission && admissionPools(config.window.admission, 0).poolOf }),
+        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf: config.window.admission && admissionPools(config.window.admission, 0).poolOf, ranges: () => ref.current.card.ranges }),
         tap((r) => {
           edge.decoded++;
           readings.next(r);

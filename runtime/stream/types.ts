@@ -4,6 +4,7 @@
  */
 
 import type { Scaler } from '../scaling/scaler.ts';
+import type { OutOfRange } from '../model/ranges.ts';
 
 /** A raw message as it arrives from a source (MQTT, replay, CSV). */
 export interface RawMessage {
@@ -38,6 +39,10 @@ export interface Rejected {
   topic: string;
   payload?: Uint8Array;
   receivedAt: number;
+  /** The sensor, when the topic named one (payload and range rejections): its invalid readings are signalled. */
+  sensor?: string;
+  /** `out_of_range`: the channel, its value and the card's range. */
+  outOfRange?: OutOfRange;
 }
 
 /** A full window of one sensor, scaled, time-major (W x C), ready for inference. */

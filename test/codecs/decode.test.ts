@@ -61,4 +61,31 @@ describe('decode operator', () => {
       expectSubscriptions(h.subscriptions).toBe('^---!');
     });
   });
+
+  it('rejects a reading outside the serving card range as out_of_range, asking for the ranges on each message', () => {
+    const rejected: Rejected[] = [];
+    const codec = createCodec({ kind: 'json' }, { channels: ['v', 'w'], timestamp: DEFAULT_TIMESTAMP });
+    const route = topicRouter([compileTopicTemplate('s/{sensor}/data')]);
+    // A hot reload swaps the card: the getter is asked per message, so the new range applies from the next one.
+    let ranges: Record<string, [number, number]> | undefined = { v: [0, 10] };
+    const op = decode({ codec, route, maxPayloadBytes: 256, onRejected: (r) => rejected.push(r), ranges: () => ranges });
+    const ok = (ts: number, v: number) => ({ sensor: 'p1', ts: ts * 1000, values: { v, w: 1e6 }, receivedAt: 5000 });
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      const src = cold('a-b-c-d|', {
+        a: raw('s/p1/data', '{"ts":1000,"v":10,"w":1e6}'),
+        b: raw('s/p1/data', '{"ts":1001,"v":10.5,"w":1e6}'),
+        c: raw('s/p1/data', '{"ts":1002,"v":-0.1,"w":1e6}'),
+        d: raw('s/p1/data', '{"ts":1003,"v":"x","w":1}'),
+      });
+      expectObservable(src.pipe(op)).toBe('a------|', { a: ok(1000, 10) });
+    });
+    ranges = { v: [0, 100] };
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      expectObservable(cold('e|', { e: raw('s/p1/data', '{"ts":1004,"v":50,"w":1e6}') }).pipe(op)).toBe('e|', { e: ok(1004, 50) });
+    });
+    expect(rejected.map((r) => [r.reason, r.sensor])).toEqual([['out_of_range', 'p1'], ['out_of_range', 'p1'], ['bad_value', 'p1']]);
+    expect(rejected[0].detail).toBe("channel 'v' is 10.5, outside its physical range [0, 10] (ranges.v in the model card)");
+    expect(rejected[0].outOfRange).toEqual({ channel: 'v', value: 10.5, range: [0, 10] });
+    expect(new TextDecoder().decode(rejected[0].payload)).toBe('{"ts":1001,"v":10.5,"w":1e6}');
+  });
 });

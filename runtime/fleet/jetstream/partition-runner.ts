@@ -115,7 +115,7 @@ async function run(k: number, ctx: RunnerContext, running: () => boolean): Promi
   const decode = (subject: string, payload: Uint8Array) => {
     const where = nats.names.parse(subject);
     if (!where) return { reason: 'bad_subject', detail: `subject '${subject}' names no partition and sensor` };
-    return decodeMessage({ topic: subject, payload, receivedAt: Date.now() }, { codec: ctx.codec, route: () => ({ sensor: where.sensor }), maxPayloadBytes: config.source.maxPayloadBytes });
+    return decodeMessage({ topic: subject, payload, receivedAt: Date.now() }, { codec: ctx.codec, route: () => ({ sensor: where.sensor }), maxPayloadBytes: config.source.maxPayloadBytes, ranges: () => card.ranges });
   };
   const snapshot = (seq: number): PartitionSnapshot => ({
     format: 'vigil-jetstream-partition',
