@@ -61,7 +61,7 @@ export interface Adaptation {
 }
 
 /** `vigil adapt` flags for the configured bounds (their defaults are adapt's own). */
-const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-rise', minGain: '--min-gain', canaryShare: '--canary-share', epochs: '--epochs', learningRate: '--lr', backend: '--backend' } as const;
+const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-rise', minGain: '--min-gain', canaryShare: '--canary-share', epochs: '--epochs', learningRate: '--lr', backend: '--backend', threshold: '--threshold' } as const;
 
 /** Start adaptation; throws when it is enabled but `vigil adapt` cannot be run here. */
 export function startAdaptation(deps: AdaptationDeps): Adaptation {

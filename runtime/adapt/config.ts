@@ -74,6 +74,7 @@ export const AdaptSchema = z
     epochs: z.number().int().positive().optional(),
     learningRate: z.number().positive().lt(0.1).optional(),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
+    threshold: z.enum(['auto', 'keep', 'refit']).optional(),
     /**
      * At a swap (an adaptation or a rollback), each sensor's tracked residual mean starts from the incoming model's
      * mean residual over the sensor's newest this many reservoir windows (0: from its card, as without adaptation).

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdaptDecisionMark } from '../../runtime/adapt/decision.ts';
 import { readReservoir } from '../../runtime/adapt/reservoir-file.ts';
+import { loadModel } from '../../runtime/model/load.ts';
 import { runtimeFeed } from '../../runtime/dashboard/runtime-feed.ts';
 import { startDashboard, type TickMessage } from '../../runtime/dashboard/server.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
@@ -75,6 +76,10 @@ describe('adaptation in vigil run', { timeout: 300_000 }, () => {
       expect(g.handle.card().version).toBe('2');
       expect(g.handle.card().lineage?.data.recent.file).toBe(join(dir, 'auto-reservoir-pump.json'));
       expect(existsSync(`${model}.versions/1/pump.onnx`)).toBe(true);
+      // Adapted on reservoir windows (selected for scoring under half the bar): the serving threshold is kept.
+      expect(g.handle.card().threshold.static.value).toBe(loadModel(`${model}.versions/1/pump`).card.threshold.static.value);
+      // Its residual means were seeded from the reservoir before it went live.
+      expect(g.logs.some((l) => /residual means of 1 sensor\(s\) seeded from their newest 32 reservoir windows/.test(l))).toBe(true);
       expect(readReservoir(join(dir, 'auto-reservoir-pump.json')).windows.length).toBeGreaterThanOrEqual(300);
       // A jump in flags after the swap: vibration far off on every row.
       await g.feed(liveRows(150, 22, LIVE_START + 900_000, (r, v) => { drift(1, 2, 0.06)(r, v); v[0] += 3; }));

@@ -183,6 +183,21 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
     await expect(run(['--model', model, '--data', `${dir}/recent.csv`, '--holdout', '0.95'])).rejects.toThrow(/--holdout must be in \(0, 0\.9\), got 0\.95/);
   });
 
+  it('--threshold keep carries the serving threshold (and the level tracking learns under) over; refit (auto on a CSV) recalibrates', async () => {
+    const parent = loadModel(`${base}/pump`).card;
+    const kept = copy('kept');
+    expect((await quietly(() => run(['--model', kept, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet', '--epochs', '2', '--min-gain', '0', '--threshold', 'keep']))).value).toBe(0);
+    const k = loadModel(kept).card;
+    expect(k.threshold.static.value).toBe(parent.threshold.static.value);
+    expect(k.threshold.static.method).toMatch(/\(kept from version 1\)$/);
+    expect(k.scoring.residual?.tracking?.below).toBe(parent.scoring.residual?.tracking?.below);
+    expect(k.scoring.residual?.mean).not.toEqual(parent.scoring.residual?.mean); // the residual model is refitted
+    const refit = copy('refit');
+    expect((await quietly(() => run(['--model', refit, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet', '--epochs', '2', '--min-gain', '0']))).value).toBe(0);
+    expect(loadModel(refit).card.threshold.static.value).not.toBe(parent.threshold.static.value);
+    await expect(run(['--model', refit, '--data', `${dir}/recent.csv`, '--threshold', 'static'])).rejects.toThrow(/--threshold must be auto, keep or refit, got 'static'/);
+  });
+
   it('says where the original training data should be when it is gone, takes --replay, writes --out elsewhere', async () => {
     const model = copy('moved');
     const card = JSON.parse(readFileSync(`${model}.json`, 'utf8'));

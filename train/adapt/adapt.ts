@@ -47,6 +47,7 @@ export interface AdaptOptions {
   maxRise?: number;
   maxChange?: number;
   canaryShare?: number;
+  threshold?: 'auto' | 'keep' | 'refit';
   keep?: number;
   seed?: number;
   fill?: FillPolicy;
@@ -76,7 +77,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   const r = {
     epochs: o.epochs ?? D.epochs, learningRate: o.learningRate ?? D.learningRate, batchSize: o.batchSize ?? D.batchSize,
     replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise, maxChange: o.maxChange ?? D.maxChange,
-    canaryShare: o.canaryShare ?? D.canaryShare, keep: o.keep ?? D.keep, seed, fill: o.fill ?? D.fill, backend: o.backend ?? D.backend,
+    canaryShare: o.canaryShare ?? D.canaryShare, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? D.fill, backend: o.backend ?? D.backend,
     reason: o.reason ?? D.reason,
   };
   for (const k of ['epochs', 'batchSize', 'keep'] as const) check(Number.isInteger(r[k]) && r[k] >= 1, `--${k === 'batchSize' ? 'batch-size' : k} must be an integer >= 1, got ${r[k]}`);
@@ -87,6 +88,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   check(r.maxRise >= 0, `--max-rise must be >= 0, got ${r.maxRise}`);
   check(r.maxChange > 0, `--max-change must be > 0, got ${r.maxChange}`);
   check(r.canaryShare > 0 && r.canaryShare <= 1, `--canary-share must be in (0, 1], got ${r.canaryShare}`);
+  check(['auto', 'keep', 'refit'].includes(r.threshold), `--threshold must be auto, keep or refit, got '${r.threshold}'`);
   check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
   check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
   return r;
@@ -140,6 +142,20 @@ function thresholdRisk(card: ModelCard): number {
   const m = /risk=([0-9.eE+-]+)/.exec(card.threshold.static.method);
   const v = m ? Number(m[1]) : NaN;
   return Number.isFinite(v) && v > 0 ? v : OPTION_TABLE.thresholdRisk.default;
+}
+
+/**
+ * The serving model's static threshold (and the level residual tracking learns under) for the adapted card: a
+ * mahalanobis score is normalised by the refitted residual covariance, so the bar carries over, while the reservoir's
+ * windows, selected for scoring under half of it, cannot calibrate one. bench/adapt-drift.ts: refitted on them (and
+ * the original validation windows), the bar moved from 3.08 to anywhere in 2.59-3.37 between adaptations, and one
+ * adapted model flagged 4.0 % of windows against 0.6 % before its swap (rolled back).
+ */
+function keepThreshold(cs: ReturnType<typeof cardScoring>, parent: ModelCard): void {
+  const method = parent.threshold.static.method.replace(/ \(kept from version [^)]*\)$/, '');
+  cs.threshold = { ...parent.threshold.static, method: `${method} (kept from version ${parent.version})` };
+  const tracking = cs.scoring.residual?.tracking;
+  if (tracking) tracking.below = parent.scoring.residual?.tracking?.below ?? 0.5 * parent.threshold.static.value;
 }
 
 /** Where the original training data is: `--replay`, else the card's `training.data`; says so when neither is there. */
@@ -216,6 +232,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       window: W, channels: C, score: scoreKind(parent.scoring), loss: parent.architecture.loss, span, samples: rp?.samples ?? 0,
       track: parent.scoring.residual?.tracking?.rate ?? 0, thresholdRisk: thresholdRisk(parent),
     });
+    if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent);
 
     const offset = mix.count;
     const mse = (x: Float32Array, r: Float32Array, from: number, count: number) => meanSquaredError(x, r, per, from, count);

@@ -22,6 +22,7 @@ export const ADAPT_OPTION_TABLE = {
   maxRise: { flag: '--max-rise <fraction>', help: 'refuse if the error on the original validation windows rises by more than this fraction', default: 0.25 },
   maxChange: { flag: '--max-change <fraction>', help: 'refuse if the weights moved by more than this fraction (relative L2 norm): a bound on how far one adaptation may take the model', default: 0.5 },
   canaryShare: { flag: '--canary-share <fraction>', help: 'refuse unless this share of each canary\'s windows (or the share the serving model flagged, if lower) scores above the new threshold', default: 0.5 },
+  threshold: { flag: '--threshold <how>', help: 'the adapted model\'s static threshold: refit (recalibrated on the held-back recent and original validation windows, as vigil train does) | keep (the serving model\'s) | auto (keep for mahalanobis scoring on --reservoir windows: its scores are normalised by the refitted residual covariance, and windows selected for scoring under half a threshold cannot calibrate one; refit otherwise)', default: 'auto' },
   keep: { flag: '--keep <n>', help: 'earlier versions kept in DIR/NAME.versions/', default: 5 },
   seed: { flag: '--seed <n>', help: 'seed of the replay sample and the shuffles (default: the card\'s training seed)' },
   fill: { flag: '--fill <policy>', help: 'missing/non-numeric cells: error | ffill | zero', default: 'error' },
