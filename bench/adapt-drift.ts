@@ -9,8 +9,12 @@
  * phase B, 2,000 rows at the new point with three faults: vibration +0.6 (rows 400-479 of B), current +1.5
  * (900-959) and a slow vibration ramp 0 -> +0.4 over rows 1,300-1,899. Scored per row by the alert state after the
  * row's window (`vigil evaluate labels`' metrics, tolerance one window, the window after a fault ignored).
+ * Three streams (noise seeds 41, 42, 43; the same model): one stream decided nothing (a change that looked best on
+ * one was worse than adaptation off on another).
  *
  *   node bin/run-ts.mjs bench/adapt-drift.ts        -> bench/results/adapt-drift.json
+ *   ADAPT_TRACE=/tmp/t node bin/run-ts.mjs bench/adapt-drift.ts   also /tmp/t-<seed>-<off|on>.csv: per window its
+ *                                                   score, threshold, flag, alert state and model version
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +34,10 @@ const FAULTS: { from: number; to: number; edit: (k: number, v: Float32Array) => 
   { from: 1300, to: 1900, edit: (k, v) => void (v[0] += 0.4 * k) },
 ];
 
-function stream() {
-  return liveRows(A + B, 41, LIVE_START, (r, v) => {
+const SEEDS = [41, 42, 43];
+
+function stream(seed: number) {
+  return liveRows(A + B, seed, LIVE_START, (r, v) => {
     const k = Math.min(1, r / A);
     v[3] += 4 * k;
     v[2] += 0.15 * k;
@@ -39,16 +45,20 @@ function stream() {
   });
 }
 
-async function run(model: string, brokerUrl: string, adapt: RunConfigInput['adapt']) {
+async function run(model: string, brokerUrl: string, seed: number, adapt: RunConfigInput['adapt']) {
   const g = await gateway(model, brokerUrl, adapt);
   const open = new Map<number, number>();
-  g.handle.detections.subscribe((d) => open.set(d.verdict.tsLast, d.alertOpen ? 1 : 0));
+  const trace: string[] = [];
+  g.handle.detections.subscribe((d) => {
+    open.set(d.verdict.tsLast, d.alertOpen ? 1 : 0);
+    trace.push(`${(d.verdict.tsLast - LIVE_START) / 1000},${d.verdict.score},${d.verdict.threshold},${d.verdict.anomaly ? 1 : 0},${d.alertOpen ? 1 : 0},${g.handle.card().version}`);
+  });
   const decisions: string[] = [];
   g.handle.adaptation?.decisions.subscribe((d) => {
     decisions.push(`${d.outcome}${d.to && d.to !== d.from ? ` v${d.to}` : ''}`);
     process.stderr.write(`  ${d.outcome}: ${d.detail.slice(0, 160)}\n`);
   });
-  const s = stream();
+  const s = stream(seed);
   const t0 = performance.now();
   for (let r = 0; r < A + B; r += 100) {
     await g.feed({ ...s, timestamps: s.timestamps.subarray(r, r + 100), data: s.data.subarray(r * C, (r + 100) * C) });
@@ -69,6 +79,7 @@ async function run(model: string, brokerUrl: string, adapt: RunConfigInput['adap
     const lb = label.subarray(from, to);
     return evaluateAlerts(ts, alert.subarray(from, to), lb, eventsFromRows(ts, lb), W * 1000, ignore.subarray(from, to));
   };
+  if (process.env.ADAPT_TRACE) writeFileSync(`${process.env.ADAPT_TRACE}-${seed}-${adapt?.enabled ? 'on' : 'off'}.csv`, `row,score,threshold,anomaly,open,version\n${trace.join('\n')}\n`);
   return { decisions, seconds, drift: part(0, A), after: part(A, A + B) };
 }
 
@@ -78,19 +89,27 @@ try {
   process.stderr.write('training the tiny pump model...\n');
   await trainTinyPump(dir);
   const runs: Record<string, Awaited<ReturnType<typeof run>>> = {};
-  for (const on of [false, true]) {
-    const model = join(dir, on ? 'on' : 'off', 'pump');
-    cpSync(join(dir, 'model'), join(dir, on ? 'on' : 'off'), { recursive: true });
-    process.stderr.write(`adaptation ${on ? 'on' : 'off'}...\n`);
-    runs[on ? 'on' : 'off'] = await run(model, broker.url, on
-      ? { enabled: true, everyMs: 0, minNewWindows: 200, backend: 'wasm', reservoir: { file: join(dir, 'reservoir-{name}.json'), guardMs: 30_000, sampleEveryMs: 0 } }
-      : { enabled: false });
+  for (const seed of SEEDS) {
+    for (const on of [false, true]) {
+      const name = `${seed} ${on ? 'on' : 'off'}`;
+      const at = join(dir, `${seed}-${on ? 'on' : 'off'}`);
+      cpSync(join(dir, 'model'), at, { recursive: true });
+      process.stderr.write(`stream ${seed}, adaptation ${on ? 'on' : 'off'}...\n`);
+      runs[name] = await run(join(at, 'pump'), broker.url, seed, on
+        ? { enabled: true, everyMs: 0, minNewWindows: 200, backend: 'wasm', reservoir: { file: join(at, 'reservoir-{name}.json'), guardMs: 30_000, sampleEveryMs: 0 } }
+        : { enabled: false });
+    }
   }
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
-  const lines = ['| adaptation | false alarms during the drift | false alarms after it | F1 of the faults after it | faults found | ramp delay | adaptations | wall |', '|---|---|---|---|---|---|---|---|'];
+  const lines = ['| stream | adaptation | false alarms during the drift | false alarms after it | F1 of the faults after it | faults found | ramp delay | adaptations | wall |', '|---|---|---|---|---|---|---|---|---|'];
   for (const [name, r] of Object.entries(runs)) {
     const ramp = r.after.events[2];
-    lines.push(`| ${name} | ${pct(r.drift.falseAlarmRate)} | ${pct(r.after.falseAlarmRate)} | ${r.after.f1.toFixed(3)} | ${r.after.eventsDetected}/${r.after.events.length} | ${ramp.delayRows ?? 'missed'} rows | ${r.decisions.filter((d) => d.startsWith('adapted')).length} adapted, ${r.decisions.filter((d) => d === 'refused').length} refused, ${r.decisions.filter((d) => d.startsWith('rolled_back')).length} rolled back | ${r.seconds.toFixed(0)} s |`);
+    lines.push(`| ${name.replace(' ', ' | ')} | ${pct(r.drift.falseAlarmRate)} | ${pct(r.after.falseAlarmRate)} | ${r.after.f1.toFixed(3)} | ${r.after.eventsDetected}/${r.after.events.length} | ${ramp.delayRows ?? 'missed'} rows | ${r.decisions.filter((d) => d.startsWith('adapted')).length} adapted, ${r.decisions.filter((d) => d === 'refused').length} refused, ${r.decisions.filter((d) => d.startsWith('rolled_back')).length} rolled back | ${r.seconds.toFixed(0)} s |`);
+  }
+  for (const mode of ['off', 'on']) {
+    const rs = Object.entries(runs).filter(([k]) => k.endsWith(mode)).map(([, r]) => r);
+    const mean = (f: (r: (typeof rs)[number]) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+    lines.push(`| mean | ${mode} | ${pct(mean((r) => r.drift.falseAlarmRate))} | ${pct(mean((r) => r.after.falseAlarmRate))} | ${mean((r) => r.after.f1).toFixed(3)} | | | | |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   const out = join(RESULTS_DIR, 'adapt-drift.json');
