@@ -218,6 +218,18 @@ export const AlertsSchema = z
      * does not get a day of stale alerts at once). 0: never expires. Not sent over MQTT 3.1.1.
      */
     messageExpirySec: z.number().int().min(0).max(4_294_967_295).default(86_400),
+    /**
+     * An invalid reading of a known sensor (outside the card's physical ranges: out_of_range; not a finite float32:
+     * bad_value) is an anomaly signal of its own: `{"type":"invalid",...}` on the sensor's alert topic (and the
+     * webhook), at most one per sensor per intervalMs, saying how many readings it stands for (docs/payloads.md).
+     */
+    invalid: z
+      .object({
+        enabled: z.boolean().default(true),
+        intervalMs: ms('least time between two signals of one sensor').default(60_000),
+      })
+      .strict()
+      .prefault({}),
     webhook: z
       .object({
         url: z.string().url('expected an http(s) URL'),

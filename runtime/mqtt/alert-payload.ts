@@ -1,8 +1,11 @@
 /**
  * The alert message as published and posted: a flat, versioned JSON object a plant engineer can read and a
  * program can parse. Sizes are bounded (contributors capped) so a model with many channels cannot make huge alerts.
+ * `type` says which kind: `open` and `close` of an anomaly episode (`AlertPayload`), or `invalid`: a reading of
+ * the sensor refused as physically impossible or unreadable (`InvalidPayload`). Consumers skip types they do not know.
  */
 import type { AlertEvent } from '../stream/types.ts';
+import type { InvalidReason, InvalidSignal } from '../alerts/invalid-signals.ts';
 import { sensorIdProblem } from './topic-template.ts';
 
 /** The alert JSON. */
@@ -24,6 +27,51 @@ export interface AlertPayload {
   openedAt?: string;
   durationMs?: number;
   peakScore?: number;
+}
+
+/**
+ * A sensor's invalid reading (runtime/alerts/invalid-signals.ts), on the sensor's alert topic: at most one per
+ * sensor per `alerts.invalid.intervalMs`, `count` saying how many invalid readings it stands for.
+ */
+export interface InvalidPayload {
+  schema: 'vigil-alert/1';
+  type: 'invalid';
+  sensor: string;
+  /** `out_of_range` (outside the card's physical range) or `bad_value` (not a finite float32 number). */
+  reason: InvalidReason;
+  detail: string;
+  /** `out_of_range` only: the channel, the value read and the card's `[min, max]`. */
+  channel?: string;
+  value?: number;
+  range?: [number, number];
+  /** When the reading arrived (ISO 8601 and epoch ms). */
+  receivedAt: string;
+  ts: number;
+  /** Invalid readings of the sensor since its previous signal, this one included. */
+  count: number;
+  model: { name: string; version: string };
+  severity: 'warning';
+}
+
+/** Any message on an alert topic. */
+export type AlertMessagePayload = AlertPayload | InvalidPayload;
+
+/** Build the payload of an invalid-reading signal. */
+export function invalidPayload(s: InvalidSignal, model: { name: string; version: string }): InvalidPayload {
+  const o = s.outOfRange;
+  return {
+    schema: 'vigil-alert/1',
+    type: 'invalid',
+    sensor: s.sensor,
+    reason: s.reason,
+    ...(o ? { channel: o.channel, value: o.value, range: [o.range[0], o.range[1]] as [number, number] } : {}),
+    detail: s.detail,
+    receivedAt: new Date(s.receivedAt).toISOString(),
+    ts: s.receivedAt,
+    count: s.count,
+    model: { name: model.name, version: model.version },
+    severity: 'warning',
+  };
 }
 
 /** How bad an event is: `critical` opens at twice the threshold or more, `warning` below, `clear` closes. */

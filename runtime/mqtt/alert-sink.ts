@@ -7,7 +7,7 @@
  */
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { AlertEvent } from '../stream/types.ts';
-import { alertPayload, alertTopic, type AlertPayload } from './alert-payload.ts';
+import { alertPayload, alertTopic, type AlertMessagePayload, type InvalidPayload } from './alert-payload.ts';
 import type { MiniLogger } from './connect.ts';
 
 /** Options of the MQTT alert sink. */
@@ -23,7 +23,7 @@ export interface AlertSinkOptions {
 }
 
 /** MQTT 5 publish properties of an alert (the content type is also the codec mapping's, docs/payloads.md). */
-export function alertProperties(p: AlertPayload, messageExpirySec: number): NonNullable<IClientPublishOptions['properties']> {
+export function alertProperties(p: AlertMessagePayload, messageExpirySec: number): NonNullable<IClientPublishOptions['properties']> {
   return {
     contentType: 'application/json',
     payloadFormatIndicator: true,
@@ -49,6 +49,8 @@ export interface AlertSinkStats {
 /** The sink: `publish` never throws; `drain` waits for everything handed over to be acknowledged. */
 export interface AlertSink {
   publish(e: AlertEvent): void;
+  /** Publish a sensor's invalid-reading signal on its alert topic, queued and acknowledged as alerts are. */
+  signal(p: InvalidPayload): void;
   drain(timeoutMs: number): Promise<boolean>;
   stats(): AlertSinkStats;
   close(): void;
@@ -100,25 +102,28 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   };
   client.on('connect', flush);
 
+  const put = (sensor: string, build: () => AlertMessagePayload) => {
+    let item: Item;
+    try {
+      const payload = build();
+      item = { topic: alertTopic(opts.topic, sensor), body: JSON.stringify(payload) };
+      // Properties exist only in MQTT 5; a 3.1.1 client would drop them anyway, so none are built for it.
+      if (client.options.protocolVersion === 5) item.properties = alertProperties(payload, opts.messageExpirySec);
+    } catch (err) {
+      stats.errors++;
+      opts.log?.error({ sensor, err: (err as Error).message }, 'alert not published');
+      return;
+    }
+    if (client.connected && queue.length === 0) send(item);
+    else {
+      stats.queued++;
+      enqueue(item);
+    }
+  };
+
   return {
-    publish(e) {
-      let item: Item;
-      try {
-        const payload = alertPayload(e, opts.topChannels);
-        item = { topic: alertTopic(opts.topic, e.sensor), body: JSON.stringify(payload) };
-        // Properties exist only in MQTT 5; a 3.1.1 client would drop them anyway, so none are built for it.
-        if (client.options.protocolVersion === 5) item.properties = alertProperties(payload, opts.messageExpirySec);
-      } catch (err) {
-        stats.errors++;
-        opts.log?.error({ sensor: e.sensor, err: (err as Error).message }, 'alert not published');
-        return;
-      }
-      if (client.connected && queue.length === 0) send(item);
-      else {
-        stats.queued++;
-        enqueue(item);
-      }
-    },
+    publish: (e) => put(e.sensor, () => alertPayload(e, opts.topChannels)),
+    signal: (p) => put(p.sensor, () => p),
     drain(timeoutMs) {
       if (queue.length === 0 && inFlight === 0) return Promise.resolve(true);
       return new Promise((resolve) => {

@@ -11,6 +11,8 @@ export interface EdgeCounters {
   messages: number;
   decoded: number;
   rejected: Map<string, number>;
+  /** Invalid-reading signals published, by reason (runtime/alerts/invalid-signals.ts). */
+  invalidSignals: Map<string, number>;
   alertsPublished: number;
   alertsQueued: number;
   alertsDropped: number;
@@ -32,6 +34,7 @@ export function createEdgeCounters(): EdgeCounters {
     messages: 0,
     decoded: 0,
     rejected: new Map(),
+    invalidSignals: new Map(),
     alertsPublished: 0,
     alertsQueued: 0,
     alertsDropped: 0,
@@ -75,6 +78,24 @@ function mirroredCounter(registry: Registry, name: string, help: string, read: (
   });
 }
 
+/** Declare a counter labelled by reason whose values are read from `counts` at scrape time. */
+function byReason(registry: Registry, name: string, help: string, counts: Map<string, number>): void {
+  const last = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const [reason, v] of counts) {
+        const d = v - (last.get(reason) ?? 0);
+        if (d > 0) this.inc({ reason }, d);
+        last.set(reason, v);
+      }
+    },
+  });
+}
+
 /** Create the registry and every metric. */
 export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, opts: { defaultMetrics?: boolean; beforeCollect?: () => void } = {}): RuntimeMetrics {
   const registry = new Registry();
@@ -83,20 +104,8 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
 
   m('vigil_messages_total', 'MQTT messages received', () => edge.messages);
   m('vigil_readings_decoded_total', 'Readings decoded from messages', () => edge.decoded);
-  const rejectedLast = new Map<string, number>();
-  new Counter({
-    name: 'vigil_rejected_total',
-    help: 'Messages rejected, by reason (see the dead-letter topic/file for each)',
-    labelNames: ['reason'],
-    registers: [registry],
-    collect() {
-      for (const [reason, v] of edge.rejected) {
-        const d = v - (rejectedLast.get(reason) ?? 0);
-        if (d > 0) this.inc({ reason }, d);
-        rejectedLast.set(reason, v);
-      }
-    },
-  });
+  byReason(registry, 'vigil_rejected_total', 'Messages rejected, by reason (see the dead-letter topic/file for each)', edge.rejected);
+  byReason(registry, 'vigil_invalid_signals_total', 'Invalid-reading signals published on sensor alert topics, by reason (alerts.invalid: at most one per sensor per interval)', edge.invalidSignals);
   m('vigil_windows_total', 'Windows cut from sensor streams', () => pipeline.windows);
   m('vigil_windows_incomplete_total', 'Windows with a channel held past its max age', () => pipeline.incompleteWindows);
   m('vigil_windows_scored_total', 'Windows scored by the model', () => pipeline.scored);
@@ -187,4 +196,9 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
 /** Count a rejection by reason. */
 export function countRejected(edge: EdgeCounters, reason: string): void {
   edge.rejected.set(reason, (edge.rejected.get(reason) ?? 0) + 1);
+}
+
+/** Count a published invalid-reading signal by reason. */
+export function countInvalidSignal(edge: EdgeCounters, reason: string): void {
+  edge.invalidSignals.set(reason, (edge.invalidSignals.get(reason) ?? 0) + 1);
 }

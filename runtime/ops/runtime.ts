@@ -81,7 +81,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const fleet = config.fleet ? await joinFleet({ broker: config.broker, fleet: config.fleet, log }) : undefined;
     if (fleet) cleanup.push(() => fleet.leave());
 
-    const sinks = openSinks(client, config, log, edge);
+    const sinks = openSinks(client, config, log, edge, () => ref.current.card);
     syncEdge = sinks.sync;
 
     const verdicts = new Subject<Verdict>();

@@ -1,16 +1,19 @@
 /**
  * Where the runtime's output goes: alerts to the MQTT alert topic (QoS 1, queued while offline), the log and
  * the optional webhook; rejected input to the dead-letter topic/file, counted by reason and logged (the first
- * of each reason, then every 1000th, so a flood of junk cannot flood the log).
+ * of each reason, then every 1000th, so a flood of junk cannot flood the log). An invalid reading of a known
+ * sensor also raises a rate-limited `invalid` signal on the sensor's alert topic (runtime/alerts/invalid-signals.ts).
  */
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { mqttAlertSink } from '../mqtt/alert-sink.ts';
-import { alertPayload } from '../mqtt/alert-payload.ts';
+import { alertPayload, invalidPayload } from '../mqtt/alert-payload.ts';
+import { invalidSignals } from '../alerts/invalid-signals.ts';
+import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
 import type { AlertEvent, Rejected } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
-import { countRejected, type EdgeCounters } from './metrics.ts';
+import { countInvalidSignal, countRejected, type EdgeCounters } from './metrics.ts';
 import { createWebhook } from './webhook.ts';
 
 /** The runtime's sinks. */
@@ -26,9 +29,10 @@ export interface RuntimeSinks {
   close(): Promise<void>;
 }
 
-/** Open the sinks on a connected client. */
-export function openSinks(client: MqttClient, config: RunConfig, log: VigilLogger, edge: EdgeCounters): RuntimeSinks {
+/** Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals). */
+export function openSinks(client: MqttClient, config: RunConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }): RuntimeSinks {
   const alertSink = mqttAlertSink(client, { ...config.alerts, log });
+  const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors }) : undefined;
   const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
   const webhook = config.alerts.webhook
     ? createWebhook({
@@ -68,6 +72,13 @@ export function openSinks(client: MqttClient, config: RunConfig, log: VigilLogge
         logged.add(r.reason);
         log.warn({ reason: r.reason, topic: r.topic, detail: r.detail, count }, 'message rejected (sent to dead letters)');
       }
+      const signal = invalid?.offer(r);
+      if (!signal) return;
+      const payload = invalidPayload(signal, model());
+      countInvalidSignal(edge, signal.reason);
+      log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
+      alertSink.signal(payload);
+      webhook?.post(payload);
     },
     async drain(ms) {
       const [a, w] = await Promise.all([alertSink.drain(ms), webhook ? webhook.drain(ms) : true]);

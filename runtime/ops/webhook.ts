@@ -3,7 +3,7 @@
  * errors, timeouts and 5xx/429 answers (4xx other than 429 are not retried: the request itself is wrong).
  * Deliveries in flight are bounded; beyond the bound new ones fail at once (counted).
  */
-import type { AlertPayload } from '../mqtt/alert-payload.ts';
+import type { AlertMessagePayload } from '../mqtt/alert-payload.ts';
 
 /** Webhook settings. */
 export interface WebhookOptions {
@@ -14,12 +14,12 @@ export interface WebhookOptions {
   headers: Record<string, string>;
   maxInFlight?: number;
   /** Told about each delivery that failed for good. */
-  onFailure?: (reason: string, payload: AlertPayload) => void;
+  onFailure?: (reason: string, payload: AlertMessagePayload) => void;
 }
 
 /** A webhook poster. */
 export interface Webhook {
-  post(p: AlertPayload): void;
+  post(p: AlertMessagePayload): void;
   /** Wait for deliveries in flight (bounded). */
   drain(timeoutMs: number): Promise<boolean>;
   stats(): { delivered: number; failed: number; inFlight: number };
@@ -30,12 +30,12 @@ export function createWebhook(opts: WebhookOptions): Webhook {
   const maxInFlight = opts.maxInFlight ?? 100;
   const inFlight = new Set<Promise<void>>();
   const stats = { delivered: 0, failed: 0 };
-  const fail = (reason: string, p: AlertPayload) => {
+  const fail = (reason: string, p: AlertMessagePayload) => {
     stats.failed++;
     opts.onFailure?.(reason, p);
   };
 
-  const deliver = async (p: AlertPayload) => {
+  const deliver = async (p: AlertMessagePayload) => {
     const body = JSON.stringify(p);
     let last = '';
     for (let attempt = 0; attempt <= opts.retries; attempt++) {

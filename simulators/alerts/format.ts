@@ -1,7 +1,11 @@
 /**
  * Alert events as a person reads them at a glance: one line per event, open in red, close in green, the
- * sensor, how far over the threshold, which channels drove it, and when (the data's own timestamps).
+ * sensor, how far over the threshold, which channels drove it, and when (the data's own timestamps). A
+ * sensor's invalid-reading signal (`type: "invalid"`) in yellow: what was read, the range it broke, how many.
  */
+import type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
+
+export type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 /** The alert JSON the runtime publishes (`vigil-alert/1`); only the fields printed are required. */
 export interface AlertMessage {
@@ -21,7 +25,7 @@ export interface AlertMessage {
   peakScore?: number;
 }
 
-const ANSI = { red: '\x1b[31m', green: '\x1b[32m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
+const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
 /** Check a parsed payload looks like an alert; returns a reason when it does not. */
 export function alertProblem(v: unknown): string | undefined {
@@ -31,6 +35,31 @@ export function alertProblem(v: unknown): string | undefined {
   if (typeof o.sensor !== 'string') return 'no sensor';
   if (typeof o.score !== 'number' || typeof o.threshold !== 'number') return 'score/threshold are not numbers';
   return undefined;
+}
+
+/** Check a parsed payload looks like an invalid-reading signal (`type: "invalid"`); returns a reason when it does not. */
+export function invalidProblem(v: unknown): string | undefined {
+  const o = v as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null || o.type !== 'invalid') return 'not an invalid-reading signal';
+  if (typeof o.sensor !== 'string') return 'no sensor';
+  if (typeof o.reason !== 'string' || typeof o.detail !== 'string') return 'reason/detail are not text';
+  if (typeof o.count !== 'number') return 'count is not a number';
+  return undefined;
+}
+
+/** One line for an invalid-reading signal. */
+export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: Date } = {}): string {
+  const c = opts.color ? ANSI : { yellow: '', bold: '', dim: '', reset: '' };
+  const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
+  const what = p.channel !== undefined && p.value !== undefined && p.range ? `${p.channel} = ${p.value} outside [${p.range[0]}, ${p.range[1]}]` : p.detail;
+  return [
+    `${c.dim}${wall}${c.reset}`,
+    `${c.yellow}${c.bold}INVALID${c.reset}`,
+    `${c.bold}${p.sensor}${c.reset}`,
+    what,
+    `(${p.reason}${p.count > 1 ? `, ${p.count} readings since the last signal` : ''})`,
+    `at ${shortTime(p.ts ?? p.receivedAt)}`,
+  ].join('  ');
 }
 
 /** `2013-12-11 06:00` from epoch ms or ISO text (UTC, minutes; seconds when not whole minutes). */

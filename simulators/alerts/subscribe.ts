@@ -1,13 +1,16 @@
 /**
  * The example alert subscriber: subscribe to the alert topics, parse each message, hand events to a callback.
- * Messages that are not alerts are reported once per reason, never fatal.
+ * A sensor's invalid-reading signals (`type: "invalid"`) go to `onSignal`, skipped without it. Messages that are
+ * not alerts are reported once per reason, never fatal.
  */
 import type { MqttClient } from 'mqtt';
-import { alertProblem, type AlertMessage } from './format.ts';
+import { alertProblem, invalidProblem, type AlertMessage, type InvalidPayload } from './format.ts';
 
 /** What a subscription reports. */
 export interface AlertHandlers {
   onAlert(alert: AlertMessage, topic: string): void;
+  /** A sensor's invalid-reading signal; absent: such messages are skipped (not reported as invalid). */
+  onSignal?(signal: InvalidPayload, topic: string): void;
   onInvalid?(topic: string, reason: string): void;
 }
 
@@ -19,6 +22,12 @@ export async function subscribeAlerts(client: MqttClient, topic: string, h: Aler
       parsed = JSON.parse(payload.toString('utf8'));
     } catch {
       h.onInvalid?.(t, `payload is not JSON (${payload.length} bytes); expected a vigil-alert/1 object`);
+      return;
+    }
+    if ((parsed as { type?: unknown } | null)?.type === 'invalid') {
+      const bad = invalidProblem(parsed);
+      if (bad) h.onInvalid?.(t, `${bad}; expected a vigil-alert/1 invalid-reading signal`);
+      else h.onSignal?.(parsed as InvalidPayload, t);
       return;
     }
     const problem = alertProblem(parsed);

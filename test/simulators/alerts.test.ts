@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAlert, alertProblem, humanDuration, type AlertMessage } from '../../simulators/alerts/format.ts';
+import { formatAlert, formatInvalid, alertProblem, invalidProblem, humanDuration, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
 
 const open: AlertMessage = {
   type: 'open', sensor: 'pump-00007', tsFirst: Date.UTC(2013, 11, 16, 15, 0), tsLast: Date.UTC(2013, 11, 16, 17, 35),
@@ -26,6 +26,20 @@ describe('alert lines', () => {
     expect(alertProblem(null)).toMatch(/not a JSON object/);
     expect(alertProblem({ ...open, type: 'opened' })).toMatch(/expected "open" or "close"/);
     expect(alertProblem({ ...open, score: '1' })).toMatch(/not numbers/);
+  });
+  it("a sensor's invalid-reading signal says what was read, the range, the reason and how many", () => {
+    const p: InvalidPayload = {
+      schema: 'vigil-alert/1', type: 'invalid', sensor: 'pump-00007', reason: 'out_of_range', channel: 'temp', value: 900, range: [-40, 125],
+      detail: "channel 'temp' is 900, outside its physical range [-40, 125] (ranges.temp in the model card)", receivedAt: '2013-12-16T17:35:00.000Z',
+      ts: Date.UTC(2013, 11, 16, 17, 35), count: 4, model: { name: 'pump', version: '1' }, severity: 'warning',
+    };
+    expect(formatInvalid(p, { now })).toBe('09:05:07  INVALID  pump-00007  temp = 900 outside [-40, 125]  (out_of_range, 4 readings since the last signal)  at 2013-12-16 17:35');
+    const bad = { ...p, reason: 'bad_value' as const, channel: undefined, value: undefined, range: undefined, detail: "channel 'temp' is 4e+38, beyond the float32 range", count: 1 };
+    expect(formatInvalid(bad, { now })).toBe("09:05:07  INVALID  pump-00007  channel 'temp' is 4e+38, beyond the float32 range  (bad_value)  at 2013-12-16 17:35");
+    expect(formatInvalid(p, { now, color: true })).toContain('\x1b[33m');
+    expect(invalidProblem(p)).toBeUndefined();
+    expect(invalidProblem({ ...p, count: '4' })).toMatch(/count/);
+    expect(alertProblem(p)).toMatch(/expected "open" or "close"/);
   });
   it('durations read like a person would say them', () => {
     expect(humanDuration(45_000)).toBe('45s');

@@ -1,0 +1,73 @@
+/**
+ * Invalid readings as anomaly signals (runtime/alerts/invalid-signals.ts): out_of_range and bad_value of a
+ * known sensor signal at most once per sensor per interval, each signal counting the readings it stands for;
+ * other rejections and unknown sensors never signal. Time is the rejection's arrival time (no clock).
+ */
+import { describe, expect, it } from 'vitest';
+import { invalidSignals } from '../../runtime/alerts/invalid-signals.ts';
+import { invalidPayload } from '../../runtime/mqtt/alert-payload.ts';
+import type { Rejected } from '../../runtime/stream/types.ts';
+
+const out = (sensor: string, at: number, value = 900): Rejected => ({
+  reason: 'out_of_range',
+  detail: `channel 'temp' is ${value}, outside its physical range [-40, 125] (ranges.temp in the model card)`,
+  topic: `s/${sensor}/data`,
+  receivedAt: at,
+  sensor,
+  outOfRange: { channel: 'temp', value, range: [-40, 125] },
+});
+
+describe('invalid-reading signals', () => {
+  it('one per sensor per interval, the next one counting the readings in between', () => {
+    const s = invalidSignals({ intervalMs: 60_000, maxSensors: 100 });
+    const got = [0, 1_000, 30_000, 59_999, 60_000, 61_000, 125_000].map((t) => s.offer(out('p1', t))?.count ?? null);
+    expect(got).toEqual([1, null, null, null, 4, null, 2]);
+    // Per sensor: another sensor is not held back by p1.
+    expect(s.offer(out('p2', 61_500))?.count).toBe(1);
+  });
+
+  it('bad_value of a known sensor signals; other reasons and topic-less rejections do not', () => {
+    const s = invalidSignals({ intervalMs: 60_000, maxSensors: 100 });
+    expect(s.offer({ reason: 'bad_json', detail: 'x', topic: 's/p1/data', receivedAt: 0, sensor: 'p1' })).toBeUndefined();
+    expect(s.offer({ reason: 'bad_value', detail: 'x', topic: 'junk', receivedAt: 0 })).toBeUndefined();
+    expect(s.offer({ reason: 'bad_value', detail: "channel 'temp' is 4e+38, beyond the float32 range", topic: 's/p1/data', receivedAt: 5, sensor: 'p1' }))
+      .toEqual({ sensor: 'p1', reason: 'bad_value', detail: "channel 'temp' is 4e+38, beyond the float32 range", receivedAt: 5, count: 1 });
+  });
+
+  it('interval 0 signals every reading; a clock stepping back does not silence a sensor', () => {
+    const every = invalidSignals({ intervalMs: 0, maxSensors: 10 });
+    expect([1, 1, 2].map((t) => every.offer(out('p1', t))?.count)).toEqual([1, 1, 1]);
+    const s = invalidSignals({ intervalMs: 60_000, maxSensors: 10 });
+    expect(s.offer(out('p1', 1_000_000))?.count).toBe(1);
+    expect(s.offer(out('p1', 5_000))?.count).toBe(1);
+  });
+
+  it('remembers at most maxSensors: the least recently seen is forgotten and signals again at once', () => {
+    const s = invalidSignals({ intervalMs: 60_000, maxSensors: 2 });
+    expect(s.offer(out('a', 0))).toBeDefined();
+    expect(s.offer(out('b', 1))).toBeDefined();
+    expect(s.offer(out('a', 2))).toBeUndefined();
+    expect(s.offer(out('c', 3))).toBeDefined(); // evicts b
+    expect(s.offer(out('a', 4))).toBeUndefined();
+    expect(s.offer(out('b', 5))?.count).toBe(1);
+  });
+
+  it('the payload names sensor, reason, channel, value, range, count and model', () => {
+    const signal = invalidSignals({ intervalMs: 60_000, maxSensors: 10 }).offer(out('p1', Date.UTC(2026, 0, 1), 250))!;
+    expect(JSON.parse(JSON.stringify(invalidPayload(signal, { name: 'pump', version: '3' })))).toEqual({
+      schema: 'vigil-alert/1',
+      type: 'invalid',
+      sensor: 'p1',
+      reason: 'out_of_range',
+      channel: 'temp',
+      value: 250,
+      range: [-40, 125],
+      detail: "channel 'temp' is 250, outside its physical range [-40, 125] (ranges.temp in the model card)",
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      ts: Date.UTC(2026, 0, 1),
+      count: 1,
+      model: { name: 'pump', version: '3' },
+      severity: 'warning',
+    });
+  });
+});
