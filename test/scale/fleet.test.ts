@@ -198,7 +198,7 @@ describe('fleet of three workers on Mosquitto', () => {
     // ... and adopted the thresholds the dead worker had published for them.
     const adopted = survivors
       .flatMap((id) => workers.get(id)!.stderr.split('\n'))
-      .filter((l) => l.includes('adopted threshold states'))
+      .filter((l) => l.includes('adopted sensor states'))
       .map((l) => JSON.parse(l) as { from: string; sensors: number });
     expect(adopted.filter((x) => x.from === victim).reduce((n, x) => n + x.sensors, 0)).toBe(moved);
     expect(bridge.stats.forwarded).toBe(SENSORS.length * 10);

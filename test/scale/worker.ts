@@ -11,7 +11,7 @@ import { startRuntime } from '../../runtime/ops/runtime.ts';
 
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const cfg = defineConfig(JSON.parse(readFileSync(process.argv[2], 'utf8')));
-// Info on stderr: the test reads the fleet's 'adopted threshold states' lines.
+// Info on stderr: the test reads the fleet's 'adopted sensor states' lines.
 const handle = await startRuntime(cfg, { logger: createLogger('info') });
 handle.readings.subscribe((r) => out({ e: 'r', s: r.sensor, t: r.ts }));
 handle.fleet?.views.subscribe((v) => out({ e: 'view', worker: handle.fleet!.workerId, ...v }));
