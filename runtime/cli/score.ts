@@ -12,6 +12,7 @@ import { readCsv, type FillPolicy } from '../data/csv.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
+import { servingRanges } from '../model/ranges.ts';
 import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { ALERT_DEFAULTS } from '../alerts/tracker.ts';
@@ -69,7 +70,7 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   // The card names the channels; label columns are kept aside (the report draws them). Rows out of time order
   // would be scored 0 by the window stage, so they are refused here, naming the first, unless --sort. A cell
   // outside the card's physical ranges is a bad cell (vigil run refuses such readings as out_of_range): --fill says.
-  const series = readCsv(o.data, { channels: card.channels, ranges: card.ranges, fill: o.fill ?? OPTIONS.fill, separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
+  const series = readCsv(o.data, { channels: card.channels, ranges: servingRanges(card), fill: o.fill ?? OPTIONS.fill, separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
   const rows = rowCount(series);
   const batch = o.batch ?? OPTIONS.batch;
   const opened = await openModel(model, { providers: o.providers ?? OPTIONS.providers.split(','), warmup: [1, Math.min(batch, Math.max(1, rows))] });

@@ -54,13 +54,47 @@ export function rangeText([lo, hi]: readonly [number, number]): string {
 export type RangeSource = 'card' | 'option';
 
 /** `ranges.temp in the model card` or `--range temp=-40:125`: where to look to change it. */
-export function rangeOrigin(channel: string, [lo, hi]: readonly [number, number], source: RangeSource = 'card'): string {
-  return source === 'card' ? `ranges.${channel} in the model card` : `--range ${channel}=${lo}:${hi}`;
+export function rangeOrigin(channel: string, range: readonly [number, number], source: RangeSource = 'card'): string {
+  if (COMPUTABLE.has(range)) return `beyond it the model's float32 arithmetic overflows and the score is not a number; declare ranges.${channel} in the model card for a physical range`;
+  return source === 'card' ? `ranges.${channel} in the model card` : `--range ${channel}=${range[0]}:${range[1]}`;
+}
+
+/**
+ * How far from its training centre, in training spreads (the scaler's scale), a value may lie for a channel
+ * without a declared range: a finite float32 such as 1e30 passes the float32 check, yet squared inside the model
+ * it overflows and the window scores Infinity (an alert with no score). 1e6 spreads is far beyond any sensor's
+ * real excursion and far inside what float32 squares.
+ */
+export const COMPUTABLE_SPREADS = 1e6;
+
+/** The implied ranges (marked so messages say where they come from). */
+const COMPUTABLE = new WeakSet<object>();
+const SERVING = new WeakMap<object, Ranges>();
+
+/**
+ * The ranges a card's model is judged with: its declared `ranges`, and for every other channel the range it can
+ * compute (`COMPUTABLE_SPREADS` of its scale around its offset). Cached per card: asked for on every message.
+ */
+export function servingRanges(card: { channels: readonly string[]; scaler: { offset: number[]; scale: number[] }; ranges?: Readonly<Ranges> }): Readonly<Ranges> {
+  let out = SERVING.get(card);
+  if (out) return out;
+  out = {};
+  card.channels.forEach((c, i) => {
+    const declared = card.ranges?.[c];
+    if (declared) return void (out![c] = declared);
+    const spread = COMPUTABLE_SPREADS * Math.max(Math.abs(card.scaler.scale[i]), 1e-12);
+    const r: [number, number] = [card.scaler.offset[i] - spread, card.scaler.offset[i] + spread];
+    COMPUTABLE.add(r);
+    out![c] = r;
+  });
+  SERVING.set(card, out);
+  return out;
 }
 
 /** The message of a refused reading: channel, value, range and where the range was declared. */
 export function outOfRangeText(o: OutOfRange, source: RangeSource = 'card'): string {
-  return `channel '${o.channel}' is ${o.value}, outside its physical range ${rangeText(o.range)} (${rangeOrigin(o.channel, o.range, source)})`;
+  const what = COMPUTABLE.has(o.range) ? 'the range its model can compute' : 'its physical range';
+  return `channel '${o.channel}' is ${o.value}, outside ${what} ${rangeText(o.range)} (${rangeOrigin(o.channel, o.range, source)})`;
 }
 
 /**

@@ -14,6 +14,7 @@ import { connectBroker, waitConnected } from '../mqtt/connect.ts';
 import { publishCodecRequest } from '../mqtt/codec-requests.ts';
 import { handOverState, joinFleet } from '../fleet/index.ts';
 import { loadModel } from '../model/load.ts';
+import { servingRanges } from '../model/ranges.ts';
 import type { ModelCard } from '../model/card.ts';
 import type { BatchRunner } from '../inference/model-ref.ts';
 import { openModel } from '../inference/open-model.ts';
@@ -174,7 +175,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const drainedP = new Promise<void>((r) => (drained = r));
     const sub: Subscription = source$
       .pipe(
-        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf: config.window.admission && admissionPools(config.window.admission, 0).poolOf, ranges: () => ref.current.card.ranges }),
+        decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf: config.window.admission && admissionPools(config.window.admission, 0).poolOf, ranges: () => servingRanges(ref.current.card) }),
         tap((r) => {
           edge.decoded++;
           readings.next(r);

@@ -62,4 +62,15 @@ describe('vigil score with card ranges', () => {
     const res = await scoreCsv({ model, data: csv(dir, 'edge.csv', edge), providers: ['cpu'] });
     expect(res.counters.scored).toBe(temps.length - 3);
   });
+  it('a channel without a declared range still refuses values its model cannot compute (1e30: an Infinity score)', async () => {
+    const { dir, model } = fixture();
+    const bad = temps.slice();
+    bad[6] = 21;
+    const lines = ['timestamp,temp,pressure', ...bad.map((t, i) => `${new Date(T0 + i * 1000).toISOString()},${t},${i === 6 ? 1e30 : 5}`)];
+    const path = join(dir, 'huge.csv');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    await expect(scoreCsv({ model, data: path, providers: ['cpu'] })).rejects.toThrow(/huge\.csv:8: column 'pressure'.*outside the physical range \[-\d+, \d+\].*model's float32 arithmetic overflows/);
+    const filled = await scoreCsv({ model, data: path, providers: ['cpu'], fill: 'ffill' });
+    expect(Array.from(filled.scores).every((x) => Number.isFinite(x))).toBe(true);
+  });
 });

@@ -6,6 +6,7 @@
 import { parseCsv, type FillPolicy } from '../../data/csv.ts';
 import { rowCount, type Series } from '../../data/series.ts';
 import { parseCard, type ModelCard } from '../../model/card.ts';
+import { servingRanges } from '../../model/ranges.ts';
 import { OrtWebBackend } from '../../inference/ort-web.ts';
 import { ModelRef } from '../../inference/model-ref.ts';
 import { scoreSeries, type SeriesScores } from '../../stream/score-series.ts';
@@ -50,7 +51,7 @@ export async function scoreFile(inp: ScoreInputs): Promise<FileScores> {
     throw new Error(`the .onnx file has sha256 ${sum.slice(0, 12)}…; the card ${inp.card.name} expects ${card.onnx.sha256.slice(0, 12)}… (wrong model for this card?)`);
   }
   const tLoad = performance.now();
-  const series = parseCsv(inp.csv.text, { file: inp.csv.name, channels: card.channels, ranges: card.ranges, fill: inp.fill ?? 'error', extraColumns: ['label'] });
+  const series = parseCsv(inp.csv.text, { file: inp.csv.name, channels: card.channels, ranges: servingRanges(card), fill: inp.fill ?? 'error', extraColumns: ['label'] });
   if (rowCount(series) < card.window) throw new Error(`${inp.csv.name} has ${rowCount(series)} rows; the model needs at least ${card.window} (one window)`);
   const session = await new OrtWebBackend().open({ onnx: inp.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: card.channels.length });
   const ref = new ModelRef(card, session);

@@ -11,6 +11,7 @@ import type { RunConfig } from '../../config/schema.ts';
 import type { Codec } from '../../codecs/codec.ts';
 import { decodeMessage } from '../../codecs/decode.ts';
 import type { ModelRef } from '../../inference/model-ref.ts';
+import { servingRanges } from '../../model/ranges.ts';
 import { AlertBank } from '../../alerts/alert-bank.ts';
 import { TrackedResiduals } from '../../scoring/residual-baselines.ts';
 import { createPipeline } from '../../stream/pipeline.ts';
@@ -115,7 +116,7 @@ async function run(k: number, ctx: RunnerContext, running: () => boolean): Promi
   const decode = (subject: string, payload: Uint8Array) => {
     const where = nats.names.parse(subject);
     if (!where) return { reason: 'bad_subject', detail: `subject '${subject}' names no partition and sensor` };
-    return decodeMessage({ topic: subject, payload, receivedAt: Date.now() }, { codec: ctx.codec, route: () => ({ sensor: where.sensor }), maxPayloadBytes: config.source.maxPayloadBytes, ranges: () => card.ranges });
+    return decodeMessage({ topic: subject, payload, receivedAt: Date.now() }, { codec: ctx.codec, route: () => ({ sensor: where.sensor }), maxPayloadBytes: config.source.maxPayloadBytes, ranges: () => servingRanges(card) });
   };
   const snapshot = (seq: number): PartitionSnapshot => ({
     format: 'vigil-jetstream-partition',
