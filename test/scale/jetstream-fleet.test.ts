@@ -133,7 +133,9 @@ describe.skipIf(!hasNatsServer)('vigil fleet on JetStream (real nats-server)', (
     const [a, b, c] = ['w-a', 'w-b', 'w-c'].map((id) => spawnWorker(id, 'line-1', 'vigil', 'VIGIL_READINGS', 'VIGIL_RESULTS'));
     const ctl = spawnWorker('ctl', 'control', 'ctl', 'CTL_READINGS', 'CTL_RESULTS');
     const state = () => workers.map((w) => `${w.id}: owned ${w.owned.join(',')} judged ${w.verdicts.length} exited ${w.exited} ${w.stderr.slice(-300)}`);
-    await waitFor(() => totalOwned([a, b, c]) === P && ctl.owned.length === P, 'all partitions owned', 30_000, state);
+    // Each worker holds its share before data flows: the first worker up may take every partition and hand the
+    // surplus over only later, and a worker that has judged nothing before the kill tests nothing.
+    await waitFor(() => totalOwned([a, b, c]) === P && [a, b, c].every((w) => w.owned.length >= Math.floor(P / 3)) && ctl.owned.length === P, 'all partitions owned, shared', 30_000, state);
     const perSensor = ROUNDS - (W - 1);
     await publishRounds(control, 0, ROUNDS);
 
