@@ -120,7 +120,12 @@ for (const [kind, make] of Object.entries(brokers)) {
         expect(await h.drainAlerts(10_000)).toBe(true);
         expect(transitions).toContain(false);
         expect(transitions.at(-1)).toBe(true);
-        expect(h.health().status).toBe('ok');
+        // QoS 1 redelivers after a restart: copies of readings already judged are dropped by timestamp and count
+        // towards /health's drop share (health.maxDropRate), so it may read 'degraded' for health.dropWindowMs;
+        // nothing else may degrade it (no alert dropped, every reading judged: asserted next).
+        const status = h.health().status;
+        expect(['ok', 'degraded']).toContain(status);
+        if (status === 'degraded') expect(h.counters.duplicates + h.counters.outOfOrder).toBeGreaterThan(0);
         expect(h.edge.alertsDropped).toBe(0);
         // QoS 1 is at least once: a reading the broker redelivers after its restart is dropped by timestamp, counted.
         expect(h.counters.readings - h.counters.duplicates - h.counters.outOfOrder).toBe(2 * PER_PHASE * SENSORS.length);
