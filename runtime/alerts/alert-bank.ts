@@ -4,6 +4,7 @@
  * threshold state and a restart resumes open alerts instead of opening them again.
  */
 import { lruGet } from '../util/lru.ts';
+import { adoptStates, forgetSensors } from '../util/held-states.ts';
 import { AlertTracker, type AlertPolicy, type AlertTrackerState } from './tracker.ts';
 
 /** Options of an AlertBank. */
@@ -51,18 +52,12 @@ export class AlertBank {
 
   /** Take saved states for sensors not held yet (a fleet partition handed over); returns how many were taken. */
   adopt(states: Record<string, AlertTrackerState>): number {
-    let n = 0;
-    for (const [sensor, state] of Object.entries(states)) {
-      if (this.held.has(sensor)) continue;
-      this.saved.set(sensor, state);
-      n++;
-    }
-    return n;
+    return adoptStates(this.held, this.saved, states);
   }
 
   /** Drop held and saved trackers of the sensors `which` selects (a partition handed to another worker). */
   forget(which: (sensor: string) => boolean): void {
-    for (const m of [this.held, this.saved] as Map<string, unknown>[]) for (const s of [...m.keys()]) if (which(s)) m.delete(s);
+    forgetSensors([this.held, this.saved], which);
   }
 
   private create(sensor: string): AlertTracker {

@@ -5,6 +5,7 @@
  */
 import type { ResidualModel } from './mahalanobis.ts';
 import { lruGet } from '../util/lru.ts';
+import { forgetSensors } from '../util/held-states.ts';
 
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
@@ -41,7 +42,7 @@ export class ResidualBaselines {
 
   /** Drop the means of the sensors `which` selects (a fleet partition handed to another worker). */
   forget(which: (sensor: string) => boolean): void {
-    for (const s of [...this.held.keys()]) if (which(s)) this.held.delete(s);
+    forgetSensors([this.held], which);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import { lruGet } from '../util/lru.ts';
+import { adoptStates, forgetSensors } from '../util/held-states.ts';
 
 /** Builds a fresh threshold for a sensor (e.g. `() => createThreshold(config, card)`). */
 export type ThresholdFactory = (sensor: string) => Threshold;
@@ -83,27 +84,12 @@ export class ThresholdBank {
    */
   adopt(states: Record<string, ThresholdState>): number {
     if (!this.opts.restore) throw new Error('ThresholdBank.adopt: no restore function');
-    let n = 0;
-    for (const [sensor, state] of Object.entries(states)) {
-      if (this.held.has(sensor)) continue;
-      this.saved.set(sensor, state);
-      n++;
-    }
-    return n;
+    return adoptStates(this.held, this.saved, states);
   }
 
   /** Drop held and saved states of the sensors `which` selects (e.g. a partition handed to another worker). */
   forget(which: (sensor: string) => boolean): number {
-    let n = 0;
-    for (const m of [this.held, this.saved] as Map<string, unknown>[]) {
-      for (const sensor of [...m.keys()]) {
-        if (which(sensor)) {
-          m.delete(sensor);
-          n++;
-        }
-      }
-    }
-    return n;
+    return forgetSensors([this.held, this.saved], which);
   }
 
   private create(sensor: string): Threshold {

@@ -1,0 +1,30 @@
+/**
+ * The two maps every per-sensor bank keeps (what it holds live, and saved states waiting to be restored on a
+ * sensor's first sight), and what a fleet hand-over does to them: take states for sensors not held yet, and drop
+ * the sensors of a partition given away. One implementation for the threshold, alert and residual banks.
+ */
+
+/** Put `states` into `saved` for sensors `held` does not have; returns how many were taken. */
+export function adoptStates<S>(held: ReadonlyMap<string, unknown>, saved: Map<string, S>, states: Record<string, S>): number {
+  let n = 0;
+  for (const [sensor, state] of Object.entries(states)) {
+    if (held.has(sensor)) continue;
+    saved.set(sensor, state);
+    n++;
+  }
+  return n;
+}
+
+/** Delete the sensors `which` selects from every map; returns how many entries went. */
+export function forgetSensors(maps: readonly Map<string, unknown>[], which: (sensor: string) => boolean): number {
+  let n = 0;
+  for (const m of maps) {
+    for (const sensor of [...m.keys()]) {
+      if (which(sensor)) {
+        m.delete(sensor);
+        n++;
+      }
+    }
+  }
+  return n;
+}
