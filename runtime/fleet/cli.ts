@@ -11,6 +11,7 @@ import { clientOptions } from '../mqtt/connect.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
 import { partitionBridge } from './bridge.ts';
 import { brokerOf, withBroker } from './broker-options.ts';
+import { parseFleetCommand } from './parse-command.ts';
 import { assignPartitions, partitionOf, partitionTopic } from './partition.ts';
 
 const int = (min: number, max: number) => (v: string) => {
@@ -115,14 +116,5 @@ export async function run(args: string[]): Promise<number> {
       await client.endAsync();
     });
 
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (err) {
-    const e = err as { code?: string; exitCode?: number; message: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
-    if (e.code?.startsWith('commander.')) return e.exitCode ?? 1;
-    process.stderr.write(`vigil fleet: ${e.message}\n`);
-    return 1;
-  }
-  return code;
+  return (await parseFleetCommand(program, args)) ?? code;
 }

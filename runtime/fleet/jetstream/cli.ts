@@ -12,6 +12,7 @@ import { createLogger } from '../../ops/logger.ts';
 import { onShutdownSignals } from '../../ops/shutdown.ts';
 import { clientOptions } from '../../mqtt/connect.ts';
 import { brokerOf, withBroker, type BrokerFlags } from '../broker-options.ts';
+import { parseFleetCommand } from '../parse-command.ts';
 import { FleetSchema, type FleetConfig } from '../config.ts';
 import { workerRunConfig } from './worker-config.ts';
 import { jetStreamBridge } from './bridge.ts';
@@ -116,14 +117,5 @@ export async function run(args: string[]): Promise<number> {
       }
     });
 
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (err) {
-    const e = err as { code?: string; exitCode?: number; message: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
-    if (e.code?.startsWith('commander.')) return e.exitCode ?? 1;
-    process.stderr.write(`vigil fleet: ${e.message}\n`);
-    return 1;
-  }
-  return 0;
+  return (await parseFleetCommand(program, args)) ?? 0;
 }
