@@ -101,10 +101,13 @@ describe('live dashboard', () => {
       await page.waitForSelector('#alert-rows tr[data-name="pump-3"]:not(.open)', { timeout: 10_000 });
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: true });
       writeFileSync(join(ARTIFACTS, 'dashboard-live.txt'), `alert visible ${seenAfterMs} ms after injection\n`);
-      // The keyboard walks the list: the row above pump-3 becomes the selected sensor.
+      // The keyboard walks the list: the row above pump-3 becomes the selected sensor. Sensors in alert sort
+      // first, so wait until pump-3's row has left the alert state (its span closed above) before reading the order.
+      await page.waitForSelector('#sensor-rows tr[data-name="pump-3"]:not(.state-alert)', { timeout: 10_000 });
       const order = await page.$$eval('#sensor-rows tr[data-name]', (trs) => trs.map((t) => (t as HTMLElement).dataset.name!));
       await page.keyboard.press('ArrowUp');
       const above = order[order.indexOf('pump-3') - 1];
+      expect(above, `pump-3 is not first in ${order.join(', ')}`).toBeDefined();
       await page.waitForFunction((n) => document.querySelector('#detail-name')?.textContent === n, above);
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
