@@ -3,7 +3,8 @@
  * `minNewWindows` windows entered and `everyMs` passed since the last attempt, and no sensor is in alert or in its
  * guard band after one, `vigil adapt --reservoir` runs in a child process (run-vigil.ts) while inference goes on.
  * What it writes is hot-swapped (the runtime's reload); the flag rate after the swap is then watched
- * (swap-watch.ts) and, out of its band, `vigil adapt rollback` restores the previous pair, hot-swapped back. Each
+ * (rollback-watch.ts: windows the previous model flags too do not count) and, out of its band, `vigil adapt
+ * rollback` restores the previous pair, hot-swapped back. Each
  * decision is a log line, a counter and a dashboard mark (decision.ts).
  */
 import { existsSync } from 'node:fs';
@@ -19,8 +20,11 @@ import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './d
 import { Reservoir } from './reservoir.ts';
 import { readReservoir, reservoirPath, writeReservoir } from './reservoir-file.ts';
 import { runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
+import { keptModelPath } from './kept-versions.ts';
+import { RollbackWatch, type OpenPrevious, type WatchDecision } from './rollback-watch.ts';
+import { openPrevious } from './second-opinion.ts';
 import { seedResidualMeans } from './seed-residuals.ts';
-import { FlagRate, SwapWatch } from './swap-watch.ts';
+import { FlagRate } from './swap-watch.ts';
 
 /** What adaptation needs from the runtime. */
 export interface AdaptationDeps {
@@ -72,7 +76,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
   let reservoir = open(deps.card());
   const record = decisionRecorder(log, deps.registry, () => reservoir);
   const rate = new FlagRate(cfg.rollback.windows);
-  let watch: SwapWatch | undefined;
+  let watch: RollbackWatch | undefined;
   let child: ChildRun | undefined;
   let running: Promise<AdaptDecisionMark> | undefined;
   let lastAttempt = Date.now();
@@ -162,8 +166,25 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
     const s = await swapIn(before);
     if (!s.ok) return rollback(`the adapted model was written but the hot reload refused it: ${s.reason}`);
     const pre = rate.share();
-    watch = new SwapWatch(pre.share, cfg.rollback);
+    watch = new RollbackWatch(pre.share, cfg.rollback, previousOf(deps.card()), watched);
     return decide('adapted', `${r.line?.replace(/^adapt: adapted [^:]*: /, '') ?? ''}; watching the next ${cfg.rollback.windows} windows (flagged before: ${(100 * pre.share).toFixed(2)} % of ${pre.windows}; roll back above ${(100 * watch.limit).toFixed(2)} %)`, before.version, s.to);
+  };
+
+  /** The previous version, to ask about windows flagged after a swap; or why it cannot be asked. */
+  const previousOf = (card: ModelCard): OpenPrevious | string => {
+    const parent = card.lineage?.parent.version;
+    const path = parent === undefined ? undefined : keptModelPath(deps.model, parent);
+    if (!path) return `no kept previous version to ask${parent === undefined ? '' : ` (version ${parent} is not in the model's .versions folder)`}`;
+    return () => openPrevious(path, reservoir.snapshot().windows, cfg.seedWindows);
+  };
+
+  /** The watch after a swap has decided. */
+  const watched = (w: WatchDecision) => {
+    watch = undefined;
+    if (stopped) return;
+    const figures = `${(100 * w.after).toFixed(2)} % of ${w.windows} windows flagged after the swap, ${(100 * w.before).toFixed(2)} % before (band: up to ${(100 * w.limit).toFixed(2)} %); ${w.opinion}`;
+    if (w.kind === 'kept') decide('kept', figures, deps.card().version);
+    else running ??= rollback(`flag rate out of its band: ${figures}`).finally(() => (running = undefined));
   };
 
   const run = (reason: string) => {
@@ -195,15 +216,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
       }
       reservoir.observe(d, d.verdict.scaler ?? card.scaler);
       rate.push(d.verdict.anomaly);
-      if (watch && !running) {
-        const w = watch.push(d.verdict.anomaly);
-        if (w.kind !== 'watching') {
-          watch = undefined;
-          const figures = `${(100 * w.after).toFixed(2)} % of ${w.windows} windows flagged after the swap, ${(100 * w.before).toFixed(2)} % before (band: up to ${(100 * w.limit).toFixed(2)} %)`;
-          if (w.kind === 'kept') decide('kept', figures, card.version);
-          else running = rollback(`flag rate out of its band: ${figures}`).finally(() => (running = undefined));
-        }
-      }
+      if (watch && !running) watch.push(d, d.verdict.scaler ?? card.scaler, card.threshold.static.value);
       maybeStart();
     },
     async prepareSwap(card, session) {
@@ -219,7 +232,10 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
     },
     adaptNow: (reason = 'manual: adaptNow') => run(reason),
     settled: async () => {
-      while (running) await running.catch(() => {});
+      while (running || watch?.busy) {
+        await watch?.idle();
+        await running?.catch(() => {});
+      }
     },
     reservoir: () => reservoir,
     persist,
@@ -227,6 +243,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
       stopped = true;
       clearInterval(timer);
       child?.kill();
+      await watch?.close();
       await running?.catch(() => {});
       persist();
       decisions.complete();

@@ -113,7 +113,7 @@ export class Reservoir {
     else if (!this.makeRoom()) this.counts.budget++;
     else {
       s.lastTaken = v.tsLast;
-      s.waiting.push(stored(d, scaler));
+      s.waiting.push(storedWindow(d, scaler));
       this.waitingCount++;
       this.promote(s, v.tsLast);
     }
@@ -203,7 +203,7 @@ export class Reservoir {
     if (!c) return;
     if (v.threshold > 0) s.peak = Math.max(s.peak, v.score / v.threshold);
     if (v.anomaly && c.windows.length < this.cfg.canaryWindows && this.makeRoom()) {
-      c.windows.push(stored(d, scaler));
+      c.windows.push(storedWindow(d, scaler));
       this.canaryCount++;
       this.version++;
     }
@@ -231,7 +231,7 @@ export class Reservoir {
 }
 
 /** A detection's window in original units (the pipeline's are scaled), copied out of the pipeline's buffer. */
-function stored(d: Detection, scaler: Scaler): StoredWindow {
+export function storedWindow(d: Detection, scaler: Scaler): StoredWindow {
   const v = d.verdict;
   const C = scaler.scale.length;
   const data = new Float32Array(v.data.length);

@@ -3,6 +3,7 @@
  * over the `windows` verdicts after the swap, against the share over the `windows` before it. It leaves the band,
  * and the swap is rolled back, when it exceeds `factor` x the share before (counted as at least `floor`) or the
  * `ceiling` outright. Decided as soon as the count makes it certain (early rollback), else after `windows` verdicts.
+ * Flagged windows the previous model flags too (second-opinion.ts) are excused: they are the data, not the swap.
  */
 import type { RollbackConfig } from './config.ts';
 
@@ -34,14 +35,17 @@ export class FlagRate {
 /** What the watch has decided. */
 export type WatchVerdict =
   | { kind: 'watching' }
-  | { kind: 'kept' | 'rollback'; before: number; after: number; limit: number; windows: number };
+  | { kind: 'kept' | 'rollback'; before: number; after: number; limit: number; windows: number; excused: number };
 
 /** Watches the verdicts after one swap. */
 export class SwapWatch {
   /** Largest share after the swap that stays in the band. */
   readonly limit: number;
   private seen = 0;
+  /** Flagged and not excused. */
   private flagged = 0;
+  /** Flagged, and flagged by the previous model too. */
+  excused = 0;
 
   constructor(
     /** Share flagged before the swap. */
@@ -55,8 +59,20 @@ export class SwapWatch {
   push(anomaly: boolean): WatchVerdict {
     this.seen++;
     if (anomaly) this.flagged++;
+    return this.verdict();
+  }
+
+  /** `k` of the flagged windows are a change in the data (the previous model flags them too): they do not count. */
+  excuse(k: number): WatchVerdict {
+    const m = Math.min(k, this.flagged);
+    this.flagged -= m;
+    this.excused += m;
+    return this.verdict();
+  }
+
+  private verdict(): WatchVerdict {
     const n = this.cfg.windows;
-    const result = (kind: 'kept' | 'rollback'): WatchVerdict => ({ kind, before: this.before, after: this.flagged / this.seen, limit: this.limit, windows: this.seen });
+    const result = (kind: 'kept' | 'rollback'): WatchVerdict => ({ kind, before: this.before, after: this.flagged / Math.max(1, this.seen), limit: this.limit, windows: this.seen, excused: this.excused });
     if (this.flagged > this.limit * n) return result('rollback');
     return this.seen >= n ? result('kept') : { kind: 'watching' };
   }

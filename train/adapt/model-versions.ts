@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadModel, parseCard, sha256, type LoadedModel } from '@vigil/runtime';
+import { modelBase, versionsDir } from '@vigil/runtime/adapt/kept-versions.ts';
 import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
 import { writeModelFiles } from '../write-model.ts';
 
@@ -18,15 +19,7 @@ export interface KeptVersion {
   dir: string;
 }
 
-/** `DIR/NAME` without extension. */
-export function modelBase(model: string): string {
-  return model.replace(/\.(json|onnx)$/, '');
-}
-
-/** The store folder of a model. */
-export function versionsDir(model: string): string {
-  return `${modelBase(model)}.versions`;
-}
+export { modelBase, versionsDir };
 
 /** Order versions: numeric ones by value, others after them by text. */
 function compareVersions(a: string, b: string): number {

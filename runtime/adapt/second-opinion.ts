@@ -1,0 +1,77 @@
+/**
+ * A second opinion on the windows an adapted model flags after its swap, before they can roll it back: the model
+ * it replaced (kept by `vigil adapt` in DIR/NAME.versions/<parent>/, kept-versions.ts) scores them, its residual
+ * means seeded from the reservoir as a rollback would seed them (seed-residuals.ts). A window the previous model
+ * flags too is a change in the data, a fault, not a regression of the adapted model: rolling back would not remove
+ * it, only bring back the stale model (bench/adapt-drift.ts: each rollback there came from a fault after the swap).
+ *
+ * The previous model judges a window against its own card's static threshold, moved as the serving threshold was
+ * for that window (verdict threshold / serving card's static threshold), so per-sensor adaptive thresholds carry
+ * over. It runs on a session of its own (CPU, one thread), opened at the first question and closed with the watch.
+ */
+import { firstValueFrom, from } from 'rxjs';
+import { openSession } from '../inference/open-model.ts';
+import { loadModel } from '../model/load.ts';
+import { applyScaler } from '../scaling/scaler.ts';
+import { scoreOutputs } from '../scoring/score-outputs.ts';
+import type { StoredWindow } from './reservoir-file.ts';
+import { seedResidualMeans } from './seed-residuals.ts';
+
+/** A window flagged after a swap, in original units, and its bar relative to the serving card's static threshold. */
+export interface Suspect {
+  window: StoredWindow;
+  /** verdict threshold / the serving card's static threshold (1 with static thresholds). */
+  bar: number;
+}
+
+/** The previous model, open for questions while a swap is watched. */
+export interface PreviousModel {
+  version: string;
+  /** Per suspect: does the previous model flag it too? */
+  judge(suspects: readonly Suspect[]): Promise<boolean[]>;
+  close(): Promise<void>;
+}
+
+/** Windows per inference call. */
+const BATCH = 64;
+
+/**
+ * Open the model at `path` (a kept pair), its residual means seeded from `reservoir` (`seedWindows` per sensor).
+ * Throws when it cannot be loaded or run (the caller then decides on the flag rate alone, as without it).
+ */
+export async function openPrevious(path: string, reservoir: readonly StoredWindow[], seedWindows: number): Promise<PreviousModel> {
+  const loaded = loadModel(path);
+  const { card } = loaded;
+  const resolved = await openSession(loaded, { providers: ['cpu', 'wasm'], threads: 1 });
+  const session = resolved.session;
+  const close = () => session.close().catch(() => {});
+  let means: Record<string, number[]>;
+  try {
+    means = await seedResidualMeans(card, session, reservoir, seedWindows);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const C = card.channels.length;
+  const per = card.window * C;
+  const base = card.scoring.error === 'mahalanobis' ? card.scoring.residual?.mean : undefined;
+  return {
+    version: card.version,
+    close,
+    async judge(suspects) {
+      const agrees: boolean[] = [];
+      for (let at = 0; at < suspects.length; at += BATCH) {
+        const batch = suspects.slice(at, at + BATCH);
+        const raw = new Float32Array(batch.length * per);
+        batch.forEach((s, i) => raw.set(s.window.data, i * per));
+        const input = applyScaler(card.scaler, raw);
+        const out = await firstValueFrom(from(session.run(input, batch.length)));
+        // A fresh copy per window: scoring moves a tracked mean in place, and each window is judged on its own.
+        const meanOf = base ? (i: number) => Float64Array.from(means[batch[i].window.sensor] ?? base) : undefined;
+        const { scores } = scoreOutputs(input, out, batch.length, card.window, C, card.scoring, meanOf);
+        batch.forEach((s, i) => agrees.push(scores[i] > s.bar * card.threshold.static.value));
+      }
+      return agrees;
+    },
+  };
+}
