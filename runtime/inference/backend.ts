@@ -35,6 +35,13 @@ export interface SessionRequest {
    * buys a little latency per call for a core kept busy between calls; off suits a gateway that runs other work.
    */
   spinning?: boolean;
+  /**
+   * ONNX Runtime's CPU memory arena (`enableCpuMemArena`; absent: the library's default, on). The arena keeps the
+   * largest batch's buffers for the next call; off, each call allocates and frees its own through malloc.
+   */
+  cpuArena?: boolean;
+  /** ONNX Runtime's memory pattern planning (`enableMemPattern`; absent: the library's default, on). */
+  memPattern?: boolean;
 }
 
 /** One way to run a model, selected by name (e.g. `cpu`, `webgpu`, `cuda`, `wasm`). */

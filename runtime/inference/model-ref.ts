@@ -48,22 +48,17 @@ export class ModelRef {
     return this.slot;
   }
 
-  /** Hold the current model for one batch. */
+  /** Hold the current model for one batch (call `release()` on the hold when the batch is done). */
   acquire(): AcquiredModel {
-    const slot = this.slot;
-    slot.users++;
-    let released = false;
-    return {
-      card: slot.card,
-      session: slot.session,
-      release: () => {
-        if (released) return;
-        released = true;
-        slot.users--;
-        this.closeIfIdle(slot);
-      },
-    };
+    this.slot.users++;
+    return new Hold(this.slot, this.onRelease);
   }
+
+  /** Bound once: a hold calls it when its batch is done (no closure per batch on the hot path). */
+  private readonly onRelease = (slot: Slot): void => {
+    slot.users--;
+    this.closeIfIdle(slot);
+  };
 
   /**
    * Put a new model in service. Its window and channels must match (windows already cut keep their shape);
@@ -95,5 +90,28 @@ export class ModelRef {
     if (!slot.retired || slot.closed || slot.users > 0 || !slot.session.close) return;
     slot.closed = true;
     this.closing.push(slot.session.close().catch(() => {}));
+  }
+}
+
+/** One batch's hold on a slot; `release` is idempotent (a method, not a closure: one object per batch, nothing more). */
+class Hold implements AcquiredModel {
+  readonly card: ModelCard;
+  readonly session: BatchRunner;
+  private slot: Slot | undefined;
+
+  constructor(
+    slot: Slot,
+    private readonly onRelease: (slot: Slot) => void,
+  ) {
+    this.slot = slot;
+    this.card = slot.card;
+    this.session = slot.session;
+  }
+
+  release(): void {
+    const slot = this.slot;
+    if (!slot) return;
+    this.slot = undefined;
+    this.onRelease(slot);
   }
 }

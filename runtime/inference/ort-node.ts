@@ -30,6 +30,8 @@ export function sessionOptions(req: SessionRequest, executionProvider: string): 
     graphOptimizationLevel: 'all',
   };
   if (req.threads) options.intraOpNumThreads = req.threads;
+  if (req.cpuArena !== undefined) options.enableCpuMemArena = req.cpuArena;
+  if (req.memPattern !== undefined) options.enableMemPattern = req.memPattern;
   if (req.spinning !== undefined) {
     // Sequential execution: the inter-op pool is unused, so keep it at one thread too.
     options.interOpNumThreads = 1;
@@ -51,27 +53,43 @@ export async function checkProvider(executionProvider: string): Promise<void> {
 class OrtNodeSession implements InferenceSession {
   /** The last input tensor: the caller reuses one scratch buffer, so a batch of the same size reuses the tensor too. */
   private last: import('onnxruntime-node').Tensor | undefined;
+  /** The feeds around `last`, kept with it. */
+  private feeds: Record<string, import('onnxruntime-node').Tensor> = {};
+  /** The model has no output but the reconstruction (the usual case): no walk over the outputs per batch. */
+  private readonly single: boolean;
 
   constructor(
     private readonly ort: Ort,
     private readonly session: import('onnxruntime-node').InferenceSession,
     private readonly req: SessionRequest,
     readonly provider: string,
-  ) {}
-
-  async run(input: Float32Array, n: number): Promise<InferenceResult> {
-    const { window, channels } = this.req;
-    const size = n * window * channels;
-    const data = input.length === size ? input : input.subarray(0, size);
-    const prev = this.last?.data as Float32Array | undefined;
-    const same = prev !== undefined && prev.buffer === data.buffer && prev.byteOffset === data.byteOffset && prev.length === data.length;
-    const tensor = same ? this.last! : (this.last = new this.ort.Tensor('float32', data, [n, window, channels]));
-    const feeds = { [this.req.inputName]: tensor };
-    const out = await this.session.run(feeds);
-    const extra: Record<string, Float32Array> = {};
-    for (const [name, t] of Object.entries(out)) if (name !== this.req.outputName) extra[name] = t.data as Float32Array;
-    return { reconstruction: out[this.req.outputName].data as Float32Array, extra };
+  ) {
+    this.single = session.outputNames.length === 1 && session.outputNames[0] === req.outputName;
   }
+
+  run(input: Float32Array, n: number): Promise<InferenceResult> {
+    try {
+      const { window, channels } = this.req;
+      const size = n * window * channels;
+      const data = input.length === size ? input : input.subarray(0, size);
+      const prev = this.last?.data as Float32Array | undefined;
+      if (!(prev !== undefined && prev.buffer === data.buffer && prev.byteOffset === data.byteOffset && prev.length === data.length)) {
+        this.last = new this.ort.Tensor('float32', data, [n, window, channels]);
+        this.feeds = { [this.req.inputName]: this.last };
+      }
+      return this.session.run(this.feeds).then(this.toResult);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Bound once rather than a closure per batch. */
+  private readonly toResult = (out: import('onnxruntime-node').InferenceSession.ReturnType): InferenceResult => {
+    const reconstruction = out[this.req.outputName].data as Float32Array;
+    const extra: Record<string, Float32Array> = {};
+    if (!this.single) for (const name in out) if (name !== this.req.outputName) extra[name] = out[name].data as Float32Array;
+    return { reconstruction, extra };
+  };
 
   async close(): Promise<void> {
     await this.session.release();

@@ -44,25 +44,23 @@ export function reconstructionScores(
   const mse = kind === 'mse';
   // Older cards carry no rule: they were trained and calibrated under the default.
   const clip = scoring.bceClip ?? BCE_CLIP_DEFAULT;
-  for (let i = 0; i < n; i++) {
-    const base = i * window * channels;
+  const wc = window * channels;
+  for (let i = 0, base = 0, pc = 0; i < n; i++, base += wc) {
     let total = 0;
-    for (let c = 0; c < channels; c++) {
+    const end = base + wc;
+    for (let c = 0; c < channels; c++, pc++) {
       let s = 0;
       // The squared-error loop is the runtime's hot path: kept free of the per-element kind test.
       if (mse) {
-        for (let k = base + start * channels + c; k < base + window * channels; k += channels) {
+        for (let k = base + start * channels + c; k < end; k += channels) {
           const d = input[k] - output[k];
           s += d * d;
         }
       } else {
-        for (let t = start; t < window; t++) {
-          const k = base + t * channels + c;
-          s += bceError(input[k], output[k], clip);
-        }
+        for (let k = base + start * channels + c; k < end; k += channels) s += bceError(input[k], output[k], clip);
       }
       const e = s / span;
-      perChannel[i * channels + c] = e;
+      perChannel[pc] = e;
       total += e;
     }
     scores[i] = total / channels;

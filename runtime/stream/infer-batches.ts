@@ -89,12 +89,15 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         const baselines = residuals.for(card);
         return baselines && ((i) => baselines.of(batch[i].sensor));
       };
-      let inflight: { sub: Subscription; held: AcquiredModel; thenable: PromiseLike<unknown> | undefined } | undefined;
+      // The one batch in flight (inference runs one batch at a time).
+      let inflight: Flight | undefined;
       let upstream: { done: true; error?: unknown; failed: boolean } | undefined;
       let closed = false;
       let failures = 0;
       // True while runBatch is on the stack: a runner that answers synchronously must not recurse into pump().
       let starting = false;
+      // The batch input: a view over `scratch` kept while batches keep their size, so the session can reuse its tensor.
+      let input = scratch;
 
       const finish = () => {
         if (!upstream || inflight || queue.size > 0) return;
@@ -120,7 +123,7 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         const wc = W * C;
         const ta = performance.now();
         if (scratch.length < n * wc) scratch = new Float32Array(Math.max(n, Math.min(o.maxBatch, 2 * n)) * wc);
-        const input = scratch.subarray(0, n * wc);
+        if (input.buffer !== scratch.buffer || input.length !== n * wc) input = scratch.subarray(0, n * wc);
         for (let i = 0; i < n; i++) {
           const w = batch[i];
           if (w.data.length !== wc) {
@@ -137,68 +140,85 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         }
         counters.batches++;
         const t0 = performance.now();
-        const assembleMs = t0 - ta;
-        let done = false;
-        const mine: NonNullable<typeof inflight> = { sub: EMPTY_SUB, held, thenable: undefined };
-        inflight = mine;
-        const settle = (err: unknown, outputs?: ModelOutputs) => {
-          if (done) return;
-          done = true;
-          const inferMs = performance.now() - t0;
-          mine.sub.unsubscribe();
-          if (inflight === mine) inflight = undefined;
-          held.release();
-          if (closed) return;
-          let scored: { scores: Float32Array; perChannel: Float32Array } | undefined;
-          if (err === undefined && outputs) {
-            try {
-              scored = scoreOutputs(input, outputs, n, W, C, card.scoring, meanOfFor(card, batch));
-            } catch (e) {
-              err = e;
-            }
-          }
-          if (!scored) {
-            counters.inferenceErrors++;
-            counters.droppedInferenceError += n;
-            failures++;
-            opts.onError?.(err, n);
-            if (failures >= o.maxConsecutiveErrors) {
-              closed = true;
-              subscriber.error(new Error(`inference failed ${failures} times in a row on ${session.provider}: ${(err as Error)?.message ?? String(err)}`));
-              return;
-            }
-          } else {
-            failures = 0;
-            counters.scored += n;
-            const provider = session.provider;
-            for (let i = 0; i < n && !closed; i++) {
-              // Windows belong to the pipeline once cut: complete each in place rather than copy it (hot path).
-              const w = batch[i] as ScoredWindow;
-              w.score = scored.scores[i];
-              w.perChannel = scored.perChannel.subarray(i * C, (i + 1) * C);
-              w.provider = provider;
-              subscriber.next(w);
-            }
-            opts.onBatch?.({ size: n, inferMs, assembleMs, scoreMs: performance.now() - t0 - inferMs, provider: session.provider, pending: queue.size });
-          }
-          if (!starting) pump();
-        };
+        const flight: Flight = { batch, input, held, t0, assembleMs: t0 - ta, sub: EMPTY_SUB, thenable: undefined, done: false };
+        inflight = flight;
         starting = true;
         try {
           const result = session.run(input, n);
-          mine.thenable = isThenable(result) ? result : undefined;
-          const sub = from(result).subscribe({
-            next: (r) => settle(undefined, r),
-            error: (err) => settle(err ?? new Error('inference failed')),
-            complete: () => settle(new Error('inference produced no result')),
-          });
-          if (done) sub.unsubscribe();
-          else mine.sub = sub;
+          if (isThenable(result)) {
+            // A promise (every real session) settles once: the shared handlers settle the batch in flight.
+            flight.thenable = result;
+            result.then(onResult, onFailure);
+          } else {
+            // An Observable (test doubles) may emit, then complete later: its events are tied to their own batch.
+            const sub = from(result).subscribe({
+              next: (r) => settle(flight, undefined, r),
+              error: (err) => settle(flight, err ?? new Error('inference failed')),
+              complete: () => settle(flight, new Error('inference produced no result')),
+            });
+            if (flight.done) sub.unsubscribe();
+            else flight.sub = sub;
+          }
         } catch (err) {
-          settle(err ?? new Error('inference threw'));
+          settle(flight, err ?? new Error('inference threw'));
         } finally {
           starting = false;
         }
+      };
+
+      const settle = (flight: Flight, err: unknown, outputs?: ModelOutputs) => {
+        if (flight.done) return;
+        flight.done = true;
+        const inferMs = performance.now() - flight.t0;
+        flight.sub.unsubscribe();
+        if (inflight === flight) inflight = undefined;
+        const { batch, held } = flight;
+        const { card, session } = held;
+        held.release();
+        if (closed) return;
+        const n = batch.length;
+        const C = card.channels.length;
+        let scored: { scores: Float32Array; perChannel: Float32Array } | undefined;
+        if (err === undefined && outputs) {
+          try {
+            scored = scoreOutputs(flight.input, outputs, n, card.window, C, card.scoring, meanOfFor(card, batch));
+          } catch (e) {
+            err = e;
+          }
+        }
+        if (!scored) {
+          counters.inferenceErrors++;
+          counters.droppedInferenceError += n;
+          failures++;
+          opts.onError?.(err, n);
+          if (failures >= o.maxConsecutiveErrors) {
+            closed = true;
+            subscriber.error(new Error(`inference failed ${failures} times in a row on ${session.provider}: ${(err as Error)?.message ?? String(err)}`));
+            return;
+          }
+        } else {
+          failures = 0;
+          counters.scored += n;
+          const provider = session.provider;
+          const { scores, perChannel } = scored;
+          for (let i = 0; i < n && !closed; i++) {
+            // Windows belong to the pipeline once cut: complete each in place rather than copy it (hot path).
+            const w = batch[i] as ScoredWindow;
+            w.score = scores[i];
+            w.perChannel = perChannel.subarray(i * C, (i + 1) * C);
+            w.provider = provider;
+            subscriber.next(w);
+          }
+          opts.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - flight.t0 - inferMs, provider, pending: queue.size });
+        }
+        if (!starting) pump();
+      };
+      // Created once per subscription, not per batch; after teardown nothing is in flight and they do nothing.
+      const onResult = (r: ModelOutputs) => {
+        if (inflight) settle(inflight, undefined, r);
+      };
+      const onFailure = (err: unknown) => {
+        if (inflight) settle(inflight, err ?? new Error('inference failed'));
       };
 
       const sub = source.subscribe({
@@ -230,7 +250,8 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
           inflight = undefined;
           inner.unsubscribe();
           // A native run cannot be cancelled: keep the session held until it really ends, so a swap cannot close it mid-run.
-          if (thenable) thenable.then(held.release, held.release);
+          const release = () => held.release();
+          if (thenable) thenable.then(release, release);
           else held.release();
         }
         counters.pending = 0;
@@ -241,6 +262,22 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
 }
 
 const EMPTY_SUB = { unsubscribe() {} } as Subscription;
+
+/** The batch in flight: what settling it needs, in one object per batch (no closures on the hot path). */
+interface Flight {
+  batch: SensorWindow[];
+  /** Its assembled input (a view over the reused scratch buffer). */
+  input: Float32Array;
+  held: AcquiredModel;
+  /** When the model call started (performance.now()). */
+  t0: number;
+  assembleMs: number;
+  /** The runner's subscription when it answered with an Observable. */
+  sub: Subscription;
+  /** The runner's promise, so a teardown can keep the session held until the native run ends. */
+  thenable: PromiseLike<unknown> | undefined;
+  done: boolean;
+}
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof (x as PromiseLike<unknown> | null)?.then === 'function';
