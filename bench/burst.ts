@@ -212,7 +212,8 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
     repeat,
     sent: lines.length,
     decoded: delta(before, after, 'vigil_readings_decoded_total'),
-    duplicates: (reasons1.duplicate ?? 0) - (reasons0.duplicate ?? 0),
+    // Repeats of readings already judged (QoS 1 redelivery): counted apart, no drop.
+    duplicates: delta(before, after, 'vigil_readings_duplicate_total'),
     outOfOrder: (reasons1.out_of_order ?? 0) - (reasons0.out_of_order ?? 0),
     witnessDistinct: disorder.distinct,
     witnessLate: disorder.late,
@@ -256,11 +257,11 @@ async function main(): Promise<void> {
   const kills: KillRun[] = [];
   for (let r = 1; r <= KILL_REPEATS; r++) kills.push(await throughKill(model, lines, r));
   const expected = N - (W - 1);
-  const killsOne = kills.every((k) => k.ratio === 1 && k.dropped === k.duplicates + k.outOfOrder);
+  const killsOne = kills.every((k) => k.ratio === 1 && k.dropped === k.outOfOrder);
   // Every reading the broker delivered at all (to the witness) reached vigil and closed a window.
   const killsAll = kills.every((k) => k.formed >= k.witnessDistinct - (W - 1));
   const reorder = REORDER_MS ? `window.reorderMs ${REORDER_MS} (set for this run)` : 'window.reorder* as shipped (runtime/stream/reorder-by-sensor.ts)';
-  const killNote = `Broker kill -9 mid-stream: ${KILL_REPEATS} run(s), ${N} readings at ${KILL_RATE}/s, QoS 1 persistent sessions (sensor and vigil), Mosquitto with persistence saved every second, killed a third of the way in and restarted ${OUTAGE_S} s later; ${reorder}. ${killsOne ? 'MET' : 'NOT MET'}: windows scored / formed = 1.0 and nothing dropped but readings at or before what the sensor already windowed (duplicate / out_of_order: the broker redelivers readings from its last save that vigil already had). After the restart the broker also delivers some readings after newer ones: the witness columns (a second persistent QoS 1 subscriber, reconnecting every 100 ms) count how many and the hold that would keep them (bench/lib/disorder.ts); vigil's reorder stage holds a sensor's readings once it shows disorder and releases them in timestamp order ('reordered'). Readings the broker acknowledged to the sensor but had not saved when killed are lost at the broker. ${killsAll ? 'MET' : 'NOT MET'}: windows formed >= distinct readings delivered to the witness - 63 in every run.`;
+  const killNote = `Broker kill -9 mid-stream: ${KILL_REPEATS} run(s), ${N} readings at ${KILL_RATE}/s, QoS 1 persistent sessions (sensor and vigil), Mosquitto with persistence saved every second, killed a third of the way in and restarted ${OUTAGE_S} s later; ${reorder}. ${killsOne ? 'MET' : 'NOT MET'}: windows scored / formed = 1.0 and nothing dropped but readings older than what the sensor already windowed (out_of_order); the broker redelivers readings from its last save that vigil already had, counted as duplicates (no drop) while within window.duplicateHorizon. After the restart the broker also delivers some readings after newer ones: the witness columns (a second persistent QoS 1 subscriber, reconnecting every 100 ms) count how many and the hold that would keep them (bench/lib/disorder.ts); vigil's reorder stage holds a sensor's readings once it shows disorder and releases them in timestamp order ('reordered'). Readings the broker acknowledged to the sensor but had not saved when killed are lost at the broker. ${killsAll ? 'MET' : 'NOT MET'}: windows formed >= distinct readings delivered to the witness - 63 in every run.`;
   const killTable = {
     title: `through a broker kill -9 and restart (${N} readings at ${KILL_RATE}/s, QoS 1, persistent sessions; expected ${expected} windows)`,
     columns: ['run', 'readings sent', 'distinct to witness', 'late to witness', 'hold needed p99 / max ms', 'vigil decoded', 'reordered', 'duplicate', 'out of order', 'windows formed', 'windows scored', 'scored / formed', 'dropped', 'outage s', 'restart -> last scored s', 'mean batch'],

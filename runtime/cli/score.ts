@@ -246,8 +246,8 @@ Example:
       `threshold: ${JSON.stringify(o.threshold ? parseThresholdOption(o.threshold) : card.threshold.default)} (starts at ${num(res.thresholds[0])})`,
       `rows: ${rows}, windows scored: ${c.scored}, anomalous windows: ${c.anomalies}, alerts: ${c.alertsOpened}`,
     ];
-    const dropped = c.duplicates + c.outOfOrder + c.unusable;
-    if (dropped) lines.push(`rows not scored: ${c.duplicates} duplicate and ${c.outOfOrder} out-of-order timestamps, ${c.unusable} unusable (score 0)`);
+    const repeated = c.duplicates + c.timestampConflicts;
+    if (repeated + c.outOfOrder + c.unusable) lines.push(`rows not scored: ${repeated} repeated and ${c.outOfOrder} out-of-order timestamps, ${c.unusable} unusable (score 0)`);
     if (c.gapResets) lines.push(`window restarted after ${c.gapResets} gap(s) in the timestamps`);
     lines.push(`wrote ${v.out}${v.report ? ` and ${v.report}` : ''}`, `time: ${res.seconds.toFixed(2)} s (${Math.round(rows / res.seconds)} rows/s)`);
     process.stdout.write(`${lines.join('\n')}\n`);

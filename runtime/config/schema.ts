@@ -128,6 +128,11 @@ export const WindowSchema = z
     admission: z.array(AdmissionRuleSchema).optional(),
     idleEvictMs: ms('idle time before eviction').optional(),
     /**
+     * Readings per sensor remembered (4 bytes each) so that a repeat of one already accepted, as QoS 1 redelivers
+     * after a broker restart, counts as a duplicate (not judged again, no drop) rather than as out_of_order.
+     */
+    duplicateHorizon: z.number().int().positive().optional(),
+    /**
      * Readings of a sensor are held up to this long (ms) and released in timestamp order, so readings a broker
      * redelivers after newer ones (a restart with persistent QoS 1 sessions) are windowed, not dropped as
      * out_of_order; 0 turns reordering off. By default only after the sensor showed disorder (reorderArmMs).

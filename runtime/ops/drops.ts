@@ -1,9 +1,10 @@
 /**
- * Nothing dropped silently: every reading the window stage drops (duplicate, out of order, unusable, sensor limit)
+ * Nothing dropped silently: every reading the window stage drops (out of order, timestamp conflict, unusable, sensor limit)
  * gets a warning line per reason, rate-limited (runtime/util/rate-limited-warning.ts) and naming the sensors and
  * counts, besides its counter, and so does every sensor evicted to admit a new one into a full pool; /health
  * degrades while the share of readings dropped (every reason of `vigil_dropped_total`, plus those evictions) over
- * the last `health.dropWindowMs` passes `health.maxDropRate`.
+ * the last `health.dropWindowMs` passes `health.maxDropRate`. A duplicate (a repeat of a reading already accepted,
+ * e.g. QoS 1 redelivering after a broker restart) is no drop: it counts neither here nor towards that share.
  */
 import { DROP_REASONS, droppedByReason, type PipelineCounters } from '../stream/counters.ts';
 import type { WindowDropReason } from '../stream/window-by-sensor.ts';
@@ -11,7 +12,7 @@ import { rateLimitedWarning, realClock, WARNING_INTERVAL_MS, type RateLimitedWar
 
 /** What each reason means and what to do about it, for the log line. */
 const WHY: Record<WindowDropReason, string> = {
-  duplicate: 'their timestamp repeats the sensor\'s last one (a publisher re-sending, or two readings stamped alike)',
+  timestamp_conflict: 'their timestamp repeats the sensor\'s last one with other values (two readings stamped alike)',
   out_of_order: 'their timestamp is older than the sensor\'s last one (clock steps, or messages reordered on the way)',
   unusable: 'they carry no usable value of the model\'s channels',
   sensor_limit: 'their topic matches a window.admission rule with maxSensors 0',

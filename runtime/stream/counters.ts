@@ -12,8 +12,13 @@ export interface PipelineCounters {
   reordered: number;
   /** Gauge: readings `reorderBySensor` holds now. */
   reorderHeld: number;
-  /** Readings dropped because their timestamp equals the sensor's last one. */
+  /**
+   * Readings that repeat one the sensor already had accepted (same timestamp and values, within
+   * `window.duplicateHorizon`): a QoS 1 redelivery, ignored; judged once already, so not a drop.
+   */
   duplicates: number;
+  /** Readings dropped because their timestamp equals the sensor's last one but their values differ. */
+  timestampConflicts: number;
   /** Readings dropped because their timestamp is older than the sensor's last one. */
   outOfOrder: number;
   /** Readings dropped because they carry none of the model's channels (or a non-finite timestamp). */
@@ -63,9 +68,12 @@ export interface PipelineCounters {
   alertDuplicates: number;
 }
 
-/** Every reason a reading or window is dropped, with its counter: `vigil_dropped_total{reason}`, the log and /health. */
+/**
+ * Every reason a reading or window is dropped, with its counter: `vigil_dropped_total{reason}`, the log and /health.
+ * Duplicates are not here: a repeat of a reading already judged loses nothing (`vigil_readings_duplicate_total`).
+ */
 export const DROP_REASONS = [
-  ['duplicate', 'duplicates'],
+  ['timestamp_conflict', 'timestampConflicts'],
   ['out_of_order', 'outOfOrder'],
   ['unusable', 'unusable'],
   ['sensor_limit', 'sensorLimit'],
@@ -88,6 +96,7 @@ export function createCounters(): PipelineCounters {
     reordered: 0,
     reorderHeld: 0,
     duplicates: 0,
+    timestampConflicts: 0,
     outOfOrder: 0,
     unusable: 0,
     sensorLimit: 0,

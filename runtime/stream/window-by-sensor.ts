@@ -2,12 +2,15 @@
  * Reading -> SensorWindow: one WindowRing per sensor, channels mapped by name to the card's order. Each row is
  * scaled once as it enters the ring (the ring holds scaled rows), so emitting a window is one copy; a hot reload
  * with another scaler re-expresses a sensor's held rows once, on its next reading. Bad and late data are dropped
- * and counted, never thrown: duplicates, out-of-order readings, readings with none of the model's channels.
- * Memory is bounded by `maxSensors` and idle eviction.
+ * and counted, never thrown: out-of-order readings, a timestamp repeated with other values, readings with none of
+ * the model's channels. A repeat of a reading already accepted (same timestamp and values: a QoS 1 redelivery after
+ * a broker restart) is counted as a duplicate and ignored; it was judged once, so nothing is lost and it is no drop
+ * (runtime/window/recent-readings.ts). Memory is bounded by `maxSensors` and idle eviction.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
 import { WindowRing } from '../window/ring.ts';
+import { readingDigest, RecentReadings } from '../window/recent-readings.ts';
 import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { admissionPools, type AdmissionRule } from './admission.ts';
@@ -32,6 +35,11 @@ export interface WindowBySensorOptions {
   admission?: AdmissionRule[];
   /** A sensor not heard from for this long (arrival time, ms) is evicted and starts afresh if it returns. */
   idleEvictMs?: number;
+  /**
+   * Readings per sensor remembered (as 4-byte digests of timestamp and values) to recognise a repeat of one already
+   * accepted as a `duplicate`; a repeat older than that is counted `out_of_order`, as any late reading.
+   */
+  duplicateHorizon?: number;
   /** Counters to increment; a fresh set when omitted. */
   counters?: PipelineCounters;
   /** Told of every reading dropped, with the reason (its counter is incremented too), e.g. for a rate-limited log. */
@@ -40,8 +48,11 @@ export interface WindowBySensorOptions {
   onEvict?: (evicted: string, admitted: string) => void;
 }
 
-/** Why the window stage drops a reading (the `vigil_dropped_total` reason). */
-export type WindowDropReason = 'duplicate' | 'out_of_order' | 'unusable' | 'sensor_limit';
+/**
+ * Why the window stage drops a reading (the `vigil_dropped_total` reason). A `duplicate` (a repeat of a reading
+ * already accepted) is not among them: it is counted apart and lost nothing.
+ */
+export type WindowDropReason = 'timestamp_conflict' | 'out_of_order' | 'unusable' | 'sensor_limit';
 
 /** Defaults of `windowBySensor`, exported so config and docs quote the same numbers. */
 export const WINDOW_DEFAULTS = {
@@ -51,6 +62,7 @@ export const WINDOW_DEFAULTS = {
   gapResetMs: Number.POSITIVE_INFINITY,
   maxSensors: 10_000,
   idleEvictMs: 3_600_000,
+  duplicateHorizon: 256,
 } as const;
 
 interface SensorState {
@@ -59,6 +71,8 @@ interface SensorState {
   scaler: ModelCard['scaler'];
   /** Timestamps of the rows in the ring, indexed by row count since reset modulo W. */
   times: Float64Array;
+  /** Digests of the last readings accepted (across gap resets: a copy of any of them is a duplicate). */
+  recent: RecentReadings;
   rowsSinceReset: number;
   lastTs: number;
   lastSeen: number;
@@ -82,7 +96,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs'] as const) {
     if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
   }
-  if (!Number.isInteger(o.maxSensors) || o.maxSensors < 1) throw new Error(`windowBySensor: maxSensors must be an integer >= 1, got ${o.maxSensors}`);
+  for (const key of ['maxSensors', 'duplicateHorizon'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`windowBySensor: ${key} must be an integer >= 1, got ${o[key]}`);
+  }
   const { caps } = admissionPools(opts.admission, o.maxSensors);
 
   return (source) =>
@@ -130,7 +146,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             counters.evictedFull++;
             onEvict(oldest, r.sensor);
           }
-          s = newState(W, C, o.stride, cardOf().scaler);
+          s = newState(W, C, o.stride, cardOf().scaler, o.duplicateHorizon);
           active++;
         }
         sensors.set(r.sensor, s);
@@ -138,11 +154,14 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         s.lastSeen = r.receivedAt;
         // A reading stamped on arrival is ordered by arrival: one that ties (or a clock step back) follows the last.
         const ts = r.arrival && r.ts <= s.lastTs ? after(s.lastTs) : r.ts;
-        if (ts === s.lastTs) {
-          counters.duplicates++;
-          return void onDrop('duplicate', r.sensor);
-        }
-        if (ts < s.lastTs) {
+        // Arrival-stamped readings are new by construction: no digest needed.
+        const digest = r.arrival ? 0 : readingDigest(ts, r.values, names);
+        if (ts <= s.lastTs) {
+          if (ts === s.lastTs ? s.recent.isLast(digest) : s.recent.has(digest)) return void counters.duplicates++;
+          if (ts === s.lastTs) {
+            counters.timestampConflicts++;
+            return void onDrop('timestamp_conflict', r.sensor);
+          }
           counters.outOfOrder++;
           return void onDrop('out_of_order', r.sensor);
         }
@@ -185,6 +204,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         // row[c] is read back as float32, exactly as when raw rows were held and scaled on emission.
         for (let c = 0; c < C; c++) row[c] = (row[c] - offset[c]) / scale[c];
         s.lastTs = ts;
+        if (!r.arrival) s.recent.add(digest);
         const due = s.ring.push(row);
         s.times[s.rowsSinceReset % W] = ts;
         s.rowsSinceReset++;
@@ -231,11 +251,12 @@ function after(t: number): number {
   return next > t ? next : t + Math.abs(t) * Number.EPSILON * 2;
 }
 
-function newState(W: number, C: number, stride: number, scaler: ModelCard['scaler']): SensorState {
+function newState(W: number, C: number, stride: number, scaler: ModelCard['scaler'], horizon: number): SensorState {
   return {
     ring: new WindowRing(W, C, stride),
     scaler,
     times: new Float64Array(W),
+    recent: new RecentReadings(horizon),
     rowsSinceReset: 0,
     lastTs: Number.NEGATIVE_INFINITY,
     lastSeen: 0,

@@ -3,7 +3,7 @@
  * the sensor and the count (the lines add up to the counter); the dashboard's status carries the drop counts; and
  * /health degrades (503) while the share of readings dropped passes `health.maxDropRate`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Subject } from 'rxjs';
@@ -47,30 +47,41 @@ describe('drops are reported', () => {
       let health = await fetch(`${handle.opsUrl}/health`);
       expect(health.status).toBe(200);
 
-      // One duplicate in 17 readings (6 %) stays under the 10 % bound; it is logged at once all the same.
+      // Exact repeats of readings already judged (QoS 1 redelivery) are duplicates: no drop, no line, /health ok.
+      // (The first repeat shows disorder, so the reorder stage holds the sensor's next reading up to window.reorderMs.)
+      for (let i = 0; i < WINDOW; i++) input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i])));
+      await vi.waitFor(() => expect(handle.counters.duplicates).toBe(WINDOW), { timeout: 5000 });
+      health = await fetch(`${handle.opsUrl}/health`);
+      expect(health.status).toBe(200);
+      expect((await health.json()).dropped).toMatchObject({ rate: 0, total: {} });
+
+      // One timestamp repeated with another value in 33 readings (3 %) stays under the 10 % bound; it is logged at once all the same.
       input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[WINDOW - 1], 1)));
-      const dupLines = () => lines.filter((l) => l.reason === 'duplicate');
-      expect(dupLines()).toEqual([expect.objectContaining({ level: 40, dropped: 1, sensors: { 'pump-1': 1 }, msg: expect.stringContaining('1 reading(s) dropped (duplicate)') })]);
+      const dupLines = () => lines.filter((l) => l.reason === 'timestamp_conflict');
+      await vi.waitFor(() => expect(handle.counters.timestampConflicts).toBe(1), { timeout: 5000 });
+      expect(dupLines()).toEqual([expect.objectContaining({ level: 40, dropped: 1, sensors: { 'pump-1': 1 }, msg: expect.stringContaining('1 reading(s) dropped (timestamp_conflict)') })]);
       health = await fetch(`${handle.opsUrl}/health`);
       expect(health.status).toBe(200);
 
-      // Two more duplicates and an out-of-order reading: 4 of 20 (20 %) pass the bound.
+      // Two more and an out-of-order reading: 4 of 36 (11 %) pass the bound.
       input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[WINDOW - 1], 1)));
       input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[WINDOW - 1], 1)));
       input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[0], 1)));
+      await vi.waitFor(() => expect(handle.counters.timestampConflicts + handle.counters.outOfOrder).toBe(4), { timeout: 5000 });
       health = await fetch(`${handle.opsUrl}/health`);
       expect(health.status).toBe(503);
       const report = await health.json();
-      expect(report).toMatchObject({ status: 'degraded', dropped: { degraded: true, maxRate: 0.1, total: { duplicate: 3, out_of_order: 1 } } });
-      expect(report.dropped.rate).toBeCloseTo(4 / 20, 6);
+      expect(report).toMatchObject({ status: 'degraded', dropped: { degraded: true, maxRate: 0.1, total: { timestamp_conflict: 3, out_of_order: 1 } } });
+      expect(report.dropped.rate).toBeCloseTo(4 / 36, 6);
       expect(lines.filter((l) => l.reason === 'out_of_order')).toEqual([expect.objectContaining({ dropped: 1, sensors: { 'pump-1': 1 } })]);
 
       // The dashboard shows the same counts.
-      expect(runtimeFeed(handle).status!().dropped).toEqual({ duplicate: 3, out_of_order: 1 });
+      expect(runtimeFeed(handle).status!().dropped).toEqual({ timestamp_conflict: 3, out_of_order: 1 });
     } finally {
       await handle.stop();
     }
     // The rest were summed into a line at stop: the lines add up to the counter.
-    expect(lines.filter((l) => l.reason === 'duplicate').reduce((a, l) => a + (l.dropped as number), 0)).toBe(3);
+    expect(lines.filter((l) => l.reason === 'timestamp_conflict').reduce((a, l) => a + (l.dropped as number), 0)).toBe(3);
+    expect(lines.filter((l) => l.reason === 'duplicate')).toEqual([]);
   });
 });

@@ -39,7 +39,7 @@ describe('reorderBySensor', () => {
     expect(counters).toMatchObject({ reordered: 1, reorderHeld: 0 });
   });
 
-  it('keeps the readings a broker redelivers after newer ones: every distinct reading windowed, only repeats dropped', () => {
+  it('keeps the readings a broker redelivers after newer ones: every distinct reading windowed, repeats counted as duplicates', () => {
     const { card } = tinyModel({ window: 2, channels: ['v'] });
     // 1..30 in order; then, as after a broker restart, copies of 25..30 it had not known were delivered, 36..40,
     // and 31..35 (the publisher's in-flight ones) after them; then 41..60. One reading per ms.
@@ -55,11 +55,12 @@ describe('reorderBySensor', () => {
       return { counters, tsLast: out.map((w) => w.tsLast) };
     };
     const before = run(0);
-    expect(before.counters).toMatchObject({ outOfOrder: 10, duplicates: 1 });
+    // Without the stage 31..35 come after 40: dropped as out_of_order; the copies of 25..30 are duplicates.
+    expect(before.counters).toMatchObject({ outOfOrder: 5, duplicates: 6, timestampConflicts: 0 });
     expect(before.tsLast).toHaveLength(54);
     const after = run(10);
-    // 25..29 repeat readings already windowed before the disorder was seen: still dropped and counted.
-    expect(after.counters).toMatchObject({ outOfOrder: 5, duplicates: 1, reordered: 5, windows: 59 });
+    // 25..30 repeat readings already windowed before the disorder was seen: duplicates, no drop.
+    expect(after.counters).toMatchObject({ outOfOrder: 0, duplicates: 6, timestampConflicts: 0, reordered: 5, windows: 59 });
     expect(after.tsLast).toEqual(range(2, 60));
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { createCounters } from '../../runtime/stream/counters.ts';
+import { createCounters, droppedByReason } from '../../runtime/stream/counters.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import { tinyModel } from '../inference/fixtures/tiny-model.ts';
 import { newScheduler, rd } from './helpers.ts';
@@ -41,7 +41,7 @@ describe('windowBySensor', () => {
     });
   });
 
-  it('drops and counts duplicates, out-of-order and unusable readings without throwing', () => {
+  it('drops and counts timestamp conflicts, out-of-order and unusable readings without throwing', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const counters = createCounters();
       const src = cold('abcdefgh|', {
@@ -59,7 +59,32 @@ describe('windowBySensor', () => {
     const counters = createCounters();
     const readings = [rd('s', 1000, { a: 1, b: 0 }), rd('s', 1000, { a: 9, b: 9 }), rd('s', 500, { a: 9, b: 9 }), rd('s', Number.NaN, { a: 1 }), rd('s', 1500, { other: 1 })];
     from(readings).pipe(windowBySensor(card, { counters })).subscribe();
-    expect(counters).toMatchObject({ readings: 5, duplicates: 1, outOfOrder: 1, unusable: 2, windows: 0 });
+    expect(counters).toMatchObject({ readings: 5, duplicates: 0, timestampConflicts: 1, outOfOrder: 1, unusable: 2, windows: 0 });
+  });
+
+  it('counts a repeat of an accepted reading (same timestamp and values) as a duplicate, not a drop, within duplicateHorizon', () => {
+    const counters = createCounters();
+    const drops: string[] = [];
+    const readings = [
+      rd('s', 1000, { a: 1, b: 0 }),
+      rd('s', 2000, { a: 3, b: 1, other: 7 }),
+      rd('s', 3000, { a: 5 }), // b forward-filled
+      rd('s', 3000, { a: 5 }), // repeats the last: duplicate
+      rd('s', 2000, { b: 1, a: 3, other: 8 }), // repeats an older one (key order and unknown keys do not matter): duplicate
+      rd('s', 3000, { a: 5, b: 2 }), // last timestamp, other values (b was filled, now given): timestamp_conflict
+      rd('s', 2000, { a: 4, b: 1 }), // older timestamp, other values: out_of_order
+      rd('s', 1500, { a: 1, b: 0 }), // never accepted at this timestamp: out_of_order
+      rd('s', 4000, { a: 7, b: 3 }),
+      rd('s', 1000, { a: 1, b: 0 }), // accepted, but past a horizon of 3 readings: out_of_order
+      rd('s', 2000, { a: 3, b: 1 }), // still within it: duplicate
+    ];
+    const out: unknown[] = [];
+    from(readings).pipe(windowBySensor(card, { counters, duplicateHorizon: 3, onDrop: (reason) => drops.push(reason) })).subscribe((w) => out.push(w));
+    expect(counters).toMatchObject({ readings: 11, duplicates: 3, timestampConflicts: 1, outOfOrder: 3, windows: 2 });
+    expect(drops).toEqual(['timestamp_conflict', 'out_of_order', 'out_of_order', 'out_of_order']);
+    expect(out).toHaveLength(2);
+    expect(droppedByReason(counters)).toEqual({ timestamp_conflict: 1, out_of_order: 3 });
+    expect(() => windowBySensor(card, { duplicateHorizon: 0 })).toThrow(/duplicateHorizon must be an integer >= 1/);
   });
 
   it('forward-fills a missing channel up to its max age, then marks windows incomplete (or skips them)', async () => {
