@@ -13,10 +13,11 @@
  * one was worse than adaptation off on another).
  *
  *   node bin/run-ts.mjs bench/adapt-drift.ts        -> bench/results/adapt-drift.json
+ *   node bin/run-ts.mjs bench/adapt-pause.ts       -> its `pause` section: the pause fine-tuning causes to inference
  *   ADAPT_TRACE=/tmp/t node bin/run-ts.mjs bench/adapt-drift.ts   also /tmp/t-<seed>-<off|on>.csv: per window its
  *                                                   score, threshold, flag, alert state and model version
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfigInput } from '../runtime/config/schema.ts';
@@ -113,7 +114,9 @@ try {
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   const out = join(RESULTS_DIR, 'adapt-drift.json');
-  writeFileSync(out, `${JSON.stringify({ machine: machineInfo(), table: lines, runs: Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, { decisions: r.decisions, seconds: r.seconds, drift: { ...r.drift, events: undefined }, after: r.after }])) }, null, 1)}\n`);
+  // The pause measurement (bench/adapt-pause.ts) lives in the same report; keep it.
+  const pause = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { pause?: unknown }).pause : undefined;
+  writeFileSync(out, `${JSON.stringify({ machine: machineInfo(), table: lines, pause, runs: Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, { decisions: r.decisions, seconds: r.seconds, drift: { ...r.drift, events: undefined }, after: r.after }])) }, null, 1)}\n`);
   process.stderr.write(`wrote ${out}\n`);
 } finally {
   await broker.close();

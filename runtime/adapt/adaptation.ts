@@ -18,7 +18,7 @@ import type { Detection } from '../stream/types.ts';
 import type { AdaptConfig } from './config.ts';
 import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './decision.ts';
 import { Reservoir } from './reservoir.ts';
-import { readReservoir, reservoirPath, writeReservoir } from './reservoir-file.ts';
+import { readReservoir, reservoirPath, writeReservoirAsync } from './reservoir-file.ts';
 import { runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
 import { keptModelPath } from './kept-versions.ts';
 import { RollbackWatch, type OpenPrevious, type WatchDecision } from './rollback-watch.ts';
@@ -58,8 +58,8 @@ export interface Adaptation {
   settled(): Promise<void>;
   /** The reservoir of the model in service. */
   reservoir(): Reservoir;
-  /** Write the reservoir now. */
-  persist(): void;
+  /** Write the reservoir now (off the event loop's back: writeReservoirAsync); resolves once written. */
+  persist(): Promise<void>;
   /** Stop the timer and any child, and persist a last time. */
   stop(): Promise<void>;
 }
@@ -106,20 +106,24 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
     return d;
   };
 
-  const persist = () => {
-    try {
-      writeReservoir(file, reservoir.snapshot());
-      saved = reservoir.version;
-    } catch (err) {
-      log.warn({ file, err: (err as Error).message }, 'adaptation reservoir not written; will retry');
-    }
+  // One write at a time, in order; each writes the reservoir as it was when asked (a model change switches it).
+  let writes: Promise<void> = Promise.resolve();
+  let writing = 0;
+  const persist = (): Promise<void> => {
+    const at = { file, version: reservoir.version, snapshot: reservoir.snapshot() };
+    writing++;
+    writes = writes.then(() => writeReservoirAsync(at.file, at.snapshot).then(
+      () => void (at.file === file && (saved = at.version)),
+      (err: Error) => log.warn({ file: at.file, err: err.message }, 'adaptation reservoir not written; will retry'),
+    )).finally(() => void writing--);
+    return writes;
   };
-  const timer = setInterval(() => reservoir.version !== saved && persist(), Math.max(1000, cfg.reservoir.intervalMs));
+  const timer = setInterval(() => !writing && reservoir.version !== saved && void persist(), Math.max(1000, cfg.reservoir.intervalMs));
   timer.unref();
 
   /** Run a `vigil` child and reload what it wrote; the decision. */
   const child$ = async (args: string[]) => {
-    child = runVigil(command, args, cfg.timeoutMs);
+    child = runVigil(command, args, cfg.timeoutMs, cfg.niceness);
     try {
       return await child.result;
     } finally {
@@ -153,7 +157,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
     const before = deps.card();
     lastAttempt = Date.now();
     reservoir.markAttempt();
-    persist();
+    await persist();
     const args = ['adapt', '--model', deps.model, '--reservoir', file, '--reason', reason, '--quiet'];
     for (const [key, flag] of Object.entries(FLAGS)) {
       const v = cfg[key as keyof typeof FLAGS];
@@ -211,7 +215,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
     observe(d) {
       const card = deps.card();
       if (card.name !== reservoir.model.name || card.window !== reservoir.model.window || card.channels.join(',') !== reservoir.model.channels.join(',')) {
-        persist();
+        void persist();
         reservoir = open(card);
       }
       reservoir.observe(d, d.verdict.scaler ?? card.scaler);
@@ -245,7 +249,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
       child?.kill();
       await watch?.close();
       await running?.catch(() => {});
-      persist();
+      await persist();
       decisions.complete();
     },
   };

@@ -82,6 +82,11 @@ export const AdaptSchema = z
     seedWindows: z.number().int().nonnegative().default(32),
     /** The command that runs `vigil adapt` (argv; default: this node with this checkout's bin/vigil.mjs). */
     command: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * The CPU priority (nice value) of the `vigil adapt` child: 19, the lowest, lets fine-tuning use only what
+     * inference leaves of the cores (bench/adapt-pause.ts); 0 runs it at the runtime's own priority.
+     */
+    niceness: z.number().int().min(0).max(19).default(19),
     /** An adaptation still running after this long is stopped and counted as failed. */
     timeoutMs: ms('adaptation time limit').default(30 * 60_000),
     rollback: RollbackSchema.prefault({}),

@@ -2,11 +2,15 @@
  * The reservoir file: the one format the runtime writes (runtime/adapt/reservoir.ts) and `vigil adapt --reservoir`
  * reads (train/adapt/reservoir-windows.ts). JSON; each window's values are float32 little-endian in base64, in the
  * sensor's original units (not scaled), so a file outlives a change of scaler and adapt scales it with the card it
- * adapts. Written whole or not at all (runtime/util/atomic-write.ts).
+ * adapts. Written whole or not at all (runtime/util/atomic-write.ts). The runtime writes it with
+ * `writeReservoirAsync`: a full reservoir is megabytes (5,000 windows of 32 x 8: 7 MB, 140-450 ms to encode, write
+ * and fsync in one go on this machine), which must not stall the inference path on the same thread.
  */
 import { readFileSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
 
 /** The `format` field of every reservoir file. */
 export const RESERVOIR_FORMAT = 'vigil-reservoir';
@@ -124,6 +128,44 @@ export function readReservoir(path: string): ReservoirSnapshot {
 /** Write a reservoir file atomically. */
 export function writeReservoir(path: string, s: ReservoirSnapshot): void {
   writeFileAtomic(path, encodeReservoir(s));
+}
+
+/** Windows encoded between two yields to the event loop. */
+const CHUNK = 64;
+
+/**
+ * Write a reservoir file atomically without blocking the event loop for long: encoded and written a chunk of
+ * windows at a time (yielding between chunks), fsynced and renamed through the thread pool. Same text as
+ * `encodeReservoir`.
+ */
+export async function writeReservoirAsync(path: string, s: ReservoirSnapshot): Promise<void> {
+  const tmp = tempPathFor(path);
+  const fh = await open(tmp, 'w', 0o644);
+  let ok = false;
+  try {
+    const head = JSON.stringify({ format: RESERVOIR_FORMAT, version: FORMAT_VERSION, model: s.model, savedAt: new Date().toISOString(), fresh: s.fresh, guards: s.guards });
+    await fh.write(`${head.slice(0, -1)},"windows":[`);
+    for (let at = 0; at < s.windows.length; at += CHUNK) {
+      await new Promise((r) => setImmediate(r));
+      const part = s.windows.slice(at, at + CHUNK).map((w) => JSON.stringify(encodeWindow(w))).join(',');
+      await fh.write(at ? `,${part}` : part);
+    }
+    await fh.write(`],"canaries":${JSON.stringify(s.canaries.map((c) => ({ sensor: c.sensor, from: c.from, to: c.to, windows: c.windows.map(encodeWindow) })))}}`);
+    await fh.sync();
+    ok = true;
+  } finally {
+    await fh.close();
+    if (!ok) await unlink(tmp).catch(() => {});
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  const dir = await open(dirname(path), 'r').catch(() => undefined);
+  await dir?.sync().catch(() => {});
+  await dir?.close();
 }
 
 /** The configured path for a model: `{name}` replaced by the model's name. */

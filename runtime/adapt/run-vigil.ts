@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -45,9 +46,19 @@ export function vigilCommand(configured: string[] | undefined): string[] {
   return [process.execPath, bin];
 }
 
-/** Run `command ...args`; resolves when it exits (or is killed after `timeoutMs`). */
-export function runVigil(command: string[], args: string[], timeoutMs: number): ChildRun {
+/**
+ * Run `command ...args`; resolves when it exits (or is killed after `timeoutMs`). The child runs at `niceness` (its
+ * CPU priority, 19 lowest): fine-tuning takes what inference leaves of the cores, not a share of them.
+ */
+export function runVigil(command: string[], args: string[], timeoutMs: number, niceness = 0): ChildRun {
   const child = spawn(command[0], [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  if (niceness && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, niceness);
+    } catch {
+      // not permitted here: it runs at the runtime's own priority
+    }
+  }
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out = (out + s).slice(-64 * 1024)));

@@ -3,13 +3,13 @@
  * band before and after every anomalous window, and those not clearly under the threshold never enter; alert
  * windows are kept as canaries; the bytes bound holds; a snapshot written to disk restores the same reservoir.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReservoirSchema } from '../../runtime/adapt/config.ts';
 import { Reservoir } from '../../runtime/adapt/reservoir.ts';
-import { readReservoir, writeReservoir, decodeReservoir } from '../../runtime/adapt/reservoir-file.ts';
+import { readReservoir, writeReservoir, writeReservoirAsync, decodeReservoir } from '../../runtime/adapt/reservoir-file.ts';
 import type { Detection } from '../../runtime/stream/types.ts';
 
 const W = 4;
@@ -117,6 +117,20 @@ describe('reservoir', () => {
     expect(() => new Reservoir({ ...model, channels: ['a', 'c'] }, cfg(), readReservoir(path))).toThrow(/reservoir is of model 'pump' \(4 x \[a, b\]\); the model in service is 'pump' \(4 x \[a, c\]\)/);
     expect(() => decodeReservoir('{"format":"other"}', 'x.json')).toThrow(/x\.json: not a reservoir file of this version \(format:/);
     expect(() => decodeReservoir('nope', 'x.json')).toThrow(/x\.json: not JSON/);
+  });
+
+  it('the runtime\'s chunked asynchronous write gives the same file as the one-go write', async () => {
+    const r = new Reservoir(model, cfg({ maxBytes: 1 << 20 }));
+    feed(r, 's1', Array.from({ length: 400 }, (_, t) => (t >= 40 && t <= 43 ? 3 : 0.1)), 0, [40, 45]);
+    expect(r.snapshot().windows.length).toBeGreaterThan(64 * 3); // several chunks
+    const a = join(dir, 'one-go.json');
+    const b = join(dir, 'chunked.json');
+    writeReservoir(a, r.snapshot());
+    await writeReservoirAsync(b, r.snapshot());
+    const text = (p: string) => readFileSync(p, 'utf8').replace(/"savedAt":"[^"]*"/, '');
+    expect(text(b)).toBe(text(a));
+    expect(readReservoir(b).windows).toEqual(r.snapshot().windows);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('refuses a budget too small for its canaries, saying what to change', () => {
