@@ -127,6 +127,8 @@ interface KillRun {
   witnessHoldP99Ms: number;
   /** Readings vigil put back in order (vigil_readings_reordered_total). */
   reordered: number;
+  /** Reconnects on which the broker had lost vigil's session (vigil_broker_sessions_lost_total): what it got meanwhile is lost. */
+  sessionsLost: number;
   formed: number;
   scored: number;
   ratio: number;
@@ -220,6 +222,7 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
     witnessHoldMaxMs: disorder.holdMs.at(-1) ?? 0,
     witnessHoldP99Ms: quantile(disorder.holdMs, 0.99) ?? 0,
     reordered: delta(before, after, 'vigil_readings_reordered_total'),
+    sessionsLost: delta(before, after, 'vigil_broker_sessions_lost_total'),
     formed,
     scored,
     ratio: scored / formed,
@@ -228,7 +231,7 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
     drainS,
     meanBatch: batches > 0 ? delta(before, after, 'vigil_batch_size_sum') / batches : 0,
   };
-  process.stderr.write(`burst: broker kill -9 #${repeat}: sent ${run.sent}, broker delivered ${run.witnessDistinct} distinct to a witness, ${run.witnessLate} of them after a newer one (hold needed: p99 ${run.witnessHoldP99Ms.toFixed(0)} ms, max ${run.witnessHoldMaxMs.toFixed(0)} ms), vigil decoded ${run.decoded} (${run.reordered} put back in order, ${run.duplicates} duplicate, ${run.outOfOrder} out of order), windows ${scored}/${formed} scored (expected ${expected}), dropped ${run.dropped}, outage ${outageS.toFixed(1)} s, last window scored ${drainS.toFixed(2)} s after the restart, mean batch ${run.meanBatch.toFixed(0)}\n`);
+  process.stderr.write(`burst: broker kill -9 #${repeat}: sent ${run.sent}, broker delivered ${run.witnessDistinct} distinct to a witness, ${run.witnessLate} of them after a newer one (hold needed: p99 ${run.witnessHoldP99Ms.toFixed(0)} ms, max ${run.witnessHoldMaxMs.toFixed(0)} ms), vigil decoded ${run.decoded} (${run.reordered} put back in order, ${run.duplicates} duplicate, ${run.outOfOrder} out of order), windows ${scored}/${formed} scored (expected ${expected}), dropped ${run.dropped}, outage ${outageS.toFixed(1)} s, last window scored ${drainS.toFixed(2)} s after the restart, mean batch ${run.meanBatch.toFixed(0)}, broker lost vigil's session: ${run.sessionsLost ? 'yes' : 'no'}\n`);
   return run;
 }
 

@@ -3,7 +3,7 @@
  * worker owns) merged with any extra source, skipping our own alert, dead-letter and fleet topics.
  */
 import { merge, type Observable } from 'rxjs';
-import type { MqttClient } from 'mqtt';
+import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import type { TopicTemplate } from '../mqtt/topic-template.ts';
 import { mqttSource } from '../mqtt/source.ts';
@@ -70,7 +70,21 @@ export function openIntake(
   });
   // At QoS 1 every message is answered by a PUBACK: one socket write per chunk read, not one per message.
   const stopCoalescing = writesPerTurn(client);
+  // Every connect from here on is a reconnect. With a persistent session the broker queues what is published while
+  // we are away; when it answers that it has no session for us (it restarted without having saved it: Mosquitto
+  // saves every autosave_interval, so a kill -9 loses sessions younger than its last save; or it expired it), that
+  // was never queued and is lost where we cannot count it: say so, and count it. mqtt.js subscribes again.
+  const onReconnect = (ack: IConnackPacket) => {
+    if (config.broker.clean || ack.sessionPresent) return;
+    edge.sessionsLost++;
+    log.warn(
+      { broker: config.broker.url.replace(/\/\/[^@/]*@/, '//***@'), clientId: client.options.clientId, sessionsLost: edge.sessionsLost },
+      'the broker had no session for us on reconnecting (restarted without saving it, or it expired): readings published while we were disconnected were not queued for us and are lost; subscribing again',
+    );
+  };
+  client.on('connect', onReconnect);
   const close = () => {
+    client.off('connect', onReconnect);
     gate.close();
     stopCoalescing();
   };

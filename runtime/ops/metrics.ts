@@ -26,6 +26,8 @@ export interface EdgeCounters {
   intakePauses: number;
   intakePausedMs: number;
   intakePaused: number;
+  /** Reconnects on which the broker no longer had our persistent session (what was published meanwhile is lost). */
+  sessionsLost: number;
 }
 
 /** Fresh edge counters. */
@@ -47,6 +49,7 @@ export function createEdgeCounters(): EdgeCounters {
     intakePauses: 0,
     intakePausedMs: 0,
     intakePaused: 0,
+    sessionsLost: 0,
   };
 }
 
@@ -146,6 +149,7 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   m('vigil_state_persist_failures_total', 'Threshold state writes that failed', () => edge.statePersistFailures);
   m('vigil_intake_pauses_total', 'Times QoS 1 intake stopped reading the broker because the backlog passed batch.pauseIntakeAt', () => edge.intakePauses);
   m('vigil_intake_paused_seconds_total', 'Time QoS 1 intake spent paused (back-pressure)', () => edge.intakePausedMs / 1000);
+  m('vigil_broker_sessions_lost_total', 'Reconnects on which the broker no longer had the persistent session (broker.clean false): readings published while vigil was away were not queued for it', () => edge.sessionsLost);
   new Gauge({ name: 'vigil_intake_paused', help: 'Whether QoS 1 intake is paused now (1) for back-pressure', registers: [registry], collect() { this.set(edge.intakePaused); } });
   new Gauge({ name: 'vigil_active_sensors', help: 'Sensors with a window buffer', registers: [registry], collect() { this.set(pipeline.activeSensors); } });
   new Gauge({ name: 'vigil_pending_windows', help: 'Windows waiting for inference', registers: [registry], collect() { this.set(pipeline.pending); } });

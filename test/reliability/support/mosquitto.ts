@@ -27,6 +27,8 @@ export interface TestMosquitto {
   dir: string;
   /** Stop gracefully (SIGTERM: sessions and queued QoS 1 messages are saved). */
   stop(): Promise<void>;
+  /** Kill it (SIGKILL: nothing saved since its last autosave, as in a crash or power loss). */
+  kill(): Promise<void>;
   /** Start again on the same port and config. */
   start(): Promise<void>;
   /** The broker's log so far (for failure messages). */
@@ -103,21 +105,23 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<TestM
       throw new Error(`${(err as Error).message}\n${logText}`);
     }
   };
-  const stop = async () => {
+  const end = async (signal: NodeJS.Signals) => {
     const c = child;
     if (!c || exited) return;
     const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
+    c.kill(signal);
     const t = setTimeout(() => c.kill('SIGKILL'), 5000);
     await gone;
     clearTimeout(t);
   };
+  const stop = () => end('SIGTERM');
   await start();
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
     dir,
     stop,
+    kill: () => end('SIGKILL'),
     start,
     log: () => logText,
     async close() {
