@@ -5,14 +5,14 @@
  * itself, so whatever defaults it applies (threshold, alert rules) are the ones measured. The per-row verdict is
  * the `alert` column it writes. One model per training set, reused for all of that set's runs.
  */
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, type ModelCard } from '@vigil/runtime';
 import { ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
 import { run as vigilScore } from '../../runtime/cli/score.ts';
 import { numberColumn, readTable, requireColumn } from '../../runtime/evaluate/labels/table.ts';
 import { scoredRowsFromTable } from '../../runtime/evaluate/labels/scores.ts';
-import { trainModel } from '../../train/index.ts';
+import { trainModel, type TrainOptions } from '../../train/index.ts';
 import type { LabelledRun } from './labelled-run.ts';
 import { writeSeriesCsv } from './series-csv.ts';
 
@@ -39,9 +39,25 @@ export function cardSummary(card: ModelCard): string {
   return `${card.architecture.kind}, window ${card.window}, ${card.channels.length} channels, score ${card.scoring.error} over the last ${card.scoring.span} rows, threshold ${JSON.stringify(t.default)} (static ${t.static.value.toPrecision(4)}, ${t.static.method})`;
 }
 
+/**
+ * Something other than the defaults, for experiments (bench/quality/try-variants.ts); the bench itself passes none.
+ * `train` changes training options, `card` edits a copy of the trained card before scoring (a scoring change on the
+ * same weights), `score` adds `vigil score` flags. `reuse` keeps a model already trained in `dir`.
+ */
+export interface VigilVariant {
+  train?: Partial<TrainOptions>;
+  card?: (card: ModelCard) => void;
+  score?: string[];
+  reuse?: boolean;
+  /** Where the edited cards and the scores go (default: `dir`). */
+  scoreDir?: string;
+}
+
 /** Train one model per training set and score every run with `vigil score`. */
-export async function runVigil(runs: LabelledRun[], dir: string, log: (line: string) => void = () => {}): Promise<{ results: Map<string, VigilRun>; setup: VigilSetup }> {
+export async function runVigil(runs: LabelledRun[], dir: string, log: (line: string) => void = () => {}, variant: VigilVariant = {}): Promise<{ results: Map<string, VigilRun>; setup: VigilSetup }> {
   mkdirSync(dir, { recursive: true });
+  const scoreDir = variant.scoreDir ?? dir;
+  mkdirSync(scoreDir, { recursive: true });
   const models = new Map<string, string>();
   const setup: VigilSetup = {
     train: 'vigil train --data TRAIN.csv --out MODEL (all training options at their defaults)',
@@ -52,19 +68,24 @@ export async function runVigil(runs: LabelledRun[], dir: string, log: (line: str
   for (const r of runs) {
     let model = models.get(r.trainKey);
     if (!model) {
-      const csv = join(dir, `${r.trainKey}.train.csv`);
-      await writeSeriesCsv(csv, r.train);
       model = join(dir, r.trainKey);
-      const t = await trainModel({ data: csv, out: model });
-      t.model.dispose();
+      if (variant.reuse && existsSync(`${model}.onnx`) && existsSync(`${model}.json`)) {
+        setup.models.push({ trainKey: r.trainKey, summary: cardSummary(loadModel(model).card), trainSeconds: Number.NaN, epochs: Number.NaN });
+      } else {
+        const csv = join(dir, `${r.trainKey}.train.csv`);
+        await writeSeriesCsv(csv, r.train);
+        const t = await trainModel({ ...variant.train, data: csv, out: model });
+        t.model.dispose();
+        setup.models.push({ trainKey: r.trainKey, summary: cardSummary(t.card), trainSeconds: t.seconds, epochs: t.fit.history.length });
+        log(`  vigil: trained ${r.trainKey} in ${t.seconds.toFixed(1)} s (${t.fit.history.length} epochs)`);
+      }
+      if (variant.card) model = editedCopy(model, join(scoreDir, r.trainKey), variant.card);
       models.set(r.trainKey, model);
-      setup.models.push({ trainKey: r.trainKey, summary: cardSummary(t.card), trainSeconds: t.seconds, epochs: t.fit.history.length });
-      log(`  vigil: trained ${r.trainKey} in ${t.seconds.toFixed(1)} s (${t.fit.history.length} epochs)`);
     }
     const csv = join(dir, `${r.id}.test.csv`);
-    const out = join(dir, `${r.id}.scores.csv`);
-    await writeSeriesCsv(csv, r.test);
-    const code = await vigilScore(['--model', model, '--data', csv, '--out', out, '--quiet']);
+    const out = join(scoreDir, `${r.id}.scores.csv`);
+    if (!variant.reuse || !existsSync(csv)) await writeSeriesCsv(csv, r.test);
+    const code = await vigilScore(['--model', model, '--data', csv, '--out', out, '--quiet', ...(variant.score ?? [])]);
     if (code !== 0) throw new Error(`vigil score exited with ${code} on ${csv}`);
     const table = readTable(out);
     const scored = scoredRowsFromTable(table, { alertColumn: 'alert' });
@@ -73,4 +94,13 @@ export async function runVigil(runs: LabelledRun[], dir: string, log: (line: str
     results.set(r.id, { runId: r.id, scores: scored.scores, thresholds, alert: scored.alert, card: loadModel(model).card });
   }
   return { results, setup };
+}
+
+/** The model at `from` with its card edited, written to `to` (weights copied as they are); returns `to`. */
+function editedCopy(from: string, to: string, edit: (card: ModelCard) => void): string {
+  const card = JSON.parse(readFileSync(`${from}.json`, 'utf8')) as ModelCard;
+  edit(card);
+  copyFileSync(`${from}.onnx`, `${to}.onnx`);
+  writeFileSync(`${to}.json`, `${JSON.stringify(card, null, 2)}\n`);
+  return to;
 }

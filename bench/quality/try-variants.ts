@@ -1,0 +1,99 @@
+/**
+ * Scoring experiments on the quality bench's data: each named variant (bench/quality/variants.ts) beside vigil's
+ * defaults, judged exactly as `npm run bench:quality` judges vigil, plus an optional sweep of the bar (alerts
+ * re-run through the alert state machine at k x the threshold each row had) to see whether the scores separate
+ * at all or only the bar is misplaced. Models trained with default options are trained once per work folder and
+ * reused by every card or score variant.
+ *
+ *   node bin/run-ts.mjs bench/quality/try-variants.ts --variants defaults,no-tracking [--sets tep,pumps,plant]
+ *     [--sweep 0.8,1,1.5,3] [--work /tmp/vigil-variants] [--out FILE.md]
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { AlertTracker, ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
+import type { Verdict } from '../../runtime/stream/types.ts';
+import { judgeRun } from './judge.ts';
+import type { LabelledSet } from './labelled-run.ts';
+import { plantSet } from './plant.ts';
+import { pumpsSet } from './pumps.ts';
+import { markdownTable, textTable } from './report.ts';
+import { summarise, type MethodSummary } from './summary.ts';
+import { tepSet } from './tep.ts';
+import { VARIANTS, variantsNamed } from './variants.ts';
+import { runVigil, type VigilRun } from './vigil.ts';
+
+async function loadSet(name: string): Promise<LabelledSet> {
+  if (name === 'tep') return tepSet();
+  if (name === 'pumps') return pumpsSet();
+  if (name === 'plant') {
+    const p = await plantSet();
+    if ('missing' in p) throw new Error(p.missing);
+    return p;
+  }
+  throw new Error(`unknown set '${name}'; expected tep, pumps or plant`);
+}
+
+/** The alert column `vigil score` would write with the bar at k x the threshold of each row (default policy). */
+function alertsAt(v: VigilRun, k: number, timestamps: Float64Array): Uint8Array {
+  const tracker = new AlertTracker(ALERT_DEFAULTS);
+  const alert = new Uint8Array(v.scores.length);
+  for (let i = v.card.window - 1; i < v.scores.length; i++) {
+    const threshold = k * v.thresholds[i];
+    const verdict = { sensor: 's', score: v.scores[i], threshold, anomaly: v.scores[i] > threshold, tsFirst: timestamps[i], tsLast: timestamps[i] } as Verdict;
+    tracker.step(verdict);
+    alert[i] = tracker.isOpen ? 1 : 0;
+  }
+  return alert;
+}
+
+function judged(set: LabelledSet, method: string, results: Map<string, VigilRun>, k?: number): MethodSummary {
+  return summarise(set, method, '', set.runs.map((r) => {
+    const v = results.get(r.id)!;
+    const alert = k === undefined ? v.alert : alertsAt(v, k, r.test.timestamps);
+    return { id: r.id, metrics: judgeRun(r, alert, { span: v.card.scoring.span, window: v.card.window }, v.card.window - 1) };
+  }));
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+function row(set: string, name: string, s: MethodSummary): string[] {
+  const p = s.pooled;
+  const tep = set === 'tep' ? `DR ${s.protocol.avgDetectionRate.toFixed(3)}` : '';
+  return [set, name, p.f1.toFixed(3), p.precision.toFixed(3), p.recall.toFixed(3), pct(p.falseAlarmRate), `${p.eventsDetected}/${p.events.length}`, tep];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = new Command('try-variants')
+    .option('--variants <list>', `comma-separated, from: ${VARIANTS.map((v) => v.name).join(', ')}`, 'defaults')
+    .option('--sets <list>', 'tep, pumps, plant', 'tep,pumps,plant')
+    .option('--sweep <list>', 'also judge each variant with the bar at these multiples of its threshold, e.g. 0.8,1,2')
+    .option('--work <dir>', 'models, cards and scores (reused across runs)', '/tmp/vigil-variants')
+    .option('--out <file>', 'also write the table as markdown')
+    .parse(argv, { from: 'user' })
+    .opts<{ variants: string; sets: string; sweep?: string; work: string; out?: string }>();
+  const variants = variantsNamed(o.variants.split(','));
+  const sweep = o.sweep ? o.sweep.split(',').map(Number) : [];
+  if (sweep.some((k) => !(k > 0))) throw new Error(`--sweep: expected positive multiples, got '${o.sweep}'`);
+  const rows: string[][] = [];
+  for (const name of o.sets.split(',')) {
+    const set = await loadSet(name);
+    for (const v of variants) {
+      const models = join(o.work, set.name, v.train ? v.name : 'defaults');
+      const { results } = await runVigil(set.runs, models, (l) => console.error(l), { ...v, reuse: true, scoreDir: join(o.work, set.name, v.name) });
+      rows.push(row(set.name, v.name, judged(set, v.name, results)));
+      for (const k of sweep) rows.push(row(set.name, `${v.name} @${k}x`, judged(set, v.name, results, k)));
+      console.error(rows.at(-1 - sweep.length)!.join('  '));
+    }
+  }
+  const columns = ['set', 'variant', 'F1', 'precision', 'recall', 'false alarms', 'events', 'TEP protocol'];
+  console.log(textTable(columns, rows));
+  if (o.out) {
+    const what = variants.map((v) => `- **${v.name}**: ${v.what}`).join('\n');
+    writeFileSync(o.out, `# Scoring variants on the quality bench's data\n\nReproduce: \`node bin/run-ts.mjs bench/quality/try-variants.ts ${argv.join(' ')}\` (${new Date().toISOString()}).\n\n${what}\n\n${markdownTable(columns, rows)}\n`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: Error) => {
+  console.error(`try-variants: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+/**
+ * Named departures from vigil's defaults, for scoring experiments (bench/quality/try-variants.ts). Each says what it
+ * changes; the outcome of each on TEP / pumps / plant is in bench/results/quality/VARIANTS.md. A variant becomes a
+ * default only when the quality bench improves on every data set (issue 13), never to fit one.
+ */
+import type { ModelCard } from '@vigil/runtime';
+import type { VigilVariant } from './vigil.ts';
+
+/** One experiment: a name, what it changes, and the change. */
+export interface NamedVariant extends VigilVariant {
+  name: string;
+  what: string;
+}
+
+type Tracking = { rate: number; below: number };
+const residualOf = (c: ModelCard) => {
+  const r = c.scoring.residual;
+  if (!r) throw new Error(`card ${c.name}: no scoring.residual (the variant needs mahalanobis scoring)`);
+  return r;
+};
+/** Residual mean tracking at `rate`, learning from windows under `gate` x the static threshold (0: never). */
+const tracking = (rate: number, gate: number) => (c: ModelCard) => {
+  const r = residualOf(c);
+  if (rate <= 0) delete r.tracking;
+  else r.tracking = { rate, below: gate * c.threshold.static.value } satisfies Tracking;
+};
+
+export const VARIANTS: NamedVariant[] = [
+  { name: 'defaults', what: 'vigil train / vigil score with no flags (the bench column)' },
+  { name: 'no-tracking', what: 'residual means stay as trained', card: tracking(0, 0) },
+  { name: 'track-0.01-gate-1x', what: 'tracking rate 0.01 per window, learning below 1x the threshold', card: tracking(0.01, 1) },
+  { name: 'track-0.003-gate-1x', what: 'tracking rate 0.003 (default), learning below 1x the threshold', card: tracking(0.003, 1) },
+  { name: 'window-16', what: 'vigil train --window 16', train: { window: 16 } },
+  { name: 'window-64', what: 'vigil train --window 64', train: { window: 64 } },
+  { name: 'risk-1e-4', what: 'vigil train --threshold-risk 1e-4', train: { thresholdRisk: 1e-4 } },
+  ...['spot', 'dspot', 'mad', 'ewma', 'quantile'].map((kind) => ({ name: `threshold-${kind}`, what: `vigil score --threshold ${kind} (adaptive bar, learning gate on)`, score: ['--threshold', kind] })),
+];
+
+/** Variants by name; throws naming the known ones. */
+export function variantsNamed(names: string[]): NamedVariant[] {
+  return names.map((n) => {
+    const v = VARIANTS.find((x) => x.name === n);
+    if (!v) throw new Error(`unknown variant '${n}'; expected one of ${VARIANTS.map((x) => x.name).join(', ')}`);
+    return v;
+  });
+}
