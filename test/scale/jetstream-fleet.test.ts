@@ -17,7 +17,7 @@ import { partitionOf } from '../../runtime/fleet/partition.ts';
 import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
 import { openFleetNats, type FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
 import { readingMsgId } from '../../runtime/fleet/jetstream/bridge.ts';
-import { fleetStatus } from '../../runtime/fleet/jetstream/status.ts';
+import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.ts';
 import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '../reliability/support/nats-server.ts';
 import { waitFor } from '../reliability/support/wait.ts';
@@ -109,7 +109,6 @@ async function publishRounds(n: FleetNats, from: number, to: number): Promise<vo
 }
 
 const totalOwned = (ws: Worker[]) => ws.filter((w) => !w.exited).reduce((a, w) => a + w.owned.length, 0);
-const judged = (ws: Worker[]) => new Set(ws.flatMap((w) => w.verdicts.filter((v) => !v.dup).map((v) => v.seq))).size;
 
 describe.skipIf(!hasNatsServer)('vigil fleet on JetStream (real nats-server)', () => {
   let fleet: FleetNats;
@@ -153,7 +152,15 @@ describe.skipIf(!hasNatsServer)('vigil fleet on JetStream (real nats-server)', (
     a.proc.kill('SIGTERM');
     await publishRounds(fleet, 40, ROUNDS);
     await waitFor(() => a.exited, 'w-a stopped', 20_000, state);
-    await waitFor(() => judged([a, b, c, d]) >= SENSORS.length * perSensor && ctl.verdicts.length >= SENSORS.length * perSensor, 'every reading judged', 90_000, () => [judged([a, b, c, d]), ...state()]);
+    // Counted in the results streams: a worker's own reports miss verdicts it stored but was killed before hearing acked.
+    let counts = [0, 0];
+    const poll = setInterval(() => void Promise.all([storedCount(fleet.jsm, 'VIGIL_RESULTS', 'vigil.verdicts.>'), storedCount(control.jsm, 'CTL_RESULTS', 'ctl.verdicts.>')]).then((c) => (counts = c)), 200);
+    await waitFor(() => counts.every((n) => n >= SENSORS.length * perSensor), 'every reading judged', 90_000, () => [counts, ...state()]).finally(() => clearInterval(poll)).catch(async (err: Error) => {
+      // Where it stalled: owner, pending and judged-to of every partition, and every consumer left in the stream.
+      const consumers = [];
+      for await (const ci of fleet.jsm.consumers.list('VIGIL_READINGS')) consumers.push({ name: ci.name, pending: ci.num_pending, ackPending: ci.num_ack_pending, waiting: ci.num_waiting, acked: ci.ack_floor.stream_seq, delivered: ci.delivered.stream_seq });
+      throw new Error(`${err.message}\nstatus: ${JSON.stringify(await fleetStatus(fleet, 'VIGIL_READINGS', P))}\nconsumers: ${JSON.stringify(consumers)}\nlogs: ${workers.map((w) => `${w.id}: ${w.stderr}`).join('\n')}`);
+    });
 
     // The readings: one per sensor and round, in the stream once each.
     const readings = await readAll(fleet.js, 'VIGIL_READINGS', 'vigil.readings.>');
@@ -173,10 +180,13 @@ describe.skipIf(!hasNatsServer)('vigil fleet on JetStream (real nats-server)', (
     }
     expect([...bySeq.keys()].sort((x, y) => x - y)).toEqual(expected);
     expect([...bySeq.values()].every((n) => n === 1)).toBe(true);
-    // Whatever a worker judged again after the kill was dropped by the results stream, never stored twice.
+    // Whatever a worker judged again after the kill was dropped by the results stream, never stored twice. The
+    // workers' reports can count fewer first stores than the stream holds (w-b stored some and died before it
+    // heard the acks), never more.
     const raw = [a, b, c, d].flatMap((w) => w.verdicts);
     const repeats = raw.filter((v) => v.dup).length;
-    expect(raw.length - repeats).toBe(expected.length);
+    expect(raw.length - repeats).toBeLessThanOrEqual(expected.length);
+    expect(new Set(raw.map((v) => v.seq)).size).toBe(expected.length);
     console.log(`jetstream fleet: ${readings.length} readings, ${expected.length} verdicts, ${repeats} repeats dropped by Nats-Msg-Id; w-b owned ${bOwned.join(',')} when killed`);
 
     // Alerts: the same as the single-worker control, none repeated.

@@ -28,6 +28,7 @@ const FLAGS: { flag: string; key: string; path: string[]; help: string; number?:
   { flag: '--worker-id <id>', key: 'workerId', path: ['workerId'], help: 'this worker id (fleet.workerId)' },
   { flag: '--prefix <token>', key: 'prefix', path: ['jetstream', 'prefix'], help: 'subject prefix (fleet.jetstream.prefix)' },
   { flag: '--stream <name>', key: 'stream', path: ['jetstream', 'stream'], help: 'readings stream (fleet.jetstream.stream)' },
+  { flag: '--results <name>', key: 'results', path: ['jetstream', 'results'], help: 'verdicts/alerts stream (fleet.jetstream.results)' },
   { flag: '--max-age <ms>', key: 'maxAge', path: ['jetstream', 'maxAgeMs'], help: 'stream retention (fleet.jetstream.maxAgeMs)', number: true },
   { flag: '--lease <ms>', key: 'lease', path: ['jetstream', 'leaseMs'], help: 'lease TTL (fleet.jetstream.leaseMs)', number: true },
   { flag: '--renew <ms>', key: 'renew', path: ['jetstream', 'renewMs'], help: 'lease renewal (fleet.jetstream.renewMs)', number: true },

@@ -6,7 +6,7 @@
  * and the results stream drops the repeats by Nats-Msg-Id (derived from the stream sequence).
  */
 import { Subject } from 'rxjs';
-import { AckPolicy, DeliverPolicy, nanos, type JsMsg } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, nuid, type JsMsg } from 'nats';
 import type { RunConfig } from '../../config/schema.ts';
 import type { Codec } from '../../codecs/codec.ts';
 import { decodeMessage } from '../../codecs/decode.ts';
@@ -56,26 +56,36 @@ export interface PartitionRunner {
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
+/** How `stop()` reaches a running partition: stop pulling at once, end after the batch in hand. */
+interface Control {
+  running: boolean;
+  stopConsuming: () => void;
+}
+
 /** Take over partition `k` and run it until stopped. */
 export function runPartition(k: number, ctx: RunnerContext): PartitionRunner {
-  let running = true;
-  const done = run(k, ctx, () => running);
+  const control: Control = { running: true, stopConsuming: () => {} };
+  const done = run(k, ctx, control);
   return {
     partition: k,
     done,
     async stop() {
-      running = false;
+      control.running = false;
+      // No new pull requests from here on: the partition may already be someone else's (a lapsed lease).
+      control.stopConsuming();
       await done.catch(() => undefined);
     },
   };
 }
 
-async function run(k: number, ctx: RunnerContext, running: () => boolean): Promise<void> {
+async function run(k: number, ctx: RunnerContext, control: Control): Promise<void> {
+  const running = () => control.running;
   const { nats, j, worker, config, ref, log } = ctx;
   const card = ref.current.card;
   const W = card.window;
-  // 1. The resume point and state; a different previous owner makes this a hand-over (saved at once: that write
-  //    also fences the previous owner, whose next compare-and-set save now fails).
+  // 1. The resume point and state; a different previous owner makes this a hand-over. Saved at once, whoever saved
+  //    last: that write fences any earlier runner (another worker's, or our own whose lease lapsed and was taken
+  //    again), whose next compare-and-set save now fails.
   let { state, revision } = await loadPartitionState(nats.states, k, ctx.partitions);
   const firstSeq = (await nats.jsm.streams.info(j.stream)).state.first_seq;
   const modelId = { name: card.name, version: card.version };
@@ -136,9 +146,8 @@ async function run(k: number, ctx: RunnerContext, running: () => boolean): Promi
     sensors: [...sensors].slice(-(config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors)),
   });
 
-  let stopConsuming = () => {};
   try {
-    if (!state || state.owner !== worker) revision = await savePartitionState(nats.states, snapshot(lastSeq), revision);
+    revision = await savePartitionState(nats.states, snapshot(lastSeq), revision);
     // 3. Windows: the last W-1 readings of each known sensor before the resume point, through a fresh window stage.
     const back = await readBack(nats.js, nats.jsm, { stream: j.stream, filter: nats.names.partition(k), sensors, need: W - 1, start: lastSeq + 1, sensorOf: (s) => nats.names.parse(s)?.sensor });
     for (const m of back) {
@@ -149,9 +158,13 @@ async function run(k: number, ctx: RunnerContext, running: () => boolean): Promi
     detections = [];
     if (state && state.owner !== worker) log.info({ partition: k, from: state.owner, resumeAfter: lastSeq, rebuilt: back.length, sensors: sensors.size }, 'fleet: took over a partition');
 
-    // 4. A durable consumer from the resume point (recreated: an old owner's consumer and its unacked deliveries go).
-    const durable = nats.names.durable(k);
-    await nats.jsm.consumers.delete(j.stream, durable).catch((err) => (notFound(err) ? undefined : Promise.reject(err)));
+    // 4. A durable consumer of this take-over's own from the resume point; earlier owners' consumers (and their
+    //    unacked deliveries) go, so a stale owner's pulls find nothing.
+    const stale: string[] = [];
+    for await (const c of nats.jsm.consumers.list(j.stream)) if (nats.names.consumerPartition(c.name) === k) stale.push(c.name);
+    for (const name of stale) await nats.jsm.consumers.delete(j.stream, name).catch((err) => (notFound(err) ? undefined : Promise.reject(err)));
+    if (!running()) return;
+    const durable = nats.names.durable(k, nuid.next());
     await nats.jsm.consumers.add(j.stream, {
       durable_name: durable,
       filter_subject: nats.names.partition(k),
@@ -178,7 +191,8 @@ async function run(k: number, ctx: RunnerContext, running: () => boolean): Promi
         wake();
       },
     });
-    stopConsuming = () => void messages.stop();
+    control.stopConsuming = () => void messages.stop();
+    if (!running()) control.stopConsuming();
     while (running()) {
       if (queue.length === 0) {
         await new Promise<void>((r) => {
@@ -238,7 +252,7 @@ async function run(k: number, ctx: RunnerContext, running: () => boolean): Promi
       });
     }
   } finally {
-    stopConsuming();
+    control.stopConsuming();
     sub.unsubscribe();
     input.complete();
   }

@@ -29,16 +29,24 @@ export interface ReadBackOptions {
   sensorOf: (subject: string) => string | undefined;
 }
 
-/** Read messages with sequence in [from, to] on `filter`, in order. */
+/**
+ * Read messages with sequence in [from, to] on `filter`, in order. One fetch may end (expire) before the range is
+ * read on a loaded server, so fetches repeat until a message at or past `to` arrives or the consumer has nothing
+ * left; a short read would rebuild a window from older readings (a hole).
+ */
 async function readRange(js: JetStreamClient, stream: string, filter: string, from: number, to: number, onMsg: (m: JsMsg) => void): Promise<void> {
   const c = await js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
-  const it = await c.fetch({ max_messages: Math.min(to - from + 1, 10_000), expires: 1000 });
-  for await (const m of it) {
-    if (m.seq > to) break;
-    onMsg(m);
-    if (m.seq >= to || m.info.pending === 0) break;
+  for (;;) {
+    const it = await c.fetch({ max_messages: Math.min(to - from + 1, 10_000), expires: 1000 });
+    let got = 0;
+    for await (const m of it) {
+      got++;
+      if (m.seq > to) return it.stop();
+      onMsg(m);
+      if (m.seq >= to || m.info.pending === 0) return it.stop();
+    }
+    if (got === 0 && (await c.info(false)).num_pending === 0) return;
   }
-  it.stop();
 }
 
 /** The messages to replay into a fresh window stage, oldest first (at most `need` per sensor). */

@@ -37,8 +37,14 @@ export interface FleetSubjects {
   parse(subject: string): { partition: number; sensor: string } | undefined;
   leaseBucket: string;
   stateBucket: string;
-  /** Durable consumer name of a partition. */
-  durable(partition: number): string;
+  /**
+   * Durable consumer name of a partition under one owner's take-over `tag`: every take-over makes a consumer of its
+   * own, so pull requests of a stale owner (its lease lapsed while a batch was in hand) can never take readings
+   * from the new owner's consumer, whose AckAll would then acknowledge them unjudged.
+   */
+  durable(partition: number, tag: string): string;
+  /** The partition whose consumer `name` is (any tag), or undefined. */
+  consumerPartition(name: string): number | undefined;
 }
 
 /** The names for `prefix` and `group`. */
@@ -60,6 +66,10 @@ export function fleetSubjects(prefix: string, group: string): FleetSubjects {
     },
     leaseBucket: `vigil-${g}-leases`,
     stateBucket: `vigil-${g}-state`,
-    durable: (k) => `vigil-${g}-p${k}`,
+    durable: (k, tag) => `vigil-${g}-p${k}-${tag}`,
+    consumerPartition(name) {
+      const m = new RegExp(`^vigil-${g}-p(\\d{1,5})-[A-Za-z0-9_]+$`).exec(name);
+      return m ? Number(m[1]) : undefined;
+    },
   };
 }

@@ -73,8 +73,10 @@ export async function startJetStreamWorker(opts: JetStreamWorkerOptions): Promis
       () => undefined,
       async (err: Error) => {
         // Lost (fenced) or failed: give the lease back so a healthy worker (maybe us, later) resumes it.
+        // A runner already replaced (its lease lapsed, and we took the partition again) leaves the new lease alone.
+        if (runners.get(k) !== r) return void log.info({ partition: k, err: err.message }, 'fleet: an earlier runner of a partition ended');
         log.warn({ partition: k, err: err.message }, 'fleet: partition stopped; releasing its lease');
-        if (runners.get(k) === r) runners.delete(k);
+        runners.delete(k);
         await leases.release(k);
         changed();
       },
