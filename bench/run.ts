@@ -33,6 +33,7 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'thresholds', script: 'bench/thresholds.ts', summary: 'threshold update cost and quality' },
   { name: 'defaults', script: 'bench/defaults.ts', summary: 'card default threshold and smoothing: every kind through the trained model on labelled pumps and NAB' },
   { name: 'nab', script: 'bench/nab.ts', summary: 'vigil on the Numenta Anomaly Benchmark vs the published board' },
+  { name: 'fleet-jetstream', script: 'bench/fleet-jetstream.ts', summary: 'JetStream fleet, 1,000 sensors x 20 readings: exactly once across kill -9 / join / SIGTERM, alerts vs a 1-worker control, hand-over time, throughput vs one MQTT gateway' },
   { name: 'simulators', script: 'bench/simulators.ts', summary: 'synthetic fleet: 10,000 pumps x 8 channels at 1 Hz from one process' },
   { name: 'dashboard', script: 'bench/dashboard.ts', summary: 'live dashboard: recording cost, memory and page update time vs sensors' },
 ];

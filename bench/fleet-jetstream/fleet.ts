@@ -1,0 +1,232 @@
+/**
+ * The parts of bench/fleet-jetstream.ts: the data set (sensors x rounds, a spike now and then), JetStream fleet
+ * worker processes (`startJetStreamWorker` through test/scale/jetstream-worker.ts) whose owned partitions and
+ * verdicts are stamped with this process's clock as they arrive, the bridge as `vigil fleet bridge --jetstream`,
+ * and readers of a group's streams (readings by sensor, verdicts by stream sequence, alerts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { DeliverPolicy, type JetStreamClient } from 'nats';
+import { partitionOf } from '../../runtime/fleet/partition.ts';
+import { readingMsgId } from '../../runtime/fleet/jetstream/bridge.ts';
+import type { FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
+import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.ts';
+import { ROOT } from '../lib/vigil.ts';
+
+/** The data set: `sensors` sensors, `rounds` readings each, round-major (every sensor once per round). */
+export interface DataSet {
+  sensors: string[];
+  rounds: number;
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+
+/** Reading `r` of sensor `i` as JSON: channel a in [0, 1) with a spike of 40 on about 1 reading in 17, b constant. */
+export function payloadOf(i: number, r: number): Uint8Array {
+  const a = (r + i * 7) % 17 === 0 ? 40 : ((r * 13 + i) % 10) / 10;
+  return new TextEncoder().encode(JSON.stringify({ ts: T0 + r * 1000, values: { a, b: 1 } }));
+}
+
+/** Publish rounds [from, to) straight into a group's readings subjects, as the bridge would; `ratePerS` paces it. */
+export async function publishRounds(n: FleetNats, data: DataSet, partitions: number, from: number, to: number, ratePerS = Infinity): Promise<void> {
+  const t0 = performance.now();
+  for (let r = from; r < to; r++) {
+    await Promise.all(data.sensors.map((s, i) => {
+      const payload = payloadOf(i, r);
+      return n.js.publish(n.names.readings(partitionOf(s, partitions), s), payload, { msgID: readingMsgId(s, payload) });
+    }));
+    const due = ((r - from + 1) * data.sensors.length * 1000) / ratePerS;
+    const wait = due - (performance.now() - t0);
+    if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+  }
+}
+
+/** One verdict line of a worker, stamped on arrival. */
+export interface VerdictSeen {
+  k: number;
+  seq: number;
+  dup: boolean;
+  at: number;
+}
+
+/** A worker process and what it reported. */
+export interface WorkerProc {
+  id: string;
+  proc: ChildProcess;
+  owned: number[];
+  verdicts: VerdictSeen[];
+  readyAt?: number;
+  /** When it first owned a partition. */
+  ownedAt?: number;
+  exited: boolean;
+  stderr: string;
+}
+
+/** Settings of one group on the bench's nats-server. */
+export interface Group {
+  group: string;
+  prefix: string;
+  stream: string;
+  results: string;
+  servers: string;
+  partitions: number;
+  /** fleet.jetstream keys beyond the names (lease timing); defaults of the schema otherwise. */
+  jetstream?: Record<string, unknown>;
+}
+
+/** Start a worker of `g` on `model`, its config in `dir`. */
+export function spawnWorker(id: string, g: Group, model: string, dir: string): WorkerProc {
+  const cfg = {
+    model,
+    fleet: { group: g.group, partitions: g.partitions, workerId: id, jetstream: { servers: g.servers, prefix: g.prefix, stream: g.stream, results: g.results, ...g.jetstream } },
+    metrics: { port: null },
+    state: { file: null },
+    reload: { watch: false },
+    log: { level: 'warn' },
+  };
+  const file = join(dir, `${g.group}-${id}.json`);
+  writeFileSync(file, JSON.stringify(cfg));
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'test/scale/jetstream-worker.ts'), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const w: WorkerProc = { id, proc, owned: [], verdicts: [], exited: false, stderr: '' };
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    if (!line.startsWith('{"e":')) return;
+    const m = JSON.parse(line) as { e: string; partitions?: number[]; k?: number; seq?: number; dup?: boolean };
+    if (m.e === 'v') w.verdicts.push({ k: m.k!, seq: m.seq!, dup: m.dup!, at: performance.now() });
+    else if (m.e === 'owned') {
+      w.owned = m.partitions!;
+      if (w.owned.length) w.ownedAt ??= performance.now();
+    }
+    else if (m.e === 'ready') w.readyAt = performance.now();
+  });
+  proc.stderr!.on('data', (d) => (w.stderr = (w.stderr + d).slice(-4000)));
+  proc.once('exit', () => {
+    w.exited = true;
+    w.owned = [];
+  });
+  process.once('exit', () => proc.kill('SIGKILL'));
+  return w;
+}
+
+/** Stop a worker: SIGTERM (graceful) or SIGKILL, and wait for its exit. */
+export async function endWorker(w: WorkerProc, signal: NodeJS.Signals): Promise<void> {
+  if (w.exited) return;
+  const gone = new Promise((r) => w.proc.once('exit', r));
+  w.proc.kill(signal);
+  await gone;
+}
+
+/** `vigil fleet bridge --jetstream` as users start it, from `from` on `broker` into group `g`. */
+export function spawnBridge(g: Group, broker: string, from: string): ChildProcess {
+  const args = ['fleet', 'bridge', '--jetstream', '-b', broker, '--from', from, '-g', g.group, '-p', String(g.partitions), '--nats', g.servers, '--prefix', g.prefix, '--stream', g.stream, '--results', g.results, '--client-id', `bench-bridge-${g.group}`];
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/vigil.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  process.once('exit', () => proc.kill('SIGKILL'));
+  return proc;
+}
+
+/** Every message on `filter` in `stream`, in order. */
+export async function readAll(js: JetStreamClient, stream: string, filter: string): Promise<{ seq: number; subject: string; data: Uint8Array }[]> {
+  const out: { seq: number; subject: string; data: Uint8Array }[] = [];
+  const c = await js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
+  for (;;) {
+    const it = await c.fetch({ max_messages: 5000, expires: 2000 });
+    let n = 0;
+    let pending = 0;
+    for await (const m of it) {
+      n++;
+      pending = m.info.pending;
+      out.push({ seq: m.seq, subject: m.subject, data: m.data });
+    }
+    if (n === 0 || pending === 0) return out;
+  }
+}
+
+const json = <T>(d: Uint8Array) => JSON.parse(new TextDecoder().decode(d)) as T;
+
+/** What a group's streams hold after a run. */
+export interface GroupOutcome {
+  readings: number;
+  /** Stream sequences that should have a verdict: each sensor's W-th reading on. */
+  expected: number;
+  /** Expected sequences with exactly one verdict, with none, with more than one; verdicts of unexpected sequences. */
+  once: number;
+  missing: number;
+  repeated: number;
+  unexpected: number;
+  /** sensor@ts -> score, to compare windows with another run on the same data. */
+  scores: Map<string, number>;
+  /** sensor type tsLast of every alert, sorted. */
+  alerts: string[];
+}
+
+/** Read back a group's readings, verdicts and alerts and count verdicts by stream sequence. */
+export async function outcomeOf(n: FleetNats, g: Group, window: number): Promise<GroupOutcome> {
+  const readings = await readAll(n.js, g.stream, `${g.prefix}.readings.>`);
+  const seqsOf = new Map<string, number[]>();
+  for (const m of readings) {
+    const s = n.names.parse(m.subject)!.sensor;
+    let l = seqsOf.get(s);
+    if (!l) seqsOf.set(s, (l = []));
+    l.push(m.seq);
+  }
+  const expected = new Set([...seqsOf.values()].flatMap((l) => l.slice(window - 1)));
+  const bySeq = new Map<number, number>();
+  const scores = new Map<string, number>();
+  for (const v of await readAll(n.js, g.results, `${g.prefix}.verdicts.>`)) {
+    const p = json<{ seq: number; sensor: string; ts: number; score: number }>(v.data);
+    bySeq.set(p.seq, (bySeq.get(p.seq) ?? 0) + 1);
+    scores.set(`${p.sensor}@${p.ts}`, p.score);
+  }
+  let once = 0;
+  let repeated = 0;
+  let missing = 0;
+  for (const seq of expected) {
+    const c = bySeq.get(seq) ?? 0;
+    if (c === 1) once++;
+    else if (c === 0) missing++;
+    else repeated++;
+  }
+  const unexpected = [...bySeq.keys()].filter((s) => !expected.has(s)).length;
+  const alerts = (await readAll(n.js, g.results, `${g.prefix}.alerts.>`)).map((m) => {
+    const p = json<{ type: string; sensor: string; tsLast: number }>(m.data);
+    return `${p.sensor} ${p.type} ${p.tsLast}`;
+  });
+  return { readings: readings.length, expected: expected.size, once, missing, repeated, unexpected, scores, alerts: alerts.sort() };
+}
+
+/**
+ * Resolve once `g`'s results stream holds `count` verdicts (polled every 100 ms; the workers' own reports miss the
+ * verdicts a killed worker stored but never heard acked); on a timeout, reject with the fleet's status.
+ */
+export async function untilJudged(n: FleetNats, g: Group, count: number, ms: number, ws: WorkerProc[]): Promise<void> {
+  const deadline = Date.now() + ms;
+  let got = 0;
+  while ((got = await storedCount(n.jsm, g.results, `${g.prefix}.verdicts.>`)) < count) {
+    if (Date.now() > deadline) {
+      const status = await fleetStatus(n, g.stream, g.partitions);
+      throw new Error(`${g.group}: ${got} of ${count} verdicts after ${ms} ms; status ${JSON.stringify(status)}; ${ws.map((w) => `${w.id} owned ${w.owned.join(',')} exited ${w.exited}`).join('; ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Hand-over time of each partition `from` owned at `t`: `t` -> the first verdict of that partition by another
+ * worker after `t` (ms; NaN when none came).
+ */
+export function handoverMs(from: WorkerProc, owned: number[], t: number, others: WorkerProc[]): number[] {
+  return owned.map((k) => {
+    const next = others.filter((w) => w !== from).flatMap((w) => w.verdicts.filter((v) => v.k === k && v.at > t)).reduce((a, v) => Math.min(a, v.at), Infinity);
+    return next === Infinity ? NaN : next - t;
+  });
+}
+
+/** Resolve when `cond()` holds; reject after `ms` naming `what` and the state. */
+export async function until(cond: () => boolean, what: string, ms: number, state: () => unknown = () => ''): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; ${JSON.stringify(state())}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
