@@ -1,0 +1,145 @@
+/**
+ * The JetStream fleet through a nats-server crash: two worker processes judge a private nats-server's readings
+ * stream; the server is killed with SIGKILL mid-stream and started again on the same port with its store dir kept,
+ * while readings keep coming (the publisher retries with the same Nats-Msg-Id, as the bridge does). Nothing is
+ * lost: every reading is in the stream once and has exactly one verdict (counted by stream sequence), none before
+ * its sensor's W-th reading, and no alert is repeated. The workers reconnect, renew or retake their leases and
+ * resume their partitions from the saved state.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { DeliverPolicy, type JetStreamClient } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partitionOf } from '../../runtime/fleet/partition.ts';
+import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
+import { openFleetNats, type FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
+import { readingMsgId } from '../../runtime/fleet/jetstream/bridge.ts';
+import { storedCount } from '../../runtime/fleet/jetstream/status.ts';
+import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { hasNatsServer, startNatsServer, type TestNatsServer } from '../reliability/support/nats-server.ts';
+import { waitFor } from '../reliability/support/wait.ts';
+
+const P = 8;
+const W = 4;
+const SENSORS = Array.from({ length: 40 }, (_, i) => `valve-${i}`);
+const ROUNDS = 30;
+const T0 = Date.UTC(2026, 0, 1);
+const JS = { leaseMs: 3000, renewMs: 1000, fetchBatch: 64, fetchWaitMs: 1000 };
+
+let dir: string;
+let server: TestNatsServer;
+const procs: ChildProcess[] = [];
+
+const value = (s: number, r: number) => ((r + s * 5) % 13 === 0 ? 40 : ((r * 7 + s) % 10) / 10);
+
+/** Publish rounds [from, to); a publish that fails (server down) is retried with the same Nats-Msg-Id. */
+async function publishRounds(n: FleetNats, from: number, to: number): Promise<number> {
+  let retries = 0;
+  for (let r = from; r < to; r++) {
+    await Promise.all(
+      SENSORS.map(async (s, i) => {
+        const payload = new TextEncoder().encode(JSON.stringify({ ts: T0 + r * 1000, values: { a: value(i, r), b: 1 } }));
+        for (;;) {
+          try {
+            return await n.js.publish(n.names.readings(partitionOf(s, P), s), payload, { msgID: readingMsgId(s, payload), timeout: 2000 });
+          } catch {
+            retries++;
+            await new Promise((res) => setTimeout(res, 200));
+          }
+        }
+      }),
+    );
+  }
+  return retries;
+}
+
+async function readAll(js: JetStreamClient, stream: string, filter: string): Promise<{ seq: number; subject: string; data: Uint8Array }[]> {
+  const out: { seq: number; subject: string; data: Uint8Array }[] = [];
+  const c = await js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
+  for (;;) {
+    const it = await c.fetch({ max_messages: 5000, expires: 1000 });
+    let n = 0;
+    let pending = 0;
+    for await (const m of it) {
+      n++;
+      pending = m.info.pending;
+      out.push({ seq: m.seq, subject: m.subject, data: m.data });
+    }
+    if (n === 0 || pending === 0) return out;
+  }
+}
+
+describe.skipIf(!hasNatsServer)('vigil fleet on JetStream through a nats-server restart', () => {
+  let fleet: FleetNats;
+  let model: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-jsrestart-'));
+    model = writeTinyModel(join(dir, 'model'), { window: W, channels: ['a', 'b'], threshold: 20 });
+    server = await startNatsServer();
+    fleet = await openFleetNats(JetStreamFleetSchema.parse({ servers: server.url, ...JS }), 'line-r', 'test');
+  }, 30_000);
+  afterAll(async () => {
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    await fleet?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loses nothing and judges nothing twice when nats-server is killed and restarted mid-stream', async () => {
+    const owned = new Map<string, number[]>();
+    const logs = new Map<string, string>();
+    for (const id of ['w-1', 'w-2']) {
+      const file = join(dir, `${id}.json`);
+      writeFileSync(file, JSON.stringify({ model, fleet: { group: 'line-r', partitions: P, workerId: id, jetstream: { servers: server.url, ...JS } }, metrics: { port: null }, state: { file: null }, reload: { watch: false }, log: { level: 'warn' } }));
+      const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'test/scale/jetstream-worker.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      procs.push(proc);
+      createInterface({ input: proc.stdout! }).on('line', (line) => {
+        if (line.startsWith('{"e":"owned"')) owned.set(id, (JSON.parse(line) as { partitions: number[] }).partitions);
+      });
+      proc.stderr!.on('data', (d) => logs.set(id, ((logs.get(id) ?? '') + d).slice(-3000)));
+    }
+    const state = () => ({ owned: Object.fromEntries(owned), logs: Object.fromEntries(logs) });
+    await waitFor(() => [...owned.values()].reduce((a, l) => a + l.length, 0) === P && owned.size === 2 && [...owned.values()].every((l) => l.length > 0), 'partitions shared', 30_000, state);
+    const expected = SENSORS.length * (ROUNDS - W + 1);
+    let judged = 0;
+    const poll = setInterval(() => void storedCount(fleet.jsm, 'VIGIL_RESULTS', 'vigil.verdicts.>').then((n) => (judged = n), () => undefined), 200);
+    try {
+      await publishRounds(fleet, 0, 10);
+      await waitFor(() => judged > 0, 'first verdicts', 20_000, state);
+      // Kill -9 and start again (store kept) while the next readings are being published.
+      const restarted = server.restart();
+      const retries = await publishRounds(fleet, 10, 20);
+      await restarted;
+      await publishRounds(fleet, 20, ROUNDS);
+      await waitFor(() => judged >= expected, 'every reading judged after the restart', 45_000, () => ({ judged, ...state() }));
+      console.log(`jetstream restart: ${judged} verdicts, publisher retries ${retries}`);
+    } finally {
+      clearInterval(poll);
+    }
+
+    const readings = await readAll(fleet.js, 'VIGIL_READINGS', 'vigil.readings.>');
+    expect(readings).toHaveLength(SENSORS.length * ROUNDS);
+    const seqsOf = new Map<string, number[]>();
+    for (const m of readings) {
+      const s = fleet.names.parse(m.subject)!.sensor;
+      seqsOf.set(s, [...(seqsOf.get(s) ?? []), m.seq]);
+    }
+    const want = [...seqsOf.values()].flatMap((l) => l.slice(W - 1)).sort((x, y) => x - y);
+    const bySeq = new Map<number, number>();
+    for (const v of await readAll(fleet.js, 'VIGIL_RESULTS', 'vigil.verdicts.>')) {
+      const seq = (JSON.parse(new TextDecoder().decode(v.data)) as { seq: number }).seq;
+      bySeq.set(seq, (bySeq.get(seq) ?? 0) + 1);
+    }
+    expect([...bySeq.keys()].sort((x, y) => x - y)).toEqual(want);
+    expect([...bySeq.values()].every((n) => n === 1)).toBe(true);
+    const alerts = (await readAll(fleet.js, 'VIGIL_RESULTS', 'vigil.alerts.>')).map((m) => {
+      const p = JSON.parse(new TextDecoder().decode(m.data)) as { type: string; sensor: string; tsLast: number };
+      return `${p.sensor} ${p.type} ${p.tsLast}`;
+    });
+    expect(alerts.length).toBeGreaterThan(10);
+    expect(new Set(alerts).size).toBe(alerts.length);
+  }, 90_000);
+});
