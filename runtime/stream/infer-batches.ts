@@ -3,8 +3,10 @@
  * While a batch runs, arriving windows wait in a PendingQueue (one lane per sensor, served round-robin) and are
  * taken as the next batch, up to `maxBatch`, so a backlog is scored in large batches instead of being dropped.
  * Waiting windows are bounded by bytes (`maxPendingBytes`); beyond it the oldest windows of the longest backlog
- * are shed, counted (`droppedQueueFull`) and reported to `onShed`. Each window object is completed in place into
- * its ScoredWindow (no per-window copy on the hot path).
+ * are shed, counted (`droppedQueueFull`) and reported to `onShed`. A view window (windowBySensor's `views`) is
+ * copied from its sensor's rows straight into the reused batch input when its batch is assembled, and its `data`
+ * becomes a view over that input; each window object is completed in place into its ScoredWindow (no per-window
+ * copy on the hot path beyond that one materialisation).
  */
 import { from, Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { ModelRef, type AcquiredModel, type ModelHandle } from '../inference/model-ref.ts';
@@ -62,8 +64,12 @@ export const INFER_DEFAULTS = { maxBatch: 4096, maxPendingBytes: 32 * 1024 * 102
  */
 export const PENDING_WINDOW_OVERHEAD_BYTES = 640;
 
-/** What a waiting window costs against `maxPendingBytes`. */
-export const pendingWindowBytes = (w: SensorWindow): number => w.data.byteLength + PENDING_WINDOW_OVERHEAD_BYTES;
+/**
+ * What a waiting window costs against `maxPendingBytes`: its values as a copy would hold them, whether or not it is
+ * one. A view window really holds much less (its object and about `stride` rows of its sensor's log), so the bound
+ * sheds at the same number of windows as when every window was a copy, and real memory stays well under it.
+ */
+export const pendingWindowBytes = (w: SensorWindow): number => (w.rows ? w.rows.width * 4 : w.data.byteLength) + PENDING_WINDOW_OVERHEAD_BYTES;
 
 /** Run batches through the model in service and score them as its card says (reconstruction error or probability). */
 export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOptions = {}): OperatorFunction<SensorWindow[], ScoredWindow> {
@@ -75,6 +81,10 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
     new Observable<ScoredWindow>((subscriber) => {
       const queue = new PendingQueue<SensorWindow>(o.maxPendingBytes, pendingWindowBytes, (w) => {
         counters.droppedQueueFull++;
+        if (w.rows) {
+          w.rows.release(w.seq);
+          w.rows = undefined;
+        }
         opts.onShed?.(w);
       });
       const gauge = () => {
@@ -126,14 +136,31 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         if (input.buffer !== scratch.buffer || input.length !== n * wc) input = scratch.subarray(0, n * wc);
         for (let i = 0; i < n; i++) {
           const w = batch[i];
-          if (w.data.length !== wc) {
+          const rows = w.rows;
+          const width = rows ? rows.width : w.data.length;
+          if (width !== wc) {
             // Only a caller feeding windows of another shape gets here (swaps keep the shape): a bug, not data.
             held.release();
             closed = true;
-            subscriber.error(new Error(`inferBatches: window of sensor '${w.sensor}' has ${w.data.length} values; expected ${W} x ${C} = ${wc} for model ${card.name}`));
+            subscriber.error(new Error(`inferBatches: window of sensor '${w.sensor}' has ${width} values; expected ${W} x ${C} = ${wc} for model ${card.name}`));
             return;
           }
-          if (w.scaler && w.scaler !== card.scaler) {
+          if (rows) {
+            // A view: its rows go straight into the batch input, and it lets its sensor's log forget them.
+            w.rows = undefined;
+            if (w.scaler && w.scaler !== card.scaler) {
+              // The model was swapped while it waited (rare): it keeps its own copy, in the scale it was cut in.
+              w.data = new Float32Array(wc);
+              rows.copyWindow(w.seq, w.data, 0);
+              rows.release(w.seq);
+              rescaleInto(w.data, w.scaler, card.scaler, input, i * wc, C);
+              counters.rescaled++;
+            } else {
+              rows.copyWindow(w.seq, input, i * wc);
+              rows.release(w.seq);
+              w.data = input.subarray(i * wc, (i + 1) * wc);
+            }
+          } else if (w.scaler && w.scaler !== card.scaler) {
             rescaleInto(w.data, w.scaler, card.scaler, input, i * wc, C);
             counters.rescaled++;
           } else input.set(w.data, i * wc);

@@ -64,7 +64,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   });
   const detect = pipe(
     reorder,
-    windowBySensor(cardOf, { ...opts.window, counters }),
+    // Windows are views into their sensor's rows until inferBatches assembles their batch.
+    windowBySensor(cardOf, { ...opts.window, views: true, counters }),
     microBatch<SensorWindow>({ size, maxWaitMs: opts.batch?.maxWaitMs ?? BATCH_DEFAULTS.maxWaitMs, scheduler: opts.scheduler ?? asyncScheduler }),
     inferBatches(opts.model, { ...opts.infer, maxBatch: Math.max(size, opts.infer?.maxBatch ?? INFER_DEFAULTS.maxBatch), counters }),
     applyThresholds(thresholds, { smoothing: opts.smoothing, counters }),

@@ -5,6 +5,7 @@
 
 import type { Scaler } from '../scaling/scaler.ts';
 import type { OutOfRange } from '../model/ranges.ts';
+import type { RowLog } from '../window/row-log.ts';
 
 /** A raw message as it arrives from a source (MQTT, replay, CSV). */
 export interface RawMessage {
@@ -51,7 +52,14 @@ export interface SensorWindow {
   /** Timestamp of the first and last row in the window. */
   tsFirst: number;
   tsLast: number;
+  /**
+   * The values, W x C. A view window (`rows` set) has none until its batch is assembled; from then on they are a
+   * view over the batch input, valid until the next batch is assembled: whatever keeps a verdict past its batch
+   * and reads its values copies them (the alert tracker keeps only scores and `perChannel`, a batch's own array).
+   */
   data: Float32Array;
+  /** A view window: its rows are rows seq-W+1..seq of this log, copied into the batch input when it is assembled. */
+  rows?: RowLog;
   /** Row index within the sensor's stream of the window's last row (0-based). */
   seq: number;
   /** Arrival time of the reading that completed the window (for latency). */

@@ -1,7 +1,10 @@
 /**
- * Reading -> SensorWindow: one WindowRing per sensor, channels mapped by name to the card's order. Each row is
- * scaled once as it enters the ring (the ring holds scaled rows), so emitting a window is one copy; a hot reload
- * with another scaler re-expresses a sensor's held rows once, on its next reading. Bad and late data are dropped
+ * Reading -> SensorWindow: one RowLog per sensor, channels mapped by name to the card's order. Each row is scaled
+ * once as it enters the log (the log holds scaled rows), so emitting a window is one copy, or none: with `views`
+ * (the pipeline's choice) a window is a reference into its sensor's log (row number and log), copied straight into
+ * the batch input when inferBatches assembles its batch, so a backlog costs readings, not windows x W. A hot reload
+ * with another scaler re-expresses a sensor's held rows once, on its next reading (in a fresh log when windows still
+ * wait on the old one, so they keep the scale they were cut in). Bad and late data are dropped
  * and counted, never thrown: out-of-order readings, a timestamp repeated with other values, readings with none of
  * the model's channels. A repeat of a reading already accepted (same timestamp and values: a QoS 1 redelivery after
  * a broker restart) is counted as a duplicate and ignored; it was judged once, so nothing is lost and it is no drop
@@ -9,12 +12,12 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
-import { WindowRing } from '../window/ring.ts';
+import { RowLog } from '../window/row-log.ts';
 import { readingDigest, RecentReadings } from '../window/recent-readings.ts';
 import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { admissionPools, type AdmissionRule } from './admission.ts';
-import type { Reading, SensorWindow } from './types.ts';
+import type { Reading, SensorWindow, Verdict } from './types.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
 export interface WindowBySensorOptions {
@@ -40,6 +43,12 @@ export interface WindowBySensorOptions {
    * accepted as a `duplicate`; a repeat older than that is counted `out_of_order`, as any late reading.
    */
   duplicateHorizon?: number;
+  /**
+   * Emit windows as views into their sensor's rows (`rows` set, `data` empty until inferBatches materialises it
+   * into the batch input), created with every field of a Verdict so their shape never changes downstream. Off (the
+   * default): each window owns a copy of its values, for consumers other than inferBatches.
+   */
+  views?: boolean;
   /** Counters to increment; a fresh set when omitted. */
   counters?: PipelineCounters;
   /** Told of every reading dropped, with the reason (its counter is incremented too), e.g. for a rate-limited log. */
@@ -66,14 +75,15 @@ export const WINDOW_DEFAULTS = {
 } as const;
 
 interface SensorState {
-  ring: WindowRing;
-  /** The scaler the ring's rows are expressed in. */
-  scaler: ModelCard['scaler'];
-  /** Timestamps of the rows in the ring, indexed by row count since reset modulo W. */
+  /** The sensor's scaled rows, numbered by `seq`; `rows.scaler` is the scale they are expressed in. */
+  rows: RowLog;
+  /** Timestamps of the last W rows, indexed by row count since reset modulo W. */
   times: Float64Array;
   /** Digests of the last readings accepted (across gap resets: a copy of any of them is a duplicate). */
   recent: RecentReadings;
   rowsSinceReset: number;
+  /** Rows since the last window (0: none yet since the reset); a window is due every `stride` rows once W are held. */
+  sinceEmit: number;
   lastTs: number;
   lastSeen: number;
   seq: number;
@@ -93,6 +103,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   const counters = opts.counters ?? createCounters();
   const onDrop = opts.onDrop ?? (() => {});
   const onEvict = opts.onEvict ?? (() => {});
+  const views = opts.views === true;
   for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs'] as const) {
     if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
   }
@@ -146,7 +157,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             counters.evictedFull++;
             onEvict(oldest, r.sensor);
           }
-          s = newState(W, C, o.stride, cardOf().scaler, o.duplicateHorizon);
+          s = newState(W, C, cardOf().scaler, o.duplicateHorizon);
           active++;
         }
         sensors.set(r.sensor, s);
@@ -193,33 +204,43 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         }
         counters.filled += filled;
         if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
-          s.ring.reset();
           s.rowsSinceReset = 0;
+          s.sinceEmit = 0;
           counters.gapResets++;
         }
-        if (s.scaler !== scaler) {
-          rescaleRows(s.ring.rows(), s.scaler, scaler, C);
-          s.scaler = scaler;
+        if (s.rows.scaler !== scaler) {
+          // Windows waiting on the log keep its rows in the scale they were cut in: the sensor goes on in a copy.
+          if (s.rows.hasWaiting) s.rows = s.rows.fork();
+          rescaleRows(s.rows, scaler);
         }
         // row[c] is read back as float32, exactly as when raw rows were held and scaled on emission.
         for (let c = 0; c < C; c++) row[c] = (row[c] - offset[c]) / scale[c];
         s.lastTs = ts;
         if (!r.arrival) s.recent.add(digest);
-        const due = s.ring.push(row);
+        s.rows.push(row);
         s.times[s.rowsSinceReset % W] = ts;
         s.rowsSinceReset++;
         const seq = s.seq++;
         if (stale) s.staleSeq = seq;
-        if (!due) return;
+        // The first full window is always emitted; after that every `stride` rows.
+        if (s.rowsSinceReset < W) return;
+        if (s.sinceEmit !== 0 && s.sinceEmit < o.stride) return void s.sinceEmit++;
+        s.sinceEmit = 1;
         const incomplete = s.staleSeq > seq - W;
         if (incomplete && o.skipIncomplete) return void counters.skippedIncomplete++;
-        // The window leaves the operator (batched, then completed in place into its ScoredWindow): its own copy.
-        const data = s.ring.snapshot();
         counters.windows++;
         if (incomplete) counters.incompleteWindows++;
+        const tsFirst = s.times[s.rowsSinceReset % W];
+        if (views) {
+          s.rows.hold(seq);
+          return void subscriber.next(viewWindow(r.sensor, tsFirst, ts, seq, r.receivedAt, incomplete, scaler, s.rows));
+        }
+        // The window leaves the operator (batched, then completed in place into its ScoredWindow): its own copy.
+        const data = new Float32Array(W * C);
+        s.rows.copyWindow(seq, data, 0);
         const win: SensorWindow = {
           sensor: r.sensor,
-          tsFirst: s.times[s.rowsSinceReset % W],
+          tsFirst,
           tsLast: ts,
           data,
           seq,
@@ -251,13 +272,13 @@ function after(t: number): number {
   return next > t ? next : t + Math.abs(t) * Number.EPSILON * 2;
 }
 
-function newState(W: number, C: number, stride: number, scaler: ModelCard['scaler'], horizon: number): SensorState {
+function newState(W: number, C: number, scaler: ModelCard['scaler'], horizon: number): SensorState {
   return {
-    ring: new WindowRing(W, C, stride),
-    scaler,
+    rows: new RowLog(W, C, scaler),
     times: new Float64Array(W),
     recent: new RecentReadings(horizon),
     rowsSinceReset: 0,
+    sinceEmit: 0,
     lastTs: Number.NEGATIVE_INFINITY,
     lastSeen: 0,
     seq: 0,
@@ -267,11 +288,37 @@ function newState(W: number, C: number, stride: number, scaler: ModelCard['scale
   };
 }
 
-/** Re-express time-major rows scaled with `from` in `to`, in place (hot reload swapped the scaler). */
-function rescaleRows(buf: Float32Array, from: ModelCard['scaler'], to: ModelCard['scaler'], C: number): void {
-  for (let c = 0; c < C; c++) {
-    const a = from.scale[c] / to.scale[c];
-    const b = (from.offset[c] - to.offset[c]) / to.scale[c];
-    for (let i = c; i < buf.length; i += C) buf[i] = buf[i] * a + b;
-  }
+/** Re-express a log's rows in the scale of `to`, in place (hot reload swapped the scaler). */
+function rescaleRows(rows: RowLog, to: ModelCard['scaler']): void {
+  const from = rows.scaler;
+  const a = from.scale.map((s, c) => s / to.scale[c]);
+  const b = from.offset.map((f, c) => (f - to.offset[c]) / to.scale[c]);
+  rows.rescale(a, b);
+  rows.scaler = to;
+}
+
+const NO_VALUES = new Float32Array(0);
+
+/**
+ * A window that is a view into its sensor's rows, with every field its Verdict will have, so the object keeps one
+ * shape from here to the alert stage (inferBatches fills `data`, the scores and the provider in place).
+ */
+function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number, receivedAt: number, incomplete: boolean, scaler: ModelCard['scaler'], rows: RowLog): Verdict {
+  return {
+    sensor,
+    tsFirst,
+    tsLast,
+    data: NO_VALUES,
+    seq,
+    receivedAt,
+    incomplete,
+    scaler,
+    rows,
+    score: Number.NaN,
+    perChannel: NO_VALUES,
+    provider: '',
+    threshold: Number.NaN,
+    anomaly: false,
+    rawScore: undefined,
+  };
 }
