@@ -22,6 +22,7 @@ const USAGE = `node bin/run-ts.mjs bench/burst.ts [options]
   --outage S         seconds the broker stays down (3)
   --reorder-ms MS    set window.reorderMs in the kill runs (default: the shipped default; the result says so)
   --launcher CMD     how to start vigil ('npx vigil')
+  --out DIR          write the result file there instead of bench/results (trial runs)
   --broker URL       use this broker for the bursts instead of the bench's own Mosquitto
   --quick            fewer repeats`;
 if (process.argv.includes('--help')) {
@@ -50,6 +51,7 @@ const OUTAGE_S = Number(cliArg('outage', '3'));
 const REORDER_MS = cliArg('reorder-ms', '');
 const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
 const W = 64;
+const OUT = cliArg('out', '');
 
 interface Burst {
   publisher: string;
@@ -129,6 +131,8 @@ interface KillRun {
   reordered: number;
   /** Reconnects on which the broker had lost vigil's session (vigil_broker_sessions_lost_total): what it got meanwhile is lost. */
   sessionsLost: number;
+  /** From the broker's restart to vigil's CONNACK ('broker connected' in its log; it subscribes in the next round trip), s. */
+  reconnectS: number;
   formed: number;
   scored: number;
   ratio: number;
@@ -147,6 +151,15 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
   const window = REORDER_MS ? { reorderMs: Number(REORDER_MS) } : {};
   writeFileSync(conf, JSON.stringify({ broker: { clean: false, clientId: `burst-kill-vigil-${process.pid}-${repeat}` }, source: { qos: 1 }, window }));
   const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: 'kill/+/data', work, extra: ['-c', conf] });
+  // When vigil's log says it connected (JSON lines on stderr), for the time from the restart to its reconnect.
+  const connectedAt: number[] = [];
+  let partial = '';
+  vigil.child.stderr!.on('data', (b: Buffer) => {
+    const at = performance.now();
+    const ls = (partial + b.toString()).split('\n');
+    partial = ls.pop()!;
+    for (const l of ls) if (l.includes('"broker connected"')) connectedAt.push(at);
+  });
   const pub = await mqtt.connectAsync(broker.url, { clientId: `burst-kill-pub-${process.pid}-${repeat}`, clean: false, reconnectPeriod: 100 });
   (pub.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
   pub.on('connect', () => (pub.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true));
@@ -162,6 +175,7 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
   const reasons0 = droppedByReason((await scrapeSeries(vigil.opsUrl)).series);
   let sent = 0;
   let restartedAt = 0;
+  let killedAt = Infinity;
   let outageS = 0;
   const killAt = Math.floor(lines.length / 3);
   // Paced by the wall clock in 5 ms steps; the kill and the restart happen on the way.
@@ -174,6 +188,7 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
       crash = (async () => {
         const k = performance.now();
         await broker.kill9();
+        killedAt = performance.now();
         await new Promise((r) => setTimeout(r, OUTAGE_S * 1000));
         await broker.restart();
         restartedAt = performance.now();
@@ -223,6 +238,7 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
     witnessHoldP99Ms: quantile(disorder.holdMs, 0.99) ?? 0,
     reordered: delta(before, after, 'vigil_readings_reordered_total'),
     sessionsLost: delta(before, after, 'vigil_broker_sessions_lost_total'),
+    reconnectS: ((connectedAt.find((t) => t > killedAt) ?? NaN) - restartedAt) / 1000,
     formed,
     scored,
     ratio: scored / formed,
@@ -231,7 +247,7 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
     drainS,
     meanBatch: batches > 0 ? delta(before, after, 'vigil_batch_size_sum') / batches : 0,
   };
-  process.stderr.write(`burst: broker kill -9 #${repeat}: sent ${run.sent}, broker delivered ${run.witnessDistinct} distinct to a witness, ${run.witnessLate} of them after a newer one (hold needed: p99 ${run.witnessHoldP99Ms.toFixed(0)} ms, max ${run.witnessHoldMaxMs.toFixed(0)} ms), vigil decoded ${run.decoded} (${run.reordered} put back in order, ${run.duplicates} duplicate, ${run.outOfOrder} out of order), windows ${scored}/${formed} scored (expected ${expected}), dropped ${run.dropped}, outage ${outageS.toFixed(1)} s, last window scored ${drainS.toFixed(2)} s after the restart, mean batch ${run.meanBatch.toFixed(0)}, broker lost vigil's session: ${run.sessionsLost ? 'yes' : 'no'}\n`);
+  process.stderr.write(`burst: broker kill -9 #${repeat}: sent ${run.sent}, broker delivered ${run.witnessDistinct} distinct to a witness, ${run.witnessLate} of them after a newer one (hold needed: p99 ${run.witnessHoldP99Ms.toFixed(0)} ms, max ${run.witnessHoldMaxMs.toFixed(0)} ms), vigil decoded ${run.decoded} (${run.reordered} put back in order, ${run.duplicates} duplicate, ${run.outOfOrder} out of order), windows ${scored}/${formed} scored (expected ${expected}), dropped ${run.dropped}, outage ${outageS.toFixed(1)} s, last window scored ${drainS.toFixed(2)} s after the restart, mean batch ${run.meanBatch.toFixed(0)}, vigil reconnected ${run.reconnectS.toFixed(3)} s after the restart, broker lost vigil's session: ${run.sessionsLost ? 'yes' : 'no'}\n`);
   return run;
 }
 
@@ -264,11 +280,11 @@ async function main(): Promise<void> {
   // Every reading the broker delivered at all (to the witness) reached vigil and closed a window.
   const killsAll = kills.every((k) => k.formed >= k.witnessDistinct - (W - 1));
   const reorder = REORDER_MS ? `window.reorderMs ${REORDER_MS} (set for this run)` : 'window.reorder* as shipped (runtime/stream/reorder-by-sensor.ts)';
-  const killNote = `Broker kill -9 mid-stream: ${KILL_REPEATS} run(s), ${N} readings at ${KILL_RATE}/s, QoS 1 persistent sessions (sensor and vigil), Mosquitto with persistence saved every second, killed a third of the way in and restarted ${OUTAGE_S} s later; ${reorder}. ${killsOne ? 'MET' : 'NOT MET'}: windows scored / formed = 1.0 and nothing dropped but readings older than what the sensor already windowed (out_of_order); the broker redelivers readings from its last save that vigil already had, counted as duplicates (no drop) while within window.duplicateHorizon. After the restart the broker also delivers some readings after newer ones: the witness columns (a second persistent QoS 1 subscriber, reconnecting every 100 ms) count how many and the hold that would keep them (bench/lib/disorder.ts); vigil's reorder stage holds a sensor's readings once it shows disorder and releases them in timestamp order ('reordered'). Readings the broker acknowledged to the sensor but had not saved when killed are lost at the broker. ${killsAll ? 'MET' : 'NOT MET'}: windows formed >= distinct readings delivered to the witness - 63 in every run.`;
+  const killNote = `Broker kill -9 mid-stream: ${KILL_REPEATS} run(s), ${N} readings at ${KILL_RATE}/s, QoS 1 persistent sessions (sensor and vigil), Mosquitto with persistence saved every second, killed a third of the way in and restarted ${OUTAGE_S} s later; ${reorder}. ${killsOne ? 'MET' : 'NOT MET'}: windows scored / formed = 1.0 and nothing dropped but readings older than what the sensor already windowed (out_of_order); the broker redelivers readings from its last save that vigil already had, counted as duplicates (no drop) while within window.duplicateHorizonMs of data time. After the restart the broker also delivers some readings after newer ones: the witness columns (a second persistent QoS 1 subscriber, reconnecting every 100 ms) count how many and the hold that would keep them (bench/lib/disorder.ts); vigil's reorder stage holds a sensor's readings once it shows disorder and releases them in timestamp order ('reordered'). Readings the broker acknowledged to the sensor but had not saved when killed are lost at the broker. ${killsAll ? 'MET' : 'NOT MET'}: windows formed >= distinct readings delivered to the witness - 63 in every run.`;
   const killTable = {
     title: `through a broker kill -9 and restart (${N} readings at ${KILL_RATE}/s, QoS 1, persistent sessions; expected ${expected} windows)`,
-    columns: ['run', 'readings sent', 'distinct to witness', 'late to witness', 'hold needed p99 / max ms', 'vigil decoded', 'reordered', 'duplicate', 'out of order', 'windows formed', 'windows scored', 'scored / formed', 'dropped', 'outage s', 'restart -> last scored s', 'mean batch'],
-    rows: kills.map((k) => [k.repeat, k.sent, k.witnessDistinct, k.witnessLate, `${k.witnessHoldP99Ms.toFixed(0)} / ${k.witnessHoldMaxMs.toFixed(0)}`, k.decoded, k.reordered, k.duplicates, k.outOfOrder, k.formed, k.scored, k.ratio.toFixed(4), k.dropped, k.outageS.toFixed(1), k.drainS.toFixed(2), k.meanBatch.toFixed(0)]),
+    columns: ['run', 'readings sent', 'distinct to witness', 'late to witness', 'hold needed p99 / max ms', 'vigil decoded', 'reordered', 'duplicate', 'out of order', 'windows formed', 'windows scored', 'scored / formed', 'dropped', 'outage s', 'restart -> vigil reconnected s', 'session lost', 'restart -> last scored s', 'mean batch'],
+    rows: kills.map((k) => [k.repeat, k.sent, k.witnessDistinct, k.witnessLate, `${k.witnessHoldP99Ms.toFixed(0)} / ${k.witnessHoldMaxMs.toFixed(0)}`, k.decoded, k.reordered, k.duplicates, k.outOfOrder, k.formed, k.scored, k.ratio.toFixed(4), k.dropped, k.outageS.toFixed(1), k.reconnectS.toFixed(3), k.sessionsLost ? 'yes' : 'no', k.drainS.toFixed(2), k.meanBatch.toFixed(0)]),
   };
   const killFigure = {
     id: 'burst-kill-windows',
@@ -293,7 +309,7 @@ async function main(): Promise<void> {
       tables: [killTable],
       figures: [killFigure],
       data: { readings: N, window: W, launcher: LAUNCHER.join(' '), reorderMs: REORDER_MS || 'default', kills },
-    });
+    }, ...(OUT ? [OUT] : []));
     return;
   }
   const pubs = ['mosquitto_pub', 'mqtt.js'];
@@ -332,7 +348,7 @@ async function main(): Promise<void> {
       killFigure,
     ],
     data: { readings: N, window: W, launcher: LAUNCHER.join(' '), loader, broker: given || 'bench mosquitto (TCP_NODELAY)', reorderMs: REORDER_MS || 'default', bursts, kills },
-  });
+  }, ...(OUT ? [OUT] : []));
 }
 
 await main();

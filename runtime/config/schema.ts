@@ -23,10 +23,8 @@ const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds
 const port = z.number().int().min(0).max(65535);
 const path = z.string().min(1);
 /** A key that no longer exists, rejected with what replaced it (a config that relied on it must be looked at). */
-const removed = (key: string) =>
-  z
-    .undefined({ error: `${key} was removed: backlogs are no longer dropped per sensor but scored round-robin; bound their memory with batch.maxPendingBytes` })
-    .optional();
+const removed = (key: string, instead = 'backlogs are no longer dropped per sensor but scored round-robin; bound their memory with batch.maxPendingBytes') =>
+  z.undefined({ error: `${key} was removed: ${instead}` }).optional();
 
 /** Broker connection. */
 export const BrokerSchema = z
@@ -128,10 +126,17 @@ export const WindowSchema = z
     admission: z.array(AdmissionRuleSchema).optional(),
     idleEvictMs: ms('idle time before eviction').optional(),
     /**
-     * Readings per sensor remembered (4 bytes each) so that a repeat of one already accepted, as QoS 1 redelivers
-     * after a broker restart, counts as a duplicate (not judged again, no drop) rather than as out_of_order.
+     * Arrival time (ms) before a sensor's newest reading within which its accepted readings are remembered (16 bytes
+     * each), so that a repeat of one, as QoS 1 redelivers after a broker restart (readings vigil got since the
+     * broker's last save of its sessions), counts as a duplicate (not judged again, no drop) rather than out_of_order.
      */
-    duplicateHorizon: z.number().int().positive().optional(),
+    duplicateHorizonMs: ms('duplicate horizon').optional(),
+    /** ... and the last this many readings of a sensor whatever their age (a slow sensor's copies are far back in time). */
+    duplicateHorizonReadings: z.number().int().positive().optional(),
+    /** Readings remembered per sensor and over all sensors at most; past either the oldest are forgotten early (counted). */
+    duplicateMaxPerSensor: z.number().int().positive().optional(),
+    duplicateMaxReadings: z.number().int().positive().optional(),
+    duplicateHorizon: removed('window.duplicateHorizon', 'duplicates are remembered by arrival time: window.duplicateHorizonMs (at least window.duplicateHorizonReadings), bounded by window.duplicateMaxPerSensor and window.duplicateMaxReadings'),
     /**
      * Readings of a sensor are held up to this long (ms) and released in timestamp order, so readings a broker
      * redelivers after newer ones (a restart with persistent QoS 1 sessions) are windowed, not dropped as

@@ -131,6 +131,8 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
     },
   });
   m('vigil_readings_duplicate_total', 'Readings that repeat one a sensor already had accepted (same timestamp and values, e.g. QoS 1 redelivery after a broker restart): ignored, not a drop', () => pipeline.duplicates);
+  new Gauge({ name: 'vigil_duplicate_memory_readings', help: 'Readings the window stage can remember (16 B each) to recognise QoS 1 redeliveries as duplicates (window.duplicateHorizonMs)', registers: [registry], collect() { this.set(pipeline.duplicateMemoryReadings); } });
+  m('vigil_duplicate_memory_shed_total', 'Readings forgotten before leaving window.duplicateHorizonMs because window.duplicateMaxPerSensor or duplicateMaxReadings was reached (a copy of one would count out_of_order)', () => pipeline.duplicateMemoryShed);
   m('vigil_readings_reordered_total', 'Readings put back before a newer one of their sensor that arrived first (window.reorderMs)', () => pipeline.reordered);
   new Gauge({ name: 'vigil_reorder_held_readings', help: 'Readings held to be released in timestamp order (window.reorderMs)', registers: [registry], collect() { this.set(pipeline.reorderHeld); } });
   m('vigil_gap_resets_total', 'Sensor windows reset after a gap in the data', () => pipeline.gapResets);

@@ -17,6 +17,10 @@ export interface PipelineCounters {
    * `window.duplicateHorizon`): a QoS 1 redelivery, ignored; judged once already, so not a drop.
    */
   duplicates: number;
+  /** Gauge: readings the window stage can remember to recognise duplicates (ring slots over all sensors, 16 B each). */
+  duplicateMemoryReadings: number;
+  /** Readings forgotten before they left window.duplicateHorizonMs because a memory bound was reached. */
+  duplicateMemoryShed: number;
   /** Readings dropped because their timestamp equals the sensor's last one but their values differ. */
   timestampConflicts: number;
   /** Readings dropped because their timestamp is older than the sensor's last one. */
@@ -96,6 +100,8 @@ export function createCounters(): PipelineCounters {
     reordered: 0,
     reorderHeld: 0,
     duplicates: 0,
+    duplicateMemoryReadings: 0,
+    duplicateMemoryShed: 0,
     timestampConflicts: 0,
     outOfOrder: 0,
     unusable: 0,

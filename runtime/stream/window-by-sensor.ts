@@ -13,7 +13,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
 import { RowLog } from '../window/row-log.ts';
-import { readingDigest, RecentReadings } from '../window/recent-readings.ts';
+import { readingDigest, RecentReadings, SharedBudget } from '../window/recent-readings.ts';
 import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { admissionPools, type AdmissionRule } from './admission.ts';
@@ -39,10 +39,15 @@ export interface WindowBySensorOptions {
   /** A sensor not heard from for this long (arrival time, ms) is evicted and starts afresh if it returns. */
   idleEvictMs?: number;
   /**
-   * Readings per sensor remembered (as 4-byte digests of timestamp and values) to recognise a repeat of one already
-   * accepted as a `duplicate`; a repeat older than that is counted `out_of_order`, as any late reading.
+   * Arrival time (ms) before a sensor's newest accepted reading within which its accepted readings are remembered
+   * (16 bytes each) to recognise a repeat as a `duplicate`; an older repeat counts `out_of_order`.
    */
-  duplicateHorizon?: number;
+  duplicateHorizonMs?: number;
+  /** The last this many accepted readings of a sensor are remembered whatever their age (a slow sensor's copies). */
+  duplicateHorizonReadings?: number;
+  /** Readings remembered per sensor at most, and over all sensors (ring slots); past either the oldest go early (counted). */
+  duplicateMaxPerSensor?: number;
+  duplicateMaxReadings?: number;
   /**
    * Emit windows as views into their sensor's rows (`rows` set, `data` empty until inferBatches materialises it
    * into the batch input), created with every field of a Verdict so their shape never changes downstream. Off (the
@@ -71,7 +76,10 @@ export const WINDOW_DEFAULTS = {
   gapResetMs: Number.POSITIVE_INFINITY,
   maxSensors: 10_000,
   idleEvictMs: 3_600_000,
-  duplicateHorizon: 256,
+  duplicateHorizonMs: 10_000,
+  duplicateHorizonReadings: 64,
+  duplicateMaxPerSensor: 65_536,
+  duplicateMaxReadings: 524_288,
 } as const;
 
 interface SensorState {
@@ -79,7 +87,7 @@ interface SensorState {
   rows: RowLog;
   /** Timestamps of the last W rows, indexed by row count since reset modulo W. */
   times: Float64Array;
-  /** Digests of the last readings accepted (across gap resets: a copy of any of them is a duplicate). */
+  /** Readings accepted in the last window.duplicateHorizonMs of arrival (across gap resets: a copy of any is a duplicate). */
   recent: RecentReadings;
   rowsSinceReset: number;
   /** Rows since the last window (0: none yet since the reset); a window is due every `stride` rows once W are held. */
@@ -104,10 +112,10 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   const onDrop = opts.onDrop ?? (() => {});
   const onEvict = opts.onEvict ?? (() => {});
   const views = opts.views === true;
-  for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs'] as const) {
+  for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs', 'duplicateHorizonMs'] as const) {
     if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
   }
-  for (const key of ['maxSensors', 'duplicateHorizon'] as const) {
+  for (const key of ['maxSensors', 'duplicateHorizonReadings', 'duplicateMaxPerSensor', 'duplicateMaxReadings'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`windowBySensor: ${key} must be an integer >= 1, got ${o[key]}`);
   }
   const { caps } = admissionPools(opts.admission, o.maxSensors);
@@ -120,12 +128,14 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
       const pools = caps.map(() => new Map<string, SensorState>());
       let active = 0;
       const row = new Float32Array(C);
+      const budget = new SharedBudget(o.duplicateMaxReadings, counters);
 
       const evictIdle = (now: number) => {
         for (const sensors of pools) {
           for (const [id, s] of sensors) {
             if (now - s.lastSeen <= o.idleEvictMs) break;
             sensors.delete(id);
+            s.recent.release();
             active--;
             counters.evictedIdle++;
           }
@@ -152,12 +162,13 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           if (sensors.size >= caps[pool]) {
             // The least recently seen sensor of this pool makes room: new sensors are never locked out.
             const oldest = sensors.keys().next().value as string;
+            sensors.get(oldest)!.recent.release();
             sensors.delete(oldest);
             active--;
             counters.evictedFull++;
             onEvict(oldest, r.sensor);
           }
-          s = newState(W, C, cardOf().scaler, o.duplicateHorizon);
+          s = newState(W, C, cardOf().scaler, new RecentReadings(o.duplicateHorizonMs, o.duplicateHorizonReadings, o.duplicateMaxPerSensor, budget));
           active++;
         }
         sensors.set(r.sensor, s);
@@ -168,7 +179,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         // Arrival-stamped readings are new by construction: no digest needed.
         const digest = r.arrival ? 0 : readingDigest(ts, r.values, names);
         if (ts <= s.lastTs) {
-          if (ts === s.lastTs ? s.recent.isLast(digest) : s.recent.has(digest)) return void counters.duplicates++;
+          if (s.recent.has(ts, digest)) return void counters.duplicates++;
           if (ts === s.lastTs) {
             counters.timestampConflicts++;
             return void onDrop('timestamp_conflict', r.sensor);
@@ -216,7 +227,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         // row[c] is read back as float32, exactly as when raw rows were held and scaled on emission.
         for (let c = 0; c < C; c++) row[c] = (row[c] - offset[c]) / scale[c];
         s.lastTs = ts;
-        if (!r.arrival) s.recent.add(digest);
+        if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
         s.rows.push(row);
         s.times[s.rowsSinceReset % W] = ts;
         s.rowsSinceReset++;
@@ -251,7 +262,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         subscriber.next(win);
       };
 
-      return source.subscribe({
+      const sub = source.subscribe({
         next: (r) => {
           try {
             onReading(r);
@@ -263,6 +274,10 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        sub.unsubscribe();
+        budget.give(budget.allocated);
+      };
     });
 }
 
@@ -272,11 +287,11 @@ function after(t: number): number {
   return next > t ? next : t + Math.abs(t) * Number.EPSILON * 2;
 }
 
-function newState(W: number, C: number, scaler: ModelCard['scaler'], horizon: number): SensorState {
+function newState(W: number, C: number, scaler: ModelCard['scaler'], recent: RecentReadings): SensorState {
   return {
     rows: new RowLog(W, C, scaler),
     times: new Float64Array(W),
-    recent: new RecentReadings(horizon),
+    recent,
     rowsSinceReset: 0,
     sinceEmit: 0,
     lastTs: Number.NEGATIVE_INFINITY,

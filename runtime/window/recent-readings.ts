@@ -1,10 +1,19 @@
 /**
  * What a sensor's window stage remembers of the readings it accepted, to tell a repeat from a new reading: a QoS 1
  * broker that restarts redelivers readings vigil already judged (same timestamp, same values), and those are
- * duplicates to ignore, not readings lost. Each accepted reading is kept as a 32-bit digest of its timestamp and
- * its values of the model's channels, in a ring of the last `capacity` readings (4 bytes each), so remembering
- * costs a sensor 4 x capacity bytes whatever the model's width. A digest match is taken as the same reading
- * (two different readings share a digest once in 2^32 per reading remembered).
+ * duplicates to ignore, not readings lost. The copies are the readings the broker had queued for vigil at its last
+ * save of its sessions (Mosquitto: autosave_interval) and vigil acknowledged after: readings vigil received in the
+ * seconds before the broker went down. So what is remembered is bounded by arrival time (`horizonMs` before the
+ * sensor's newest accepted reading arrived), not by a count nor by data time: at 5,000 readings/s a copy from 2 s
+ * back is 10,000 readings old, and a replay of 1 Hz data at that rate puts it 10,000 s back in data time. A slow
+ * sensor's copies may be far back in time but are few readings back, so its last `minReadings` are kept whatever
+ * their age. Each accepted reading is kept as its timestamp, its arrival (ms, 32 bits: ages up to 24 days) and a
+ * 32-bit digest of its timestamp and its values of the model's channels: 16 bytes, whatever the model's width. A
+ * digest match at the same timestamp is taken as the same reading (two different readings share one once in 2^32).
+ *
+ * Memory is bounded twice: per sensor (`maxPerSensor` readings) and in all (`SharedBudget`, ring slots over every
+ * sensor). A reading forgotten within the horizon because of either bound is counted as shed (a later copy of it
+ * counts out_of_order, as any late reading).
  */
 
 const f64 = new Float64Array(1);
@@ -44,32 +53,138 @@ export function readingDigest(ts: number, values: Record<string, unknown>, chann
   return h >>> 0;
 }
 
-/** The digests of a sensor's last `capacity` accepted readings. */
+/** The bound on readings remembered over all sensors of one window stage, and the tally it keeps. */
+export class SharedBudget {
+  /** Ring slots allocated over all sensors (16 bytes each). */
+  allocated = 0;
+
+  constructor(
+    readonly maxReadings: number,
+    /** Counters to keep: slots allocated now (a gauge) and readings forgotten inside the horizon (a total). */
+    readonly tally: { duplicateMemoryReadings: number; duplicateMemoryShed: number },
+  ) {
+    if (!Number.isInteger(maxReadings) || maxReadings < 1) throw new Error(`SharedBudget: maxReadings must be an integer >= 1, got ${maxReadings}`);
+  }
+
+  /** Take `n` more slots if the bound allows. */
+  take(n: number): boolean {
+    if (this.allocated + n > this.maxReadings) return false;
+    this.allocated += n;
+    this.tally.duplicateMemoryReadings = this.allocated;
+    return true;
+  }
+
+  /** Give back `n` slots. */
+  give(n: number): void {
+    this.allocated -= n;
+    this.tally.duplicateMemoryReadings = this.allocated;
+  }
+}
+
+/** Ring slots a sensor starts with (grown by doubling while its rate x horizon needs more). */
+const INITIAL_SLOTS = 32;
+
+/**
+ * The timestamps and digests of a sensor's accepted readings that arrived within `horizonMs` before the newest (and
+ * its last `minReadings`). Accepted readings have strictly increasing timestamps, so the ring is sorted by timestamp
+ * and a lookup is a binary search.
+ */
 export class RecentReadings {
-  private readonly digests: Uint32Array;
+  private ts: Float64Array;
+  private digests: Uint32Array;
+  /** Arrival (ms) modulo 2^32; ages are taken as signed 32-bit differences, so a clock step back forgets nothing. */
+  private arrivals: Uint32Array;
+  /** Slot of the oldest remembered reading. */
   private head = 0;
   private count = 0;
 
-  constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`RecentReadings: capacity must be an integer >= 1, got ${capacity}`);
-    this.digests = new Uint32Array(capacity);
+  constructor(
+    readonly horizonMs: number,
+    /** Readings kept whatever their age, the newest included. */
+    readonly minReadings: number,
+    readonly maxPerSensor: number,
+    private readonly budget: SharedBudget,
+  ) {
+    if (!(horizonMs >= 0)) throw new Error(`RecentReadings: horizonMs must be a number >= 0, got ${horizonMs}`);
+    if (!Number.isInteger(minReadings) || minReadings < 1) throw new Error(`RecentReadings: minReadings must be an integer >= 1, got ${minReadings}`);
+    if (!Number.isInteger(maxPerSensor) || maxPerSensor < 1) throw new Error(`RecentReadings: maxPerSensor must be an integer >= 1, got ${maxPerSensor}`);
+    const first = Math.min(INITIAL_SLOTS, maxPerSensor);
+    const slots = budget.take(first) ? first : 0;
+    this.ts = new Float64Array(slots);
+    this.digests = new Uint32Array(slots);
+    this.arrivals = new Uint32Array(slots);
   }
 
-  /** Remember an accepted reading (the oldest remembered one is forgotten when full). */
-  add(digest: number): void {
-    this.digests[this.head] = digest;
-    this.head = (this.head + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
+  /** Readings remembered now. */
+  get size(): number {
+    return this.count;
   }
 
-  /** Whether the last reading accepted has this digest. */
-  isLast(digest: number): boolean {
-    return this.count > 0 && this.digests[(this.head + this.capacity - 1) % this.capacity] === digest;
+  /** Remember an accepted reading (newer than every one remembered) that arrived at `arrivalMs`; forget those past the horizon. */
+  add(ts: number, digest: number, arrivalMs: number): void {
+    const now = Math.floor(arrivalMs) >>> 0;
+    while (this.count >= this.minReadings && ((now - this.arrivals[this.head]) | 0) > this.horizonMs) this.dropOldest();
+    if (this.count >= this.maxPerSensor || (this.count === this.ts.length && !this.grow())) {
+      // A bound, not the horizon, makes room: the oldest reading is forgotten early (none to forget: not remembered).
+      this.budget.tally.duplicateMemoryShed++;
+      if (this.count === 0) return;
+      this.dropOldest();
+    }
+    const slot = (this.head + this.count) % this.ts.length;
+    this.ts[slot] = ts;
+    this.digests[slot] = digest;
+    this.arrivals[slot] = now;
+    this.count++;
   }
 
-  /** Whether any remembered reading has this digest (newest first: redeliveries are usually recent). */
-  has(digest: number): boolean {
-    for (let i = 1; i <= this.count; i++) if (this.digests[(this.head + this.capacity - i) % this.capacity] === digest) return true;
-    return false;
+  /** Whether a remembered reading has this timestamp and digest. */
+  has(ts: number, digest: number): boolean {
+    const n = this.ts.length;
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ts[(this.head + mid) % n] < ts) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === this.count) return false;
+    const slot = (this.head + lo) % n;
+    return this.ts[slot] === ts && this.digests[slot] === digest;
+  }
+
+  /** Forget everything and give the memory back (the sensor was evicted or the stage stopped). */
+  release(): void {
+    this.budget.give(this.ts.length);
+    this.ts = new Float64Array(0);
+    this.digests = new Uint32Array(0);
+    this.arrivals = new Uint32Array(0);
+    this.head = 0;
+    this.count = 0;
+  }
+
+  private dropOldest(): void {
+    this.head = (this.head + 1) % this.ts.length;
+    this.count--;
+  }
+
+  /** Double the ring (up to what maxPerSensor needs) if the shared budget allows. */
+  private grow(): boolean {
+    const old = this.ts.length;
+    const next = Math.min(Math.max(old * 2, INITIAL_SLOTS), this.maxPerSensor);
+    if (next <= old || !this.budget.take(next - old)) return false;
+    const ts = new Float64Array(next);
+    const digests = new Uint32Array(next);
+    const arrivals = new Uint32Array(next);
+    for (let i = 0; i < this.count; i++) {
+      const from = (this.head + i) % old;
+      ts[i] = this.ts[from];
+      digests[i] = this.digests[from];
+      arrivals[i] = this.arrivals[from];
+    }
+    this.ts = ts;
+    this.digests = digests;
+    this.arrivals = arrivals;
+    this.head = 0;
+    return true;
   }
 }

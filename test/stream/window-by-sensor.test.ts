@@ -62,7 +62,7 @@ describe('windowBySensor', () => {
     expect(counters).toMatchObject({ readings: 5, duplicates: 0, timestampConflicts: 1, outOfOrder: 1, unusable: 2, windows: 0 });
   });
 
-  it('counts a repeat of an accepted reading (same timestamp and values) as a duplicate, not a drop, within duplicateHorizon', () => {
+  it('counts a repeat of an accepted reading (same timestamp and values) as a duplicate, not a drop, within duplicateHorizonMs', () => {
     const counters = createCounters();
     const drops: string[] = [];
     const readings = [
@@ -75,16 +75,16 @@ describe('windowBySensor', () => {
       rd('s', 2000, { a: 4, b: 1 }), // older timestamp, other values: out_of_order
       rd('s', 1500, { a: 1, b: 0 }), // never accepted at this timestamp: out_of_order
       rd('s', 4000, { a: 7, b: 3 }),
-      rd('s', 1000, { a: 1, b: 0 }), // accepted, but past a horizon of 3 readings: out_of_order
+      rd('s', 1000, { a: 1, b: 0 }), // accepted, but past a horizon of 2.5 s (arrival, here = timestamp): out_of_order
       rd('s', 2000, { a: 3, b: 1 }), // still within it: duplicate
     ];
     const out: unknown[] = [];
-    from(readings).pipe(windowBySensor(card, { counters, duplicateHorizon: 3, onDrop: (reason) => drops.push(reason) })).subscribe((w) => out.push(w));
+    from(readings).pipe(windowBySensor(card, { counters, duplicateHorizonMs: 2500, duplicateHorizonReadings: 1, onDrop: (reason) => drops.push(reason) })).subscribe((w) => out.push(w));
     expect(counters).toMatchObject({ readings: 11, duplicates: 3, timestampConflicts: 1, outOfOrder: 3, windows: 2 });
     expect(drops).toEqual(['timestamp_conflict', 'out_of_order', 'out_of_order', 'out_of_order']);
     expect(out).toHaveLength(2);
     expect(droppedByReason(counters)).toEqual({ timestamp_conflict: 1, out_of_order: 3 });
-    expect(() => windowBySensor(card, { duplicateHorizon: 0 })).toThrow(/duplicateHorizon must be an integer >= 1/);
+    expect(() => windowBySensor(card, { duplicateMaxPerSensor: 0 })).toThrow(/duplicateMaxPerSensor must be an integer >= 1/);
   });
 
   it('forward-fills a missing channel up to its max age, then marks windows incomplete (or skips them)', async () => {
