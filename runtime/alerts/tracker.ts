@@ -146,11 +146,11 @@ export class AlertTracker {
       if (this.hits < this.policy.openK) return { kind: 'none' };
       if (v.tsLast - this.lastClosedAt < this.policy.cooldownMs) return { kind: 'suppressed' };
       this.openedAt = v.tsLast;
-      this.peak = v;
+      this.peak = kept(v);
       this.quiet = 0;
       return { kind: 'open', verdict: v };
     }
-    if (v.score > this.peak!.score) this.peak = v;
+    if (v.score > this.peak!.score) this.peak = kept(v);
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
     if (this.quiet < this.policy.closeM) return { kind: 'none' };
     const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak! };
@@ -162,4 +162,13 @@ export class AlertTracker {
     this.hits = 0;
     return step;
   }
+}
+
+/**
+ * The peak verdict as the tracker keeps it past its batch: its values and per-channel errors copied out of the
+ * batch's buffers (a verdict's `data` is a view over the reused batch input; holding the batch's `perChannel` array
+ * would keep every other window's errors alive with it). Only on an opening or a new peak, not per window.
+ */
+function kept(v: Verdict): Verdict {
+  return { ...v, data: v.data.slice(), perChannel: v.perChannel.slice(), rows: undefined };
 }

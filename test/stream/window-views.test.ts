@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
+import { AlertTracker } from '../../runtime/alerts/tracker.ts';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
 import { resolveSession } from '../../runtime/inference/resolve.ts';
 import { createPipeline } from '../../runtime/stream/pipeline.ts';
-import type { Reading, SensorWindow } from '../../runtime/stream/types.ts';
+import type { Reading, SensorWindow, Verdict } from '../../runtime/stream/types.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import { StaticThreshold } from '../../runtime/thresholds/static.ts';
 import { mulberry32, tinyModel } from '../inference/fixtures/tiny-model.ts';
@@ -71,5 +72,23 @@ describe('view windows', () => {
     // Assembled: the view let go of its rows and carries its values.
     expect(out.every((d) => d.verdict.rows === undefined && d.verdict.data.length === 16)).toBe(true);
     await ref.close();
+  });
+
+  it('a peak the alert tracker keeps past its batch owns its values: the batch buffers it came from are reused', () => {
+    const t = new AlertTracker({ openK: 1, openN: 1, closeM: 1, cooldownMs: 0 });
+    const input = Float32Array.from({ length: 12 }, (_, i) => i);
+    const errors = Float32Array.from([1, 2, 3, 4]);
+    const verdict = (i: number, anomaly: boolean): Verdict => ({
+      sensor: 's', tsFirst: i, tsLast: i + 2, seq: i, receivedAt: i, data: input.subarray(6 * (i % 2), 6 * (i % 2) + 6),
+      perChannel: errors.subarray(2 * (i % 2), 2 * (i % 2) + 2), score: anomaly ? 5 : 0, threshold: 1, anomaly, provider: 'p',
+    });
+    expect(t.step(verdict(0, true)).kind).toBe('open');
+    input.fill(-1); // the next batch is assembled into the same input and scored into new errors
+    errors.fill(-1);
+    const close = t.step(verdict(1, false));
+    expect(close.kind).toBe('close');
+    if (close.kind !== 'close') return;
+    expect(Array.from(close.peak.data)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(close.peak.perChannel)).toEqual([1, 2]);
   });
 });
