@@ -7,8 +7,10 @@
  * cut before the first inference call returns. Reported: RSS, V8 heap and array-buffer memory right after the last
  * window was cut (above the settled pre-backlog values), the peak RSS of the backlog (VmHWM, reset before), CPU
  * (user + system) and wall time until the last verdict, windows scored and shed.
+ * `--per-window` instead holds 100,000 windows of one sensor cut by the window stage alone, as copies and as views
+ * (what the pipeline waits on), and prints what each costs after two full GCs.
  *
- *   node bin/run-ts.mjs bench/backlog-memory.ts [--windows 5000,20000] [--reps 3] [--bound default|BYTES]
+ *   node bin/run-ts.mjs bench/backlog-memory.ts [--windows 5000,20000] [--reps 3] [--bound default|BYTES] [--per-window]
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { ModelRef } from '../runtime/inference/model-ref.ts';
 import { createCounters } from '../runtime/stream/counters.ts';
 import { createPipeline } from '../runtime/stream/pipeline.ts';
 import type { Reading } from '../runtime/stream/types.ts';
+import { windowBySensor } from '../runtime/stream/window-by-sensor.ts';
 import { StaticThreshold } from '../runtime/thresholds/static.ts';
 import { mulberry32, randomDenseLayers, tinyModel } from '../test/inference/fixtures/tiny-model.ts';
 import { cliArg } from './lib/child.ts';
@@ -98,7 +101,32 @@ async function child(windows: number, bound: string): Promise<Outcome> {
   return { windows, bound, cutRssMB: r1(cut.rss), cutHeapMB: r1(cut.heap), cutArrayBuffersMB: r1(cut.ab), peakRssMB: r1(peak), cpuMs: Math.round((c.user + c.system) / 1000), wallMs: Math.round(wallMs), scored: counters.scored, shed: counters.droppedQueueFull };
 }
 
+/** RSS, V8 heap and array buffers per held window of the window stage alone, in this (child) process. */
+function perWindow(views: boolean): string {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  const { card } = tinyModel({ window: W, channels: Array.from({ length: C }, (_, c) => `ch${c}`) });
+  const rs = readings(100_000 + W - 1, 'gw-1', 5).map((r) => ({ ...r, ts: r.ts + 1.7e12, receivedAt: r.ts + 1.7e12 }));
+  gc();
+  gc();
+  const m0 = process.memoryUsage();
+  const held: unknown[] = [];
+  from(rs).pipe(windowBySensor(card, { views })).subscribe((w) => held.push(w));
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  const per = (k: 'heapUsed' | 'arrayBuffers' | 'rss') => ((m[k] - m0[k]) / held.length).toFixed(0);
+  return `${views ? 'views' : 'copies'}: ${held.length} windows of ${W} x ${C} held, per window: RSS ${per('rss')} B, V8 heap ${per('heapUsed')} B, array buffers ${per('arrayBuffers')} B`;
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--per-window')) {
+    for (const mode of ['copies', 'views']) {
+      const p = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)), fileURLToPath(import.meta.url), '--child-per-window', mode], { encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(`child ${mode} failed: ${p.stderr}`);
+      console.log(p.stdout.trim());
+    }
+    return;
+  }
   const sizes = cliArg('windows', '5000,20000').split(',').map(Number);
   const reps = Number(cliArg('reps', '3'));
   const bound = cliArg('bound', String(2 ** 30));
@@ -122,6 +150,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--child') {
+if (process.argv[2] === '--child-per-window') console.log(perWindow(process.argv[3] === 'views'));
+else if (process.argv[2] === '--child') {
   child(Number(process.argv[3]), process.argv[4]).then((o) => console.log(JSON.stringify(o)));
 } else await main();
