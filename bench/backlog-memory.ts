@@ -8,14 +8,17 @@
  * window was cut (above the settled pre-backlog values), the peak RSS of the backlog (VmHWM, reset before), CPU
  * (user + system) and wall time until the last verdict, windows scored and shed.
  * `--per-window` instead holds 100,000 windows of one sensor cut by the window stage alone, as copies and as views
- * (what the pipeline waits on), and prints what each costs after two full GCs.
+ * (what the pipeline waits on), and prints what each costs after two full GCs. `--fake-model` replaces ORT by a
+ * model that answers zeros after a setImmediate hop (as onnxruntime-node does), so CPU is the pipeline's own.
  *
- *   node bin/run-ts.mjs bench/backlog-memory.ts [--windows 5000,20000] [--reps 3] [--bound default|BYTES] [--per-window]
+ *   node bin/run-ts.mjs bench/backlog-memory.ts [--windows 5000,20000] [--reps 3] [--bound default|BYTES] [--fake-model]
+ *     [--per-window]
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { from } from 'rxjs';
+import type { InferenceSession } from '../runtime/inference/backend.ts';
 import { backendFor } from '../runtime/inference/resolve.ts';
 import { ModelRef } from '../runtime/inference/model-ref.ts';
 import { createCounters } from '../runtime/stream/counters.ts';
@@ -60,11 +63,21 @@ function readings(n: number, sensor: string, seed: number): Reading[] {
   });
 }
 
-async function child(windows: number, bound: string): Promise<Outcome> {
+/** A model that costs nothing: zeros after one event-loop hop. */
+function fakeSession(maxBatch: number): InferenceSession {
+  const zeros = new Float32Array(maxBatch * W * C);
+  return {
+    provider: 'fake',
+    run: (_input, n) => new Promise((resolve) => setImmediate(() => resolve({ reconstruction: zeros.subarray(0, n * W * C), extra: {} }))),
+    close: async () => {},
+  };
+}
+
+async function child(windows: number, bound: string, fake: boolean): Promise<Outcome> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run the child with --expose-gc');
   const { card, onnx } = tinyModel({ window: W, channels: Array.from({ length: C }, (_, c) => `ch${c}`), layers: randomDenseLayers(W, C, [128, 32, 128], 1), span: 8 });
-  const session = await backendFor('cpu').open({ onnx, inputName: 'input', outputName: 'reconstruction', window: W, channels: C, threads: 1, spinning: false });
+  const session = fake ? fakeSession(16_384) : await backendFor('cpu').open({ onnx, inputName: 'input', outputName: 'reconstruction', window: W, channels: C, threads: 1, spinning: false });
   const ref = new ModelRef(card, session);
   const run = async (rs: Reading[], onCut?: () => void) => {
     const counters = createCounters();
@@ -130,10 +143,11 @@ async function main(): Promise<void> {
   const sizes = cliArg('windows', '5000,20000').split(',').map(Number);
   const reps = Number(cliArg('reps', '3'));
   const bound = cliArg('bound', String(2 ** 30));
+  const fake = process.argv.includes('--fake-model');
   const runs: Outcome[] = [];
   for (let r = 0; r < reps; r++) {
     for (const n of sizes) {
-      const p = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)), fileURLToPath(import.meta.url), '--child', String(n), bound], { encoding: 'utf8' });
+      const p = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)), fileURLToPath(import.meta.url), '--child', String(n), bound, String(fake)], { encoding: 'utf8' });
       const line = p.stdout.trim().split('\n').pop() ?? '';
       if (p.status !== 0 || !line.startsWith('{')) throw new Error(`child ${n} failed: ${p.stderr}`);
       runs.push(JSON.parse(line) as Outcome);
@@ -146,11 +160,11 @@ async function main(): Promise<void> {
       const xs = mine.map((o) => o[k] as number);
       return `${k} ${Math.min(...xs)}-${Math.max(...xs)} (median ${median(xs)})`;
     };
-    console.log(`${n} windows, maxPendingBytes ${bound}: ${(['cutRssMB', 'cutHeapMB', 'cutArrayBuffersMB', 'peakRssMB', 'cpuMs', 'wallMs', 'scored', 'shed'] as const).map(col).join('; ')}`);
+    console.log(`${n} windows, maxPendingBytes ${bound}${fake ? ', fake model' : ''}: ${(['cutRssMB', 'cutHeapMB', 'cutArrayBuffersMB', 'peakRssMB', 'cpuMs', 'wallMs', 'scored', 'shed'] as const).map(col).join('; ')}`);
   }
 }
 
 if (process.argv[2] === '--child-per-window') console.log(perWindow(process.argv[3] === 'views'));
 else if (process.argv[2] === '--child') {
-  child(Number(process.argv[3]), process.argv[4]).then((o) => console.log(JSON.stringify(o)));
+  child(Number(process.argv[3]), process.argv[4], process.argv[5] === 'true').then((o) => console.log(JSON.stringify(o)));
 } else await main();
