@@ -22,6 +22,7 @@ const USAGE = `node bin/run-ts.mjs bench/burst.ts [options]
   --outage S         seconds the broker stays down (3)
   --reorder-ms MS    set window.reorderMs in the kill runs (default: the shipped default; the result says so)
   --launcher CMD     how to start vigil ('npx vigil')
+  --reconnect JSON   broker.reconnect for vigil in the kill runs, e.g. '{"quickMs":0}' (default: as shipped; the result says so)
   --out DIR          write the result file there instead of bench/results (trial runs)
   --broker URL       use this broker for the bursts instead of the bench's own Mosquitto
   --quick            fewer repeats`;
@@ -52,6 +53,7 @@ const REORDER_MS = cliArg('reorder-ms', '');
 const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
 const W = 64;
 const OUT = cliArg('out', '');
+const RECONNECT = cliArg('reconnect', '');
 
 interface Burst {
   publisher: string;
@@ -149,7 +151,7 @@ async function throughKill(model: string, lines: string[], repeat: number): Prom
   const broker = await startBroker(work, { persistence: true });
   const conf = join(work, 'vigil.json');
   const window = REORDER_MS ? { reorderMs: Number(REORDER_MS) } : {};
-  writeFileSync(conf, JSON.stringify({ broker: { clean: false, clientId: `burst-kill-vigil-${process.pid}-${repeat}` }, source: { qos: 1 }, window }));
+  writeFileSync(conf, JSON.stringify({ broker: { clean: false, clientId: `burst-kill-vigil-${process.pid}-${repeat}`, ...(RECONNECT ? { reconnect: JSON.parse(RECONNECT) } : {}) }, source: { qos: 1 }, window }));
   const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: 'kill/+/data', work, extra: ['-c', conf] });
   // When vigil's log says it connected (JSON lines on stderr), for the time from the restart to its reconnect.
   const connectedAt: number[] = [];
@@ -280,7 +282,7 @@ async function main(): Promise<void> {
   // Every reading the broker delivered at all (to the witness) reached vigil and closed a window.
   const killsAll = kills.every((k) => k.formed >= k.witnessDistinct - (W - 1));
   const reorder = REORDER_MS ? `window.reorderMs ${REORDER_MS} (set for this run)` : 'window.reorder* as shipped (runtime/stream/reorder-by-sensor.ts)';
-  const killNote = `Broker kill -9 mid-stream: ${KILL_REPEATS} run(s), ${N} readings at ${KILL_RATE}/s, QoS 1 persistent sessions (sensor and vigil), Mosquitto with persistence saved every second, killed a third of the way in and restarted ${OUTAGE_S} s later; ${reorder}. ${killsOne ? 'MET' : 'NOT MET'}: windows scored / formed = 1.0 and nothing dropped but readings older than what the sensor already windowed (out_of_order); the broker redelivers readings from its last save that vigil already had, counted as duplicates (no drop) while within window.duplicateHorizonMs of data time. After the restart the broker also delivers some readings after newer ones: the witness columns (a second persistent QoS 1 subscriber, reconnecting every 100 ms) count how many and the hold that would keep them (bench/lib/disorder.ts); vigil's reorder stage holds a sensor's readings once it shows disorder and releases them in timestamp order ('reordered'). Readings the broker acknowledged to the sensor but had not saved when killed are lost at the broker. ${killsAll ? 'MET' : 'NOT MET'}: windows formed >= distinct readings delivered to the witness - 63 in every run.`;
+  const killNote = `Broker kill -9 mid-stream: ${KILL_REPEATS} run(s), ${N} readings at ${KILL_RATE}/s, QoS 1 persistent sessions (sensor and vigil), Mosquitto with persistence saved every second, killed a third of the way in and restarted ${OUTAGE_S} s later; ${reorder}; vigil's broker.reconnect ${RECONNECT || 'as shipped'}. ${killsOne ? 'MET' : 'NOT MET'}: windows scored / formed = 1.0 and nothing dropped but readings older than what the sensor already windowed (out_of_order); the broker redelivers readings from its last save that vigil already had, counted as duplicates (no drop) while within window.duplicateHorizonMs of data time. After the restart the broker also delivers some readings after newer ones: the witness columns (a second persistent QoS 1 subscriber, reconnecting every 100 ms) count how many and the hold that would keep them (bench/lib/disorder.ts); vigil's reorder stage holds a sensor's readings once it shows disorder and releases them in timestamp order ('reordered'). Readings the broker acknowledged to the sensor but had not saved when killed are lost at the broker. ${killsAll ? 'MET' : 'NOT MET'}: windows formed >= distinct readings delivered to the witness - 63 in every run.`;
   const killTable = {
     title: `through a broker kill -9 and restart (${N} readings at ${KILL_RATE}/s, QoS 1, persistent sessions; expected ${expected} windows)`,
     columns: ['run', 'readings sent', 'distinct to witness', 'late to witness', 'hold needed p99 / max ms', 'vigil decoded', 'reordered', 'duplicate', 'out of order', 'windows formed', 'windows scored', 'scored / formed', 'dropped', 'outage s', 'restart -> vigil reconnected s', 'session lost', 'restart -> last scored s', 'mean batch'],

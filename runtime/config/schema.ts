@@ -52,8 +52,17 @@ export const BrokerSchema = z
       .optional(),
     keepaliveSec: z.number().int().min(0).max(65535).default(30),
     connectTimeoutMs: ms('connect timeout').default(10_000),
+    /**
+     * After losing the broker (runtime/mqtt/reconnect-backoff.ts): the first attempt at once (1-50 ms), then every
+     * `minMs` for the first `quickMs` of the outage (a restarting broker is back within seconds, and with a
+     * persistent session every moment away costs readings), then `minMs` doubling up to `maxMs`; +-20 % jitter.
+     */
     reconnect: z
-      .object({ minMs: ms('first reconnect delay').default(250), maxMs: ms('longest reconnect delay').default(30_000) })
+      .object({
+        minMs: ms('reconnect delay').min(1, 'expected a reconnect delay of at least 1 ms').default(100),
+        maxMs: ms('longest reconnect delay').default(30_000),
+        quickMs: ms('quick reconnect phase').default(5_000),
+      })
       .strict()
       .prefault({}),
   })

@@ -1,6 +1,7 @@
 /**
  * Open an mqtt.js 5 client from the broker config: MQTT 3.1.1 or 5, mqtt/mqtts/ws/wss, TLS files, credentials,
- * clean or persistent session, exponential reconnect backoff, and TCP_NODELAY on every (re)connection
+ * clean or persistent session, a prompt reconnect then exponential backoff (reconnect-backoff.ts), and TCP_NODELAY
+ * on every (re)connection
  * (mqtt.js has no option for it; without it small publishes wait ~40 ms for Nagle).
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { BrokerSchema } from '../config/schema.ts';
 import { classifyConnectError, shortReason } from './connect-failure.ts';
+import { ReconnectBackoff } from './reconnect-backoff.ts';
+
+export { backoffDelay } from './reconnect-backoff.ts';
 
 /** Validated broker settings. */
 export type BrokerConfig = z.infer<typeof BrokerSchema>;
@@ -63,12 +67,6 @@ export function clientOptions(cfg: BrokerConfig, clientIdSuffix = randomBytes(4)
   return opts;
 }
 
-/** Next reconnect delay: doubles from `minMs` up to `maxMs`, with +-20% jitter so a fleet does not stampede. */
-export function backoffDelay(attempt: number, minMs: number, maxMs: number, rand = Math.random): number {
-  const base = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
-  return Math.max(1, Math.round(base * (0.8 + 0.4 * rand())));
-}
-
 /** Open a client (it connects in the background and keeps reconnecting until `end()`). */
 export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker'): MqttClient {
   if (cfg.tls?.rejectUnauthorized === false) {
@@ -78,18 +76,20 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     );
   }
   const client = mqtt.connect(cfg.url, clientOptions(cfg));
-  let attempt = 0;
+  const backoff = new ReconnectBackoff(cfg.reconnect);
+  // mqtt.js arms its reconnect timer with options.reconnectPeriod in its own 'close' handler: set the delay first.
+  client.prependListener('close', () => {
+    backoff.dropped();
+    client.options.reconnectPeriod = backoff.nextDelay();
+  });
   client.on('connect', (ack) => {
-    attempt = 0;
-    client.options.reconnectPeriod = cfg.reconnect.minMs;
+    backoff.connected();
     const sock = client.stream as unknown as { setNoDelay?: (v: boolean) => void };
     sock.setNoDelay?.(true);
     log?.info({ broker: redactedUrl(cfg.url), clientId: client.options.clientId, sessionPresent: ack.sessionPresent }, `${name} connected`);
   });
   client.on('reconnect', () => {
-    attempt++;
-    // mqtt.js retries on a fixed interval; re-arming the timer with a longer period gives exponential backoff.
-    client.options.reconnectPeriod = backoffDelay(attempt, cfg.reconnect.minMs, cfg.reconnect.maxMs);
+    // mqtt.js retries on a fixed interval (setInterval); the next attempt is armed by the next 'close', with its own delay.
     (client as unknown as { _clearReconnect?: () => void })._clearReconnect?.();
   });
   client.on('offline', () => log?.warn({ broker: redactedUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`));
