@@ -325,7 +325,8 @@ export const RunConfigSchema = z
       .prefault({}),
     /**
      * /health reports degraded (503) while more than `maxDropRate` of the readings of the last `dropWindowMs` were
-     * dropped (any reason of vigil_dropped_total: duplicate, out_of_order, sensor_limit, queue_full, ...); 1: never.
+     * dropped (any reason of vigil_dropped_total: out_of_order, sensor_limit, queue_full, ...; 1: never), and for
+     * `dropWindowMs` after the broker lost vigil's persistent session (readings lost upstream, uncounted).
      */
     health: z
       .object({

@@ -77,6 +77,7 @@ export function openIntake(
   const onReconnect = (ack: IConnackPacket) => {
     if (config.broker.clean || ack.sessionPresent) return;
     edge.sessionsLost++;
+    edge.sessionLostAt = Date.now();
     log.warn(
       { broker: config.broker.url.replace(/\/\/[^@/]*@/, '//***@'), clientId: client.options.clientId, sessionsLost: edge.sessionsLost },
       'the broker had no session for us on reconnecting (restarted without saving it, or it expired): readings published while we were disconnected were not queued for us and are lost; subscribing again',

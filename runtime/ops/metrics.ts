@@ -28,6 +28,8 @@ export interface EdgeCounters {
   intakePaused: number;
   /** Reconnects on which the broker no longer had our persistent session (what was published meanwhile is lost). */
   sessionsLost: number;
+  /** When the last one happened (epoch ms; 0: never): /health reads degraded for health.dropWindowMs after it. */
+  sessionLostAt: number;
 }
 
 /** Fresh edge counters. */
@@ -50,6 +52,7 @@ export function createEdgeCounters(): EdgeCounters {
     intakePausedMs: 0,
     intakePaused: 0,
     sessionsLost: 0,
+    sessionLostAt: 0,
   };
 }
 

@@ -223,11 +223,14 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     const health = (): HealthReport => {
       const connected = c.connected;
       const dropped = drops.health();
-      const status: HealthReport['status'] = state !== 'ok' ? state : connected && !dropped.degraded ? 'ok' : 'degraded';
+      // A lost persistent session lost readings upstream, uncounted: degraded for as long as drops would count.
+      const sessionLostAgoMs = edge.sessionLostAt > 0 ? Date.now() - edge.sessionLostAt : null;
+      const sessionLost = sessionLostAgoMs !== null && sessionLostAgoMs < config.health.dropWindowMs;
+      const status: HealthReport['status'] = state !== 'ok' ? state : connected && !dropped.degraded && !sessionLost ? 'ok' : 'degraded';
       const card = ref.current.card;
       return {
         status,
-        broker: { connected, url: config.broker.url.replace(/\/\/[^@/]*@/, '//***@') },
+        broker: { connected, url: config.broker.url.replace(/\/\/[^@/]*@/, '//***@'), ...(sessionLostAgoMs !== null ? { sessionsLost: edge.sessionsLost, sessionLostAgoMs } : {}) },
         model: { name: card.name, version: card.version },
         provider,
         uptimeS: Math.round((Date.now() - startedAt) / 1000),

@@ -3,8 +3,8 @@
  * here the default, 30 min, so nothing is saved): on reconnecting it answers that it has no session for vigil.
  * Whatever was published between its restart and vigil's new subscription was never queued for vigil, so the
  * loss cannot be counted reading by reading; the runtime says so (a warning and
- * vigil_broker_sessions_lost_total), subscribes again and goes on receiving (bench/burst.ts kill runs lost
- * readings this way with nothing counted).
+ * vigil_broker_sessions_lost_total), /health reads degraded for health.dropWindowMs, and it subscribes again and
+ * goes on receiving (bench/burst.ts kill runs lost readings this way with nothing counted).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const reading = (i: number) => JSON.stringify({ ts: 1_700_000_000_000 + i * 1000, values: { a: 0 } });
 
 describe('broker kill -9 that loses the persistent session', () => {
-  it('counts and logs the lost session, subscribes again and keeps receiving', { timeout: 60_000 }, async () => {
+  it('counts and logs the lost session, degrades /health for a while, subscribes again and keeps receiving', { timeout: 60_000 }, async () => {
     const broker = await startMosquitto({ persistence: true });
     const logs: string[] = [];
     let handle: Awaited<ReturnType<typeof startRuntime>> | undefined;
@@ -42,6 +42,7 @@ describe('broker kill -9 that loses the persistent session', () => {
           broker: { url: broker.url, clientId: 'vigil-kill-session', clean: false, reconnect: { minMs: 100, maxMs: 500 } },
           source: { topics: ['sensors/{sensor}/data'], qos: 1 },
           metrics: { port: null },
+          health: { dropWindowMs: 1000 },
           state: { file: null },
           reload: { watch: false },
         }),
@@ -59,6 +60,9 @@ describe('broker kill -9 that loses the persistent session', () => {
       expect(h.edge.sessionsLost).toBe(1);
       expect(logs.join('')).toMatch(/the broker had no session for us on reconnecting/);
       expect(await h.metrics.text()).toMatch(/^vigil_broker_sessions_lost_total 1$/m);
+      // Readings were lost upstream: degraded for health.dropWindowMs (1 s here), then ok again.
+      expect(h.health()).toMatchObject({ status: 'degraded', broker: { connected: true, sessionsLost: 1 } });
+      await waitFor(() => h.health().status === 'ok', '/health ok again after health.dropWindowMs', 10_000, () => h.health());
 
       // Subscribed again: readings published from now on arrive.
       await waitFor(() => pub.connected, 'the publisher to reconnect', 10_000);
