@@ -172,7 +172,7 @@ export const BatchSchema = z
     /** Largest batch sent to the model when windows queued up during the previous call (batches grow under load). */
     maxBatch: z.number().int().positive().max(65536).default(INFER_DEFAULTS.maxBatch),
     /**
-     * Memory the windows waiting for inference may take, in bytes (values + about 640 B per window). Backlogs are
+     * Memory the windows waiting for inference may take, in bytes (a waiting window is a view into its sensor's rows: about 320 B plus twice the rows it adds). Backlogs are
      * scored, one lane per sensor served round-robin; only a window that would pass this bound sheds the oldest
      * window of the longest backlog (counted as vigil_dropped_total{reason="queue_full"}, logged at most every 10 s).
      */

@@ -65,11 +65,24 @@ export const INFER_DEFAULTS = { maxBatch: 4096, maxPendingBytes: 32 * 1024 * 102
 export const PENDING_WINDOW_OVERHEAD_BYTES = 640;
 
 /**
- * What a waiting window costs against `maxPendingBytes`: its values as a copy would hold them, whether or not it is
- * one. A view window really holds much less (its object and about `stride` rows of its sensor's log), so the bound
- * sheds at the same number of windows as when every window was a copy, and real memory stays well under it.
+ * Memory of one view window beyond the rows it keeps: its object and its small views, measured as RSS growth per
+ * window held (100k held: 299-324 B, `node bin/run-ts.mjs bench/backlog-memory.ts --per-window`).
  */
-export const pendingWindowBytes = (w: SensorWindow): number => (w.rows ? w.rows.width * 4 : w.data.byteLength) + PENDING_WINDOW_OVERHEAD_BYTES;
+export const PENDING_VIEW_OVERHEAD_BYTES = 320;
+
+/**
+ * What a waiting view window costs against `maxPendingBytes`: its object plus the `stride` rows it adds to its
+ * sensor's log, twice (the log doubles while a backlog grows). The log's own live window (W rows per sensor) is
+ * held whether or not windows wait and is not counted.
+ */
+export const pendingViewBytes = (channels: number, stride = 1): number => PENDING_VIEW_OVERHEAD_BYTES + 2 * stride * channels * 4;
+
+/**
+ * What a waiting window costs against `maxPendingBytes`: what it really holds. A view window (the pipeline's) costs
+ * readings, not W x C values (`pendingViewBytes`), so the bound holds a backlog of about 100k windows of 8 channels
+ * at the default 32 MiB; a window that owns a copy costs its values and object.
+ */
+export const pendingWindowBytes = (w: SensorWindow): number => (w.rows ? pendingViewBytes(w.rows.channels, w.rows.stride) : w.data.byteLength + PENDING_WINDOW_OVERHEAD_BYTES);
 
 /** Run batches through the model in service and score them as its card says (reconstruction error or probability). */
 export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOptions = {}): OperatorFunction<SensorWindow[], ScoredWindow> {

@@ -168,7 +168,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             counters.evictedFull++;
             onEvict(oldest, r.sensor);
           }
-          s = newState(W, C, cardOf().scaler, new RecentReadings(o.duplicateHorizonMs, o.duplicateHorizonReadings, o.duplicateMaxPerSensor, budget));
+          s = newState(W, C, cardOf().scaler, new RecentReadings(o.duplicateHorizonMs, o.duplicateHorizonReadings, o.duplicateMaxPerSensor, budget), o.stride);
           active++;
         }
         sensors.set(r.sensor, s);
@@ -287,9 +287,9 @@ function after(t: number): number {
   return next > t ? next : t + Math.abs(t) * Number.EPSILON * 2;
 }
 
-function newState(W: number, C: number, scaler: ModelCard['scaler'], recent: RecentReadings): SensorState {
+function newState(W: number, C: number, scaler: ModelCard['scaler'], recent: RecentReadings, stride: number): SensorState {
   return {
-    rows: new RowLog(W, C, scaler),
+    rows: new RowLog(W, C, scaler, 0, stride),
     times: new Float64Array(W),
     recent,
     rowsSinceReset: 0,

@@ -31,6 +31,8 @@ export class RowLog {
     /** The scale the rows are expressed in (hot reload re-expresses them, or forks the log while windows wait). */
     public scaler: Scaler,
     first = 0,
+    /** Rows between two windows cut from this log: what each waiting window adds to it (memory accounting). */
+    readonly stride = 1,
   ) {
     this.cap = window;
     this.buf = new Float32Array(window * channels);
@@ -112,7 +114,7 @@ export class RowLog {
 
   /** A new log holding this one's last W rows (the live window), numbered alike, for a sensor whose rows change scale while windows wait here. */
   fork(): RowLog {
-    const f = new RowLog(this.window, this.channels, this.scaler, Math.max(this.start, this.end - this.window));
+    const f = new RowLog(this.window, this.channels, this.scaler, Math.max(this.start, this.end - this.window), this.stride);
     const C = this.channels;
     for (let n = f.end; n < this.end; n++) {
       const at = (n % this.cap) * C;

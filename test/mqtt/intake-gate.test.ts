@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { pendingWindowBytes } from '../../runtime/stream/infer-batches.ts';
+import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
 import { randomDenseLayers, writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
 import { silent, testConfig, uniquePrefix } from '../run/harness.ts';
@@ -32,7 +32,7 @@ describe('QoS 1 back-pressure', () => {
   it('a slow model and a QoS 1 burst 20x the memory bound: intake pauses, nothing is shed, every window is scored in order', async () => {
     // About 1.1M multiply-adds per window: a batch takes milliseconds, the burst arrives far faster.
     const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [1024, 1024], 3), threshold: 1e9 });
-    const windowBytes = pendingWindowBytes({ data: new Float32Array(W * CH.length) } as never);
+    const windowBytes = pendingViewBytes(CH.length);
     // 64 windows' worth: the pause mark (half) leaves room for a micro-batch of 16 on its way.
     const maxPendingBytes = 64 * windowBytes;
     const prefix = uniquePrefix('gate');

@@ -7,7 +7,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
 import { resolveSession } from '../../runtime/inference/resolve.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
-import { PENDING_WINDOW_OVERHEAD_BYTES } from '../../runtime/stream/infer-batches.ts';
+import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
 import { createPipeline } from '../../runtime/stream/pipeline.ts';
 import type { Reading } from '../../runtime/stream/types.ts';
 import { StaticThreshold } from '../../runtime/thresholds/static.ts';
@@ -71,7 +71,8 @@ describe('backlogs', () => {
     const counters = createCounters();
     const lines: { shed: number; sensors: Record<string, number> }[] = [];
     const { clock, advance, pendingAt } = manualClock();
-    const bound = 10 * (W * channels.length * 4 + PENDING_WINDOW_OVERHEAD_BYTES);
+    // The pipeline's windows are views into their sensor's rows: each costs its object and one row, not W rows.
+    const bound = 10 * pendingViewBytes(channels.length);
     const warn = shedWarning({ warn: (o) => lines.push(o as (typeof lines)[number]) }, bound, 10_000, clock);
     const p = createPipeline({
       model: ref,

@@ -10,7 +10,7 @@ import { resolveSession } from '../../runtime/inference/resolve.ts';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { createPipeline, splitDetections } from '../../runtime/stream/pipeline.ts';
-import { PENDING_WINDOW_OVERHEAD_BYTES } from '../../runtime/stream/infer-batches.ts';
+import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
 import type { Reading } from '../../runtime/stream/types.ts';
 import { StaticThreshold } from '../../runtime/thresholds/static.ts';
 import { mulberry32, tinyModel } from '../inference/fixtures/tiny-model.ts';
@@ -104,7 +104,7 @@ describe('createPipeline', () => {
   it('under overload keeps memory bounded and accounts for every window: scored + dropped = cut', async () => {
     const { ref } = await openRef();
     const counters = createCounters();
-    const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 16, maxWaitMs: 0 }, infer: { maxPendingBytes: 64 * (W * channels.length * 4 + PENDING_WINDOW_OVERHEAD_BYTES) }, counters });
+    const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 16, maxWaitMs: 0 }, infer: { maxPendingBytes: 64 * pendingViewBytes(channels.length) }, counters });
     // Synchronous firehose: nothing can run until all 20k readings have been pushed.
     const out = await lastValueFrom(from(fleet(100, 200)).pipe(p.detect, toArray()));
     const dropped = counters.droppedQueueFull;
