@@ -15,6 +15,7 @@
  * sensor). A reading forgotten within the horizon because of either bound is counted as shed (a later copy of it
  * counts out_of_order, as any late reading).
  */
+import { fmix32 } from '../util/prng.ts';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -44,13 +45,7 @@ export function readingDigest(ts: number, values: Record<string, unknown>, chann
       h = mix(mix(h, u32[0]), u32[1]);
     } else h = mix(h, 0x7ff80001);
   }
-  // murmur3's finaliser: every input bit reaches every output bit.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** The bound on readings remembered over all sensors of one window stage, and the tally it keeps. */
