@@ -14,8 +14,11 @@
  *
  *   node bin/run-ts.mjs bench/adapt-drift.ts        -> bench/results/adapt-drift.json
  *   node bin/run-ts.mjs bench/adapt-pause.ts       -> its `pause` section: the pause fine-tuning causes to inference
+ *   ADAPT_MODES=off,on,drift (the default)      which runs: off, on with the schedule trigger, on with the drift one
+ *   ADAPT_TRIGGER='{"z":2.5}'                  drift trigger settings (adapt.trigger) for variants
  *   ADAPT_TRACE=/tmp/t node bin/run-ts.mjs bench/adapt-drift.ts   also /tmp/t-<seed>-<off|on>.csv: per window its
- *                                                   score, threshold, flag, alert state and model version
+ *                                                   score, threshold, flag, alert state, model version and
+ *                                                   the drift signal (standard errors above the card, once full)
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +39,10 @@ const FAULTS: { from: number; to: number; edit: (k: number, v: Float32Array) => 
 ];
 
 const SEEDS = [41, 42, 43];
+/** Adaptation off; on with the schedule trigger (`on`); on with the drift trigger (`drift`, adapt.trigger.kind). */
+const MODES = (process.env.ADAPT_MODES ?? 'off,on,drift').split(',');
+/** Drift trigger settings beside kind (adapt.trigger), as JSON: variants (`ADAPT_TRIGGER='{"z":2.5}'`). */
+const TRIGGER = JSON.parse(process.env.ADAPT_TRIGGER ?? '{}') as Record<string, unknown>;
 
 function stream(seed: number) {
   return liveRows(A + B, seed, LIVE_START, (r, v) => {
@@ -46,13 +53,13 @@ function stream(seed: number) {
   });
 }
 
-async function run(model: string, brokerUrl: string, seed: number, adapt: RunConfigInput['adapt']) {
+async function run(model: string, brokerUrl: string, seed: number, mode: string, adapt: RunConfigInput['adapt']) {
   const g = await gateway(model, brokerUrl, adapt);
   const open = new Map<number, number>();
   const trace: string[] = [];
   g.handle.detections.subscribe((d) => {
     open.set(d.verdict.tsLast, d.alertOpen ? 1 : 0);
-    trace.push(`${(d.verdict.tsLast - LIVE_START) / 1000},${d.verdict.score},${d.verdict.threshold},${d.verdict.anomaly ? 1 : 0},${d.alertOpen ? 1 : 0},${g.handle.card().version}`);
+    trace.push(`${(d.verdict.tsLast - LIVE_START) / 1000},${d.verdict.score},${d.verdict.threshold},${d.verdict.anomaly ? 1 : 0},${d.alertOpen ? 1 : 0},${g.handle.card().version},${g.handle.adaptation?.drift()?.z.toFixed(2) ?? ''}`);
   });
   const decisions: string[] = [];
   g.handle.adaptation?.decisions.subscribe((d) => {
@@ -80,7 +87,7 @@ async function run(model: string, brokerUrl: string, seed: number, adapt: RunCon
     const lb = label.subarray(from, to);
     return evaluateAlerts(ts, alert.subarray(from, to), lb, eventsFromRows(ts, lb), W * 1000, ignore.subarray(from, to));
   };
-  if (process.env.ADAPT_TRACE) writeFileSync(`${process.env.ADAPT_TRACE}-${seed}-${adapt?.enabled ? 'on' : 'off'}.csv`, `row,score,threshold,anomaly,open,version\n${trace.join('\n')}\n`);
+  if (process.env.ADAPT_TRACE) writeFileSync(`${process.env.ADAPT_TRACE}-${seed}-${mode}.csv`, `row,score,threshold,anomaly,open,version,drift_z\n${trace.join('\n')}\n`);
   return { decisions, seconds, drift: part(0, A), after: part(A, A + B) };
 }
 
@@ -91,14 +98,14 @@ try {
   await trainTinyPump(dir);
   const runs: Record<string, Awaited<ReturnType<typeof run>>> = {};
   for (const seed of SEEDS) {
-    for (const on of [false, true]) {
-      const name = `${seed} ${on ? 'on' : 'off'}`;
-      const at = join(dir, `${seed}-${on ? 'on' : 'off'}`);
+    for (const mode of MODES) {
+      const name = `${seed} ${mode}`;
+      const at = join(dir, `${seed}-${mode}`);
       cpSync(join(dir, 'model'), at, { recursive: true });
-      process.stderr.write(`stream ${seed}, adaptation ${on ? 'on' : 'off'}...\n`);
-      runs[name] = await run(join(at, 'pump'), broker.url, seed, on
-        ? { enabled: true, everyMs: 0, minNewWindows: 200, backend: 'wasm', reservoir: { file: join(at, 'reservoir-{name}.json'), guardMs: 30_000, sampleEveryMs: 0 } }
-        : { enabled: false });
+      process.stderr.write(`stream ${seed}, adaptation ${mode}...\n`);
+      runs[name] = await run(join(at, 'pump'), broker.url, seed, mode, mode === 'off'
+        ? { enabled: false }
+        : { enabled: true, everyMs: 0, minNewWindows: 200, backend: 'wasm', reservoir: { file: join(at, 'reservoir-{name}.json'), guardMs: 30_000, sampleEveryMs: 0 }, ...(mode === 'drift' ? { trigger: { kind: 'drift' as const, ...TRIGGER } } : {}) });
     }
   }
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
@@ -107,7 +114,7 @@ try {
     const ramp = r.after.events[2];
     lines.push(`| ${name.replace(' ', ' | ')} | ${pct(r.drift.falseAlarmRate)} | ${pct(r.after.falseAlarmRate)} | ${r.after.f1.toFixed(3)} | ${r.after.eventsDetected}/${r.after.events.length} | ${ramp.delayRows ?? 'missed'} rows | ${r.decisions.filter((d) => d.startsWith('adapted')).length} adapted, ${r.decisions.filter((d) => d === 'refused').length} refused, ${r.decisions.filter((d) => d.startsWith('rolled_back')).length} rolled back | ${r.seconds.toFixed(0)} s |`);
   }
-  for (const mode of ['off', 'on']) {
+  for (const mode of MODES) {
     const rs = Object.entries(runs).filter(([k]) => k.endsWith(mode)).map(([, r]) => r);
     const mean = (f: (r: (typeof rs)[number]) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
     lines.push(`| mean | ${mode} | ${pct(mean((r) => r.drift.falseAlarmRate))} | ${pct(mean((r) => r.after.falseAlarmRate))} | ${mean((r) => r.after.f1).toFixed(3)} | | | | |`);

@@ -1,22 +1,24 @@
 /**
- * Adaptation on the gateway (config `adapt`): every detection feeds the model's reservoir (reservoir.ts); once
- * `minNewWindows` windows entered and `everyMs` passed since the last attempt, and no sensor is in alert or in its
- * guard band after one, `vigil adapt --reservoir` runs in a child process (run-vigil.ts) while inference goes on.
+ * Adaptation on the gateway (config `adapt`): every detection feeds the model's reservoir (reservoir.ts) and its
+ * drift signal (drift-signal.ts); once `minNewWindows` windows entered and `everyMs` passed since the last attempt
+ * (with `trigger.kind: drift`, also once the drift signal fires), and no sensor is in alert or in its guard band
+ * after one, `vigil adapt --reservoir` runs in a child process (run-vigil.ts) while inference goes on.
  * What it writes is hot-swapped (the runtime's reload); the flag rate after the swap is then watched
  * (rollback-watch.ts: windows the previous model flags too do not count) and, out of its band, `vigil adapt
  * rollback` restores the previous pair, hot-swapped back. Each
  * decision is a log line, a counter and a dashboard mark (decision.ts).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Subject, type Observable } from 'rxjs';
 import type { Registry } from 'prom-client';
 import type { BatchRunner } from '../inference/model-ref.ts';
-import type { ModelCard } from '../model/card.ts';
+import { parseCard, type ModelCard } from '../model/card.ts';
 import type { ReloadOutcome } from '../ops/reload.ts';
 import type { VigilLogger } from '../ops/logger.ts';
 import type { Detection } from '../stream/types.ts';
 import type { AdaptConfig } from './config.ts';
 import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './decision.ts';
+import { calibrationReference, defaultSpacing, describeDrift, DriftSignal, type DriftReading } from './drift-signal.ts';
 import { Reservoir } from './reservoir.ts';
 import { readReservoir, reservoirPath, writeReservoirAsync } from './reservoir-file.ts';
 import { runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
@@ -58,6 +60,8 @@ export interface Adaptation {
   settled(): Promise<void>;
   /** The reservoir of the model in service. */
   reservoir(): Reservoir;
+  /** The drift signal now (`adapt.trigger`; kept whatever the kind): undefined until its windows are in. */
+  drift(): DriftReading | undefined;
   /** Write the reservoir now (off the event loop's back: writeReservoirAsync); resolves once written. */
   persist(): Promise<void>;
   /** Stop the timer and any child, and persist a last time. */
@@ -83,6 +87,19 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
   let paused = false;
   let stopped = false;
   let saved = reservoir.version;
+  /** A kept version's card (the drift signal's reference is the calibration of the bar in force). */
+  const keptCard = (version: string): ModelCard | undefined => {
+    const at = keptModelPath(deps.model, version);
+    try {
+      return at ? parseCard(JSON.parse(readFileSync(`${at}.json`, 'utf8')), `${at}.json`) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const newSignal = (card: ModelCard) =>
+    new DriftSignal(calibrationReference(card, keptCard), { ...cfg.trigger, spacing: cfg.trigger.spacing ?? defaultSpacing(card) }, cfg.reservoir.guardMs);
+  let signalOf = deps.card();
+  let signal = newSignal(signalOf);
 
   function open(card: ModelCard): Reservoir {
     file = reservoirPath(cfg.reservoir.file, card.name);
@@ -157,6 +174,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
     const before = deps.card();
     lastAttempt = Date.now();
     reservoir.markAttempt();
+    signal.reset();
     await persist();
     const args = ['adapt', '--model', deps.model, '--reservoir', file, '--reason', reason, '--quiet'];
     for (const [key, flag] of Object.entries(FLAGS)) {
@@ -200,6 +218,8 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
 
   const maybeStart = () => {
     if (running || watch || stopped || reservoir.freshCount < cfg.minNewWindows || Date.now() - lastAttempt < cfg.everyMs) return;
+    const drift = cfg.trigger.kind === 'drift' ? signal.reading() : undefined;
+    if (cfg.trigger.kind === 'drift' && !drift?.fired) return;
     const busy = cfg.pauseOnAlert ? reservoir.incident() : undefined;
     if (busy) {
       if (!paused) decide('paused', `sensor '${busy}' is in alert or in its guard band (adapt.reservoir.guardMs); adapting once every sensor is quiet`, deps.card().version);
@@ -207,7 +227,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
       return;
     }
     paused = false;
-    void run(`auto: ${reservoir.freshCount} new clearly normal windows`);
+    void run(drift ? `auto: drift: ${describeDrift(drift)}` : `auto: ${reservoir.freshCount} new clearly normal windows`);
   };
 
   return {
@@ -218,7 +238,13 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
         void persist();
         reservoir = open(card);
       }
+      // A new model is measured on its own scores, against the calibration of its bar.
+      if (card !== signalOf) {
+        if (card.name !== signalOf.name || card.version !== signalOf.version) signal = newSignal(card);
+        signalOf = card;
+      }
       reservoir.observe(d, d.verdict.scaler ?? card.scaler);
+      signal.observe(d);
       rate.push(d.verdict.anomaly);
       if (watch && !running) watch.push(d, d.verdict.scaler ?? card.scaler, card.threshold.static.value);
       maybeStart();
@@ -242,6 +268,7 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
       }
     },
     reservoir: () => reservoir,
+    drift: () => signal.reading(),
     persist,
     async stop() {
       stopped = true;

@@ -53,11 +53,33 @@ export const RollbackSchema = z
   })
   .strict();
 
+/**
+ * What starts an attempt (docs/adapt.md, "Trigger"). `schedule`: every `everyMs` once `minNewWindows` entered the
+ * reservoir. `drift`: the same, and only while the drift signal (drift-signal.ts) says the scores of recent windows
+ * outside alerts and their guard bands have moved above the card's calibration.
+ */
+export const TriggerSchema = z
+  .object({
+    kind: z.enum(['schedule', 'drift']).default('schedule'),
+    /** Drift: the recent windows (outside alerts and guard bands, all sensors) whose mean score is tested. */
+    windows: z.number().int().min(30).default(400),
+    /** Drift: fire when their mean score is this many standard errors above the card's mean score. */
+    z: z.number().positive().default(3),
+    /**
+     * Drift: overlapping windows are not independent; this many count as one in the standard error (null: half the
+     * card's window over its stride).
+     */
+    spacing: z.number().positive().nullable().default(null),
+  })
+  .strict();
+
 /** Adaptation on the gateway. */
 export const AdaptSchema = z
   .object({
     enabled: z.boolean().default(false),
     reservoir: ReservoirSchema.prefault({}),
+    /** What starts an attempt: the schedule below alone, or the schedule and a drift signal. */
+    trigger: TriggerSchema.prefault({}),
     /** At most one adaptation per this much wall time ... */
     everyMs: ms('time between adaptations').default(6 * 3_600_000),
     /** ... and only once this many windows entered the reservoir since the last attempt. */
@@ -97,5 +119,7 @@ export const AdaptSchema = z
 export type AdaptConfig = z.infer<typeof AdaptSchema>;
 /** Validated reservoir settings. */
 export type ReservoirConfig = z.infer<typeof ReservoirSchema>;
+/** Validated trigger settings. */
+export type TriggerConfig = z.infer<typeof TriggerSchema>;
 /** Validated rollback settings. */
 export type RollbackConfig = z.infer<typeof RollbackSchema>;

@@ -3,7 +3,8 @@
  * operating point drifts slowly, the reservoir fills with clearly normal windows, `vigil adapt --reservoir` runs in
  * a child process on its own and the adapted pair is hot-swapped. A fault after the swap, which the previous model
  * flags too, keeps it; a regression (an adapted model that flags normal windows its parent does not) is rolled back
- * automatically. Every decision is a log line, a counter and a mark.
+ * automatically. With `trigger.kind: drift`, stable data starts nothing and a drift does. Every decision is a log
+ * line, a counter and a mark.
  */
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,6 +125,36 @@ describe('adaptation in vigil run', { timeout: 300_000 }, () => {
       expect(tick.marks.map((m) => [m.outcome, m.from, m.to])).toEqual([['rolled_back', '2', '1'], ['adapted', '1', '2']]);
     } finally {
       await dash.close();
+      await g.handle.stop();
+    }
+  });
+
+  it('with trigger drift, adapts once the scores drift, not while they are stable', async () => {
+    const model = copy('drift');
+    const g = await gateway(model, broker.url, {
+      enabled: true, everyMs: 0, minNewWindows: 100, minGain: 0.05, backend: 'wasm',
+      trigger: { kind: 'drift', windows: 200 },
+      reservoir: { file: join(dir, 'drift-reservoir-{name}.json'), guardMs: 10_000, sampleEveryMs: 0 },
+    });
+    const marks: AdaptDecisionMark[] = [];
+    g.handle.adaptation!.decisions.subscribe((d) => marks.push(d));
+    try {
+      // Stable at the trained operating point: the reservoir fills far past minNewWindows, the signal stays quiet.
+      await g.feed(liveRows(600, 31, LIVE_START));
+      await g.handle.adaptation!.settled();
+      expect(g.handle.adaptation!.reservoir().freshCount).toBeGreaterThan(100);
+      const quiet = g.handle.adaptation!.drift()!;
+      expect(quiet.fired).toBe(false);
+      expect(marks).toEqual([]);
+      // The operating point drifts: the signal fires and the runtime adapts, saying why.
+      for (let r = 0; r < 2000 && !marks.some((m) => m.outcome === 'adapted'); r += 100) {
+        await g.feed(liveRows(100, 32 + r, LIVE_START + (600 + r) * 1000, (k, v) => drift(600, 3, 0.1)(r + k, v)));
+        await g.handle.adaptation!.settled();
+      }
+      process.stdout.write(`quiet: z ${quiet.z.toFixed(2)}; ${marks.map((m) => `${m.outcome}: ${m.detail}`).join('\n')}\n`);
+      expect(marks.at(-1)?.outcome).toBe('adapted');
+      expect(g.handle.card().lineage?.reason).toMatch(/^auto: drift: mean score of the last 200 windows outside alerts [\d.]+ against [\d.]+ in version 1's validation scores/);
+    } finally {
       await g.handle.stop();
     }
   });
