@@ -1,6 +1,6 @@
 /**
  * `vigil fleet <command> --jetstream`: the fleet on NATS JetStream (docs/fleet-jetstream.md).
- *   vigil fleet bridge --jetstream -b mqtt://broker -g line-1      MQTT -> readings stream, PUBACK after the store
+ *   vigil fleet bridge --jetstream -b mqtt://broker -g line-1      MQTT -> readings stream, PUBACK after the store (pipelined)
  *   vigil fleet worker --jetstream -c vigil.yaml                   judge the partitions this worker leases
  *   vigil fleet status --jetstream -g line-1                       members, owners, backlog, hand-overs
  * Every flag maps to one config path (FLAGS); defaults live in the schema (fleet/jetstream/config.ts).
@@ -10,7 +10,7 @@ import mqtt from 'mqtt';
 import { applyOverrides, readConfigFile } from '../../config/load.ts';
 import { createLogger } from '../../ops/logger.ts';
 import { onShutdownSignals } from '../../ops/shutdown.ts';
-import { clientOptions } from '../../mqtt/connect.ts';
+import { clientOptions, waitConnected } from '../../mqtt/connect.ts';
 import { brokerOf, withBroker, type BrokerFlags } from '../broker-options.ts';
 import { parseFleetCommand } from '../parse-command.ts';
 import { FleetSchema, type FleetConfig } from '../config.ts';
@@ -32,6 +32,7 @@ const FLAGS: { flag: string; key: string; path: string[]; help: string; number?:
   { flag: '--max-age <ms>', key: 'maxAge', path: ['jetstream', 'maxAgeMs'], help: 'stream retention (fleet.jetstream.maxAgeMs)', number: true },
   { flag: '--lease <ms>', key: 'lease', path: ['jetstream', 'leaseMs'], help: 'lease TTL (fleet.jetstream.leaseMs)', number: true },
   { flag: '--renew <ms>', key: 'renew', path: ['jetstream', 'renewMs'], help: 'lease renewal (fleet.jetstream.renewMs)', number: true },
+  { flag: '--window <n>', key: 'window', path: ['jetstream', 'bridgeWindow'], help: 'bridge: MQTT messages open at once, their stores in flight (fleet.jetstream.bridgeWindow)', number: true },
 ];
 
 function withFleetFlags(cmd: Command): Command {
@@ -75,18 +76,35 @@ export async function run(args: string[]): Promise<number> {
     .description('MQTT -> JetStream: store each reading in the readings stream (partition in the subject), PUBACK after the store')
     .option('--from <template>', 'incoming topic template with {sensor}', 'sensors/{sensor}/data')
     .option('--client-id <id>', 'MQTT client id of the persistent session (default vigil-bridge-<group>)')
-    .action(async (o: Record<string, unknown> & BrokerFlags & { from: string; clientId?: string }) => {
+    .addOption(new Option('--mqtt-version <v>', 'MQTT protocol: 5 asks the broker for --window unacknowledged messages (Receive Maximum); 4 (3.1.1) leaves it to the broker (Mosquitto: max_inflight_messages, 20)').choices(['4', '5']))
+    .action(async (o: Record<string, unknown> & BrokerFlags & { from: string; clientId?: string; mqttVersion?: '4' | '5' }) => {
       const fleet = fleetOf(o);
       const log = createLogger('info');
-      const nats = await openFleetNats(fleet.jetstream, fleet.group, `vigil-bridge-${fleet.group}`);
+      const nats = await openFleetNats(fleet.jetstream, fleet.group, `vigil-bridge-${fleet.group}`, { noAsyncTraces: true });
       // A persistent session: what the broker queued while the bridge was down is delivered when it is back.
-      const client = await mqtt.connectAsync(o.broker, clientOptions(brokerOf(o, { clientId: o.clientId ?? `vigil-bridge-${fleet.group}`, clean: false })));
-      const bridge = await jetStreamBridge(client, nats.js, { from: o.from, partitions: fleet.partitions, names: nats.names, onError: (err, attempt) => log.warn({ err: err.message, attempt }, 'bridge: JetStream publish failed; holding the PUBACK and retrying') });
-      log.info({ from: o.from, to: nats.names.allReadings, stream: fleet.jetstream.stream, partitions: fleet.partitions }, 'bridge: MQTT -> JetStream; Ctrl-C stops');
-      const timer = setInterval(() => log.info(bridge.stats, 'bridge'), 10_000);
+      const broker = brokerOf(o, { clientId: o.clientId ?? `vigil-bridge-${fleet.group}`, clean: false });
+      const window = fleet.jetstream.bridgeWindow;
+      const mqttOpts = clientOptions(o.mqttVersion ? { ...broker, protocolVersion: Number(o.mqttVersion) as 4 | 5 } : broker);
+      if (mqttOpts.protocolVersion === 5) mqttOpts.properties = { ...mqttOpts.properties, receiveMaximum: window };
+      // The bridge takes the PUBACKs over before the client connects: a persistent session's queue arrives right
+      // behind the CONNACK, and mqtt.js would acknowledge what it handles before a hook put in after connecting.
+      const client = mqtt.connect(o.broker, mqttOpts);
+      const bridging = jetStreamBridge(client, nats.js, { from: o.from, partitions: fleet.partitions, names: nats.names, window, onError: (err, attempt) => log.warn({ err: err.message, attempt }, 'bridge: JetStream publish failed; holding the PUBACK and retrying') });
+      try {
+        await waitConnected(client, broker.connectTimeoutMs);
+      } catch (err) {
+        bridging.catch(() => {});
+        await client.endAsync(true);
+        await nats.close();
+        throw err;
+      }
+      const bridge = await bridging;
+      log.info({ from: o.from, to: nats.names.allReadings, stream: fleet.jetstream.stream, partitions: fleet.partitions, window, mqttVersion: mqttOpts.protocolVersion }, 'bridge: MQTT -> JetStream; Ctrl-C stops');
+      const timer = setInterval(() => log.info(bridge.stats.toJSON(), 'bridge'), 10_000);
       await untilSignal();
       clearInterval(timer);
-      bridge.stop();
+      await bridge.stop();
+      log.info(bridge.stats.toJSON(), 'bridge stopped');
       await client.endAsync();
       await nats.close();
     });

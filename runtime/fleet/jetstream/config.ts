@@ -32,6 +32,13 @@ export const JetStreamFleetSchema = z
     fetchBatch: z.number().int().min(1).max(10_000).default(256),
     /** Expiry of each pull request the consumer keeps open (nats.js needs >= 1000). */
     fetchWaitMs: z.number().int().min(1000, 'expected at least 1000 ms (nats.js refuses shorter pull expiries)').default(5000),
+    /**
+     * Bridge: readings taken from MQTT and not yet acknowledged to the broker, at most (JetStream publishes in
+     * flight, one per sensor at a time). At this many the bridge stops reading until a quarter is stored. With MQTT 5
+     * it is also the Receive Maximum the bridge asks the broker for; with 3.1.1 the broker's own limit applies
+     * (Mosquitto: max_inflight_messages, 20 by default).
+     */
+    bridgeWindow: z.number().int().min(2).max(65_535).default(512),
     /** Publish a verdict per judged reading (`{prefix}.verdicts.{partition}.{sensor}`); alerts are always published. */
     verdicts: z.boolean().default(true),
   })
