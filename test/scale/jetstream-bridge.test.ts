@@ -74,7 +74,7 @@ describe.skipIf(!hasNatsServer)('vigil fleet bridge --jetstream (Mosquitto -> na
     }
     expect(seen).toHaveLength(160);
     expect(new Set(seen).size).toBe(160);
-    bridge.stop();
+    await bridge.stop();
     await pub.endAsync();
     await bridgeClient.endAsync();
   }, 60_000);
