@@ -8,12 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DeliverPolicy, type JetStreamClient } from 'nats';
 import { partitionOf } from '../../runtime/fleet/partition.ts';
 import { readingMsgId } from '../../runtime/fleet/jetstream/bridge.ts';
 import type { FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
 import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.ts';
 import { ROOT } from '../lib/vigil.ts';
+import { readAll } from '../../test/reliability/support/read-stream.ts';
 
 /** The data set: `sensors` sensors, `rounds` readings each, round-major (every sensor once per round). */
 export interface DataSet {
@@ -125,22 +125,6 @@ export function spawnBridge(g: Group, broker: string, from: string): ChildProces
   return proc;
 }
 
-/** Every message on `filter` in `stream`, in order. */
-export async function readAll(js: JetStreamClient, stream: string, filter: string): Promise<{ seq: number; subject: string; data: Uint8Array }[]> {
-  const out: { seq: number; subject: string; data: Uint8Array }[] = [];
-  const c = await js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
-  for (;;) {
-    const it = await c.fetch({ max_messages: 5000, expires: 2000 });
-    let n = 0;
-    let pending = 0;
-    for await (const m of it) {
-      n++;
-      pending = m.info.pending;
-      out.push({ seq: m.seq, subject: m.subject, data: m.data });
-    }
-    if (n === 0 || pending === 0) return out;
-  }
-}
 
 const json = <T>(d: Uint8Array) => JSON.parse(new TextDecoder().decode(d)) as T;
 

@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DeliverPolicy, type JetStreamClient } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../runtime/fleet/partition.ts';
 import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
@@ -21,6 +20,7 @@ import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.t
 import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '../reliability/support/nats-server.ts';
 import { waitFor } from '../reliability/support/wait.ts';
+import { readAll } from '../reliability/support/read-stream.ts';
 
 const P = 8;
 const W = 4;
@@ -77,22 +77,6 @@ function spawnWorker(id: string, group: string, prefix: string, stream: string, 
   return w;
 }
 
-/** Every message on `filter` in `stream`, in order. */
-async function readAll(js: JetStreamClient, stream: string, filter: string): Promise<{ seq: number; subject: string; data: Uint8Array; msgId?: string }[]> {
-  const out: { seq: number; subject: string; data: Uint8Array; msgId?: string }[] = [];
-  const c = await js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
-  for (;;) {
-    const it = await c.fetch({ max_messages: 5000, expires: 1000 });
-    let n = 0;
-    let pending = 0;
-    for await (const m of it) {
-      n++;
-      pending = m.info.pending;
-      out.push({ seq: m.seq, subject: m.subject, data: m.data, msgId: m.headers?.get('Nats-Msg-Id') });
-    }
-    if (n === 0 || pending === 0) return out;
-  }
-}
 
 const value = (s: number, r: number) => ((r + s * 7) % 17 === 0 ? 40 : ((r * 13 + s) % 10) / 10);
 

@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DeliverPolicy, type JetStreamClient } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../runtime/fleet/partition.ts';
 import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
@@ -21,6 +20,7 @@ import { storedCount } from '../../runtime/fleet/jetstream/status.ts';
 import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '../reliability/support/nats-server.ts';
 import { waitFor } from '../reliability/support/wait.ts';
+import { readAll } from '../reliability/support/read-stream.ts';
 
 const P = 8;
 const W = 4;
@@ -56,21 +56,6 @@ async function publishRounds(n: FleetNats, from: number, to: number): Promise<nu
   return retries;
 }
 
-async function readAll(js: JetStreamClient, stream: string, filter: string): Promise<{ seq: number; subject: string; data: Uint8Array }[]> {
-  const out: { seq: number; subject: string; data: Uint8Array }[] = [];
-  const c = await js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
-  for (;;) {
-    const it = await c.fetch({ max_messages: 5000, expires: 1000 });
-    let n = 0;
-    let pending = 0;
-    for await (const m of it) {
-      n++;
-      pending = m.info.pending;
-      out.push({ seq: m.seq, subject: m.subject, data: m.data });
-    }
-    if (n === 0 || pending === 0) return out;
-  }
-}
 
 describe.skipIf(!hasNatsServer)('vigil fleet on JetStream through a nats-server restart', () => {
   let fleet: FleetNats;
