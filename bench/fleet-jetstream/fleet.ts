@@ -125,7 +125,6 @@ export function spawnBridge(g: Group, broker: string, from: string): ChildProces
   return proc;
 }
 
-
 const json = <T>(d: Uint8Array) => JSON.parse(new TextDecoder().decode(d)) as T;
 
 /** What a group's streams hold after a run. */

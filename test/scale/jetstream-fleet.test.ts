@@ -77,7 +77,6 @@ function spawnWorker(id: string, group: string, prefix: string, stream: string, 
   return w;
 }
 
-
 const value = (s: number, r: number) => ((r + s * 7) % 17 === 0 ? 40 : ((r * 13 + s) % 10) / 10);
 
 /** Publish rounds [from, to) of every sensor to a group's readings subjects, as the bridge would. */

@@ -56,7 +56,6 @@ async function publishRounds(n: FleetNats, from: number, to: number): Promise<nu
   return retries;
 }
 
-
 describe.skipIf(!hasNatsServer)('vigil fleet on JetStream through a nats-server restart', () => {
   let fleet: FleetNats;
   let model: string;
