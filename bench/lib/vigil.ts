@@ -60,7 +60,9 @@ export function findVigilPid(root: number): number | undefined {
     if (!descends(pid)) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (cmd[0].endsWith('node') && /(^|\/)vigil(\.mjs)?$/.test(cmd[1] ?? '') && cmd.includes('run')) return pid;
+      // node's own flags may come first (a launcher like `node --cpu-prof bin/vigil.mjs`, for profiling).
+      const script = cmd.slice(1).find((a) => !a.startsWith('-'));
+      if (cmd[0].endsWith('node') && /(^|\/)vigil(\.mjs)?$/.test(script ?? '') && cmd.includes('run')) return pid;
     } catch {
       // gone
     }

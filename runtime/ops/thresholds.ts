@@ -24,6 +24,9 @@ import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
+/** Least time between two saves an alert event asks for (ms): an open is on disk within about this. */
+export const ALERT_SAVE_GAP_MS = 1000;
+
 /** Thresholds wired for the runtime. */
 export interface RuntimeThresholds {
   bank: ThresholdBank;
@@ -39,7 +42,7 @@ export interface RuntimeThresholds {
   residuals: TrackedResiduals;
   /** Per-sensor alert trackers, saved and restored with the thresholds (open alerts survive a restart). */
   alerts: AlertBank;
-  /** Save soon (an alert opened or closed): saves coalesce, and one follows any change made during a save. */
+  /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap (`ALERT_SAVE_GAP_MS` or more). */
   persistSoon(): void;
   /** Label saved state with the model now in service (after a hot reload). */
   modelChanged(card: ModelCard): void;
@@ -160,19 +163,28 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
       log.error({ file: store.path, err: (err as Error).message }, 'threshold state not saved');
     }
   };
-  let saving = false;
-  let again = false;
+  // Alert-driven saves: the first at once, then at most one per gap, the gap at least ALERT_SAVE_GAP_MS and 20 times
+  // the last save's duration (a save snapshots every sensor: at 1,000 sensors and ~100 alert events/s, one save per
+  // event had taken most of a core, test/ops/persist-soon.test.ts). An open is on disk within about a gap.
+  let saving: Promise<void> | undefined;
+  let scheduled = false;
+  let lastSave = Number.NEGATIVE_INFINITY;
+  let gapMs = ALERT_SAVE_GAP_MS;
   const persistSoon = () => {
-    if (!store) return;
-    if (saving) return void (again = true);
-    saving = true;
-    void (async () => {
-      do {
-        again = false;
-        await persist();
-      } while (again);
-      saving = false;
-    })();
+    if (!store || scheduled) return;
+    scheduled = true;
+    const run = async () => {
+      await saving;
+      scheduled = false;
+      const t0 = Date.now();
+      lastSave = t0;
+      saving = persist();
+      await saving;
+      gapMs = Math.max(ALERT_SAVE_GAP_MS, 20 * (Date.now() - t0));
+    };
+    const wait = lastSave + gapMs - Date.now();
+    if (wait <= 0) void run();
+    else setTimeout(() => void run(), wait).unref();
   };
   let timer: NodeJS.Timeout | undefined;
   let learnTimer: NodeJS.Timeout | undefined;

@@ -1,0 +1,37 @@
+/**
+ * Saves asked for by alert events (open alerts survive a restart, issue 17.5) are coalesced: the first goes at once,
+ * the rest at most one per ALERT_SAVE_GAP_MS, because each save snapshots every sensor. One save per event took
+ * most of a core at 1,000 sensors and ~100 alert events/s (bench/sustained.ts, profiled by hand).
+ */
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../runtime/model/load.ts';
+import { ModelRef } from '../../runtime/inference/model-ref.ts';
+import { ALERT_SAVE_GAP_MS, openThresholds } from '../../runtime/ops/thresholds.ts';
+import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
+import { recordedModel, silent, testConfig } from './harness.ts';
+
+const session = { provider: 'none', run: () => { throw new Error('not run here'); } };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('alert-driven state saves', () => {
+  it('save the first event at once and coalesce a burst of events into one more save per gap', async () => {
+    const path = recordedModel();
+    const cfg = testConfig('mqtt://127.0.0.1:1', 'persist-soon', path, {});
+    const edge = createEdgeCounters();
+    const th = openThresholds(cfg, new ModelRef(loadModel(path).card, session), silent, edge);
+    th.bank.get('s1');
+    th.persistSoon();
+    await sleep(100);
+    expect(edge.statePersists).toBe(1);
+    // A burst of 200 events within a gap: nothing more until the gap has passed, then exactly one save.
+    for (let i = 0; i < 200; i++) th.persistSoon();
+    await sleep(ALERT_SAVE_GAP_MS / 2);
+    expect(edge.statePersists).toBe(1);
+    await sleep(ALERT_SAVE_GAP_MS);
+    expect(edge.statePersists).toBe(2);
+    // Quiet afterwards: no save without an event.
+    await sleep(ALERT_SAVE_GAP_MS + 200);
+    expect(edge.statePersists).toBe(2);
+    await th.stop();
+  });
+});
