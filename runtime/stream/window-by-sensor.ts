@@ -13,6 +13,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
 import { RowLog } from '../window/row-log.ts';
+import { WindowCadence } from '../window/cadence.ts';
 import { readingDigest, RecentReadings, SharedBudget } from '../window/recent-readings.ts';
 import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
@@ -90,8 +91,8 @@ interface SensorState {
   /** Readings accepted in the last window.duplicateHorizonMs of arrival (across gap resets: a copy of any is a duplicate). */
   recent: RecentReadings;
   rowsSinceReset: number;
-  /** Rows since the last window (0: none yet since the reset); a window is due every `stride` rows once W are held. */
-  sinceEmit: number;
+  /** When a window is due (the first time W rows are held since the reset, then every `stride` rows). */
+  cadence: WindowCadence;
   lastTs: number;
   lastSeen: number;
   seq: number;
@@ -216,7 +217,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         counters.filled += filled;
         if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
           s.rowsSinceReset = 0;
-          s.sinceEmit = 0;
+          s.cadence.reset();
           counters.gapResets++;
         }
         if (s.rows.scaler !== scaler) {
@@ -233,10 +234,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         s.rowsSinceReset++;
         const seq = s.seq++;
         if (stale) s.staleSeq = seq;
-        // The first full window is always emitted; after that every `stride` rows.
-        if (s.rowsSinceReset < W) return;
-        if (s.sinceEmit !== 0 && s.sinceEmit < o.stride) return void s.sinceEmit++;
-        s.sinceEmit = 1;
+        if (!s.cadence.next()) return;
         const incomplete = s.staleSeq > seq - W;
         if (incomplete && o.skipIncomplete) return void counters.skippedIncomplete++;
         counters.windows++;
@@ -293,7 +291,7 @@ function newState(W: number, C: number, scaler: ModelCard['scaler'], recent: Rec
     times: new Float64Array(W),
     recent,
     rowsSinceReset: 0,
-    sinceEmit: 0,
+    cadence: new WindowCadence(W, stride),
     lastTs: Number.NEGATIVE_INFINITY,
     lastSeen: 0,
     seq: 0,

@@ -1,12 +1,13 @@
 /**
- * A fixed-size window of the last W rows of C channels, the one windowing primitive used offline
- * (`vigil score`, training) and live (per-sensor buffers). Emits a window every `stride` rows once full.
+ * A fixed-size window of the last W rows of C channels, for offline windowing (`slidingWindows`: `vigil score`,
+ * training). Emits a window by the same cadence as the live per-sensor logs (runtime/window/cadence.ts).
  */
+import { WindowCadence } from './cadence.ts';
+
 export class WindowRing {
   private readonly buf: Float32Array;
   private head = 0; // next row slot to write
-  private filled = 0;
-  private sinceEmit = 0;
+  private readonly cadence: WindowCadence;
 
   constructor(
     readonly window: number,
@@ -17,6 +18,7 @@ export class WindowRing {
     if (!Number.isInteger(channels) || channels < 1) throw new Error(`channels must be an integer >= 1, got ${channels}`);
     if (!Number.isInteger(stride) || stride < 1) throw new Error(`stride must be an integer >= 1, got ${stride}`);
     this.buf = new Float32Array(window * channels);
+    this.cadence = new WindowCadence(window, stride);
   }
 
   /** Append one row (length C); returns true when a window is due (full and on the stride). */
@@ -24,25 +26,17 @@ export class WindowRing {
     const c = this.channels;
     this.buf.set(row.length === c ? row : Array.from(row).slice(0, c), this.head * c);
     this.head = (this.head + 1) % this.window;
-    if (this.filled < this.window) this.filled++;
-    if (this.filled < this.window) return false;
-    // The first full window is always emitted; after that every `stride` rows.
-    if (this.sinceEmit === 0 || this.sinceEmit >= this.stride) {
-      this.sinceEmit = 1;
-      return true;
-    }
-    this.sinceEmit++;
-    return false;
+    return this.cadence.next();
   }
 
   /** Rows currently held (at most W). */
   get size(): number {
-    return this.filled;
+    return this.cadence.held;
   }
 
   /** Whether W rows are held. */
   get full(): boolean {
-    return this.filled === this.window;
+    return this.cadence.held === this.window;
   }
 
   /** Copy the window, oldest row first, into `out` at `offset` (time-major, W x C). */
@@ -67,7 +61,6 @@ export class WindowRing {
   /** Forget everything (e.g. after a gap in the stream). */
   reset(): void {
     this.head = 0;
-    this.filled = 0;
-    this.sinceEmit = 0;
+    this.cadence.reset();
   }
 }

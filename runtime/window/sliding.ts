@@ -1,4 +1,4 @@
-/** Offline sliding windows over a whole series, built on the same WindowRing the live runtime uses. */
+/** Offline sliding windows over a whole series: WindowRing, cut by the same cadence as the live runtime's windows. */
 import { WindowRing } from './ring.ts';
 
 /** Windows stacked time-major (N x W x C) with the row index each one ends at. */
