@@ -165,15 +165,17 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
   };
   // Alert-driven saves: the first at once, then at most one per gap, the gap at least ALERT_SAVE_GAP_MS and 20 times
   // the last save's duration (a save snapshots every sensor: at 1,000 sensors and ~100 alert events/s, one save per
-  // event had taken most of a core, test/ops/persist-soon.test.ts). An open is on disk within about a gap.
+  // event had taken most of a core, test/run/persist-soon.test.ts). An open is on disk within about a gap.
   let saving: Promise<void> | undefined;
   let scheduled = false;
   let lastSave = Number.NEGATIVE_INFINITY;
   let gapMs = ALERT_SAVE_GAP_MS;
+  let delayed: NodeJS.Timeout | undefined;
   const persistSoon = () => {
     if (!store || scheduled) return;
     scheduled = true;
     const run = async () => {
+      delayed = undefined;
       await saving;
       scheduled = false;
       const t0 = Date.now();
@@ -184,7 +186,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     };
     const wait = lastSave + gapMs - Date.now();
     if (wait <= 0) void run();
-    else setTimeout(() => void run(), wait).unref();
+    else (delayed = setTimeout(() => void run(), wait)).unref();
   };
   let timer: NodeJS.Timeout | undefined;
   let learnTimer: NodeJS.Timeout | undefined;
@@ -214,6 +216,9 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     async stop() {
       clearInterval(timer);
       clearInterval(learnTimer);
+      // A save an alert asked for is taken by this last one; one under way finishes first.
+      clearTimeout(delayed);
+      await saving;
       await persist();
       for (const f of bank.restoreFailures.splice(0)) log.warn(f, 'saved threshold not restored; sensor started fresh');
       for (const f of alerts.restoreFailures.splice(0)) log.warn(f, 'saved alert state not restored; sensor started with no alert open');
