@@ -7,7 +7,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import mqtt from 'mqtt';
-import { clientOptions } from '../mqtt/connect.ts';
+import { clientOptions, redactedUrl } from '../mqtt/connect.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
 import { partitionBridge } from './bridge.ts';
 import { brokerOf, withBroker } from './broker-options.ts';
@@ -73,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
       await new Promise((r) => setTimeout(r, o.wait));
       await client.endAsync();
       if (members.size === 0) {
-        process.stdout.write(`no members in group '${o.group}' on ${o.broker.replace(/\/\/[^@/]*@/, '//***@')}\n`);
+        process.stdout.write(`no members in group '${o.group}' on ${redactedUrl(o.broker)}\n`);
         return;
       }
       const counts = new Set([...members.values()].map((m) => m.partitions));

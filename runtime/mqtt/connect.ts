@@ -132,6 +132,7 @@ function brokerUrlOf(client: MqttClient): string {
   return `${o.protocol ?? 'mqtt'}://${o.hostname ?? o.host ?? '?'}:${o.port ?? ''}`;
 }
 
-function redactedUrl(url: string): string {
+/** A broker URL for logs and reports: any user:password part masked. */
+export function redactedUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }

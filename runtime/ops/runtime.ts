@@ -10,7 +10,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
 import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, topicRouter } from '../mqtt/topic-template.ts';
-import { connectBroker, waitConnected } from '../mqtt/connect.ts';
+import { connectBroker, redactedUrl, waitConnected } from '../mqtt/connect.ts';
 import { publishCodecRequest } from '../mqtt/codec-requests.ts';
 import { handOverState, joinFleet } from '../fleet/index.ts';
 import { loadModel } from '../model/load.ts';
@@ -230,7 +230,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
       const card = ref.current.card;
       return {
         status,
-        broker: { connected, url: config.broker.url.replace(/\/\/[^@/]*@/, '//***@'), ...(sessionLostAgoMs !== null ? { sessionsLost: edge.sessionsLost, sessionLostAgoMs } : {}) },
+        broker: { connected, url: redactedUrl(config.broker.url), ...(sessionLostAgoMs !== null ? { sessionsLost: edge.sessionsLost, sessionLostAgoMs } : {}) },
         model: { name: card.name, version: card.version },
         provider,
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
