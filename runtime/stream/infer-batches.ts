@@ -165,14 +165,13 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
               // The model was swapped while it waited (rare): it keeps its own copy, in the scale it was cut in.
               w.data = new Float32Array(wc);
               rows.copyWindow(w.seq, w.data, 0);
-              rows.release(w.seq);
               rescaleInto(w.data, w.scaler, card.scaler, input, i * wc, C);
               counters.rescaled++;
             } else {
               rows.copyWindow(w.seq, input, i * wc);
-              rows.release(w.seq);
               w.data = input.subarray(i * wc, (i + 1) * wc);
             }
+            rows.release(w.seq);
           } else if (w.scaler && w.scaler !== card.scaler) {
             rescaleInto(w.data, w.scaler, card.scaler, input, i * wc, C);
             counters.rescaled++;
