@@ -12,8 +12,6 @@ import type { BrokerSchema } from '../config/schema.ts';
 import { classifyConnectError, shortReason } from './connect-failure.ts';
 import { ReconnectBackoff } from './reconnect-backoff.ts';
 
-export { backoffDelay } from './reconnect-backoff.ts';
-
 /** Validated broker settings. */
 export type BrokerConfig = z.infer<typeof BrokerSchema>;
 
