@@ -11,32 +11,15 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { machineInfo } from '../lib/result.ts';
-import type { LabelledSet } from './labelled-run.ts';
 import { reportMarkdown } from './markdown.ts';
 import { nabScores, NAB_QUICK_FILES, type NabRow } from './nab.ts';
-import { plantSet } from './plant.ts';
 import { worstRunPlots } from './plots.ts';
-import { pumpsSet } from './pumps.ts';
 import { COLUMNS, markdownTable, tableRows, textTable } from './report.ts';
 import { runSet, type SetResult } from './run-set.ts';
-import { TEP_QUICK_FAULTS, tepSet } from './tep.ts';
+import { TEP_QUICK_FAULTS } from './tep.ts';
+import { loadSet, SETS } from './load-set.ts';
 
-const SETS = ['tep', 'pumps', 'plant', 'nab'] as const;
 const DEFAULT_SETS = ['tep', 'pumps', 'plant', 'nab'];
-
-async function loadSet(name: string, quick: boolean, note: (l: string) => void): Promise<LabelledSet | undefined> {
-  if (name === 'tep') return tepSet(quick ? { faults: TEP_QUICK_FAULTS } : {});
-  if (name === 'pumps') return pumpsSet();
-  if (name === 'plant') {
-    const p = await plantSet();
-    if ('missing' in p) {
-      note(`plant: skipped, ${p.missing}`);
-      return undefined;
-    }
-    return p;
-  }
-  throw new Error(`unknown set '${name}'; expected one of ${SETS.join(', ')}`);
-}
 
 function nabSection(rows: NabRow[], files: number, quick: boolean): string[] {
   const t = markdownTable(['method', 'NAB standard', 'reward low FP', 'reward low FN', 'how'], rows.map((r) => [r.method, r.standard.toFixed(2), r.lowFP.toFixed(2), r.lowFN.toFixed(2), r.description]));

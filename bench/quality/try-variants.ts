@@ -15,24 +15,11 @@ import { AlertTracker, ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
 import type { Verdict } from '../../runtime/stream/types.ts';
 import { judgeRun } from './judge.ts';
 import type { LabelledSet } from './labelled-run.ts';
-import { plantSet } from './plant.ts';
-import { pumpsSet } from './pumps.ts';
+import { loadSet } from './load-set.ts';
 import { markdownTable, textTable } from './report.ts';
 import { summarise, type MethodSummary } from './summary.ts';
-import { tepSet } from './tep.ts';
 import { VARIANTS, variantsNamed } from './variants.ts';
 import { runVigil, type VigilRun } from './vigil.ts';
-
-async function loadSet(name: string): Promise<LabelledSet> {
-  if (name === 'tep') return tepSet();
-  if (name === 'pumps') return pumpsSet();
-  if (name === 'plant') {
-    const p = await plantSet();
-    if ('missing' in p) throw new Error(p.missing);
-    return p;
-  }
-  throw new Error(`unknown set '${name}'; expected tep, pumps or plant`);
-}
 
 /** The alert column `vigil score` would write with the bar at k x the threshold of each row (default policy). */
 function alertsAt(v: VigilRun, k: number, timestamps: Float64Array): Uint8Array {
@@ -76,7 +63,9 @@ async function main(argv: string[]): Promise<void> {
   if (sweep.some((k) => !(k > 0))) throw new Error(`--sweep: expected positive multiples, got '${o.sweep}'`);
   const rows: string[][] = [];
   for (const name of o.sets.split(',')) {
-    const set = await loadSet(name);
+    if (name === 'nab') throw new Error('--sets: nab is scored by its own runner (npm run bench:quality -- --sets nab), not by variants');
+    const set = await loadSet(name, false, (l) => console.error(l));
+    if (!set) continue;
     for (const v of variants) {
       const models = join(o.work, set.name, v.train ? v.name : 'defaults');
       const { results } = await runVigil(set.runs, models, (l) => console.error(l), { ...v, reuse: true, scoreDir: join(o.work, set.name, v.name) });
