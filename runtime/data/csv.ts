@@ -10,6 +10,9 @@ import { float32RangeText, isFloat32 } from './float32.ts';
 import { parseTimestamp } from './timestamp.ts';
 import { inRange, rangeOrigin, rangeText, type RangeSource, type Ranges } from '../model/ranges.ts';
 import type { Series } from './series.ts';
+import { CsvError, CsvRecords } from './csv-records.ts';
+
+export { CsvError, detectSeparator, type CsvSeparator } from './csv-records.ts';
 
 /** What to do with a missing or non-numeric cell. */
 export type FillPolicy = 'error' | 'ffill' | 'zero';
@@ -59,31 +62,6 @@ export interface CsvOptions {
   onNote?: (note: string) => void;
 }
 
-/** Error raised for malformed CSV input; says where and what was expected. */
-export class CsvError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line: number,
-    readonly column?: string,
-  ) {
-    super(message);
-    this.name = 'CsvError';
-  }
-}
-
-/** Detect the separator from the header line: the candidate that splits it into the most fields. */
-export function detectSeparator(header: string): ',' | ';' | '\t' {
-  const counts = ([',', ';', '\t'] as const).map((s) => [s, header.split(s).length] as const);
-  counts.sort((a, b) => b[1] - a[1]);
-  return counts[0][1] > 1 ? counts[0][0] : ',';
-}
-
-function unquote(field: string): string {
-  const f = field.trim();
-  return f.length >= 2 && f.startsWith('"') && f.endsWith('"') ? f.slice(1, -1).replace(/""/g, '"') : f;
-}
-
 /** A cell as a number the model can hold, or why not. */
 function cellValue(cell: string): number | string {
   if (cell === '') return 'is empty';
@@ -125,18 +103,16 @@ function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLi
 export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const file = opts.file ?? '<csv>';
   const fill = opts.fill ?? 'error';
-  const lines = text.split(/\r?\n/);
-  let headerIdx = 0;
-  while (headerIdx < lines.length && lines[headerIdx].trim() === '') headerIdx++;
-  if (headerIdx >= lines.length) throw new CsvError(`${file}: empty file; expected a header row like "timestamp,value"`, file, 1);
-  const header = lines[headerIdx].replace(/^\uFEFF/, '');
-  const sep = opts.separator ?? detectSeparator(header);
-  const names = header.split(sep).map(unquote);
+  const records = new CsvRecords(text, { separator: opts.separator, file });
+  const names = records.next();
+  if (!names) throw new CsvError(`${file}: empty file; expected a header row like "timestamp,value"`, file, 1);
+  const headerLine = records.line;
+  const sep = records.separator;
   if (names.length < 2) {
-    throw new CsvError(`${file}:${headerIdx + 1}: header has ${names.length} column; expected a timestamp column then at least one numeric channel`, file, headerIdx + 1);
+    throw new CsvError(`${file}:${headerLine}: header has ${names.length} column; expected a timestamp column then at least one numeric channel`, file, headerLine);
   }
-  const { channelCols, extraCols } = chooseColumns(names, opts, file, headerIdx + 1);
-  if (channelCols.length === 0) throw new CsvError(`${file}: no numeric channel columns after the timestamp`, file, headerIdx + 1);
+  const { channelCols, extraCols } = chooseColumns(names, opts, file, headerLine);
+  if (channelCols.length === 0) throw new CsvError(`${file}: no numeric channel columns after the timestamp`, file, headerLine);
 
   const C = channelCols.length;
   const ts: number[] = [];
@@ -148,15 +124,12 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const ranges = channelCols.map((c) => opts.ranges?.[c.n]);
   let filled = 0;
   let firstFill = '';
-  for (let li = headerIdx + 1; li < lines.length; li++) {
-    const line = lines[li];
-    if (line.trim() === '') continue;
-    const fields = line.split(sep);
-    const lineNo = li + 1;
+  for (let fields = records.next(); fields; fields = records.next()) {
+    const lineNo = records.line;
     if (fields.length < names.length) {
       throw new CsvError(`${file}:${lineNo}: ${fields.length} fields; expected ${names.length} (${names.join(sep === '\t' ? ', ' : sep)})`, file, lineNo);
     }
-    const tRaw = unquote(fields[0]);
+    const tRaw = fields[0];
     const t = parseTimestamp(tRaw);
     if (Number.isNaN(t)) {
       throw new CsvError(`${file}:${lineNo}: column '${names[0]}': '${tRaw}' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds/ms`, file, lineNo, names[0]);
@@ -166,7 +139,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     lineNos.push(lineNo);
     for (let j = 0; j < C; j++) {
       const col = channelCols[j];
-      const cell = unquote(fields[col.i]);
+      const cell = fields[col.i];
       let v = cellValue(cell);
       const range = ranges[j];
       const outside = range !== undefined && typeof v === 'number' && !inRange(v, range);
@@ -191,9 +164,9 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
       last[j] = v;
       values.push(v);
     }
-    for (const c of extraCols) extra[c.n].push(unquote(fields[c.i]));
+    for (const c of extraCols) extra[c.n].push(fields[c.i]);
   }
-  if (ts.length === 0) throw new CsvError(`${file}: header only, no data rows`, file, headerIdx + 1);
+  if (ts.length === 0) throw new CsvError(`${file}: header only, no data rows`, file, headerLine);
   if (filled) opts.onNote?.(`${file}: ${filled} cell(s) filled by --fill ${fill} (first: ${firstFill})`);
   const series: Series = {
     timestamps: Float64Array.from(ts),
