@@ -16,6 +16,7 @@ import { createCounters, type PipelineCounters } from './counters.ts';
 import { PendingQueue } from './pending-queue.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 import { definedOnly } from '../util/options.ts';
+import { BATCH_DEFAULTS } from '../config/batch.ts';
 
 /** What happened in one batch, for metrics and flow control. */
 export interface BatchReport {
@@ -52,11 +53,8 @@ export interface InferBatchesOptions {
   onPending?: (bytes: number) => void;
 }
 
-/**
- * Defaults of `inferBatches`; the config schema's `batch` section spreads these. 32 MiB of waiting windows holds
- * a 10,000-reading burst of one sensor at window 64 x 2 channels (1,152 B each, 11.5 MB) 2.9 times over.
- */
-export const INFER_DEFAULTS = { maxBatch: 4096, maxPendingBytes: 32 * 1024 * 1024, maxConsecutiveErrors: 3 } as const;
+/** Fallbacks of `inferBatches` used without a config: the config schema's `batch` defaults (runtime/config/batch.ts). */
+export const INFER_DEFAULTS = { maxBatch: BATCH_DEFAULTS.maxBatch, maxPendingBytes: BATCH_DEFAULTS.maxPendingBytes, maxConsecutiveErrors: 3 } as const;
 
 /**
  * Memory of one window object beyond its values, measured as RSS growth per window held (Node 22, 100k windows:

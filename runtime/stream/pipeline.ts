@@ -14,6 +14,8 @@ import type { AlertEvent, Detection, Reading, SensorWindow, Verdict } from './ty
 import { admissionPools } from './admission.ts';
 import { reorderBySensor, type ReorderBySensorOptions } from './reorder-by-sensor.ts';
 import { WINDOW_DEFAULTS, windowBySensor, type WindowBySensorOptions } from './window-by-sensor.ts';
+// Fallbacks when used without a config: the schema's defaults.
+import { BATCH_DEFAULTS } from '../config/batch.ts';
 
 /** Everything the pipeline needs; all but `model` and `thresholds` have defaults. */
 export interface PipelineOptions {
@@ -41,9 +43,6 @@ export interface Pipeline {
   thresholds: ThresholdBank;
   model: ModelRef;
 }
-
-/** Defaults of the micro-batch stage; the config schema's `batch` section spreads these (with `INFER_DEFAULTS`). */
-export const BATCH_DEFAULTS = { size: 64, maxWaitMs: 2 } as const;
 
 /** Compose the stages with shared counters. */
 export function createPipeline(opts: PipelineOptions): Pipeline {

@@ -1,0 +1,65 @@
+/** Config sections `alerts` and `deadLetter`: what leaves vigil. */
+import { z } from 'zod';
+import { alertPolicyFields } from '../alerts/tracker.ts';
+import { ms, path } from './fields.ts';
+
+/** Alerts: hysteresis, destinations, offline queue. */
+export const AlertsSchema = z
+  .object({
+    /** Alert topic; `{sensor}` is replaced by the (validated) sensor id. */
+    topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').default('vigil/alerts/{sensor}'),
+    qos: z.union([z.literal(0), z.literal(1)]).default(1),
+    retain: z.boolean().default(false),
+    /** openK of openN to open, closeM quiet to close, cooldownMs: runtime/alerts/tracker.ts, shared with `vigil score`. */
+    ...alertPolicyFields,
+    /** Channels named in an alert, most contributing first; capped so a wide model cannot make huge alerts. */
+    topChannels: z
+      .number({ error: 'expected an integer from 1 to 32' })
+      .int('expected an integer from 1 to 32')
+      .min(1, 'expected an integer from 1 to 32')
+      .max(32, 'expected an integer from 1 to 32 (alerts name at most 32 channels)')
+      .default(3),
+    /** Alerts held while the broker is unreachable, at most (oldest dropped beyond, counted). */
+    queueMax: z.number().int().positive().default(10_000),
+    /**
+     * MQTT 5 message expiry (s): the broker drops an alert nobody fetched within it (a consumer back after a day
+     * does not get a day of stale alerts at once). 0: never expires. Not sent over MQTT 3.1.1.
+     */
+    messageExpirySec: z.number().int().min(0).max(4_294_967_295).default(86_400),
+    /**
+     * An invalid reading of a known sensor (outside the card's physical ranges: out_of_range; not a finite float32:
+     * bad_value) is an anomaly signal of its own: `{"type":"invalid",...}` on the sensor's alert topic (and the
+     * webhook), at most one per sensor per intervalMs, saying how many readings it stands for (docs/payloads.md).
+     */
+    invalid: z
+      .object({
+        enabled: z.boolean().default(true),
+        intervalMs: ms('least time between two signals of one sensor').default(60_000),
+      })
+      .strict()
+      .prefault({}),
+    webhook: z
+      .object({
+        url: z.string().url('expected an http(s) URL'),
+        timeoutMs: ms('request timeout').default(5000),
+        retries: z.number().int().nonnegative().default(5),
+        backoffMs: ms('first retry delay').default(500),
+        headers: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((a) => a.openK <= a.openN, { message: 'openK must be <= openN (k of n windows)', path: ['openK'] });
+
+/** Rejected input. */
+export const DeadLetterSchema = z
+  .object({
+    /** Topic for rejected messages (null: none). `{reason}` is replaced by the reason code. */
+    topic: z.string().min(1).nullable().default('vigil/deadletter/{reason}'),
+    /** JSONL file for rejected messages (null: none). */
+    file: path.nullable().default(null),
+    /** The file is rotated to `.1` beyond this size. */
+    maxFileBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  })
+  .strict();

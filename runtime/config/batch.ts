@@ -1,0 +1,38 @@
+/** Config section `batch`: micro-batching, backlog scheduling and the memory bound on waiting windows. */
+import { z } from 'zod';
+import { ms, removed } from './fields.ts';
+
+/**
+ * Micro-batching, backlog scheduling and the memory bound on waiting windows. The defaults live here; createPipeline
+ * and inferBatches fall back to `BATCH_DEFAULTS` only when used without a config (tests, `vigil score`).
+ */
+export const BatchSchema = z
+  .object({
+    /** Flush a micro-batch at this many windows ... */
+    size: z.number().int().positive().max(65536).default(64),
+    /** ... or this long after its first window. */
+    maxWaitMs: ms('batch wait').default(2),
+    /** Largest batch sent to the model when windows queued up during the previous call (batches grow under load). */
+    maxBatch: z.number().int().positive().max(65536).default(4096),
+    /**
+     * Memory the windows waiting for inference may take, in bytes (a waiting window is a view into its sensor's rows: about 320 B plus twice the rows it adds). Backlogs are
+     * scored, one lane per sensor served round-robin; only a window that would pass this bound sheds the oldest
+     * window of the longest backlog (counted as vigil_dropped_total{reason="queue_full"}, logged at most every 10 s).
+     * 32 MiB holds a 10,000-reading burst of one sensor at window 64 x 2 channels (1,152 B each, 11.5 MB) 2.9 times over.
+     */
+    maxPendingBytes: z.number().int().min(4096, 'expected at least 4096 bytes').default(32 * 1024 * 1024),
+    /**
+     * QoS 1 back-pressure (runtime/mqtt/intake-gate.ts): at this share of maxPendingBytes waiting, stop reading the
+     * broker's socket (the held message's PUBACK waits, the broker queues the rest); resume at resumeIntakeAt. The
+     * share above pauseIntakeAt holds the windows already on their way (a micro-batch) before anything is shed.
+     */
+    pauseIntakeAt: z.number().gt(0).max(1, 'expected a share of batch.maxPendingBytes in (0, 1]').default(0.5),
+    resumeIntakeAt: z.number().min(0).lt(1, 'expected a share of batch.maxPendingBytes in [0, 1)').default(0.25),
+    maxPending: removed('batch.maxPending'),
+    maxPendingPerSensor: removed('batch.maxPendingPerSensor'),
+  })
+  .strict()
+  .refine((b) => b.resumeIntakeAt < b.pauseIntakeAt, { message: 'resumeIntakeAt must be below pauseIntakeAt', path: ['resumeIntakeAt'] });
+
+/** The `batch` section's defaults, for the stages when they are used without a config. */
+export const BATCH_DEFAULTS = BatchSchema.parse({});
