@@ -18,7 +18,7 @@ import * as esbuild from 'esbuild';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(repo, 'dist');
-const WORKSPACES = { runtime: 'runtime', simulators: 'simulators', train: 'train' };
+const WORKSPACES = { plot: 'plot', runtime: 'runtime', simulators: 'simulators', train: 'train' };
 
 /** Workspace imports (`@vigil/runtime/...`) are our sources: bundle them rather than leave them external. */
 const workspaces = {
