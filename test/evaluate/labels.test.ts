@@ -29,6 +29,13 @@ function fixture(): { scores: string; intervals: string; points: string } {
 }
 
 describe('labelled evaluation', () => {
+  it('reads label tables whose quoted cells hold the separator (a list of channels)', () => {
+    const t = readTable(tmpFile('labels.csv', `sensor,type,channels,start,end\np1,spike,"a,b",${ts(5)},${ts(7)}\n`));
+    expect(t.header).toEqual(['sensor', 'type', 'channels', 'start', 'end']);
+    expect(t.rows).toEqual([['p1', 'spike', 'a,b', ts(5), ts(7)]]);
+    expect(t.lines).toEqual([2]);
+  });
+
   it('computes point-wise rates and per-event delays from intervals', () => {
     const f = fixture();
     const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });

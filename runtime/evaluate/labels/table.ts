@@ -3,7 +3,7 @@
  * fallbacks), cells kept as text until a reader asks for numbers, so every error names file, line and column.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { detectSeparator } from '../../data/csv.ts';
+import { csvRecords } from '../../data/csv-records.ts';
 
 /** A parsed CSV: header names and rows of text cells. */
 export interface Table {
@@ -17,21 +17,13 @@ export interface Table {
 /** Read a CSV file into a table (separator auto-detected, blank lines skipped). */
 export function readTable(file: string): Table {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
-  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  const all = text.split(/\r?\n/);
-  const first = all.findIndex((l) => l.trim() !== '');
-  if (first < 0) throw new Error(`${file}: empty file; expected a header row`);
-  const sep = detectSeparator(all[first]);
-  const header = all[first].split(sep).map((s) => s.trim().replace(/^"|"$/g, ''));
-  const rows: string[][] = [];
-  const lines: number[] = [];
-  for (let i = first + 1; i < all.length; i++) {
-    if (all[i].trim() === '') continue;
-    const cells = all[i].split(sep).map((s) => s.trim().replace(/^"|"$/g, ''));
-    if (cells.length < header.length) throw new Error(`${file}:${i + 1}: ${cells.length} fields; expected ${header.length} (${header.join(',')})`);
-    rows.push(cells);
-    lines.push(i + 1);
-  }
+  const { records, lines: at } = csvRecords(readFileSync(file, 'utf8'), { file });
+  if (records.length === 0) throw new Error(`${file}: empty file; expected a header row`);
+  const [header, ...rows] = records;
+  const lines = at.slice(1);
+  rows.forEach((cells, k) => {
+    if (cells.length < header.length) throw new Error(`${file}:${lines[k]}: ${cells.length} fields; expected ${header.length} (${header.join(',')})`);
+  });
   return { file, header, rows, lines };
 }
 

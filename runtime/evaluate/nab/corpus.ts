@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CsvRecords } from '../../data/csv-records.ts';
 import { parseTimestamp } from '../../data/timestamp.ts';
 
 /** One data file of the corpus, with its labelled windows as inclusive row ranges. */
@@ -54,23 +55,21 @@ export function defaultNabRoot(): string {
 
 /** Read a NAB data file (`timestamp,value`); throws naming file and line on bad rows. */
 export function readNabDataFile(file: string, label = file): Pick<NabFile, 'rawTimestamps' | 'timestamps' | 'values'> {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  const header = lines[0].replace(/^\uFEFF/, '').split(',').map((s) => s.trim());
+  const records = new CsvRecords(readFileSync(file, 'utf8'), { separator: ',', file: label });
+  const header = records.next() ?? [];
   const ti = header.indexOf('timestamp');
   const vi = header.indexOf('value');
-  if (ti < 0 || vi < 0) throw new Error(`${label}: header '${lines[0]}' lacks timestamp and value columns; expected 'timestamp,value'`);
+  if (ti < 0 || vi < 0) throw new Error(`${label}: header '${header.join(',')}' lacks timestamp and value columns; expected 'timestamp,value'`);
   const raw: string[] = [];
   const ts: number[] = [];
   const vs: number[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    const f = lines[i].split(',');
+  for (let f = records.next(); f; f = records.next()) {
     const t = parseTimestamp(f[ti] ?? '');
     const v = Number(f[vi]);
     if (Number.isNaN(t) || !Number.isFinite(v)) {
-      throw new Error(`${label}:${i + 1}: '${lines[i]}' is not 'timestamp,number'`);
+      throw new Error(`${label}:${records.line}: '${f.join(',')}' is not 'timestamp,number'`);
     }
-    raw.push(f[ti].trim());
+    raw.push(f[ti]);
     ts.push(t);
     vs.push(v);
   }

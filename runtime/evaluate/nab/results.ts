@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { csvRecords } from '../../data/csv-records.ts';
 import { parseTimestamp } from '../../data/timestamp.ts';
 import type { NabCorpus, NabFile } from './corpus.ts';
 import type { DetectorScores } from './score.ts';
@@ -21,24 +22,24 @@ function resultFileFor(resultsDir: string, dataPath: string): string | undefined
 
 /** Parse one result file's `anomaly_score` column (float64, as written), checked against the data rows. */
 export function readResultFile(file: string, data: NabFile): Float64Array {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines[0].replace(/^\uFEFF/, '').split(',').map((s) => s.trim());
+  const { records, lines } = csvRecords(readFileSync(file, 'utf8'), { separator: ',', file });
+  const header = records[0] ?? [];
   const ti = header.indexOf('timestamp');
   const si = header.indexOf('anomaly_score');
-  if (ti < 0 || si < 0) throw new Error(`${file}: header '${lines[0]}' lacks timestamp and anomaly_score; expected NAB result columns`);
-  const n = lines.length - 1;
+  if (ti < 0 || si < 0) throw new Error(`${file}: header '${header.join(',')}' lacks timestamp and anomaly_score; expected NAB result columns`);
+  const n = records.length - 1;
   if (n !== data.timestamps.length) {
     throw new Error(`${file}: ${n} rows but data file ${data.path} has ${data.timestamps.length}; expected one score per data row`);
   }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const f = lines[i + 1].split(',');
+    const f = records[i + 1];
     const t = parseTimestamp(f[ti] ?? '');
     if (t !== data.timestamps[i]) {
-      throw new Error(`${file}:${i + 2}: timestamp '${f[ti]}' but data row ${i + 1} is '${data.rawTimestamps[i]}'; results must follow the data rows in order`);
+      throw new Error(`${file}:${lines[i + 1]}: timestamp '${f[ti]}' but data row ${i + 1} is '${data.rawTimestamps[i]}'; results must follow the data rows in order`);
     }
     const s = Number(f[si]);
-    if (!Number.isFinite(s)) throw new Error(`${file}:${i + 2}: anomaly_score '${f[si]}' is not a number`);
+    if (!Number.isFinite(s)) throw new Error(`${file}:${lines[i + 1]}: anomaly_score '${f[si]}' is not a number`);
     out[i] = s;
   }
   return out;
