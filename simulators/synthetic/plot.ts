@@ -1,7 +1,8 @@
 /**
  * A picture of one synthetic sensor: one strip per channel (min/max envelope per pixel column so long series
- * stay faithful), injected fault intervals shaded and named. Plain SVG, no dependencies.
+ * stay faithful), injected fault intervals shaded and named. Drawn with @vigil/plot.
  */
+import { band, el, envelopePoints, marker, svgDoc, text } from '@vigil/plot';
 import type { Series } from '@vigil/runtime/data/series.ts';
 
 const COLORS: Record<string, string> = {
@@ -27,10 +28,6 @@ export interface PlotInput {
   labels: readonly PlotLabel[];
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
-
 /** Render `s` as an SVG document `width` px wide; `title` replaces the default heading, `marks` draw dashed row markers. */
 export function renderSensorSvg(
   s: PlotInput,
@@ -43,23 +40,15 @@ export function renderSensorSvg(
   const { series } = s;
   const C = series.channels.length;
   const rows = series.timestamps.length;
-  const height = top + C * (strip + gap) + 50;
+  const bottom = top + C * (strip + gap);
+  const height = bottom + 50;
   const x = (r: number) => left + (r / Math.max(1, rows - 1)) * plotW;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="18" font-size="13" font-weight="bold">${esc(opts.title ?? `${s.id}: ${rows} readings, ${s.labels.length} injected fault(s)`)}</text>`,
-  ];
-  for (const m of opts.marks ?? []) {
-    const xm = x(m.row).toFixed(1);
-    parts.push(`<line x1="${xm}" y1="${top - 6}" x2="${xm}" y2="${top + C * (strip + gap)}" stroke="#333" stroke-dasharray="4 3"/>`);
-    parts.push(`<text x="${xm}" y="${top - 8}" font-size="10" fill="#333">${esc(m.text)}</text>`);
-  }
+  const parts: string[] = [text(left, 18, opts.title ?? `${s.id}: ${rows} readings, ${s.labels.length} injected fault(s)`, { 'font-size': 13, 'font-weight': 'bold' })];
+  for (const m of opts.marks ?? []) parts.push(...marker(x(m.row), { top: top - 6, bottom }, { label: m.text, stroke: '#333' }));
   for (const [i, l] of s.labels.entries()) {
-    const x0 = x(l.startRow), x1 = Math.max(x(l.endRow), x0 + 2);
     const color = COLORS[l.type] ?? '#d62728';
-    parts.push(`<rect x="${x0.toFixed(1)}" y="${top - 4}" width="${(x1 - x0).toFixed(1)}" height="${C * (strip + gap)}" fill="${color}" opacity="0.15"/>`);
-    parts.push(`<text x="${x0.toFixed(1)}" y="${top + C * (strip + gap) + 12 + (i % 3) * 12}" fill="${color}" font-size="10">${esc(l.type)} (${esc(l.channels.join(','))})</text>`);
+    parts.push(band(x(l.startRow), x(l.endRow), { top: top - 4, bottom: bottom - 4 }, color, 0.15, 2));
+    parts.push(text(x(l.startRow), bottom + 12 + (i % 3) * 12, `${l.type} (${l.channels.join(',')})`, { fill: color, 'font-size': 10 }));
   }
   for (let j = 0; j < C; j++) {
     let lo = Infinity, hi = -Infinity;
@@ -67,22 +56,12 @@ export function renderSensorSvg(
     if (hi === lo) { hi += 1; lo -= 1; }
     const y0 = top + j * (strip + gap);
     const y = (v: number) => y0 + strip - ((v - lo) / (hi - lo)) * strip;
-    parts.push(`<rect x="${left}" y="${y0}" width="${plotW}" height="${strip}" fill="none" stroke="#ddd"/>`);
-    parts.push(`<text x="${left - 6}" y="${y0 + strip / 2}" text-anchor="end">${esc(series.channels[j])}</text>`);
-    parts.push(`<text x="${left - 6}" y="${y0 + 10}" text-anchor="end" fill="#999" font-size="9">${hi.toPrecision(4)}</text>`);
-    parts.push(`<text x="${left - 6}" y="${y0 + strip}" text-anchor="end" fill="#999" font-size="9">${lo.toPrecision(4)}</text>`);
-    // Min/max per pixel column: spikes survive downsampling.
-    const cols = Math.min(plotW, rows);
-    const pts: string[] = [];
-    for (let k = 0; k < cols; k++) {
-      const a = Math.floor((k * rows) / cols), b = Math.max(a + 1, Math.floor(((k + 1) * rows) / cols));
-      let mn = Infinity, mx = -Infinity;
-      for (let r = a; r < b; r++) { const v = series.data[r * C + j]; if (v < mn) mn = v; if (v > mx) mx = v; }
-      const px = (left + (k / Math.max(1, cols - 1)) * plotW).toFixed(1);
-      pts.push(`${px},${y(mn).toFixed(1)} ${px},${y(mx).toFixed(1)}`);
-    }
-    parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="#1f77b4" stroke-width="0.8"/>`);
+    parts.push(el('rect', { x: left, y: y0, width: plotW, height: strip, fill: 'none', stroke: '#ddd' }));
+    parts.push(text(left - 6, y0 + strip / 2, series.channels[j], { 'text-anchor': 'end' }));
+    parts.push(text(left - 6, y0 + 10, hi.toPrecision(4), { 'text-anchor': 'end', fill: '#999', 'font-size': 9 }));
+    parts.push(text(left - 6, y0 + strip, lo.toPrecision(4), { 'text-anchor': 'end', fill: '#999', 'font-size': 9 }));
+    const pts = envelopePoints(rows, (r) => series.data[r * C + j], plotW, left, plotW, y);
+    parts.push(el('polyline', { points: pts, fill: 'none', stroke: '#1f77b4', 'stroke-width': 0.8 }));
   }
-  parts.push('</svg>');
-  return parts.join('\n');
+  return svgDoc(width, height, parts);
 }

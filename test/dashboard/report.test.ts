@@ -12,7 +12,7 @@ describe('HTML report', () => {
   it('is one self-contained file: styles, script and data inlined, nothing fetched', async () => {
     const html = await renderReport({ title: 'score <pump.csv>', model: { name: 'm', version: '1' }, provider: 'ort-node/cpu', sensors: [sensor('pump-1')] });
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    expect(html).toContain('<title>score &#60;pump.csv&#62;</title>');
+    expect(html).toContain('<title>score &lt;pump.csv&gt;</title>');
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toMatch(/<link[^>]+rel="stylesheet"/);
     expect(html).not.toMatch(/https?:\/\/(cdn|unpkg)/);

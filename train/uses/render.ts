@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { esc } from '@vigil/plot';
 
 /** Extensions `writePicture` understands. */
 export const PICTURE_EXTENSIONS = ['.png', '.svg', '.html'] as const;
@@ -32,7 +33,6 @@ export async function writePicture(path: string, svg: string, title: string, not
   if (ext === '.svg') writeFileSync(path, svg);
   else if (ext === '.png') writeFileSync(path, await svgToPng(svg));
   else {
-    const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     writeFileSync(path, `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1040px}svg{max-width:100%;height:auto;border:1px solid #ddd}p{color:#444}</style>

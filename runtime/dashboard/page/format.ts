@@ -1,9 +1,9 @@
 /** Number, time and HTML formatting for the pages: short, fixed-width where it helps scanning. */
 
-/** Escape text for HTML. */
-export function esc(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
+import { esc } from '@vigil/plot';
+
+/** Escape text for HTML (vigil's one escaping function, re-exported for the pages). */
+export { esc };
 
 /** One labelled figure of a stats strip; `value` is HTML (escape it first), the label is escaped here. */
 export function stat(label: string, value: string, cls = ''): string {
