@@ -1,5 +1,4 @@
 /** @vigil/simulators: data in motion (replay, synthetic pumps with labelled faults), embedded broker, alert printing. */
-export * from './synthetic/prng.ts';
 export * from './synthetic/pump.ts';
 export * from './synthetic/anomalies.ts';
 export * from './synthetic/sensor.ts';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';
 import { FlatAdam } from './adam.ts';
-import { Rng } from './random.ts';
+import { Rng } from '@vigil/runtime/util/prng.ts';
 import { gather, keptIndices, setAside, WARMUP_EPOCHS, windowErrors, type SetAsideRule } from './robust.ts';
 
 /** Loop settings. */

@@ -1,6 +1,5 @@
 /** @vigil/train: fit autoencoders with TensorFlow.js, export ONNX + model card. */
 export * from './backend.ts';
-export * from './random.ts';
 export * from './models/spec.ts';
 export * from './models/architectures.ts';
 export * from './models/autoencoder.ts';

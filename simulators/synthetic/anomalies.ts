@@ -3,7 +3,7 @@
  * signal underneath is identical with and without anomalies (that is how the ground truth is tested).
  * Each anomaly is an interval [startRow, endRow] on named channels, recorded as a label when it ends.
  */
-import type { Rng } from './prng.ts';
+import type { Rng } from '@vigil/runtime/util/prng.ts';
 import { spanOf } from './pump.ts';
 
 /** Every anomaly kind the generator can inject. */

@@ -4,7 +4,7 @@
  * from subtle (inside normal operating variation of the channel) to clear. Each kind is described by what it
  * does, not by how a detector should see it.
  */
-import type { Rng } from './prng.ts';
+import type { Rng } from '@vigil/runtime/util/prng.ts';
 import { SKID_COL, type SkidChannel, type SkidEffects } from './plant-skid.ts';
 
 /** Every fault kind of the plant set. */

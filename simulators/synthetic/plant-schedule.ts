@@ -3,7 +3,7 @@
  * the test only reuses them), and where the faults sit in the test rows (a labelled share drawn per run, normal
  * gaps between faults, a drift-only lead-in).
  */
-import type { Rng } from './prng.ts';
+import type { Rng } from '@vigil/runtime/util/prng.ts';
 import type { OperatingPoint, Skid } from './plant-skid.ts';
 import { drawFault, type PlantFault, type PlantFaultInstance } from './plant-faults.ts';
 import type { PlantSetOptions } from './plant-set.ts';

@@ -9,7 +9,7 @@
  * so `faults: []` gives the exact healthy twin of every run.
  */
 import type { Series } from '@vigil/runtime/data/series.ts';
-import { createRng, type Rng } from './prng.ts';
+import { createRng, type Rng } from '@vigil/runtime/util/prng.ts';
 import { Skid, SKID_CHANNELS, SKID_COL, noEffects, type OperatingPoint, type SkidChannel, type SkidEffects } from './plant-skid.ts';
 import { PLANT_FAULTS, applyFault, type PlantFault, type PlantFaultInstance } from './plant-faults.ts';
 import { faultDeck, planFaults, planOperation, type FaultDeck } from './plant-schedule.ts';

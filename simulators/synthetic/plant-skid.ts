@@ -17,7 +17,7 @@
  * Time constants are shortened from a real motor (minutes, not tens of minutes) so a 500-row training stretch can
  * see each operating point settle most of the way; that is stated in simulators/README.md.
  */
-import type { Rng } from './prng.ts';
+import type { Rng } from '@vigil/runtime/util/prng.ts';
 
 /** Channels of the skid, in emitted order. */
 export const SKID_CHANNELS = [

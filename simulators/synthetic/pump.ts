@@ -6,7 +6,7 @@
  * motor current follows flow and head; temperature lags the electrical load (first-order, minutes);
  * vibration grows with speed²; supply voltage sags slightly under current.
  */
-import type { Rng } from './prng.ts';
+import type { Rng } from '@vigil/runtime/util/prng.ts';
 
 /** Physical channels in the order they are emitted; `channels = C` keeps the first C (more become aux mixes). */
 export const PUMP_CHANNELS = ['flow', 'motor_current', 'temperature', 'pressure', 'vibration_rms', 'voltage', 'speed', 'power'] as const;

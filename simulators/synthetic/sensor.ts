@@ -2,7 +2,7 @@
  * One synthetic sensor (a pump with its fault injector), stepped one reading at a time. The same stepper feeds
  * the live MQTT simulator and the pure `generateSynthetic`, so files and streams agree for a seed.
  */
-import { createRng } from './prng.ts';
+import { createRng } from '@vigil/runtime/util/prng.ts';
 import { Pump, channelNames } from './pump.ts';
 import { AnomalyInjector, ANOMALY_TYPES, type AnomalyLabel, type AnomalyType } from './anomalies.ts';
 

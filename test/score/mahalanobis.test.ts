@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitResidualModel, invertSpd, mahalanobisScores, spanResiduals } from '../../runtime/scoring/mahalanobis.ts';
 import { TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
 import { reconstructionScores, topContributors } from '../../runtime/scoring/reconstruction.ts';
-import { createRng } from '../../simulators/index.ts';
+import { createRng } from '../../runtime/util/prng.ts';
 
 /** Residuals of two channels that move together (x2 = x1 + small noise), n windows. */
 function correlated(n: number, seed: number): Float64Array {

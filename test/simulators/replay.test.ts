@@ -4,7 +4,7 @@ import { replay, type ReplayReading } from '../../simulators/replay/replay.ts';
 import { mergeTracks } from '../../simulators/replay/schedule.ts';
 import type { Track } from '../../simulators/replay/tracks.ts';
 import { encodeReading, checkTopicTemplate } from '../../simulators/payload/encode.ts';
-import { createRng } from '../../simulators/synthetic/prng.ts';
+import { createRng } from '../../runtime/util/prng.ts';
 
 /** A track with irregular recorded intervals (seeded), like a real logger. */
 function track(sensor: string, t0: number, rows: number, seed: number, meanStepMs = 5 * 60_000): Track {

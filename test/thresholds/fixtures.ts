@@ -10,17 +10,10 @@ import { fileURLToPath } from 'node:url';
 import type { ModelCard } from '../../runtime/model/card.ts';
 import type { Threshold } from '../../runtime/thresholds/threshold.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
+import { mulberry32 } from '../../runtime/util/prng.ts';
 
-/** Mulberry32: small, fast, seeded uniform generator in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The runtime's seeded uniform generator (mulberry32), under the name these suites use. */
+export { mulberry32 as rng };
 
 /** Standard normal from a uniform generator (Box-Muller). */
 export function normal(u: () => number): number {
@@ -69,7 +62,7 @@ export interface StreamOptions {
  * of the autoencoders in data/ show both, a fast part like in-sample errors and a slow wander.
  */
 export function noiseSource(seed: number, kind: 'lognormal' | 'gamma', phi: number, wander = 0): () => number {
-  const u = rng(seed);
+  const u = mulberry32(seed);
   let z = 0;
   let w = 0;
   const rho = 0.998;
@@ -88,7 +81,7 @@ export function makeStream(o: StreamOptions): Stream {
   const start = o.start ?? 1500;
   const drift = o.drift ?? 0.5;
   const noise = noiseSource(o.seed, o.noise ?? 'lognormal', o.phi ?? 0.6, o.wander ?? 0);
-  const u = rng(o.seed * 7919 + 1);
+  const u = mulberry32(o.seed * 7919 + 1);
   const scale = 0.02;
   const scores: number[] = [];
   const labels = new Uint8Array(n);
@@ -212,10 +205,9 @@ const DATA = join(dirname(fileURLToPath(import.meta.url)), 'data');
  */
 export function aeScenarios(): Scenario[] {
   const cards = JSON.parse(readFileSync(join(DATA, 'ae-cards.json'), 'utf8')) as Record<string, Pick<ModelCard, 'errorStats' | 'threshold'>>;
-  const lines = gunzipSync(readFileSync(join(DATA, 'ae-scores.csv.gz'))).toString('utf8').trim().split('\n').slice(1);
+  const { records } = csvRecords(gunzipSync(readFileSync(join(DATA, 'ae-scores.csv.gz'))).toString('utf8'), { separator: ',' });
   const by = new Map<string, { scores: number[]; labels: number[] }>();
-  for (const line of lines) {
-    const [sensor, , score, label] = line.split(',');
+  for (const [sensor, , score, label] of records.slice(1)) {
     if (!by.has(sensor)) by.set(sensor, { scores: [], labels: [] });
     by.get(sensor)!.scores.push(Number(score));
     by.get(sensor)!.labels.push(Number(label));

@@ -3,7 +3,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../train/backend.ts';
 import { conv1d, convTranspose1d } from '../../train/models/conv.ts';
-import { Rng } from '../../train/random.ts';
+import { Rng } from '../../runtime/util/prng.ts';
 
 beforeAll(async () => {
   await selectBackend('cpu'); // float32 finite differences: plain JS kernels, no SIMD reassociation

@@ -4,7 +4,7 @@ import { selectBackend } from '../../train/backend.ts';
 import { buildSpec } from '../../train/models/architectures.ts';
 import { Autoencoder } from '../../train/models/autoencoder.ts';
 import { fit } from '../../train/fit.ts';
-import { Rng } from '../../train/random.ts';
+import { Rng } from '../../runtime/util/prng.ts';
 import { trainModel } from '../../train/train.ts';
 import { pumpSeries } from './pump.ts';
 import { tempDir } from './helpers.ts';

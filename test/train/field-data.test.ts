@@ -9,7 +9,7 @@ import { scoreCsv } from '../../runtime/cli/score.ts';
 import { run } from '../../train/cli.ts';
 import { trainModel } from '../../train/train.ts';
 import { WRITE_STEPS, writeModelFiles } from '../../train/write-model.ts';
-import { Rng } from '../../train/random.ts';
+import { Rng } from '../../runtime/util/prng.ts';
 import { pumpSeries, toCsv } from './pump.ts';
 import { tempDir } from './helpers.ts';
 

@@ -12,7 +12,7 @@ import { buildSpec, type ArchName } from '../../train/models/architectures.ts';
 import { Autoencoder } from '../../train/models/autoencoder.ts';
 import { exportOnnx } from '../../train/export/graph.ts';
 import { fit } from '../../train/fit.ts';
-import { Rng } from '../../train/random.ts';
+import { Rng } from '../../runtime/util/prng.ts';
 import { trainModel } from '../../train/train.ts';
 import { HAS_NAB, maxAbsDiff, NAB_MACHINE_TEMP, tempDir } from './helpers.ts';
 

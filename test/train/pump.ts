@@ -4,7 +4,7 @@
  * anomalies with point labels.
  */
 import type { Series } from '@vigil/runtime';
-import { Rng } from '../../train/random.ts';
+import { Rng } from '../../runtime/util/prng.ts';
 
 /** Channel names in column order. */
 export const PUMP_CHANNELS = ['vibration_rms', 'current', 'pressure', 'temperature', 'flow', 'voltage', 'speed', 'power'];

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { applyScaler, LABEL_COLUMNS, rowCount, slidingWindows, type ModelCard, type Series, type WindowSet } from '@vigil/runtime';
 import { defaultStride } from '../defaults.ts';
 import type { WindowBatch } from '../fit.ts';
-import { Rng } from '../random.ts';
+import { Rng } from '@vigil/runtime/util/prng.ts';
 import { trainingSeries, type TrainingDataOptions } from '../training-data.ts';
 
 /** Windows plus the timestamp of each one's last row. */

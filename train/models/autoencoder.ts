@@ -4,7 +4,7 @@
  * out as plain arrays for the exporter.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../random.ts';
+import { Rng } from '@vigil/runtime/util/prng.ts';
 import { conv1d, convTranspose1d, linear } from './conv.ts';
 import { traceShapes, weightShapes, type LayerSpec, type ModelSpec } from './spec.ts';
 

@@ -9,7 +9,7 @@
  * the held-out validation windows (the training windows when there are none: their residuals are smaller, the
  * model fitted them). Training stays exactly as for the error score, and the card stores the variances.
  */
-import { Rng } from '../random.ts';
+import { Rng } from '@vigil/runtime/util/prng.ts';
 
 /** Smallest variance kept (scaled units: a standard deviation of 1 % of the channel's training spread). */
 export const MIN_DECODER_VARIANCE = 1e-4;
