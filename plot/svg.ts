@@ -5,7 +5,7 @@
 import { esc } from './escape.ts';
 import type { Scale } from './scale.ts';
 
-/** Attribute values; `undefined` leaves the attribute out, numbers are rounded to 0.1 px. */
+/** Attribute values; `undefined` leaves the attribute out, numbers are written with at most two decimals. */
 export type Attrs = Record<string, string | number | undefined>;
 
 /** The plot area in pixels. */
@@ -21,7 +21,7 @@ export const px = (v: number): number => Math.round(v * 10) / 10;
 
 function attrs(a: Attrs): string {
   let s = '';
-  for (const [k, v] of Object.entries(a)) if (v !== undefined) s += ` ${k}="${typeof v === 'number' ? px(v) : esc(v)}"`;
+  for (const [k, v] of Object.entries(a)) if (v !== undefined) s += ` ${k}="${typeof v === 'number' ? Math.round(v * 100) / 100 : esc(v)}"`;
   return s;
 }
 

@@ -15,6 +15,7 @@ describe('esc', () => {
     expect(svg).not.toContain('"alert');
     expect(svg).not.toContain('<script');
     expect(svg).toContain('data-n="&#39;&gt;&lt;script&gt;"');
+    expect(text(1.234, 2, 'x', { opacity: 0.15 })).toBe('<text x="1.23" y="2" opacity="0.15">x</text>');
   });
 });
 
