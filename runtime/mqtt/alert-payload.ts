@@ -4,63 +4,78 @@
  * `type` says which kind: `open` and `close` of an anomaly episode (`AlertPayload`), or `invalid`: a reading of
  * the sensor refused as physically impossible or unreadable (`InvalidPayload`). Consumers skip types they do not know.
  */
+import { z } from 'zod';
 import type { AlertEvent } from '../stream/types.ts';
-import type { InvalidReason, InvalidSignal } from '../alerts/invalid-signals.ts';
+import { INVALID_SIGNAL_REASONS, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import { sensorIdProblem } from './topic-template.ts';
 
-/** The alert JSON. */
-export interface AlertPayload {
-  schema: 'vigil-alert/1';
-  type: 'open' | 'close';
-  sensor: string;
+/** The version tag every alert message carries. */
+export const ALERT_SCHEMA = 'vigil-alert/1';
+
+const modelRef = z.object({ name: z.string(), version: z.string() });
+
+/**
+ * The alert JSON of an anomaly episode's `open` or `close`: what the runtime publishes and posts, and what a
+ * consumer (simulators/alerts) validates. Unknown fields pass, so a newer producer does not break an older reader.
+ */
+export const AlertPayloadSchema = z.object({
+  schema: z.literal(ALERT_SCHEMA),
+  type: z.enum(['open', 'close']),
+  sensor: z.string(),
   /** First and last timestamp of the window that triggered the event (ISO 8601 and epoch ms). */
-  windowStart: string;
-  windowEnd: string;
-  tsFirst: number;
-  tsLast: number;
-  score: number;
-  threshold: number;
-  topChannels: { channel: string; share: number }[];
-  model: { name: string; version: string };
-  provider: string;
-  severity: AlertSeverity;
-  openedAt?: string;
-  durationMs?: number;
-  peakScore?: number;
-}
+  windowStart: z.string(),
+  windowEnd: z.string(),
+  tsFirst: z.number(),
+  tsLast: z.number(),
+  score: z.number(),
+  threshold: z.number(),
+  topChannels: z.array(z.object({ channel: z.string(), share: z.number() })),
+  model: modelRef,
+  provider: z.string(),
+  severity: z.enum(['critical', 'warning', 'clear']),
+  openedAt: z.string().optional(),
+  durationMs: z.number().optional(),
+  peakScore: z.number().optional(),
+});
+/** The alert JSON. */
+export type AlertPayload = z.infer<typeof AlertPayloadSchema>;
 
 /**
  * A sensor's invalid reading (runtime/alerts/invalid-signals.ts), on the sensor's alert topic: at most one per
  * sensor per `alerts.invalid.intervalMs`, `count` saying how many invalid readings it stands for.
  */
-export interface InvalidPayload {
-  schema: 'vigil-alert/1';
-  type: 'invalid';
-  sensor: string;
+export const InvalidPayloadSchema = z.object({
+  schema: z.literal(ALERT_SCHEMA),
+  type: z.literal('invalid'),
+  sensor: z.string(),
   /** `out_of_range` (outside the card's physical range) or `bad_value` (not a finite float32 number). */
-  reason: InvalidReason;
-  detail: string;
+  reason: z.enum(INVALID_SIGNAL_REASONS),
+  detail: z.string(),
   /** `out_of_range` only: the channel, the value read and the card's `[min, max]`. */
-  channel?: string;
-  value?: number;
-  range?: [number, number];
+  channel: z.string().optional(),
+  value: z.number().optional(),
+  range: z.tuple([z.number(), z.number()]).optional(),
   /** When the reading arrived (ISO 8601 and epoch ms). */
-  receivedAt: string;
-  ts: number;
+  receivedAt: z.string(),
+  ts: z.number(),
   /** Invalid readings of the sensor since its previous signal, this one included. */
-  count: number;
-  model: { name: string; version: string };
-  severity: 'warning';
-}
+  count: z.number(),
+  model: modelRef,
+  severity: z.literal('warning'),
+});
+/** An invalid-reading signal. */
+export type InvalidPayload = z.infer<typeof InvalidPayloadSchema>;
 
+/** Any message on an alert topic, told apart by `type`. */
+export const AlertMessagePayloadSchema = z.discriminatedUnion('type', [AlertPayloadSchema, InvalidPayloadSchema]);
 /** Any message on an alert topic. */
-export type AlertMessagePayload = AlertPayload | InvalidPayload;
+export type AlertMessagePayload = z.infer<typeof AlertMessagePayloadSchema>;
 
 /** Build the payload of an invalid-reading signal. */
 export function invalidPayload(s: InvalidSignal, model: { name: string; version: string }): InvalidPayload {
   const o = s.outOfRange;
   return {
-    schema: 'vigil-alert/1',
+    schema: ALERT_SCHEMA,
     type: 'invalid',
     sensor: s.sensor,
     reason: s.reason,
@@ -75,7 +90,7 @@ export function invalidPayload(s: InvalidSignal, model: { name: string; version:
 }
 
 /** How bad an event is: `critical` opens at twice the threshold or more, `warning` below, `clear` closes. */
-export type AlertSeverity = 'critical' | 'warning' | 'clear';
+export type AlertSeverity = AlertPayload['severity'];
 
 /** Severity of an event, for consumers that route by it (MQTT 5 user property, payload field). */
 export function alertSeverity(e: Pick<AlertEvent, 'type' | 'score' | 'threshold'>): AlertSeverity {
@@ -86,7 +101,7 @@ export function alertSeverity(e: Pick<AlertEvent, 'type' | 'score' | 'threshold'
 /** Build the payload for an event. */
 export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   const p: AlertPayload = {
-    schema: 'vigil-alert/1',
+    schema: ALERT_SCHEMA,
     type: e.type,
     sensor: e.sensor,
     windowStart: new Date(e.tsFirst).toISOString(),

@@ -3,48 +3,35 @@
  * sensor, how far over the threshold, which channels drove it, and when (the data's own timestamps). A
  * sensor's invalid-reading signal (`type: "invalid"`) in yellow: what was read, the range it broke, how many.
  */
-import type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
+import type { z } from 'zod';
+import { AlertPayloadSchema, InvalidPayloadSchema, type AlertPayload, type InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 export type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
-/** The alert JSON the runtime publishes (`vigil-alert/1`); only the fields printed are required. */
-export interface AlertMessage {
-  type: 'open' | 'close';
-  sensor: string;
-  tsFirst?: number;
-  tsLast?: number;
-  windowStart?: string;
-  windowEnd?: string;
-  score: number;
-  threshold: number;
-  topChannels?: { channel: string; share: number }[];
-  model?: { name: string; version: string };
-  provider?: string;
-  openedAt?: string;
-  durationMs?: number;
-  peakScore?: number;
-}
+/** The alert JSON the runtime publishes (`vigil-alert/1`), validated by the runtime's own schema. */
+export type AlertMessage = AlertPayload;
 
 const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
-/** Check a parsed payload looks like an alert; returns a reason when it does not. */
+/** Check a parsed payload is an alert (the runtime's `AlertPayloadSchema`); returns a reason when it is not. */
 export function alertProblem(v: unknown): string | undefined {
   if (typeof v !== 'object' || v === null) return 'not a JSON object';
-  const o = v as Record<string, unknown>;
-  if (o.type !== 'open' && o.type !== 'close') return `type is ${JSON.stringify(o.type)}; expected "open" or "close"`;
-  if (typeof o.sensor !== 'string') return 'no sensor';
-  if (typeof o.score !== 'number' || typeof o.threshold !== 'number') return 'score/threshold are not numbers';
-  return undefined;
+  const type = (v as { type?: unknown }).type;
+  if (type !== 'open' && type !== 'close') return `type is ${JSON.stringify(type)}; expected "open" or "close"`;
+  return schemaProblem(AlertPayloadSchema.safeParse(v));
 }
 
-/** Check a parsed payload looks like an invalid-reading signal (`type: "invalid"`); returns a reason when it does not. */
+/** Check a parsed payload is an invalid-reading signal (the runtime's `InvalidPayloadSchema`); returns a reason when it is not. */
 export function invalidProblem(v: unknown): string | undefined {
-  const o = v as Record<string, unknown>;
-  if (typeof o !== 'object' || o === null || o.type !== 'invalid') return 'not an invalid-reading signal';
-  if (typeof o.sensor !== 'string') return 'no sensor';
-  if (typeof o.reason !== 'string' || typeof o.detail !== 'string') return 'reason/detail are not text';
-  if (typeof o.count !== 'number') return 'count is not a number';
-  return undefined;
+  if (typeof v !== 'object' || v === null || (v as { type?: unknown }).type !== 'invalid') return 'not an invalid-reading signal';
+  return schemaProblem(InvalidPayloadSchema.safeParse(v));
+}
+
+/** The first issue of a failed parse as `field: what was wrong`. */
+function schemaProblem(r: z.ZodSafeParseResult<unknown>): string | undefined {
+  if (r.success) return undefined;
+  const issue = r.error.issues[0];
+  return `${issue.path.join('.') || 'payload'}: ${issue.message}`;
 }
 
 /** One line for an invalid-reading signal. */

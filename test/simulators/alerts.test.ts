@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { formatAlert, formatInvalid, alertProblem, invalidProblem, humanDuration, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
 
-const open: AlertMessage = {
+// Built by the runtime's producer, so the consumer is tested on what it will receive.
+const open: AlertMessage = alertPayload({
   type: 'open', sensor: 'pump-00007', tsFirst: Date.UTC(2013, 11, 16, 15, 0), tsLast: Date.UTC(2013, 11, 16, 17, 35),
-  score: 0.4567, threshold: 0.0125, topChannels: [{ channel: 'motor_current', share: 0.71 }, { channel: 'flow', share: 0.2 }],
-};
+  score: 0.4567, threshold: 0.0125, contributors: [{ channel: 'motor_current', share: 0.71 }, { channel: 'flow', share: 0.2 }, { channel: 'speed', share: 0.05 }, { channel: 'power', share: 0.04 }],
+  model: { name: 'pump', version: '1' }, provider: 'cpu',
+}, 2);
 const now = new Date(2026, 0, 1, 9, 5, 7);
 
 describe('alert lines', () => {
@@ -25,7 +28,11 @@ describe('alert lines', () => {
     expect(alertProblem(open)).toBeUndefined();
     expect(alertProblem(null)).toMatch(/not a JSON object/);
     expect(alertProblem({ ...open, type: 'opened' })).toMatch(/expected "open" or "close"/);
-    expect(alertProblem({ ...open, score: '1' })).toMatch(/not numbers/);
+    expect(alertProblem({ ...open, score: '1' })).toMatch(/^score: .*expected number/);
+    expect(alertProblem({ ...open, schema: 'vigil-alert/2' })).toMatch(/^schema: /);
+    const { model: _model, ...noModel } = open;
+    expect(alertProblem(noModel)).toMatch(/^model: /);
+    expect(alertProblem({ ...open, extra: 1 })).toBeUndefined();
   });
   it("a sensor's invalid-reading signal says what was read, the range, the reason and how many", () => {
     const p: InvalidPayload = {
@@ -38,7 +45,8 @@ describe('alert lines', () => {
     expect(formatInvalid(bad, { now })).toBe("09:05:07  INVALID  pump-00007  channel 'temp' is 4e+38, beyond the float32 range  (bad_value)  at 2013-12-16 17:35");
     expect(formatInvalid(p, { now, color: true })).toContain('\x1b[33m');
     expect(invalidProblem(p)).toBeUndefined();
-    expect(invalidProblem({ ...p, count: '4' })).toMatch(/count/);
+    expect(invalidProblem({ ...p, count: '4' })).toMatch(/^count: /);
+    expect(invalidProblem({ ...p, reason: 'too_hot' })).toMatch(/^reason: /);
     expect(alertProblem(p)).toMatch(/expected "open" or "close"/);
   });
   it('durations read like a person would say them', () => {
