@@ -2,7 +2,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../train/backend.ts';
-import { conv1d, convTranspose1d } from '../../train/models/conv.ts';
+import { conv1d } from '../../train/models/ops/conv.ts';
+import { convTranspose1d } from '../../train/models/ops/conv-transpose.ts';
 import { Rng } from '../../runtime/util/prng.ts';
 
 beforeAll(async () => {

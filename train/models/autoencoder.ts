@@ -5,23 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@vigil/runtime/util/prng.ts';
-import { conv1d, convTranspose1d, linear } from './conv.ts';
-import { traceShapes, weightShapes, type LayerSpec, type ModelSpec } from './spec.ts';
+import { opOf, type ForwardContext, type ForwardMarks, type LayerVars, type LayerWeights } from './ops/index.ts';
+import { traceShapes, type ModelSpec } from './spec.ts';
 
-/** Weights of one layer as plain arrays (row-major, shapes from `weightShapes`). */
-export interface LayerWeights {
-  kernel: Float32Array;
-  bias: Float32Array;
-}
+export type { LayerWeights } from './ops/index.ts';
 
-/** What one forward pass produced. */
-export interface ForwardResult {
+/** What one forward pass produced: the reconstruction, and the code (VAE: mean and log-variance) it marked. */
+export interface ForwardResult extends ForwardMarks {
   recon: tf.Tensor3D;
-  /** Input of the `code` layer, `[N, ...]`. */
-  code?: tf.Tensor;
-  /** VAE mean and log-variance, when the model samples. */
-  mean?: tf.Tensor2D;
-  logvar?: tf.Tensor2D;
 }
 
 /** Glorot-uniform kernel from fan-in and fan-out, seeded; biases start at zero. */
@@ -33,17 +24,10 @@ function glorot(rng: Rng, shape: number[], fanIn: number, fanOut: number): Float
   return out;
 }
 
-function fans(l: LayerSpec): [number, number] {
-  if (l.op === 'dense') return [l.in, l.units];
-  if (l.op === 'conv') return [l.in * l.kernel, l.filters * l.kernel];
-  if (l.op === 'convT') return [l.in * l.kernel, l.filters * l.kernel];
-  return [1, 1];
-}
-
 /** A trainable autoencoder. */
 export class Autoencoder {
   /** Per layer: kernel and bias variables, or undefined for weightless layers. */
-  readonly vars: ({ kernel: tf.Variable; bias: tf.Variable } | undefined)[];
+  readonly vars: (LayerVars | undefined)[];
 
   constructor(
     readonly spec: ModelSpec,
@@ -51,10 +35,10 @@ export class Autoencoder {
   ) {
     traceShapes(spec);
     const rng = new Rng(seed);
-    this.vars = spec.layers.map((l, i) => {
-      const s = weightShapes(l);
+    this.vars = spec.layers.map((l) => {
+      const s = opOf(l).params?.(l);
       if (!s) return undefined;
-      const [fi, fo] = fans(l);
+      const [fi, fo] = s.fans;
       return {
         kernel: tf.variable(tf.tensor(glorot(rng, s.kernel, fi, fo), s.kernel), true),
         bias: tf.variable(tf.zeros(s.bias), true),
@@ -76,47 +60,16 @@ export class Autoencoder {
         ? tf.add(x, tf.randomNormal(x.shape, 0, terms.noise.level, 'float32', seed))
         : tf.mul(x, tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), terms.noise.level), 'float32'));
     }
-    const res: Partial<ForwardResult> = {};
+    const marks: ForwardMarks = {};
     const n = x.shape[0];
-    for (const [i, l] of this.spec.layers.entries()) {
-      switch (l.op) {
-        case 'code':
-          res.code = h;
-          break;
-        case 'sample': {
-          const mean = tf.slice(h, [0, 0], [n, l.size]) as tf.Tensor2D;
-          const logvar = tf.slice(h, [0, l.size], [n, l.size]) as tf.Tensor2D;
-          res.mean = mean;
-          res.logvar = logvar;
-          h = training ? tf.add(mean, tf.mul(tf.exp(tf.mul(logvar, 0.5)), tf.randomNormal([n, l.size], 0, 1, 'float32', seed + 1))) : mean;
-          break;
-        }
-        default:
-          h = this.apply(i, h, n);
-      }
-    }
-    res.recon = h as tf.Tensor3D;
-    return res as ForwardResult;
+    for (const i of this.spec.layers.keys()) h = this.apply(i, h, { n, training, seed, marks });
+    return { ...marks, recon: h as tf.Tensor3D };
   }
 
-  /** One weight or shape layer on a batch of `n`. */
-  private apply(i: number, h: tf.Tensor, n: number): tf.Tensor {
+  /** Layer `i` on a batch, with its variables. */
+  private apply(i: number, h: tf.Tensor, ctx: Omit<ForwardContext, 'vars'>): tf.Tensor {
     const l = this.spec.layers[i];
-    const v = this.vars[i];
-    switch (l.op) {
-      case 'flatten':
-        return tf.reshape(h, [n, -1]);
-      case 'unflatten':
-        return tf.reshape(h, [n, l.window, l.channels]);
-      case 'dense':
-        return linear(h as tf.Tensor2D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.activation);
-      case 'conv':
-        return conv1d(h as tf.Tensor3D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.activation);
-      case 'convT':
-        return convTranspose1d(h as tf.Tensor3D, v!.kernel as tf.Tensor2D, v!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.outPad, l.activation);
-      default:
-        return h;
-    }
+    return opOf(l).forward(l, h, { ...ctx, vars: this.vars[i] });
   }
 
   /**
@@ -135,12 +88,13 @@ export class Autoencoder {
     for (let s = 0; s < n; s += batch) {
       const m = Math.min(batch, n - s);
       const y = tf.tidy(() => {
+        const det = { training: false, seed: 0, marks: {} };
         let h: tf.Tensor = tf.tensor3d(data.subarray(s * w * c, (s + m) * w * c), [m, w, c]);
-        for (let i = 0; i < at; i++) h = this.apply(i, h, m);
+        for (let i = 0; i < at; i++) h = this.apply(i, h, { ...det, n: m });
         const mean = tf.slice(h, [0, 0], [m, size]).reshape([m, 1, size]);
         const std = tf.exp(tf.mul(tf.slice(h, [0, size], [m, size]), 0.5)).reshape([m, 1, size]);
         h = tf.reshape(tf.add(mean, tf.mul(std, tf.tensor2d(eps, [L, size]))), [m * L, size]);
-        for (let i = at + 1; i < layers.length; i++) h = this.apply(i, h, m * L);
+        for (let i = at + 1; i < layers.length; i++) h = this.apply(i, h, { ...det, n: m * L });
         return tf.slice(tf.reshape(h, [m, L, w, c]), [0, 0, w - rows, 0], [m, L, rows, c]);
       });
       out.set(y.dataSync() as Float32Array, s * L * rows * c);
