@@ -6,7 +6,7 @@
  */
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
-import { channelValue, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
+import { channelValue, compactNumber, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Options of the joiner. */
 export interface BareNumberOptions {
@@ -76,4 +76,9 @@ export function bareNumberCodec(ctx: CodecContext, opts: BareNumberOptions = { t
       return out;
     },
   };
+}
+
+/** Encode one channel's value as this codec reads it: `ts,value` (the channel is in the topic). */
+export function encodeBareNumber(ts: number, value: number): string {
+  return `${ts},${compactNumber(value)}`;
 }

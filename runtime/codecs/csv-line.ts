@@ -4,7 +4,7 @@
  */
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
-import { channelValue, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
+import { channelValue, compactNumber, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Most lines accepted in one payload, so one message cannot flood the pipeline. */
 export const MAX_CSV_LINES = 1000;
@@ -42,4 +42,11 @@ export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
       return out;
     },
   };
+}
+
+/** Encode one reading as this codec reads it: `ts,v1,v2,...`, values in the card's channel order. */
+export function encodeCsvLine(ts: number, values: ArrayLike<number>, delimiter = ','): string {
+  const cells: number[] = [ts];
+  for (let j = 0; j < values.length; j++) cells.push(compactNumber(values[j]));
+  return cells.join(delimiter);
 }

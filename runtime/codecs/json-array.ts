@@ -5,7 +5,7 @@
 import type { RawMessage } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { parseJson } from './json-object.ts';
-import { channelValue, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
+import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Codec for JSON arrays in card channel order. */
 export function jsonArrayCodec(ctx: CodecContext): Codec {
@@ -35,4 +35,9 @@ export function jsonArrayCodec(ctx: CodecContext): Codec {
       return [stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, offset ? arr[0] : undefined, ctx.timestamp)];
     },
   };
+}
+
+/** Encode one reading as this codec reads it: `[ts, v1, v2, ...]`, values in the card's channel order. */
+export function encodeJsonArray(ts: number, values: ArrayLike<number>): string {
+  return JSON.stringify([ts, ...Array.from(values, compactNumber)]);
 }

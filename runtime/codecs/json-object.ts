@@ -7,7 +7,7 @@
 import type { RawMessage } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { checkChannelPaths, missingPathText, readPath } from './channel-paths.ts';
-import { channelValue, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
+import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Parse JSON text, or return the parser's message. */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -72,4 +72,11 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
       return [stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, rec[tsField], ctx.timestamp)];
     },
   };
+}
+
+/** Encode one reading as this codec reads it: `{"ts":...,"values":{...}}` (nested) or `{"ts":...,"flow":1.2,...}` (flat). */
+export function encodeJsonObject(ts: number, channels: readonly string[], values: ArrayLike<number>, shape: 'nested' | 'flat' = 'nested'): string {
+  const v: Record<string, number> = shape === 'flat' ? { ts } : {};
+  for (let j = 0; j < channels.length; j++) v[channels[j]] = compactNumber(values[j]);
+  return JSON.stringify(shape === 'flat' ? v : { ts, values: v });
 }

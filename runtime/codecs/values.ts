@@ -100,3 +100,8 @@ export function preview(v: unknown): string {
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
+
+/** Seven significant digits: float32 precision, without `57.33000183105469` noise on the wire (what encoders write). */
+export function compactNumber(v: number): number {
+  return Number.isFinite(v) ? Number(v.toPrecision(7)) : v;
+}

@@ -59,7 +59,7 @@ export function replayCommand(): Command {
     .option('--topic <template>', 'topic template: {sensor}, and {channel} for --format number', 'sensors/{sensor}/data')
     .option('--speed <x>', "recorded time per wall time: 60 = a minute per second, 'realtime', or 'max'", parseSpeed, 60)
     .option('--loop', 'start over at the end (timestamps keep increasing)', false)
-    .addOption(new Option('--format <f>', 'payload: json {"ts","values":{..}}, flat {"ts",ch:v}, csv "ts,v1,..", number "ts,v" per channel').choices(PAYLOAD_FORMATS).default('json'))
+    .addOption(new Option('--format <f>', 'payload, read by the runtime codec of the same name (flat: json): json {"ts","values":{..}}, flat {"ts",ch:v}, json-array [ts,v1,..], csv "ts,v1,..", number "ts,v" per channel').choices(PAYLOAD_FORMATS).default('json'))
     .option('--qos <n>', 'publish QoS', parseQos, 0)
     .addOption(new Option('--timestamps <mode>', 'shift: first reading = now, spacing kept; now: time of publishing; keep: as recorded').choices(['shift', 'now', 'keep']).default('shift'))
     .addOption(new Option('--align <a>', 'files start together (start) or keep their recorded distance (common)').choices(['start', 'common']).default('start'))

@@ -83,7 +83,7 @@ export function syntheticCommand(): Command {
     .option('--labels <file>', 'ground truth when publishing (one row per fault interval, written as each ends)', 'synthetic-labels.csv')
     .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
     .option('--topic <template>', 'topic template: {sensor}, and {channel} for --format number', 'sensors/{sensor}/data')
-    .addOption(new Option('--format <f>', 'payload format').choices(PAYLOAD_FORMATS).default('json'))
+    .addOption(new Option('--format <f>', 'payload format, read by the runtime codec of the same name (flat: json)').choices(PAYLOAD_FORMATS).default('json'))
     .option('--qos <n>', 'publish QoS', parseQos, 0)
     .option('--speed <x>', "recorded time per wall time: 1 / 'realtime', 60, or 'max'", parseSpeed, 1)
     .option('--start <ts>', 'timestamp of the first reading (default: now when publishing, 2024-01-01 for --csv)')

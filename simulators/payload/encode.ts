@@ -1,24 +1,30 @@
 /**
- * Encode one reading into MQTT messages in a format the runtime decodes:
- * `json` `{"ts":<epoch ms>,"values":{"flow":1.2,...}}` (default), `flat` `{"ts":...,"flow":1.2,...}`,
- * `csv` `<epoch ms>,<v1>,<v2>,...` (channels in the file's column order, which must be the model's), and `number`
- * (one channel per topic, payload `<epoch ms>,<value>`; the runtime joins a sensor's channels by timestamp).
+ * Encode one reading into MQTT messages with the runtime's own encoders, each written beside the codec that
+ * decodes it (runtime/codecs): `json` `{"ts":<epoch ms>,"values":{"flow":1.2,...}}` (default), `flat`
+ * `{"ts":...,"flow":1.2,...}` (the json codec's flat shape), `json-array` `[<epoch ms>,<v1>,<v2>,...]`, `csv`
+ * `<epoch ms>,<v1>,<v2>,...` (channels in the file's column order, which must be the model's), and `number` (one
+ * channel per topic, payload `<epoch ms>,<value>`; the runtime joins a sensor's channels by timestamp).
  */
+import { encodeBareNumber } from '@vigil/runtime/codecs/bare-number.ts';
+import { encodeCsvLine } from '@vigil/runtime/codecs/csv-line.ts';
+import { encodeJsonArray } from '@vigil/runtime/codecs/json-array.ts';
+import { encodeJsonObject } from '@vigil/runtime/codecs/json-object.ts';
+import type { CodecKind } from '@vigil/runtime/codecs/registry.ts';
 
-/** Payload formats the simulators publish. */
-export const PAYLOAD_FORMATS = ['json', 'flat', 'csv', 'number'] as const;
+export { compactNumber } from '@vigil/runtime/codecs/values.ts';
+
+/** Payload formats the simulators publish: the codec kinds (source.codec) they encode, plus `flat`. */
+export const PAYLOAD_FORMATS = ['json', 'flat', 'json-array', 'csv', 'number'] as const;
 /** One payload format. */
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+
+/** The codec (`source.codec.kind` of the runtime) that reads each format: its own name, `json` for `flat`. */
+export const PAYLOAD_CODEC: Record<PayloadFormat, CodecKind> = { json: 'json', flat: 'json', 'json-array': 'json-array', csv: 'csv', number: 'number' };
 
 /** One message to publish. */
 export interface OutMessage {
   topic: string;
   payload: string;
-}
-
-/** Seven significant digits: float32 precision, without `57.33000183105469` noise on the wire. */
-export function compactNumber(v: number): number {
-  return Number.isFinite(v) ? Number(v.toPrecision(7)) : v;
 }
 
 /** Expand a topic template: `{sensor}` and `{channel}` are replaced. */
@@ -48,25 +54,19 @@ export function encodeReading(
   channels: readonly string[],
   values: ArrayLike<number>,
 ): OutMessage[] {
+  // Only the named channels go out, as when each format wrote its own loop over them.
+  const row = values.length === channels.length ? values : Array.from(channels, (_, j) => values[j]);
   switch (format) {
-    case 'json': {
-      const v: Record<string, number> = {};
-      for (let j = 0; j < channels.length; j++) v[channels[j]] = compactNumber(values[j]);
-      return [{ topic: topicFor(template, sensor), payload: JSON.stringify({ ts, values: v }) }];
-    }
-    case 'flat': {
-      const v: Record<string, number> = { ts };
-      for (let j = 0; j < channels.length; j++) v[channels[j]] = compactNumber(values[j]);
-      return [{ topic: topicFor(template, sensor), payload: JSON.stringify(v) }];
-    }
-    case 'csv': {
-      const cells: (string | number)[] = [ts];
-      for (let j = 0; j < channels.length; j++) cells.push(compactNumber(values[j]));
-      return [{ topic: topicFor(template, sensor), payload: cells.join(',') }];
-    }
+    case 'json':
+    case 'flat':
+      return [{ topic: topicFor(template, sensor), payload: encodeJsonObject(ts, channels, row, format === 'flat' ? 'flat' : 'nested') }];
+    case 'json-array':
+      return [{ topic: topicFor(template, sensor), payload: encodeJsonArray(ts, row) }];
+    case 'csv':
+      return [{ topic: topicFor(template, sensor), payload: encodeCsvLine(ts, row) }];
     case 'number': {
       const out: OutMessage[] = [];
-      for (let j = 0; j < channels.length; j++) out.push({ topic: topicFor(template, sensor, channels[j]), payload: `${ts},${compactNumber(values[j])}` });
+      for (let j = 0; j < channels.length; j++) out.push({ topic: topicFor(template, sensor, channels[j]), payload: encodeBareNumber(ts, row[j]) });
       return out;
     }
   }

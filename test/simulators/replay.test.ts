@@ -3,7 +3,7 @@ import { VirtualClock } from '../../simulators/replay/clock.ts';
 import { replay, type ReplayReading } from '../../simulators/replay/replay.ts';
 import { mergeTracks } from '../../simulators/replay/schedule.ts';
 import type { Track } from '../../simulators/replay/tracks.ts';
-import { encodeReading, checkTopicTemplate } from '../../simulators/payload/encode.ts';
+import { encodeReading, checkTopicTemplate, PAYLOAD_CODEC, PAYLOAD_FORMATS } from '../../simulators/payload/encode.ts';
 import { createRng } from '../../runtime/util/prng.ts';
 
 /** A track with irregular recorded intervals (seeded), like a real logger. */
@@ -104,6 +104,7 @@ describe('payload encoding', () => {
   it('encodes the formats the runtime reads', () => {
     expect(encodeReading('json', 'sensors/{sensor}/data', 'p1', 1000, ch, v)).toEqual([{ topic: 'sensors/p1/data', payload: '{"ts":1000,"values":{"flow":57.33,"motor_current":12.5}}' }]);
     expect(encodeReading('flat', 's/{sensor}', 'p1', 1000, ch, v)[0].payload).toBe('{"ts":1000,"flow":57.33,"motor_current":12.5}');
+    expect(encodeReading('json-array', 's/{sensor}', 'p1', 1000, ch, v)[0].payload).toBe('[1000,57.33,12.5]');
     expect(encodeReading('csv', 's/{sensor}', 'p1', 1000, ch, v)[0].payload).toBe('1000,57.33,12.5');
     expect(encodeReading('number', 's/{sensor}/{channel}', 'p1', 1000, ch, v)).toEqual([
       { topic: 's/p1/flow', payload: '1000,57.33' }, { topic: 's/p1/motor_current', payload: '1000,12.5' },
@@ -112,7 +113,7 @@ describe('payload encoding', () => {
   it('refuses templates that cannot carry the format', () => {
     expect(() => checkTopicTemplate('s/{sensor}', 'number', 2)).toThrow(/put \{channel\} in the topic/);
     expect(() => checkTopicTemplate('s/+/data', 'json', 2)).toThrow(/wildcard/);
-    expect(() => checkTopicTemplate('s/{sensor}', 'xml' as never, 2)).toThrow(/expected one of json, flat, csv, number/);
+    expect(() => checkTopicTemplate('s/{sensor}', 'xml' as never, 2)).toThrow(/expected one of json, flat, json-array, csv, number/);
   });
 });
 
@@ -123,14 +124,9 @@ describe('payloads round-trip through the runtime codecs', () => {
     const channels = ['flow', 'motor_current', 'temperature'];
     const values = Float32Array.of(57.3312, 12.5, 41.07);
     const ts = Date.UTC(2024, 0, 1, 12, 0, 0);
-    const cases: { format: 'json' | 'flat' | 'csv' | 'number'; codec: 'json' | 'csv' | 'number'; template: string }[] = [
-      { format: 'json', codec: 'json', template: 'sensors/{sensor}/data' },
-      { format: 'flat', codec: 'json', template: 'sensors/{sensor}/data' },
-      { format: 'csv', codec: 'csv', template: 'sensors/{sensor}/data' },
-      { format: 'number', codec: 'number', template: 'sensors/{sensor}/{channel}' },
-    ];
+    const cases = PAYLOAD_FORMATS.map((format) => ({ format, template: format === 'number' ? 'sensors/{sensor}/{channel}' : 'sensors/{sensor}/data' }));
     for (const c of cases) {
-      const codec = createCodec({ kind: c.codec, delimiter: ',', joinToleranceMs: 100 }, { channels, timestamp: DEFAULT_TIMESTAMP });
+      const codec = createCodec({ kind: PAYLOAD_CODEC[c.format], delimiter: ',', joinToleranceMs: 100, byContentType: false }, { channels, timestamp: DEFAULT_TIMESTAMP });
       const readings: import('../../runtime/stream/types.ts').Reading[] = [];
       for (const m of encodeReading(c.format, c.template, 'pump-7', ts, channels, values)) {
         const channel = c.format === 'number' ? m.topic.split('/').at(-1) : undefined;
