@@ -3,56 +3,21 @@
  * it, and defaults fill the rest, so `vigil run --model models/NAME --broker mqtt://127.0.0.1:1883 --topic
  * 'sensors/+/data'` works without a file. Prints a short banner, then logs JSON lines to stderr.
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig, redactConfig, type ConfigOverrides } from '../config/load.ts';
+import { Command } from 'commander';
+import type { FlagKey } from '../config/flags.ts';
+import { loadConfig, redactConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
+import { addFlags, flagValues } from './flags.ts';
 
 export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 
-interface RunFlags {
-  config?: string;
-  model?: string;
-  broker?: string;
-  topic?: string[];
-  codec?: string;
-  qos?: string;
-  provider?: string;
-  threshold?: string;
-  metricsPort?: string;
-  state?: string;
-  clientId?: string;
-  logLevel?: string;
-  printConfig?: boolean;
-  lowMemory?: boolean;
-  dashboard?: string;
-}
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** A port number, or `off`. */
-function parsePort(v: string): string {
-  if (v === 'off' || (/^\d+$/.test(v) && Number(v) <= 65535)) return v;
-  throw new InvalidArgumentError(`expected a port number 0-65535 (0 = any free port) or 'off'; got '${v}'`);
-}
-
-/** Flags -> config overrides. */
-export function overridesOf(f: RunFlags): ConfigOverrides {
-  const o: ConfigOverrides = {};
-  if (f.model) o.model = f.model;
-  if (f.broker) o.broker = f.broker;
-  if (f.topic?.length) o.topics = f.topic;
-  if (f.codec) o.codec = f.codec;
-  if (f.qos !== undefined) o.qos = Number(f.qos) as 0 | 1;
-  if (f.provider) o.providers = f.provider.split(',').map((s) => s.trim()).filter(Boolean);
-  if (f.threshold) o.threshold = f.threshold;
-  if (f.metricsPort !== undefined) o.metricsPort = f.metricsPort === 'off' ? null : Number(f.metricsPort);
-  if (f.state !== undefined) o.stateFile = f.state === 'off' ? null : f.state;
-  if (f.clientId) o.clientId = f.clientId;
-  if (f.logLevel) o.logLevel = f.logLevel;
-  return o;
-}
+/** The options of `vigil run`, in help order; all but --config and --print-config set a config key. */
+export const RUN_FLAGS = [
+  'config', 'model', 'broker', 'topics', 'codec', 'qos', 'providers', 'threshold', 'smoothing', 'alertOpen', 'alertClose',
+  'cooldown', 'gapReset', 'metricsPort', 'state', 'clientId', 'dashboard', 'lowMemory', 'logLevel', 'printConfig',
+] as const satisfies readonly FlagKey[];
 
 /** The banner: where data comes from, which model and provider judge it, where alerts go. */
 export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string): string {
@@ -76,26 +41,10 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
 
 /** Entry of `vigil run`. */
 export async function run(args: string[]): Promise<number> {
-  const program = new Command('vigil run')
-    .description('run the live detector: MQTT in, windows, micro-batched ONNX inference, thresholds, alerts out')
-    .option('-c, --config <file>', 'config file (YAML or JSON); flags below override it')
-    .option('-m, --model <path>', 'model path without extension (models/NAME), or NAME.json / NAME.onnx')
-    .option('-b, --broker <url>', 'broker URL: mqtt://, mqtts://, ws:// or wss://host:port')
-    .option('-t, --topic <template>', "topic filter or template, repeatable: 'sensors/+/data', 'plant/{site}/{device}/telemetry'", collect)
-    .option('--codec <kind>', 'payload codec: json, json-array, csv, number, sparkplug (default json)')
-    .option('--qos <0|1>', 'subscription QoS (default 0)', (v) => {
-      if (v !== '0' && v !== '1') throw new InvalidArgumentError(`expected 0 or 1; got '${v}'`);
-      return v;
-    })
-    .option('--provider <list>', 'execution providers in priority order, comma separated (default cpu,wasm), e.g. webgpu,cuda,cpu')
-    .option('--threshold <kind>', "threshold kind (default: the model card's): static, quantile, ewma, mad, spot, dspot, telemanom")
-    .option('--metrics-port <port>', "port of /metrics and /health (default 9464; 0 = any free port; 'off')", parsePort)
-    .option('--state <file>', "threshold state file (default vigil-state.json; 'off' = none)")
-    .option('--client-id <id>', 'MQTT client id (set one for a persistent session)')
-    .option('--dashboard <port>', "serve the live dashboard on this port (default off; 0 = any free port)", parsePort)
-    .option('--low-memory', 'trade some throughput for ~10 MB less RSS (V8 optimize-for-size; small gateways)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
-    .option('--print-config', 'check the config and the model, print the resolved config as YAML (secrets hidden), and exit')
+  const program = addFlags(
+    new Command('vigil run').description('run the live detector: MQTT in, windows, micro-batched ONNX inference, thresholds, alerts out'),
+    RUN_FLAGS,
+  )
     .addHelpText(
       'after',
       `
@@ -104,7 +53,7 @@ Examples:
   vigil run --model models/machine_temperature --broker mqtt://127.0.0.1:1883 --topic 'plant/{site}/{device}/telemetry'
   vigil run --config vigil.yaml
   vigil run --config vigil.yaml --print-config        # every setting with its default, then exit
-  vigil run --config vigil.yaml --provider webgpu,cpu --log-level debug
+  vigil run --config vigil.yaml --providers webgpu,cpu --log-level debug
 
 Config file (YAML or JSON) sections: model, broker, source, window, batch, inference, threshold, smoothing, alerts,
 deadLetter, metrics, state, reload, fleet, dashboard, http, lowMemory, log. --print-config shows every key with its
@@ -114,11 +63,10 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
     )
     .exitOverride();
   program.parse(args, { from: 'user' });
-  const flags = program.opts<RunFlags>();
-  const cfg = loadConfig(flags.config, overridesOf(flags));
-  if (flags.lowMemory) cfg.lowMemory = true;
-  if (flags.dashboard !== undefined) cfg.dashboard.port = flags.dashboard === 'off' ? null : Number(flags.dashboard);
-  if (flags.printConfig) {
+  const flags = flagValues(program, RUN_FLAGS);
+  const { config, printConfig, ...overrides } = flags;
+  const cfg = loadConfig(config as string | undefined, overrides);
+  if (printConfig) {
     const { printableConfig } = await import('./print-config.ts');
     const { text, warnings } = printableConfig(cfg);
     process.stdout.write(text);

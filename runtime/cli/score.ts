@@ -7,7 +7,7 @@
  */
 import { basename } from 'node:path';
 import { once } from 'node:events';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { readCsv, type FillPolicy } from '../data/csv.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
@@ -15,21 +15,35 @@ import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
 import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
 import { createThreshold } from '../thresholds/factory.ts';
-import { ALERT_DEFAULTS } from '../alerts/tracker.ts';
-import { INFER_DEFAULTS } from '../stream/infer-batches.ts';
+import { BATCH_DEFAULTS, RunConfigSchema } from '../config/schema.ts';
+import { defaultAt } from '../config/defaults.ts';
+import { applyFlags, FLAGS, longFlag, type FlagKey, type FlagRow, type FlagValues } from '../config/flags.ts';
+import { parseThresholdOption } from '../config/threshold-option.ts';
 import { atomicWriteStream } from '../util/atomic-write.ts';
-import { parseThresholdOption } from './threshold-option.ts';
+import { addFlags, flagValues } from './flags.ts';
 
-/** Options and their defaults, in one table; the alert policy's come from the config schema's `alerts` fields. */
-const OPTIONS = {
-  providers: 'cpu,wasm',
-  /** The live pipeline's largest batch (`batch.maxBatch` of `vigil run`): offline every batch is a backlog. */
-  batch: INFER_DEFAULTS.maxBatch,
-  fill: 'error' as FillPolicy,
-  alertOpen: `${ALERT_DEFAULTS.openK}/${ALERT_DEFAULTS.openN}`,
-  alertClose: ALERT_DEFAULTS.closeM,
-  cooldownMs: ALERT_DEFAULTS.cooldownMs,
-};
+/** The options of `vigil score`, in help order (runtime/config/flags.ts: the same spelling as `vigil run`'s). */
+export const SCORE_FLAGS = [
+  'model', 'data', 'out', 'threshold', 'smoothing', 'providers', 'batch', 'fill', 'sort', 'separator', 'alertOpen',
+  'alertClose', 'cooldown', 'gapReset', 'sensor', 'report', 'quiet',
+] as const satisfies readonly FlagKey[];
+
+/** The run config sections a scoring run uses: the same keys, checks and defaults as `vigil run`. */
+const ScoreConfigSchema = RunConfigSchema.pick({ model: true, threshold: true, smoothing: true, inference: true, batch: true, window: true, alerts: true });
+
+/** The scoring config of `vigil score`'s flags: laid over the schema's defaults; an error names the flag. */
+export function scoreConfig(values: FlagValues) {
+  const res = ScoreConfigSchema.safeParse(applyFlags({}, values));
+  if (res.success) return res.data;
+  const rows = SCORE_FLAGS.map((k): FlagRow => FLAGS[k]).filter((r) => r.path);
+  const lines = res.error.issues.map((i) => {
+    const key = i.path.join('.');
+    const row = rows.find((r) => key === r.path || key.startsWith(`${r.path}.`));
+    if (!row) return `${key}: ${i.message}`;
+    return `${longFlag(row)}${row.merge ? '' : key.slice(row.path!.length)}: ${i.message}`;
+  });
+  throw new Error(lines.join('\n'));
+}
 
 /** Per-row results of a scoring run (scoreSeries' arrays, in input row order), with the series and how it ran. */
 export interface ScoreResult extends SeriesScores {
@@ -44,7 +58,8 @@ export interface ScoreOptions {
   model: string;
   data: string;
   sensor?: string;
-  threshold?: string;
+  /** A spec as `--threshold` takes it, or a threshold config `{ kind, ...params }` (default: the card's). */
+  threshold?: string | ({ kind: string } & Record<string, unknown>);
   smoothing?: number;
   providers?: string[];
   batch?: number;
@@ -70,11 +85,12 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   // The card names the channels; label columns are kept aside (the report draws them). Rows out of time order
   // would be scored 0 by the window stage, so they are refused here, naming the first, unless --sort. A cell
   // outside the card's physical ranges is a bad cell (vigil run refuses such readings as out_of_range): --fill says.
-  const series = readCsv(o.data, { channels: card.channels, ranges: servingRanges(card), fill: o.fill ?? OPTIONS.fill, separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
+  const series = readCsv(o.data, { channels: card.channels, ranges: servingRanges(card), fill: o.fill ?? (FLAGS.fill.default as FillPolicy), separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
   const rows = rowCount(series);
-  const batch = o.batch ?? OPTIONS.batch;
-  const opened = await openModel(model, { providers: o.providers ?? OPTIONS.providers.split(','), warmup: [1, Math.min(batch, Math.max(1, rows))] });
-  const thresholdConfig = o.threshold ? parseThresholdOption(o.threshold) : card.threshold.default;
+  // Without a config (a library call), the schema's defaults: offline every batch is a backlog, so batch.maxBatch.
+  const batch = o.batch ?? BATCH_DEFAULTS.maxBatch;
+  const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1, Math.min(batch, Math.max(1, rows))] });
+  const thresholdConfig = thresholdOf(o.threshold) ?? card.threshold.default;
   // Validate once up front so a bad --threshold fails before any work, naming the key.
   createThreshold(thresholdConfig, card, '--threshold');
   const sensor = o.sensor ?? basename(o.data).replace(/\.[^.]+$/, '');
@@ -93,6 +109,8 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   await opened.ref.close();
   return { series, ...res, provider: opened.resolved.provider, providerReport: opened.report, seconds: (performance.now() - t0) / 1000 };
 }
+
+const thresholdOf = (t: ScoreOptions['threshold']) => (typeof t === 'string' ? parseThresholdOption(t) : t);
 
 const num = (x: number): string => (x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1'));
 
@@ -160,40 +178,21 @@ async function writeHtmlReport(path: string, res: ScoreResult, o: ScoreOptions, 
   });
 }
 
-const int = (name: string, min = 0) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${v}'`);
-  return n;
-};
-
 /** CLI entry. */
 export async function run(args: string[]): Promise<number> {
-  const cmd = new Command('vigil score')
-    .description('Score a CSV with a model through the same pipeline as `vigil run`; one output row per input row.')
-    .requiredOption('--model <path>', 'model path without extension (DIR/NAME), or either file')
-    .requiredOption('--data <csv>', 'CSV to score: a timestamp column, then the channels named in the model card')
-    .requiredOption('--out <csv>', 'output CSV: timestamp,score,threshold,alert,err_<channel>...')
-    .option('--threshold <spec>', "threshold kind and params: 'spot', 'spot,q=1e-4', or JSON '{\"kind\":\"spot\",\"q\":1e-4}' (default: the card's)")
-    .option('--smoothing <alpha>', 'EWMA smoothing of scores before the threshold, weight of the newest in (0, 1]', Number)
-    .option('--providers <list>', 'execution providers in priority order, e.g. webgpu,cuda,cpu,wasm', OPTIONS.providers)
-    .option('--batch <n>', 'windows per inference call', int('--batch', 1), OPTIONS.batch)
-    .option('--fill <policy>', "missing or non-numeric cells, and cells outside the card's physical ranges: error | ffill | zero", OPTIONS.fill)
-    .option('--sort', 'sort rows by time instead of failing on the first row out of order (a repeated timestamp: its first row is scored, the others score 0); output rows follow the sorted order')
-    .option('--separator <sep>', "field separator: ',' ';' or 'tab' (default: detected)")
-    .option('--alert-open <k/n>', 'open an alert when k of the last n windows are anomalous', OPTIONS.alertOpen)
-    .option('--alert-close <m>', 'close it after m quiet windows in a row', int('--alert-close', 1), OPTIONS.alertClose)
-    .option('--cooldown <ms>', 'no new alert for this long after a close', int('--cooldown'), OPTIONS.cooldownMs)
-    .option('--gap-reset <ms>', 'restart the window after a gap in the timestamps longer than this', int('--gap-reset'))
-    .option('--sensor <name>', 'sensor name in alerts (default: the file name)')
-    .option('--report <html>', 'also write a self-contained HTML report with the plots')
-    .option('--quiet', 'print only errors')
+  const cmd = addFlags(
+    new Command('vigil score').description('Score a CSV with a model through the same pipeline as `vigil run`; one output row per input row.'),
+    SCORE_FLAGS,
+    ['model', 'data', 'out'],
+  )
     .addHelpText(
       'after',
       `
 Rows before the first full window (window - 1 rows) get score 0 and alert 0; the threshold column shows the level
 in force, starting from the card's calibration and adapting along the file exactly as it would live.
-alert is 1 while an alert is open: the same alert state machine and defaults as \`vigil run\` (config \`alerts\`:
-by default one anomalous window opens it and ${ALERT_DEFAULTS.closeM} quiet windows in a row close it).
+alert is 1 while an alert is open: the same alert state machine, options and defaults as \`vigil run\` (config
+\`alerts\`: by default ${defaultAt('alerts.openK')} of ${defaultAt('alerts.openN')} anomalous windows opens it and ${defaultAt('alerts.closeM')} quiet windows in a row close it).
+Every option that sets a config key has the same name, syntax and default in \`vigil run\`.
 
 Example:
   vigil score --model models/pump --data data/test.csv --out scores.csv --threshold spot --alert-open 2/3 --report scores.html`,
@@ -201,26 +200,27 @@ Example:
     .exitOverride()
     .showHelpAfterError();
   cmd.parse(args, { from: 'user' });
-  const v = cmd.opts<{ model: string; data: string; out: string; sort?: boolean; threshold?: string; smoothing?: number; providers: string; batch: number; fill: string; separator?: string; alertOpen: string; alertClose: number; cooldown: number; gapReset?: number; sensor?: string; report?: string; quiet?: boolean }>();
-  if (!['error', 'ffill', 'zero'].includes(v.fill)) throw new Error(`--fill: expected error, ffill or zero; got '${v.fill}'`);
-  const m = /^(\d+)\/(\d+)$/.exec(v.alertOpen);
-  if (!m) throw new Error(`--alert-open: expected k/n such as 2/3; got '${v.alertOpen}'`);
+  const v = flagValues(cmd, SCORE_FLAGS) as Record<FlagKey, string | undefined> & { sort?: boolean; quiet?: boolean };
+  const fill = v.fill ?? String(FLAGS.fill.default);
+  if (!['error', 'ffill', 'zero'].includes(fill)) throw new Error(`--fill: expected error, ffill or zero; got '${fill}'`);
   const sep = v.separator === 'tab' ? '\t' : v.separator;
   if (sep !== undefined && ![',', ';', '\t'].includes(sep)) throw new Error(`--separator: expected ',', ';' or 'tab'; got '${v.separator}'`);
+  const cfg = scoreConfig(v);
+  const out = v.out!;
   const o: ScoreOptions = {
-    model: v.model,
-    data: v.data,
+    model: cfg.model,
+    data: v.data!,
     sensor: v.sensor,
-    threshold: v.threshold,
-    smoothing: v.smoothing,
-    providers: v.providers.split(',').map((s) => s.trim()).filter(Boolean),
-    batch: v.batch,
-    fill: v.fill as FillPolicy,
+    threshold: cfg.threshold,
+    smoothing: cfg.smoothing.kind === 'ewma' ? cfg.smoothing.alpha : undefined,
+    providers: cfg.inference.providers,
+    batch: cfg.batch.maxBatch,
+    fill: fill as FillPolicy,
     separator: sep as ScoreOptions['separator'],
-    alertOpen: { k: Number(m[1]), n: Number(m[2]) },
-    alertClose: v.alertClose,
-    cooldownMs: v.cooldown,
-    gapResetMs: v.gapReset,
+    alertOpen: { k: cfg.alerts.openK, n: cfg.alerts.openN },
+    alertClose: cfg.alerts.closeM,
+    cooldownMs: cfg.alerts.cooldownMs,
+    gapResetMs: cfg.window.gapResetMs,
     sort: v.sort,
     onNote: v.quiet ? undefined : (note) => process.stderr.write(`note: ${note}\n`),
   };
@@ -236,20 +236,20 @@ Example:
   }
   const res = await scoreCsv(o).finally(() => tty && shown >= 0 && process.stderr.write('\r\x1b[K'));
   const card = loadModel(o.model).card;
-  await writeScoresCsv(v.out, res, card.channels);
+  await writeScoresCsv(out, res, card.channels);
   if (v.report) await writeHtmlReport(v.report, res, o, { name: card.name, version: card.version });
   if (!v.quiet) {
     const c = res.counters;
     const rows = res.scores.length;
     const lines = [
       res.providerReport,
-      `threshold: ${JSON.stringify(o.threshold ? parseThresholdOption(o.threshold) : card.threshold.default)} (starts at ${num(res.thresholds[0])})`,
+      `threshold: ${JSON.stringify(thresholdOf(o.threshold) ?? card.threshold.default)} (starts at ${num(res.thresholds[0])})`,
       `rows: ${rows}, windows scored: ${c.scored}, anomalous windows: ${c.anomalies}, alerts: ${c.alertsOpened}`,
     ];
     const repeated = c.duplicates + c.timestampConflicts;
     if (repeated + c.outOfOrder + c.unusable) lines.push(`rows not scored: ${repeated} repeated and ${c.outOfOrder} out-of-order timestamps, ${c.unusable} unusable (score 0)`);
     if (c.gapResets) lines.push(`window restarted after ${c.gapResets} gap(s) in the timestamps`);
-    lines.push(`wrote ${v.out}${v.report ? ` and ${v.report}` : ''}`, `time: ${res.seconds.toFixed(2)} s (${Math.round(rows / res.seconds)} rows/s)`);
+    lines.push(`wrote ${out}${v.report ? ` and ${v.report}` : ''}`, `time: ${res.seconds.toFixed(2)} s (${Math.round(rows / res.seconds)} rows/s)`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   return 0;

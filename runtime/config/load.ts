@@ -7,21 +7,10 @@ import { createRequire } from 'node:module';
 import { ZodError } from 'zod';
 import { describeIssues } from '../model/card.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from './schema.ts';
+import { applyFlags, setAt, type FlagValues } from './flags.ts';
 
-/** Overrides from the command line; each replaces the file's value when given. */
-export interface ConfigOverrides {
-  model?: string;
-  broker?: string;
-  topics?: string[];
-  codec?: string;
-  qos?: 0 | 1;
-  providers?: string[];
-  threshold?: string;
-  metricsPort?: number | null;
-  stateFile?: string | null;
-  logLevel?: string;
-  clientId?: string;
-}
+/** Overrides from the command line: flag values by their name in the flag table (runtime/config/flags.ts). */
+export type ConfigOverrides = FlagValues;
 
 /** Read a YAML or JSON file into a plain object; throws naming the file and the parse error. */
 export function readConfigFile(path: string): Record<string, unknown> {
@@ -39,29 +28,12 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...(v as Record<string, unknown>) } : {});
-
-/** Lay overrides over a raw config object (before validation). */
+/** Lay command-line flags and secrets from the environment over a raw config object (before validation). */
 export function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...raw };
-  if (o.model !== undefined) out.model = o.model;
-  const broker = obj(out.broker);
-  if (o.broker !== undefined) broker.url = o.broker;
-  if (o.clientId !== undefined) broker.clientId = o.clientId;
-  if (env.VIGIL_MQTT_PASSWORD) broker.password = env.VIGIL_MQTT_PASSWORD;
-  if (env.VIGIL_MQTT_USERNAME) broker.username = env.VIGIL_MQTT_USERNAME;
-  if (Object.keys(broker).length || out.broker !== undefined) out.broker = broker;
-  const source = obj(out.source);
-  if (o.topics?.length) source.topics = o.topics;
-  if (o.codec !== undefined) source.codec = { ...obj(source.codec), kind: o.codec };
-  if (o.qos !== undefined) source.qos = o.qos;
-  if (Object.keys(source).length || out.source !== undefined) out.source = source;
-  if (o.providers?.length) out.inference = { ...obj(out.inference), providers: o.providers };
-  if (o.threshold !== undefined) out.threshold = { kind: o.threshold };
-  if (o.metricsPort !== undefined) out.metrics = { ...obj(out.metrics), port: o.metricsPort };
-  if (o.stateFile !== undefined) out.state = { ...obj(out.state), file: o.stateFile };
-  if (o.logLevel !== undefined) out.log = { ...obj(out.log), level: o.logLevel };
-  if (env.VIGIL_HTTP_TOKEN) out.http = { ...obj(out.http), token: env.VIGIL_HTTP_TOKEN };
+  let out = applyFlags(raw, o);
+  if (env.VIGIL_MQTT_PASSWORD) out = setAt(out, 'broker.password', env.VIGIL_MQTT_PASSWORD);
+  if (env.VIGIL_MQTT_USERNAME) out = setAt(out, 'broker.username', env.VIGIL_MQTT_USERNAME);
+  if (env.VIGIL_HTTP_TOKEN) out = setAt(out, 'http.token', env.VIGIL_HTTP_TOKEN);
   return out;
 }
 

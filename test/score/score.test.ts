@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run, scoreCsv, writeScoresCsv } from '../../runtime/cli/score.ts';
-import { parseThresholdOption } from '../../runtime/cli/threshold-option.ts';
+import { parseThresholdOption } from '../../runtime/config/threshold-option.ts';
 import { readCsv } from '../../runtime/data/csv.ts';
 import { resolveSession } from '../../runtime/inference/resolve.ts';
 import { loadModel, type LoadedModel } from '../../runtime/model/load.ts';
