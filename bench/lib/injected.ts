@@ -2,6 +2,7 @@
  * The injected-fault benchmark of the training benches (train-quality, vae-recon-prob): where faults go in a
  * pump series from test/train/pump.ts, and point-wise F1 of row scores against them.
  */
+import { confusionRates, countConfusion } from '../../runtime/evaluate/labels/metrics.ts';
 import type { Injection } from '../../test/train/pump.ts';
 
 /** Fault kinds injected, in rotation. */
@@ -21,14 +22,10 @@ export function injections(rows: number, start: number): Injection[] {
 
 /** Point-wise precision/recall/F1 and false-alarm rate of row scores above `thr`, rows >= from. */
 export function f1At(scores: Float32Array, labels: Uint8Array, thr: number, from: number) {
-  let tp = 0, fp = 0, fn = 0, neg = 0;
-  for (let i = from; i < scores.length; i++) {
-    const p = scores[i] > thr;
-    if (labels[i]) { if (p) tp++; else fn++; } else { neg++; if (p) fp++; }
-  }
-  const prec = tp + fp ? tp / (tp + fp) : 0;
-  const rec = tp + fn ? tp / (tp + fn) : 0;
-  return { f1: prec + rec ? (2 * prec * rec) / (prec + rec) : 0, precision: prec, recall: rec, falseAlarmRate: neg ? fp / neg : 0 };
+  const flags = new Uint8Array(scores.length);
+  for (let i = from; i < scores.length; i++) flags[i] = scores[i] > thr ? 1 : 0;
+  const { f1, precision, recall, falseAlarmRate } = confusionRates(countConfusion(flags, labels.subarray(0, scores.length), from));
+  return { f1, precision, recall, falseAlarmRate };
 }
 
 /** Best F1 over (up to ~400 of) the distinct scores as thresholds: threshold-free quality. */

@@ -6,6 +6,7 @@
  */
 import { sliceRows, type Series } from '@vigil/runtime';
 import { generateSynthetic, type AnomalyLabel, type AnomalyType } from '../../simulators/index.ts';
+import { confusionRates, countConfusion, firstFlag, type Confusion } from '../../runtime/evaluate/labels/metrics.ts';
 
 /** The six fault kinds the quality bound is about (dropout is left out: a zero reading is trivially caught). */
 export const FAULT_KINDS: AnomalyType[] = ['spike', 'level_shift', 'drift', 'variance_burst', 'stuck', 'broken_correlation'];
@@ -66,11 +67,7 @@ export function pointTruth(labels: Interval[], rows: number, span: number, windo
 }
 
 /** Confusion counts and event detection, pooled over pumps. */
-export interface PooledCounts {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
+export interface PooledCounts extends Confusion {
   events: number;
   detected: number;
   /** Rows from fault start to the first flag (detected faults only). */
@@ -82,34 +79,28 @@ export function emptyCounts(): PooledCounts {
   return { tp: 0, fp: 0, fn: 0, tn: 0, events: 0, detected: 0, delays: [] };
 }
 
-/** Add one pump's flags (per row, 0/1) from row `from` on. */
+/** Add one pump's flags (per row, 0/1) from row `from` on; rows whose truth is -1 count neither way. */
 export function tally(c: PooledCounts, flags: ArrayLike<number>, truth: Int8Array, labels: Interval[], window: number, from: number): void {
-  for (let r = from; r < truth.length; r++) {
-    if (truth[r] < 0) continue;
-    const f = flags[r] ? 1 : 0;
-    if (truth[r]) f ? c.tp++ : c.fn++;
-    else f ? c.fp++ : c.tn++;
-  }
+  countConfusion(flags, truth, from, undefined, c);
   for (const l of labels) {
     if (l.startRow < from) continue;
     c.events++;
-    for (let r = l.startRow; r < Math.min(truth.length, l.endRow + window); r++) {
-      if (flags[r]) { c.detected++; c.delays.push(r - l.startRow); break; }
+    const r = firstFlag(flags, l.startRow, Math.min(truth.length, l.endRow + window));
+    if (r >= 0) {
+      c.detected++;
+      c.delays.push(r - l.startRow);
     }
   }
 }
 
-/** Metrics from pooled counts. */
+/**
+ * Metrics from pooled counts. The median delay here is the upper median (the sorted middle, or the later of the
+ * two middles) that the committed bench results were made with; `vigil evaluate labels` averages the two middles.
+ */
 export function metricsOf(c: PooledCounts) {
-  const precision = c.tp + c.fp ? c.tp / (c.tp + c.fp) : 0;
-  const recall = c.tp + c.fn ? c.tp / (c.tp + c.fn) : 0;
   const sorted = [...c.delays].sort((a, b) => a - b);
   return {
-    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
-    precision,
-    recall,
-    falseAlarmRate: c.fp + c.tn ? c.fp / (c.fp + c.tn) : 0,
-    missRate: c.tp + c.fn ? c.fn / (c.tp + c.fn) : 0,
+    ...confusionRates(c),
     eventRecall: c.events ? c.detected / c.events : 0,
     medianDelayRows: sorted.length ? sorted[Math.floor(sorted.length / 2)] : null,
     meanDelayRows: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : null,

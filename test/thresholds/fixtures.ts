@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { csvRecords } from '../../runtime/data/csv-records.ts';
+import { confusionRates, countConfusion, firstFlag } from '../../runtime/evaluate/labels/metrics.ts';
 import type { ModelCard } from '../../runtime/model/card.ts';
 import type { Threshold } from '../../runtime/thresholds/threshold.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
@@ -131,32 +133,9 @@ export interface Quality {
 
 /** Point-wise and event-wise quality of `flags` (scored from `from` on). */
 export function quality(s: Stream, flags: ArrayLike<boolean | number>, from = 0): Quality {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  let normals = 0;
-  for (let i = from; i < s.labels.length; i++) {
-    const f = !!flags[i];
-    if (s.labels[i]) {
-      if (f) tp++;
-      else fn++;
-    } else {
-      normals++;
-      if (f) fp++;
-    }
-  }
-  let hit = 0;
-  for (const [a, b] of s.events) {
-    for (let i = a; i <= b; i++) {
-      if (flags[i]) {
-        hit++;
-        break;
-      }
-    }
-  }
-  const precision = tp + fp ? tp / (tp + fp) : 0;
-  const recall = tp + fn ? tp / (tp + fn) : 0;
-  return { precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, eventRecall: s.events.length ? hit / s.events.length : 1, falseAlarmRate: normals ? fp / normals : 0 };
+  const { precision, recall, f1, falseAlarmRate } = confusionRates(countConfusion(flags, s.labels, from));
+  const hit = s.events.filter(([a, b]) => firstFlag(flags, a, b + 1) >= 0).length;
+  return { precision, recall, f1, eventRecall: s.events.length ? hit / s.events.length : 1, falseAlarmRate };
 }
 
 /** Run a threshold over scores with `decide` (decide, then learn); returns flags and levels. */

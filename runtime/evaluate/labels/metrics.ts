@@ -1,7 +1,9 @@
 /**
- * Labelled-data metrics for a stream of alerts: point-wise confusion counts and rates, and per event the
- * detection delay (first alert from the event's start up to its end plus a tolerance). Metrics of several runs
- * pool into one (`poolMetrics`): counts add up, events are listed together, rates are recomputed.
+ * The one metrics module of evaluate, tests and bench: point-wise confusion counts (`countConfusion`) and their
+ * rates (`confusionRates`: precision, recall, F1, FAR, MAR), the first flag of an event (`firstFlag`), and for a
+ * stream of alerts per event the detection delay (first alert from the event's start up to its end plus a
+ * tolerance). Metrics of several runs pool into one (`poolMetrics`): counts add up, events are listed together,
+ * rates are recomputed. Imports nothing but a type, so bench and tests take it without the runtime around it.
  */
 import type { LabelledEvent } from './truth.ts';
 
@@ -15,19 +17,9 @@ export interface EventDetection extends LabelledEvent {
 }
 
 /** Every metric `vigil evaluate labels` reports. */
-export interface LabelMetrics {
+export interface LabelMetrics extends Confusion, ConfusionRates {
+  /** Rows counted point-wise (ignored rows left out). */
   rows: number;
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  /** FP / (FP + TN): share of normal rows that alerted. */
-  falseAlarmRate: number;
-  /** FN / (FN + TP): share of labelled rows that did not alert. */
-  missRate: number;
   events: EventDetection[];
   eventsDetected: number;
   /** Detected events / all events. */
@@ -38,8 +30,67 @@ export interface LabelMetrics {
   medianDelayRows: number | null;
 }
 
+/** Point-wise confusion counts. */
+export interface Confusion {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+/** Rates of confusion counts; each is 0 where its denominator is 0. */
+export interface ConfusionRates {
+  precision: number;
+  recall: number;
+  f1: number;
+  /** FP / (FP + TN): share of normal rows flagged (FAR). */
+  falseAlarmRate: number;
+  /** FN / (FN + TP): share of labelled rows not flagged (MAR). */
+  missRate: number;
+}
+
 function ratio(a: number, b: number): number {
   return b === 0 ? 0 : a / b;
+}
+
+/** Precision, recall, F1, false-alarm and miss rates of confusion counts. */
+export function confusionRates(c: Confusion): ConfusionRates {
+  const precision = ratio(c.tp, c.tp + c.fp);
+  const recall = ratio(c.tp, c.tp + c.fn);
+  return {
+    precision,
+    recall,
+    f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
+    falseAlarmRate: ratio(c.fp, c.fp + c.tn),
+    missRate: ratio(c.fn, c.fn + c.tp),
+  };
+}
+
+/**
+ * Count flags against labels over rows `from` up to the labels' end, adding to `into` when given. A row counts
+ * neither way when its label is below 0 or `ignore` marks it (e.g. rows whose window still holds a fault's rows).
+ */
+export function countConfusion(
+  flags: ArrayLike<number | boolean>,
+  labels: ArrayLike<number>,
+  from = 0,
+  ignore?: ArrayLike<number>,
+  into: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 },
+): Confusion {
+  const c = into;
+  for (let i = from; i < labels.length; i++) {
+    const l = labels[i];
+    if (l < 0 || ignore?.[i]) continue;
+    if (l) flags[i] ? c.tp++ : c.fn++;
+    else flags[i] ? c.fp++ : c.tn++;
+  }
+  return c;
+}
+
+/** Index of the first flagged row in [from, to), or -1: the row that detects an event spanning those rows. */
+export function firstFlag(flags: ArrayLike<number | boolean>, from: number, to: number): number {
+  for (let i = Math.max(0, from); i < to; i++) if (flags[i]) return i;
+  return -1;
 }
 
 function median(sorted: number[]): number | null {
@@ -50,8 +101,6 @@ function median(sorted: number[]): number | null {
 /** Rates and event summaries from confusion counts and per-event detections. */
 function summarise(c: Pick<LabelMetrics, 'rows' | 'tp' | 'fp' | 'tn' | 'fn'>, detections: EventDetection[]): LabelMetrics {
   const { tp, fp, tn, fn } = c;
-  const precision = ratio(tp, tp + fp);
-  const recall = ratio(tp, tp + fn);
   const delays = detections.flatMap((d) => (d.delayMs === null ? [] : [d.delayMs])).sort((a, b) => a - b);
   const delayRows = detections.flatMap((d) => (d.delayRows === null ? [] : [d.delayRows])).sort((a, b) => a - b);
   return {
@@ -60,11 +109,7 @@ function summarise(c: Pick<LabelMetrics, 'rows' | 'tp' | 'fp' | 'tn' | 'fn'>, de
     fp,
     tn,
     fn,
-    precision,
-    recall,
-    f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
-    falseAlarmRate: ratio(fp, fp + tn),
-    missRate: ratio(fn, fn + tp),
+    ...confusionRates(c),
     events: detections,
     eventsDetected: delays.length,
     eventRecall: ratio(delays.length, detections.length),
@@ -87,17 +132,8 @@ export function evaluateAlerts(
   toleranceMs = 0,
   ignore?: Uint8Array,
 ): LabelMetrics {
-  let tp = 0;
-  let fp = 0;
-  let tn = 0;
-  let fn = 0;
-  let rows = 0;
-  for (let i = 0; i < alert.length; i++) {
-    if (ignore?.[i]) continue;
-    rows++;
-    if (label[i]) alert[i] ? tp++ : fn++;
-    else alert[i] ? fp++ : tn++;
-  }
+  const c = countConfusion(alert, label.subarray(0, alert.length), 0, ignore);
+  const rows = c.tp + c.fp + c.tn + c.fn;
   const detections = events.map((e): EventDetection => {
     let first = -1;
     let firstIn = -1;
@@ -114,7 +150,7 @@ export function evaluateAlerts(
       ? { ...e, detected: false, delayMs: null, delayRows: null }
       : { ...e, detected: true, delayMs: timestamps[first] - e.start, delayRows: first - firstIn };
   });
-  return summarise({ rows, tp, fp, tn, fn }, detections);
+  return summarise({ rows, ...c }, detections);
 }
 
 /** Pool the metrics of several runs: confusion counts summed, events concatenated, rates and delays recomputed. */
