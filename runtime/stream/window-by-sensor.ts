@@ -12,12 +12,14 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
-import { RowLog } from '../window/row-log.ts';
-import { WindowCadence } from '../window/cadence.ts';
+import type { RowLog } from '../window/row-log.ts';
 import { readingDigest, RecentReadings, SharedBudget } from '../window/recent-readings.ts';
 import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { admissionPools, type AdmissionRule } from './admission.ts';
+import { ReadingRow } from './reading-row.ts';
+import { SensorPools } from './sensor-pools.ts';
+import { SensorState } from './sensor-state.ts';
 import type { Reading, SensorWindow, Verdict } from './types.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
@@ -83,25 +85,6 @@ export const WINDOW_DEFAULTS = {
   duplicateMaxReadings: 524_288,
 } as const;
 
-interface SensorState {
-  /** The sensor's scaled rows, numbered by `seq`; `rows.scaler` is the scale they are expressed in. */
-  rows: RowLog;
-  /** Timestamps of the last W rows, indexed by row count since reset modulo W. */
-  times: Float64Array;
-  /** Readings accepted in the last window.duplicateHorizonMs of arrival (across gap resets: a copy of any is a duplicate). */
-  recent: RecentReadings;
-  rowsSinceReset: number;
-  /** When a window is due (the first time W rows are held since the reset, then every `stride` rows). */
-  cadence: WindowCadence;
-  lastTs: number;
-  lastSeen: number;
-  seq: number;
-  /** Seq of the last row that had a channel held past its max age. */
-  staleSeq: number;
-  last: Float64Array;
-  lastAt: Float64Array;
-}
-
 /** The card itself, or a getter for the current one (hot reload swaps it; windows record the scaler used). */
 export type CardSource = ModelCard | (() => ModelCard);
 
@@ -124,138 +107,64 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   return (source) =>
     new Observable<SensorWindow>((subscriber) => {
       const { window: W, channels: names } = cardOf();
-      const C = names.length;
-      // One map per admission pool; iteration order is least recently seen first (every reading re-inserts its sensor).
-      const pools = caps.map(() => new Map<string, SensorState>());
-      let active = 0;
-      const row = new Float32Array(C);
+      const row = new ReadingRow(names);
       const budget = new SharedBudget(o.duplicateMaxReadings, counters);
+      const newSensor = () =>
+        new SensorState(W, names.length, cardOf().scaler, new RecentReadings(o.duplicateHorizonMs, o.duplicateHorizonReadings, o.duplicateMaxPerSensor, budget), o.stride);
+      const sensors = new SensorPools(caps, counters, newSensor, onEvict);
 
-      const evictIdle = (now: number) => {
-        for (const sensors of pools) {
-          for (const [id, s] of sensors) {
-            if (now - s.lastSeen <= o.idleEvictMs) break;
-            sensors.delete(id);
-            s.recent.release();
-            active--;
-            counters.evictedIdle++;
-          }
-        }
-        counters.activeSensors = active;
+      const drop = (reason: WindowDropReason, sensor: string) => {
+        counters[DROP_COUNTER[reason]]++;
+        onDrop(reason, sensor);
+      };
+
+      /** A reading at or before the sensor's last: a redelivered copy, a conflicting repeat or one out of order. */
+      const refuse = (s: SensorState, ts: number, digest: number, sensor: string) => {
+        if (s.recent.has(ts, digest)) counters.duplicates++;
+        else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor);
       };
 
       const onReading = (r: Reading) => {
         counters.readings++;
-        if (!Number.isFinite(r.ts) || typeof r.values !== 'object' || r.values === null) {
-          counters.unusable++;
-          return void onDrop('unusable', r.sensor);
-        }
-        evictIdle(r.receivedAt);
-        const pool = r.pool !== undefined && r.pool < pools.length ? r.pool : pools.length - 1;
-        const sensors = pools[pool];
-        let s = sensors.get(r.sensor);
-        if (s) sensors.delete(r.sensor);
-        else {
-          if (caps[pool] === 0) {
-            counters.sensorLimit++;
-            return void onDrop('sensor_limit', r.sensor);
-          }
-          if (sensors.size >= caps[pool]) {
-            // The least recently seen sensor of this pool makes room: new sensors are never locked out.
-            const oldest = sensors.keys().next().value as string;
-            sensors.get(oldest)!.recent.release();
-            sensors.delete(oldest);
-            active--;
-            counters.evictedFull++;
-            onEvict(oldest, r.sensor);
-          }
-          s = newState(W, C, cardOf().scaler, new RecentReadings(o.duplicateHorizonMs, o.duplicateHorizonReadings, o.duplicateMaxPerSensor, budget), o.stride);
-          active++;
-        }
-        sensors.set(r.sensor, s);
-        counters.activeSensors = active;
+        if (!Number.isFinite(r.ts) || typeof r.values !== 'object' || r.values === null) return drop('unusable', r.sensor);
+        sensors.evictIdle(r.receivedAt, o.idleEvictMs);
+        const s = sensors.take(r.sensor, r.pool);
+        if (!s) return drop('sensor_limit', r.sensor);
         s.lastSeen = r.receivedAt;
         // A reading stamped on arrival is ordered by arrival: one that ties (or a clock step back) follows the last.
         const ts = r.arrival && r.ts <= s.lastTs ? after(s.lastTs) : r.ts;
         // Arrival-stamped readings are new by construction: no digest needed.
         const digest = r.arrival ? 0 : readingDigest(ts, r.values, names);
-        if (ts <= s.lastTs) {
-          if (s.recent.has(ts, digest)) return void counters.duplicates++;
-          if (ts === s.lastTs) {
-            counters.timestampConflicts++;
-            return void onDrop('timestamp_conflict', r.sensor);
-          }
-          counters.outOfOrder++;
-          return void onDrop('out_of_order', r.sensor);
-        }
+        if (ts <= s.lastTs) return refuse(s, ts, digest, r.sensor);
 
         const scaler = cardOf().scaler;
-        const { offset, scale } = scaler;
-        let present = 0;
-        let filled = 0;
-        let stale = false;
-        for (let c = 0; c < C; c++) {
-          const v = r.values[names[c]];
-          if (typeof v === 'number' && Number.isFinite(v)) {
-            row[c] = v;
-            s.last[c] = v;
-            s.lastAt[c] = ts;
-            present++;
-          } else if (!Number.isNaN(s.last[c]) && ts - s.lastAt[c] <= o.maxFillAgeMs) {
-            row[c] = s.last[c];
-            filled++;
-          } else {
-            // Never seen or too old: hold what we have (or the training offset, i.e. scaled 0) and flag the rows.
-            row[c] = Number.isNaN(s.last[c]) ? offset[c] : s.last[c];
-            stale = true;
-          }
-        }
-        if (present === 0) {
-          counters.unusable++;
-          return void onDrop('unusable', r.sensor);
-        }
-        counters.filled += filled;
+        if (row.fill(r.values, s, ts, o.maxFillAgeMs, scaler.offset) === 0) return drop('unusable', r.sensor);
+        counters.filled += row.filled;
         if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
-          s.rowsSinceReset = 0;
-          s.cadence.reset();
+          s.resetWindow();
           counters.gapResets++;
         }
-        if (s.rows.scaler !== scaler) {
-          // Windows waiting on the log keep its rows in the scale they were cut in: the sensor goes on in a copy.
-          if (s.rows.hasWaiting) s.rows = s.rows.fork();
-          rescaleRows(s.rows, scaler);
-        }
-        // row[c] is read back as float32, exactly as when raw rows were held and scaled on emission.
-        for (let c = 0; c < C; c++) row[c] = (row[c] - offset[c]) / scale[c];
-        s.lastTs = ts;
+        if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
+        row.scale(scaler);
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
-        s.rows.push(row);
-        s.times[s.rowsSinceReset % W] = ts;
-        s.rowsSinceReset++;
-        const seq = s.seq++;
-        if (stale) s.staleSeq = seq;
-        if (!s.cadence.next()) return;
-        const incomplete = s.staleSeq > seq - W;
+        const seq = s.append(row.values, ts, row.stale);
+        if (s.cadence.next()) emitWindow(r, s, seq, ts, scaler);
+      };
+
+      /** A window ends at row `seq`: emit it (a view, or its own copy), unless it is incomplete and skipped. */
+      const emitWindow = (r: Reading, s: SensorState, seq: number, ts: number, scaler: ModelCard['scaler']) => {
+        const incomplete = s.isIncomplete(seq);
         if (incomplete && o.skipIncomplete) return void counters.skippedIncomplete++;
         counters.windows++;
         if (incomplete) counters.incompleteWindows++;
-        const tsFirst = s.times[s.rowsSinceReset % W];
         if (views) {
           s.rows.hold(seq);
-          return void subscriber.next(viewWindow(r.sensor, tsFirst, ts, seq, r.receivedAt, incomplete, scaler, s.rows));
+          return subscriber.next(viewWindow(r.sensor, s.tsFirst, ts, seq, r.receivedAt, incomplete, scaler, s.rows));
         }
         // The window leaves the operator (batched, then completed in place into its ScoredWindow): its own copy.
-        const data = new Float32Array(W * C);
+        const data = new Float32Array(W * names.length);
         s.rows.copyWindow(seq, data, 0);
-        const win: SensorWindow = {
-          sensor: r.sensor,
-          tsFirst,
-          tsLast: ts,
-          data,
-          seq,
-          receivedAt: r.receivedAt,
-          scaler,
-        };
+        const win: SensorWindow = { sensor: r.sensor, tsFirst: s.tsFirst, tsLast: ts, data, seq, receivedAt: r.receivedAt, scaler };
         if (incomplete) win.incomplete = true;
         subscriber.next(win);
       };
@@ -279,35 +188,18 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
     });
 }
 
+/** The counter each drop reason increments. */
+const DROP_COUNTER = {
+  unusable: 'unusable',
+  sensor_limit: 'sensorLimit',
+  timestamp_conflict: 'timestampConflicts',
+  out_of_order: 'outOfOrder',
+} as const satisfies Record<WindowDropReason, keyof PipelineCounters>;
+
 /** The next data time after `t`: arrival-stamped readings in one millisecond stay in order a microsecond apart. */
 function after(t: number): number {
   const next = t + 0.001;
   return next > t ? next : t + Math.abs(t) * Number.EPSILON * 2;
-}
-
-function newState(W: number, C: number, scaler: ModelCard['scaler'], recent: RecentReadings, stride: number): SensorState {
-  return {
-    rows: new RowLog(W, C, scaler, 0, stride),
-    times: new Float64Array(W),
-    recent,
-    rowsSinceReset: 0,
-    cadence: new WindowCadence(W, stride),
-    lastTs: Number.NEGATIVE_INFINITY,
-    lastSeen: 0,
-    seq: 0,
-    staleSeq: Number.NEGATIVE_INFINITY,
-    last: new Float64Array(C).fill(NaN),
-    lastAt: new Float64Array(C).fill(Number.NEGATIVE_INFINITY),
-  };
-}
-
-/** Re-express a log's rows in the scale of `to`, in place (hot reload swapped the scaler). */
-function rescaleRows(rows: RowLog, to: ModelCard['scaler']): void {
-  const from = rows.scaler;
-  const a = from.scale.map((s, c) => s / to.scale[c]);
-  const b = from.offset.map((f, c) => (f - to.offset[c]) / to.scale[c]);
-  rows.rescale(a, b);
-  rows.scaler = to;
 }
 
 const NO_VALUES = new Float32Array(0);

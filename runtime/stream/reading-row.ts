@@ -1,0 +1,57 @@
+/**
+ * A reading's values as one row in the card's channel order: channels found by name, a missing one forward-filled
+ * from its sensor's last value up to a maximum age, then scaled as the card says. One per window-stage
+ * subscription, filled again for every reading (no allocation per reading).
+ */
+import type { ModelCard } from '../model/card.ts';
+import type { SensorState } from './sensor-state.ts';
+
+/** The row being built from one reading, and what filling it found. */
+export class ReadingRow {
+  /** The row's values: raw after `fill`, scaled after `scale`. */
+  readonly values: Float32Array;
+  /** Channels forward-filled from a value within the max age. */
+  filled = 0;
+  /** A channel had no value within the max age (held anyway, and the row flagged). */
+  stale = false;
+
+  constructor(readonly names: readonly string[]) {
+    this.values = new Float32Array(names.length);
+  }
+
+  /**
+   * Fill the row from a reading's values at data time `ts`, updating the sensor's last values for the channels it
+   * carries. Returns how many channels the reading carried; with none, the sensor is left as it was.
+   */
+  fill(values: Record<string, number>, s: SensorState, ts: number, maxFillAgeMs: number, offset: readonly number[]): number {
+    const { names, values: row } = this;
+    let present = 0;
+    let filled = 0;
+    let stale = false;
+    for (let c = 0; c < names.length; c++) {
+      const v = values[names[c]];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        row[c] = v;
+        s.last[c] = v;
+        s.lastAt[c] = ts;
+        present++;
+      } else if (!Number.isNaN(s.last[c]) && ts - s.lastAt[c] <= maxFillAgeMs) {
+        row[c] = s.last[c];
+        filled++;
+      } else {
+        // Never seen or too old: hold what we have (or the training offset, i.e. scaled 0) and flag the rows.
+        row[c] = Number.isNaN(s.last[c]) ? offset[c] : s.last[c];
+        stale = true;
+      }
+    }
+    this.filled = filled;
+    this.stale = stale;
+    return present;
+  }
+
+  /** Scale the filled row in place; each value is read back as float32, exactly as when raw rows were held. */
+  scale({ offset, scale }: ModelCard['scaler']): void {
+    const row = this.values;
+    for (let c = 0; c < row.length; c++) row[c] = (row[c] - offset[c]) / scale[c];
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The sensors the window stage holds buffers for, in admission pools (runtime/stream/admission.ts) of bounded size.
+ * Each pool is a Map in least-recently-seen order (every reading re-inserts its sensor), so idle eviction stops at
+ * the first sensor heard from recently and a full pool makes room by dropping its least recently seen sensor: a
+ * flood of new topics cannot lock out a real sensor.
+ */
+import type { PipelineCounters } from './counters.ts';
+import type { SensorState } from './sensor-state.ts';
+
+/** Sensors by admission pool, with idle and capacity eviction. */
+export class SensorPools {
+  private readonly pools: Map<string, SensorState>[];
+  private active = 0;
+
+  /**
+   * @param caps sensors each pool may hold (the last pool is the default one; 0 admits none)
+   * @param create a fresh state for a sensor admitted
+   * @param onEvict told of every sensor evicted to make room for `admitted`
+   */
+  constructor(
+    private readonly caps: readonly number[],
+    private readonly counters: PipelineCounters,
+    private readonly create: () => SensorState,
+    private readonly onEvict: (evicted: string, admitted: string) => void,
+  ) {
+    this.pools = caps.map(() => new Map<string, SensorState>());
+  }
+
+  /** Evict every sensor not heard from within `idleMs` of `now` (arrival time). */
+  evictIdle(now: number, idleMs: number): void {
+    for (const sensors of this.pools) {
+      for (const [id, s] of sensors) {
+        if (now - s.lastSeen <= idleMs) break;
+        sensors.delete(id);
+        s.recent.release();
+        this.active--;
+        this.counters.evictedIdle++;
+      }
+    }
+    this.counters.activeSensors = this.active;
+  }
+
+  /**
+   * The state of `sensor`, made most recently seen, in `pool` (the default pool when absent or unknown); a new
+   * sensor is admitted, evicting the pool's least recently seen one when full. Undefined when its pool admits none.
+   */
+  take(sensor: string, pool: number | undefined): SensorState | undefined {
+    const p = pool !== undefined && pool < this.pools.length ? pool : this.pools.length - 1;
+    const sensors = this.pools[p];
+    let s = sensors.get(sensor);
+    if (s) sensors.delete(sensor);
+    else {
+      if (this.caps[p] === 0) return undefined;
+      if (sensors.size >= this.caps[p]) this.evictOldest(sensors, sensor);
+      s = this.create();
+      this.active++;
+    }
+    sensors.set(sensor, s);
+    this.counters.activeSensors = this.active;
+    return s;
+  }
+
+  private evictOldest(sensors: Map<string, SensorState>, admitted: string): void {
+    const oldest = sensors.keys().next().value as string;
+    sensors.get(oldest)!.recent.release();
+    sensors.delete(oldest);
+    this.active--;
+    this.counters.evictedFull++;
+    this.onEvict(oldest, admitted);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * One sensor's place in the window stage: its scaled rows (a RowLog), the timestamps of its last W rows, when the
+ * next window is due, its last value of each channel for forward fill, and the readings it accepted lately (to
+ * recognise a redelivered copy). windowBySensor keeps one per sensor in its SensorPools and drives it a reading at
+ * a time; nothing here allocates per reading.
+ */
+import type { ModelCard } from '../model/card.ts';
+import { RowLog } from '../window/row-log.ts';
+import { WindowCadence } from '../window/cadence.ts';
+import type { RecentReadings } from '../window/recent-readings.ts';
+
+type Scaler = ModelCard['scaler'];
+
+/** A sensor's rows, timestamps, window cadence and fill values. */
+export class SensorState {
+  /** The sensor's scaled rows, numbered by `seq`; `rows.scaler` is the scale they are expressed in. */
+  rows: RowLog;
+  /** Timestamps of the last W rows, indexed by row count since reset modulo W. */
+  readonly times: Float64Array;
+  /** Readings accepted in the last window.duplicateHorizonMs of arrival (across gap resets: a copy of any is a duplicate). */
+  readonly recent: RecentReadings;
+  rowsSinceReset = 0;
+  /** When a window is due (the first time W rows are held since the reset, then every `stride` rows). */
+  readonly cadence: WindowCadence;
+  lastTs = Number.NEGATIVE_INFINITY;
+  /** Arrival time (ms) of its last reading, for idle eviction. */
+  lastSeen = 0;
+  /** Rows pushed so far: the next row's number. */
+  seq = 0;
+  /** Seq of the last row that had a channel held past its max age. */
+  staleSeq = Number.NEGATIVE_INFINITY;
+  /** Last value seen of each channel (NaN: never) and its data time, for forward fill. */
+  readonly last: Float64Array;
+  readonly lastAt: Float64Array;
+
+  constructor(
+    readonly window: number,
+    channels: number,
+    scaler: Scaler,
+    recent: RecentReadings,
+    stride: number,
+  ) {
+    this.rows = new RowLog(window, channels, scaler, 0, stride);
+    this.times = new Float64Array(window);
+    this.recent = recent;
+    this.cadence = new WindowCadence(window, stride);
+    this.last = new Float64Array(channels).fill(NaN);
+    this.lastAt = new Float64Array(channels).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** Start the window afresh after a gap in data time: the next window is due after W more rows. */
+  resetWindow(): void {
+    this.rowsSinceReset = 0;
+    this.cadence.reset();
+  }
+
+  /**
+   * Re-express the held rows in `scaler` (hot reload swapped it). Windows waiting on the log keep its rows in the
+   * scale they were cut in: the sensor goes on in a copy.
+   */
+  rescaleTo(scaler: Scaler): void {
+    if (this.rows.hasWaiting) this.rows = this.rows.fork();
+    rescaleRows(this.rows, scaler);
+  }
+
+  /** Append a scaled row stamped `ts`; `stale` marks a row with a channel held past its max age. Returns its seq. */
+  append(row: Float32Array, ts: number, stale: boolean): number {
+    this.lastTs = ts;
+    this.rows.push(row);
+    this.times[this.rowsSinceReset % this.window] = ts;
+    this.rowsSinceReset++;
+    const seq = this.seq++;
+    if (stale) this.staleSeq = seq;
+    return seq;
+  }
+
+  /** Whether the window ending at row `seq` holds a row with a channel held past its max age. */
+  isIncomplete(seq: number): boolean {
+    return this.staleSeq > seq - this.window;
+  }
+
+  /** Timestamp of the first row of the window ending at the newest row. */
+  get tsFirst(): number {
+    return this.times[this.rowsSinceReset % this.window];
+  }
+}
+
+/** Re-express a log's rows in the scale of `to`, in place (hot reload swapped the scaler). */
+function rescaleRows(rows: RowLog, to: Scaler): void {
+  const from = rows.scaler;
+  const a = from.scale.map((s, c) => s / to.scale[c]);
+  const b = from.offset.map((f, c) => (f - to.offset[c]) / to.scale[c]);
+  rows.rescale(a, b);
+  rows.scaler = to;
+}
