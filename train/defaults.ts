@@ -2,6 +2,7 @@
  * Every training option, its default and its help text, in one table shared by `vigil train` and
  * `trainModel()`. Why each default was chosen is in train/README.md.
  */
+import { ARCHITECTURES } from './models/architectures.ts';
 
 /** One option: CLI flag, default, and the help a person can act on. */
 export interface OptionRow {
@@ -14,7 +15,7 @@ export interface OptionRow {
 export const OPTION_TABLE = {
   data: { flag: '--data <csv>', help: 'training CSV: header row, first column a timestamp, every other column a numeric channel' },
   out: { flag: '--out <dir/name>', help: 'writes NAME.onnx, NAME.json (model card) and NAME.loss.svg into DIR' },
-  arch: { flag: '--arch <name>', help: 'dense | conv | denoising | sparse | vae', default: 'conv' },
+  arch: { flag: '--arch <name>', help: ARCHITECTURES.join(' | '), default: 'conv' },
   window: { flag: '--window <steps>', help: 'window length in rows (at 1 Hz: seconds of context per decision)', default: 32 },
   stride: { flag: '--stride <rows>', help: 'rows between training windows (default: 1 up to 4,000 rows, then rows/4000 so an epoch stays ~4k windows)' },
   epochs: { flag: '--epochs <n>', help: 'maximum epochs (early stopping usually ends sooner)', default: 150 },

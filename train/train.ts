@@ -12,7 +12,7 @@ import {
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { defaultCode, defaultHidden, defaultSpan, defaultStride, OPTION_TABLE } from './defaults.ts';
 import { fit, type EpochInfo, type FitResult } from './fit.ts';
-import { ARCHITECTURES, buildSpec, type ArchName } from './models/architectures.ts';
+import { architecture, bodyOf, buildSpec, type ArchName } from './models/architectures.ts';
 import { Autoencoder } from './models/autoencoder.ts';
 import { reconProbNoise } from './models/recon-prob.ts';
 import { cardScoring, exportScored } from './score-exported.ts';
@@ -106,8 +106,8 @@ function check(cond: boolean, msg: string): void {
 /** Resolve defaults and reject bad values with what was expected. */
 export function resolveOptions(o: TrainOptions) {
   const arch = o.arch ?? D.arch;
-  check((ARCHITECTURES as readonly string[]).includes(arch), `unknown --arch '${arch}'; expected one of ${ARCHITECTURES.join(', ')}`);
-  const base = arch === 'dense' || arch === 'vae' ? 'dense' : arch === 'conv' ? 'conv' : (o.base ?? D.base);
+  architecture(arch); // unknown names are rejected with the list of known ones
+  const base = bodyOf(arch, o.base ?? D.base);
   check(base === 'dense' || base === 'conv', `--base must be dense or conv, got '${base}'`);
   const loss = o.loss ?? D.loss;
   check(loss === 'mse' || loss === 'bce', `--loss must be mse or bce, got '${loss}'`);
@@ -255,7 +255,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     architecture: {
       kind: o.arch,
       loss: o.loss,
-      params: { base: o.base, hidden: o.hidden, code, kernel: o.base === 'conv' ? o.kernel : undefined, noise: o.arch === 'denoising' ? { kind: o.noiseKind, level: o.noise } : undefined, l1: o.arch === 'sparse' ? o.l1 : undefined, beta: o.arch === 'vae' ? o.beta : undefined, samples: eps ? L : undefined, layers: spec.layers },
+      // The architecture's training-only terms (denoising noise, sparse l1, vae beta) under their own keys.
+      params: { base: o.base, hidden: o.hidden, code, kernel: o.base === 'conv' ? o.kernel : undefined, ...spec.terms, samples: eps ? L : undefined, layers: spec.layers },
     },
     onnx: {
       file: `${name}.onnx`, sha256: sha256(g.bytes), opset: g.opset, inputName: g.inputName, outputName: g.outputName,

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ARCHITECTURES } from '../models/architectures.ts';
 
 /** Detector settings; every field has a default. */
 export const NabDetectorConfigSchema = z
@@ -15,7 +16,7 @@ export const NabDetectorConfigSchema = z
     /** Autoencoder, trained with trainModel on the probationary rows only. */
     model: z
       .object({
-        arch: z.enum(['dense', 'conv', 'denoising', 'sparse', 'vae']).default('dense'),
+        arch: z.enum(ARCHITECTURES).default('dense'),
         hidden: z.array(z.number().int().positive()).default([32]),
         code: z.number().int().positive().default(4),
         epochs: z.number().int().positive().default(40),

@@ -1,17 +1,15 @@
 /**
- * Architecture builders: options in, `ModelSpec` out. `dense` and `conv` are the bodies; `denoising`,
- * `sparse` and `vae` reuse a body and add training-only terms, so the exported graph stays plain.
+ * The architecture registry: options in, `ModelSpec` out. `dense` and `conv` are the bodies; `denoising`,
+ * `sparse` and `vae` reuse a body and add training-only terms, so the exported graph stays plain. `--arch`,
+ * its help, `trainModel` and the NAB detector's config all read `ARCHITECTURE_REGISTRY`: a new architecture is
+ * one entry there (and a new layer op, if it needs one, a file in `ops/`).
  */
-import { convOutLength, type Activation, type LayerSpec, type ModelSpec } from './spec.ts';
-
-/** Architecture names accepted by `--arch`. */
-export const ARCHITECTURES = ['dense', 'conv', 'denoising', 'sparse', 'vae'] as const;
-/** An architecture name. */
-export type ArchName = (typeof ARCHITECTURES)[number];
+import { convOutLength, type Activation, type LayerSpec, type ModelSpec, type TrainingTerms } from './spec.ts';
 
 /** Everything that shapes a model. */
 export interface ArchOptions {
-  arch: ArchName;
+  /** A registered architecture name (`ARCHITECTURES`). */
+  arch: string;
   window: number;
   channels: number;
   /** Code size: units of the dense bottleneck, or channels of the conv code. */
@@ -87,24 +85,75 @@ function convBody(o: ArchOptions): LayerSpec[] {
   return layers;
 }
 
+/** One architecture: which body its layers come from, and what it adds to the loss. */
+export interface Architecture {
+  /** What it is, for `--arch`'s help. */
+  summary: string;
+  /** The body: fixed, or `base` to follow `--base`. */
+  body: 'dense' | 'conv' | 'base';
+  /** The layers (`o.base` picks the body where `body` is `base`). */
+  layers(o: ArchOptions): LayerSpec[];
+  /** Training-only terms, checked (the card's `architecture.params` records them under the same keys). */
+  terms(o: ArchOptions): TrainingTerms;
+}
+
+const plainBody = (o: ArchOptions): LayerSpec[] => (o.base === 'conv' ? convBody(o) : denseBody(o, 'plain'));
+
+/** Every architecture by its `--arch` name. */
+export const ARCHITECTURE_REGISTRY = {
+  dense: { summary: 'fully connected', body: 'dense', layers: (o) => denseBody(o, 'plain'), terms: () => ({}) },
+  conv: { summary: 'strided 1-D convolutions and their transposes', body: 'conv', layers: convBody, terms: () => ({}) },
+  denoising: {
+    summary: 'a body trained on corrupted inputs (--noise, --noise-kind)',
+    body: 'base',
+    layers: plainBody,
+    terms(o) {
+      if (!(o.noise.level > 0)) throw new Error(`denoising needs a noise level > 0, got ${o.noise.level}`);
+      return { noise: o.noise };
+    },
+  },
+  sparse: {
+    summary: 'a body with an L1 penalty on the code (--l1)',
+    body: 'base',
+    layers: plainBody,
+    terms(o) {
+      if (!(o.l1 > 0)) throw new Error(`sparse needs an L1 weight > 0, got ${o.l1}`);
+      return { l1: o.l1 };
+    },
+  },
+  vae: {
+    summary: 'variational, dense body (--beta)',
+    body: 'dense',
+    layers: (o) => denseBody(o, 'vae'),
+    terms(o) {
+      if (!(o.beta >= 0)) throw new Error(`vae needs beta >= 0, got ${o.beta}`);
+      return { beta: o.beta };
+    },
+  },
+} as const satisfies Record<string, Architecture>;
+
+/** An architecture name. */
+export type ArchName = keyof typeof ARCHITECTURE_REGISTRY;
+/** Architecture names accepted by `--arch`, in registry order. */
+export const ARCHITECTURES = Object.keys(ARCHITECTURE_REGISTRY) as [ArchName, ...ArchName[]];
+
+/** The architecture registered as `name`, or an error listing the names there are. */
+export function architecture(name: string): Architecture {
+  if (!(ARCHITECTURES as string[]).includes(name)) throw new Error(`unknown --arch '${name}'; expected one of ${ARCHITECTURES.join(', ')}`);
+  return ARCHITECTURE_REGISTRY[name as ArchName];
+}
+
+/** The body an architecture's layers come from: its own, or `base` for those that follow `--base`. */
+export function bodyOf(arch: string, base: 'dense' | 'conv'): 'dense' | 'conv' {
+  const { body } = architecture(arch);
+  return body === 'base' ? base : body;
+}
+
 /** Build the spec for an architecture; rejects combinations that cannot work with a reason. */
 export function buildSpec(o: ArchOptions): ModelSpec {
   if (!Number.isInteger(o.code) || o.code < 1) throw new Error(`code size must be an integer >= 1, got ${o.code}`);
   if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new Error(`hidden widths must be integers >= 1, got ${o.hidden.join(',')}`);
-  const base = { arch: o.arch, window: o.window, channels: o.channels, loss: o.loss };
-  switch (o.arch) {
-    case 'dense':
-      return { ...base, layers: denseBody(o, 'plain'), terms: {} };
-    case 'conv':
-      return { ...base, layers: convBody(o), terms: {} };
-    case 'denoising':
-      if (!(o.noise.level > 0)) throw new Error(`denoising needs a noise level > 0, got ${o.noise.level}`);
-      return { ...base, layers: o.base === 'conv' ? convBody(o) : denseBody(o, 'plain'), terms: { noise: o.noise } };
-    case 'sparse':
-      if (!(o.l1 > 0)) throw new Error(`sparse needs an L1 weight > 0, got ${o.l1}`);
-      return { ...base, layers: o.base === 'conv' ? convBody(o) : denseBody(o, 'plain'), terms: { l1: o.l1 } };
-    case 'vae':
-      if (!(o.beta >= 0)) throw new Error(`vae needs beta >= 0, got ${o.beta}`);
-      return { ...base, layers: denseBody(o, 'vae'), terms: { beta: o.beta } };
-  }
+  const a = architecture(o.arch);
+  const terms = a.terms(o);
+  return { arch: o.arch, window: o.window, channels: o.channels, loss: o.loss, layers: a.layers(o), terms };
 }
