@@ -8,12 +8,15 @@
  * becomes a view over that input; each window object is completed in place into its ScoredWindow (no per-window
  * copy on the hot path beyond that one materialisation).
  */
-import { from, Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import { ModelRef, type AcquiredModel, type ModelHandle } from '../inference/model-ref.ts';
+import { Observable, type OperatorFunction } from 'rxjs';
+import { ModelRef, type ModelHandle } from '../inference/model-ref.ts';
 import { TrackedResiduals } from '../scoring/residual-baselines.ts';
-import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
+import type { ModelOutputs } from '../scoring/score-outputs.ts';
+import { BatchInput } from './batch-input.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
+import { Flight } from './flight.ts';
 import { PendingQueue } from './pending-queue.ts';
+import { scoreBatch, type BatchScores } from './score-batch.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 import { definedOnly } from '../util/options.ts';
 import { BATCH_DEFAULTS } from '../config/batch.ts';
@@ -103,13 +106,8 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         counters.pendingBytes = queue.bytes;
         opts.onPending?.(queue.bytes);
       };
-      let scratch = new Float32Array(0);
-      // Per-sensor residual means when the card's scoring tracks drift; a swapped-in model starts from its own card.
+      const input = new BatchInput(o.maxBatch, counters);
       const residuals = opts.residuals ?? new TrackedResiduals();
-      const meanOfFor = (card: AcquiredModel['card'], batch: SensorWindow[]): ((i: number) => Float64Array) | undefined => {
-        const baselines = residuals.for(card);
-        return baselines && ((i) => baselines.of(batch[i].sensor));
-      };
       // The one batch in flight (inference runs one batch at a time).
       let inflight: Flight | undefined;
       let upstream: { done: true; error?: unknown; failed: boolean } | undefined;
@@ -117,8 +115,6 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
       let failures = 0;
       // True while runBatch is on the stack: a runner that answers synchronously must not recurse into pump().
       let starting = false;
-      // The batch input: a view over `scratch` kept while batches keep their size, so the session can reuse its tensor.
-      let input = scratch;
 
       const finish = () => {
         if (!upstream || inflight || queue.size > 0) return;
@@ -137,67 +133,26 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
 
       const runBatch = (batch: SensorWindow[]) => {
         const held = ref.acquire();
-        const { card, session } = held;
+        const { card } = held;
         const W = card.window;
         const C = card.channels.length;
-        const n = batch.length;
-        const wc = W * C;
         const ta = performance.now();
-        if (scratch.length < n * wc) scratch = new Float32Array(Math.max(n, Math.min(o.maxBatch, 2 * n)) * wc);
-        if (input.buffer !== scratch.buffer || input.length !== n * wc) input = scratch.subarray(0, n * wc);
-        for (let i = 0; i < n; i++) {
-          const w = batch[i];
-          const rows = w.rows;
-          const width = rows ? rows.width : w.data.length;
-          if (width !== wc) {
-            // Only a caller feeding windows of another shape gets here (swaps keep the shape): a bug, not data.
-            held.release();
-            closed = true;
-            subscriber.error(new Error(`inferBatches: window of sensor '${w.sensor}' has ${width} values; expected ${W} x ${C} = ${wc} for model ${card.name}`));
-            return;
-          }
-          if (rows) {
-            // A view: its rows go straight into the batch input, and it lets its sensor's log forget them.
-            w.rows = undefined;
-            if (w.scaler && w.scaler !== card.scaler) {
-              // The model was swapped while it waited (rare): it keeps its own copy, in the scale it was cut in.
-              w.data = new Float32Array(wc);
-              rows.copyWindow(w.seq, w.data, 0);
-              rescaleInto(w.data, w.scaler, card.scaler, input, i * wc, C);
-              counters.rescaled++;
-            } else {
-              rows.copyWindow(w.seq, input, i * wc);
-              w.data = input.subarray(i * wc, (i + 1) * wc);
-            }
-            rows.release(w.seq);
-          } else if (w.scaler && w.scaler !== card.scaler) {
-            rescaleInto(w.data, w.scaler, card.scaler, input, i * wc, C);
-            counters.rescaled++;
-          } else input.set(w.data, i * wc);
+        const bad = input.assemble(batch, W * C, C, card.scaler);
+        if (bad >= 0) {
+          // Only a caller feeding windows of another shape gets here (swaps keep the shape): a bug, not data.
+          const w = batch[bad];
+          held.release();
+          closed = true;
+          subscriber.error(new Error(`inferBatches: window of sensor '${w.sensor}' has ${w.rows ? w.rows.width : w.data.length} values; expected ${W} x ${C} = ${W * C} for model ${card.name}`));
+          return;
         }
         counters.batches++;
         const t0 = performance.now();
-        const flight: Flight = { batch, input, held, t0, assembleMs: t0 - ta, sub: EMPTY_SUB, thenable: undefined, done: false };
+        const flight = new Flight(batch, input.input, held, t0, t0 - ta);
         inflight = flight;
         starting = true;
         try {
-          const result = session.run(input, n);
-          if (isThenable(result)) {
-            // A promise (every real session) settles once: the shared handlers settle the batch in flight.
-            flight.thenable = result;
-            result.then(onResult, onFailure);
-          } else {
-            // An Observable (test doubles) may emit, then complete later: its events are tied to their own batch.
-            const sub = from(result).subscribe({
-              next: (r) => settle(flight, undefined, r),
-              error: (err) => settle(flight, err ?? new Error('inference failed')),
-              complete: () => settle(flight, new Error('inference produced no result')),
-            });
-            if (flight.done) sub.unsubscribe();
-            else flight.sub = sub;
-          }
-        } catch (err) {
-          settle(flight, err ?? new Error('inference threw'));
+          flight.start(onResult, onFailure, settle);
         } finally {
           starting = false;
         }
@@ -209,47 +164,53 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         const inferMs = performance.now() - flight.t0;
         flight.sub.unsubscribe();
         if (inflight === flight) inflight = undefined;
-        const { batch, held } = flight;
-        const { card, session } = held;
-        held.release();
+        flight.held.release();
         if (closed) return;
-        const n = batch.length;
-        const C = card.channels.length;
-        let scored: { scores: Float32Array; perChannel: Float32Array } | undefined;
+        let scored: BatchScores | undefined;
         if (err === undefined && outputs) {
           try {
-            scored = scoreOutputs(flight.input, outputs, n, card.window, C, card.scoring, meanOfFor(card, batch));
+            scored = scoreBatch(flight, outputs, residuals);
           } catch (e) {
             err = e;
           }
         }
-        if (!scored) {
-          counters.inferenceErrors++;
-          counters.droppedInferenceError += n;
-          failures++;
-          opts.onError?.(err, n);
-          if (failures >= o.maxConsecutiveErrors) {
-            closed = true;
-            subscriber.error(new Error(`inference failed ${failures} times in a row on ${session.provider}: ${(err as Error)?.message ?? String(err)}`));
-            return;
-          }
-        } else {
-          failures = 0;
-          counters.scored += n;
-          const provider = session.provider;
-          const { scores, perChannel } = scored;
-          for (let i = 0; i < n && !closed; i++) {
-            // Windows belong to the pipeline once cut: complete each in place rather than copy it (hot path).
-            const w = batch[i] as ScoredWindow;
-            w.score = scores[i];
-            w.perChannel = perChannel.subarray(i * C, (i + 1) * C);
-            w.provider = provider;
-            subscriber.next(w);
-          }
-          opts.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - flight.t0 - inferMs, provider, pending: queue.size });
-        }
+        if (scored) emitScored(flight, scored, inferMs);
+        else if (!failed(flight, err)) return;
         if (!starting) pump();
       };
+
+      /** Complete each window of the batch in place into its ScoredWindow and emit it, then report the batch. */
+      const emitScored = (flight: Flight, { scores, perChannel }: BatchScores, inferMs: number) => {
+        const { batch, held } = flight;
+        const n = batch.length;
+        const C = held.card.channels.length;
+        const provider = held.session.provider;
+        failures = 0;
+        counters.scored += n;
+        for (let i = 0; i < n && !closed; i++) {
+          // Windows belong to the pipeline once cut: complete each in place rather than copy it (hot path).
+          const w = batch[i] as ScoredWindow;
+          w.score = scores[i];
+          w.perChannel = perChannel.subarray(i * C, (i + 1) * C);
+          w.provider = provider;
+          subscriber.next(w);
+        }
+        opts.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - flight.t0 - inferMs, provider, pending: queue.size });
+      };
+
+      /** A failed batch: its windows are dropped and counted; false when failures in a row ended the stream. */
+      const failed = (flight: Flight, err: unknown): boolean => {
+        const n = flight.batch.length;
+        counters.inferenceErrors++;
+        counters.droppedInferenceError += n;
+        failures++;
+        opts.onError?.(err, n);
+        if (failures < o.maxConsecutiveErrors) return true;
+        closed = true;
+        subscriber.error(new Error(`inference failed ${failures} times in a row on ${flight.held.session.provider}: ${(err as Error)?.message ?? String(err)}`));
+        return false;
+      };
+
       // Created once per subscription, not per batch; after teardown nothing is in flight and they do nothing.
       const onResult = (r: ModelOutputs) => {
         if (inflight) settle(inflight, undefined, r);
@@ -283,47 +244,13 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
         closed = true;
         sub.unsubscribe();
         if (inflight) {
-          const { sub: inner, held, thenable } = inflight;
+          const flight = inflight;
           inflight = undefined;
-          inner.unsubscribe();
-          // A native run cannot be cancelled: keep the session held until it really ends, so a swap cannot close it mid-run.
-          const release = () => held.release();
-          if (thenable) thenable.then(release, release);
-          else held.release();
+          flight.abandon();
         }
         counters.pending = 0;
         counters.pendingBytes = 0;
         opts.onPending?.(0);
       };
     });
-}
-
-const EMPTY_SUB = { unsubscribe() {} } as Subscription;
-
-/** The batch in flight: what settling it needs, in one object per batch (no closures on the hot path). */
-interface Flight {
-  batch: SensorWindow[];
-  /** Its assembled input (a view over the reused scratch buffer). */
-  input: Float32Array;
-  held: AcquiredModel;
-  /** When the model call started (performance.now()). */
-  t0: number;
-  assembleMs: number;
-  /** The runner's subscription when it answered with an Observable. */
-  sub: Subscription;
-  /** The runner's promise, so a teardown can keep the session held until the native run ends. */
-  thenable: PromiseLike<unknown> | undefined;
-  done: boolean;
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof (x as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-/** Re-express a window scaled with `from` in the scale of `to` (the model was swapped while it waited). */
-function rescaleInto(data: Float32Array, fromS: { offset: number[]; scale: number[] }, toS: { offset: number[]; scale: number[] }, out: Float32Array, at: number, C: number): void {
-  for (let i = 0; i < data.length; i++) {
-    const c = i % C;
-    out[at + i] = (data[i] * fromS.scale[c] + fromS.offset[c] - toS.offset[c]) / toS.scale[c];
-  }
 }
