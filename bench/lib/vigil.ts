@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { csvRecords } from '../../runtime/data/csv-records.ts';
 import { cliArg } from './child.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,8 +37,8 @@ export function trainedModel(name: string, trainArgs: string[]): string {
 
 /** Rows of the bench model's training CSV as numbers (without the timestamp), to replay as readings. */
 export function csvRows(model: string): { channels: string[]; rows: number[][] } {
-  const [header, ...lines] = readFileSync(join(dirname(model), 'csv/pump-00001.csv'), 'utf8').trim().split('\n');
-  return { channels: header.split(',').slice(1), rows: lines.map((l) => l.split(',').slice(1).map(Number)) };
+  const [header, ...rows] = csvRecords(readFileSync(join(dirname(model), 'csv/pump-00001.csv'), 'utf8'), { separator: ',' }).records;
+  return { channels: header.slice(1), rows: rows.map((r) => r.slice(1).map(Number)) };
 }
 
 /** The pid of the `vigil` node process among the descendants of `root` (npx runs npm, which runs a shell, which runs node). */

@@ -12,7 +12,7 @@ import { inRange, rangeOrigin, rangeText, type RangeSource, type Ranges } from '
 import type { Series } from './series.ts';
 import { CsvError, CsvRecords } from './csv-records.ts';
 
-export { CsvError, detectSeparator, type CsvSeparator } from './csv-records.ts';
+export { CsvError, CsvRecords, csvRecords, detectSeparator, type CsvRecordOptions, type CsvSeparator } from './csv-records.ts';
 
 /** What to do with a missing or non-numeric cell. */
 export type FillPolicy = 'error' | 'ffill' | 'zero';

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { csvRecords } from '@vigil/runtime/data/csv-records.ts';
 import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import type { Series } from '@vigil/runtime/data/series.ts';
 import type { SyntheticData } from './generate.ts';
@@ -62,11 +63,11 @@ export function roundValue(v: number): string {
 
 /** Parse `labels.csv` back into labels (for scoring detections against ground truth). */
 export function parseLabelsCsv(text: string): AnomalyLabel[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines[0]?.trim() !== LABELS_HEADER) throw new Error(`labels file: expected header '${LABELS_HEADER}'; got '${lines[0] ?? ''}'`);
-  return lines.slice(1).map((line, i) => {
-    const f = line.split(',');
-    if (f.length !== 7) throw new Error(`labels file line ${i + 2}: ${f.length} fields; expected 7 (${LABELS_HEADER})`);
+  const { records, lines } = csvRecords(text, { separator: ',', file: 'labels file' });
+  const header = records[0]?.join(',');
+  if (header !== LABELS_HEADER) throw new Error(`labels file: expected header '${LABELS_HEADER}'; got '${header ?? ''}'`);
+  return records.slice(1).map((f, i) => {
+    if (f.length !== 7) throw new Error(`labels file line ${lines[i + 1]}: ${f.length} fields; expected 7 (${LABELS_HEADER})`);
     return {
       sensor: f[0], type: f[1] as AnomalyLabel['type'], channels: f[2] ? f[2].split('|') : [],
       start: Date.parse(f[3].includes('T') ? f[3] : `${f[3].replace(' ', 'T')}Z`),

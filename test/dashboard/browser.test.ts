@@ -18,6 +18,7 @@ import { startDashboard, type Dashboard } from '../../runtime/dashboard/server.t
 import { runtimeFeed } from '../../runtime/dashboard/runtime-feed.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
+import { csvRecords } from '../../runtime/data/csv-records.ts';
 import { fitScaler } from '../../runtime/scaling/scaler.ts';
 import { startBroker } from '../../simulators/broker/aedes.ts';
 import { startDemo } from '../../simulators/demo/demo.ts';
@@ -248,9 +249,7 @@ function vigilScore(model: string, data: string, out: string, report: string): {
   const bin = fileURLToPath(new URL('../../bin/vigil.mjs', import.meta.url));
   const res = spawnSync(process.execPath, [bin, 'score', '--model', model, '--data', data, '--out', out, '--report', report, '--quiet'], { encoding: 'utf8', timeout: 60_000 });
   if (res.status !== 0) throw new Error(`vigil score failed (${res.status}): ${res.stderr}`);
-  const [header, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
-  const cols = header.split(',');
+  const [cols, ...rows] = csvRecords(readFileSync(out, 'utf8'), { separator: ',' }).records;
   const at = (name: string) => cols.indexOf(name);
-  const rows = lines.map((l) => l.split(','));
   return { score: rows.map((r) => Number(r[at('score')])), threshold: rows.map((r) => Number(r[at('threshold')])), alert: rows.map((r) => Number(r[at('alert')])) };
 }
