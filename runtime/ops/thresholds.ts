@@ -1,10 +1,11 @@
 /**
  * Per-sensor thresholds for the live process: the configured kind (or the card's default), restored from the
- * state file a previous run saved, persisted periodically and on stop with the thresholds module's atomic
- * store. A saved state made under another threshold config or model starts that sensor fresh, with a warning.
- * Thresholds follow the model in service: after a hot reload each sensor's threshold starts afresh from the new
- * card, because another model's scores live on another scale (an adaptive threshold that refuses to learn from
- * flagged scores would otherwise stay stuck above or below them).
+ * state file a previous run saved (with each sensor's score smoother, residual mean and alert tracker), persisted
+ * periodically and on stop with the thresholds module's atomic store. A saved state made under another threshold
+ * config or model starts that sensor fresh, with a warning. Thresholds follow the model in service: after a hot
+ * reload each sensor's threshold starts afresh from the new card, because another model's scores live on another
+ * scale (an adaptive threshold that refuses to learn from flagged scores would otherwise stay stuck above or below
+ * them).
  */
 import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
@@ -16,7 +17,7 @@ import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ModelCard } from '../model/card.ts';
 import { TrackedResiduals } from '../scoring/residual-baselines.ts';
-import { createSmoother } from '../scoring/smoothing.ts';
+import { smootherStates, type SmootherStates } from './smoother-states.ts';
 import { AlertBank } from '../alerts/alert-bank.ts';
 import { checkPolicy } from '../alerts/tracker.ts';
 import { admissionPools } from '../stream/admission.ts';
@@ -27,11 +28,14 @@ import type { EdgeCounters } from './metrics.ts';
 /** Least time between two saves an alert event asks for (ms): an open is on disk within about this. */
 export const ALERT_SAVE_GAP_MS = 1000;
 
+/** The config sections the thresholds read. */
+export type ThresholdsConfig = Pick<RunConfig, 'threshold' | 'smoothing' | 'window' | 'alerts' | 'state'>;
+
 /** Thresholds wired for the runtime. */
 export interface RuntimeThresholds {
   bank: ThresholdBank;
-  /** Smoother factory for the pipeline, or undefined for none. */
-  smoothing?: () => ScoreSmoother;
+  /** Per-sensor smoother factory for the pipeline (saved and restored with the thresholds), or undefined for none. */
+  smoothing?: (sensor: string) => ScoreSmoother;
   /** Start periodic persistence. */
   start(): void;
   /** Persist now. */
@@ -92,8 +96,18 @@ class FollowModel implements Threshold {
   }
 }
 
+/** One field of every sensor's saved state, for the sensors that have it. */
+function pick<T>(states: Iterable<[string, SensorState]>, f: (st: SensorState) => T | undefined): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [sensor, st] of states) {
+    const v = f(st);
+    if (v !== undefined) out[sensor] = v;
+  }
+  return out;
+}
+
 /** Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. */
-export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters): RuntimeThresholds {
+export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters): RuntimeThresholds {
   const card0 = ref.current.card;
   const thrConfig = parseThresholdConfig(config.threshold ?? card0.threshold.default, 'threshold');
   const want = JSON.stringify(thrConfig);
@@ -109,8 +123,6 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     if (saved !== want) throw new Error(`saved threshold ${saved} differs from the configured ${want}`);
     return new FollowModel(restoreThreshold(s, cardNow()), cardNow(), fresh, cardNow);
   };
-  const smoothing = config.smoothing.kind === 'none' ? undefined : () => createSmoother(config.smoothing);
-
   let bank: ThresholdBank;
   // Every sensor the window stage may hold, over all admission pools.
   const maxSensors = admissionPools(config.window.admission, config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors).capacity;
@@ -118,6 +130,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
   const { openK, openN, closeM, cooldownMs } = config.alerts;
   const alertPolicy = checkPolicy({ openK, openN, closeM, cooldownMs });
   let alerts = new AlertBank(alertPolicy, { maxSensors });
+  let smoothers: SmootherStates = smootherStates(config.smoothing, {}, log);
   let store: ThresholdStore | undefined;
   const model = { name: card0.name, version: card0.version };
   const collect = (): Record<string, SensorState> => {
@@ -125,6 +138,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     for (const [sensor, t] of Object.entries(bank.snapshot())) out[sensor] = { threshold: t };
     for (const [sensor, m] of Object.entries(residuals.snapshot(cardNow()))) if (out[sensor]) out[sensor].residualMean = m;
     for (const [sensor, a] of Object.entries(alerts.snapshot())) if (out[sensor]) out[sensor].alert = a;
+    for (const [sensor, s] of Object.entries(smoothers.snapshot(bank.sensors()))) if (out[sensor]) out[sensor].smoothing = s;
     return out;
   };
   if (config.state.file) {
@@ -139,12 +153,13 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     });
     const loaded = store.load();
     if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
-    const saved = Object.fromEntries([...loaded.states].map(([sensor, s]) => [sensor, s.threshold]));
+    const saved = pick(loaded.states, (st) => st.threshold);
     bank = new ThresholdBank(factory, { saved, restore, maxSensors });
-    const means = Object.fromEntries([...loaded.states].flatMap(([sensor, st]) => (st.residualMean ? [[sensor, st.residualMean]] : [])));
+    const means = pick(loaded.states, (st) => st.residualMean);
     residuals = new TrackedResiduals(means, maxSensors, card0);
-    const savedAlerts = Object.fromEntries([...loaded.states].flatMap(([sensor, st]) => (st.alert ? [[sensor, st.alert]] : [])));
+    const savedAlerts = pick(loaded.states, (st) => st.alert);
     alerts = new AlertBank(alertPolicy, { saved: savedAlerts, maxSensors });
+    smoothers = smootherStates(config.smoothing, pick(loaded.states, (st) => st.smoothing), log);
     if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
     const open = alerts.openSensors();
     if (open.length) log.info({ file, openAlerts: open.length, sensors: open.slice(0, 10) }, 'open alerts restored; they resume and close as usual');
@@ -200,7 +215,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     residuals,
     alerts,
     persistSoon,
-    smoothing,
+    smoothing: smoothers.factory,
     start() {
       // Our own timer (not the store's) so every save is counted and failures are logged the same way.
       if (store && config.state.intervalMs > 0) {
@@ -222,6 +237,7 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
       await persist();
       for (const f of bank.restoreFailures.splice(0)) log.warn(f, 'saved threshold not restored; sensor started fresh');
       for (const f of alerts.restoreFailures.splice(0)) log.warn(f, 'saved alert state not restored; sensor started with no alert open');
+      for (const f of smoothers.restoreFailures.splice(0)) log.warn(f, 'saved score smoother not restored; sensor started smoothing afresh');
     },
     modelChanged(card) {
       model.name = card.name;
@@ -229,13 +245,14 @@ export function openThresholds(config: RunConfig, ref: ModelRef, log: VigilLogge
     },
     states: collect,
     adopt(states) {
-      const pick = <T>(f: (st: SensorState) => T | undefined) =>
-        Object.fromEntries(Object.entries(states).flatMap(([sensor, st]) => (f(st) === undefined ? [] : [[sensor, f(st)!]])));
-      residuals.adopt(pick((st) => st.residualMean));
-      alerts.adopt(pick((st) => st.alert));
-      return bank.adopt(pick((st) => st.threshold));
+      const all = Object.entries(states);
+      residuals.adopt(pick(all, (st) => st.residualMean));
+      alerts.adopt(pick(all, (st) => st.alert));
+      smoothers.adopt(pick(all, (st) => st.smoothing), (sensor) => bank.peek(sensor) !== undefined);
+      return bank.adopt(pick(all, (st) => st.threshold));
     },
     forget(which) {
+      smoothers.forget(which);
       bank.forget(which);
       residuals.forget(which);
       alerts.forget(which);

@@ -12,8 +12,8 @@ import type { ScoredWindow, Verdict } from './types.ts';
 
 /** Options of `applyThresholds`. */
 export interface ApplyThresholdsOptions {
-  /** Smoothing before the decision: an EWMA weight in (0, 1], or a factory of per-sensor smoothers; omit for none. */
-  smoothing?: number | (() => ScoreSmoother);
+  /** Smoothing before the decision: an EWMA weight in (0, 1], or a factory of per-sensor smoothers (told the sensor); omit for none. */
+  smoothing?: number | ((sensor: string) => ScoreSmoother);
   counters?: PipelineCounters;
 }
 
@@ -25,7 +25,7 @@ export function applyThresholds(thresholds: ThresholdBank | ThresholdFactory, op
   return map((w: ScoredWindow): Verdict => {
     const e = bank.get(w.sensor);
     let score = w.score;
-    if (makeSmoother) score = (e.smoother ??= makeSmoother()).smooth(score);
+    if (makeSmoother) score = (e.smoother ??= makeSmoother(w.sensor)).smooth(score);
     let anomaly: boolean;
     let threshold: number;
     if (w.incomplete) {

@@ -28,8 +28,8 @@ export interface PipelineOptions {
   /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 64 / 2 ms). */
   batch?: { size?: number; maxWaitMs?: number };
   infer?: Omit<InferBatchesOptions, 'counters'>;
-  /** Smoothing of scores before thresholds (EWMA weight or smoother factory); omit for none. */
-  smoothing?: number | (() => ScoreSmoother);
+  /** Smoothing of scores before thresholds (EWMA weight or per-sensor smoother factory); omit for none. */
+  smoothing?: number | ((sensor: string) => ScoreSmoother);
   alerts?: Omit<RaiseAlertsOptions, 'card' | 'counters'>;
   counters?: PipelineCounters;
   scheduler?: SchedulerLike;
