@@ -3,8 +3,8 @@
  * help in every command, with the schema's default in the help.
  */
 import { Option, type Command } from 'commander';
-import { defaultAt } from '../config/defaults.ts';
-import { FLAGS, longFlag, type FlagKey, type FlagRow, type FlagValues } from '../config/flags.ts';
+import { defaultAt, problemAt } from '../config/defaults.ts';
+import { applyFlags, FLAGS, longFlag, type FlagKey, type FlagRow, type FlagValues } from '../config/flags.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -58,4 +58,19 @@ export function flagValues(cmd: Command, keys: readonly FlagKey[], note: (msg: s
     if (v !== undefined) out[key] = v;
   }
   return out;
+}
+
+/**
+ * The config value of a flag as given (parsed and checked as the config key is), or the schema's default when it
+ * was not: for commands that take a few keys without a whole config.
+ */
+export function flagOrDefault(values: FlagValues, key: FlagKey): unknown {
+  const row: FlagRow = FLAGS[key];
+  if (!row.path) return values[key] ?? row.default;
+  if (values[key] === undefined) return defaultAt(row.path);
+  let v: unknown = applyFlags({}, { [key]: values[key] });
+  for (const k of row.path.split('.')) v = (v as Record<string, unknown>)[k];
+  const problem = problemAt(row.path, v);
+  if (problem) throw new Error(`${longFlag(row)}: ${problem}`);
+  return v;
 }

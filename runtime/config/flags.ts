@@ -76,6 +76,10 @@ export const FLAGS = {
   lowMemory: { flag: '--low-memory', path: 'lowMemory', help: 'trade some throughput for ~10 MB less RSS (V8 optimize-for-size; small gateways)' },
   logLevel: { flag: '--log-level <level>', path: 'log.level', help: 'fatal, error, warn, info, debug, trace or silent' },
   printConfig: { flag: '--print-config', path: null, help: 'check the config and the model, print the resolved config as YAML (secrets hidden), and exit' },
+  // vigil fleet (MQTT mode): the fleet section's keys.
+  group: { flag: '-g, --group <name>', path: 'fleet.group', help: 'fleet group' },
+  partitions: { flag: '-p, --partitions <n>', path: 'fleet.partitions', parse: int(1), help: 'partition count; the same for every worker and publisher of the group' },
+  fleetPrefix: { flag: '--prefix <topic>', path: 'fleet.prefix', help: 'membership topic prefix' },
   // vigil score's own: offline every batch is a backlog, so its batch is the live pipeline's largest (batch.maxBatch).
   batch: { flag: '--batch <n>', path: 'batch.maxBatch', parse: int(1), help: 'windows per inference call' },
   data: { flag: '--data <csv>', path: null, help: 'CSV to score: a timestamp column, then the channels named in the model card' },

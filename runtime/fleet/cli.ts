@@ -6,6 +6,7 @@
  *   vigil fleet <bridge|worker|status> --jetstream ...       the fleet on NATS JetStream (docs/fleet-jetstream.md)
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { addFlags, flagOrDefault, flagValues } from '../cli/flags.ts';
 import mqtt from 'mqtt';
 import { clientOptions, redactedUrl } from '../mqtt/connect.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
@@ -35,13 +36,12 @@ export async function run(args: string[]): Promise<number> {
   let code = 0;
   const program = new Command('vigil fleet').description('share one sensor fleet among several vigil run workers (docs/fleet.md)').exitOverride();
 
-  program
-    .command('partition')
+  addFlags(program.command('partition'), ['partitions'])
     .description('print the partition and topic of each sensor')
     .argument('<sensor...>', 'sensor ids')
-    .option('-p, --partitions <n>', 'partition count (same as fleet.partitions)', int(1, 4096), 64)
     .option('--template <t>', 'partitioned topic template', 'sensors/{partition}/{sensor}/data')
-    .action((sensors: string[], o: { partitions: number; template: string }) => {
+    .action((sensors: string[], opts: { template: string }, cmd: Command) => {
+      const o = { ...opts, partitions: flagOrDefault(flagValues(cmd, ['partitions']), 'partitions') as number };
       for (const s of sensors) {
         try {
           process.stdout.write(`${s}\tp${partitionOf(s, o.partitions)}\t${partitionTopic(o.template, s, o.partitions)}\n`);
@@ -52,12 +52,11 @@ export async function run(args: string[]): Promise<number> {
       }
     });
 
-  withBroker(program.command('status'))
+  addFlags(withBroker(program.command('status')), ['group', 'fleetPrefix'], ['group'])
     .description('show the live members of a group (from their retained heartbeats) and the partitions each owns')
-    .requiredOption('-g, --group <name>', 'fleet group')
-    .option('--prefix <topic>', 'membership topic prefix', 'vigil/fleet')
     .option('--wait <ms>', 'how long to collect heartbeats', int(100, 60_000), 1500)
-    .action(async (o: { broker: string; group: string; prefix: string; wait: number }) => {
+    .action(async (opts: { broker: string; group: string; wait: number }, cmd: Command) => {
+      const o = { ...opts, prefix: flagOrDefault(flagValues(cmd, ['fleetPrefix']), 'fleetPrefix') as string };
       const client = await mqtt.connectAsync(o.broker, { ...clientOptions(brokerOf(o)), reconnectPeriod: 0 });
       const members = new Map<string, Heartbeat>();
       const base = `${o.prefix}/${o.group}/members`;
@@ -91,14 +90,14 @@ export async function run(args: string[]): Promise<number> {
       }
     });
 
-  withBroker(program.command('bridge'))
+  addFlags(withBroker(program.command('bridge')), ['partitions'])
     .description('republish plain sensor topics to partitioned topics, for publishers that cannot hash')
     .option('--from <template>', 'incoming topic template with {sensor}', 'sensors/{sensor}/data')
     .option('--to <template>', 'outgoing topic template with {partition} and {sensor}', 'sensors/{partition}/{sensor}/data')
-    .option('-p, --partitions <n>', 'partition count (same as fleet.partitions)', int(1, 4096), 64)
     .option('--qos <0|1>', 'QoS in and out', int(0, 1), 1)
     .option('--share <group>', 'subscribe through the MQTT 5 shared subscription $share/<group>/... (several bridges)')
-    .action(async (o: { broker: string; from: string; to: string; partitions: number; qos: 0 | 1; share?: string }) => {
+    .action(async (opts: { broker: string; from: string; to: string; qos: 0 | 1; share?: string }, cmd: Command) => {
+      const o = { ...opts, partitions: flagOrDefault(flagValues(cmd, ['partitions']), 'partitions') as number };
       const cfg = brokerOf(o);
       const client = await mqtt.connectAsync(o.broker, { ...clientOptions(cfg), ...(o.share ? { protocolVersion: 5 } : {}) });
       const bridge = partitionBridge(client, { from: o.from, to: o.to, partitions: o.partitions, qos: o.qos, ...(o.share ? { filter: `$share/${o.share}/${o.from.replace(/\{[^}]+\}/g, '+')}` } : {}) });
