@@ -3,18 +3,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { parseRangeOption, type Ranges } from '@vigil/runtime';
+import { parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { OPTION_TABLE } from './defaults.ts';
 import { parseContamination } from './robust.ts';
 import type { EpochInfo } from './fit.ts';
 import { trainModel, type TrainOptions } from './train.ts';
 
-const num = (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
-  return n;
-};
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-const ints = (v: string) => list(v).map(num);
+const ints = (v: string) => list(v).map(parseNumber);
 
 /** `--range CH=MIN:MAX`, repeatable: each adds (or replaces) one channel's range. */
 const addRange = (v: string, previous: unknown): Ranges => {
@@ -27,9 +23,9 @@ const addRange = (v: string, previous: unknown): Ranges => {
 };
 
 const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string, previous: unknown) => unknown>> = {
-  window: num, stride: num, epochs: num, batchSize: num, learningRate: num, patience: num, code: num, hidden: ints,
-  kernel: num, noise: num, l1: num, beta: num, seed: num, validationSplit: num, span: num, channels: list, ignore: list, samples: num, track: num,
-  thresholdRisk: num, ranges: addRange,
+  window: parseNumber, stride: parseNumber, epochs: parseNumber, batchSize: parseNumber, learningRate: parseNumber, patience: parseNumber, code: parseNumber, hidden: ints,
+  kernel: parseNumber, noise: parseNumber, l1: parseNumber, beta: parseNumber, seed: parseNumber, validationSplit: parseNumber, span: parseNumber, channels: list, ignore: list, samples: parseNumber, track: parseNumber,
+  thresholdRisk: parseNumber, ranges: addRange,
   contamination: (v) => {
     try {
       return parseContamination(v);

@@ -20,6 +20,7 @@ import { defaultAt } from '../config/defaults.ts';
 import { applyFlags, FLAGS, longFlag, type FlagKey, type FlagRow, type FlagValues } from '../config/flags.ts';
 import { parseThresholdOption } from '../config/threshold-option.ts';
 import { atomicWriteStream } from '../util/atomic-write.ts';
+import { formatNumber } from '../util/format-number.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 /** The options of `vigil score`, in help order (runtime/config/flags.ts: the same spelling as `vigil run`'s). */
@@ -112,8 +113,6 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
 
 const thresholdOf = (t: ScoreOptions['threshold']) => (typeof t === 'string' ? parseThresholdOption(t) : t);
 
-const num = (x: number): string => (x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1'));
-
 /** Write the per-row CSV: to a temp file renamed over `path` when complete, so a kill never leaves half a file. */
 export async function writeScoresCsv(path: string, res: ScoreResult, channels: string[]): Promise<void> {
   const file = atomicWriteStream(path);
@@ -133,8 +132,8 @@ async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels:
   for (let r = 0; r < res.scores.length; r++) {
     const ts = raw ? raw[r] : new Date(res.series.timestamps[r]).toISOString();
     const errs: string[] = [];
-    for (let c = 0; c < C; c++) errs.push(num(res.perChannel[r * C + c]));
-    if (!out.write(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${num(res.scores[r])},${num(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}\n`)) await once(out, 'drain');
+    for (let c = 0; c < C; c++) errs.push(formatNumber(res.perChannel[r * C + c]));
+    if (!out.write(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${formatNumber(res.scores[r])},${formatNumber(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}\n`)) await once(out, 'drain');
   }
 }
 
@@ -243,7 +242,7 @@ Example:
     const rows = res.scores.length;
     const lines = [
       res.providerReport,
-      `threshold: ${JSON.stringify(thresholdOf(o.threshold) ?? card.threshold.default)} (starts at ${num(res.thresholds[0])})`,
+      `threshold: ${JSON.stringify(thresholdOf(o.threshold) ?? card.threshold.default)} (starts at ${formatNumber(res.thresholds[0])})`,
       `rows: ${rows}, windows scored: ${c.scored}, anomalous windows: ${c.anomalies}, alerts: ${c.alertsOpened}`,
     ];
     const repeated = c.duplicates + c.timestampConflicts;

@@ -4,6 +4,7 @@
  * sensor's invalid-reading signal (`type: "invalid"`) in yellow: what was read, the range it broke, how many.
  */
 import type { z } from 'zod';
+import { formatShort } from '@vigil/runtime/util/format-number.ts';
 import { AlertPayloadSchema, InvalidPayloadSchema, type AlertPayload, type InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 export type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
@@ -69,11 +70,6 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-function num(v: number): string {
-  const a = Math.abs(v);
-  return a !== 0 && (a < 0.001 || a >= 1e5) ? v.toExponential(2) : v.toPrecision(3);
-}
-
 /** One line for one alert event. `now` is the local wall time shown first (when it was received). */
 export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date } = {}): string {
   const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };
@@ -86,13 +82,13 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
       `${c.dim}${wall}${c.reset}`,
       `${c.red}${c.bold}ALERT${c.reset}`,
       `${c.bold}${a.sensor}${c.reset}`,
-      `score ${num(a.score)} > ${num(a.threshold)} (${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : 'over'})`,
+      `score ${formatShort(a.score)} > ${formatShort(a.threshold)} (${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : 'over'})`,
       `data ${window}`,
       top ? `driven by ${top}` : '',
     ].filter(Boolean).join('  ');
   }
   const lasted = a.durationMs !== undefined ? `lasted ${humanDuration(a.durationMs)}` : '';
-  const peak = a.peakScore !== undefined ? `peak ${num(a.peakScore)}${a.threshold > 0 ? ` (${(a.peakScore / a.threshold).toFixed(1)}x)` : ''}` : '';
+  const peak = a.peakScore !== undefined ? `peak ${formatShort(a.peakScore)}${a.threshold > 0 ? ` (${(a.peakScore / a.threshold).toFixed(1)}x)` : ''}` : '';
   return [
     `${c.dim}${wall}${c.reset}`,
     `${c.green}${c.bold}clear${c.reset}`,

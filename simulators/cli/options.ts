@@ -1,4 +1,4 @@
-/** Option parsers shared by the simulator commands; each error says what was expected. */
+/** Option parsers of the simulator commands (the numeric ones every command shares are runtime/util/parse-option.ts); each error says what was expected. */
 import { InvalidArgumentError } from 'commander';
 
 /** `realtime` -> 1, `max` -> Infinity, or a positive factor (`60` = one recorded minute per second). */
@@ -10,31 +10,10 @@ export function parseSpeed(v: string): number {
   return n;
 }
 
-/** A positive integer. */
-export function parsePositiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1; got '${v}'`);
-  return n;
-}
-
 /** A TCP port, 0 meaning any free one. */
 export function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port 0..65535 (0 = any free port); got '${v}'`);
-  return n;
-}
-
-/** A non-negative integer. */
-export function parseCount(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number >= 0; got '${v}'`);
-  return n;
-}
-
-/** A number (any sign). */
-export function parseNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number; got '${v}'`);
   return n;
 }
 

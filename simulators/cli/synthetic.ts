@@ -11,7 +11,8 @@ import { encodeReading, checkTopicTemplate, PAYLOAD_FORMATS, type PayloadFormat 
 import { connectMqtt, endMqtt } from '../broker/connect.ts';
 import { createPublisher } from '../replay/publisher.ts';
 import { createProgress } from './progress.ts';
-import { parseSpeed, parseQos, parsePositiveInt, parseCount, parseRate, parseDuration, parseNumber, runProgram } from './options.ts';
+import { parseCount, parseNumber, parsePositiveInt } from '@vigil/runtime/util/parse-option.ts';
+import { parseSpeed, parseQos, parseRate, parseDuration, runProgram } from './options.ts';
 
 interface SyntheticCliOptions {
   sensors: number;

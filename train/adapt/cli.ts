@@ -3,7 +3,8 @@
  * `vigil adapt rollback`: put the previous version back. Every decision is one line on stdout, and the exit
  * code says which: 0 adapted / rolled back, 3 refused (nothing written), 4 nothing to roll back, 1 error.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { adaptModel, type AdaptDecision, type AdaptOptions } from './adapt.ts';
 import { rollbackModel } from './model-versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
@@ -11,11 +12,6 @@ import { ADAPT_OPTION_TABLE } from './options.ts';
 /** Exit codes of `vigil adapt`. */
 export const ADAPT_EXIT = { adapted: 0, error: 1, refused: 3, nothingToRollBack: 4 } as const;
 
-const num = (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
-  return n;
-};
 const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'maxChange', 'canaryShare', 'keep', 'seed']);
 
 function program(): Command {
@@ -29,7 +25,7 @@ function program(): Command {
   for (const [key, row] of Object.entries(ADAPT_OPTION_TABLE)) {
     const opt = new Option(row.flag, row.help);
     if ('default' in row) opt.default(row.default);
-    if (NUMERIC.has(key)) opt.argParser(num);
+    if (NUMERIC.has(key)) opt.argParser(parseNumber);
     if (key === 'model') opt.makeOptionMandatory();
     cmd.addOption(opt);
   }

@@ -6,7 +6,7 @@
 import type { FillPolicy } from '@vigil/runtime';
 import { reconstructRows, rmsePerChannel, type DenoiseMode } from '../uses/reconstruct.ts';
 import { runWindows, type WindowRun } from '../uses/windows.ts';
-import { num, timestampText, writeCsvLines } from '../uses/write-csv.ts';
+import { numberCell, timestampText, writeCsvLines } from '../uses/write-csv.ts';
 import { parseUseArgs, useCommand, USE_DEFAULTS, withRunOptions } from './use-options.ts';
 
 /** Options and their defaults, in one table. */
@@ -42,7 +42,7 @@ export async function denoiseCsv(o: DenoiseOptions): Promise<DenoiseResult> {
   const clean = reconstructRows(card, run.windows, run.recon, rows, mode);
   await writeCsvLines(o.out, ['timestamp', ...card.channels], rows, (r) => {
     const cells = [timestampText(series.rawTimestamps, series.timestamps, r)];
-    for (let c = 0; c < C; c++) cells.push(num(clean[r * C + c]));
+    for (let c = 0; c < C; c++) cells.push(numberCell(clean[r * C + c]));
     return cells.join(',');
   });
   return { run, clean, rmse: rmsePerChannel(series.data, clean, C) };
@@ -67,7 +67,7 @@ Example:
     const ch = r.run.card.channels;
     process.stdout.write([
       `${r.run.series.timestamps.length} rows, ${r.run.windows.count} windows, mode ${v.mode}`,
-      `RMSE input vs reconstruction (input units): ${ch.map((c, i) => `${c} ${num(r.rmse[i])}`).join(', ')}`,
+      `RMSE input vs reconstruction (input units): ${ch.map((c, i) => `${c} ${numberCell(r.rmse[i])}`).join(', ')}`,
       `wrote ${v.out} (${r.run.provider}, ${((performance.now() - t0) / 1000).toFixed(2)} s)`,
     ].join('\n') + '\n');
   }

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { FillPolicy } from '@vigil/runtime';
 import { runWindows, type WindowRun } from '../uses/windows.ts';
-import { num, timestampText, writeCsvLines } from '../uses/write-csv.ts';
+import { numberCell, timestampText, writeCsvLines } from '../uses/write-csv.ts';
 import { parseUseArgs, useCommand, USE_DEFAULTS, withRunOptions } from './use-options.ts';
 
 /** Options and their defaults, in one table. */
@@ -44,8 +44,8 @@ export async function encodeCsv(o: EncodeOptions): Promise<EncodeResult> {
   const header = ['timestamp', ...Array.from({ length: codeSize }, (_, k) => `code_${k + 1}`), 'score'];
   await writeCsvLines(o.out, header, windows.count, (i) => {
     const cells = [timestampText(series.rawTimestamps, series.timestamps, windows.ends[i])];
-    for (let k = 0; k < codeSize; k++) cells.push(num(latent[i * codeSize + k]));
-    cells.push(num(scores[i]));
+    for (let k = 0; k < codeSize; k++) cells.push(numberCell(latent[i * codeSize + k]));
+    cells.push(numberCell(scores[i]));
     return cells.join(',');
   });
   let sq = 0;
@@ -93,8 +93,8 @@ Example:
     const { card, codeSize, windows } = r.run;
     process.stdout.write([
       `${windows.count} windows of ${card.window} rows x ${card.channels.length} channels -> ${codeSize} code values each`,
-      `compression: ${num(r.ratio)}:1 per window; ${num(r.fileRatio)}:1 for the whole file at --stride ${card.window} (non-overlapping windows)`,
-      `reconstruction RMSE: ${num(r.rmseScaled)} in scaled units; per channel (input units): ${card.channels.map((c, i) => `${c} ${num(r.rmse[i])}`).join(', ')}`,
+      `compression: ${numberCell(r.ratio)}:1 per window; ${numberCell(r.fileRatio)}:1 for the whole file at --stride ${card.window} (non-overlapping windows)`,
+      `reconstruction RMSE: ${numberCell(r.rmseScaled)} in scaled units; per channel (input units): ${card.channels.map((c, i) => `${c} ${numberCell(r.rmse[i])}`).join(', ')}`,
       `wrote ${v.out} (${r.run.provider}, ${((performance.now() - t0) / 1000).toFixed(2)} s)`,
     ].join('\n') + '\n');
   }

@@ -1,11 +1,11 @@
 /** Streamed CSV writing for the autoencoder-use commands (large files without building one big string). */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { formatNumber } from '@vigil/runtime/util/format-number.ts';
 
-/** Short text for a number: integers as is, others with 7 significant digits. */
-export function num(x: number): string {
-  if (!Number.isFinite(x)) return '';
-  return x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1');
+/** A CSV cell for a number (`formatNumber`: 7 significant digits, integers as is); empty when not finite. */
+export function numberCell(x: number): string {
+  return Number.isFinite(x) ? formatNumber(x) : '';
 }
 
 /** Quote a cell when it holds a separator, quote or newline. */

@@ -2,7 +2,7 @@
 import { scoreFile, scoresCsv, type FileScores } from './score-file.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
 import { spansFromEvents, spansFromFlags } from '../spans.ts';
-import { esc, num, rate } from './format.ts';
+import { esc, displayNumber, rate } from './format.ts';
 
 interface Picked {
   csv?: File;
@@ -85,7 +85,7 @@ export function mountScoring(zone: HTMLElement, result: HTMLElement): void {
     }
     const spans = spansFromEvents(r.events);
     status(
-      `<b>${esc(file)}</b>: ${rows.toLocaleString()} rows, ${scores.length.toLocaleString()} windows scored in ${r.elapsedMs.toFixed(0)} ms (${rate((scores.length / r.elapsedMs) * 1000)}; ${r.loadMs.toFixed(0)} ms to load the model) on <b>${esc(r.provider)}</b> · model <b>${esc(r.card.name)}</b> v${esc(r.card.version)} · ${flagged} anomalous windows · ${spans.length} alert${spans.length === 1 ? '' : 's'} · max score ${num(max)} (threshold now ${num(r.thresholds[rows - 1])}) <a class="button" id="download-scores" download="${esc(file.replace(/\.\w+$/, ''))}.scores.csv">Download scores CSV</a>`,
+      `<b>${esc(file)}</b>: ${rows.toLocaleString()} rows, ${scores.length.toLocaleString()} windows scored in ${r.elapsedMs.toFixed(0)} ms (${rate((scores.length / r.elapsedMs) * 1000)}; ${r.loadMs.toFixed(0)} ms to load the model) on <b>${esc(r.provider)}</b> · model <b>${esc(r.card.name)}</b> v${esc(r.card.version)} · ${flagged} anomalous windows · ${spans.length} alert${spans.length === 1 ? '' : 's'} · max score ${displayNumber(max)} (threshold now ${displayNumber(r.thresholds[rows - 1])}) <a class="button" id="download-scores" download="${esc(file.replace(/\.\w+$/, ''))}.scores.csv">Download scores CSV</a>`,
       'done',
     );
     const url = URL.createObjectURL(new Blob([scoresCsv(r)], { type: 'text/csv' }));

@@ -1,6 +1,7 @@
 /** Number, time and HTML formatting for the pages: short, fixed-width where it helps scanning. */
 
 import { esc } from '@vigil/plot';
+import { formatShort } from '../../util/format-number.ts';
 
 /** Escape text for HTML (vigil's one escaping function, re-exported for the pages). */
 export { esc };
@@ -10,12 +11,10 @@ export function stat(label: string, value: string, cls = ''): string {
   return `<div class="stat ${cls}"><dt>${esc(label)}</dt><dd>${value}</dd></div>`;
 }
 
-/** A score or threshold: 3 significant digits, exponent when very small or large. */
-export function num(v: number | null | undefined): string {
+/** A score or threshold on the page: `formatShort` without a zero fraction (`20`, not `20.0`); `–` when missing. */
+export function displayNumber(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
-  return v.toPrecision(3).replace(/\.?0+$/, (m) => (m.includes('.') ? '' : m));
+  return formatShort(v).replace(/\.0+$/, '');
 }
 
 /** A rate with a unit, e.g. `12.4k/s`. */

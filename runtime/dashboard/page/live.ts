@@ -4,7 +4,7 @@
  */
 import type { TickMessage } from '../server.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
-import { contributors, duration, esc, ms, num, rate, stat, utcTime } from './format.ts';
+import { contributors, duration, esc, ms, displayNumber, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
 
 /** Most points a page keeps for the selected sensor; the server's ring is usually smaller. */
@@ -169,7 +169,7 @@ function renderSensors(msg: TickMessage): void {
           return `<tr data-name="${esc(x.name)}" class="state-${x.state}${x.name === state.selected ? ' selected' : ''}${stale}">
             <td><span class="dot dot-${x.state}" title="${x.state}"></span></td>
             <td class="name" title="${esc(x.name)}">${esc(x.name)}</td>
-            <td class="ratio" title="score ${num(x.score)} / threshold ${num(x.threshold)}"><span class="bar"><i style="width:${bar.toFixed(1)}%"></i></span><span class="num">${ratio === null ? '–' : ratio.toFixed(2)}</span></td>
+            <td class="ratio" title="score ${displayNumber(x.score)} / threshold ${displayNumber(x.threshold)}"><span class="bar"><i style="width:${bar.toFixed(1)}%"></i></span><span class="num">${ratio === null ? '–' : ratio.toFixed(2)}</span></td>
             <td class="num">${x.alerts}</td></tr>`;
         })
         .join('')
@@ -190,8 +190,8 @@ function renderDetail(msg: TickMessage): void {
   $('detail-state').textContent = x.state === 'alert' ? 'ALERT' : x.state === 'ok' ? 'normal' : 'warming up';
   const open = msg.selected?.spans.find((sp) => sp.end === null);
   const facts = [
-    ['score', num(x.score)],
-    ['threshold', num(x.threshold)],
+    ['score', displayNumber(x.score)],
+    ['threshold', displayNumber(x.threshold)],
     ['windows', String(x.windows)],
     ['alerts', String(x.alerts)],
     ['last data', `${utcTime(x.lastTs)} UTC`],
@@ -202,7 +202,7 @@ function renderDetail(msg: TickMessage): void {
   const l = msg.selected?.name === x.name ? msg.selected.learning : undefined;
   if (l) {
     facts.push(['bar', `${l.kind}: learnt ${l.learnt}, kept out ${l.keptOut}${l.pending ? `, waiting ${l.pending}` : ''}`]);
-    if (l.kindLevel > l.level * 1.001) facts.push(['held by rise bound', `${l.kind} wants ${num(l.kindLevel)}`]);
+    if (l.kindLevel > l.level * 1.001) facts.push(['held by rise bound', `${l.kind} wants ${displayNumber(l.kindLevel)}`]);
   }
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }
@@ -216,8 +216,8 @@ function renderAlerts(msg: TickMessage): void {
           <td class="name">${esc(a.sensor)}</td>
           <td class="num">${utcTime(a.start)}</td>
           <td class="num">${a.end === null ? '<b>open</b>' : duration(a.end - a.start)}</td>
-          <td class="num">${num(a.peakScore)}</td>
-          <td class="num">${num(a.threshold)}</td>
+          <td class="num">${displayNumber(a.peakScore)}</td>
+          <td class="num">${displayNumber(a.threshold)}</td>
           <td>${contributors(a.contributors)}</td></tr>`,
         )
         .join('')

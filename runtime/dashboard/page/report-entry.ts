@@ -1,14 +1,14 @@
 /** The static report page: reads the embedded JSON and draws each sensor with the dashboard's plots. */
 import type { ReportData } from '../report.ts';
 import { SensorPlots } from './plots.ts';
-import { duration, esc, num, stat, utcTime } from './format.ts';
+import { duration, esc, displayNumber, stat, utcTime } from './format.ts';
 
 type SensorData = ReportData['sensors'][number];
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 
 function fmt(v: number | string): string {
-  return typeof v === 'number' ? num(v) : esc(v);
+  return typeof v === 'number' ? displayNumber(v) : esc(v);
 }
 
 function facts(s: SensorData): { windows: number; flagged: number; max: number | null; first: number; last: number } {
@@ -44,7 +44,7 @@ function render(d: ReportData): void {
         <td><span class="dot dot-${state}"></span></td><td class="name" title="${esc(s.name)}">${esc(s.name)}</td>
         <td class="num">${utcTime(f.first)}</td><td class="num">${duration(f.last - f.first)}</td>
         <td class="num">${f.windows.toLocaleString()}</td><td class="num">${f.flagged.toLocaleString()}</td><td class="num">${s.spans.length}</td>
-        <td class="num">${num(f.max)}</td>${metricKeys.map((k) => `<td class="num">${s.metrics?.[k] !== undefined ? fmt(s.metrics[k]) : '–'}</td>`).join('')}</tr>`;
+        <td class="num">${displayNumber(f.max)}</td>${metricKeys.map((k) => `<td class="num">${s.metrics?.[k] !== undefined ? fmt(s.metrics[k]) : '–'}</td>`).join('')}</tr>`;
     })
     .join('');
   $('summary-rows').addEventListener('click', (ev) => {
@@ -76,7 +76,7 @@ function render(d: ReportData): void {
     sec.id = slug(s.name, i);
     const m = Object.entries(s.metrics ?? {}).map(([k, v]) => `<span><b>${esc(k)}</b> ${fmt(v)}</span>`);
     sec.innerHTML = `<div class="detail-head"><h1>${esc(s.name)}</h1><span class="badge badge-${s.spans.length ? 'alert' : 'ok'}">${s.spans.length ? `${s.spans.length} alert span${s.spans.length === 1 ? '' : 's'}` : 'no alerts'}</span>
-      <div class="facts"><span><b>windows</b> ${f.windows.toLocaleString()}</span><span><b>anomalous</b> ${f.flagged.toLocaleString()}</span><span><b>max score</b> ${num(f.max)}</span><span><b>from</b> ${utcTime(f.first)} UTC</span><span><b>span</b> ${duration(f.last - f.first)}</span>${m.join('')}</div></div>
+      <div class="facts"><span><b>windows</b> ${f.windows.toLocaleString()}</span><span><b>anomalous</b> ${f.flagged.toLocaleString()}</span><span><b>max score</b> ${displayNumber(f.max)}</span><span><b>from</b> ${utcTime(f.first)} UTC</span><span><b>span</b> ${duration(f.last - f.first)}</span>${m.join('')}</div></div>
       <div class="plots"></div>
       <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>${esc(d.scoreLabel ?? 'reconstruction error')}${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''} · drag to zoom, double-click to reset</div>`;
     host.append(sec);

@@ -10,6 +10,7 @@ import { servingRanges } from '../../model/ranges.ts';
 import { OrtWebBackend } from '../../inference/ort-web.ts';
 import { ModelRef } from '../../inference/model-ref.ts';
 import { scoreSeries, type SeriesScores } from '../../stream/score-series.ts';
+import { formatNumber } from '../../util/format-number.ts';
 
 /** The three files a person drops. */
 export interface ScoreInputs {
@@ -65,8 +66,6 @@ export async function scoreFile(inp: ScoreInputs): Promise<FileScores> {
   }
 }
 
-const num = (x: number): string => (x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1'));
-
 /** Results as CSV, the columns `vigil score --out` writes: timestamp,score,threshold,alert,err_<channel>... */
 export function scoresCsv(r: FileScores): string {
   const C = r.card.channels.length;
@@ -74,8 +73,8 @@ export function scoresCsv(r: FileScores): string {
   const lines = [`timestamp,score,threshold,alert,${r.card.channels.map((c) => `err_${c}`).join(',')}`];
   for (let i = 0; i < r.scores.length; i++) {
     const ts = raw ? raw[i] : new Date(r.series.timestamps[i]).toISOString();
-    const errs = Array.from(r.perChannel.subarray(i * C, (i + 1) * C), num);
-    lines.push(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${num(r.scores[i])},${num(r.thresholds[i])},${r.alerts[i]},${errs.join(',')}`);
+    const errs = Array.from(r.perChannel.subarray(i * C, (i + 1) * C), (x) => formatNumber(x));
+    lines.push(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${formatNumber(r.scores[i])},${formatNumber(r.thresholds[i])},${r.alerts[i]},${errs.join(',')}`);
   }
   return `${lines.join('\n')}\n`;
 }
