@@ -1,23 +1,24 @@
 /**
  * The serving model back in tfjs, to fine-tune from: the layer list from the card (`architecture.params.layers`,
  * the same list that trained and exported it) and the weights from the ONNX file's initializers, reordered back
- * from ONNX's kernel layouts (the inverse of train/export/graph.ts). Nothing beside the model pair is needed, so
- * every model ever exported can be adapted; `adaptModel` checks the rebuilt model against ONNX Runtime before
- * training it (max |diff| on the held-back windows).
+ * from ONNX's kernel layouts (each op's `kernelFromOnnx`, the inverse of its `emitOnnx`). Nothing beside the
+ * model pair is needed, so every model ever exported can be adapted; `adaptModel` checks the rebuilt model
+ * against ONNX Runtime before training it (max |diff| on the held-back windows).
  */
 import { type LoadedModel } from '@vigil/runtime';
 import { ONNX } from '../export/proto.ts';
 import { Autoencoder, type LayerWeights } from '../models/autoencoder.ts';
-import { traceShapes, weightShapes, type LayerSpec, type ModelSpec } from '../models/spec.ts';
+import { opOf } from '../models/ops/index.ts';
+import { termsFromParams, traceShapes, weightShapes, type LayerSpec, type ModelSpec } from '../models/spec.ts';
 
 /** The model spec a card describes (layers, loss, training-only terms). */
 export function specFromCard(loaded: LoadedModel): ModelSpec {
   const { card } = loaded;
-  const p = card.architecture.params as { layers?: LayerSpec[]; noise?: { kind: 'gaussian' | 'mask'; level: number }; l1?: number; beta?: number };
+  const p = card.architecture.params as { layers?: LayerSpec[] };
   if (!Array.isArray(p.layers) || p.layers.length === 0) {
     throw new Error(`${loaded.cardPath}: architecture.params.layers is missing; this card predates layer lists in cards (retrain with vigil train to adapt it)`);
   }
-  const terms = card.architecture.kind === 'denoising' ? { noise: p.noise } : card.architecture.kind === 'sparse' ? { l1: p.l1 } : card.architecture.kind === 'vae' ? { beta: p.beta } : {};
+  const terms = termsFromParams(card.architecture.params);
   const spec: ModelSpec = { arch: card.architecture.kind, window: card.window, channels: card.channels.length, loss: card.architecture.loss, layers: p.layers, terms };
   traceShapes(spec);
   return spec;
@@ -31,20 +32,6 @@ function floats(t: import('onnx-proto').onnx.ITensorProto): Float32Array {
     return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   }
   return Float32Array.from(t.floatData ?? []);
-}
-
-/** ONNX Conv `[F, Cin, k]` back to the im2col kernel `[k*Cin, F]`. */
-function fromConvKernel(w: Float32Array, k: number, cin: number, f: number): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let j = 0; j < k; j++) for (let ci = 0; ci < cin; ci++) for (let co = 0; co < f; co++) out[(j * cin + ci) * f + co] = w[(co * cin + ci) * k + j];
-  return out;
-}
-
-/** ONNX ConvTranspose `[Cin, F, k]` back to `[Cin, k*F]`. */
-function fromConvTKernel(w: Float32Array, k: number, cin: number, f: number): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let ci = 0; ci < cin; ci++) for (let j = 0; j < k; j++) for (let co = 0; co < f; co++) out[ci * k * f + j * f + co] = w[(ci * f + co) * k + j];
-  return out;
 }
 
 /** Layer weights read from the exported graph's initializers `l<i>_kernel` / `l<i>_bias`. */
@@ -63,9 +50,9 @@ export function weightsFromOnnx(spec: ModelSpec, onnx: Uint8Array, where = 'mode
     if (kernel.length !== n || bias.length !== shapes.bias[0]) {
       throw new Error(`${where}: layer ${i} (${l.op}) has ${kernel.length} kernel and ${bias.length} bias values; the card's layer list expects ${n} and ${shapes.bias[0]}`);
     }
-    if (l.op === 'conv') return { kernel: fromConvKernel(kernel, l.kernel, l.in, l.filters), bias };
-    if (l.op === 'convT') return { kernel: fromConvTKernel(kernel, l.kernel, l.in, l.filters), bias };
-    return { kernel, bias };
+    // Each op knows its ONNX kernel layout (ops/conv.ts, ops/conv-transpose.ts reorder; dense stores it as is).
+    const fromOnnx = opOf(l).kernelFromOnnx;
+    return { kernel: fromOnnx ? fromOnnx(l, kernel) : kernel, bias };
   });
 }
 

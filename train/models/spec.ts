@@ -18,6 +18,12 @@ export interface TrainingTerms {
   beta?: number;
 }
 
+/** The training-only terms a card's `architecture.params` records (under the same keys), for a model rebuilt from its card. */
+export function termsFromParams(params: Record<string, unknown>): TrainingTerms {
+  const p = params as TrainingTerms;
+  return { ...(p.noise !== undefined && { noise: p.noise }), ...(p.l1 !== undefined && { l1: p.l1 }), ...(p.beta !== undefined && { beta: p.beta }) };
+}
+
 /** A whole autoencoder: input geometry, layers, loss and training-only terms. */
 export interface ModelSpec {
   /** Architecture name as given by the user (`dense`, `conv`, `denoising`, ...). */
