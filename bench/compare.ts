@@ -20,6 +20,7 @@ import { Command } from 'commander';
 import { applyScaler, loadModel, openModel, resolveSession, scoreSeries, slidingWindows, type Series } from '@vigil/runtime';
 import { loadNabCorpus } from '../runtime/evaluate/nab/corpus.ts';
 import { probationaryLength } from '../runtime/evaluate/nab/sweep.ts';
+import { countConfusion, f1OfCounts, type Confusion } from '../runtime/evaluate/labels/metrics.ts';
 import { trainModel, type TrainOptions } from '../train/index.ts';
 import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally, type Interval, type PooledCounts } from '../test/quality/synthetic-set.ts';
 import { renderFigure } from './lib/svg.ts';
@@ -97,25 +98,20 @@ async function throughput(onnx: Uint8Array, card: ReturnType<typeof loadModel>['
 }
 
 /** Confusion counts at the fixed threshold (a quantile of the scores) with the best point-wise F1. */
-function bestCounts(scores: number[], truth: number[]): { tp: number; fp: number; fn: number } {
+function bestCounts(scores: number[], truth: number[]): Pick<Confusion, 'tp' | 'fp' | 'fn'> {
   const sorted = [...scores].sort((a, b) => a - b);
   let best = { tp: 0, fp: 0, fn: truth.filter(Boolean).length };
   let bestF = 0;
+  const flags = new Uint8Array(scores.length);
   for (let q = 0; q < 400; q++) {
     const thr = sorted[Math.floor((q / 400) * (sorted.length - 1))];
-    let tp = 0, fp = 0, fn = 0;
-    for (let i = 0; i < scores.length; i++) {
-      const f = scores[i] > thr;
-      if (truth[i]) f ? tp++ : fn++;
-      else if (f) fp++;
-    }
-    const f1 = tp ? (2 * tp) / (2 * tp + fp + fn) : 0;
+    for (let i = 0; i < scores.length; i++) flags[i] = scores[i] > thr ? 1 : 0;
+    const { tp, fp, fn } = countConfusion(flags, truth);
+    const f1 = f1OfCounts({ tp, fp, fn });
     if (f1 > bestF) { bestF = f1; best = { tp, fp, fn }; }
   }
   return best;
 }
-
-const f1Of = (c: { tp: number; fp: number; fn: number }): number => (c.tp ? (2 * c.tp) / (2 * c.tp + c.fp + c.fn) : 0);
 
 const fresh = (): Outcome => ({ counts: emptyCounts(), best: { tp: 0, fp: 0, fn: 0 }, perModel: [], trainWall: 0, trainCpu: 0, epochs: 0, onnxBytes: 0, windowsPerSecond: 0 });
 const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
@@ -150,12 +146,12 @@ for (const cfg of previous ? [] : CONFIGS) {
     config: cfg.name,
     synthetic: {
       f1: r3(sm.f1), falseAlarmRate: r3(sm.falseAlarmRate), missRate: r3(sm.missRate), precision: r3(sm.precision), recall: r3(sm.recall),
-      eventRecall: r3(sm.eventRecall), faults: `${syn.counts.detected}/${syn.counts.events}`, medianDelayRows: sm.medianDelayRows, bestF1: r3(f1Of(syn.best)), meanDelayRows: r3(sm.meanDelayRows), perPump: syn.perModel,
+      eventRecall: r3(sm.eventRecall), faults: `${syn.counts.detected}/${syn.counts.events}`, medianDelayRows: sm.medianDelayRows, bestF1: r3(f1OfCounts(syn.best)), meanDelayRows: r3(sm.meanDelayRows), perPump: syn.perModel,
       trainWallS: r3(syn.trainWall), trainCpuS: r3(syn.trainCpu), epochs: syn.epochs, onnxBytes: syn.onnxBytes, windowsPerSecond: Math.round(syn.windowsPerSecond),
     },
     nab: {
       f1: r3(nm.f1), falseAlarmRate: r3(nm.falseAlarmRate), missRate: r3(nm.missRate), eventRecall: r3(nm.eventRecall), windows: `${nab.counts.detected}/${nab.counts.events}`,
-      medianDelayRows: nm.medianDelayRows, bestF1: r3(f1Of(nab.best)), meanDelayRows: r3(nm.meanDelayRows), perFile: nab.perModel, trainWallS: r3(nab.trainWall), trainCpuS: r3(nab.trainCpu), onnxBytes: nab.onnxBytes,
+      medianDelayRows: nm.medianDelayRows, bestF1: r3(f1OfCounts(nab.best)), meanDelayRows: r3(nm.meanDelayRows), perFile: nab.perModel, trainWallS: r3(nab.trainWall), trainCpuS: r3(nab.trainCpu), onnxBytes: nab.onnxBytes,
       windowsPerSecond: Math.round(nab.windowsPerSecond),
     },
   };

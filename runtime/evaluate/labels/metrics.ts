@@ -67,6 +67,14 @@ export function confusionRates(c: Confusion): ConfusionRates {
 }
 
 /**
+ * F1 straight from counts, 2TP / (2TP + FP + FN): the same value as `confusionRates(c).f1` up to rounding, and
+ * exactly equal for equal ratios, so a search for the best threshold keeps the first of equally good ones.
+ */
+export function f1OfCounts(c: Pick<Confusion, 'tp' | 'fp' | 'fn'>): number {
+  return c.tp ? (2 * c.tp) / (2 * c.tp + c.fp + c.fn) : 0;
+}
+
+/**
  * Count flags against labels over rows `from` up to the labels' end, adding to `into` when given. A row counts
  * neither way when its label is below 0 or `ignore` marks it (e.g. rows whose window still holds a fault's rows).
  */
