@@ -6,7 +6,7 @@ import { confusionRates, countConfusion } from '../../runtime/evaluate/labels/me
 import type { Injection } from '../../test/train/pump.ts';
 
 /** Fault kinds injected, in rotation. */
-export const INJECTION_KINDS: Injection['kind'][] = ['spike', 'level', 'drift', 'stuck', 'noise', 'decouple'];
+export const INJECTION_KINDS: Injection['kind'][] = ['spike', 'level_shift', 'drift', 'stuck', 'variance_burst', 'broken_correlation'];
 
 /** One fault every 150 rows from `start`, kinds in rotation; spikes last 1 row, the others 30. */
 export function injections(rows: number, start: number): Injection[] {

@@ -4,14 +4,18 @@
  * anomalies with point labels.
  */
 import type { Series } from '@vigil/runtime';
+import type { AnomalyType } from '../../simulators/index.ts';
 import { Rng } from '../../runtime/util/prng.ts';
 
 /** Channel names in column order. */
 export const PUMP_CHANNELS = ['vibration_rms', 'current', 'pressure', 'temperature', 'flow', 'voltage', 'speed', 'power'];
 
+/** The fault kinds this set can inject, named as the simulators' generator names them (simulators/synthetic/anomalies.ts). */
+export type InjectionKind = Exclude<AnomalyType, 'dropout'>;
+
 /** An injected anomaly: kind, first row, length. */
 export interface Injection {
-  kind: 'spike' | 'level' | 'drift' | 'stuck' | 'noise' | 'decouple';
+  kind: InjectionKind;
   start: number;
   length: number;
 }
@@ -47,11 +51,11 @@ export function pumpSeries(rows: number, seed: number, injections: Injection[] =
       const sd = Math.max(Math.abs(base) * 0.05, 0.5);
       switch (inj.kind) {
         case 'spike': data[k] += (t === inj.start ? 8 : 0) * sd; labels[t] = t === inj.start ? 1 : 0; break;
-        case 'level': data[k] += 4 * sd; break;
+        case 'level_shift': data[k] += 4 * sd; break;
         case 'drift': data[k] += (6 * sd * (t - inj.start)) / inj.length; break;
         case 'stuck': data[k] = base; break;
-        case 'noise': data[k] += 3 * sd * rng.normal(); break;
-        case 'decouple': data[t * C + 1] = data[inj.start * C + 1]; data[t * C + 7] = data[inj.start * C + 7]; break;
+        case 'variance_burst': data[k] += 3 * sd * rng.normal(); break;
+        case 'broken_correlation': data[t * C + 1] = data[inj.start * C + 1]; data[t * C + 7] = data[inj.start * C + 7]; break;
       }
     }
   }

@@ -29,7 +29,7 @@ let tfModel: Autoencoder;
 let rp: LoadedModel;
 let err: LoadedModel;
 let test: { series: Series; labels: Uint8Array };
-const KINDS: Injection['kind'][] = ['spike', 'level', 'drift', 'stuck', 'noise', 'decouple'];
+const KINDS: Injection['kind'][] = ['spike', 'level_shift', 'drift', 'stuck', 'variance_burst', 'broken_correlation'];
 const INJ: Injection[] = Array.from({ length: 12 }, (_, i) => ({ kind: KINDS[i % 6], start: 100 + 150 * i, length: i % 6 === 0 ? 1 : 30 }));
 
 /** Windows of a series scaled with the card, and the model's outputs for them. */
