@@ -11,29 +11,13 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { ModelRef, type ModelHandle } from '../inference/model-ref.ts';
 import { TrackedResiduals } from '../scoring/residual-baselines.ts';
-import type { ModelOutputs } from '../scoring/score-outputs.ts';
-import { BatchInput } from './batch-input.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
-import { Flight } from './flight.ts';
-import { PendingQueue } from './pending-queue.ts';
-import { scoreBatch, type BatchScores } from './score-batch.ts';
+import { InferenceLoop, type BatchReport } from './inference-loop.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 import { definedOnly } from '../util/options.ts';
 import { BATCH_DEFAULTS } from '../config/batch.ts';
 
-/** What happened in one batch, for metrics and flow control. */
-export interface BatchReport {
-  size: number;
-  /** Wall time of the inference call (ms). */
-  inferMs: number;
-  /** Wall time spent copying (and re-scaling) the windows into the batch input (ms). */
-  assembleMs: number;
-  /** Wall time spent scoring the batch and emitting its scored windows (ms). */
-  scoreMs: number;
-  provider: string;
-  /** Windows still waiting after this batch. */
-  pending: number;
-}
+export type { BatchReport } from './inference-loop.ts';
 
 /** Options of `inferBatches`. */
 export interface InferBatchesOptions {
@@ -93,164 +77,14 @@ export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOp
   const counters = opts.counters ?? createCounters();
   return (source) =>
     new Observable<ScoredWindow>((subscriber) => {
-      const queue = new PendingQueue<SensorWindow>(o.maxPendingBytes, pendingWindowBytes, (w) => {
-        counters.droppedQueueFull++;
-        if (w.rows) {
-          w.rows.release(w.seq);
-          w.rows = undefined;
-        }
-        opts.onShed?.(w);
-      });
-      const gauge = () => {
-        counters.pending = queue.size;
-        counters.pendingBytes = queue.bytes;
-        opts.onPending?.(queue.bytes);
-      };
-      const input = new BatchInput(o.maxBatch, counters);
+      // Per-sensor residual means when the card's scoring tracks drift; a swapped-in model starts from its own card.
       const residuals = opts.residuals ?? new TrackedResiduals();
-      // The one batch in flight (inference runs one batch at a time).
-      let inflight: Flight | undefined;
-      let upstream: { done: true; error?: unknown; failed: boolean } | undefined;
-      let closed = false;
-      let failures = 0;
-      // True while runBatch is on the stack: a runner that answers synchronously must not recurse into pump().
-      let starting = false;
-
-      const finish = () => {
-        if (!upstream || inflight || queue.size > 0) return;
-        if (upstream.failed) subscriber.error(upstream.error);
-        else subscriber.complete();
-      };
-
-      const pump = (): void => {
-        while (!inflight && !closed) {
-          const batch = queue.take(o.maxBatch);
-          gauge();
-          if (batch.length === 0) return finish();
-          runBatch(batch);
-        }
-      };
-
-      const runBatch = (batch: SensorWindow[]) => {
-        const held = ref.acquire();
-        const { card } = held;
-        const W = card.window;
-        const C = card.channels.length;
-        const ta = performance.now();
-        const bad = input.assemble(batch, W * C, C, card.scaler);
-        if (bad >= 0) {
-          // Only a caller feeding windows of another shape gets here (swaps keep the shape): a bug, not data.
-          const w = batch[bad];
-          held.release();
-          closed = true;
-          subscriber.error(new Error(`inferBatches: window of sensor '${w.sensor}' has ${w.rows ? w.rows.width : w.data.length} values; expected ${W} x ${C} = ${W * C} for model ${card.name}`));
-          return;
-        }
-        counters.batches++;
-        const t0 = performance.now();
-        const flight = new Flight(batch, input.input, held, t0, t0 - ta);
-        inflight = flight;
-        starting = true;
-        try {
-          flight.start(onResult, onFailure, settle);
-        } finally {
-          starting = false;
-        }
-      };
-
-      const settle = (flight: Flight, err: unknown, outputs?: ModelOutputs) => {
-        if (flight.done) return;
-        flight.done = true;
-        const inferMs = performance.now() - flight.t0;
-        flight.sub.unsubscribe();
-        if (inflight === flight) inflight = undefined;
-        flight.held.release();
-        if (closed) return;
-        let scored: BatchScores | undefined;
-        if (err === undefined && outputs) {
-          try {
-            scored = scoreBatch(flight, outputs, residuals);
-          } catch (e) {
-            err = e;
-          }
-        }
-        if (scored) emitScored(flight, scored, inferMs);
-        else if (!failed(flight, err)) return;
-        if (!starting) pump();
-      };
-
-      /** Complete each window of the batch in place into its ScoredWindow and emit it, then report the batch. */
-      const emitScored = (flight: Flight, { scores, perChannel }: BatchScores, inferMs: number) => {
-        const { batch, held } = flight;
-        const n = batch.length;
-        const C = held.card.channels.length;
-        const provider = held.session.provider;
-        failures = 0;
-        counters.scored += n;
-        for (let i = 0; i < n && !closed; i++) {
-          // Windows belong to the pipeline once cut: complete each in place rather than copy it (hot path).
-          const w = batch[i] as ScoredWindow;
-          w.score = scores[i];
-          w.perChannel = perChannel.subarray(i * C, (i + 1) * C);
-          w.provider = provider;
-          subscriber.next(w);
-        }
-        opts.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - flight.t0 - inferMs, provider, pending: queue.size });
-      };
-
-      /** A failed batch: its windows are dropped and counted; false when failures in a row ended the stream. */
-      const failed = (flight: Flight, err: unknown): boolean => {
-        const n = flight.batch.length;
-        counters.inferenceErrors++;
-        counters.droppedInferenceError += n;
-        failures++;
-        opts.onError?.(err, n);
-        if (failures < o.maxConsecutiveErrors) return true;
-        closed = true;
-        subscriber.error(new Error(`inference failed ${failures} times in a row on ${flight.held.session.provider}: ${(err as Error)?.message ?? String(err)}`));
-        return false;
-      };
-
-      // Created once per subscription, not per batch; after teardown nothing is in flight and they do nothing.
-      const onResult = (r: ModelOutputs) => {
-        if (inflight) settle(inflight, undefined, r);
-      };
-      const onFailure = (err: unknown) => {
-        if (inflight) settle(inflight, err ?? new Error('inference failed'));
-      };
-
+      const loop = new InferenceLoop(ref, o, counters, residuals, subscriber, pendingWindowBytes);
       const sub = source.subscribe({
-        next: (windows) => {
-          let i = 0;
-          // An idle model takes the batch as it comes; only windows that must wait are subject to the queue's bounds.
-          if (!inflight && !closed && queue.size === 0 && windows.length > 0) {
-            i = Math.min(windows.length, o.maxBatch);
-            runBatch(i === windows.length ? windows : windows.slice(0, i));
-          }
-          for (; i < windows.length; i++) queue.push(windows[i]);
-          gauge();
-          pump();
-        },
-        error: (error) => {
-          upstream = { done: true, error, failed: true };
-          finish();
-        },
-        complete: () => {
-          upstream = { done: true, failed: false };
-          finish();
-        },
+        next: (windows) => loop.push(windows),
+        error: (error) => loop.end(true, error),
+        complete: () => loop.end(false),
       });
-      return () => {
-        closed = true;
-        sub.unsubscribe();
-        if (inflight) {
-          const flight = inflight;
-          inflight = undefined;
-          flight.abandon();
-        }
-        counters.pending = 0;
-        counters.pendingBytes = 0;
-        opts.onPending?.(0);
-      };
+      return () => loop.teardown(sub);
     });
 }
