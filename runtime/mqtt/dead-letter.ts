@@ -3,10 +3,12 @@
  * a JSONL file, so bad input is kept for inspection instead of vanishing. Payloads are cut to a preview so a
  * flood of huge messages cannot turn into a flood of huge dead letters; the file rotates at a size limit and
  * writes are dropped (counted) when the disk cannot keep up, rather than buffering without bound. A failed
- * write (a full disk: ENOSPC, a removed folder) closes the file with a rate-limited warning; later dead letters
- * reopen it (at most once per `retryMs`), so writing resumes once the disk has room again.
+ * write (a full disk: ENOSPC) closes the file with a rate-limited warning; later dead letters reopen it (at most
+ * once per `retryMs`), so writing resumes once the disk has room again. Writes to a file removed from under us
+ * (the file or its folder deleted, or moved away) do not fail, so the path is checked at most once per `retryMs`:
+ * when it no longer names the open file, the file is reopened there (a removed folder: ENOENT, warned and retried).
  */
-import { createWriteStream, fstatSync, openSync, renameSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, openSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import type { Rejected } from '../stream/types.ts';
 import { utf8Text } from '../codecs/values.ts';
@@ -75,6 +77,9 @@ export interface DeadLetterSink {
 /** Create the sink; `client` may be null when only a file is wanted. */
 export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOptions): DeadLetterSink {
   let file: WriteStream | undefined;
+  /** Device and inode of the open file, to notice when its path names another file or none. */
+  let opened = { dev: 0, ino: 0 };
+  let checkAt = Number.NEGATIVE_INFINITY;
   let bytes = 0;
   let dropped = 0;
   let failures = 0;
@@ -103,7 +108,10 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
   const openFile = () => {
     // Opened synchronously so the file exists at once; a rename later moves it with any writes still queued.
     const fd = openSync(opts.file!, 'a');
-    bytes = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    bytes = st.size;
+    opened = { dev: st.dev, ino: st.ino };
+    checkAt = clock.now() + (opts.retryMs ?? 1000);
     const stream = createWriteStream('', { fd });
     stream.on('error', (err) => fail(err, stream));
     file = stream;
@@ -113,6 +121,17 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
       openFile();
     } catch (err) {
       fail(err as NodeJS.ErrnoException);
+    }
+  };
+  /** Whether the path still names the open file (checked at most once per retryMs). */
+  const stillThere = (): boolean => {
+    if (clock.now() < checkAt) return true;
+    checkAt = clock.now() + (opts.retryMs ?? 1000);
+    try {
+      const st = statSync(opts.file!);
+      return st.dev === opened.dev && st.ino === opened.ino;
+    } catch {
+      return false;
     }
   };
   const lost = (err?: Error | null) => {
@@ -128,6 +147,12 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
       }
       if (!opts.file) return;
       if (!file && clock.now() >= retryAt) tryOpen();
+      if (file && !stillThere()) {
+        // Removed or moved away: what is queued goes to the old file; reopen the path (a removed folder fails here).
+        file.end();
+        file = undefined;
+        tryOpen();
+      }
       if (!file) return void dropped++;
       if (file.writableLength > MAX_FILE_BACKLOG) return void dropped++;
       if (bytes > opts.maxFileBytes) {

@@ -4,7 +4,7 @@
  * it could not write, and once the path is writable again (the symlink removed: a fresh file) later dead letters
  * reopen it and are written.
  */
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,5 +79,46 @@ describe.skipIf(!existsSync('/dev/full'))('dead-letter file after ENOSPC', () =>
     advance(10_000);
     expect(warnings.map((w) => w.failures)).toEqual([1, 2]);
     await sink.close();
+  });
+});
+
+describe('dead-letter file removed from under the sink', () => {
+  // Writes to a deleted file succeed (the open descriptor keeps its inode), so without a check every later dead
+  // letter would vanish into it without a word until the size limit.
+  const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).detail);
+
+  it('reopens the path once it names another file or none', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-dl-gone-')), 'dead.jsonl');
+    const { clock, advance } = manualClock();
+    const sink = deadLetterSink(null, { topic: null, file, maxFileBytes: 1 << 20, retryMs: 1000, clock });
+    sink.write(rejection(0));
+    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('line 0'), 'the first dead letter on disk', 5000);
+    unlinkSync(file); // an operator (or a log rotation without copytruncate) removes it
+    advance(1000);
+    sink.write(rejection(1));
+    sink.write(rejection(2));
+    await sink.close();
+    expect(lines(file)).toEqual(['line 1', 'line 2']);
+    expect(sink.failures()).toBe(0);
+  });
+
+  it('warns while its folder is gone and writes again once it is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-dl-gone-'));
+    const file = join(dir, 'dead.jsonl');
+    const warnings: Record<string, unknown>[] = [];
+    const { clock, advance } = manualClock();
+    const sink = deadLetterSink(null, { topic: null, file, maxFileBytes: 1 << 20, log: { warn: (fields) => warnings.push(fields as Record<string, unknown>) }, retryMs: 1000, clock });
+    sink.write(rejection(0));
+    rmSync(dir, { recursive: true });
+    advance(1000);
+    sink.write(rejection(1));
+    expect(sink.dropped()).toBe(1);
+    expect(sink.failures()).toBe(1);
+    expect(warnings).toEqual([expect.objectContaining({ errors: { ENOENT: 1 } })]);
+    mkdirSync(dir);
+    advance(1000);
+    sink.write(rejection(2));
+    await sink.close();
+    expect(lines(file)).toEqual(['line 2']);
   });
 });
