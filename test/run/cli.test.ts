@@ -20,7 +20,7 @@ describe('vigil run (the command)', () => {
     const model = recordedModel(dir);
     const sub = await mqtt.connectAsync(MOSQUITTO);
     await sub.subscribeAsync('vigil/alerts/+', { qos: 1 });
-    const child = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--model', model, '--broker', MOSQUITTO, '--topic', `${prefix}/{sensor}/data`, '--qos', '1', '--state', state, '--metrics-port', '0', '--provider', 'cpu'], {
+    const child = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--model', model, '--broker', MOSQUITTO, '--topic', `${prefix}/{sensor}/data`, '--qos', '1', '--state', state, '--metrics-port', '0', '--providers', 'cpu'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
