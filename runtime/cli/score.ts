@@ -191,7 +191,8 @@ Rows before the first full window (window - 1 rows) get score 0 and alert 0; the
 in force, starting from the card's calibration and adapting along the file exactly as it would live.
 alert is 1 while an alert is open: the same alert state machine, options and defaults as \`vigil run\` (config
 \`alerts\`: by default ${defaultAt('alerts.openK')} of ${defaultAt('alerts.openN')} anomalous windows opens it and ${defaultAt('alerts.closeM')} quiet windows in a row close it).
-Every option that sets a config key has the same name, syntax and default in \`vigil run\`.
+Options shared with \`vigil run\` (--threshold, --smoothing, --providers, --alert-*, --cooldown, --gap-reset) have the same
+name, syntax and default there (one table: runtime/config/flags.ts; defaults: the config schema).
 
 Example:
   vigil score --model models/pump --data data/test.csv --out scores.csv --threshold spot --alert-open 2/3 --report scores.html`,

@@ -1,7 +1,9 @@
 /**
  * The `vigil run` configuration: one zod schema with defaults for everything except the model, so a file is
  * optional. Validated at the edge; the runtime trusts the parsed result. Every error names the key and what
- * was expected (see `load.ts`).
+ * was expected (see `load.ts`). Each larger section has a file of its own (broker.ts, source.ts, window.ts,
+ * batch.ts, inference.ts, alerts.ts, http.ts), assembled here. Defaults live here and nowhere else: the command-line
+ * flags (flags.ts) show them, `vigil score` parses its options through these sections too.
  */
 import { z } from 'zod';
 import { SmoothingConfigSchema } from '../scoring/smoothing.ts';
