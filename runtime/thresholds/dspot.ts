@@ -8,7 +8,7 @@ import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import { provisionalLevel, type Seed } from './seed.ts';
 import { PotTail } from './pot.ts';
 import { potFields } from './spot.ts';
-import { HoldOff, num, nums } from './options.ts';
+import { HoldOff, readNumber, readNumbers } from './options.ts';
 
 /** Config: `{ kind: 'dspot', depth, q, nInit, level, maxPeaks, learnFromAnomalies }`. */
 export const DspotConfigSchema = z
@@ -84,7 +84,7 @@ export class DspotThreshold implements RestorableThreshold {
   }
 
   restore(state: Record<string, unknown>): void {
-    const recent = nums(state, 'recent');
+    const recent = readNumbers(state, 'recent');
     if (recent.length > this.cfg.depth) throw new Error(`threshold state: ${recent.length} recent scores; expected at most depth ${this.cfg.depth}`);
     const tailState = state.tail;
     if (!tailState || typeof tailState !== 'object') throw new Error('threshold state: tail must be an object');
@@ -94,12 +94,12 @@ export class DspotThreshold implements RestorableThreshold {
     this.ring = new Float64Array(this.cfg.depth);
     this.ring.set(recent);
     this.held = recent.length;
-    this.head = num(state, 'head');
+    this.head = readNumber(state, 'head');
     if (!Number.isInteger(this.head) || this.head < 0 || this.head >= this.cfg.depth || (this.held < this.cfg.depth && this.head !== this.held % this.cfg.depth)) {
       throw new Error(`threshold state: head ${this.head} does not fit ${this.held} recent scores of depth ${this.cfg.depth}`);
     }
     // The running sum is restored as saved (not re-added) so decisions match an uninterrupted run bit for bit.
-    this.sum = num(state, 'sum');
-    this.hold.quiet = num(state, 'quiet');
+    this.sum = readNumber(state, 'sum');
+    this.hold.quiet = readNumber(state, 'quiet');
   }
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
-import { HoldOff, holdoff, learnFromAnomalies, num } from './options.ts';
+import { HoldOff, holdoff, learnFromAnomalies, readNumber } from './options.ts';
 
 /** Config: `{ kind: 'ewma', alpha, k, warmup, seedWeight, learnFromAnomalies }`. */
 export const EwmaConfigSchema = z
@@ -75,11 +75,11 @@ export class EwmaThreshold implements RestorableThreshold {
   }
 
   restore(s: Record<string, unknown>): void {
-    this.mean = num(s, 'mean');
-    this.variance = num(s, 'variance');
-    this.n = num(s, 'n');
-    this.live = num(s, 'live');
-    this.hold.quiet = num(s, 'quiet');
+    this.mean = readNumber(s, 'mean');
+    this.variance = readNumber(s, 'variance');
+    this.n = readNumber(s, 'n');
+    this.live = readNumber(s, 'live');
+    this.hold.quiet = readNumber(s, 'quiet');
     if (this.variance < 0 || this.n < 0 || this.live < 0) throw new Error('threshold state: variance, n and live must be >= 0');
   }
 }

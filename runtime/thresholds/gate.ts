@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import type { RestorableThreshold, Threshold, ThresholdState } from './threshold.ts';
-import { jnum, num, numOrNull, nums } from './options.ts';
+import { jsonNumber, readNumber, readNumberOrNull, readNumbers } from './options.ts';
 
 /** Gate options, accepted by every adaptive kind's config (validated once by the factory). */
 export const GateConfigSchema = z
@@ -144,7 +144,7 @@ export class GatedThreshold implements RestorableThreshold {
 
   toJSON(): ThresholdState {
     const s = this.inner.toJSON();
-    const gate = { pending: this.pending.slice(), quiet: this.quiet, run: this.run, learnt: this.learnt, keptOut: this.keptOut, level: jnum(this.level), ceiling: jnum(this.ceiling) };
+    const gate = { pending: this.pending.slice(), quiet: this.quiet, run: this.run, learnt: this.learnt, keptOut: this.keptOut, level: jsonNumber(this.level), ceiling: jsonNumber(this.ceiling) };
     return { ...s, state: { ...s.state, gate } };
   }
 
@@ -159,15 +159,15 @@ export class GatedThreshold implements RestorableThreshold {
     }
     if (!gate || typeof gate !== 'object') throw new Error('threshold state: gate must be an object');
     const g = gate as Record<string, unknown>;
-    const pending = nums(g, 'pending');
+    const pending = readNumbers(g, 'pending');
     if (pending.length > this.cfg.guardBefore) throw new Error(`threshold state: gate holds ${pending.length} pending scores; expected at most guardBefore ${this.cfg.guardBefore}`);
     this.pending = pending;
-    this.quiet = num(g, 'quiet');
-    this.run = num(g, 'run');
-    this.learnt = num(g, 'learnt');
-    this.keptOut = num(g, 'keptOut');
-    const level = numOrNull(g, 'level');
-    const ceiling = numOrNull(g, 'ceiling');
+    this.quiet = readNumber(g, 'quiet');
+    this.run = readNumber(g, 'run');
+    this.learnt = readNumber(g, 'learnt');
+    this.keptOut = readNumber(g, 'keptOut');
+    const level = readNumberOrNull(g, 'level');
+    const ceiling = readNumberOrNull(g, 'ceiling');
     this.level = Math.max(this.floor, Number.isNaN(level) ? Infinity : level);
     this.ceiling = Number.isNaN(ceiling) ? Infinity : ceiling;
   }

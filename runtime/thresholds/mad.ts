@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
 import { SortedWindow } from './sorted-window.ts';
-import { HoldOff, holdoff, learnFromAnomalies, minCountFitsWindow, num, windowValues } from './options.ts';
+import { HoldOff, holdoff, learnFromAnomalies, minCountFitsWindow, readNumber, windowValues } from './options.ts';
 
 /** MAD to sigma for normal data. */
 const MAD_TO_SIGMA = 1.4826;
@@ -83,7 +83,7 @@ export class MadThreshold implements RestorableThreshold {
 
   restore(state: Record<string, unknown>): void {
     this.win = SortedWindow.of(this.cfg.window, windowValues(state, 'values', this.cfg.window));
-    this.hold.quiet = num(state, 'quiet');
+    this.hold.quiet = readNumber(state, 'quiet');
     this.level = this.seedLevel();
     this.recompute();
   }

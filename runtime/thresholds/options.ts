@@ -39,14 +39,14 @@ export class HoldOff {
 }
 
 /** A finite number from serialised state, or an error naming the field. */
-export function num(state: Record<string, unknown>, key: string): number {
+export function readNumber(state: Record<string, unknown>, key: string): number {
   const v = state[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`threshold state: ${key} must be a finite number, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** A number, null meaning NaN/Infinity that JSON cannot hold. */
-export function numOrNull(state: Record<string, unknown>, key: string): number {
+export function readNumberOrNull(state: Record<string, unknown>, key: string): number {
   const v = state[key];
   if (v === null) return NaN;
   if (typeof v !== 'number') throw new Error(`threshold state: ${key} must be a number or null, got ${JSON.stringify(v)}`);
@@ -54,7 +54,7 @@ export function numOrNull(state: Record<string, unknown>, key: string): number {
 }
 
 /** An array of finite numbers from serialised state. */
-export function nums(state: Record<string, unknown>, key: string): number[] {
+export function readNumbers(state: Record<string, unknown>, key: string): number[] {
   const v = state[key];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
     throw new Error(`threshold state: ${key} must be an array of finite numbers`);
@@ -64,7 +64,7 @@ export function nums(state: Record<string, unknown>, key: string): number[] {
 
 /** The saved window of a windowed kind: finite numbers, no more than its configured `window`. */
 export function windowValues(state: Record<string, unknown>, key: string, window: number): number[] {
-  const values = nums(state, key);
+  const values = readNumbers(state, key);
   if (values.length > window) throw new Error(`threshold state: ${values.length} values; expected at most window ${window}`);
   return values;
 }
@@ -76,13 +76,13 @@ export const minCountFitsWindow: [(c: { minCount: number; window: number }) => b
 ];
 
 /** A boolean from serialised state. */
-export function bool(state: Record<string, unknown>, key: string): boolean {
+export function readBool(state: Record<string, unknown>, key: string): boolean {
   const v = state[key];
   if (typeof v !== 'boolean') throw new Error(`threshold state: ${key} must be a boolean, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** JSON-safe number: NaN and infinities become null. */
-export function jnum(x: number): number | null {
+export function jsonNumber(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }

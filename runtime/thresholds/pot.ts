@@ -4,7 +4,7 @@
  * `maxPeaks` of them, so memory stays bounded), the GPD fit and the extreme quantile z_q at risk q.
  */
 import { fitGpd, gpdQuantile } from './gpd.ts';
-import { bool, jnum, num, numOrNull, nums } from './options.ts';
+import { readBool, jsonNumber, readNumber, readNumberOrNull, readNumbers } from './options.ts';
 
 /** POT parameters. */
 export interface PotParams {
@@ -130,30 +130,30 @@ export class PotTail {
     // Peaks in storage order with the write position: the fit sums in storage order, so keeping it makes a
     // restored instance refit to the same bits.
     const peaks = Array.from(this.peaks.subarray(0, this.held));
-    return { calibrated: this.calibrated, init: this.init.slice(), t: jnum(this.t), zq: jnum(this.zq), gamma: this.gamma, sigma: this.sigma, n: this.n, nPeaks: this.nPeaks, peaks, head: this.head, clusterMax: jnum(this.clusterMax), gap: this.gap };
+    return { calibrated: this.calibrated, init: this.init.slice(), t: jsonNumber(this.t), zq: jsonNumber(this.zq), gamma: this.gamma, sigma: this.sigma, n: this.n, nPeaks: this.nPeaks, peaks, head: this.head, clusterMax: jsonNumber(this.clusterMax), gap: this.gap };
   }
 
   /** Restore from `toJSON()` output (validated; throws a message naming the bad field). */
   restore(s: Record<string, unknown>): void {
-    const calibrated = bool(s, 'calibrated');
-    this.init = nums(s, 'init');
+    const calibrated = readBool(s, 'calibrated');
+    this.init = readNumbers(s, 'init');
     if (this.init.length >= this.p.nInit) throw new Error(`threshold state: init holds ${this.init.length} values; expected fewer than nInit ${this.p.nInit}`);
-    const peaks = nums(s, 'peaks');
+    const peaks = readNumbers(s, 'peaks');
     if (peaks.length > this.peaks.length) throw new Error(`threshold state: ${peaks.length} peaks; expected at most maxPeaks ${this.peaks.length}`);
     this.peaks.fill(0);
     this.peaks.set(peaks);
     this.held = peaks.length;
-    this.head = num(s, 'head');
+    this.head = readNumber(s, 'head');
     if (!Number.isInteger(this.head) || this.head < 0 || this.head >= this.peaks.length || (this.held < this.peaks.length && this.head !== this.held % this.peaks.length)) {
       throw new Error(`threshold state: head ${this.head} does not fit ${this.held} peaks of ${this.peaks.length}`);
     }
-    this.t = calibrated ? num(s, 't') : NaN;
-    this.zq = calibrated ? numOrNull(s, 'zq') : NaN;
-    this.gamma = num(s, 'gamma');
-    this.sigma = num(s, 'sigma');
-    this.n = num(s, 'n');
-    this.nPeaks = num(s, 'nPeaks');
-    this.clusterMax = numOrNull(s, 'clusterMax');
-    this.gap = num(s, 'gap');
+    this.t = calibrated ? readNumber(s, 't') : NaN;
+    this.zq = calibrated ? readNumberOrNull(s, 'zq') : NaN;
+    this.gamma = readNumber(s, 'gamma');
+    this.sigma = readNumber(s, 'sigma');
+    this.n = readNumber(s, 'n');
+    this.nPeaks = readNumber(s, 'nPeaks');
+    this.clusterMax = readNumberOrNull(s, 'clusterMax');
+    this.gap = readNumber(s, 'gap');
   }
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
 import { SortedWindow } from './sorted-window.ts';
-import { HoldOff, holdoff, learnFromAnomalies, minCountFitsWindow, num, windowValues } from './options.ts';
+import { HoldOff, holdoff, learnFromAnomalies, minCountFitsWindow, readNumber, windowValues } from './options.ts';
 
 /** Config: `{ kind: 'quantile', q, window, factor, minCount, learnFromAnomalies }`. */
 export const QuantileConfigSchema = z
@@ -77,6 +77,6 @@ export class QuantileThreshold implements RestorableThreshold {
 
   restore(state: Record<string, unknown>): void {
     this.win = SortedWindow.of(this.cfg.window, windowValues(state, 'values', this.cfg.window));
-    this.hold.quiet = num(state, 'quiet');
+    this.hold.quiet = readNumber(state, 'quiet');
   }
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import { provisionalLevel, type Seed } from './seed.ts';
 import { PotTail } from './pot.ts';
-import { holdoff, HoldOff, jnum, learnFromAnomalies, num, numOrNull } from './options.ts';
+import { holdoff, HoldOff, jsonNumber, learnFromAnomalies, readNumber, readNumberOrNull } from './options.ts';
 
 /** Parameters SPOT and DSPOT share. */
 export const potFields = {
@@ -72,14 +72,14 @@ export class SpotThreshold implements RestorableThreshold {
   }
 
   toJSON(): ThresholdState {
-    return { kind: this.kind, config: { ...this.cfg }, state: { ...this.tail.toJSON(), quiet: this.hold.quiet, provisional: jnum(this.provisional) } };
+    return { kind: this.kind, config: { ...this.cfg }, state: { ...this.tail.toJSON(), quiet: this.hold.quiet, provisional: jsonNumber(this.provisional) } };
   }
 
   restore(state: Record<string, unknown>): void {
     const tail = new PotTail(this.cfg);
     tail.restore(state);
     this.tail = tail;
-    this.hold.quiet = num(state, 'quiet');
-    this.provisional = numOrNull(state, 'provisional');
+    this.hold.quiet = readNumber(state, 'quiet');
+    this.provisional = readNumberOrNull(state, 'provisional');
   }
 }

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { RestorableThreshold, ThresholdState } from './threshold.ts';
 import type { Seed } from './seed.ts';
-import { bool, HoldOff, holdoff, jnum, learnFromAnomalies, minCountFitsWindow, num, numOrNull, windowValues } from './options.ts';
+import { readBool, HoldOff, holdoff, jsonNumber, learnFromAnomalies, minCountFitsWindow, readNumber, readNumberOrNull, windowValues } from './options.ts';
 
 /** Config: `{ kind: 'telemanom', window, zMin, zMax, zStep, p, maxSequences, refitEvery, minCount, learnFromAnomalies }`. */
 export const TelemanomConfigSchema = z
@@ -167,13 +167,13 @@ export class TelemanomThreshold implements RestorableThreshold {
     return {
       kind: this.kind,
       config: { ...this.cfg },
-      state: { values, head: this.head, sinceFit: this.sinceFit, epsilon: jnum(this.epsilon), normalMax: jnum(this.normalMax), open: this.open, quiet: this.hold.quiet },
+      state: { values, head: this.head, sinceFit: this.sinceFit, epsilon: jsonNumber(this.epsilon), normalMax: jsonNumber(this.normalMax), open: this.open, quiet: this.hold.quiet },
     };
   }
 
   restore(s: Record<string, unknown>): void {
     const values = windowValues(s, 'values', this.cfg.window);
-    const head = num(s, 'head');
+    const head = readNumber(s, 'head');
     if (!Number.isInteger(head) || head < 0 || head >= this.cfg.window || (values.length < this.cfg.window && head !== values.length % this.cfg.window)) {
       throw new Error(`threshold state: head ${head} does not fit ${values.length} values of window ${this.cfg.window}`);
     }
@@ -181,10 +181,10 @@ export class TelemanomThreshold implements RestorableThreshold {
     this.ring.set(values);
     this.held = values.length;
     this.head = head;
-    this.sinceFit = num(s, 'sinceFit');
-    this.epsilon = numOrNull(s, 'epsilon');
-    this.normalMax = numOrNull(s, 'normalMax');
-    this.open = bool(s, 'open');
-    this.hold.quiet = num(s, 'quiet');
+    this.sinceFit = readNumber(s, 'sinceFit');
+    this.epsilon = readNumberOrNull(s, 'epsilon');
+    this.normalMax = readNumberOrNull(s, 'normalMax');
+    this.open = readBool(s, 'open');
+    this.hold.quiet = readNumber(s, 'quiet');
   }
 }
