@@ -91,17 +91,11 @@ export type CardSource = ModelCard | (() => ModelCard);
 /** Group readings per sensor into scaled, time-major windows of the card's shape. */
 export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {}): OperatorFunction<Reading, SensorWindow> {
   const cardOf = typeof card === 'function' ? card : () => card;
-  const o = { ...WINDOW_DEFAULTS, ...definedOnly(opts) };
+  const o = resolveOptions(opts);
   const counters = opts.counters ?? createCounters();
   const onDrop = opts.onDrop ?? (() => {});
   const onEvict = opts.onEvict ?? (() => {});
   const views = opts.views === true;
-  for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs', 'duplicateHorizonMs'] as const) {
-    if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
-  }
-  for (const key of ['maxSensors', 'duplicateHorizonReadings', 'duplicateMaxPerSensor', 'duplicateMaxReadings'] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`windowBySensor: ${key} must be an integer >= 1, got ${o[key]}`);
-  }
   const { caps } = admissionPools(opts.admission, o.maxSensors);
 
   return (source) =>
@@ -161,12 +155,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           s.rows.hold(seq);
           return subscriber.next(viewWindow(r.sensor, s.tsFirst, ts, seq, r.receivedAt, incomplete, scaler, s.rows));
         }
-        // The window leaves the operator (batched, then completed in place into its ScoredWindow): its own copy.
-        const data = new Float32Array(W * names.length);
-        s.rows.copyWindow(seq, data, 0);
-        const win: SensorWindow = { sensor: r.sensor, tsFirst: s.tsFirst, tsLast: ts, data, seq, receivedAt: r.receivedAt, scaler };
-        if (incomplete) win.incomplete = true;
-        subscriber.next(win);
+        subscriber.next(ownedWindow(r, s, seq, ts, incomplete, scaler));
       };
 
       const sub = source.subscribe({
@@ -186,6 +175,27 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         budget.give(budget.allocated);
       };
     });
+}
+
+/** The options with their defaults, checked. */
+function resolveOptions(opts: WindowBySensorOptions) {
+  const o = { ...WINDOW_DEFAULTS, ...definedOnly(opts) };
+  for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs', 'duplicateHorizonMs'] as const) {
+    if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
+  }
+  for (const key of ['maxSensors', 'duplicateHorizonReadings', 'duplicateMaxPerSensor', 'duplicateMaxReadings'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`windowBySensor: ${key} must be an integer >= 1, got ${o[key]}`);
+  }
+  return o;
+}
+
+/** The window ending at row `seq` as its own copy (it leaves the operator and is completed in place downstream). */
+function ownedWindow(r: Reading, s: SensorState, seq: number, ts: number, incomplete: boolean, scaler: ModelCard['scaler']): SensorWindow {
+  const data = new Float32Array(s.rows.width);
+  s.rows.copyWindow(seq, data, 0);
+  const win: SensorWindow = { sensor: r.sensor, tsFirst: s.tsFirst, tsLast: ts, data, seq, receivedAt: r.receivedAt, scaler };
+  if (incomplete) win.incomplete = true;
+  return win;
 }
 
 /** The counter each drop reason increments. */
