@@ -1,7 +1,9 @@
 /**
- * CSV line payloads: `v1,v2,...` in card channel order, or `ts,v1,v2,...`. A payload may carry several
- * lines (a small batch); each becomes a Reading. Any bad line rejects the whole payload, so nothing is half-read.
+ * CSV line payloads: `v1,v2,...` in card channel order, or `ts,v1,v2,...`, fields quoted as in any CSV (the one
+ * tokenizer, runtime/data/csv-records.ts). A payload may carry several lines (a small batch); each becomes a
+ * Reading. Any bad line rejects the whole payload, so nothing is half-read.
  */
+import { CsvError, csvRecords } from '../data/csv-records.ts';
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { channelValue, compactNumber, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
@@ -11,6 +13,7 @@ export const MAX_CSV_LINES = 1000;
 
 /** Codec for delimited lines. */
 export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
+  if (/["\r\n]/.test(delimiter)) throw new Error(`csv codec: delimiter ${JSON.stringify(delimiter)} holds a quote or a line break; expected e.g. ',' ';' or a tab`);
   const c = ctx.channels.length;
   const expected = `lines of ${c} values (${ctx.channels.join(delimiter)}), optionally preceded by a timestamp`;
   return {
@@ -18,12 +21,18 @@ export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
       const text = utf8Text(msg.payload);
       if (text === undefined) return reject(msg, 'not_utf8', `payload is not valid UTF-8; expected ${expected}`);
-      const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+      let lines: string[][];
+      try {
+        lines = csvRecords(text, { separator: delimiter }).records;
+      } catch (e) {
+        if (!(e instanceof CsvError)) throw e;
+        return reject(msg, 'bad_csv', `${e.message.replace(/^<csv>:/, 'line ')}; expected ${expected}`);
+      }
       if (lines.length === 0) return reject(msg, 'bad_csv', `payload is empty; expected ${expected}`);
       if (lines.length > MAX_CSV_LINES) return reject(msg, 'bad_csv', `payload has ${lines.length} lines; expected at most ${MAX_CSV_LINES}`);
       const out: Reading[] = [];
       for (let n = 0; n < lines.length; n++) {
-        const cells = lines[n].split(delimiter).map((s) => s.trim());
+        const cells = lines[n];
         const at = lines.length > 1 ? ` (line ${n + 1})` : '';
         if (cells.length !== c && cells.length !== c + 1) {
           return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields${at}; expected ${c} (channels) or ${c + 1} (timestamp first)`);

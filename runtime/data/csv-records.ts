@@ -34,8 +34,8 @@ export function detectSeparator(header: string): CsvSeparator {
 
 /** Options of a record reader. */
 export interface CsvRecordOptions {
-  /** Field separator; detected from the first non-blank line when omitted. */
-  separator?: CsvSeparator;
+  /** Field separator (one or more characters, no quote or line break); detected (`,` `;` or tab) when omitted. */
+  separator?: string;
   /** Name used in error messages. */
   file?: string;
 }
@@ -46,7 +46,7 @@ export interface CsvRecordOptions {
  */
 export class CsvRecords {
   /** The separator given or detected. */
-  readonly separator: CsvSeparator;
+  readonly separator: string;
   /** 1-based line where the record last returned by `next()` began. */
   line = 0;
   private readonly lines: string[];
@@ -58,6 +58,7 @@ export class CsvRecords {
     this.file = opts.file ?? '<csv>';
     while (this.at < this.lines.length && this.lines[this.at].trim() === '') this.at++;
     this.separator = opts.separator ?? (this.at < this.lines.length ? detectSeparator(this.lines[this.at]) : ',');
+    if (this.separator === '' || /["\r\n]/.test(this.separator)) throw new Error(`CSV separator ${JSON.stringify(this.separator)}; expected one or more characters other than a quote or a line break`);
   }
 
   /** The next record's fields, or undefined when the text is used up. */
@@ -107,7 +108,7 @@ export class CsvRecords {
           return out;
         }
         out.push(s.slice(i, e).trim());
-        i = e + 1;
+        i = e + sep.length;
         continue;
       }
       let value = '';
@@ -135,16 +136,16 @@ export class CsvRecords {
       out.push(value);
       while (k < s.length && blank(s[k])) k++;
       if (k >= s.length) return out;
-      if (s[k] !== sep) {
+      if (!s.startsWith(sep, k)) {
         throw new CsvError(`${this.file}:${this.at}: '${s[k]}' after a closing quote; expected '${sep === '\t' ? '\\t' : sep}' or the end of the line (write a quote inside a quoted field as "")`, this.file, this.at);
       }
-      i = k + 1;
+      i = k + sep.length;
     }
   }
 }
 
 /** Every record of a CSV text, with the 1-based line each began on and the separator used. */
-export function csvRecords(text: string, opts: CsvRecordOptions = {}): { separator: CsvSeparator; records: string[][]; lines: number[] } {
+export function csvRecords(text: string, opts: CsvRecordOptions = {}): { separator: string; records: string[][]; lines: number[] } {
   const r = new CsvRecords(text, opts);
   return { separator: r.separator, ...r.rest() };
 }

@@ -70,6 +70,10 @@ describe('json array and csv codecs', () => {
     expect(rej(csv.decode(msg('1'), where)).reason).toBe('wrong_channel_count');
     expect(rej(csv.decode(msg('  \n'), where)).reason).toBe('bad_csv');
   });
+  it('reads quoted csv fields and rejects an unclosed quote, naming the line', () => {
+    expect(ok(csv.decode(msg('"2023-11-14 22:13:20", "1" ,2'), where))[0]).toMatchObject({ ts: 1_700_000_000_000, values: { current: 1, temp: 2 } });
+    expect(rej(csv.decode(msg('1,2\n"3,4'), where))).toMatchObject({ reason: 'bad_csv', detail: expect.stringContaining('line 2: a quoted field is not closed') });
+  });
 });
 
 describe('bare number codec', () => {
