@@ -1,6 +1,7 @@
 /** MQTT broker options shared by the `vigil fleet` subcommands (MQTT and JetStream modes). */
 import type { Command } from 'commander';
 import { BrokerSchema } from '../config/schema.ts';
+import { addFlags } from '../cli/flags.ts';
 
 /** Parsed broker options of a fleet subcommand. */
 export interface BrokerFlags {
@@ -22,12 +23,7 @@ export function brokerOf(o: BrokerFlags, extra: { clientId?: string; clean?: boo
   });
 }
 
-/** Declare the broker options on a subcommand. */
+/** Declare the broker options on a subcommand (from the flag table, spelt as in `vigil run`). */
 export function withBroker(cmd: Command): Command {
-  return cmd
-    .requiredOption('-b, --broker <url>', 'broker URL: mqtt://, mqtts://, ws:// or wss://host:port')
-    .option('--username <name>', 'broker user name (password from VIGIL_MQTT_PASSWORD)')
-    .option('--ca <file>', 'CA certificate (PEM) for mqtts://')
-    .option('--cert <file>', 'client certificate (PEM)')
-    .option('--key <file>', 'client key (PEM)');
+  return addFlags(cmd, ['broker', 'username', 'ca', 'cert', 'key'], ['broker']);
 }
