@@ -12,7 +12,7 @@ import {
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { defaultCode, defaultHidden, defaultSpan, defaultStride, OPTION_TABLE } from './defaults.ts';
 import { fit, type EpochInfo, type FitResult } from './fit.ts';
-import { architecture, bodyOf, buildSpec, type ArchName } from './models/architectures.ts';
+import { architecture, bodyOf, buildSpec, SAMPLING_ARCHITECTURES, type ArchName } from './models/architectures.ts';
 import { Autoencoder } from './models/autoencoder.ts';
 import { reconProbNoise } from './models/recon-prob.ts';
 import { cardScoring, exportScored } from './score-exported.ts';
@@ -155,7 +155,7 @@ export function resolveOptions(o: TrainOptions) {
   check(r.noiseKind === 'gaussian' || r.noiseKind === 'mask', `--noise-kind must be gaussian or mask, got '${r.noiseKind}'`);
   check(['mahalanobis', 'error', 'recon-prob'].includes(r.score), `--score must be mahalanobis, error or recon-prob, got '${r.score}'`);
   check(r.score !== 'mahalanobis' || loss === 'mse', '--score mahalanobis measures signed residuals of an mse model; use --loss mse or --score error');
-  check(r.score !== 'recon-prob' || arch === 'vae', `--score recon-prob needs --arch vae (it samples the VAE's code), got --arch ${arch}`);
+  check(r.score !== 'recon-prob' || architecture(arch).samplesCode === true, `--score recon-prob needs --arch ${SAMPLING_ARCHITECTURES.join(' or ')} (it samples the code), got --arch ${arch}`);
   check(r.score !== 'recon-prob' || loss === 'mse', '--score recon-prob models p(x|z) as a Gaussian; use --loss mse');
   check(r.track >= 0 && r.track <= 0.1, `--track must be in [0, 0.1], got ${r.track}`);
   check(Number.isInteger(r.samples) && r.samples >= 1 && r.samples <= 256, `--samples must be an integer in 1..256, got ${r.samples}`);

@@ -95,6 +95,8 @@ export interface Architecture {
   layers(o: ArchOptions): LayerSpec[];
   /** Training-only terms, checked (the card's `architecture.params` records them under the same keys). */
   terms(o: ArchOptions): TrainingTerms;
+  /** Its encoder ends in a `sample` layer, so `--score recon-prob` can decode draws of the code. */
+  samplesCode?: boolean;
 }
 
 const plainBody = (o: ArchOptions): LayerSpec[] => (o.base === 'conv' ? convBody(o) : denseBody(o, 'plain'));
@@ -124,6 +126,7 @@ export const ARCHITECTURE_REGISTRY = {
   vae: {
     summary: 'variational, dense body (--beta)',
     body: 'dense',
+    samplesCode: true,
     layers: (o) => denseBody(o, 'vae'),
     terms(o) {
       if (!(o.beta >= 0)) throw new Error(`vae needs beta >= 0, got ${o.beta}`);
@@ -142,6 +145,9 @@ export function architecture(name: string): Architecture {
   if (!(ARCHITECTURES as string[]).includes(name)) throw new Error(`unknown --arch '${name}'; expected one of ${ARCHITECTURES.join(', ')}`);
   return ARCHITECTURE_REGISTRY[name as ArchName];
 }
+
+/** Names of the architectures that sample their code (`--score recon-prob`). */
+export const SAMPLING_ARCHITECTURES = ARCHITECTURES.filter((n) => architecture(n).samplesCode);
 
 /** The body an architecture's layers come from: its own, or `base` for those that follow `--base`. */
 export function bodyOf(arch: string, base: 'dense' | 'conv'): 'dense' | 'conv' {
