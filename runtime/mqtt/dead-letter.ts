@@ -116,11 +116,15 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
     stream.on('error', (err) => fail(err, stream));
     file = stream;
   };
-  const tryOpen = () => {
+  /** Open the file; when that fails for a letter being written, the letter is counted before the warning says how many. */
+  const tryOpen = (forLetter = false): boolean => {
     try {
       openFile();
+      return true;
     } catch (err) {
+      if (forLetter) dropped++;
       fail(err as NodeJS.ErrnoException);
+      return false;
     }
   };
   /** Whether the path still names the open file (checked at most once per retryMs). */
@@ -146,12 +150,12 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
         client.publish(opts.topic.replaceAll('{reason}', r.reason), line, { qos: 0 });
       }
       if (!opts.file) return;
-      if (!file && clock.now() >= retryAt) tryOpen();
+      if (!file && clock.now() >= retryAt && !tryOpen(true)) return;
       if (file && !stillThere()) {
         // Removed or moved away: what is queued goes to the old file; reopen the path (a removed folder fails here).
         file.end();
         file = undefined;
-        tryOpen();
+        if (!tryOpen(true)) return;
       }
       if (!file) return void dropped++;
       if (file.writableLength > MAX_FILE_BACKLOG) return void dropped++;

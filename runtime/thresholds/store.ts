@@ -5,15 +5,17 @@
  * or foreign file is detected and reported, set aside as `<file>.corrupt-<time>`, and never crashes the caller.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Threshold, ThresholdState } from './threshold.ts';
 import type { SmootherState } from '../scoring/smoothing.ts';
 import type { CardLike } from './seed.ts';
 import type { AlertTrackerState } from '../alerts/tracker.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from './factory.ts';
-import { tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
+import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
+
+export { removeStaleTemps };
 
 /** File format tag and version; other versions are reported, not guessed at. */
 export const STATE_FILE_FORMAT = 'vigil-threshold-state';
@@ -75,23 +77,6 @@ export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAsi
   const entries = JSON.parse(body) as Record<string, SensorState>;
   if (!entries || typeof entries !== 'object' || Array.isArray(entries)) throw new Error('payload is not an object of sensor states');
   return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as StateModelId | undefined };
-}
-
-/** Remove temp files a crashed writer left beside `path`; returns how many. */
-export function removeStaleTemps(path: string): number {
-  const base = basename(path);
-  let removed = 0;
-  try {
-    for (const f of readdirSync(dirname(path))) {
-      if (f.startsWith(`${base}.`) && f.endsWith('.tmp')) {
-        unlinkSync(join(dirname(path), f));
-        removed++;
-      }
-    }
-  } catch {
-    // Nothing to clean, or not ours to clean.
-  }
-  return removed;
 }
 
 /**

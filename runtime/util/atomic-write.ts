@@ -3,14 +3,53 @@
  * fsync the folder. A kill at any point leaves the previous file intact (and at worst a stray `*.tmp`), never a
  * truncated one; readers see the old file or the new one.
  */
-import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 /** A temp name in the target's folder (rename is atomic only within one filesystem). */
 export function tempPathFor(path: string): string {
   return `${path}.${process.pid}.${++counter}.tmp`;
+}
+
+/** Whether another process with this pid is running now (its temp file may still be being written). */
+function otherLiveProcess(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, only not ours to signal
+  }
+}
+
+/**
+ * Remove the temp files (`tempPathFor` names) that a killed writer left beside `path`; those of another process
+ * still running are kept. Call it before writing `path` again. Returns how many were removed.
+ */
+export function removeStaleTemps(path: string): number {
+  const base = basename(path);
+  const dir = dirname(path);
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0; // no folder yet: nothing to clean
+  }
+  for (const f of names) {
+    if (!f.startsWith(`${base}.`) || !f.endsWith('.tmp')) continue;
+    const pid = Number(/^\.(\d+)\.\d+\.tmp$/.exec(f.slice(base.length))?.[1]);
+    if (Number.isInteger(pid) && otherLiveProcess(pid)) continue;
+    try {
+      unlinkSync(join(dir, f));
+      removed++;
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
 }
 
 function removeQuietly(path: string): void {
@@ -83,8 +122,9 @@ function syncFile(path: string): void {
   }
 }
 
-/** Open a write stream to a temp file beside `path`. */
+/** Open a write stream to a temp file beside `path` (removing temp files that killed writers left there). */
 export function atomicWriteStream(path: string): AtomicWriteStream {
+  removeStaleTemps(path); // what a killed earlier run left (a 420 MB score output would otherwise stay)
   const tmp = tempPathFor(path);
   const stream = createWriteStream(tmp, { mode: 0o644 });
   const closed = once(stream, 'close').catch(() => {});

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { atomicWriteStream, writeFileAtomic } from '../../runtime/util/atomic-write.ts';
+import { spawnSync } from 'node:child_process';
+import { atomicWriteStream, removeStaleTemps, writeFileAtomic } from '../../runtime/util/atomic-write.ts';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'vigil-atomic-'));
 
@@ -53,5 +54,29 @@ describe('atomicWriteStream', () => {
     w.stream.write('x');
     await expect(w.commit()).rejects.toThrow();
     expect(readdirSync(dir)).toEqual(['taken']);
+  });
+});
+
+describe('removeStaleTemps', () => {
+  it('removes what a killed writer left beside the target, keeps another live writer\'s temp file', () => {
+    const dir = folder();
+    const path = join(dir, 'scores.csv');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid; // a pid that has exited
+    writeFileSync(`${path}.${dead}.1.tmp`, 'half a file');
+    writeFileSync(`${path}.${process.ppid}.3.tmp`, 'another run still writing');
+    writeFileSync(join(dir, 'other.csv.1.1.tmp'), 'not ours');
+    expect(removeStaleTemps(path)).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual([`other.csv.1.1.tmp`, `scores.csv.${process.ppid}.3.tmp`]);
+  });
+
+  it('is done when an output stream opens, so a killed vigil score --out leaves nothing for the next run', async () => {
+    const dir = folder();
+    const path = join(dir, 'out.csv');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    writeFileSync(`${path}.${dead}.1.tmp`, 'x'.repeat(1000));
+    const out = atomicWriteStream(path);
+    out.stream.write('a,b\n');
+    await out.commit();
+    expect(readdirSync(dir)).toEqual(['out.csv']);
   });
 });
