@@ -16,9 +16,10 @@
  * either, the reading due soonest is released early, so a bound costs order, never data), and disorder is tracked
  * for at most `maxSensors` sensors.
  */
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
+import { ReorderBuffer } from './reorder-buffer.ts';
 import type { Reading } from './types.ts';
 
 /** Options of `reorderBySensor`; every field but `scheduler` and `counters` is a `window.*` config key. */
@@ -56,27 +57,6 @@ export const REORDER_DEFAULTS = {
   reorderMaxReadings: 32_768,
 } as const;
 
-interface Held {
-  r: Reading;
-  /** Scheduler time at which the hold ends. */
-  due: number;
-  /** Released (early, or with a later-stamped one): its entry in the due queue is stale. */
-  done: boolean;
-  s: SensorOrder;
-}
-
-interface SensorOrder {
-  /** Latest timestamp released. */
-  lastTs: number;
-  /** Latest timestamp seen (released or held). */
-  maxTs: number;
-  /** Hold this sensor's readings until then (scheduler time). */
-  armedUntil: number;
-  /** Held readings sorted by timestamp (equal ones in arrival order), live from `head`. */
-  held: Held[];
-  head: number;
-}
-
 /** Put each sensor's readings back in timestamp order, holding them at most `reorderMs`. */
 export function reorderBySensor(opts: ReorderBySensorOptions = {}): OperatorFunction<Reading, Reading> {
   const o = { ...REORDER_DEFAULTS, maxSensors: 10_000, ...definedOnly(opts) };
@@ -92,134 +72,11 @@ export function reorderBySensor(opts: ReorderBySensorOptions = {}): OperatorFunc
 
   return (source) =>
     new Observable<Reading>((subscriber) => {
-      const sensors = new Map<string, SensorOrder>();
-      /** Every held reading in arrival order, i.e. in order of `due`; entries of released ones are stale. */
-      let queue: Held[] = [];
-      let qHead = 0;
-      let held = 0;
-      let timer: Subscription | undefined;
-
-      const emit = (r: Reading) => subscriber.next(r);
-      const setHeld = (n: number) => {
-        counters.reorderHeld += n - held;
-        held = n;
-      };
-
-      /** Release the sensor's held readings stamped at or before `ts`, in timestamp order. */
-      const releaseUpTo = (s: SensorOrder, ts: number) => {
-        let n = 0;
-        while (s.head < s.held.length && s.held[s.head].r.ts <= ts) {
-          const h = s.held[s.head];
-          s.held[s.head++] = undefined as unknown as Held;
-          h.done = true;
-          n++;
-          if (h.r.ts > s.lastTs) s.lastTs = h.r.ts;
-          emit(h.r);
-        }
-        if (s.head === s.held.length) {
-          s.held = [];
-          s.head = 0;
-        } else if (s.head > 1024 && s.head * 2 > s.held.length) {
-          s.held = s.held.slice(s.head);
-          s.head = 0;
-        }
-        setHeld(held - n);
-      };
-
-      const releaseAll = () => {
-        for (const s of sensors.values()) if (s.head < s.held.length) releaseUpTo(s, Number.POSITIVE_INFINITY);
-        queue = [];
-        qHead = 0;
-      };
-
-      /** Release what is due at `now` (or, with `force`, the one due soonest), then wait for the next. */
-      const expire = (now: number, force = false) => {
-        while (qHead < queue.length) {
-          const h = queue[qHead];
-          if (!h.done && h.due > now && !force) break;
-          queue[qHead++] = undefined as unknown as Held;
-          if (h.done) continue;
-          releaseUpTo(h.s, h.r.ts);
-          if (force) break;
-        }
-        // Keep the queue proportional to what it holds (entries of readings released early are skipped above).
-        if (qHead > 1024 && qHead * 2 > queue.length) {
-          queue = queue.slice(qHead);
-          qHead = 0;
-        }
-        if (queue.length - qHead > 2 * held + 1024) {
-          queue = queue.slice(qHead).filter((h) => !h.done);
-          qHead = 0;
-        }
-        arm();
-      };
-
-      const arm = () => {
-        while (qHead < queue.length && queue[qHead].done) queue[qHead++] = undefined as unknown as Held;
-        if (timer || qHead === queue.length) return;
-        const wait = Math.max(0, queue[qHead].due - scheduler.now());
-        timer = scheduler.schedule(() => {
-          timer = undefined;
-          expire(scheduler.now());
-        }, wait);
-      };
-
-      const stateOf = (id: string): SensorOrder => {
-        let s = sensors.get(id);
-        if (s) return s;
-        if (sensors.size >= o.maxSensors) forget();
-        s = { lastTs: Number.NEGATIVE_INFINITY, maxTs: Number.NEGATIVE_INFINITY, armedUntil: Number.NEGATIVE_INFINITY, held: [], head: 0 };
-        sensors.set(id, s);
-        return s;
-      };
-
-      /** Make room: forget sensors that hold nothing, calm ones first (amortised: at least a quarter go). */
-      const forget = () => {
-        const now = scheduler.now();
-        for (const [id, s] of sensors) if (s.head === s.held.length && s.armedUntil <= now) sensors.delete(id);
-        for (const [id, s] of sensors) {
-          if (sensors.size <= (o.maxSensors * 3) / 4) break;
-          if (s.head === s.held.length) sensors.delete(id);
-        }
-      };
-
-      const hold = (s: SensorOrder, r: Reading, now: number) => {
-        const h: Held = { r, due: now + o.reorderMs, done: false, s };
-        // Sorted insert from the back: in-order readings append in O(1).
-        let i = s.held.length;
-        while (i > s.head && s.held[i - 1].r.ts > r.ts) i--;
-        if (i < s.held.length) counters.reordered++;
-        s.held.splice(i, 0, h);
-        queue.push(h);
-        setHeld(held + 1);
-        if (s.held.length - s.head > o.reorderMaxPerSensor) releaseUpTo(s, s.held[s.head].r.ts);
-        while (held > o.reorderMaxReadings) expire(now, true);
-        arm();
-      };
-
-      const onReading = (r: Reading) => {
-        if (!Number.isFinite(r.ts)) return emit(r); // the window stage counts it as unusable
-        const s = r.arrival ? sensors.get(r.sensor) : stateOf(r.sensor);
-        if (r.arrival) {
-          // In order by construction; what the sensor held before leaves first.
-          if (s && s.head < s.held.length) releaseUpTo(s, Number.POSITIVE_INFINITY);
-          return emit(r);
-        }
-        if (!s) return emit(r);
-        const now = scheduler.now();
-        if (r.ts < s.maxTs) s.armedUntil = now + o.reorderArmMs;
-        else s.maxTs = r.ts;
-        // Older than what already left: too late to put back; the window stage counts it.
-        if (r.ts < s.lastTs) return emit(r);
-        if (o.reorderAlways || now < s.armedUntil || s.head < s.held.length) return hold(s, r, now);
-        s.lastTs = r.ts;
-        emit(r);
-      };
-
+      const buffer = new ReorderBuffer(o, counters, scheduler, subscriber);
       const sub = source.subscribe({
         next: (r) => {
           try {
-            onReading(r);
+            buffer.push(r);
           } catch (err) {
             // A bug here must not leave readings held silently; surface it.
             subscriber.error(err);
@@ -227,21 +84,17 @@ export function reorderBySensor(opts: ReorderBySensorOptions = {}): OperatorFunc
         },
         // Readings held are released before an error or the end is passed on: none is lost.
         error: (err) => {
-          releaseAll();
+          buffer.releaseAll();
           subscriber.error(err);
         },
         complete: () => {
-          releaseAll();
+          buffer.releaseAll();
           subscriber.complete();
         },
       });
       return () => {
         sub.unsubscribe();
-        timer?.unsubscribe();
-        timer = undefined;
-        setHeld(0);
-        sensors.clear();
-        queue = [];
+        buffer.clear();
       };
     });
 }
