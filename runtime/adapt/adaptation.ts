@@ -8,7 +8,7 @@
  * rollback` restores the previous pair, hot-swapped back. Each
  * decision is a log line, a counter and a dashboard mark (decision.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Subject, type Observable } from 'rxjs';
 import type { Registry } from 'prom-client';
 import type { BatchRunner } from '../inference/model-ref.ts';
@@ -20,7 +20,7 @@ import type { AdaptConfig } from './config.ts';
 import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './decision.ts';
 import { calibrationReference, defaultSpacing, describeDrift, DriftSignal, type DriftReading } from './drift-signal.ts';
 import { Reservoir } from './reservoir.ts';
-import { readReservoir, reservoirPath, writeReservoirAsync } from './reservoir-file.ts';
+import { ReservoirStore } from './reservoir-store.ts';
 import { runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
 import { keptModelPath } from './kept-versions.ts';
 import { RollbackWatch, type OpenPrevious, type WatchDecision } from './rollback-watch.ts';
@@ -73,211 +73,222 @@ const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-r
 
 /** Start adaptation; throws when it is enabled but `vigil adapt` cannot be run here. */
 export function startAdaptation(deps: AdaptationDeps): Adaptation {
-  const { config: cfg, log } = deps;
-  const command = vigilCommand(cfg.command);
-  const decisions = new Subject<AdaptDecisionMark>();
-  let file = '';
-  let reservoir = open(deps.card());
-  const record = decisionRecorder(log, deps.registry, () => reservoir);
-  const rate = new FlagRate(cfg.rollback.windows);
-  let watch: RollbackWatch | undefined;
-  let child: ChildRun | undefined;
-  let running: Promise<AdaptDecisionMark> | undefined;
-  let lastAttempt = Date.now();
-  let paused = false;
-  let stopped = false;
-  let saved = reservoir.version;
+  return new GatewayAdaptation(deps);
+}
+
+/** The adaptation loop of one runtime: schedule, child runs, swaps, the watch after a swap, rollbacks. */
+class GatewayAdaptation implements Adaptation {
+  private readonly cfg: AdaptConfig;
+  private readonly log: VigilLogger;
+  private readonly command: string[];
+  private readonly subject = new Subject<AdaptDecisionMark>();
+  readonly decisions = this.subject.asObservable();
+  private readonly store: ReservoirStore;
+  private readonly record: (d: AdaptDecisionMark) => void;
+  private readonly rate: FlagRate;
+  private watch: RollbackWatch | undefined;
+  private child: ChildRun | undefined;
+  private running: Promise<AdaptDecisionMark> | undefined;
+  private lastAttempt = Date.now();
+  private paused = false;
+  private stopped = false;
+  /** The card the drift signal measures (a new model is measured on its own scores, against its bar's calibration). */
+  private signalOf: ModelCard;
+  private signal: DriftSignal;
+
+  constructor(private readonly deps: AdaptationDeps) {
+    this.cfg = deps.config;
+    this.log = deps.log;
+    this.command = vigilCommand(this.cfg.command);
+    this.store = new ReservoirStore(this.cfg.reservoir, this.log, deps.card());
+    this.record = decisionRecorder(this.log, deps.registry, () => this.store.reservoir);
+    this.rate = new FlagRate(this.cfg.rollback.windows);
+    this.signalOf = deps.card();
+    this.signal = this.newSignal(this.signalOf);
+  }
+
+  observe(d: Detection): void {
+    const card = this.deps.card();
+    this.store.follow(card);
+    if (card !== this.signalOf) {
+      if (card.name !== this.signalOf.name || card.version !== this.signalOf.version) this.signal = this.newSignal(card);
+      this.signalOf = card;
+    }
+    this.store.reservoir.observe(d, d.verdict.scaler ?? card.scaler);
+    this.signal.observe(d);
+    this.rate.push(d.verdict.anomaly);
+    if (this.watch && !this.running) this.watch.push(d, d.verdict.scaler ?? card.scaler, card.threshold.static.value);
+    this.maybeStart();
+  }
+
+  async prepareSwap(card: ModelCard, session: BatchRunner): Promise<void> {
+    const { deps, cfg, log } = this;
+    if (!deps.seedResiduals || card.name !== this.store.reservoir.model.name) return;
+    try {
+      const means = await seedResidualMeans(card, session, this.store.reservoir.snapshot().windows, cfg.seedWindows);
+      deps.seedResiduals(card, means);
+      const n = Object.keys(means).length;
+      if (n) log.info({ model: `${card.name}@${card.version}`, sensors: n }, `adaptation: residual means of ${n} sensor(s) seeded from their newest ${cfg.seedWindows} reservoir windows`);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'adaptation: residual means not seeded; tracking starts from the card');
+    }
+  }
+
+  adaptNow(reason = 'manual: adaptNow'): Promise<AdaptDecisionMark> {
+    return this.run(reason);
+  }
+
+  async settled(): Promise<void> {
+    while (this.running || this.watch?.busy) {
+      await this.watch?.idle();
+      await this.running?.catch(() => {});
+    }
+  }
+
+  reservoir(): Reservoir {
+    return this.store.reservoir;
+  }
+
+  drift(): DriftReading | undefined {
+    return this.signal.reading();
+  }
+
+  persist(): Promise<void> {
+    return this.store.persist();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.store.stopTimer();
+    this.child?.kill();
+    await this.watch?.close();
+    await this.running?.catch(() => {});
+    await this.store.persist();
+    this.subject.complete();
+  }
+
   /** A kept version's card (the drift signal's reference is the calibration of the bar in force). */
-  const keptCard = (version: string): ModelCard | undefined => {
-    const at = keptModelPath(deps.model, version);
+  private keptCard(version: string): ModelCard | undefined {
+    const at = keptModelPath(this.deps.model, version);
     try {
       return at ? parseCard(JSON.parse(readFileSync(`${at}.json`, 'utf8')), `${at}.json`) : undefined;
     } catch {
       return undefined;
     }
-  };
-  const newSignal = (card: ModelCard) =>
-    new DriftSignal(calibrationReference(card, keptCard), { ...cfg.trigger, spacing: cfg.trigger.spacing ?? defaultSpacing(card) }, cfg.reservoir.guardMs);
-  let signalOf = deps.card();
-  let signal = newSignal(signalOf);
-
-  function open(card: ModelCard): Reservoir {
-    file = reservoirPath(cfg.reservoir.file, card.name);
-    const model = { name: card.name, window: card.window, channels: card.channels };
-    if (existsSync(file)) {
-      try {
-        const r = new Reservoir(model, cfg.reservoir, readReservoir(file));
-        log.info({ file, windows: r.size }, `adaptation reservoir restored: ${r.size} windows`);
-        return r;
-      } catch (err) {
-        log.warn({ file, err: (err as Error).message }, 'adaptation reservoir not restored; starting an empty one (the file is replaced on the next write)');
-      }
-    }
-    return new Reservoir(model, cfg.reservoir);
   }
 
-  const decide = (outcome: AdaptOutcome, detail: string, from?: string, to?: string): AdaptDecisionMark => {
-    const d: AdaptDecisionMark = { at: Date.now(), outcome, model: deps.card().name, from, to, detail };
-    record(d);
-    decisions.next(d);
+  private newSignal(card: ModelCard): DriftSignal {
+    const { trigger, reservoir } = this.cfg;
+    return new DriftSignal(calibrationReference(card, (v) => this.keptCard(v)), { ...trigger, spacing: trigger.spacing ?? defaultSpacing(card) }, reservoir.guardMs);
+  }
+
+  private decide(outcome: AdaptOutcome, detail: string, from?: string, to?: string): AdaptDecisionMark {
+    const d: AdaptDecisionMark = { at: Date.now(), outcome, model: this.deps.card().name, from, to, detail };
+    this.record(d);
+    this.subject.next(d);
     return d;
-  };
+  }
 
-  // One write at a time, in order; each writes the reservoir as it was when asked (a model change switches it).
-  let writes: Promise<void> = Promise.resolve();
-  let writing = 0;
-  const persist = (): Promise<void> => {
-    const at = { file, version: reservoir.version, snapshot: reservoir.snapshot() };
-    writing++;
-    writes = writes.then(() => writeReservoirAsync(at.file, at.snapshot).then(
-      () => void (at.file === file && (saved = at.version)),
-      (err: Error) => log.warn({ file: at.file, err: err.message }, 'adaptation reservoir not written; will retry'),
-    )).finally(() => void writing--);
-    return writes;
-  };
-  const timer = setInterval(() => !writing && reservoir.version !== saved && void persist(), Math.max(1000, cfg.reservoir.intervalMs));
-  timer.unref();
-
-  /** Run a `vigil` child and reload what it wrote; the decision. */
-  const child$ = async (args: string[]) => {
-    child = runVigil(command, args, cfg.timeoutMs, cfg.niceness);
+  /** Run a `vigil` child; its result. */
+  private async child$(args: string[]) {
+    this.child = runVigil(this.command, args, this.cfg.timeoutMs, this.cfg.niceness);
     try {
-      return await child.result;
+      return await this.child.result;
     } finally {
-      child = undefined;
+      this.child = undefined;
     }
-  };
-  const why = (r: { line?: string; stderrTail: string; code: number | null; timedOut: boolean }) =>
-    r.timedOut ? `stopped after adapt.timeoutMs ${cfg.timeoutMs} ms` : r.line ?? (r.stderrTail || `exit ${r.code}`);
+  }
+
+  private why(r: { line?: string; stderrTail: string; code: number | null; timedOut: boolean }): string {
+    return r.timedOut ? `stopped after adapt.timeoutMs ${this.cfg.timeoutMs} ms` : r.line ?? (r.stderrTail || `exit ${r.code}`);
+  }
 
   /** Swap in what is on disk now; the versions, or why not. */
-  const swapIn = async (before: ModelCard): Promise<{ ok: true; to: string } | { ok: false; reason: string }> => {
-    const o = await deps.reload();
+  private async swapIn(before: ModelCard): Promise<{ ok: true; to: string } | { ok: false; reason: string }> {
+    const o = await this.deps.reload();
     if (o.kind === 'swapped') return { ok: true, to: o.to.version };
     // The model watcher may have swapped it first.
-    if (o.kind === 'unchanged' && deps.card() !== before) return { ok: true, to: deps.card().version };
+    if (o.kind === 'unchanged' && this.deps.card() !== before) return { ok: true, to: this.deps.card().version };
     return { ok: false, reason: o.kind === 'refused' ? o.reason : 'the files did not change' };
-  };
+  }
 
-  const rollback = async (detail: string) => {
-    const before = deps.card();
-    const r = await child$(['adapt', 'rollback', '--model', deps.model]);
-    if (r.code !== 0) return decide('failed', `rollback (${detail}) failed: ${why(r)}`, before.version);
-    const s = await swapIn(before);
+  private async rollback(detail: string): Promise<AdaptDecisionMark> {
+    const before = this.deps.card();
+    const r = await this.child$(['adapt', 'rollback', '--model', this.deps.model]);
+    if (r.code !== 0) return this.decide('failed', `rollback (${detail}) failed: ${this.why(r)}`, before.version);
+    const s = await this.swapIn(before);
     // What was learnt led to the regression: the next attempt learns from what comes after.
-    reservoir.clearWindows();
-    if (!s.ok) return decide('failed', `rolled the files back (${detail}) but the hot reload refused them: ${s.reason}`, before.version);
-    return decide('rolled_back', detail, before.version, s.to);
-  };
+    this.store.reservoir.clearWindows();
+    if (!s.ok) return this.decide('failed', `rolled the files back (${detail}) but the hot reload refused them: ${s.reason}`, before.version);
+    return this.decide('rolled_back', detail, before.version, s.to);
+  }
 
-  const attempt = async (reason: string): Promise<AdaptDecisionMark> => {
+  private async attempt(reason: string): Promise<AdaptDecisionMark> {
+    const { deps, cfg } = this;
     const before = deps.card();
-    lastAttempt = Date.now();
-    reservoir.markAttempt();
-    signal.reset();
-    await persist();
-    const args = ['adapt', '--model', deps.model, '--reservoir', file, '--reason', reason, '--quiet'];
+    this.lastAttempt = Date.now();
+    this.store.reservoir.markAttempt();
+    this.signal.reset();
+    await this.store.persist();
+    const r = await this.child$(this.adaptArgs(reason));
+    if (this.stopped) return this.decide('failed', 'the runtime stopped while adapting', before.version);
+    if (r.code === 3) return this.decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, '') || this.why(r), before.version);
+    if (r.code !== 0) return this.decide('failed', this.why(r), before.version);
+    const s = await this.swapIn(before);
+    if (!s.ok) return this.rollback(`the adapted model was written but the hot reload refused it: ${s.reason}`);
+    const pre = this.rate.share();
+    const watch = new RollbackWatch(pre.share, cfg.rollback, this.previousOf(deps.card()), (w) => this.watched(w));
+    this.watch = watch;
+    return this.decide('adapted', `${r.line?.replace(/^adapt: adapted [^:]*: /, '') ?? ''}; watching the next ${cfg.rollback.windows} windows (flagged before: ${(100 * pre.share).toFixed(2)} % of ${pre.windows}; roll back above ${(100 * watch.limit).toFixed(2)} %)`, before.version, s.to);
+  }
+
+  /** `vigil adapt` arguments for one attempt: the reservoir file and the configured bounds. */
+  private adaptArgs(reason: string): string[] {
+    const args = ['adapt', '--model', this.deps.model, '--reservoir', this.store.file, '--reason', reason, '--quiet'];
     for (const [key, flag] of Object.entries(FLAGS)) {
-      const v = cfg[key as keyof typeof FLAGS];
+      const v = this.cfg[key as keyof typeof FLAGS];
       if (v !== undefined) args.push(flag, String(v));
     }
-    const r = await child$(args);
-    if (stopped) return decide('failed', 'the runtime stopped while adapting', before.version);
-    if (r.code === 3) return decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, '') || why(r), before.version);
-    if (r.code !== 0) return decide('failed', why(r), before.version);
-    const s = await swapIn(before);
-    if (!s.ok) return rollback(`the adapted model was written but the hot reload refused it: ${s.reason}`);
-    const pre = rate.share();
-    watch = new RollbackWatch(pre.share, cfg.rollback, previousOf(deps.card()), watched);
-    return decide('adapted', `${r.line?.replace(/^adapt: adapted [^:]*: /, '') ?? ''}; watching the next ${cfg.rollback.windows} windows (flagged before: ${(100 * pre.share).toFixed(2)} % of ${pre.windows}; roll back above ${(100 * watch.limit).toFixed(2)} %)`, before.version, s.to);
-  };
+    return args;
+  }
 
   /** The previous version, to ask about windows flagged after a swap; or why it cannot be asked. */
-  const previousOf = (card: ModelCard): OpenPrevious | string => {
+  private previousOf(card: ModelCard): OpenPrevious | string {
     const parent = card.lineage?.parent.version;
-    const path = parent === undefined ? undefined : keptModelPath(deps.model, parent);
+    const path = parent === undefined ? undefined : keptModelPath(this.deps.model, parent);
     if (!path) return `no kept previous version to ask${parent === undefined ? '' : ` (version ${parent} is not in the model's .versions folder)`}`;
-    return () => openPrevious(path, reservoir.snapshot().windows, cfg.seedWindows);
-  };
+    return () => openPrevious(path, this.store.reservoir.snapshot().windows, this.cfg.seedWindows);
+  }
 
   /** The watch after a swap has decided. */
-  const watched = (w: WatchDecision) => {
-    watch = undefined;
-    if (stopped) return;
+  private watched(w: WatchDecision): void {
+    this.watch = undefined;
+    if (this.stopped) return;
     const figures = `${(100 * w.after).toFixed(2)} % of ${w.windows} windows flagged after the swap, ${(100 * w.before).toFixed(2)} % before (band: up to ${(100 * w.limit).toFixed(2)} %); ${w.opinion}`;
-    if (w.kind === 'kept') decide('kept', figures, deps.card().version);
-    else running ??= rollback(`flag rate out of its band: ${figures}`).finally(() => (running = undefined));
-  };
+    if (w.kind === 'kept') this.decide('kept', figures, this.deps.card().version);
+    else this.running ??= this.rollback(`flag rate out of its band: ${figures}`).finally(() => (this.running = undefined));
+  }
 
-  const run = (reason: string) => {
-    running ??= attempt(reason)
-      .catch((err: Error) => decide('failed', err.message, deps.card().version))
-      .finally(() => (running = undefined));
-    return running;
-  };
+  private run(reason: string): Promise<AdaptDecisionMark> {
+    this.running ??= this.attempt(reason)
+      .catch((err: Error) => this.decide('failed', err.message, this.deps.card().version))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
 
-  const maybeStart = () => {
-    if (running || watch || stopped || reservoir.freshCount < cfg.minNewWindows || Date.now() - lastAttempt < cfg.everyMs) return;
-    const drift = cfg.trigger.kind === 'drift' ? signal.reading() : undefined;
+  private maybeStart(): void {
+    const { cfg } = this;
+    const reservoir = this.store.reservoir;
+    if (this.running || this.watch || this.stopped || reservoir.freshCount < cfg.minNewWindows || Date.now() - this.lastAttempt < cfg.everyMs) return;
+    const drift = cfg.trigger.kind === 'drift' ? this.signal.reading() : undefined;
     if (cfg.trigger.kind === 'drift' && !drift?.fired) return;
     const busy = cfg.pauseOnAlert ? reservoir.incident() : undefined;
     if (busy) {
-      if (!paused) decide('paused', `sensor '${busy}' is in alert or in its guard band (adapt.reservoir.guardMs); adapting once every sensor is quiet`, deps.card().version);
-      paused = true;
+      if (!this.paused) this.decide('paused', `sensor '${busy}' is in alert or in its guard band (adapt.reservoir.guardMs); adapting once every sensor is quiet`, this.deps.card().version);
+      this.paused = true;
       return;
     }
-    paused = false;
-    void run(drift ? `auto: drift: ${describeDrift(drift)}` : `auto: ${reservoir.freshCount} new clearly normal windows`);
-  };
-
-  return {
-    decisions: decisions.asObservable(),
-    observe(d) {
-      const card = deps.card();
-      if (card.name !== reservoir.model.name || card.window !== reservoir.model.window || card.channels.join(',') !== reservoir.model.channels.join(',')) {
-        void persist();
-        reservoir = open(card);
-      }
-      // A new model is measured on its own scores, against the calibration of its bar.
-      if (card !== signalOf) {
-        if (card.name !== signalOf.name || card.version !== signalOf.version) signal = newSignal(card);
-        signalOf = card;
-      }
-      reservoir.observe(d, d.verdict.scaler ?? card.scaler);
-      signal.observe(d);
-      rate.push(d.verdict.anomaly);
-      if (watch && !running) watch.push(d, d.verdict.scaler ?? card.scaler, card.threshold.static.value);
-      maybeStart();
-    },
-    async prepareSwap(card, session) {
-      if (!deps.seedResiduals || card.name !== reservoir.model.name) return;
-      try {
-        const means = await seedResidualMeans(card, session, reservoir.snapshot().windows, cfg.seedWindows);
-        deps.seedResiduals(card, means);
-        const n = Object.keys(means).length;
-        if (n) log.info({ model: `${card.name}@${card.version}`, sensors: n }, `adaptation: residual means of ${n} sensor(s) seeded from their newest ${cfg.seedWindows} reservoir windows`);
-      } catch (err) {
-        log.warn({ err: (err as Error).message }, 'adaptation: residual means not seeded; tracking starts from the card');
-      }
-    },
-    adaptNow: (reason = 'manual: adaptNow') => run(reason),
-    settled: async () => {
-      while (running || watch?.busy) {
-        await watch?.idle();
-        await running?.catch(() => {});
-      }
-    },
-    reservoir: () => reservoir,
-    drift: () => signal.reading(),
-    persist,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      child?.kill();
-      await watch?.close();
-      await running?.catch(() => {});
-      await persist();
-      decisions.complete();
-    },
-  };
+    this.paused = false;
+    void this.run(drift ? `auto: drift: ${describeDrift(drift)}` : `auto: ${reservoir.freshCount} new clearly normal windows`);
+  }
 }
