@@ -1,32 +1,21 @@
 /**
  * `vigil run --print-config`: the config as the runtime will use it, secrets hidden, as YAML that can be fed
- * back with `--config`. Defaults the schema leaves to later stages (window) are shown with their values,
- * codec options that do not apply to the chosen codec are left out, and what comes from the model card
- * (the default threshold) is said in a comment. The model is loaded and checked so a wrong path shows here,
+ * back with `--config`. Every default is shown (the schema holds them all), codec options that do not apply to
+ * the chosen codec are left out, and what comes from the model card (the default threshold) is said in a comment. The model is loaded and checked so a wrong path shows here,
  * not only at start.
  */
 import { stringify } from 'yaml';
 import { redactConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { loadModel } from '../model/load.ts';
-import { REORDER_DEFAULTS } from '../stream/reorder-by-sensor.ts';
-import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 
 /** The printable YAML and problems worth telling the user (on stderr) before they start the runtime. */
 export function printableConfig(cfg: RunConfig): { text: string; warnings: string[] } {
-  const shown = redactConfig(cfg) as Omit<RunConfig, 'window'> & { window: Record<string, unknown> };
+  const shown = redactConfig(cfg);
   const notes: string[] = [];
   const warnings: string[] = [];
 
-  const window: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries({ ...WINDOW_DEFAULTS, ...REORDER_DEFAULTS })) {
-    const set = (cfg.window as Record<string, unknown>)[k];
-    // Infinity cannot be written back as a config number; leaving the key out means the same.
-    if (set !== undefined) window[k] = set;
-    else if (typeof v !== 'number' || Number.isFinite(v)) window[k] = v;
-    else notes.push(k === 'gapResetMs' ? 'window.gapResetMs: not set, so no gap in the data resets a window' : `window.${k}: not set (no limit)`);
-  }
-  shown.window = window;
+  if (cfg.window.gapResetMs === undefined) notes.push('window.gapResetMs: not set, so no gap in the data resets a window');
 
   const codec: Partial<RunConfig['source']['codec']> = shown.source.codec;
   if (codec.kind !== 'csv') delete codec.delimiter;

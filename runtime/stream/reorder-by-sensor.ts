@@ -21,6 +21,7 @@ import { definedOnly } from '../util/options.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { ReorderBuffer } from './reorder-buffer.ts';
 import type { Reading } from './types.ts';
+import { WINDOW_CONFIG_DEFAULTS as W } from '../config/window.ts';
 
 /** Options of `reorderBySensor`; every field but `scheduler` and `counters` is a `window.*` config key. */
 export interface ReorderBySensorOptions {
@@ -42,24 +43,18 @@ export interface ReorderBySensorOptions {
   scheduler?: SchedulerLike;
 }
 
-/**
- * Defaults of `reorderBySensor` (config `window.*`). Holding every reading would add the hold to every alert
- * (bench/sustained.ts, 100 sensors at 2,000/s: p50 publish -> alert 272 ms with 250 ms always held, 5.5 ms with
- * these defaults, 7.6 ms with the stage off), so a sensor holds only after it showed disorder. While it holds,
- * the hold is latency for each of its readings; 1 s spans a broker's redelivery burst after a restart
- * (docs/pipeline.md, "Reordering").
- */
+/** Fallbacks of `reorderBySensor` used without a config: the schema's `window` defaults (why: runtime/config/window.ts). */
 export const REORDER_DEFAULTS = {
-  reorderMs: 1000,
-  reorderAlways: false,
-  reorderArmMs: 60_000,
-  reorderMaxPerSensor: 8192,
-  reorderMaxReadings: 32_768,
-} as const;
+  reorderMs: W.reorderMs,
+  reorderAlways: W.reorderAlways,
+  reorderArmMs: W.reorderArmMs,
+  reorderMaxPerSensor: W.reorderMaxPerSensor,
+  reorderMaxReadings: W.reorderMaxReadings,
+};
 
 /** Put each sensor's readings back in timestamp order, holding them at most `reorderMs`. */
 export function reorderBySensor(opts: ReorderBySensorOptions = {}): OperatorFunction<Reading, Reading> {
-  const o = { ...REORDER_DEFAULTS, maxSensors: 10_000, ...definedOnly(opts) };
+  const o = { ...REORDER_DEFAULTS, maxSensors: W.maxSensors, ...definedOnly(opts) };
   const counters = opts.counters ?? createCounters();
   const scheduler = opts.scheduler ?? asyncScheduler;
   for (const key of ['reorderMs', 'reorderArmMs'] as const) {

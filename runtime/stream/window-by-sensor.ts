@@ -15,6 +15,7 @@ import type { ModelCard } from '../model/card.ts';
 import type { RowLog } from '../window/row-log.ts';
 import { readingDigest, RecentReadings, SharedBudget } from '../window/recent-readings.ts';
 import { definedOnly } from '../util/options.ts';
+import { WINDOW_CONFIG_DEFAULTS as W } from '../config/window.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { admissionPools, type AdmissionRule } from './admission.ts';
 import { ReadingRow } from './reading-row.ts';
@@ -71,19 +72,19 @@ export interface WindowBySensorOptions {
  */
 export type WindowDropReason = 'timestamp_conflict' | 'out_of_order' | 'unusable' | 'sensor_limit';
 
-/** Defaults of `windowBySensor`, exported so config and docs quote the same numbers. */
+/** Fallbacks of `windowBySensor` used without a config: the schema's `window` defaults; no gap resets a window. */
 export const WINDOW_DEFAULTS = {
-  stride: 1,
-  maxFillAgeMs: 60_000,
-  skipIncomplete: false,
+  stride: W.stride,
+  maxFillAgeMs: W.maxFillAgeMs,
+  skipIncomplete: W.skipIncomplete,
   gapResetMs: Number.POSITIVE_INFINITY,
-  maxSensors: 10_000,
-  idleEvictMs: 3_600_000,
-  duplicateHorizonMs: 10_000,
-  duplicateHorizonReadings: 64,
-  duplicateMaxPerSensor: 65_536,
-  duplicateMaxReadings: 524_288,
-} as const;
+  maxSensors: W.maxSensors,
+  idleEvictMs: W.idleEvictMs,
+  duplicateHorizonMs: W.duplicateHorizonMs,
+  duplicateHorizonReadings: W.duplicateHorizonReadings,
+  duplicateMaxPerSensor: W.duplicateMaxPerSensor,
+  duplicateMaxReadings: W.duplicateMaxReadings,
+};
 
 /** The card itself, or a getter for the current one (hot reload swaps it; windows record the scaler used). */
 export type CardSource = ModelCard | (() => ModelCard);
