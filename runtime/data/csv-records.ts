@@ -102,6 +102,11 @@ export class CsvRecords {
       let j = i;
       while (j < s.length && blank(s[j])) j++;
       if (s[j] !== '"') {
+        if (s.indexOf('"', j) < 0) {
+          // No quote left on the line: the rest splits plainly (a quoted timestamp, then numbers).
+          for (const f of s.slice(i).split(sep)) out.push(f.trim());
+          return out;
+        }
         const e = s.indexOf(sep, i);
         if (e < 0) {
           out.push(s.slice(i).trim());
