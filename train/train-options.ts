@@ -1,0 +1,140 @@
+/**
+ * The options of `trainModel`: what each means, their defaults (from `OPTION_TABLE`, the one table `vigil train`
+ * builds its flags from) and the checks that reject bad values with what was expected.
+ */
+import { describeIssues, RangesSchema, type FillPolicy, type Ranges, type Scaler, type Series } from '@vigil/runtime';
+import type { BackendChoice } from './backend.ts';
+import { defaultHidden, OPTION_TABLE } from './defaults.ts';
+import type { EpochInfo } from './fit.ts';
+import { architecture, bodyOf, SAMPLING_ARCHITECTURES, type ArchName } from './models/architectures.ts';
+import { parseContamination, type Contamination } from './robust.ts';
+
+/** Options of `trainModel`; everything but data/out has a default (see `OPTION_TABLE`). */
+export interface TrainOptions {
+  /** CSV path, or an already-read series. */
+  data: string | Series;
+  /** `DIR/NAME`: where NAME.onnx, NAME.json and NAME.loss.svg go. */
+  out: string;
+  arch?: ArchName;
+  window?: number;
+  stride?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  patience?: number;
+  code?: number;
+  hidden?: number[];
+  kernel?: number;
+  base?: 'dense' | 'conv';
+  loss?: 'mse' | 'bce';
+  noise?: number;
+  noiseKind?: 'gaussian' | 'mask';
+  l1?: number;
+  beta?: number;
+  seed?: number;
+  validationSplit?: number;
+  /** Static threshold calibration: accepted chance that a normal window scores above it. */
+  thresholdRisk?: number;
+  scaler?: Scaler['kind'];
+  fill?: FillPolicy;
+  span?: number;
+  /** Window score: reconstruction error, or (vae) reconstruction probability. */
+  score?: 'mahalanobis' | 'error' | 'recon-prob';
+  /** recon-prob: decoded draws per window. */
+  samples?: number;
+  /** mahalanobis: residual mean tracking rate per clearly normal window (0 = off). */
+  track?: number;
+  /** Robust fit: 'auto', or the share of windows to set aside (0 = off, the plain fit). See train/robust.ts. */
+  contamination?: Contamination;
+  channels?: string[];
+  /** Columns that are neither channels nor kept. */
+  ignore?: string[];
+  /** Sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first out of order. */
+  sort?: boolean;
+  /** Physical range per channel (`--range CH=MIN:MAX`): recorded in the card; a training row outside is an error. */
+  ranges?: Ranges;
+  backend?: string;
+  /** Told what the data reader and scaler did on their own (label columns set aside, constant channels). */
+  onNote?: (note: string) => void;
+  /** Called after each epoch (progress bars). */
+  onEpoch?: (e: EpochInfo) => void | Promise<void>;
+  /** Called once the backend is chosen and the data is windowed, before the first epoch. */
+  onStart?: (info: { backend: BackendChoice; trainWindows: number; valWindows: number; rows: number; channels: string[] }) => void;
+}
+
+type Table = typeof OPTION_TABLE;
+/** Each option's default from the table, typed, so resolving an option needs no cast. */
+const D = Object.fromEntries(Object.entries(OPTION_TABLE).map(([k, v]) => [k, 'default' in v ? v.default : undefined])) as
+  { [K in keyof Table]: Table[K] extends { default: infer V } ? V : undefined };
+
+/** Throw `msg` unless `cond`. */
+export function check(cond: boolean, msg: string): void {
+  if (!cond) throw new Error(msg);
+}
+
+/** Resolve defaults and reject bad values with what was expected. */
+export function resolveOptions(o: TrainOptions) {
+  const arch = o.arch ?? D.arch;
+  architecture(arch); // unknown names are rejected with the list of known ones
+  const base = bodyOf(arch, o.base ?? D.base);
+  check(base === 'dense' || base === 'conv', `--base must be dense or conv, got '${base}'`);
+  const loss = o.loss ?? D.loss;
+  check(loss === 'mse' || loss === 'bce', `--loss must be mse or bce, got '${loss}'`);
+  const scaler: Scaler['kind'] = o.scaler ?? (loss === 'bce' ? 'minmax' : 'standard');
+  check(scaler === 'standard' || scaler === 'minmax', `--scaler must be standard or minmax, got '${scaler}'`);
+  check(!(loss === 'bce' && scaler !== 'minmax'), '--loss bce needs --scaler minmax (BCE compares values in [0, 1])');
+  const r = {
+    arch, base, loss, scaler,
+    window: o.window ?? D.window,
+    stride: o.stride ?? 0,
+    epochs: o.epochs ?? D.epochs,
+    batchSize: o.batchSize ?? D.batchSize,
+    learningRate: o.learningRate ?? D.learningRate,
+    patience: o.patience ?? D.patience,
+    kernel: o.kernel ?? D.kernel,
+    noise: o.noise ?? D.noise,
+    noiseKind: o.noiseKind ?? D.noiseKind,
+    l1: o.l1 ?? D.l1,
+    beta: o.beta ?? D.beta,
+    seed: o.seed ?? D.seed,
+    validationSplit: o.validationSplit ?? D.validationSplit,
+    thresholdRisk: o.thresholdRisk ?? D.thresholdRisk,
+    fill: o.fill ?? D.fill,
+    backend: o.backend ?? D.backend,
+    hidden: o.hidden ?? defaultHidden(base),
+    code: o.code,
+    span: o.span,
+    // Mahalanobis needs signed residuals of an mse model; a bce model keeps its own error.
+    score: o.score ?? (loss === 'bce' ? 'error' : D.score),
+    samples: o.samples ?? D.samples,
+    track: o.track ?? D.track,
+    contamination: parseContamination(o.contamination ?? D.contamination),
+    ranges: o.ranges && checkedRanges(o.ranges),
+  };
+  check(r.stride === 0 || (Number.isInteger(r.stride) && r.stride >= 1), `--stride must be an integer >= 1, got ${r.stride}`);
+  for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
+    check(Number.isInteger(r[k]) && r[k] >= 1, `--${k} must be an integer >= 1, got ${r[k]}`);
+  }
+  check(r.window >= 2, `--window must be >= 2, got ${r.window}`);
+  check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
+  check(r.learningRate > 0 && r.learningRate < 1, `--lr must be in (0, 1), got ${r.learningRate}`);
+  check(r.validationSplit >= 0 && r.validationSplit < 0.9, `--validation-split must be in [0, 0.9), got ${r.validationSplit}`);
+  check(r.thresholdRisk > 0 && r.thresholdRisk < 0.1, `--threshold-risk must be in (0, 0.1), got ${r.thresholdRisk}`);
+  check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
+  check(r.noiseKind === 'gaussian' || r.noiseKind === 'mask', `--noise-kind must be gaussian or mask, got '${r.noiseKind}'`);
+  check(['mahalanobis', 'error', 'recon-prob'].includes(r.score), `--score must be mahalanobis, error or recon-prob, got '${r.score}'`);
+  check(r.score !== 'mahalanobis' || loss === 'mse', '--score mahalanobis measures signed residuals of an mse model; use --loss mse or --score error');
+  check(r.score !== 'recon-prob' || architecture(arch).samplesCode === true, `--score recon-prob needs --arch ${SAMPLING_ARCHITECTURES.join(' or ')} (it samples the code), got --arch ${arch}`);
+  check(r.score !== 'recon-prob' || loss === 'mse', '--score recon-prob models p(x|z) as a Gaussian; use --loss mse');
+  check(r.track >= 0 && r.track <= 0.1, `--track must be in [0, 0.1], got ${r.track}`);
+  check(Number.isInteger(r.samples) && r.samples >= 1 && r.samples <= 256, `--samples must be an integer in 1..256, got ${r.samples}`);
+  check(r.span === undefined || (Number.isInteger(r.span) && r.span >= 1 && r.span <= r.window), `--span must be an integer in 1..window (${r.window}), got ${r.span}`);
+  return r;
+}
+
+/** `--range` values as the card will hold them, or a message naming the key and what was expected. */
+function checkedRanges(ranges: Ranges): Ranges | undefined {
+  const res = RangesSchema.safeParse(ranges);
+  if (!res.success) throw new Error(describeIssues(res.error, '--range').replace('\n  ', ' '));
+  return Object.keys(res.data).length ? res.data : undefined;
+}
