@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import {
-  loadModel, parseCard, scoreOutputs, sha256, type FillPolicy, type Lineage, type LoadedModel, type ModelCard, type Scoring,
+  loadModel, scoreOutputs, type FillPolicy, type Lineage, type LoadedModel, type ModelCard, type Scoring,
 } from '@vigil/runtime';
 import { selectBackend, type BackendChoice } from '../backend.ts';
 import { OPTION_TABLE } from '../defaults.ts';
@@ -22,8 +22,10 @@ import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts'
 import { trainingVersions } from '../versions.ts';
 import { writeModelFiles } from '../write-model.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
+import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
+import { adaptedCard } from './adapted-card.ts';
 import { servingAutoencoder } from './serving-model.ts';
-import { keepVersion, modelBase, nextVersion, type KeptVersion } from './model-versions.ts';
+import { keepVersion, modelBase, type KeptVersion } from './model-versions.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
 
@@ -94,32 +96,6 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   return r;
 }
 
-/** Mean squared reconstruction error of windows `[from, from + count)` (scaled units). */
-function meanSquaredError(x: Float32Array, recon: Float32Array, per: number, from: number, count: number): number {
-  let s = 0;
-  for (let i = from * per; i < (from + count) * per; i++) s += (x[i] - recon[i]) ** 2;
-  return s / Math.max(1, count * per);
-}
-
-/** Share of `scores[from, from + count)` above `threshold`. */
-function shareAbove(scores: Float32Array, threshold: number, from: number, count: number): number {
-  let k = 0;
-  for (let i = from; i < from + count; i++) if (scores[i] > threshold) k++;
-  return k / Math.max(1, count);
-}
-
-/** Relative L2 change of all weights. */
-function weightChange(before: ReturnType<Autoencoder['weights']>, after: ReturnType<Autoencoder['weights']>): number {
-  let d = 0;
-  let n = 0;
-  before.forEach((b, i) => {
-    if (!b) return;
-    const a = after[i]!;
-    for (const [x, y] of [[b.kernel, a.kernel], [b.bias, a.bias]] as const) for (let j = 0; j < x.length; j++) (d += (y[j] - x[j]) ** 2, n += x[j] ** 2);
-  });
-  return Math.sqrt(d / Math.max(n, 1e-30));
-}
-
 /** The serving model's reconstruction (and samples) of `set` through ONNX Runtime. */
 async function servingOutputs(loaded: LoadedModel, set: WindowBatch) {
   const { card } = loaded;
@@ -171,12 +147,9 @@ function replayFile(card: ModelCard, given: string | undefined, cardPath: string
   return recorded;
 }
 
-/** Fine-tune, validate, and write the adapted model only when every check passes. */
-export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> {
-  const t0 = performance.now();
-  const loaded = loadModel(options.model);
+/** The recent windows (from --data or the reservoir), the replayed original ones and the canaries of an adaptation. */
+function gatherWindows(options: AdaptOptions, loaded: LoadedModel, o: ReturnType<typeof resolveAdaptOptions>) {
   const parent = loaded.card;
-  const o = resolveAdaptOptions(options, parent);
   const replay = replayFile(parent, options.replay, loaded.cardPath);
   const read = { fill: o.fill, sort: options.sort, onNote: options.onNote };
   const setOpts = { holdout: o.holdout, replayRatio: o.replayRatio, seed: o.seed, read };
@@ -188,6 +161,25 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
   const canaries = given && pool?.canaries ? { file: `${given.file} + ${pool.canaries.file}`, events: [...given.events, ...pool.canaries.events] } : given ?? pool?.canaries;
   if (!canaries) options.onNote?.('no canaries (--canaries, or alerts kept in the reservoir): nothing checks that past alerts stay flagged after the adaptation');
   const windows: AdaptWindows = { recent, original, canaries };
+  return { windows, pool };
+}
+
+/** The model rebuilt in tfjs must be the served one before anything is learnt from it. */
+function checkRebuilt(model: Autoencoder, set: WindowBatch, served: Float32Array, onnxPath: string): void {
+  const tf0 = model.predict(set.data, set.count);
+  let diff = 0;
+  for (let i = 0; i < tf0.length; i++) diff = Math.max(diff, Math.abs(tf0[i] - served[i]));
+  check(diff <= 1e-3, `the model rebuilt from ${onnxPath} disagrees with it in ONNX Runtime (max |diff| ${diff}); please report this as a bug`);
+}
+
+/** Fine-tune, validate, and write the adapted model only when every check passes. */
+export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> {
+  const t0 = performance.now();
+  const loaded = loadModel(options.model);
+  const parent = loaded.card;
+  const o = resolveAdaptOptions(options, parent);
+  const { windows, pool } = gatherWindows(options, loaded, o);
+  const { recent, original, canaries } = windows;
   const backend = await selectBackend(o.backend);
   options.onStart?.({ backend, windows });
 
@@ -205,11 +197,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
   const beforeScores = scoreOutputs(checks.data, before, checks.count, W, C, parent.scoring).scores;
   const model = servingAutoencoder(loaded);
   try {
-    // The rebuilt model must be the served one before anything is learnt from it.
-    const tf0 = model.predict(recent.heldOut.data, recent.heldOut.count);
-    let diff = 0;
-    for (let i = 0; i < tf0.length; i++) diff = Math.max(diff, Math.abs(tf0[i] - before.reconstruction[i]));
-    check(diff <= 1e-3, `the model rebuilt from ${loaded.onnxPath} disagrees with it in ONNX Runtime (max |diff| ${diff}); please report this as a bug`);
+    checkRebuilt(model, recent.heldOut, before.reconstruction, loaded.onnxPath);
 
     const w0 = model.weights().map((w) => w && { kernel: w.kernel.slice(), bias: w.bias.slice() });
     // No validation set: every epoch runs (patience = epochs) and the held-back windows stay unseen until the checks.
@@ -234,38 +222,13 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     });
     if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent);
 
-    const offset = mix.count;
-    const mse = (x: Float32Array, r: Float32Array, from: number, count: number) => meanSquaredError(x, r, per, from, count);
-    const recentError = { before: mse(checks.data, before.reconstruction, 0, recent.heldOut.count), after: mse(all.data, out.recon, at.recent, recent.heldOut.count) };
-    const origFrom = recent.heldOut.count;
-    const originalError = { before: mse(checks.data, before.reconstruction, origFrom, original.validation.count), after: mse(all.data, out.recon, at.original, original.validation.count), maxRise: o.maxRise };
-    const threshold = { before: parent.threshold.static.value, after: cs.threshold.value };
-    const recentFlagged = { before: shareAbove(beforeScores, threshold.before, 0, recent.heldOut.count), after: shareAbove(cs.scores, threshold.after, at.recent, recent.heldOut.count) };
-    let from = at.canaries - offset;
-    const canaryFigures = events.map((e) => {
-      const b = shareAbove(beforeScores, threshold.before, from, e.windows.count);
-      const a = shareAbove(cs.scores, threshold.after, from + offset, e.windows.count);
-      from += e.windows.count;
-      return { from: new Date(e.from).toISOString(), to: new Date(e.to).toISOString(), windows: e.windows.count, before: b, after: a, required: Math.min(o.canaryShare, b) };
-    });
-
-    const reasons: string[] = [];
-    const pct = (a: number, b: number) => `${(100 * (a / b - 1)).toFixed(1)} %`;
-    if (!(recentError.after <= recentError.before * (1 - o.minGain))) {
-      reasons.push(`recent error did not fall enough: ${recentError.before.toPrecision(3)} -> ${recentError.after.toPrecision(3)} (${pct(recentError.after, recentError.before)}; needs -${(100 * o.minGain).toFixed(0)} % or better)`);
-    }
-    if (!(originalError.after <= originalError.before * (1 + o.maxRise))) {
-      reasons.push(`original validation error rose too much: ${originalError.before.toPrecision(3)} -> ${originalError.after.toPrecision(3)} (${pct(originalError.after, originalError.before)}; at most +${(100 * o.maxRise).toFixed(0)} %)`);
-    }
-    if (!(change <= o.maxChange)) {
-      reasons.push(`the weights moved too far: ${(100 * change).toFixed(1)} % (relative L2; at most ${(100 * o.maxChange).toFixed(0)} %; fewer --epochs or a lower --lr change less)`);
-    }
-    canaryFigures.forEach((c, i) => {
-      if (c.required > 0 && !(c.after >= c.required && c.after > 0)) {
-        reasons.push(`canary ${i + 1} (${c.from}..${c.to}) would no longer be flagged: ${(100 * c.after).toFixed(0)} % of its ${c.windows} windows above the new threshold (serving model ${(100 * c.before).toFixed(0)} %, needs ${(100 * c.required).toFixed(0)} %)`);
-      }
-      if (c.required === 0) options.onNote?.(`canary ${i + 1} (${c.from}..${c.to}) is not flagged by the serving model either: it constrains nothing`);
-    });
+    const validation = validationFigures(
+      { data: checks.data, recon: before.reconstruction, scores: beforeScores, threshold: parent.threshold.static.value, at: { recent: 0, original: recent.heldOut.count, canaries: at.canaries - mix.count } },
+      { data: all.data, recon: out.recon, scores: cs.scores, threshold: cs.threshold.value, at },
+      { per, recent: recent.heldOut.count, original: original.validation.count, events },
+      o,
+    );
+    const reasons = refusalReasons(validation, change, o, options.onNote);
 
     const lineage: Lineage = {
       parent: { version: parent.version, sha256: parent.onnx.sha256 },
@@ -276,26 +239,12 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
         ...(canaries ? { canaries: { file: canaries.file, events: events.length, windows: events.reduce((a, e) => a + e.windows.count, 0) } } : {}),
       },
       fineTune: { epochs: fitted.history.length, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: change, maxWeightChange: o.maxChange },
-      validation: { recentError, originalError, recentFlagged, threshold, canaries: canaryFigures },
+      validation,
     };
     const seconds = () => (performance.now() - t0) / 1000;
     if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds() };
 
-    const card = parseCard({
-      ...parent,
-      name,
-      version: nextVersion(parent.version),
-      createdAt: new Date().toISOString(),
-      description: `${parent.description ?? parent.architecture.kind} (adapted from version ${parent.version} on ${recent.file})`,
-      onnx: { ...parent.onnx, file: `${name}.onnx`, sha256: sha256(out.graph.bytes), opset: out.graph.opset, extraOutputs: out.graph.extraOutputs },
-      scoring: cs.scoring,
-      errorStats: { train: cs.trainStats, ...(cs.validationStats ? { validation: cs.validationStats } : {}) },
-      threshold: { default: parent.threshold.default, static: cs.threshold },
-      // Kept as trained: the next adaptation replays the same original data.
-      training: parent.training,
-      versions,
-      lineage,
-    }, `adapted model card for ${name}`);
+    const card = adaptedCard(parent, name, recent.file, out.graph, cs, versions, lineage);
     // The pair about to be replaced is kept first: a rollback can always bring it back.
     const kept = existsSync(`${outBase}.json`) ? keepVersion(loadModel(outBase), o.keep) : undefined;
     mkdirSync(dirname(outBase), { recursive: true });
