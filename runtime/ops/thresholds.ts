@@ -11,13 +11,14 @@ import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thresholds/factory.ts';
-import { ThresholdStore, type SensorState } from '../thresholds/store.ts';
+import { ThresholdStore, type SensorState, type StateModelId } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ModelCard } from '../model/card.ts';
 import { TrackedResiduals } from '../scoring/residual-baselines.ts';
-import { smootherStates, type SmootherStates } from './smoother-states.ts';
+import { smootherStates } from './smoother-states.ts';
+import { stateSaves } from './state-saves.ts';
 import { AlertBank } from '../alerts/alert-bank.ts';
 import { checkPolicy } from '../alerts/tracker.ts';
 import { admissionPools } from '../stream/admission.ts';
@@ -25,8 +26,7 @@ import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
-/** Least time between two saves an alert event asks for (ms): an open is on disk within about this. */
-export const ALERT_SAVE_GAP_MS = 1000;
+export { ALERT_SAVE_GAP_MS } from './state-saves.ts';
 
 /** The config sections the thresholds read. */
 export type ThresholdsConfig = Pick<RunConfig, 'threshold' | 'smoothing' | 'window' | 'alerts' | 'state'>;
@@ -106,13 +106,11 @@ function pick<T>(states: Iterable<[string, SensorState]>, f: (st: SensorState) =
   return out;
 }
 
-/** Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. */
-export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters): RuntimeThresholds {
-  const card0 = ref.current.card;
-  const thrConfig = parseThresholdConfig(config.threshold ?? card0.threshold.default, 'threshold');
+/** New and restored thresholds of the configured kind, following the card in service. Throws naming a bad key. */
+function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factory: () => Threshold; restore: (s: ThresholdState) => Threshold } {
+  const thrConfig = parseThresholdConfig(configured, 'threshold');
   const want = JSON.stringify(thrConfig);
   // New sensors take the calibration of the card in service (it changes on hot reload).
-  const cardNow = () => ref.current.card;
   const fresh = () => createThreshold(thrConfig, cardNow());
   const factory = (): Threshold => new FollowModel(fresh(), cardNow(), fresh, cardNow);
   // A static threshold taken from the card has nothing learnt to restore: it is rebuilt from the card in service.
@@ -123,15 +121,34 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     if (saved !== want) throw new Error(`saved threshold ${saved} differs from the configured ${want}`);
     return new FollowModel(restoreThreshold(s, cardNow()), cardNow(), fresh, cardNow);
   };
-  let bank: ThresholdBank;
+  return { factory, restore };
+}
+
+/** The state file's store; a failed periodic save is counted and logged. */
+function openStore(file: string, intervalMs: number, collect: () => Record<string, SensorState>, model: StateModelId, o: { edge: EdgeCounters; log: VigilLogger }): ThresholdStore {
+  const onError = (err: Error) => {
+    o.edge.statePersistFailures++;
+    o.log.error({ file, err: err.message }, 'threshold state not saved');
+  };
+  return new ThresholdStore(file, collect, { intervalMs, model, onError });
+}
+
+/** The states a previous run saved (none, with a warning, when the file cannot be used). */
+function restoredStates(store: ThresholdStore, log: VigilLogger): Map<string, SensorState> {
+  const file = store.path;
+  const loaded = store.load();
+  if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
+  if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
+  return loaded.states;
+}
+
+/** Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. */
+export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters): RuntimeThresholds {
+  const card0 = ref.current.card;
+  const cardNow = () => ref.current.card;
+  const { factory, restore } = thresholdKinds(config.threshold ?? card0.threshold.default, cardNow);
   // Every sensor the window stage may hold, over all admission pools.
   const maxSensors = admissionPools(config.window.admission, config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors).capacity;
-  let residuals = new TrackedResiduals({}, maxSensors);
-  const { openK, openN, closeM, cooldownMs } = config.alerts;
-  const alertPolicy = checkPolicy({ openK, openN, closeM, cooldownMs });
-  let alerts = new AlertBank(alertPolicy, { maxSensors });
-  let smoothers: SmootherStates = smootherStates(config.smoothing, {}, log);
-  let store: ThresholdStore | undefined;
   const model = { name: card0.name, version: card0.version };
   const collect = (): Record<string, SensorState> => {
     const out: Record<string, SensorState> = {};
@@ -141,100 +158,34 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     for (const [sensor, s] of Object.entries(smoothers.snapshot(bank.sensors()))) if (out[sensor]) out[sensor].smoothing = s;
     return out;
   };
-  if (config.state.file) {
-    const file = config.state.file;
-    store = new ThresholdStore(file, collect, {
-      intervalMs: config.state.intervalMs,
-      model,
-      onError: (err) => {
-        edge.statePersistFailures++;
-        log.error({ file, err: err.message }, 'threshold state not saved');
-      },
-    });
-    const loaded = store.load();
-    if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
-    const saved = pick(loaded.states, (st) => st.threshold);
-    bank = new ThresholdBank(factory, { saved, restore, maxSensors });
-    const means = pick(loaded.states, (st) => st.residualMean);
-    residuals = new TrackedResiduals(means, maxSensors, card0);
-    const savedAlerts = pick(loaded.states, (st) => st.alert);
-    alerts = new AlertBank(alertPolicy, { saved: savedAlerts, maxSensors });
-    smoothers = smootherStates(config.smoothing, pick(loaded.states, (st) => st.smoothing), log);
-    if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
-    const open = alerts.openSensors();
-    if (open.length) log.info({ file, openAlerts: open.length, sensors: open.slice(0, 10) }, 'open alerts restored; they resume and close as usual');
-  } else {
-    // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
-    bank = new ThresholdBank(factory, { restore, maxSensors });
-  }
+  const store = config.state.file ? openStore(config.state.file, config.state.intervalMs, collect, model, { edge, log }) : undefined;
+  const loaded = store ? restoredStates(store, log) : new Map<string, SensorState>();
+  // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
+  const bank = new ThresholdBank(factory, { saved: pick(loaded, (st) => st.threshold), restore, maxSensors });
+  const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0);
+  const { openK, openN, closeM, cooldownMs } = config.alerts;
+  const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs }), { saved: pick(loaded, (st) => st.alert), maxSensors });
+  const smoothers = smootherStates(config.smoothing, pick(loaded, (st) => st.smoothing), log);
+  const open = alerts.openSensors();
+  if (open.length) log.info({ file: store?.path, openAlerts: open.length, sensors: open.slice(0, 10) }, 'open alerts restored; they resume and close as usual');
 
-  const persist = async () => {
-    if (!store) return;
-    try {
-      await store.saveNow();
-      edge.statePersists++;
-    } catch (err) {
-      edge.statePersistFailures++;
-      log.error({ file: store.path, err: (err as Error).message }, 'threshold state not saved');
-    }
-  };
-  // Alert-driven saves: the first at once, then at most one per gap, the gap at least ALERT_SAVE_GAP_MS and 20 times
-  // the last save's duration (a save snapshots every sensor: at 1,000 sensors and ~100 alert events/s, one save per
-  // event had taken most of a core, test/run/persist-soon.test.ts). An open is on disk within about a gap.
-  let saving: Promise<void> | undefined;
-  let scheduled = false;
-  let lastSave = Number.NEGATIVE_INFINITY;
-  let gapMs = ALERT_SAVE_GAP_MS;
-  let delayed: NodeJS.Timeout | undefined;
-  const persistSoon = () => {
-    if (!store || scheduled) return;
-    scheduled = true;
-    const run = async () => {
-      delayed = undefined;
-      await saving;
-      scheduled = false;
-      const t0 = Date.now();
-      lastSave = t0;
-      saving = persist();
-      await saving;
-      gapMs = Math.max(ALERT_SAVE_GAP_MS, 20 * (Date.now() - t0));
-    };
-    const wait = lastSave + gapMs - Date.now();
-    if (wait <= 0) void run();
-    else (delayed = setTimeout(() => void run(), wait)).unref();
-  };
-  let timer: NodeJS.Timeout | undefined;
-  let learnTimer: NodeJS.Timeout | undefined;
   // What the adaptive thresholds learn, at most once per persist interval and only for bars that moved.
   const learning = createLearningLog({ write: (fields, msg) => log.info(fields, msg) });
-  const bankThresholds = function* (): Generator<[string, Threshold]> {
+  const held = function* (): Generator<[string, Threshold]> {
     for (const [sensor, e] of bank.sensors()) yield [sensor, e.threshold];
   };
+  const report = () => learning.report(held());
+  const saves = stateSaves(store, { intervalMs: config.state.intervalMs, edge, log, report });
   return {
     bank,
     residuals,
     alerts,
-    persistSoon,
     smoothing: smoothers.factory,
-    start() {
-      // Our own timer (not the store's) so every save is counted and failures are logged the same way.
-      if (store && config.state.intervalMs > 0) {
-        timer = setInterval(() => void persist(), config.state.intervalMs);
-        timer.unref();
-      }
-      if (config.state.intervalMs > 0) {
-        learnTimer = setInterval(() => learning.report(bankThresholds()), config.state.intervalMs);
-        learnTimer.unref();
-      }
-    },
-    persist,
+    start: saves.start,
+    persist: saves.persist,
+    persistSoon: saves.persistSoon,
     async stop() {
-      clearInterval(timer);
-      clearInterval(learnTimer);
-      // A save an alert asked for is taken by this last one; one under way finishes first.
-      clearTimeout(delayed);
-      await saving;
-      await persist();
+      await saves.stop();
       for (const f of bank.restoreFailures.splice(0)) log.warn(f, 'saved threshold not restored; sensor started fresh');
       for (const f of alerts.restoreFailures.splice(0)) log.warn(f, 'saved alert state not restored; sensor started with no alert open');
       for (const f of smoothers.restoreFailures.splice(0)) log.warn(f, 'saved score smoother not restored; sensor started smoothing afresh');

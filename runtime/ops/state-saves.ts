@@ -1,0 +1,83 @@
+/**
+ * When the runtime's state file is written: every `state.intervalMs`, soon after an alert opens or closes
+ * (coalesced), and a last time on stop. Every save is counted and a failure is logged, never thrown. The same
+ * interval paces the log of what the adaptive thresholds learnt.
+ */
+import type { ThresholdStore } from '../thresholds/store.ts';
+import type { VigilLogger } from './logger.ts';
+import type { EdgeCounters } from './metrics.ts';
+
+/** Least time between two saves an alert event asks for (ms): an open is on disk within about this. */
+export const ALERT_SAVE_GAP_MS = 1000;
+
+/** The saving schedule of one state file (or none). */
+export interface StateSaves {
+  /** Save now. */
+  persist(): Promise<void>;
+  /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap. */
+  persistSoon(): void;
+  /** Start the periodic saves and learning reports. */
+  start(): void;
+  /** Stop the timers and save a last time (after one under way). */
+  stop(): Promise<void>;
+}
+
+/** Saves of `store` (none when undefined), and `report` (the learning log) on the same interval. */
+export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void }): StateSaves {
+  const { edge, log, intervalMs } = opts;
+  const persist = async () => {
+    if (!store) return;
+    try {
+      await store.saveNow();
+      edge.statePersists++;
+    } catch (err) {
+      edge.statePersistFailures++;
+      log.error({ file: store.path, err: (err as Error).message }, 'threshold state not saved');
+    }
+  };
+  // Alert-driven saves: the first at once, then at most one per gap, the gap at least ALERT_SAVE_GAP_MS and 20 times
+  // the last save's duration (a save snapshots every sensor: at 1,000 sensors and ~100 alert events/s, one save per
+  // event had taken most of a core, test/run/persist-soon.test.ts). An open is on disk within about a gap.
+  let saving: Promise<void> | undefined;
+  let scheduled = false;
+  let lastSave = Number.NEGATIVE_INFINITY;
+  let gapMs = ALERT_SAVE_GAP_MS;
+  let delayed: NodeJS.Timeout | undefined;
+  const persistSoon = () => {
+    if (!store || scheduled) return;
+    scheduled = true;
+    const run = async () => {
+      delayed = undefined;
+      await saving;
+      scheduled = false;
+      const t0 = Date.now();
+      lastSave = t0;
+      saving = persist();
+      await saving;
+      gapMs = Math.max(ALERT_SAVE_GAP_MS, 20 * (Date.now() - t0));
+    };
+    const wait = lastSave + gapMs - Date.now();
+    if (wait <= 0) void run();
+    else (delayed = setTimeout(() => void run(), wait)).unref();
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let learnTimer: NodeJS.Timeout | undefined;
+  return {
+    persist,
+    persistSoon,
+    start() {
+      if (intervalMs <= 0) return;
+      // Our own timer (not the store's) so every save is counted and failures are logged the same way.
+      if (store) (timer = setInterval(() => void persist(), intervalMs)).unref();
+      (learnTimer = setInterval(opts.report, intervalMs)).unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      clearInterval(learnTimer);
+      // A save an alert asked for is taken by this last one; one under way finishes first.
+      clearTimeout(delayed);
+      await saving;
+      await persist();
+    },
+  };
+}
