@@ -102,16 +102,18 @@ function byReason(registry: Registry, name: string, help: string, counts: Map<st
   });
 }
 
-/** Create the registry and every metric. */
-export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, opts: { defaultMetrics?: boolean; beforeCollect?: () => void } = {}): RuntimeMetrics {
-  const registry = new Registry();
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+/** Messages in, decoded and rejected. */
+function intakeMetrics(registry: Registry, edge: EdgeCounters): void {
   const m = (name: string, help: string, read: () => number) => mirroredCounter(registry, name, help, read);
-
   m('vigil_messages_total', 'MQTT messages received', () => edge.messages);
   m('vigil_readings_decoded_total', 'Readings decoded from messages', () => edge.decoded);
   byReason(registry, 'vigil_rejected_total', 'Messages rejected, by reason (see the dead-letter topic/file for each)', edge.rejected);
   byReason(registry, 'vigil_invalid_signals_total', 'Invalid-reading signals published on sensor alert topics, by reason (alerts.invalid: at most one per sensor per interval)', edge.invalidSignals);
+}
+
+/** What the pipeline cut, scored, dropped and alerted. */
+function pipelineMetrics(registry: Registry, pipeline: PipelineCounters): void {
+  const m = (name: string, help: string, read: () => number) => mirroredCounter(registry, name, help, read);
   m('vigil_windows_total', 'Windows cut from sensor streams', () => pipeline.windows);
   m('vigil_windows_incomplete_total', 'Windows with a channel held past its max age', () => pipeline.incompleteWindows);
   m('vigil_windows_scored_total', 'Windows scored by the model', () => pipeline.scored);
@@ -143,6 +145,11 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   m('vigil_sensors_evicted_full_total', 'Least recently seen sensors evicted to admit a new one into a full pool', () => pipeline.evictedFull);
   m('vigil_alerts_opened_total', 'Alerts opened', () => pipeline.alertsOpened);
   m('vigil_alerts_closed_total', 'Alerts closed', () => pipeline.alertsClosed);
+}
+
+/** Alerts delivered, reloads, state saves, intake back-pressure. */
+function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
+  const m = (name: string, help: string, read: () => number) => mirroredCounter(registry, name, help, read);
   m('vigil_alerts_published_total', 'Alert messages acknowledged by the broker', () => edge.alertsPublished);
   m('vigil_alerts_queued_total', 'Alerts that waited for the broker to come back', () => edge.alertsQueued);
   m('vigil_alerts_dropped_total', 'Alerts dropped because the offline queue was full', () => edge.alertsDropped);
@@ -156,9 +163,23 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   m('vigil_intake_paused_seconds_total', 'Time QoS 1 intake spent paused (back-pressure)', () => edge.intakePausedMs / 1000);
   m('vigil_broker_sessions_lost_total', 'Reconnects on which the broker no longer had the persistent session (broker.clean false): readings published while vigil was away were not queued for it', () => edge.sessionsLost);
   new Gauge({ name: 'vigil_intake_paused', help: 'Whether QoS 1 intake is paused now (1) for back-pressure', registers: [registry], collect() { this.set(edge.intakePaused); } });
+}
+
+/** Sensors held and the backlog waiting for inference, now. */
+function backlogMetrics(registry: Registry, pipeline: PipelineCounters): void {
   new Gauge({ name: 'vigil_active_sensors', help: 'Sensors with a window buffer', registers: [registry], collect() { this.set(pipeline.activeSensors); } });
   new Gauge({ name: 'vigil_pending_windows', help: 'Windows waiting for inference', registers: [registry], collect() { this.set(pipeline.pending); } });
   new Gauge({ name: 'vigil_pending_bytes', help: 'Memory of the windows waiting for inference, bounded by batch.maxPendingBytes', registers: [registry], collect() { this.set(pipeline.pendingBytes); } });
+}
+
+/** Create the registry and every metric. */
+export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, opts: { defaultMetrics?: boolean; beforeCollect?: () => void } = {}): RuntimeMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
+  intakeMetrics(registry, edge);
+  pipelineMetrics(registry, pipeline);
+  deliveryMetrics(registry, edge);
+  backlogMetrics(registry, pipeline);
 
   const batchSize = new Histogram({
     name: 'vigil_batch_size',
