@@ -25,6 +25,9 @@ export interface Intake {
   close(): void;
 }
 
+/** The config sections the intake reads. */
+export type IntakeConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'batch' | 'alerts' | 'deadLetter'>;
+
 /** Static prefix of a topic template up to its first placeholder, for ignoring our own output topics. */
 function ownTopic(template: string | null): ((t: string) => boolean) | undefined {
   if (!template) return undefined;
@@ -35,7 +38,7 @@ function ownTopic(template: string | null): ((t: string) => boolean) | undefined
 /** Messages the runtime takes in; subscribing to `messages` subscribes at the broker. */
 export function openIntake(
   client: MqttClient,
-  config: RunConfig,
+  config: IntakeConfig,
   templates: TopicTemplate[],
   opts: { fleet?: FleetMembership; extra?: Observable<RawMessage>; log: VigilLogger; edge: EdgeCounters },
 ): Intake {

@@ -29,8 +29,11 @@ export interface RuntimeSinks {
   close(): Promise<void>;
 }
 
+/** The config sections the sinks read. */
+export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window'>;
+
 /** Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals). */
-export function openSinks(client: MqttClient, config: RunConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }): RuntimeSinks {
+export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }): RuntimeSinks {
   const alertSink = mqttAlertSink(client, { ...config.alerts, log });
   const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors }) : undefined;
   const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });

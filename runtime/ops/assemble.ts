@@ -1,0 +1,159 @@
+/**
+ * The composition root of `vigil run`: `assemble(config)` builds the runtime's parts, each from its own config
+ * sections, in the order a Lifecycle starts them (and stops them, in reverse):
+ *
+ *   events, model, thresholds, adaptation, decoder, broker, sinks, ops, state, intake, model watch
+ *
+ * so a stop ends the model watch and intake first (handing fleet partitions over), drains the pipeline, saves
+ * the state, closes the ops server, drains the alert sinks, closes the broker, stops learning, closes the model
+ * and completes the event streams. Nothing here starts anything.
+ */
+import type { MqttClient } from 'mqtt';
+import type { RunConfig } from '../config/schema.ts';
+import { connectBroker, waitConnected } from '../mqtt/connect.ts';
+import { createCounters, type PipelineCounters } from '../stream/counters.ts';
+import type { RuntimeDeps } from './handle.ts';
+import { createEvents, type RuntimeEvents } from './events.ts';
+import { openFlow, type Flow } from './flow.ts';
+import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
+import { healthOf } from './health.ts';
+import type { Part } from './lifecycle.ts';
+import { createLogger, type VigilLogger } from './logger.ts';
+import { createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetrics } from './metrics.ts';
+import { openServing, type Serving } from './serving.ts';
+import { openSinks, type RuntimeSinks } from './sinks.ts';
+import { openThresholds, type RuntimeThresholds } from './thresholds.ts';
+
+/** The assembled runtime: its parts in start order, and what its handle reads. */
+export interface Assembly {
+  parts: Part[];
+  log: VigilLogger;
+  counters: PipelineCounters;
+  edge: EdgeCounters;
+  metrics: RuntimeMetrics;
+  events: RuntimeEvents;
+  serving: Serving;
+  flow: Flow;
+  thresholds(): RuntimeThresholds;
+  sinks(): RuntimeSinks;
+  ops(): OpsServer | undefined;
+  /** Copy the sinks' counts into the edge counters (before a scrape, a health report, a stop). */
+  syncEdge(): void;
+  /** What the runtime is doing now, as /health reports it. */
+  state: HealthReport['status'];
+  health(): HealthReport;
+}
+
+/** A value one part sets when it starts and others read after. */
+interface Late<T> {
+  set(v: T): T;
+  /** The value, or an error naming what is not started yet. */
+  get(): T;
+  peek(): T | undefined;
+}
+function late<T>(what: string): Late<T> {
+  let value: T | undefined;
+  return {
+    set: (v) => (value = v),
+    get: () => value ?? fail(`${what} is not started`),
+    peek: () => value,
+  };
+}
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+/** The broker connection; the connection stream follows it. */
+function brokerPart(config: RunConfig['broker'], log: VigilLogger, events: RuntimeEvents, client: Late<MqttClient>): Part {
+  return {
+    name: 'broker',
+    async start() {
+      const c = client.set(connectBroker(config, log));
+      c.on('connect', () => events.connection.next(true));
+      c.on('close', () => events.connection.value && events.connection.next(false));
+      await waitConnected(c, config.connectTimeoutMs);
+      events.connection.next(c.connected);
+    },
+    // A client that is not connected is ended at once; a connected one finishes what it is sending.
+    async stop() {
+      const c = client.peek();
+      if (c) await new Promise<void>((r) => c.end(!c.connected, {}, () => r()));
+    },
+  };
+}
+
+/** /metrics and /health, when `metrics.port` is set. */
+function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>): Part {
+  return {
+    name: 'ops server',
+    async start() {
+      if (config.metrics.port === null) return;
+      ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, ...config.http }));
+    },
+    stop: () => ops.peek()?.close(),
+  };
+}
+
+/** Only the named sections of the config: what one part may read. */
+function sections<K extends keyof RunConfig>(config: RunConfig, ...keys: K[]): Pick<RunConfig, K> {
+  return Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<RunConfig, K>;
+}
+
+/** Build the runtime's parts from the config; `deps` injects a logger or an extra source. */
+export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
+  const log = deps.logger ?? createLogger(config.log.level);
+  const counters = createCounters();
+  const edge = createEdgeCounters();
+  const events = createEvents();
+  const client = late<MqttClient>('the broker connection');
+  const thresholds = late<RuntimeThresholds>('thresholds');
+  const sinks = late<RuntimeSinks>('the sinks');
+  const ops = late<OpsServer>('the ops server');
+  const syncEdge = () => sinks.peek()?.sync();
+  const metrics = createMetrics(counters, edge, { beforeCollect: syncEdge });
+  const serving = openServing(sections(config, 'model', 'inference', 'batch', 'reload', 'adapt'), { log, edge, metrics, events, thresholds: thresholds.get });
+  const ref = serving.ref;
+  const flow = openFlow(sections(config, 'source', 'broker', 'fleet', 'window', 'batch', 'alerts', 'deadLetter', 'health'), { log, edge, counters, metrics, events, client: client.peek, ref, thresholds: thresholds.get, sinks: sinks.get, adaptation: serving.adaptationNow, source: deps.source });
+
+  const startedAt = Date.now();
+  const healthConfig = sections(config, 'broker', 'health');
+  const parts: Part[] = [
+    { name: 'events', stop: () => events.complete() },
+    serving.model,
+    { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state'), ref(), log, edge)) },
+    serving.adaptation,
+    flow.decoder,
+    brokerPart(config.broker, log, events, client),
+    {
+      name: 'sinks',
+      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window'), log, edge, () => ref().current.card)),
+      async stop() {
+        await sinks.peek()?.drain(5000);
+        await sinks.peek()?.close();
+      },
+    },
+    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops),
+    // Saves periodically from here on, and a last time once intake has drained (before the broker goes).
+    { name: 'state', start: () => thresholds.get().start(), stop: () => thresholds.get().stop() },
+    flow.intake,
+    serving.watch,
+  ];
+
+  const assembly: Assembly = {
+    parts,
+    log,
+    counters,
+    edge,
+    metrics,
+    events,
+    serving,
+    flow,
+    thresholds: thresholds.get,
+    sinks: sinks.get,
+    ops: ops.peek,
+    syncEdge,
+    state: 'starting',
+    health: () => healthOf(healthConfig, { state: assembly.state, startedAt, client: client.peek(), edge, counters, serving, flow, sinks: sinks.peek() }),
+  };
+  return assembly;
+}

@@ -1,0 +1,36 @@
+/**
+ * The runtime's hot event streams for its handle (dashboard, embedding, tests): what came in, what was
+ * rejected, what was detected (verdicts and alerts are split from it by the pipeline's `splitDetections`),
+ * model reloads and the broker connection. Nothing is replayed except the connection's current state.
+ */
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { splitDetections } from '../stream/pipeline.ts';
+import type { AlertEvent, Detection, Reading, Rejected, Verdict } from '../stream/types.ts';
+import type { ReloadOutcome } from './reload.ts';
+
+/** The streams, their feeds, and `complete()` for the end of a run. */
+export interface RuntimeEvents {
+  readings: Subject<Reading>;
+  rejected: Subject<Rejected>;
+  detections: Subject<Detection>;
+  reloads: Subject<ReloadOutcome>;
+  connection: BehaviorSubject<boolean>;
+  verdicts$: Observable<Verdict>;
+  alerts$: Observable<AlertEvent>;
+  /** Complete every stream (after the last detection). */
+  complete(): void;
+}
+
+/** Open the event streams. */
+export function createEvents(): RuntimeEvents {
+  const readings = new Subject<Reading>();
+  const rejected = new Subject<Rejected>();
+  const detections = new Subject<Detection>();
+  const reloads = new Subject<ReloadOutcome>();
+  const connection = new BehaviorSubject<boolean>(false);
+  const { verdicts$, alerts$ } = splitDetections(detections.asObservable());
+  const complete = () => {
+    for (const s of [readings, rejected, detections, reloads, connection]) s.complete();
+  };
+  return { readings, rejected, detections, reloads, connection, verdicts$, alerts$, complete };
+}

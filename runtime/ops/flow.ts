@@ -1,0 +1,214 @@
+/**
+ * The data path of the live process as runtime parts: `decoder` (topic templates and the payload codec of the
+ * card in service) and `intake`, which joins the fleet when one is configured, subscribes, and runs
+ * messages -> decode -> pipeline -> delivery. Its stop ends intake first, hands the partitions over, then
+ * drains what was already taken through inference and the alert stage (at most 5 s).
+ */
+import { retry, Subject, takeUntil, tap, timer, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import type { MqttClient } from 'mqtt';
+import type { RunConfig } from '../config/schema.ts';
+import { createCodec } from '../codecs/registry.ts';
+import type { CodecRequest } from '../codecs/codec.ts';
+import { decode } from '../codecs/decode.ts';
+import { compileTopicTemplate, topicRouter, type TopicTemplate } from '../mqtt/topic-template.ts';
+import { publishCodecRequest } from '../mqtt/codec-requests.ts';
+import { handOverState, joinFleet, type FleetMembership, type Handover } from '../fleet/index.ts';
+import { servingRanges } from '../model/ranges.ts';
+import type { ModelRef } from '../inference/model-ref.ts';
+import { createPipeline } from '../stream/pipeline.ts';
+import { admissionPools } from '../stream/admission.ts';
+import type { PipelineCounters } from '../stream/counters.ts';
+import type { Detection, RawMessage, Reading, Rejected } from '../stream/types.ts';
+import type { Adaptation } from '../adapt/adaptation.ts';
+import type { RuntimeEvents } from './events.ts';
+import { openIntake, type Intake } from './intake.ts';
+import type { Part } from './lifecycle.ts';
+import type { VigilLogger } from './logger.ts';
+import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
+import type { RuntimeSinks } from './sinks.ts';
+import type { RuntimeThresholds } from './thresholds.ts';
+import { shedWarning, type ShedWarning } from './shed-warning.ts';
+import { watchDrops, type DropWatch } from './drops.ts';
+import { LatencyRing } from './latency.ts';
+
+/** The config sections the data path reads. */
+export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health'>;
+
+/** What the data path needs from the parts around it (each read once that part has started). */
+export interface FlowDeps {
+  log: VigilLogger;
+  edge: EdgeCounters;
+  counters: PipelineCounters;
+  metrics: RuntimeMetrics;
+  events: RuntimeEvents;
+  /** The broker client, once connected (undefined before). */
+  client: () => MqttClient | undefined;
+  ref: () => ModelRef;
+  thresholds: () => RuntimeThresholds;
+  sinks: () => RuntimeSinks;
+  adaptation: () => Adaptation | undefined;
+  /** Extra messages merged with the MQTT intake. */
+  source?: Observable<RawMessage>;
+}
+
+/** The data path's parts and what the health report reads from them. */
+export interface Flow {
+  decoder: Part;
+  intake: Part;
+  fleet(): FleetMembership | undefined;
+  drops: DropWatch;
+  latency: LatencyRing;
+  lastMessageAt(): number;
+  pipelineRestarts(): number;
+}
+
+/** Counts the health report reads. */
+interface FlowStats {
+  lastMessageAt: number;
+  restarts: number;
+}
+
+/** Each detection to the handle's streams, adaptation, the alert sinks and an alert-driven state save. */
+function deliverTo(deps: FlowDeps, latency: LatencyRing): (d: Detection) => void {
+  const { log, metrics, events } = deps;
+  let verdictCount = 0;
+  const deliver = (d: Detection) => {
+    // Latency is sampled (1 verdict in 8): percentiles stay accurate and the hot path stays cheap.
+    if ((++verdictCount & 7) === 0) {
+      const ms = Date.now() - d.verdict.receivedAt;
+      latency.push(ms);
+      metrics.observeLatency(ms);
+    }
+    deps.adaptation()?.observe(d);
+    events.detections.next(d);
+    if (!d.alert) return;
+    deps.sinks().alert(d.alert);
+    deps.thresholds().persistSoon();
+  };
+  return (d) => {
+    try {
+      deliver(d);
+    } catch (err) {
+      // An exception here would escape RxJS as an uncaught error and end the process; log it and go on.
+      log.error({ err: (err as Error).message, sensor: d.verdict.sensor }, 'failed to deliver a verdict');
+    }
+  };
+}
+
+/** What one run of the live pipeline is made of. */
+interface PipelineRun {
+  config: FlowConfig;
+  deps: FlowDeps;
+  into: Intake;
+  decoding: OperatorFunction<RawMessage, Reading>;
+  shed: ShedWarning;
+  drops: DropWatch;
+  stats: FlowStats;
+  onDetection: (d: Detection) => void;
+}
+
+/** Messages -> decode -> pipeline -> delivery until `stop$`, restarted 1 s after a failure; `drained` settles at its end. */
+function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscription; drained: Promise<void> } {
+  const { config, deps, stats, shed, drops } = r;
+  const { log, edge, metrics, events } = deps;
+  const th = deps.thresholds();
+  const pipeline = createPipeline({
+    model: deps.ref(),
+    thresholds: th.bank,
+    window: { ...config.window, onDrop: drops.drop, onEvict: drops.evict },
+    batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
+    infer: {
+      maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
+      maxPendingBytes: config.batch.maxPendingBytes,
+      onShed: shed.shed,
+      onPending: r.into.gate.update,
+      residuals: th.residuals,
+      onBatch: (b) => metrics.observeBatch(b.size, b.inferMs),
+      onError: (err, size) => log.warn({ err: (err as Error)?.message ?? String(err), windows: size }, 'inference batch failed; its windows were dropped'),
+    },
+    smoothing: th.smoothing,
+    alerts: { bank: th.alerts, topK: config.alerts.topChannels },
+    counters: deps.counters,
+  });
+  const seen = () => {
+    edge.messages++;
+    stats.lastMessageAt = Date.now();
+  };
+  const decoded = (reading: Reading) => {
+    edge.decoded++;
+    events.readings.next(reading);
+  };
+  const retryLater = (err: Error) => {
+    stats.restarts++;
+    log.error({ err: err.message, restarts: stats.restarts }, 'pipeline failed; restarting it in 1 s');
+    return timer(1000);
+  };
+  let done!: () => void;
+  const drained = new Promise<void>((res) => (done = res));
+  const sub = r.into.messages
+    .pipe(tap(seen), takeUntil(stop$), r.decoding, tap(decoded), pipeline.detect, retry({ delay: retryLater }))
+    .subscribe({ next: r.onDetection, complete: () => done(), error: () => done() });
+  return { sub, drained };
+}
+
+/** The data path of one runtime. */
+export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
+  const { log, edge, events } = deps;
+  const latency = new LatencyRing();
+  const shed = shedWarning(log, config.batch.maxPendingBytes);
+  const drops = watchDrops(deps.counters, config.health, log);
+  const stats: FlowStats = { lastMessageAt: 0, restarts: 0 };
+  const onDetection = deliverTo(deps, latency);
+  const stop$ = new Subject<void>();
+  let decoding: OperatorFunction<RawMessage, Reading> | undefined;
+  let templates: TopicTemplate[] = [];
+  let fleet: FleetMembership | undefined;
+  let handover: Handover | undefined;
+  let run: { sub: Subscription; drained: Promise<void> } | undefined;
+
+  const decoder: Part = {
+    name: 'decoder',
+    start() {
+      templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
+      const ref = deps.ref();
+      const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log);
+      const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request });
+      const onRejected = (r: Rejected) => {
+        deps.sinks().reject(r);
+        events.rejected.next(r);
+      };
+      const poolOf = config.window.admission && admissionPools(config.window.admission, 0).poolOf;
+      decoding = decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf, ranges: () => servingRanges(ref.current.card) });
+    },
+  };
+
+  const intakePart: Part = {
+    name: 'intake',
+    async start() {
+      const client = deps.client();
+      if (!client || !decoding) throw new Error('intake: the broker or the decoder is not started');
+      fleet = config.fleet ? await joinFleet({ broker: config.broker, fleet: config.fleet, log }) : undefined;
+      // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
+      if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
+      const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
+      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection }, stop$);
+      // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
+      await Promise.race([intake.subscribed, new Promise((r) => setTimeout(r, config.broker.connectTimeoutMs).unref())]);
+    },
+    async stop() {
+      stop$.next();
+      // Hand our partitions to the other workers now, while we drain what we already took.
+      await handover?.publishNow();
+      handover?.stop();
+      await fleet?.leave();
+      // Intake is closed: windows already cut are flushed through inference and the alert stage.
+      await Promise.race([run?.drained, new Promise<void>((r) => setTimeout(r, 5000).unref())]);
+      run?.sub.unsubscribe();
+      // The intake gate is left shut (not intake.close()): a QoS 1 message it holds stays unacknowledged, so the
+      // broker gives it to the next run instead of it being acknowledged unread. The client is ended next anyway.
+      shed.flush();
+      drops.flush();
+    },
+  };
+  return { decoder, intake: intakePart, fleet: () => fleet, drops, latency, lastMessageAt: () => stats.lastMessageAt, pipelineRestarts: () => stats.restarts };
+}

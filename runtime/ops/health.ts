@@ -1,0 +1,50 @@
+/** The runtime's /health report: serving, broker, model, backlog, drops and fleet at a glance. */
+import type { MqttClient } from 'mqtt';
+import type { RunConfig } from '../config/schema.ts';
+import { redactedUrl } from '../mqtt/connect.ts';
+import type { PipelineCounters } from '../stream/counters.ts';
+import type { Flow } from './flow.ts';
+import type { HealthReport } from './http.ts';
+import type { EdgeCounters } from './metrics.ts';
+import type { Serving } from './serving.ts';
+import type { RuntimeSinks } from './sinks.ts';
+
+/** What the report reads (parts not started yet are undefined). */
+export interface HealthSources {
+  state: HealthReport['status'];
+  startedAt: number;
+  client?: MqttClient;
+  edge: EdgeCounters;
+  counters: PipelineCounters;
+  serving: Serving;
+  flow: Flow;
+  sinks?: RuntimeSinks;
+}
+
+/** The report now: `ok` only while serving, connected, not dropping and with no recently lost session. */
+export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: HealthSources): HealthReport {
+  const { edge, counters, flow } = s;
+  const connected = s.client?.connected ?? false;
+  const dropped = flow.drops.health();
+  // A lost persistent session lost readings upstream, uncounted: degraded for as long as drops would count.
+  const sessionLostAgoMs = edge.sessionLostAt > 0 ? Date.now() - edge.sessionLostAt : null;
+  const sessionLost = sessionLostAgoMs !== null && sessionLostAgoMs < config.health.dropWindowMs;
+  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost ? 'ok' : 'degraded';
+  const card = s.serving.ref().current.card;
+  const fleet = flow.fleet();
+  const lastMessageAt = flow.lastMessageAt();
+  return {
+    status,
+    broker: { connected, url: redactedUrl(config.broker.url), ...(sessionLostAgoMs !== null ? { sessionsLost: edge.sessionsLost, sessionLostAgoMs } : {}) },
+    model: { name: card.name, version: card.version },
+    provider: s.serving.provider(),
+    uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
+    lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
+    sensors: counters.activeSensors,
+    pendingWindows: counters.pending,
+    alertsWaiting: s.sinks?.waiting() ?? 0,
+    pipelineRestarts: flow.pipelineRestarts(),
+    dropped,
+    ...(fleet ? { fleet: { group: fleet.group, worker: fleet.workerId, members: fleet.current().members, partitions: fleet.current().owned.length } } : {}),
+  };
+}

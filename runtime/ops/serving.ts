@@ -1,0 +1,109 @@
+/**
+ * The model in service as runtime parts: `model` opens it (and closes it last), `adaptation` learns on the
+ * gateway and swaps through the same reload, `watch` swaps in new files as they land. Every outcome of a
+ * reload is counted, logged and published on the reloads stream; a swap relabels the saved threshold state.
+ */
+import type { RunConfig } from '../config/schema.ts';
+import { loadModel } from '../model/load.ts';
+import type { ModelCard } from '../model/card.ts';
+import type { BatchRunner, ModelRef } from '../inference/model-ref.ts';
+import { openModel } from '../inference/open-model.ts';
+import { startAdaptation, type Adaptation } from '../adapt/adaptation.ts';
+import type { RuntimeEvents } from './events.ts';
+import type { Part } from './lifecycle.ts';
+import type { VigilLogger } from './logger.ts';
+import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
+import { reloadModel, watchModel, type ReloadOutcome } from './reload.ts';
+import type { RuntimeThresholds } from './thresholds.ts';
+
+/** The config sections the model in service reads. */
+export type ServingConfig = Pick<RunConfig, 'model' | 'inference' | 'batch' | 'reload' | 'adapt'>;
+
+/** What serving needs from the parts around it. */
+export interface ServingDeps {
+  log: VigilLogger;
+  edge: EdgeCounters;
+  metrics: RuntimeMetrics;
+  events: RuntimeEvents;
+  /** The thresholds part's state, once it has started. */
+  thresholds: () => RuntimeThresholds;
+}
+
+/** The serving parts and what they hold once started. */
+export interface Serving {
+  model: Part;
+  adaptation: Part;
+  watch: Part;
+  /** The model reference (after `model` started). */
+  ref(): ModelRef;
+  provider(): string;
+  providerFailures(): { provider: string; reason: string }[];
+  adaptationNow(): Adaptation | undefined;
+}
+
+/** The serving parts of one runtime. */
+export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
+  const { log, edge, metrics, events } = deps;
+  // How every session of this runtime is opened: at start and on each hot reload.
+  const session = { providers: config.inference.providers, threads: config.inference.threads, spinning: config.inference.spinning, worker: config.inference.worker, warmup: [...new Set([1, config.batch.size])] };
+  let ref: ModelRef | undefined;
+  let provider = '';
+  let failures: { provider: string; reason: string }[] = [];
+  let adaptation: Adaptation | undefined;
+  let stopWatch = () => {};
+  const current = () => {
+    if (!ref) throw new Error('the model is not open');
+    return ref;
+  };
+
+  const reloaded = (o: ReloadOutcome) => {
+    events.reloads.next(o);
+    if (o.kind === 'swapped') {
+      edge.reloads++;
+      provider = o.provider;
+      metrics.setProvider(o.provider, o.to.name, o.to.version);
+      deps.thresholds().modelChanged(o.to);
+      log.info({ from: `${o.from.name}@${o.from.version}`, to: `${o.to.name}@${o.to.version}`, provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
+    } else if (o.kind === 'refused') {
+      edge.reloadFailures++;
+      const cur = current().current.card;
+      log.error({ reason: o.reason, serving: `${cur.name}@${cur.version}` }, `model reload refused; still serving ${cur.name}@${cur.version}`);
+    }
+  };
+  // With adaptation on, every model swapped in (by it or by the watcher) first has its residual means seeded.
+  const prepare = (card: ModelCard, runner: BatchRunner) => adaptation?.prepareSwap(card, runner) ?? Promise.resolve();
+
+  const model: Part = {
+    name: 'model',
+    async start() {
+      const loaded = loadModel(config.model);
+      const opened = await openModel(loaded, session);
+      ({ ref } = opened);
+      provider = opened.resolved.provider;
+      failures = opened.resolved.failures;
+      for (const f of failures) log.warn({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, fell back`);
+      log.info({ model: `${loaded.card.name}@${loaded.card.version}`, warmupMs: Math.round(opened.warmupMs) }, opened.report);
+      metrics.setProvider(provider, loaded.card.name, loaded.card.version);
+    },
+    stop: () => ref?.close(),
+  };
+  // Learning on the gateway (config adapt): its reservoir sees every detection; it swaps through the same reload.
+  const learning: Part = {
+    name: 'adaptation',
+    start() {
+      if (!config.adapt.enabled) return;
+      const reload = () => reloadModel({ model: config.model, ref: current(), ...session, prepare }).then((o) => (reloaded(o), o));
+      const seedResiduals = (card: ModelCard, means: Record<string, number[]>) => deps.thresholds().residuals.seed(card, means);
+      adaptation = startAdaptation({ config: config.adapt, model: config.model, card: () => current().current.card, reload, log, registry: metrics.registry, seedResiduals });
+    },
+    stop: () => adaptation?.stop(),
+  };
+  const watch: Part = {
+    name: 'model watch',
+    start() {
+      if (config.reload.watch) stopWatch = watchModel({ model: config.model, ref: current(), ...session, prepare, debounceMs: config.reload.debounceMs, onOutcome: reloaded });
+    },
+    stop: () => stopWatch(),
+  };
+  return { model, adaptation: learning, watch, ref: current, provider: () => provider, providerFailures: () => failures, adaptationNow: () => adaptation };
+}
