@@ -5,27 +5,20 @@
  * or before what it published; the next owner judges again from there with the same state and the same windows,
  * and the results stream drops the repeats by Nats-Msg-Id (derived from the stream sequence).
  */
-import { Subject } from 'rxjs';
-import { AckPolicy, DeliverPolicy, nanos, nuid, type JsMsg } from 'nats';
+import type { JsMsg } from 'nats';
 import type { RunConfig } from '../../config/schema.ts';
 import type { Codec } from '../../codecs/codec.ts';
 import { decodeMessage } from '../../codecs/decode.ts';
 import type { ModelRef } from '../../inference/model-ref.ts';
 import { servingRanges } from '../../model/ranges.ts';
-import { AlertBank } from '../../alerts/alert-bank.ts';
-import { TrackedResiduals } from '../../scoring/residual-baselines.ts';
-import { createPipeline } from '../../stream/pipeline.ts';
-import { createCounters } from '../../stream/counters.ts';
-import { outstandingWindows } from '../../stream/from-series.ts';
 import { WINDOW_DEFAULTS } from '../../stream/window-by-sensor.ts';
-import type { Detection, Reading } from '../../stream/types.ts';
+import type { Detection } from '../../stream/types.ts';
 import { alertPayload } from '../../mqtt/alert-payload.ts';
-import { openThresholds } from '../../ops/thresholds.ts';
-import { createEdgeCounters } from '../../ops/metrics.ts';
 import type { VigilLogger } from '../../ops/logger.ts';
 import type { JetStreamFleetConfig } from './config.ts';
 import type { FleetNats } from './streams.ts';
-import { notFound } from './streams.ts';
+import { addConsumer, deleteStaleConsumers, Deliveries } from './partition-consumer.ts';
+import { PartitionPipeline } from './partition-pipeline.ts';
 import { loadPartitionState, savePartitionState, type PartitionSnapshot } from './partition-state.ts';
 import { readBack } from './rebuild.ts';
 
@@ -82,49 +75,20 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
   const running = () => control.running;
   const { nats, j, worker, config, ref, log } = ctx;
   const card = ref.current.card;
-  const W = card.window;
   // 1. The resume point and state; a different previous owner makes this a hand-over. Saved at once, whoever saved
   //    last: that write fences any earlier runner (another worker's, or our own whose lease lapsed and was taken
   //    again), whose next compare-and-set save now fails.
   let { state, revision } = await loadPartitionState(nats.states, k, ctx.partitions);
   const firstSeq = (await nats.jsm.streams.info(j.stream)).state.first_seq;
   const modelId = { name: card.name, version: card.version };
-  const sameModel = state && state.model.name === modelId.name && state.model.version === modelId.version;
+  const sameModel = !!state && state.model.name === modelId.name && state.model.version === modelId.version;
   if (state && !sameModel) log.warn({ partition: k, saved: state.model, serving: modelId }, 'fleet: partition state saved under another model; thresholds start from the card');
   const handovers = (state?.handovers ?? 0) + (state && state.owner !== worker ? 1 : 0);
   let lastSeq = Math.max(state?.seq ?? 0, firstSeq - 1);
   const sensors = new Set<string>([...Object.keys(state?.thresholds ?? {}), ...Object.keys(state?.alerts ?? {}), ...(state?.sensors ?? [])]);
 
   // 2. A pipeline of this partition's own (windows, thresholds, alerts), restored from the state.
-  const th = openThresholds({ ...config, state: { ...config.state, file: null } }, ref, log, createEdgeCounters());
-  if (state && sameModel) th.bank.adopt(state.thresholds);
-  const residuals = new TrackedResiduals(sameModel ? state!.residuals : {}, config.window.maxSensors, sameModel ? card : undefined);
-  const alerts = new AlertBank(th.alerts.policy, { saved: state?.alerts ?? {}, maxSensors: config.window.maxSensors });
-  const counters = createCounters();
-  let notify = () => {};
-  let failure: unknown;
-  const pipeline = createPipeline({
-    model: ref,
-    thresholds: th.bank,
-    // The stream's order is the order judged: a reorder stage would hold readings past the batch that cut them,
-    // and their verdicts would miss the batch's acknowledgement (the last readings of a partition were never judged).
-    window: { ...config.window, reorderMs: 0 },
-    batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
-    // Nothing is shed: a partition waits for its batch to drain before fetching the next one.
-    infer: { maxBatch: Math.max(config.batch.maxBatch, config.batch.size), maxPendingBytes: Number.MAX_SAFE_INTEGER, residuals, onBatch: () => notify(), onError: (err) => ((failure ??= err), notify()) },
-    smoothing: th.smoothing,
-    alerts: { bank: alerts, topK: config.alerts.topChannels },
-    counters,
-  });
-  const input = new Subject<Reading>();
-  let detections: Detection[] = [];
-  const sub = input.pipe(pipeline.detect).subscribe({ next: (d) => detections.push(d), error: (e) => ((failure ??= e), notify()) });
-  const drained = () =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => (failure ? reject(failure) : outstandingWindows(counters) === 0 ? resolve() : undefined);
-      notify = check;
-      check();
-    });
+  const pp = new PartitionPipeline(config, ref, log, state, sameModel);
   const decode = (subject: string, payload: Uint8Array) => {
     const where = nats.names.parse(subject);
     if (!where) return { reason: 'bad_subject', detail: `subject '${subject}' names no partition and sensor` };
@@ -140,109 +104,40 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
     handovers,
     savedAt: Date.now(),
     model: modelId,
-    thresholds: th.bank.snapshot(),
-    residuals: residuals.snapshot(card),
-    alerts: alerts.snapshot(),
+    ...pp.saved(card),
     sensors: [...sensors].slice(-(config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors)),
   });
 
   try {
     revision = await savePartitionState(nats.states, snapshot(lastSeq), revision);
     // 3. Windows: the last W-1 readings of each known sensor before the resume point, through a fresh window stage.
-    const back = await readBack(nats.js, nats.jsm, { stream: j.stream, filter: nats.names.partition(k), sensors, need: W - 1, start: lastSeq + 1, sensorOf: (s) => nats.names.parse(s)?.sensor });
+    const back = await readBack(nats.js, nats.jsm, { stream: j.stream, filter: nats.names.partition(k), sensors, need: card.window - 1, start: lastSeq + 1, sensorOf: (s) => nats.names.parse(s)?.sensor });
     for (const m of back) {
       const r = decode(m.subject, m.payload);
-      if (Array.isArray(r)) for (const reading of r) input.next(reading);
+      if (Array.isArray(r)) for (const reading of r) pp.feed(reading);
     }
-    await drained();
-    detections = [];
+    await pp.drained();
+    pp.take();
     if (state && state.owner !== worker) log.info({ partition: k, from: state.owner, resumeAfter: lastSeq, rebuilt: back.length, sensors: sensors.size }, 'fleet: took over a partition');
 
     // 4. A durable consumer of this take-over's own from the resume point; earlier owners' consumers (and their
     //    unacked deliveries) go, so a stale owner's pulls find nothing.
-    const stale: string[] = [];
-    for await (const c of nats.jsm.consumers.list(j.stream)) if (nats.names.consumerPartition(c.name) === k) stale.push(c.name);
-    for (const name of stale) await nats.jsm.consumers.delete(j.stream, name).catch((err) => (notFound(err) ? undefined : Promise.reject(err)));
+    await deleteStaleConsumers(nats, j, k);
     if (!running()) return;
-    const durable = nats.names.durable(k, nuid.next());
-    await nats.jsm.consumers.add(j.stream, {
-      durable_name: durable,
-      filter_subject: nats.names.partition(k),
-      ack_policy: AckPolicy.All,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: lastSeq + 1,
-      ack_wait: nanos(Math.max(30_000, 10 * j.leaseMs)),
-      max_ack_pending: Math.max(1000, 2 * j.fetchBatch),
-    });
-    const consumer = await nats.js.consumers.get(j.stream, durable);
-
-    // Deliveries are buffered as they come; a batch is whatever is waiting, up to fetchBatch (no waiting to fill it).
-    const queue: JsMsg[] = [];
-    let highest = lastSeq;
-    let wake = () => {};
-    const messages = await consumer.consume({
-      max_messages: 2 * j.fetchBatch,
-      expires: j.fetchWaitMs,
-      callback: (m) => {
-        // A redelivery (ack_wait passed while the message waited here) is already queued or judged.
-        if (m.seq <= highest) return;
-        highest = m.seq;
-        queue.push(m);
-        wake();
-      },
-    });
+    const consumer = await addConsumer(nats, j, k, lastSeq);
+    const deliveries = new Deliveries(lastSeq);
+    const messages = await consumer.consume({ max_messages: 2 * j.fetchBatch, expires: j.fetchWaitMs, callback: deliveries.push });
     control.stopConsuming = () => void messages.stop();
     if (!running()) control.stopConsuming();
     while (running()) {
-      if (queue.length === 0) {
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, 100);
-          wake = () => (clearTimeout(t), r());
-        });
-        continue;
-      }
-      const batch = queue.splice(0, j.fetchBatch);
-      // 5. Judge: each reading through the window stage, noting which stream sequence cut which sensor's window.
+      const batch = await deliveries.take(j.fetchBatch);
+      if (batch.length === 0) continue;
       revision = await ctx.serial(async () => {
-        const cut = new Map<string, number[]>();
-        const dead: { seq: number; reason: string; detail: string }[] = [];
-        for (const m of batch) {
-          const r = decode(m.subject, m.data);
-          if (!Array.isArray(r)) {
-            dead.push({ seq: m.seq, reason: r.reason, detail: r.detail });
-            continue;
-          }
-          for (const reading of r) {
-            sensors.delete(reading.sensor);
-            sensors.add(reading.sensor);
-            const before = counters.windows;
-            input.next(reading);
-            if (counters.windows === before) continue;
-            let q = cut.get(reading.sensor);
-            if (!q) cut.set(reading.sensor, (q = []));
-            q.push(m.seq);
-          }
-        }
-        await drained();
-        const out = detections;
-        detections = [];
+        // 5. Judge: each reading through the window stage, noting which stream sequence cut which sensor's window.
+        const { cut, dead } = feedBatch(batch, decode, pp, sensors);
+        await pp.drained();
         // 6. Publish verdicts, alerts and dead letters; ids from the stream sequence make a repeat a no-op.
-        const nth = new Map<number, number>();
-        const sends: Promise<unknown>[] = [];
-        for (const d of out) {
-          const v = d.verdict;
-          const seq = cut.get(v.sensor)?.shift();
-          if (seq === undefined) throw new Error(`partition ${k}: a verdict of ${v.sensor} matches no reading of the batch`);
-          const n = nth.get(seq) ?? 0;
-          nth.set(seq, n + 1);
-          if (j.verdicts) {
-            const body = { seq, n, sensor: v.sensor, ts: v.tsLast, score: v.score, threshold: v.threshold, anomaly: v.anomaly, alertOpen: d.alertOpen, worker };
-            sends.push(nats.js.publish(nats.names.verdict(k, v.sensor), enc(body), { msgID: `v:${seq}:${n}` }).then((a) => ctx.onVerdict?.(k, seq, a.duplicate)));
-          }
-          if (d.alert) sends.push(nats.js.publish(nats.names.alert(k, v.sensor), enc({ ...alertPayload(d.alert, config.alerts.topChannels), seq, worker }), { msgID: `a:${seq}:${n}:${d.alert.type}` }));
-        }
-        for (const x of dead) sends.push(nats.js.publish(nats.names.dead(k), enc({ ...x, worker }), { msgID: `d:${x.seq}` }));
-        await Promise.all(sends);
+        await publishBatch(ctx, k, pp.take(), cut, dead);
         // 7. Save the state that includes this batch, then acknowledge it (AckAll: the last one covers the batch).
         const last = batch[batch.length - 1];
         const rev = await savePartitionState(nats.states, snapshot(last.seq), revision);
@@ -253,7 +148,56 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
     }
   } finally {
     control.stopConsuming();
-    sub.unsubscribe();
-    input.complete();
+    pp.close();
   }
+}
+
+type Decoded = ReturnType<typeof decodeMessage> | { reason: string; detail: string };
+interface DeadLetter {
+  seq: number;
+  reason: string;
+  detail: string;
+}
+
+/** Feed a batch's readings; which stream sequences cut each sensor's windows (in order), and the undecodable ones. */
+function feedBatch(batch: JsMsg[], decode: (subject: string, payload: Uint8Array) => Decoded, pp: PartitionPipeline, sensors: Set<string>) {
+  const cut = new Map<string, number[]>();
+  const dead: DeadLetter[] = [];
+  for (const m of batch) {
+    const r = decode(m.subject, m.data);
+    if (!Array.isArray(r)) {
+      dead.push({ seq: m.seq, reason: r.reason, detail: r.detail });
+      continue;
+    }
+    for (const reading of r) {
+      sensors.delete(reading.sensor);
+      sensors.add(reading.sensor);
+      if (!pp.feed(reading)) continue;
+      let q = cut.get(reading.sensor);
+      if (!q) cut.set(reading.sensor, (q = []));
+      q.push(m.seq);
+    }
+  }
+  return { cut, dead };
+}
+
+/** Publish a batch's verdicts, alerts and dead letters, with message ids from the stream sequence. */
+async function publishBatch(ctx: RunnerContext, k: number, out: Detection[], cut: Map<string, number[]>, dead: DeadLetter[]): Promise<void> {
+  const { nats, j, worker, config } = ctx;
+  const nth = new Map<number, number>();
+  const sends: Promise<unknown>[] = [];
+  for (const d of out) {
+    const v = d.verdict;
+    const seq = cut.get(v.sensor)?.shift();
+    if (seq === undefined) throw new Error(`partition ${k}: a verdict of ${v.sensor} matches no reading of the batch`);
+    const n = nth.get(seq) ?? 0;
+    nth.set(seq, n + 1);
+    if (j.verdicts) {
+      const body = { seq, n, sensor: v.sensor, ts: v.tsLast, score: v.score, threshold: v.threshold, anomaly: v.anomaly, alertOpen: d.alertOpen, worker };
+      sends.push(nats.js.publish(nats.names.verdict(k, v.sensor), enc(body), { msgID: `v:${seq}:${n}` }).then((a) => ctx.onVerdict?.(k, seq, a.duplicate)));
+    }
+    if (d.alert) sends.push(nats.js.publish(nats.names.alert(k, v.sensor), enc({ ...alertPayload(d.alert, config.alerts.topChannels), seq, worker }), { msgID: `a:${seq}:${n}:${d.alert.type}` }));
+  }
+  for (const x of dead) sends.push(nats.js.publish(nats.names.dead(k), enc({ ...x, worker }), { msgID: `d:${x.seq}` }));
+  await Promise.all(sends);
 }

@@ -1,0 +1,89 @@
+/**
+ * The pipeline of one owned partition (windows, thresholds, alerts), restored from its saved state: readings are
+ * fed one at a time, and a batch is judged once every window it cut has been scored (`drained`). Reordering is off:
+ * the stream's order is the order judged, so every verdict belongs to the batch whose reading cut its window.
+ */
+import { Subject, type Subscription } from 'rxjs';
+import type { RunConfig } from '../../config/schema.ts';
+import type { ModelRef } from '../../inference/model-ref.ts';
+import type { ModelCard } from '../../model/card.ts';
+import { AlertBank } from '../../alerts/alert-bank.ts';
+import { TrackedResiduals } from '../../scoring/residual-baselines.ts';
+import { createPipeline } from '../../stream/pipeline.ts';
+import { createCounters } from '../../stream/counters.ts';
+import { outstandingWindows } from '../../stream/from-series.ts';
+import type { Detection, Reading } from '../../stream/types.ts';
+import { openThresholds, type RuntimeThresholds } from '../../ops/thresholds.ts';
+import { createEdgeCounters } from '../../ops/metrics.ts';
+import type { VigilLogger } from '../../ops/logger.ts';
+import type { PartitionSnapshot } from './partition-state.ts';
+
+/** A partition's own pipeline and the state it saves. */
+export class PartitionPipeline {
+  readonly counters = createCounters();
+  private readonly th: RuntimeThresholds;
+  private readonly residuals: TrackedResiduals;
+  private readonly alerts: AlertBank;
+  private readonly input = new Subject<Reading>();
+  private readonly sub: Subscription;
+  private detections: Detection[] = [];
+  private notify = () => {};
+  private failure: unknown;
+
+  /** `state` is restored when saved under the model in service (`sameModel`); alerts are restored either way. */
+  constructor(config: RunConfig, ref: ModelRef, log: VigilLogger, state: PartitionSnapshot | undefined, sameModel: boolean) {
+    const card = ref.current.card;
+    this.th = openThresholds({ ...config, state: { ...config.state, file: null } }, ref, log, createEdgeCounters());
+    if (state && sameModel) this.th.bank.adopt(state.thresholds);
+    this.residuals = new TrackedResiduals(sameModel ? state!.residuals : {}, config.window.maxSensors, sameModel ? card : undefined);
+    this.alerts = new AlertBank(this.th.alerts.policy, { saved: state?.alerts ?? {}, maxSensors: config.window.maxSensors });
+    const onError = (err: unknown) => ((this.failure ??= err), this.notify());
+    const pipeline = createPipeline({
+      model: ref,
+      thresholds: this.th.bank,
+      // The stream's order is the order judged: a reorder stage would hold readings past the batch that cut them,
+      // and their verdicts would miss the batch's acknowledgement (the last readings of a partition were never judged).
+      window: { ...config.window, reorderMs: 0 },
+      batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
+      // Nothing is shed: a partition waits for its batch to drain before fetching the next one.
+      infer: { maxBatch: Math.max(config.batch.maxBatch, config.batch.size), maxPendingBytes: Number.MAX_SAFE_INTEGER, residuals: this.residuals, onBatch: () => this.notify(), onError },
+      smoothing: this.th.smoothing,
+      alerts: { bank: this.alerts, topK: config.alerts.topChannels },
+      counters: this.counters,
+    });
+    this.sub = this.input.pipe(pipeline.detect).subscribe({ next: (d) => this.detections.push(d), error: onError });
+  }
+
+  /** Judge one reading; true when it cut a window (its verdict comes once the pipeline has drained). */
+  feed(reading: Reading): boolean {
+    const before = this.counters.windows;
+    this.input.next(reading);
+    return this.counters.windows !== before;
+  }
+
+  /** Resolves once every window cut has been scored; rejects with the pipeline's failure. */
+  drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const check = () => (this.failure ? reject(this.failure) : outstandingWindows(this.counters) === 0 ? resolve() : undefined);
+      this.notify = check;
+      check();
+    });
+  }
+
+  /** The detections since the last call. */
+  take(): Detection[] {
+    const out = this.detections;
+    this.detections = [];
+    return out;
+  }
+
+  /** What the partition state saves of the pipeline. */
+  saved(card: ModelCard): Pick<PartitionSnapshot, 'thresholds' | 'residuals' | 'alerts'> {
+    return { thresholds: this.th.bank.snapshot(), residuals: this.residuals.snapshot(card), alerts: this.alerts.snapshot() };
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+    this.input.complete();
+  }
+}
