@@ -23,8 +23,8 @@ import { probationaryLength } from '../runtime/evaluate/nab/sweep.ts';
 import { countConfusion, f1OfCounts, type Confusion } from '../runtime/evaluate/labels/metrics.ts';
 import { trainModel, type TrainOptions } from '../train/index.ts';
 import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally, type Interval, type PooledCounts } from '../test/quality/synthetic-set.ts';
-import { renderFigure } from './lib/svg.ts';
-import { machineInfo, RESULTS_DIR, writeBenchResult, type Figure } from './lib/result.ts';
+import { writePlots } from './lib/plots.ts';
+import { isBenchResult, machineInfo, readResults, RESULTS_DIR, writeBenchResult, type Figure } from './lib/result.ts';
 
 const cli = new Command('bench/compare')
   .option('--quick', 'one pump, one NAB file')
@@ -233,15 +233,15 @@ const notes = [
   'Labels: a row is anomalous from a fault\'s first row to its last row + span - 1; the rest of the window after a fault counts neither way (test/quality/synthetic-set.ts). NAB windows are used as given.',
 ];
 writeBenchResult({ name: 'compare', title: 'Architecture comparison (issue 6)', machine: machineInfo(), startedAt: previous ? previous.startedAt : started.toISOString(), seconds, figures, tables: [table], notes, data: { command, rows } });
-const plots = join(RESULTS_DIR, 'plots');
-mkdirSync(plots, { recursive: true });
-for (const f of figures) writeFileSync(join(plots, `${f.id}.svg`), renderFigure(f));
+// plots/ as SUMMARY.md has it (every result's figures, one name rule, nothing stale), so both pages link the same files.
+const drawn = readResults(RESULTS_DIR).map((r) => r.json).filter(isBenchResult);
+const plotFiles = writePlots(RESULTS_DIR, drawn)[drawn.findIndex((r) => r.name === 'compare')];
 const md = [
   '# Architecture comparison', '',
   `Reproduce: \`${command}\` (${Math.round(seconds)} s on ${machineInfo().cpu}, ${machineInfo().cores} cores, shared with other jobs). Raw numbers: \`compare.json\`.`, '',
   ...notes.map((n) => `- ${n}`), '',
   `| ${table.columns.join(' | ')} |`, `| ${table.columns.map(() => '---').join(' | ')} |`, ...table.rows.map((r) => `| ${r.join(' | ')} |`), '',
-  ...figures.map((f) => `![${f.title}](plots/${f.id}.svg)\n\n${f.caption ?? ''}\n`),
+  ...figures.map((f, i) => `![${f.title}](plots/${plotFiles[i]})\n\n${f.caption ?? ''}\n`),
   '## Per pump and per NAB file (default threshold)', '',
   '| config | ' + perNames(R).join(' | ') + ' |', '| --- | ' + perNames(R).map(() => '---').join(' | ') + ' |',
   ...R.map((r) => `| ${r.config} | ${perCells(r).join(' | ')} |`), '',

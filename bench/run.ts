@@ -8,11 +8,11 @@
  *   npm run bench -- --summary-only    # rebuild SUMMARY.md from existing results
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { machineInfo, RESULTS_DIR } from './lib/result.ts';
+import { machineInfo, readResults, RESULTS_DIR } from './lib/result.ts';
 import { writeSummary, type PieceStatus } from './lib/summary.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,22 +70,6 @@ function extraPieces(): Array<{ name: string; script: string; summary: string }>
     .map((f) => ({ name: f.replace(/\.ts$/, ''), script: `bench/${f}`, summary: 'not in the default set' }));
 }
 
-/** Read every `*.json` directly in the results folder (nested folders hold raw data, not summaries). */
-function collect(dir: string): Array<{ file: string; json: unknown }> {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    // `tmp*` files are scratch (partial runs), not results.
-    .filter((f) => f.endsWith('.json') && !f.startsWith('tmp'))
-    .sort()
-    .flatMap((f) => {
-      try {
-        return [{ file: f, json: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }];
-      } catch (err) {
-        return [{ file: f, json: { error: `unreadable JSON: ${err instanceof Error ? err.message : String(err)}` } }];
-      }
-    });
-}
-
 /** Entry point. */
 export async function main(argv: string[]): Promise<number> {
   const o = new Command('npm run bench --')
@@ -120,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
     const detail = status === 'ok' ? '' : r.timedOut ? `killed after ${o.timeout} s` : `exit ${r.code}: ${r.tail.trim().split('\n').slice(-3).join(' / ')}`;
     statuses.push({ name: p.name, script: p.script, status, seconds: r.seconds, detail });
   }
-  writeSummary(RESULTS_DIR, collect(RESULTS_DIR), statuses, machineInfo());
+  writeSummary(RESULTS_DIR, readResults(RESULTS_DIR), statuses, machineInfo());
   process.stderr.write(`bench: wrote ${join(RESULTS_DIR, 'SUMMARY.md')}\n`);
   for (const s of statuses) process.stderr.write(`  ${s.name.padEnd(11)} ${s.status}${s.seconds ? ` (${s.seconds.toFixed(1)} s)` : ''}\n`);
   return statuses.some((s) => s.status === 'failed' || s.status === 'timeout') ? 1 : 0;

@@ -6,13 +6,13 @@
  *   node bin/run-ts.mjs bench/gpu/report.ts /work/.device/.../gpu.json
  *   node bin/run-ts.mjs bench/gpu/report.ts out/gpu-dryrun/gpu.json          # -> bench/results/gpu-dryrun/
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { RESULTS_DIR, writeBenchResult, type BenchResult, type Table } from '../lib/result.ts';
+import { writePlots } from '../lib/plots.ts';
 import { describeMachine } from '../lib/summary.ts';
-import { renderFigure } from '../lib/svg.ts';
 import { main as runBench } from '../run.ts';
 import { parseGpuRun, toBenchResult, webgpuPointCount } from './gpu-result.ts';
 
@@ -26,13 +26,9 @@ function table(t: Table): string[] {
 
 /** A standalone page (README.md and plots/) for a result kept out of SUMMARY.md. */
 export function writePage(dir: string, r: BenchResult): string {
-  mkdirSync(join(dir, 'plots'), { recursive: true });
   const md = [`# ${r.title}`, '', `Machine: ${describeMachine(r.machine)}. Run ${r.startedAt}, ${r.seconds.toFixed(1)} s.`, ''];
-  for (const f of r.figures) {
-    const file = `${r.name}-${f.id}.svg`.replace(/[^A-Za-z0-9._-]/g, '_');
-    writeFileSync(join(dir, 'plots', file), renderFigure(f));
-    md.push(`![${f.title}](plots/${file})`, '', ...(f.caption ? [`_${f.caption}_`, ''] : []));
-  }
+  const [files] = writePlots(dir, [r]);
+  r.figures.forEach((f, i) => md.push(`![${f.title}](plots/${files[i]})`, '', ...(f.caption ? [`_${f.caption}_`, ''] : [])));
   for (const t of r.tables ?? []) md.push(...table(t));
   for (const n of r.notes ?? []) md.push(`- ${n}`);
   const file = join(dir, 'README.md');

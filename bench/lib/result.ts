@@ -3,7 +3,7 @@
  * `bench/results/<name>.json` as a `BenchResult`; `bench/run.ts` turns every figure into a plot in SUMMARY.md.
  * Absolute numbers carry the machine they were measured on; ratios should be computed within one run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,30 @@ export interface BenchResult {
   notes?: string[];
   /** Raw measurements, free form. */
   data?: unknown;
+}
+
+/** Whether a parsed result file follows the `BenchResult` contract (others are shown as plain numbers). */
+export function isBenchResult(x: unknown): x is BenchResult {
+  const r = x as BenchResult;
+  return !!r && typeof r === 'object' && typeof r.name === 'string' && Array.isArray(r.figures) && !!r.machine;
+}
+
+/**
+ * Every `*.json` directly in `dir`, by file name (nested folders hold raw data or standalone pages, and
+ * `tmp*` files are partial runs, so neither is a result). An unreadable file comes back as `{ error }`.
+ */
+export function readResults(dir: string): Array<{ file: string; json: unknown }> {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.startsWith('tmp'))
+    .sort()
+    .map((f) => {
+      try {
+        return { file: f, json: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown };
+      } catch (err) {
+        return { file: f, json: { error: `unreadable JSON: ${err instanceof Error ? err.message : String(err)}` } };
+      }
+    });
 }
 
 /** Describe this machine. */

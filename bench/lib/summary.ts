@@ -3,10 +3,10 @@
  * summary), tables, notes. Results that do not follow the `BenchResult` contract still appear, as a table of
  * their numbers, so nothing measured is silently dropped.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchResult, MachineInfo, Table } from './result.ts';
-import { renderFigure } from './svg.ts';
+import { writePlots } from './plots.ts';
+import { isBenchResult, type MachineInfo, type Table } from './result.ts';
 
 /** How a piece's run went. */
 export interface PieceStatus {
@@ -20,11 +20,6 @@ export interface PieceStatus {
 /** Machine line for a summary. */
 export function describeMachine(m: MachineInfo): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Node ${m.node}, ${m.os}${m.accelerator ? `, ${m.accelerator}` : ''}`;
-}
-
-function isBenchResult(x: unknown): x is BenchResult {
-  const r = x as BenchResult;
-  return !!r && typeof r === 'object' && typeof r.name === 'string' && Array.isArray(r.figures) && !!r.machine;
 }
 
 /** Numeric leaves of any JSON, as `path -> value` (first `limit`). */
@@ -65,10 +60,13 @@ function markdownTable(t: Table): string {
   return [`**${t.title}**`, '', `| ${t.columns.join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''].join('\n');
 }
 
-/** Write SUMMARY.md and `plots/*.svg` into `dir`; returns the markdown. */
+/**
+ * Write SUMMARY.md and `plots/*.svg` into `dir`; `plots/` then holds the figures of `results` and nothing else
+ * (a renamed or dropped figure leaves no stale file behind). Returns the markdown.
+ */
 export function writeSummary(dir: string, results: Array<{ file: string; json: unknown }>, statuses: PieceStatus[], here: MachineInfo): string {
-  const plots = join(dir, 'plots');
-  mkdirSync(plots, { recursive: true });
+  const drawn = results.map((r) => r.json).filter(isBenchResult);
+  const plotFiles = writePlots(dir, drawn);
   const md: string[] = ['# vigil benchmarks', ''];
   md.push(`Generated ${new Date().toISOString()} by \`npm run bench\` on: ${describeMachine(here)}.`);
   md.push('Absolute numbers hold for the machine named with each result; ratios are computed within one run of one script.');
@@ -91,12 +89,11 @@ export function writeSummary(dir: string, results: Array<{ file: string; json: u
     }
     md.push(`## ${json.title}`, '');
     md.push(`Machine: ${describeMachine(json.machine)}. Run ${json.startedAt}, ${json.seconds.toFixed(1)} s.`, '');
-    for (const f of json.figures) {
-      const name = `${json.name}-${f.id}.svg`.replace(/[^A-Za-z0-9._-]/g, '_');
-      writeFileSync(join(plots, name), renderFigure(f));
-      md.push(`![${f.title}](plots/${name})`, '');
+    const files = plotFiles[drawn.indexOf(json)];
+    json.figures.forEach((f, i) => {
+      md.push(`![${f.title}](plots/${files[i]})`, '');
       if (f.caption) md.push(`_${f.caption}_`, '');
-    }
+    });
     for (const t of json.tables ?? []) md.push(markdownTable(t));
     for (const n of json.notes ?? []) md.push(`- ${n}`);
     md.push('');
