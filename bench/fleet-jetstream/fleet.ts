@@ -119,7 +119,7 @@ export async function endWorker(w: WorkerProc, signal: NodeJS.Signals): Promise<
 
 /** `vigil fleet bridge --jetstream` as users start it, from `from` on `broker` into group `g`. */
 export function spawnBridge(g: Group, broker: string, from: string): ChildProcess {
-  const args = ['fleet', 'bridge', '--jetstream', '-b', broker, '--from', from, '-g', g.group, '-p', String(g.partitions), '--nats', g.servers, '--prefix', g.prefix, '--stream', g.stream, '--results', g.results, '--client-id', `bench-bridge-${g.group}`];
+  const args = ['fleet', 'bridge', '--jetstream', '-b', broker, '--from', from, '-g', g.group, '-p', String(g.partitions), '--nats', g.servers, '--subject-prefix', g.prefix, '--stream', g.stream, '--results', g.results, '--client-id', `bench-bridge-${g.group}`];
   const proc = spawn(process.execPath, [join(ROOT, 'bin/vigil.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   process.once('exit', () => proc.kill('SIGKILL'));
   return proc;

@@ -5,8 +5,8 @@
 import type { z } from 'zod';
 import { RunConfigSchema, type RunConfig } from './schema.ts';
 
-/** The least config that validates: the required keys, and a fleet group so the fleet section's defaults show too. */
-const MINIMAL = { model: 'model', broker: { url: 'mqtt://localhost' }, source: { topics: ['sensors/+/data'] }, fleet: { group: 'group' } };
+/** The least config that validates: the required keys, and a fleet group and JetStream section so their defaults show too. */
+const MINIMAL = { model: 'model', broker: { url: 'mqtt://localhost' }, source: { topics: ['sensors/+/data'] }, fleet: { group: 'group', jetstream: {} } };
 
 let defaults: RunConfig | undefined;
 

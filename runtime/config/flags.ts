@@ -1,5 +1,5 @@
 /**
- * The command-line options of `vigil run`, `vigil score` and `vigil fleet`, each written once: its flag, the config
+ * The command-line options of `vigil run`, `vigil score` and `vigil fleet` (both modes), each written once: its flag, the config
  * key it sets and its help. Commander options (runtime/cli/flags.ts) and config overrides (`applyFlags`) are both
  * generated from this table, so an option has the same name and syntax in every command, flags are laid over the
  * config before it is validated, and the help quotes the schema's default (the only place defaults live).
@@ -36,6 +36,8 @@ const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const int = (min: number) => (v: string) => (/^\d+$/.test(v.trim()) && Number(v) >= min ? Number(v) : fail(`an integer >= ${min}`, v));
 const millis = (v: string) => (v.trim() !== '' && Number(v) >= 0 ? Number(v) : fail('milliseconds (a number >= 0)', v));
 const portOrOff = (v: string) => (v === 'off' ? null : /^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : fail("a port number 0-65535 (0 = any free port) or 'off'", v));
+/** A number; its range is the schema's to check (the message then names the config key and what it expects). */
+const number = (v: string) => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : fail('a number', v));
 const qos = (v: string) => (v === '0' || v === '1' ? Number(v) : fail('0 or 1', v));
 
 /** Every option, keyed by the name its value has in `FlagValues`. */
@@ -83,7 +85,19 @@ export const FLAGS = {
   // vigil fleet (MQTT mode): the fleet section's keys.
   group: { flag: '-g, --group <name>', path: 'fleet.group', help: 'fleet group' },
   partitions: { flag: '-p, --partitions <n>', path: 'fleet.partitions', parse: int(1), help: 'partition count; the same for every worker and publisher of the group' },
-  fleetPrefix: { flag: '--prefix <topic>', path: 'fleet.prefix', help: 'membership topic prefix' },
+  fleetPrefix: { flag: '--prefix <topic>', path: 'fleet.prefix', help: 'membership topic prefix (MQTT fleet; under --jetstream see --subject-prefix)' },
+  // vigil fleet --jetstream: fleet.workerId and the fleet.jetstream section's keys.
+  workerId: { flag: '--worker-id <id>', path: 'fleet.workerId', defaultText: 'the broker client id, else host-pid', help: 'this worker id, unique in the group (fleet.workerId)' },
+  nats: { flag: '--nats <urls>', path: 'fleet.jetstream.servers', help: 'NATS servers, comma separated (fleet.jetstream.servers)' },
+  // Not --prefix: that is fleet.prefix (MQTT membership topics) in vigil fleet status; the old spelling stays an alias
+  // under --jetstream only, where no command declares fleet.prefix.
+  subjectPrefix: { flag: '--subject-prefix <token>', path: 'fleet.jetstream.prefix', aliases: ['--prefix'], help: 'first token of every fleet subject (fleet.jetstream.prefix)' },
+  stream: { flag: '--stream <name>', path: 'fleet.jetstream.stream', help: 'readings stream (fleet.jetstream.stream)' },
+  results: { flag: '--results <name>', path: 'fleet.jetstream.results', help: 'verdicts/alerts stream (fleet.jetstream.results)' },
+  maxAge: { flag: '--max-age <ms>', path: 'fleet.jetstream.maxAgeMs', parse: number, help: 'stream retention (fleet.jetstream.maxAgeMs)' },
+  lease: { flag: '--lease <ms>', path: 'fleet.jetstream.leaseMs', parse: number, help: 'lease TTL (fleet.jetstream.leaseMs)' },
+  renew: { flag: '--renew <ms>', path: 'fleet.jetstream.renewMs', parse: number, help: 'lease renewal (fleet.jetstream.renewMs)' },
+  bridgeWindow: { flag: '--window <n>', path: 'fleet.jetstream.bridgeWindow', parse: number, help: 'bridge: MQTT messages open at once, their stores in flight (fleet.jetstream.bridgeWindow)' },
   // vigil score's own: offline every batch is a backlog, so its batch is the live pipeline's largest (batch.maxBatch).
   batch: { flag: '--batch <n>', path: 'batch.maxBatch', parse: int(1), help: 'windows per inference call' },
   data: { flag: '--data <csv>', path: null, help: 'CSV to score: a timestamp column, then the channels named in the model card' },

@@ -78,3 +78,24 @@ describe('vigil fleet flags', () => {
     expect(bad.stderr).toMatch(/--partitions: .*4096/);
   });
 });
+
+describe('vigil fleet --jetstream flags', () => {
+  it('come from the same table: --subject-prefix sets fleet.jetstream.prefix, --prefix stays an alias there with a note', () => {
+    // A bad subject token is refused by the schema before any connection, so the message shows where the flag went.
+    const given = vigil('fleet', 'status', '--jetstream', '-g', 'line-1', '--subject-prefix', 'a.b');
+    expect(given.status).toBe(1);
+    expect(given.stderr).toContain('fleet: jetstream.prefix: expected one subject token');
+    const old = vigil('fleet', 'status', '--jetstream', '-g', 'line-1', '--prefix', 'a.b');
+    expect(old.status).toBe(1);
+    expect(old.stderr).toContain('--prefix is deprecated, use --subject-prefix');
+    expect(old.stderr).toContain('fleet: jetstream.prefix: expected one subject token');
+    const bad = vigil('fleet', 'worker', '--jetstream', '-g', 'line-1', '-p', '0');
+    expect(bad.stderr).toContain("--partitions: expected an integer >= 1; got '0'");
+    const help = vigil('fleet', 'status', '--jetstream', '--help').stdout;
+    expect(help).toMatch(/--subject-prefix <token>\s+first token of every fleet subject\s+\(fleet\.jetstream\.prefix\)\s+\(default: vigil\)/);
+    expect(help).toMatch(/--lease <ms>\s+lease TTL \(fleet\.jetstream\.leaseMs\) \(default: 6000\)/);
+    expect(help).not.toContain('--prefix ');
+    // Without --jetstream, --prefix is the MQTT fleet's membership topic prefix.
+    expect(vigil('fleet', 'status', '--help').stdout).toMatch(/--prefix <topic>\s+membership topic prefix/);
+  });
+});

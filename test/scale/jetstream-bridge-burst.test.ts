@@ -91,7 +91,7 @@ describe.skipIf(!hasNatsServer)('vigil fleet bridge --jetstream: a pipelined bur
     const nats = await openFleetNats(JetStreamFleetSchema.parse({ servers: server.url, stream, results: 'BURST_KILL_R', prefix: 'bk' }), group, 'burst-test');
     opened.push(nats);
     const args = ['fleet', 'bridge', '--jetstream', '-b', mosq.url, '--from', 'bk-in/{sensor}/data', '-g', group, '-p', String(P), '--nats', server.url];
-    const more = ['--prefix', 'bk', '--stream', stream, '--results', 'BURST_KILL_R', '--client-id', 'burst-bridge', '--window', '256', '--mqtt-version', '5'];
+    const more = ['--subject-prefix', 'bk', '--stream', stream, '--results', 'BURST_KILL_R', '--client-id', 'burst-bridge', '--window', '256', '--mqtt-version', '5'];
     const startBridge = async (): Promise<{ proc: ChildProcess; err: () => string }> => {
       const proc = spawn(process.execPath, [join(ROOT, 'bin/vigil.mjs'), ...args, ...more], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
@@ -189,7 +189,7 @@ describe.skipIf(!hasNatsServer)('vigil fleet bridge --jetstream: a pipelined bur
     await once.endAsync();
     await burst(mosq.url, 'bq-in');
     const args = ['fleet', 'bridge', '--jetstream', '-b', mosq.url, '--from', 'bq-in/{sensor}/data', '-g', group, '-p', String(P), '--nats', server.url];
-    const more = ['--prefix', 'bq', '--stream', 'BURST_Q', '--results', 'BURST_Q_R', '--client-id', 'burst-bridge-4', '--window', '512', '--mqtt-version', '5'];
+    const more = ['--subject-prefix', 'bq', '--stream', 'BURST_Q', '--results', 'BURST_Q_R', '--client-id', 'burst-bridge-4', '--window', '512', '--mqtt-version', '5'];
     const proc = spawn(process.execPath, [join(ROOT, 'bin/vigil.mjs'), ...args, ...more], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     proc.stderr!.on('data', (d) => (err += d));
