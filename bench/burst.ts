@@ -31,17 +31,16 @@ if (process.argv.includes('--help')) {
   process.exit(0);
 }
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import mqtt from 'mqtt';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from './lib/broker.ts';
 import { cliArg } from './lib/child.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
-import { median, quantile } from './lib/stats.ts';
-import { disorderOf, type Delivery } from './lib/disorder.ts';
-import { benchModel, csvRows, delta, droppedByReason, readingJson, scrape, scrapeSeries, startVigil, type VigilProcess } from './lib/vigil.ts';
+import { median } from './lib/stats.ts';
+import { benchModel, csvRows, delta, readingJson, scrape, startVigil, type VigilProcess } from './lib/vigil.ts';
+import { killReport, throughKill, type KillOptions, type KillRun } from './burst-kill.ts';
 
 const QUICK = process.argv.includes('--quick');
 const N = Number(cliArg('readings', '10000'));
@@ -116,141 +115,19 @@ async function burst(vigil: VigilProcess, publisher: string, repeat: number, sen
   return b;
 }
 
-/** One run through a broker kill -9 and restart. */
-interface KillRun {
-  repeat: number;
-  sent: number;
-  decoded: number;
-  duplicates: number;
-  outOfOrder: number;
-  /** Distinct readings a second persistent QoS 1 subscriber (the bench's witness) got from the broker. */
-  witnessDistinct: number;
-  /** Of those, first delivered after a newer one, and the hold (ms) that would have kept them: max, p99. */
-  witnessLate: number;
-  witnessHoldMaxMs: number;
-  witnessHoldP99Ms: number;
-  /** Readings vigil put back in order (vigil_readings_reordered_total). */
-  reordered: number;
-  /** Reconnects on which the broker had lost vigil's session (vigil_broker_sessions_lost_total): what it got meanwhile is lost. */
-  sessionsLost: number;
-  /** From the broker's restart to vigil's CONNACK ('broker connected' in its log; it subscribes in the next round trip), s. */
-  reconnectS: number;
-  formed: number;
-  scored: number;
-  ratio: number;
-  dropped: number;
-  outageS: number;
-  /** From the broker's restart to the last window scored (s). */
-  drainS: number;
-  meanBatch: number;
-}
-
-/** N readings at QoS 1 through a broker that is killed (SIGKILL) a third of the way in and restarted. */
-async function throughKill(model: string, lines: string[], repeat: number): Promise<KillRun> {
-  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-burst-kill-'));
-  const broker = await startBroker(work, { persistence: true });
-  const conf = join(work, 'vigil.json');
-  const window = REORDER_MS ? { reorderMs: Number(REORDER_MS) } : {};
-  writeFileSync(conf, JSON.stringify({ broker: { clean: false, clientId: `burst-kill-vigil-${process.pid}-${repeat}`, ...(RECONNECT ? { reconnect: JSON.parse(RECONNECT) } : {}) }, source: { qos: 1 }, window }));
-  const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: 'kill/+/data', work, extra: ['-c', conf] });
-  // When vigil's log says it connected (JSON lines on stderr), for the time from the restart to its reconnect.
-  const connectedAt: number[] = [];
-  let partial = '';
-  vigil.child.stderr!.on('data', (b: Buffer) => {
-    const at = performance.now();
-    const ls = (partial + b.toString()).split('\n');
-    partial = ls.pop()!;
-    for (const l of ls) if (l.includes('"broker connected"')) connectedAt.push(at);
-  });
-  const pub = await mqtt.connectAsync(broker.url, { clientId: `burst-kill-pub-${process.pid}-${repeat}`, clean: false, reconnectPeriod: 100 });
-  (pub.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
-  pub.on('connect', () => (pub.stream as unknown as { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true));
-  pub.on('error', () => {});
-  const topic = `kill/pump-${repeat}/data`;
-  // A witness: what the broker delivers to a persistent QoS 1 session besides vigil's (readings it lost in the crash never come).
-  const deliveries: Delivery[] = [];
-  const witness = await mqtt.connectAsync(broker.url, { clientId: `burst-kill-witness-${process.pid}-${repeat}`, clean: false, reconnectPeriod: 100 });
-  witness.on('error', () => {});
-  witness.on('message', (_t, p) => deliveries.push({ ts: Number(/"ts":(\d+)/.exec(p.toString())?.[1]), at: performance.now() }));
-  await witness.subscribeAsync(topic, { qos: 1 });
-  const before = await scrape(vigil.opsUrl);
-  const reasons0 = droppedByReason((await scrapeSeries(vigil.opsUrl)).series);
-  let sent = 0;
-  let restartedAt = 0;
-  let killedAt = Infinity;
-  let outageS = 0;
-  const killAt = Math.floor(lines.length / 3);
-  // Paced by the wall clock in 5 ms steps; the kill and the restart happen on the way.
-  const t0 = performance.now();
-  let crash: Promise<void> | undefined;
-  while (sent < lines.length) {
-    const due = Math.min(lines.length, Math.floor(((performance.now() - t0) / 1000) * KILL_RATE));
-    for (; sent < due; sent++) pub.publish(topic, lines[sent], { qos: 1 });
-    if (!crash && sent >= killAt) {
-      crash = (async () => {
-        const k = performance.now();
-        await broker.kill9();
-        killedAt = performance.now();
-        await new Promise((r) => setTimeout(r, OUTAGE_S * 1000));
-        await broker.restart();
-        restartedAt = performance.now();
-        outageS = (restartedAt - k) / 1000;
-      })();
-    }
-    await new Promise((r) => setTimeout(r, 5));
+/** REPEATS bursts per publisher into one `vigil run` through the bench Mosquitto (or the broker given). */
+async function runBursts(model: string, lines: string[], given: string, work: string): Promise<{ bursts: Burst[]; loader: string }> {
+  const bursts: Burst[] = [];
+  const broker = given ? { url: given, port: Number(new URL(given).port || 1883), stop: async () => {} } : await startBroker(work);
+  const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: 'burst/+/data', work });
+  process.stderr.write(`burst: ${LAUNCHER.join(' ')} run (${vigil.loader}), ${N} readings of one sensor per burst, broker ${broker.url}${given ? '' : ' (bench Mosquitto, TCP_NODELAY)'}\n`);
+  for (let r = 1; r <= REPEATS; r++) {
+    bursts.push(await burst(vigil, 'mosquitto_pub', r, (t, l) => viaMosquittoPub(broker.port, t, l), lines));
+    bursts.push(await burst(vigil, 'mqtt.js', r, (t, l) => viaMqttJs(broker.url, t, l), lines));
   }
-  await crash;
-  const expected = lines.length - (W - 1);
-  let after = before;
-  let last = -1;
-  let lastChange = performance.now();
-  let drainS = NaN;
-  while (performance.now() - lastChange < 15_000) {
-    await new Promise((r) => setTimeout(r, 20));
-    after = await scrape(vigil.opsUrl).catch(() => after);
-    const scored = delta(before, after, 'vigil_windows_scored_total');
-    if (scored !== last) {
-      last = scored;
-      lastChange = performance.now();
-      drainS = (performance.now() - restartedAt) / 1000;
-    }
-    if (scored >= expected && (after.vigil_pending_windows ?? 0) === 0) break;
-  }
-  await new Promise((r) => setTimeout(r, 300));
-  after = await scrape(vigil.opsUrl);
-  const reasons1 = droppedByReason((await scrapeSeries(vigil.opsUrl)).series);
-  await pub.endAsync().catch(() => {});
-  await witness.endAsync().catch(() => {});
   await vigil.stop();
   await broker.stop();
-  const formed = delta(before, after, 'vigil_windows_total');
-  const scored = delta(before, after, 'vigil_windows_scored_total');
-  const batches = delta(before, after, 'vigil_batch_size_count');
-  const disorder = disorderOf(deliveries);
-  const run: KillRun = {
-    repeat,
-    sent: lines.length,
-    decoded: delta(before, after, 'vigil_readings_decoded_total'),
-    // Repeats of readings already judged (QoS 1 redelivery): counted apart, no drop.
-    duplicates: delta(before, after, 'vigil_readings_duplicate_total'),
-    outOfOrder: (reasons1.out_of_order ?? 0) - (reasons0.out_of_order ?? 0),
-    witnessDistinct: disorder.distinct,
-    witnessLate: disorder.late,
-    witnessHoldMaxMs: disorder.holdMs.at(-1) ?? 0,
-    witnessHoldP99Ms: quantile(disorder.holdMs, 0.99) ?? 0,
-    reordered: delta(before, after, 'vigil_readings_reordered_total'),
-    sessionsLost: delta(before, after, 'vigil_broker_sessions_lost_total'),
-    reconnectS: ((connectedAt.find((t) => t > killedAt) ?? NaN) - restartedAt) / 1000,
-    formed,
-    scored,
-    ratio: scored / formed,
-    dropped: delta(before, after, 'vigil_dropped_total'),
-    outageS,
-    drainS,
-    meanBatch: batches > 0 ? delta(before, after, 'vigil_batch_size_sum') / batches : 0,
-  };
-  process.stderr.write(`burst: broker kill -9 #${repeat}: sent ${run.sent}, broker delivered ${run.witnessDistinct} distinct to a witness, ${run.witnessLate} of them after a newer one (hold needed: p99 ${run.witnessHoldP99Ms.toFixed(0)} ms, max ${run.witnessHoldMaxMs.toFixed(0)} ms), vigil decoded ${run.decoded} (${run.reordered} put back in order, ${run.duplicates} duplicate, ${run.outOfOrder} out of order), windows ${scored}/${formed} scored (expected ${expected}), dropped ${run.dropped}, outage ${outageS.toFixed(1)} s, last window scored ${drainS.toFixed(2)} s after the restart, mean batch ${run.meanBatch.toFixed(0)}, vigil reconnected ${run.reconnectS.toFixed(3)} s after the restart, broker lost vigil's session: ${run.sessionsLost ? 'yes' : 'no'}\n`);
-  return run;
+  return { bursts, loader: vigil.loader };
 }
 
 async function main(): Promise<void> {
@@ -261,45 +138,12 @@ async function main(): Promise<void> {
   const { channels, rows } = csvRows(model);
   const t0 = 1_700_000_000_000;
   const lines = Array.from({ length: N }, (_, i) => readingJson(channels, rows[i % rows.length], t0 + i * 1000));
-  const bursts: Burst[] = [];
-  let loader = 'unknown';
-  if (REPEATS > 0) {
-    const broker = given ? { url: given, port: Number(new URL(given).port || 1883), stop: async () => {} } : await startBroker(work);
-    const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: 'burst/+/data', work });
-    loader = vigil.loader;
-    process.stderr.write(`burst: ${LAUNCHER.join(' ')} run (${vigil.loader}), ${N} readings of one sensor per burst, broker ${broker.url}${given ? '' : ' (bench Mosquitto, TCP_NODELAY)'}\n`);
-    for (let r = 1; r <= REPEATS; r++) {
-      bursts.push(await burst(vigil, 'mosquitto_pub', r, (t, l) => viaMosquittoPub(broker.port, t, l), lines));
-      bursts.push(await burst(vigil, 'mqtt.js', r, (t, l) => viaMqttJs(broker.url, t, l), lines));
-    }
-    await vigil.stop();
-    await broker.stop();
-  }
+  const { bursts, loader } = REPEATS > 0 ? await runBursts(model, lines, given, work) : { bursts: [] as Burst[], loader: 'unknown' };
+  const killOpts: KillOptions = { window: W, readings: N, repeats: KILL_REPEATS, rate: KILL_RATE, outageS: OUTAGE_S, reorderMs: REORDER_MS, reconnect: RECONNECT, launcher: LAUNCHER };
   const kills: KillRun[] = [];
-  for (let r = 1; r <= KILL_REPEATS; r++) kills.push(await throughKill(model, lines, r));
+  for (let r = 1; r <= KILL_REPEATS; r++) kills.push(await throughKill(model, lines, r, killOpts));
   const expected = N - (W - 1);
-  const killsOne = kills.every((k) => k.ratio === 1 && k.dropped === k.outOfOrder);
-  // Every reading the broker delivered at all (to the witness) reached vigil and closed a window.
-  const killsAll = kills.every((k) => k.formed >= k.witnessDistinct - (W - 1));
-  const reorder = REORDER_MS ? `window.reorderMs ${REORDER_MS} (set for this run)` : 'window.reorder* as shipped (runtime/stream/reorder-by-sensor.ts)';
-  const killNote = `Broker kill -9 mid-stream: ${KILL_REPEATS} run(s), ${N} readings at ${KILL_RATE}/s, QoS 1 persistent sessions (sensor and vigil), Mosquitto with persistence saved every second, killed a third of the way in and restarted ${OUTAGE_S} s later; ${reorder}; vigil's broker.reconnect ${RECONNECT || 'as shipped'}. ${killsOne ? 'MET' : 'NOT MET'}: windows scored / formed = 1.0 and nothing dropped but readings older than what the sensor already windowed (out_of_order); the broker redelivers readings from its last save that vigil already had, counted as duplicates (no drop) while within window.duplicateHorizonMs of data time. After the restart the broker also delivers some readings after newer ones: the witness columns (a second persistent QoS 1 subscriber, reconnecting every 100 ms) count how many and the hold that would keep them (bench/lib/disorder.ts); vigil's reorder stage holds a sensor's readings once it shows disorder and releases them in timestamp order ('reordered'). Readings the broker acknowledged to the sensor but had not saved when killed are lost at the broker. ${killsAll ? 'MET' : 'NOT MET'}: windows formed >= distinct readings delivered to the witness - 63 in every run.`;
-  const killTable = {
-    title: `through a broker kill -9 and restart (${N} readings at ${KILL_RATE}/s, QoS 1, persistent sessions; expected ${expected} windows)`,
-    columns: ['run', 'readings sent', 'distinct to witness', 'late to witness', 'hold needed p99 / max ms', 'vigil decoded', 'reordered', 'duplicate', 'out of order', 'windows formed', 'windows scored', 'scored / formed', 'dropped', 'outage s', 'restart -> vigil reconnected s', 'session lost', 'restart -> last scored s', 'mean batch'],
-    rows: kills.map((k) => [k.repeat, k.sent, k.witnessDistinct, k.witnessLate, `${k.witnessHoldP99Ms.toFixed(0)} / ${k.witnessHoldMaxMs.toFixed(0)}`, k.decoded, k.reordered, k.duplicates, k.outOfOrder, k.formed, k.scored, k.ratio.toFixed(4), k.dropped, k.outageS.toFixed(1), k.reconnectS.toFixed(3), k.sessionsLost ? 'yes' : 'no', k.drainS.toFixed(2), k.meanBatch.toFixed(0)]),
-  };
-  const killFigure = {
-    id: 'burst-kill-windows',
-    title: `Windows formed through a broker kill -9 (expected ${expected})`,
-    kind: 'bar' as const,
-    xLabel: 'run',
-    yLabel: 'windows',
-    categories: kills.map((k) => `run ${k.repeat}`),
-    series: [
-      { name: 'windows formed', points: kills.map((k, i) => [i, k.formed] as [number, number]) },
-      { name: 'distinct to witness - 63', points: kills.map((k, i) => [i, k.witnessDistinct - (W - 1)] as [number, number]) },
-    ],
-  };
+  const { killNote, killTable, killFigure } = killReport(kills, killOpts);
   if (REPEATS === 0) {
     writeBenchResult({
       name: REORDER_MS ? `burst-kill-reorder-${REORDER_MS}` : 'burst-kill',
