@@ -48,123 +48,159 @@ interface Job<T> {
 
 /** A publisher keeping each key's order; see the file comment. */
 export function orderedPublisher<T>(opts: OrderedPublisherOptions<T>): OrderedPublisher<T> {
-  /** Items behind each key's head (the head is in flight, failed or waiting to start); a key here is busy. */
-  const chains = new Map<string, Job<T>[]>();
-  /** Heads that could not start while halted, and failed heads, restarted in push order. */
-  let waiting: Job<T>[] = [];
-  let n = 0;
-  let inFlight = 0;
-  let halted = false;
-  let closed = false;
-  let retries = 0;
-  let failures = 0;
-  let delay = opts.retryMs;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let probe: Job<T> | undefined;
-  let onIdle: (() => void)[] = [];
+  return new KeyOrderedPublisher(opts);
+}
 
-  const idle = () => {
-    if (inFlight > 0) return;
-    const fns = onIdle;
-    onIdle = [];
-    for (const f of fns) f();
-  };
-  const next = (key: string) => {
-    const chain = chains.get(key)!;
-    const job = chain.shift();
-    if (job) start(job);
-    else chains.delete(key);
-  };
-  const resume = () => {
-    halted = false;
-    failures = 0;
-    delay = opts.retryMs;
-    const jobs = waiting.sort((a, b) => a.n - b.n);
-    waiting = [];
-    for (const j of jobs) start(j);
-  };
-  const armRetry = () => {
-    if (timer || probe || closed || waiting.length === 0) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (closed || waiting.length === 0) return;
-      let oldest = 0;
-      for (let i = 1; i < waiting.length; i++) if (waiting[i].n < waiting[oldest].n) oldest = i;
-      probe = waiting.splice(oldest, 1)[0];
-      send(probe);
-    }, delay);
-    delay = Math.min(delay * 2, opts.maxRetryMs);
-  };
-  const send = (job: Job<T>) => {
-    inFlight++;
-    opts.publish(job.item).then(
-      () => {
-        inFlight--;
-        job.stored();
-        if (probe === job) {
-          probe = undefined;
-          if (!closed) resume();
-        }
-        if (!closed) next(job.key);
-        idle();
-      },
-      (err: Error) => {
-        inFlight--;
-        if (probe === job) probe = undefined;
-        if (!closed) {
-          retries++;
-          failures++;
-          opts.onError?.(err, failures);
-          halted = true;
-          waiting.push(job);
-          armRetry();
-        }
-        idle();
-      },
-    );
-  };
-  function start(job: Job<T>): void {
-    if (closed) return;
-    if (halted) {
-      waiting.push(job);
-      return void armRetry();
-    }
-    send(job);
+/** Each key's chain of items, the heads held back after a failure, and the one head retried alone. */
+class KeyOrderedPublisher<T> implements OrderedPublisher<T> {
+  /** Items behind each key's head (the head is in flight, failed or waiting to start); a key here is busy. */
+  private readonly chains = new Map<string, Job<T>[]>();
+  /** Heads that could not start while halted, and failed heads, restarted in push order. */
+  private waiting: Job<T>[] = [];
+  private n = 0;
+  private flying = 0;
+  private holding = false;
+  private closed = false;
+  private attemptsFailed = 0;
+  /** Failures since the last success. */
+  private failures = 0;
+  private delay: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The oldest failed head, retried alone; once it is stored the others start again. */
+  private probe: Job<T> | undefined;
+  private onIdle: (() => void)[] = [];
+
+  constructor(private readonly opts: OrderedPublisherOptions<T>) {
+    this.delay = opts.retryMs;
   }
 
-  return {
-    push(key, item, stored) {
-      const job = { n: n++, key, item, stored };
-      const chain = chains.get(key);
-      if (chain) return void chain.push(job);
-      chains.set(key, []);
-      start(job);
-    },
-    get inFlight() {
-      return inFlight;
-    },
-    get halted() {
-      return halted;
-    },
-    get retries() {
-      return retries;
-    },
-    settled(timeoutMs) {
-      if (inFlight === 0) return Promise.resolve();
-      return new Promise<void>((res) => {
-        const t = setTimeout(res, timeoutMs);
-        onIdle.push(() => {
-          clearTimeout(t);
-          res();
-        });
+  push(key: string, item: T, stored: () => void): void {
+    const job = { n: this.n++, key, item, stored };
+    const chain = this.chains.get(key);
+    if (chain) return void chain.push(job);
+    this.chains.set(key, []);
+    this.start(job);
+  }
+
+  get inFlight(): number {
+    return this.flying;
+  }
+
+  get halted(): boolean {
+    return this.holding;
+  }
+
+  get retries(): number {
+    return this.attemptsFailed;
+  }
+
+  settled(timeoutMs: number): Promise<void> {
+    if (this.flying === 0) return Promise.resolve();
+    return new Promise<void>((res) => {
+      const t = setTimeout(res, timeoutMs);
+      this.onIdle.push(() => {
+        clearTimeout(t);
+        res();
       });
-    },
-    close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      waiting = [];
-      chains.clear();
-    },
-  };
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.waiting = [];
+    this.chains.clear();
+  }
+
+  /** Publish a key's head now, or hold it while halted. */
+  private start(job: Job<T>): void {
+    if (this.closed) return;
+    if (this.holding) {
+      this.waiting.push(job);
+      return void this.armRetry();
+    }
+    this.send(job);
+  }
+
+  private send(job: Job<T>): void {
+    this.flying++;
+    this.opts.publish(job.item).then(
+      () => this.onStored(job),
+      (err: Error) => this.onFailed(job, err),
+    );
+  }
+
+  /** Tell the pusher; a stored probe lifts the halt; the key's next item starts. */
+  private onStored(job: Job<T>): void {
+    this.flying--;
+    job.stored();
+    if (this.probe === job) {
+      this.probe = undefined;
+      if (!this.closed) this.resume();
+    }
+    if (!this.closed) this.next(job.key);
+    this.idle();
+  }
+
+  /** Halt: the failed head waits with the others for a retry. */
+  private onFailed(job: Job<T>, err: Error): void {
+    this.flying--;
+    if (this.probe === job) this.probe = undefined;
+    if (!this.closed) {
+      this.attemptsFailed++;
+      this.failures++;
+      this.opts.onError?.(err, this.failures);
+      this.holding = true;
+      this.waiting.push(job);
+      this.armRetry();
+    }
+    this.idle();
+  }
+
+  /** Start the key's next item, or free the key when its chain is empty. */
+  private next(key: string): void {
+    const chain = this.chains.get(key)!;
+    const job = chain.shift();
+    if (job) this.start(job);
+    else this.chains.delete(key);
+  }
+
+  /** Lift the halt and start every waiting head in push order. */
+  private resume(): void {
+    this.holding = false;
+    this.failures = 0;
+    this.delay = this.opts.retryMs;
+    const jobs = this.waiting.sort((a, b) => a.n - b.n);
+    this.waiting = [];
+    for (const j of jobs) this.start(j);
+  }
+
+  /** Schedule the next probe (the delay doubles each time), unless one is scheduled or in flight. */
+  private armRetry(): void {
+    if (this.timer || this.probe || this.closed || this.waiting.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.retryOldest();
+    }, this.delay);
+    this.delay = Math.min(this.delay * 2, this.opts.maxRetryMs);
+  }
+
+  /** Send the oldest waiting head alone, as the probe. */
+  private retryOldest(): void {
+    if (this.closed || this.waiting.length === 0) return;
+    const { waiting } = this;
+    let oldest = 0;
+    for (let i = 1; i < waiting.length; i++) if (waiting[i].n < waiting[oldest].n) oldest = i;
+    this.probe = waiting.splice(oldest, 1)[0];
+    this.send(this.probe);
+  }
+
+  /** Call the `settled` waiters once nothing is in flight. */
+  private idle(): void {
+    if (this.flying > 0) return;
+    const fns = this.onIdle;
+    this.onIdle = [];
+    for (const f of fns) f();
+  }
 }
