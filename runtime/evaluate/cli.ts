@@ -4,8 +4,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { durationParser, parseNumber } from '../util/parse-option.ts';
 import { z } from 'zod';
+import { loadDashboard } from '../cli/dashboard.ts';
 import { loadBoard } from './nab/board.ts';
 import { defaultNabRoot, loadNabCorpus } from './nab/corpus.ts';
 import { formatNabResult } from './nab/report.ts';
@@ -36,19 +38,8 @@ export interface NabRunOptions {
 
 const thresholdsSchema = z.record(z.string(), z.record(z.string(), z.object({ threshold: z.number() })));
 
-function parseNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`'${v}' is not a number`);
-  return n;
-}
-
-/** Parse a duration: plain ms, or a number with ms/s/m/h. */
-function parseDuration(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`'${v}' is not a duration; expected e.g. 500, 500ms, 30s, 5m, 2h`);
-  const k = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms'];
-  return Number(m[1]) * k;
-}
+/** --tolerance: a bare number is milliseconds, and 0 (no tolerance) is allowed. */
+const parseTolerance = durationParser('ms', { zero: true });
 
 function writeJson(file: string, data: unknown): void {
   mkdirSync(dirname(resolve(file)), { recursive: true });
@@ -100,8 +91,7 @@ async function runNab(o: {
   }
   if (o.report) {
     // The dashboard's report writer: value, score vs the standard profile's threshold, labelled windows, per file.
-    const { writeReport } = await import('../dashboard/report.ts');
-    const { nabReportInput } = await import('../dashboard/report-nab.ts');
+    const { writeReport, nabReportInput } = await loadDashboard('leave out --report');
     await writeReport(o.report, nabReportInput(corpus, scores, result));
     process.stdout.write(`HTML report written to ${o.report}\n`);
   }
@@ -184,7 +174,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--score-column <name>', 'score column (default anomaly_score, then score)')
     .option('--alert-column <name>', '0/1 alert column (default alert, anomaly, is_anomaly, flagged, alarm)')
     .option('--sensor <id>', 'only rows and labels of this sensor (files with a sensor column)')
-    .option('--tolerance <duration>', 'an alert up to this long after an event ends still detects it (e.g. 30s, 5m)', parseDuration, 0)
+    .option('--tolerance <duration>', 'an alert up to this long after an event ends still detects it (e.g. 30s, 5m)', parseTolerance, 0)
     .option('--json <file>', 'also write all metrics and per-event delays as JSON')
     .option('--baselines', 'also judge a robust z-score and PCA T^2 + Q fitted on --train, on the same rows and labels')
     .option('--train <csv>', '--baselines: normal-operation CSV to fit them on (e.g. the model\'s training data)')

@@ -1,6 +1,7 @@
 /**
- * Parsers for numeric command-line options (commander `argParser`s) shared by the train, adapt and simulate
- * commands; each error says what was expected and what was given.
+ * Parsers for numeric command-line options (commander `argParser`s) shared by the train, adapt, evaluate and
+ * simulate commands; each error says what was expected and what was given, in the same words:
+ * `expected <what>; got '<text>'`.
  */
 import { InvalidArgumentError } from 'commander';
 
@@ -23,4 +24,21 @@ export function parseCount(v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number >= 0; got '${v}'`);
   return n;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A parser of durations like `500ms`, `30s`, `10m`, `2h`, `1d` -> ms. A bare number is in `bare` units (a
+ * simulator's interval is seconds, an evaluation tolerance milliseconds: each command keeps the unit it documents);
+ * 0 is accepted only with `zero` (a tolerance of none).
+ */
+export function durationParser(bare: 'ms' | 's', { zero = false } = {}): (v: string) => number {
+  const unit = bare === 's' ? 'seconds' : 'milliseconds';
+  return (v) => {
+    const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|min|m|h|d)?\s*$/.exec(v);
+    const n = m ? Number(m[1]) * UNITS[m[2] ?? bare] : NaN;
+    if (!(n > 0 || (zero && n === 0))) throw new InvalidArgumentError(`expected a duration like 500ms, 30s, 10m, 2h or 1d (a bare number is ${unit}${zero ? '; 0 = none' : ''}); got '${v}'`);
+    return n;
+  };
 }

@@ -1,5 +1,9 @@
-/** Option parsers of the simulator commands (the numeric ones every command shares are runtime/util/parse-option.ts); each error says what was expected. */
+/** Option parsers of the simulator commands (the numeric ones and durations every command shares are runtime/util/parse-option.ts); each error says what was expected. */
 import { InvalidArgumentError } from 'commander';
+import { durationParser } from '@vigil/runtime/util/parse-option.ts';
+
+/** A duration like `500ms`, `30s`, `10m`, `2h`, `1d` (bare numbers are seconds) -> ms. */
+export const parseDuration = durationParser('s');
 
 /** `realtime` -> 1, `max` -> Infinity, or a positive factor (`60` = one recorded minute per second). */
 export function parseSpeed(v: string): number {
@@ -29,16 +33,6 @@ export function parseRate(v: string): number {
 export function parseQos(v: string): 0 | 1 | 2 {
   if (v !== '0' && v !== '1' && v !== '2') throw new InvalidArgumentError(`expected 0, 1 or 2; got '${v}'`);
   return Number(v) as 0 | 1 | 2;
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A duration like `500ms`, `30s`, `10m`, `2h`, `1d` (bare numbers are seconds) -> ms. */
-export function parseDuration(v: string): number {
-  const m = /^\s*([\d.]+)\s*(ms|s|m|h|d)?\s*$/.exec(v);
-  const n = m ? Number(m[1]) * UNITS[m[2] ?? 's'] : NaN;
-  if (!(n > 0)) throw new InvalidArgumentError(`expected a duration like 500ms, 30s, 10m, 2h or 1d; got '${v}'`);
-  return n;
 }
 
 /** A timestamp in any form the CSV reader accepts -> epoch ms. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
 import { formatNumber, formatShort } from '../../runtime/util/format-number.ts';
-import { parseCount, parseNumber, parsePositiveInt } from '../../runtime/util/parse-option.ts';
+import { durationParser, parseCount, parseNumber, parsePositiveInt } from '../../runtime/util/parse-option.ts';
+import { parseDuration } from '../../simulators/cli/options.ts';
 
 describe('numbers as text', () => {
   it('formatNumber keeps float32 precision for files, without trailing zeros', () => {
@@ -23,5 +24,16 @@ describe('numeric option parsers', () => {
     expect(parseCount('0')).toBe(0);
     expect(() => parseCount('')).toThrow(/whole number >= 0/);
     expect(() => parseCount('1.5')).toThrow(/whole number >= 0/);
+  });
+
+  it('read durations with a unit, a bare number in the unit each command documents', () => {
+    // vigil simulate: bare numbers are seconds, 0 refused; vigil evaluate --tolerance: milliseconds, 0 = none.
+    const tolerance = durationParser('ms', { zero: true });
+    expect([parseDuration('500ms'), parseDuration('30'), parseDuration('10m'), parseDuration('2h'), parseDuration('1d'), parseDuration('.5s')]).toEqual([500, 30_000, 600_000, 7_200_000, 86_400_000, 500]);
+    expect([tolerance('500'), tolerance('0'), tolerance('30s'), tolerance('5min'), tolerance(' 2h ')]).toEqual([500, 0, 30_000, 300_000, 7_200_000]);
+    expect(() => parseDuration('0')).toThrow(/^expected a duration like 500ms, 30s, 10m, 2h or 1d \(a bare number is seconds\); got '0'$/);
+    expect(() => tolerance('5 weeks')).toThrow(/^expected a duration like 500ms, 30s, 10m, 2h or 1d \(a bare number is milliseconds; 0 = none\); got '5 weeks'$/);
+    expect(() => tolerance('-1')).toThrow(InvalidArgumentError);
+    expect(() => parseDuration('1.2.3s')).toThrow(InvalidArgumentError);
   });
 });
