@@ -62,11 +62,20 @@ export function flagValues(cmd: Command, keys: readonly FlagKey[], note: (msg: s
 
 /**
  * The config value of a flag as given (parsed and checked as the config key is), or the schema's default when it
- * was not: for commands that take a few keys without a whole config.
+ * was not: for commands that take a few keys without a whole config. A command's own option (no config key) is
+ * parsed by its row, else the row's default.
  */
 export function flagOrDefault(values: FlagValues, key: FlagKey): unknown {
   const row: FlagRow = FLAGS[key];
-  if (!row.path) return values[key] ?? row.default;
+  if (!row.path) {
+    const given = values[key];
+    if (typeof given !== 'string' || !row.parse) return given ?? row.default;
+    try {
+      return row.parse(given);
+    } catch (err) {
+      throw new Error(`${longFlag(row)}: ${(err as Error).message}`);
+    }
+  }
   if (values[key] === undefined) return defaultAt(row.path);
   let v: unknown = applyFlags({}, { [key]: values[key] });
   for (const k of row.path.split('.')) v = (v as Record<string, unknown>)[k];

@@ -98,11 +98,17 @@ export const FLAGS = {
   lease: { flag: '--lease <ms>', path: 'fleet.jetstream.leaseMs', parse: number, help: 'lease TTL (fleet.jetstream.leaseMs)' },
   renew: { flag: '--renew <ms>', path: 'fleet.jetstream.renewMs', parse: number, help: 'lease renewal (fleet.jetstream.renewMs)' },
   bridgeWindow: { flag: '--window <n>', path: 'fleet.jetstream.bridgeWindow', parse: number, help: 'bridge: MQTT messages open at once, their stores in flight (fleet.jetstream.bridgeWindow)' },
-  // vigil score's own: offline every batch is a backlog, so its batch is the live pipeline's largest (batch.maxBatch).
+  // vigil score's own (--fill, --quiet also vigil latent/encode/denoise's): offline every batch is a backlog, so its batch is the live pipeline's largest (batch.maxBatch).
   batch: { flag: '--batch <n>', path: 'batch.maxBatch', parse: int(1), help: 'windows per inference call' },
   data: { flag: '--data <csv>', path: null, help: 'CSV to score: a timestamp column, then the channels named in the model card' },
   out: { flag: '--out <csv>', path: null, help: 'output CSV: timestamp,score,threshold,alert,err_<channel>...' },
-  fill: { flag: '--fill <policy>', path: null, default: 'error', help: "missing or non-numeric cells, and cells outside the card's physical ranges: error | ffill | zero" },
+  fill: {
+    flag: '--fill <policy>',
+    path: null,
+    default: 'error',
+    parse: (v: string) => (['error', 'ffill', 'zero'].includes(v) ? v : fail('error, ffill or zero', v)),
+    help: "missing or non-numeric cells (vigil score: also cells outside the card's physical ranges): error | ffill | zero",
+  },
   sort: { flag: '--sort', path: null, help: 'sort rows by time instead of failing on the first row out of order (a repeated timestamp: its first row is scored, the others score 0); output rows follow the sorted order' },
   separator: { flag: '--separator <sep>', path: null, defaultText: 'detected', help: "field separator: ',' ';' or 'tab'" },
   sensor: { flag: '--sensor <name>', path: null, defaultText: 'the file name', help: 'sensor name in alerts' },

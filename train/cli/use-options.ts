@@ -1,12 +1,19 @@
 /**
  * What `vigil latent`, `vigil denoise` and `vigil encode` share on the command line: model, data and output
- * first, then each command's own options, then fill, providers and quiet; one parse that checks `--fill`.
+ * first, then each command's own options, then fill, providers and quiet; one parse that checks them. `--fill`,
+ * `--providers` and `--quiet` are rows of the runtime's flag table (runtime/config/flags.ts), so they have
+ * `vigil score`'s name, syntax and default (the providers default is the config schema's inference.providers).
  */
 import { Command } from 'commander';
 import type { FillPolicy } from '@vigil/runtime';
+import { defaultAt } from '@vigil/runtime/config/defaults.ts';
+import { FLAGS } from '@vigil/runtime/config/flags.ts';
+import { addFlags, flagOrDefault, flagValues } from '@vigil/runtime/cli/flags.ts';
 
-/** Defaults of the shared options. */
-export const USE_DEFAULTS = { fill: 'error', providers: 'cpu,wasm' };
+/** Defaults of the shared options, read from the flag table and the config schema (providers comma separated). */
+export const USE_DEFAULTS = { fill: FLAGS.fill.default as FillPolicy, providers: (defaultAt('inference.providers') as string[]).join(',') };
+
+const SHARED = ['fill', 'providers', 'quiet'] as const;
 
 /** A command with `--model`, `--data` and `--out` (whose flag and help the command gives). */
 export function useCommand(name: string, description: string, out: { flag: string; help: string }): Command {
@@ -19,12 +26,7 @@ export function useCommand(name: string, description: string, out: { flag: strin
 
 /** Add `--fill`, `--providers` and `--quiet` after the command's own options; errors throw instead of exiting. */
 export function withRunOptions(cmd: Command): Command {
-  return cmd
-    .option('--fill <policy>', 'missing or non-numeric cells: error | ffill | zero', USE_DEFAULTS.fill)
-    .option('--providers <list>', 'execution providers in priority order', USE_DEFAULTS.providers)
-    .option('--quiet', 'print only errors')
-    .exitOverride()
-    .showHelpAfterError();
+  return addFlags(cmd, SHARED).exitOverride().showHelpAfterError();
 }
 
 /** The shared options once parsed and checked. */
@@ -40,7 +42,7 @@ export interface UseArgs {
 /** Parse `args`; the shared options come back checked, the command's own (`T`) as commander gives them. */
 export function parseUseArgs<T extends object>(cmd: Command, args: string[]): UseArgs & T {
   cmd.parse(args, { from: 'user' });
-  const v = cmd.opts<Omit<UseArgs, 'providers'> & { providers: string } & T>();
-  if (!['error', 'ffill', 'zero'].includes(v.fill)) throw new Error(`--fill: expected error, ffill or zero; got '${v.fill}'`);
-  return { ...v, providers: v.providers.split(',') };
+  const given = flagValues(cmd, SHARED);
+  const v = cmd.opts<Omit<UseArgs, 'fill' | 'providers'> & T>();
+  return { ...v, fill: flagOrDefault(given, 'fill') as FillPolicy, providers: flagOrDefault(given, 'providers') as string[] };
 }

@@ -9,16 +9,18 @@ import {
   applyScaler, loadModel, openModel, readCsv, rowCount, scoreOutputs, seriesMeanOf, slidingWindows,
   type FillPolicy, type LoadedModel, type ModelCard, type Series, type WindowSet,
 } from '@vigil/runtime';
+import { defaultAt } from '@vigil/runtime/config/defaults.ts';
+import { FLAGS } from '@vigil/runtime/config/flags.ts';
 
 /** Options shared by the autoencoder-use commands. */
 export interface WindowRunOptions {
-  /** Missing or non-numeric cells (default error). */
+  /** Missing or non-numeric cells (default: --fill's, error). */
   fill?: FillPolicy;
   /** Extra text columns to keep (e.g. a label column). */
   extraColumns?: string[];
   /** Rows between windows (default 1). */
   stride?: number;
-  /** Execution providers in priority order (default cpu, wasm). */
+  /** Execution providers in priority order (default: the config schema's inference.providers, cpu, wasm). */
   providers?: string[];
   /** Windows per inference call (default 1024). */
   batch?: number;
@@ -45,7 +47,7 @@ export interface WindowRun {
 /** Read the model's channels from a CSV; a file with too few rows gets an error that says how many are needed. */
 export function readForModel(card: ModelCard, data: string, o: Pick<WindowRunOptions, 'fill' | 'extraColumns'> = {}): Series {
   if (!existsSync(data)) throw new Error(`data file not found: ${data} (expected a CSV with a timestamp column, then ${card.channels.join(', ')})`);
-  const series = readCsv(data, { channels: card.channels, fill: o.fill ?? 'error', extraColumns: o.extraColumns });
+  const series = readCsv(data, { channels: card.channels, fill: o.fill ?? (FLAGS.fill.default as FillPolicy), extraColumns: o.extraColumns });
   if (rowCount(series) < card.window) {
     throw new Error(`${data}: ${rowCount(series)} rows, but model '${card.name}' needs at least ${card.window} (its window)`);
   }
@@ -63,7 +65,7 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
   const W = card.window;
   const windows = slidingWindows(applyScaler(card.scaler, series.data), C, W, stride);
   const batch = o.batch ?? 1024;
-  const opened = await openModel(model, { providers: o.providers ?? ['cpu', 'wasm'], warmup: [1] });
+  const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1] });
   const per = W * C;
   const recon = new Float32Array(windows.count * per);
   const codeShape = card.onnx.extraOutputs?.latent;
