@@ -9,7 +9,6 @@ import type { RunConfig } from '../config/schema.ts';
 import { mqttAlertSink } from '../mqtt/alert-sink.ts';
 import { alertPayload, invalidPayload } from '../mqtt/alert-payload.ts';
 import { invalidSignals } from '../alerts/invalid-signals.ts';
-import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
 import type { AlertEvent, Rejected } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
@@ -35,7 +34,7 @@ export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window'>;
 /** Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals). */
 export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }): RuntimeSinks {
   const alertSink = mqttAlertSink(client, { ...config.alerts, log });
-  const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors }) : undefined;
+  const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors }) : undefined;
   const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
   const webhook = config.alerts.webhook
     ? createWebhook({

@@ -22,7 +22,6 @@ import { stateSaves } from './state-saves.ts';
 import { AlertBank } from '../alerts/alert-bank.ts';
 import { checkPolicy } from '../alerts/tracker.ts';
 import { admissionPools } from '../stream/admission.ts';
-import { WINDOW_DEFAULTS } from '../stream/window-by-sensor.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
@@ -148,7 +147,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const cardNow = () => ref.current.card;
   const { factory, restore } = thresholdKinds(config.threshold ?? card0.threshold.default, cardNow);
   // Every sensor the window stage may hold, over all admission pools.
-  const maxSensors = admissionPools(config.window.admission, config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors).capacity;
+  const maxSensors = admissionPools(config.window.admission, config.window.maxSensors).capacity;
   const model = { name: card0.name, version: card0.version };
   const collect = (): Record<string, SensorState> => {
     const out: Record<string, SensorState> = {};

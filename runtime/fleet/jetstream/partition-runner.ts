@@ -11,7 +11,6 @@ import type { Codec } from '../../codecs/codec.ts';
 import { decodeMessage } from '../../codecs/decode.ts';
 import type { ModelRef } from '../../inference/model-ref.ts';
 import { servingRanges } from '../../model/ranges.ts';
-import { WINDOW_DEFAULTS } from '../../stream/window-by-sensor.ts';
 import type { Detection } from '../../stream/types.ts';
 import { alertPayload } from '../../mqtt/alert-payload.ts';
 import type { VigilLogger } from '../../ops/logger.ts';
@@ -105,7 +104,7 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
     savedAt: Date.now(),
     model: modelId,
     ...pp.saved(card),
-    sensors: [...sensors].slice(-(config.window.maxSensors ?? WINDOW_DEFAULTS.maxSensors)),
+    sensors: [...sensors].slice(-config.window.maxSensors),
   });
 
   try {
