@@ -23,6 +23,15 @@ describe('the flag table', () => {
     for (const [key, row] of Object.entries(FLAGS) as [FlagKey, FlagRow][]) if (row.path) expect(schemaAt(row.path), key).toBeDefined();
   });
 
+  it('spells each option once: no flag or old spelling names two rows, but --prefix (fleet.prefix; under --jetstream only, the old --subject-prefix)', () => {
+    const rows = new Map<string, string[]>();
+    for (const [key, row] of Object.entries(FLAGS) as [FlagKey, FlagRow][]) {
+      for (const spelling of [...row.flag.split(/[ ,]+/).filter((w) => w.startsWith('-')), ...(row.aliases ?? [])]) rows.set(spelling, [...(rows.get(spelling) ?? []), key]);
+    }
+    const twice = [...rows].filter(([, keys]) => keys.length > 1);
+    expect(twice).toEqual([['--prefix', ['fleetPrefix', 'subjectPrefix']]]);
+  });
+
   it('gives an option shared by vigil run and vigil score the same config value, and the same default', () => {
     const shared = RUN_FLAGS.filter((k) => (SCORE_FLAGS as readonly string[]).includes(k) && k !== 'model');
     expect(shared).toEqual(expect.arrayContaining(['threshold', 'smoothing', 'providers', 'alertOpen', 'alertClose', 'cooldown', 'gapReset']));
