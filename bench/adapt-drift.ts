@@ -27,7 +27,7 @@ import type { RunConfigInput } from '../runtime/config/schema.ts';
 import { evaluateAlerts, type LabelMetrics } from '../runtime/evaluate/labels/metrics.ts';
 import { eventsFromRows } from '../runtime/evaluate/labels/truth.ts';
 import { startBroker } from '../simulators/broker/aedes.ts';
-import { C, W, gateway, liveRows, LIVE_START, trainTinyPump } from '../test/adapt/gateway-fixture.ts';
+import { C, W, gateway, liveRows, LIVE_START, trainTinyPump } from '@vigil/fixtures/adapt-gateway.ts';
 import { machineInfo, RESULTS_DIR } from './lib/result.ts';
 
 const A = 3000;

@@ -26,7 +26,7 @@ import { startRuntime } from '../runtime/ops/runtime.ts';
 import type { RawMessage } from '../runtime/stream/types.ts';
 import { startBroker } from '../simulators/broker/aedes.ts';
 import { trainModel } from '../train/train.ts';
-import { pumpSeries, toCsv } from '../test/train/pump.ts';
+import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { machineInfo, RESULTS_DIR } from './lib/result.ts';
 
 /** The child's nice values compared: the runtime's own priority, and the default (adapt.niceness). */

@@ -26,7 +26,7 @@ import { createPipeline } from '../runtime/stream/pipeline.ts';
 import type { Reading } from '../runtime/stream/types.ts';
 import { windowBySensor } from '../runtime/stream/window-by-sensor.ts';
 import { StaticThreshold } from '../runtime/thresholds/static.ts';
-import { mulberry32, randomDenseLayers, tinyModel } from '../test/inference/fixtures/tiny-model.ts';
+import { mulberry32, randomDenseLayers, tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { cliArg } from './lib/child.ts';
 import { median } from './lib/stats.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Bench piece `compare`: every architecture (dense, conv, denoising, sparse, vae) with each loss (mse, bce),
  * trained with `trainModel` defaults otherwise, on
- *  - the labelled synthetic pumps of the quality test (test/quality/synthetic-set.ts: three pumps, six fault
+ *  - the labelled synthetic pumps of the quality test (fixtures/synthetic-set.ts: three pumps, six fault
  *    kinds, 1,500 clean training rows each), and
  *  - a few NAB files (trained on the probationary rows, evaluated after them against the labelled windows),
  * every row scored through `scoreSeries` (the `vigil score` pipeline) with the card's default threshold.
@@ -22,7 +22,7 @@ import { loadNabCorpus } from '../runtime/evaluate/nab/corpus.ts';
 import { probationaryLength } from '../runtime/evaluate/nab/sweep.ts';
 import { countConfusion, f1OfCounts, type Confusion } from '../runtime/evaluate/labels/metrics.ts';
 import { trainModel, type TrainOptions } from '../train/index.ts';
-import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally, type Interval, type PooledCounts } from '../test/quality/synthetic-set.ts';
+import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally, type Interval, type PooledCounts } from '@vigil/fixtures/synthetic-set.ts';
 import { writePlots } from './lib/plots.ts';
 import { isBenchResult, machineInfo, readResults, RESULTS_DIR, writeBenchResult, type Figure } from './lib/result.ts';
 
@@ -230,7 +230,7 @@ const notes = [
   `Data: ${pumps.length} synthetic pump(s) x ${SYNTHETIC_SET.rows} rows (8 channels, ${SYNTHETIC_SET.trainRows} clean training rows each, faults: ${[...new Set(pumps.flatMap((p) => p.labels.map((l) => l.type)))].join(', ')}); NAB: ${corpus.files.map((f) => f.path).join(', ')} (trained on the probationary rows).`,
   `Ranking on synthetic F1: ${rank.map((r) => `${r.config} ${r.synthetic.f1}`).join(' > ')}.`,
   ...findings(R),
-  'Labels: a row is anomalous from a fault\'s first row to its last row + span - 1; the rest of the window after a fault counts neither way (test/quality/synthetic-set.ts). NAB windows are used as given.',
+  'Labels: a row is anomalous from a fault\'s first row to its last row + span - 1; the rest of the window after a fault counts neither way (fixtures/synthetic-set.ts). NAB windows are used as given.',
 ];
 writeBenchResult({ name: 'compare', title: 'Architecture comparison (issue 6)', machine: machineInfo(), startedAt: previous ? previous.startedAt : started.toISOString(), seconds, figures, tables: [table], notes, data: { command, rows } });
 // plots/ as SUMMARY.md has it (every result's figures, one name rule, nothing stale), so both pages link the same files.

@@ -5,7 +5,7 @@
  * NAB's probationary first 15%), scores every row once through `scoreSeries`, then replays the raw window
  * scores through every threshold kind with smoothing off and on, exactly as `applyThresholds` does (smooth,
  * then `decide`). Metrics are counted on the rows after training: pooled point-wise F1, false-alarm rate,
- * events detected (test/quality/synthetic-set.ts rules). Writes bench/results/defaults.json.
+ * events detected (fixtures/synthetic-set.ts rules). Writes bench/results/defaults.json.
  *
  *   node bin/run-ts.mjs bench/defaults.ts [--nab a,b,...] [--no-cache]
  */
@@ -21,7 +21,7 @@ import { decide } from '../runtime/thresholds/threshold.ts';
 import { createSmoother } from '../runtime/scoring/smoothing.ts';
 import { calibrateStatic } from '../train/calibrate.ts';
 import { trainModel } from '../train/index.ts';
-import { emptyCounts, metricsOf, pointTruth, syntheticSet, SYNTHETIC_SET, tally, type Interval, type PooledCounts } from '../test/quality/synthetic-set.ts';
+import { emptyCounts, metricsOf, pointTruth, syntheticSet, SYNTHETIC_SET, tally, type Interval, type PooledCounts } from '@vigil/fixtures/synthetic-set.ts';
 import { machineInfo, writeBenchResult, type Table } from './lib/result.ts';
 
 /** One scored stream: raw window scores per row plus what is needed to judge them. */
@@ -183,7 +183,7 @@ const file = writeBenchResult({
   notes: [
     'Default conv autoencoder (train defaults, seed 1). Synthetic: trained on the clean first 1,500 rows of each pump; NAB: on the probationary first 15%.',
     'Every row is scored once through scoreSeries; raw scores are replayed through each threshold and smoother as applyThresholds does (checked: the static replay matches the pipeline row for row).',
-    'Point-wise truth per test/quality/synthetic-set.ts pointTruth; counted on rows after training; events = labelled faults/windows starting after training.',
+    'Point-wise truth per fixtures/synthetic-set.ts pointTruth; counted on rows after training; events = labelled faults/windows starting after training.',
   ],
   data: { rows, streams: streams.map((s) => ({ set: s.set, id: s.id, rows: s.scores.length, from: s.from, events: s.labels.filter((l) => l.startRow >= s.from).length, staticValue: s.card.threshold.static.value })) },
 });

@@ -22,7 +22,7 @@ import { feeder as feederOf, measure, warm } from './lib/closed-loop.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
 import { quantile } from './lib/stats.ts';
 import { bareChild, runtimeChild } from './e2e/consumers.ts';
-import { meanLayer, writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
+import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const quick = process.argv.includes('--quick');
 const BROKER = cliArg('broker', 'mqtt://127.0.0.1:1883');

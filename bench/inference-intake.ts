@@ -22,7 +22,7 @@ import { cliArg, forkReporting } from './lib/child.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
 import { quantile } from './lib/stats.ts';
 import { machineInfo, RESULTS_DIR } from './lib/result.ts';
-import { meanLayer, randomDenseLayers, writeTinyModel } from '../test/inference/fixtures/tiny-model.ts';
+import { meanLayer, randomDenseLayers, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const BROKER = cliArg('broker', 'mqtt://127.0.0.1:1883');
 const ROLE = cliArg('role', 'main');
@@ -82,7 +82,7 @@ async function publishAt(pub: MqttClient, topic: (s: number) => string, rate: nu
 async function probeChild(worker: boolean, topic: string): Promise<void> {
   const { backendFor } = await import('../runtime/inference/resolve.ts');
   const { createCodec } = await import('../runtime/codecs/registry.ts');
-  const { tinyModel } = await import('../test/inference/fixtures/tiny-model.ts');
+  const { tinyModel } = await import('@vigil/fixtures/tiny-model.ts');
   const W = 64;
   const N = 1024;
   const { card, onnx } = tinyModel({ window: W, channels: CHANNELS, layers: randomDenseLayers(W, 2, [2048, 2048], 5) });

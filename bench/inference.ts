@@ -14,7 +14,7 @@ import type { SensorWindow } from '../runtime/stream/types.ts';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
 import { cliArg } from './lib/child.ts';
-import { mulberry32, randomDenseLayers, tinyModel } from '../test/inference/fixtures/tiny-model.ts';
+import { mulberry32, randomDenseLayers, tinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const quick = process.argv.includes('--quick');
 /** Intra-op threads for ONNX Runtime CPU, same for both sides (1: steadier on a shared 2-core machine). */

@@ -17,7 +17,7 @@ import { ModelRef } from '../runtime/inference/model-ref.ts';
 import type { ModelCard } from '../runtime/model/card.ts';
 import { inferBatches } from '../runtime/stream/infer-batches.ts';
 import type { SensorWindow } from '../runtime/stream/types.ts';
-import { mulberry32, randomDenseLayers, tinyModel } from '../test/inference/fixtures/tiny-model.ts';
+import { mulberry32, randomDenseLayers, tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { cliArg } from './lib/child.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';

@@ -1,6 +1,6 @@
 /**
  * Which threshold suits the default conv model on the labelled synthetic pumps of the quality test
- * (test/quality/synthetic-set.ts)? Trains the three models exactly as test/quality/synthetic-f1.test.ts does
+ * (fixtures/synthetic-set.ts)? Trains the three models exactly as test/quality/synthetic-f1.test.ts does
  * (cached under bench/results/tmp/synthetic-models/), then scores every pump through `scoreSeries` with each
  * threshold kind, and the card's static level scaled, and prints pooled F1 / false alarms / recall / faults.
  *
@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, openModel, scoreSeries } from '@vigil/runtime';
 import { trainModel } from '../train/index.ts';
-import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally } from '../test/quality/synthetic-set.ts';
+import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally } from '@vigil/fixtures/synthetic-set.ts';
 import { RESULTS_DIR } from './lib/result.ts';
 
 const dir = join(RESULTS_DIR, 'tmp', 'synthetic-models');

@@ -1,7 +1,7 @@
 /**
  * Threshold bench: update cost per kind (updates/s, state size) and detection quality against false alarms
  * as each kind's sensitivity is swept, on the synthetic streams of the contract suite and on real
- * autoencoder reconstruction errors (test/thresholds/data). Writes bench/results/thresholds.json.
+ * autoencoder reconstruction errors (fixtures/data/thresholds). Writes bench/results/thresholds.json.
  *
  *   node --expose-gc bin/run-ts.mjs bench/thresholds.ts [--quick]   (without --expose-gc heap figures are rougher)
  */
@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { createThreshold } from '../runtime/thresholds/factory.ts';
 import { decide } from '../runtime/thresholds/threshold.ts';
 import { createSmoother } from '../runtime/scoring/smoothing.ts';
-import { aeScenarios, noiseSource, quality, scenarios, type Scenario } from '../test/thresholds/fixtures.ts';
+import { aeScenarios, noiseSource, quality, scenarios, type Scenario } from '@vigil/fixtures/thresholds.ts';
 import { machineInfo, writeBenchResult, type Figure, type Table } from './lib/result.ts';
 
 const KINDS = ['static', 'quantile', 'ewma', 'mad', 'spot', 'dspot', 'telemanom'] as const;
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     seconds: (Date.now() - started) / 1000,
     figures,
     tables,
-    notes: ['Quality: synthetic = lognormal/gamma noise with slow wander, drift, spikes and level shifts; autoencoder errors = 3 conv AEs on simulated pumps with 26 faults (test/thresholds/data/README.md).'],
+    notes: ['Quality: synthetic = lognormal/gamma noise with slow wander, drift, spikes and level shifts; autoencoder errors = 3 conv AEs on simulated pumps with 26 faults (fixtures/data/thresholds/README.md).'],
     data: { speed: speedData, sweep: sweepData },
   });
   for (const t of tables) {

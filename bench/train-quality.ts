@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { applyScaler, loadModel, reconstructionScores, resolveSession, slidingWindows, type Series } from '@vigil/runtime';
 import { calibrateStatic } from '../train/calibrate.ts';
 import { trainModel, type TrainOptions } from '../train/train.ts';
-import { pumpSeries } from '../test/train/pump.ts';
+import { pumpSeries } from '@vigil/fixtures/pump.ts';
 import { machineInfo, type BenchResult } from './lib/result.ts';
 import { bestF1, f1At, INJECTION_KINDS, injections } from './lib/injected.ts';
 

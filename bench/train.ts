@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { applyScaler, fitScaler, slidingWindows } from '@vigil/runtime';
 import { buildSpec } from '../train/models/architectures.ts';
 import { Autoencoder } from '../train/models/autoencoder.ts';
-import { pumpSeries } from '../test/train/pump.ts';
+import { pumpSeries } from '@vigil/fixtures/pump.ts';
 import { cliArg } from './lib/child.ts';
 import { machineInfo, RESULTS_DIR, type BenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';

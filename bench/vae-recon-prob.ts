@@ -11,7 +11,7 @@ import { applyScaler, loadModel, reconProbScores, resolveSession, scoreOutputs, 
 import { calibrateStatic } from '../train/calibrate.ts';
 import { decoderVariance } from '../train/models/recon-prob.ts';
 import { trainModel } from '../train/train.ts';
-import { pumpSeries, type Injection } from '../test/train/pump.ts';
+import { pumpSeries, type Injection } from '@vigil/fixtures/pump.ts';
 import { machineInfo, RESULTS_DIR, type BenchResult } from './lib/result.ts';
 import { bestF1, f1At, INJECTION_KINDS, injections } from './lib/injected.ts';
 

@@ -13,7 +13,7 @@ import { readingMsgId } from '../../runtime/fleet/jetstream/bridge.ts';
 import type { FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
 import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.ts';
 import { ROOT } from '../lib/vigil.ts';
-import { readAll } from '../../test/reliability/support/read-stream.ts';
+import { readAll } from '@vigil/fixtures/read-stream.ts';
 
 /** The data set: `sensors` sensors, `rounds` readings each, round-major (every sensor once per round). */
 export interface DataSet {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectChannels, sha256, type Series } from '@vigil/runtime';
 import { trainModel, type TrainOptions } from '../../train/train.ts';
-import { PUMP_CHANNELS, pumpSeries } from '../../test/train/pump.ts';
+import { PUMP_CHANNELS, pumpSeries } from '@vigil/fixtures/pump.ts';
 
 /** One model the runner times: what `manifest.json` lists. */
 export interface GpuModel {

@@ -1,9 +1,9 @@
 /**
  * The injected-fault benchmark of the training benches (train-quality, vae-recon-prob): where faults go in a
- * pump series from test/train/pump.ts, and point-wise F1 of row scores against them.
+ * pump series from fixtures/pump.ts, and point-wise F1 of row scores against them.
  */
 import { confusionRates, countConfusion } from '../../runtime/evaluate/labels/metrics.ts';
-import type { Injection } from '../../test/train/pump.ts';
+import type { Injection } from '@vigil/fixtures/pump.ts';
 
 /** Fault kinds injected, in rotation. */
 export const INJECTION_KINDS: Injection['kind'][] = ['spike', 'level_shift', 'drift', 'stuck', 'variance_burst', 'broken_correlation'];

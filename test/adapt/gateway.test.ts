@@ -14,10 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdaptDecisionMark } from '../../runtime/adapt/decision.ts';
 import { readReservoir } from '../../runtime/adapt/reservoir-file.ts';
 import { loadModel } from '../../runtime/model/load.ts';
-import { runtimeFeed } from '../../runtime/dashboard/runtime-feed.ts';
-import { startDashboard, type TickMessage } from '../../runtime/dashboard/server.ts';
+import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
+import { startDashboard, type TickMessage } from '../../dashboard/server.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
-import { gateway, liveRows, LIVE_START, trainTinyPump } from './gateway-fixture.ts';
+import { gateway, liveRows, LIVE_START, trainTinyPump } from '@vigil/fixtures/adapt-gateway.ts';
 
 let broker: EmbeddedBroker;
 let dir: string;

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseGpuRun, shortReason, toBenchResult, webgpuPointCount, type GpuRun } from '../../bench/gpu/gpu-result.ts';
 import { main as report } from '../../bench/gpu/report.ts';
-import { denseChainOnnx, randomDenseLayers } from '../inference/fixtures/tiny-model.ts';
+import { denseChainOnnx, randomDenseLayers } from '@vigil/fixtures/tiny-model.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-gpu-bench-'));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCard } from '../../runtime/model/card.ts';
 import { outOfRange, outOfRangeText, parseRangeOption } from '../../runtime/model/ranges.ts';
 import { CsvError, parseCsv } from '../../runtime/data/csv.ts';
-import { tinyModel, meanLayer } from '../inference/fixtures/tiny-model.ts';
+import { tinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
 
 const card = () => JSON.parse(JSON.stringify(tinyModel({ name: 'r', window: 4, channels: ['temp', 'pressure'], layers: [meanLayer(4, 2)], scaler: { kind: 'standard', offset: [0, 0], scale: [1, 1] }, threshold: 1 }).card));
 

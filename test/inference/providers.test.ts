@@ -6,7 +6,7 @@ import type { InferenceSession } from '../../runtime/inference/backend.ts';
 import { openModel, reloadModel } from '../../runtime/inference/open-model.ts';
 import { backendFor, cleanReason, describeResolution, resolveSession } from '../../runtime/inference/resolve.ts';
 import { loadModel } from '../../runtime/model/load.ts';
-import { mulberry32, randomDenseLayers, tinyModel, writeTinyModel, type DenseLayer } from './fixtures/tiny-model.ts';
+import { mulberry32, randomDenseLayers, tinyModel, writeTinyModel, type DenseLayer } from '@vigil/fixtures/tiny-model.ts';
 
 const W = 8;
 const C = 3;

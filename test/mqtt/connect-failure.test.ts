@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerSchema } from '../../runtime/config/schema.ts';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
 import { classifyConnectError, shortReason } from '../../runtime/mqtt/connect-failure.ts';
-import { freePort, startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import { freePort } from '@vigil/fixtures/ports.ts';
+import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
 import { makePki, writePasswordFile, type TestPki } from '../security/support/certs.ts';
 
 const USER = 'gw';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deadLetterSink } from '../../runtime/mqtt/dead-letter.ts';
 import type { WarningClock } from '../../runtime/util/rate-limited-warning.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const rejection = (i: number) => ({ reason: 'bad_json', detail: `line ${i}`, topic: 't', payload: Buffer.from('{'), receivedAt: 0 });
 

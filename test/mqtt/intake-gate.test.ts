@@ -11,10 +11,10 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
-import { randomDenseLayers, writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { randomDenseLayers, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
 import { silent, testConfig, uniquePrefix } from '../run/harness.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const W = 16;
 const CH = ['a', 'b'];

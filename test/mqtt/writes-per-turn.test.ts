@@ -6,7 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writesPerTurn } from '../../runtime/mqtt/writes-per-turn.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const N = 400;
 let broker: TestMosquitto;

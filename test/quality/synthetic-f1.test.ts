@@ -4,7 +4,7 @@
  * `scoreSeries` (the `vigil score` / `vigil run` pipeline, the card's default threshold), and the pooled
  * point-wise F1 over the rows after training must reach 0.8 with under 7 % of normal rows flagged.
  *
- * Labels (test/quality/synthetic-set.ts `pointTruth`): scoring is causal and the score of row t weighs the
+ * Labels (fixtures/synthetic-set.ts `pointTruth`): scoring is causal and the score of row t weighs the
  * last `span` rows of the window ending at t, so a row is anomalous on [fault start, fault end + span - 1].
  * The next window - span rows, where the window still holds faulty rows as context, count neither way. There
  * is no allowance before a fault starts, and detection delay is measured from the first faulty row.
@@ -15,7 +15,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainModel } from '../../train/index.ts';
-import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally } from './synthetic-set.ts';
+import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally } from '@vigil/fixtures/synthetic-set.ts';
 
 describe('quality on labelled synthetic pumps', () => {
   it('conv autoencoder, defaults: pooled point-wise F1 >= 0.8 with under 7 % false alarms', async () => {

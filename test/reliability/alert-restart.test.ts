@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStates } from '../../runtime/thresholds/store.ts';
 import type { AlertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
-import { waitFor } from './support/wait.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 let dir: string;
 let broker: EmbeddedBroker;

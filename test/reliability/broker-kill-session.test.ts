@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConfig } from '../../runtime/config/load.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { startMosquitto } from './support/mosquitto.ts';
-import { brokerConnected, waitFor } from './support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
+import { brokerConnected } from './support/wait.ts';
 
 let dir: string;
 let model: string;

@@ -16,10 +16,11 @@ import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { droppedByReason, type PipelineCounters } from '../../runtime/stream/counters.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { startMosquitto } from './support/mosquitto.ts';
 import { startRestartableAedes } from './support/restartable-aedes.ts';
-import { brokerConnected, waitFor } from './support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
+import { brokerConnected } from './support/wait.ts';
 
 const SENSORS = ['pump-1', 'pump-2', 'pump-3', 'pump-4'];
 const PER_PHASE = 16;

@@ -24,9 +24,9 @@ import { defineConfig } from '../../runtime/config/load.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { expectedWindows, fuzzCorpus, type FuzzCase } from './support/corpus.ts';
-import { waitFor } from './support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const CHANNELS = ['current', 'temp', 'vibration'];
 const WINDOW = 8;

@@ -16,8 +16,8 @@ import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { ReloadOutcome } from '../../runtime/ops/reload.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
-import { waitFor } from './support/wait.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 let broker: EmbeddedBroker;
 let dir: string;

@@ -13,8 +13,8 @@ import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStates, type SensorState } from '../../runtime/thresholds/store.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
-import { waitFor } from './support/wait.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const SENSORS = 300;
 let dir: string;

@@ -13,7 +13,7 @@ import { readCsv } from '../../runtime/data/csv.ts';
 import { sliceRows } from '../../runtime/data/series.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
 import type { RunConfig, RunConfigInput } from '../../runtime/config/schema.ts';
-import { writeTinyModel, meanLayer } from '../inference/fixtures/tiny-model.ts';
+import { writeTinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The recorded series used by the tests (NAB, MIT licence). */

@@ -12,7 +12,7 @@ import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { DeadLetter } from '../../runtime/mqtt/dead-letter.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
-import { writeTinyModel, meanLayer } from '../inference/fixtures/tiny-model.ts';
+import { writeTinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
 import { parseCard } from '../../runtime/model/card.ts';
 import { createThreshold, restoreThreshold } from '../../runtime/thresholds/factory.ts';
 import { testBroker, type TestBroker } from './aedes.ts';

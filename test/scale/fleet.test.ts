@@ -13,9 +13,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionBridge } from '../../runtime/fleet/bridge.ts';
 import { ownerOf, partitionOf, partitionTopic } from '../../runtime/fleet/partition.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const P = 12;
 const WORKERS = ['w-a', 'w-b', 'w-c'];

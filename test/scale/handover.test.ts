@@ -14,9 +14,9 @@ import { partitionOf, partitionTopic } from '../../runtime/fleet/partition.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime, type RuntimeHandle } from '../../runtime/ops/runtime.ts';
 import { decodeStates, type SensorState } from '../../runtime/thresholds/store.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const P = 8;
 const TEMPLATE = 'sensors/{partition}/{sensor}/data';

@@ -13,9 +13,9 @@ import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
 import { openFleetNats, type FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
 import { jetStreamBridge } from '../../runtime/fleet/jetstream/bridge.ts';
 import { sensorOfToken, sensorToken } from '../../runtime/fleet/jetstream/subjects.ts';
-import { hasNatsServer, startNatsServer, type TestNatsServer } from '../reliability/support/nats-server.ts';
+import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixtures/nats-server.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const P = 8;
 

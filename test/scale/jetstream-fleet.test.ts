@@ -17,10 +17,10 @@ import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
 import { openFleetNats, type FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
 import { readingMsgId } from '../../runtime/fleet/jetstream/bridge.ts';
 import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
-import { hasNatsServer, startNatsServer, type TestNatsServer } from '../reliability/support/nats-server.ts';
-import { waitFor } from '../reliability/support/wait.ts';
-import { readAll } from '../reliability/support/read-stream.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixtures/nats-server.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
+import { readAll } from '@vigil/fixtures/read-stream.ts';
 
 const P = 8;
 const W = 4;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { orderedPublisher } from '../../runtime/fleet/jetstream/ordered-publisher.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 interface Call {
   item: string;

@@ -12,7 +12,7 @@ import { joinFleet, type FleetMembership } from '../../runtime/fleet/membership.
 import { assignPartitions } from '../../runtime/fleet/partition.ts';
 import { BrokerSchema } from '../../runtime/config/schema.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 let mosq: TestMosquitto;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scoreCsv } from '../../runtime/cli/score.ts';
-import { meanLayer, writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 

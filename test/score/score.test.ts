@@ -19,7 +19,7 @@ import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
 import { slidingWindows } from '../../runtime/window/sliding.ts';
 import { trainModel } from '../../train/train.ts';
-import { mulberry32 } from '../inference/fixtures/tiny-model.ts';
+import { mulberry32 } from '@vigil/fixtures/tiny-model.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const W = 16;

@@ -18,8 +18,8 @@ import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
-import { waitFor } from '../reliability/support/wait.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const HOSTILE = ['+', '#', 'a/b', '..', '../etc', 'a+b', 'x#', '', ' ', '.', '.hidden', '-x', '$SYS', 'a\u0000b', 'ü', 'a b', 'x'.repeat(129), '%2e%2e', 'a\nb'];
 const SAFE_LEVEL = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;

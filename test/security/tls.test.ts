@@ -16,9 +16,10 @@ import { loadConfig } from '../../runtime/config/load.ts';
 import type { RunConfigInput } from '../../runtime/config/schema.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { writeTinyModel } from '../inference/fixtures/tiny-model.ts';
+import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { brokerConnected, waitFor } from '../reliability/support/wait.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
+import { brokerConnected } from '../reliability/support/wait.ts';
 import { makePki, writePasswordFile, type TestPki } from './support/certs.ts';
 
 const USER = 'vigil-gw';

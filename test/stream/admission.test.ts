@@ -12,7 +12,7 @@ import { admissionPools, type AdmissionRule } from '../../runtime/stream/admissi
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import type { RawMessage, Reading } from '../../runtime/stream/types.ts';
-import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const W = 4;
 const { card } = tinyModel({ window: W, channels: ['v'] });

@@ -3,7 +3,7 @@ import { AlertTracker, checkPolicy } from '../../runtime/alerts/tracker.ts';
 import { raiseAlerts } from '../../runtime/alerts/raise-alerts.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
 import type { Verdict } from '../../runtime/stream/types.ts';
-import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { newScheduler } from './helpers.ts';
 
 const { card } = tinyModel({ window: 2, channels: ['current', 'vibration', 'temp'], name: 'pump' });

@@ -11,7 +11,7 @@ import { compileTopicTemplate, topicRouter } from '../../runtime/mqtt/topic-temp
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import type { RawMessage, SensorWindow } from '../../runtime/stream/types.ts';
-import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const { card } = tinyModel({ window: 2, channels: ['v'] });
 const msg = (payload: string, receivedAt: number, topic = 's/p1/data'): RawMessage => ({ topic, payload: new TextEncoder().encode(payload), receivedAt });

@@ -12,7 +12,7 @@ import { createPipeline } from '../../runtime/stream/pipeline.ts';
 import type { Reading } from '../../runtime/stream/types.ts';
 import { StaticThreshold } from '../../runtime/thresholds/static.ts';
 import { shedWarning, type ShedWarningClock } from '../../runtime/ops/shed-warning.ts';
-import { mulberry32, tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { mulberry32, tinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const W = 8;
 const channels = ['current', 'vibration'];

@@ -4,7 +4,7 @@ import { createCounters, droppedByReason } from '../../runtime/stream/counters.t
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import { RecentReadings, SharedBudget } from '../../runtime/window/recent-readings.ts';
 import type { Reading } from '../../runtime/stream/types.ts';
-import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { rd } from './helpers.ts';
 
 const { card } = tinyModel({ window: 3, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [0, 0], scale: [1, 1] } });

@@ -6,7 +6,7 @@ import { ModelRef, type BatchRunner } from '../../runtime/inference/model-ref.ts
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { inferBatches, pendingWindowBytes } from '../../runtime/stream/infer-batches.ts';
 import type { ScoredWindow, SensorWindow } from '../../runtime/stream/types.ts';
-import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { newScheduler } from './helpers.ts';
 
 // Window 2 x 1 channel, identity scaler, span 1: with an all-zero reconstruction the score is the last value squared.

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PendingQueue } from '../../runtime/stream/pending-queue.ts';
-import { mulberry32 } from '../inference/fixtures/tiny-model.ts';
+import { mulberry32 } from '@vigil/fixtures/tiny-model.ts';
 
 interface Item {
   sensor: string;

@@ -13,7 +13,7 @@ import { createPipeline, splitDetections } from '../../runtime/stream/pipeline.t
 import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
 import type { Reading } from '../../runtime/stream/types.ts';
 import { StaticThreshold } from '../../runtime/thresholds/static.ts';
-import { mulberry32, tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { mulberry32, tinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const W = 8;
 const channels = ['current', 'vibration'];

@@ -8,7 +8,7 @@ import { createCounters } from '../../runtime/stream/counters.ts';
 import { reorderBySensor } from '../../runtime/stream/reorder-by-sensor.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import type { Reading, SensorWindow } from '../../runtime/stream/types.ts';
-import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { newScheduler, rd } from './helpers.ts';
 
 const r = (ts: number, sensor = 's'): Reading => rd(sensor, ts, { v: ts });

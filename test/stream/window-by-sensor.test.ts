@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { createCounters, droppedByReason } from '../../runtime/stream/counters.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
-import { tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { newScheduler, rd } from './helpers.ts';
 
 const { card } = tinyModel({ window: 3, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [1, 0], scale: [2, 1] } });

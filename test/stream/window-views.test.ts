@@ -12,7 +12,7 @@ import { createPipeline } from '../../runtime/stream/pipeline.ts';
 import type { Reading, SensorWindow, Verdict } from '../../runtime/stream/types.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import { StaticThreshold } from '../../runtime/thresholds/static.ts';
-import { mulberry32, tinyModel } from '../inference/fixtures/tiny-model.ts';
+import { mulberry32, tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { rd } from './helpers.ts';
 
 const { card } = tinyModel({ window: 3, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [1, 0], scale: [2, 1] } });

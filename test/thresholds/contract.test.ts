@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from '../../runtime/thresholds/factory.ts';
 import { decide, type ThresholdState } from '../../runtime/thresholds/threshold.ts';
 import { createSmoother } from '../../runtime/scoring/smoothing.ts';
-import { aeScenarios, cardFor, noiseSource, quality, runStream, scenarios, type Quality, type Scenario } from './fixtures.ts';
+import { aeScenarios, cardFor, noiseSource, quality, runStream, scenarios, type Quality, type Scenario } from '@vigil/fixtures/thresholds.ts';
 
 type SetName = 'synthetic' | 'stationary' | 'stationary, matched card' | 'autoencoder errors';
 

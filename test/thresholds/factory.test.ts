@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createThreshold, parseThresholdConfig, restoreThreshold, THRESHOLD_KINDS } from '../../runtime/thresholds/factory.ts';
 import { seedFromCard } from '../../runtime/thresholds/seed.ts';
 import { createSmoother, restoreSmoother } from '../../runtime/scoring/smoothing.ts';
-import { cardFor, noiseSource } from './fixtures.ts';
+import { cardFor, noiseSource } from '@vigil/fixtures/thresholds.ts';
 
 const nz = noiseSource(11, 'gamma', 0);
 const card = cardFor(Array.from({ length: 2000 }, () => 0.02 * nz()));

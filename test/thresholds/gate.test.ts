@@ -8,7 +8,7 @@ import { createThreshold, restoreThreshold } from '../../runtime/thresholds/fact
 import { GatedThreshold } from '../../runtime/thresholds/gate.ts';
 import { createLearningLog, learningOf } from '../../runtime/thresholds/learning-log.ts';
 import { decide, type ThresholdState } from '../../runtime/thresholds/threshold.ts';
-import { cardFor, noiseSource } from './fixtures.ts';
+import { cardFor, noiseSource } from '@vigil/fixtures/thresholds.ts';
 
 const nz = noiseSource(3, 'lognormal', 0.6);
 const card = cardFor(Array.from({ length: 1000 }, () => 0.02 * nz()));

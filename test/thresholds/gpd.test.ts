@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fitGpd, gpdLogLik, gpdQuantile } from '../../runtime/thresholds/gpd.ts';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { SortedWindow } from '../../runtime/thresholds/sorted-window.ts';
-import { rng } from './fixtures.ts';
+import { rng } from '@vigil/fixtures/thresholds.ts';
 
 /** n draws from GPD(gamma, sigma) by inversion. */
 function gpdSample(seed: number, n: number, gamma: number, sigma: number): number[] {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
 import { encodeStates, loadStates, reviveThresholds, saveStates, saveStatesSync, ThresholdStore, type SensorState } from '../../runtime/thresholds/store.ts';
-import { cardFor, noiseSource } from './fixtures.ts';
+import { cardFor, noiseSource } from '@vigil/fixtures/thresholds.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');

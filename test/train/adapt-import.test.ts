@@ -9,7 +9,7 @@ import { trainModel, type TrainOptions } from '../../train/train.ts';
 import { exportOnnx } from '../../train/export/graph.ts';
 import { reconProbNoise } from '../../train/models/recon-prob.ts';
 import { servingAutoencoder, specFromCard, weightsFromOnnx } from '../../train/adapt/serving-model.ts';
-import { pumpSeries } from './pump.ts';
+import { pumpSeries } from '@vigil/fixtures/pump.ts';
 import { maxAbsDiff, tempDir } from './helpers.ts';
 
 describe('serving model rebuilt from card + ONNX', () => {

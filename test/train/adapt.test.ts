@@ -12,7 +12,7 @@ import { watchModel, type ReloadOutcome } from '../../runtime/ops/reload.ts';
 import { trainModel } from '../../train/train.ts';
 import { run } from '../../train/adapt/cli.ts';
 import { runWindows } from '../../train/uses/windows.ts';
-import { pumpSeries, toCsv } from './pump.ts';
+import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { tempDir } from './helpers.ts';
 
 const C = 8;

@@ -9,7 +9,7 @@ import {
   BCE_CLIP_DEFAULT, loadModel, medianStepMs, parseCard, readCsv, reconstructionScores, rowsSha256, TRAINING_DATA_HASH, trainingDataOf, type Series,
 } from '@vigil/runtime';
 import { run } from '../../train/cli.ts';
-import { pumpSeries, toCsv } from './pump.ts';
+import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { REPO, tempDir } from './helpers.ts';
 
 describe('training data record', () => {

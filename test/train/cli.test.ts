@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadModel } from '@vigil/runtime';
 import { run } from '../../train/cli.ts';
-import { pumpSeries, toCsv } from './pump.ts';
+import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { tempDir } from './helpers.ts';
 
 function quietly<T>(f: () => Promise<T>): Promise<{ value: T; out: string }> {

@@ -1,6 +1,6 @@
 /**
  * Training rows that hide incidents, for the robust fit (train/robust.ts): the clean training stretch of the
- * labelled synthetic pumps (test/quality/synthetic-set.ts) with `share` of its rows replaced by the same rows of
+ * labelled synthetic pumps (fixtures/synthetic-set.ts) with `share` of its rows replaced by the same rows of
  * a run of the simulator that injects faults from the first row. The simulator draws faults from their own
  * random stream, so outside its labels that run is the clean stretch itself: the spliced rows are real simulator
  * faults on the very signal the clean model trains on. Each fault of the faulty run contributes its last rows
@@ -8,7 +8,7 @@
  */
 import type { Series } from '@vigil/runtime';
 import { generateSynthetic } from '../../simulators/index.ts';
-import { FAULT_KINDS, SYNTHETIC_SET, type SyntheticPump } from '../quality/synthetic-set.ts';
+import { FAULT_KINDS, SYNTHETIC_SET, type SyntheticPump } from '@vigil/fixtures/synthetic-set.ts';
 
 /** A pump's training rows with faults spliced in. */
 export interface ContaminatedTraining {

@@ -3,7 +3,7 @@
  * reconstructs worst, keeps them out of the gradient, early stopping, the residual model and the threshold, and
  * lists them in NAME.setaside.csv.
  *
- * Quality: pumps 1 and 3 of the labelled synthetic set (test/quality/synthetic-set.ts), trained on their clean
+ * Quality: pumps 1 and 3 of the labelled synthetic set (fixtures/synthetic-set.ts), trained on their clean
  * 1,500 rows, then on the same rows with 5 % of them faulty (test/train/contamination-set.ts), plain and robust;
  * each model scores the 4,500 rows after training through `scoreSeries` with the card's threshold. 30 epochs keep
  * the test near a minute. Pump 2 is left out: its clean model already flags a quarter of the normal rows at 30
@@ -17,10 +17,10 @@ import { loadModel, openModel, scoreSeries } from '@vigil/runtime';
 import { trainModel, type TrainOptions } from '../../train/index.ts';
 import { setAside } from '../../train/robust.ts';
 import { SETASIDE_HEADER } from '../../train/setaside-csv.ts';
-import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally } from '../quality/synthetic-set.ts';
+import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally } from '@vigil/fixtures/synthetic-set.ts';
 import { contaminate } from './contamination-set.ts';
 import { tempDir } from './helpers.ts';
-import { pumpSeries } from './pump.ts';
+import { pumpSeries } from '@vigil/fixtures/pump.ts';
 
 describe('set-aside rule', () => {
   const errors = Float32Array.from({ length: 100 }, (_, i) => 1 + 0.01 * (i % 7));

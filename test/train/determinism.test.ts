@@ -6,7 +6,7 @@ import { Autoencoder } from '../../train/models/autoencoder.ts';
 import { fit } from '../../train/fit.ts';
 import { Rng } from '../../runtime/util/prng.ts';
 import { trainModel } from '../../train/train.ts';
-import { pumpSeries } from './pump.ts';
+import { pumpSeries } from '@vigil/fixtures/pump.ts';
 import { tempDir } from './helpers.ts';
 
 beforeAll(async () => {

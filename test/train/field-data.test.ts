@@ -10,7 +10,7 @@ import { run } from '../../train/cli.ts';
 import { trainModel } from '../../train/train.ts';
 import { WRITE_STEPS, writeModelFiles } from '../../train/write-model.ts';
 import { Rng } from '../../runtime/util/prng.ts';
-import { pumpSeries, toCsv } from './pump.ts';
+import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { tempDir } from './helpers.ts';
 
 /** Run the CLI, capturing stdout and stderr. */

@@ -3,7 +3,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadModel } from '@vigil/runtime';
 import { trainModel } from '../../train/train.ts';
-import { pumpSeries } from './pump.ts';
+import { pumpSeries } from '@vigil/fixtures/pump.ts';
 import { tempDir } from './helpers.ts';
 
 describe('loading an exported model', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadModel } from '@vigil/runtime';
 import { run } from '../../train/cli.ts';
 import { trainModel } from '../../train/train.ts';
-import { pumpSeries, toCsv } from './pump.ts';
+import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { tempDir } from './helpers.ts';
 
 const FAST = ['--epochs', '2', '--quiet', '--backend', 'wasm', '--window', '16'];

@@ -1,7 +1,7 @@
 /** A training file too short for a residual covariance keeps the squared error, and says so. */
 import { describe, expect, it } from 'vitest';
 import { MIN_MAHALANOBIS_WINDOWS, trainModel } from '../../train/train.ts';
-import { pumpSeries } from './pump.ts';
+import { pumpSeries } from '@vigil/fixtures/pump.ts';
 import { tempDir } from './helpers.ts';
 
 describe('mahalanobis on tiny training files', () => {

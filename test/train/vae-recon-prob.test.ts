@@ -20,7 +20,7 @@ import { reconProbNoise } from '../../train/models/recon-prob.ts';
 import { exportOnnx } from '../../train/export/graph.ts';
 import { trainModel } from '../../train/train.ts';
 import { maxAbsDiff, tempDir } from './helpers.ts';
-import { pumpSeries, type Injection } from './pump.ts';
+import { pumpSeries, type Injection } from '@vigil/fixtures/pump.ts';
 
 const SEED = 3;
 const L = 16;
@@ -209,7 +209,7 @@ describe('VAE reconstruction probability', () => {
     const args = ['--data', 'unused.csv', '--out', `${dir}/x`];
     const fake = `${dir}/p.csv`;
     const { writeFileSync } = await import('node:fs');
-    const { toCsv } = await import('./pump.ts');
+    const { toCsv } = await import('@vigil/fixtures/pump.ts');
     writeFileSync(fake, toCsv(pumpSeries(60, 1).series));
     args[1] = fake;
     await expect(trainCli([...args, '--score', 'recon-prob'])).rejects.toThrow(/--score recon-prob needs --arch vae.*got --arch conv/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RowLog } from '../../runtime/window/row-log.ts';
-import { mulberry32 } from '../inference/fixtures/tiny-model.ts';
+import { mulberry32 } from '@vigil/fixtures/tiny-model.ts';
 
 const scaler = { kind: 'standard' as const, offset: [0, 0], scale: [1, 1] };
 

@@ -7,7 +7,7 @@
  */
 import { get as getSparkplug } from 'sparkplug-payload';
 import type { RejectReason } from '../../../runtime/codecs/codec.ts';
-import { mulberry32 } from '../../inference/fixtures/tiny-model.ts';
+import { mulberry32 } from '@vigil/fixtures/tiny-model.ts';
 
 /** One message and what the runtime must do with it. */
 export interface FuzzCase {

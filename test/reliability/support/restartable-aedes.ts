@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import persistenceModule from 'aedes-persistence';
-import { freePort } from './mosquitto.ts';
+import { freePort } from '@vigil/fixtures/ports.ts';
 
 /** A restartable embedded broker. */
 export interface RestartableBroker {

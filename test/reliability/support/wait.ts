@@ -1,16 +1,4 @@
-/**
- * Waiting on conditions instead of sleeping: `waitFor` re-checks a condition on a short timer until it holds
- * or a generous deadline passes, then fails with what it was waiting for (and the state, when given).
- */
-
-/** Resolve when `cond()` is true; reject after `timeoutMs` naming `what` and `state()`. */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000, state?: () => unknown): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `; state: ${JSON.stringify(state())}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Test-only waiting helpers (deferred promises, broker state); `waitFor` is in @vigil/fixtures/wait.ts. */
 
 /** A promise with its resolve function, for events. */
 export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
