@@ -12,7 +12,7 @@ import { Observable } from 'rxjs';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { RawMessage } from '../stream/types.ts';
 import type { TopicTemplate } from '../mqtt/topic-template.ts';
-import type { FleetMembership } from './membership.ts';
+import type { FleetMembership, FleetView } from './membership.ts';
 import { parsePartitionLevel, partitionLevel, partitionOf } from './partition.ts';
 
 /** Options of the fleet source. */
@@ -57,44 +57,9 @@ export function partitionOfTopic(topic: string, plans: { template: TopicTemplate
 export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: FleetSourceOptions): Observable<RawMessage> {
   const now = opts.now ?? Date.now;
   const plans: Plan[] = opts.templates.map((t) => ({ template: t, level: t.template.split('/').indexOf('{partition}') }));
-  const partitioned = plans.filter((p) => p.level >= 0);
-  const whole = plans.filter((p) => p.level < 0).map((p) => p.template.filter);
 
   return new Observable<RawMessage>((sub) => {
-    const subscribed = new Set<string>();
-    // Filters the broker has acknowledged, and the partition each partitioned filter stands for.
-    const confirmed = new Set<string>();
-    const partitionOf = new Map<string, number>();
-    const report = () => {
-      if (partitioned.length === 0) return fleet.setSubscribed(whole.every((f) => confirmed.has(f)) ? fleet.current().owned : []);
-      const covered = new Set<number>();
-      for (const [f, k] of partitionOf) if (confirmed.has(f) && subscribed.has(f)) covered.add(k);
-      fleet.setSubscribed([...covered].filter((k) => [...partitionOf].every(([f, j]) => j !== k || confirmed.has(f))));
-    };
-    let ready = false;
-    const subscribe = (filters: string[], done?: () => void) => {
-      if (!filters.length) return done?.();
-      for (const f of filters) subscribed.add(f);
-      client.subscribe(filters, { qos: opts.qos }, (err, granted) => {
-        if (err) for (const f of filters) opts.onSubscribeError?.(f, err.message);
-        for (const g of granted ?? []) if (g.qos === 128) opts.onSubscribeError?.(g.topic, 'refused by the broker (not authorised?)');
-        const refused = new Set((granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic));
-        if (!err) for (const f of filters) if (subscribed.has(f) && !refused.has(f)) confirmed.add(f);
-        report();
-        done?.();
-      });
-    };
-    const unsubscribe = (filters: string[]) => {
-      if (!filters.length) return;
-      for (const f of filters) {
-        subscribed.delete(f);
-        confirmed.delete(f);
-        partitionOf.delete(f);
-      }
-      client.unsubscribe(filters);
-      report();
-    };
-
+    const subscriptions = new FleetSubscriptions(client, fleet, opts, plans);
     const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
       if (opts.ignore?.(topic)) return;
       if (!fleet.owns(partitionOfTopic(topic, plans, fleet.partitions))) {
@@ -109,23 +74,8 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
     client.on('connect', health);
     client.on('offline', health);
     client.on('close', health);
-    subscribe(whole);
-
-    const views = fleet.views.subscribe((v) => {
-      const want = new Set<string>();
-      for (const p of partitioned) {
-        for (const k of v.owned) {
-          const f = partitionFilter(p.template, p.level, k);
-          want.add(f);
-          partitionOf.set(f, k);
-        }
-      }
-      // Ownership is checked per message, so the order of these two does not matter for correctness.
-      const first = v.settled && !ready;
-      if (first) ready = true;
-      subscribe([...want].filter((f) => !subscribed.has(f)), first ? opts.onSubscribed : undefined);
-      unsubscribe([...subscribed].filter((f) => !want.has(f) && !whole.includes(f)));
-    });
+    subscriptions.subscribeWhole();
+    const views = fleet.views.subscribe((v) => subscriptions.follow(v));
 
     return () => {
       views.unsubscribe();
@@ -133,7 +83,94 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
       client.off('connect', health);
       client.off('offline', health);
       client.off('close', health);
-      if (client.connected && subscribed.size) client.unsubscribe([...subscribed]);
+      subscriptions.close();
     };
   });
+}
+
+/**
+ * One fleet source's subscriptions: the filters asked for, those the broker confirmed, and the partition each
+ * partitioned filter stands for. They follow the owned partitions of each view, and after every answer tell the
+ * membership which partitions are fully covered.
+ */
+class FleetSubscriptions {
+  private readonly subscribed = new Set<string>();
+  // Filters the broker has acknowledged, and the partition each partitioned filter stands for.
+  private readonly confirmed = new Set<string>();
+  private readonly partitionOf = new Map<string, number>();
+  /** Templates with a `{partition}` level. */
+  private readonly partitioned: Plan[];
+  /** Filters of the templates without one, subscribed whole. */
+  private readonly whole: string[];
+  /** The first settled view was followed (and `onSubscribed` promised). */
+  private ready = false;
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly fleet: FleetMembership,
+    private readonly opts: FleetSourceOptions,
+    plans: Plan[],
+  ) {
+    this.partitioned = plans.filter((p) => p.level >= 0);
+    this.whole = plans.filter((p) => p.level < 0).map((p) => p.template.filter);
+  }
+
+  subscribeWhole(): void {
+    this.subscribe(this.whole);
+  }
+
+  /** Subscribe to the filters of the partitions the view owns, drop the others. */
+  follow(v: FleetView): void {
+    const want = new Set<string>();
+    for (const p of this.partitioned) {
+      for (const k of v.owned) {
+        const f = partitionFilter(p.template, p.level, k);
+        want.add(f);
+        this.partitionOf.set(f, k);
+      }
+    }
+    // Ownership is checked per message, so the order of these two does not matter for correctness.
+    const first = v.settled && !this.ready;
+    if (first) this.ready = true;
+    this.subscribe([...want].filter((f) => !this.subscribed.has(f)), first ? this.opts.onSubscribed : undefined);
+    this.unsubscribe([...this.subscribed].filter((f) => !want.has(f) && !this.whole.includes(f)));
+  }
+
+  /** Unsubscribe from everything (while connected). */
+  close(): void {
+    if (this.client.connected && this.subscribed.size) this.client.unsubscribe([...this.subscribed]);
+  }
+
+  private subscribe(filters: string[], done?: () => void): void {
+    if (!filters.length) return done?.();
+    for (const f of filters) this.subscribed.add(f);
+    this.client.subscribe(filters, { qos: this.opts.qos }, (err, granted) => {
+      if (err) for (const f of filters) this.opts.onSubscribeError?.(f, err.message);
+      for (const g of granted ?? []) if (g.qos === 128) this.opts.onSubscribeError?.(g.topic, 'refused by the broker (not authorised?)');
+      const refused = new Set((granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic));
+      if (!err) for (const f of filters) if (this.subscribed.has(f) && !refused.has(f)) this.confirmed.add(f);
+      this.report();
+      done?.();
+    });
+  }
+
+  private unsubscribe(filters: string[]): void {
+    if (!filters.length) return;
+    for (const f of filters) {
+      this.subscribed.delete(f);
+      this.confirmed.delete(f);
+      this.partitionOf.delete(f);
+    }
+    this.client.unsubscribe(filters);
+    this.report();
+  }
+
+  /** Tell the membership which partitions the confirmed subscriptions cover. */
+  private report(): void {
+    const { fleet, confirmed } = this;
+    if (this.partitioned.length === 0) return fleet.setSubscribed(this.whole.every((f) => confirmed.has(f)) ? fleet.current().owned : []);
+    const covered = new Set<number>();
+    for (const [f, k] of this.partitionOf) if (confirmed.has(f) && this.subscribed.has(f)) covered.add(k);
+    fleet.setSubscribed([...covered].filter((k) => [...this.partitionOf].every(([f, j]) => j !== k || confirmed.has(f))));
+  }
 }
