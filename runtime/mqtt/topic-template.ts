@@ -41,7 +41,21 @@ type Segment = { kind: 'literal'; text: string } | { kind: 'named'; name: string
 /** Compile a template; throws with what was expected for malformed ones. */
 export function compileTopicTemplate(template: string, sensorId?: string): TopicTemplate {
   if (template === '') throw new Error('topic template is empty; expected e.g. sensors/{sensor}/data or sensors/+/data');
-  const segs: Segment[] = template.split('/').map((s, i, all) => {
+  const segs = parseLevels(template);
+  const names = segs.flatMap((s) => (s.kind === 'named' ? [s.name] : []));
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`topic template '${template}': part {${dup}} appears twice`);
+  let guard: SeparatorGuard | undefined;
+  if (sensorId) ({ sensorId, guard } = fitSensorId(sensorId, names, template));
+  const anonCount = segs.filter((s) => s.kind === 'plus').length;
+  const idFormat = sensorIdFormat(template, sensorId, names, anonCount);
+  const filter = segs.map((s) => (s.kind === 'literal' ? s.text : s.kind === 'hash' ? '#' : '+')).join('/');
+  return { template, filter, match: templateMatcher(template, segs, guard, idFormat, names.length + anonCount) };
+}
+
+/** The template's levels; throws for a misplaced `#` or a level that mixes text and wildcards. */
+function parseLevels(template: string): Segment[] {
+  return template.split('/').map((s, i, all) => {
     const named = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(s);
     if (named) return { kind: 'named', name: named[1] };
     if (s === '+') return { kind: 'plus' };
@@ -52,81 +66,100 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
     if (/[+#{}]/.test(s)) throw new Error(`topic template '${template}': level '${s}' mixes text and wildcards; expected a whole level {name}, + or #`);
     return { kind: 'literal', text: s };
   });
-  const names = segs.flatMap((s) => (s.kind === 'named' ? [s.name] : []));
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`topic template '${template}': part {${dup}} appears twice`);
-  // A template may lack the sensorId's trailing parts (Sparkplug's node-level `spBv1.0/{group}/{type}/{node}` beside
-  // the device-level one): they are left out with the separator before them, which the new last part may then not
-  // contain, so `g:n` of a node can never read as `g:n:d` of a device.
-  let guard: { part: string; sep: string } | undefined;
-  if (sensorId) {
-    const used = [...sensorId.matchAll(/\{([^}]*)\}/g)];
-    let keep = used.length;
-    while (keep > 0 && !names.includes(used[keep - 1][1])) keep--;
-    const lacking = used.slice(0, keep).find((m) => !names.includes(m[1]));
-    if (lacking || keep === 0) {
-      const m = lacking ?? used[0];
-      throw new Error(`sensorId format '${sensorId}' names {${m[1]}}, which topic template '${template}' does not have (has ${names.map((n) => `{${n}}`).join(', ') || 'none'})`);
-    }
-    if (keep < used.length) {
-      const last = used[keep - 1];
-      const end = last.index! + last[0].length;
-      guard = { part: last[1], sep: sensorId.slice(end, used[keep].index)[0] ?? '' };
-      sensorId = sensorId.slice(0, end);
-    }
+}
+
+/** A part that may not contain the separator that would follow it in a longer sensor id. */
+interface SeparatorGuard {
+  part: string;
+  sep: string;
+}
+
+/**
+ * The sensorId format cut to the parts this template has. A template may lack the sensorId's trailing parts
+ * (Sparkplug's node-level `spBv1.0/{group}/{type}/{node}` beside the device-level one): they are left out with the
+ * separator before them, which the new last part may then not contain, so `g:n` of a node can never read as
+ * `g:n:d` of a device. Throws when a part other than trailing ones is missing.
+ */
+function fitSensorId(sensorId: string, names: string[], template: string): { sensorId: string; guard?: SeparatorGuard } {
+  const used = [...sensorId.matchAll(/\{([^}]*)\}/g)];
+  let keep = used.length;
+  while (keep > 0 && !names.includes(used[keep - 1][1])) keep--;
+  const lacking = used.slice(0, keep).find((m) => !names.includes(m[1]));
+  if (lacking || keep === 0) {
+    const m = lacking ?? used[0];
+    throw new Error(`sensorId format '${sensorId}' names {${m[1]}}, which topic template '${template}' does not have (has ${names.map((n) => `{${n}}`).join(', ') || 'none'})`);
   }
-  const anonCount = segs.filter((s) => s.kind === 'plus').length;
-  const captures = names.length + anonCount;
+  if (keep === used.length) return { sensorId };
+  const last = used[keep - 1];
+  const end = last.index! + last[0].length;
+  return { sensorId: sensorId.slice(0, end), guard: { part: last[1], sep: sensorId.slice(end, used[keep].index)[0] ?? '' } };
+}
+
+/**
+ * How ids are built from the captured parts, so that two topics never share one (see sensor-id-format.ts);
+ * undefined for a template with no captures, which names its one sensor after the topic itself.
+ */
+function sensorIdFormat(template: string, sensorId: string | undefined, names: string[], anonCount: number): SensorIdFormat | undefined {
   const idNames = names.filter((n) => n !== 'channel');
-  // Ids are built so that two topics never share one (see sensor-id-format.ts); a template with no captures
-  // names its one sensor after the topic itself.
-  let idFormat: SensorIdFormat | undefined;
   try {
-    if (sensorId) idFormat = compileSensorIdFormat(sensorId, names, anonCount);
-    else if (names.includes('sensor')) idFormat = compileSensorIdFormat('{sensor}', names, anonCount);
-    else if (idNames.length + anonCount > 0) idFormat = compileSensorIdFormat(undefined, idNames, anonCount);
+    if (sensorId) return compileSensorIdFormat(sensorId, names, anonCount);
+    else if (names.includes('sensor')) return compileSensorIdFormat('{sensor}', names, anonCount);
+    else if (idNames.length + anonCount > 0) return compileSensorIdFormat(undefined, idNames, anonCount);
   } catch (err) {
     throw new Error(`topic template '${template}': ${(err as Error).message}`);
   }
+  return undefined;
+}
+
+/** A topic's named parts and its `+` levels, in order. */
+interface Captured {
+  parts: Record<string, string>;
+  anon: string[];
+}
+
+/** Match a topic against the levels and build its sensor id. */
+function templateMatcher(template: string, segs: Segment[], guard: SeparatorGuard | undefined, idFormat: SensorIdFormat | undefined, captures: number): (topic: string) => TopicInfo | TopicMiss {
   const hasHash = segs.at(-1)?.kind === 'hash';
   const fixed = hasHash ? segs.length - 1 : segs.length;
-  const filter = segs.map((s) => (s.kind === 'literal' ? s.text : s.kind === 'hash' ? '#' : '+')).join('/');
-
-  return {
-    template,
-    filter,
-    match(topic: string) {
-      const levels = topic.split('/');
-      if (hasHash ? levels.length < fixed : levels.length !== fixed) return { reason: 'unknown_topic', error: `topic '${topic}' does not match template '${template}'` };
-      const parts: Record<string, string> = {};
-      const anon: string[] = [];
-      for (let i = 0; i < fixed; i++) {
-        const s = segs[i];
-        if (s.kind === 'literal') {
-          if (levels[i] !== s.text) return { reason: 'unknown_topic', error: `topic '${topic}' does not match template '${template}'` };
-        } else {
-          if (levels[i] === '') {
-            const what = s.kind === 'named' ? `{${s.name}}` : `'+' (level ${i + 1})`;
-            return { reason: 'bad_sensor_id', error: `topic '${topic}' has an empty ${what} level; expected a name (an empty level would make ids collide, e.g. 'plant//ab' and 'plant/a/b')` };
-          }
-          if (s.kind === 'named') parts[s.name] = levels[i];
-          else anon.push(levels[i]);
-        }
-      }
-      if (guard?.sep && parts[guard.part]?.includes(guard.sep)) {
-        return { reason: 'bad_sensor_id', error: `topic '${topic}': the {${guard.part}} level '${parts[guard.part]}' contains '${guard.sep}', which separates it from the next part in longer sensor ids, so the id would be ambiguous` };
-      }
-      let sensor: string;
-      if (idFormat) {
-        const built = idFormat.build(parts, anon);
-        if ('error' in built) return { reason: 'bad_sensor_id', error: `topic '${topic}': ${built.error}` };
-        sensor = built.id;
-      } else sensor = captures ? '' : topic.replaceAll('/', '.');
-      const problem = sensorIdProblem(sensor);
-      if (problem) return { reason: 'bad_sensor_id', error: `${problem} (from topic '${topic}')` };
-      return parts.channel !== undefined ? { sensor, channel: parts.channel } : { sensor };
-    },
+  return (topic) => {
+    const levels = topic.split('/');
+    if (hasHash ? levels.length < fixed : levels.length !== fixed) return { reason: 'unknown_topic', error: `topic '${topic}' does not match template '${template}'` };
+    const captured = captureLevels(topic, levels, segs, fixed, template);
+    if ('error' in captured) return captured;
+    const { parts, anon } = captured;
+    if (guard?.sep && parts[guard.part]?.includes(guard.sep)) {
+      return { reason: 'bad_sensor_id', error: `topic '${topic}': the {${guard.part}} level '${parts[guard.part]}' contains '${guard.sep}', which separates it from the next part in longer sensor ids, so the id would be ambiguous` };
+    }
+    let sensor: string;
+    if (idFormat) {
+      const built = idFormat.build(parts, anon);
+      if ('error' in built) return { reason: 'bad_sensor_id', error: `topic '${topic}': ${built.error}` };
+      sensor = built.id;
+    } else sensor = captures ? '' : topic.replaceAll('/', '.');
+    const problem = sensorIdProblem(sensor);
+    if (problem) return { reason: 'bad_sensor_id', error: `${problem} (from topic '${topic}')` };
+    return parts.channel !== undefined ? { sensor, channel: parts.channel } : { sensor };
   };
+}
+
+/** The first `fixed` levels checked against the template: literals must be equal, captured levels not empty. */
+function captureLevels(topic: string, levels: string[], segs: Segment[], fixed: number, template: string): Captured | TopicMiss {
+  const parts: Record<string, string> = {};
+  const anon: string[] = [];
+  for (let i = 0; i < fixed; i++) {
+    const s = segs[i];
+    if (s.kind === 'literal') {
+      if (levels[i] !== s.text) return { reason: 'unknown_topic', error: `topic '${topic}' does not match template '${template}'` };
+    } else {
+      if (levels[i] === '') {
+        const what = s.kind === 'named' ? `{${s.name}}` : `'+' (level ${i + 1})`;
+        return { reason: 'bad_sensor_id', error: `topic '${topic}' has an empty ${what} level; expected a name (an empty level would make ids collide, e.g. 'plant//ab' and 'plant/a/b')` };
+      }
+      if (s.kind === 'named') parts[s.name] = levels[i];
+      else anon.push(levels[i]);
+    }
+  }
+  return { parts, anon };
 }
 
 /** Topics remembered by a router; a gateway sees a fixed set, so matching runs once per topic. */
