@@ -6,7 +6,7 @@
  *   node --expose-gc bin/run-ts.mjs bench/dashboard.ts [--quick]
  */
 import { Command } from 'commander';
-import { DashboardStore } from '../runtime/dashboard/store.ts';
+import { DashboardStore } from '../dashboard/store.ts';
 import type { Reading, Verdict } from '../runtime/stream/types.ts';
 import { machineInfo, writeBenchResult, type Figure } from './lib/result.ts';
 

@@ -11,6 +11,7 @@
  * Packages from node_modules stay external (onnxruntime-node/-web, tfjs, native and wasm files load as usual).
  *   node bin/build.mjs [--quiet]
  */
+import { existsSync } from 'node:fs';
 import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,15 +19,18 @@ import * as esbuild from 'esbuild';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(repo, 'dist');
-const WORKSPACES = { plot: 'plot', runtime: 'runtime', simulators: 'simulators', train: 'train' };
+const WORKSPACES = { dashboard: 'dashboard', plot: 'plot', runtime: 'runtime', simulators: 'simulators', train: 'train' };
 
-/** Workspace imports (`@vigil/runtime/...`) are our sources: bundle them rather than leave them external. */
+/**
+ * Workspace imports (`@vigil/runtime/...`) are our sources: bundle them rather than leave them external. A workspace
+ * that is not installed (a gateway without @vigil/dashboard) stays external, so the command that needs it says so.
+ */
 const workspaces = {
   name: 'vigil-workspaces',
   setup(build) {
     build.onResolve({ filter: /^@vigil\// }, (args) => {
       const [, pkg, ...rest] = args.path.split('/');
-      if (!(pkg in WORKSPACES)) return undefined;
+      if (!(pkg in WORKSPACES) || !existsSync(join(repo, WORKSPACES[pkg], 'package.json'))) return undefined;
       return { path: join(repo, WORKSPACES[pkg], rest.length ? rest.join('/') : 'index.ts') };
     });
     // Sources find their assets (dashboard pages, demo data, package.json) relative to their own file: keep

@@ -9,6 +9,7 @@ import { loadConfig, redactConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
+import { loadDashboard } from './dashboard.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
@@ -93,8 +94,7 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   }
   let dashboardUrl: string | undefined;
   if (cfg.dashboard.port !== null && !stopRequested) {
-    const { startDashboard } = await import('../dashboard/server.ts');
-    const { runtimeFeed } = await import('../dashboard/runtime-feed.ts');
+    const { startDashboard, runtimeFeed } = await loadDashboard('leave dashboard.port unset (no --dashboard)');
     const dash = await startDashboard(runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http });
     closeDashboard = () => dash.close();
     dashboardUrl = dash.url;

@@ -21,6 +21,7 @@ import { applyFlags, FLAGS, longFlag, type FlagKey, type FlagRow, type FlagValue
 import { parseThresholdOption } from '../config/threshold-option.ts';
 import { atomicWriteStream } from '../util/atomic-write.ts';
 import { formatNumber } from '../util/format-number.ts';
+import { loadDashboard } from './dashboard.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 /** The options of `vigil score`, in help order (runtime/config/flags.ts: the same spelling as `vigil run`'s). */
@@ -139,7 +140,7 @@ async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels:
 
 /** Hand the results to the dashboard's static report writer. */
 async function writeHtmlReport(path: string, res: ScoreResult, o: ScoreOptions, model: { name: string; version: string }): Promise<void> {
-  const { writeReport } = await import('../dashboard/report.ts');
+  const { writeReport } = await loadDashboard('leave out --report');
   const idx = [...res.scored.keys()].filter((r) => res.scored[r]);
   const spans: { start: number; end: number | null }[] = [];
   for (const e of res.events) {

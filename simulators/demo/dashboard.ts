@@ -9,9 +9,8 @@ export interface DemoDashboard {
 
 /** Start the dashboard on `port` (0 = any free port) for `runtime`. */
 export async function startRuntimeDashboard(runtime: RuntimeHandle, port: number): Promise<DemoDashboard> {
-  const { startDashboard } = await import('@vigil/runtime/dashboard/server.ts');
   // The same feed as `vigil run --dashboard`, so the demo shows exactly what a deployment shows.
-  const { runtimeFeed } = await import('@vigil/runtime/dashboard/runtime-feed.ts');
+  const { startDashboard, runtimeFeed } = await import('@vigil/dashboard');
   const dash = await startDashboard(
     runtimeFeed(runtime),
     { port, title: 'vigil demo' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderReport, reportData, type ReportSensor } from '../../runtime/dashboard/report.ts';
+import { renderReport, reportData, type ReportSensor } from '../../dashboard/report.ts';
 
 function sensor(name: string, rows = 50): ReportSensor {
   const timestamps = Array.from({ length: rows }, (_, i) => 1_700_000_000_000 + i * 60_000);
@@ -65,7 +65,7 @@ describe('HTML report', () => {
 
 describe('NAB report input', () => {
   it('flags rows at or above the profile threshold and maps labelled row windows to times', async () => {
-    const { nabReportInput } = await import('../../runtime/dashboard/report-nab.ts');
+    const { nabReportInput } = await import('../../dashboard/report-nab.ts');
     const timestamps = Float64Array.from({ length: 10 }, (_, i) => i * 300_000);
     const corpus = { root: '.', profiles: {}, files: [{ path: 'realX/a.csv', rawTimestamps: [], timestamps, values: Float64Array.from({ length: 10 }, (_, i) => i), windows: [[3, 5]] as Array<[number, number]> }] };
     const scores = new Map([['realX/a.csv', [0, 0.1, 0.2, 0.5, 0.9, 0.1, 0, 0, 0.5, 0]]]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { Subject } from 'rxjs';
-import { startDashboard, type Dashboard, type TickMessage } from '../../runtime/dashboard/server.ts';
+import { startDashboard, type Dashboard, type TickMessage } from '../../dashboard/server.ts';
 import type { AlertEvent, Reading, Verdict } from '../../runtime/stream/types.ts';
 
 const verdicts = new Subject<Verdict>();

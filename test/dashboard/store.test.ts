@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PointRing } from '../../runtime/dashboard/ring.ts';
-import { DashboardStore } from '../../runtime/dashboard/store.ts';
-import { spansFromFlags } from '../../runtime/dashboard/spans.ts';
+import { PointRing } from '../../dashboard/ring.ts';
+import { DashboardStore } from '../../dashboard/store.ts';
+import { spansFromFlags } from '../../dashboard/spans.ts';
 import type { AlertEvent, Verdict } from '../../runtime/stream/types.ts';
 
 function verdict(sensor: string, ts: number, score: number, threshold = 1, data = new Float32Array([0, 0])): Verdict {

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { runtimeFeed } from '../../runtime/dashboard/runtime-feed.ts';
+import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
 import { testBroker, type TestBroker } from './aedes.ts';
 import { WINDOW, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix, within } from './harness.ts';
@@ -53,7 +53,7 @@ describe('drops are reported', () => {
       await vi.waitFor(() => expect(handle.counters.duplicates).toBe(WINDOW), { timeout: 5000 });
       health = await fetch(`${handle.opsUrl}/health`);
       expect(health.status).toBe(200);
-      expect((await health.json()).dropped).toMatchObject({ rate: 0, total: {} });
+      expect(((await health.json()) as { dropped: unknown }).dropped).toMatchObject({ rate: 0, total: {} });
 
       // One timestamp repeated with another value in 33 readings (3 %) stays under the 10 % bound; it is logged at once all the same.
       input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[WINDOW - 1], 1)));
@@ -70,7 +70,7 @@ describe('drops are reported', () => {
       await vi.waitFor(() => expect(handle.counters.timestampConflicts + handle.counters.outOfOrder).toBe(4), { timeout: 5000 });
       health = await fetch(`${handle.opsUrl}/health`);
       expect(health.status).toBe(503);
-      const report = await health.json();
+      const report = (await health.json()) as { dropped: { rate: number } };
       expect(report).toMatchObject({ status: 'degraded', dropped: { degraded: true, maxRate: 0.1, total: { timestamp_conflict: 3, out_of_order: 1 } } });
       expect(report.dropped.rate).toBeCloseTo(4 / 36, 6);
       expect(lines.filter((l) => l.reason === 'out_of_order')).toEqual([expect.objectContaining({ dropped: 1, sensors: { 'pump-1': 1 } })]);

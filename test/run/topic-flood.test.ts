@@ -39,7 +39,7 @@ describe('topic flood', () => {
       expect(metrics).toContain('vigil_sensors_evicted_full_total 40001');
       const health = await fetch(`${handle.opsUrl}/health`);
       expect(health.status).toBe(503);
-      expect((await health.json()).dropped.total).toMatchObject({ evicted_full: 40_001 });
+      expect(((await health.json()) as { dropped: { total: unknown } }).dropped.total).toMatchObject({ evicted_full: 40_001 });
       expect(lines.filter((l) => l.evicted !== undefined)).toEqual([expect.objectContaining({ evicted: 1, sensors: { 'junk-0': 1 }, msg: expect.stringContaining('window.admission') })]);
     } finally {
       await handle.stop();

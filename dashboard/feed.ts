@@ -3,10 +3,10 @@
  * runtime exposes them) plus a status snapshot. `vigil run`, `vigil demo` and tests each adapt to this.
  */
 import type { Observable } from 'rxjs';
-import type { AlertEvent, Reading, Rejected, Verdict } from '../stream/types.ts';
-import type { Scaler } from '../scaling/scaler.ts';
-import type { AdaptDecisionMark } from '../adapt/decision.ts';
-import type { ThresholdLearning } from '../thresholds/gate.ts';
+import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stream/types.ts';
+import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
+import type { AdaptDecisionMark } from '@vigil/runtime/adapt/decision.ts';
+import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
 export interface FeedStatus {

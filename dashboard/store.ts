@@ -1,30 +1,22 @@
 /**
- * What the dashboard remembers: per sensor a ring of recent raw rows, a ring of recent verdicts and the
- * last alert spans; globally the recent alerts, messages set aside (`rejected.ts`) and measured
- * throughput/latency. Memory is bounded by the ring capacities times the number of sensors, however long the
- * pipeline runs.
+ * What the dashboard remembers: per sensor recent raw rows, verdicts and alert spans (`sensors.ts`, bounded by a
+ * point budget); globally the recent alerts, messages set aside (`rejected.ts`), adaptation marks and measured
+ * throughput/latency. Memory is bounded however long the pipeline runs.
  */
-import type { AlertEvent, Reading, Rejected, Verdict } from '../stream/types.ts';
-import type { Scaler } from '../scaling/scaler.ts';
-import { PointRing, RowRing } from './ring.ts';
+import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stream/types.ts';
+import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
+import { PointRing } from './ring.ts';
+import { SensorTable, type AlertSpan, type SensorState } from './sensors.ts';
 import { Meter } from './meter.ts';
 import { RejectedLog, type RejectedNote } from './rejected.ts';
-import type { AdaptDecisionMark } from '../adapt/decision.ts';
+import type { AdaptDecisionMark } from '@vigil/runtime/adapt/decision.ts';
 
 /** One raw row: time (epoch ms) then one value per channel (NaN where absent). */
 export type RawPoint = [ts: number, ...values: number[]];
 /** One verdict: window end time (epoch ms), score, threshold, 1 when anomalous else 0. */
 export type ScorePoint = [ts: number, score: number, threshold: number, anomaly: number];
 
-/** An alert span of one sensor; `end` is null while it is open. */
-export interface AlertSpan {
-  sensor: string;
-  start: number;
-  end: number | null;
-  peakScore: number;
-  threshold: number;
-  contributors: { channel: string; share: number }[];
-}
+export type { AlertSpan } from './sensors.ts';
 
 /** One row of the sensor list. */
 export interface SensorSummary {
@@ -60,36 +52,14 @@ export interface StoreOptions {
   now?: () => number;
 }
 
-interface SensorState {
-  name: string;
-  channels: string[];
-  /** Rows of 1 + channels values. */
-  raw: RowRing;
-  /** Rows of [ts, score, threshold, anomaly]. */
-  scores: RowRing;
-  spans: PointRing<AlertSpan>;
-  open: AlertSpan | null;
-  alerts: number;
-  sawReadings: boolean;
-  seenAt: number;
-}
-
 /** The dashboard's bounded memory of a live pipeline. */
 export class DashboardStore {
-  private readonly sensors = new Map<string, SensorState>();
+  private readonly sensors: SensorTable;
   private readonly recent: PointRing<AlertSpan>;
   private readonly rejectedLog = new RejectedLog();
   /** The last decisions of adaptation on the gateway. */
   private readonly markRing = new PointRing<AdaptDecisionMark>(20);
   private readonly meter = new Meter();
-  private readonly capacity: number;
-  private readonly pointBudget: number;
-  private readonly maxSensors: number;
-  /** Per-sensor ring size now: `capacity` halved as often as the budget needs. */
-  private currentCap: number;
-  private readonly alertCapacity: number;
-  /** Sensors forgotten to stay within `maxSensors`. */
-  evicted = 0;
   private readonly now: () => number;
   /** Bumped on every change, so a ticker can skip idle rounds. */
   version = 0;
@@ -97,34 +67,22 @@ export class DashboardStore {
   lastDataAt = 0;
 
   constructor(private readonly opts: StoreOptions = {}) {
-    this.capacity = opts.capacity ?? 1800;
-    this.currentCap = this.capacity;
-    this.pointBudget = opts.pointBudget ?? 500_000;
-    this.maxSensors = opts.maxSensors ?? 10_000;
-    this.alertCapacity = opts.alertCapacity ?? 50;
     this.now = opts.now ?? Date.now;
-    this.recent = new PointRing<AlertSpan>(this.alertCapacity * 4);
+    const alertCapacity = opts.alertCapacity ?? 50;
+    this.sensors = new SensorTable(
+      { capacity: opts.capacity ?? 1800, pointBudget: opts.pointBudget ?? 500_000, maxSensors: opts.maxSensors ?? 10_000, alertCapacity },
+      this.now,
+    );
+    this.recent = new PointRing<AlertSpan>(alertCapacity * 4);
+  }
+
+  /** Sensors forgotten to stay within `maxSensors`. */
+  get evicted(): number {
+    return this.sensors.evicted;
   }
 
   private sensor(name: string, channels?: string[]): SensorState {
-    let s = this.sensors.get(name);
-    if (!s) {
-      if (this.sensors.size >= this.maxSensors) this.evictQuietest();
-      this.fitBudget(this.sensors.size + 1);
-      s = {
-        name,
-        channels: channels ?? this.opts.channels ?? [],
-        raw: new RowRing(this.currentCap, 1 + Math.max(1, (channels ?? this.opts.channels ?? []).length)),
-        scores: new RowRing(this.currentCap, 4),
-        spans: new PointRing<AlertSpan>(this.alertCapacity),
-        open: null,
-        alerts: 0,
-        sawReadings: false,
-        seenAt: this.now(),
-      };
-      this.sensors.set(name, s);
-    }
-    return s;
+    return this.sensors.obtain(name, channels ?? this.opts.channels ?? []);
   }
 
   private scratchRow = new Float64Array(64);
@@ -136,30 +94,9 @@ export class DashboardStore {
     return this.scratchRow;
   }
 
-  /** Halve every ring until `sensors` rings fit the point budget (a few resizes over the store's life). */
-  private fitBudget(sensors: number): void {
-    let cap = this.currentCap;
-    while (cap > 60 && cap * sensors > this.pointBudget) cap = Math.max(60, Math.floor(cap / 2));
-    if (cap === this.currentCap) return;
-    this.currentCap = cap;
-    for (const s of this.sensors.values()) {
-      s.raw.resize(cap);
-      s.scores.resize(cap);
-    }
-  }
-
-  private evictQuietest(): void {
-    let victim: SensorState | undefined;
-    for (const s of this.sensors.values()) if (!victim || s.seenAt < victim.seenAt) victim = s;
-    if (victim) {
-      this.sensors.delete(victim.name);
-      this.evicted++;
-    }
-  }
-
   /** Rows each sensor keeps now. */
   get perSensorCapacity(): number {
-    return this.currentCap;
+    return this.sensors.perSensorCapacity;
   }
 
   /** Record a raw reading. Channels not seen before are appended to the sensor's channel list. */
@@ -285,7 +222,7 @@ export class DashboardStore {
 
   /** Whether a sensor is known. */
   has(name: string): boolean {
-    return this.sensors.has(name);
+    return this.sensors.get(name) !== undefined;
   }
 
   /** Channel names of a sensor. */

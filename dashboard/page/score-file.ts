@@ -3,14 +3,14 @@
  * `scoreSeries` (the live pipeline `vigil score` runs) on an onnxruntime-web session, so the page computes
  * what `vigil score` computes.
  */
-import { parseCsv, type FillPolicy } from '../../data/csv.ts';
-import { rowCount, type Series } from '../../data/series.ts';
-import { parseCard, type ModelCard } from '../../model/card.ts';
-import { servingRanges } from '../../model/ranges.ts';
-import { OrtWebBackend } from '../../inference/ort-web.ts';
-import { ModelRef } from '../../inference/model-ref.ts';
-import { scoreSeries, type SeriesScores } from '../../stream/score-series.ts';
-import { formatNumber } from '../../util/format-number.ts';
+import { parseCsv, type FillPolicy } from '@vigil/runtime/data/csv.ts';
+import { rowCount, type Series } from '@vigil/runtime/data/series.ts';
+import { parseCard, type ModelCard } from '@vigil/runtime/model/card.ts';
+import { servingRanges } from '@vigil/runtime/model/ranges.ts';
+import { OrtWebBackend } from '@vigil/runtime/inference/ort-web.ts';
+import { ModelRef } from '@vigil/runtime/inference/model-ref.ts';
+import { scoreSeries, type SeriesScores } from '@vigil/runtime/stream/score-series.ts';
+import { formatNumber } from '@vigil/runtime/util/format-number.ts';
 
 /** The three files a person drops. */
 export interface ScoreInputs {

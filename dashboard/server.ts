@@ -9,11 +9,11 @@ import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { DashboardFeed, FeedStatus } from './feed.ts';
-import type { ThresholdLearning } from '../thresholds/gate.ts';
+import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
 import { DashboardStore, type StoreOptions } from './store.ts';
 import { bundle, ortFile, stylesheet, template, ORT_DIR } from './assets.ts';
 import { esc } from './page/format.ts';
-import { httpGuard } from '../util/http-guard.ts';
+import { httpGuard } from '@vigil/runtime/util/http-guard.ts';
 
 /**
  * The page's Content-Security-Policy: scripts only from this server (the bundle), 'wasm-unsafe-eval' for

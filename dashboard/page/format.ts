@@ -1,7 +1,7 @@
 /** Number, time and HTML formatting for the pages: short, fixed-width where it helps scanning. */
 
 import { esc } from '@vigil/plot';
-import { formatShort } from '../../util/format-number.ts';
+import { formatShort } from '@vigil/runtime/util/format-number.ts';
 
 /** Escape text for HTML (vigil's one escaping function, re-exported for the pages). */
 export { esc };

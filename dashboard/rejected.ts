@@ -1,5 +1,5 @@
 /** What the dashboard remembers of messages the runtime set aside: the last few, previewed, and counts by reason. */
-import type { Rejected } from '../stream/types.ts';
+import type { Rejected } from '@vigil/runtime/stream/types.ts';
 import { PointRing } from './ring.ts';
 
 /** A message set aside, as the page shows it (payload cut to a readable preview). */

@@ -3,8 +3,8 @@
  * optimised threshold, detections (score >= threshold, NAB's rule) and the labelled windows, with the file's
  * NAB score and windows hit beside its name.
  */
-import type { NabCorpus } from '../evaluate/nab/corpus.ts';
-import type { DetectorScores, NabResult } from '../evaluate/nab/score.ts';
+import type { NabCorpus } from '@vigil/runtime/evaluate/nab/corpus.ts';
+import type { DetectorScores, NabResult } from '@vigil/runtime/evaluate/nab/score.ts';
 import type { ReportInput } from './report.ts';
 
 /** Build report input from a scored NAB run; `profile` picks the threshold shown (default `standard`). */

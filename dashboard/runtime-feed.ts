@@ -1,7 +1,7 @@
 /** Adapt a running runtime (`startRuntime`'s handle) to the dashboard's feed, so `vigil run` and the demo show the same. */
-import type { RuntimeHandle } from '../ops/runtime.ts';
-import { redactUrl } from '../config/load.ts';
-import { droppedByReason } from '../stream/counters.ts';
+import type { RuntimeHandle } from '@vigil/runtime/ops/runtime.ts';
+import { redactUrl } from '@vigil/runtime/config/load.ts';
+import { droppedByReason } from '@vigil/runtime/stream/counters.ts';
 import type { DashboardFeed } from './feed.ts';
 
 /** The dashboard feed of a runtime: its hot streams plus a status read on every tick (the card may hot-reload). */

@@ -1,0 +1,112 @@
+/**
+ * The dashboard's sensors: per sensor a ring of recent raw rows, a ring of recent verdicts and its last alert
+ * spans. Memory stays bounded however many sensors report: the rings shrink to share a point budget, and beyond
+ * `maxSensors` the sensor heard from longest ago is forgotten.
+ */
+import { PointRing, RowRing } from './ring.ts';
+
+/** An alert span of one sensor; `end` is null while it is open. */
+export interface AlertSpan {
+  sensor: string;
+  start: number;
+  end: number | null;
+  peakScore: number;
+  threshold: number;
+  contributors: { channel: string; share: number }[];
+}
+
+/** What the dashboard holds of one sensor. */
+export interface SensorState {
+  name: string;
+  channels: string[];
+  /** Rows of 1 + channels values. */
+  raw: RowRing;
+  /** Rows of [ts, score, threshold, anomaly]. */
+  scores: RowRing;
+  spans: PointRing<AlertSpan>;
+  open: AlertSpan | null;
+  alerts: number;
+  sawReadings: boolean;
+  seenAt: number;
+}
+
+/** Sizes of the sensor table (the store's options with their defaults filled in). */
+export interface SensorTableSizes {
+  /** Rows per ring while there are few sensors. */
+  capacity: number;
+  /** Rows across all sensors, per kind. */
+  pointBudget: number;
+  maxSensors: number;
+  /** Alert spans kept per sensor. */
+  alertCapacity: number;
+}
+
+/** Every sensor the dashboard remembers, within its budget. */
+export class SensorTable {
+  private readonly sensors = new Map<string, SensorState>();
+  /** Per-sensor ring size now: `capacity` halved as often as the budget needs. */
+  private currentCap: number;
+  /** Sensors forgotten to stay within `maxSensors`. */
+  evicted = 0;
+
+  constructor(private readonly sizes: SensorTableSizes, private readonly now: () => number) {
+    this.currentCap = sizes.capacity;
+  }
+
+  /** Rows each sensor keeps now. */
+  get perSensorCapacity(): number {
+    return this.currentCap;
+  }
+
+  /** A sensor's state, if known. */
+  get(name: string): SensorState | undefined {
+    return this.sensors.get(name);
+  }
+
+  values(): IterableIterator<SensorState> {
+    return this.sensors.values();
+  }
+
+  /** A sensor's state, made on first sight with `channels` (forgetting the quietest sensor when full). */
+  obtain(name: string, channels: string[]): SensorState {
+    let s = this.sensors.get(name);
+    if (!s) {
+      if (this.sensors.size >= this.sizes.maxSensors) this.evictQuietest();
+      this.fitBudget(this.sensors.size + 1);
+      s = {
+        name,
+        channels,
+        raw: new RowRing(this.currentCap, 1 + Math.max(1, channels.length)),
+        scores: new RowRing(this.currentCap, 4),
+        spans: new PointRing<AlertSpan>(this.sizes.alertCapacity),
+        open: null,
+        alerts: 0,
+        sawReadings: false,
+        seenAt: this.now(),
+      };
+      this.sensors.set(name, s);
+    }
+    return s;
+  }
+
+  /** Halve every ring until `sensors` rings fit the point budget (a few resizes over the store's life). */
+  private fitBudget(sensors: number): void {
+    let cap = this.currentCap;
+    while (cap > 60 && cap * sensors > this.sizes.pointBudget) cap = Math.max(60, Math.floor(cap / 2));
+    if (cap === this.currentCap) return;
+    this.currentCap = cap;
+    for (const s of this.sensors.values()) {
+      s.raw.resize(cap);
+      s.scores.resize(cap);
+    }
+  }
+
+  private evictQuietest(): void {
+    let victim: SensorState | undefined;
+    for (const s of this.sensors.values()) if (!victim || s.seenAt < victim.seenAt) victim = s;
+    if (victim) {
+      this.sensors.delete(victim.name);
+      this.evicted++;
+    }
+  }
+}
