@@ -8,16 +8,14 @@
  * (the file or its folder deleted, or moved away) do not fail, so the path is checked at most once per `retryMs`:
  * when it no longer names the open file, the file is reopened there (a removed folder: ENOENT, warned and retried).
  */
-import { createWriteStream, fstatSync, openSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import type { Rejected } from '../stream/types.ts';
 import { utf8Text } from '../codecs/values.ts';
-import { rateLimitedWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';
+import type { WarnLogger, WarningClock } from '../util/rate-limited-warning.ts';
+import { DeadLetterFile } from './dead-letter-file.ts';
 
 /** Bytes of the original payload kept in a dead letter. */
 export const DEAD_LETTER_PREVIEW_BYTES = 1024;
-/** Unwritten file bytes beyond which new dead letters are dropped. */
-const MAX_FILE_BACKLOG = 1 << 20;
 
 /** One dead letter as published and written. */
 export interface DeadLetter {
@@ -76,111 +74,17 @@ export interface DeadLetterSink {
 
 /** Create the sink; `client` may be null when only a file is wanted. */
 export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOptions): DeadLetterSink {
-  let file: WriteStream | undefined;
-  /** Device and inode of the open file, to notice when its path names another file or none. */
-  let opened = { dev: 0, ino: 0 };
-  let checkAt = Number.NEGATIVE_INFINITY;
-  let bytes = 0;
-  let dropped = 0;
-  let failures = 0;
-  let retryAt = Number.NEGATIVE_INFINITY;
-  const clock = opts.clock ?? { now: () => Date.now() };
-  const warning = opts.log
-    ? rateLimitedWarning(
-        opts.log,
-        (count, errors) => [
-          { file: opts.file, failures: count, errors, dropped },
-          `dead-letter file not writable (${Object.keys(errors).join(', ')}); ${dropped} dead letter(s) not written so far; retrying on later dead letters`,
-        ],
-        undefined,
-        opts.clock,
-      )
-    : undefined;
-  const fail = (err: NodeJS.ErrnoException, stream?: WriteStream) => {
-    // The first error of a stream closes it; the writes queued behind it fail too and are counted by their callbacks.
-    if (stream && stream !== file) return;
-    failures++;
-    warning?.add(err.code ?? err.message);
-    file?.destroy();
-    file = undefined;
-    retryAt = clock.now() + (opts.retryMs ?? 1000);
-  };
-  const openFile = () => {
-    // Opened synchronously so the file exists at once; a rename later moves it with any writes still queued.
-    const fd = openSync(opts.file!, 'a');
-    const st = fstatSync(fd);
-    bytes = st.size;
-    opened = { dev: st.dev, ino: st.ino };
-    checkAt = clock.now() + (opts.retryMs ?? 1000);
-    const stream = createWriteStream('', { fd });
-    stream.on('error', (err) => fail(err, stream));
-    file = stream;
-  };
-  /** Open the file; when that fails for a letter being written, the letter is counted before the warning says how many. */
-  const tryOpen = (forLetter = false): boolean => {
-    try {
-      openFile();
-      return true;
-    } catch (err) {
-      if (forLetter) dropped++;
-      fail(err as NodeJS.ErrnoException);
-      return false;
-    }
-  };
-  /** Whether the path still names the open file (checked at most once per retryMs). */
-  const stillThere = (): boolean => {
-    if (clock.now() < checkAt) return true;
-    checkAt = clock.now() + (opts.retryMs ?? 1000);
-    try {
-      const st = statSync(opts.file!);
-      return st.dev === opened.dev && st.ino === opened.ino;
-    } catch {
-      return false;
-    }
-  };
-  const lost = (err?: Error | null) => {
-    if (err) dropped++;
-  };
-  if (opts.file) tryOpen();
-
+  const file = opts.file ? new DeadLetterFile(opts.file, opts) : undefined;
   return {
     write(r) {
       const line = JSON.stringify(deadLetter(r));
       if (client && opts.topic && client.connected) {
         client.publish(opts.topic.replaceAll('{reason}', r.reason), line, { qos: 0 });
       }
-      if (!opts.file) return;
-      if (!file && clock.now() >= retryAt && !tryOpen(true)) return;
-      if (file && !stillThere()) {
-        // Removed or moved away: what is queued goes to the old file; reopen the path (a removed folder fails here).
-        file.end();
-        file = undefined;
-        if (!tryOpen(true)) return;
-      }
-      if (!file) return void dropped++;
-      if (file.writableLength > MAX_FILE_BACKLOG) return void dropped++;
-      if (bytes > opts.maxFileBytes) {
-        // Rotate: the current file becomes `.1` (replacing an older one); a new file starts.
-        const old = file;
-        file = undefined;
-        old.end();
-        try {
-          renameSync(opts.file, `${opts.file}.1`);
-        } catch (err) {
-          fail(err as NodeJS.ErrnoException);
-          return void dropped++;
-        }
-        tryOpen();
-        if (!file) return void dropped++;
-      }
-      file.write(`${line}\n`, lost);
-      bytes += line.length + 1;
+      file?.append(line);
     },
-    dropped: () => dropped,
-    failures: () => failures,
-    close: () => {
-      warning?.flush();
-      return new Promise<void>((resolve) => (file ? file.end(resolve) : resolve()));
-    },
+    dropped: () => file?.dropped ?? 0,
+    failures: () => file?.failures ?? 0,
+    close: () => file?.close() ?? Promise.resolve(),
   };
 }
