@@ -12,13 +12,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { loadBoard, rankOn, type Board } from '../runtime/evaluate/nab/board.ts';
-import { loadNabCorpus } from '../runtime/evaluate/nab/corpus.ts';
-import { readResults, writeResultFile } from '../runtime/evaluate/nab/results.ts';
-import { scoreDetector, type NabResult } from '../runtime/evaluate/nab/score.ts';
-import { probationaryLength } from '../runtime/evaluate/nab/sweep.ts';
-import { calibrate, modelErrors } from '../train/evaluate/nab-detector.ts';
-import { parseNabDetectorConfig, readNabDetectorConfig, type NabDetectorConfig } from '../train/evaluate/nab-config.ts';
+import { loadBoard, rankOn, type Board } from '../evaluate/nab/board.ts';
+import { loadNabCorpus } from '../evaluate/nab/corpus.ts';
+import { readResults, writeResultFile } from '../evaluate/nab/results.ts';
+import { scoreDetector, type NabResult } from '../evaluate/nab/score.ts';
+import { probationaryLength } from '../evaluate/nab/sweep.ts';
+import { calibrate, modelErrors } from '../evaluate/detector/nab-detector.ts';
+import { parseNabDetectorConfig, readNabDetectorConfig, type NabDetectorConfig } from '../evaluate/detector/nab-config.ts';
 import { machineInfo, RESULTS_DIR, writeBenchResult, type Figure } from './lib/result.ts';
 
 const PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;
@@ -63,7 +63,7 @@ function readme(r: NabResult, seconds: number, table: { columns: string[]; rows:
     }
     md.push('');
   }
-  md.push('How the detector works (train/evaluate/nab-detector.ts): per file, a dense autoencoder is trained with `trainModel` on the', 'probationary rows only (first 15%, at most 750); every row is then scored by the exported ONNX model through', '`scoreSeries`, the pipeline `vigil score` uses, from the window ending at that row. The error becomes a score in [0,1]', 'causally (train/evaluate/nab-calibrate.ts): ratio to the largest error seen so far (slowly forgotten), 1 for values', 'outside the range seen so far, and only new peaks keep their full score.', '');
+  md.push('How the detector works (evaluate/detector/nab-detector.ts): per file, a dense autoencoder is trained with `trainModel` on the', 'probationary rows only (first 15%, at most 750); every row is then scored by the exported ONNX model through', '`scoreSeries`, the pipeline `vigil score` uses, from the window ending at that row. The error becomes a score in [0,1]', 'causally (evaluate/detector/nab-calibrate.ts): ratio to the largest error seen so far (slowly forgotten), 1 for values', 'outside the range seen so far, and only new peaks keep their full score.', '');
   md.push(...notes.map((n) => `- ${n}`), '');
   if (numenta) md.push('The scorer itself is checked against the published numenta results in test/evaluate/nab-reference.test.ts.', '');
   md.push('## Explored', '', ...EXPLORED.map((e) => `- ${e}`), '');
@@ -72,7 +72,7 @@ function readme(r: NabResult, seconds: number, table: { columns: string[]; rows:
 
 async function main(argv: string[]): Promise<void> {
   const o = new Command('bench/nab.ts')
-    .option('--config <file>', 'detector config JSON (train/evaluate/nab-config.ts)')
+    .option('--config <file>', 'detector config JSON (evaluate/detector/nab-config.ts)')
     .option('--quick', `only ${QUICK_FILES.length} files (smoke check; not comparable with the board, written to bench/results/tmp/)`)
     .parse(argv, { from: 'user' })
     .opts<{ config?: string; quick?: boolean }>();

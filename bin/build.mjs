@@ -19,7 +19,7 @@ import * as esbuild from 'esbuild';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(repo, 'dist');
-const WORKSPACES = { dashboard: 'dashboard', plot: 'plot', runtime: 'runtime', simulators: 'simulators', train: 'train' };
+const WORKSPACES = { dashboard: 'dashboard', evaluate: 'evaluate', plot: 'plot', runtime: 'runtime', simulators: 'simulators', train: 'train' };
 
 /**
  * Workspace imports (`@vigil/runtime/...`) are our sources: bundle them rather than leave them external. A workspace

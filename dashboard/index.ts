@@ -6,4 +6,3 @@ export { startDashboard, DASHBOARD_CSP, type Dashboard, type DashboardOptions, t
 export { runtimeFeed } from './runtime-feed.ts';
 export type { DashboardFeed, FeedStatus } from './feed.ts';
 export { renderReport, writeReport, type ReportInput, type ReportSensor } from './report.ts';
-export { nabReportInput } from './report-nab.ts';

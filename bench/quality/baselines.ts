@@ -1,8 +1,8 @@
 /**
- * The baselines' column of the quality bench: fit runtime/evaluate/baselines once per training set and score every
+ * The baselines' column of the quality bench: fit evaluate/baselines once per training set and score every
  * run of it, row by row.
  */
-import { fitBaselines, runBaselines, type BaselineOptions, type BaselineRun, type FittedBaseline } from '../../runtime/evaluate/baselines/index.ts';
+import { fitBaselines, runBaselines, type BaselineOptions, type BaselineRun, type FittedBaseline } from '../../evaluate/baselines/index.ts';
 import type { LabelledRun } from './labelled-run.ts';
 
 /** Per baseline name, per run id: the baseline's scores and verdicts. */

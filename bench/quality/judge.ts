@@ -1,14 +1,14 @@
 /**
  * Judging one method's per-row verdict on a labelled run, with the one metrics module
- * (runtime/evaluate/labels/metrics.ts). A windowed detector (vigil: a score per window ending at row t, weighing
+ * (evaluate/labels/metrics.ts). A windowed detector (vigil: a score per window ending at row t, weighing
  * its last `span` rows) is judged with `pointTruth` of fixtures/synthetic-set.ts: a fault counts as anomalous
  * until `span - 1` rows after it ends, the rest of the window after it counts neither way, and an alert up to
  * `window - 1` rows after the end still detects it. A row-wise baseline is judged with span = window = 1, i.e.
  * the labels as they are. Every method is judged on the same rows: from `judgeFrom` and from the first row where
  * vigil's first window is full.
  */
-import { evaluateAlerts, type LabelMetrics } from '../../runtime/evaluate/labels/metrics.ts';
-import type { LabelledEvent } from '../../runtime/evaluate/labels/truth.ts';
+import { evaluateAlerts, type LabelMetrics } from '../../evaluate/labels/metrics.ts';
+import type { LabelledEvent } from '../../evaluate/labels/truth.ts';
 import { pointTruth } from '@vigil/fixtures/synthetic-set.ts';
 import type { LabelledRun } from './labelled-run.ts';
 

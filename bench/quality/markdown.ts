@@ -35,8 +35,8 @@ export function reportMarkdown(o: ReportInput): string {
   md.push(...o.extraSections);
   md.push('## How it is measured', '');
   md.push('- **vigil**: ' + (o.results[0]?.setup.train ?? '') + ', then ' + (o.results[0]?.setup.score ?? '') + '. One model per training set, reused for all its runs.');
-  md.push('- **zscore** and **pca**: runtime/evaluate/baselines, fitted on the same training rows, one verdict per row (descriptions below).');
-  md.push('- Metrics: runtime/evaluate/labels/metrics.ts, pooled point-wise over all judged rows of a set. false alarms = flagged share of normal rows, missed = unflagged share of fault rows, events = faults with at least one alert, delay = rows from a fault\'s first row to its first alert (median over detected faults).');
+  md.push('- **zscore** and **pca**: evaluate/baselines, fitted on the same training rows, one verdict per row (descriptions below).');
+  md.push('- Metrics: evaluate/labels/metrics.ts, pooled point-wise over all judged rows of a set. false alarms = flagged share of normal rows, missed = unflagged share of fault rows, events = faults with at least one alert, delay = rows from a fault\'s first row to its first alert (median over detected faults).');
   md.push('- Every method is judged on the same rows: from the first row where vigil\'s first window is full (and after the training rows where the test series starts with them). vigil\'s verdict at row t comes from the window ending at t and weighs its last `span` rows, so for vigil a fault counts as anomalous until span - 1 rows after it ends and the rest of its window after the fault counts neither way (fixtures/synthetic-set.ts `pointTruth`); the row-wise baselines are judged on the labels as they are.', '');
   for (const r of o.results) {
     md.push(`## ${r.set.title}`, '');

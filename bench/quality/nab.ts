@@ -1,16 +1,16 @@
 /**
- * NAB in the quality bench: the standard NAB score (runtime/evaluate/nab, one threshold per detector for the whole
- * corpus) of vigil's NAB detector (train/evaluate/nab-detector.ts with its default config, what `vigil evaluate nab
+ * NAB in the quality bench: the standard NAB score (evaluate/nab, one threshold per detector for the whole
+ * corpus) of vigil's NAB detector (evaluate/detector/nab-detector.ts with its default config, what `vigil evaluate nab
  * --detector vigil` runs) and of the two baselines fitted on each file's probationary rows. NAB's files are
  * univariate, so PCA keeps its one component and reduces to a (non-robust) z^2 against its F limit.
  */
 import { mkdirSync } from 'node:fs';
-import { fitBaselines, runBaselines } from '../../runtime/evaluate/baselines/index.ts';
-import { defaultNabRoot, loadNabCorpus } from '../../runtime/evaluate/nab/corpus.ts';
-import { scoreDetector, type DetectorScores } from '../../runtime/evaluate/nab/score.ts';
-import { probationaryLength } from '../../runtime/evaluate/nab/sweep.ts';
-import { detectFile } from '../../train/evaluate/nab-detector.ts';
-import { parseNabDetectorConfig } from '../../train/evaluate/nab-config.ts';
+import { fitBaselines, runBaselines } from '../../evaluate/baselines/index.ts';
+import { defaultNabRoot, loadNabCorpus } from '../../evaluate/nab/corpus.ts';
+import { scoreDetector, type DetectorScores } from '../../evaluate/nab/score.ts';
+import { probationaryLength } from '../../evaluate/nab/sweep.ts';
+import { detectFile } from '../../evaluate/detector/nab-detector.ts';
+import { parseNabDetectorConfig } from '../../evaluate/detector/nab-config.ts';
 
 /** NAB scores of one detector. */
 export interface NabRow {
@@ -51,7 +51,7 @@ export async function nabScores(o: { workDir: string; quick?: boolean; root?: st
     const p = scoreDetector(corpus, s, method).profiles;
     return { method, standard: p.standard.normalized, lowFP: p.reward_low_FP_rate.normalized, lowFN: p.reward_low_FN_rate.normalized, description };
   };
-  const rows = [row('vigil', vigil, 'NAB detector (train/evaluate/nab-detector.ts, default config): per file, trained on the probationary rows, scored with scoreSeries, calibrated causally')];
+  const rows = [row('vigil', vigil, 'NAB detector (evaluate/detector/nab-detector.ts, default config): per file, trained on the probationary rows, scored with scoreSeries, calibrated causally')];
   for (const [name, s] of baselines) rows.push(row(name, s, `fitted on each file's probationary rows; score = r / (1 + r) with r = score / limit`));
   return { rows, files: corpus.files.length, seconds: { vigil: vigilSeconds, baselines: baselineSeconds } };
 }

@@ -3,7 +3,7 @@
  * `npm run bench:quality`, callable from a script for experiments.
  */
 import { join } from 'node:path';
-import type { BaselineOptions } from '../../runtime/evaluate/baselines/index.ts';
+import type { BaselineOptions } from '../../evaluate/baselines/index.ts';
 import { runBaselinesOn } from './baselines.ts';
 import { judgeRun, ROW_WISE } from './judge.ts';
 import type { LabelledSet } from './labelled-run.ts';

@@ -2,7 +2,7 @@
  * Per data set and method: pooled metrics over its runs, plus the set's own protocol figures (Tennessee Eastman:
  * average detection rate over the observable faults and the false-alarm rate on the normal rows).
  */
-import { poolMetrics, type LabelMetrics } from '../../runtime/evaluate/labels/metrics.ts';
+import { poolMetrics, type LabelMetrics } from '../../evaluate/labels/metrics.ts';
 import type { LabelledSet } from './labelled-run.ts';
 import { TEP_UNOBSERVABLE, tepFault } from './tep.ts';
 

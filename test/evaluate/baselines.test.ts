@@ -1,10 +1,10 @@
 /**
- * The classical baselines of runtime/evaluate/baselines on cases whose answer is known: a correlation break that
+ * The classical baselines of evaluate/baselines on cases whose answer is known: a correlation break that
  * only PCA's Q sees, a gross outlier both see, limits that hold their nominal false-alarm rate on fresh normal
  * data, and the numeric parts (Jacobi eigen, normal and F quantiles) against textbook values.
  */
 import { describe, expect, it } from 'vitest';
-import { fitPca, fitZScore, fQuantile, normalQuantile, symmetricEigen, fitBaselines, runBaselines, type Rows } from '../../runtime/evaluate/baselines/index.ts';
+import { fitPca, fitZScore, fQuantile, normalQuantile, symmetricEigen, fitBaselines, runBaselines, type Rows } from '../../evaluate/baselines/index.ts';
 import { mulberry32 } from '../../runtime/util/prng.ts';
 
 function gaussian(rand: () => number): () => number {

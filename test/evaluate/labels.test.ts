@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateAlerts, poolMetrics } from '../../runtime/evaluate/labels/metrics.ts';
-import { scoredRowsFromTable } from '../../runtime/evaluate/labels/scores.ts';
-import { readTable } from '../../runtime/evaluate/labels/table.ts';
-import { eventsFromRows, truthFromTable } from '../../runtime/evaluate/labels/truth.ts';
-import { run } from '../../runtime/evaluate/cli.ts';
+import { evaluateAlerts, poolMetrics } from '../../evaluate/labels/metrics.ts';
+import { scoredRowsFromTable } from '../../evaluate/labels/scores.ts';
+import { readTable } from '../../evaluate/labels/table.ts';
+import { eventsFromRows, truthFromTable } from '../../evaluate/labels/truth.ts';
+import { run } from '../../evaluate/cli.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
 const ts = (i: number): string => new Date(T0 + i * 1000).toISOString().replace('T', ' ').slice(0, 19);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../runtime/util/prng.ts';
-import { keepNewPeaks, maxOf, recordRatio, spatialNovelty } from '../../train/evaluate/nab-calibrate.ts';
+import { keepNewPeaks, maxOf, recordRatio, spatialNovelty } from '../../evaluate/detector/nab-calibrate.ts';
 
 /** Seeded noise (mulberry32). */
 function noise(n: number, seed: number): Float64Array {

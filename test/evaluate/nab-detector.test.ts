@@ -7,11 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadNabCorpus } from '../../runtime/evaluate/nab/corpus.ts';
-import { scoreDetector } from '../../runtime/evaluate/nab/score.ts';
-import { probationaryLength } from '../../runtime/evaluate/nab/sweep.ts';
-import { parseNabDetectorConfig } from '../../train/evaluate/nab-config.ts';
-import { detectFile } from '../../train/evaluate/nab-detector.ts';
+import { loadNabCorpus } from '../../evaluate/nab/corpus.ts';
+import { scoreDetector } from '../../evaluate/nab/score.ts';
+import { probationaryLength } from '../../evaluate/nab/sweep.ts';
+import { parseNabDetectorConfig } from '../../evaluate/detector/nab-config.ts';
+import { detectFile } from '../../evaluate/detector/nab-detector.ts';
 
 const cfg = parseNabDetectorConfig({ model: { epochs: 6, patience: 3 } });
 

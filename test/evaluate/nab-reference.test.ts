@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultNabRoot, loadNabCorpus, type NabCorpus } from '../../runtime/evaluate/nab/corpus.ts';
-import { readResults, writeResultFile } from '../../runtime/evaluate/nab/results.ts';
-import { scoreDetector, type DetectorScores } from '../../runtime/evaluate/nab/score.ts';
+import { defaultNabRoot, loadNabCorpus, type NabCorpus } from '../../evaluate/nab/corpus.ts';
+import { readResults, writeResultFile } from '../../evaluate/nab/results.ts';
+import { scoreDetector, type DetectorScores } from '../../evaluate/nab/score.ts';
 
 const ROOT = defaultNabRoot();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CostMatrix, NabCorpus, NabFile } from '../../runtime/evaluate/nab/corpus.ts';
-import { scoreDetector, scoreProfile } from '../../runtime/evaluate/nab/score.ts';
+import type { CostMatrix, NabCorpus, NabFile } from '../../evaluate/nab/corpus.ts';
+import { scoreDetector, scoreProfile } from '../../evaluate/nab/score.ts';
 import { mulberry32 as rng } from '../../runtime/util/prng.ts';
 import {
   probationaryLength,
@@ -9,7 +9,7 @@ import {
   scorableWindows,
   sweepRows,
   sweepThresholds,
-} from '../../runtime/evaluate/nab/sweep.ts';
+} from '../../evaluate/nab/sweep.ts';
 
 const STANDARD: CostMatrix = { tpWeight: 1, fpWeight: 0.11, fnWeight: 1, tnWeight: 1 };
 

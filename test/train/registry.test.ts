@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../train/backend.ts';
-import { parseNabDetectorConfig } from '../../train/evaluate/nab-config.ts';
+import { parseNabDetectorConfig } from '../../evaluate/detector/nab-config.ts';
 import { exportOnnx } from '../../train/export/graph.ts';
 import { ONNX } from '../../train/export/proto.ts';
 import { OPTION_TABLE } from '../../train/defaults.ts';

@@ -3,7 +3,7 @@
  * operation), score the data CSV that produced the scores, and line their verdicts up with the scored rows by
  * timestamp, so vigil and the baselines are judged on the same rows and labels.
  */
-import { readCsv, type FillPolicy } from '../../data/csv.ts';
+import { readCsv, type FillPolicy } from '@vigil/runtime/data/csv.ts';
 import { fitBaselines, runBaselines } from '../baselines/index.ts';
 
 /** One baseline's verdict on the scored rows. */

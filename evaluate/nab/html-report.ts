@@ -1,11 +1,12 @@
 /**
  * A NAB evaluation as a report: per data file the value, the detector's anomaly score against the profile's
  * optimised threshold, detections (score >= threshold, NAB's rule) and the labelled windows, with the file's
- * NAB score and windows hit beside its name.
+ * NAB score and windows hit beside its name. The dashboard's report writer draws it (`vigil evaluate nab --report`);
+ * the dashboard itself knows nothing of NAB.
  */
-import type { NabCorpus } from '@vigil/runtime/evaluate/nab/corpus.ts';
-import type { DetectorScores, NabResult } from '@vigil/runtime/evaluate/nab/score.ts';
-import type { ReportInput } from './report.ts';
+import type { ReportInput } from '@vigil/dashboard';
+import type { NabCorpus } from './corpus.ts';
+import type { DetectorScores, NabResult } from './score.ts';
 
 /** Build report input from a scored NAB run; `profile` picks the threshold shown (default `standard`). */
 export function nabReportInput(corpus: NabCorpus, scores: DetectorScores, result: NabResult, profile = 'standard'): ReportInput {

@@ -3,7 +3,7 @@
  * fallbacks), cells kept as text until a reader asks for numbers, so every error names file, line and column.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { csvRecords } from '../../data/csv-records.ts';
+import { csvRecords } from '@vigil/runtime/data/csv-records.ts';
 
 /** A parsed CSV: header names and rows of text cells. */
 export interface Table {

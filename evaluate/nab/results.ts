@@ -4,8 +4,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { csvRecords } from '../../data/csv-records.ts';
-import { parseTimestamp } from '../../data/timestamp.ts';
+import { csvRecords } from '@vigil/runtime/data/csv-records.ts';
+import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import type { NabCorpus, NabFile } from './corpus.ts';
 import type { DetectorScores } from './score.ts';
 

@@ -6,8 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { CsvRecords } from '../../data/csv-records.ts';
-import { parseTimestamp } from '../../data/timestamp.ts';
+import { CsvRecords } from '@vigil/runtime/data/csv-records.ts';
+import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
 
 /** One data file of the corpus, with its labelled windows as inclusive row ranges. */
 export interface NabFile {
@@ -49,7 +49,7 @@ const windowsSchema = z.record(z.string(), z.array(z.tuple([z.string(), z.string
 
 /** Default corpus location: `../shared/datasets/nab` relative to the repository root. */
 export function defaultNabRoot(): string {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   return resolve(repoRoot, '..', 'shared', 'datasets', 'nab');
 }
 

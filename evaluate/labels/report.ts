@@ -1,5 +1,5 @@
 /** Human-readable text for labelled-data metrics: a summary table, then one line per labelled event. */
-import { formatTimestamp } from '../../data/timestamp.ts';
+import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import type { LabelMetrics } from './metrics.ts';
 
 /** Format a duration in ms as the largest sensible unit. */

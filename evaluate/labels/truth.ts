@@ -3,7 +3,7 @@
  * intervals (`start,end`, as the synthetic fleet's `labels.csv` writes), turned into one 0/1 per scored row
  * plus the list of events (contiguous labelled stretches) used for detection delay.
  */
-import { parseTimestamp } from '../../data/timestamp.ts';
+import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import { boolColumn, findColumn, type Table } from './table.ts';
 
 /** One labelled event as epoch-ms bounds (inclusive), with its type when the labels name one. */

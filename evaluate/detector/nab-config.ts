@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ARCHITECTURES } from '../models/architectures.ts';
+import { ARCHITECTURES } from '@vigil/train/models/architectures.ts';
 
 /** Detector settings; every field has a default. */
 export const NabDetectorConfigSchema = z

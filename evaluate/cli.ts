@@ -5,11 +5,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { durationParser, parseNumber } from '../util/parse-option.ts';
+import { durationParser, parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { z } from 'zod';
-import { loadDashboard } from '../cli/dashboard.ts';
+import { loadDashboard } from '@vigil/runtime/cli/dashboard.ts';
 import { loadBoard } from './nab/board.ts';
 import { defaultNabRoot, loadNabCorpus } from './nab/corpus.ts';
+import { nabReportInput } from './nab/html-report.ts';
 import { formatNabResult } from './nab/report.ts';
 import { detectorNameOf, readResults } from './nab/results.ts';
 import { scoreDetector } from './nab/score.ts';
@@ -20,11 +21,11 @@ import { readTable } from './labels/table.ts';
 import { eventsFromRows, truthFromTable } from './labels/truth.ts';
 
 /**
- * Detectors `--detector` can run. Each lives where its dependencies may live: vigil's trains models, so it is
- * in train/ and loaded lazily, the same way the dispatcher loads commands; scoring result files never needs it.
+ * Detectors `--detector` can run, each loaded only when asked, the same way the dispatcher loads commands:
+ * vigil's trains models (TensorFlow.js, through @vigil/train), which scoring result files never needs.
  */
 const DETECTORS: Record<string, () => Promise<{ runNabDetector(o: NabRunOptions): Promise<string> }>> = {
-  vigil: () => import('../../train/evaluate/nab-detector.ts'),
+  vigil: () => import('./detector/nab-detector.ts'),
 };
 
 /** What a NAB detector run gets from the CLI; it returns the folder of result files it wrote. */
@@ -91,7 +92,7 @@ async function runNab(o: {
   }
   if (o.report) {
     // The dashboard's report writer: value, score vs the standard profile's threshold, labelled windows, per file.
-    const { writeReport, nabReportInput } = await loadDashboard('leave out --report');
+    const { writeReport } = await loadDashboard('leave out --report');
     await writeReport(o.report, nabReportInput(corpus, scores, result));
     process.stdout.write(`HTML report written to ${o.report}\n`);
   }
@@ -155,7 +156,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--results <dir>', 'result files to score: <dir>/<category>/<detector>_<name>.csv with timestamp,anomaly_score')
     .option('--detector <name>', `run a detector over the corpus first, then score it (${Object.keys(DETECTORS).join(', ')})`)
     .option('--out <dir>', 'where --detector writes its result files (default bench/results/tmp/nab/<detector>)')
-    .option('--config <file>', 'detector config JSON (--detector only; see train/evaluate/nab-config.ts)')
+    .option('--config <file>', 'detector config JSON (--detector only; see evaluate/detector/nab-config.ts)')
     .option('--name <name>', 'detector name in the report (default: the results folder name)')
     .option('--only <substr...>', 'score only data files whose path contains one of these (quick checks; not comparable with the board)')
     .option('--fixed-thresholds <file>', 'use thresholds from a NAB thresholds.json instead of optimising them')

@@ -2,7 +2,7 @@
 import type { Rows } from './baseline.ts';
 
 /** Linear-interpolated `q` quantile (type 7) of unsorted values; NaN for none. */
-export { quantile } from '../../util/quantile.ts';
+export { quantile } from '@vigil/runtime/util/quantile.ts';
 
 /** Values of channel `c`. */
 export function column(rows: Rows, c: number): Float64Array {
