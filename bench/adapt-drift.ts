@@ -24,8 +24,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfigInput } from '../runtime/config/schema.ts';
-import { evaluateAlerts, type LabelMetrics } from '../runtime/evaluate/labels/metrics.ts';
-import { eventsFromRows } from '../runtime/evaluate/labels/truth.ts';
+import { evaluateAlerts, type LabelMetrics } from '../evaluate/labels/metrics.ts';
+import { eventsFromRows } from '../evaluate/labels/truth.ts';
 import { startBroker } from '../simulators/broker/aedes.ts';
 import { C, W, gateway, liveRows, LIVE_START, trainTinyPump } from '@vigil/fixtures/adapt-gateway.ts';
 import { machineInfo, RESULTS_DIR } from './lib/result.ts';

@@ -2,7 +2,7 @@
  * The injected-fault benchmark of the training benches (train-quality, vae-recon-prob): where faults go in a
  * pump series from fixtures/pump.ts, and point-wise F1 of row scores against them.
  */
-import { confusionRates, countConfusion } from '../../runtime/evaluate/labels/metrics.ts';
+import { confusionRates, countConfusion } from '../../evaluate/labels/metrics.ts';
 import type { Injection } from '@vigil/fixtures/pump.ts';
 
 /** Fault kinds injected, in rotation. */
