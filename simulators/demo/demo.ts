@@ -3,7 +3,8 @@
  * subscriber, and a replay of recorded data; `stop()` takes it all down in order so no event is lost.
  * `vigil demo` (npm start) is a thin CLI over this, and the end-to-end test drives it at max speed.
  */
-import { loadTracks } from '../replay/tracks.ts';
+import type { RuntimeHandle } from '@vigil/runtime/ops/runtime.ts';
+import { loadTracks, type Track } from '../replay/tracks.ts';
 import { replay, type ReplayProgress, type ReplaySummary } from '../replay/replay.ts';
 import { clipTracks } from '../cli/replay.ts';
 import { encodeReading } from '../payload/encode.ts';
@@ -84,77 +85,23 @@ export const DEMO_ALERTING = {
   hysteresis: { openK: 2, openN: 3, closeM: 12 },
 } as const;
 
+/** Teardown steps, run newest first; each failure is ignored so the rest still run. */
+type Undo = (() => Promise<void>)[];
+
 /** Start everything; on failure, whatever was started is stopped again before the error propagates. */
 export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
-  const undo: (() => Promise<void>)[] = [];
+  const undo: Undo = [];
   const unwind = async () => { for (const f of undo.reverse()) await f().catch(() => {}); };
   try {
-    const { tracks: all } = loadTracks(o.data);
-    const tracks = await clipTracks(all, o.from, o.to);
-    if (tracks.length !== 1) throw new Error(`demo data ${o.data}: expected one sensor with rows in range; got ${tracks.length}`);
+    const tracks = await demoTracks(o);
     const sensor = tracks[0].sensor;
-
-    let broker: EmbeddedBroker | undefined;
-    let brokerUrl = o.brokerUrl;
-    if (!brokerUrl) {
-      broker = await startBroker({ port: o.port ?? 0 });
-      const b = broker;
-      undo.push(() => b.close());
-      brokerUrl = broker.url;
-    }
-
-    const alertsClient = await connectMqtt(brokerUrl, { clientId: `vigil-demo-alerts-${process.pid}` });
-    // Last alerts (closes on shutdown) still travel through the broker when the runtime has stopped: let them land.
-    undo.push(async () => {
-      await new Promise((r) => setTimeout(r, 200));
-      await endMqtt(alertsClient);
-    });
+    const { broker, brokerUrl } = await demoBroker(o, undo);
+    await listenForAlerts(o, brokerUrl, undo);
     const prefix = o.topicPrefix ?? '';
     const dataTopic = `${prefix}sensors/{sensor}/data`;
-    await subscribeAlerts(alertsClient, `${prefix}vigil/alerts/#`, { onAlert: (a) => o.onAlert(a) });
-
-    const { startRuntime } = await import('@vigil/runtime/ops/runtime.ts');
-    const { defineConfig } = await import('@vigil/runtime/config/load.ts');
-    const { createLogger } = await import('@vigil/runtime/ops/logger.ts');
-    const config = defineConfig({
-      model: o.model,
-      broker: { url: brokerUrl },
-      source: { topics: [dataTopic] },
-      deadLetter: { topic: `${prefix}vigil/deadletter/{reason}` },
-      metrics: { port: null },
-      state: { file: o.stateFile ?? null },
-      reload: { watch: false },
-      dashboard: { port: o.dashboardPort ?? null },
-      threshold: { ...(o.threshold ?? DEMO_ALERTING.threshold) },
-      alerts: { ...(o.hysteresis ?? DEMO_ALERTING.hysteresis), topic: `${prefix}vigil/alerts/{sensor}` },
-      log: { level: o.logLevel ?? 'warn' },
-    });
-    const runtime = await startRuntime(config, { logger: createLogger(config.log.level) });
-    undo.push(() => runtime.stop());
-    let dashboardUrl: string | undefined;
-    if (o.dashboardPort !== undefined && o.dashboardPort !== null) {
-      const { startRuntimeDashboard } = await import('./dashboard.ts');
-      const dash = await startRuntimeDashboard(runtime, o.dashboardPort);
-      undo.push(() => dash.close());
-      dashboardUrl = dash.url;
-    }
-
-    const pubClient = await connectMqtt(brokerUrl, { clientId: `vigil-demo-replay-${process.pid}` });
-    undo.push(() => endMqtt(pubClient));
-    const pub = createPublisher(pubClient, { qos: 0 });
-    const ac = new AbortController();
-    undo.push(async () => ac.abort());
-
+    const { runtime, dashboardUrl } = await startDemoRuntime(o, brokerUrl, dataTopic, undo);
     const card = runtime.card();
-    const replayDone = replay({
-      tracks, speed: o.speed, timestamps: 'keep', clock: o.clock, signal: ac.signal,
-      async publish(r) {
-        for (const m of encodeReading('json', dataTopic, r.sensor, r.ts, card.channels.length === 1 ? card.channels : r.channels, r.values)) {
-          await pub.publish(m.topic, m.payload);
-        }
-      },
-      onProgress: o.onProgress,
-    });
+    const { pub, ac, replayDone } = await startReplay(o, tracks, brokerUrl, dataTopic, card, undo);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -167,7 +114,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
       readings: tracks[0].series.timestamps.length,
       stats: () => {
         const c = runtime.counters;
-        return { readings: c.readings, scored: c.scored, dropped: c.droppedQueueFull + c.droppedInferenceError, rejected: [...runtime.edge.rejected.values()].reduce((a, b) => a + b, 0) };
+        return { readings: c.readings, scored: c.scored, dropped: c.droppedQueueFull + c.droppedInferenceError, rejected: rejectedCount(runtime) };
       },
       replayDone,
       stop() {
@@ -175,14 +122,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
           ac.abort();
           const summary = await replayDone.catch(() => undefined);
           await pub.drain();
-          // Readings still travelling through the broker would be cut off by the runtime's stop: wait until it
-          // has taken in everything sent (bounded: a reading lost on the way must not hang the exit).
-          if (summary) {
-            const c = runtime.counters;
-            const deadline = Date.now() + (summary.aborted ? 1000 : 10_000);
-            const taken = () => c.readings + [...runtime.edge.rejected.values()].reduce((a, b) => a + b, 0);
-            while (taken() < summary.sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-          }
+          if (summary) await untilTakenIn(runtime, summary);
           // Order matters: the runtime drains and publishes its last alerts while the subscriber still listens.
           await unwind();
         })();
@@ -193,4 +133,94 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
     await unwind();
     throw err;
   }
+}
+
+/** The demo data: one sensor's track, clipped to [from, to). */
+async function demoTracks(o: DemoOptions): Promise<Track[]> {
+  const { tracks: all } = loadTracks(o.data);
+  const tracks = await clipTracks(all, o.from, o.to);
+  if (tracks.length !== 1) throw new Error(`demo data ${o.data}: expected one sensor with rows in range; got ${tracks.length}`);
+  return tracks;
+}
+
+/** The broker asked for, or an embedded one started (and closed on teardown). */
+async function demoBroker(o: DemoOptions, undo: Undo): Promise<{ broker?: EmbeddedBroker; brokerUrl: string }> {
+  if (o.brokerUrl) return { brokerUrl: o.brokerUrl };
+  const broker = await startBroker({ port: o.port ?? 0 });
+  undo.push(() => broker.close());
+  return { broker, brokerUrl: broker.url };
+}
+
+/** Subscribe to the runtime's alerts and hand each to `o.onAlert`. */
+async function listenForAlerts(o: DemoOptions, brokerUrl: string, undo: Undo): Promise<void> {
+  const alertsClient = await connectMqtt(brokerUrl, { clientId: `vigil-demo-alerts-${process.pid}` });
+  // Last alerts (closes on shutdown) still travel through the broker when the runtime has stopped: let them land.
+  undo.push(async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    await endMqtt(alertsClient);
+  });
+  await subscribeAlerts(alertsClient, `${o.topicPrefix ?? ''}vigil/alerts/#`, { onAlert: (a) => o.onAlert(a) });
+}
+
+/** The runtime with the demo's config (and its dashboard when a port is given). */
+async function startDemoRuntime(o: DemoOptions, brokerUrl: string, dataTopic: string, undo: Undo): Promise<{ runtime: RuntimeHandle; dashboardUrl?: string }> {
+  const prefix = o.topicPrefix ?? '';
+  const { startRuntime } = await import('@vigil/runtime/ops/runtime.ts');
+  const { defineConfig } = await import('@vigil/runtime/config/load.ts');
+  const { createLogger } = await import('@vigil/runtime/ops/logger.ts');
+  const config = defineConfig({
+    model: o.model,
+    broker: { url: brokerUrl },
+    source: { topics: [dataTopic] },
+    deadLetter: { topic: `${prefix}vigil/deadletter/{reason}` },
+    metrics: { port: null },
+    state: { file: o.stateFile ?? null },
+    reload: { watch: false },
+    dashboard: { port: o.dashboardPort ?? null },
+    threshold: { ...(o.threshold ?? DEMO_ALERTING.threshold) },
+    alerts: { ...(o.hysteresis ?? DEMO_ALERTING.hysteresis), topic: `${prefix}vigil/alerts/{sensor}` },
+    log: { level: o.logLevel ?? 'warn' },
+  });
+  const runtime = await startRuntime(config, { logger: createLogger(config.log.level) });
+  undo.push(() => runtime.stop());
+  if (o.dashboardPort === undefined || o.dashboardPort === null) return { runtime };
+  const { startRuntimeDashboard } = await import('./dashboard.ts');
+  const dash = await startRuntimeDashboard(runtime, o.dashboardPort);
+  undo.push(() => dash.close());
+  return { runtime, dashboardUrl: dash.url };
+}
+
+/** Replay the track into the broker as JSON readings, stoppable through `ac`. */
+async function startReplay(o: DemoOptions, tracks: Track[], brokerUrl: string, dataTopic: string, card: { channels: string[] }, undo: Undo) {
+  const pubClient = await connectMqtt(brokerUrl, { clientId: `vigil-demo-replay-${process.pid}` });
+  undo.push(() => endMqtt(pubClient));
+  const pub = createPublisher(pubClient, { qos: 0 });
+  const ac = new AbortController();
+  undo.push(async () => ac.abort());
+  const replayDone = replay({
+    tracks, speed: o.speed, timestamps: 'keep', clock: o.clock, signal: ac.signal,
+    async publish(r) {
+      for (const m of encodeReading('json', dataTopic, r.sensor, r.ts, card.channels.length === 1 ? card.channels : r.channels, r.values)) {
+        await pub.publish(m.topic, m.payload);
+      }
+    },
+    onProgress: o.onProgress,
+  });
+  return { pub, ac, replayDone };
+}
+
+/** Readings rejected by the runtime so far, all reasons together. */
+function rejectedCount(runtime: RuntimeHandle): number {
+  return [...runtime.edge.rejected.values()].reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Readings still travelling through the broker would be cut off by the runtime's stop: wait until it has taken
+ * in everything sent (bounded: a reading lost on the way must not hang the exit).
+ */
+async function untilTakenIn(runtime: RuntimeHandle, summary: ReplaySummary): Promise<void> {
+  const c = runtime.counters;
+  const deadline = Date.now() + (summary.aborted ? 1000 : 10_000);
+  const taken = () => c.readings + rejectedCount(runtime);
+  while (taken() < summary.sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
