@@ -98,70 +98,91 @@ Examples:
   vigil simulate synthetic --sensors 10000 --channels 8 --seed 7           # live, 1 reading/s per pump
   vigil simulate synthetic --sensors 4 --rows 20000 --csv data/synthetic   # labelled training/evaluation files
   vigil simulate synthetic --set plant --csv data/plant                    # <run>/train.csv, test.csv, labels.csv`)
-    .action(async (o: SyntheticCliOptions) => {
-      const rows = o.rows ?? (o.duration !== undefined ? Math.max(1, Math.round(o.duration / o.interval)) : undefined);
-      const { parseWhen } = await import('./options.ts');
-      if (o.set === 'plant') {
-        if (!o.csv) throw new Error('--set plant writes files: give --csv DIR');
-        const t0 = performance.now();
-        const options = { ...PLANT_SET, seed: o.seed, runs: o.runs };
-        const runs = plantSet(options);
-        writePlantSetCsv(runs, options, o.csv);
-        const faults = runs.reduce((a, r) => a + r.labels.length, 0);
-        process.stderr.write(`wrote ${runs.length} run(s) x (${options.trainRows} train + ${options.testRows} test rows), ${faults} labelled faults, plant-set.json and ${runs[0].id}.svg to ${o.csv} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-        return;
-      }
-      if (o.csv) {
-        if (rows === undefined) throw new Error('--csv needs --rows or --duration (how much data to write)');
-        const start = o.start ? await parseWhen(o.start) : d.start;
-        const t0 = performance.now();
-        const data = generateSynthetic({ ...toOptions(o, start), rows });
-        const files = writeSyntheticCsv(data, o.csv, { labelColumn: o.labelColumn });
-        const byType = new Map<string, number>();
-        for (const l of data.labels) byType.set(l.type, (byType.get(l.type) ?? 0) + 1);
-        process.stderr.write(`wrote ${files.length - 3} sensor file(s) x ${rows} rows, labels.csv (${data.labels.length} faults: ${[...byType].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), synthetic.json and ${data.sensors[0].id}.svg to ${o.csv} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-        return;
-      }
-      const opts = toOptions(o, o.start ? await parseWhen(o.start) : Date.now());
-      checkTopicTemplate(o.topic, o.format, opts.channels);
-      const client = await connectMqtt(o.broker, { username: o.username, password: o.password ?? process.env.VIGIL_MQTT_PASSWORD });
-      const pub = createPublisher(client, { qos: o.qos });
-      const labels = new LabelWriter(o.labels);
-      const ac = new AbortController();
-      const stop = () => ac.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      process.stderr.write(`${opts.sensors} pump(s) x ${opts.channels} channels every ${opts.intervalMs} ms at ${o.speed === Infinity ? 'max speed' : `${o.speed}x`} -> ${o.broker} ${o.topic}; ground truth -> ${o.labels} (Ctrl-C stops)\n`);
-      const total = rows === undefined ? Infinity : rows * opts.sensors;
-      const bar = createProgress('synthetic', '| {rate} readings/s | {faults} faults', { enabled: o.progress });
-      const t0 = Date.now();
-      let rateAt = t0, rateN = 0, rate = 0, n = 0;
-      const tick = setInterval(() => {
-        const now = Date.now();
-        rate = Math.round(((n - rateN) * 1000) / (now - rateAt));
-        rateAt = now;
-        rateN = n;
-        bar.update({ value: n, total: Number.isFinite(total) ? total : n, fields: { rate, faults: labels.count } });
-      }, 1000);
-      const summary = await streamSynthetic({
-        options: opts, speed: o.speed, rows: rows ?? Infinity, signal: ac.signal,
-        async publish(sensor, ts, channels, values) {
-          for (const m of encodeReading(o.format, o.topic, sensor, ts, channels, values)) await pub.publish(m.topic, m.payload);
-          n++;
-        },
-        onLabel: (l) => labels.write(l),
-      });
-      clearInterval(tick);
-      bar.stop();
-      await pub.drain();
-      await labels.close();
-      await endMqtt(client);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      const secs = (Date.now() - t0) / 1000;
-      process.stderr.write(`${summary.aborted ? 'stopped' : 'done'}: ${summary.readings} readings from ${opts.sensors} pump(s) in ${secs.toFixed(1)} s (${Math.round(summary.readings / Math.max(secs, 1e-3))}/s), ${summary.labels} fault interval(s) in ${o.labels}, ${pub.stats.failed} publish failures, max lag ${Math.round(summary.maxLagMs)} ms\n`);
-      if (pub.stats.failed > 0) process.exitCode = 1;
-    });
+    .action(runSynthetic);
+}
+
+type ParseWhen = (typeof import('./options.ts'))['parseWhen'];
+
+/** Write the plant set, write CSV files, or publish live, as the options say. */
+async function runSynthetic(o: SyntheticCliOptions): Promise<void> {
+  const rows = o.rows ?? (o.duration !== undefined ? Math.max(1, Math.round(o.duration / o.interval)) : undefined);
+  const { parseWhen } = await import('./options.ts');
+  if (o.set === 'plant') return writePlantSet(o);
+  if (o.csv) return writeCsv(o, o.csv, rows, parseWhen);
+  return publishLive(o, rows, parseWhen);
+}
+
+/** `--set plant`: the plant set's runs as files. */
+function writePlantSet(o: SyntheticCliOptions): void {
+  if (!o.csv) throw new Error('--set plant writes files: give --csv DIR');
+  const t0 = performance.now();
+  const options = { ...PLANT_SET, seed: o.seed, runs: o.runs };
+  const runs = plantSet(options);
+  writePlantSetCsv(runs, options, o.csv);
+  const faults = runs.reduce((a, r) => a + r.labels.length, 0);
+  process.stderr.write(`wrote ${runs.length} run(s) x (${options.trainRows} train + ${options.testRows} test rows), ${faults} labelled faults, plant-set.json and ${runs[0].id}.svg to ${o.csv} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+/** `--csv DIR`: one file per pump, labels.csv and a plot. */
+async function writeCsv(o: SyntheticCliOptions, dir: string, rows: number | undefined, parseWhen: ParseWhen): Promise<void> {
+  if (rows === undefined) throw new Error('--csv needs --rows or --duration (how much data to write)');
+  const start = o.start ? await parseWhen(o.start) : SYNTHETIC_DEFAULTS.start;
+  const t0 = performance.now();
+  const data = generateSynthetic({ ...toOptions(o, start), rows });
+  const files = writeSyntheticCsv(data, dir, { labelColumn: o.labelColumn });
+  const byType = new Map<string, number>();
+  for (const l of data.labels) byType.set(l.type, (byType.get(l.type) ?? 0) + 1);
+  process.stderr.write(`wrote ${files.length - 3} sensor file(s) x ${rows} rows, labels.csv (${data.labels.length} faults: ${[...byType].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), synthetic.json and ${data.sensors[0].id}.svg to ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+/** Publish the fleet to the broker until `rows` per pump (or Ctrl-C), writing ground truth as faults end. */
+async function publishLive(o: SyntheticCliOptions, rows: number | undefined, parseWhen: ParseWhen): Promise<void> {
+  const opts = toOptions(o, o.start ? await parseWhen(o.start) : Date.now());
+  checkTopicTemplate(o.topic, o.format, opts.channels);
+  const client = await connectMqtt(o.broker, { username: o.username, password: o.password ?? process.env.VIGIL_MQTT_PASSWORD });
+  const pub = createPublisher(client, { qos: o.qos });
+  const labels = new LabelWriter(o.labels);
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stderr.write(`${opts.sensors} pump(s) x ${opts.channels} channels every ${opts.intervalMs} ms at ${o.speed === Infinity ? 'max speed' : `${o.speed}x`} -> ${o.broker} ${o.topic}; ground truth -> ${o.labels} (Ctrl-C stops)\n`);
+  const total = rows === undefined ? Infinity : rows * opts.sensors;
+  const bar = createProgress('synthetic', '| {rate} readings/s | {faults} faults', { enabled: o.progress });
+  const t0 = Date.now();
+  let n = 0;
+  const tick = progressTicker(t0, () => n, (value, rate) => bar.update({ value, total: Number.isFinite(total) ? total : value, fields: { rate, faults: labels.count } }));
+  const summary = await streamSynthetic({
+    options: opts, speed: o.speed, rows: rows ?? Infinity, signal: ac.signal,
+    async publish(sensor, ts, channels, values) {
+      for (const m of encodeReading(o.format, o.topic, sensor, ts, channels, values)) await pub.publish(m.topic, m.payload);
+      n++;
+    },
+    onLabel: (l) => labels.write(l),
+  });
+  clearInterval(tick);
+  bar.stop();
+  await pub.drain();
+  await labels.close();
+  await endMqtt(client);
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  const secs = (Date.now() - t0) / 1000;
+  process.stderr.write(`${summary.aborted ? 'stopped' : 'done'}: ${summary.readings} readings from ${opts.sensors} pump(s) in ${secs.toFixed(1)} s (${Math.round(summary.readings / Math.max(secs, 1e-3))}/s), ${summary.labels} fault interval(s) in ${o.labels}, ${pub.stats.failed} publish failures, max lag ${Math.round(summary.maxLagMs)} ms\n`);
+  if (pub.stats.failed > 0) process.exitCode = 1;
+}
+
+/** Every second, tell `show` the count so far and the rate over the last second. */
+function progressTicker(t0: number, count: () => number, show: (n: number, rate: number) => void): ReturnType<typeof setInterval> {
+  let rateAt = t0, rateN = 0;
+  return setInterval(() => {
+    const now = Date.now();
+    const n = count();
+    const rate = Math.round(((n - rateN) * 1000) / (now - rateAt));
+    rateAt = now;
+    rateN = n;
+    show(n, rate);
+  }, 1000);
 }
 
 /** `vigil simulate synthetic` entry. */
