@@ -1,6 +1,6 @@
 /**
- * Bench piece `compare`: every architecture (dense, conv, denoising, sparse, vae) with each loss (mse, bce),
- * trained with `trainModel` defaults otherwise, on
+ * Bench piece `compare`: every registered architecture (train/models/architectures.ts: dense, conv, denoising,
+ * sparse, vae) with each loss (mse, bce), trained with `trainModel` defaults otherwise, on
  *  - the labelled synthetic pumps of the quality test (fixtures/synthetic-set.ts: three pumps, six fault
  *    kinds, 1,500 clean training rows each), and
  *  - a few NAB files (trained on the probationary rows, evaluated after them against the labelled windows),
@@ -21,10 +21,10 @@ import { applyScaler, loadModel, openModel, resolveSession, scoreSeries, sliding
 import { loadNabCorpus } from '../evaluate/nab/corpus.ts';
 import { probationaryLength } from '../evaluate/nab/sweep.ts';
 import { countConfusion, f1OfCounts, type Confusion } from '../evaluate/labels/metrics.ts';
-import { trainModel, type TrainOptions } from '../train/index.ts';
+import { ARCHITECTURES, trainModel, type TrainOptions } from '../train/index.ts';
 import { emptyCounts, metricsOf, pointTruth, SYNTHETIC_SET, syntheticSet, tally, type Interval, type PooledCounts } from '@vigil/fixtures/synthetic-set.ts';
 import { writePlots } from './lib/plots.ts';
-import { isBenchResult, machineInfo, readResults, RESULTS_DIR, writeBenchResult, type Figure } from './lib/result.ts';
+import { isBenchResult, machineInfo, readResults, RESULTS_DIR, writeBenchResult, type Figure, type MachineInfo } from './lib/result.ts';
 
 const cli = new Command('bench/compare')
   .option('--quick', 'one pump, one NAB file')
@@ -34,9 +34,8 @@ const cli = new Command('bench/compare')
   .parse(process.argv);
 const opts = cli.opts<{ quick?: boolean; only?: string; nabFiles: string; render?: string }>();
 
-const ARCHS = ['dense', 'conv', 'denoising', 'sparse', 'vae'] as const;
 const LOSSES = ['mse', 'bce'] as const;
-const CONFIGS = ARCHS.flatMap((arch) => LOSSES.map((loss) => ({ name: `${arch}/${loss}`, arch, loss })))
+const CONFIGS = ARCHITECTURES.flatMap((arch) => LOSSES.map((loss) => ({ name: `${arch}/${loss}`, arch, loss })))
   .filter((c) => !opts.only || opts.only.split(',').some((o) => o === c.name || o === c.arch));
 
 /** Per-config, per-data-set outcome. */
@@ -122,7 +121,7 @@ const work = mkdtempSync(join(tmpdir(), 'vigil-compare-'));
 const pumps = syntheticSet().slice(0, opts.quick ? 1 : undefined);
 const nabNames = opts.nabFiles.split(',').slice(0, opts.quick ? 1 : undefined);
 const corpus = loadNabCorpus(undefined, { only: nabNames });
-const previous = opts.render ? (JSON.parse(readFileSync(opts.render, 'utf8')) as { seconds: number; startedAt: string; data: { command: string; rows: Record<string, unknown>[] } }) : undefined;
+const previous = opts.render ? (JSON.parse(readFileSync(opts.render, 'utf8')) as { seconds: number; startedAt: string; machine: MachineInfo; data: { command: string; rows: Record<string, unknown>[] } }) : undefined;
 const rows: Record<string, unknown>[] = previous ? previous.data.rows : [];
 for (const cfg of previous ? [] : CONFIGS) {
   const o: Partial<TrainOptions> = { arch: cfg.arch, loss: cfg.loss };
@@ -162,6 +161,8 @@ for (const cfg of previous ? [] : CONFIGS) {
 }
 rmSync(work, { recursive: true, force: true });
 const seconds = previous ? previous.seconds : (performance.now() - t0) / 1000;
+// A re-render describes the run it renders, not the machine it is rendered on.
+const machine = previous ? previous.machine : machineInfo();
 type Row = { config: string; synthetic: Record<string, number | string | null>; nab: Record<string, number | string | null> };
 const R = rows as Row[];
 const names = R.map((r) => r.config);
@@ -232,13 +233,13 @@ const notes = [
   ...findings(R),
   'Labels: a row is anomalous from a fault\'s first row to its last row + span - 1; the rest of the window after a fault counts neither way (fixtures/synthetic-set.ts). NAB windows are used as given.',
 ];
-writeBenchResult({ name: 'compare', title: 'Architecture comparison (issue 6)', machine: machineInfo(), startedAt: previous ? previous.startedAt : started.toISOString(), seconds, figures, tables: [table], notes, data: { command, rows } });
+writeBenchResult({ name: 'compare', title: 'Architecture comparison (issue 6)', machine, startedAt: previous ? previous.startedAt : started.toISOString(), seconds, figures, tables: [table], notes, data: { command, rows } });
 // plots/ as SUMMARY.md has it (every result's figures, one name rule, nothing stale), so both pages link the same files.
 const drawn = readResults(RESULTS_DIR).map((r) => r.json).filter(isBenchResult);
 const plotFiles = writePlots(RESULTS_DIR, drawn)[drawn.findIndex((r) => r.name === 'compare')];
 const md = [
   '# Architecture comparison', '',
-  `Reproduce: \`${command}\` (${Math.round(seconds)} s on ${machineInfo().cpu}, ${machineInfo().cores} cores, shared with other jobs). Raw numbers: \`compare.json\`.`, '',
+  `Reproduce: \`${command}\` (${Math.round(seconds)} s on ${machine.cpu}, ${machine.cores} cores, shared with other jobs). Raw numbers: \`compare.json\`.`, '',
   ...notes.map((n) => `- ${n}`), '',
   `| ${table.columns.join(' | ')} |`, `| ${table.columns.map(() => '---').join(' | ')} |`, ...table.rows.map((r) => `| ${r.join(' | ')} |`), '',
   ...figures.map((f, i) => `![${f.title}](plots/${plotFiles[i]})\n\n${f.caption ?? ''}\n`),
