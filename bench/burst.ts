@@ -40,7 +40,7 @@ import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
 import { benchModel, csvRows, delta, readingJson, scrape, startVigil, type VigilProcess } from './lib/vigil.ts';
-import { killReport, throughKill, type KillOptions, type KillRun } from './burst-kill.ts';
+import { killReport, throughKill, type KillOptions, type KillRun } from './lib/burst-kill.ts';
 
 const QUICK = process.argv.includes('--quick');
 const N = Number(cliArg('readings', '10000'));

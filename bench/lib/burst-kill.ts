@@ -7,10 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker, type BenchBroker } from './lib/broker.ts';
-import { quantile } from './lib/stats.ts';
-import { disorderOf, type Delivery } from './lib/disorder.ts';
-import { delta, droppedByReason, scrape, scrapeSeries, startVigil, type VigilProcess } from './lib/vigil.ts';
+import { startBroker, type BenchBroker } from './broker.ts';
+import { quantile } from './stats.ts';
+import { disorderOf, type Delivery } from './disorder.ts';
+import { delta, droppedByReason, scrape, scrapeSeries, startVigil, type VigilProcess } from './vigil.ts';
 
 /** How the kill runs are made (bench/burst.ts flags). */
 export interface KillOptions {
