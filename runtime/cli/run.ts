@@ -74,6 +74,8 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
     for (const w of warnings) process.stderr.write(`vigil run: warning: ${w}\n`);
     return warnings.length ? 1 : 0;
   }
+  // The dashboard is its own package: loaded before anything starts, so a gateway without it stops at once, saying so.
+  const dashboard = cfg.dashboard.port !== null ? await loadDashboard('leave dashboard.port unset (no --dashboard)') : undefined;
   // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:
   // the runtime finishes starting and stops at once.
   let handle: RuntimeHandle | undefined;
@@ -93,11 +95,17 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
     throw err;
   }
   let dashboardUrl: string | undefined;
-  if (cfg.dashboard.port !== null && !stopRequested) {
-    const { startDashboard, runtimeFeed } = await loadDashboard('leave dashboard.port unset (no --dashboard)');
-    const dash = await startDashboard(runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http });
-    closeDashboard = () => dash.close();
-    dashboardUrl = dash.url;
+  if (dashboard && cfg.dashboard.port !== null && !stopRequested) {
+    try {
+      const dash = await dashboard.startDashboard(dashboard.runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http });
+      closeDashboard = () => dash.close();
+      dashboardUrl = dash.url;
+    } catch (err) {
+      // A dashboard that cannot start (its port in use) stops the runtime too, rather than leaving it up unannounced.
+      await stopAll();
+      dispose();
+      throw err;
+    }
   }
   process.stdout.write(banner(cfg, handle, dashboardUrl));
   if (stopRequested) await stopAll();
