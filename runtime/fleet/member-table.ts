@@ -43,6 +43,8 @@ export class MemberTable {
     } catch {
       return false;
     }
+    // Anyone may publish on the members topic: `null`, a number or an array is not a heartbeat (and must not throw).
+    if (hb === null || typeof hb !== 'object' || Array.isArray(hb)) return false;
     if (hb.partitions !== fleet.partitions) {
       if (!this.mismatched.has(id)) {
         this.mismatched.add(id);
