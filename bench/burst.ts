@@ -12,18 +12,19 @@
  * it after the restart, a burst on top of what the broker redelivers. Per run: readings sent / decoded, windows
  * formed / scored, time from the restart to the last window scored, and how out of order the witness got the
  * readings (bench/lib/disorder.ts: readings first delivered after a newer one, and the hold each would need).
- * Writes bench/results/burst.json (with --repeats 0, only the kill runs: bench/results/burst-kill.json).
+ * Writes bench/results/burst.json (with --repeats 0, only the kill runs: bench/results/burst-kill.json). A variant
+ * (--reorder-ms, --reconnect: not as shipped) writes to bench/results/tmp/ instead, so it never replaces them.
  */
 const USAGE = `node bin/run-ts.mjs bench/burst.ts [options]
   --readings N       readings per burst and per kill run (10000)
-  --repeats N        bursts per publisher (3, --quick 1); 0: only the broker kill runs (writes burst-kill.json, or burst-kill-reorder-MS.json with --reorder-ms)
+  --repeats N        bursts per publisher (3, --quick 1); 0: only the broker kill runs (writes burst-kill.json, or tmp/burst-kill-reorder-MS.json with --reorder-ms)
   --kill-repeats N   runs through a broker kill -9 and restart (2, --quick 1)
   --kill-rate N      readings per second in the kill runs (2000)
   --outage S         seconds the broker stays down (3)
-  --reorder-ms MS    set window.reorderMs in the kill runs (default: the shipped default; the result says so)
+  --reorder-ms MS    set window.reorderMs in the kill runs (default: the shipped default; the result says so; a variant: written to bench/results/tmp/)
   --launcher CMD     how to start vigil ('npx vigil')
-  --reconnect JSON   broker.reconnect for vigil in the kill runs, e.g. '{"quickMs":0}' (default: as shipped; the result says so)
-  --out DIR          write the result file there instead of bench/results (trial runs)
+  --reconnect JSON   broker.reconnect for vigil in the kill runs, e.g. '{"quickMs":0}' (default: as shipped; the result says so; a variant: written to bench/results/tmp/)
+  --out DIR          write the result file there instead of bench/results (or bench/results/tmp for a variant)
   --broker URL       use this broker for the bursts instead of the bench's own Mosquitto
   --quick            fewer repeats`;
 if (process.argv.includes('--help')) {
@@ -37,7 +38,7 @@ import { join } from 'node:path';
 import { startBroker } from './lib/broker.ts';
 import { cliArg } from './lib/child.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
-import { machineInfo, writeBenchResult } from './lib/result.ts';
+import { machineInfo, RESULTS_DIR, SCRATCH_DIR, writeBenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
 import { benchModel, csvRows, delta, readingJson, scrape, startVigil, type VigilProcess } from './lib/vigil.ts';
 import { killReport, throughKill, type KillOptions, type KillRun } from './lib/burst-kill.ts';
@@ -51,8 +52,10 @@ const OUTAGE_S = Number(cliArg('outage', '3'));
 const REORDER_MS = cliArg('reorder-ms', '');
 const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
 const W = 64;
-const OUT = cliArg('out', '');
 const RECONNECT = cliArg('reconnect', '');
+/** Not as shipped: its result is kept out of bench/results (fold it into the piece's result if it backs a decision). */
+const VARIANT = REORDER_MS !== '' || RECONNECT !== '';
+const OUT = cliArg('out', VARIANT ? SCRATCH_DIR : RESULTS_DIR);
 
 interface Burst {
   publisher: string;
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
       tables: [killTable],
       figures: [killFigure],
       data: { readings: N, window: W, launcher: LAUNCHER.join(' '), reorderMs: REORDER_MS || 'default', kills },
-    }, ...(OUT ? [OUT] : []));
+    }, OUT);
     return;
   }
   const pubs = ['mosquitto_pub', 'mqtt.js'];
@@ -194,7 +197,7 @@ async function main(): Promise<void> {
       killFigure,
     ],
     data: { readings: N, window: W, launcher: LAUNCHER.join(' '), loader, broker: given || 'bench mosquitto (TCP_NODELAY)', reorderMs: REORDER_MS || 'default', bursts, kills },
-  }, ...(OUT ? [OUT] : []));
+  }, OUT);
 }
 
 await main();

@@ -8,7 +8,8 @@
  * `open` alert's latency as its receipt wall clock - tsLast. Per step (SETTLE s unmeasured, then MEASURE s):
  * achieved / offered (windows scored / readings sent), CPU per reading of vigil and of the bare subscriber (from
  * /proc/PID/stat) and their ratio, p50/p99 publish -> alert, RSS. Every client has Nagle off.
- * Writes bench/results/sustained.json.
+ * Writes bench/results/sustained.json; a labelled variant (--qos 1, or --out NAME) writes bench/results/tmp/NAME.json
+ * (git-ignored), so it never replaces the shipped run.
  *
  *   node bin/run-ts.mjs bench/sustained.ts [--sensors 100,1000] [--rates 2000,5000,10000,20000] [--repeats 2]
  *     [--measure 5] [--settle 1] [--launcher 'npx vigil'] [--broker URL] [--qos 0|1] [--out sustained]
@@ -20,7 +21,7 @@ import { startBroker } from './lib/broker.ts';
 import { cliArg } from './lib/child.ts';
 import { alertLatencies, helper, listenAlerts, sensorLoad } from './lib/load.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
-import { machineInfo, writeBenchResult } from './lib/result.ts';
+import { machineInfo, RESULTS_DIR, SCRATCH_DIR, writeBenchResult } from './lib/result.ts';
 import { median, quantile } from './lib/stats.ts';
 import { benchModel, cpuSeconds, csvRows, delta, procStatus, scrape, startVigil } from './lib/vigil.ts';
 
@@ -32,8 +33,9 @@ const SETTLE_S = Number(cliArg('settle', '1'));
 const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
 /** QoS of the publisher, vigil's subscription (`--qos`, a labelled variant) and the bare subscriber's. */
 const QOS = Number(cliArg('qos', '0')) as 0 | 1;
-/** Result name (bench/results/NAME.json): a labelled variant does not overwrite the shipped run. */
+/** Result name: the shipped run is bench/results/sustained.json; a labelled variant goes to bench/results/tmp/NAME.json. */
 const OUT = cliArg('out', QOS ? 'sustained-qos1' : 'sustained');
+const OUT_DIR = OUT === 'sustained' && !QOS ? RESULTS_DIR : SCRATCH_DIR;
 const W = 64;
 const SPIKE_PERIOD = 100;
 
@@ -200,7 +202,7 @@ async function main(): Promise<void> {
       },
     ],
     data: { launcher: LAUNCHER.join(' '), loader, broker: given || 'bench mosquitto (TCP_NODELAY)', window: W, spikePeriod: SPIKE_PERIOD, measureS: MEASURE_S, settleS: SETTLE_S, steps },
-  });
+  }, OUT_DIR);
 }
 
 await main();

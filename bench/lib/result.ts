@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Where results live: `bench/results/` of this checkout. */
 export const RESULTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+/** Where trial and variant runs write (`bench/results/tmp/`, git-ignored), so they never replace a piece's result. */
+export const SCRATCH_DIR = join(RESULTS_DIR, 'tmp');
 
 /** The machine a number was measured on. */
 export interface MachineInfo {
