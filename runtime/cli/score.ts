@@ -15,14 +15,14 @@ import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
 import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
 import { createThreshold } from '../thresholds/factory.ts';
-import { BATCH_DEFAULTS, RunConfigSchema } from '../config/schema.ts';
+import { RunConfigSchema } from '../config/schema.ts';
 import { defaultAt } from '../config/defaults.ts';
 import { applyFlags, FLAGS, longFlag, type FlagKey, type FlagRow, type FlagValues } from '../config/flags.ts';
 import { parseThresholdOption } from '../config/threshold-option.ts';
 import { atomicWriteStream } from '../util/atomic-write.ts';
 import { formatNumber } from '../util/format-number.ts';
 import { loadDashboard } from './dashboard.ts';
-import { addFlags, flagValues } from './flags.ts';
+import { addFlags, flagOrDefault, flagValues } from './flags.ts';
 
 /** The options of `vigil score`, in help order (runtime/config/flags.ts: the same spelling as `vigil run`'s). */
 export const SCORE_FLAGS = [
@@ -87,10 +87,10 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   // The card names the channels; label columns are kept aside (the report draws them). Rows out of time order
   // would be scored 0 by the window stage, so they are refused here, naming the first, unless --sort. A cell
   // outside the card's physical ranges is a bad cell (vigil run refuses such readings as out_of_range): --fill says.
-  const series = readCsv(o.data, { channels: card.channels, ranges: servingRanges(card), fill: o.fill ?? (FLAGS.fill.default as FillPolicy), separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
+  const series = readCsv(o.data, { channels: card.channels, ranges: servingRanges(card), fill: o.fill ?? (flagOrDefault({}, 'fill') as FillPolicy), separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
   const rows = rowCount(series);
-  // Without a config (a library call), the schema's defaults: offline every batch is a backlog, so batch.maxBatch.
-  const batch = o.batch ?? BATCH_DEFAULTS.maxBatch;
+  // Without a config (a library call), the defaults of vigil score's flags (--batch: the schema's batch.maxBatch).
+  const batch = o.batch ?? (flagOrDefault({}, 'batch') as number);
   const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1, Math.min(batch, Math.max(1, rows))] });
   const thresholdConfig = thresholdOf(o.threshold) ?? card.threshold.default;
   // Validate once up front so a bad --threshold fails before any work, naming the key.
@@ -202,8 +202,7 @@ Example:
     .showHelpAfterError();
   cmd.parse(args, { from: 'user' });
   const v = flagValues(cmd, SCORE_FLAGS) as Record<FlagKey, string | undefined> & { sort?: boolean; quiet?: boolean };
-  const fill = v.fill ?? String(FLAGS.fill.default);
-  if (!['error', 'ffill', 'zero'].includes(fill)) throw new Error(`--fill: expected error, ffill or zero; got '${fill}'`);
+  const fill = flagOrDefault(v, 'fill') as FillPolicy;
   const sep = v.separator === 'tab' ? '\t' : v.separator;
   if (sep !== undefined && ![',', ';', '\t'].includes(sep)) throw new Error(`--separator: expected ',', ';' or 'tab'; got '${v.separator}'`);
   const cfg = scoreConfig(v);
@@ -216,7 +215,7 @@ Example:
     smoothing: cfg.smoothing.kind === 'ewma' ? cfg.smoothing.alpha : undefined,
     providers: cfg.inference.providers,
     batch: cfg.batch.maxBatch,
-    fill: fill as FillPolicy,
+    fill,
     separator: sep as ScoreOptions['separator'],
     alertOpen: { k: cfg.alerts.openK, n: cfg.alerts.openN },
     alertClose: cfg.alerts.closeM,
