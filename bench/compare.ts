@@ -17,7 +17,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { applyScaler, loadModel, openModel, resolveSession, scoreSeries, slidingWindows, type Series } from '@vigil/runtime';
+import { loadModel, openModel, scoreSeries, type Series } from '@vigil/runtime';
+import { applyScaler } from '../runtime/scaling/scaler.ts';
+import { resolveSession } from '../runtime/inference/resolve.ts';
+import { slidingWindows } from '../runtime/window/sliding.ts';
 import { loadNabCorpus } from '../evaluate/nab/corpus.ts';
 import { probationaryLength } from '../evaluate/nab/sweep.ts';
 import { countConfusion, f1OfCounts, type Confusion } from '../evaluate/labels/metrics.ts';

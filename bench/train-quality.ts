@@ -5,7 +5,11 @@
  * and scoring span. Run: node bin/run-ts.mjs bench/train-quality.ts [--quick]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { applyScaler, loadModel, reconstructionScores, resolveSession, slidingWindows, type Series } from '@vigil/runtime';
+import { loadModel, type Series } from '@vigil/runtime';
+import { applyScaler } from '../runtime/scaling/scaler.ts';
+import { reconstructionScores } from '../runtime/scoring/reconstruction.ts';
+import { resolveSession } from '../runtime/inference/resolve.ts';
+import { slidingWindows } from '../runtime/window/sliding.ts';
 import { calibrateStatic } from '../train/calibrate.ts';
 import { trainModel, type TrainOptions } from '../train/train.ts';
 import { pumpSeries } from '@vigil/fixtures/pump.ts';

@@ -7,7 +7,13 @@
  * Run: node bin/run-ts.mjs bench/vae-recon-prob.ts [--quick]
  */
 import { writeFileSync } from 'node:fs';
-import { applyScaler, loadModel, reconProbScores, resolveSession, scoreOutputs, slidingWindows, type ModelCard, type Scoring, type Series } from '@vigil/runtime';
+import { loadModel, type ModelCard, type Series } from '@vigil/runtime';
+import { applyScaler } from '../runtime/scaling/scaler.ts';
+import { reconProbScores } from '../runtime/scoring/recon-prob.ts';
+import { resolveSession } from '../runtime/inference/resolve.ts';
+import { scoreOutputs } from '../runtime/scoring/score-outputs.ts';
+import { slidingWindows } from '../runtime/window/sliding.ts';
+import type { Scoring } from '../runtime/model/card.ts';
 import { calibrateStatic } from '../train/calibrate.ts';
 import { decoderVariance } from '../train/models/recon-prob.ts';
 import { trainModel } from '../train/train.ts';

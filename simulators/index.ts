@@ -1,11 +1,11 @@
-/** @vigil/simulators: data in motion (replay, synthetic pumps with labelled faults), embedded broker, alert printing. */
-export * from './synthetic/pump.ts';
-export * from './synthetic/anomalies.ts';
-export * from './synthetic/sensor.ts';
+/**
+ * @vigil/simulators: synthetic sensor data with labelled faults, for a program that wants data to test a detector
+ * on (the replay, the embedded broker and the alert printer are `vigil simulate`, `vigil broker`, `vigil alerts`).
+ */
 export * from './synthetic/generate.ts';
-export * from './synthetic/files.ts';
-export * from './synthetic/plot.ts';
-export * from './synthetic/plant-set.ts';
-export { SKID_CHANNELS, type SkidChannel, type OperatingPoint } from './synthetic/plant-skid.ts';
-export { PLANT_FAULTS, type PlantFault } from './synthetic/plant-faults.ts';
-export * from './synthetic/plant-set-files.ts';
+export { SYNTHETIC_DEFAULTS, type SyntheticOptions } from './synthetic/sensor.ts';
+export * from './synthetic/anomalies.ts';
+export { PUMP_CHANNELS, channelNames } from './synthetic/pump.ts';
+export { parseLabelsCsv, seriesCsv, writeSyntheticCsv } from './synthetic/files.ts';
+export { PLANT_SET, plantSet, type PlantLabel, type PlantRun, type PlantSetOptions } from './synthetic/plant-set.ts';
+export { writePlantSetCsv } from './synthetic/plant-set-files.ts';

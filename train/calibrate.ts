@@ -2,7 +2,8 @@
  * From reconstruction scores to card numbers: error statistics (train / validation, per channel) and the
  * static threshold calibration.
  */
-import { quantileSorted, type ErrorStats } from '@vigil/runtime';
+import { quantileSorted } from '@vigil/runtime/util/quantile.ts';
+import type { ErrorStats } from '@vigil/runtime/model/card.ts';
 
 export { quantileSorted };
 

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import { parseRangeOption, type Ranges } from '@vigil/runtime';
+import { parseRangeOption, type Ranges } from '@vigil/runtime/model/ranges.ts';
 import { parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { OPTION_TABLE } from './defaults.ts';
 import { parseContamination } from './robust.ts';

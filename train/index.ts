@@ -1,12 +1,7 @@
-/** @vigil/train: fit autoencoders with TensorFlow.js, export ONNX + model card. */
-export * from './backend.ts';
-export * from './models/spec.ts';
-export * from './models/architectures.ts';
-export * from './models/autoencoder.ts';
-export * from './adam.ts';
-export * from './fit.ts';
-export * from './calibrate.ts';
-export * from './defaults.ts';
-export * from './export/graph.ts';
-export * from './plot.ts';
-export * from './train.ts';
+/**
+ * @vigil/train: fit an autoencoder on a series and export it as NAME.onnx + NAME.json (the model card the runtime
+ * serves). The modules other vigil packages share are the subpaths named in package.json's `exports`.
+ */
+export { trainModel, resolveOptions, type TrainOptions, type TrainResult } from './train.ts';
+export { ARCHITECTURES, type ArchName } from './models/architectures.ts';
+export { TRAIN_BACKENDS, type TrainBackendName } from './backend.ts';

@@ -3,9 +3,10 @@
  * export the ONNX graph, run windows through ONNX Runtime (the card describes what the runtime will see) and
  * check it against tfjs, then build the scoring model, error statistics and static threshold.
  */
-import {
-  BCE_CLIP_DEFAULT, fitResidualModel, resolveSession, scoreOutputs, spanResiduals, type ErrorStats, type Scoring,
-} from '@vigil/runtime';
+import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/model/card.ts';
+import { fitResidualModel, spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
+import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
+import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
 import { exportOnnx, type ExportedGraph } from './export/graph.ts';
 import type { WindowBatch } from './fit.ts';

@@ -2,7 +2,10 @@
  * The options of `trainModel`: what each means, their defaults (from `OPTION_TABLE`, the one table `vigil train`
  * builds its flags from) and the checks that reject bad values with what was expected.
  */
-import { describeIssues, RangesSchema, type FillPolicy, type Ranges, type Scaler, type Series } from '@vigil/runtime';
+import type { FillPolicy, Series } from '@vigil/runtime';
+import { describeIssues } from '@vigil/runtime/model/card.ts';
+import { RangesSchema, type Ranges } from '@vigil/runtime/model/ranges.ts';
+import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
 import type { BackendChoice } from './backend.ts';
 import { defaultHidden, OPTION_TABLE } from './defaults.ts';
 import type { EpochInfo } from './fit.ts';

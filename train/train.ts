@@ -5,9 +5,14 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import {
-  applyScaler, CARD_FORMAT_VERSION, fitScaler, parseCard, rangesProblem, rowCount, sha256, slidingWindows, trainingDataOf, type ModelCard, type Series,
-} from '@vigil/runtime';
+import { parseCard, type ModelCard, type Series } from '@vigil/runtime';
+import { applyScaler, fitScaler } from '@vigil/runtime/scaling/scaler.ts';
+import { CARD_FORMAT_VERSION } from '@vigil/runtime/model/card.ts';
+import { rangesProblem } from '@vigil/runtime/model/ranges.ts';
+import { rowCount } from '@vigil/runtime/data/series.ts';
+import { sha256 } from '@vigil/runtime/model/load.ts';
+import { slidingWindows } from '@vigil/runtime/window/sliding.ts';
+import { trainingDataOf } from '@vigil/runtime/model/training-data.ts';
 import { selectBackend, type BackendChoice } from './backend.ts';
 import { defaultCode, defaultSpan, defaultStride } from './defaults.ts';
 import { fit, type FitResult } from './fit.ts';

@@ -3,7 +3,10 @@
  * aside unless named in --channels, --ignore columns dropped, cells finite float32 numbers, rows in increasing
  * time order (or sorted with --sort, a repeated timestamp's later rows dropped as the live window stage would).
  */
-import { dropRepeatedTimestamps, float32RangeText, isFloat32, outOfRange, outOfRangeText, readCsv, selectChannels, type FillPolicy, type Ranges, type Series } from '@vigil/runtime';
+import { readCsv, type FillPolicy, type Series } from '@vigil/runtime';
+import { dropRepeatedTimestamps, selectChannels } from '@vigil/runtime/data/series.ts';
+import { float32RangeText, isFloat32 } from '@vigil/runtime/data/float32.ts';
+import { outOfRange, outOfRangeText, type Ranges } from '@vigil/runtime/model/ranges.ts';
 
 /** How to read it. */
 export interface TrainingDataOptions {

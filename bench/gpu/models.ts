@@ -6,7 +6,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectChannels, sha256, type Series } from '@vigil/runtime';
+import type { Series } from '@vigil/runtime';
+import { selectChannels } from '../../runtime/data/series.ts';
+import { sha256 } from '../../runtime/model/load.ts';
 import { trainModel, type TrainOptions } from '../../train/train.ts';
 import { PUMP_CHANNELS, pumpSeries } from '@vigil/fixtures/pump.ts';
 

@@ -5,9 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BCE_CLIP_DEFAULT, loadModel, medianStepMs, parseCard, readCsv, reconstructionScores, rowsSha256, TRAINING_DATA_HASH, trainingDataOf, type Series,
-} from '@vigil/runtime';
+import { loadModel, parseCard, readCsv, type Series } from '@vigil/runtime';
+import { BCE_CLIP_DEFAULT } from '../../runtime/model/card.ts';
+import { medianStepMs, rowsSha256, TRAINING_DATA_HASH, trainingDataOf } from '../../runtime/model/training-data.ts';
+import { reconstructionScores } from '../../runtime/scoring/reconstruction.ts';
 import { run } from '../../train/cli.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { REPO, tempDir } from './helpers.ts';

@@ -135,7 +135,7 @@ describe('model files replaced whole (issue 17.6)', () => {
     await trainModel({ data: pumpSeries(120, 1).series, out, arch: 'dense', window: 16, epochs: 1, backend: 'wasm' });
     const prev = loadModel(out);
     const bytes = Uint8Array.from([...prev.onnx, 0x0a, 0x00]); // other bytes, another sha: the loader checks only the sha
-    const { sha256 } = await import('@vigil/runtime');
+    const { sha256 } = await import('../../runtime/model/load.ts');
     const next: ModelCard = { ...prev.card, version: '2', onnx: { ...prev.card.onnx, sha256: sha256(bytes) } };
     const killed = new Error('killed');
     for (const stop of WRITE_STEPS) {

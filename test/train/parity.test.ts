@@ -4,7 +4,9 @@
  * and real (NAB) inputs.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { applyScaler, loadModel, readCsv, slidingWindows } from '@vigil/runtime';
+import { loadModel, readCsv } from '@vigil/runtime';
+import { applyScaler } from '../../runtime/scaling/scaler.ts';
+import { slidingWindows } from '../../runtime/window/sliding.ts';
 import { OrtNodeBackend } from '../../runtime/inference/ort-node.ts';
 import { OrtWebBackend } from '../../runtime/inference/ort-web.ts';
 import { selectBackend } from '../../train/backend.ts';

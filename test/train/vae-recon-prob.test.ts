@@ -6,10 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import {
-  applyScaler, loadModel, openModel, parseCard, reconProbFloor, reconProbScores, reconstructionScores, resolveSession,
-  scoreOutputs, scoreSeries, slidingWindows, type LoadedModel, type ModelCard, type Series,
-} from '@vigil/runtime';
+import { loadModel, openModel, parseCard, scoreSeries, type LoadedModel, type ModelCard, type Series } from '@vigil/runtime';
+import { applyScaler } from '../../runtime/scaling/scaler.ts';
+import { reconProbFloor, reconProbScores } from '../../runtime/scoring/recon-prob.ts';
+import { reconstructionScores } from '../../runtime/scoring/reconstruction.ts';
+import { resolveSession } from '../../runtime/inference/resolve.ts';
+import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
+import { slidingWindows } from '../../runtime/window/sliding.ts';
 import { OrtWebBackend } from '../../runtime/inference/ort-web.ts';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
 import { selectBackend } from '../../train/backend.ts';

@@ -4,7 +4,7 @@
  * canary's share flagged), and the reasons, if any, to refuse the adapted one: the recent error did not fall
  * enough, the original error rose too much, the weights moved too far, or a canary would no longer be flagged.
  */
-import type { Lineage } from '@vigil/runtime';
+import type { Lineage } from '@vigil/runtime/model/card.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
 
 /** The figures the gate judges, as the lineage keeps them. */

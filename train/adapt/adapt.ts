@@ -10,9 +10,9 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import {
-  loadModel, scoreOutputs, type FillPolicy, type Lineage, type LoadedModel, type ModelCard, type Scoring,
-} from '@vigil/runtime';
+import { loadModel, type FillPolicy, type LoadedModel, type ModelCard } from '@vigil/runtime';
+import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
+import type { Lineage, Scoring } from '@vigil/runtime/model/card.ts';
 import { selectBackend, type BackendChoice } from '../backend.ts';
 import { OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';

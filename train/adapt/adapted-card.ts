@@ -3,7 +3,9 @@
  * outputs, the recalibrated scoring, error statistics and static threshold, and the lineage (parent, data, fine-tune,
  * validation figures). The training section is kept as trained: the next adaptation replays the same original data.
  */
-import { parseCard, sha256, type Lineage, type ModelCard } from '@vigil/runtime';
+import { parseCard, type ModelCard } from '@vigil/runtime';
+import { sha256 } from '@vigil/runtime/model/load.ts';
+import type { Lineage } from '@vigil/runtime/model/card.ts';
 import type { CardScoring, ExportedScored } from '../score-exported.ts';
 import { nextVersion } from './model-versions.ts';
 

@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { loadModel, parseCard, sha256, type LoadedModel } from '@vigil/runtime';
+import { loadModel, parseCard, type LoadedModel } from '@vigil/runtime';
+import { sha256 } from '@vigil/runtime/model/load.ts';
 import { modelBase, versionsDir } from '@vigil/runtime/adapt/kept-versions.ts';
 import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
 import { writeModelFiles } from '../write-model.ts';

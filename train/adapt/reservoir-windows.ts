@@ -6,7 +6,8 @@
  * Each kept alert is one canary.
  */
 import { existsSync } from 'node:fs';
-import { applyScaler, type ModelCard } from '@vigil/runtime';
+import type { ModelCard } from '@vigil/runtime';
+import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
 import { readReservoir, type StoredWindow } from '@vigil/runtime/adapt/reservoir-file.ts';
 import type { AdaptWindows, CanaryEvent, TimedWindows } from './window-sets.ts';
 

@@ -9,7 +9,11 @@
  * - canaries: windows of past alerts that must still be flagged.
  */
 import { existsSync } from 'node:fs';
-import { applyScaler, LABEL_COLUMNS, rowCount, slidingWindows, type ModelCard, type Series, type WindowSet } from '@vigil/runtime';
+import type { ModelCard, Series } from '@vigil/runtime';
+import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
+import { LABEL_COLUMNS } from '@vigil/runtime/data/csv.ts';
+import { rowCount } from '@vigil/runtime/data/series.ts';
+import { slidingWindows, type WindowSet } from '@vigil/runtime/window/sliding.ts';
 import { defaultStride } from '../defaults.ts';
 import type { WindowBatch } from '../fit.ts';
 import { Rng } from '@vigil/runtime/util/prng.ts';

@@ -4,7 +4,8 @@
  * (through `scoreSeries`, the pipeline `vigil score` runs) ringed in red.
  */
 import { basename } from 'node:path';
-import { LABEL_COLUMNS, openModel, scoreSeries, type FillPolicy } from '@vigil/runtime';
+import { openModel, scoreSeries, type FillPolicy } from '@vigil/runtime';
+import { LABEL_COLUMNS } from '@vigil/runtime/data/csv.ts';
 import { fitPca, projectPca } from '../uses/pca.ts';
 import { latentMapSvg } from '../uses/latent-svg.ts';
 import { checkPicturePath, writePicture } from '../uses/render.ts';

@@ -3,7 +3,9 @@
  * the window ending at t, as the live runtime sees it); `mean` averages every window covering the row (offline,
  * smoother). Rows before the first full window take their value from the first window in both modes.
  */
-import { invertScaler, type ModelCard, type WindowSet } from '@vigil/runtime';
+import type { ModelCard } from '@vigil/runtime';
+import { invertScaler } from '@vigil/runtime/scaling/scaler.ts';
+import type { WindowSet } from '@vigil/runtime/window/sliding.ts';
 
 /** How each row's value is taken from the windows that cover it. */
 export type DenoiseMode = 'last' | 'mean';

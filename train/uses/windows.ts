@@ -5,10 +5,12 @@
  * (the exported `latent` output) and the runtime's window scores.
  */
 import { existsSync } from 'node:fs';
-import {
-  applyScaler, loadModel, openModel, readCsv, rowCount, scoreOutputs, seriesMeanOf, slidingWindows,
-  type FillPolicy, type LoadedModel, type ModelCard, type Series, type WindowSet,
-} from '@vigil/runtime';
+import { loadModel, openModel, readCsv, type FillPolicy, type LoadedModel, type ModelCard, type Series } from '@vigil/runtime';
+import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
+import { rowCount } from '@vigil/runtime/data/series.ts';
+import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
+import { seriesMeanOf } from '@vigil/runtime/scoring/residual-baselines.ts';
+import { slidingWindows, type WindowSet } from '@vigil/runtime/window/sliding.ts';
 import { defaultAt } from '@vigil/runtime/config/defaults.ts';
 import { FLAGS } from '@vigil/runtime/config/flags.ts';
 
