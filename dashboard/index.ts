@@ -2,7 +2,7 @@
  * @vigil/dashboard: what other packages use of the dashboard. The runtime loads it only when a command asks for it
  * (runtime/cli/dashboard.ts), so a gateway that installs the runtime alone runs without it.
  */
-export { startDashboard, DASHBOARD_CSP, type Dashboard, type DashboardOptions, type TickMessage } from './server.ts';
+export { startDashboard, type Dashboard, type DashboardOptions } from './server.ts';
 export { runtimeFeed } from './runtime-feed.ts';
 export type { DashboardFeed, FeedStatus } from './feed.ts';
-export { renderReport, writeReport, type ReportInput, type ReportSensor } from './report.ts';
+export { writeReport, type ReportInput, type ReportSensor } from './report.ts';
