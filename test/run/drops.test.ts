@@ -4,33 +4,18 @@
  * /health degrades (503) while the share of readings dropped passes `health.maxDropRate`.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
 import { testBroker, type TestBroker } from './aedes.ts';
-import { WINDOW, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix, within } from './harness.ts';
+import { WINDOW, capturingLogger, rawMessage as msg, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix, within } from './harness.ts';
 
 let broker: TestBroker;
 beforeAll(async () => {
   broker = await testBroker(() => {});
 });
 afterAll(async () => broker?.stop());
-
-const msg = (topic: string, payload: string): RawMessage => ({ topic, payload: Buffer.from(payload), receivedAt: Date.now() });
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  return { lines, logger: pino({ level: 'info' }, stream) };
-}
 
 describe('drops are reported', () => {
   it('logs each reason with sensor and count, shows the counts on the dashboard, and degrades /health past the rate', async () => {

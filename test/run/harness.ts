@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom, filter, timeout, type Observable } from 'rxjs';
 import pino from 'pino';
@@ -13,6 +14,7 @@ import { readCsv } from '../../runtime/data/csv.ts';
 import { sliceRows } from '../../runtime/data/series.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
 import type { RunConfig, RunConfigInput } from '../../runtime/config/schema.ts';
+import type { RawMessage } from '../../runtime/stream/types.ts';
 import { writeTinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -102,6 +104,21 @@ export function testConfig(brokerUrl: string, prefix: string, model: string, ext
 
 /** A logger that drops everything. */
 export const silent = pino({ level: 'silent' });
+
+/** A pino logger at `level` that keeps its lines, parsed, in `lines`. */
+export function capturingLogger(level: pino.Level = 'info'): { lines: Record<string, unknown>[]; logger: pino.Logger } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { lines, logger: pino({ level }, stream) };
+}
+
+/** A message as the MQTT intake hands it on, received now. */
+export const rawMessage = (topic: string, payload: string): RawMessage => ({ topic, payload: Buffer.from(payload), receivedAt: Date.now() });
 
 /** The first value of `obs` matching `pred`, or a failure naming `what` after `ms`. */
 export function within<T>(obs: Observable<T>, ms: number, what: string, pred: (v: T) => boolean = () => true): Promise<T> {

@@ -6,8 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { DeadLetter } from '../../runtime/mqtt/dead-letter.ts';
@@ -16,7 +14,7 @@ import { writeTinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
 import { parseCard } from '../../runtime/model/card.ts';
 import { createThreshold, restoreThreshold } from '../../runtime/thresholds/factory.ts';
 import { testBroker, type TestBroker } from './aedes.ts';
-import { WINDOW, readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
+import { WINDOW, capturingLogger, rawMessage as msg, readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
 
 let broker: TestBroker;
 const seen = new Subject<{ topic: string; payload: Buffer }>();
@@ -24,20 +22,6 @@ beforeAll(async () => {
   broker = await testBroker((topic, payload) => seen.next({ topic, payload }));
 });
 afterAll(async () => broker?.stop());
-
-const msg = (topic: string, payload: string): RawMessage => ({ topic, payload: Buffer.from(payload), receivedAt: Date.now() });
-
-/** A pino logger that keeps its lines. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-      cb();
-    },
-  });
-  return { lines, logger: pino({ level: 'info' }, stream) };
-}
 
 describe('vigil run operations', () => {
   it('dead-letters bad input with its reason and reports it in /metrics and /health', async () => {

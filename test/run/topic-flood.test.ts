@@ -4,13 +4,11 @@
  * /metrics, logged (rate-limited) and degrade /health.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { Subject, filter, take, toArray, lastValueFrom, timeout } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
 import { testBroker, type TestBroker } from './aedes.ts';
-import { WINDOW, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix } from './harness.ts';
+import { WINDOW, capturingLogger, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix } from './harness.ts';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -22,8 +20,7 @@ describe('topic flood', () => {
   it('50,000 junk topics, then a legitimate sensor: all of its windows are scored', { timeout: 120_000 }, async () => {
     const prefix = uniquePrefix('flood');
     const input = new Subject<RawMessage>();
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (String(c).split('\n').forEach((l) => l && lines.push(JSON.parse(l))), cb()) }));
+    const { lines, logger } = capturingLogger('warn');
     const handle = await startRuntime(testConfig(broker.url, prefix, recordedModel(), { metrics: { port: 0 }, window: { maxSensors: 10_000 } }), { logger, source: input });
     try {
       const rec = recordedSeries(WINDOW + 39, 0);
