@@ -4,7 +4,7 @@
  * is one `open` and one `close`, and the close carries the episode's true data-time duration and peak.
  * Periodic state saves are off (one hour), so what survives the kill is the save made when the alert opened.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import type { AlertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
+import { spawnVigilRun, untilStarted } from '../run/vigil-run.ts';
 
 let dir: string;
 let broker: EmbeddedBroker;
@@ -32,16 +33,9 @@ afterAll(async () => {
 });
 
 function startVigil(config: string) {
-  const proc = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  const io = { out: '', exited: false, code: null as number | null };
-  proc.stdout!.on('data', (d) => (io.out += d));
-  proc.stderr!.on('data', (d) => (io.out += d));
-  proc.once('exit', (code) => {
-    io.exited = true;
-    io.code = code;
-  });
-  return { proc, io };
+  const v = spawnVigilRun(['--config', config]);
+  children.push(v.proc);
+  return v;
 }
 
 describe('open alerts across a restart', () => {
@@ -77,7 +71,6 @@ describe('open alerts across a restart', () => {
         await pub.publishAsync('plant/pump-1/data', JSON.stringify({ ts: t0 + k * 1000, values: { a: incident ? (k % 2 ? 10 : -10) : 0 } }), { qos: 1 });
       }
     };
-    const ready = async (v: ReturnType<typeof startVigil>) => waitFor(() => v.io.out.includes('Ctrl-C stops'), 'vigil run to start', 30_000, () => v.io.out.slice(-600));
     const savedOpen = () => {
       try {
         return decodeStates(readFileSync(stateFile, 'utf8')).states.get('pump-1')?.alert?.open !== undefined;
@@ -89,17 +82,17 @@ describe('open alerts across a restart', () => {
 
     // Episode 1: opens, the process is killed, the restarted one sees the incident go on and end.
     let v = startVigil(config);
-    await ready(v);
+    await untilStarted(v);
     await publish(8, false);
     await publish(10, true);
     await waitFor(() => alerts.length === 1, 'the first open', 20_000, kinds);
     await waitFor(savedOpen, 'the open alert in the state file', 10_000);
     v.proc.kill('SIGKILL');
-    await waitFor(() => v.io.exited, 'the kill', 10_000);
+    await waitFor(() => v.exited, 'the kill', 10_000);
 
     v = startVigil(config);
-    await ready(v);
-    expect(v.io.out).toMatch(/"openAlerts":1[^\n]*open alerts restored/);
+    await untilStarted(v);
+    expect(v.out).toMatch(/"openAlerts":1[^\n]*open alerts restored/);
     await publish(10, true);
     await publish(10, false);
     await waitFor(() => alerts.length >= 2, 'the close of episode 1', 20_000, kinds);
@@ -108,18 +101,18 @@ describe('open alerts across a restart', () => {
     await publish(6, true);
     await waitFor(() => alerts.length >= 3, 'the second open', 20_000, kinds);
     v.proc.kill('SIGTERM');
-    await waitFor(() => v.io.exited, 'the graceful stop', 20_000);
-    expect(v.io.code).toBe(0);
+    await waitFor(() => v.exited, 'the graceful stop', 20_000);
+    expect(v.code).toBe(0);
     expect(savedOpen()).toBe(true);
     v = startVigil(config);
-    await ready(v);
+    await untilStarted(v);
     await publish(6, true);
     await publish(10, false);
     await waitFor(() => alerts.length >= 4, 'the close of episode 2', 20_000, kinds);
     // Nothing else trails in: a few more quiet readings, then a graceful stop that drains.
     await publish(6, false);
     v.proc.kill('SIGTERM');
-    await waitFor(() => v.io.exited, 'the last stop', 20_000);
+    await waitFor(() => v.exited, 'the last stop', 20_000);
     await pub.endAsync();
     await sub.endAsync();
 

@@ -4,7 +4,7 @@
  * decodes, and the restarted process continues each sensor's threshold from it (new scores are appended to
  * the restored ones, nothing starts fresh).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { decodeStates, type SensorState } from '../../runtime/thresholds/store.t
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
+import { spawnVigilRun, untilStarted } from '../run/vigil-run.ts';
 
 const SENSORS = 300;
 let dir: string;
@@ -32,16 +33,9 @@ afterAll(async () => {
 });
 
 function startVigil(config: string) {
-  const proc = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  const io = { out: '', exited: false, code: null as number | null };
-  proc.stdout!.on('data', (d) => (io.out += d));
-  proc.stderr!.on('data', (d) => (io.out += d));
-  proc.once('exit', (code) => {
-    io.exited = true;
-    io.code = code;
-  });
-  return { proc, io };
+  const v = spawnVigilRun(['--config', config]);
+  children.push(v.proc);
+  return v;
 }
 
 const values = (s: SensorState | undefined) => ((s?.threshold.state as { values?: number[] } | undefined)?.values ?? []);
@@ -88,7 +82,7 @@ describe('SIGKILL mid-stream and restart', () => {
     const poll = setInterval(check, 3);
 
     const first = startVigil(config);
-    await waitFor(() => first.io.out.includes('Ctrl-C stops'), 'vigil run to start', 30_000, () => first.io.out.slice(-400));
+    await untilStarted(first);
     const pub = await mqtt.connectAsync(broker.url, { clientId: 'kill-pub' });
     let i = 0;
     let publishing = true;
@@ -113,7 +107,7 @@ describe('SIGKILL mid-stream and restart', () => {
 
     // Kill it mid-stream, while it is writing state every 50 ms.
     first.proc.kill('SIGKILL');
-    await waitFor(() => first.io.exited, 'the kill', 10_000);
+    await waitFor(() => first.exited, 'the kill', 10_000);
     publishing = false;
     await pump;
     check();
@@ -123,9 +117,9 @@ describe('SIGKILL mid-stream and restart', () => {
 
     // Restart: the state comes back; a few new readings for one sensor append to its restored scores.
     const second = startVigil(config);
-    await waitFor(() => second.io.out.includes('Ctrl-C stops'), 'the restart', 30_000, () => second.io.out.slice(-400));
-    expect(second.io.out).toMatch(new RegExp(`"sensors":${SENSORS}[^\\n]*threshold state restored`));
-    const ops = /ops\s+(http:\/\/\S+)\/metrics/.exec(second.io.out)![1];
+    await untilStarted(second, 'the restart');
+    expect(second.out).toMatch(new RegExp(`"sensors":${SENSORS}[^\\n]*threshold state restored`));
+    const ops = /ops\s+(http:\/\/\S+)\/metrics/.exec(second.out)![1];
     for (let k = 0; k < 6; k++) pub.publish('sensors/pump-7/data', JSON.stringify({ ts: t0 + (i + 10 + k) * 1000, values: { a: 0.5 } }));
     const scored = async () => Number(/^vigil_windows_scored_total (\d+)/m.exec(await (await fetch(`${ops}/metrics`)).text())?.[1] ?? 0);
     let n = 0;
@@ -134,8 +128,8 @@ describe('SIGKILL mid-stream and restart', () => {
       return n >= 3;
     }, 'three new windows scored', 20_000);
     second.proc.kill('SIGTERM');
-    await waitFor(() => second.io.exited, 'the graceful stop', 20_000);
-    expect(second.io.code).toBe(0);
+    await waitFor(() => second.exited, 'the graceful stop', 20_000);
+    expect(second.code).toBe(0);
     clearInterval(poll);
     watcher.close();
     await pub.endAsync();

@@ -3,12 +3,12 @@
  * graceful SIGTERM (drain, state saved, exit code 0).
  */
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, uniquePrefix } from './harness.ts';
+import { spawnVigilRun, untilStarted } from './vigil-run.ts';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 
@@ -20,21 +20,10 @@ describe('vigil run (the command)', () => {
     const model = recordedModel(dir);
     const sub = await mqtt.connectAsync(MOSQUITTO);
     await sub.subscribeAsync('vigil/alerts/+', { qos: 1 });
-    const child = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--model', model, '--broker', MOSQUITTO, '--topic', `${prefix}/{sensor}/data`, '--qos', '1', '--state', state, '--metrics-port', '0', '--providers', 'cpu'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (b) => (stderr += b));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const vigil = spawnVigilRun(['--model', model, '--broker', MOSQUITTO, '--topic', `${prefix}/{sensor}/data`, '--qos', '1', '--state', state, '--metrics-port', '0', '--providers', 'cpu']);
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (b) => {
-          stdout += b;
-          if (stdout.includes('Ctrl-C stops')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`vigil run exited early (${code}): ${stderr.slice(-500)}`)));
-      });
+      await untilStarted(vigil);
+      const { stdout } = vigil;
       expect(stdout).toContain('vigil run  daily@0.0.1  window 16 x 1 [value]');
       expect(stdout).toContain(`topics     ${prefix}/{sensor}/data  (json, QoS 1)`);
       expect(stdout).toContain('provider   ort-node/cpu');
@@ -54,14 +43,14 @@ describe('vigil run (the command)', () => {
       await pub.endAsync();
       expect(await alert).toMatchObject({ type: 'open', sensor, tsLast: rec.ts[30] });
 
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-      expect(stderr).toContain('SIGTERM: stopping intake, draining, saving state');
-      expect(stderr).toContain('"msg":"stopped"');
+      vigil.proc.kill('SIGTERM');
+      expect(await vigil.exit).toBe(0);
+      expect(vigil.stderr).toContain('SIGTERM: stopping intake, draining, saving state');
+      expect(vigil.stderr).toContain('"msg":"stopped"');
       expect(existsSync(state)).toBe(true);
       expect(JSON.parse(readFileSync(state, 'utf8').split('\n')[0])).toMatchObject({ format: 'vigil-threshold-state', sensors: 1 });
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (!vigil.exited) vigil.proc.kill('SIGKILL');
       await sub.endAsync();
     }
   });

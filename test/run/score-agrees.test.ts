@@ -5,7 +5,6 @@
  * judging; every alert opens and closes at the same reading in both.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { readCsv } from '../../runtime/data/csv.ts';
 import { loadModel } from '../../runtime/model/load.ts';
 import { run as score } from '../../runtime/cli/score.ts';
 import { testBroker } from './aedes.ts';
+import { spawnVigilRun, untilStarted } from './vigil-run.ts';
 
 const MODEL = 'models/machine_temperature';
 const ROWS = 4000;
@@ -58,19 +58,10 @@ describe('vigil score and vigil run agree by default', () => {
     expect(expected.filter((e) => e.type === 'open').length).toBeGreaterThanOrEqual(10);
 
     // Only transport and housekeeping flags: QoS 1 so no reading is lost on the way, no state file, a free ops port.
-    const child = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--model', MODEL, '--broker', broker.url, '--topic', 'agree/{sensor}/data', '--qos', '1', '--state', 'off', '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (b) => (stderr += b));
+    const vigil = spawnVigilRun(['--model', MODEL, '--broker', broker.url, '--topic', 'agree/{sensor}/data', '--qos', '1', '--state', 'off', '--metrics-port', '0']);
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (b) => {
-          stdout += b;
-          if (stdout.includes('Ctrl-C stops')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`vigil run exited early (${code}): ${stderr.slice(-500)}`)));
-      });
-      const ops = /ops {8}(http:\/\/\S+)\/metrics/.exec(stdout)![1];
+      await untilStarted(vigil);
+      const ops = /ops {8}(http:\/\/\S+)\/metrics/.exec(vigil.stdout)![1];
       const pub = await mqtt.connectAsync(broker.url);
       const values = series.data;
       for (let r = 0; r < ROWS; r++) await pub.publishAsync('agree/temp/data', JSON.stringify({ ts: series.timestamps[r], value: values[r] }), { qos: 1 });
@@ -86,7 +77,7 @@ describe('vigil score and vigil run agree by default', () => {
       expect(got).toEqual(expected);
       expect(new Set(alerts.map((a) => a.topic))).toEqual(new Set(['vigil/alerts/temp']));
     } finally {
-      child.kill('SIGTERM');
+      vigil.proc.kill('SIGTERM');
     }
   }, 120_000);
 });

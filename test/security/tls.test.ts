@@ -4,7 +4,6 @@
  * missing or rogue client certificate and a wrong password are refused with a clear error; and the password
  * never appears in logs, errors, the banner or `--print-config`, even at debug level.
  */
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +20,7 @@ import { startMosquitto, type TestMosquitto } from '../reliability/support/mosqu
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { brokerConnected } from '../reliability/support/wait.ts';
 import { makePki, writePasswordFile, type TestPki } from './support/certs.ts';
+import { spawnVigilRun, untilStarted } from '../run/vigil-run.ts';
 
 const USER = 'vigil-gw';
 const PASSWORD = 'Tr0ub4dor-&3-secret-9f2c';
@@ -154,21 +154,18 @@ describe('TLS with client certificates and credentials on Mosquitto', () => {
     const inUrl = execFileSync(process.execPath, ['bin/vigil.mjs', 'run', '--config', file, '--print-config', '--broker', `mqtts://${USER}:${PASSWORD}@localhost:${mosq.port}`], { env: process.env, encoding: 'utf8' });
     expect(inUrl).not.toContain(PASSWORD);
 
-    const child = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--config', file, '--log-level', 'trace', '--metrics-port', 'off', '--state', 'off'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const vigil = spawnVigilRun(['--config', file, '--log-level', 'trace', '--metrics-port', 'off', '--state', 'off'], { env });
     try {
-      await waitFor(() => out.includes('Ctrl-C stops'), 'the vigil run banner', 30_000, () => out.slice(-500));
+      await untilStarted(vigil, 'the vigil run banner');
       const pub = await tlsClient('tls-cli-pub');
       for (let i = 0; i < 12; i++) await pub.publishAsync('sensors/pump-9/data', JSON.stringify({ ts: 1_700_000_000_000 + i * 1000, values: { a: i === 8 ? 50 : 0, b: 0 } }), { qos: 1 });
       await pub.endAsync();
-      await waitFor(() => out.includes('alert open'), 'the alert in the log', 20_000, () => out.slice(-500));
+      await waitFor(() => vigil.out.includes('alert open'), 'the alert in the log', 20_000, () => vigil.out.slice(-500));
     } finally {
-      child.kill('SIGTERM');
+      vigil.proc.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    expect(await vigil.exit).toBe(0);
+    const { out } = vigil;
     expect(out).toContain('broker connected');
     expect(out).toContain(`mqtts://localhost:${mosq.port}`);
     expect(out).not.toContain(PASSWORD);

@@ -1,0 +1,50 @@
+/**
+ * `vigil run` as a person starts it, for the tests that need the real process (banner, signals, exit code):
+ * `spawnVigilRun(args)` runs `node bin/vigil.mjs run ARGS` from the repo root and keeps its output as it arrives;
+ * `untilStarted` waits for the banner's last line, failing early with the output's tail if the process exits first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@vigil/fixtures/wait.ts';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A started `vigil run` and what it has said so far. */
+export interface VigilRun {
+  proc: ChildProcess;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, in arrival order. */
+  out: string;
+  exited: boolean;
+  code: number | null;
+  /** Resolves with the exit code. */
+  exit: Promise<number | null>;
+}
+
+/** Start `node bin/vigil.mjs run ...args` (with `env`, default this process's). */
+export function spawnVigilRun(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): VigilRun {
+  const proc = spawn(process.execPath, ['bin/vigil.mjs', 'run', ...args], { cwd: repo, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const v: VigilRun = {
+    proc,
+    stdout: '',
+    stderr: '',
+    out: '',
+    exited: false,
+    code: null,
+    exit: new Promise((done) => proc.once('exit', (code) => done(code))),
+  };
+  proc.stdout!.on('data', (d) => ((v.stdout += d), (v.out += d)));
+  proc.stderr!.on('data', (d) => ((v.stderr += d), (v.out += d)));
+  proc.once('exit', (code) => {
+    v.exited = true;
+    v.code = code;
+  });
+  return v;
+}
+
+/** Resolve once `v` printed its banner ('Ctrl-C stops'); reject if it exits first or after `timeoutMs`, with its output's tail. */
+export async function untilStarted(v: VigilRun, what = 'vigil run to start', timeoutMs = 30_000): Promise<void> {
+  await waitFor(() => v.stdout.includes('Ctrl-C stops') || v.exited, what, timeoutMs, () => v.out.slice(-600));
+  if (!v.stdout.includes('Ctrl-C stops')) throw new Error(`vigil run exited early (${v.code}) waiting for ${what}: ${v.out.slice(-600)}`);
+}
