@@ -1,19 +1,18 @@
 /**
  * The parts of bench/fleet-jetstream.ts: the data set (sensors x rounds, a spike now and then), JetStream fleet
- * worker processes (`startJetStreamWorker` through test/scale/jetstream-worker.ts) whose owned partitions and
- * verdicts are stamped with this process's clock as they arrive, the bridge as `vigil fleet bridge --jetstream`,
+ * worker processes (fixtures/jetstream-worker.ts) whose owned partitions and verdicts are stamped with this
+ * process's clock as they arrive, the bridge as `vigil fleet bridge --jetstream`,
  * and readers of a group's streams (readings by sensor, verdicts by stream sequence, alerts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { partitionOf } from '../../runtime/fleet/partition.ts';
 import { readingMsgId } from '../../runtime/fleet/jetstream/bridge.ts';
 import type { FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
 import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.ts';
 import { ROOT } from '../lib/vigil.ts';
 import { readAll } from '@vigil/fixtures/read-stream.ts';
+import { spawnJetStreamWorker, type WorkerProc } from '@vigil/fixtures/jetstream-worker.ts';
 
 /** The data set: `sensors` sensors, `rounds` readings each, round-major (every sensor once per round). */
 export interface DataSet {
@@ -43,27 +42,6 @@ export async function publishRounds(n: FleetNats, data: DataSet, partitions: num
   }
 }
 
-/** One verdict line of a worker, stamped on arrival. */
-export interface VerdictSeen {
-  k: number;
-  seq: number;
-  dup: boolean;
-  at: number;
-}
-
-/** A worker process and what it reported. */
-export interface WorkerProc {
-  id: string;
-  proc: ChildProcess;
-  owned: number[];
-  verdicts: VerdictSeen[];
-  readyAt?: number;
-  /** When it first owned a partition. */
-  ownedAt?: number;
-  exited: boolean;
-  stderr: string;
-}
-
 /** Settings of one group on the bench's nats-server. */
 export interface Group {
   group: string;
@@ -78,43 +56,8 @@ export interface Group {
 
 /** Start a worker of `g` on `model`, its config in `dir`. */
 export function spawnWorker(id: string, g: Group, model: string, dir: string): WorkerProc {
-  const cfg = {
-    model,
-    fleet: { group: g.group, partitions: g.partitions, workerId: id, jetstream: { servers: g.servers, prefix: g.prefix, stream: g.stream, results: g.results, ...g.jetstream } },
-    metrics: { port: null },
-    state: { file: null },
-    reload: { watch: false },
-    log: { level: 'warn' },
-  };
-  const file = join(dir, `${g.group}-${id}.json`);
-  writeFileSync(file, JSON.stringify(cfg));
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/run-ts.mjs'), join(ROOT, 'test/scale/jetstream-worker.ts'), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const w: WorkerProc = { id, proc, owned: [], verdicts: [], exited: false, stderr: '' };
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
-    if (!line.startsWith('{"e":')) return;
-    const m = JSON.parse(line) as { e: string; partitions?: number[]; k?: number; seq?: number; dup?: boolean };
-    if (m.e === 'v') w.verdicts.push({ k: m.k!, seq: m.seq!, dup: m.dup!, at: performance.now() });
-    else if (m.e === 'owned') {
-      w.owned = m.partitions!;
-      if (w.owned.length) w.ownedAt ??= performance.now();
-    }
-    else if (m.e === 'ready') w.readyAt = performance.now();
-  });
-  proc.stderr!.on('data', (d) => (w.stderr = (w.stderr + d).slice(-4000)));
-  proc.once('exit', () => {
-    w.exited = true;
-    w.owned = [];
-  });
-  process.once('exit', () => proc.kill('SIGKILL'));
-  return w;
-}
-
-/** Stop a worker: SIGTERM (graceful) or SIGKILL, and wait for its exit. */
-export async function endWorker(w: WorkerProc, signal: NodeJS.Signals): Promise<void> {
-  if (w.exited) return;
-  const gone = new Promise((r) => w.proc.once('exit', r));
-  w.proc.kill(signal);
-  await gone;
+  const jetstream = { servers: g.servers, prefix: g.prefix, stream: g.stream, results: g.results, ...g.jetstream };
+  return spawnJetStreamWorker({ id, model, group: g.group, partitions: g.partitions, jetstream, dir });
 }
 
 /** `vigil fleet bridge --jetstream` as users start it, from `from` on `broker` into group `g`. */

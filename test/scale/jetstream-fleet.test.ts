@@ -6,11 +6,9 @@
  * are dropped by Nats-Msg-Id), no window has a hole (each sensor's first verdict is its W-th reading), and the
  * alerts equal those of a single-worker control group judging the same readings, none repeated.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../runtime/fleet/partition.ts';
 import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
@@ -21,6 +19,7 @@ import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixtures/nats-server.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { readAll } from '@vigil/fixtures/read-stream.ts';
+import { spawnJetStreamWorker, type WorkerProc } from '@vigil/fixtures/jetstream-worker.ts';
 
 const P = 8;
 const W = 4;
@@ -29,50 +28,13 @@ const ROUNDS = 48;
 const T0 = Date.UTC(2026, 0, 1);
 const JS = { leaseMs: 3000, renewMs: 1000, fetchBatch: 64, fetchWaitMs: 1000 };
 
-interface Worker {
-  id: string;
-  proc: ChildProcess;
-  owned: number[];
-  verdicts: { seq: number; dup: boolean }[];
-  ready: boolean;
-  exited: boolean;
-  stderr: string;
-}
-
 let dir: string;
 let server: TestNatsServer;
 let model: string;
-const workers: Worker[] = [];
+const workers: WorkerProc[] = [];
 
-function spawnWorker(id: string, group: string, prefix: string, stream: string, results: string): Worker {
-  const cfg = {
-    model,
-    fleet: { group, partitions: P, workerId: id, jetstream: { servers: server.url, prefix, stream, results, ...JS } },
-    metrics: { port: null },
-    state: { file: null },
-    reload: { watch: false },
-    log: { level: 'warn' },
-  };
-  const file = join(dir, `${id}.json`);
-  writeFileSync(file, JSON.stringify(cfg));
-  const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'test/scale/jetstream-worker.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const w: Worker = { id, proc, owned: [], verdicts: [], ready: false, exited: false, stderr: '' };
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
-    let m: { e: string; partitions?: number[]; owned?: number[]; seq?: number; dup?: boolean };
-    try {
-      m = JSON.parse(line);
-    } catch {
-      return;
-    }
-    if (m.e === 'v') w.verdicts.push({ seq: m.seq!, dup: m.dup! });
-    else if (m.e === 'owned') w.owned = m.partitions!;
-    else if (m.e === 'ready') w.ready = true;
-  });
-  proc.stderr!.on('data', (d) => (w.stderr += d));
-  proc.once('exit', () => {
-    w.exited = true;
-    w.owned = [];
-  });
+function spawnWorker(id: string, group: string, prefix: string, stream: string, results: string): WorkerProc {
+  const w = spawnJetStreamWorker({ id, model, group, partitions: P, jetstream: { servers: server.url, prefix, stream, results, ...JS }, dir });
   workers.push(w);
   return w;
 }
@@ -91,7 +53,7 @@ async function publishRounds(n: FleetNats, from: number, to: number): Promise<vo
   }
 }
 
-const totalOwned = (ws: Worker[]) => ws.filter((w) => !w.exited).reduce((a, w) => a + w.owned.length, 0);
+const totalOwned = (ws: WorkerProc[]) => ws.filter((w) => !w.exited).reduce((a, w) => a + w.owned.length, 0);
 
 describe.skipIf(!hasNatsServer)('vigil fleet on JetStream (real nats-server)', () => {
   let fleet: FleetNats;

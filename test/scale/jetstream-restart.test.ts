@@ -6,11 +6,9 @@
  * its sensor's W-th reading, and no alert is repeated. The workers reconnect, renew or retake their leases and
  * resume their partitions from the saved state.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../runtime/fleet/partition.ts';
 import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
@@ -21,6 +19,7 @@ import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixtures/nats-server.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { readAll } from '@vigil/fixtures/read-stream.ts';
+import { spawnJetStreamWorker, type WorkerProc } from '@vigil/fixtures/jetstream-worker.ts';
 
 const P = 8;
 const W = 4;
@@ -31,7 +30,7 @@ const JS = { leaseMs: 3000, renewMs: 1000, fetchBatch: 64, fetchWaitMs: 1000 };
 
 let dir: string;
 let server: TestNatsServer;
-const procs: ChildProcess[] = [];
+const workers: WorkerProc[] = [];
 
 const value = (s: number, r: number) => ((r + s * 5) % 13 === 0 ? 40 : ((r * 7 + s) % 10) / 10);
 
@@ -66,27 +65,16 @@ describe.skipIf(!hasNatsServer)('vigil fleet on JetStream through a nats-server 
     fleet = await openFleetNats(JetStreamFleetSchema.parse({ servers: server.url, ...JS }), 'line-r', 'test');
   }, 30_000);
   afterAll(async () => {
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    for (const w of workers) if (!w.exited) w.proc.kill('SIGKILL');
     await fleet?.close();
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('loses nothing and judges nothing twice when nats-server is killed and restarted mid-stream', async () => {
-    const owned = new Map<string, number[]>();
-    const logs = new Map<string, string>();
-    for (const id of ['w-1', 'w-2']) {
-      const file = join(dir, `${id}.json`);
-      writeFileSync(file, JSON.stringify({ model, fleet: { group: 'line-r', partitions: P, workerId: id, jetstream: { servers: server.url, ...JS } }, metrics: { port: null }, state: { file: null }, reload: { watch: false }, log: { level: 'warn' } }));
-      const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'test/scale/jetstream-worker.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-      procs.push(proc);
-      createInterface({ input: proc.stdout! }).on('line', (line) => {
-        if (line.startsWith('{"e":"owned"')) owned.set(id, (JSON.parse(line) as { partitions: number[] }).partitions);
-      });
-      proc.stderr!.on('data', (d) => logs.set(id, ((logs.get(id) ?? '') + d).slice(-3000)));
-    }
-    const state = () => ({ owned: Object.fromEntries(owned), logs: Object.fromEntries(logs) });
-    await waitFor(() => [...owned.values()].reduce((a, l) => a + l.length, 0) === P && owned.size === 2 && [...owned.values()].every((l) => l.length > 0), 'partitions shared', 30_000, state);
+    for (const id of ['w-1', 'w-2']) workers.push(spawnJetStreamWorker({ id, model, group: 'line-r', partitions: P, jetstream: { servers: server.url, ...JS }, dir }));
+    const state = () => Object.fromEntries(workers.map((w) => [w.id, { owned: w.owned, log: w.stderr }]));
+    await waitFor(() => workers.reduce((a, w) => a + w.owned.length, 0) === P && workers.every((w) => w.owned.length > 0), 'partitions shared', 30_000, state);
     const expected = SENSORS.length * (ROUNDS - W + 1);
     let judged = 0;
     const poll = setInterval(() => void storedCount(fleet.jsm, 'VIGIL_RESULTS', 'vigil.verdicts.>').then((n) => (judged = n), () => undefined), 200);
