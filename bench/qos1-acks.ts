@@ -17,6 +17,7 @@ import { startBroker } from './lib/broker.ts';
 import { cliArg } from './lib/child.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
+import { countSocketWrites } from '@vigil/fixtures/socket-writes.ts';
 
 const QUICK = process.argv.includes('--quick');
 const N = Number(cliArg('messages', QUICK ? '10000' : '20000'));
@@ -35,12 +36,7 @@ async function receive(url: string, port: number, mode: Round['mode'], round: nu
   const client = await mqtt.connectAsync(url, { clientId: `acks-${process.pid}-${round}-${topic.length}`, writeCache: false });
   (client.stream as unknown as { setNoDelay(v: boolean): void }).setNoDelay(true);
   const stop = mode === 'per turn (vigil run)' ? writesPerTurn(client) : () => {};
-  const s = client.stream as unknown as { _write: (...a: unknown[]) => unknown; _writev?: (...a: unknown[]) => unknown };
-  let writes = 0;
-  const w = s._write.bind(s);
-  const wv = s._writev?.bind(s);
-  s._write = (...a) => (writes++, w(...a));
-  if (wv) s._writev = (...a) => (writes++, wv(...a));
+  const writes = countSocketWrites(client);
   let received = 0;
   let done!: () => void;
   const all = new Promise<void>((r) => (done = r));
@@ -49,7 +45,7 @@ async function receive(url: string, port: number, mode: Round['mode'], round: nu
     if (++received === N) done();
   });
   await client.subscribeAsync(topic, { qos: 1 });
-  writes = 0;
+  writes.reset();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const pub = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-q', '1', '-l', '--nodelay'], { stdio: ['pipe', 'ignore', 'inherit'] });
@@ -58,11 +54,11 @@ async function receive(url: string, port: number, mode: Round['mode'], round: nu
   await new Promise((r) => setImmediate(r));
   const c = process.cpuUsage(c0);
   const seconds = (performance.now() - t0) / 1000;
-  const out: Round = { mode, round, writes, cpuUsPerMessage: (c.user + c.system) / N, seconds };
+  const out: Round = { mode, round, writes: writes.count(), cpuUsPerMessage: (c.user + c.system) / N, seconds };
   stop();
   await client.endAsync();
   await new Promise((r) => pub.exitCode !== null ? r(undefined) : pub.once('exit', r));
-  process.stderr.write(`qos1-acks: ${mode} #${round}: ${writes} writes for ${N} messages, ${out.cpuUsPerMessage.toFixed(2)} us CPU per message, ${seconds.toFixed(2)} s\n`);
+  process.stderr.write(`qos1-acks: ${mode} #${round}: ${out.writes} writes for ${N} messages, ${out.cpuUsPerMessage.toFixed(2)} us CPU per message, ${seconds.toFixed(2)} s\n`);
   return out;
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writesPerTurn } from '../../runtime/mqtt/writes-per-turn.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
+import { countSocketWrites } from '@vigil/fixtures/socket-writes.ts';
 
 const N = 400;
 let broker: TestMosquitto;
@@ -19,23 +20,18 @@ afterAll(async () => {
 
 /** Socket writes of `client` while it receives `N` QoS 1 messages published in one go (and how many arrived). */
 async function writesForBurst(client: MqttClient, topic: string): Promise<{ writes: number; received: number }> {
-  const s = client.stream as unknown as { _write: (...a: unknown[]) => unknown; _writev?: (...a: unknown[]) => unknown };
-  let writes = 0;
-  const w = s._write.bind(s);
-  const wv = s._writev?.bind(s);
-  s._write = (...a) => (writes++, w(...a));
-  if (wv) s._writev = (...a) => (writes++, wv(...a));
+  const writes = countSocketWrites(client);
   let received = 0;
   client.on('message', () => received++);
   await client.subscribeAsync(topic, { qos: 1 });
   const pub = await mqtt.connectAsync(broker.url);
-  writes = 0;
+  writes.reset();
   for (let i = 0; i < N; i++) pub.publish(topic, `{"ts":${i},"v":${i}}`, { qos: 1 });
   await waitFor(() => received === N, `${N} messages`, 30_000, () => ({ received }));
   // The last PUBACKs leave in the turn that read them.
   await new Promise((r) => setImmediate(r));
   await pub.endAsync();
-  return { writes, received };
+  return { writes: writes.count(), received };
 }
 
 describe('writesPerTurn', () => {
