@@ -18,16 +18,13 @@
  *
  * Writes bench/results/overload.json.
  */
-import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startBroker } from './lib/broker.ts';
+import { loadavg } from 'node:os';
 import { cliArg } from './lib/child.ts';
-import { alertLatencies, backlog, drain, listenAlerts, sensorLoad } from './lib/load.ts';
-import { connectNoDelay } from './lib/mqtt.ts';
+import { alertLatencies, backlog, drain } from './lib/load.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
+import { loadText, shedBetween, shedText, startShippedRig, type ShippedRig } from './lib/shipped.ts';
 import { median, quantile } from './lib/stats.ts';
-import { cpuSeconds, csvRows, droppedByReason, histogramQuantile, procStatus, scrapeSeries, startVigil, trainedModel } from './lib/vigil.ts';
+import { cpuSeconds, droppedByReason, histogramQuantile, procStatus, scrapeSeries, trainedModel } from './lib/vigil.ts';
 import { rampCapacity, type RampStep } from './overload/capacity.ts';
 
 const QUICK = process.argv.includes('--quick');
@@ -55,57 +52,57 @@ interface Sample {
   rssMB: number;
 }
 
-async function main(): Promise<void> {
-  const started = new Date();
-  const load0 = loadavg();
-  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-overload-'));
-  const given = cliArg('broker', '');
-  const broker = given ? { url: given, stop: async () => {} } : await startBroker(work);
-  const model = cliArg('model', '') || trainedModel('pump64-wide', ['--window', '64', '--hidden', '256,256', '--epochs', '3']);
-  const { channels, rows } = csvRows(trainedModel('pump64', ['--window', '64', '--epochs', '8']));
-  const prefix = `ovl${process.pid}`;
-  const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: `${prefix}/+/data`, work });
-  const { alerts, proc: listener } = await listenAlerts(broker.url, 'vigil/alerts/+');
-  const pub = await connectNoDelay(broker.url, `ovl-pub-${process.pid}`);
-  const load = sensorLoad(pub, { prefix, sensors: SENSORS, channels, rows, window: W, spikePeriod: SPIKE_PERIOD, qos: 0 });
-  const url = vigil.opsUrl;
-  const t0 = performance.now();
+type Scrape = Awaited<ReturnType<typeof scrapeSeries>>;
 
-  // Every 250 ms: counters, backlog, RSS, tagged with the phase.
-  let phase = 'warm-up';
+/** Every 250 ms until stopped: counters, backlog, RSS, tagged with the phase the run is in. */
+function startSampler(rig: ShippedRig, t0: number) {
   const samples: Sample[] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      const { sums, series } = await scrapeSeries(url);
+  const state = { phase: 'warm-up', sampling: true };
+  const done = (async () => {
+    while (state.sampling) {
+      const { sums, series } = await scrapeSeries(rig.url);
       const dropped = Object.values(droppedByReason(series)).reduce((a, b) => a + b, 0);
-      samples.push({ t: (performance.now() - t0) / 1000, phase, sent: load.sent, scored: sums.vigil_windows_scored_total ?? 0, dropped, backlog: backlog(sums, load.sent), rssMB: procStatus(vigil.pid).VmRSS });
+      samples.push({ t: (performance.now() - t0) / 1000, phase: state.phase, sent: rig.load.sent, scored: sums.vigil_windows_scored_total ?? 0, dropped, backlog: backlog(sums, rig.load.sent), rssMB: procStatus(rig.vigil.pid).VmRSS });
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
+  return {
+    samples,
+    set phase(p: string) {
+      state.phase = p;
+    },
+    stop: async () => {
+      state.sampling = false;
+      await done;
+    },
+  };
+}
 
-  // Warm-up: every sensor's first window.
-  await load.pace(2000, (SENSORS * W) / 2000);
-  await drain(url, load);
-
-  phase = 'capacity';
+/** REPEATS capacity ramps (the first from START, later ones from 0.6 of the first); C = their median. */
+async function measureCapacity(rig: ShippedRig) {
   const caps: number[] = [];
   const ramp: RampStep[] = [];
   for (let r = 1; r <= REPEATS; r++) {
-    const out = await rampCapacity(url, load, { start: r === 1 ? START : 0.6 * caps[0], repeat: r, settleS: SETTLE_S, measureS: MEASURE_S });
+    const out = await rampCapacity(rig.url, rig.load, { start: r === 1 ? START : 0.6 * caps[0], repeat: r, settleS: SETTLE_S, measureS: MEASURE_S });
     caps.push(out.capacity);
     ramp.push(...out.steps);
     process.stderr.write(`overload: capacity #${r}: ${out.capacity.toFixed(0)} windows/s\n`);
   }
-  const C = median(caps);
+  return { C: median(caps), caps, ramp };
+}
 
-  phase = 'baseline';
+/**
+ * Baseline (0.5 C), overload (MULTIPLE x C, scraped and CPU-read at both ends), recovery (0.5 C), drain. Returns the
+ * scrapes and the wall-clock / performance.now() marks the figures are cut by.
+ */
+async function loadPhases(rig: ShippedRig, sampler: ReturnType<typeof startSampler>, C: number) {
+  const { load, url, vigil } = rig;
+  sampler.phase = 'baseline';
   const base0 = Date.now();
   await load.pace(0.5 * C, BASELINE_S);
   const base1 = Date.now();
-  const baselineBacklog = Math.max(0, ...samples.filter((s) => s.phase === 'baseline').map((s) => s.backlog));
 
-  phase = 'overload';
+  sampler.phase = 'overload';
   const mA = await scrapeSeries(url);
   const sA = load.sent;
   const cA = cpuSeconds(vigil.pid);
@@ -117,48 +114,40 @@ async function main(): Promise<void> {
   const mB = await scrapeSeries(url);
   const sB = load.sent;
   const cB = cpuSeconds(vigil.pid);
-  const overEnd = (tB - t0) / 1000;
 
-  phase = 'recovery';
+  sampler.phase = 'recovery';
   await load.pace(0.5 * C, RECOVERY_S);
   const w2 = Date.now();
-  phase = 'drain';
+  sampler.phase = 'drain';
   await drain(url, load).catch((e: Error) => process.stderr.write(`overload: ${e.message}\n`));
   await new Promise((r) => setTimeout(r, 500));
-  sampling = false;
-  await sampler;
-  const mEnd = await scrapeSeries(url);
-  await pub.endAsync();
-  listener.kill('SIGTERM');
-  await vigil.stop();
-  await broker.stop();
-  const load1 = loadavg();
+  return { mA, mB, sA, sB, cA, cB, tA, tB, base0, base1, w0, w1, w2 };
+}
 
-  const el = (tB - tA) / 1000;
+/** The figures of the run from its scrapes, samples and alerts. */
+function summarise(rig: ShippedRig, samples: Sample[], C: number, caps: number[], ph: Awaited<ReturnType<typeof loadPhases>>, mEnd: Scrape, t0: number, loadAverage: { start: number[]; end: number[] }) {
+  const { mA, mB } = ph;
+  const el = (ph.tB - ph.tA) / 1000;
+  const overEnd = (ph.tB - t0) / 1000;
   const d = (a: Record<string, number>, b: Record<string, number>, k: string) => (b[k] ?? 0) - (a[k] ?? 0);
   const scoredPerS = d(mA.sums, mB.sums, 'vigil_windows_scored_total') / el;
-  const goodput = scoredPerS / C;
+  const baselineBacklog = Math.max(0, ...samples.filter((s) => s.phase === 'baseline').map((s) => s.backlog));
   const recovered = samples.find((s) => s.phase === 'recovery' && s.backlog <= Math.max(baselineBacklog, 0.05 * C));
-  const recoveryS = recovered ? recovered.t - overEnd : NaN;
-  const shedA = droppedByReason(mA.series);
-  const shed = Object.fromEntries(Object.entries(droppedByReason(mEnd.series)).map(([k, v]) => [k, v - (shedA[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
   const formedAfter = d(mA.sums, mEnd.sums, 'vigil_windows_total');
   const scoredAfter = d(mA.sums, mEnd.sums, 'vigil_windows_scored_total');
-  const notDelivered = load.sent - (mEnd.sums.vigil_messages_total ?? 0);
-  const lat = (from: number, to: number) => alertLatencies(alerts, from, to);
-  const [latBase, latOver, latRecEnd] = [lat(base0, base1), lat(w0, w1), lat(w2 - 5000, w2)];
+  const lat = (from: number, to: number) => alertLatencies(rig.alerts, from, to);
+  const [latBase, latOver, latRecEnd] = [lat(ph.base0, ph.base1), lat(ph.w0, ph.w1), lat(ph.w2 - 5000, ph.w2)];
   const p = (xs: number[], q: number) => (xs.length ? quantile(xs, q) : NaN);
   const batches = d(mA.sums, mB.sums, 'vigil_batch_size_count');
-  const f1 = (x: number) => (x === Infinity ? '> 1000' : Number.isFinite(x) ? x.toFixed(1) : String(x));
   const o = {
     capacity: C,
     capacities: caps,
     offeredPerS: MULTIPLE * C,
-    publishedPerS: (sB - sA) / el,
+    publishedPerS: (ph.sB - ph.sA) / el,
     scoredPerS,
-    goodput,
-    shed,
-    notDelivered,
+    goodput: scoredPerS / C,
+    shed: shedBetween(mA.series, mEnd.series),
+    notDelivered: rig.load.sent - (mEnd.sums.vigil_messages_total ?? 0),
     scoredOfFormed: scoredAfter / Math.max(1, formedAfter),
     alertP50: p(latOver, 0.5),
     alertP99: p(latOver, 0.99),
@@ -168,14 +157,46 @@ async function main(): Promise<void> {
     verdictP99: histogramQuantile(mA.series, mB.series, LATENCY, 0.99) * 1000,
     baselineAlertP99: p(latBase, 0.99),
     recoveryEndAlertP99: p(latRecEnd, 0.99),
-    recoveryS,
-    vigilCores: (cB - cA) / el,
+    recoveryS: recovered ? recovered.t - overEnd : NaN,
+    vigilCores: (ph.cB - ph.cA) / el,
     meanBatch: d(mA.sums, mB.sums, 'vigil_batch_size_sum') / Math.max(1, batches),
     peakRssMB: Math.max(...samples.filter((s) => s.phase === 'overload').map((s) => s.rssMB)),
     baselineRssMB: Math.max(...samples.filter((s) => s.phase === 'baseline').map((s) => s.rssMB)),
-    loadAverage: { start: load0, end: load1 },
+    loadAverage,
   };
+  return { o, formedAfter, scoredAfter, overloadBand: [(ph.tA - t0) / 1000, overEnd] as [number, number] };
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const load0 = loadavg();
+  const model = cliArg('model', '') || trainedModel('pump64-wide', ['--window', '64', '--hidden', '256,256', '--epochs', '3']);
+  const csvOf = trainedModel('pump64', ['--window', '64', '--epochs', '8']);
+  const rig = await startShippedRig({ name: 'overload', launcher: LAUNCHER, model, csvOf, load: { sensors: SENSORS, window: W, spikePeriod: SPIKE_PERIOD, qos: 0 } });
+  const t0 = performance.now();
+  const sampler = startSampler(rig, t0);
+
+  // Warm-up: every sensor's first window.
+  await rig.load.pace(2000, (SENSORS * W) / 2000);
+  await drain(rig.url, rig.load);
+  sampler.phase = 'capacity';
+  const { C, caps, ramp } = await measureCapacity(rig);
+  const phases = await loadPhases(rig, sampler, C);
+  await sampler.stop();
+  const mEnd = await scrapeSeries(rig.url);
+  await rig.stop();
+  const { o, formedAfter, scoredAfter, overloadBand } = summarise(rig, sampler.samples, C, caps, phases, mEnd, t0, { start: load0, end: loadavg() });
   process.stderr.write(`overload: ${JSON.stringify(o)}\n`);
+  report({ started, model, rig, samples: sampler.samples, ramp, o, formedAfter, scoredAfter, overloadBand });
+  process.exit(0);
+}
+
+/** bench/results/overload.json: the figures, the ramps, rates and backlog through the run. */
+function report(r: { started: Date; model: string; rig: ShippedRig; samples: Sample[]; ramp: RampStep[]; o: ReturnType<typeof summarise>['o']; formedAfter: number; scoredAfter: number; overloadBand: [number, number] }): void {
+  const { started, model, samples, ramp, o, formedAfter, scoredAfter, overloadBand } = r;
+  const { vigil, givenBroker: given } = r.rig;
+  const { capacity: C, capacities: caps, scoredPerS, goodput, shed, notDelivered, recoveryS } = o;
+  const f1 = (x: number) => (x === Infinity ? '> 1000' : Number.isFinite(x) ? x.toFixed(1) : String(x));
   // Per-second rates from the samples (4 per second): offered, scored, shed.
   const rate = (k: 'sent' | 'scored' | 'dropped') => samples.slice(4).map((s, i) => [s.t, (s[k] - samples[i][k]) / (s.t - samples[i].t)] as [number, number]);
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -190,7 +211,7 @@ async function main(): Promise<void> {
       `Capacity: ramp x1.25 then 2 bisection steps, pass = scored/sent >= 0.98 and backlog growth <= 50 ms of arrivals over ${MEASURE_S} s after ${SETTLE_S} s at the rate; ${REPEATS} ramps: ${caps.map((c) => c.toFixed(0)).join(', ')} windows/s, median ${C.toFixed(0)}.`,
       `${goodput >= 0.9 ? 'MET' : 'NOT MET'}: goodput during overload >= 90 % of capacity (${pct(goodput)}: ${scoredPerS.toFixed(0)} windows scored/s at ${o.publishedPerS.toFixed(0)} readings/s offered, ratios of this run).`,
       ...(goodput > 1.02 ? [`Goodput above 100 %: under a backlog vigil scores faster than at the ramp's capacity, as batches grow with the backlog (mean batch ${o.meanBatch.toFixed(0)} in overload; at the ramp's rates a batch closes after batch.maxWaitMs with a few windows).`] : []),
-      `Measured under contention: a 2-core machine shared with other sessions; load average ${load0.map((x) => x.toFixed(1)).join(' / ')} at start, ${load1.map((x) => x.toFixed(1)).join(' / ')} at end (1/5/15 min).`,
+      `Measured under contention: a 2-core machine shared with other sessions; load average ${loadText(o.loadAverage.start)} at start, ${loadText(o.loadAverage.end)} at end (1/5/15 min).`,
       'Latency: publish -> alert = alert receipt wall clock - the reading ts (its publish wall clock); arrival -> verdict from vigil_verdict_latency_seconds (bucket upper bound; Infinity = over 1 s).',
     ],
     tables: [
@@ -202,7 +223,7 @@ async function main(): Promise<void> {
           [`offered during overload (${MULTIPLE}x C) / published, readings/s`, `${o.offeredPerS.toFixed(0)} / ${o.publishedPerS.toFixed(0)}`],
           ['scored during overload, windows/s', scoredPerS.toFixed(0)],
           ['goodput (scored/s / C)', pct(goodput)],
-          ['shed by reason (overload + recovery)', Object.keys(shed).length ? Object.entries(shed).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
+          ['shed by reason (overload + recovery)', shedText(shed)],
           ['readings the broker never delivered to vigil', notDelivered],
           ['windows scored / formed (overload + recovery)', `${scoredAfter} / ${formedAfter} (${pct(o.scoredOfFormed)})`],
           ['publish -> alert p50 / p99 during overload, ms', `${f1(o.alertP50)} / ${f1(o.alertP99)} (${o.alerts} alerts)`],
@@ -228,7 +249,7 @@ async function main(): Promise<void> {
           { name: 'scored windows/s', points: rate('scored') },
           { name: 'shed windows/s', points: rate('dropped') },
         ],
-        bands: [[(tA - t0) / 1000, overEnd]],
+        bands: [overloadBand],
         caption: `overload shaded (${MULTIPLE}x C = ${o.offeredPerS.toFixed(0)}/s); goodput ${pct(goodput)}; recovered ${f1(recoveryS)} s after`,
       },
       {
@@ -242,12 +263,11 @@ async function main(): Promise<void> {
           { name: 'backlog', points: samples.map((s) => [s.t, s.backlog]) },
           { name: 'RSS MB', points: samples.map((s) => [s.t, s.rssMB]) },
         ],
-        bands: [[(tA - t0) / 1000, overEnd]],
+        bands: [overloadBand],
       },
     ],
     data: { ...o, verdictP50: f1(o.verdictP50), verdictP99: f1(o.verdictP99), multiple: MULTIPLE, sensors: SENSORS, overloadS: OVERLOAD_S, recoveryPhaseS: RECOVERY_S, model, launcher: LAUNCHER.join(' '), loader: vigil.loader, ramp, samples },
   });
-  process.exit(0);
 }
 
 await main();
