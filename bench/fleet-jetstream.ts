@@ -31,8 +31,9 @@ import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
 import { delta, ROOT, scrape, startVigil } from './lib/vigil.ts';
-import { handoverMs, outcomeOf, payloadOf, publishRounds, spawnBridge, spawnWorker, until, type DataSet, type Group, type GroupOutcome, untilJudged } from './fleet-jetstream/fleet.ts';
+import { handoverMs, payloadOf, publishRounds, spawnBridge, spawnWorker, until, type DataSet, type Group, untilJudged } from './fleet-jetstream/fleet.ts';
 import { endWorker, type WorkerProc } from '@vigil/fixtures/jetstream-worker.ts';
+import { outcomeOf, type GroupOutcome } from '@vigil/fixtures/fleet-outcome.ts';
 
 const QUICK = process.argv.includes('--quick');
 const SENSORS = Number(cliArg('sensors', QUICK ? '300' : '1000'));

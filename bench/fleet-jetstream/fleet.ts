@@ -1,8 +1,8 @@
 /**
  * The parts of bench/fleet-jetstream.ts: the data set (sensors x rounds, a spike now and then), JetStream fleet
  * worker processes (fixtures/jetstream-worker.ts) whose owned partitions and verdicts are stamped with this
- * process's clock as they arrive, the bridge as `vigil fleet bridge --jetstream`,
- * and readers of a group's streams (readings by sensor, verdicts by stream sequence, alerts).
+ * process's clock as they arrive, the bridge as `vigil fleet bridge --jetstream`, and the wait for a group's
+ * verdicts (what they hold afterwards: fixtures/fleet-outcome.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { readingMsgId } from '../../runtime/fleet/jetstream/bridge.ts';
 import type { FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
 import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.ts';
 import { ROOT } from '../lib/vigil.ts';
-import { readAll } from '@vigil/fixtures/read-stream.ts';
 import { spawnJetStreamWorker, type WorkerProc } from '@vigil/fixtures/jetstream-worker.ts';
 
 /** The data set: `sensors` sensors, `rounds` readings each, round-major (every sensor once per round). */
@@ -66,59 +65,6 @@ export function spawnBridge(g: Group, broker: string, from: string): ChildProces
   const proc = spawn(process.execPath, [join(ROOT, 'bin/vigil.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   process.once('exit', () => proc.kill('SIGKILL'));
   return proc;
-}
-
-const json = <T>(d: Uint8Array) => JSON.parse(new TextDecoder().decode(d)) as T;
-
-/** What a group's streams hold after a run. */
-export interface GroupOutcome {
-  readings: number;
-  /** Stream sequences that should have a verdict: each sensor's W-th reading on. */
-  expected: number;
-  /** Expected sequences with exactly one verdict, with none, with more than one; verdicts of unexpected sequences. */
-  once: number;
-  missing: number;
-  repeated: number;
-  unexpected: number;
-  /** sensor@ts -> score, to compare windows with another run on the same data. */
-  scores: Map<string, number>;
-  /** sensor type tsLast of every alert, sorted. */
-  alerts: string[];
-}
-
-/** Read back a group's readings, verdicts and alerts and count verdicts by stream sequence. */
-export async function outcomeOf(n: FleetNats, g: Group, window: number): Promise<GroupOutcome> {
-  const readings = await readAll(n.js, g.stream, `${g.prefix}.readings.>`);
-  const seqsOf = new Map<string, number[]>();
-  for (const m of readings) {
-    const s = n.names.parse(m.subject)!.sensor;
-    let l = seqsOf.get(s);
-    if (!l) seqsOf.set(s, (l = []));
-    l.push(m.seq);
-  }
-  const expected = new Set([...seqsOf.values()].flatMap((l) => l.slice(window - 1)));
-  const bySeq = new Map<number, number>();
-  const scores = new Map<string, number>();
-  for (const v of await readAll(n.js, g.results, `${g.prefix}.verdicts.>`)) {
-    const p = json<{ seq: number; sensor: string; ts: number; score: number }>(v.data);
-    bySeq.set(p.seq, (bySeq.get(p.seq) ?? 0) + 1);
-    scores.set(`${p.sensor}@${p.ts}`, p.score);
-  }
-  let once = 0;
-  let repeated = 0;
-  let missing = 0;
-  for (const seq of expected) {
-    const c = bySeq.get(seq) ?? 0;
-    if (c === 1) once++;
-    else if (c === 0) missing++;
-    else repeated++;
-  }
-  const unexpected = [...bySeq.keys()].filter((s) => !expected.has(s)).length;
-  const alerts = (await readAll(n.js, g.results, `${g.prefix}.alerts.>`)).map((m) => {
-    const p = json<{ type: string; sensor: string; tsLast: number }>(m.data);
-    return `${p.sensor} ${p.type} ${p.tsLast}`;
-  });
-  return { readings: readings.length, expected: expected.size, once, missing, repeated, unexpected, scores, alerts: alerts.sort() };
 }
 
 /**

@@ -18,8 +18,8 @@ import { fleetStatus, storedCount } from '../../runtime/fleet/jetstream/status.t
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixtures/nats-server.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { readAll } from '@vigil/fixtures/read-stream.ts';
 import { spawnJetStreamWorker, type WorkerProc } from '@vigil/fixtures/jetstream-worker.ts';
+import { outcomeOf } from '@vigil/fixtures/fleet-outcome.ts';
 
 const P = 8;
 const W = 4;
@@ -107,44 +107,25 @@ describe.skipIf(!hasNatsServer)('vigil fleet on JetStream (real nats-server)', (
       throw new Error(`${err.message}\nstatus: ${JSON.stringify(await fleetStatus(fleet, 'VIGIL_READINGS', P))}\nconsumers: ${JSON.stringify(consumers)}\nlogs: ${workers.map((w) => `${w.id}: ${w.stderr}`).join('\n')}`);
     });
 
-    // The readings: one per sensor and round, in the stream once each.
-    const readings = await readAll(fleet.js, 'VIGIL_READINGS', 'vigil.readings.>');
-    expect(readings).toHaveLength(SENSORS.length * ROUNDS);
-    const seqsOf = new Map<string, number[]>();
-    for (const m of readings) {
-      const s = fleet.names.parse(m.subject)!.sensor;
-      seqsOf.set(s, [...(seqsOf.get(s) ?? []), m.seq]);
-    }
-    // No hole: every reading from a sensor's W-th on has a verdict, nothing before it has one.
-    const expected = [...seqsOf.values()].flatMap((l) => l.slice(W - 1)).sort((x, y) => x - y);
-    const verdicts = await readAll(fleet.js, 'VIGIL_RESULTS', 'vigil.verdicts.>');
-    const bySeq = new Map<number, number>();
-    for (const v of verdicts) {
-      const seq = (JSON.parse(new TextDecoder().decode(v.data)) as { seq: number }).seq;
-      bySeq.set(seq, (bySeq.get(seq) ?? 0) + 1);
-    }
-    expect([...bySeq.keys()].sort((x, y) => x - y)).toEqual(expected);
-    expect([...bySeq.values()].every((n) => n === 1)).toBe(true);
+    // The readings: one per sensor and round, in the stream once each. No hole: every reading from a sensor's W-th
+    // on has exactly one verdict, nothing before it has one.
+    const o = await outcomeOf(fleet, { stream: 'VIGIL_READINGS', results: 'VIGIL_RESULTS', prefix: 'vigil' }, W);
+    expect(o.readings).toBe(SENSORS.length * ROUNDS);
+    expect(o).toMatchObject({ expected: SENSORS.length * perSensor, once: SENSORS.length * perSensor, missing: 0, repeated: 0, unexpected: 0 });
     // Whatever a worker judged again after the kill was dropped by the results stream, never stored twice. The
     // workers' reports can count fewer first stores than the stream holds (w-b stored some and died before it
     // heard the acks), never more.
     const raw = [a, b, c, d].flatMap((w) => w.verdicts);
     const repeats = raw.filter((v) => v.dup).length;
-    expect(raw.length - repeats).toBeLessThanOrEqual(expected.length);
-    expect(new Set(raw.map((v) => v.seq)).size).toBe(expected.length);
-    console.log(`jetstream fleet: ${readings.length} readings, ${expected.length} verdicts, ${repeats} repeats dropped by Nats-Msg-Id; w-b owned ${bOwned.join(',')} when killed`);
+    expect(raw.length - repeats).toBeLessThanOrEqual(o.expected);
+    expect(new Set(raw.map((v) => v.seq)).size).toBe(o.expected);
+    console.log(`jetstream fleet: ${o.readings} readings, ${o.expected} verdicts, ${repeats} repeats dropped by Nats-Msg-Id; w-b owned ${bOwned.join(',')} when killed`);
 
     // Alerts: the same as the single-worker control, none repeated.
-    const alertKeys = async (n: FleetNats, stream: string, prefix: string) =>
-      (await readAll(n.js, stream, `${prefix}.alerts.>`)).map((m) => {
-        const p = JSON.parse(new TextDecoder().decode(m.data)) as { type: string; sensor: string; tsLast: number };
-        return `${p.sensor} ${p.type} ${p.tsLast}`;
-      });
-    const got = await alertKeys(fleet, 'VIGIL_RESULTS', 'vigil');
-    const want = await alertKeys(control, 'CTL_RESULTS', 'ctl');
-    expect(want.length).toBeGreaterThan(10);
-    expect(new Set(got).size).toBe(got.length);
-    expect([...got].sort()).toEqual([...want].sort());
+    const single = await outcomeOf(control, { stream: 'CTL_READINGS', results: 'CTL_RESULTS', prefix: 'ctl' }, W);
+    expect(single.alerts.length).toBeGreaterThan(10);
+    expect(new Set(o.alerts).size).toBe(o.alerts.length);
+    expect(o.alerts).toEqual(single.alerts);
 
     // Status: nothing pending, the hand-overs counted, the leavers gone (w-a's partitions are taken on the next beat).
     let status = await fleetStatus(fleet, 'VIGIL_READINGS', P);

@@ -18,7 +18,7 @@ import { storedCount } from '../../runtime/fleet/jetstream/status.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixtures/nats-server.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { readAll } from '@vigil/fixtures/read-stream.ts';
+import { outcomeOf } from '@vigil/fixtures/fleet-outcome.ts';
 import { spawnJetStreamWorker, type WorkerProc } from '@vigil/fixtures/jetstream-worker.ts';
 
 const P = 8;
@@ -92,26 +92,10 @@ describe.skipIf(!hasNatsServer)('vigil fleet on JetStream through a nats-server 
       clearInterval(poll);
     }
 
-    const readings = await readAll(fleet.js, 'VIGIL_READINGS', 'vigil.readings.>');
-    expect(readings).toHaveLength(SENSORS.length * ROUNDS);
-    const seqsOf = new Map<string, number[]>();
-    for (const m of readings) {
-      const s = fleet.names.parse(m.subject)!.sensor;
-      seqsOf.set(s, [...(seqsOf.get(s) ?? []), m.seq]);
-    }
-    const want = [...seqsOf.values()].flatMap((l) => l.slice(W - 1)).sort((x, y) => x - y);
-    const bySeq = new Map<number, number>();
-    for (const v of await readAll(fleet.js, 'VIGIL_RESULTS', 'vigil.verdicts.>')) {
-      const seq = (JSON.parse(new TextDecoder().decode(v.data)) as { seq: number }).seq;
-      bySeq.set(seq, (bySeq.get(seq) ?? 0) + 1);
-    }
-    expect([...bySeq.keys()].sort((x, y) => x - y)).toEqual(want);
-    expect([...bySeq.values()].every((n) => n === 1)).toBe(true);
-    const alerts = (await readAll(fleet.js, 'VIGIL_RESULTS', 'vigil.alerts.>')).map((m) => {
-      const p = JSON.parse(new TextDecoder().decode(m.data)) as { type: string; sensor: string; tsLast: number };
-      return `${p.sensor} ${p.type} ${p.tsLast}`;
-    });
-    expect(alerts.length).toBeGreaterThan(10);
-    expect(new Set(alerts).size).toBe(alerts.length);
+    const o = await outcomeOf(fleet, { stream: 'VIGIL_READINGS', results: 'VIGIL_RESULTS', prefix: 'vigil' }, W);
+    expect(o.readings).toBe(SENSORS.length * ROUNDS);
+    expect(o).toMatchObject({ expected, once: expected, missing: 0, repeated: 0, unexpected: 0 });
+    expect(o.alerts.length).toBeGreaterThan(10);
+    expect(new Set(o.alerts).size).toBe(o.alerts.length);
   }, 90_000);
 });
