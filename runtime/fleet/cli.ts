@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { clientOptions, redactedUrl } from '../mqtt/connect.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
 import { partitionBridge } from './bridge.ts';
-import { brokerOf, withBroker } from './broker-options.ts';
+import { brokerOf, withBroker, type BrokerFlags } from './broker-options.ts';
 import { parseFleetCommand } from './parse-command.ts';
 import { assignPartitions, partitionOf, partitionTopic } from './partition.ts';
 
@@ -34,8 +34,18 @@ export async function run(args: string[]): Promise<number> {
   // The JetStream mode loads nats.js only when asked for.
   if (args.includes('--jetstream')) return (await import('./jetstream/cli.ts')).run(args.filter((a) => a !== '--jetstream'));
   let code = 0;
+  const fail = () => {
+    code = 1;
+  };
   const program = new Command('vigil fleet').description('share one sensor fleet among several vigil run workers (docs/fleet.md)').exitOverride();
+  partitionCommand(program, fail);
+  statusCommand(program, fail);
+  bridgeCommand(program);
+  return (await parseFleetCommand(program, args)) ?? code;
+}
 
+/** `vigil fleet partition`: the partition and topic of each sensor named. */
+function partitionCommand(program: Command, fail: () => void): void {
   addFlags(program.command('partition'), ['partitions'])
     .description('print the partition and topic of each sensor')
     .argument('<sensor...>', 'sensor ids')
@@ -47,30 +57,20 @@ export async function run(args: string[]): Promise<number> {
           process.stdout.write(`${s}\tp${partitionOf(s, o.partitions)}\t${partitionTopic(o.template, s, o.partitions)}\n`);
         } catch (err) {
           process.stderr.write(`${(err as Error).message}\n`);
-          code = 1;
+          fail();
         }
       }
     });
+}
 
+/** `vigil fleet status`: a group's live members from their retained heartbeats, and the partitions each owns. */
+function statusCommand(program: Command, fail: () => void): void {
   addFlags(withBroker(program.command('status')), ['group', 'fleetPrefix'], ['group'])
     .description('show the live members of a group (from their retained heartbeats) and the partitions each owns')
     .option('--wait <ms>', 'how long to collect heartbeats', int(100, 60_000), 1500)
     .action(async (opts: { broker: string; group: string; wait: number }, cmd: Command) => {
       const o = { ...opts, prefix: flagOrDefault(flagValues(cmd, ['fleetPrefix']), 'fleetPrefix') as string };
-      const client = await mqtt.connectAsync(o.broker, { ...clientOptions(brokerOf(o)), reconnectPeriod: 0 });
-      const members = new Map<string, Heartbeat>();
-      const base = `${o.prefix}/${o.group}/members`;
-      client.on('message', (t, p) => {
-        if (!p.length) return;
-        try {
-          members.set(t.slice(base.length + 1), JSON.parse(p.toString('utf8')) as Heartbeat);
-        } catch {
-          // not a heartbeat
-        }
-      });
-      await client.subscribeAsync(`${base}/+`, { qos: 1 });
-      await new Promise((r) => setTimeout(r, o.wait));
-      await client.endAsync();
+      const members = await collectHeartbeats(o);
       if (members.size === 0) {
         process.stdout.write(`no members in group '${o.group}' on ${redactedUrl(o.broker)}\n`);
         return;
@@ -79,7 +79,7 @@ export async function run(args: string[]): Promise<number> {
       const partitions = [...counts][0] ?? 0;
       if (counts.size > 1) {
         process.stdout.write(`WARNING: members disagree on the partition count (${[...counts].join(', ')}); sensors will be split\n`);
-        code = 1;
+        fail();
       }
       const owners = assignPartitions([...members.keys()].sort(), partitions);
       process.stdout.write(`group ${o.group}: ${members.size} member(s), ${partitions} partitions\n`);
@@ -89,7 +89,29 @@ export async function run(args: string[]): Promise<number> {
         process.stdout.write(`  ${id.padEnd(24)} ${String(own.length).padStart(4)} partitions  heartbeat ${age}  ${hb.host ?? '?'} pid ${hb.pid ?? '?'}\n      ${own.map((k) => `p${k}`).join(' ')}\n`);
       }
     });
+}
 
+/** The retained heartbeats of a group's members, by member id, collected for `wait` ms (with the broker flags' credentials and TLS). */
+async function collectHeartbeats(o: BrokerFlags & { group: string; wait: number; prefix: string }): Promise<Map<string, Heartbeat>> {
+  const client = await mqtt.connectAsync(o.broker, { ...clientOptions(brokerOf(o)), reconnectPeriod: 0 });
+  const members = new Map<string, Heartbeat>();
+  const base = `${o.prefix}/${o.group}/members`;
+  client.on('message', (t, p) => {
+    if (!p.length) return;
+    try {
+      members.set(t.slice(base.length + 1), JSON.parse(p.toString('utf8')) as Heartbeat);
+    } catch {
+      // not a heartbeat
+    }
+  });
+  await client.subscribeAsync(`${base}/+`, { qos: 1 });
+  await new Promise((r) => setTimeout(r, o.wait));
+  await client.endAsync();
+  return members;
+}
+
+/** `vigil fleet bridge`: republish plain sensor topics to partitioned ones until Ctrl-C. */
+function bridgeCommand(program: Command): void {
   addFlags(withBroker(program.command('bridge')), ['partitions'])
     .description('republish plain sensor topics to partitioned topics, for publishers that cannot hash')
     .option('--from <template>', 'incoming topic template with {sensor}', 'sensors/{sensor}/data')
@@ -114,6 +136,4 @@ export async function run(args: string[]): Promise<number> {
       bridge.stop();
       await client.endAsync();
     });
-
-  return (await parseFleetCommand(program, args)) ?? code;
 }
