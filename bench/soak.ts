@@ -14,16 +14,13 @@
  *
  * Writes bench/results/soak.json.
  */
-import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startBroker } from './lib/broker.ts';
+import { loadavg } from 'node:os';
 import { cliArg } from './lib/child.ts';
-import { alertLatencies, drain, listenAlerts, sensorLoad } from './lib/load.ts';
-import { connectNoDelay } from './lib/mqtt.ts';
+import { alertLatencies, drain } from './lib/load.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
+import { loadText, shedBetween, shedText, startShippedRig, type ShippedRig } from './lib/shipped.ts';
 import { quantile } from './lib/stats.ts';
-import { benchModel, cpuSeconds, csvRows, droppedByReason, histogramQuantile, procStatus, scrapeSeries, startVigil } from './lib/vigil.ts';
+import { benchModel, cpuSeconds, histogramQuantile, procStatus, scrapeSeries } from './lib/vigil.ts';
 
 const QUICK = process.argv.includes('--quick');
 const DURATION_S = Number(cliArg('duration', QUICK ? '20' : '60'));
@@ -58,25 +55,14 @@ interface Sample {
   sent: number;
 }
 
-async function main(): Promise<void> {
-  const started = new Date();
-  const load0 = loadavg();
-  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-soak-'));
-  const given = cliArg('broker', '');
-  const broker = given ? { url: given, stop: async () => {} } : await startBroker(work);
-  const model = benchModel();
-  const { channels, rows } = csvRows(model);
-  const prefix = `soak${process.pid}`;
-  const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: `${prefix}/+/data`, work });
-  const { alerts, proc: listener } = await listenAlerts(broker.url, 'vigil/alerts/+');
-  const pub = await connectNoDelay(broker.url, `soak-pub-${process.pid}`);
-  const load = sensorLoad(pub, { prefix, sensors: SENSORS, channels, rows, window: W, spikePeriod: SPIKE_PERIOD, qos: 0, garbageEvery: GARBAGE_EVERY });
-  const url = vigil.opsUrl;
-  const rssIdle = procStatus(vigil.pid).VmRSS;
+type Scrape = Awaited<ReturnType<typeof scrapeSeries>>;
 
-  // Fill every sensor's first window.
-  await load.pace(5000, (SENSORS * W) / 5000);
-  await drain(url, load);
+/**
+ * The soak itself, after every sensor's first window: RATE readings/s for DURATION_S, sampled every second, then a
+ * drain. Returns the scrapes at both ends, the samples and the marks the latencies are cut by.
+ */
+async function soak(rig: ShippedRig) {
+  const { url, load, vigil } = rig;
   const m0 = await scrapeSeries(url);
   const s0 = load.sent;
   const w0 = Date.now();
@@ -100,32 +86,28 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1000));
   await sample();
   const m1 = await scrapeSeries(url);
-  await pub.endAsync();
-  listener.kill('SIGTERM');
-  await vigil.stop();
-  await broker.stop();
-  const load1 = loadavg();
+  return { m0, m1, s0, w0, w1, el, samples };
+}
 
+/** The figures of the soak from its scrapes, samples and alerts. */
+function summarise(rig: ShippedRig, run: Awaited<ReturnType<typeof soak>>, rssIdle: number, loadAverage: { start: number[]; end: number[] }) {
+  const { m0, m1, samples, el, load } = { ...run, load: rig.load };
   const d = (k: string) => (m1.sums[k] ?? 0) - (m0.sums[k] ?? 0);
   const steady = samples.filter((s) => s.t >= DURATION_S / 3);
   const rssSlopePerH = slope(steady.map((s) => s.t / 3600), steady.map((s) => s.rssMB));
   const rss = samples.map((s) => s.rssMB);
-  const shed0 = droppedByReason(m0.series);
-  const shed = Object.fromEntries(Object.entries(droppedByReason(m1.series)).map(([k, v]) => [k, v - (shed0[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
-  const sent = load.sent - s0;
-  const lat = alertLatencies(alerts, w0, w1);
-  const errors = Object.fromEntries(ERROR_COUNTERS.map((k) => [k, d(k)]));
-  const rejected = m1.sums.vigil_rejected_total ?? 0;
+  const sent = load.sent - run.s0;
+  const lat = alertLatencies(rig.alerts, run.w0, run.w1);
   const cpu = samples.at(-1)!.cpuS - samples[0].cpuS;
   const o = {
     sent,
     publishedPerS: sent / el,
     formed: d('vigil_windows_total'),
     scored: d('vigil_windows_scored_total'),
-    shed,
+    shed: shedBetween(m0.series, m1.series),
     notDelivered: load.sent + load.garbage - (m1.sums.vigil_messages_total ?? 0),
     garbage: load.garbage,
-    rejected,
+    rejected: m1.sums.vigil_rejected_total ?? 0,
     rssIdleMB: rssIdle,
     rssStartMB: rss[0],
     rssMaxMB: Math.max(...rss),
@@ -137,11 +119,36 @@ async function main(): Promise<void> {
     verdictP99: histogramQuantile(m0.series, m1.series, 'vigil_verdict_latency_seconds', 0.99) * 1000,
     vigilCores: cpu / el,
     usPerReading: (cpu / Math.max(1, sent)) * 1e6,
-    errors,
-    loadAverage: { start: load0, end: load1 },
+    errors: Object.fromEntries(ERROR_COUNTERS.map((k) => [k, d(k)])),
+    loadAverage,
   };
+  // Everything that should be zero: errors, windows shed, messages lost, unreadable messages not rejected.
+  const errorTotal = Object.values(o.errors).reduce((a, b) => a + b, 0) + Object.values(o.shed).reduce((a: number, b) => a + (b as number), 0) + Math.abs(o.notDelivered) + Math.abs(o.rejected - load.garbage);
+  return { o, errorTotal, steadySamples: steady.length };
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const load0 = loadavg();
+  const model = benchModel();
+  const rig = await startShippedRig({ name: 'soak', launcher: LAUNCHER, model, load: { sensors: SENSORS, window: W, spikePeriod: SPIKE_PERIOD, qos: 0, garbageEvery: GARBAGE_EVERY } });
+  const rssIdle = procStatus(rig.vigil.pid).VmRSS;
+  // Fill every sensor's first window.
+  await rig.load.pace(5000, (SENSORS * W) / 5000);
+  await drain(rig.url, rig.load);
+  const run = await soak(rig);
+  await rig.stop();
+  const { o, errorTotal, steadySamples } = summarise(rig, run, rssIdle, { start: load0, end: loadavg() });
   process.stderr.write(`soak: ${JSON.stringify(o)}\n`);
-  const errorTotal = Object.values(errors).reduce((a, b) => a + b, 0) + Object.values(shed).reduce((a: number, b) => a + (b as number), 0) + Math.abs(o.notDelivered) + Math.abs(rejected - load.garbage);
+  report({ started, model, rig, samples: run.samples, o, errorTotal, steadySamples });
+  process.exit(errorTotal === 0 ? 0 : 1);
+}
+
+/** bench/results/soak.json: the figures, and RSS through the soak. */
+function report(r: { started: Date; model: string; rig: ShippedRig; samples: Sample[]; o: ReturnType<typeof summarise>['o']; errorTotal: number; steadySamples: number }): void {
+  const { started, model, samples, o, errorTotal } = r;
+  const { vigil, givenBroker: given, load } = r.rig;
+  const { sent, shed, errors, rejected, rssIdleMB: rssIdle, rssSlopeMBPerHour: rssSlopePerH } = o;
   const f1 = (x: number) => x.toFixed(1);
   writeBenchResult({
     name: 'soak',
@@ -152,8 +159,8 @@ async function main(): Promise<void> {
     notes: [
       `Shipped defaults: ${LAUNCHER.join(' ')} run (${vigil.loader}) with only --model/--broker/--topic/--metrics-port 0/--state. Model ${model}: default conv AE of vigil train (hidden 32, code 4, kernel 5) at --window 64, 8 channels. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher and alert listener mqtt.js with Nagle off.`,
       errorTotal === 0 ? 'Nothing lost: no window shed, every message delivered, every unreadable message rejected, every error counter zero.' : `LOSSES OR ERRORS: shed ${JSON.stringify(shed)}, not delivered ${o.notDelivered}, rejected ${rejected} of ${load.garbage} unreadable, errors ${JSON.stringify(errors)}`,
-      `RSS slope over the last two thirds (${steady.length} samples): ${rssSlopePerH.toFixed(1)} MB/hour; a 60 s soak shows the working set and gross leaks only, run --duration 3600 for a leak check.`,
-      `Measured under contention: a 2-core machine shared with other sessions; load average ${load0.map((x) => x.toFixed(1)).join(' / ')} at start, ${load1.map((x) => x.toFixed(1)).join(' / ')} at end (1/5/15 min).`,
+      `RSS slope over the last two thirds (${r.steadySamples} samples): ${rssSlopePerH.toFixed(1)} MB/hour; a 60 s soak shows the working set and gross leaks only, run --duration 3600 for a leak check.`,
+      `Measured under contention: a 2-core machine shared with other sessions; load average ${loadText(o.loadAverage.start)} at start, ${loadText(o.loadAverage.end)} at end (1/5/15 min).`,
     ],
     tables: [
       {
@@ -162,12 +169,12 @@ async function main(): Promise<void> {
         rows: [
           ['readings sent (published/s)', `${sent} (${o.publishedPerS.toFixed(0)})`],
           ['windows scored / formed', `${o.scored} / ${o.formed} (${(o.scored / Math.max(1, o.formed)).toFixed(4)})`],
-          ['shed by reason', Object.keys(shed).length ? Object.entries(shed).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'],
+          ['shed by reason', shedText(shed)],
           ['messages the broker never delivered to vigil', o.notDelivered],
           ['unreadable messages sent / rejected', `${load.garbage} / ${rejected}`],
           ['RSS MB idle / start / max / end', `${f1(rssIdle)} / ${f1(o.rssStartMB)} / ${f1(o.rssMaxMB)} / ${f1(o.rssEndMB)}`],
           ['RSS slope after the first third, MB/hour', f1(rssSlopePerH)],
-          ['publish -> alert p50 / p99, ms', `${f1(o.alertP50)} / ${f1(o.alertP99)} (${lat.length} alerts)`],
+          ['publish -> alert p50 / p99, ms', `${f1(o.alertP50)} / ${f1(o.alertP99)} (${o.alerts} alerts)`],
           ['arrival -> verdict p99, ms (histogram bucket)', String(o.verdictP99)],
           ['vigil cores / us per reading', `${o.vigilCores.toFixed(2)} / ${o.usPerReading.toFixed(0)}`],
           ['error counters', Object.entries(errors).map(([k, v]) => `${k.replace(/^vigil_|_total$/g, '')} ${v}`).join(', ')],
@@ -191,7 +198,6 @@ async function main(): Promise<void> {
     ],
     data: { ...o, sensors: SENSORS, rate: RATE, durationS: DURATION_S, model, launcher: LAUNCHER.join(' '), loader: vigil.loader, samples },
   });
-  process.exit(errorTotal === 0 ? 0 : 1);
 }
 
 await main();
