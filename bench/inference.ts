@@ -155,8 +155,10 @@ async function measure(bare: () => Promise<void>, stage: () => Promise<void>, st
   };
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
+type Row = Measured & { provider: string; batch: number; bareWps: number; stageWps: number; split: { assemble: number; infer: number; score: number } };
+
+/** The dense AE and MAX(SIZES) windows of seeded input, shared by both sides. */
+function fixture() {
   const layers = randomDenseLayers(W, C, HIDDEN, 1);
   const { card, onnx } = tinyModel({ window: W, channels: Array.from({ length: C }, (_, c) => `ch${c}`), layers, span: 8 });
   const maxN = Math.max(...SIZES);
@@ -165,27 +167,41 @@ async function main(): Promise<void> {
   const windows: SensorWindow[] = Array.from({ length: maxN }, (_, i) => ({
     sensor: `s${i % 1000}`, seq: i, tsFirst: i, tsLast: i + W - 1, receivedAt: i, data: input.subarray(i * W * C, (i + 1) * W * C), scaler: card.scaler,
   }));
+  return { card, onnx, input, windows, maxN };
+}
 
-  const rows: Array<Measured & { provider: string; batch: number; bareWps: number; stageWps: number; split: { assemble: number; infer: number; score: number } }> = [];
-  for (const p of PROVIDERS) {
-    const bare = await bareSession(p.name, onnx, input);
-    const session = await backendFor(p.name).open({ onnx, inputName: 'input', outputName: 'reconstruction', window: W, channels: C, threads: THREADS });
-    const ref = new ModelRef(card, session);
-    const stage = stageDriver(ref, windows);
-    for (const n of SIZES.filter((s) => s <= p.maxBatch)) {
-      await bare.run(n);
-      await stage.run(n);
-      Object.assign(stage.parts, { assemble: 0, score: 0, infer: 0 });
-      const m = await measure(() => bare.run(n), () => stage.run(n), () => stage.inferMs);
-      const tot = stage.parts.assemble + stage.parts.score + stage.parts.infer;
-      const split = { assemble: stage.parts.assemble / tot, infer: stage.parts.infer / tot, score: stage.parts.score / tot };
-      const row = { provider: p.name, batch: n, ...m, split, bareWps: (n / m.bareMs) * 1000, stageWps: (n / m.stageMs) * 1000 };
-      rows.push(row);
-      process.stderr.write(`${p.name.padEnd(5)} batch ${String(n).padStart(5)}: bare ${row.bareWps.toFixed(0).padStart(8)} w/s, stage ${row.stageWps.toFixed(0).padStart(8)} w/s, overhead ${row.ratio.toFixed(3)}x wall, ${row.cpuRatio.toFixed(3)}x cpu, ${row.innerRatio.toFixed(3)}x of its own model time (assemble ${(100 * split.assemble).toFixed(1)}%, model ${(100 * split.infer).toFixed(1)}%, score+emit ${(100 * split.score).toFixed(1)}%)\n`);
-    }
-    await ref.close();
+/** Bare session and stage side by side on one provider, at every batch size it takes. */
+async function measureProvider(p: (typeof PROVIDERS)[number], fx: ReturnType<typeof fixture>): Promise<Row[]> {
+  const rows: Row[] = [];
+  const bare = await bareSession(p.name, fx.onnx, fx.input);
+  const session = await backendFor(p.name).open({ onnx: fx.onnx, inputName: 'input', outputName: 'reconstruction', window: W, channels: C, threads: THREADS });
+  const ref = new ModelRef(fx.card, session);
+  const stage = stageDriver(ref, fx.windows);
+  for (const n of SIZES.filter((s) => s <= p.maxBatch)) {
+    await bare.run(n);
+    await stage.run(n);
+    Object.assign(stage.parts, { assemble: 0, score: 0, infer: 0 });
+    const m = await measure(() => bare.run(n), () => stage.run(n), () => stage.inferMs);
+    const tot = stage.parts.assemble + stage.parts.score + stage.parts.infer;
+    const split = { assemble: stage.parts.assemble / tot, infer: stage.parts.infer / tot, score: stage.parts.score / tot };
+    const row = { provider: p.name, batch: n, ...m, split, bareWps: (n / m.bareMs) * 1000, stageWps: (n / m.stageMs) * 1000 };
+    rows.push(row);
+    process.stderr.write(`${p.name.padEnd(5)} batch ${String(n).padStart(5)}: bare ${row.bareWps.toFixed(0).padStart(8)} w/s, stage ${row.stageWps.toFixed(0).padStart(8)} w/s, overhead ${row.ratio.toFixed(3)}x wall, ${row.cpuRatio.toFixed(3)}x cpu, ${row.innerRatio.toFixed(3)}x of its own model time (assemble ${(100 * split.assemble).toFixed(1)}%, model ${(100 * split.infer).toFixed(1)}%, score+emit ${(100 * split.score).toFixed(1)}%)\n`);
   }
+  await ref.close();
+  return rows;
+}
 
+async function main(): Promise<void> {
+  const started = Date.now();
+  const fx = fixture();
+  const rows: Row[] = [];
+  for (const p of PROVIDERS) rows.push(...(await measureProvider(p, fx)));
+  process.stderr.write(`wrote ${writeBenchResult(report(rows, started, fx.maxN))}\n`);
+}
+
+/** bench/results/inference.json: throughput and overhead against the target, per provider and batch size. */
+function report(rows: Row[], started: number, maxN: number): BenchResult {
   const meets = rows.filter((r) => r.ratio <= TARGET);
   const worst = rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
   const meetsCpu = rows.filter((r) => r.cpuRatio <= TARGET);
@@ -252,7 +268,7 @@ async function main(): Promise<void> {
     ],
     data: rows,
   };
-  process.stderr.write(`wrote ${writeBenchResult(result)}\n`);
+  return result;
 }
 
 await main();
