@@ -93,12 +93,3 @@ export function handoverMs(from: WorkerProc, owned: number[], t: number, others:
     return next === Infinity ? NaN : next - t;
   });
 }
-
-/** Resolve when `cond()` holds; reject after `ms` naming `what` and the state. */
-export async function until(cond: () => boolean, what: string, ms: number, state: () => unknown = () => ''): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; ${JSON.stringify(state())}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
