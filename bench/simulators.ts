@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
 import { generateSynthetic } from '../simulators/synthetic/generate.ts';
 import { streamSynthetic } from '../simulators/synthetic/stream.ts';
-import { SYNTHETIC_DEFAULTS } from '../simulators/synthetic/sensor.ts';
+import { SYNTHETIC_DEFAULTS, type SyntheticOptions } from '../simulators/synthetic/sensor.ts';
 import { encodeReading } from '../simulators/payload/encode.ts';
 import { createPublisher } from '../simulators/replay/publisher.ts';
 import { connectMqtt, endMqtt } from '../simulators/broker/connect.ts';
@@ -29,61 +29,81 @@ const up = (): Promise<boolean> => new Promise((r) => {
   s.once('error', () => r(false));
 });
 
-async function main(): Promise<void> {
-  const started = Date.now();
+/** The broker: Mosquitto on 127.0.0.1:1883 when it answers, else an embedded aedes in this process. */
+async function broker() {
   const mosquitto = await up();
   const embedded = mosquitto ? undefined : await startBroker({ port: 0 });
-  const url = embedded?.url ?? 'mqtt://127.0.0.1:1883';
-  const brokerName = mosquitto ? 'Mosquitto 127.0.0.1:1883' : 'embedded aedes (same process)';
+  return { url: embedded?.url ?? 'mqtt://127.0.0.1:1883', name: mosquitto ? 'Mosquitto 127.0.0.1:1883' : 'embedded aedes (same process)', close: async () => embedded?.close() };
+}
 
-  // 1. Generator alone.
+/** 1. The generator alone: readings/s of 1,000 pumps x 8 channels, no MQTT. */
+function generatorRate(): { genRows: number; genRate: number } {
   const genRows = quick ? 200 : 1000;
   const g0 = performance.now();
   generateSynthetic({ sensors: 1000, channels: 8, rows: genRows, seed: 1 });
-  const genRate = (1000 * genRows) / ((performance.now() - g0) / 1000);
+  return { genRows, genRate: (1000 * genRows) / ((performance.now() - g0) / 1000) };
+}
 
+/** A publisher of the fleet's readings and a bare subscriber that counts them, on `url`. */
+async function fleetClients(url: string) {
   const topic = `vigil-bench-sim/${process.pid}/{sensor}`;
   const sub = await connectMqtt(url);
-  let received = 0;
-  sub.on('message', () => { received++; });
+  const counter = { received: 0 };
+  sub.on('message', () => { counter.received++; });
   await sub.subscribeAsync(`vigil-bench-sim/${process.pid}/#`, { qos: 0 });
   const pubClient = await connectMqtt(url);
   const pub = createPublisher(pubClient, { qos: 0 });
-  const opts = { ...SYNTHETIC_DEFAULTS, sensors: SENSORS, channels: 8, seed: 7, start: Date.now() };
   const publish = async (sensor: string, ts: number, ch: string[], v: Float32Array) => {
     for (const m of encodeReading('json', topic, sensor, ts, ch, v)) await pub.publish(m.topic, m.payload);
   };
   const drainSub = async (expected: number) => {
     const t = Date.now();
-    while (received < expected && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 20));
+    while (counter.received < expected && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 20));
   };
+  const end = async () => {
+    await endMqtt(pubClient);
+    await endMqtt(sub);
+  };
+  return { counter, pub, publish, drainSub, end };
+}
 
-  // 2. Real time.
+/** 2. Real time: SENSORS pumps at 1 Hz for REALTIME_S s; achieved rate, schedule lag, CPU share and peak RSS. */
+async function realTime(c: Awaited<ReturnType<typeof fleetClients>>, opts: SyntheticOptions) {
   const cpu0 = process.cpuUsage();
   const rt0 = performance.now();
   let rssMax = 0;
   const rssTimer = setInterval(() => { rssMax = Math.max(rssMax, process.memoryUsage().rss); }, 250);
-  const rt = await streamSynthetic({ options: opts, speed: 1, rows: REALTIME_S, publish });
-  await pub.drain();
+  const rt = await streamSynthetic({ options: opts, speed: 1, rows: REALTIME_S, publish: c.publish });
+  await c.pub.drain();
   const rtSecs = (performance.now() - rt0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(rssTimer);
-  await drainSub(rt.readings);
-  const rtReceived = received;
-  const cpuShare = (cpu.user + cpu.system) / 1e6 / rtSecs;
+  await c.drainSub(rt.readings);
+  return { rt, rtSecs, rtReceived: c.counter.received, cpuShare: (cpu.user + cpu.system) / 1e6 / rtSecs, rssMax };
+}
 
-  // 3. As fast as the broker takes it.
-  received = 0;
+/** 3. The same fleet (another seed) as fast as the broker takes it, MAX_ROWS rows. */
+async function maxSpeed(c: Awaited<ReturnType<typeof fleetClients>>, opts: SyntheticOptions) {
+  c.counter.received = 0;
   const mx0 = performance.now();
-  const mx = await streamSynthetic({ options: { ...opts, seed: 8 }, speed: Infinity, rows: MAX_ROWS, publish });
-  await pub.drain();
+  const mx = await streamSynthetic({ options: { ...opts, seed: 8 }, speed: Infinity, rows: MAX_ROWS, publish: c.publish });
+  await c.pub.drain();
   const mxSecs = (performance.now() - mx0) / 1000;
-  await drainSub(mx.readings);
-  const mxReceived = received;
+  await c.drainSub(mx.readings);
+  return { mx, mxSecs, mxReceived: c.counter.received };
+}
 
-  await endMqtt(pubClient);
-  await endMqtt(sub);
-  await embedded?.close();
+async function main(): Promise<void> {
+  const started = Date.now();
+  const b = await broker();
+  const { genRows, genRate } = generatorRate();
+  const clients = await fleetClients(b.url);
+  const opts = { ...SYNTHETIC_DEFAULTS, sensors: SENSORS, channels: 8, seed: 7, start: Date.now() };
+  const { rt, rtSecs, rtReceived, cpuShare, rssMax } = await realTime(clients, opts);
+  const { mx, mxSecs, mxReceived } = await maxSpeed(clients, opts);
+  await clients.end();
+  await b.close();
+  const brokerName = b.name;
 
   const rtRate = rt.readings / rtSecs;
   const mxRate = mx.readings / mxSecs;
