@@ -124,41 +124,34 @@ async function latencyPhase(modelPath: string, pub: MqttClient, provider: string
 
 }
 
-async function main(): Promise<void> {
-  const started = new Date();
-  const loadStart = loadavg();
-  const modelDir = mkdtempSync(join(tmpdir(), 'vigil-bench-e2e-'));
-  const modelPath = writeTinyModel(modelDir, { name: 'bench', window: W, channels: CHANNELS, layers: [meanLayer(W, CHANNELS.length)], threshold: THRESHOLD });
-  const pub = await publisher();
-  const notes: string[] = [];
+/** VIGIL_BENCH_ONLY=memory: one runtime (VIGIL_BENCH_LOW=1: lowMemory) with 1,000 sensors, its RSS on stderr. */
+async function memoryOnly(modelPath: string, pub: MqttClient): Promise<void> {
+  const f = feeder(pub, 1000, (s) => `${PREFIX}/memo/p${s}/data`);
+  const low = process.env.VIGIL_BENCH_LOW === '1';
+  const mem = await spawnChild(['--role', 'runtime', '--topic', `${PREFIX}/memo/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/memo-alerts/{sensor}`, ...(low ? ['--low-memory'] : [])], low ? LOW_MEMORY_FLAGS : []);
+  process.stderr.write(`e2e: idle runtime RSS ${(mem.last.rss / 2 ** 20).toFixed(1)} MB\n`);
+  await warm(mem, f, W, false);
+  const res = await measure(mem, f, 3);
+  process.stderr.write(`e2e: memory ${low ? 'low' : 'default'}: RSS ${(mem.last.rss / 2 ** 20).toFixed(1)} peak ${(mem.peakRss / 2 ** 20).toFixed(1)} MB, ${Math.round(res.readingsPerS)}/s\n`);
+  await stopChild(mem);
+}
 
-  // 1. ingest: bare subscriber and runtime in turn, short rounds, same publisher and broker; the median of the
-  //    per-round ratios resists the load of other processes on a shared machine.
-  const sensorsIngest = 100;
-  const topicOf = (tag: string) => (s: number) => `${PREFIX}/${tag}/p${s}/data`;
-  if (ONLY === 'memory') {
-    const f = feeder(pub, 1000, (s) => `${PREFIX}/memo/p${s}/data`);
-    const low = process.env.VIGIL_BENCH_LOW === '1';
-    const mem = await spawnChild(['--role', 'runtime', '--topic', `${PREFIX}/memo/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/memo-alerts/{sensor}`, ...(low ? ['--low-memory'] : [])], low ? LOW_MEMORY_FLAGS : []);
-    process.stderr.write(`e2e: idle runtime RSS ${(mem.last.rss / 2 ** 20).toFixed(1)} MB\n`);
-    await warm(mem, f, W, false);
-    const res = await measure(mem, f, 3);
-    process.stderr.write(`e2e: memory ${low ? 'low' : 'default'}: RSS ${(mem.last.rss / 2 ** 20).toFixed(1)} peak ${(mem.peakRss / 2 ** 20).toFixed(1)} MB, ${Math.round(res.readingsPerS)}/s\n`);
-    await stopChild(mem);
-    process.exit(0);
-  }
-  if (ONLY === 'latency') {
-    await latencyPhase(modelPath, pub, process.env.VIGIL_BENCH_PROVIDER ?? 'cpu');
-    process.exit(0);
-  }
+const SENSORS_INGEST = 100;
+const topicOf = (tag: string) => (s: number) => `${PREFIX}/${tag}/p${s}/data`;
+
+/**
+ * 1. ingest: bare subscriber and runtime (stride 1 and 4) in turn, short rounds, same publisher and broker; the median
+ * of the per-round ratios resists the load of other processes on a shared machine.
+ */
+async function ingestPhase(modelPath: string, pub: MqttClient) {
   process.stderr.write('e2e: ingest, bare mqtt.js subscriber vs vigil run...\n');
   const bare = await spawnChild(['--role', 'bare', '--topic', `${PREFIX}/bare/+/data`]);
   const rt = await spawnChild(['--role', 'runtime', '--topic', `${PREFIX}/rt/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/rt-alerts/{sensor}`]);
   // Also stride 4 (a window judged every 4th reading), a common setting when readings come faster than faults develop.
   const rt4 = await spawnChild(['--role', 'runtime', '--topic', `${PREFIX}/rt4/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/rt4-alerts/{sensor}`, '--stride', '4']);
-  const bareFeed = feeder(pub, sensorsIngest, topicOf('bare'));
-  const rtFeed = feeder(pub, sensorsIngest, topicOf('rt'));
-  const rt4Feed = feeder(pub, sensorsIngest, topicOf('rt4'));
+  const bareFeed = feeder(pub, SENSORS_INGEST, topicOf('bare'));
+  const rtFeed = feeder(pub, SENSORS_INGEST, topicOf('rt'));
+  const rt4Feed = feeder(pub, SENSORS_INGEST, topicOf('rt4'));
   await warm(bare, bareFeed, 1, true);
   await warm(rt, rtFeed, W, false);
   await warm(rt4, rt4Feed, W, false);
@@ -166,7 +159,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     const b = await measure(bare, bareFeed, INGEST_S / ROUNDS);
     const v = await measure(rt, rtFeed, INGEST_S / ROUNDS);
-    const v4 = await measure(rt4, rt4Feed, INGEST_S / ROUNDS, sensorsIngest * 4);
+    const v4 = await measure(rt4, rt4Feed, INGEST_S / ROUNDS, SENSORS_INGEST * 4);
     rounds.push({ bare: b.readingsPerS, runtime: v.readingsPerS, ratio: v.readingsPerS / b.readingsPerS, runtimeDropped: v.dropped, stride4: v4.readingsPerS, ratioStride4: v4.readingsPerS / b.readingsPerS });
     process.stderr.write(`e2e: round ${r + 1}: bare ${Math.round(b.readingsPerS)}/s, runtime ${Math.round(v.readingsPerS)}/s, runtime stride 4 ${Math.round(v4.readingsPerS)}/s\n`);
   }
@@ -177,13 +170,11 @@ async function main(): Promise<void> {
   const bareRes = { readingsPerS: quantile(rounds.map((x) => x.bare), 0.5) };
   const rtRes = { readingsPerS: quantile(rounds.map((x) => x.runtime), 0.5), dropped: rounds.at(-1)!.runtimeDropped, rss: rtRss };
   process.stderr.write(`e2e: median ratio ${ratio.toFixed(2)}\n`);
+  return { rounds, ratio, ratioStride4, bareRes, rtRes };
+}
 
-  // 2. latency at 10k readings/s, on native ONNX Runtime (a worker thread per call) and on wasm (main thread).
-  const latRuns = [await latencyPhase(modelPath, pub, 'cpu'), await latencyPhase(modelPath, pub, 'wasm')];
-  const best = latRuns.reduce((a, b) => (b.p99 < a.p99 ? b : a));
-  const { offeredRate, latencies, p50, p99 } = best;
-
-  // 3. memory with 1,000 sensors, window 64: default settings and `lowMemory`, each through tsx and bundled.
+/** 3. memory with 1,000 sensors, window 64: default settings and `lowMemory`, each through tsx and bundled. */
+async function memoryPhase(modelPath: string, pub: MqttClient) {
   const memory: Record<string, { rssMB: number; peakMB: number; readingsPerS: number; dropped: number }> = {};
   // The same runtime bundled by esbuild runs without the tsx loader, as `npm run build` gives a gateway (dist/).
   // Inside the repository (ignored folder) so the bundle resolves node_modules like the sources do.
@@ -204,9 +195,38 @@ async function main(): Promise<void> {
     await stopChild(mem);
     process.stderr.write(`e2e: ${mode}: RSS ${memory[mode].rssMB.toFixed(1)} MB (peak ${memory[mode].peakMB.toFixed(1)} MB), ${Math.round(res.readingsPerS)} readings/s\n`);
   }
-  await pub.endAsync();
-  const peakMB = memory.lowMemory.peakMB;
+  return memory;
+}
 
+async function main(): Promise<void> {
+  const started = new Date();
+  const loadStart = loadavg();
+  const modelDir = mkdtempSync(join(tmpdir(), 'vigil-bench-e2e-'));
+  const modelPath = writeTinyModel(modelDir, { name: 'bench', window: W, channels: CHANNELS, layers: [meanLayer(W, CHANNELS.length)], threshold: THRESHOLD });
+  const pub = await publisher();
+  if (ONLY === 'memory') {
+    await memoryOnly(modelPath, pub);
+    process.exit(0);
+  }
+  if (ONLY === 'latency') {
+    await latencyPhase(modelPath, pub, process.env.VIGIL_BENCH_PROVIDER ?? 'cpu');
+    process.exit(0);
+  }
+  const ingest = await ingestPhase(modelPath, pub);
+  // 2. latency at 10k readings/s, on native ONNX Runtime (a worker thread per call) and on wasm (main thread).
+  const latRuns = [await latencyPhase(modelPath, pub, 'cpu'), await latencyPhase(modelPath, pub, 'wasm')];
+  const memory = await memoryPhase(modelPath, pub);
+  await pub.endAsync();
+  report(started, loadStart, ingest, latRuns, memory);
+}
+
+/** The targets, notes, figures and tables of bench/results/e2e.json. */
+function report(started: Date, loadStart: number[], ingest: Awaited<ReturnType<typeof ingestPhase>>, latRuns: Array<Awaited<ReturnType<typeof latencyPhase>>>, memory: Awaited<ReturnType<typeof memoryPhase>>): void {
+  const { rounds, ratio, ratioStride4, bareRes, rtRes } = ingest;
+  const best = latRuns.reduce((a, b) => (b.p99 < a.p99 ? b : a));
+  const { offeredRate, p99 } = best;
+  const peakMB = memory.lowMemory.peakMB;
+  const notes: string[] = [];
   const targets = [
     { figure: 'ingest ratio (runtime / bare subscriber)', value: ratio, target: '>= 0.8', met: ratio >= 0.8 },
     { figure: `publish -> alert p99 at 10k readings/s (ms, best provider: ${best.provider})`, value: p99, target: '< 20', met: p99 < 20 },
@@ -268,7 +288,7 @@ async function main(): Promise<void> {
     ],
     notes,
     data: {
-      ingest: { bare: bareRes, runtime: rtRes, ratio, ratioStride4, rounds, sensors: sensorsIngest },
+      ingest: { bare: bareRes, runtime: rtRes, ratio, ratioStride4, rounds, sensors: SENSORS_INGEST },
       latency: latRuns.map(({ latencies: l, ...rest }) => ({ ...rest, alerts: l.length })),
       memory: { sensors: 1000, window: W, ...memory },
       load: { start: loadStart, end: loadavg() },
