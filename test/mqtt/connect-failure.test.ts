@@ -14,7 +14,8 @@ import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
 import { classifyConnectError, shortReason } from '../../runtime/mqtt/connect-failure.ts';
 import { freePort } from '@vigil/fixtures/ports.ts';
 import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
-import { makePki, writePasswordFile, type TestPki } from '../security/support/certs.ts';
+import type { TestPki } from '../security/support/certs.ts';
+import { startTlsMosquitto } from '../security/support/tls-mosquitto.ts';
 
 const USER = 'gw';
 const PASSWORD = 'right-horse-battery-41';
@@ -26,12 +27,7 @@ let mosq: TestMosquitto;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-connfail-'));
-  pki = makePki(dir);
-  const pw = writePasswordFile(dir, USER, PASSWORD);
-  mosq = await startMosquitto({
-    persistence: false,
-    listener: [`cafile ${pki.ca}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`, `password_file ${pw}`, 'allow_anonymous false'],
-  });
+  ({ mosq, pki } = await startTlsMosquitto(dir, USER, PASSWORD));
 });
 
 afterAll(async () => {

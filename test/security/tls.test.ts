@@ -16,10 +16,11 @@ import type { RunConfigInput } from '../../runtime/config/schema.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import type { TestMosquitto } from '../reliability/support/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { brokerConnected } from '../reliability/support/wait.ts';
-import { makePki, writePasswordFile, type TestPki } from './support/certs.ts';
+import type { TestPki } from './support/certs.ts';
+import { startTlsMosquitto } from './support/tls-mosquitto.ts';
 import { spawnVigilRun, untilStarted } from '../run/vigil-run.ts';
 
 const USER = 'vigil-gw';
@@ -32,20 +33,7 @@ let url: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'));
-  pki = makePki(dir);
-  const pw = writePasswordFile(dir, USER, PASSWORD);
-  mosq = await startMosquitto({
-    persistence: false,
-    listener: [
-      `cafile ${pki.ca}`,
-      `certfile ${pki.serverCert}`,
-      `keyfile ${pki.serverKey}`,
-      'require_certificate true',
-      'tls_version tlsv1.2',
-      `password_file ${pw}`,
-      'allow_anonymous false',
-    ],
-  });
+  ({ mosq, pki } = await startTlsMosquitto(dir, USER, PASSWORD, ['require_certificate true', 'tls_version tlsv1.2']));
   url = `mqtts://localhost:${mosq.port}`;
   model = writeTinyModel(join(dir, 'model'), { window: 4, channels: ['a', 'b'], threshold: 2 });
 });
