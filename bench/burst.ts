@@ -35,7 +35,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker } from './lib/broker.ts';
+import { benchBroker } from './lib/broker.ts';
 import { cliArg } from './lib/child.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, RESULTS_DIR, SCRATCH_DIR, writeBenchResult } from './lib/result.ts';
@@ -119,11 +119,11 @@ async function burst(vigil: VigilProcess, publisher: string, repeat: number, sen
 }
 
 /** REPEATS bursts per publisher into one `vigil run` through the bench Mosquitto (or the broker given). */
-async function runBursts(model: string, lines: string[], given: string, work: string): Promise<{ bursts: Burst[]; loader: string }> {
+async function runBursts(model: string, lines: string[], work: string): Promise<{ bursts: Burst[]; loader: string }> {
   const bursts: Burst[] = [];
-  const broker = given ? { url: given, port: Number(new URL(given).port || 1883), stop: async () => {} } : await startBroker(work);
+  const broker = await benchBroker(work);
   const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: 'burst/+/data', work });
-  process.stderr.write(`burst: ${LAUNCHER.join(' ')} run (${vigil.loader}), ${N} readings of one sensor per burst, broker ${broker.url}${given ? '' : ' (bench Mosquitto, TCP_NODELAY)'}\n`);
+  process.stderr.write(`burst: ${LAUNCHER.join(' ')} run (${vigil.loader}), ${N} readings of one sensor per burst, broker ${broker.url}${broker.given ? '' : ' (bench Mosquitto, TCP_NODELAY)'}\n`);
   for (let r = 1; r <= REPEATS; r++) {
     bursts.push(await burst(vigil, 'mosquitto_pub', r, (t, l) => viaMosquittoPub(broker.port, t, l), lines));
     bursts.push(await burst(vigil, 'mqtt.js', r, (t, l) => viaMqttJs(broker.url, t, l), lines));
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   const { channels, rows } = csvRows(model);
   const t0 = 1_700_000_000_000;
   const lines = Array.from({ length: N }, (_, i) => readingJson(channels, rows[i % rows.length], t0 + i * 1000));
-  const { bursts, loader } = REPEATS > 0 ? await runBursts(model, lines, given, work) : { bursts: [] as Burst[], loader: 'unknown' };
+  const { bursts, loader } = REPEATS > 0 ? await runBursts(model, lines, work) : { bursts: [] as Burst[], loader: 'unknown' };
   const killOpts: KillOptions = { window: W, readings: N, repeats: KILL_REPEATS, rate: KILL_RATE, outageS: OUTAGE_S, reorderMs: REORDER_MS, reconnect: RECONNECT, launcher: LAUNCHER };
   const kills: KillRun[] = [];
   for (let r = 1; r <= KILL_REPEATS; r++) kills.push(await throughKill(model, lines, r, killOpts));

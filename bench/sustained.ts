@@ -17,7 +17,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker } from './lib/broker.ts';
+import { benchBroker } from './lib/broker.ts';
 import { cliArg } from './lib/child.ts';
 import { alertLatencies, helper, listenAlerts, sensorLoad } from './lib/load.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
@@ -141,8 +141,8 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
 async function main(): Promise<void> {
   const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-sustained-'));
-  const given = cliArg('broker', '');
-  const broker = given ? { url: given, stop: async () => {} } : await startBroker(work);
+  const broker = await benchBroker(work);
+  const { given } = broker;
   const model = benchModel();
   const steps: Step[] = [];
   let loader = '';

@@ -4,20 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-
-/** A port the OS says is free now. */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
+import { freePort } from '@vigil/fixtures/ports.ts';
+import { cliArg } from './child.ts';
 
 /** A running bench broker. */
 export interface BenchBroker {
@@ -63,4 +52,12 @@ export async function startBroker(work: string, opts: { persistence?: boolean } 
   };
   await launch();
   return { url: `mqtt://127.0.0.1:${port}`, port, stop: () => end('SIGTERM'), kill9: () => end('SIGKILL'), restart: launch };
+}
+
+/** The broker a bench run uses: the one `--broker URL` names (`given`; left running at `stop`), else its own, started in `work`. */
+export async function benchBroker(work: string): Promise<{ url: string; port: number; given: string; stop: () => Promise<void> }> {
+  const given = cliArg('broker', '');
+  if (given) return { url: given, port: Number(new URL(given).port || 1883), given, stop: async () => {} };
+  const own = await startBroker(work);
+  return { url: own.url, port: own.port, given, stop: own.stop };
 }

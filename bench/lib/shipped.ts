@@ -7,8 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { startBroker } from './broker.ts';
-import { cliArg } from './child.ts';
+import { benchBroker } from './broker.ts';
 import { listenAlerts, sensorLoad, type AlertSeen, type LoadOptions, type SensorLoad } from './load.ts';
 import { connectNoDelay } from './mqtt.ts';
 import { csvRows, droppedByReason, startVigil, type VigilProcess } from './vigil.ts';
@@ -34,8 +33,7 @@ export interface ShippedRig {
  */
 export async function startShippedRig(o: { name: string; launcher: string[]; model: string; csvOf?: string; load: Omit<LoadOptions, 'prefix' | 'channels' | 'rows'> }): Promise<ShippedRig> {
   const work = mkdtempSync(join(tmpdir(), `vigil-bench-${o.name}-`));
-  const givenBroker = cliArg('broker', '');
-  const broker = givenBroker ? { url: givenBroker, stop: async () => {} } : await startBroker(work);
+  const broker = await benchBroker(work);
   const { channels, rows } = csvRows(o.csvOf ?? o.model);
   const prefix = `${o.name}${process.pid}`;
   const vigil = await startVigil({ launcher: o.launcher, model: o.model, broker: broker.url, topic: `${prefix}/+/data`, work });
@@ -48,7 +46,7 @@ export async function startShippedRig(o: { name: string; launcher: string[]; mod
     await vigil.stop();
     await broker.stop();
   };
-  return { givenBroker, vigil, url: vigil.opsUrl, alerts, pub, load, stop };
+  return { givenBroker: broker.given, vigil, url: vigil.opsUrl, alerts, pub, load, stop };
 }
 
 /** Windows shed by reason between two scrapes' `series` (reasons with none left out). */
