@@ -180,7 +180,9 @@ async function memoryPhase(modelPath: string, pub: MqttClient) {
   // Inside the repository (ignored folder) so the bundle resolves node_modules like the sources do.
   const bundle = fileURLToPath(new URL('./results/tmp/e2e-bundle.mjs', import.meta.url));
   const esbuild = await import('esbuild');
-  await esbuild.build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
+  // npm packages stay external; the workspaces (@vigil/*) export TypeScript, which plain node cannot load: bundled.
+  const npmExternal = { name: 'npm-external', setup: (b: import('esbuild').PluginBuild) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@vigil/') ? undefined : { path: a.path, external: true })) };
+  await esbuild.build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', plugins: [npmExternal], outfile: bundle, logLevel: 'warning' });
   for (const mode of ['default', 'defaultBundled', 'lowMemory', 'lowMemoryBundled'] as const) {
     process.stderr.write(`e2e: memory with 1,000 sensors (${mode})...\n`);
     const args = ['--role', 'runtime', '--topic', `${PREFIX}/mem-${mode}/{sensor}/data`, '--model', modelPath, '--alerts', `${PREFIX}/mem-alerts/{sensor}`];
