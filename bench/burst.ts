@@ -121,7 +121,7 @@ async function burst(vigil: VigilProcess, publisher: string, repeat: number, sen
 /** REPEATS bursts per publisher into one `vigil run` through the bench Mosquitto (or the broker given). */
 async function runBursts(model: string, lines: string[], work: string): Promise<{ bursts: Burst[]; loader: string }> {
   const bursts: Burst[] = [];
-  const broker = await benchBroker(work);
+  const broker = await benchBroker();
   const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: 'burst/+/data', work });
   process.stderr.write(`burst: ${LAUNCHER.join(' ')} run (${vigil.loader}), ${N} readings of one sensor per burst, broker ${broker.url}${broker.given ? '' : ' (bench Mosquitto, TCP_NODELAY)'}\n`);
   for (let r = 1; r <= REPEATS; r++) {

@@ -52,7 +52,7 @@ const load0 = loadavg()[0];
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-jsfleet-'));
 const model = writeTinyModel(join(dir, 'model'), { window: W, channels: ['a', 'b'], threshold: 20 });
 const nats = await startNatsServer();
-const broker = await startBroker(dir);
+const broker = await startBroker();
 const groupOf = (name: string): Group => ({ group: name, prefix: name, stream: `${name.toUpperCase()}_READINGS`, results: `${name.toUpperCase()}_RESULTS`, servers: nats.url, partitions: P });
 const opened: FleetNats[] = [];
 const open = async (g: Group) => {

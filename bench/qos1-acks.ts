@@ -8,9 +8,6 @@
  *   node bin/run-ts.mjs bench/qos1-acks.ts [--messages 20000] [--rounds 3] [--quick]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { writesPerTurn } from '../runtime/mqtt/writes-per-turn.ts';
 import { startBroker } from './lib/broker.ts';
@@ -64,7 +61,7 @@ async function receive(url: string, port: number, mode: Round['mode'], round: nu
 
 async function main(): Promise<void> {
   const started = new Date();
-  const broker = await startBroker(mkdtempSync(join(tmpdir(), 'vigil-bench-acks-')));
+  const broker = await startBroker();
   const rounds: Round[] = [];
   for (let r = 1; r <= ROUNDS; r++) {
     rounds.push(await receive(broker.url, broker.port, 'per message (mqtt.js)', r));

@@ -141,7 +141,7 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
 async function main(): Promise<void> {
   const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-sustained-'));
-  const broker = await benchBroker(work);
+  const broker = await benchBroker();
   const { given } = broker;
   const model = benchModel();
   const steps: Step[] = [];

@@ -83,7 +83,7 @@ const noDelay = (c: MqttClient) => (c.stream as unknown as { setNoDelay?: (v: bo
 
 async function startRig(model: string, repeat: number, o: KillOptions): Promise<KillRig> {
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-burst-kill-'));
-  const broker = await startBroker(work, { persistence: true });
+  const broker = await startBroker({ persistence: true });
   const conf = join(work, 'vigil.json');
   const window = o.reorderMs ? { reorderMs: Number(o.reorderMs) } : {};
   writeFileSync(conf, JSON.stringify({ broker: { clean: false, clientId: `burst-kill-vigil-${process.pid}-${repeat}`, ...(o.reconnect ? { reconnect: JSON.parse(o.reconnect) } : {}) }, source: { qos: 1 }, window }));

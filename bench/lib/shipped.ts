@@ -33,7 +33,7 @@ export interface ShippedRig {
  */
 export async function startShippedRig(o: { name: string; launcher: string[]; model: string; csvOf?: string; load: Omit<LoadOptions, 'prefix' | 'channels' | 'rows'> }): Promise<ShippedRig> {
   const work = mkdtempSync(join(tmpdir(), `vigil-bench-${o.name}-`));
-  const broker = await benchBroker(work);
+  const broker = await benchBroker();
   const { channels, rows } = csvRows(o.csvOf ?? o.model);
   const prefix = `${o.name}${process.pid}`;
   const vigil = await startVigil({ launcher: o.launcher, model: o.model, broker: broker.url, topic: `${prefix}/+/data`, work });

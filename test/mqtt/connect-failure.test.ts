@@ -13,7 +13,7 @@ import { BrokerSchema } from '../../runtime/config/schema.ts';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
 import { classifyConnectError, shortReason } from '../../runtime/mqtt/connect-failure.ts';
 import { freePort } from '@vigil/fixtures/ports.ts';
-import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import type { TestPki } from '../security/support/certs.ts';
 import { startTlsMosquitto } from '../security/support/tls-mosquitto.ts';
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
 import { randomDenseLayers, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { silent, testConfig, uniquePrefix } from '../run/harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 

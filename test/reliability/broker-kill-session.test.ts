@@ -15,7 +15,7 @@ import { defineConfig } from '../../runtime/config/load.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { startMosquitto } from './support/mosquitto.ts';
+import { startMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { brokerConnected } from './support/wait.ts';
 

@@ -17,7 +17,7 @@ import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { droppedByReason, type PipelineCounters } from '../../runtime/stream/counters.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { startMosquitto } from './support/mosquitto.ts';
+import { startMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { startRestartableAedes } from './support/restartable-aedes.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { brokerConnected } from './support/wait.ts';

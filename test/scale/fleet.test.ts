@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionBridge } from '../../runtime/fleet/bridge.ts';
 import { ownerOf, partitionOf, partitionTopic } from '../../runtime/fleet/partition.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const P = 12;

@@ -15,7 +15,7 @@ import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime, type RuntimeHandle } from '../../runtime/ops/runtime.ts';
 import { decodeStates, type SensorState } from '../../runtime/thresholds/store.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const P = 8;

@@ -20,7 +20,7 @@ import { JetStreamFleetSchema } from '../../runtime/fleet/jetstream/config.ts';
 import { openFleetNats, type FleetNats } from '../../runtime/fleet/jetstream/streams.ts';
 import { jetStreamBridge } from '../../runtime/fleet/jetstream/bridge.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixtures/nats-server.ts';
-import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

@@ -14,7 +14,7 @@ import { openFleetNats, type FleetNats } from '../../runtime/fleet/jetstream/str
 import { jetStreamBridge } from '../../runtime/fleet/jetstream/bridge.ts';
 import { sensorOfToken, sensorToken } from '../../runtime/fleet/jetstream/subjects.ts';
 import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixtures/nats-server.ts';
-import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const P = 8;

@@ -11,7 +11,7 @@ import { FleetSchema } from '../../runtime/fleet/config.ts';
 import { joinFleet, type FleetMembership } from '../../runtime/fleet/membership.ts';
 import { assignPartitions } from '../../runtime/fleet/partition.ts';
 import { BrokerSchema } from '../../runtime/config/schema.ts';
-import { startMosquitto, type TestMosquitto } from '../reliability/support/mosquitto.ts';
+import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 let mosq: TestMosquitto;

@@ -16,7 +16,7 @@ import type { RunConfigInput } from '../../runtime/config/schema.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import type { TestMosquitto } from '../reliability/support/mosquitto.ts';
+import type { TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { brokerConnected } from '../reliability/support/wait.ts';
 import type { TestPki } from './support/certs.ts';

@@ -2,7 +2,7 @@
  * The TLS tests' broker: a Mosquitto (no persistence) whose listener serves a throw-away PKI's server certificate
  * and takes one user's password, no anonymous clients; both made in `dir`.
  */
-import { startMosquitto, type TestMosquitto } from '../../reliability/support/mosquitto.ts';
+import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { makePki, writePasswordFile, type TestPki } from './certs.ts';
 
 /** Start it for `user` / `password`; `extra` listener lines add to the TLS ones (e.g. `require_certificate true`). */
