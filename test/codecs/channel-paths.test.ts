@@ -5,22 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { get as getSparkplug } from 'sparkplug-payload';
-import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecContext, type DecodeResult } from '../../runtime/codecs/index.ts';
+import { createCodec, DEFAULT_TIMESTAMP, type CodecContext } from '../../runtime/codecs/index.ts';
 import { checkChannelPaths, readPath } from '../../runtime/codecs/channel-paths.ts';
 import { SourceSchema } from '../../runtime/config/schema.ts';
-import type { Reading, Rejected } from '../../runtime/stream/types.ts';
+import { ok, rej } from './decoded.ts';
 
 const NOW = Date.UTC(2024, 0, 1, 0, 1);
 const msg = (payload: string | Uint8Array, topic = 'tele/th1/SENSOR') => ({ topic, payload: typeof payload === 'string' ? new TextEncoder().encode(payload) : payload, receivedAt: NOW });
 const where = { sensor: 'th1' };
-const ok = (r: DecodeResult): Reading[] => {
-  if (isRejected(r)) throw new Error(`rejected: ${r.reason}: ${r.detail}`);
-  return r;
-};
-const rej = (r: DecodeResult): Rejected => {
-  if (!isRejected(r)) throw new Error(`expected a rejection, got ${JSON.stringify(r)}`);
-  return r;
-};
 const tasmota = (t: number, h: number) => JSON.stringify({ Time: '2024-01-01T00:00:00', AM2301: { Temperature: t, Humidity: h }, TempUnit: 'C' });
 const json = (paths: Record<string, string>, channels = ['temp', 'hum']) =>
   createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { channels, timestamp: { ...DEFAULT_TIMESTAMP, field: 'Time' }, paths } as CodecContext);

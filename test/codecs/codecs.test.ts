@@ -4,6 +4,7 @@ import { get as getSparkplug } from 'sparkplug-payload';
 import { decode } from '../../runtime/codecs/decode.ts';
 import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecContext, type DecodeResult } from '../../runtime/codecs/index.ts';
 import type { RawMessage, Reading, Rejected } from '../../runtime/stream/types.ts';
+import { ok, rej } from './decoded.ts';
 
 const ctx: CodecContext = { channels: ['current', 'temp'], timestamp: DEFAULT_TIMESTAMP };
 const NOW = 1_700_000_100_000;
@@ -14,14 +15,6 @@ const msg = (payload: string | Uint8Array, topic = 'sensors/p1/data', receivedAt
   receivedAt,
 });
 const where = { sensor: 'p1' };
-const ok = (r: DecodeResult): Reading[] => {
-  if (isRejected(r)) throw new Error(`rejected: ${r.reason}: ${r.detail}`);
-  return r;
-};
-const rej = (r: DecodeResult): Rejected => {
-  if (!isRejected(r)) throw new Error(`expected a rejection, got ${JSON.stringify(r)}`);
-  return r;
-};
 
 describe('json object codec', () => {
   const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 100 }, ctx);
