@@ -37,7 +37,7 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
   };
   // Alert-driven saves: the first at once, then at most one per gap, the gap at least ALERT_SAVE_GAP_MS and 20 times
   // the last save's duration (a save snapshots every sensor: at 1,000 sensors and ~100 alert events/s, one save per
-  // event had taken most of a core, test/run/persist-soon.test.ts). An open is on disk within about a gap.
+  // event had taken most of a core, test/ops/persist-soon.test.ts). An open is on disk within about a gap.
   let saving: Promise<void> | undefined;
   let scheduled = false;
   let lastSave = Number.NEGATIVE_INFINITY;

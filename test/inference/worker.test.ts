@@ -23,7 +23,7 @@ import { createCounters } from '../../runtime/stream/counters.ts';
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import type { SensorWindow } from '../../runtime/stream/types.ts';
-import { testBroker, type TestBroker } from '../run/aedes.ts';
+import { testBroker, type TestBroker } from '../ops/aedes.ts';
 import { mulberry32, randomDenseLayers, tinyModel, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const W = 8;

@@ -13,7 +13,7 @@ import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
 import { randomDenseLayers, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
-import { silent, testConfig, uniquePrefix } from '../run/harness.ts';
+import { silent, testConfig, uniquePrefix } from '../ops/harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const W = 16;

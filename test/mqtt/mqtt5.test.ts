@@ -11,8 +11,8 @@ import { get as getSparkplug } from 'sparkplug-payload';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { alertSeverity } from '../../runtime/mqtt/alert-payload.ts';
 import { createCodec, DEFAULT_TIMESTAMP, isRejected, kindForContentType } from '../../runtime/codecs/index.ts';
-import { testBroker, type TestBroker } from '../run/aedes.ts';
-import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from '../run/harness.ts';
+import { testBroker, type TestBroker } from '../ops/aedes.ts';
+import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from '../ops/harness.ts';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 const spb = getSparkplug('spBv1.0')!;

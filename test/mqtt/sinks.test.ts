@@ -17,7 +17,7 @@ import { deadLetterSink } from '../../runtime/mqtt/dead-letter.ts';
 import { createWebhook } from '../../runtime/ops/webhook.ts';
 import { BrokerSchema } from '../../runtime/config/schema.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
-import { testBroker, type TestBroker } from '../run/aedes.ts';
+import { testBroker, type TestBroker } from '../ops/aedes.ts';
 
 const alert = (sensor: string, tsLast: number): AlertEvent => ({
   type: 'open',

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { mqttSource } from '../../runtime/mqtt/source.ts';
-import { testBroker, type TestBroker } from '../run/aedes.ts';
+import { testBroker, type TestBroker } from '../ops/aedes.ts';
 
 let broker: TestBroker;
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { applyThresholds } from '../../runtime/stream/apply-thresholds.ts';
 import type { ScoredWindow } from '../../runtime/stream/types.ts';
 import type { RunConfigInput } from '../../runtime/config/schema.ts';
-import { recordedModel, silent, testConfig } from '../run/harness.ts';
+import { recordedModel, silent, testConfig } from './harness.ts';
 
 const session = { provider: 'none', run: () => { throw new Error('not run here'); } };
 

@@ -16,7 +16,7 @@ import type { AlertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { spawnVigilRun, untilStarted } from '../run/vigil-run.ts';
+import { spawnVigilRun, untilStarted } from '../ops/vigil-run.ts';
 
 let dir: string;
 let broker: EmbeddedBroker;

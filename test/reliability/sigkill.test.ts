@@ -15,7 +15,7 @@ import { decodeStates, type SensorState } from '../../runtime/thresholds/store.t
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { spawnVigilRun, untilStarted } from '../run/vigil-run.ts';
+import { spawnVigilRun, untilStarted } from '../ops/vigil-run.ts';
 
 const SENSORS = 300;
 let dir: string;

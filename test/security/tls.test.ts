@@ -21,7 +21,7 @@ import { waitFor } from '@vigil/fixtures/wait.ts';
 import { brokerConnected } from '../reliability/support/wait.ts';
 import type { TestPki } from './support/certs.ts';
 import { startTlsMosquitto } from './support/tls-mosquitto.ts';
-import { spawnVigilRun, untilStarted } from '../run/vigil-run.ts';
+import { spawnVigilRun, untilStarted } from '../ops/vigil-run.ts';
 
 const USER = 'vigil-gw';
 const PASSWORD = 'Tr0ub4dor-&3-secret-9f2c';

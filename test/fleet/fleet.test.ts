@@ -54,7 +54,7 @@ function spawnWorker(id: string, model: string): Worker {
   };
   const file = join(dir, `${id}.json`);
   writeFileSync(file, JSON.stringify(cfg));
-  const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'test/scale/worker.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['bin/run-ts.mjs', 'test/fleet/worker.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const w: Worker = { id, proc, readings: [], ready: false, exited: false, stderr: '' };
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     let m: { e: string; s?: string; t?: number; members?: string[]; owned?: number[]; settled?: boolean; partitions?: number[]; health?: Worker['health'] };

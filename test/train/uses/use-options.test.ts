@@ -3,9 +3,9 @@
  * spelling, syntax, defaults (the config schema's providers) and error wording.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultAt } from '../../runtime/config/defaults.ts';
-import { scoreConfig } from '../../runtime/cli/score.ts';
-import { parseUseArgs, useCommand, withRunOptions } from '../../train/cli/use-options.ts';
+import { defaultAt } from '../../../runtime/config/defaults.ts';
+import { scoreConfig } from '../../../runtime/cli/score.ts';
+import { parseUseArgs, useCommand, withRunOptions } from '../../../train/cli/use-options.ts';
 
 const base = ['--model', 'models/m', '--data', 'd.csv', '--out', 'o.csv'];
 const parse = (...more: string[]) => parseUseArgs(withRunOptions(useCommand('vigil encode', 'test', { flag: '--out <csv>', help: 'out' })), [...base, ...more]);

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { scoreCsv } from '../../runtime/cli/score.ts';
-import { latentMap, run } from '../../train/cli/latent.ts';
+import { scoreCsv } from '../../../runtime/cli/score.ts';
+import { latentMap, run } from '../../../train/cli/latent.ts';
 import { makeFixture, trainSmall, type Fixture } from './fixture.ts';
 
 let f: Fixture;

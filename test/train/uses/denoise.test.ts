@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { denoiseCsv, run } from '../../train/cli/denoise.ts';
+import { denoiseCsv, run } from '../../../train/cli/denoise.ts';
 import { makeFixture, trainSmall, type Fixture } from './fixture.ts';
 
 let f: Fixture;

@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Series } from '@vigil/runtime';
-import { mulberry32 as rng } from '../../runtime/util/prng.ts';
-import { trainModel, type TrainOptions } from '../../train/index.ts';
+import { mulberry32 as rng } from '../../../runtime/util/prng.ts';
+import { trainModel, type TrainOptions } from '../../../train/index.ts';
 
 
 /** Rows of the clean signal, the noise added to it, and where the fault is. */

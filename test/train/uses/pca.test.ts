@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitPca, projectPca } from '../../train/uses/pca.ts';
+import { fitPca, projectPca } from '../../../train/uses/pca.ts';
 
 describe('fitPca (power iteration)', () => {
   it('recovers the axes and variances of a known anisotropic cloud', () => {

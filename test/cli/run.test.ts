@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, uniquePrefix } from './harness.ts';
-import { spawnVigilRun, untilStarted } from './vigil-run.ts';
+import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, uniquePrefix } from '../ops/harness.ts';
+import { spawnVigilRun, untilStarted } from '../ops/vigil-run.ts';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 

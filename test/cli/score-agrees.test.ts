@@ -12,8 +12,8 @@ import mqtt from 'mqtt';
 import { readCsv } from '../../runtime/data/csv.ts';
 import { loadModel } from '../../runtime/model/load.ts';
 import { run as score } from '../../runtime/cli/score.ts';
-import { testBroker } from './aedes.ts';
-import { spawnVigilRun, untilStarted } from './vigil-run.ts';
+import { testBroker } from '../ops/aedes.ts';
+import { spawnVigilRun, untilStarted } from '../ops/vigil-run.ts';
 
 const MODEL = 'models/machine_temperature';
 const ROWS = 4000;
