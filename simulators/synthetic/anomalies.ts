@@ -1,7 +1,8 @@
 /**
  * Labelled anomaly injection, one reading at a time. Injection draws from its own random stream, so the healthy
  * signal underneath is identical with and without anomalies (that is how the ground truth is tested).
- * Each anomaly is an interval [startRow, endRow] on named channels, recorded as a label when it ends.
+ * Each anomaly is an interval [startRow, endRow] on named channels, recorded as a label when it ends. Faults start
+ * at random (a rate per reading) or where a schedule puts them (kind, first row, length: test sets with known faults).
  */
 import type { Rng } from '@vigil/runtime/util/prng.ts';
 import { spanOf } from './pump.ts';
@@ -24,6 +25,13 @@ export interface AnomalyLabel {
   end: number;
 }
 
+/** A fault placed by hand: its kind, first row and length in rows; its channel and size are drawn as for a random one. */
+export interface ScheduledFault {
+  type: AnomalyType;
+  startRow: number;
+  rows: number;
+}
+
 /** How often and which anomalies to inject. */
 export interface InjectionOptions {
   /** Probability per reading that an anomaly starts (when none is active and the gap has passed). */
@@ -34,6 +42,8 @@ export interface InjectionOptions {
   cleanRows: number;
   /** Minimum healthy rows between two anomalies, so intervals never touch. */
   minGap: number;
+  /** Faults at given rows, in row order and not overlapping (in addition to random ones, when `rate` > 0). */
+  schedule?: readonly ScheduledFault[];
 }
 
 /** Duration range in rows per kind. */
@@ -64,6 +74,8 @@ export class AnomalyInjector {
   private readonly kinds: AnomalyType[];
   private readonly flowCol: number;
   private readonly currentCol: number;
+  private readonly schedule: readonly ScheduledFault[];
+  private nextScheduled = 0;
 
   constructor(
     private readonly rng: Rng,
@@ -77,11 +89,22 @@ export class AnomalyInjector {
     this.currentCol = channels.indexOf('motor_current');
     this.kinds = opts.types.filter((t) => t !== 'broken_correlation' || (this.flowCol >= 0 && this.currentCol >= 0));
     this.nextAllowed = opts.cleanRows;
+    this.schedule = opts.schedule ?? [];
+    this.schedule.forEach((f, i) => {
+      if (!Number.isInteger(f.startRow) || f.startRow < 0 || !Number.isInteger(f.rows) || f.rows < 1) throw new Error(`scheduled fault ${i}: expected a row >= 0 and a length >= 1; got row ${f.startRow}, length ${f.rows}`);
+      if (i > 0 && f.startRow <= this.schedule[i - 1].startRow + this.schedule[i - 1].rows - 1) throw new Error(`scheduled fault ${i} (row ${f.startRow}) starts before fault ${i - 1} ends; give them in row order, not overlapping`);
+      if (f.type === 'broken_correlation' && (this.flowCol < 0 || this.currentCol < 0)) throw new Error(`scheduled fault ${i}: broken_correlation needs the flow and motor_current channels`);
+    });
   }
 
   /** Apply the active fault (starting one first if it is due) to `values` of row `row` at `ts`; returns a label when one ends here. */
   apply(row: number, ts: number, values: Float32Array): AnomalyLabel | null {
-    if (!this.active && row >= this.nextAllowed && this.kinds.length > 0 && this.rng.uniform() < this.opts.rate) this.begin(row, ts, values);
+    const planned = this.schedule[this.nextScheduled];
+    if (planned?.startRow === row) {
+      this.nextScheduled++;
+      if (this.active) throw new Error(`scheduled ${planned.type} at row ${row} would start inside a random ${this.active.type} (rows ${this.active.startRow}-${this.active.endRow})`);
+      this.begin(row, ts, values, planned);
+    } else if (!this.active && row >= this.nextAllowed && this.opts.rate > 0 && this.kinds.length > 0 && this.rng.uniform() < this.opts.rate) this.begin(row, ts, values);
     const a = this.active;
     if (!a) return null;
     const progress = a.endRow === a.startRow ? 1 : (row - a.startRow) / (a.endRow - a.startRow);
@@ -131,11 +154,11 @@ export class AnomalyInjector {
     return { sensor: this.sensor, type: a.type, channels: a.cols.map((j) => this.channels[j]), startRow: a.startRow, endRow: a.endRow, start: a.start, end };
   }
 
-  private begin(row: number, ts: number, values: Float32Array): void {
+  private begin(row: number, ts: number, values: Float32Array, planned?: ScheduledFault): void {
     const r = this.rng;
-    const type = r.pick(this.kinds);
+    const type = planned?.type ?? r.pick(this.kinds);
     const [dLo, dHi] = DURATION[type];
-    const duration = r.int(dLo, dHi);
+    const duration = planned?.rows ?? r.int(dLo, dHi);
     const sign = r.uniform() < 0.5 ? -1 : 1;
     let cols: number[];
     if (type === 'broken_correlation') cols = [this.currentCol];

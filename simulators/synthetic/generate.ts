@@ -58,6 +58,8 @@ export function validateOptions(o: SyntheticOptions): void {
   if (!Number.isInteger(o.sensors) || o.sensors < 1) throw bad('sensors', 'an integer >= 1', o.sensors);
   if (!Number.isInteger(o.channels) || o.channels < 1) throw bad('channels', 'an integer >= 1', o.channels);
   if (!Number.isFinite(o.seed)) throw bad('seed', 'a number', o.seed);
+  if (o.machineSeed !== undefined && !Number.isFinite(o.machineSeed)) throw bad('machineSeed', 'a number', o.machineSeed);
+  if (o.profile !== undefined && o.profile !== 'field' && o.profile !== 'steady') throw bad('profile', "'field' or 'steady'", o.profile);
   if (!(o.intervalMs > 0)) throw bad('intervalMs', 'a positive number of milliseconds', o.intervalMs);
   if (!(o.anomalyRate >= 0 && o.anomalyRate <= 1)) throw bad('anomalyRate', 'a probability per reading in [0, 1]', o.anomalyRate);
   if (!(o.cleanRows >= 0)) throw bad('cleanRows', 'a number >= 0', o.cleanRows);

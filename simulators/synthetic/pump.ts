@@ -36,12 +36,33 @@ export interface PumpOptions {
   dayPeriodS: number;
   /** Mean dwell time in one operating mode, seconds. */
   modeDwellS: number;
+  /** How the operating point moves (default 'field'). */
+  profile?: PumpProfile;
 }
+
+/**
+ * How a pump's operating point moves. 'field', as in service: demand wanders at random over ~15 minutes, the
+ * supply voltage with the grid over minutes, the controller changes mode. 'steady', a test bench: one mode, demand
+ * noise that reverts within a minute, a steady supply; only the demand cycle (`dayPeriodS`) moves it slowly, so a
+ * few hundred rows cover its normal range (a model trained on them and scored on another day of the same machine
+ * sees nothing it has not seen, unless a fault is injected).
+ */
+export type PumpProfile = 'field' | 'steady';
+
+/** Slow movements of each profile: demand's time constant (s), the grid's share of the voltage (V), mode changes. */
+const PROFILE: Record<PumpProfile, { demandTauS: number; gridV: number; modeChanges: boolean }> = {
+  field: { demandTauS: 900, gridV: 2, modeChanges: true },
+  steady: { demandTauS: 60, gridV: 0, modeChanges: false },
+};
 
 const MODE_LEVEL = [0.35, 0.75, 0.95];
 const MODE_NEXT = [[1, 1, 2], [0, 2, 2, 0], [1, 1, 0]];
 
-/** One healthy pump; `step()` fills the physical channels of the next reading. */
+/**
+ * One healthy pump; `step()` fills the physical channels of the next reading. Its constants (size, motor, ambient,
+ * day phase, first mode) come from `machine`, its noise and mode changes from `rng`: by default the same stream, and
+ * one machine stream with several noise streams gives one machine on different days.
+ */
 export class Pump {
   private demand = 0;
   private grid = 0;
@@ -62,26 +83,29 @@ export class Pump {
   private readonly aSpeed: number;
   private readonly aTemp: number;
   private readonly pSwitch: number;
+  private readonly gridV: number;
   /** Elapsed seconds since the start (drives the daily cycle). */
   private elapsedS = 0;
 
-  constructor(private readonly rng: Rng, private readonly opts: PumpOptions, readonly channels: number) {
+  constructor(private readonly rng: Rng, private readonly opts: PumpOptions, readonly channels: number, machine: Rng = rng) {
     // Per-pump constants: same model, different machines.
-    this.qmax = rng.between(95, 125);
-    this.pmax = rng.between(4.5, 6);
-    this.i0 = rng.between(6, 9);
-    this.ki = rng.between(24, 30);
-    this.tAmb = rng.between(22, 30);
-    this.kT = rng.between(18, 24);
-    this.v0 = rng.between(0.6, 0.9);
-    this.kv = rng.between(2, 2.8);
-    this.phase = rng.uniform() * opts.dayPeriodS;
-    this.auxMix = Array.from({ length: Math.max(0, channels - PUMP_CHANNELS.length) }, () => [rng.normal(), rng.normal(), rng.normal()]);
-    this.aDemand = Math.exp(-opts.dtS / 900);
+    this.qmax = machine.between(95, 125);
+    this.pmax = machine.between(4.5, 6);
+    this.i0 = machine.between(6, 9);
+    this.ki = machine.between(24, 30);
+    this.tAmb = machine.between(22, 30);
+    this.kT = machine.between(18, 24);
+    this.v0 = machine.between(0.6, 0.9);
+    this.kv = machine.between(2, 2.8);
+    this.phase = machine.uniform() * opts.dayPeriodS;
+    this.auxMix = Array.from({ length: Math.max(0, channels - PUMP_CHANNELS.length) }, () => [machine.normal(), machine.normal(), machine.normal()]);
+    const profile = PROFILE[opts.profile ?? 'field'];
+    this.aDemand = Math.exp(-opts.dtS / profile.demandTauS);
     this.aSpeed = 1 - Math.exp(-opts.dtS / 20);
     this.aTemp = 1 - Math.exp(-opts.dtS / 600);
-    this.pSwitch = 1 - Math.exp(-opts.dtS / opts.modeDwellS);
-    this.mode = rng.pick([0, 1, 1, 2]);
+    this.pSwitch = profile.modeChanges ? 1 - Math.exp(-opts.dtS / opts.modeDwellS) : 0;
+    this.gridV = profile.gridV;
+    this.mode = machine.pick([0, 1, 1, 2]);
     this.speed = this.setpoint();
     this.temp = this.tempTarget(this.current(this.flowFraction(this.speed), this.speed));
   }
@@ -120,7 +144,7 @@ export class Pump {
     const flowFrac = this.flowFraction(s);
     const current = this.current(flowFrac, s);
     this.temp += (this.tempTarget(current) - this.temp) * this.aTemp;
-    const voltage = 400 + 2 * this.grid - 0.05 * current;
+    const voltage = 400 + this.gridV * this.grid - 0.05 * current;
     const values = [
       this.qmax * flowFrac * (1 + 0.01 * r.normal()),
       current * (1 + 0.01 * r.normal()),

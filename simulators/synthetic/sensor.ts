@@ -3,8 +3,8 @@
  * the live MQTT simulator and the pure `generateSynthetic`, so files and streams agree for a seed.
  */
 import { createRng } from '@vigil/runtime/util/prng.ts';
-import { Pump, channelNames } from './pump.ts';
-import { AnomalyInjector, ANOMALY_TYPES, type AnomalyLabel, type AnomalyType } from './anomalies.ts';
+import { Pump, channelNames, type PumpProfile } from './pump.ts';
+import { AnomalyInjector, ANOMALY_TYPES, type AnomalyLabel, type AnomalyType, type ScheduledFault } from './anomalies.ts';
 
 /** Everything that defines a synthetic fleet; serialisable, and the same options give the same data. */
 export interface SyntheticOptions {
@@ -32,6 +32,13 @@ export interface SyntheticOptions {
   modeDwellS: number;
   /** Sensor id prefix; ids are `<prefix>-00001`... */
   prefix: string;
+  /** Seed of the pumps' constants (size, motor, ambient, day phase, first mode); default `seed`. One machine seed with
+   *  several seeds is the same machine on different days. */
+  machineSeed?: number;
+  /** How the pumps' operating point moves: 'field' (default, as in service) or 'steady' (a test bench; pump.ts). */
+  profile?: PumpProfile;
+  /** Faults at given rows of every sensor (kind, first row, length), besides the random ones. */
+  schedule?: readonly ScheduledFault[];
 }
 
 /** Defaults: 1 Hz pumps, daily cycle, an anomaly every ~3000 readings on average after a clean first 1000. */
@@ -69,12 +76,14 @@ export class SyntheticSensor {
   constructor(readonly id: string, index: number, private readonly opts: SyntheticOptions) {
     this.channels = channelNames(opts.channels);
     this.values = new Float32Array(opts.channels);
-    this.pump = new Pump(createRng(opts.seed, index, 'base'), { dtS: opts.intervalMs / 1000, dayPeriodS: opts.dayPeriodS, modeDwellS: opts.modeDwellS }, opts.channels);
+    const noise = createRng(opts.seed, index, 'base');
+    const machine = opts.machineSeed === undefined ? noise : createRng(opts.machineSeed, index, 'machine');
+    this.pump = new Pump(noise, { dtS: opts.intervalMs / 1000, dayPeriodS: opts.dayPeriodS, modeDwellS: opts.modeDwellS, profile: opts.profile }, opts.channels, machine);
     this.injector = new AnomalyInjector(
       createRng(opts.seed, index, 'anomaly'),
       id,
       this.channels,
-      { rate: opts.anomalyRate, types: opts.types, cleanRows: opts.cleanRows, minGap: opts.minGap },
+      { rate: opts.anomalyRate, types: opts.types, cleanRows: opts.cleanRows, minGap: opts.minGap, schedule: opts.schedule },
       (f) => this.pump.currentFor(f),
       () => this.pump.flowFractionNow,
     );
@@ -89,7 +98,7 @@ export class SyntheticSensor {
   step(): AnomalyLabel | null {
     const ts = this.timestampOf(this.row);
     this.pump.step(this.values);
-    const label = this.opts.anomalyRate > 0 ? this.injector.apply(this.row, ts, this.values) : null;
+    const label = this.opts.anomalyRate > 0 || this.opts.schedule?.length ? this.injector.apply(this.row, ts, this.values) : null;
     this.row++;
     return label;
   }

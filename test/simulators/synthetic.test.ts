@@ -99,9 +99,54 @@ describe('generateSynthetic', () => {
     }
   });
 
+  it('puts scheduled faults at the rows and kinds given, labelled exactly, the healthy signal untouched elsewhere', () => {
+    const schedule = [
+      { type: 'spike', startRow: 100, rows: 1 },
+      { type: 'level_shift', startRow: 300, rows: 30 },
+      { type: 'broken_correlation', startRow: 600, rows: 40 },
+    ] as const;
+    const planned = generateSynthetic({ sensors: 1, channels: 8, rows: 1000, seed: 42, anomalyRate: 0, schedule });
+    const plain = generateSynthetic({ sensors: 1, channels: 8, rows: 1000, seed: 42, anomalyRate: 0 });
+    const f = planned.sensors[0];
+    expect(f.labels.map((l) => [l.type, l.startRow, l.endRow])).toEqual([['spike', 100, 100], ['level_shift', 300, 329], ['broken_correlation', 600, 639]]);
+    expect(f.labels[2].channels).toEqual(['motor_current']);
+    for (let r = 0; r < 1000; r++) {
+      const same = f.series.data.subarray(r * 8, r * 8 + 8).every((v, j) => v === plain.sensors[0].series.data[r * 8 + j]);
+      expect(same, `row ${r}`).toBe(f.rowLabels[r] === 0);
+    }
+    expect(() => generateSynthetic({ rows: 100, anomalyRate: 0, schedule: [{ type: 'drift', startRow: 10, rows: 20 }, { type: 'stuck', startRow: 25, rows: 5 }] })).toThrow(/starts before fault 0 ends/);
+    expect(() => generateSynthetic({ rows: 100, channels: 1, anomalyRate: 0, schedule: [{ type: 'broken_correlation', startRow: 10, rows: 20 }] })).toThrow(/needs the flow and motor_current/);
+  });
+
+  it("profile 'steady' holds one mode without grid wander; one machine seed with other seeds is the same machine", () => {
+    const run = (seed: number, machineSeed: number, profile?: 'steady') =>
+      generateSynthetic({ sensors: 1, channels: 8, rows: 3000, seed, machineSeed, profile, dayPeriodS: 300, anomalyRate: 0 }).sensors[0].series.data;
+    const column = (d: Float32Array, c: number) => Array.from({ length: d.length / 8 }, (_, r) => d[r * 8 + c]);
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    const sd = (a: number[]) => Math.sqrt(mean(a.map((x) => (x - mean(a)) ** 2)));
+    const [FLOW, TEMP, VIB, VOLT, SPEED] = [0, 2, 4, 5, 6];
+    const steady = [1, 2, 3].map((seed) => run(seed, 7, 'steady'));
+    const field = [1, 2, 3].map((seed) => run(seed, 7));
+    // Voltage: sag and reading noise only (~0.4 V), against ~2 V with the grid's slow wander.
+    for (const d of steady) expect(sd(column(d, VOLT))).toBeLessThan(0.6);
+    for (const d of field) expect(sd(column(d, VOLT))).toBeGreaterThan(1.2);
+    // One mode: the three days run at the same mean speed within 3 %; in the field the controller changes mode.
+    const speeds = (ds: Float32Array[]) => ds.map((d) => mean(column(d, SPEED)));
+    expect(Math.max(...speeds(steady)) / Math.min(...speeds(steady))).toBeLessThan(1.03);
+    expect(Math.max(...speeds(field)) / Math.min(...speeds(field))).toBeGreaterThan(1.3);
+    // The machine's constants come from the machine seed: another one is another pump (size, ambient, vibration).
+    const flows = steady.map((d) => mean(column(d, FLOW)));
+    expect(Math.max(...flows) / Math.min(...flows)).toBeLessThan(1.03);
+    const other = run(1, 8, 'steady');
+    expect(Math.abs(mean(column(other, TEMP)) - mean(column(steady[0], TEMP)))).toBeGreaterThan(3);
+    expect(Math.abs(mean(column(other, VIB)) - mean(column(steady[0], VIB)))).toBeGreaterThan(0.2);
+  });
+
   it('rejects impossible options with a message saying what was expected', () => {
     expect(() => generateSynthetic({ rows: 10, sensors: 0 })).toThrow(/sensors: expected an integer >= 1/);
     expect(() => generateSynthetic({ rows: 10, anomalyRate: 2 })).toThrow(/anomalyRate/);
+    expect(() => generateSynthetic({ rows: 10, profile: 'bench' as 'steady' })).toThrow(/synthetic option profile: expected 'field' or 'steady'; got bench/);
+    expect(() => generateSynthetic({ rows: 10, machineSeed: Number.NaN })).toThrow(/machineSeed: expected a number/);
     expect(() => generateSynthetic({ rows: 0 })).toThrow(/rows/);
   });
 });
