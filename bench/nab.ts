@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { loadBoard, rankOn, type Board } from '../evaluate/nab/board.ts';
-import { loadNabCorpus } from '../evaluate/nab/corpus.ts';
+import { loadNabCorpus, type NabCorpus } from '../evaluate/nab/corpus.ts';
 import { readResults, writeResultFile } from '../evaluate/nab/results.ts';
 import { scoreDetector, type NabResult } from '../evaluate/nab/score.ts';
 import { probationaryLength } from '../evaluate/nab/sweep.ts';
@@ -70,20 +70,8 @@ function readme(r: NabResult, seconds: number, table: { columns: string[]; rows:
   return md.join('\n');
 }
 
-async function main(argv: string[]): Promise<void> {
-  const o = new Command('bench/nab.ts')
-    .option('--config <file>', 'detector config JSON (evaluate/detector/nab-config.ts)')
-    .option('--quick', `only ${QUICK_FILES.length} files (smoke check; not comparable with the board, written to bench/results/tmp/)`)
-    .parse(argv, { from: 'user' })
-    .opts<{ config?: string; quick?: boolean }>();
-  const cfg = o.config ? readNabDetectorConfig(o.config) : parseNabDetectorConfig({});
-  const started = new Date();
-  const corpus = loadNabCorpus(undefined, o.quick ? { only: QUICK_FILES } : {});
-  const board: Board | undefined = o.quick ? undefined : loadBoard(corpus.root);
-
-  // The scorer's own known answer, in the same run: the published numenta results.
-  const numenta = o.quick ? undefined : scoreDetector(corpus, readResults(join(corpus.root, 'reference', 'numenta'), corpus), 'numenta');
-
+/** Per file, the model's errors (train on the probationary rows, score every row), with what each file took. */
+async function detect(corpus: NabCorpus, cfg: NabDetectorConfig) {
   const work = mkdtempSync(join(tmpdir(), 'vigil-nab-bench-'));
   const errors = new Map<string, Float64Array>();
   const perFile: Array<{ path: string; window: number; epochs: number; trainSeconds: number; scoreSeconds: number }> = [];
@@ -98,9 +86,12 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  const detectSeconds = (performance.now() - t0) / 1000;
+  return { errors, perFile, detectSeconds: (performance.now() - t0) / 1000 };
+}
 
-  const results = variants(cfg.calibration).map((v) => {
+/** Every calibration variant scored on the same model errors (the first is vigil as configured). */
+function ablation(corpus: NabCorpus, cfg: NabDetectorConfig, errors: Map<string, Float64Array>) {
+  return variants(cfg.calibration).map((v) => {
     const scores = new Map(
       corpus.files.map((f) => {
         const e = v.errors === 'model' ? errors.get(f.path)! : new Float64Array(f.values.length);
@@ -109,13 +100,12 @@ async function main(argv: string[]): Promise<void> {
     );
     return { ...v, scores, result: scoreDetector(corpus, scores, v.name) };
   });
-  const full = results[0];
-  const outDir = o.quick ? join(RESULTS_DIR, 'tmp') : join(RESULTS_DIR, 'nab');
-  mkdirSync(outDir, { recursive: true });
-  const resultsDir = join(RESULTS_DIR, 'tmp', 'nab', 'vigil');
-  for (const f of corpus.files) writeResultFile(resultsDir, 'vigil', f, full.scores.get(f.path)!);
-  writeFileSync(join(outDir, o.quick ? 'nab-quick-vigil.json' : 'vigil.json'), `${JSON.stringify({ ...full.result, config: cfg, detectSeconds, files: perFile }, null, 2)}\n`);
+}
 
+type Variant = ReturnType<typeof ablation>[number];
+
+/** vigil against the published board (full runs only) and the ablation, as bar charts. */
+function figuresOf(board: Board | undefined, full: Variant, results: Variant[]): Figure[] {
   const figures: Figure[] = [];
   if (board) {
     const rows = rankOn(board, 'standard', { vigil: full.result.profiles.standard.normalized }).filter((r) => !['HTM Java', 'Numenta TM'].includes(r.name));
@@ -146,8 +136,12 @@ async function main(argv: string[]): Promise<void> {
     series: PROFILES.map((p) => ({ name: p, points: results.map((r, k): [number, number] => [k, r.result.profiles[p].normalized]) })),
     caption: 'Every variant scores the same per-file autoencoder errors; only the causal calibration changes.',
   });
+  return figures;
+}
 
-  const table = {
+/** The scores table: every variant, and the published numenta results rescored (full runs only). */
+function scoreTable(results: Variant[], numenta: NabResult | undefined) {
+  return {
     title: 'Normalised NAB scores',
     columns: ['detector / variant', ...PROFILES, 'windows hit (standard)', 'FP rows (standard)'],
     rows: [
@@ -155,6 +149,32 @@ async function main(argv: string[]): Promise<void> {
       ...(numenta ? [['numenta (published results, rescored here)', ...PROFILES.map((p) => cell(numenta, p)), `${numenta.profiles.standard.counts.windowsHit}/${numenta.windows}`, numenta.profiles.standard.counts.fp]] : []),
     ],
   };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = new Command('bench/nab.ts')
+    .option('--config <file>', 'detector config JSON (evaluate/detector/nab-config.ts)')
+    .option('--quick', `only ${QUICK_FILES.length} files (smoke check; not comparable with the board, written to bench/results/tmp/)`)
+    .parse(argv, { from: 'user' })
+    .opts<{ config?: string; quick?: boolean }>();
+  const cfg = o.config ? readNabDetectorConfig(o.config) : parseNabDetectorConfig({});
+  const started = new Date();
+  const corpus = loadNabCorpus(undefined, o.quick ? { only: QUICK_FILES } : {});
+  const board: Board | undefined = o.quick ? undefined : loadBoard(corpus.root);
+  // The scorer's own known answer, in the same run: the published numenta results.
+  const numenta = o.quick ? undefined : scoreDetector(corpus, readResults(join(corpus.root, 'reference', 'numenta'), corpus), 'numenta');
+  const { errors, perFile, detectSeconds } = await detect(corpus, cfg);
+  const results = ablation(corpus, cfg, errors);
+  const full = results[0];
+
+  const outDir = o.quick ? join(RESULTS_DIR, 'tmp') : join(RESULTS_DIR, 'nab');
+  mkdirSync(outDir, { recursive: true });
+  const resultsDir = join(RESULTS_DIR, 'tmp', 'nab', 'vigil');
+  for (const f of corpus.files) writeResultFile(resultsDir, 'vigil', f, full.scores.get(f.path)!);
+  writeFileSync(join(outDir, o.quick ? 'nab-quick-vigil.json' : 'vigil.json'), `${JSON.stringify({ ...full.result, config: cfg, detectSeconds, files: perFile }, null, 2)}\n`);
+
+  const figures = figuresOf(board, full, results);
+  const table = scoreTable(results, numenta);
   const command = `npx vigil evaluate nab --detector vigil${o.config ? ` --config ${o.config}` : ''} --json bench/results/nab/vigil.json`;
   const notes = [
     `${corpus.files.length} files, ${full.result.windows} windows; detection (training + scoring) took ${detectSeconds.toFixed(0)} s on this machine.`,
