@@ -11,13 +11,25 @@
  * The model is a conv AE by `vigil train` made inference-bound on purpose (window 64, 8 channels, --hidden 256,256:
  * about 0.3 ms per window), so that 2x its capacity is a rate one publisher and the broker can offer on a small
  * machine; with the default-width conv model vigil run's capacity is its MQTT/JSON intake (~20k readings/s here)
- * and 2x that would measure the publisher. `--model PATH` runs another. Not part of `npm test`:
- *
- *   node bin/run-ts.mjs bench/overload.ts [--quick] [--sensors 100] [--multiple 2] [--overload-s 30]
- *     [--recovery-s 20] [--repeats 3] [--settle 2] [--measure 4] [--start 500] [--model PATH] [--launcher 'npx vigil'] [--broker URL]
- *
- * Writes bench/results/overload.json.
+ * and 2x that would measure the publisher. `--model PATH` runs another. Options: USAGE below (`--help`).
  */
+const USAGE = `node bin/run-ts.mjs bench/overload.ts [options]   (writes bench/results/overload.json; not part of npm test)
+  --sensors N        sensors in the load (100)
+  --multiple X       overload rate as a multiple of the measured capacity C (2)
+  --overload-s S     seconds at MULTIPLE x C (30, --quick 10)
+  --recovery-s S     seconds at 0.5 C after the overload (20, --quick 10)
+  --repeats N        capacity ramps; C is their median (3, --quick 1)
+  --settle S         unmeasured seconds at each ramp rate (2, --quick 1)
+  --measure S        measured seconds at each ramp rate (4, --quick 2)
+  --start R          first ramp rate, readings/s (500)
+  --model PATH       the model vigil runs (default: conv AE by vigil train --window 64 --hidden 256,256, cached)
+  --launcher CMD     how to start vigil ('npx vigil')
+  --broker URL       use this broker instead of the bench's own Mosquitto
+  --quick            shorter phases, one ramp`;
+if (process.argv.includes('--help')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 import { loadavg } from 'node:os';
 import { cliArg } from './lib/child.ts';
 import { alertLatencies, backlog, drain } from './lib/load.ts';
