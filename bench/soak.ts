@@ -8,12 +8,20 @@
  * then the soak runs for DURATION seconds (60 by default; `--duration 3600` for a long one), sampling every second
  * VmRSS, CPU (/proc) and /metrics. Reports RSS at start, max, end and its least-squares slope after the first
  * third, windows scored / formed, shed by reason, publish -> alert and arrival -> verdict p99, CPU, error counters.
- *
- *   node bin/run-ts.mjs bench/soak.ts [--quick] [--duration 60] [--sensors 1000] [--rate 2000]
- *     [--model PATH] [--launcher 'npx vigil'] [--broker URL]
- *
- * Writes bench/results/soak.json.
+ * Writes bench/results/soak.json. Options: USAGE below (`--help`).
  */
+const USAGE = `node bin/run-ts.mjs bench/soak.ts [options]   (writes bench/results/soak.json; exit code 1 when anything was lost)
+  --duration S       seconds of soak (60, --quick 20; 3600 for a leak check)
+  --sensors N        sensors, round-robin (1000)
+  --rate R           readings/s (2000)
+  --model PATH       the model vigil runs (default: the bench's conv AE, vigil train --window 64, cached)
+  --launcher CMD     how to start vigil ('npx vigil')
+  --broker URL       use this broker instead of the bench's own Mosquitto
+  --quick            a 20 s soak`;
+if (process.argv.includes('--help')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 import { loadavg } from 'node:os';
 import { cliArg } from './lib/child.ts';
 import { alertLatencies, drain } from './lib/load.ts';
