@@ -6,10 +6,17 @@
  *  2. latency: publish -> alert on the alert topic at 10k readings/s (100 sensors at 100 Hz), a spike every
  *     20 ms, measured in the publishing process (one clock) (target p99 < 20 ms).
  *  3. memory: RSS of the runtime with 1,000 sensors, window 64 (target < 150 MB).
- * Writes bench/results/e2e.json.   node bin/run-ts.mjs bench/e2e.ts [--quick] [--broker URL]
- * Investigating: VIGIL_BENCH_ONLY=latency|memory runs one phase (VIGIL_BENCH_PROVIDER=cpu|wasm, VIGIL_BENCH_LOW=1),
- * VIGIL_BENCH_PROF=DIR writes a CPU profile of every consumer process.
+ * Writes bench/results/e2e.json. Options and the environment for investigating: USAGE below (`--help`).
  */
+const USAGE = `node bin/run-ts.mjs bench/e2e.ts [options]   (writes bench/results/e2e.json)
+  --broker URL       the broker (mqtt://127.0.0.1:1883, a running Mosquitto)
+  --quick            shorter phases
+Investigating: VIGIL_BENCH_ONLY=latency|memory runs one phase (VIGIL_BENCH_PROVIDER=cpu|wasm, VIGIL_BENCH_LOW=1),
+VIGIL_BENCH_PROF=DIR writes a CPU profile of every consumer process.`;
+if (process.argv.includes('--help')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
