@@ -2,9 +2,15 @@
  * Inference stage vs bare ONNX Runtime at the same batch sizes: `inferBatches` (batch assembly, the ORT call
  * through our session wrapper, reconstruction scoring, one ScoredWindow per window) against `session.run` on a
  * prepared tensor, per execution provider. Target (issue 14): overhead <= 1.1x. Writes bench/results/inference.json.
- *
- *   node bin/run-ts.mjs bench/inference.ts [--quick] [--threads N]
+ * Options: USAGE below (`--help`).
  */
+const USAGE = `node bin/run-ts.mjs bench/inference.ts [options]   (writes bench/results/inference.json)
+  --threads N        ONNX Runtime CPU intra-op threads, both sides (1)
+  --quick            4 batch sizes (wasm up to 256), 1 s per point`;
+if (process.argv.includes('--help')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 import { cpus, loadavg } from 'node:os';
 import { Subject } from 'rxjs';
 import { backendFor } from '../runtime/inference/resolve.ts';
