@@ -5,9 +5,14 @@
  *     subscriber; reports achieved rate, schedule lag, CPU share and RSS of the simulating process;
  *  3. max: the same fleet as fast as the broker takes it.
  * Broker: Mosquitto on 127.0.0.1:1883 when it answers, else the embedded aedes (in this process: numbers then
- * include the broker's work). Writes bench/results/simulators.json.
- *   node bin/run-ts.mjs bench/simulators.ts [--quick]
+ * include the broker's work). Writes bench/results/simulators.json. Options: USAGE below (`--help`).
  */
+const USAGE = `node bin/run-ts.mjs bench/simulators.ts [options]   (writes bench/results/simulators.json)
+  --quick            8 s real time, 5 rows at full speed (30 s, 20 rows)`;
+if (process.argv.includes('--help')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 import { connect } from 'node:net';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
 import { generateSynthetic } from '../simulators/synthetic/generate.ts';
