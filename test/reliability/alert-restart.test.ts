@@ -4,42 +4,23 @@
  * is one `open` and one `close`, and the close carries the episode's true data-time duration and peak.
  * Periodic state saves are off (one hour), so what survives the kill is the save made when the alert opened.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { stringify as toYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeStates } from '../../runtime/thresholds/store.ts';
 import type { AlertPayload } from '../../runtime/mqtt/alert-payload.ts';
-import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { spawnVigilRun, untilStarted } from '../ops/vigil-run.ts';
+import { untilStarted } from '../ops/vigil-run.ts';
+import { restartRig } from './support/restart-rig.ts';
 
-let dir: string;
-let broker: EmbeddedBroker;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-alert-restart-'));
-  broker = await startBroker();
-});
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await broker?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function startVigil(config: string) {
-  const v = spawnVigilRun(['--config', config]);
-  children.push(v.proc);
-  return v;
-}
+const rig = restartRig('vigil-alert-restart-');
 
 describe('open alerts across a restart', () => {
   it('SIGKILL and SIGTERM mid-incident: one open and one close per episode, with the true duration', { timeout: 180_000 }, async () => {
+    const { dir, broker, startVigil } = rig;
     const stateFile = join(dir, 'state.json');
     // Window mean as reconstruction: readings alternating +-10 score 100, a flat 0 scores 0 (threshold 1).
     const model = writeTinyModel(join(dir, 'model'), { window: 4, channels: ['a'], threshold: 1 });

@@ -4,44 +4,25 @@
  * decodes, and the restarted process continues each sensor's threshold from it (new scores are appended to
  * the restored ones, nothing starts fresh).
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { stringify as toYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeStates, type SensorState } from '../../runtime/thresholds/store.ts';
-import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { spawnVigilRun, untilStarted } from '../ops/vigil-run.ts';
+import { untilStarted } from '../ops/vigil-run.ts';
+import { restartRig } from './support/restart-rig.ts';
 
 const SENSORS = 300;
-let dir: string;
-let broker: EmbeddedBroker;
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-kill-'));
-  broker = await startBroker();
-});
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await broker?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function startVigil(config: string) {
-  const v = spawnVigilRun(['--config', config]);
-  children.push(v.proc);
-  return v;
-}
+const rig = restartRig('vigil-kill-');
 
 const values = (s: SensorState | undefined) => ((s?.threshold.state as { values?: number[] } | undefined)?.values ?? []);
 
 describe('SIGKILL mid-stream and restart', () => {
   it('never leaves a torn state file, and the restarted runtime continues from the last persist', { timeout: 120_000 }, async () => {
+    const { dir, broker, startVigil } = rig;
     const stateFile = join(dir, 'state.json');
     const model = writeTinyModel(join(dir, 'model'), { window: 4, channels: ['a'], threshold: 100 });
     const config = join(dir, 'vigil.yaml');
