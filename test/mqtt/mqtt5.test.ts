@@ -4,25 +4,18 @@
  * message's content type picks its codec (JSON and Sparkplug B on one topic template); over MQTT 3.1.1 (aedes)
  * the same alerts go out without properties.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt, { type IPublishPacket } from 'mqtt';
 import { Subject } from 'rxjs';
 import { get as getSparkplug } from 'sparkplug-payload';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { alertSeverity } from '../../runtime/mqtt/alert-payload.ts';
 import { createCodec, DEFAULT_TIMESTAMP, isRejected, kindForContentType } from '../../runtime/codecs/index.ts';
-import { testBroker, type TestBroker } from '../ops/aedes.ts';
-import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from '../ops/harness.ts';
+import { injectSpike, readingJson, brokerAndModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from '../ops/harness.ts';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 const spb = getSparkplug('spBv1.0')!;
-let aedes: TestBroker;
-let model: string;
-beforeAll(async () => {
-  aedes = await testBroker(() => {});
-  model = recordedModel();
-});
-afterAll(async () => aedes?.stop());
+const rig = brokerAndModel();
 
 describe('content type -> codec', () => {
   it('keeps the configured codec unless the content type names one that cannot read it', () => {
@@ -71,7 +64,7 @@ async function listen(url: string, prefix: string, protocolVersion: 4 | 5) {
 describe('vigil run over MQTT 5 (Mosquitto)', () => {
   it('alerts carry MQTT 5 properties; JSON and Sparkplug readings share a topic by content type', async () => {
     const prefix = uniquePrefix('mqtt5');
-    const cfg = testConfig(MOSQUITTO, prefix, model, { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, messageExpirySec: 600 } });
+    const cfg = testConfig(MOSQUITTO, prefix, rig.model, { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, messageExpirySec: 600 } });
     Object.assign(cfg.broker, { protocolVersion: 5 });
     const handle = await startRuntime(cfg, { logger: silent });
     const sub = await listen(MOSQUITTO, prefix, 5);
@@ -110,9 +103,9 @@ describe('vigil run over MQTT 5 (Mosquitto)', () => {
 describe('vigil run over MQTT 3.1.1 (aedes)', () => {
   it('alerts go out as before, without properties', async () => {
     const prefix = uniquePrefix('mqtt311');
-    const handle = await startRuntime(testConfig(aedes.url, prefix, model), { logger: silent });
-    const sub = await listen(aedes.url, prefix, 4);
-    const pub = await mqtt.connectAsync(aedes.url, { reconnectPeriod: 0 });
+    const handle = await startRuntime(testConfig(rig.broker.url, prefix, rig.model), { logger: silent });
+    const sub = await listen(rig.broker.url, prefix, 4);
+    const pub = await mqtt.connectAsync(rig.broker.url, { reconnectPeriod: 0 });
     try {
       const rec = recordedSeries(60, 1100);
       const spiked = injectSpike(rec.values, 40, 6 * recordedStd());

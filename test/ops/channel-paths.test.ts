@@ -3,25 +3,18 @@
  * publishing `{"Time": ..., "AM2301": {"Temperature": ...}}` via `source.channels`, without retraining; a payload
  * of another shape is dead-lettered as missing_path; a mapping naming no model channel stops the start.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
-import { WINDOW, injectSpike, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
+import { WINDOW, injectSpike, brokerAndModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
 
-let broker: TestBroker;
-let model: string;
-beforeAll(async () => {
-  broker = await testBroker(() => {});
-  model = recordedModel();
-});
-afterAll(async () => broker?.stop());
+const rig = brokerAndModel();
 
 /** Tasmota's tele/<topic>/SENSOR payload: local time without a zone (read as UTC), one object per sensor. */
 const tasmota = (ts: number, t: number) => JSON.stringify({ Time: new Date(ts).toISOString().slice(0, 19), AM2301: { Temperature: t, Humidity: 40.2 }, TempUnit: 'C' });
 
 const config = (prefix: string, channels: Record<string, string>) =>
-  testConfig(broker.url, prefix, model, {
+  testConfig(rig.broker.url, prefix, rig.model, {
     source: { topics: [`${prefix}/tele/{sensor}/SENSOR`], qos: 1, channels, timestamp: { field: 'Time' } },
   });
 
@@ -29,7 +22,7 @@ describe('source.channels through vigil run', () => {
   it('scores a Tasmota payload under the model channel and dead-letters one without the path', async () => {
     const prefix = uniquePrefix('tasmota');
     const handle = await startRuntime(config(prefix, { value: 'AM2301.Temperature' }), { logger: silent });
-    const pub = await mqtt.connectAsync(broker.url);
+    const pub = await mqtt.connectAsync(rig.broker.url);
     try {
       const rec = recordedSeries(60, 900);
       const values = injectSpike(rec.values, 40, 6 * recordedStd());

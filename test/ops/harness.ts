@@ -10,12 +10,14 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom, filter, timeout, type Observable } from 'rxjs';
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { readCsv } from '../../runtime/data/csv.ts';
 import { sliceRows } from '../../runtime/data/series.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
 import type { RunConfig, RunConfigInput } from '../../runtime/config/schema.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
 import { writeTinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
+import { testBroker, type TestBroker } from './aedes.ts';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The recorded series used by the tests (NAB, MIT licence). */
@@ -53,6 +55,17 @@ export function recordedModel(dir = mkdtempSync(join(tmpdir(), 'vigil-run-model-
     scaler: { kind: 'standard', offset: [mean], scale: [std] },
     threshold: 8,
   });
+}
+
+/** An aedes broker and the recorded series' model, for one test file: made before its tests, the broker stopped after. */
+export function brokerAndModel(): { broker: TestBroker; model: string } {
+  const rig = {} as { broker: TestBroker; model: string };
+  beforeAll(async () => {
+    rig.broker = await testBroker(() => {});
+    rig.model = recordedModel();
+  });
+  afterAll(async () => rig.broker?.stop());
+  return rig;
 }
 
 /**

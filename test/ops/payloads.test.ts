@@ -2,32 +2,25 @@
  * Payload codecs end to end through `vigil run` on aedes: Sparkplug B DDATA on the standard topic layout, and
  * bare numbers with the channel in the topic, each raising the alert at the right window.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { get as getSparkplug } from 'sparkplug-payload';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
-import { injectSpike, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
+import { injectSpike, brokerAndModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
 
-let broker: TestBroker;
-let model: string;
-beforeAll(async () => {
-  broker = await testBroker(() => {});
-  model = recordedModel();
-});
-afterAll(async () => broker?.stop());
+const rig = brokerAndModel();
 
 const spb = getSparkplug('spBv1.0')!;
 
 describe('payload codecs through vigil run', () => {
   it('reads Sparkplug B DDATA metrics (aliases from DBIRTH) and names the sensor from the topic', async () => {
     const group = uniquePrefix('spb').replaceAll('/', '_');
-    const cfg = testConfig(broker.url, 'unused', model, {
+    const cfg = testConfig(rig.broker.url, 'unused', rig.model, {
       source: { topics: [`spBv1.0/${group}/+/{node}/{device}`], qos: 1, codec: { kind: 'sparkplug' }, sensorId: '{node}.{device}' },
       alerts: { topic: `${group}/alerts/{sensor}`, closeM: 3 },
     });
     const handle = await startRuntime(cfg, { logger: silent });
-    const pub = await mqtt.connectAsync(broker.url);
+    const pub = await mqtt.connectAsync(rig.broker.url);
     try {
       const rec = recordedSeries(60, 700);
       const values = injectSpike(rec.values, 40, 6 * recordedStd());
@@ -49,9 +42,9 @@ describe('payload codecs through vigil run', () => {
 
   it('joins bare numbers by timestamp, channel from the topic', async () => {
     const prefix = uniquePrefix('num');
-    const cfg = testConfig(broker.url, prefix, model, { source: { topics: [`${prefix}/{sensor}/{channel}`], qos: 1, codec: { kind: 'number' } } });
+    const cfg = testConfig(rig.broker.url, prefix, rig.model, { source: { topics: [`${prefix}/{sensor}/{channel}`], qos: 1, codec: { kind: 'number' } } });
     const handle = await startRuntime(cfg, { logger: silent });
-    const pub = await mqtt.connectAsync(broker.url);
+    const pub = await mqtt.connectAsync(rig.broker.url);
     try {
       const rec = recordedSeries(60, 800);
       const values = injectSpike(rec.values, 45, -6 * recordedStd());
