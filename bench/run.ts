@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { machineInfo, readResults, RESULTS_DIR } from './lib/result.ts';
 import { writeSummary, type PieceStatus } from './lib/summary.ts';
+import { mainWhenInvoked } from './lib/main.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -110,13 +111,4 @@ export async function main(argv: string[]): Promise<number> {
   return statuses.some((s) => s.status === 'failed' || s.status === 'timeout') ? 1 : 0;
 }
 
-const invoked = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invoked) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(2);
-    },
-  );
-}
+mainWhenInvoked(import.meta.url, 'bench', main);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { buildGpuModels } from './models.ts';
 import { CARRY_LIMIT_BYTES, fetchGlDebs, packRuntime, sizeOf } from './pack.ts';
+import { mainWhenInvoked } from '../lib/main.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Carried folders (gitignored): models and packed runtime, loader .debs. */
@@ -81,13 +82,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-const invoked = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invoked) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`bench:gpu: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(2);
-    },
-  );
-}
+mainWhenInvoked(import.meta.url, 'bench:gpu', main);

@@ -8,13 +8,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { RESULTS_DIR, writeBenchResult, type BenchResult, type Table } from '../lib/result.ts';
 import { writePlots } from '../lib/plots.ts';
 import { describeMachine } from '../lib/summary.ts';
 import { main as runBench } from '../run.ts';
 import { parseGpuRun, toBenchResult, webgpuPointCount } from './gpu-result.ts';
+import { mainWhenInvoked } from '../lib/main.ts';
 
 /** Where dry runs go: a nested folder, which the summary does not collect. */
 export const DRYRUN_DIR = join(RESULTS_DIR, 'gpu-dryrun');
@@ -64,13 +64,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-const invoked = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invoked) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`report: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(2);
-    },
-  );
-}
+mainWhenInvoked(import.meta.url, 'report', main);
