@@ -85,7 +85,11 @@ const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
 const ortVersion = require('onnxruntime-node/package.json').version;
 
-/** Seeded uniform PRNG (mulberry32), so inputs are the same on every machine. */
+/**
+ * Seeded uniform PRNG (mulberry32), so inputs are the same on every machine. A copy of runtime/util/prng.ts's
+ * `mulberry32`, kept here on purpose: this script runs on the GPU machine with plain node and only onnxruntime-node
+ * carried (bench/gpu/pack.ts), where a TypeScript module cannot be imported (no tsx, no workspace packages).
+ */
 function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
