@@ -32,6 +32,11 @@ export const VARIANTS: NamedVariant[] = [
   { name: 'track-0.003-gate-1x', what: 'tracking rate 0.003 (default), learning below 1x the threshold', card: tracking(0.003, 1) },
   { name: 'window-16', what: 'vigil train --window 16', train: { window: 16 } },
   { name: 'window-64', what: 'vigil train --window 64', train: { window: 64 } },
+  { name: 'code-2', what: 'vigil train --code 2', train: { code: 2 } },
+  { name: 'code-1', what: 'vigil train --code 1', train: { code: 1 } },
+  { name: 'denoising', what: 'vigil train --arch denoising', train: { arch: 'denoising' } },
+  { name: 'dense', what: 'vigil train --arch dense', train: { arch: 'dense' } },
+  { name: 'dense-code-3', what: 'vigil train --arch dense --code 3', train: { arch: 'dense', code: 3 } },
   { name: 'risk-1e-4', what: 'vigil train --threshold-risk 1e-4', train: { thresholdRisk: 1e-4 } },
   ...['spot', 'dspot', 'mad', 'ewma', 'quantile'].map((kind) => ({ name: `threshold-${kind}`, what: `vigil score --threshold ${kind} (adaptive bar, learning gate on)`, score: ['--threshold', kind] })),
 ];
