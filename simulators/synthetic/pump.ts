@@ -42,17 +42,18 @@ export interface PumpOptions {
 
 /**
  * How a pump's operating point moves. 'field', as in service: demand wanders at random over ~15 minutes, the
- * supply voltage with the grid over minutes, the controller changes mode. 'steady', a test bench: one mode, demand
- * noise that reverts within a minute, a steady supply; only the demand cycle (`dayPeriodS`) moves it slowly, so a
- * few hundred rows cover its normal range (a model trained on them and scored on another day of the same machine
- * sees nothing it has not seen, unless a fault is injected).
+ * supply voltage with the grid over minutes, the controller changes mode; it starts cold (its temperature at the
+ * first reading's load). 'steady', a test bench: one mode, demand noise that reverts within a minute, a steady
+ * supply; only the demand cycle (`dayPeriodS`) moves it slowly, so a few hundred rows cover its normal range (a
+ * model trained on them and scored on another day of the same machine sees nothing it has not seen, unless a fault
+ * is injected); it starts warm (its temperature at the cycle's mean), so no start-up transient outlasts the first rows.
  */
 export type PumpProfile = 'field' | 'steady';
 
-/** Slow movements of each profile: demand's time constant (s), the grid's share of the voltage (V), mode changes. */
-const PROFILE: Record<PumpProfile, { demandTauS: number; gridV: number; modeChanges: boolean }> = {
-  field: { demandTauS: 900, gridV: 2, modeChanges: true },
-  steady: { demandTauS: 60, gridV: 0, modeChanges: false },
+/** Each profile: demand's time constant (s), the grid's share of the voltage (V), mode changes, a warm start. */
+const PROFILE: Record<PumpProfile, { demandTauS: number; gridV: number; modeChanges: boolean; warm: boolean }> = {
+  field: { demandTauS: 900, gridV: 2, modeChanges: true, warm: false },
+  steady: { demandTauS: 60, gridV: 0, modeChanges: false, warm: true },
 };
 
 const MODE_LEVEL = [0.35, 0.75, 0.95];
@@ -107,16 +108,32 @@ export class Pump {
     this.gridV = profile.gridV;
     this.mode = machine.pick([0, 1, 1, 2]);
     this.speed = this.setpoint();
-    this.temp = this.tempTarget(this.current(this.flowFraction(this.speed), this.speed));
+    this.temp = profile.warm ? this.warmTemperature() : this.tempAt(this.speed);
   }
 
-  private daily(): number {
-    return 0.5 - 0.5 * Math.cos((2 * Math.PI * (this.elapsedS + this.phase)) / this.opts.dayPeriodS);
+  private daily(atS = this.elapsedS): number {
+    return 0.5 - 0.5 * Math.cos((2 * Math.PI * (atS + this.phase)) / this.opts.dayPeriodS);
   }
 
-  private setpoint(): number {
-    const s = MODE_LEVEL[this.mode] * (0.85 + 0.15 * this.daily()) + 0.03 * this.demand;
+  private setpoint(atS = this.elapsedS): number {
+    const s = MODE_LEVEL[this.mode] * (0.85 + 0.15 * this.daily(atS)) + 0.03 * this.demand;
     return Math.min(1, Math.max(0.2, s));
+  }
+
+  /** The temperature the load at `speed` heads for, at time `atS`. */
+  private tempAt(speed: number, atS = this.elapsedS): number {
+    return this.tempTarget(this.current(this.flowFraction(speed), speed), atS);
+  }
+
+  /** Where the temperature of a pump that has run for a while sits: its target averaged over one demand cycle. */
+  private warmTemperature(): number {
+    const steps = 64;
+    let sum = 0;
+    for (let k = 0; k < steps; k++) {
+      const atS = (k / steps) * this.opts.dayPeriodS;
+      sum += this.tempAt(this.setpoint(atS), atS);
+    }
+    return sum / steps;
   }
 
   private flowFraction(speed: number): number {
@@ -127,9 +144,9 @@ export class Pump {
     return this.i0 + this.ki * flowFrac * (0.5 + 0.5 * speed * speed);
   }
 
-  private tempTarget(current: number): number {
+  private tempTarget(current: number, atS = this.elapsedS): number {
     const load = current / (this.i0 + this.ki);
-    return this.tAmb + 3 * this.daily() + this.kT * load * load;
+    return this.tAmb + 3 * this.daily(atS) + this.kT * load * load;
   }
 
   /** Advance one reading and write the healthy values of all channels into `out` (length = channels). */
