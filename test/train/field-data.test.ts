@@ -44,12 +44,12 @@ describe('vigil train: columns, values and row order (issue 17.1, 17.3, 17.4)', 
     const csv = `${dir}/labelled.csv`;
     writeFileSync(csv, csvWith(200, 1, { anomaly: (r) => (r > 150 ? 1 : 0), changepoint: (r) => (r === 151 ? 1 : 0), fault: () => 'none' }));
     const { err } = await cli(['--data', csv, '--out', `${dir}/l`, '--epochs', '2']);
-    expect(loadModel(`${dir}/l`).card.channels).toEqual(['vibration_rms', 'current', 'pressure', 'temperature', 'flow', 'voltage', 'speed', 'power']);
+    expect(loadModel(`${dir}/l`).card.channels).toEqual(['flow', 'motor_current', 'temperature', 'pressure', 'vibration_rms', 'voltage', 'speed', 'power']);
     expect(err).toMatch(/note: .*labelled\.csv: label column\(s\) anomaly, changepoint, fault set aside, not channels/);
-    await cli(['--data', csv, '--out', `${dir}/l2`, '--epochs', '2', '--channels', 'current,changepoint']);
-    expect(loadModel(`${dir}/l2`).card.channels).toEqual(['current', 'changepoint']);
+    await cli(['--data', csv, '--out', `${dir}/l2`, '--epochs', '2', '--channels', 'motor_current,changepoint']);
+    expect(loadModel(`${dir}/l2`).card.channels).toEqual(['motor_current', 'changepoint']);
     await cli(['--data', csv, '--out', `${dir}/l3`, '--epochs', '2', '--ignore', 'voltage,speed']);
-    expect(loadModel(`${dir}/l3`).card.channels).toEqual(['vibration_rms', 'current', 'pressure', 'temperature', 'flow', 'power']);
+    expect(loadModel(`${dir}/l3`).card.channels).toEqual(['flow', 'motor_current', 'temperature', 'pressure', 'vibration_rms', 'power']);
   }, 60_000);
 
   it('refuses values beyond float32 naming file:line (not "diverged, lower --lr") and writes nothing', async () => {
@@ -60,7 +60,7 @@ describe('vigil train: columns, values and row order (issue 17.1, 17.3, 17.4)', 
         .rejects.toThrow(new RegExp(`big-${x}\\.csv:122: column 'extra': '${x}' is beyond the float32 range`));
     }
     const s = pumpSeries(200, 1).series;
-    s.data[5 * 8 + 3] = Infinity;
+    s.data[5 * 8 + 2] = Infinity;
     await expect(trainModel({ data: s, out: `${dir}/big`, epochs: 2, backend: 'wasm' })).rejects.toThrow(/training series: row 5 channel 'temperature' is Infinity/);
     expect(readdirSync(dir).filter((f) => f.startsWith('big.'))).toEqual([]);
   });
@@ -82,10 +82,10 @@ describe('vigil train: columns, values and row order (issue 17.1, 17.3, 17.4)', 
 });
 
 describe('vigil train: a channel constant in training (issue 17.2)', () => {
-  /** Pump rows plus `setpoint`, 5.0 in training; later ±jitter and a step. */
+  /** Pump rows plus `setpoint`, 5.0 in training; later ±jitter and a step (0.02: about half the floored scale). */
   function withSetpoint(rows: number, seed: number, jitter: number, stepAt = Infinity): string {
     const rng = new Rng(seed + 100);
-    return csvWith(rows, seed, { setpoint: (r) => +(5 + (jitter ? (rng.uniform() < 0.5 ? -jitter : jitter) : 0) + (r >= stepAt ? 0.05 : 0)).toFixed(4) });
+    return csvWith(rows, seed, { setpoint: (r) => +(5 + (jitter ? (rng.uniform() < 0.5 ? -jitter : jitter) : 0) + (r >= stepAt ? 0.02 : 0)).toFixed(4) });
   }
   function summary(r: Awaited<ReturnType<typeof scoreCsv>>, C: number) {
     let windows = 0;

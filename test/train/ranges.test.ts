@@ -34,9 +34,9 @@ describe('vigil train --range', () => {
   it('a training row outside a range is an error naming its line and channel, even with --fill ffill', async () => {
     const dir = tempDir();
     const lines = toCsv(pumpSeries(200, 4).series).trim().split('\n');
-    // temperature is the 4th channel (5th column); row 57 (line 58) reads 900.
+    // temperature is the 3rd channel (4th column); row 57 (line 58) reads 900.
     const cells = lines[57].split(',');
-    cells[4] = '900';
+    cells[3] = '900';
     lines[57] = cells.join(',');
     const csv = join(dir, 'pump.csv');
     writeFileSync(csv, `${lines.join('\n')}\n`);
@@ -55,7 +55,7 @@ describe('vigil train --range', () => {
 
   it('a given series is checked too, naming the row', async () => {
     const { series } = pumpSeries(100, 6);
-    series.data[10 * series.channels.length + 2] = -1; // pressure, row 10
+    series.data[10 * series.channels.length + 3] = -1; // pressure, row 10
     await expect(trainModel({ data: series, out: join(tempDir(), 'p'), epochs: 1, window: 8, backend: 'wasm', ranges: { pressure: [0, 16] } }))
       .rejects.toThrow("training series: row 10: channel 'pressure' is -1, outside its physical range [0, 16] (--range pressure=0:16)");
     await expect(trainModel({ data: series, out: join(tempDir(), 'p'), epochs: 1, window: 8, backend: 'wasm', ranges: { pressure: [16, 0] } }))

@@ -173,7 +173,7 @@ describe('VAE reconstruction probability', () => {
     const W = card.window;
     const span = card.scoring.span;
     const kinds = { 'recon-prob': card.scoring, error: { error: 'mse' as const, span } };
-    // 12 single-row spikes (8 x max(5 % of the level, 0.5) on a random channel each), after the generator's start-up.
+    // 12 single-row spikes (0.35-0.7 of the channel's span, as the simulators inject them, on a random channel each).
     const spikes: Injection[] = Array.from({ length: 12 }, (_, i) => ({ kind: 'spike', start: 200 + 100 * i, length: 1 }));
     const spiky = await outputsOf(rp, pumpSeries(1450, 300 + SEED, spikes).series);
     const mixed = await outputsOf(rp, test.series);
