@@ -69,7 +69,7 @@ export interface Adaptation {
 }
 
 /** `vigil adapt` flags for the configured bounds (their defaults are adapt's own). */
-const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-rise', minGain: '--min-gain', canaryShare: '--canary-share', epochs: '--epochs', learningRate: '--lr', backend: '--backend', threshold: '--threshold' } as const;
+const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-rise', minGain: '--min-gain', canaryShare: '--canary-share', anchorAgeMs: '--anchor-age', anchorShare: '--anchor-share', epochs: '--epochs', learningRate: '--lr', backend: '--backend', threshold: '--threshold' } as const;
 
 /** Start adaptation; throws when it is enabled but `vigil adapt` cannot be run here. */
 export function startAdaptation(deps: AdaptationDeps): Adaptation {
@@ -212,9 +212,11 @@ class GatewayAdaptation implements Adaptation {
     return { ok: false, reason: o.kind === 'refused' ? o.reason : 'the files did not change' };
   }
 
-  private async rollback(detail: string): Promise<AdaptDecisionMark> {
+  private async rollback(detail: string, to?: string): Promise<AdaptDecisionMark> {
     const before = this.deps.card();
-    const r = await this.child$(['adapt', 'rollback', '--model', this.deps.model]);
+    // Back to an anchor: the reservoir holds the change it did not accept, so it must not seed its residual means.
+    if (to !== undefined) this.store.reservoir.clearWindows();
+    const r = await this.child$(['adapt', 'rollback', '--model', this.deps.model, ...(to === undefined ? [] : ['--to', to])]);
     if (r.code !== 0) return this.decide('failed', `rollback (${detail}) failed: ${this.why(r)}`, before.version);
     const s = await this.swapIn(before);
     // What was learnt led to the regression: the next attempt learns from what comes after.
@@ -232,7 +234,13 @@ class GatewayAdaptation implements Adaptation {
     await this.store.persist();
     const r = await this.child$(this.adaptArgs(reason));
     if (this.stopped) return this.decide('failed', 'the runtime stopped while adapting', before.version);
-    if (r.code === 3) return this.decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, '') || this.why(r), before.version);
+    // Exit 5: the recent data moved too far from the anchor, an earlier version: undo the chain that followed it.
+    const anchor = r.code === 5 ? /; roll back to v(\S+?)(?: \(|$)/.exec(r.line ?? '')?.[1] : undefined;
+    if (anchor !== undefined) {
+      this.decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, ''), before.version);
+      return this.rollback(`the recent data moved too far from version ${anchor}, too fast for normal drift: back to it`, anchor);
+    }
+    if (r.code === 3 || r.code === 5) return this.decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, '') || this.why(r), before.version);
     if (r.code !== 0) return this.decide('failed', this.why(r), before.version);
     const s = await this.swapIn(before);
     if (!s.ok) return this.rollback(`the adapted model was written but the hot reload refused it: ${s.reason}`);

@@ -93,6 +93,14 @@ export const AdaptSchema = z
     maxRise: z.number().nonnegative().optional(),
     minGain: z.number().min(0).lt(1).optional(),
     canaryShare: share('the share of each canary that must stay flagged').optional(),
+    /**
+     * The anchor (train/adapt/anchor.ts, `vigil adapt --anchor-age`): an adaptation whose recent windows the model
+     * serving this long before them flags (more than anchorShare of them) is refused, and the chain of adaptations
+     * since that model is rolled back to it: change faster than about one threshold per this long is not learnt, so a
+     * fault ramping over hours stays an alert. 0 = off.
+     */
+    anchorAgeMs: ms('anchor age').default(86_400_000),
+    anchorShare: share('the share of recent windows the anchor may flag').optional(),
     epochs: z.number().int().positive().optional(),
     learningRate: z.number().positive().lt(0.1).optional(),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),

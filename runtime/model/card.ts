@@ -142,6 +142,11 @@ export const LineageSchema = z.object({
     threshold: BeforeAfterSchema,
     /** Per canary event: share of its windows above each model's threshold, and the share required. */
     canaries: z.array(BeforeAfterSchema.extend({ from: z.string(), to: z.string(), windows: z.number().int().positive(), required: z.number() })),
+    /**
+     * The anchor check (train/adapt/anchor.ts): the version serving `ageMs` of data time before the recent data, the
+     * end of its data, the share of the recent windows it flags and the most allowed. Absent with --anchor-age 0.
+     */
+    anchor: z.object({ version: z.string().min(1), dataTo: z.string().nullable(), ageMs: z.number().nonnegative(), flagged: z.number().min(0).max(1), maxShare: z.number().min(0).max(1) }).optional(),
   }),
 });
 /** An adapted model's lineage. */

@@ -25,7 +25,8 @@ import { ADAPT_OPTION_TABLE } from './options.ts';
 import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
 import { adaptedCard } from './adapted-card.ts';
 import { servingAutoencoder } from './serving-model.ts';
-import { keepVersion, modelBase, type KeptVersion } from './model-versions.ts';
+import { keepVersion, listVersions, modelBase, type KeptVersion } from './model-versions.ts';
+import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigures } from './anchor.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
 
@@ -49,6 +50,8 @@ export interface AdaptOptions {
   maxRise?: number;
   maxChange?: number;
   canaryShare?: number;
+  anchorAge?: number;
+  anchorShare?: number;
   threshold?: 'auto' | 'keep' | 'refit';
   keep?: number;
   seed?: number;
@@ -64,7 +67,15 @@ export interface AdaptOptions {
 /** What an adaptation decided. Both kinds carry the figures it decided on. */
 export type AdaptDecision =
   | { kind: 'adapted'; parent: ModelCard; card: ModelCard; cardPath: string; onnxPath: string; kept?: KeptVersion; lineage: Lineage; seconds: number }
-  | { kind: 'refused'; parent: ModelCard; reasons: string[]; lineage: Lineage; seconds: number };
+  | {
+    kind: 'refused'; parent: ModelCard; reasons: string[]; lineage: Lineage; seconds: number;
+    /**
+     * Set when the recent data moved too far from the anchor and the anchor is an earlier kept version: the chain of
+     * adaptations since it followed change too fast to be normal, so the caller should put it back (a slow fault is
+     * then alerted by the model that had not learnt it).
+     */
+    rollBackTo?: string;
+  };
 
 const D = Object.fromEntries(Object.entries(ADAPT_OPTION_TABLE).map(([k, v]) => [k, 'default' in v ? v.default : undefined])) as
   { [K in keyof typeof ADAPT_OPTION_TABLE]: (typeof ADAPT_OPTION_TABLE)[K] extends { default: infer V } ? V : undefined };
@@ -79,7 +90,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   const r = {
     epochs: o.epochs ?? D.epochs, learningRate: o.learningRate ?? D.learningRate, batchSize: o.batchSize ?? D.batchSize,
     replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise, maxChange: o.maxChange ?? D.maxChange,
-    canaryShare: o.canaryShare ?? D.canaryShare, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? D.fill, backend: o.backend ?? D.backend,
+    canaryShare: o.canaryShare ?? D.canaryShare, anchorAge: o.anchorAge ?? D.anchorAge, anchorShare: o.anchorShare ?? D.anchorShare, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? D.fill, backend: o.backend ?? D.backend,
     reason: o.reason ?? D.reason,
   };
   for (const k of ['epochs', 'batchSize', 'keep'] as const) check(Number.isInteger(r[k]) && r[k] >= 1, `--${k === 'batchSize' ? 'batch-size' : k} must be an integer >= 1, got ${r[k]}`);
@@ -90,6 +101,8 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   check(r.maxRise >= 0, `--max-rise must be >= 0, got ${r.maxRise}`);
   check(r.maxChange > 0, `--max-change must be > 0, got ${r.maxChange}`);
   check(r.canaryShare > 0 && r.canaryShare <= 1, `--canary-share must be in (0, 1], got ${r.canaryShare}`);
+  check(r.anchorAge >= 0 && Number.isFinite(r.anchorAge), `--anchor-age must be a number of milliseconds >= 0, got ${r.anchorAge}`);
+  check(r.anchorShare >= 0 && r.anchorShare <= 1, `--anchor-share must be in [0, 1], got ${r.anchorShare}`);
   check(['auto', 'keep', 'refit'].includes(r.threshold), `--threshold must be auto, keep or refit, got '${r.threshold}'`);
   check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
   check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
@@ -172,6 +185,20 @@ function checkRebuilt(model: Autoencoder, set: WindowBatch, served: Float32Array
   check(diff <= 1e-3, `the model rebuilt from ${onnxPath} disagrees with it in ONNX Runtime (max |diff| ${diff}); please report this as a bug`);
 }
 
+/**
+ * The anchor check (train/adapt/anchor.ts): the recent windows (scaled for the serving model) scored by the version
+ * that served `anchorAge` before them, or the oldest kept; the serving model is the last candidate.
+ */
+async function anchorCheck(serving: LoadedModel, windows: WindowBatch, recentEnd: number, o: { anchorAge: number; anchorShare: number }): Promise<AnchorFigures> {
+  const base = modelBase(serving.cardPath);
+  const kept = listVersions(base).map((v) => loadModel(`${v.dir}/${basename(base)}`));
+  const anchor = chooseAnchor([...kept, serving], recentEnd, o.anchorAge);
+  const C = anchor.card.channels.length;
+  const set = { ...windows, data: rescaled(windows.data, serving.card, anchor.card) };
+  const scores = scoreOutputs(set.data, await servingOutputs(anchor, set), set.count, anchor.card.window, C, anchor.card.scoring).scores;
+  return anchorFigures(anchor, scores, o.anchorAge, o.anchorShare);
+}
+
 /** Fine-tune, validate, and write the adapted model only when every check passes. */
 export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> {
   const t0 = performance.now();
@@ -228,7 +255,11 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       { per, recent: recent.heldOut.count, original: original.validation.count, events },
       o,
     );
+    const anchor = o.anchorAge > 0 ? await anchorCheck(loaded, concatWindows([recent.fit, recent.heldOut], per), recent.to, o) : undefined;
+    if (anchor) validation.anchor = anchor;
     const reasons = refusalReasons(validation, change, o, options.onNote);
+    const anchorReason = anchor && anchorRefusal(anchor, parent);
+    if (anchorReason) reasons.push(anchorReason);
 
     const lineage: Lineage = {
       parent: { version: parent.version, sha256: parent.onnx.sha256 },
@@ -242,11 +273,11 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       validation,
     };
     const seconds = () => (performance.now() - t0) / 1000;
-    if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds() };
+    if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds(), ...(anchorReason && anchor.version !== parent.version ? { rollBackTo: anchor.version } : {}) };
 
     const card = adaptedCard(parent, name, recent.file, out.graph, cs, versions, lineage);
     // The pair about to be replaced is kept first: a rollback can always bring it back.
-    const kept = existsSync(`${outBase}.json`) ? keepVersion(loadModel(outBase), o.keep) : undefined;
+    const kept = existsSync(`${outBase}.json`) ? keepVersion(loadModel(outBase), o.keep, o.anchorAge) : undefined;
     mkdirSync(dirname(outBase), { recursive: true });
     writeModelFiles(outBase, out.graph.bytes, card);
     return { kind: 'adapted', parent, card, cardPath: `${outBase}.json`, onnxPath: `${outBase}.onnx`, kept, lineage, seconds: seconds() };

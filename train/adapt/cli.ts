@@ -1,7 +1,9 @@
 /**
  * `vigil adapt`: fine-tune a serving model on recent normal data, validated before it replaces anything;
  * `vigil adapt rollback`: put the previous version back. Every decision is one line on stdout, and the exit
- * code says which: 0 adapted / rolled back, 3 refused (nothing written), 4 nothing to roll back, 1 error.
+ * code says which: 0 adapted / rolled back, 3 refused (nothing written), 4 nothing to roll back, 5 refused because the
+ * recent data moved too far from the anchor (train/adapt/anchor.ts) that an earlier version is: the line names it
+ * (`roll back to vN`) and the caller rolls back to it with `vigil adapt rollback --to N`, 1 error.
  */
 import { Command, Option } from 'commander';
 import { parseNumber } from '@vigil/runtime/util/parse-option.ts';
@@ -10,9 +12,9 @@ import { rollbackModel } from './model-versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
 
 /** Exit codes of `vigil adapt`. */
-export const ADAPT_EXIT = { adapted: 0, error: 1, refused: 3, nothingToRollBack: 4 } as const;
+export const ADAPT_EXIT = { adapted: 0, error: 1, refused: 3, nothingToRollBack: 4, rollBackToAnchor: 5 } as const;
 
-const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'maxChange', 'canaryShare', 'keep', 'seed']);
+const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'maxChange', 'canaryShare', 'anchorAge', 'anchorShare', 'keep', 'seed']);
 
 function program(): Command {
   const cmd = new Command('vigil adapt')
@@ -32,6 +34,7 @@ function program(): Command {
   cmd.addHelpText('after', `
 Rollback:
   vigil adapt rollback --model models/pump     # the previous version back in place
+  vigil adapt rollback --model models/pump --to 3   # version 3 back, the kept versions after it dropped
 
 Exit codes: 0 adapted, 3 refused (nothing written; the line says why), 1 error (bad input).
 
@@ -56,7 +59,7 @@ export function decisionLine(model: string, d: AdaptDecision): string {
     `threshold ${f(v.threshold.before)} -> ${f(v.threshold.after)}`,
     `weight change ${(100 * d.lineage.fineTune.weightChange).toFixed(1)} %`,
   ].join(', ');
-  if (d.kind === 'refused') return `adapt: refused ${model} v${d.parent.version}: ${d.reasons.join('; ')}; nothing written (${figures}; ${d.seconds.toFixed(1)} s)`;
+  if (d.kind === 'refused') return `adapt: refused ${model} v${d.parent.version}: ${d.reasons.join('; ')}; nothing written${d.rollBackTo !== undefined ? `; roll back to v${d.rollBackTo}` : ''} (${figures}; ${d.seconds.toFixed(1)} s)`;
   return `adapt: adapted ${model} v${d.parent.version} -> v${d.card.version} (${d.cardPath}): ${figures}; reason '${d.lineage.reason}'${d.kept ? `; previous kept in ${d.kept.dir}` : ''} (${d.seconds.toFixed(1)} s)`;
 }
 
@@ -64,12 +67,14 @@ async function rollback(args: string[]): Promise<number> {
   const cmd = new Command('vigil adapt rollback')
     .description('Put the previous version of a model back in place (the newest one kept in DIR/NAME.versions/). A running vigil picks it up by hot reload.')
     .requiredOption('--model <dir/name>', 'the model to roll back')
+    .option('--to <version>', 'roll back to this kept version (dropping the kept versions after it) instead of the newest')
     .exitOverride();
   cmd.parse(args, { from: 'user' });
   const model = String(cmd.opts().model);
+  const to = cmd.opts().to as string | undefined;
   let r;
   try {
-    r = rollbackModel(model);
+    r = rollbackModel(model, to);
   } catch (err) {
     const msg = (err as Error).message;
     if (/^no earlier version/.test(msg)) {
@@ -103,5 +108,5 @@ export async function run(args: string[]): Promise<number> {
   };
   const d = await adaptModel(options);
   process.stdout.write(`${decisionLine(String(o.model), d)}\n`);
-  return d.kind === 'adapted' ? ADAPT_EXIT.adapted : ADAPT_EXIT.refused;
+  return d.kind === 'adapted' ? ADAPT_EXIT.adapted : d.rollBackTo !== undefined ? ADAPT_EXIT.rollBackToAnchor : ADAPT_EXIT.refused;
 }

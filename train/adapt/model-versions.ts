@@ -1,7 +1,8 @@
 /**
  * Earlier versions of a model, kept beside it so an adaptation can be undone: `DIR/NAME.versions/<version>/`
  * holds the exact bytes of `NAME.json` and `NAME.onnx` as they were served (same names, so each kept pair is
- * itself a loadable model: `vigil score --model DIR/NAME.versions/3/NAME`). The newest `keep` versions stay.
+ * itself a loadable model: `vigil score --model DIR/NAME.versions/3/NAME`). The newest `keep` versions stay, and the
+ * one an adaptation anchors to (train/adapt/anchor.ts).
  * Rollback puts the newest kept pair back in place through the same crash-consistent write as training
  * (train/write-model.ts), then drops it from the store.
  */
@@ -12,6 +13,7 @@ import { sha256 } from '@vigil/runtime/model/load.ts';
 import { modelBase, versionsDir } from '@vigil/runtime/adapt/kept-versions.ts';
 import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
 import { writeModelFiles } from '../write-model.ts';
+import { anchorToRetain, dataEnd } from './anchor.ts';
 
 /** One kept version. */
 export interface KeptVersion {
@@ -48,8 +50,11 @@ export function nextVersion(v: string): string {
   return /^\d+$/.test(v) ? String(Number(v) + 1) : `${v}.1`;
 }
 
-/** Copy the served pair, byte for byte, into the store under its card's version; keep the newest `keep`. */
-export function keepVersion(loaded: LoadedModel, keep: number): KeptVersion {
+/**
+ * Copy the served pair, byte for byte, into the store under its card's version; keep the newest `keep`, and beside
+ * them the version an adaptation will anchor to (train/adapt/anchor.ts) while none of those is `anchorAgeMs` old.
+ */
+export function keepVersion(loaded: LoadedModel, keep: number, anchorAgeMs = 0): KeptVersion {
   const base = modelBase(loaded.cardPath);
   const name = basename(base);
   const version = loaded.card.version;
@@ -63,8 +68,11 @@ export function keepVersion(loaded: LoadedModel, keep: number): KeptVersion {
   // A card caught between two steps of a write names a staging file; the kept one names NAME.onnx.
   const text = card.onnx.file === `${name}.onnx` ? cardBytes : `${JSON.stringify({ ...card, onnx: { ...card.onnx, file: `${name}.onnx` } }, null, 2)}\n`;
   writeFileAtomic(join(dir, `${name}.json`), text);
-  const all = listVersions(base);
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) rmSync(old.dir, { recursive: true, force: true });
+  const all = listVersions(base).map((v) => ({ ...v, card: loadModel(join(v.dir, name)).card }));
+  const cut = Math.max(0, all.length - keep);
+  const pruned = all.slice(0, cut);
+  const retained = anchorToRetain(pruned, all.slice(cut), Math.max(...all.map((v) => dataEnd(v.card))), anchorAgeMs);
+  for (const old of pruned) if (old !== retained) rmSync(old.dir, { recursive: true, force: true });
   return { version, dir };
 }
 
@@ -77,15 +85,18 @@ export interface Rollback {
 }
 
 /**
- * Put the newest kept version back as `DIR/NAME` (the served pair is replaced whole, card last) and drop it
- * from the store. Throws when nothing is kept.
+ * Put the newest kept version (or version `to`) back as `DIR/NAME` (the served pair is replaced whole, card last)
+ * and drop it from the store, with every kept version newer than it: the chain of adaptations being undone. Throws
+ * when nothing is kept, or `to` is not.
  */
-export function rollbackModel(model: string): Rollback {
+export function rollbackModel(model: string, to?: string): Rollback {
   const base = modelBase(model);
   const name = basename(base);
   const current = loadModel(base);
   const kept = listVersions(base);
-  const prev = kept[kept.length - 1];
+  const at = to === undefined ? kept.length - 1 : kept.findIndex((v) => v.version === to);
+  const prev = kept[at];
+  if (!prev && to !== undefined && kept.length) throw new Error(`version ${to} of ${base} is not kept (kept: ${kept.map((v) => v.version).join(', ')})`);
   if (!prev) throw new Error(`no earlier version of ${base} is kept (expected ${versionsDir(base)}/<version>/${name}.json and .onnx, written by vigil adapt)`);
   const restored = loadModel(join(prev.dir, name));
   const cardBytes = readFileSync(restored.cardPath);
@@ -93,10 +104,10 @@ export function rollbackModel(model: string): Rollback {
   writeModelFiles(base, restored.onnx, restored.card);
   // writeModelFiles writes the card as vigil does; put the kept bytes back exactly if they were laid out otherwise.
   if (sha256(readFileSync(`${base}.json`)) !== sha256(cardBytes)) writeFileAtomic(`${base}.json`, cardBytes);
-  rmSync(prev.dir, { recursive: true, force: true });
+  for (const v of kept.slice(at)) rmSync(v.dir, { recursive: true, force: true });
   return {
     from: { version: current.card.version, sha256: current.card.onnx.sha256 },
     to: { version: restored.card.version, sha256: restored.card.onnx.sha256 },
-    left: kept.length - 1,
+    left: at,
   };
 }
