@@ -61,7 +61,9 @@ export async function measurePause() {
 
     // 5,000 windows of a pump whose temperature moved by 1 C: something to learn, as in service.
     const recent = pumpSeries(RESERVOIR + W - 1, 51).series;
-    for (let r = 0; r < recent.timestamps.length; r++) recent.data[r * C + 3] += 1;
+    const temperature = recent.channels.indexOf('temperature');
+    if (temperature < 0) throw new Error(`adapt-pause: the fixture pump has no temperature channel (has ${recent.channels.join(', ')})`);
+    for (let r = 0; r < recent.timestamps.length; r++) recent.data[r * C + temperature] += 1;
     const t0 = Date.UTC(2024, 0, 2);
     const windows: StoredWindow[] = Array.from({ length: RESERVOIR }, (_, i) => ({
       sensor: 'pump-1', tsFirst: t0 + i * 1000, tsLast: t0 + (i + W - 1) * 1000, data: recent.data.slice(i * C, (i + W) * C),
