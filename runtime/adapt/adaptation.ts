@@ -234,13 +234,11 @@ class GatewayAdaptation implements Adaptation {
     await this.store.persist();
     const r = await this.child$(this.adaptArgs(reason));
     if (this.stopped) return this.decide('failed', 'the runtime stopped while adapting', before.version);
+    const refused = r.code === 3 || r.code === 5 ? this.decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, '') || this.why(r), before.version) : undefined;
     // Exit 5: the recent data moved too far from the anchor, an earlier version: undo the chain that followed it.
     const anchor = r.code === 5 ? /; roll back to v(\S+?)(?: \(|$)/.exec(r.line ?? '')?.[1] : undefined;
-    if (anchor !== undefined) {
-      this.decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, ''), before.version);
-      return this.rollback(`the recent data moved too far from version ${anchor}, too fast for normal drift: back to it`, anchor);
-    }
-    if (r.code === 3 || r.code === 5) return this.decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, '') || this.why(r), before.version);
+    if (anchor !== undefined) return this.rollback(`the recent data moved too far from version ${anchor}, too fast for normal drift: back to it`, anchor);
+    if (refused) return refused;
     if (r.code !== 0) return this.decide('failed', this.why(r), before.version);
     const s = await this.swapIn(before);
     if (!s.ok) return this.rollback(`the adapted model was written but the hot reload refused it: ${s.reason}`);
