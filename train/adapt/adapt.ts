@@ -199,6 +199,23 @@ async function anchorCheck(serving: LoadedModel, windows: WindowBatch, recentEnd
   return anchorFigures(anchor, scores, o.anchorAge, o.anchorShare);
 }
 
+/** The lineage an adaptation records: parent, reason, data, fine-tuning and the figures it was judged on. */
+function lineageOf(parent: ModelCard, w: AdaptWindows, o: ReturnType<typeof resolveAdaptOptions>, fitted: { epochs: number; change: number }, validation: Lineage['validation']): Lineage {
+  const { recent, original, canaries } = w;
+  const events = canaries?.events ?? [];
+  return {
+    parent: { version: parent.version, sha256: parent.onnx.sha256 },
+    reason: o.reason,
+    data: {
+      recent: { file: recent.file, from: new Date(recent.from).toISOString(), to: new Date(recent.to).toISOString(), rows: recent.rows, fitWindows: recent.fit.count, heldOutWindows: recent.heldOut.count },
+      replay: { file: original.file, windows: original.replay.count, validationWindows: original.validation.count },
+      ...(canaries ? { canaries: { file: canaries.file, events: events.length, windows: events.reduce((a, e) => a + e.windows.count, 0) } } : {}),
+    },
+    fineTune: { epochs: fitted.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: fitted.change, maxWeightChange: o.maxChange },
+    validation,
+  };
+}
+
 /** Fine-tune, validate, and write the adapted model only when every check passes. */
 export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> {
   const t0 = performance.now();
@@ -261,17 +278,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const anchorReason = anchor && anchorRefusal(anchor, parent);
     if (anchorReason) reasons.push(anchorReason);
 
-    const lineage: Lineage = {
-      parent: { version: parent.version, sha256: parent.onnx.sha256 },
-      reason: o.reason,
-      data: {
-        recent: { file: recent.file, from: new Date(recent.from).toISOString(), to: new Date(recent.to).toISOString(), rows: recent.rows, fitWindows: recent.fit.count, heldOutWindows: recent.heldOut.count },
-        replay: { file: original.file, windows: original.replay.count, validationWindows: original.validation.count },
-        ...(canaries ? { canaries: { file: canaries.file, events: events.length, windows: events.reduce((a, e) => a + e.windows.count, 0) } } : {}),
-      },
-      fineTune: { epochs: fitted.history.length, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: change, maxWeightChange: o.maxChange },
-      validation,
-    };
+    const lineage = lineageOf(parent, windows, o, { epochs: fitted.history.length, change }, validation);
     const seconds = () => (performance.now() - t0) / 1000;
     if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds(), ...(anchorReason && anchor.version !== parent.version ? { rollBackTo: anchor.version } : {}) };
 
