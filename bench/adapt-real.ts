@@ -49,7 +49,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 
 function tepLines(t: TepResult): string[] {
   const lines = [
-    `Model: ${t.model} (\`vigil train\` on d00.dat, all defaults). Runs, in stream order: ${t.runs.join(', ')}.`,
+    `Model: ${t.model} (\`vigil train\` on d00.dat, all defaults). Runs: ${t.runs.join(', ')}, streamed in this order (for 'on, faults in reverse order': d00_te, then the faults from the last to the first), each run as its own sensor.`,
     '',
     `| method | average detection rate (${t.modes[0].faults} faults, without ${TEP_UNOBSERVABLE.join(', ')}) | false alarms (normal rows) | F1 (pooled) | faults alerted | adaptations | wall |`,
     '|---|---|---|---|---|---|---|',
@@ -71,12 +71,15 @@ function tepLines(t: TepResult): string[] {
 }
 
 function nabLines(n: NabResult, subset: string): string[] {
+  const total = (k: string) => n.perFile.reduce((a, f) => a + (f.decisions[k] ?? 0), 0);
   const lines = [
     `${n.files.length} files (${subset}), ${n.windows} labelled windows; ${n.files.length < 58 ? 'scores normalised over these files only, so not comparable with the board' : 'scores comparable with the board'}.`,
     '',
     '| method | NAB standard | reward low FP | reward low FN |',
     '|---|---|---|---|',
     ...n.modes.map((m) => `| ${m.method} | ${m.standard.toFixed(2)} | ${m.lowFP.toFixed(2)} | ${m.lowFN.toFixed(2)} |`),
+    '',
+    `Adaptation on, all files together: ${total('adapted') + total('refused') + total('failed')} attempts, ${total('adapted')} adapted (${n.perFile.filter((f) => f.versions !== 'v1 -> v1').length} files end on an adapted model), ${total('refused')} refused, ${total('failed')} failed; ${total('rolled_back')} rolled back.`,
     '',
     '| file | rows | window | adaptation off vs detector, max abs score difference | adaptations (on) | serving at the end | wall off / on |',
     '|---|---|---|---|---|---|---|',
