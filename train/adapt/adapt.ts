@@ -9,7 +9,7 @@
  * the new one written crash-consistently with its lineage in the card. A refusal writes nothing.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadModel, type FillPolicy, type LoadedModel, type ModelCard } from '@vigil/runtime';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import type { Lineage, Scoring } from '@vigil/runtime/model/card.ts';
@@ -25,7 +25,7 @@ import { ADAPT_OPTION_TABLE } from './options.ts';
 import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
 import { adaptedCard } from './adapted-card.ts';
 import { servingAutoencoder } from './serving-model.ts';
-import { keepVersion, listVersions, modelBase, type KeptVersion } from './model-versions.ts';
+import { keepVersion, keptCard, listVersions, modelBase, type KeptVersion } from './model-versions.ts';
 import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigures } from './anchor.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
@@ -191,8 +191,11 @@ function checkRebuilt(model: Autoencoder, set: WindowBatch, served: Float32Array
  */
 async function anchorCheck(serving: LoadedModel, windows: WindowBatch, recentEnd: number, o: { anchorAge: number; anchorShare: number }): Promise<AnchorFigures> {
   const base = modelBase(serving.cardPath);
-  const kept = listVersions(base).map((v) => loadModel(`${v.dir}/${basename(base)}`));
-  const anchor = chooseAnchor([...kept, serving], recentEnd, o.anchorAge);
+  const name = basename(base);
+  // Chosen by the cards alone; only the anchor's .onnx is read.
+  const kept = listVersions(base).map((v) => ({ card: keptCard(v, name), path: join(v.dir, name) }));
+  const chosen = chooseAnchor([...kept, { card: serving.card, path: undefined }], recentEnd, o.anchorAge);
+  const anchor = chosen.path === undefined ? serving : loadModel(chosen.path);
   const C = anchor.card.channels.length;
   const set = { ...windows, data: rescaled(windows.data, serving.card, anchor.card) };
   const scores = scoreOutputs(set.data, await servingOutputs(anchor, set), set.count, anchor.card.window, C, anchor.card.scoring).scores;

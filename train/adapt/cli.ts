@@ -36,7 +36,8 @@ Rollback:
   vigil adapt rollback --model models/pump     # the previous version back in place
   vigil adapt rollback --model models/pump --to 3   # version 3 back, the kept versions after it dropped
 
-Exit codes: 0 adapted, 3 refused (nothing written; the line says why), 1 error (bad input).
+Exit codes: 0 adapted, 3 refused (nothing written; the line says why), 5 refused with 'roll back to vN' (the anchor,
+an earlier version, flags the recent data: vigil adapt rollback --to N), 1 error (bad input).
 
 Examples:
   vigil adapt --model models/pump --data last-week.csv

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { loadModel, parseCard, type LoadedModel } from '@vigil/runtime';
+import { loadModel, parseCard, type LoadedModel, type ModelCard } from '@vigil/runtime';
 import { sha256 } from '@vigil/runtime/model/load.ts';
 import { modelBase, versionsDir } from '@vigil/runtime/adapt/kept-versions.ts';
 import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
@@ -45,6 +45,12 @@ export function listVersions(model: string): KeptVersion[] {
     .sort((a, b) => compareVersions(a.version, b.version));
 }
 
+/** A kept version's card, read and validated without its .onnx. */
+export function keptCard(v: KeptVersion, name: string): ModelCard {
+  const path = join(v.dir, `${name}.json`);
+  return parseCard(JSON.parse(readFileSync(path, 'utf8')), path);
+}
+
 /** The version after `v`: an integer counts up, anything else gets `.1` appended. */
 export function nextVersion(v: string): string {
   return /^\d+$/.test(v) ? String(Number(v) + 1) : `${v}.1`;
@@ -68,11 +74,13 @@ export function keepVersion(loaded: LoadedModel, keep: number, anchorAgeMs = 0):
   // A card caught between two steps of a write names a staging file; the kept one names NAME.onnx.
   const text = card.onnx.file === `${name}.onnx` ? cardBytes : `${JSON.stringify({ ...card, onnx: { ...card.onnx, file: `${name}.onnx` } }, null, 2)}\n`;
   writeFileAtomic(join(dir, `${name}.json`), text);
-  const all = listVersions(base).map((v) => ({ ...v, card: loadModel(join(v.dir, name)).card }));
+  const all = listVersions(base);
   const cut = Math.max(0, all.length - keep);
   const pruned = all.slice(0, cut);
-  const retained = anchorToRetain(pruned, all.slice(cut), Math.max(...all.map((v) => dataEnd(v.card))), anchorAgeMs);
-  for (const old of pruned) if (old !== retained) rmSync(old.dir, { recursive: true, force: true });
+  // Only the cards say where each version's data ended; the .onnx files need not be read.
+  const withCards = anchorAgeMs > 0 && cut > 0 ? all.map((v) => ({ ...v, card: keptCard(v, name) })) : [];
+  const retained = anchorToRetain(withCards.slice(0, cut), withCards.slice(cut), Math.max(...withCards.map((v) => dataEnd(v.card))), anchorAgeMs);
+  for (const old of pruned) if (old.dir !== retained?.dir) rmSync(old.dir, { recursive: true, force: true });
   return { version, dir };
 }
 
