@@ -10,7 +10,9 @@ import { exportOnnx } from '../../train/export/graph.ts';
 import { reconProbNoise } from '../../train/models/recon-prob.ts';
 import { servingAutoencoder, specFromCard, weightsFromOnnx } from '../../train/adapt/serving-model.ts';
 import { pumpSeries } from '@vigil/fixtures/pump.ts';
-import { maxAbsDiff, tempDir } from './helpers.ts';
+import { OrtNodeBackend } from '../../runtime/inference/ort-node.ts';
+import { ONNX } from '../../train/export/proto.ts';
+import { REPO, maxAbsDiff, tempDir } from './helpers.ts';
 
 describe('serving model rebuilt from card + ONNX', () => {
   const dir = tempDir('vigil-adapt-import-');
@@ -43,6 +45,25 @@ describe('serving model rebuilt from card + ONNX', () => {
       res.model.dispose();
     });
   }
+
+  it('a model exported with ONNX ConvTranspose (before the polyphase export: the demo model) rebuilds and reproduces ONNX Runtime', async () => {
+    const loaded = loadModel(`${REPO}/models/machine_temperature`);
+    expect(ONNX.ModelProto.decode(loaded.onnx).graph!.node!.filter((n) => n.opType === 'ConvTranspose')).toHaveLength(2);
+    const model = servingAutoencoder(loaded);
+    const { window: w, channels: c } = model.spec;
+    const x = new Float32Array(4 * w * c).map((_, i) => Math.sin(i / 5));
+    const s = await new OrtNodeBackend('cpu').open({ onnx: loaded.onnx, inputName: loaded.card.onnx.inputName, outputName: loaded.card.onnx.outputName, window: w, channels: c });
+    const out = await s.run(x, 4);
+    await s.close();
+    expect(maxAbsDiff(model.predict(x, 4), out.reconstruction)).toBeLessThanOrEqual(1e-5);
+    // Re-exported, it takes the polyphase form and still computes the same.
+    const again = exportOnnx(model.spec, model.weights());
+    expect(ONNX.ModelProto.decode(again.bytes).graph!.node!.map((n) => n.opType)).not.toContain('ConvTranspose');
+    const s2 = await new OrtNodeBackend('cpu').open({ onnx: again.bytes, inputName: again.inputName, outputName: again.outputName, window: w, channels: c });
+    expect(maxAbsDiff((await s2.run(x, 4)).reconstruction, out.reconstruction)).toBeLessThanOrEqual(1e-5);
+    await s2.close();
+    model.dispose();
+  });
 
   it('a card without a layer list says why it cannot be adapted', async () => {
     const res = await trainModel({ data, out: `${dir}/old`, epochs: 1, backend: 'wasm' });

@@ -1,7 +1,7 @@
 /**
  * The serving model back in tfjs, to fine-tune from: the layer list from the card (`architecture.params.layers`,
  * the same list that trained and exported it) and the weights from the ONNX file's initializers, reordered back
- * from ONNX's kernel layouts (each op's `kernelFromOnnx`, the inverse of its `emitOnnx`). Nothing beside the
+ * from ONNX's layouts (each op's `fromOnnx`, the inverse of its `emitOnnx`). Nothing beside the
  * model pair is needed, so every model ever exported can be adapted; `adaptModel` checks the rebuilt model
  * against ONNX Runtime before training it (max |diff| on the held-back windows).
  */
@@ -38,21 +38,22 @@ function floats(t: import('onnx-proto').onnx.ITensorProto): Float32Array {
 export function weightsFromOnnx(spec: ModelSpec, onnx: Uint8Array, where = 'model'): (LayerWeights | undefined)[] {
   const model = ONNX.ModelProto.decode(onnx);
   const inits = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const readers = new Map((model.graph?.node ?? []).flatMap((n) => (n.input ?? []).map((name) => [name, n.opType ?? ''] as const)));
   return spec.layers.map((l, i) => {
     const shapes = weightShapes(l);
     if (!shapes) return undefined;
     const k = inits.get(`l${i}_kernel`);
     const b = inits.get(`l${i}_bias`);
     if (!k || !b) throw new Error(`${where}: the ONNX graph has no initializer l${i}_kernel / l${i}_bias for layer ${i} (${l.op}); expected a graph exported by vigil train`);
-    const kernel = floats(k);
-    const bias = floats(b);
+    // Each op knows its ONNX layout (ops/conv.ts, ops/conv-transpose.ts reorder; dense stores it as is).
+    const fromOnnx = opOf(l).fromOnnx;
+    const raw = { kernel: floats(k), bias: floats(b) };
+    const { kernel, bias } = fromOnnx ? fromOnnx(l, raw, readers.get(`l${i}_kernel`) ?? '') : raw;
     const n = shapes.kernel.reduce((a, x) => a * x, 1);
     if (kernel.length !== n || bias.length !== shapes.bias[0]) {
       throw new Error(`${where}: layer ${i} (${l.op}) has ${kernel.length} kernel and ${bias.length} bias values; the card's layer list expects ${n} and ${shapes.bias[0]}`);
     }
-    // Each op knows its ONNX kernel layout (ops/conv.ts, ops/conv-transpose.ts reorder; dense stores it as is).
-    const fromOnnx = opOf(l).kernelFromOnnx;
-    return { kernel: fromOnnx ? fromOnnx(l, kernel) : kernel, bias };
+    return { kernel, bias };
   });
 }
 

@@ -1,10 +1,16 @@
 /**
  * `convT`: transposed 1-D convolution, PyTorch/ONNX semantics: output length `(L-1)*stride - 2*pad + kernel + outPad`.
- * Kernel stored as `[Cin, kernel * filters]` with column `j * filters + co`; exported as ONNX ConvTranspose
- * (NCW, kernel `[Cin, F, k]`).
+ * Kernel stored as `[Cin, kernel * filters]` with column `j * filters + co`.
+ *
+ * Exported in polyphase form, the way it is trained: one stride-1 ONNX Conv with `stride * F` outputs and
+ * `ceil(k / stride)` taps (kernel `[stride*F, Cin, nq]`), whose output channels are then interleaved into time
+ * (Reshape, Transpose, Reshape) and cropped (Slice). Same products as a ConvTranspose, but ONNX Runtime's CPU
+ * ConvTranspose (GEMM then col2im) cost 76 % of the default conv model's inference and its Conv a fraction of that.
+ * Graphs exported before this (ONNX ConvTranspose, kernel `[Cin, F, k]`) are still read back (`kernelFromOnnx`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { floatTensor } from '../../export/proto.ts';
+import type { GraphBuilder } from '../../export/builder.ts';
+import { floatTensor, int64Tensor } from '../../export/proto.ts';
 import { activate, matMulFast } from '../linear.ts';
 import { expectShape, type Activation, type LayerOp } from './op.ts';
 
@@ -35,21 +41,74 @@ export const convT: LayerOp<ConvTransposeLayer> = {
   params: (l) => ({ kernel: [l.in, l.kernel * l.filters], bias: [l.filters], fans: [l.in * l.kernel, l.filters * l.kernel] }),
   forward: (l, h, { vars }) =>
     convTranspose1d(h as tf.Tensor3D, vars!.kernel as tf.Tensor2D, vars!.bias as tf.Tensor1D, l.kernel, l.stride, l.pad, l.outPad, l.activation),
-  emitOnnx(l, g, i, w) {
-    g.toLayout('NCW');
-    g.addInit(floatTensor(`l${i}_kernel`, [l.in, l.filters, l.kernel], convTKernel(w!.kernel, l.kernel, l.in, l.filters)), floatTensor(`l${i}_bias`, [l.filters], w!.bias));
-    const attrs: Record<string, number[]> = { kernel_shape: [l.kernel], strides: [l.stride], pads: [l.pad, l.pad] };
-    if (l.outPad) attrs.output_padding = [l.outPad];
-    g.apply('ConvTranspose', [g.h, `l${i}_kernel`, `l${i}_bias`], 'convT', attrs);
-    g.act(l.activation);
-  },
-  kernelFromOnnx: (l, w) => fromConvTKernel(w, l.kernel, l.in, l.filters),
+  emitOnnx: (l, g, i, w) => emitPolyphase(l, g, i, w!.kernel, w!.bias),
+  fromOnnx: (l, w, opType) =>
+    opType === 'ConvTranspose'
+      ? { kernel: fromConvTKernel(w.kernel, l.kernel, l.in, l.filters), bias: w.bias }
+      : { kernel: fromPhaseKernel(w.kernel, l), bias: w.bias.slice(0, l.filters) },
 };
 
-/** Reorder a transposed-conv kernel `[Cin, k*F]` to ONNX ConvTranspose `[Cin, F, k]`. */
-function convTKernel(w: Float32Array, k: number, cin: number, f: number): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let ci = 0; ci < cin; ci++) for (let j = 0; j < k; j++) for (let co = 0; co < f; co++) out[(ci * f + co) * k + j] = w[ci * k * f + j * f + co];
+/** Taps per phase and the super-rows the phases are computed on (as `convTranspose1d` lays them out). */
+function phases(l: ConvTransposeLayer, L: number): { nq: number; lc: number; lout: number } {
+  const nq = Math.ceil(l.kernel / l.stride);
+  const lout = convTOutLength(l, L);
+  return { nq, lc: Math.max(L + nq - 1, Math.ceil((l.pad + lout) / l.stride)), lout };
+}
+
+/**
+ * The layer as ONNX nodes on an NCW tensor `[N, Cin, L]`: Conv (pads nq-1 | lc-L) and the activation -> `[N,
+ * stride*F, lc]` with output channel `r*F + co` = phase r of super-row c; Reshape `[N, stride, F, lc]`, Transpose to `[N, F, lc,
+ * stride]`, Reshape `[N, F, lc*stride]` puts phase r of super-row c at time `c*stride + r`; Slice crops `pad`.
+ */
+function emitPolyphase(l: ConvTransposeLayer, g: GraphBuilder, i: number, kernel: Float32Array, bias: Float32Array): void {
+  g.toLayout('NCW');
+  const L = g.shapeBefore(i)[0];
+  const { nq, lc, lout } = phases(l, L);
+  const s = l.stride;
+  const f = l.filters;
+  const tiled = new Float32Array(s * f);
+  for (let r = 0; r < s; r++) tiled.set(bias, r * f);
+  g.addInit(floatTensor(`l${i}_kernel`, [s * f, l.in, nq], phaseKernel(kernel, l)), floatTensor(`l${i}_bias`, [s * f], tiled));
+  g.apply('Conv', [g.h, `l${i}_kernel`, `l${i}_bias`], 'convT', { kernel_shape: [nq], strides: [1], pads: [nq - 1, lc - L] });
+  // Elementwise, so before the interleave: ONNX Runtime fuses Conv + Relu.
+  g.act(l.activation);
+  const consts = (name: string, values: number[]) => {
+    const t = g.fresh(`l${i}_${name}`);
+    g.addInit(int64Tensor(t, values));
+    return t;
+  };
+  if (s > 1) {
+    g.apply('Reshape', [g.h, consts('phases', [-1, s, f, lc])], 'convT_phases');
+    g.apply('Transpose', [g.h], 'convT_interleave', { perm: [0, 2, 3, 1] });
+    g.apply('Reshape', [g.h, consts('time', [-1, f, lc * s])], 'convT_time');
+  }
+  if (l.pad > 0 || lc * s !== lout) g.apply('Slice', [g.h, consts('start', [l.pad]), consts('end', [l.pad + lout]), consts('axis', [2])], 'convT_crop');
+}
+
+/** The stored kernel `[Cin, k*F]` as the phase Conv's `[stride*F, Cin, nq]`: tap t = nq-1-q of output r*F + co is tap j = q*stride + r. */
+function phaseKernel(w: Float32Array, l: ConvTransposeLayer): Float32Array {
+  const { in: cin, filters: f, kernel: k, stride: s } = l;
+  const nq = Math.ceil(k / s);
+  const out = new Float32Array(s * f * cin * nq);
+  for (let q = 0; q < nq; q++) {
+    for (let r = 0; r < s && q * s + r < k; r++) {
+      const j = q * s + r;
+      for (let co = 0; co < f; co++) for (let ci = 0; ci < cin; ci++) out[((r * f + co) * cin + ci) * nq + (nq - 1 - q)] = w[ci * k * f + j * f + co];
+    }
+  }
+  return out;
+}
+
+/** The phase Conv's kernel back to `[Cin, k*F]` (the zero taps past k are dropped). */
+function fromPhaseKernel(w: Float32Array, l: ConvTransposeLayer): Float32Array {
+  const { in: cin, filters: f, kernel: k, stride: s } = l;
+  const nq = Math.ceil(k / s);
+  const out = new Float32Array(cin * k * f);
+  for (let j = 0; j < k; j++) {
+    const q = Math.floor(j / s);
+    const r = j % s;
+    for (let co = 0; co < f; co++) for (let ci = 0; ci < cin; ci++) out[ci * k * f + j * f + co] = w[((r * f + co) * cin + ci) * nq + (nq - 1 - q)];
+  }
   return out;
 }
 

@@ -42,7 +42,7 @@ export const conv: LayerOp<ConvLayer> = {
     g.apply('Conv', [g.h, `l${i}_kernel`, `l${i}_bias`], 'conv', { kernel_shape: [l.kernel], strides: [l.stride], pads: [l.pad, l.pad] });
     g.act(l.activation);
   },
-  kernelFromOnnx: (l, w) => fromConvKernel(w, l.kernel, l.in, l.filters),
+  fromOnnx: (l, w) => ({ kernel: fromConvKernel(w.kernel, l.kernel, l.in, l.filters), bias: w.bias }),
 };
 
 /** Reorder an im2col conv kernel `[k*Cin, F]` to ONNX Conv `[F, Cin, k]`. */

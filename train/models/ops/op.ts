@@ -60,8 +60,12 @@ export interface LayerOp<L extends { op: string }> {
   forward(l: L, h: tf.Tensor, ctx: ForwardContext): tf.Tensor;
   /** Append the layer's ONNX nodes (layer `i`, weights `w` in the stored layout) to the graph. */
   emitOnnx(l: L, g: GraphBuilder, i: number, w: LayerWeights | undefined): void;
-  /** The stored kernel layout from the exported initializer's (the inverse of `emitOnnx`); absent when they agree. */
-  kernelFromOnnx?(l: L, kernel: Float32Array): Float32Array;
+  /**
+   * The stored weights from the exported initializers `l<i>_kernel` / `l<i>_bias` (the inverse of `emitOnnx`);
+   * absent when they agree. `opType` is the ONNX node that reads the kernel, for ops whose export changed over
+   * versions.
+   */
+  fromOnnx?(l: L, w: LayerWeights, opType: string): LayerWeights;
 }
 
 /** `${where}: expected [...], got [...]` unless `ok`. */
