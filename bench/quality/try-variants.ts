@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { AlertTracker, ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
+import { AlertTracker, ALERT_DEFAULTS, type AlertPolicy } from '../../runtime/alerts/tracker.ts';
 import type { Verdict } from '../../runtime/stream/types.ts';
 import { judgeRun } from './judge.ts';
 import type { LabelledSet } from './labelled-run.ts';
@@ -21,9 +21,9 @@ import { summarise, type MethodSummary } from './summary.ts';
 import { VARIANTS, variantsNamed } from './variants.ts';
 import { runVigil, type VigilRun } from './vigil.ts';
 
-/** The alert column `vigil score` would write with the bar at k x the threshold of each row (default policy). */
-function alertsAt(v: VigilRun, k: number, timestamps: Float64Array): Uint8Array {
-  const tracker = new AlertTracker(ALERT_DEFAULTS);
+/** The alert column `vigil score` would write with the bar at k x the threshold of each row (the variant's policy). */
+function alertsAt(v: VigilRun, k: number, timestamps: Float64Array, policy: Partial<AlertPolicy> = {}): Uint8Array {
+  const tracker = new AlertTracker({ ...ALERT_DEFAULTS, ...policy });
   const alert = new Uint8Array(v.scores.length);
   for (let i = v.card.window - 1; i < v.scores.length; i++) {
     const threshold = k * v.thresholds[i];
@@ -34,10 +34,10 @@ function alertsAt(v: VigilRun, k: number, timestamps: Float64Array): Uint8Array 
   return alert;
 }
 
-function judged(set: LabelledSet, method: string, results: Map<string, VigilRun>, k?: number): MethodSummary {
+function judged(set: LabelledSet, method: string, results: Map<string, VigilRun>, k?: number, policy?: Partial<AlertPolicy>): MethodSummary {
   return summarise(set, method, '', set.runs.map((r) => {
     const v = results.get(r.id)!;
-    const alert = k === undefined ? v.alert : alertsAt(v, k, r.test.timestamps);
+    const alert = k === undefined ? v.alert : alertsAt(v, k, r.test.timestamps, policy);
     return { id: r.id, metrics: judgeRun(r, alert, { span: v.card.scoring.span, window: v.card.window }, v.card.window - 1) };
   }));
 }
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
       const models = join(o.work, set.name, v.train ? v.name : 'defaults');
       const { results } = await runVigil(set.runs, models, (l) => console.error(l), { ...v, reuse: true, scoreDir: join(o.work, set.name, v.name) });
       rows.push(row(set.name, v.name, judged(set, v.name, results)));
-      for (const k of sweep) rows.push(row(set.name, `${v.name} @${k}x`, judged(set, v.name, results, k)));
+      for (const k of sweep) rows.push(row(set.name, `${v.name} @${k}x`, judged(set, v.name, results, k, v.policy)));
       console.error(rows.at(-1 - sweep.length)!.join('  '));
     }
   }

@@ -4,13 +4,24 @@
  * default only when the quality bench improves on every data set (issue 13), never to fit one.
  */
 import type { ModelCard } from '@vigil/runtime';
+import type { AlertPolicy } from '../../runtime/alerts/tracker.ts';
 import type { VigilVariant } from './vigil.ts';
 
 /** One experiment: a name, what it changes, and the change. */
 export interface NamedVariant extends VigilVariant {
   name: string;
   what: string;
+  /** The alert policy its `score` flags set, so the bar sweep replays alerts under the same policy. */
+  policy?: Partial<AlertPolicy>;
 }
+
+/** `vigil score --alert-open k/n --alert-close m`, with the policy it sets. */
+const openAfter = (k: number, n: number, m = 3): NamedVariant => ({
+  name: `open-${k}of${n}${m === 3 ? '' : `-close-${m}`}`,
+  what: `vigil score --alert-open ${k}/${n} --alert-close ${m}`,
+  score: ['--alert-open', `${k}/${n}`, '--alert-close', String(m)],
+  policy: { openK: k, openN: n, closeM: m },
+});
 
 type Tracking = { rate: number; below: number };
 const residualOf = (c: ModelCard) => {
@@ -39,6 +50,10 @@ export const VARIANTS: NamedVariant[] = [
   { name: 'dense-code-3', what: 'vigil train --arch dense --code 3', train: { arch: 'dense', code: 3 } },
   { name: 'risk-1e-4', what: 'vigil train --threshold-risk 1e-4', train: { thresholdRisk: 1e-4 } },
   ...['spot', 'dspot', 'mad', 'ewma', 'quantile'].map((kind) => ({ name: `threshold-${kind}`, what: `vigil score --threshold ${kind} (adaptive bar, learning gate on)`, score: ['--threshold', kind] })),
+  openAfter(2, 3),
+  openAfter(3, 5),
+  openAfter(5, 10),
+  openAfter(3, 5, 10),
 ];
 
 /** Variants by name; throws naming the known ones. */
