@@ -25,9 +25,10 @@ import { runVigil, type VigilRun } from './vigil.ts';
 function alertsAt(v: VigilRun, k: number, timestamps: Float64Array, policy: Partial<AlertPolicy> = {}): Uint8Array {
   const tracker = new AlertTracker({ ...ALERT_DEFAULTS, ...policy });
   const alert = new Uint8Array(v.scores.length);
+  const none = new Float32Array(0);
   for (let i = v.card.window - 1; i < v.scores.length; i++) {
     const threshold = k * v.thresholds[i];
-    const verdict = { sensor: 's', score: v.scores[i], threshold, anomaly: v.scores[i] > threshold, tsFirst: timestamps[i], tsLast: timestamps[i] } as Verdict;
+    const verdict = { sensor: 's', score: v.scores[i], threshold, anomaly: v.scores[i] > threshold, tsFirst: timestamps[i], tsLast: timestamps[i], data: none, perChannel: none } as Verdict;
     tracker.step(verdict);
     alert[i] = tracker.isOpen ? 1 : 0;
   }
@@ -83,6 +84,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: Error) => {
-  console.error(`try-variants: ${e.message}`);
+  console.error(`try-variants: ${e.stack}`);
   process.exit(1);
 });

@@ -54,6 +54,9 @@ export const VARIANTS: NamedVariant[] = [
   openAfter(3, 5),
   openAfter(5, 10),
   openAfter(3, 5, 10),
+  openAfter(1, 1, 10),
+  openAfter(2, 3, 10),
+  openAfter(5, 10, 10),
 ];
 
 /** Variants by name; throws naming the known ones. */
