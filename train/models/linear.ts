@@ -58,3 +58,22 @@ export const matMulFast = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: 
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Rows `start .. start+len-1` of every sample of `x [N, L, W]`, as `[N, len, W]`. The same slice as
+ * `tf.slice(x, [0, start, 0], [N, len, W])`, taken on the `[N, L*W]` view: the wasm backend slices a 3-D tensor
+ * in JavaScript one row of W at a time (N*len copies) and a 2-D one a sample at a time (N copies); a conv layer's
+ * slices (and the gradients of its pads) were its largest cost in training.
+ */
+export function sliceRows(x: tf.Tensor3D, start: number, len: number): tf.Tensor3D {
+  const [n, L, w] = x.shape;
+  if (start === 0 && len === L) return x;
+  return tf.reshape(tf.slice(tf.reshape(x, [n, L * w]), [0, start * w], [n, len * w]), [n, len, w]);
+}
+
+/** `x [N, L, W]` with `before` / `after` zero rows around each sample, on the `[N, L*W]` view (its gradient is a 2-D slice). */
+export function padRows(x: tf.Tensor3D, before: number, after: number): tf.Tensor3D {
+  const [n, L, w] = x.shape;
+  if (before === 0 && after === 0) return x;
+  return tf.reshape(tf.pad(tf.reshape(x, [n, L * w]), [[0, 0], [before * w, after * w]]), [n, L + before + after, w]);
+}

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GraphBuilder } from '../../export/builder.ts';
 import { floatTensor, int64Tensor } from '../../export/proto.ts';
-import { activate, matMulFast } from '../linear.ts';
+import { activate, matMulFast, padRows, sliceRows } from '../linear.ts';
 import { expectShape, type Activation, type LayerOp } from './op.ts';
 
 /** Transposed conv layer spec. */
@@ -144,15 +144,15 @@ export function convTranspose1d(
   const lc = Math.max(L + nq - 1, Math.ceil((pad + lout) / stride));
   const wide = stride * f;
   const wp = nq * stride > k ? tf.pad(w, [[0, 0], [0, (nq * stride - k) * f]]) : w; // missing taps add zero
-  const xp = tf.pad(x, [[0, 0], [nq - 1, lc - L], [0, 0]]);
+  const xp = padRows(x, nq - 1, lc - L);
   let acc: tf.Tensor2D | undefined;
   for (let q = 0; q < nq; q++) {
     // Super-row c reads x[c - q] = xp[c + (nq - 1 - q)].
-    const rows = tf.reshape(tf.slice(xp, [0, nq - 1 - q, 0], [n, lc, cin]), [n * lc, cin]) as tf.Tensor2D;
+    const rows = tf.reshape(sliceRows(xp, nq - 1 - q, lc), [n * lc, cin]) as tf.Tensor2D;
     const y = matMulFast(rows, tf.slice(wp, [0, q * wide], [cin, wide]) as tf.Tensor2D);
     acc = acc ? (tf.add(acc, y) as tf.Tensor2D) : y;
   }
   const bias = stride === 1 ? b : (tf.tile(b, [stride]) as tf.Tensor1D);
   const fine = tf.reshape(activate(tf.add(acc!, bias), a), [n, lc * stride, f]);
-  return tf.slice(fine, [0, pad, 0], [n, lout, f]) as tf.Tensor3D;
+  return sliceRows(fine as tf.Tensor3D, pad, lout);
 }

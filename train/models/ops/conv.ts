@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { floatTensor } from '../../export/proto.ts';
-import { activate, matMulFast } from '../linear.ts';
+import { activate, matMulFast, padRows, sliceRows } from '../linear.ts';
 import { expectShape, type Activation, type LayerOp } from './op.ts';
 
 /** Conv layer spec. */
@@ -67,19 +67,21 @@ export function conv1d(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, k: number
   const [n, L, cin] = x.shape;
   const f = w.shape[1];
   const lout = Math.floor((L + 2 * pad - k) / stride) + 1;
-  // Pad so the padded length is a multiple of stride and covers the last tap, then view `stride` consecutive
+  // Pad so the padded length is a multiple of stride and covers every tap group, then view `stride` consecutive
   // rows as one super-row of stride*Cin features: taps q*stride..q*stride+stride-1 of output t are then the
-  // contiguous super-row t+q. Each super-row offset is one plain slice times its block of kernel rows; summing
-  // the ceil(k/stride) products beats concatenating them into one im2col matrix (no concat/split, ~13 %).
-  const need = Math.max(L + 2 * pad, stride * (lout - 1) + k);
+  // contiguous super-row t+q. Each super-row offset is one slice of whole super-rows (contiguous per sample)
+  // times its block of kernel rows; the last block is zero-filled past tap k, so no slice cuts a super-row.
+  // Summing the ceil(k/stride) products beats concatenating them into one im2col matrix (no concat/split, ~13 %).
+  const nq = Math.ceil(k / stride);
+  const wide = stride * cin;
+  const need = Math.max(L + 2 * pad, stride * (lout - 1 + nq));
   const lp = Math.ceil(need / stride) * stride;
-  const xp = pad > 0 || lp !== L ? tf.pad(x, [[0, 0], [pad, lp - L - pad], [0, 0]]) : x;
-  const x2 = tf.reshape(xp, [n, lp / stride, stride * cin]);
+  const x2 = tf.reshape(padRows(x, pad, lp - L - pad), [n, lp / stride, wide]) as tf.Tensor3D;
+  const wp = nq * stride > k ? tf.pad(w, [[0, (nq * stride - k) * cin], [0, 0]]) : w;
   let acc: tf.Tensor2D | undefined;
-  for (let q = 0; q * stride < k; q++) {
-    const width = Math.min(stride, k - q * stride) * cin;
-    const rows = tf.reshape(tf.slice(x2, [0, q, 0], [n, lout, width]), [n * lout, width]) as tf.Tensor2D;
-    const y = matMulFast(rows, tf.slice(w, [q * stride * cin, 0], [width, f]) as tf.Tensor2D);
+  for (let q = 0; q < nq; q++) {
+    const rows = tf.reshape(sliceRows(x2, q, lout), [n * lout, wide]) as tf.Tensor2D;
+    const y = matMulFast(rows, tf.slice(wp, [q * wide, 0], [wide, f]) as tf.Tensor2D);
     acc = acc ? (tf.add(acc, y) as tf.Tensor2D) : y;
   }
   return tf.reshape(activate(tf.add(acc!, b), a), [n, lout, f]) as tf.Tensor3D;
