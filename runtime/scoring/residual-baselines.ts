@@ -26,7 +26,10 @@ export class ResidualBaselines {
     return Object.fromEntries([...this.held].map(([s, m]) => [s, Array.from(m)]));
   }
 
-  /** Put learnt means back; entries of another channel count are skipped and returned by name. */
+  /**
+   * Put learnt means back; entries of another channel count are skipped and returned by name. Still bounded by
+   * `maxSensors`: the means restored last (a snapshot lists the most recently seen last) are the ones kept.
+   */
   restore(states: Record<string, unknown>, keepHeld = false): string[] {
     const skipped: string[] = [];
     for (const [sensor, v] of Object.entries(states)) {
@@ -36,6 +39,10 @@ export class ResidualBaselines {
         continue;
       }
       this.held.set(sensor, Float64Array.from(v as number[]));
+    }
+    for (const sensor of this.held.keys()) {
+      if (this.held.size <= this.maxSensors) break;
+      this.held.delete(sensor);
     }
     return skipped;
   }

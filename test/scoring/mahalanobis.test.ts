@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitResidualModel, invertSpd, mahalanobisScores, spanResiduals } from '../../runtime/scoring/mahalanobis.ts';
-import { TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
+import { ResidualBaselines, TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
 import { reconstructionScores, topContributors } from '../../runtime/scoring/reconstruction.ts';
 import { createRng } from '../../runtime/util/prng.ts';
 
@@ -111,5 +111,19 @@ describe('tracked residual means', () => {
     expect(restarted.snapshot(card)).toEqual({ a: [3, 4] });
     expect(restarted.snapshot(other)).toEqual({});
     expect(Array.from(restarted.for(other)!.of('a'))).toEqual([7, 7]);
+  });
+});
+
+describe('residual baselines', () => {
+  it('stay bounded by maxSensors through a restore: the means saved last (most recently seen) are kept', () => {
+    const model = { mean: [0, 0], precision: [1, 0, 0, 1], shrinkage: 0, windows: 10, method: 'test' };
+    const b = new ResidualBaselines(model, 3);
+    const saved = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((s, i) => [s, [i, i]]));
+    expect(b.restore(saved)).toEqual([]);
+    expect(Object.keys(b.snapshot())).toEqual(['c', 'd', 'e']);
+    expect(b.snapshot().e).toEqual([4, 4]);
+    // A sensor seen after the restore still takes the least recently seen one's place.
+    b.of('f');
+    expect(Object.keys(b.snapshot())).toEqual(['d', 'e', 'f']);
   });
 });
