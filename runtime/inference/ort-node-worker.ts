@@ -3,7 +3,8 @@
  * call synchronously on the calling thread (inside a setImmediate), so in-thread inference stops MQTT intake for
  * the whole call; here the main thread only copies the batch into one transfer buffer and waits for a message.
  * The input buffer and the outputs are transferred, not cloned. A worker that dies fails the calls it had like an
- * inference error and is started again, with the same model and options, on the next call.
+ * inference error and is started again, with the same model and options, on the next call (and on the call after,
+ * if that start could not open the model).
  */
 import { Worker } from 'node:worker_threads';
 import type { InferenceBackend, InferenceResult, InferenceSession, SessionRequest } from './backend.ts';
@@ -126,6 +127,9 @@ class OrtNodeWorkerSession implements InferenceSession {
       try {
         await this.thread.opened;
       } catch (err) {
+        // Let the thread that could not open end, so the next call starts another rather than asking one with no
+        // session forever.
+        await this.thread.close().catch(() => {});
         throw new Error(`inference worker could not be restarted: ${(err as Error).message}`);
       }
     }

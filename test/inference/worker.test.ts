@@ -148,6 +148,25 @@ describe('ort-node in a worker thread', () => {
     expect(session.restarts).toBe(2);
   });
 
+  it('a restart that cannot open the model fails that call, and the next call starts a worker again', async () => {
+    // Copies (a Buffer's slice would share the fixture's bytes).
+    const pristine = Uint8Array.from(slowReq.onnx);
+    const own = { ...slowReq, onnx: Uint8Array.from(pristine) };
+    const session = (await backendFor('cpu', { worker: true }).open(own)) as InferenceSession & { worker: Worker; restarts: number };
+    opened.push(session);
+    const x = Float32Array.from({ length: 4 * 64 * 2 }, (_, i) => Math.cos(i));
+    const expected = Array.from((await session.run(x, 4)).reconstruction);
+    session.worker.postMessage({ type: 'crash' });
+    await expect(session.run(x, 4)).rejects.toThrow(/stopped with exit code 1/);
+    // The model bytes the session restarts from are damaged: the restart cannot open them.
+    own.onnx.fill(7);
+    await expect(session.run(x, 4)).rejects.toThrow(/^inference worker could not be restarted: /);
+    own.onnx.set(pristine);
+    const again = await session.run(x, 4);
+    expect(session.restarts).toBe(2);
+    expect(Array.from(again.reconstruction)).toEqual(expected);
+  });
+
   it('falls back between providers, reports the worker thread, hot-reloads and closes the old worker', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-worker-'));
     const model = loadModel(writeTinyModel(dir, { window: W, channels: CH, layers }));
