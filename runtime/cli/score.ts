@@ -5,6 +5,7 @@
  * in time order (else an error names the first line; `--sort` sorts them, output then in time order); the output
  * file is replaced whole (temp file + rename).
  */
+import { labelSpans } from '../data/label-spans.ts';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import { Command } from 'commander';
@@ -147,17 +148,7 @@ async function writeHtmlReport(path: string, res: ScoreResult, o: ScoreOptions, 
     if (e.type === 'open') spans.push({ start: e.tsLast, end: null });
     else if (spans.length) spans[spans.length - 1].end = e.tsLast;
   }
-  const label = res.series.extra?.label;
-  const labels: { start: number; end: number }[] = [];
-  if (label) {
-    for (let r = 0; r < label.length; r++) {
-      if (!label[r] || label[r] === '0') continue;
-      const ts = res.series.timestamps[r];
-      const last = labels[labels.length - 1];
-      if (last && r > 0 && label[r - 1] && label[r - 1] !== '0') last.end = ts;
-      else labels.push({ start: ts, end: ts });
-    }
-  }
+  const labels = labelSpans(res.series);
   await writeReport(path, {
     title: `vigil score: ${basename(o.data)}`,
     subtitle: `model ${model.name} ${model.version}, ${res.providerReport}`,
