@@ -11,6 +11,12 @@ import { loadModel, openModel, type Series } from '@vigil/runtime';
 import { watchModel, type ReloadOutcome } from '../../runtime/ops/reload.ts';
 import { trainModel } from '../../train/train.ts';
 import { run } from '../../train/adapt/cli.ts';
+import { adaptModel } from '../../train/adapt/adapt.ts';
+import { ModelLocked, withModelLock } from '../../train/adapt/model-lock.ts';
+import { servingAutoencoder } from '../../train/adapt/serving-model.ts';
+import { exportOnnx } from '../../train/export/graph.ts';
+import { writeModelFiles } from '../../train/write-model.ts';
+import { sha256 } from '../../runtime/model/load.ts';
 import { runWindows } from '../../train/uses/windows.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { tempDir } from './helpers.ts';
@@ -92,6 +98,40 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
     cpSync(base, `${dir}/${name}`, { recursive: true });
     return `${dir}/${name}/pump`;
   };
+
+  it('one writer at a time: a rollback while another live process holds the lock is refused, a dead holder\'s lock is taken over', async () => {
+    const model = copy('locked');
+    const { value } = await quietly(() => run(['--model', model, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet']));
+    expect(value).toBe(0);
+    // The parent process of this test is alive and is not us: its pid in the lock file is a live holder.
+    writeFileSync(`${model}.lock`, `${process.ppid}\n`);
+    await expect(quietly(() => run(['rollback', '--model', model]))).rejects.toThrow(new RegExp(`being changed by process ${process.ppid}`));
+    expect(loadModel(model).card.version).toBe('2');
+    expect(() => withModelLock(model, () => 1)).toThrow(ModelLocked);
+    // A holder that died mid-write (no such pid): its lock is taken over, and released after.
+    writeFileSync(`${model}.lock`, '999999999\n');
+    const back = await quietly(() => run(['rollback', '--model', model]));
+    expect(back.value).toBe(0);
+    expect(loadModel(model).card.version).toBe('1');
+    expect(existsSync(`${model}.lock`)).toBe(false);
+  });
+
+  it('an adaptation whose served pair changed while it trained writes nothing and says so', async () => {
+    const model = copy('raced');
+    await expect(adaptModel({
+      model, data: `${dir}/recent.csv`, backend: 'wasm',
+      // Another writer replaces the served pair (here: version 7, other bytes) while this adaptation trains.
+      onStart: () => {
+        const loaded = loadModel(model);
+        const m = servingAutoencoder(loaded);
+        const bytes = exportOnnx(m.spec, m.weights(), { meta: { vigil: 'other writer' } }).bytes;
+        m.dispose();
+        writeModelFiles(model, bytes, { ...loaded.card, version: '7', onnx: { ...loaded.card.onnx, sha256: sha256(bytes) } });
+      },
+    })).rejects.toThrow(/changed to version 7 while this adaptation of version 1 ran; adapt again from it/);
+    expect(loadModel(model).card.version).toBe('7');
+    expect(existsSync(`${model}.versions`)).toBe(false);
+  });
 
   it('adapts to a drifted operating point: false alarms on the new normal fall sharply, faults after the drift stay flagged; rollback restores the exact files', async () => {
     const model = copy('drift');

@@ -26,6 +26,7 @@ import { refusalReasons, validationFigures, weightChange } from './acceptance.ts
 import { adaptedCard } from './adapted-card.ts';
 import { servingAutoencoder } from './serving-model.ts';
 import { keepVersion, keptCard, listVersions, modelBase, type KeptVersion } from './model-versions.ts';
+import { ModelLocked, withModelLock } from './model-lock.ts';
 import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigures } from './anchor.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
@@ -286,10 +287,18 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds(), ...(anchorReason && anchor.version !== parent.version ? { rollBackTo: anchor.version } : {}) };
 
     const card = adaptedCard(parent, name, recent.file, out.graph, cs, versions, lineage);
-    // The pair about to be replaced is kept first: a rollback can always bring it back.
-    const kept = existsSync(`${outBase}.json`) ? keepVersion(loadModel(outBase), o.keep, o.anchorAge) : undefined;
     mkdirSync(dirname(outBase), { recursive: true });
-    writeModelFiles(outBase, out.graph.bytes, card);
+    const kept = withModelLock(outBase, () => {
+      // Another adaptation or a rollback may have replaced the pair while this one trained: it was not the parent.
+      const now = existsSync(`${outBase}.json`) ? loadModel(outBase) : undefined;
+      if (now && outBase === resolve(modelBase(options.model)) && now.card.onnx.sha256 !== parent.onnx.sha256) {
+        throw new ModelLocked(`${outBase} changed to version ${now.card.version} while this adaptation of version ${parent.version} ran; adapt again from it`);
+      }
+      // The pair about to be replaced is kept first: a rollback can always bring it back.
+      const k = now ? keepVersion(now, o.keep, o.anchorAge) : undefined;
+      writeModelFiles(outBase, out.graph.bytes, card);
+      return k;
+    });
     return { kind: 'adapted', parent, card, cardPath: `${outBase}.json`, onnxPath: `${outBase}.onnx`, kept, lineage, seconds: seconds() };
   } finally {
     model.dispose();

@@ -14,6 +14,7 @@ import { modelBase, versionsDir } from '@vigil/runtime/adapt/kept-versions.ts';
 import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
 import { writeModelFiles } from '../write-model.ts';
 import { anchorToRetain, dataEnd } from './anchor.ts';
+import { withModelLock } from './model-lock.ts';
 
 /** One kept version. */
 export interface KeptVersion {
@@ -99,6 +100,10 @@ export interface Rollback {
  */
 export function rollbackModel(model: string, to?: string): Rollback {
   const base = modelBase(model);
+  return withModelLock(base, () => rollbackLocked(base, to));
+}
+
+function rollbackLocked(base: string, to?: string): Rollback {
   const name = basename(base);
   const current = loadModel(base);
   const kept = listVersions(base);
