@@ -48,17 +48,18 @@ export const convT: LayerOp<ConvTransposeLayer> = {
       : { kernel: fromPhaseKernel(w.kernel, l), bias: w.bias.slice(0, l.filters) },
 };
 
-/** Taps per phase and the super-rows the phases are computed on (as `convTranspose1d` lays them out). */
-function phases(l: ConvTransposeLayer, L: number): { nq: number; lc: number; lout: number } {
+/** Taps per phase, the super-rows the phases are computed on, and the output length, on input length L. */
+function phases(l: Pick<ConvTransposeLayer, 'kernel' | 'stride' | 'pad' | 'outPad'>, L: number): { nq: number; lc: number; lout: number } {
   const nq = Math.ceil(l.kernel / l.stride);
   const lout = convTOutLength(l, L);
   return { nq, lc: Math.max(L + nq - 1, Math.ceil((l.pad + lout) / l.stride)), lout };
 }
 
 /**
- * The layer as ONNX nodes on an NCW tensor `[N, Cin, L]`: Conv (pads nq-1 | lc-L) and the activation -> `[N,
- * stride*F, lc]` with output channel `r*F + co` = phase r of super-row c; Reshape `[N, stride, F, lc]`, Transpose to `[N, F, lc,
- * stride]`, Reshape `[N, F, lc*stride]` puts phase r of super-row c at time `c*stride + r`; Slice crops `pad`.
+ * The layer as ONNX nodes on an NCW tensor `[N, Cin, L]`: Conv (pads nq-1 | lc-L) and the activation give
+ * `[N, stride*F, lc]`, output channel `r*F + co` being phase r of super-row c; Reshape `[N, stride, F, lc]`,
+ * Transpose to `[N, F, lc, stride]` and Reshape `[N, F, lc*stride]` put phase r of super-row c at time
+ * `c*stride + r`; Slice crops `pad`.
  */
 function emitPolyphase(l: ConvTransposeLayer, g: GraphBuilder, i: number, kernel: Float32Array, bias: Float32Array): void {
   g.toLayout('NCW');
@@ -135,13 +136,11 @@ export function convTranspose1d(
 ): tf.Tensor3D {
   const [n, L, cin] = x.shape;
   const f = b.shape[0];
-  const lout = (L - 1) * stride - 2 * pad + k + outPad;
+  const { nq, lc, lout } = phases({ kernel: k, stride, pad, outPad }, L);
   // Output super-row c (stride rows of F) = sum over q of x[c - q] @ W_q, where W_q is the column block of taps
   // q*stride .. q*stride+stride-1: a stride-1 convolution of the (small) input with ceil(k/stride) taps and
   // stride*F outputs. One slice of the padded input and one matMul per q, summed; the super-rows then reshape
   // to output rows and the padding is cropped.
-  const nq = Math.ceil(k / stride);
-  const lc = Math.max(L + nq - 1, Math.ceil((pad + lout) / stride));
   const wide = stride * f;
   const wp = nq * stride > k ? tf.pad(w, [[0, 0], [0, (nq * stride - k) * f]]) : w; // missing taps add zero
   const xp = padRows(x, nq - 1, lc - L);
