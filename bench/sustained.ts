@@ -23,7 +23,7 @@ import { alertLatencies, helper, listenAlerts, sensorLoad } from './lib/load.ts'
 import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, RESULTS_DIR, SCRATCH_DIR, writeBenchResult } from './lib/result.ts';
 import { median, quantile } from './lib/stats.ts';
-import { benchModel, cpuSeconds, csvRows, delta, procStatus, scrape, startVigil } from './lib/vigil.ts';
+import { benchModel, cpuSeconds, csvRows, delta, histogramQuantile, procStatus, scrape, scrapeSeries, startVigil } from './lib/vigil.ts';
 
 const SENSORS = cliArg('sensors', '100,1000').split(',').map(Number);
 const RATES = cliArg('rates', '2000,5000,10000,20000').split(',').map(Number);
@@ -57,6 +57,8 @@ interface Step {
   p50: number;
   p99: number;
   max: number;
+  /** Inside vigil: a reading's arrival -> its verdict, p99 (1 verdict in 8 sampled; a bucket bound of its histogram). */
+  verdictP99Ms: number;
   rssMB: number;
   bareRssMB: number;
   dropped: number;
@@ -82,7 +84,7 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
   const steps: Step[] = [];
   for (const rate of RATES) {
     await pace(rate, SETTLE_S);
-    const m0 = await scrape(vigil.opsUrl);
+    const { sums: m0, series: h0 } = await scrapeSeries(vigil.opsUrl);
     const c0 = cpuSeconds(vigil.pid);
     const b0 = cpuSeconds(bare.pid!);
     const n0 = bareCount;
@@ -95,7 +97,7 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
     const sentStep = load.sent - s0;
     // What was sent in the step, given a moment to arrive (the next step's load not yet on).
     await new Promise((r) => setTimeout(r, 250));
-    const m1 = await scrape(vigil.opsUrl);
+    const { sums: m1, series: h1 } = await scrapeSeries(vigil.opsUrl);
     const c1 = cpuSeconds(vigil.pid);
     const b1 = cpuSeconds(bare.pid!);
     const n1 = bareCount;
@@ -123,13 +125,14 @@ async function run(sensors: number, repeat: number, broker: string, model: strin
       p50: quantile(lat, 0.5) ?? NaN,
       p99: quantile(lat, 0.99) ?? NaN,
       max: lat.length ? Math.max(...lat) : NaN,
+      verdictP99Ms: 1000 * histogramQuantile(h0, h1, 'vigil_verdict_latency_seconds', 0.99),
       rssMB: procStatus(vigil.pid).VmRSS,
       bareRssMB: procStatus(bare.pid!).VmRSS,
       dropped: delta(m0, m1, 'vigil_dropped_total'),
       meanBatch: delta(m0, m1, 'vigil_batch_size_sum') / Math.max(1, batches),
     };
     steps.push(st);
-    process.stderr.write(`sustained: ${sensors} sensors @ ${rate}/s #${repeat}: published ${Math.round(st.publishedPerS)}/s, scored/sent ${st.achieved.toFixed(3)}, CPU/reading vigil ${vigilUs.toFixed(1)} us vs bare ${bareUs.toFixed(1)} us = ${st.cpuRatio.toFixed(2)}x (${st.vigilCores.toFixed(2)} cores), alerts ${lat.length} p50 ${st.p50?.toFixed(1)} p99 ${st.p99?.toFixed(1)} max ${st.max.toFixed(1)} ms, RSS ${st.rssMB.toFixed(1)} MB, batch ${st.meanBatch.toFixed(1)}, dropped ${st.dropped}\n`);
+    process.stderr.write(`sustained: ${sensors} sensors @ ${rate}/s #${repeat}: published ${Math.round(st.publishedPerS)}/s, scored/sent ${st.achieved.toFixed(3)}, CPU/reading vigil ${vigilUs.toFixed(1)} us vs bare ${bareUs.toFixed(1)} us = ${st.cpuRatio.toFixed(2)}x (${st.vigilCores.toFixed(2)} cores), alerts ${lat.length} p50 ${st.p50?.toFixed(1)} p99 ${st.p99?.toFixed(1)} max ${st.max.toFixed(1)} ms (in vigil: arrival -> verdict p99 <= ${st.verdictP99Ms} ms), RSS ${st.rssMB.toFixed(1)} MB, batch ${st.meanBatch.toFixed(1)}, dropped ${st.dropped}\n`);
   }
   await pub.endAsync();
   bare.kill('SIGTERM');
