@@ -6,3 +6,4 @@ export { startDashboard, type Dashboard, type DashboardOptions } from './server.
 export { runtimeFeed } from './runtime-feed.ts';
 export type { DashboardFeed, FeedStatus } from './feed.ts';
 export { writeReport, type ReportInput, type ReportSensor } from './report.ts';
+export { labelSpans, spansFromEvents } from './spans.ts';

@@ -1,4 +1,6 @@
 /** Alert spans from per-window anomaly flags, for offline results (reports, in-browser scoring). */
+import type { Series } from '@vigil/runtime/data/series.ts';
+import { labelFlags } from '@vigil/runtime/data/labels.ts';
 
 /** A span of consecutive anomalous windows, epoch ms of the first and last flagged window end. */
 export interface FlagSpan {
@@ -34,4 +36,10 @@ export function spansFromEvents(events: { type: 'open' | 'close'; tsLast: number
     else if (out.length && out[out.length - 1].end === null) out[out.length - 1].end = e.tsLast;
   }
   return out;
+}
+
+/** Label bands of a series: the rows its label column marks (runtime/data/labels.ts), merged into spans. */
+export function labelSpans(series: Pick<Series, 'extra' | 'timestamps'>): { start: number; end: number }[] {
+  const flags = labelFlags(series);
+  return flags ? spansFromFlags(series.timestamps, flags).map(({ start, end }) => ({ start, end })) : [];
 }

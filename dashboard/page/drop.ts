@@ -1,7 +1,7 @@
 /** The "score a file" panel: drop a CSV, NAME.onnx and NAME.json; scored with onnxruntime-web in this tab. */
 import { scoreFile, scoresCsv, type FileScores } from './score-file.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
-import { spansFromEvents, spansFromFlags } from '../spans.ts';
+import { labelSpans, spansFromEvents } from '../spans.ts';
 import { esc, displayNumber, rate } from './format.ts';
 
 interface Picked {
@@ -84,9 +84,8 @@ class ScoringPanel {
     (this.result.querySelector('#download-scores') as HTMLAnchorElement).href = url;
     this.plots?.destroy();
     this.plots = new SensorPlots(this.result.querySelector('.score-plots') as HTMLElement, r.card.channels);
-    // A label column (1 = known anomaly), as `vigil score --report` draws it: blue bands.
-    const label = r.series.extra?.label;
-    const labels = label ? spansFromFlags(r.series.timestamps, label.map((x) => (x && x !== '0' ? 1 : 0))).map(({ start, end }) => ({ start, end })) : [];
+    // A label column (runtime/data/labels.ts), as `vigil score --report` draws it: blue bands.
+    const labels = labelSpans(r.series);
     this.plots.setData({ channels: r.card.channels, raw, scores, spans, labels });
   }
 }

@@ -5,7 +5,6 @@
  * in time order (else an error names the first line; `--sort` sorts them, output then in time order); the output
  * file is replaced whole (temp file + rename).
  */
-import { labelSpans } from '../data/label-spans.ts';
 import { basename } from 'node:path';
 import { once } from 'node:events';
 import { Command } from 'commander';
@@ -141,13 +140,9 @@ async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels:
 
 /** Hand the results to the dashboard's static report writer. */
 async function writeHtmlReport(path: string, res: ScoreResult, o: ScoreOptions, model: { name: string; version: string }): Promise<void> {
-  const { writeReport } = await loadDashboard('leave out --report');
+  const { writeReport, spansFromEvents, labelSpans } = await loadDashboard('leave out --report');
   const idx = [...res.scored.keys()].filter((r) => res.scored[r]);
-  const spans: { start: number; end: number | null }[] = [];
-  for (const e of res.events) {
-    if (e.type === 'open') spans.push({ start: e.tsLast, end: null });
-    else if (spans.length) spans[spans.length - 1].end = e.tsLast;
-  }
+  const spans = spansFromEvents(res.events);
   const labels = labelSpans(res.series);
   await writeReport(path, {
     title: `vigil score: ${basename(o.data)}`,

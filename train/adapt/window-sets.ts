@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import type { ModelCard, Series } from '@vigil/runtime';
 import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
-import { LABEL_COLUMNS } from '@vigil/runtime/data/csv.ts';
+import { labelColumn, labelMarks } from '@vigil/runtime/data/labels.ts';
 import { rowCount } from '@vigil/runtime/data/series.ts';
 import { slidingWindows, type WindowSet } from '@vigil/runtime/window/sliding.ts';
 import { defaultStride } from '../defaults.ts';
@@ -104,7 +104,7 @@ export function originalWindows(card: ModelCard, file: string, count: number, o:
 }
 
 /**
- * Canary windows: with a label column (`label`, `anomaly`, ... any non-empty value other than 0/false), each
+ * Canary windows: with a label column (`label`, `anomaly`, ...; which cells mark a row: runtime/data/labels.ts), each
  * run of labelled rows is one canary, its windows those ending inside the run; without one, the whole file is
  * one canary (the rows of one past alert).
  */
@@ -112,14 +112,10 @@ export function canaryWindows(card: ModelCard, file: string, o: WindowSetOptions
   const s = read(card, file, o.read, '--canaries');
   const rows = rowCount(s);
   const w = slidingWindows(applyScaler(card.scaler, s.data), card.channels.length, card.window, 1);
-  const labelKey = Object.keys(s.extra ?? {}).find((k) => LABEL_COLUMNS.includes(k.toLowerCase()));
+  const label = labelColumn(s);
   const whole = (): CanaryEvent => ({ from: s.timestamps[card.window - 1], to: s.timestamps[rows - 1], windows: take(w, s.timestamps, 0, w.count) });
-  if (!labelKey) return { file, events: [whole()] };
-  const col = s.extra![labelKey];
-  const on = (r: number) => {
-    const v = (col[r] ?? '').trim().toLowerCase();
-    return v !== '' && v !== '0' && v !== 'false';
-  };
+  if (!label) return { file, events: [whole()] };
+  const on = (r: number) => labelMarks(label.cells[r]);
   const events: CanaryEvent[] = [];
   let i = 0;
   while (i < w.count) {
@@ -132,7 +128,7 @@ export function canaryWindows(card: ModelCard, file: string, o: WindowSetOptions
     events.push({ from: s.timestamps[w.ends[i]], to: s.timestamps[w.ends[j - 1]], windows: take(w, s.timestamps, i, j) });
     i = j;
   }
-  if (events.length === 0) throw new Error(`--canaries ${file}: its '${labelKey}' column labels no row after the first ${card.window - 1} (a window needs ${card.window} rows); label the alert rows, or drop the column to use the whole file`);
+  if (events.length === 0) throw new Error(`--canaries ${file}: its '${label.name}' column labels no row after the first ${card.window - 1} (a window needs ${card.window} rows); label the alert rows, or drop the column to use the whole file`);
   return { file, events };
 }
 

@@ -1,6 +1,7 @@
-/** Label bands for `vigil score --report`: any label column LABEL_COLUMNS names, and what a cell counts as. */
+/** Labels in a series (runtime/data/labels.ts): any label column LABEL_COLUMNS names, and what a cell counts as; as bands (`vigil score --report`). */
 import { describe, expect, it } from 'vitest';
-import { labelMarks, labelSpans } from '../../runtime/data/label-spans.ts';
+import { labelMarks } from '../../runtime/data/labels.ts';
+import { labelSpans } from '../../dashboard/spans.ts';
 import { parseCsv } from '../../runtime/data/csv.ts';
 
 describe('label spans', () => {
