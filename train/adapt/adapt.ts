@@ -8,8 +8,8 @@
  * rise beyond a bound, every canary stays flagged -> the replaced pair is kept (train/adapt/model-versions.ts),
  * the new one written crash-consistently with its lineage in the card. A refusal writes nothing.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { loadModel, type FillPolicy, type LoadedModel, type ModelCard } from '@vigil/runtime';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import type { Lineage, Scoring } from '@vigil/runtime/model/card.ts';
@@ -20,13 +20,11 @@ import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
 import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts';
 import { trainingVersions } from '../versions.ts';
-import { writeModelFiles } from '../write-model.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
 import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
 import { adaptedCard } from './adapted-card.ts';
 import { servingAutoencoder } from './serving-model.ts';
-import { keepVersion, keptCard, listVersions, modelBase, type KeptVersion } from './model-versions.ts';
-import { ModelLocked, withModelLock } from './model-lock.ts';
+import { keptCard, listVersions, modelBase, replaceServed, type KeptVersion } from './model-versions.ts';
 import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigures } from './anchor.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
@@ -287,18 +285,8 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds(), ...(anchorReason && anchor.version !== parent.version ? { rollBackTo: anchor.version } : {}) };
 
     const card = adaptedCard(parent, name, recent.file, out.graph, cs, versions, lineage);
-    mkdirSync(dirname(outBase), { recursive: true });
-    const kept = withModelLock(outBase, () => {
-      // Another adaptation or a rollback may have replaced the pair while this one trained: it was not the parent.
-      const now = existsSync(`${outBase}.json`) ? loadModel(outBase) : undefined;
-      if (now && outBase === resolve(modelBase(options.model)) && now.card.onnx.sha256 !== parent.onnx.sha256) {
-        throw new ModelLocked(`${outBase} changed to version ${now.card.version} while this adaptation of version ${parent.version} ran; adapt again from it`);
-      }
-      // The pair about to be replaced is kept first: a rollback can always bring it back.
-      const k = now ? keepVersion(now, o.keep, o.anchorAge) : undefined;
-      writeModelFiles(outBase, out.graph.bytes, card);
-      return k;
-    });
+    const inPlace = outBase === resolve(modelBase(options.model));
+    const kept = replaceServed(outBase, out.graph.bytes, card, { keep: o.keep, anchorAgeMs: o.anchorAge, ...(inPlace ? { parentSha256: parent.onnx.sha256, parentVersion: parent.version } : {}) });
     return { kind: 'adapted', parent, card, cardPath: `${outBase}.json`, onnxPath: `${outBase}.onnx`, kept, lineage, seconds: seconds() };
   } finally {
     model.dispose();

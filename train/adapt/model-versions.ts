@@ -85,6 +85,25 @@ export function keepVersion(loaded: LoadedModel, keep: number, anchorAgeMs = 0):
   return { version, dir };
 }
 
+/**
+ * Replace the served pair at `base` with a new one, holding the model's lock (train/adapt/model-lock.ts): the pair
+ * being replaced is kept first (`keepVersion`), so a rollback can always bring it back. With `parentSha256` (an
+ * adaptation in place), a served pair that is no longer that parent (another adaptation or a rollback replaced it
+ * meanwhile) is not overwritten: the call throws and writes nothing. Returns the kept version, if there was a pair.
+ */
+export function replaceServed(base: string, onnx: Uint8Array, card: ModelCard, o: { keep: number; anchorAgeMs: number; parentSha256?: string; parentVersion?: string }): KeptVersion | undefined {
+  mkdirSync(dirname(base), { recursive: true });
+  return withModelLock(base, () => {
+    const now = existsSync(`${base}.json`) ? loadModel(base) : undefined;
+    if (now && o.parentSha256 !== undefined && now.card.onnx.sha256 !== o.parentSha256) {
+      throw new Error(`${base} changed to version ${now.card.version} while this adaptation of version ${o.parentVersion} ran; adapt again from it`);
+    }
+    const kept = now ? keepVersion(now, o.keep, o.anchorAgeMs) : undefined;
+    writeModelFiles(base, onnx, card);
+    return kept;
+  });
+}
+
 /** What a rollback did. */
 export interface Rollback {
   from: { version: string; sha256: string };
