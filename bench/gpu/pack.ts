@@ -70,3 +70,27 @@ export function fetchGlDebs(glDir: string, log: (l: string) => void = () => {}):
   sh('apt-get', [...o, 'update'], glDir);
   sh('apt-get', [...o, 'download', ...missing], glDir);
 }
+
+/**
+ * `.gpu/stage.mjs`: bench/gpu/stage.ts and the vigil sources it runs (inferBatches, the session wrapper, scoring)
+ * bundled with esbuild into one plain-JavaScript file, so the GPU machine runs vigil's own inference stage with
+ * nothing but the carried Node and onnxruntime-node (left external, resolved from the unpacked node_modules).
+ */
+export async function bundleStage(root: string, gpuDir: string, log: (l: string) => void = () => {}): Promise<string> {
+  const esbuild = await import('esbuild');
+  const outfile = join(gpuDir, 'stage.mjs');
+  await esbuild.build({
+    entryPoints: [join(root, 'bench/gpu/stage.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['onnxruntime-node', 'onnxruntime-web'],
+    // CommonJS dependencies bundled into an ES module still call require().
+    banner: { js: "import { createRequire as __vigilRequire } from 'node:module'; const require = __vigilRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  log(`bundled bench/gpu/stage.ts -> ${relative(root, outfile)} (${(sizeOf(outfile) / 2 ** 10).toFixed(0)} KiB)`);
+  return outfile;
+}

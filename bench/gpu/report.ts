@@ -2,12 +2,14 @@
  * Turn a fetched gpu.json (bench/gpu/run-gpu.mjs on the GPU machine) into bench/results/gpu.json and rebuild
  * bench/results/SUMMARY.md, which then has a GPU section with its plots. A file with no WebGPU measurement is a
  * dry run: it goes to bench/results/gpu-dryrun/ with its own page, never into the GPU result or the summary.
+ * The stage bench's stage.json beside it (bench/gpu/stage.ts, already a bench result) is filed the same way, as
+ * gpu-stage: into the results when it holds a WebGPU row, else beside the dry run.
  *
  *   node bin/run-ts.mjs bench/gpu/report.ts /work/.device/.../gpu.json
  *   node bin/run-ts.mjs bench/gpu/report.ts out/gpu-dryrun/gpu.json          # -> bench/results/gpu-dryrun/
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { RESULTS_DIR, writeBenchResult, type BenchResult, type Table } from '../lib/result.ts';
 import { writePlots } from '../lib/plots.ts';
@@ -36,6 +38,20 @@ export function writePage(dir: string, r: BenchResult): string {
   return file;
 }
 
+/** File bench/gpu/stage.ts's result: the results folder (and summary) with a WebGPU row, else the dry-run folder. */
+async function fileStage(file: string, dirOpt: string | undefined, summary: boolean): Promise<void> {
+  const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult & { data?: { rows?: Array<{ provider: string }> } };
+  if (result.name !== 'gpu-stage' || !Array.isArray(result.data?.rows)) throw new Error(`${file} is not a stage bench result (bench/gpu/stage.ts)`);
+  const measured = result.data.rows.some((r) => r.provider === 'webgpu');
+  if (!measured) result.name = 'gpu-stage-dryrun';
+  const dir = resolve(dirOpt ?? (measured ? RESULTS_DIR : DRYRUN_DIR));
+  process.stderr.write(`report: wrote ${relative(process.cwd(), writeBenchResult(result, dir))}\n`);
+  if (dir === RESULTS_DIR) {
+    if (summary) await runBench(['--summary-only']);
+  } else process.stderr.write(`report: wrote ${relative(process.cwd(), writePage(join(dir, 'stage'), result))}\n`);
+  for (const n of result.notes ?? []) process.stderr.write(`  - ${n}\n`);
+}
+
 /** Entry point. */
 export async function main(argv: string[]): Promise<number> {
   const o = new Command('node bin/run-ts.mjs bench/gpu/report.ts')
@@ -43,9 +59,10 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<gpu.json>', 'the file the device run returned (files_at/gpu.json)')
     .option('--name <name>', 'result name (default: gpu, or gpu-dryrun-cpu when no WebGPU point was measured)')
     .option('--dir <dir>', `output folder (default: ${relative(process.cwd(), RESULTS_DIR)}, or ${relative(process.cwd(), DRYRUN_DIR)} for a dry run)`)
+    .option('--stage <stage.json>', 'the stage bench\'s result (default: stage.json beside gpu.json)')
     .option('--no-summary', 'do not rebuild SUMMARY.md (GPU results in the main results folder only)')
     .parse(argv, { from: 'user' });
-  const opts = o.opts<{ name?: string; dir?: string; summary: boolean }>();
+  const opts = o.opts<{ name?: string; dir?: string; stage?: string; summary: boolean }>();
   const source = o.args[0];
   const run = parseGpuRun(readFileSync(source, 'utf8'), source);
   const measured = webgpuPointCount(run) > 0;
@@ -61,6 +78,9 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.summary) await runBench(['--summary-only']);
   } else process.stderr.write(`report: wrote ${relative(process.cwd(), writePage(dir, result))}\n`);
   for (const n of result.notes ?? []) process.stderr.write(`  - ${n}\n`);
+  const stageFile = opts.stage ?? join(dirname(source), 'stage.json');
+  if (existsSync(stageFile)) await fileStage(stageFile, opts.dir, opts.summary);
+  else process.stderr.write(`report: no ${stageFile}: the stage bench's result was not filed\n`);
   return 0;
 }
 
