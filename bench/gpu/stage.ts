@@ -62,7 +62,7 @@ export function stageResult(name: string, rows: StageRow[], failures: Failure[],
     figures: [
       {
         id: `${name}-throughput`,
-        title: `Windows/s vs batch size through inferBatches and bare ORT (${ctx.description})`,
+        title: `Windows/s vs batch, vigil's stage and bare ORT (${ctx.model} AE)`,
         kind: 'line',
         xLabel: 'batch size (windows)',
         yLabel: 'windows / s',
@@ -72,7 +72,7 @@ export function stageResult(name: string, rows: StageRow[], failures: Failure[],
           { name: `inferBatches ${p}`, points: of(p).map((r) => [r.batch, r.stageWps] as [number, number]) },
           { name: `bare ORT ${p}`, points: of(p).map((r) => [r.batch, r.bareWps] as [number, number]) },
         ]),
-        caption: 'The stage includes batch assembly, the call through vigil\'s session wrapper, reconstruction scoring and one ScoredWindow per window; bare ORT is session.run on a prepared tensor, same provider and options.',
+        caption: `${ctx.description}. The stage includes batch assembly, the call through vigil\'s session wrapper, reconstruction scoring and one ScoredWindow per window; bare ORT is session.run on a prepared tensor, same provider and options.`,
       },
       {
         id: `${name}-overhead`,
