@@ -25,6 +25,20 @@ import { machineInfo, RESULTS_DIR, SCRATCH_DIR, writeBenchResult } from './lib/r
 import { median, quantile } from './lib/stats.ts';
 import { benchModel, cpuSeconds, csvRows, delta, histogramQuantile, procStatus, scrape, scrapeSeries, startVigil } from './lib/vigil.ts';
 
+const USAGE = `node bin/run-ts.mjs bench/sustained.ts [options]   (writes bench/results/sustained.json; a variant bench/results/tmp/NAME.json)
+  --sensors LIST     sensor counts (100,1000)
+  --rates LIST       readings/s per step (2000,5000,10000,20000)
+  --repeats N        runs of every step (2)
+  --measure S        measured seconds per step (5), after --settle S unmeasured (1)
+  --launcher CMD     how vigil is started ('npx vigil')
+  --broker URL       an existing broker instead of the bench's own Mosquitto
+  --qos 0|1          publisher, vigil and bare subscriber QoS (0; 1 is a labelled variant)
+  --out NAME         result name (sustained; another name is a labelled variant)`;
+// A run takes minutes and replaces the committed result: never start one for a request of the usage.
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const SENSORS = cliArg('sensors', '100,1000').split(',').map(Number);
 const RATES = cliArg('rates', '2000,5000,10000,20000').split(',').map(Number);
 const REPEATS = Number(cliArg('repeats', '2'));
