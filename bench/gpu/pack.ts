@@ -5,7 +5,7 @@
  * Each step is skipped when its output is already there for the same inputs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** The loader packages Dawn needs on the GPU machine (the tested list). */
@@ -91,6 +91,8 @@ export async function bundleStage(root: string, gpuDir: string, log: (l: string)
     banner: { js: "import { createRequire as __vigilRequire } from 'node:module'; const require = __vigilRequire(import.meta.url);" },
     logLevel: 'warning',
   });
-  log(`bundled bench/gpu/stage.ts -> ${relative(root, outfile)} (${(sizeOf(outfile) / 2 ** 10).toFixed(0)} KiB)`);
+  // The worker backend starts runtime/inference/ort-worker.mjs from beside the module that asks for it: the bundle.
+  copyFileSync(join(root, 'runtime/inference/ort-worker.mjs'), join(gpuDir, 'ort-worker.mjs'));
+  log(`bundled bench/gpu/stage.ts -> ${relative(root, outfile)} (${(sizeOf(outfile) / 2 ** 10).toFixed(0)} KiB) with ort-worker.mjs beside it`);
   return outfile;
 }

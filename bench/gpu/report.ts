@@ -42,7 +42,7 @@ export function writePage(dir: string, r: BenchResult): string {
 async function fileStage(file: string, dirOpt: string | undefined, summary: boolean): Promise<void> {
   const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult & { data?: { rows?: Array<{ provider: string }> } };
   if (result.name !== 'gpu-stage' || !Array.isArray(result.data?.rows)) throw new Error(`${file} is not a stage bench result (bench/gpu/stage.ts)`);
-  const measured = result.data.rows.some((r) => r.provider === 'webgpu');
+  const measured = result.data.rows.some((r) => r.provider.startsWith('webgpu'));
   if (!measured) result.name = 'gpu-stage-dryrun';
   const dir = resolve(dirOpt ?? (measured ? RESULTS_DIR : DRYRUN_DIR));
   process.stderr.write(`report: wrote ${relative(process.cwd(), writeBenchResult(result, dir))}\n`);

@@ -33,6 +33,8 @@ Options:
   --batches <list>       batch sizes (default 1,16,64,256,1024,4096,16384)
   --point-seconds <s>    timed seconds per provider and batch size (default 1.5)
   --cpu-threads <n>      ONNX Runtime CPU intra-op threads, both sides; 0 = its default, all physical cores (default 0)
+  --worker <mode>        off: vigil's in-thread backend (its default); on: its worker-thread backend
+                         (inference.worker); both: each provider twice (default both)
   --max-seconds <s>      start no new point after this long (default 150)
   -h, --help             this text`;
 
@@ -83,21 +85,34 @@ export function stageResult(name: string, rows: StageRow[], failures: Failure[],
         logX: true,
         series: providers.map((p) => ({ name: `${p} stage vs bare`, points: of(p).map((r) => [r.batch, r.ratio] as [number, number]) })),
       },
+      {
+        id: `${name}-main-thread`,
+        title: 'Main thread busy per batch: how long intake waits behind one',
+        kind: 'line',
+        xLabel: 'batch size (windows)',
+        yLabel: 'ms per batch',
+        logX: true,
+        logY: true,
+        series: providers.map((p) => ({ name: p, points: of(p).filter((r) => r.mainBusy !== undefined).map((r) => [r.batch, r.mainBusy * r.stageMs] as [number, number]) })),
+        caption: 'Event loop utilisation while the stage ran x its ms per batch. In-thread, the model call blocks the main thread (for a device provider, while the device works); +worker, the main thread only assembles and scores.',
+      },
     ],
     tables: [
       {
         title: 'Per provider and batch size',
-        columns: ['provider', 'batch', 'bare windows/s', 'stage windows/s', 'stage / bare (wall)', 'stage / own model time', 'stage split assemble/model/score %', 'webgpu / cpu (stage)'],
+        columns: ['provider', 'batch', 'bare windows/s', 'stage windows/s', 'stage / bare (wall)', 'stage / own model time', 'stage split assemble/model/score %', 'main thread busy % (ms per batch)', 'webgpu / cpu (stage)'],
         rows: rows.map((r) => [
           r.provider, r.batch, Math.round(r.bareWps), Math.round(r.stageWps), +r.ratio.toFixed(3), +r.innerRatio.toFixed(3),
           [r.split.assemble, r.split.infer, r.split.score].map((x) => (100 * x).toFixed(1)).join(' / '),
+          r.mainBusy === undefined ? '' : `${(100 * r.mainBusy).toFixed(0)} (${(r.mainBusy * r.stageMs).toFixed(2)})`,
           r.provider === 'webgpu' && at('cpu', r.batch) ? +(r.stageWps / at('cpu', r.batch)!.stageWps).toFixed(2) : '',
         ]),
       },
     ],
     notes: [
       `Model: ${ctx.description}, exported as \`vigil train\` exports it; inputs seeded uniform in [-1, 1).`,
-      `ONNX Runtime CPU intra-op threads: ${ctx.threads || 'its default (all physical cores)'} on both sides; vigil's default in-thread onnxruntime-node backend (inference.worker false).`,
+      `ONNX Runtime CPU intra-op threads: ${ctx.threads || 'its default (all physical cores)'} on both sides. PROVIDER: vigil's default in-thread onnxruntime-node backend; PROVIDER+worker: its worker-thread backend (inference.worker true). Bare ORT is in-thread on both.`,
+      'Main thread busy: event loop utilisation (perf_hooks) while the stage side ran; times the stage\'s ms per batch it is how long MQTT intake waits behind one batch of a backlog (assembly and scoring always, the model call too when it runs on the main thread).',
       ...failures.map((f) => `${f.provider} could not be measured: ${f.reason}`),
       best ? `WebGPU through the stage: ${best[1].toFixed(1)}x the CPU at batch ${best[0]}${crossover ? `; faster than the CPU from batch ${crossover[0]}` : '; never faster than the CPU at these batch sizes'}.` : 'No batch size measured on both WebGPU and CPU.',
       ...providers.map((p) => {
@@ -131,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
       'point-seconds': { type: 'string', default: '1.5' },
       'cpu-threads': { type: 'string', default: '0' },
       'max-seconds': { type: 'string', default: '150' },
+      worker: { type: 'string', default: 'both' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -162,16 +178,18 @@ export async function main(argv: string[]): Promise<number> {
     renameSync(`${file}.tmp`, file);
   };
   const log = (line: string) => process.stderr.write(`stage: ${line}\n`);
-  for (const provider of opt.providers.split(',').map((s) => s.trim()).filter(Boolean)) {
+  const modes = ({ off: [false], on: [true], both: [false, true] } as Record<string, boolean[]>)[opt.worker];
+  if (!modes) throw new Error(`--worker must be off, on or both, got '${opt.worker}'`);
+  for (const [provider, worker] of opt.providers.split(',').map((s) => s.trim()).filter(Boolean).flatMap((p) => modes.map((w) => [p, w] as const))) {
     try {
-      await measureProvider(provider, fx, sizes, { threads, pointSeconds, log }, (r) => {
+      await measureProvider(provider, fx, sizes, { threads, pointSeconds, log, worker }, (r) => {
         rows.push(r);
         save();
       }, stopAt);
     } catch (err) {
       const reason = cleanReason(err);
-      failures.push({ provider, reason });
-      log(`${provider}: ${reason}`);
+      failures.push({ provider: worker ? `${provider}+worker` : provider, reason });
+      log(`${provider}${worker ? '+worker' : ''}: ${reason}`);
       save();
     }
   }

@@ -4,6 +4,7 @@
  * `session.run` on a prepared tensor. Paired, interleaved samples per batch size. Used by bench/inference.ts (this
  * machine, cpu and wasm) and bench/gpu/stage.ts (the GPU machine, webgpu and cpu).
  */
+import { performance as perf } from 'node:perf_hooks';
 import { Subject } from 'rxjs';
 import type { ModelCard } from '../../runtime/model/card.ts';
 import { backendFor } from '../../runtime/inference/resolve.ts';
@@ -23,6 +24,8 @@ export interface StageBenchOptions {
   pointSeconds: number;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** vigil's worker-thread onnxruntime-node backend (config `inference.worker`) instead of the in-thread one. */
+  worker?: boolean;
 }
 
 /** The model and MAX(sizes) windows of seeded input, shared by both sides. */
@@ -136,6 +139,12 @@ export interface Measured {
   cpuRatio: number;
   /** Stage wall time / the wall time of its own model calls, within the same samples (immune to outside load). */
   innerRatio: number;
+  /**
+   * Share of the stage's wall time the main thread was busy (event loop utilisation): 1 when the model runs on
+   * it, lower when a worker runs the model and the main thread only assembles and scores. Times the stage's ms per
+   * batch, it bounds how long MQTT intake waits behind one batch.
+   */
+  mainBusy: number;
 }
 
 /** One provider and batch size. */
@@ -152,9 +161,15 @@ async function measure(bare: () => Promise<void>, stage: () => Promise<void>, st
   const b: { wall: number; cpu: number }[] = [];
   const st: { wall: number; cpu: number }[] = [];
   const inner: number[] = [];
+  let idle = 0;
+  let active = 0;
   const stageSample = async () => {
     const i0 = stageInferMs();
+    const e0 = perf.eventLoopUtilization();
     const r = await sample(stage, k);
+    const e = perf.eventLoopUtilization(e0);
+    idle += e.idle;
+    active += e.active;
     inner.push(r.wall / ((stageInferMs() - i0) / k));
     return r;
   };
@@ -176,6 +191,7 @@ async function measure(bare: () => Promise<void>, stage: () => Promise<void>, st
     stageCpuMs: median(st.map((x) => x.cpu)),
     cpuRatio: median(b.map((x, i) => st[i].cpu / Math.max(x.cpu, 1e-6))),
     innerRatio: median(inner),
+    mainBusy: active / Math.max(idle + active, 1e-9),
   };
 }
 
@@ -187,7 +203,7 @@ async function measure(bare: () => Promise<void>, stage: () => Promise<void>, st
 export async function measureProvider(provider: string, fx: StageFixture, sizes: number[], o: StageBenchOptions, onRow?: (r: StageRow) => void, stopAt = Infinity): Promise<StageRow[]> {
   const rows: StageRow[] = [];
   const bare = await bareSession(provider, fx, o.threads);
-  const session = await backendFor(provider).open({ onnx: fx.onnx, inputName: fx.inputName, outputName: fx.outputName, window: fx.window, channels: fx.channels, threads: o.threads || undefined });
+  const session = await backendFor(provider, { worker: o.worker }).open({ onnx: fx.onnx, inputName: fx.inputName, outputName: fx.outputName, window: fx.window, channels: fx.channels, threads: o.threads || undefined });
   const ref = new ModelRef(fx.card, session);
   const stage = stageDriver(ref, fx.windows);
   try {
@@ -199,10 +215,10 @@ export async function measureProvider(provider: string, fx: StageFixture, sizes:
       const m = await measure(() => bare.run(n), () => stage.run(n), () => stage.inferMs, o.pointSeconds);
       const tot = stage.parts.assemble + stage.parts.score + stage.parts.infer;
       const split = { assemble: stage.parts.assemble / tot, infer: stage.parts.infer / tot, score: stage.parts.score / tot };
-      const row = { provider, batch: n, ...m, split, bareWps: (n / m.bareMs) * 1000, stageWps: (n / m.stageMs) * 1000 };
+      const row = { provider: o.worker ? `${provider}+worker` : provider, batch: n, ...m, split, bareWps: (n / m.bareMs) * 1000, stageWps: (n / m.stageMs) * 1000 };
       rows.push(row);
       onRow?.(row);
-      o.log?.(`${provider.padEnd(6)} batch ${String(n).padStart(5)}: bare ${row.bareWps.toFixed(0).padStart(8)} w/s, stage ${row.stageWps.toFixed(0).padStart(8)} w/s, overhead ${row.ratio.toFixed(3)}x wall, ${row.cpuRatio.toFixed(3)}x cpu, ${row.innerRatio.toFixed(3)}x of its own model time (assemble ${(100 * split.assemble).toFixed(1)}%, model ${(100 * split.infer).toFixed(1)}%, score+emit ${(100 * split.score).toFixed(1)}%)`);
+      o.log?.(`${row.provider.padEnd(13)} batch ${String(n).padStart(5)}: bare ${row.bareWps.toFixed(0).padStart(8)} w/s, stage ${row.stageWps.toFixed(0).padStart(8)} w/s, overhead ${row.ratio.toFixed(3)}x wall, ${row.cpuRatio.toFixed(3)}x cpu, ${row.innerRatio.toFixed(3)}x of its own model time (assemble ${(100 * split.assemble).toFixed(1)}%, model ${(100 * split.infer).toFixed(1)}%, score+emit ${(100 * split.score).toFixed(1)}%), main thread busy ${(100 * row.mainBusy).toFixed(0)}% (${(row.mainBusy * row.stageMs).toFixed(2)} ms per batch)`);
     }
   } finally {
     stage.stop();

@@ -16,12 +16,13 @@ export const InferenceSchema = z
     spinning: z.boolean().default(false),
     /**
      * Run onnxruntime-node in a worker thread (one per model session), so decoding and windowing go on while a
-     * batch is scored. Off by default: with the default conv model a batch of 64 takes about 0.5 ms, and on a
-     * 2-core gateway the worker cost 9-21 % more CPU per reading and 10-14 MB RSS for the same publish -> verdict
-     * latency at 1k and 10k readings/s. Turn it on for a model whose batches take milliseconds (intake stops
-     * for each call on the main thread; docs/run.md, "Inference off the event loop"). wasm always runs on the
-     * main thread.
+     * batch is scored. `auto` (default): for the device providers (webgpu, cuda, tensorrt), whose calls block the
+     * calling thread while the device works (on an H200 over WebGPU the main thread's share of a batch fell from
+     * 1.9-20 ms to 0.1-6.5 ms at the same windows/s); not for cpu, where the call is the main thread's own work
+     * and on a 2-core gateway the worker cost 9-21 % more CPU per reading and 10-14 MB RSS for the same
+     * publish -> verdict latency. `true`: always (a model whose CPU batches take milliseconds); `false`: never.
+     * wasm always runs on the main thread (docs/run.md, "Inference off the event loop").
      */
-    worker: z.boolean().default(false),
+    worker: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   })
   .strict();

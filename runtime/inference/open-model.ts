@@ -7,7 +7,7 @@ import type { LoadedModel } from '../model/load.ts';
 import { scoreOutputs } from '../scoring/score-outputs.ts';
 import type { ResolvedSession } from './backend.ts';
 import { ModelRef } from './model-ref.ts';
-import { backendFor, describeResolution, resolveSession } from './resolve.ts';
+import { backendFor, describeResolution, resolveSession, workerFor } from './resolve.ts';
 
 /** Options of `openModel`. */
 export interface OpenModelOptions {
@@ -19,8 +19,11 @@ export interface OpenModelOptions {
   threads?: number;
   /** Whether idle ONNX Runtime threads spin (absent: library default, on); `vigil run` turns it off (config schema). */
   spinning?: boolean;
-  /** Run onnxruntime-node in a worker thread, so intake is never blocked by a batch (absent: on the calling thread). */
-  worker?: boolean;
+  /**
+   * Run onnxruntime-node in a worker thread, so intake is never blocked by a batch; `'auto'`: for device providers
+   * only (resolve.ts `workerFor`). Absent: on the calling thread.
+   */
+  worker?: boolean | 'auto';
 }
 
 /** A model in service, how it was resolved, and the report line to log. */
@@ -41,7 +44,8 @@ export async function openModel(model: LoadedModel, opts: OpenModelOptions = {})
 
 /** Where the session runs, for the report line: onnxruntime-node may run in a worker thread, wasm never does. */
 export function threadNote(resolved: Pick<ResolvedSession, 'provider'>, opts: Pick<OpenModelOptions, 'worker'>): string {
-  return opts.worker && resolved.provider.startsWith('ort-node/') ? ' in a worker thread' : '';
+  const [lib, name] = resolved.provider.split('/');
+  return lib === 'ort-node' && workerFor(name, opts.worker) ? ' in a worker thread' : '';
 }
 
 /** Resolve a session for a model (hot reload uses this, then `ModelRef.swap`). */

@@ -10,15 +10,35 @@ import { OrtWebBackend } from './ort-web.ts';
 /** Provider names accepted in config. `wasm` is onnxruntime-web; the others are onnxruntime-node EPs. */
 export const KNOWN_PROVIDERS = ['webgpu', 'cuda', 'tensorrt', 'cpu', 'wasm'] as const;
 
-/** How a backend runs: `worker` puts onnxruntime-node in a worker thread (wasm always runs on the calling thread). */
+/**
+ * Providers whose calls wait on a device: onnxruntime-node blocks the calling thread until the device's results
+ * are back (1.9 ms a call at batch 1 on an H200 over WebGPU, 20 ms at 4,096), while the CPU has nothing to do.
+ */
+export const DEVICE_PROVIDERS: readonly string[] = ['webgpu', 'cuda', 'tensorrt'];
+
+/**
+ * How a backend runs: `worker` puts onnxruntime-node in a worker thread (wasm always runs on the calling thread);
+ * `'auto'` does so for the device providers only (`workerFor`).
+ */
 export interface BackendChoice {
-  worker?: boolean;
+  worker?: boolean | 'auto';
+}
+
+/**
+ * Whether provider `name` runs in a worker thread under `worker` (config `inference.worker`). `'auto'`: a device
+ * provider does (on an H200 over WebGPU the worker kept the main thread's share of each batch to 0.1-6.5 ms
+ * instead of 1.9-20 ms at the same windows/s, bench/results/gpu-stage.json); the CPU provider does not (there the
+ * call is the main thread's own work, and the worker costs 9-21 % more CPU per reading, docs/run.md).
+ */
+export function workerFor(name: string, worker: boolean | 'auto' | undefined): boolean {
+  if (name === 'wasm') return false;
+  return worker === 'auto' ? DEVICE_PROVIDERS.includes(name) : worker === true;
 }
 
 /** Build the backend for a provider name; unknown names are rejected with the list of known ones. */
 export function backendFor(name: string, choice: BackendChoice = {}): InferenceBackend {
   if (name === 'wasm') return new OrtWebBackend();
-  if ((KNOWN_PROVIDERS as readonly string[]).includes(name)) return choice.worker ? new OrtNodeWorkerBackend(name) : new OrtNodeBackend(name);
+  if ((KNOWN_PROVIDERS as readonly string[]).includes(name)) return workerFor(name, choice.worker) ? new OrtNodeWorkerBackend(name) : new OrtNodeBackend(name);
   throw new Error(`unknown execution provider '${name}'; expected one of ${KNOWN_PROVIDERS.join(', ')}`);
 }
 

@@ -26,8 +26,8 @@ export interface ReloadOptions {
   providers: string[];
   threads: number;
   spinning?: boolean;
-  /** Run onnxruntime-node in a worker thread (config `inference.worker`). */
-  worker?: boolean;
+  /** Run onnxruntime-node in a worker thread (config `inference.worker`; `'auto'`: device providers only). */
+  worker?: boolean | 'auto';
   /** Batch sizes to warm the new session up at before it goes live. */
   warmup: number[];
   /** Called with the new model once it is warm, before it goes live (adaptation seeds its residual means). */

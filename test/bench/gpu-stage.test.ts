@@ -28,10 +28,10 @@ writeFileSync(join(models, 'tiny.onnx'), onnx);
 writeFileSync(join(models, 'tiny.json'), JSON.stringify(card));
 writeFileSync(join(models, 'manifest.json'), JSON.stringify({ format: 'vigil-gpu-models', version: 1, models: [{ name: 'tiny', description: 'tiny dense AE', file: 'tiny.onnx', window: W, channels: C, inputName: 'input', outputName: 'reconstruction', sha256: card.onnx.sha256, training: { epochs: 0, seed: 3, backend: 'none', valLoss: null, seconds: 0 } }] }));
 
-const ARGS = ['--models', models, '--model', 'tiny', '--batches', '1,8', '--point-seconds', '0.01'];
+const ARGS = ['--models', models, '--model', 'tiny', '--batches', '1,8', '--point-seconds', '0.01', '--worker', 'off'];
 
 function row(provider: string, batch: number, stageWps: number, ratio = 1.05): StageRow {
-  return { provider, batch, bareMs: 1, stageMs: 1, ratio, bareCpuMs: 1, stageCpuMs: 1, cpuRatio: 1, innerRatio: 1.02, split: { assemble: 0.01, infer: 0.95, score: 0.04 }, bareWps: stageWps * ratio, stageWps };
+  return { provider, batch, bareMs: 1, stageMs: 1, ratio, bareCpuMs: 1, stageCpuMs: 1, cpuRatio: 1, innerRatio: 1.02, mainBusy: 0.5, split: { assemble: 0.01, infer: 0.95, score: 0.04 }, bareWps: stageWps * ratio, stageWps };
 }
 
 describe('bench/gpu/stage.ts', () => {
@@ -62,9 +62,12 @@ describe('bench/gpu/stage.ts', () => {
     onTestFinished(() => rmSync(bundleDir, { recursive: true, force: true }));
     const bundle = await bundleStage(ROOT, bundleDir);
     const out = join(dir, 'out-bundle');
-    const r = spawnSync(process.execPath, [bundle, ...ARGS, '--out', out, '--providers', 'cpu'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    // Both backends: the worker one starts ort-worker.mjs from beside the bundle.
+    const r = spawnSync(process.execPath, [bundle, ...ARGS, '--worker', 'both', '--out', out, '--providers', 'cpu'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(out, 'stage.json'), 'utf8')).data.rows.map((x: StageRow) => x.batch)).toEqual([1, 8]);
+    const rows = JSON.parse(readFileSync(join(out, 'stage.json'), 'utf8')).data.rows as StageRow[];
+    expect(rows.map((x) => `${x.provider} ${x.batch}`)).toEqual(['cpu 1', 'cpu 8', 'cpu+worker 1', 'cpu+worker 8']);
+    for (const x of rows) expect(x.mainBusy > 0 && x.mainBusy <= 1).toBe(true);
   });
 
   it('says from which batch WebGPU beats the CPU through the stage, and the worst overhead per provider', () => {
@@ -73,7 +76,7 @@ describe('bench/gpu/stage.ts', () => {
     const notes = r.notes!.join('\n');
     expect(notes).toMatch(/WebGPU through the stage: 8\.0x the CPU at batch 4096; faster than the CPU from batch 256\./);
     expect(notes).toMatch(/webgpu: stage \/ bare ORT 1\.05, 1\.16, 1\.40 \(batches 1, 256, 4096\); worst 1\.40x at batch 4096\./);
-    expect(r.tables![0].rows.find((x) => x[0] === 'webgpu' && x[1] === 4096)![7]).toBe(8);
+    expect(r.tables![0].rows.find((x) => x[0] === 'webgpu' && x[1] === 4096)!.slice(7)).toEqual(['50 (0.50)', 8]);
   });
 
   it('the report files a stage result without WebGPU rows as a dry run, never as gpu-stage', async () => {

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InferenceSession } from '../../runtime/inference/backend.ts';
-import { openModel, reloadModel } from '../../runtime/inference/open-model.ts';
-import { backendFor, cleanReason, describeResolution, resolveSession } from '../../runtime/inference/resolve.ts';
+import { openModel, reloadModel, threadNote } from '../../runtime/inference/open-model.ts';
+import { OrtNodeBackend } from '../../runtime/inference/ort-node.ts';
+import { OrtNodeWorkerBackend } from '../../runtime/inference/ort-node-worker.ts';
+import { backendFor, cleanReason, describeResolution, resolveSession, workerFor } from '../../runtime/inference/resolve.ts';
+import { InferenceSchema } from '../../runtime/config/inference.ts';
 import { loadModel } from '../../runtime/model/load.ts';
 import { mulberry32, randomDenseLayers, tinyModel, writeTinyModel, type DenseLayer } from '@vigil/fixtures/tiny-model.ts';
 
@@ -106,6 +109,30 @@ describe('execution provider resolution', () => {
     expect(r).toMatchObject({ previous: 'tiny 0.0.1' });
     expect(r.report).toMatch(/^execution provider: ort-web\/wasm; warm-up/);
     expect(m.ref.current.session.provider).toBe('ort-web/wasm');
+    await m.ref.close();
+  });
+});
+
+describe('inference.worker: auto', () => {
+  it('puts the device providers in a worker thread and keeps cpu and wasm on the calling thread', () => {
+    expect(['webgpu', 'cuda', 'tensorrt', 'cpu', 'wasm'].map((p) => workerFor(p, 'auto'))).toEqual([true, true, true, false, false]);
+    expect(['webgpu', 'cpu', 'wasm'].map((p) => workerFor(p, true))).toEqual([true, true, false]);
+    expect(['webgpu', 'cpu'].map((p) => [workerFor(p, false), workerFor(p, undefined)])).toEqual([[false, false], [false, false]]);
+    expect(backendFor('webgpu', { worker: 'auto' })).toBeInstanceOf(OrtNodeWorkerBackend);
+    expect(backendFor('cpu', { worker: 'auto' })).toBeInstanceOf(OrtNodeBackend);
+  });
+
+  it('is the config default, and the report says where the resolved provider runs', async () => {
+    expect(InferenceSchema.parse({}).worker).toBe('auto');
+    expect(() => InferenceSchema.parse({ worker: 'sometimes' })).toThrow();
+    expect(threadNote({ provider: 'ort-node/webgpu' }, { worker: 'auto' })).toBe(' in a worker thread');
+    expect(threadNote({ provider: 'ort-node/cpu' }, { worker: 'auto' })).toBe('');
+    expect(threadNote({ provider: 'ort-web/wasm' }, { worker: true })).toBe('');
+    // Here webgpu cannot open (no adapter): the fallback to cpu runs on the calling thread.
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-auto-'));
+    const m = await openModel(loadModel(writeTinyModel(dir, { window: W, channels: ['a', 'b', 'c'], layers })), { providers: ['webgpu', 'cpu'], worker: 'auto' });
+    expect(m.report).toMatch(/^execution provider: ort-node\/cpu \(fell back; webgpu failed: .+\); warm-up/);
+    expect(m.ref.current.session).not.toHaveProperty('worker');
     await m.ref.close();
   });
 });
