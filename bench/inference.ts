@@ -13,7 +13,7 @@ if (process.argv.includes('--help')) {
 }
 import { cpus, loadavg } from 'node:os';
 import { machineInfo, writeBenchResult, type BenchResult } from './lib/result.ts';
-import { measureProvider, stageFixture, type StageFixture, type StageRow } from './lib/stage-vs-bare.ts';
+import { BACKLOG, measureProvider, stageFixture, type StageFixture, type StageRow } from './lib/stage-vs-bare.ts';
 import { cliArg } from './lib/child.ts';
 import { mulberry32, randomDenseLayers, tinyModel } from '@vigil/fixtures/tiny-model.ts';
 
@@ -108,6 +108,7 @@ function report(rows: StageRow[], started: number, maxN: number): BenchResult {
     notes: [
       `ONNX Runtime CPU with ${THREADS} intra-op thread(s) on both sides; wasm single-threaded on both sides.`,
       `Model: dense autoencoder on ${W}x${C} windows, hidden ${HIDDEN.join('-')}, built in code with onnx-proto; scoring span 8.`,
+      `Each timed unit hands the stage a backlog of ${BACKLOG} batches at once (bare ORT: ${BACKLOG} calls in a row); times are per batch.`,
       'Each point pairs bare and stage samples of ~20 ms, interleaved with alternating order; times are medians and the overhead is the median of the per-pair ratios, meant to spread outside load evenly over both sides (it does not remove it).',
       `Target overhead <= ${TARGET}x, wall time: ${rows.every((r) => r.ratio <= TARGET) ? 'met at every batch size' : `not met at ${rows.filter((r) => r.ratio > TARGET).map((r) => `${r.provider}/${r.batch} (${r.ratio.toFixed(2)}x)`).join(', ')}`}.`,
       `Target overhead <= ${TARGET}x, CPU time: ${rows.every((r) => r.cpuRatio <= TARGET) ? 'met at every batch size' : `not met at ${rows.filter((r) => r.cpuRatio > TARGET).map((r) => `${r.provider}/${r.batch} (${r.cpuRatio.toFixed(2)}x)`).join(', ')}`}.`,

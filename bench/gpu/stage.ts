@@ -17,7 +17,7 @@ import { cleanReason } from '../../runtime/inference/resolve.ts';
 import { parseCard } from '../../runtime/model/card.ts';
 import { mulberry32 } from '../../runtime/util/prng.ts';
 import { machineInfo, type BenchResult } from '../lib/result.ts';
-import { measureProvider, stageFixture, type StageRow } from '../lib/stage-vs-bare.ts';
+import { BACKLOG, measureProvider, stageFixture, type StageRow } from '../lib/stage-vs-bare.ts';
 import type { GpuManifest } from './models.ts';
 import { mainWhenInvoked } from '../lib/main.ts';
 
@@ -49,7 +49,9 @@ export function stageResult(name: string, rows: StageRow[], failures: Failure[],
   const providers = [...new Set(rows.map((r) => r.provider))];
   const of = (p: string) => rows.filter((r) => r.provider === p);
   const at = (p: string, n: number) => rows.find((r) => r.provider === p && r.batch === n);
-  const speedups = of('webgpu').flatMap((g) => {
+  // WebGPU as vigil runs it by default (inference.worker auto: in a worker) when measured so, else in-thread.
+  const gpu = of('webgpu+worker').length ? 'webgpu+worker' : 'webgpu';
+  const speedups = of(gpu).flatMap((g) => {
     const c = at('cpu', g.batch);
     return c ? [[g.batch, g.stageWps / c.stageWps] as [number, number]] : [];
   });
@@ -105,16 +107,17 @@ export function stageResult(name: string, rows: StageRow[], failures: Failure[],
           r.provider, r.batch, Math.round(r.bareWps), Math.round(r.stageWps), +r.ratio.toFixed(3), +r.innerRatio.toFixed(3),
           [r.split.assemble, r.split.infer, r.split.score].map((x) => (100 * x).toFixed(1)).join(' / '),
           r.mainBusy === undefined ? '' : `${(100 * r.mainBusy).toFixed(0)} (${(r.mainBusy * r.stageMs).toFixed(2)})`,
-          r.provider === 'webgpu' && at('cpu', r.batch) ? +(r.stageWps / at('cpu', r.batch)!.stageWps).toFixed(2) : '',
+          r.provider.startsWith('webgpu') && at('cpu', r.batch) ? +(r.stageWps / at('cpu', r.batch)!.stageWps).toFixed(2) : '',
         ]),
       },
     ],
     notes: [
       `Model: ${ctx.description}, exported as \`vigil train\` exports it; inputs seeded uniform in [-1, 1).`,
       `ONNX Runtime CPU intra-op threads: ${ctx.threads || 'its default (all physical cores)'} on both sides. PROVIDER: vigil's default in-thread onnxruntime-node backend; PROVIDER+worker: its worker-thread backend (inference.worker true). Bare ORT is in-thread on both.`,
+      `Each timed unit hands the stage a backlog of ${BACKLOG} batches at once and bare ORT makes ${BACKLOG} calls in a row; times are per batch. A worker session takes two batches at once (InferenceSession.concurrency), so its backlog's batches are assembled and scored on the main thread while the model runs the previous one.`,
       'Main thread busy: event loop utilisation (perf_hooks) while the stage side ran; times the stage\'s ms per batch it is how long MQTT intake waits behind one batch of a backlog (assembly and scoring always, the model call too when it runs on the main thread).',
       ...failures.map((f) => `${f.provider} could not be measured: ${f.reason}`),
-      best ? `WebGPU through the stage: ${best[1].toFixed(1)}x the CPU at batch ${best[0]}${crossover ? `; faster than the CPU from batch ${crossover[0]}` : '; never faster than the CPU at these batch sizes'}.` : 'No batch size measured on both WebGPU and CPU.',
+      best ? `WebGPU (${gpu}) through the stage: ${best[1].toFixed(1)}x the CPU at batch ${best[0]}${crossover ? `; faster than the CPU from batch ${crossover[0]}` : '; never faster than the CPU at these batch sizes'}.` : 'No batch size measured on both WebGPU and CPU.',
       ...providers.map((p) => {
         const worst = of(p).reduce((a, b) => (b.ratio > a.ratio ? b : a));
         return `${p}: stage / bare ORT ${of(p).map((r) => r.ratio.toFixed(2)).join(', ')} (batches ${of(p).map((r) => r.batch).join(', ')}); worst ${worst.ratio.toFixed(2)}x at batch ${worst.batch}.`;

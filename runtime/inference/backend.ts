@@ -8,6 +8,11 @@
 export interface InferenceSession {
   /** Which implementation and execution provider actually runs, e.g. `ort-node/cpu`. */
   readonly provider: string;
+  /**
+   * Batches it takes at once (absent: 1): a session that runs batches off the calling thread queues the next one
+   * while one runs, so its caller can assemble and score around the model's work instead of waiting for it.
+   */
+  readonly concurrency?: number;
   /** Run N windows; returns the reconstruction (same length as input), plus any extra named outputs. */
   run(input: Float32Array, n: number): Promise<InferenceResult>;
   /** Free native resources. */

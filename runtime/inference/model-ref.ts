@@ -10,6 +10,8 @@ import type { InferenceResult } from './backend.ts';
 /** Anything that runs a batch: an `InferenceSession`, or a test double returning an Observable. */
 export interface BatchRunner {
   readonly provider: string;
+  /** Batches it takes at once (absent: 1; `InferenceSession.concurrency`). */
+  readonly concurrency?: number;
   run(input: Float32Array, n: number): ObservableInput<InferenceResult>;
   close?(): Promise<void>;
 }

@@ -32,8 +32,8 @@ class Thread {
   private nextId = 0;
   /** Why the thread ended, once it has. */
   ended: Error | undefined;
-  /** A transfer buffer back from the worker, reused by the next call. */
-  private spare: ArrayBuffer | undefined;
+  /** Transfer buffers back from the worker, reused by the next calls (one per batch the session takes at once). */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(req: SessionRequest, executionProvider: string) {
     this.worker = new Worker(WORKER_URL, { name: `vigil-ort-${executionProvider}` });
@@ -47,7 +47,7 @@ class Thread {
       const call = this.calls.get(m.id);
       this.calls.delete(m.id);
       this.hold();
-      this.spare = m.input;
+      if (this.spares.length < 2) this.spares.push(m.input);
       if (!call) return;
       if (m.type === 'error') return call.reject(new Error(m.message));
       const { [req.outputName]: reconstruction, ...extra } = m.outputs;
@@ -72,8 +72,8 @@ class Thread {
     if (this.ended) return Promise.reject(this.ended);
     const size = n * window * channels;
     // One batch buffer, reused: it travels to the worker and comes back with the result.
-    const buffer = this.spare && this.spare.byteLength >= size * 4 ? this.spare : new ArrayBuffer(size * 4);
-    this.spare = undefined;
+    const fits = this.spares.findIndex((b) => b.byteLength >= size * 4);
+    const buffer = fits >= 0 ? this.spares.splice(fits, 1)[0] : new ArrayBuffer(size * 4);
     new Float32Array(buffer, 0, size).set(input.length === size ? input : input.subarray(0, size));
     const id = this.nextId++;
     return new Promise<InferenceResult>((resolve, reject) => {
@@ -99,6 +99,8 @@ class Thread {
 }
 
 class OrtNodeWorkerSession implements InferenceSession {
+  /** The next batch waits in the worker's queue while one runs: the main thread assembles and scores meanwhile. */
+  readonly concurrency = 2;
   private thread: Thread;
   private closed = false;
   /** Workers started again after one died (the calls it had failed, and count as inference errors). */

@@ -1,8 +1,8 @@
 /**
- * The batch in flight in inferBatches: its windows, assembled input and hold on the model, and the model call
- * itself. One object per batch and no closures per batch: a promise (every real session) is settled by handlers
- * made once per subscription; an Observable (test doubles) may emit, then complete later, so its events are tied
- * to their own batch.
+ * A batch in flight in inferBatches: its windows, assembled input and hold on the model, the model call itself,
+ * and its outcome until the loop takes it (batches are emitted in the order they started, whatever order their
+ * calls end in). One object per batch; its answer, a promise (every real session) or an Observable (test doubles,
+ * which may emit and complete later), is tied to it.
  */
 import { from, type Subscription } from 'rxjs';
 import type { AcquiredModel } from '../inference/model-ref.ts';
@@ -21,6 +21,10 @@ export class Flight {
   /** The runner's promise, so a teardown can keep the session held until the native run ends. */
   thenable: PromiseLike<unknown> | undefined = undefined;
   done = false;
+  /** When the call ended (performance.now()), its error, or its outputs: kept until the batches before it are out. */
+  endedAt = 0;
+  error: unknown = undefined;
+  outputs: ModelOutputs | undefined = undefined;
 
   constructor(
     readonly batch: SensorWindow[],
@@ -30,15 +34,20 @@ export class Flight {
     /** When the model call started (performance.now()). */
     readonly t0: number,
     readonly assembleMs: number,
+    /** Which of the loop's batch inputs `input` is a view of (free again once this batch is emitted). */
+    readonly slot: number,
   ) {}
 
-  /** Call the model; its answer (or failure) comes back through `onResult`/`onFailure` (a promise) or `settle`. */
-  start(onResult: (r: ModelOutputs) => void, onFailure: (err: unknown) => void, settle: Settle): void {
+  /** Call the model; its answer (or failure) comes back through `settle`. */
+  start(settle: Settle): void {
     try {
       const result = this.held.session.run(this.input, this.batch.length);
       if (isThenable(result)) {
         this.thenable = result;
-        result.then(onResult, onFailure);
+        result.then(
+          (r) => settle(this, undefined, r),
+          (err: unknown) => settle(this, err ?? new Error('inference failed')),
+        );
       } else {
         const sub = from(result).subscribe({
           next: (r) => settle(this, undefined, r),

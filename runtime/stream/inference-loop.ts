@@ -1,8 +1,10 @@
 /**
- * One inferBatches subscription: windows wait in a PendingQueue while a batch runs, one batch is in flight at a
- * time, and each settled batch is scored and its windows emitted in order (or counted as failed). Created per
- * subscription, so its state lives no longer than the stream; the handlers given to the model call are made once
- * here, not per batch.
+ * One inferBatches subscription: windows wait in a PendingQueue while batches run, and each settled batch is
+ * scored and its windows emitted in the order the batches started (or counted as failed). One batch is in flight
+ * at a time, or as many as the session takes at once (`InferenceSession.concurrency`: a worker session queues the
+ * next batch while one runs, so a backlog's batches are assembled and scored on this thread while the model
+ * works). Each batch in flight has its own batch input. Created per subscription, so its state lives no longer
+ * than the stream.
  */
 import type { Subscriber, Subscription } from 'rxjs';
 import type { ModelRef } from '../inference/model-ref.ts';
@@ -43,9 +45,10 @@ export interface InferenceLoopOptions {
 /** The queue, the batch in flight and the settling of one inferBatches subscription. */
 export class InferenceLoop {
   private readonly queue: PendingQueue<SensorWindow>;
-  private readonly input: BatchInput;
-  /** The one batch in flight (inference runs one batch at a time). */
-  private inflight: Flight | undefined;
+  /** One batch input per batch that may be in flight (made as needed). */
+  private readonly inputs: BatchInput[];
+  /** The batches in flight, oldest first (emitted in this order). */
+  private readonly inflight: Flight[] = [];
   private upstream: { error?: unknown; failed: boolean } | undefined;
   private closed = false;
   private failures = 0;
@@ -68,13 +71,18 @@ export class InferenceLoop {
       }
       o.onShed?.(w);
     });
-    this.input = new BatchInput(o.maxBatch, counters);
+    this.inputs = [new BatchInput(o.maxBatch, counters)];
+  }
+
+  /** Batches the session in service takes at once. */
+  private slots(): number {
+    return this.ref.current.session.concurrency ?? 1;
   }
 
   /** Windows arrive: an idle model takes the batch as it comes; only windows that must wait are subject to the queue's bounds. */
   push(windows: SensorWindow[]): void {
     let i = 0;
-    if (!this.inflight && !this.closed && this.queue.size === 0 && windows.length > 0) {
+    if (this.inflight.length < this.slots() && !this.closed && this.queue.size === 0 && windows.length > 0) {
       i = Math.min(windows.length, this.o.maxBatch);
       this.runBatch(i === windows.length ? windows : windows.slice(0, i));
     }
@@ -93,11 +101,7 @@ export class InferenceLoop {
   teardown(source: Subscription): void {
     this.closed = true;
     source.unsubscribe();
-    if (this.inflight) {
-      const flight = this.inflight;
-      this.inflight = undefined;
-      flight.abandon();
-    }
+    for (const flight of this.inflight.splice(0)) if (!flight.done) flight.abandon();
     this.counters.pending = 0;
     this.counters.pendingBytes = 0;
     this.o.onPending?.(0);
@@ -110,13 +114,13 @@ export class InferenceLoop {
   }
 
   private finish(): void {
-    if (!this.upstream || this.inflight || this.queue.size > 0) return;
+    if (!this.upstream || this.inflight.length > 0 || this.queue.size > 0) return;
     if (this.upstream.failed) this.subscriber.error(this.upstream.error);
     else this.subscriber.complete();
   }
 
   private pump(): void {
-    while (!this.inflight && !this.closed) {
+    while (this.inflight.length < this.slots() && !this.closed) {
       const batch = this.queue.take(this.o.maxBatch);
       this.gauge();
       if (batch.length === 0) return this.finish();
@@ -130,7 +134,11 @@ export class InferenceLoop {
     const W = card.window;
     const C = card.channels.length;
     const ta = performance.now();
-    const bad = this.input.assemble(batch, W * C, C, card.scaler);
+    // The lowest batch input no batch in flight is using.
+    let slot = 0;
+    while (this.inflight.some((f) => f.slot === slot)) slot++;
+    const input = (this.inputs[slot] ??= new BatchInput(this.o.maxBatch, this.counters));
+    const bad = input.assemble(batch, W * C, C, card.scaler);
     if (bad >= 0) {
       // Only a caller feeding windows of another shape gets here (swaps keep the shape): a bug, not data.
       const w = batch[bad];
@@ -141,44 +149,52 @@ export class InferenceLoop {
     }
     this.counters.batches++;
     const t0 = performance.now();
-    const flight = new Flight(batch, this.input.input, held, t0, t0 - ta);
-    this.inflight = flight;
+    const flight = new Flight(batch, input.input, held, t0, t0 - ta, slot);
+    this.inflight.push(flight);
+    const starting = this.starting;
     this.starting = true;
     try {
-      flight.start(this.onResult, this.onFailure, this.settle);
+      flight.start(this.settle);
     } finally {
-      this.starting = false;
+      this.starting = starting;
     }
   }
 
-  // Made once per subscription, not per batch; after teardown nothing is in flight and they do nothing.
-  private readonly onResult = (r: ModelOutputs): void => {
-    if (this.inflight) this.settle(this.inflight, undefined, r);
-  };
-  private readonly onFailure = (err: unknown): void => {
-    if (this.inflight) this.settle(this.inflight, err ?? new Error('inference failed'));
-  };
-
+  /** A batch's call ended: keep its outcome, then emit every batch at the head of the line that has ended. */
   private readonly settle = (flight: Flight, err: unknown, outputs?: ModelOutputs): void => {
     if (flight.done) return;
     flight.done = true;
-    const inferMs = performance.now() - flight.t0;
+    flight.endedAt = performance.now();
+    flight.error = err;
+    flight.outputs = outputs;
     flight.sub.unsubscribe();
-    if (this.inflight === flight) this.inflight = undefined;
     flight.held.release();
-    if (this.closed) return;
+    if (this.closed || !this.inflight.includes(flight)) return;
+    while (this.inflight.length > 0 && this.inflight[0].done && !this.closed) {
+      const head = this.inflight.shift()!;
+      if (!this.take(head)) return;
+    }
+    if (!this.starting) this.pump();
+  };
+
+  /** Score and emit an ended batch, or count it as failed; false when failures in a row ended the stream. */
+  private take(flight: Flight): boolean {
+    let err = flight.error;
     let scored: BatchScores | undefined;
-    if (err === undefined && outputs) {
+    if (err === undefined && flight.outputs) {
       try {
-        scored = scoreBatch(flight, outputs, this.residuals);
+        scored = scoreBatch(flight, flight.outputs, this.residuals);
       } catch (e) {
         err = e;
       }
     }
-    if (scored) this.emitScored(flight, scored, inferMs);
-    else if (!this.failed(flight, err)) return;
-    if (!this.starting) this.pump();
-  };
+    flight.outputs = undefined;
+    if (scored) {
+      this.emitScored(flight, scored, flight.endedAt - flight.t0);
+      return true;
+    }
+    return this.failed(flight, err);
+  }
 
   /** Complete each window of the batch in place into its ScoredWindow and emit it, then report the batch. */
   private emitScored(flight: Flight, { scores, perChannel }: BatchScores, inferMs: number): void {
@@ -196,7 +212,7 @@ export class InferenceLoop {
       w.provider = provider;
       this.subscriber.next(w);
     }
-    this.o.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - flight.t0 - inferMs, provider, pending: this.queue.size });
+    this.o.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - flight.endedAt, provider, pending: this.queue.size });
   }
 
   /** A failed batch: its windows are dropped and counted; false when failures in a row ended the stream. */

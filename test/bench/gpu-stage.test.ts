@@ -74,7 +74,7 @@ describe('bench/gpu/stage.ts', () => {
     const rows = [row('webgpu', 1, 500), row('webgpu', 256, 80_000, 1.16), row('webgpu', 4096, 240_000, 1.4), row('cpu', 1, 17_000), row('cpu', 256, 36_000), row('cpu', 4096, 30_000)];
     const r = stageResult('gpu-stage', rows, [], { model: 'conv', description: 'conv AE', threads: 0, started: Date.now() });
     const notes = r.notes!.join('\n');
-    expect(notes).toMatch(/WebGPU through the stage: 8\.0x the CPU at batch 4096; faster than the CPU from batch 256\./);
+    expect(notes).toMatch(/WebGPU \(webgpu\) through the stage: 8\.0x the CPU at batch 4096; faster than the CPU from batch 256\./);
     expect(notes).toMatch(/webgpu: stage \/ bare ORT 1\.05, 1\.16, 1\.40 \(batches 1, 256, 4096\); worst 1\.40x at batch 4096\./);
     expect(r.tables![0].rows.find((x) => x[0] === 'webgpu' && x[1] === 4096)!.slice(7)).toEqual(['50 (0.50)', 8]);
   });
