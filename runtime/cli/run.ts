@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import type { FlagKey } from '../config/flags.ts';
 import { loadConfig, redactConfig } from '../config/load.ts';
+import { threadNote } from '../inference/open-model.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
@@ -28,7 +29,7 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
     `vigil run  ${card.name}@${card.version}  window ${card.window} x ${card.channels.length} [${card.channels.join(', ')}]`,
     `  broker     ${broker}  (MQTT ${cfg.broker.protocolVersion === 5 ? '5' : '3.1.1'}, ${cfg.broker.clean ? 'clean' : 'persistent'} session)`,
     `  topics     ${cfg.source.topics.join('  ')}  (${cfg.source.codec.kind}, QoS ${cfg.source.qos})`,
-    `  provider   ${h.provider()}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
+    `  provider   ${h.provider()}${threadNote({ provider: h.provider() }, cfg.inference)}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
     `  threshold  ${JSON.stringify(cfg.threshold ?? card.threshold.default)}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
     `  alerts     ${cfg.alerts.topic} (QoS ${cfg.alerts.qos})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
   ];

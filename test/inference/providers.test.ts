@@ -136,3 +136,15 @@ describe('inference.worker: auto', () => {
     await m.ref.close();
   });
 });
+
+describe('vigil run banner', () => {
+  it('says when the provider that resolved runs in a worker thread', async () => {
+    const { banner } = await import('../../runtime/cli/run.ts');
+    const { parseConfig } = await import('../../runtime/config/load.ts');
+    const cfg = parseConfig({ model: 'models/x', broker: { url: 'mqtt://127.0.0.1:1883' }, source: { topics: ['s/+/data'] } });
+    const handle = (provider: string) => ({ card: () => card, provider: () => provider, providerFailures: [] }) as unknown as Parameters<typeof banner>[1];
+    expect(banner(cfg, handle('ort-node/webgpu'))).toMatch(/ {2}provider {3}ort-node\/webgpu in a worker thread\n/);
+    expect(banner(cfg, handle('ort-node/cpu'))).toMatch(/ {2}provider {3}ort-node\/cpu\n/);
+    expect(banner(parseConfig({ ...cfg, inference: { ...cfg.inference, worker: false } }), handle('ort-node/webgpu'))).toMatch(/ {2}provider {3}ort-node\/webgpu\n/);
+  });
+});
