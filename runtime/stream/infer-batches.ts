@@ -1,5 +1,6 @@
 /**
- * SensorWindow[] -> ScoredWindow: one inference call per batch, one at a time, each sensor's windows in order.
+ * SensorWindow[] -> ScoredWindow: one inference call per batch, one at a time (as many as the session takes at
+ * once, `InferenceSession.concurrency`, emitted in the order they started), each sensor's windows in order.
  * While a batch runs, arriving windows wait in a PendingQueue (one lane per sensor, served round-robin) and are
  * taken as the next batch, up to `maxBatch`, so a backlog is scored in large batches instead of being dropped.
  * Waiting windows are bounded by bytes (`maxPendingBytes`); beyond it the oldest windows of the longest backlog
