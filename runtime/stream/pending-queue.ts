@@ -14,17 +14,24 @@ interface Lane<T> {
   sensor: string;
   items: T[];
   head: number;
+  /** When its length last changed (a counter): among equally long lanes, the one that got there first sheds first. */
+  stamp: number;
 }
 
 const laneLength = (l: Lane<unknown>) => l.items.length - l.head;
 
-/** Per-sensor FIFO lanes, served round-robin, bounded by bytes; O(1) amortised per window. */
+/**
+ * Per-sensor FIFO lanes, served round-robin, bounded by bytes; O(1) amortised per window. The index of lanes by
+ * length that shedding needs is kept only while the queue holds more than half its bound (built in one pass over
+ * the lanes when it gets there, dropped below a quarter): a backlog well under the bound pays nothing for it.
+ */
 export class PendingQueue<T extends { sensor: string }> {
   /** Lanes with waiting windows, in service order (a served lane that still waits moves to the back). */
   private readonly lanes = new Map<string, Lane<T>>();
-  /** Lanes by length, so the longest is found in O(1) amortised when shedding. */
-  private readonly byLength = new Map<number, Set<Lane<T>>>();
+  /** Lanes by length, so the longest is found in O(1) amortised when shedding; undefined while far from the bound. */
+  private byLength: Map<number, Set<Lane<T>>> | undefined;
   private longest = 0;
+  private clock = 0;
   private live = 0;
   private held = 0;
 
@@ -51,12 +58,14 @@ export class PendingQueue<T extends { sensor: string }> {
     const cost = this.sizeOf(item);
     while (this.live > 0 && this.held + cost > this.maxBytes) this.shedOne();
     let lane = this.lanes.get(item.sensor);
-    if (!lane) this.lanes.set(item.sensor, (lane = { sensor: item.sensor, items: [], head: 0 }));
+    if (!lane) this.lanes.set(item.sensor, (lane = { sensor: item.sensor, items: [], head: 0, stamp: 0 }));
     const before = laneLength(lane);
     lane.items.push(item);
+    lane.stamp = this.clock++;
     this.relength(lane, before);
     this.live++;
     this.held += cost;
+    if (!this.byLength && this.held > this.maxBytes / 2) this.index();
   }
 
   /** Take up to `max` windows: lanes round-robin, each its fair share of what is left, each lane's in arrival order. */
@@ -75,6 +84,7 @@ export class PendingQueue<T extends { sensor: string }> {
           out.push(item);
         }
         lane.head += k;
+        lane.stamp = this.clock++;
         this.live -= k;
         this.lanes.delete(lane.sensor);
         this.relength(lane, before);
@@ -85,14 +95,25 @@ export class PendingQueue<T extends { sensor: string }> {
       }
     }
     if (this.live === 0) this.held = 0; // no float drift when sizeOf is not an integer
+    if (this.byLength && this.held < this.maxBytes / 4) this.byLength = undefined;
     return out;
   }
 
+  /** Build the index of lanes by length from the lanes, each bucket in the order its lanes reached that length. */
+  private index(): void {
+    this.byLength = new Map();
+    this.longest = 0;
+    for (const lane of [...this.lanes.values()].sort((a, b) => a.stamp - b.stamp)) this.relength(lane, 0);
+  }
+
   private shedOne(): void {
-    while (this.longest > 0 && !this.byLength.get(this.longest)?.size) this.longest--;
-    const lane = this.byLength.get(this.longest)!.values().next().value!;
+    if (!this.byLength) this.index();
+    const byLength = this.byLength!;
+    while (this.longest > 0 && !byLength.get(this.longest)?.size) this.longest--;
+    const lane = byLength.get(this.longest)!.values().next().value!;
     const item = lane.items[lane.head];
     lane.items[lane.head++] = undefined as unknown as T;
+    lane.stamp = this.clock++;
     this.live--;
     this.held -= this.sizeOf(item);
     this.relength(lane, this.longest);
@@ -101,18 +122,20 @@ export class PendingQueue<T extends { sensor: string }> {
     this.onShed(item);
   }
 
-  /** Move a lane to the bucket of its new length (it had `before` windows). */
+  /** Move a lane to the bucket of its new length (it had `before` windows), while the index is kept. */
   private relength(lane: Lane<T>, before: number): void {
+    const byLength = this.byLength;
+    if (!byLength) return;
     const now = laneLength(lane);
     if (now === before) return;
     if (before > 0) {
-      const b = this.byLength.get(before)!;
+      const b = byLength.get(before)!;
       b.delete(lane);
-      if (b.size === 0) this.byLength.delete(before);
+      if (b.size === 0) byLength.delete(before);
     }
     if (now > 0) {
-      let b = this.byLength.get(now);
-      if (!b) this.byLength.set(now, (b = new Set()));
+      let b = byLength.get(now);
+      if (!b) byLength.set(now, (b = new Set()));
       b.add(lane);
       if (now > this.longest) this.longest = now;
     }
