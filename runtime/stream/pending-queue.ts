@@ -73,7 +73,11 @@ export class PendingQueue<T extends { sensor: string }> {
     const out: T[] = [];
     while (out.length < max && this.live > 0) {
       const share = Math.max(1, Math.floor((max - out.length) / this.lanes.size));
-      for (const lane of [...this.lanes.values()]) {
+      // Each lane served gives at least one window, so a round visits at most max - out.length lanes: only those
+      // are listed (a served lane moves to the back of the map, so the map itself cannot be walked meanwhile).
+      const round: Lane<T>[] = [];
+      for (const lane of this.lanes.values()) if (round.push(lane) >= max - out.length) break;
+      for (const lane of round) {
         if (out.length >= max) break;
         const before = laneLength(lane);
         const k = Math.min(share, before, max - out.length);
