@@ -47,7 +47,7 @@ class Thread {
       const call = this.calls.get(m.id);
       this.calls.delete(m.id);
       this.hold();
-      if (this.spares.length < 2) this.spares.push(m.input);
+      this.keepSpare(m.input);
       if (!call) return;
       if (m.type === 'error') return call.reject(new Error(m.message));
       const { [req.outputName]: reconstruction, ...extra } = m.outputs;
@@ -72,7 +72,8 @@ class Thread {
     if (this.ended) return Promise.reject(this.ended);
     const size = n * window * channels;
     // One batch buffer, reused: it travels to the worker and comes back with the result.
-    const fits = this.spares.findIndex((b) => b.byteLength >= size * 4);
+    let fits = -1;
+    for (let i = 0; i < this.spares.length; i++) if (this.spares[i].byteLength >= size * 4 && (fits < 0 || this.spares[i].byteLength < this.spares[fits].byteLength)) fits = i;
     const buffer = fits >= 0 ? this.spares.splice(fits, 1)[0] : new ArrayBuffer(size * 4);
     new Float32Array(buffer, 0, size).set(input.length === size ? input : input.subarray(0, size));
     const id = this.nextId++;
@@ -81,6 +82,16 @@ class Thread {
       this.hold();
       this.worker.postMessage({ type: 'run', id, input: buffer, n, dims: [n, window, channels] }, [buffer]);
     });
+  }
+
+  /** Keep a returned transfer buffer: two at most, the largest (warm-up's small ones give way to a backlog's). */
+  private keepSpare(buffer: ArrayBuffer): void {
+    if (this.spares.length < 2) {
+      this.spares.push(buffer);
+      return;
+    }
+    const small = this.spares[0].byteLength <= this.spares[1].byteLength ? 0 : 1;
+    if (buffer.byteLength > this.spares[small].byteLength) this.spares[small] = buffer;
   }
 
   /** Keep the process alive while the worker owes an answer, and not otherwise (an idle model never holds it). */
@@ -105,6 +116,8 @@ class OrtNodeWorkerSession implements InferenceSession {
   private closed = false;
   /** Workers started again after one died (the calls it had failed, and count as inference errors). */
   restarts = 0;
+  /** A restarted worker opening its model: calls wait for it. */
+  private restarting: Promise<void> | undefined;
 
   constructor(
     first: Thread,
@@ -122,19 +135,26 @@ class OrtNodeWorkerSession implements InferenceSession {
 
   async run(input: Float32Array, n: number): Promise<InferenceResult> {
     if (this.closed) throw new Error('inference session is closed');
-    if (this.thread.ended) {
-      // The worker died (its calls already failed with the reason): start a new one with the same model.
+    if (this.thread.ended && !this.restarting) {
+      // The worker died (its calls already failed with the reason): start a new one with the same model. Every
+      // call made meanwhile (the session takes two at once) waits for it to open rather than reach a thread that
+      // has no session yet.
       this.restarts++;
-      this.thread = new Thread(this.req, this.executionProvider);
-      try {
-        await this.thread.opened;
-      } catch (err) {
-        // Let the thread that could not open end, so the next call starts another rather than asking one with no
-        // session forever.
-        await this.thread.close().catch(() => {});
-        throw new Error(`inference worker could not be restarted: ${(err as Error).message}`);
-      }
+      const thread = (this.thread = new Thread(this.req, this.executionProvider));
+      this.restarting = thread.opened.then(
+        () => {
+          this.restarting = undefined;
+        },
+        async (err: unknown) => {
+          this.restarting = undefined;
+          // Let the thread that could not open end, so the next call starts another rather than asking one with no
+          // session forever.
+          await thread.close().catch(() => {});
+          throw new Error(`inference worker could not be restarted: ${(err as Error).message}`);
+        },
+      );
     }
+    if (this.restarting) await this.restarting;
     return this.thread.run(input, n, this.req.window, this.req.channels);
   }
 

@@ -52,6 +52,8 @@ export class InferenceLoop {
   private upstream: { error?: unknown; failed: boolean } | undefined;
   private closed = false;
   private failures = 0;
+  /** When the last batch taken ended (its successor may have waited behind it in the session). */
+  private lastEnded = Number.NEGATIVE_INFINITY;
   /** True while runBatch is on the stack: a runner that answers synchronously must not recurse into pump(). */
   private starting = false;
 
@@ -179,6 +181,10 @@ export class InferenceLoop {
 
   /** Score and emit an ended batch, or count it as failed; false when failures in a row ended the stream. */
   private take(flight: Flight): boolean {
+    const t = performance.now();
+    // Its own model time: from its start, or from the end of the batch before it when it waited behind that one.
+    const inferMs = flight.endedAt - Math.max(flight.t0, this.lastEnded);
+    this.lastEnded = flight.endedAt;
     let err = flight.error;
     let scored: BatchScores | undefined;
     if (err === undefined && flight.outputs) {
@@ -190,14 +196,14 @@ export class InferenceLoop {
     }
     flight.outputs = undefined;
     if (scored) {
-      this.emitScored(flight, scored, flight.endedAt - flight.t0);
+      this.emitScored(flight, scored, inferMs, t);
       return true;
     }
     return this.failed(flight, err);
   }
 
   /** Complete each window of the batch in place into its ScoredWindow and emit it, then report the batch. */
-  private emitScored(flight: Flight, { scores, perChannel }: BatchScores, inferMs: number): void {
+  private emitScored(flight: Flight, { scores, perChannel }: BatchScores, inferMs: number, scoreFrom: number): void {
     const { batch, held } = flight;
     const n = batch.length;
     const C = held.card.channels.length;
@@ -212,7 +218,7 @@ export class InferenceLoop {
       w.provider = provider;
       this.subscriber.next(w);
     }
-    this.o.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - flight.endedAt, provider, pending: this.queue.size });
+    this.o.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - scoreFrom, provider, pending: this.queue.size });
   }
 
   /** A failed batch: its windows are dropped and counted; false when failures in a row ended the stream. */
@@ -224,6 +230,8 @@ export class InferenceLoop {
     this.o.onError?.(err, n);
     if (this.failures < this.o.maxConsecutiveErrors) return true;
     this.closed = true;
+    // The batches behind it (ended or not) will not be scored either: counted with it, not lost silently.
+    for (const rest of this.inflight) this.counters.droppedInferenceError += rest.batch.length;
     this.subscriber.error(new Error(`inference failed ${this.failures} times in a row on ${flight.held.session.provider}: ${(err as Error)?.message ?? String(err)}`));
     return false;
   }

@@ -151,6 +151,40 @@ describe('ort-node in a worker thread', () => {
     expect(counters).toMatchObject({ inferenceErrors: 1, droppedInferenceError: 256, scored: 2 });
     expect(scored.map((w) => w.seq)).toEqual([256, 257]);
     expect(session.restarts).toBe(2);
+
+    // A crash with a backlog: the two batches in flight on the dying worker fail; every later batch waits for the
+    // restarted worker to open its model (none reaches it before: no 'no open session'), and all are scored.
+    const counters2 = createCounters();
+    const errors2: string[] = [];
+    const input2 = new Subject<SensorWindow[]>();
+    const done2 = lastValueFrom(input2.pipe(inferBatches({ card: slow.card, session }, { maxBatch: 8, counters: counters2, onError: (e) => errors2.push((e as Error).message) }), toArray()));
+    session.worker.postMessage({ type: 'crash' });
+    input2.next(batch(64, 1000));
+    input2.complete();
+    const scored2 = await done2;
+    expect(errors2).toEqual(Array(2).fill("inference worker (cpu) stopped with exit code 1: ort-worker: unknown message type 'crash'"));
+    expect(counters2).toMatchObject({ inferenceErrors: 2, droppedInferenceError: 16, scored: 48 });
+    expect(scored2.map((w) => w.seq)).toEqual(Array.from({ length: 48 }, (_, i) => 1016 + i));
+    expect(session.restarts).toBe(3);
+
+    // Two calls at once on a dead worker: one restart, both answered.
+    session.worker.postMessage({ type: 'crash' });
+    await expect(session.run(x, 256)).rejects.toThrow(/stopped with exit code 1/);
+    const both = await Promise.all([session.run(x, 256), session.run(x, 256)]);
+    for (const r of both) expect(Array.from(r.reconstruction)).toEqual(expected);
+    expect(session.restarts).toBe(4);
+  });
+
+  it('keeps the two largest transfer buffers, so a backlog does not allocate one per batch after warm-up', async () => {
+    const session = (await backendFor('cpu', { worker: true }).open(req)) as InferenceSession & { thread: { spares: ArrayBuffer[] } };
+    opened.push(session);
+    const big = new Float32Array(512 * W * C);
+    await session.run(new Float32Array(W * C), 1);
+    await session.run(new Float32Array(16 * W * C), 16);
+    await Promise.all([session.run(big, 512), session.run(big, 512)]);
+    expect(session.thread.spares.map((b) => b.byteLength).sort((a, b) => a - b)).toEqual([512 * W * C * 4, 512 * W * C * 4]);
+    await session.run(new Float32Array(W * C), 1); // a small call takes a large spare and gives it back
+    expect(session.thread.spares.map((b) => b.byteLength)).toEqual([512 * W * C * 4, 512 * W * C * 4]);
   });
 
   it('a restart that cannot open the model fails that call, and the next call starts a worker again', async () => {

@@ -299,6 +299,20 @@ describe('inferBatches', () => {
       expect(counters).toMatchObject({ scored: 84, inferenceErrors: 1, droppedInferenceError: 16 });
     });
 
+    it('when failures in a row end the stream, the batch behind the failed one is counted as dropped with it', async () => {
+      const m = manual();
+      const counters = createCounters();
+      let error = '';
+      const input = new Subject<SensorWindow[]>();
+      input.pipe(inferBatches({ card, session: m.session }, { maxBatch: 2, maxConsecutiveErrors: 1, counters, onError: () => {} })).subscribe({ error: (e) => (error = (e as Error).message) });
+      input.next([sw('p', 1, 1), sw('q', 1, 1), sw('p', 2, 1), sw('q', 2, 1)]);
+      m.calls[1].end(); // the second batch ended, waiting for the first
+      m.calls[0].fail(new Error('device lost'));
+      await tick();
+      expect(error).toBe('inference failed 1 times in a row on manual/2: device lost');
+      expect(counters).toMatchObject({ scored: 0, inferenceErrors: 1, droppedInferenceError: 4 });
+    });
+
     it('unsubscribing with two batches in flight lets both end without emitting', async () => {
       const m = manual();
       const got: number[] = [];
