@@ -38,18 +38,26 @@ export function writePage(dir: string, r: BenchResult): string {
   return file;
 }
 
-/** File bench/gpu/stage.ts's result: the results folder (and summary) with a WebGPU row, else the dry-run folder. */
-async function fileStage(file: string, dirOpt: string | undefined, summary: boolean): Promise<void> {
+/**
+ * Write a result into `dir`; outside the results folder (a dry run) it also gets a standalone page in `pageDir`.
+ * Prints what it wrote and the result's notes; returns whether it went to the results folder (the summary's).
+ */
+function fileResult(result: BenchResult, dir: string, pageDir = dir): boolean {
+  process.stderr.write(`report: wrote ${relative(process.cwd(), writeBenchResult(result, dir))}\n`);
+  const inResults = dir === RESULTS_DIR;
+  if (!inResults) process.stderr.write(`report: wrote ${relative(process.cwd(), writePage(pageDir, result))}\n`);
+  for (const n of result.notes ?? []) process.stderr.write(`  - ${n}\n`);
+  return inResults;
+}
+
+/** File bench/gpu/stage.ts's result: the results folder with a WebGPU row, else the dry-run folder. */
+function fileStage(file: string, dirOpt: string | undefined): boolean {
   const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult & { data?: { rows?: Array<{ provider: string }> } };
   if (result.name !== 'gpu-stage' || !Array.isArray(result.data?.rows)) throw new Error(`${file} is not a stage bench result (bench/gpu/stage.ts)`);
   const measured = result.data.rows.some((r) => r.provider.startsWith('webgpu'));
   if (!measured) result.name = 'gpu-stage-dryrun';
   const dir = resolve(dirOpt ?? (measured ? RESULTS_DIR : DRYRUN_DIR));
-  process.stderr.write(`report: wrote ${relative(process.cwd(), writeBenchResult(result, dir))}\n`);
-  if (dir === RESULTS_DIR) {
-    if (summary) await runBench(['--summary-only']);
-  } else process.stderr.write(`report: wrote ${relative(process.cwd(), writePage(join(dir, 'stage'), result))}\n`);
-  for (const n of result.notes ?? []) process.stderr.write(`  - ${n}\n`);
+  return fileResult(result, dir, join(dir, 'stage'));
 }
 
 /** Entry point. */
@@ -71,16 +79,12 @@ export async function main(argv: string[]): Promise<number> {
   // A file without GPU numbers must never become the GPU result that the summary presents.
   if (!measured && !name.includes('dryrun')) throw new Error(`${source} holds no WebGPU measurement (${run.models.map((m) => `${m.name}: webgpu ${m.sessions.webgpu?.ok ? 'not timed' : 'failed'}`).join(', ')}); a name without 'dryrun' would pass it off as a GPU result`);
   const dir = resolve(opts.dir ?? (measured ? RESULTS_DIR : DRYRUN_DIR));
-  const result = toBenchResult(run, name);
-  const file = writeBenchResult(result, dir);
-  process.stderr.write(`report: wrote ${relative(process.cwd(), file)}\n`);
-  if (dir === RESULTS_DIR) {
-    if (opts.summary) await runBench(['--summary-only']);
-  } else process.stderr.write(`report: wrote ${relative(process.cwd(), writePage(dir, result))}\n`);
-  for (const n of result.notes ?? []) process.stderr.write(`  - ${n}\n`);
+  let inResults = fileResult(toBenchResult(run, name), dir);
   const stageFile = opts.stage ?? join(dirname(source), 'stage.json');
-  if (existsSync(stageFile)) await fileStage(stageFile, opts.dir, opts.summary);
+  if (existsSync(stageFile)) inResults = fileStage(stageFile, opts.dir) || inResults;
   else process.stderr.write(`report: no ${stageFile}: the stage bench's result was not filed\n`);
+  // Once, after both: the summary collects every result in the results folder.
+  if (inResults && opts.summary) await runBench(['--summary-only']);
   return 0;
 }
 
