@@ -4,7 +4,7 @@
  * check it against tfjs, then build the scoring model, error statistics and static threshold.
  */
 import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/model/card.ts';
-import { fitResidualModel, spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
+import { fitResidualModel, invertSpd, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
@@ -98,6 +98,8 @@ export interface CardScoringOptions {
   samples: number;
   /** mahalanobis: residual mean tracking rate (0 = off). */
   track: number;
+  /** mahalanobis with `track`: estimate each channel's level drift from the held-out windows. */
+  trackDrift?: boolean;
   thresholdRisk: number;
   /**
    * Robust fit (train/robust.ts): 1 per window of `all` set aside as a likely incident; those windows stay out of
@@ -154,7 +156,8 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
       },
     };
   } else if (o.score === 'mahalanobis') {
-    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), size(fitted), w, c, span), c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training') };
+    const fittedResiduals = spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), size(fitted), w, c, span);
+    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(fittedResiduals, c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training') };
   } else {
     // bce: the clipping rule travels with the card, so the runtime scores with the rule it was calibrated under.
     scoring = o.loss === 'bce' ? { error: 'bce', span, bceClip: { ...BCE_CLIP_DEFAULT } } : { error: o.loss, span };
@@ -163,6 +166,37 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   const stats = (r: WindowRange) => errorStats(sub(sc.scores, r, 1), sub(sc.perChannel, r, c), c);
   const threshold = calibrateStatic(sub(sc.scores, calibSet, 1), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
   // Only windows well under the alert level move a sensor's residual mean (runtime/scoring/mahalanobis.ts).
-  if (scoring.residual && o.track > 0) scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value };
+  if (scoring.residual && o.track > 0) {
+    scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value };
+    if (o.trackDrift && heldOut.count > 1) {
+      const held = spanResiduals(sub(all.data, heldOut, per), sub(out.recon, heldOut, per), size(heldOut), w, c, span);
+      scoring.residual.tracking.drift = levelDrift(scoring.residual, held, size(fitted), w);
+    }
+  }
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
+}
+
+/** Standard errors a residual mean must move by between training and held-out windows to count as drift. */
+const SIGNIFICANT = 3;
+
+/**
+ * Each channel's level drift per window (a variance, `ResidualTracking.drift`): the residual mean of the held-out
+ * windows against the fitted ones', a random walk's step over the windows between their centres, less what the
+ * two means' own sampling noise explains (overlapping windows: about one independent residual per window length).
+ * A move within SIGNIFICANT standard errors of that noise is no evidence of drift: 0.
+ */
+export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount: number, window: number): number[] {
+  const c = model.mean.length;
+  const n = held.length / c;
+  const cov = invertSpd(Float64Array.from(model.precision), c);
+  const heldMean = new Float64Array(c);
+  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) heldMean[k] += held[i * c + k] / n;
+  const gap = (fittedCount + n) / 2;
+  const independent = (m: number) => Math.max(1, m / window);
+  return Array.from(heldMean, (m, k) => {
+    const noise = cov[k * c + k] * (1 / independent(n) + 1 / independent(fittedCount));
+    const moved = (m - model.mean[k]) ** 2;
+    // Only a move the two means' noise cannot explain (beyond SIGNIFICANT standard errors) counts as drift.
+    return moved > SIGNIFICANT ** 2 * noise ? (moved - noise) / gap : 0;
+  });
 }

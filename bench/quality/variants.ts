@@ -41,6 +41,7 @@ export const VARIANTS: NamedVariant[] = [
   { name: 'no-tracking', what: 'residual means stay as trained', card: tracking(0, 0) },
   { name: 'track-0.01-gate-1x', what: 'tracking rate 0.01 per window, learning below 1x the threshold', card: tracking(0.01, 1) },
   { name: 'track-0.003-gate-1x', what: 'tracking rate 0.003 (default), learning below 1x the threshold', card: tracking(0.003, 1) },
+  { name: 'no-track-drift', what: 'vigil train --track-drift off (the default before 2026-12-04)', train: { trackDrift: 'off' } },
   { name: 'window-16', what: 'vigil train --window 16', train: { window: 16 } },
   { name: 'window-64', what: 'vigil train --window 64', train: { window: 64 } },
   { name: 'code-2', what: 'vigil train --code 2', train: { code: 2 } },

@@ -59,7 +59,7 @@ export const ResidualModelSchema = z.object({
   windows: z.number().int().positive(),
   method: z.string(),
   /** Residual mean following slow normal drift per sensor (runtime/scoring/mahalanobis.ts `ResidualTracking`). */
-  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive() }).optional(),
+  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive(), drift: z.array(z.number().nonnegative()).optional() }).optional(),
 });
 
 /**
@@ -242,6 +242,8 @@ function checkResidual(card: ModelCard, where: string): void {
   if (r.mean.length !== C || r.precision.length !== C * C) {
     throw new Error(`${where}: scoring.residual has ${r.mean.length} means and ${r.precision.length} precision entries; expected ${C} and ${C * C} (C = ${C} channels)`);
   }
+  const drift = r.tracking?.drift;
+  if (drift && drift.length !== C) throw new Error(`${where}: scoring.residual.tracking.drift has ${drift.length} entries; expected one per channel (${C})`);
 }
 
 /** A recon-prob card must say where the samples come from, and their shape must fit the window. */

@@ -33,6 +33,37 @@ export interface ResidualModel {
 export interface ResidualTracking {
   rate: number;
   below: number;
+  /**
+   * How far each channel's residual level may wander per window, as a variance (scaled units², C values): the
+   * level is then followed as a random walk (a Kalman filter per channel). Its uncertainty grows by `drift` every
+   * window and shrinks with every window learnt from, the gain is max(`rate`, the Kalman gain), and a channel's
+   * deviation counts as d·sqrt(R / (R + p)) with R its residual variance and p the level's uncertainty: a channel
+   * whose level is known to wander (estimated at training from the held-out windows) weighs less the longer it
+   * goes unconfirmed, one that never wandered (drift 0) keeps its weight. Absent: the mean moves at `rate` only.
+   */
+  drift?: number[];
+}
+
+/** A sensor's tracked state: the residual mean (C), then each channel's level uncertainty (C) when the card has `drift`. */
+export function trackedState(model: ResidualModel): Float64Array {
+  const c = model.mean.length;
+  const s = new Float64Array(model.tracking?.drift ? 2 * c : c);
+  s.set(model.mean);
+  return s;
+}
+
+const varianceCache = new WeakMap<ResidualModel, Float64Array>();
+/** Each channel's residual variance: the diagonal of the covariance the card's precision inverts. */
+function residualVariance(model: ResidualModel): Float64Array {
+  let v = varianceCache.get(model);
+  if (!v) {
+    const p = model.mean.length;
+    const cov = invertSpd(Float64Array.from(model.precision), p);
+    v = new Float64Array(p);
+    for (let c = 0; c < p; c++) v[c] = cov[c * p + c];
+    varianceCache.set(model, v);
+  }
+  return v;
 }
 
 /** Per-channel residual of each window averaged over its trailing `span` rows: N x C. */
@@ -160,19 +191,38 @@ export function mahalanobisScores(
   const perChannel = new Float32Array(n * channels);
   const d = new Float64Array(channels);
   const track = meanOf && model.tracking;
+  const drift = track && track.drift?.length === channels ? track.drift : undefined;
+  const R = drift && residualVariance(model);
+  const w = new Float64Array(channels);
   for (let i = 0; i < n; i++) {
     const mean = meanOf ? meanOf(i) : model.mean;
+    // The level's uncertainty lives after the means (trackedState); a state without it is scored as certain.
+    const walk = R && mean.length === 2 * channels ? (mean as Float64Array) : undefined;
     for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
+    if (walk) {
+      for (let c = 0; c < channels; c++) {
+        walk[channels + c] += drift![c];
+        w[c] = d[c] * Math.sqrt(R![c] / (R![c] + walk[channels + c]));
+      }
+    } else w.set(d);
     let total = 0;
     for (let a = 0; a < channels; a++) {
       let s = 0;
-      for (let b = 0; b < channels; b++) s += P[a * channels + b] * d[b];
-      const term = (d[a] * s) / channels;
+      for (let b = 0; b < channels; b++) s += P[a * channels + b] * w[b];
+      const term = (w[a] * s) / channels;
       perChannel[i * channels + a] = term;
       total += term;
     }
     scores[i] = total;
-    if (track && total < track.below) for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
+    if (!track || !(total < track.below)) continue;
+    if (walk) {
+      for (let c = 0; c < channels; c++) {
+        const p = walk[channels + c];
+        const k = Math.max(track.rate, p / (p + R![c]));
+        walk[c] += k * d[c];
+        walk[channels + c] = (1 - k) ** 2 * p + k * k * R![c];
+      }
+    } else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
   }
   return { scores, perChannel };
 }

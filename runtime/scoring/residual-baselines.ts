@@ -3,7 +3,7 @@
  * starts at the card's mean and follows its own slow normal drift. Bounded by `maxSensors` (least recently
  * seen dropped first); `snapshot`/`restore` carry the learnt means across restarts.
  */
-import type { ResidualModel } from './mahalanobis.ts';
+import { trackedState, type ResidualModel } from './mahalanobis.ts';
 import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
 
@@ -18,7 +18,7 @@ export class ResidualBaselines {
 
   /** The sensor's mean, created from the card's on first sight. */
   of(sensor: string): Float64Array {
-    return lruGet(this.held, sensor, () => Float64Array.from(this.model.mean), this.maxSensors);
+    return lruGet(this.held, sensor, () => trackedState(this.model), this.maxSensors);
   }
 
   /** Learnt means by sensor. */
@@ -34,11 +34,14 @@ export class ResidualBaselines {
     const skipped: string[] = [];
     for (const [sensor, v] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
-      if (!Array.isArray(v) || v.length !== this.model.mean.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      if (!Array.isArray(v) || (v.length !== this.model.mean.length && v.length !== trackedState(this.model).length) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
         skipped.push(sensor);
         continue;
       }
-      this.held.set(sensor, Float64Array.from(v as number[]));
+      // Means saved before the card tracked level uncertainty start certain (uncertainty 0).
+      const state = trackedState(this.model);
+      state.set((v as number[]).slice(0, state.length));
+      this.held.set(sensor, state);
     }
     for (const sensor of this.held.keys()) {
       if (this.held.size <= this.maxSensors) break;
@@ -60,8 +63,8 @@ export class ResidualBaselines {
 export function seriesMeanOf(scoring: { error: string; residual?: ResidualModel }): ((i: number) => Float64Array) | undefined {
   const model = trackedModel(scoring);
   if (!model) return undefined;
-  const mean = Float64Array.from(model.mean);
-  return () => mean;
+  const state = trackedState(model);
+  return () => state;
 }
 
 /** The residual model of a scoring that tracks drift (mahalanobis with `tracking`), else undefined. */
