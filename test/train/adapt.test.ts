@@ -135,6 +135,8 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
 
   it('adapts to a drifted operating point: false alarms on the new normal fall sharply, faults after the drift stay flagged; rollback restores the exact files', async () => {
     const model = copy('drift');
+    const parentDrift = loadModel(model).card.scoring.residual?.tracking?.drift;
+    expect(parentDrift).toHaveLength(loadModel(model).card.channels.length);
     const parent = await flags(model, withFaults(later));
     expect(parent.falseAlarms).toBeGreaterThan(0.5); // the serving model flags the new normal
 
@@ -153,6 +155,7 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
     expect(card.version).toBe('2');
     expect(card.lineage?.parent).toEqual({ version: '1', sha256: loadModel(`${model}.versions/1/pump`).card.onnx.sha256 });
     expect(card.lineage?.reason).toBe('season');
+    expect(card.scoring.residual?.tracking?.drift).toEqual(parentDrift); // the process's drift, carried over
     expect(card.lineage?.data.recent.from).toBe('2024-01-02T00:00:00.000Z');
     expect(card.lineage?.data.replay.file).toBe(`${dir}/train.csv`);
     expect(card.lineage!.validation.recentError.after).toBeLessThan(card.lineage!.validation.recentError.before * 0.9);

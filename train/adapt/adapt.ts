@@ -267,6 +267,10 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       track: parent.scoring.residual?.tracking?.rate ?? 0, thresholdRisk: thresholdRisk(parent),
     });
     if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent);
+    // How far each channel's level wanders is the process's, not the weights': the parent's estimate carries over
+    // (the mixed held-out windows here do not follow the fitted ones in time, so they cannot measure it).
+    const drift = parent.scoring.residual?.tracking?.drift;
+    if (drift && cs.scoring.residual?.tracking) cs.scoring.residual.tracking.drift = [...drift];
 
     const validation = validationFigures(
       { data: checks.data, recon: before.reconstruction, scores: beforeScores, threshold: parent.threshold.static.value, at: { recent: 0, original: recent.heldOut.count, canaries: at.canaries - mix.count } },
