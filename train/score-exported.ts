@@ -100,6 +100,8 @@ export interface CardScoringOptions {
   track: number;
   /** mahalanobis with `track`: estimate each channel's level drift from the held-out windows. */
   trackDrift?: boolean;
+  /** Rows between consecutive windows of `all` (the drift is per row: the runtime scores a window per reading). */
+  stride?: number;
   thresholdRisk: number;
   /**
    * Robust fit (train/robust.ts): 1 per window of `all` set aside as a likely incident; those windows stay out of
@@ -168,9 +170,9 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   // Only windows well under the alert level move a sensor's residual mean (runtime/scoring/mahalanobis.ts).
   if (scoring.residual && o.track > 0) {
     scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value };
-    if (o.trackDrift && heldOut.count > 1) {
+    if (o.trackDrift && size(heldOut) >= 2) {
       const held = spanResiduals(sub(all.data, heldOut, per), sub(out.recon, heldOut, per), size(heldOut), w, c, span);
-      scoring.residual.tracking.drift = levelDrift(scoring.residual, held, size(fitted), w);
+      scoring.residual.tracking.drift = levelDrift(scoring.residual, held, size(fitted), w, o.stride ?? 1);
     }
   }
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
@@ -180,23 +182,25 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
 const SIGNIFICANT = 3;
 
 /**
- * Each channel's level drift per window (a variance, `ResidualTracking.drift`): the residual mean of the held-out
- * windows against the fitted ones', a random walk's step over the windows between their centres, less what the
- * two means' own sampling noise explains (overlapping windows: about one independent residual per window length).
- * A move within SIGNIFICANT standard errors of that noise is no evidence of drift: 0.
+ * Each channel's level drift per row (a variance, `ResidualTracking.drift`), from the residual mean of the held-out
+ * windows against the fitted ones': for a random walk of step variance q per row, the difference of the means of
+ * two adjacent stretches of n1 and n2 rows has variance q (n1 + n2) / 3, plus the two means' own sampling noise
+ * (overlapping windows: about one independent residual per window length, at most one per window). A move within
+ * SIGNIFICANT standard errors of that noise is no evidence of drift: 0. One difference per channel is a rough
+ * estimate (one degree of freedom); it decides which channels wander and about how fast, not more.
  */
-export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount: number, window: number): number[] {
+export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount: number, window: number, stride = 1): number[] {
   const c = model.mean.length;
   const n = held.length / c;
+  if (n < 1 || fittedCount < 1) throw new Error(`levelDrift: need held-out and fitted windows, got ${n} and ${fittedCount}`);
   const cov = invertSpd(Float64Array.from(model.precision), c);
   const heldMean = new Float64Array(c);
   for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) heldMean[k] += held[i * c + k] / n;
-  const gap = (fittedCount + n) / 2;
-  const independent = (m: number) => Math.max(1, m / window);
+  const rows = (windows: number) => windows * stride;
+  const independent = (windows: number) => Math.min(windows, Math.max(1, rows(windows) / window));
   return Array.from(heldMean, (m, k) => {
     const noise = cov[k * c + k] * (1 / independent(n) + 1 / independent(fittedCount));
     const moved = (m - model.mean[k]) ** 2;
-    // Only a move the two means' noise cannot explain (beyond SIGNIFICANT standard errors) counts as drift.
-    return moved > SIGNIFICANT ** 2 * noise ? (moved - noise) / gap : 0;
+    return moved > SIGNIFICANT ** 2 * noise ? (moved - noise) / ((rows(n) + rows(fittedCount)) / 3) : 0;
   });
 }

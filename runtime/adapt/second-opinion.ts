@@ -13,6 +13,7 @@ import { firstValueFrom, from } from 'rxjs';
 import { openSession } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
 import { applyScaler } from '../scaling/scaler.ts';
+import { trackedState, type ResidualModel } from '../scoring/mahalanobis.ts';
 import { scoreOutputs } from '../scoring/score-outputs.ts';
 import type { StoredWindow } from './reservoir-file.ts';
 import { seedResidualMeans } from './seed-residuals.ts';
@@ -54,7 +55,7 @@ export async function openPrevious(path: string, reservoir: readonly StoredWindo
   }
   const C = card.channels.length;
   const per = card.window * C;
-  const base = card.scoring.error === 'mahalanobis' ? card.scoring.residual?.mean : undefined;
+  const residual = card.scoring.error === 'mahalanobis' ? card.scoring.residual : undefined;
   return {
     version: card.version,
     close,
@@ -66,12 +67,20 @@ export async function openPrevious(path: string, reservoir: readonly StoredWindo
         batch.forEach((s, i) => raw.set(s.window.data, i * per));
         const input = applyScaler(card.scaler, raw);
         const out = await firstValueFrom(from(session.run(input, batch.length)));
-        // A fresh copy per window: scoring moves a tracked mean in place, and each window is judged on its own.
-        const meanOf = base ? (i: number) => Float64Array.from(means[batch[i].window.sensor] ?? base) : undefined;
+        // A fresh state per window, as a swap seeds it (level uncertainty 0): scoring moves it in place, and each
+        // window is judged on its own.
+        const meanOf = residual ? (i: number) => seededState(residual, means[batch[i].window.sensor]) : undefined;
         const { scores } = scoreOutputs(input, out, batch.length, card.window, C, card.scoring, meanOf);
         batch.forEach((s, i) => agrees.push(scores[i] > s.bar * card.threshold.static.value));
       }
       return agrees;
     },
   };
+}
+
+/** A sensor's tracked state starting from seeded means (the card's when none were seeded). */
+function seededState(residual: ResidualModel, seeded: number[] | undefined): Float64Array {
+  const state = trackedState(residual);
+  if (seeded) state.set(seeded.slice(0, residual.mean.length));
+  return state;
 }

@@ -7,6 +7,11 @@
  * channel the model always reconstructs badly no longer dominates the score.
  */
 import type { BatchScores } from './reconstruction.ts';
+import { LevelWalk } from './level-drift.ts';
+import { invertSpd } from './spd.ts';
+
+export { invertSpd } from './spd.ts';
+export { trackedState } from './level-drift.ts';
 
 /** What the card stores for Mahalanobis scoring (`scoring.residual`). */
 export interface ResidualModel {
@@ -34,37 +39,16 @@ export interface ResidualTracking {
   rate: number;
   below: number;
   /**
-   * How far each channel's residual level may wander per window, as a variance (scaled units², C values): the
-   * level is then followed as a random walk (a Kalman filter per channel). Its uncertainty grows by `drift` every
-   * window and shrinks with every window learnt from, the gain is max(`rate`, the Kalman gain), and a channel's
-   * deviation counts as d·sqrt(R / (R + p)) with R its residual variance and p the level's uncertainty: a channel
-   * whose level is known to wander (estimated at training from the held-out windows) weighs less the longer it
-   * goes unconfirmed, one that never wandered (drift 0) keeps its weight. Absent: the mean moves at `rate` only.
+   * How far each channel's residual level may wander per scored window (one per reading), as a variance (scaled
+   * units², C values; runtime/scoring/level-drift.ts): the level is then followed as a random walk, a window is
+   * scored against Σ + diag(p) with p the level's uncertainty (it grows by `drift` every window, shrinks with every
+   * window learnt from), and the gain is max(`rate`, the Kalman gain). Learning stays gated on the score without p
+   * (`below`). Estimated at training from the held-out windows (train/score-exported.ts `levelDrift`); a channel that
+   * did not wander there has 0 and keeps its full weight and the slow `rate`. Absent: the mean moves at `rate` only.
    */
   drift?: number[];
 }
 
-/** A sensor's tracked state: the residual mean (C), then each channel's level uncertainty (C) when the card has `drift`. */
-export function trackedState(model: ResidualModel): Float64Array {
-  const c = model.mean.length;
-  const s = new Float64Array(model.tracking?.drift ? 2 * c : c);
-  s.set(model.mean);
-  return s;
-}
-
-const varianceCache = new WeakMap<ResidualModel, Float64Array>();
-/** Each channel's residual variance: the diagonal of the covariance the card's precision inverts. */
-function residualVariance(model: ResidualModel): Float64Array {
-  let v = varianceCache.get(model);
-  if (!v) {
-    const p = model.mean.length;
-    const cov = invertSpd(Float64Array.from(model.precision), p);
-    v = new Float64Array(p);
-    for (let c = 0; c < p; c++) v[c] = cov[c * p + c];
-    varianceCache.set(model, v);
-  }
-  return v;
-}
 
 /** Per-channel residual of each window averaged over its trailing `span` rows: N x C. */
 export function spanResiduals(input: Float32Array, output: Float32Array, n: number, window: number, channels: number, span: number): Float64Array {
@@ -129,47 +113,11 @@ export function fitResidualModel(residuals: Float64Array, channels: number, sour
   };
 }
 
-/** Inverse of a symmetric positive-definite matrix by Cholesky (p x p row-major). */
-export function invertSpd(m: Float64Array, p: number): Float64Array {
-  const L = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    let d = m[j * p + j];
-    for (let k = 0; k < j; k++) d -= L[j * p + k] ** 2;
-    if (!(d > 0)) throw new Error(`invertSpd: matrix is not positive definite (pivot ${j} = ${d})`);
-    const ljj = Math.sqrt(d);
-    L[j * p + j] = ljj;
-    for (let i = j + 1; i < p; i++) {
-      let s = m[i * p + j];
-      for (let k = 0; k < j; k++) s -= L[i * p + k] * L[j * p + k];
-      L[i * p + j] = s / ljj;
-    }
-  }
-  // inv(L) by forward substitution, then inv(m) = inv(L)' inv(L).
-  const Li = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    Li[j * p + j] = 1 / L[j * p + j];
-    for (let i = j + 1; i < p; i++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s -= L[i * p + k] * Li[k * p + j];
-      Li[i * p + j] = s / L[i * p + i];
-    }
-  }
-  const inv = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) {
-    for (let b = a; b < p; b++) {
-      let s = 0;
-      for (let k = b; k < p; k++) s += Li[k * p + a] * Li[k * p + b];
-      inv[a * p + b] = s;
-      inv[b * p + a] = s;
-    }
-  }
-  return inv;
-}
 
 /**
  * Scores of N windows (N x W x C, time-major) against their reconstructions. `perChannel[c]` is channel c's
- * term `d_c (P d)_c / C`: the terms sum to the score, and a channel is negative when its residual is what
- * the others' usual relationship predicts.
+ * term `d_c (P d)_c / C` (with level drift, P is the inverse of Σ + diag(p)): the terms sum to the score, and a
+ * channel is negative when its residual is what the others' usual relationship predicts.
  */
 export function mahalanobisScores(
   input: Float32Array,
@@ -191,38 +139,38 @@ export function mahalanobisScores(
   const perChannel = new Float32Array(n * channels);
   const d = new Float64Array(channels);
   const track = meanOf && model.tracking;
-  const drift = track && track.drift?.length === channels ? track.drift : undefined;
-  const R = drift && residualVariance(model);
-  const w = new Float64Array(channels);
+  const walk = track && track.drift?.length === channels ? new LevelWalk(model, track.drift) : undefined;
+  const y = new Float64Array(channels);
+  const x = new Float64Array(channels);
   for (let i = 0; i < n; i++) {
     const mean = meanOf ? meanOf(i) : model.mean;
-    // The level's uncertainty lives after the means (trackedState); a state without it is scored as certain.
-    const walk = R && mean.length === 2 * channels ? (mean as Float64Array) : undefined;
     for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
-    if (walk) {
-      for (let c = 0; c < channels; c++) {
-        walk[channels + c] += drift![c];
-        w[c] = d[c] * Math.sqrt(R![c] / (R![c] + walk[channels + c]));
-      }
-    } else w.set(d);
-    let total = 0;
+    let raw = 0;
     for (let a = 0; a < channels; a++) {
       let s = 0;
-      for (let b = 0; b < channels; b++) s += P[a * channels + b] * w[b];
-      const term = (w[a] * s) / channels;
+      for (let b = 0; b < channels; b++) s += P[a * channels + b] * d[b];
+      y[a] = s;
+      raw += d[a] * s;
+    }
+    raw /= channels;
+    // The level's uncertainty lives after the means (trackedState); a state without it is scored as certain.
+    const state = walk && mean.length === 2 * channels ? (mean as Float64Array) : undefined;
+    if (state) {
+      walk!.predict(state);
+      walk!.weigh(y, state, x);
+    } else x.set(y);
+    let total = 0;
+    for (let a = 0; a < channels; a++) {
+      const term = (d[a] * x[a]) / channels;
       perChannel[i * channels + a] = term;
       total += term;
     }
     scores[i] = total;
+    // Learning: a window normal without the drift allowance (raw) is learnt at the Kalman gain; one only excused by it
+    // at the slow rate, the bound a fault creeping in under the gate always had; one above the gate, never.
     if (!track || !(total < track.below)) continue;
-    if (walk) {
-      for (let c = 0; c < channels; c++) {
-        const p = walk[channels + c];
-        const k = Math.max(track.rate, p / (p + R![c]));
-        walk[c] += k * d[c];
-        walk[channels + c] = (1 - k) ** 2 * p + k * k * R![c];
-      }
-    } else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
+    if (state) walk!.learn(d, state, track.rate, raw < track.below);
+    else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
   }
   return { scores, perChannel };
 }

@@ -34,7 +34,9 @@ export class ResidualBaselines {
     const skipped: string[] = [];
     for (const [sensor, v] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
-      if (!Array.isArray(v) || (v.length !== this.model.mean.length && v.length !== trackedState(this.model).length) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      const c = this.model.mean.length;
+      // C means, or C means then C level uncertainties (never negative).
+      if (!Array.isArray(v) || (v.length !== c && v.length !== trackedState(this.model).length) || !v.every((x, k) => typeof x === 'number' && Number.isFinite(x) && (k < c || x >= 0))) {
         skipped.push(sensor);
         continue;
       }

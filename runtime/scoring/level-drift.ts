@@ -1,0 +1,107 @@
+/**
+ * Residual levels that wander (`scoring.residual.tracking.drift`): each channel's residual level is a random walk,
+ * followed per sensor by a Kalman filter. The level's uncertainty p grows by the channel's drift every window and
+ * shrinks with every window learnt from; a window is scored against the innovation covariance Σ + diag(p) (Σ the
+ * residual covariance the card's precision inverts), so a channel known to wander weighs less the longer it goes
+ * unconfirmed, together with what the channels it moves with predict of it. Only a window normal without that
+ * allowance is learnt at the Kalman gain; one the allowance alone brought under the gate is learnt at the slow
+ * tracking rate, so a fault on a wandering channel is excused from alerting in time but learnt no faster than before.
+ */
+import type { ResidualModel } from './mahalanobis.ts';
+import { invertSpd, solveSpdInPlace } from './spd.ts';
+
+/** A sensor's tracked state: the residual mean (C), then each channel's level uncertainty (C) when the card has `drift`. */
+export function trackedState(model: ResidualModel): Float64Array {
+  const c = model.mean.length;
+  const s = new Float64Array(model.tracking?.drift ? 2 * c : c);
+  s.set(model.mean);
+  return s;
+}
+
+/** What scoring with drift needs of a residual model, computed once per card. */
+interface DriftParts {
+  /** Each channel's residual variance: the diagonal of Σ. */
+  variance: Float64Array;
+  /** The channels whose level wanders (drift > 0). */
+  wandering: Int32Array;
+}
+const parts = new WeakMap<ResidualModel, DriftParts>();
+
+function partsOf(model: ResidualModel, drift: number[]): DriftParts {
+  let p = parts.get(model);
+  if (!p) {
+    const c = model.mean.length;
+    const cov = invertSpd(Float64Array.from(model.precision), c);
+    p = {
+      variance: Float64Array.from({ length: c }, (_, k) => cov[k * c + k]),
+      wandering: Int32Array.from(drift.flatMap((q, k) => (q > 0 ? [k] : []))),
+    };
+    parts.set(model, p);
+  }
+  return p;
+}
+
+/** The per-window steps of level-drift scoring for one batch (scratch space allocated once). */
+export class LevelWalk {
+  private readonly parts: DriftParts;
+  private readonly m: Float64Array;
+  private readonly z: Float64Array;
+
+  constructor(
+    private readonly model: ResidualModel,
+    private readonly drift: number[],
+  ) {
+    this.parts = partsOf(model, drift);
+    const k = this.parts.wandering.length;
+    this.m = new Float64Array(k * k);
+    this.z = new Float64Array(k);
+  }
+
+  /** A new window: every channel's level uncertainty grows by its drift (`state` = trackedState layout). */
+  predict(state: Float64Array): void {
+    const c = this.drift.length;
+    for (let k = 0; k < c; k++) state[c + k] += this.drift[k];
+  }
+
+  /**
+   * x = (Σ + diag p)^-1 d, from y = P d (P = Σ^-1), by Woodbury over the wandering channels W:
+   * x = y - P[:, W] (diag(1 / p_W) + P[W, W])^-1 y_W. Channels of p = 0 (not wandering) need no term.
+   */
+  weigh(y: Float64Array, state: Float64Array, x: Float64Array): void {
+    x.set(y);
+    const { wandering } = this.parts;
+    const k = wandering.length;
+    if (k === 0) return;
+    const c = this.drift.length;
+    const P = this.model.precision;
+    const { m, z } = this;
+    for (let a = 0; a < k; a++) {
+      const ca = wandering[a];
+      for (let b = 0; b < k; b++) m[a * k + b] = P[ca * c + wandering[b]];
+      m[a * k + a] += 1 / state[c + ca];
+      z[a] = y[ca];
+    }
+    solveSpdInPlace(m, z, k);
+    for (let i = 0; i < c; i++) {
+      let s = 0;
+      for (let a = 0; a < k; a++) s += P[i * c + wandering[a]] * z[a];
+      x[i] -= s;
+    }
+  }
+
+  /**
+   * Learn from a window under the gate (deviation d from the state's mean): each channel's level moves by the gain k,
+   * max(rate, p / (p + R)) when the window is normal as it stands (`confirmed`), `rate` when only the drift allowance
+   * brought it under the gate; its uncertainty becomes (1 - k)^2 p + k^2 R (exact for any gain).
+   */
+  learn(d: Float64Array, state: Float64Array, rate: number, confirmed: boolean): void {
+    const c = this.drift.length;
+    const R = this.parts.variance;
+    for (let i = 0; i < c; i++) {
+      const p = state[c + i];
+      const k = confirmed ? Math.max(rate, p / (p + R[i])) : rate;
+      state[i] += k * d[i];
+      state[c + i] = (1 - k) ** 2 * p + k * k * R[i];
+    }
+  }
+}
