@@ -54,4 +54,23 @@ describe('tracked residual means in the state file', () => {
     expect(savedMeans(cfg.state.file!)).toEqual({ s1: [-0.25] });
     await th.stop();
   });
+
+  it('carry a level-drift state (means, then level uncertainties) across a restart', async () => {
+    const path = recordedModel();
+    const card = trackingCard(path, '1');
+    card.scoring.residual!.tracking!.drift = [0.01];
+    const cfg = testConfig('mqtt://127.0.0.1:1', 'residual-drift-state', path, { threshold: { kind: 'ewma' } });
+    const th = openThresholds(cfg, new ModelRef(card, session), silent, createEdgeCounters());
+    th.bank.get('s1');
+    const state = th.residuals.for(card)!.of('s1');
+    state[0] = 0.5;
+    state[1] = 0.3;
+    await th.persist();
+    await th.stop();
+    expect(savedMeans(cfg.state.file!)).toEqual({ s1: [0.5, 0.3] });
+
+    const again = openThresholds(cfg, new ModelRef(card, session), silent, createEdgeCounters());
+    expect(Array.from(again.residuals.for(card)!.of('s1'))).toEqual([0.5, 0.3]);
+    await again.stop();
+  });
 });
