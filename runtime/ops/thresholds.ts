@@ -13,6 +13,7 @@ import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thresholds/factory.ts';
 import { ThresholdStore, type SensorState, type StateModelId } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
+import { createDriftLog } from '../scoring/drift-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ModelCard } from '../model/card.ts';
@@ -173,7 +174,14 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const held = function* (): Generator<[string, Threshold]> {
     for (const [sensor, e] of bank.sensors()) yield [sensor, e.threshold];
   };
-  const report = () => learning.report(held());
+  // Which channels level drift excuses (runtime/scoring/drift-log.ts), on the same interval.
+  const drifting = createDriftLog({ write: (fields, msg) => log.info(fields, msg) });
+  const report = () => {
+    learning.report(held());
+    const card = cardNow();
+    const states = card.scoring.residual && residuals.peek(card);
+    if (states) drifting.report(card.scoring.residual!, card.channels, states.entries());
+  };
   const saves = stateSaves(store, { intervalMs: config.state.intervalMs, edge, log, report });
   return {
     bank,

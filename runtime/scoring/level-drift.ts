@@ -41,6 +41,21 @@ function partsOf(model: ResidualModel, drift: number[]): DriftParts {
   return p;
 }
 
+/**
+ * How much each channel of a tracked state counts, sqrt(R / (R + p)) (1: fully; a state without uncertainties, or a
+ * card without drift: all 1), and how far its level has moved from the card's, in residual standard deviations.
+ */
+export function levelWeights(model: ResidualModel, state: Float64Array): { weight: number; movedSd: number }[] {
+  const c = model.mean.length;
+  const drift = model.tracking?.drift;
+  const variance = drift && partsOf(model, drift).variance;
+  return Array.from({ length: c }, (_, k) => {
+    const sd = variance ? Math.sqrt(variance[k]) : 1;
+    const p = variance && state.length === 2 * c ? state[c + k] : 0;
+    return { weight: variance ? Math.sqrt(variance[k] / (variance[k] + p)) : 1, movedSd: (state[k] - model.mean[k]) / sd };
+  });
+}
+
 /** The per-window steps of level-drift scoring for one batch (scratch space allocated once). */
 export class LevelWalk {
   private readonly parts: DriftParts;

@@ -21,6 +21,11 @@ export class ResidualBaselines {
     return lruGet(this.held, sensor, () => trackedState(this.model), this.maxSensors);
   }
 
+  /** Every sensor's state, as held (not copies). */
+  entries(): IterableIterator<[string, Float64Array]> {
+    return this.held.entries();
+  }
+
   /** Learnt means by sensor. */
   snapshot(): Record<string, number[]> {
     return Object.fromEntries([...this.held].map(([s, m]) => [s, Array.from(m)]));
@@ -116,6 +121,11 @@ export class TrackedResiduals {
       this.now = { card, key, baselines };
     }
     return this.now.baselines;
+  }
+
+  /** The states of `card` when it is the model in service and has scored (no side effects, unlike `for`). */
+  peek(card: object): ResidualBaselines | undefined {
+    return this.now?.card === card ? this.now.baselines : undefined;
   }
 
   /**

@@ -1,0 +1,59 @@
+/**
+ * What level-drift scoring excuses, for the log (runtime/scoring/level-drift.ts): a channel whose level is known to
+ * wander counts for less the longer it goes unconfirmed, so an operator must be able to see which sensors' channels
+ * are counting for less than half, since when, and how far their level has moved. Called now and then with every
+ * sensor's tracked state, it writes a line when a channel starts or stops being excused, at most `maxLines` per call
+ * (the rest counted in one line), so a fleet cannot flood the log.
+ */
+import type { ResidualModel } from './mahalanobis.ts';
+import { levelWeights } from './level-drift.ts';
+
+/** A channel counting for less than this (of its full weight) is reported as excused. */
+export const EXCUSED_BELOW = 0.5;
+
+/** Options of `createDriftLog`. */
+export interface DriftLogOptions {
+  /** Where lines go (e.g. a pino logger's `info`). */
+  write: (fields: Record<string, unknown>, message: string) => void;
+  /** Lines per call at most (default 10). */
+  maxLines?: number;
+}
+
+/** A rate-limited reporter of excused channels; `report` returns the number of lines written. */
+export function createDriftLog(o: DriftLogOptions): { report(model: ResidualModel, channels: readonly string[], states: Iterable<[string, Float64Array]>): number } {
+  const maxLines = o.maxLines ?? 10;
+  /** Excused channels by sensor at the last report. */
+  const excused = new Map<string, Set<string>>();
+  return {
+    report(model, channels, states) {
+      if (!model.tracking?.drift) return 0;
+      const changes: { sensor: string; channel: string; now: boolean; weight: number; movedSd: number }[] = [];
+      const seen = new Set<string>();
+      for (const [sensor, state] of states) {
+        seen.add(sensor);
+        const before = excused.get(sensor) ?? new Set<string>();
+        const now = new Set<string>();
+        levelWeights(model, state).forEach(({ weight, movedSd }, k) => {
+          const channel = channels[k] ?? String(k);
+          if (weight < EXCUSED_BELOW) now.add(channel);
+          if (weight < EXCUSED_BELOW !== before.has(channel)) changes.push({ sensor, channel, now: weight < EXCUSED_BELOW, weight, movedSd });
+        });
+        if (now.size) excused.set(sensor, now);
+        else excused.delete(sensor);
+      }
+      for (const sensor of excused.keys()) if (!seen.has(sensor)) excused.delete(sensor);
+      const shown = changes.slice(0, maxLines);
+      for (const c of shown) {
+        const fields = { sensor: c.sensor, channel: c.channel, weight: round(c.weight), levelMovedSd: round(c.movedSd) };
+        o.write(fields, c.now
+          ? `level drift: ${c.sensor} ${c.channel} now counts ${pct(c.weight)} of its weight: its level wanders (card tracking.drift) and no normal window has confirmed it lately; its tracked level is ${round(c.movedSd)} sd from training`
+          : `level drift: ${c.sensor} ${c.channel} counts ${pct(c.weight)} of its weight again: normal windows confirmed its level (${round(c.movedSd)} sd from training)`);
+      }
+      if (changes.length > shown.length) o.write({ more: changes.length - shown.length }, `level drift: ${changes.length - shown.length} more channel(s) started or stopped being excused`);
+      return shown.length + (changes.length > shown.length ? 1 : 0);
+    },
+  };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+const pct = (x: number) => `${Math.round(x * 100)} %`;

@@ -1,0 +1,46 @@
+/**
+ * The level-drift log (runtime/scoring/drift-log.ts): a line when a sensor's channel starts or stops counting for
+ * less than half its weight, none while nothing changes, and at most `maxLines` per call with the rest counted.
+ */
+import { describe, expect, it } from 'vitest';
+import { createDriftLog } from '../../runtime/scoring/drift-log.ts';
+import type { ResidualModel } from '../../runtime/scoring/mahalanobis.ts';
+
+const model: ResidualModel = { mean: [0, 0], precision: [1, 0, 0, 4], shrinkage: 0, windows: 100, method: 'test', tracking: { rate: 0.003, below: 5, drift: [0.1, 0] } };
+const channels = ['motor_temp', 'flow'];
+/** A tracked state: means, then level uncertainties. */
+const state = (mean0: number, p0: number) => Float64Array.from([mean0, 0, p0, 0]);
+
+describe('level drift log', () => {
+  it('says when a channel starts and stops being excused, once each', () => {
+    const lines: [Record<string, unknown>, string][] = [];
+    const log = createDriftLog({ write: (f, m) => lines.push([f, m]) });
+    expect(log.report(model, channels, [['pump-1', state(0, 0.5)]])).toBe(0);
+    // Uncertainty 5 x its residual variance: the channel counts sqrt(1 / 6) = 41 % of its weight.
+    expect(log.report(model, channels, [['pump-1', state(2, 5)]])).toBe(1);
+    expect(lines[0][0]).toEqual({ sensor: 'pump-1', channel: 'motor_temp', weight: 0.41, levelMovedSd: 2 });
+    expect(lines[0][1]).toMatch(/^level drift: pump-1 motor_temp now counts 41 % of its weight: .* 2 sd from training$/);
+    expect(log.report(model, channels, [['pump-1', state(2.5, 6)]])).toBe(0);
+    expect(log.report(model, channels, [['pump-1', state(3, 0.2)]])).toBe(1);
+    expect(lines[1][1]).toMatch(/^level drift: pump-1 motor_temp counts 91 % of its weight again: normal windows confirmed its level \(3 sd from training\)$/);
+  });
+
+  it('writes at most maxLines per call and counts the rest; nothing for a card without drift', () => {
+    const lines: string[] = [];
+    const log = createDriftLog({ write: (_, m) => lines.push(m), maxLines: 3 });
+    const many = Array.from({ length: 5 }, (_, i): [string, Float64Array] => [`s${i}`, state(1, 10)]);
+    expect(log.report(model, channels, many)).toBe(4);
+    expect(lines.at(-1)).toBe('level drift: 2 more channel(s) started or stopped being excused');
+    const { drift: _, ...plain } = model.tracking!;
+    expect(log.report({ ...model, tracking: plain }, channels, many)).toBe(0);
+  });
+
+  it('forgets a sensor no longer held, so it is reported afresh when it comes back excused', () => {
+    const lines: string[] = [];
+    const log = createDriftLog({ write: (_, m) => lines.push(m) });
+    log.report(model, channels, [['a', state(1, 10)]]);
+    log.report(model, channels, []);
+    expect(log.report(model, channels, [['a', state(1, 10)]])).toBe(1);
+    expect(lines).toHaveLength(2);
+  });
+});
