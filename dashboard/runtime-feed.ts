@@ -29,6 +29,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     channels: card.channels,
     scaler: card.scaler,
     learning: (sensor) => handle.learning(sensor),
+    levelDrift: (sensor) => handle.levelDrift(sensor),
     status: () => {
       const c = handle.card();
       return {

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
+import type { ExcusedChannel } from '@vigil/runtime/scoring/drift-log.ts';
 import type { DashboardFeed, FeedStatus } from './feed.ts';
 import type { DashboardStore } from './store.ts';
 
@@ -31,6 +32,8 @@ export interface TickMessage {
     spans: ReturnType<DashboardStore['spansOf']>;
     /** What its adaptive threshold has learnt and kept out (absent for a static bar). */
     learning?: ThresholdLearning;
+    /** Its channels that level drift excuses now (absent: none). */
+    levelDrift?: ExcusedChannel[];
   };
 }
 
@@ -110,7 +113,8 @@ export class PageTicks {
       const pts = this.store.pointsSince(c.sensor, c.cursor ?? undefined);
       c.cursor = this.store.cursor(c.sensor);
       const learning = this.feed.learning?.(c.sensor);
-      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}) };
+      const levelDrift = this.feed.levelDrift?.(c.sensor);
+      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}) };
     }
     return msg;
   }

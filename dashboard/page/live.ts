@@ -204,6 +204,9 @@ function renderDetail(msg: TickMessage): void {
     facts.push(['bar', `${l.kind}: learnt ${l.learnt}, kept out ${l.keptOut}${l.pending ? `, waiting ${l.pending}` : ''}`]);
     if (l.kindLevel > l.level * 1.001) facts.push(['held by rise bound', `${l.kind} wants ${displayNumber(l.kindLevel)}`]);
   }
+  // Channels whose wandering level has gone unconfirmed: they count for less until normal windows confirm it.
+  const drift = msg.selected?.name === x.name ? msg.selected.levelDrift : undefined;
+  if (drift?.length) facts.push(['level drift', drift.map((c) => `${c.channel} counts ${Math.round(c.weight * 100)} % (level ${c.movedSd > 0 ? '+' : ''}${c.movedSd} sd)`).join(', ')]);
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }
 

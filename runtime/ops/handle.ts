@@ -11,6 +11,7 @@ import type { HealthReport } from './http.ts';
 import type { ReloadOutcome } from './reload.ts';
 import type { Adaptation } from '../adapt/adaptation.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
+import type { ExcusedChannel } from '../scoring/drift-log.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
@@ -49,6 +50,8 @@ export interface RuntimeHandle {
   health(): HealthReport;
   /** What a sensor's adaptive threshold has learnt and kept out; undefined for a static bar or an unseen sensor. */
   learning(sensor: string): ThresholdLearning | undefined;
+  /** The sensor's channels that level drift excuses now (their level wandered, unconfirmed); empty when none. */
+  levelDrift(sensor: string): ExcusedChannel[];
   /** Recent arrival -> verdict latency percentiles (ms). */
   latency(): { p50: number; p99: number };
   /** Wait until every alert raised so far is acknowledged by the broker (and webhook); false on timeout. */

@@ -13,7 +13,7 @@ import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thresholds/factory.ts';
 import { ThresholdStore, type SensorState, type StateModelId } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
-import { createDriftLog } from '../scoring/drift-log.ts';
+import { createDriftLog, excusedChannels, type ExcusedChannel } from '../scoring/drift-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ModelCard } from '../model/card.ts';
@@ -58,6 +58,8 @@ export interface RuntimeThresholds {
   forget(which: (sensor: string) => boolean): void;
   /** What a sensor's adaptive threshold has learnt and kept out (undefined: static bar or unseen sensor). */
   learning(sensor: string): ThresholdLearning | undefined;
+  /** The sensor's channels level drift excuses now (runtime/scoring/drift-log.ts); empty when none or no drift. */
+  levelDrift(sensor: string): ExcusedChannel[];
 }
 
 /** A sensor's threshold that starts afresh (from `make`) when the card in service changes. */
@@ -214,6 +216,11 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
       bank.forget(which);
       residuals.forget(which);
       alerts.forget(which);
+    },
+    levelDrift(sensor) {
+      const card = cardNow();
+      const residual = card.scoring.residual;
+      return residual ? excusedChannels(residual, card.channels, residuals.peek(card)?.peek(sensor)) : [];
     },
     learning(sensor) {
       const t = bank.peek(sensor);

@@ -11,6 +11,19 @@ import { levelWeights } from './level-drift.ts';
 /** A channel counting for less than this (of its full weight) is reported as excused. */
 export const EXCUSED_BELOW = 0.5;
 
+/** A channel level drift currently excuses: its name, the share of its weight it counts, its level's move in sd. */
+export interface ExcusedChannel {
+  channel: string;
+  weight: number;
+  movedSd: number;
+}
+
+/** The channels of one sensor's tracked state that count for less than half their weight (none without drift). */
+export function excusedChannels(model: ResidualModel, channels: readonly string[], state: Float64Array | undefined): ExcusedChannel[] {
+  if (!model.tracking?.drift || !state) return [];
+  return levelWeights(model, state).flatMap(({ weight, movedSd }, k) => (weight < EXCUSED_BELOW ? [{ channel: channels[k] ?? String(k), weight: round(weight), movedSd: round(movedSd) }] : []));
+}
+
 /** Options of `createDriftLog`. */
 export interface DriftLogOptions {
   /** Where lines go (e.g. a pino logger's `info`). */

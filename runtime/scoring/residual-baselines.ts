@@ -21,6 +21,11 @@ export class ResidualBaselines {
     return lruGet(this.held, sensor, () => trackedState(this.model), this.maxSensors);
   }
 
+  /** A sensor's state when held (never creates one, unlike `of`). */
+  peek(sensor: string): Float64Array | undefined {
+    return this.held.get(sensor);
+  }
+
   /** Every sensor's state, as held (not copies). */
   entries(): IterableIterator<[string, Float64Array]> {
     return this.held.entries();

@@ -123,6 +123,39 @@ describe('live dashboard', () => {
   });
 });
 
+describe('level drift on the dashboard', () => {
+  it('shows which channels of the selected sensor level drift excuses, and how much they count', async () => {
+    const verdicts = new Subject<import('../../runtime/stream/types.ts').Verdict>();
+    const dash = await startDashboard(
+      { verdicts, alerts: new Subject(), channels: ['motor_temp', 'flow'], levelDrift: (s) => (s === 'pump-7' ? [{ channel: 'motor_temp', weight: 0.32, movedSd: 6.1 }] : []) },
+      { port: 0, tickMs: 100 },
+    );
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const watch = watchPage(page, [dash.url]);
+    const beat = setInterval(() => {
+      for (const sensor of ['pump-7', 'pump-8']) {
+        verdicts.next({ sensor, tsFirst: 0, tsLast: Date.now(), data: new Float32Array(4), seq: 1, receivedAt: Date.now(), score: 0.5, perChannel: new Float32Array([0.3, 0.2]), provider: 'ort-node/cpu', threshold: 1, anomaly: false });
+      }
+    }, 100);
+    try {
+      await page.goto(dash.url);
+      await page.click('#sensor-rows tr[data-name="pump-7"]');
+      await page.waitForFunction(() => /level drift/.test(document.querySelector('#detail-facts')?.textContent ?? ''));
+      expect(await page.textContent('#detail-facts')).toContain('level drift motor_temp counts 32 % (level +6.1 sd)');
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-level-drift.png') });
+      await page.click('#sensor-rows tr[data-name="pump-8"]');
+      await page.waitForFunction(() => document.querySelector('#detail-name')?.textContent === 'pump-8');
+      await page.waitForTimeout(300);
+      expect(await page.textContent('#detail-facts')).not.toContain('level drift');
+      expect(watch.errors).toEqual([]);
+    } finally {
+      clearInterval(beat);
+      await page.close();
+      await dash.close();
+    }
+  });
+});
+
 describe('the demo (npm start)', () => {
   it('serves the dashboard: the replayed machine is listed and the recorded failure shows as an alert', async () => {
     // 30,000x: the first labelled failure (about 2 days into the replay) arrives after ~6 s.

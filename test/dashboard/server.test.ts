@@ -15,6 +15,7 @@ beforeAll(async () => {
       verdicts, alerts, readings, channels: ['flow', 'temp'],
       status: () => ({ provider: 'ort-node/cpu', batchSize: 32, model: { name: 'pump', version: '1.2.0' } }),
       learning: (s) => (s === 'pump-2' ? { kind: 'mad', level: 1, kindLevel: 1.6, learnt: 120, keptOut: 7, pending: 0 } : undefined),
+      levelDrift: (s) => (s === 'pump-2' ? [{ channel: 'temp', weight: 0.35, movedSd: 4.2 }] : []),
     },
     { port: 0, tickMs: 50 },
   );
@@ -113,7 +114,11 @@ describe('dashboard server', () => {
     expect(first.selected!.spans).toEqual([expect.objectContaining({ start: 39_000, end: null })]);
     // What the selected sensor's adaptive bar learnt travels with it (and only with a sensor that has one).
     expect(first.selected!.learning).toEqual({ kind: 'mad', level: 1, kindLevel: 1.6, learnt: 120, keptOut: 7, pending: 0 });
-    expect((await nextTick('/events?sensor=pump-1', (m) => m.selected?.name === 'pump-1')).selected!.learning).toBeUndefined();
+    // So do the channels level drift excuses (none: absent).
+    expect(first.selected!.levelDrift).toEqual([{ channel: 'temp', weight: 0.35, movedSd: 4.2 }]);
+    const other = (await nextTick('/events?sensor=pump-1', (m) => m.selected?.name === 'pump-1')).selected!;
+    expect(other.learning).toBeUndefined();
+    expect(other.levelDrift).toBeUndefined();
     expect(first.alerts[0]).toMatchObject({ sensor: 'pump-2', contributors: [{ channel: 'flow', share: 0.83 }] });
 
     const api = JSON.parse((await get('/api/status')).body.toString()) as TickMessage;
