@@ -6,18 +6,7 @@
 /** Inverse of a symmetric positive-definite matrix by Cholesky (p x p row-major). */
 export function invertSpd(m: Float64Array, p: number): Float64Array {
   const L = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    let d = m[j * p + j];
-    for (let k = 0; k < j; k++) d -= L[j * p + k] ** 2;
-    if (!(d > 0)) throw new Error(`invertSpd: matrix is not positive definite (pivot ${j} = ${d})`);
-    const ljj = Math.sqrt(d);
-    L[j * p + j] = ljj;
-    for (let i = j + 1; i < p; i++) {
-      let s = m[i * p + j];
-      for (let k = 0; k < j; k++) s -= L[i * p + k] * L[j * p + k];
-      L[i * p + j] = s / ljj;
-    }
-  }
+  cholesky(m, L, p, 'invertSpd');
   // inv(L) by forward substitution, then inv(m) = inv(L)' inv(L).
   const Li = new Float64Array(p * p);
   for (let j = 0; j < p; j++) {
@@ -45,17 +34,7 @@ export function invertSpd(m: Float64Array, p: number): Float64Array {
  * Cholesky factor and `b` by x. For the small systems of the level-drift correction, solved once per window.
  */
 export function solveSpdInPlace(m: Float64Array, b: Float64Array, k: number): void {
-  for (let j = 0; j < k; j++) {
-    let d = m[j * k + j];
-    for (let q = 0; q < j; q++) d -= m[j * k + q] ** 2;
-    const ljj = Math.sqrt(d);
-    m[j * k + j] = ljj;
-    for (let i = j + 1; i < k; i++) {
-      let s = m[i * k + j];
-      for (let q = 0; q < j; q++) s -= m[i * k + q] * m[j * k + q];
-      m[i * k + j] = s / ljj;
-    }
-  }
+  cholesky(m, m, k, 'solveSpdInPlace');
   for (let i = 0; i < k; i++) {
     let s = b[i];
     for (let q = 0; q < i; q++) s -= m[i * k + q] * b[q];
@@ -65,5 +44,21 @@ export function solveSpdInPlace(m: Float64Array, b: Float64Array, k: number): vo
     let s = b[i];
     for (let q = i + 1; q < k; q++) s -= m[q * k + i] * b[q];
     b[i] = s / m[i * k + i];
+  }
+}
+
+/** The lower Cholesky factor of `m` into `L` (p x p row-major; `L` may be `m` itself: each entry is read before it is written). */
+function cholesky(m: Float64Array, L: Float64Array, p: number, who: string): void {
+  for (let j = 0; j < p; j++) {
+    let d = m[j * p + j];
+    for (let k = 0; k < j; k++) d -= L[j * p + k] ** 2;
+    if (!(d > 0)) throw new Error(`${who}: matrix is not positive definite (pivot ${j} = ${d})`);
+    const ljj = Math.sqrt(d);
+    L[j * p + j] = ljj;
+    for (let i = j + 1; i < p; i++) {
+      let s = m[i * p + j];
+      for (let k = 0; k < j; k++) s -= L[i * p + k] * L[j * p + k];
+      L[i * p + j] = s / ljj;
+    }
   }
 }
