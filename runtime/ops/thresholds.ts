@@ -182,7 +182,11 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     learning.report(held());
     const card = cardNow();
     const states = card.scoring.residual && residuals.peek(card);
-    if (states) drifting.report(card.scoring.residual!, card.channels, states.entries());
+    try {
+      if (states) drifting.report(card.scoring.residual!, card.channels, states.entries());
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'level drift not reported');
+    }
   };
   const saves = stateSaves(store, { intervalMs: config.state.intervalMs, edge, log, report });
   return {

@@ -35,10 +35,14 @@ export interface DriftLogOptions {
 /** A rate-limited reporter of excused channels; `report` returns the number of lines written. */
 export function createDriftLog(o: DriftLogOptions): { report(model: ResidualModel, channels: readonly string[], states: Iterable<[string, Float64Array]>): number } {
   const maxLines = o.maxLines ?? 10;
-  /** Excused channels by sensor at the last report. */
+  /** Excused channels by sensor at the last report, under `reported`'s residual model. */
   const excused = new Map<string, Set<string>>();
+  let reported: ResidualModel | undefined;
   return {
     report(model, channels, states) {
+      // Another model in service: its states are its own (fresh or seeded), not a confirmation of the old ones.
+      if (model !== reported) excused.clear();
+      reported = model;
       if (!model.tracking?.drift) return 0;
       const changes: { sensor: string; channel: string; now: boolean; weight: number; movedSd: number }[] = [];
       const seen = new Set<string>();

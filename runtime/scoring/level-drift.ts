@@ -18,6 +18,9 @@ export function trackedState(model: ResidualModel): Float64Array {
   return s;
 }
 
+/** The largest level uncertainty, in units of the channel's residual variance. */
+const MAX_UNCERTAINTY = 1e6;
+
 /** What scoring with drift needs of a residual model, computed once per card. */
 interface DriftParts {
   /** Each channel's residual variance: the diagonal of Σ. */
@@ -72,10 +75,15 @@ export class LevelWalk {
     this.z = new Float64Array(k);
   }
 
-  /** A new window: every channel's level uncertainty grows by its drift (`state` = trackedState layout). */
+  /**
+   * A new window: every channel's level uncertainty grows by its drift (`state` = trackedState layout), up to
+   * MAX_UNCERTAINTY x its residual variance (the channel then counts 0.1 % of its weight; without a bound a lasting
+   * fault, or an absurd drift on a hand-edited card, would overflow it).
+   */
   predict(state: Float64Array): void {
     const c = this.drift.length;
-    for (let k = 0; k < c; k++) state[c + k] += this.drift[k];
+    const R = this.parts.variance;
+    for (let k = 0; k < c; k++) state[c + k] = Math.min(state[c + k] + this.drift[k], MAX_UNCERTAINTY * R[k]);
   }
 
   /**

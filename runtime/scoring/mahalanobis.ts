@@ -39,7 +39,8 @@ export interface ResidualTracking {
   rate: number;
   below: number;
   /**
-   * How far each channel's residual level may wander per scored window (one per reading), as a variance (scaled
+   * How far each channel's residual level may wander per scored window (one per reading; with `window.stride` s
+   * the runtime adds it once per s readings, so the allowance grows s times slower: more alerts, not fewer), as a variance (scaled
    * units², C values; runtime/scoring/level-drift.ts): the level is then followed as a random walk, a window is
    * scored against Σ + diag(p) with p the level's uncertainty (it grows by `drift` every window, shrinks with every
    * window learnt from), and the gain is max(`rate`, the Kalman gain). Learning stays gated on the score without p

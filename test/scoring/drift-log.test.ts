@@ -43,4 +43,13 @@ describe('level drift log', () => {
     expect(log.report(model, channels, [['a', state(1, 10)]])).toBe(1);
     expect(lines).toHaveLength(2);
   });
+
+  it('starts afresh when another model goes into service: its fresh states are no confirmation', () => {
+    const lines: string[] = [];
+    const log = createDriftLog({ write: (_, m) => lines.push(m) });
+    log.report(model, channels, [['a', state(1, 10)]]);
+    const adapted: ResidualModel = { ...model, tracking: { ...model.tracking!, drift: [...model.tracking!.drift!] } };
+    expect(log.report(adapted, channels, [['a', state(0, 0)]])).toBe(0);
+    expect(lines).toHaveLength(1);
+  });
 });

@@ -68,6 +68,16 @@ describe('residual level drift', () => {
     }
   });
 
+  it('bounds the level uncertainty, so an absurd drift or a lasting fault never overflows the state', () => {
+    const { scores, state } = run(model(1e307), 0, 4, 10);
+    for (const v of [...scores, ...state]) expect(Number.isFinite(v)).toBe(true);
+    // At most 1e6 x the residual variance: the channel still counts sqrt(1 / (1 + 1e6)) of its weight.
+    expect(state[2]).toBeLessThanOrEqual(1e6);
+    expect(state[2]).toBeGreaterThan(0.99e6);
+    expect(scores[9]).toBeGreaterThan(0);
+    expect(scores[9]).toBeLessThanOrEqual(8 / (1 + 0.99e6));
+  });
+
   it('a channel that never wandered keeps its full weight and its trained level', () => {
     const { scores, state } = run(model(0.1), 1, 4, 60);
     for (const s of scores) expect(s).toBeCloseTo(8, 5);
