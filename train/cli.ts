@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
+import type { ModelCard } from '@vigil/runtime/model/card.ts';
 import { parseRangeOption, type Ranges } from '@vigil/runtime/model/ranges.ts';
 import { parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { OPTION_TABLE } from './defaults.ts';
@@ -129,6 +130,7 @@ export async function run(args: string[]): Promise<number> {
     `export check: ONNX Runtime vs tfjs max |diff| ${res.exportMaxAbsDiff.toExponential(2)}`,
     `score: ${c.scoring.error}${c.scoring.reconProb ? ` (${c.scoring.reconProb.samples} samples)` : ''} over the last ${c.scoring.span} of ${c.window} steps; static threshold ${c.threshold.static.value.toPrecision(4)} (${c.threshold.static.method})`,
     ...setAsideLines(c),
+    ...driftLines(c),
     `wrote ${res.onnxPath}`,
     `      ${res.cardPath}`,
     `      ${res.svgPath}`,
@@ -138,6 +140,19 @@ export async function run(args: string[]): Promise<number> {
   ].join('\n'));
   res.model.dispose();
   return 0;
+}
+
+/**
+ * Which channels' residual levels wandered between the training and the held-out windows (`--track-drift`), the
+ * fastest first: the runtime excuses those while their level goes unconfirmed (train/README.md "Level drift").
+ */
+function driftLines(card: ModelCard): string[] {
+  const drift = card.scoring.residual?.tracking?.drift;
+  if (!drift) return [];
+  const wandering = drift.map((q, k) => ({ channel: card.channels[k], q })).filter((d) => d.q > 0).sort((a, b) => b.q - a.q);
+  if (!wandering.length) return [`level drift: no channel's residual level moved beyond its noise between training and held-out windows`];
+  const names = wandering.slice(0, 6).map((d) => d.channel).join(', ') + (wandering.length > 6 ? ` and ${wandering.length - 6} more` : '');
+  return [`level drift: ${wandering.length} of ${drift.length} channel(s) wandered between training and held-out windows (${names}); the runtime counts them less while their level goes unconfirmed`];
 }
 
 /** What the robust fit set aside, as the card records it (nothing with --contamination 0). */

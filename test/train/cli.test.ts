@@ -35,6 +35,20 @@ describe('vigil train', () => {
     expect(svg).toMatch(/<svg[\s\S]*<path d="M/);
   });
 
+  it('--track-drift: on by default, one drift per channel in the card and a line naming the channels that wandered; off: none', async () => {
+    const on = await quietly(() => run(['--data', csv, '--out', `${dir}/d/on`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
+    const { card } = loadModel(`${dir}/d/on`);
+    const drift = card.scoring.residual?.tracking?.drift;
+    expect(drift).toHaveLength(8);
+    const wandering = card.channels.filter((_, k) => drift![k] > 0);
+    if (wandering.length) expect(on.out).toContain(`level drift: ${wandering.length} of 8 channel(s) wandered`);
+    else expect(on.out).toContain("level drift: no channel's residual level moved");
+    for (const ch of wandering.slice(0, 6)) expect(on.out).toContain(ch);
+    const off = await quietly(() => run(['--data', csv, '--out', `${dir}/d/off`, '--epochs', '5', '--quiet', '--backend', 'wasm', '--track-drift', 'off']));
+    expect(loadModel(`${dir}/d/off`).card.scoring.residual?.tracking?.drift).toBeUndefined();
+    expect(off.out).not.toContain('level drift');
+  });
+
   it('--threshold-risk: same model (same seed), a lower risk gives a higher static level, named in the card', async () => {
     await quietly(() => run(['--data', csv, '--out', `${dir}/r/a`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
     await quietly(() => run(['--data', csv, '--out', `${dir}/r/b`, '--epochs', '5', '--quiet', '--backend', 'wasm', '--threshold-risk', '1e-4']));
