@@ -36,7 +36,10 @@ export interface VigilSetup {
 /** One line describing a trained model from its card. */
 export function cardSummary(card: ModelCard): string {
   const t = card.threshold;
-  return `${card.architecture.kind}, window ${card.window}, ${card.channels.length} channels, score ${card.scoring.error} over the last ${card.scoring.span} rows, threshold ${JSON.stringify(t.default)} (static ${t.static.value.toPrecision(4)}, ${t.static.method})`;
+  const drift = card.scoring.residual?.tracking?.drift;
+  const wandering = drift && card.channels.filter((_, k) => drift[k] > 0);
+  const level = wandering ? `, level drift on ${wandering.length ? wandering.join(', ') : 'no channel'}` : '';
+  return `${card.architecture.kind}, window ${card.window}, ${card.channels.length} channels, score ${card.scoring.error} over the last ${card.scoring.span} rows${level}, threshold ${JSON.stringify(t.default)} (static ${t.static.value.toPrecision(4)}, ${t.static.method})`;
 }
 
 /**
