@@ -4,7 +4,7 @@
  * check it against tfjs, then build the scoring model, error statistics and static threshold.
  */
 import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/model/card.ts';
-import { fitResidualModel, invertSpd, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
+import { fitResidualModel, residualVariance, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
@@ -158,8 +158,7 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
       },
     };
   } else if (o.score === 'mahalanobis') {
-    const fittedResiduals = spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), size(fitted), w, c, span);
-    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(fittedResiduals, c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training') };
+    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), size(fitted), w, c, span), c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training') };
   } else {
     // bce: the clipping rule travels with the card, so the runtime scores with the rule it was calibrated under.
     scoring = o.loss === 'bce' ? { error: 'bce', span, bceClip: { ...BCE_CLIP_DEFAULT } } : { error: o.loss, span };
@@ -193,13 +192,13 @@ export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount
   const c = model.mean.length;
   const n = held.length / c;
   if (n < 1 || fittedCount < 1) throw new Error(`levelDrift: need held-out and fitted windows, got ${n} and ${fittedCount}`);
-  const cov = invertSpd(Float64Array.from(model.precision), c);
+  const variance = residualVariance(model);
   const heldMean = new Float64Array(c);
   for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) heldMean[k] += held[i * c + k] / n;
   const rows = (windows: number) => windows * stride;
   const independent = (windows: number) => Math.min(windows, Math.max(1, rows(windows) / window));
   return Array.from(heldMean, (m, k) => {
-    const noise = cov[k * c + k] * (1 / independent(n) + 1 / independent(fittedCount));
+    const noise = variance[k] * (1 / independent(n) + 1 / independent(fittedCount));
     const moved = (m - model.mean[k]) ** 2;
     return moved > SIGNIFICANT ** 2 * noise ? (moved - noise) / ((rows(n) + rows(fittedCount)) / 3) : 0;
   });

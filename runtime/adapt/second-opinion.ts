@@ -13,7 +13,7 @@ import { firstValueFrom, from } from 'rxjs';
 import { openSession } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
 import { applyScaler } from '../scaling/scaler.ts';
-import { trackedState, type ResidualModel } from '../scoring/mahalanobis.ts';
+import { stateFrom } from '../scoring/mahalanobis.ts';
 import { scoreOutputs } from '../scoring/score-outputs.ts';
 import type { StoredWindow } from './reservoir-file.ts';
 import { seedResidualMeans } from './seed-residuals.ts';
@@ -69,18 +69,11 @@ export async function openPrevious(path: string, reservoir: readonly StoredWindo
         const out = await firstValueFrom(from(session.run(input, batch.length)));
         // A fresh state per window, as a swap seeds it (level uncertainty 0): scoring moves it in place, and each
         // window is judged on its own.
-        const meanOf = residual ? (i: number) => seededState(residual, means[batch[i].window.sensor]) : undefined;
+        const meanOf = residual ? (i: number) => stateFrom(residual, means[batch[i].window.sensor]) : undefined;
         const { scores } = scoreOutputs(input, out, batch.length, card.window, C, card.scoring, meanOf);
         batch.forEach((s, i) => agrees.push(scores[i] > s.bar * card.threshold.static.value));
       }
       return agrees;
     },
   };
-}
-
-/** A sensor's tracked state starting from seeded means (the card's when none were seeded). */
-function seededState(residual: ResidualModel, seeded: number[] | undefined): Float64Array {
-  const state = trackedState(residual);
-  if (seeded) state.set(seeded.slice(0, residual.mean.length));
-  return state;
 }

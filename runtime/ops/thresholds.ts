@@ -181,9 +181,10 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const report = () => {
     learning.report(held());
     const card = cardNow();
-    const states = card.scoring.residual && residuals.peek(card);
+    const residual = card.scoring.residual;
+    const states = residual && residuals.peek(card);
     try {
-      if (states) drifting.report(card.scoring.residual!, card.channels, states.entries());
+      if (states) drifting.report(residual, card.channels, states.entries());
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'level drift not reported');
     }

@@ -18,6 +18,29 @@ export function trackedState(model: ResidualModel): Float64Array {
   return s;
 }
 
+/**
+ * A tracked state from saved or seeded values: C means, or C means then C uncertainties (a state saved before the
+ * card tracked uncertainty, or seeded means, start certain: uncertainty 0). Absent: the card's own start.
+ */
+export function stateFrom(model: ResidualModel, values: readonly number[] | undefined): Float64Array {
+  const state = trackedState(model);
+  if (values) state.set(values.slice(0, state.length));
+  return state;
+}
+
+const variances = new WeakMap<ResidualModel, Float64Array>();
+/** Each channel's residual variance: the diagonal of the covariance Σ the card's precision inverts (once per card). */
+export function residualVariance(model: ResidualModel): Float64Array {
+  let v = variances.get(model);
+  if (!v) {
+    const c = model.mean.length;
+    const cov = invertSpd(Float64Array.from(model.precision), c);
+    v = Float64Array.from({ length: c }, (_, k) => cov[k * c + k]);
+    variances.set(model, v);
+  }
+  return v;
+}
+
 /** The largest level uncertainty, in units of the channel's residual variance. */
 const MAX_UNCERTAINTY = 1e6;
 
@@ -33,12 +56,7 @@ const parts = new WeakMap<ResidualModel, DriftParts>();
 function partsOf(model: ResidualModel, drift: number[]): DriftParts {
   let p = parts.get(model);
   if (!p) {
-    const c = model.mean.length;
-    const cov = invertSpd(Float64Array.from(model.precision), c);
-    p = {
-      variance: Float64Array.from({ length: c }, (_, k) => cov[k * c + k]),
-      wandering: Int32Array.from(drift.flatMap((q, k) => (q > 0 ? [k] : []))),
-    };
+    p = { variance: residualVariance(model), wandering: Int32Array.from(drift.flatMap((q, k) => (q > 0 ? [k] : []))) };
     parts.set(model, p);
   }
   return p;

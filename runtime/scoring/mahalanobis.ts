@@ -11,7 +11,7 @@ import { LevelWalk } from './level-drift.ts';
 import { invertSpd } from './spd.ts';
 
 export { invertSpd } from './spd.ts';
-export { trackedState } from './level-drift.ts';
+export { residualVariance, stateFrom, trackedState } from './level-drift.ts';
 
 /** What the card stores for Mahalanobis scoring (`scoring.residual`). */
 export interface ResidualModel {
@@ -40,8 +40,8 @@ export interface ResidualTracking {
   below: number;
   /**
    * How far each channel's residual level may wander per scored window (one per reading; with `window.stride` s
-   * the runtime adds it once per s readings, so the allowance grows s times slower: more alerts, not fewer), as a variance (scaled
-   * units², C values; runtime/scoring/level-drift.ts): the level is then followed as a random walk, a window is
+   * the runtime adds it once per s readings, so the allowance grows s times slower: more alerts, not fewer), as a
+   * variance (scaled units², C values; runtime/scoring/level-drift.ts): the level is then followed as a random walk, a window is
    * scored against Σ + diag(p) with p the level's uncertainty (it grows by `drift` every window, shrinks with every
    * window learnt from), and the gain is max(`rate`, the Kalman gain). Learning stays gated on the score without p
    * (`below`). Estimated at training from the held-out windows (train/score-exported.ts `levelDrift`); a channel that
@@ -49,7 +49,6 @@ export interface ResidualTracking {
    */
   drift?: number[];
 }
-
 
 /** Per-channel residual of each window averaged over its trailing `span` rows: N x C. */
 export function spanResiduals(input: Float32Array, output: Float32Array, n: number, window: number, channels: number, span: number): Float64Array {
@@ -114,7 +113,6 @@ export function fitResidualModel(residuals: Float64Array, channels: number, sour
   };
 }
 
-
 /**
  * Scores of N windows (N x W x C, time-major) against their reconstructions. `perChannel[c]` is channel c's
  * term `d_c (P d)_c / C` (with level drift, P is the inverse of Σ + diag(p)): the terms sum to the score, and a
@@ -159,10 +157,11 @@ export function mahalanobisScores(
     if (state) {
       walk!.predict(state);
       walk!.weigh(y, state, x);
-    } else x.set(y);
+    }
+    const weighed = state ? x : y;
     let total = 0;
     for (let a = 0; a < channels; a++) {
-      const term = (d[a] * x[a]) / channels;
+      const term = (d[a] * weighed[a]) / channels;
       perChannel[i * channels + a] = term;
       total += term;
     }

@@ -3,7 +3,7 @@
  * starts at the card's mean and follows its own slow normal drift. Bounded by `maxSensors` (least recently
  * seen dropped first); `snapshot`/`restore` carry the learnt means across restarts.
  */
-import { trackedState, type ResidualModel } from './mahalanobis.ts';
+import { stateFrom, trackedState, type ResidualModel } from './mahalanobis.ts';
 import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
 
@@ -42,18 +42,16 @@ export class ResidualBaselines {
    */
   restore(states: Record<string, unknown>, keepHeld = false): string[] {
     const skipped: string[] = [];
+    const c = this.model.mean.length;
+    const full = trackedState(this.model).length;
     for (const [sensor, v] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
-      const c = this.model.mean.length;
       // C means, or C means then C level uncertainties (never negative).
-      if (!Array.isArray(v) || (v.length !== c && v.length !== trackedState(this.model).length) || !v.every((x, k) => typeof x === 'number' && Number.isFinite(x) && (k < c || x >= 0))) {
+      if (!Array.isArray(v) || (v.length !== c && v.length !== full) || !v.every((x, k) => typeof x === 'number' && Number.isFinite(x) && (k < c || x >= 0))) {
         skipped.push(sensor);
         continue;
       }
-      // Means saved before the card tracked level uncertainty start certain (uncertainty 0).
-      const state = trackedState(this.model);
-      state.set((v as number[]).slice(0, state.length));
-      this.held.set(sensor, state);
+      this.held.set(sensor, stateFrom(this.model, v as number[]));
     }
     for (const sensor of this.held.keys()) {
       if (this.held.size <= this.maxSensors) break;
