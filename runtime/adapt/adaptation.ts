@@ -100,7 +100,7 @@ class GatewayAdaptation implements Adaptation {
     this.cfg = deps.config;
     this.log = deps.log;
     this.command = vigilCommand(this.cfg.command);
-    this.store = new ReservoirStore(this.cfg.reservoir, this.log, deps.card());
+    this.store = new ReservoirStore(this.cfg.reservoir, this.log, deps.card(), this.cfg.seedWindows);
     this.record = decisionRecorder(this.log, deps.registry, () => this.store.reservoir);
     this.rate = new FlagRate(this.cfg.rollback.windows);
     this.signalOf = deps.card();
@@ -125,10 +125,10 @@ class GatewayAdaptation implements Adaptation {
     const { deps, cfg, log } = this;
     if (!deps.seedResiduals || card.name !== this.store.reservoir.model.name) return;
     try {
-      const means = await seedResidualMeans(card, session, this.store.reservoir.snapshot().windows, cfg.seedWindows);
+      const means = await seedResidualMeans(card, session, this.store.reservoir.levelWindows(), cfg.seedWindows);
       deps.seedResiduals(card, means);
       const n = Object.keys(means).length;
-      if (n) log.info({ model: `${card.name}@${card.version}`, sensors: n }, `adaptation: residual means of ${n} sensor(s) seeded from their newest ${cfg.seedWindows} reservoir windows`);
+      if (n) log.info({ model: `${card.name}@${card.version}`, sensors: n }, `adaptation: residual means of ${n} sensor(s) seeded from their newest ${cfg.seedWindows} clearly normal windows`);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'adaptation: residual means not seeded; tracking starts from the card');
     }
@@ -263,7 +263,7 @@ class GatewayAdaptation implements Adaptation {
     const parent = card.lineage?.parent.version;
     const path = parent === undefined ? undefined : keptModelPath(this.deps.model, parent);
     if (!path) return `no kept previous version to ask${parent === undefined ? '' : ` (version ${parent} is not in the model's .versions folder)`}`;
-    return () => openPrevious(path, this.store.reservoir.snapshot().windows, this.cfg.seedWindows);
+    return () => openPrevious(path, this.store.reservoir.levelWindows(), this.cfg.seedWindows);
   }
 
   /** The watch after a swap has decided. */

@@ -107,7 +107,8 @@ export const AdaptSchema = z
     threshold: z.enum(['auto', 'keep', 'refit']).optional(),
     /**
      * At a swap (an adaptation or a rollback), each sensor's tracked residual mean starts from the incoming model's
-     * mean residual over the sensor's newest this many reservoir windows (0: from its card, as without adaptation).
+     * mean residual over the sensor's newest this many clearly normal windows (runtime/adapt/reservoir.ts
+     * `levelWindows`; 0: from its card, as without adaptation).
      */
     seedWindows: z.number().int().nonnegative().default(32),
     /** The command that runs `vigil adapt` (argv; default: this node with this checkout's bin/vigil.mjs). */

@@ -26,6 +26,8 @@ export class ReservoirStore {
     private readonly cfg: AdaptConfig['reservoir'],
     private readonly log: VigilLogger,
     card: ModelCard,
+    /** Windows held aside per sensor for the level seed (adapt.seedWindows). */
+    private readonly levelCap = 32,
   ) {
     this.reservoir = this.open(card);
     this.saved = this.reservoir.version;
@@ -68,13 +70,13 @@ export class ReservoirStore {
     const model = { name: card.name, window: card.window, channels: card.channels };
     if (existsSync(file)) {
       try {
-        const r = new Reservoir(model, this.cfg, readReservoir(file));
+        const r = new Reservoir(model, this.cfg, readReservoir(file), this.levelCap);
         this.log.info({ file, windows: r.size }, `adaptation reservoir restored: ${r.size} windows`);
         return r;
       } catch (err) {
         this.log.warn({ file, err: (err as Error).message }, 'adaptation reservoir not restored; starting an empty one (the file is replaced on the next write)');
       }
     }
-    return new Reservoir(model, this.cfg);
+    return new Reservoir(model, this.cfg, undefined, this.levelCap);
   }
 }

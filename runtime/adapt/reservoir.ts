@@ -10,6 +10,12 @@
  * last anomalous one. At most one window per sensor per `sampleEveryMs`. What entered is a ring over recent time:
  * when the budget is full the oldest goes. An alert becomes a canary only when its peak reached `canaryMinPeak` x its
  * threshold (marginal alerts are what drift raises).
+ *
+ * A swap seeds each sensor's residual levels from its newest clearly normal windows (seed-residuals.ts), and those
+ * must be today's: the training ring's are at least `guardMs` old and, while sporadic flags keep a sensor in its
+ * guard band, far older. So the clearly normal windows the guard band keeps out of training (those in it, and those
+ * an anomalous window discarded from the wait) are held aside, the newest `levelCap` per sensor, for that seed only
+ * (in memory, within `maxBytes`; not in the file): `levelWindows()`.
  */
 import type { Detection } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
@@ -42,6 +48,8 @@ interface SensorState {
   /** The alert being collected, if one is open, and its peak score as a multiple of its threshold. */
   canary?: StoredCanary;
   peak: number;
+  /** Clearly normal windows the guard band kept out of training, oldest first (levelWindows). */
+  aside: StoredWindow[];
 }
 
 /** Sensors tracked at most (the least recently heard from is forgotten). */
@@ -49,7 +57,7 @@ const MAX_SENSORS = 100_000;
 
 /** A bounded reservoir of clearly normal windows and alert canaries for one model. */
 export class Reservoir {
-  /** Windows held in total (ring + waiting + canaries), from `maxBytes`. */
+  /** Windows held in total (ring + waiting + canaries + aside), from `maxBytes`. */
   readonly capacity: number;
   /** Entered windows, oldest first (a queue: the oldest goes when the budget is full). */
   private ring: StoredWindow[] = [];
@@ -57,6 +65,7 @@ export class Reservoir {
   private readonly sensors = new Map<string, SensorState>();
   private waitingCount = 0;
   private canaryCount = 0;
+  private asideCount = 0;
   private fresh = 0;
   /** Newest data time seen. */
   private latest = -Infinity;
@@ -68,6 +77,8 @@ export class Reservoir {
     readonly model: ReservoirModel,
     private readonly cfg: ReservoirConfig,
     restored?: ReservoirSnapshot,
+    /** Windows held aside per sensor for the level seed (adapt.seedWindows). */
+    private readonly levelCap = 32,
   ) {
     const per = storedWindowBytes(model.window, model.channels.length);
     this.capacity = Math.floor(cfg.maxBytes / per);
@@ -97,20 +108,24 @@ export class Reservoir {
   observe(d: Detection, scaler: Scaler): void {
     const v = d.verdict;
     if (v.tsLast > this.latest) this.latest = v.tsLast;
-    const s = lruGet(this.sensors, v.sensor, () => ({ guardUntil: -Infinity, lastTaken: -Infinity, waiting: [] as StoredWindow[], peak: 0 }), MAX_SENSORS, (_k, old) => this.forget(old));
+    const s = lruGet(this.sensors, v.sensor, () => ({ guardUntil: -Infinity, lastTaken: -Infinity, waiting: [] as StoredWindow[], peak: 0, aside: [] as StoredWindow[] }), MAX_SENSORS, (_k, old) => this.forget(old));
     if (v.anomaly || d.alertOpen || d.alert) {
       this.counts.incident += 1 + s.waiting.length;
+      for (const w of s.waiting) this.setAside(s, w);
       this.dropWaiting(s);
       s.guardUntil = Math.max(s.guardUntil, v.tsLast + this.cfg.guardMs);
       this.collectCanary(s, d, scaler);
       return;
     }
     this.promote(s, v.tsLast);
-    if (v.tsLast < s.guardUntil) this.counts.guard++;
-    else if (!(v.score < this.cfg.normalShare * v.threshold)) this.counts.score++;
+    if (!(v.score < this.cfg.normalShare * v.threshold)) this.counts.score++;
     else if (v.incomplete) this.counts.incomplete++;
     else if (v.tsLast - s.lastTaken < this.cfg.sampleEveryMs) this.counts.sampled++;
-    else if (!this.makeRoom()) this.counts.budget++;
+    else if (v.tsLast < s.guardUntil) {
+      this.counts.guard++;
+      s.lastTaken = v.tsLast;
+      if (this.makeRoom()) this.setAside(s, storedWindow(d, scaler));
+    } else if (!this.makeRoom()) this.counts.budget++;
     else {
       s.lastTaken = v.tsLast;
       s.waiting.push(storedWindow(d, scaler));
@@ -128,6 +143,16 @@ export class Reservoir {
     return undefined;
   }
 
+  /**
+   * The windows a swap seeds residual levels from: the entered, waiting and set-aside ones (any order; the seed takes
+   * each sensor's newest).
+   */
+  levelWindows(): StoredWindow[] {
+    const out = this.ring.slice();
+    for (const s of this.sensors.values()) out.push(...s.waiting, ...s.aside);
+    return out;
+  }
+
   /** An adaptation was attempted: count fresh windows from zero. */
   markAttempt(): void {
     this.fresh = 0;
@@ -137,6 +162,10 @@ export class Reservoir {
   /** Forget the clearly normal windows (after a rollback: a new attempt learns from what comes after). */
   clearWindows(): void {
     this.ring = [];
+    for (const s of this.sensors.values()) {
+      this.dropWaiting(s);
+      this.dropAside(s);
+    }
     this.fresh = 0;
     this.version++;
   }
@@ -159,7 +188,7 @@ export class Reservoir {
     const room = this.capacity - this.canaryCount;
     this.ring = r.windows.slice(Math.max(0, r.windows.length - room));
     this.fresh = Math.min(r.fresh, this.ring.length);
-    for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => ({ guardUntil: until, lastTaken: -Infinity, waiting: [], peak: 0 }), MAX_SENSORS);
+    for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => ({ guardUntil: until, lastTaken: -Infinity, waiting: [], peak: 0, aside: [] }), MAX_SENSORS);
   }
 
   /** Waiting windows at least guardMs older than `now` enter the ring. */
@@ -181,10 +210,25 @@ export class Reservoir {
 
   /** Make room for one more window by evicting the oldest entered one; false when none is left to evict. */
   private makeRoom(): boolean {
-    if (this.ring.length + this.waitingCount + this.canaryCount < this.capacity) return true;
+    if (this.ring.length + this.waitingCount + this.canaryCount + this.asideCount < this.capacity) return true;
     if (!this.ring.length) return false;
     this.ring.shift();
     return true;
+  }
+
+  /** Hold `w` aside for the level seed (its room already made or held), dropping the sensor's oldest past `levelCap`. */
+  private setAside(s: SensorState, w: StoredWindow): void {
+    s.aside.push(w);
+    this.asideCount++;
+    while (s.aside.length > this.levelCap) {
+      s.aside.shift();
+      this.asideCount--;
+    }
+  }
+
+  private dropAside(s: SensorState): void {
+    this.asideCount -= s.aside.length;
+    s.aside.length = 0;
   }
 
   private dropWaiting(s: SensorState): void {
@@ -218,7 +262,7 @@ export class Reservoir {
   /** Keep a closed alert's windows, dropping the oldest alerts beyond `canaryAlerts`. */
   private keepCanary(c: StoredCanary): void {
     while (this.canaries.length >= this.cfg.canaryAlerts) this.canaryCount -= this.canaries.shift()!.windows.length;
-    while (this.ring.length && this.ring.length + this.waitingCount + this.canaryCount + c.windows.length > this.capacity) this.ring.shift();
+    while (this.ring.length && this.ring.length + this.waitingCount + this.canaryCount + this.asideCount + c.windows.length > this.capacity) this.ring.shift();
     this.canaries.push(c);
     this.canaryCount += c.windows.length;
     this.version++;
@@ -226,6 +270,7 @@ export class Reservoir {
 
   private forget(s: SensorState): void {
     this.dropWaiting(s);
+    this.dropAside(s);
     if (s.canary) this.canaryCount -= s.canary.windows.length;
   }
 }

@@ -87,6 +87,33 @@ describe('reservoir', () => {
     expect(r.incident()).toBe('s1');
   });
 
+  it('holds the clearly normal windows the guard band keeps out aside for the level seed, the newest per sensor, not in the file', () => {
+    // Sporadic flags every 8 s (as an adapted model that drifts off flags them): nothing waits out the guard band.
+    const r = new Reservoir(model, cfg({ maxBytes: 65_536 }), undefined, 5);
+    const scores = Array.from({ length: 200 }, (_, t) => (t % 8 === 7 ? 1.2 : t % 8 === 6 ? 0.8 : 0.2));
+    feed(r, 's1', scores);
+    expect(seconds(r)).toEqual([]);
+    const level = (sensor: string) => r.levelWindows().filter((w) => w.sensor === sensor).map((w) => w.tsLast / 1000).sort((a, b) => a - b);
+    // The newest 5 clearly normal ones were set aside (198 scored 0.8, 199 was flagged).
+    expect(level('s1')).toEqual([193, 194, 195, 196, 197]);
+    expect(r.counts.guard).toBeGreaterThan(100);
+    // Another sensor with no flags: its waiting windows count too (the newest 10 s have not entered the ring yet).
+    feed(r, 's2', Array.from({ length: 30 }, () => 0.2));
+    expect(level('s2')).toHaveLength(30);
+    expect(r.snapshot().windows.filter((w) => w.sensor === 's2')).toHaveLength(20);
+    // Aside windows count toward maxBytes and never reach the file; a rollback's clear drops them with the rest.
+    expect(r.snapshot().windows.every((w) => w.sensor === 's2')).toBe(true);
+    r.clearWindows();
+    expect(r.levelWindows()).toEqual([]);
+    // However many a sensor may set aside, they stay within the budget (the training ring's oldest go first).
+    const many = new Reservoir(model, cfg({ maxBytes: 65_536 }), undefined, 100_000);
+    feed(many, 's2', Array.from({ length: 40 }, () => 0.2));
+    feed(many, 's1', Array.from({ length: many.capacity + 100 }, (_, t) => (t % 8 === 7 ? 1.2 : 0.2)), 100);
+    expect(many.levelWindows().length).toBeLessThanOrEqual(many.capacity);
+    expect(many.levelWindows().filter((w) => w.sensor === 's1').length).toBeGreaterThan(many.capacity - 40);
+    expect(many.snapshot().windows).toEqual([]);
+  });
+
   it('thins to one window per sensor per sampleEveryMs and stays within maxBytes, oldest out', () => {
     const r = new Reservoir(model, cfg({ sampleEveryMs: 5000, maxBytes: 65_536 }));
     feed(r, 's1', Array.from({ length: 30 }, () => 0.1));
