@@ -8,17 +8,16 @@
  * rollback` restores the previous pair, hot-swapped back. Each
  * decision is a log line, a counter and a dashboard mark (decision.ts).
  */
-import { readFileSync } from 'node:fs';
 import { Subject, type Observable } from 'rxjs';
 import type { Registry } from 'prom-client';
 import type { BatchRunner } from '../inference/model-ref.ts';
-import { parseCard, type ModelCard } from '../model/card.ts';
+import type { ModelCard } from '../model/card.ts';
 import type { ReloadOutcome } from '../ops/reload.ts';
 import type { VigilLogger } from '../ops/logger.ts';
 import type { Detection } from '../stream/types.ts';
 import type { AdaptConfig } from './config.ts';
 import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './decision.ts';
-import { calibrationReference, defaultSpacing, describeDrift, DriftSignal, type DriftReading } from './drift-signal.ts';
+import { defaultSpacing, describeDrift, DriftSignal, type DriftReading } from './drift-signal.ts';
 import { Reservoir } from './reservoir.ts';
 import { ReservoirStore } from './reservoir-store.ts';
 import { runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
@@ -167,19 +166,9 @@ class GatewayAdaptation implements Adaptation {
     this.subject.complete();
   }
 
-  /** A kept version's card (the drift signal's reference is the calibration of the bar in force). */
-  private keptCard(version: string): ModelCard | undefined {
-    const at = keptModelPath(this.deps.model, version);
-    try {
-      return at ? parseCard(JSON.parse(readFileSync(`${at}.json`, 'utf8')), `${at}.json`) : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   private newSignal(card: ModelCard): DriftSignal {
     const { trigger, reservoir } = this.cfg;
-    return new DriftSignal(calibrationReference(card, (v) => this.keptCard(v)), { ...trigger, spacing: trigger.spacing ?? defaultSpacing(card) }, reservoir.guardMs);
+    return new DriftSignal({ ...trigger, spacing: trigger.spacing ?? defaultSpacing(card) }, reservoir.guardMs, `version ${card.version}`);
   }
 
   private decide(outcome: AdaptOutcome, detail: string, from?: string, to?: string): AdaptDecisionMark {

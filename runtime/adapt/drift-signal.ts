@@ -1,24 +1,26 @@
 /**
  * The drift signal that starts an adaptation (config `adapt.trigger.kind: drift`, docs/adapt.md "Trigger"): have
- * the scores of recent windows outside any incident moved above the scores the model was calibrated on?
+ * the scores of recent windows outside any incident moved above those the model scored when it went live?
  *
- * Reference: the card's score statistics (`errorStats.validation`, else `train`): the mean and standard deviation of
- * the scores of windows the model never fitted, the same numbers its threshold was calibrated from. Evidence: the
- * mean score of the last `windows` windows, all sensors, that are outside an incident and its guard band, gated as
- * the reservoir gates (reservoir.ts): a window waits `guardMs` of data time before it counts, an anomalous window of
- * its sensor (or an open alert) meanwhile discards every window still waiting, and the sensor's windows stay out
- * for `guardMs` after it. So a fault never counts, nor the onset of a ramp under the bar just before it is flagged.
- * It fires when that mean is `z` standard errors above the card's mean: a two-sample test of means, the standard
- * error from the card's standard deviation and both samples' sizes (the card's windows and the recent ones), each
- * counted once every `spacing` windows (overlapping windows repeat the same rows). One-sided: scores falling is not
- * what adaptation repairs.
+ * Reference: the first `windows` windows the model scored in service (outside incidents, gated as below): their
+ * mean and standard deviation. Not the card's score statistics: those are of held-out windows scored without tracked
+ * residual levels, well above what the runtime scores today's normal (in bench/adapt-drift.ts the signal sat 2-6
+ * standard errors below zero on them, and a drift pushed the scores over the bar, where no window counts any more,
+ * before it fired). Evidence: the mean score of the last `windows` windows, all sensors, that are outside an incident
+ * and its guard band, gated as the reservoir gates (reservoir.ts): a window waits `guardMs` of data time before it
+ * counts, an anomalous window of its sensor (or an open alert) meanwhile discards every window still waiting, and
+ * the sensor's windows stay out for `guardMs` after it. So a fault never counts, nor the onset of a ramp under the
+ * bar just before it is flagged. It fires when that mean is `z` standard errors above the reference's: a two-sample
+ * test of means, the standard error from the reference's standard deviation and both samples' sizes, each counted
+ * once every `spacing` windows (overlapping windows repeat the same rows). One-sided: scores falling is not what
+ * adaptation repairs. A model swapped in gets a new signal (its own reference); an attempt spends the evidence only.
  */
 import type { ModelCard } from '../model/card.ts';
 import type { Detection } from '../stream/types.ts';
 import { lruGet } from '../util/lru.ts';
 import type { TriggerConfig } from './config.ts';
 
-/** The calibration a drift is measured against. */
+/** The scores a drift is measured against. */
 export interface DriftReference {
   mean: number;
   std: number;
@@ -37,31 +39,6 @@ export interface DriftReading {
   /** Standard errors above the reference mean. */
   z: number;
   fired: boolean;
-}
-
-/** A card's score statistics: validation windows when it has them (never fitted), else training windows. */
-export function driftReference(card: Pick<ModelCard, 'errorStats' | 'version'>): DriftReference {
-  const v = card.errorStats.validation;
-  const s = v && v.count > 1 ? v : card.errorStats.train;
-  return { mean: s.mean, std: s.std, count: s.count, from: `version ${card.version}'s ${s === v ? 'validation' : 'training'} scores (${s.count} windows)` };
-}
-
-/**
- * The calibration of the bar in force: an adapted model that kept its parent's threshold (`vigil adapt --threshold
- * keep`, or `auto` on reservoir windows) is measured against the scores that bar was calibrated on, its parent's
- * (`parentCard`: the parent's card, or undefined when it is not kept), and so on up the lineage. Its own card's
- * statistics are not that: they are of held-out windows scored without tracked residual means, above what the
- * runtime scores today's normal (in bench/adapt-drift.ts the signal sat 2-6 standard errors below zero on them).
- */
-export function calibrationReference(card: ModelCard, parentCard: (version: string) => ModelCard | undefined): DriftReference {
-  let at = card;
-  for (let hops = 0; hops < 100; hops++) {
-    const t = at.lineage?.validation.threshold;
-    const parent = at.lineage && t && t.after === t.before ? parentCard(at.lineage.parent.version) : undefined;
-    if (!parent) break;
-    at = parent;
-  }
-  return driftReference(at);
 }
 
 /** Windows per independent one when `spacing` is unset: half the windows that share a row. */
@@ -87,10 +64,17 @@ export class DriftSignal {
   private readonly sensors = new Map<string, SensorGate>();
   private readonly spacing: number;
 
+  /** Set once the first `windows` windows are in. */
+  reference: DriftReference | undefined;
+  private refSum = 0;
+  private refSq = 0;
+  private refCount = 0;
+
   constructor(
-    readonly reference: DriftReference,
     private readonly cfg: Pick<TriggerConfig, 'windows' | 'z'> & { spacing: number },
     private readonly guardMs: number,
+    /** Whose scores, for the log line ("version 2"). */
+    private readonly model: string,
   ) {
     this.ring = new Float64Array(cfg.windows);
     this.spacing = cfg.spacing;
@@ -115,15 +99,16 @@ export class DriftSignal {
 
   /** The signal now; undefined until `windows` windows are in. */
   reading(): DriftReading | undefined {
-    if (this.filled < this.ring.length) return undefined;
+    const ref = this.reference;
+    if (!ref || this.filled < this.ring.length) return undefined;
     const mean = this.sum / this.filled;
-    // Two samples: the card's mean is itself measured on a few hundred overlapping windows.
-    const se = this.reference.std * Math.sqrt(this.spacing * (1 / this.filled + 1 / Math.max(1, this.reference.count)));
-    const z = se > 0 ? (mean - this.reference.mean) / se : mean > this.reference.mean ? Infinity : 0;
-    return { windows: this.filled, mean, reference: this.reference, z, fired: z >= this.cfg.z };
+    // Two samples: the reference's mean is itself measured on a few hundred overlapping windows.
+    const se = ref.std * Math.sqrt(this.spacing * (1 / this.filled + 1 / ref.count));
+    const z = se > 0 ? (mean - ref.mean) / se : mean > ref.mean ? Infinity : 0;
+    return { windows: this.filled, mean, reference: ref, z, fired: z >= this.cfg.z };
   }
 
-  /** Start collecting evidence afresh (after an attempt: what it was based on is spent). */
+  /** Start collecting evidence afresh (after an attempt: what it was based on is spent; the reference stays). */
   reset(): void {
     this.pos = 0;
     this.filled = 0;
@@ -136,6 +121,17 @@ export class DriftSignal {
   }
 
   private push(score: number): void {
+    if (!this.reference) {
+      this.refSum += score;
+      this.refSq += score * score;
+      const n = ++this.refCount;
+      if (n === this.ring.length) {
+        const mean = this.refSum / n;
+        const std = Math.sqrt(Math.max(0, (this.refSq - n * mean * mean) / (n - 1)));
+        this.reference = { mean, std, count: n, from: `the first ${n} windows ${this.model} scored in service` };
+      }
+      return;
+    }
     if (this.filled === this.ring.length) this.sum -= this.ring[this.pos];
     else this.filled++;
     this.ring[this.pos] = score;

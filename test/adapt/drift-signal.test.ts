@@ -1,20 +1,18 @@
 /**
  * The drift signal that can start an adaptation (runtime/adapt/drift-signal.ts, `adapt.trigger.kind: drift`): the
- * mean score of recent windows outside incidents against the card's calibration. A slow drift of the scores fires
- * it; a stable stream of correlated scores does not; a fault does not (its windows, the guard band before it and
- * the one after it never count), while the same scores counted as normal would.
+ * mean score of recent windows outside incidents against the first ones the model scored in service. A slow drift
+ * of the scores fires it; a stable stream of correlated scores does not; a fault does not (its windows, the guard
+ * band before it and the one after it never count), while the same scores counted as normal would.
  */
 import { describe, expect, it } from 'vitest';
 import { TriggerSchema } from '../../runtime/adapt/config.ts';
-import { calibrationReference, defaultSpacing, DriftSignal, driftReference } from '../../runtime/adapt/drift-signal.ts';
-import type { ModelCard } from '../../runtime/model/card.ts';
+import { defaultSpacing, DriftSignal } from '../../runtime/adapt/drift-signal.ts';
 import type { Detection } from '../../runtime/stream/types.ts';
 import { mulberry32 } from '../../runtime/util/prng.ts';
 
 const THRESHOLD = 3;
-const reference = { mean: 1, std: 0.5, count: 10_000, from: 'test' };
-/** 100 windows, each 4 counted as one, 3 standard errors; guard band 10 s (10 windows at 1 Hz). */
-const signal = () => new DriftSignal(reference, { windows: 100, z: 3, spacing: 4 }, 10_000);
+/** 100 windows (the reference, then the evidence), each 4 counted as one, 3 standard errors; guard band 10 s (10 windows at 1 Hz). */
+const signal = (guardMs = 10_000) => new DriftSignal({ windows: 100, z: 3, spacing: 4 }, guardMs, 'version 1');
 
 /** A detection of `sensor` at second `t`. */
 function det(t: number, score: number, o: { alertOpen?: boolean; sensor?: string } = {}): Detection {
@@ -47,7 +45,7 @@ function feed(s: DriftSignal, scores: number[], from = 0, alertOpen: (t: number)
 }
 
 describe('drift signal', () => {
-  it('does not fire on a stable stream of correlated scores at the calibration (5 seeds, 5,000 windows each)', () => {
+  it('does not fire on a stable stream of correlated scores (5 seeds, 5,000 windows each)', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const s = signal();
       expect(feed(s, normal(5000, seed))).toEqual([]);
@@ -57,28 +55,35 @@ describe('drift signal', () => {
     }
   });
 
-  it('fires when the scores drift up, once the mean has moved by about 0.3 sd', () => {
+  it('fires when the scores drift up, once the mean has moved by about 0.8 sd', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const s = signal();
       // Stable for 1,000 windows, then the level rises by 0.5 (one card sd) over 3,000.
       const fired = feed(s, normal(4000, seed, (t) => 1 + 0.5 * Math.max(0, Math.min(1, (t - 1000) / 3000))));
       expect(fired.length).toBeGreaterThan(0);
       expect(fired[0]).toBeGreaterThan(1000);
-      expect(fired[0]).toBeLessThan(3500);
+      expect(fired[0]).toBeLessThan(4000);
       const r = s.reading()!;
       expect(r.mean).toBeGreaterThan(1.3);
     }
   });
 
-  it('waits for its windows: no reading before 100 have counted, and none after reset', () => {
+  it('measures its reference on the first 100 windows, then waits for 100 more; reset spends the evidence, not the reference', () => {
     const s = signal();
-    feed(s, normal(105, 1));
-    // 105 fed, the newest 10 s still wait out the guard band.
+    const first = normal(110, 1);
+    feed(s, first);
+    // 110 fed, the newest 10 s still wait out the guard band: the first 100 are the reference.
+    const mean = first.slice(0, 100).reduce((a, x) => a + x, 0) / 100;
+    const sd = Math.sqrt(first.slice(0, 100).reduce((a, x) => a + (x - mean) ** 2, 0) / 99);
+    expect(s.reference).toMatchObject({ count: 100, from: 'the first 100 windows version 1 scored in service' });
+    expect(s.reference!.mean).toBeCloseTo(mean, 9);
+    expect(s.reference!.std).toBeCloseTo(sd, 9);
     expect(s.reading()).toBeUndefined();
-    feed(s, normal(10, 2), 105);
+    feed(s, normal(100, 2), 110);
     expect(s.reading()?.windows).toBe(100);
     s.reset();
     expect(s.reading()).toBeUndefined();
+    expect(s.reference!.mean).toBeCloseTo(mean, 9);
   });
 
   it('does not fire on a fault: flagged windows, an open alert, the guard band before and after never count', () => {
@@ -90,7 +95,7 @@ describe('drift signal', () => {
     const alertOpen = (t: number) => t >= 1010 && t < 1070;
     expect(feed(signal(), scores, 0, alertOpen)).toEqual([]);
     // With no guard band, the 20 windows just under the bar on either side would count, and fire it.
-    const noGuard = new DriftSignal(reference, { windows: 100, z: 3, spacing: 4 }, 0);
+    const noGuard = signal(0);
     expect(feed(noGuard, scores, 0, alertOpen)).not.toEqual([]);
     // And the fault's own windows counted as normal data (kept just under the bar, nothing flagged) would too.
     expect(feed(signal(), scores.map((x) => Math.min(x, THRESHOLD - 0.01)))).not.toEqual([]);
@@ -103,41 +108,13 @@ describe('drift signal', () => {
       s.observe(det(t, x, { sensor: 'quiet' }));
       s.observe(det(t, 9, { sensor: 'faulty', alertOpen: true }));
     });
-    // 300 quiet windows fed, the newest 10 s waiting: the ring is full of the quiet sensor's windows only.
+    // 300 quiet windows fed, the newest 10 s waiting: the first 100 are the reference, the ring holds the newest 100.
+    expect(s.reference!.mean).toBeCloseTo(a.slice(0, 100).reduce((p, x) => p + x, 0) / 100, 6);
     expect(s.reading()!.mean).toBeCloseTo(a.slice(190, 290).reduce((p, x) => p + x, 0) / 100, 6);
   });
 });
 
-describe('drift reference', () => {
-  const stats = (mean: number, count = 100) => ({ count, mean, std: 0.4, quantiles: {}, max: 5, perChannel: { mean: [], std: [], q99: [] } });
-  const card = (version: string, mean: number, lineage?: { parent: string; before: number; after: number }): ModelCard =>
-    ({
-      version,
-      window: 16,
-      stride: 1,
-      errorStats: { train: stats(mean / 2), validation: stats(mean) },
-      threshold: { default: { kind: 'static' }, static: { value: lineage?.after ?? 3, method: 'test' } },
-      lineage: lineage && { parent: { version: lineage.parent, sha256: '0'.repeat(64) }, validation: { threshold: { before: lineage.before, after: lineage.after } } },
-    }) as unknown as ModelCard;
-
-  it("is the card's validation scores, else its training scores", () => {
-    expect(driftReference(card('1', 0.9))).toMatchObject({ mean: 0.9, std: 0.4 });
-    const noValidation = { ...card('1', 0.9), errorStats: { train: stats(0.45) } } as unknown as ModelCard;
-    expect(driftReference(noValidation).mean).toBe(0.45);
-    expect(driftReference(noValidation).from).toContain('training');
-  });
-
-  it('follows the lineage while the bar was kept, to the card it was calibrated on', () => {
-    const kept: Record<string, ModelCard> = { '1': card('1', 0.9), '2': card('2', 1.2, { parent: '1', before: 3, after: 3 }) };
-    const v3 = card('3', 1.4, { parent: '2', before: 3, after: 3 });
-    expect(calibrationReference(v3, (v) => kept[v]).mean).toBe(0.9);
-    // A refitted bar is calibrated on the adapted card's own scores.
-    const refit = card('3', 1.4, { parent: '2', before: 3, after: 3.4 });
-    expect(calibrationReference(refit, (v) => kept[v]).mean).toBe(1.4);
-    // A parent no longer kept: the nearest kept card.
-    expect(calibrationReference(v3, (v) => (v === '2' ? kept['2'] : undefined)).mean).toBe(1.2);
-  });
-
+describe('drift signal settings', () => {
   it('counts half the windows that share a row as one by default; the trigger defaults to the schedule', () => {
     expect(defaultSpacing({ window: 16, stride: 1 })).toBe(8);
     expect(defaultSpacing({ window: 32, stride: 4 })).toBe(4);

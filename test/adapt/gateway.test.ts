@@ -161,7 +161,7 @@ describe('adaptation in vigil run', { timeout: 300_000 }, () => {
       }
       process.stdout.write(`quiet: z ${quiet.z.toFixed(2)}; ${marks.map((m) => `${m.outcome}: ${m.detail}`).join('\n')}\n`);
       expect(marks.at(-1)?.outcome).toBe('adapted');
-      expect(g.handle.card().lineage?.reason).toMatch(/^auto: drift: mean score of the last 200 windows outside alerts [\d.]+ against [\d.]+ in version 1's validation scores/);
+      expect(g.handle.card().lineage?.reason).toMatch(/^auto: drift: mean score of the last 200 windows outside alerts [\d.]+ against [\d.]+ in the first 200 windows version 1 scored in service/);
     } finally {
       await g.handle.stop();
     }
