@@ -28,7 +28,7 @@ export interface ReservoirCounts {
   entered: number;
   /** Flagged, in an open alert, or waiting when one of those came. */
   incident: number;
-  /** In the guard band after an incident. */
+  /** Clearly normal, but in the guard band after an incident (held aside for the level seed only). */
   guard: number;
   /** Not clearly normal (at or above normalShare x threshold), or not finite. */
   score: number;
