@@ -91,6 +91,8 @@ class GatewayAdaptation implements Adaptation {
   private lastAttempt = Date.now();
   private paused = false;
   private stopped = false;
+  /** Back to an anchor: the swap seeds no residual levels (the windows since are the change it did not accept). */
+  private seedNothing = false;
   /** The card the drift signal measures (a new model is measured on its own scores, against its bar's calibration). */
   private signalOf: ModelCard;
   private signal: DriftSignal;
@@ -115,6 +117,8 @@ class GatewayAdaptation implements Adaptation {
     }
     this.store.reservoir.observe(d, d.verdict.scaler ?? card.scaler);
     this.signal.observe(d);
+    const ref = this.signal.reference;
+    if (ref && this.store.reservoir.driftReference()?.version !== card.version) this.store.reservoir.keepDriftReference({ version: card.version, mean: ref.mean, std: ref.std, count: ref.count });
     this.rate.push(d.verdict.anomaly);
     if (this.watch && !this.running) this.watch.push(d, d.verdict.scaler ?? card.scaler, card.threshold.static.value);
     this.maybeStart();
@@ -124,7 +128,7 @@ class GatewayAdaptation implements Adaptation {
     const { deps, cfg, log } = this;
     if (!deps.seedResiduals || card.name !== this.store.reservoir.model.name) return;
     try {
-      const means = await seedResidualMeans(card, session, this.store.reservoir.levelWindows(), cfg.seedWindows);
+      const means = await seedResidualMeans(card, session, this.seedNothing ? [] : this.store.reservoir.levelWindows(), cfg.seedWindows);
       deps.seedResiduals(card, means);
       const n = Object.keys(means).length;
       if (n) log.info({ model: `${card.name}@${card.version}`, sensors: n }, `adaptation: residual means of ${n} sensor(s) seeded from their newest ${cfg.seedWindows} clearly normal windows`);
@@ -168,7 +172,9 @@ class GatewayAdaptation implements Adaptation {
 
   private newSignal(card: ModelCard): DriftSignal {
     const { trigger, reservoir } = this.cfg;
-    return new DriftSignal({ ...trigger, spacing: trigger.spacing ?? defaultSpacing(card) }, reservoir.guardMs, `version ${card.version}`);
+    // A reference measured before a restart, of this version's scores, stays the reference.
+    const saved = this.store.reservoir.driftReference();
+    return new DriftSignal({ ...trigger, spacing: trigger.spacing ?? defaultSpacing(card) }, reservoir.guardMs, `version ${card.version}`, saved?.version === card.version ? saved : undefined);
   }
 
   private decide(outcome: AdaptOutcome, detail: string, from?: string, to?: string): AdaptDecisionMark {
@@ -203,11 +209,20 @@ class GatewayAdaptation implements Adaptation {
 
   private async rollback(detail: string, to?: string): Promise<AdaptDecisionMark> {
     const before = this.deps.card();
-    // Back to an anchor: the reservoir holds the change it did not accept, so it must not seed its residual means.
-    if (to !== undefined) this.store.reservoir.clearWindows();
-    const r = await this.child$(['adapt', 'rollback', '--model', this.deps.model, ...(to === undefined ? [] : ['--to', to])]);
-    if (r.code !== 0) return this.decide('failed', `rollback (${detail}) failed: ${this.why(r)}`, before.version);
-    const s = await this.swapIn(before);
+    // Back to an anchor: the reservoir holds the change it did not accept, so it must not seed its residual means,
+    // nor must windows that arrive while the rollback runs (the file watcher may swap it in first).
+    if (to !== undefined) {
+      this.store.reservoir.clearWindows();
+      this.seedNothing = true;
+    }
+    let s: Awaited<ReturnType<GatewayAdaptation['swapIn']>>;
+    try {
+      const r = await this.child$(['adapt', 'rollback', '--model', this.deps.model, ...(to === undefined ? [] : ['--to', to])]);
+      if (r.code !== 0) return this.decide('failed', `rollback (${detail}) failed: ${this.why(r)}`, before.version);
+      s = await this.swapIn(before);
+    } finally {
+      this.seedNothing = false;
+    }
     // What was learnt led to the regression: the next attempt learns from what comes after.
     this.store.reservoir.clearWindows();
     if (!s.ok) return this.decide('failed', `rolled the files back (${detail}) but the hot reload refused them: ${s.reason}`, before.version);

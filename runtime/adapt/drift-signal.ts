@@ -66,8 +66,9 @@ export class DriftSignal {
 
   /** Set once the first `windows` windows are in. */
   reference: DriftReference | undefined;
-  private refSum = 0;
-  private refSq = 0;
+  /** Welford's running mean and sum of squared deviations of the reference windows. */
+  private refMean = 0;
+  private refM2 = 0;
   private refCount = 0;
 
   constructor(
@@ -75,9 +76,12 @@ export class DriftSignal {
     private readonly guardMs: number,
     /** Whose scores, for the log line ("version 2"). */
     private readonly model: string,
+    /** A reference measured before a restart, for the same model version. */
+    restored?: Pick<DriftReference, 'mean' | 'std' | 'count'>,
   ) {
     this.ring = new Float64Array(cfg.windows);
     this.spacing = cfg.spacing;
+    if (restored) this.reference = this.referenceOf(restored.mean, restored.std, restored.count);
   }
 
   /** Feed one detection. */
@@ -115,6 +119,14 @@ export class DriftSignal {
     this.sum = 0;
   }
 
+  /**
+   * The reference from its figures. Its standard deviation is at least 0.1 % of its mean: scores that did not vary
+   * at all (a constant signal) would otherwise make any rise, however small, infinitely many standard errors.
+   */
+  private referenceOf(mean: number, std: number, count: number): DriftReference {
+    return { mean, std: Math.max(std, 1e-3 * Math.abs(mean)), count, from: `the first ${count} windows ${this.model} scored in service` };
+  }
+
   /** Waiting windows at least guardMs older than `now` count. */
   private release(g: SensorGate, now: number): void {
     while (g.waiting.length && g.waiting[0].ts <= now - this.guardMs) this.push(g.waiting.shift()!.score);
@@ -122,14 +134,11 @@ export class DriftSignal {
 
   private push(score: number): void {
     if (!this.reference) {
-      this.refSum += score;
-      this.refSq += score * score;
       const n = ++this.refCount;
-      if (n === this.ring.length) {
-        const mean = this.refSum / n;
-        const std = Math.sqrt(Math.max(0, (this.refSq - n * mean * mean) / (n - 1)));
-        this.reference = { mean, std, count: n, from: `the first ${n} windows ${this.model} scored in service` };
-      }
+      const d = score - this.refMean;
+      this.refMean += d / n;
+      this.refM2 += d * (score - this.refMean);
+      if (n === this.ring.length) this.reference = this.referenceOf(this.refMean, Math.sqrt(this.refM2 / Math.max(1, n - 1)), n);
       return;
     }
     if (this.filled === this.ring.length) this.sum -= this.ring[this.pos];

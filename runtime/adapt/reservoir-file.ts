@@ -40,6 +40,15 @@ export interface ReservoirModel {
   channels: string[];
 }
 
+/** The drift trigger's reference (drift-signal.ts), kept so a restart does not take a drift as the new normal. */
+export interface SavedDriftReference {
+  /** The model version whose scores it is. */
+  version: string;
+  mean: number;
+  std: number;
+  count: number;
+}
+
 /** Everything a reservoir file holds. */
 export interface ReservoirSnapshot {
   model: ReservoirModel;
@@ -50,6 +59,7 @@ export interface ReservoirSnapshot {
   fresh: number;
   /** Per sensor, the data time until which its windows stay out (guard band after an incident). */
   guards: Record<string, number>;
+  drift?: SavedDriftReference;
 }
 
 const WindowJson = z.object({ s: z.string(), a: z.number(), b: z.number(), d: z.string() }).strict();
@@ -61,6 +71,7 @@ const FileSchema = z
     savedAt: z.string(),
     fresh: z.number().int().nonnegative(),
     guards: z.record(z.string(), z.number()),
+    drift: z.object({ version: z.string(), mean: z.number(), std: z.number().nonnegative(), count: z.number().int().positive() }).strict().optional(),
     windows: z.array(WindowJson),
     canaries: z.array(z.object({ sensor: z.string(), from: z.number(), to: z.number().nullable(), windows: z.array(WindowJson) }).strict()),
   })
@@ -91,6 +102,7 @@ export function encodeReservoir(s: ReservoirSnapshot): string {
     savedAt: new Date().toISOString(),
     fresh: s.fresh,
     guards: s.guards,
+    drift: s.drift,
     windows: s.windows.map(encodeWindow),
     canaries: s.canaries.map((c) => ({ sensor: c.sensor, from: c.from, to: c.to, windows: c.windows.map(encodeWindow) })),
   });
@@ -115,6 +127,7 @@ export function decodeReservoir(text: string, where: string): ReservoirSnapshot 
     model: f.model,
     fresh: f.fresh,
     guards: f.guards,
+    ...(f.drift ? { drift: f.drift } : {}),
     windows: f.windows.map((w) => decodeWindow(w, per, where)),
     canaries: f.canaries.map((c) => ({ sensor: c.sensor, from: c.from, to: c.to, windows: c.windows.map((w) => decodeWindow(w, per, where)) })),
   };
@@ -143,7 +156,7 @@ export async function writeReservoirAsync(path: string, s: ReservoirSnapshot): P
   const fh = await open(tmp, 'w', 0o644);
   let ok = false;
   try {
-    const head = JSON.stringify({ format: RESERVOIR_FORMAT, version: FORMAT_VERSION, model: s.model, savedAt: new Date().toISOString(), fresh: s.fresh, guards: s.guards });
+    const head = JSON.stringify({ format: RESERVOIR_FORMAT, version: FORMAT_VERSION, model: s.model, savedAt: new Date().toISOString(), fresh: s.fresh, guards: s.guards, drift: s.drift });
     await fh.write(`${head.slice(0, -1)},"windows":[`);
     for (let at = 0; at < s.windows.length; at += CHUNK) {
       await new Promise((r) => setImmediate(r));

@@ -15,13 +15,15 @@
  * must be today's: the training ring's are at least `guardMs` old and, while sporadic flags keep a sensor in its
  * guard band, far older. So the clearly normal windows the guard band keeps out of training (those in it, and those
  * an anomalous window discarded from the wait) are held aside, the newest `levelCap` per sensor, for that seed only
- * (in memory, within `maxBytes`; not in the file): `levelWindows()`.
+ * (in memory, not in the file): `levelWindows()`. They take only free room and at most a quarter of the budget
+ * (training windows and canaries come first), and each window of the sensor that waits to enter the ring again
+ * replaces one of them, so a sensor back to normal holds none once it has `levelCap` newer ones.
  */
 import type { Detection } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
 import { lruGet } from '../util/lru.ts';
 import type { ReservoirConfig } from './config.ts';
-import { storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type StoredCanary, type StoredWindow } from './reservoir-file.ts';
+import { storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type SavedDriftReference, type StoredCanary, type StoredWindow } from './reservoir-file.ts';
 
 /** Why windows were kept out, counted. */
 export interface ReservoirCounts {
@@ -66,12 +68,16 @@ export class Reservoir {
   private waitingCount = 0;
   private canaryCount = 0;
   private asideCount = 0;
+  /** At most this many windows held aside, all sensors. */
+  private readonly asideCap: number;
   private fresh = 0;
   /** Newest data time seen. */
   private latest = -Infinity;
   readonly counts: ReservoirCounts = { entered: 0, incident: 0, guard: 0, score: 0, incomplete: 0, sampled: 0, budget: 0 };
   /** Bumped on every change (persistence writes only when it moved). */
   version = 0;
+  /** The drift trigger's reference, written with the windows (set by the adaptation, `keepDriftReference`). */
+  private drift: SavedDriftReference | undefined;
 
   constructor(
     readonly model: ReservoirModel,
@@ -82,6 +88,7 @@ export class Reservoir {
   ) {
     const per = storedWindowBytes(model.window, model.channels.length);
     this.capacity = Math.floor(cfg.maxBytes / per);
+    this.asideCap = Math.floor(this.capacity / 4);
     const canaryMax = cfg.canaryAlerts * cfg.canaryWindows;
     if (this.capacity < 2 * canaryMax || this.capacity < 20) {
       throw new Error(`adapt.reservoir.maxBytes ${cfg.maxBytes} holds ${this.capacity} windows of ${model.window} x ${model.channels.length} (${per} B each); expected room for at least twice the canaries (canaryAlerts x canaryWindows = ${canaryMax}) and 20 windows: raise maxBytes or lower the canary settings`);
@@ -111,7 +118,7 @@ export class Reservoir {
     const s = lruGet(this.sensors, v.sensor, () => ({ guardUntil: -Infinity, lastTaken: -Infinity, waiting: [] as StoredWindow[], peak: 0, aside: [] as StoredWindow[] }), MAX_SENSORS, (_k, old) => this.forget(old));
     if (v.anomaly || d.alertOpen || d.alert) {
       this.counts.incident += 1 + s.waiting.length;
-      for (const w of s.waiting) this.setAside(s, w);
+      for (const w of s.waiting) this.holdAside(s, () => w, true);
       this.dropWaiting(s);
       s.guardUntil = Math.max(s.guardUntil, v.tsLast + this.cfg.guardMs);
       this.collectCanary(s, d, scaler);
@@ -124,12 +131,17 @@ export class Reservoir {
     else if (v.tsLast < s.guardUntil) {
       this.counts.guard++;
       s.lastTaken = v.tsLast;
-      if (this.makeRoom()) this.setAside(s, storedWindow(d, scaler));
+      this.holdAside(s, () => storedWindow(d, scaler));
     } else if (!this.makeRoom()) this.counts.budget++;
     else {
       s.lastTaken = v.tsLast;
       s.waiting.push(storedWindow(d, scaler));
       this.waitingCount++;
+      // A newer window of the sensor: one held aside is no longer among its newest.
+      if (s.aside.length) {
+        s.aside.shift();
+        this.asideCount--;
+      }
       this.promote(s, v.tsLast);
     }
   }
@@ -151,6 +163,17 @@ export class Reservoir {
     const out = this.ring.slice();
     for (const s of this.sensors.values()) out.push(...s.waiting, ...s.aside);
     return out;
+  }
+
+  /** The drift trigger's reference kept, if any. */
+  driftReference(): SavedDriftReference | undefined {
+    return this.drift;
+  }
+
+  /** Keep the drift trigger's reference with the windows (written on the next persist). */
+  keepDriftReference(r: SavedDriftReference): void {
+    this.drift = r;
+    this.version++;
   }
 
   /** An adaptation was attempted: count fresh windows from zero. */
@@ -176,7 +199,7 @@ export class Reservoir {
     const open = [...this.sensors.values()].flatMap((s) => (s.canary && s.canary.windows.length && s.peak >= this.cfg.canaryMinPeak ? [s.canary] : []));
     const guards: Record<string, number> = {};
     for (const [name, s] of this.sensors) if (Number.isFinite(s.guardUntil)) guards[name] = s.guardUntil;
-    return { model: this.model, windows, canaries: [...this.canaries, ...open], fresh: this.fresh, guards };
+    return { model: this.model, windows, canaries: [...this.canaries, ...open], fresh: this.fresh, guards, ...(this.drift ? { drift: this.drift } : {}) };
   }
 
   private restore(r: ReservoirSnapshot): void {
@@ -188,6 +211,7 @@ export class Reservoir {
     const room = this.capacity - this.canaryCount;
     this.ring = r.windows.slice(Math.max(0, r.windows.length - room));
     this.fresh = Math.min(r.fresh, this.ring.length);
+    this.drift = r.drift;
     for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => ({ guardUntil: until, lastTaken: -Infinity, waiting: [], peak: 0, aside: [] }), MAX_SENSORS);
   }
 
@@ -216,14 +240,20 @@ export class Reservoir {
     return true;
   }
 
-  /** Hold `w` aside for the level seed (its room already made or held), dropping the sensor's oldest past `levelCap`. */
-  private setAside(s: SensorState, w: StoredWindow): void {
-    s.aside.push(w);
-    this.asideCount++;
-    while (s.aside.length > this.levelCap) {
+  /**
+   * Hold a window aside for the level seed: in place of the sensor's oldest once it holds `levelCap` (or when all
+   * sensors hold `asideCap`), else only in free room (`roomHeld`: the window already has room, as a waiting one).
+   */
+  private holdAside(s: SensorState, w: () => StoredWindow, roomHeld = false): void {
+    if (this.levelCap < 1) return;
+    if (s.aside.length >= this.levelCap || (this.asideCount >= this.asideCap && s.aside.length)) {
       s.aside.shift();
-      this.asideCount--;
+      s.aside.push(w());
+      return;
     }
+    if (this.asideCount >= this.asideCap || (!roomHeld && this.ring.length + this.waitingCount + this.canaryCount + this.asideCount >= this.capacity)) return;
+    s.aside.push(w());
+    this.asideCount++;
   }
 
   private dropAside(s: SensorState): void {

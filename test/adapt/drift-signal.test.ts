@@ -86,6 +86,29 @@ describe('drift signal', () => {
     expect(s.reference!.mean).toBeCloseTo(mean, 9);
   });
 
+  it('a reference kept across a restart stays the reference: a drift that built up before it still fires', () => {
+    // Stable, then the level rises by 1 over 1,000 windows; the runtime restarts halfway through the rise.
+    const scores = normal(2000, 9, (t) => 1 + Math.max(0, Math.min(1, (t - 500) / 1000)));
+    const before = signal();
+    expect(feed(before, scores.slice(0, 1000))).toEqual([]);
+    const kept = before.reference!;
+    const restarted = new DriftSignal({ windows: 100, z: 3, spacing: 4 }, 10_000, 'version 1', kept);
+    expect(restarted.reference).toMatchObject({ mean: kept.mean, std: kept.std, count: 100 });
+    const fired = feed(restarted, scores.slice(1000), 1000);
+    expect(fired.length).toBeGreaterThan(0);
+    expect(fired[0]).toBeLessThan(1300);
+    // Without it, the scores after the restart are the new reference and the drift so far goes unseen.
+    expect(feed(signal(), scores.slice(1000, 1300), 1000)).toEqual([]);
+  });
+
+  it('a reference of constant scores does not fire on a rise of rounding size (its sd is at least 0.1 % of its mean)', () => {
+    const s = signal(0);
+    feed(s, Array.from({ length: 100 }, () => 0.3));
+    expect(s.reference!.std).toBeCloseTo(3e-4, 12);
+    expect(feed(s, Array.from({ length: 300 }, () => 0.3 + 1e-9), 100)).toEqual([]);
+    expect(feed(s, Array.from({ length: 300 }, () => 0.33), 400)).not.toEqual([]);
+  });
+
   it('does not fire on a fault: flagged windows, an open alert, the guard band before and after never count', () => {
     // Stable, then a fault: 10 windows just under the bar (its onset), 50 far above it with the alert open, the
     // alert open 10 windows more while the scores come down, 10 windows just under the bar after it closed.
