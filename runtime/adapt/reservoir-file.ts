@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { Scaler } from '../scaling/scaler.ts';
+import type { Detection } from '../stream/types.ts';
 import { tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
 
 /** The `format` field of every reservoir file. */
@@ -22,6 +24,15 @@ export interface StoredWindow {
   tsFirst: number;
   tsLast: number;
   data: Float32Array;
+}
+
+/** A detection's window in original units (the pipeline's are scaled), copied out of the pipeline's buffer. */
+export function storedWindow(d: Detection, scaler: Scaler): StoredWindow {
+  const v = d.verdict;
+  const C = scaler.scale.length;
+  const data = new Float32Array(v.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = v.data[i] * scaler.scale[i % C] + scaler.offset[i % C];
+  return { sensor: v.sensor, tsFirst: v.tsFirst, tsLast: v.tsLast, data };
 }
 
 /** The windows of one alert, kept so an adaptation can check the alert would still be raised. */

@@ -23,7 +23,7 @@ import type { Detection } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
 import { lruGet } from '../util/lru.ts';
 import type { ReservoirConfig } from './config.ts';
-import { storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type SavedDriftReference, type StoredCanary, type StoredWindow } from './reservoir-file.ts';
+import { storedWindow, storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type SavedDriftReference, type StoredCanary, type StoredWindow } from './reservoir-file.ts';
 
 /** Why windows were kept out, counted. */
 export interface ReservoirCounts {
@@ -303,13 +303,4 @@ export class Reservoir {
     this.dropAside(s);
     if (s.canary) this.canaryCount -= s.canary.windows.length;
   }
-}
-
-/** A detection's window in original units (the pipeline's are scaled), copied out of the pipeline's buffer. */
-export function storedWindow(d: Detection, scaler: Scaler): StoredWindow {
-  const v = d.verdict;
-  const C = scaler.scale.length;
-  const data = new Float32Array(v.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = v.data[i] * scaler.scale[i % C] + scaler.offset[i % C];
-  return { sensor: v.sensor, tsFirst: v.tsFirst, tsLast: v.tsLast, data };
 }

@@ -10,7 +10,7 @@ import { mulberry32 } from '../util/prng.ts';
 import type { Detection } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
 import type { RollbackConfig } from './config.ts';
-import { storedWindow } from './reservoir.ts';
+import { storedWindow } from './reservoir-file.ts';
 import type { PreviousModel, Suspect } from './second-opinion.ts';
 import { SwapWatch, type WatchVerdict } from './swap-watch.ts';
 
