@@ -44,6 +44,7 @@ export const VARIANTS: NamedVariant[] = [
   { name: 'no-track-drift', what: 'vigil train --track-drift off (the default before 2026-12-04)', train: { trackDrift: 'off' } },
   { name: 'window-16', what: 'vigil train --window 16', train: { window: 16 } },
   { name: 'window-64', what: 'vigil train --window 64', train: { window: 64 } },
+  ...[1, 2, 8, 16].map((span) => ({ name: `span-${span}`, what: `vigil train --span ${span} (rows the score weighs at the end of each window)`, train: { span } })),
   { name: 'code-2', what: 'vigil train --code 2', train: { code: 2 } },
   { name: 'code-1', what: 'vigil train --code 1', train: { code: 1 } },
   { name: 'denoising', what: 'vigil train --arch denoising', train: { arch: 'denoising' } },
