@@ -29,7 +29,7 @@ const WARN: ReadonlySet<AdaptOutcome> = new Set(['failed', 'rolled_back']);
 export function decisionRecorder(log: VigilLogger, registry: Registry, reservoir: () => Reservoir): (d: AdaptDecisionMark) => void {
   const counter = new Counter({ name: 'vigil_adaptations_total', help: 'Adaptation decisions on the gateway, by outcome (adapted, refused, failed, paused, kept, rolled_back)', labelNames: ['outcome'], registers: [registry] });
   new Gauge({ name: 'vigil_reservoir_windows', help: 'Clearly normal windows held in the adaptation reservoir', registers: [registry], collect() { this.set(reservoir().size); } });
-  new Gauge({ name: 'vigil_reservoir_bytes', help: 'Estimated size of the adaptation reservoir file (bounded by adapt.reservoir.maxBytes)', registers: [registry], collect() { this.set(reservoir().bytes); } });
+  new Gauge({ name: 'vigil_reservoir_bytes', help: 'Estimated size of the windows the adaptation reservoir holds, at their size in its file (bounded by adapt.reservoir.maxBytes)', registers: [registry], collect() { this.set(reservoir().bytes); } });
   return (d) => {
     counter.inc({ outcome: d.outcome });
     const versions = d.from && d.to && d.from !== d.to ? ` ${d.from} -> ${d.to}` : d.from ? ` (serving ${d.from})` : '';

@@ -106,9 +106,9 @@ export class Reservoir {
     return this.fresh;
   }
 
-  /** Estimated bytes of the file now. */
+  /** Estimated bytes held (every window, at its size in the file; the budget `maxBytes` bounds). */
   get bytes(): number {
-    return (this.ring.length + this.waitingCount + this.canaryCount) * storedWindowBytes(this.model.window, this.model.channels.length);
+    return (this.ring.length + this.waitingCount + this.canaryCount + this.asideCount) * storedWindowBytes(this.model.window, this.model.channels.length);
   }
 
   /** Feed one detection; `scaler` is the one its window's values are scaled with. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReservoirSchema } from '../../runtime/adapt/config.ts';
 import { Reservoir } from '../../runtime/adapt/reservoir.ts';
-import { readReservoir, writeReservoir, writeReservoirAsync, decodeReservoir } from '../../runtime/adapt/reservoir-file.ts';
+import { readReservoir, storedWindowBytes, writeReservoir, writeReservoirAsync, decodeReservoir } from '../../runtime/adapt/reservoir-file.ts';
 import type { Detection } from '../../runtime/stream/types.ts';
 
 const W = 4;
@@ -114,6 +114,8 @@ describe('reservoir', () => {
     const aside = () => many.levelWindows().filter((w) => w.sensor === 's1').length;
     expect(aside()).toBe(Math.floor(many.capacity / 4));
     expect(many.snapshot().windows).toHaveLength(before);
+    // The bytes gauge counts what is held, the windows held aside too.
+    expect(many.bytes).toBeGreaterThanOrEqual((before + Math.floor(many.capacity / 4)) * storedWindowBytes(W, C));
     feed(many, 's1', Array.from({ length: 30 }, () => 0.2), 100 + many.capacity);
     // 30 quiet seconds: each new window (3 still in the guard band, 27 waiting to enter) displaces an old one.
     const old = () => many.levelWindows().filter((w) => w.sensor === 's1' && w.tsLast < (100 + many.capacity) * 1000).length;
