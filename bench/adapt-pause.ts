@@ -4,7 +4,7 @@
  * 8 channels) to 20 sensors at 10 Hz each (200 windows/s), with adaptation on and a reservoir of 5,000 windows
  * (a slightly drifted pump, written before the start, restored by the runtime). Phases: idle, fine-tune (one
  * `adaptNow`: reservoir written, `vigil adapt --reservoir` in a child process on the 5,000 windows, hot swap and
- * seeding), idle, fine-tune, idle. Measured in each phase:
+ * seeding), idle; for each way of scheduling the child (MODES below), twice. Measured in each phase:
  * - inference call: a probe session of the same model in the runtime's process (ONNX Runtime CPU, one thread, as
  *   the runtime's own) runs a batch of 16 windows every 25 ms; each call's wall time;
  * - verdicts: every verdict's time from the reading's arrival to the verdict (the runtime's inference path);
@@ -29,8 +29,16 @@ import { trainModel } from '../train/train.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { machineInfo, RESULTS_DIR } from './lib/result.ts';
 
-/** The child's nice values compared: the runtime's own priority, and the default (adapt.niceness). */
-const NICENESS = [0, 19, 0, 19];
+/**
+ * How the child is scheduled, compared: at the runtime's own priority, at the lowest nice value alone, and the
+ * default (adapt.niceness 19 and adapt.idle: SCHED_IDLE through chrt on Linux); each twice, interleaved.
+ */
+const MODES = [
+  { mode: 'nice 0', niceness: 0, idle: false },
+  { mode: 'nice 19', niceness: 19, idle: false },
+  { mode: 'idle (default)', niceness: 19, idle: true },
+];
+const RUNS = [...MODES, ...MODES];
 const SENSORS = 20;
 const HZ = 10;
 const IDLE_S = 10;
@@ -68,32 +76,35 @@ export async function measurePause() {
     const windows: StoredWindow[] = Array.from({ length: RESERVOIR }, (_, i) => ({
       sensor: 'pump-1', tsFirst: t0 + i * 1000, tsLast: t0 + (i + W - 1) * 1000, data: recent.data.slice(i * C, (i + W) * C),
     }));
-    const runs: ({ niceness: number } & Awaited<ReturnType<typeof phases>>)[] = [];
-    for (const [i, niceness] of NICENESS.entries()) {
+    const runs: ((typeof MODES)[number] & Awaited<ReturnType<typeof phases>>)[] = [];
+    for (const [i, m] of RUNS.entries()) {
       const at = join(dir, `run${i}`);
       cpSync(join(dir, 'model'), at, { recursive: true });
       writeReservoir(join(at, 'reservoir-pump.json'), { model: { name: card.name, window: W, channels: card.channels }, windows, canaries: [], fresh: 0, guards: {} });
-      runs.push({ niceness, ...(await phases(join(at, 'pump'), join(dir, 'train.csv'), broker.url, niceness)) });
+      runs.push({ ...m, ...(await phases(join(at, 'pump'), join(dir, 'train.csv'), broker.url, m)) });
     }
-    // Per niceness, every sample of its runs pooled: p99 while idle and while fine-tuning.
-    const summary = [...new Set(NICENESS)].map((niceness) => {
-      const of = runs.filter((r) => r.niceness === niceness);
+    // Per mode, every sample of its runs pooled: p99 while idle and while fine-tuning; event-loop p99 per run.
+    const summary = MODES.map(({ mode, niceness, idle }) => {
+      const of = runs.filter((r) => r.mode === mode);
       const pooled = (k: 'idle' | 'fineTune', m: 'probe' | 'verdict') => figures(of.flatMap((r) => r.samples[k][m]));
+      const loop = (name: string) => of.flatMap((r) => r.phases.filter((p) => p.phase === name).map((p) => Number(p.eventLoopDelayMs.p99.toFixed(1))));
       return {
-        niceness,
+        mode, niceness, idle,
         inferenceCallMs: { idle: pooled('idle', 'probe'), fineTune: pooled('fineTune', 'probe') },
         verdictMs: { idle: pooled('idle', 'verdict'), fineTune: pooled('fineTune', 'verdict') },
+        eventLoopP99Ms: { idle: loop('idle'), fineTune: loop('fine-tune') },
       };
     });
-    return { setup: { model: `conv default (window ${W}, ${C} channels), 5 epochs`, sensors: SENSORS, hz: HZ, reservoirWindows: RESERVOIR, probe: `batch ${PROBE_BATCH} every ${PROBE_EVERY_MS} ms, ort cpu 1 thread` }, summary, runs: runs.map((r) => ({ niceness: r.niceness, phases: r.phases })) };
+    return { setup: { model: `conv default (window ${W}, ${C} channels), 5 epochs`, sensors: SENSORS, hz: HZ, reservoirWindows: RESERVOIR, probe: `batch ${PROBE_BATCH} every ${PROBE_EVERY_MS} ms, ort cpu 1 thread` }, summary, runs: runs.map((r) => ({ mode: r.mode, phases: r.phases })) };
   } finally {
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** One runtime serving `model` with adaptation at `niceness`: idle, fine-tune, idle. */
-async function phases(model: string, replay: string, brokerUrl: string, niceness: number) {
+/** One runtime serving `model` with adaptation scheduled as `m` says: idle, fine-tune, idle. */
+async function phases(model: string, replay: string, brokerUrl: string, m: { mode: string; niceness: number; idle: boolean }) {
+  const { niceness, idle } = m;
   const { card } = loadModel(model);
   const W = card.window;
   const C = card.channels.length;
@@ -106,7 +117,7 @@ async function phases(model: string, replay: string, brokerUrl: string, niceness
     state: { file: null }, deadLetter: { topic: null },
     // The anchor off (anchorAgeMs 0): this measures a fine-tune, and a reservoir minutes old has no day-old version
     // to be judged by, so the anchor would refuse the drifted reservoir before any training (and measure nothing).
-    adapt: { enabled: true, everyMs: 1e12, minNewWindows: 1e9, backend: 'wasm', maxChange: 2, niceness, replay, anchorAgeMs: 0, reservoir: { file: join(dirname(model), 'reservoir-{name}.json') } },
+    adapt: { enabled: true, everyMs: 1e12, minNewWindows: 1e9, backend: 'wasm', maxChange: 2, niceness, idle, replay, anchorAgeMs: 0, reservoir: { file: join(dirname(model), 'reservoir-{name}.json') } },
   }), { logger: createLogger('info', { write: (s: string) => void logs.push(s) }), source });
 
   // Load: SENSORS sensors at HZ readings/s each, round-robin every 10 ms, values from a normal pump series.
@@ -151,7 +162,7 @@ async function phases(model: string, replay: string, brokerUrl: string, niceness
   begin('idle');
   await sleep(IDLE_S);
   begin('fine-tune');
-  process.stderr.write(`niceness ${niceness}: fine-tune on ${RESERVOIR} windows...\n`);
+  process.stderr.write(`${m.mode}: fine-tune on ${RESERVOIR} windows...\n`);
   const ts = performance.now();
   const d = await handle.adaptation!.adaptNow('bench: pause');
   phase!.seconds = (performance.now() - ts) / 1000;
@@ -182,10 +193,10 @@ if (process.argv[1]?.endsWith('adapt-pause.ts')) {
   writeFileSync(path, `${JSON.stringify({ ...report, pause: { machine: machineInfo(), at: new Date().toISOString(), ...pause } }, null, 1)}\n`);
   for (const x of pause.summary) {
     const f = (v: { p50: number; p99: number }) => `${v.p50.toFixed(2)}/${v.p99.toFixed(2)}`;
-    process.stdout.write(`niceness ${x.niceness}: inference call p50/p99 idle ${f(x.inferenceCallMs.idle)} ms, fine-tuning ${f(x.inferenceCallMs.fineTune)} ms; verdict p50/p99 idle ${f(x.verdictMs.idle)} ms, fine-tuning ${f(x.verdictMs.fineTune)} ms\n`);
+    process.stdout.write(`${x.mode}: inference call p50/p99 idle ${f(x.inferenceCallMs.idle)} ms, fine-tuning ${f(x.inferenceCallMs.fineTune)} ms; verdict p50/p99 idle ${f(x.verdictMs.idle)} ms, fine-tuning ${f(x.verdictMs.fineTune)} ms; event-loop p99 idle ${x.eventLoopP99Ms.idle.join(' / ')} ms, fine-tuning ${x.eventLoopP99Ms.fineTune.join(' / ')} ms\n`);
   }
   for (const run of pause.runs) for (const p of run.phases) {
-    process.stdout.write(`nice ${String(run.niceness).padEnd(2)} ${p.phase.padEnd(9)} inference call p50/p99/max ${p.inferenceCallMs.p50.toFixed(2)}/${p.inferenceCallMs.p99.toFixed(2)}/${p.inferenceCallMs.max.toFixed(2)} ms (${p.inferenceCallMs.n}), verdict p50/p99/max ${p.verdictMs.p50}/${p.verdictMs.p99}/${p.verdictMs.max} ms (${p.verdictMs.n}), event loop p99/max ${p.eventLoopDelayMs.p99.toFixed(1)}/${p.eventLoopDelayMs.max.toFixed(1)} ms${p.seconds ? `, ${p.seconds.toFixed(1)} s` : ''}\n`);
+    process.stdout.write(`${run.mode.padEnd(14)} ${p.phase.padEnd(9)} inference call p50/p99/max ${p.inferenceCallMs.p50.toFixed(2)}/${p.inferenceCallMs.p99.toFixed(2)}/${p.inferenceCallMs.max.toFixed(2)} ms (${p.inferenceCallMs.n}), verdict p50/p99/max ${p.verdictMs.p50}/${p.verdictMs.p99}/${p.verdictMs.max} ms (${p.verdictMs.n}), event loop p99/max ${p.eventLoopDelayMs.p99.toFixed(1)}/${p.eventLoopDelayMs.max.toFixed(1)} ms${p.seconds ? `, ${p.seconds.toFixed(1)} s` : ''}\n`);
   }
   process.stderr.write(`wrote ${path}\n`);
 }

@@ -20,7 +20,7 @@ import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './d
 import { defaultSpacing, describeDrift, DriftSignal, type DriftReading } from './drift-signal.ts';
 import { Reservoir } from './reservoir.ts';
 import { ReservoirStore } from './reservoir-store.ts';
-import { runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
+import { idlePrefix, runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
 import { keptModelPath } from './kept-versions.ts';
 import { RollbackWatch, type OpenPrevious, type WatchDecision } from './rollback-watch.ts';
 import { openPrevious } from './second-opinion.ts';
@@ -93,14 +93,16 @@ class GatewayAdaptation implements Adaptation {
   private stopped = false;
   /** Back to an anchor: the swap seeds no residual levels (the windows since are the change it did not accept). */
   private seedNothing = false;
-  /** The card the drift signal measures (a new model is measured on its own scores, against its bar's calibration). */
+  /** The card the drift signal measures (a new model gets a new signal, against its own first scores in service). */
   private signalOf: ModelCard;
   private signal: DriftSignal;
 
   constructor(private readonly deps: AdaptationDeps) {
     this.cfg = deps.config;
     this.log = deps.log;
-    this.command = vigilCommand(this.cfg.command);
+    const idle = this.cfg.idle ? idlePrefix() : undefined;
+    if (this.cfg.idle && !idle) this.log.warn({ niceness: this.cfg.niceness }, `adaptation: fine-tuning cannot run under SCHED_IDLE here (needs Linux and util-linux chrt, permitted); it runs at niceness ${this.cfg.niceness} only`);
+    this.command = [...(idle ?? []), ...vigilCommand(this.cfg.command)];
     this.store = new ReservoirStore(this.cfg.reservoir, this.log, deps.card(), this.cfg.seedWindows);
     this.record = decisionRecorder(this.log, deps.registry, () => this.store.reservoir);
     this.rate = new FlagRate(this.cfg.rollback.windows);

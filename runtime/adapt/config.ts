@@ -118,6 +118,11 @@ export const AdaptSchema = z
      * inference leaves of the cores (bench/adapt-pause.ts); 0 runs it at the runtime's own priority.
      */
     niceness: z.number().int().min(0).max(19).default(19),
+    /**
+     * On Linux, the child runs under SCHED_IDLE too (`chrt --idle 0`, util-linux): a core only when nothing else
+     * wants one. Where chrt is missing or not permitted, a warning says so and niceness alone applies.
+     */
+    idle: z.boolean().default(true),
     /** An adaptation still running after this long is stopped and counted as failed. */
     timeoutMs: ms('adaptation time limit').default(30 * 60_000),
     rollback: RollbackSchema.prefault({}),
