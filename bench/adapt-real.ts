@@ -35,7 +35,7 @@ import { machineInfo, RESULTS_DIR, SCRATCH_DIR, type BenchResult } from './lib/r
 import { mainWhenInvoked } from './lib/main.ts';
 import { nabAdapt, type NabResult } from './adapt-real/nab.ts';
 import { tepAdapt, type TepResult } from './adapt-real/tep.ts';
-import { countDecisions } from './adapt-real/stream.ts';
+import { countDecisions } from '@vigil/evaluate/detector/runtime-gateway.ts';
 
 /** NAB files of --quick: the shortest of the quick six, and one artificial file with a jump. */
 const NAB_QUICKER = ['speed_7578', 'art_daily_jumpsup'];

@@ -24,7 +24,7 @@ import { machineInfo, RESULTS_DIR, type BenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
 import type { TrainCaseConfig } from './lib/train-tfjs.ts';
 import { markdownTable } from './quality/report.ts';
-import { writeSeriesCsv } from './quality/series-csv.ts';
+import { writeSeriesCsv } from '@vigil/train/uses/write-csv.ts';
 import { tepTrain } from './quality/tep.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -10,15 +10,14 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Series } from '@vigil/runtime';
 import type { RunConfigInput } from '@vigil/runtime/config/schema.ts';
-import { defaultNabRoot, loadNabCorpus, type NabFile } from '../../evaluate/nab/corpus.ts';
+import { defaultNabRoot, loadNabCorpus } from '../../evaluate/nab/corpus.ts';
 import { scoreDetector, type DetectorScores } from '../../evaluate/nab/score.ts';
 import { probationaryLength } from '../../evaluate/nab/sweep.ts';
 import { calibrate, modelErrors, withTimeFeatures } from '../../evaluate/detector/nab-detector.ts';
 import { parseNabDetectorConfig } from '../../evaluate/detector/nab-config.ts';
-import { writeSeriesCsv } from '../quality/series-csv.ts';
-import { countDecisions, startGateway, type Decision } from './stream.ts';
+import { rowScores, writeReplay } from '@vigil/evaluate/detector/nab-adapt.ts';
+import { countDecisions, startGateway, type Decision } from '@vigil/evaluate/detector/runtime-gateway.ts';
 
 /** NAB scores of one way of running the detector. */
 export interface NabMode {
@@ -48,26 +47,6 @@ export interface NabResult {
   perFile: NabFileRun[];
 }
 
-/**
- * The rows whose timestamp is later than every one before: what a gateway records of the file (it drops a repeated
- * timestamp as a conflict) and what `vigil adapt` accepts (a few NAB files repeat one, e.g. at a daylight-saving change).
- */
-function increasing(s: Series): Series {
-  const C = s.channels.length;
-  const keep: number[] = [];
-  for (let r = 0; r < s.timestamps.length; r++) if (!keep.length || s.timestamps[r] > s.timestamps[keep[keep.length - 1]]) keep.push(r);
-  if (keep.length === s.timestamps.length) return s;
-  const data = new Float32Array(keep.length * C);
-  keep.forEach((r, i) => data.set(s.data.subarray(r * C, (r + 1) * C), i * C));
-  return { timestamps: Float64Array.from(keep, (r) => s.timestamps[r]), channels: s.channels, data };
-}
-
-/** The runtime's per-row score (0 before the first full window and on a row repeating a timestamp, as scoreSeries leaves them). */
-function rowScores(f: NabFile, v: Map<number, { score: number }> | undefined): Float64Array {
-  const seen = new Set<number>();
-  return Float64Array.from(f.timestamps, (t) => (seen.has(t) ? 0 : (seen.add(t), v?.get(t)?.score ?? 0)));
-}
-
 /** Run the comparison on the NAB files whose path contains one of `only` (all files when undefined). */
 export async function nabAdapt(o: { work: string; brokerUrl: string; only?: string[]; root?: string; adapt: (dir: string, replay: string) => RunConfigInput['adapt']; log: (l: string) => void }): Promise<NabResult> {
   const corpus = loadNabCorpus(o.root ?? defaultNabRoot(), o.only ? { only: o.only } : {});
@@ -81,9 +60,7 @@ export async function nabAdapt(o: { work: string; brokerUrl: string; only?: stri
     const probation = probationaryLength(f.values.length);
     const m = await modelErrors(f, cfg, dir);
     const all = withTimeFeatures(f, cfg.timeFeatures);
-    const C = all.channels.length;
-    const replay = join(dir, 'probation.csv');
-    await writeSeriesCsv(replay, increasing({ timestamps: all.timestamps.slice(0, probation), channels: all.channels, data: all.data.slice(0, probation * C) }));
+    const replay = await writeReplay(dir, all, probation);
     scores.detector.set(f.path, calibrate(m.errors, f.values, probation, cfg.calibration));
     const run: Partial<NabFileRun> = { path: f.path, rows: f.values.length, window: m.window, seconds: { off: 0, on: 0 } };
     for (const adaptation of ['off', 'on'] as const) {

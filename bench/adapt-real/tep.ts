@@ -26,7 +26,7 @@ import { judgeRun } from '../quality/judge.ts';
 import { summarise, type MethodSummary } from '../quality/summary.ts';
 import { TEP_QUICK_FAULTS, TEP_STEP_S, tepSet } from '../quality/tep.ts';
 import { runVigil } from '../quality/vigil.ts';
-import { countDecisions, startGateway, type Decision } from './stream.ts';
+import { countDecisions, startGateway, type Decision } from '@vigil/evaluate/detector/runtime-gateway.ts';
 
 /** One way of running vigil on the TEP runs, judged by the TEP protocol. */
 export interface TepMode {

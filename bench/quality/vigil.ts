@@ -14,7 +14,7 @@ import { numberColumn, readTable, requireColumn } from '../../evaluate/labels/ta
 import { scoredRowsFromTable } from '../../evaluate/labels/scores.ts';
 import { trainModel, type TrainOptions } from '../../train/index.ts';
 import type { LabelledRun } from './labelled-run.ts';
-import { writeSeriesCsv } from './series-csv.ts';
+import { writeSeriesCsv } from '@vigil/train/uses/write-csv.ts';
 
 /** vigil's verdict on one run, as `vigil score` wrote it. */
 export interface VigilRun {

@@ -13,6 +13,11 @@ export const NabDetectorConfigSchema = z
     window: z.object({ hours: z.number().positive().default(2), min: z.number().int().min(2).default(8), max: z.number().int().min(2).default(48) }).strict().default({ hours: 2, min: 8, max: 48 }),
     /** Extra input channels derived from each row's timestamp: none, time of day, or time of day and week. */
     timeFeatures: z.enum(['none', 'day', 'day+week']).default('none'),
+    /**
+     * Adaptation on: each file streamed through the runtime with adaptation at its defaults (nab-adapt.ts) instead of
+     * scored offline; issue 15's evidence on NAB (docs/adapt.md "Evidence on real data").
+     */
+    adapt: z.boolean().default(false),
     /** Autoencoder, trained with trainModel on the probationary rows only. */
     model: z
       .object({

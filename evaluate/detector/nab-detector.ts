@@ -16,6 +16,8 @@ import type { NabRunOptions } from '../cli.ts';
 import { loadNabCorpus, type NabFile } from '../nab/corpus.ts';
 import { writeResultFile } from '../nab/results.ts';
 import { probationaryLength } from '../nab/sweep.ts';
+import { startBroker } from '@vigil/simulators';
+import { detectorAdapt, streamWithAdaptation, writeReplay } from './nab-adapt.ts';
 import { keepNewPeaks, maxOf, recordRatio, spatialNovelty } from './nab-calibrate.ts';
 import { parseNabDetectorConfig, readNabDetectorConfig, type NabDetectorConfig } from './nab-config.ts';
 
@@ -70,6 +72,8 @@ export interface FileRun {
   scoreSeconds: number;
   provider: string;
   scores: Float64Array;
+  /** With adaptation on (config `adapt`): its decisions by outcome, and the version serving at the end. */
+  adaptation?: { decisions: Record<string, number>; version: string };
 }
 
 /** Reconstruction error per row (0 before the first full window), from a model trained on the probation rows. */
@@ -130,10 +134,22 @@ export function calibrate(errors: ArrayLike<number>, values: ArrayLike<number>, 
   return scores;
 }
 
-/** Score one file: train on its probationary rows, score all rows with ONNX Runtime, calibrate. */
-export async function detectFile(file: NabFile, cfg: NabDetectorConfig, workDir: string): Promise<FileRun> {
+/**
+ * Score one file: train on its probationary rows, score all rows with ONNX Runtime (or, with `brokerUrl` and config
+ * `adapt`, through the runtime with adaptation on), calibrate.
+ */
+export async function detectFile(file: NabFile, cfg: NabDetectorConfig, workDir: string, brokerUrl?: string): Promise<FileRun> {
   const { errors, ...meta } = await modelErrors(file, cfg, workDir);
-  return { path: file.path, ...meta, scores: calibrate(errors, file.values, probationaryLength(file.values.length), cfg.calibration) };
+  const probation = probationaryLength(file.values.length);
+  if (!cfg.adapt) return { path: file.path, ...meta, scores: calibrate(errors, file.values, probation, cfg.calibration) };
+  if (!brokerUrl) throw new Error('NAB detector config `adapt: true` streams each file through the runtime, which needs an MQTT broker: pass its URL (runNabDetector starts an embedded one)');
+  const name = basename(file.path, '.csv');
+  const all = withTimeFeatures(file, cfg.timeFeatures);
+  const replay = await writeReplay(workDir, all, probation);
+  const t0 = performance.now();
+  const run = await streamWithAdaptation(file, all, join(workDir, name), name, brokerUrl, detectorAdapt(workDir, replay));
+  const scoreSeconds = meta.scoreSeconds + (performance.now() - t0) / 1000;
+  return { path: file.path, ...meta, scoreSeconds, adaptation: { decisions: run.decisions, version: run.version }, scores: calibrate(run.errors, file.values, probation, cfg.calibration) };
 }
 
 /** Run over the corpus and write `<outDir>/<category>/vigil_<name>.csv` plus `run.json`; returns `outDir`. */
@@ -144,15 +160,20 @@ export async function runNabDetector(o: NabRunOptions): Promise<string> {
   mkdirSync(o.outDir, { recursive: true });
   const runs: Array<Omit<FileRun, 'scores'>> = [];
   const t0 = performance.now();
+  const broker = cfg.adapt ? await startBroker() : undefined;
   try {
     for (const [i, f] of corpus.files.entries()) {
-      const r = await detectFile(f, cfg, workDir);
+      const dir = join(workDir, String(i));
+      mkdirSync(dir);
+      const r = await detectFile(f, cfg, dir, broker?.url);
       writeResultFile(o.outDir, 'vigil', f, r.scores);
       const { scores: _s, ...meta } = r;
       runs.push(meta);
-      o.log(`[${String(i + 1).padStart(2)}/${corpus.files.length}] ${f.path.padEnd(58)} W=${String(r.window).padStart(2)} epochs=${String(r.epochs).padStart(3)} train ${r.trainSeconds.toFixed(1)}s score ${r.scoreSeconds.toFixed(1)}s`);
+      const adapted = r.adaptation ? ` adaptation ${Object.entries(r.adaptation.decisions).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'} (v${r.adaptation.version} at the end)` : '';
+      o.log(`[${String(i + 1).padStart(2)}/${corpus.files.length}] ${f.path.padEnd(58)} W=${String(r.window).padStart(2)} epochs=${String(r.epochs).padStart(3)} train ${r.trainSeconds.toFixed(1)}s score ${r.scoreSeconds.toFixed(1)}s${adapted}`);
     }
   } finally {
+    await broker?.close();
     rmSync(workDir, { recursive: true, force: true });
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -1,6 +1,7 @@
 /**
  * vigil's NAB detector on one real NAB file (art_daily_jumpsup, 4032 rows): scores are valid NAB scores,
- * nothing after a row can change that row's score (no look-ahead), and the labelled jump is found.
+ * nothing after a row can change that row's score (no look-ahead), and the labelled jump is found; with adaptation on
+ * (config `adapt`) the file goes through the runtime, which adapts and still finds it.
  * Training is small (few epochs) to keep the test near ten seconds on two cores.
  */
 import { mkdtempSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { loadNabCorpus } from '../../evaluate/nab/corpus.ts';
 import { scoreDetector } from '../../evaluate/nab/score.ts';
 import { probationaryLength } from '../../evaluate/nab/sweep.ts';
 import { parseNabDetectorConfig } from '../../evaluate/detector/nab-config.ts';
-import { detectFile } from '../../evaluate/detector/nab-detector.ts';
+import { calibrate, detectFile, modelErrors } from '../../evaluate/detector/nab-detector.ts';
+import { startBroker } from '../../simulators/broker/aedes.ts';
 
 const cfg = parseNabDetectorConfig({ model: { epochs: 6, patience: 3 } });
 
@@ -36,5 +38,32 @@ describe('vigil NAB detector', () => {
     const r = scoreDetector(corpus, new Map([[file.path, run.scores]]), 'vigil').profiles.standard;
     expect(r.counts.windowsHit).toBe(1);
     expect(r.normalized).toBeGreaterThan(50);
+  });
+
+  it('with adaptation on streams the file through the runtime, which adapts as it goes and still finds the jump', async () => {
+    const corpus = loadNabCorpus(undefined, { only: ['art_daily_jumpsup'] });
+    const file = corpus.files[0];
+    const n = file.values.length;
+    const on = parseNabDetectorConfig({ model: { epochs: 6, patience: 3 }, adapt: true });
+    const broker = await startBroker();
+    try {
+      const run = await detectFile(file, on, mkdtempSync(join(tmpdir(), 'nab-adapt-')), broker.url);
+      const d = run.adaptation!.decisions;
+      // Attempts ran (every minNewWindows windows) and at least one was taken: a new version serves at the end.
+      expect(d.adapted + d.refused).toBeGreaterThan(1);
+      expect(d.adapted).toBeGreaterThan(0);
+      expect(Number(run.adaptation!.version)).toBeGreaterThan(1);
+      expect(d.failed).toBe(0);
+      expect(run.scores).toHaveLength(n);
+      expect(run.scores.every((s) => s >= 0 && s <= 1)).toBe(true);
+      // Not the offline scores of the trained model (the same seed trains the same weights): the runtime's, of the
+      // versions adaptation swapped in.
+      const offline = await modelErrors(file, on, mkdtempSync(join(tmpdir(), 'nab-adapt-')));
+      expect(Array.from(run.scores)).not.toEqual(Array.from(calibrate(offline.errors, file.values, probationaryLength(n), on.calibration)));
+      const r = scoreDetector(corpus, new Map([[file.path, run.scores]]), 'vigil').profiles.standard;
+      expect(r.counts.windowsHit).toBe(1);
+    } finally {
+      await broker.close();
+    }
   });
 });

@@ -20,7 +20,7 @@ const WALLS: Record<string, { imports: string[]; dynamic?: string[] }> = {
   train: { imports: ['runtime', 'plot', 'tfjs'] },
   simulators: { imports: ['runtime', 'plot'], dynamic: ['dashboard'] },
   dashboard: { imports: ['runtime', 'plot'] },
-  evaluate: { imports: ['runtime', 'train', 'dashboard', 'plot'] },
+  evaluate: { imports: ['runtime', 'train', 'simulators', 'dashboard', 'plot'] },
   fixtures: { imports: ['runtime', 'train', 'simulators', 'evaluate', 'plot'] },
 };
 const WORKSPACES = Object.keys(WALLS);

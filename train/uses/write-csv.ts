@@ -26,3 +26,13 @@ export async function writeCsvLines(path: string, header: string[], rows: number
 export function timestampText(rawTimestamps: string[] | undefined, timestamps: Float64Array, r: number): string {
   return cell(rawTimestamps ? rawTimestamps[r] : new Date(timestamps[r]).toISOString());
 }
+
+/** Write a Series as the CSV `vigil train` and `vigil score` read: `timestamp,<channels...>`, ISO 8601 timestamps; values keep the float32 they hold, so reading the file back gives the same numbers. */
+export async function writeSeriesCsv(path: string, s: import('@vigil/runtime').Series): Promise<void> {
+  const C = s.channels.length;
+  await writeCsvLines(path, ['timestamp', ...s.channels], s.timestamps.length, (r) => {
+    const cells = [timestampText(undefined, s.timestamps, r)];
+    for (let c = 0; c < C; c++) cells.push(String(s.data[r * C + c]));
+    return cells.join(',');
+  });
+}

@@ -1,5 +1,6 @@
 /**
- * The real runtime (`vigil run`'s startRuntime, its injectable source) fed recorded series, for bench/adapt-real.ts:
+ * The real runtime (`vigil run`'s startRuntime, its injectable source) fed recorded series, for the NAB detector with
+ * adaptation on (nab-adapt.ts) and bench/adapt-real.ts:
  * any channels, any window, one sensor per series, rows published in chunks and every due adaptation run to its end
  * before the next chunk (as bench/adapt-drift.ts does with fixtures/adapt-gateway.ts, whose feed is bound to its tiny
  * pump model: 8 channels, window 16, one sensor). Each reading is stamped as arriving at its own timestamp, as it
@@ -14,7 +15,6 @@ import type { AdaptOutcome } from '@vigil/runtime/adapt/decision.ts';
 import { createLogger } from '@vigil/runtime/ops/logger.ts';
 import { startRuntime, type RuntimeHandle } from '@vigil/runtime/ops/runtime.ts';
 import type { RawMessage } from '@vigil/runtime/stream/types.ts';
-import { waitFor } from '@vigil/fixtures/wait.ts';
 
 /** What the runtime said about one window: keyed by its sensor and last timestamp. */
 export interface WindowVerdict {
@@ -28,6 +28,15 @@ export interface Decision {
   from?: string;
   to?: string;
   detail: string;
+}
+
+/** Resolve when `cond()` holds; reject after `timeoutMs` saying what it waited for and the counters. */
+async function until(cond: () => boolean, what: string, timeoutMs: number, state: () => unknown): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; counters: ${JSON.stringify(state())}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 /** Rows published between two waits for every window and every due adaptation. */
@@ -65,7 +74,7 @@ export async function startGateway(model: string, brokerUrl: string, adapt: RunC
       }
       fed += to - from;
       const c = handle.counters;
-      await waitFor(() => c.readings >= fed && c.scored + c.droppedQueueFull + c.droppedInferenceError >= c.windows, `${fed} readings windowed and every window judged`, 120_000, () => c);
+      await until(() => c.readings >= fed && c.scored + c.droppedQueueFull + c.droppedInferenceError >= c.windows, `${fed} readings windowed and every window judged`, 120_000, () => c);
       await handle.adaptation?.settled();
     }
   };
