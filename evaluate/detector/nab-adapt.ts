@@ -53,15 +53,17 @@ export interface AdaptedRun {
   detail: Decision[];
   /** The model version serving at the end ("1" when nothing was adapted). */
   version: string;
+  /** The runtime's execution provider. */
+  provider: string;
 }
 
 /** Stream `all` (file `f` as the model's series) through the runtime serving `model` with `adapt`. */
 export async function streamWithAdaptation(f: NabFile, all: Series, model: string, sensor: string, brokerUrl: string, adapt: RunConfigInput['adapt']): Promise<AdaptedRun> {
   const g = await startGateway(model, brokerUrl, adapt);
-  try {
-    await g.stream(sensor, all);
-  } finally {
-    await g.handle.stop();
-  }
-  return { errors: rowScores(f, g.verdicts.get(sensor)), decisions: countDecisions(g.decisions), detail: g.decisions, version: g.handle.card().version };
+  // Stopped either way; a failure to stop is reported only when streaming itself went well.
+  let failed: unknown;
+  await g.stream(sensor, all).catch((err: unknown) => void (failed = err ?? new Error('streaming failed')));
+  await g.handle.stop().catch((err: unknown) => void (failed ??= err));
+  if (failed) throw failed;
+  return { errors: rowScores(f, g.verdicts.get(sensor)), decisions: countDecisions(g.decisions), detail: g.decisions, version: g.handle.card().version, provider: g.handle.provider() };
 }

@@ -76,11 +76,15 @@ export interface FileRun {
   adaptation?: { decisions: Record<string, number>; version: string };
 }
 
-/** Reconstruction error per row (0 before the first full window), from a model trained on the probation rows. */
+/**
+ * Reconstruction error per row (0 before the first full window), from a model trained on the probation rows (written
+ * to `workDir`/<file name>); `offline` false trains only (errors empty: the runtime will score).
+ */
 export async function modelErrors(
   file: NabFile,
   cfg: NabDetectorConfig,
   workDir: string,
+  offline = true,
 ): Promise<Omit<FileRun, 'scores' | 'path'> & { errors: Float64Array }> {
   const n = file.values.length;
   const probation = probationaryLength(n);
@@ -109,6 +113,8 @@ export async function modelErrors(
   trained.model.dispose();
   const t1 = performance.now();
 
+  const meta = { window: W, epochs: trained.fit.history.length, trainSeconds: (t1 - t0) / 1000 };
+  if (!offline) return { ...meta, scoreSeconds: 0, provider: '', errors: new Float64Array(0) };
   // Score every row from the exported files through the runtime pipeline `vigil score` uses (scoreSeries).
   const model = loadModel(trained.cardPath);
   const opened = await openModel(model, { providers: ['cpu', 'wasm'] });
@@ -120,7 +126,7 @@ export async function modelErrors(
     await opened.ref.close();
   }
   const provider = opened.resolved.provider;
-  return { window: W, epochs: trained.fit.history.length, trainSeconds: (t1 - t0) / 1000, scoreSeconds: (performance.now() - t1) / 1000, provider, errors };
+  return { ...meta, scoreSeconds: (performance.now() - t1) / 1000, provider, errors };
 }
 
 /** Errors -> NAB anomaly scores in [0,1], causally (see nab-calibrate.ts). */
@@ -139,7 +145,7 @@ export function calibrate(errors: ArrayLike<number>, values: ArrayLike<number>, 
  * `adapt`, through the runtime with adaptation on), calibrate.
  */
 export async function detectFile(file: NabFile, cfg: NabDetectorConfig, workDir: string, brokerUrl?: string): Promise<FileRun> {
-  const { errors, ...meta } = await modelErrors(file, cfg, workDir);
+  const { errors, ...meta } = await modelErrors(file, cfg, workDir, !cfg.adapt);
   const probation = probationaryLength(file.values.length);
   if (!cfg.adapt) return { path: file.path, ...meta, scores: calibrate(errors, file.values, probation, cfg.calibration) };
   if (!brokerUrl) throw new Error('NAB detector config `adapt: true` streams each file through the runtime, which needs an MQTT broker: pass its URL (runNabDetector starts an embedded one)');
@@ -148,8 +154,8 @@ export async function detectFile(file: NabFile, cfg: NabDetectorConfig, workDir:
   const replay = await writeReplay(workDir, all, probation);
   const t0 = performance.now();
   const run = await streamWithAdaptation(file, all, join(workDir, name), name, brokerUrl, detectorAdapt(workDir, replay));
-  const scoreSeconds = meta.scoreSeconds + (performance.now() - t0) / 1000;
-  return { path: file.path, ...meta, scoreSeconds, adaptation: { decisions: run.decisions, version: run.version }, scores: calibrate(run.errors, file.values, probation, cfg.calibration) };
+  const scoreSeconds = (performance.now() - t0) / 1000;
+  return { path: file.path, ...meta, scoreSeconds, provider: run.provider, adaptation: { decisions: run.decisions, version: run.version }, scores: calibrate(run.errors, file.values, probation, cfg.calibration) };
 }
 
 /** Run over the corpus and write `<outDir>/<category>/vigil_<name>.csv` plus `run.json`; returns `outDir`. */
@@ -160,8 +166,9 @@ export async function runNabDetector(o: NabRunOptions): Promise<string> {
   mkdirSync(o.outDir, { recursive: true });
   const runs: Array<Omit<FileRun, 'scores'>> = [];
   const t0 = performance.now();
-  const broker = cfg.adapt ? await startBroker() : undefined;
+  let broker: Awaited<ReturnType<typeof startBroker>> | undefined;
   try {
+    if (cfg.adapt) broker = await startBroker();
     for (const [i, f] of corpus.files.entries()) {
       const dir = join(workDir, String(i));
       mkdirSync(dir);

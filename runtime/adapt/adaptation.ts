@@ -80,6 +80,8 @@ class GatewayAdaptation implements Adaptation {
   private readonly cfg: AdaptConfig;
   private readonly log: VigilLogger;
   private readonly command: string[];
+  /** The SCHED_IDLE prefix fine-tuning runs under (not a rollback: that is a quick safety action), if any. */
+  private readonly idle: string[];
   private readonly subject = new Subject<AdaptDecisionMark>();
   readonly decisions = this.subject.asObservable();
   private readonly store: ReservoirStore;
@@ -100,9 +102,12 @@ class GatewayAdaptation implements Adaptation {
   constructor(private readonly deps: AdaptationDeps) {
     this.cfg = deps.config;
     this.log = deps.log;
-    const idle = this.cfg.idle ? idlePrefix() : undefined;
-    if (this.cfg.idle && !idle) this.log.warn({ niceness: this.cfg.niceness }, `adaptation: fine-tuning cannot run under SCHED_IDLE here (needs Linux and util-linux chrt, permitted); it runs at niceness ${this.cfg.niceness} only`);
-    this.command = [...(idle ?? []), ...vigilCommand(this.cfg.command)];
+    // Niceness 0 asks for the runtime's own priority: no idle class then.
+    const wantIdle = this.cfg.idle && this.cfg.niceness > 0;
+    const idle = wantIdle ? idlePrefix() : undefined;
+    if (wantIdle && !idle) this.log.warn({ niceness: this.cfg.niceness }, `adaptation: fine-tuning cannot run under SCHED_IDLE here (needs Linux and util-linux chrt, permitted); it runs at niceness ${this.cfg.niceness} only`);
+    this.idle = idle ?? [];
+    this.command = vigilCommand(this.cfg.command);
     this.store = new ReservoirStore(this.cfg.reservoir, this.log, deps.card(), this.cfg.seedWindows);
     this.record = decisionRecorder(this.log, deps.registry, () => this.store.reservoir);
     this.rate = new FlagRate(this.cfg.rollback.windows);
@@ -186,9 +191,9 @@ class GatewayAdaptation implements Adaptation {
     return d;
   }
 
-  /** Run a `vigil` child; its result. */
-  private async child$(args: string[]) {
-    this.child = runVigil(this.command, args, this.cfg.timeoutMs, this.cfg.niceness);
+  /** Run a `vigil` child (fine-tuning under the idle class, when there is one); its result. */
+  private async child$(args: string[], idle = true) {
+    this.child = runVigil([...(idle ? this.idle : []), ...this.command], args, this.cfg.timeoutMs, this.cfg.niceness);
     try {
       return await this.child.result;
     } finally {
@@ -219,7 +224,7 @@ class GatewayAdaptation implements Adaptation {
     }
     let s: Awaited<ReturnType<GatewayAdaptation['swapIn']>>;
     try {
-      const r = await this.child$(['adapt', 'rollback', '--model', this.deps.model, ...(to === undefined ? [] : ['--to', to])]);
+      const r = await this.child$(['adapt', 'rollback', '--model', this.deps.model, ...(to === undefined ? [] : ['--to', to])], false);
       if (r.code !== 0) return this.decide('failed', `rollback (${detail}) failed: ${this.why(r)}`, before.version);
       s = await this.swapIn(before);
     } finally {

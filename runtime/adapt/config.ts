@@ -119,8 +119,9 @@ export const AdaptSchema = z
      */
     niceness: z.number().int().min(0).max(19).default(19),
     /**
-     * On Linux, the child runs under SCHED_IDLE too (`chrt --idle 0`, util-linux): a core only when nothing else
-     * wants one. Where chrt is missing or not permitted, a warning says so and niceness alone applies.
+     * On Linux, the fine-tuning child runs under SCHED_IDLE too (`chrt --idle 0`, util-linux): a core only when
+     * nothing else wants one (not with niceness 0, the runtime's own priority; never for a rollback, a quick safety
+     * action). Where chrt is missing or not permitted, a warning says so and niceness alone applies.
      */
     idle: z.boolean().default(true),
     /** An adaptation still running after this long is stopped and counted as failed. */

@@ -56,8 +56,11 @@ export function idlePrefix(): string[] | undefined {
   if (process.platform !== 'linux') return undefined;
   const chrt = ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p));
   if (!chrt) return undefined;
-  const tried = spawnSync(chrt, ['--idle', '0', process.execPath, '-e', ''], { stdio: 'ignore', timeout: 10_000 });
-  return tried.status === 0 ? [chrt, '--idle', '0'] : undefined;
+  // chrt sets the policy, then runs the command: a trivial one (chrt itself), so a busy machine, where an idle-class
+  // process waits for a core, does not hold the start up; one that timed out waiting had the policy set.
+  const tried = spawnSync(chrt, ['--idle', '0', chrt, '--version'], { stdio: 'ignore', timeout: 2000 });
+  const timedOut = (tried.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  return tried.status === 0 || timedOut ? [chrt, '--idle', '0'] : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
  * (config `adapt`) the file goes through the runtime, which adapts and still finds it.
  * Training is small (few epochs) to keep the test near ten seconds on two cores.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,8 +46,10 @@ describe('vigil NAB detector', () => {
     const n = file.values.length;
     const on = parseNabDetectorConfig({ model: { epochs: 6, patience: 3 }, adapt: true });
     const broker = await startBroker();
+    const dirs = [mkdtempSync(join(tmpdir(), 'nab-adapt-')), mkdtempSync(join(tmpdir(), 'nab-adapt-'))];
     try {
-      const run = await detectFile(file, on, mkdtempSync(join(tmpdir(), 'nab-adapt-')), broker.url);
+      const run = await detectFile(file, on, dirs[0], broker.url);
+      expect(run.provider).toMatch(/cpu|wasm/);
       const d = run.adaptation!.decisions;
       // Attempts ran (every minNewWindows windows) and at least one was taken: a new version serves at the end.
       expect(d.adapted + d.refused).toBeGreaterThan(1);
@@ -58,12 +60,13 @@ describe('vigil NAB detector', () => {
       expect(run.scores.every((s) => s >= 0 && s <= 1)).toBe(true);
       // Not the offline scores of the trained model (the same seed trains the same weights): the runtime's, of the
       // versions adaptation swapped in.
-      const offline = await modelErrors(file, on, mkdtempSync(join(tmpdir(), 'nab-adapt-')));
+      const offline = await modelErrors(file, on, dirs[1]);
       expect(Array.from(run.scores)).not.toEqual(Array.from(calibrate(offline.errors, file.values, probationaryLength(n), on.calibration)));
       const r = scoreDetector(corpus, new Map([[file.path, run.scores]]), 'vigil').profiles.standard;
       expect(r.counts.windowsHit).toBe(1);
     } finally {
       await broker.close();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
     }
   });
 });
