@@ -54,6 +54,9 @@ interface SensorState {
   aside: StoredWindow[];
 }
 
+/** A sensor's state when first heard from (or restored with its guard band). */
+const newSensor = (guardUntil: number): SensorState => ({ guardUntil, lastTaken: -Infinity, waiting: [], peak: 0, aside: [] });
+
 /** Sensors tracked at most (the least recently heard from is forgotten). */
 const MAX_SENSORS = 100_000;
 
@@ -108,14 +111,19 @@ export class Reservoir {
 
   /** Estimated bytes held (every window, at its size in the file; the budget `maxBytes` bounds). */
   get bytes(): number {
-    return (this.ring.length + this.waitingCount + this.canaryCount + this.asideCount) * storedWindowBytes(this.model.window, this.model.channels.length);
+    return this.held * storedWindowBytes(this.model.window, this.model.channels.length);
+  }
+
+  /** Windows held now: entered, waiting, canaries and held aside (at most `capacity`). */
+  private get held(): number {
+    return this.ring.length + this.waitingCount + this.canaryCount + this.asideCount;
   }
 
   /** Feed one detection; `scaler` is the one its window's values are scaled with. */
   observe(d: Detection, scaler: Scaler): void {
     const v = d.verdict;
     if (v.tsLast > this.latest) this.latest = v.tsLast;
-    const s = lruGet(this.sensors, v.sensor, () => ({ guardUntil: -Infinity, lastTaken: -Infinity, waiting: [] as StoredWindow[], peak: 0, aside: [] as StoredWindow[] }), MAX_SENSORS, (_k, old) => this.forget(old));
+    const s = lruGet(this.sensors, v.sensor, () => newSensor(-Infinity), MAX_SENSORS, (_k, old) => this.forget(old));
     if (v.anomaly || d.alertOpen || d.alert) {
       this.counts.incident += 1 + s.waiting.length;
       for (const w of s.waiting) this.holdAside(s, () => w, true);
@@ -212,7 +220,7 @@ export class Reservoir {
     this.ring = r.windows.slice(Math.max(0, r.windows.length - room));
     this.fresh = Math.min(r.fresh, this.ring.length);
     this.drift = r.drift;
-    for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => ({ guardUntil: until, lastTaken: -Infinity, waiting: [], peak: 0, aside: [] }), MAX_SENSORS);
+    for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => newSensor(until), MAX_SENSORS);
   }
 
   /** Waiting windows at least guardMs older than `now` enter the ring. */
@@ -234,7 +242,7 @@ export class Reservoir {
 
   /** Make room for one more window by evicting the oldest entered one; false when none is left to evict. */
   private makeRoom(): boolean {
-    if (this.ring.length + this.waitingCount + this.canaryCount + this.asideCount < this.capacity) return true;
+    if (this.held < this.capacity) return true;
     if (!this.ring.length) return false;
     this.ring.shift();
     return true;
@@ -251,7 +259,7 @@ export class Reservoir {
       s.aside.push(w());
       return;
     }
-    if (this.asideCount >= this.asideCap || (!roomHeld && this.ring.length + this.waitingCount + this.canaryCount + this.asideCount >= this.capacity)) return;
+    if (this.asideCount >= this.asideCap || (!roomHeld && this.held >= this.capacity)) return;
     s.aside.push(w());
     this.asideCount++;
   }
@@ -292,7 +300,7 @@ export class Reservoir {
   /** Keep a closed alert's windows, dropping the oldest alerts beyond `canaryAlerts`. */
   private keepCanary(c: StoredCanary): void {
     while (this.canaries.length >= this.cfg.canaryAlerts) this.canaryCount -= this.canaries.shift()!.windows.length;
-    while (this.ring.length && this.ring.length + this.waitingCount + this.canaryCount + this.asideCount + c.windows.length > this.capacity) this.ring.shift();
+    while (this.ring.length && this.held + c.windows.length > this.capacity) this.ring.shift();
     this.canaries.push(c);
     this.canaryCount += c.windows.length;
     this.version++;
