@@ -124,8 +124,6 @@ class GatewayAdaptation implements Adaptation {
     }
     this.store.reservoir.observe(d, d.verdict.scaler ?? card.scaler);
     this.signal.observe(d);
-    const ref = this.signal.reference;
-    if (ref && this.store.reservoir.driftReference()?.version !== card.version) this.store.reservoir.keepDriftReference({ version: card.version, mean: ref.mean, std: ref.std, count: ref.count });
     this.rate.push(d.verdict.anomaly);
     if (this.watch && !this.running) this.watch.push(d, d.verdict.scaler ?? card.scaler, card.threshold.static.value);
     this.maybeStart();
@@ -179,9 +177,13 @@ class GatewayAdaptation implements Adaptation {
 
   private newSignal(card: ModelCard): DriftSignal {
     const { trigger, reservoir } = this.cfg;
-    // A reference measured before a restart, of this version's scores, stays the reference.
+    // A reference measured before a restart, of this version's scores, stays the reference; one measured now is
+    // written with the reservoir.
     const saved = this.store.reservoir.driftReference();
-    return new DriftSignal({ ...trigger, spacing: trigger.spacing ?? defaultSpacing(card) }, reservoir.guardMs, `version ${card.version}`, saved?.version === card.version ? saved : undefined);
+    return new DriftSignal({ ...trigger, spacing: trigger.spacing ?? defaultSpacing(card) }, reservoir.guardMs, `version ${card.version}`, {
+      restored: saved?.version === card.version ? saved : undefined,
+      onReference: ({ mean, std, count }) => this.store.reservoir.keepDriftReference({ version: card.version, mean, std, count }),
+    });
   }
 
   private decide(outcome: AdaptOutcome, detail: string, from?: string, to?: string): AdaptDecisionMark {

@@ -70,18 +70,24 @@ export class DriftSignal {
   private refMean = 0;
   private refM2 = 0;
   private refCount = 0;
+  private readonly onReference: ((r: DriftReference) => void) | undefined;
 
   constructor(
     private readonly cfg: Pick<TriggerConfig, 'windows' | 'z'> & { spacing: number },
     private readonly guardMs: number,
     /** Whose scores, for the log line ("version 2"). */
     private readonly model: string,
-    /** A reference measured before a restart, for the same model version. */
-    restored?: Pick<DriftReference, 'mean' | 'std' | 'count'>,
+    o: {
+      /** A reference measured before a restart, for the same model version. */
+      restored?: Pick<DriftReference, 'mean' | 'std' | 'count'>;
+      /** Told once, when the reference has been measured (to keep it across a restart). */
+      onReference?: (r: DriftReference) => void;
+    } = {},
   ) {
     this.ring = new Float64Array(cfg.windows);
     this.spacing = cfg.spacing;
-    if (restored) this.reference = this.referenceOf(restored.mean, restored.std, restored.count);
+    this.onReference = o.onReference;
+    if (o.restored) this.reference = this.referenceOf(o.restored.mean, o.restored.std, o.restored.count);
   }
 
   /** Feed one detection. */
@@ -138,7 +144,10 @@ export class DriftSignal {
       const d = score - this.refMean;
       this.refMean += d / n;
       this.refM2 += d * (score - this.refMean);
-      if (n === this.ring.length) this.reference = this.referenceOf(this.refMean, Math.sqrt(this.refM2 / Math.max(1, n - 1)), n);
+      if (n === this.ring.length) {
+        this.reference = this.referenceOf(this.refMean, Math.sqrt(this.refM2 / Math.max(1, n - 1)), n);
+        this.onReference?.(this.reference);
+      }
       return;
     }
     if (this.filled === this.ring.length) this.sum -= this.ring[this.pos];

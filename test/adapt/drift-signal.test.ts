@@ -69,9 +69,11 @@ describe('drift signal', () => {
   });
 
   it('measures its reference on the first 100 windows, then waits for 100 more; reset spends the evidence, not the reference', () => {
-    const s = signal();
+    const told: unknown[] = [];
+    const s = new DriftSignal({ windows: 100, z: 3, spacing: 4 }, 10_000, 'version 1', { onReference: (r) => told.push(r) });
     const first = normal(110, 1);
     feed(s, first);
+    expect(told).toEqual([s.reference]);
     // 110 fed, the newest 10 s still wait out the guard band: the first 100 are the reference.
     const mean = first.slice(0, 100).reduce((a, x) => a + x, 0) / 100;
     const sd = Math.sqrt(first.slice(0, 100).reduce((a, x) => a + (x - mean) ** 2, 0) / 99);
@@ -92,7 +94,7 @@ describe('drift signal', () => {
     const before = signal();
     expect(feed(before, scores.slice(0, 1000))).toEqual([]);
     const kept = before.reference!;
-    const restarted = new DriftSignal({ windows: 100, z: 3, spacing: 4 }, 10_000, 'version 1', kept);
+    const restarted = new DriftSignal({ windows: 100, z: 3, spacing: 4 }, 10_000, 'version 1', { restored: kept });
     expect(restarted.reference).toMatchObject({ mean: kept.mean, std: kept.std, count: 100 });
     const fired = feed(restarted, scores.slice(1000), 1000);
     expect(fired.length).toBeGreaterThan(0);

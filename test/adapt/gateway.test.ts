@@ -153,6 +153,8 @@ describe('adaptation in vigil run', { timeout: 300_000 }, () => {
       expect(g.handle.adaptation!.reservoir().freshCount).toBeGreaterThan(100);
       const quiet = g.handle.adaptation!.drift()!;
       expect(quiet.fired).toBe(false);
+      // The reference is kept with the reservoir (so a restart does not measure a new one on drifted scores).
+      expect(g.handle.adaptation!.reservoir().driftReference()).toEqual({ version: '1', mean: quiet.reference.mean, std: quiet.reference.std, count: 200 });
       expect(marks).toEqual([]);
       // The operating point drifts: the signal fires and the runtime adapts, saying why.
       for (let r = 0; r < 2000 && !marks.some((m) => m.outcome === 'adapted'); r += 100) {
