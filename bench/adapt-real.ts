@@ -27,7 +27,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { RunConfigInput } from '../runtime/config/schema.ts';
 import { startBroker } from '../simulators/broker/aedes.ts';
 import { NAB_QUICK_FILES } from './quality/nab.ts';
 import { TEP_QUICK_FAULTS, TEP_UNOBSERVABLE } from './quality/tep.ts';
@@ -36,14 +35,13 @@ import { mainWhenInvoked } from './lib/main.ts';
 import { nabAdapt, type NabResult } from './adapt-real/nab.ts';
 import { tepAdapt, type TepResult } from './adapt-real/tep.ts';
 import { countDecisions } from '@vigil/evaluate/detector/runtime-gateway.ts';
+import { detectorAdapt } from '@vigil/evaluate/detector/nab-adapt.ts';
 
 /** NAB files of --quick: the shortest of the quick six, and one artificial file with a jump. */
 const NAB_QUICKER = ['speed_7578', 'art_daily_jumpsup'];
 
-/** The `adapt` section of every adaptation-on run (see the header for each setting that is not a default). */
-function adaptOn(dir: string, replay?: string): RunConfigInput['adapt'] {
-  return { enabled: true, everyMs: 0, reservoir: { file: join(dir, 'reservoir-{name}.json') }, ...(replay ? { replay } : {}) };
-}
+/** The `adapt` section of every adaptation-on run, the NAB detector's (see the header for each setting that is not a default). */
+const adaptOn = detectorAdapt;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 

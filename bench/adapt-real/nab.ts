@@ -16,8 +16,8 @@ import { scoreDetector, type DetectorScores } from '../../evaluate/nab/score.ts'
 import { probationaryLength } from '../../evaluate/nab/sweep.ts';
 import { calibrate, modelErrors, withTimeFeatures } from '../../evaluate/detector/nab-detector.ts';
 import { parseNabDetectorConfig } from '../../evaluate/detector/nab-config.ts';
-import { rowScores, writeReplay } from '@vigil/evaluate/detector/nab-adapt.ts';
-import { countDecisions, startGateway, type Decision } from '@vigil/evaluate/detector/runtime-gateway.ts';
+import { streamThroughRuntime, writeReplay } from '@vigil/evaluate/detector/nab-adapt.ts';
+import type { Decision } from '@vigil/evaluate/detector/runtime-gateway.ts';
 
 /** NAB scores of one way of running the detector. */
 export interface NabMode {
@@ -67,21 +67,14 @@ export async function nabAdapt(o: { work: string; brokerUrl: string; only?: stri
       const at = join(dir, adaptation);
       mkdirSync(at, { recursive: true });
       for (const ext of ['json', 'onnx']) copyFileSync(join(dir, `${name}.${ext}`), join(at, `${name}.${ext}`));
-      const g = await startGateway(join(at, name), o.brokerUrl, adaptation === 'on' ? o.adapt(at, replay) : { enabled: false }, o.log);
-      const t0 = performance.now();
-      try {
-        await g.stream(name, all);
-      } finally {
-        await g.handle.stop();
-      }
-      run.seconds![adaptation] = (performance.now() - t0) / 1000;
-      const errors = rowScores(f, g.verdicts.get(name));
-      scores[adaptation].set(f.path, calibrate(errors, f.values, probation, cfg.calibration));
-      if (adaptation === 'off') run.maxDiffOff = errors.reduce((d, e, r) => Math.max(d, Math.abs(e - m.errors[r])), 0);
+      const g = await streamThroughRuntime(f, all, join(at, name), name, o.brokerUrl, adaptation === 'on' ? o.adapt(at, replay) : { enabled: false }, o.log);
+      run.seconds![adaptation] = g.seconds;
+      scores[adaptation].set(f.path, calibrate(g.errors, f.values, probation, cfg.calibration));
+      if (adaptation === 'off') run.maxDiffOff = g.errors.reduce((d, e, r) => Math.max(d, Math.abs(e - m.errors[r])), 0);
       else {
-        run.decisions = countDecisions(g.decisions);
-        run.versions = `v1 -> v${g.handle.card().version}`;
-        run.detail = g.decisions;
+        run.decisions = g.decisions;
+        run.versions = `v1 -> v${g.version}`;
+        run.detail = g.detail;
       }
     }
     perFile.push(run as NabFileRun);

@@ -41,13 +41,16 @@ export async function writeReplay(dir: string, all: Series, probation: number): 
   return path;
 }
 
-/** The adaptation settings the detector runs with: the defaults, bar everyMs 0, `replay`, and files under `dir`. */
-export function detectorAdapt(dir: string, replay: string): RunConfigInput['adapt'] {
-  return { enabled: true, everyMs: 0, replay, reservoir: { file: join(dir, 'reservoir-{name}.json') } };
+/**
+ * The adaptation settings the detector (and bench/adapt-real.ts) runs with: the defaults, bar everyMs 0, files under
+ * `dir`, and `replay` when the card names no training file.
+ */
+export function detectorAdapt(dir: string, replay?: string): RunConfigInput['adapt'] {
+  return { enabled: true, everyMs: 0, reservoir: { file: join(dir, 'reservoir-{name}.json') }, ...(replay ? { replay } : {}) };
 }
 
-/** What streaming one file with adaptation on gave: its per-row errors and what adaptation decided. */
-export interface AdaptedRun {
+/** What streaming one file through the runtime gave: its per-row errors and what adaptation (if on) decided. */
+export interface RuntimeRun {
   errors: Float64Array;
   decisions: Record<string, number>;
   detail: Decision[];
@@ -55,15 +58,19 @@ export interface AdaptedRun {
   version: string;
   /** The runtime's execution provider. */
   provider: string;
+  /** Wall time of the streaming (the runtime's start and stop left out). */
+  seconds: number;
 }
 
-/** Stream `all` (file `f` as the model's series) through the runtime serving `model` with `adapt`. */
-export async function streamWithAdaptation(f: NabFile, all: Series, model: string, sensor: string, brokerUrl: string, adapt: RunConfigInput['adapt']): Promise<AdaptedRun> {
-  const g = await startGateway(model, brokerUrl, adapt);
+/** Stream `all` (file `f` as the model's series) through the runtime serving `model` with `adapt` (on or off). */
+export async function streamThroughRuntime(f: NabFile, all: Series, model: string, sensor: string, brokerUrl: string, adapt: RunConfigInput['adapt'], log?: (line: string) => void): Promise<RuntimeRun> {
+  const g = await startGateway(model, brokerUrl, adapt, log);
   // Stopped either way; a failure to stop is reported only when streaming itself went well.
   let failed: unknown;
+  const t0 = performance.now();
   await g.stream(sensor, all).catch((err: unknown) => void (failed = err ?? new Error('streaming failed')));
+  const seconds = (performance.now() - t0) / 1000;
   await g.handle.stop().catch((err: unknown) => void (failed ??= err));
   if (failed) throw failed;
-  return { errors: rowScores(f, g.verdicts.get(sensor)), decisions: countDecisions(g.decisions), detail: g.decisions, version: g.handle.card().version, provider: g.handle.provider() };
+  return { errors: rowScores(f, g.verdicts.get(sensor)), decisions: countDecisions(g.decisions), detail: g.decisions, version: g.handle.card().version, provider: g.handle.provider(), seconds };
 }

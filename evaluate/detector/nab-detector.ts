@@ -17,7 +17,7 @@ import { loadNabCorpus, type NabFile } from '../nab/corpus.ts';
 import { writeResultFile } from '../nab/results.ts';
 import { probationaryLength } from '../nab/sweep.ts';
 import { startBroker } from '@vigil/simulators';
-import { detectorAdapt, streamWithAdaptation, writeReplay } from './nab-adapt.ts';
+import { detectorAdapt, streamThroughRuntime, writeReplay } from './nab-adapt.ts';
 import { keepNewPeaks, maxOf, recordRatio, spatialNovelty } from './nab-calibrate.ts';
 import { parseNabDetectorConfig, readNabDetectorConfig, type NabDetectorConfig } from './nab-config.ts';
 
@@ -152,10 +152,8 @@ export async function detectFile(file: NabFile, cfg: NabDetectorConfig, workDir:
   const name = basename(file.path, '.csv');
   const all = withTimeFeatures(file, cfg.timeFeatures);
   const replay = await writeReplay(workDir, all, probation);
-  const t0 = performance.now();
-  const run = await streamWithAdaptation(file, all, join(workDir, name), name, brokerUrl, detectorAdapt(workDir, replay));
-  const scoreSeconds = (performance.now() - t0) / 1000;
-  return { path: file.path, ...meta, scoreSeconds, provider: run.provider, adaptation: { decisions: run.decisions, version: run.version }, scores: calibrate(run.errors, file.values, probation, cfg.calibration) };
+  const run = await streamThroughRuntime(file, all, join(workDir, name), name, brokerUrl, detectorAdapt(workDir, replay));
+  return { path: file.path, ...meta, scoreSeconds: run.seconds, provider: run.provider, adaptation: { decisions: run.decisions, version: run.version }, scores: calibrate(run.errors, file.values, probation, cfg.calibration) };
 }
 
 /** Run over the corpus and write `<outDir>/<category>/vigil_<name>.csv` plus `run.json`; returns `outDir`. */
