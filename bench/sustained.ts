@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBroker } from './lib/broker.ts';
 import { cliArg } from './lib/child.ts';
+import { BATCH_DEFAULTS } from '../runtime/config/batch.ts';
 import { alertLatencies, helper, listenAlerts, sensorLoad } from './lib/load.ts';
 import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, RESULTS_DIR, SCRATCH_DIR, writeBenchResult } from './lib/result.ts';
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
   const ratioMax = Math.max(...steps.map((x) => x.cpuRatio));
   const p99at10k = at10k.map((x) => x.p99);
   const notes = [
-    `Shipped defaults: ${LAUNCHER.join(' ')} run (${loader}) with only --model/--broker/--topic/--metrics-port 0/--state (ORT 1 intra-op thread, no spinning, batch 64 / 2 ms, inference.worker auto: cpu on the main thread); model ${model}: conv AE, window 64, 8 channels, trained by vigil train on simulated pump data. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher, bare subscriber and alert listener are mqtt.js with Nagle off; vigil sets it on its own client.${QOS ? ` VARIANT: QoS 1 end to end (publisher, vigil run --qos 1, bare subscriber).` : ''}`,
+    `Shipped defaults: ${LAUNCHER.join(' ')} run (${loader}) with only --model/--broker/--topic/--metrics-port 0/--state (ORT 1 intra-op thread, no spinning, batch ${BATCH_DEFAULTS.size} / ${BATCH_DEFAULTS.maxWaitMs} ms, inference.worker auto: cpu on the main thread); model ${model}: conv AE, window 64, 8 channels, trained by vigil train on simulated pump data. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher, bare subscriber and alert listener are mqtt.js with Nagle off; vigil sets it on its own client.${QOS ? ` VARIANT: QoS 1 end to end (publisher, vigil run --qos 1, bare subscriber).` : ''}`,
     `Figures are min / median / max over ${REPEATS} runs of ${MEASURE_S} s per step (after ${SETTLE_S} s unmeasured at the same rate); the rates of one run go up in one vigil process.`,
     `${ratioMax <= 3 ? 'MET' : 'NOT MET'}: CPU per reading vigil / bare mqtt.js subscriber <= 3x at every point (worst ${ratioMax.toFixed(2)}x).`,
     `${p99at10k.every((p) => p < 20) ? 'MET' : 'NOT MET'}: p99 publish -> alert < 20 ms at 10k readings/s (${at10k.map((x) => `${x.sensors} sensors: ${x.p99.toFixed(1)}`).join(', ')} ms).`,

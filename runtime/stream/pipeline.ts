@@ -25,7 +25,7 @@ export interface PipelineOptions {
   thresholds: ThresholdBank | ThresholdFactory;
   /** The `window` config section: the reorder stage's keys and the window stage's. */
   window?: Omit<WindowBySensorOptions, 'counters'> & Omit<ReorderBySensorOptions, 'counters' | 'scheduler' | 'maxSensors'>;
-  /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 64 / 2 ms). */
+  /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 64 / 5 ms). */
   batch?: { size?: number; maxWaitMs?: number };
   infer?: Omit<InferBatchesOptions, 'counters'>;
   /** Smoothing of scores before thresholds (EWMA weight or per-sensor smoother factory); omit for none. */
