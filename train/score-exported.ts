@@ -100,6 +100,8 @@ export interface CardScoringOptions {
   track: number;
   /** mahalanobis with `track`: estimate each channel's level drift from the held-out windows. */
   trackDrift?: boolean;
+  /** mahalanobis with track: inputs follow at the same rate (`ResidualTracking.input`). */
+  trackInputs?: boolean;
   /** Rows between consecutive windows of `all` (the drift is per row: the runtime scores a window per reading). */
   stride?: number;
   thresholdRisk: number;
@@ -168,7 +170,9 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   const threshold = calibrateStatic(sub(sc.scores, calibSet, 1), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
   // Only windows well under the alert level move a sensor's residual mean (runtime/scoring/mahalanobis.ts).
   if (scoring.residual && o.track > 0) {
-    scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value };
+    // Inputs follow where an input out of the trained range has other channels to spoil (input-offsets.ts); with one
+    // channel the residual mean alone follows it (on NAB's one-channel files shifting too only added 2 false alarms).
+    scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value, ...(o.trackInputs && c >= 2 ? { input: o.track } : {}) };
     if (o.trackDrift && size(heldOut) >= 2) {
       const held = spanResiduals(sub(all.data, heldOut, per), sub(out.recon, heldOut, per), size(heldOut), w, c, span);
       scoring.residual.tracking.drift = levelDrift(scoring.residual, held, size(fitted), w, o.stride ?? 1);

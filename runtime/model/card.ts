@@ -59,7 +59,7 @@ export const ResidualModelSchema = z.object({
   windows: z.number().int().positive(),
   method: z.string(),
   /** Residual mean following slow normal drift per sensor (runtime/scoring/mahalanobis.ts `ResidualTracking`). */
-  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive(), drift: z.array(z.number().finite().nonnegative()).optional() }).optional(),
+  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive(), drift: z.array(z.number().finite().nonnegative()).optional(), input: z.number().min(0).max(1).optional() }).optional(),
 });
 
 /**

@@ -10,17 +10,22 @@
 import type { ResidualModel } from './mahalanobis.ts';
 import { invertSpd, solveSpdInPlace } from './spd.ts';
 
-/** A sensor's tracked state: the residual mean (C), then each channel's level uncertainty (C) when the card has `drift`. */
+/**
+ * A sensor's tracked state: the residual mean (C), then each channel's level uncertainty (C) when the card has
+ * `drift` or `input` (0 without `drift`), then its input offsets (C) when it has `input` (input-offsets.ts).
+ */
 export function trackedState(model: ResidualModel): Float64Array {
   const c = model.mean.length;
-  const s = new Float64Array(model.tracking?.drift ? 2 * c : c);
+  const t = model.tracking;
+  const s = new Float64Array(t?.input ? 3 * c : t?.drift ? 2 * c : c);
   s.set(model.mean);
   return s;
 }
 
 /**
- * A tracked state from saved or seeded values: C means, or C means then C uncertainties (a state saved before the
- * card tracked uncertainty, or seeded means, start certain: uncertainty 0). Absent: the card's own start.
+ * A tracked state from saved or seeded values: C means, C means then C uncertainties, or those then C input offsets
+ * (a state saved before the card tracked uncertainty or inputs, or seeded means, start certain, unshifted: 0).
+ * Absent: the card's own start.
  */
 export function stateFrom(model: ResidualModel, values: readonly number[] | undefined): Float64Array {
   const state = trackedState(model);
@@ -72,7 +77,7 @@ export function levelWeights(model: ResidualModel, state: Float64Array): { weigh
   const variance = drift && partsOf(model, drift).variance;
   return Array.from({ length: c }, (_, k) => {
     const sd = variance ? Math.sqrt(variance[k]) : 1;
-    const p = variance && state.length === 2 * c ? state[c + k] : 0;
+    const p = variance && state.length >= 2 * c ? state[c + k] : 0;
     return { weight: variance ? Math.sqrt(variance[k] / (variance[k] + p)) : 1, movedSd: (state[k] - model.mean[k]) / sd };
   });
 }

@@ -48,6 +48,13 @@ export interface ResidualTracking {
    * did not wander there has 0 and keeps its full weight and the slow `rate`. Absent: the mean moves at `rate` only.
    */
   drift?: number[];
+  /**
+   * Inputs follow too (runtime/scoring/input-offsets.ts): each sensor's windows are shifted by per-channel offsets
+   * before the model sees them, and after each window under `below` the offsets move this fraction of the way that
+   * cancels the window's residual, so a channel drifting out of the trained range stays in it for the model.
+   * `vigil train` sets it to `rate` (`--track-inputs`). Absent: inputs reach the model as measured.
+   */
+  input?: number;
 }
 
 /** Per-channel residual of each window averaged over its trailing `span` rows: N x C. */
@@ -153,7 +160,7 @@ export function mahalanobisScores(
     }
     raw /= channels;
     // The level's uncertainty lives after the means (trackedState); a state without it is scored as certain.
-    const state = walk && mean.length === 2 * channels ? (mean as Float64Array) : undefined;
+    const state = walk && mean.length >= 2 * channels ? (mean as Float64Array) : undefined;
     if (state) {
       walk!.predict(state);
       walk!.weigh(y, state, x);

@@ -3,6 +3,7 @@
  * starts at the card's mean and follows its own slow normal drift. Bounded by `maxSensors` (least recently
  * seen dropped first); `snapshot`/`restore` carry the learnt means across restarts.
  */
+import { seededValues } from './input-offsets.ts';
 import { stateFrom, trackedState, type ResidualModel } from './mahalanobis.ts';
 import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
@@ -43,11 +44,11 @@ export class ResidualBaselines {
   restore(states: Record<string, unknown>, keepHeld = false): string[] {
     const skipped: string[] = [];
     const c = this.model.mean.length;
-    const full = trackedState(this.model).length;
     for (const [sensor, v] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
-      // C means, or C means then C level uncertainties (never negative).
-      if (!Array.isArray(v) || (v.length !== c && v.length !== full) || !v.every((x, k) => typeof x === 'number' && Number.isFinite(x) && (k < c || x >= 0))) {
+      // C means, then C level uncertainties (never negative), then C input offsets, as far as the card tracks them
+      // (a state saved under a card that tracked less starts the rest afresh; one that tracked more keeps what fits).
+      if (!Array.isArray(v) || v.length % c !== 0 || v.length < c || v.length > 3 * c || !v.every((x, k) => typeof x === 'number' && Number.isFinite(x) && (k < c || k >= 2 * c || x >= 0))) {
         skipped.push(sensor);
         continue;
       }
@@ -67,8 +68,9 @@ export class ResidualBaselines {
 }
 
 /**
- * The tracked mean of one series scored window after window in order (offline uses of a model: `vigil
- * encode`, `latent`), so its scores are the ones `vigil score` gives; undefined when the card does not track.
+ * The tracked state of one series scored window after window in order (offline uses of a model: `vigil
+ * encode`, `latent`, train/uses/windows.ts, which also shifts inputs as `vigil score` does), so its scores are the
+ * ones `vigil score` gives; undefined when the card does not track.
  */
 export function seriesMeanOf(scoring: { error: string; residual?: ResidualModel }): ((i: number) => Float64Array) | undefined {
   const model = trackedModel(scoring);
@@ -119,7 +121,11 @@ export class TrackedResiduals {
       if (!this.now && (this.savedFor === undefined || this.savedFor === card)) baselines.restore(this.saved);
       this.saved = {};
       // Seeded means are newer than any it held before the swap.
-      if (this.seeded?.key === key) baselines.restore(this.seeded.means);
+      if (this.seeded?.key === key) {
+        // Measured on unshifted windows: with inputs tracked, what they show beyond the card's mean seeds the offsets.
+        const seeded = this.seeded.means;
+        baselines.restore(Object.fromEntries(Object.keys(seeded).map((s) => [s, seededValues(residual, seeded[s])])));
+      }
       this.seeded = undefined;
       this.now = { card, key, baselines };
     }

@@ -25,6 +25,8 @@ export class Flight {
   endedAt = 0;
   error: unknown = undefined;
   outputs: ModelOutputs | undefined = undefined;
+  /** The input offsets its windows were shifted by (N x C; runtime/scoring/input-offsets.ts), when the card tracks inputs. */
+  shifted: Float64Array | undefined = undefined;
 
   constructor(
     readonly batch: SensorWindow[],

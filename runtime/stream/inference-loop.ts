@@ -14,7 +14,7 @@ import { BatchInput } from './batch-input.ts';
 import type { PipelineCounters } from './counters.ts';
 import { Flight } from './flight.ts';
 import { PendingQueue } from './pending-queue.ts';
-import { scoreBatch, type BatchScores } from './score-batch.ts';
+import { scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 
 /** What happened in one batch, for metrics and flow control. */
@@ -152,6 +152,7 @@ export class InferenceLoop {
     this.counters.batches++;
     const t0 = performance.now();
     const flight = new Flight(batch, input.input, held, t0, t0 - ta, slot);
+    flight.shifted = shiftBatch(flight, this.residuals);
     this.inflight.push(flight);
     const starting = this.starting;
     this.starting = true;
@@ -195,6 +196,7 @@ export class InferenceLoop {
       }
     }
     flight.outputs = undefined;
+    unshiftBatch(flight);
     if (scored) {
       this.emitScored(flight, scored, inferMs, t);
       return true;

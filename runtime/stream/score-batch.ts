@@ -2,6 +2,8 @@
  * A settled batch's scores as its card says (reconstruction error, probability, tracked Mahalanobis), one score and
  * C per-channel errors per window. With tracked residual means, each window is scored against its own sensor's.
  */
+import { learnInputOffsets, shiftInputs, unshiftInputs } from '../scoring/input-offsets.ts';
+import { spanResiduals } from '../scoring/mahalanobis.ts';
 import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
 import type { Flight } from './flight.ts';
@@ -19,5 +21,36 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   // Per-sensor residual means when the card's scoring tracks drift; a swapped-in model starts from its own card.
   const baselines = residuals.for(card);
   const meanOf = baselines && ((i: number) => baselines.of(batch[i].sensor));
-  return scoreOutputs(input, outputs, batch.length, card.window, card.channels.length, card.scoring, meanOf);
+  const W = card.window;
+  const C = card.channels.length;
+  const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf);
+  const applied = flight.shifted;
+  if (applied && meanOf && card.scoring.residual) {
+    // The windows as measured again (the reservoir keeps them), then the offsets learn from this batch.
+    const r = spanResiduals(input, outputs.reconstruction, batch.length, W, C, Math.min(card.scoring.span, W));
+    unshiftBatch(flight);
+    learnInputOffsets(r, scored.scores, batch.length, C, card.scoring.residual, applied, meanOf);
+  }
+  return scored;
+}
+
+/**
+ * Shift an assembled batch's windows by their sensors' input offsets when its card tracks inputs (before the model
+ * call); returns the offsets applied, for scoreBatch to learn from and put back.
+ */
+export function shiftBatch(flight: Flight, residuals: TrackedResiduals): Float64Array | undefined {
+  const { batch, input, held } = flight;
+  const { card } = held;
+  const baselines = residuals.for(card);
+  const model = card.scoring.residual;
+  if (!baselines || !model) return undefined;
+  return shiftInputs(input, batch.length, card.window, card.channels.length, model, (i) => baselines.of(batch[i].sensor));
+}
+
+/** Put a shifted batch's windows back as measured (after scoring, or when its model call failed); a no-op otherwise. */
+export function unshiftBatch(flight: Flight): void {
+  if (!flight.shifted) return;
+  const { card } = flight.held;
+  unshiftInputs(flight.input, flight.batch.length, card.window, card.channels.length, flight.shifted);
+  flight.shifted = undefined;
 }

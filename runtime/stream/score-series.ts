@@ -9,6 +9,7 @@ import type { ModelRef } from '../inference/model-ref.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { createDrainGate, readingsFromSeries } from './from-series.ts';
+import { BATCH_DEFAULTS } from '../config/batch.ts';
 import { INFER_DEFAULTS } from './infer-batches.ts';
 import { createPipeline } from './pipeline.ts';
 import type { AlertEvent } from './types.ts';
@@ -19,7 +20,11 @@ export interface SeriesScoreOptions {
   sensor: string;
   /** Threshold config `{ kind, ...params }` (e.g. the card's `threshold.default`). */
   threshold: unknown;
-  /** Windows per inference call (default: the live pipeline's largest batch, `INFER_DEFAULTS.maxBatch`). */
+  /**
+   * Windows per inference call (default: the live pipeline's largest batch, `INFER_DEFAULTS.maxBatch`). A card whose
+   * inputs follow its residual (`tracking.input`) is scored in batches of at most the live pipeline's micro-batch
+   * (`batch.size`, 64): each batch is shifted by what the windows before it taught, as when streaming.
+   */
   batch?: number;
   smoothing?: number;
   alertOpen?: { k: number; n: number };
@@ -48,7 +53,7 @@ export interface SeriesScores {
 export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreOptions): Promise<SeriesScores> {
   const card = ref.cardOf();
   const rows = rowCount(series);
-  const batch = o.batch ?? INFER_DEFAULTS.maxBatch;
+  const batch = Math.min(o.batch ?? INFER_DEFAULTS.maxBatch, card.scoring.error === 'mahalanobis' && card.scoring.residual?.tracking?.input ? BATCH_DEFAULTS.size : Infinity);
   const counters = createCounters();
   const chunk = Math.max(batch, 256);
   const gate = createDrainGate(counters, chunk);

@@ -53,3 +53,36 @@ describe('level drift log', () => {
     expect(lines).toHaveLength(1);
   });
 });
+
+describe('input drift log', () => {
+  const inputs: ResidualModel = { ...model, tracking: { rate: 0.003, below: 5, input: 0.003 } };
+  /** A tracked state with input offsets: means, level uncertainties (0), then offsets. */
+  const shifted = (o0: number) => Float64Array.from([0, 0, 0, 0, o0, 0]);
+
+  it('says when a channel starts being fed shifted (beyond 1 training sd) and when it is back (under half that)', () => {
+    const lines: [Record<string, unknown>, string][] = [];
+    const log = createDriftLog({ write: (f, m) => lines.push([f, m]) });
+    expect(log.report(inputs, channels, [['pump-1', shifted(0.9)]])).toBe(0);
+    expect(log.report(inputs, channels, [['pump-1', shifted(1.25)]])).toBe(1);
+    expect(lines[0][0]).toEqual({ sensor: 'pump-1', channel: 'motor_temp', inputOffset: 1.25 });
+    expect(lines[0][1]).toMatch(/^input drift: pump-1 motor_temp is now fed to the model shifted by -1.25 \(scaled units: training sd with the standard scaler\): its level has moved above what training saw/);
+    // Hysteresis: still shifted at 0.6, back at 0.4.
+    expect(log.report(inputs, channels, [['pump-1', shifted(0.6)]])).toBe(0);
+    expect(log.report(inputs, channels, [['pump-1', shifted(0.4)]])).toBe(1);
+    expect(lines[1][1]).toBe('input drift: pump-1 motor_temp is back near its training level (shift -0.4)');
+  });
+
+  it('with level drift too: both kinds are reported (3C-long states), within one budget of maxLines', () => {
+    const both: ResidualModel = { ...model, tracking: { rate: 0.003, below: 5, drift: [0.1, 0], input: 0.003 } };
+    const lines: string[] = [];
+    const log = createDriftLog({ write: (_, m) => lines.push(m), maxLines: 2 });
+    // Uncertainty 5 x the residual variance: motor_temp counts 41 %; and it is fed shifted by -2.
+    expect(log.report(both, channels, [['pump-1', Float64Array.from([2, 0, 5, 0, 2, 0])]])).toBe(2);
+    expect(lines[0]).toMatch(/^input drift: pump-1 motor_temp is now fed/);
+    expect(lines[1]).toMatch(/^level drift: pump-1 motor_temp now counts 41 % of its weight/);
+    lines.length = 0;
+    const many = Array.from({ length: 3 }, (_, i): [string, Float64Array] => [`s${i}`, Float64Array.from([2, 0, 5, 0, 2, 0])]);
+    expect(log.report(both, channels, many)).toBe(4);
+    expect(lines).toEqual([expect.stringMatching(/^input drift: s0/), expect.stringMatching(/^input drift: s1/), 'input drift: 1 more channel(s) started or stopped being shifted', 'level drift: 3 more channel(s) started or stopped being excused']);
+  });
+});

@@ -264,7 +264,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const heldOut = { from: at.recent, count: recent.heldOut.count + original.validation.count };
     const cs = cardScoring(all, out, { from: 0, count: mix.count }, heldOut, {
       window: W, channels: C, score: scoreKind(parent.scoring), loss: parent.architecture.loss, span, samples: rp?.samples ?? 0,
-      track: parent.scoring.residual?.tracking?.rate ?? 0, thresholdRisk: thresholdRisk(parent),
+      track: parent.scoring.residual?.tracking?.rate ?? 0, trackInputs: (parent.scoring.residual?.tracking?.input ?? 0) > 0, thresholdRisk: thresholdRisk(parent),
     });
     if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent);
     // How far each channel's level wanders is the process's, not the weights': the parent's estimate carries over

@@ -1,0 +1,97 @@
+/**
+ * Input offsets that follow a sensor's residual (`scoring.residual.tracking.input`): a channel that drifts slowly out
+ * of the range the model was trained on (a bearing temperature following the ambient, a transmitter's zero) leaves
+ * a residual, and an autoencoder fed inputs outside its training range also reconstructs the other channels worse,
+ * differently at every operating point, which a residual mean alone cannot follow. So each sensor's windows are
+ * shifted by a per-channel offset before the model sees them, and after each window scoring under the gate
+ * (`tracking.below`) the offset moves a fraction `input` of the way that cancels its residual (against the card's
+ * mean): the model keeps seeing inputs in the range it knows, and the residual mean tracker keeps following what is
+ * left. A fault visible above the gate never moves the offset; one creeping in under it moves it at `input` per
+ * window, the bound the residual mean already had.
+ *
+ * The offsets live in the sensor's tracked state after the means and level uncertainties (level-drift.ts
+ * `trackedState`), so they are saved, restored and handed over with them. Windows are shifted in the batch input
+ * after it is assembled and put back after scoring, so the windows themselves (what the reservoir keeps for
+ * fine-tuning) stay as measured. Each window is learnt as if scored one after another: a sensor with k windows in one
+ * batch (a backlog) moves k sequential steps, never k times the same step.
+ */
+import type { ResidualModel } from './mahalanobis.ts';
+
+/**
+ * The most an input is shifted, in scaled units (training sd with the standard scaler). The step assumes the model
+ * follows a level change of its input with its reconstruction no more than it did in training; on a channel the
+ * model copies through (its residual barely answers a shift) a small lasting residual would otherwise wind the offset
+ * up without bound. A level that moved further than this stays in the residual, where the level tracker and the
+ * score see it. On the quality bench bounds of 2, 3 and 4 moved plant's figures by at most 0.001 F1 and 0.2 points
+ * of false alarms (bench/results/quality/VARIANTS.md).
+ */
+export const MAX_INPUT_OFFSET = 3;
+
+/** Where a tracked state's input offsets start (after C means and C level uncertainties), or -1 without them. */
+export function offsetsAt(model: ResidualModel): number {
+  return model.tracking?.input ? 2 * model.mean.length : -1;
+}
+
+/**
+ * Shift each window of `input` (N x W x C) by its sensor's offsets (`stateOf(i)`, a tracked state) and return the
+ * offsets applied (N x C), or undefined when the card does not track inputs (nothing changed).
+ */
+export function shiftInputs(input: Float32Array, n: number, W: number, C: number, model: ResidualModel, stateOf: (i: number) => Float64Array): Float64Array | undefined {
+  const at = offsetsAt(model);
+  if (at < 0) return undefined;
+  const applied = new Float64Array(n * C);
+  for (let i = 0; i < n; i++) {
+    const state = stateOf(i);
+    let any = false;
+    for (let c = 0; c < C; c++) if ((applied[i * C + c] = state[at + c]) !== 0) any = true;
+    if (!any) continue;
+    const base = i * W * C;
+    for (let t = 0; t < W; t++) for (let c = 0; c < C; c++) input[base + t * C + c] -= applied[i * C + c];
+  }
+  return applied;
+}
+
+/** Put back what `shiftInputs` took off (the windows' own values again, to float32 rounding: within 1e-7 of them). */
+export function unshiftInputs(input: Float32Array, n: number, W: number, C: number, applied: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const base = i * W * C;
+    for (let c = 0; c < C; c++) {
+      const o = applied[i * C + c];
+      if (o !== 0) for (let t = 0; t < W; t++) input[base + t * C + c] += o;
+    }
+  }
+}
+
+/**
+ * Learn from a scored batch: window i (span residual r_i, N x C, measured with offsets `applied` i) scoring under
+ * the gate moves its sensor's offsets o by `input` x (r_i - mean - (o - applied_i)): the residual it would have had
+ * with the offsets as they are now, so later windows of the same sensor in the batch continue where it left off.
+ */
+export function learnInputOffsets(residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, applied: Float64Array, stateOf: (i: number) => Float64Array): void {
+  const at = offsetsAt(model);
+  const t = model.tracking;
+  if (at < 0 || !t?.input) return;
+  const mean = model.mean;
+  for (let i = 0; i < n; i++) {
+    if (!(scores[i] < t.below)) continue;
+    const state = stateOf(i);
+    for (let c = 0; c < C; c++) {
+      const o = state[at + c];
+      const v = o + t.input * (residuals[i * C + c] - mean[c] - (o - applied[i * C + c]));
+      state[at + c] = Math.max(-MAX_INPUT_OFFSET, Math.min(MAX_INPUT_OFFSET, v));
+    }
+  }
+}
+
+/**
+ * A tracked state seeded from a residual measured on unshifted windows (runtime/adapt/seed-residuals.ts, just
+ * before a swap): for a card that tracks inputs, what the residual shows beyond the card's mean goes into the input
+ * offsets, the residual mean starts at the card's (so the two do not pull against each other while the offsets
+ * settle); otherwise the means as given.
+ */
+export function seededValues(model: ResidualModel, means: readonly number[]): number[] {
+  if (offsetsAt(model) < 0) return [...means];
+  const C = model.mean.length;
+  const clamp = (v: number) => Math.max(-MAX_INPUT_OFFSET, Math.min(MAX_INPUT_OFFSET, v));
+  return [...model.mean, ...new Array<number>(C).fill(0), ...model.mean.map((m, c) => clamp((means[c] ?? m) - m))];
+}

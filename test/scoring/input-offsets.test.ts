@@ -1,0 +1,156 @@
+/**
+ * Input offsets that follow a sensor's residual (runtime/scoring/input-offsets.ts): the pure steps, then through
+ * inferBatches with a saturating model double, as a channel drifting out of the trained range meets a real one.
+ */
+import { describe, expect, it } from 'vitest';
+import { lastValueFrom, toArray, from } from 'rxjs';
+import type { ModelCard } from '../../runtime/model/card.ts';
+import { learnInputOffsets, MAX_INPUT_OFFSET, offsetsAt, seededValues, shiftInputs, unshiftInputs } from '../../runtime/scoring/input-offsets.ts';
+import { trackedState, type ResidualModel } from '../../runtime/scoring/mahalanobis.ts';
+import { ResidualBaselines, TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
+import { inferBatches } from '../../runtime/stream/infer-batches.ts';
+import type { SensorWindow } from '../../runtime/stream/types.ts';
+import { tinyCard } from '../stream/helpers.ts';
+
+const model = (input?: number, drift?: number[]): ResidualModel => ({
+  mean: [0.1, 0],
+  precision: [1, 0, 0, 1],
+  shrinkage: 0,
+  windows: 10,
+  method: 'test',
+  tracking: { rate: 0.01, below: 5, ...(drift ? { drift } : {}), ...(input !== undefined ? { input } : {}) },
+});
+
+describe('input offsets', () => {
+  it('stop at MAX_INPUT_OFFSET: a channel the model copies through cannot wind them up without bound', () => {
+    const m = model(0.5);
+    const state = trackedState(m);
+    // The residual never answers the shift (as on a channel the model copies through): 100 windows of residual +1.
+    for (let k = 0; k < 100; k++) learnInputOffsets(Float64Array.from([1.1, 0]), Float32Array.from([0]), 1, 2, m, Float64Array.from([state[4], state[5]]), () => state);
+    expect(state[4]).toBe(MAX_INPUT_OFFSET);
+  });
+
+  it('a seed measured on unshifted windows goes into the offsets for a card that tracks inputs (the means start at the card)', () => {
+    expect(seededValues(model(0.5), [1.1, -0.5])).toEqual([0.1, 0, 0, 0, 1, -0.5]);
+    expect(seededValues(model(0.5), [9, 0])).toEqual([0.1, 0, 0, 0, MAX_INPUT_OFFSET, 0]);
+    expect(seededValues(model(), [1.1, -0.5])).toEqual([1.1, -0.5]);
+    const card = { scoring: { error: 'mahalanobis', residual: model(0.5) } };
+    const tracked = new TrackedResiduals();
+    tracked.seed(card, { p: [1.1, -0.5] });
+    expect(Array.from(tracked.for(card)!.of('p'))).toEqual([0.1, 0, 0, 0, 1, -0.5]);
+  });
+
+  it('live after the means and level uncertainties of a tracked state, only when the card tracks inputs', () => {
+    expect(trackedState(model()).length).toBe(2);
+    expect(trackedState(model(undefined, [0, 0])).length).toBe(4);
+    expect(trackedState(model(0.5)).length).toBe(6);
+    expect(offsetsAt(model(0.5))).toBe(4);
+    expect(offsetsAt(model())).toBe(-1);
+  });
+
+  it('are saved and restored with the state (negative offsets too); a state saved before inputs were tracked starts them at 0', () => {
+    const b = new ResidualBaselines(model(0.5));
+    b.of('s').set([0.2, -0.1, 0, 0, -1.5, 2]);
+    const back = new ResidualBaselines(model(0.5));
+    expect(back.restore(b.snapshot())).toEqual([]);
+    expect(Array.from(back.of('s'))).toEqual([0.2, -0.1, 0, 0, -1.5, 2]);
+    const old = new ResidualBaselines(model(0.5));
+    expect(old.restore({ s: [0.2, -0.1], t: [1, 2, 3] })).toEqual(['t']);
+    expect(Array.from(old.of('s'))).toEqual([0.2, -0.1, 0, 0, 0, 0]);
+    // Negative level uncertainties are still refused.
+    expect(new ResidualBaselines(model(0.5)).restore({ s: [0, 0, -1, 0, 0, 0] })).toEqual(['s']);
+  });
+
+  it('shift every row of each window by its sensor offsets and put them back exactly', () => {
+    const m = model(0.5);
+    const states = [trackedState(m), trackedState(m)];
+    states[0].set([2, -1], 4);
+    const input = Float32Array.from([1, 1, 2, 2, 3, 3, /* window 2 */ 4, 4, 5, 5, 6, 6]);
+    const before = input.slice();
+    const applied = shiftInputs(input, 2, 3, 2, m, (i) => states[i])!;
+    expect(Array.from(applied)).toEqual([2, -1, 0, 0]);
+    expect(Array.from(input)).toEqual([-1, 2, 0, 3, 1, 4, 4, 4, 5, 5, 6, 6]);
+    unshiftInputs(input, 2, 3, 2, applied);
+    expect(input).toEqual(before);
+    // A card without input tracking shifts nothing.
+    expect(shiftInputs(input, 2, 3, 2, model(), () => trackedState(model()))).toBeUndefined();
+    expect(input).toEqual(before);
+  });
+
+  it('learn from windows under the gate only, as if scored one after another (k windows: k steps, not k x one step)', () => {
+    const m = model(0.5);
+    const state = trackedState(m);
+    // Three windows of one sensor in one batch, all measured with offsets 0, each leaving residual mean + [1, -2].
+    const r = Float64Array.from([1.1, -2, 1.1, -2, 1.1, -2]);
+    learnInputOffsets(r, Float32Array.from([1, 1, 1]), 3, 2, m, new Float64Array(6), () => state);
+    // Sequential: o_k = (1 - 0.5^k) x [1, -2]; three windows at the same step each would overshoot to 1.5 x.
+    expect(state[4]).toBeCloseTo(0.875, 12);
+    expect(state[5]).toBeCloseTo(-1.75, 12);
+    expect(Array.from(state.subarray(0, 4))).toEqual([0.1, 0, 0, 0]);
+    // A window at or above the gate (below = 5) never moves them, nor does a NaN score.
+    learnInputOffsets(Float64Array.from([10, 10, 10, 10]), Float32Array.from([5, Number.NaN]), 2, 2, m, new Float64Array(4), () => state);
+    expect(state[4]).toBeCloseTo(0.875, 12);
+  });
+});
+
+/** Window 2 x 1 channel, span 1, Mahalanobis on the residual with unit precision and inputs that follow at `input`. */
+function cardWith(input: number | undefined): ModelCard {
+  const card = structuredClone(tinyCard);
+  card.scoring = { error: 'mahalanobis', span: 1, residual: { mean: [0], precision: [1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0, below: 4, ...(input !== undefined ? { input } : {}) } } };
+  return card;
+}
+
+/** A model that knows values up to 1 and reconstructs anything above as 1 (an autoencoder out of its range). */
+function saturating() {
+  const seen: number[] = [];
+  return {
+    seen,
+    session: {
+      provider: 'fake/saturating',
+      run: async (input: Float32Array, n: number) => {
+        seen.push(...input.subarray(0, n * 2).filter((_, k) => k % 2 === 1));
+        return { reconstruction: input.slice(0, n * 2).map((v) => Math.min(v, 1)), extra: {} };
+      },
+      close: async () => {},
+    },
+  };
+}
+
+/** A slow drift: the last value of window k is 0.5 + 0.01 k, out of the model's range from k = 51. */
+const drifting = (n: number): SensorWindow[] =>
+  Array.from({ length: n }, (_, k) => ({ sensor: 'p', seq: k + 1, tsFirst: k, tsLast: k + 1, receivedAt: k + 1, data: Float32Array.from([0, 0.5 + 0.01 * k]), scaler: tinyCard.scaler }));
+
+async function scoreDrift(input: number | undefined, batch: number) {
+  const card = cardWith(input);
+  const model = saturating();
+  const residuals = new TrackedResiduals();
+  const windows = drifting(200);
+  const batches: SensorWindow[][] = [];
+  for (let i = 0; i < windows.length; i += batch) batches.push(windows.slice(i, i + batch));
+  const out = await lastValueFrom(from(batches).pipe(inferBatches({ card, session: model.session }, { residuals, maxBatch: batch }), toArray()));
+  return { scores: out.map((w) => w.score), seen: model.seen, windows, state: residuals.for(card)!.of('p') };
+}
+
+describe('inputs that follow the residual, through inferBatches', () => {
+  it('keep a drifting channel in the range the model knows, so its slow drift stops alerting', async () => {
+    const off = await scoreDrift(undefined, 8);
+    const on = await scoreDrift(0.05, 8);
+    // Without: the residual grows with the drift past the range, 1.49 at the end: score 2.2, over half the gate.
+    expect(off.scores.at(-1)).toBeGreaterThan(2);
+    // With: the model is fed shifted inputs that stay near its range, and the residual stays small.
+    expect(Math.max(...on.seen)).toBeLessThan(1.3);
+    expect(on.scores.at(-1)).toBeLessThan(0.1);
+    expect(on.state[2]).toBeGreaterThan(0.5);
+    // The windows are put back as measured after scoring (what the reservoir would keep).
+    expect(on.windows.at(-1)!.data[1]).toBeCloseTo(0.5 + 0.01 * 199, 5);
+  });
+
+  it('learn the same whether a backlog comes in batches of 1 or 64', async () => {
+    const one = await scoreDrift(0.05, 1);
+    const many = await scoreDrift(0.05, 64);
+    expect(one.state[2]).toBeGreaterThan(0.5);
+    // Batches of 64 are each shifted by what the batches before taught, and learnt window by window: the same place.
+    expect(many.state[2]).toBeGreaterThan(0.95 * one.state[2]);
+    expect(many.state[2]).toBeLessThan(1.05 * one.state[2]);
+  });
+});
