@@ -27,6 +27,8 @@ export class Flight {
   outputs: ModelOutputs | undefined = undefined;
   /** The input offsets its windows were shifted by (N x C; runtime/scoring/input-offsets.ts), when the card tracks inputs. */
   shifted: Float64Array | undefined = undefined;
+  /** Its windows' tracked states, looked up when it was shifted (scoreBatch uses them rather than look again). */
+  states: Float64Array[] | undefined = undefined;
 
   constructor(
     readonly batch: SensorWindow[],

@@ -20,7 +20,10 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   const { card } = held;
   // Per-sensor residual means when the card's scoring tracks drift; a swapped-in model starts from its own card.
   const baselines = residuals.for(card);
-  const meanOf = baselines && ((i: number) => baselines.of(batch[i].sensor));
+  // Each window's tracked state, looked up once per batch (a lookup moves the sensor in an LRU map).
+  const states = flight.states ?? (baselines && batch.map((w) => baselines.of(w.sensor)));
+  flight.states = undefined;
+  const meanOf = states && ((i: number) => states[i]);
   const W = card.window;
   const C = card.channels.length;
   const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf);
@@ -43,8 +46,10 @@ export function shiftBatch(flight: Flight, residuals: TrackedResiduals): Float64
   const { card } = held;
   const baselines = residuals.for(card);
   const model = card.scoring.residual;
-  if (!baselines || !model) return undefined;
-  return shiftInputs(input, batch.length, card.window, card.channels.length, model, (i) => baselines.of(batch[i].sensor));
+  if (!baselines || !model || !model.tracking?.input) return undefined;
+  const states = batch.map((w) => baselines.of(w.sensor));
+  flight.states = states;
+  return shiftInputs(input, batch.length, card.window, card.channels.length, model, (i) => states[i]);
 }
 
 /** Put a shifted batch's windows back as measured (after scoring, or when its model call failed); a no-op otherwise. */
