@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, toArray, from } from 'rxjs';
 import type { ModelCard } from '../../runtime/model/card.ts';
-import { learnInputOffsets, MAX_INPUT_OFFSET, offsetsAt, seededValues, shiftInputs, unshiftInputs } from '../../runtime/scoring/input-offsets.ts';
+import { learnInputOffsets, MAX_INPUT_OFFSET, MIN_INPUT_SHIFT, offsetsAt, seededValues, shiftInputs, unshiftInputs } from '../../runtime/scoring/input-offsets.ts';
 import { trackedState, type ResidualModel } from '../../runtime/scoring/mahalanobis.ts';
 import { ResidualBaselines, TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
@@ -71,6 +71,14 @@ describe('input offsets', () => {
     expect(Array.from(applied)).toEqual([2, -1, 0, 0]);
     expect(Array.from(input)).toEqual([-1, 2, 0, 3, 1, 4, 4, 4, 5, 5, 6, 6]);
     unshiftInputs(input, 2, 3, 2, applied);
+    expect(input).toEqual(before);
+    // An offset within the noise of its own learning (under MIN_INPUT_SHIFT) is neither applied nor recorded.
+    states[1].set([MIN_INPUT_SHIFT / 2, -MIN_INPUT_SHIFT], 4);
+    const small = shiftInputs(input, 2, 3, 2, m, (i) => states[i])!;
+    expect(Array.from(small)).toEqual([2, -1, 0, -MIN_INPUT_SHIFT]);
+    expect(input[6]).toBe(4);
+    expect(input[7]).toBeCloseTo(4 + MIN_INPUT_SHIFT, 6);
+    unshiftInputs(input, 2, 3, 2, small);
     expect(input).toEqual(before);
     // A card without input tracking shifts nothing.
     expect(shiftInputs(input, 2, 3, 2, model(), () => trackedState(model()))).toBeUndefined();
