@@ -7,7 +7,7 @@ import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stre
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
 import type { AdaptDecisionMark } from '@vigil/runtime/adapt/decision.ts';
 import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
-import type { ExcusedChannel } from '@vigil/runtime/scoring/drift-log.ts';
+import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
 export interface FeedStatus {
@@ -53,4 +53,6 @@ export interface DashboardFeed {
   learning?(sensor: string): ThresholdLearning | undefined;
   /** The selected sensor's channels that level drift excuses now (empty or absent: none). */
   levelDrift?(sensor: string): ExcusedChannel[];
+  /** The selected sensor's channels fed to the model shifted (empty or absent: none). */
+  inputShifts?(sensor: string): ShiftedChannel[];
 }

@@ -30,6 +30,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     scaler: card.scaler,
     learning: (sensor) => handle.learning(sensor),
     levelDrift: (sensor) => handle.levelDrift(sensor),
+    inputShifts: (sensor) => handle.inputShifts(sensor),
     status: () => {
       const c = handle.card();
       return {

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
-import type { ExcusedChannel } from '@vigil/runtime/scoring/drift-log.ts';
+import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
 import type { DashboardFeed, FeedStatus } from './feed.ts';
 import type { DashboardStore } from './store.ts';
 
@@ -34,6 +34,8 @@ export interface TickMessage {
     learning?: ThresholdLearning;
     /** Its channels that level drift excuses now (absent: none). */
     levelDrift?: ExcusedChannel[];
+    /** Its channels fed to the model shifted, largest first (absent: none). */
+    inputShifts?: ShiftedChannel[];
   };
 }
 
@@ -114,7 +116,8 @@ export class PageTicks {
       c.cursor = this.store.cursor(c.sensor);
       const learning = this.feed.learning?.(c.sensor);
       const levelDrift = this.feed.levelDrift?.(c.sensor);
-      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}) };
+      const inputShifts = this.feed.inputShifts?.(c.sensor);
+      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}) };
     }
     return msg;
   }

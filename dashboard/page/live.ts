@@ -207,6 +207,9 @@ function renderDetail(msg: TickMessage): void {
   // Channels whose wandering level has gone unconfirmed: they count for less until normal windows confirm it.
   const drift = msg.selected?.name === x.name ? msg.selected.levelDrift : undefined;
   if (drift?.length) facts.push(['level drift', drift.map((c) => `${c.channel} counts ${Math.round(c.weight * 100)} % (level ${c.movedSd > 0 ? '+' : ''}${c.movedSd} sd)`).join(', ')]);
+  // Channels the model is fed shifted back towards their training range (inputs that follow the residual).
+  const shifts = msg.selected?.name === x.name ? msg.selected.inputShifts : undefined;
+  if (shifts?.length) facts.push(['input shift', shifts.slice(0, 4).map((c) => `${c.channel} ${c.offset > 0 ? '-' : '+'}${Math.abs(c.offset)} sd`).join(', ')]);
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }
 

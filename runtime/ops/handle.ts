@@ -11,7 +11,7 @@ import type { HealthReport } from './http.ts';
 import type { ReloadOutcome } from './reload.ts';
 import type { Adaptation } from '../adapt/adaptation.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
-import type { ExcusedChannel } from '../scoring/drift-log.ts';
+import type { ExcusedChannel, ShiftedChannel } from '../scoring/drift-log.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
@@ -52,6 +52,8 @@ export interface RuntimeHandle {
   learning(sensor: string): ThresholdLearning | undefined;
   /** The sensor's channels that level drift excuses now (their level wandered, unconfirmed); empty when none. */
   levelDrift(sensor: string): ExcusedChannel[];
+  /** The sensor's channels fed to the model shifted (inputs that follow the residual), largest first; empty when none. */
+  inputShifts(sensor: string): ShiftedChannel[];
   /** Recent arrival -> verdict latency percentiles (ms). */
   latency(): { p50: number; p99: number };
   /** Wait until every alert raised so far is acknowledged by the broker (and webhook); false on timeout. */

@@ -13,7 +13,7 @@ import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thresholds/factory.ts';
 import { ThresholdStore, type SensorState, type StateModelId } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
-import { createDriftLog, excusedChannels, type ExcusedChannel } from '../scoring/drift-log.ts';
+import { createDriftLog, excusedChannels, shiftedChannels, type ExcusedChannel, type ShiftedChannel } from '../scoring/drift-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ModelCard } from '../model/card.ts';
@@ -60,6 +60,8 @@ export interface RuntimeThresholds {
   learning(sensor: string): ThresholdLearning | undefined;
   /** The sensor's channels level drift excuses now (runtime/scoring/drift-log.ts); empty when none or no drift. */
   levelDrift(sensor: string): ExcusedChannel[];
+  /** The sensor's channels fed to the model shifted (inputs that follow the residual); empty when none. */
+  inputShifts(sensor: string): ShiftedChannel[];
 }
 
 /** A sensor's threshold that starts afresh (from `make`) when the card in service changes. */
@@ -226,6 +228,11 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
       const card = cardNow();
       const residual = card.scoring.residual;
       return residual ? excusedChannels(residual, card.channels, residuals.peek(card)?.peek(sensor)) : [];
+    },
+    inputShifts(sensor) {
+      const card = cardNow();
+      const residual = card.scoring.residual;
+      return residual ? shiftedChannels(residual, card.channels, residuals.peek(card)?.peek(sensor)) : [];
     },
     learning(sensor) {
       const t = bank.peek(sensor);

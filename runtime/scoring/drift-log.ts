@@ -32,6 +32,22 @@ export function excusedChannels(model: ResidualModel, channels: readonly string[
   return levelWeights(model, state).flatMap(({ weight, movedSd }, k) => (weight < EXCUSED_BELOW ? [{ channel: channels[k] ?? String(k), weight: round(weight), movedSd: round(movedSd) }] : []));
 }
 
+/** A channel fed to the model shifted (input-offsets.ts): its name and the offset taken off its input, scaled units. */
+export interface ShiftedChannel {
+  channel: string;
+  offset: number;
+}
+
+/** The channels of one sensor's tracked state shifted by at least `SHIFTED_BEYOND / 4`, largest first (none without `input`). */
+export function shiftedChannels(model: ResidualModel, channels: readonly string[], state: Float64Array | undefined): ShiftedChannel[] {
+  const at = offsetsAt(model);
+  if (at < 0 || !state || state.length < at + channels.length) return [];
+  return channels
+    .map((channel, k) => ({ channel, offset: round(state[at + k]) }))
+    .filter((c) => Math.abs(c.offset) >= SHIFTED_BEYOND / 4)
+    .sort((a, b) => Math.abs(b.offset) - Math.abs(a.offset));
+}
+
 /** Options of `createDriftLog`. */
 export interface DriftLogOptions {
   /** Where lines go (e.g. a pino logger's `info`). */

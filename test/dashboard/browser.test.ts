@@ -127,7 +127,7 @@ describe('level drift on the dashboard', () => {
   it('shows which channels of the selected sensor level drift excuses, and how much they count', async () => {
     const verdicts = new Subject<import('../../runtime/stream/types.ts').Verdict>();
     const dash = await startDashboard(
-      { verdicts, alerts: new Subject(), channels: ['motor_temp', 'flow'], levelDrift: (s) => (s === 'pump-7' ? [{ channel: 'motor_temp', weight: 0.32, movedSd: 6.1 }] : []) },
+      { verdicts, alerts: new Subject(), channels: ['motor_temp', 'flow'], levelDrift: (s) => (s === 'pump-7' ? [{ channel: 'motor_temp', weight: 0.32, movedSd: 6.1 }] : []), inputShifts: (s) => (s === 'pump-7' ? [{ channel: 'motor_temp', offset: 1.4 }] : []) },
       { port: 0, tickMs: 100 },
     );
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -142,11 +142,14 @@ describe('level drift on the dashboard', () => {
       await page.click('#sensor-rows tr[data-name="pump-7"]');
       await page.waitForFunction(() => /level drift/.test(document.querySelector('#detail-facts')?.textContent ?? ''));
       expect(await page.textContent('#detail-facts')).toContain('level drift motor_temp counts 32 % (level +6.1 sd)');
+      // The channels fed to the model shifted back towards their training range, with the shift applied.
+      expect(await page.textContent('#detail-facts')).toContain('input shift motor_temp -1.4 sd');
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-level-drift.png') });
       await page.click('#sensor-rows tr[data-name="pump-8"]');
       await page.waitForFunction(() => document.querySelector('#detail-name')?.textContent === 'pump-8');
       await page.waitForTimeout(300);
       expect(await page.textContent('#detail-facts')).not.toContain('level drift');
+      expect(await page.textContent('#detail-facts')).not.toContain('input shift');
       expect(watch.errors).toEqual([]);
     } finally {
       clearInterval(beat);

@@ -16,6 +16,7 @@ beforeAll(async () => {
       status: () => ({ provider: 'ort-node/cpu', batchSize: 32, model: { name: 'pump', version: '1.2.0' } }),
       learning: (s) => (s === 'pump-2' ? { kind: 'mad', level: 1, kindLevel: 1.6, learnt: 120, keptOut: 7, pending: 0 } : undefined),
       levelDrift: (s) => (s === 'pump-2' ? [{ channel: 'temp', weight: 0.35, movedSd: 4.2 }] : []),
+      inputShifts: (s) => (s === 'pump-2' ? [{ channel: 'temp', offset: 1.3 }] : []),
     },
     { port: 0, tickMs: 50 },
   );
@@ -116,9 +117,11 @@ describe('dashboard server', () => {
     expect(first.selected!.learning).toEqual({ kind: 'mad', level: 1, kindLevel: 1.6, learnt: 120, keptOut: 7, pending: 0 });
     // So do the channels level drift excuses (none: absent).
     expect(first.selected!.levelDrift).toEqual([{ channel: 'temp', weight: 0.35, movedSd: 4.2 }]);
+    expect(first.selected!.inputShifts).toEqual([{ channel: 'temp', offset: 1.3 }]);
     const other = (await nextTick('/events?sensor=pump-1', (m) => m.selected?.name === 'pump-1')).selected!;
     expect(other.learning).toBeUndefined();
     expect(other.levelDrift).toBeUndefined();
+    expect(other.inputShifts).toBeUndefined();
     expect(first.alerts[0]).toMatchObject({ sensor: 'pump-2', contributors: [{ channel: 'flow', share: 0.83 }] });
 
     const api = JSON.parse((await get('/api/status')).body.toString()) as TickMessage;

@@ -3,7 +3,7 @@
  * less than half its weight, none while nothing changes, and at most `maxLines` per call with the rest counted.
  */
 import { describe, expect, it } from 'vitest';
-import { createDriftLog } from '../../runtime/scoring/drift-log.ts';
+import { createDriftLog, shiftedChannels } from '../../runtime/scoring/drift-log.ts';
 import type { ResidualModel } from '../../runtime/scoring/mahalanobis.ts';
 
 const model: ResidualModel = { mean: [0, 0], precision: [1, 0, 0, 4], shrinkage: 0, windows: 100, method: 'test', tracking: { rate: 0.003, below: 5, drift: [0.1, 0] } };
@@ -84,5 +84,14 @@ describe('input drift log', () => {
     const many = Array.from({ length: 3 }, (_, i): [string, Float64Array] => [`s${i}`, Float64Array.from([2, 0, 5, 0, 2, 0])]);
     expect(log.report(both, channels, many)).toBe(4);
     expect(lines).toEqual([expect.stringMatching(/^input drift: s0/), expect.stringMatching(/^input drift: s1/), 'input drift: 1 more channel(s) started or stopped being shifted', 'level drift: 3 more channel(s) started or stopped being excused']);
+  });
+});
+
+describe('shifted channels (dashboard)', () => {
+  it('lists channels shifted by a quarter sd or more, largest first; none for a card without input tracking', () => {
+    const inputs: ResidualModel = { ...model, tracking: { rate: 0.003, below: 5, input: 0.003 } };
+    expect(shiftedChannels(inputs, channels, Float64Array.from([0, 0, 0, 0, 0.3, -1.2]))).toEqual([{ channel: 'flow', offset: -1.2 }, { channel: 'motor_temp', offset: 0.3 }]);
+    expect(shiftedChannels(inputs, channels, Float64Array.from([0, 0, 0, 0, 0.2, 0]))).toEqual([]);
+    expect(shiftedChannels(model, channels, Float64Array.from([0, 0, 0, 0]))).toEqual([]);
   });
 });
