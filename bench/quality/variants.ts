@@ -40,6 +40,10 @@ export const VARIANTS: NamedVariant[] = [
   { name: 'defaults', what: 'vigil train / vigil score with no flags (the bench column)' },
   { name: 'no-tracking', what: 'residual means stay as trained', card: tracking(0, 0) },
   { name: 'no-track-inputs', what: 'vigil train --track-inputs off (the default before 2026-12-04): inputs reach the model as measured', train: { trackInputs: 'off' } },
+  ...[7, 99].flatMap((seed) => [
+    { name: `seed-${seed}`, what: `vigil train --seed ${seed}`, train: { seed } },
+    { name: `seed-${seed}-no-track-inputs`, what: `vigil train --seed ${seed} --track-inputs off`, train: { seed, trackInputs: 'off' as const } },
+  ]),
   { name: 'track-0.01-gate-1x', what: 'tracking rate 0.01 per window, learning below 1x the threshold', card: tracking(0.01, 1) },
   { name: 'track-0.003-gate-1x', what: 'tracking rate 0.003 (default), learning below 1x the threshold', card: tracking(0.003, 1) },
   { name: 'no-track-drift', what: 'vigil train --track-drift off (the default before 2026-12-04)', train: { trackDrift: 'off' } },
