@@ -15,7 +15,8 @@
  * fine-tuning) stay as measured. Each window is learnt as if scored one after another: a sensor with k windows in one
  * batch (a backlog) moves k sequential steps, never k times the same step.
  */
-import type { ResidualModel } from './mahalanobis.ts';
+import { BATCH_DEFAULTS } from '../config/batch.ts';
+import { spanResiduals, type ResidualModel } from './mahalanobis.ts';
 
 /**
  * The most an input is shifted, in scaled units (training sd with the standard scaler). The step assumes the model
@@ -34,6 +35,22 @@ export const MAX_INPUT_OFFSET = 3;
  * of 64 x 8, 12-18 % of the conv model's own time), paid only for channels that have moved.
  */
 export const MIN_INPUT_SHIFT = 0.05;
+
+/** The residual model of a scoring whose inputs follow the residual (mahalanobis with `tracking.input`), else undefined. */
+export function inputTracking(scoring: { error: string; residual?: ResidualModel }): ResidualModel | undefined {
+  return scoring.error === 'mahalanobis' && scoring.residual?.tracking?.input ? scoring.residual : undefined;
+}
+
+/**
+ * Windows per model call when scoring offline (`vigil score`, `encode`, `latent`): `requested`, but for a card whose
+ * inputs follow the residual at most the live pipeline's micro-batch (`batch.size`), so each batch is shifted by what
+ * the windows before it taught, as when streaming.
+ */
+export function offlineBatch(scoring: { error: string; residual?: ResidualModel }, requested: number): number {
+  return inputTracking(scoring) ? Math.min(requested, BATCH_DEFAULTS.size) : requested;
+}
+
+const clampOffset = (v: number): number => Math.max(-MAX_INPUT_OFFSET, Math.min(MAX_INPUT_OFFSET, v));
 
 /** Where a tracked state's input offsets start (after C means and C level uncertainties), or -1 without them. */
 export function offsetsAt(model: ResidualModel): number {
@@ -89,10 +106,22 @@ export function learnInputOffsets(residuals: Float64Array, scores: Float32Array,
     const state = stateOf(i);
     for (let c = 0; c < C; c++) {
       const o = state[at + c];
-      const v = o + t.input * (residuals[i * C + c] - mean[c] - (o - applied[i * C + c]));
-      state[at + c] = Math.max(-MAX_INPUT_OFFSET, Math.min(MAX_INPUT_OFFSET, v));
+      state[at + c] = clampOffset(o + t.input * (residuals[i * C + c] - mean[c] - (o - applied[i * C + c])));
     }
   }
+}
+
+/**
+ * After a shifted batch is scored: put its windows back as measured (`input`, and `also`, e.g. the reconstructions a
+ * caller keeps) and learn the offsets from the span residuals it was scored with.
+ */
+export function settleShift(
+  input: Float32Array, output: Float32Array, n: number, W: number, C: number, span: number, scores: Float32Array,
+  model: ResidualModel, applied: Float64Array, stateOf: (i: number) => Float64Array, also: Float32Array[] = [],
+): void {
+  const r = spanResiduals(input, output, n, W, C, Math.min(span, W));
+  for (const x of [input, ...also]) unshiftInputs(x, n, W, C, applied);
+  learnInputOffsets(r, scores, n, C, model, applied, stateOf);
 }
 
 /**
@@ -104,6 +133,5 @@ export function learnInputOffsets(residuals: Float64Array, scores: Float32Array,
 export function seededValues(model: ResidualModel, means: readonly number[]): number[] {
   if (offsetsAt(model) < 0) return [...means];
   const C = model.mean.length;
-  const clamp = (v: number) => Math.max(-MAX_INPUT_OFFSET, Math.min(MAX_INPUT_OFFSET, v));
-  return [...model.mean, ...new Array<number>(C).fill(0), ...model.mean.map((m, c) => clamp((means[c] ?? m) - m))];
+  return [...model.mean, ...new Array<number>(C).fill(0), ...model.mean.map((m, c) => clampOffset((means[c] ?? m) - m))];
 }

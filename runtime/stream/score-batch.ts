@@ -2,8 +2,7 @@
  * A settled batch's scores as its card says (reconstruction error, probability, tracked Mahalanobis), one score and
  * C per-channel errors per window. With tracked residual means, each window is scored against its own sensor's.
  */
-import { learnInputOffsets, shiftInputs, unshiftInputs } from '../scoring/input-offsets.ts';
-import { spanResiduals } from '../scoring/mahalanobis.ts';
+import { inputTracking, settleShift, shiftInputs, unshiftInputs } from '../scoring/input-offsets.ts';
 import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
 import type { Flight } from './flight.ts';
@@ -30,9 +29,8 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   const applied = flight.shifted;
   if (applied && meanOf && card.scoring.residual) {
     // The windows as measured again (the reservoir keeps them), then the offsets learn from this batch.
-    const r = spanResiduals(input, outputs.reconstruction, batch.length, W, C, Math.min(card.scoring.span, W));
-    unshiftBatch(flight);
-    learnInputOffsets(r, scored.scores, batch.length, C, card.scoring.residual, applied, meanOf);
+    flight.shifted = undefined;
+    settleShift(input, outputs.reconstruction, batch.length, W, C, card.scoring.span, scored.scores, card.scoring.residual, applied, meanOf);
   }
   return scored;
 }
@@ -44,9 +42,9 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
 export function shiftBatch(flight: Flight, residuals: TrackedResiduals): Float64Array | undefined {
   const { batch, input, held } = flight;
   const { card } = held;
-  const baselines = residuals.for(card);
-  const model = card.scoring.residual;
-  if (!baselines || !model || !model.tracking?.input) return undefined;
+  const model = inputTracking(card.scoring);
+  const baselines = model && residuals.for(card);
+  if (!model || !baselines) return undefined;
   const states = batch.map((w) => baselines.of(w.sensor));
   flight.states = states;
   return shiftInputs(input, batch.length, card.window, card.channels.length, model, (i) => states[i]);

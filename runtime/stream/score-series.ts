@@ -9,7 +9,7 @@ import type { ModelRef } from '../inference/model-ref.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { createDrainGate, readingsFromSeries } from './from-series.ts';
-import { BATCH_DEFAULTS } from '../config/batch.ts';
+import { offlineBatch } from '../scoring/input-offsets.ts';
 import { INFER_DEFAULTS } from './infer-batches.ts';
 import { createPipeline } from './pipeline.ts';
 import type { AlertEvent } from './types.ts';
@@ -53,7 +53,7 @@ export interface SeriesScores {
 export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreOptions): Promise<SeriesScores> {
   const card = ref.cardOf();
   const rows = rowCount(series);
-  const batch = Math.min(o.batch ?? INFER_DEFAULTS.maxBatch, card.scoring.error === 'mahalanobis' && card.scoring.residual?.tracking?.input ? BATCH_DEFAULTS.size : Infinity);
+  const batch = offlineBatch(card.scoring, o.batch ?? INFER_DEFAULTS.maxBatch);
   const counters = createCounters();
   const chunk = Math.max(batch, 256);
   const gate = createDrainGate(counters, chunk);

@@ -10,9 +10,7 @@ import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
 import { rowCount } from '@vigil/runtime/data/series.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import { seriesMeanOf } from '@vigil/runtime/scoring/residual-baselines.ts';
-import { learnInputOffsets, shiftInputs, unshiftInputs } from '@vigil/runtime/scoring/input-offsets.ts';
-import { spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
-import { BATCH_DEFAULTS } from '@vigil/runtime/config/batch.ts';
+import { inputTracking, offlineBatch, settleShift, shiftInputs } from '@vigil/runtime/scoring/input-offsets.ts';
 import { slidingWindows, type WindowSet } from '@vigil/runtime/window/sliding.ts';
 import { defaultAt } from '@vigil/runtime/config/defaults.ts';
 import { FLAGS } from '@vigil/runtime/config/flags.ts';
@@ -71,8 +69,8 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
   const windows = slidingWindows(applyScaler(card.scaler, series.data), C, W, stride);
   // A card whose inputs follow the residual is run as `vigil score` runs it: batches of at most 64, each shifted by
   // what the windows before it taught (runtime/scoring/input-offsets.ts).
-  const shifts = card.scoring.error === 'mahalanobis' && card.scoring.residual?.tracking?.input ? card.scoring.residual : undefined;
-  const batch = Math.min(o.batch ?? 1024, shifts ? BATCH_DEFAULTS.size : Infinity);
+  const shifts = inputTracking(card.scoring);
+  const batch = offlineBatch(card.scoring, o.batch ?? 1024);
   const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1] });
   const per = W * C;
   const recon = new Float32Array(windows.count * per);
@@ -91,13 +89,8 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
       // Scored per batch: a recon-prob card needs the VAE's samples output, too large to keep for every window.
       const scored = scoreOutputs(input, out, n, W, C, card.scoring, meanOf);
       scores.set(scored.scores, s);
-      if (applied && shifts && meanOf) {
-        const r = spanResiduals(input, out.reconstruction, n, W, C, Math.min(card.scoring.span, W));
-        // The windows and their reconstructions in the windows' own scale again.
-        unshiftInputs(input, n, W, C, applied);
-        unshiftInputs(out.reconstruction, n, W, C, applied);
-        learnInputOffsets(r, scored.scores, n, C, shifts, applied, meanOf);
-      }
+      // The windows and their reconstructions in the windows' own scale again, and the offsets learnt.
+      if (applied && shifts && meanOf) settleShift(input, out.reconstruction, n, W, C, card.scoring.span, scored.scores, shifts, applied, meanOf, [out.reconstruction]);
       recon.set(out.reconstruction.subarray(0, n * per), s * per);
       if (latent) {
         const code = out.extra.latent;
