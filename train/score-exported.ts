@@ -7,6 +7,7 @@ import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/
 import { fitResidualModel, residualVariance, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
+import { MEMORY_LAMBDA, MEMORY_PERSISTENCE, memoryClip, memoryStatistics, type ResidualMemory } from '@vigil/runtime/scoring/residual-memory.ts';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
 import { exportOnnx, type ExportedGraph } from './export/graph.ts';
 import type { WindowBatch } from './fit.ts';
@@ -102,6 +103,8 @@ export interface CardScoringOptions {
   trackDrift?: boolean;
   /** mahalanobis with track: inputs follow at the same rate (`ResidualTracking.input`). */
   trackInputs?: boolean;
+  /** mahalanobis with track: a residual memory beside each window's score (`ResidualModel.memory`). */
+  memory?: boolean;
   /** Rows between consecutive windows of `all` (the drift is per row: the runtime scores a window per reading). */
   stride?: number;
   thresholdRisk: number;
@@ -178,7 +181,38 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
       scoring.residual.tracking.drift = levelDrift(scoring.residual, held, size(fitted), w, o.stride ?? 1);
     }
   }
+  if (scoring.residual?.tracking && o.memory) {
+    const residual = scoring.residual!;
+    const held = spanResiduals(sub(all.data, calibSet, per), sub(out.recon, calibSet, per), size(calibSet), w, c, span);
+    residual.memory = fitMemory(residual, held, threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
+  }
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
+}
+
+/** Windows the memory's limit needs beyond its warm-up (about 1 / λ windows) to be calibrated at all. */
+const MEMORY_MIN_WINDOWS = 20;
+
+/**
+ * The memory's calibration: its statistic over the calibration windows in time order (the first 1 / λ left out: the
+ * memory starts at 0 and fills over them), a static limit at the same risk as the bar, and the scale that maps that
+ * limit onto the bar. Windows `stride` rows apart are averaged with the weight `stride` streamed windows would
+ * have had. Throws, saying what it needs, with too few windows for a limit.
+ */
+export function fitMemory(model: ResidualModel, residuals: Float64Array, bar: number, risk: number, stride: number, source: string): ResidualMemory {
+  const lambda = 1 - (1 - MEMORY_LAMBDA) ** stride;
+  // Calibrated unclipped, every window in: on normal windows the clip (a multiple of this limit) hardly ever acts.
+  const q = memoryStatistics(residuals, model, { lambda, clip: Infinity });
+  const warm = Math.ceil(1 / lambda - 1e-9);
+  const need = `the residual memory's limit needs at least ${warm + MEMORY_MIN_WINDOWS} ${source} windows in time order`;
+  if (q.length - warm < MEMORY_MIN_WINDOWS) throw new Error(`${need}, got ${q.length}: give more rows (or a larger --validation-split), or leave the memory off`);
+  const limit = calibrateStatic(q.subarray(warm), { ...DEFAULT_CALIBRATION, risk });
+  if (!(limit.value > 0)) throw new Error(`${need} whose residuals vary; on these ${q.length} its limit came out ${limit.value}: leave the memory off`);
+  return {
+    lambda: MEMORY_LAMBDA,
+    scale: bar / limit.value,
+    clip: Math.min(bar, memoryClip(limit.value)),
+    method: `EWMA (lambda ${MEMORY_LAMBDA}) of the span residual, limit ${limit.value.toPrecision(4)} on ${q.length - warm} ${source} windows in order (${limit.method}), scaled onto the bar; a window enters it shrunk to the lower of the bar and what ${MEMORY_PERSISTENCE} windows in a row need to pass that limit`,
+  };
 }
 
 /** Standard errors a residual mean must move by between training and held-out windows to count as drift. */

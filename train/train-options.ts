@@ -51,6 +51,8 @@ export interface TrainOptions {
   trackDrift?: 'on' | 'off';
   /** mahalanobis with track: inputs shifted by offsets that follow the residual (`ResidualTracking.input`). */
   trackInputs?: 'on' | 'off';
+  /** mahalanobis with track: a MEWMA of the residual scored beside each window (`ResidualModel.memory`). */
+  memory?: 'on' | 'off';
   /** Robust fit: 'auto', or the share of windows to set aside (0 = off, the plain fit). See train/robust.ts. */
   contamination?: Contamination;
   channels?: string[];
@@ -117,6 +119,7 @@ export function resolveOptions(o: TrainOptions) {
     track: o.track ?? D.track,
     trackDrift: o.trackDrift ?? D.trackDrift,
     trackInputs: o.trackInputs ?? D.trackInputs,
+    memory: o.memory ?? D.memory,
     contamination: parseContamination(o.contamination ?? D.contamination),
     ranges: o.ranges && checkedRanges(o.ranges),
   };
@@ -137,6 +140,7 @@ export function resolveOptions(o: TrainOptions) {
   check(r.score !== 'recon-prob' || loss === 'mse', '--score recon-prob models p(x|z) as a Gaussian; use --loss mse');
   check(r.trackDrift === 'on' || r.trackDrift === 'off', `--track-drift must be on or off, got '${r.trackDrift}'`);
   check(r.trackInputs === 'on' || r.trackInputs === 'off', `--track-inputs must be on or off, got '${r.trackInputs}'`);
+  check(r.memory === 'on' || r.memory === 'off', `--memory must be on or off, got '${r.memory}'`);
   check(r.track >= 0 && r.track <= 0.1, `--track must be in [0, 0.1], got ${r.track}`);
   check(Number.isInteger(r.samples) && r.samples >= 1 && r.samples <= 256, `--samples must be an integer in 1..256, got ${r.samples}`);
   check(r.span === undefined || (Number.isInteger(r.span) && r.span >= 1 && r.span <= r.window), `--span must be an integer in 1..window (${r.window}), got ${r.span}`);

@@ -6,7 +6,7 @@
  * reused by every card or score variant.
  *
  *   node bin/run-ts.mjs bench/quality/try-variants.ts --variants defaults,no-tracking [--sets tep,pumps,plant]
- *     [--sweep 0.8,1,1.5,3] [--work /tmp/vigil-variants] [--out FILE.md]
+ *     [--sweep 0.8,1,1.5,3] [--runs] [--work /tmp/vigil-variants] [--out FILE.md]
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,12 +57,14 @@ async function main(argv: string[]): Promise<void> {
     .option('--sweep <list>', 'also judge each variant with the bar at these multiples of its threshold, e.g. 0.8,1,2')
     .option('--work <dir>', 'models, cards and scores (reused across runs)', '/tmp/vigil-variants')
     .option('--out <file>', 'also write the table as markdown')
+    .option('--runs', 'also print recall and false alarms of every run, per variant (which runs a variant moves)')
     .parse(argv, { from: 'user' })
-    .opts<{ variants: string; sets: string; sweep?: string; work: string; out?: string }>();
+    .opts<{ variants: string; sets: string; sweep?: string; work: string; out?: string; runs?: boolean }>();
   const variants = variantsNamed(o.variants.split(','));
   const sweep = o.sweep ? o.sweep.split(',').map(Number) : [];
   if (sweep.some((k) => !(k > 0))) throw new Error(`--sweep: expected positive multiples, got '${o.sweep}'`);
   const rows: string[][] = [];
+  const perRun = new Map<string, string[]>();
   for (const name of o.sets.split(',')) {
     if (name === 'nab') throw new Error('--sets: nab is scored by its own runner (npm run bench:quality -- --sets nab), not by variants');
     const set = await loadSet(name, false, (l) => console.error(l));
@@ -70,13 +72,22 @@ async function main(argv: string[]): Promise<void> {
     for (const v of variants) {
       const models = join(o.work, set.name, v.train ? v.name : 'defaults');
       const { results } = await runVigil(set.runs, models, (l) => console.error(l), { ...v, reuse: true, scoreDir: join(o.work, set.name, v.name) });
-      rows.push(row(set.name, v.name, judged(set, v.name, results)));
+      const summary = judged(set, v.name, results);
+      rows.push(row(set.name, v.name, summary));
+      for (const r of summary.perRun) {
+        const key = `${set.name}\t${r.id}`;
+        perRun.set(key, [...(perRun.get(key) ?? []), `${r.metrics.recall.toFixed(3)} / ${pct(r.metrics.falseAlarmRate)}`]);
+      }
       for (const k of sweep) rows.push(row(set.name, `${v.name} @${k}x`, judged(set, v.name, results, k, v.policy)));
       console.error(rows.at(-1 - sweep.length)!.join('  '));
     }
   }
   const columns = ['set', 'variant', 'F1', 'precision', 'recall', 'false alarms', 'events', 'TEP protocol'];
   console.log(textTable(columns, rows));
+  if (o.runs) {
+    const runRows = [...perRun].map(([key, cells]) => [...key.split('\t'), ...cells]);
+    console.log(`\nrecall / false alarms per run\n${textTable(['set', 'run', ...variants.map((v) => v.name)], runRows)}`);
+  }
   if (o.out) {
     const what = variants.map((v) => `- **${v.name}**: ${v.what}`).join('\n');
     writeFileSync(o.out, `# Scoring variants on the quality bench's data\n\nReproduce: \`node bin/run-ts.mjs bench/quality/try-variants.ts ${argv.join(' ')}\` (${new Date().toISOString()}).\n\n${what}\n\n${markdownTable(columns, rows)}\n`);

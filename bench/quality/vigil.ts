@@ -39,7 +39,9 @@ export function cardSummary(card: ModelCard): string {
   const drift = card.scoring.residual?.tracking?.drift;
   const wandering = drift && card.channels.filter((_, k) => drift[k] > 0);
   const level = wandering ? `, level drift on ${wandering.length ? wandering.join(', ') : 'no channel'}` : '';
-  return `${card.architecture.kind}, window ${card.window}, ${card.channels.length} channels, score ${card.scoring.error} over the last ${card.scoring.span} rows${level}, threshold ${JSON.stringify(t.default)} (static ${t.static.value.toPrecision(4)}, ${t.static.method})`;
+  const memory = card.scoring.residual?.memory;
+  const remembered = memory ? `, residual memory (EWMA lambda ${memory.lambda}, scale ${memory.scale.toPrecision(3)})` : '';
+  return `${card.architecture.kind}, window ${card.window}, ${card.channels.length} channels, score ${card.scoring.error} over the last ${card.scoring.span} rows${level}${remembered}, threshold ${JSON.stringify(t.default)} (static ${t.static.value.toPrecision(4)}, ${t.static.method})`;
 }
 
 /**

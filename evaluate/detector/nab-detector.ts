@@ -108,6 +108,7 @@ export async function modelErrors(
     span: Math.min(m.span, W),
     seed: m.seed,
     backend: m.backend,
+    memory: m.memory,
     validationSplit: 0.2,
   });
   trained.model.dispose();

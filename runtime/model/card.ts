@@ -60,6 +60,8 @@ export const ResidualModelSchema = z.object({
   method: z.string(),
   /** Residual mean following slow normal drift per sensor (runtime/scoring/mahalanobis.ts `ResidualTracking`). */
   tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive(), drift: z.array(z.number().finite().nonnegative()).optional(), input: z.number().min(0).max(1).optional() }).optional(),
+  /** A multivariate EWMA of the residual, scored beside each window's own (runtime/scoring/residual-memory.ts). */
+  memory: z.object({ lambda: z.number().gt(0).max(1), scale: z.number().positive().finite(), clip: z.number().positive(), method: z.string() }).optional(),
 });
 
 /**
@@ -244,6 +246,7 @@ function checkResidual(card: ModelCard, where: string): void {
   }
   const drift = r.tracking?.drift;
   if (drift && drift.length !== C) throw new Error(`${where}: scoring.residual.tracking.drift has ${drift.length} entries; expected one per channel (${C})`);
+  if (r.memory && !r.tracking) throw new Error(`${where}: scoring.residual.memory needs scoring.residual.tracking (the memory lives in each sensor's tracked state); retrain with --track above 0, or without --memory on`);
 }
 
 /** A recon-prob card must say where the samples come from, and their shape must fit the window. */

@@ -12,19 +12,22 @@ import { invertSpd, solveSpdInPlace } from './spd.ts';
 
 /**
  * A sensor's tracked state: the residual mean (C), then each channel's level uncertainty (C) when the card has
- * `drift` or `input` (0 without `drift`), then its input offsets (C) when it has `input` (input-offsets.ts).
+ * `drift` or `input` (0 without `drift`), then its input offsets (C) when it has `input` (input-offsets.ts), then
+ * its residual memory (C) when it has `memory` (residual-memory.ts; the slots before it are there, unused, whatever
+ * else the card tracks).
  */
 export function trackedState(model: ResidualModel): Float64Array {
   const c = model.mean.length;
   const t = model.tracking;
-  const s = new Float64Array(t?.input ? 3 * c : t?.drift ? 2 * c : c);
+  const s = new Float64Array(model.memory ? 4 * c : t?.input ? 3 * c : t?.drift ? 2 * c : c);
   s.set(model.mean);
   return s;
 }
 
 /**
- * A tracked state from saved or seeded values: C means, C means then C uncertainties, or those then C input offsets
- * (a state saved before the card tracked uncertainty or inputs, or seeded means, start certain, unshifted: 0).
+ * A tracked state from saved or seeded values: C means, C means then C uncertainties, those then C input offsets, or
+ * those then C memory values (a state saved before the card tracked uncertainty, inputs or memory, or seeded means,
+ * start certain, unshifted, forgetting: 0).
  * Absent: the card's own start.
  */
 export function stateFrom(model: ResidualModel, values: readonly number[] | undefined): Float64Array {

@@ -8,7 +8,8 @@
  */
 import type { BatchScores } from './reconstruction.ts';
 import { LevelWalk } from './level-drift.ts';
-import { invertSpd } from './spd.ts';
+import { memoryAt, remember, type ResidualMemory } from './residual-memory.ts';
+import { invertSpd, quadraticForm } from './spd.ts';
 
 export { invertSpd } from './spd.ts';
 export { residualVariance, stateFrom, trackedState } from './level-drift.ts';
@@ -26,6 +27,11 @@ export interface ResidualModel {
   method: string;
   /** Following slow normal drift: see `ResidualTracking`. Absent: the mean stays as trained. */
   tracking?: ResidualTracking;
+  /**
+   * A persistent small shift, remembered across windows (residual-memory.ts): the window scores the larger of its own
+   * statistic and the memory's. Needs `tracking` (the memory lives in the tracked state). Absent: each window alone.
+   */
+  memory?: ResidualMemory;
 }
 
 /**
@@ -148,17 +154,12 @@ export function mahalanobisScores(
   const walk = track && track.drift?.length === channels ? new LevelWalk(model, track.drift) : undefined;
   const y = new Float64Array(channels);
   const x = new Float64Array(channels);
+  const mem = meanOf && model.memory;
+  const at = mem ? memoryAt(model) : -1;
   for (let i = 0; i < n; i++) {
     const mean = meanOf ? meanOf(i) : model.mean;
     for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
-    let raw = 0;
-    for (let a = 0; a < channels; a++) {
-      let s = 0;
-      for (let b = 0; b < channels; b++) s += P[a * channels + b] * d[b];
-      y[a] = s;
-      raw += d[a] * s;
-    }
-    raw /= channels;
+    const raw = quadraticForm(P, d, channels, y) / channels;
     // The level's uncertainty lives after the means (trackedState); a state without it is scored as certain.
     const state = walk && mean.length >= 2 * channels ? (mean as Float64Array) : undefined;
     if (state) {
@@ -173,8 +174,19 @@ export function mahalanobisScores(
       total += term;
     }
     scores[i] = total;
+    // The memory: the larger statistic is the score, and its terms are the window's channel terms.
+    if (at >= 0 && mean.length >= at + channels) {
+      const q = mem!.scale * remember((mean as Float64Array).subarray(at, at + channels), d, raw, P, channels, mem!, y);
+      if (q > total) {
+        const e = mean as Float64Array;
+        for (let a = 0; a < channels; a++) perChannel[i * channels + a] = (mem!.scale * e[at + a] * y[a]) / channels;
+        scores[i] = q;
+      }
+    }
     // Learning: a window normal without the drift allowance (raw) is learnt at the Kalman gain; one only excused by it
-    // at the slow rate, the bound a fault creeping in under the gate always had; one above the gate, never.
+    // at the slow rate, the bound a fault creeping in under the gate always had; one above the gate, never. Gated on
+    // the window's own statistic, not the memory's: the memory only adds alerts, so a memory wrongly on where levels
+    // wander cannot also stop the tracker from following them (tried: on the pump set that doubled false alarms).
     if (!track || !(total < track.below)) continue;
     if (state) walk!.learn(d, state, track.rate, raw < track.below);
     else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];

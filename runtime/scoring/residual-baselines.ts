@@ -46,9 +46,10 @@ export class ResidualBaselines {
     const c = this.model.mean.length;
     for (const [sensor, v] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
-      // C means, then C level uncertainties (never negative), then C input offsets, as far as the card tracks them
-      // (a state saved under a card that tracked less starts the rest afresh; one that tracked more keeps what fits).
-      if (!Array.isArray(v) || v.length % c !== 0 || v.length < c || v.length > 3 * c || !v.every((x, k) => typeof x === 'number' && Number.isFinite(x) && (k < c || k >= 2 * c || x >= 0))) {
+      // C means, then C level uncertainties (never negative), then C input offsets, then C memory values, as far as the
+      // card tracks them (a state saved under a card that tracked less starts the rest afresh; one that tracked more
+      // keeps what fits).
+      if (!Array.isArray(v) || v.length % c !== 0 || v.length < c || v.length > 4 * c || !v.every((x, k) => typeof x === 'number' && Number.isFinite(x) && (k < c || k >= 2 * c || x >= 0))) {
         skipped.push(sensor);
         continue;
       }

@@ -62,3 +62,15 @@ function cholesky(m: Float64Array, L: Float64Array, p: number, who: string): voi
     }
   }
 }
+
+/** `v' A v` for a C x C row-major `A`, with `A v` left in `out` (C). */
+export function quadraticForm(A: ArrayLike<number>, v: ArrayLike<number>, C: number, out: Float64Array): number {
+  let q = 0;
+  for (let a = 0; a < C; a++) {
+    let s = 0;
+    for (let b = 0; b < C; b++) s += A[a * C + b] * v[b];
+    out[a] = s;
+    q += v[a] * s;
+  }
+  return q;
+}

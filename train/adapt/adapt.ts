@@ -18,7 +18,8 @@ import { OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
-import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts';
+import { cardScoring, exportScored, fitMemory, reconstructAll } from '../score-exported.ts';
+import { spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { trainingVersions } from '../versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
 import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
@@ -271,6 +272,15 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     // (the mixed held-out windows here do not follow the fitted ones in time, so they cannot measure it).
     const drift = parent.scoring.residual?.tracking?.drift;
     if (drift && cs.scoring.residual?.tracking) cs.scoring.residual.tracking.drift = [...drift];
+    // So does the choice of a residual memory (`--memory on` is about the process); its limit is set again for the new
+    // weights and bar on the held-out windows: the held-back recent ones, then the original validation ones, each run
+    // in time order (the memory crosses one seam), so both the new and the old operating point are in it.
+    const residual = cs.scoring.residual;
+    if (parent.scoring.residual?.memory && residual?.tracking) {
+      const [from, to] = [heldOut.from * per, (heldOut.from + heldOut.count) * per];
+      const held = spanResiduals(all.data.subarray(from, to), out.recon.subarray(from, to), heldOut.count, W, C, cs.scoring.span);
+      residual.memory = fitMemory(residual, held, cs.threshold.value, thresholdRisk(parent), 1, 'held-back recent and original validation');
+    }
 
     const validation = validationFigures(
       { data: checks.data, recon: before.reconstruction, scores: beforeScores, threshold: parent.threshold.static.value, at: { recent: 0, original: recent.heldOut.count, canaries: at.canaries - mix.count } },
