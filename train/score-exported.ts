@@ -198,13 +198,16 @@ const MEMORY_MIN_WINDOWS = 20;
  * limit onto the bar. Windows `stride` rows apart are averaged with the weight `stride` streamed windows would
  * have had. Throws, saying what it needs, with too few windows for a limit.
  */
-export function fitMemory(model: ResidualModel, residuals: Float64Array, bar: number, risk: number, stride: number, source: string): ResidualMemory {
+export function fitMemory(
+  model: ResidualModel, residuals: Float64Array, bar: number, risk: number, stride: number, source: string,
+  more = 'give more rows (or a larger --validation-split)',
+): ResidualMemory {
   const lambda = 1 - (1 - MEMORY_LAMBDA) ** stride;
   // Calibrated unclipped, every window in: on normal windows the clip (a multiple of this limit) hardly ever acts.
   const q = memoryStatistics(residuals, model, { lambda, clip: Infinity });
   const warm = Math.ceil(1 / lambda - 1e-9);
   const need = `the residual memory's limit needs at least ${warm + MEMORY_MIN_WINDOWS} ${source} windows in time order`;
-  if (q.length - warm < MEMORY_MIN_WINDOWS) throw new Error(`${need}, got ${q.length}: give more rows (or a larger --validation-split), or leave the memory off`);
+  if (q.length - warm < MEMORY_MIN_WINDOWS) throw new Error(`${need}, got ${q.length}: ${more}, or leave the memory off`);
   const limit = calibrateStatic(q.subarray(warm), { ...DEFAULT_CALIBRATION, risk });
   if (!(limit.value > 0)) throw new Error(`${need} whose residuals vary; on these ${q.length} its limit came out ${limit.value}: leave the memory off`);
   return {

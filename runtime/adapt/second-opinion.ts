@@ -56,6 +56,12 @@ export async function openPrevious(path: string, reservoir: readonly StoredWindo
   const C = card.channels.length;
   const per = card.window * C;
   const residual = card.scoring.error === 'mahalanobis' ? card.scoring.residual : undefined;
+  const memories = new Map<string, Float64Array>();
+  const memoryState = (sensor: string) => {
+    let state = memories.get(sensor);
+    if (!state) memories.set(sensor, (state = stateFrom(residual!, means[sensor])));
+    return state;
+  };
   return {
     version: card.version,
     close,
@@ -68,8 +74,9 @@ export async function openPrevious(path: string, reservoir: readonly StoredWindo
         const input = applyScaler(card.scaler, raw);
         const out = await firstValueFrom(from(session.run(input, batch.length)));
         // A fresh state per window, as a swap seeds it (level uncertainty 0): scoring moves it in place, and each
-        // window is judged on its own.
-        const meanOf = residual ? (i: number) => stateFrom(residual, means[batch[i].window.sensor]) : undefined;
+        // window is judged on its own. With a residual memory, one state per sensor instead, carried from suspect to
+        // suspect in the order they came: a persistent shift that only the memory flagged builds up in it again.
+        const meanOf = residual ? (i: number) => (residual.memory ? memoryState(batch[i].window.sensor) : stateFrom(residual, means[batch[i].window.sensor])) : undefined;
         const { scores } = scoreOutputs(input, out, batch.length, card.window, C, card.scoring, meanOf);
         batch.forEach((s, i) => agrees.push(scores[i] > s.bar * card.threshold.static.value));
       }

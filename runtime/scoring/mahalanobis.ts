@@ -156,6 +156,7 @@ export function mahalanobisScores(
   const x = new Float64Array(channels);
   const mem = meanOf && model.memory;
   const at = mem ? memoryAt(model) : -1;
+  const own = at >= 0 ? new Float32Array(n) : undefined;
   for (let i = 0; i < n; i++) {
     const mean = meanOf ? meanOf(i) : model.mean;
     for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
@@ -175,6 +176,7 @@ export function mahalanobisScores(
     }
     scores[i] = total;
     // The memory: the larger statistic is the score, and its terms are the window's channel terms.
+    if (own) own[i] = total;
     if (at >= 0 && mean.length >= at + channels) {
       const q = mem!.scale * remember((mean as Float64Array).subarray(at, at + channels), d, raw, P, channels, mem!, y);
       if (q > total) {
@@ -191,5 +193,5 @@ export function mahalanobisScores(
     if (state) walk!.learn(d, state, track.rate, raw < track.below);
     else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
   }
-  return { scores, perChannel };
+  return { scores, perChannel, ...(own ? { own } : {}) };
 }

@@ -10,6 +10,11 @@ export interface BatchScores {
   scores: Float32Array;
   /** Per-channel error, N x C. */
   perChannel: Float32Array;
+  /**
+   * Each window's own statistic, where `scores` is the larger of it and the residual memory's (mahalanobis.ts): what
+   * the trackers learn on, so the memory never changes what they learn. Absent: `scores`.
+   */
+  own?: Float32Array;
 }
 
 /**

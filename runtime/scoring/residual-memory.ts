@@ -21,7 +21,8 @@ export const MEMORY_LAMBDA = 0.1;
 
 /**
  * Windows a residual must persist for to pass the memory's limit alone: `clip` is the memory's limit divided by
- * (1 - (1 - λ)^4)², so one window, however far off, moves the memory by at most 1 / 8.4 of its limit (λ 0.1).
+ * (1 - (1 - λ)^4)², 8.4 times it at λ 0.1, so one window, however far off, moves the memory's statistic by at most
+ * λ² x 8.4 = 1 / 12 of its limit.
  */
 export const MEMORY_PERSISTENCE = 4;
 
@@ -57,8 +58,12 @@ export function memoryAt(model: ResidualModel): number {
  * (unscaled); `y` (C) is scratch that holds `P e` afterwards.
  */
 export function remember(e: Float64Array, d: ArrayLike<number>, own: number, P: ArrayLike<number>, C: number, memory: Pick<ResidualMemory, 'lambda' | 'clip'>, y: Float64Array): number {
-  const lambda = memory.lambda * (own > memory.clip ? Math.sqrt(memory.clip / own) : 1);
-  for (let c = 0; c < C; c++) e[c] += lambda * d[c] - memory.lambda * e[c];
+  // A window whose own statistic is not finite (an input beyond float32 after scaling, a model's NaN) stays out: one
+  // such window would otherwise leave the memory non-finite for good.
+  if (Number.isFinite(own)) {
+    const lambda = memory.lambda * (own > memory.clip ? Math.sqrt(memory.clip / own) : 1);
+    for (let c = 0; c < C; c++) e[c] += lambda * d[c] - memory.lambda * e[c];
+  }
   return quadraticForm(P, e, C, y) / C;
 }
 

@@ -30,7 +30,7 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   if (applied && meanOf && card.scoring.residual) {
     // The windows as measured again (the reservoir keeps them), then the offsets learn from this batch.
     flight.shifted = undefined;
-    settleShift(input, outputs.reconstruction, batch.length, W, C, card.scoring.span, scored.scores, card.scoring.residual, applied, meanOf);
+    settleShift(input, outputs.reconstruction, batch.length, W, C, card.scoring.span, scored.own ?? scored.scores, card.scoring.residual, applied, meanOf);
   }
   return scored;
 }

@@ -122,7 +122,7 @@ describe('residual memory', () => {
     const fitted = fitMemory(base, held, 4, 0.001, 1, 'held-out');
     expect(fitted.lambda).toBe(MEMORY_LAMBDA);
     // The statistic's limit on these windows times the scale is the bar: about 4 of 400 normal windows above it.
-    // One window, however far off, moves the memory by at most 1 / 8.4 of its limit.
+    // Shrunk to what 4 windows in a row need to pass the limit (8.4 x it), or to the bar if lower.
     expect(fitted.clip).toBeCloseTo(Math.min(4, (4 / fitted.scale) / (1 - 0.9 ** 4) ** 2), 5);
     const q = memoryStatistics(held, base, fitted).subarray(10);
     const above = Array.from(q).filter((x) => x * fitted.scale > 4).length;
@@ -160,5 +160,39 @@ describe('residual memory', () => {
     // 8 x 0.64 x (1 - 0.9^k)^2 passes 4 from the 21st window of the shift on, and stays over it.
     expect(one.slice(50, 70).every((x) => x < 4)).toBe(true);
     expect(one.slice(71).every((x) => x > 4)).toBe(true);
+  });
+
+  it('leaves the input offsets to learn as without memory when streamed (they learn on the window\'s own statistic)', async () => {
+    // Inputs that follow the residual (rate 0.01), a model that reconstructs everything as 1, a lasting residual of
+    // 0.8: each window alone is far under the learning gate (2); the memory (scale 20) passes the gate within 5 windows
+    // and the bar (4) within 8, and must not stop the offsets.
+    const card = (memory: boolean) => {
+      const c = structuredClone(tinyCard) as ModelCard;
+      c.scoring = { error: 'mahalanobis', span: 1, residual: { mean: [0], precision: [1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0, below: 2, input: 0.01 }, ...(memory ? { memory: { lambda: MEMORY_LAMBDA, scale: 20, clip: 4, method: 'test' } } : {}) } };
+      return c;
+    };
+    const windows = () => Array.from({ length: 300 }, (_, k): SensorWindow => ({ sensor: 'p', seq: k + 1, tsFirst: k, tsLast: k + 1, receivedAt: k + 1, data: Float32Array.from([1, 1.8]), scaler: tinyCard.scaler }));
+    const session = { provider: 'fake/ones', run: async (_input: Float32Array, n: number) => ({ reconstruction: new Float32Array(n * 2).fill(1), extra: {} }), close: async () => {} };
+    const offsets = async (memory: boolean) => {
+      const c = card(memory);
+      const residuals = new TrackedResiduals();
+      const scores = (await lastValueFrom(from(windows().map((w) => [w])).pipe(inferBatches({ card: c, session }, { residuals, maxBatch: 1 }), toArray()))).map((w) => w.score);
+      return { offset: residuals.for(c)!.of('p')[2], scores };
+    };
+    const without = await offsets(false);
+    const withMemory = await offsets(true);
+    expect(without.offset).toBeGreaterThan(0.7);
+    expect(withMemory.offset).toBeCloseTo(without.offset, 6);
+    expect(withMemory.scores.slice(10, 30).every((x) => x > 4)).toBe(true);
+    // The offsets take the shift out of the residual, and with it what the memory sees.
+    expect(withMemory.scores.at(-1)).toBeLessThan(2);
+  });
+
+  it('keeps a window whose own statistic is not finite out of the memory', () => {
+    const m = model(true);
+    const { state, scores } = score(m, [[1, 0], [Number.POSITIVE_INFINITY, 0], [Number.NaN, 0], [1, 0]]);
+    for (const v of state) expect(Number.isFinite(v)).toBe(true);
+    expect(state[6]).toBeCloseTo(1 - 0.9 ** 2, 2);
+    expect(Number.isFinite(scores[3])).toBe(true);
   });
 });

@@ -14,7 +14,7 @@ import { loadModel, type FillPolicy, type LoadedModel, type ModelCard } from '@v
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import type { Lineage, Scoring } from '@vigil/runtime/model/card.ts';
 import { selectBackend, type BackendChoice } from '../backend.ts';
-import { OPTION_TABLE } from '../defaults.ts';
+import { defaultStride, OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
@@ -272,14 +272,18 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     // (the mixed held-out windows here do not follow the fitted ones in time, so they cannot measure it).
     const drift = parent.scoring.residual?.tracking?.drift;
     if (drift && cs.scoring.residual?.tracking) cs.scoring.residual.tracking.drift = [...drift];
-    // So does the choice of a residual memory (`--memory on` is about the process); its limit is set again for the new
-    // weights and bar on the held-out windows: the held-back recent ones, then the original validation ones, each run
-    // in time order (the memory crosses one seam), so both the new and the old operating point are in it.
+    // So does the choice of a residual memory (`--memory on` is about the process). Its limit is set again for the new
+    // weights and bar on the held-back recent windows of a CSV, consecutive at that file's stride; reservoir windows
+    // are sampled across time and sensors, so there the parent's limit carries over, moved with the bar.
     const residual = cs.scoring.residual;
-    if (parent.scoring.residual?.memory && residual?.tracking) {
-      const [from, to] = [heldOut.from * per, (heldOut.from + heldOut.count) * per];
-      const held = spanResiduals(all.data.subarray(from, to), out.recon.subarray(from, to), heldOut.count, W, C, cs.scoring.span);
-      residual.memory = fitMemory(residual, held, cs.threshold.value, thresholdRisk(parent), 1, 'held-back recent and original validation');
+    const memory = parent.scoring.residual?.memory;
+    if (memory && residual?.tracking) {
+      if (pool) residual.memory = { ...memory, scale: (memory.scale * cs.threshold.value) / parent.threshold.static.value, method: `${memory.method} (kept from version ${parent.version}, moved with the bar)` };
+      else {
+        const [from, to] = [at.recent * per, (at.recent + recent.heldOut.count) * per];
+        const held = spanResiduals(all.data.subarray(from, to), out.recon.subarray(from, to), recent.heldOut.count, W, C, cs.scoring.span);
+        residual.memory = fitMemory(residual, held, cs.threshold.value, thresholdRisk(parent), defaultStride(recent.rows), 'held-back recent', 'give more recent rows (or a larger --holdout)');
+      }
     }
 
     const validation = validationFigures(

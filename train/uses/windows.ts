@@ -90,7 +90,7 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
       const scored = scoreOutputs(input, out, n, W, C, card.scoring, meanOf);
       scores.set(scored.scores, s);
       // The windows and their reconstructions in the windows' own scale again, and the offsets learnt.
-      if (applied && shifts && meanOf) settleShift(input, out.reconstruction, n, W, C, card.scoring.span, scored.scores, shifts, applied, meanOf, [out.reconstruction]);
+      if (applied && shifts && meanOf) settleShift(input, out.reconstruction, n, W, C, card.scoring.span, scored.own ?? scored.scores, shifts, applied, meanOf, [out.reconstruction]);
       recon.set(out.reconstruction.subarray(0, n * per), s * per);
       if (latent) {
         const code = out.extra.latent;
