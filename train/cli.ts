@@ -150,9 +150,21 @@ function driftLines(card: ModelCard): string[] {
   const drift = card.scoring.residual?.tracking?.drift;
   if (!drift) return [];
   const wandering = drift.map((q, k) => ({ channel: card.channels[k], q })).filter((d) => d.q > 0).sort((a, b) => b.q - a.q);
-  if (!wandering.length) return [`level drift: no channel's residual level moved beyond its noise between training and held-out windows`];
+  if (!wandering.length) {
+    const memory = card.scoring.residual?.memory;
+    return [
+      `level drift: no channel's residual level moved beyond its noise between training and held-out windows`,
+      memory
+        ? `residual memory: on (EWMA lambda ${memory.lambda}; its limit maps onto the bar x ${memory.scale.toPrecision(3)})`
+        : `  (for a continuous process that holds one steady state, --memory on also flags small shifts that persist; where levels wander later or operating points change, it adds false alarms: train/README.md "Residual memory")`,
+    ];
+  }
   const names = wandering.slice(0, 6).map((d) => d.channel).join(', ') + (wandering.length > 6 ? ` and ${wandering.length - 6} more` : '');
-  return [`level drift: ${wandering.length} of ${drift.length} channel(s) wandered between training and held-out windows (${names}); the runtime counts them less while their level goes unconfirmed`];
+  const memory = card.scoring.residual?.memory;
+  return [
+    `level drift: ${wandering.length} of ${drift.length} channel(s) wandered between training and held-out windows (${names}); the runtime counts them less while their level goes unconfirmed`,
+    ...(memory ? [`residual memory: on, although levels wander here: expect more false alarms (train/README.md "Residual memory")`] : []),
+  ];
 }
 
 /** What the robust fit set aside, as the card records it (nothing with --contamination 0). */

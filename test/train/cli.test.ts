@@ -35,11 +35,22 @@ describe('vigil train', () => {
     expect(svg).toMatch(/<svg[\s\S]*<path d="M/);
   });
 
+  it('--memory: off by default; on writes a calibrated residual memory into the card and says so; anything else is refused', async () => {
+    const on = await quietly(() => run(['--data', csv, '--out', `${dir}/mem/on`, '--epochs', '5', '--quiet', '--backend', 'wasm', '--memory', 'on']));
+    const memory = loadModel(`${dir}/mem/on`).card.scoring.residual?.memory;
+    expect(memory?.lambda).toBe(0.1);
+    expect(memory?.scale).toBeGreaterThan(0);
+    expect(memory?.method).toMatch(/limit .* on \d+ held-out windows in order/);
+    expect(on.out).toMatch(/residual memory: on/);
+    await expect(quietly(() => run(['--data', csv, '--out', `${dir}/mem/bad`, '--memory', 'auto']))).rejects.toThrow(/--memory must be on or off, got 'auto'/);
+  });
+
   it('--track-drift: on by default, one drift per channel in the card and a line naming the channels that wandered; off: none', async () => {
     const on = await quietly(() => run(['--data', csv, '--out', `${dir}/d/on`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
     const { card } = loadModel(`${dir}/d/on`);
     const drift = card.scoring.residual?.tracking?.drift;
     expect(drift).toHaveLength(8);
+    expect(card.scoring.residual?.memory).toBeUndefined();
     const wandering = card.channels.filter((_, k) => drift![k] > 0);
     if (wandering.length) expect(on.out).toContain(`level drift: ${wandering.length} of 8 channel(s) wandered`);
     else expect(on.out).toContain("level drift: no channel's residual level moved");
