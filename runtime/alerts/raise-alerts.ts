@@ -40,6 +40,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     model: { name: card.name, version: card.version },
     provider: v.provider,
   };
+  if (explain.ownScore !== undefined) ev.memory = true;
   if (step.kind === 'close') {
     ev.openedAt = step.openedAt;
     ev.durationMs = step.durationMs;

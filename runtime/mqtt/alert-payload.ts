@@ -33,6 +33,11 @@ export const AlertPayloadSchema = z.object({
   model: modelRef,
   provider: z.string(),
   severity: z.enum(['critical', 'warning', 'clear']),
+  /**
+   * Present (true) when the window behind the event scored by the residual memory (`vigil train --memory on`): a
+   * small shift that persisted, which no single window shows.
+   */
+  memory: z.literal(true).optional(),
   openedAt: z.string().optional(),
   durationMs: z.number().optional(),
   peakScore: z.number().optional(),
@@ -115,6 +120,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
     provider: e.provider,
     severity: alertSeverity(e),
   };
+  if (e.memory) p.memory = true;
   if (e.openedAt !== undefined) p.openedAt = new Date(e.openedAt).toISOString();
   if (e.durationMs !== undefined) p.durationMs = e.durationMs;
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);

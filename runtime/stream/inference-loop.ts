@@ -205,7 +205,7 @@ export class InferenceLoop {
   }
 
   /** Complete each window of the batch in place into its ScoredWindow and emit it, then report the batch. */
-  private emitScored(flight: Flight, { scores, perChannel }: BatchScores, inferMs: number, scoreFrom: number): void {
+  private emitScored(flight: Flight, { scores, perChannel, own }: BatchScores, inferMs: number, scoreFrom: number): void {
     const { batch, held } = flight;
     const n = batch.length;
     const C = held.card.channels.length;
@@ -216,6 +216,7 @@ export class InferenceLoop {
       // Windows belong to the pipeline once cut: complete each in place rather than copy it (hot path).
       const w = batch[i] as ScoredWindow;
       w.score = scores[i];
+      w.ownScore = own && own[i] < scores[i] ? own[i] : undefined;
       w.perChannel = perChannel.subarray(i * C, (i + 1) * C);
       w.provider = provider;
       this.subscriber.next(w);

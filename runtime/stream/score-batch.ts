@@ -4,14 +4,12 @@
  */
 import { inputTracking, settleShift, shiftInputs, unshiftInputs } from '../scoring/input-offsets.ts';
 import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
+import type { BatchScores } from '../scoring/reconstruction.ts';
 import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
 import type { Flight } from './flight.ts';
 
-/** Scores of a batch: `scores[i]` per window, `perChannel[i * C + c]` per window and channel. */
-export interface BatchScores {
-  scores: Float32Array;
-  perChannel: Float32Array;
-}
+/** Scores of a batch: `scores[i]` per window, `perChannel[i * C + c]` per window and channel (scoring/reconstruction.ts). */
+export type { BatchScores } from '../scoring/reconstruction.ts';
 
 /** Score the outputs of `flight`'s model call; throws what scoring throws (outputs of the wrong shape). */
 export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: TrackedResiduals): BatchScores {

@@ -73,6 +73,11 @@ export interface SensorWindow {
 /** A window with its reconstruction error. */
 export interface ScoredWindow extends SensorWindow {
   score: number;
+  /**
+   * With a residual memory (card `scoring.residual.memory`): the window's own statistic when the memory's, larger,
+   * is `score` (a small shift that persisted); undefined otherwise.
+   */
+  ownScore?: number;
   /** Per-channel error (length C), in card channel order. */
   perChannel: Float32Array;
   /** Provider that ran the batch, e.g. `ort-node/cpu`. */
@@ -100,6 +105,11 @@ export interface AlertEvent {
   contributors: { channel: string; share: number }[];
   model: { name: string; version: string };
   provider: string;
+  /**
+   * True when the window that explains the event (the opening one; on close the worst one) scored by the residual
+   * memory: a small shift that persisted, each window alone under the bar.
+   */
+  memory?: boolean;
   /** On close: when the alert opened, how long it lasted (ms) and its peak score. */
   openedAt?: number;
   durationMs?: number;

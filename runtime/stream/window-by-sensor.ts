@@ -236,5 +236,6 @@ function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number
     threshold: Number.NaN,
     anomaly: false,
     rawScore: undefined,
+    ownScore: undefined,
   };
 }

@@ -85,6 +85,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
       `score ${formatShort(a.score)} > ${formatShort(a.threshold)} (${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : 'over'})`,
       `data ${window}`,
       top ? `driven by ${top}` : '',
+      a.memory ? 'a persistent shift (residual memory)' : '',
     ].filter(Boolean).join('  ');
   }
   const lasted = a.durationMs !== undefined ? `lasted ${humanDuration(a.durationMs)}` : '';

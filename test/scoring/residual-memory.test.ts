@@ -18,6 +18,10 @@ import { TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
 import type { SensorWindow } from '../../runtime/stream/types.ts';
 import { tinyCard } from '../stream/helpers.ts';
+import { alertEventOf } from '../../runtime/alerts/raise-alerts.ts';
+import { AlertTracker, ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
+import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
+import type { ScoredWindow, Verdict } from '../../runtime/stream/types.ts';
 
 /** Two independent channels of unit residual variance; the bar is 4 (learning below 2). */
 const model = (memory: boolean): ResidualModel => ({
@@ -148,14 +152,24 @@ describe('residual memory', () => {
     // 50 on the residual is 0.8 (own statistic 0.64, far under the bar of 4; the memory's 8 x 0.64 = 5.1 over it).
     const windows: SensorWindow[] = Array.from({ length: 200 }, (_, k) => ({ sensor: 'p', seq: k + 1, tsFirst: k, tsLast: k + 1, receivedAt: k + 1, data: Float32Array.from([1, k < 50 ? 1 : 1.8]), scaler: tinyCard.scaler }));
     const session = { provider: 'fake/ones', run: async (input: Float32Array, n: number) => ({ reconstruction: new Float32Array(n * 2).fill(1), extra: {} }), close: async () => {} };
+    let scored: ScoredWindow[] = [];
     const scores = async (batch: number) => {
       const batches: SensorWindow[][] = [];
       for (let i = 0; i < windows.length; i += batch) batches.push(windows.slice(i, i + batch));
-      const out = await lastValueFrom(from(batches).pipe(inferBatches({ card, session }, { residuals: new TrackedResiduals(), maxBatch: batch }), toArray()));
-      return out.map((w) => w.score);
+      scored = await lastValueFrom(from(batches).pipe(inferBatches({ card, session }, { residuals: new TrackedResiduals(), maxBatch: batch }), toArray()));
+      return scored.map((w) => w.score);
     };
     const one = await scores(1);
     expect(await scores(64)).toEqual(one);
+    // A window the memory scored carries its own statistic beside it (0.8² = 0.64 here, one channel): the
+    // alert it opens says so, in the event and in the published payload.
+    expect(scored[40].ownScore).toBeUndefined();
+    expect(scored[100].ownScore).toBeCloseTo(0.64, 5);
+    const tracker = new AlertTracker(ALERT_DEFAULTS);
+    const events = scored.map((w) => alertEventOf(tracker.step({ ...w, threshold: 4, anomaly: w.score > 4 } as Verdict), card)).filter((e) => e !== undefined);
+    expect(events[0]).toMatchObject({ type: 'open', memory: true });
+    expect(alertPayload(events[0]!).memory).toBe(true);
+    expect(alertPayload({ ...events[0]!, memory: undefined }).memory).toBeUndefined();
     expect(one.slice(0, 50).every((x) => x === 0)).toBe(true);
     // 8 x 0.64 x (1 - 0.9^k)^2 passes 4 from the 21st window of the shift on, and stays over it.
     expect(one.slice(50, 70).every((x) => x < 4)).toBe(true);

@@ -15,6 +15,11 @@ describe('alert lines', () => {
     const line = formatAlert(open, { now });
     expect(line).toBe('09:05:07  ALERT  pump-00007  score 0.457 > 0.0125 (36.5x)  data 2013-12-16 15:00 .. 2013-12-16 17:35  driven by motor_current 71%, flow 20%');
   });
+  it('an alert the residual memory raised says it is a persistent shift; others do not', () => {
+    expect(formatAlert({ ...open, memory: true }, { now })).toMatch(/driven by .*  a persistent shift \(residual memory\)$/);
+    expect(formatAlert(open, { now })).not.toContain('persistent');
+  });
+
   it('a close says how long it lasted and the peak', () => {
     const line = formatAlert({ ...open, type: 'close', durationMs: 3 * 3600_000 + 5 * 60_000, peakScore: 0.654, tsLast: Date.UTC(2013, 11, 16, 20, 40) }, { now });
     expect(line).toBe('09:05:07  clear  pump-00007  lasted 3h 05m  peak 0.654 (52.3x)  data until 2013-12-16 20:40');
