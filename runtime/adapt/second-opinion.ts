@@ -66,21 +66,33 @@ export async function openPrevious(path: string, reservoir: readonly StoredWindo
     version: card.version,
     close,
     async judge(suspects) {
-      const agrees: boolean[] = [];
-      for (let at = 0; at < suspects.length; at += BATCH) {
-        const batch = suspects.slice(at, at + BATCH);
+      // With a residual memory the suspects are judged per sensor in time order (the watch samples them, so they may
+      // come out of order); the answers keep the order asked.
+      const order = suspects.map((_, i) => i);
+      if (residual?.memory) order.sort((a, b) => byTime(suspects[a].window, suspects[b].window));
+      const agrees = new Array<boolean>(suspects.length);
+      for (let at = 0; at < order.length; at += BATCH) {
+        const asked = order.slice(at, at + BATCH);
+        const batch = asked.map((k) => suspects[k]);
         const raw = new Float32Array(batch.length * per);
         batch.forEach((s, i) => raw.set(s.window.data, i * per));
         const input = applyScaler(card.scaler, raw);
         const out = await firstValueFrom(from(session.run(input, batch.length)));
         // A fresh state per window, as a swap seeds it (level uncertainty 0): scoring moves it in place, and each
         // window is judged on its own. With a residual memory, one state per sensor instead, carried from suspect to
-        // suspect in the order they came: a persistent shift that only the memory flagged builds up in it again.
+        // suspect: a persistent shift that only the memory flagged builds up in it again. The suspects are a sample
+        // of the flagged windows, not every window, so the memory fills faster or slower than when streamed: a rough
+        // second opinion, as the level uncertainty's is.
         const meanOf = residual ? (i: number) => (residual.memory ? memoryState(batch[i].window.sensor) : stateFrom(residual, means[batch[i].window.sensor])) : undefined;
         const { scores } = scoreOutputs(input, out, batch.length, card.window, C, card.scoring, meanOf);
-        batch.forEach((s, i) => agrees.push(scores[i] > s.bar * card.threshold.static.value));
+        batch.forEach((s, i) => (agrees[asked[i]] = scores[i] > s.bar * card.threshold.static.value));
       }
       return agrees;
     },
   };
+}
+
+/** Stored windows by sensor, then by their last reading's time. */
+function byTime(a: StoredWindow, b: StoredWindow): number {
+  return a.sensor < b.sensor ? -1 : a.sensor > b.sensor ? 1 : a.tsLast - b.tsLast;
 }

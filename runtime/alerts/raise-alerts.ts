@@ -40,7 +40,9 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     model: { name: card.name, version: card.version },
     provider: v.provider,
   };
-  if (explain.ownScore !== undefined) ev.memory = true;
+  // Raised by the memory: it scored the window, and the window's own statistic alone is not over the bar (a fault
+  // loud on its own is not called a persistent shift because the memory also passed the bar during it).
+  if (explain.ownScore !== undefined && !(explain.ownScore > explain.threshold)) ev.memory = true;
   if (step.kind === 'close') {
     ev.openedAt = step.openedAt;
     ev.durationMs = step.durationMs;

@@ -59,7 +59,7 @@ export interface AlertTrackerState {
   /** Data time of the last verdict seen (null: none yet). */
   lastTs: number | null;
   lastClosedAt: number | null;
-  open?: { openedAt: number; quiet: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[] } };
+  open?: { openedAt: number; quiet: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number } };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -91,7 +91,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel) } };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}) } };
     }
     return state;
   }
@@ -124,6 +124,7 @@ export class AlertTracker {
         tsFirst: num(peak.tsFirst, 'open.peak.tsFirst'),
         tsLast: num(peak.tsLast, 'open.peak.tsLast'),
         perChannel: Float32Array.from(peak.perChannel ?? []),
+        ...(peak.ownScore !== undefined ? { ownScore: num(peak.ownScore, 'open.peak.ownScore') } : {}),
         data: new Float32Array(0),
         seq: 0,
         receivedAt: 0,

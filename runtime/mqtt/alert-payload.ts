@@ -37,7 +37,7 @@ export const AlertPayloadSchema = z.object({
    * Present (true) when the window behind the event scored by the residual memory (`vigil train --memory on`): a
    * small shift that persisted, which no single window shows.
    */
-  memory: z.literal(true).optional(),
+  memory: z.boolean().optional(),
   openedAt: z.string().optional(),
   durationMs: z.number().optional(),
   peakScore: z.number().optional(),

@@ -75,7 +75,7 @@ export interface ScoredWindow extends SensorWindow {
   score: number;
   /**
    * With a residual memory (card `scoring.residual.memory`): the window's own statistic when the memory's, larger,
-   * is `score` (a small shift that persisted); undefined otherwise.
+   * is the score the model stage gave (a small shift that persisted; with smoothing, `rawScore`); undefined otherwise.
    */
   ownScore?: number;
   /** Per-channel error (length C), in card channel order. */
@@ -107,7 +107,7 @@ export interface AlertEvent {
   provider: string;
   /**
    * True when the window that explains the event (the opening one; on close the worst one) scored by the residual
-   * memory: a small shift that persisted, each window alone under the bar.
+   * memory and its own statistic alone is not over the bar: a small shift that persisted.
    */
   memory?: boolean;
   /** On close: when the alert opened, how long it lasted (ms) and its peak score. */

@@ -43,6 +43,13 @@ describe('second opinion of the previous model', () => {
       const together = await previous.judge(suspects);
       expect(together.slice(0, 13).some(Boolean)).toBe(false);
       expect(together.slice(15).every(Boolean)).toBe(true);
+      // Asked out of order (the watch samples its suspects), they are judged in time order: the same answers, in the
+      // order asked.
+      const again = await openPrevious(previousModel(true), [], 0);
+      const shuffled = [...suspects.keys()].sort((a, b) => ((a * 7) % 30) - ((b * 7) % 30));
+      const answers = await again.judge(shuffled.map((k) => suspects[k]));
+      await again.close();
+      expect(answers).toEqual(shuffled.map((k) => together[k]));
     } finally {
       await previous.close();
     }

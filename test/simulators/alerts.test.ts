@@ -18,6 +18,8 @@ describe('alert lines', () => {
   it('an alert the residual memory raised says it is a persistent shift; others do not', () => {
     expect(formatAlert({ ...open, memory: true }, { now })).toMatch(/driven by .*  a persistent shift \(residual memory\)$/);
     expect(formatAlert(open, { now })).not.toContain('persistent');
+    expect(formatAlert({ ...open, memory: false }, { now })).not.toContain('persistent');
+    expect(alertProblem({ ...open, memory: false })).toBeUndefined();
   });
 
   it('a close says how long it lasted and the peak', () => {

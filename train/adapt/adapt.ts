@@ -20,6 +20,7 @@ import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
 import { cardScoring, exportScored, fitMemory, reconstructAll } from '../score-exported.ts';
 import { spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
+import { memoryClip } from '@vigil/runtime/scoring/residual-memory.ts';
 import { trainingVersions } from '../versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
 import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
@@ -278,8 +279,11 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const residual = cs.scoring.residual;
     const memory = parent.scoring.residual?.memory;
     if (memory && residual?.tracking) {
-      if (pool) residual.memory = { ...memory, scale: (memory.scale * cs.threshold.value) / parent.threshold.static.value, method: `${memory.method} (kept from version ${parent.version}, moved with the bar)` };
-      else {
+      if (pool) {
+        // The memory's own limit (in its statistic's units) carries over; the scale and the clip follow the new bar.
+        const limit = parent.threshold.static.value / memory.scale;
+        residual.memory = { ...memory, scale: cs.threshold.value / limit, clip: Math.min(cs.threshold.value, memoryClip(limit)), method: `${memory.method} (kept from version ${parent.version}, moved with the bar)` };
+      } else {
         const [from, to] = [at.recent * per, (at.recent + recent.heldOut.count) * per];
         const held = spanResiduals(all.data.subarray(from, to), out.recon.subarray(from, to), recent.heldOut.count, W, C, cs.scoring.span);
         residual.memory = fitMemory(residual, held, cs.threshold.value, thresholdRisk(parent), defaultStride(recent.rows), 'held-back recent', 'give more recent rows (or a larger --holdout)');
