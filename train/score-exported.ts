@@ -171,20 +171,17 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   const sc = scoreOutputs(all.data, { reconstruction: out.recon, extra: { samples: out.samples } }, all.count, w, c, scoring);
   const stats = (r: WindowRange) => errorStats(sub(sc.scores, r, 1), sub(sc.perChannel, r, c), c);
   const threshold = calibrateStatic(sub(sc.scores, calibSet, 1), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
+  // The calibration windows' span residuals, for the level drift and the memory (computed once, when one needs them).
+  let calibResiduals: Float64Array | undefined;
+  const calibRes = () => (calibResiduals ??= spanResiduals(sub(all.data, calibSet, per), sub(out.recon, calibSet, per), size(calibSet), w, c, span));
   // Only windows well under the alert level move a sensor's residual mean (runtime/scoring/mahalanobis.ts).
   if (scoring.residual && o.track > 0) {
     // Inputs follow where an input out of the trained range has other channels to spoil (input-offsets.ts); with one
     // channel the residual mean alone follows it (on NAB's one-channel files shifting too only added 2 false alarms).
     scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value, ...(o.trackInputs && c >= 2 ? { input: o.track } : {}) };
-    if (o.trackDrift && size(heldOut) >= 2) {
-      const held = spanResiduals(sub(all.data, heldOut, per), sub(out.recon, heldOut, per), size(heldOut), w, c, span);
-      scoring.residual.tracking.drift = levelDrift(scoring.residual, held, size(fitted), w, o.stride ?? 1);
-    }
-  }
-  if (scoring.residual?.tracking && o.memory) {
-    const residual = scoring.residual!;
-    const held = spanResiduals(sub(all.data, calibSet, per), sub(out.recon, calibSet, per), size(calibSet), w, c, span);
-    residual.memory = fitMemory(residual, held, threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
+    // With held-out windows, they are the calibration windows.
+    if (o.trackDrift && size(heldOut) >= 2) scoring.residual.tracking.drift = levelDrift(scoring.residual, calibRes(), size(fitted), w, o.stride ?? 1);
+    if (o.memory) scoring.residual.memory = fitMemory(scoring.residual, calibRes(), threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
   }
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
 }

@@ -18,9 +18,8 @@ import { defaultStride, OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
-import { cardScoring, exportScored, fitMemory, reconstructAll } from '../score-exported.ts';
+import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts';
 import { spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
-import { memoryClip } from '@vigil/runtime/scoring/residual-memory.ts';
 import { trainingVersions } from '../versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
 import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
@@ -30,6 +29,7 @@ import { keptCard, listVersions, modelBase, replaceServed, type KeptVersion } fr
 import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigures } from './anchor.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
+import { carryProcessScoring } from './process-scoring.ts';
 
 /** Options of `adaptModel`; all but model and data have defaults (`ADAPT_OPTION_TABLE`). */
 export interface AdaptOptions {
@@ -269,26 +269,10 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       track: parent.scoring.residual?.tracking?.rate ?? 0, trackInputs: (parent.scoring.residual?.tracking?.input ?? 0) > 0, thresholdRisk: thresholdRisk(parent),
     });
     if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent);
-    // How far each channel's level wanders is the process's, not the weights': the parent's estimate carries over
-    // (the mixed held-out windows here do not follow the fitted ones in time, so they cannot measure it).
-    const drift = parent.scoring.residual?.tracking?.drift;
-    if (drift && cs.scoring.residual?.tracking) cs.scoring.residual.tracking.drift = [...drift];
-    // So does the choice of a residual memory (`--memory on` is about the process). Its limit is set again for the new
-    // weights and bar on the held-back recent windows of a CSV, consecutive at that file's stride; reservoir windows
-    // are sampled across time and sensors, so there the parent's limit carries over, moved with the bar.
-    const residual = cs.scoring.residual;
-    const memory = parent.scoring.residual?.memory;
-    if (memory && residual?.tracking) {
-      if (pool) {
-        // The memory's own limit (in its statistic's units) carries over; the scale and the clip follow the new bar.
-        const limit = parent.threshold.static.value / memory.scale;
-        residual.memory = { ...memory, scale: cs.threshold.value / limit, clip: Math.min(cs.threshold.value, memoryClip(limit)), method: `${memory.method} (kept from version ${parent.version}, moved with the bar)` };
-      } else {
-        const [from, to] = [at.recent * per, (at.recent + recent.heldOut.count) * per];
-        const held = spanResiduals(all.data.subarray(from, to), out.recon.subarray(from, to), recent.heldOut.count, W, C, cs.scoring.span);
-        residual.memory = fitMemory(residual, held, cs.threshold.value, thresholdRisk(parent), defaultStride(recent.rows), 'held-back recent', 'give more recent rows (or a larger --holdout)');
-      }
-    }
+    // The process's level drift and memory carry over; a CSV's held-back recent windows, in order, set the memory's limit.
+    const [from, to] = [at.recent * per, (at.recent + recent.heldOut.count) * per];
+    const inOrder = { residuals: () => spanResiduals(all.data.subarray(from, to), out.recon.subarray(from, to), recent.heldOut.count, W, C, cs.scoring.span), stride: defaultStride(recent.rows) };
+    carryProcessScoring(cs, parent, thresholdRisk(parent), pool ? undefined : inOrder);
 
     const validation = validationFigures(
       { data: checks.data, recon: before.reconstruction, scores: beforeScores, threshold: parent.threshold.static.value, at: { recent: 0, original: recent.heldOut.count, canaries: at.canaries - mix.count } },
