@@ -26,7 +26,7 @@ const addRange = (v: string, previous: unknown): Ranges => {
 const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string, previous: unknown) => unknown>> = {
   window: parseNumber, stride: parseNumber, epochs: parseNumber, batchSize: parseNumber, learningRate: parseNumber, patience: parseNumber, code: parseNumber, hidden: ints,
   kernel: parseNumber, noise: parseNumber, l1: parseNumber, beta: parseNumber, seed: parseNumber, validationSplit: parseNumber, span: parseNumber, channels: list, ignore: list, samples: parseNumber, track: parseNumber,
-  thresholdRisk: parseNumber, ranges: addRange,
+  thresholdRisk: parseNumber, ranges: addRange, threads: parseNumber,
   contamination: (v) => {
     try {
       return parseContamination(v);
@@ -113,9 +113,10 @@ export async function run(args: string[]): Promise<number> {
   const onNote = (note: string) => process.stderr.write(`note: ${note}\n`);
   const options = { ...o, onEpoch, onNote } as unknown as TrainOptions;
   options.onStart = (s) => {
-    process.stdout.write(`training backend: ${s.backend.description}${s.backend.failures.length ? `  (skipped: ${s.backend.failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')})` : ''}\n`);
+    process.stdout.write(`tfjs backend: ${s.backend.description}${s.backend.failures.length ? `  (skipped: ${s.backend.failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')})` : ''}\n`);
     process.stdout.write(`data: ${s.rows} rows x ${s.channels.length} channel(s) [${s.channels.join(', ')}] -> ${s.trainWindows} training + ${s.valWindows} validation windows\n`);
   };
+  options.onEngine = (name) => process.stdout.write(`training engine: ${name}\n`);
   let res;
   try {
     res = await trainModel(options);
@@ -135,7 +136,7 @@ export async function run(args: string[]): Promise<number> {
     `      ${res.cardPath}`,
     `      ${res.svgPath}`,
     ...(res.setAsidePath ? [`      ${res.setAsidePath}`] : []),
-    `total time ${((performance.now() - t0) / 1000).toFixed(1)} s (training ${f.seconds.toFixed(1)} s on ${res.backend.name})`,
+    `total time ${((performance.now() - t0) / 1000).toFixed(1)} s (training ${f.seconds.toFixed(1)} s on ${res.fit.engine})`,
     '',
   ].join('\n'));
   res.model.dispose();

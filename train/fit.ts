@@ -4,9 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';
-import { FlatAdam } from './adam.ts';
 import { Rng } from '@vigil/runtime/util/prng.ts';
-import { gather, keptIndices, setAside, WARMUP_EPOCHS, windowErrors, type SetAsideRule } from './robust.ts';
+import { createEngine, type TrainEngineName, type WindowBatch } from './engine.ts';
+import { gather, keptIndices, setAside, WARMUP_EPOCHS, type SetAsideRule } from './robust.ts';
+
+export type { WindowBatch } from './engine.ts';
 
 /** Loop settings. */
 export interface FitOptions {
@@ -25,6 +27,12 @@ export interface FitOptions {
    * ones the rule sets aside out of that epoch's gradient steps and validation loss. Absent: every window, always.
    */
   trim?: SetAsideRule;
+  /** What computes the steps (`engine.ts`); default auto: ONNX Runtime where the architecture allows. */
+  engine?: TrainEngineName;
+  /** ONNX Runtime intra-op threads (default 1). */
+  threads?: number;
+  /** Told which engine computes the steps, before the first one. */
+  onEngine?: (name: string) => void;
 }
 
 /** One epoch's outcome. */
@@ -53,12 +61,8 @@ export interface FitResult {
   bestLoss: number;
   stoppedEarly: boolean;
   seconds: number;
-}
-
-/** Windows N x W x C in one Float32Array. */
-export interface WindowBatch {
-  data: Float32Array;
-  count: number;
+  /** The engine that computed the steps (`StepEngine.name`). */
+  engine: string;
 }
 
 /** Mean loss over windows in inference mode (no noise, no sampling). */
@@ -80,7 +84,8 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
   const { window: w, channels: c } = model.spec;
   const per = w * c;
   const rng = new Rng(o.seed ^ 0x5eed);
-  const opt = new FlatAdam(model.variables(), { learningRate: o.learningRate });
+  const engine = await createEngine(model, o);
+  o.onEngine?.(engine.name);
   const buf = new Float32Array(o.batchSize * per);
   const history: EpochInfo[] = [];
   let best = Infinity;
@@ -90,7 +95,7 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
   let progress = Infinity;
   let progressEpoch = 0;
   const minDelta = o.minDelta ?? 0.01;
-  let bestWeights: (LayerWeights | undefined)[] = model.weights();
+  let bestWeights: (LayerWeights | undefined)[] = engine.weights();
   let stoppedEarly = false;
   const t0 = performance.now();
   try {
@@ -99,7 +104,7 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
       const cpu0 = process.cpuUsage();
       // Ranking draws no random numbers and a permutation of all windows is the plain one: a robust fit that
       // sets nothing aside trains exactly the plain model.
-      const trimmed = o.trim && epoch > WARMUP_EPOCHS ? setAside(windowErrors(model, train.data, train.count), o.trim) : undefined;
+      const trimmed = o.trim && epoch > WARMUP_EPOCHS ? setAside(await engine.windowErrors(train.data, train.count), o.trim) : undefined;
       const kept = trimmed && trimmed.count > 0 ? keptIndices(trimmed.mask) : undefined;
       const n = kept ? kept.length : train.count;
       const perm = rng.permutation(n);
@@ -108,30 +113,24 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
       for (let s = 0; s < n; s += o.batchSize) {
         const m = Math.min(o.batchSize, n - s);
         for (let i = 0; i < m; i++) buf.set(train.data.subarray(order[s + i] * per, (order[s + i] + 1) * per), i * per);
-        const stepSeed = rng.int();
-        const cost = tf.tidy(() => {
-          const x = tf.tensor3d(buf.subarray(0, m * per), [m, w, c]);
-          return opt.minimize(() => model.loss(x, true, stepSeed));
-        });
-        sum += cost.dataSync()[0] * m;
-        cost.dispose();
+        sum += (await engine.step(buf, m, rng.int())) * m;
       }
       const stepSeconds = (performance.now() - te) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const stepCpuSeconds = (cpu.user + cpu.system) / 1e6;
       const loss = sum / n;
       if (!Number.isFinite(loss)) throw new Error(`training diverged at epoch ${epoch} (loss ${loss}); lower --lr or check the data scaling`);
-      const valTrim = trimmed && val.count > 0 ? setAside(windowErrors(model, val.data, val.count), o.trim!) : undefined;
+      const valTrim = trimmed && val.count > 0 ? setAside(await engine.windowErrors(val.data, val.count), o.trim!) : undefined;
       const valKept = valTrim && valTrim.count > 0 && valTrim.count < val.count ? keptIndices(valTrim.mask) : undefined;
       const valSet = valKept ? { data: gather(val.data, valKept, per), count: valKept.length } : val;
-      const valLoss = val.count > 0 ? evaluate(model, valSet) : NaN;
+      const valLoss = val.count > 0 ? await engine.evaluate(valSet) : NaN;
       // Without validation windows, early stopping watches the training loss instead.
       const watched = val.count > 0 ? valLoss : loss;
       const improved = watched < best;
       if (improved) {
         best = watched;
         bestEpoch = epoch;
-        bestWeights = model.weights();
+        bestWeights = engine.weights();
       }
       if (watched < progress * (1 - minDelta)) {
         progress = watched;
@@ -148,8 +147,8 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
       }
     }
   } finally {
-    opt.dispose();
+    engine.dispose();
   }
   model.setWeights(bestWeights);
-  return { history, bestEpoch, bestLoss: best, stoppedEarly, seconds: (performance.now() - t0) / 1000 };
+  return { history, bestEpoch, bestLoss: best, stoppedEarly, seconds: (performance.now() - t0) / 1000, engine: engine.name };
 }

@@ -8,6 +8,7 @@ import { RangesSchema, type Ranges } from '@vigil/runtime/model/ranges.ts';
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
 import type { BackendChoice } from './backend.ts';
 import { defaultHidden, OPTION_TABLE } from './defaults.ts';
+import { TRAIN_ENGINES, type TrainEngineName } from './engine.ts';
 import type { EpochInfo } from './fit.ts';
 import { architecture, bodyOf, SAMPLING_ARCHITECTURES, type ArchName } from './models/architectures.ts';
 import { parseContamination, type Contamination } from './robust.ts';
@@ -63,10 +64,16 @@ export interface TrainOptions {
   /** Physical range per channel (`--range CH=MIN:MAX`): recorded in the card; a training row outside is an error. */
   ranges?: Ranges;
   backend?: string;
+  /** What computes the gradient steps (train/engine.ts): auto | onnxruntime | tfjs. */
+  engine?: TrainEngineName;
+  /** ONNX Runtime intra-op threads of the onnxruntime engine. */
+  threads?: number;
   /** Told what the data reader and scaler did on their own (label columns set aside, constant channels). */
   onNote?: (note: string) => void;
   /** Called after each epoch (progress bars). */
   onEpoch?: (e: EpochInfo) => void | Promise<void>;
+  /** Told which engine computes the gradient steps, before the first epoch. */
+  onEngine?: (name: string) => void;
   /** Called once the backend is chosen and the data is windowed, before the first epoch. */
   onStart?: (info: { backend: BackendChoice; trainWindows: number; valWindows: number; rows: number; channels: string[] }) => void;
 }
@@ -81,6 +88,12 @@ export function check(cond: boolean, msg: string): void {
   if (!cond) throw new Error(msg);
 }
 
+/** Reject an unknown --engine or a --threads that is not a positive integer. */
+export function checkEngine(engine: string | undefined, threads: number | undefined): void {
+  check(engine === undefined || (TRAIN_ENGINES as readonly string[]).includes(engine), `--engine must be one of ${TRAIN_ENGINES.join(', ')}, got '${engine}'`);
+  check(threads === undefined || (Number.isInteger(threads) && threads >= 1), `--threads must be a whole number >= 1, got ${threads}`);
+}
+
 /** Resolve defaults and reject bad values with what was expected. */
 export function resolveOptions(o: TrainOptions) {
   const arch = o.arch ?? D.arch;
@@ -92,6 +105,7 @@ export function resolveOptions(o: TrainOptions) {
   const scaler: Scaler['kind'] = o.scaler ?? (loss === 'bce' ? 'minmax' : 'standard');
   check(scaler === 'standard' || scaler === 'minmax', `--scaler must be standard or minmax, got '${scaler}'`);
   check(!(loss === 'bce' && scaler !== 'minmax'), '--loss bce needs --scaler minmax (BCE compares values in [0, 1])');
+  checkEngine(o.engine, o.threads);
   const r = {
     arch, base, loss, scaler,
     window: o.window ?? D.window,
@@ -110,6 +124,8 @@ export function resolveOptions(o: TrainOptions) {
     thresholdRisk: o.thresholdRisk ?? D.thresholdRisk,
     fill: o.fill ?? D.fill,
     backend: o.backend ?? D.backend,
+    engine: o.engine ?? (D.engine as TrainEngineName),
+    threads: o.threads ?? D.threads,
     hidden: o.hidden ?? defaultHidden(base),
     code: o.code,
     span: o.span,

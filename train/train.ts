@@ -102,6 +102,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const trim = o.contamination !== 0 ? { contamination: o.contamination, radius: Math.ceil(W / o.stride) - 1 } : undefined;
   const fitted = await fit(model, train, val, {
     epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.patience, seed: o.seed, onEpoch: options.onEpoch, trim,
+    engine: o.engine, threads: o.threads, onEngine: options.onEngine,
   });
 
   // Export, then score every window through ONNX Runtime: the card describes what the runtime will see.
@@ -185,7 +186,7 @@ function trainingRecord(o: Resolved, fitted: FitResult, r: { source: string; row
     epochs: fitted.history.length, maxEpochs: o.epochs, bestEpoch: fitted.bestEpoch, stoppedEarly: fitted.stoppedEarly,
     batchSize: o.batchSize, learningRate: o.learningRate, optimizer: 'adam', patience: o.patience, seed: o.seed,
     loss: last.loss, valLoss: Number.isFinite(last.valLoss) ? last.valLoss : null, bestLoss: fitted.bestLoss,
-    backend: r.backend.name, backendDescription: r.backend.description, seconds: fitted.seconds, exportMaxAbsDiff: r.diff,
+    engine: fitted.engine, backend: r.backend.name, backendDescription: r.backend.description, seconds: fitted.seconds, exportMaxAbsDiff: r.diff,
     fill: o.fill,
     contamination: r.robust ? robustRecord(o.contamination, r.trim!.radius, r.robust, r.nTrain, r.nVal) : { setting: 0 },
   };

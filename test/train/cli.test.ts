@@ -21,7 +21,8 @@ describe('vigil train', () => {
   it('trains a conv model on 300 rows x 8 channels and writes onnx, a valid card and the loss curve', async () => {
     const { value, out } = await quietly(() => run(['--data', csv, '--out', `${dir}/m/pump`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
     expect(value).toBe(0);
-    expect(out).toMatch(/training backend: wasm/);
+    expect(out).toMatch(/training engine: onnxruntime-node 1\.\d+\.\d+ \(cpu, 1 thread\)/);
+    expect(out).toMatch(/tfjs backend: wasm/);
     expect(out).toMatch(/total time/);
     const { card } = loadModel(`${dir}/m/pump`);
     expect(card.channels).toHaveLength(8);
@@ -31,6 +32,7 @@ describe('vigil train', () => {
     expect(card.versions.tfjs).toMatch(/^4\./);
     expect(card.versions['onnxruntime-node']).toMatch(/^1\./);
     expect(card.training.backend).toBe('wasm');
+    expect(card.training.engine).toMatch(/^onnxruntime-node /);
     const svg = readFileSync(`${dir}/m/pump.loss.svg`, 'utf8');
     expect(svg).toMatch(/<svg[\s\S]*<path d="M/);
   });

@@ -30,6 +30,8 @@ import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigure
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
 import { carryProcessScoring } from './process-scoring.ts';
+import type { TrainEngineName } from '../engine.ts';
+import { checkEngine } from '../train-options.ts';
 
 /** Options of `adaptModel`; all but model and data have defaults (`ADAPT_OPTION_TABLE`). */
 export interface AdaptOptions {
@@ -59,6 +61,9 @@ export interface AdaptOptions {
   fill?: FillPolicy;
   sort?: boolean;
   backend?: string;
+  /** What computes the gradient steps (../engine.ts), and ONNX Runtime's threads. */
+  engine?: TrainEngineName;
+  threads?: number;
   onNote?: (note: string) => void;
   onEpoch?: (e: EpochInfo) => void | Promise<void>;
   /** Called once the data is read and the backend chosen, before fine-tuning. */
@@ -88,10 +93,12 @@ function check(cond: boolean, msg: string): void {
 /** Resolve defaults and reject bad values with what was expected. */
 export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   const seed = o.seed ?? (typeof card.training.seed === 'number' ? card.training.seed : 42);
+  checkEngine(o.engine, o.threads);
   const r = {
     epochs: o.epochs ?? D.epochs, learningRate: o.learningRate ?? D.learningRate, batchSize: o.batchSize ?? D.batchSize,
     replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise, maxChange: o.maxChange ?? D.maxChange,
     canaryShare: o.canaryShare ?? D.canaryShare, anchorAge: o.anchorAge ?? D.anchorAge, anchorShare: o.anchorShare ?? D.anchorShare, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? D.fill, backend: o.backend ?? D.backend,
+    engine: o.engine ?? (D.engine as TrainEngineName), threads: o.threads ?? D.threads,
     reason: o.reason ?? D.reason,
   };
   for (const k of ['epochs', 'batchSize', 'keep'] as const) check(Number.isInteger(r[k]) && r[k] >= 1, `--${k === 'batchSize' ? 'batch-size' : k} must be an integer >= 1, got ${r[k]}`);
@@ -251,6 +258,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     // No validation set: every epoch runs (patience = epochs) and the held-back windows stay unseen until the checks.
     const fitted = await fit(model, mix, { data: new Float32Array(0), count: 0 }, {
       epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.epochs, seed: o.seed, onEpoch: options.onEpoch,
+      engine: o.engine, threads: o.threads,
     });
     const change = weightChange(w0, model.weights());
 

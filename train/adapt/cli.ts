@@ -14,7 +14,7 @@ import { ADAPT_OPTION_TABLE } from './options.ts';
 /** Exit codes of `vigil adapt`. */
 export const ADAPT_EXIT = { adapted: 0, error: 1, refused: 3, nothingToRollBack: 4, rollBackToAnchor: 5 } as const;
 
-const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'maxChange', 'canaryShare', 'anchorAge', 'anchorShare', 'keep', 'seed']);
+const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'maxChange', 'canaryShare', 'anchorAge', 'anchorShare', 'keep', 'seed', 'threads']);
 
 function program(): Command {
   const cmd = new Command('vigil adapt')

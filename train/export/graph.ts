@@ -41,9 +41,7 @@ export interface ExportOptions {
 export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[], opts: ExportOptions = {}): ExportedGraph {
   const inputName = opts.inputName ?? 'window';
   const outputName = opts.outputName ?? 'reconstruction';
-  const g = new GraphBuilder(inputName, traceShapes(spec), [spec.window, spec.channels]);
-  spec.layers.forEach((l, i) => opOf(l).emitOnnx(l, g, i, weights[i]));
-  g.toLayout('NWC');
+  const g = emitLayers(spec, weights, inputName);
   g.nodes.push(node('Identity', [g.h], [outputName]));
 
   const outputs = [floatValueInfo(outputName, [-1, spec.window, spec.channels])];
@@ -65,6 +63,17 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
     opts.meta ?? {},
   );
   return { bytes, inputName, outputName, extraOutputs, opset: EXPORT_OPSET };
+}
+
+/**
+ * The layers as ONNX nodes on `[N, W, C]` read from `inputName`: each layer's op emits its own; the graph's
+ * current tensor (`g.h`) is the reconstruction, NWC. The exporter and the training graph (`../grad/`) share it.
+ */
+export function emitLayers(spec: ModelSpec, weights: (LayerWeights | undefined)[], inputName: string): GraphBuilder {
+  const g = new GraphBuilder(inputName, traceShapes(spec), [spec.window, spec.channels]);
+  spec.layers.forEach((l, i) => opOf(l).emitOnnx(l, g, i, weights[i]));
+  g.toLayout('NWC');
+  return g;
 }
 
 /** The `latent` output: the code, flattened per window (NWC order); returns its size. */

@@ -1,8 +1,9 @@
 /**
- * tfjs side of bench/train.ts: train vigil's autoencoder with vigil's own loop (train/fit.ts) from the config
- * bench/train_torch.py reads, print one JSON line with the same fields. Run as its own process so the parent can pin
- * it to cores (taskset) and both frameworks start equally cold.
- * Usage: node bin/run-ts.mjs bench/lib/train-tfjs.ts CONFIG.json
+ * vigil side of bench/train.ts: train vigil's autoencoder with vigil's own loop (train/fit.ts) on the engine the
+ * config names (onnxruntime, the default, or tfjs) from the config bench/train_torch.py reads, print one JSON line
+ * with the same fields. Run as its own process so the parent can pin it to cores (taskset) and both frameworks
+ * start equally cold.
+ * Usage: node bin/run-ts.mjs bench/lib/train-vigil.ts CONFIG.json
  */
 import { readFileSync } from 'node:fs';
 import { selectBackend } from '../../train/backend.ts';
@@ -29,6 +30,8 @@ export interface TrainCaseConfig {
   eps: number;
   seed: number;
   threads: number;
+  /** vigil's engine (train/engine.ts); PyTorch ignores it. */
+  engine: 'onnxruntime' | 'tfjs';
 }
 
 const f32 = (path: string): Float32Array => {
@@ -53,11 +56,11 @@ const val = f32(cfg.val);
 const valSet = { data: val, count: val.length / per };
 const initValLoss = evaluate(model, valSet);
 const t0 = threadCpu();
-const res = await fit(model, { data: train, count: train.length / per }, valSet, { epochs: cfg.epochs, batchSize: cfg.batch, learningRate: cfg.lr, patience: 1e9, seed: cfg.seed });
+const res = await fit(model, { data: train, count: train.length / per }, valSet, { epochs: cfg.epochs, batchSize: cfg.batch, learningRate: cfg.lr, patience: 1e9, seed: cfg.seed, engine: cfg.engine, threads: cfg.threads });
 const use = threadUse(t0, threadCpu());
 console.log(JSON.stringify({
-  framework: `tfjs ${choice.description}`,
+  framework: cfg.engine === 'tfjs' ? `tfjs ${choice.description}` : res.engine,
   initValLoss,
   epochs: res.history.map((h) => ({ wall: h.stepSeconds, cpu: h.stepCpuSeconds, valLoss: h.valLoss })),
-  threads: { tfjs: 1, ...use },
+  threads: { [cfg.engine]: cfg.engine === 'tfjs' ? 1 : cfg.threads, ...use },
 }));

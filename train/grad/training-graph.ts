@@ -1,0 +1,168 @@
+/**
+ * The training graphs of an autoencoder for ONNX Runtime: the exported graph itself (`emitLayers`, so training
+ * optimises exactly what is deployed) with the weights as inputs, the loss (`model.loss`: mse or bce, plus the
+ * sparse L1 term), and, for the step graph, the gradient of every weight (`backprop.ts`).
+ *
+ * The exporter lays weights out for ONNX (conv kernels reordered, a transposed conv's phase kernel with zero taps
+ * and its bias tiled per phase). Emitting the layers once with each weight replaced by its own index (+1) reads
+ * that layout back as an index map: each ONNX weight element is one stored parameter or a zero, so the engine
+ * gathers the stored weights into ONNX layout and sums gradients back, with no per-op code.
+ */
+import type { onnx } from 'onnx-proto';
+import { emitLayers, EXPORT_OPSET } from '../export/graph.ts';
+import { encodeModel, floatTensor, floatValueInfo, int64Tensor, node } from '../export/proto.ts';
+import type { LayerWeights } from '../models/ops/index.ts';
+import { weightShapes, type ModelSpec } from '../models/spec.ts';
+import { backprop } from './backprop.ts';
+import { inferShapes } from './shapes.ts';
+import type { GradSink } from './vjp.ts';
+
+/** One weight tensor the graphs take as an input. */
+export interface ParamSlot {
+  name: string;
+  dims: number[];
+  /** Per element of the ONNX tensor: its index in the flat parameter vector, or -1 for a fixed zero. */
+  from: Int32Array;
+}
+
+/** Where each layer's kernel and bias sit in the flat parameter vector (model.variables() order). */
+export interface FlatLayout {
+  size: number;
+  layers: ({ kernel: number; kernelSize: number; bias: number; biasSize: number } | undefined)[];
+}
+
+/** Both graphs and how to feed them. */
+export interface TrainingGraphs {
+  /** Inputs `input` (maybe corrupted), `target`, `inv` (1 / values in the batch), the params; outputs `loss`, `grad_<param>`. */
+  step: Uint8Array;
+  /** Inputs `input`, `target`, `inv`, the params; outputs `loss` and `errors` (mean squared error per window). */
+  evaluate: Uint8Array;
+  params: ParamSlot[];
+  layout: FlatLayout;
+}
+
+const LAYER_OPS = new Set(['flatten', 'unflatten', 'dense', 'conv', 'convT', 'code']);
+
+/** Why the ONNX Runtime engine cannot train this spec, or undefined when it can. */
+export function unsupportedReason(spec: ModelSpec): string | undefined {
+  const other = spec.layers.find((l) => !LAYER_OPS.has(l.op));
+  if (other) return `layer '${other.op}' has no ONNX gradient (only ${[...LAYER_OPS].join(', ')})`;
+  if (spec.terms.beta) return 'the VAE loss term has no ONNX gradient';
+  return undefined;
+}
+
+/** The flat parameter layout of a spec. */
+export function flatLayout(spec: ModelSpec): FlatLayout {
+  let size = 0;
+  const layers = spec.layers.map((l) => {
+    const s = weightShapes(l);
+    if (!s) return undefined;
+    const kernelSize = s.kernel.reduce((a, b) => a * b, 1);
+    const biasSize = s.bias.reduce((a, b) => a * b, 1);
+    const at = { kernel: size, kernelSize, bias: size + kernelSize, biasSize };
+    size += kernelSize + biasSize;
+    return at;
+  });
+  return { size, layers };
+}
+
+/** Build the step and evaluation graphs of `spec`. */
+export function trainingGraphs(spec: ModelSpec): TrainingGraphs {
+  const reason = unsupportedReason(spec);
+  if (reason) throw new Error(`ONNX Runtime training: ${reason}`);
+  const layout = flatLayout(spec);
+  if (layout.size >= 2 ** 24) throw new Error(`ONNX Runtime training: ${layout.size} parameters (at most 16.7 M)`);
+  const evaluate = build(spec, layout, false);
+  return { step: build(spec, layout, true).bytes, evaluate: evaluate.bytes, params: evaluate.params, layout };
+}
+
+function build(spec: ModelSpec, layout: FlatLayout, withGrads: boolean): { bytes: Uint8Array; params: ParamSlot[] } {
+  // Each weight replaced by its flat index + 1 (exact in float32 below 2^24).
+  const coded = layout.layers.map((at): LayerWeights | undefined =>
+    at && { kernel: Float32Array.from({ length: at.kernelSize }, (_, j) => at.kernel + j + 1), bias: Float32Array.from({ length: at.biasSize }, (_, j) => at.bias + j + 1) });
+  const g = emitLayers(spec, coded, 'input');
+  const recon = g.h;
+  const code = g.latent?.name;
+  const params: ParamSlot[] = [];
+  const inits: onnx.ITensorProto[] = [];
+  for (const t of g.inits) {
+    if (!/^l\d+_(kernel|bias)$/.test(t.name!)) {
+      inits.push(t);
+      continue;
+    }
+    const raw = t.rawData as Uint8Array;
+    const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    params.push({ name: t.name!, dims: (t.dims ?? []).map(Number), from: Int32Array.from(values, (v) => v - 1) });
+  }
+  const forward = g.nodes.slice();
+  const nodes = g.nodes;
+  const w = spec.window;
+  const c = spec.channels;
+  const shapes = inferShapes(forward, new Map([['input', [-1, w, c]], ...params.map((p): [string, number[]] => [p.name, p.dims])]), inits);
+  const sink: GradSink = {
+    add(opType, inputs, base, attrs) {
+      const out = g.fresh(base);
+      nodes.push(node(opType, inputs, [out], attrs));
+      return out;
+    },
+    ints(values) {
+      const name = g.fresh('k');
+      inits.push(int64Tensor(name, values));
+      return name;
+    },
+    scalar(value) {
+      const name = g.fresh('f');
+      inits.push(floatTensor(name, [], Float32Array.of(value)));
+      return name;
+    },
+    shapes,
+  };
+
+  // The loss, as Autoencoder.loss computes it; `inv` is 1 / (batch * W * C), so a short last batch is a mean too.
+  const seeds = new Map<string, string>();
+  const diff = sink.add('Sub', [recon, 'target'], 'diff');
+  let loss: string;
+  if (spec.loss === 'mse') {
+    loss = sink.add('Mul', [sink.add('ReduceSumSquare', [diff], 'sse', { keepdims: 0 }), 'inv'], 'mse');
+    if (withGrads) seeds.set(recon, sink.add('Mul', [diff, sink.add('Mul', ['inv', sink.scalar(2)], 'inv2')], 'd_recon'));
+  } else {
+    const lo = sink.scalar(1e-7);
+    const hi = sink.scalar(1 - 1e-7);
+    const p = sink.add('Clip', [recon, lo, hi], 'p');
+    const t = sink.add('Clip', ['target', sink.scalar(0), sink.scalar(1)], 't');
+    const q = sink.add('Sub', [sink.scalar(1), p], 'q');
+    const u = sink.add('Sub', [sink.scalar(1), t], 'u');
+    const ll = sink.add('Add', [sink.add('Mul', [t, sink.add('Log', [p], 'logp')], 'tlogp'), sink.add('Mul', [u, sink.add('Log', [q], 'logq')], 'ulogq')], 'll');
+    loss = sink.add('Mul', [sink.add('Neg', [sink.add('ReduceSum', [ll], 'sll', { keepdims: 0 })], 'nll'), 'inv'], 'bce');
+    if (withGrads) {
+      // d/dp of -(t log p + u log q), zero where the clip held recon.
+      const dp = sink.add('Mul', [sink.add('Sub', [sink.add('Div', [u, q], 'uq'), sink.add('Div', [t, p], 'tp')], 'dll'), 'inv'], 'dp');
+      const inside = sink.add('And', [sink.add('GreaterOrEqual', [recon, lo], 'ge'), sink.add('LessOrEqual', [recon, hi], 'le')], 'inside');
+      seeds.set(recon, sink.add('Where', [inside, dp, sink.scalar(0)], 'd_recon'));
+    }
+  }
+  const l1 = spec.terms.l1 ?? 0;
+  if (l1 > 0 && code) {
+    // l1 * mean |code|: the code has codeSize values per window where the reconstruction has W * C.
+    const codeSize = shapes.shapes.get(code)!.slice(1).reduce((a, b) => a * b, 1);
+    const scale = sink.add('Mul', ['inv', sink.scalar((l1 * w * c) / codeSize)], 'l1_scale');
+    loss = sink.add('Add', [loss, sink.add('Mul', [sink.add('ReduceSum', [sink.add('Abs', [code], 'abs')], 'sabs', { keepdims: 0 }), scale], 'l1')], 'loss_l1');
+    // tfjs' |x| gradient is +1 above zero and -1 at or below it.
+    if (withGrads) seeds.set(code, sink.add('Mul', [sink.add('Where', [sink.add('Greater', [code, sink.scalar(0)], 'pos'), sink.scalar(1), sink.scalar(-1)], 'sign'), scale], 'd_code'));
+  }
+  nodes.push(node('Identity', [loss], ['loss']));
+  const outputs = [floatValueInfo('loss', [])];
+  if (withGrads) {
+    const grads = backprop(forward, seeds, params.map((p) => p.name), sink);
+    for (const p of params) {
+      nodes.push(node('Identity', [grads.get(p.name)!], [`grad_${p.name}`]));
+      outputs.push(floatValueInfo(`grad_${p.name}`, p.dims));
+    }
+  } else {
+    nodes.push(node('ReduceMean', [sink.add('Mul', [diff, diff], 'sq')], ['errors'], { axes: [1, 2], keepdims: 0 }));
+    outputs.push(floatValueInfo('errors', [-1]));
+  }
+  const inputs = [floatValueInfo('input', [-1, w, c]), floatValueInfo('target', [-1, w, c]), floatValueInfo('inv', []), ...params.map((p) => floatValueInfo(p.name, p.dims))];
+  const bytes = encodeModel({ name: `${spec.arch}_${withGrads ? 'step' : 'evaluate'}`, node: nodes, initializer: inits, input: inputs, output: outputs }, EXPORT_OPSET, {});
+  return { bytes, params };
+}

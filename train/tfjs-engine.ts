@@ -1,0 +1,60 @@
+/** Gradient steps on tfjs (the active backend: tfjs-node, wasm or cpu), with the flat Adam of `adam.ts`. */
+import * as tf from '@tensorflow/tfjs';
+import { FlatAdam } from './adam.ts';
+import type { StepEngine, WindowBatch } from './engine.ts';
+import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';
+import { errorsOf } from './robust.ts';
+
+/** An autoencoder's own tfjs variables, trained in place. */
+export class TfjsEngine implements StepEngine {
+  readonly name: string;
+  private readonly opt: FlatAdam;
+
+  constructor(
+    private readonly model: Autoencoder,
+    learningRate: number,
+  ) {
+    this.opt = new FlatAdam(model.variables(), { learningRate });
+    this.name = `tfjs ${tf.getBackend()}`;
+  }
+
+  async step(batch: Float32Array, m: number, seed: number): Promise<number> {
+    const { window: w, channels: c } = this.model.spec;
+    const cost = tf.tidy(() => {
+      const x = tf.tensor3d(batch.subarray(0, m * w * c), [m, w, c]);
+      return this.opt.minimize(() => this.model.loss(x, true, seed));
+    });
+    const value = cost.dataSync()[0];
+    cost.dispose();
+    return value;
+  }
+
+  async evaluate(set: WindowBatch, batch = 512): Promise<number> {
+    const { window: w, channels: c } = this.model.spec;
+    let total = 0;
+    for (let s = 0; s < set.count; s += batch) {
+      const m = Math.min(batch, set.count - s);
+      const l = tf.tidy(() => this.model.loss(tf.tensor3d(set.data.subarray(s * w * c, (s + m) * w * c), [m, w, c])));
+      total += l.dataSync()[0] * m;
+      l.dispose();
+    }
+    return total / Math.max(1, set.count);
+  }
+
+  async windowErrors(data: Float32Array, n: number): Promise<Float32Array> {
+    const per = this.model.spec.window * this.model.spec.channels;
+    return errorsOf(data, this.model.predict(data, n), n, per);
+  }
+
+  weights(): (LayerWeights | undefined)[] {
+    return this.model.weights();
+  }
+
+  setWeights(w: (LayerWeights | undefined)[]): void {
+    this.model.setWeights(w);
+  }
+
+  dispose(): void {
+    this.opt.dispose();
+  }
+}
