@@ -43,6 +43,7 @@ export interface EngineOptions {
 /** The engine for `model`: onnxruntime when asked or (auto) when the architecture has gradients there and it loads. */
 export async function createEngine(model: Autoencoder, o: EngineOptions): Promise<StepEngine> {
   const want = o.engine ?? 'auto';
+  let fallback: string | undefined;
   if (want !== 'tfjs') {
     const reason = unsupportedReason(model.spec);
     if (reason && want === 'onnxruntime') throw new Error(`--engine onnxruntime: ${reason}; use --engine tfjs`);
@@ -52,9 +53,11 @@ export async function createEngine(model: Autoencoder, o: EngineOptions): Promis
         return await OrtEngine.create(model.spec, model.weights(), o);
       } catch (err) {
         if (want === 'onnxruntime') throw err;
+        // Reported in the engine's name (the log and the card), not swallowed.
+        fallback = `onnxruntime failed: ${(err as Error).message.split('\n')[0]}`;
       }
     }
   }
   const { TfjsEngine } = await import('./tfjs-engine.ts');
-  return new TfjsEngine(model, o.learningRate);
+  return new TfjsEngine(model, o.learningRate, fallback);
 }

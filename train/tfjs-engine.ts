@@ -13,9 +13,11 @@ export class TfjsEngine implements StepEngine {
   constructor(
     private readonly model: Autoencoder,
     learningRate: number,
+    /** Why the onnxruntime engine was not used, when auto wanted it. */
+    fallback?: string,
   ) {
     this.opt = new FlatAdam(model.variables(), { learningRate });
-    this.name = `tfjs ${tf.getBackend()}`;
+    this.name = `tfjs ${tf.getBackend()}${fallback ? ` (${fallback})` : ''}`;
   }
 
   async step(batch: Float32Array, m: number, seed: number): Promise<number> {

@@ -49,6 +49,20 @@ export function tepTrain(root = TEP_ROOT): Series {
   return toSeries(rows, file);
 }
 
+/**
+ * Every training file end to end, d00 (normal) then d01-d21 (each fault from its 21st sample): 10,580 rows x 52.
+ * Not normal data: for timing `vigil train` at the size issue 18 names, not for detection.
+ */
+export function tepAllTraining(root = TEP_ROOT): Series {
+  const all: number[][] = [];
+  for (let f = 0; f <= 21; f++) {
+    const file = join(root, `d${String(f).padStart(2, '0')}.dat`);
+    const m = readMatrix(file);
+    all.push(...(m[0].length === TEP_CHANNELS.length ? m : m[0].map((_, j) => m.map((r) => r[j]))));
+  }
+  return toSeries(all, join(root, 'd00-d21.dat'));
+}
+
 /** The test runs: d00_te (normal) and the given faults. */
 export function tepSet(opts: { root?: string; faults?: number[] } = {}): LabelledSet {
   const root = opts.root ?? TEP_ROOT;
