@@ -85,7 +85,6 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
   const per = w * c;
   const rng = new Rng(o.seed ^ 0x5eed);
   const engine = await createEngine(model, o);
-  o.onEngine?.(engine.name);
   const buf = new Float32Array(o.batchSize * per);
   const history: EpochInfo[] = [];
   let best = Infinity;
@@ -95,10 +94,12 @@ export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBat
   let progress = Infinity;
   let progressEpoch = 0;
   const minDelta = o.minDelta ?? 0.01;
-  let bestWeights: (LayerWeights | undefined)[] = engine.weights();
+  let bestWeights: (LayerWeights | undefined)[] = [];
   let stoppedEarly = false;
   const t0 = performance.now();
   try {
+    o.onEngine?.(engine.name);
+    bestWeights = engine.weights();
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const te = performance.now();
       const cpu0 = process.cpuUsage();

@@ -133,7 +133,7 @@ export const LineageSchema = z.object({
     replay: z.object({ file: z.string(), windows: z.number().int().nonnegative(), validationWindows: z.number().int().nonnegative() }),
     canaries: z.object({ file: z.string(), events: z.number().int().nonnegative(), windows: z.number().int().nonnegative() }).optional(),
   }),
-  fineTune: z.object({ epochs: z.number().int().positive(), learningRate: z.number().positive(), batchSize: z.number().int().positive(), seed: z.number().int(), weightChange: z.number().nonnegative(), maxWeightChange: z.number().positive().optional() }),
+  fineTune: z.object({ epochs: z.number().int().positive(), learningRate: z.number().positive(), batchSize: z.number().int().positive(), seed: z.number().int(), weightChange: z.number().nonnegative(), maxWeightChange: z.number().positive().optional(), engine: z.string().optional() }),
   validation: z.object({
     /** Mean squared reconstruction error (scaled units) on the held-back recent windows. */
     recentError: BeforeAfterSchema,

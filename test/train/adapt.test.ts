@@ -173,6 +173,7 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
     expect(card.version).toBe('2');
     expect(card.lineage?.parent).toEqual({ version: '1', sha256: loadModel(`${model}.versions/1/pump`).card.onnx.sha256 });
     expect(card.lineage?.reason).toBe('season');
+    expect(card.lineage?.fineTune.engine).toMatch(/^onnxruntime-node 1\.\d+\.\d+ \(cpu, 1 thread\)$/);
     expect(card.scoring.residual?.tracking?.drift).toEqual(parentDrift); // the process's drift, carried over
     expect(card.lineage?.data.recent.from).toBe('2024-01-02T00:00:00.000Z');
     expect(card.lineage?.data.replay.file).toBe(`${dir}/train.csv`);

@@ -11,6 +11,7 @@ import { OrtEngine } from '../../train/grad/ort-engine.ts';
 import { trainingGraphs, unsupportedReason } from '../../train/grad/training-graph.ts';
 import { ARCHITECTURES, buildSpec, type ArchOptions } from '../../train/models/architectures.ts';
 import { Autoencoder } from '../../train/models/autoencoder.ts';
+import { OPS } from '../../train/models/ops/index.ts';
 import { Rng } from '../../runtime/util/prng.ts';
 
 beforeAll(async () => {
@@ -39,7 +40,8 @@ describe('onnxruntime engine gradients equal tfjs', () => {
   const cases: { label: string; o: ArchOptions }[] = [];
   for (const arch of ARCHITECTURES.filter((a) => a !== 'vae')) {
     for (const body of ['dense', 'conv'] as const) {
-      for (const [window, channels, kernel] of [[24, 3, 5], [33, 2, 3]]) {
+      // [9, 2, 1]: a conv that never reads the last input row (the kernel gradient's crop, a non-zero output_padding).
+      for (const [window, channels, kernel] of [[24, 3, 5], [33, 2, 3], [9, 2, 1]]) {
         const noise = { kind: 'gaussian' as const, level: arch === 'denoising' ? 0.1 : 0 };
         cases.push({ label: `${arch}/${body} ${window}x${channels} k${kernel}`, o: { ...base, arch, base: body, window, channels, kernel, noise, l1: arch === 'sparse' ? 0.05 : 0 } });
       }
@@ -131,5 +133,22 @@ describe('onnxruntime engine training', () => {
     await expect(createEngine(m, { learningRate: 0.01, engine: 'onnxruntime' })).rejects.toThrow(/--engine onnxruntime: layer 'sample' has no ONNX gradient.*use --engine tfjs/);
     expect(() => trainingGraphs(m.spec)).toThrow(/ONNX Runtime training: layer 'sample'/);
     m.dispose();
+  });
+
+  it('refuses a model past the weights it can index, naming the fallback', async () => {
+    const spec = buildSpec({ ...base, arch: 'dense', base: 'dense', window: 4096, channels: 64, hidden: [64], code: 4 });
+    expect(unsupportedReason(spec)).toMatch(/^\d+ parameters \(the engine indexes at most 16\.7 M\)$/);
+  });
+
+  it('refuses an op whose export is not a copy of its stored weights, instead of training it wrong', () => {
+    const dense = OPS.dense;
+    const emit = dense.emitOnnx;
+    dense.emitOnnx = (l, g, i, w) => emit(l, g, i, w && { kernel: w.kernel.map((v) => 2 * v), bias: w.bias });
+    try {
+      expect(() => trainingGraphs(buildSpec({ ...base, arch: 'dense', base: 'dense', window: 8, channels: 2 }))).toThrow(/l\d+_kernel is not a copy of the stored weights/);
+    } finally {
+      dense.emitOnnx = emit;
+    }
+    expect(() => trainingGraphs(buildSpec({ ...base, arch: 'dense', base: 'dense', window: 8, channels: 2 }))).not.toThrow();
   });
 });

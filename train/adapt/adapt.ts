@@ -64,6 +64,8 @@ export interface AdaptOptions {
   /** What computes the gradient steps (../engine.ts), and ONNX Runtime's threads. */
   engine?: TrainEngineName;
   threads?: number;
+  /** Told which engine fine-tunes, before the first epoch. */
+  onEngine?: (name: string) => void;
   onNote?: (note: string) => void;
   onEpoch?: (e: EpochInfo) => void | Promise<void>;
   /** Called once the data is read and the backend chosen, before fine-tuning. */
@@ -211,7 +213,7 @@ async function anchorCheck(serving: LoadedModel, windows: WindowBatch, recentEnd
 }
 
 /** The lineage an adaptation records: parent, reason, data, fine-tuning and the figures it was judged on. */
-function lineageOf(parent: ModelCard, w: AdaptWindows, o: ReturnType<typeof resolveAdaptOptions>, fitted: { epochs: number; change: number }, validation: Lineage['validation']): Lineage {
+function lineageOf(parent: ModelCard, w: AdaptWindows, o: ReturnType<typeof resolveAdaptOptions>, fitted: { epochs: number; change: number; engine: string }, validation: Lineage['validation']): Lineage {
   const { recent, original, canaries } = w;
   const events = canaries?.events ?? [];
   return {
@@ -222,7 +224,7 @@ function lineageOf(parent: ModelCard, w: AdaptWindows, o: ReturnType<typeof reso
       replay: { file: original.file, windows: original.replay.count, validationWindows: original.validation.count },
       ...(canaries ? { canaries: { file: canaries.file, events: events.length, windows: events.reduce((a, e) => a + e.windows.count, 0) } } : {}),
     },
-    fineTune: { epochs: fitted.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: fitted.change, maxWeightChange: o.maxChange },
+    fineTune: { epochs: fitted.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: fitted.change, maxWeightChange: o.maxChange, engine: fitted.engine },
     validation,
   };
 }
@@ -258,7 +260,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     // No validation set: every epoch runs (patience = epochs) and the held-back windows stay unseen until the checks.
     const fitted = await fit(model, mix, { data: new Float32Array(0), count: 0 }, {
       epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate, patience: o.epochs, seed: o.seed, onEpoch: options.onEpoch,
-      engine: o.engine, threads: o.threads,
+      engine: o.engine, threads: o.threads, onEngine: options.onEngine,
     });
     const change = weightChange(w0, model.weights());
 
@@ -294,7 +296,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const anchorReason = anchor && anchorRefusal(anchor, parent);
     if (anchorReason) reasons.push(anchorReason);
 
-    const lineage = lineageOf(parent, windows, o, { epochs: fitted.history.length, change }, validation);
+    const lineage = lineageOf(parent, windows, o, { epochs: fitted.history.length, change, engine: fitted.engine }, validation);
     const seconds = () => (performance.now() - t0) / 1000;
     if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds(), ...(anchorReason && anchor.version !== parent.version ? { rollBackTo: anchor.version } : {}) };
 

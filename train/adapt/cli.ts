@@ -101,8 +101,9 @@ export async function run(args: string[]): Promise<number> {
     onNote: (note: string) => void process.stderr.write(`note: ${note}\n`),
     onStart: ({ backend, windows: w }) => {
       if (quiet) return;
-      process.stderr.write(`adapting on ${backend.name}: ${w.recent.fit.count} recent + ${w.original.replay.count} replayed windows (${w.original.file}); checks on ${w.recent.heldOut.count} held-back recent, ${w.original.validation.count} original validation${w.canaries ? `, ${w.canaries.events.length} canary event(s)` : ''}\n`);
+      process.stderr.write(`adapting (tfjs backend ${backend.name}): ${w.recent.fit.count} recent + ${w.original.replay.count} replayed windows (${w.original.file}); checks on ${w.recent.heldOut.count} held-back recent, ${w.original.validation.count} original validation${w.canaries ? `, ${w.canaries.events.length} canary event(s)` : ''}\n`);
     },
+    onEngine: (name) => void (quiet || process.stderr.write(`fine-tuning on ${name}\n`)),
     onEpoch: (e) => {
       if (!quiet) process.stderr.write(`epoch ${e.epoch}/${e.epochs}  loss ${e.loss.toPrecision(4)}  ${Math.round(e.windowsPerSecond)} windows/s\n`);
     },

@@ -109,7 +109,15 @@ export class OrtEngine implements StepEngine {
       // Idle pool threads sleep instead of spinning between the graph's many small ops.
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
-    const [step, evaluate] = await Promise.all([ort.InferenceSession.create(graphs.step, options), ort.InferenceSession.create(graphs.evaluate, options)]);
+    // One after the other: a second that fails must not leave the first open.
+    const step = await ort.InferenceSession.create(graphs.step, options);
+    let evaluate: Session;
+    try {
+      evaluate = await ort.InferenceSession.create(graphs.evaluate, options);
+    } catch (err) {
+      await step.release().catch(() => {});
+      throw err;
+    }
     const name = `onnxruntime-node ${ort.env.versions?.common ?? ''} (cpu, ${threads} thread${threads === 1 ? '' : 's'})`.replace('  ', ' ');
     return new OrtEngine(ort, step, evaluate, spec, graphs.layout, graphs.params, weights, o, name);
   }
@@ -198,7 +206,8 @@ export class OrtEngine implements StepEngine {
   }
 
   dispose(): void {
-    void this.stepSession.release();
-    void this.evalSession.release();
+    // Nothing waits for the native release; a failure there has nothing left to clean up.
+    this.stepSession.release().catch(() => {});
+    this.evalSession.release().catch(() => {});
   }
 }

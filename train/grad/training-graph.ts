@@ -48,6 +48,8 @@ export function unsupportedReason(spec: ModelSpec): string | undefined {
   const other = spec.layers.find((l) => !LAYER_OPS.has(l.op));
   if (other) return `layer '${other.op}' has no ONNX gradient (only ${[...LAYER_OPS].join(', ')})`;
   if (spec.terms.beta) return 'the VAE loss term has no ONNX gradient';
+  const size = flatLayout(spec).size;
+  if (size >= 2 ** 24) return `${size} parameters (the engine indexes at most 16.7 M)`;
   return undefined;
 }
 
@@ -71,9 +73,19 @@ export function trainingGraphs(spec: ModelSpec): TrainingGraphs {
   const reason = unsupportedReason(spec);
   if (reason) throw new Error(`ONNX Runtime training: ${reason}`);
   const layout = flatLayout(spec);
-  if (layout.size >= 2 ** 24) throw new Error(`ONNX Runtime training: ${layout.size} parameters (at most 16.7 M)`);
   const evaluate = build(spec, layout, false);
   return { step: build(spec, layout, true).bytes, evaluate: evaluate.bytes, params: evaluate.params, layout };
+}
+
+/**
+ * Every stored weight reaches the graph (the read-back checks that each exported element is a copy or a zero): an
+ * op whose export scaled, summed or renamed weights would otherwise train silently wrong.
+ */
+function checkCoverage(params: ParamSlot[], size: number): void {
+  const seen = new Uint8Array(size);
+  for (const p of params) for (const i of p.from) if (i >= 0) seen[i] = 1;
+  const missing = seen.indexOf(0);
+  if (missing >= 0) throw new Error(`ONNX Runtime training: stored weight ${missing} reaches no exported weight tensor`);
 }
 
 function build(spec: ModelSpec, layout: FlatLayout, withGrads: boolean): { bytes: Uint8Array; params: ParamSlot[] } {
@@ -92,8 +104,11 @@ function build(spec: ModelSpec, layout: FlatLayout, withGrads: boolean): { bytes
     }
     const raw = t.rawData as Uint8Array;
     const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    const bad = values.find((v) => !Number.isInteger(v) || v < 0 || v > layout.size);
+    if (bad !== undefined) throw new Error(`ONNX Runtime training: ${t.name} is not a copy of the stored weights (read back ${bad}); its op's export needs a gradient of its own`);
     params.push({ name: t.name!, dims: (t.dims ?? []).map(Number), from: Int32Array.from(values, (v) => v - 1) });
   }
+  checkCoverage(params, layout.size);
   const forward = g.nodes.slice();
   const nodes = g.nodes;
   const w = spec.window;
