@@ -158,6 +158,8 @@ export function resolveOptions(o: TrainOptions) {
   check(r.trackInputs === 'on' || r.trackInputs === 'off', `--track-inputs must be on or off, got '${r.trackInputs}'`);
   check(r.memory === 'on' || r.memory === 'off', `--memory must be on or off, got '${r.memory}'`);
   check(r.track >= 0 && r.track <= 0.1, `--track must be in [0, 0.1], got ${r.track}`);
+  // The memory lives in the tracked residual state: without it the option would be dropped without a word.
+  check(r.memory === 'off' || (r.score === 'mahalanobis' && r.track > 0), `--memory on needs --score mahalanobis and --track > 0 (it runs in the tracked residual state), got --score ${r.score} --track ${r.track}`);
   check(Number.isInteger(r.samples) && r.samples >= 1 && r.samples <= 256, `--samples must be an integer in 1..256, got ${r.samples}`);
   check(r.span === undefined || (Number.isInteger(r.span) && r.span >= 1 && r.span <= r.window), `--span must be an integer in 1..window (${r.window}), got ${r.span}`);
   return r;

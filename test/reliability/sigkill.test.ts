@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { stringify as toYaml } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { decodeStates, type SensorState } from '../../runtime/thresholds/store.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
@@ -61,6 +61,12 @@ describe('SIGKILL mid-stream and restart', () => {
     };
     const watcher = watch(dir, check);
     const poll = setInterval(check, 3);
+    // Stopped on every path (a failed wait included): a 3 ms timer left behind keeps the test worker busy and alive.
+    const stopReading = () => {
+      clearInterval(poll);
+      watcher.close();
+    };
+    onTestFinished(stopReading);
 
     const first = startVigil(config);
     await untilStarted(first);
@@ -116,8 +122,7 @@ describe('SIGKILL mid-stream and restart', () => {
     second.proc.kill('SIGTERM');
     await waitFor(() => second.exited, 'the graceful stop', 20_000);
     expect(second.code).toBe(0);
-    clearInterval(poll);
-    watcher.close();
+    stopReading();
     await pub.endAsync();
 
     const after = decodeStates(readFileSync(stateFile, 'utf8'));

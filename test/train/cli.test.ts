@@ -45,6 +45,9 @@ describe('vigil train', () => {
     expect(memory?.method).toMatch(/limit .* on \d+ held-out windows in order/);
     expect(on.out).toMatch(/residual memory: on/);
     await expect(quietly(() => run(['--data', csv, '--out', `${dir}/mem/bad`, '--memory', 'auto']))).rejects.toThrow(/--memory must be on or off, got 'auto'/);
+    // Where there is no tracked residual state to hold it, the memory is refused rather than dropped.
+    await expect(quietly(() => run(['--data', csv, '--out', `${dir}/mem/bad`, '--memory', 'on', '--track', '0']))).rejects.toThrow(/--memory on needs --score mahalanobis and --track > 0 .*got --score mahalanobis --track 0/);
+    await expect(quietly(() => run(['--data', csv, '--out', `${dir}/mem/bad`, '--memory', 'on', '--score', 'error']))).rejects.toThrow(/--memory on needs .*got --score error --track 0.003/);
   });
 
   it('--track-drift: on by default, one drift per channel in the card and a line naming the channels that wandered; off: none', async () => {

@@ -30,6 +30,7 @@ import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigure
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
 import { carryProcessScoring } from './process-scoring.ts';
+import { lineageOf } from './lineage.ts';
 import type { TrainEngineName } from '../engine.ts';
 import { checkEngine } from '../train-options.ts';
 
@@ -210,23 +211,6 @@ async function anchorCheck(serving: LoadedModel, windows: WindowBatch, recentEnd
   const set = { ...windows, data: rescaled(windows.data, serving.card, anchor.card) };
   const scores = scoreOutputs(set.data, await servingOutputs(anchor, set), set.count, anchor.card.window, C, anchor.card.scoring).scores;
   return anchorFigures(anchor, scores, o.anchorAge, o.anchorShare);
-}
-
-/** The lineage an adaptation records: parent, reason, data, fine-tuning and the figures it was judged on. */
-function lineageOf(parent: ModelCard, w: AdaptWindows, o: ReturnType<typeof resolveAdaptOptions>, fitted: { epochs: number; change: number; engine: string }, validation: Lineage['validation']): Lineage {
-  const { recent, original, canaries } = w;
-  const events = canaries?.events ?? [];
-  return {
-    parent: { version: parent.version, sha256: parent.onnx.sha256 },
-    reason: o.reason,
-    data: {
-      recent: { file: recent.file, from: new Date(recent.from).toISOString(), to: new Date(recent.to).toISOString(), rows: recent.rows, fitWindows: recent.fit.count, heldOutWindows: recent.heldOut.count },
-      replay: { file: original.file, windows: original.replay.count, validationWindows: original.validation.count },
-      ...(canaries ? { canaries: { file: canaries.file, events: events.length, windows: events.reduce((a, e) => a + e.windows.count, 0) } } : {}),
-    },
-    fineTune: { epochs: fitted.epochs, learningRate: o.learningRate, batchSize: o.batchSize, seed: o.seed, weightChange: fitted.change, maxWeightChange: o.maxChange, engine: fitted.engine },
-    validation,
-  };
 }
 
 /** Fine-tune, validate, and write the adapted model only when every check passes. */
