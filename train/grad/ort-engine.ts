@@ -72,6 +72,8 @@ export class OrtEngine implements StepEngine {
   private readonly per: number;
   private noisy?: Float32Array;
   private readonly inv = new Float32Array(1);
+  /** The step's outputs, written in place by ONNX Runtime (the loss, then each parameter's gradient, ONNX layout). */
+  private readonly fetches: Record<string, Tensor>;
 
   private constructor(
     private readonly ort: Ort,
@@ -92,6 +94,8 @@ export class OrtEngine implements StepEngine {
       const data = new Float32Array(slot.from.length);
       return { slot, data, tensor: new ort.Tensor('float32', data, slot.dims) };
     });
+    this.fetches = { loss: new ort.Tensor('float32', new Float32Array(1), []) };
+    for (const p of params) this.fetches[`grad_${p.name}`] = new ort.Tensor('float32', new Float32Array(p.from.length), p.dims);
     this.setWeights(weights);
   }
 
@@ -154,7 +158,8 @@ export class OrtEngine implements StepEngine {
       input = this.noisy.subarray(0, x.length);
       corrupt(x, input, noise, seed);
     }
-    const out = await this.stepSession.run(this.feeds(input, x, m));
+    await this.stepSession.run(this.feeds(input, x, m), this.fetches);
+    const out = this.fetches;
     const g = this.grad;
     g.fill(0);
     for (const { slot } of this.onnxParams) {
