@@ -48,7 +48,7 @@ export const OPTION_TABLE = {
   ignore: { flag: '--ignore <list>', help: 'columns that are not channels (e.g. a setpoint or a counter)' },
   ranges: { flag: '--range <CH=MIN:MAX>', help: 'physical range of a channel, e.g. temp=-40:125 (repeatable): recorded in the card, where vigil run and vigil score refuse readings outside it (reason out_of_range) and signal them; a training row outside it is an error' },
   sort: { flag: '--sort', help: 'sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first row out of order' },
-  engine: { flag: '--engine <name>', help: 'what computes the gradient steps: auto | onnxruntime | tfjs. onnxruntime trains the exported graph itself with its gradient on ONNX Runtime\'s native CPU kernels (several times faster than tfjs wasm; every architecture but vae); tfjs uses the --backend below. auto: onnxruntime where the architecture allows, else tfjs', default: 'auto' },
+  engine: { flag: '--engine <name>', help: 'what computes the gradient steps: auto | onnxruntime | tfjs. onnxruntime trains the exported graph itself with its gradient on ONNX Runtime\'s native CPU kernels (several times faster than tfjs wasm; every architecture); tfjs uses the --backend below. auto: onnxruntime where it loads and the model fits its 16.7 M weights, else tfjs', default: 'auto' },
   threads: { flag: '--threads <n>', help: 'ONNX Runtime threads for the onnxruntime engine (the small models vigil trains gain little from more)', default: 1 },
   backend: { flag: '--backend <name>', help: 'auto | tensorflow | wasm | cpu (auto: fastest that loads)', default: 'auto' },
   quiet: { flag: '--quiet', help: 'no progress bar' },

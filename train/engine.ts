@@ -1,7 +1,7 @@
 /**
  * What trains an autoencoder's weights, step by step: ONNX Runtime on the exported graph and its gradient
- * (`grad/ort-engine.ts`, the default wherever the architecture's ops have gradients there) or tfjs
- * (`tfjs-engine.ts`: every architecture, the VAE included). Both start from the model's seeded weights, draw the
+ * (`grad/ort-engine.ts`, the default where it loads and indexes the model's weights) or tfjs (`tfjs-engine.ts`,
+ * `--engine tfjs`, and the fallback). Both start from the model's seeded weights, draw the
  * same shuffles, and hand back plain weights; the model exported is the same layer list either way.
  */
 import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';

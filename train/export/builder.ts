@@ -22,6 +22,8 @@ export class GraphBuilder {
   latent?: { name: string; shape: number[]; layout: 'NWC' | 'NCW' };
   /** The VAE head (mean and log-variance, input of the `sample` layer), for the `samples` output. */
   head?: { name: string; index: number; size: number };
+  /** Training graph of a VAE: the mean and log-variance tensors the KL term reads. */
+  moments?: { mean: string; logvar: string };
 
   /**
    * @param h the tensor the next node reads (starts as the graph input)

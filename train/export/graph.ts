@@ -67,11 +67,16 @@ export function exportOnnx(spec: ModelSpec, weights: (LayerWeights | undefined)[
 
 /**
  * The layers as ONNX nodes on `[N, W, C]` read from `inputName`: each layer's op emits its own; the graph's
- * current tensor (`g.h`) is the reconstruction, NWC. The exporter and the training graph (`../grad/`) share it.
+ * current tensor (`g.h`) is the reconstruction, NWC. The exporter and the training graph (`../grad/`) share it;
+ * `training` emits the layers whose training pass differs (the VAE's sampling) as training computes them.
  */
-export function emitLayers(spec: ModelSpec, weights: (LayerWeights | undefined)[], inputName: string): GraphBuilder {
+export function emitLayers(spec: ModelSpec, weights: (LayerWeights | undefined)[], inputName: string, mode: 'export' | 'training' = 'export'): GraphBuilder {
   const g = new GraphBuilder(inputName, traceShapes(spec), [spec.window, spec.channels]);
-  spec.layers.forEach((l, i) => opOf(l).emitOnnx(l, g, i, weights[i]));
+  spec.layers.forEach((l, i) => {
+    const op = opOf(l);
+    if (mode === 'training' && op.emitTraining) op.emitTraining(l, g, i, weights[i]);
+    else op.emitOnnx(l, g, i, weights[i]);
+  });
   g.toLayout('NWC');
   return g;
 }

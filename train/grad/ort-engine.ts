@@ -71,6 +71,8 @@ export class OrtEngine implements StepEngine {
   private readonly onnxParams: { slot: ParamSlot; data: Float32Array; tensor: Tensor }[];
   private readonly per: number;
   private noisy?: Float32Array;
+  /** A VAE's draws for one step, `[batch, sampleSize]`. */
+  private eps?: Float32Array;
   private readonly inv = new Float32Array(1);
   /** The step's outputs, written in place by ONNX Runtime (the loss, then each parameter's gradient, ONNX layout). */
   private readonly fetches: Record<string, Tensor>;
@@ -85,6 +87,7 @@ export class OrtEngine implements StepEngine {
     weights: (LayerWeights | undefined)[],
     o: OrtEngineOptions,
     readonly name: string,
+    private readonly sampleSize: number,
   ) {
     this.per = spec.window * spec.channels;
     this.theta = new Float32Array(layout.size);
@@ -123,7 +126,7 @@ export class OrtEngine implements StepEngine {
       throw err;
     }
     const name = `onnxruntime-node ${ort.env.versions?.common ?? ''} (cpu, ${threads} thread${threads === 1 ? '' : 's'})`.replace('  ', ' ');
-    return new OrtEngine(ort, step, evaluate, spec, graphs.layout, graphs.params, weights, o, name);
+    return new OrtEngine(ort, step, evaluate, spec, graphs.layout, graphs.params, weights, o, name, graphs.sampleSize);
   }
 
   private feeds(input: Float32Array, target: Float32Array, m: number): Record<string, Tensor> {
@@ -148,8 +151,11 @@ export class OrtEngine implements StepEngine {
     }
   }
 
-  /** The batch's loss and the gradient of every flat parameter (training terms on), without a step. */
-  async gradient(batch: Float32Array, m: number, seed: number): Promise<{ loss: number; grad: Float32Array }> {
+  /**
+   * The batch's loss and the gradient of every flat parameter (training terms on), without a step. A VAE's draws
+   * come from `seed`, or are `eps` (`[m, sampleSize]`) when given.
+   */
+  async gradient(batch: Float32Array, m: number, seed: number, eps?: Float32Array): Promise<{ loss: number; grad: Float32Array }> {
     const x = batch.subarray(0, m * this.per);
     let input = x;
     const noise = this.spec.terms.noise;
@@ -158,7 +164,20 @@ export class OrtEngine implements StepEngine {
       input = this.noisy.subarray(0, x.length);
       corrupt(x, input, noise, seed);
     }
-    await this.stepSession.run(this.feeds(input, x, m), this.fetches);
+    const feeds = this.feeds(input, x, m);
+    if (this.sampleSize > 0) {
+      const need = m * this.sampleSize;
+      let draws = eps?.subarray(0, need);
+      if (!draws) {
+        if (!this.eps || this.eps.length < need) this.eps = new Float32Array((batch.length / this.per) * this.sampleSize);
+        // A stream apart from the corruption's (tfjs, too, draws the VAE's from seed + 1).
+        const rng = new Rng(seed + 1);
+        draws = this.eps.subarray(0, need);
+        for (let i = 0; i < need; i++) draws[i] = rng.normal();
+      }
+      feeds.eps = new this.ort.Tensor('float32', draws, [m, this.sampleSize]);
+    }
+    await this.stepSession.run(feeds, this.fetches);
     const out = this.fetches;
     const g = this.grad;
     g.fill(0);

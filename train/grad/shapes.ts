@@ -50,8 +50,17 @@ export function inferShapes(nodes: onnx.INodeProto[], inputs: Map<string, number
       case 'Relu':
       case 'Sigmoid':
       case 'Tanh':
+      case 'Exp':
         out = x;
         break;
+      case 'Add':
+      case 'Mul': {
+        // Elementwise on equal shapes, or by a scalar.
+        const y = get(n.input![1]);
+        if (y.length !== 0 && y.join() !== x.join()) throw new Error(`gradient graph: ${n.opType} of [${x}] and [${y}] (only equal shapes or a scalar)`);
+        out = x;
+        break;
+      }
       case 'Reshape': {
         const target = constOf(n.input![1]);
         if (target[0] !== -1 || target.slice(1).some((d) => d <= 0)) throw new Error(`gradient graph: reshape to [${target}] (only [-1, fixed...])`);

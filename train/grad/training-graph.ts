@@ -33,21 +33,25 @@ export interface FlatLayout {
 
 /** Both graphs and how to feed them. */
 export interface TrainingGraphs {
-  /** Inputs `input` (maybe corrupted), `target`, `inv` (1 / values in the batch), the params; outputs `loss`, `grad_<param>`. */
+  /**
+   * Inputs `input` (maybe corrupted), `target`, `inv` (1 / values in the batch), the params, and for a VAE `eps`
+   * (`[N, sampleSize]` standard normal draws); outputs `loss`, `grad_<param>`.
+   */
   step: Uint8Array;
+  /** Code size of a VAE's sample layer (the `eps` input's width), else 0. */
+  sampleSize: number;
   /** Inputs `input`, `target`, `inv`, the params; outputs `loss` and `errors` (mean squared error per window). */
   evaluate: Uint8Array;
   params: ParamSlot[];
   layout: FlatLayout;
 }
 
-const LAYER_OPS = new Set(['flatten', 'unflatten', 'dense', 'conv', 'convT', 'code']);
+const LAYER_OPS = new Set(['flatten', 'unflatten', 'dense', 'conv', 'convT', 'code', 'sample']);
 
 /** Why the ONNX Runtime engine cannot train this spec, or undefined when it can. */
 export function unsupportedReason(spec: ModelSpec): string | undefined {
   const other = spec.layers.find((l) => !LAYER_OPS.has(l.op));
   if (other) return `layer '${other.op}' has no ONNX gradient (only ${[...LAYER_OPS].join(', ')})`;
-  if (spec.terms.beta) return 'the VAE loss term has no ONNX gradient';
   const size = flatLayout(spec).size;
   if (size >= 2 ** 24) return `${size} parameters (the engine indexes at most 16.7 M)`;
   return undefined;
@@ -74,7 +78,8 @@ export function trainingGraphs(spec: ModelSpec): TrainingGraphs {
   if (reason) throw new Error(`ONNX Runtime training: ${reason}`);
   const layout = flatLayout(spec);
   const evaluate = build(spec, layout, false);
-  return { step: build(spec, layout, true).bytes, evaluate: evaluate.bytes, params: evaluate.params, layout };
+  const sample = spec.layers.find((l) => l.op === 'sample');
+  return { step: build(spec, layout, true).bytes, evaluate: evaluate.bytes, params: evaluate.params, layout, sampleSize: sample?.op === 'sample' ? sample.size : 0 };
 }
 
 /**
@@ -92,7 +97,8 @@ function build(spec: ModelSpec, layout: FlatLayout, withGrads: boolean): { bytes
   // Each weight replaced by its flat index + 1 (exact in float32 below 2^24).
   const coded = layout.layers.map((at): LayerWeights | undefined =>
     at && { kernel: Float32Array.from({ length: at.kernelSize }, (_, j) => at.kernel + j + 1), bias: Float32Array.from({ length: at.biasSize }, (_, j) => at.bias + j + 1) });
-  const g = emitLayers(spec, coded, 'input');
+  const g = emitLayers(spec, coded, 'input', withGrads ? 'training' : 'export');
+  const sampled = withGrads && g.moments !== undefined;
   const recon = g.h;
   const code = g.latent?.name;
   const params: ParamSlot[] = [];
@@ -113,7 +119,9 @@ function build(spec: ModelSpec, layout: FlatLayout, withGrads: boolean): { bytes
   const nodes = g.nodes;
   const w = spec.window;
   const c = spec.channels;
-  const shapes = inferShapes(forward, new Map([['input', [-1, w, c]], ...params.map((p): [string, number[]] => [p.name, p.dims])]), inits);
+  const inputShapes = new Map([['input', [-1, w, c]], ...params.map((p): [string, number[]] => [p.name, p.dims])]);
+  if (sampled) inputShapes.set('eps', [-1, g.head!.size]);
+  const shapes = inferShapes(forward, inputShapes, inits);
   const sink: GradSink = {
     add(opType, inputs, base, attrs) {
       const out = g.fresh(base);
@@ -165,6 +173,23 @@ function build(spec: ModelSpec, layout: FlatLayout, withGrads: boolean): { bytes
     // tfjs' |x| gradient is +1 above zero and -1 at or below it.
     if (withGrads) seeds.set(code, sink.add('Mul', [sink.add('Where', [sink.add('Greater', [code, sink.scalar(0)], 'pos'), sink.scalar(1), sink.scalar(-1)], 'sign'), scale], 'd_code'));
   }
+  const beta = spec.terms.beta ?? 0;
+  if (beta > 0 && g.head) {
+    // KL(q(z|x) || N(0, 1)) = 0.5 sum(exp(lv) + m^2 - lv - 1) per window, beta x its mean over the batch / (W * C).
+    const { mean, logvar } = g.moments ?? {
+      mean: sink.add('Slice', [g.head.name, sink.ints([0]), sink.ints([g.head.size]), sink.ints([1])], 'kl_mean'),
+      logvar: sink.add('Slice', [g.head.name, sink.ints([g.head.size]), sink.ints([2 * g.head.size]), sink.ints([1])], 'kl_logvar'),
+    };
+    const scale = sink.add('Mul', ['inv', sink.scalar(beta)], 'kl_scale');
+    const ev = sink.add('Exp', [logvar], 'kl_exp');
+    const terms = sink.add('Sub', [sink.add('Add', [ev, sink.add('Mul', [mean, mean], 'kl_m2')], 'kl_a'), sink.add('Add', [logvar, sink.scalar(1)], 'kl_b')], 'kl_terms');
+    const kl = sink.add('Mul', [sink.add('ReduceSum', [terms], 'kl_sum', { keepdims: 0 }), sink.add('Mul', [scale, sink.scalar(0.5)], 'kl_half')], 'kl');
+    loss = sink.add('Add', [loss, kl], 'loss_kl');
+    if (sampled) {
+      seeds.set(mean, sink.add('Mul', [mean, scale], 'd_kl_mean'));
+      seeds.set(logvar, sink.add('Mul', [sink.add('Sub', [ev, sink.scalar(1)], 'kl_ev1'), sink.add('Mul', [scale, sink.scalar(0.5)], 'kl_half2')], 'd_kl_logvar'));
+    }
+  }
   nodes.push(node('Identity', [loss], ['loss']));
   const outputs = [floatValueInfo('loss', [])];
   if (withGrads) {
@@ -178,6 +203,7 @@ function build(spec: ModelSpec, layout: FlatLayout, withGrads: boolean): { bytes
     outputs.push(floatValueInfo('errors', [-1]));
   }
   const inputs = [floatValueInfo('input', [-1, w, c]), floatValueInfo('target', [-1, w, c]), floatValueInfo('inv', []), ...params.map((p) => floatValueInfo(p.name, p.dims))];
+  if (sampled) inputs.push(floatValueInfo('eps', [-1, g.head!.size]));
   const bytes = encodeModel({ name: `${spec.arch}_${withGrads ? 'step' : 'evaluate'}`, node: nodes, initializer: inits, input: inputs, output: outputs }, EXPORT_OPSET, {});
   return { bytes, params };
 }

@@ -33,6 +33,17 @@ const RULES: Record<string, Rule> = {
     const y = n.output![0];
     return [s.add('Mul', [dy, s.add('Sub', [s.scalar(1), s.add('Mul', [y, y], 'y2')], 'dtanh')], 'd_tanh')];
   },
+  Exp: (n, dy, _need, s) => [s.add('Mul', [dy, n.output![0]], 'd_exp')],
+  // Equal shapes, or a scalar second operand (shapes.ts refuses the rest); a scalar gets no gradient here.
+  Add: (n, dy, need, s) => {
+    if (need[1] && s.shapes.shapes.get(n.input![1])!.length === 0) throw new Error('gradient graph: Add of a trainable scalar');
+    return [dy, dy];
+  },
+  Mul: (n, dy, need, s) => {
+    const [a, b] = n.input!;
+    if (need[1] && s.shapes.shapes.get(b)!.length === 0) throw new Error('gradient graph: Mul by a trainable scalar');
+    return [need[0] ? s.add('Mul', [dy, b], 'd_mul_a') : undefined, need[1] ? s.add('Mul', [dy, a], 'd_mul_b') : undefined];
+  },
   Reshape: (n, dy, _need, s) => [s.add('Reshape', [dy, s.add('Shape', [n.input![0]], 'shape')], 'd_reshape'), undefined],
   Transpose: (n, dy, _need, s) => {
     const perm = attr(n, 'perm');

@@ -61,6 +61,11 @@ export interface LayerOp<L extends { op: string }> {
   /** Append the layer's ONNX nodes (layer `i`, weights `w` in the stored layout) to the graph. */
   emitOnnx(l: L, g: GraphBuilder, i: number, w: LayerWeights | undefined): void;
   /**
+   * The layer in the training graph (`../../grad/training-graph.ts`) where training computes something other than
+   * the exported inference path (the VAE's sampling, from the graph input `eps`); absent: `emitOnnx`.
+   */
+  emitTraining?(l: L, g: GraphBuilder, i: number, w: LayerWeights | undefined): void;
+  /**
    * The stored weights from the exported initializers `l<i>_kernel` / `l<i>_bias` (the inverse of `emitOnnx`);
    * absent when they agree. `opType` is the ONNX node that reads the kernel, for ops whose export changed over
    * versions.
