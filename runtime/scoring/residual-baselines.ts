@@ -7,6 +7,7 @@ import { seededValues } from './input-offsets.ts';
 import { stateFrom, trackedState, type ResidualModel } from './mahalanobis.ts';
 import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
+import { decodeFloats, encodeFloats } from '../util/float-state.ts';
 
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
@@ -32,9 +33,9 @@ export class ResidualBaselines {
     return this.held.entries();
   }
 
-  /** Learnt means by sensor. */
-  snapshot(): Record<string, number[]> {
-    return Object.fromEntries([...this.held].map(([s, m]) => [s, Array.from(m)]));
+  /** Learnt means by sensor, each as an `f64:` string (../util/float-state.ts). */
+  snapshot(): Record<string, string> {
+    return Object.fromEntries([...this.held].map(([s, m]) => [s, encodeFloats(m)]));
   }
 
   /**
@@ -44,8 +45,10 @@ export class ResidualBaselines {
   restore(states: Record<string, unknown>, keepHeld = false): string[] {
     const skipped: string[] = [];
     const c = this.model.mean.length;
-    for (const [sensor, v] of Object.entries(states)) {
+    for (const [sensor, saved] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
+      // An `f64:` string, or the plain array files written before it.
+      const v = decodeFloats(saved);
       // C means, then C level uncertainties (never negative), then C input offsets, then C memory values, as far as the
       // card tracks them (a state saved under a card that tracked less starts the rest afresh; one that tracked more
       // keeps what fits).
@@ -53,7 +56,7 @@ export class ResidualBaselines {
         skipped.push(sensor);
         continue;
       }
-      this.held.set(sensor, stateFrom(this.model, v as number[]));
+      this.held.set(sensor, stateFrom(this.model, v));
     }
     for (const sensor of this.held.keys()) {
       if (this.held.size <= this.maxSensors) break;
@@ -164,9 +167,9 @@ export class TrackedResiduals {
    * whose label the saved file carries. A model swapped in that has not scored yet has none of its own, and
    * another model's means must not be saved under its name.
    */
-  snapshot(card?: object): Record<string, number[]> {
+  snapshot(card?: object): Record<string, string | number[]> {
     if (this.now) return card === undefined || this.now.card === card ? this.now.baselines.snapshot() : {};
     if (card !== undefined && this.savedFor !== undefined && this.savedFor !== card) return {};
-    return Object.fromEntries(Object.entries(this.saved).filter((e): e is [string, number[]] => Array.isArray(e[1])));
+    return Object.fromEntries(Object.entries(this.saved).filter((e): e is [string, string | number[]] => decodeFloats(e[1]) !== undefined));
   }
 }

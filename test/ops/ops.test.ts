@@ -2,6 +2,7 @@
  * Operating `vigil run`: dead letters with reasons, Prometheus metrics and health over HTTP, threshold state
  * persisted on stop and restored on start, and model hot reload that refuses a corrupt file and keeps serving.
  */
+import { decodeFloats } from '../../runtime/util/float-state.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,8 +129,9 @@ describe('vigil run operations', () => {
     await doneA;
     await a.stop();
     const saved = JSON.parse(readFileSync(cfg.state.file!, 'utf8').split('\n')[1])['pump-3'];
-    expect(saved.residualMean).toHaveLength(1);
-    expect(saved.residualMean[0]).not.toBe(0);
+    const mean = decodeFloats(saved.residualMean)!;
+    expect(mean).toHaveLength(1);
+    expect(mean[0]).not.toBe(0);
     // Same readings, same model: restored from the saved mean the score differs from one that starts at the card's.
     const emptyDir = mkdtempSync(join(tmpdir(), 'vigil-run-state-'));
     const restored = await firstScoreAfterRestart(cfg.state.file!);

@@ -3,6 +3,7 @@
  * after a hot reload the file is labelled with the new model, so the old model's means must not be written under
  * it (the next start with that model would restore them into a model whose residuals they are not).
  */
+import { decodeFloats } from '../../runtime/util/float-state.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../runtime/model/load.ts';
@@ -25,7 +26,7 @@ function trackingCard(path: string, version: string): ModelCard {
 const savedMeans = (file: string): Record<string, unknown> => {
   const [header, payload] = readFileSync(file, 'utf8').split('\n');
   expect(JSON.parse(header).model.version).toBeDefined();
-  return Object.fromEntries(Object.entries(JSON.parse(payload) as Record<string, { residualMean?: number[] }>).map(([s, st]) => [s, st.residualMean]));
+  return Object.fromEntries(Object.entries(JSON.parse(payload) as Record<string, { residualMean?: string }>).map(([s, st]) => [s, decodeFloats(st.residualMean)]));
 };
 
 describe('tracked residual means in the state file', () => {

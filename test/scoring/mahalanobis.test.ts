@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeFloats } from '../../runtime/util/float-state.ts';
 import { fitResidualModel, invertSpd, mahalanobisScores, spanResiduals } from '../../runtime/scoring/mahalanobis.ts';
 import { ResidualBaselines, TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
 import { reconstructionScores, topContributors } from '../../runtime/scoring/reconstruction.ts';
@@ -16,6 +17,9 @@ function correlated(n: number, seed: number): Float64Array {
   }
   return r;
 }
+
+/** A snapshot's states as numbers (they are saved as f64 strings). */
+const means = (snap: Record<string, unknown>) => Object.fromEntries(Object.entries(snap).map(([k, v]) => [k, decodeFloats(v)]));
 
 describe('residual Mahalanobis scoring', () => {
   it('invertSpd gives the inverse of a symmetric positive-definite matrix', () => {
@@ -78,12 +82,12 @@ describe('tracked residual means', () => {
 
   it('restores saved means into the first model, starts a swapped-in model from its own card, and saves what it holds', () => {
     const tracked = new TrackedResiduals({ a: [3, 4], bad: [1] });
-    expect(tracked.snapshot()).toEqual({ a: [3, 4], bad: [1] });
+    expect(means(tracked.snapshot())).toEqual({ a: [3, 4], bad: [1] });
     expect(Array.from(tracked.for(card)!.of('a'))).toEqual([3, 4]);
     expect(Array.from(tracked.for(card)!.of('b'))).toEqual([0, 0]);
     const swapped = { scoring: { ...card.scoring, residual: { ...residual, mean: [7, 7] } } };
     expect(Array.from(tracked.for(swapped)!.of('a'))).toEqual([7, 7]);
-    expect(tracked.snapshot()).toEqual({ a: [7, 7] });
+    expect(means(tracked.snapshot())).toEqual({ a: [7, 7] });
     expect(tracked.for({ scoring: { error: 'mse' } })).toBeUndefined();
   });
 
@@ -94,7 +98,7 @@ describe('tracked residual means', () => {
     expect(Array.from(tracked.for(adapted)!.of('a'))).toEqual([7, 7]);
     const rolledBack = JSON.parse(JSON.stringify(card)) as typeof card;
     expect(Array.from(tracked.for(rolledBack)!.of('a'))).toEqual([5, 0]);
-    expect(tracked.snapshot(rolledBack)).toEqual({ a: [5, 0] });
+    expect(means(tracked.snapshot(rolledBack))).toEqual({ a: [5, 0] });
   });
 
   it('saves only means of the model in service: none of a model swapped out, none restored into another model', () => {
@@ -103,13 +107,13 @@ describe('tracked residual means', () => {
     // Means learnt under `card`, then `other` (or a model that does not track) is swapped in and has scored nothing yet.
     const tracked = new TrackedResiduals({}, 10, card);
     tracked.for(card)!.of('a')[0] = 5;
-    expect(tracked.snapshot(card)).toEqual({ a: [5, 0] });
-    expect(tracked.snapshot(other)).toEqual({});
-    expect(tracked.snapshot(plain)).toEqual({});
+    expect(means(tracked.snapshot(card))).toEqual({ a: [5, 0] });
+    expect(means(tracked.snapshot(other))).toEqual({});
+    expect(means(tracked.snapshot(plain))).toEqual({});
     // Means saved under `card`, but `other` is in service before any window was scored.
     const restarted = new TrackedResiduals({ a: [3, 4] }, 10, card);
-    expect(restarted.snapshot(card)).toEqual({ a: [3, 4] });
-    expect(restarted.snapshot(other)).toEqual({});
+    expect(means(restarted.snapshot(card))).toEqual({ a: [3, 4] });
+    expect(means(restarted.snapshot(other))).toEqual({});
     expect(Array.from(restarted.for(other)!.of('a'))).toEqual([7, 7]);
   });
 });
@@ -121,7 +125,7 @@ describe('residual baselines', () => {
     const saved = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((s, i) => [s, [i, i]]));
     expect(b.restore(saved)).toEqual([]);
     expect(Object.keys(b.snapshot())).toEqual(['c', 'd', 'e']);
-    expect(b.snapshot().e).toEqual([4, 4]);
+    expect(decodeFloats(b.snapshot().e)).toEqual([4, 4]);
     // A sensor seen after the restore still takes the least recently seen one's place.
     b.of('f');
     expect(Object.keys(b.snapshot())).toEqual(['d', 'e', 'f']);

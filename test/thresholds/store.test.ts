@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
-import { encodeStates, loadStates, reviveThresholds, saveStates, saveStatesSync, ThresholdStore, type SensorState } from '../../runtime/thresholds/store.ts';
+import { decodeStates, encodeStates, encodeStatesYielding, loadStates, reviveThresholds, saveStates, saveStatesSync, ThresholdStore, type SensorState } from '../../runtime/thresholds/store.ts';
+import { decodeFloats, encodeFloats } from '../../runtime/util/float-state.ts';
 import { cardFor, noiseSource } from '@vigil/fixtures/thresholds.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -38,6 +39,36 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('threshold state store', () => {
+  it('writes the same text a turn of the event loop at a time, and lets other work run between', async () => {
+    const states = new Map<string, SensorState>();
+    // Integer-like names first in JSON.stringify's order, as in encodeStates'; one undefined value left out of both.
+    for (const s of ['pump-b', '12', 'pump-a', '3', ...Array.from({ length: 450 }, (_, i) => `s${i}`)]) {
+      states.set(s, { threshold: { kind: 'static', config: { value: 1.5 }, state: {} }, residualMean: encodeFloats(Float64Array.of(0.1, -2e-9)), alert: undefined });
+    }
+    const now = new Date('2026-12-05T00:00:00Z');
+    const ticks: number[] = [];
+    const tick = () => void setImmediate(() => (ticks.push(1), ticks.length < 50 && tick()));
+    tick();
+    const text = await encodeStatesYielding(states, { name: 'm', version: '1' }, now, 100);
+    expect(text).toBe(encodeStates(states, { name: 'm', version: '1' }, now));
+    expect(ticks.length).toBeGreaterThanOrEqual(4); // 454 sensors in chunks of 100: other callbacks ran between
+    expect([...decodeStates(text).states.keys()].slice(0, 3)).toEqual(['3', '12', 'pump-b']);
+    expect(await encodeStatesYielding(new Map(), undefined, now)).toBe(encodeStates(new Map(), undefined, now));
+  });
+
+  it('keeps float state exactly as f64 strings, and still reads the arrays older files hold', () => {
+    const v = Float64Array.of(0.12836372995286194, -0.015544164626451919, 1e-300, -0, Number.MAX_VALUE);
+    const s = encodeFloats(v);
+    expect(s).toMatch(/^f64:[A-Za-z0-9+/]+=*$/);
+    expect(s.length).toBeLessThan(JSON.stringify(Array.from(v)).length);
+    expect(decodeFloats(s)).toEqual(Array.from(v));
+    expect(Object.is(decodeFloats(s)![3], -0)).toBe(true);
+    expect(decodeFloats([0.5, 1])).toEqual([0.5, 1]);
+    expect(decodeFloats('f64:AAAA')).toBeUndefined(); // 3 bytes: not whole doubles
+    expect(decodeFloats('0.5')).toBeUndefined();
+    expect(decodeFloats(7)).toBeUndefined();
+  });
+
   it('round-trips every sensor and the revived thresholds decide identically', async () => {
     const m = fleet();
     const path = join(dir, 'state.json');

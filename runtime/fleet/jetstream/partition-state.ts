@@ -25,7 +25,8 @@ export interface PartitionSnapshot {
   savedAt: number;
   model: { name: string; version: string };
   thresholds: Record<string, ThresholdState>;
-  residuals: Record<string, number[]>;
+  /** Tracked residual state by sensor: `f64:` strings (runtime/util/float-state.ts), plain arrays when saved before. */
+  residuals: Record<string, string | number[]>;
   alerts: Record<string, AlertTrackerState>;
   /** Sensors seen, most recent last: whose windows the next owner rebuilds (some may have no threshold yet). */
   sensors: string[];
