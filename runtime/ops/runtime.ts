@@ -26,8 +26,6 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   const life = new Lifecycle(a.parts, { onCleanupError: (err) => log.warn({ err: err.message }, 'a part failed to stop after a failed start') });
   await life.start();
   a.state = 'ok';
-  // What the start logged is written before the caller prints its banner (lines otherwise wait for a chunk).
-  log.flush();
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
