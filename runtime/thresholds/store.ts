@@ -238,7 +238,10 @@ export class ThresholdStore {
   saveNow(): Promise<void> {
     const run = this.chain.then(async () => {
       const states = this.collect();
-      await saveStates(this.path, states, this.opts.model);
+      // The label of the model these states were collected under: a hot reload changes the shared object in place
+      // while the save yields, and states of one model must never be written under another's name.
+      const model = this.opts.model && { ...this.opts.model };
+      await saveStates(this.path, states, model);
       this.opts.onSaved?.(states instanceof Map ? states.size : Object.keys(states).length);
     });
     this.chain = run.catch(() => {});

@@ -6,6 +6,7 @@
 
 const PREFIX = 'f64:';
 const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** `values` as an `f64:` string. */
 export function encodeFloats(values: Float64Array): string {
@@ -20,9 +21,12 @@ export function encodeFloats(values: Float64Array): string {
 export function decodeFloats(saved: unknown): number[] | undefined {
   if (Array.isArray(saved)) return saved as number[];
   if (typeof saved !== 'string' || !saved.startsWith(PREFIX)) return undefined;
-  const bytes = Buffer.from(saved.slice(PREFIX.length), 'base64');
+  const text = saved.slice(PREFIX.length);
+  // Node's decoder skips what is not base64; a state that is not exactly what encodeFloats writes is refused.
+  if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 8 !== 0) return undefined;
-  if (!LITTLE_ENDIAN) bytes.swap64();
+  // readDoubleLE reads the little-endian bytes on any host.
   const out = new Array<number>(bytes.length / 8);
   for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(i * 8);
   return out;

@@ -64,7 +64,12 @@ describe('threshold state store', () => {
     expect(decodeFloats(s)).toEqual(Array.from(v));
     expect(Object.is(decodeFloats(s)![3], -0)).toBe(true);
     expect(decodeFloats([0.5, 1])).toEqual([0.5, 1]);
+    // The wire format is little-endian on every host: 1.5 is 00 00 00 00 00 00 f8 3f.
+    expect(decodeFloats('f64:AAAAAAAA+D8=')).toEqual([1.5]);
+    expect(encodeFloats(Float64Array.of(1.5))).toBe('f64:AAAAAAAA+D8=');
     expect(decodeFloats('f64:AAAA')).toBeUndefined(); // 3 bytes: not whole doubles
+    expect(decodeFloats(`${s} `)).toBeUndefined(); // what Node's lenient decoder would skip is refused
+    expect(decodeFloats(s.replace('f64:', 'f64:!!'))).toBeUndefined();
     expect(decodeFloats('0.5')).toBeUndefined();
     expect(decodeFloats(7)).toBeUndefined();
   });
@@ -157,6 +162,20 @@ describe('threshold state store', () => {
     expect(r.problem).toBeUndefined();
     expect(r.states.get('pump-1')).toEqual({ threshold: m.get('pump-1')!.toJSON() });
     expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('labels a save with the model its states were collected under, though a hot reload relabels it meanwhile', async () => {
+    const path = join(dir, 'state.json');
+    const many = new Map<string, SensorState>();
+    for (let i = 0; i < 1000; i++) many.set(`s${i}`, { threshold: { kind: 'static', config: { value: 1 }, state: {} } });
+    // The runtime shares one label object and changes it in place when another model goes into service.
+    const model = { name: 'old', version: '1' };
+    const store = new ThresholdStore(path, () => many, { model });
+    const saving = store.saveNow();
+    await new Promise((r) => setImmediate(r));
+    Object.assign(model, { name: 'new', version: '2' });
+    await saving;
+    expect(decodeStates(readFileSync(path, 'utf8')).model).toEqual({ name: 'old', version: '1' });
   });
 
   it('saves periodically and on stop, without overlapping writes', async () => {
