@@ -3,6 +3,7 @@
  * export the ONNX graph, run windows through ONNX Runtime (the card describes what the runtime will see) and
  * check it against tfjs, then build the scoring model, error statistics and static threshold.
  */
+import { FLATLINE_MIN_RANGE, movingChannels } from '@vigil/runtime/scoring/flatline.ts';
 import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/model/card.ts';
 import { fitResidualModel, residualVariance, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
@@ -115,6 +116,9 @@ export interface CardScoringOptions {
   setAside?: Uint8Array;
 }
 
+/** A stuck sensor's window scores this many times the static threshold: an alert, whatever smoothing or k-of-n asks. */
+const FLATLINE_BAR_MULTIPLE = 2;
+
 /** The card's scoring section, error statistics and static threshold. */
 export interface CardScoring {
   scoring: Scoring;
@@ -182,6 +186,11 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     // With held-out windows, they are the calibration windows.
     if (o.trackDrift && size(heldOut) >= 2) scoring.residual.tracking.drift = levelDrift(scoring.residual, calibRes(), size(fitted), w, o.stride ?? 1);
     if (o.memory) scoring.residual.memory = fitMemory(scoring.residual, calibRes(), threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
+  }
+  // Stuck sensors: channels that moved in every window it saw, training and held-out (runtime/scoring/flatline.ts).
+  const watched = movingChannels(all.data, all.count, w, c);
+  if (watched.length > 0) {
+    scoring.flatline = { channels: watched, score: FLATLINE_BAR_MULTIPLE * threshold.value, method: `channels that moved by >= ${FLATLINE_MIN_RANGE} (scaled) in each of the ${all.count} training and held-out windows; a window where one holds exactly still scores ${FLATLINE_BAR_MULTIPLE}x the static threshold` };
   }
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
 }

@@ -107,6 +107,14 @@ export const ScoringSchema = z.object({
   residual: ResidualModelSchema.optional(),
   /** `bce` only: the clipping rule; absent on older cards, which were scored with `BCE_CLIP_DEFAULT`. */
   bceClip: BceClipSchema.optional(),
+  /** Stuck sensors (runtime/scoring/flatline.ts): absent on older cards, which never flag them. */
+  flatline: z.object({
+    /** Channels that never held exactly still over a training window (indexes into `channels`). */
+    channels: z.array(z.number().int().nonnegative()),
+    /** The score a window gets when one of them holds exactly still over it (above the static threshold). */
+    score: z.number().positive(),
+    method: z.string(),
+  }).optional(),
 });
 /** Scoring settings. */
 export type Scoring = z.infer<typeof ScoringSchema>;

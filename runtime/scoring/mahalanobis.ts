@@ -141,6 +141,8 @@ export function mahalanobisScores(
   model: ResidualModel,
   /** The tracked residual mean of window i's sensor (updated in place when `model.tracking` is set). */
   meanOf?: (i: number) => Float64Array,
+  /** Windows nothing is learnt from where non-zero (a stuck sensor's: flatline.ts). */
+  hold?: ArrayLike<number>,
 ): BatchScores {
   if (model.mean.length !== channels || model.precision.length !== channels * channels) {
     throw new Error(`mahalanobisScores: scoring.residual has ${model.mean.length} means and ${model.precision.length} precision entries; expected ${channels} and ${channels * channels}`);
@@ -189,7 +191,7 @@ export function mahalanobisScores(
     // at the slow rate, the bound a fault creeping in under the gate always had; one above the gate, never. Gated on
     // the window's own statistic, not the memory's: the memory only adds alerts, so a memory wrongly on where levels
     // wander cannot also stop the tracker from following them (tried: on the pump set that doubled false alarms).
-    if (!track || !(total < track.below)) continue;
+    if (!track || !(total < track.below) || (hold && hold[i])) continue;
     if (state) walk!.learn(d, state, track.rate, raw < track.below);
     else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
   }

@@ -3,6 +3,7 @@
  * from `reconstruction`, the residual Mahalanobis distance from `mahalanobis`, or the VAE reconstruction probability from its decoded samples.
  */
 import type { Scoring } from '../model/card.ts';
+import { applyFlatline, flatWindows } from './flatline.ts';
 import { mahalanobisScores } from './mahalanobis.ts';
 import { reconProbScores } from './recon-prob.ts';
 import { reconstructionScores, type BatchScores } from './reconstruction.ts';
@@ -19,9 +20,20 @@ export function scoreOutputs(
   /** Mahalanobis with tracking: the tracked residual mean of window i's sensor (see residual-baselines.ts). */
   meanOf?: (i: number) => Float64Array,
 ): BatchScores {
+  // Stuck sensors first: a window with one learns nothing (flatline.ts).
+  const flat = scoring.flatline && scoring.flatline.channels.length > 0 ? flatWindows(input, n, window, channels, scoring.flatline.channels) : undefined;
+  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, flat);
+  if (flat) applyFlatline(scored, flat, channels, scoring.flatline!);
+  return scored;
+}
+
+function scoreBy(
+  input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring,
+  meanOf: ((i: number) => Float64Array) | undefined, flat: Uint16Array | undefined,
+): BatchScores {
   if (scoring.error === 'mahalanobis') {
     if (!scoring.residual) throw new Error("scoring 'mahalanobis' needs scoring.residual in the card (retrain with --score mahalanobis)");
-    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf);
+    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, flat);
   }
   if (scoring.error !== 'recon-prob') return reconstructionScores(input, outputs.reconstruction, n, window, channels, scoring);
   const name = scoring.reconProb?.output;

@@ -33,6 +33,9 @@ describe('vigil train', () => {
     expect(card.versions['onnxruntime-node']).toMatch(/^1\./);
     expect(card.training.backend).toBe('wasm');
     expect(card.training.engine).toMatch(/^onnxruntime-node /);
+    // Every pump channel moved in every window: all are watched for a stuck transmitter, at twice the bar.
+    expect(card.scoring.flatline?.channels).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(card.scoring.flatline!.score).toBeCloseTo(2 * card.threshold.static.value, 6);
     const svg = readFileSync(`${dir}/m/pump.loss.svg`, 'utf8');
     expect(svg).toMatch(/<svg[\s\S]*<path d="M/);
   });
