@@ -9,11 +9,16 @@
 import type { Scoring } from '../model/card.ts';
 import type { BatchScores } from './reconstruction.ts';
 
-/** Per window, 1 + the first listed channel that holds exactly still over all W rows, or 0. */
-export function flatWindows(input: Float32Array, n: number, window: number, channels: number, which: readonly number[]): Uint16Array {
+/**
+ * Per window, 1 + the first listed channel that holds exactly still over all W rows, or 0. Windows `unjudged`
+ * names (one with a forward-filled row: a channel the readings did not carry holds still without being stuck)
+ * are 0.
+ */
+export function flatWindows(input: Float32Array, n: number, window: number, channels: number, which: readonly number[], unjudged?: (i: number) => boolean): Uint16Array {
   const out = new Uint16Array(n);
   const per = window * channels;
   for (let i = 0; i < n; i++) {
+    if (unjudged?.(i)) continue;
     const base = i * per;
     for (const c of which) {
       const first = input[base + c];

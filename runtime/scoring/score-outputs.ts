@@ -19,9 +19,11 @@ export function scoreOutputs(
   input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring,
   /** Mahalanobis with tracking: the tracked residual mean of window i's sensor (see residual-baselines.ts). */
   meanOf?: (i: number) => Float64Array,
+  /** Windows the stuck-sensor check does not judge (forward-filled rows: flatline.ts). */
+  unjudged?: (i: number) => boolean,
 ): BatchScores {
   // Stuck sensors first: a window with one learns nothing (flatline.ts).
-  const flat = scoring.flatline && scoring.flatline.channels.length > 0 ? flatWindows(input, n, window, channels, scoring.flatline.channels) : undefined;
+  const flat = scoring.flatline && scoring.flatline.channels.length > 0 ? flatWindows(input, n, window, channels, scoring.flatline.channels, unjudged) : undefined;
   const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, flat);
   if (flat) applyFlatline(scored, flat, channels, scoring.flatline!);
   return scored;

@@ -23,7 +23,7 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   const meanOf = states && ((i: number) => states[i]);
   const W = card.window;
   const C = card.channels.length;
-  const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf);
+  const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf, (i) => batch[i].filled === true);
   const applied = flight.shifted;
   if (applied && meanOf && card.scoring.residual) {
     // The windows as measured again (the reservoir keeps them), then the offsets learn from this batch.

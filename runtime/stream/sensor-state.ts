@@ -29,6 +29,8 @@ export class SensorState {
   seq = 0;
   /** Seq of the last row that had a channel held past its max age. */
   staleSeq = Number.NEGATIVE_INFINITY;
+  /** Seq of the last row that had a channel forward-filled (the reading did not carry it). */
+  filledSeq = Number.NEGATIVE_INFINITY;
   /** Last value seen of each channel (NaN: never) and its data time, for forward fill. */
   readonly last: Float64Array;
   readonly lastAt: Float64Array;
@@ -63,15 +65,24 @@ export class SensorState {
     rescaleRows(this.rows, scaler);
   }
 
-  /** Append a scaled row stamped `ts`; `stale` marks a row with a channel held past its max age. Returns its seq. */
-  append(row: Float32Array, ts: number, stale: boolean): number {
+  /**
+   * Append a scaled row stamped `ts`; `stale` marks a row with a channel held past its max age, `filled` one with a
+   * channel forward-filled. Returns its seq.
+   */
+  append(row: Float32Array, ts: number, stale: boolean, filled = false): number {
     this.lastTs = ts;
     this.rows.push(row);
     this.times[this.rowsSinceReset % this.window] = ts;
     this.rowsSinceReset++;
     const seq = this.seq++;
     if (stale) this.staleSeq = seq;
+    if (filled) this.filledSeq = seq;
     return seq;
+  }
+
+  /** Whether the window ending at row `seq` holds a row with a channel forward-filled. */
+  hasFilled(seq: number): boolean {
+    return this.filledSeq > seq - this.window;
   }
 
   /** Whether the window ending at row `seq` holds a row with a channel held past its max age. */

@@ -66,6 +66,11 @@ export interface SensorWindow {
   receivedAt: number;
   /** True when some channel was forward-filled past its max age. */
   incomplete?: boolean;
+  /**
+   * True when some row had a channel forward-filled (the reading did not carry it): the stuck-sensor check
+   * (scoring/flatline.ts) does not judge the window, since a channel reported by exception holds still unstuck.
+   */
+  filled?: boolean;
   /** The scaler `data` was scaled with; inference re-scales when the model was swapped meanwhile. */
   scaler?: Scaler;
 }

@@ -142,7 +142,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
-        const seq = s.append(row.values, ts, row.stale);
+        const seq = s.append(row.values, ts, row.stale, row.filled > 0);
         if (s.cadence.next()) emitWindow(r, s, seq, ts, scaler);
       };
 
@@ -152,11 +152,17 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (incomplete && o.skipIncomplete) return void counters.skippedIncomplete++;
         counters.windows++;
         if (incomplete) counters.incompleteWindows++;
+        // A forward-filled channel holds still without being stuck (a sensor reporting by exception): say so.
+        const filled = s.hasFilled(seq);
         if (views) {
           s.rows.hold(seq);
-          return subscriber.next(viewWindow(r.sensor, s.tsFirst, ts, seq, r.receivedAt, incomplete, scaler, s.rows));
+          const w = viewWindow(r.sensor, s.tsFirst, ts, seq, r.receivedAt, incomplete, scaler, s.rows);
+          if (filled) w.filled = true;
+          return subscriber.next(w);
         }
-        subscriber.next(ownedWindow(r, s, seq, ts, incomplete, scaler));
+        const w = ownedWindow(r, s, seq, ts, incomplete, scaler);
+        if (filled) w.filled = true;
+        subscriber.next(w);
       };
 
       const sub = source.subscribe({

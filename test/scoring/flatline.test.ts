@@ -4,6 +4,8 @@ import type { Scoring } from '../../runtime/model/card.ts';
 import { flatWindows, movingChannels } from '../../runtime/scoring/flatline.ts';
 import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
 import { createRng } from '../../runtime/util/prng.ts';
+import { SensorState } from '../../runtime/stream/sensor-state.ts';
+import type { RecentReadings } from '../../runtime/window/recent-readings.ts';
 
 const W = 8;
 const C = 3;
@@ -30,6 +32,16 @@ describe('stuck sensors', () => {
     for (let t = 1; t < W; t++) x[2 * W * C + t * C + 1] = 0.5;
     expect(Array.from(flatWindows(x, 4, W, C, [0, 1]))).toEqual([0, 1, 0, 0]);
     expect(Array.from(flatWindows(x, 4, W, C, [0, 1, 2]))).toEqual([0, 1, 0, 3]);
+    // A window with a forward-filled row is not judged: a channel reported by exception holds still unstuck.
+    expect(Array.from(flatWindows(x, 4, W, C, [0, 1, 2], (i) => i === 1))).toEqual([0, 0, 0, 3]);
+  });
+
+  it('the window stage marks windows that hold a forward-filled row, for as long as that row is in them', () => {
+    const s = new SensorState(4, 2, { kind: 'standard', offset: [0, 0], scale: [1, 1] } as never, {} as RecentReadings, 1);
+    const row = new Float32Array(2);
+    // Asked as each window ends, as the window stage does.
+    const marks = [false, false, true, false, false, false, false].map((filled, t) => s.hasFilled(s.append(row, t, false, filled)));
+    expect(marks).toEqual([false, false, true, true, true, true, false]);
   });
 
   it('raises the window to the card\'s score, blames the channel, and learns nothing from it', () => {
