@@ -188,6 +188,7 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     if (o.memory) scoring.residual.memory = fitMemory(scoring.residual, calibRes(), threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
   }
   // Stuck sensors: channels that moved in every window it saw, training and held-out (runtime/scoring/flatline.ts).
+  // No window of `all` holds a watched channel still, so the scores above are what they would be with the check.
   const watched = movingChannels(all.data, all.count, w, c);
   if (watched.length > 0) {
     scoring.flatline = { channels: watched, score: FLATLINE_BAR_MULTIPLE * threshold.value, method: `channels that moved by >= ${FLATLINE_MIN_RANGE} (scaled) in each of the ${all.count} training and held-out windows; a window where one holds exactly still scores ${FLATLINE_BAR_MULTIPLE}x the static threshold` };

@@ -124,6 +124,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const ranges = channelCols.map((c) => opts.ranges?.[c.n]);
   let filled = 0;
   let firstFill = '';
+  const filledAt: number[] = [];
   for (let fields = records.next(); fields; fields = records.next()) {
     const lineNo = records.line;
     if (fields.length < names.length) {
@@ -160,6 +161,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
           throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}; expected ${expected} (or pass --fill ffill)`, file, lineNo, col.n);
         }
         if (filled++ === 0) firstFill = `${file}:${lineNo} column '${col.n}' '${cell}'`;
+        if (filledAt.at(-1) !== ts.length - 1) filledAt.push(ts.length - 1);
       }
       last[j] = v;
       values.push(v);
@@ -175,6 +177,10 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     rawTimestamps: raw,
     extra: extraCols.length ? extra : undefined,
   };
+  if (filledAt.length) {
+    series.filledRows = new Uint8Array(ts.length);
+    for (const r of filledAt) series.filledRows[r] = 1;
+  }
   return opts.order === 'strict' || opts.order === 'sort' ? orderRows(series, lineNos, opts.order, file, opts.onNote) : series;
 }
 
@@ -219,6 +225,7 @@ function orderRows(s: Series, lineNos: number[], order: 'strict' | 'sort', file:
     data,
     rawTimestamps: idx.map((r) => raw[r]),
     extra: s.extra && Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, idx.map((r) => v[r])])),
+    ...(s.filledRows && { filledRows: Uint8Array.from(idx, (r) => s.filledRows![r]) }),
   };
 }
 

@@ -10,6 +10,8 @@ export interface Series {
   rawTimestamps?: string[];
   /** Extra non-channel columns kept aside by name (e.g. a `label` column). */
   extra?: Record<string, string[]>;
+  /** 1 for a row where the reader filled a cell (`--fill`); absent when none was. */
+  filledRows?: Uint8Array;
 }
 
 /** Number of rows in a series. */

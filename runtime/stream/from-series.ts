@@ -60,7 +60,7 @@ export function readingsFromSeries(series: Series, opts: SeriesSourceOptions): O
         const values: Record<string, number> = {};
         for (let c = 0; c < C; c++) values[names[c]] = series.data[r * C + c];
         const ts = series.timestamps[r];
-        subscriber.next({ sensor: opts.sensor, ts, values, receivedAt: ts });
+        subscriber.next(series.filledRows?.[r] ? { sensor: opts.sensor, ts, values, receivedAt: ts, filled: true } : { sensor: opts.sensor, ts, values, receivedAt: ts });
         if (opts.ready && (r + 1) % chunk === 0) await opts.ready();
       }
       if (!stopped) subscriber.complete();

@@ -31,6 +31,8 @@ export interface Reading {
   arrival?: true;
   /** Admission pool of the reading's topic (runtime/stream/admission.ts), set by the decode stage when rules exist. */
   pool?: number;
+  /** Some value was filled before it got here (a CSV read with --fill): like a forward-filled row, never judged stuck. */
+  filled?: true;
 }
 
 /** A message set aside, with a reason a person can act on. Counted by `reason` and sent to the dead-letter sink. */

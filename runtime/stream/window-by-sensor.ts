@@ -142,7 +142,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
-        const seq = s.append(row.values, ts, row.stale, row.filled > 0);
+        // A channel held past its max age is filled too (with its last value or the training mean), only flagged.
+        const seq = s.append(row.values, ts, row.stale, row.filled > 0 || row.stale || r.filled === true);
         if (s.cadence.next()) emitWindow(r, s, seq, ts, scaler);
       };
 

@@ -36,6 +36,11 @@ describe('parseCsv', () => {
   it('forward-fills missing values when asked', () => {
     const s = parseCsv('ts,a\n1,5\n2,\n3,NaN\n4,7\n', { fill: 'ffill' });
     expect(Array.from(s.data)).toEqual([5, 5, 5, 7]);
+    // The rows it filled are remembered (the stuck-sensor check never judges them), and follow a sort.
+    expect(Array.from(s.filledRows!)).toEqual([0, 1, 1, 0]);
+    expect(parseCsv('ts,a\n1,5\n2,6\n', { fill: 'ffill' }).filledRows).toBeUndefined();
+    const sorted = parseCsv('ts,a\n3,5\n1,\n2,7\n', { fill: 'zero', order: 'sort' });
+    expect(Array.from(sorted.filledRows!)).toEqual([1, 0, 0]);
   });
 
   it('keeps label columns aside and selects channels by name', () => {

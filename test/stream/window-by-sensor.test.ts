@@ -160,3 +160,19 @@ describe('windowBySensor', () => {
     expect(() => windowBySensor(card, { gapResetMs: -1 })).toThrow(/gapResetMs must be a number >= 0/);
   });
 });
+
+describe('windowBySensor: what the stuck-sensor check may judge', () => {
+  const marks = async (readings: ReturnType<typeof rd>[]) =>
+    (await lastValueFrom(from(readings).pipe(windowBySensor(card), toArray()))).map((w) => w.filled === true);
+
+  it('marks a window holding a forward-filled row, a row with a channel never seen, or a reading filled upstream', async () => {
+    // Row 2 lacks b (forward-filled): the windows holding row 2 are marked, the next one is not.
+    expect(await marks([rd('s', 1, { a: 1, b: 0 }), rd('s', 2, { a: 2, b: 1 }), rd('s', 3, { a: 3 }), rd('s', 4, { a: 4, b: 2 }), rd('s', 5, { a: 5, b: 3 }), rd('s', 6, { a: 6, b: 4 })]))
+      .toEqual([true, true, true, false]);
+    // b never sent at all: held at the training mean, every window marked (never judged stuck).
+    expect(await marks([rd('s', 1, { a: 1 }), rd('s', 2, { a: 2 }), rd('s', 3, { a: 3 }), rd('s', 4, { a: 4 })])).toEqual([true, true]);
+    // Complete readings: nothing marked; a reading a CSV reader filled (--fill): marked.
+    expect(await marks([rd('s', 1, { a: 1, b: 0 }), rd('s', 2, { a: 2, b: 1 }), rd('s', 3, { a: 3, b: 2 })])).toEqual([false]);
+    expect(await marks([rd('s', 1, { a: 1, b: 0 }), { ...rd('s', 2, { a: 2, b: 1 }), filled: true as const }, rd('s', 3, { a: 3, b: 2 })])).toEqual([true]);
+  });
+});

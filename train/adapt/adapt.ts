@@ -235,7 +235,9 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
   const at = { recent: mix.count, original: mix.count + recent.heldOut.count, canaries: mix.count + recent.heldOut.count + original.validation.count };
 
   const before = await servingOutputs(loaded, checks);
-  const beforeScores = scoreOutputs(checks.data, before, checks.count, W, C, parent.scoring).scores;
+  // Both models judged on their reconstructions alone: the stuck-sensor check is about the data, not the weights,
+  // and the child's watch list (channels that moved in every window it saw) may differ from the parent's.
+  const beforeScores = scoreOutputs(checks.data, before, checks.count, W, C, { ...parent.scoring, flatline: undefined }).scores;
   const model = servingAutoencoder(loaded);
   try {
     checkRebuilt(model, recent.heldOut, before.reconstruction, loaded.onnxPath);

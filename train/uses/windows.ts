@@ -80,6 +80,9 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
   const scores = new Float32Array(windows.count);
   const session = opened.resolved.session;
   const meanOf = seriesMeanOf(card.scoring);
+  // Windows holding a row the CSV reader filled (--fill) are not judged stuck, as the live window stage does.
+  const filled = series.filledRows;
+  const unjudged = filled && ((i: number) => filled.subarray(i * stride, i * stride + W).includes(1));
   try {
     for (let s = 0; s < windows.count; s += batch) {
       const n = Math.min(batch, windows.count - s);
@@ -87,7 +90,7 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
       const applied = shifts && meanOf ? shiftInputs(input, n, W, C, shifts, meanOf) : undefined;
       const out = await session.run(input, n);
       // Scored per batch: a recon-prob card needs the VAE's samples output, too large to keep for every window.
-      const scored = scoreOutputs(input, out, n, W, C, card.scoring, meanOf);
+      const scored = scoreOutputs(input, out, n, W, C, card.scoring, meanOf, unjudged && ((i: number) => unjudged(s + i)));
       scores.set(scored.scores, s);
       // The windows and their reconstructions in the windows' own scale again, and the offsets learnt.
       if (applied && shifts && meanOf) settleShift(input, out.reconstruction, n, W, C, card.scoring.span, scored.own ?? scored.scores, shifts, applied, meanOf, [out.reconstruction]);
