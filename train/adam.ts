@@ -13,6 +13,9 @@ export interface AdamOptions {
   epsilon?: number;
 }
 
+/** Adam's moment decays and epsilon (tfjs' epsilon), for this optimizer and the ONNX Runtime engine's. */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
 /** A flat Adam optimizer bound to a fixed list of variables. */
 export class FlatAdam {
   private readonly m: tf.Variable;
@@ -31,9 +34,9 @@ export class FlatAdam {
     const total = this.sizes.reduce((a, b) => a + b, 0);
     this.m = tf.variable(tf.zeros([total]), false);
     this.v = tf.variable(tf.zeros([total]), false);
-    this.b1 = o.beta1 ?? 0.9;
-    this.b2 = o.beta2 ?? 0.999;
-    this.eps = o.epsilon ?? 1e-7;
+    this.b1 = o.beta1 ?? ADAM_DEFAULTS.beta1;
+    this.b2 = o.beta2 ?? ADAM_DEFAULTS.beta2;
+    this.eps = o.epsilon ?? ADAM_DEFAULTS.epsilon;
   }
 
   /** One step on `loss()`; returns the loss value (a scalar the caller disposes). */

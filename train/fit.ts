@@ -2,13 +2,13 @@
  * The training loop: Adam on shuffled mini-batches, validation loss each epoch, early stopping that restores
  * the best weights. Seeded shuffles and noise: same data + seed + backend -> same weights.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';
 import { Rng } from '@vigil/runtime/util/prng.ts';
 import { createEngine, type TrainEngineName, type WindowBatch } from './engine.ts';
 import { gather, keptIndices, setAside, WARMUP_EPOCHS, type SetAsideRule } from './robust.ts';
 
 export type { WindowBatch } from './engine.ts';
+export { evaluate } from './tfjs-engine.ts';
 
 /** Loop settings. */
 export interface FitOptions {
@@ -65,18 +65,6 @@ export interface FitResult {
   engine: string;
 }
 
-/** Mean loss over windows in inference mode (no noise, no sampling). */
-export function evaluate(model: Autoencoder, set: WindowBatch, batch = 512): number {
-  const { window: w, channels: c } = model.spec;
-  let total = 0;
-  for (let s = 0; s < set.count; s += batch) {
-    const m = Math.min(batch, set.count - s);
-    const l = tf.tidy(() => model.loss(tf.tensor3d(set.data.subarray(s * w * c, (s + m) * w * c), [m, w, c])));
-    total += l.dataSync()[0] * m;
-    l.dispose();
-  }
-  return total / Math.max(1, set.count);
-}
 
 /** Train `model` in place; returns the history and restores the weights of the best validation epoch. */
 export async function fit(model: Autoencoder, train: WindowBatch, val: WindowBatch, o: FitOptions): Promise<FitResult> {

@@ -3,7 +3,20 @@ import * as tf from '@tensorflow/tfjs';
 import { FlatAdam } from './adam.ts';
 import type { StepEngine, WindowBatch } from './engine.ts';
 import type { Autoencoder, LayerWeights } from './models/autoencoder.ts';
-import { errorsOf } from './robust.ts';
+import { windowErrors } from './robust.ts';
+
+/** Mean loss over windows in inference mode (no noise, no sampling). */
+export function evaluate(model: Autoencoder, set: WindowBatch, batch = 512): number {
+  const { window: w, channels: c } = model.spec;
+  let total = 0;
+  for (let s = 0; s < set.count; s += batch) {
+    const m = Math.min(batch, set.count - s);
+    const l = tf.tidy(() => model.loss(tf.tensor3d(set.data.subarray(s * w * c, (s + m) * w * c), [m, w, c])));
+    total += l.dataSync()[0] * m;
+    l.dispose();
+  }
+  return total / Math.max(1, set.count);
+}
 
 /** An autoencoder's own tfjs variables, trained in place. */
 export class TfjsEngine implements StepEngine {
@@ -31,21 +44,12 @@ export class TfjsEngine implements StepEngine {
     return value;
   }
 
-  async evaluate(set: WindowBatch, batch = 512): Promise<number> {
-    const { window: w, channels: c } = this.model.spec;
-    let total = 0;
-    for (let s = 0; s < set.count; s += batch) {
-      const m = Math.min(batch, set.count - s);
-      const l = tf.tidy(() => this.model.loss(tf.tensor3d(set.data.subarray(s * w * c, (s + m) * w * c), [m, w, c])));
-      total += l.dataSync()[0] * m;
-      l.dispose();
-    }
-    return total / Math.max(1, set.count);
+  async evaluate(set: WindowBatch): Promise<number> {
+    return evaluate(this.model, set);
   }
 
   async windowErrors(data: Float32Array, n: number): Promise<Float32Array> {
-    const per = this.model.spec.window * this.model.spec.channels;
-    return errorsOf(data, this.model.predict(data, n), n, per);
+    return windowErrors(this.model, data, n);
   }
 
   weights(): (LayerWeights | undefined)[] {

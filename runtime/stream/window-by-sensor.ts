@@ -157,13 +157,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const filled = s.hasFilled(seq);
         if (views) {
           s.rows.hold(seq);
-          const w = viewWindow(r.sensor, s.tsFirst, ts, seq, r.receivedAt, incomplete, scaler, s.rows);
-          if (filled) w.filled = true;
-          return subscriber.next(w);
+          return subscriber.next(viewWindow(r.sensor, s.tsFirst, ts, seq, r.receivedAt, incomplete, filled, scaler, s.rows));
         }
-        const w = ownedWindow(r, s, seq, ts, incomplete, scaler);
-        if (filled) w.filled = true;
-        subscriber.next(w);
+        subscriber.next(ownedWindow(r, s, seq, ts, incomplete, filled, scaler));
       };
 
       const sub = source.subscribe({
@@ -198,11 +194,12 @@ function resolveOptions(opts: WindowBySensorOptions) {
 }
 
 /** The window ending at row `seq` as its own copy (it leaves the operator and is completed in place downstream). */
-function ownedWindow(r: Reading, s: SensorState, seq: number, ts: number, incomplete: boolean, scaler: ModelCard['scaler']): SensorWindow {
+function ownedWindow(r: Reading, s: SensorState, seq: number, ts: number, incomplete: boolean, filled: boolean, scaler: ModelCard['scaler']): SensorWindow {
   const data = new Float32Array(s.rows.width);
   s.rows.copyWindow(seq, data, 0);
   const win: SensorWindow = { sensor: r.sensor, tsFirst: s.tsFirst, tsLast: ts, data, seq, receivedAt: r.receivedAt, scaler };
   if (incomplete) win.incomplete = true;
+  if (filled) win.filled = true;
   return win;
 }
 
@@ -226,7 +223,7 @@ const NO_VALUES = new Float32Array(0);
  * A window that is a view into its sensor's rows, with every field its Verdict will have, so the object keeps one
  * shape from here to the alert stage (inferBatches fills `data`, the scores and the provider in place).
  */
-function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number, receivedAt: number, incomplete: boolean, scaler: ModelCard['scaler'], rows: RowLog): Verdict {
+function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number, receivedAt: number, incomplete: boolean, filled: boolean, scaler: ModelCard['scaler'], rows: RowLog): Verdict {
   return {
     sensor,
     tsFirst,
@@ -235,6 +232,7 @@ function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number
     seq,
     receivedAt,
     incomplete,
+    filled,
     scaler,
     rows,
     score: Number.NaN,

@@ -8,6 +8,7 @@ import { loadOrtNode } from '@vigil/runtime/inference/ort-node.ts';
 import { Rng } from '@vigil/runtime/util/prng.ts';
 import type { ModelSpec, TrainingTerms } from '../models/spec.ts';
 import type { LayerWeights } from '../models/ops/index.ts';
+import { ADAM_DEFAULTS } from '../adam.ts';
 import type { StepEngine, WindowBatch } from '../engine.ts';
 import { trainingGraphs, type FlatLayout, type ParamSlot } from './training-graph.ts';
 
@@ -32,9 +33,9 @@ class Adam {
   constructor(
     size: number,
     private readonly lr: number,
-    private readonly b1 = 0.9,
-    private readonly b2 = 0.999,
-    private readonly eps = 1e-7,
+    private readonly b1: number = ADAM_DEFAULTS.beta1,
+    private readonly b2: number = ADAM_DEFAULTS.beta2,
+    private readonly eps: number = ADAM_DEFAULTS.epsilon,
   ) {
     this.m = new Float32Array(size);
     this.v = new Float32Array(size);

@@ -19,6 +19,12 @@ export function attr(n: onnx.INodeProto, name: string, fallback: number[] = []):
   return [Number(a.i)];
 }
 
+/** Where a Slice along one axis of length `len` starts and ends, ONNX's clamping of negative and outsize bounds. */
+export function sliceBounds(len: number, start: number, end: number): [number, number] {
+  const s = Math.max(0, Math.min(len, start < 0 ? start + len : start));
+  return [s, Math.max(s, Math.min(len, end < 0 ? end + len : end))];
+}
+
 /** Output length of a 1-D convolution. */
 export function convLength(L: number, k: number, stride: number, pads: number[]): number {
   return Math.floor((L + pads[0] + pads[1] - k) / stride) + 1;
@@ -86,9 +92,7 @@ export function inferShapes(nodes: onnx.INodeProto[], inputs: Map<string, number
         if (n.input![4] && constOf(n.input![4]).some((s) => s !== 1)) throw new Error('gradient graph: Slice with steps');
         out = [...x];
         axes.forEach((a, j) => {
-          const len = x[a];
-          const s = Math.max(0, Math.min(len, starts[j] < 0 ? starts[j] + len : starts[j]));
-          const e = Math.max(s, Math.min(len, ends[j] < 0 ? ends[j] + len : ends[j]));
+          const [s, e] = sliceBounds(x[a], starts[j], ends[j]);
           out[a] = e - s;
         });
         break;

@@ -4,7 +4,7 @@
  * shapes (`shapes.ts`) where an op needs a length the batch does not change.
  */
 import type { onnx } from 'onnx-proto';
-import { attr, type GraphShapes } from './shapes.ts';
+import { attr, sliceBounds, type GraphShapes } from './shapes.ts';
 
 /** Where rules write their nodes. */
 export interface GradSink {
@@ -96,11 +96,9 @@ const RULES: Record<string, Rule> = {
     const [starts, ends, axes] = [c(1), c(2), c(3)];
     const pads = new Array<number>(2 * x.length).fill(0);
     axes.forEach((a, j) => {
-      const len = x[a];
-      const st = Math.max(0, Math.min(len, starts[j] < 0 ? starts[j] + len : starts[j]));
-      const en = Math.max(st, Math.min(len, ends[j] < 0 ? ends[j] + len : ends[j]));
+      const [st, en] = sliceBounds(x[a], starts[j], ends[j]);
       pads[a] = st;
-      pads[x.length + a] = len - en;
+      pads[x.length + a] = x[a] - en;
     });
     return [s.add('Pad', [dy, s.ints(pads)], 'd_slice')];
   },
