@@ -132,6 +132,7 @@ export async function run(args: string[]): Promise<number> {
     `score: ${c.scoring.error}${c.scoring.reconProb ? ` (${c.scoring.reconProb.samples} samples)` : ''} over the last ${c.scoring.span} of ${c.window} steps; static threshold ${c.threshold.static.value.toPrecision(4)} (${c.threshold.static.method})`,
     ...setAsideLines(c),
     ...driftLines(c),
+    ...(c.scoring.spread ? [`spread: on (how much each channel moves from row to row; its limit ${c.scoring.spread.limit.toPrecision(4)} x the training windows' typical ${c.scoring.spread.center.toPrecision(4)} maps onto the threshold)`] : []),
     `wrote ${res.onnxPath}`,
     `      ${res.cardPath}`,
     `      ${res.svgPath}`,

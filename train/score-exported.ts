@@ -8,6 +8,8 @@ import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/
 import { fitResidualModel, residualVariance, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
+import { applySpread, judgedChannels, spreadReference, spreadScores, spreadStatistics, successiveDifferences, type Spread } from '@vigil/runtime/scoring/spread.ts';
+import { quantile } from '@vigil/runtime/util/quantile.ts';
 import { MEMORY_LAMBDA, MEMORY_PERSISTENCE, memoryClip, memoryStatistics, type ResidualMemory } from '@vigil/runtime/scoring/residual-memory.ts';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
 import { exportOnnx, type ExportedGraph } from './export/graph.ts';
@@ -106,6 +108,8 @@ export interface CardScoringOptions {
   trackInputs?: boolean;
   /** mahalanobis with track: a residual memory beside each window's score (`ResidualModel.memory`). */
   memory?: boolean;
+  /** The inputs' spread beside each window's score (`Scoring.spread`, runtime/scoring/spread.ts). */
+  spread?: boolean;
   /** Rows between consecutive windows of `all` (the drift is per row: the runtime scores a window per reading). */
   stride?: number;
   thresholdRisk: number;
@@ -117,7 +121,7 @@ export interface CardScoringOptions {
 }
 
 /** A stuck sensor's window scores this many times the static threshold: an alert, whatever smoothing or k-of-n asks. */
-const FLATLINE_BAR_MULTIPLE = 2;
+export const FLATLINE_BAR_MULTIPLE = 2;
 
 /** The card's scoring section, error statistics and static threshold. */
 export interface CardScoring {
@@ -187,6 +191,19 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     if (o.trackDrift && size(heldOut) >= 2) scoring.residual.tracking.drift = levelDrift(scoring.residual, calibRes(), size(fitted), w, o.stride ?? 1);
     if (o.memory) scoring.residual.memory = fitMemory(scoring.residual, calibRes(), threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
   }
+  // The inputs' spread (runtime/scoring/spread.ts): reference, median and limit on the training windows; then every
+  // window's score with it, as the runtime will score it.
+  if (o.spread) {
+    // Inputs alone: every window the model was given counts, fitted and held-out alike (set-aside ones excepted).
+    const every = { from: 0, count: all.count };
+    const diffs = successiveDifferences(sub(all.data, every, per), size(every), w, c);
+    const spread = fitSpread(spreadReference(diffs, c), diffs, threshold.value, o.thresholdRisk, mask ? 'training and held-out (set-aside windows left out)' : 'training and held-out');
+    if (spread) {
+      scoring.spread = spread;
+      const s = spreadScores(all.data, all.count, w, c, spread);
+      applySpread(sc, s.scaled, s.differences, spread, c);
+    }
+  }
   // Stuck sensors: channels that moved in every window it saw, training and held-out (runtime/scoring/flatline.ts).
   // No window of `all` holds a watched channel still, so the scores above are what they would be with the check.
   const watched = movingChannels(all.data, all.count, w, c);
@@ -194,6 +211,35 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     scoring.flatline = { channels: watched, score: FLATLINE_BAR_MULTIPLE * threshold.value, method: `channels that moved by >= ${FLATLINE_MIN_RANGE} (scaled) in each of the ${all.count} training and held-out windows; a window where one holds exactly still scores ${FLATLINE_BAR_MULTIPLE}x the static threshold` };
   }
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
+}
+
+/**
+ * The spread's limit is set at this share of the bar's risk: it alerts only on a roughening well past anything the
+ * training windows showed. A second statistic at the bar's own risk doubles the chances of a false alarm; on the
+ * quality bench (bench/results/quality/VARIANTS.md "Spread") a tenth kept Tennessee Eastman's faults 19 and
+ * 20 and cost the pumps, whose operating point ramps roughen the inputs, about half the false alarms the full risk did.
+ */
+export const SPREAD_RISK_SHARE = 0.1;
+
+/**
+ * The spread's calibration (runtime/scoring/spread.ts): the statistic of `differences` (every window the model was
+ * given) against `reference`, its median, its own static limit at SPREAD_RISK_SHARE of the bar's risk, and the scale
+ * that maps that limit onto the bar. Undefined when the inputs did not move or the limit does not lie clearly above
+ * the median (nothing to compare with).
+ */
+export function fitSpread(reference: number[], differences: Float64Array, bar: number, risk: number, source: string): Spread | undefined {
+  const channels = judgedChannels(reference);
+  if (channels.length === 0) return undefined;
+  const s = spreadStatistics(differences, reference, channels);
+  if (s.length < 2) return undefined;
+  const center = quantile(s, 0.5);
+  const limit = calibrateStatic(s, { ...DEFAULT_CALIBRATION, risk: SPREAD_RISK_SHARE * risk });
+  // Inputs that (nearly) never moved leave no typical motion to compare with: no spread rather than a hair trigger.
+  if (!(center > 0) || !(limit.value > center * 1.001) || !Number.isFinite(limit.value)) return undefined;
+  return {
+    reference, channels, center, limit: limit.value, scale: bar / (limit.value - center),
+    method: `mean square successive difference of each channel's input over the window, over its mean on the same windows, averaged over the ${channels.length} of ${reference.length} channels that moved; median ${center.toPrecision(4)} and limit ${limit.value.toPrecision(4)} on ${s.length} ${source} windows (${limit.method}, ${SPREAD_RISK_SHARE} of the bar's risk), mapped so the limit lands on the bar`,
+  };
 }
 
 /** Windows the memory's limit needs beyond its warm-up (about 1 / λ windows) to be calibrated at all. */

@@ -54,6 +54,8 @@ export interface TrainOptions {
   trackInputs?: 'on' | 'off';
   /** mahalanobis with track: a MEWMA of the residual scored beside each window (`ResidualModel.memory`). */
   memory?: 'on' | 'off';
+  /** The inputs' spread scored beside each window (`Scoring.spread`, runtime/scoring/spread.ts). */
+  spread?: 'on' | 'off';
   /** Robust fit: 'auto', or the share of windows to set aside (0 = off, the plain fit). See train/robust.ts. */
   contamination?: Contamination;
   channels?: string[];
@@ -136,6 +138,7 @@ export function resolveOptions(o: TrainOptions) {
     trackDrift: o.trackDrift ?? D.trackDrift,
     trackInputs: o.trackInputs ?? D.trackInputs,
     memory: o.memory ?? D.memory,
+    spread: o.spread ?? D.spread,
     contamination: parseContamination(o.contamination ?? D.contamination),
     ranges: o.ranges && checkedRanges(o.ranges),
   };
@@ -157,6 +160,7 @@ export function resolveOptions(o: TrainOptions) {
   check(r.trackDrift === 'on' || r.trackDrift === 'off', `--track-drift must be on or off, got '${r.trackDrift}'`);
   check(r.trackInputs === 'on' || r.trackInputs === 'off', `--track-inputs must be on or off, got '${r.trackInputs}'`);
   check(r.memory === 'on' || r.memory === 'off', `--memory must be on or off, got '${r.memory}'`);
+  check(r.spread === 'on' || r.spread === 'off', `--spread must be on or off, got '${r.spread}'`);
   check(r.track >= 0 && r.track <= 0.1, `--track must be in [0, 0.1], got ${r.track}`);
   // The memory lives in the tracked residual state: without it the option would be dropped without a word.
   check(r.memory === 'off' || (r.score === 'mahalanobis' && r.track > 0), `--memory on needs --score mahalanobis and --track > 0 (it runs in the tracked residual state), got --score ${r.score} --track ${r.track}`);

@@ -48,6 +48,7 @@ export const VARIANTS: NamedVariant[] = [
   { name: 'track-0.01-gate-1x', what: 'tracking rate 0.01 per window, learning below 1x the threshold', card: tracking(0.01, 1) },
   { name: 'track-0.003-gate-1x', what: 'tracking rate 0.003 (default), learning below 1x the threshold', card: tracking(0.003, 1) },
   { name: 'memory', what: 'vigil train --memory on: each window also scored by a running average of its residual', train: { memory: 'on' as const } },
+  { name: 'no-spread', what: 'vigil train --spread off (the default before 2026-12-05): no residual spread beside the window score', train: { spread: 'off' as const } },
   { name: 'no-track-drift', what: 'vigil train --track-drift off (the default before 2026-12-04)', train: { trackDrift: 'off' } },
   { name: 'window-16', what: 'vigil train --window 16', train: { window: 16 } },
   { name: 'window-64', what: 'vigil train --window 64', train: { window: 64 } },

@@ -107,6 +107,17 @@ export const ScoringSchema = z.object({
   residual: ResidualModelSchema.optional(),
   /** `bce` only: the clipping rule; absent on older cards, which were scored with `BCE_CLIP_DEFAULT`. */
   bceClip: BceClipSchema.optional(),
+  /** Spread (runtime/scoring/spread.ts): absent on older cards and with `vigil train --spread off`, which score without it. */
+  spread: z.object({
+    /** Per channel: the mean square successive difference of the scaled input on the training windows (floored). */
+    reference: z.array(z.number().positive().finite()),
+    /** The channels it judges: those that moved in training (indexes into `channels`). */
+    channels: z.array(z.number().int().nonnegative()),
+    center: z.number().finite(),
+    limit: z.number().finite(),
+    scale: z.number().positive().finite(),
+    method: z.string(),
+  }).refine((s) => s.limit > s.center, { message: 'expected limit > center', path: ['limit'] }).optional(),
   /** Stuck sensors (runtime/scoring/flatline.ts): absent on older cards, which never flag them. */
   flatline: z.object({
     /** Channels that never held exactly still over a training window (indexes into `channels`). */

@@ -7,6 +7,7 @@ import { applyFlatline, flatWindows } from './flatline.ts';
 import { mahalanobisScores } from './mahalanobis.ts';
 import { reconProbScores } from './recon-prob.ts';
 import { reconstructionScores, type BatchScores } from './reconstruction.ts';
+import { applySpread, spreadScores } from './spread.ts';
 
 /** What a model run produced: the reconstruction and any extra named outputs (an `InferenceResult`). */
 export interface ModelOutputs {
@@ -24,18 +25,21 @@ export function scoreOutputs(
 ): BatchScores {
   // Stuck sensors first: a window with one learns nothing (flatline.ts).
   const flat = scoring.flatline && scoring.flatline.channels.length > 0 ? flatWindows(input, n, window, channels, scoring.flatline.channels, unjudged) : undefined;
-  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, flat);
+  // The inputs' spread next: a window past its limit learns nothing either (spread.ts).
+  const spread = scoring.spread ? spreadScores(input, n, window, channels, scoring.spread, flat) : undefined;
+  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat);
+  if (spread) applySpread(scored, spread.scaled, spread.differences, scoring.spread!, channels);
   if (flat) applyFlatline(scored, flat, channels, scoring.flatline!);
   return scored;
 }
 
 function scoreBy(
   input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring,
-  meanOf: ((i: number) => Float64Array) | undefined, flat: Uint16Array | undefined,
+  meanOf: ((i: number) => Float64Array) | undefined, hold: ArrayLike<number> | undefined,
 ): BatchScores {
   if (scoring.error === 'mahalanobis') {
     if (!scoring.residual) throw new Error("scoring 'mahalanobis' needs scoring.residual in the card (retrain with --score mahalanobis)");
-    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, flat);
+    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, hold);
   }
   if (scoring.error !== 'recon-prob') return reconstructionScores(input, outputs.reconstruction, n, window, channels, scoring);
   const name = scoring.reconProb?.output;

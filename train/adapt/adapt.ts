@@ -18,7 +18,7 @@ import { defaultStride, OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
-import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts';
+import { cardScoring, exportScored, FLATLINE_BAR_MULTIPLE, reconstructAll } from '../score-exported.ts';
 import { spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { trainingVersions } from '../versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
@@ -156,6 +156,10 @@ function keepThreshold(cs: ReturnType<typeof cardScoring>, parent: ModelCard): v
   cs.threshold = { ...parent.threshold.static, method: `${method} (kept from version ${parent.version})` };
   const tracking = cs.scoring.residual?.tracking;
   if (tracking) tracking.below = parent.scoring.residual?.tracking?.below ?? 0.5 * parent.threshold.static.value;
+  // What the card maps onto the bar follows it: a stuck sensor's score and the spread's scale.
+  const bar = cs.threshold.value;
+  if (cs.scoring.flatline) cs.scoring.flatline.score = FLATLINE_BAR_MULTIPLE * bar;
+  if (cs.scoring.spread) cs.scoring.spread.scale = bar / (cs.scoring.spread.limit - cs.scoring.spread.center);
 }
 
 /** Where the original training data is: `--replay`, else the card's `training.data`; says so when neither is there. */
@@ -263,6 +267,8 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const cs = cardScoring(all, out, { from: 0, count: mix.count }, heldOut, {
       window: W, channels: C, score: scoreKind(parent.scoring), loss: parent.architecture.loss, span, samples: rp?.samples ?? 0,
       track: parent.scoring.residual?.tracking?.rate ?? 0, trackInputs: (parent.scoring.residual?.tracking?.input ?? 0) > 0, thresholdRisk: thresholdRisk(parent),
+      // The child keeps the checks the parent had (an older card without the spread stays without it).
+      spread: parent.scoring.spread !== undefined,
     });
     if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent);
     // The process's level drift and memory carry over; a CSV's held-back recent windows, in order, set the memory's limit.

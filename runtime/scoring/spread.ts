@@ -1,0 +1,136 @@
+/**
+ * Spread (`scoring.spread`): how much each channel moves from one row to the next over the whole window, against how
+ * much it moved on the training windows. A fault that makes a signal oscillate or fluctuate faster (a valve hunting,
+ * a controller gone unstable, a bearing's vibration roughening) without moving its level is invisible to a level
+ * statistic: the reconstruction follows the level, and averaged over the scoring span the fluctuation cancels. Its
+ * mean square successive difference (von Neumann) does not cancel (Tennessee Eastman's faults 19 and 20).
+ *
+ * Per window, channel c's ratio g_c = mean over rows of (x[t, c] - x[t-1, c])² (the largest left out) / reference_c,
+ * with x the scaled input and reference_c the same mean over the training windows; the window's statistic is the mean of g over
+ * the channels that moved in training (about 1 on data like the training data). Measured on the inputs, not the residuals: the model
+ * reproduces part of the noise of the windows it was fitted on, so their residuals are smoother than tomorrow's, and
+ * a reference taken from them (limits from the few held-out windows) flagged 8-15 % of Tennessee Eastman's normal
+ * rows (bench/results/quality/VARIANTS.md "Spread"). Its median (`center`) and its own limit are calibrated on the
+ * training windows, and the scaled statistic bar x (S - center) / (limit - center) puts that limit on the static bar
+ * and a typical window near 0, where it leaves the window's own score alone; the window scores the larger of the two
+ * (as PCA monitoring flags T² or Q), and a window whose spread passes its limit teaches the trackers nothing.
+ */
+import type { BatchScores } from './reconstruction.ts';
+
+/** What the card stores (`scoring.spread`). */
+export interface Spread {
+  /** Per channel: the mean square successive difference of the scaled input over the training windows (floored). */
+  reference: number[];
+  /**
+   * The channels judged: those that moved by more than SPREAD_STILL per row on average in training. A channel still there
+   * (a constant, an idle or coarsely quantised signal) has no typical motion to compare with: any jitter would be
+   * a huge multiple of nothing.
+   */
+  channels: number[];
+  /** The statistic's median on the training windows. */
+  center: number;
+  /** The statistic's own limit, calibrated on the training windows: a window past it learns nothing. */
+  limit: number;
+  /** bar / (limit - center): the scaled statistic is scale x (S - center), so `limit` lands on the static bar. */
+  scale: number;
+  method: string;
+}
+
+/** The smallest reference kept: a mean square move of (1e-3 scaled)² per row. */
+export const SPREAD_FLOOR = 1e-6;
+
+/** A channel whose reference is not above this (mean square move per row, scaled units²: floored ones) is not judged. */
+export const SPREAD_STILL = 1e-6;
+
+/** The channels a reference lets the spread judge (`Spread.channels`). */
+export function judgedChannels(reference: readonly number[]): number[] {
+  return reference.flatMap((r, c) => (r > SPREAD_STILL ? [c] : []));
+}
+
+/**
+ * Per channel, the mean square successive difference of the (scaled) input over each window, its largest one left
+ * out (N x C): one step (a set point change, a level shift, a glitch: the level statistic's business) does not move
+ * it, a fluctuation over the window does.
+ */
+export function successiveDifferences(input: Float32Array, n: number, window: number, channels: number): Float64Array {
+  const out = new Float64Array(n * channels);
+  const per = window * channels;
+  const rows = window - 2;
+  if (rows < 1) return out;
+  const top = new Float64Array(channels);
+  for (let i = 0; i < n; i++) {
+    const base = i * per;
+    const o = i * channels;
+    top.fill(0);
+    for (let k = base + channels, end = base + per; k < end; k += channels) {
+      for (let c = 0; c < channels; c++) {
+        const d = input[k + c] - input[k - channels + c];
+        const q = d * d;
+        out[o + c] += q;
+        if (q > top[c]) top[c] = q;
+      }
+    }
+    for (let c = 0; c < channels; c++) out[o + c] = (out[o + c] - top[c]) / rows;
+  }
+  return out;
+}
+
+/** Each channel's reference from the fitting windows' successive differences (N x C): their mean, floored. */
+export function spreadReference(differences: Float64Array, channels: number): number[] {
+  const n = Math.floor(differences.length / channels);
+  if (n < 1) throw new Error(`spreadReference: need at least 1 window, got ${n}`);
+  const ref = new Array<number>(channels).fill(0);
+  for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) ref[c] += differences[i * channels + c];
+  return ref.map((s) => Math.max(SPREAD_FLOOR, s / n));
+}
+
+/** The unscaled statistic of each window: the mean over the judged channels of its difference over the reference (N). */
+export function spreadStatistics(differences: Float64Array, reference: readonly number[], channels: readonly number[]): Float32Array {
+  const C = reference.length;
+  const n = Math.floor(differences.length / C);
+  const s = new Float32Array(n);
+  const k = channels.length;
+  if (k === 0) return s;
+  for (let i = 0; i < n; i++) {
+    let t = 0;
+    for (const c of channels) t += differences[i * C + c] / reference[c];
+    s[i] = t / k;
+  }
+  return s;
+}
+
+/**
+ * The spread's scaled statistic per window (N), each window's successive differences (N x C), and `hold`: 1 for a
+ * window whose statistic passes its limit (it teaches the trackers nothing), merged into `hold` when one is given.
+ */
+export function spreadScores(
+  input: Float32Array, n: number, window: number, channels: number, spread: Spread, hold?: ArrayLike<number>,
+): { scaled: Float32Array; differences: Float64Array; hold: Uint8Array } {
+  const differences = successiveDifferences(input, n, window, channels);
+  const scaled = spreadStatistics(differences, spread.reference, spread.channels);
+  const held = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    held[i] = scaled[i] >= spread.limit || (hold !== undefined && hold[i] !== 0) ? 1 : 0;
+    scaled[i] = spread.scale * (scaled[i] - spread.center);
+  }
+  return { scaled, differences, hold: held };
+}
+
+/**
+ * Raise each window's score to its scaled spread where that is larger; its channel terms then are each channel's
+ * share of the excess, scale x (g_c - center) / K over the K judged channels (0 for the others; they sum to the
+ * score), so the blame goes to the channels that roughened. A window's own statistic (`own`, with a residual memory) is one of the window itself, so it is
+ * raised too.
+ */
+export function applySpread(scored: BatchScores, scaled: Float32Array, differences: Float64Array, spread: Spread, channels: number): void {
+  const { reference, scale, center } = spread;
+  const judged = spread.channels;
+  for (let i = 0; i < scaled.length; i++) {
+    const q = scaled[i];
+    if (!(q > scored.scores[i])) continue;
+    scored.scores[i] = q;
+    if (scored.own && !(scored.own[i] >= q)) scored.own[i] = q;
+    scored.perChannel.fill(0, i * channels, (i + 1) * channels);
+    for (const c of judged) scored.perChannel[i * channels + c] = (scale * (differences[i * channels + c] / reference[c] - center)) / judged.length;
+  }
+}
