@@ -8,7 +8,7 @@ import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/
 import { fitResidualModel, residualVariance, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
-import { applySpread, judgedChannels, spreadReference, spreadScores, spreadStatistics, successiveDifferences, type Spread } from '@vigil/runtime/scoring/spread.ts';
+import { applySpread, judgedChannels, spreadReference, spreadScale, spreadScores, spreadStatistics, successiveDifferences, type Spread } from '@vigil/runtime/scoring/spread.ts';
 import { quantile } from '@vigil/runtime/util/quantile.ts';
 import { MEMORY_LAMBDA, MEMORY_PERSISTENCE, memoryClip, memoryStatistics, type ResidualMemory } from '@vigil/runtime/scoring/residual-memory.ts';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
@@ -237,7 +237,7 @@ export function fitSpread(reference: number[], differences: Float64Array, bar: n
   // Inputs that (nearly) never moved leave no typical motion to compare with: no spread rather than a hair trigger.
   if (!(center > 0) || !(limit.value > center * 1.001) || !Number.isFinite(limit.value)) return undefined;
   return {
-    reference, channels, center, limit: limit.value, scale: bar / (limit.value - center),
+    reference, channels, center, limit: limit.value, scale: spreadScale({ limit: limit.value, center }, bar),
     method: `mean square successive difference of each channel's input over the window, over its mean on the same windows, averaged over the ${channels.length} of ${reference.length} channels that moved; median ${center.toPrecision(4)} and limit ${limit.value.toPrecision(4)} on ${s.length} ${source} windows (${limit.method}, ${SPREAD_RISK_SHARE} of the bar's risk), mapped so the limit lands on the bar`,
   };
 }

@@ -5,15 +5,16 @@
  * statistic: the reconstruction follows the level, and averaged over the scoring span the fluctuation cancels. Its
  * mean square successive difference (von Neumann) does not cancel (Tennessee Eastman's faults 19 and 20).
  *
- * Per window, channel c's ratio g_c = mean over rows of (x[t, c] - x[t-1, c])² (the largest left out) / reference_c,
- * with x the scaled input and reference_c the same mean over the training windows; the window's statistic is the mean of g over
- * the channels that moved in training (about 1 on data like the training data). Measured on the inputs, not the residuals: the model
- * reproduces part of the noise of the windows it was fitted on, so their residuals are smoother than tomorrow's, and
- * a reference taken from them (limits from the few held-out windows) flagged 8-15 % of Tennessee Eastman's normal
- * rows (bench/results/quality/VARIANTS.md "Spread"). Its median (`center`) and its own limit are calibrated on the
- * training windows, and the scaled statistic bar x (S - center) / (limit - center) puts that limit on the static bar
- * and a typical window near 0, where it leaves the window's own score alone; the window scores the larger of the two
- * (as PCA monitoring flags T² or Q), and a window whose spread passes its limit teaches the trackers nothing.
+ * Per window, channel c's ratio g_c = mean over rows of (x[t, c] - x[t-1, c])² (the largest left out) over
+ * reference_c, with x the scaled input and reference_c the same mean over the training windows; the window's
+ * statistic is the mean of g over the channels that moved in training (about 1 on data like the training data).
+ * Measured on the inputs, not the residuals: the model reproduces part of the noise of the windows it was fitted on,
+ * so their residuals are smoother than tomorrow's, and a reference taken from them (limits from the few held-out
+ * windows) flagged 8-15 % of Tennessee Eastman's normal rows (bench/results/quality/VARIANTS.md "Spread"). Its median
+ * (`center`) and its own limit are calibrated on the training windows, and the scaled statistic
+ * bar x (S - center) / (limit - center) puts that limit on the static bar and a typical window near 0, where it
+ * leaves the window's own score alone; the window scores the larger of the two (as PCA monitoring flags T² or Q), and
+ * a window whose spread passes its limit teaches the trackers nothing.
  */
 import type { BatchScores } from './reconstruction.ts';
 
@@ -22,29 +23,34 @@ export interface Spread {
   /** Per channel: the mean square successive difference of the scaled input over the training windows (floored). */
   reference: number[];
   /**
-   * The channels judged: those that moved by more than SPREAD_STILL per row on average in training. A channel still there
-   * (a constant, an idle or coarsely quantised signal) has no typical motion to compare with: any jitter would be
-   * a huge multiple of nothing.
+   * The channels judged: those whose reference is above SPREAD_FLOOR. A channel still in training (a constant, an
+   * idle or coarsely quantised signal) has no typical motion to compare with: any jitter would be a huge multiple
+   * of nothing.
    */
   channels: number[];
   /** The statistic's median on the training windows. */
   center: number;
   /** The statistic's own limit, calibrated on the training windows: a window past it learns nothing. */
   limit: number;
-  /** bar / (limit - center): the scaled statistic is scale x (S - center), so `limit` lands on the static bar. */
+  /** `spreadScale`: the scaled statistic is scale x (S - center), so `limit` lands on the static bar. */
   scale: number;
   method: string;
 }
 
-/** The smallest reference kept: a mean square move of (1e-3 scaled)² per row. */
+/**
+ * The smallest reference: a mean square move of (1e-3 scaled)² per row. A channel that moved less in training is
+ * floored to it and not judged.
+ */
 export const SPREAD_FLOOR = 1e-6;
 
-/** A channel whose reference is not above this (mean square move per row, scaled units²: floored ones) is not judged. */
-export const SPREAD_STILL = 1e-6;
-
-/** The channels a reference lets the spread judge (`Spread.channels`). */
+/** The channels a reference lets the spread judge (`Spread.channels`): those above the floor. */
 export function judgedChannels(reference: readonly number[]): number[] {
-  return reference.flatMap((r, c) => (r > SPREAD_STILL ? [c] : []));
+  return reference.flatMap((r, c) => (r > SPREAD_FLOOR ? [c] : []));
+}
+
+/** The scale that puts the spread's limit on `bar` (and its median on 0). */
+export function spreadScale(spread: Pick<Spread, 'limit' | 'center'>, bar: number): number {
+  return bar / (spread.limit - spread.center);
 }
 
 /**
@@ -119,8 +125,8 @@ export function spreadScores(
 /**
  * Raise each window's score to its scaled spread where that is larger; its channel terms then are each channel's
  * share of the excess, scale x (g_c - center) / K over the K judged channels (0 for the others; they sum to the
- * score), so the blame goes to the channels that roughened. A window's own statistic (`own`, with a residual memory) is one of the window itself, so it is
- * raised too.
+ * score), so the blame goes to the channels that roughened. A window's own statistic (`own`, with a residual
+ * memory) is one of the window itself, so it is raised too.
  */
 export function applySpread(scored: BatchScores, scaled: Float32Array, differences: Float64Array, spread: Spread, channels: number): void {
   const { reference, scale, center } = spread;

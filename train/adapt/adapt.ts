@@ -18,7 +18,7 @@ import { defaultStride, OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
-import { cardScoring, exportScored, FLATLINE_BAR_MULTIPLE, reconstructAll } from '../score-exported.ts';
+import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts';
 import { spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { trainingVersions } from '../versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
@@ -30,6 +30,7 @@ import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigure
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
 import { carryProcessScoring } from './process-scoring.ts';
+import { keepThreshold } from './keep-threshold.ts';
 import { lineageOf } from './lineage.ts';
 import type { TrainEngineName } from '../engine.ts';
 import { checkEngine } from '../train-options.ts';
@@ -144,24 +145,6 @@ function thresholdRisk(card: ModelCard): number {
   return Number.isFinite(v) && v > 0 ? v : OPTION_TABLE.thresholdRisk.default;
 }
 
-/**
- * The serving model's static threshold (and the level residual tracking learns under) for the adapted card: a
- * mahalanobis score is normalised by the refitted residual covariance, so the bar carries over, while the reservoir's
- * windows, selected for scoring under half of it, cannot calibrate one. bench/adapt-drift.ts: refitted on them (and
- * the original validation windows), the bar moved from 3.08 to anywhere in 2.59-3.37 between adaptations, and one
- * adapted model flagged 4.0 % of windows against 0.6 % before its swap (rolled back).
- */
-function keepThreshold(cs: ReturnType<typeof cardScoring>, parent: ModelCard): void {
-  const method = parent.threshold.static.method.replace(/ \(kept from version [^)]*\)$/, '');
-  cs.threshold = { ...parent.threshold.static, method: `${method} (kept from version ${parent.version})` };
-  const tracking = cs.scoring.residual?.tracking;
-  if (tracking) tracking.below = parent.scoring.residual?.tracking?.below ?? 0.5 * parent.threshold.static.value;
-  // What the card maps onto the bar follows it: a stuck sensor's score and the spread's scale.
-  const bar = cs.threshold.value;
-  if (cs.scoring.flatline) cs.scoring.flatline.score = FLATLINE_BAR_MULTIPLE * bar;
-  if (cs.scoring.spread) cs.scoring.spread.scale = bar / (cs.scoring.spread.limit - cs.scoring.spread.center);
-}
-
 /** Where the original training data is: `--replay`, else the card's `training.data`; says so when neither is there. */
 function replayFile(card: ModelCard, given: string | undefined, cardPath: string): string {
   if (given) return given;
@@ -239,8 +222,8 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
   const at = { recent: mix.count, original: mix.count + recent.heldOut.count, canaries: mix.count + recent.heldOut.count + original.validation.count };
 
   const before = await servingOutputs(loaded, checks);
-  // Both models judged on their reconstructions alone: the stuck-sensor check is about the data, not the weights,
-  // and the child's watch list (channels that moved in every window it saw) may differ from the parent's.
+  // Both models judged without the stuck-sensor check: it is about the data, not the weights, and the child's watch
+  // list (channels that moved in every window it saw) may differ from the parent's. (Each keeps its own spread.)
   const beforeScores = scoreOutputs(checks.data, before, checks.count, W, C, { ...parent.scoring, flatline: undefined }).scores;
   const model = servingAutoencoder(loaded);
   try {
