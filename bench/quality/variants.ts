@@ -36,6 +36,14 @@ const tracking = (rate: number, gate: number) => (c: ModelCard) => {
   else r.tracking = { rate, below: gate * c.threshold.static.value } satisfies Tracking;
 };
 
+/** Input offsets (`tracking.input`) learnt at `rate` per window, from windows under `gate` x the static threshold. */
+const inputTracking = (rate: number, gate?: number) => (c: ModelCard) => {
+  const t = residualOf(c).tracking;
+  if (!t?.input) throw new Error(`card ${c.name}: no scoring.residual.tracking.input (the variant needs --track-inputs on)`);
+  t.input = rate;
+  if (gate !== undefined) t.below = gate * c.threshold.static.value;
+};
+
 export const VARIANTS: NamedVariant[] = [
   { name: 'defaults', what: 'vigil train / vigil score with no flags (the bench column)' },
   { name: 'no-tracking', what: 'residual means stay as trained', card: tracking(0, 0) },
@@ -47,6 +55,9 @@ export const VARIANTS: NamedVariant[] = [
   ]),
   { name: 'track-0.01-gate-1x', what: 'tracking rate 0.01 per window, learning below 1x the threshold', card: tracking(0.01, 1) },
   { name: 'track-0.003-gate-1x', what: 'tracking rate 0.003 (default), learning below 1x the threshold', card: tracking(0.003, 1) },
+  ...[0.01, 0.03, 0.1].map((rate) => ({ name: `inputs-${rate}`, what: `input offsets learnt at ${rate} per window (default 0.003)`, card: inputTracking(rate) })),
+  ...[0.001, 0.0003].map((rate) => ({ name: `rates-${rate}`, what: `residual means and input offsets learnt at ${rate} per window (default 0.003 each)`, card: (c: ModelCard) => { inputTracking(rate)(c); residualOf(c).tracking!.rate = rate; } })),
+  ...[0.01, 0.03].map((rate) => ({ name: `inputs-${rate}-gate-1x`, what: `input offsets learnt at ${rate} per window, from windows under 1x the threshold`, card: inputTracking(rate, 1) })),
   { name: 'memory', what: 'vigil train --memory on: each window also scored by a running average of its residual', train: { memory: 'on' as const } },
   { name: 'no-spread', what: 'vigil train --spread off (the default before 2026-12-05): no residual spread beside the window score', train: { spread: 'off' as const } },
   { name: 'no-track-drift', what: 'vigil train --track-drift off (the default before 2026-12-04)', train: { trackDrift: 'off' } },
