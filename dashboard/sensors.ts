@@ -3,6 +3,7 @@
  * spans. Memory stays bounded however many sensors report: the rings shrink to share a point budget, and beyond
  * `maxSensors` the sensor heard from longest ago is forgotten.
  */
+import type { Cause } from '@vigil/runtime/scoring/cause.ts';
 import { PointRing, RowRing } from './ring.ts';
 
 /** An alert span of one sensor; `end` is null while it is open. */
@@ -13,6 +14,8 @@ export interface AlertSpan {
   peakScore: number;
   threshold: number;
   contributors: { channel: string; share: number }[];
+  /** The check that raised the opening window when not the model's own statistic (AlertEvent.cause). */
+  cause?: Cause;
 }
 
 /** What the dashboard holds of one sensor. */

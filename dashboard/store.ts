@@ -5,6 +5,7 @@
  */
 import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stream/types.ts';
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
+import { verdictCause } from '@vigil/runtime/alerts/raise-alerts.ts';
 import { PointRing } from './ring.ts';
 import { SensorTable, type AlertSpan, type SensorState } from './sensors.ts';
 import { Meter } from './meter.ts';
@@ -139,6 +140,10 @@ export class DashboardStore {
       s.raw.push(row);
     }
     if (s.open && v.score > s.open.peakScore) s.open.peakScore = v.score;
+    // While an alert is open, what a check finds in its anomalous windows (a sensor found stuck after the model
+    // opened it) shows on the span at once, not only when it closes.
+    const cause = s.open && v.anomaly ? verdictCause(v) : undefined;
+    if (cause) s.open!.cause = cause;
     const t = this.now();
     s.seenAt = this.lastDataAt = t;
     this.meter.record(t, t - v.receivedAt);
@@ -149,7 +154,7 @@ export class DashboardStore {
   addAlert(e: AlertEvent): void {
     const s = this.sensor(e.sensor);
     if (e.type === 'open') {
-      const span: AlertSpan = { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors };
+      const span: AlertSpan = { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(e.cause ? { cause: e.cause } : {}) };
       s.open = span;
       s.alerts++;
       s.spans.push(span);
@@ -159,6 +164,8 @@ export class DashboardStore {
       const span = s.open ?? this.openedLate(s, e);
       span.end = e.tsLast;
       if (e.peakScore !== undefined) span.peakScore = Math.max(span.peakScore, e.peakScore);
+      // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
+      if (e.cause) span.cause = e.cause;
       s.open = null;
     }
     this.version++;
@@ -172,6 +179,7 @@ export class DashboardStore {
       peakScore: e.peakScore ?? e.score,
       threshold: e.threshold,
       contributors: e.contributors,
+      ...(e.cause ? { cause: e.cause } : {}),
     };
     s.alerts++;
     s.spans.push(span);

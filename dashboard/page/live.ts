@@ -4,6 +4,7 @@
  */
 import type { TickMessage } from '../server.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
+import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
 import { contributors, duration, esc, ms, displayNumber, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
 
@@ -197,6 +198,7 @@ function renderDetail(msg: TickMessage): void {
     ['last data', `${utcTime(x.lastTs)} UTC`],
   ];
   if (open) facts.push(['alert since', `${utcTime(open.start)} UTC`], ['top channels', contributors(open.contributors)]);
+  if (open?.cause) facts.push(['cause', CAUSE_TEXT[open.cause]]);
   // What an adaptive bar learnt: scores taken in, scores kept out (incidents and their guard bands), and the
   // kind's own level when the rise bound holds the bar below it.
   const l = msg.selected?.name === x.name ? msg.selected.learning : undefined;
@@ -224,7 +226,7 @@ function renderAlerts(msg: TickMessage): void {
           <td class="num">${a.end === null ? '<b>open</b>' : duration(a.end - a.start)}</td>
           <td class="num">${displayNumber(a.peakScore)}</td>
           <td class="num">${displayNumber(a.threshold)}</td>
-          <td>${contributors(a.contributors)}</td></tr>`,
+          <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(CAUSE_TEXT[a.cause])}</span>` : ''}</td></tr>`,
         )
         .join('')
     : '<tr><td colspan="7" class="empty">no alerts yet</td></tr>';

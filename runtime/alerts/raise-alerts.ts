@@ -6,6 +6,7 @@ import { filter, map, Observable, pipe, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
 import { topContributors } from '../scoring/reconstruction.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
+import type { Cause } from '../scoring/cause.ts';
 import type { AlertEvent, Detection, Verdict } from '../stream/types.ts';
 import { ALERT_DEFAULTS, checkPolicy, type AlertPolicy, type AlertStep } from './tracker.ts';
 import { AlertBank } from './alert-bank.ts';
@@ -21,6 +22,16 @@ export interface RaiseAlertsOptions extends Partial<AlertPolicy> {
   /** Per-sensor trackers the caller owns (to save and restore open alerts); its policy wins over the fields above. */
   bank?: AlertBank;
   counters?: PipelineCounters;
+}
+
+/**
+ * What a check found in a judged window, as its alert reports it: the window's own cause (a stuck sensor, the
+ * spread), except that the residual memory counts only where the window's own statistic alone is not over the bar
+ * (a fault loud on its own is not called a persistent shift because the memory also passed the bar during it).
+ */
+export function verdictCause(v: Pick<Verdict, 'cause' | 'ownScore' | 'threshold'>): Cause | undefined {
+  if (v.ownScore !== undefined && !(v.ownScore > v.threshold)) return 'memory';
+  return v.cause === 'memory' ? undefined : v.cause;
 }
 
 /** Turn one tracker step into an event, or undefined when nothing opened or closed. */
@@ -40,9 +51,9 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     model: { name: card.name, version: card.version },
     provider: v.provider,
   };
-  // Raised by the memory: it scored the window, and the window's own statistic alone is not over the bar (a fault
-  // loud on its own is not called a persistent shift because the memory also passed the bar during it).
-  if (explain.ownScore !== undefined && !(explain.ownScore > explain.threshold)) ev.memory = true;
+  const cause = verdictCause(explain);
+  if (cause) ev.cause = cause;
+  if (cause === 'memory') ev.memory = true;
   if (step.kind === 'close') {
     ev.openedAt = step.openedAt;
     ev.durationMs = step.durationMs;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
+import { CAUSES, type Cause } from '../scoring/cause.ts';
 
 /**
  * The alert policy's fields with their defaults: the `alerts` section of the config schema spreads them, and
@@ -59,7 +60,7 @@ export interface AlertTrackerState {
   /** Data time of the last verdict seen (null: none yet). */
   lastTs: number | null;
   lastClosedAt: number | null;
-  open?: { openedAt: number; quiet: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number } };
+  open?: { openedAt: number; quiet: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number; cause?: Cause } };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -91,7 +92,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}) } };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}), ...(p.cause ? { cause: p.cause } : {}) } };
     }
     return state;
   }
@@ -104,6 +105,10 @@ export class AlertTracker {
     const num = (x: unknown, what: string) => {
       if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`saved alert state: ${what} must be a finite number, got ${JSON.stringify(x)}`);
       return x;
+    };
+    const check = (x: unknown): Cause => {
+      if (!CAUSES.includes(x as Cause)) throw new Error(`saved alert state: open.peak.cause must be one of ${CAUSES.join(', ')}, got ${JSON.stringify(x)}`);
+      return x as Cause;
     };
     const t = new AlertTracker(policy);
     if (!Array.isArray(state?.recent)) throw new Error('saved alert state: recent must be an array of 0/1');
@@ -125,6 +130,7 @@ export class AlertTracker {
         tsLast: num(peak.tsLast, 'open.peak.tsLast'),
         perChannel: Float32Array.from(peak.perChannel ?? []),
         ...(peak.ownScore !== undefined ? { ownScore: num(peak.ownScore, 'open.peak.ownScore') } : {}),
+        ...(peak.cause !== undefined ? { cause: check(peak.cause) } : {}),
         data: new Float32Array(0),
         seq: 0,
         receivedAt: 0,

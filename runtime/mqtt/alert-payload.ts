@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AlertEvent } from '../stream/types.ts';
 import { INVALID_SIGNAL_REASONS, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import { sensorIdProblem } from './topic-template.ts';
+import { CAUSES } from '../scoring/cause.ts';
 
 /** The version tag every alert message carries. */
 export const ALERT_SCHEMA = 'vigil-alert/1';
@@ -38,6 +39,12 @@ export const AlertPayloadSchema = z.object({
    * small shift that persisted, which no single window shows.
    */
   memory: z.boolean().optional(),
+  /**
+   * Present when a check says what the window behind the event shows, beyond the model's score: `stuck` (a channel
+   * held exactly still over the whole window; topChannels[0] is it), `spread` (channels moving from row to row more
+   * than in training gave the window its score; topChannels are the roughened ones) or `memory` (as above).
+   */
+  cause: z.enum(CAUSES).optional(),
   openedAt: z.string().optional(),
   durationMs: z.number().optional(),
   peakScore: z.number().optional(),
@@ -121,6 +128,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
     severity: alertSeverity(e),
   };
   if (e.memory) p.memory = true;
+  if (e.cause) p.cause = e.cause;
   if (e.openedAt !== undefined) p.openedAt = new Date(e.openedAt).toISOString();
   if (e.durationMs !== undefined) p.durationMs = e.durationMs;
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);

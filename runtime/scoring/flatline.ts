@@ -8,6 +8,7 @@
  */
 import type { Scoring } from '../model/card.ts';
 import type { BatchScores } from './reconstruction.ts';
+import { markCause } from './cause.ts';
 
 /**
  * Per window, 1 + the first listed channel that holds exactly still over all W rows, or 0. Windows `unjudged`
@@ -33,16 +34,25 @@ export function flatWindows(input: Float32Array, n: number, window: number, chan
   return out;
 }
 
-/** Raise the scores of flat windows to the card's flatline score and put the blame on the stuck channel. */
+/**
+ * Raise the scores of flat windows to the card's flatline score and put the blame on the stuck channel: its term at
+ * least that score and just above every other channel's, so it leads the contributors even where the model scored
+ * the window higher still.
+ */
 export function applyFlatline(scored: BatchScores, flat: Uint16Array, channels: number, flatline: NonNullable<Scoring['flatline']>): void {
   for (let i = 0; i < flat.length; i++) {
     if (flat[i] === 0) continue;
     const c = flat[i] - 1;
     const f = flatline.score;
     if (!(scored.scores[i] >= f)) scored.scores[i] = f;
+    // A stuck channel is the window's cause even where the model scored it higher still: it says what to check.
+    markCause(scored, i, flat.length, 'stuck');
     if (scored.own && !(scored.own[i] >= f)) scored.own[i] = f;
     const at = i * channels + c;
-    if (!(scored.perChannel[at] >= f)) scored.perChannel[at] = f;
+    let top = 0;
+    for (let k = i * channels; k < (i + 1) * channels; k++) if (k !== at && scored.perChannel[k] > top) top = scored.perChannel[k];
+    // Just above the largest other term (a float32 step), never under the flatline score or its own.
+    scored.perChannel[at] = Math.max(f, scored.perChannel[at], top * (1 + 1e-6));
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import type { BatchScores } from './reconstruction.ts';
 import { LevelWalk } from './level-drift.ts';
+import { markCause } from './cause.ts';
 import { memoryAt, remember, type ResidualMemory } from './residual-memory.ts';
 import { invertSpd, quadraticForm } from './spd.ts';
 
@@ -159,6 +160,7 @@ export function mahalanobisScores(
   const mem = meanOf && model.memory;
   const at = mem ? memoryAt(model) : -1;
   const own = at >= 0 ? new Float32Array(n) : undefined;
+  const out: BatchScores = { scores, perChannel, ...(own ? { own } : {}) };
   for (let i = 0; i < n; i++) {
     const mean = meanOf ? meanOf(i) : model.mean;
     for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
@@ -182,6 +184,7 @@ export function mahalanobisScores(
     if (at >= 0 && mean.length >= at + channels) {
       const q = mem!.scale * remember((mean as Float64Array).subarray(at, at + channels), d, raw, P, channels, mem!, y);
       if (q > total) {
+        markCause(out, i, n, 'memory');
         const e = mean as Float64Array;
         for (let a = 0; a < channels; a++) perChannel[i * channels + a] = (mem!.scale * e[at + a] * y[a]) / channels;
         scores[i] = q;
@@ -195,5 +198,5 @@ export function mahalanobisScores(
     if (state) walk!.learn(d, state, track.rate, raw < track.below);
     else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
   }
-  return { scores, perChannel, ...(own ? { own } : {}) };
+  return out;
 }

@@ -15,6 +15,11 @@ export interface BatchScores {
    * the trackers learn on, so the memory never changes what they learn. Absent: `scores`.
    */
   own?: Float32Array;
+  /**
+   * Per window, the cause a check gave it (cause.ts codes: a stuck sensor, the spread, the residual memory), 0 where
+   * none did. Absent: no window of the batch has one.
+   */
+  causes?: Uint8Array;
 }
 
 /**

@@ -17,6 +17,7 @@
  * a window whose spread passes its limit teaches the trackers nothing.
  */
 import type { BatchScores } from './reconstruction.ts';
+import { markCause } from './cause.ts';
 
 /** What the card stores (`scoring.spread`). */
 export interface Spread {
@@ -135,6 +136,7 @@ export function applySpread(scored: BatchScores, scaled: Float32Array, differenc
     const q = scaled[i];
     if (!(q > scored.scores[i])) continue;
     scored.scores[i] = q;
+    markCause(scored, i, scaled.length, 'spread');
     if (scored.own && !(scored.own[i] >= q)) scored.own[i] = q;
     scored.perChannel.fill(0, i * channels, (i + 1) * channels);
     for (const c of judged) scored.perChannel[i * channels + c] = (scale * (differences[i * channels + c] / reference[c] - center)) / judged.length;

@@ -13,6 +13,7 @@ import type { ModelOutputs } from '../scoring/score-outputs.ts';
 import { BatchInput } from './batch-input.ts';
 import type { PipelineCounters } from './counters.ts';
 import { Flight } from './flight.ts';
+import { causeAt } from '../scoring/cause.ts';
 import { PendingQueue } from './pending-queue.ts';
 import { scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
@@ -205,7 +206,7 @@ export class InferenceLoop {
   }
 
   /** Complete each window of the batch in place into its ScoredWindow and emit it, then report the batch. */
-  private emitScored(flight: Flight, { scores, perChannel, own }: BatchScores, inferMs: number, scoreFrom: number): void {
+  private emitScored(flight: Flight, { scores, perChannel, own, causes }: BatchScores, inferMs: number, scoreFrom: number): void {
     const { batch, held } = flight;
     const n = batch.length;
     const C = held.card.channels.length;
@@ -217,6 +218,7 @@ export class InferenceLoop {
       const w = batch[i] as ScoredWindow;
       w.score = scores[i];
       w.ownScore = own && own[i] < scores[i] ? own[i] : undefined;
+      w.cause = causeAt(causes, i);
       w.perChannel = perChannel.subarray(i * C, (i + 1) * C);
       w.provider = provider;
       this.subscriber.next(w);

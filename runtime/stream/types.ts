@@ -6,6 +6,7 @@
 import type { Scaler } from '../scaling/scaler.ts';
 import type { OutOfRange } from '../model/ranges.ts';
 import type { RowLog } from '../window/row-log.ts';
+import type { Cause } from '../scoring/cause.ts';
 
 /** A raw message as it arrives from a source (MQTT, replay, CSV). */
 export interface RawMessage {
@@ -85,6 +86,12 @@ export interface ScoredWindow extends SensorWindow {
    * is the score the model stage gave (a small shift that persisted; with smoothing, `rawScore`); undefined otherwise.
    */
   ownScore?: number;
+  /**
+   * What a check says the window shows (scoring/cause.ts): `stuck` (a channel held exactly still), `spread` (roughened
+   * channels gave it its score) or `memory` (the residual memory gave it); undefined when only the model's statistic
+   * speaks.
+   */
+  cause?: Cause;
   /** Per-channel error (length C), in card channel order. */
   perChannel: Float32Array;
   /** Provider that ran the batch, e.g. `ort-node/cpu`. */
@@ -117,6 +124,12 @@ export interface AlertEvent {
    * memory and its own statistic alone is not over the bar: a small shift that persisted.
    */
   memory?: boolean;
+  /**
+   * What the window that explains the event shows, when a check says more than the model's score: `stuck` (a
+   * channel held exactly still over the window: the first contributor), `spread` (channels moving from row to row
+   * more than in training gave it its score: the contributors are the roughened ones) or `memory` (as `memory`).
+   */
+  cause?: Cause;
   /** On close: when the alert opened, how long it lasted (ms) and its peak score. */
   openedAt?: number;
   durationMs?: number;

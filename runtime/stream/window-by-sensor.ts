@@ -242,5 +242,6 @@ function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number
     anomaly: false,
     rawScore: undefined,
     ownScore: undefined,
+    cause: undefined,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { formatShort } from '@vigil/runtime/util/format-number.ts';
+import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
 import { AlertPayloadSchema, InvalidPayloadSchema, type AlertPayload, type InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 export type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
@@ -77,6 +78,8 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   const ratio = a.threshold > 0 ? a.score / a.threshold : Infinity;
   const window = `${shortTime(a.tsFirst ?? a.windowStart)} .. ${shortTime(a.tsLast ?? a.windowEnd)}`;
   const top = (a.topChannels ?? []).map((t) => `${t.channel} ${Math.round(t.share * 100)}%`).join(', ');
+  // What a check found in the window behind the event (on close: the alert's worst window).
+  const found = a.cause ? CAUSE_TEXT[a.cause] : a.memory ? CAUSE_TEXT.memory : '';
   if (a.type === 'open') {
     return [
       `${c.dim}${wall}${c.reset}`,
@@ -85,7 +88,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
       `score ${formatShort(a.score)} > ${formatShort(a.threshold)} (${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : 'over'})`,
       `data ${window}`,
       top ? `driven by ${top}` : '',
-      a.memory ? 'a persistent shift (residual memory)' : '',
+      found,
     ].filter(Boolean).join('  ');
   }
   const lasted = a.durationMs !== undefined ? `lasted ${humanDuration(a.durationMs)}` : '';
@@ -97,5 +100,6 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     lasted,
     peak,
     `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,
+    found,
   ].filter(Boolean).join('  ');
 }

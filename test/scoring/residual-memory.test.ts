@@ -167,20 +167,22 @@ describe('residual memory', () => {
     expect(scored[100].ownScore).toBeCloseTo(0.64, 5);
     const tracker = new AlertTracker(ALERT_DEFAULTS);
     const events = scored.map((w) => alertEventOf(tracker.step({ ...w, threshold: 4, anomaly: w.score > 4 } as Verdict), card)).filter((e) => e !== undefined);
-    expect(events[0]).toMatchObject({ type: 'open', memory: true });
+    expect(events[0]).toMatchObject({ type: 'open', memory: true, cause: 'memory' });
+    expect(scored[100].cause).toBe('memory');
     expect(alertPayload(events[0]!).memory).toBe(true);
     expect(alertPayload({ ...events[0]!, memory: undefined }).memory).toBeUndefined();
     // A window loud on its own is not called a persistent shift, though the memory scored it higher still.
     const loud = { ...scored[100], ownScore: 5, threshold: 4, anomaly: true } as Verdict;
     const t2 = new AlertTracker(ALERT_DEFAULTS);
-    expect(alertEventOf(t2.step(loud), card)?.memory).toBeUndefined();
+    const loudEvent = alertEventOf(t2.step(loud), card);
+    expect([loudEvent?.type, loudEvent?.memory, loudEvent?.cause]).toEqual(['open', undefined, undefined]);
     // The peak that explains a close survives a save and restore of the tracker with what scored it.
     const t3 = new AlertTracker(ALERT_DEFAULTS);
     for (const w of scored.slice(60, 80)) t3.step({ ...w, threshold: 4, anomaly: w.score > 4 } as Verdict);
     const back = AlertTracker.restore(ALERT_DEFAULTS, JSON.parse(JSON.stringify(t3.toJSON())), 'p');
     let close: ReturnType<typeof alertEventOf>;
     for (const w of scored.slice(80).map((x) => ({ ...x, score: 0, ownScore: undefined, threshold: 4, anomaly: false }) as Verdict)) close ??= alertEventOf(back.step(w), card);
-    expect(close).toMatchObject({ type: 'close', memory: true });
+    expect(close).toMatchObject({ type: 'close', memory: true, cause: 'memory' });
     expect(one.slice(0, 50).every((x) => x === 0)).toBe(true);
     // 8 x 0.64 x (1 - 0.9^k)^2 passes 4 from the 21st window of the shift on, and stays over it.
     expect(one.slice(50, 70).every((x) => x < 4)).toBe(true);
