@@ -13,6 +13,7 @@ import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
+import { alertLines } from '../alerts/alert-lines.ts';
 import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { RunConfigSchema } from '../config/schema.ts';
@@ -231,6 +232,7 @@ Example:
       res.providerReport,
       `threshold: ${JSON.stringify(thresholdOf(o.threshold) ?? card.threshold.default)} (starts at ${formatNumber(res.thresholds[0])})`,
       `rows: ${rows}, windows scored: ${c.scored}, anomalous windows: ${c.anomalies}, alerts: ${c.alertsOpened}`,
+      ...alertLines(res.events),
     ];
     const repeated = c.duplicates + c.timestampConflicts;
     if (repeated + c.outOfOrder + c.unusable) lines.push(`rows not scored: ${repeated} repeated and ${c.outOfOrder} out-of-order timestamps, ${c.unusable} unusable (score 0)`);

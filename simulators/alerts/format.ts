@@ -6,12 +6,14 @@
 import type { z } from 'zod';
 import { formatShort } from '@vigil/runtime/util/format-number.ts';
 import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
+import { humanDuration, shortTime } from '@vigil/runtime/util/format-time.ts';
 import { AlertPayloadSchema, InvalidPayloadSchema, type AlertPayload, type InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 export type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 /** The alert JSON the runtime publishes (`vigil-alert/1`), validated by the runtime's own schema. */
 export type AlertMessage = AlertPayload;
+export { humanDuration, shortTime };
 
 const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
@@ -49,26 +51,6 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
     `(${p.reason}${p.count > 1 ? `, ${p.count} readings since the last signal` : ''})`,
     `at ${shortTime(p.ts ?? p.receivedAt)}`,
   ].join('  ');
-}
-
-/** `2013-12-11 06:00` from epoch ms or ISO text (UTC, minutes; seconds when not whole minutes). */
-export function shortTime(t: number | string | undefined): string {
-  if (t === undefined) return '?';
-  const ms = typeof t === 'number' ? t : Date.parse(t);
-  if (!Number.isFinite(ms)) return String(t);
-  const iso = new Date(ms).toISOString();
-  return ms % 60_000 === 0 ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-}
-
-/** `3d 4h`, `2h 05m`, `12m 30s`, `45s`. */
-export function humanDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 /** One line for one alert event. `now` is the local wall time shown first (when it was received). */

@@ -1,0 +1,32 @@
+/** `vigil score`'s alert summary: one line per alert with its span, peak, channels and cause. */
+import { describe, expect, it } from 'vitest';
+import { alertLines } from '../../runtime/alerts/alert-lines.ts';
+import type { AlertEvent } from '../../runtime/stream/types.ts';
+
+const T0 = Date.UTC(2024, 0, 1);
+const event = (type: 'open' | 'close', at: number, extra: Partial<AlertEvent> = {}): AlertEvent => ({
+  type, sensor: 's', tsFirst: T0 + at - 31_000, tsLast: T0 + at, score: type === 'open' ? 25 : 1, threshold: 10,
+  contributors: [{ channel: 'flow', share: 0.9 }, { channel: 'speed', share: 0.1 }], model: { name: 'm', version: '1' }, provider: 'p', ...extra,
+});
+
+describe('alert lines', () => {
+  it('prints each closed alert from its opening, its length, peak over the bar, channels and cause, and one still open', () => {
+    const lines = alertLines([
+      event('open', 60_000),
+      event('close', 170_000, { openedAt: T0 + 60_000, durationMs: 110_000, peakScore: 140, cause: 'stuck' }),
+      event('open', 3_600_000, { cause: 'spread' }),
+    ]);
+    expect(lines).toEqual([
+      '  2024-01-01 00:01  lasted 1m 50s  peak 140 (14.0x)  flow 90%, speed 10%  a stuck sensor (holding exactly still)',
+      '  2024-01-01 01:00  still open at the end  peak 25.0 (2.5x)  flow 90%, speed 10%  a roughened signal (row-to-row spread)',
+    ]);
+  });
+
+  it('shows the first few and says how many more', () => {
+    const events = Array.from({ length: 12 }, (_, k) => [event('open', k * 60_000), event('close', k * 60_000 + 30_000, { openedAt: T0 + k * 60_000, durationMs: 30_000, peakScore: 30 })]).flat();
+    const lines = alertLines(events, 3);
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe('  ... and 9 more (the alert column of the CSV has them all)');
+    expect(alertLines([])).toEqual([]);
+  });
+});
