@@ -58,6 +58,7 @@ export const VARIANTS: NamedVariant[] = [
   ...[0.01, 0.03, 0.1].map((rate) => ({ name: `inputs-${rate}`, what: `input offsets learnt at ${rate} per window (default 0.003)`, card: inputTracking(rate) })),
   ...[0.001, 0.0003].map((rate) => ({ name: `rates-${rate}`, what: `residual means and input offsets learnt at ${rate} per window (default 0.003 each)`, card: (c: ModelCard) => { inputTracking(rate)(c); residualOf(c).tracking!.rate = rate; } })),
   ...[0.01, 0.03].map((rate) => ({ name: `inputs-${rate}-gate-1x`, what: `input offsets learnt at ${rate} per window, from windows under 1x the threshold`, card: inputTracking(rate, 1) })),
+  { name: 'learn-always', what: 'diagnostic: the trackers learn from every window, the gate off (faults are learnt too)', card: (c: ModelCard) => { residualOf(c).tracking!.below = Number.MAX_VALUE; } },
   { name: 'memory', what: 'vigil train --memory on: each window also scored by a running average of its residual', train: { memory: 'on' as const } },
   { name: 'no-spread', what: 'vigil train --spread off (the default before 2026-12-05): no residual spread beside the window score', train: { spread: 'off' as const } },
   { name: 'no-track-drift', what: 'vigil train --track-drift off (the default before 2026-12-04)', train: { trackDrift: 'off' } },
