@@ -253,7 +253,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       // The child keeps the checks the parent had (an older card without the spread stays without it).
       spread: parent.scoring.spread !== undefined,
     });
-    if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent);
+    if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent, { all, out, window: W, channels: C });
     // The process's level drift and memory carry over; a CSV's held-back recent windows, in order, set the memory's limit.
     const [from, to] = [at.recent * per, (at.recent + recent.heldOut.count) * per];
     const inOrder = { residuals: () => spanResiduals(all.data.subarray(from, to), out.recon.subarray(from, to), recent.heldOut.count, W, C, cs.scoring.span), stride: defaultStride(recent.rows) };

@@ -1,7 +1,9 @@
 /** An adapted card that keeps its parent's static threshold, and what the card maps onto that bar. */
 import type { ModelCard } from '@vigil/runtime';
+import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import { spreadScale } from '@vigil/runtime/scoring/spread.ts';
-import { FLATLINE_BAR_MULTIPLE, type CardScoring } from '../score-exported.ts';
+import { FLATLINE_BAR_MULTIPLE, type CardScoring, type ExportedScored } from '../score-exported.ts';
+import type { WindowBatch } from '../fit.ts';
 
 /**
  * The serving model's static threshold (and the level residual tracking learns under) for the adapted card: a
@@ -9,8 +11,11 @@ import { FLATLINE_BAR_MULTIPLE, type CardScoring } from '../score-exported.ts';
  * windows, selected for scoring under half of it, cannot calibrate one. bench/adapt-drift.ts: refitted on them (and
  * the original validation windows), the bar moved from 3.08 to anywhere in 2.59-3.37 between adaptations, and one
  * adapted model flagged 4.0 % of windows against 0.6 % before its swap (rolled back).
+ * `scored` (the windows and the child's outputs `cs` was computed from): with the spread, whose scale follows the
+ * bar, every window's score is computed again as the card will now score it, so the adapt check judges the child by
+ * the scores it will serve with (without it, by its own bar's spread).
  */
-export function keepThreshold(cs: CardScoring, parent: ModelCard): void {
+export function keepThreshold(cs: CardScoring, parent: ModelCard, scored?: { all: WindowBatch; out: ExportedScored; window: number; channels: number }): void {
   const method = parent.threshold.static.method.replace(/ \(kept from version [^)]*\)$/, '');
   cs.threshold = { ...parent.threshold.static, method: `${method} (kept from version ${parent.version})` };
   const tracking = cs.scoring.residual?.tracking;
@@ -18,5 +23,12 @@ export function keepThreshold(cs: CardScoring, parent: ModelCard): void {
   // What the card maps onto the bar follows it: a stuck sensor's score and the spread's scale.
   const bar = cs.threshold.value;
   if (cs.scoring.flatline) cs.scoring.flatline.score = FLATLINE_BAR_MULTIPLE * bar;
-  if (cs.scoring.spread) cs.scoring.spread.scale = spreadScale(cs.scoring.spread, bar);
+  if (cs.scoring.spread) {
+    cs.scoring.spread.scale = spreadScale(cs.scoring.spread, bar);
+    // As cardScoring scored them: the stuck-sensor check aside (no window it was computed from holds a channel still).
+    if (scored) {
+      const { all, out, window, channels } = scored;
+      cs.scores = scoreOutputs(all.data, { reconstruction: out.recon, extra: { samples: out.samples } }, all.count, window, channels, { ...cs.scoring, flatline: undefined }).scores;
+    }
+  }
 }
