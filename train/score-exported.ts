@@ -200,7 +200,8 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     const spread = fitSpread(spreadReference(diffs, c), diffs, threshold.value, o.thresholdRisk, mask ? 'training and held-out (set-aside windows left out)' : 'training and held-out');
     if (spread) {
       scoring.spread = spread;
-      const s = spreadScores(all.data, all.count, w, c, spread);
+      // The differences of every window are those computed above unless some were set aside.
+      const s = spreadScores(all.data, all.count, w, c, spread, undefined, size(every) === all.count ? diffs : undefined);
       applySpread(sc, s.scaled, s.differences, spread, c);
     }
   }

@@ -112,8 +112,10 @@ export function spreadStatistics(differences: Float64Array, reference: readonly 
  */
 export function spreadScores(
   input: Float32Array, n: number, window: number, channels: number, spread: Spread, hold?: ArrayLike<number>,
+  /** `successiveDifferences` of these windows when the caller has them already (training). */
+  known?: Float64Array,
 ): { scaled: Float32Array; differences: Float64Array; hold: Uint8Array } {
-  const differences = successiveDifferences(input, n, window, channels);
+  const differences = known ?? successiveDifferences(input, n, window, channels);
   const scaled = spreadStatistics(differences, spread.reference, spread.channels);
   const held = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
