@@ -24,6 +24,11 @@ export interface StoredWindow {
   tsFirst: number;
   tsLast: number;
   data: Float32Array;
+  /**
+   * True when a row of the window had a channel forward-filled (SensorWindow.filled): the stuck-sensor check does not
+   * judge it when the window is scored again (a second opinion), as it did not live.
+   */
+  filled?: boolean;
 }
 
 /** A detection's window in original units (the pipeline's are scaled), copied out of the pipeline's buffer. */
@@ -32,7 +37,7 @@ export function storedWindow(d: Detection, scaler: Scaler): StoredWindow {
   const C = scaler.scale.length;
   const data = new Float32Array(v.data.length);
   for (let i = 0; i < data.length; i++) data[i] = v.data[i] * scaler.scale[i % C] + scaler.offset[i % C];
-  return { sensor: v.sensor, tsFirst: v.tsFirst, tsLast: v.tsLast, data };
+  return { sensor: v.sensor, tsFirst: v.tsFirst, tsLast: v.tsLast, data, ...(v.filled ? { filled: true } : {}) };
 }
 
 /** The windows of one alert, kept so an adaptation can check the alert would still be raised. */
@@ -73,7 +78,7 @@ export interface ReservoirSnapshot {
   drift?: SavedDriftReference;
 }
 
-const WindowJson = z.object({ s: z.string(), a: z.number(), b: z.number(), d: z.string() }).strict();
+const WindowJson = z.object({ s: z.string(), a: z.number(), b: z.number(), d: z.string(), f: z.literal(1).optional() }).strict();
 const FileSchema = z
   .object({
     format: z.literal(RESERVOIR_FORMAT),
@@ -93,7 +98,7 @@ export function storedWindowBytes(window: number, channels: number): number {
   return 4 * Math.ceil((window * channels * 4) / 3) + 64;
 }
 
-const encodeWindow = (w: StoredWindow) => ({ s: w.sensor, a: w.tsFirst, b: w.tsLast, d: Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString('base64') });
+const encodeWindow = (w: StoredWindow) => ({ s: w.sensor, a: w.tsFirst, b: w.tsLast, d: Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString('base64'), ...(w.filled ? { f: 1 as const } : {}) });
 
 function decodeWindow(w: z.infer<typeof WindowJson>, per: number, where: string): StoredWindow {
   const bytes = Buffer.from(w.d, 'base64');
@@ -101,7 +106,7 @@ function decodeWindow(w: z.infer<typeof WindowJson>, per: number, where: string)
   // Copy into an aligned buffer: a Buffer's bytes may start at an offset that is not a multiple of 4.
   const data = new Float32Array(per);
   new Uint8Array(data.buffer).set(bytes);
-  return { sensor: w.s, tsFirst: w.a, tsLast: w.b, data };
+  return { sensor: w.s, tsFirst: w.a, tsLast: w.b, data, ...(w.f ? { filled: true } : {}) };
 }
 
 /** The file text of a snapshot. */

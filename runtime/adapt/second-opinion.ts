@@ -84,7 +84,8 @@ export async function openPrevious(path: string, reservoir: readonly StoredWindo
         // of the flagged windows, not every window, so the memory fills faster or slower than when streamed: a rough
         // second opinion, as the level uncertainty's is.
         const meanOf = residual ? (i: number) => (residual.memory ? memoryState(batch[i].window.sensor) : stateFrom(residual, means[batch[i].window.sensor])) : undefined;
-        const { scores } = scoreOutputs(input, out, batch.length, card.window, C, card.scoring, meanOf);
+        // A window with a forward-filled row is not judged stuck (flatline.ts), as it was not live.
+        const { scores } = scoreOutputs(input, out, batch.length, card.window, C, card.scoring, meanOf, (i) => batch[i].window.filled === true);
         batch.forEach((s, i) => (agrees[asked[i]] = scores[i] > s.bar * card.threshold.static.value));
       }
       return agrees;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReservoirSchema } from '../../runtime/adapt/config.ts';
 import { Reservoir } from '../../runtime/adapt/reservoir.ts';
-import { readReservoir, storedWindowBytes, writeReservoir, writeReservoirAsync, decodeReservoir } from '../../runtime/adapt/reservoir-file.ts';
+import { readReservoir, storedWindow, storedWindowBytes, writeReservoir, writeReservoirAsync, decodeReservoir, encodeReservoir } from '../../runtime/adapt/reservoir-file.ts';
 import type { Detection } from '../../runtime/stream/types.ts';
 
 const W = 4;
@@ -154,6 +154,11 @@ describe('reservoir', () => {
     feed(back, 's2', [0.1, 0.1], 100);
     expect(back.counts.guard).toBe(2);
     expect(() => new Reservoir({ ...model, channels: ['a', 'c'] }, cfg(), readReservoir(path))).toThrow(/reservoir is of model 'pump' \(4 x \[a, b\]\); the model in service is 'pump' \(4 x \[a, c\]\)/);
+    // A window with a forward-filled row keeps the mark through the file (a second opinion does not judge it stuck).
+    const filled = storedWindow({ ...det('s3', 7, 0.1), verdict: { ...det('s3', 7, 0.1).verdict, filled: true } }, scaler);
+    const plain = storedWindow(det('s3', 8, 0.1), scaler);
+    const kept = decodeReservoir(encodeReservoir({ ...r.snapshot(), windows: [filled, plain] }), 'x.json').windows;
+    expect(kept.map((w) => w.filled)).toEqual([true, undefined]);
     expect(() => decodeReservoir('{"format":"other"}', 'x.json')).toThrow(/x\.json: not a reservoir file of this version \(format:/);
     expect(() => decodeReservoir('nope', 'x.json')).toThrow(/x\.json: not JSON/);
   });

@@ -11,12 +11,13 @@ import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { tempDir } from '../train/helpers.ts';
 
 /** A 2 x 2 model reconstructing each channel as its window mean, Mahalanobis on the last row, bar 4. */
-function previousModel(memory: boolean): string {
+function previousModel(memory: boolean, flatline = false): string {
   const path = writeTinyModel(tempDir('vigil-second-'), { name: 'prev', window: 2, channels: ['a', 'b'], layers: [meanLayer(2, 2)], threshold: 4 });
   const card = JSON.parse(readFileSync(`${path}.json`, 'utf8'));
   card.scoring = {
     error: 'mahalanobis', span: 1,
     residual: { mean: [0, 0], precision: [1, 0, 0, 1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0, below: 2 }, ...(memory ? { memory: { lambda: MEMORY_LAMBDA, scale: 20, clip: 4, method: 'test' } } : {}) },
+    ...(flatline ? { flatline: { channels: [0, 1], score: 8, method: 'test' } } : {}),
   };
   writeFileSync(`${path}.json`, JSON.stringify(card));
   return path;
@@ -30,6 +31,17 @@ describe('second opinion of the previous model', () => {
     const previous = await openPrevious(previousModel(false), [], 0);
     try {
       expect((await previous.judge(suspects)).filter(Boolean)).toHaveLength(0);
+    } finally {
+      await previous.close();
+    }
+  });
+
+  it('judges a window with a still channel stuck, unless a row of it was forward-filled (it was not judged live either)', async () => {
+    const previous = await openPrevious(previousModel(false, true), [], 0);
+    try {
+      // Channel b holds 0.5 over both rows; the model alone scores the window far under the bar.
+      const still = { sensor: 'p', tsFirst: 1, tsLast: 2, data: Float32Array.from([0, 0.5, 0.1, 0.5]) };
+      expect(await previous.judge([{ window: still, bar: 1 }, { window: { ...still, filled: true }, bar: 1 }])).toEqual([true, false]);
     } finally {
       await previous.close();
     }
