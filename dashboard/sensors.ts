@@ -14,7 +14,10 @@ export interface AlertSpan {
   peakScore: number;
   threshold: number;
   contributors: { channel: string; share: number }[];
-  /** The check that raised the opening window when not the model's own statistic (AlertEvent.cause). */
+  /**
+   * What a check found in the alert's anomalous windows (AlertEvent.cause): the latest found while it is open, kept
+   * on close (the close event names its worst window's, which may have none), replaced by the close's when it names one.
+   */
   cause?: Cause;
 }
 

@@ -8,6 +8,7 @@ import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/
 import { fitResidualModel, residualVariance, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
+import type { BatchScores } from '@vigil/runtime/scoring/reconstruction.ts';
 import { applySpread, judgedChannels, spreadReference, spreadScale, spreadScores, spreadStatistics, successiveDifferences, type Spread } from '@vigil/runtime/scoring/spread.ts';
 import { quantile } from '@vigil/runtime/util/quantile.ts';
 import { MEMORY_LAMBDA, MEMORY_PERSISTENCE, memoryClip, memoryStatistics, type ResidualMemory } from '@vigil/runtime/scoring/residual-memory.ts';
@@ -134,6 +135,15 @@ export interface CardScoring {
 }
 
 /**
+ * Every window's score under `scoring`, as a card calibrated on `all` scores them: statically (no tracked state), and
+ * without the stuck-sensor check, which no window a card was calibrated on sets off (its watch list is the channels
+ * that moved in every one of them).
+ */
+export function calibrationScores(all: WindowBatch, out: ExportedScored, window: number, channels: number, scoring: Scoring): BatchScores {
+  return scoreOutputs(all.data, { reconstruction: out.recon, extra: { samples: out.samples } }, all.count, window, channels, { ...scoring, flatline: undefined });
+}
+
+/**
  * Scoring model, statistics and threshold from the ONNX outputs of `all`: the residual model (mahalanobis) is
  * fitted on the `fitted` windows (the ones the model trained on), the decoder variance (recon-prob) and the
  * static threshold on the `heldOut` windows when there are any (the fitted ones otherwise): held-out scores
@@ -176,7 +186,7 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     // bce: the clipping rule travels with the card, so the runtime scores with the rule it was calibrated under.
     scoring = o.loss === 'bce' ? { error: 'bce', span, bceClip: { ...BCE_CLIP_DEFAULT } } : { error: o.loss, span };
   }
-  const sc = scoreOutputs(all.data, { reconstruction: out.recon, extra: { samples: out.samples } }, all.count, w, c, scoring);
+  const sc = calibrationScores(all, out, w, c, scoring);
   const stats = (r: WindowRange) => errorStats(sub(sc.scores, r, 1), sub(sc.perChannel, r, c), c);
   const threshold = calibrateStatic(sub(sc.scores, calibSet, 1), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
   // The calibration windows' span residuals, for the level drift and the memory (computed once, when one needs them).

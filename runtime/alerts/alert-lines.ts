@@ -8,6 +8,11 @@ import type { AlertEvent } from '../stream/types.ts';
 import { formatShort } from '../util/format-number.ts';
 import { humanDuration, shortTime } from '../util/format-time.ts';
 
+/** `flow 90%, speed 10%`: channels with their share of an alert's error. */
+export function shareList(contributors: readonly { channel: string; share: number }[]): string {
+  return contributors.map((c) => `${c.channel} ${Math.round(c.share * 100)}%`).join(', ');
+}
+
 /** One line per alert (a close, or an open still open at the end), the first `max`, then how many more. */
 export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
   const alerts: AlertEvent[] = [];
@@ -23,13 +28,13 @@ export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
   const lines = alerts.slice(0, max).map((e) => {
     const closed = e.type === 'close';
     const from = closed && e.openedAt !== undefined ? e.openedAt : e.tsLast;
-    const peak = closed && e.peakScore !== undefined ? e.peakScore : e.score;
-    const top = e.contributors.map((c) => `${c.channel} ${Math.round(c.share * 100)}%`).join(', ');
+    // A close carries the alert's peak; one still open, only its opening window's score.
+    const score = closed && e.peakScore !== undefined ? e.peakScore : e.score;
     return [
       `  ${shortTime(from)}`,
       closed ? `lasted ${humanDuration(e.durationMs ?? e.tsLast - from)}` : 'still open at the end',
-      `peak ${formatShort(peak)}${e.threshold > 0 ? ` (${(peak / e.threshold).toFixed(1)}x)` : ''}`,
-      top,
+      `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${e.threshold > 0 ? ` (${(score / e.threshold).toFixed(1)}x)` : ''}`,
+      shareList(e.contributors),
       e.cause ? CAUSE_TEXT[e.cause] : '',
     ].filter(Boolean).join('  ');
   });

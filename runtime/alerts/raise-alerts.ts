@@ -25,13 +25,16 @@ export interface RaiseAlertsOptions extends Partial<AlertPolicy> {
 }
 
 /**
- * What a check found in a judged window, as its alert reports it: the window's own cause (a stuck sensor, the
- * spread), except that the residual memory counts only where the window's own statistic alone is not over the bar
- * (a fault loud on its own is not called a persistent shift because the memory also passed the bar during it).
+ * What a check found in a judged window, as its alert reports it: a stuck sensor whatever scored the window; the
+ * spread or the residual memory where it scored the window over the bar (raw, before any smoothing), the memory only
+ * where the window's own statistic alone is not over it (a fault loud on its own is not called a persistent shift
+ * because the memory also passed the bar during it).
  */
-export function verdictCause(v: Pick<Verdict, 'cause' | 'ownScore' | 'threshold'>): Cause | undefined {
-  if (v.ownScore !== undefined && !(v.ownScore > v.threshold)) return 'memory';
-  return v.cause === 'memory' ? undefined : v.cause;
+export function verdictCause(v: Pick<Verdict, 'cause' | 'ownScore' | 'threshold' | 'score' | 'rawScore'>): Cause | undefined {
+  if (v.cause === 'stuck') return 'stuck';
+  if (v.cause === undefined || !((v.rawScore ?? v.score) > v.threshold)) return undefined;
+  if (v.cause === 'memory') return v.ownScore !== undefined && !(v.ownScore > v.threshold) ? 'memory' : undefined;
+  return v.cause;
 }
 
 /** Turn one tracker step into an event, or undefined when nothing opened or closed. */

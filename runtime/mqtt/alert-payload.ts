@@ -8,7 +8,6 @@ import { z } from 'zod';
 import type { AlertEvent } from '../stream/types.ts';
 import { INVALID_SIGNAL_REASONS, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import { sensorIdProblem } from './topic-template.ts';
-import { CAUSES } from '../scoring/cause.ts';
 
 /** The version tag every alert message carries. */
 export const ALERT_SCHEMA = 'vigil-alert/1';
@@ -42,9 +41,11 @@ export const AlertPayloadSchema = z.object({
   /**
    * Present when a check says what the window behind the event shows, beyond the model's score: `stuck` (a channel
    * held exactly still over the whole window; topChannels[0] is it), `spread` (channels moving from row to row more
-   * than in training gave the window its score; topChannels are the roughened ones) or `memory` (as above).
+   * than in training gave the window its score; topChannels are the roughened ones) or `memory` (as above). Any
+   * text: a newer producer may name causes this version does not know (CAUSES lists these), and a reader shows them
+   * as they are rather than refusing the alert.
    */
-  cause: z.enum(CAUSES).optional(),
+  cause: z.string().optional(),
   openedAt: z.string().optional(),
   durationMs: z.number().optional(),
   peakScore: z.number().optional(),

@@ -13,12 +13,17 @@ export const CAUSES = ['memory', 'spread', 'stuck'] as const;
 /** A cause a check can give a window. */
 export type Cause = (typeof CAUSES)[number];
 
-/** How an operator reads each cause (the dashboard, `vigil alerts`). */
+/** How an operator reads each cause (the dashboard, `vigil alerts`, `vigil score`). */
 export const CAUSE_TEXT: Record<Cause, string> = {
   memory: 'a persistent shift (residual memory)',
   spread: 'a roughened signal (row-to-row spread)',
   stuck: 'a stuck sensor (holding exactly still)',
 };
+
+/** A cause in words; one this version does not know (from a newer producer's alert) as it came. */
+export function causeText(cause: string): string {
+  return (CAUSE_TEXT as Record<string, string>)[cause] ?? cause;
+}
 
 /** Mark window i of a batch of n with `cause` (the codes array is made on the first mark; a later mark wins). */
 export function markCause(scored: BatchScores, i: number, n: number, cause: Cause): void {

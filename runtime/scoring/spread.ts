@@ -129,17 +129,19 @@ export function spreadScores(
  * Raise each window's score to its scaled spread where that is larger; its channel terms then are each channel's
  * share of the excess, scale x (g_c - center) / K over the K judged channels (0 for the others; they sum to the
  * score), so the blame goes to the channels that roughened. A window's own statistic (`own`, with a residual
- * memory) is one of the window itself, so it is raised too.
+ * memory) is one of the window itself, so it is raised too, also where the memory's is larger still. A window whose
+ * spread passed its own limit (mapped onto the static bar) and gave it its score has the spread for its cause.
  */
 export function applySpread(scored: BatchScores, scaled: Float32Array, differences: Float64Array, spread: Spread, channels: number): void {
   const { reference, scale, center } = spread;
   const judged = spread.channels;
+  const fired = scale * (spread.limit - center);
   for (let i = 0; i < scaled.length; i++) {
     const q = scaled[i];
+    if (scored.own && !(scored.own[i] >= q)) scored.own[i] = q;
     if (!(q > scored.scores[i])) continue;
     scored.scores[i] = q;
-    markCause(scored, i, scaled.length, 'spread');
-    if (scored.own && !(scored.own[i] >= q)) scored.own[i] = q;
+    if (q >= fired) markCause(scored, i, scaled.length, 'spread');
     scored.perChannel.fill(0, i * channels, (i + 1) * channels);
     for (const c of judged) scored.perChannel[i * channels + c] = (scale * (differences[i * channels + c] / reference[c] - center)) / judged.length;
   }

@@ -5,7 +5,8 @@
  */
 import type { z } from 'zod';
 import { formatShort } from '@vigil/runtime/util/format-number.ts';
-import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
+import { causeText } from '@vigil/runtime/scoring/cause.ts';
+import { shareList } from '@vigil/runtime/alerts/alert-lines.ts';
 import { humanDuration, shortTime } from '@vigil/runtime/util/format-time.ts';
 import { AlertPayloadSchema, InvalidPayloadSchema, type AlertPayload, type InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
@@ -59,9 +60,9 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
   const ratio = a.threshold > 0 ? a.score / a.threshold : Infinity;
   const window = `${shortTime(a.tsFirst ?? a.windowStart)} .. ${shortTime(a.tsLast ?? a.windowEnd)}`;
-  const top = (a.topChannels ?? []).map((t) => `${t.channel} ${Math.round(t.share * 100)}%`).join(', ');
+  const top = shareList(a.topChannels ?? []);
   // What a check found in the window behind the event (on close: the alert's worst window).
-  const found = a.cause ? CAUSE_TEXT[a.cause] : a.memory ? CAUSE_TEXT.memory : '';
+  const found = a.cause ? causeText(a.cause) : a.memory ? causeText('memory') : '';
   if (a.type === 'open') {
     return [
       `${c.dim}${wall}${c.reset}`,

@@ -18,7 +18,7 @@ describe('alert lines', () => {
     ]);
     expect(lines).toEqual([
       '  2024-01-01 00:01  lasted 1m 50s  peak 140 (14.0x)  flow 90%, speed 10%  a stuck sensor (holding exactly still)',
-      '  2024-01-01 01:00  still open at the end  peak 25.0 (2.5x)  flow 90%, speed 10%  a roughened signal (row-to-row spread)',
+      '  2024-01-01 01:00  still open at the end  opened at 25.0 (2.5x)  flow 90%, speed 10%  a roughened signal (row-to-row spread)',
     ]);
   });
 

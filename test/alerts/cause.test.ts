@@ -6,13 +6,13 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { alertEventOf } from '../../runtime/alerts/raise-alerts.ts';
+import { alertEventOf, verdictCause } from '../../runtime/alerts/raise-alerts.ts';
 import { AlertTracker, ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
 import type { ModelCard, Scoring } from '../../runtime/model/card.ts';
 import { alertPayload, AlertPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
 import { CAUSE_TEXT, causeAt } from '../../runtime/scoring/cause.ts';
 import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
-import { spreadReference, successiveDifferences } from '../../runtime/scoring/spread.ts';
+import { applySpread, spreadReference, successiveDifferences } from '../../runtime/scoring/spread.ts';
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
 import type { AlertEvent, ScoredWindow, SensorWindow, Verdict } from '../../runtime/stream/types.ts';
 import { createRng } from '../../runtime/util/prng.ts';
@@ -48,6 +48,34 @@ function scoring(): Scoring {
 }
 
 describe('what raised an alert', () => {
+  it('an alert names a stuck sensor whatever scored its window, the spread or the memory only over the bar', () => {
+    const v = { threshold: 4, score: 6 } as const;
+    expect(verdictCause({ ...v, cause: 'stuck', ownScore: 3 })).toBe('stuck');
+    expect(verdictCause({ ...v, score: 1, cause: 'stuck' })).toBe('stuck');
+    expect(verdictCause({ ...v, cause: 'spread' })).toBe('spread');
+    // Under the bar (raw, whatever smoothing made of it), neither names anything.
+    expect(verdictCause({ ...v, score: 3, cause: 'spread' })).toBeUndefined();
+    expect(verdictCause({ ...v, score: 5, rawScore: 3, cause: 'spread' })).toBeUndefined();
+    // The memory: only where the window's own statistic alone is not over the bar.
+    expect(verdictCause({ ...v, cause: 'memory', ownScore: 3 })).toBe('memory');
+    expect(verdictCause({ ...v, cause: 'memory', ownScore: 5 })).toBeUndefined();
+    expect(verdictCause({ ...v })).toBeUndefined();
+  });
+
+  it('the spread raises a window\'s own statistic even where the memory scored it higher: not a persistent shift then', () => {
+    const scored = { scores: Float32Array.from([9, 9]), own: Float32Array.from([1, 1]), perChannel: new Float32Array(2 * C) };
+    const spread = { reference: [1, 1, 1], channels: [0, 1, 2], center: 0, limit: 5, scale: 1, method: 't' };
+    // Window 0's spread (6) passed its limit (5), window 1's (2) did not; the memory's 9 is the score of both.
+    applySpread(scored, Float32Array.from([6, 2]), new Float64Array(2 * C).fill(1), spread, C);
+    expect(Array.from(scored.own)).toEqual([6, 2]);
+    expect(Array.from(scored.scores)).toEqual([9, 9]);
+    expect(verdictCause({ threshold: 4, score: 9, ownScore: 6, cause: 'memory' })).toBeUndefined();
+    // Where it gives the score, the spread is the cause only past its own limit.
+    const low = { scores: Float32Array.from([0.5, 0.5]), perChannel: new Float32Array(2 * C) };
+    applySpread(low, Float32Array.from([6, 2]), new Float64Array(2 * C).fill(1), spread, C);
+    expect([causeAt(low.causes, 0), causeAt(low.causes, 1)]).toEqual(['spread', undefined]);
+  });
+
   it('a stuck window is marked stuck whatever scored it; the spread marks the windows it scored; the model, none', () => {
     const s = scoring();
     // Window 0 normal, 1 roughened, 2 stuck, 3 reconstructed badly (its own statistic is the larger), 4 both rough
@@ -100,7 +128,6 @@ describe('what raised an alert', () => {
     expect(events.map((e) => `${e.type}:${e.cause}`)).toEqual(['open:spread', 'close:spread', 'open:stuck', 'close:stuck']);
     expect(saved?.open?.peak.cause).toBe('stuck');
     expect(events[2].contributors[0].channel).toBe('temp');
-    expect(events[0].memory).toBeUndefined();
 
     const payload = alertPayload(events[2]);
     expect(AlertPayloadSchema.parse(JSON.parse(JSON.stringify(payload))).cause).toBe('stuck');

@@ -1,8 +1,7 @@
 /** An adapted card that keeps its parent's static threshold, and what the card maps onto that bar. */
 import type { ModelCard } from '@vigil/runtime';
-import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import { spreadScale } from '@vigil/runtime/scoring/spread.ts';
-import { FLATLINE_BAR_MULTIPLE, type CardScoring, type ExportedScored } from '../score-exported.ts';
+import { calibrationScores, FLATLINE_BAR_MULTIPLE, type CardScoring, type ExportedScored } from '../score-exported.ts';
 import type { WindowBatch } from '../fit.ts';
 
 /**
@@ -25,10 +24,6 @@ export function keepThreshold(cs: CardScoring, parent: ModelCard, scored?: { all
   if (cs.scoring.flatline) cs.scoring.flatline.score = FLATLINE_BAR_MULTIPLE * bar;
   if (cs.scoring.spread) {
     cs.scoring.spread.scale = spreadScale(cs.scoring.spread, bar);
-    // As cardScoring scored them: the stuck-sensor check aside (no window it was computed from holds a channel still).
-    if (scored) {
-      const { all, out, window, channels } = scored;
-      cs.scores = scoreOutputs(all.data, { reconstruction: out.recon, extra: { samples: out.samples } }, all.count, window, channels, { ...cs.scoring, flatline: undefined }).scores;
-    }
+    if (scored) cs.scores = calibrationScores(scored.all, scored.out, scored.window, scored.channels, cs.scoring).scores;
   }
 }
