@@ -12,6 +12,7 @@ import type { ModelCard, Scoring } from '../../runtime/model/card.ts';
 import { alertPayload, AlertPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
 import { CAUSE_TEXT, causeAt } from '../../runtime/scoring/cause.ts';
 import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
+import type { BatchScores } from '../../runtime/scoring/reconstruction.ts';
 import { applySpread, spreadReference, successiveDifferences } from '../../runtime/scoring/spread.ts';
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
 import type { AlertEvent, ScoredWindow, SensorWindow, Verdict } from '../../runtime/stream/types.ts';
@@ -71,7 +72,7 @@ describe('what raised an alert', () => {
     expect(Array.from(scored.scores)).toEqual([9, 9]);
     expect(verdictCause({ threshold: 4, score: 9, ownScore: 6, cause: 'memory' })).toBeUndefined();
     // Where it gives the score, the spread is the cause only past its own limit.
-    const low = { scores: Float32Array.from([0.5, 0.5]), perChannel: new Float32Array(2 * C) };
+    const low: BatchScores = { scores: Float32Array.from([0.5, 0.5]), perChannel: new Float32Array(2 * C) };
     applySpread(low, Float32Array.from([6, 2]), new Float64Array(2 * C).fill(1), spread, C);
     expect([causeAt(low.causes, 0), causeAt(low.causes, 1)]).toEqual(['spread', undefined]);
   });
