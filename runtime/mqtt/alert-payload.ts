@@ -1,12 +1,14 @@
 /**
  * The alert message as published and posted: a flat, versioned JSON object a plant engineer can read and a
  * program can parse. Sizes are bounded (contributors capped) so a model with many channels cannot make huge alerts.
- * `type` says which kind: `open` and `close` of an anomaly episode (`AlertPayload`), or `invalid`: a reading of
- * the sensor refused as physically impossible or unreadable (`InvalidPayload`). Consumers skip types they do not know.
+ * `type` says which kind: `open` and `close` of an anomaly episode (`AlertPayload`), `invalid`: a reading of
+ * the sensor refused as physically impossible or unreadable (`InvalidPayload`), or `silent` / `resumed`: the sensor
+ * stopped reporting, or started again (`SilencePayload`). Consumers skip types they do not know.
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../stream/types.ts';
 import { INVALID_SIGNAL_REASONS, type InvalidSignal } from '../alerts/invalid-signals.ts';
+import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { sensorIdProblem } from './topic-template.ts';
 
 /** The version tag every alert message carries. */
@@ -79,8 +81,43 @@ export const InvalidPayloadSchema = z.object({
 /** An invalid-reading signal. */
 export type InvalidPayload = z.infer<typeof InvalidPayloadSchema>;
 
+/**
+ * A sensor gone silent (`silent`: no reading for `alerts.silent.factor` times its usual interval, and at least
+ * `alerts.silent.minMs`) or back (`resumed`: its first reading after one): runtime/alerts/silent-sensors.ts.
+ */
+export const SilencePayloadSchema = z.object({
+  schema: z.literal(ALERT_SCHEMA),
+  type: z.enum(['silent', 'resumed']),
+  sensor: z.string(),
+  /** When it was last heard before the silence (ISO 8601 and epoch ms, arrival time). */
+  lastHeard: z.string(),
+  lastHeardAt: z.number(),
+  /** How long it has been quiet (silent: so far; resumed: in all), and its usual interval before (ms). */
+  quietMs: z.number(),
+  usualMs: z.number(),
+  model: modelRef,
+  severity: z.enum(['warning', 'clear']),
+});
+/** A silence signal. */
+export type SilencePayload = z.infer<typeof SilencePayloadSchema>;
+
+/** Build the payload of a silence signal. */
+export function silencePayload(e: SilenceEvent, model: { name: string; version: string }): SilencePayload {
+  return {
+    schema: ALERT_SCHEMA,
+    type: e.type,
+    sensor: e.sensor,
+    lastHeard: new Date(e.lastHeardAt).toISOString(),
+    lastHeardAt: e.lastHeardAt,
+    quietMs: Math.round(e.quietMs),
+    usualMs: Math.round(e.usualMs),
+    model: { name: model.name, version: model.version },
+    severity: e.type === 'silent' ? 'warning' : 'clear',
+  };
+}
+
 /** Any message on an alert topic, told apart by `type`. */
-export const AlertMessagePayloadSchema = z.discriminatedUnion('type', [AlertPayloadSchema, InvalidPayloadSchema]);
+export const AlertMessagePayloadSchema = z.discriminatedUnion('type', [AlertPayloadSchema, InvalidPayloadSchema, SilencePayloadSchema]);
 /** Any message on an alert topic. */
 export type AlertMessagePayload = z.infer<typeof AlertMessagePayloadSchema>;
 

@@ -7,7 +7,7 @@
  */
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { AlertEvent } from '../stream/types.ts';
-import { alertPayload, alertTopic, type AlertMessagePayload, type InvalidPayload } from './alert-payload.ts';
+import { alertPayload, alertTopic, type AlertMessagePayload, type InvalidPayload, type SilencePayload } from './alert-payload.ts';
 import type { MiniLogger } from './connect.ts';
 
 /** Options of the MQTT alert sink. */
@@ -49,8 +49,8 @@ export interface AlertSinkStats {
 /** The sink: `publish` never throws; `drain` waits for everything handed over to be acknowledged. */
 export interface AlertSink {
   publish(e: AlertEvent): void;
-  /** Publish a sensor's invalid-reading signal on its alert topic, queued and acknowledged as alerts are. */
-  signal(p: InvalidPayload): void;
+  /** Publish a sensor's invalid-reading or silence signal on its alert topic, queued and acknowledged as alerts are. */
+  signal(p: InvalidPayload | SilencePayload): void;
   drain(timeoutMs: number): Promise<boolean>;
   stats(): AlertSinkStats;
   close(): void;

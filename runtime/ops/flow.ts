@@ -30,6 +30,7 @@ import type { RuntimeThresholds } from './thresholds.ts';
 import { shedWarning, type ShedWarning } from './shed-warning.ts';
 import { watchDrops, type DropWatch } from './drops.ts';
 import { LatencyRing } from './latency.ts';
+import { SilentSensors } from '../alerts/silent-sensors.ts';
 
 /** The config sections the data path reads. */
 export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health'>;
@@ -105,6 +106,8 @@ interface PipelineRun {
   drops: DropWatch;
   stats: FlowStats;
   onDetection: (d: Detection) => void;
+  /** The silent-sensor watch (alerts.silent), undefined when off. */
+  silence?: SilentSensors;
 }
 
 /** Messages -> decode -> pipeline -> delivery until `stop$`, restarted 1 s after a failure; `drained` settles at its end. */
@@ -134,8 +137,12 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     edge.messages++;
     stats.lastMessageAt = Date.now();
   };
+  const { silence } = r;
   const decoded = (reading: Reading) => {
     edge.decoded++;
+    // Arrival on the wall clock (a replayed or injected reading may carry another receivedAt).
+    const back = silence?.heard(reading.sensor, Date.now());
+    if (back) deps.sinks().silence(back);
     events.readings.next(reading);
   };
   const retryLater = (err: Error) => {
@@ -159,6 +166,9 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const drops = watchDrops(deps.counters, config.health, log);
   const stats: FlowStats = { lastMessageAt: 0, restarts: 0 };
   const onDetection = deliverTo(deps, latency);
+  const s = config.alerts.silent;
+  const silence = s.enabled ? new SilentSensors({ factor: s.factor, minMs: s.minMs, maxSensors: config.window.maxSensors }) : undefined;
+  let silenceTimer: ReturnType<typeof setInterval> | undefined;
   const stop$ = new Subject<void>();
   let decoding: OperatorFunction<RawMessage, Reading> | undefined;
   let templates: TopicTemplate[] = [];
@@ -191,11 +201,19 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
-      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection }, stop$);
+      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, silence }, stop$);
+      if (silence) {
+        silenceTimer = setInterval(() => {
+          for (const e of silence.check(Date.now())) deps.sinks().silence(e);
+          edge.sensorsSilent = silence.silent;
+        }, s.checkMs);
+        silenceTimer.unref();
+      }
       // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
       await Promise.race([intake.subscribed, new Promise((r) => setTimeout(r, config.broker.connectTimeoutMs).unref())]);
     },
     async stop() {
+      clearInterval(silenceTimer);
       stop$.next();
       // Hand our partitions to the other workers now, while we drain what we already took.
       await handover?.publishNow();

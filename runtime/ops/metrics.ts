@@ -13,6 +13,9 @@ export interface EdgeCounters {
   rejected: Map<string, number>;
   /** Invalid-reading signals published, by reason (runtime/alerts/invalid-signals.ts). */
   invalidSignals: Map<string, number>;
+  /** Silence signals published (a sensor gone quiet, runtime/alerts/silent-sensors.ts), and sensors silent now (gauge). */
+  silenceSignals: number;
+  sensorsSilent: number;
   alertsPublished: number;
   alertsQueued: number;
   alertsDropped: number;
@@ -39,6 +42,8 @@ export function createEdgeCounters(): EdgeCounters {
     decoded: 0,
     rejected: new Map(),
     invalidSignals: new Map(),
+    silenceSignals: 0,
+    sensorsSilent: 0,
     alertsPublished: 0,
     alertsQueued: 0,
     alertsDropped: 0,
@@ -154,6 +159,8 @@ function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_alerts_queued_total', 'Alerts that waited for the broker to come back', () => edge.alertsQueued);
   m('vigil_alerts_dropped_total', 'Alerts dropped because the offline queue was full', () => edge.alertsDropped);
   m('vigil_webhook_failures_total', 'Webhook deliveries that failed after all retries', () => edge.webhookFailures);
+  m('vigil_silence_signals_total', 'Sensors signalled silent on their alert topic (no reading for alerts.silent.factor x their usual interval)', () => edge.silenceSignals);
+  new Gauge({ name: 'vigil_sensors_silent', help: 'Sensors signalled silent and not heard from since', registers: [registry], collect() { this.set(edge.sensorsSilent); } });
   m('vigil_dead_letters_dropped_total', 'Dead letters not written to the file (backlog full, or a write failed: see the log)', () => edge.deadLetterDropped);
   m('vigil_model_reloads_total', 'Models hot-reloaded', () => edge.reloads);
   m('vigil_model_reload_failures_total', 'Hot reloads refused (the old model kept running)', () => edge.reloadFailures);

@@ -2,12 +2,14 @@
  * Where the runtime's output goes: alerts to the MQTT alert topic (QoS 1, queued while offline), the log and
  * the optional webhook; rejected input to the dead-letter topic/file, counted by reason and logged (the first
  * of each reason, then every 1000th, so a flood of junk cannot flood the log). An invalid reading of a known
- * sensor also raises a rate-limited `invalid` signal on the sensor's alert topic (runtime/alerts/invalid-signals.ts).
+ * sensor also raises a rate-limited `invalid` signal on the sensor's alert topic (runtime/alerts/invalid-signals.ts),
+ * and a sensor that stops reporting a `silent` one (runtime/alerts/silent-sensors.ts).
  */
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { mqttAlertSink } from '../mqtt/alert-sink.ts';
-import { alertPayload, invalidPayload } from '../mqtt/alert-payload.ts';
+import { alertPayload, invalidPayload, silencePayload } from '../mqtt/alert-payload.ts';
+import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { invalidSignals } from '../alerts/invalid-signals.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
 import type { AlertEvent, Rejected } from '../stream/types.ts';
@@ -19,6 +21,8 @@ import { createWebhook } from './webhook.ts';
 export interface RuntimeSinks {
   alert(a: AlertEvent): void;
   reject(r: Rejected): void;
+  /** A sensor gone silent or back (runtime/alerts/silent-sensors.ts). */
+  silence(e: SilenceEvent): void;
   /** Wait until every alert so far is acknowledged (broker and webhook); false on timeout. */
   drain(timeoutMs: number): Promise<boolean>;
   /** Alerts waiting for the broker now. */
@@ -79,6 +83,15 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
       const payload = invalidPayload(signal, model());
       countInvalidSignal(edge, signal.reason);
       log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
+      alertSink.signal(payload);
+      webhook?.post(payload);
+    },
+    silence(e) {
+      const payload = silencePayload(e, model());
+      if (e.type === 'silent') {
+        edge.silenceSignals++;
+        log.warn({ sensor: e.sensor, lastHeard: payload.lastHeard, quietMs: payload.quietMs, usualMs: payload.usualMs }, `sensor silent: ${e.sensor} not heard from for ${Math.round(e.quietMs / 1000)} s (usually every ${(e.usualMs / 1000).toPrecision(2)} s)`);
+      } else log.info({ sensor: e.sensor, quietMs: payload.quietMs }, `sensor back: ${e.sensor} after ${Math.round(e.quietMs / 1000)} s of silence`);
       alertSink.signal(payload);
       webhook?.post(payload);
     },

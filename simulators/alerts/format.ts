@@ -8,7 +8,7 @@ import { formatShort } from '@vigil/runtime/util/format-number.ts';
 import { causeText } from '@vigil/runtime/scoring/cause.ts';
 import { shareList } from '@vigil/runtime/alerts/alert-lines.ts';
 import { humanDuration, shortTime } from '@vigil/runtime/util/format-time.ts';
-import { AlertPayloadSchema, InvalidPayloadSchema, type AlertPayload, type InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
+import { AlertPayloadSchema, InvalidPayloadSchema, SilencePayloadSchema, type AlertPayload, type InvalidPayload, type SilencePayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 export type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
@@ -32,11 +32,29 @@ export function invalidProblem(v: unknown): string | undefined {
   return schemaProblem(InvalidPayloadSchema.safeParse(v));
 }
 
+/** Check a parsed payload is a silence signal (the runtime's `SilencePayloadSchema`); returns a reason when it is not. */
+export function silenceProblem(v: unknown): string | undefined {
+  const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (type !== 'silent' && type !== 'resumed') return 'not a silence signal';
+  return schemaProblem(SilencePayloadSchema.safeParse(v));
+}
+
 /** The first issue of a failed parse as `field: what was wrong`. */
 function schemaProblem(r: z.ZodSafeParseResult<unknown>): string | undefined {
   if (r.success) return undefined;
   const issue = r.error.issues[0];
   return `${issue.path.join('.') || 'payload'}: ${issue.message}`;
+}
+
+/** One line for a sensor gone silent, or back. */
+export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: Date } = {}): string {
+  const c = opts.color ? ANSI : { yellow: '', green: '', bold: '', dim: '', reset: '' };
+  const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
+  const usual = `usually every ${humanDuration(p.usualMs)}`;
+  return (p.type === 'silent'
+    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${shortTime(p.lastHeardAt)})`]
+    : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `after ${humanDuration(p.quietMs)} of silence`]
+  ).join('  ');
 }
 
 /** One line for an invalid-reading signal. */

@@ -1,16 +1,20 @@
 /**
  * The example alert subscriber: subscribe to the alert topics, parse each message, hand events to a callback.
- * A sensor's invalid-reading signals (`type: "invalid"`) go to `onSignal`, skipped without it. Messages that are
+ * A sensor's invalid-reading signals (`type: "invalid"`) go to `onSignal`, its silence signals (`silent`, `resumed`)
+ * to `onSilence`, each skipped without its handler. Messages that are
  * not alerts are reported once per reason, never fatal.
  */
 import type { MqttClient } from 'mqtt';
-import { alertProblem, invalidProblem, type AlertMessage, type InvalidPayload } from './format.ts';
+import { alertProblem, invalidProblem, silenceProblem, type AlertMessage, type InvalidPayload } from './format.ts';
+import type { SilencePayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 /** What a subscription reports. */
 export interface AlertHandlers {
   onAlert(alert: AlertMessage, topic: string): void;
   /** A sensor's invalid-reading signal; absent: such messages are skipped (not reported as invalid). */
   onSignal?(signal: InvalidPayload, topic: string): void;
+  /** A sensor gone silent or back (`type: "silent"` / `"resumed"`); absent: such messages are skipped. */
+  onSilence?(signal: SilencePayload, topic: string): void;
   onInvalid?(topic: string, reason: string): void;
 }
 
@@ -24,7 +28,14 @@ export async function subscribeAlerts(client: MqttClient, topic: string, h: Aler
       h.onInvalid?.(t, `payload is not JSON (${payload.length} bytes); expected a vigil-alert/1 object`);
       return;
     }
-    if ((parsed as { type?: unknown } | null)?.type === 'invalid') {
+    const type = (parsed as { type?: unknown } | null)?.type;
+    if (type === 'silent' || type === 'resumed') {
+      const bad = silenceProblem(parsed);
+      if (bad) h.onInvalid?.(t, `${bad}; expected a vigil-alert/1 silence signal`);
+      else h.onSilence?.(parsed as SilencePayload, t);
+      return;
+    }
+    if (type === 'invalid') {
       const bad = invalidProblem(parsed);
       if (bad) h.onInvalid?.(t, `${bad}; expected a vigil-alert/1 invalid-reading signal`);
       else h.onSignal?.(parsed as InvalidPayload, t);

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { connectMqtt, endMqtt } from '../broker/connect.ts';
 import { subscribeAlerts } from '../alerts/subscribe.ts';
-import { formatAlert, formatInvalid } from '../alerts/format.ts';
+import { formatAlert, formatInvalid, formatSilence } from '../alerts/format.ts';
 import { runProgram } from './options.ts';
 
 /** Whether to colour output: a terminal, and the user did not opt out (NO_COLOR, --no-color). */
@@ -13,7 +13,7 @@ export function useColor(flag: boolean): boolean {
 /** Entry of `vigil alerts`. */
 export function run(args: string[]): Promise<number> {
   const program = new Command('vigil alerts')
-    .description("subscribe to vigil alerts and print each open/close event, and each sensor's invalid-reading signal, one line each")
+    .description("subscribe to vigil alerts and print each open/close event, each sensor's invalid-reading signal, and each sensor gone silent or back, one line each")
     .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
     .option('--topic <filter>', 'alert topic filter', 'vigil/alerts/#')
     .option('--json', 'print the raw alert JSON, one per line (for piping)', false)
@@ -32,6 +32,9 @@ export function run(args: string[]): Promise<number> {
         },
         onSignal(p) {
           process.stdout.write(`${o.json ? JSON.stringify(p) : formatInvalid(p, { color })}\n`);
+        },
+        onSilence(p) {
+          process.stdout.write(`${o.json ? JSON.stringify(p) : formatSilence(p, { color })}\n`);
         },
         onInvalid(topic, reason) {
           if (seen.has(reason)) return;

@@ -1,0 +1,93 @@
+/**
+ * A sensor that stops reporting, through `vigil run` on the embedded aedes broker: a `silent` signal on its alert
+ * topic once it has been quiet for alerts.silent.factor x its usual interval (and minMs), read by the example
+ * consumer (`vigil alerts`), counted and gauged; `resumed` at its next reading; a sensor still reporting is not
+ * signalled; alerts.silent.enabled false: nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { Subject } from 'rxjs';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import type { SilencePayload } from '../../runtime/mqtt/alert-payload.ts';
+import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
+import { formatSilence } from '../../simulators/alerts/format.ts';
+import { testBroker, type TestBroker } from './aedes.ts';
+import { readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
+
+let broker: TestBroker;
+beforeAll(async () => {
+  broker = await testBroker(() => {});
+});
+afterAll(async () => broker?.stop());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('vigil run with a sensor that goes silent', () => {
+  it('signals it silent once, then back at its next reading; a sensor still reporting is not signalled', async () => {
+    const prefix = uniquePrefix('silent');
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 800, checkMs: 20 } } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(broker.url);
+    const signals = new Subject<SilencePayload>();
+    const got: string[] = [];
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, {
+      onAlert: () => {},
+      onSilence: (p) => (got.push(`${p.type} ${p.sensor}`), signals.next(p)),
+      onInvalid: (_t, why) => got.push(`invalid ${why}`),
+    });
+    try {
+      const rec = recordedSeries(40);
+      const wentSilent = within(signals, 10_000, "pump-1's silent signal", (p) => p.type === 'silent');
+      // pump-1 reports 12 times, 30 ms apart, then stops; pump-2 goes on every 30 ms until pump-1 is signalled.
+      let stop = false;
+      const steady = (async () => {
+        for (let i = 0; !stop; i++) {
+          await pub.publishAsync(`${prefix}/pump-2/data`, readingJson(rec.ts[i % 40] + Math.floor(i / 40) * 1e9, rec.values[i % 40]), { qos: 1 });
+          await sleep(30);
+        }
+      })();
+      for (let i = 0; i < 12; i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+        await sleep(30);
+      }
+      const s = await wentSilent;
+      stop = true;
+      await steady;
+      expect(s).toMatchObject({ schema: 'vigil-alert/1', type: 'silent', sensor: 'pump-1', severity: 'warning', model: { name: 'daily' } });
+      expect(s.quietMs).toBeGreaterThanOrEqual(800);
+      expect(s.usualMs).toBeGreaterThan(10);
+      expect(s.usualMs).toBeLessThan(200);
+      expect(formatSilence(s)).toMatch(/SILENT {2}pump-1 {2}no reading for \ds/);
+      expect(handle.edge.silenceSignals).toBe(1);
+      expect(await handle.metrics.text()).toMatch(/vigil_silence_signals_total 1/);
+      const back = within(signals, 10_000, "pump-1's resumed signal", (p) => p.type === 'resumed');
+      await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[12], rec.values[12]), { qos: 1 });
+      expect(await back).toMatchObject({ type: 'resumed', sensor: 'pump-1', severity: 'clear' });
+      expect(got).toEqual(['silent pump-1', 'resumed pump-1']);
+    } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+
+  it('alerts.silent.enabled false: a sensor that stops is not signalled', async () => {
+    const prefix = uniquePrefix('silent-off');
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, silent: { enabled: false, minMs: 100, checkMs: 20 } } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(broker.url);
+    const got: string[] = [];
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, { onAlert: () => {}, onSilence: (p) => got.push(p.type) });
+    try {
+      const rec = recordedSeries(12);
+      for (let i = 0; i < 12; i++) await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+      await sleep(500);
+      expect(got).toEqual([]);
+      expect(handle.edge.silenceSignals).toBe(0);
+    } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+});
