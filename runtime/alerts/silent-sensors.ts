@@ -3,9 +3,16 @@
  * say, and no alert must not be read as all is well (a dead transmitter, a cut cable, a gateway's lost route). Each
  * decoded reading is heard here with its arrival time; a sensor heard regularly (at least MIN_GAPS intervals) that
  * has been quiet for `factor` times its usual interval, and at least `minMs`, is signalled silent once; its next
- * reading signals it back. The usual interval is a running mean of the sensor's recent gaps (the silence itself never
- * enters it), so a sensor reporting every 5 s is silent after a minute, one reporting every 10 min after 100 min.
- * Time is the arrival wall clock (Date.now), checked on a timer by the caller.
+ * reading signals it back. The usual interval is a running mean of the sensor's gaps between arrivals: readings that
+ * arrive together (several lines of one message, a backlog the broker delivers at once) are one arrival, and the gap
+ * of a silence enters the mean too once it ends, so a sensor whose reporting slowed down for good is soon judged by
+ * its new pace rather than signalled at every reading. A sensor reporting every 5 s is silent after a minute, one
+ * every 10 min after 100 min.
+ *
+ * Gaps and quiet time are measured on a monotonic clock (`performance.now()`: a wall clock stepped by NTP must not
+ * silence every sensor at once); the wall clock only dates the last reading in the signal. While vigil itself hears
+ * nothing (its broker connection is down, or its intake paused), the caller does not check and then `restart`s the
+ * watch: quiet time counts from when it can hear again.
  */
 import { lruGet } from '../util/lru.ts';
 
@@ -23,7 +30,7 @@ export interface SilentSensorOptions {
 export interface SilenceEvent {
   type: 'silent' | 'resumed';
   sensor: string;
-  /** When it was last heard before the silence (epoch ms). */
+  /** When it was last heard before the silence (wall clock, epoch ms). */
   lastHeardAt: number;
   /** How long it has been quiet (silent: so far; resumed: in all). */
   quietMs: number;
@@ -33,11 +40,15 @@ export interface SilenceEvent {
 
 /** Intervals a sensor must have shown before its silence is judged (a usual interval from fewer is a guess). */
 export const MIN_GAPS = 8;
+/** Readings of one sensor arriving within this many ms of the previous are one arrival (one message's lines, a backlog). */
+export const SAME_ARRIVAL_MS = 50;
 /** Weight of the newest gap in the running mean. */
 const GAP_WEIGHT = 0.1;
 
 interface Heard {
+  /** Monotonic time of the last arrival, and its wall clock. */
   lastAt: number;
+  lastWall: number;
   usual: number;
   gaps: number;
   silent: boolean;
@@ -50,31 +61,35 @@ export class SilentSensors {
 
   constructor(private readonly o: SilentSensorOptions) {}
 
-  /** Sensors silent now. */
+  /** Sensors silent now (as of the last `check`, less those heard since). */
   get silent(): number {
     return this.silentNow;
   }
 
-  /** A reading of `sensor` arrived at `at`; returns its `resumed` event when it had been signalled silent. */
-  heard(sensor: string, at: number): SilenceEvent | undefined {
-    const s = lruGet(this.sensors, sensor, () => ({ lastAt: at, usual: 0, gaps: -1, silent: false }), this.o.maxSensors);
+  /**
+   * A reading of `sensor` arrived at monotonic time `at` (ms) and wall clock `wall`; returns its `resumed` event when
+   * it had been signalled silent.
+   */
+  heard(sensor: string, at: number, wall: number): SilenceEvent | undefined {
+    const s = lruGet(this.sensors, sensor, () => ({ lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false }), this.o.maxSensors);
     const gap = at - s.lastAt;
     let back: SilenceEvent | undefined;
     if (s.silent) {
       s.silent = false;
       this.silentNow = Math.max(0, this.silentNow - 1);
-      back = { type: 'resumed', sensor, lastHeardAt: s.lastAt, quietMs: gap, usualMs: s.usual };
-    } else if (s.gaps >= 0 && gap >= 0) {
-      // Readings of one burst (a backlog flushed at once) arrive together: their gaps of 0 pull the mean down, which
-      // only makes the watch quicker to signal, never slower.
+      back = { type: 'resumed', sensor, lastHeardAt: s.lastWall, quietMs: gap, usualMs: s.usual };
+    }
+    if (s.gaps < 0) s.gaps = 0;
+    else if (gap >= SAME_ARRIVAL_MS) {
       s.usual = s.gaps === 0 ? gap : s.usual + GAP_WEIGHT * (gap - s.usual);
       s.gaps++;
-    } else s.gaps = 0;
-    if (at >= s.lastAt) s.lastAt = at;
+    }
+    s.lastAt = at;
+    s.lastWall = wall;
     return back;
   }
 
-  /** The sensors that went silent by `now` (each once until it is heard again). */
+  /** The sensors that went silent by monotonic time `now` (each once until it is heard again). */
   check(now: number): SilenceEvent[] {
     const out: SilenceEvent[] = [];
     // Counted afresh: a silent sensor forgotten for room (maxSensors) is no longer silent here.
@@ -86,9 +101,17 @@ export class SilentSensors {
       if (quiet < Math.max(this.o.minMs, this.o.factor * s.usual)) continue;
       s.silent = true;
       silent++;
-      out.push({ type: 'silent', sensor, lastHeardAt: s.lastAt, quietMs: quiet, usualMs: s.usual });
+      out.push({ type: 'silent', sensor, lastHeardAt: s.lastWall, quietMs: quiet, usualMs: s.usual });
     }
     this.silentNow = silent;
     return out;
+  }
+
+  /**
+   * vigil could not hear for a while (no broker, intake paused): every sensor not yet silent counts its quiet time
+   * from monotonic time `now`, so vigil's own outage is not signalled as every sensor's silence.
+   */
+  restart(now: number): void {
+    for (const s of this.sensors.values()) if (!s.silent) s.lastAt = Math.max(s.lastAt, now);
   }
 }

@@ -41,13 +41,13 @@ export const AlertsSchema = z
     /**
      * A sensor that stops reporting is signalled: `{"type":"silent",...}` on its alert topic (and the webhook) once it
      * has been quiet for `factor` x its usual interval between readings and at least `minMs` (arrival time; judged
-     * every `checkMs`), `{"type":"resumed",...}` at its next reading (runtime/alerts/silent-sensors.ts).
+     * every `checkMs`), `{"type":"resumed",...}` at its next reading (runtime/alerts/silent-sensors.ts). Not in a fleet.
      */
     silent: z
       .object({
         enabled: z.boolean().default(true),
         factor: z.number({ error: 'expected a multiple of the usual interval (a number >= 2)' }).min(2, 'expected a multiple of the usual interval (a number >= 2)').default(10),
-        minMs: ms('least quiet time before a sensor is silent').default(60_000),
+        minMs: ms('least quiet time before a sensor is silent').min(1000, 'expected the least quiet time before a sensor is silent in milliseconds (at least 1000)').default(60_000),
         checkMs: ms('how often sensors are checked').min(10, 'expected how often sensors are checked in milliseconds (at least 10)').default(5000),
       })
       .strict()

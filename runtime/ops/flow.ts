@@ -140,8 +140,8 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const { silence } = r;
   const decoded = (reading: Reading) => {
     edge.decoded++;
-    // Arrival on the wall clock (a replayed or injected reading may carry another receivedAt).
-    const back = silence?.heard(reading.sensor, Date.now());
+    // Arrival now (a replayed or injected reading may carry another receivedAt): monotonic for the gaps, wall for the signal.
+    const back = silence?.heard(reading.sensor, performance.now(), Date.now());
     if (back) deps.sinks().silence(back);
     events.readings.next(reading);
   };
@@ -167,8 +167,30 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const stats: FlowStats = { lastMessageAt: 0, restarts: 0 };
   const onDetection = deliverTo(deps, latency);
   const s = config.alerts.silent;
-  const silence = s.enabled ? new SilentSensors({ factor: s.factor, minMs: s.minMs, maxSensors: config.window.maxSensors }) : undefined;
+  // In a fleet a sensor's partition can move to another worker, which would never say it is back: not watched there yet.
+  const sensorsHeld = config.window.admission ? admissionPools(config.window.admission, 0).capacity : config.window.maxSensors;
+  const silence = s.enabled && !config.fleet ? new SilentSensors({ factor: s.factor, minMs: s.minMs, maxSensors: sensorsHeld }) : undefined;
   let silenceTimer: ReturnType<typeof setInterval> | undefined;
+  let deaf = false;
+  const checkSilence = (watch: SilentSensors) => {
+    try {
+      // While vigil itself cannot hear (no broker, intake paused for back-pressure) no sensor is judged, and quiet time
+      // counts again from when it can: its own outage is not every sensor's silence.
+      if (!deps.client()?.connected || edge.intakePaused) {
+        deaf = true;
+        return;
+      }
+      const now = performance.now();
+      if (deaf) {
+        watch.restart(now);
+        deaf = false;
+      }
+      for (const e of watch.check(now)) deps.sinks().silence(e);
+      edge.sensorsSilent = watch.silent;
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'silent-sensor check failed');
+    }
+  };
   const stop$ = new Subject<void>();
   let decoding: OperatorFunction<RawMessage, Reading> | undefined;
   let templates: TopicTemplate[] = [];
@@ -203,10 +225,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
       run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, silence }, stop$);
       if (silence) {
-        silenceTimer = setInterval(() => {
-          for (const e of silence.check(Date.now())) deps.sinks().silence(e);
-          edge.sensorsSilent = silence.silent;
-        }, s.checkMs);
+        silenceTimer = setInterval(() => checkSilence(silence), s.checkMs);
         silenceTimer.unref();
       }
       // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
