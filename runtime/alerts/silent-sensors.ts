@@ -38,6 +38,15 @@ export interface SilenceEvent {
   usualMs: number;
 }
 
+/** What is saved of a sensor (the state file): its usual interval, how many gaps it rests on, whether it is silent. */
+export interface SilenceState {
+  usualMs: number;
+  gaps: number;
+  silent: boolean;
+  /** Wall clock of its last reading (epoch ms). */
+  lastHeardAt: number;
+}
+
 /** Intervals a sensor must have shown before its silence is judged (a usual interval from fewer is a guess). */
 export const MIN_GAPS = 8;
 /** Readings of one sensor arriving within this many ms of the previous are one arrival (one message's lines, a backlog). */
@@ -58,8 +67,38 @@ interface Heard {
 export class SilentSensors {
   private readonly sensors = new Map<string, Heard>();
   private silentNow = 0;
+  /** Saved states that could not be taken back (the caller logs them). */
+  readonly restoreFailures: { sensor: string; problem: string }[] = [];
 
-  constructor(private readonly o: SilentSensorOptions) {}
+  /**
+   * `saved` (a previous run's `snapshot`) is taken back at monotonic time `now`: a sensor silent then stays silent
+   * (its next reading says it is back), the others count their quiet time from now. Entries that are not a saved
+   * state are skipped and listed in `restoreFailures`.
+   */
+  constructor(
+    private readonly o: SilentSensorOptions,
+    saved: Record<string, unknown> = {},
+    now = 0,
+  ) {
+    for (const [sensor, v] of Object.entries(saved)) {
+      const s = v as Partial<SilenceState> | null;
+      const ok = s && [s.usualMs, s.gaps, s.lastHeardAt].every((x) => typeof x === 'number' && Number.isFinite(x)) && typeof s.silent === 'boolean';
+      if (!ok) {
+        this.restoreFailures.push({ sensor, problem: `saved silence state is not {usualMs, gaps, silent, lastHeardAt}: ${JSON.stringify(v)}` });
+        continue;
+      }
+      lruGet(this.sensors, sensor, () => ({ lastAt: now, lastWall: s.lastHeardAt!, usual: s.usualMs!, gaps: s.gaps!, silent: s.silent! }), this.o.maxSensors);
+      if (s.silent) this.silentNow++;
+    }
+  }
+
+
+  /** Every sensor's state, to save. */
+  snapshot(): Record<string, SilenceState> {
+    const out: Record<string, SilenceState> = {};
+    for (const [sensor, s] of this.sensors) out[sensor] = { usualMs: s.usual, gaps: Math.max(0, s.gaps), silent: s.silent, lastHeardAt: s.lastWall };
+    return out;
+  }
 
   /** Sensors silent now (as of the last `check`, less those heard since). */
   get silent(): number {

@@ -30,7 +30,7 @@ import type { RuntimeThresholds } from './thresholds.ts';
 import { shedWarning, type ShedWarning } from './shed-warning.ts';
 import { watchDrops, type DropWatch } from './drops.ts';
 import { LatencyRing } from './latency.ts';
-import { SilentSensors } from '../alerts/silent-sensors.ts';
+import type { SilentSensors } from '../alerts/silent-sensors.ts';
 
 /** The config sections the data path reads. */
 export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health'>;
@@ -166,10 +166,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const drops = watchDrops(deps.counters, config.health, log);
   const stats: FlowStats = { lastMessageAt: 0, restarts: 0 };
   const onDetection = deliverTo(deps, latency);
-  const s = config.alerts.silent;
-  // In a fleet a sensor's partition can move to another worker, which would never say it is back: not watched there yet.
-  const sensorsHeld = config.window.admission ? admissionPools(config.window.admission, 0).capacity : config.window.maxSensors;
-  const silence = s.enabled && !config.fleet ? new SilentSensors({ factor: s.factor, minMs: s.minMs, maxSensors: sensorsHeld }) : undefined;
+  // The silent-sensor watch is the thresholds' (saved and restored with them); undefined when off or in a fleet.
+  let silence: SilentSensors | undefined;
   let silenceTimer: ReturnType<typeof setInterval> | undefined;
   let deaf = false;
   const checkSilence = (watch: SilentSensors) => {
@@ -223,9 +221,11 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
+      silence = deps.thresholds().silence;
       run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, silence }, stop$);
       if (silence) {
-        silenceTimer = setInterval(() => checkSilence(silence), s.checkMs);
+        const watch = silence;
+        silenceTimer = setInterval(() => checkSilence(watch), config.alerts.silent.checkMs);
         silenceTimer.unref();
       }
       // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.

@@ -23,13 +23,14 @@ import { stateSaves } from './state-saves.ts';
 import { AlertBank } from '../alerts/alert-bank.ts';
 import { checkPolicy } from '../alerts/tracker.ts';
 import { admissionPools } from '../stream/admission.ts';
+import { SilentSensors } from '../alerts/silent-sensors.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
 export { ALERT_SAVE_GAP_MS } from './state-saves.ts';
 
 /** The config sections the thresholds read. */
-export type ThresholdsConfig = Pick<RunConfig, 'threshold' | 'smoothing' | 'window' | 'alerts' | 'state'>;
+export type ThresholdsConfig = Pick<RunConfig, 'threshold' | 'smoothing' | 'window' | 'alerts' | 'state'> & Partial<Pick<RunConfig, 'fleet'>>;
 
 /** Thresholds wired for the runtime. */
 export interface RuntimeThresholds {
@@ -46,6 +47,8 @@ export interface RuntimeThresholds {
   residuals: TrackedResiduals;
   /** Per-sensor alert trackers, saved and restored with the thresholds (open alerts survive a restart). */
   alerts: AlertBank;
+  /** The silent-sensor watch (`alerts.silent`; undefined when off, or in a fleet), saved and restored with them. */
+  silence?: SilentSensors;
   /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap (`ALERT_SAVE_GAP_MS` or more). */
   persistSoon(): void;
   /** Label saved state with the model now in service (after a hot reload). */
@@ -160,6 +163,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     for (const [sensor, m] of Object.entries(residuals.snapshot(cardNow()))) if (out[sensor]) out[sensor].residualMean = m;
     for (const [sensor, a] of Object.entries(alerts.snapshot())) if (out[sensor]) out[sensor].alert = a;
     for (const [sensor, s] of Object.entries(smoothers.snapshot(bank.sensors()))) if (out[sensor]) out[sensor].smoothing = s;
+    if (silence) for (const [sensor, s] of Object.entries(silence.snapshot())) if (out[sensor]) out[sensor].silence = s;
     return out;
   };
   const store = config.state.file ? openStore(config.state.file, config.state.intervalMs, collect, model, { edge, log }) : undefined;
@@ -170,6 +174,9 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const { openK, openN, closeM, cooldownMs } = config.alerts;
   const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs }), { saved: pick(loaded, (st) => st.alert), maxSensors });
   const smoothers = smootherStates(config.smoothing, pick(loaded, (st) => st.smoothing), log);
+  // In a fleet a sensor's partition can move to a worker that never saw it go silent (and would never say it is back).
+  const s = config.alerts.silent;
+  const silence = s.enabled && !config.fleet ? new SilentSensors({ factor: s.factor, minMs: s.minMs, maxSensors }, pick(loaded, (st) => st.silence), performance.now()) : undefined;
   const open = alerts.openSensors();
   if (open.length) log.info({ file: store?.path, openAlerts: open.length, sensors: open.slice(0, 10) }, 'open alerts restored; they resume and close as usual');
 
@@ -196,6 +203,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     bank,
     residuals,
     alerts,
+    ...(silence ? { silence } : {}),
     smoothing: smoothers.factory,
     start: saves.start,
     persist: saves.persist,
@@ -205,6 +213,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
       for (const f of bank.restoreFailures.splice(0)) log.warn(f, 'saved threshold not restored; sensor started fresh');
       for (const f of alerts.restoreFailures.splice(0)) log.warn(f, 'saved alert state not restored; sensor started with no alert open');
       for (const f of smoothers.restoreFailures.splice(0)) log.warn(f, 'saved score smoother not restored; sensor started smoothing afresh');
+      for (const f of silence?.restoreFailures.splice(0) ?? []) log.warn(f, 'saved silence watch not restored; sensor watched afresh');
     },
     modelChanged(card) {
       model.name = card.name;

@@ -12,6 +12,7 @@ import type { Threshold, ThresholdState } from './threshold.ts';
 import type { SmootherState } from '../scoring/smoothing.ts';
 import type { CardLike } from './seed.ts';
 import type { AlertTrackerState } from '../alerts/tracker.ts';
+import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from './factory.ts';
 import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
 
@@ -33,6 +34,8 @@ export interface SensorState {
   residualMean?: string | number[];
   /** The sensor's alert tracker, so an alert open at a stop or a kill is resumed, not opened again. */
   alert?: AlertTrackerState;
+  /** Its silence watch (runtime/alerts/silent-sensors.ts): a sensor silent at a stop is still silent, and said back, after it. */
+  silence?: SilenceState;
 }
 
 /** Identifies the model the states belong to; states of another model are not restored. */

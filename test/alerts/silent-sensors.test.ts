@@ -64,6 +64,21 @@ describe('silent sensors', () => {
     expect(w.check(last + 300_000 + 60_000)).toHaveLength(1);
   });
 
+  it('is saved and taken back: a silent sensor stays silent and is said back, the others count quiet time from the restart', () => {
+    const w = new SilentSensors({ factor: 10, minMs: 60_000, maxSensors: 100 });
+    const last = every(w, 'gone', 0, 1000, 20);
+    every(w, 'alive', 0, 1000, 20);
+    w.heard('alive', last + 50_000, WALL + last + 50_000);
+    expect(w.check(last + 60_000).map((e) => e.sensor)).toEqual(['gone']);
+    const saved = JSON.parse(JSON.stringify({ ...w.snapshot(), bad: { usualMs: 'x' } }));
+    const back = new SilentSensors({ factor: 10, minMs: 60_000, maxSensors: 100 }, saved, 5_000);
+    expect(back.restoreFailures.map((f) => f.sensor)).toEqual(['bad']);
+    expect(back.silent).toBe(1);
+    expect(back.check(5_000 + 59_000)).toEqual([]);
+    expect(back.check(5_000 + 60_000).map((e) => e.sensor)).toEqual(['alive']);
+    expect(back.heard('gone', 70_000, WALL + 999_000)).toMatchObject({ type: 'resumed', sensor: 'gone', lastHeardAt: WALL + last, usualMs: 1000 });
+  });
+
   it('forgets the least recently heard sensor beyond maxSensors, and counts the silent ones afresh', () => {
     const w = new SilentSensors({ factor: 10, minMs: 1000, maxSensors: 2 });
     every(w, 'a', 0, 100, 10);

@@ -72,6 +72,52 @@ describe('vigil run with a sensor that goes silent', () => {
     }
   });
 
+  it('what is silent survives a restart: a sensor silent before it is said back after it, one that dies across it is signalled', async () => {
+    const prefix = uniquePrefix('silent-restart');
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } } });
+    const pub = await mqtt.connectAsync(broker.url);
+    const signals = new Subject<SilencePayload>();
+    const got: string[] = [];
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, { onAlert: () => {}, onSilence: (p) => (got.push(`${p.type} ${p.sensor}`), signals.next(p)) });
+    const rec = recordedSeries(40);
+    // Both sensors report 20 times, 60 ms apart (a window is complete from the WINDOW-th reading on: both then have a
+    // threshold, and their state is saved).
+    // Reading i: the recorded series, then its last step repeated (timestamps keep increasing however long it runs).
+    const tsOf = (i: number) => (i < 40 ? rec.ts[i] : rec.ts[39] + (i - 39) * (rec.ts[39] - rec.ts[38]));
+    const report = async (sensors: string[], from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        for (const sensor of sensors) await pub.publishAsync(`${prefix}/${sensor}/data`, readingJson(tsOf(i), rec.values[i % 40]), { qos: 1 });
+        await sleep(60);
+      }
+    };
+    let handle = await startRuntime(cfg, { logger: silent });
+    try {
+      const first = within(signals, 10_000, "pump-1's silent signal", (p) => p.type === 'silent' && p.sensor === 'pump-1');
+      await report(['pump-1', 'pump-2'], 0, 20);
+      // pump-2 keeps reporting until pump-1 is signalled silent.
+      let stop = false;
+      const steady = (async () => {
+        for (let i = 20; !stop; i++) await report(['pump-2'], i, 1);
+      })();
+      await first;
+      stop = true;
+      await steady;
+      await handle.stop();
+      // After the restart: pump-2 never reports again (it died across it), pump-1 comes back.
+      handle = await startRuntime(cfg, { logger: silent });
+      const dead = within(signals, 10_000, "pump-2's silent signal after the restart", (p) => p.type === 'silent' && p.sensor === 'pump-2');
+      const back = within(signals, 10_000, "pump-1's resumed signal", (p) => p.type === 'resumed' && p.sensor === 'pump-1');
+      await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[20], rec.values[20]), { qos: 1 });
+      await back;
+      await dead;
+      expect(got).toEqual(['silent pump-1', 'resumed pump-1', 'silent pump-2']);
+    } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+
   it('alerts.silent.enabled false: a sensor that stops is not signalled', async () => {
     const prefix = uniquePrefix('silent-off');
     const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, silent: { enabled: false, minMs: 1000, checkMs: 20 } } });
