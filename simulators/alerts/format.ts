@@ -50,7 +50,7 @@ function schemaProblem(r: z.ZodSafeParseResult<unknown>): string | undefined {
 export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: Date } = {}): string {
   const c = opts.color ? ANSI : { yellow: '', green: '', bold: '', dim: '', reset: '' };
   const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
-  const usual = `usually every ${humanDuration(p.usualMs)}`;
+  const usual = `usually every ${p.usualMs < 1000 ? `${Math.round(p.usualMs)} ms` : humanDuration(p.usualMs)}`;
   return (p.type === 'silent'
     ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${shortTime(p.lastHeardAt)})`]
     : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `after ${humanDuration(p.quietMs)} of silence`]

@@ -110,7 +110,9 @@ describe('vigil run with a sensor that goes silent', () => {
       await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[20], rec.values[20]), { qos: 1 });
       await back;
       await dead;
-      expect(got).toEqual(['silent pump-1', 'resumed pump-1', 'silent pump-2']);
+      // (pump-1, quiet again after its one reading, may be signalled silent again meanwhile: as it should.)
+      expect(got.slice(0, 2)).toEqual(['silent pump-1', 'resumed pump-1']);
+      expect(got.filter((g) => g.endsWith('pump-2'))).toEqual(['silent pump-2']);
     } finally {
       await unsubscribe();
       await handle.stop();
