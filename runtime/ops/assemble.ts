@@ -120,7 +120,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
   const parts: Part[] = [
     { name: 'events', stop: () => events.complete() },
     serving.model,
-    { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state'), ref(), log, edge)) },
+    { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state', 'fleet'), ref(), log, edge)) },
     serving.adaptation,
     flow.decoder,
     brokerPart(config.broker, log, events, client),

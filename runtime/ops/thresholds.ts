@@ -30,7 +30,7 @@ import type { EdgeCounters } from './metrics.ts';
 export { ALERT_SAVE_GAP_MS } from './state-saves.ts';
 
 /** The config sections the thresholds read. */
-export type ThresholdsConfig = Pick<RunConfig, 'threshold' | 'smoothing' | 'window' | 'alerts' | 'state'> & Partial<Pick<RunConfig, 'fleet'>>;
+export type ThresholdsConfig = Pick<RunConfig, 'threshold' | 'smoothing' | 'window' | 'alerts' | 'state' | 'fleet'>;
 
 /** Thresholds wired for the runtime. */
 export interface RuntimeThresholds {

@@ -33,7 +33,8 @@ export class PartitionPipeline {
   /** `state` is restored when saved under the model in service (`sameModel`); alerts are restored either way. */
   constructor(config: RunConfig, ref: ModelRef, log: VigilLogger, state: PartitionSnapshot | undefined, sameModel: boolean) {
     const card = ref.current.card;
-    this.th = openThresholds({ ...config, state: { ...config.state, file: null } }, ref, log, createEdgeCounters());
+    // No silent-sensor watch here: a partition moves between workers, and the one that has it never saw a silence begin.
+    this.th = openThresholds({ ...config, state: { ...config.state, file: null }, alerts: { ...config.alerts, silent: { ...config.alerts.silent, enabled: false } } }, ref, log, createEdgeCounters());
     if (state && sameModel) this.th.bank.adopt(state.thresholds);
     this.residuals = new TrackedResiduals(sameModel ? state!.residuals : {}, config.window.maxSensors, sameModel ? card : undefined);
     this.alerts = new AlertBank(this.th.alerts.policy, { saved: state?.alerts ?? {}, maxSensors: config.window.maxSensors });
