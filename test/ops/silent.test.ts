@@ -13,6 +13,7 @@ import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
 import { formatSilence } from '../../simulators/alerts/format.ts';
 import { testBroker, type TestBroker } from './aedes.ts';
 import { readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 
 let broker: TestBroker;
 beforeAll(async () => {
@@ -117,6 +118,37 @@ describe('vigil run with a sensor that goes silent', () => {
       await unsubscribe();
       await handle.stop();
       await pub.endAsync();
+    }
+  });
+
+  it('a broker outage is not every sensor going silent: quiet time counts again from the reconnect', async () => {
+    const own = await testBroker(() => {});
+    const prefix = uniquePrefix('silent-outage');
+    const cfg = testConfig(own.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, silent: { factor: 5, minMs: 3000, checkMs: 20 } } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(own.url, { reconnectPeriod: 100 });
+    try {
+      const rec = recordedSeries(40);
+      const report = async (from: number, n: number) => {
+        for (let i = from; i < from + n; i++) {
+          if (pub.connected) await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+          await sleep(60);
+        }
+      };
+      await report(0, 20);
+      // The broker is gone for 4 s, longer than minMs: nobody can publish, and vigil hears nothing.
+      await own.stop();
+      await sleep(4000);
+      await own.start();
+      await waitFor(() => pub.connected && (handle.health().broker as { connected: boolean }).connected, 'both clients back', 10_000);
+      await report(20, 15);
+      expect(handle.edge.silenceSignals).toBe(0);
+      // It still watches: pump-1 quiet for minMs after the outage is signalled.
+      await waitFor(() => handle.edge.silenceSignals === 1, "pump-1's silence after the outage", 10_000);
+    } finally {
+      await handle.stop();
+      await pub.endAsync();
+      await own.stop();
     }
   });
 
