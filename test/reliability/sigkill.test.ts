@@ -114,11 +114,16 @@ describe('SIGKILL mid-stream and restart', () => {
     const ops = /ops\s+(http:\/\/\S+)\/metrics/.exec(second.out)![1];
     for (let k = 0; k < 6; k++) pub.publish('sensors/pump-7/data', JSON.stringify({ ts: t0 + (i + 10 + k) * 1000, values: { a: 0.5 } }));
     const scored = async () => Number(/^vigil_windows_scored_total (\d+)/m.exec(await (await fetch(`${ops}/metrics`)).text())?.[1] ?? 0);
+    // Windows of other sensors may be scored too (readings the broker still held for the restarted client), so
+    // "3 scored" alone can come before pump-7's: wait until the count has held still for half a second as well.
     let n = 0;
+    let last = -1;
+    let stillSince = Date.now();
     await waitFor(() => {
       void scored().then((v) => (n = v));
-      return n >= 3;
-    }, 'three new windows scored', 20_000);
+      if (n !== last) [last, stillSince] = [n, Date.now()];
+      return n >= 3 && Date.now() - stillSince >= 500;
+    }, 'three new windows of pump-7 scored, and nothing more arriving', 20_000);
     second.proc.kill('SIGTERM');
     await waitFor(() => second.exited, 'the graceful stop', 20_000);
     expect(second.code).toBe(0);
