@@ -92,7 +92,6 @@ export class SilentSensors {
     }
   }
 
-
   /** Every sensor's state, to save. */
   snapshot(): Record<string, SilenceState> {
     const out: Record<string, SilenceState> = {};

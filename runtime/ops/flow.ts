@@ -106,8 +106,6 @@ interface PipelineRun {
   drops: DropWatch;
   stats: FlowStats;
   onDetection: (d: Detection) => void;
-  /** The silent-sensor watch (alerts.silent), undefined when off. */
-  silence?: SilentSensors;
 }
 
 /** Messages -> decode -> pipeline -> delivery until `stop$`, restarted 1 s after a failure; `drained` settles at its end. */
@@ -137,11 +135,13 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     edge.messages++;
     stats.lastMessageAt = Date.now();
   };
-  const { silence } = r;
+  // The thresholds' silent-sensor watch (saved and restored with them); undefined when off or in a fleet.
+  const { silence } = th;
   const decoded = (reading: Reading) => {
     edge.decoded++;
-    // Arrival now (a replayed or injected reading may carry another receivedAt): monotonic for the gaps, wall for the signal.
-    const back = silence?.heard(reading.sensor, performance.now(), Date.now());
+    // Its message's arrival (a replayed or injected reading may carry another receivedAt): monotonic for the gaps,
+    // the wall clock `seen` just took for the signal.
+    const back = silence?.heard(reading.sensor, performance.now(), stats.lastMessageAt);
     if (back) deps.sinks().silence(back);
     events.readings.next(reading);
   };
@@ -166,8 +166,6 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const drops = watchDrops(deps.counters, config.health, log);
   const stats: FlowStats = { lastMessageAt: 0, restarts: 0 };
   const onDetection = deliverTo(deps, latency);
-  // The silent-sensor watch is the thresholds' (saved and restored with them); undefined when off or in a fleet.
-  let silence: SilentSensors | undefined;
   let silenceTimer: ReturnType<typeof setInterval> | undefined;
   let deaf = false;
   const checkSilence = (watch: SilentSensors) => {
@@ -221,10 +219,9 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
-      silence = deps.thresholds().silence;
-      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, silence }, stop$);
-      if (silence) {
-        const watch = silence;
+      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection }, stop$);
+      const watch = deps.thresholds().silence;
+      if (watch) {
         silenceTimer = setInterval(() => checkSilence(watch), config.alerts.silent.checkMs);
         silenceTimer.unref();
       }

@@ -19,7 +19,7 @@ import type { AlertEvent, ScoredWindow, SensorWindow, Verdict } from '../../runt
 import { createRng } from '../../runtime/util/prng.ts';
 import { formatAlert } from '../../simulators/alerts/format.ts';
 import { DashboardStore } from '../../dashboard/store.ts';
-import { fitSpread } from '../../train/score-exported.ts';
+import { fitSpread } from '../../train/spread-calibration.ts';
 
 const W = 16;
 const C = 3;

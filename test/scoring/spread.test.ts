@@ -4,7 +4,7 @@ import type { Scoring } from '../../runtime/model/card.ts';
 import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
 import { spreadReference, spreadStatistics, successiveDifferences, type Spread } from '../../runtime/scoring/spread.ts';
 import { createRng } from '../../runtime/util/prng.ts';
-import { fitSpread } from '../../train/score-exported.ts';
+import { fitSpread } from '../../train/spread-calibration.ts';
 
 const W = 16;
 const C = 3;
