@@ -34,6 +34,7 @@ const USAGE = `node bin/run-ts.mjs bench/sustained.ts [options]   (writes bench/
   --launcher CMD     how vigil is started ('npx vigil')
   --broker URL       an existing broker instead of the bench's own Mosquitto
   --qos 0|1          publisher, vigil and bare subscriber QoS (0; 1 is a labelled variant)
+  --node-options S   NODE_OPTIONS for vigil's process only (a labelled variant)
   --out NAME         result name (sustained; another name is a labelled variant)`;
 // A run takes minutes and replaces the committed result: never start one for a request of the usage.
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -49,8 +50,10 @@ const LAUNCHER = cliArg('launcher', 'npx vigil').split(' ');
 /** QoS of the publisher, vigil's subscription (`--qos`, a labelled variant) and the bare subscriber's. */
 const QOS = Number(cliArg('qos', '0')) as 0 | 1;
 /** Result name: the shipped run is bench/results/sustained.json; a labelled variant goes to bench/results/tmp/NAME.json. */
-const OUT = cliArg('out', QOS ? 'sustained-qos1' : 'sustained');
-const OUT_DIR = OUT === 'sustained' && !QOS ? RESULTS_DIR : SCRATCH_DIR;
+/** NODE_OPTIONS for vigil's process only (`--node-options`, a labelled variant like --qos 1). */
+const NODE_OPTIONS = cliArg('node-options', '');
+const OUT = cliArg('out', QOS ? 'sustained-qos1' : NODE_OPTIONS ? 'sustained-node-options' : 'sustained');
+const OUT_DIR = OUT === 'sustained' && !QOS && !NODE_OPTIONS ? RESULTS_DIR : SCRATCH_DIR;
 const W = 64;
 const SPIKE_PERIOD = 100;
 
@@ -83,7 +86,7 @@ interface Step {
 async function run(sensors: number, repeat: number, broker: string, model: string, work: string): Promise<{ steps: Step[]; loader: string }> {
   const { channels, rows } = csvRows(model);
   const prefix = `sus${sensors}r${repeat}`;
-  const vigil = await startVigil({ launcher: LAUNCHER, model, broker, topic: `${prefix}/+/data`, work, extra: QOS ? ['--qos', String(QOS)] : [] });
+  const vigil = await startVigil({ launcher: LAUNCHER, model, broker, topic: `${prefix}/+/data`, work, extra: QOS ? ['--qos', String(QOS)] : [], ...(NODE_OPTIONS ? { nodeOptions: NODE_OPTIONS } : {}) });
   let bareCount = 0;
   const bare = await helper('bench/lib/bare-subscriber.mjs', [broker, `${prefix}/+/data`, String(QOS)], (l) => (bareCount = Number(l.split(' ')[0])));
   const { alerts, proc: listener } = await listenAlerts(broker, 'vigil/alerts/+');
