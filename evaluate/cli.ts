@@ -116,8 +116,12 @@ async function runLabels(o: {
   const scored = scoredRowsFromTable(readTable(o.scores), { threshold: o.threshold, scoreColumn: o.scoreColumn, alertColumn: o.alertColumn, sensor: o.sensor });
   let label: Uint8Array;
   let events;
+  let unlabelled = 0;
   if (o.labels) {
-    ({ label, events } = truthFromTable(readTable(o.labels), scored.timestamps, o.sensor));
+    ({ label, events, unlabelled = 0 } = truthFromTable(readTable(o.labels), scored.timestamps, o.sensor));
+    // Rows the labels do not cover count as normal: right for a file that lists every row, silently wrong for one that
+    // covers only part of the scored period, so say how many.
+    if (unlabelled > 0) process.stderr.write(`note: ${unlabelled} of ${scored.timestamps.length} scored rows have no row in ${o.labels}; they count as normal\n`);
   } else if (scored.label) {
     label = scored.label;
     events = eventsFromRows(scored.timestamps, label);
@@ -136,7 +140,7 @@ async function runLabels(o: {
     process.stdout.write(formatComparison([{ name: 'scores', metrics: m }, ...baselines]));
   }
   if (o.json) {
-    writeJson(o.json, { scores: o.scores, labels: o.labels ?? null, rule: scored.rule, toleranceMs: o.tolerance, ...m, ...(o.baselines ? { baselines } : {}) });
+    writeJson(o.json, { scores: o.scores, labels: o.labels ?? null, rule: scored.rule, toleranceMs: o.tolerance, unlabelledRows: unlabelled, ...m, ...(o.baselines ? { baselines } : {}) });
     process.stdout.write(`\nJSON written to ${o.json}\n`);
   }
   return 0;

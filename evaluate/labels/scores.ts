@@ -2,7 +2,7 @@
  * The scored side of a labelled evaluation: timestamps, anomaly scores and the alert decision per row.
  * Alerts come from `--threshold` (score >= t), else an alert column, else a per-row `threshold` column.
  */
-import { boolColumn, findColumn, numberColumn, requireColumn, type Table } from './table.ts';
+import { boolColumn, findColumn, numberColumn, requireColumn, TIMESTAMP_COLUMNS, type Table } from './table.ts';
 import { timestampCell } from './truth.ts';
 
 /** Columns looked for, in order, when the caller names none. */
@@ -44,7 +44,7 @@ function filterSensor(t: Table, sensor: string | undefined): Table {
 /** Read scores and decide alerts per row. */
 export function scoredRowsFromTable(table: Table, opts: ScoresOptions = {}): ScoredRows {
   const t = filterSensor(table, opts.sensor);
-  const tsCol = requireColumn(t, ['timestamp', 'time', 'ts'], 'timestamp');
+  const tsCol = requireColumn(t, TIMESTAMP_COLUMNS, 'timestamp');
   const timestamps = Float64Array.from(t.rows, (_, k) => timestampCell(t, k, tsCol));
   const scoreCol = requireColumn(t, opts.scoreColumn ? [opts.scoreColumn] : SCORE_COLUMNS, 'score');
   const scores = numberColumn(t, scoreCol);

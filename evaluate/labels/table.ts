@@ -57,16 +57,23 @@ export function numberColumn(t: Table, col: number): Float64Array {
   return out;
 }
 
+/** Timestamp column names, in the order looked for (SKAB's files say `datetime`). */
+export const TIMESTAMP_COLUMNS = ['timestamp', 'time', 'ts', 'datetime', 'date_time', 'date'];
+
 const TRUE = new Set(['1', 'true', 'yes', 'y', 'anomaly', 'alert', 't']);
 const FALSE = new Set(['0', 'false', 'no', 'n', 'normal', 'ok', 'f', '']);
 
-/** Parse a 0/1 (or true/false) column; throws at the first cell that is neither. */
+/**
+ * Parse a 0/1 (or true/false) column; throws at the first cell that is neither. A number equal to 0 or 1 in any
+ * notation counts (`1.0`, `0.0`: labels written by numpy or pandas).
+ */
 export function boolColumn(t: Table, col: number): Uint8Array {
   const out = new Uint8Array(t.rows.length);
   t.rows.forEach((r, k) => {
-    const v = r[col].toLowerCase();
-    if (TRUE.has(v)) out[k] = 1;
-    else if (!FALSE.has(v)) throw new Error(`${t.file}:${t.lines[k]}: column '${t.header[col]}': '${r[col]}' is not 0/1 or true/false`);
+    const v = r[col].trim().toLowerCase();
+    const n = v === '' ? Number.NaN : Number(v);
+    if (TRUE.has(v) || n === 1) out[k] = 1;
+    else if (!FALSE.has(v) && n !== 0) throw new Error(`${t.file}:${t.lines[k]}: column '${t.header[col]}': '${r[col]}' is not 0/1 or true/false`);
   });
   return out;
 }

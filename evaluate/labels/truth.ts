@@ -4,7 +4,7 @@
  * plus the list of events (contiguous labelled stretches) used for detection delay.
  */
 import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
-import { boolColumn, findColumn, type Table } from './table.ts';
+import { boolColumn, findColumn, TIMESTAMP_COLUMNS, type Table } from './table.ts';
 
 /** One labelled event as epoch-ms bounds (inclusive), with its type when the labels name one. */
 export interface LabelledEvent {
@@ -18,6 +18,8 @@ export interface Truth {
   /** 1 where the row is inside a labelled event. */
   label: Uint8Array;
   events: LabelledEvent[];
+  /** Per-timestamp labels: scored rows the labels file has no row for (counted as normal). */
+  unlabelled?: number;
 }
 
 /** Parse a timestamp cell, naming file, line and column on failure. */
@@ -65,7 +67,7 @@ export function truthFromTable(t: Table, timestamps: Float64Array, sensor?: stri
     for (const e of events) for (let i = 0; i < timestamps.length; i++) if (timestamps[i] >= e.start && timestamps[i] <= e.end) label[i] = 1;
     return { label, events };
   }
-  const tsCol = findColumn(t, ['timestamp', 'time', 'ts']);
+  const tsCol = findColumn(t, TIMESTAMP_COLUMNS);
   const labelCol = findColumn(t, ['label', 'is_anomaly', 'anomaly']);
   if (tsCol < 0 || labelCol < 0) {
     throw new Error(`${t.file}: expected intervals (columns start,end) or per-timestamp labels (columns timestamp,label); found ${t.header.join(', ')}`);
@@ -81,5 +83,5 @@ export function truthFromTable(t: Table, timestamps: Float64Array, sensor?: stri
     else label[i] = v;
   });
   if (unmatched === timestamps.length) throw new Error(`${t.file}: none of its timestamps match the scored rows; labels must use the same timestamps as the scores`);
-  return { label, events: eventsFromRows(timestamps, label) };
+  return { label, events: eventsFromRows(timestamps, label), unlabelled: unmatched };
 }

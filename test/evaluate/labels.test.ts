@@ -150,4 +150,32 @@ describe('labelled evaluation', () => {
     expect(by.zscore.recall).toBeLessThan(1);
     await expect(run(['labels', '--scores', f.scores, '--labels', f.labels, '--baselines'])).rejects.toThrow(/--baselines needs --train/);
   });
+
+  it('reads a SKAB-format file as labels: datetime column, semicolons, 1.0/0.0 labels; counts rows it does not cover', async () => {
+    const f = fixture();
+    const label = (i: number): number => ((i >= 5 && i <= 7) || (i >= 14 && i <= 15) ? 1 : 0);
+    const skab = ['datetime;Current;Volume Flow RateRMS;anomaly;changepoint', ...Array.from({ length: 20 }, (_, i) => `${ts(i)};1.5;32.0;${label(i).toFixed(1)};${i === 5 || i === 14 ? '1.0' : '0.0'}`)].join('\n');
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    const truth = truthFromTable(readTable(tmpFile('skab.csv', skab)), s.timestamps);
+    const byPoints = truthFromTable(readTable(f.points), s.timestamps);
+    expect([...truth.label]).toEqual([...byPoints.label]);
+    expect(truth.unlabelled).toBe(0);
+    // A label that is a number but neither 0 nor 1 is still refused.
+    expect(() => truthFromTable(readTable(tmpFile('bad.csv', `datetime;anomaly\n${ts(0)};0.5\n`)), s.timestamps)).toThrow(/'0.5' is not 0\/1/);
+    // Labels for the first 12 of 20 scored rows: the other 8 count as normal, and the CLI says so.
+    const partial = tmpFile('partial.csv', skab.split('\n').slice(0, 13).join('\n'));
+    expect(truthFromTable(readTable(partial), s.timestamps).unlabelled).toBe(8);
+    const err: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    const origOut = process.stdout.write.bind(process.stdout);
+    process.stderr.write = ((x: string) => (err.push(String(x)), true)) as typeof process.stderr.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await run(['labels', '--scores', f.scores, '--labels', partial, '--threshold', '0.5'])).toBe(0);
+    } finally {
+      process.stderr.write = orig;
+      process.stdout.write = origOut;
+    }
+    expect(err.join('')).toMatch(/8 of 20 scored rows have no row in .*partial\.csv; they count as normal/);
+  });
 });

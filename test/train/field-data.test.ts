@@ -8,6 +8,7 @@ import { loadModel, type ModelCard } from '@vigil/runtime';
 import { scoreCsv } from '../../runtime/cli/score.ts';
 import { run } from '../../train/cli.ts';
 import { trainModel } from '../../train/train.ts';
+import { constantChannelNotes } from '../../train/training-data.ts';
 import { WRITE_STEPS, writeModelFiles } from '../../train/write-model.ts';
 import { Rng } from '../../runtime/util/prng.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
@@ -107,7 +108,12 @@ describe('vigil train: a channel constant in training (issue 17.2)', () => {
     writeFileSync(`${dir}/step.csv`, withSetpoint(300, 2, 0.001, 200));
     const notes: string[] = [];
     const t = await trainModel({ data: `${dir}/train.csv`, out: `${dir}/m`, arch: 'dense', window: 16, epochs: 20, seed: 3, backend: 'wasm', onNote: (n) => notes.push(n) });
-    expect(notes).toEqual([expect.stringMatching(/^channel 'setpoint' is constant in the training data \(5\.00000\): its scale is floored at 0\.\d+/)]);
+    expect(notes).toEqual([expect.stringMatching(/^channel 'setpoint' is constant in the training data \(5\.00000\): its scale is floored at 0\.\d+.* --ignore setpoint$/)]);
+    // A name a shell would split is quoted, so the hint can be pasted as it is.
+    expect(constantChannelNotes(['Volume Flow RateRMS', "it's"], [0, 1], [1, 1], [32, 1])).toEqual([
+      expect.stringMatching(/ --ignore 'Volume Flow RateRMS'$/),
+      expect.stringMatching(/ --ignore 'it'\\''s'$/),
+    ]);
     const { scaler } = loadModel(`${dir}/m`).card;
     expect(scaler.floored).toEqual([8]);
     expect(scaler.method).toMatch(/channel\(s\) 8 constant in training, scale floored at 0\.1 x the median std of the 8 varying channel\(s\)/);
