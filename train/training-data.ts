@@ -3,6 +3,7 @@
  * aside unless named in --channels, --ignore columns dropped, cells finite float32 numbers, rows in increasing
  * time order (or sorted with --sort, a repeated timestamp's later rows dropped as the live window stage would).
  */
+import { gapsNote, timestampGaps } from '@vigil/runtime/data/sampling.ts';
 import { readCsv, type FillPolicy, type Series } from '@vigil/runtime';
 import { dropRepeatedTimestamps, selectChannels } from '@vigil/runtime/data/series.ts';
 import { float32RangeText, isFloat32 } from '@vigil/runtime/data/float32.ts';
@@ -35,6 +36,8 @@ export function trainingSeries(data: string | Series, o: TrainingDataOptions): S
     return s;
   }
   const series = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', ranges: o.ranges, rangeSource: 'option', outOfRange: 'error', onNote: o.onNote });
+  const gaps = timestampGaps(series.timestamps);
+  if (gaps) o.onNote?.(gapsNote(data, gaps, 'training windows span them as if the rows were consecutive (split the file at long gaps, or fill them, if that is not how the machine runs)'));
   if (!o.sort) return series;
   const { series: unique, dropped } = dropRepeatedTimestamps(series);
   if (dropped) o.onNote?.(`${data}: ${dropped} row(s) repeating an earlier timestamp dropped (the first row of each timestamp is kept, as vigil run and vigil score do)`);

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { once } from 'node:events';
 import { Command } from 'commander';
 import { readCsv, type FillPolicy } from '../data/csv.ts';
+import { timestampGaps, gapsNote } from '../data/sampling.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
@@ -90,6 +91,11 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   // outside the card's physical ranges is a bad cell (vigil run refuses such readings as out_of_range): --fill says.
   const series = readCsv(o.data, { channels: card.channels, ranges: servingRanges(card), fill: o.fill ?? (flagOrDefault({}, 'fill') as FillPolicy), separator: o.separator, order: o.sort ? 'sort' : 'strict', onNote: o.onNote });
   const rows = rowCount(series);
+  const gaps = timestampGaps(series.timestamps);
+  if (gaps) {
+    const what = o.gapResetMs !== undefined ? `a window restarts after a gap over ${o.gapResetMs} ms (--gap-reset)` : 'windows span them as if the rows were consecutive (--gap-reset MS restarts a window after a longer gap)';
+    o.onNote?.(gapsNote(o.data, gaps, what));
+  }
   // Without a config (a library call), the defaults of vigil score's flags (--batch: the schema's batch.maxBatch).
   const batch = o.batch ?? (flagOrDefault({}, 'batch') as number);
   const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1, Math.min(batch, Math.max(1, rows))] });

@@ -8,6 +8,9 @@
 import { createHash } from 'node:crypto';
 import type { Series } from '../data/series.ts';
 import type { TrainingData } from './card.ts';
+import { medianStepMs } from '../data/sampling.ts';
+
+export { medianStepMs };
 
 /** How `sha256` is computed, written into the card so it can be reproduced without this code. */
 export const TRAINING_DATA_HASH =
@@ -34,17 +37,6 @@ export function rowsSha256(s: Series): string {
     hash.update(new Uint8Array(buf, 0, o));
   }
   return hash.digest('hex');
-}
-
-/** Median of the steps between consecutive timestamps, ms; null below two rows. */
-export function medianStepMs(timestamps: ArrayLike<number>): number | null {
-  const n = timestamps.length;
-  if (n < 2) return null;
-  const steps = new Float64Array(n - 1);
-  for (let i = 1; i < n; i++) steps[i - 1] = timestamps[i] - timestamps[i - 1];
-  steps.sort();
-  const m = steps.length >> 1;
-  return steps.length % 2 ? steps[m] : (steps[m - 1] + steps[m]) / 2;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '' : new Date(ms).toISOString());

@@ -1,0 +1,58 @@
+/**
+ * A series' sampling: its usual step (the median step between consecutive timestamps) and its gaps, steps longer
+ * than GAP_FACTOR x the usual one. A window that spans a gap joins readings taken minutes or hours apart as if they
+ * were consecutive rows; `vigil train` and `vigil score` say when a file has gaps (and `--gap-reset` restarts a
+ * window after one when scoring).
+ */
+import { humanDuration } from '../util/format-time.ts';
+
+/** Median of the steps between consecutive timestamps, ms; null below two rows. */
+export function medianStepMs(timestamps: ArrayLike<number>): number | null {
+  const n = timestamps.length;
+  if (n < 2) return null;
+  const steps = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) steps[i - 1] = timestamps[i] - timestamps[i - 1];
+  steps.sort();
+  const m = steps.length >> 1;
+  return steps.length % 2 ? steps[m] : (steps[m - 1] + steps[m]) / 2;
+}
+
+/** A step this many times the usual one is a gap. */
+export const GAP_FACTOR = 5;
+
+/** The gaps of a series. */
+export interface Gaps {
+  count: number;
+  /** The usual step (ms). */
+  usualMs: number;
+  /** The longest step (ms) and the row it ends at. */
+  largestMs: number;
+  largestRow: number;
+}
+
+/** Steps longer than `factor` x the usual one; undefined when there are none (or fewer than 3 rows, or no usual step). */
+export function timestampGaps(timestamps: ArrayLike<number>, factor = GAP_FACTOR): Gaps | undefined {
+  const usual = medianStepMs(timestamps);
+  if (usual === null || !(usual > 0) || timestamps.length < 3) return undefined;
+  let count = 0;
+  let largestMs = 0;
+  let largestRow = -1;
+  for (let i = 1; i < timestamps.length; i++) {
+    const step = timestamps[i] - timestamps[i - 1];
+    if (!(step > factor * usual)) continue;
+    count++;
+    if (step > largestMs) {
+      largestMs = step;
+      largestRow = i;
+    }
+  }
+  return count > 0 ? { count, usualMs: usual, largestMs, largestRow } : undefined;
+}
+
+/** A step as alert lines print durations, with sub-second sampling in ms. */
+const span = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : humanDuration(ms));
+
+/** One line saying what the gaps of `file` are (`what`: what the windows then do). */
+export function gapsNote(file: string, g: Gaps, what: string): string {
+  return `${file}: ${g.count} gap(s) in the timestamps longer than ${GAP_FACTOR}x the usual step of ${span(g.usualMs)} (the longest ${span(g.largestMs)}, before data row ${g.largestRow + 1}); ${what}`;
+}
