@@ -221,7 +221,7 @@ function renderAlerts(msg: TickMessage): void {
         .map(
           (a) => `<tr data-name="${esc(a.sensor)}" class="${a.end === null ? 'open' : ''}">
           <td><span class="dot dot-${a.end === null ? 'alert' : 'closed'}"></span></td>
-          <td class="name">${esc(a.sensor)}</td>
+          <td class="name" title="${esc(a.sensor)}">${esc(a.sensor)}</td>
           <td class="num">${utcTime(a.start)}</td>
           <td class="num">${a.end === null ? '<b>open</b>' : duration(a.end - a.start)}</td>
           <td class="num">${displayNumber(a.peakScore)}</td>

@@ -3,7 +3,7 @@
  * until its first alert has closed (the failure of 2013-12-16), then the live dashboard in headless Chromium at
  * 1440 x 900. Run it again whenever the dashboard or the demo changes, so the picture shows what users will see.
  *
- *   node bin/run-ts.mjs simulators/demo/screenshot.ts [--chromium /usr/bin/chromium] [--out docs/dashboard.png]
+ *   node bin/run-ts.mjs simulators/demo/screenshot.ts [--chromium /usr/bin/chromium] [--out docs/dashboard.png] [--width 1440]
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -36,7 +36,7 @@ await new Promise((r) => setTimeout(r, 4000));
 const { chromium: browser } = await import('playwright-core');
 const b = await browser.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 try {
-  const page = await b.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await b.newPage({ viewport: { width: Number(arg('width', '1440')), height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
