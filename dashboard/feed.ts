@@ -55,4 +55,9 @@ export interface DashboardFeed {
   levelDrift?(sensor: string): ExcusedChannel[];
   /** The selected sensor's channels fed to the model shifted (empty or absent: none). */
   inputShifts?(sensor: string): ShiftedChannel[];
+  /**
+   * Labelled windows of a sensor (known incidents, epoch ms, `end` inclusive), shaded on its plots so an operator
+   * sees whether an alert hit one (the demo's NAB windows); empty or absent: none.
+   */
+  labels?(sensor: string): { start: number; end: number }[];
 }

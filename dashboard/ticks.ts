@@ -36,6 +36,8 @@ export interface TickMessage {
     levelDrift?: ExcusedChannel[];
     /** Its channels fed to the model shifted, largest first (absent: none). */
     inputShifts?: ShiftedChannel[];
+    /** Its labelled windows (absent: none). */
+    labels?: { start: number; end: number }[];
   };
 }
 
@@ -117,7 +119,8 @@ export class PageTicks {
       const learning = this.feed.learning?.(c.sensor);
       const levelDrift = this.feed.levelDrift?.(c.sensor);
       const inputShifts = this.feed.inputShifts?.(c.sensor);
-      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}) };
+      const labels = this.feed.labels?.(c.sensor);
+      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}), ...(labels?.length ? { labels } : {}) };
     }
     return msg;
   }

@@ -83,7 +83,8 @@ function onTick(msg: TickMessage): void {
       const rawHeight = sel.channels.length <= 2 ? 140 : sel.channels.length <= 4 ? 96 : 72;
       state.plots = new SensorPlots($('plots'), sel.channels, { logScore: ($('log-score') as HTMLInputElement).checked, rawHeight });
     }
-    state.plots.setData({ channels: sel.channels, raw: state.raw, scores: state.scores, spans: sel.spans });
+    state.plots.setData({ channels: sel.channels, raw: state.raw, scores: state.scores, spans: sel.spans, labels: sel.labels ?? [] });
+    $('label-key').hidden = !sel.labels?.length;
   }
   render(msg);
   // Connected is not the same as receiving data: say so when the pipeline has gone quiet.

@@ -74,7 +74,7 @@ export function run(args: string[]): Promise<number> {
       let reached = -Infinity;
       const demo = await startDemo({
         model: o.model, data: o.data, from: o.from, to: o.to, speed: o.speed,
-        brokerUrl: o.broker, port: o.port, dashboardPort: o.dashboard === false ? null : o.dashboard,
+        brokerUrl: o.broker, port: o.port, dashboardPort: o.dashboard === false ? null : o.dashboard, incidents,
         logLevel: o.logLevel,
         onAlert(a) {
           if (a.type === 'open') { open++; opened++; } else open = Math.max(0, open - 1);

@@ -37,6 +37,8 @@ export interface DemoOptions {
   port?: number;
   /** Dashboard port (0 = any free port, null = no dashboard). */
   dashboardPort?: number | null;
+  /** Labelled incident windows of the replayed sensor (epoch ms), shaded on the dashboard's plots. */
+  incidents?: { start: number; end: number }[];
   /** Threshold config for the runtime (default: the demo's, see DEMO_ALERTING). */
   threshold?: { kind: string } & Record<string, unknown>;
   /** Alert hysteresis (default: the demo's). */
@@ -99,7 +101,7 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
     await listenForAlerts(o, brokerUrl, undo);
     const prefix = o.topicPrefix ?? '';
     const dataTopic = `${prefix}sensors/{sensor}/data`;
-    const { runtime, dashboardUrl } = await startDemoRuntime(o, brokerUrl, dataTopic, undo);
+    const { runtime, dashboardUrl } = await startDemoRuntime(o, brokerUrl, dataTopic, sensor, undo);
     const card = runtime.card();
     const { pub, ac, replayDone } = await startReplay(o, tracks, brokerUrl, dataTopic, card, undo);
 
@@ -163,7 +165,7 @@ async function listenForAlerts(o: DemoOptions, brokerUrl: string, undo: Undo): P
 }
 
 /** The runtime with the demo's config (and its dashboard when a port is given). */
-async function startDemoRuntime(o: DemoOptions, brokerUrl: string, dataTopic: string, undo: Undo): Promise<{ runtime: RuntimeHandle; dashboardUrl?: string }> {
+async function startDemoRuntime(o: DemoOptions, brokerUrl: string, dataTopic: string, sensor: string, undo: Undo): Promise<{ runtime: RuntimeHandle; dashboardUrl?: string }> {
   const prefix = o.topicPrefix ?? '';
   const { startRuntime } = await import('@vigil/runtime/ops/runtime.ts');
   const { defineConfig } = await import('@vigil/runtime/config/load.ts');
@@ -185,7 +187,7 @@ async function startDemoRuntime(o: DemoOptions, brokerUrl: string, dataTopic: st
   undo.push(() => runtime.stop());
   if (o.dashboardPort === undefined || o.dashboardPort === null) return { runtime };
   const { startRuntimeDashboard } = await import('./dashboard.ts');
-  const dash = await startRuntimeDashboard(runtime, o.dashboardPort);
+  const dash = await startRuntimeDashboard(runtime, o.dashboardPort, { sensor, windows: o.incidents ?? [] });
   undo.push(() => dash.close());
   return { runtime, dashboardUrl: dash.url };
 }

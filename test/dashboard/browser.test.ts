@@ -23,6 +23,7 @@ import { fitScaler } from '../../runtime/scaling/scaler.ts';
 import { startBroker } from '../../simulators/broker/aedes.ts';
 import { startDemo } from '../../simulators/demo/demo.ts';
 import { DEMO_DEFAULTS } from '../../simulators/cli/demo.ts';
+import { readIncidents } from '../../simulators/demo/nab-labels.ts';
 import { meanLayer, mulberry32, randomDenseLayers, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
 
@@ -162,7 +163,7 @@ describe('level drift on the dashboard', () => {
 describe('the demo (npm start)', () => {
   it('serves the dashboard: the replayed machine is listed and the recorded failure shows as an alert', async () => {
     // 30,000x: the first labelled failure (about 2 days into the replay) arrives after ~6 s.
-    const demo = await startDemo({ model: DEMO_DEFAULTS.model, data: DEMO_DEFAULTS.data, from: DEMO_DEFAULTS.from, speed: 30_000, dashboardPort: 0, stateFile: null, logLevel: 'error', onAlert: () => {} });
+    const demo = await startDemo({ model: DEMO_DEFAULTS.model, data: DEMO_DEFAULTS.data, from: DEMO_DEFAULTS.from, speed: 30_000, dashboardPort: 0, stateFile: null, logLevel: 'error', incidents: readIncidents(DEMO_DEFAULTS.labels), onAlert: () => {} });
     const page = await browser.newPage({ viewport: { width: 1440, height: 820 } });
     const watch = watchPage(page, [demo.dashboardUrl!]);
     try {
@@ -172,6 +173,8 @@ describe('the demo (npm start)', () => {
       expect(await page.textContent('#stats')).toContain(demo.model.name);
       await page.waitForSelector('#alert-rows tr[data-name]', { timeout: 30_000 });
       await page.waitForFunction(() => document.querySelectorAll('#plots canvas').length >= 2);
+      // The NAB-labelled window the alert landed in is shaded, and its key shown.
+      expect(await page.isVisible('#label-key')).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-demo.png'), fullPage: true });
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);

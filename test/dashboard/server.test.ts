@@ -17,6 +17,7 @@ beforeAll(async () => {
       learning: (s) => (s === 'pump-2' ? { kind: 'mad', level: 1, kindLevel: 1.6, learnt: 120, keptOut: 7, pending: 0 } : undefined),
       levelDrift: (s) => (s === 'pump-2' ? [{ channel: 'temp', weight: 0.35, movedSd: 4.2 }] : []),
       inputShifts: (s) => (s === 'pump-2' ? [{ channel: 'temp', offset: 1.3 }] : []),
+      labels: (s) => (s === 'pump-2' ? [{ start: 10_000, end: 20_000 }] : []),
     },
     { port: 0, tickMs: 50 },
   );
@@ -118,7 +119,10 @@ describe('dashboard server', () => {
     // So do the channels level drift excuses (none: absent).
     expect(first.selected!.levelDrift).toEqual([{ channel: 'temp', weight: 0.35, movedSd: 4.2 }]);
     expect(first.selected!.inputShifts).toEqual([{ channel: 'temp', offset: 1.3 }]);
+    // Its labelled incident windows, to shade on its plots.
+    expect(first.selected!.labels).toEqual([{ start: 10_000, end: 20_000 }]);
     const other = (await nextTick('/events?sensor=pump-1', (m) => m.selected?.name === 'pump-1')).selected!;
+    expect(other.labels).toBeUndefined();
     expect(other.learning).toBeUndefined();
     expect(other.levelDrift).toBeUndefined();
     expect(other.inputShifts).toBeUndefined();
