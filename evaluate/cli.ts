@@ -16,7 +16,8 @@ import { detectorNameOf, readResults } from './nab/results.ts';
 import { scoreDetector } from './nab/score.ts';
 import { evaluateAlerts } from './labels/metrics.ts';
 import { formatComparison, formatLabelMetrics } from './labels/report.ts';
-import { scoredRowsFromTable } from './labels/scores.ts';
+import { rowsFrom, scoredRowsFromTable } from './labels/scores.ts';
+import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import { readTable } from './labels/table.ts';
 import { eventsFromRows, truthFromTable } from './labels/truth.ts';
 
@@ -106,6 +107,7 @@ async function runLabels(o: {
   scoreColumn?: string;
   alertColumn?: string;
   sensor?: string;
+  from?: string;
   tolerance: number;
   json?: string;
   baselines?: boolean;
@@ -113,12 +115,19 @@ async function runLabels(o: {
   data?: string;
 }): Promise<number> {
   if (o.baselines && (!o.train || !o.data)) throw new Error('--baselines needs --train FILE (normal operation, the model\'s training CSV) and --data FILE (the CSV that was scored)');
-  const scored = scoredRowsFromTable(readTable(o.scores), { threshold: o.threshold, scoreColumn: o.scoreColumn, alertColumn: o.alertColumn, sensor: o.sensor });
+  let scored = scoredRowsFromTable(readTable(o.scores), { threshold: o.threshold, scoreColumn: o.scoreColumn, alertColumn: o.alertColumn, sensor: o.sensor });
+  const from = o.from === undefined ? undefined : parseTimestamp(o.from);
+  if (from !== undefined) {
+    if (!Number.isFinite(from)) throw new Error(`--from: '${o.from}' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch`);
+    scored = rowsFrom(scored, from, o.scores);
+  }
   let label: Uint8Array;
   let events;
   let unlabelled = 0;
   if (o.labels) {
     ({ label, events, unlabelled = 0 } = truthFromTable(readTable(o.labels), scored.timestamps, o.sensor));
+    // Events over before --from are not judged (their rows are not either).
+    if (from !== undefined) events = events.filter((e) => e.end >= from);
     // Rows the labels do not cover count as normal: right for a file that lists every row, silently wrong for one that
     // covers only part of the scored period, so say how many.
     if (unlabelled > 0) process.stderr.write(`note: ${unlabelled} of ${scored.timestamps.length} scored rows have no row in ${o.labels}; they count as normal\n`);
@@ -179,6 +188,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--score-column <name>', 'score column (default anomaly_score, then score)')
     .option('--alert-column <name>', '0/1 alert column (default alert, anomaly, is_anomaly, flagged, alarm)')
     .option('--sensor <id>', 'only rows and labels of this sensor (files with a sensor column)')
+    .option('--from <timestamp>', 'judge only the rows at or after this time, e.g. the first row after the model\'s training rows (the whole file scored, the rows after training judged)')
     .option('--tolerance <duration>', 'an alert up to this long after an event ends still detects it (e.g. 30s, 5m)', parseTolerance, 0)
     .option('--json <file>', 'also write all metrics and per-event delays as JSON')
     .option('--baselines', 'also judge a robust z-score and PCA T^2 + Q fitted on --train, on the same rows and labels')

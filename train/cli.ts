@@ -7,6 +7,7 @@ import { parseRangeOption, type Ranges } from '@vigil/runtime/model/ranges.ts';
 import { parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { OPTION_TABLE } from './defaults.ts';
 import { parseContamination } from './robust.ts';
+import { parseRows } from './training-data.ts';
 import type { EpochInfo } from './fit.ts';
 import { trainModel, type TrainOptions } from './train.ts';
 
@@ -27,6 +28,13 @@ const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string, previous: u
   window: parseNumber, stride: parseNumber, epochs: parseNumber, batchSize: parseNumber, learningRate: parseNumber, patience: parseNumber, code: parseNumber, hidden: ints,
   kernel: parseNumber, noise: parseNumber, l1: parseNumber, beta: parseNumber, seed: parseNumber, validationSplit: parseNumber, span: parseNumber, channels: list, ignore: list, samples: parseNumber, track: parseNumber,
   thresholdRisk: parseNumber, ranges: addRange, threads: parseNumber,
+  rows: (v) => {
+    try {
+      return parseRows(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  },
   contamination: (v) => {
     try {
       return parseContamination(v);

@@ -63,6 +63,8 @@ export interface TrainOptions {
   ignore?: string[];
   /** Sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first out of order. */
   sort?: boolean;
+  /** Data rows to train on (`--rows`): [from, to), counted from 0 after the header (after --sort). */
+  rows?: { from: number; to: number };
   /** Physical range per channel (`--range CH=MIN:MAX`): recorded in the card; a training row outside is an error. */
   ranges?: Ranges;
   backend?: string;

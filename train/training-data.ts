@@ -5,7 +5,7 @@
  */
 import { gapsNote, timestampGaps } from '@vigil/runtime/data/sampling.ts';
 import { readCsv, type FillPolicy, type Series } from '@vigil/runtime';
-import { dropRepeatedTimestamps, selectChannels } from '@vigil/runtime/data/series.ts';
+import { dropRepeatedTimestamps, selectChannels, sliceRows } from '@vigil/runtime/data/series.ts';
 import { float32RangeText, isFloat32 } from '@vigil/runtime/data/float32.ts';
 import { outOfRange, outOfRangeText, type Ranges } from '@vigil/runtime/model/ranges.ts';
 
@@ -16,6 +16,8 @@ export interface TrainingDataOptions {
   ignore?: string[];
   /** Sort rows by time instead of failing on the first out of order. */
   sort?: boolean;
+  /** Only these data rows, [from, to) counted from 0 (after sorting): `--rows`. */
+  rows?: { from: number; to: number };
   /** Physical ranges (`--range`): a row with a channel outside is an error naming its line (row) and channel. */
   ranges?: Ranges;
   /** Told what was set aside, filled, sorted or dropped. */
@@ -35,13 +37,36 @@ export function trainingSeries(data: string | Series, o: TrainingDataOptions): S
     if (o.ranges) checkSeriesRanges(s, o.ranges);
     return s;
   }
-  const series = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', ranges: o.ranges, rangeSource: 'option', outOfRange: 'error', onNote: o.onNote });
+  const read = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', ranges: o.ranges, rangeSource: 'option', outOfRange: 'error', onNote: o.onNote });
+  let series = read;
+  if (o.sort) {
+    const { series: unique, dropped } = dropRepeatedTimestamps(read);
+    if (dropped) o.onNote?.(`${data}: ${dropped} row(s) repeating an earlier timestamp dropped (the first row of each timestamp is kept, as vigil run and vigil score do)`);
+    series = unique;
+  }
+  if (o.rows) series = someRows(series, o.rows, data, o.onNote);
   const gaps = timestampGaps(series.timestamps);
   if (gaps) o.onNote?.(gapsNote(data, gaps, 'training windows span them as if the rows were consecutive (split the file at long gaps, or fill them, if that is not how the machine runs)'));
-  if (!o.sort) return series;
-  const { series: unique, dropped } = dropRepeatedTimestamps(series);
-  if (dropped) o.onNote?.(`${data}: ${dropped} row(s) repeating an earlier timestamp dropped (the first row of each timestamp is kept, as vigil run and vigil score do)`);
-  return unique;
+  return series;
+}
+
+/** `--rows`: the data rows [from, to) of a file's series, said in a note with their time range. */
+function someRows(s: Series, rows: { from: number; to: number }, file: string, onNote?: (note: string) => void): Series {
+  const n = s.timestamps.length;
+  if (rows.from >= n) throw new Error(`--rows ${rows.from}:${rows.to}: ${file} has ${n} data rows; expected FROM below ${n}`);
+  const to = Math.min(rows.to, n);
+  const iso = (t: number) => new Date(t).toISOString();
+  onNote?.(`${file}: training on data rows ${rows.from} to ${to - 1} of ${n} (${iso(s.timestamps[rows.from])} .. ${iso(s.timestamps[to - 1])})${to < rows.to ? `; the file ends before row ${rows.to}` : ''}`);
+  return sliceRows(s, rows.from, to);
+}
+
+/** Parse `--rows`: `N` (the first N data rows) or `FROM:TO` (TO not included), whole numbers, FROM < TO. */
+export function parseRows(text: string): { from: number; to: number } {
+  const m = /^\s*(?:(\d+)\s*:\s*)?(\d+)\s*$/.exec(text);
+  const from = m ? Number(m[1] ?? 0) : Number.NaN;
+  const to = m ? Number(m[2]) : Number.NaN;
+  if (!(Number.isSafeInteger(from) && Number.isSafeInteger(to) && from < to)) throw new Error(`--rows: expected N (the first N data rows) or FROM:TO with FROM < TO (rows counted from 0, TO not included), e.g. 400 or 100:500; got '${text}'`);
+  return { from, to };
 }
 
 /** A given series' rows must lie in the ranges: the first row outside is an error naming the row and channel. */

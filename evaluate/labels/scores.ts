@@ -41,6 +41,23 @@ function filterSensor(t: Table, sensor: string | undefined): Table {
   return { ...t, rows: keep.map(([r]) => r), lines: keep.map(([, l]) => l) };
 }
 
+/** Only the rows at or after `from` (epoch ms): `--from`, e.g. the rows after a model's training stretch. */
+export function rowsFrom(s: ScoredRows, from: number, file: string): ScoredRows {
+  const keep: number[] = [];
+  s.timestamps.forEach((t, i) => t >= from && keep.push(i));
+  if (keep.length === 0) throw new Error(`${file}: no scored rows at or after ${new Date(from).toISOString()} (--from); its last is ${new Date(s.timestamps[s.timestamps.length - 1]).toISOString()}`);
+  const f64 = (a: Float64Array) => Float64Array.from(keep, (i) => a[i]);
+  const u8 = (a: Uint8Array) => Uint8Array.from(keep, (i) => a[i]);
+  return {
+    ...s,
+    timestamps: f64(s.timestamps),
+    scores: f64(s.scores),
+    alert: u8(s.alert),
+    ...(s.label ? { label: u8(s.label) } : {}),
+    rule: `${s.rule}, rows from ${new Date(from).toISOString()}`,
+  };
+}
+
 /** Read scores and decide alerts per row. */
 export function scoredRowsFromTable(table: Table, opts: ScoresOptions = {}): ScoredRows {
   const t = filterSensor(table, opts.sensor);

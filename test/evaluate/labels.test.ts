@@ -178,4 +178,24 @@ describe('labelled evaluation', () => {
     }
     expect(err.join('')).toMatch(/8 of 20 scored rows have no row in .*partial\.csv; they count as normal/);
   });
+
+  it('--from judges only the rows at or after a time, and only the events still running then', async () => {
+    const f = fixture();
+    const json = join(mkdtempSync(join(tmpdir(), 'labels-')), 'from.json');
+    const out: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((x: string) => (out.push(String(x)), true)) as typeof process.stdout.write;
+    try {
+      // Rows 9-19: the alert at row 10 is a false alarm, the event at rows 5-7 is over, the one at 14-15 missed.
+      expect(await run(['labels', '--scores', f.scores, '--labels', f.intervals, '--sensor', 'p1', '--threshold', '0.5', '--from', ts(9), '--json', json])).toBe(0);
+    } finally {
+      process.stdout.write = orig;
+    }
+    const m = JSON.parse(readFileSync(json, 'utf8')) as { tp: number; fp: number; tn: number; fn: number; events: unknown[]; rule: string };
+    expect([m.tp, m.fp, m.tn, m.fn]).toEqual([0, 1, 8, 2]);
+    expect(m.events).toHaveLength(1);
+    expect(out.join('')).toMatch(/over 11 rows \(.*rows from 2024-01-01T00:00:09\.000Z\)/);
+    await expect(run(['labels', '--scores', f.scores, '--labels', f.intervals, '--threshold', '0.5', '--from', ts(30)])).rejects.toThrow(/no scored rows at or after 2024-01-01T00:00:30\.000Z/);
+    await expect(run(['labels', '--scores', f.scores, '--labels', f.intervals, '--threshold', '0.5', '--from', 'soon'])).rejects.toThrow(/--from: 'soon' is not a timestamp/);
+  });
 });

@@ -8,7 +8,7 @@ import { loadModel, type ModelCard } from '@vigil/runtime';
 import { scoreCsv } from '../../runtime/cli/score.ts';
 import { run } from '../../train/cli.ts';
 import { trainModel } from '../../train/train.ts';
-import { constantChannelNotes } from '../../train/training-data.ts';
+import { constantChannelNotes, parseRows } from '../../train/training-data.ts';
 import { WRITE_STEPS, writeModelFiles } from '../../train/write-model.ts';
 import { Rng } from '../../runtime/util/prng.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
@@ -40,6 +40,27 @@ function csvWith(rows: number, seed: number, extra: Record<string, (r: number) =
 
 describe('vigil train: columns, values and row order (issue 17.1, 17.3, 17.4)', () => {
   const dir = tempDir();
+
+  it('--rows trains on the first N (or FROM:TO) data rows: the same model as a file cut there, the rows said in a note', async () => {
+    const lines = toCsv(pumpSeries(300, 4).series).trimEnd().split('\n');
+    writeFileSync(`${dir}/whole.csv`, `${lines.join('\n')}\n`);
+    writeFileSync(`${dir}/cut.csv`, `${lines.slice(0, 1 + 200).join('\n')}\n`);
+    writeFileSync(`${dir}/middle.csv`, `${[lines[0], ...lines.slice(1 + 50, 1 + 250)].join('\n')}\n`);
+    const { err } = await cli(['--data', `${dir}/whole.csv`, '--out', `${dir}/rows`, '--epochs', '2', '--rows', '200']);
+    expect(err).toMatch(/note: .*whole\.csv: training on data rows 0 to 199 of 300 \(/);
+    await cli(['--data', `${dir}/cut.csv`, '--out', `${dir}/cut`, '--epochs', '2']);
+    const a = loadModel(`${dir}/rows`).card;
+    const b = loadModel(`${dir}/cut`).card;
+    expect(a.data).toEqual(b.data);
+    expect(a.threshold.static.value).toBe(b.threshold.static.value);
+    await cli(['--data', `${dir}/whole.csv`, '--out', `${dir}/mid-rows`, '--epochs', '2', '--rows', '50:250']);
+    await cli(['--data', `${dir}/middle.csv`, '--out', `${dir}/mid-cut`, '--epochs', '2']);
+    expect(loadModel(`${dir}/mid-rows`).card.data).toEqual(loadModel(`${dir}/mid-cut`).card.data);
+    expect(() => parseRows('300:200')).toThrow(/FROM < TO/);
+    expect(() => parseRows('-5')).toThrow(/--rows: expected N/);
+    expect(parseRows(' 400 ')).toEqual({ from: 0, to: 400 });
+    await expect(run(['--data', `${dir}/whole.csv`, '--out', `${dir}/x`, '--rows', '300:400', '--quiet'])).rejects.toThrow(/has 300 data rows; expected FROM below 300/);
+  });
 
   it('sets label columns aside with a note; --channels makes one a channel; --ignore drops a column', async () => {
     const csv = `${dir}/labelled.csv`;
