@@ -52,7 +52,7 @@ const QOS = Number(cliArg('qos', '0')) as 0 | 1;
 /** Result name: the shipped run is bench/results/sustained.json; a labelled variant goes to bench/results/tmp/NAME.json. */
 /** NODE_OPTIONS for vigil's process only (`--node-options`, a labelled variant like --qos 1). */
 const NODE_OPTIONS = cliArg('node-options', '');
-const OUT = cliArg('out', QOS ? 'sustained-qos1' : NODE_OPTIONS ? 'sustained-node-options' : 'sustained');
+const OUT = cliArg('out', ['sustained', ...(QOS ? ['qos1'] : []), ...(NODE_OPTIONS ? ['node-options'] : [])].join('-'));
 const OUT_DIR = OUT === 'sustained' && !QOS && !NODE_OPTIONS ? RESULTS_DIR : SCRATCH_DIR;
 const W = 64;
 const SPIKE_PERIOD = 100;
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   const ratioMax = Math.max(...steps.map((x) => x.cpuRatio));
   const p99at10k = at10k.map((x) => x.p99);
   const notes = [
-    `Shipped defaults: ${LAUNCHER.join(' ')} run (${loader}) with only --model/--broker/--topic/--metrics-port 0/--state (ORT 1 intra-op thread, no spinning, batch ${BATCH_DEFAULTS.size} / ${BATCH_DEFAULTS.maxWaitMs} ms, inference.worker auto: cpu on the main thread); model ${model}: conv AE, window 64, 8 channels, trained by vigil train on simulated pump data. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher, bare subscriber and alert listener are mqtt.js with Nagle off; vigil sets it on its own client.${QOS ? ` VARIANT: QoS 1 end to end (publisher, vigil run --qos 1, bare subscriber).` : ''}`,
+    `Shipped defaults: ${LAUNCHER.join(' ')} run (${loader}) with only --model/--broker/--topic/--metrics-port 0/--state (ORT 1 intra-op thread, no spinning, batch ${BATCH_DEFAULTS.size} / ${BATCH_DEFAULTS.maxWaitMs} ms, inference.worker auto: cpu on the main thread); model ${model}: conv AE, window 64, 8 channels, trained by vigil train on simulated pump data. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher, bare subscriber and alert listener are mqtt.js with Nagle off; vigil sets it on its own client.${QOS ? ` VARIANT: QoS 1 end to end (publisher, vigil run --qos 1, bare subscriber).` : ''}${NODE_OPTIONS ? ` VARIANT: vigil run under NODE_OPTIONS='${NODE_OPTIONS}'.` : ''}`,
     `Figures are min / median / max over ${REPEATS} runs of ${MEASURE_S} s per step (after ${SETTLE_S} s unmeasured at the same rate); the rates of one run go up in one vigil process.`,
     `${ratioMax <= 3 ? 'MET' : 'NOT MET'}: CPU per reading vigil / bare mqtt.js subscriber <= 3x at every point (worst ${ratioMax.toFixed(2)}x).`,
     `${p99at10k.every((p) => p < 20) ? 'MET' : 'NOT MET'}: p99 publish -> alert < 20 ms at 10k readings/s (${at10k.map((x) => `${x.sensors} sensors: ${x.p99.toFixed(1)}`).join(', ')} ms).`,
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
         caption: 'target < 20 ms at 10k/s',
       },
     ],
-    data: { launcher: LAUNCHER.join(' '), loader, broker: given || 'bench mosquitto (TCP_NODELAY)', window: W, spikePeriod: SPIKE_PERIOD, measureS: MEASURE_S, settleS: SETTLE_S, steps },
+    data: { launcher: LAUNCHER.join(' '), nodeOptions: NODE_OPTIONS || null, loader, broker: given || 'bench mosquitto (TCP_NODELAY)', window: W, spikePeriod: SPIKE_PERIOD, measureS: MEASURE_S, settleS: SETTLE_S, steps },
   }, OUT_DIR);
 }
 

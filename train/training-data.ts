@@ -84,7 +84,7 @@ function checkSeriesRanges(s: Series, ranges: Ranges): void {
 export function constantChannelNotes(channels: string[], floored: number[] | undefined, scale: number[], offset: number[]): string[] {
   return (floored ?? []).map((c) =>
     `channel '${channels[c]}' is constant in the training data (${offset[c].toPrecision(6)}): its scale is floored at ${scale[c].toPrecision(4)} (see the card's scaler.method) ` +
-    `so a small change later does not swamp the other channels; train on data where it moves, or leave it out with --ignore ${shellWord(channels[c])}`);
+    `so a small change later does not swamp the other channels; train on data where it moves, or leave it out with ${channels[c].includes(',') ? `--ignore (not by this name: --ignore splits at commas; rename the column)` : `--ignore ${shellWord(channels[c])}`}`);
 }
 
 /** A name as one shell word, quoted when it holds anything a shell would split or expand ("Volume Flow RateRMS"). */

@@ -53,6 +53,8 @@ function select(name: string): void {
   state.scores = [];
   state.plots?.destroy();
   state.plots = null;
+  // The key belongs to the sensor whose windows are shaded: hidden until the new one's tick says it has any.
+  $('label-key').hidden = true;
   connect();
   if (state.last) render(state.last);
 }

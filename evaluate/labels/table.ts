@@ -63,15 +63,18 @@ export const TIMESTAMP_COLUMNS = ['timestamp', 'time', 'ts', 'datetime', 'date_t
 const TRUE = new Set(['1', 'true', 'yes', 'y', 'anomaly', 'alert', 't']);
 const FALSE = new Set(['0', 'false', 'no', 'n', 'normal', 'ok', 'f', '']);
 
+/** A plain decimal number (`1`, `1.0`, `0.00`, `1e0`): what numpy and pandas write, not hex, binary or `Infinity`. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/;
+
 /**
- * Parse a 0/1 (or true/false) column; throws at the first cell that is neither. A number equal to 0 or 1 in any
- * notation counts (`1.0`, `0.0`: labels written by numpy or pandas).
+ * Parse a 0/1 (or true/false) column; throws at the first cell that is neither. A decimal number equal to 0 or 1
+ * counts too (`1.0`, `0.0`: labels written by numpy or pandas).
  */
 export function boolColumn(t: Table, col: number): Uint8Array {
   const out = new Uint8Array(t.rows.length);
   t.rows.forEach((r, k) => {
-    const v = r[col].trim().toLowerCase();
-    const n = v === '' ? Number.NaN : Number(v);
+    const v = r[col].toLowerCase();
+    const n = DECIMAL.test(v.trim()) ? Number(v) : Number.NaN;
     if (TRUE.has(v) || n === 1) out[k] = 1;
     else if (!FALSE.has(v) && n !== 0) throw new Error(`${t.file}:${t.lines[k]}: column '${t.header[col]}': '${r[col]}' is not 0/1 or true/false`);
   });

@@ -70,7 +70,7 @@ export function truthFromTable(t: Table, timestamps: Float64Array, sensor?: stri
   const tsCol = findColumn(t, TIMESTAMP_COLUMNS);
   const labelCol = findColumn(t, ['label', 'is_anomaly', 'anomaly']);
   if (tsCol < 0 || labelCol < 0) {
-    throw new Error(`${t.file}: expected intervals (columns start,end) or per-timestamp labels (columns timestamp,label); found ${t.header.join(', ')}`);
+    throw new Error(`${t.file}: expected intervals (columns start,end) or per-timestamp labels (a time column: ${TIMESTAMP_COLUMNS.join('/')}, and a label column: label/is_anomaly/anomaly); found ${t.header.join(', ')}`);
   }
   const lab = boolColumn(t, labelCol);
   const byTime = new Map<number, number>();

@@ -4,7 +4,7 @@
  * were consecutive rows; `vigil train` and `vigil score` say when a file has gaps (and `--gap-reset` restarts a
  * window after one when scoring).
  */
-import { humanDuration } from '../util/format-time.ts';
+import { humanDuration, shortTime } from '../util/format-time.ts';
 
 /** Median of the steps between consecutive timestamps, ms; null below two rows. */
 export function medianStepMs(timestamps: ArrayLike<number>): number | null {
@@ -23,30 +23,39 @@ export const GAP_FACTOR = 5;
 /** The gaps of a series. */
 export interface Gaps {
   count: number;
-  /** The usual step (ms). */
+  /** What counted as a gap: steps over `factor` x `usualMs`. */
+  factor: number;
+  /** The usual step (ms): the median of the steps between distinct timestamps. */
   usualMs: number;
-  /** The longest step (ms) and the row it ends at. */
+  /** The longest step (ms), and the timestamps on either side of it. */
   largestMs: number;
-  largestRow: number;
+  largestFrom: number;
+  largestTo: number;
 }
 
-/** Steps longer than `factor` x the usual one; undefined when there are none (or fewer than 3 rows, or no usual step). */
+/**
+ * Steps longer than `factor` x the usual one; undefined when there are none (or fewer than 3 rows, or no usual step).
+ * Repeated timestamps (a file scored with --sort still holds them) do not count as steps: zeros would pull the usual
+ * step down and make ordinary steps look like gaps.
+ */
 export function timestampGaps(timestamps: ArrayLike<number>, factor = GAP_FACTOR): Gaps | undefined {
-  const usual = medianStepMs(timestamps);
-  if (usual === null || !(usual > 0) || timestamps.length < 3) return undefined;
+  if (timestamps.length < 3) return undefined;
+  const steps: number[] = [];
+  for (let i = 1; i < timestamps.length; i++) if (timestamps[i] !== timestamps[i - 1]) steps.push(timestamps[i] - timestamps[i - 1]);
+  steps.sort((x, y) => x - y);
+  const m = steps.length >> 1;
+  const usual = steps.length === 0 ? 0 : steps.length % 2 ? steps[m] : (steps[m - 1] + steps[m]) / 2;
+  if (!(usual > 0)) return undefined;
   let count = 0;
-  let largestMs = 0;
-  let largestRow = -1;
+  let largest = -1;
   for (let i = 1; i < timestamps.length; i++) {
     const step = timestamps[i] - timestamps[i - 1];
     if (!(step > factor * usual)) continue;
     count++;
-    if (step > largestMs) {
-      largestMs = step;
-      largestRow = i;
-    }
+    if (largest < 0 || step > timestamps[largest] - timestamps[largest - 1]) largest = i;
   }
-  return count > 0 ? { count, usualMs: usual, largestMs, largestRow } : undefined;
+  if (count === 0) return undefined;
+  return { count, factor, usualMs: usual, largestMs: timestamps[largest] - timestamps[largest - 1], largestFrom: timestamps[largest - 1], largestTo: timestamps[largest] };
 }
 
 /** A step as alert lines print durations, with sub-second sampling in ms. */
@@ -54,5 +63,5 @@ const span = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : human
 
 /** One line saying what the gaps of `file` are (`what`: what the windows then do). */
 export function gapsNote(file: string, g: Gaps, what: string): string {
-  return `${file}: ${g.count} gap(s) in the timestamps longer than ${GAP_FACTOR}x the usual step of ${span(g.usualMs)} (the longest ${span(g.largestMs)}, before data row ${g.largestRow + 1}); ${what}`;
+  return `${file}: ${g.count} gap(s) in the timestamps longer than ${g.factor}x the usual step of ${span(g.usualMs)} (the longest ${span(g.largestMs)}, ${shortTime(g.largestFrom)} to ${shortTime(g.largestTo)}); ${what}`;
 }

@@ -28,7 +28,7 @@ export const DEMO_DEFAULTS = {
 interface DemoCliOptions {
   model: string;
   data: string;
-  labels: string;
+  labels?: string;
   from: string;
   to?: string;
   speed: number;
@@ -51,7 +51,7 @@ export function run(args: string[]): Promise<number> {
     .description('run the whole pipeline locally: embedded MQTT broker, the runtime with the bundled model, a replay of a recorded machine failure, live alerts')
     .addOption(new Option('--model <path>', 'model (NAME.onnx + NAME.json) without extension').default(DEMO_DEFAULTS.model, 'models/machine_temperature'))
     .addOption(new Option('--data <csv>', 'recorded data to replay (one sensor)').default(DEMO_DEFAULTS.data, 'simulators/data/nab/machine_temperature_system_failure.csv'))
-    .addOption(new Option('--labels <json>', 'NAB label windows of the data, to mark alerts that hit a known incident').default(DEMO_DEFAULTS.labels, 'the .labels.json beside the bundled data'))
+    .addOption(new Option('--labels <json>', 'NAB label windows of the data, to mark alerts that hit a known incident').default(undefined, 'the .labels.json beside --data, when there is one'))
     .option('--from <ts>', 'replay from this timestamp (the bundled model trained on data before it)', DEMO_DEFAULTS.from)
     .option('--to <ts>', 'replay up to this timestamp (default: the end)')
     .option('--speed <x>', "recorded time per wall time (3000: five minutes of data every 0.1 s), or 'max'", parseSpeed, DEMO_DEFAULTS.speed)
@@ -64,7 +64,9 @@ export function run(args: string[]): Promise<number> {
       if (!existsSync(`${o.model}.onnx`) || !existsSync(`${o.model}.json`)) {
         throw new Error(`model ${o.model}.onnx/.json not found; expected the bundled model (regenerate it with: bash models/build-demo-model.sh)`);
       }
-      const incidents = existsSync(o.labels) ? readIncidents(o.labels) : [];
+      // Another recording's labels must not mark this one: by default, only the file beside --data.
+      const labels = o.labels ?? o.data.replace(/\.csv$/i, '.labels.json');
+      const incidents = existsSync(labels) ? readIncidents(labels) : [];
       const color = useColor(true);
       const c = color ? { b: '\x1b[1m', d: '\x1b[2m', r: '\x1b[0m' } : { b: '', d: '', r: '' };
       const out = createLiveConsole();

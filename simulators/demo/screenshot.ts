@@ -3,7 +3,7 @@
  * until its first alert has closed (the failure of 2013-12-16), then the live dashboard in headless Chromium at
  * 1440 x 900. Run it again whenever the dashboard or the demo changes, so the picture shows what users will see.
  *
- *   node bin/run-ts.mjs simulators/demo/screenshot.ts [--chromium /usr/bin/chromium] [--out docs/dashboard.png] [--width 1440]
+ *   node bin/run-ts.mjs simulators/demo/screenshot.ts [--chromium PATH (VIGIL_CHROMIUM, else /usr/bin/chromium)] [--out docs/dashboard.png] [--width 1440]
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ const arg = (name: string, fallback: string) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const out = resolve(arg('out', join(ROOT, 'docs/dashboard.png')));
-const chromium = arg('chromium', '/usr/bin/chromium');
+const chromium = arg('chromium', process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium');
 
 const demo = spawn(process.execPath, [join(ROOT, 'bin/vigil.mjs'), 'demo', '--to', '2013-12-18 00:00:00'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
 const stop = () => demo.exitCode === null && demo.kill('SIGINT');

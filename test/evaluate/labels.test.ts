@@ -162,6 +162,10 @@ describe('labelled evaluation', () => {
     expect(truth.unlabelled).toBe(0);
     // A label that is a number but neither 0 nor 1 is still refused.
     expect(() => truthFromTable(readTable(tmpFile('bad.csv', `datetime;anomaly\n${ts(0)};0.5\n`)), s.timestamps)).toThrow(/'0.5' is not 0\/1/);
+    // Decimal only: hex, binary and Infinity are not labels.
+    for (const cell of ['0x1', '0b1', 'Infinity', '1.5e0']) {
+      expect(() => truthFromTable(readTable(tmpFile('odd.csv', `datetime;anomaly\n${ts(0)};${cell}\n`)), s.timestamps), cell).toThrow(/is not 0\/1/);
+    }
     // Labels for the first 12 of 20 scored rows: the other 8 count as normal, and the CLI says so.
     const partial = tmpFile('partial.csv', skab.split('\n').slice(0, 13).join('\n'));
     expect(truthFromTable(readTable(partial), s.timestamps).unlabelled).toBe(8);
