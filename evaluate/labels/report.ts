@@ -45,7 +45,8 @@ export function formatComparison(methods: Array<{ name: string; metrics: LabelMe
   const head = ['method', 'F1', 'precision', 'recall', 'false alarms', 'missed', 'events', 'median delay'];
   const rows = methods.map(({ name, metrics: m }) => [
     name, m.f1.toFixed(4), m.precision.toFixed(4), m.recall.toFixed(4), pct(m.falseAlarmRate), pct(m.missRate),
-    `${m.eventsDetected}/${m.events.length}`, m.medianDelayRows === null ? 'n/a' : `${m.medianDelayRows} rows`,
+    // The same delay as the table above (time), with its rows.
+    `${m.eventsDetected}/${m.events.length}`, m.medianDelayRows === null || m.medianDelayMs === null ? 'n/a' : `${formatDuration(m.medianDelayMs)} (${m.medianDelayRows} rows)`,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `  ${r.map((x, i) => x.padEnd(w[i])).join('  ').trimEnd()}`;

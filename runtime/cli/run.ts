@@ -7,6 +7,9 @@ import { Command } from 'commander';
 import type { FlagKey } from '../config/flags.ts';
 import { loadConfig, redactConfig } from '../config/load.ts';
 import { threadNote } from '../inference/open-model.ts';
+import type { ModelCard } from '../model/card.ts';
+import { createThreshold } from '../thresholds/factory.ts';
+import { formatShort } from '../util/format-number.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
@@ -21,6 +24,16 @@ export const RUN_FLAGS = [
   'cooldown', 'gapReset', 'metricsPort', 'state', 'clientId', 'dashboard', 'lowMemory', 'logLevel', 'printConfig',
 ] as const satisfies readonly FlagKey[];
 
+/** Where a sensor's bar starts (a static bar stays there; an adaptive one moves from it). */
+function startingLevel(cfg: RunConfig, card: ModelCard): string {
+  try {
+    const level = createThreshold(cfg.threshold ?? card.threshold.default, card).current();
+    return `${(cfg.threshold ?? card.threshold.default).kind === 'static' ? 'at' : 'starting at'} ${formatShort(level)}`;
+  } catch {
+    return ''; // the runtime refuses a bad threshold config on its own, with its own message
+  }
+}
+
 /** The banner: where data comes from, which model and provider judge it, where alerts go. */
 export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string): string {
   const card = h.card();
@@ -30,7 +43,7 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
     `  broker     ${broker}  (MQTT ${cfg.broker.protocolVersion === 5 ? '5' : '3.1.1'}, ${cfg.broker.clean ? 'clean' : 'persistent'} session)`,
     `  topics     ${cfg.source.topics.join('  ')}  (${cfg.source.codec.kind}, QoS ${cfg.source.qos})`,
     `  provider   ${h.provider()}${threadNote({ provider: h.provider() }, cfg.inference)}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
-    `  threshold  ${JSON.stringify(cfg.threshold ?? card.threshold.default)}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
+    `  threshold  ${JSON.stringify(cfg.threshold ?? card.threshold.default)} ${startingLevel(cfg, card)}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
     `  alerts     ${cfg.alerts.topic} (QoS ${cfg.alerts.qos})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
   ];
   if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);

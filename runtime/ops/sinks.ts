@@ -61,7 +61,8 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
   return {
     alert(a) {
       const payload = alertPayload(a, config.alerts.topChannels);
-      log.info({ alert: payload }, `alert ${a.type}: ${a.sensor} score ${payload.score} > ${payload.threshold}`);
+      // An open is a score over its bar; a close, the quiet window that ended the alert, is under it.
+      log.info({ alert: payload }, `alert ${a.type}: ${a.sensor} score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}`);
       alertSink.publish(a);
       webhook?.post(payload);
     },

@@ -22,7 +22,10 @@ describe('vigil train', () => {
     const { value, out } = await quietly(() => run(['--data', csv, '--out', `${dir}/m/pump`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
     expect(value).toBe(0);
     expect(out).toMatch(/training engine: onnxruntime-node 1\.\d+\.\d+ \(cpu, 1 thread\)/);
-    expect(out).toMatch(/tfjs backend: wasm/);
+    // The tfjs backend is named only when tfjs trains.
+    expect(out).not.toMatch(/tfjs backend/);
+    // How the held-out windows score, against the bar and the fitted windows.
+    expect(out).toMatch(/held-out windows \(\d+\): median score [\d.]+ \(\d+ % of the threshold\), 99th percentile [\d.]+ \(\d+ %\); [\d.]+x the fitted windows' median/);
     expect(out).toMatch(/total time/);
     const { card } = loadModel(`${dir}/m/pump`);
     expect(card.channels).toHaveLength(8);
@@ -38,6 +41,12 @@ describe('vigil train', () => {
     expect(card.scoring.flatline!.score).toBeCloseTo(2 * card.threshold.static.value, 6);
     const svg = readFileSync(`${dir}/m/pump.loss.svg`, 'utf8');
     expect(svg).toMatch(/<svg[\s\S]*<path d="M/);
+  });
+
+  it('says the tfjs backend when tfjs trains', async () => {
+    const { value, out } = await quietly(() => run(['--data', csv, '--out', `${dir}/m/tfjs`, '--epochs', '2', '--quiet', '--backend', 'wasm', '--engine', 'tfjs', '--arch', 'dense']));
+    expect(value).toBe(0);
+    expect(out).toMatch(/training engine: tfjs wasm.*; tfjs backend: wasm/);
   });
 
   it('--memory: off by default; on writes a calibrated residual memory into the card and says so; anything else is refused', async () => {
