@@ -4,13 +4,16 @@
  * rejection of a known sensor for `out_of_range` or `bad_value` is offered here; at most one signal per sensor
  * per `intervalMs` comes out, carrying how many invalid readings it stands for, so a sensor stuck at a bad value
  * cannot flood the alert topic. Time is the rejected message's arrival time, so the rule is deterministic.
+ * A channel its sensor stops sending (absent from its readings for longer than `window.maxFillAgeMs`, or never
+ * sent) is the same kind of fault, one the model does see, filled with its last value: `missing` raises it as a
+ * `missing_channel` signal under the same limit.
  */
 import type { OutOfRange } from '../model/ranges.ts';
 import type { Rejected } from '../stream/types.ts';
 import { lruGet } from '../util/lru.ts';
 
 /** Rejection reasons that signal a broken sensor (a malformed message or an unknown topic does not). */
-export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value'] as const;
+export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value', 'missing_channel'] as const;
 /** One of them. */
 export type InvalidReason = (typeof INVALID_SIGNAL_REASONS)[number];
 
@@ -22,6 +25,8 @@ export interface InvalidSignal {
   detail: string;
   /** `out_of_range`: the channel, its value and the card's range. */
   outOfRange?: OutOfRange;
+  /** `missing_channel`: the channels missing. */
+  channels?: string[];
   /** Arrival time of the reading, epoch ms. */
   receivedAt: number;
   /** Invalid readings of this sensor since its previous signal, this one included (the rest were not signalled). */
@@ -40,6 +45,8 @@ export interface InvalidSignalOptions {
 export interface InvalidSignals {
   /** The signal a rejection raises now, or undefined (not a sensor fault, or its sensor signalled recently). */
   offer(r: Rejected): InvalidSignal | undefined;
+  /** The signal a reading with `channels` missing for over `maxFillAgeMs` raises now, or undefined (signalled recently). */
+  missing(sensor: string, channels: string[], receivedAt: number, maxFillAgeMs: number): InvalidSignal | undefined;
 }
 
 const isInvalidReason = (reason: string): reason is InvalidReason => (INVALID_SIGNAL_REASONS as readonly string[]).includes(reason);
@@ -47,18 +54,32 @@ const isInvalidReason = (reason: string): reason is InvalidReason => (INVALID_SI
 /** Create the per-sensor rate limiter. */
 export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
   const sensors = new Map<string, { lastAt: number; count: number }>();
+  /** Count one invalid reading of `sensor`: how many it signals now (the count restarts), or 0 when signalled recently. */
+  const due = (sensor: string, at: number): number => {
+    const s = lruGet(sensors, sensor, () => ({ lastAt: Number.NEGATIVE_INFINITY, count: 0 }), opts.maxSensors);
+    s.count++;
+    // A clock stepping back (arrival times come from Date.now) must not silence a sensor for good.
+    if (at - s.lastAt < opts.intervalMs && at >= s.lastAt) return 0;
+    const count = s.count;
+    s.lastAt = at;
+    s.count = 0;
+    return count;
+  };
   return {
     offer(r) {
       if (r.sensor === undefined || !isInvalidReason(r.reason)) return undefined;
-      const s = lruGet(sensors, r.sensor, () => ({ lastAt: Number.NEGATIVE_INFINITY, count: 0 }), opts.maxSensors);
-      s.count++;
-      // A clock stepping back (arrival times come from Date.now) must not silence a sensor for good.
-      if (r.receivedAt - s.lastAt < opts.intervalMs && r.receivedAt >= s.lastAt) return undefined;
-      const signal: InvalidSignal = { sensor: r.sensor, reason: r.reason, detail: r.detail, receivedAt: r.receivedAt, count: s.count };
+      const count = due(r.sensor, r.receivedAt);
+      if (!count) return undefined;
+      const signal: InvalidSignal = { sensor: r.sensor, reason: r.reason, detail: r.detail, receivedAt: r.receivedAt, count };
       if (r.outOfRange) signal.outOfRange = r.outOfRange;
-      s.lastAt = r.receivedAt;
-      s.count = 0;
       return signal;
+    },
+    missing(sensor, channels, receivedAt, maxFillAgeMs) {
+      const count = due(sensor, receivedAt);
+      if (!count) return undefined;
+      const names = channels.map((c) => `'${c}'`).join(', ');
+      const detail = `${channels.length === 1 ? 'channel' : 'channels'} ${names} missing from its readings for over ${Math.round(maxFillAgeMs / 1000)} s (window.maxFillAgeMs), or never sent: the last value is held and its windows are flagged incomplete`;
+      return { sensor, reason: 'missing_channel', detail, channels: [...channels], receivedAt, count };
     },
   };
 }

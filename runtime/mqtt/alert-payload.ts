@@ -63,13 +63,18 @@ export const InvalidPayloadSchema = z.object({
   schema: z.literal(ALERT_SCHEMA),
   type: z.literal('invalid'),
   sensor: z.string(),
-  /** `out_of_range` (outside the card's physical range) or `bad_value` (not a finite float32 number). */
+  /**
+   * `out_of_range` (outside the card's physical range), `bad_value` (not a finite float32 number) or
+   * `missing_channel` (a channel left out of the sensor's readings for over `window.maxFillAgeMs`).
+   */
   reason: z.enum(INVALID_SIGNAL_REASONS),
   detail: z.string(),
   /** `out_of_range` only: the channel, the value read and the card's `[min, max]`. */
   channel: z.string().optional(),
   value: z.number().optional(),
   range: z.tuple([z.number(), z.number()]).optional(),
+  /** `missing_channel` only: the channels missing. */
+  channels: z.array(z.string()).optional(),
   /** When the reading arrived (ISO 8601 and epoch ms). */
   receivedAt: z.string(),
   ts: z.number(),
@@ -130,6 +135,7 @@ export function invalidPayload(s: InvalidSignal, model: { name: string; version:
     sensor: s.sensor,
     reason: s.reason,
     ...(o ? { channel: o.channel, value: o.value, range: [o.range[0], o.range[1]] as [number, number] } : {}),
+    ...(s.channels ? { channels: s.channels } : {}),
     detail: s.detail,
     receivedAt: new Date(s.receivedAt).toISOString(),
     ts: s.receivedAt,

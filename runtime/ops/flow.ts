@@ -116,7 +116,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const pipeline = createPipeline({
     model: deps.ref(),
     thresholds: th.bank,
-    window: { ...config.window, onDrop: drops.drop, onEvict: drops.evict },
+    window: { ...config.window, onDrop: drops.drop, onEvict: drops.evict, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),

@@ -10,7 +10,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { mqttAlertSink } from '../mqtt/alert-sink.ts';
 import { alertPayload, invalidPayload, silencePayload } from '../mqtt/alert-payload.ts';
 import type { SilenceEvent } from '../alerts/silent-sensors.ts';
-import { invalidSignals } from '../alerts/invalid-signals.ts';
+import { invalidSignals, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
 import type { AlertEvent, Rejected } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
@@ -23,6 +23,8 @@ export interface RuntimeSinks {
   reject(r: Rejected): void;
   /** A sensor gone silent or back (runtime/alerts/silent-sensors.ts). */
   silence(e: SilenceEvent): void;
+  /** A reading of `sensor` with `channels` missing for over window.maxFillAgeMs (runtime/alerts/invalid-signals.ts). */
+  missing(sensor: string, channels: string[], receivedAt: number): void;
   /** Wait until every alert so far is acknowledged (broker and webhook); false on timeout. */
   drain(timeoutMs: number): Promise<boolean>;
   /** Alerts waiting for the broker now. */
@@ -58,6 +60,13 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     edge.alertsDropped = s.dropped;
     edge.deadLetterDropped = deadLetters.dropped() + writeFailures;
   };
+  const raiseInvalid = (signal: InvalidSignal) => {
+    const payload = invalidPayload(signal, model());
+    countInvalidSignal(edge, signal.reason);
+    log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
+    alertSink.signal(payload);
+    webhook?.post(payload);
+  };
   return {
     alert(a) {
       const payload = alertPayload(a, config.alerts.topChannels);
@@ -80,12 +89,11 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
         log.warn({ reason: r.reason, topic: r.topic, detail: r.detail, count }, 'message rejected (sent to dead letters)');
       }
       const signal = invalid?.offer(r);
-      if (!signal) return;
-      const payload = invalidPayload(signal, model());
-      countInvalidSignal(edge, signal.reason);
-      log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
-      alertSink.signal(payload);
-      webhook?.post(payload);
+      if (signal) raiseInvalid(signal);
+    },
+    missing(sensor, channels, receivedAt) {
+      const signal = invalid?.missing(sensor, channels, receivedAt, config.window.maxFillAgeMs);
+      if (signal) raiseInvalid(signal);
     },
     silence(e) {
       const payload = silencePayload(e, model());

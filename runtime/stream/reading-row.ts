@@ -14,9 +14,12 @@ export class ReadingRow {
   filled = 0;
   /** A channel had no value within the max age (held anyway, and the row flagged). */
   stale = false;
+  /** Which channels were stale (1), valid while `stale` (one array, rewritten by every stale row). */
+  readonly staleChannels: Uint8Array;
 
   constructor(readonly names: readonly string[]) {
     this.values = new Float32Array(names.length);
+    this.staleChannels = new Uint8Array(names.length);
   }
 
   /**
@@ -41,6 +44,8 @@ export class ReadingRow {
       } else {
         // Never seen or too old: hold what we have (or the training offset, i.e. scaled 0) and flag the rows.
         row[c] = Number.isNaN(s.last[c]) ? offset[c] : s.last[c];
+        if (!stale) this.staleChannels.fill(0);
+        this.staleChannels[c] = 1;
         stale = true;
       }
     }

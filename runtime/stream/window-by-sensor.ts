@@ -64,6 +64,11 @@ export interface WindowBySensorOptions {
   onDrop?: (reason: WindowDropReason, sensor: string) => void;
   /** Told of every sensor evicted to make room for `admitted` in a full pool. */
   onEvict?: (evicted: string, admitted: string) => void;
+  /**
+   * Told of every reading that left channels out for longer than `maxFillAgeMs` (or that its sensor never sent):
+   * their names in card order, and the reading's arrival time. Its row holds their last values and is flagged.
+   */
+  onMissing?: (sensor: string, channels: string[], receivedAt: number) => void;
 }
 
 /**
@@ -135,6 +140,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const scaler = cardOf().scaler;
         if (row.fill(r.values, s, ts, o.maxFillAgeMs, scaler.offset) === 0) return drop('unusable', r.sensor);
         counters.filled += row.filled;
+        if (row.stale && opts.onMissing) opts.onMissing(r.sensor, names.filter((_, c) => row.staleChannels[c] === 1), r.receivedAt);
         if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
           s.resetWindow();
           counters.gapResets++;

@@ -61,7 +61,9 @@ export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: 
 export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: Date } = {}): string {
   const c = opts.color ? ANSI : { yellow: '', bold: '', dim: '', reset: '' };
   const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
-  const what = p.channel !== undefined && p.value !== undefined && p.range ? `${p.channel} = ${p.value} outside [${p.range[0]}, ${p.range[1]}]` : p.detail;
+  const what = p.channel !== undefined && p.value !== undefined && p.range
+    ? `${p.channel} = ${p.value} outside [${p.range[0]}, ${p.range[1]}]`
+    : p.channels?.length ? `${p.channels.join(', ')} missing from its readings (last value held)` : p.detail;
   return [
     `${c.dim}${wall}${c.reset}`,
     `${c.yellow}${c.bold}INVALID${c.reset}`,

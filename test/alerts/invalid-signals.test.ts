@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { invalidSignals } from '../../runtime/alerts/invalid-signals.ts';
-import { invalidPayload } from '../../runtime/mqtt/alert-payload.ts';
+import { invalidPayload, InvalidPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
 import type { Rejected } from '../../runtime/stream/types.ts';
 
 const out = (sensor: string, at: number, value = 900): Rejected => ({
@@ -69,5 +69,18 @@ describe('invalid-reading signals', () => {
       model: { name: 'pump', version: '3' },
       severity: 'warning',
     });
+  });
+
+  it('a missing channel signals under the same per-sensor limit as invalid readings, naming the channels', () => {
+    const s = invalidSignals({ intervalMs: 60_000, maxSensors: 10 });
+    const first = s.missing('p1', ['temp', 'flow'], 0, 60_000)!;
+    expect(first).toMatchObject({ sensor: 'p1', reason: 'missing_channel', channels: ['temp', 'flow'], count: 1 });
+    expect(first.detail).toBe("channels 'temp', 'flow' missing from its readings for over 60 s (window.maxFillAgeMs), or never sent: the last value is held and its windows are flagged incomplete");
+    // Within the interval nothing more, missing or out of range; the next signal counts them all.
+    expect(s.missing('p1', ['temp'], 1000, 60_000)).toBeUndefined();
+    expect(s.offer(out('p1', 2000))).toBeUndefined();
+    expect(s.missing('p1', ['temp'], 61_000, 60_000)?.count).toBe(3);
+    expect(JSON.parse(JSON.stringify(invalidPayload(first, { name: 'pump', version: '3' })))).toMatchObject({ type: 'invalid', reason: 'missing_channel', channels: ['temp', 'flow'] });
+    expect(InvalidPayloadSchema.safeParse(invalidPayload(first, { name: 'pump', version: '3' })).success).toBe(true);
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * A channel a sensor stops sending through `vigil run` (embedded aedes broker): its last value is held for up to
+ * window.maxFillAgeMs of data time, quietly; past that, the sensor's alert topic gets one `invalid` signal with
+ * reason `missing_channel` naming the channel (rate-limited like any invalid reading), `vigil alerts` reads it, and
+ * the windows go on being scored. A channel back in the readings raises nothing more.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { Subject } from 'rxjs';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import type { InvalidPayload } from '../../runtime/mqtt/alert-payload.ts';
+import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
+import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { testBroker, type TestBroker } from './aedes.ts';
+import { silent, testConfig, uniquePrefix, within } from './harness.ts';
+
+let broker: TestBroker;
+const published = new Subject<{ topic: string; body: string }>();
+beforeAll(async () => {
+  broker = await testBroker((topic, payload) => published.next({ topic, body: payload.toString('utf8') }));
+});
+afterAll(async () => broker?.stop());
+
+const W = 16;
+const T0 = Date.UTC(2024, 0, 1);
+
+describe('a channel missing from a sensor\'s readings', () => {
+  it('is held quietly up to maxFillAgeMs, then signalled once as missing_channel, and scoring goes on', async () => {
+    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-missing-')), {
+      name: 'two', window: W, channels: ['flow', 'temp'], layers: [meanLayer(W, 2)], scaler: { kind: 'standard', offset: [10, 40], scale: [1, 2] }, threshold: 1e6,
+    });
+    const prefix = uniquePrefix('missing');
+    const seen: InvalidPayload[] = [];
+    const sub = published.subscribe((m) => m.topic === `${prefix}/alerts/pump-1` && seen.push(JSON.parse(m.body) as InvalidPayload));
+    const cfg = testConfig(broker.url, prefix, model, { window: { maxFillAgeMs: 30_000 }, alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, invalid: { intervalMs: 60_000 } } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(broker.url);
+    const consumed: string[] = [];
+    const signalled = new Subject<InvalidPayload>();
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, {
+      onAlert: (a) => consumed.push(`alert ${a.sensor}`),
+      onSignal: (p) => (consumed.push(`signal ${p.sensor} ${p.reason}`), signalled.next(p)),
+      onInvalid: (_t, why) => consumed.push(`invalid ${why}`),
+    });
+    try {
+      // Rows 1 s apart: 0-39 carry both channels, 40-99 flow only (temp held up to 30 s, row 70 on it is stale),
+      // 100-119 both again.
+      const n = 120;
+      const body = (i: number) => JSON.stringify({ ts: T0 + i * 1000, values: i >= 40 && i < 100 ? { flow: 10 + Math.sin(i) } : { flow: 10 + Math.sin(i), temp: 40 + Math.cos(i) } });
+      const last = within(handle.verdicts, 10_000, 'the verdict on the last row', (v) => v.sensor === 'pump-1' && v.tsLast === T0 + (n - 1) * 1000);
+      const signal = within(signalled, 10_000, 'the missing_channel signal', (p) => p.sensor === 'pump-1');
+      for (let i = 0; i < n; i++) await pub.publishAsync(`${prefix}/pump-1/data`, body(i), { qos: 1 });
+      await last;
+      const s = await signal;
+      expect(s).toMatchObject({ type: 'invalid', sensor: 'pump-1', reason: 'missing_channel', channels: ['temp'], count: 1, severity: 'warning' });
+      expect(s.detail).toMatch(/^channel 'temp' missing from its readings for over 30 s \(window\.maxFillAgeMs\), or never sent/);
+      // One signal for the 30 stale rows (rate limit), read by `vigil alerts` as a signal; every row was scored.
+      expect(seen.filter((p) => p.type === 'invalid')).toHaveLength(1);
+      expect(consumed).toEqual(['signal pump-1 missing_channel']);
+      expect(handle.edge.invalidSignals.get('missing_channel')).toBe(1);
+      expect(handle.counters.scored).toBe(n - W + 1);
+      expect(handle.counters.incompleteWindows).toBeGreaterThan(0);
+      expect(await handle.metrics.text()).toMatch(/vigil_invalid_signals_total\{reason="missing_channel"\} 1/);
+    } finally {
+      sub.unsubscribe();
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+});
