@@ -13,10 +13,17 @@
  * `trackedState`), so they are saved, restored and handed over with them. Windows are shifted in the batch input
  * after it is assembled and put back after scoring, so the windows themselves (what the reservoir keeps for
  * fine-tuning) stay as measured. Each window is learnt as if scored one after another: a sensor with k windows in one
- * batch (a backlog) moves k sequential steps, never k times the same step.
+ * batch (a backlog) moves k sequential steps, never k times the same step. Which offsets a window is shifted by does
+ * not depend on the batching either: those at the end of an earlier block of its sensor's windows (input-blocks.ts).
  */
-import { BATCH_DEFAULTS } from '../config/batch.ts';
 import { spanResiduals, type ResidualModel } from './mahalanobis.ts';
+import { assign, INPUT_BLOCK, learnt } from './input-blocks.ts';
+
+/** A shifted batch: per window (N x C) the offsets it was shifted by, and its index among its sensor's windows. */
+export interface Shift {
+  applied: Float64Array;
+  index: Int32Array;
+}
 
 /**
  * The most an input is shifted, in scaled units (training sd with the standard scaler). The step assumes the model
@@ -42,12 +49,12 @@ export function inputTracking(scoring: { error: string; residual?: ResidualModel
 }
 
 /**
- * Windows per model call when scoring offline (`vigil score`, `encode`, `latent`): `requested`, but for a card whose
- * inputs follow the residual at most the live pipeline's micro-batch (`batch.size`), so each batch is shifted by what
- * the windows before it taught, as when streaming.
+ * Windows per model call when scoring one series offline (`vigil score`, `encode`, `latent`): `requested`, but for a
+ * card whose inputs follow the residual one block of the series' windows (input-blocks.ts), the most one batch may
+ * hold of one sensor.
  */
 export function offlineBatch(scoring: { error: string; residual?: ResidualModel }, requested: number): number {
-  return inputTracking(scoring) ? Math.min(requested, BATCH_DEFAULTS.size) : requested;
+  return inputTracking(scoring) ? Math.min(requested, INPUT_BLOCK) : requested;
 }
 
 const clampOffset = (v: number): number => Math.max(-MAX_INPUT_OFFSET, Math.min(MAX_INPUT_OFFSET, v));
@@ -58,18 +65,22 @@ export function offsetsAt(model: ResidualModel): number {
 }
 
 /**
- * Shift each window of `input` (N x W x C) by its sensor's offsets (`stateOf(i)`, a tracked state) and return the
- * offsets applied (N x C), or undefined when the card does not track inputs (nothing changed).
+ * Shift each window of `input` (N x W x C, in its sensors' window order) by the offsets its sensor's clock gives it
+ * (`stateOf(i)`, a tracked state; input-blocks.ts) and return them (N x C) with each window's index, or undefined
+ * when the card does not track inputs (nothing changed). Each call assigns the windows their indices: call it once
+ * per batch, as it is assembled.
  */
-export function shiftInputs(input: Float32Array, n: number, W: number, C: number, model: ResidualModel, stateOf: (i: number) => Float64Array): Float64Array | undefined {
+export function shiftInputs(input: Float32Array, n: number, W: number, C: number, model: ResidualModel, stateOf: (i: number) => Float64Array): Shift | undefined {
   const at = offsetsAt(model);
   if (at < 0) return undefined;
   const applied = new Float64Array(n * C);
+  const index = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const state = stateOf(i);
+    const given = assign(stateOf(i), at, C);
+    index[i] = given.index;
     const base = i * W * C;
     for (let c = 0; c < C; c++) {
-      const o = state[at + c];
+      const o = given.offsets[c];
       // An offset within the noise its own learning leaves is not applied (nor recorded as applied): most channels
       // of most sensors, whose windows then cost nothing here.
       if (!(Math.abs(o) >= MIN_INPUT_SHIFT)) continue;
@@ -77,7 +88,7 @@ export function shiftInputs(input: Float32Array, n: number, W: number, C: number
       for (let t = 0; t < W; t++) input[base + t * C + c] -= o;
     }
   }
-  return applied;
+  return { applied, index };
 }
 
 /** Put back what `shiftInputs` took off (the windows' own values again, to float32 rounding: within 1e-7 of them). */
@@ -96,18 +107,22 @@ export function unshiftInputs(input: Float32Array, n: number, W: number, C: numb
  * the gate moves its sensor's offsets o by `input` x (r_i - mean - (o - applied_i)): the residual it would have had
  * with the offsets as they are now, so later windows of the same sensor in the batch continue where it left off.
  */
-export function learnInputOffsets(residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, applied: Float64Array, stateOf: (i: number) => Float64Array): void {
+export function learnInputOffsets(residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array): void {
   const at = offsetsAt(model);
   const t = model.tracking;
   if (at < 0 || !t?.input) return;
+  const { applied, index } = shift;
   const mean = model.mean;
   for (let i = 0; i < n; i++) {
-    if (!(scores[i] < t.below)) continue;
     const state = stateOf(i);
-    for (let c = 0; c < C; c++) {
-      const o = state[at + c];
-      state[at + c] = clampOffset(o + t.input * (residuals[i * C + c] - mean[c] - (o - applied[i * C + c])));
+    if (scores[i] < t.below) {
+      for (let c = 0; c < C; c++) {
+        const o = state[at + c];
+        state[at + c] = clampOffset(o + t.input * (residuals[i * C + c] - mean[c] - (o - applied[i * C + c])));
+      }
     }
+    // Learnt from or passed over, the window counts on its sensor's clock.
+    learnt(state, at, C, index[i]);
   }
 }
 
@@ -117,11 +132,11 @@ export function learnInputOffsets(residuals: Float64Array, scores: Float32Array,
  */
 export function settleShift(
   input: Float32Array, output: Float32Array, n: number, W: number, C: number, span: number, scores: Float32Array,
-  model: ResidualModel, applied: Float64Array, stateOf: (i: number) => Float64Array, also: Float32Array[] = [],
+  model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array, also: Float32Array[] = [],
 ): void {
   const r = spanResiduals(input, output, n, W, C, Math.min(span, W));
-  for (const x of [input, ...also]) unshiftInputs(x, n, W, C, applied);
-  learnInputOffsets(r, scores, n, C, model, applied, stateOf);
+  for (const x of [input, ...also]) unshiftInputs(x, n, W, C, shift.applied);
+  learnInputOffsets(r, scores, n, C, model, shift, stateOf);
 }
 
 /**

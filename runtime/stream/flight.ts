@@ -4,6 +4,7 @@
  * calls end in). One object per batch; its answer, a promise (every real session) or an Observable (test doubles,
  * which may emit and complete later), is tied to it.
  */
+import type { Shift } from '../scoring/input-offsets.ts';
 import { from, type Subscription } from 'rxjs';
 import type { AcquiredModel } from '../inference/model-ref.ts';
 import type { ModelOutputs } from '../scoring/score-outputs.ts';
@@ -25,8 +26,8 @@ export class Flight {
   endedAt = 0;
   error: unknown = undefined;
   outputs: ModelOutputs | undefined = undefined;
-  /** The input offsets its windows were shifted by (N x C; runtime/scoring/input-offsets.ts), when the card tracks inputs. */
-  shifted: Float64Array | undefined = undefined;
+  /** The input offsets its windows were shifted by (N x C) and their indices (runtime/scoring/input-offsets.ts), when the card tracks inputs. */
+  shifted: Shift | undefined = undefined;
   /** Its windows' tracked states, looked up when it was shifted (scoreBatch uses them rather than look again). */
   states: Float64Array[] | undefined = undefined;
 

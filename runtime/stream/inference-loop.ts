@@ -15,6 +15,8 @@ import type { PipelineCounters } from './counters.ts';
 import { Flight } from './flight.ts';
 import { causeAt } from '../scoring/cause.ts';
 import { PendingQueue } from './pending-queue.ts';
+import { inputTracking, offsetsAt } from '../scoring/input-offsets.ts';
+import { room } from '../scoring/input-blocks.ts';
 import { scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 
@@ -87,6 +89,20 @@ export class InferenceLoop {
     let i = 0;
     if (this.inflight.length < this.slots() && !this.closed && this.queue.size === 0 && windows.length > 0) {
       i = Math.min(windows.length, this.o.maxBatch);
+      // With input offsets, a sensor's windows of the next block wait for a later batch (the rest queue behind them).
+      const cap = this.cap();
+      if (cap) {
+        const left = new Map<string, number>();
+        for (let k = 0; k < i; k++) {
+          const s = windows[k].sensor;
+          const room = left.get(s) ?? cap(s);
+          if (room <= 0) {
+            i = k;
+            break;
+          }
+          left.set(s, room - 1);
+        }
+      }
       this.runBatch(i === windows.length ? windows : windows.slice(0, i));
     }
     for (; i < windows.length; i++) this.queue.push(windows[i]);
@@ -122,9 +138,23 @@ export class InferenceLoop {
     else this.subscriber.complete();
   }
 
+  /**
+   * With a card whose inputs follow the residual: how many more windows each sensor may add to a batch, the rest of
+   * its block (runtime/scoring/input-blocks.ts); undefined otherwise (no limit).
+   */
+  private cap(): ((sensor: string) => number) | undefined {
+    const { card } = this.ref.current;
+    const model = inputTracking(card.scoring);
+    const baselines = model && this.residuals.for(card);
+    if (!model || !baselines) return undefined;
+    const at = offsetsAt(model);
+    const C = card.channels.length;
+    return (sensor) => room(baselines.of(sensor), at, C);
+  }
+
   private pump(): void {
     while (this.inflight.length < this.slots() && !this.closed) {
-      const batch = this.queue.take(this.o.maxBatch);
+      const batch = this.queue.take(this.o.maxBatch, this.cap());
       this.gauge();
       if (batch.length === 0) return this.finish();
       this.runBatch(batch);

@@ -68,19 +68,33 @@ export class PendingQueue<T extends { sensor: string }> {
     if (!this.byLength && this.held > this.maxBytes / 2) this.index();
   }
 
-  /** Take up to `max` windows: lanes round-robin, each its fair share of what is left, each lane's in arrival order. */
-  take(max: number): T[] {
+  /**
+   * Take up to `max` windows: lanes round-robin, each its fair share of what is left, each lane's in arrival order.
+   * `cap`: the most one sensor's lane may give to this batch (what is left of the block its next window opens,
+   * runtime/scoring/input-blocks.ts); absent, no limit but the share.
+   */
+  take(max: number, cap?: (sensor: string) => number): T[] {
     const out: T[] = [];
+    const left = cap && new Map<Lane<T>, number>();
     while (out.length < max && this.live > 0) {
+      const taken = out.length;
       const share = Math.max(1, Math.floor((max - out.length) / this.lanes.size));
       // Each lane served gives at least one window, so a round visits at most max - out.length lanes: only those
       // are listed (a served lane moves to the back of the map, so the map itself cannot be walked meanwhile).
+      // A lane at its cap is passed over (it keeps its place for the next batch).
+      const roomOf = (lane: Lane<T>): number => {
+        if (!left) return Number.POSITIVE_INFINITY;
+        if (!left.has(lane)) left.set(lane, cap!(lane.sensor));
+        return left.get(lane)!;
+      };
       const round: Lane<T>[] = [];
-      for (const lane of this.lanes.values()) if (round.push(lane) >= max - out.length) break;
+      for (const lane of this.lanes.values()) if (roomOf(lane) > 0 && round.push(lane) >= max - out.length) break;
       for (const lane of round) {
         if (out.length >= max) break;
         const before = laneLength(lane);
-        const k = Math.min(share, before, max - out.length);
+        const room = roomOf(lane);
+        const k = Math.min(share, before, max - out.length, room);
+        left?.set(lane, room - k);
         for (let i = 0; i < k; i++) {
           const item = lane.items[lane.head + i];
           lane.items[lane.head + i] = undefined as unknown as T; // released now, not at the lane's next compaction
@@ -97,6 +111,8 @@ export class PendingQueue<T extends { sensor: string }> {
           this.lanes.set(lane.sensor, lane);
         }
       }
+      // Every lane still waiting is at its cap: the batch is as full as it may be.
+      if (out.length === taken) break;
     }
     if (this.live === 0) this.held = 0; // no float drift when sizeOf is not an integer
     if (this.byLength && this.held < this.maxBytes / 4) this.byLength = undefined;

@@ -2,7 +2,7 @@
  * A settled batch's scores as its card says (reconstruction error, probability, tracked Mahalanobis), one score and
  * C per-channel errors per window. With tracked residual means, each window is scored against its own sensor's.
  */
-import { inputTracking, settleShift, shiftInputs, unshiftInputs } from '../scoring/input-offsets.ts';
+import { inputTracking, settleShift, shiftInputs, unshiftInputs, type Shift } from '../scoring/input-offsets.ts';
 import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import type { BatchScores } from '../scoring/reconstruction.ts';
 import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
@@ -37,7 +37,7 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
  * Shift an assembled batch's windows by their sensors' input offsets when its card tracks inputs (before the model
  * call); returns the offsets applied, for scoreBatch to learn from and put back.
  */
-export function shiftBatch(flight: Flight, residuals: TrackedResiduals): Float64Array | undefined {
+export function shiftBatch(flight: Flight, residuals: TrackedResiduals): Shift | undefined {
   const { batch, input, held } = flight;
   const { card } = held;
   const model = inputTracking(card.scoring);
@@ -52,6 +52,6 @@ export function shiftBatch(flight: Flight, residuals: TrackedResiduals): Float64
 export function unshiftBatch(flight: Flight): void {
   if (!flight.shifted) return;
   const { card } = flight.held;
-  unshiftInputs(flight.input, flight.batch.length, card.window, card.channels.length, flight.shifted);
+  unshiftInputs(flight.input, flight.batch.length, card.window, card.channels.length, flight.shifted.applied);
   flight.shifted = undefined;
 }

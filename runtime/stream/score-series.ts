@@ -22,8 +22,8 @@ export interface SeriesScoreOptions {
   threshold: unknown;
   /**
    * Windows per inference call (default: the live pipeline's largest batch, `INFER_DEFAULTS.maxBatch`). A card whose
-   * inputs follow its residual (`tracking.input`) is scored in batches of at most the live pipeline's micro-batch
-   * (`batch.size`, 64): each batch is shifted by what the windows before it taught, as when streaming.
+   * inputs follow its residual (`tracking.input`) is scored in batches of at most one block of input offsets
+   * (runtime/scoring/input-blocks.ts); its scores are the same whatever the batch.
    */
   batch?: number;
   smoothing?: number;

@@ -15,6 +15,7 @@ import { loadModel, type LoadedModel } from '../../runtime/model/load.ts';
 import { applyScaler } from '../../runtime/scaling/scaler.ts';
 import { seriesMeanOf } from '../../runtime/scoring/residual-baselines.ts';
 import { learnInputOffsets, shiftInputs } from '../../runtime/scoring/input-offsets.ts';
+import { INPUT_BLOCK } from '../../runtime/scoring/input-blocks.ts';
 import { spanResiduals } from '../../runtime/scoring/mahalanobis.ts';
 import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
@@ -61,15 +62,18 @@ async function score(args: string[]): Promise<string[][]> {
   return readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
 }
 
-/** The offline reference over a CSV without repeated timestamps. */
-async function reference(path: string, threshold: unknown, batch = 64) {
+/**
+ * The offline reference over a CSV without repeated timestamps, in batches of one block of input offsets
+ * (runtime/scoring/input-blocks.ts): whatever batches `vigil score` uses, its scores must be these.
+ */
+async function reference(path: string, threshold: unknown, batch = INPUT_BLOCK) {
   const { card } = model;
   const s = readCsv(path, { channels: card.channels });
   const C = card.channels.length;
   const ws = slidingWindows(applyScaler(card.scaler, s.data), C, card.window, 1);
   const { session } = await resolveSession(['cpu'], { onnx: model.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: C });
-  // The default card's inputs follow its residual (runtime/scoring/input-offsets.ts): scored in batches (vigil score:
-  // at most 64), each shifted by what the windows before it taught.
+  // The default card's inputs follow its residual (runtime/scoring/input-offsets.ts): each block of windows is
+  // shifted by what the windows two blocks before it taught.
   const meanOf = seriesMeanOf(card.scoring);
   const residual = card.scoring.residual!;
   expect(residual.tracking?.input).toBeGreaterThan(0);
@@ -141,7 +145,8 @@ describe('vigil score', () => {
     // floorShare=0: the bar may fall below the card's level, so it moves along this short clean stream.
     const spec = 'quantile,q=0.95,window=60,minCount=30,factor=1,floorShare=0';
     const rows = (await score(['--data', dedupCsv, '--threshold', spec, '--alert-open', '2/3', '--alert-close', '4', '--batch', '7'])).slice(1);
-    const ref = await reference(dedupCsv, parseThresholdOption(spec), 7);
+    // vigil score in batches of 7 (cut at each block's end), the reference in whole blocks: the same scores.
+    const ref = await reference(dedupCsv, parseThresholdOption(spec));
     const levels = new Set<string>();
     for (let i = 0; i < ref.scores.length; i++) {
       const r = rows[ref.ends[i]];

@@ -137,4 +137,20 @@ describe('PendingQueue', () => {
     expect(() => new PendingQueue<Item>(0, () => 1)).toThrow(/maxPendingBytes must be a finite number > 0/);
     expect(() => new PendingQueue<Item>(Number.POSITIVE_INFINITY, () => 1)).toThrow(/maxPendingBytes/);
   });
+
+  it('take with a cap gives each sensor at most its cap, passes over capped lanes to fill from the others, and stops when all are capped', () => {
+    const q = new PendingQueue<Item>(1e9, (i) => i.bytes);
+    let id = 0;
+    for (let k = 0; k < 10; k++) for (const sensor of ['a', 'b', 'c']) q.push({ sensor, id: id++, bytes: 1 });
+    const caps: Record<string, number> = { a: 2, b: 0, c: 5 };
+    const first = q.take(100, (s) => caps[s]);
+    const count = (xs: Item[], s: string) => xs.filter((x) => x.sensor === s).length;
+    expect([count(first, 'a'), count(first, 'b'), count(first, 'c')]).toEqual([2, 0, 5]);
+    // Each sensor's windows still leave in arrival order, and nothing capped was lost.
+    expect(first.filter((x) => x.sensor === 'a').map((x) => x.id)).toEqual([0, 3]);
+    expect(q.size).toBe(30 - 7);
+    // Without a cap the rest comes out in one take; a cap of 1 each takes one window per sensor.
+    expect(q.take(3, () => 1).map((x) => x.sensor).sort()).toEqual(['a', 'b', 'c']);
+    expect(q.take(100)).toHaveLength(20);
+  });
 });

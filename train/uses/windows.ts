@@ -67,8 +67,8 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
   const C = card.channels.length;
   const W = card.window;
   const windows = slidingWindows(applyScaler(card.scaler, series.data), C, W, stride);
-  // A card whose inputs follow the residual is run as `vigil score` runs it: batches of at most 64, each shifted by
-  // what the windows before it taught (runtime/scoring/input-offsets.ts).
+  // A card whose inputs follow the residual is run in batches of one block (runtime/scoring/input-blocks.ts), so each
+  // window is shifted by the offsets `vigil score` and `vigil run` shift it by.
   const shifts = inputTracking(card.scoring);
   const batch = offlineBatch(card.scoring, o.batch ?? 1024);
   const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1] });
