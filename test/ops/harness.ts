@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { firstValueFrom, filter, timeout, type Observable } from 'rxjs';
+import { firstValueFrom, filter, timeout, Subject, type Observable } from 'rxjs';
+import type { MqttClient } from 'mqtt';
+import type { InvalidPayload } from '../../runtime/mqtt/alert-payload.ts';
+import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
 import pino from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { readCsv } from '../../runtime/data/csv.ts';
@@ -146,4 +149,19 @@ export function within<T>(obs: Observable<T>, ms: number, what: string, pred: (v
 /** JSON payload of one reading. */
 export function readingJson(ts: number, value: number): string {
   return JSON.stringify({ ts, value });
+}
+
+/**
+ * What the example consumer (`vigil alerts`, simulators/alerts/) makes of a prefix's alert topics: one line per
+ * message (`alert SENSOR`, `signal SENSOR REASON COUNT`, `invalid WHY`), and the invalid-reading signals as they come.
+ */
+export async function consumeAlerts(client: MqttClient, prefix: string): Promise<{ consumed: string[]; signalled: Subject<InvalidPayload>; unsubscribe: () => Promise<void> }> {
+  const consumed: string[] = [];
+  const signalled = new Subject<InvalidPayload>();
+  const unsubscribe = await subscribeAlerts(client, `${prefix}/alerts/#`, {
+    onAlert: (a) => consumed.push(`alert ${a.sensor}`),
+    onSignal: (p) => (consumed.push(`signal ${p.sensor} ${p.reason} ${p.count}`), signalled.next(p)),
+    onInvalid: (_t, why) => consumed.push(`invalid ${why}`),
+  });
+  return { consumed, signalled, unsubscribe };
 }

@@ -12,10 +12,9 @@ import mqtt from 'mqtt';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { InvalidPayload } from '../../runtime/mqtt/alert-payload.ts';
-import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
 import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { testBroker, type TestBroker } from './aedes.ts';
-import { silent, testConfig, uniquePrefix, within } from './harness.ts';
+import { consumeAlerts, silent, testConfig, uniquePrefix, within } from './harness.ts';
 
 let broker: TestBroker;
 const published = new Subject<{ topic: string; body: string }>();
@@ -38,13 +37,7 @@ describe('a channel missing from a sensor\'s readings', () => {
     const cfg = testConfig(broker.url, prefix, model, { window: { maxFillAgeMs: 30_000 }, alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, invalid: { intervalMs: 60_000 } } });
     const handle = await startRuntime(cfg, { logger: silent });
     const pub = await mqtt.connectAsync(broker.url);
-    const consumed: string[] = [];
-    const signalled = new Subject<InvalidPayload>();
-    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, {
-      onAlert: (a) => consumed.push(`alert ${a.sensor}`),
-      onSignal: (p) => (consumed.push(`signal ${p.sensor} ${p.reason}`), signalled.next(p)),
-      onInvalid: (_t, why) => consumed.push(`invalid ${why}`),
-    });
+    const { consumed, signalled, unsubscribe } = await consumeAlerts(pub, prefix);
     try {
       // Rows 1 s apart: 0-39 carry both channels, 40-99 flow only (temp held up to 30 s, row 70 on it is stale),
       // 100-119 both again.
@@ -59,7 +52,7 @@ describe('a channel missing from a sensor\'s readings', () => {
       expect(s.detail).toMatch(/^channel 'temp' missing from its readings for over 30 s \(window\.maxFillAgeMs\), or never sent/);
       // One signal for the 30 stale rows (rate limit), read by `vigil alerts` as a signal; every row was scored.
       expect(seen.filter((p) => p.type === 'invalid')).toHaveLength(1);
-      expect(consumed).toEqual(['signal pump-1 missing_channel']);
+      expect(consumed).toEqual(['signal pump-1 missing_channel 1']);
       expect(handle.edge.invalidSignals.get('missing_channel')).toBe(1);
       expect(handle.counters.scored).toBe(n - W + 1);
       expect(handle.counters.incompleteWindows).toBeGreaterThan(0);

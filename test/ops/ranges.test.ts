@@ -10,9 +10,8 @@ import mqtt from 'mqtt';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { InvalidPayload } from '../../runtime/mqtt/alert-payload.ts';
-import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
 import { testBroker, type TestBroker } from './aedes.ts';
-import { readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within, WINDOW } from './harness.ts';
+import { consumeAlerts, readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within, WINDOW } from './harness.ts';
 
 let broker: TestBroker;
 const published = new Subject<{ topic: string; body: string }>();
@@ -38,13 +37,7 @@ describe('vigil run with card ranges', () => {
     const handle = await startRuntime(cfg, { logger: silent });
     const pub = await mqtt.connectAsync(broker.url);
     // The example consumer (`vigil alerts`) reads the same schema: signals to onSignal, never as alerts.
-    const consumed: string[] = [];
-    const signalled = new Subject<InvalidPayload>();
-    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, {
-      onAlert: (a) => consumed.push(`alert ${a.sensor}`),
-      onSignal: (p) => (consumed.push(`signal ${p.sensor} ${p.reason} ${p.count}`), signalled.next(p)),
-      onInvalid: (_t, why) => consumed.push(`invalid ${why}`),
-    });
+    const { consumed, signalled, unsubscribe } = await consumeAlerts(pub, prefix);
     try {
       const rec = recordedSeries(60, 300);
       const bad = new Map([[30, 500], [31, -1], [32, 1e6]]);
