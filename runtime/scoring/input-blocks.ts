@@ -14,8 +14,10 @@
  * The offsets thus reach the windows 16 to 48 windows late, whatever the batching; they move by at most `input`
  * (0.003 by default) of a residual per window, so that lag is far below what they follow.
  *
- * The clock lives beside the tracked state (a WeakMap on its array), not in it: a state restored after a restart,
- * adopted from another worker or seeded at a swap starts a fresh clock, its offsets as they were then.
+ * The clock lives beside the tracked state (a WeakMap on its array), not in it, and travels with it where the state
+ * is saved or handed over (`clockTail`, `restoreClock`: appended to the saved numbers), so a restart or a fleet
+ * handover at a drained point scores on exactly as an uninterrupted run would. A state seeded at a swap, or one saved
+ * without a clock, starts a fresh clock, its offsets as they are then.
  */
 
 /** Windows per block. */
@@ -41,6 +43,39 @@ function clockOf(state: Float64Array, at: number, C: number): Clock {
     clocks.set(state, clock);
   }
   return clock;
+}
+
+/** Marks a clock appended to a saved state (runtime/scoring/residual-baselines.ts): no tracked value comes near it. */
+export const CLOCK_TAG = -1.2345e300;
+
+/** Numbers a saved clock takes for C channels: tag, windows assigned, start, then per slot its block and offsets. */
+export const clockLength = (C: number): number => 2 + C + (INPUT_LAG + 1) * (1 + C);
+
+/** The clock of `state` as numbers to append to the saved state, or undefined when it has none yet. */
+export function clockTail(state: Float64Array, C: number): number[] | undefined {
+  const clock = clocks.get(state);
+  if (!clock) return undefined;
+  const out = [CLOCK_TAG, clock.assigned, ...clock.start];
+  for (let j = 0; j <= INPUT_LAG; j++) {
+    const end = clock.ends[j];
+    out.push(end ? end.block : -1, ...(end ? end.offsets : new Float64Array(C)));
+  }
+  return out;
+}
+
+/** Put back a clock saved by `clockTail` beside a restored state; false (and nothing set) when `tail` is not one. */
+export function restoreClock(state: Float64Array, C: number, tail: readonly number[]): boolean {
+  if (tail.length !== clockLength(C) || tail[0] !== CLOCK_TAG || !tail.every(Number.isFinite)) return false;
+  const assigned = tail[1];
+  if (!(Number.isSafeInteger(assigned) && assigned >= 0)) return false;
+  const clock: Clock = { assigned, start: Float64Array.from(tail.slice(2, 2 + C)), ends: [] };
+  for (let j = 0; j <= INPUT_LAG; j++) {
+    const at = 2 + C + j * (1 + C);
+    const block = tail[at];
+    if (block >= 0 && Number.isSafeInteger(block)) clock.ends[j] = { block, offsets: Float64Array.from(tail.slice(at + 1, at + 1 + C)) };
+  }
+  clocks.set(state, clock);
+  return true;
 }
 
 /** Windows the sensor of `state` may still add to a batch before its block ends (1..INPUT_BLOCK). */

@@ -22,7 +22,8 @@ import { assign, INPUT_BLOCK, learnt } from './input-blocks.ts';
 /** A shifted batch: per window (N x C) the offsets it was shifted by, and its index among its sensor's windows. */
 export interface Shift {
   applied: Float64Array;
-  index: Int32Array;
+  /** Float64: a sensor's window count passes 2^31 after 250 days at 100 windows/s. */
+  index: Float64Array;
 }
 
 /**
@@ -74,7 +75,7 @@ export function shiftInputs(input: Float32Array, n: number, W: number, C: number
   const at = offsetsAt(model);
   if (at < 0) return undefined;
   const applied = new Float64Array(n * C);
-  const index = new Int32Array(n);
+  const index = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const given = assign(stateOf(i), at, C);
     index[i] = given.index;

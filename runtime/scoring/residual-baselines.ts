@@ -3,7 +3,8 @@
  * starts at the card's mean and follows its own slow normal drift. Bounded by `maxSensors` (least recently
  * seen dropped first); `snapshot`/`restore` carry the learnt means across restarts.
  */
-import { seededValues } from './input-offsets.ts';
+import { offsetsAt, seededValues } from './input-offsets.ts';
+import { CLOCK_TAG, clockTail, restoreClock } from './input-blocks.ts';
 import { stateFrom, trackedState, type ResidualModel } from './mahalanobis.ts';
 import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
@@ -33,9 +34,17 @@ export class ResidualBaselines {
     return this.held.entries();
   }
 
-  /** Learnt means by sensor, each as an `f64:` string (../util/float-state.ts). */
+  /**
+   * Learnt means by sensor, each as an `f64:` string (../util/float-state.ts); with input offsets, the clock that says
+   * which of them reach which window follows the state's numbers (input-blocks.ts `clockTail`).
+   */
   snapshot(): Record<string, string> {
-    return Object.fromEntries([...this.held].map(([s, m]) => [s, encodeFloats(m)]));
+    const c = this.model.mean.length;
+    const inputs = offsetsAt(this.model) >= 0;
+    return Object.fromEntries([...this.held].map(([s, m]) => {
+      const tail = inputs ? clockTail(m, c) : undefined;
+      return [s, encodeFloats(tail ? Float64Array.from([...m, ...tail]) : m)];
+    }));
   }
 
   /**
@@ -47,8 +56,14 @@ export class ResidualBaselines {
     const c = this.model.mean.length;
     for (const [sensor, saved] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
-      // An `f64:` string, or the plain array files written before it.
-      const v = decodeFloats(saved);
+      // An `f64:` string, or the plain array files written before it; a clock of input offsets may follow the state.
+      let v = decodeFloats(saved);
+      let tail: number[] | undefined;
+      const at = Array.isArray(v) ? v.indexOf(CLOCK_TAG) : -1;
+      if (at >= c) {
+        tail = v!.slice(at);
+        v = v!.slice(0, at);
+      }
       // C means, then C level uncertainties (never negative), then C input offsets, then C memory values, as far as the
       // card tracks them (a state saved under a card that tracked less starts the rest afresh; one that tracked more
       // keeps what fits).
@@ -56,7 +71,10 @@ export class ResidualBaselines {
         skipped.push(sensor);
         continue;
       }
-      this.held.set(sensor, stateFrom(this.model, v));
+      const state = stateFrom(this.model, v);
+      // A clock saved for a state of the same length (the same card's layout) goes back with it; otherwise it starts afresh.
+      if (tail && v.length === state.length && offsetsAt(this.model) >= 0) restoreClock(state, c, tail);
+      this.held.set(sensor, state);
     }
     for (const sensor of this.held.keys()) {
       if (this.held.size <= this.maxSensors) break;

@@ -16,7 +16,7 @@ import { Flight } from './flight.ts';
 import { causeAt } from '../scoring/cause.ts';
 import { PendingQueue } from './pending-queue.ts';
 import { inputTracking, offsetsAt } from '../scoring/input-offsets.ts';
-import { room } from '../scoring/input-blocks.ts';
+import { INPUT_LAG, room } from '../scoring/input-blocks.ts';
 import { scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 
@@ -79,9 +79,14 @@ export class InferenceLoop {
     this.inputs = [new BatchInput(o.maxBatch, counters)];
   }
 
-  /** Batches the session in service takes at once. */
+  /**
+   * Batches the session in service takes at once; with input offsets at most INPUT_LAG, the batches in flight whose
+   * blocks may not have been learnt when the next is assembled (runtime/scoring/input-blocks.ts).
+   */
   private slots(): number {
-    return this.ref.current.session.concurrency ?? 1;
+    const { session, card } = this.ref.current;
+    const n = session.concurrency ?? 1;
+    return inputTracking(card.scoring) ? Math.min(n, INPUT_LAG) : n;
   }
 
   /** Windows arrive: an idle model takes the batch as it comes; only windows that must wait are subject to the queue's bounds. */

@@ -26,7 +26,7 @@ describe('input offsets', () => {
     const m = model(0.5);
     const state = trackedState(m);
     // The residual never answers the shift (as on a channel the model copies through): 100 windows of residual +1.
-    for (let k = 0; k < 100; k++) learnInputOffsets(Float64Array.from([1.1, 0]), Float32Array.from([0]), 1, 2, m, { applied: Float64Array.from([state[4], state[5]]), index: Int32Array.from([k]) }, () => state);
+    for (let k = 0; k < 100; k++) learnInputOffsets(Float64Array.from([1.1, 0]), Float32Array.from([0]), 1, 2, m, { applied: Float64Array.from([state[4], state[5]]), index: Float64Array.from([k]) }, () => state);
     expect(state[4]).toBe(MAX_INPUT_OFFSET);
   });
 
@@ -93,13 +93,13 @@ describe('input offsets', () => {
     const state = trackedState(m);
     // Three windows of one sensor in one batch, all measured with offsets 0, each leaving residual mean + [1, -2].
     const r = Float64Array.from([1.1, -2, 1.1, -2, 1.1, -2]);
-    learnInputOffsets(r, Float32Array.from([1, 1, 1]), 3, 2, m, { applied: new Float64Array(6), index: Int32Array.from([0, 1, 2]) }, () => state);
+    learnInputOffsets(r, Float32Array.from([1, 1, 1]), 3, 2, m, { applied: new Float64Array(6), index: Float64Array.from([0, 1, 2]) }, () => state);
     // Sequential: o_k = (1 - 0.5^k) x [1, -2]; three windows at the same step each would overshoot to 1.5 x.
     expect(state[4]).toBeCloseTo(0.875, 12);
     expect(state[5]).toBeCloseTo(-1.75, 12);
     expect(Array.from(state.subarray(0, 4))).toEqual([0.1, 0, 0, 0]);
     // A window at or above the gate (below = 5) never moves them, nor does a NaN score.
-    learnInputOffsets(Float64Array.from([10, 10, 10, 10]), Float32Array.from([5, Number.NaN]), 2, 2, m, { applied: new Float64Array(4), index: Int32Array.from([3, 4]) }, () => state);
+    learnInputOffsets(Float64Array.from([10, 10, 10, 10]), Float32Array.from([5, Number.NaN]), 2, 2, m, { applied: new Float64Array(4), index: Float64Array.from([3, 4]) }, () => state);
     expect(state[4]).toBeCloseTo(0.875, 12);
   });
 });
@@ -206,5 +206,32 @@ describe('inputs that follow the residual, through inferBatches', () => {
     expect(await run([5, 37, 2, 64, 11], 1)).toEqual(single);
     expect(await run([300], 2)).toEqual(single);
     expect(await run([3, 90, 17], 2)).toEqual(single);
+  });
+
+  it('a restart (the state saved, restored into a fresh process) and a session taking 3 batches at once score on as one uninterrupted run', async () => {
+    const card = cardWith(0.05);
+    const windows = drifting(200);
+    const session = (concurrency = 1) => ({
+      provider: 'fake/saturating', concurrency,
+      run: async (input: Float32Array, n: number) => ({ reconstruction: input.slice(0, n * 2).map((v) => Math.min(v, 1)), extra: {} }),
+      close: async () => {},
+    });
+    const scoreAll = async (ws: SensorWindow[], residuals: TrackedResiduals, concurrency = 1) =>
+      (await lastValueFrom(from(ws.map((w) => [{ ...w, data: w.data.slice() }])).pipe(inferBatches({ card, session: session(concurrency) }, { residuals, maxBatch: 64 }), toArray()))).map((w) => w.score);
+    const whole = await scoreAll(windows, new TrackedResiduals());
+    // 107 windows (mid-block), saved as the state file saves them, restored into new baselines, then the rest.
+    const first = new TrackedResiduals();
+    const before = await scoreAll(windows.slice(0, 107), first);
+    const saved = JSON.parse(JSON.stringify(first.snapshot(card)));
+    const after = await scoreAll(windows.slice(107), new TrackedResiduals(saved));
+    expect([...before, ...after]).toEqual(whole);
+    // A state saved without a clock (an earlier vigil) still restores, its clock starting afresh.
+    const bare = new TrackedResiduals({ p: Array.from(first.for(card)!.of('p')) });
+    expect(Array.from(bare.for(card)!.of('p'))).toEqual(Array.from(first.for(card)!.of('p')));
+    // More batches in flight than the lag allows are not taken: a 3-batch session scores as a 1-batch one.
+    const chunks: SensorWindow[][] = [];
+    for (let i = 0; i < windows.length; i += 5) chunks.push(windows.slice(i, i + 5).map((w) => ({ ...w, data: w.data.slice() })));
+    const three = (await lastValueFrom(from(chunks).pipe(inferBatches({ card, session: session(3) }, { residuals: new TrackedResiduals(), maxBatch: 64 }), toArray()))).map((w) => w.score);
+    expect(three).toEqual(whole);
   });
 });
