@@ -206,7 +206,8 @@ function renderDetail(msg: TickMessage): void {
   // kind's own level when the rise bound holds the bar below it.
   const l = msg.selected?.name === x.name ? msg.selected.learning : undefined;
   if (l) {
-    facts.push(['bar', `${l.kind}: learnt ${l.learnt}, kept out ${l.keptOut}${l.pending ? `, waiting ${l.pending}` : ''}`]);
+    // In an operator's words: why the threshold line moves, and that incidents do not move it.
+    facts.push(['threshold learns', `${l.kind}: from ${l.learnt} normal windows; ${l.keptOut} kept out (alerts and the windows around them)${l.pending ? `; ${l.pending} waiting` : ''}`]);
     if (l.kindLevel > l.level * 1.001) facts.push(['held by rise bound', `${l.kind} wants ${displayNumber(l.kindLevel)}`]);
   }
   // Channels whose wandering level has gone unconfirmed: they count for less until normal windows confirm it.

@@ -175,6 +175,8 @@ describe('the demo (npm start)', () => {
       await page.waitForFunction(() => document.querySelectorAll('#plots canvas').length >= 2);
       // The NAB-labelled window the alert landed in is shaded, and its key shown.
       expect(await page.isVisible('#label-key')).toBe(true);
+      // The demo's adaptive threshold says what it learns from, and that the alert's windows were kept out.
+      expect(await page.textContent('#detail-facts')).toMatch(/threshold learns mad: from \d+ normal windows; [1-9]\d* kept out \(alerts and the windows around them\)/);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-demo.png'), fullPage: true });
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
