@@ -176,10 +176,11 @@ function heldOutLines(card: ModelCard): string[] {
   const fitted = card.errorStats.train.quantiles['0.5'];
   if (!v || median === undefined || p99 === undefined || !(bar > 0)) return [];
   const share = (x: number) => `${((100 * x) / bar).toFixed(0)} %`;
-  const gap = fitted !== undefined && fitted > 0 ? median / fitted : undefined;
+  // A model that fits its training windows exactly (median 0) and not the held-out ones differs without bound.
+  const gap = fitted === undefined ? undefined : fitted > 0 ? median / fitted : median > 0 ? Number.POSITIVE_INFINITY : undefined;
   return [
     `held-out windows (${v.count}): median score ${median.toPrecision(3)} (${share(median)} of the threshold), 99th percentile ${p99.toPrecision(3)} (${share(p99)})` +
-      (gap !== undefined ? `; ${gap.toFixed(1)}x the fitted windows' median` : ''),
+      (gap !== undefined ? `; ${Number.isFinite(gap) ? `${gap.toFixed(1)}x` : 'above'} the fitted windows' median${Number.isFinite(gap) ? '' : ' of 0'}` : ''),
     ...(gap !== undefined && gap > HELD_OUT_GAP
       ? [`  the held-out rows differ from the rows fitted (drift, or an operating point met only at the end), so the threshold sits high for the rest: train on more, or more varied, normal rows if you can`]
       : []),

@@ -207,7 +207,7 @@ function renderDetail(msg: TickMessage): void {
   const l = msg.selected?.name === x.name ? msg.selected.learning : undefined;
   if (l) {
     // In an operator's words: why the threshold line moves, and that incidents do not move it.
-    facts.push(['threshold learns', `${l.kind}: from ${l.learnt} normal windows; ${l.keptOut} kept out (alerts and the windows around them)${l.pending ? `; ${l.pending} waiting` : ''}`]);
+    facts.push(['threshold learns', `${l.kind}: from ${l.learnt} windows; ${l.keptOut} kept out (over the bar, or just after one that was)${l.pending ? `; ${l.pending} waiting` : ''}`]);
     if (l.kindLevel > l.level * 1.001) facts.push(['held by rise bound', `${l.kind} wants ${displayNumber(l.kindLevel)}`]);
   }
   // Channels whose wandering level has gone unconfirmed: they count for less until normal windows confirm it.

@@ -5,8 +5,8 @@
  * per `intervalMs` comes out, carrying how many invalid readings it stands for, so a sensor stuck at a bad value
  * cannot flood the alert topic. Time is the rejected message's arrival time, so the rule is deterministic.
  * A channel its sensor stops sending (absent from its readings for longer than `window.maxFillAgeMs`, or never
- * sent) is the same kind of fault, one the model does see, filled with its last value: `missing` raises it as a
- * `missing_channel` signal under the same limit.
+ * sent) is the same kind of fault, one the model does see, filled with its last value: the window stage says so once
+ * per absence, and `missing` raises it as a `missing_channel` signal under a limit of its own.
  */
 import type { OutOfRange } from '../model/ranges.ts';
 import type { Rejected } from '../stream/types.ts';
@@ -45,7 +45,10 @@ export interface InvalidSignalOptions {
 export interface InvalidSignals {
   /** The signal a rejection raises now, or undefined (not a sensor fault, or its sensor signalled recently). */
   offer(r: Rejected): InvalidSignal | undefined;
-  /** The signal a reading with `channels` missing for over `maxFillAgeMs` raises now, or undefined (signalled recently). */
+  /**
+   * The signal a reading that finds `channels` newly missing (for over `maxFillAgeMs`) raises now, or undefined (a
+   * missing channel of the sensor signalled recently; limited apart from invalid readings).
+   */
   missing(sensor: string, channels: string[], receivedAt: number, maxFillAgeMs: number): InvalidSignal | undefined;
 }
 
@@ -54,9 +57,11 @@ const isInvalidReason = (reason: string): reason is InvalidReason => (INVALID_SI
 /** Create the per-sensor rate limiter. */
 export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
   const sensors = new Map<string, { lastAt: number; count: number }>();
+  // Missing channels are limited apart: a channel gone for good must not take the slot of an out-of-range reading.
+  const missingSensors = new Map<string, { lastAt: number; count: number }>();
   /** Count one invalid reading of `sensor`: how many it signals now (the count restarts), or 0 when signalled recently. */
-  const due = (sensor: string, at: number): number => {
-    const s = lruGet(sensors, sensor, () => ({ lastAt: Number.NEGATIVE_INFINITY, count: 0 }), opts.maxSensors);
+  const due = (sensor: string, at: number, held = sensors): number => {
+    const s = lruGet(held, sensor, () => ({ lastAt: Number.NEGATIVE_INFINITY, count: 0 }), opts.maxSensors);
     s.count++;
     // A clock stepping back (arrival times come from Date.now) must not silence a sensor for good.
     if (at - s.lastAt < opts.intervalMs && at >= s.lastAt) return 0;
@@ -75,7 +80,7 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
       return signal;
     },
     missing(sensor, channels, receivedAt, maxFillAgeMs) {
-      const count = due(sensor, receivedAt);
+      const count = due(sensor, receivedAt, missingSensors);
       if (!count) return undefined;
       const names = channels.map((c) => `'${c}'`).join(', ');
       const detail = `${channels.length === 1 ? 'channel' : 'channels'} ${names} missing from its readings for over ${Math.round(maxFillAgeMs / 1000)} s (window.maxFillAgeMs), or never sent: the last value is held and its windows are flagged incomplete`;

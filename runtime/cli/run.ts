@@ -24,11 +24,11 @@ export const RUN_FLAGS = [
   'cooldown', 'gapReset', 'metricsPort', 'state', 'clientId', 'dashboard', 'lowMemory', 'logLevel', 'printConfig',
 ] as const satisfies readonly FlagKey[];
 
-/** Where a sensor's bar starts (a static bar stays there; an adaptive one moves from it). */
+/** The bar's level from the card (a static bar stays there; an adaptive one is each sensor's own, from there or its saved state). */
 function startingLevel(cfg: RunConfig, card: ModelCard): string {
   try {
-    const level = createThreshold(cfg.threshold ?? card.threshold.default, card).current();
-    return `${(cfg.threshold ?? card.threshold.default).kind === 'static' ? 'at' : 'starting at'} ${formatShort(level)}`;
+    const level = formatShort(createThreshold(cfg.threshold ?? card.threshold.default, card).current());
+    return (cfg.threshold ?? card.threshold.default).kind === 'static' ? `at ${level}` : `(card level ${level}; each sensor adapts its own)`;
   } catch {
     return ''; // the runtime refuses a bad threshold config on its own, with its own message
   }
@@ -43,7 +43,7 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
     `  broker     ${broker}  (MQTT ${cfg.broker.protocolVersion === 5 ? '5' : '3.1.1'}, ${cfg.broker.clean ? 'clean' : 'persistent'} session)`,
     `  topics     ${cfg.source.topics.join('  ')}  (${cfg.source.codec.kind}, QoS ${cfg.source.qos})`,
     `  provider   ${h.provider()}${threadNote({ provider: h.provider() }, cfg.inference)}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
-    `  threshold  ${JSON.stringify(cfg.threshold ?? card.threshold.default)} ${startingLevel(cfg, card)}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
+    `  threshold  ${[JSON.stringify(cfg.threshold ?? card.threshold.default), startingLevel(cfg, card)].filter(Boolean).join(' ')}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
     `  alerts     ${cfg.alerts.topic} (QoS ${cfg.alerts.qos})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
   ];
   if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);

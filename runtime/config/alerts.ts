@@ -29,7 +29,9 @@ export const AlertsSchema = z
     /**
      * An invalid reading of a known sensor (outside the card's physical ranges: out_of_range; not a finite float32:
      * bad_value) is an anomaly signal of its own: `{"type":"invalid",...}` on the sensor's alert topic (and the
-     * webhook), at most one per sensor per intervalMs, saying how many readings it stands for (docs/payloads.md).
+     * webhook), at most one per sensor per intervalMs, saying how many readings it stands for (docs/payloads.md). So is
+     * a channel the sensor stops sending for longer than window.maxFillAgeMs (missing_channel: once per absence, on a
+     * limit of its own).
      */
     invalid: z
       .object({

@@ -161,6 +161,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     const out: Record<string, SensorState> = {};
     for (const [sensor, t] of Object.entries(bank.snapshot())) out[sensor] = { threshold: t };
     for (const [sensor, m] of Object.entries(residuals.snapshot(cardNow()))) if (out[sensor]) out[sensor].residualMean = m;
+    for (const [sensor, k] of Object.entries(residuals.clocks(cardNow()))) if (out[sensor]) out[sensor].residualClock = k;
     for (const [sensor, a] of Object.entries(alerts.snapshot())) if (out[sensor]) out[sensor].alert = a;
     for (const [sensor, s] of Object.entries(smoothers.snapshot(bank.sensors()))) if (out[sensor]) out[sensor].smoothing = s;
     if (silence) for (const [sensor, s] of Object.entries(silence.snapshot())) if (out[sensor]) out[sensor].silence = s;
@@ -170,7 +171,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const loaded = store ? restoredStates(store, log) : new Map<string, SensorState>();
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
   const bank = new ThresholdBank(factory, { saved: pick(loaded, (st) => st.threshold), restore, maxSensors });
-  const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0);
+  const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0, pick(loaded, (st) => st.residualClock));
   const { openK, openN, closeM, cooldownMs } = config.alerts;
   const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs }), { saved: pick(loaded, (st) => st.alert), maxSensors });
   const smoothers = smootherStates(config.smoothing, pick(loaded, (st) => st.smoothing), log);
@@ -222,7 +223,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     states: collect,
     adopt(states) {
       const all = Object.entries(states);
-      residuals.adopt(pick(all, (st) => st.residualMean));
+      residuals.adopt(pick(all, (st) => st.residualMean), pick(all, (st) => st.residualClock));
       alerts.adopt(pick(all, (st) => st.alert));
       smoothers.adopt(pick(all, (st) => st.smoothing), (sensor) => bank.peek(sensor) !== undefined);
       return bank.adopt(pick(all, (st) => st.threshold));

@@ -15,9 +15,9 @@
  * (0.003 by default) of a residual per window, so that lag is far below what they follow.
  *
  * The clock lives beside the tracked state (a WeakMap on its array), not in it, and travels with it where the state
- * is saved or handed over (`clockTail`, `restoreClock`: appended to the saved numbers), so a restart or a fleet
- * handover at a drained point scores on exactly as an uninterrupted run would. A state seeded at a swap, or one saved
- * without a clock, starts a fresh clock, its offsets as they are then.
+ * is saved or handed over (`clockTail`, `restoreClock`: a field of its own beside the state's, which a vigil without
+ * clocks ignores), so a restart or a fleet handover at a drained point scores on exactly as an uninterrupted run
+ * would. A state seeded at a swap, or one saved without a clock, starts a fresh clock, its offsets as they are then.
  */
 
 /** Windows per block. */
@@ -45,7 +45,7 @@ function clockOf(state: Float64Array, at: number, C: number): Clock {
   return clock;
 }
 
-/** Marks a clock appended to a saved state (runtime/scoring/residual-baselines.ts): no tracked value comes near it. */
+/** Opens a saved clock (runtime/scoring/residual-baselines.ts `clocks`), so that nothing else is taken for one. */
 export const CLOCK_TAG = -1.2345e300;
 
 /** Numbers a saved clock takes for C channels: tag, windows assigned, start, then per slot its block and offsets. */
@@ -72,7 +72,10 @@ export function restoreClock(state: Float64Array, C: number, tail: readonly numb
   for (let j = 0; j <= INPUT_LAG; j++) {
     const at = 2 + C + j * (1 + C);
     const block = tail[at];
-    if (block >= 0 && Number.isSafeInteger(block)) clock.ends[j] = { block, offsets: Float64Array.from(tail.slice(at + 1, at + 1 + C)) };
+    // A block ends in its own slot, and only once its windows were assigned.
+    if (block >= 0 && Number.isSafeInteger(block) && block % (INPUT_LAG + 1) === j && (block + 1) * INPUT_BLOCK <= assigned) {
+      clock.ends[j] = { block, offsets: Float64Array.from(tail.slice(at + 1, at + 1 + C)) };
+    }
   }
   clocks.set(state, clock);
   return true;

@@ -4,7 +4,7 @@
  * seen dropped first); `snapshot`/`restore` carry the learnt means across restarts.
  */
 import { offsetsAt, seededValues } from './input-offsets.ts';
-import { CLOCK_TAG, clockTail, restoreClock } from './input-blocks.ts';
+import { clockTail, restoreClock } from './input-blocks.ts';
 import { stateFrom, trackedState, type ResidualModel } from './mahalanobis.ts';
 import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
@@ -34,36 +34,37 @@ export class ResidualBaselines {
     return this.held.entries();
   }
 
-  /**
-   * Learnt means by sensor, each as an `f64:` string (../util/float-state.ts); with input offsets, the clock that says
-   * which of them reach which window follows the state's numbers (input-blocks.ts `clockTail`).
-   */
+  /** Learnt means by sensor, each as an `f64:` string (../util/float-state.ts). */
   snapshot(): Record<string, string> {
+    return Object.fromEntries([...this.held].map(([s, m]) => [s, encodeFloats(m)]));
+  }
+
+  /**
+   * With input offsets, the clock of each sensor that has one (which offsets reach which window, input-blocks.ts
+   * `clockTail`) as an `f64:` string: saved beside the state, in its own field, which a vigil without clocks ignores.
+   */
+  clocks(): Record<string, string> {
+    if (offsetsAt(this.model) < 0) return {};
     const c = this.model.mean.length;
-    const inputs = offsetsAt(this.model) >= 0;
-    return Object.fromEntries([...this.held].map(([s, m]) => {
-      const tail = inputs ? clockTail(m, c) : undefined;
-      return [s, encodeFloats(tail ? Float64Array.from([...m, ...tail]) : m)];
-    }));
+    const out: Record<string, string> = {};
+    for (const [s, m] of this.held) {
+      const tail = clockTail(m, c);
+      if (tail) out[s] = encodeFloats(Float64Array.from(tail));
+    }
+    return out;
   }
 
   /**
    * Put learnt means back; entries of another channel count are skipped and returned by name. Still bounded by
    * `maxSensors`: the means restored last (a snapshot lists the most recently seen last) are the ones kept.
    */
-  restore(states: Record<string, unknown>, keepHeld = false): string[] {
+  restore(states: Record<string, unknown>, keepHeld = false, clocks: Record<string, unknown> = {}): string[] {
     const skipped: string[] = [];
     const c = this.model.mean.length;
     for (const [sensor, saved] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
-      // An `f64:` string, or the plain array files written before it; a clock of input offsets may follow the state.
-      let v = decodeFloats(saved);
-      let tail: number[] | undefined;
-      const at = Array.isArray(v) ? v.indexOf(CLOCK_TAG) : -1;
-      if (at >= c) {
-        tail = v!.slice(at);
-        v = v!.slice(0, at);
-      }
+      // An `f64:` string, or the plain array files written before it.
+      const v = decodeFloats(saved);
       // C means, then C level uncertainties (never negative), then C input offsets, then C memory values, as far as the
       // card tracks them (a state saved under a card that tracked less starts the rest afresh; one that tracked more
       // keeps what fits).
@@ -73,6 +74,7 @@ export class ResidualBaselines {
       }
       const state = stateFrom(this.model, v);
       // A clock saved for a state of the same length (the same card's layout) goes back with it; otherwise it starts afresh.
+      const tail = clocks[sensor] === undefined ? undefined : decodeFloats(clocks[sensor]);
       if (tail && v.length === state.length && offsetsAt(this.model) >= 0) restoreClock(state, c, tail);
       this.held.set(sensor, state);
     }
@@ -123,6 +125,8 @@ export class TrackedResiduals {
     private saved: Record<string, unknown> = {},
     private readonly maxSensors = 10_000,
     private readonly savedFor?: object,
+    /** The input-offset clocks saved beside `saved` (ResidualBaselines.clocks). */
+    private savedClocks: Record<string, unknown> = {},
   ) {}
 
   /** The means for `card`, or undefined when its scoring does not track. */
@@ -140,8 +144,9 @@ export class TrackedResiduals {
       const back = this.before.get(key);
       this.before.delete(key);
       const baselines = back ?? new ResidualBaselines(residual, this.maxSensors);
-      if (!this.now && (this.savedFor === undefined || this.savedFor === card)) baselines.restore(this.saved);
+      if (!this.now && (this.savedFor === undefined || this.savedFor === card)) baselines.restore(this.saved, false, this.savedClocks);
       this.saved = {};
+      this.savedClocks = {};
       // Seeded means are newer than any it held before the swap.
       if (this.seeded?.key === key) {
         // Measured on unshifted windows: with inputs tracked, what they show beyond the card's mean seeds the offsets.
@@ -168,10 +173,13 @@ export class TrackedResiduals {
     this.seeded = residual ? { key: JSON.stringify(residual), means } : undefined;
   }
 
-  /** Take means for sensors not held yet (a fleet partition handed over by the worker that owned it). */
-  adopt(means: Record<string, unknown>): void {
-    if (this.now) this.now.baselines.restore(means, true);
-    else this.saved = { ...means, ...this.saved };
+  /** Take means (and their input-offset clocks) for sensors not held yet (a fleet partition handed over by the worker that owned it). */
+  adopt(means: Record<string, unknown>, clocks: Record<string, unknown> = {}): void {
+    if (this.now) this.now.baselines.restore(means, true, clocks);
+    else {
+      this.saved = { ...means, ...this.saved };
+      this.savedClocks = { ...clocks, ...this.savedClocks };
+    }
   }
 
   /** Drop the means of the sensors `which` selects (a partition handed to another worker). */
@@ -189,5 +197,12 @@ export class TrackedResiduals {
     if (this.now) return card === undefined || this.now.card === card ? this.now.baselines.snapshot() : {};
     if (card !== undefined && this.savedFor !== undefined && this.savedFor !== card) return {};
     return Object.fromEntries(Object.entries(this.saved).filter((e): e is [string, string | number[]] => decodeFloats(e[1]) !== undefined));
+  }
+
+  /** The input-offset clocks beside `snapshot(card)`'s states, by sensor (the restored ones until the first window). */
+  clocks(card?: object): Record<string, string> {
+    if (this.now) return card === undefined || this.now.card === card ? this.now.baselines.clocks() : {};
+    if (card !== undefined && this.savedFor !== undefined && this.savedFor !== card) return {};
+    return Object.fromEntries(Object.entries(this.savedClocks).filter((e): e is [string, string] => typeof e[1] === 'string'));
   }
 }

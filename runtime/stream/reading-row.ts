@@ -14,12 +14,17 @@ export class ReadingRow {
   filled = 0;
   /** A channel had no value within the max age (held anyway, and the row flagged). */
   stale = false;
-  /** Which channels were stale (1), valid while `stale` (one array, rewritten by every stale row). */
-  readonly staleChannels: Uint8Array;
+  /**
+   * Channels that became missing with this reading (1): held past the max age (or never sent for that long since the
+   * sensor's first reading) and not said missing before in this absence. Valid while `newlyMissing`.
+   */
+  readonly missingChannels: Uint8Array;
+  /** Some channel became missing with this reading (`missingChannels`). */
+  newlyMissing = false;
 
   constructor(readonly names: readonly string[]) {
     this.values = new Float32Array(names.length);
-    this.staleChannels = new Uint8Array(names.length);
+    this.missingChannels = new Uint8Array(names.length);
   }
 
   /**
@@ -31,12 +36,15 @@ export class ReadingRow {
     let present = 0;
     let filled = 0;
     let stale = false;
+    let newly = false;
+    if (Number.isNaN(s.firstTs)) s.firstTs = ts;
     for (let c = 0; c < names.length; c++) {
       const v = values[names[c]];
       if (typeof v === 'number' && Number.isFinite(v)) {
         row[c] = v;
         s.last[c] = v;
         s.lastAt[c] = ts;
+        s.missing[c] = 0;
         present++;
       } else if (!Number.isNaN(s.last[c]) && ts - s.lastAt[c] <= maxFillAgeMs) {
         row[c] = s.last[c];
@@ -44,11 +52,18 @@ export class ReadingRow {
       } else {
         // Never seen or too old: hold what we have (or the training offset, i.e. scaled 0) and flag the rows.
         row[c] = Number.isNaN(s.last[c]) ? offset[c] : s.last[c];
-        if (!stale) this.staleChannels.fill(0);
-        this.staleChannels[c] = 1;
         stale = true;
+        // Said missing once per absence; a channel never sent, once the sensor has been heard for the max age
+        // (a sensor reporting by exception sends each channel when it changes, and a restart forgets its last values).
+        if (!s.missing[c] && (!Number.isNaN(s.last[c]) || ts - s.firstTs > maxFillAgeMs)) {
+          if (!newly) this.missingChannels.fill(0);
+          this.missingChannels[c] = 1;
+          s.missing[c] = 1;
+          newly = true;
+        }
       }
     }
+    this.newlyMissing = newly;
     this.filled = filled;
     this.stale = stale;
     return present;

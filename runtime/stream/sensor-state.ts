@@ -34,6 +34,10 @@ export class SensorState {
   /** Last value seen of each channel (NaN: never) and its data time, for forward fill. */
   readonly last: Float64Array;
   readonly lastAt: Float64Array;
+  /** Data time of its first reading (NaN until one): a channel never sent counts as missing from max fill age after it. */
+  firstTs = Number.NaN;
+  /** Channels said missing (1) and not carried since: a channel is said missing once per absence, not per reading. */
+  readonly missing: Uint8Array;
 
   constructor(
     readonly window: number,
@@ -48,6 +52,7 @@ export class SensorState {
     this.cadence = new WindowCadence(window, stride);
     this.last = new Float64Array(channels).fill(NaN);
     this.lastAt = new Float64Array(channels).fill(Number.NEGATIVE_INFINITY);
+    this.missing = new Uint8Array(channels);
   }
 
   /** Start the window afresh after a gap in data time: the next window is due after W more rows. */

@@ -65,8 +65,9 @@ export interface WindowBySensorOptions {
   /** Told of every sensor evicted to make room for `admitted` in a full pool. */
   onEvict?: (evicted: string, admitted: string) => void;
   /**
-   * Told of every reading that left channels out for longer than `maxFillAgeMs` (or that its sensor never sent):
-   * their names in card order, and the reading's arrival time. Its row holds their last values and is flagged.
+   * Told when a sensor's reading finds channels left out for longer than `maxFillAgeMs` (or never sent that long after
+   * its first reading): once per absence of each channel, their names in card order and the reading's arrival time.
+   * Its rows hold their last values and are flagged, as long as the absence lasts.
    */
   onMissing?: (sensor: string, channels: string[], receivedAt: number) => void;
 }
@@ -140,7 +141,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const scaler = cardOf().scaler;
         if (row.fill(r.values, s, ts, o.maxFillAgeMs, scaler.offset) === 0) return drop('unusable', r.sensor);
         counters.filled += row.filled;
-        if (row.stale && opts.onMissing) opts.onMissing(r.sensor, names.filter((_, c) => row.staleChannels[c] === 1), r.receivedAt);
+        if (row.newlyMissing && opts.onMissing) opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt);
         if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
           s.resetWindow();
           counters.gapResets++;

@@ -32,6 +32,8 @@ export interface SensorState {
    * (runtime/util/float-state.ts), or a plain array in files written before it.
    */
   residualMean?: string | number[];
+  /** With input offsets, its block clock (runtime/scoring/input-blocks.ts) as an `f64:` string. */
+  residualClock?: string;
   /** The sensor's alert tracker, so an alert open at a stop or a kill is resumed, not opened again. */
   alert?: AlertTrackerState;
   /** Its silence watch (runtime/alerts/silent-sensors.ts): a sensor silent at a stop is still silent, and said back, after it. */

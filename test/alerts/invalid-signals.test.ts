@@ -71,15 +71,16 @@ describe('invalid-reading signals', () => {
     });
   });
 
-  it('a missing channel signals under the same per-sensor limit as invalid readings, naming the channels', () => {
+  it('a missing channel signals under a per-sensor limit of its own, naming the channels', () => {
     const s = invalidSignals({ intervalMs: 60_000, maxSensors: 10 });
     const first = s.missing('p1', ['temp', 'flow'], 0, 60_000)!;
     expect(first).toMatchObject({ sensor: 'p1', reason: 'missing_channel', channels: ['temp', 'flow'], count: 1 });
     expect(first.detail).toBe("channels 'temp', 'flow' missing from its readings for over 60 s (window.maxFillAgeMs), or never sent: the last value is held and its windows are flagged incomplete");
-    // Within the interval nothing more, missing or out of range; the next signal counts them all.
+    // Within the interval no more missing-channel signals (the next counts them); an out-of-range reading is not held
+    // back by them: a channel gone for good must not hide a sensor's invalid readings.
     expect(s.missing('p1', ['temp'], 1000, 60_000)).toBeUndefined();
-    expect(s.offer(out('p1', 2000))).toBeUndefined();
-    expect(s.missing('p1', ['temp'], 61_000, 60_000)?.count).toBe(3);
+    expect(s.offer(out('p1', 2000))?.reason).toBe('out_of_range');
+    expect(s.missing('p1', ['temp'], 61_000, 60_000)?.count).toBe(2);
     expect(JSON.parse(JSON.stringify(invalidPayload(first, { name: 'pump', version: '3' })))).toMatchObject({ type: 'invalid', reason: 'missing_channel', channels: ['temp', 'flow'] });
     expect(InvalidPayloadSchema.safeParse(invalidPayload(first, { name: 'pump', version: '3' })).success).toBe(true);
   });

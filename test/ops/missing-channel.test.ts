@@ -44,17 +44,23 @@ describe('a channel missing from a sensor\'s readings', () => {
       const n = 120;
       const body = (i: number) => JSON.stringify({ ts: T0 + i * 1000, values: i >= 40 && i < 100 ? { flow: 10 + Math.sin(i) } : { flow: 10 + Math.sin(i), temp: 40 + Math.cos(i) } });
       const last = within(handle.verdicts, 10_000, 'the verdict on the last row', (v) => v.sensor === 'pump-1' && v.tsLast === T0 + (n - 1) * 1000);
+      const last2 = within(handle.verdicts, 10_000, "pump-2's last verdict", (v) => v.sensor === 'pump-2' && v.tsLast === T0 + 24 * 1000);
       const signal = within(signalled, 10_000, 'the missing_channel signal', (p) => p.sensor === 'pump-1');
+      // pump-2 reports by exception: temp only when it changes, first 20 s after the sensor's first reading (within
+      // the max fill age): nothing to say.
+      for (let i = 0; i < 25; i++) await pub.publishAsync(`${prefix}/pump-2/data`, JSON.stringify({ ts: T0 + i * 1000, values: i < 20 ? { flow: 10 } : { flow: 10, temp: 40 } }), { qos: 1 });
       for (let i = 0; i < n; i++) await pub.publishAsync(`${prefix}/pump-1/data`, body(i), { qos: 1 });
       await last;
+      await last2;
       const s = await signal;
       expect(s).toMatchObject({ type: 'invalid', sensor: 'pump-1', reason: 'missing_channel', channels: ['temp'], count: 1, severity: 'warning' });
       expect(s.detail).toMatch(/^channel 'temp' missing from its readings for over 30 s \(window\.maxFillAgeMs\), or never sent/);
       // One signal for the 30 stale rows (rate limit), read by `vigil alerts` as a signal; every row was scored.
       expect(seen.filter((p) => p.type === 'invalid')).toHaveLength(1);
-      expect(consumed).toEqual(['signal pump-1 missing_channel 1']);
+      // Nothing for pump-2 (consumed holds every sensor's messages).
+    expect(consumed).toEqual(['signal pump-1 missing_channel 1']);
       expect(handle.edge.invalidSignals.get('missing_channel')).toBe(1);
-      expect(handle.counters.scored).toBe(n - W + 1);
+      expect(handle.counters.scored).toBe(n - W + 1 + (25 - W + 1));
       expect(handle.counters.incompleteWindows).toBeGreaterThan(0);
       expect(await handle.metrics.text()).toMatch(/vigil_invalid_signals_total\{reason="missing_channel"\} 1/);
     } finally {

@@ -36,7 +36,7 @@ export class PartitionPipeline {
     // No silent-sensor watch here: a partition moves between workers, and the one that has it never saw a silence begin.
     this.th = openThresholds({ ...config, state: { ...config.state, file: null }, alerts: { ...config.alerts, silent: { ...config.alerts.silent, enabled: false } } }, ref, log, createEdgeCounters());
     if (state && sameModel) this.th.bank.adopt(state.thresholds);
-    this.residuals = new TrackedResiduals(sameModel ? state!.residuals : {}, config.window.maxSensors, sameModel ? card : undefined);
+    this.residuals = new TrackedResiduals(sameModel ? state!.residuals : {}, config.window.maxSensors, sameModel ? card : undefined, sameModel ? (state!.residualClocks ?? {}) : {});
     this.alerts = new AlertBank(this.th.alerts.policy, { saved: state?.alerts ?? {}, maxSensors: config.window.maxSensors });
     const onError = (err: unknown) => ((this.failure ??= err), this.notify());
     const pipeline = createPipeline({
@@ -79,8 +79,8 @@ export class PartitionPipeline {
   }
 
   /** What the partition state saves of the pipeline. */
-  saved(card: ModelCard): Pick<PartitionSnapshot, 'thresholds' | 'residuals' | 'alerts'> {
-    return { thresholds: this.th.bank.snapshot(), residuals: this.residuals.snapshot(card), alerts: this.alerts.snapshot() };
+  saved(card: ModelCard): Pick<PartitionSnapshot, 'thresholds' | 'residuals' | 'residualClocks' | 'alerts'> {
+    return { thresholds: this.th.bank.snapshot(), residuals: this.residuals.snapshot(card), residualClocks: this.residuals.clocks(card), alerts: this.alerts.snapshot() };
   }
 
   close(): void {

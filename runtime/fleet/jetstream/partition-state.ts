@@ -27,6 +27,8 @@ export interface PartitionSnapshot {
   thresholds: Record<string, ThresholdState>;
   /** Tracked residual state by sensor: `f64:` strings (runtime/util/float-state.ts), plain arrays when saved before. */
   residuals: Record<string, string | number[]>;
+  /** With input offsets, their block clocks by sensor (runtime/scoring/input-blocks.ts); absent when saved before. */
+  residualClocks?: Record<string, string>;
   alerts: Record<string, AlertTrackerState>;
   /** Sensors seen, most recent last: whose windows the next owner rebuilds (some may have no threshold yet). */
   sensors: string[];
