@@ -23,6 +23,8 @@ const state = {
   ticks: 0,
   filter: '',
   last: null as TickMessage | null,
+  /** An alert clicked in the list: its span, to zoom to once its sensor's plots hold data. */
+  zoomTo: null as { start: number; end: number } | null,
 };
 
 // Read by the browser tests and handy in the console.
@@ -59,6 +61,17 @@ function select(name: string): void {
   if (state.last) render(state.last);
 }
 
+/** Zoom the plots to the alert clicked, with half its length (at least a twentieth of the view) either side. */
+function zoomToAlert(): void {
+  const z = state.zoomTo;
+  const shown = state.plots?.shownRange;
+  if (!z || !state.plots || !shown || state.scores.length === 0) return;
+  const end = Number.isFinite(z.end) ? z.end : state.scores[state.scores.length - 1][0];
+  const pad = Math.max((end - z.start) / 2, (shown.to - shown.from) / 20);
+  state.plots.zoomTo(z.start - pad, end + pad);
+  state.zoomTo = null;
+}
+
 function onTick(msg: TickMessage): void {
   state.lastTick = Date.now();
   state.ticks++;
@@ -86,6 +99,7 @@ function onTick(msg: TickMessage): void {
       state.plots = new SensorPlots($('plots'), sel.channels, { logScore: ($('log-score') as HTMLInputElement).checked, rawHeight });
     }
     state.plots.setData({ channels: sel.channels, raw: state.raw, scores: state.scores, spans: sel.spans, labels: sel.labels ?? [] });
+    zoomToAlert();
     $('label-key').hidden = !sel.labels?.length;
   }
   render(msg);
@@ -223,7 +237,7 @@ function renderAlerts(msg: TickMessage): void {
   $('alert-rows').innerHTML = msg.alerts.length
     ? msg.alerts
         .map(
-          (a) => `<tr data-name="${esc(a.sensor)}" class="${a.end === null ? 'open' : ''}">
+          (a) => `<tr data-name="${esc(a.sensor)}" data-start="${a.start}" data-end="${a.end ?? ''}" class="${a.end === null ? 'open' : ''}" title="show this alert on the plots">
           <td><span class="dot dot-${a.end === null ? 'alert' : 'closed'}"></span></td>
           <td class="name" title="${esc(a.sensor)}">${esc(a.sensor)}</td>
           <td class="num">${utcTime(a.start)}</td>
@@ -250,7 +264,11 @@ function main(): void {
   for (const id of ['sensor-rows', 'alert-rows']) {
     $(id).addEventListener('click', (ev) => {
       const tr = (ev.target as HTMLElement).closest('tr[data-name]') as HTMLElement | null;
-      if (tr?.dataset.name) select(tr.dataset.name);
+      if (!tr?.dataset.name) return;
+      // An alert: its sensor, zoomed to the alert (an open one: up to now).
+      if (id === 'alert-rows' && tr.dataset.start) state.zoomTo = { start: Number(tr.dataset.start), end: tr.dataset.end ? Number(tr.dataset.end) : Number.NaN };
+      select(tr.dataset.name);
+      zoomToAlert();
     });
   }
   let refilter: ReturnType<typeof setTimeout> | undefined;

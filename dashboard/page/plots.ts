@@ -264,6 +264,19 @@ export class SensorPlots {
     return this.zoomed;
   }
 
+  /** Zoom every plot to [fromMs, toMs] (epoch ms), as a drag would: live updates then keep the view still. */
+  zoomTo(fromMs: number, toMs: number): void {
+    if (!(toMs > fromMs)) return;
+    this.zoomed = true;
+    for (const p of this.plots) p.setScale('x', { min: fromMs / 1000, max: toMs / 1000 });
+  }
+
+  /** The time range shown (epoch ms), or undefined before any data. */
+  get shownRange(): { from: number; to: number } | undefined {
+    const x = this.plots[this.plots.length - 1]?.scales.x;
+    return x && x.min !== undefined && x.max !== undefined ? { from: x.min * 1000, to: x.max * 1000 } : undefined;
+  }
+
   private resize(): void {
     const width = Math.max(320, this.root.clientWidth);
     for (const p of this.plots) if (p.width !== width) p.setSize({ width, height: p.height });

@@ -175,6 +175,18 @@ describe('the demo (npm start)', () => {
       await page.waitForFunction(() => document.querySelectorAll('#plots canvas').length >= 2);
       // The NAB-labelled window the alert landed in is shaded, and its key shown.
       expect(await page.isVisible('#label-key')).toBe(true);
+      // Clicking the alert (once closed) zooms every plot to it (with a margin either side), and the view then holds still.
+      await page.waitForSelector('#alert-rows tr[data-name]:not(.open)', { timeout: 30_000 });
+      await page.click('#alert-rows tr[data-name]:not(.open)');
+      await page.waitForFunction(() => (window as unknown as { vigil: { plots: { isZoomed: boolean } | null } }).vigil.plots?.isZoomed === true);
+      const view = await page.evaluate(() => {
+        const v = (window as unknown as { vigil: { plots: { shownRange: { from: number; to: number } }; raw: number[][] } }).vigil;
+        const row = document.querySelector<HTMLElement>('#alert-rows tr[data-name]:not(.open)')!;
+        return { ...v.plots.shownRange, start: Number(row.dataset.start), end: Number(row.dataset.end), first: v.raw[0][0], last: v.raw[v.raw.length - 1][0] };
+      });
+      expect(view.from).toBeLessThan(view.start);
+      expect(view.to).toBeGreaterThan(view.end);
+      expect(view.to - view.from).toBeLessThan((view.last - view.first) / 2);
       // The demo's adaptive threshold says what it learns from, and that the alert's windows were kept out.
       expect(await page.textContent('#detail-facts')).toMatch(/threshold learns mad: from \d+ windows; [1-9]\d* kept out \(over the bar, or just after one that was\)/);
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-demo.png'), fullPage: true });
