@@ -5,6 +5,7 @@
  * window after one when scoring).
  */
 import { humanDuration, shortTime } from '../util/format-time.ts';
+import { quantile } from '../util/quantile.ts';
 
 /** Median of the steps between consecutive timestamps, ms; null below two rows. */
 export function medianStepMs(timestamps: ArrayLike<number>): number | null {
@@ -12,9 +13,7 @@ export function medianStepMs(timestamps: ArrayLike<number>): number | null {
   if (n < 2) return null;
   const steps = new Float64Array(n - 1);
   for (let i = 1; i < n; i++) steps[i - 1] = timestamps[i] - timestamps[i - 1];
-  steps.sort();
-  const m = steps.length >> 1;
-  return steps.length % 2 ? steps[m] : (steps[m - 1] + steps[m]) / 2;
+  return quantile(steps, 0.5);
 }
 
 /** A step this many times the usual one is a gap. */
@@ -42,9 +41,8 @@ export function timestampGaps(timestamps: ArrayLike<number>, factor = GAP_FACTOR
   if (timestamps.length < 3) return undefined;
   const steps: number[] = [];
   for (let i = 1; i < timestamps.length; i++) if (timestamps[i] !== timestamps[i - 1]) steps.push(timestamps[i] - timestamps[i - 1]);
-  steps.sort((x, y) => x - y);
-  const m = steps.length >> 1;
-  const usual = steps.length === 0 ? 0 : steps.length % 2 ? steps[m] : (steps[m - 1] + steps[m]) / 2;
+  // NaN for none (every timestamp the same): no usual step.
+  const usual = quantile(steps, 0.5);
   if (!(usual > 0)) return undefined;
   let count = 0;
   let largest = -1;

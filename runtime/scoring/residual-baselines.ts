@@ -61,6 +61,7 @@ export class ResidualBaselines {
   restore(states: Record<string, unknown>, keepHeld = false, clocks: Record<string, unknown> = {}): string[] {
     const skipped: string[] = [];
     const c = this.model.mean.length;
+    const clocked = offsetsAt(this.model) >= 0;
     for (const [sensor, saved] of Object.entries(states)) {
       if (keepHeld && this.held.has(sensor)) continue;
       // An `f64:` string, or the plain array files written before it.
@@ -74,8 +75,8 @@ export class ResidualBaselines {
       }
       const state = stateFrom(this.model, v);
       // A clock saved for a state of the same length (the same card's layout) goes back with it; otherwise it starts afresh.
-      const tail = clocks[sensor] === undefined ? undefined : decodeFloats(clocks[sensor]);
-      if (tail && v.length === state.length && offsetsAt(this.model) >= 0) restoreClock(state, c, tail);
+      const tail = clocked && clocks[sensor] !== undefined ? decodeFloats(clocks[sensor]) : undefined;
+      if (tail && v.length === state.length) restoreClock(state, c, tail);
       this.held.set(sensor, state);
     }
     for (const sensor of this.held.keys()) {

@@ -14,7 +14,7 @@ import { BatchInput } from './batch-input.ts';
 import type { PipelineCounters } from './counters.ts';
 import { Flight } from './flight.ts';
 import { causeAt } from '../scoring/cause.ts';
-import { PendingQueue } from './pending-queue.ts';
+import { BatchRooms, PendingQueue } from './pending-queue.ts';
 import { inputTracking, offsetsAt } from '../scoring/input-offsets.ts';
 import { INPUT_LAG, room } from '../scoring/input-blocks.ts';
 import { scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
@@ -97,15 +97,14 @@ export class InferenceLoop {
       // With input offsets, a sensor's windows of the next block wait for a later batch (the rest queue behind them).
       const cap = this.cap();
       if (cap) {
-        const left = new Map<string, number>();
+        const rooms = new BatchRooms(cap);
         for (let k = 0; k < i; k++) {
           const s = windows[k].sensor;
-          const room = left.get(s) ?? cap(s);
-          if (room <= 0) {
+          if (rooms.of(s) <= 0) {
             i = k;
             break;
           }
-          left.set(s, room - 1);
+          rooms.use(s, 1);
         }
       }
       this.runBatch(i === windows.length ? windows : windows.slice(0, i));

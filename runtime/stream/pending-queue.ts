@@ -10,6 +10,28 @@
  * one), until the new window fits. One window is always held, whatever its size. Every shed window goes to `onShed`.
  */
 
+/**
+ * What each sensor may still add to the batch being assembled: `cap(sensor)` when first asked, less what it added
+ * since. One per batch; the inference loop's direct path and `take` count alike.
+ */
+export class BatchRooms {
+  private readonly left = new Map<string, number>();
+
+  constructor(private readonly cap: (sensor: string) => number) {}
+
+  /** Windows `sensor` may still add. */
+  of(sensor: string): number {
+    let n = this.left.get(sensor);
+    if (n === undefined) this.left.set(sensor, (n = this.cap(sensor)));
+    return n;
+  }
+
+  /** `sensor` added `k` windows. */
+  use(sensor: string, k: number): void {
+    this.left.set(sensor, this.of(sensor) - k);
+  }
+}
+
 interface Lane<T> {
   sensor: string;
   items: T[];
@@ -75,26 +97,21 @@ export class PendingQueue<T extends { sensor: string }> {
    */
   take(max: number, cap?: (sensor: string) => number): T[] {
     const out: T[] = [];
-    const left = cap && new Map<Lane<T>, number>();
+    const rooms = cap && new BatchRooms(cap);
+    const roomOf = (lane: Lane<T>): number => (rooms ? rooms.of(lane.sensor) : Number.POSITIVE_INFINITY);
     while (out.length < max && this.live > 0) {
       const taken = out.length;
       const share = Math.max(1, Math.floor((max - out.length) / this.lanes.size));
       // Each lane served gives at least one window, so a round visits at most max - out.length lanes: only those
       // are listed (a served lane moves to the back of the map, so the map itself cannot be walked meanwhile).
       // A lane at its cap is passed over (it keeps its place for the next batch).
-      const roomOf = (lane: Lane<T>): number => {
-        if (!left) return Number.POSITIVE_INFINITY;
-        if (!left.has(lane)) left.set(lane, cap!(lane.sensor));
-        return left.get(lane)!;
-      };
       const round: Lane<T>[] = [];
       for (const lane of this.lanes.values()) if (roomOf(lane) > 0 && round.push(lane) >= max - out.length) break;
       for (const lane of round) {
         if (out.length >= max) break;
         const before = laneLength(lane);
-        const room = roomOf(lane);
-        const k = Math.min(share, before, max - out.length, room);
-        left?.set(lane, room - k);
+        const k = Math.min(share, before, max - out.length, roomOf(lane));
+        rooms?.use(lane.sensor, k);
         for (let i = 0; i < k; i++) {
           const item = lane.items[lane.head + i];
           lane.items[lane.head + i] = undefined as unknown as T; // released now, not at the lane's next compaction
