@@ -7,6 +7,7 @@ import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
 import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
 import { contributors, duration, esc, ms, displayNumber, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
+import { sensorFacts } from './facts.ts';
 
 /** Most points a page keeps for the selected sensor; the server's ring is usually smaller. */
 const MAX_POINTS = 20_000;
@@ -206,30 +207,7 @@ function renderDetail(msg: TickMessage): void {
   $('detail-name').textContent = x.name;
   $('detail-state').className = `badge badge-${x.state}`;
   $('detail-state').textContent = x.state === 'alert' ? 'ALERT' : x.state === 'ok' ? 'normal' : 'warming up';
-  const open = msg.selected?.spans.find((sp) => sp.end === null);
-  const facts = [
-    ['score', displayNumber(x.score)],
-    ['threshold', displayNumber(x.threshold)],
-    ['windows', String(x.windows)],
-    ['alerts', String(x.alerts)],
-    ['last data', `${utcTime(x.lastTs)} UTC`],
-  ];
-  if (open) facts.push(['alert since', `${utcTime(open.start)} UTC`], ['top channels', contributors(open.contributors)]);
-  if (open?.cause) facts.push(['cause', CAUSE_TEXT[open.cause]]);
-  // What an adaptive bar learnt: scores taken in, scores kept out (incidents and their guard bands), and the
-  // kind's own level when the rise bound holds the bar below it.
-  const l = msg.selected?.name === x.name ? msg.selected.learning : undefined;
-  if (l) {
-    // In an operator's words: why the threshold line moves, and that incidents do not move it.
-    facts.push(['threshold learns', `${l.kind}: from ${l.learnt} windows; ${l.keptOut} kept out (over the bar, or just after one that was)${l.pending ? `; ${l.pending} waiting` : ''}`]);
-    if (l.kindLevel > l.level * 1.001) facts.push(['held by rise bound', `${l.kind} wants ${displayNumber(l.kindLevel)}`]);
-  }
-  // Channels whose wandering level has gone unconfirmed: they count for less until normal windows confirm it.
-  const drift = msg.selected?.name === x.name ? msg.selected.levelDrift : undefined;
-  if (drift?.length) facts.push(['level drift', drift.map((c) => `${c.channel} counts ${Math.round(c.weight * 100)} % (level ${c.movedSd > 0 ? '+' : ''}${c.movedSd} sd)`).join(', ')]);
-  // Channels the model is fed shifted back towards their training range (inputs that follow the residual).
-  const shifts = msg.selected?.name === x.name ? msg.selected.inputShifts : undefined;
-  if (shifts?.length) facts.push(['input shift', shifts.slice(0, 4).map((c) => `${c.channel} ${c.offset > 0 ? '-' : '+'}${Math.abs(c.offset)} sd`).join(', ')]);
+  const facts = sensorFacts(x, msg.selected);
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }
 
