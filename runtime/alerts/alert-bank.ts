@@ -4,7 +4,7 @@
  * threshold state and a restart resumes open alerts instead of opening them again.
  */
 import { lruGet } from '../util/lru.ts';
-import { adoptStates, forgetSensors } from '../util/held-states.ts';
+import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
 import { AlertTracker, type AlertPolicy, type AlertTrackerState } from './tracker.ts';
 
 /** Options of an AlertBank. */
@@ -45,9 +45,12 @@ export class AlertBank {
 
   /** Serialised state of every tracker (plus saved ones not seen yet, so a quiet sensor's open alert is kept). */
   snapshot(): Record<string, AlertTrackerState> {
-    const out: Record<string, AlertTrackerState> = Object.fromEntries(this.saved);
-    for (const [sensor, t] of this.held) out[sensor] = t.toJSON();
-    return out;
+    return collectBy(savedThenHeld(this.saved, this.held), (s) => this.stateOf(s));
+  }
+
+  /** One sensor's state as `snapshot` has it (no creation, no change of recency). */
+  stateOf(sensor: string): AlertTrackerState | undefined {
+    return this.held.get(sensor)?.toJSON() ?? this.saved.get(sensor);
   }
 
   /** Take saved states for sensors not held yet (a fleet partition handed over); returns how many were taken. */

@@ -15,6 +15,7 @@
  * watch: quiet time counts from when it can hear again.
  */
 import { lruGet } from '../util/lru.ts';
+import { collectBy } from '../util/held-states.ts';
 
 /** Settings: the config's `alerts.silent`, and how many sensors are remembered. */
 export interface SilentSensorOptions {
@@ -94,9 +95,13 @@ export class SilentSensors {
 
   /** Every sensor's state, to save. */
   snapshot(): Record<string, SilenceState> {
-    const out: Record<string, SilenceState> = {};
-    for (const [sensor, s] of this.sensors) out[sensor] = { usualMs: s.usual, gaps: Math.max(0, s.gaps), silent: s.silent, lastHeardAt: s.lastWall };
-    return out;
+    return collectBy(this.sensors.keys(), (sensor) => this.stateOf(sensor));
+  }
+
+  /** One sensor's state, to save (undefined when not watched). */
+  stateOf(sensor: string): SilenceState | undefined {
+    const s = this.sensors.get(sensor);
+    return s && { usualMs: s.usual, gaps: Math.max(0, s.gaps), silent: s.silent, lastHeardAt: s.lastWall };
   }
 
   /** Sensors silent now (as of the last `check`, less those heard since). */

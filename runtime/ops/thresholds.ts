@@ -11,7 +11,7 @@ import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thresholds/factory.ts';
-import { ThresholdStore, type SensorState, type StateModelId } from '../thresholds/store.ts';
+import { ThresholdStore, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import { createDriftLog, excusedChannels, shiftedChannels, type ExcusedChannel, type ShiftedChannel } from '../scoring/drift-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
@@ -26,6 +26,7 @@ import { admissionPools } from '../stream/admission.ts';
 import { SilentSensors } from '../alerts/silent-sensors.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
+import { collectBy } from '../util/held-states.ts';
 
 export { ALERT_SAVE_GAP_MS } from './state-saves.ts';
 
@@ -132,7 +133,7 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
 }
 
 /** The state file's store; a failed periodic save is counted and logged. */
-function openStore(file: string, intervalMs: number, collect: () => Record<string, SensorState>, model: StateModelId, o: { edge: EdgeCounters; log: VigilLogger }): ThresholdStore {
+function openStore(file: string, intervalMs: number, collect: () => StateSource, model: StateModelId, o: { edge: EdgeCounters; log: VigilLogger }): ThresholdStore {
   const onError = (err: Error) => {
     o.edge.statePersistFailures++;
     o.log.error({ file, err: err.message }, 'threshold state not saved');
@@ -157,17 +158,33 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   // Every sensor the window stage may hold, over all admission pools.
   const maxSensors = admissionPools(config.window.admission, config.window.maxSensors).capacity;
   const model = { name: card0.name, version: card0.version };
-  const collect = (): Record<string, SensorState> => {
-    const out: Record<string, SensorState> = {};
-    for (const [sensor, t] of Object.entries(bank.snapshot())) out[sensor] = { threshold: t };
-    for (const [sensor, m] of Object.entries(residuals.snapshot(cardNow()))) if (out[sensor]) out[sensor].residualMean = m;
-    for (const [sensor, k] of Object.entries(residuals.clocks(cardNow()))) if (out[sensor]) out[sensor].residualClock = k;
-    for (const [sensor, a] of Object.entries(alerts.snapshot())) if (out[sensor]) out[sensor].alert = a;
-    for (const [sensor, s] of Object.entries(smoothers.snapshot(bank.sensors()))) if (out[sensor]) out[sensor].smoothing = s;
-    if (silence) for (const [sensor, s] of Object.entries(silence.snapshot())) if (out[sensor]) out[sensor].silence = s;
-    return out;
+  // One sensor's saved state: its threshold's, and beside it what the other banks hold for it. `card` is the model in
+  // service when the save began: residual states of a model swapped in meanwhile are left out, never saved under the
+  // label of the one before (ThresholdStore.saveNow).
+  const stateOf = (sensor: string, card: ModelCard): SensorState | undefined => {
+    const threshold = bank.stateOf(sensor);
+    if (threshold === undefined) return undefined;
+    const st: SensorState = { threshold };
+    const r = residuals.stateOf(sensor, card);
+    if (r.mean !== undefined) st.residualMean = r.mean;
+    if (r.clock !== undefined) st.residualClock = r.clock;
+    const a = alerts.stateOf(sensor);
+    if (a !== undefined) st.alert = a;
+    const sm = smoothers.stateOf(sensor, bank.entry(sensor));
+    if (sm !== undefined) st.smoothing = sm;
+    const si = silence?.stateOf(sensor);
+    if (si !== undefined) st.silence = si;
+    return st;
   };
-  const store = config.state.file ? openStore(config.state.file, config.state.intervalMs, collect, model, { edge, log }) : undefined;
+  const source = (): StateSource => {
+    const card = cardNow();
+    return { sensors: bank.keys(), state: (sensor) => stateOf(sensor, card) };
+  };
+  const collect = (): Record<string, SensorState> => {
+    const { sensors, state } = source();
+    return collectBy(sensors, state);
+  };
+  const store = config.state.file ? openStore(config.state.file, config.state.intervalMs, source, model, { edge, log }) : undefined;
   const loaded = store ? restoredStates(store, log) : new Map<string, SensorState>();
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
   const bank = new ThresholdBank(factory, { saved: pick(loaded, (st) => st.threshold), restore, maxSensors });

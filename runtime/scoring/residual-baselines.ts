@@ -9,6 +9,7 @@ import { stateFrom, trackedState, type ResidualModel } from './mahalanobis.ts';
 import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
 import { decodeFloats, encodeFloats } from '../util/float-state.ts';
+import { collectBy } from '../util/held-states.ts';
 
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
@@ -34,24 +35,31 @@ export class ResidualBaselines {
     return this.held.entries();
   }
 
-  /** Learnt means by sensor, each as an `f64:` string (../util/float-state.ts). */
-  snapshot(): Record<string, string> {
-    return Object.fromEntries([...this.held].map(([s, m]) => [s, encodeFloats(m)]));
+  /** A sensor's learnt means as an `f64:` string (../util/float-state.ts), when held. */
+  meanOf(sensor: string): string | undefined {
+    const m = this.held.get(sensor);
+    return m && encodeFloats(m);
   }
 
   /**
-   * With input offsets, the clock of each sensor that has one (which offsets reach which window, input-blocks.ts
-   * `clockTail`) as an `f64:` string: saved beside the state, in its own field, which a vigil without clocks ignores.
+   * With input offsets, a sensor's clock (which offsets reach which window, input-blocks.ts `clockTail`) as an
+   * `f64:` string: saved beside the state, in its own field, which a vigil without clocks ignores.
    */
+  clockOf(sensor: string): string | undefined {
+    const m = this.held.get(sensor);
+    if (!m || offsetsAt(this.model) < 0) return undefined;
+    const tail = clockTail(m, this.model.mean.length);
+    return tail ? encodeFloats(Float64Array.from(tail)) : undefined;
+  }
+
+  /** Learnt means by sensor (`meanOf` of each). */
+  snapshot(): Record<string, string> {
+    return collectBy(this.held.keys(), (s) => this.meanOf(s));
+  }
+
+  /** The clock of each sensor that has one (`clockOf` of each). */
   clocks(): Record<string, string> {
-    if (offsetsAt(this.model) < 0) return {};
-    const c = this.model.mean.length;
-    const out: Record<string, string> = {};
-    for (const [s, m] of this.held) {
-      const tail = clockTail(m, c);
-      if (tail) out[s] = encodeFloats(Float64Array.from(tail));
-    }
-    return out;
+    return offsetsAt(this.model) < 0 ? {} : collectBy(this.held.keys(), (s) => this.clockOf(s));
   }
 
   /**
@@ -196,14 +204,36 @@ export class TrackedResiduals {
    */
   snapshot(card?: object): Record<string, string | number[]> {
     if (this.now) return card === undefined || this.now.card === card ? this.now.baselines.snapshot() : {};
-    if (card !== undefined && this.savedFor !== undefined && this.savedFor !== card) return {};
-    return Object.fromEntries(Object.entries(this.saved).filter((e): e is [string, string | number[]] => decodeFloats(e[1]) !== undefined));
+    return this.savedOf(card) ? collectBy(Object.keys(this.saved), (s) => this.stateOf(s, card).mean) : {};
   }
 
   /** The input-offset clocks beside `snapshot(card)`'s states, by sensor (the restored ones until the first window). */
   clocks(card?: object): Record<string, string> {
     if (this.now) return card === undefined || this.now.card === card ? this.now.baselines.clocks() : {};
-    if (card !== undefined && this.savedFor !== undefined && this.savedFor !== card) return {};
-    return Object.fromEntries(Object.entries(this.savedClocks).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return this.savedOf(card) ? collectBy(Object.keys(this.savedClocks), (s) => this.stateOf(s, card).clock) : {};
+  }
+
+  /**
+   * One sensor's part of `snapshot(card)` and `clocks(card)`: what a state file saves for it, collected a sensor at
+   * a time so a save of thousands never holds the event loop in one piece.
+   */
+  stateOf(sensor: string, card?: object): { mean?: string | number[]; clock?: string } {
+    if (this.now) {
+      if (card !== undefined && this.now.card !== card) return {};
+      const b = this.now.baselines;
+      return { mean: b.meanOf(sensor), clock: b.clockOf(sensor) };
+    }
+    if (!this.savedOf(card)) return {};
+    const mean = this.saved[sensor];
+    const clock = this.savedClocks[sensor];
+    return {
+      mean: decodeFloats(mean) !== undefined ? (mean as string | number[]) : undefined,
+      clock: typeof clock === 'string' ? clock : undefined,
+    };
+  }
+
+  /** Whether the restored states (not yet taken by a first window) belong to `card`. */
+  private savedOf(card?: object): boolean {
+    return card === undefined || this.savedFor === undefined || this.savedFor === card;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import { lruGet } from '../util/lru.ts';
-import { adoptStates, forgetSensors } from '../util/held-states.ts';
+import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
 
 /** Builds a fresh threshold for a sensor (e.g. `() => createThreshold(config, card)`). */
 export type ThresholdFactory = (sensor: string) => Threshold;
@@ -73,9 +73,22 @@ export class ThresholdBank {
 
   /** Serialised state of every sensor's threshold (plus restored-but-unseen saved ones, so nothing is lost). */
   snapshot(): Record<string, ThresholdState> {
-    const out: Record<string, ThresholdState> = Object.fromEntries(this.saved);
-    for (const [sensor, e] of this.held) out[sensor] = e.threshold.toJSON();
-    return out;
+    return collectBy(this.keys(), (s) => this.stateOf(s));
+  }
+
+  /** The sensors `snapshot` lists: saved ones not seen yet, then the held ones, least recently seen first. */
+  keys(): string[] {
+    return savedThenHeld(this.saved, this.held);
+  }
+
+  /** One sensor's state as `snapshot` has it (no creation, no change of recency). */
+  stateOf(sensor: string): ThresholdState | undefined {
+    return this.held.get(sensor)?.threshold.toJSON() ?? this.saved.get(sensor);
+  }
+
+  /** A sensor's entry when held (no creation, no change of recency). */
+  entry(sensor: string): SensorThreshold | undefined {
+    return this.held.get(sensor);
   }
 
   /**

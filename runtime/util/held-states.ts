@@ -28,3 +28,21 @@ export function forgetSensors(maps: readonly Map<string, unknown>[], which: (sen
   }
   return n;
 }
+
+/** `{ sensor: state }` for each of `sensors` whose `stateOf` is defined, in that order: a bank's snapshot, one sensor at a time. */
+export function collectBy<S>(sensors: Iterable<string>, stateOf: (sensor: string) => S | undefined): Record<string, S> {
+  const out: Record<string, S> = {};
+  for (const sensor of sensors) {
+    const s = stateOf(sensor);
+    if (s !== undefined) out[sensor] = s;
+  }
+  return out;
+}
+
+/** The sensors a bank saves: saved ones not seen yet, then the held ones, least recently seen first. */
+export function savedThenHeld(saved: ReadonlyMap<string, unknown>, held: ReadonlyMap<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const s of saved.keys()) if (!held.has(s)) out.push(s);
+  for (const s of held.keys()) out.push(s);
+  return out;
+}

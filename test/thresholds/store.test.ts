@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
-import { decodeStates, encodeStates, encodeStatesYielding, loadStates, reviveThresholds, saveStates, saveStatesSync, ThresholdStore, type SensorState } from '../../runtime/thresholds/store.ts';
+import { decodeStates, encodeStates, encodeStatesYielding, loadStates, reviveThresholds, saveStates, saveStatesSync, ThresholdStore, type SensorState, type StateSource } from '../../runtime/thresholds/store.ts';
 import { decodeFloats, encodeFloats } from '../../runtime/util/float-state.ts';
 import { cardFor, noiseSource } from '@vigil/fixtures/thresholds.ts';
 
@@ -54,6 +54,34 @@ describe('threshold state store', () => {
     expect(ticks.length).toBeGreaterThanOrEqual(4); // 454 sensors in chunks of 100: other callbacks ran between
     expect([...decodeStates(text).states.keys()].slice(0, 3)).toEqual(['3', '12', 'pump-b']);
     expect(await encodeStatesYielding(new Map(), undefined, now)).toBe(encodeStates(new Map(), undefined, now));
+  });
+
+  it('collects a source a chunk of sensors per turn, in the order written, leaving out a sensor gone meanwhile', async () => {
+    const names = Array.from({ length: 450 }, (_, i) => `s${i}`);
+    const held = new Map(names.map((s) => [s, { threshold: { kind: 'static', config: { value: 1 }, state: {} } } as SensorState]));
+    let ticks = 0;
+    const at: number[] = [];
+    const tick = () => void setImmediate(() => (ticks++, ticks < 50 && tick()));
+    tick();
+    const source: StateSource = {
+      sensors: names,
+      state: (sensor) => {
+        at.push(ticks);
+        if (sensor === 's10') held.delete('s400'); // evicted while the save is under way
+        return held.get(sensor);
+      },
+    };
+    const now = new Date('2026-12-05T00:00:00Z');
+    const text = await encodeStatesYielding(source, undefined, now, 100);
+    // Each sensor collected at its turn: five chunks of at most 100, other callbacks running between them.
+    expect(at).toHaveLength(450);
+    expect(new Set(at).size).toBe(5);
+    for (const t of new Set(at)) expect(at.filter((x) => x === t).length).toBeLessThanOrEqual(100);
+    const back = decodeStates(text).states;
+    expect(back.size).toBe(449);
+    expect(back.has('s400')).toBe(false);
+    expect(JSON.parse(text.slice(0, text.indexOf('\n'))).sensors).toBe(449);
+    expect(text).toBe(encodeStates(held, undefined, now));
   });
 
   it('keeps float state exactly as f64 strings, and still reads the arrays older files hold', () => {
