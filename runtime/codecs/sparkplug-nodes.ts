@@ -6,9 +6,17 @@
  * to one per node per interval, timed by message arrival (no timers).
  */
 
+/** What a birth said of a metric: its name and its datatype (Sparkplug code; 0 when the birth gave none). */
+export interface MetricDefinition {
+  name: string;
+  datatype: number;
+}
+
 /** One edge node's session as seen from here. */
 interface NodeSession {
-  aliases: Map<number, string>;
+  aliases: Map<number, MetricDefinition>;
+  /** Datatypes by device and metric name (`device/name`, the node's own metrics under ''), for DATA that names metrics without a type. */
+  types: Map<string, number>;
   /** `seq` of the node's last message; tracked only once its NBIRTH was seen (node-level topics subscribed). */
   seq?: number;
   /** bdSeq of the NBIRTH, to tell this session's NDEATH from a late one of the previous session. */
@@ -40,7 +48,7 @@ export class SparkplugNodes {
     if (s) this.nodes.delete(node);
     else {
       if (this.nodes.size >= MAX_NODES) this.nodes.delete(this.nodes.keys().next().value as string);
-      s = { aliases: new Map() };
+      s = { aliases: new Map(), types: new Map() };
     }
     this.nodes.set(node, s);
     return s;
@@ -50,6 +58,7 @@ export class SparkplugNodes {
   nodeBirth(node: string, seq: number | undefined, bdSeq: number | undefined): void {
     const s = this.session(node);
     s.aliases.clear();
+    s.types.clear();
     s.seq = seq;
     s.bdSeq = bdSeq;
   }
@@ -60,14 +69,21 @@ export class SparkplugNodes {
     if (s && (s.bdSeq === undefined || bdSeq === undefined || s.bdSeq === bdSeq)) this.nodes.delete(node);
   }
 
-  /** Record a birth's alias -> name. */
-  learn(node: string, alias: number, name: string): void {
-    this.session(node).aliases.set(alias, name);
+  /** Record what a birth (of `device`, '' for the node's own) said of a metric: its alias, if any, and its datatype. */
+  learn(node: string, device: string, name: string, alias: number | undefined, datatype: number): void {
+    const s = this.session(node);
+    if (alias !== undefined) s.aliases.set(alias, { name, datatype });
+    if (datatype) s.types.set(`${device}/${name}`, datatype);
   }
 
-  /** The name an alias stands for, if a birth said. */
-  name(node: string, alias: number): string | undefined {
+  /** The metric an alias stands for, if a birth said. */
+  alias(node: string, alias: number): MetricDefinition | undefined {
     return this.nodes.get(node)?.aliases.get(alias);
+  }
+
+  /** The datatype a birth gave the metric `name` of `device` ('' for the node's own), or 0. */
+  datatype(node: string, device: string, name: string): number {
+    return this.nodes.get(node)?.types.get(`${device}/${name}`) ?? 0;
   }
 
   /** Note a message's `seq` (any type but NBIRTH); true when it does not follow the previous one (a gap). */

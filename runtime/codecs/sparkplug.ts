@@ -1,7 +1,8 @@
 /**
  * Sparkplug B payloads (protobuf, `spBv1.0/GROUP/TYPE/NODE[/DEVICE]`): numeric metrics whose names are card
  * channels become a Reading, grouped by metric timestamp (else the payload's). Birth certificates (NBIRTH,
- * DBIRTH) teach the name of each alias, since DDATA may carry aliases only. As a Sparkplug host application
+ * DBIRTH) teach the name and datatype of each alias, since DDATA may carry aliases only and no datatype
+ * (sparkplug-metrics.ts reads values by datatype). As a Sparkplug host application
  * should, it asks a node to rebirth (NCMD) on an alias it does not know or a gap in `seq` (sparkplug-nodes.ts);
  * messages it cannot read meanwhile are rejected as `unknown_alias`, so they are counted and dead-lettered.
  */
@@ -10,6 +11,7 @@ import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { checkChannelPaths } from './channel-paths.ts';
 import { SparkplugNodes } from './sparkplug-nodes.ts';
+import { DATATYPE_NAMES, decodeProto, has, longNumber, metricValue, type ProtoMetric, type ProtoPayload } from './sparkplug-metrics.ts';
 import { channelValue, isFieldError, readingTime, stampArrival } from './values.ts';
 
 type SparkplugPayload = NonNullable<ReturnType<typeof import('sparkplug-payload').get>>;
@@ -19,23 +21,6 @@ function sparkplugPayload(): SparkplugPayload | null {
   spbCache ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof import('sparkplug-payload')).get('spBv1.0');
   return spbCache;
 }
-interface Metric {
-  name?: string | null;
-  alias?: unknown;
-  timestamp?: unknown;
-  value?: unknown;
-  isNull?: boolean | null;
-  type?: string;
-}
-
-/** A protobuf uint64 (Long) or number as a JS number. */
-function toNumber(v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'object' && typeof (v as { toNumber?: unknown }).toNumber === 'function') return (v as { toNumber(): number }).toNumber();
-  return undefined;
-}
-
 /**
  * Why a topic template would split one Sparkplug device into several sensors, or undefined: the message type level
  * (`spBv1.0/GROUP/TYPE/...`) must not be part of the sensor id, or a device's DBIRTH and DDATA are two sensors.
@@ -63,8 +48,10 @@ export function rebirthRequest(group: string, node: string, now: number): { topi
 }
 
 /** bdSeq of a birth or death certificate. */
-function bdSeqOf(metrics: Metric[]): number | undefined {
-  return toNumber(metrics.find((m) => m.name === 'bdSeq')?.value);
+function bdSeqOf(metrics: ProtoMetric[]): number | undefined {
+  const m = metrics.find((x) => x.name === 'bdSeq');
+  const v = m && metricValue(m, m.datatype ?? 0);
+  return typeof v === 'number' ? v : undefined;
 }
 
 /** Codec for Sparkplug B DDATA/NDATA (and births, which also carry values); a host application's node sessions. */
@@ -93,16 +80,17 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const isDeath = type === 'NDEATH' || type === 'DDEATH';
       if (!isBirth && !isDeath && type !== 'DDATA' && type !== 'NDATA') return [];
       if (!spb) return reject(msg, 'bad_protobuf', 'sparkplug-payload has no spBv1.0 codec');
-      let payload: { timestamp?: unknown; seq?: unknown; metrics?: Metric[] | null };
+      let payload: ProtoPayload;
       try {
-        payload = spb.decodePayload(msg.payload) as typeof payload;
+        payload = decodeProto(msg.payload);
       } catch (err) {
         if (isDeath) return []; // nothing to read from a death but its bdSeq
         return reject(msg, 'bad_protobuf', `payload is not a Sparkplug B protobuf (${(err as Error).message}); expected a ${type} Payload message`);
       }
       const nodeKey = `${seg[1]}/${seg[3]}`;
+      const device = seg[4] ?? '';
       const metrics = payload.metrics ?? [];
-      const seq = toNumber(payload.seq);
+      const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
       if (type === 'NBIRTH') nodes.nodeBirth(nodeKey, seq, bdSeqOf(metrics));
       else if (type === 'NDEATH') nodes.nodeDeath(nodeKey, bdSeqOf(metrics));
       else if (nodes.sequence(nodeKey, seq)) askRebirth(seg, `seq ${seq} does not follow the previous message's`, msg.receivedAt);
@@ -110,25 +98,32 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
 
       const groups = new Map<number, Record<string, number>>();
       const arrival = new Set<number>();
-      const payloadTs = toNumber(payload.timestamp);
+      const payloadTs = has(payload, 'timestamp') ? longNumber(payload.timestamp) : undefined;
       for (const m of metrics) {
-        const alias = toNumber(m.alias);
-        let name = m.name ?? undefined;
-        if (isBirth && name && alias !== undefined) nodes.learn(nodeKey, alias, name);
+        const alias = has(m, 'alias') ? longNumber(m.alias) : undefined;
+        let name = has(m, 'name') ? m.name : undefined;
+        let datatype = m.datatype ?? 0;
+        if (isBirth && name) nodes.learn(nodeKey, device, name, alias, datatype);
         if (!name && alias !== undefined) {
-          name = nodes.name(nodeKey, alias);
-          if (!name) {
+          const def = nodes.alias(nodeKey, alias);
+          if (!def) {
             // After a restart vigil knows no aliases: ask for the births, and count what cannot be read meanwhile.
             const asked = askRebirth(seg, `${type} uses alias ${alias}, which no birth seen here defined`, msg.receivedAt);
             const note = nodes.asks ? (asked ? '; asked the node to rebirth (NCMD Node Control/Rebirth)' : '; a rebirth was asked of the node recently') : '';
             return reject(msg, 'unknown_alias', `metric alias ${alias} has no name; expected a ${type === 'NDATA' ? 'NBIRTH' : 'DBIRTH'} naming it first, or metrics with names${note}`);
           }
+          name = def.name;
+          datatype ||= def.datatype;
         }
         const channel = name === undefined ? undefined : known.get(name);
-        if (channel === undefined || m.isNull) continue;
-        const v = channelValue(toNumber(m.value) ?? m.value, channel);
-        if (isFieldError(v)) return reject(msg, v.error, `${v.detail} (Sparkplug type ${m.type ?? 'unknown'})`);
-        const rawTs = toNumber(m.timestamp) ?? payloadTs;
+        if (channel === undefined) continue;
+        datatype ||= nodes.datatype(nodeKey, device, name!);
+        const value = metricValue(m, datatype);
+        // An is_null metric is a sample with no value: the window stage holds the channel as for a JSON null.
+        if (value === null) continue;
+        const v = channelValue(value, channel);
+        if (isFieldError(v)) return reject(msg, v.error, `${v.detail} (Sparkplug type ${DATATYPE_NAMES[datatype] ?? datatype})`);
+        const rawTs = has(m, 'timestamp') ? longNumber(m.timestamp) : payloadTs;
         const ts = readingTime(rawTs, msg.receivedAt, { ...ctx.timestamp, unit: 'ms' });
         if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail);
         let g = groups.get(ts);
