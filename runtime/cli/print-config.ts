@@ -19,7 +19,7 @@ export function printableConfig(cfg: RunConfig): { text: string; warnings: strin
 
   const codec: Partial<RunConfig['source']['codec']> = shown.source.codec;
   if (codec.kind !== 'csv') delete codec.delimiter;
-  if (codec.kind !== 'number') delete codec.joinToleranceMs;
+  if (codec.kind !== 'number' && codec.kind !== 'sparkplug') delete codec.joinToleranceMs;
   if (codec.kind !== 'sparkplug') delete codec.rebirthIntervalMs;
 
   try {

@@ -1,40 +1,17 @@
 /**
  * Bare number payloads, one channel per topic (`sensors/pump1/current` -> `1.23`, or `ts,1.23`). Values of
- * one sensor are joined into one Reading by timestamp: a reading is emitted as soon as every card channel has
- * arrived within `toleranceMs` of the first, or partially (the window stage forward-fills) when a newer
- * timestamp or a repeated channel shows the group will not complete.
+ * one sensor are joined into one Reading by timestamp (row-joiner.ts).
  */
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
-import { channelValue, compactNumber, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
+import { RowJoiner, type RowJoinerOptions } from './row-joiner.ts';
+import { channelValue, compactNumber, isFieldError, readingTime, utf8Text } from './values.ts';
 
-/** Options of the joiner. */
-export interface BareNumberOptions {
-  /** Values whose timestamps differ by at most this join into one reading (arrival times jitter). */
-  toleranceMs: number;
-  /** Sensors with a group in progress at most; beyond it the oldest group is emitted as it is. */
-  maxPending: number;
-}
-
-interface Pending {
-  ts: number;
-  receivedAt: number;
-  values: Record<string, number>;
-  count: number;
-  /** The payload's own timestamp, undefined when `ts` is the arrival time. */
-  raw: string | undefined;
-}
-
-/** Codec for one number per message and topic; state (groups in progress) lives in the instance. */
-export function bareNumberCodec(ctx: CodecContext, opts: BareNumberOptions = { toleranceMs: 100, maxPending: 100_000 }): Codec {
+/** Codec for one number per message and topic; state (rows in progress) lives in the instance. */
+export function bareNumberCodec(ctx: CodecContext, opts: RowJoinerOptions = { toleranceMs: 100, maxPending: 100_000 }): Codec {
   const c = ctx.channels.length;
   const known = new Set(ctx.channels);
-  const pending = new Map<string, Pending>();
-
-  function take(sensor: string, p: Pending): Reading {
-    pending.delete(sensor);
-    return stampArrival({ sensor, ts: p.ts, values: p.values, receivedAt: p.receivedAt }, p.raw, ctx.timestamp);
-  }
+  const rows = new RowJoiner(c, opts, ctx.timestamp);
 
   return {
     name: 'number',
@@ -53,26 +30,8 @@ export function bareNumberCodec(ctx: CodecContext, opts: BareNumberOptions = { t
       const raw = parts.length === 2 ? parts[0].trim() : undefined;
       const ts = readingTime(raw, msg.receivedAt, ctx.timestamp);
       if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail);
-
       const out: Reading[] = [];
-      const sensor = where.sensor;
-      let p = pending.get(sensor);
-      if (p && (Math.abs(ts - p.ts) > opts.toleranceMs || Object.hasOwn(p.values, channel))) {
-        out.push(take(sensor, p));
-        p = undefined;
-      }
-      if (!p) {
-        if (pending.size >= opts.maxPending) {
-          const [oldest, op] = pending.entries().next().value as [string, Pending];
-          out.push(take(oldest, op));
-        }
-        p = { ts, receivedAt: msg.receivedAt, values: {}, count: 0, raw };
-        pending.set(sensor, p);
-      }
-      p.values[channel] = v;
-      p.count++;
-      p.receivedAt = msg.receivedAt;
-      if (p.count === c) out.push(take(sensor, p));
+      rows.add(where.sensor, ts, raw, { [channel]: v }, msg.receivedAt, out);
       return out;
     },
   };

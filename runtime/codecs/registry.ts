@@ -22,7 +22,7 @@ export const CodecConfigSchema = z
     kind: z.enum(CODEC_KINDS),
     /** csv: field delimiter. */
     delimiter: z.string().min(1).max(4).default(','),
-    /** number: values of one sensor within this many ms join into one reading. */
+    /** number, sparkplug: values of one sensor within this many ms join into one reading (row-joiner.ts). */
     joinToleranceMs: z.number().nonnegative().default(100),
     /** sparkplug: at most one rebirth request (NCMD) per edge node per this many ms; null: never ask (passive listener). */
     rebirthIntervalMs: z.number().int().nonnegative().nullable().default(5000),
@@ -53,7 +53,7 @@ function codecOfKind(cfg: CodecConfig, ctx: CodecContext): Codec {
     case 'number':
       return bareNumberCodec(ctx, { toleranceMs: cfg.joinToleranceMs, maxPending: 100_000 });
     case 'sparkplug':
-      return sparkplugCodec(ctx, { rebirthIntervalMs: cfg.rebirthIntervalMs });
+      return sparkplugCodec(ctx, { rebirthIntervalMs: cfg.rebirthIntervalMs, joinToleranceMs: cfg.joinToleranceMs });
     default:
       throw new Error(`unknown codec '${(cfg as { kind: string }).kind}'; expected one of ${CODEC_KINDS.join(', ')}`);
   }

@@ -12,7 +12,8 @@ import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInf
 import { checkChannelPaths } from './channel-paths.ts';
 import { SparkplugNodes } from './sparkplug-nodes.ts';
 import { DATATYPE_NAMES, decodeProto, has, longNumber, metricValue, type ProtoMetric, type ProtoPayload } from './sparkplug-metrics.ts';
-import { channelValue, isFieldError, readingTime, stampArrival } from './values.ts';
+import { RowJoiner } from './row-joiner.ts';
+import { channelValue, isFieldError, readingTime } from './values.ts';
 
 type SparkplugPayload = NonNullable<ReturnType<typeof import('sparkplug-payload').get>>;
 let spbCache: SparkplugPayload | null | undefined;
@@ -39,6 +40,8 @@ export function sparkplugTemplateProblem(template: string, sensorId: string | un
 export interface SparkplugOptions {
   /** At most one rebirth request per edge node per this many ms; null: never ask (a passive listener). */
   rebirthIntervalMs: number | null;
+  /** Metrics of one device stamped within this many ms join into one row (row-joiner.ts). */
+  joinToleranceMs: number;
 }
 
 /** The NCMD a host publishes to ask an edge node to republish its births (Sparkplug B 3.0, "Rebirth Request"). */
@@ -61,6 +64,8 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
   const known = new Map(ctx.channels.map((ch) => [ctx.paths?.[ch] ?? ch, ch]));
   const nodes = new SparkplugNodes(ctx.request ? opts.rebirthIntervalMs : null);
   const spb = sparkplugPayload();
+  const rows = new RowJoiner(ctx.channels.length, { toleranceMs: opts.joinToleranceMs, maxPending: 100_000 }, ctx.timestamp);
+  const split = new SplitRows(opts.joinToleranceMs);
 
   /** Ask the node for its births, at most once per interval; says whether it was asked. */
   const askRebirth = (seg: string[], why: string, now: number): boolean => {
@@ -135,11 +140,57 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         if (isBirth) return [];
         return reject(msg, 'no_known_channels', `${type} has no numeric metric named as a model channel; expected some of ${[...known.keys()].join(', ')}`);
       }
+      const sensor = where.sensor;
+      const order = [...groups.keys()].sort((a, b) => a - b);
+      split.notice(sensor, order[0], groups.get(order[0])!);
       const out: Reading[] = [];
-      for (const ts of [...groups.keys()].sort((a, b) => a - b)) {
-        out.push(stampArrival({ sensor: where.sensor, ts, values: groups.get(ts)!, receivedAt: msg.receivedAt }, arrival.has(ts) ? undefined : ts, ctx.timestamp));
+      // Metrics stamped a few ms apart (a driver reading them one by one) join into one row; a device that splits its
+      // rows over several messages has its partial rows wait for the rest; any other row is complete with its message.
+      for (const ts of order) rows.add(sensor, ts, arrival.has(ts) ? undefined : ts, groups.get(ts)!, msg.receivedAt, out);
+      if (!split.has(sensor)) rows.flush(sensor, out);
+      for (let i = out.length - 1; i >= 0; i--) {
+        if (out[i].sensor !== sensor) continue;
+        split.emitted(sensor, out[i]);
+        break;
       }
       return out;
     },
   };
+}
+
+/**
+ * Devices seen splitting one row over several DATA messages: a message whose first metrics are stamped within the
+ * tolerance of the row emitted last for the device, with none of its channels, is the rest of that row. It comes
+ * too late for it (the window stage refuses it as a `timestamp_conflict`, counted); from then on the device's
+ * partial rows wait in the joiner for the rest. A device reporting by exception (partial rows, each stamped anew)
+ * is never held.
+ */
+class SplitRows {
+  private readonly last = new Map<string, { ts: number; channels: string[] }>();
+  private readonly splitting = new Set<string>();
+
+  constructor(
+    private readonly toleranceMs: number,
+    private readonly maxSensors = 100_000,
+  ) {}
+
+  has(sensor: string): boolean {
+    return this.splitting.has(sensor);
+  }
+
+  /** A message's first row (`ts`, `values`) for `sensor`: note whether it is the rest of the row emitted last. */
+  notice(sensor: string, ts: number, values: Readonly<Record<string, number>>): void {
+    const prev = this.last.get(sensor);
+    if (!prev || this.splitting.has(sensor) || Math.abs(ts - prev.ts) > this.toleranceMs) return;
+    if (prev.channels.some((ch) => Object.hasOwn(values, ch))) return;
+    if (this.splitting.size >= this.maxSensors) this.splitting.delete(this.splitting.values().next().value as string);
+    this.splitting.add(sensor);
+  }
+
+  /** The row emitted last for `sensor`. */
+  emitted(sensor: string, r: Reading): void {
+    this.last.delete(sensor);
+    if (this.last.size >= this.maxSensors) this.last.delete(this.last.keys().next().value as string);
+    this.last.set(sensor, { ts: r.ts, channels: Object.keys(r.values) });
+  }
 }

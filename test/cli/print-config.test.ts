@@ -42,7 +42,7 @@ describe('vigil run --print-config', () => {
     expect(csv).not.toContain('joinToleranceMs');
     expect(csv).not.toContain('rebirthIntervalMs');
     const sp = printableConfig(loadConfig(undefined, { ...flags, codec: 'sparkplug' }, {})).text;
-    expect(sp).toContain('kind: sparkplug\n    rebirthIntervalMs: 5000');
+    expect(sp).toContain('kind: sparkplug\n    joinToleranceMs: 100\n    rebirthIntervalMs: 5000');
   });
 
   it('prints YAML that loads back to the same config', () => {
