@@ -45,6 +45,17 @@ describe('Sparkplug metrics into rows', () => {
     expect(rows(c.decode(half(['c', 'd'], T0 + 2000), where))).toEqual([{ ts: T0 + 2000, a: 2000, b: 2000, c: 2000, d: 2000 }]);
   });
 
+  it('lets a held part wait no longer than the tolerance: the next message to arrive after it, of any device, emits it', () => {
+    const c = codec();
+    const half = (names: string[], t: number, at = t + 20) => ddata(names.map((name) => ({ name, v: 1 })), t, at);
+    c.decode(half(['a', 'b'], T0), where);
+    c.decode(half(['c', 'd'], T0), where); // shows the split
+    expect(rows(c.decode(half(['a', 'b'], T0 + 1000), where))).toEqual([{ ts: T0, c: 1, d: 1 }]);
+    // The device falls silent before the rest of its row; another device's message 150 ms later emits the part held.
+    const other = { topic: 'spBv1.0/plant/DDATA/edge1/pump8', payload: ddata([{ name: 'a', v: 5 }], T0 + 1150).payload, receivedAt: T0 + 1170 };
+    expect(rows(c.decode(other, { sensor: 'plant:edge1:pump8' }))).toEqual([{ ts: T0 + 1000, a: 1, b: 1 }, { ts: T0 + 1150, a: 5 }]);
+  });
+
   it('emits a device reporting by exception row by row, with its message', () => {
     const c = codec();
     expect(rows(c.decode(ddata(CH.map((name) => ({ name, v: 1 })), T0), where))).toEqual([{ ts: T0, a: 1, b: 1, c: 1, d: 1 }]);
