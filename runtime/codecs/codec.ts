@@ -73,6 +73,16 @@ export interface Codec {
   readonly name: string;
   /** Decode one message of a known sensor; never throws. */
   decode(msg: RawMessage, where: TopicInfo): DecodeResult;
+  /**
+   * The largest payload this codec reads on `topic`, given the configured bound (`source.maxPayloadBytes`); absent:
+   * the bound. A Sparkplug birth lists every metric of a device and may exceed what its DATA ever need.
+   */
+  payloadLimit?(topic: string, bound: number): number;
+  /**
+   * A message refused before decoding (too large, or a topic naming no usable sensor): a codec that follows its
+   * publishers' sessions notes that it was sent (a Sparkplug node's `seq` counts every message, read or not).
+   */
+  refused?(msg: RawMessage): void;
 }
 
 /** Default timestamp handling. */

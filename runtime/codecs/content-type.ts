@@ -50,5 +50,8 @@ export function byContentType(base: Codec, configured: Kind, make: (kind: Kind) 
       if (!Array.isArray(r)) r.detail += ` (codec ${kind}, chosen by content type ${msg.contentType})`;
       return r;
     },
+    // Limits and sessions are the configured codec's business (a Sparkplug node's births and seq).
+    ...(base.payloadLimit ? { payloadLimit: (topic: string, bound: number) => base.payloadLimit!(topic, bound) } : {}),
+    ...(base.refused ? { refused: (msg: RawMessage) => base.refused!(msg) } : {}),
   };
 }

@@ -28,11 +28,17 @@ export interface DecodeOptions {
 
 /** Decode one message to readings, or a rejection; never throws. */
 export function decodeMessage(msg: RawMessage, opts: Omit<DecodeOptions, 'onRejected'>): Reading[] | Rejected {
-  if (msg.payload.byteLength > opts.maxPayloadBytes) {
-    return reject(msg, 'too_large', `payload is ${msg.payload.byteLength} bytes; expected at most ${opts.maxPayloadBytes} (source.maxPayloadBytes)`);
+  const limit = opts.codec.payloadLimit?.(msg.topic, opts.maxPayloadBytes) ?? opts.maxPayloadBytes;
+  if (msg.payload.byteLength > limit) {
+    opts.codec.refused?.(msg);
+    const why = limit === opts.maxPayloadBytes ? '(source.maxPayloadBytes)' : `(codec ${opts.codec.name}'s bound for this topic, from source.maxPayloadBytes ${opts.maxPayloadBytes})`;
+    return reject(msg, 'too_large', `payload is ${msg.payload.byteLength} bytes; expected at most ${limit} ${why}`);
   }
   const where = opts.route(msg.topic);
-  if ('error' in where) return reject(msg, where.reason, where.error);
+  if ('error' in where) {
+    opts.codec.refused?.(msg);
+    return reject(msg, where.reason, where.error);
+  }
   let res: Reading[] | Rejected;
   try {
     res = opts.codec.decode(msg, where);

@@ -36,6 +36,14 @@ export function sparkplugTemplateProblem(template: string, sensorId: string | un
   return `the message type level '${type}' is part of the sensor id, so a device's BIRTH and DATA messages would be two sensors; set source.sensorId without it, e.g. '{group}:{node}:{device}' for spBv1.0/{group}/{type}/{node}/{device}`;
 }
 
+/**
+ * A birth may be this many times `source.maxPayloadBytes`: it lists every metric of a device (thousands of tags on
+ * some), while DATA carry what changed. Refused, its aliases are never learnt and every DATA after it is unreadable.
+ */
+export const BIRTH_BOUND_FACTOR = 16;
+/** Refused messages up to BIRTH_BOUND_FACTOR x this are read for their `seq` (a larger one counts as a gap). */
+const REFUSED_READ_BYTES = 64 * 1024;
+
 /** Options of the Sparkplug codec. */
 export interface SparkplugOptions {
   /** At most one rebirth request per edge node per this many ms; null: never ask (a passive listener). */
@@ -76,8 +84,31 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
     return true;
   };
 
+  /** A node-level message's `seq` and births/deaths, read or not; true on a gap. */
+  const session = (type: string, nodeKey: string, payload: ProtoPayload): boolean => {
+    const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
+    if (type === 'NBIRTH') nodes.nodeBirth(nodeKey, seq, bdSeqOf(payload.metrics ?? []));
+    else if (type === 'NDEATH') nodes.nodeDeath(nodeKey, bdSeqOf(payload.metrics ?? []));
+    else return nodes.sequence(nodeKey, seq);
+    return false;
+  };
+
   return {
     name: 'sparkplug',
+    payloadLimit: (topic, bound) => (/^spBv1\.0\/[^/]+\/[ND]BIRTH\//.test(topic) ? bound * BIRTH_BOUND_FACTOR : bound),
+    refused(msg: RawMessage): void {
+      // A device vigil cannot name (an id outside its sensor-id rule) or a message over the bound still took a `seq`:
+      // noted, so the node's next message is not taken for a gap (and a rebirth asked every interval for ever).
+      const seg = msg.topic.split('/');
+      if (seg[0] !== 'spBv1.0' || !seg[3] || msg.payload.byteLength > BIRTH_BOUND_FACTOR * REFUSED_READ_BYTES) return;
+      let payload: ProtoPayload;
+      try {
+        payload = decodeProto(msg.payload);
+      } catch {
+        return;
+      }
+      if (session(seg[2] ?? '', `${seg[1]}/${seg[3]}`, payload)) askRebirth(seg, `seq does not follow the previous message's`, msg.receivedAt);
+    },
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
       const seg = msg.topic.split('/');
       const type = seg[0] === 'spBv1.0' ? seg[2] ?? '' : 'DDATA';
@@ -95,10 +126,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const nodeKey = `${seg[1]}/${seg[3]}`;
       const device = seg[4] ?? '';
       const metrics = payload.metrics ?? [];
-      const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
-      if (type === 'NBIRTH') nodes.nodeBirth(nodeKey, seq, bdSeqOf(metrics));
-      else if (type === 'NDEATH') nodes.nodeDeath(nodeKey, bdSeqOf(metrics));
-      else if (nodes.sequence(nodeKey, seq)) askRebirth(seg, `seq ${seq} does not follow the previous message's`, msg.receivedAt);
+      if (session(type, nodeKey, payload)) askRebirth(seg, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
       if (isDeath) return [];
 
       const groups = new Map<number, Record<string, number>>();

@@ -8,6 +8,7 @@ import { get as getSparkplug } from 'sparkplug-payload';
 import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecRequest, type DecodeResult } from '../../runtime/codecs/index.ts';
 import { SourceSchema } from '../../runtime/config/schema.ts';
 import { compileTopicTemplate } from '../../runtime/mqtt/topic-template.ts';
+import { decodeMessage } from '../../runtime/codecs/decode.ts';
 
 const spb = getSparkplug('spBv1.0')!;
 const T0 = 1_700_000_000_000;
@@ -103,5 +104,40 @@ describe('Sparkplug topics and sensor ids', () => {
     expect(node.match('spBv1.0/plant/NDATA/edge1')).toEqual({ sensor: 'plant:edge1' });
     expect(node.match('spBv1.0/plant/NDATA/edge1:pump7')).toMatchObject({ reason: 'bad_sensor_id' });
     expect(() => compileTopicTemplate('spBv1.0/{group}/{type}/{node}', '{device}:{node}')).toThrow(/names \{device\}/);
+  });
+});
+
+describe('Sparkplug host: messages refused before decoding', () => {
+  const dev = compileTopicTemplate('spBv1.0/{group}/{type}/{node}/{device}', '{group}:{node}:{device}');
+  const route = (t: string) => {
+    const m = dev.match(t);
+    return m ?? { reason: 'unknown_topic' as const, error: 'no match' };
+  };
+  const at = (type: string, device: string, p: object, when: number) => ({ topic: `spBv1.0/plant/${type}/edge1/${device}`, payload: spb.encodePayload(p as never), receivedAt: when });
+
+  it('counts the seq of a device vigil cannot name, so its node is not asked to rebirth for ever', () => {
+    const { codec, requests } = host();
+    const opts = { codec, route, maxPayloadBytes: 64 * 1024 };
+    decodeMessage(nbirth(0, T0), { ...opts, route: () => ({ sensor: 'plant:edge1' }) });
+    expect(decodeMessage(at('DBIRTH', 'pump7', { timestamp: T0, seq: 1, metrics: [{ name: 'value', alias: 1, type: 'Double', value: 1 }] }, T0), opts)).toHaveLength(1);
+    // 'Pump 7' is a legal Sparkplug device id, not a legal vigil sensor id: refused, its seq still taken.
+    const bad = decodeMessage(at('DDATA', 'Pump 7', { timestamp: T0 + 1, seq: 2, metrics: [{ name: 'value', type: 'Double', value: 2 }] }, T0 + 1), opts);
+    expect(bad).toMatchObject({ reason: 'bad_sensor_id' });
+    expect(decodeMessage(at('DDATA', 'pump7', { timestamp: T0 + 2, seq: 3, metrics: [{ alias: 1, type: 'Double', value: 3 }] }, T0 + 2), opts)).toHaveLength(1);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('reads a birth larger than the DATA bound (a device with thousands of tags), up to 16 times it', () => {
+    const { codec, requests } = host();
+    const opts = { codec, route, maxPayloadBytes: 64 * 1024 };
+    const tags = Array.from({ length: 3000 }, (_, i) => ({ name: `Tags/tag-${i}-with-a-long-descriptive-name`, alias: 100 + i, type: 'Double', value: i }));
+    const birth = at('DBIRTH', 'pump7', { timestamp: T0, seq: 1, metrics: [{ name: 'value', alias: 1, type: 'Double', value: 1 }, ...tags] }, T0);
+    expect(birth.payload.byteLength).toBeGreaterThan(64 * 1024);
+    expect(decodeMessage(birth, opts)).toHaveLength(1);
+    expect(decodeMessage(at('DDATA', 'pump7', { timestamp: T0 + 1, seq: 2, metrics: [{ alias: 1, type: 'Double', value: 5 }] }, T0 + 1), opts)).toEqual([expect.objectContaining({ values: { value: 5 } })]);
+    // DATA keep the configured bound.
+    const big = at('DDATA', 'pump7', { timestamp: T0 + 2, seq: 3, metrics: tags }, T0 + 2);
+    expect(decodeMessage(big, opts)).toMatchObject({ reason: 'too_large' });
+    expect(requests).toHaveLength(0);
   });
 });
