@@ -17,6 +17,8 @@ interface NodeSession {
   aliases: Map<number, MetricDefinition>;
   /** Datatypes by device and metric name (`device/name`, the node's own metrics under ''), for DATA that names metrics without a type. */
   types: Map<string, number>;
+  /** Devices ('' for the node itself) whose birth this session has seen. */
+  born: Set<string>;
   /** `seq` of the node's last message; tracked only once its NBIRTH was seen (node-level topics subscribed). */
   seq?: number;
   /** bdSeq of the NBIRTH, to tell this session's NDEATH from a late one of the previous session. */
@@ -48,7 +50,7 @@ export class SparkplugNodes {
     if (s) this.nodes.delete(node);
     else {
       if (this.nodes.size >= MAX_NODES) this.nodes.delete(this.nodes.keys().next().value as string);
-      s = { aliases: new Map(), types: new Map() };
+      s = { aliases: new Map(), types: new Map(), born: new Set() };
     }
     this.nodes.set(node, s);
     return s;
@@ -59,6 +61,8 @@ export class SparkplugNodes {
     const s = this.session(node);
     s.aliases.clear();
     s.types.clear();
+    s.born.clear();
+    s.born.add('');
     s.seq = seq;
     s.bdSeq = bdSeq;
   }
@@ -74,6 +78,16 @@ export class SparkplugNodes {
     const s = this.session(node);
     if (alias !== undefined) s.aliases.set(alias, { name, datatype });
     if (datatype) s.types.set(`${device}/${name}`, datatype);
+  }
+
+  /** A device's birth (DBIRTH) was seen in this session. */
+  deviceBirth(node: string, device: string): void {
+    this.session(node).born.add(device);
+  }
+
+  /** Whether this session has seen the birth of `device` ('' for the node's NBIRTH). */
+  born(node: string, device: string): boolean {
+    return this.nodes.get(node)?.born.has(device) ?? false;
   }
 
   /** The metric an alias stands for, if a birth said. */

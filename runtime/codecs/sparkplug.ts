@@ -126,6 +126,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const nodeKey = `${seg[1]}/${seg[3]}`;
       const device = seg[4] ?? '';
       const metrics = payload.metrics ?? [];
+      if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
       if (session(type, nodeKey, payload)) askRebirth(seg, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
       if (isDeath) return [];
 
@@ -165,8 +166,12 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         g[channel] = v;
       }
       if (groups.size === 0) {
-        if (isBirth) return [];
-        return reject(msg, 'no_known_channels', `${type} has no numeric metric named as a model channel; expected some of ${[...known.keys()].join(', ')}`);
+        // A device (or node) whose birth was seen says what it carries: DATA with none of the model's metrics (other
+        // tags on the same node, a report by exception of what else changed) are nothing to score, not a fault.
+        if (isBirth || nodes.born(nodeKey, device)) return [];
+        // Without its birth there is no telling: ask for it (a host should), and count this one.
+        const asked = askRebirth(seg, `${type} of a ${device ? 'device' : 'node'} whose birth was not seen here`, msg.receivedAt);
+        return reject(msg, 'no_known_channels', `${type} has no numeric metric named as a model channel; expected some of ${[...known.keys()].join(', ')}${asked ? '; asked the node to rebirth, after which such messages of a device without model metrics are ignored' : ''}`);
       }
       const sensor = where.sensor;
       const order = [...groups.keys()].sort((a, b) => a - b);

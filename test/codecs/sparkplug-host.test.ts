@@ -141,3 +141,22 @@ describe('Sparkplug host: messages refused before decoding', () => {
     expect(requests).toHaveLength(0);
   });
 });
+
+describe('Sparkplug host: devices and tags the model does not watch', () => {
+  const at = (type: string, device: string, p: object, when: number) => ({ topic: `spBv1.0/plant/${type}/edge1/${device}`, payload: spb.encodePayload(p as never), receivedAt: when });
+  it('ignores DATA without model metrics from a device whose birth was seen; asks for the birth of one it was not', () => {
+    const { codec, requests } = host();
+    const valve = { sensor: 'plant:edge1:valve3' };
+    // Another device on the node, with none of the model's metrics: its births and data are nothing to score.
+    expect(values(codec.decode(at('DBIRTH', 'valve3', { timestamp: T0, seq: 1, metrics: [{ name: 'position', alias: 50, type: 'Float', value: 10 }] }, T0), valve))).toEqual([]);
+    expect(values(codec.decode(at('DDATA', 'valve3', { timestamp: T0 + 1, seq: 2, metrics: [{ alias: 50, type: 'Float', value: 11 }] }, T0 + 1), valve))).toEqual([]);
+    // The watched device reporting by exception a tag the model lacks: nothing to score either.
+    codec.decode(dbirth(3, T0 + 2), where);
+    expect(values(codec.decode(msg('DDATA', { timestamp: T0 + 3, seq: 4, metrics: [{ name: 'Properties/serial', type: 'Double', value: 7 }] }, T0 + 3), where))).toEqual([]);
+    expect(requests).toHaveLength(0);
+    // A device never born here: counted, and the node asked for its births.
+    const r = codec.decode(at('DDATA', 'valve9', { timestamp: T0 + 4, seq: 5, metrics: [{ name: 'position', type: 'Float', value: 1 }] }, T0 + 4), { sensor: 'plant:edge1:valve9' });
+    expect(isRejected(r) && r).toMatchObject({ reason: 'no_known_channels', detail: expect.stringContaining('asked the node to rebirth') });
+    expect(requests).toHaveLength(1);
+  });
+});

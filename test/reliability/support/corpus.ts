@@ -165,7 +165,8 @@ export function fuzzCorpus(o: CorpusOptions): FuzzCase[] {
     () => json('sp-unknown-alias', spb.encodePayload({ timestamp: o.now - 1000, metrics: [{ alias: 9999, type: 'Double', value: 1 }] }), ['unknown_alias'], spTopic()),
     () => json('sp-string-value', spb.encodePayload({ timestamp: o.now - 1000, metrics: [{ name: chs[0], type: 'String', value: pick(['abc', 'NaN', '']) }] }), ['bad_value'], spTopic()),
     () => json('sp-nan-value', spb.encodePayload({ timestamp: o.now - 1000, metrics: [{ name: chs[0], type: 'Double', value: pick([NaN, Infinity, -Infinity]) }] }), ['bad_value'], spTopic()),
-    () => json('sp-unknown-metrics', spb.encodePayload({ timestamp: o.now - 1000, metrics: [{ name: 'rpm_setpoint', type: 'Double', value: 1 }] }), ['no_known_channels'], spTopic()),
+    // From a device whose birth was not seen (one whose birth was seen may send tags the model lacks: ignored, test/codecs/sparkplug-host.test.ts).
+    () => json('sp-unknown-metrics', spb.encodePayload({ timestamp: o.now - 1000, metrics: [{ name: 'rpm_setpoint', type: 'Double', value: 1 }] }), ['no_known_channels'], topicOf(`unborn-${int(0, 9)}`)),
     () => json('sp-future-ts', spb.encodePayload({ timestamp: o.now + 40 * 86_400_000, metrics: [{ name: chs[0], type: 'Double', value: 1 }] }), ['bad_timestamp'], spTopic()),
     () => json('huge', huge(), ['too_large'], spTopic()),
     () => json('hostile-sensor-id', goodSp(), ['bad_sensor_id'], `spBv1.0/plant/DDATA/edge1/${pick(['..', '.x', 'a b'])}`),
