@@ -28,12 +28,30 @@ export class AlertBank {
     opts: AlertBankOptions = {},
   ) {
     this.maxSensors = opts.maxSensors ?? 10_000;
-    this.saved = new Map(Object.entries(opts.saved ?? {}));
+    this.saved = new Map();
+    // Checked now, not on each sensor's first sight: an open alert that cannot be resumed is not announced as one
+    // (`openSensors`), and the failure is known at the start (`restoreFailures`), not after the alert opened again.
+    for (const [sensor, state] of Object.entries(opts.saved ?? {})) {
+      try {
+        AlertTracker.restore(policy, state, sensor);
+        this.saved.set(sensor, state);
+      } catch (err) {
+        this.restoreFailures.push({ sensor, reason: (err as Error).message });
+      }
+    }
   }
 
   /** The tracker of a sensor, created (or restored) on first use. */
   get(sensor: string): AlertTracker {
     return lruGet(this.held, sensor, () => this.create(sensor), this.maxSensors);
+  }
+
+  /** How many alerts are open now (held, or saved and not seen yet): `openSensors().length` without the list. */
+  openCount(): number {
+    let n = 0;
+    for (const t of this.held.values()) if (t.isOpen) n++;
+    for (const st of this.saved.values()) if (st.open) n++;
+    return n;
   }
 
   /** Sensors whose alert is open now (held or saved and not seen yet). */
@@ -45,7 +63,7 @@ export class AlertBank {
 
   /** Serialised state of every tracker (plus saved ones not seen yet, so a quiet sensor's open alert is kept). */
   snapshot(): Record<string, AlertTrackerState> {
-    return collectBy(savedThenHeld(this.saved, this.held), (s) => this.stateOf(s));
+    return collectBy(savedThenHeld(this.saved, this.held, this.maxSensors), (s) => this.stateOf(s));
   }
 
   /** One sensor's state as `snapshot` has it (no creation, no change of recency). */

@@ -109,7 +109,11 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
   const thresholds = late<RuntimeThresholds>('thresholds');
   const sinks = late<RuntimeSinks>('the sinks');
   const ops = late<OpsServer>('the ops server');
-  const syncEdge = () => sinks.peek()?.sync();
+  const syncEdge = () => {
+    sinks.peek()?.sync();
+    const th = thresholds.peek();
+    if (th) edge.alertsOpen = th.alerts.openCount();
+  };
   const metrics = createMetrics(counters, edge, { beforeCollect: syncEdge });
   const serving = openServing(sections(config, 'model', 'inference', 'batch', 'reload', 'adapt'), { log, edge, metrics, events, thresholds: thresholds.get });
   const ref = serving.ref;
@@ -153,7 +157,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     ops: ops.peek,
     syncEdge,
     state: 'starting',
-    health: () => healthOf(healthConfig, { state: assembly.state, startedAt, client: client.peek(), edge, counters, serving, flow, sinks: sinks.peek() }),
+    health: () => (syncEdge(), healthOf(healthConfig, { state: assembly.state, startedAt, client: client.peek(), edge, counters, serving, flow, sinks: sinks.peek() })),
   };
   return assembly;
 }

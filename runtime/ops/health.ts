@@ -42,6 +42,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
     sensors: counters.activeSensors,
     pendingWindows: counters.pending,
+    alertsOpen: edge.alertsOpen,
     alertsWaiting: s.sinks?.waiting() ?? 0,
     pipelineRestarts: flow.pipelineRestarts(),
     dropped,

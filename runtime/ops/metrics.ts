@@ -16,6 +16,8 @@ export interface EdgeCounters {
   /** Silence signals published (a sensor gone quiet, runtime/alerts/silent-sensors.ts), and sensors silent now (gauge). */
   silenceSignals: number;
   sensorsSilent: number;
+  /** Alerts open now, restored ones included (set before each scrape). */
+  alertsOpen: number;
   alertsPublished: number;
   alertsQueued: number;
   alertsDropped: number;
@@ -44,6 +46,7 @@ export function createEdgeCounters(): EdgeCounters {
     invalidSignals: new Map(),
     silenceSignals: 0,
     sensorsSilent: 0,
+    alertsOpen: 0,
     alertsPublished: 0,
     alertsQueued: 0,
     alertsDropped: 0,
@@ -160,6 +163,8 @@ function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_alerts_dropped_total', 'Alerts dropped because the offline queue was full', () => edge.alertsDropped);
   m('vigil_webhook_failures_total', 'Webhook deliveries that failed after all retries', () => edge.webhookFailures);
   m('vigil_silence_signals_total', 'Sensors signalled silent on their alert topic (no reading for alerts.silent.factor x their usual interval)', () => edge.silenceSignals);
+  // The counters above count this process's opens and closes; an alert resumed across a restart is open with no open counted.
+  new Gauge({ name: 'vigil_alerts_open', help: 'Alerts open now, those resumed from the state file included', registers: [registry], collect() { this.set(edge.alertsOpen); } });
   new Gauge({ name: 'vigil_sensors_silent', help: 'Sensors signalled silent and not heard from since', registers: [registry], collect() { this.set(edge.sensorsSilent); } });
   m('vigil_dead_letters_dropped_total', 'Dead letters not written to the file (backlog full, or a write failed: see the log)', () => edge.deadLetterDropped);
   m('vigil_model_reloads_total', 'Models hot-reloaded', () => edge.reloads);

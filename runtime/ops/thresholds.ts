@@ -104,6 +104,20 @@ class FollowModel implements Threshold {
   }
 }
 
+/**
+ * Saved states that could not be restored, logged as one line per kind and report: how many sensors, the first few
+ * with their reasons (a threshold config changed over 10,000 sensors is one line, not 10,000).
+ */
+function restoreFailureLog(log: VigilLogger) {
+  return {
+    report(msg: string, failures: { sensor: string; reason: string }[]): void {
+      if (failures.length === 0) return;
+      if (failures.length === 1) return void log.warn(failures[0], msg);
+      log.warn({ sensors: failures.length, first: failures.slice(0, 5) }, msg);
+    },
+  };
+}
+
 /** One field of every sensor's saved state, for the sensors that have it. */
 function pick<T>(states: Iterable<[string, SensorState]>, f: (st: SensorState) => T | undefined): Record<string, T> {
   const out: Record<string, T> = {};
@@ -115,7 +129,7 @@ function pick<T>(states: Iterable<[string, SensorState]>, f: (st: SensorState) =
 }
 
 /** New and restored thresholds of the configured kind, following the card in service. Throws naming a bad key. */
-function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factory: () => Threshold; restore: (s: ThresholdState) => Threshold } {
+function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factory: () => Threshold; restore: (s: ThresholdState) => Threshold; mismatch: (s: ThresholdState) => string | undefined } {
   const thrConfig = parseThresholdConfig(configured, 'threshold');
   const want = JSON.stringify(thrConfig);
   // New sensors take the calibration of the card in service (it changes on hot reload).
@@ -123,13 +137,24 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
   const factory = (): Threshold => new FollowModel(fresh(), cardNow(), fresh, cardNow);
   // A static threshold taken from the card has nothing learnt to restore: it is rebuilt from the card in service.
   const fromCard = thrConfig.kind === 'static' && thrConfig.value === undefined;
+  /** Why a saved threshold cannot be restored under the configured kind (its config differs), or undefined. */
+  const mismatch = (s: ThresholdState): string | undefined => {
+    if (fromCard) return undefined;
+    let saved: string;
+    try {
+      saved = JSON.stringify(parseThresholdConfig({ ...s?.config, kind: s?.kind }, 'saved threshold'));
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return saved === want ? undefined : `saved threshold ${saved} differs from the configured ${want}`;
+  };
   const restore = (s: ThresholdState): Threshold => {
     if (fromCard) return factory();
-    const saved = JSON.stringify(parseThresholdConfig({ ...s.config, kind: s.kind }, 'saved threshold'));
-    if (saved !== want) throw new Error(`saved threshold ${saved} differs from the configured ${want}`);
+    const why = mismatch(s);
+    if (why) throw new Error(why);
     return new FollowModel(restoreThreshold(s, cardNow()), cardNow(), fresh, cardNow);
   };
-  return { factory, restore };
+  return { factory, restore, mismatch };
 }
 
 /** The state file's store; a failed periodic save is counted and logged. */
@@ -154,7 +179,7 @@ function restoredStates(store: ThresholdStore, log: VigilLogger): Map<string, Se
 export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters): RuntimeThresholds {
   const card0 = ref.current.card;
   const cardNow = () => ref.current.card;
-  const { factory, restore } = thresholdKinds(config.threshold ?? card0.threshold.default, cardNow);
+  const { factory, restore, mismatch } = thresholdKinds(config.threshold ?? card0.threshold.default, cardNow);
   // Every sensor the window stage may hold, over all admission pools.
   const maxSensors = admissionPools(config.window.admission, config.window.maxSensors).capacity;
   const model = { name: card0.name, version: card0.version };
@@ -187,7 +212,16 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const store = config.state.file ? openStore(config.state.file, config.state.intervalMs, source, model, { edge, log }) : undefined;
   const loaded = store ? restoredStates(store, log) : new Map<string, SensorState>();
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
-  const bank = new ThresholdBank(factory, { saved: pick(loaded, (st) => st.threshold), restore, maxSensors });
+  const savedThresholds = pick(loaded, (st) => st.threshold);
+  const restoreFailures = restoreFailureLog(log);
+  // Thresholds learnt under another threshold config start fresh: said once at the start, not per sensor as each is seen.
+  const differ = Object.entries(savedThresholds).flatMap(([sensor, t]) => {
+    const reason = mismatch(t);
+    return reason ? [{ sensor, reason }] : [];
+  });
+  for (const { sensor } of differ) delete savedThresholds[sensor];
+  restoreFailures.report('saved threshold not restored; sensor started fresh', differ);
+  const bank = new ThresholdBank(factory, { saved: savedThresholds, restore, maxSensors });
   const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0, pick(loaded, (st) => st.residualClock));
   const { openK, openN, closeM, cooldownMs } = config.alerts;
   const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs }), { saved: pick(loaded, (st) => st.alert), maxSensors });
@@ -195,6 +229,14 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   // In a fleet a sensor's partition can move to a worker that never saw it go silent (and would never say it is back).
   const s = config.alerts.silent;
   const silence = s.enabled && !config.fleet ? new SilentSensors({ factor: s.factor, minMs: s.minMs, maxSensors }, pick(loaded, (st) => st.silence), performance.now()) : undefined;
+  // What failed to restore so far (checked at the start: alerts, silence watches), then at each report and at stop.
+  const reportRestoreFailures = () => {
+    restoreFailures.report('saved threshold not restored; sensor started fresh', bank.restoreFailures.splice(0));
+    restoreFailures.report('saved alert state not restored; sensor started with no alert open', alerts.restoreFailures.splice(0));
+    restoreFailures.report('saved score smoother not restored; sensor started smoothing afresh', smoothers.restoreFailures.splice(0));
+    restoreFailures.report('saved silence watch not restored; sensor watched afresh', (silence?.restoreFailures.splice(0) ?? []).map(({ sensor, problem }) => ({ sensor, reason: problem })));
+  };
+  reportRestoreFailures();
   const open = alerts.openSensors();
   if (open.length) log.info({ file: store?.path, openAlerts: open.length, sensors: open.slice(0, 10) }, 'open alerts restored; they resume and close as usual');
 
@@ -206,6 +248,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   // Which channels level drift excuses (runtime/scoring/drift-log.ts), on the same interval.
   const drifting = createDriftLog({ write: (fields, msg) => log.info(fields, msg) });
   const report = () => {
+    reportRestoreFailures();
     learning.report(held());
     const card = cardNow();
     const residual = card.scoring.residual;
@@ -228,10 +271,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     persistSoon: saves.persistSoon,
     async stop() {
       await saves.stop();
-      for (const f of bank.restoreFailures.splice(0)) log.warn(f, 'saved threshold not restored; sensor started fresh');
-      for (const f of alerts.restoreFailures.splice(0)) log.warn(f, 'saved alert state not restored; sensor started with no alert open');
-      for (const f of smoothers.restoreFailures.splice(0)) log.warn(f, 'saved score smoother not restored; sensor started smoothing afresh');
-      for (const f of silence?.restoreFailures.splice(0) ?? []) log.warn(f, 'saved silence watch not restored; sensor watched afresh');
+      reportRestoreFailures();
     },
     modelChanged(card) {
       model.name = card.name;

@@ -78,7 +78,7 @@ export class ThresholdBank {
 
   /** The sensors `snapshot` lists: saved ones not seen yet, then the held ones, least recently seen first. */
   keys(): string[] {
-    return savedThenHeld(this.saved, this.held);
+    return savedThenHeld(this.saved, this.held, this.maxSensors);
   }
 
   /** One sensor's state as `snapshot` has it (no creation, no change of recency). */

@@ -39,10 +39,17 @@ export function collectBy<S>(sensors: Iterable<string>, stateOf: (sensor: string
   return out;
 }
 
-/** The sensors a bank saves: saved ones not seen yet, then the held ones, least recently seen first. */
-export function savedThenHeld(saved: ReadonlyMap<string, unknown>, held: ReadonlyMap<string, unknown>): string[] {
-  const out: string[] = [];
-  for (const s of saved.keys()) if (!held.has(s)) out.push(s);
+/**
+ * The sensors a bank saves: saved ones not seen yet, then the held ones, least recently seen first; at most `max`,
+ * the held ones first and then the saved ones saved last. Without the bound, sensors restored but never seen again
+ * were written back by every save, and a gateway whose sensor names change grew its state file by a run's worth of
+ * sensors at every restart.
+ */
+export function savedThenHeld(saved: ReadonlyMap<string, unknown>, held: ReadonlyMap<string, unknown>, max = Number.POSITIVE_INFINITY): string[] {
+  const waiting: string[] = [];
+  for (const s of saved.keys()) if (!held.has(s)) waiting.push(s);
+  const room = Math.max(0, max - held.size);
+  const out = waiting.length > room ? waiting.slice(waiting.length - room) : waiting;
   for (const s of held.keys()) out.push(s);
   return out;
 }

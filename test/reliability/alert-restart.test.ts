@@ -74,6 +74,12 @@ describe('open alerts across a restart', () => {
     v = startVigil(config);
     await untilStarted(v);
     expect(v.out).toMatch(/"openAlerts":1[^\n]*open alerts restored/);
+    // Resumed, not opened by this process: /metrics and /health still show it open.
+    const ops = /ops\s+(http:\/\/\S+)\/metrics/.exec(v.out)![1];
+    const metricsText = await (await fetch(`${ops}/metrics`)).text();
+    expect(metricsText).toMatch(/^vigil_alerts_open 1$/m);
+    expect(metricsText).toMatch(/^vigil_alerts_opened_total 0$/m);
+    expect(await (await fetch(`${ops}/health`)).json()).toMatchObject({ alertsOpen: 1 });
     await publish(10, true);
     await publish(10, false);
     await waitFor(() => alerts.length >= 2, 'the close of episode 1', 20_000, kinds);

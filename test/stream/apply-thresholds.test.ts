@@ -74,6 +74,19 @@ describe('applyThresholds', () => {
     expect(restored.restoreFailures).toEqual([{ sensor: 'bad', reason: 'no level' }]);
   });
 
+  it('saves at most maxSensors: restored sensors never seen again make room for the ones seen, the oldest first', () => {
+    const level = (l: number) => ({ kind: 'max', config: {}, state: { level: l } });
+    // A previous run's 4 sensors, least recently seen first; this run sees 2 new ones, with room for 3 in all.
+    const bank = new ThresholdBank(() => new MaxThreshold(1), { maxSensors: 3, saved: { a: level(1), b: level(2), c: level(3), d: level(4) }, restore: (st) => new MaxThreshold(Number(st.state.level)) });
+    expect(bank.keys()).toEqual(['b', 'c', 'd']);
+    bank.get('x');
+    bank.get('c');
+    expect(bank.keys()).toEqual(['d', 'x', 'c']);
+    expect(Object.keys(bank.snapshot())).toEqual(['d', 'x', 'c']);
+    bank.get('y');
+    expect(bank.keys()).toEqual(['x', 'c', 'y']);
+  });
+
   it('passes errors on and unsubscribes from the source on teardown', () => {
     newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       expectObservable(cold<ScoredWindow>('#', undefined, new Error('x')).pipe(applyThresholds(() => new StaticThreshold(1)))).toBe('#', undefined, new Error('x'));
