@@ -53,18 +53,25 @@ export interface AlertSink {
   signal(p: InvalidPayload | SilencePayload): void;
   drain(timeoutMs: number): Promise<boolean>;
   stats(): AlertSinkStats;
+  /** What is not acknowledged yet, in the order it was published: handed to mqtt.js, then waiting. */
+  unsent(): AlertMessage[];
+  /** Publish messages a previous run could not (`unsent`), before anything published after. */
+  resend(items: AlertMessage[]): void;
   close(): void;
 }
 
-interface Item {
+/** One alert-topic message as the sink sends it (and keeps it across a restart when the broker never took it). */
+export interface AlertMessage {
   topic: string;
   body: string;
   properties?: IClientPublishOptions['properties'];
 }
+type Item = AlertMessage;
 
 /** Create the MQTT alert sink on a client. */
 export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): AlertSink {
   const queue: Item[] = [];
+  const sending = new Set<Item>();
   let inFlight = 0;
   const stats = { delivered: 0, queued: 0, dropped: 0, errors: 0 };
   const idle: (() => void)[] = [];
@@ -83,10 +90,12 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   };
   const send = (item: Item) => {
     inFlight++;
+    sending.add(item);
     const options: IClientPublishOptions = { qos: opts.qos, retain: opts.retain };
     if (item.properties) options.properties = item.properties;
     client.publish(item.topic, item.body, options, (err) => {
       inFlight--;
+      sending.delete(item);
       if (err) {
         stats.errors++;
         // A publish mqtt.js gave up on (e.g. the connection dropped before it was stored) goes back in line.
@@ -135,6 +144,12 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       });
     },
     stats: () => ({ ...stats, waiting: queue.length + inFlight }),
+    unsent: () => [...sending, ...queue],
+    resend(items) {
+      for (let i = items.length - 1; i >= 0; i--) enqueue(items[i], true);
+      stats.queued += items.length;
+      flush();
+    },
     close() {
       client.off('connect', flush);
     },

@@ -130,7 +130,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     brokerPart(config.broker, log, events, client),
     {
       name: 'sinks',
-      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window'), log, edge, () => ref().current.card)),
+      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state'), log, edge, () => ref().current.card)),
       async stop() {
         await sinks.peek()?.drain(5000);
         await sinks.peek()?.close();

@@ -18,6 +18,10 @@ import { createWebhook } from '../../runtime/ops/webhook.ts';
 import { BrokerSchema } from '../../runtime/config/schema.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { testBroker, type TestBroker } from '../ops/aedes.ts';
+import { capturingLogger } from '../ops/harness.ts';
+import { openSinks, unsentAlertsFile } from '../../runtime/ops/sinks.ts';
+import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
+import { RunConfigSchema } from '../../runtime/config/schema.ts';
 
 const alert = (sensor: string, tsLast: number): AlertEvent => ({
   type: 'open',
@@ -85,6 +89,39 @@ describe('alert sink offline queue', () => {
     expect(seen.filter((t) => t.startsWith('q/'))).toEqual(['q/s3', 'q/s4', 'q/s5']);
     sink.close();
     await client.endAsync();
+  });
+
+  it('keeps what the broker never acknowledged beside the state file at a stop, and sends it first at the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-unsent-'));
+    const config = RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: broker.url, reconnect: { minMs: 30, maxMs: 100 } }, alerts: { topic: 'u/{sensor}' }, state: { file: join(dir, 'state.json') } });
+    const client = connectBroker(config.broker);
+    client.on('error', () => {});
+    await waitConnected(client, 5000);
+    const { lines, logger } = capturingLogger('info');
+    const sinks = openSinks(client, config, logger, createEdgeCounters(), () => ({ name: 'm', version: '1' }));
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
+    await broker.stop();
+    await closed;
+    // An alert opens while the broker is away; the runtime stops before it comes back.
+    sinks.alert(alert('u1', 7000));
+    expect(await sinks.drain(100)).toBe(false);
+    await sinks.close();
+    client.end(true);
+    const file = unsentAlertsFile(config.state)!;
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).topic)).toEqual(['u/u1']);
+    expect(lines.find((l) => String(l.msg).startsWith('alert messages not acknowledged'))).toMatchObject({ messages: 1, file });
+
+    // The next start: the kept open goes out before anything new.
+    await broker.start();
+    const next = connectBroker(config.broker);
+    await waitConnected(next, 5000);
+    const again = openSinks(next, config, logger, createEdgeCounters(), () => ({ name: 'm', version: '1' }));
+    again.alert({ ...alert('u1', 9000), type: 'close' });
+    expect(await again.drain(5000)).toBe(true);
+    expect(seen.filter((t) => t.startsWith('u/'))).toEqual(['u/u1', 'u/u1']);
+    expect(existsSync(file)).toBe(false);
+    await again.close();
+    await next.endAsync();
   });
 
   it('a plain mqtt.js subscriber can read what the sink publishes', async () => {
