@@ -1,8 +1,9 @@
 /**
  * Values of one sensor that belong to one row, joined by timestamp: a row is emitted as soon as every card channel
  * has arrived within `toleranceMs` of its first value, or partially (the window stage forward-fills the rest) when a
- * value beyond the tolerance or a channel the row has already shows it will not complete, when `flush` says so, or
- * once it has waited `toleranceMs` of arrival time by the next value that arrives for any sensor. Used by the codecs
+ * value of the same sensor beyond the tolerance or a channel the row has already shows it will not complete, or when
+ * `flush` says so. A row is only ever emitted in the decode result of its own sensor's message (but for the
+ * `maxPending` bound), so a rejection of that message or its admission pool never concerns another sensor. Used by the codecs
  * whose rows come in pieces: one channel per topic (bare-number.ts), Sparkplug metrics stamped one by one or a
  * device's metrics split over several DATA messages (sparkplug.ts).
  */
@@ -12,7 +13,7 @@ import { stampArrival } from './values.ts';
 
 /** Options of a joiner. */
 export interface RowJoinerOptions {
-  /** Values whose timestamps differ by at most this join into one row (ms; also the longest a row waits, by arrival). */
+  /** Values whose timestamps differ by at most this join into one row (ms). */
   toleranceMs: number;
   /** Sensors with a row in progress at most; beyond it the oldest row is emitted as it is. */
   maxPending: number;
@@ -20,8 +21,7 @@ export interface RowJoinerOptions {
 
 interface Pending {
   ts: number;
-  /** Arrival of the row's first value (for the wait) and of its latest (the reading's). */
-  firstAt: number;
+  /** Arrival of the row's latest value (the reading's). */
   receivedAt: number;
   values: Record<string, number>;
   count: number;
@@ -42,10 +42,9 @@ export class RowJoiner {
 
   /**
    * Add `values` of `sensor` at `ts` (`raw`: the payload's own time, undefined when `ts` is the arrival time) and push
-   * onto `out` the rows they complete or show incomplete, and those that waited their time.
+   * onto `out` the rows they complete or show incomplete.
    */
   add(sensor: string, ts: number, raw: unknown, values: Readonly<Record<string, number>>, receivedAt: number, out: Reading[]): void {
-    this.expire(receivedAt, out);
     let p = this.pending.get(sensor);
     if (p && (Math.abs(ts - p.ts) > this.opts.toleranceMs || Object.keys(values).some((ch) => Object.hasOwn(p!.values, ch)))) {
       out.push(this.take(sensor, p));
@@ -56,7 +55,7 @@ export class RowJoiner {
         const [oldest, op] = this.pending.entries().next().value as [string, Pending];
         out.push(this.take(oldest, op));
       }
-      p = { ts, firstAt: receivedAt, receivedAt, values: {}, count: 0, raw };
+      p = { ts, receivedAt, values: {}, count: 0, raw };
       this.pending.set(sensor, p);
     }
     for (const ch in values) {
@@ -71,14 +70,6 @@ export class RowJoiner {
   flush(sensor: string, out: Reading[]): void {
     const p = this.pending.get(sensor);
     if (p) out.push(this.take(sensor, p));
-  }
-
-  /** Emit the rows that have waited `toleranceMs` of arrival time by `now` (oldest first). */
-  private expire(now: number, out: Reading[]): void {
-    for (const [sensor, p] of this.pending) {
-      if (now - p.firstAt <= this.opts.toleranceMs) break;
-      out.push(this.take(sensor, p));
-    }
   }
 
   private take(sensor: string, p: Pending): Reading {

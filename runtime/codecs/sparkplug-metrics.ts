@@ -84,13 +84,14 @@ export function metricValue(m: ProtoMetric, datatype: number): number | boolean 
   const raw = (m as Record<string, unknown>)[field];
   if (field === 'intValue' || field === 'longValue') {
     const wide = field === 'longValue';
-    const n = wide ? longNumber(raw as LongLike, datatype === 4 || datatype === 1 || datatype === 2 || datatype === 3) : (raw as number);
+    // Signed unless the type says unsigned: an Int64 with no datatype and no birth is far likelier than a UInt64 past 2^63.
+    const unsigned = datatype === 5 || datatype === 6 || datatype === 7 || datatype === 8 || datatype === 13;
+    const n = wide ? longNumber(raw as LongLike, !unsigned) : (raw as number);
     if (n === undefined) return undefined;
     if (wide) return n;
     if (datatype === 1) return (n << 24) >> 24;
     if (datatype === 2) return (n << 16) >> 16;
-    if (datatype === 3) return n | 0;
-    return n >>> 0;
+    return unsigned ? n >>> 0 : n | 0;
   }
   if (field === 'floatValue' || field === 'doubleValue' || field === 'booleanValue' || field === 'stringValue') return raw as number | boolean | string;
   return undefined; // bytes, data sets, templates, extensions: not a channel value

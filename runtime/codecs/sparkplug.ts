@@ -13,6 +13,7 @@ import { checkChannelPaths } from './channel-paths.ts';
 import { SparkplugNodes } from './sparkplug-nodes.ts';
 import { DATATYPE_NAMES, decodeProto, has, longNumber, metricValue, type ProtoMetric, type ProtoPayload } from './sparkplug-metrics.ts';
 import { RowJoiner } from './row-joiner.ts';
+import { SplitRows } from './split-rows.ts';
 import { channelValue, isFieldError, readingTime } from './values.ts';
 
 type SparkplugPayload = NonNullable<ReturnType<typeof import('sparkplug-payload').get>>;
@@ -41,6 +42,8 @@ export function sparkplugTemplateProblem(template: string, sensorId: string | un
  * some), while DATA carry what changed. Refused, its aliases are never learnt and every DATA after it is unreadable.
  */
 export const BIRTH_BOUND_FACTOR = 16;
+/** The message types of a node's session: what `decode` reads. */
+const SESSION_TYPES = new Set(['NBIRTH', 'DBIRTH', 'NDATA', 'DDATA', 'NDEATH', 'DDEATH']);
 /** Refused messages up to BIRTH_BOUND_FACTOR x this are read for their `seq` (a larger one counts as a gap). */
 const REFUSED_READ_BYTES = 64 * 1024;
 
@@ -73,7 +76,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
   const nodes = new SparkplugNodes(ctx.request ? opts.rebirthIntervalMs : null);
   const spb = sparkplugPayload();
   const rows = new RowJoiner(ctx.channels.length, { toleranceMs: opts.joinToleranceMs, maxPending: 100_000 }, ctx.timestamp);
-  const split = new SplitRows(opts.joinToleranceMs);
+  const split = new SplitRows(ctx.channels.length, opts.joinToleranceMs);
 
   /** Ask the node for its births, at most once per interval; says whether it was asked. */
   const askRebirth = (seg: string[], why: string, now: number): boolean => {
@@ -100,7 +103,8 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       // A device vigil cannot name (an id outside its sensor-id rule) or a message over the bound still took a `seq`:
       // noted, so the node's next message is not taken for a gap (and a rebirth asked every interval for ever).
       const seg = msg.topic.split('/');
-      if (seg[0] !== 'spBv1.0' || !seg[3] || msg.payload.byteLength > BIRTH_BOUND_FACTOR * REFUSED_READ_BYTES) return;
+      // Only the messages `decode` reads take part in the sequence (a command, NCMD/DCMD, does not).
+      if (seg[0] !== 'spBv1.0' || !seg[3] || !SESSION_TYPES.has(seg[2] ?? '') || msg.payload.byteLength > BIRTH_BOUND_FACTOR * REFUSED_READ_BYTES) return;
       let payload: ProtoPayload;
       try {
         payload = decodeProto(msg.payload);
@@ -178,52 +182,12 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       split.notice(sensor, order[0], groups.get(order[0])!);
       const out: Reading[] = [];
       // Metrics stamped a few ms apart (a driver reading them one by one) join into one row; a device that splits its
-      // rows over several messages has its partial rows wait for the rest; any other row is complete with its message.
+      // rows over several messages has its partial rows wait for the rest (split-rows.ts); any other row is complete
+      // with its message.
       for (const ts of order) rows.add(sensor, ts, arrival.has(ts) ? undefined : ts, groups.get(ts)!, msg.receivedAt, out);
       if (!split.has(sensor)) rows.flush(sensor, out);
-      for (let i = out.length - 1; i >= 0; i--) {
-        if (out[i].sensor !== sensor) continue;
-        split.emitted(sensor, out[i]);
-        break;
-      }
+      for (const r of out) if (r.sensor === sensor) split.emitted(sensor, r);
       return out;
     },
   };
-}
-
-/**
- * Devices seen splitting one row over several DATA messages: a message whose first metrics are stamped within the
- * tolerance of the row emitted last for the device, with none of its channels, is the rest of that row. It comes
- * too late for it (the window stage refuses it as a `timestamp_conflict`, counted); from then on the device's
- * partial rows wait in the joiner for the rest. A device reporting by exception (partial rows, each stamped anew)
- * is never held.
- */
-class SplitRows {
-  private readonly last = new Map<string, { ts: number; channels: string[] }>();
-  private readonly splitting = new Set<string>();
-
-  constructor(
-    private readonly toleranceMs: number,
-    private readonly maxSensors = 100_000,
-  ) {}
-
-  has(sensor: string): boolean {
-    return this.splitting.has(sensor);
-  }
-
-  /** A message's first row (`ts`, `values`) for `sensor`: note whether it is the rest of the row emitted last. */
-  notice(sensor: string, ts: number, values: Readonly<Record<string, number>>): void {
-    const prev = this.last.get(sensor);
-    if (!prev || this.splitting.has(sensor) || Math.abs(ts - prev.ts) > this.toleranceMs) return;
-    if (prev.channels.some((ch) => Object.hasOwn(values, ch))) return;
-    if (this.splitting.size >= this.maxSensors) this.splitting.delete(this.splitting.values().next().value as string);
-    this.splitting.add(sensor);
-  }
-
-  /** The row emitted last for `sensor`. */
-  emitted(sensor: string, r: Reading): void {
-    this.last.delete(sensor);
-    if (this.last.size >= this.maxSensors) this.last.delete(this.last.keys().next().value as string);
-    this.last.set(sensor, { ts: r.ts, channels: Object.keys(r.values) });
-  }
 }

@@ -146,7 +146,14 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     stats: () => ({ ...stats, waiting: queue.length + inFlight }),
     unsent: () => [...sending, ...queue],
     resend(items) {
-      for (let i = items.length - 1; i >= 0; i--) enqueue(items[i], true);
+      // Before what waits now, in order; beyond queueMax the oldest go, as they do while offline.
+      const all = [...items, ...queue];
+      const drop = Math.max(0, all.length - opts.queueMax);
+      if (drop) {
+        stats.dropped += drop;
+        opts.log?.warn({ queueMax: opts.queueMax, dropped: drop }, 'alert queue full; dropped the oldest alerts kept from the last run');
+      }
+      queue.splice(0, queue.length, ...all.slice(drop));
       stats.queued += items.length;
       flush();
     },

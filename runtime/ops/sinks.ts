@@ -7,9 +7,8 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
-import { readFileSync, rmSync } from 'node:fs';
-import { mqttAlertSink, type AlertMessage } from '../mqtt/alert-sink.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { mqttAlertSink } from '../mqtt/alert-sink.ts';
+import { keepUnsent, takeUnsent, unsentAlertsFile } from '../mqtt/unsent-alerts.ts';
 import { alertPayload, invalidPayload, silencePayload } from '../mqtt/alert-payload.ts';
 import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { invalidSignals, type InvalidSignal } from '../alerts/invalid-signals.ts';
@@ -39,48 +38,11 @@ export interface RuntimeSinks {
 /** The config sections the sinks read. */
 export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | 'state'>;
 
-/**
- * Where alert-topic messages the broker never acknowledged wait for the next start (beside the state file): an alert
- * opened while the broker was away and still queued at a stop was saved as open in the state, so the next run
- * resumed it and sent only its `close`, and a consumer saw a close with no open.
- */
-export function unsentAlertsFile(state: RunConfig['state']): string | undefined {
-  return state.file ? `${state.file}.unsent-alerts.jsonl` : undefined;
-}
-
-/** Messages a previous run left unsent (none when there is no file); a line that is not one is skipped and counted. */
-function readUnsent(file: string): { items: AlertMessage[]; skipped: number } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return { items: [], skipped: 0 };
-  }
-  const items: AlertMessage[] = [];
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const m = JSON.parse(line) as AlertMessage;
-      if (typeof m?.topic === 'string' && typeof m.body === 'string') items.push({ topic: m.topic, body: m.body, ...(m.properties ? { properties: m.properties } : {}) });
-      else skipped++;
-    } catch {
-      skipped++;
-    }
-  }
-  return { items, skipped };
-}
-
 /** Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals). */
 export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }): RuntimeSinks {
   const alertSink = mqttAlertSink(client, { ...config.alerts, log });
-  const unsentFile = unsentAlertsFile(config.state);
-  if (unsentFile) {
-    const { items, skipped } = readUnsent(unsentFile);
-    if (items.length || skipped) log.info({ file: unsentFile, messages: items.length, skipped }, 'alert messages the last run could not publish are sent first');
-    alertSink.resend(items);
-    rmSync(unsentFile, { force: true });
-  }
+  const unsentFile = unsentAlertsFile(config.state.file);
+  if (unsentFile) alertSink.resend(takeUnsent(unsentFile, log));
   const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors }) : undefined;
   const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
   const webhook = config.alerts.webhook
@@ -155,15 +117,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     sync,
     async close() {
       sync();
-      const left = alertSink.unsent();
-      if (left.length && unsentFile) {
-        try {
-          writeFileAtomic(unsentFile, left.map((m) => `${JSON.stringify(m)}\n`).join(''));
-          log.warn({ file: unsentFile, messages: left.length }, 'alert messages not acknowledged by the broker; kept, and sent first at the next start');
-        } catch (err) {
-          log.error({ file: unsentFile, messages: left.length, err: (err as Error).message }, 'alert messages not acknowledged by the broker, and not kept');
-        }
-      } else if (left.length) log.warn({ messages: left.length }, 'alert messages not acknowledged by the broker are lost (no state file to keep them beside)');
+      keepUnsent(unsentFile, alertSink.unsent(), log);
       alertSink.close();
       await deadLetters.close();
     },

@@ -6,16 +6,14 @@
  */
 import { createSmoother, restoreSmoother, type Smoother, type SmootherState, type SmoothingConfig } from '../scoring/smoothing.ts';
 import type { ScoreSmoother, SensorThreshold } from '../stream/threshold-bank.ts';
-import { collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
+import { forgetSensors } from '../util/held-states.ts';
 import type { VigilLogger } from './logger.ts';
 
 /** Smoothers by sensor: the pipeline's factory, and their states for the state file and fleet hand-over. */
 export interface SmootherStates {
   /** Per-sensor smoother factory for the pipeline (undefined: smoothing is off). */
   factory?: (sensor: string) => ScoreSmoother;
-  /** The state of every held sensor's smoother, plus saved ones not seen yet (so nothing is lost). */
-  snapshot(held: Iterable<[string, SensorThreshold]>): Record<string, SmootherState>;
-  /** One sensor's part of `snapshot`, given its entry in the threshold bank when held. */
+  /** One sensor's smoother state to save (its saved one while not seen yet), given its entry in the threshold bank when held. */
   stateOf(sensor: string, entry: SensorThreshold | undefined): SmootherState | undefined;
   /** Take saved states for sensors not held yet (`isHeld` says which are), restored on first sight. */
   adopt(states: Record<string, SmootherState>, isHeld: (sensor: string) => boolean): void;
@@ -62,10 +60,6 @@ export function smootherStates(config: SmoothingConfig, saved: Record<string, Sm
     isSmoother(entry?.smoother) ? entry.smoother.toJSON() : pending.get(sensor);
   return {
     factory,
-    snapshot(held) {
-      const entries = new Map(held);
-      return collectBy(savedThenHeld(pending, entries), (sensor) => stateOf(sensor, entries.get(sensor)));
-    },
     stateOf,
     adopt: (states, isHeld) => take(states, isHeld),
     forget: (which) => void forgetSensors([pending], which),

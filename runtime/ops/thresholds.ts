@@ -10,7 +10,7 @@
 import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
-import { createThreshold, parseThresholdConfig, restoreThreshold } from '../thresholds/factory.ts';
+import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from '../thresholds/factory.ts';
 import { ThresholdStore, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import { createDriftLog, excusedChannels, shiftedChannels, type ExcusedChannel, type ShiftedChannel } from '../scoring/drift-log.ts';
@@ -138,16 +138,7 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
   // A static threshold taken from the card has nothing learnt to restore: it is rebuilt from the card in service.
   const fromCard = thrConfig.kind === 'static' && thrConfig.value === undefined;
   /** Why a saved threshold cannot be restored under the configured kind (its config differs), or undefined. */
-  const mismatch = (s: ThresholdState): string | undefined => {
-    if (fromCard) return undefined;
-    let saved: string;
-    try {
-      saved = JSON.stringify(parseThresholdConfig({ ...s?.config, kind: s?.kind }, 'saved threshold'));
-    } catch (err) {
-      return (err as Error).message;
-    }
-    return saved === want ? undefined : `saved threshold ${saved} differs from the configured ${want}`;
-  };
+  const mismatch = (s: ThresholdState): string | undefined => (fromCard ? undefined : savedConfigProblem(s, want));
   const restore = (s: ThresholdState): Threshold => {
     if (fromCard) return factory();
     const why = mismatch(s);
@@ -214,12 +205,14 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
   const savedThresholds = pick(loaded, (st) => st.threshold);
   const restoreFailures = restoreFailureLog(log);
-  // Thresholds learnt under another threshold config start fresh: said once at the start, not per sensor as each is seen.
+  // Thresholds learnt under another threshold config start fresh: said once at the start, not per sensor as each is
+  // seen. A fresh one takes the saved one's place, so the rest of the sensor's state (an open alert, its silence
+  // watch) is still saved and resumed.
   const differ = Object.entries(savedThresholds).flatMap(([sensor, t]) => {
     const reason = mismatch(t);
     return reason ? [{ sensor, reason }] : [];
   });
-  for (const { sensor } of differ) delete savedThresholds[sensor];
+  for (const { sensor } of differ) savedThresholds[sensor] = factory().toJSON();
   restoreFailures.report('saved threshold not restored; sensor started fresh', differ);
   const bank = new ThresholdBank(factory, { saved: savedThresholds, restore, maxSensors });
   const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0, pick(loaded, (st) => st.residualClock));

@@ -83,3 +83,17 @@ export function restoreThreshold(saved: ThresholdState, card?: CardLike, where =
   if ('restore' in t) (t as RestorableThreshold).restore(saved.state);
   return t;
 }
+
+/**
+ * Why a saved threshold cannot be restored under the configured one, `want` (its parsed config as JSON), or
+ * undefined: its config differs, or is not one.
+ */
+export function savedConfigProblem(saved: ThresholdState, want: string): string | undefined {
+  let config: string;
+  try {
+    config = JSON.stringify(parseThresholdConfig({ ...saved?.config, kind: saved?.kind }, 'saved threshold'));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return config === want ? undefined : `saved threshold ${config} differs from the configured ${want}`;
+}

@@ -13,7 +13,7 @@ import type { SmootherState } from '../scoring/smoothing.ts';
 import type { CardLike } from './seed.ts';
 import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
-import { createThreshold, parseThresholdConfig, restoreThreshold } from './factory.ts';
+import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from './factory.ts';
 import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
 
 export { removeStaleTemps };
@@ -219,9 +219,9 @@ export function reviveThresholds(states: Map<string, SensorState>, config: unkno
   const problems: string[] = [];
   for (const [sensor, s] of states) {
     try {
-      const saved = JSON.stringify(parseThresholdConfig({ ...s.threshold.config, kind: s.threshold.kind }));
-      if (saved !== want) {
-        problems.push(`${sensor}: saved threshold config ${saved} differs from ${want}; starting fresh`);
+      const problem = savedConfigProblem(s.threshold, want);
+      if (problem) {
+        problems.push(`${sensor}: ${problem}; starting fresh`);
         thresholds.set(sensor, createThreshold(config, card));
         continue;
       }

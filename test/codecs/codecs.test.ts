@@ -82,6 +82,15 @@ describe('bare number codec', () => {
       { sensor: 'p2', ts: 1_000_000, values: { current: 1.5 }, receivedAt: NOW },
     ]);
   });
+  it('joins values stamped alike however late they arrive, each row in its own sensor\'s result', () => {
+    const codec = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 0 }, ctx);
+    expect(ok(codec.decode(msg('1000,1.5', 't', NOW + 10), { sensor: 'p1', channel: 'current' }))).toEqual([]);
+    // Another sensor's message long after: p1's row in progress is not emitted in it.
+    expect(ok(codec.decode(msg('1000,7', 't', NOW + 900), { sensor: 'p2', channel: 'current' }))).toEqual([]);
+    expect(ok(codec.decode(msg('1000,20', 't', NOW + 1000), { sensor: 'p1', channel: 'temp' }))).toEqual([
+      { sensor: 'p1', ts: 1_000_000, values: { current: 1.5, temp: 20 }, receivedAt: NOW + 1000 },
+    ]);
+  });
   it('joins arrival times within the tolerance', () => {
     const codec = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 50 }, ctx);
     expect(ok(codec.decode(msg('1.5', 't', NOW), { sensor: 'p1', channel: 'current' }))).toEqual([]);

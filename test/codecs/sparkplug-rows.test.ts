@@ -45,15 +45,31 @@ describe('Sparkplug metrics into rows', () => {
     expect(rows(c.decode(half(['c', 'd'], T0 + 2000), where))).toEqual([{ ts: T0 + 2000, a: 2000, b: 2000, c: 2000, d: 2000 }]);
   });
 
-  it('lets a held part wait no longer than the tolerance: the next message to arrive after it, of any device, emits it', () => {
+  it('emits a held part with its own device\'s next message, never in another device\'s', () => {
     const c = codec();
-    const half = (names: string[], t: number, at = t + 20) => ddata(names.map((name) => ({ name, v: 1 })), t, at);
+    const half = (names: string[], t: number) => ddata(names.map((name) => ({ name, v: 1 })), t);
     c.decode(half(['a', 'b'], T0), where);
     c.decode(half(['c', 'd'], T0), where); // shows the split
     expect(rows(c.decode(half(['a', 'b'], T0 + 1000), where))).toEqual([{ ts: T0, c: 1, d: 1 }]);
-    // The device falls silent before the rest of its row; another device's message 150 ms later emits the part held.
-    const other = { topic: 'spBv1.0/plant/DDATA/edge1/pump8', payload: ddata([{ name: 'a', v: 5 }], T0 + 1150).payload, receivedAt: T0 + 1170 };
-    expect(rows(c.decode(other, { sensor: 'plant:edge1:pump8' }))).toEqual([{ ts: T0 + 1000, a: 1, b: 1 }, { ts: T0 + 1150, a: 5 }]);
+    // Another device's message, much later: the part held for pump7 stays out of its result.
+    const other = { topic: 'spBv1.0/plant/DDATA/edge1/pump8', payload: ddata(CH.map((name) => ({ name, v: 5 })), T0 + 5000).payload, receivedAt: T0 + 5020 };
+    expect(rows(c.decode(other, { sensor: 'plant:edge1:pump8' }))).toEqual([{ ts: T0 + 5000, a: 5, b: 5, c: 5, d: 5 }]);
+    // pump7's next row brings it out.
+    expect(rows(c.decode(half(['a', 'b'], T0 + 6000), where))).toEqual([{ ts: T0 + 1000, a: 1, b: 1 }]);
+  });
+
+  it('lets go of a device reporting by exception taken for one that splits its rows', () => {
+    const c = codec();
+    const one = (name: string, t: number) => ddata([{ name, v: t - T0 }], t);
+    expect(rows(c.decode(ddata(CH.map((name) => ({ name, v: 0 })), T0), where))).toHaveLength(1);
+    // Two changes 50 ms apart, on different channels: taken for the two parts of one row.
+    expect(rows(c.decode(one('a', T0 + 1000), where))).toEqual([{ ts: T0 + 1000, a: 1000 }]);
+    expect(rows(c.decode(one('b', T0 + 1050), where))).toEqual([]);
+    // Its rows never complete: after two it is let go, and its rows go out with their messages again.
+    expect(rows(c.decode(one('c', T0 + 2000), where))).toEqual([{ ts: T0 + 1050, b: 1050 }]);
+    expect(rows(c.decode(one('d', T0 + 3000), where))).toEqual([{ ts: T0 + 2000, c: 2000 }]);
+    expect(rows(c.decode(one('a', T0 + 4000), where))).toEqual([{ ts: T0 + 3000, d: 3000 }, { ts: T0 + 4000, a: 4000 }]);
+    expect(rows(c.decode(one('b', T0 + 5000), where))).toEqual([{ ts: T0 + 5000, b: 5000 }]);
   });
 
   it('emits a device reporting by exception row by row, with its message', () => {

@@ -63,5 +63,10 @@ describe('restore failures at a restart', () => {
     const before = lines.length;
     await th.stop();
     expect(lines.slice(before).filter((l) => String(l.msg).startsWith('saved threshold'))).toEqual([]);
+    // The fresh thresholds took the old ones' place: the open alerts are still saved, to be resumed.
+    const saved = decodeStates(readFileSync(cfg.state.file!, 'utf8')).states;
+    expect(saved.size).toBe(20);
+    expect([...saved.values()].filter((st) => st.alert?.open).length).toBe(20);
+    expect(saved.get('s0')?.threshold.config).toMatchObject({ q: 1e-4 });
   });
 });
