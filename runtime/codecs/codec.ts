@@ -57,6 +57,8 @@ export interface CodecContext {
   paths?: Readonly<Record<string, string>>;
   /** Publishes what a codec asks of the devices (a Sparkplug rebirth request); absent: nothing is asked. */
   request?: (r: CodecRequest) => void;
+  /** Logs what a codec saw that an operator should know and that is no rejection (a Sparkplug seq gap); rate-limited by the codec. */
+  note?: (fields: Record<string, unknown>, msg: string) => void;
 }
 
 /** A message a codec asks to send back towards the publishers, e.g. a Sparkplug Node Control/Rebirth NCMD. */

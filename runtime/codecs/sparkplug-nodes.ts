@@ -24,7 +24,13 @@ interface NodeSession {
   /** bdSeq of the NBIRTH, to tell this session's NDEATH from a late one of the previous session. */
   bdSeq?: number;
   lastRebirthAt?: number;
+  /** Seq gaps since the last one was told (by a rebirth request or a note), and when a note was last made. */
+  gaps: number;
+  lastNoteAt?: number;
 }
+
+/** At most one note of a node's seq gaps per this many ms (when no rebirth request tells of them). */
+export const GAP_NOTE_INTERVAL_MS = 60_000;
 
 /** Why a rebirth is asked for. */
 export type RebirthReason = 'unknown_alias' | 'seq_gap';
@@ -50,7 +56,7 @@ export class SparkplugNodes {
     if (s) this.nodes.delete(node);
     else {
       if (this.nodes.size >= MAX_NODES) this.nodes.delete(this.nodes.keys().next().value as string);
-      s = { aliases: new Map(), types: new Map(), born: new Set() };
+      s = { aliases: new Map(), types: new Map(), born: new Set(), gaps: 0 };
     }
     this.nodes.set(node, s);
     return s;
@@ -106,7 +112,19 @@ export class SparkplugNodes {
     if (!s || s.seq === undefined || seq === undefined) return false;
     const gap = seq !== (s.seq + 1) % 256;
     s.seq = seq;
+    if (gap) s.gaps++;
     return gap;
+  }
+
+  /** The gaps of `node` not told yet, when they are to be told now (at most once per GAP_NOTE_INTERVAL_MS); then reset. */
+  gapsToTell(node: string, now: number, force = false): number {
+    const s = this.nodes.get(node);
+    if (!s || s.gaps === 0) return 0;
+    if (!force && s.lastNoteAt !== undefined && now - s.lastNoteAt < GAP_NOTE_INTERVAL_MS) return 0;
+    const n = s.gaps;
+    s.gaps = 0;
+    s.lastNoteAt = now;
+    return n;
   }
 
   /** Whether to ask `node` for a rebirth now (and note that it was asked). */

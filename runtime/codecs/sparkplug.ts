@@ -87,6 +87,17 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
     return true;
   };
 
+  /**
+   * A gap in a node's `seq`: messages lost between it and vigil. Asked to rebirth when vigil asks (the request's log
+   * line tells, with the gaps since the last one); otherwise, or within the rebirth interval, told by a note at most
+   * once a minute per node with the gaps counted meanwhile, so none passes silently.
+   */
+  const onGap = (seg: string[], nodeKey: string, why: string, now: number) => {
+    const asked = askRebirth(seg, why, now);
+    const gaps = nodes.gapsToTell(nodeKey, now, asked);
+    if (gaps > 0 && !asked) ctx.note?.({ node: nodeKey, gaps }, `Sparkplug edge node ${nodeKey}: ${gaps} gap(s) in seq (messages lost before vigil)${nodes.asks ? '; a rebirth was asked recently' : '; vigil is a passive listener (rebirthIntervalMs: null) and asks no rebirth'}`);
+  };
+
   /** A node-level message's `seq` and births/deaths, read or not; true on a gap. */
   const session = (type: string, nodeKey: string, payload: ProtoPayload): boolean => {
     const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
@@ -111,7 +122,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       } catch {
         return;
       }
-      if (session(seg[2] ?? '', `${seg[1]}/${seg[3]}`, payload)) askRebirth(seg, `seq does not follow the previous message's`, msg.receivedAt);
+      if (session(seg[2] ?? '', `${seg[1]}/${seg[3]}`, payload)) onGap(seg, `${seg[1]}/${seg[3]}`, `seq does not follow the previous message's`, msg.receivedAt);
     },
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
       const seg = msg.topic.split('/');
@@ -131,7 +142,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const device = seg[4] ?? '';
       const metrics = payload.metrics ?? [];
       if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
-      if (session(type, nodeKey, payload)) askRebirth(seg, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
+      if (session(type, nodeKey, payload)) onGap(seg, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
       if (isDeath) return [];
 
       const groups = new Map<number, Record<string, number>>();

@@ -200,7 +200,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
       const ref = deps.ref();
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log);
-      const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request });
+      const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);
+      const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note });
       const onRejected = (r: Rejected) => {
         deps.sinks().reject(r);
         events.rejected.next(r);
