@@ -42,4 +42,10 @@ export const BrokerSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  // TLS settings on a plain URL connected without TLS and sent the password in clear, silently (mqtt.js only switches
+  // to TLS when a client certificate is given): refused, saying which scheme to use.
+  .refine((b) => !b.tls || /^(mqtts|wss|ssl):\/\//.test(b.url), {
+    message: 'broker.tls is set but broker.url is not a TLS URL: use mqtts:// (or wss://), or remove broker.tls',
+    path: ['url'],
+  });

@@ -8,6 +8,7 @@
  * hand-over is taken by one worker, not two. Messages whose topic maps to no sensor are owned by the hash of
  * the topic, so exactly one worker dead-letters each of them.
  */
+import { takeEarlyMessages } from '../mqtt/early-messages.ts';
 import { Observable } from 'rxjs';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { RawMessage } from '../stream/types.ts';
@@ -70,6 +71,8 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
       sub.next(contentType === undefined ? { topic, payload, receivedAt: now() } : { topic, payload, receivedAt: now(), contentType });
     };
     client.on('message', onMessage);
+    // What a persistent session delivered before this listener existed goes first (runtime/mqtt/early-messages.ts).
+    for (const [topic, payload, packet] of takeEarlyMessages(client).messages) onMessage(topic, payload, packet);
     const health = () => fleet.setHealthy(client.connected);
     client.on('connect', health);
     client.on('offline', health);

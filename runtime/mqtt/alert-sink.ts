@@ -42,6 +42,8 @@ export interface AlertSinkStats {
   dropped: number;
   /** Publishes that failed (and were re-queued). */
   errors: number;
+  /** Messages the broker refused (MQTT 5 PUBACK failure reason code, e.g. an ACL): dropped, not retried. */
+  refused: number;
   /** Gauge: alerts waiting now (queue plus in flight). */
   waiting: number;
 }
@@ -68,12 +70,15 @@ export interface AlertMessage {
 }
 type Item = AlertMessage;
 
+/** A publish that failed while the client stayed connected is retried after this long (ms). */
+const RETRY_MS = 1000;
+
 /** Create the MQTT alert sink on a client. */
 export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): AlertSink {
   const queue: Item[] = [];
   const sending = new Set<Item>();
   let inFlight = 0;
-  const stats = { delivered: 0, queued: 0, dropped: 0, errors: 0 };
+  const stats = { delivered: 0, queued: 0, dropped: 0, errors: 0, refused: 0 };
   const idle: (() => void)[] = [];
 
   const settle = () => {
@@ -96,13 +101,26 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     client.publish(item.topic, item.body, options, (err) => {
       inFlight--;
       sending.delete(item);
-      if (err) {
+      const code = (err as { code?: unknown } | undefined)?.code;
+      const refused = typeof code === 'number' && code >= 0x80;
+      if (!err) stats.delivered++;
+      else if (refused) {
+        // The broker said no to this message (MQTT 5): sending it again gets the same answer, and left at the head of
+        // the queue it held back every alert after it until a reconnect. Dropped, counted, said.
+        stats.refused++;
+        opts.log?.warn({ topic: item.topic, reasonCode: code, err: err.message }, `alert refused by the broker (reason code 0x${code.toString(16)}); dropped. If not authorised: let vigil's user publish on the alert topic (the broker's ACL)`);
+      } else {
         stats.errors++;
-        // A publish mqtt.js gave up on (e.g. the connection dropped before it was stored) goes back in line.
+        stats.queued++;
+        // A publish mqtt.js gave up on (e.g. the connection dropped before it was stored) goes back in line, retried
+        // at the reconnect, or a second from now if the client stays connected.
         enqueue(item, true);
         opts.log?.warn({ topic: item.topic, err: err.message }, 'alert publish failed; queued for retry');
-      } else stats.delivered++;
-      settle();
+        setTimeout(() => client.connected && flush(), RETRY_MS).unref();
+      }
+      // After a refusal, what waits behind it goes out now.
+      if (refused && client.connected) flush();
+      else settle();
     });
   };
   const flush = () => {

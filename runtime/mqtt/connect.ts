@@ -80,20 +80,44 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     backoff.dropped();
     client.options.reconnectPeriod = backoff.nextDelay();
   });
+  // An outage is told once when it starts, then at most every OUTAGE_LOG_MS with its attempts, and once when it
+  // ends: each attempt logging its error flooded the log (about 20 lines a second in the quick phase), and the error
+  // says what to fix once the broker answers (a password rotated, a certificate renewed).
+  // The first connection counts as one (a broker down at start floods the same way).
+  let outage: { since: number; attempts: number; toldAt: number } | undefined = { since: Date.now(), attempts: 0, toldAt: 0 };
   client.on('connect', (ack) => {
     backoff.connected();
     const sock = client.stream as unknown as { setNoDelay?: (v: boolean) => void };
     sock.setNoDelay?.(true);
-    log?.info({ broker: redactedUrl(cfg.url), clientId: client.options.clientId, sessionPresent: ack.sessionPresent }, `${name} connected`);
+    const after = outage?.attempts ? { outageMs: Date.now() - outage.since, attempts: outage.attempts } : {};
+    outage = undefined;
+    log?.info({ broker: redactedUrl(cfg.url), clientId: client.options.clientId, sessionPresent: ack.sessionPresent, ...after }, `${name} connected`);
   });
   client.on('reconnect', () => {
     // mqtt.js retries on a fixed interval (setInterval); the next attempt is armed by the next 'close', with its own delay.
     (client as unknown as { _clearReconnect?: () => void })._clearReconnect?.();
   });
-  client.on('offline', () => log?.warn({ broker: redactedUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`));
-  client.on('error', (err) => log?.warn({ broker: redactedUrl(cfg.url), err: err.message }, `${name} error`));
+  client.on('offline', () => {
+    if (outage) return;
+    outage = { since: Date.now(), attempts: 0, toldAt: 0 };
+    log?.warn({ broker: redactedUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`);
+  });
+  client.on('error', (err) => {
+    const now = Date.now();
+    if (outage) {
+      outage.attempts++;
+      if (now - outage.toldAt < OUTAGE_LOG_MS) return;
+      outage.toldAt = now;
+    }
+    const f = classifyConnectError(err);
+    const still = outage ? { attempts: outage.attempts, outageMs: now - outage.since } : {};
+    log?.warn({ broker: redactedUrl(cfg.url), err: err.message, ...still }, `${name} error: ${f.cause}${f.permanent ? `; ${f.check}` : ''}`);
+  });
   return client;
 }
+
+/** While the broker is away, its errors are logged at most this often (ms). */
+const OUTAGE_LOG_MS = 30_000;
 
 /**
  * Wait for the first successful connection. Rejects at once when the broker or TLS refuses us in a way that

@@ -1,11 +1,12 @@
 /**
  * The MQTT source: subscribe to topic filters and emit each message as a RawMessage. Subscribing happens on
- * subscription to the Observable and unsubscribing on teardown; the client (and its reconnects) is the
- * caller's. mqtt.js resubscribes after a reconnect by itself.
+ * subscription to the Observable and unsubscribing on teardown (not with a persistent session: `keepSubscriptions`);
+ * the client (and its reconnects) is the caller's. mqtt.js resubscribes after a reconnect by itself.
  */
 import { Observable } from 'rxjs';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import type { RawMessage } from '../stream/types.ts';
+import { takeEarlyMessages } from './early-messages.ts';
 
 /** Options of the source. */
 export interface MqttSourceOptions {
@@ -19,6 +20,14 @@ export interface MqttSourceOptions {
   ignore?: (topic: string) => boolean;
   /** Clock for arrival times (tests). */
   now?: () => number;
+  /**
+   * Leave the subscriptions at the broker on teardown (a persistent session, `broker.clean: false`): the broker then
+   * queues what is published while vigil is stopped and delivers it at the next start. Unsubscribing on a clean stop
+   * threw the session's subscriptions away, and every restart lost the readings of its downtime.
+   */
+  keepSubscriptions?: boolean;
+  /** Told how many messages that arrived before the source listened were dropped past their bound (early-messages.ts). */
+  onEarlyDropped?: (n: number) => void;
 }
 
 /** Messages on `filters` as an Observable. */
@@ -32,6 +41,10 @@ export function mqttSource(client: MqttClient, opts: MqttSourceOptions): Observa
       sub.next(contentType === undefined ? { topic, payload, receivedAt: now() } : { topic, payload, receivedAt: now(), contentType });
     };
     client.on('message', onMessage);
+    // What a persistent session delivered before this listener existed goes first (early-messages.ts).
+    const early = takeEarlyMessages(client);
+    if (early.dropped) opts.onEarlyDropped?.(early.dropped);
+    for (const [topic, payload, packet] of early.messages) onMessage(topic, payload, packet);
     client.subscribe(opts.filters, { qos: opts.qos }, (err, granted) => {
       if (err) for (const f of opts.filters) opts.onSubscribeError?.(f, err.message);
       else for (const g of granted ?? []) if (g.qos === 128) opts.onSubscribeError?.(g.topic, 'refused by the broker (not authorised?)');
@@ -39,7 +52,7 @@ export function mqttSource(client: MqttClient, opts: MqttSourceOptions): Observa
     });
     return () => {
       client.off('message', onMessage);
-      if (client.connected) client.unsubscribe(opts.filters);
+      if (client.connected && !opts.keepSubscriptions) client.unsubscribe(opts.filters);
     };
   });
 }

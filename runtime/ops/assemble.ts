@@ -10,6 +10,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
+import { holdEarlyMessages } from '../mqtt/early-messages.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { RuntimeDeps } from './handle.ts';
@@ -69,6 +70,8 @@ function brokerPart(config: RunConfig['broker'], log: VigilLogger, events: Runti
     name: 'broker',
     async start() {
       const c = client.set(connectBroker(config, log));
+      // A persistent session's queued messages arrive before the intake listens: held for it (early-messages.ts).
+      holdEarlyMessages(c);
       c.on('connect', () => events.connection.next(true));
       c.on('close', () => events.connection.value && events.connection.next(false));
       await waitConnected(c, config.connectTimeoutMs);

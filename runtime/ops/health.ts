@@ -29,7 +29,9 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   // A lost persistent session lost readings upstream, uncounted: degraded for as long as drops would count.
   const sessionLostAgoMs = edge.sessionLostAt > 0 ? Date.now() - edge.sessionLostAt : null;
   const sessionLost = sessionLostAgoMs !== null && sessionLostAgoMs < config.health.dropWindowMs;
-  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost ? 'ok' : 'degraded';
+  // A topic filter the broker refused: vigil runs, but nothing on it arrives (a read ACL).
+  const refusedSubs = edge.subscriptionsRefused;
+  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 ? 'ok' : 'degraded';
   const card = s.serving.ref().current.card;
   const fleet = flow.fleet();
   const lastMessageAt = flow.lastMessageAt();
@@ -42,6 +44,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
     sensors: counters.activeSensors,
     pendingWindows: counters.pending,
+    ...(refusedSubs > 0 ? { subscriptionsRefused: refusedSubs } : {}),
     alertsOpen: edge.alertsOpen,
     alertsWaiting: s.sinks?.waiting() ?? 0,
     pipelineRestarts: flow.pipelineRestarts(),

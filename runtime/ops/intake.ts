@@ -52,7 +52,12 @@ export function openIntake(
     onSubscribed: () => resolve(),
     qos: config.source.qos,
     ignore: (t: string) => !!(ownAlert?.(t) || ownDead?.(t) || (fleetTopics && t.startsWith(fleetTopics))),
-    onSubscribeError: (f: string, reason: string) => log.error({ filter: f, reason }, 'subscription refused'),
+    onSubscribeError: (f: string, reason: string) => {
+      opts.edge.subscriptionsRefused++;
+      log.error({ filter: f, reason }, `subscription refused: nothing on ${f} reaches vigil; check that the broker's ACL lets vigil's user read it (then restart vigil)`);
+    },
+    keepSubscriptions: config.broker.clean === false,
+    onEarlyDropped: (n: number) => log.warn({ dropped: n }, 'messages delivered before the intake listened passed their bound and were dropped'),
   };
   // In a fleet, only the partitions this worker owns (see runtime/fleet and docs/fleet.md).
   const mqtt$ = fleet ? fleetSource(client, fleet, { ...sourceOpts, templates }) : mqttSource(client, { ...sourceOpts, filters: templates.map((t) => t.filter) });

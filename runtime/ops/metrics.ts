@@ -18,6 +18,10 @@ export interface EdgeCounters {
   sensorsSilent: number;
   /** Alerts open now, restored ones included (set before each scrape). */
   alertsOpen: number;
+  /** Topic filters the broker refused to subscribe (nothing on them reaches vigil). */
+  subscriptionsRefused: number;
+  /** Alert-topic messages the broker refused (an MQTT 5 PUBACK with a failure reason code, e.g. not authorised by an ACL). */
+  alertsRefused: number;
   alertsPublished: number;
   alertsQueued: number;
   alertsDropped: number;
@@ -47,6 +51,8 @@ export function createEdgeCounters(): EdgeCounters {
     silenceSignals: 0,
     sensorsSilent: 0,
     alertsOpen: 0,
+    subscriptionsRefused: 0,
+    alertsRefused: 0,
     alertsPublished: 0,
     alertsQueued: 0,
     alertsDropped: 0,
@@ -164,6 +170,8 @@ function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_webhook_failures_total', 'Webhook deliveries that failed after all retries', () => edge.webhookFailures);
   m('vigil_silence_signals_total', 'Sensors signalled silent on their alert topic (no reading for alerts.silent.factor x their usual interval)', () => edge.silenceSignals);
   // The counters above count this process's opens and closes; an alert resumed across a restart is open with no open counted.
+  new Gauge({ name: 'vigil_subscriptions_refused', help: 'Topic filters the broker refused to subscribe (nothing on them reaches vigil)', registers: [registry], collect() { this.set(edge.subscriptionsRefused); } });
+  m('vigil_alerts_refused_total', 'Alert-topic messages the broker refused (MQTT 5 failure reason code, e.g. an ACL), dropped', () => edge.alertsRefused);
   new Gauge({ name: 'vigil_alerts_open', help: 'Alerts open now, those resumed from the state file included', registers: [registry], collect() { this.set(edge.alertsOpen); } });
   new Gauge({ name: 'vigil_sensors_silent', help: 'Sensors signalled silent and not heard from since', registers: [registry], collect() { this.set(edge.sensorsSilent); } });
   m('vigil_dead_letters_dropped_total', 'Dead letters not written to the file (backlog full, or a write failed: see the log)', () => edge.deadLetterDropped);

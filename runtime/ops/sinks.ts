@@ -61,6 +61,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     edge.alertsPublished = s.delivered;
     edge.alertsQueued = s.queued;
     edge.alertsDropped = s.dropped;
+    edge.alertsRefused = s.refused;
     edge.deadLetterDropped = deadLetters.dropped() + writeFailures;
   };
   const raiseInvalid = (signal: InvalidSignal) => {

@@ -6,26 +6,17 @@
  * vigil_broker_sessions_lost_total), /health reads degraded for health.dropWindowMs, and it subscribes again and
  * goes on receiving (bench/burst.ts kill runs lost readings this way with nothing counted).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineConfig } from '../../runtime/config/load.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { tinyModelDir } from './support/tiny-model-dir.ts';
 import { startMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { brokerConnected } from './support/wait.ts';
 
-let dir: string;
-let model: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-kill-session-'));
-  model = writeTinyModel(join(dir, 'model'), { window: 4, channels: ['a'], threshold: 2 });
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tiny = tinyModelDir('vigil-kill-session-');
 
 const reading = (i: number) => JSON.stringify({ ts: 1_700_000_000_000 + i * 1000, values: { a: 0 } });
 
@@ -39,7 +30,7 @@ describe('broker kill -9 that loses the persistent session', () => {
     try {
       handle = await startRuntime(
         defineConfig({
-          model,
+          model: tiny.model(),
           broker: { url: broker.url, clientId: 'vigil-kill-session', clean: false, reconnect: { minMs: 100, maxMs: 500 } },
           source: { topics: ['sensors/{sensor}/data'], qos: 1 },
           metrics: { port: null },

@@ -6,17 +6,14 @@
  * raised arrives at a persistent subscriber, every reading is judged once (QoS 1 redeliveries of readings already
  * judged are counted as duplicates, no drop), and /health reads ok.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineConfig } from '../../runtime/config/load.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { droppedByReason, type PipelineCounters } from '../../runtime/stream/counters.ts';
-import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { tinyModelDir } from './support/tiny-model-dir.ts';
 import { startMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { startRestartableAedes } from './support/restartable-aedes.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
@@ -24,14 +21,7 @@ import { brokerConnected } from './support/wait.ts';
 
 const SENSORS = ['pump-1', 'pump-2', 'pump-3', 'pump-4'];
 const PER_PHASE = 16;
-let dir: string;
-let model: string;
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-restart-'));
-  model = writeTinyModel(join(dir, 'model'), { window: 4, channels: ['a'], threshold: 2 });
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tiny = tinyModelDir('vigil-restart-');
 
 interface Restartable {
   url: string;
@@ -61,7 +51,7 @@ for (const [kind, make] of Object.entries(brokers)) {
         const logs: string[] = [];
         handle = await startRuntime(
           defineConfig({
-            model,
+            model: tiny.model(),
             broker: { url: broker.url, clientId: `vigil-restart-${kind}`, clean: false, reconnect: { minMs: 100, maxMs: 1000 } },
             source: { topics: ['sensors/{sensor}/data'], qos: 1 },
             // Windows wait up to 1.5 s in the micro-batch, so the alerts of phase A are raised after the broker stops.
