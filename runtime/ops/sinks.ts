@@ -50,7 +50,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
         ...config.alerts.webhook,
         onFailure: (reason, p) => {
           edge.webhookFailures++;
-          log.warn({ sensor: p.sensor, reason }, 'webhook delivery failed');
+          log.warn({ sensor: p.sensor, type: p.type, reason }, `webhook delivery of ${p.sensor}'s ${p.type} failed for good`);
         },
       })
     : undefined;
@@ -119,6 +119,11 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     async close() {
       sync();
       keepUnsent(unsentFile, alertSink.unsent(), log);
+      const undelivered = webhook?.close() ?? 0;
+      if (undelivered) {
+        edge.webhookFailures += undelivered;
+        log.warn({ deliveries: undelivered }, 'webhook deliveries not made at the stop (the receiver did not answer in time); they are not kept');
+      }
       alertSink.close();
       await deadLetters.close();
     },

@@ -166,13 +166,17 @@ describe('webhook', () => {
   let url = '';
   const answers: number[] = [];
   const bodies: unknown[] = [];
+  const auths: string[] = [];
+  const retryAfter: string[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         bodies.push(JSON.parse(body));
-        res.writeHead(answers.shift() ?? 200).end();
+        auths.push(String(req.headers.authorization ?? ''));
+        const ra = retryAfter.shift();
+        res.writeHead(answers.shift() ?? 200, ra ? { 'retry-after': ra } : {}).end();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -180,18 +184,51 @@ describe('webhook', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+  it('delivers in order: an open failing and retried holds back its close, and Retry-After is waited for', async () => {
+    const hook = createWebhook({ url, timeoutMs: 2000, retries: 3, backoffMs: 5, headers: {} });
+    const before = bodies.length;
+    // The first answer is a 429 asking for 0.3 s: the open's retry waits that long, and the close goes after it.
+    retryAfter.push('0.3');
+    answers.push(429);
+    const t0 = Date.now();
+    hook.post(alertPayload(alert('o1', 1)));
+    hook.post(alertPayload({ ...alert('o1', 2), type: 'close' }));
+    expect(await hook.drain(5000)).toBe(true);
+    expect((bodies.slice(before) as { type: string }[]).map((b) => b.type)).toEqual(['open', 'open', 'close']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(hook.stats()).toMatchObject({ delivered: 2, failed: 0, inFlight: 0 });
+  });
+
+  it('sends a URL\'s user and password as Basic auth, and never says the URL', async () => {
+    const failures: string[] = [];
+    const withCreds = url.replace('http://', 'http://hookuser:HOOK%20PASS@');
+    const hook = createWebhook({ url: withCreds, timeoutMs: 2000, retries: 0, backoffMs: 5, headers: {}, onFailure: (r) => failures.push(r) });
+    const before = auths.length;
+    hook.post(alertPayload(alert('c1', 1)));
+    expect(await hook.drain(5000)).toBe(true);
+    expect(hook.stats()).toMatchObject({ delivered: 1, failed: 0 });
+    expect(auths.slice(before)).toEqual([`Basic ${Buffer.from('hookuser:HOOK PASS').toString('base64')}`]);
+    // A receiver that is gone: the failure gives a reason, not the URL with its secrets.
+    const gone = createWebhook({ url: 'http://u:SECRET@127.0.0.1:1/hook?token=T0K', timeoutMs: 500, retries: 0, backoffMs: 5, headers: {}, onFailure: (r) => failures.push(r) });
+    gone.post(alertPayload(alert('c2', 1)));
+    await gone.drain(3000);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).not.toMatch(/SECRET|T0K/);
+  });
+
   it('retries 5xx with backoff, gives up on 4xx, and reports failures', async () => {
     const failures: string[] = [];
     const hook = createWebhook({ url, timeoutMs: 2000, retries: 3, backoffMs: 5, headers: { authorization: 'Bearer t' }, onFailure: (r) => failures.push(r) });
+    const before = bodies.length;
     answers.push(503, 500, 200);
     hook.post(alertPayload(alert('w1', 1)));
     expect(await hook.drain(5000)).toBe(true);
     expect(hook.stats()).toMatchObject({ delivered: 1, failed: 0 });
-    expect(bodies).toHaveLength(3);
+    expect(bodies).toHaveLength(before + 3);
     answers.push(400);
     hook.post(alertPayload(alert('w2', 1)));
     await hook.drain(5000);
     expect(failures).toEqual(['HTTP 400']);
-    expect(bodies).toHaveLength(4);
+    expect(bodies).toHaveLength(before + 4);
   });
 });
