@@ -116,6 +116,11 @@ export class SparkplugNodes {
     return gap;
   }
 
+  /** The gaps of `node` not told yet. */
+  pendingGaps(node: string): number {
+    return this.nodes.get(node)?.gaps ?? 0;
+  }
+
   /** The gaps of `node` not told yet, when they are to be told now (at most once per GAP_NOTE_INTERVAL_MS); then reset. */
   gapsToTell(node: string, now: number, force = false): number {
     const s = this.nodes.get(node);

@@ -93,9 +93,14 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
    * once a minute per node with the gaps counted meanwhile, so none passes silently.
    */
   const onGap = (seg: string[], nodeKey: string, why: string, now: number) => {
-    const asked = askRebirth(seg, why, now);
-    const gaps = nodes.gapsToTell(nodeKey, now, asked);
-    if (gaps > 0 && !asked) ctx.note?.({ node: nodeKey, gaps }, `Sparkplug edge node ${nodeKey}: ${gaps} gap(s) in seq (messages lost before vigil)${nodes.asks ? '; a rebirth was asked recently' : '; vigil is a passive listener (rebirthIntervalMs: null) and asks no rebirth'}`);
+    const pending = nodes.pendingGaps(nodeKey);
+    if (askRebirth(seg, pending > 1 ? `${why} (${pending} gaps in seq since the last told)` : why, now)) nodes.gapsToTell(nodeKey, now, true);
+    else tellGaps(nodeKey, now);
+  };
+  /** Gaps not told by a rebirth request: a note at most once a minute per node, at the next message after it. */
+  const tellGaps = (nodeKey: string, now: number) => {
+    const gaps = nodes.gapsToTell(nodeKey, now);
+    if (gaps > 0) ctx.note?.({ node: nodeKey, gaps }, `Sparkplug edge node ${nodeKey}: ${gaps} gap(s) in seq (messages lost before vigil)${nodes.asks ? '; a rebirth was asked recently' : '; vigil is a passive listener (rebirthIntervalMs: null) and asks no rebirth'}`);
   };
 
   /** A node-level message's `seq` and births/deaths, read or not; true on a gap. */
@@ -143,6 +148,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const metrics = payload.metrics ?? [];
       if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
       if (session(type, nodeKey, payload)) onGap(seg, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
+      else if (nodes.pendingGaps(nodeKey)) tellGaps(nodeKey, msg.receivedAt);
       if (isDeath) return [];
 
       const groups = new Map<number, Record<string, number>>();

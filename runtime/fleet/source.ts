@@ -22,6 +22,8 @@ export interface FleetSourceOptions {
   qos: 0 | 1;
   ignore?: (topic: string) => boolean;
   onSubscribeError?: (filter: string, reason: string) => void;
+  /** Told how many messages that arrived before the source listened were dropped past their bound (runtime/mqtt/early-messages.ts). */
+  onEarlyDropped?: (n: number) => void;
   /** Told once the worker is in service: settled, and its first subscriptions answered by the broker. */
   onSubscribed?: () => void;
   /** Counts messages let through / skipped because another worker owns them. */
@@ -72,7 +74,9 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
     };
     client.on('message', onMessage);
     // What a persistent session delivered before this listener existed goes first (runtime/mqtt/early-messages.ts).
-    for (const [topic, payload, packet] of takeEarlyMessages(client).messages) onMessage(topic, payload, packet);
+    const early = takeEarlyMessages(client);
+    if (early.dropped) opts.onEarlyDropped?.(early.dropped);
+    for (const [topic, payload, packet] of early.messages) onMessage(topic, payload, packet);
     const health = () => fleet.setHealthy(client.connected);
     client.on('connect', health);
     client.on('offline', health);

@@ -116,18 +116,35 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
         // at the reconnect, or a second from now if the client stays connected.
         enqueue(item, true);
         opts.log?.warn({ topic: item.topic, err: err.message }, 'alert publish failed; queued for retry');
-        setTimeout(() => client.connected && flush(), RETRY_MS).unref();
+        scheduleRetry();
       }
       // After a refusal, what waits behind it goes out now.
       if (refused && client.connected) flush();
       else settle();
     });
   };
+  // After a failure the queue waits for the retry (or a reconnect): a client that fails every publish at once (one
+  // that is disconnecting but still says connected) would otherwise be retried in a loop with no end.
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  const scheduleRetry = () => {
+    if (retry || closed) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      flush();
+    }, RETRY_MS);
+    retry.unref();
+  };
   const flush = () => {
-    while (queue.length && client.connected) send(queue.shift()!);
+    while (queue.length && client.connected && !retry && !closed) send(queue.shift()!);
     settle();
   };
-  client.on('connect', flush);
+  const onConnect = () => {
+    clearTimeout(retry);
+    retry = undefined;
+    flush();
+  };
+  client.on('connect', onConnect);
 
   const put = (sensor: string, build: () => AlertMessagePayload) => {
     let item: Item;
@@ -176,7 +193,10 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       flush();
     },
     close() {
-      client.off('connect', flush);
+      closed = true;
+      clearTimeout(retry);
+      retry = undefined;
+      client.off('connect', onConnect);
     },
   };
 }

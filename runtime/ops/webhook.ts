@@ -44,7 +44,14 @@ export function webhookTarget(url: string, headers: Record<string, string>): { u
     return { url, headers };
   }
   if (!u.username && !u.password) return { url, headers };
-  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  const decode = (x: string) => {
+    try {
+      return decodeURIComponent(x);
+    } catch {
+      return x; // a malformed escape is taken as written
+    }
+  };
+  const basic = Buffer.from(`${decode(u.username)}:${decode(u.password)}`).toString('base64');
   u.username = '';
   u.password = '';
   const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
@@ -65,7 +72,7 @@ export function createWebhook(opts: WebhookOptions): Webhook {
   const target = webhookTarget(opts.url, opts.headers);
   const queue: AlertMessagePayload[] = [];
   const stats = { delivered: 0, failed: 0 };
-  const idle: (() => void)[] = [];
+  const idle: ((ok: boolean) => void)[] = [];
   let running = false;
   let closed = false;
   let abort: AbortController | undefined;
@@ -121,14 +128,18 @@ export function createWebhook(opts: WebhookOptions): Webhook {
       else fail(failed, p);
     }
     running = false;
-    if (queue.length === 0) for (const f of idle.splice(0)) f();
+    if (queue.length === 0) for (const f of idle.splice(0)) f(true);
   };
 
   return {
     post(p) {
       if (closed) return fail('the webhook is stopped', p);
-      // The one being delivered stays; the oldest waiting behind it goes.
-      if (queue.length >= maxWaiting) fail(`${maxWaiting} deliveries already waiting`, queue.splice(running ? 1 : 0, 1)[0]);
+      // The one being delivered stays; the oldest waiting behind it goes (or this one, when nothing waits behind it).
+      if (queue.length >= maxWaiting) {
+        const oldest = running ? 1 : 0;
+        if (oldest >= queue.length) return fail(`${maxWaiting} deliveries already waiting`, p);
+        fail(`${maxWaiting} deliveries already waiting`, queue.splice(oldest, 1)[0]);
+      }
       queue.push(p);
       if (!running) void run();
     },
@@ -136,9 +147,9 @@ export function createWebhook(opts: WebhookOptions): Webhook {
       if (queue.length === 0) return Promise.resolve(true);
       return new Promise((resolve) => {
         const t = setTimeout(() => resolve(false), timeoutMs);
-        idle.push(() => {
+        idle.push((ok) => {
           clearTimeout(t);
-          resolve(true);
+          resolve(ok);
         });
       });
     },
@@ -149,7 +160,8 @@ export function createWebhook(opts: WebhookOptions): Webhook {
       wake?.();
       const left = queue.length;
       queue.length = 0;
-      for (const f of idle.splice(0)) f();
+      // Abandoned, not delivered: a drain waiting on them says so.
+      for (const f of idle.splice(0)) f(left === 0);
       return left;
     },
   };

@@ -54,6 +54,27 @@ describe('a locked-down broker', () => {
     sink.close();
   });
 
+  it('waits a second after a failed publish instead of retrying at once, and sends nothing after close()', async () => {
+    // A client that is disconnecting but still says connected fails every publish at once.
+    let attempts = 0;
+    const client = Object.assign(new EventEmitter(), {
+      connected: true,
+      options: { protocolVersion: 4 },
+      publish(_t: string, _b: string, _o: unknown, cb: (err?: Error) => void) {
+        attempts++;
+        cb(new Error('client disconnecting'));
+      },
+    }) as unknown as MqttClient;
+    const sink = mqttAlertSink(client, { topic: 'a/{sensor}', qos: 1, retain: false, queueMax: 10, topChannels: 3, messageExpirySec: 0 });
+    sink.publish(alert('p1'));
+    sink.publish(alert('p2'));
+    expect(attempts).toBe(1);
+    expect(sink.unsent()).toHaveLength(2);
+    sink.close();
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(attempts).toBe(1);
+  });
+
   it('leaves its subscriptions at the broker on a stop with a persistent session, and drops them without one', () => {
     for (const keep of [true, false]) {
       const { client, calls } = lockedClient('');
