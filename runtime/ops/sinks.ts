@@ -24,8 +24,11 @@ export interface RuntimeSinks {
   reject(r: Rejected): void;
   /** A sensor gone silent or back (runtime/alerts/silent-sensors.ts). */
   silence(e: SilenceEvent): void;
-  /** A reading of `sensor` with `channels` missing for over window.maxFillAgeMs (runtime/alerts/invalid-signals.ts). */
-  missing(sensor: string, channels: string[], receivedAt: number): void;
+  /**
+   * A reading of `sensor` with `channels` newly missing for over window.maxFillAgeMs (runtime/alerts/invalid-signals.ts):
+   * false when its signal was held back by the rate limit (the window stage offers them again at the next reading).
+   */
+  missing(sensor: string, channels: string[], receivedAt: number): boolean;
   /** Wait until every alert so far is acknowledged (broker and webhook); false on timeout. */
   drain(timeoutMs: number): Promise<boolean>;
   /** Alerts waiting for the broker now. */
@@ -96,8 +99,10 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
       if (signal) raiseInvalid(signal);
     },
     missing(sensor, channels, receivedAt) {
-      const signal = invalid?.missing(sensor, channels, receivedAt, config.window.maxFillAgeMs);
+      if (!invalid) return true;
+      const signal = invalid.missing(sensor, channels, receivedAt, config.window.maxFillAgeMs);
       if (signal) raiseInvalid(signal);
+      return signal !== undefined;
     },
     silence(e) {
       const payload = silencePayload(e, model());

@@ -69,6 +69,11 @@ export class ReadingRow {
     return present;
   }
 
+  /** The channels this reading found newly missing were not told after all: they are newly missing at the next one. */
+  untell(s: SensorState): void {
+    for (let c = 0; c < this.missingChannels.length; c++) if (this.missingChannels[c] === 1) s.missing[c] = 0;
+  }
+
   /** Scale the filled row in place; each value is read back as float32, exactly as when raw rows were held. */
   scale({ offset, scale }: ModelCard['scaler']): void {
     const row = this.values;

@@ -69,7 +69,7 @@ export interface WindowBySensorOptions {
    * its first reading): once per absence of each channel, their names in card order and the reading's arrival time.
    * Its rows hold their last values and are flagged, as long as the absence lasts.
    */
-  onMissing?: (sensor: string, channels: string[], receivedAt: number) => void;
+  onMissing?: (sensor: string, channels: string[], receivedAt: number) => boolean | void;
 }
 
 /**
@@ -141,7 +141,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const scaler = cardOf().scaler;
         if (row.fill(r.values, s, ts, o.maxFillAgeMs, scaler.offset) === 0) return drop('unusable', r.sensor);
         counters.filled += row.filled;
-        if (row.newlyMissing && opts.onMissing) opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt);
+        // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
+        if (row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
         if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
           s.resetWindow();
           counters.gapResets++;
