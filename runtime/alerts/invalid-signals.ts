@@ -1,8 +1,8 @@
 /**
  * An invalid reading is itself an anomaly signal for its sensor: a thermocouple reading 900 degC, or a value no
  * float32 can hold, says the sensor (or its wiring) is broken even though the model never sees it. Each
- * rejection of a known sensor for `out_of_range` or `bad_value` is offered here; at most one signal per sensor
- * per `intervalMs` comes out, carrying how many invalid readings it stands for, so a sensor stuck at a bad value
+ * rejection of a known sensor for `out_of_range` or `bad_value` is offered here; at most one signal per sensor and
+ * reason per `intervalMs` comes out, carrying how many invalid readings it stands for, so a sensor stuck at a bad value
  * cannot flood the alert topic. Time is the rejected message's arrival time, so the rule is deterministic.
  * A channel its sensor stops sending (absent from its readings for longer than `window.maxFillAgeMs`, or never
  * sent) is the same kind of fault, one the model does see, filled with its last value: the window stage says so once
@@ -73,7 +73,8 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
   return {
     offer(r) {
       if (r.sensor === undefined || !isInvalidReason(r.reason)) return undefined;
-      const count = due(r.sensor, r.receivedAt);
+      // Each reason on its own limit: a bad value is not hidden by, nor counted in, the sensor's out-of-range signals.
+      const count = due(`${r.reason}\u0000${r.sensor}`, r.receivedAt);
       if (!count) return undefined;
       const signal: InvalidSignal = { sensor: r.sensor, reason: r.reason, detail: r.detail, receivedAt: r.receivedAt, count };
       if (r.outOfRange) signal.outOfRange = r.outOfRange;

@@ -1,6 +1,6 @@
 /**
  * Invalid readings as anomaly signals (runtime/alerts/invalid-signals.ts): out_of_range and bad_value of a
- * known sensor signal at most once per sensor per interval, each signal counting the readings it stands for;
+ * known sensor signal at most once per sensor and reason per interval, each signal counting the readings it stands for;
  * other rejections and unknown sensors never signal. Time is the rejection's arrival time (no clock).
  */
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,14 @@ describe('invalid-reading signals', () => {
     expect(got).toEqual([1, null, null, null, 4, null, 2]);
     // Per sensor: another sensor is not held back by p1.
     expect(s.offer(out('p2', 61_500))?.count).toBe(1);
+  });
+
+  it('a bad value is not held back by, nor counted in, the sensor\'s out-of-range signals', () => {
+    const s = invalidSignals({ intervalMs: 60_000, maxSensors: 100 });
+    const bad = (at: number): Rejected => ({ reason: 'bad_value', detail: "channel 'flow' is \"abc\"; expected a number", topic: 's/m2/data', receivedAt: at, sensor: 'm2' });
+    expect([0, 1000, 2000].map((t) => s.offer(out('m2', t))?.count ?? null)).toEqual([1, null, null]);
+    expect(s.offer(bad(3000))).toMatchObject({ reason: 'bad_value', count: 1 });
+    expect(s.offer(out('m2', 61_000))).toMatchObject({ reason: 'out_of_range', count: 3 });
   });
 
   it('bad_value of a known sensor signals; other reasons and topic-less rejections do not', () => {
