@@ -46,14 +46,6 @@ export class AlertBank {
     return lruGet(this.held, sensor, () => this.create(sensor), this.maxSensors);
   }
 
-  /** How many alerts are open now (held, or saved and not seen yet): `openSensors().length` without the list. */
-  openCount(): number {
-    let n = 0;
-    for (const t of this.held.values()) if (t.isOpen) n++;
-    for (const st of this.saved.values()) if (st.open) n++;
-    return n;
-  }
-
   /** Sensors whose alert is open now (held or saved and not seen yet). */
   openSensors(): string[] {
     const out = [...this.held].filter(([, t]) => t.isOpen).map(([s]) => s);

@@ -18,7 +18,7 @@ import { channelValue, isFieldError, readingTime } from './values.ts';
 
 type SparkplugPayload = NonNullable<ReturnType<typeof import('sparkplug-payload').get>>;
 let spbCache: SparkplugPayload | null | undefined;
-/** sparkplug-payload (protobufjs, ~7 MB of RSS) is loaded only when a Sparkplug codec is made. */
+/** sparkplug-payload (protobufjs, ~7 MB of RSS) is loaded only to encode a rebirth request (decoding uses its protobuf types: sparkplug-metrics.ts). */
 function sparkplugPayload(): SparkplugPayload | null {
   spbCache ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof import('sparkplug-payload')).get('spBv1.0');
   return spbCache;
@@ -74,7 +74,6 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
   // Metric name -> channel: the channel's own name unless source.channels names its metric.
   const known = new Map(ctx.channels.map((ch) => [ctx.paths?.[ch] ?? ch, ch]));
   const nodes = new SparkplugNodes(ctx.request ? opts.rebirthIntervalMs : null);
-  const spb = sparkplugPayload();
   const rows = new RowJoiner(ctx.channels.length, { toleranceMs: opts.joinToleranceMs, maxPending: 100_000 }, ctx.timestamp);
   const split = new SplitRows(ctx.channels.length, opts.joinToleranceMs);
 
@@ -132,10 +131,9 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
       const seg = msg.topic.split('/');
       const type = seg[0] === 'spBv1.0' ? seg[2] ?? '' : 'DDATA';
+      if (!SESSION_TYPES.has(type)) return [];
       const isBirth = type === 'NBIRTH' || type === 'DBIRTH';
       const isDeath = type === 'NDEATH' || type === 'DDEATH';
-      if (!isBirth && !isDeath && type !== 'DDATA' && type !== 'NDATA') return [];
-      if (!spb) return reject(msg, 'bad_protobuf', 'sparkplug-payload has no spBv1.0 codec');
       let payload: ProtoPayload;
       try {
         payload = decodeProto(msg.payload);
@@ -148,7 +146,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const metrics = payload.metrics ?? [];
       if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
       if (session(type, nodeKey, payload)) onGap(seg, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
-      else if (nodes.pendingGaps(nodeKey)) tellGaps(nodeKey, msg.receivedAt);
+      else tellGaps(nodeKey, msg.receivedAt);
       if (isDeath) return [];
 
       const groups = new Map<number, Record<string, number>>();

@@ -76,13 +76,13 @@ const RETRY_MS = 1000;
 /** Create the MQTT alert sink on a client. */
 export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): AlertSink {
   const queue: Item[] = [];
+  /** Handed to mqtt.js and not answered yet. */
   const sending = new Set<Item>();
-  let inFlight = 0;
   const stats = { delivered: 0, queued: 0, dropped: 0, errors: 0, refused: 0 };
   const idle: (() => void)[] = [];
 
   const settle = () => {
-    if (queue.length === 0 && inFlight === 0) for (const f of idle.splice(0)) f();
+    if (queue.length === 0 && sending.size === 0) for (const f of idle.splice(0)) f();
   };
   const enqueue = (item: Item, front = false) => {
     if (queue.length >= opts.queueMax) {
@@ -94,12 +94,10 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     else queue.push(item);
   };
   const send = (item: Item) => {
-    inFlight++;
     sending.add(item);
     const options: IClientPublishOptions = { qos: opts.qos, retain: opts.retain };
     if (item.properties) options.properties = item.properties;
     client.publish(item.topic, item.body, options, (err) => {
-      inFlight--;
       sending.delete(item);
       const code = (err as { code?: unknown } | undefined)?.code;
       const refused = typeof code === 'number' && code >= 0x80;
@@ -169,7 +167,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     publish: (e) => put(e.sensor, () => alertPayload(e, opts.topChannels)),
     signal: (p) => put(p.sensor, () => p),
     drain(timeoutMs) {
-      if (queue.length === 0 && inFlight === 0) return Promise.resolve(true);
+      if (queue.length === 0 && sending.size === 0) return Promise.resolve(true);
       return new Promise((resolve) => {
         const t = setTimeout(() => resolve(false), timeoutMs);
         idle.push(() => {
@@ -178,7 +176,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
         });
       });
     },
-    stats: () => ({ ...stats, waiting: queue.length + inFlight }),
+    stats: () => ({ ...stats, waiting: queue.length + sending.size }),
     unsent: () => [...sending, ...queue],
     resend(items) {
       // Before what waits now, in order; beyond queueMax the oldest go, as they do while offline.

@@ -115,7 +115,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
   const syncEdge = () => {
     sinks.peek()?.sync();
     const th = thresholds.peek();
-    if (th) edge.alertsOpen = th.alerts.openCount();
+    if (th) edge.alertsOpen = th.alerts.openSensors().length;
   };
   const metrics = createMetrics(counters, edge, { beforeCollect: syncEdge });
   const serving = openServing(sections(config, 'model', 'inference', 'batch', 'reload', 'adapt'), { log, edge, metrics, events, thresholds: thresholds.get });

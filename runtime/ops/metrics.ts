@@ -169,9 +169,9 @@ function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_alerts_dropped_total', 'Alerts dropped because the offline queue was full', () => edge.alertsDropped);
   m('vigil_webhook_failures_total', 'Webhook deliveries that failed after all retries', () => edge.webhookFailures);
   m('vigil_silence_signals_total', 'Sensors signalled silent on their alert topic (no reading for alerts.silent.factor x their usual interval)', () => edge.silenceSignals);
-  // The counters above count this process's opens and closes; an alert resumed across a restart is open with no open counted.
   new Gauge({ name: 'vigil_subscriptions_refused', help: 'Topic filters the broker refused to subscribe (nothing on them reaches vigil)', registers: [registry], collect() { this.set(edge.subscriptionsRefused); } });
   m('vigil_alerts_refused_total', 'Alert-topic messages the broker refused (MQTT 5 failure reason code, e.g. an ACL), dropped', () => edge.alertsRefused);
+  // vigil_alerts_opened/closed_total count this process's opens and closes; an alert resumed across a restart is open with no open counted.
   new Gauge({ name: 'vigil_alerts_open', help: 'Alerts open now, those resumed from the state file included', registers: [registry], collect() { this.set(edge.alertsOpen); } });
   new Gauge({ name: 'vigil_sensors_silent', help: 'Sensors signalled silent and not heard from since', registers: [registry], collect() { this.set(edge.sensorsSilent); } });
   m('vigil_dead_letters_dropped_total', 'Dead letters not written to the file (backlog full, or a write failed: see the log)', () => edge.deadLetterDropped);

@@ -27,6 +27,7 @@ import { SilentSensors } from '../alerts/silent-sensors.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 import { collectBy } from '../util/held-states.ts';
+import { restoreFailureLog } from './restore-failures.ts';
 
 export { ALERT_SAVE_GAP_MS } from './state-saves.ts';
 
@@ -102,20 +103,6 @@ class FollowModel implements Threshold {
   summary() {
     return learningOf(this.follow());
   }
-}
-
-/**
- * Saved states that could not be restored, logged as one line per kind and report: how many sensors, the first few
- * with their reasons (a threshold config changed over 10,000 sensors is one line, not 10,000).
- */
-function restoreFailureLog(log: VigilLogger) {
-  return {
-    report(msg: string, failures: { sensor: string; reason: string }[]): void {
-      if (failures.length === 0) return;
-      if (failures.length === 1) return void log.warn(failures[0], msg);
-      log.warn({ sensors: failures.length, first: failures.slice(0, 5) }, msg);
-    },
-  };
 }
 
 /** One field of every sensor's saved state, for the sensors that have it. */
@@ -204,7 +191,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const loaded = store ? restoredStates(store, log) : new Map<string, SensorState>();
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
   const savedThresholds = pick(loaded, (st) => st.threshold);
-  const restoreFailures = restoreFailureLog(log);
+  const reportFailures = restoreFailureLog(log);
   // Thresholds learnt under another threshold config start fresh: said once at the start, not per sensor as each is
   // seen. A fresh one takes the saved one's place, so the rest of the sensor's state (an open alert, its silence
   // watch) is still saved and resumed.
@@ -213,7 +200,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     return reason ? [{ sensor, reason }] : [];
   });
   for (const { sensor } of differ) savedThresholds[sensor] = factory().toJSON();
-  restoreFailures.report('saved threshold not restored; sensor started fresh', differ);
+  reportFailures('threshold', differ);
   const bank = new ThresholdBank(factory, { saved: savedThresholds, restore, maxSensors });
   const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0, pick(loaded, (st) => st.residualClock));
   const { openK, openN, closeM, cooldownMs } = config.alerts;
@@ -224,10 +211,10 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const silence = s.enabled && !config.fleet ? new SilentSensors({ factor: s.factor, minMs: s.minMs, maxSensors }, pick(loaded, (st) => st.silence), performance.now()) : undefined;
   // What failed to restore so far (checked at the start: alerts, silence watches), then at each report and at stop.
   const reportRestoreFailures = () => {
-    restoreFailures.report('saved threshold not restored; sensor started fresh', bank.restoreFailures.splice(0));
-    restoreFailures.report('saved alert state not restored; sensor started with no alert open', alerts.restoreFailures.splice(0));
-    restoreFailures.report('saved score smoother not restored; sensor started smoothing afresh', smoothers.restoreFailures.splice(0));
-    restoreFailures.report('saved silence watch not restored; sensor watched afresh', (silence?.restoreFailures.splice(0) ?? []).map(({ sensor, problem }) => ({ sensor, reason: problem })));
+    reportFailures('threshold', bank.restoreFailures.splice(0));
+    reportFailures('alert', alerts.restoreFailures.splice(0));
+    reportFailures('smoother', smoothers.restoreFailures.splice(0));
+    reportFailures('silence', (silence?.restoreFailures.splice(0) ?? []).map(({ sensor, problem }) => ({ sensor, reason: problem })));
   };
   reportRestoreFailures();
   const open = alerts.openSensors();

@@ -7,6 +7,7 @@
  * user and password (`https://user:pass@host/...`) go in an `Authorization: Basic` header: fetch refuses such URLs,
  * and no message it gives ever carries the URL.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AlertMessagePayload } from '../mqtt/alert-payload.ts';
 
 /** Webhook settings. */
@@ -74,35 +75,30 @@ export function createWebhook(opts: WebhookOptions): Webhook {
   const stats = { delivered: 0, failed: 0 };
   const idle: ((ok: boolean) => void)[] = [];
   let running = false;
-  let closed = false;
-  let abort: AbortController | undefined;
-  let wake: (() => void) | undefined;
+  /** Aborted at close(): ends the delivery in progress and its backoff wait. */
+  const stopped = new AbortController();
   const fail = (reason: string, p: AlertMessagePayload) => {
     stats.failed++;
     opts.onFailure?.(reason, p);
   };
   // Errors from fetch can quote the URL (and with it a token in its path or query): never passed on.
   const reasonOf = (err: Error) => (err.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : err.name === 'AbortError' ? 'stopped' : (err.message.split(target.url).join('<webhook url>').split(opts.url).join('<webhook url>')));
-  const pause = (ms: number) => new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    wake = () => (clearTimeout(t), r());
-  });
+  const pause = (ms: number) => delay(ms, undefined, { signal: stopped.signal }).catch(() => undefined);
 
   /** Deliver one payload, with its retries; a reason when it failed for good. */
   const deliver = async (p: AlertMessagePayload): Promise<string | undefined> => {
     const body = JSON.stringify(p);
     let last = '';
     let wait = 0;
-    for (let attempt = 0; attempt <= opts.retries && !closed; attempt++) {
+    for (let attempt = 0; attempt <= opts.retries && !stopped.signal.aborted; attempt++) {
       if (attempt > 0) await pause(Math.max(opts.backoffMs * 2 ** (attempt - 1), wait));
-      if (closed) break;
-      abort = new AbortController();
+      if (stopped.signal.aborted) break;
       try {
         const res = await fetch(target.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...target.headers },
           body,
-          signal: AbortSignal.any([abort.signal, AbortSignal.timeout(opts.timeoutMs)]),
+          signal: AbortSignal.any([stopped.signal, AbortSignal.timeout(opts.timeoutMs)]),
         });
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) return undefined;
@@ -114,15 +110,15 @@ export function createWebhook(opts: WebhookOptions): Webhook {
         wait = 0;
       }
     }
-    return closed && !last ? 'stopped' : last;
+    return stopped.signal.aborted && !last ? 'stopped' : last;
   };
 
   const run = async () => {
     running = true;
-    while (queue.length && !closed) {
+    while (queue.length && !stopped.signal.aborted) {
       const p = queue[0];
       const failed = await deliver(p);
-      if (closed) break;
+      if (stopped.signal.aborted) break;
       queue.shift();
       if (failed === undefined) stats.delivered++;
       else fail(failed, p);
@@ -133,7 +129,7 @@ export function createWebhook(opts: WebhookOptions): Webhook {
 
   return {
     post(p) {
-      if (closed) return fail('the webhook is stopped', p);
+      if (stopped.signal.aborted) return fail('the webhook is stopped', p);
       // The one being delivered stays; the oldest waiting behind it goes (or this one, when nothing waits behind it).
       if (queue.length >= maxWaiting) {
         const oldest = running ? 1 : 0;
@@ -155,9 +151,7 @@ export function createWebhook(opts: WebhookOptions): Webhook {
     },
     stats: () => ({ ...stats, inFlight: queue.length }),
     close() {
-      closed = true;
-      abort?.abort();
-      wake?.();
+      stopped.abort();
       const left = queue.length;
       queue.length = 0;
       // Abandoned, not delivered: a drain waiting on them says so.
