@@ -24,6 +24,7 @@ import { alertLatencies, helper, listenAlerts, sensorLoad } from './lib/load.ts'
 import { connectNoDelay } from './lib/mqtt.ts';
 import { machineInfo, RESULTS_DIR, SCRATCH_DIR, writeBenchResult } from './lib/result.ts';
 import { median, quantile } from './lib/stats.ts';
+import { bareOrtUsPerWindow } from './lib/ort-floor.ts';
 import { benchModel, cpuSeconds, csvRows, delta, histogramQuantile, procStatus, scrape, scrapeSeries, startVigil } from './lib/vigil.ts';
 
 const USAGE = `node bin/run-ts.mjs bench/sustained.ts [options]   (writes bench/results/sustained.json; a variant bench/results/tmp/NAME.json)
@@ -81,6 +82,8 @@ interface Step {
   bareRssMB: number;
   dropped: number;
   meanBatch: number;
+  /** Bare onnxruntime-node CPU per window on the same model at this step's mean batch (measured after the runs). */
+  ortUsPerWindow?: number;
 }
 
 async function run(sensors: number, repeat: number, broker: string, model: string, work: string): Promise<{ steps: Step[]; loader: string }> {
@@ -175,16 +178,22 @@ async function main(): Promise<void> {
     }
   }
   await broker.stop();
+  // The model's own cost at each step's batch size, measured here with the broker and vigil gone (a quiet process).
+  const floor = await bareOrtUsPerWindow(model, [...new Set(steps.map((x) => Math.max(1, Math.round(x.meanBatch))))]);
+  for (const x of steps) x.ortUsPerWindow = floor.get(Math.max(1, Math.round(x.meanBatch)));
   const stat = (xs: number[], d = 1) => (xs.length ? `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)} / ${Math.max(...xs).toFixed(d)}` : '-');
   const groups = SENSORS.flatMap((s) => RATES.map((rate) => ({ s, rate, g: steps.filter((x) => x.sensors === s && x.rate === rate) })));
   const at10k = steps.filter((x) => x.rate === 10_000);
   const ratioMax = Math.max(...steps.map((x) => x.cpuRatio));
+  // With nothing but the model and the MQTT read, vigil would cost (ORT + bare) / bare of the bare subscriber.
+  const floorOf = (x: Step) => ((x.ortUsPerWindow ?? NaN) * x.achieved + x.bareUsPerReading) / x.bareUsPerReading;
   const p99at10k = at10k.map((x) => x.p99);
   const notes = [
     `Shipped defaults: ${LAUNCHER.join(' ')} run (${loader}) with only --model/--broker/--topic/--metrics-port 0/--state (ORT 1 intra-op thread, no spinning, batch ${BATCH_DEFAULTS.size} / ${BATCH_DEFAULTS.maxWaitMs} ms, inference.worker auto: cpu on the main thread); model ${model}: conv AE, window 64, 8 channels, trained by vigil train on simulated pump data. Broker: ${given || 'bench Mosquitto with set_tcp_nodelay true'}; publisher, bare subscriber and alert listener are mqtt.js with Nagle off; vigil sets it on its own client.${QOS ? ` VARIANT: QoS 1 end to end (publisher, vigil run --qos 1, bare subscriber).` : ''}${NODE_OPTIONS ? ` VARIANT: vigil run under NODE_OPTIONS='${NODE_OPTIONS}'.` : ''}`,
     `Figures are min / median / max over ${REPEATS} runs of ${MEASURE_S} s per step (after ${SETTLE_S} s unmeasured at the same rate); the rates of one run go up in one vigil process.`,
     `${ratioMax <= 3 ? 'MET' : 'NOT MET'}: CPU per reading vigil / bare mqtt.js subscriber <= 3x at every point (worst ${ratioMax.toFixed(2)}x).`,
     `${p99at10k.every((p) => p < 20) ? 'MET' : 'NOT MET'}: p99 publish -> alert < 20 ms at 10k readings/s (${at10k.map((x) => `${x.sensors} sensors: ${x.p99.toFixed(1)}`).join(', ')} ms).`,
+    `The model alone: a bare onnxruntime-node session on the same model (1 intra-op thread, no spinning) at each step's mean batch costs ${stat(steps.map((x) => x.ortUsPerWindow ?? NaN))} us CPU per window, so a runtime that did nothing but read MQTT and run the model would sit at ${stat(steps.map(floorOf), 2)}x the bare subscriber (column "floor"): the 3x target leaves ${stat(steps.map((x) => 3 * x.bareUsPerReading - x.bareUsPerReading - (x.ortUsPerWindow ?? NaN) * x.achieved))} us per reading for decoding, windows, scoring, thresholds, alerts, logs and metrics, against ${stat(steps.map((x) => x.vigilUsPerReading - x.bareUsPerReading - (x.ortUsPerWindow ?? NaN) * x.achieved))} us spent.`,
     'Latency = alert receipt wall clock - the reading ts (its publish wall clock, floored to the ms, so up to 1 ms high); the publisher paces with a 1 ms timer and the publisher, the broker, vigil, the bare subscriber and the listener share the machine.',
     'achieved = windows scored / readings sent in the step (each reading after the first window closes one window); the publisher\'s own achieved rate is the published/s column.',
   ];
@@ -198,8 +207,8 @@ async function main(): Promise<void> {
     tables: [
       {
         title: `per sensors x offered rate (min / median / max over ${REPEATS} runs)`,
-        columns: ['sensors', 'offered /s', 'published /s', 'scored / sent', 'vigil us/reading', 'bare us/reading', 'CPU ratio', 'vigil cores', 'alerts', 'p50 ms', 'p99 ms', 'RSS MB', 'mean batch', 'dropped'],
-        rows: groups.map(({ s, rate, g }) => [s, rate, stat(g.map((x) => x.publishedPerS), 0), stat(g.map((x) => x.achieved), 3), stat(g.map((x) => x.vigilUsPerReading)), stat(g.map((x) => x.bareUsPerReading)), stat(g.map((x) => x.cpuRatio), 2), stat(g.map((x) => x.vigilCores), 2), stat(g.map((x) => x.alerts), 0), stat(g.map((x) => x.p50)), stat(g.map((x) => x.p99)), stat(g.map((x) => x.rssMB)), stat(g.map((x) => x.meanBatch)), stat(g.map((x) => x.dropped), 0)]),
+        columns: ['sensors', 'offered /s', 'published /s', 'scored / sent', 'vigil us/reading', 'bare us/reading', 'CPU ratio', 'ORT us/window', 'floor', 'vigil cores', 'alerts', 'p50 ms', 'p99 ms', 'RSS MB', 'mean batch', 'dropped'],
+        rows: groups.map(({ s, rate, g }) => [s, rate, stat(g.map((x) => x.publishedPerS), 0), stat(g.map((x) => x.achieved), 3), stat(g.map((x) => x.vigilUsPerReading)), stat(g.map((x) => x.bareUsPerReading)), stat(g.map((x) => x.cpuRatio), 2), stat(g.map((x) => x.ortUsPerWindow ?? NaN)), stat(g.map(floorOf), 2), stat(g.map((x) => x.vigilCores), 2), stat(g.map((x) => x.alerts), 0), stat(g.map((x) => x.p50)), stat(g.map((x) => x.p99)), stat(g.map((x) => x.rssMB)), stat(g.map((x) => x.meanBatch)), stat(g.map((x) => x.dropped), 0)]),
       },
     ],
     figures: [
