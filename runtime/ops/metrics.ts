@@ -216,7 +216,7 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   });
   const latency = new Histogram({
     name: 'vigil_verdict_latency_seconds',
-    help: 'Time from a reading arriving to its window being judged',
+    help: 'Time from a reading arriving to its window being judged, sampled: 1 verdict in 8 (count is not the verdict count; vigil_windows_scored_total is)',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });

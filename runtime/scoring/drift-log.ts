@@ -109,7 +109,8 @@ export function createDriftLog(o: DriftLogOptions): { report(model: ResidualMode
       let lines = 0;
       for (const m of moves.slice(0, maxLines)) {
         lines++;
-        o.write({ sensor: m.sensor, channel: m.channel, inputOffset: round(m.offset) }, m.now
+        // `shift` as the line says it (what is added to the input; the offset taken off is its negative).
+        o.write({ sensor: m.sensor, channel: m.channel, shift: round(-m.offset) }, m.now
           ? `input drift: ${m.sensor} ${m.channel} is now fed to the model shifted by ${round(-m.offset)} (scaled units: training sd with the standard scaler): its level has moved ${m.offset > 0 ? 'above' : 'below'} what training saw while normal (card tracking.input)`
           : `input drift: ${m.sensor} ${m.channel} is back near its training level (shift ${round(-m.offset)})`);
       }

@@ -64,7 +64,7 @@ describe('input drift log', () => {
     const log = createDriftLog({ write: (f, m) => lines.push([f, m]) });
     expect(log.report(inputs, channels, [['pump-1', shifted(0.9)]])).toBe(0);
     expect(log.report(inputs, channels, [['pump-1', shifted(1.25)]])).toBe(1);
-    expect(lines[0][0]).toEqual({ sensor: 'pump-1', channel: 'motor_temp', inputOffset: 1.25 });
+    expect(lines[0][0]).toEqual({ sensor: 'pump-1', channel: 'motor_temp', shift: -1.25 });
     expect(lines[0][1]).toMatch(/^input drift: pump-1 motor_temp is now fed to the model shifted by -1.25 \(scaled units: training sd with the standard scaler\): its level has moved above what training saw/);
     // Hysteresis: still shifted at 0.6, back at 0.4.
     expect(log.report(inputs, channels, [['pump-1', shifted(0.6)]])).toBe(0);
