@@ -53,6 +53,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     contributors: topContributors(explain.perChannel, card.channels, topK),
     model: { name: card.name, version: card.version },
     provider: v.provider,
+    receivedAt: v.receivedAt,
   };
   const cause = verdictCause(explain);
   if (cause) ev.cause = cause;

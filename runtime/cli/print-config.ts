@@ -15,7 +15,7 @@ export function printableConfig(cfg: RunConfig): { text: string; warnings: strin
   const notes: string[] = [];
   const warnings: string[] = [];
 
-  if (cfg.window.gapResetMs === undefined) notes.push('window.gapResetMs: not set, so no gap in the data resets a window');
+  if (cfg.window.gapResetMs === 'never') notes.push('window.gapResetMs: never, so windows span gaps in the data as if their rows were consecutive');
 
   const codec: Partial<RunConfig['source']['codec']> = shown.source.codec;
   if (codec.kind !== 'csv') delete codec.delimiter;

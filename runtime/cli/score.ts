@@ -9,13 +9,14 @@ import { basename } from 'node:path';
 import { once } from 'node:events';
 import { Command } from 'commander';
 import { readCsv, type FillPolicy } from '../data/csv.ts';
-import { timestampGaps, gapsNote } from '../data/sampling.ts';
+import { timestampGaps, gapsNote, span } from '../data/sampling.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
 import { alertLines } from '../alerts/alert-lines.ts';
 import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
+import { gapLimits } from '../stream/window-by-sensor.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { RunConfigSchema } from '../config/schema.ts';
 import { defaultAt } from '../config/defaults.ts';
@@ -72,7 +73,9 @@ export interface ScoreOptions {
   alertOpen?: { k: number; n: number };
   alertClose?: number;
   cooldownMs?: number;
-  gapResetMs?: number;
+  gapResetMs?: number | 'never';
+  /** The rows' usual spacing for counting missing rows and the default gap reset (default: the card's interval). */
+  readingIntervalMs?: number;
   /** Sort rows by time instead of failing on the first row earlier than the one before or repeating a timestamp. */
   sort?: boolean;
   /** Told what the reader did on its own: cells filled, rows sorted. */
@@ -93,7 +96,12 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   const rows = rowCount(series);
   const gaps = timestampGaps(series.timestamps);
   if (gaps) {
-    const what = o.gapResetMs !== undefined ? `a window restarts after a gap over ${o.gapResetMs} ms (--gap-reset)` : 'windows span them as if the rows were consecutive (--gap-reset MS restarts a window after a longer gap)';
+    const { intervalMs, resetMs } = gapLimits(card, o);
+    const what = !Number.isFinite(resetMs)
+      ? 'windows span them as if the rows were consecutive (--gap-reset MS restarts a window after a longer gap)'
+      : o.gapResetMs !== undefined
+        ? `a window restarts after a gap over ${o.gapResetMs} ms (--gap-reset)`
+        : `a window restarts after a gap over ${span(resetMs)}, a whole window of rows at the card's interval of ${span(intervalMs)} (--gap-reset never: windows span gaps)`;
     o.onNote?.(gapsNote(o.data, gaps, what));
   }
   // Without a config (a library call), the defaults of vigil score's flags (--batch: the schema's batch.maxBatch).
@@ -113,6 +121,7 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
     alertClose: o.alertClose,
     cooldownMs: o.cooldownMs,
     gapResetMs: o.gapResetMs,
+    readingIntervalMs: o.readingIntervalMs,
     onProgress: o.onProgress,
   });
   await opened.ref.close();
@@ -214,6 +223,7 @@ Example:
     alertClose: cfg.alerts.closeM,
     cooldownMs: cfg.alerts.cooldownMs,
     gapResetMs: cfg.window.gapResetMs,
+    readingIntervalMs: cfg.window.readingIntervalMs,
     sort: v.sort,
     onNote: v.quiet ? undefined : (note) => process.stderr.write(`note: ${note}\n`),
   };
@@ -242,6 +252,7 @@ Example:
     ];
     const repeated = c.duplicates + c.timestampConflicts;
     if (repeated + c.outOfOrder + c.unusable) lines.push(`rows not scored: ${repeated} repeated and ${c.outOfOrder} out-of-order timestamps, ${c.unusable} unusable (score 0)`);
+    if (c.readingGaps) lines.push(`${c.readingsMissing} row(s) missing at the usual interval, in ${c.readingGaps} gap(s) in the timestamps`);
     if (c.gapResets) lines.push(`window restarted after ${c.gapResets} gap(s) in the timestamps`);
     lines.push(`wrote ${out}${v.report ? ` and ${v.report}` : ''}`, `time: ${res.seconds.toFixed(2)} s (${Math.round(rows / res.seconds)} rows/s)`);
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -35,6 +35,7 @@ const fail = (expected: string, got: string): never => {
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const int = (min: number) => (v: string) => (/^\d+$/.test(v.trim()) && Number(v) >= min ? Number(v) : fail(`an integer >= ${min}`, v));
 const millis = (v: string) => (v.trim() !== '' && Number(v) >= 0 ? Number(v) : fail('milliseconds (a number >= 0)', v));
+const millisOrNever = (v: string) => (v === 'never' ? v : v.trim() !== '' && Number(v) >= 0 ? Number(v) : fail("milliseconds (a number >= 0) or 'never'", v));
 const portOrOff = (v: string) => (v === 'off' ? null : /^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : fail("a port number 0-65535 (0 = any free port) or 'off'", v));
 /** A number; its range is the schema's to check (the message then names the config key and what it expects). */
 const number = (v: string) => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : fail('a number', v));
@@ -75,7 +76,7 @@ export const FLAGS = {
   },
   alertClose: { flag: '--alert-close <m>', path: 'alerts.closeM', parse: int(1), help: 'close it after m quiet windows in a row' },
   cooldown: { flag: '--cooldown <ms>', path: 'alerts.cooldownMs', parse: millis, help: 'no new alert for a sensor for this long (data time) after a close' },
-  gapReset: { flag: '--gap-reset <ms>', path: 'window.gapResetMs', parse: millis, defaultText: 'never', help: 'restart the window after a gap in the timestamps longer than this' },
+  gapReset: { flag: '--gap-reset <ms|never>', path: 'window.gapResetMs', parse: millisOrNever, defaultText: "a whole window of readings: window x the card's interval", help: "restart the window after a gap in the timestamps longer than this ('never': no gap does)" },
   metricsPort: { flag: '--metrics-port <port>', path: 'metrics.port', parse: portOrOff, help: "port of /metrics and /health (0 = any free port; 'off')" },
   state: { flag: '--state <file>', path: 'state.file', parse: (v: string) => (v === 'off' ? null : v), help: "threshold state file ('off' = none)" },
   dashboard: { flag: '--dashboard <port>', path: 'dashboard.port', parse: portOrOff, help: 'serve the live dashboard on this port (0 = any free port)' },

@@ -16,8 +16,18 @@ export const WindowSchema = z
     stride: z.number().int().positive().default(1),
     maxFillAgeMs: ms('forward-fill age').default(60_000),
     skipIncomplete: z.boolean().default(false),
-    /** Restart a sensor's window after a gap in its timestamps longer than this; absent: no gap does. */
-    gapResetMs: ms('gap before a window reset').optional(),
+    /**
+     * Restart a sensor's window after a gap in its timestamps longer than this; 'never': no gap does. Absent: a gap
+     * longer than a whole window of readings (the card's window x readingIntervalMs), which a window would otherwise
+     * span as if its rows were consecutive (never when the interval is unknown or 0).
+     */
+    gapResetMs: z.union([ms('gap before a window reset'), z.literal('never')], { error: "expected the gap before a window reset in milliseconds (a number >= 0) or 'never'" }).optional(),
+    /**
+     * The readings' usual spacing in data time (ms): a step of 1.75 of it or more is a gap, its readings counted as
+     * missing (vigil_readings_missing_total, a warning, /health). Absent: the model card's training interval
+     * (data.intervalMs); 0: none counted (sensors that report by exception).
+     */
+    readingIntervalMs: ms('usual interval between readings').optional(),
     /** Sensors held in the default pool; a new one beyond it evicts the least recently seen (counted, logged). */
     maxSensors: z.number().int().positive().default(10_000),
     /**

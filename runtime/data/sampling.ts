@@ -57,7 +57,7 @@ export function timestampGaps(timestamps: ArrayLike<number>, factor = GAP_FACTOR
 }
 
 /** A step as alert lines print durations, with sub-second sampling in ms. */
-const span = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : humanDuration(ms));
+export const span = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : humanDuration(ms));
 
 /** One line saying what the gaps of `file` are (`what`: what the windows then do). */
 export function gapsNote(file: string, g: Gaps, what: string): string {

@@ -48,6 +48,18 @@ export const AlertPayloadSchema = z.object({
    * as they are rather than refusing the alert.
    */
   cause: z.string().optional(),
+  /**
+   * The alert's incident: `SENSOR@OPENED`, the data time (ISO) of the window that opened it, the same on its open and
+   * its close event. An event sent twice (a QoS 1 redelivery, an unacknowledged alert resent after a restart) carries
+   * the same `incident` and `type`: deduplicate on the pair.
+   */
+  incident: z.string().optional(),
+  /**
+   * How late the event is: the arrival of the reading behind it (wall clock) minus the window's end (data time), ms.
+   * Near 0 live (transport, and any offset between the sensor's clock and the gateway's); hours for a backlog a
+   * gateway flushed after an outage, so a pager can tell an old incident from a new one. 0 from `vigil score`.
+   */
+  lateMs: z.number().optional(),
   openedAt: z.string().optional(),
   durationMs: z.number().optional(),
   peakScore: z.number().optional(),
@@ -173,6 +185,8 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   };
   if (e.memory) p.memory = true;
   if (e.cause) p.cause = e.cause;
+  p.incident = `${e.sensor}@${new Date(e.type === 'close' && e.openedAt !== undefined ? e.openedAt : e.tsLast).toISOString()}`;
+  if (e.receivedAt !== undefined && Number.isFinite(e.receivedAt)) p.lateMs = Math.round(e.receivedAt - e.tsLast);
   if (e.openedAt !== undefined) p.openedAt = new Date(e.openedAt).toISOString();
   if (e.durationMs !== undefined) p.durationMs = e.durationMs;
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);

@@ -11,6 +11,13 @@
  * While paused the client still pings the broker every half keepalive (the broker would otherwise close a silent
  * connection), and its own keepalive timer is reset, because the broker's reply waits behind the held message;
  * liveness is checked normally again once reading resumes.
+ *
+ * At a stop (`stopTaking`) nothing more is acknowledged: the held message, and every QoS 1/2 delivery after it, is
+ * passed on without its PUBACK (mqtt.js goes on to the next packet and sends none when the hook answers with an
+ * error). The socket keeps being read, so the PUBACKs of the alerts vigil publishes while it drains still arrive,
+ * but the broker, its in-flight window soon full of unacknowledged messages, sends no more and keeps the rest, and
+ * redelivers those it sent to the next connection of the same persistent session. Acknowledging them instead would
+ * tell the broker the whole queue was taken while the stopped pipeline reads none of it.
  */
 import type { MqttClient } from 'mqtt';
 
@@ -37,6 +44,10 @@ export interface IntakeGate {
   readonly pauses: number;
   /** Time spent paused so far, the current pause included (ms). */
   pausedMs(): number;
+  /** Stop acknowledging anything (a stop): the held message and every later QoS 1/2 delivery stay unacknowledged. */
+  stopTaking(): void;
+  /** QoS 1/2 deliveries left unacknowledged since `stopTaking` (the held one included). */
+  readonly leftUnacknowledged: number;
   close(): void;
 }
 
@@ -49,11 +60,15 @@ export function intakeGate(client: MqttClient, opts: IntakeGateOptions): IntakeG
   const now = opts.now ?? (() => performance.now());
   const own = client.handleMessage;
   let bytes = 0;
-  let held: (() => void) | undefined;
+  let held: ((err?: Error) => void) | undefined;
   let since = 0;
   let pauses = 0;
   let total = 0;
   let pinger: ReturnType<typeof setInterval> | undefined;
+  let stopped = false;
+  let left = 0;
+  /** The hook's answer that sends no PUBACK (mqtt.js passes it to its packet loop, which ignores it and goes on). */
+  const noAck = () => new Error('vigil is stopping: not acknowledged, the broker keeps it for the next session');
 
   const end = (): number => {
     if (pinger) clearInterval(pinger);
@@ -78,6 +93,10 @@ export function intakeGate(client: MqttClient, opts: IntakeGateOptions): IntakeG
   };
 
   client.handleMessage = (packet, callback) => {
+    if (stopped && packet.qos) {
+      left++;
+      return callback(noAck());
+    }
     if (bytes < pauseAtBytes || !packet.qos || held) return callback();
     held = callback;
     since = now();
@@ -98,7 +117,20 @@ export function intakeGate(client: MqttClient, opts: IntakeGateOptions): IntakeG
   return {
     update(b) {
       bytes = b;
-      if (held && b <= resumeAtBytes) release();
+      if (held && !stopped && b <= resumeAtBytes) release();
+    },
+    stopTaking() {
+      if (stopped) return;
+      stopped = true;
+      if (!held) return;
+      const callback = held;
+      const ms = end();
+      opts.onResume?.(ms);
+      left++;
+      callback(noAck());
+    },
+    get leftUnacknowledged() {
+      return left;
     },
     get paused() {
       return held !== undefined;
@@ -109,6 +141,8 @@ export function intakeGate(client: MqttClient, opts: IntakeGateOptions): IntakeG
     pausedMs: () => total + (held ? now() - since : 0),
     close() {
       client.off('close', onClose);
+      // After a stop the client keeps refusing acknowledgements until it is ended.
+      if (stopped) return;
       client.handleMessage = own;
       if (held) release();
     },

@@ -5,9 +5,17 @@
  * degrades while the share of readings dropped (every reason of `vigil_dropped_total`, plus those evictions) over
  * the last `health.dropWindowMs` passes `health.maxDropRate`. A duplicate (a repeat of a reading already accepted,
  * e.g. QoS 1 redelivering after a broker restart) is no drop: it counts neither here nor towards that share.
+ *
+ * Readings lost before they reached vigil (a broker's queue limit, a gateway's outage) are not drops, but they are
+ * not silent either: a step in a sensor's timestamps of 1.75 of its usual interval or more is a gap, its skipped
+ * readings count as missing (runtime/stream/window-by-sensor.ts), get a rate-limited warning naming the sensors and
+ * the longest gap, and /health degrades while the missing share (missing / (missing + read)) over the same window
+ * passes the same bound.
  */
 import { DROP_REASONS, droppedByReason, type PipelineCounters } from '../stream/counters.ts';
-import type { WindowDropReason } from '../stream/window-by-sensor.ts';
+import type { DataGap, WindowDropReason } from '../stream/window-by-sensor.ts';
+import { shortTime } from '../util/format-time.ts';
+import { span } from '../data/sampling.ts';
 import { rateLimitedWarning, realClock, WARNING_INTERVAL_MS, type RateLimitedWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';
 
 /** What each reason means and what to do about it, for the log line. */
@@ -34,6 +42,8 @@ export interface DropHealth {
   maxRate: number;
   /** Every drop since start, by reason. */
   total: Record<string, number>;
+  /** Readings lost upstream (gaps in the sensors' timestamps): their share over the window, and since start. */
+  missing: { rate: number; readings: number; gaps: number };
 }
 
 /** Drop reporting of one runtime. */
@@ -42,6 +52,8 @@ export interface DropWatch {
   drop(reason: WindowDropReason, sensor: string): void;
   /** The window stage's `onEvict`. */
   evict(evicted: string, admitted: string): void;
+  /** The window stage's `onGap`. */
+  gap(g: DataGap): void;
   /** Log what is still unreported (on stop). */
   flush(): void;
   /** The drop share now (called by /health). */
@@ -73,19 +85,40 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     WARNING_INTERVAL_MS,
     clock,
   );
+  // The longest gap since the last line, for the line.
+  let longest: DataGap | undefined;
+  const gaps = rateLimitedWarning(
+    log,
+    (count, sensors, sensorCount) => {
+      const g = longest!;
+      longest = undefined;
+      return [
+        { missing: count, sensors, sensorCount, longest: { sensor: g.sensor, from: g.fromTs, to: g.toTs, missing: g.missing, intervalMs: g.intervalMs, windowReset: g.reset } },
+        `${count} reading(s) missing: gaps in the sensors' timestamps at their usual interval, lost before they reached vigil (a broker's queue limit such as Mosquitto's max_queued_messages, a gateway's outage); the longest: ${g.sensor} ${shortTime(g.fromTs)} to ${shortTime(g.toTs)}, ${span(g.toTs - g.fromTs)} at ${span(g.intervalMs)}${g.reset ? ', its window restarted after it' : ''}`,
+      ];
+    },
+    WARNING_INTERVAL_MS,
+    clock,
+  );
   // Evicted sensors lose their window: they count with the drops for /health.
   const dropsNow = () => DROP_REASONS.reduce((a, [, key]) => a + counters[key], counters.evictedFull);
-  // Samples of (time, readings, drops); the oldest one at or before the window's start is the baseline.
-  const samples: { at: number; readings: number; drops: number }[] = [{ at: clock.now(), readings: counters.readings, drops: dropsNow() }];
+  // Samples of (time, readings, drops, missing); the oldest one at or before the window's start is the baseline.
+  const sample = () => ({ at: clock.now(), readings: counters.readings, drops: dropsNow(), missing: counters.readingsMissing });
+  const samples: ReturnType<typeof sample>[] = [sample()];
   return {
     drop: (reason, sensor) => warningOf(reason).add(sensor),
     evict: (evicted) => evictions.add(evicted),
+    gap: (g) => {
+      if (!longest || g.toTs - g.fromTs > longest.toTs - longest.fromTs) longest = g;
+      gaps.add(g.sensor, g.missing);
+    },
     flush: () => {
       for (const w of warnings.values()) w.flush();
       evictions.flush();
+      gaps.flush();
     },
     health() {
-      const now = { at: clock.now(), readings: counters.readings, drops: dropsNow() };
+      const now = sample();
       while (samples.length > 1 && samples[1].at <= now.at - cfg.dropWindowMs) samples.shift();
       const base = samples[0];
       // A sample a tenth of the window apart at most, so frequent probes keep the list short.
@@ -93,9 +126,12 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       const read = now.readings - base.readings;
       const dropped = now.drops - base.drops;
       const rate = read > 0 ? dropped / read : dropped > 0 ? 1 : 0;
+      const missed = now.missing - base.missing;
+      const missingRate = missed > 0 ? missed / (missed + read) : 0;
       const total = droppedByReason(counters);
       if (counters.evictedFull > 0) total.evicted_full = counters.evictedFull;
-      return { degraded: rate > cfg.maxDropRate, rate, maxRate: cfg.maxDropRate, total };
+      const missing = { rate: missingRate, readings: counters.readingsMissing, gaps: counters.readingGaps };
+      return { degraded: rate > cfg.maxDropRate || missingRate > cfg.maxDropRate, rate, maxRate: cfg.maxDropRate, total, missing };
     },
   };
 }

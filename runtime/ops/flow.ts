@@ -16,6 +16,7 @@ import { handOverState, joinFleet, type FleetMembership, type Handover } from '.
 import { servingRanges } from '../model/ranges.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { createPipeline } from '../stream/pipeline.ts';
+import { outstandingWindows } from '../stream/from-series.ts';
 import { admissionPools } from '../stream/admission.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
 import type { Detection, RawMessage, Reading, Rejected } from '../stream/types.ts';
@@ -116,7 +117,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const pipeline = createPipeline({
     model: deps.ref(),
     thresholds: th.bank,
-    window: { ...config.window, onDrop: drops.drop, onEvict: drops.evict, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    window: { ...config.window, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
@@ -193,6 +194,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   let fleet: FleetMembership | undefined;
   let handover: Handover | undefined;
   let run: { sub: Subscription; drained: Promise<void> } | undefined;
+  let intake: Intake | undefined;
 
   const decoder: Part = {
     name: 'decoder',
@@ -219,7 +221,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       fleet = config.fleet ? await joinFleet({ broker: config.broker, fleet: config.fleet, log }) : undefined;
       // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
-      const intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
+      intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
       run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection }, stop$);
       const watch = deps.thresholds().silence;
       if (watch) {
@@ -231,16 +233,28 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
     },
     async stop() {
       clearInterval(silenceTimer);
+      // From here on nothing is acknowledged: what the broker still has, or sends, stays its to redeliver.
+      intake?.gate.stopTaking();
       stop$.next();
       // Hand our partitions to the other workers now, while we drain what we already took.
       await handover?.publishNow();
       handover?.stop();
       await fleet?.leave();
       // Intake is closed: windows already cut are flushed through inference and the alert stage.
-      await Promise.race([run?.drained, new Promise<void>((r) => setTimeout(r, 5000).unref())]);
+      const drainMs = config.batch.stopDrainMs;
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([run?.drained.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), drainMs)))]);
+      clearTimeout(timer);
+      // What the drain limit left: windows of readings taken in (acknowledged at QoS 1) that were never scored.
+      const unscored = finished ? 0 : outstandingWindows(deps.counters);
       run?.sub.unsubscribe();
-      // The intake gate is left shut (not intake.close()): a QoS 1 message it holds stays unacknowledged, so the
-      // broker gives it to the next run instead of it being acknowledged unread. The client is ended next anyway.
+      if (unscored > 0) {
+        deps.counters.droppedAtStop += unscored;
+        log.warn({ windows: unscored, stopDrainMs: drainMs }, `${unscored} window(s) cut before the stop were not scored within batch.stopDrainMs (${drainMs} ms): their readings are lost; give the drain longer where the service manager allows`);
+      }
+      const left = intake?.gate.leftUnacknowledged ?? 0;
+      if (left > 0) log.info({ messages: left }, `${left} message(s) delivered during the stop left unacknowledged: the broker redelivers them to the next run of this persistent session`);
+      // The intake gate is left shut (not intake.close()): nothing more is acknowledged until the client is ended.
       shed.flush();
       drops.flush();
     },

@@ -21,7 +21,10 @@ export interface HealthSources {
   sinks?: RuntimeSinks;
 }
 
-/** The report now: `ok` only while serving, connected, not dropping and with no recently lost session. */
+/**
+ * The report now: `ok` only while serving, connected, not dropping or missing readings, with no recently lost
+ * session, and with some sensor still reporting (every sensor signalled silent: nothing is being watched).
+ */
 export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: HealthSources): HealthReport {
   const { edge, counters, flow } = s;
   const connected = s.client?.connected ?? false;
@@ -31,7 +34,9 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   const sessionLost = sessionLostAgoMs !== null && sessionLostAgoMs < config.health.dropWindowMs;
   // A topic filter the broker refused: vigil runs, but nothing on it arrives (a read ACL).
   const refusedSubs = edge.subscriptionsRefused;
-  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 ? 'ok' : 'degraded';
+  const silent = edge.sensorsSilent;
+  const allSilent = silent > 0 && silent >= counters.activeSensors;
+  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent ? 'ok' : 'degraded';
   const card = s.serving.ref().current.card;
   const fleet = flow.fleet();
   const lastMessageAt = flow.lastMessageAt();
@@ -43,6 +48,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
     lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
     sensors: counters.activeSensors,
+    ...(silent > 0 ? { sensorsSilent: silent } : {}),
     pendingWindows: counters.pending,
     ...(refusedSubs > 0 ? { subscriptionsRefused: refusedSubs } : {}),
     alertsOpen: edge.alertsOpen,

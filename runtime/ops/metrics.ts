@@ -154,7 +154,9 @@ function pipelineMetrics(registry: Registry, pipeline: PipelineCounters): void {
   m('vigil_duplicate_memory_shed_total', 'Readings forgotten before leaving window.duplicateHorizonMs because window.duplicateMaxPerSensor or duplicateMaxReadings was reached (a copy of one would count out_of_order)', () => pipeline.duplicateMemoryShed);
   m('vigil_readings_reordered_total', 'Readings put back before a newer one of their sensor that arrived first (window.reorderMs)', () => pipeline.reordered);
   new Gauge({ name: 'vigil_reorder_held_readings', help: 'Readings held to be released in timestamp order (window.reorderMs)', registers: [registry], collect() { this.set(pipeline.reorderHeld); } });
-  m('vigil_gap_resets_total', 'Sensor windows reset after a gap in the data', () => pipeline.gapResets);
+  m('vigil_gap_resets_total', 'Sensor windows reset after a gap in the data (window.gapResetMs)', () => pipeline.gapResets);
+  m('vigil_reading_gaps_total', "Steps in a sensor's timestamps of 1.75 or more of its usual interval (window.readingIntervalMs): readings lost upstream", () => pipeline.readingGaps);
+  m('vigil_readings_missing_total', 'Readings those gaps skipped at the usual interval: sent (or due) but never received', () => pipeline.readingsMissing);
   m('vigil_sensors_evicted_total', 'Sensors evicted after being idle', () => pipeline.evictedIdle);
   m('vigil_sensors_evicted_full_total', 'Least recently seen sensors evicted to admit a new one into a full pool', () => pipeline.evictedFull);
   m('vigil_alerts_opened_total', 'Alerts opened', () => pipeline.alertsOpened);

@@ -35,6 +35,10 @@ export interface PipelineCounters {
   filled: number;
   /** Window buffers reset because of a gap in the data longer than the limit. */
   gapResets: number;
+  /** Steps in a sensor's timestamps that skip readings at its usual interval (`window.readingIntervalMs`). */
+  readingGaps: number;
+  /** Readings those gaps skipped (each gap: its length in intervals, less one): lost upstream, never received. */
+  readingsMissing: number;
   /** Sensors evicted after being idle longer than the timeout. */
   evictedIdle: number;
   /** Gauge: sensors with a window buffer. */
@@ -53,6 +57,8 @@ export interface PipelineCounters {
   droppedQueueFull: number;
   /** Windows dropped because the batch that carried them failed in inference. */
   droppedInferenceError: number;
+  /** Windows cut but not scored when a stop's drain limit ran out (`batch.stopDrainMs`). */
+  droppedAtStop: number;
   /** Batches whose inference call failed. */
   inferenceErrors: number;
   /** Gauge: windows waiting for inference. */
@@ -84,6 +90,7 @@ export const DROP_REASONS = [
   ['skipped_incomplete', 'skippedIncomplete'],
   ['queue_full', 'droppedQueueFull'],
   ['inference_error', 'droppedInferenceError'],
+  ['stopped', 'droppedAtStop'],
 ] as const satisfies readonly (readonly [string, keyof PipelineCounters])[];
 
 /** Readings and windows dropped so far, by reason (non-zero ones). */
@@ -109,6 +116,8 @@ export function createCounters(): PipelineCounters {
     evictedFull: 0,
     filled: 0,
     gapResets: 0,
+    readingGaps: 0,
+    readingsMissing: 0,
     evictedIdle: 0,
     activeSensors: 0,
     windows: 0,
@@ -118,6 +127,7 @@ export function createCounters(): PipelineCounters {
     scored: 0,
     droppedQueueFull: 0,
     droppedInferenceError: 0,
+    droppedAtStop: 0,
     inferenceErrors: 0,
     pending: 0,
     pendingBytes: 0,

@@ -30,7 +30,10 @@ export interface SeriesScoreOptions {
   alertOpen?: { k: number; n: number };
   alertClose?: number;
   cooldownMs?: number;
-  gapResetMs?: number;
+  /** `window.gapResetMs` (absent: a gap longer than a whole window of rows at the card's interval). */
+  gapResetMs?: number | 'never';
+  /** `window.readingIntervalMs` (absent: the card's interval). */
+  readingIntervalMs?: number;
   /** Called after each inference batch with the rows read so far (for a progress display). */
   onProgress?: (rowsRead: number, rows: number) => void;
 }
@@ -60,7 +63,7 @@ export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreO
   const pipeline = createPipeline({
     model: ref,
     thresholds: () => createThreshold(o.threshold, card),
-    window: o.gapResetMs !== undefined ? { gapResetMs: o.gapResetMs } : {},
+    window: { gapResetMs: o.gapResetMs, readingIntervalMs: o.readingIntervalMs },
     batch: { size: batch, maxWaitMs: 0 },
     // Offline the source waits for the pipeline (at most two chunks of windows outstanding): that bounds memory, so
     // nothing is ever shed here, whatever the window size.

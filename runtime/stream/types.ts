@@ -130,6 +130,8 @@ export interface AlertEvent {
    * more than in training gave it its score: the contributors are the roughened ones) or `memory` (as `memory`).
    */
   cause?: Cause;
+  /** Arrival time (epoch ms) of the reading that closed the window behind the event: with `tsLast`, how late it is. */
+  receivedAt?: number;
   /** On close: when the alert opened, how long it lasted (ms) and its peak score. */
   openedAt?: number;
   durationMs?: number;

@@ -31,8 +31,18 @@ export interface WindowBySensorOptions {
   maxFillAgeMs?: number;
   /** Drop windows that contain a row with a channel held past `maxFillAgeMs` instead of emitting them flagged. */
   skipIncomplete?: boolean;
-  /** A gap in data time longer than this (ms) resets the sensor's window (default Infinity: never). */
-  gapResetMs?: number;
+  /**
+   * A gap in data time longer than this (ms) resets the sensor's window; `'never'`: no gap does. Absent: a gap longer
+   * than a whole window of readings (the card's window x `readingIntervalMs`), which a window would otherwise span
+   * as if its rows were consecutive; never when the interval is unknown or 0.
+   */
+  gapResetMs?: number | 'never';
+  /**
+   * The readings' usual spacing in data time (ms). A step of 1.75 of it or more is a gap in the data, whose readings
+   * count as missing (`readingGaps`, `readingsMissing`, `onGap`). Absent: the card's training interval
+   * (`data.intervalMs`); 0: none counted (sensors that report by exception).
+   */
+  readingIntervalMs?: number;
   /**
    * At most this many sensors hold buffers (in the default pool): a new sensor beyond it evicts the least recently
    * seen one (counted as `evictedFull`), so a flood of new topics cannot lock out a real sensor.
@@ -70,6 +80,35 @@ export interface WindowBySensorOptions {
    * Its rows hold their last values and are flagged, as long as the absence lasts.
    */
   onMissing?: (sensor: string, channels: string[], receivedAt: number) => boolean | void;
+  /** Told of every gap in a sensor's data (a step of 1.75 intervals or more): from and to (data time) and the readings it skipped. */
+  onGap?: (gap: DataGap) => void;
+}
+
+/** A gap in one sensor's data: readings its usual interval says were sent but never arrived. */
+export interface DataGap {
+  sensor: string;
+  /** Timestamps of the readings either side of it (epoch ms). */
+  fromTs: number;
+  toTs: number;
+  /** Readings missing in it: its length in intervals, less one. */
+  missing: number;
+  intervalMs: number;
+  /** Whether it reset the sensor's window (longer than `gapResetMs`). */
+  reset: boolean;
+}
+
+/** A step of at least this many intervals is a gap (one reading missing makes 2; jitter of up to 1/4 interval is not one). */
+export const GAP_STEPS = 1.75;
+
+/**
+ * The interval gaps are measured in, and the gap that resets a window, for `card` under the options: the card's
+ * training interval unless `readingIntervalMs` is given; a reset after a whole window of readings unless
+ * `gapResetMs` is given ('never': Infinity).
+ */
+export function gapLimits(card: Pick<ModelCard, 'window' | 'data'>, o: Pick<WindowBySensorOptions, 'gapResetMs' | 'readingIntervalMs'>): { intervalMs: number; resetMs: number } {
+  const intervalMs = o.readingIntervalMs ?? card.data?.intervalMs ?? 0;
+  const resetMs = o.gapResetMs === 'never' ? Number.POSITIVE_INFINITY : (o.gapResetMs ?? (intervalMs > 0 ? card.window * intervalMs : Number.POSITIVE_INFINITY));
+  return { intervalMs, resetMs };
 }
 
 /**
@@ -83,7 +122,6 @@ export const WINDOW_DEFAULTS = {
   stride: W.stride,
   maxFillAgeMs: W.maxFillAgeMs,
   skipIncomplete: W.skipIncomplete,
-  gapResetMs: Number.POSITIVE_INFINITY,
   maxSensors: W.maxSensors,
   idleEvictMs: W.idleEvictMs,
   duplicateHorizonMs: W.duplicateHorizonMs,
@@ -102,6 +140,10 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   const counters = opts.counters ?? createCounters();
   const onDrop = opts.onDrop ?? (() => {});
   const onEvict = opts.onEvict ?? (() => {});
+  const onGap = opts.onGap;
+  // The card in service decides the interval (hot reload may change it): looked up again when it changes.
+  let limitsOf: ModelCard | undefined;
+  let limits = { intervalMs: 0, resetMs: Number.POSITIVE_INFINITY };
   const views = opts.views === true;
   const { caps } = admissionPools(opts.admission, o.maxSensors);
 
@@ -143,9 +185,24 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         counters.filled += row.filled;
         // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
         if (row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
-        if (s.seq > 0 && ts - s.lastTs > o.gapResetMs) {
-          s.resetWindow();
-          counters.gapResets++;
+        if (s.seq > 0) {
+          const card = cardOf();
+          if (card !== limitsOf) {
+            limits = gapLimits(card, o);
+            limitsOf = card;
+          }
+          const step = ts - s.lastTs;
+          const reset = step > limits.resetMs;
+          if (limits.intervalMs > 0 && step >= GAP_STEPS * limits.intervalMs) {
+            const missing = Math.max(1, Math.round(step / limits.intervalMs) - 1);
+            counters.readingGaps++;
+            counters.readingsMissing += missing;
+            onGap?.({ sensor: r.sensor, fromTs: s.lastTs, toTs: ts, missing, intervalMs: limits.intervalMs, reset });
+          }
+          if (reset) {
+            s.resetWindow();
+            counters.gapResets++;
+          }
         }
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
@@ -192,9 +249,11 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
 /** The options with their defaults, checked. */
 function resolveOptions(opts: WindowBySensorOptions) {
   const o = { ...WINDOW_DEFAULTS, ...definedOnly(opts) };
-  for (const key of ['maxFillAgeMs', 'gapResetMs', 'idleEvictMs', 'duplicateHorizonMs'] as const) {
+  for (const key of ['maxFillAgeMs', 'idleEvictMs', 'duplicateHorizonMs'] as const) {
     if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
   }
+  if (o.gapResetMs !== undefined && o.gapResetMs !== 'never' && !(o.gapResetMs >= 0)) throw new Error(`windowBySensor: gapResetMs must be a number >= 0 or 'never', got ${o.gapResetMs}`);
+  if (o.readingIntervalMs !== undefined && !(o.readingIntervalMs >= 0)) throw new Error(`windowBySensor: readingIntervalMs must be a number >= 0, got ${o.readingIntervalMs}`);
   for (const key of ['maxSensors', 'duplicateHorizonReadings', 'duplicateMaxPerSensor', 'duplicateMaxReadings'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`windowBySensor: ${key} must be an integer >= 1, got ${o[key]}`);
   }

@@ -74,6 +74,9 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
   ].join('  ');
 }
 
+/** An event whose data arrived this long (ms) after it was taken is marked late. */
+export const LATE_MS = 60_000;
+
 /** One line for one alert event. `now` is the local wall time shown first (when it was received). */
 export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date } = {}): string {
   const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };
@@ -83,6 +86,8 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   const top = shareList(a.topChannels ?? []);
   // What a check found in the window behind the event (on close: the alert's worst window).
   const found = a.cause ? causeText(a.cause) : a.memory ? causeText('memory') : '';
+  // An event about data that arrived long after it was taken (a flushed backlog) says so: not a new incident.
+  const late = a.lateMs !== undefined && a.lateMs >= LATE_MS ? `(late: data from ${humanDuration(a.lateMs)} before it arrived)` : '';
   if (a.type === 'open') {
     return [
       `${c.dim}${wall}${c.reset}`,
@@ -92,6 +97,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
       `data ${window}`,
       top ? `driven by ${top}` : '',
       found,
+      late,
     ].filter(Boolean).join('  ');
   }
   const lasted = a.durationMs !== undefined ? `lasted ${humanDuration(a.durationMs)}` : '';
@@ -104,5 +110,6 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     peak,
     `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,
     found,
+    late,
   ].filter(Boolean).join('  ');
 }

@@ -4,7 +4,7 @@
  * consumer (`vigil alerts`), counted and gauged; `resumed` at its next reading; a sensor still reporting is not
  * signalled; alerts.silent.enabled false: nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import mqtt from 'mqtt';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
@@ -55,17 +55,23 @@ describe('vigil run with a sensor that goes silent', () => {
       const s = await wentSilent;
       stop = true;
       await steady;
+      // One of two sensors silent: /health says so and stays ok (the other still reports).
+      expect(handle.health()).toMatchObject({ status: 'ok', sensorsSilent: 1, sensors: 2 });
+      // pump-2 stops too: no sensor reports any more, nothing is being watched, /health is degraded.
+      await within(signals, 10_000, "pump-2's silent signal", (p) => p.type === 'silent' && p.sensor === 'pump-2');
+      expect(handle.health()).toMatchObject({ status: 'degraded', sensorsSilent: 2 });
       expect(s).toMatchObject({ schema: 'vigil-alert/1', type: 'silent', sensor: 'pump-1', severity: 'warning', model: { name: 'daily' } });
       expect(s.quietMs).toBeGreaterThanOrEqual(1500);
       expect(s.usualMs).toBeGreaterThan(50);
       expect(s.usualMs).toBeLessThan(200);
       expect(formatSilence(s)).toMatch(/SILENT {2}pump-1 {2}no reading for \ds/);
-      expect(handle.edge.silenceSignals).toBe(1);
-      expect(await handle.metrics.text()).toMatch(/vigil_silence_signals_total 1/);
+      expect(handle.edge.silenceSignals).toBe(2);
+      expect(await handle.metrics.text()).toMatch(/vigil_silence_signals_total 2/);
       const back = within(signals, 10_000, "pump-1's resumed signal", (p) => p.type === 'resumed');
       await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[12], rec.values[12]), { qos: 1 });
       expect(await back).toMatchObject({ type: 'resumed', sensor: 'pump-1', severity: 'clear' });
-      expect(got).toEqual(['silent pump-1', 'resumed pump-1']);
+      expect(got).toEqual(['silent pump-1', 'silent pump-2', 'resumed pump-1']);
+      await vi.waitFor(() => expect(handle.health()).toMatchObject({ status: 'ok', sensorsSilent: 1 }), { timeout: 5000 });
     } finally {
       await unsubscribe();
       await handle.stop();

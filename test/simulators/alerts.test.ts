@@ -26,6 +26,22 @@ describe('alert lines', () => {
     const line = formatAlert({ ...open, type: 'close', durationMs: 3 * 3600_000 + 5 * 60_000, peakScore: 0.654, tsLast: Date.UTC(2013, 11, 16, 20, 40) }, { now });
     expect(line).toBe('09:05:07  clear  pump-00007  lasted 3h 05m  peak 0.654 (52.3x)  data until 2013-12-16 20:40');
   });
+  it('an event about data that arrived long after it was taken (a flushed backlog) says it is late; its open and close share one incident id', () => {
+    const tsLast = Date.UTC(2013, 11, 16, 17, 35);
+    const base = { sensor: 'pump-00007', tsFirst: tsLast - 60_000, score: 0.5, threshold: 0.0125, contributors: [], model: { name: 'pump', version: '1' }, provider: 'cpu' };
+    // Live: the reading arrived 40 ms after its timestamp; no mark.
+    const live = alertPayload({ ...base, type: 'open', tsLast, receivedAt: tsLast + 40 });
+    expect(live).toMatchObject({ lateMs: 40, incident: 'pump-00007@2013-12-16T17:35:00.000Z' });
+    expect(formatAlert(live, { now })).not.toContain('late');
+    // A backlog flushed 2 h 41 min later: marked, on open and on close; the close names the same incident.
+    const late = alertPayload({ ...base, type: 'open', tsLast, receivedAt: tsLast + (2 * 60 + 41) * 60_000 });
+    expect(formatAlert(late, { now })).toMatch(/\(late: data from 2h 41m before it arrived\)$/);
+    const closed = alertPayload({ ...base, type: 'close', tsLast: tsLast + 600_000, openedAt: tsLast, durationMs: 600_000, peakScore: 0.6, receivedAt: tsLast + 600_000 + (2 * 60 + 41) * 60_000 });
+    expect(closed.incident).toBe(late.incident);
+    expect(formatAlert(closed, { now })).toContain('(late: data from 2h 41m before it arrived)');
+    // An event without an arrival time (an older producer) has no lateMs and is not marked.
+    expect(alertPayload({ ...base, type: 'open', tsLast }).lateMs).toBeUndefined();
+  });
   it('colours only when asked (a terminal), red for open and green for close', () => {
     expect(formatAlert(open, { now })).not.toMatch(/\x1b\[/);
     expect(formatAlert(open, { now, color: true })).toContain('\x1b[31m');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { createCounters, droppedByReason } from '../../runtime/stream/counters.ts';
-import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
+import { windowBySensor, type DataGap } from '../../runtime/stream/window-by-sensor.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { newScheduler, rd } from './helpers.ts';
 
@@ -116,6 +116,36 @@ describe('windowBySensor', () => {
     expect(counters.gapResets).toBe(1);
   });
 
+  it('counts the readings a gap in the timestamps skipped at the card\'s interval, and restarts the window after a whole window of them', async () => {
+    // Trained at 1 s, window 3: a reading late by a quarter interval is no gap; 2 s skips one, 4.1 s three; 5 s > 3 x 1 s restarts the window.
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const counters = createCounters();
+    const gaps: DataGap[] = [];
+    const ts = [1000, 2000, 3250, 5250, 9350, 10_350, 11_350, 16_350, 17_350, 18_350];
+    const out = await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters, onGap: (g) => gaps.push(g) }), toArray()));
+    expect(gaps).toEqual([
+      { sensor: 's', fromTs: 3250, toTs: 5250, missing: 1, intervalMs: 1000, reset: false },
+      { sensor: 's', fromTs: 5250, toTs: 9350, missing: 3, intervalMs: 1000, reset: true },
+      { sensor: 's', fromTs: 11_350, toTs: 16_350, missing: 4, intervalMs: 1000, reset: true },
+    ]);
+    expect(counters).toMatchObject({ readingGaps: 3, readingsMissing: 8, gapResets: 2 });
+    // No window spans a reset gap: [1000..5250] and the one after it, then [9350..11350], then [16350..18350].
+    expect(out.map((w) => [w.tsFirst, w.tsLast])).toEqual([[1000, 3250], [2000, 5250], [9350, 11_350], [16_350, 18_350]]);
+
+    // 'never' keeps windows across gaps (still counted); readingIntervalMs 0 counts none and resets none.
+    const never = createCounters();
+    const spanning = await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters: never, gapResetMs: 'never' }), toArray()));
+    expect(spanning).toHaveLength(ts.length - 2);
+    expect(never).toMatchObject({ readingGaps: 3, readingsMissing: 8, gapResets: 0 });
+    const off = createCounters();
+    await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters: off, readingIntervalMs: 0 }), toArray()));
+    expect(off).toMatchObject({ readingGaps: 0, readingsMissing: 0, gapResets: 0 });
+    // A card that does not know its interval: nothing counted, no window restarted (as before).
+    const unknown = createCounters();
+    await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(card, { counters: unknown }), toArray()));
+    expect(unknown).toMatchObject({ readingGaps: 0, gapResets: 0 });
+  });
+
   it('bounds memory: least-recently-seen eviction at the sensor limit and idle eviction, both counted', async () => {
     const counters = createCounters();
     const readings = Array.from({ length: 5000 }, (_, i) => rd(`s${i}`, 1000, { a: 1, b: 1 }, i));
@@ -157,7 +187,8 @@ describe('windowBySensor', () => {
 
   it('rejects bad options with what was expected', () => {
     expect(() => windowBySensor(card, { maxSensors: 0 })).toThrow(/maxSensors must be an integer >= 1/);
-    expect(() => windowBySensor(card, { gapResetMs: -1 })).toThrow(/gapResetMs must be a number >= 0/);
+    expect(() => windowBySensor(card, { gapResetMs: -1 })).toThrow(/gapResetMs must be a number >= 0 or 'never'/);
+    expect(() => windowBySensor(card, { readingIntervalMs: -1 })).toThrow(/readingIntervalMs must be a number >= 0/);
   });
 });
 
