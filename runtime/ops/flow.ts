@@ -17,6 +17,7 @@ import { servingRanges } from '../model/ranges.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { createPipeline } from '../stream/pipeline.ts';
 import { outstandingWindows } from '../stream/from-series.ts';
+import { keepTails, takeTails, windowTailsFile, type WindowTails } from '../stream/window-tails.ts';
 import { admissionPools } from '../stream/admission.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
 import type { Detection, RawMessage, Reading, Rejected } from '../stream/types.ts';
@@ -34,7 +35,7 @@ import { LatencyRing } from './latency.ts';
 import type { SilentSensors } from '../alerts/silent-sensors.ts';
 
 /** The config sections the data path reads. */
-export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health'>;
+export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state'>;
 
 /** What the data path needs from the parts around it (each read once that part has started). */
 export interface FlowDeps {
@@ -107,6 +108,8 @@ interface PipelineRun {
   drops: DropWatch;
   stats: FlowStats;
   onDetection: (d: Detection) => void;
+  /** Sensors' last readings across a restart (none in a fleet or without a state file). */
+  tails?: WindowTails;
 }
 
 /** Messages -> decode -> pipeline -> delivery until `stop$`, restarted 1 s after a failure; `drained` settles at its end. */
@@ -117,7 +120,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const pipeline = createPipeline({
     model: deps.ref(),
     thresholds: th.bank,
-    window: { ...config.window, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    window: { ...config.window, tails: r.tails, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
@@ -195,6 +198,9 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   let handover: Handover | undefined;
   let run: { sub: Subscription; drained: Promise<void> } | undefined;
   let intake: Intake | undefined;
+  // Windows span a restart (window-tails.ts): outside a fleet, whose sensors move between workers.
+  const tailsFile = config.fleet ? undefined : windowTailsFile(config.state.file);
+  let tails: WindowTails | undefined;
 
   const decoder: Part = {
     name: 'decoder',
@@ -222,7 +228,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
-      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection }, stop$);
+      if (tailsFile) tails = { seeds: takeTails(tailsFile, deps.ref().current.card.channels, log) };
+      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, tails }, stop$);
       const watch = deps.thresholds().silence;
       if (watch) {
         silenceTimer = setInterval(() => checkSilence(watch), config.alerts.silent.checkMs);
@@ -252,6 +259,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
         deps.counters.droppedAtStop += unscored;
         log.warn({ windows: unscored, stopDrainMs: drainMs }, `${unscored} window(s) cut before the stop were not scored within batch.stopDrainMs (${drainMs} ms): their readings are lost; give the drain longer where the service manager allows`);
       }
+      if (tails?.read) keepTails(tailsFile, tails.read(), log);
       const left = intake?.gate.leftUnacknowledged ?? 0;
       if (left > 0) log.info({ messages: left }, `${left} message(s) delivered during the stop left unacknowledged: the broker redelivers them to the next run of this persistent session`);
       // The intake gate is left shut (not intake.close()): nothing more is acknowledged until the client is ended.

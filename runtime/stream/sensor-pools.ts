@@ -26,6 +26,13 @@ export class SensorPools {
     this.pools = caps.map(() => new Map<string, SensorState>());
   }
 
+  /** `f` of every sensor held, in pool order (least recently seen first within a pool). */
+  map<T>(f: (sensor: string, s: SensorState) => T): T[] {
+    const out: T[] = [];
+    for (const pool of this.pools) for (const [id, s] of pool) out.push(f(id, s));
+    return out;
+  }
+
   /** Evict every sensor not heard from within `idleMs` of `now` (arrival time). */
   evictIdle(now: number, idleMs: number): void {
     for (const sensors of this.pools) {

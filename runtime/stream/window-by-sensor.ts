@@ -22,6 +22,7 @@ import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
 import type { Reading, SensorWindow, Verdict } from './types.ts';
+import type { SensorTail, WindowTails } from './window-tails.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
 export interface WindowBySensorOptions {
@@ -80,6 +81,11 @@ export interface WindowBySensorOptions {
    * Its rows hold their last values and are flagged, as long as the absence lasts.
    */
   onMissing?: (sensor: string, channels: string[], receivedAt: number) => boolean | void;
+  /**
+   * A restart's tails (window-tails.ts): `seeds` fill their sensors' windows before the first reading (they are not
+   * judged again), and the stage sets `read` to give every sensor's last W - 1 readings as measured.
+   */
+  tails?: WindowTails;
   /** Told of every gap in a sensor's data (a step of 1.75 intervals or more): from and to (data time) and the readings it skipped. */
   onGap?: (gap: DataGap) => void;
 }
@@ -167,8 +173,14 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor);
       };
 
-      const onReading = (r: Reading) => {
-        counters.readings++;
+      /**
+       * A reading; `warm`: one of a sensor's last readings before a restart (it fills the window, is not judged or
+       * counted again), `warmDigest` its digest as first accepted.
+       */
+      const onReading = (r: Reading, warm = false, warmDigest?: number | null) => {
+        if (warm) {
+          if (!Number.isFinite(r.ts)) return;
+        } else counters.readings++;
         if (!Number.isFinite(r.ts) || typeof r.values !== 'object' || r.values === null) return drop('unusable', r.sensor);
         sensors.evictIdle(r.receivedAt, o.idleEvictMs);
         const s = sensors.take(r.sensor, r.pool);
@@ -177,14 +189,14 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         // A reading stamped on arrival is ordered by arrival: one that ties (or a clock step back) follows the last.
         const ts = r.arrival && r.ts <= s.lastTs ? after(s.lastTs) : r.ts;
         // Arrival-stamped readings are new by construction: no digest needed.
-        const digest = r.arrival ? 0 : readingDigest(ts, r.values, names);
-        if (ts <= s.lastTs) return refuse(s, ts, digest, r.sensor);
+        const digest = warmDigest ?? (r.arrival ? 0 : readingDigest(ts, r.values, names));
+        if (ts <= s.lastTs) return warm ? undefined : refuse(s, ts, digest, r.sensor);
 
         const scaler = cardOf().scaler;
-        if (row.fill(r.values, s, ts, o.maxFillAgeMs, scaler.offset) === 0) return drop('unusable', r.sensor);
-        counters.filled += row.filled;
+        if (row.fill(r.values, s, ts, o.maxFillAgeMs, scaler.offset) === 0) return warm ? undefined : drop('unusable', r.sensor);
+        if (!warm) counters.filled += row.filled;
         // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
-        if (row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
+        if (!warm && row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
         if (s.seq > 0) {
           const card = cardOf();
           if (card !== limitsOf) {
@@ -193,7 +205,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           }
           const step = ts - s.lastTs;
           const reset = step > limits.resetMs;
-          if (limits.intervalMs > 0 && step >= GAP_STEPS * limits.intervalMs) {
+          if (!warm && limits.intervalMs > 0 && step >= GAP_STEPS * limits.intervalMs) {
             const missing = Math.max(1, Math.round(step / limits.intervalMs) - 1);
             counters.readingGaps++;
             counters.readingsMissing += missing;
@@ -201,7 +213,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           }
           if (reset) {
             s.resetWindow();
-            counters.gapResets++;
+            if (!warm) counters.gapResets++;
           }
         }
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
@@ -209,8 +221,22 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
         // A channel held past its max age is filled too (with its last value or the training mean), only flagged.
         const seq = s.append(row.values, ts, row.stale, row.filled > 0 || row.stale || r.filled === true);
-        if (s.cadence.next()) emitWindow(r, s, seq, ts, scaler);
+        if (s.cadence.next() && !warm) emitWindow(r, s, seq, ts, scaler);
       };
+
+      // A restart's tails: each sensor's last readings before the stop fill its window (window-tails.ts).
+      const tails = opts.tails;
+      if (tails) {
+        const now = Date.now();
+        for (const t of tails.seeds.splice(0)) {
+          for (let i = 0; i < t.ts.length; i++) {
+            const values: Record<string, number> = {};
+            t.values[i].forEach((v, c) => Number.isFinite(v) && (values[names[c]] = v));
+            onReading({ sensor: t.sensor, ts: t.ts[i], values, receivedAt: now }, true, t.digests?.[i]);
+          }
+        }
+        tails.read = () => ({ channels: [...names], sensors: sensors.map((sensor, s) => tailOf(sensor, s, names.length)) .filter((t): t is SensorTail => t !== undefined) });
+      }
 
       /** A window ends at row `seq`: emit it (a view, or its own copy), unless it is incomplete and skipped. */
       const emitWindow = (r: Reading, s: SensorState, seq: number, ts: number, scaler: ModelCard['scaler']) => {
@@ -311,4 +337,23 @@ function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number
     ownScore: undefined,
     cause: undefined,
   };
+}
+
+/** A sensor's last W - 1 readings since its window last restarted, as measured (its rows unscaled), or undefined with none. */
+function tailOf(sensor: string, s: SensorState, C: number): SensorTail | undefined {
+  const k = Math.min(s.rowsSinceReset, s.window - 1, s.rows.held);
+  if (k <= 0) return undefined;
+  const { scale, offset } = s.rows.scaler;
+  const row = new Float32Array(C);
+  const ts: number[] = [];
+  const values: number[][] = [];
+  const digests: (number | null)[] = [];
+  for (let i = s.rowsSinceReset - k; i < s.rowsSinceReset; i++) {
+    s.rows.copyRow(s.seq - s.rowsSinceReset + i, row);
+    const t = s.times[i % s.window];
+    ts.push(t);
+    values.push(Array.from(row, (v, c) => v * scale[c] + offset[c]));
+    digests.push(s.recent.digestAt(t) ?? null);
+  }
+  return { sensor, ts, values, digests };
 }

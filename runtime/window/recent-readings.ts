@@ -133,7 +133,14 @@ export class RecentReadings {
   }
 
   /** Whether a remembered reading has this timestamp and digest. */
-  has(ts: number, digest: number): boolean {
+  /** The digest remembered for timestamp `ts`, or undefined when none is. */
+  digestAt(ts: number): number | undefined {
+    const slot = this.slotOf(ts);
+    return slot === undefined ? undefined : this.digests[slot];
+  }
+
+  /** The slot holding timestamp `ts`, if remembered. */
+  private slotOf(ts: number): number | undefined {
     const n = this.ts.length;
     let lo = 0;
     let hi = this.count;
@@ -142,10 +149,16 @@ export class RecentReadings {
       if (this.ts[(this.head + mid) % n] < ts) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === this.count) return false;
+    if (lo === this.count) return undefined;
     const slot = (this.head + lo) % n;
-    return this.ts[slot] === ts && this.digests[slot] === digest;
+    return this.ts[slot] === ts ? slot : undefined;
   }
+
+  has(ts: number, digest: number): boolean {
+    const slot = this.slotOf(ts);
+    return slot !== undefined && this.digests[slot] === digest;
+  }
+
 
   /** Forget everything and give the memory back (the sensor was evicted or the stage stopped). */
   release(): void {

@@ -105,6 +105,13 @@ export class RowLog {
     }
   }
 
+  /** Copy row `n` (C values) into `out`. */
+  copyRow(n: number, out: Float32Array): void {
+    if (n < this.start || n >= this.end) throw new Error(`RowLog: row ${n} is not held (held ${this.start}..${this.end - 1})`);
+    const at = (n % this.cap) * this.channels;
+    out.set(this.buf.subarray(at, at + this.channels));
+  }
+
   /** Every held row's channel c becomes `x * a[c] + b[c]`, in place (hot reload re-expresses the rows in another scale). */
   rescale(a: ArrayLike<number>, b: ArrayLike<number>): void {
     const C = this.channels;

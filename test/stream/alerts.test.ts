@@ -60,9 +60,9 @@ describe('raiseAlerts', () => {
       });
       const model = { name: 'pump', version: '0.0.1' };
       expectObservable(src.pipe(raiseAlerts({ card, closeM: 2, counters }))).toBe('-b--e|', {
-        b: { type: 'open', sensor: 's', tsFirst: 1000, tsLast: 2000, score: 3, threshold: 1, provider: 'ort-node/cpu', model,
+        b: { type: 'open', sensor: 's', tsFirst: 1000, tsLast: 2000, receivedAt: 2000, score: 3, threshold: 1, provider: 'ort-node/cpu', model,
           contributors: [{ channel: 'vibration', share: 0.6 }, { channel: 'temp', share: 0.3 }, { channel: 'current', share: 0.1 }] },
-        e: { type: 'close', sensor: 's', tsFirst: 4000, tsLast: 5000, score: 0.3, threshold: 1, provider: 'ort-node/cpu', model,
+        e: { type: 'close', sensor: 's', tsFirst: 4000, tsLast: 5000, receivedAt: 5000, score: 0.3, threshold: 1, provider: 'ort-node/cpu', model,
           contributors: [{ channel: 'current', share: 0.8 }, { channel: 'vibration', share: 0.1 }, { channel: 'temp', share: 0.1 }],
           openedAt: 2000, durationMs: 3000, peakScore: 5 },
       });

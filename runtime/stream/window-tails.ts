@@ -1,0 +1,105 @@
+/**
+ * Windows that span a restart. A sensor's window needs W readings before it is scored, so every restart (an
+ * upgrade, `systemctl restart`) left each sensor unjudged for its first W - 1 readings: a minute at 1 Hz with W 64,
+ * two and a half hours for 5-minute data with W 32. At a stop each sensor's last W - 1 readings (as measured, in the
+ * card's channel order) are written beside the state file; at the next start they are read, removed and fed to the
+ * window stage before anything live (they fill the windows and are remembered as accepted: a QoS 1 redelivery of
+ * one counts as a duplicate rather than being judged a second time), so the first live reading is judged at once.
+ * A gap since the stop longer than the window reset limit restarts the window as it would live. Failures to read,
+ * write or remove the file are logged, never thrown: a start never fails on it.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.ts';
+
+/** A sensor's last readings: timestamps (epoch ms, increasing) and values (rows x the named channels). */
+export interface SensorTail {
+  sensor: string;
+  ts: number[];
+  values: number[][];
+  /**
+   * Each reading's digest as accepted (runtime/window/recent-readings.ts; null where no longer remembered): the
+   * values above went through the scaler and back, so a redelivered copy is recognised by this, not by them.
+   */
+  digests?: (number | null)[];
+}
+
+/** What the file holds: the channels the values are in, and every sensor's tail. */
+const TailsFileSchema = z.object({
+  format: z.literal('vigil-window-tails/1'),
+  channels: z.array(z.string()).min(1),
+  sensors: z.array(z.object({ sensor: z.string().min(1), ts: z.array(z.number()), values: z.array(z.array(z.number().nullable())), digests: z.array(z.number().int().nullable()).optional() })),
+});
+
+/**
+ * Between the window stage and whoever keeps the tails: `seeds` are fed in when the stage starts (then emptied),
+ * and the stage sets `read` to give every sensor's tail now (raw values in `channels` order).
+ */
+export interface WindowTails {
+  seeds: SensorTail[];
+  read?: () => { channels: string[]; sensors: SensorTail[] };
+}
+
+/** The file beside `stateFile` (none without a state file). Not `STATE.*`: the state file's temp clean-up would take it. */
+export function windowTailsFile(stateFile: string | null): string | undefined {
+  return stateFile ? join(dirname(stateFile), `${basename(stateFile)}-windows.json`) : undefined;
+}
+
+/** The part of a logger this needs. */
+interface TailLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Read and remove what the last stop left, as tails in `channels` order; a file written for other channels (the
+ * model changed across the restart) or not a tails file is skipped, with a warning.
+ */
+export function takeTails(file: string, channels: readonly string[], log: TailLogger): SensorTail[] {
+  removeStaleTemps(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: (err as Error).message }, 'the windows the last run left could not be read; every sensor starts its window afresh');
+    return [];
+  }
+  try {
+    rmSync(file, { force: true });
+  } catch (err) {
+    log.warn({ file, err: (err as Error).message }, 'the windows the last run left could not be removed; the next start reads them again');
+  }
+  let parsed: z.infer<typeof TailsFileSchema>;
+  try {
+    const r = TailsFileSchema.safeParse(JSON.parse(text));
+    if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '));
+    parsed = r.data;
+  } catch (err) {
+    log.warn({ file, err: (err as Error).message }, 'the windows the last run left are not a window-tails file; every sensor starts its window afresh');
+    return [];
+  }
+  const at = channels.map((c) => parsed.channels.indexOf(c));
+  if (at.some((i) => i < 0)) {
+    log.warn({ file, saved: parsed.channels, model: channels }, "the windows the last run left are of other channels (the model changed); every sensor starts its window afresh");
+    return [];
+  }
+  const tails = parsed.sensors
+    .filter((s) => s.ts.length === s.values.length && (!s.digests || s.digests.length === s.ts.length) && s.ts.every((t, i) => Number.isFinite(t) && (i === 0 || t > s.ts[i - 1])))
+    .map((s) => ({ sensor: s.sensor, ts: s.ts, values: s.values.map((row) => at.map((i) => row[i] ?? Number.NaN)), ...(s.digests ? { digests: s.digests } : {}) }));
+  log.info({ file, sensors: tails.length, skipped: parsed.sensors.length - tails.length }, "sensors' last readings before the stop fill their windows: their first live reading is judged at once");
+  return tails;
+}
+
+/** Keep the tails for the next start (none: nothing written). */
+export function keepTails(file: string | undefined, tails: { channels: string[]; sensors: SensorTail[] }, log: TailLogger): void {
+  if (!file || tails.sensors.length === 0) return;
+  try {
+    // Values as measured, NaN (a channel never sent) as null.
+    const sensors = tails.sensors.map((s) => ({ sensor: s.sensor, ts: s.ts, values: s.values.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))), ...(s.digests ? { digests: s.digests } : {}) }));
+    writeFileAtomic(file, JSON.stringify({ format: 'vigil-window-tails/1', channels: tails.channels, sensors }));
+    log.info({ file, sensors: sensors.length }, "sensors' last readings kept: the next start fills their windows with them");
+  } catch (err) {
+    log.warn({ file, err: (err as Error).message }, "sensors' last readings not kept: after the restart each sensor's window starts afresh");
+  }
+}

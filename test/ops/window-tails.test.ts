@@ -1,0 +1,95 @@
+/**
+ * Windows span a restart (runtime/stream/window-tails.ts; found by a fleet operator's probe: every restart left each
+ * sensor unjudged for its first W - 1 readings, 255 of them with a window of 256, and a QoS 1 redelivery of a
+ * reading judged before the stop was judged again after it).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Subject } from 'rxjs';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { windowTailsFile } from '../../runtime/stream/window-tails.ts';
+import type { RawMessage, Verdict } from '../../runtime/stream/types.ts';
+import { testBroker, type TestBroker } from './aedes.ts';
+import { WINDOW, capturingLogger, rawMessage as msg, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix } from './harness.ts';
+
+let broker: TestBroker;
+beforeAll(async () => {
+  broker = await testBroker(() => {});
+});
+afterAll(async () => broker?.stop());
+
+describe('windows across a restart', () => {
+  it("a sensor's first reading after a restart is judged at once, with the window the stop left; a redelivered copy is a duplicate", async () => {
+    const prefix = uniquePrefix('tails');
+    const cfg = testConfig(broker.url, prefix, recordedModel());
+    const rec = recordedSeries(2 * WINDOW, 0);
+    const send = (input: Subject<RawMessage>, i: number) => input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i])));
+
+    const input1 = new Subject<RawMessage>();
+    const first = await startRuntime(cfg, { logger: capturingLogger().logger, source: input1 });
+    const before: Verdict[] = [];
+    first.verdicts.subscribe((v) => before.push(v));
+    try {
+      for (let i = 0; i < WINDOW + 4; i++) send(input1, i);
+      await vi.waitFor(() => expect(first.counters.scored).toBe(5), { timeout: 5000 });
+    } finally {
+      await first.stop();
+    }
+    const file = windowTailsFile(cfg.state.file)!;
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { channels: string[]; sensors: { sensor: string; ts: number[]; values: number[][]; digests: number[] }[] };
+    expect(kept.channels).toEqual(['value']);
+    expect(kept.sensors).toEqual([{ sensor: 'pump-1', ts: rec.ts.slice(5, WINDOW + 4), values: expect.any(Array), digests: expect.any(Array) }]);
+    // Each reading's digest as accepted: what recognises a redelivered copy after the restart.
+    expect(kept.sensors[0].digests.every((d) => Number.isInteger(d))).toBe(true);
+    kept.sensors[0].values.forEach(([v], k) => expect(v).toBeCloseTo(rec.values[5 + k], 3));
+
+    const input2 = new Subject<RawMessage>();
+    const { lines, logger } = capturingLogger();
+    const second = await startRuntime(cfg, { logger, source: input2 });
+    const after: Verdict[] = [];
+    second.verdicts.subscribe((v) => after.push(v));
+    try {
+      // Read and removed at the start.
+      expect(existsSync(file)).toBe(false);
+      expect(lines.some((l) => l.sensors === 1 && String(l.msg).includes('fill their windows'))).toBe(true);
+      // A QoS 1 redelivery of the last reading judged before the stop: a duplicate, not judged again.
+      send(input2, WINDOW + 3);
+      // The next reading closes a full window at once, the same window the first run would have judged next.
+      send(input2, WINDOW + 4);
+      await vi.waitFor(() => expect(second.counters.scored).toBe(1), { timeout: 5000 });
+      expect(second.counters.duplicates).toBe(1);
+      expect(after[0]).toMatchObject({ sensor: 'pump-1', tsFirst: rec.ts[5], tsLast: rec.ts[WINDOW + 4] });
+    } finally {
+      await second.stop();
+    }
+
+    // The same window scored without a restart scores the same (to float32 rounding of the kept values).
+    const input3 = new Subject<RawMessage>();
+    const straight = await startRuntime(testConfig(broker.url, uniquePrefix('tails-ref'), cfg.model, { source: { topics: [`${prefix}-ref/{sensor}/data`] } }), { logger: capturingLogger().logger, source: input3 });
+    const ref: Verdict[] = [];
+    straight.verdicts.subscribe((v) => ref.push(v));
+    try {
+      for (let i = 0; i <= WINDOW + 4; i++) input3.next(msg(`${prefix}-ref/pump-1/data`, readingJson(rec.ts[i], rec.values[i])));
+      await vi.waitFor(() => expect(straight.counters.scored).toBe(6), { timeout: 5000 });
+      expect(after[0].score).toBeCloseTo(ref[5].score, 4);
+    } finally {
+      await straight.stop();
+    }
+  });
+
+  it('a model with other channels after the restart: the kept windows are skipped with a warning, nothing breaks', async () => {
+    const prefix = uniquePrefix('tails-model');
+    const cfg = testConfig(broker.url, prefix, recordedModel());
+    const file = windowTailsFile(cfg.state.file)!;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, JSON.stringify({ format: 'vigil-window-tails/1', channels: ['other'], sensors: [{ sensor: 'pump-1', ts: [1, 2], values: [[1], [2]] }] }));
+    const { lines, logger } = capturingLogger();
+    const h = await startRuntime(cfg, { logger, source: new Subject<RawMessage>() });
+    try {
+      expect(lines.some((l) => String(l.msg).includes('of other channels (the model changed)'))).toBe(true);
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      await h.stop();
+    }
+  });
+});
