@@ -67,6 +67,18 @@ export class SensorPools {
     return s;
   }
 
+  /** Forget `sensor` (its next reading starts it afresh); not counted as an eviction. */
+  forget(sensor: string): void {
+    for (const pool of this.pools) {
+      const s = pool.get(sensor);
+      if (!s) continue;
+      s.recent.release();
+      pool.delete(sensor);
+      this.active--;
+      this.counters.activeSensors = this.active;
+    }
+  }
+
   private evictOldest(sensors: Map<string, SensorState>, admitted: string): void {
     const oldest = sensors.keys().next().value as string;
     sensors.get(oldest)!.recent.release();

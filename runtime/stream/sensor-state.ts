@@ -23,6 +23,8 @@ export class SensorState {
   /** When a window is due (the first time W rows are held since the reset, then every `stride` rows). */
   readonly cadence: WindowCadence;
   lastTs = Number.NEGATIVE_INFINITY;
+  /** Its rows so far are only a restart's tail (window-tails.ts): no live reading has been accepted since. */
+  warmOnly = false;
   /** Arrival time (ms) of its last reading, for idle eviction. */
   lastSeen = 0;
   /** Rows pushed so far: the next row's number. */

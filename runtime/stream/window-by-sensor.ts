@@ -190,7 +190,18 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const ts = r.arrival && r.ts <= s.lastTs ? after(s.lastTs) : r.ts;
         // Arrival-stamped readings are new by construction: no digest needed.
         const digest = warmDigest ?? (r.arrival ? 0 : readingDigest(ts, r.values, names));
-        if (ts <= s.lastTs) return warm ? undefined : refuse(s, ts, digest, r.sensor);
+        if (ts <= s.lastTs) {
+          if (warm) return;
+          // A sensor known only from a restart's tail whose data starts over earlier (a file replayed again, a
+          // clock reset across the restart): the tail is not its past; start it afresh rather than refuse it all.
+          if (s.warmOnly && !s.recent.has(ts, digest)) {
+            sensors.forget(r.sensor);
+            counters.readings--;
+            return onReading(r);
+          }
+          return refuse(s, ts, digest, r.sensor);
+        }
+        s.warmOnly = warm;
 
         const scaler = cardOf().scaler;
         if (row.fill(r.values, s, ts, o.maxFillAgeMs, scaler.offset) === 0) return warm ? undefined : drop('unusable', r.sensor);
