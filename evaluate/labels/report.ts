@@ -12,6 +12,9 @@ export function formatDuration(ms: number): string {
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
+/** A false-alarm rate from which the events-detected line gets a note: a fifth of normal rows flagged. */
+export const BUSY_FALSE_ALARMS = 0.2;
+
 /** Format metrics; `rule` says how alerts were decided. */
 export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50): string {
   const l: string[] = [];
@@ -28,6 +31,10 @@ export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50
     ['detection delay', m.meanDelayMs === null ? 'n/a' : `mean ${formatDuration(m.meanDelayMs)}, median ${formatDuration(m.medianDelayMs!)}`],
   ];
   for (const [k, v] of rows) l.push(`  ${k.padEnd(24)} ${v}`);
+  // With most normal rows flagged, alerts are open through most events anyway: their detection says little.
+  if (m.events.length && m.falseAlarmRate >= BUSY_FALSE_ALARMS) {
+    l.push('', `  note: ${pct(m.falseAlarmRate)} of normal rows are flagged, so alerts are open through most of any stretch: events count as detected by alerts that were open anyway (and delays look short). Judge this run by its precision and false-alarm rate.`);
+  }
   if (m.events.length) {
     l.push('');
     l.push(`  ${'event start'.padEnd(20)} ${'end'.padEnd(20)} ${'type'.padEnd(20)} delay`);

@@ -7,6 +7,7 @@ import { scoredRowsFromTable } from '../../evaluate/labels/scores.ts';
 import { readTable } from '../../evaluate/labels/table.ts';
 import { eventsFromRows, truthFromTable } from '../../evaluate/labels/truth.ts';
 import { run } from '../../evaluate/cli.ts';
+import { formatLabelMetrics } from '../../evaluate/labels/report.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
 const ts = (i: number): string => new Date(T0 + i * 1000).toISOString().replace('T', ' ').slice(0, 19);
@@ -53,6 +54,18 @@ describe('labelled evaluation', () => {
     ]);
     expect(m.eventRecall).toBe(0.5);
     expect(m.meanDelayMs).toBe(1000);
+  });
+
+  it('the report says when so many normal rows are flagged that its events detected says little', () => {
+    const f = fixture();
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    const truth = truthFromTable(readTable(f.intervals), s.timestamps, 'p1');
+    // 1 of 15 normal rows flagged: no note.
+    expect(formatLabelMetrics(evaluateAlerts(s.timestamps, s.alert, truth.label, truth.events), 'x')).not.toContain('note:');
+    // Every row flagged: every event "detected", and the report says why that means little.
+    const busy = evaluateAlerts(s.timestamps, s.alert.map(() => 1), truth.label, truth.events);
+    expect(busy.eventRecall).toBe(1);
+    expect(formatLabelMetrics(busy, 'x')).toMatch(/note: 100\.00% of normal rows are flagged.*Judge this run by its precision and false-alarm rate/);
   });
 
   it('per-timestamp labels and a label column in the scores give the same answer as intervals', () => {

@@ -116,8 +116,9 @@ describe('QoS 1 back-pressure', () => {
       for (let i = 0; i < 3000; i++) pub.publish(`${prefix}/pump/data`, JSON.stringify({ ts: 1_700_000_000_000 + i * 1000, a: Math.sin(i / 7), b: (i % 11) / 11 }), { qos: 1 });
       await waitFor(() => h.counters.windows - h.counters.scored > 1000, 'a backlog of windows', 60_000, () => ({ windows: h.counters.windows, scored: h.counters.scored }));
     } finally {
-      await pub.endAsync();
+      // vigil first: the publisher's end waits for its queue, time the backlog would drain in.
       await h.stop();
+      await pub.endAsync();
     }
     const left = h.counters.windows - h.counters.scored - h.counters.droppedQueueFull;
     expect(left).toBeGreaterThan(0);
