@@ -104,6 +104,11 @@ export class SilentSensors {
     return s && { usualMs: s.usual, gaps: Math.max(0, s.gaps), silent: s.silent, lastHeardAt: s.lastWall };
   }
 
+  /** Sensors watched: heard lately, or silent and remembered until heard again. */
+  get watched(): number {
+    return this.sensors.size;
+  }
+
   /** Sensors silent now (as of the last `check`, less those heard since). */
   get silent(): number {
     return this.silentNow;

@@ -101,7 +101,7 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
       ? 'windows span them as if the rows were consecutive (--gap-reset MS restarts a window after a longer gap)'
       : o.gapResetMs !== undefined
         ? `a window restarts after a gap over ${o.gapResetMs} ms (--gap-reset)`
-        : `a window restarts after a gap over ${span(resetMs)}, a whole window of rows at the card's interval of ${span(intervalMs)} (--gap-reset never: windows span gaps)`;
+        : `a window restarts after a gap over ${span(resetMs)}, a whole window of rows ${span(intervalMs)} apart (${o.readingIntervalMs !== undefined ? 'window.readingIntervalMs' : "the card's interval"}, or the rows' own pace where slower; --gap-reset never: windows span gaps)`;
     o.onNote?.(gapsNote(o.data, gaps, what));
   }
   // Without a config (a library call), the defaults of vigil score's flags (--batch: the schema's batch.maxBatch).

@@ -54,6 +54,8 @@ export interface DropWatch {
   evict(evicted: string, admitted: string): void;
   /** The window stage's `onGap`. */
   gap(g: DataGap): void;
+  /** The window stage's `onPace`. */
+  pace(sensor: string, usualMs: number, modelMs: number): void;
   /** Log what is still unreported (on stop). */
   flush(): void;
   /** The drop share now (called by /health). */
@@ -100,6 +102,20 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     WARNING_INTERVAL_MS,
     clock,
   );
+  let slowest: { sensor: string; usualMs: number; modelMs: number } | undefined;
+  const paces = rateLimitedWarning(
+    log,
+    (count, sensors, sensorCount) => {
+      const p = slowest!;
+      slowest = undefined;
+      return [
+        { slowSensors: count, sensors, sensorCount, slowest: p },
+        `${count} sensor(s) report more slowly than the model's training interval, e.g. ${p.sensor} every ${span(p.usualMs)} against ${span(p.modelMs)}: their windows span ${(p.usualMs / p.modelMs).toFixed(1)}x the time the model knows (judged anyway; gaps are measured against their own pace)`,
+      ];
+    },
+    WARNING_INTERVAL_MS,
+    clock,
+  );
   // Evicted sensors lose their window: they count with the drops for /health.
   const dropsNow = () => DROP_REASONS.reduce((a, [, key]) => a + counters[key], counters.evictedFull);
   // Samples of (time, readings, drops, missing); the oldest one at or before the window's start is the baseline.
@@ -112,10 +128,15 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       if (!longest || g.toTs - g.fromTs > longest.toTs - longest.fromTs) longest = g;
       gaps.add(g.sensor, g.missing);
     },
+    pace: (sensor, usualMs, modelMs) => {
+      if (!slowest || usualMs / modelMs > slowest.usualMs / slowest.modelMs) slowest = { sensor, usualMs, modelMs };
+      paces.add(sensor);
+    },
     flush: () => {
       for (const w of warnings.values()) w.flush();
       evictions.flush();
       gaps.flush();
+      paces.flush();
     },
     health() {
       const now = sample();

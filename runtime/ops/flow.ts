@@ -2,9 +2,10 @@
  * The data path of the live process as runtime parts: `decoder` (topic templates and the payload codec of the
  * card in service) and `intake`, which joins the fleet when one is configured, subscribes, and runs
  * messages -> decode -> pipeline -> delivery. Its stop ends intake first, hands the partitions over, then
- * drains what was already taken through inference and the alert stage (at most 5 s).
+ * drains what was already taken through inference and the alert stage (at most `batch.stopDrainMs`), acknowledging
+ * nothing more, and keeps each sensor's last readings for the next start (window-tails.ts).
  */
-import { retry, Subject, takeUntil, tap, timer, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import { ReplaySubject, retry, takeUntil, tap, timer, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
@@ -120,7 +121,8 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const pipeline = createPipeline({
     model: deps.ref(),
     thresholds: th.bank,
-    window: { ...config.window, tails: r.tails, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
+    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
@@ -187,11 +189,13 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       }
       for (const e of watch.check(now)) deps.sinks().silence(e);
       edge.sensorsSilent = watch.silent;
+      edge.sensorsWatched = watch.watched;
     } catch (err) {
       log.error({ err: (err as Error).message }, 'silent-sensor check failed');
     }
   };
-  const stop$ = new Subject<void>();
+  // Replayed: a pipeline that fails during the drain and is retried after the stop ends at once, not never.
+  const stop$ = new ReplaySubject<void>(1);
   let decoding: OperatorFunction<RawMessage, Reading> | undefined;
   let templates: TopicTemplate[] = [];
   let fleet: FleetMembership | undefined;
@@ -261,7 +265,10 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       }
       if (tails?.read) keepTails(tailsFile, tails.read(), log);
       const left = intake?.gate.leftUnacknowledged ?? 0;
-      if (left > 0) log.info({ messages: left }, `${left} message(s) delivered during the stop left unacknowledged: the broker redelivers them to the next run of this persistent session`);
+      if (left > 0) {
+        const next = config.broker.clean === false ? 'the broker redelivers them to the next run of this persistent session' : 'with a clean session (broker.clean true) the broker drops them when vigil disconnects';
+        log.info({ messages: left }, `${left} message(s) delivered during the stop left unacknowledged: ${next}`);
+      }
       // The intake gate is left shut (not intake.close()): nothing more is acknowledged until the client is ended.
       shed.flush();
       drops.flush();

@@ -35,7 +35,8 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   // A topic filter the broker refused: vigil runs, but nothing on it arrives (a read ACL).
   const refusedSubs = edge.subscriptionsRefused;
   const silent = edge.sensorsSilent;
-  const allSilent = silent > 0 && silent >= counters.activeSensors;
+  // Every sensor the silent-sensor watch holds is silent (its own population: the window stage forgets idle ones).
+  const allSilent = silent > 0 && silent >= edge.sensorsWatched;
   const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent ? 'ok' : 'degraded';
   const card = s.serving.ref().current.card;
   const fleet = flow.fleet();

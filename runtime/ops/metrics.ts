@@ -16,6 +16,8 @@ export interface EdgeCounters {
   /** Silence signals published (a sensor gone quiet, runtime/alerts/silent-sensors.ts), and sensors silent now (gauge). */
   silenceSignals: number;
   sensorsSilent: number;
+  /** Sensors the silent-sensor watch holds (heard lately, or silent and remembered). */
+  sensorsWatched: number;
   /** Alerts open now, restored ones included (set before each scrape). */
   alertsOpen: number;
   /** Topic filters the broker refused to subscribe (nothing on them reaches vigil). */
@@ -50,6 +52,7 @@ export function createEdgeCounters(): EdgeCounters {
     invalidSignals: new Map(),
     silenceSignals: 0,
     sensorsSilent: 0,
+    sensorsWatched: 0,
     alertsOpen: 0,
     subscriptionsRefused: 0,
     alertsRefused: 0,

@@ -32,6 +32,15 @@ export class SensorPools {
     this.pools = caps.map(() => new Map<string, SensorState>());
   }
 
+  /** The state of `sensor` in any pool, without touching its place. */
+  peek(sensor: string): SensorState | undefined {
+    for (const pool of this.pools) {
+      const s = pool.get(sensor);
+      if (s) return s;
+    }
+    return undefined;
+  }
+
   /** `f` of every sensor held, in pool order (least recently seen first within a pool). */
   map<T>(f: (sensor: string, s: SensorState) => T): T[] {
     const out: T[] = [];
@@ -71,7 +80,7 @@ export class SensorPools {
     else {
       if (this.caps[p] === 0) return undefined;
       if (sensors.size >= this.caps[p]) this.evictOldest(sensors, sensor);
-      s = this.create();
+      s = this.warmElsewhere(sensor, p) ?? this.create();
       this.active++;
       // Its last arrival is set by the caller after this: sweep again at the next reading.
       this.nextIdleAt = Number.NEGATIVE_INFINITY;
@@ -79,6 +88,21 @@ export class SensorPools {
     sensors.set(sensor, s);
     this.counters.activeSensors = this.active;
     return s;
+  }
+
+  /**
+   * A restart's tail of `sensor` seeded into another pool than `p` (tails carry no pool; the admission rules may
+   * have changed): taken out of it, to move to pool `p`.
+   */
+  private warmElsewhere(sensor: string, p: number): SensorState | undefined {
+    for (let q = 0; q < this.pools.length; q++) {
+      const s = q === p ? undefined : this.pools[q].get(sensor);
+      if (!s?.warmOnly) continue;
+      this.pools[q].delete(sensor);
+      this.active--;
+      return s;
+    }
+    return undefined;
   }
 
   /** Forget `sensor` (its next reading starts it afresh); not counted as an eviction. */

@@ -25,6 +25,16 @@ export class SensorState {
   lastTs = Number.NEGATIVE_INFINITY;
   /** Its rows so far are only a restart's tail (window-tails.ts): no live reading has been accepted since. */
   warmOnly = false;
+  /**
+   * Its usual step between readings (data time, ms): a running minimum that relaxes by PACE_RELAX per reading, so
+   * lost readings (longer steps) do not move it while a sensor that reports more slowly for good is followed. NaN
+   * until its first step.
+   */
+  usualStep = Number.NaN;
+  /** Steps seen since it was first heard (for the pace check). */
+  steps = 0;
+  /** Whether its pace was reported as slower than the model's interval. */
+  paceTold = false;
   /** Arrival time (ms) of its last reading, for idle eviction. */
   lastSeen = 0;
   /** Rows pushed so far: the next row's number. */

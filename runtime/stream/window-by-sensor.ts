@@ -34,14 +34,16 @@ export interface WindowBySensorOptions {
   skipIncomplete?: boolean;
   /**
    * A gap in data time longer than this (ms) resets the sensor's window; `'never'`: no gap does. Absent: a gap longer
-   * than a whole window of readings (the card's window x `readingIntervalMs`), which a window would otherwise span
-   * as if its rows were consecutive; never when the interval is unknown or 0.
+   * than a whole window of readings (the card's window x the sensor's interval: `readingIntervalMs`, or the sensor's
+   * own slower pace), which a window would otherwise span as if its rows were consecutive; never when the interval
+   * is unknown or 0.
    */
   gapResetMs?: number | 'never';
   /**
    * The readings' usual spacing in data time (ms). A step of 1.75 of it or more is a gap in the data, whose readings
    * count as missing (`readingGaps`, `readingsMissing`, `onGap`). Absent: the card's training interval
-   * (`data.intervalMs`); 0: none counted (sensors that report by exception).
+   * (`data.intervalMs`); 0: none counted (sensors that report by exception). A sensor that reports more slowly for
+   * good is measured against its own pace (`onPace` says so once).
    */
   readingIntervalMs?: number;
   /**
@@ -88,6 +90,13 @@ export interface WindowBySensorOptions {
   tails?: WindowTails;
   /** Told of every gap in a sensor's data (a step of 1.75 intervals or more): from and to (data time) and the readings it skipped. */
   onGap?: (gap: DataGap) => void;
+  /**
+   * Count gaps as missing readings (default true). Off in a fleet, where a sensor's partition may have been with
+   * another worker meanwhile; a gap still restarts the window.
+   */
+  countGaps?: boolean;
+  /** Told once per sensor whose readings come further apart than the model's interval (1.75x or more, over its first 16 steps). */
+  onPace?: (sensor: string, usualMs: number, modelMs: number) => void;
 }
 
 /** A gap in one sensor's data: readings its usual interval says were sent but never arrived. */
@@ -105,6 +114,10 @@ export interface DataGap {
 
 /** A step of at least this many intervals is a gap (one reading missing makes 2; jitter of up to 1/4 interval is not one). */
 export const GAP_STEPS = 1.75;
+/** How fast a sensor's usual step follows a slower pace (a share per reading): 5x slower for good in about 80 readings. */
+export const PACE_RELAX = 0.02;
+/** Steps a sensor must have shown before its pace is compared with the model's interval. */
+export const PACE_STEPS = 16;
 
 /**
  * The interval gaps are measured in, and the gap that resets a window, for `card` under the options: the card's
@@ -147,6 +160,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   const onDrop = opts.onDrop ?? (() => {});
   const onEvict = opts.onEvict ?? (() => {});
   const onGap = opts.onGap;
+  const countGaps = opts.countGaps !== false;
   // The card in service decides the interval (hot reload may change it): looked up again when it changes.
   let limitsOf: ModelCard | undefined;
   let limits = { intervalMs: 0, resetMs: Number.POSITIVE_INFINITY };
@@ -201,6 +215,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           }
           return refuse(s, ts, digest, r.sensor);
         }
+        // A sensor's first live reading after a restart's tail: its step spans vigil's own downtime, not a loss.
+        const afterTail = s.warmOnly && !warm;
         s.warmOnly = warm;
 
         const scaler = cardOf().scaler;
@@ -215,12 +231,22 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             limitsOf = card;
           }
           const step = ts - s.lastTs;
-          const reset = step > limits.resetMs;
-          if (!warm && limits.intervalMs > 0 && step >= GAP_STEPS * limits.intervalMs) {
-            const missing = Math.max(1, Math.round(step / limits.intervalMs) - 1);
+          // The sensor's own pace where it is clearly slower than the model's interval (a slower publisher is no loss).
+          const interval = limits.intervalMs > 0 && s.usualStep >= GAP_STEPS * limits.intervalMs ? s.usualStep : limits.intervalMs;
+          const reset = step > (o.gapResetMs === undefined && interval > 0 ? W * interval : limits.resetMs);
+          // Not before the sensor's pace is known: a slower publisher's first step is no loss.
+          if (!warm && !afterTail && countGaps && interval > 0 && !Number.isNaN(s.usualStep) && step >= GAP_STEPS * interval) {
+            const missing = Math.max(1, Math.round(step / interval) - 1);
             counters.readingGaps++;
             counters.readingsMissing += missing;
-            onGap?.({ sensor: r.sensor, fromTs: s.lastTs, toTs: ts, missing, intervalMs: limits.intervalMs, reset });
+            onGap?.({ sensor: r.sensor, fromTs: s.lastTs, toTs: ts, missing, intervalMs: interval, reset });
+          }
+          if (!afterTail) {
+            s.usualStep = Number.isNaN(s.usualStep) ? step : Math.min(step, s.usualStep * (1 + PACE_RELAX));
+            if (!warm && ++s.steps === PACE_STEPS && limits.intervalMs > 0 && s.usualStep >= GAP_STEPS * limits.intervalMs && !s.paceTold) {
+              s.paceTold = true;
+              opts.onPace?.(r.sensor, s.usualStep, limits.intervalMs);
+            }
           }
           if (reset) {
             s.resetWindow();
@@ -240,11 +266,13 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
       if (tails) {
         const now = Date.now();
         for (const t of tails.seeds.splice(0)) {
+          const receivedAt = t.lastSeen ?? now;
           for (let i = 0; i < t.ts.length; i++) {
             const values: Record<string, number> = {};
             t.values[i].forEach((v, c) => Number.isFinite(v) && (values[names[c]] = v));
-            onReading({ sensor: t.sensor, ts: t.ts[i], values, receivedAt: now }, true, t.digests?.[i]);
+            onReading({ sensor: t.sensor, ts: t.ts[i], values, receivedAt }, true, t.digests?.[i]);
           }
+          restoreFlags(sensors, t);
         }
         tails.read = () => ({ channels: [...names], sensors: sensors.map((sensor, s) => tailOf(sensor, s, names.length)) .filter((t): t is SensorTail => t !== undefined) });
       }
@@ -350,6 +378,17 @@ function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number
   };
 }
 
+/** After a tail was replayed: its flags and each channel's last carried time, as they were at the stop. */
+function restoreFlags(sensors: SensorPools, t: SensorTail): void {
+  const s = sensors.peek(t.sensor);
+  if (!s?.warmOnly) return;
+  // Row i of the tail is row seq - n + i now.
+  const n = t.ts.length;
+  if (t.staleUpTo !== undefined && t.staleUpTo >= 0) s.staleSeq = s.seq - n + t.staleUpTo;
+  if (t.filledUpTo !== undefined && t.filledUpTo >= 0) s.filledSeq = s.seq - n + t.filledUpTo;
+  t.lastAt?.forEach((at, c) => (s.lastAt[c] = at ?? Number.NEGATIVE_INFINITY));
+}
+
 /** A sensor's last W - 1 readings since its window last restarted, as measured (its rows unscaled), or undefined with none. */
 function tailOf(sensor: string, s: SensorState, C: number): SensorTail | undefined {
   const k = Math.min(s.rowsSinceReset, s.window - 1, s.rows.held);
@@ -366,5 +405,8 @@ function tailOf(sensor: string, s: SensorState, C: number): SensorTail | undefin
     values.push(Array.from(row, (v, c) => v * scale[c] + offset[c]));
     digests.push(s.recent.digestAt(t) ?? null);
   }
-  return { sensor, ts, values, digests };
+  // Row seq - k + i is tail row i.
+  const first = s.seq - k;
+  const upTo = (seq: number) => (seq >= first ? seq - first : -1);
+  return { sensor, ts, values, digests, lastSeen: s.lastSeen, staleUpTo: upTo(s.staleSeq), filledUpTo: upTo(s.filledSeq), lastAt: Array.from(s.lastAt, (v) => (Number.isFinite(v) ? v : null)) };
 }

@@ -23,13 +23,34 @@ export interface SensorTail {
    * values above went through the scaler and back, so a redelivered copy is recognised by this, not by them.
    */
   digests?: (number | null)[];
+  /** Wall clock of its last reading's arrival (epoch ms): a tail older than the idle eviction time is dropped. */
+  lastSeen?: number;
+  /**
+   * What the rows cannot say: the last row with a channel held past its max age and the last with one forward-filled
+   * (indices into ts, -1: none), and each channel's data time when last carried (null: never), so a channel dead
+   * before the stop is not taken as present after it.
+   */
+  staleUpTo?: number;
+  filledUpTo?: number;
+  lastAt?: (number | null)[];
 }
 
 /** What the file holds: the channels the values are in, and every sensor's tail. */
 const TailsFileSchema = z.object({
   format: z.literal('vigil-window-tails/1'),
   channels: z.array(z.string()).min(1),
-  sensors: z.array(z.object({ sensor: z.string().min(1), ts: z.array(z.number()), values: z.array(z.array(z.number().nullable())), digests: z.array(z.number().int().nullable()).optional() })),
+  sensors: z.array(
+    z.object({
+      sensor: z.string().min(1),
+      ts: z.array(z.number()),
+      values: z.array(z.array(z.number().nullable())),
+      digests: z.array(z.number().int().nullable()).optional(),
+      lastSeen: z.number().optional(),
+      staleUpTo: z.number().int().min(-1).optional(),
+      filledUpTo: z.number().int().min(-1).optional(),
+      lastAt: z.array(z.number().nullable()).optional(),
+    }),
+  ),
 });
 
 /**
@@ -86,7 +107,11 @@ export function takeTails(file: string, channels: readonly string[], log: TailLo
   }
   const tails = parsed.sensors
     .filter((s) => s.ts.length === s.values.length && (!s.digests || s.digests.length === s.ts.length) && s.ts.every((t, i) => Number.isFinite(t) && (i === 0 || t > s.ts[i - 1])))
-    .map((s) => ({ sensor: s.sensor, ts: s.ts, values: s.values.map((row) => at.map((i) => row[i] ?? Number.NaN)), ...(s.digests ? { digests: s.digests } : {}) }));
+    .map((s) => ({
+      ...s,
+      values: s.values.map((row) => at.map((i) => row[i] ?? Number.NaN)),
+      ...(s.lastAt ? { lastAt: at.map((i) => s.lastAt![i] ?? null) } : {}),
+    }));
   log.info({ file, sensors: tails.length, skipped: parsed.sensors.length - tails.length }, "sensors' last readings before the stop fill their windows: their first live reading is judged at once");
   return tails;
 }
@@ -96,7 +121,7 @@ export function keepTails(file: string | undefined, tails: { channels: string[];
   if (!file || tails.sensors.length === 0) return;
   try {
     // Values as measured, NaN (a channel never sent) as null.
-    const sensors = tails.sensors.map((s) => ({ sensor: s.sensor, ts: s.ts, values: s.values.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))), ...(s.digests ? { digests: s.digests } : {}) }));
+    const sensors = tails.sensors.map((s) => ({ ...s, values: s.values.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))) }));
     writeFileAtomic(file, JSON.stringify({ format: 'vigil-window-tails/1', channels: tails.channels, sensors }));
     log.info({ file, sensors: sensors.length }, "sensors' last readings kept: the next start fills their windows with them");
   } catch (err) {

@@ -38,7 +38,7 @@ describe('windows across a restart', () => {
     const file = windowTailsFile(cfg.state.file)!;
     const kept = JSON.parse(readFileSync(file, 'utf8')) as { channels: string[]; sensors: { sensor: string; ts: number[]; values: number[][]; digests: number[] }[] };
     expect(kept.channels).toEqual(['value']);
-    expect(kept.sensors).toEqual([{ sensor: 'pump-1', ts: rec.ts.slice(5, WINDOW + 4), values: expect.any(Array), digests: expect.any(Array) }]);
+    expect(kept.sensors).toEqual([expect.objectContaining({ sensor: 'pump-1', ts: rec.ts.slice(5, WINDOW + 4), values: expect.any(Array), digests: expect.any(Array), staleUpTo: -1, filledUpTo: -1, lastAt: [rec.ts[WINDOW + 3]] })]);
     // Each reading's digest as accepted: what recognises a redelivered copy after the restart.
     expect(kept.sensors[0].digests.every((d) => Number.isInteger(d))).toBe(true);
     kept.sensors[0].values.forEach(([v], k) => expect(v).toBeCloseTo(rec.values[5 + k], 3));

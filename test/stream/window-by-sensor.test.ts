@@ -146,6 +146,43 @@ describe('windowBySensor', () => {
     expect(unknown).toMatchObject({ readingGaps: 0, gapResets: 0 });
   });
 
+  it('a sensor that reports more slowly than the card\'s interval for good is measured against its own pace, said once', async () => {
+    // Trained at 1 s, window 3; the sensor reports every 5 s (found by a review: every step was a gap, and every
+    // step past 3 x 1 s restarted the window, so nothing was ever judged).
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const counters = createCounters();
+    const paces: [string, number, number][] = [];
+    const ts = Array.from({ length: 40 }, (_, i) => 5000 * i);
+    ts.push(ts[ts.length - 1] + 15_000); // then one reading is lost: a gap at its own pace
+    const out = await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters, onPace: (...p) => paces.push(p) }), toArray()));
+    // One restart at the first step (its pace not known yet), none after: every reading from the third judged.
+    expect(counters).toMatchObject({ gapResets: 1, readingGaps: 1, readingsMissing: 2 });
+    expect(out).toHaveLength(ts.length - 3);
+    expect(paces).toEqual([['s', 5000, 1000]]);
+  });
+
+  it("a restart's tail: the step over vigil's own downtime is no loss; the tail serves the sensor in whatever pool it lands; flags as they were", async () => {
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const seeds = () => [{ sensor: 's', ts: [1000, 2000], values: [[1, 0], [3, 1]], staleUpTo: 0, filledUpTo: -1, lastAt: [2000, 1000], lastSeen: Date.now() }];
+    // 2.5 s after the tail (vigil was down 2.5 s): judged at once, no gap counted, no window restarted.
+    const counters = createCounters();
+    const win = await lastValueFrom(from([rd('s', 4500, { a: 5, b: 2 })]).pipe(windowBySensor(timed, { counters, tails: { seeds: seeds() } }), toArray()));
+    expect(win.map((w) => [w.tsFirst, w.tsLast])).toEqual([[1000, 4500]]);
+    expect(counters).toMatchObject({ readings: 1, readingGaps: 0, readingsMissing: 0, gapResets: 0, activeSensors: 1 });
+    // Row 0 of the tail had a channel held past its max age: the window holding it is flagged incomplete, as before the stop.
+    expect(win[0].incomplete).toBe(true);
+    // b last carried at 1000: still missing past maxFillAgeMs at 61 s, though the tail's rows hold a value for it.
+    const late = await lastValueFrom(from([rd('s', 2500, { a: 5 }), rd('s', 62_000, { a: 5 })]).pipe(windowBySensor(timed, { tails: { seeds: seeds() }, gapResetMs: 'never' }), toArray()));
+    expect(late.map((w) => w.incomplete === true)).toEqual([true, true]);
+    // Admission pools: tails carry no pool; the sensor's reading in its own pool takes the tail along (one sensor, judged at once).
+    const pooled = createCounters();
+    const reading = { ...rd('plant/s', 3000, { a: 5, b: 2 }), pool: 0 };
+    const seed = { ...seeds()[0], sensor: 'plant/s' };
+    const w2 = await lastValueFrom(from([reading]).pipe(windowBySensor(timed, { counters: pooled, admission: [{ prefix: 'plant/', maxSensors: 10 }], tails: { seeds: [seed] } }), toArray()));
+    expect(w2).toHaveLength(1);
+    expect(pooled.activeSensors).toBe(1);
+  });
+
   it('bounds memory: least-recently-seen eviction at the sensor limit and idle eviction, both counted', async () => {
     const counters = createCounters();
     const readings = Array.from({ length: 5000 }, (_, i) => rd(`s${i}`, 1000, { a: 1, b: 1 }, i));
