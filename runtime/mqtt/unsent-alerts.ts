@@ -5,27 +5,20 @@
  * here; at the next start it is read, removed and sent before anything new. Failures to read, write or remove the
  * file are logged, never thrown: a start never fails on it.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
 import type { AlertMessage } from './alert-sink.ts';
 import type { MiniLogger } from './connect.ts';
 
 /** The file beside `stateFile` (none without a state file). Not `STATE.*`: the state file's temp clean-up would take it. */
 export function unsentAlertsFile(stateFile: string | null): string | undefined {
-  return stateFile ? join(dirname(stateFile), `${basename(stateFile)}-unsent-alerts.jsonl`) : undefined;
+  return keptFileBeside(stateFile, 'unsent-alerts.jsonl');
 }
 
 /** Read and remove what a previous run left unsent (a line that is not a message is skipped, counted in the log). */
 export function takeUnsent(file: string, log: MiniLogger): AlertMessage[] {
-  removeStaleTemps(file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: (err as Error).message }, 'alert messages the last run left unsent could not be read');
-    return [];
-  }
+  const text = readKept(file, 'alert messages the last run left unsent', log);
+  if (text === undefined) return [];
   const items: AlertMessage[] = [];
   let skipped = 0;
   for (const line of text.split('\n')) {
@@ -38,12 +31,8 @@ export function takeUnsent(file: string, log: MiniLogger): AlertMessage[] {
       skipped++;
     }
   }
-  try {
-    rmSync(file, { force: true });
-  } catch (err) {
-    // Sent now, and again at the next start if the file stays: a consumer may see them twice (QoS 1 allows it).
-    log.warn({ file, err: (err as Error).message }, 'alert messages the last run left unsent are sent, but their file could not be removed');
-  }
+  // Sent now, and again at the next start if the file stays: a consumer may see them twice (QoS 1 allows it).
+  removeKept(file, 'alert messages the last run left unsent are sent, but their file', 'they are sent again at the next start', log);
   log.info({ file, messages: items.length, skipped }, 'alert messages the last run could not publish are sent first');
   return items;
 }

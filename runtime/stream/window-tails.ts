@@ -8,10 +8,9 @@
  * A gap since the stop longer than the window reset limit restarts the window as it would live. Failures to read,
  * write or remove the file are logged, never thrown: a start never fails on it.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { removeStaleTemps, writeFileAtomic } from '../util/atomic-write.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
 
 /** A sensor's last readings: timestamps (epoch ms, increasing) and values (rows x the named channels). */
 export interface SensorTail {
@@ -64,7 +63,7 @@ export interface WindowTails {
 
 /** The file beside `stateFile` (none without a state file). Not `STATE.*`: the state file's temp clean-up would take it. */
 export function windowTailsFile(stateFile: string | null): string | undefined {
-  return stateFile ? join(dirname(stateFile), `${basename(stateFile)}-windows.json`) : undefined;
+  return keptFileBeside(stateFile, 'windows.json');
 }
 
 /** The part of a logger this needs. */
@@ -78,19 +77,9 @@ interface TailLogger {
  * model changed across the restart) or not a tails file is skipped, with a warning.
  */
 export function takeTails(file: string, channels: readonly string[], log: TailLogger): SensorTail[] {
-  removeStaleTemps(file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: (err as Error).message }, 'the windows the last run left could not be read; every sensor starts its window afresh');
-    return [];
-  }
-  try {
-    rmSync(file, { force: true });
-  } catch (err) {
-    log.warn({ file, err: (err as Error).message }, 'the windows the last run left could not be removed; the next start reads them again');
-  }
+  const text = readKept(file, 'the windows the last run left (every sensor starts its window afresh)', log);
+  if (text === undefined) return [];
+  removeKept(file, 'the windows the last run left', 'the next start reads them again', log);
   let parsed: z.infer<typeof TailsFileSchema>;
   try {
     const r = TailsFileSchema.safeParse(JSON.parse(text));

@@ -1,0 +1,41 @@
+/**
+ * Files a stop leaves beside the state file for the next start (alerts the broker never acknowledged, the sensors'
+ * last readings): named after the state file, read and removed once at the start. Failures are logged, never thrown:
+ * a start never fails on them.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { removeStaleTemps } from './atomic-write.ts';
+
+/** The part of a logger this needs. */
+export interface KeptFileLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * `STATE-SUFFIX` beside `stateFile` (none without a state file). Not `STATE.*`: the state file's temp clean-up would
+ * take it.
+ */
+export function keptFileBeside(stateFile: string | null, suffix: string): string | undefined {
+  return stateFile ? join(dirname(stateFile), `${basename(stateFile)}-${suffix}`) : undefined;
+}
+
+/** The text of a kept file (its half-written temps cleared first), or undefined when there is none or it cannot be read (`what` says which, in the warning). */
+export function readKept(file: string, what: string, log: KeptFileLogger): string | undefined {
+  removeStaleTemps(file);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: (err as Error).message }, `${what} could not be read`);
+    return undefined;
+  }
+}
+
+/** Remove a kept file once taken; `then` says what happens if it stays (in the warning). */
+export function removeKept(file: string, what: string, then: string, log: KeptFileLogger): void {
+  try {
+    rmSync(file, { force: true });
+  } catch (err) {
+    log.warn({ file, err: (err as Error).message }, `${what} could not be removed: ${then}`);
+  }
+}
