@@ -78,7 +78,7 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
 export const LATE_MS = 60_000;
 
 /** One line for one alert event. `now` is the local wall time shown first (when it was received). */
-export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date } = {}): string {
+export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date; late?: boolean } = {}): string {
   const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };
   const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
   const ratio = a.threshold > 0 ? a.score / a.threshold : Infinity;
@@ -87,7 +87,8 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   // What a check found in the window behind the event (on close: the alert's worst window).
   const found = a.cause ? causeText(a.cause) : a.memory ? causeText('memory') : '';
   // An event about data that arrived long after it was taken (a flushed backlog) says so: not a new incident.
-  const late = a.lateMs !== undefined && a.lateMs >= LATE_MS ? `(late: data from ${humanDuration(a.lateMs)} before it arrived)` : '';
+  // (`late: false`: a replay of recorded data, late by construction.)
+  const late = opts.late !== false && a.lateMs !== undefined && a.lateMs >= LATE_MS ? `(late: data from ${humanDuration(a.lateMs)} before it arrived)` : '';
   if (a.type === 'open') {
     return [
       `${c.dim}${wall}${c.reset}`,

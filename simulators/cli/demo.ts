@@ -82,7 +82,8 @@ export function run(args: string[]): Promise<number> {
           if (a.type === 'open') { open++; opened++; } else open = Math.max(0, open - 1);
           const t = a.tsLast ?? 0;
           incidents.forEach((x, i) => { if (a.type === 'open' && t >= x.start && t <= x.end) caught.add(i); });
-          out.line(`${formatAlert(a, { color })}${c.d}${incidentNote(a, incidents)}${c.r}`);
+          // A replay of 2013's data is late by construction: not marked.
+          out.line(`${formatAlert(a, { color, late: false })}${c.d}${incidentNote(a, incidents)}${c.r}`);
         },
         onProgress(p) {
           reached = p.recordedTs;

@@ -39,6 +39,8 @@ describe('alert lines', () => {
     const closed = alertPayload({ ...base, type: 'close', tsLast: tsLast + 600_000, openedAt: tsLast, durationMs: 600_000, peakScore: 0.6, receivedAt: tsLast + 600_000 + (2 * 60 + 41) * 60_000 });
     expect(closed.incident).toBe(late.incident);
     expect(formatAlert(closed, { now })).toContain('(late: data from 2h 41m before it arrived)');
+    // A replay of recorded data (the demo) asks not to be marked.
+    expect(formatAlert(late, { now, late: false })).not.toContain('late');
     // An event without an arrival time (an older producer) has no lateMs and is not marked.
     expect(alertPayload({ ...base, type: 'open', tsLast }).lateMs).toBeUndefined();
   });
