@@ -34,7 +34,7 @@ export const BatchSchema = z
     resumeIntakeAt: z.number().min(0).lt(1, 'expected a share of batch.maxPendingBytes in [0, 1)').default(0.25),
     /**
      * At a stop (SIGINT/SIGTERM), how long the windows already cut may take to be scored before vigil goes on
-     * without them (counted as vigil_dropped_total{reason="stopped"}, logged). Their readings were taken in (at QoS 1
+     * without them (counted as vigil_dropped_total{reason="abandoned"}, logged). Their readings were taken in (at QoS 1
      * acknowledged); nothing after the stop is. 5 s fits `docker stop`'s 10 s grace; under systemd (TimeoutStopSec,
      * 90 s by default) a slow model's backlog can be given longer.
      */

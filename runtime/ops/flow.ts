@@ -17,7 +17,6 @@ import { handOverState, joinFleet, type FleetMembership, type Handover } from '.
 import { servingRanges } from '../model/ranges.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { createPipeline } from '../stream/pipeline.ts';
-import { outstandingWindows } from '../stream/from-series.ts';
 import { keepTails, takeTails, windowTailsFile, type WindowTails } from '../stream/window-tails.ts';
 import { admissionPools } from '../stream/admission.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
@@ -256,11 +255,12 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       let timer: NodeJS.Timeout | undefined;
       const finished = await Promise.race([run?.drained.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), drainMs)))]);
       clearTimeout(timer);
-      // What the drain limit left: windows of readings taken in (acknowledged at QoS 1) that were never scored.
-      const unscored = finished ? 0 : outstandingWindows(deps.counters);
+      // What the drain limit left (windows of readings taken in, acknowledged at QoS 1, never scored): the inference
+      // stage counts what its teardown abandons.
+      const before = deps.counters.droppedAbandoned;
       run?.sub.unsubscribe();
-      if (unscored > 0) {
-        deps.counters.droppedAtStop += unscored;
+      const unscored = deps.counters.droppedAbandoned - before;
+      if (!finished && unscored > 0) {
         log.warn({ windows: unscored, stopDrainMs: drainMs }, `${unscored} window(s) cut before the stop were not scored within batch.stopDrainMs (${drainMs} ms): their readings are lost; give the drain longer where the service manager allows`);
       }
       if (tails?.read) keepTails(tailsFile, tails.read(), log);

@@ -57,8 +57,11 @@ export interface PipelineCounters {
   droppedQueueFull: number;
   /** Windows dropped because the batch that carried them failed in inference. */
   droppedInferenceError: number;
-  /** Windows cut but not scored when a stop's drain limit ran out (`batch.stopDrainMs`). */
-  droppedAtStop: number;
+  /**
+   * Windows cut but never scored because the inference stage was torn down with them waiting: a stop whose drain
+   * limit ran out (`batch.stopDrainMs`), or the pipeline restarted after a failure.
+   */
+  droppedAbandoned: number;
   /** Batches whose inference call failed. */
   inferenceErrors: number;
   /** Gauge: windows waiting for inference. */
@@ -90,7 +93,7 @@ export const DROP_REASONS = [
   ['skipped_incomplete', 'skippedIncomplete'],
   ['queue_full', 'droppedQueueFull'],
   ['inference_error', 'droppedInferenceError'],
-  ['stopped', 'droppedAtStop'],
+  ['abandoned', 'droppedAbandoned'],
 ] as const satisfies readonly (readonly [string, keyof PipelineCounters])[];
 
 /** Readings and windows dropped so far, by reason (non-zero ones). */
@@ -127,7 +130,7 @@ export function createCounters(): PipelineCounters {
     scored: 0,
     droppedQueueFull: 0,
     droppedInferenceError: 0,
-    droppedAtStop: 0,
+    droppedAbandoned: 0,
     inferenceErrors: 0,
     pending: 0,
     pendingBytes: 0,

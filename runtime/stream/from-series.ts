@@ -10,7 +10,7 @@ import type { Reading } from './types.ts';
 
 /** Windows cut but not yet scored or dropped. */
 export function outstandingWindows(c: PipelineCounters): number {
-  return c.windows - c.scored - c.droppedQueueFull - c.droppedInferenceError;
+  return c.windows - c.scored - c.droppedQueueFull - c.droppedInferenceError - c.droppedAbandoned;
 }
 
 /** Resolves waiters once the pipeline holds at most `limit` outstanding windows; call `notify` after each batch. */

@@ -124,7 +124,13 @@ export class InferenceLoop {
   teardown(source: Subscription): void {
     this.closed = true;
     source.unsubscribe();
-    for (const flight of this.inflight.splice(0)) if (!flight.done) flight.abandon();
+    // Whatever still waits, queued or in flight, is never scored: counted, not lost silently.
+    let abandoned = this.queue.size;
+    for (const flight of this.inflight.splice(0)) {
+      abandoned += flight.batch.length;
+      if (!flight.done) flight.abandon();
+    }
+    this.counters.droppedAbandoned += abandoned;
     this.counters.pending = 0;
     this.counters.pendingBytes = 0;
     this.o.onPending?.(0);

@@ -85,7 +85,7 @@ describe('QoS 1 back-pressure', () => {
       const taken = first.edge.messages;
       expect(taken).toBeLessThan(N);
       // Everything taken in was scored before the stop ended (the drain had the time): nothing dropped at the stop.
-      expect(first.counters).toMatchObject({ droppedAtStop: 0, droppedQueueFull: 0 });
+      expect(first.counters).toMatchObject({ droppedAbandoned: 0, droppedQueueFull: 0 });
       expect(first.counters.scored).toBe(first.counters.windows);
 
       // The same session again: the broker still has every reading the first run did not take in, and redelivers them.
@@ -122,8 +122,8 @@ describe('QoS 1 back-pressure', () => {
     }
     const left = h.counters.windows - h.counters.scored - h.counters.droppedQueueFull;
     expect(left).toBeGreaterThan(0);
-    expect(h.counters.droppedAtStop).toBe(left);
-    expect(await h.metrics.text()).toMatch(new RegExp(`vigil_dropped_total\\{reason="stopped"\\} ${left}\\b`));
+    expect(h.counters.droppedAbandoned).toBe(left);
+    expect(await h.metrics.text()).toMatch(new RegExp(`vigil_dropped_total\\{reason="abandoned"\\} ${left}\\b`));
     expect(lines.filter((l) => l.stopDrainMs === 0)).toEqual([expect.objectContaining({ level: 40, windows: left, msg: expect.stringContaining('not scored within batch.stopDrainMs') })]);
   }, 120_000);
 });

@@ -62,6 +62,20 @@ describe('a session that takes two batches at once (concurrency 2, as a worker s
     expect(m.peak()).toBe(2);
   });
 
+  it('a teardown with windows waiting (a stop past its drain limit, a pipeline restarted after a failure) counts them abandoned', async () => {
+    const m = manual();
+    const counters = createCounters();
+    const input = new Subject<SensorWindow[]>();
+    const sub = input.pipe(inferBatches({ card, session: m.session }, { maxBatch: 4, counters })).subscribe();
+    input.next(Array.from({ length: 20 }, (_, i) => sw('p', i, 1)));
+    m.calls[0].end(); // the first batch is scored; the next two calls run
+    await tick();
+    // 4 scored; the other 16 (in the two running calls, or queued) torn down unscored: all counted.
+    sub.unsubscribe();
+    expect(counters.scored).toBe(4);
+    expect(counters.droppedAbandoned).toBe(16);
+  });
+
   it('scores a backlog arriving in one tick completely, never more than two batches at once; a failed batch is counted in its place', async () => {
     const m = manual();
     const counters = createCounters();
