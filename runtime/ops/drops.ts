@@ -21,7 +21,7 @@ import { rateLimitedWarning, realClock, WARNING_INTERVAL_MS, type RateLimitedWar
 /** What each reason means and what to do about it, for the log line. */
 const WHY: Record<WindowDropReason, string> = {
   timestamp_conflict: 'their timestamp repeats the sensor\'s last one with other values (two readings stamped alike)',
-  out_of_order: 'their timestamp is older than the sensor\'s last one (clock steps, or messages reordered on the way)',
+  out_of_order: 'their timestamp is older than the sensor\'s last one (clock steps, messages reordered on the way, or a sender re-sending readings judged long ago)',
   unusable: 'they carry no usable value of the model\'s channels',
   sensor_limit: 'their topic matches a window.admission rule with maxSensors 0',
 };
@@ -55,7 +55,7 @@ export interface DropWatch {
   /** The window stage's `onGap`. */
   gap(g: DataGap): void;
   /** The window stage's `onPace`. */
-  pace(sensor: string, usualMs: number, modelMs: number): void;
+  pace(sensor: string, usualMs: number, modelMs: number, irregular: boolean): void;
   /** Log what is still unreported (on stop). */
   flush(): void;
   /** The drop share now (called by /health). */
@@ -102,15 +102,20 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     WARNING_INTERVAL_MS,
     clock,
   );
-  let slowest: { sensor: string; usualMs: number; modelMs: number } | undefined;
+  // The sensor whose pace is furthest from the model's (either way), for the line.
+  let furthest: { sensor: string; usualMs: number; modelMs: number; irregular: boolean } | undefined;
+  const odd = (p: { usualMs: number; modelMs: number }) => Math.abs(Math.log(p.usualMs / p.modelMs));
   const paces = rateLimitedWarning(
     log,
     (count, sensors, sensorCount) => {
-      const p = slowest!;
-      slowest = undefined;
+      const p = furthest!;
+      furthest = undefined;
+      const example = p.irregular
+        ? `${p.sensor} reports irregularly (as by exception): its gaps are not counted as missing readings`
+        : `${p.sensor} every ${span(p.usualMs)} against ${span(p.modelMs)}: its windows span ${(p.usualMs / p.modelMs).toPrecision(2)}x the time the model knows`;
       return [
-        { slowSensors: count, sensors, sensorCount, slowest: p },
-        `${count} sensor(s) report more slowly than the model's training interval, e.g. ${p.sensor} every ${span(p.usualMs)} against ${span(p.modelMs)}: their windows span ${(p.usualMs / p.modelMs).toFixed(1)}x the time the model knows (judged anyway; gaps are measured against their own pace)`,
+        { oddPaceSensors: count, sensors, sensorCount, example: p },
+        `${count} sensor(s) report at another pace than the model's training interval, e.g. ${example} (judged anyway; gaps are measured against each sensor's own pace; window.readingIntervalMs)`,
       ];
     },
     WARNING_INTERVAL_MS,
@@ -128,8 +133,9 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       if (!longest || g.toTs - g.fromTs > longest.toTs - longest.fromTs) longest = g;
       gaps.add(g.sensor, g.missing);
     },
-    pace: (sensor, usualMs, modelMs) => {
-      if (!slowest || usualMs / modelMs > slowest.usualMs / slowest.modelMs) slowest = { sensor, usualMs, modelMs };
+    pace: (sensor, usualMs, modelMs, irregular) => {
+      const p = { sensor, usualMs, modelMs, irregular };
+      if (!furthest || (!irregular && (furthest.irregular || odd(p) > odd(furthest)))) furthest = p;
       paces.add(sensor);
     },
     flush: () => {

@@ -25,13 +25,11 @@ export class SensorState {
   lastTs = Number.NEGATIVE_INFINITY;
   /** Its rows so far are only a restart's tail (window-tails.ts): no live reading has been accepted since. */
   warmOnly = false;
-  /**
-   * Its usual step between readings (data time, ms): a running minimum that relaxes by PACE_RELAX per reading, so
-   * lost readings (longer steps) do not move it while a sensor that reports more slowly for good is followed. NaN
-   * until its first step.
-   */
+  /** Its pace (runtime/window/pace.ts): the 20th percentile of its steps between readings, data time, ms; NaN until its first step. */
   usualStep = Number.NaN;
-  /** Steps seen since it was first heard (for the pace check). */
+  /** The share of its steps that were IRREGULAR_RATIO paces or longer (runtime/window/pace.ts). */
+  longShare = 0;
+  /** Steps seen since it was first heard (its pace is judged from PACE_STEPS on). */
   steps = 0;
   /** Whether its pace was reported as slower than the model's interval. */
   paceTold = false;

@@ -23,6 +23,7 @@ import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
 import type { Reading, SensorWindow, Verdict } from './types.ts';
 import type { SensorTail, WindowTails } from './window-tails.ts';
+import { IRREGULAR_RATIO, IRREGULAR_SHARE, nextLongShare, nextPace, PACE_STEPS } from '../window/pace.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
 export interface WindowBySensorOptions {
@@ -95,8 +96,11 @@ export interface WindowBySensorOptions {
    * another worker meanwhile; a gap still restarts the window.
    */
   countGaps?: boolean;
-  /** Told once per sensor whose readings come further apart than the model's interval (1.75x or more, over its first 16 steps). */
-  onPace?: (sensor: string, usualMs: number, modelMs: number) => void;
+  /**
+   * Told once per sensor whose pace (over its first 16 steps) differs from the model's interval by 1.75x or more
+   * either way, or which reports irregularly (`irregular`: steps varying more than 3x, as by exception).
+   */
+  onPace?: (sensor: string, usualMs: number, modelMs: number, irregular: boolean) => void;
 }
 
 /** A gap in one sensor's data: readings its usual interval says were sent but never arrived. */
@@ -114,10 +118,7 @@ export interface DataGap {
 
 /** A step of at least this many intervals is a gap (one reading missing makes 2; jitter of up to 1/4 interval is not one). */
 export const GAP_STEPS = 1.75;
-/** How fast a sensor's usual step follows a slower pace (a share per reading): 5x slower for good in about 80 readings. */
-export const PACE_RELAX = 0.02;
-/** Steps a sensor must have shown before its pace is compared with the model's interval. */
-export const PACE_STEPS = 16;
+
 
 /**
  * The interval gaps are measured in, and the gap that resets a window, for `card` under the options: the card's
@@ -231,21 +232,28 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             limitsOf = card;
           }
           const step = ts - s.lastTs;
-          // The sensor's own pace where it is clearly slower than the model's interval (a slower publisher is no loss).
-          const interval = limits.intervalMs > 0 && s.usualStep >= GAP_STEPS * limits.intervalMs ? s.usualStep : limits.intervalMs;
+          // Once its pace is known, a sensor is measured against it where it clearly differs from the model's interval
+          // (a slower publisher is no loss, a faster one's holes are); one reporting irregularly (by exception)
+          // counts no gap, and its window restarts only after a whole window of its long steps.
+          const known = s.steps >= PACE_STEPS && limits.intervalMs > 0;
+          const irregular = known && s.longShare > IRREGULAR_SHARE;
+          const own = known && !irregular && (s.usualStep >= GAP_STEPS * limits.intervalMs || s.usualStep * GAP_STEPS <= limits.intervalMs);
+          const interval = irregular ? IRREGULAR_RATIO * s.usualStep : own ? s.usualStep : limits.intervalMs;
           const reset = step > (o.gapResetMs === undefined && interval > 0 ? W * interval : limits.resetMs);
-          // Not before the sensor's pace is known: a slower publisher's first step is no loss.
-          if (!warm && !afterTail && countGaps && interval > 0 && !Number.isNaN(s.usualStep) && step >= GAP_STEPS * interval) {
+          if (!warm && !afterTail && countGaps && known && !irregular && step >= GAP_STEPS * interval) {
             const missing = Math.max(1, Math.round(step / interval) - 1);
             counters.readingGaps++;
             counters.readingsMissing += missing;
             onGap?.({ sensor: r.sensor, fromTs: s.lastTs, toTs: ts, missing, intervalMs: interval, reset });
           }
           if (!afterTail) {
-            s.usualStep = Number.isNaN(s.usualStep) ? step : Math.min(step, s.usualStep * (1 + PACE_RELAX));
-            if (!warm && ++s.steps === PACE_STEPS && limits.intervalMs > 0 && s.usualStep >= GAP_STEPS * limits.intervalMs && !s.paceTold) {
-              s.paceTold = true;
-              opts.onPace?.(r.sensor, s.usualStep, limits.intervalMs);
+            if (!Number.isNaN(s.usualStep)) s.longShare = nextLongShare(s.longShare, s.steps + 1, step >= IRREGULAR_RATIO * s.usualStep);
+            s.usualStep = nextPace(s.usualStep, step);
+            if (!warm && ++s.steps === PACE_STEPS && limits.intervalMs > 0 && !s.paceTold) {
+              const irregularNow = s.longShare > IRREGULAR_SHARE;
+              const odd = irregularNow || s.usualStep >= GAP_STEPS * limits.intervalMs || s.usualStep * GAP_STEPS <= limits.intervalMs;
+              s.paceTold = odd;
+              if (odd) opts.onPace?.(r.sensor, s.usualStep, limits.intervalMs, irregularNow);
             }
           }
           if (reset) {

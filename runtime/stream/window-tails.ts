@@ -101,7 +101,7 @@ export function takeTails(file: string, channels: readonly string[], log: TailLo
       values: s.values.map((row) => at.map((i) => row[i] ?? Number.NaN)),
       ...(s.lastAt ? { lastAt: at.map((i) => s.lastAt![i] ?? null) } : {}),
     }));
-  log.info({ file, sensors: tails.length, skipped: parsed.sensors.length - tails.length }, "sensors' last readings before the stop fill their windows: their first live reading is judged at once");
+  log.info({ file, sensors: tails.length, skipped: parsed.sensors.length - tails.length }, "sensors' last readings before the stop fill their windows: a sensor's first live reading is judged at once, unless the time since the stop is longer than a whole window (its window then restarts, vigil_gap_resets_total)");
   return tails;
 }
 

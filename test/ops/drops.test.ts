@@ -74,7 +74,9 @@ describe('drops are reported', () => {
   it('says when readings went missing upstream: a gap in a sensor\'s timestamps is counted, logged, degrades /health, and restarts a window it would span', async () => {
     // A model that knows its training interval (the recorded series' step, 5 min).
     const model = recordedModel();
-    const rec = recordedSeries(3 * WINDOW, 0);
+    // LEAD more readings first: a sensor's pace is judged (and its gaps counted) from its 16th step.
+    const LEAD = 8;
+    const rec = recordedSeries(3 * WINDOW + LEAD, 0);
     const step = rec.ts[1] - rec.ts[0];
     const cardFile = `${model}.json`;
     const card = JSON.parse(readFileSync(cardFile, 'utf8')) as Record<string, unknown>;
@@ -86,26 +88,26 @@ describe('drops are reported', () => {
     const handle = await startRuntime(testConfig(broker.url, prefix, model, { metrics: { port: 0 }, health: { maxDropRate: 0.1 } }), { logger, source: input });
     try {
       const send = (i: number) => input.next(msg(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i])));
-      for (let i = 0; i < WINDOW; i++) send(i);
-      await vi.waitFor(() => expect(handle.counters.scored).toBe(1), { timeout: 5000 });
+      for (let i = 0; i < WINDOW + LEAD; i++) send(i);
+      await vi.waitFor(() => expect(handle.counters.scored).toBe(LEAD + 1), { timeout: 5000 });
       expect(handle.counters.readingsMissing).toBe(0);
       expect((await fetch(`${handle.opsUrl}/health`)).status).toBe(200);
-      // Readings WINDOW .. 2 x WINDOW - 1 never arrive (a broker's queue overflowed): the next one skips WINDOW of them.
-      send(2 * WINDOW);
+      // WINDOW readings never arrive (a broker's queue overflowed): the next one skips WINDOW of them.
+      send(2 * WINDOW + LEAD);
       await vi.waitFor(() => expect(handle.counters.readingsMissing).toBe(WINDOW), { timeout: 5000 });
       expect(handle.counters).toMatchObject({ readingGaps: 1, gapResets: 1 });
       const gapLines = lines.filter((l) => l.missing !== undefined);
       expect(gapLines).toEqual([expect.objectContaining({ level: 40, missing: WINDOW, sensors: { 'pump-1': WINDOW }, msg: expect.stringContaining(`${WINDOW} reading(s) missing`) })]);
-      expect(gapLines[0].longest).toMatchObject({ sensor: 'pump-1', from: rec.ts[WINDOW - 1], to: rec.ts[2 * WINDOW], missing: WINDOW, windowReset: true });
-      // 16 missing against 17 read: /health degraded, saying why.
+      expect(gapLines[0].longest).toMatchObject({ sensor: 'pump-1', from: rec.ts[WINDOW + LEAD - 1], to: rec.ts[2 * WINDOW + LEAD], missing: WINDOW, windowReset: true });
+      // 16 missing against 25 read: /health degraded, saying why.
       const health = await fetch(`${handle.opsUrl}/health`);
       expect(health.status).toBe(503);
       const report = (await health.json()) as { dropped: { missing: { rate: number; readings: number; gaps: number } } };
       expect(report.dropped.missing).toMatchObject({ readings: WINDOW, gaps: 1 });
-      expect(report.dropped.missing.rate).toBeCloseTo(WINDOW / (2 * WINDOW + 1), 6);
+      expect(report.dropped.missing.rate).toBeCloseTo(WINDOW / (2 * WINDOW + LEAD + 1), 6);
       // The window restarted: no window spans the gap; the next one is scored after WINDOW readings past it.
-      for (let i = 2 * WINDOW + 1; i < 3 * WINDOW; i++) send(i);
-      await vi.waitFor(() => expect(handle.counters.scored).toBe(2), { timeout: 5000 });
+      for (let i = 2 * WINDOW + LEAD + 1; i < 3 * WINDOW + LEAD; i++) send(i);
+      await vi.waitFor(() => expect(handle.counters.scored).toBe(LEAD + 2), { timeout: 5000 });
       const metrics = await (await fetch(`${handle.opsUrl}/metrics`)).text();
       expect(metrics).toMatch(new RegExp(`vigil_readings_missing_total ${WINDOW}\\b`));
       expect(metrics).toMatch(/vigil_reading_gaps_total 1\b/);

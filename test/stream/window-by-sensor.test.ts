@@ -117,11 +117,13 @@ describe('windowBySensor', () => {
   });
 
   it('counts the readings a gap in the timestamps skipped at the card\'s interval, and restarts the window after a whole window of them', async () => {
-    // Trained at 1 s, window 3: a reading late by a quarter interval is no gap; 2 s skips one, 4.1 s three; 5 s > 3 x 1 s restarts the window.
+    // Trained at 1 s, window 3: after 20 readings at 1 s (the sensor's pace is judged from its 16th step), a reading
+    // late by a quarter interval is no gap; 2 s skips one, 4.1 s three; 5 s > 3 x 1 s restarts the window.
     const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
     const counters = createCounters();
     const gaps: DataGap[] = [];
-    const ts = [1000, 2000, 3250, 5250, 9350, 10_350, 11_350, 16_350, 17_350, 18_350];
+    const lead = Array.from({ length: 20 }, (_, i) => -19_000 + 1000 * i);
+    const ts = [...lead, 1000, 2000, 3250, 5250, 9350, 10_350, 11_350, 16_350, 17_350, 18_350];
     const out = await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters, onGap: (g) => gaps.push(g) }), toArray()));
     expect(gaps).toEqual([
       { sensor: 's', fromTs: 3250, toTs: 5250, missing: 1, intervalMs: 1000, reset: false },
@@ -130,7 +132,7 @@ describe('windowBySensor', () => {
     ]);
     expect(counters).toMatchObject({ readingGaps: 3, readingsMissing: 8, gapResets: 2 });
     // No window spans a reset gap: [1000..5250] and the one after it, then [9350..11350], then [16350..18350].
-    expect(out.map((w) => [w.tsFirst, w.tsLast])).toEqual([[1000, 3250], [2000, 5250], [9350, 11_350], [16_350, 18_350]]);
+    expect(out.filter((w) => w.tsLast >= 3250).map((w) => [w.tsFirst, w.tsLast])).toEqual([[1000, 3250], [2000, 5250], [9350, 11_350], [16_350, 18_350]]);
 
     // 'never' keeps windows across gaps (still counted); readingIntervalMs 0 counts none and resets none.
     const never = createCounters();
@@ -146,19 +148,46 @@ describe('windowBySensor', () => {
     expect(unknown).toMatchObject({ readingGaps: 0, gapResets: 0 });
   });
 
-  it('a sensor that reports more slowly than the card\'s interval for good is measured against its own pace, said once', async () => {
-    // Trained at 1 s, window 3; the sensor reports every 5 s (found by a review: every step was a gap, and every
-    // step past 3 x 1 s restarted the window, so nothing was ever judged).
+  it("a sensor is measured against its own pace where it differs from the card's interval; one reporting irregularly counts no gap", async () => {
+    // Trained at 1 s, window 3. Found by a review: a sensor every 5 s counted every step as a gap and, past 3 x 1 s,
+    // restarted its window at every reading (never judged); by a probe: one at 10 Hz lost readings uncounted.
     const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
-    const counters = createCounters();
-    const paces: [string, number, number][] = [];
-    const ts = Array.from({ length: 40 }, (_, i) => 5000 * i);
-    ts.push(ts[ts.length - 1] + 15_000); // then one reading is lost: a gap at its own pace
-    const out = await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters, onPace: (...p) => paces.push(p) }), toArray()));
-    // One restart at the first step (its pace not known yet), none after: every reading from the third judged.
-    expect(counters).toMatchObject({ gapResets: 1, readingGaps: 1, readingsMissing: 2 });
-    expect(out).toHaveLength(ts.length - 3);
-    expect(paces).toEqual([['s', 5000, 1000]]);
+    const run = async (ts: number[]) => {
+      const counters = createCounters();
+      const paces: [string, number, number, boolean][] = [];
+      const out = await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters, onPace: (...p) => paces.push(p) }), toArray()));
+      return { counters, paces, windows: out.length };
+    };
+    // Every 5 s, then one reading lost: judged throughout (the first steps' restarts aside), the loss counted at its pace.
+    const slow = Array.from({ length: 40 }, (_, i) => 5000 * i);
+    slow.push(slow[slow.length - 1] + 10_000);
+    const s = await run(slow);
+    expect(s.counters).toMatchObject({ readingGaps: 1, readingsMissing: 1 });
+    expect(s.windows).toBeGreaterThan(slow.length - 3 - 16);
+    expect(s.paces).toEqual([['s', expect.any(Number), 1000, false]]);
+    expect(s.paces[0][1]).toBeGreaterThan(4500);
+    expect(s.paces[0][1]).toBeLessThan(5500);
+    // 10 Hz with a 5 s hole: about 49 missing (its pace estimated within a few per cent), the window restarted (5 s > 3 x 0.1 s).
+    const fast = Array.from({ length: 100 }, (_, i) => 100 * i);
+    for (let i = 0; i < 50; i++) fast.push(9900 + 5000 + 100 * i);
+    const f = await run(fast);
+    expect(f.counters.readingGaps).toBe(1);
+    expect(f.counters.readingsMissing).toBeGreaterThanOrEqual(46);
+    expect(f.counters.readingsMissing).toBeLessThanOrEqual(52);
+    expect(f.counters.gapResets).toBe(1);
+    expect(f.paces).toEqual([['s', expect.any(Number), 1000, false]]);
+    // Report by exception (steps from 1 s to a minute): no gap counted, said once as irregular.
+    const steps = [1, 1, 30, 2, 1, 60, 1, 5, 1, 1, 45, 1, 2, 20, 1, 1, 50, 1, 3, 1, 40, 1, 1];
+    const rbe = steps.reduce<number[]>((t, d) => [...t, t[t.length - 1] + d * 1000], [0]);
+    const e = await run(rbe);
+    expect(e.counters).toMatchObject({ readingGaps: 0, readingsMissing: 0 });
+    expect(e.paces).toEqual([['s', expect.any(Number), 1000, true]]);
+    // At the card's pace with jitter (0.8-1.2 s): nothing said, a lost reading counted exactly.
+    const jitter = Array.from({ length: 60 }, (_, i) => 1000 * i + (i % 5) * 100 - 200);
+    jitter.push(jitter[jitter.length - 1] + 3000);
+    const j = await run(jitter);
+    expect(j.paces).toEqual([]);
+    expect(j.counters).toMatchObject({ readingGaps: 1, readingsMissing: 2 });
   });
 
   it("a restart's tail: the step over vigil's own downtime is no loss; the tail serves the sensor in whatever pool it lands; flags as they were", async () => {

@@ -1,0 +1,30 @@
+/**
+ * A sensor's pace: the 20th percentile of its steps between readings, tracked by a multiplicative stochastic quantile
+ * update (up by RATE x 0.2 when a step is at or above it, down by RATE x 0.8 when below), so a lost reading (one long
+ * step) hardly moves it, a sensor that reports at another pace for good is followed within about a hundred
+ * readings, and a few short steps (a pair of readings close together) do not drag it down; and the share of its
+ * steps that are IRREGULAR_RATIO paces or longer, which says whether it reports regularly at all.
+ */
+
+/** Steps before a sensor's pace is judged (its pace settled enough to count gaps against). */
+export const PACE_STEPS = 16;
+/** A step this many paces long or more is a long one. */
+export const IRREGULAR_RATIO = 3;
+/**
+ * A sensor with more than this share of long steps reports irregularly (by exception: a value when it changes), and
+ * its steps are no sign of loss. A regular sensor needs two readings in a row lost for one long step: 20 % of its
+ * steps means about 45 % of its readings lost.
+ */
+export const IRREGULAR_SHARE = 0.2;
+const RATE = 0.05;
+
+/** A sensor's pace after a step of `step` ms (NaN: the first step). */
+export function nextPace(pace: number, step: number): number {
+  if (Number.isNaN(pace)) return step;
+  return step < pace ? pace * (1 - RATE * 0.8) : pace * (1 + RATE * 0.2);
+}
+
+/** The share of long steps after the `n`th step (`long`: whether it was one): a plain share over the first PACE_STEPS, then a moving one. */
+export function nextLongShare(share: number, n: number, long: boolean): number {
+  return share + ((long ? 1 : 0) - share) / Math.min(n, 2 * PACE_STEPS);
+}
