@@ -14,7 +14,7 @@
  */
 import { DROP_REASONS, droppedByReason, type PipelineCounters } from '../stream/counters.ts';
 import type { DataGap, WindowDropReason } from '../stream/window-by-sensor.ts';
-import { shortTime } from '../util/format-time.ts';
+import { shortTimes } from '../util/format-time.ts';
 import { span } from '../data/sampling.ts';
 import { rateLimitedWarning, realClock, WARNING_INTERVAL_MS, type RateLimitedWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';
 
@@ -25,6 +25,9 @@ const WHY: Record<WindowDropReason, string> = {
   unusable: 'they carry no usable value of the model\'s channels',
   sensor_limit: 'their topic matches a window.admission rule with maxSensors 0',
 };
+
+/** Degraded /health recovers once the shares are under this part of `maxDropRate`. */
+export const RECOVER_SHARE = 0.8;
 
 /** The `health` section: when drops degrade /health. */
 export interface DropHealthConfig {
@@ -94,9 +97,10 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     (count, sensors, sensorCount) => {
       const g = longest!;
       longest = undefined;
+      const [from, to] = shortTimes(g.fromTs, g.toTs);
       return [
         { missing: count, sensors, sensorCount, longest: { sensor: g.sensor, from: g.fromTs, to: g.toTs, missing: g.missing, intervalMs: g.intervalMs, windowReset: g.reset } },
-        `${count} reading(s) missing: gaps in the sensors' timestamps at their usual interval, lost before they reached vigil (a broker's queue limit such as Mosquitto's max_queued_messages, a gateway's outage); the longest: ${g.sensor} ${shortTime(g.fromTs)} to ${shortTime(g.toTs)}, ${span(g.toTs - g.fromTs)} at ${span(g.intervalMs)}${g.reset ? ', its window restarted after it' : ''}`,
+        `${count} reading(s) missing: gaps in the sensors' timestamps at their usual interval, lost before they reached vigil (a broker's queue limit such as Mosquitto's max_queued_messages, a gateway's outage); the longest: ${g.sensor} ${from} to ${to}, ${span(g.toTs - g.fromTs)} at ${span(g.intervalMs)}${g.reset ? ', its window restarted after it' : ''}`,
       ];
     },
     WARNING_INTERVAL_MS,
@@ -126,6 +130,9 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
   // Samples of (time, readings, drops, missing); the oldest one at or before the window's start is the baseline.
   const sample = () => ({ at: clock.now(), readings: counters.readings, drops: dropsNow(), missing: counters.readingsMissing });
   const samples: ReturnType<typeof sample>[] = [sample()];
+  // Hysteresis: once degraded, /health stays so until the shares fall under RECOVER_SHARE of the bound (a share
+  // hovering at the bound made it flap between ok and degraded every few probes).
+  let degradedNow = false;
   return {
     drop: (reason, sensor) => warningOf(reason).add(sensor),
     evict: (evicted) => evictions.add(evicted),
@@ -158,7 +165,9 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       const total = droppedByReason(counters);
       if (counters.evictedFull > 0) total.evicted_full = counters.evictedFull;
       const missing = { rate: missingRate, readings: counters.readingsMissing, gaps: counters.readingGaps };
-      return { degraded: rate > cfg.maxDropRate || missingRate > cfg.maxDropRate, rate, maxRate: cfg.maxDropRate, total, missing };
+      const bound = degradedNow ? RECOVER_SHARE * cfg.maxDropRate : cfg.maxDropRate;
+      degradedNow = rate > bound || missingRate > bound;
+      return { degraded: degradedNow, rate, maxRate: cfg.maxDropRate, total, missing };
     },
   };
 }
