@@ -130,9 +130,10 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
   // Samples of (time, readings, drops, missing); the oldest one at or before the window's start is the baseline.
   const sample = () => ({ at: clock.now(), readings: counters.readings, drops: dropsNow(), missing: counters.readingsMissing });
   const samples: ReturnType<typeof sample>[] = [sample()];
-  // Hysteresis: once degraded, /health stays so until the shares fall under RECOVER_SHARE of the bound (a share
-  // hovering at the bound made it flap between ok and degraded every few probes).
-  let degradedNow = false;
+  // Hysteresis, per share: once one degraded /health, it stays so until that share falls under RECOVER_SHARE of the
+  // bound (a share hovering at the bound made it flap between ok and degraded every few probes).
+  let dropping = false;
+  let missingNow = false;
   return {
     drop: (reason, sensor) => warningOf(reason).add(sensor),
     evict: (evicted) => evictions.add(evicted),
@@ -165,9 +166,10 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       const total = droppedByReason(counters);
       if (counters.evictedFull > 0) total.evicted_full = counters.evictedFull;
       const missing = { rate: missingRate, readings: counters.readingsMissing, gaps: counters.readingGaps };
-      const bound = degradedNow ? RECOVER_SHARE * cfg.maxDropRate : cfg.maxDropRate;
-      degradedNow = rate > bound || missingRate > bound;
-      return { degraded: degradedNow, rate, maxRate: cfg.maxDropRate, total, missing };
+      const over = (share: number, was: boolean) => share > (was ? RECOVER_SHARE : 1) * cfg.maxDropRate;
+      dropping = over(rate, dropping);
+      missingNow = over(missingRate, missingNow);
+      return { degraded: dropping || missingNow, rate, maxRate: cfg.maxDropRate, total, missing };
     },
   };
 }

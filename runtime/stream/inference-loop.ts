@@ -275,8 +275,12 @@ export class InferenceLoop {
     this.o.onError?.(err, n);
     if (this.failures < this.o.maxConsecutiveErrors) return true;
     this.closed = true;
-    // The batches behind it (ended or not) will not be scored either: counted with it, not lost silently.
-    for (const rest of this.inflight) this.counters.droppedInferenceError += rest.batch.length;
+    // The batches behind it (ended or not) will not be scored either: counted with it, not lost silently, and taken
+    // out of flight so the teardown the error brings does not count them again as abandoned.
+    for (const rest of this.inflight.splice(0)) {
+      this.counters.droppedInferenceError += rest.batch.length;
+      if (!rest.done) rest.abandon();
+    }
     this.subscriber.error(new Error(`inference failed ${this.failures} times in a row on ${flight.held.session.provider}: ${(err as Error)?.message ?? String(err)}`));
     return false;
   }

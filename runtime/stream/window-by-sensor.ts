@@ -97,8 +97,8 @@ export interface WindowBySensorOptions {
    */
   countGaps?: boolean;
   /**
-   * Told once per sensor whose pace (over its first 16 steps) differs from the model's interval by 1.75x or more
-   * either way, or which reports irregularly (`irregular`: steps varying more than 3x, as by exception).
+   * Told once per sensor whose pace (over its first 16 steps) is 1.75x the model's interval or slower, or which
+   * reports irregularly (`irregular`: a fifth of its steps 3 paces or longer, as by exception).
    */
   onPace?: (sensor: string, usualMs: number, modelMs: number, irregular: boolean) => void;
 }
@@ -232,13 +232,13 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             limitsOf = card;
           }
           const step = ts - s.lastTs;
-          // Once its pace is known, a sensor is measured against it where it clearly differs from the model's interval
-          // (a slower publisher is no loss, a faster one's holes are); one reporting irregularly (by exception)
-          // counts no gap, and its window restarts only after a whole window of its long steps.
+          // Once its pace is known, a sensor clearly slower than the model's interval is measured against its own pace
+          // (a slower publisher is no loss); one reporting irregularly (by exception) counts no gap, and its window
+          // restarts only after a whole window of its long steps, never sooner than the model's default.
           const known = s.steps >= PACE_STEPS && limits.intervalMs > 0;
           const irregular = known && s.longShare > IRREGULAR_SHARE;
-          const own = known && !irregular && (s.usualStep >= GAP_STEPS * limits.intervalMs || s.usualStep * GAP_STEPS <= limits.intervalMs);
-          const interval = irregular ? IRREGULAR_RATIO * s.usualStep : own ? s.usualStep : limits.intervalMs;
+          const own = known && !irregular && s.usualStep >= GAP_STEPS * limits.intervalMs;
+          const interval = irregular ? Math.max(IRREGULAR_RATIO * s.usualStep, limits.intervalMs) : own ? s.usualStep : limits.intervalMs;
           const reset = step > (o.gapResetMs === undefined && interval > 0 ? W * interval : limits.resetMs);
           if (!warm && !afterTail && countGaps && known && !irregular && step >= GAP_STEPS * interval) {
             const missing = Math.max(1, Math.round(step / interval) - 1);
@@ -247,11 +247,14 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             onGap?.({ sensor: r.sensor, fromTs: s.lastTs, toTs: ts, missing, intervalMs: interval, reset });
           }
           if (!afterTail) {
-            if (!Number.isNaN(s.usualStep)) s.longShare = nextLongShare(s.longShare, s.steps + 1, step >= IRREGULAR_RATIO * s.usualStep);
-            s.usualStep = nextPace(s.usualStep, step);
+            // Steps shorter than the model's interval (readings a burst, a backlog or per-channel messages bring close
+            // together) count as that interval: they say nothing of a slower pace and must not drag it down.
+            const paced = Math.max(step, limits.intervalMs);
+            if (!Number.isNaN(s.usualStep)) s.longShare = nextLongShare(s.longShare, s.steps + 1, paced >= IRREGULAR_RATIO * s.usualStep);
+            s.usualStep = nextPace(s.usualStep, paced);
             if (!warm && ++s.steps === PACE_STEPS && limits.intervalMs > 0 && !s.paceTold) {
               const irregularNow = s.longShare > IRREGULAR_SHARE;
-              const odd = irregularNow || s.usualStep >= GAP_STEPS * limits.intervalMs || s.usualStep * GAP_STEPS <= limits.intervalMs;
+              const odd = irregularNow || s.usualStep >= GAP_STEPS * limits.intervalMs;
               s.paceTold = odd;
               if (odd) opts.onPace?.(r.sensor, s.usualStep, limits.intervalMs, irregularNow);
             }

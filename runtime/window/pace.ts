@@ -1,5 +1,5 @@
 /**
- * A sensor's pace: the 20th percentile of its steps between readings, tracked by a multiplicative stochastic quantile
+ * A sensor's pace: the 20th percentile of its steps between readings (each counted as at least the model's interval), tracked by a multiplicative stochastic quantile
  * update (up by RATE x 0.2 when a step is at or above it, down by RATE x 0.8 when below), so a lost reading (one long
  * step) hardly moves it, a sensor that reports at another pace for good is followed within about a hundred
  * readings, and a few short steps (a pair of readings close together) do not drag it down; and the share of its

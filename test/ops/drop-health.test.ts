@@ -25,4 +25,26 @@ describe('drop health', () => {
     expect(at(5000, 10_000, 79)).toBe(false); // 0.78 %: recovered
     expect(at(6000, 10_000, 99)).toBe(false); // 0.98 %: ok until it passes the bound again
   });
+
+  it('each share keeps its own hysteresis: drops that degraded /health do not hold it degraded on a missing share under the bound', () => {
+    let now = 0;
+    const clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => {} };
+    const counters = createCounters();
+    const watch = watchDrops(counters, { maxDropRate: 0.01, dropWindowMs: 10_000 }, { warn: () => {} }, clock);
+    // 1,000 readings/s, 0.9 % missing throughout; a burst of shed windows at 10 s.
+    const step = (t: number, shed = 0) => {
+      now = t * 1000;
+      counters.readings = 1000 * t;
+      counters.readingsMissing = Math.round(9 * t);
+      counters.droppedQueueFull += shed;
+      return watch.health().degraded;
+    };
+    for (let t = 1; t < 10; t++) expect(step(t)).toBe(false);
+    expect(step(10, 5000)).toBe(true);
+    // Once the burst has left the 10 s window, /health recovers though the missing share (0.9 %) is over 0.8 of the bound.
+    let t = 11;
+    while (t < 40 && step(t)) t++;
+    expect(t).toBeLessThan(25);
+    expect(step(t + 1)).toBe(false);
+  });
 });

@@ -76,6 +76,17 @@ describe('a session that takes two batches at once (concurrency 2, as a worker s
     expect(counters.droppedAbandoned).toBe(16);
   });
 
+  it('failures in a row that end the stream count the batches behind them once (inference errors), not again as abandoned', async () => {
+    const m = manual();
+    const counters = createCounters();
+    const input = new Subject<SensorWindow[]>();
+    input.pipe(inferBatches({ card, session: m.session }, { maxBatch: 2, counters, maxConsecutiveErrors: 1, onError: () => {} })).subscribe({ error: () => {} });
+    input.next(Array.from({ length: 6 }, (_, i) => sw('p', i, 1)));
+    m.calls[0].fail(new Error('device lost'));
+    await tick();
+    expect(counters.droppedInferenceError + counters.droppedAbandoned + counters.scored).toBe(6);
+  });
+
   it('scores a backlog arriving in one tick completely, never more than two batches at once; a failed batch is counted in its place', async () => {
     const m = manual();
     const counters = createCounters();

@@ -148,9 +148,9 @@ describe('windowBySensor', () => {
     expect(unknown).toMatchObject({ readingGaps: 0, gapResets: 0 });
   });
 
-  it("a sensor is measured against its own pace where it differs from the card's interval; one reporting irregularly counts no gap", async () => {
+  it("a sensor clearly slower than the card's interval is measured against its own pace; one reporting irregularly counts no gap", async () => {
     // Trained at 1 s, window 3. Found by a review: a sensor every 5 s counted every step as a gap and, past 3 x 1 s,
-    // restarted its window at every reading (never judged); by a probe: one at 10 Hz lost readings uncounted.
+    // restarted its window at every reading (never judged).
     const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
     const run = async (ts: number[]) => {
       const counters = createCounters();
@@ -167,15 +167,24 @@ describe('windowBySensor', () => {
     expect(s.paces).toEqual([['s', expect.any(Number), 1000, false]]);
     expect(s.paces[0][1]).toBeGreaterThan(4500);
     expect(s.paces[0][1]).toBeLessThan(5500);
-    // 10 Hz with a 5 s hole: about 49 missing (its pace estimated within a few per cent), the window restarted (5 s > 3 x 0.1 s).
+    // 10 Hz with a 5 s hole: measured against the card's 1 s (a faster pace is not trusted: bursts and per-channel
+    // messages look alike), 4 missing and the window restarted (5 s > 3 x 1 s); nothing said of its pace.
     const fast = Array.from({ length: 100 }, (_, i) => 100 * i);
     for (let i = 0; i < 50; i++) fast.push(9900 + 5000 + 100 * i);
     const f = await run(fast);
-    expect(f.counters.readingGaps).toBe(1);
-    expect(f.counters.readingsMissing).toBeGreaterThanOrEqual(46);
-    expect(f.counters.readingsMissing).toBeLessThanOrEqual(52);
-    expect(f.counters.gapResets).toBe(1);
-    expect(f.paces).toEqual([['s', expect.any(Number), 1000, false]]);
+    expect(f.counters).toMatchObject({ readingGaps: 1, readingsMissing: 4, gapResets: 1 });
+    expect(f.paces).toEqual([]);
+    // Found by a second review, each left without a judged window by a pace dragged down by short steps: a first
+    // step of 1 ms, pairs 1 ms apart every second, a backlog of 300 readings arriving in one millisecond.
+    const judged = async (ts: number[]) => (await run(ts)).windows;
+    const pairs = Array.from({ length: 200 }, (_, i) => 1000 * Math.floor(i / 2) + (i % 2));
+    expect(await judged(pairs)).toBe(pairs.length - 2);
+    const firstTie = [0, 1, ...Array.from({ length: 100 }, (_, i) => 1001 + 1000 * i)];
+    expect(await judged(firstTie)).toBeGreaterThan(90);
+    const backlog = [...Array.from({ length: 50 }, (_, i) => 1000 * i), ...Array.from({ length: 300 }, (_, i) => 350_000 + i * 0.001), ...Array.from({ length: 50 }, (_, i) => 351_000 + 1000 * i)];
+    const b = await run(backlog);
+    expect(b.windows).toBeGreaterThan(backlog.length - 3 - 10);
+    expect(b.counters.readingsMissing).toBeLessThan(400);
     // Report by exception (steps from 1 s to a minute): no gap counted, said once as irregular.
     const steps = [1, 1, 30, 2, 1, 60, 1, 5, 1, 1, 45, 1, 2, 20, 1, 1, 50, 1, 3, 1, 40, 1, 1];
     const rbe = steps.reduce<number[]>((t, d) => [...t, t[t.length - 1] + d * 1000], [0]);
