@@ -16,7 +16,7 @@ import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
 import { alertLines } from '../alerts/alert-lines.ts';
 import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
-import { gapLimits } from '../stream/window-by-sensor.ts';
+import { gapLimits } from '../stream/data-gaps.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { RunConfigSchema } from '../config/schema.ts';
 import { defaultAt } from '../config/defaults.ts';

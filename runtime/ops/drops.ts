@@ -8,12 +8,13 @@
  *
  * Readings lost before they reached vigil (a broker's queue limit, a gateway's outage) are not drops, but they are
  * not silent either: a step in a sensor's timestamps of 1.75 of its usual interval or more is a gap, its skipped
- * readings count as missing (runtime/stream/window-by-sensor.ts), get a rate-limited warning naming the sensors and
+ * readings count as missing (runtime/stream/data-gaps.ts), get a rate-limited warning naming the sensors and
  * the longest gap, and /health degrades while the missing share (missing / (missing + read)) over the same window
  * passes the same bound.
  */
 import { DROP_REASONS, droppedByReason, type PipelineCounters } from '../stream/counters.ts';
-import type { DataGap, WindowDropReason } from '../stream/window-by-sensor.ts';
+import type { WindowDropReason } from '../stream/window-by-sensor.ts';
+import type { DataGap } from '../stream/data-gaps.ts';
 import { shortTimes } from '../util/format-time.ts';
 import { span } from '../data/sampling.ts';
 import { rateLimitedWarning, realClock, WARNING_INTERVAL_MS, type RateLimitedWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';

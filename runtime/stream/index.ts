@@ -3,6 +3,7 @@ export * from './types.ts';
 export * from './counters.ts';
 export * from './reorder-by-sensor.ts';
 export * from './window-by-sensor.ts';
+export * from './data-gaps.ts';
 export * from './micro-batch.ts';
 export * from './pending-queue.ts';
 export * from './infer-batches.ts';

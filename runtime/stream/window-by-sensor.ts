@@ -22,31 +22,17 @@ import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
 import type { Reading, SensorWindow, Verdict } from './types.ts';
-import type { SensorTail, WindowTails } from './window-tails.ts';
-import { IRREGULAR_RATIO, IRREGULAR_SHARE, nextLongShare, nextPace, PACE_STEPS } from '../window/pace.ts';
+import { readTails, replayTails, type WindowTails } from './window-tails.ts';
+import { checkGapOptions, GapWatch, type GapOptions } from './data-gaps.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
-export interface WindowBySensorOptions {
+export interface WindowBySensorOptions extends GapOptions {
   /** Emit a window every `stride` rows once full (default 1: score every reading). */
   stride?: number;
   /** A missing channel is forward-filled from its last value up to this age (data time, ms); older marks the window incomplete. */
   maxFillAgeMs?: number;
   /** Drop windows that contain a row with a channel held past `maxFillAgeMs` instead of emitting them flagged. */
   skipIncomplete?: boolean;
-  /**
-   * A gap in data time longer than this (ms) resets the sensor's window; `'never'`: no gap does. Absent: a gap longer
-   * than a whole window of readings (the card's window x the sensor's interval: `readingIntervalMs`, or the sensor's
-   * own slower pace), which a window would otherwise span as if its rows were consecutive; never when the interval
-   * is unknown or 0.
-   */
-  gapResetMs?: number | 'never';
-  /**
-   * The readings' usual spacing in data time (ms). A step of 1.75 of it or more is a gap in the data, whose readings
-   * count as missing (`readingGaps`, `readingsMissing`, `onGap`). Absent: the card's training interval
-   * (`data.intervalMs`); 0: none counted (sensors that report by exception). A sensor that reports more slowly for
-   * good is measured against its own pace (`onPace` says so once).
-   */
-  readingIntervalMs?: number;
   /**
    * At most this many sensors hold buffers (in the default pool): a new sensor beyond it evicts the least recently
    * seen one (counted as `evictedFull`), so a flood of new topics cannot lock out a real sensor.
@@ -89,46 +75,6 @@ export interface WindowBySensorOptions {
    * judged again), and the stage sets `read` to give every sensor's last W - 1 readings as measured.
    */
   tails?: WindowTails;
-  /** Told of every gap in a sensor's data (a step of 1.75 intervals or more): from and to (data time) and the readings it skipped. */
-  onGap?: (gap: DataGap) => void;
-  /**
-   * Count gaps as missing readings (default true). Off in a fleet, where a sensor's partition may have been with
-   * another worker meanwhile; a gap still restarts the window.
-   */
-  countGaps?: boolean;
-  /**
-   * Told once per sensor whose pace (over its first 16 steps) is 1.75x the model's interval or slower, or which
-   * reports irregularly (`irregular`: a fifth of its steps 3 paces or longer, as by exception).
-   */
-  onPace?: (sensor: string, usualMs: number, modelMs: number, irregular: boolean) => void;
-}
-
-/** A gap in one sensor's data: readings its usual interval says were sent but never arrived. */
-export interface DataGap {
-  sensor: string;
-  /** Timestamps of the readings either side of it (epoch ms). */
-  fromTs: number;
-  toTs: number;
-  /** Readings missing in it: its length in intervals, less one. */
-  missing: number;
-  intervalMs: number;
-  /** Whether it reset the sensor's window (longer than `gapResetMs`). */
-  reset: boolean;
-}
-
-/** A step of at least this many intervals is a gap (one reading missing makes 2; jitter of up to 1/4 interval is not one). */
-export const GAP_STEPS = 1.75;
-
-
-/**
- * The interval gaps are measured in, and the gap that resets a window, for `card` under the options: the card's
- * training interval unless `readingIntervalMs` is given; a reset after a whole window of readings unless
- * `gapResetMs` is given ('never': Infinity).
- */
-export function gapLimits(card: Pick<ModelCard, 'window' | 'data'>, o: Pick<WindowBySensorOptions, 'gapResetMs' | 'readingIntervalMs'>): { intervalMs: number; resetMs: number } {
-  const intervalMs = o.readingIntervalMs ?? card.data?.intervalMs ?? 0;
-  const resetMs = o.gapResetMs === 'never' ? Number.POSITIVE_INFINITY : (o.gapResetMs ?? (intervalMs > 0 ? card.window * intervalMs : Number.POSITIVE_INFINITY));
-  return { intervalMs, resetMs };
 }
 
 /**
@@ -137,7 +83,7 @@ export function gapLimits(card: Pick<ModelCard, 'window' | 'data'>, o: Pick<Wind
  */
 export type WindowDropReason = 'timestamp_conflict' | 'out_of_order' | 'unusable' | 'sensor_limit';
 
-/** Fallbacks of `windowBySensor` used without a config: the schema's `window` defaults; no gap resets a window. */
+/** Fallbacks of `windowBySensor` used without a config: the schema's `window` defaults (gaps: data-gaps.ts). */
 export const WINDOW_DEFAULTS = {
   stride: W.stride,
   maxFillAgeMs: W.maxFillAgeMs,
@@ -160,11 +106,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   const counters = opts.counters ?? createCounters();
   const onDrop = opts.onDrop ?? (() => {});
   const onEvict = opts.onEvict ?? (() => {});
-  const onGap = opts.onGap;
-  const countGaps = opts.countGaps !== false;
-  // The card in service decides the interval (hot reload may change it): looked up again when it changes.
-  let limitsOf: ModelCard | undefined;
-  let limits = { intervalMs: 0, resetMs: Number.POSITIVE_INFINITY };
+  const gaps = new GapWatch(opts, counters);
   const views = opts.views === true;
   const { caps } = admissionPools(opts.admission, o.maxSensors);
 
@@ -193,10 +135,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
        * counted again), `warmDigest` its digest as first accepted.
        */
       const onReading = (r: Reading, warm = false, warmDigest?: number | null) => {
-        if (warm) {
-          if (!Number.isFinite(r.ts)) return;
-        } else counters.readings++;
-        if (!Number.isFinite(r.ts) || typeof r.values !== 'object' || r.values === null) return drop('unusable', r.sensor);
+        if (!warm) counters.readings++;
+        if (!Number.isFinite(r.ts) || typeof r.values !== 'object' || r.values === null) return warm ? undefined : drop('unusable', r.sensor);
         sensors.evictIdle(r.receivedAt, o.idleEvictMs);
         const s = sensors.take(r.sensor, r.pool);
         if (!s) return drop('sensor_limit', r.sensor);
@@ -225,44 +165,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (!warm) counters.filled += row.filled;
         // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
         if (!warm && row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
-        if (s.seq > 0) {
-          const card = cardOf();
-          if (card !== limitsOf) {
-            limits = gapLimits(card, o);
-            limitsOf = card;
-          }
-          const step = ts - s.lastTs;
-          // Once its pace is known, a sensor clearly slower than the model's interval is measured against its own pace
-          // (a slower publisher is no loss); one reporting irregularly (by exception) counts no gap, and its window
-          // restarts only after a whole window of its long steps, never sooner than the model's default.
-          const known = s.steps >= PACE_STEPS && limits.intervalMs > 0;
-          const irregular = known && s.longShare > IRREGULAR_SHARE;
-          const own = known && !irregular && s.usualStep >= GAP_STEPS * limits.intervalMs;
-          const interval = irregular ? Math.max(IRREGULAR_RATIO * s.usualStep, limits.intervalMs) : own ? s.usualStep : limits.intervalMs;
-          const reset = step > (o.gapResetMs === undefined && interval > 0 ? W * interval : limits.resetMs);
-          if (!warm && !afterTail && countGaps && known && !irregular && step >= GAP_STEPS * interval) {
-            const missing = Math.max(1, Math.round(step / interval) - 1);
-            counters.readingGaps++;
-            counters.readingsMissing += missing;
-            onGap?.({ sensor: r.sensor, fromTs: s.lastTs, toTs: ts, missing, intervalMs: interval, reset });
-          }
-          if (!afterTail) {
-            // Steps shorter than the model's interval (readings a burst, a backlog or per-channel messages bring close
-            // together) count as that interval: they say nothing of a slower pace and must not drag it down.
-            const paced = Math.max(step, limits.intervalMs);
-            if (!Number.isNaN(s.usualStep)) s.longShare = nextLongShare(s.longShare, s.steps + 1, paced >= IRREGULAR_RATIO * s.usualStep);
-            s.usualStep = nextPace(s.usualStep, paced);
-            if (!warm && ++s.steps === PACE_STEPS && limits.intervalMs > 0 && !s.paceTold) {
-              const irregularNow = s.longShare > IRREGULAR_SHARE;
-              const odd = irregularNow || s.usualStep >= GAP_STEPS * limits.intervalMs;
-              s.paceTold = odd;
-              if (odd) opts.onPace?.(r.sensor, s.usualStep, limits.intervalMs, irregularNow);
-            }
-          }
-          if (reset) {
-            s.resetWindow();
-            if (!warm) counters.gapResets++;
-          }
+        if (s.seq > 0 && gaps.step(cardOf(), s, r.sensor, ts, warm, afterTail)) {
+          s.resetWindow();
+          if (!warm) counters.gapResets++;
         }
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
@@ -271,22 +176,6 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const seq = s.append(row.values, ts, row.stale, row.filled > 0 || row.stale || r.filled === true);
         if (s.cadence.next() && !warm) emitWindow(r, s, seq, ts, scaler);
       };
-
-      // A restart's tails: each sensor's last readings before the stop fill its window (window-tails.ts).
-      const tails = opts.tails;
-      if (tails) {
-        const now = Date.now();
-        for (const t of tails.seeds.splice(0)) {
-          const receivedAt = t.lastSeen ?? now;
-          for (let i = 0; i < t.ts.length; i++) {
-            const values: Record<string, number> = {};
-            t.values[i].forEach((v, c) => Number.isFinite(v) && (values[names[c]] = v));
-            onReading({ sensor: t.sensor, ts: t.ts[i], values, receivedAt }, true, t.digests?.[i]);
-          }
-          restoreFlags(sensors, t);
-        }
-        tails.read = () => ({ channels: [...names], sensors: sensors.map((sensor, s) => tailOf(sensor, s, names.length)) .filter((t): t is SensorTail => t !== undefined) });
-      }
 
       /** A window ends at row `seq`: emit it (a view, or its own copy), unless it is incomplete and skipped. */
       const emitWindow = (r: Reading, s: SensorState, seq: number, ts: number, scaler: ModelCard['scaler']) => {
@@ -302,6 +191,13 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         }
         subscriber.next(ownedWindow(r, s, seq, ts, incomplete, filled, scaler));
       };
+
+      // A restart's tails: each sensor's last readings before the stop fill its window (window-tails.ts).
+      const tails = opts.tails;
+      if (tails) {
+        replayTails(tails.seeds.splice(0), names, sensors, (r, digest) => onReading(r, true, digest));
+        tails.read = () => readTails(sensors, names);
+      }
 
       const sub = source.subscribe({
         next: (r) => {
@@ -328,8 +224,7 @@ function resolveOptions(opts: WindowBySensorOptions) {
   for (const key of ['maxFillAgeMs', 'idleEvictMs', 'duplicateHorizonMs'] as const) {
     if (!(o[key] >= 0)) throw new Error(`windowBySensor: ${key} must be a number >= 0, got ${o[key]}`);
   }
-  if (o.gapResetMs !== undefined && o.gapResetMs !== 'never' && !(o.gapResetMs >= 0)) throw new Error(`windowBySensor: gapResetMs must be a number >= 0 or 'never', got ${o.gapResetMs}`);
-  if (o.readingIntervalMs !== undefined && !(o.readingIntervalMs >= 0)) throw new Error(`windowBySensor: readingIntervalMs must be a number >= 0, got ${o.readingIntervalMs}`);
+  checkGapOptions(o, 'windowBySensor');
   for (const key of ['maxSensors', 'duplicateHorizonReadings', 'duplicateMaxPerSensor', 'duplicateMaxReadings'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new Error(`windowBySensor: ${key} must be an integer >= 1, got ${o[key]}`);
   }
@@ -389,35 +284,3 @@ function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number
   };
 }
 
-/** After a tail was replayed: its flags and each channel's last carried time, as they were at the stop. */
-function restoreFlags(sensors: SensorPools, t: SensorTail): void {
-  const s = sensors.peek(t.sensor);
-  if (!s?.warmOnly) return;
-  // Row i of the tail is row seq - n + i now.
-  const n = t.ts.length;
-  if (t.staleUpTo !== undefined && t.staleUpTo >= 0) s.staleSeq = s.seq - n + t.staleUpTo;
-  if (t.filledUpTo !== undefined && t.filledUpTo >= 0) s.filledSeq = s.seq - n + t.filledUpTo;
-  t.lastAt?.forEach((at, c) => (s.lastAt[c] = at ?? Number.NEGATIVE_INFINITY));
-}
-
-/** A sensor's last W - 1 readings since its window last restarted, as measured (its rows unscaled), or undefined with none. */
-function tailOf(sensor: string, s: SensorState, C: number): SensorTail | undefined {
-  const k = Math.min(s.rowsSinceReset, s.window - 1, s.rows.held);
-  if (k <= 0) return undefined;
-  const { scale, offset } = s.rows.scaler;
-  const row = new Float32Array(C);
-  const ts: number[] = [];
-  const values: number[][] = [];
-  const digests: (number | null)[] = [];
-  for (let i = s.rowsSinceReset - k; i < s.rowsSinceReset; i++) {
-    s.rows.copyRow(s.seq - s.rowsSinceReset + i, row);
-    const t = s.times[i % s.window];
-    ts.push(t);
-    values.push(Array.from(row, (v, c) => v * scale[c] + offset[c]));
-    digests.push(s.recent.digestAt(t) ?? null);
-  }
-  // Row seq - k + i is tail row i.
-  const first = s.seq - k;
-  const upTo = (seq: number) => (seq >= first ? seq - first : -1);
-  return { sensor, ts, values, digests, lastSeen: s.lastSeen, staleUpTo: upTo(s.staleSeq), filledUpTo: upTo(s.filledSeq), lastAt: Array.from(s.lastAt, (v) => (Number.isFinite(v) ? v : null)) };
-}

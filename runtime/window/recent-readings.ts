@@ -132,7 +132,6 @@ export class RecentReadings {
     this.count++;
   }
 
-  /** Whether a remembered reading has this timestamp and digest. */
   /** The digest remembered for timestamp `ts`, or undefined when none is. */
   digestAt(ts: number): number | undefined {
     const slot = this.slotOf(ts);
@@ -154,11 +153,11 @@ export class RecentReadings {
     return this.ts[slot] === ts ? slot : undefined;
   }
 
+  /** Whether a remembered reading has this timestamp and digest. */
   has(ts: number, digest: number): boolean {
     const slot = this.slotOf(ts);
     return slot !== undefined && this.digests[slot] === digest;
   }
-
 
   /** Forget everything and give the memory back (the sensor was evicted or the stage stopped). */
   release(): void {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { createCounters, droppedByReason } from '../../runtime/stream/counters.ts';
-import { windowBySensor, type DataGap } from '../../runtime/stream/window-by-sensor.ts';
+import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
+import type { DataGap } from '../../runtime/stream/data-gaps.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { newScheduler, rd } from './helpers.ts';
 

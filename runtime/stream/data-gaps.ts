@@ -1,0 +1,146 @@
+/**
+ * Gaps in a sensor's data, as the window stage judges each step between two of its readings: readings lost before
+ * they reached vigil (a broker's queue limit, a gateway's outage) leave a step of 1.75 intervals or more, whose
+ * skipped readings count as missing, and a step longer than a whole window of readings restarts the window (it would
+ * span the hole as if its rows were consecutive). The interval is the model's training interval, or the sensor's own
+ * pace (runtime/window/pace.ts) where it is clearly slower; a sensor reporting irregularly (by exception) counts no
+ * gap. `GapWatch` judges each step for the window stage, counts the gaps and tells `onGap` / `onPace`.
+ */
+import type { ModelCard } from '../model/card.ts';
+import { IRREGULAR_RATIO, IRREGULAR_SHARE, nextLongShare, nextPace, PACE_STEPS } from '../window/pace.ts';
+import type { PipelineCounters } from './counters.ts';
+import type { SensorState } from './sensor-state.ts';
+
+/** The window stage's options about gaps (windowBySensor's options extend these). */
+export interface GapOptions {
+  /**
+   * A gap in data time longer than this (ms) resets the sensor's window; `'never'`: no gap does. Absent: a gap longer
+   * than a whole window of readings (the card's window x the sensor's interval: `readingIntervalMs`, or the sensor's
+   * own slower pace), which a window would otherwise span as if its rows were consecutive; never when the interval
+   * is unknown or 0.
+   */
+  gapResetMs?: number | 'never';
+  /**
+   * The readings' usual spacing in data time (ms). A step of 1.75 of it or more is a gap in the data, whose readings
+   * count as missing (`readingGaps`, `readingsMissing`, `onGap`). Absent: the card's training interval
+   * (`data.intervalMs`); 0: none counted (sensors that report by exception). A sensor that reports more slowly for
+   * good is measured against its own pace (`onPace` says so once).
+   */
+  readingIntervalMs?: number;
+  /** Told of every gap in a sensor's data (a step of 1.75 intervals or more): from and to (data time) and the readings it skipped. */
+  onGap?: (gap: DataGap) => void;
+  /**
+   * Count gaps as missing readings (default true). Off in a fleet, where a sensor's partition may have been with
+   * another worker meanwhile; a gap still restarts the window.
+   */
+  countGaps?: boolean;
+  /**
+   * Told once per sensor whose pace (over its first 16 steps) is 1.75x the model's interval or slower, or which
+   * reports irregularly (`irregular`: a fifth of its steps 3 paces or longer, as by exception).
+   */
+  onPace?: (sensor: string, usualMs: number, modelMs: number, irregular: boolean) => void;
+}
+
+/** A gap in one sensor's data: readings its usual interval says were sent but never arrived. */
+export interface DataGap {
+  sensor: string;
+  /** Timestamps of the readings either side of it (epoch ms). */
+  fromTs: number;
+  toTs: number;
+  /** Readings missing in it: its length in intervals, less one. */
+  missing: number;
+  intervalMs: number;
+  /** Whether it reset the sensor's window (longer than `gapResetMs`). */
+  reset: boolean;
+}
+
+/** A step of at least this many intervals is a gap (one reading missing makes 2; jitter of up to 1/4 interval is not one). */
+export const GAP_STEPS = 1.75;
+
+/** The model's interval gaps are measured in, and the gap that resets a window (`fixed`: set by `gapResetMs`, not by the pace). */
+export interface GapLimits {
+  intervalMs: number;
+  resetMs: number;
+  fixed: boolean;
+}
+
+/**
+ * The limits for `card` under the options: the card's training interval unless `readingIntervalMs` is given; a
+ * reset after a whole window of readings unless `gapResetMs` is given ('never': Infinity).
+ */
+export function gapLimits(card: Pick<ModelCard, 'window' | 'data'>, o: Pick<GapOptions, 'gapResetMs' | 'readingIntervalMs'>): GapLimits {
+  const intervalMs = o.readingIntervalMs ?? card.data?.intervalMs ?? 0;
+  const resetMs = o.gapResetMs === 'never' ? Number.POSITIVE_INFINITY : (o.gapResetMs ?? (intervalMs > 0 ? card.window * intervalMs : Number.POSITIVE_INFINITY));
+  return { intervalMs, resetMs, fixed: o.gapResetMs !== undefined };
+}
+
+/** Throws, naming `where`, unless the gap options are valid. */
+export function checkGapOptions(o: Pick<GapOptions, 'gapResetMs' | 'readingIntervalMs'>, where: string): void {
+  if (o.gapResetMs !== undefined && o.gapResetMs !== 'never' && !(o.gapResetMs >= 0)) throw new Error(`${where}: gapResetMs must be a number >= 0 or 'never', got ${o.gapResetMs}`);
+  if (o.readingIntervalMs !== undefined && !(o.readingIntervalMs >= 0)) throw new Error(`${where}: readingIntervalMs must be a number >= 0, got ${o.readingIntervalMs}`);
+}
+
+/** How a step of `step` ms (data time) of sensor `s` is judged: whether it restarts the window, and the readings it skipped (0: no gap). */
+export function judgeStep(s: SensorState, step: number, limits: GapLimits): { reset: boolean; missing: number; intervalMs: number } {
+  // Once its pace is known, a sensor clearly slower than the model's interval is measured against its own pace
+  // (a slower publisher is no loss); one reporting irregularly (by exception) counts no gap, and its window
+  // restarts only after a whole window of its long steps, never sooner than the model's default.
+  const known = s.steps >= PACE_STEPS && limits.intervalMs > 0;
+  const irregular = known && s.longShare > IRREGULAR_SHARE;
+  const own = known && !irregular && s.usualStep >= GAP_STEPS * limits.intervalMs;
+  const interval = irregular ? Math.max(IRREGULAR_RATIO * s.usualStep, limits.intervalMs) : own ? s.usualStep : limits.intervalMs;
+  const reset = step > (!limits.fixed && interval > 0 ? s.window * interval : limits.resetMs);
+  const gap = known && !irregular && step >= GAP_STEPS * interval;
+  return { reset, missing: gap ? Math.max(1, Math.round(step / interval) - 1) : 0, intervalMs: interval };
+}
+
+/**
+ * Learn sensor `s`'s pace from a step (`live`: not a restart's tail). Returns, once, at its PACE_STEPS-th live step,
+ * whether its pace is to be told: slower than the model's interval by 1.75x or more, or irregular.
+ */
+export function learnPace(s: SensorState, step: number, modelMs: number, live: boolean): { irregular: boolean } | undefined {
+  // Steps shorter than the model's interval (readings a burst, a backlog or per-channel messages bring close
+  // together) count as that interval: they say nothing of a slower pace and must not drag it down.
+  const paced = Math.max(step, modelMs);
+  if (!Number.isNaN(s.usualStep)) s.longShare = nextLongShare(s.longShare, s.steps + 1, paced >= IRREGULAR_RATIO * s.usualStep);
+  s.usualStep = nextPace(s.usualStep, paced);
+  if (!live || ++s.steps !== PACE_STEPS || !(modelMs > 0) || s.paceTold) return undefined;
+  const irregular = s.longShare > IRREGULAR_SHARE;
+  s.paceTold = irregular || s.usualStep >= GAP_STEPS * modelMs;
+  return s.paceTold ? { irregular } : undefined;
+}
+
+/** The window stage's gap judge: the limits of the card in service, the counters, and what to tell. */
+export class GapWatch {
+  // The card in service decides the interval (hot reload may change it): looked up again when it changes.
+  private limitsOf: Pick<ModelCard, 'window' | 'data'> | undefined;
+  private limits: GapLimits = { intervalMs: 0, resetMs: Number.POSITIVE_INFINITY, fixed: false };
+
+  constructor(
+    private readonly o: GapOptions,
+    private readonly counters: PipelineCounters,
+  ) {}
+
+  /**
+   * Sensor `s` of `card` steps from its last reading to one at `ts`; returns whether its window restarts. A warm
+   * reading (a restart's tail) and the first live one after it (its step spans vigil's own downtime) count no gap;
+   * the latter teaches no pace either. Call before the reading is appended.
+   */
+  step(card: Pick<ModelCard, 'window' | 'data'>, s: SensorState, sensor: string, ts: number, warm: boolean, afterTail: boolean): boolean {
+    if (card !== this.limitsOf) {
+      this.limits = gapLimits(card, this.o);
+      this.limitsOf = card;
+    }
+    const limits = this.limits;
+    const step = ts - s.lastTs;
+    const { reset, missing, intervalMs } = judgeStep(s, step, limits);
+    if (!warm && !afterTail && this.o.countGaps !== false && missing > 0) {
+      this.counters.readingGaps++;
+      this.counters.readingsMissing += missing;
+      this.o.onGap?.({ sensor, fromTs: s.lastTs, toTs: ts, missing, intervalMs, reset });
+    }
+    const told = afterTail ? undefined : learnPace(s, step, limits.intervalMs, !warm);
+    if (told) this.o.onPace?.(sensor, s.usualStep, limits.intervalMs, told.irregular);
+    return reset;
+  }
+}
