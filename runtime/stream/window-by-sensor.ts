@@ -22,7 +22,8 @@ import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
 import type { Reading, SensorWindow, Verdict } from './types.ts';
-import { readTails, replayTails, type WindowTails } from './window-tails.ts';
+import type { WindowTails } from './window-tails.ts';
+import { readTails, replayTails } from './sensor-tails.ts';
 import { checkGapOptions, GapWatch, type GapOptions } from './data-gaps.ts';
 
 /** Options of `windowBySensor`; every field has a default. */

@@ -11,9 +11,6 @@
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
-import type { SensorPools } from './sensor-pools.ts';
-import type { SensorState } from './sensor-state.ts';
-import type { Reading } from './types.ts';
 
 /** A sensor's last readings: timestamps (epoch ms, increasing) and values (rows x the named channels). */
 export interface SensorTail {
@@ -121,57 +118,3 @@ export function keepTails(file: string | undefined, tails: { channels: string[];
   }
 }
 
-/**
- * Replay `seeds` into the window stage: each tail's readings go to `feed` as warm readings with the digest each was
- * accepted with; then its sensor gets back what the rows cannot say (flags, each channel's last carried time).
- */
-export function replayTails(seeds: SensorTail[], channels: readonly string[], sensors: SensorPools, feed: (r: Reading, digest: number | null | undefined) => void): void {
-  const now = Date.now();
-  for (const t of seeds) {
-    const receivedAt = t.lastSeen ?? now;
-    for (let i = 0; i < t.ts.length; i++) {
-      const values: Record<string, number> = {};
-      t.values[i].forEach((v, c) => Number.isFinite(v) && (values[channels[c]] = v));
-      feed({ sensor: t.sensor, ts: t.ts[i], values, receivedAt }, t.digests?.[i]);
-    }
-    restoreFlags(sensors, t);
-  }
-}
-
-/** Every sensor's tail now (raw values in `channels` order). */
-export function readTails(sensors: SensorPools, channels: readonly string[]): { channels: string[]; sensors: SensorTail[] } {
-  return { channels: [...channels], sensors: sensors.map((sensor, s) => tailOf(sensor, s, channels.length)).filter((t): t is SensorTail => t !== undefined) };
-}
-
-/** After a tail was replayed: its flags and each channel's last carried time, as they were at the stop. */
-function restoreFlags(sensors: SensorPools, t: SensorTail): void {
-  const s = sensors.peek(t.sensor);
-  if (!s?.warmOnly) return;
-  // Row i of the tail is row seq - n + i now.
-  const n = t.ts.length;
-  if (t.staleUpTo !== undefined && t.staleUpTo >= 0) s.staleSeq = s.seq - n + t.staleUpTo;
-  if (t.filledUpTo !== undefined && t.filledUpTo >= 0) s.filledSeq = s.seq - n + t.filledUpTo;
-  t.lastAt?.forEach((at, c) => (s.lastAt[c] = at ?? Number.NEGATIVE_INFINITY));
-}
-
-/** A sensor's last W - 1 readings since its window last restarted, as measured (its rows unscaled), or undefined with none. */
-function tailOf(sensor: string, s: SensorState, C: number): SensorTail | undefined {
-  const k = Math.min(s.rowsSinceReset, s.window - 1, s.rows.held);
-  if (k <= 0) return undefined;
-  const { scale, offset } = s.rows.scaler;
-  const row = new Float32Array(C);
-  const ts: number[] = [];
-  const values: number[][] = [];
-  const digests: (number | null)[] = [];
-  for (let i = s.rowsSinceReset - k; i < s.rowsSinceReset; i++) {
-    s.rows.copyRow(s.seq - s.rowsSinceReset + i, row);
-    const t = s.times[i % s.window];
-    ts.push(t);
-    values.push(Array.from(row, (v, c) => v * scale[c] + offset[c]));
-    digests.push(s.recent.digestAt(t) ?? null);
-  }
-  // Row seq - k + i is tail row i.
-  const first = s.seq - k;
-  const upTo = (seq: number) => (seq >= first ? seq - first : -1);
-  return { sensor, ts, values, digests, lastSeen: s.lastSeen, staleUpTo: upTo(s.staleSeq), filledUpTo: upTo(s.filledSeq), lastAt: Array.from(s.lastAt, (v) => (Number.isFinite(v) ? v : null)) };
-}
