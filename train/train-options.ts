@@ -10,6 +10,7 @@ import type { BackendChoice } from './backend.ts';
 import { defaultHidden, OPTION_TABLE } from './defaults.ts';
 import { TRAIN_ENGINES, type TrainEngineName } from './engine.ts';
 import type { EpochInfo } from './fit.ts';
+import { OUTLIER_POLICIES, type OutlierPolicy } from './outliers.ts';
 import { architecture, bodyOf, SAMPLING_ARCHITECTURES, type ArchName } from './models/architectures.ts';
 import { parseContamination, type Contamination } from './robust.ts';
 
@@ -41,6 +42,8 @@ export interface TrainOptions {
   thresholdRisk?: number;
   scaler?: Scaler['kind'];
   fill?: FillPolicy;
+  /** Gross outliers in the training data (train/outliers.ts): error (default) | ffill | keep. */
+  outliers?: OutlierPolicy;
   span?: number;
   /** Window score: reconstruction error, or (vae) reconstruction probability. */
   score?: 'mahalanobis' | 'error' | 'recon-prob';
@@ -127,6 +130,7 @@ export function resolveOptions(o: TrainOptions) {
     validationSplit: o.validationSplit ?? D.validationSplit,
     thresholdRisk: o.thresholdRisk ?? D.thresholdRisk,
     fill: o.fill ?? D.fill,
+    outliers: (o.outliers ?? D.outliers) as OutlierPolicy,
     backend: o.backend ?? D.backend,
     engine: o.engine ?? (D.engine as TrainEngineName),
     threads: o.threads ?? D.threads,
@@ -154,6 +158,7 @@ export function resolveOptions(o: TrainOptions) {
   check(r.validationSplit >= 0 && r.validationSplit < 0.9, `--validation-split must be in [0, 0.9), got ${r.validationSplit}`);
   check(r.thresholdRisk > 0 && r.thresholdRisk < 0.1, `--threshold-risk must be in (0, 0.1), got ${r.thresholdRisk}`);
   check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
+  check(OUTLIER_POLICIES.includes(r.outliers), `--outliers must be ${OUTLIER_POLICIES.join(', ')}, got '${r.outliers}'`);
   check(r.noiseKind === 'gaussian' || r.noiseKind === 'mask', `--noise-kind must be gaussian or mask, got '${r.noiseKind}'`);
   check(['mahalanobis', 'error', 'recon-prob'].includes(r.score), `--score must be mahalanobis, error or recon-prob, got '${r.score}'`);
   check(r.score !== 'mahalanobis' || loss === 'mse', '--score mahalanobis measures signed residuals of an mse model; use --loss mse or --score error');

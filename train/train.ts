@@ -59,7 +59,7 @@ export const MIN_MAHALANOBIS_WINDOWS = 10;
 function trainingWindows(options: TrainOptions, o: ReturnType<typeof resolveOptions>) {
   // Label columns (label, anomaly, changepoint, ...) are ground truth, never channels: every command reads CSVs by this rule.
   // Rows outside a declared physical range are not normal operation: refused, never filled.
-  const series = trainingSeries(options.data, { fill: o.fill, channels: options.channels, ignore: options.ignore, sort: options.sort, rows: options.rows, ranges: o.ranges, onNote: options.onNote });
+  const series = trainingSeries(options.data, { fill: o.fill, channels: options.channels, ignore: options.ignore, sort: options.sort, rows: options.rows, ranges: o.ranges, outliers: o.outliers, onNote: options.onNote });
   const badRanges = o.ranges && rangesProblem(o.ranges, series.channels);
   check(!badRanges, `--range: ${badRanges}`);
   const rows = rowCount(series);

@@ -8,6 +8,7 @@ import { readCsv, type FillPolicy, type Series } from '@vigil/runtime';
 import { dropRepeatedTimestamps, selectChannels, sliceRows } from '@vigil/runtime/data/series.ts';
 import { float32RangeText, isFloat32 } from '@vigil/runtime/data/float32.ts';
 import { outOfRange, outOfRangeText, type Ranges } from '@vigil/runtime/model/ranges.ts';
+import { handleOutliers, type OutlierPolicy } from './outliers.ts';
 
 /** How to read it. */
 export interface TrainingDataOptions {
@@ -20,6 +21,8 @@ export interface TrainingDataOptions {
   rows?: { from: number; to: number };
   /** Physical ranges (`--range`): a row with a channel outside is an error naming its line (row) and channel. */
   ranges?: Ranges;
+  /** Gross outliers (train/outliers.ts): refused (default), forward-filled, or kept. */
+  outliers?: OutlierPolicy;
   /** Told what was set aside, filled, sorted or dropped. */
   onNote?: (note: string) => void;
 }
@@ -35,7 +38,7 @@ export function trainingSeries(data: string | Series, o: TrainingDataOptions): S
       }
     }
     if (o.ranges) checkSeriesRanges(s, o.ranges);
-    return s;
+    return handleOutliers(s, o.outliers ?? 'error', 'training series', o.onNote);
   }
   const read = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', ranges: o.ranges, rangeSource: 'option', outOfRange: 'error', onNote: o.onNote });
   let series = read;
@@ -45,6 +48,7 @@ export function trainingSeries(data: string | Series, o: TrainingDataOptions): S
     series = unique;
   }
   if (o.rows) series = someRows(series, o.rows, data, o.onNote);
+  series = handleOutliers(series, o.outliers ?? 'error', data, o.onNote);
   const gaps = timestampGaps(series.timestamps);
   if (gaps) o.onNote?.(gapsNote(data, gaps, 'training windows span them as if the rows were consecutive (split the file at long gaps, or fill them, if that is not how the machine runs)'));
   return series;

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { csvRecords } from '@vigil/runtime/data/csv-records.ts';
+import { utf8Text } from '@vigil/runtime/data/csv.ts';
 
 /** A parsed CSV: header names and rows of text cells. */
 export interface Table {
@@ -17,7 +18,7 @@ export interface Table {
 /** Read a CSV file into a table (separator auto-detected, blank lines skipped). */
 export function readTable(file: string): Table {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
-  const { records, lines: at } = csvRecords(readFileSync(file, 'utf8'), { file });
+  const { records, lines: at } = csvRecords(utf8Text(readFileSync(file), file), { file });
   if (records.length === 0) throw new Error(`${file}: empty file; expected a header row`);
   const [header, ...rows] = records;
   const lines = at.slice(1);

@@ -74,6 +74,11 @@ function cellValue(cell: string): number | string {
 /** Choose channel, label and ignored columns by the one rule every command shares. */
 function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLine: number) {
   const colNames = names.slice(1);
+  // Commands match channels by name: two columns of one name would both read the later one.
+  const dup = colNames.findIndex((n, i) => colNames.indexOf(n) !== i);
+  if (dup >= 0) {
+    throw new CsvError(`${file}:${headerLine}: columns ${colNames.indexOf(colNames[dup]) + 2} and ${dup + 2} are both named '${colNames[dup]}'; expected every column to have its own name (rename one in the export)`, file, headerLine, colNames[dup]);
+  }
   const lower = (xs: readonly string[]) => new Set(xs.map((x) => x.toLowerCase()));
   const ignored = lower(opts.ignore ?? []);
   const unknownIgnored = [...(opts.ignore ?? [])].filter((n) => !colNames.some((c) => c.toLowerCase() === n.toLowerCase()));
@@ -169,6 +174,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     for (const c of extraCols) extra[c.n].push(fields[c.i]);
   }
   if (ts.length === 0) throw new CsvError(`${file}: header only, no data rows`, file, headerLine);
+  checkTimeColumn(names[0], raw, lineNos, file);
   if (filled) opts.onNote?.(`${file}: ${filled} cell(s) filled by --fill ${fill} (first: ${firstFill})`);
   const series: Series = {
     timestamps: Float64Array.from(ts),
@@ -183,6 +189,39 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   }
   return opts.order === 'strict' || opts.order === 'sort' ? orderRows(series, lineNos, opts.order, file, opts.onNote) : series;
 }
+
+/** Spreadsheet serial dates count days from 1899-12-30; read as epoch seconds they fall on 1970-01-01. */
+const SERIAL_DAYS = { min: 20000, max: 80000 };
+/** Days between 1899-12-30 and 1970-01-01. */
+const SERIAL_EPOCH_DAYS = 25569;
+
+/**
+ * A time column that parses but is no time: spreadsheet serial dates (45382.08333, days since 1899-12-30, which would
+ * be read as seconds of 1970-01-01) or a row index without a name (pandas writes one unless `index=False`).
+ */
+function checkTimeColumn(name: string, raw: string[], lineNos: number[], file: string): void {
+  const numeric = raw.every((r) => /^\s*\d+(\.\d+)?\s*$/.test(r));
+  if (!numeric) return;
+  const v = raw.map(Number);
+  if (v.every((x) => x >= SERIAL_DAYS.min && x < SERIAL_DAYS.max) && v.some((x) => !Number.isInteger(x))) {
+    const day = new Date((v[0] - SERIAL_EPOCH_DAYS) * 86_400_000).toISOString();
+    throw new CsvError(
+      `${file}:${lineNos[0]}: column '${name}': '${raw[0]}' looks like a spreadsheet serial date (days since 1899-12-30: ${day}), not epoch seconds ` +
+        `(${new Date(v[0] * 1000).toISOString()}); expected ISO 8601 or epoch seconds/ms: export the times as text, or convert them ((serial - ${SERIAL_EPOCH_DAYS}) x 86400 = epoch seconds)`,
+      file, lineNos[0], name,
+    );
+  }
+  if (name.trim() === '' && v.length > 1 && v.every((x, r) => x === r + v[0]) && (v[0] === 0 || v[0] === 1)) {
+    throw new CsvError(
+      `${file}:${lineNos[0]}: the first column has no name and counts ${v[0]}, ${v[0] + 1}, ${v[0] + 2}, ...: a row index (pandas writes one unless to_csv(index=False)), not a timestamp; ` +
+        'expected the timestamp as the first column: export without the index',
+      file, lineNos[0], name,
+    );
+  }
+}
+
+/** Local time across a daylight-saving change: the clock goes back by about an hour, once. */
+const DST_BACK_MS = { min: 50 * 60_000, max: 61 * 60_000 };
 
 /**
  * Check (or establish) time order. Rows earlier than the row before and rows repeating an earlier timestamp
@@ -204,13 +243,20 @@ function orderRows(s: Series, lineNos: number[], order: 'strict' | 'sort', file:
   if (first < 0) return s;
   const raw = s.rawTimestamps!;
   const counts = `${backwards} row(s) earlier than the row before, ${repeats} repeating an earlier timestamp`;
+  const hourBack = [...t.keys()].filter((r) => r > 0 && t[r - 1] - t[r] >= DST_BACK_MS.min && t[r - 1] - t[r] <= DST_BACK_MS.max);
+  // Once back by about an hour: local time across a daylight-saving change, whose repeated hour sorting splices
+  // together (NAB's machine temperature repeats an hour too, on 2014-01-07, and is sorted as before: a note says it).
+  const dst = hourBack.length === 1
+    ? `; line ${lineNos[hourBack[0]]} ('${raw[hourBack[0]]}') goes back about an hour from '${raw[hourBack[0] - 1]}': local time across a daylight-saving change? ` +
+      'Export UTC or timestamps with their offset (2024-10-27T02:30:00+01:00)'
+    : '';
   if (order === 'strict') {
     const prev = lineNos.findIndex((_, r) => t[r] === t[first]);
     const what = prev < first
       ? `repeats the timestamp of line ${lineNos[prev]}`
       : `is earlier than line ${lineNos[first - 1]}'s '${raw[first - 1]}'`;
     throw new CsvError(
-      `${file}:${lineNos[first]}: timestamp '${raw[first]}' ${what}; rows must be in increasing time order (${counts}; pass --sort to sort them)`,
+      `${file}:${lineNos[first]}: timestamp '${raw[first]}' ${what}; rows must be in increasing time order (${counts}; pass --sort to sort them${dst ? ', which would splice the repeated hour together' : ''})${dst}`,
       file, lineNos[first], undefined,
     );
   }
@@ -218,7 +264,7 @@ function orderRows(s: Series, lineNos: number[], order: 'strict' | 'sort', file:
   const C = s.channels.length;
   const data = new Float32Array(s.data.length);
   idx.forEach((from, to) => data.set(s.data.subarray(from * C, (from + 1) * C), to * C));
-  onNote?.(`${file}: rows sorted into time order (${counts}, first at line ${lineNos[first]})`);
+  onNote?.(`${file}: rows sorted into time order (${counts}, first at line ${lineNos[first]})${dst}`);
   return {
     timestamps: Float64Array.from(idx, (r) => t[r]),
     channels: s.channels,
@@ -231,5 +277,23 @@ function orderRows(s: Series, lineNos: number[], order: 'strict' | 'sort', file:
 
 /** Read a CSV file into a series. */
 export function readCsv(path: string, opts: CsvOptions = {}): Series {
-  return parseCsv(readFileSync(path, 'utf8'), { ...opts, file: opts.file ?? path });
+  return parseCsv(utf8Text(readFileSync(path), opts.file ?? path), { ...opts, file: opts.file ?? path });
+}
+
+/**
+ * A file's text, refused unless it is UTF-8 (with or without a BOM): a UTF-16 export reads as letters between NULs,
+ * and a Windows-1252 one turns 'temp [°C]' into 'temp [\uFFFD C]', a channel name no live reading will ever match.
+ */
+export function utf8Text(bytes: Buffer, file: string): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 4096).includes(0)) {
+    throw new CsvError(`${file}: the file is UTF-16 (or binary), not text vigil reads; expected UTF-8: save or export it as UTF-8 CSV`, file, 1);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const text = bytes.toString('utf8');
+    const bad = text.indexOf('\uFFFD');
+    const line = text.slice(0, bad).split('\n').length;
+    throw new CsvError(`${file}:${line}: bytes that are not UTF-8 (a Windows-1252 or Latin-1 export? '°' and 'µ' are written differently there); expected UTF-8: save or export it as UTF-8 CSV`, file, line);
+  }
 }

@@ -16,12 +16,20 @@ export function parseTimestamp(raw: string | number): number {
   const m = SPACE_DATETIME.exec(s);
   if (m) {
     const [, y, mo, d, h, mi, sec, frac] = m;
+    if (!realDate(+y, +mo, +d) || +h > 23 || +mi > 59 || (sec !== undefined && +sec > 59)) return NaN;
     const ms = frac ? Math.round(Number(frac) * 1000) : 0;
     return Date.UTC(+y, +mo - 1, +d, +h, +mi, sec ? +sec : 0, ms);
   }
-  // Full ISO 8601 with an offset or Z; Date.parse handles it, and rejects junk as NaN.
-  if (/^\d{4}-\d{2}-\d{2}/.test(s)) return Date.parse(s);
+  // Full ISO 8601 with an offset or Z; Date.parse handles it, and rejects junk as NaN, but rolls 2024-02-30 over to
+  // March: a day the calendar does not have is no timestamp either.
+  const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  if (date) return realDate(+date[1], +date[2], +date[3]) ? Date.parse(s) : NaN;
   return NaN;
+}
+
+/** Whether year-month-day is a day of the calendar (month 1-12, day within its month). */
+function realDate(y: number, mo: number, d: number): boolean {
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
 }
 
 function epochToMs(v: number): number {

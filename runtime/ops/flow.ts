@@ -19,6 +19,7 @@ import type { ModelRef } from '../inference/model-ref.ts';
 import { createPipeline } from '../stream/pipeline.ts';
 import { keepTails, takeTails, windowTailsFile, type WindowTails } from '../stream/window-tails.ts';
 import { admissionPools } from '../stream/admission.ts';
+import { RefusedReadings } from '../stream/data-gaps.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
 import type { Detection, RawMessage, Reading, Rejected } from '../stream/types.ts';
 import type { Adaptation } from '../adapt/adaptation.ts';
@@ -110,6 +111,8 @@ interface PipelineRun {
   onDetection: (d: Detection) => void;
   /** Sensors' last readings across a restart (none in a fleet or without a state file). */
   tails?: WindowTails;
+  /** Readings the decoder refused, per sensor: the gaps they leave are not counted as lost upstream. */
+  refused: RefusedReadings;
 }
 
 /** Messages -> decode -> pipeline -> delivery until `stop$`, restarted 1 s after a failure; `drained` settles at its end. */
@@ -121,7 +124,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     model: deps.ref(),
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
-    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
@@ -204,6 +207,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   // Windows span a restart (window-tails.ts): outside a fleet, whose sensors move between workers.
   const tailsFile = config.fleet ? undefined : windowTailsFile(config.state.file);
   let tails: WindowTails | undefined;
+  const refused = new RefusedReadings();
 
   const decoder: Part = {
     name: 'decoder',
@@ -214,6 +218,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);
       const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note });
       const onRejected = (r: Rejected) => {
+        if (r.sensor !== undefined) refused.add(r.sensor);
         deps.sinks().reject(r);
         events.rejected.next(r);
       };
@@ -232,7 +237,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
       if (tailsFile) tails = { seeds: takeTails(tailsFile, deps.ref().current.card.channels, log) };
-      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, tails }, stop$);
+      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, tails, refused }, stop$);
       const watch = deps.thresholds().silence;
       if (watch) {
         silenceTimer = setInterval(() => checkSilence(watch), config.alerts.silent.checkMs);

@@ -39,6 +39,35 @@ export interface GapOptions {
    * reports irregularly (`irregular`: a fifth of its steps 3 paces or longer, as by exception).
    */
   onPace?: (sensor: string, usualMs: number, modelMs: number, irregular: boolean) => void;
+  /**
+   * Readings vigil itself refused (the decode stage's rejections: a bad value, out of range), per sensor: the gap
+   * they leave is theirs, not readings lost upstream, so it counts only what they do not explain.
+   */
+  refused?: RefusedReadings;
+}
+
+/** Sensors whose refusals are remembered at most (a flood of sensor ids must not grow it without bound). */
+const MAX_REFUSING = 100_000;
+
+/**
+ * Readings refused per sensor since its last step: the decode stage adds, the window stage takes them at the
+ * sensor's next step (a gap they explain is no loss). A step without a gap forgets them (they left no hole).
+ */
+export class RefusedReadings {
+  private readonly bySensor = new Map<string, number>();
+
+  add(sensor: string): void {
+    if (this.bySensor.size >= MAX_REFUSING && !this.bySensor.has(sensor)) this.bySensor.clear();
+    this.bySensor.set(sensor, (this.bySensor.get(sensor) ?? 0) + 1);
+  }
+
+  /** The sensor's refusals since its last step, forgotten. */
+  take(sensor: string): number {
+    if (this.bySensor.size === 0) return 0;
+    const n = this.bySensor.get(sensor) ?? 0;
+    if (n) this.bySensor.delete(sensor);
+    return n;
+  }
 }
 
 /** A gap in one sensor's data: readings its usual interval says were sent but never arrived. */
@@ -133,7 +162,9 @@ export class GapWatch {
     }
     const limits = this.limits;
     const step = ts - s.lastTs;
-    const { reset, missing, intervalMs } = judgeStep(s, step, limits);
+    const judged = judgeStep(s, step, limits);
+    const { reset, intervalMs } = judged;
+    const missing = Math.max(0, judged.missing - (this.o.refused?.take(sensor) ?? 0));
     if (!warm && !afterTail && this.o.countGaps !== false && missing > 0) {
       this.counters.readingGaps++;
       this.counters.readingsMissing += missing;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, Observable, toArray } from 'rxjs';
 import { createCounters, droppedByReason } from '../../runtime/stream/counters.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
-import type { DataGap } from '../../runtime/stream/data-gaps.ts';
+import { RefusedReadings, type DataGap } from '../../runtime/stream/data-gaps.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { newScheduler, rd } from './helpers.ts';
 
@@ -147,6 +147,31 @@ describe('windowBySensor', () => {
     const unknown = createCounters();
     await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(card, { counters: unknown }), toArray()));
     expect(unknown).toMatchObject({ readingGaps: 0, gapResets: 0 });
+  });
+
+  it('a gap left by readings vigil refused itself is not counted as lost upstream (a probe: "Bad" values blamed on the broker)', async () => {
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const counters = createCounters();
+    const gaps: DataGap[] = [];
+    const refused = new RefusedReadings();
+    // 30 readings at 1 s; the decoder refuses the ones at 20, 21 and 22 s (told before the reading at 23 s), and 26 s is
+    // lost upstream: only that one counts. A refusal with no gap after it (a bad duplicate) is forgotten at the next step.
+    const readings = Array.from({ length: 30 }, (_, i) => i).filter((i) => ![20, 21, 22, 26].includes(i));
+    const src = new Observable<ReturnType<typeof rd>>((sub) => {
+      for (const i of readings) {
+        if (i === 23) for (let k = 0; k < 3; k++) refused.add('s');
+        if (i === 10) refused.add('s');
+        sub.next(rd('s', 1000 * i, { a: 1, b: 0 }));
+      }
+      sub.complete();
+    });
+    await lastValueFrom(src.pipe(windowBySensor(timed, { counters, refused, onGap: (g) => gaps.push(g) }), toArray()));
+    expect(gaps).toEqual([{ sensor: 's', fromTs: 25_000, toTs: 27_000, missing: 1, intervalMs: 1000, reset: false }]);
+    expect(counters).toMatchObject({ readingGaps: 1, readingsMissing: 1 });
+    // Without the refusals told, the same stream counts all four.
+    const blind = createCounters();
+    await lastValueFrom(from(readings.map((i) => rd('s', 1000 * i, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters: blind }), toArray()));
+    expect(blind).toMatchObject({ readingGaps: 2, readingsMissing: 4 });
   });
 
   it("a sensor clearly slower than the card's interval is measured against its own pace; one reporting irregularly counts no gap", async () => {

@@ -1,0 +1,74 @@
+/**
+ * What a historian export gets wrong, caught where every command reads CSV (runtime/data/csv.ts): each of these
+ * read before as something else, silently (a probe's messy exports: wrong scores, 1970 timestamps, a spliced hour).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCsv, readCsv } from '../../runtime/data/csv.ts';
+import { parseTimestamp } from '../../runtime/data/timestamp.ts';
+
+const rows = (n: number, t: (r: number) => string) => Array.from({ length: n }, (_, r) => `${t(r)},${20 + (r % 3)},${4 + (r % 2)}`).join('\n');
+
+describe('historian exports', () => {
+  it('refuses two columns of one name (both channels would read the later one)', () => {
+    expect(() => parseCsv(`ts,temp,temp,p\n${rows(3, (r) => String(1_700_000_000 + r))}`.replace(/\n/g, ',1\n') + ',1', { file: 'f.csv' })).toThrow(
+      /f\.csv:1: columns 2 and 3 are both named 'temp'/,
+    );
+  });
+
+  it('refuses a day the calendar does not have instead of rolling it over', () => {
+    expect(parseTimestamp('2024-02-30 00:00:00')).toBeNaN();
+    expect(parseTimestamp('2024-02-30T00:00:00Z')).toBeNaN();
+    expect(parseTimestamp('2023-02-29')).toBeNaN();
+    expect(parseTimestamp('2024-01-01 25:00:00')).toBeNaN();
+    expect(parseTimestamp('2024-02-29 23:59:59')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59));
+    expect(() => parseCsv('ts,a\n2024-02-28 00:00:00,1\n2024-02-30 00:00:00,2\n', { file: 'f.csv' })).toThrow(/f\.csv:3: column 'ts': '2024-02-30 00:00:00' is not a timestamp/);
+  });
+
+  it('refuses spreadsheet serial dates, which would read as seconds of 1970-01-01', () => {
+    const text = `timestamp,a,b\n${rows(5, (r) => (45382 + r / 1440).toFixed(5))}`;
+    expect(() => parseCsv(text, { file: 'f.csv' })).toThrow(/f\.csv:2: column 'timestamp': '45382\.00000' looks like a spreadsheet serial date \(days since 1899-12-30: 2024-03-31T00:00:00\.000Z\)/);
+    // Whole epoch seconds in the same range (a test clock starting near 0) stay epoch seconds.
+    expect(parseCsv(`timestamp,a,b\n${rows(3, (r) => String(45382 + r))}`).timestamps[0]).toBe(45_382_000);
+  });
+
+  it('refuses an unnamed row index in the time column (pandas without index=False)', () => {
+    const text = `,a,b\n${rows(4, (r) => String(r))}`;
+    expect(() => parseCsv(text, { file: 'f.csv' })).toThrow(/the first column has no name and counts 0, 1, 2, \.\.\.: a row index/);
+    // A named time column counting seconds from 0 is a clock.
+    expect(parseCsv(`t,a,b\n${rows(4, (r) => String(r))}`).timestamps[3]).toBe(3000);
+  });
+
+  it('says when the time goes back an hour once: local time across a daylight-saving change (sorting would splice the hour)', () => {
+    const local = (r: number) => {
+      const t = Date.UTC(2024, 9, 27, 1, 30) + r * 600_000; // 01:30, every 10 min; the clock goes back at 03:00
+      return new Date(t >= Date.UTC(2024, 9, 27, 3) ? t - 3_600_000 : t).toISOString().replace('T', ' ').slice(0, 19);
+    };
+    const text = `ts,a,b\n${rows(24, local)}`;
+    expect(() => parseCsv(text, { file: 'f.csv', order: 'strict' })).toThrow(
+      /f\.csv:11: timestamp '2024-10-27 02:00:00' repeats .*pass --sort to sort them, which would splice the repeated hour together\); line 11 \('2024-10-27 02:00:00'\) goes back about an hour from '2024-10-27 02:50:00': local time across a daylight-saving change\?/,
+    );
+    const notes: string[] = [];
+    parseCsv(text, { file: 'f.csv', order: 'sort', onNote: (n) => notes.push(n) });
+    expect(notes.join('\n')).toMatch(/rows sorted into time order .*daylight-saving change\?/);
+    // Rows merely out of order say nothing of it.
+    notes.length = 0;
+    expect(parseCsv('ts,a\n3,1\n1,2\n2,3\n', { order: 'sort', onNote: (n) => notes.push(n) }).timestamps[0]).toBe(1000);
+    expect(notes.join('\n')).not.toMatch(/daylight/);
+  });
+
+  it('refuses files that are not UTF-8, naming the line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-enc-'));
+    const latin1 = join(dir, 'latin1.csv');
+    writeFileSync(latin1, Buffer.concat([Buffer.from('ts,a\n1,2\n2,3\n'), Buffer.from('3,4 \xb0C\n', 'latin1')]));
+    expect(() => readCsv(latin1)).toThrow(/latin1\.csv:4: bytes that are not UTF-8/);
+    const utf16 = join(dir, 'utf16.csv');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ts,a\n1,2\n', 'utf16le')]));
+    expect(() => readCsv(utf16)).toThrow(/utf16\.csv: the file is UTF-16/);
+    const bom = join(dir, 'bom.csv');
+    writeFileSync(bom, '\ufeffts,temp [°C]\r\n1,2\r\n2,3\r\n');
+    expect(readCsv(bom).channels).toEqual(['temp [°C]']);
+  });
+});

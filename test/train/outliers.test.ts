@@ -1,0 +1,81 @@
+/**
+ * Gross outliers in training data (train/outliers.ts): a historian's sentinel made a model blind (five -9999 cells lifted
+ * the bar from 4 to 1,792 and both faults of the test went unseen), with no sign but the threshold. Refused by
+ * default naming the channel and its first row; `--outliers ffill` carries the last good value over them.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModel, type Series } from '@vigil/runtime';
+import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
+import { run } from '../../train/cli.ts';
+import { grossOutliers, handleOutliers } from '../../train/outliers.ts';
+import { tempDir } from './helpers.ts';
+
+const FAST = ['--epochs', '2', '--quiet', '--backend', 'wasm', '--window', '16'];
+
+/** The pump series with `value` written into channel `c` at `rows`. */
+function withCells(s: Series, c: number, rows: number[], value: number): Series {
+  const data = Float32Array.from(s.data);
+  for (const r of rows) data[r * s.channels.length + c] = value;
+  return { ...s, data };
+}
+
+describe('gross outliers in training data', () => {
+  const clean = pumpSeries(1000, 3).series;
+  const C = clean.channels.length;
+
+  it('finds sentinels and huge values, and not a fault ten times the normal range or a rare operating point', () => {
+    expect(grossOutliers(clean)).toEqual([]);
+    const sentinel = grossOutliers(withCells(clean, 2, [100, 101, 500, 700, 900], -9999));
+    expect(sentinel.map((g) => [g.channel, g.count])).toEqual([[2, 5]]);
+    expect(grossOutliers(withCells(clean, 0, [300], 1e30)).map((g) => [g.channel, g.count])).toEqual([[0, 1]]);
+    // A spike ten normal ranges out, in five rows: a fault the training rows may hide, not a broken cell.
+    const c = 1;
+    const values = Array.from({ length: 1000 }, (_, r) => clean.data[r * C + c]).sort((a, b) => a - b);
+    const range = values[989] - values[10];
+    expect(grossOutliers(withCells(clean, c, [200, 201, 202, 203, 204], values[500] + 10 * range))).toEqual([]);
+    // A second operating point in 3 % of the rows, far away: more than an outlier's share.
+    expect(grossOutliers(withCells(clean, c, Array.from({ length: 30 }, (_, i) => 600 + i), values[500] + 1000 * range))).toEqual([]);
+  });
+
+  it('ffill carries the last good value over them and says so; keep keeps them', () => {
+    const bad = withCells(clean, 2, [0, 1, 400], -9999);
+    const notes: string[] = [];
+    const filled = handleOutliers(bad, 'ffill', 'f.csv', (n) => notes.push(n));
+    expect(filled.data[2]).toBe(clean.data[2 * C + 2]); // leading cells take the first good value
+    expect(filled.data[400 * C + 2]).toBe(clean.data[399 * C + 2]);
+    expect(Array.from(filled.filledRows!.subarray(398, 402))).toEqual([0, 0, 1, 0]);
+    expect(grossOutliers(filled)).toEqual([]);
+    expect(notes[0]).toMatch(/gross outliers replaced .*'[a-z_]+': 3 cell\(s\) far outside the rest \(first at .*: -9999;/);
+    expect(handleOutliers(bad, 'keep', 'f.csv', () => {}).data).toBe(bad.data);
+  });
+
+  it('vigil train refuses them by default, naming channel, count and first row, and trains with --outliers ffill', async () => {
+    const dir = tempDir();
+    const csv = join(dir, 'pump.csv');
+    const bad = withCells(clean, 4, [250, 600], -9999);
+    writeFileSync(csv, toCsv(bad));
+    await expect(quietRun(['--data', csv, '--out', join(dir, 'm/pump'), ...FAST])).rejects.toThrow(
+      new RegExp(`gross outliers in the training data, '${bad.channels[4]}': 2 cell\\(s\\) far outside the rest \\(first at ${new Date(bad.timestamps[250]).toISOString().slice(0, 19)}.*: -9999;.*--outliers ffill`),
+    );
+    const out = await quietRun(['--data', csv, '--out', join(dir, 'm/pump'), ...FAST, '--outliers', 'ffill']);
+    expect(out).toBe(0);
+    const { card } = loadModel(join(dir, 'm/pump'));
+    // The scale comes from the good values (a -9999 would make it thousands).
+    expect(card.scaler.scale[4]).toBeLessThan(100);
+  });
+});
+
+async function quietRun(args: string[]): Promise<number> {
+  const write = process.stderr.write.bind(process.stderr);
+  const out = process.stdout.write.bind(process.stdout);
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    return await run(args);
+  } finally {
+    process.stderr.write = write;
+    process.stdout.write = out;
+  }
+}

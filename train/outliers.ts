@@ -1,0 +1,128 @@
+/**
+ * Gross outliers in training data: a few cells far beyond everything else their channel holds, such as a historian's
+ * sentinel (-9999, 1e30) or a unit error. An autoencoder fitted with them scales the channel by them (one 1e30 makes
+ * its scale 1e28) and calibrates its bar on them (five -9999 cells lifted a bar from 4 to 1,792): the model comes out
+ * blind, with no sign of it but a large threshold. So training refuses them by default, naming the channel and the
+ * first such row, and `--outliers ffill` carries the last good value over them (as `--fill ffill` does for a missing
+ * cell) or `--outliers keep` trains on them as they are.
+ *
+ * The rule, per channel, on its sorted values: the bulk's spread is the 1st-99th percentile range (at least 1 % of
+ * the median's size); a group of at most 1 % of the cells at either end is gross when the step between it and the
+ * rest is more than GROSS_GAP spreads. A fault or a spike of ten times the normal range stays (its step is far
+ * smaller), and so does anything that makes up more than 1 % of the rows (an operating point, not an outlier).
+ */
+import type { Series } from '@vigil/runtime';
+
+/** What training does with gross outliers. */
+export type OutlierPolicy = 'error' | 'ffill' | 'keep';
+export const OUTLIER_POLICIES: readonly OutlierPolicy[] = ['error', 'ffill', 'keep'];
+
+/** Steps between an end group and the rest larger than this many bulk spreads mark the group gross. */
+export const GROSS_GAP = 50;
+/** The largest share of a channel's cells an end group may hold. */
+const MAX_SHARE = 0.01;
+
+/** A channel's gross outliers: the limits its good values lie in, and how many cells fall outside. */
+export interface GrossOutliers {
+  channel: number;
+  /** Cells below `low` or above `high` are gross. */
+  low: number;
+  high: number;
+  count: number;
+  /** The bulk's 1st and 99th percentiles, for the message. */
+  p01: number;
+  p99: number;
+}
+
+/** The gross outliers of each channel that has any. */
+export function grossOutliers(s: Series): GrossOutliers[] {
+  const C = s.channels.length;
+  const n = s.timestamps.length;
+  const out: GrossOutliers[] = [];
+  const k = Math.floor(MAX_SHARE * n);
+  if (k < 1) return out;
+  const v = new Float64Array(n);
+  for (let c = 0; c < C; c++) {
+    for (let r = 0; r < n; r++) v[r] = s.data[r * C + c];
+    v.sort();
+    const p01 = v[k];
+    const p99 = v[n - 1 - k];
+    const median = v[n >> 1];
+    const spread = Math.max(p99 - p01, 0.01 * Math.abs(median));
+    if (!(spread > 0)) continue;
+    // The widest step within the lowest (highest) k + 1 values: everything beyond it is the gross group.
+    let low = -Infinity;
+    let high = Infinity;
+    let widest = GROSS_GAP * spread;
+    for (let i = 1; i <= k; i++) {
+      if (v[i] - v[i - 1] > widest) {
+        widest = v[i] - v[i - 1];
+        low = v[i];
+      }
+    }
+    widest = GROSS_GAP * spread;
+    for (let i = n - 1; i >= n - 1 - k + 1; i--) {
+      if (v[i] - v[i - 1] > widest) {
+        widest = v[i] - v[i - 1];
+        high = v[i - 1];
+      }
+    }
+    if (low === -Infinity && high === Infinity) continue;
+    let count = 0;
+    for (let r = 0; r < n; r++) {
+      const x = s.data[r * C + c];
+      if (x < low || x > high) count++;
+    }
+    out.push({ channel: c, low, high, count, p01, p99 });
+  }
+  return out;
+}
+
+/**
+ * Apply the policy: `error` throws naming every channel with gross outliers and its first row; `ffill` replaces each
+ * with the channel's last good value (the next good one for leading cells) and says so; `keep` says so and trains
+ * on them.
+ */
+export function handleOutliers(s: Series, policy: OutlierPolicy, file: string, onNote?: (note: string) => void): Series {
+  const found = grossOutliers(s);
+  if (!found.length) return s;
+  const C = s.channels.length;
+  const n = s.timestamps.length;
+  const at = (r: number) => s.rawTimestamps?.[r] ?? new Date(s.timestamps[r]).toISOString();
+  const describe = (g: GrossOutliers) => {
+    const first = Array.from({ length: n }, (_, r) => r).find((r) => s.data[r * C + g.channel] < g.low || s.data[r * C + g.channel] > g.high)!;
+    return `'${s.channels[g.channel]}': ${g.count} cell(s) far outside the rest (first at ${at(first)}: ${fmt(s.data[first * C + g.channel])}; ` +
+      `its other values lie in ${fmt(g.p01)}..${fmt(g.p99)} between the 1st and 99th percentiles)`;
+  };
+  const what = found.map(describe).join('; ');
+  if (policy === 'error') {
+    throw new Error(`${file}: gross outliers in the training data, ${what}. A historian's sentinel (-9999, 1e30) or a unit error would make ` +
+      `the model scale the channel and set its threshold by them, and miss real faults: pass --outliers ffill to carry the last good value ` +
+      `over them (as --fill ffill does for a missing cell), remove those rows, or --outliers keep if they are real readings`);
+  }
+  if (policy === 'keep') {
+    onNote?.(`${file}: gross outliers kept (--outliers keep): ${what}`);
+    return s;
+  }
+  const data = Float32Array.from(s.data);
+  for (const g of found) {
+    const c = g.channel;
+    const good = (x: number) => x >= g.low && x <= g.high;
+    let last = NaN;
+    for (let r = 0; r < n; r++) if (good(data[r * C + c])) {
+      last = data[r * C + c];
+      break;
+    }
+    for (let r = 0; r < n; r++) {
+      const x = data[r * C + c];
+      if (good(x)) last = x;
+      else data[r * C + c] = last;
+    }
+  }
+  onNote?.(`${file}: gross outliers replaced by the channel's last good value (--outliers ffill): ${what}`);
+  const filledRows = s.filledRows ? Uint8Array.from(s.filledRows) : new Uint8Array(n);
+  for (const g of found) for (let r = 0; r < n; r++) if (s.data[r * C + g.channel] < g.low || s.data[r * C + g.channel] > g.high) filledRows[r] = 1;
+  return { ...s, data, filledRows };
+}
+
+const fmt = (x: number) => Number(x.toPrecision(4)).toString();
