@@ -14,6 +14,8 @@ export interface EventDetection extends LabelledEvent {
   delayMs: number | null;
   /** Rows from the event's first row to the first alert; null when missed. */
   delayRows: number | null;
+  /** No scored row lies in it (labels in another time zone, or of another file): missed, and said so. */
+  outside?: boolean;
 }
 
 /** Every metric `vigil evaluate labels` reports. */
@@ -28,6 +30,8 @@ export interface LabelMetrics extends Confusion, ConfusionRates {
   medianDelayMs: number | null;
   /** Median over detected events of the rows from the event's first row to its first alert. */
   medianDelayRows: number | null;
+  /** Data time of the first and last scored rows (absent when pooled over runs). */
+  scored?: { from: number; to: number };
 }
 
 /** Point-wise confusion counts. */
@@ -155,10 +159,10 @@ export function evaluateAlerts(
       }
     }
     return first < 0
-      ? { ...e, detected: false, delayMs: null, delayRows: null }
+      ? { ...e, detected: false, delayMs: null, delayRows: null, ...(firstIn < 0 && { outside: true }) }
       : { ...e, detected: true, delayMs: timestamps[first] - e.start, delayRows: first - firstIn };
   });
-  return summarise({ rows, ...c }, detections);
+  return { ...summarise({ rows, ...c }, detections), ...(timestamps.length && { scored: { from: timestamps[0], to: timestamps[timestamps.length - 1] } }) };
 }
 
 /** Pool the metrics of several runs: confusion counts summed, events concatenated, rates and delays recomputed. */

@@ -35,11 +35,16 @@ export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50
   if (m.events.length && m.falseAlarmRate >= BUSY_FALSE_ALARMS) {
     l.push('', `  note: ${pct(m.falseAlarmRate)} of normal rows are flagged, so alerts are open through most of any stretch: events count as detected by alerts that were open anyway (and delays look short). Judge this run by its precision and false-alarm rate.`);
   }
+  const outside = m.events.filter((e) => e.outside).length;
+  if (outside) {
+    const span = m.scored ? ` (the scored rows run from ${formatTimestamp(m.scored.from)} to ${formatTimestamp(m.scored.to)} UTC)` : '';
+    l.push('', `  note: ${outside} of ${m.events.length} labelled event(s) hold no scored row${span}, so they count as missed: labels are read as UTC unless they carry an offset (2024-03-31T04:20:00+02:00); check their time zone and that they belong to this file.`);
+  }
   if (m.events.length) {
     l.push('');
     l.push(`  ${'event start'.padEnd(20)} ${'end'.padEnd(20)} ${'type'.padEnd(20)} delay`);
     for (const e of m.events.slice(0, maxEvents)) {
-      const delay = e.delayMs === null ? 'MISSED' : `${formatDuration(e.delayMs)} (${e.delayRows} rows)`;
+      const delay = e.delayMs === null ? (e.outside ? 'MISSED (no scored row in it)' : 'MISSED') : `${formatDuration(e.delayMs)} (${e.delayRows} rows)`;
       l.push(`  ${formatTimestamp(e.start).padEnd(20)} ${formatTimestamp(e.end).padEnd(20)} ${(e.type ?? '').padEnd(20)} ${delay}`);
     }
     if (m.events.length > maxEvents) l.push(`  ... ${m.events.length - maxEvents} more events in the JSON output`);

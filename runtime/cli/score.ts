@@ -142,15 +142,19 @@ export async function writeScoresCsv(path: string, res: ScoreResult, channels: s
   }
 }
 
+/** A CSV field, quoted when it holds a comma, a quote or a line break. */
+const csvField = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+
 async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels: string[]): Promise<void> {
   const C = channels.length;
   const raw = res.series.rawTimestamps;
-  out.write(`timestamp,score,threshold,alert,${channels.map((c) => `err_${c}`).join(',')}\n`);
+  // A channel named 'flow [m3/h, std]' is one field (RFC 4180 quoting), as the timestamps are.
+  out.write(`timestamp,score,threshold,alert,${channels.map((c) => csvField(`err_${c}`)).join(',')}\n`);
   for (let r = 0; r < res.scores.length; r++) {
     const ts = raw ? raw[r] : new Date(res.series.timestamps[r]).toISOString();
     const errs: string[] = [];
     for (let c = 0; c < C; c++) errs.push(formatNumber(res.perChannel[r * C + c]));
-    if (!out.write(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${formatNumber(res.scores[r])},${formatNumber(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}\n`)) await once(out, 'drain');
+    if (!out.write(`${csvField(ts)},${formatNumber(res.scores[r])},${formatNumber(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}\n`)) await once(out, 'drain');
   }
 }
 

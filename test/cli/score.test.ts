@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run, scoreCsv, writeScoresCsv } from '../../runtime/cli/score.ts';
 import { parseThresholdOption } from '../../runtime/config/threshold-option.ts';
-import { readCsv } from '../../runtime/data/csv.ts';
+import { csvRecords, readCsv } from '../../runtime/data/csv.ts';
 import { resolveSession } from '../../runtime/inference/resolve.ts';
 import { loadModel, type LoadedModel } from '../../runtime/model/load.ts';
 import { applyScaler } from '../../runtime/scaling/scaler.ts';
@@ -223,5 +223,11 @@ describe('vigil score: field input (issue 17)', () => {
     expect(statSync(out).ino).not.toBe(before);
     expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(lines().length);
     expect(readdirSync(dir).filter((f) => f.startsWith('atomic.csv.'))).toEqual([]);
+    // A channel whose name holds a comma is one quoted field (a probe's 'flow [m3/h, std]' broke vigil evaluate's read).
+    const named = join(dir, 'named.csv');
+    await writeScoresCsv(named, res, ['current', 'flow [m3/h, std]', 'say "hi"']);
+    expect(readFileSync(named, 'utf8').split('\n')[0]).toBe('timestamp,score,threshold,alert,err_current,"err_flow [m3/h, std]","err_say ""hi"""');
+    const { records } = csvRecords(readFileSync(named, 'utf8'), { file: named });
+    expect(records[0]).toHaveLength(7);
   }, 60_000);
 });

@@ -68,6 +68,20 @@ describe('labelled evaluation', () => {
     expect(formatLabelMetrics(busy, 'x')).toMatch(/note: 100\.00% of normal rows are flagged.*Judge this run by its precision and false-alarm rate/);
   });
 
+  it('says when labelled events hold no scored row (labels in local time: a probe saw both events MISSED and no word why)', () => {
+    const f = fixture();
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    const truth = truthFromTable(readTable(f.intervals), s.timestamps, 'p1');
+    const late = truth.events.map((e) => ({ ...e, start: e.start + 7_200_000, end: e.end + 7_200_000 }));
+    const m = evaluateAlerts(s.timestamps, s.alert, new Uint8Array(s.timestamps.length), late);
+    expect(m.events.every((e) => e.outside && !e.detected)).toBe(true);
+    const text = formatLabelMetrics(m, 'x');
+    expect(text).toMatch(/note: 2 of 2 labelled event\(s\) hold no scored row \(the scored rows run from .* UTC\).*check their time zone/);
+    expect(text).toContain('MISSED (no scored row in it)');
+    // Events inside the scored rows: no such note.
+    expect(formatLabelMetrics(evaluateAlerts(s.timestamps, s.alert, truth.label, truth.events), 'x')).not.toContain('hold no scored row');
+  });
+
   it('per-timestamp labels and a label column in the scores give the same answer as intervals', () => {
     const f = fixture();
     const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
