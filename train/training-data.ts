@@ -27,6 +27,9 @@ export interface TrainingDataOptions {
   onNote?: (note: string) => void;
 }
 
+/** A training channel with more than this share of its cells filled (--fill) is refused: no signal to learn. */
+const MAX_FILLED_SHARE = 0.5;
+
 /** Read a CSV (or check a given series) for training. */
 export function trainingSeries(data: string | Series, o: TrainingDataOptions): Series {
   if (typeof data !== 'string') {
@@ -40,7 +43,7 @@ export function trainingSeries(data: string | Series, o: TrainingDataOptions): S
     if (o.ranges) checkSeriesRanges(s, o.ranges);
     return handleOutliers(s, o.outliers ?? 'error', 'training series', o.onNote);
   }
-  const read = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', ranges: o.ranges, rangeSource: 'option', outOfRange: 'error', onNote: o.onNote });
+  const read = readCsv(data, { fill: o.fill, channels: o.channels, ignore: o.ignore, order: o.sort ? 'sort' : 'strict', ranges: o.ranges, rangeSource: 'option', outOfRange: 'error', onNote: o.onNote, maxFilledShare: MAX_FILLED_SHARE, ignorable: true });
   let series = read;
   if (o.sort) {
     const { series: unique, dropped } = dropRepeatedTimestamps(read);

@@ -60,16 +60,24 @@ export interface CsvOptions {
   file?: string;
   /** Told what the reader did on its own (label columns set aside, cells filled, rows sorted), one line each. */
   onNote?: (note: string) => void;
+  /** Refuse a channel with more than this share of its cells filled by `fill` (training: it is no signal). */
+  maxFilledShare?: number;
+  /** The command takes `--ignore` (train, replay): a text cell's message suggests it. */
+  ignorable?: boolean;
 }
 
 /** A cell as a number the model can hold, or why not. */
 function cellValue(cell: string): number | string {
   if (cell === '') return 'is empty';
   const v = Number(cell);
+  if (Number.isNaN(v) && DECIMAL_COMMA.test(cell)) return "has a decimal comma (a European export); expected '.' as the decimal mark: export with '.' decimals";
   if (Number.isNaN(v)) return 'is not a number';
   if (!isFloat32(v)) return `is ${float32RangeText()}`;
   return v;
 }
+
+/** A number written with a decimal comma (20,1040), possibly with '.' thousands (1.234,5). */
+const DECIMAL_COMMA = /^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$/;
 
 /** Choose channel, label and ignored columns by the one rule every command shares. */
 function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLine: number) {
@@ -128,6 +136,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const last = new Array<number>(C).fill(NaN);
   const ranges = channelCols.map((c) => opts.ranges?.[c.n]);
   let filled = 0;
+  const filledPer = new Array<number>(C).fill(0);
   let firstFill = '';
   const filledAt: number[] = [];
   for (let fields = records.next(); fields; fields = records.next()) {
@@ -163,8 +172,13 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
           throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why} and there is no earlier value to forward-fill`, file, lineNo, col.n);
         } else {
           const expected = outside ? `a value in ${rangeText(range)}` : 'a finite number';
-          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}; expected ${expected} (or pass --fill ffill)`, file, lineNo, col.n);
+          // Bad from the first row on: more likely a text or empty column (a status, a spare) than a sensor's glitch.
+          const fix = why.startsWith('has a decimal comma') ? '' : outside || ts.length > 1 || !opts.ignorable
+            ? ' (or pass --fill ffill)'
+            : ` (or pass --fill ffill; --ignore '${col.n}' if the column is not a sensor's)`;
+          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}${why.startsWith('has a decimal comma') ? '' : `; expected ${expected}`}${fix}`, file, lineNo, col.n);
         }
+        filledPer[j]++;
         if (filled++ === 0) firstFill = `${file}:${lineNo} column '${col.n}' '${cell}'`;
         if (filledAt.at(-1) !== ts.length - 1) filledAt.push(ts.length - 1);
       }
@@ -176,6 +190,15 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   if (ts.length === 0) throw new CsvError(`${file}: header only, no data rows`, file, headerLine);
   checkTimeColumn(names[0], raw, lineNos, file);
   if (filled) opts.onNote?.(`${file}: ${filled} cell(s) filled by --fill ${fill} (first: ${firstFill})`);
+  const mostlyFilled = opts.maxFilledShare === undefined ? -1 : filledPer.findIndex((n) => n > opts.maxFilledShare! * ts.length);
+  if (mostlyFilled >= 0) {
+    const name = channelCols[mostlyFilled].n;
+    throw new CsvError(
+      `${file}: column '${name}': ${filledPer[mostlyFilled]} of ${ts.length} cells were not numbers and were filled by --fill ${fill}; expected a sensor's readings ` +
+        `(more than ${Math.round(100 * opts.maxFilledShare!)} % filled is no signal to learn): --ignore '${name}' if it is not a sensor's, or fix the export (decimal mark, a text column)`,
+      file, headerLine, name,
+    );
+  }
   const series: Series = {
     timestamps: Float64Array.from(ts),
     channels: channelCols.map((c) => c.n),

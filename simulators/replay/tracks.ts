@@ -65,7 +65,7 @@ export function loadTracks(path: string, opts: TrackOptions = {}): LoadedTracks 
   const seen = new Map<string, number>();
   for (const file of files) {
     try {
-      const series = readCsv(file, { fill: opts.fill ?? 'ffill', channels: opts.channels, ignore: opts.ignore, onNote: opts.onNote });
+      const series = readCsv(file, { fill: opts.fill ?? 'ffill', channels: opts.channels, ignore: opts.ignore, onNote: opts.onNote, ignorable: true });
       let sensor = sensorFromFile(file);
       const n = seen.get(sensor) ?? 0;
       seen.set(sensor, n + 1);

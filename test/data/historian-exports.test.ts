@@ -59,6 +59,18 @@ describe('historian exports', () => {
     expect(notes.join('\n')).not.toMatch(/daylight/);
   });
 
+  it('names a decimal comma, suggests --ignore for a column bad from its first row, and (training) refuses a channel mostly filled', () => {
+    expect(() => parseCsv('ts;a;b\n1;20,5;1\n2;20,6;2\n', { file: 'f.csv' })).toThrow(/f\.csv:2: column 'a': '20,5' has a decimal comma \(a European export\); expected '\.' as the decimal mark/);
+    expect(() => parseCsv('ts;a\n1;1.234,5\n', { file: 'f.csv' })).toThrow(/has a decimal comma/);
+    expect(() => parseCsv('ts,a,status\n1,1,RUNNING\n', { file: 'f.csv', ignorable: true })).toThrow(/'RUNNING' is not a number; expected a finite number \(or pass --fill ffill; --ignore 'status' if the column is not a sensor's\)/);
+    // A sensor's glitch later on: filling is the remedy.
+    expect(() => parseCsv('ts,a,p\n1,1,4\n2,1,Bad\n', { file: 'f.csv', ignorable: true })).toThrow(/'Bad' is not a number; expected a finite number \(or pass --fill ffill\)$/);
+    // --fill zero over a whole text column wrote a model of zeros before.
+    const text = `ts,a,status\n${Array.from({ length: 10 }, (_, r) => `${r + 1},${r},${r < 4 ? r : 'ON'}`).join('\n')}\n`;
+    expect(() => parseCsv(text, { file: 'f.csv', fill: 'zero', maxFilledShare: 0.5 })).toThrow(/column 'status': 6 of 10 cells were not numbers and were filled by --fill zero; .*--ignore 'status'/);
+    expect(parseCsv(text, { fill: 'zero', maxFilledShare: 0.6 }).channels).toEqual(['a', 'status']);
+  });
+
   it('refuses files that are not UTF-8, naming the line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-enc-'));
     const latin1 = join(dir, 'latin1.csv');
