@@ -254,6 +254,8 @@ Example:
       `rows: ${rows}, windows scored: ${c.scored}, anomalous windows: ${c.anomalies}, alerts: ${c.alertsOpened}`,
       ...alertLines(res.events),
     ];
+    // Nothing scored says why: the first window needs a whole window of rows.
+    if (c.scored === 0 && rows < card.window) lines.push(`nothing scored: the file has ${rows} row(s) and the model judges windows of ${card.window}; score a file with at least ${card.window} rows`);
     const repeated = c.duplicates + c.timestampConflicts;
     if (repeated + c.outOfOrder + c.unusable) lines.push(`rows not scored: ${repeated} repeated and ${c.outOfOrder} out-of-order timestamps, ${c.unusable} unusable (score 0)`);
     if (c.readingGaps) lines.push(`${c.readingsMissing} row(s) missing at the usual interval, in ${c.readingGaps} gap(s) in the timestamps`);

@@ -283,6 +283,14 @@ function orderRows(s: Series, lineNos: number[], order: 'strict' | 'sort', file:
       file, lineNos[first], undefined,
     );
   }
+  if (repeats * 2 > t.length) {
+    // Sorting keeps a repeated timestamp's first row only: most of the file would go.
+    throw new CsvError(
+      `${file}:${lineNos[first]}: ${repeats} of ${t.length} rows repeat an earlier timestamp ('${raw[first]}' first); expected one row per time: ` +
+        'a date without its time (date and time in two columns?) or rows of several machines in one file',
+      file, lineNos[first], undefined,
+    );
+  }
   const idx = Array.from(t.keys()).sort((a, b) => t[a] - t[b]);
   const C = s.channels.length;
   const data = new Float32Array(s.data.length);

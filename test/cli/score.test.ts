@@ -210,6 +210,19 @@ describe('vigil score: field input (issue 17)', () => {
     expect(sorted).toEqual(straight);
   }, 60_000);
 
+  it('says why nothing was scored when the file is shorter than a window (a probe saw "windows scored: 0" and no reason)', async () => {
+    const short = variant('short.csv', (l) => l.slice(0, 1 + W - 4));
+    const log: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (log.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      expect(await run(['--model', join(dir, 'pump'), '--data', short, '--out', join(dir, 'short-out.csv')])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(log.join('')).toContain(`nothing scored: the file has ${W - 4} row(s) and the model judges windows of ${W}`);
+  }, 60_000);
+
   it('--out replaces the file whole (temp + rename) and leaves it untouched when writing fails', async () => {
     const out = join(dir, 'atomic.csv');
     writeFileSync(out, 'previous complete results\n');

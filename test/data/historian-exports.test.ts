@@ -71,6 +71,11 @@ describe('historian exports', () => {
     expect(parseCsv(text, { fill: 'zero', maxFilledShare: 0.6 }).channels).toEqual(['a', 'status']);
   });
 
+  it('--sort refuses when most rows repeat a timestamp (date and time in two columns kept 40 of 5,760 rows)', () => {
+    const text = `day,a\n${Array.from({ length: 12 }, (_, r) => `2024-03-${String(1 + Math.floor(r / 4)).padStart(2, '0')},${r}`).join('\n')}\n`;
+    expect(() => parseCsv(text, { file: 'f.csv', order: 'sort' })).toThrow(/f\.csv:3: 9 of 12 rows repeat an earlier timestamp \('2024-03-01' first\); expected one row per time: a date without its time/);
+  });
+
   it('refuses files that are not UTF-8, naming the line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-enc-'));
     const latin1 = join(dir, 'latin1.csv');
