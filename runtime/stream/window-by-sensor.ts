@@ -84,6 +84,15 @@ export interface WindowBySensorOptions extends GapOptions {
  */
 export type WindowDropReason = 'timestamp_conflict' | 'out_of_order' | 'unusable' | 'sensor_limit';
 
+/**
+ * How far before a restart's tail a sensor's data must start for the tail to be dropped and the sensor started
+ * afresh (a replayed recording, a reset clock): a day, or two windows of the card's interval if longer. Nearer, older
+ * data is refused as out of order or duplicate, as it would be without the restart.
+ */
+export function startOverMs(card: Pick<ModelCard, 'window' | 'data'>): number {
+  return Math.max(86_400_000, 2 * card.window * (card.data?.intervalMs ?? 0));
+}
+
 /** Fallbacks of `windowBySensor` used without a config: the schema's `window` defaults (gaps: data-gaps.ts). */
 export const WINDOW_DEFAULTS = {
   stride: W.stride,
@@ -148,9 +157,11 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const digest = warmDigest ?? (r.arrival ? 0 : readingDigest(ts, r.values, names));
         if (ts <= s.lastTs) {
           if (warm) return;
-          // A sensor known only from a restart's tail whose data starts over earlier (a file replayed again, a
-          // clock reset across the restart): the tail is not its past; start it afresh rather than refuse it all.
-          if (s.warmOnly && !s.recent.has(ts, digest)) {
+          // A sensor known only from a restart's tail whose data starts over far earlier (a recording replayed again,
+          // a clock reset across the restart): the tail is not its past; start it afresh rather than refuse it all.
+          // Nearer (a gateway resending its buffer after the restart) it is refused as it would be without the
+          // restart: a probe's 200 resent readings were judged twice, alerts reopened, thresholds learnt them twice.
+          if (s.warmOnly && !s.recent.has(ts, digest) && s.lastTs - ts > startOverMs(cardOf())) {
             sensors.forget(r.sensor);
             counters.readings--;
             return onReading(r);
