@@ -7,6 +7,7 @@ import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stre
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
 import type { AdaptDecisionMark } from '@vigil/runtime/adapt/decision.ts';
 import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
+import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
 import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
@@ -47,6 +48,8 @@ export interface DashboardFeed {
   channels?: string[];
   /** The card's scaler, used to show window rows in original units when there is no `readings` stream. */
   scaler?: Scaler;
+  /** The alerts open when the dashboard starts (restored after a restart), shown as open until their events come. */
+  openAlerts?(): OpenAlert[];
   /** Current status; called on each dashboard tick. */
   status?(): FeedStatus;
   /** What the selected sensor's adaptive threshold has learnt and kept out (absent for a static bar). */

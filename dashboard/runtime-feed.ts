@@ -29,6 +29,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     channels: card.channels,
     scaler: card.scaler,
     learning: (sensor) => handle.learning(sensor),
+    openAlerts: () => handle.openAlerts(),
     levelDrift: (sensor) => handle.levelDrift(sensor),
     inputShifts: (sensor) => handle.inputShifts(sensor),
     status: () => {

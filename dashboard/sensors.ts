@@ -14,6 +14,8 @@ export interface AlertSpan {
   peakScore: number;
   threshold: number;
   contributors: { channel: string; share: number }[];
+  /** It has had a window at twice its threshold or more (it opened critical, or escalated). */
+  critical?: boolean;
   /**
    * What a check found in the alert's anomalous windows (AlertEvent.cause): the latest found while it is open, kept
    * on close (the close event names its worst window's, which may have none), replaced by the close's when it names one.

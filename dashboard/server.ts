@@ -113,6 +113,8 @@ function recordFeed(feed: DashboardFeed, store: DashboardStore): Subscription[] 
   if (feed.readings) subs.push(feed.readings.subscribe({ next: (r) => store.addReading(r), error: onError('readings') }));
   if (feed.rejected) subs.push(feed.rejected.subscribe({ next: (r) => store.addRejected(r), error: onError('rejected') }));
   if (feed.adaptations) subs.push(feed.adaptations.subscribe({ next: (m) => store.addMark(m), error: onError('adaptations') }));
+  // Alerts already open (restored after a restart): open on the page from the start, not "normal" until they close.
+  for (const a of feed.openAlerts?.() ?? []) store.restoreOpen(a);
   subs.push(feed.verdicts.subscribe({ next: (v) => store.addVerdict(v), error: onError('verdicts') }));
   subs.push(feed.alerts.subscribe({ next: (a) => store.addAlert(a), error: onError('alerts') }));
   return subs;

@@ -29,11 +29,11 @@ export function spansFromFlags(ts: ArrayLike<number>, flags: ArrayLike<number | 
 }
 
 /** Alert spans from open/close events in order; an alert still open at the end has `end` null. */
-export function spansFromEvents(events: { type: 'open' | 'close'; tsLast: number }[]): { start: number; end: number | null }[] {
+export function spansFromEvents(events: { type: 'open' | 'escalate' | 'close'; tsLast: number }[]): { start: number; end: number | null }[] {
   const out: { start: number; end: number | null }[] = [];
   for (const e of events) {
     if (e.type === 'open') out.push({ start: e.tsLast, end: null });
-    else if (out.length && out[out.length - 1].end === null) out[out.length - 1].end = e.tsLast;
+    else if (e.type === 'close' && out.length && out[out.length - 1].end === null) out[out.length - 1].end = e.tsLast;
   }
   return out;
 }

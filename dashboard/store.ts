@@ -6,6 +6,9 @@
 import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stream/types.ts';
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
 import { verdictCause } from '@vigil/runtime/alerts/raise-alerts.ts';
+import { isCritical } from '@vigil/runtime/alerts/tracker.ts';
+import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
+import { topContributors } from '@vigil/runtime/scoring/reconstruction.ts';
 import { PointRing } from './ring.ts';
 import { SensorTable, type AlertSpan, type SensorState } from './sensors.ts';
 import { Meter } from './meter.ts';
@@ -150,11 +153,17 @@ export class DashboardStore {
     this.version++;
   }
 
-  /** Record an alert opening or closing. */
+  /** Record an alert opening, escalating or closing. */
   addAlert(e: AlertEvent): void {
     const s = this.sensor(e.sensor);
-    if (e.type === 'open') {
-      const span: AlertSpan = { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(e.cause ? { cause: e.cause } : {}) };
+    if (e.type === 'escalate') {
+      const span = s.open ?? this.openedLate(s, e);
+      s.open = span;
+      span.critical = true;
+      span.peakScore = Math.max(span.peakScore, e.score);
+      if (e.cause) span.cause = e.cause;
+    } else if (e.type === 'open') {
+      const span: AlertSpan = { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}) };
       s.open = span;
       s.alerts++;
       s.spans.push(span);
@@ -164,10 +173,32 @@ export class DashboardStore {
       const span = s.open ?? this.openedLate(s, e);
       span.end = e.tsLast;
       if (e.peakScore !== undefined) span.peakScore = Math.max(span.peakScore, e.peakScore);
+      if (isCritical(span.peakScore, span.threshold)) span.critical = true;
       // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
       if (e.cause) span.cause = e.cause;
       s.open = null;
     }
+    this.version++;
+  }
+
+  /** An alert open before the dashboard started (restored after a restart): its span, open, from its saved peak. */
+  restoreOpen(a: OpenAlert): void {
+    const s = this.sensor(a.sensor);
+    if (s.open) return;
+    const span: AlertSpan = {
+      sensor: a.sensor,
+      start: a.openedAt,
+      end: null,
+      peakScore: a.peak.score,
+      threshold: a.peak.threshold,
+      contributors: topContributors(a.peak.perChannel, this.opts.channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`)),
+      ...(a.critical && { critical: true }),
+      ...(a.peak.cause ? { cause: a.peak.cause } : {}),
+    };
+    s.open = span;
+    s.alerts++;
+    s.spans.push(span);
+    this.recent.push(span);
     this.version++;
   }
 

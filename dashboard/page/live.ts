@@ -220,12 +220,13 @@ function renderAlerts(msg: TickMessage): void {
           <td class="name" title="${esc(a.sensor)}">${esc(a.sensor)}</td>
           <td class="num">${utcTime(a.start)}</td>
           <td class="num">${a.end === null ? '<b>open</b>' : duration(a.end - a.start)}</td>
-          <td class="num">${displayNumber(a.peakScore)}</td>
+          <td><span class="sev sev-${a.critical ? 'critical' : 'warning'}">${a.critical ? 'critical' : 'warning'}</span></td>
+          <td class="num">${displayNumber(a.peakScore)}${a.threshold > 0 ? ` <span class="ratio">(${(a.peakScore / a.threshold).toFixed(1)}x)</span>` : ''}</td>
           <td class="num">${displayNumber(a.threshold)}</td>
           <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(CAUSE_TEXT[a.cause])}</span>` : ''}</td></tr>`,
         )
         .join('')
-    : '<tr><td colspan="7" class="empty">no alerts yet</td></tr>';
+    : '<tr><td colspan="8" class="empty">no alerts yet</td></tr>';
 }
 
 function showTab(name: 'live' | 'score'): void {

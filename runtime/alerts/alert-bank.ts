@@ -5,7 +5,15 @@
  */
 import { lruGet } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
-import { AlertTracker, type AlertPolicy, type AlertTrackerState } from './tracker.ts';
+import { AlertTracker, isCritical, type AlertPolicy, type AlertTrackerState } from './tracker.ts';
+
+/** An alert open now: its sensor, when it opened (data time) and its peak window so far. */
+export interface OpenAlert {
+  sensor: string;
+  openedAt: number;
+  peak: NonNullable<AlertTrackerState['open']>['peak'];
+  critical: boolean;
+}
 
 /** Options of an AlertBank. */
 export interface AlertBankOptions {
@@ -50,6 +58,19 @@ export class AlertBank {
   openSensors(): string[] {
     const out = [...this.held].filter(([, t]) => t.isOpen).map(([s]) => s);
     for (const [s, st] of this.saved) if (st.open) out.push(s);
+    return out;
+  }
+
+  /**
+   * The alerts open now, as their state holds them (opened at, peak window, critical): what a page opened after a
+   * restart shows before the next event (a probe's dashboard said "normal" at 15x with the alert still open).
+   */
+  openAlerts(): OpenAlert[] {
+    const out: OpenAlert[] = [];
+    for (const sensor of this.openSensors()) {
+      const open = this.stateOf(sensor)?.open;
+      if (open) out.push({ sensor, openedAt: open.openedAt, peak: open.peak, critical: open.critical ?? isCritical(open.peak.score, open.peak.threshold) });
+    }
     return out;
   }
 

@@ -19,6 +19,7 @@ export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
   let open: AlertEvent | undefined;
   for (const e of events) {
     if (e.type === 'open') open = e;
+    else if (e.type === 'escalate') continue; // the close (or the end) gives the peak
     else {
       alerts.push(e);
       open = undefined;

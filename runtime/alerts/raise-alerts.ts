@@ -37,9 +37,9 @@ export function verdictCause(v: Pick<Verdict, 'cause' | 'ownScore' | 'threshold'
   return v.cause;
 }
 
-/** Turn one tracker step into an event, or undefined when nothing opened or closed. */
+/** Turn one tracker step into an event, or undefined when nothing opened, escalated or closed. */
 export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertEvent | undefined {
-  if (step.kind !== 'open' && step.kind !== 'close') return undefined;
+  if (step.kind !== 'open' && step.kind !== 'escalate' && step.kind !== 'close') return undefined;
   const v = step.verdict;
   // The close event explains the alert by its worst window, not by the quiet one that closed it.
   const explain = step.kind === 'close' ? step.peak : v;
@@ -58,6 +58,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
   const cause = verdictCause(explain);
   if (cause) ev.cause = cause;
   if (cause === 'memory') ev.memory = true;
+  if (step.kind === 'escalate') ev.openedAt = step.openedAt;
   if (step.kind === 'close') {
     ev.openedAt = step.openedAt;
     ev.durationMs = step.durationMs;
@@ -93,6 +94,7 @@ export function trackAlerts(opts: RaiseAlertsOptions): OperatorFunction<Verdict,
           else if (step.kind === 'suppressed') counters.alertsSuppressed++;
           const alert = alertEventOf(step, cardOf(), opts.topK);
           if (alert?.type === 'open') counters.alertsOpened++;
+          else if (alert?.type === 'escalate') counters.alertsEscalated++;
           else if (alert) counters.alertsClosed++;
           subscriber.next(alert ? { verdict, alert, alertOpen: t.isOpen } : { verdict, alertOpen: t.isOpen });
         },

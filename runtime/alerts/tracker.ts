@@ -1,8 +1,10 @@
 /**
  * The alert state machine of one sensor, free of streams so it can be tested step by step.
  * Closed -> open when at least `openK` of the last `openN` verdicts are anomalous (and the cooldown since the
- * last close has passed); open -> closed after `closeM` quiet verdicts in a row. Verdicts that repeat or
- * precede one already seen are ignored (dedupe after a replay or a reconnect).
+ * last close has passed); open -> closed after `closeM` quiet verdicts in a row. An alert opened below the critical
+ * multiple of its threshold escalates once, when a window of it first reaches it (an incident that grows: a probe's
+ * alerts all opened as warnings at 1.0-1.6x and peaked at 14-20x, and nothing said so until they closed). Verdicts
+ * that repeat or precede one already seen are ignored (dedupe after a replay or a reconnect).
  */
 import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
@@ -30,12 +32,21 @@ export type AlertPolicy = z.output<z.ZodObject<typeof alertPolicyFields>>;
 /** Defaults of the alert policy (from `alertPolicyFields`). */
 export const ALERT_DEFAULTS: AlertPolicy = z.object(alertPolicyFields).parse({});
 
+/** A window scoring at least this multiple of its threshold is critical (an alert's `severity`); below, a warning. */
+export const CRITICAL_MULTIPLE = 2;
+
+/** Whether a score is critical against its threshold. */
+export function isCritical(score: number, threshold: number): boolean {
+  return threshold > 0 && score >= CRITICAL_MULTIPLE * threshold;
+}
+
 /** What one verdict did to the sensor's alert. */
 export type AlertStep =
   | { kind: 'none' }
   | { kind: 'duplicate' }
   | { kind: 'suppressed' }
   | { kind: 'open'; verdict: Verdict }
+  | { kind: 'escalate'; verdict: Verdict; openedAt: number }
   | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict };
 
 /** Validate a policy; the message names the field and what was expected. */
@@ -60,7 +71,8 @@ export interface AlertTrackerState {
   /** Data time of the last verdict seen (null: none yet). */
   lastTs: number | null;
   lastClosedAt: number | null;
-  open?: { openedAt: number; quiet: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number; cause?: Cause } };
+  /** `critical`: the open alert has had a critical window (absent in states saved before escalation). */
+  open?: { openedAt: number; quiet: number; critical?: boolean; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number; cause?: Cause } };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -74,6 +86,8 @@ export class AlertTracker {
   private openedAt: number | undefined;
   private peak: Verdict | undefined;
   private quiet = 0;
+  /** The open alert has had a critical window (it opened critical, or escalated). */
+  private critical = false;
   private lastClosedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly policy: AlertPolicy) {
@@ -92,7 +106,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}), ...(p.cause ? { cause: p.cause } : {}) } };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}), ...(p.cause ? { cause: p.cause } : {}) } };
     }
     return state;
   }
@@ -121,6 +135,8 @@ export class AlertTracker {
       const { openedAt, quiet, peak } = state.open;
       t.openedAt = num(openedAt, 'open.openedAt');
       t.quiet = num(quiet, 'open.quiet');
+      // A state saved before escalation: critical if its peak was (no second escalation for what was seen).
+      t.critical = typeof state.open.critical === 'boolean' ? state.open.critical : isCritical(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
       t.peak = {
         sensor,
         score: num(peak?.score, 'open.peak.score'),
@@ -155,10 +171,15 @@ export class AlertTracker {
       this.openedAt = v.tsLast;
       this.peak = kept(v);
       this.quiet = 0;
+      this.critical = isCritical(v.score, v.threshold);
       return { kind: 'open', verdict: v };
     }
     if (v.score > this.peak!.score) this.peak = kept(v);
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
+    if (!this.critical && v.anomaly && isCritical(v.score, v.threshold)) {
+      this.critical = true;
+      return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
+    }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };
     const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak! };
     this.openedAt = undefined;

@@ -10,6 +10,7 @@ import type { AlertEvent } from '../stream/types.ts';
 import { INVALID_SIGNAL_REASONS, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { sensorIdProblem } from './topic-template.ts';
+import { isCritical } from '../alerts/tracker.ts';
 
 /** The version tag every alert message carries. */
 export const ALERT_SCHEMA = 'vigil-alert/1';
@@ -22,7 +23,8 @@ const modelRef = z.object({ name: z.string(), version: z.string() });
  */
 export const AlertPayloadSchema = z.object({
   schema: z.literal(ALERT_SCHEMA),
-  type: z.enum(['open', 'close']),
+  /** `escalate`: the open alert's first window at twice its threshold or more (it opened as a warning). */
+  type: z.enum(['open', 'escalate', 'close']),
   sensor: z.string(),
   /** First and last timestamp of the window that triggered the event (ISO 8601 and epoch ms). */
   windowStart: z.string(),
@@ -157,13 +159,14 @@ export function invalidPayload(s: InvalidSignal, model: { name: string; version:
   };
 }
 
-/** How bad an event is: `critical` opens at twice the threshold or more, `warning` below, `clear` closes. */
+/** How bad an event is: `critical` at twice the threshold or more (an escalation always), `warning` below, `clear` closes. */
 export type AlertSeverity = AlertPayload['severity'];
 
 /** Severity of an event, for consumers that route by it (MQTT 5 user property, payload field). */
 export function alertSeverity(e: Pick<AlertEvent, 'type' | 'score' | 'threshold'>): AlertSeverity {
   if (e.type === 'close') return 'clear';
-  return e.threshold > 0 && e.score >= 2 * e.threshold ? 'critical' : 'warning';
+  if (e.type === 'escalate') return 'critical';
+  return isCritical(e.score, e.threshold) ? 'critical' : 'warning';
 }
 
 /** Build the payload for an event. */
@@ -185,7 +188,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   };
   if (e.memory) p.memory = true;
   if (e.cause) p.cause = e.cause;
-  p.incident = `${e.sensor}@${new Date(e.type === 'close' && e.openedAt !== undefined ? e.openedAt : e.tsLast).toISOString()}`;
+  p.incident = `${e.sensor}@${new Date(e.type !== 'open' && e.openedAt !== undefined ? e.openedAt : e.tsLast).toISOString()}`;
   if (e.receivedAt !== undefined && Number.isFinite(e.receivedAt)) p.lateMs = Math.round(e.receivedAt - e.tsLast);
   if (e.openedAt !== undefined) p.openedAt = new Date(e.openedAt).toISOString();
   if (e.durationMs !== undefined) p.durationMs = e.durationMs;

@@ -5,6 +5,7 @@ import type { FleetMembership } from '../fleet/index.ts';
 import type { ModelCard } from '../model/card.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
 import type { AlertEvent, Detection, RawMessage, Reading, Rejected, Verdict } from '../stream/types.ts';
+import type { OpenAlert } from '../alerts/alert-bank.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
 import type { HealthReport } from './http.ts';
@@ -50,6 +51,8 @@ export interface RuntimeHandle {
   health(): HealthReport;
   /** What a sensor's adaptive threshold has learnt and kept out; undefined for a static bar or an unseen sensor. */
   learning(sensor: string): ThresholdLearning | undefined;
+  /** The alerts open now (restored ones included), for a page that opens after a restart. */
+  openAlerts(): OpenAlert[];
   /** The sensor's channels that level drift excuses now (their level wandered, unconfirmed); empty when none. */
   levelDrift(sensor: string): ExcusedChannel[];
   /** The sensor's channels fed to the model shifted (inputs that follow the residual), largest first; empty when none. */

@@ -164,6 +164,7 @@ function pipelineMetrics(registry: Registry, pipeline: PipelineCounters): void {
   m('vigil_sensors_evicted_full_total', 'Least recently seen sensors evicted to admit a new one into a full pool', () => pipeline.evictedFull);
   m('vigil_alerts_opened_total', 'Alerts opened', () => pipeline.alertsOpened);
   m('vigil_alerts_closed_total', 'Alerts closed', () => pipeline.alertsClosed);
+  m('vigil_alerts_escalated_total', 'Open alerts that reached twice their threshold after opening below it (an escalate event)', () => pipeline.alertsEscalated);
 }
 
 /** Alerts delivered, reloads, state saves, intake back-pressure. */

@@ -75,6 +75,8 @@ export interface PipelineCounters {
   /** Alerts opened and closed. */
   alertsOpened: number;
   alertsClosed: number;
+  /** Open alerts that reached the critical multiple of their threshold after opening below it. */
+  alertsEscalated: number;
   /** Alert openings suppressed by the cooldown after a close. */
   alertsSuppressed: number;
   /** Verdicts ignored by the alert stage because they repeat or precede one already seen for the sensor. */
@@ -138,6 +140,7 @@ export function createCounters(): PipelineCounters {
     anomalies: 0,
     alertsOpened: 0,
     alertsClosed: 0,
+    alertsEscalated: 0,
     alertsSuppressed: 0,
     alertDuplicates: 0,
   };

@@ -108,7 +108,8 @@ export interface Verdict extends ScoredWindow {
 
 /** An alert opening or closing for a sensor. */
 export interface AlertEvent {
-  type: 'open' | 'close';
+  /** `escalate`: an open alert's first window at the critical multiple of its threshold (it opened below it). */
+  type: 'open' | 'escalate' | 'close';
   sensor: string;
   /** Window bounds of the window that triggered this event. */
   tsFirst: number;
@@ -132,7 +133,7 @@ export interface AlertEvent {
   cause?: Cause;
   /** Arrival time (epoch ms) of the reading that closed the window behind the event: with `tsLast`, how late it is. */
   receivedAt?: number;
-  /** On close: when the alert opened, how long it lasted (ms) and its peak score. */
+  /** On close (and escalate: `openedAt`): when the alert opened, how long it lasted (ms) and its peak score. */
   openedAt?: number;
   durationMs?: number;
   peakScore?: number;

@@ -22,7 +22,7 @@ const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x
 export function alertProblem(v: unknown): string | undefined {
   if (typeof v !== 'object' || v === null) return 'not a JSON object';
   const type = (v as { type?: unknown }).type;
-  if (type !== 'open' && type !== 'close') return `type is ${JSON.stringify(type)}; expected "open" or "close"`;
+  if (type !== 'open' && type !== 'escalate' && type !== 'close') return `type is ${JSON.stringify(type)}; expected "open", "escalate" or "close"`;
   return schemaProblem(AlertPayloadSchema.safeParse(v));
 }
 
@@ -89,12 +89,16 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   // An event about data that arrived long after it was taken (a flushed backlog) says so: not a new incident.
   // (`late: false`: a replay of recorded data, late by construction.)
   const late = opts.late !== false && a.lateMs !== undefined && a.lateMs >= LATE_MS ? `(late: data from ${humanDuration(a.lateMs)} before it arrived)` : '';
-  if (a.type === 'open') {
+  if (a.type === 'open' || a.type === 'escalate') {
+    // The severity in words: an operator reads CRITICAL before the numbers; an escalation says since when.
+    const since = a.type === 'escalate' && a.openedAt ? `(open since ${shortTime(a.openedAt)})` : '';
     return [
       `${c.dim}${wall}${c.reset}`,
-      `${c.red}${c.bold}ALERT${c.reset}`,
+      `${c.red}${c.bold}${a.type === 'escalate' ? 'ESCALATED' : 'ALERT'}${c.reset}`,
       `${c.bold}${a.sensor}${c.reset}`,
+      `${c.bold}${a.severity}${c.reset}`,
       `score ${formatShort(a.score)} > ${formatShort(a.threshold)} (${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : 'over'})`,
+      since,
       `data ${window}`,
       top ? `driven by ${top}` : '',
       found,

@@ -79,7 +79,7 @@ export function run(args: string[]): Promise<number> {
         brokerUrl: o.broker, port: o.port, dashboardPort: o.dashboard === false ? null : o.dashboard, incidents,
         logLevel: o.logLevel,
         onAlert(a) {
-          if (a.type === 'open') { open++; opened++; } else open = Math.max(0, open - 1);
+          if (a.type === 'open') { open++; opened++; } else if (a.type === 'close') open = Math.max(0, open - 1);
           const t = a.tsLast ?? 0;
           incidents.forEach((x, i) => { if (a.type === 'open' && t >= x.start && t <= x.end) caught.add(i); });
           // A replay of 2013's data is late by construction: not marked.

@@ -71,10 +71,17 @@ describe('vigil score and vigil run agree by default', () => {
       await vi.waitFor(async () => {
         const m = await (await fetch(`${ops}/metrics`)).text();
         expect(metric(m, 'vigil_windows_scored_total')).toBe(ROWS - loadModel(MODEL).card.window + 1);
-        expect(alerts.length).toBe(metric(m, 'vigil_alerts_opened_total') + metric(m, 'vigil_alerts_closed_total'));
+        expect(alerts.length).toBe(metric(m, 'vigil_alerts_opened_total') + metric(m, 'vigil_alerts_escalated_total') + metric(m, 'vigil_alerts_closed_total'));
       }, { timeout: 60_000, interval: 200 });
-      const got = alerts.map((a) => ({ type: a.payload.type as string, tsLast: a.payload.tsLast as number }));
+      // Escalations (an open alert reaching twice its threshold) have no column in the CSV: compared apart below.
+      const got = alerts.filter((a) => a.payload.type !== 'escalate').map((a) => ({ type: a.payload.type as string, tsLast: a.payload.tsLast as number }));
       expect(got).toEqual(expected);
+      // Each escalation belongs to an alert open at the time (its incident) and is critical.
+      const incidents = new Set(alerts.filter((a) => a.payload.type === 'open').map((a) => a.payload.incident));
+      for (const e of alerts.filter((a) => a.payload.type === 'escalate')) {
+        expect(incidents.has(e.payload.incident)).toBe(true);
+        expect(e.payload.score as number).toBeGreaterThanOrEqual(2 * (e.payload.threshold as number));
+      }
       expect(new Set(alerts.map((a) => a.topic))).toEqual(new Set(['vigil/alerts/temp']));
     } finally {
       vigil.proc.kill('SIGTERM');

@@ -13,7 +13,7 @@ const now = new Date(2026, 0, 1, 9, 5, 7);
 describe('alert lines', () => {
   it('an open alert says who, how far over, when (data time) and what drove it', () => {
     const line = formatAlert(open, { now });
-    expect(line).toBe('09:05:07  ALERT  pump-00007  score 0.457 > 0.0125 (36.5x)  data 2013-12-16 15:00 .. 2013-12-16 17:35  driven by motor_current 71%, flow 20%');
+    expect(line).toBe('09:05:07  ALERT  pump-00007  critical  score 0.457 > 0.0125 (36.5x)  data 2013-12-16 15:00 .. 2013-12-16 17:35  driven by motor_current 71%, flow 20%');
   });
   it('an alert the residual memory raised says it is a persistent shift; others do not', () => {
     expect(formatAlert({ ...open, memory: true }, { now })).toMatch(/driven by .*  a persistent shift \(residual memory\)$/);
@@ -52,7 +52,7 @@ describe('alert lines', () => {
   it('recognises what is not an alert', () => {
     expect(alertProblem(open)).toBeUndefined();
     expect(alertProblem(null)).toMatch(/not a JSON object/);
-    expect(alertProblem({ ...open, type: 'opened' })).toMatch(/expected "open" or "close"/);
+    expect(alertProblem({ ...open, type: 'opened' })).toMatch(/expected "open", "escalate" or "close"/);
     expect(alertProblem({ ...open, score: '1' })).toMatch(/^score: .*expected number/);
     expect(alertProblem({ ...open, schema: 'vigil-alert/2' })).toMatch(/^schema: /);
     const { model: _model, ...noModel } = open;
@@ -72,7 +72,7 @@ describe('alert lines', () => {
     expect(invalidProblem(p)).toBeUndefined();
     expect(invalidProblem({ ...p, count: '4' })).toMatch(/^count: /);
     expect(invalidProblem({ ...p, reason: 'too_hot' })).toMatch(/^reason: /);
-    expect(alertProblem(p)).toMatch(/expected "open" or "close"/);
+    expect(alertProblem(p)).toMatch(/expected "open", "escalate" or "close"/);
   });
   it('durations read like a person would say them', () => {
     expect(humanDuration(45_000)).toBe('45s');

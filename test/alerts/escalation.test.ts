@@ -1,0 +1,91 @@
+/**
+ * An alert escalates once when a window of it first reaches the critical multiple of its threshold (a probe: nine
+ * alerts opened as warnings at 1.0-1.6x, four peaked at 14-20x, and nothing said so until they closed). The event,
+ * its payload, its state across a restart, `vigil alerts`' line and the dashboard's alert list.
+ */
+import { describe, expect, it } from 'vitest';
+import { AlertTracker, checkPolicy, CRITICAL_MULTIPLE, type AlertTrackerState } from '../../runtime/alerts/tracker.ts';
+import { AlertBank } from '../../runtime/alerts/alert-bank.ts';
+import { alertEventOf } from '../../runtime/alerts/raise-alerts.ts';
+import { alertPayload, AlertPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
+import type { Verdict } from '../../runtime/stream/types.ts';
+import { formatAlert } from '../../simulators/alerts/format.ts';
+import { DashboardStore } from '../../dashboard/store.ts';
+import { spansFromEvents } from '../../dashboard/spans.ts';
+
+const policy = checkPolicy({ openK: 1, openN: 1, closeM: 2, cooldownMs: 0 });
+const verdict = (t: number, score: number): Verdict => ({
+  sensor: 's', seq: t, tsFirst: t - 1000, tsLast: t, receivedAt: t, data: new Float32Array(6), score, perChannel: Float32Array.from([1, 2]),
+  provider: 'ort-node/cpu', threshold: 1, anomaly: score > 1,
+});
+const roundTrip = (s: AlertTrackerState): AlertTrackerState => JSON.parse(JSON.stringify(s));
+const { card } = tinyModel({ window: 3, channels: ['a', 'b'] });
+
+describe('alert escalation', () => {
+  it('an alert opened as a warning escalates once, at its first critical window; one opened critical never does', () => {
+    const t = new AlertTracker(policy);
+    const kinds = [1.2, 1.5, 1.9, 2.4, 20, 0.5, 3, 0.5, 0.5].map((s, i) => t.step(verdict(1000 * (i + 1), s)).kind);
+    expect(kinds).toEqual(['open', 'none', 'none', 'escalate', 'none', 'none', 'none', 'none', 'close']);
+    // A new alert is judged afresh: this one opens critical, so no escalation.
+    expect([5, 9, 0.5, 0.5].map((s, i) => t.step(verdict(20_000 + 1000 * i, s)).kind)).toEqual(['open', 'none', 'none', 'close']);
+    expect(CRITICAL_MULTIPLE).toBe(2);
+  });
+
+  it('a restart does not escalate again, and a state saved before escalation existed goes by its peak', () => {
+    const t = new AlertTracker(policy);
+    t.step(verdict(1000, 1.2));
+    expect(t.step(verdict(2000, 2.5)).kind).toBe('escalate');
+    const restored = AlertTracker.restore(policy, roundTrip(t.toJSON()), 's');
+    expect(restored.step(verdict(3000, 4)).kind).toBe('none');
+    // Saved by an older vigil: no `critical` field. Peak 1.2x: it may still escalate; peak 3x: it already was.
+    const old = (peak: number): AlertTrackerState => ({ recent: [1], lastTs: 2000, lastClosedAt: null, open: { openedAt: 1000, quiet: 0, peak: { score: peak, threshold: 1, tsFirst: 0, tsLast: 1000, perChannel: [1, 1] } } });
+    expect(AlertTracker.restore(policy, old(1.2)).step(verdict(3000, 2.5)).kind).toBe('escalate');
+    expect(AlertTracker.restore(policy, old(3)).step(verdict(3000, 2.5)).kind).toBe('none');
+  });
+
+  it('the escalate event: critical, the incident it belongs to, openedAt; vigil alerts and the dashboard show it', () => {
+    const t = new AlertTracker(policy);
+    const open = alertEventOf(t.step(verdict(1000, 1.2)), card)!;
+    const up = alertEventOf(t.step(verdict(2000, 6)), card)!;
+    expect(up).toMatchObject({ type: 'escalate', openedAt: 1000, score: 6 });
+    const p = alertPayload(up);
+    expect(AlertPayloadSchema.parse(p)).toMatchObject({ type: 'escalate', severity: 'critical', incident: alertPayload(open).incident, openedAt: new Date(1000).toISOString() });
+    expect(alertPayload(open).severity).toBe('warning');
+    const line = formatAlert(p, { now: new Date(0) });
+    expect(line).toMatch(/ESCALATED {2}s {2}critical {2}score 6\.00 > 1\.00 \(6\.0x\) {2}\(open since /);
+    expect(formatAlert(alertPayload(open), { now: new Date(0) })).toMatch(/ALERT {2}s {2}warning {2}score 1\.20 > 1\.00/);
+
+    const store = new DashboardStore({ channels: ['a', 'b'] });
+    store.addAlert(open);
+    expect(store.recentAlerts()[0]).toMatchObject({ end: null });
+    expect(store.recentAlerts()[0].critical).toBeUndefined();
+    store.addAlert(up);
+    // Still open, now critical, its peak raised.
+    expect(store.recentAlerts()[0]).toMatchObject({ end: null, critical: true, peakScore: 6 });
+    // An escalation neither opens nor closes a span.
+    expect(spansFromEvents([open, up])).toEqual([{ start: 1000, end: null }]);
+  });
+});
+
+describe('open alerts on a page opened after a restart', () => {
+  it('a restored open alert shows as open (and critical) before its next event; its close ends it', () => {
+    const t = new AlertTracker(policy);
+    t.step(verdict(1000, 1.2));
+    t.step(verdict(2000, 15));
+    const bank = new AlertBank(policy, { saved: { s: roundTrip(t.toJSON()) } });
+    const open = bank.openAlerts();
+    expect(open).toEqual([expect.objectContaining({ sensor: 's', openedAt: 1000, critical: true, peak: expect.objectContaining({ score: 15, threshold: 1 }) })]);
+    const store = new DashboardStore({ channels: ['a', 'b'] });
+    store.restoreOpen(open[0]);
+    expect(store.summaries().find((x) => x.name === 's')?.state).toBe('alert');
+    expect(store.recentAlerts()[0]).toMatchObject({ sensor: 's', start: 1000, end: null, peakScore: 15, critical: true, contributors: [{ channel: 'b' }, { channel: 'a' }] });
+    // Its close after the restart ends that span; no second one.
+    const restored = bank.get('s');
+    restored.step(verdict(3000, 0.5));
+    store.addAlert(alertEventOf(restored.step(verdict(4000, 0.5)), card)!);
+    expect(store.recentAlerts()).toHaveLength(1);
+    expect(store.recentAlerts()[0]).toMatchObject({ start: 1000, end: 4000 });
+    expect(store.summaries().find((x) => x.name === 's')?.state).not.toBe('alert');
+  });
+});
