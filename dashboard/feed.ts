@@ -50,6 +50,8 @@ export interface DashboardFeed {
   scaler?: Scaler;
   /** The alerts open when the dashboard starts (restored after a restart), shown as open until their events come. */
   openAlerts?(): OpenAlert[];
+  /** Whether the runtime's silent-sensor watch says the sensor stopped reporting (absent: no watch). */
+  isSilent?(sensor: string): boolean;
   /** Current status; called on each dashboard tick. */
   status?(): FeedStatus;
   /** What the selected sensor's adaptive threshold has learnt and kept out (absent for a static bar). */

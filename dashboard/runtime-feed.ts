@@ -30,6 +30,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     scaler: card.scaler,
     learning: (sensor) => handle.learning(sensor),
     openAlerts: () => handle.openAlerts(),
+    isSilent: (sensor) => handle.isSilent(sensor),
     levelDrift: (sensor) => handle.levelDrift(sensor),
     inputShifts: (sensor) => handle.inputShifts(sensor),
     status: () => {

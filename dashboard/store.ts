@@ -25,7 +25,8 @@ export type { AlertSpan } from './sensors.ts';
 /** One row of the sensor list. */
 export interface SensorSummary {
   name: string;
-  state: 'ok' | 'alert' | 'warming';
+  /** `silent`: the runtime's silent-sensor watch says it stopped reporting (its last score is stale, not normal). */
+  state: 'ok' | 'alert' | 'warming' | 'silent';
   lastTs: number | null;
   score: number | null;
   threshold: number | null;
@@ -240,14 +241,14 @@ export class DashboardStore {
     return this.rejectedLog.snapshot();
   }
 
-  /** Sensor list, alerting first, then by name. */
-  summaries(): SensorSummary[] {
+  /** Sensor list, alerting first, then by name; `isSilent`: the runtime's silent-sensor watch, when it has one. */
+  summaries(isSilent?: (sensor: string) => boolean): SensorSummary[] {
     const out: SensorSummary[] = [];
     for (const s of this.sensors.values()) {
       const last = s.scores.last();
       out.push({
         name: s.name,
-        state: s.open ? 'alert' : last ? 'ok' : 'warming',
+        state: s.open ? 'alert' : isSilent?.(s.name) ? 'silent' : last ? 'ok' : 'warming',
         lastTs: last?.[0] ?? s.raw.last()?.[0] ?? null,
         score: last?.[1] ?? null,
         threshold: last?.[2] ?? null,

@@ -98,7 +98,7 @@ export class PageTicks {
 
   private summaries(): ReturnType<DashboardStore['summaries']> {
     const now = Date.now();
-    if (!this.listed || this.listed.version !== this.store.version || now - this.listed.at > 1000) this.listed = { version: this.store.version, at: now, list: this.store.summaries() };
+    if (!this.listed || this.listed.version !== this.store.version || now - this.listed.at > 1000) this.listed = { version: this.store.version, at: now, list: this.store.summaries(this.feed.isSilent && ((n) => this.feed.isSilent!(n))) };
     return this.listed.list;
   }
 

@@ -206,7 +206,7 @@ function renderDetail(msg: TickMessage): void {
   }
   $('detail-name').textContent = x.name;
   $('detail-state').className = `badge badge-${x.state}`;
-  $('detail-state').textContent = x.state === 'alert' ? 'ALERT' : x.state === 'ok' ? 'normal' : 'warming up';
+  $('detail-state').textContent = x.state === 'alert' ? 'ALERT' : x.state === 'ok' ? 'normal' : x.state === 'silent' ? 'SILENT: no readings' : 'warming up';
   const facts = sensorFacts(x, msg.selected);
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }

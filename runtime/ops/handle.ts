@@ -51,6 +51,8 @@ export interface RuntimeHandle {
   health(): HealthReport;
   /** What a sensor's adaptive threshold has learnt and kept out; undefined for a static bar or an unseen sensor. */
   learning(sensor: string): ThresholdLearning | undefined;
+  /** Whether the silent-sensor watch has signalled the sensor silent (false without a watch). */
+  isSilent(sensor: string): boolean;
   /** The alerts open now (restored ones included), for a page that opens after a restart. */
   openAlerts(): OpenAlert[];
   /** The sensor's channels that level drift excuses now (their level wandered, unconfirmed); empty when none. */

@@ -65,6 +65,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     latency: () => ({ p50: flow.latency.quantile(0.5), p99: flow.latency.quantile(0.99) }),
     learning: (sensor) => a.thresholds().learning(sensor),
     openAlerts: () => a.thresholds().alerts.openAlerts(),
+    isSilent: (sensor) => a.thresholds().silence?.stateOf(sensor)?.silent ?? false,
     levelDrift: (sensor) => a.thresholds().levelDrift(sensor),
     inputShifts: (sensor) => a.thresholds().inputShifts(sensor),
     persist: () => a.thresholds().persist(),

@@ -87,6 +87,19 @@ describe('DashboardStore', () => {
     expect(s.spansOf('p')).toEqual([expect.objectContaining({ start: 40, end: 100, peakScore: 7 })]);
   });
 
+  it('a sensor the runtime says is silent is listed silent, not normal with its last score (a probe: a green "normal" for 2 minutes of silence)', () => {
+    const s = new DashboardStore({ now: () => 0 });
+    s.addVerdict(verdict('quiet', 1, 0.08));
+    s.addVerdict(verdict('talking', 1, 0.1));
+    const state = (list: ReturnType<DashboardStore['summaries']>, n: string) => list.find((x) => x.name === n)?.state;
+    const list = s.summaries((n) => n === 'quiet');
+    expect([state(list, 'quiet'), state(list, 'talking')]).toEqual(['silent', 'ok']);
+    expect(state(s.summaries(), 'quiet')).toBe('ok');
+    // An open alert still reads as one.
+    s.addAlert(alert('open', 'quiet', 2));
+    expect(state(s.summaries(() => true), 'quiet')).toBe('alert');
+  });
+
   it('without readings, shows the last window row in original units via the card scaler', () => {
     const s = new DashboardStore({ channels: ['x', 'y'], scaler: { kind: 'standard', offset: [10, 20], scale: [2, 4] }, now: () => 0 });
     // Window of 2 rows x 2 channels, scaled; last row (1, -1) -> (12, 16).
