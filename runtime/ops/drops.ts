@@ -120,7 +120,7 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
         : `${p.sensor} every ${span(p.usualMs)} against ${span(p.modelMs)}: its windows span ${(p.usualMs / p.modelMs).toPrecision(2)}x the time the model knows`;
       return [
         { oddPaceSensors: count, sensors, sensorCount, example: p },
-        `${count} sensor(s) report at another pace than the model's training interval, e.g. ${example} (judged anyway; gaps are measured against each sensor's own pace; window.readingIntervalMs)`,
+        `${count} sensor(s) report at another pace than the model's training interval, e.g. ${example} (judged anyway; a slower sensor's gaps are measured against its own pace; a faster one's windows hold less time than the model learnt from: check its publisher, or train at its rate; window.readingIntervalMs)`,
       ];
     },
     WARNING_INTERVAL_MS,

@@ -33,6 +33,9 @@ export class SensorState {
   steps = 0;
   /** Whether its pace was reported as slower than the model's interval. */
   paceTold = false;
+  /** The 80th percentile of its steps, unclamped (runtime/window/pace.ts `nextFastPace`), and whether it was told fast. */
+  fastStep = Number.NaN;
+  fastTold = false;
   /** Arrival time (ms) of its last reading, for idle eviction. */
   lastSeen = 0;
   /** Rows pushed so far: the next row's number. */

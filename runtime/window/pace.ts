@@ -24,6 +24,19 @@ export function nextPace(pace: number, step: number): number {
   return step < pace ? pace * (1 - RATE * 0.8) : pace * (1 + RATE * 0.2);
 }
 
+/**
+ * The 80th percentile of a sensor's steps, unclamped, by the same kind of update: a sensor whose steps are mostly
+ * shorter than the model's interval reports faster than the model was trained at (a flood, a publisher set to the
+ * wrong rate), so each window spans a fraction of the time the model knows. Pairs, per-channel messages a few ms apart
+ * and bursts leave long steps often enough to keep it up; only steps short most of the time bring it down.
+ */
+export function nextFastPace(fast: number, step: number, modelMs: number): number {
+  // Started at, and kept at most at, the model's interval: only a faster pace is of interest, and starting from a
+  // first short step it would take hundreds of steps to climb back (pairs 1 ms apart read as a flood).
+  if (Number.isNaN(fast)) fast = modelMs;
+  return Math.min(modelMs, step >= fast ? fast * (1 + RATE * 0.8) : fast * (1 - RATE * 0.2));
+}
+
 /** The share of long steps after the `n`th step (`long`: whether it was one): a plain share over the first PACE_STEPS, then a moving one. */
 export function nextLongShare(share: number, n: number, long: boolean): number {
   return share + ((long ? 1 : 0) - share) / Math.min(n, 2 * PACE_STEPS);

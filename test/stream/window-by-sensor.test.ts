@@ -199,7 +199,19 @@ describe('windowBySensor', () => {
     for (let i = 0; i < 50; i++) fast.push(9900 + 5000 + 100 * i);
     const f = await run(fast);
     expect(f.counters).toMatchObject({ readingGaps: 1, readingsMissing: 4, gapResets: 1 });
-    expect(f.paces).toEqual([]);
+    // Its pace is said, as faster (an operator's probe: a sensor flooding at 1,000/s against a 1 Hz model went unsaid).
+    expect(f.paces).toEqual([['s', expect.any(Number), 1000, false]]);
+    expect(f.paces[0][1]).toBeLessThan(200);
+    // Pairs 1 ms apart every second say nothing (every other step is a second); a flood after a normal start is said
+    // once, again only after it recovered.
+    expect((await run(Array.from({ length: 200 }, (_, i) => 1000 * Math.floor(i / 2) + (i % 2)))).paces).toEqual([]);
+    const flood: number[] = Array.from({ length: 50 }, (_, i) => 1000 * i);
+    const at = (dt: number, n: number) => { for (let i = 0; i < n; i++) flood.push(flood[flood.length - 1] + dt); };
+    at(1, 300);
+    at(1000, 300);
+    at(1, 300);
+    const fl = await run(flood);
+    expect(fl.paces.map((p) => p[1] < 10)).toEqual([true, true]);
     // Found by a second review, each left without a judged window by a pace dragged down by short steps: a first
     // step of 1 ms, pairs 1 ms apart every second, a backlog of 300 readings arriving in one millisecond.
     const judged = async (ts: number[]) => (await run(ts)).windows;
