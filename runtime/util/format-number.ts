@@ -8,8 +8,10 @@ export function formatNumber(x: number): string {
   return x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1');
 }
 
-/** Three significant digits, in exponent form below 0.001 and from 100,000 (`0.457`, `12.5`, `1.20e+5`). */
+/** Three significant digits, whole from 1,000, in exponent form below 0.001 and from 100,000 (`0.457`, `12.5`, `6060`, `1.20e+5`). */
 export function formatShort(x: number): string {
   const a = Math.abs(x);
-  return a !== 0 && (a < 0.001 || a >= 1e5) ? x.toExponential(2) : x.toPrecision(3);
+  if (a !== 0 && (a < 0.001 || a >= 1e5)) return x.toExponential(2);
+  // toPrecision(3) writes 6060 as 6.06e+3: a whole number reads better there (an operator's probe).
+  return a >= 1000 ? String(Math.round(x)) : x.toPrecision(3);
 }
