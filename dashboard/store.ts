@@ -174,7 +174,8 @@ export class DashboardStore {
       const span = s.open ?? this.openedLate(s, e);
       span.end = e.tsLast;
       if (e.peakScore !== undefined) span.peakScore = Math.max(span.peakScore, e.peakScore);
-      if (isCritical(span.peakScore, span.threshold)) span.critical = true;
+      // The tracker's word, judged against each window's own threshold (an adaptive bar moves): not recomputed here.
+      if (e.critical) span.critical = true;
       // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
       if (e.cause) span.cause = e.cause;
       s.open = null;
@@ -211,6 +212,7 @@ export class DashboardStore {
       peakScore: e.peakScore ?? e.score,
       threshold: e.threshold,
       contributors: e.contributors,
+      ...((e.critical || e.type === 'escalate') && { critical: true }),
       ...(e.cause ? { cause: e.cause } : {}),
     };
     s.alerts++;

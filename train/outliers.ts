@@ -7,9 +7,12 @@
  * cell) or `--outliers keep` trains on them as they are.
  *
  * The rule, per channel, on its sorted values: the bulk's spread is the 1st-99th percentile range (at least 1 % of
- * the median's size); a group of at most 1 % of the cells at either end is gross when the step between it and the
- * rest is more than GROSS_GAP spreads. A fault or a spike of ten times the normal range stays (its step is far
- * smaller), and so does anything that makes up more than 1 % of the rows (an operating point, not an outlier).
+ * the median's size); a group of at most 1 % of the cells at either end, set apart from the rest by a step of more
+ * than GROSS_GAP spreads, is gross when its values are also implausible for the channel: of the other sign than every
+ * other value (-9999 in a vibration, a temperature of -9999 where all else is above 0), or ABSURD times the channel's
+ * size or spread away (1e30). Real rare states stay, however far: a pump off (0 in a channel near 1), a valve closed,
+ * inrush current at 6x, a relief at 8 bar over 5, a flow that idles near 0 with a little production (a review found
+ * each refused by the gap alone); so does anything that makes up more than 1 % of the rows.
  */
 import type { Series } from '@vigil/runtime';
 
@@ -19,6 +22,8 @@ export const OUTLIER_POLICIES: readonly OutlierPolicy[] = ['error', 'ffill', 'ke
 
 /** Steps between an end group and the rest larger than this many bulk spreads mark the group gross. */
 export const GROSS_GAP = 50;
+/** An end group this many times the channel's size (its median, or its spread) from the median is absurd whatever its sign. */
+export const ABSURD = 1e6;
 /** The largest share of a channel's cells an end group may hold. */
 const MAX_SHARE = 0.01;
 
@@ -67,6 +72,12 @@ export function grossOutliers(s: Series): GrossOutliers[] {
         high = v[i - 1];
       }
     }
+    // Set apart by the gap is not enough: the group must also be implausible for the channel (its innermost value,
+    // the one nearest the rest, stands for it: the others lie further out).
+    const size = Math.max(Math.abs(median), spread);
+    const absurd = (x: number) => Math.abs(x - median) >= ABSURD * size;
+    if (low !== -Infinity && !(absurd(prev(v, low)) || (prev(v, low) < 0 && p01 > 0))) low = -Infinity;
+    if (high !== Infinity && !(absurd(next(v, high)) || (next(v, high) > 0 && p99 < 0))) high = Infinity;
     if (low === -Infinity && high === Infinity) continue;
     let count = 0;
     for (let r = 0; r < n; r++) {
@@ -76,6 +87,18 @@ export function grossOutliers(s: Series): GrossOutliers[] {
     out.push({ channel: c, low, high, count, p01, p99 });
   }
   return out;
+}
+
+/** The largest sorted value below `x` (the low group's innermost), and the smallest above it (the high group's). */
+function prev(sorted: Float64Array, x: number): number {
+  let i = 0;
+  while (i + 1 < sorted.length && sorted[i + 1] < x) i++;
+  return sorted[i];
+}
+function next(sorted: Float64Array, x: number): number {
+  let i = sorted.length - 1;
+  while (i > 0 && sorted[i - 1] > x) i--;
+  return sorted[i];
 }
 
 /**

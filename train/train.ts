@@ -188,6 +188,7 @@ function trainingRecord(o: Resolved, fitted: FitResult, r: { source: string; row
     loss: last.loss, valLoss: Number.isFinite(last.valLoss) ? last.valLoss : null, bestLoss: fitted.bestLoss,
     engine: fitted.engine, backend: r.backend.name, backendDescription: r.backend.description, seconds: fitted.seconds, exportMaxAbsDiff: r.diff,
     fill: o.fill,
+    outliers: o.outliers,
     contamination: r.robust ? robustRecord(o.contamination, r.trim!.radius, r.robust, r.nTrain, r.nVal) : { setting: 0 },
   };
 }

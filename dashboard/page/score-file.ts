@@ -4,6 +4,7 @@
  * what `vigil score` computes.
  */
 import { parseCsv, type FillPolicy } from '@vigil/runtime/data/csv.ts';
+import { csvField } from '@vigil/runtime/data/csv-records.ts';
 import { rowCount, type Series } from '@vigil/runtime/data/series.ts';
 import { parseCard, type ModelCard } from '@vigil/runtime/model/card.ts';
 import { servingRanges } from '@vigil/runtime/model/ranges.ts';
@@ -70,11 +71,11 @@ export async function scoreFile(inp: ScoreInputs): Promise<FileScores> {
 export function scoresCsv(r: FileScores): string {
   const C = r.card.channels.length;
   const raw = r.series.rawTimestamps;
-  const lines = [`timestamp,score,threshold,alert,${r.card.channels.map((c) => `err_${c}`).join(',')}`];
+  const lines = [`timestamp,score,threshold,alert,${r.card.channels.map((c) => csvField(`err_${c}`)).join(',')}`];
   for (let i = 0; i < r.scores.length; i++) {
     const ts = raw ? raw[i] : new Date(r.series.timestamps[i]).toISOString();
     const errs = Array.from(r.perChannel.subarray(i * C, (i + 1) * C), (x) => formatNumber(x));
-    lines.push(`${/[",\n]/.test(ts) ? `"${ts.replace(/"/g, '""')}"` : ts},${formatNumber(r.scores[i])},${formatNumber(r.thresholds[i])},${r.alerts[i]},${errs.join(',')}`);
+    lines.push(`${csvField(ts)},${formatNumber(r.scores[i])},${formatNumber(r.thresholds[i])},${r.alerts[i]},${errs.join(',')}`);
   }
   return `${lines.join('\n')}\n`;
 }

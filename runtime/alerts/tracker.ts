@@ -47,7 +47,7 @@ export type AlertStep =
   | { kind: 'suppressed' }
   | { kind: 'open'; verdict: Verdict }
   | { kind: 'escalate'; verdict: Verdict; openedAt: number }
-  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict };
+  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean };
 
 /** Validate a policy; the message names the field and what was expected. */
 export function checkPolicy(p: AlertPolicy): AlertPolicy {
@@ -181,7 +181,7 @@ export class AlertTracker {
       return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
     }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };
-    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak! };
+    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical };
     this.openedAt = undefined;
     this.peak = undefined;
     this.lastClosedAt = v.tsLast;

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { once } from 'node:events';
 import { Command } from 'commander';
 import { readCsv, type FillPolicy } from '../data/csv.ts';
+import { csvField } from '../data/csv-records.ts';
 import { timestampGaps, gapsNote, span } from '../data/sampling.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
@@ -141,9 +142,6 @@ export async function writeScoresCsv(path: string, res: ScoreResult, channels: s
     throw err;
   }
 }
-
-/** A CSV field, quoted when it holds a comma, a quote or a line break. */
-const csvField = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
 
 async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels: string[]): Promise<void> {
   const C = channels.length;

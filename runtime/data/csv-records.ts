@@ -154,3 +154,8 @@ export function csvRecords(text: string, opts: CsvRecordOptions = {}): { separat
   const r = new CsvRecords(text, opts);
   return { separator: r.separator, ...r.rest() };
 }
+
+/** A CSV field as written: quoted (RFC 4180) when it holds a comma, a quote or a line break. */
+export function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -60,7 +60,7 @@ export interface CsvOptions {
   file?: string;
   /** Told what the reader did on its own (label columns set aside, cells filled, rows sorted), one line each. */
   onNote?: (note: string) => void;
-  /** Refuse a channel with more than this share of its cells filled by `fill` (training: it is no signal). */
+  /** Refuse a channel with more than this share of its cells text filled by `fill` (training: it is no signal; empty cells do not count). */
   maxFilledShare?: number;
   /** The command takes `--ignore` (train, replay): a text cell's message suggests it. */
   ignorable?: boolean;
@@ -82,11 +82,6 @@ const DECIMAL_COMMA = /^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$/;
 /** Choose channel, label and ignored columns by the one rule every command shares. */
 function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLine: number) {
   const colNames = names.slice(1);
-  // Commands match channels by name: two columns of one name would both read the later one.
-  const dup = colNames.findIndex((n, i) => colNames.indexOf(n) !== i);
-  if (dup >= 0) {
-    throw new CsvError(`${file}:${headerLine}: columns ${colNames.indexOf(colNames[dup]) + 2} and ${dup + 2} are both named '${colNames[dup]}'; expected every column to have its own name (rename one in the export)`, file, headerLine, colNames[dup]);
-  }
   const lower = (xs: readonly string[]) => new Set(xs.map((x) => x.toLowerCase()));
   const ignored = lower(opts.ignore ?? []);
   const unknownIgnored = [...(opts.ignore ?? [])].filter((n) => !colNames.some((c) => c.toLowerCase() === n.toLowerCase()));
@@ -108,6 +103,13 @@ function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLi
     if (labels.length) {
       opts.onNote?.(`${file}: label column(s) ${labels.map((c) => c.n).join(', ')} set aside, not channels (name them in --channels to use them as channels)`);
     }
+  }
+  // Commands match channels by name: two channel columns of one name would both read the later one. (Columns no
+  // command reads, ignored or set aside, may repeat.)
+  const dup = channelCols.find((c, k) => channelCols.findIndex((d) => d.n === c.n) !== k);
+  if (dup) {
+    const first = channelCols.find((c) => c.n === dup.n)!;
+    throw new CsvError(`${file}:${headerLine}: columns ${first.i + 1} and ${dup.i + 1} are both named '${dup.n}'; expected every channel column to have its own name (rename one in the export, or --ignore the name)`, file, headerLine, dup.n);
   }
   return { channelCols, extraCols };
 }
@@ -178,7 +180,9 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
             : ` (or pass --fill ffill; --ignore '${col.n}' if the column is not a sensor's)`;
           throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}${why.startsWith('has a decimal comma') ? '' : `; expected ${expected}`}${fix}`, file, lineNo, col.n);
         }
-        filledPer[j]++;
+        // Text, not an empty cell: a channel a historian records only when it changes is mostly empty, and rightly
+        // forward-filled; one mostly of words or decimal commas is no signal.
+        if (cell.trim() !== '' && !outside) filledPer[j]++;
         if (filled++ === 0) firstFill = `${file}:${lineNo} column '${col.n}' '${cell}'`;
         if (filledAt.at(-1) !== ts.length - 1) filledAt.push(ts.length - 1);
       }
@@ -194,7 +198,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   if (mostlyFilled >= 0) {
     const name = channelCols[mostlyFilled].n;
     throw new CsvError(
-      `${file}: column '${name}': ${filledPer[mostlyFilled]} of ${ts.length} cells were not numbers and were filled by --fill ${fill}; expected a sensor's readings ` +
+      `${file}: column '${name}': ${filledPer[mostlyFilled]} of ${ts.length} cells were text, not numbers, and were filled by --fill ${fill}; expected a sensor's readings ` +
         `(more than ${Math.round(100 * opts.maxFilledShare!)} % filled is no signal to learn): --ignore '${name}' if it is not a sensor's, or fix the export (decimal mark, a text column)`,
       file, headerLine, name,
     );
@@ -308,14 +312,16 @@ function orderRows(s: Series, lineNos: number[], order: 'strict' | 'sort', file:
 
 /** Read a CSV file into a series. */
 export function readCsv(path: string, opts: CsvOptions = {}): Series {
-  return parseCsv(utf8Text(readFileSync(path), opts.file ?? path), { ...opts, file: opts.file ?? path });
+  return parseCsv(utf8Text(readFileSync(path), opts.file ?? path, opts.onNote), { ...opts, file: opts.file ?? path });
 }
 
 /**
- * A file's text, refused unless it is UTF-8 (with or without a BOM): a UTF-16 export reads as letters between NULs,
- * and a Windows-1252 one turns 'temp [°C]' into 'temp [\uFFFD C]', a channel name no live reading will ever match.
+ * A file's text as UTF-8 (with or without a BOM). A UTF-16 export (letters between NULs) is refused, and so is a
+ * header with bytes that are not UTF-8: a Windows-1252 export turns 'temp [°C]' into 'temp [\uFFFD C]', a channel
+ * name no live reading will ever match. Elsewhere such bytes reach the cells: in a channel or the time column they
+ * fail as any bad cell does; in a column no command reads (a note, a label) they are said once in `onNote`.
  */
-export function utf8Text(bytes: Buffer, file: string): string {
+export function utf8Text(bytes: Buffer, file: string, onNote?: (note: string) => void): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 4096).includes(0)) {
     throw new CsvError(`${file}: the file is UTF-16 (or binary), not text vigil reads; expected UTF-8: save or export it as UTF-8 CSV`, file, 1);
   }
@@ -325,6 +331,10 @@ export function utf8Text(bytes: Buffer, file: string): string {
     const text = bytes.toString('utf8');
     const bad = text.indexOf('\uFFFD');
     const line = text.slice(0, bad).split('\n').length;
-    throw new CsvError(`${file}:${line}: bytes that are not UTF-8 (a Windows-1252 or Latin-1 export? '°' and 'µ' are written differently there); expected UTF-8: save or export it as UTF-8 CSV`, file, line);
+    const why = "bytes that are not UTF-8 (a Windows-1252 or Latin-1 export? '°' and 'µ' are written differently there)";
+    const header = text.replace(/^\uFEFF/, '').search(/\r?\n/);
+    if (header < 0 || bad <= header) throw new CsvError(`${file}:${line}: ${why} in the header; expected UTF-8: save or export it as UTF-8 CSV`, file, line);
+    onNote?.(`${file}:${line}: ${why}; read as U+FFFD (a cell of a channel or the time column holding one is refused as any bad cell): save it as UTF-8 CSV`);
+    return text;
   }
 }

@@ -173,9 +173,10 @@ export class GapWatch {
   /**
    * Sensor `s` of `card` steps from its last reading to one at `ts`; returns whether its window restarts. A warm
    * reading (a restart's tail) and the first live one after it (its step spans vigil's own downtime) count no gap;
-   * the latter teaches no pace either. Call before the reading is appended.
+   * the latter teaches no pace either. `arrival`: the reading is stamped on arrival (its steps say nothing of a fast
+   * pace). Call before the reading is appended.
    */
-  step(card: Pick<ModelCard, 'window' | 'data'>, s: SensorState, sensor: string, ts: number, warm: boolean, afterTail: boolean): boolean {
+  step(card: Pick<ModelCard, 'window' | 'data'>, s: SensorState, sensor: string, ts: number, warm: boolean, afterTail: boolean, arrival = false): boolean {
     if (card !== this.limitsOf) {
       this.limits = gapLimits(card, this.o);
       this.limitsOf = card;
@@ -193,7 +194,8 @@ export class GapWatch {
     const told = afterTail ? undefined : learnPace(s, step, limits.intervalMs, !warm);
     if (told) this.o.onPace?.(sensor, s.usualStep, limits.intervalMs, told.irregular);
     // Said with the step that tipped it (the percentile is still on its way down then).
-    if (!warm && !afterTail && fasterThanModel(s, step, limits.intervalMs)) this.o.onPace?.(sensor, Math.min(step, s.fastStep), limits.intervalMs, false);
+    // Stamped on arrival, a flushed backlog's steps are how fast it arrived, not how fast it was measured.
+    if (!warm && !afterTail && !arrival && fasterThanModel(s, step, limits.intervalMs)) this.o.onPace?.(sensor, Math.min(step, s.fastStep), limits.intervalMs, false);
     return reset;
   }
 }

@@ -137,6 +137,8 @@ export interface AlertEvent {
   openedAt?: number;
   durationMs?: number;
   peakScore?: number;
+  /** On close: it had a window at the critical multiple of that window's threshold (it opened critical or escalated). */
+  critical?: boolean;
 }
 
 /** What the pipeline emits per scored window: the verdict, the alert event it caused, and the alert state after it. */

@@ -68,6 +68,22 @@ describe('alert escalation', () => {
   });
 });
 
+describe('critical is judged against each window\'s own threshold', () => {
+  it('an adaptive bar that rose: peak 3 against a bar of 2 is no escalation, and the dashboard does not call it critical (a review)', () => {
+    const t = new AlertTracker(policy);
+    const at = (ts: number, score: number, threshold: number): Verdict => ({ ...verdict(ts, score), threshold, anomaly: score > threshold });
+    const store = new DashboardStore({ channels: ['a', 'b'] });
+    for (const [ts, score, thr] of [[1000, 1.5, 1], [2000, 3, 2], [3000, 0.5, 2], [4000, 0.5, 2]]) {
+      const step = t.step(at(ts, score, thr));
+      expect(step.kind).not.toBe('escalate');
+      const e = alertEventOf(step, card);
+      if (e) store.addAlert(e);
+    }
+    expect(store.recentAlerts()[0]).toMatchObject({ end: 4000, peakScore: 3 });
+    expect(store.recentAlerts()[0].critical).toBeUndefined();
+  });
+});
+
 describe('open alerts on a page opened after a restart', () => {
   it('a restored open alert shows as open (and critical) before its next event; its close ends it', () => {
     const t = new AlertTracker(policy);

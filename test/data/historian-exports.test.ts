@@ -18,6 +18,11 @@ describe('historian exports', () => {
     );
   });
 
+  it('columns no command reads may share a name', () => {
+    expect(parseCsv('ts,a,status,status\n1,2,x,y\n', { ignore: ['status'] }).channels).toEqual(['a']);
+    expect(parseCsv('ts,a,label,label\n1,2,0,0\n').channels).toEqual(['a']);
+  });
+
   it('refuses a day the calendar does not have instead of rolling it over', () => {
     expect(parseTimestamp('2024-02-30 00:00:00')).toBeNaN();
     expect(parseTimestamp('2024-02-30T00:00:00Z')).toBeNaN();
@@ -67,8 +72,11 @@ describe('historian exports', () => {
     expect(() => parseCsv('ts,a,p\n1,1,4\n2,1,Bad\n', { file: 'f.csv', ignorable: true })).toThrow(/'Bad' is not a number; expected a finite number \(or pass --fill ffill\)$/);
     // --fill zero over a whole text column wrote a model of zeros before.
     const text = `ts,a,status\n${Array.from({ length: 10 }, (_, r) => `${r + 1},${r},${r < 4 ? r : 'ON'}`).join('\n')}\n`;
-    expect(() => parseCsv(text, { file: 'f.csv', fill: 'zero', maxFilledShare: 0.5 })).toThrow(/column 'status': 6 of 10 cells were not numbers and were filled by --fill zero; .*--ignore 'status'/);
+    expect(() => parseCsv(text, { file: 'f.csv', fill: 'zero', maxFilledShare: 0.5 })).toThrow(/column 'status': 6 of 10 cells were text, not numbers, and were filled by --fill zero; .*--ignore 'status'/);
     expect(parseCsv(text, { fill: 'zero', maxFilledShare: 0.6 }).channels).toEqual(['a', 'status']);
+    // A setpoint recorded only when it changes (mostly empty cells) is forward-filled, not refused (a review).
+    const sparse = `ts,a,setpoint\n${Array.from({ length: 10 }, (_, r) => `${r + 1},${r},${r % 5 === 0 ? 50 + r : ''}`).join('\n')}\n`;
+    expect(Array.from(parseCsv(sparse, { fill: 'ffill', maxFilledShare: 0.5 }).data.filter((_, i) => i % 2 === 1))).toEqual([50, 50, 50, 50, 50, 55, 55, 55, 55, 55]);
   });
 
   it('--sort refuses when most rows repeat a timestamp (date and time in two columns kept 40 of 5,760 rows)', () => {
@@ -80,7 +88,16 @@ describe('historian exports', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-enc-'));
     const latin1 = join(dir, 'latin1.csv');
     writeFileSync(latin1, Buffer.concat([Buffer.from('ts,a\n1,2\n2,3\n'), Buffer.from('3,4 \xb0C\n', 'latin1')]));
-    expect(() => readCsv(latin1)).toThrow(/latin1\.csv:4: bytes that are not UTF-8/);
+    expect(() => readCsv(latin1)).toThrow(/latin1\.csv:4: column 'a': '4 \uFFFDC' is not a number/);
+    const header = join(dir, 'header.csv');
+    writeFileSync(header, Buffer.concat([Buffer.from('ts,temp [', 'latin1'), Buffer.from('\xb0C]\n1,2\n', 'latin1')]));
+    expect(() => readCsv(header)).toThrow(/header\.csv:1: bytes that are not UTF-8 .* in the header/);
+    // In a column no command reads (a note, ignored): read, and said once (a review: one 'Störung' refused the file).
+    const notes: string[] = [];
+    const note = join(dir, 'note.csv');
+    writeFileSync(note, Buffer.concat([Buffer.from('ts,a,Bemerkung\n1,2,ok\n'), Buffer.from('2,3,St\xf6rung\n', 'latin1')]));
+    expect(readCsv(note, { ignore: ['Bemerkung'], onNote: (n) => notes.push(n) }).channels).toEqual(['a']);
+    expect(notes.join('\n')).toMatch(/note\.csv:3: bytes that are not UTF-8/);
     const utf16 = join(dir, 'utf16.csv');
     writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ts,a\n1,2\n', 'utf16le')]));
     expect(() => readCsv(utf16)).toThrow(/utf16\.csv: the file is UTF-16/);

@@ -212,6 +212,12 @@ describe('windowBySensor', () => {
     at(1, 300);
     const fl = await run(flood);
     expect(fl.paces.map((p) => p[1] < 10)).toEqual([true, true]);
+    // Stamped on arrival (no ts in the payload), a backlog flushed at once is how fast it arrived: nothing said (a review).
+    const stamped: DataGap[] = [];
+    const told: unknown[] = [];
+    const arrivals = flood.slice(0, 350).map((t) => ({ ...rd('s', t, { a: 1, b: 0 }), arrival: true as const }));
+    await lastValueFrom(from(arrivals).pipe(windowBySensor(timed, { counters: createCounters(), onGap: (g) => stamped.push(g), onPace: (...p) => told.push(p) }), toArray()));
+    expect(told).toEqual([]);
     // Found by a second review, each left without a judged window by a pace dragged down by short steps: a first
     // step of 1 ms, pairs 1 ms apart every second, a backlog of 300 readings arriving in one millisecond.
     const judged = async (ts: number[]) => (await run(ts)).windows;

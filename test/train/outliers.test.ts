@@ -39,6 +39,23 @@ describe('gross outliers in training data', () => {
     expect(grossOutliers(withCells(clean, c, Array.from({ length: 30 }, (_, i) => 600 + i), values[500] + 1000 * range))).toEqual([]);
   });
 
+  it('real rare states are no outliers, however far (a review found each refused by a gap-only rule)', () => {
+    const n = 5000;
+    const series = (f: (r: number) => number): Series => ({ timestamps: Float64Array.from({ length: n }, (_, r) => r * 1000), channels: ['x'], data: Float32Array.from({ length: n }, (_, r) => f(r)) });
+    const noise = (r: number) => Math.sin(r * 12.9898) * 0.05;
+    const cases: Record<string, (r: number) => number> = {
+      'a pump off (0 in a channel near 1) for 20 rows': (r) => (r >= 1000 && r < 1020 ? 0 : 1),
+      'a valve closed (100 -> 0) for 30 rows': (r) => (r >= 2000 && r < 2030 ? 0 : 100),
+      'inrush current at 6x in five rows': (r) => ([100, 900, 1700, 2500, 3300].includes(r) ? 60 : 10 + noise(r)),
+      'a flow idling near 0 with 40 rows of production': (r) => (r >= 4000 && r < 4040 ? 50 + noise(r) : Math.abs(noise(r))),
+      'a relief at 8 bar over 5 for 3 rows': (r) => (r >= 3000 && r < 3003 ? 8 : 5 + noise(r)),
+    };
+    for (const [what, f] of Object.entries(cases)) expect(grossOutliers(series(f)), what).toEqual([]);
+    // A sentinel of the other sign, or absurdly far, still is one.
+    expect(grossOutliers(series((r) => (r === 10 ? -9999 : 10 + noise(r))))).toHaveLength(1);
+    expect(grossOutliers(series((r) => (r === 10 ? 3e9 : noise(r) + 0.5)))).toHaveLength(1);
+  });
+
   it('ffill carries the last good value over them and says so; keep keeps them', () => {
     const bad = withCells(clean, 2, [0, 1, 400], -9999);
     const notes: string[] = [];

@@ -34,6 +34,7 @@ import { keepThreshold } from './keep-threshold.ts';
 import { lineageOf } from './lineage.ts';
 import type { TrainEngineName } from '../engine.ts';
 import { checkEngine } from '../train-options.ts';
+import { OUTLIER_POLICIES, type OutlierPolicy } from '../outliers.ts';
 
 /** Options of `adaptModel`; all but model and data have defaults (`ADAPT_OPTION_TABLE`). */
 export interface AdaptOptions {
@@ -61,6 +62,8 @@ export interface AdaptOptions {
   keep?: number;
   seed?: number;
   fill?: FillPolicy;
+  /** Gross outliers in the data read (train/outliers.ts); absent: the policy the model was trained with. */
+  outliers?: OutlierPolicy;
   sort?: boolean;
   backend?: string;
   /** What computes the gradient steps (../engine.ts), and ONNX Runtime's threads. */
@@ -162,7 +165,11 @@ function replayFile(card: ModelCard, given: string | undefined, cardPath: string
 function gatherWindows(options: AdaptOptions, loaded: LoadedModel, o: ReturnType<typeof resolveAdaptOptions>) {
   const parent = loaded.card;
   const replay = replayFile(parent, options.replay, loaded.cardPath);
-  const read = { fill: o.fill, sort: options.sort, onNote: options.onNote };
+  // Gross outliers as the model was trained (train/outliers.ts): its own policy, recorded in the card; a card from
+  // before the check was trained on whatever its file held, so its replay keeps them.
+  const outliers = options.outliers ?? OUTLIER_POLICIES.find((p) => p === parent.training.outliers) ?? 'keep';
+  check(OUTLIER_POLICIES.includes(outliers), `--outliers must be ${OUTLIER_POLICIES.join(', ')}, got '${outliers}'`);
+  const read = { fill: o.fill, sort: options.sort, onNote: options.onNote, outliers };
   const setOpts = { holdout: o.holdout, replayRatio: o.replayRatio, seed: o.seed, read };
   check((options.data === undefined) !== (options.reservoir === undefined), 'give the recent data as --data <csv> or --reservoir <file>, exactly one of them');
   const pool = options.reservoir ? reservoirWindows(parent, options.reservoir, o.holdout) : undefined;
