@@ -228,6 +228,21 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
     expect(existsSync(`${model}.versions`)).toBe(false);
   });
 
+  it('replays a training file with gross outliers under the policy the model was trained with (a review: --outliers keep, then every adapt failed)', async () => {
+    const s = pumpSeries(1500, 11).series;
+    const data = s.data.slice();
+    for (const r of [100, 700]) data[r * C + 4] = -9999;
+    writeFileSync(`${dir}/sentinel.csv`, toCsv({ ...s, data }));
+    const res = await trainModel({ data: `${dir}/sentinel.csv`, out: `${dir}/kept/pump`, epochs: 5, backend: 'wasm', outliers: 'keep' });
+    res.model.dispose();
+    expect(loadModel(`${dir}/kept/pump`).card.training.outliers).toBe('keep');
+    const { value, out } = await quietly(() => run(['--model', `${dir}/kept/pump`, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet', '--epochs', '3']));
+    expect(out).toMatch(/^adapt: (adapted|refused)/m);
+    expect([0, 3]).toContain(value);
+    // The default policy, asked of the same replay, refuses it naming the outliers.
+    await expect(quietly(() => run(['--model', `${dir}/kept/pump`, '--data', `${dir}/recent.csv`, '--backend', 'wasm', '--quiet', '--outliers', 'error']))).rejects.toThrow(/gross outliers/);
+  });
+
   it('refuses recent data with nothing to learn (held-back error does not fall)', async () => {
     const model = copy('same');
     const { value, out } = await quietly(() => run(['--model', model, '--data', `${dir}/same.csv`, '--backend', 'wasm', '--quiet']));
