@@ -4,6 +4,7 @@
  * plus the list of events (contiguous labelled stretches) used for detection delay.
  */
 import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
+import { LABEL_COLUMNS } from '@vigil/runtime/data/csv.ts';
 import { boolColumn, findColumn, TIMESTAMP_COLUMNS, type Table } from './table.ts';
 
 /** One labelled event as epoch-ms bounds (inclusive), with its type when the labels name one. */
@@ -68,9 +69,11 @@ export function truthFromTable(t: Table, timestamps: Float64Array, sensor?: stri
     return { label, events };
   }
   const tsCol = findColumn(t, TIMESTAMP_COLUMNS);
-  const labelCol = findColumn(t, ['label', 'is_anomaly', 'anomaly']);
+  // Every name the CSV reader sets aside as ground truth (runtime/data/csv.ts LABEL_COLUMNS): a `fault` column is
+  // refused by no command (a first-time user's was refused here, and only here).
+  const labelCol = findColumn(t, [...LABEL_COLUMNS]);
   if (tsCol < 0 || labelCol < 0) {
-    throw new Error(`${t.file}: expected intervals (columns start,end) or per-timestamp labels (a time column: ${TIMESTAMP_COLUMNS.join('/')}, and a label column: label/is_anomaly/anomaly); found ${t.header.join(', ')}`);
+    throw new Error(`${t.file}: expected intervals (columns start,end) or per-timestamp labels (a time column: ${TIMESTAMP_COLUMNS.join('/')}, and a label column: ${LABEL_COLUMNS.join('/')}); found ${t.header.join(', ')}`);
   }
   const lab = boolColumn(t, labelCol);
   const byTime = new Map<number, number>();

@@ -98,11 +98,11 @@ function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLi
     const missing = opts.channels.filter((n) => !byName.has(n));
     if (missing.length) throw new CsvError(`${file}: no column(s) ${missing.join(', ')}; expected ${opts.channels.join(', ')}, found ${colNames.join(', ')}`, file, headerLine);
     channelCols = opts.channels.map((n) => byName.get(n)!);
-  } else {
-    const labels = extraCols.filter((c) => LABEL_COLUMNS.includes(c.n.toLowerCase()));
-    if (labels.length) {
-      opts.onNote?.(`${file}: label column(s) ${labels.map((c) => c.n).join(', ')} set aside, not channels (name them in --channels to use them as channels)`);
-    }
+  }
+  // Said whether or not channels were named (vigil score names the card's): the README promises the note.
+  const labels = extraCols.filter((c) => LABEL_COLUMNS.includes(c.n.toLowerCase()));
+  if (labels.length) {
+    opts.onNote?.(`${file}: label column(s) ${labels.map((c) => c.n).join(', ')} set aside, not channels${opts.channels ? '' : ' (name them in --channels to use them as channels)'}`);
   }
   // Commands match channels by name: two channel columns of one name would both read the later one. (Columns no
   // command reads, ignored or set aside, may repeat.)

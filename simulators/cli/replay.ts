@@ -74,7 +74,8 @@ export function replayCommand(): Command {
     .option('--no-progress', 'no progress display')
     .addHelpText('after', `
 Examples:
-  vigil simulate replay --data ../shared/datasets/nab/data/realKnownCause --speed max
+  vigil simulate replay --data ../shared/datasets/nab/data/realKnownCause --speed max --timestamps now
+      (at --speed max, the default --timestamps shift stamps days of data into the future, which vigil run refuses)
   vigil simulate replay --data pump.csv --speed realtime --loop --format flat --qos 1`)
     .action(async (o: ReplayCliOptions) => {
       const { tracks: all, skipped } = loadTracks(o.data, { fill: o.fill, channels: o.channels, ignore: o.ignore, onNote: (n) => process.stderr.write(`note: ${n}\n`) });

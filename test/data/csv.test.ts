@@ -76,6 +76,10 @@ describe('parseCsv: label columns (issue 17.3)', () => {
     expect(Object.keys(s.extra ?? {})).toEqual(['Anomaly', 'changepoint', 'is_anomaly', 'fault', 'label']);
     expect(s.extra?.fault).toEqual(['none', 'bearing']);
     expect(notes).toEqual(['f.csv: label column(s) Anomaly, changepoint, is_anomaly, fault, label set aside, not channels (name them in --channels to use them as channels)']);
+    // Also when the channels are named (vigil score names the card's): said, as the README promises (a new user saw none).
+    notes.length = 0;
+    parseCsv(text, { file: 'f.csv', channels: ['a'], onNote: (n) => notes.push(n) });
+    expect(notes).toEqual(['f.csv: label column(s) Anomaly, changepoint, is_anomaly, fault, label set aside, not channels']);
   });
   it('makes a label column a channel when named in channels, and drops --ignore columns', () => {
     const s = parseCsv(text, { channels: ['b', 'changepoint'] });

@@ -82,6 +82,16 @@ describe('labelled evaluation', () => {
     expect(formatLabelMetrics(evaluateAlerts(s.timestamps, s.alert, truth.label, truth.events), 'x')).not.toContain('hold no scored row');
   });
 
+  it('per-timestamp labels may be in any column every command sets aside as ground truth (a first-time user\'s fault column was refused)', () => {
+    const f = fixture();
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    const byLabel = truthFromTable(readTable(f.points), s.timestamps);
+    for (const name of ['fault', 'changepoint', 'Fault']) {
+      const renamed = tmpFile(`${name}.csv`, readFileSync(f.points, 'utf8').replace('timestamp,label', `timestamp,${name}`));
+      expect(truthFromTable(readTable(renamed), s.timestamps).label).toEqual(byLabel.label);
+    }
+  });
+
   it('per-timestamp labels and a label column in the scores give the same answer as intervals', () => {
     const f = fixture();
     const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
