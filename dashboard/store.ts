@@ -27,6 +27,8 @@ export interface SensorSummary {
   name: string;
   /** `silent`: the runtime's silent-sensor watch says it stopped reporting (its last score is stale, not normal). */
   state: 'ok' | 'alert' | 'warming' | 'silent';
+  /** Signalled silent by the runtime, whatever its state (an alert open on a sensor gone quiet cannot close). */
+  silent?: boolean;
   lastTs: number | null;
   score: number | null;
   threshold: number | null;
@@ -248,9 +250,11 @@ export class DashboardStore {
     const out: SensorSummary[] = [];
     for (const s of this.sensors.values()) {
       const last = s.scores.last();
+      const silent = isSilent?.(s.name) === true;
       out.push({
         name: s.name,
-        state: s.open ? 'alert' : isSilent?.(s.name) ? 'silent' : last ? 'ok' : 'warming',
+        state: s.open ? 'alert' : silent ? 'silent' : last ? 'ok' : 'warming',
+        ...(silent && { silent }),
         lastTs: last?.[0] ?? s.raw.last()?.[0] ?? null,
         score: last?.[1] ?? null,
         threshold: last?.[2] ?? null,

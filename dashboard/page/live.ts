@@ -5,6 +5,7 @@
 import type { TickMessage } from '../server.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
 import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
+import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { contributors, duration, esc, ms, displayNumber, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
 import { sensorFacts } from './facts.ts';
@@ -186,7 +187,7 @@ function renderSensors(msg: TickMessage): void {
           const bar = ratio === null ? 0 : Math.min(100, ratio * 50); // threshold sits at the middle of the bar
           const stale = msg.now - x.seenAt > 30_000 ? ' stale' : '';
           return `<tr data-name="${esc(x.name)}" class="state-${x.state}${x.name === state.selected ? ' selected' : ''}${stale}">
-            <td><span class="dot dot-${x.state}" title="${x.state}"></span></td>
+            <td><span class="dot dot-${x.state}${x.silent && x.state === 'alert' ? ' dot-quiet' : ''}" title="${x.state}${x.silent && x.state === 'alert' ? ', silent' : ''}"></span></td>
             <td class="name" title="${esc(x.name)}">${esc(x.name)}</td>
             <td class="ratio" title="score ${displayNumber(x.score)} / threshold ${displayNumber(x.threshold)}"><span class="bar"><i style="width:${bar.toFixed(1)}%"></i></span><span class="num">${ratio === null ? '–' : ratio.toFixed(2)}</span></td>
             <td class="num">${x.alerts}</td></tr>`;
@@ -206,7 +207,8 @@ function renderDetail(msg: TickMessage): void {
   }
   $('detail-name').textContent = x.name;
   $('detail-state').className = `badge badge-${x.state}`;
-  $('detail-state').textContent = x.state === 'alert' ? 'ALERT' : x.state === 'ok' ? 'normal' : x.state === 'silent' ? 'SILENT: no readings' : 'warming up';
+  // An alert on a sensor gone quiet says so: it cannot close until readings come back (its score is the last one).
+  $('detail-state').textContent = x.state === 'alert' ? (x.silent ? 'ALERT · SILENT: no readings' : 'ALERT') : x.state === 'ok' ? 'normal' : x.state === 'silent' ? 'SILENT: no readings' : 'warming up';
   const facts = sensorFacts(x, msg.selected);
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }
@@ -221,7 +223,7 @@ function renderAlerts(msg: TickMessage): void {
           <td class="num">${utcTime(a.start)}</td>
           <td class="num">${a.end === null ? '<b>open</b>' : duration(a.end - a.start)}</td>
           <td><span class="sev sev-${a.critical ? 'critical' : 'warning'}">${a.critical ? 'critical' : 'warning'}</span></td>
-          <td class="num">${displayNumber(a.peakScore)}${a.threshold > 0 ? ` <span class="ratio">(${(a.peakScore / a.threshold).toFixed(1)}x)</span>` : ''}</td>
+          <td class="num">${displayNumber(a.peakScore)}${a.threshold > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.threshold)})</span>` : ''}</td>
           <td class="num">${displayNumber(a.threshold)}</td>
           <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(CAUSE_TEXT[a.cause])}</span>` : ''}</td></tr>`,
         )

@@ -5,7 +5,7 @@
  */
 import { CAUSE_TEXT } from '../scoring/cause.ts';
 import type { AlertEvent } from '../stream/types.ts';
-import { formatShort } from '../util/format-number.ts';
+import { formatShort, timesThreshold } from '../util/format-number.ts';
 import { humanDuration, shortTime } from '../util/format-time.ts';
 
 /** `flow 90%, speed 10%`: channels with their share of an alert's error. */
@@ -34,7 +34,7 @@ export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
     return [
       `  ${shortTime(from)}`,
       closed ? `lasted ${humanDuration(e.durationMs ?? e.tsLast - from)}` : 'still open at the end',
-      `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${e.threshold > 0 ? ` (${(score / e.threshold).toFixed(1)}x)` : ''}`,
+      `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${e.threshold > 0 ? ` (${timesThreshold(score, e.threshold)})` : ''}`,
       shareList(e.contributors),
       e.cause ? CAUSE_TEXT[e.cause] : '',
     ].filter(Boolean).join('  ');

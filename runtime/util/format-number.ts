@@ -15,3 +15,11 @@ export function formatShort(x: number): string {
   // toPrecision(3) writes 6060 as 6.06e+3: a whole number reads better there (an operator's probe).
   return a >= 1000 ? String(Math.round(x)) : x.toPrecision(3);
 }
+
+/**
+ * A score as a multiple of its threshold, one decimal, rounded down (`6.0x`): a warning at 1.96x never reads as the
+ * 2.0x that makes an alert critical.
+ */
+export function timesThreshold(score: number, threshold: number): string {
+  return `${(Math.floor((score / threshold) * 10 + 1e-9) / 10).toFixed(1)}x`;
+}

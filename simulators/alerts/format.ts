@@ -4,7 +4,7 @@
  * sensor's invalid-reading signal (`type: "invalid"`) in yellow: what was read, the range it broke, how many.
  */
 import type { z } from 'zod';
-import { formatShort } from '@vigil/runtime/util/format-number.ts';
+import { formatShort, timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { causeText } from '@vigil/runtime/scoring/cause.ts';
 import { shareList } from '@vigil/runtime/alerts/alert-lines.ts';
 import { humanDuration, shortTime } from '@vigil/runtime/util/format-time.ts';
@@ -97,7 +97,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
       `${c.red}${c.bold}${a.type === 'escalate' ? 'ESCALATED' : 'ALERT'}${c.reset}`,
       `${c.bold}${a.sensor}${c.reset}`,
       `${c.bold}${a.severity}${c.reset}`,
-      `score ${formatShort(a.score)} > ${formatShort(a.threshold)} (${Number.isFinite(ratio) ? `${ratio.toFixed(1)}x` : 'over'})`,
+      `score ${formatShort(a.score)} > ${formatShort(a.threshold)} (${Number.isFinite(ratio) ? timesThreshold(a.score, a.threshold) : 'over'})`,
       since,
       `data ${window}`,
       top ? `driven by ${top}` : '',
@@ -106,7 +106,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     ].filter(Boolean).join('  ');
   }
   const lasted = a.durationMs !== undefined ? `lasted ${humanDuration(a.durationMs)}` : '';
-  const peak = a.peakScore !== undefined ? `peak ${formatShort(a.peakScore)}${a.threshold > 0 ? ` (${(a.peakScore / a.threshold).toFixed(1)}x)` : ''}` : '';
+  const peak = a.peakScore !== undefined ? `peak ${formatShort(a.peakScore)}${a.threshold > 0 ? ` (${timesThreshold(a.peakScore, a.threshold)})` : ''}` : '';
   return [
     `${c.dim}${wall}${c.reset}`,
     `${c.green}${c.bold}clear${c.reset}`,

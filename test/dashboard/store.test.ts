@@ -98,6 +98,9 @@ describe('DashboardStore', () => {
     // An open alert still reads as one.
     s.addAlert(alert('open', 'quiet', 2));
     expect(state(s.summaries(() => true), 'quiet')).toBe('alert');
+    // ...and says it is silent too (a re-probe: an alert on a sensor gone quiet looked like any other).
+    expect(s.summaries(() => true).find((x) => x.name === 'quiet')?.silent).toBe(true);
+    expect(s.summaries(() => false).find((x) => x.name === 'quiet')?.silent).toBeUndefined();
   });
 
   it('without readings, shows the last window row in original units via the card scaler', () => {

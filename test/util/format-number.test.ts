@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
-import { formatNumber, formatShort } from '../../runtime/util/format-number.ts';
+import { formatNumber, formatShort, timesThreshold } from '../../runtime/util/format-number.ts';
 import { durationParser, parseCount, parseNumber, parsePositiveInt } from '../../runtime/util/parse-option.ts';
 import { parseDuration } from '../../simulators/cli/options.ts';
 
 describe('numbers as text', () => {
+  it('timesThreshold rounds down, so a warning at 1.96x never reads as the critical 2.0x (a re-probe)', () => {
+    expect([[1.96, 1], [2, 1], [36.56, 1], [0.6, 0.2], [1.0, 1]].map(([a, b]) => timesThreshold(a, b))).toEqual(['1.9x', '2.0x', '36.5x', '3.0x', '1.0x']);
+  });
+
   it('formatNumber keeps float32 precision for files, without trailing zeros', () => {
     expect([0, 1024, -3, 0.0125, 57.33000183105469, 1.5e-9, 123456789.123, 2.5e21].map(formatNumber)).toEqual(['0', '1024', '-3', '0.0125', '57.33', '1.5e-9', '1.234568e+8', '2.5e+21']);
   });
