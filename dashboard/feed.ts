@@ -28,6 +28,8 @@ export interface FeedStatus {
   rejected?: number;
   /** Readings and windows dropped so far, by reason (duplicate, out_of_order, sensor_limit, queue_full, ...). */
   dropped?: Record<string, number>;
+  /** The broker connection: `lost` while vigil cannot reach it (no readings in, alerts held back); absent: unknown. */
+  broker?: 'connected' | 'lost';
   /** Where data comes from, e.g. `mqtt://127.0.0.1:1883 sensors/#`. */
   source?: string;
 }

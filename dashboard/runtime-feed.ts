@@ -20,6 +20,9 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     }
     return effective;
   };
+  // The broker's state as the runtime last reported it (its stream replays the current one on subscribe).
+  let connected: boolean | undefined;
+  handle.connection.subscribe((up) => (connected = up));
   return {
     verdicts: handle.verdicts,
     alerts: handle.alerts,
@@ -45,6 +48,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
         dropped: droppedByReason(handle.counters),
         // Credentials in a broker URL are not for a page anyone on the network may open.
         source: `${redactUrl(handle.config.broker.url)} ${handle.config.source.topics.join(' ')}`,
+        ...(connected !== undefined && { broker: connected ? 'connected' : 'lost' }),
       };
     },
   };

@@ -107,7 +107,9 @@ function onTick(msg: TickMessage): void {
   render(msg);
   // Connected is not the same as receiving data: say so when the pipeline has gone quiet.
   const idle = msg.status.idleS;
-  if (idle === null) setConn('stale', 'waiting for data');
+  // The broker lost is not a quiet plant: say which (a re-probe saw only 'no data for 31s' while /health was degraded).
+  if (msg.status.broker === 'lost') setConn('lost', 'broker unreachable: no readings in, alerts held back');
+  else if (idle === null) setConn('stale', 'waiting for data');
   else if (idle >= 10) setConn('stale', `no data for ${duration(idle * 1000)}`);
   else setConn('live', 'live');
 }
