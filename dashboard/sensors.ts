@@ -13,6 +13,8 @@ export interface AlertSpan {
   end: number | null;
   peakScore: number;
   threshold: number;
+  /** The threshold of the peak's own window (an adaptive or reloaded bar moves); absent: `threshold`. */
+  peakThreshold?: number;
   contributors: { channel: string; share: number }[];
   /** It has had a window at twice its threshold or more (it opened critical, or escalated). */
   critical?: boolean;

@@ -145,7 +145,10 @@ export class DashboardStore {
       }
       s.raw.push(row);
     }
-    if (s.open && v.score > s.open.peakScore) s.open.peakScore = v.score;
+    if (s.open && v.score > s.open.peakScore) {
+      s.open.peakScore = v.score;
+      s.open.peakThreshold = v.threshold;
+    }
     // While an alert is open, what a check finds in its anomalous windows (a sensor found stuck after the model
     // opened it) shows on the span at once, not only when it closes.
     const cause = s.open && v.anomaly ? verdictCause(v) : undefined;
@@ -163,7 +166,10 @@ export class DashboardStore {
       const span = s.open ?? this.openedLate(s, e);
       s.open = span;
       span.critical = true;
-      span.peakScore = Math.max(span.peakScore, e.score);
+      if (e.score >= span.peakScore) {
+        span.peakScore = e.score;
+        span.peakThreshold = e.threshold;
+      }
       if (e.cause) span.cause = e.cause;
     } else if (e.type === 'open') {
       const span: AlertSpan = { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}) };
@@ -175,7 +181,11 @@ export class DashboardStore {
       // A close without a matching open (dashboard started mid-alert) still gets a span.
       const span = s.open ?? this.openedLate(s, e);
       span.end = e.tsLast;
-      if (e.peakScore !== undefined) span.peakScore = Math.max(span.peakScore, e.peakScore);
+      // The tracker's peak, with its own window's threshold (what `vigil alerts` prints the ratio against).
+      if (e.peakScore !== undefined && e.peakScore >= span.peakScore) {
+        span.peakScore = e.peakScore;
+        if (e.peakThreshold !== undefined) span.peakThreshold = e.peakThreshold;
+      }
       // The tracker's word, judged against each window's own threshold (an adaptive bar moves): not recomputed here.
       if (e.critical) span.critical = true;
       // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
@@ -195,6 +205,7 @@ export class DashboardStore {
       end: null,
       peakScore: a.peak.score,
       threshold: a.peak.threshold,
+      peakThreshold: a.peak.threshold,
       contributors: topContributors(a.peak.perChannel, this.opts.channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`)),
       ...(a.critical && { critical: true }),
       ...(a.peak.cause ? { cause: a.peak.cause } : {}),
@@ -213,6 +224,7 @@ export class DashboardStore {
       end: null,
       peakScore: e.peakScore ?? e.score,
       threshold: e.threshold,
+      ...(e.peakThreshold !== undefined && { peakThreshold: e.peakThreshold }),
       contributors: e.contributors,
       ...((e.critical || e.type === 'escalate') && { critical: true }),
       ...(e.cause ? { cause: e.cause } : {}),

@@ -225,7 +225,7 @@ function renderAlerts(msg: TickMessage): void {
           <td class="num">${utcTime(a.start)}</td>
           <td class="num">${a.end === null ? '<b>open</b>' : duration(a.end - a.start)}</td>
           <td><span class="sev sev-${a.critical ? 'critical' : 'warning'}">${a.critical ? 'critical' : 'warning'}</span></td>
-          <td class="num">${displayNumber(a.peakScore)}${a.threshold > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.threshold)})</span>` : ''}</td>
+          <td class="num">${displayNumber(a.peakScore)}${(a.peakThreshold ?? a.threshold) > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.peakThreshold ?? a.threshold)})</span>` : ''}</td>
           <td class="num">${displayNumber(a.threshold)}</td>
           <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(CAUSE_TEXT[a.cause])}</span>` : ''}</td></tr>`,
         )

@@ -31,10 +31,11 @@ export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
     const from = closed && e.openedAt !== undefined ? e.openedAt : e.tsLast;
     // A close carries the alert's peak; one still open, only its opening window's score.
     const score = closed && e.peakScore !== undefined ? e.peakScore : e.score;
+    const bar = closed && e.peakThreshold !== undefined ? e.peakThreshold : e.threshold;
     return [
       `  ${shortTime(from)}`,
       closed ? `lasted ${humanDuration(e.durationMs ?? e.tsLast - from)}` : 'still open at the end',
-      `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${e.threshold > 0 ? ` (${timesThreshold(score, e.threshold)})` : ''}`,
+      `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${bar > 0 ? ` (${timesThreshold(score, bar)})` : ''}`,
       shareList(e.contributors),
       e.cause ? CAUSE_TEXT[e.cause] : '',
     ].filter(Boolean).join('  ');

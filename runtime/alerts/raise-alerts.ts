@@ -63,6 +63,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     ev.openedAt = step.openedAt;
     ev.durationMs = step.durationMs;
     ev.peakScore = step.peak.score;
+    ev.peakThreshold = step.peak.threshold;
     if (step.critical) ev.critical = true;
   }
   return ev;

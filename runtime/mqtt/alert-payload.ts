@@ -65,6 +65,11 @@ export const AlertPayloadSchema = z.object({
   openedAt: z.string().optional(),
   durationMs: z.number().optional(),
   peakScore: z.number().optional(),
+  /**
+   * On close: the threshold of the peak's own window, so `peakScore / peakThreshold` is how far over its bar the peak
+   * was (an adaptive bar moves, and a hot reload changes it; the event's `threshold` is the closing window's).
+   */
+  peakThreshold: z.number().optional(),
 });
 /** The alert JSON. */
 export type AlertPayload = z.infer<typeof AlertPayloadSchema>;
@@ -193,6 +198,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   if (e.openedAt !== undefined) p.openedAt = new Date(e.openedAt).toISOString();
   if (e.durationMs !== undefined) p.durationMs = e.durationMs;
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);
+  if (e.peakThreshold !== undefined) p.peakThreshold = round(e.peakThreshold);
   return p;
 }
 

@@ -137,6 +137,8 @@ export interface AlertEvent {
   openedAt?: number;
   durationMs?: number;
   peakScore?: number;
+  /** On close: the threshold of the peak's own window (the ratio the peak reached; the bar may have moved since). */
+  peakThreshold?: number;
   /** On close: it had a window at the critical multiple of that window's threshold (it opened critical or escalated). */
   critical?: boolean;
 }

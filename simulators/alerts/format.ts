@@ -106,7 +106,9 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     ].filter(Boolean).join('  ');
   }
   const lasted = a.durationMs !== undefined ? `lasted ${humanDuration(a.durationMs)}` : '';
-  const peak = a.peakScore !== undefined ? `peak ${formatShort(a.peakScore)}${a.threshold > 0 ? ` (${timesThreshold(a.peakScore, a.threshold)})` : ''}` : '';
+  // Against the peak's own bar when the event says it (an adaptive or reloaded bar moved since).
+  const bar = a.peakThreshold ?? a.threshold;
+  const peak = a.peakScore !== undefined ? `peak ${formatShort(a.peakScore)}${bar > 0 ? ` (${timesThreshold(a.peakScore, bar)})` : ''}` : '';
   return [
     `${c.dim}${wall}${c.reset}`,
     `${c.green}${c.bold}clear${c.reset}`,

@@ -79,8 +79,25 @@ describe('critical is judged against each window\'s own threshold', () => {
       const e = alertEventOf(step, card);
       if (e) store.addAlert(e);
     }
-    expect(store.recentAlerts()[0]).toMatchObject({ end: 4000, peakScore: 3 });
+    expect(store.recentAlerts()[0]).toMatchObject({ end: 4000, peakScore: 3, peakThreshold: 2 });
     expect(store.recentAlerts()[0].critical).toBeUndefined();
+  });
+
+  it('the close says the peak\'s own threshold, so every reader gives the same ratio (a re-probe: 9.1x in vigil alerts, 2.0x on the page after a hot reload)', () => {
+    const t = new AlertTracker(policy);
+    const at = (ts: number, score: number, threshold: number): Verdict => ({ ...verdict(ts, score), threshold, anomaly: score > threshold });
+    t.step(at(1000, 300, 211));
+    t.step(at(2000, 422, 211));
+    // A new model (threshold 46.6) takes over while the alert is open; its quiet windows close it.
+    t.step(at(3000, 10, 46.6));
+    const close = alertEventOf(t.step(at(4000, 10, 46.6)), card)!;
+    expect(close).toMatchObject({ type: 'close', peakScore: 422, peakThreshold: 211, threshold: 46.6 });
+    const p = alertPayload(close);
+    expect(AlertPayloadSchema.parse(p)).toMatchObject({ peakScore: 422, peakThreshold: 211 });
+    expect(formatAlert(p, { now: new Date(0) })).toContain('peak 422 (2.0x)');
+    const store = new DashboardStore({ channels: ['a', 'b'] });
+    store.addAlert(close);
+    expect(store.recentAlerts()[0]).toMatchObject({ peakScore: 422, peakThreshold: 211 });
   });
 });
 

@@ -64,7 +64,7 @@ describe('raiseAlerts', () => {
           contributors: [{ channel: 'vibration', share: 0.6 }, { channel: 'temp', share: 0.3 }, { channel: 'current', share: 0.1 }] },
         e: { type: 'close', sensor: 's', tsFirst: 4000, tsLast: 5000, receivedAt: 5000, score: 0.3, threshold: 1, provider: 'ort-node/cpu', model,
           contributors: [{ channel: 'current', share: 0.8 }, { channel: 'vibration', share: 0.1 }, { channel: 'temp', share: 0.1 }],
-          openedAt: 2000, durationMs: 3000, peakScore: 5, critical: true },
+          openedAt: 2000, durationMs: 3000, peakScore: 5, peakThreshold: 1, critical: true },
       });
     });
   });
