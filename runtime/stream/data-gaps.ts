@@ -4,7 +4,9 @@
  * skipped readings count as missing, and a step longer than a whole window of readings restarts the window (it would
  * span the hole as if its rows were consecutive). The interval is the model's training interval, or the sensor's own
  * pace (runtime/window/pace.ts) where it is clearly slower; a sensor reporting irregularly (by exception) counts no
- * gap. `GapWatch` judges each step for the window stage, counts the gaps and tells `onGap` / `onPace`.
+ * gap; readings vigil refused itself (`RefusedReadings`) explain the gap they leave. A sensor much faster than the
+ * model's interval is said too (`fasterThanModel`). `GapWatch` judges each step for the window stage, counts the gaps
+ * and tells `onGap` / `onPace`.
  */
 import type { ModelCard } from '../model/card.ts';
 import { IRREGULAR_RATIO, IRREGULAR_SHARE, nextFastPace, nextLongShare, nextPace, PACE_STEPS } from '../window/pace.ts';
