@@ -15,6 +15,7 @@
  * each refused by the gap alone); so does anything that makes up more than 1 % of the rows.
  */
 import type { Series } from '@vigil/runtime';
+import { formatShort } from '@vigil/runtime/util/format-number.ts';
 
 /** What training does with gross outliers. */
 export type OutlierPolicy = 'error' | 'ffill' | 'keep';
@@ -39,6 +40,9 @@ export interface GrossOutliers {
   p99: number;
 }
 
+/** Whether a cell lies outside a channel's good values. */
+const isGross = (g: GrossOutliers, x: number): boolean => x < g.low || x > g.high;
+
 /** The gross outliers of each channel that has any. */
 export function grossOutliers(s: Series): GrossOutliers[] {
   const C = s.channels.length;
@@ -55,50 +59,22 @@ export function grossOutliers(s: Series): GrossOutliers[] {
     const median = v[n >> 1];
     const spread = Math.max(p99 - p01, 0.01 * Math.abs(median));
     if (!(spread > 0)) continue;
-    // The widest step within the lowest (highest) k + 1 values: everything beyond it is the gross group.
-    let low = -Infinity;
-    let high = Infinity;
-    let widest = GROSS_GAP * spread;
-    for (let i = 1; i <= k; i++) {
-      if (v[i] - v[i - 1] > widest) {
-        widest = v[i] - v[i - 1];
-        low = v[i];
-      }
-    }
-    widest = GROSS_GAP * spread;
-    for (let i = n - 1; i >= n - 1 - k + 1; i--) {
-      if (v[i] - v[i - 1] > widest) {
-        widest = v[i] - v[i - 1];
-        high = v[i - 1];
-      }
-    }
+    // The widest step within the lowest (highest) k + 1 values: v[lo - 1] | v[lo] and v[hi] | v[hi + 1] (0 and n - 1:
+    // none), everything beyond it the gross group.
+    let lo = 0;
+    let hi = n - 1;
+    for (let i = 1, widest = GROSS_GAP * spread; i <= k; i++) if (v[i] - v[i - 1] > widest) [widest, lo] = [v[i] - v[i - 1], i];
+    for (let i = n - 1, widest = GROSS_GAP * spread; i >= n - k; i--) if (v[i] - v[i - 1] > widest) [widest, hi] = [v[i] - v[i - 1], i - 1];
     // Set apart by the gap is not enough: the group must also be implausible for the channel (its innermost value,
     // the one nearest the rest, stands for it: the others lie further out).
     const size = Math.max(Math.abs(median), spread);
     const absurd = (x: number) => Math.abs(x - median) >= ABSURD * size;
-    if (low !== -Infinity && !(absurd(prev(v, low)) || (prev(v, low) < 0 && p01 > 0))) low = -Infinity;
-    if (high !== Infinity && !(absurd(next(v, high)) || (next(v, high) > 0 && p99 < 0))) high = Infinity;
-    if (low === -Infinity && high === Infinity) continue;
-    let count = 0;
-    for (let r = 0; r < n; r++) {
-      const x = s.data[r * C + c];
-      if (x < low || x > high) count++;
-    }
-    out.push({ channel: c, low, high, count, p01, p99 });
+    if (lo > 0 && !(absurd(v[lo - 1]) || (v[lo - 1] < 0 && p01 > 0))) lo = 0;
+    if (hi < n - 1 && !(absurd(v[hi + 1]) || (v[hi + 1] > 0 && p99 < 0))) hi = n - 1;
+    if (lo === 0 && hi === n - 1) continue;
+    out.push({ channel: c, low: lo > 0 ? v[lo] : -Infinity, high: hi < n - 1 ? v[hi] : Infinity, count: lo + (n - 1 - hi), p01, p99 });
   }
   return out;
-}
-
-/** The largest sorted value below `x` (the low group's innermost), and the smallest above it (the high group's). */
-function prev(sorted: Float64Array, x: number): number {
-  let i = 0;
-  while (i + 1 < sorted.length && sorted[i + 1] < x) i++;
-  return sorted[i];
-}
-function next(sorted: Float64Array, x: number): number {
-  let i = sorted.length - 1;
-  while (i > 0 && sorted[i - 1] > x) i--;
-  return sorted[i];
 }
 
 /**
@@ -113,9 +89,9 @@ export function handleOutliers(s: Series, policy: OutlierPolicy, file: string, o
   const n = s.timestamps.length;
   const at = (r: number) => s.rawTimestamps?.[r] ?? new Date(s.timestamps[r]).toISOString();
   const describe = (g: GrossOutliers) => {
-    const first = Array.from({ length: n }, (_, r) => r).find((r) => s.data[r * C + g.channel] < g.low || s.data[r * C + g.channel] > g.high)!;
-    return `'${s.channels[g.channel]}': ${g.count} cell(s) far outside the rest (first at ${at(first)}: ${fmt(s.data[first * C + g.channel])}; ` +
-      `its other values lie in ${fmt(g.p01)}..${fmt(g.p99)} between the 1st and 99th percentiles)`;
+    const first = Array.from({ length: n }, (_, r) => r).find((r) => isGross(g, s.data[r * C + g.channel]))!;
+    return `'${s.channels[g.channel]}': ${g.count} cell(s) far outside the rest (first at ${at(first)}: ${formatShort(s.data[first * C + g.channel])}; ` +
+      `its other values lie in ${formatShort(g.p01)}..${formatShort(g.p99)} between the 1st and 99th percentiles)`;
   };
   const what = found.map(describe).join('; ');
   if (policy === 'error') {
@@ -128,24 +104,19 @@ export function handleOutliers(s: Series, policy: OutlierPolicy, file: string, o
     return s;
   }
   const data = Float32Array.from(s.data);
+  const filledRows = s.filledRows ? Uint8Array.from(s.filledRows) : new Uint8Array(n);
   for (const g of found) {
     const c = g.channel;
-    const good = (x: number) => x >= g.low && x <= g.high;
     let last = NaN;
-    for (let r = 0; r < n; r++) if (good(data[r * C + c])) {
-      last = data[r * C + c];
-      break;
-    }
+    for (let r = 0; r < n && Number.isNaN(last); r++) if (!isGross(g, data[r * C + c])) last = data[r * C + c];
     for (let r = 0; r < n; r++) {
-      const x = data[r * C + c];
-      if (good(x)) last = x;
-      else data[r * C + c] = last;
+      if (!isGross(g, data[r * C + c])) last = data[r * C + c];
+      else {
+        data[r * C + c] = last;
+        filledRows[r] = 1;
+      }
     }
   }
   onNote?.(`${file}: gross outliers replaced by the channel's last good value (--outliers ffill): ${what}`);
-  const filledRows = s.filledRows ? Uint8Array.from(s.filledRows) : new Uint8Array(n);
-  for (const g of found) for (let r = 0; r < n; r++) if (s.data[r * C + g.channel] < g.low || s.data[r * C + g.channel] > g.high) filledRows[r] = 1;
   return { ...s, data, filledRows };
 }
-
-const fmt = (x: number) => Number(x.toPrecision(4)).toString();
