@@ -145,10 +145,7 @@ export class DashboardStore {
       }
       s.raw.push(row);
     }
-    if (s.open && v.score > s.open.peakScore) {
-      s.open.peakScore = v.score;
-      s.open.peakThreshold = v.threshold;
-    }
+    if (s.open && v.score > s.open.peakScore) raisePeak(s.open, v.score, v.threshold);
     // While an alert is open, what a check finds in its anomalous windows (a sensor found stuck after the model
     // opened it) shows on the span at once, not only when it closes.
     const cause = s.open && v.anomaly ? verdictCause(v) : undefined;
@@ -163,29 +160,18 @@ export class DashboardStore {
   addAlert(e: AlertEvent): void {
     const s = this.sensor(e.sensor);
     if (e.type === 'escalate') {
-      const span = s.open ?? this.openedLate(s, e);
-      s.open = span;
+      const span = (s.open ??= this.openedLate(s, e));
       span.critical = true;
-      if (e.score >= span.peakScore) {
-        span.peakScore = e.score;
-        span.peakThreshold = e.threshold;
-      }
+      if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold);
       if (e.cause) span.cause = e.cause;
     } else if (e.type === 'open') {
-      const span: AlertSpan = { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}) };
-      s.open = span;
-      s.alerts++;
-      s.spans.push(span);
-      this.recent.push(span);
+      s.open = this.addSpan(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}) });
     } else {
       // A close without a matching open (dashboard started mid-alert) still gets a span.
       const span = s.open ?? this.openedLate(s, e);
       span.end = e.tsLast;
       // The tracker's peak, with its own window's threshold (what `vigil alerts` prints the ratio against).
-      if (e.peakScore !== undefined && e.peakScore >= span.peakScore) {
-        span.peakScore = e.peakScore;
-        if (e.peakThreshold !== undefined) span.peakThreshold = e.peakThreshold;
-      }
+      if (e.peakScore !== undefined && e.peakScore >= span.peakScore) raisePeak(span, e.peakScore, e.peakThreshold ?? span.peakThreshold);
       // The tracker's word, judged against each window's own threshold (an adaptive bar moves): not recomputed here.
       if (e.critical) span.critical = true;
       // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
@@ -199,7 +185,7 @@ export class DashboardStore {
   restoreOpen(a: OpenAlert): void {
     const s = this.sensor(a.sensor);
     if (s.open) return;
-    const span: AlertSpan = {
+    s.open = this.addSpan(s, {
       sensor: a.sensor,
       start: a.openedAt,
       end: null,
@@ -209,16 +195,12 @@ export class DashboardStore {
       contributors: topContributors(a.peak.perChannel, this.opts.channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`)),
       ...(a.critical && { critical: true }),
       ...(a.peak.cause ? { cause: a.peak.cause } : {}),
-    };
-    s.open = span;
-    s.alerts++;
-    s.spans.push(span);
-    this.recent.push(span);
+    });
     this.version++;
   }
 
   private openedLate(s: SensorState, e: AlertEvent): AlertSpan {
-    const span: AlertSpan = {
+    return this.addSpan(s, {
       sensor: e.sensor,
       start: e.openedAt ?? e.tsFirst,
       end: null,
@@ -228,7 +210,11 @@ export class DashboardStore {
       contributors: e.contributors,
       ...((e.critical || e.type === 'escalate') && { critical: true }),
       ...(e.cause ? { cause: e.cause } : {}),
-    };
+    });
+  }
+
+  /** A new alert span of sensor `s`: counted, kept with the sensor and in the recent list. */
+  private addSpan(s: SensorState, span: AlertSpan): AlertSpan {
     s.alerts++;
     s.spans.push(span);
     this.recent.push(span);
@@ -322,4 +308,10 @@ export class DashboardStore {
   measured(): { throughput: number; latencyMs?: { p50: number; p99: number } } {
     return { throughput: this.meter.throughput(this.now()), latencyMs: this.meter.latency() };
   }
+}
+
+/** A span's new peak, with the threshold of the window that scored it (its multiple is read against that bar). */
+function raisePeak(span: AlertSpan, score: number, threshold: number | undefined): void {
+  span.peakScore = score;
+  span.peakThreshold = threshold;
 }
