@@ -1,0 +1,65 @@
+/**
+ * What the window stage's gap judge (runtime/stream/data-gaps.ts) adds beyond gaps and a slower pace (those are in
+ * window-by-sensor.test.ts): readings vigil refused itself explain the gap they leave, and a sensor reporting much
+ * faster than the model's interval is said.
+ */
+import { describe, expect, it } from 'vitest';
+import { from, lastValueFrom, Observable, toArray } from 'rxjs';
+import { createCounters } from '../../runtime/stream/counters.ts';
+import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
+import { RefusedReadings, type DataGap } from '../../runtime/stream/data-gaps.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { rd } from './helpers.ts';
+
+const { card } = tinyModel({ window: 3, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [1, 0], scale: [2, 1] } });
+
+describe('data gaps', () => {
+  it('a gap left by readings vigil refused itself is not counted as lost upstream (a probe: "Bad" values blamed on the broker)', async () => {
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const counters = createCounters();
+    const gaps: DataGap[] = [];
+    const refused = new RefusedReadings();
+    // 30 readings at 1 s; the decoder refuses the ones at 20, 21 and 22 s (told before the reading at 23 s), and 26 s is
+    // lost upstream: only that one counts. A refusal with no gap after it (a bad duplicate) is forgotten at the next step.
+    const readings = Array.from({ length: 30 }, (_, i) => i).filter((i) => ![20, 21, 22, 26].includes(i));
+    const src = new Observable<ReturnType<typeof rd>>((sub) => {
+      for (const i of readings) {
+        if (i === 23) for (let k = 0; k < 3; k++) refused.add('s');
+        if (i === 10) refused.add('s');
+        sub.next(rd('s', 1000 * i, { a: 1, b: 0 }));
+      }
+      sub.complete();
+    });
+    await lastValueFrom(src.pipe(windowBySensor(timed, { counters, refused, onGap: (g) => gaps.push(g) }), toArray()));
+    expect(gaps).toEqual([{ sensor: 's', fromTs: 25_000, toTs: 27_000, missing: 1, intervalMs: 1000, reset: false }]);
+    expect(counters).toMatchObject({ readingGaps: 1, readingsMissing: 1 });
+    // Without the refusals told, the same stream counts all four.
+    const blind = createCounters();
+    await lastValueFrom(from(readings.map((i) => rd('s', 1000 * i, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters: blind }), toArray()));
+    expect(blind).toMatchObject({ readingGaps: 2, readingsMissing: 4 });
+  });
+
+  it('a sensor much faster than the model is said once per episode; pairs and arrival-stamped backlogs are not (an operator\'s probe: a flood at 1,000/s went unsaid)', async () => {
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const run = async (ts: number[]) => {
+      const paces: [string, number, number, boolean][] = [];
+      await lastValueFrom(from(ts.map((t) => rd('s', t, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters: createCounters(), onPace: (...p) => paces.push(p) }), toArray()));
+      return { paces };
+    };
+    // Pairs 1 ms apart every second say nothing (every other step is a second); a flood after a normal start is said
+    // once, again only after it recovered.
+    expect((await run(Array.from({ length: 200 }, (_, i) => 1000 * Math.floor(i / 2) + (i % 2)))).paces).toEqual([]);
+    const flood: number[] = Array.from({ length: 50 }, (_, i) => 1000 * i);
+    const at = (dt: number, n: number) => { for (let i = 0; i < n; i++) flood.push(flood[flood.length - 1] + dt); };
+    at(1, 300);
+    at(1000, 300);
+    at(1, 300);
+    const fl = await run(flood);
+    expect(fl.paces.map((p) => p[1] < 10)).toEqual([true, true]);
+    // Stamped on arrival (no ts in the payload), a backlog flushed at once is how fast it arrived: nothing said (a review).
+    const told: unknown[] = [];
+    const arrivals = flood.slice(0, 350).map((t) => ({ ...rd('s', t, { a: 1, b: 0 }), arrival: true as const }));
+    await lastValueFrom(from(arrivals).pipe(windowBySensor(timed, { counters: createCounters(), onPace: (...p) => told.push(p) }), toArray()));
+    expect(told).toEqual([]);
+  });
+});
