@@ -176,10 +176,11 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
         } else {
           const expected = outside ? `a value in ${rangeText(range)}` : 'a finite number';
           // Bad from the first row on: more likely a text or empty column (a status, a spare) than a sensor's glitch.
-          const fix = why.startsWith('has a decimal comma') ? '' : outside || ts.length > 1 || !opts.ignorable
+          // A decimal comma's reason says what was expected and how to fix it.
+          const advice = DECIMAL_COMMA.test(cell) ? '' : `; expected ${expected}${outside || ts.length > 1 || !opts.ignorable
             ? ' (or pass --fill ffill)'
-            : ` (or pass --fill ffill; --ignore '${col.n}' if the column is not a sensor's)`;
-          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}${why.startsWith('has a decimal comma') ? '' : `; expected ${expected}`}${fix}`, file, lineNo, col.n);
+            : ` (or pass --fill ffill; --ignore '${col.n}' if the column is not a sensor's)`}`;
+          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}${advice}`, file, lineNo, col.n);
         }
         // Text, not an empty cell: a channel a historian records only when it changes is mostly empty, and rightly
         // forward-filled; one mostly of words or decimal commas is no signal.
@@ -270,7 +271,7 @@ export function utf8Text(bytes: Buffer, file: string, onNote?: (note: string) =>
     const bad = text.indexOf('\uFFFD');
     const line = text.slice(0, bad).split('\n').length;
     const why = "bytes that are not UTF-8 (a Windows-1252 or Latin-1 export? '°' and 'µ' are written differently there)";
-    const header = text.replace(/^\uFEFF/, '').search(/\r?\n/);
+    const header = text.search(/\r?\n/);
     if (header < 0 || bad <= header) throw new CsvError(`${file}:${line}: ${why} in the header; expected UTF-8: save or export it as UTF-8 CSV`, file, line);
     onNote?.(`${file}:${line}: ${why}; read as U+FFFD (a cell of a channel or the time column holding one is refused as any bad cell): save it as UTF-8 CSV`);
     return text;
