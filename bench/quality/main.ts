@@ -2,7 +2,7 @@
  * `npm run bench:quality`: per data set, vigil with its defaults (`vigil train` then `vigil score`) side by side
  * with a robust z-score and PCA T^2 + Q fitted on the same training rows, judged on the same rows.
  *
- *   npm run bench:quality -- [--sets tep,pumps,plant,nab] [--quick] [--out DIR]
+ *   npm run bench:quality -- [--sets tep,pumps,fast,plant,nab] [--quick] [--out DIR]
  *
  * Prints one table and writes DIR/REPORT.md, DIR/quality.json and DIR/plots/*.svg (default bench/results/quality).
  */
@@ -19,7 +19,7 @@ import { runSet, type SetResult } from './run-set.ts';
 import { TEP_QUICK_FAULTS } from './tep.ts';
 import { loadSet, SETS } from './load-set.ts';
 
-const DEFAULT_SETS = ['tep', 'pumps', 'plant', 'nab'];
+const DEFAULT_SETS = ['tep', 'pumps', 'fast', 'plant', 'nab'];
 
 function nabSection(rows: NabRow[], files: number, quick: boolean): string[] {
   const t = markdownTable(['method', 'NAB standard', 'reward low FP', 'reward low FN', 'how'], rows.map((r) => [r.method, r.standard.toFixed(2), r.lowFP.toFixed(2), r.lowFN.toFixed(2), r.description]));
