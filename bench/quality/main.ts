@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const rows = tableRows(results.flatMap((r) => r.methods));
-  if (nab) for (const r of nab.rows) rows.push(['nab', r.method, '', '', '', '', '', '', '', `NAB standard ${r.standard.toFixed(2)}${o.quick ? ' (quick subset)' : ''}`]);
+  if (nab) for (const r of nab.rows) rows.push(['nab', r.method, ...COLUMNS.slice(2, -1).map(() => ''), `NAB standard ${r.standard.toFixed(2)}${o.quick ? ' (quick subset)' : ''}`]);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(`${textTable(COLUMNS, rows)}\n`);
   process.stdout.write(`total ${seconds.toFixed(0)} s\n`);

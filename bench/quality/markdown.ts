@@ -19,10 +19,10 @@ export interface ReportInput {
 
 function perRunTable(methods: MethodSummary[]): string {
   const ids = methods[0].perRun.map((p) => p.id);
-  const cols = ['run', ...methods.flatMap((m) => [`${m.method} recall`, `${m.method} FAR`])];
+  const cols = ['run', ...methods.flatMap((m) => [`${m.method} recall`, `${m.method} FAR`, `${m.method} false alerts`])];
   const rows = ids.map((id, i) => [id, ...methods.flatMap((m) => {
     const x = m.perRun[i].metrics;
-    return [x.recall.toFixed(3), `${(100 * x.falseAlarmRate).toFixed(1)}%`];
+    return [x.recall.toFixed(3), `${(100 * x.falseAlarmRate).toFixed(1)}%`, String(x.falseAlerts)];
   })]);
   return markdownTable(cols, rows);
 }
@@ -36,7 +36,7 @@ export function reportMarkdown(o: ReportInput): string {
   md.push('## How it is measured', '');
   md.push('- **vigil**: ' + (o.results[0]?.setup.train ?? '') + ', then ' + (o.results[0]?.setup.score ?? '') + '. One model per training set, reused for all its runs.');
   md.push('- **zscore** and **pca**: evaluate/baselines, fitted on the same training rows, one verdict per row (descriptions below).');
-  md.push('- Metrics: evaluate/labels/metrics.ts, pooled point-wise over all judged rows of a set. false alarms = flagged share of normal rows, missed = unflagged share of fault rows, events = faults with at least one alert, delay = rows from a fault\'s first row to its first alert (median over detected faults).');
+  md.push('- Metrics: evaluate/labels/metrics.ts, pooled point-wise over all judged rows of a set. false alarms = flagged share of normal rows, false alerts / day = runs of flagged rows touching no fault (an alert opened for nothing, however short) per day of normal data (a row-wise baseline has no alert hysteresis: each run of flagged rows is one), missed = unflagged share of fault rows, events = faults with at least one alert, delay = rows from a fault\'s first row to its first alert (median over detected faults).');
   md.push('- Every method is judged on the same rows: from the first row where vigil\'s first window is full (and after the training rows where the test series starts with them). vigil\'s verdict at row t comes from the window ending at t and weighs its last `span` rows, so for vigil a fault counts as anomalous until span - 1 rows after it ends and the rest of its window after the fault counts neither way (fixtures/synthetic-set.ts `pointTruth`); the row-wise baselines are judged on the labels as they are.', '');
   for (const r of o.results) {
     md.push(`## ${r.set.title}`, '');

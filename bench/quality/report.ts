@@ -1,8 +1,15 @@
 /** The quality bench's one table (methods side by side per set) and the Markdown page around it. */
+import { falseAlertsPerDay } from '../../evaluate/labels/metrics.ts';
 import type { MethodSummary } from './summary.ts';
 
 /** Table header. */
-export const COLUMNS = ['set', 'method', 'F1', 'precision', 'recall', 'false alarms', 'missed', 'events', 'median delay', 'protocol'];
+export const COLUMNS = ['set', 'method', 'F1', 'precision', 'recall', 'false alarms', 'false alerts / day', 'missed', 'events', 'median delay', 'protocol'];
+
+/** False alerts per day of normal data, to two significant figures. */
+export const perDay = (m: Parameters<typeof falseAlertsPerDay>[0]) => {
+  const x = falseAlertsPerDay(m);
+  return x >= 10 ? x.toFixed(0) : x.toPrecision(2);
+};
 
 const f3 = (x: number) => x.toFixed(3);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -14,7 +21,7 @@ export function tableRows(summaries: MethodSummary[]): string[][] {
     const p = s.protocol;
     const protocol = 'avgDetectionRate' in p ? `DR ${f3(p.avgDetectionRate)} (${p.faults} faults) at FAR ${pct(p.normalRowsFAR)}` : '';
     return [
-      s.set, s.method, f3(m.f1), f3(m.precision), f3(m.recall), pct(m.falseAlarmRate), pct(m.missRate),
+      s.set, s.method, f3(m.f1), f3(m.precision), f3(m.recall), pct(m.falseAlarmRate), perDay(m), pct(m.missRate),
       `${m.eventsDetected}/${m.events.length}`, m.medianDelayRows === null ? '-' : `${m.medianDelayRows} rows`, protocol,
     ];
   });

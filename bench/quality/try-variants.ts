@@ -16,7 +16,7 @@ import type { Verdict } from '../../runtime/stream/types.ts';
 import { judgeRun } from './judge.ts';
 import type { LabelledSet } from './labelled-run.ts';
 import { loadSet } from './load-set.ts';
-import { markdownTable, textTable } from './report.ts';
+import { markdownTable, perDay, textTable } from './report.ts';
 import { summarise, type MethodSummary } from './summary.ts';
 import { VARIANTS, variantsNamed } from './variants.ts';
 import { runVigil, type VigilRun } from './vigil.ts';
@@ -47,7 +47,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 function row(set: string, name: string, s: MethodSummary): string[] {
   const p = s.pooled;
   const tep = set === 'tep' ? `DR ${s.protocol.avgDetectionRate.toFixed(3)}` : '';
-  return [set, name, p.f1.toFixed(3), p.precision.toFixed(3), p.recall.toFixed(3), pct(p.falseAlarmRate), `${p.eventsDetected}/${p.events.length}`, tep];
+  return [set, name, p.f1.toFixed(3), p.precision.toFixed(3), p.recall.toFixed(3), pct(p.falseAlarmRate), perDay(p), `${p.eventsDetected}/${p.events.length}`, tep];
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
       console.error(rows.at(-1 - sweep.length)!.join('  '));
     }
   }
-  const columns = ['set', 'variant', 'F1', 'precision', 'recall', 'false alarms', 'events', 'TEP protocol'];
+  const columns = ['set', 'variant', 'F1', 'precision', 'recall', 'false alarms', 'false alerts / day', 'events', 'TEP protocol'];
   console.log(textTable(columns, rows));
   if (o.runs) {
     const runRows = [...perRun].map(([key, cells]) => [...key.split('\t'), ...cells]);

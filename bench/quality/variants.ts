@@ -79,6 +79,8 @@ export const VARIANTS: NamedVariant[] = [
   openAfter(1, 1, 10),
   openAfter(2, 3, 10),
   openAfter(5, 10, 10),
+  openAfter(3, 5, 30),
+  openAfter(2, 3, 30),
 ];
 
 /** Variants by name; throws naming the known ones. */

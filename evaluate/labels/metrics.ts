@@ -2,8 +2,9 @@
  * The one metrics module of evaluate, tests and bench: point-wise confusion counts (`countConfusion`) and their
  * rates (`confusionRates`: precision, recall, F1, FAR, MAR), the first flag of an event (`firstFlag`), and for a
  * stream of alerts per event the detection delay (first alert from the event's start up to its end plus a
- * tolerance). Metrics of several runs pool into one (`poolMetrics`): counts add up, events are listed together,
- * rates are recomputed. Imports nothing but a type, so bench and tests take it without the runtime around it.
+ * tolerance), and the false alerts an operator gets (runs of alerts touching no event). Metrics of several runs
+ * pool into one (`poolMetrics`): counts add up, events are listed together, rates are recomputed. Imports nothing
+ * but a type, so bench and tests take it without the runtime around it.
  */
 import type { LabelledEvent } from './truth.ts';
 
@@ -30,6 +31,13 @@ export interface LabelMetrics extends Confusion, ConfusionRates {
   medianDelayMs: number | null;
   /** Median over detected events of the rows from the event's first row to its first alert. */
   medianDelayRows: number | null;
+  /**
+   * Alerts an operator gets on normal data: runs of alerted rows none of which is labelled or ignored (a run that
+   * touches an event, or the rows after it that count neither way, belongs to that event), however long each lasts.
+   */
+  falseAlerts: number;
+  /** Data time of the normal rows counted (FP + TN rows x the median step), ms: false alerts per day divide by it. */
+  normalMs: number;
   /** Data time of the first and last scored rows (absent when pooled over runs). */
   scored?: { from: number; to: number };
 }
@@ -110,8 +118,29 @@ function median(sorted: number[]): number | null {
   return sorted.length ? (sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2) : null;
 }
 
+/**
+ * Runs of alerted rows from `from` on with no labelled (1) and no ignored row in them: the alerts that went to an
+ * operator for nothing.
+ */
+export function countFalseAlerts(alert: ArrayLike<number>, label: ArrayLike<number>, ignore?: ArrayLike<number>): number {
+  let count = 0;
+  let clean = false;
+  for (let i = 0; i <= alert.length; i++) {
+    const on = i < alert.length && alert[i];
+    if (on && (i === 0 || !alert[i - 1])) clean = true;
+    if (on && (label[i] || ignore?.[i])) clean = false;
+    if (!on && i > 0 && alert[i - 1] && clean) count++;
+  }
+  return count;
+}
+
+/** Per day of normal data: the rate an operator sees of `falseAlerts`. */
+export function falseAlertsPerDay(m: Pick<LabelMetrics, 'falseAlerts' | 'normalMs'>): number {
+  return m.normalMs > 0 ? (m.falseAlerts * 86_400_000) / m.normalMs : 0;
+}
+
 /** Rates and event summaries from confusion counts and per-event detections. */
-function summarise(c: Pick<LabelMetrics, 'rows' | 'tp' | 'fp' | 'tn' | 'fn'>, detections: EventDetection[]): LabelMetrics {
+function summarise(c: Pick<LabelMetrics, 'rows' | 'tp' | 'fp' | 'tn' | 'fn' | 'falseAlerts' | 'normalMs'>, detections: EventDetection[]): LabelMetrics {
   const { tp, fp, tn, fn } = c;
   const delays = detections.flatMap((d) => (d.delayMs === null ? [] : [d.delayMs])).sort((a, b) => a - b);
   const delayRows = detections.flatMap((d) => (d.delayRows === null ? [] : [d.delayRows])).sort((a, b) => a - b);
@@ -128,6 +157,8 @@ function summarise(c: Pick<LabelMetrics, 'rows' | 'tp' | 'fp' | 'tn' | 'fn'>, de
     meanDelayMs: delays.length ? delays.reduce((a, b) => a + b, 0) / delays.length : null,
     medianDelayMs: median(delays),
     medianDelayRows: median(delayRows),
+    falseAlerts: c.falseAlerts,
+    normalMs: c.normalMs,
   };
 }
 
@@ -146,6 +177,9 @@ export function evaluateAlerts(
 ): LabelMetrics {
   const c = countConfusion(alert, label.subarray(0, alert.length), 0, ignore);
   const rows = c.tp + c.fp + c.tn + c.fn;
+  const steps = Array.from(timestamps.subarray(1), (t, i) => t - timestamps[i]).sort((a, b) => a - b);
+  const normalMs = (c.fp + c.tn) * (median(steps) ?? 0);
+  const falseAlerts = countFalseAlerts(alert, label, ignore);
   const detections = events.map((e): EventDetection => {
     let first = -1;
     let firstIn = -1;
@@ -162,11 +196,11 @@ export function evaluateAlerts(
       ? { ...e, detected: false, delayMs: null, delayRows: null, ...(firstIn < 0 && { outside: true }) }
       : { ...e, detected: true, delayMs: timestamps[first] - e.start, delayRows: first - firstIn };
   });
-  return { ...summarise({ rows, ...c }, detections), ...(timestamps.length && { scored: { from: timestamps[0], to: timestamps[timestamps.length - 1] } }) };
+  return { ...summarise({ rows, ...c, falseAlerts, normalMs }, detections), ...(timestamps.length && { scored: { from: timestamps[0], to: timestamps[timestamps.length - 1] } }) };
 }
 
 /** Pool the metrics of several runs: confusion counts summed, events concatenated, rates and delays recomputed. */
 export function poolMetrics(parts: LabelMetrics[]): LabelMetrics {
-  const sum = (k: 'rows' | 'tp' | 'fp' | 'tn' | 'fn') => parts.reduce((a, m) => a + m[k], 0);
-  return summarise({ rows: sum('rows'), tp: sum('tp'), fp: sum('fp'), tn: sum('tn'), fn: sum('fn') }, parts.flatMap((m) => m.events));
+  const sum = (k: 'rows' | 'tp' | 'fp' | 'tn' | 'fn' | 'falseAlerts' | 'normalMs') => parts.reduce((a, m) => a + m[k], 0);
+  return summarise({ rows: sum('rows'), tp: sum('tp'), fp: sum('fp'), tn: sum('tn'), fn: sum('fn'), falseAlerts: sum('falseAlerts'), normalMs: sum('normalMs') }, parts.flatMap((m) => m.events));
 }

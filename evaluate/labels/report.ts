@@ -1,6 +1,6 @@
 /** Human-readable text for labelled-data metrics: a summary table, then one line per labelled event. */
 import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
-import type { LabelMetrics } from './metrics.ts';
+import { falseAlertsPerDay, type LabelMetrics } from './metrics.ts';
 
 /** Format a duration in ms as the largest sensible unit. */
 export function formatDuration(ms: number): string {
@@ -25,6 +25,7 @@ export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50
     ['recall', m.recall.toFixed(4)],
     ['F1', m.f1.toFixed(4)],
     ['false-alarm rate', pct(m.falseAlarmRate)],
+    ['false alerts', `${m.falseAlerts}${m.normalMs > 0 ? ` (${falseAlertsPerDay(m).toPrecision(3)} per day of normal data)` : ''}: alerts touching no labelled event`],
     ['miss rate', pct(m.missRate)],
     ['TP / FP / TN / FN rows', `${m.tp} / ${m.fp} / ${m.tn} / ${m.fn}`],
     ['events detected', `${m.eventsDetected}/${m.events.length} (${pct(m.eventRecall)})`],
@@ -54,9 +55,9 @@ export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50
 
 /** One line per method (vigil and baselines judged on the same rows): the figures that compare them. */
 export function formatComparison(methods: Array<{ name: string; metrics: LabelMetrics; description?: string }>): string {
-  const head = ['method', 'F1', 'precision', 'recall', 'false alarms', 'missed', 'events', 'median delay'];
+  const head = ['method', 'F1', 'precision', 'recall', 'false alarms', 'false alerts', 'missed', 'events', 'median delay'];
   const rows = methods.map(({ name, metrics: m }) => [
-    name, m.f1.toFixed(4), m.precision.toFixed(4), m.recall.toFixed(4), pct(m.falseAlarmRate), pct(m.missRate),
+    name, m.f1.toFixed(4), m.precision.toFixed(4), m.recall.toFixed(4), pct(m.falseAlarmRate), String(m.falseAlerts), pct(m.missRate),
     // The same delay as the table above (time), with its rows.
     `${m.eventsDetected}/${m.events.length}`, m.medianDelayRows === null || m.medianDelayMs === null ? 'n/a' : `${formatDuration(m.medianDelayMs)} (${m.medianDelayRows} rows)`,
   ]);

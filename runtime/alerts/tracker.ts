@@ -1,7 +1,8 @@
 /**
  * The alert state machine of one sensor, free of streams so it can be tested step by step.
- * Closed -> open when at least `openK` of the last `openN` verdicts are anomalous (and the cooldown since the
- * last close has passed); open -> closed after `closeM` quiet verdicts in a row. An alert opened below the critical
+ * Closed -> open when at least `openK` of the last `openN` verdicts are anomalous, or at once on an anomalous verdict
+ * at the critical multiple of its threshold (and the cooldown since the last close has passed); open -> closed after
+ * `closeM` quiet verdicts in a row. An alert opened below the critical
  * multiple of its threshold escalates once, when a window of it first reaches it (an incident that grows: a probe's
  * alerts all opened as warnings at 1.0-1.6x and peaked at 14-20x, and nothing said so until they closed). Verdicts
  * that repeat or precede one already seen are ignored (dedupe after a replay or a reconnect).
@@ -15,13 +16,18 @@ import { CAUSES, type Cause } from '../scoring/cause.ts';
  * `vigil score`, `vigil run` and the pipeline read their defaults from here, so the same file gives the same
  * alerts in all of them. A stream cannot take back a close it has published, so the merge gap is `closeM`:
  * anomalous runs fewer than `closeM` quiet windows apart are one alert.
+ *
+ * Defaults (5 of 10 to open, 10 quiet to close; a critical window opens at once), chosen on `npm run bench:quality`
+ * with false alerts per day beside point-wise F1: the alerts opened for nothing were mostly windows just over the bar
+ * (1.0-1.5x) a few rows apart, about 500 a day on a 1 Hz pump under 1 of 1 / close 3, 71 under these; F1 and the
+ * false-alarm rate were as good or better on every set (bench/results/quality/VARIANTS.md, "Alerts an operator gets").
  */
 export const alertPolicyFields = {
-  /** Open when `openK` of the last `openN` windows are anomalous. */
-  openK: z.number().int().positive().default(1),
-  openN: z.number().int().positive().default(1),
+  /** Open when `openK` of the last `openN` windows are anomalous (or on one critical window). */
+  openK: z.number().int().positive().default(5),
+  openN: z.number().int().positive().default(10),
   /** Close after `closeM` normal windows in a row (also the merge gap: shorter quiet runs do not close). */
-  closeM: z.number().int().positive().default(3),
+  closeM: z.number().int().positive().default(10),
   /** After a close, no new alert for the sensor until this much data time has passed (ms). */
   cooldownMs: z.number({ error: 'expected cooldown after a close in milliseconds (a number >= 0)' }).nonnegative().default(0),
 };
@@ -32,7 +38,11 @@ export type AlertPolicy = z.output<z.ZodObject<typeof alertPolicyFields>>;
 /** Defaults of the alert policy (from `alertPolicyFields`). */
 export const ALERT_DEFAULTS: AlertPolicy = z.object(alertPolicyFields).parse({});
 
-/** A window scoring at least this multiple of its threshold is critical (an alert's `severity`); below, a warning. */
+/**
+ * A window scoring at least this multiple of its threshold is critical (an alert's `severity`; below, a warning), and
+ * opens an alert at once whatever `openK` of `openN` asks: a spike or a stuck sensor (which scores twice the bar) is
+ * not made to wait for more windows.
+ */
 export const CRITICAL_MULTIPLE = 2;
 
 /** Whether a score is critical against its threshold. */
@@ -166,7 +176,7 @@ export class AlertTracker {
     this.pos = (this.pos + 1) % this.recent.length;
 
     if (this.openedAt === undefined) {
-      if (this.hits < this.policy.openK) return { kind: 'none' };
+      if (this.hits < this.policy.openK && !(v.anomaly && isCritical(v.score, v.threshold))) return { kind: 'none' };
       if (v.tsLast - this.lastClosedAt < this.policy.cooldownMs) return { kind: 'suppressed' };
       this.openedAt = v.tsLast;
       this.peak = kept(v);

@@ -113,7 +113,10 @@ describe('what raised an alert', () => {
     expect(over).toEqual(expect.arrayContaining(['11:spread', '12:spread', '20:stuck', '21:stuck']));
     expect(over.every((o) => ['10:spread', '11:spread', '12:spread', '20:stuck', '21:stuck'].includes(o))).toBe(true);
 
-    const tracker = new AlertTracker(ALERT_DEFAULTS);
+    // Open on one window and close after 3, so the two incidents 8 windows apart stay two alerts (the defaults' merge
+    // gap, 10 quiet windows, would make them one).
+    const policy = { ...ALERT_DEFAULTS, openK: 1, openN: 1, closeM: 3 };
+    const tracker = new AlertTracker(policy);
     const events: AlertEvent[] = [];
     let saved: ReturnType<AlertTracker['toJSON']> | undefined;
     let t = tracker;
@@ -123,7 +126,7 @@ describe('what raised an alert', () => {
       // Save and restore mid-alert: the close still says what raised its worst window.
       if (w.seq === 20 + W) {
         saved = JSON.parse(JSON.stringify(t.toJSON()));
-        t = AlertTracker.restore(ALERT_DEFAULTS, saved!, 'p1');
+        t = AlertTracker.restore(policy, saved!, 'p1');
       }
     }
     expect(events.map((e) => `${e.type}:${e.cause}`)).toEqual(['open:spread', 'close:spread', 'open:stuck', 'close:stuck']);

@@ -55,7 +55,7 @@ describe('vigil score and vigil run agree by default', () => {
     const out = join(dir, 'scores.csv');
     expect(await score(['--model', MODEL, '--data', data, '--out', out, '--quiet'])).toBe(0);
     const expected = eventsOfScores(readFileSync(out, 'utf8'), series.timestamps);
-    expect(expected.filter((e) => e.type === 'open').length).toBeGreaterThanOrEqual(10);
+    expect(expected.filter((e) => e.type === 'open').length).toBeGreaterThanOrEqual(5);
 
     // Only transport and housekeeping flags: QoS 1 so no reading is lost on the way, no state file, a free ops port.
     const vigil = spawnVigilRun(['--model', MODEL, '--broker', broker.url, '--topic', 'agree/{sensor}/data', '--qos', '1', '--state', 'off', '--metrics-port', '0']);

@@ -72,7 +72,7 @@ describe('vigil run flags', () => {
     const help = vigil('run', '--help').stdout;
     expect(help).toContain('--providers <list>');
     expect(help).not.toContain('--provider ');
-    expect(help).toMatch(/--alert-close <m>\s+close it after m quiet windows in a row \(default: 3\)/);
+    expect(help).toMatch(/--alert-close <m>\s+close it after m quiet windows in a row \(default: 10\)/);
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateAlerts, poolMetrics } from '../../evaluate/labels/metrics.ts';
+import { countFalseAlerts, evaluateAlerts, falseAlertsPerDay, poolMetrics } from '../../evaluate/labels/metrics.ts';
 import { scoredRowsFromTable } from '../../evaluate/labels/scores.ts';
 import { readTable } from '../../evaluate/labels/table.ts';
 import { eventsFromRows, truthFromTable } from '../../evaluate/labels/truth.ts';
@@ -133,6 +133,26 @@ describe('labelled evaluation', () => {
     expect(pooled.eventRecall).toBeCloseTo(2 / 3, 12);
     expect(pooled.medianDelayRows).toBe(1); // delays 0 and 2 rows
     expect(pooled.medianDelayMs).toBe(1000);
+  });
+
+  it('counts false alerts: runs of alerted rows that touch no event and no ignored row, per day of normal data', () => {
+    const ts = Float64Array.from({ length: 12 }, (_, i) => T0 + i * 60_000);
+    // Runs: rows 0-1 (false), 3-5 (touches the event at 4), 7 (false), 9-10 (touches ignored row 10).
+    const alert = Uint8Array.from([1, 1, 0, 1, 1, 1, 0, 1, 0, 1, 1, 0]);
+    const label = Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    const ignore = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
+    expect(countFalseAlerts(alert, label, ignore)).toBe(2);
+    expect(countFalseAlerts(alert, label)).toBe(3);
+    // An alert still open at the last row counts too.
+    expect(countFalseAlerts(Uint8Array.from([0, 1, 1]), new Uint8Array(3))).toBe(1);
+    const m = evaluateAlerts(ts, alert, label, [{ start: T0 + 240_000, end: T0 + 240_000 }], 0, ignore);
+    expect(m.falseAlerts).toBe(2);
+    // 10 normal rows judged (row 4 is the event, row 10 ignored), one minute apart: 2 false alerts in 10 minutes.
+    expect(m.normalMs).toBe(600_000);
+    expect(falseAlertsPerDay(m)).toBeCloseTo(288, 9);
+    const pooled = poolMetrics([m, m]);
+    expect([pooled.falseAlerts, pooled.normalMs]).toEqual([4, 1_200_000]);
+    expect(formatLabelMetrics(m, 'x')).toMatch(/false alerts\s+2 \(288 per day of normal data\)/);
   });
 
   it('rejects inputs it cannot interpret, saying what it expected', () => {

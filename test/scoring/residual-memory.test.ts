@@ -165,7 +165,9 @@ describe('residual memory', () => {
     // alert it opens says so, in the event and in the published payload.
     expect(scored[40].ownScore).toBeUndefined();
     expect(scored[100].ownScore).toBeCloseTo(0.64, 5);
-    const tracker = new AlertTracker(ALERT_DEFAULTS);
+    // Alerts open on one window here (the defaults' 5 of 10 would wait past the first memory-scored window).
+    const policy = { ...ALERT_DEFAULTS, openK: 1, openN: 1, closeM: 3 };
+    const tracker = new AlertTracker(policy);
     const events = scored.map((w) => alertEventOf(tracker.step({ ...w, threshold: 4, anomaly: w.score > 4 } as Verdict), card)).filter((e) => e !== undefined);
     expect(events[0]).toMatchObject({ type: 'open', memory: true, cause: 'memory' });
     expect(scored[100].cause).toBe('memory');
@@ -173,13 +175,13 @@ describe('residual memory', () => {
     expect(alertPayload({ ...events[0]!, memory: undefined }).memory).toBeUndefined();
     // A window loud on its own is not called a persistent shift, though the memory scored it higher still.
     const loud = { ...scored[100], ownScore: 5, threshold: 4, anomaly: true } as Verdict;
-    const t2 = new AlertTracker(ALERT_DEFAULTS);
+    const t2 = new AlertTracker(policy);
     const loudEvent = alertEventOf(t2.step(loud), card);
     expect([loudEvent?.type, loudEvent?.memory, loudEvent?.cause]).toEqual(['open', undefined, undefined]);
     // The peak that explains a close survives a save and restore of the tracker with what scored it.
-    const t3 = new AlertTracker(ALERT_DEFAULTS);
+    const t3 = new AlertTracker(policy);
     for (const w of scored.slice(60, 80)) t3.step({ ...w, threshold: 4, anomaly: w.score > 4 } as Verdict);
-    const back = AlertTracker.restore(ALERT_DEFAULTS, JSON.parse(JSON.stringify(t3.toJSON())), 'p');
+    const back = AlertTracker.restore(policy, JSON.parse(JSON.stringify(t3.toJSON())), 'p');
     let close: ReturnType<typeof alertEventOf>;
     for (const w of scored.slice(80).map((x) => ({ ...x, score: 0, ownScore: undefined, threshold: 4, anomaly: false }) as Verdict)) close ??= alertEventOf(back.step(w), card);
     expect(close).toMatchObject({ type: 'close', memory: true, cause: 'memory' });

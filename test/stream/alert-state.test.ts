@@ -8,9 +8,10 @@ import { AlertBank } from '../../runtime/alerts/alert-bank.ts';
 import type { Verdict } from '../../runtime/stream/types.ts';
 
 const policy = checkPolicy({ openK: 2, openN: 3, closeM: 2, cooldownMs: 5000 });
+// Bar 10: the scores below stay under its critical multiple, so k of n alone decides when an alert opens.
 const verdict = (t: number, score: number, anomaly: boolean, perChannel = [1, 2, 1]): Verdict => ({
   sensor: 's', seq: t, tsFirst: t - 1000, tsLast: t, receivedAt: t, data: new Float32Array(6), score, perChannel: Float32Array.from(perChannel),
-  provider: 'ort-node/cpu', threshold: 1, anomaly,
+  provider: 'ort-node/cpu', threshold: 10, anomaly,
 });
 const roundTrip = (s: AlertTrackerState): AlertTrackerState => JSON.parse(JSON.stringify(s));
 

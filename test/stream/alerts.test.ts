@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertTracker, checkPolicy } from '../../runtime/alerts/tracker.ts';
+import { AlertTracker, ALERT_DEFAULTS, checkPolicy } from '../../runtime/alerts/tracker.ts';
 import { raiseAlerts } from '../../runtime/alerts/raise-alerts.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
 import type { Verdict } from '../../runtime/stream/types.ts';
@@ -11,8 +11,8 @@ const verdict = (t: number, score: number, anomaly: boolean, perChannel = [1, 2,
   sensor, seq: t, tsFirst: t - 1000, tsLast: t, receivedAt: t, data: new Float32Array(6), score, perChannel: Float32Array.from(perChannel),
   provider: 'ort-node/cpu', threshold: 1, anomaly,
 });
-/** Feed anomaly flags (1/0) at t = 1000, 2000, ... and return the step kinds. */
-const run = (t: AlertTracker, flags: string, t0 = 0) => [...flags].map((f, i) => t.step(verdict(t0 + (i + 1) * 1000, f === '1' ? 2 : 0.5, f === '1')).kind);
+/** Feed anomaly flags at t = 1000, 2000, ...: 1 a warning (1.5x), C a critical window (2x), 0 quiet; the step kinds. */
+const run = (t: AlertTracker, flags: string, t0 = 0) => [...flags].map((f, i) => t.step(verdict(t0 + (i + 1) * 1000, f === 'C' ? 2 : f === '1' ? 1.5 : 0.5, f !== '0')).kind);
 
 describe('AlertTracker', () => {
   it('opens on k of n anomalous windows and closes after m quiet ones', () => {
@@ -25,6 +25,25 @@ describe('AlertTracker', () => {
     const t = new AlertTracker(checkPolicy({ openK: 2, openN: 3, closeM: 1, cooldownMs: 0 }));
     expect(run(t, '1001001').every((k) => k === 'none')).toBe(true);
     expect(t.isOpen).toBe(false);
+  });
+
+  it('by default opens on 5 of the last 10 windows, or at once on a critical one, and closes after 10 quiet ones', () => {
+    // Windows just over the bar a few apart (what a calibrated bar gives on normal data) open nothing.
+    const t = new AlertTracker(ALERT_DEFAULTS);
+    expect(run(t, '1001000100100010010001').every((k) => k === 'none')).toBe(true);
+    // The fifth of ten opens; nine quiet windows do not close it, the tenth does.
+    const u = new AlertTracker(ALERT_DEFAULTS);
+    expect(run(u, '11010101')).toEqual([...new Array(7).fill('none'), 'open']);
+    expect(run(u, '0000000001000000000', 10_000)).toEqual(new Array(19).fill('none'));
+    expect(run(u, '0', 40_000)).toEqual(['close']);
+    // A spike or a stuck sensor (twice the bar) does not wait for four more windows.
+    expect(run(u, '0C', 70_000)).toEqual(['none', 'open']);
+    expect(ALERT_DEFAULTS).toMatchObject({ openK: 5, openN: 10, closeM: 10, cooldownMs: 0 });
+  });
+
+  it('a critical window opens at once under any k of n, but not inside a cooldown', () => {
+    const t = new AlertTracker(checkPolicy({ openK: 3, openN: 5, closeM: 1, cooldownMs: 2500 }));
+    expect(run(t, '1C0C')).toEqual(['none', 'open', 'close', 'suppressed']);
   });
 
   it('needs fresh evidence after a close and honours the cooldown', () => {
