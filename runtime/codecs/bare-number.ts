@@ -29,7 +29,9 @@ export function bareNumberCodec(ctx: CodecContext, opts: RowJoinerOptions = { to
       if (isFieldError(v)) return reject(msg, v.error, v.detail);
       const raw = parts.length === 2 ? parts[0].trim() : undefined;
       const ts = readingTime(raw, msg.receivedAt, ctx.timestamp);
-      if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail);
+      // '40,5': a decimal comma reads as timestamp 40 and value 5 (a probe's reading landed in 1970, unsaid).
+      const comma = parts.length === 2 && /^\d{1,6}$/.test(parts[0].trim()) && /^\d+$/.test(parts[1].trim()) ? `; "${text.trim()}" with a decimal comma? this codec reads "timestamp,number": send ${parts[0].trim()}.${parts[1].trim()}` : '';
+      if (typeof ts !== 'number') return reject(msg, ts.error, `${ts.detail}${comma}`);
       const out: Reading[] = [];
       rows.add(where.sensor, ts, raw, { [channel]: v }, msg.receivedAt, out);
       return out;

@@ -46,7 +46,15 @@ export interface TimestampOptions {
   unit: 'auto' | 'ms' | 's' | 'iso';
   /** Readings stamped further than this ahead of arrival are rejected (clock or unit errors). */
   maxFutureMs: number;
+  /**
+   * Readings stamped before this (epoch ms) are rejected: a device clock never set (1970 plus its uptime), a counter,
+   * a number read as a timestamp ('40,5' with a decimal comma). Absent: 2000-01-01; lower it to replay older recordings.
+   */
+  notBefore?: number;
 }
+
+/** Where `notBefore` is when a config does not say: 2000-01-01T00:00:00Z. */
+export const NOT_BEFORE_DEFAULT = Date.UTC(2000, 0, 1);
 
 /** What every codec needs to know: the card's channels and timestamp handling. */
 export interface CodecContext {
@@ -88,7 +96,7 @@ export interface Codec {
 }
 
 /** Default timestamp handling. */
-export const DEFAULT_TIMESTAMP: TimestampOptions = { source: 'auto', field: 'ts', unit: 'auto', maxFutureMs: 24 * 3600_000 };
+export const DEFAULT_TIMESTAMP: TimestampOptions = { source: 'auto', field: 'ts', unit: 'auto', maxFutureMs: 24 * 3600_000, notBefore: NOT_BEFORE_DEFAULT };
 
 /** Build a rejection for a message. */
 export function reject(msg: RawMessage, reason: RejectReason, detail: string): Rejected {

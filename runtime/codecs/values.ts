@@ -4,7 +4,7 @@
  */
 import { float32RangeText, isFloat32 } from '../data/float32.ts';
 import { parseTimestamp } from '../data/timestamp.ts';
-import type { TimestampOptions } from './codec.ts';
+import { NOT_BEFORE_DEFAULT, type TimestampOptions } from './codec.ts';
 import type { Reading } from '../stream/types.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -59,6 +59,13 @@ export function readingTime(raw: unknown, receivedAt: number, opts: TimestampOpt
     return { error: 'bad_timestamp', detail: `timestamp ${preview(raw)} is not a ${unitText(opts.unit)}` };
   }
   if (ts <= 0) return { error: 'bad_timestamp', detail: `timestamp ${preview(raw)} is before 1970; expected a ${unitText(opts.unit)}` };
+  const floor = opts.notBefore ?? NOT_BEFORE_DEFAULT;
+  if (ts < floor) {
+    return {
+      error: 'bad_timestamp',
+      detail: `timestamp ${preview(raw)} reads as ${new Date(ts).toISOString()}, before ${new Date(floor).toISOString().slice(0, 10)} (source.timestamp.notBefore): a device clock never set (1970 plus its uptime), a counter, or a number taken for a timestamp; lower notBefore to replay older recordings`,
+    };
+  }
   if (ts - receivedAt > opts.maxFutureMs) {
     return {
       error: 'bad_timestamp',

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { CodecConfigSchema } from '../codecs/registry.ts';
 import { ChannelPathsSchema, PATH_CODECS } from '../codecs/channel-paths.ts';
 import { sparkplugTemplateProblem } from '../codecs/sparkplug.ts';
-import { DEFAULT_TIMESTAMP } from '../codecs/codec.ts';
+import { DEFAULT_TIMESTAMP, NOT_BEFORE_DEFAULT } from '../codecs/codec.ts';
+import { parseTimestamp } from '../data/timestamp.ts';
 import { compileTopicTemplate } from '../mqtt/topic-template.ts';
 import { ms } from './fields.ts';
 
@@ -24,6 +25,15 @@ export const SourceSchema = z
         field: z.string().min(1).default(DEFAULT_TIMESTAMP.field),
         unit: z.enum(['auto', 'ms', 's', 'iso']).default(DEFAULT_TIMESTAMP.unit),
         maxFutureMs: ms('allowed clock skew').default(DEFAULT_TIMESTAMP.maxFutureMs),
+        /** Readings stamped before this are refused (bad_timestamp): a date such as 2000-01-01, or epoch ms. */
+        notBefore: z
+          .union([z.number(), z.string()])
+          .transform((v, ctx) => {
+            const t = typeof v === 'number' ? v : parseTimestamp(v);
+            if (!Number.isFinite(t)) ctx.addIssue({ code: 'custom', message: `expected a date such as 2000-01-01 or epoch milliseconds, got ${JSON.stringify(v)}` });
+            return t;
+          })
+          .default(NOT_BEFORE_DEFAULT),
       })
       .strict()
       .prefault({}),

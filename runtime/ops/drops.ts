@@ -60,6 +60,8 @@ export interface DropWatch {
   gap(g: DataGap): void;
   /** The window stage's `onPace`. */
   pace(sensor: string, usualMs: number, modelMs: number, irregular: boolean): void;
+  /** The window stage's `onClockStep`. */
+  clockStep(sensor: string, fromTs: number, toTs: number): void;
   /** Log what is still unreported (on stop). */
   flush(): void;
   /** The drop share now (called by /health). */
@@ -126,6 +128,22 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     WARNING_INTERVAL_MS,
     clock,
   );
+  // The largest clock step since the last line, for the line.
+  let largest: { sensor: string; fromTs: number; toTs: number } | undefined;
+  const clockSteps = rateLimitedWarning(
+    log,
+    (count, sensors, sensorCount) => {
+      const c = largest!;
+      largest = undefined;
+      const [wrong, right] = shortTimes(c.fromTs, c.toTs);
+      return [
+        { clockSteps: count, sensors, sensorCount, largest: c },
+        `${count} sensor clock step(s): a reading stamped well ahead of its arrival was followed by one near its own, so the first one's clock was wrong (a GPS or RTC glitch, a clock set right); each sensor started afresh from the later reading instead of refusing everything older than the wrong one, e.g. ${c.sensor} back from ${wrong} to ${right} (${span(c.fromTs - c.toTs)})`,
+      ];
+    },
+    WARNING_INTERVAL_MS,
+    clock,
+  );
   // Evicted sensors lose their window: they count with the drops for /health.
   const dropsNow = () => DROP_REASONS.reduce((a, [, key]) => a + counters[key], counters.evictedFull);
   // Samples of (time, readings, drops, missing); the oldest one at or before the window's start is the baseline.
@@ -137,6 +155,10 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
   let missingNow = false;
   return {
     drop: (reason, sensor) => warningOf(reason).add(sensor),
+    clockStep: (sensor, fromTs, toTs) => {
+      if (!largest || fromTs - toTs > largest.fromTs - largest.toTs) largest = { sensor, fromTs, toTs };
+      clockSteps.add(sensor);
+    },
     evict: (evicted) => evictions.add(evicted),
     gap: (g) => {
       if (!longest || g.toTs - g.fromTs > longest.toTs - longest.fromTs) longest = g;
@@ -152,6 +174,7 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       evictions.flush();
       gaps.flush();
       paces.flush();
+      clockSteps.flush();
     },
     health() {
       const now = sample();

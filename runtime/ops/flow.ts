@@ -124,7 +124,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     model: deps.ref(),
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
-    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),

@@ -35,6 +35,12 @@ export interface PipelineCounters {
   filled: number;
   /** Window buffers reset because of a gap in the data longer than the limit. */
   gapResets: number;
+  /**
+   * Sensors started afresh because a reading stamped well ahead of its arrival was followed by one near its own
+   * (window-by-sensor.ts `clockStepped`): the first one's clock was wrong, and every later reading would have been
+   * refused as out of order until real time passed it.
+   */
+  clockSteps: number;
   /** Steps in a sensor's timestamps that skip readings at its usual interval (`window.readingIntervalMs`). */
   readingGaps: number;
   /** Readings those gaps skipped (each gap: its length in intervals, less one): lost upstream, never received. */
@@ -121,6 +127,7 @@ export function createCounters(): PipelineCounters {
     evictedFull: 0,
     filled: 0,
     gapResets: 0,
+    clockSteps: 0,
     readingGaps: 0,
     readingsMissing: 0,
     evictedIdle: 0,

@@ -38,6 +38,13 @@ export class SensorState {
   fastTold = false;
   /** Arrival time (ms) of its last reading, for idle eviction. */
   lastSeen = 0;
+  /** How far its last accepted reading was stamped ahead of its arrival, ms (NaN: stamped on arrival, or a restart's tail). */
+  lead = Number.NaN;
+  /**
+   * Its lead before its readings last jumped well ahead of their arrival (window-by-sensor.ts `clockStepped`), until
+   * a window of readings confirms the new clock; NaN when no jump is pending.
+   */
+  leadBefore = Number.NaN;
   /** Rows pushed so far: the next row's number. */
   seq = 0;
   /** Seq of the last row that had a channel held past its max age. */

@@ -66,6 +66,11 @@ export interface WindowBySensorOptions extends GapOptions {
   /** Told of every sensor evicted to make room for `admitted` in a full pool. */
   onEvict?: (evicted: string, admitted: string) => void;
   /**
+   * Told when a sensor starts afresh because its last reading, at `fromTs`, was stamped well ahead of its arrival and
+   * one at `toTs` is near its own (`clockStepped`; counted `clockSteps`).
+   */
+  onClockStep?: (sensor: string, fromTs: number, toTs: number) => void;
+  /**
    * Told when a sensor's reading finds channels left out for longer than `maxFillAgeMs` (or never sent that long after
    * its first reading): once per absence of each channel, their names in card order and the reading's arrival time.
    * Its rows hold their last values and are flagged, as long as the absence lasts.
@@ -91,6 +96,34 @@ export type WindowDropReason = 'timestamp_conflict' | 'out_of_order' | 'unusable
  */
 export function startOverMs(card: Pick<ModelCard, 'window' | 'data'>): number {
   return Math.max(86_400_000, 2 * card.window * (card.data?.intervalMs ?? 0));
+}
+
+/** How far ahead of its arrival a reading must be stamped to count as a clock ahead: a minute, or 10 intervals. */
+export function clockAheadMs(card: Pick<ModelCard, 'data'>): number {
+  return Math.max(60_000, 10 * (card.data?.intervalMs ?? 0));
+}
+
+/**
+ * Whether a reading stamped `lead` ms ahead of its arrival jumps ahead of its sensor's clock: well ahead of its
+ * arrival, and well ahead of the sensor's last reading's lead (not a replay faster than real time, whose lead grows a
+ * step at a time, nor the first live reading after a backlog, which is near its arrival).
+ */
+export function jumpsAhead(s: Pick<SensorState, 'lead'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
+  const ahead = clockAheadMs(card);
+  return lead > ahead && lead - s.lead > ahead;
+}
+
+/**
+ * A sensor's readings jumped ahead of their arrival (`jumpsAhead`, the jump not yet confirmed by a window of
+ * readings) and one now older than its last is stamped `lead` ms ahead of its own arrival, back near the lead before
+ * the jump: the jump was the wrong clock (a GPS or RTC glitch), this one is right. Without this, one reading stamped
+ * an hour ahead left a probe's sensor unjudged for that hour, every later reading refused as out of order. A sensor
+ * whose clock runs ahead all the time, a replay faster than real time and a gateway resending old readings never
+ * jumped, so their late readings are refused as before.
+ */
+export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
+  const ahead = clockAheadMs(card);
+  return lead < s.lead - ahead && lead < s.leadBefore + ahead;
 }
 
 /** Fallbacks of `windowBySensor` used without a config: the schema's `window` defaults (gaps: data-gaps.ts). */
@@ -166,6 +199,15 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             counters.readings--;
             return onReading(r);
           }
+          // The last reading's clock was wrong (stamped well ahead of its arrival), this one's is not: start afresh
+          // from it, said (the window restarted when that reading jumped ahead, so it ended no window).
+          if (!r.arrival && !s.recent.has(ts, digest) && clockStepped(s, ts - r.receivedAt, cardOf())) {
+            opts.onClockStep?.(r.sensor, s.lastTs, ts);
+            counters.clockSteps++;
+            sensors.forget(r.sensor);
+            counters.readings--;
+            return onReading(r);
+          }
           return refuse(s, ts, digest, r.sensor);
         }
         // A sensor's first live reading after a restart's tail: its step spans vigil's own downtime, not a loss.
@@ -177,10 +219,17 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (!warm) counters.filled += row.filled;
         // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
         if (!warm && row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
-        if (s.seq > 0 && gaps.step(cardOf(), s, r.sensor, ts, warm, afterTail, r.arrival === true)) {
+        // A reading that jumps well ahead of its arrival may be a clock glitch (clockStepped): its step is no loss and
+        // teaches no pace, and it starts a new window, so no window ends on it unless later readings confirm its clock.
+        const lead = r.arrival || warm ? Number.NaN : ts - r.receivedAt;
+        const jumped = jumpsAhead(s, lead, cardOf());
+        if (s.seq > 0 && (gaps.step(cardOf(), s, r.sensor, ts, warm, afterTail || jumped, r.arrival === true) || jumped)) {
           s.resetWindow();
           if (!warm) counters.gapResets++;
         }
+        if (jumped) s.leadBefore = s.lead;
+        else if (s.rowsSinceReset >= W - 1) s.leadBefore = Number.NaN;
+        s.lead = lead;
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);

@@ -3,10 +3,12 @@ import { from } from 'rxjs';
 import { get as getSparkplug } from 'sparkplug-payload';
 import { decode } from '../../runtime/codecs/decode.ts';
 import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecContext, type DecodeResult } from '../../runtime/codecs/index.ts';
+import { SourceSchema } from '../../runtime/config/source.ts';
 import type { RawMessage, Reading, Rejected } from '../../runtime/stream/types.ts';
 import { ok, rej } from './decoded.ts';
 
-const ctx: CodecContext = { channels: ['current', 'temp'], timestamp: DEFAULT_TIMESTAMP };
+// Timestamps from 1970 on (the tests' own small numbers): source.timestamp.notBefore lowered, as for old recordings.
+const ctx: CodecContext = { channels: ['current', 'temp'], timestamp: { ...DEFAULT_TIMESTAMP, notBefore: 0 } };
 const NOW = 1_700_000_100_000;
 const enc = (s: string) => new TextEncoder().encode(s);
 const msg = (payload: string | Uint8Array, topic = 'sensors/p1/data', receivedAt = NOW): RawMessage => ({
@@ -95,6 +97,21 @@ describe('bare number codec', () => {
     const codec = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 50 }, ctx);
     expect(ok(codec.decode(msg('1.5', 't', NOW), { sensor: 'p1', channel: 'current' }))).toEqual([]);
     expect(ok(codec.decode(msg('20', 't', NOW + 30), { sensor: 'p1', channel: 'temp' }))[0]).toMatchObject({ ts: NOW, values: { current: 1.5, temp: 20 } });
+  });
+  it('refuses timestamps before source.timestamp.notBefore (2000 by default), and names a decimal comma (a probe: "40,5" landed in 1970)', () => {
+    const codec = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 0 }, { ...ctx, timestamp: DEFAULT_TIMESTAMP });
+    const comma = rej(codec.decode(msg('40,5'), { sensor: 'p1', channel: 'temp' }));
+    expect(comma.reason).toBe('bad_timestamp');
+    expect(comma.detail).toMatch(/reads as 1970-01-01T00:00:40\.000Z, before 2000-01-01 \(source\.timestamp\.notBefore\).*"40,5" with a decimal comma\? .* send 40\.5/);
+    // A device clock never set: 1970 plus its uptime.
+    const json = createCodec({ kind: 'json' }, { ...ctx, timestamp: DEFAULT_TIMESTAMP });
+    expect(rej(json.decode(msg('{"ts":86400000,"temp":1}'), { sensor: 'p1' })).detail).toMatch(/a device clock never set/);
+    expect(ok(json.decode(msg('{"ts":1700000000000,"temp":1}'), { sensor: 'p1' }))).toHaveLength(1);
+    // Lowered for an old recording: read as before.
+    const old = createCodec({ kind: 'json' }, { ...ctx, timestamp: { ...DEFAULT_TIMESTAMP, notBefore: Date.UTC(1990, 0, 1) } });
+    expect(ok(old.decode(msg('{"ts":"1995-06-01T00:00:00Z","temp":1}'), { sensor: 'p1' }))[0].ts).toBe(Date.UTC(1995, 5, 1));
+    expect(SourceSchema.parse({ topics: ['s/{sensor}'], timestamp: { notBefore: '1990-01-01' } }).timestamp.notBefore).toBe(Date.UTC(1990, 0, 1));
+    expect(() => SourceSchema.parse({ topics: ['s/{sensor}'], timestamp: { notBefore: 'last tuesday' } })).toThrow(/expected a date such as 2000-01-01/);
   });
   it('rejects unknown channels and non-numbers', () => {
     const codec = createCodec({ kind: 'number', delimiter: ',', joinToleranceMs: 0 }, ctx);

@@ -32,7 +32,7 @@ describe('topic templates', () => {
 describe('decode operator', () => {
   const setup = () => {
     const rejected: Rejected[] = [];
-    const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { channels: ['v'], timestamp: DEFAULT_TIMESTAMP });
+    const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { channels: ['v'], timestamp: { ...DEFAULT_TIMESTAMP, notBefore: 0 } });
     const route = topicRouter([compileTopicTemplate('s/{sensor}/data')]);
     return { rejected, op: decode({ codec, route, maxPayloadBytes: 64, onRejected: (r) => rejected.push(r) }) };
   };
@@ -64,7 +64,7 @@ describe('decode operator', () => {
 
   it('rejects a reading outside the serving card range as out_of_range, asking for the ranges on each message', () => {
     const rejected: Rejected[] = [];
-    const codec = createCodec({ kind: 'json' }, { channels: ['v', 'w'], timestamp: DEFAULT_TIMESTAMP });
+    const codec = createCodec({ kind: 'json' }, { channels: ['v', 'w'], timestamp: { ...DEFAULT_TIMESTAMP, notBefore: 0 } });
     const route = topicRouter([compileTopicTemplate('s/{sensor}/data')]);
     // A hot reload swaps the card: the getter is asked per message, so the new range applies from the next one.
     let ranges: Record<string, [number, number]> | undefined = { v: [0, 10] };

@@ -1,12 +1,12 @@
 /**
  * What the window stage's gap judge (runtime/stream/data-gaps.ts) adds beyond gaps and a slower pace (those are in
- * window-by-sensor.test.ts): readings vigil refused itself explain the gap they leave, and a sensor reporting much
- * faster than the model's interval is said.
+ * window-by-sensor.test.ts): readings vigil refused itself explain the gap they leave, a sensor reporting much
+ * faster than the model's interval is said, and one reading stamped far ahead of its arrival does not blind its sensor.
  */
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, Observable, toArray } from 'rxjs';
 import { createCounters } from '../../runtime/stream/counters.ts';
-import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
+import { clockAheadMs, windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import { RefusedReadings, type DataGap } from '../../runtime/stream/data-gaps.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { rd } from './helpers.ts';
@@ -61,5 +61,45 @@ describe('data gaps', () => {
     const arrivals = flood.slice(0, 350).map((t) => ({ ...rd('s', t, { a: 1, b: 0 }), arrival: true as const }));
     await lastValueFrom(from(arrivals).pipe(windowBySensor(timed, { counters: createCounters(), onPace: (...p) => told.push(p) }), toArray()));
     expect(told).toEqual([]);
+  });
+
+  it('one reading stamped an hour ahead of its arrival does not blind its sensor for that hour (a probe: every later reading refused)', async () => {
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const T = 1_700_000_000_000;
+    const run = async (readings: ReturnType<typeof rd>[]) => {
+      const counters = createCounters();
+      const steps: [string, number, number][] = [];
+      const gaps: DataGap[] = [];
+      const windows = await lastValueFrom(from(readings).pipe(windowBySensor(timed, { counters, onGap: (g) => gaps.push(g), onClockStep: (...c) => steps.push(c) }), toArray()));
+      return { counters, steps, gaps, ends: windows.map((w) => w.tsLast) };
+    };
+    // Readings every second, on time; the 21st is stamped an hour ahead (a GPS glitch), the rest are right again.
+    const onTime = (i: number) => rd('s', T + 1000 * i, { a: 1, b: 0 }, T + 1000 * i + 30);
+    const glitch = [...Array.from({ length: 20 }, (_, i) => onTime(i)), rd('s', T + 20_000 + 3_600_000, { a: 1, b: 0 }, T + 20_030), ...Array.from({ length: 20 }, (_, i) => onTime(21 + i))];
+    const g = await run(glitch);
+    expect(g.steps).toEqual([['s', T + 3_620_000, T + 21_000]]);
+    expect(g.counters).toMatchObject({ clockSteps: 1, outOfOrder: 0, readingsMissing: 0 });
+    // No window ends on the glitch; the sensor is judged again from its third reading after it (window 3).
+    expect(g.ends).not.toContain(T + 3_620_000);
+    expect(g.ends.filter((t) => t > T + 20_000)).toEqual(Array.from({ length: 18 }, (_, i) => T + 1000 * (23 + i)));
+    expect(g.gaps).toEqual([]);
+    // A sensor whose clock runs an hour ahead all the time is judged as any other: no steps, nothing refused.
+    const early = await run(Array.from({ length: 40 }, (_, i) => rd('s', T + 3_600_000 + 1000 * i, { a: 1, b: 0 }, T + 1000 * i)));
+    expect(early.counters).toMatchObject({ clockSteps: 0, outOfOrder: 0 });
+    expect(early.ends).toHaveLength(38);
+    // Two readings an hour ahead before the clock is right again: the same. A window's worth of them (3) confirms
+    // the new clock: the readings behind it are refused then, as after any clock set forward.
+    const ahead2 = (n: number) => [...Array.from({ length: 20 }, (_, i) => onTime(i)), ...Array.from({ length: n }, (_, k) => rd('s', T + 1000 * (20 + k) + 3_600_000, { a: 1, b: 0 }, T + 1000 * (20 + k))), ...Array.from({ length: 10 }, (_, i) => onTime(20 + n + i))];
+    expect((await run(ahead2(2))).counters).toMatchObject({ clockSteps: 1, outOfOrder: 0 });
+    expect((await run(ahead2(3))).counters).toMatchObject({ clockSteps: 0, outOfOrder: 10 });
+    // Data replayed faster than real time runs ahead of its arrival a second per reading, never in one jump: a late
+    // reading in it is refused as out of order, not taken for a clock step.
+    const fast = Array.from({ length: 200 }, (_, i) => rd('s', T + 1000 * i, { a: 1, b: 0 }, T + i));
+    const replayed = await run([...fast, rd('s', T + 150_000, { a: 2, b: 0 }, T + 200)]);
+    expect(replayed.counters).toMatchObject({ clockSteps: 0, outOfOrder: 1 });
+    // Readings older than the last and behind their arrival (a gateway resending what was judged) are still refused.
+    const resent = await run([...Array.from({ length: 20 }, (_, i) => onTime(i)), ...Array.from({ length: 5 }, (_, i) => rd('s', T + 1000 * i, { a: 1, b: 9 }, T + 60_000))]);
+    expect(resent.counters).toMatchObject({ clockSteps: 0, outOfOrder: 5 });
+    expect(clockAheadMs(timed)).toBe(60_000);
   });
 });
