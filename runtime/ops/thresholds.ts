@@ -160,7 +160,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const { factory, restore, mismatch } = thresholdKinds(config.threshold ?? card0.threshold.default, cardNow);
   // Every sensor the window stage may hold, over all admission pools.
   const maxSensors = admissionPools(config.window.admission, config.window.maxSensors).capacity;
-  const model = { name: card0.name, version: card0.version };
+  const model: StateModelId = { name: card0.name, version: card0.version, ...(card0.onnx?.sha256 ? { weights: card0.onnx.sha256 } : {}) };
   // One sensor's saved state: its threshold's, and beside it what the other banks hold for it. `card` is the model in
   // service when the save began: residual states of a model swapped in meanwhile are left out, never saved under the
   // label of the one before (ThresholdStore.saveNow).
@@ -256,6 +256,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     modelChanged(card) {
       model.name = card.name;
       model.version = card.version;
+      model.weights = card.onnx?.sha256;
     },
     states: collect,
     adopt(states) {

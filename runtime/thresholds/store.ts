@@ -40,10 +40,25 @@ export interface SensorState {
   silence?: SilenceState;
 }
 
-/** Identifies the model the states belong to; states of another model are not restored. */
+/**
+ * Identifies the model the states belong to; states of another model are not restored. `weights` (the card's
+ * `onnx.sha256`) tells a model retrained under the same name and version apart: `vigil train` writes version 1 every
+ * time, and a probe's retrained model copied over the old one while vigil was stopped resumed the old one's learnt
+ * thresholds. Files saved without it are matched by name and version alone.
+ */
 export interface StateModelId {
   name: string;
   version: string;
+  weights?: string;
+}
+
+/** Why states saved for `saved` do not belong to `expected` (undefined: they do). */
+export function modelMismatch(saved: StateModelId, expected: StateModelId): string | undefined {
+  if (saved.name !== expected.name || saved.version !== expected.version) return `states belong to model ${saved.name}@${saved.version}; expected ${expected.name}@${expected.version}`;
+  if (saved.weights && expected.weights && saved.weights !== expected.weights) {
+    return `states belong to model ${saved.name}@${saved.version} with other weights (onnx sha256 ${saved.weights.slice(0, 12)}, now ${expected.weights.slice(0, 12)}): a retrained model`;
+  }
+  return undefined;
 }
 
 /** Outcome of loading: the states (empty when absent or unreadable) and, if something was wrong, why. */
@@ -159,9 +174,8 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
   }
   try {
     const res = decodeStates(text);
-    if (expectModel && res.model && (res.model.name !== expectModel.name || res.model.version !== expectModel.version)) {
-      return { states: new Map(), savedAt: res.savedAt, model: res.model, problem: `${path}: states belong to model ${res.model.name}@${res.model.version}; expected ${expectModel.name}@${expectModel.version}, starting fresh` };
-    }
+    const mismatch = expectModel && res.model && modelMismatch(res.model, expectModel);
+    if (mismatch) return { states: new Map(), savedAt: res.savedAt, model: res.model, problem: `${path}: ${mismatch}, starting fresh` };
     return res;
   } catch (err) {
     const setAside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;

@@ -147,6 +147,18 @@ describe('threshold state store', () => {
     const path = join(dir, 'state.json');
     await saveStates(path, states(fleet()), { name: 'pump-ae', version: '1' });
     expect(loadStates(path, { name: 'pump-ae', version: '2' }).problem).toMatch(/pump-ae@1; expected pump-ae@2/);
+    // Retrained under the same name and version (vigil train writes version 1 each time): told apart by its weights
+    // (a probe's retrained model, copied over the old one while vigil was stopped, resumed the old one's thresholds).
+    const a = 'a'.repeat(64);
+    const b = 'b'.repeat(64);
+    await saveStates(path, states(fleet()), { name: 'pump-ae', version: '1', weights: a });
+    const retrained = loadStates(path, { name: 'pump-ae', version: '1', weights: b });
+    expect(retrained.states.size).toBe(0);
+    expect(retrained.problem).toMatch(/other weights \(onnx sha256 aaaaaaaaaaaa, now bbbbbbbbbbbb\): a retrained model, starting fresh/);
+    expect(loadStates(path, { name: 'pump-ae', version: '1', weights: a }).states.size).toBe(3);
+    // A file saved before weights were recorded is matched by name and version.
+    await saveStates(path, states(fleet()), { name: 'pump-ae', version: '1' });
+    expect(loadStates(path, { name: 'pump-ae', version: '1', weights: b }).states.size).toBe(3);
     const loaded = loadStates(path);
     const { thresholds, problems } = reviveThresholds(loaded.states, { kind: 'spot' }, card);
     expect(problems).toHaveLength(3);
