@@ -1,6 +1,6 @@
 /**
- * `vigil run` as a person runs it: a real process on Mosquitto, its banner, an alert on the alert topic, and a
- * graceful SIGTERM (drain, state saved, exit code 0).
+ * `vigil run` as a person runs it: a real process on Mosquitto, its banner, a SIGHUP shrugged off, an alert on the
+ * alert topic, and a graceful SIGTERM (drain, state saved, exit code 0).
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -28,6 +28,11 @@ describe('vigil run (the command)', () => {
       expect(stdout).toContain(`topics     ${prefix}/{sensor}/data  (json, QoS 1)`);
       expect(stdout).toContain('provider   ort-node/cpu');
       expect(stdout).toMatch(/ops {8}http:\/\/127\.0\.0\.1:\d+\/metrics/);
+      // SIGHUP (a closed SSH session) is no stop: Node's default would kill it on the spot, unsaved (a probe: exit 129).
+      vigil.proc.kill('SIGHUP');
+      for (let i = 0; i < 50 && !vigil.stderr.includes('SIGHUP ignored'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(vigil.stderr).toContain('SIGHUP ignored: vigil keeps running');
+      expect(vigil.proc.exitCode).toBeNull();
 
       // The default alert topic (vigil/alerts/{sensor}) is shared on Mosquitto: a sensor id no other run uses.
       const sensor = `pump-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
