@@ -18,8 +18,10 @@ export function formatShort(x: number): string {
 
 /**
  * A score as a multiple of its threshold, one decimal, rounded down (`6.0x`): a warning at 1.96x never reads as the
- * 2.0x that makes an alert critical.
+ * 2.0x that makes an alert critical. Within a few parts in a million of the next tenth it is that tenth: the payload's
+ * numbers are rounded to about 7 digits, and a stuck sensor's window (exactly twice the bar, critical) read "1.9x" next
+ * to "critical" in `vigil alerts` (a probe: 7.04277 / 3.52139 = 1.999997).
  */
 export function timesThreshold(score: number, threshold: number): string {
-  return `${(Math.floor((score / threshold) * 10 + 1e-9) / 10).toFixed(1)}x`;
+  return `${(Math.floor((score / threshold) * 10 * (1 + 5e-6)) / 10).toFixed(1)}x`;
 }

@@ -7,6 +7,9 @@ import { parseDuration } from '../../simulators/cli/options.ts';
 describe('numbers as text', () => {
   it('timesThreshold rounds down, so a warning at 1.96x never reads as the critical 2.0x (a re-probe)', () => {
     expect([[1.96, 1], [2, 1], [36.56, 1], [0.6, 0.2], [1.0, 1]].map(([a, b]) => timesThreshold(a, b))).toEqual(['1.9x', '2.0x', '36.5x', '3.0x', '1.0x']);
+    // A stuck sensor's window, exactly 2x and critical, as its payload's rounded numbers carry it (a probe read "1.9x").
+    expect(timesThreshold(7.04277, 3.52139)).toBe('2.0x');
+    expect(timesThreshold(1.9999, 1)).toBe('1.9x');
   });
 
   it('formatNumber keeps float32 precision for files, without trailing zeros', () => {
