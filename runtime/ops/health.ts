@@ -23,7 +23,8 @@ export interface HealthSources {
 
 /**
  * The report now: `ok` only while serving, connected, not dropping or missing readings, with no recently lost
- * session, and with some sensor still reporting (every sensor signalled silent: nothing is being watched).
+ * session, with some sensor still reporting (every sensor signalled silent: nothing is being watched), and with the
+ * state file being saved (a failed save: a restart would resume no alert and no learnt threshold).
  */
 export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: HealthSources): HealthReport {
   const { edge, counters, flow } = s;
@@ -37,7 +38,8 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   const silent = edge.sensorsSilent;
   // Every sensor the silent-sensor watch holds is silent (its own population: the window stage forgets idle ones).
   const allSilent = silent > 0 && silent >= edge.sensorsWatched;
-  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent ? 'ok' : 'degraded';
+  const stateSaveError = edge.stateSaveError;
+  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError ? 'ok' : 'degraded';
   const card = s.serving.ref().current.card;
   const fleet = flow.fleet();
   const lastMessageAt = flow.lastMessageAt();
@@ -52,6 +54,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     ...(silent > 0 ? { sensorsSilent: silent } : {}),
     pendingWindows: counters.pending,
     ...(refusedSubs > 0 ? { subscriptionsRefused: refusedSubs } : {}),
+    ...(stateSaveError ? { stateNotSaved: stateSaveError } : {}),
     alertsOpen: edge.alertsOpen,
     alertsWaiting: s.sinks?.waiting() ?? 0,
     pipelineRestarts: flow.pipelineRestarts(),

@@ -33,6 +33,8 @@ export interface EdgeCounters {
   reloadFailures: number;
   statePersists: number;
   statePersistFailures: number;
+  /** Gauge: the last state save failed (a read-only or full state folder): the error, until a save succeeds (null: none). */
+  stateSaveError: string | null;
   /** QoS 1 intake pauses (back-pressure), time spent paused, and whether it is paused now (gauge). */
   intakePauses: number;
   intakePausedMs: number;
@@ -65,6 +67,7 @@ export function createEdgeCounters(): EdgeCounters {
     reloadFailures: 0,
     statePersists: 0,
     statePersistFailures: 0,
+    stateSaveError: null,
     intakePauses: 0,
     intakePausedMs: 0,
     intakePaused: 0,

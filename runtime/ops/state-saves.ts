@@ -1,5 +1,5 @@
 /**
- * When the runtime's state file is written: every `state.intervalMs`, soon after an alert opens or closes
+ * When the runtime's state file is written: at start, every `state.intervalMs`, soon after an alert opens or closes
  * (coalesced), and a last time on stop. Every save is counted and a failure is logged, never thrown. The same
  * interval paces the log of what the adaptive thresholds learnt.
  */
@@ -30,8 +30,10 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
     try {
       await store.saveNow();
       edge.statePersists++;
+      edge.stateSaveError = null;
     } catch (err) {
       edge.statePersistFailures++;
+      edge.stateSaveError = (err as Error).message;
       log.error({ file: store.path, err: (err as Error).message }, 'threshold state not saved');
     }
   };
@@ -66,6 +68,9 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
     persist,
     persistSoon,
     start() {
+      // A first save at once: a state folder that cannot be written (read-only, full, wrong owner) is said at start and
+      // on /health, not found at the first restart that resumes nothing (a probe: /health said ok while every save failed).
+      void persist();
       if (intervalMs <= 0) return;
       // Our own timer (not the store's) so every save is counted and failures are logged the same way.
       if (store) (timer = setInterval(() => void persist(), intervalMs)).unref();

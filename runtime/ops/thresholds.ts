@@ -139,6 +139,7 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
 function openStore(file: string, intervalMs: number, collect: () => StateSource, model: StateModelId, o: { edge: EdgeCounters; log: VigilLogger }): ThresholdStore {
   const onError = (err: Error) => {
     o.edge.statePersistFailures++;
+    o.edge.stateSaveError = err.message;
     o.log.error({ file, err: err.message }, 'threshold state not saved');
   };
   return new ThresholdStore(file, collect, { intervalMs, model, onError });

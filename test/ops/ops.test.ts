@@ -99,6 +99,31 @@ describe('vigil run operations', () => {
     }
   });
 
+  it('says on /health and in the log, from the start, that the state file cannot be written (a probe: a read-only state folder, /health 200 ok)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-ro-'));
+    // A file where the state folder should be: writing fails whoever runs the test (root ignores a read-only mode).
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    const cfg = testConfig(broker.url, uniquePrefix('ro'), recordedModel(), { metrics: { port: 0 } });
+    cfg.state.file = join(dir, 'not-a-folder', 'state.json');
+    const cap = capturingLogger();
+    const handle = await startRuntime(cfg, { logger: cap.logger, source: new Subject<RawMessage>() });
+    try {
+      let body: Record<string, unknown> = {};
+      let status = 0;
+      for (let i = 0; i < 50 && !body.stateNotSaved; i++) {
+        const res = await fetch(`${handle.opsUrl}/health`);
+        status = res.status;
+        body = (await res.json()) as Record<string, unknown>;
+        if (!body.stateNotSaved) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(status).toBe(503);
+      expect(body).toMatchObject({ status: 'degraded', stateNotSaved: expect.stringMatching(/ENOTDIR/) });
+      expect(cap.lines.find((l) => l.msg === 'threshold state not saved')).toMatchObject({ file: cfg.state.file });
+    } finally {
+      await handle.stop();
+    }
+  });
+
   it('saves each sensor\'s tracked residual mean with its threshold and starts from it on the next start', async () => {
     const prefix = uniquePrefix('residual');
     const model = recordedModel();
