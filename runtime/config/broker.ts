@@ -32,11 +32,13 @@ export const BrokerSchema = z
      * After losing the broker (runtime/mqtt/reconnect-backoff.ts): the first attempt at once (1-50 ms), then every
      * `minMs` for the first `quickMs` of the outage (a restarting broker is back within seconds, and with a
      * persistent session every moment away costs readings), then `minMs` doubling up to `maxMs`; +-20 % jitter.
+     * `maxMs` 5 s: a gateway's broker is usually its own, and a probe's vigil came back 25-29 s after a 1-2 minute
+     * outage under the former 30 s, readings and alerts waiting meanwhile; raise it for a broker shared by thousands.
      */
     reconnect: z
       .object({
         minMs: ms('reconnect delay').min(1, 'expected a reconnect delay of at least 1 ms').default(100),
-        maxMs: ms('longest reconnect delay').default(30_000),
+        maxMs: ms('longest reconnect delay').default(5_000),
         quickMs: ms('quick reconnect phase').default(5_000),
       })
       .strict()
