@@ -24,12 +24,24 @@ function sparkplugPayload(): SparkplugPayload | null {
   return spbCache;
 }
 /**
+ * A Sparkplug topic's levels from `spBv1.0` on (`seg`: spBv1.0, GROUP, TYPE, NODE[, DEVICE]) and what stands before
+ * them (`prefix`, with its slash: a bridge's mount point such as `site-3/`; empty on the broker the nodes publish to),
+ * or undefined when no level is `spBv1.0`. A bridged topic was accepted and never read (a probe: its NBIRTH refused,
+ * every DDATA `unknown_alias`, and the rebirth asked of a node on the wrong topic).
+ */
+export function sparkplugTopic(topic: string): { prefix: string; seg: string[] } | undefined {
+  const levels = topic.split('/');
+  const at = levels.indexOf('spBv1.0');
+  return at < 0 ? undefined : { prefix: levels.slice(0, at).map((l) => `${l}/`).join(''), seg: levels.slice(at) };
+}
+
+/**
  * Why a topic template would split one Sparkplug device into several sensors, or undefined: the message type level
  * (`spBv1.0/GROUP/TYPE/...`) must not be part of the sensor id, or a device's DBIRTH and DDATA are two sensors.
  */
 export function sparkplugTemplateProblem(template: string, sensorId: string | undefined): string | undefined {
-  const levels = template.split('/');
-  if (levels[0] !== 'spBv1.0' || levels.length < 4) return undefined;
+  const levels = sparkplugTopic(template)?.seg ?? [];
+  if (levels.length < 4) return undefined;
   const type = levels[2];
   const named = /^\{(.+)\}$/.exec(type)?.[1];
   const inId = sensorId === undefined ? type === '+' || named !== undefined : named !== undefined && sensorId.includes(`{${named}}`);
@@ -55,10 +67,13 @@ export interface SparkplugOptions {
   joinToleranceMs: number;
 }
 
-/** The NCMD a host publishes to ask an edge node to republish its births (Sparkplug B 3.0, "Rebirth Request"). */
-export function rebirthRequest(group: string, node: string, now: number): { topic: string; payload: Uint8Array } {
+/**
+ * The NCMD a host publishes to ask an edge node to republish its births (Sparkplug B 3.0, "Rebirth Request"), under
+ * the bridge prefix its messages came with.
+ */
+export function rebirthRequest(group: string, node: string, now: number, prefix = ''): { topic: string; payload: Uint8Array } {
   const payload = sparkplugPayload()!.encodePayload({ timestamp: now, metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] });
-  return { topic: `spBv1.0/${group}/NCMD/${node}`, payload };
+  return { topic: `${prefix}spBv1.0/${group}/NCMD/${node}`, payload };
 }
 
 /** bdSeq of a birth or death certificate. */
@@ -78,11 +93,11 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
   const split = new SplitRows(ctx.channels.length, opts.joinToleranceMs);
 
   /** Ask the node for its births, at most once per interval; says whether it was asked. */
-  const askRebirth = (seg: string[], why: string, now: number): boolean => {
-    const [, group, , node] = seg;
-    if (seg[0] !== 'spBv1.0' || !group || !node || !nodes.shouldAsk(`${group}/${node}`, now)) return false;
-    const r = rebirthRequest(group, node, now);
-    ctx.request!({ ...r, note: `asked Sparkplug edge node ${group}/${node} to rebirth: ${why}` });
+  const askRebirth = (t: { prefix: string; seg: string[] } | undefined, why: string, now: number): boolean => {
+    const [, group, , node] = t?.seg ?? [];
+    if (!t || !group || !node || !nodes.shouldAsk(`${t.prefix}${group}/${node}`, now)) return false;
+    const r = rebirthRequest(group, node, now, t.prefix);
+    ctx.request!({ ...r, note: `asked Sparkplug edge node ${t.prefix}${group}/${node} to rebirth: ${why}` });
     return true;
   };
 
@@ -91,9 +106,9 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
    * line tells, with the gaps since the last one); otherwise, or within the rebirth interval, told by a note at most
    * once a minute per node with the gaps counted meanwhile, so none passes silently.
    */
-  const onGap = (seg: string[], nodeKey: string, why: string, now: number) => {
+  const onGap = (t: { prefix: string; seg: string[] } | undefined, nodeKey: string, why: string, now: number) => {
     const pending = nodes.pendingGaps(nodeKey);
-    if (askRebirth(seg, pending > 1 ? `${why} (${pending} gaps in seq since the last told)` : why, now)) nodes.gapsToTell(nodeKey, now, true);
+    if (askRebirth(t, pending > 1 ? `${why} (${pending} gaps in seq since the last told)` : why, now)) nodes.gapsToTell(nodeKey, now, true);
     else tellGaps(nodeKey, now);
   };
   /** Gaps not told by a rebirth request: a note at most once a minute per node, at the next message after it. */
@@ -113,24 +128,28 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
 
   return {
     name: 'sparkplug',
-    payloadLimit: (topic, bound) => (/^spBv1\.0\/[^/]+\/[ND]BIRTH\//.test(topic) ? bound * BIRTH_BOUND_FACTOR : bound),
+    payloadLimit: (topic, bound) => (/(^|\/)spBv1\.0\/[^/]+\/[ND]BIRTH\//.test(topic) ? bound * BIRTH_BOUND_FACTOR : bound),
     refused(msg: RawMessage): void {
       // A device vigil cannot name (an id outside its sensor-id rule) or a message over the bound still took a `seq`:
       // noted, so the node's next message is not taken for a gap (and a rebirth asked every interval for ever).
-      const seg = msg.topic.split('/');
+      const t = sparkplugTopic(msg.topic);
+      const seg = t?.seg ?? [];
       // Only the messages `decode` reads take part in the sequence (a command, NCMD/DCMD, does not).
-      if (seg[0] !== 'spBv1.0' || !seg[3] || !SESSION_TYPES.has(seg[2] ?? '') || msg.payload.byteLength > BIRTH_BOUND_FACTOR * REFUSED_READ_BYTES) return;
+      if (!t || !seg[3] || !SESSION_TYPES.has(seg[2] ?? '') || msg.payload.byteLength > BIRTH_BOUND_FACTOR * REFUSED_READ_BYTES) return;
       let payload: ProtoPayload;
       try {
         payload = decodeProto(msg.payload);
       } catch {
         return;
       }
-      if (session(seg[2] ?? '', `${seg[1]}/${seg[3]}`, payload)) onGap(seg, `${seg[1]}/${seg[3]}`, `seq does not follow the previous message's`, msg.receivedAt);
+      const nodeKey = `${t.prefix}${seg[1]}/${seg[3]}`;
+      if (session(seg[2] ?? '', nodeKey, payload)) onGap(t, nodeKey, `seq does not follow the previous message's`, msg.receivedAt);
     },
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
-      const seg = msg.topic.split('/');
-      const type = seg[0] === 'spBv1.0' ? seg[2] ?? '' : 'DDATA';
+      const t = sparkplugTopic(msg.topic);
+      // A topic without a spBv1.0 level (a custom layout) reads as DDATA, its node named by its own levels.
+      const seg = t?.seg ?? msg.topic.split('/');
+      const type = t ? seg[2] ?? '' : 'DDATA';
       if (!SESSION_TYPES.has(type)) return [];
       const isBirth = type === 'NBIRTH' || type === 'DBIRTH';
       const isDeath = type === 'NDEATH' || type === 'DDEATH';
@@ -141,11 +160,11 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         if (isDeath) return []; // nothing to read from a death but its bdSeq
         return reject(msg, 'bad_protobuf', `payload is not a Sparkplug B protobuf (${(err as Error).message}); expected a ${type} Payload message`);
       }
-      const nodeKey = `${seg[1]}/${seg[3]}`;
+      const nodeKey = `${t?.prefix ?? ''}${seg[1]}/${seg[3]}`;
       const device = seg[4] ?? '';
       const metrics = payload.metrics ?? [];
       if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
-      if (session(type, nodeKey, payload)) onGap(seg, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
+      if (session(type, nodeKey, payload)) onGap(t, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
       else tellGaps(nodeKey, msg.receivedAt);
       if (isDeath) return [];
 
@@ -161,7 +180,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
           const def = nodes.alias(nodeKey, alias);
           if (!def) {
             // After a restart vigil knows no aliases: ask for the births, and count what cannot be read meanwhile.
-            const asked = askRebirth(seg, `${type} uses alias ${alias}, which no birth seen here defined`, msg.receivedAt);
+            const asked = askRebirth(t, `${type} uses alias ${alias}, which no birth seen here defined`, msg.receivedAt);
             const note = nodes.asks ? (asked ? '; asked the node to rebirth (NCMD Node Control/Rebirth)' : '; a rebirth was asked of the node recently') : '';
             return reject(msg, 'unknown_alias', `metric alias ${alias} has no name; expected a ${type === 'NDATA' ? 'NBIRTH' : 'DBIRTH'} naming it first, or metrics with names${note}`);
           }
@@ -189,7 +208,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         // tags on the same node, a report by exception of what else changed) are nothing to score, not a fault.
         if (isBirth || nodes.born(nodeKey, device)) return [];
         // Without its birth there is no telling: ask for it (a host should), and count this one.
-        const asked = askRebirth(seg, `${type} of a ${device ? 'device' : 'node'} whose birth was not seen here`, msg.receivedAt);
+        const asked = askRebirth(t, `${type} of a ${device ? 'device' : 'node'} whose birth was not seen here`, msg.receivedAt);
         return reject(msg, 'no_known_channels', `${type} has no numeric metric named as a model channel; expected some of ${[...known.keys()].join(', ')}${asked ? '; asked the node to rebirth, after which such messages of a device without model metrics are ignored' : ''}`);
       }
       const sensor = where.sensor;

@@ -46,6 +46,20 @@ describe('Sparkplug host: rebirth requests', () => {
     expect(requests).toHaveLength(1);
   });
 
+  it('reads a node behind a bridge prefix (site-3/spBv1.0/...) and asks its rebirth under that prefix (a probe: all of it refused)', () => {
+    const { codec, requests } = host();
+    const bridged = (m: { topic: string; payload: Uint8Array; receivedAt: number }) => ({ ...m, topic: `site-3/${m.topic}` });
+    expect(values(codec.decode(bridged(ddata(7, T0)), where))).toBe('unknown_alias');
+    expect(requests.map((r) => r.topic)).toEqual(['site-3/spBv1.0/plant/NCMD/edge1']);
+    expect(requests[0].note).toMatch(/site-3\/plant\/edge1/);
+    expect(values(codec.decode(bridged(nbirth(0, T0 + 1100)), where))).toEqual([]);
+    expect(values(codec.decode(bridged(dbirth(1, T0 + 1100)), where))).toEqual([{ value: 1 }]);
+    expect(values(codec.decode(bridged(ddata(2, T0 + 1200, 3)), where))).toEqual([{ value: 3 }]);
+    // The same group and node on the broker itself is another node: its aliases are its own.
+    expect(values(codec.decode(ddata(3, T0 + 1300), where))).toBe('unknown_alias');
+    expect(requests.map((r) => r.topic)).toEqual(['site-3/spBv1.0/plant/NCMD/edge1', 'spBv1.0/plant/NCMD/edge1']);
+  });
+
   it('asks again after the interval when the node does not answer', () => {
     const { codec, requests } = host(5000);
     codec.decode(ddata(1, T0), where);
