@@ -39,7 +39,16 @@ export interface InvalidSignalOptions {
   intervalMs: number;
   /** Sensors remembered (the least recently seen forgotten first: a forgotten sensor signals at once again). */
   maxSensors: number;
+  /** Sensors that may signal an invalid reading for the first time per `intervalMs` (default FIRST_SIGNALS). */
+  maxFirstPerInterval?: number;
 }
+
+/**
+ * Sensors signalling an invalid reading for the first time, at most, per interval: a flood of new topics with
+ * out-of-range values (a probe: 2,000 never-seen topics) raised 2,000 QoS 1 signals on the alert topic and 2,000 log
+ * lines at once. The others' readings are counted and they signal in a later interval, when they send again.
+ */
+export const FIRST_SIGNALS = 20;
 
 /** The rate-limited signal source: `offer` each rejection, act on what it returns. */
 export interface InvalidSignals {
@@ -59,10 +68,22 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
   const sensors = new Map<string, { lastAt: number; count: number }>();
   // Missing channels are limited apart: a channel gone for good must not take the slot of an out-of-range reading.
   const missingSensors = new Map<string, { lastAt: number; count: number }>();
+  const maxFirst = opts.maxFirstPerInterval ?? FIRST_SIGNALS;
+  let firstSince = Number.NEGATIVE_INFINITY;
+  let firsts = 0;
+  /** Whether one more sensor may signal for the first time at `at`. */
+  const firstAllowed = (at: number): boolean => {
+    if (at - firstSince >= opts.intervalMs || at < firstSince) {
+      firstSince = at;
+      firsts = 0;
+    }
+    return firsts++ < maxFirst;
+  };
   /** Count one invalid reading of `sensor`: how many it signals now (the count restarts), or 0 when signalled recently. */
-  const due = (sensor: string, at: number, held = sensors): number => {
+  const due = (sensor: string, at: number, held = sensors, bounded = false): number => {
     const s = lruGet(held, sensor, () => ({ lastAt: Number.NEGATIVE_INFINITY, count: 0 }), opts.maxSensors);
     s.count++;
+    if (bounded && s.lastAt === Number.NEGATIVE_INFINITY && opts.intervalMs > 0 && !firstAllowed(at)) return 0;
     // A clock stepping back (arrival times come from Date.now) must not silence a sensor for good.
     if (at - s.lastAt < opts.intervalMs && at >= s.lastAt) return 0;
     const count = s.count;
@@ -74,7 +95,7 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
     offer(r) {
       if (r.sensor === undefined || !isInvalidReason(r.reason)) return undefined;
       // Each reason on its own limit: a bad value is not hidden by, nor counted in, the sensor's out-of-range signals.
-      const count = due(`${r.reason}\u0000${r.sensor}`, r.receivedAt);
+      const count = due(`${r.reason}\u0000${r.sensor}`, r.receivedAt, sensors, true);
       if (!count) return undefined;
       const signal: InvalidSignal = { sensor: r.sensor, reason: r.reason, detail: r.detail, receivedAt: r.receivedAt, count };
       if (r.outOfRange) signal.outOfRange = r.outOfRange;

@@ -4,7 +4,7 @@
  * other rejections and unknown sensors never signal. Time is the rejection's arrival time (no clock).
  */
 import { describe, expect, it } from 'vitest';
-import { invalidSignals } from '../../runtime/alerts/invalid-signals.ts';
+import { FIRST_SIGNALS, invalidSignals } from '../../runtime/alerts/invalid-signals.ts';
 import { invalidPayload, InvalidPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
 import type { Rejected } from '../../runtime/stream/types.ts';
 
@@ -24,6 +24,18 @@ describe('invalid-reading signals', () => {
     expect(got).toEqual([1, null, null, null, 4, null, 2]);
     // Per sensor: another sensor is not held back by p1.
     expect(s.offer(out('p2', 61_500))?.count).toBe(1);
+  });
+
+  it('at most FIRST_SIGNALS sensors signal for the first time per interval (a probe: 2,000 new topics, 2,000 signals); the rest later, counted', () => {
+    const s = invalidSignals({ intervalMs: 60_000, maxSensors: 10_000 });
+    const first = Array.from({ length: 2000 }, (_, i) => s.offer(out(`junk-${i}`, 1000 + i))).filter((x) => x !== undefined);
+    expect(first).toHaveLength(FIRST_SIGNALS);
+    // A sensor that has signalled before is not held back by the flood.
+    expect(s.offer(out('junk-0', 61_000))?.count).toBe(1);
+    // The next interval lets the next ones through, each counting the readings it stands for.
+    const later = Array.from({ length: 50 }, (_, i) => s.offer(out(`junk-${100 + i}`, 62_000 + i))).filter((x) => x !== undefined);
+    expect(later).toHaveLength(FIRST_SIGNALS);
+    expect(later[0]).toMatchObject({ sensor: 'junk-100', count: 2 });
   });
 
   it('a bad value is not held back by, nor counted in, the sensor\'s out-of-range signals', () => {
