@@ -1,7 +1,7 @@
 /**
  * Where the runtime's output goes: alerts to the MQTT alert topic (QoS 1, queued while offline), the log and
- * the optional webhook; rejected input to the dead-letter topic/file, counted by reason and logged (the first
- * of each reason, then every 1000th, so a flood of junk cannot flood the log). An invalid reading of a known
+ * the optional webhook; rejected input to the dead-letter topic/file, counted by reason and logged (the first of each
+ * reason for each sensor, bounded per minute, and every 1000th: runtime/ops/rejection-log.ts). An invalid reading of a known
  * sensor also raises a rate-limited `invalid` signal on the sensor's alert topic (runtime/alerts/invalid-signals.ts),
  * and a sensor that stops reporting a `silent` one (runtime/alerts/silent-sensors.ts).
  */
@@ -17,6 +17,7 @@ import type { AlertEvent, Rejected } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
 import { countInvalidSignal, countRejected, type EdgeCounters } from './metrics.ts';
 import { createWebhook } from './webhook.ts';
+import { rejectionLog } from './rejection-log.ts';
 
 /** The runtime's sinks. */
 export interface RuntimeSinks {
@@ -57,7 +58,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
         },
       })
     : undefined;
-  const logged = new Set<string>();
+  const rejections = rejectionLog();
   let writeFailures = 0;
   const sync = () => {
     const s = alertSink.stats();
@@ -91,9 +92,8 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
         log.error({ err: (err as Error).message }, 'dead letter not written');
       }
       const count = edge.rejected.get(r.reason) ?? 0;
-      if (!logged.has(r.reason) || count % 1000 === 0) {
-        logged.add(r.reason);
-        log.warn({ reason: r.reason, topic: r.topic, detail: r.detail, count }, 'message rejected (sent to dead letters)');
+      if (rejections.shouldLog(r, count, r.receivedAt)) {
+        log.warn({ reason: r.reason, topic: r.topic, ...(r.sensor !== undefined ? { sensor: r.sensor } : {}), detail: r.detail, count }, 'message rejected (sent to dead letters)');
       }
       const signal = invalid?.offer(r);
       if (signal) raiseInvalid(signal);

@@ -1,0 +1,39 @@
+/**
+ * Which rejected messages get a log line: the first of each reason for each sensor (its detail says what was wrong
+ * with that device's messages), at most FIRST_LINES of those a minute over all sensors, and every 1000th of each
+ * reason; the dead letters keep every one. Keyed by reason alone, a second device sending epoch microseconds never
+ * showed in the log once a first one's bad timestamps had (a probe); unbounded, a flood of junk topics would flood it.
+ */
+import type { Rejected } from '../stream/types.ts';
+import { lruGet } from '../util/lru.ts';
+
+/** First-of-a-sensor lines at most per minute, over all sensors and reasons. */
+export const FIRST_LINES = 20;
+/** Sensor-and-reason pairs remembered (the least recently seen forgotten first: logged again when seen again). */
+const REMEMBERED = 10_000;
+
+/** Decides, per rejection, whether it is logged. */
+export interface RejectionLog {
+  /** Whether to log `r`, the `count`th rejection of its reason. */
+  shouldLog(r: Rejected, count: number, now: number): boolean;
+}
+
+export function rejectionLog(): RejectionLog {
+  const seen = new Map<string, true>();
+  let minuteStart = Number.NEGATIVE_INFINITY;
+  let lines = 0;
+  return {
+    shouldLog(r, count, now) {
+      const key = `${r.reason}\u0000${r.sensor ?? ''}`;
+      const fresh = !seen.has(key);
+      lruGet(seen, key, () => true, REMEMBERED);
+      if (count === 1 || count % 1000 === 0) return true;
+      if (!fresh) return false;
+      if (now - minuteStart >= 60_000 || now < minuteStart) {
+        minuteStart = now;
+        lines = 0;
+      }
+      return lines++ < FIRST_LINES;
+    },
+  };
+}
