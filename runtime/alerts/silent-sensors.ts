@@ -62,6 +62,8 @@ interface Heard {
   usual: number;
   gaps: number;
   silent: boolean;
+  /** Taken back from a previous run and not heard since: its quiet time began before `lastAt` (the restart). */
+  restored?: boolean;
 }
 
 /** The per-sensor watch: `heard` every reading, `check` on a timer. */
@@ -88,7 +90,7 @@ export class SilentSensors {
         this.restoreFailures.push({ sensor, problem: `saved silence state is not {usualMs, gaps, silent, lastHeardAt}: ${JSON.stringify(v)}` });
         continue;
       }
-      lruGet(this.sensors, sensor, () => ({ lastAt: now, lastWall: s.lastHeardAt!, usual: s.usualMs!, gaps: s.gaps!, silent: s.silent! }), this.o.maxSensors);
+      lruGet(this.sensors, sensor, () => ({ lastAt: now, lastWall: s.lastHeardAt!, usual: s.usualMs!, gaps: s.gaps!, silent: s.silent!, restored: true }), this.o.maxSensors);
       if (s.silent) this.silentNow++;
     }
   }
@@ -119,14 +121,18 @@ export class SilentSensors {
    * it had been signalled silent.
    */
   heard(sensor: string, at: number, wall: number): SilenceEvent | undefined {
-    const s = lruGet(this.sensors, sensor, () => ({ lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false }), this.o.maxSensors);
+    const s = lruGet<string, Heard>(this.sensors, sensor, () => ({ lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false }), this.o.maxSensors);
     const gap = at - s.lastAt;
     let back: SilenceEvent | undefined;
     if (s.silent) {
       s.silent = false;
       this.silentNow = Math.max(0, this.silentNow - 1);
-      back = { type: 'resumed', sensor, lastHeardAt: s.lastWall, quietMs: gap, usualMs: s.usual };
+      // Taken back from before a restart, its quiet time began at its last reading then, by the wall clock (monotonic
+      // time does not survive the restart: a probe's sensor silent for 100 s read "quietMs" 5834, the time since it).
+      const quiet = s.restored ? Math.max(gap, wall - s.lastWall) : gap;
+      back = { type: 'resumed', sensor, lastHeardAt: s.lastWall, quietMs: quiet, usualMs: s.usual };
     }
+    s.restored = false;
     if (s.gaps < 0) s.gaps = 0;
     else if (gap >= SAME_ARRIVAL_MS) {
       s.usual = s.gaps === 0 ? gap : s.usual + GAP_WEIGHT * (gap - s.usual);
