@@ -51,7 +51,9 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
     lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
     sensors: counters.activeSensors,
-    ...(silent > 0 ? { sensorsSilent: silent } : {}),
+    // The silent watch keeps a silent sensor until it is heard again, after the window stage forgot it (idle eviction):
+    // its own count beside it, so `sensorsSilent` above `sensors` reads as what it is (a probe).
+    ...(silent > 0 ? { sensorsSilent: silent, sensorsWatched: edge.sensorsWatched } : {}),
     pendingWindows: counters.pending,
     ...(refusedSubs > 0 ? { subscriptionsRefused: refusedSubs } : {}),
     ...(stateSaveError ? { stateNotSaved: stateSaveError } : {}),

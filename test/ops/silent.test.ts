@@ -60,7 +60,7 @@ describe('vigil run with a sensor that goes silent', () => {
       expect(handle.health()).toMatchObject({ status: 'ok', sensorsSilent: 1, sensors: 1 });
       // pump-2 stops too: no sensor reports any more, nothing is being watched, /health is degraded.
       await within(signals, 10_000, "pump-2's silent signal", (p) => p.type === 'silent' && p.sensor === 'pump-2');
-      expect(handle.health()).toMatchObject({ status: 'degraded', sensorsSilent: 2 });
+      expect(handle.health()).toMatchObject({ status: 'degraded', sensorsSilent: 2, sensorsWatched: 2 });
       expect(s).toMatchObject({ schema: 'vigil-alert/1', type: 'silent', sensor: 'pump-1', severity: 'warning', model: { name: 'daily' } });
       expect(s.quietMs).toBeGreaterThanOrEqual(1500);
       expect(s.usualMs).toBeGreaterThan(50);

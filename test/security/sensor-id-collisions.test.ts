@@ -65,7 +65,8 @@ describe('sensor id collisions', () => {
 
   it('the decode stage counts such topics as bad_sensor_id rejections (dead-lettered by the runtime)', () => {
     const rejected: Rejected[] = [];
-    const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { channels: ['v'], timestamp: DEFAULT_TIMESTAMP });
+    // Small 1970 timestamps, as the other decode tests use: source.timestamp.notBefore lowered.
+    const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { channels: ['v'], timestamp: { ...DEFAULT_TIMESTAMP, notBefore: 0 } });
     const op = decode({ codec, route: topicRouter([compileTopicTemplate(T)]), maxPayloadBytes: 1024, onRejected: (r) => rejected.push(r) });
     const raw = (topic: string): RawMessage => ({ topic, payload: new TextEncoder().encode('{"ts":1000,"v":1}'), receivedAt: 5000 });
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
