@@ -37,7 +37,7 @@ export interface PipelineCounters {
   gapResets: number;
   /**
    * Sensors started afresh because a reading stamped well ahead of its arrival was followed by one near its own
-   * (window-by-sensor.ts `clockStepped`): the first one's clock was wrong, and every later reading would have been
+   * (sensor-clocks.ts `clockStepped`): the first one's clock was wrong, and every later reading would have been
    * refused as out of order until real time passed it.
    */
   clockSteps: number;

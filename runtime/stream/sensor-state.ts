@@ -41,7 +41,7 @@ export class SensorState {
   /** How far its last accepted reading was stamped ahead of its arrival, ms (NaN: stamped on arrival, or a restart's tail). */
   lead = Number.NaN;
   /**
-   * Its lead before its readings last jumped well ahead of their arrival (window-by-sensor.ts `clockStepped`), until
+   * Its lead before its readings last jumped well ahead of their arrival (sensor-clocks.ts `clockStepped`), until
    * a window of readings confirms the new clock; NaN when no jump is pending.
    */
   leadBefore = Number.NaN;

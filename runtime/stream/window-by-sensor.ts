@@ -4,11 +4,10 @@
  * (the pipeline's choice) a window is a reference into its sensor's log (row number and log), copied straight into
  * the batch input when inferBatches assembles its batch, so a backlog costs readings, not windows x W. A hot reload
  * with another scaler re-expresses a sensor's held rows once, on its next reading (in a fresh log when windows still
- * wait on the old one, so they keep the scale they were cut in). Bad and late data are dropped
- * and counted, never thrown: out-of-order readings, a timestamp repeated with other values, readings with none of
- * the model's channels. A repeat of a reading already accepted (same timestamp and values: a QoS 1 redelivery after
- * a broker restart) is counted as a duplicate and ignored; it was judged once, so nothing is lost and it is no drop
- * (runtime/window/recent-readings.ts). Memory is bounded by `maxSensors` and idle eviction.
+ * wait on the old one, so they keep the scale they were cut in). Bad and late data are dropped and counted, never
+ * thrown: out-of-order readings, a timestamp repeated with other values, readings with none of the model's channels.
+ * A repeat of a reading already accepted (a QoS 1 redelivery) is counted as a duplicate and ignored: it was judged
+ * once (runtime/window/recent-readings.ts). Memory is bounded by `maxSensors` and idle eviction.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
@@ -21,6 +20,7 @@ import { admissionPools, type AdmissionRule } from './admission.ts';
 import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
+import { clockStepped, jumpsAhead, keepLead, startOverMs } from './sensor-clocks.ts';
 import type { Reading, SensorWindow, Verdict } from './types.ts';
 import type { WindowTails } from './window-tails.ts';
 import { readTails, replayTails } from './sensor-tails.ts';
@@ -65,10 +65,7 @@ export interface WindowBySensorOptions extends GapOptions {
   onDrop?: (reason: WindowDropReason, sensor: string) => void;
   /** Told of every sensor evicted to make room for `admitted` in a full pool. */
   onEvict?: (evicted: string, admitted: string) => void;
-  /**
-   * Told when a sensor starts afresh because its last reading, at `fromTs`, was stamped well ahead of its arrival and
-   * one at `toTs` is near its own (`clockStepped`; counted `clockSteps`).
-   */
+  /** Told when a sensor starts afresh from `toTs` after a clock glitch at `fromTs` (sensor-clocks.ts `clockStepped`). */
   onClockStep?: (sensor: string, fromTs: number, toTs: number) => void;
   /**
    * Told when a sensor's reading finds channels left out for longer than `maxFillAgeMs` (or never sent that long after
@@ -88,43 +85,6 @@ export interface WindowBySensorOptions extends GapOptions {
  * already accepted) is not among them: it is counted apart and lost nothing.
  */
 export type WindowDropReason = 'timestamp_conflict' | 'out_of_order' | 'unusable' | 'sensor_limit';
-
-/**
- * How far before a restart's tail a sensor's data must start for the tail to be dropped and the sensor started
- * afresh (a replayed recording, a reset clock): a day, or two windows of the card's interval if longer. Nearer, older
- * data is refused as out of order or duplicate, as it would be without the restart.
- */
-export function startOverMs(card: Pick<ModelCard, 'window' | 'data'>): number {
-  return Math.max(86_400_000, 2 * card.window * (card.data?.intervalMs ?? 0));
-}
-
-/** How far ahead of its arrival a reading must be stamped to count as a clock ahead: a minute, or 10 intervals. */
-export function clockAheadMs(card: Pick<ModelCard, 'data'>): number {
-  return Math.max(60_000, 10 * (card.data?.intervalMs ?? 0));
-}
-
-/**
- * Whether a reading stamped `lead` ms ahead of its arrival jumps ahead of its sensor's clock: well ahead of its
- * arrival, and well ahead of the sensor's last reading's lead (not a replay faster than real time, whose lead grows a
- * step at a time, nor the first live reading after a backlog, which is near its arrival).
- */
-export function jumpsAhead(s: Pick<SensorState, 'lead'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
-  const ahead = clockAheadMs(card);
-  return lead > ahead && lead - s.lead > ahead;
-}
-
-/**
- * A sensor's readings jumped ahead of their arrival (`jumpsAhead`, the jump not yet confirmed by a window of
- * readings) and one now older than its last is stamped `lead` ms ahead of its own arrival, back near the lead before
- * the jump: the jump was the wrong clock (a GPS or RTC glitch), this one is right. Without this, one reading stamped
- * an hour ahead left a probe's sensor unjudged for that hour, every later reading refused as out of order. A sensor
- * whose clock runs ahead all the time, a replay faster than real time and a gateway resending old readings never
- * jumped, so their late readings are refused as before.
- */
-export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
-  const ahead = clockAheadMs(card);
-  return lead < s.lead - ahead && lead < s.leadBefore + ahead;
-}
 
 /** Fallbacks of `windowBySensor` used without a config: the schema's `window` defaults (gaps: data-gaps.ts). */
 export const WINDOW_DEFAULTS = {
@@ -194,16 +154,13 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           // a clock reset across the restart): the tail is not its past; start it afresh rather than refuse it all.
           // Nearer (a gateway resending its buffer after the restart) it is refused as it would be without the
           // restart: a probe's 200 resent readings were judged twice, alerts reopened, thresholds learnt them twice.
-          if (s.warmOnly && !s.recent.has(ts, digest) && s.lastTs - ts > startOverMs(cardOf())) {
-            sensors.forget(r.sensor);
-            counters.readings--;
-            return onReading(r);
-          }
-          // The last reading's clock was wrong (stamped well ahead of its arrival), this one's is not: start afresh
-          // from it, said (the window restarted when that reading jumped ahead, so it ended no window).
-          if (!r.arrival && !s.recent.has(ts, digest) && clockStepped(s, ts - r.receivedAt, cardOf())) {
-            opts.onClockStep?.(r.sensor, s.lastTs, ts);
-            counters.clockSteps++;
+          // Or the last reading's clock was wrong (stamped well ahead of its arrival) and this one's is not: afresh
+          // from it too, said (the window restarted when that reading jumped ahead, so it ended no window).
+          const fresh = !s.recent.has(ts, digest);
+          const stepped = fresh && !r.arrival && clockStepped(s, ts - r.receivedAt, cardOf());
+          if ((fresh && s.warmOnly && s.lastTs - ts > startOverMs(cardOf())) || stepped) {
+            if (stepped) opts.onClockStep?.(r.sensor, s.lastTs, ts);
+            counters.clockSteps += stepped ? 1 : 0;
             sensors.forget(r.sensor);
             counters.readings--;
             return onReading(r);
@@ -219,17 +176,14 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (!warm) counters.filled += row.filled;
         // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
         if (!warm && row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
-        // A reading that jumps well ahead of its arrival may be a clock glitch (clockStepped): its step is no loss and
-        // teaches no pace, and it starts a new window, so no window ends on it unless later readings confirm its clock.
+        // A reading far ahead of its arrival may be a clock glitch: no gap, no pace, and a new window (sensor-clocks.ts).
         const lead = r.arrival || warm ? Number.NaN : ts - r.receivedAt;
         const jumped = jumpsAhead(s, lead, cardOf());
         if (s.seq > 0 && (gaps.step(cardOf(), s, r.sensor, ts, warm, afterTail || jumped, r.arrival === true) || jumped)) {
           s.resetWindow();
           if (!warm) counters.gapResets++;
         }
-        if (jumped) s.leadBefore = s.lead;
-        else if (s.rowsSinceReset >= W - 1) s.leadBefore = Number.NaN;
-        s.lead = lead;
+        keepLead(s, lead, jumped, W);
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
@@ -324,16 +278,7 @@ const NO_VALUES = new Float32Array(0);
  */
 function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number, receivedAt: number, incomplete: boolean, filled: boolean, scaler: ModelCard['scaler'], rows: RowLog): Verdict {
   return {
-    sensor,
-    tsFirst,
-    tsLast,
-    data: NO_VALUES,
-    seq,
-    receivedAt,
-    incomplete,
-    filled,
-    scaler,
-    rows,
+    sensor, tsFirst, tsLast, data: NO_VALUES, seq, receivedAt, incomplete, filled, scaler, rows,
     score: Number.NaN,
     perChannel: NO_VALUES,
     provider: '',

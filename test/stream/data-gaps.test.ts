@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, Observable, toArray } from 'rxjs';
 import { createCounters } from '../../runtime/stream/counters.ts';
-import { clockAheadMs, windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
+import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
+import { clockAheadMs } from '../../runtime/stream/sensor-clocks.ts';
 import { RefusedReadings, type DataGap } from '../../runtime/stream/data-gaps.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { rd } from './helpers.ts';
