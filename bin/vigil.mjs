@@ -13,13 +13,25 @@ import { sizeHeap } from './v8-heap.mjs';
 
 const heapFlag = sizeHeap(process.argv[2]);
 
-// `vigil ... | head` closes our stdout early: that is the reader's choice, not an error worth a stack trace.
+// `vigil ... | head` closes our stdout early: that is the reader's choice, not an error worth a stack trace. A
+// terminal that is gone (an SSH session closed under `vigil run`) fails every write with EIO: the output is lost and
+// the process goes on (a review: the first log line after the hangup killed it, undrained and unsaved). At its exit
+// Node then restores the dead terminal's mode, fails, and aborts or hangs (SIGABRT, SIGSEGV with ONNX Runtime loaded):
+// once everything is done and saved, the process ends itself instead.
+let terminalGone = false;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {
+    if (err.code === 'EIO') {
+      terminalGone = true;
+      return;
+    }
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
 }
+process.on('exit', () => {
+  if (terminalGone) process.kill(process.pid, 'SIGKILL');
+});
 
 const repo = new URL('../', import.meta.url);
 const debug = (m) => process.env.VIGIL_DEBUG && process.stderr.write(`vigil: ${m}\n`);

@@ -32,6 +32,18 @@ export function createLogger(level: string, destination?: DestinationStream): Vi
       redact: { paths: REDACT_PATHS, censor: '***' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ fd: 2, sync: false }),
+    destination ?? stderrDestination(),
   );
+}
+
+/**
+ * Stderr as pino writes it, where a terminal that is gone (an SSH session closed under `vigil run`: EIO) or a reader
+ * that left (EPIPE) loses the log lines, not the process (a review: the shutdown's own log line killed it, unsaved).
+ */
+function stderrDestination(): DestinationStream {
+  const d = pino.destination({ fd: 2, sync: false });
+  d.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EIO' && err.code !== 'EPIPE') throw err;
+  });
+  return d;
 }

@@ -4,7 +4,8 @@
  * SIGHUP is no stop: Node's default for it is to die on the spot (a probe: exit 129, no log line, no drain, no state
  * saved, and systemd's Restart=on-failure takes a SIGHUP death for a clean exit and leaves the gateway down). It comes
  * from a closed terminal (an SSH session ended) or from someone expecting a reload: it is logged and ignored; the model
- * files are reloaded when they change anyway, and a config change needs a restart.
+ * files are reloaded when they change anyway, and a config change needs a restart. The writes that fail on a closed
+ * terminal (EIO) are let go by bin/vigil.mjs.
  */
 
 /** Install signal handlers; returns a function that removes them. */
