@@ -28,8 +28,11 @@ export function clockAheadMs(card: Pick<ModelCard, 'data'>): number {
  */
 export function jumpsAhead(s: Pick<SensorState, 'lead'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
   const ahead = clockAheadMs(card);
-  return lead > ahead && lead - s.lead > ahead;
+  return lead > ahead && lead - leadOr0(s.lead) > ahead;
 }
+
+/** A lead not known (the sensor's first reading, a restart's tail) is taken as none: the clock of arrival is right. */
+const leadOr0 = (lead: number) => (Number.isNaN(lead) ? 0 : lead);
 
 /**
  * A sensor's readings jumped ahead of their arrival (`jumpsAhead`, the jump not yet confirmed by a window of
@@ -37,11 +40,16 @@ export function jumpsAhead(s: Pick<SensorState, 'lead'>, lead: number, card: Pic
  * the jump: the jump was the wrong clock (a GPS or RTC glitch), this one is right. Without this, one reading stamped
  * an hour ahead left a probe's sensor unjudged for that hour, every later reading refused as out of order. A sensor
  * whose clock runs ahead all the time, a replay faster than real time and a gateway resending old readings never
- * jumped, so their late readings are refused as before.
+ * jumped, so their late readings are refused as before. A sensor known from a restart's tail (no lead kept) has
+ * jumped when its tail ends well ahead of this reading's arrival `receivedAt` (a review: a glitch just before a stop
+ * refused everything after the restart).
  */
-export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
+export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore' | 'lastTs'>, lead: number, receivedAt: number, card: Pick<ModelCard, 'data'>): boolean {
   const ahead = clockAheadMs(card);
-  return lead < s.lead - ahead && lead < s.leadBefore + ahead;
+  const tail = Number.isNaN(s.lead);
+  const last = tail ? s.lastTs - receivedAt : s.lead;
+  const before = tail ? 0 : s.leadBefore;
+  return last > ahead && lead < last - ahead && lead < before + ahead;
 }
 
 /**
@@ -49,7 +57,7 @@ export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: 
  * the lead before a jump is kept until a window of `window` readings confirms the new clock.
  */
 export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'rowsSinceReset'>, lead: number, jumped: boolean, window: number): void {
-  if (jumped) s.leadBefore = s.lead;
+  if (jumped) s.leadBefore = leadOr0(s.lead);
   else if (s.rowsSinceReset >= window - 1) s.leadBefore = Number.NaN;
   s.lead = lead;
 }

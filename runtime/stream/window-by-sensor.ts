@@ -157,7 +157,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           // Or the last reading's clock was wrong (stamped well ahead of its arrival) and this one's is not: afresh
           // from it too, said (the window restarted when that reading jumped ahead, so it ended no window).
           const fresh = !s.recent.has(ts, digest);
-          const stepped = fresh && !r.arrival && clockStepped(s, ts - r.receivedAt, cardOf());
+          const stepped = fresh && !r.arrival && clockStepped(s, ts - r.receivedAt, r.receivedAt, cardOf());
           if ((fresh && s.warmOnly && s.lastTs - ts > startOverMs(cardOf())) || stepped) {
             if (stepped) opts.onClockStep?.(r.sensor, s.lastTs, ts);
             counters.clockSteps += stepped ? 1 : 0;
