@@ -8,8 +8,9 @@ import { SYNTHETIC_SET, syntheticSet, type SyntheticSetOptions } from '@vigil/fi
 import type { LabelledSet } from './labelled-run.ts';
 
 /**
- * The fast pumps: 10 Hz, 12,000 rows (20 minutes) per pump, trained on the first 3,000 (5 minutes); a 30-minute
- * demand cycle and 5-minute operating modes, so the training rows see part of the cycle and a few modes.
+ * The fast pumps: 10 Hz, 12,000 rows (20 minutes) per pump, trained on the first 3,000 (5 minutes); the field
+ * profile's 24 h demand cycle and 1 h operating modes, so the demand wanders over the test (about 15 minutes) further
+ * than the training minutes saw, and a mode may change once.
  */
 export const FAST_SET: SyntheticSetOptions = {
   sensors: 3, rows: 12_000, trainRows: 3000, seed: 11, anomalyRate: 1 / 1000, minGap: 300, dayPeriodS: 86_400, modeDwellS: 3600, intervalMs: 100,

@@ -76,6 +76,7 @@ function policyOf(opts: RaiseAlertsOptions): AlertPolicy {
     openN: opts.openN ?? Math.max(ALERT_DEFAULTS.openN, opts.openK ?? 1),
     closeM: opts.closeM ?? ALERT_DEFAULTS.closeM,
     cooldownMs: opts.cooldownMs ?? ALERT_DEFAULTS.cooldownMs,
+    openCritical: opts.openCritical ?? ALERT_DEFAULTS.openCritical,
   });
 }
 

@@ -30,10 +30,12 @@ export const alertPolicyFields = {
   closeM: z.number().int().positive().default(10),
   /** After a close, no new alert for the sensor until this much data time has passed (ms). */
   cooldownMs: z.number({ error: 'expected cooldown after a close in milliseconds (a number >= 0)' }).nonnegative().default(0),
+  /** A window at the critical multiple of its threshold opens at once (false: `openK` of `openN` alone decides). */
+  openCritical: z.boolean({ error: 'expected true or false' }).default(true),
 };
 
-/** Hysteresis and cooldown settings. */
-export type AlertPolicy = z.output<z.ZodObject<typeof alertPolicyFields>>;
+/** Hysteresis and cooldown settings (`openCritical` absent: true). */
+export type AlertPolicy = Omit<z.output<z.ZodObject<typeof alertPolicyFields>>, 'openCritical'> & { openCritical?: boolean };
 
 /** Defaults of the alert policy (from `alertPolicyFields`). */
 export const ALERT_DEFAULTS: AlertPolicy = z.object(alertPolicyFields).parse({});
@@ -61,7 +63,7 @@ export type AlertStep =
 
 /** Validate a policy; the message names the field and what was expected. */
 export function checkPolicy(p: AlertPolicy): AlertPolicy {
-  const int = (k: keyof AlertPolicy, min: number) => {
+  const int = (k: 'openK' | 'openN' | 'closeM', min: number) => {
     if (!Number.isInteger(p[k]) || p[k] < min) throw new Error(`alerts: ${k} must be an integer >= ${min}, got ${p[k]}`);
   };
   int('openK', 1);
@@ -176,7 +178,7 @@ export class AlertTracker {
     this.pos = (this.pos + 1) % this.recent.length;
 
     if (this.openedAt === undefined) {
-      if (this.hits < this.policy.openK && !(v.anomaly && isCritical(v.score, v.threshold))) return { kind: 'none' };
+      if (this.hits < this.policy.openK && !(this.policy.openCritical !== false && v.anomaly && isCritical(v.score, v.threshold))) return { kind: 'none' };
       if (v.tsLast - this.lastClosedAt < this.policy.cooldownMs) return { kind: 'suppressed' };
       this.openedAt = v.tsLast;
       this.peak = kept(v);

@@ -20,7 +20,7 @@ export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 
 /** The options of `vigil run`, in help order; all but --config and --print-config set a config key. */
 export const RUN_FLAGS = [
-  'config', 'model', 'broker', 'topics', 'codec', 'qos', 'providers', 'threshold', 'smoothing', 'alertOpen', 'alertClose',
+  'config', 'model', 'broker', 'topics', 'codec', 'qos', 'providers', 'threshold', 'smoothing', 'alertOpen', 'alertClose', 'alertCritical',
   'cooldown', 'gapReset', 'metricsPort', 'state', 'clientId', 'dashboard', 'lowMemory', 'logLevel', 'printConfig',
 ] as const satisfies readonly FlagKey[];
 

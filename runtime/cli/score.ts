@@ -31,7 +31,7 @@ import { addFlags, flagOrDefault, flagValues } from './flags.ts';
 /** The options of `vigil score`, in help order (runtime/config/flags.ts: the same spelling as `vigil run`'s). */
 export const SCORE_FLAGS = [
   'model', 'data', 'out', 'threshold', 'smoothing', 'providers', 'batch', 'fill', 'sort', 'separator', 'alertOpen',
-  'alertClose', 'cooldown', 'gapReset', 'sensor', 'report', 'quiet',
+  'alertClose', 'alertCritical', 'cooldown', 'gapReset', 'sensor', 'report', 'quiet',
 ] as const satisfies readonly FlagKey[];
 
 /** The run config sections a scoring run uses: the same keys, checks and defaults as `vigil run`. */
@@ -74,6 +74,8 @@ export interface ScoreOptions {
   alertOpen?: { k: number; n: number };
   alertClose?: number;
   cooldownMs?: number;
+  /** A critical window opens an alert at once (config alerts.openCritical, --alert-critical). */
+  alertOpenCritical?: boolean;
   gapResetMs?: number | 'never';
   /** The rows' usual spacing for counting missing rows and the default gap reset (default: the card's interval). */
   readingIntervalMs?: number;
@@ -121,6 +123,7 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
     alertOpen: o.alertOpen,
     alertClose: o.alertClose,
     cooldownMs: o.cooldownMs,
+    alertOpenCritical: o.alertOpenCritical,
     gapResetMs: o.gapResetMs,
     readingIntervalMs: o.readingIntervalMs,
     onProgress: o.onProgress,
@@ -224,6 +227,7 @@ Example:
     alertOpen: { k: cfg.alerts.openK, n: cfg.alerts.openN },
     alertClose: cfg.alerts.closeM,
     cooldownMs: cfg.alerts.cooldownMs,
+    alertOpenCritical: cfg.alerts.openCritical,
     gapResetMs: cfg.window.gapResetMs,
     readingIntervalMs: cfg.window.readingIntervalMs,
     sort: v.sort,

@@ -75,6 +75,13 @@ export const FLAGS = {
     help: 'open an alert when k of the last n windows are anomalous (config alerts.openK, alerts.openN)',
   },
   alertClose: { flag: '--alert-close <m>', path: 'alerts.closeM', parse: int(1), help: 'close it after m quiet windows in a row' },
+  alertCritical: {
+    flag: '--alert-critical <on|off>',
+    path: 'alerts.openCritical',
+    parse: (v: string) => (v === 'on' ? true : v === 'off' ? false : fail("'on' or 'off'", v)),
+    show: (d: boolean) => (d ? 'on' : 'off'),
+    help: "'on': a window at twice its threshold opens an alert at once, whatever --alert-open asks; 'off': k of n alone (config alerts.openCritical)",
+  },
   cooldown: { flag: '--cooldown <ms>', path: 'alerts.cooldownMs', parse: millis, help: 'no new alert for a sensor for this long (data time) after a close' },
   gapReset: { flag: '--gap-reset <ms|never>', path: 'window.gapResetMs', parse: millisOrNever, defaultText: "a whole window of readings: window x the card's interval", help: "restart the window after a gap in the timestamps longer than this ('never': no gap does)" },
   metricsPort: { flag: '--metrics-port <port>', path: 'metrics.port', parse: portOrOff, help: "port of /metrics and /health (0 = any free port; 'off')" },

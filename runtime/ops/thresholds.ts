@@ -204,8 +204,8 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   reportFailures('threshold', differ);
   const bank = new ThresholdBank(factory, { saved: savedThresholds, restore, maxSensors });
   const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0, pick(loaded, (st) => st.residualClock));
-  const { openK, openN, closeM, cooldownMs } = config.alerts;
-  const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs }), { saved: pick(loaded, (st) => st.alert), maxSensors });
+  const { openK, openN, closeM, cooldownMs, openCritical } = config.alerts;
+  const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs, openCritical }), { saved: pick(loaded, (st) => st.alert), maxSensors });
   const smoothers = smootherStates(config.smoothing, pick(loaded, (st) => st.smoothing), log);
   // In a fleet a sensor's partition can move to a worker that never saw it go silent (and would never say it is back).
   const s = config.alerts.silent;

@@ -30,6 +30,8 @@ export interface SeriesScoreOptions {
   alertOpen?: { k: number; n: number };
   alertClose?: number;
   cooldownMs?: number;
+  /** A critical window opens an alert at once (default true; config alerts.openCritical). */
+  alertOpenCritical?: boolean;
   /** `window.gapResetMs` (absent: a gap longer than a whole window of rows at the card's interval). */
   gapResetMs?: number | 'never';
   /** `window.readingIntervalMs` (absent: the card's interval). */
@@ -77,7 +79,7 @@ export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreO
       onError: gate.notify,
     },
     smoothing: o.smoothing,
-    alerts: { openK: o.alertOpen?.k, openN: o.alertOpen?.n, closeM: o.alertClose, cooldownMs: o.cooldownMs },
+    alerts: { openK: o.alertOpen?.k, openN: o.alertOpen?.n, closeM: o.alertClose, cooldownMs: o.cooldownMs, openCritical: o.alertOpenCritical },
     counters,
   });
 

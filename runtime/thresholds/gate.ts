@@ -7,7 +7,7 @@
  *   queue is discarded, so the onset of an incident (the part of a ramp still under the bar) is not learnt.
  * - During and after: flagged scores are not learnt, nor are the `holdoff` scores after the last flagged one
  *   (the kind's `holdoff` option). An alert that closes after `closeM` quiet windows is therefore kept out
- *   whole when `holdoff` >= `closeM` (the defaults: 20 and 3).
+ *   whole when `holdoff` >= `closeM` (the defaults: 20 and 10).
  * - Rise: `current()` is min(the kind's level, a ceiling that moves towards it by at most a factor
  *   (1 + maxRise)^(1/riseWindows) per window), so whatever a kind learns, the bar cannot jump; it follows a
  *   fall at once.

@@ -35,7 +35,7 @@ describe('the flag table', () => {
   it('gives an option shared by vigil run and vigil score the same config value, and the same default', () => {
     const shared = RUN_FLAGS.filter((k) => (SCORE_FLAGS as readonly string[]).includes(k) && k !== 'model');
     expect(shared).toEqual(expect.arrayContaining(['threshold', 'smoothing', 'providers', 'alertOpen', 'alertClose', 'cooldown', 'gapReset']));
-    const given: Partial<Record<FlagKey, string>> = { threshold: 'spot,q=1e-4', smoothing: '0.3', providers: 'cpu', alertOpen: '2/3', alertClose: '5', cooldown: '60000', gapReset: '900000' };
+    const given: Partial<Record<FlagKey, string>> = { threshold: 'spot,q=1e-4', smoothing: '0.3', providers: 'cpu', alertOpen: '2/3', alertClose: '5', alertCritical: 'off', cooldown: '60000', gapReset: '900000' };
     for (const k of shared) {
       const path = (FLAGS[k] as FlagRow).path!;
       const run = loadConfig(undefined, { ...runFlags, [k]: given[k] }, {});
@@ -72,7 +72,7 @@ describe('vigil run flags', () => {
     const help = vigil('run', '--help').stdout;
     expect(help).toContain('--providers <list>');
     expect(help).not.toContain('--provider ');
-    expect(help).toMatch(/--alert-close <m>\s+close it after m quiet windows in a row \(default: 10\)/);
+    expect(help).toMatch(/--alert-close <m>\s+close it after m quiet windows in a row\s+\(default:\s+10\)/);
   });
 });
 

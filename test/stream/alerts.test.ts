@@ -41,9 +41,12 @@ describe('AlertTracker', () => {
     expect(ALERT_DEFAULTS).toMatchObject({ openK: 5, openN: 10, closeM: 10, cooldownMs: 0 });
   });
 
-  it('a critical window opens at once under any k of n, but not inside a cooldown', () => {
+  it('a critical window opens at once under any k of n, but not inside a cooldown; openCritical false leaves it to k of n', () => {
     const t = new AlertTracker(checkPolicy({ openK: 3, openN: 5, closeM: 1, cooldownMs: 2500 }));
     expect(run(t, '1C0C')).toEqual(['none', 'open', 'close', 'suppressed']);
+    // A config that asks 3 of 3 to ignore single spikes (a review: the rule overrode it with no way out).
+    const strict = new AlertTracker(checkPolicy({ openK: 3, openN: 3, closeM: 1, cooldownMs: 0, openCritical: false }));
+    expect(run(strict, '0C00CCC')).toEqual(['none', 'none', 'none', 'none', 'none', 'none', 'open']);
   });
 
   it('needs fresh evidence after a close and honours the cooldown', () => {
