@@ -41,6 +41,11 @@ export interface InvalidSignalOptions {
   maxSensors: number;
   /** Sensors that may signal an invalid reading for the first time per `intervalMs` (default FIRST_SIGNALS). */
   maxFirstPerInterval?: number;
+  /**
+   * Sensors that sent readings vigil could read (the silent-sensor watch's): never held back by that budget, so a
+   * flood of new junk topics cannot starve a real sensor's signal (a review: 50,000 junk topics kept pump-1 unsaid).
+   */
+  known?: (sensor: string) => boolean;
 }
 
 /**
@@ -80,10 +85,11 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
     return firsts++ < maxFirst;
   };
   /** Count one invalid reading of `sensor`: how many it signals now (the count restarts), or 0 when signalled recently. */
-  const due = (sensor: string, at: number, held = sensors, bounded = false): number => {
+  /** `budgeted`: the sensor to hold to the first-signal budget (absent: none). */
+  const due = (sensor: string, at: number, held = sensors, budgeted?: string): number => {
     const s = lruGet(held, sensor, () => ({ lastAt: Number.NEGATIVE_INFINITY, count: 0 }), opts.maxSensors);
     s.count++;
-    if (bounded && s.lastAt === Number.NEGATIVE_INFINITY && opts.intervalMs > 0 && !firstAllowed(at)) return 0;
+    if (budgeted !== undefined && s.lastAt === Number.NEGATIVE_INFINITY && opts.intervalMs > 0 && !opts.known?.(budgeted) && !firstAllowed(at)) return 0;
     // A clock stepping back (arrival times come from Date.now) must not silence a sensor for good.
     if (at - s.lastAt < opts.intervalMs && at >= s.lastAt) return 0;
     const count = s.count;
@@ -95,7 +101,7 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
     offer(r) {
       if (r.sensor === undefined || !isInvalidReason(r.reason)) return undefined;
       // Each reason on its own limit: a bad value is not hidden by, nor counted in, the sensor's out-of-range signals.
-      const count = due(`${r.reason}\u0000${r.sensor}`, r.receivedAt, sensors, true);
+      const count = due(`${r.reason}\u0000${r.sensor}`, r.receivedAt, sensors, r.sensor);
       if (!count) return undefined;
       const signal: InvalidSignal = { sensor: r.sensor, reason: r.reason, detail: r.detail, receivedAt: r.receivedAt, count };
       if (r.outOfRange) signal.outOfRange = r.outOfRange;

@@ -106,6 +106,11 @@ export class SilentSensors {
     return s && { usualMs: s.usual, gaps: Math.max(0, s.gaps), silent: s.silent, lastHeardAt: s.lastWall };
   }
 
+  /** Whether `sensor` is watched: a reading of it was decoded (lately, or before a restart). */
+  knows(sensor: string): boolean {
+    return this.sensors.has(sensor);
+  }
+
   /** Sensors watched: heard lately, or silent and remembered until heard again. */
   get watched(): number {
     return this.sensors.size;

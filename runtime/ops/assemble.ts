@@ -133,7 +133,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     brokerPart(config.broker, log, events, client),
     {
       name: 'sinks',
-      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state'), log, edge, () => ref().current.card)),
+      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state'), log, edge, () => ref().current.card, (sensor) => thresholds.get().silence?.knows(sensor) ?? false)),
       async stop() {
         await sinks.peek()?.drain(5000);
         await sinks.peek()?.close();

@@ -42,12 +42,15 @@ export interface RuntimeSinks {
 /** The config sections the sinks read. */
 export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | 'state'>;
 
-/** Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals). */
-export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }): RuntimeSinks {
+/**
+ * Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals), `known` says
+ * which sensors sent readings vigil could read (their invalid-reading signals are never held back by a flood of new topics).
+ */
+export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }, known?: (sensor: string) => boolean): RuntimeSinks {
   const alertSink = mqttAlertSink(client, { ...config.alerts, log });
   const unsentFile = unsentAlertsFile(config.state.file);
   if (unsentFile) alertSink.resend(takeUnsent(unsentFile, log));
-  const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors }) : undefined;
+  const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors, known }) : undefined;
   const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
   const webhook = config.alerts.webhook
     ? createWebhook({
