@@ -11,7 +11,7 @@ import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from '../thresholds/factory.ts';
-import { ThresholdStore, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
+import { ThresholdStore, type LoadedState, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import { createDriftLog, excusedChannels, shiftedChannels, type ExcusedChannel, type ShiftedChannel } from '../scoring/drift-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
@@ -106,7 +106,7 @@ class FollowModel implements Threshold {
 }
 
 /** One field of every sensor's saved state, for the sensors that have it. */
-function pick<T>(states: Iterable<[string, SensorState]>, f: (st: SensorState) => T | undefined): Record<string, T> {
+function pick<S extends LoadedState, T>(states: Iterable<[string, S]>, f: (st: S) => T | undefined): Record<string, T> {
   const out: Record<string, T> = {};
   for (const [sensor, st] of states) {
     const v = f(st);
@@ -146,7 +146,7 @@ function openStore(file: string, intervalMs: number, collect: () => StateSource,
 }
 
 /** The states a previous run saved (none, with a warning, when the file cannot be used). */
-function restoredStates(store: ThresholdStore, log: VigilLogger): Map<string, SensorState> {
+function restoredStates(store: ThresholdStore, log: VigilLogger): Map<string, LoadedState> {
   const file = store.path;
   const loaded = store.load();
   if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
@@ -189,7 +189,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     return collectBy(sensors, state);
   };
   const store = config.state.file ? openStore(config.state.file, config.state.intervalMs, source, model, { edge, log }) : undefined;
-  const loaded = store ? restoredStates(store, log) : new Map<string, SensorState>();
+  const loaded = store ? restoredStates(store, log) : new Map<string, LoadedState>();
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
   const savedThresholds = pick(loaded, (st) => st.threshold);
   const reportFailures = restoreFailureLog(log);

@@ -15,8 +15,9 @@ import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from './factory.ts';
 import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
+import { modelMismatch, type StateModelId } from './state-model.ts';
 
-export { removeStaleTemps };
+export { removeStaleTemps, type StateModelId };
 
 /** File format tag and version; other versions are reported, not guessed at. */
 export const STATE_FILE_FORMAT = 'vigil-threshold-state';
@@ -41,29 +42,14 @@ export interface SensorState {
 }
 
 /**
- * Identifies the model the states belong to; states of another model are not restored. `weights` (the card's
- * `onnx.sha256`) tells a model retrained under the same name and version apart: `vigil train` writes version 1 every
- * time, and a probe's retrained model copied over the old one while vigil was stopped resumed the old one's learnt
- * thresholds. Files saved without it are matched by name and version alone.
+ * A sensor's state as loaded: under another model (`modelMismatch`) only its open alert and silence watch, so a
+ * consumer that saw an alert open sees it close (a review: a retrained model left every open alert unclosed).
  */
-export interface StateModelId {
-  name: string;
-  version: string;
-  weights?: string;
-}
-
-/** Why states saved for `saved` do not belong to `expected` (undefined: they do). */
-export function modelMismatch(saved: StateModelId, expected: StateModelId): string | undefined {
-  if (saved.name !== expected.name || saved.version !== expected.version) return `states belong to model ${saved.name}@${saved.version}; expected ${expected.name}@${expected.version}`;
-  if (saved.weights && expected.weights && saved.weights !== expected.weights) {
-    return `states belong to model ${saved.name}@${saved.version} with other weights (onnx sha256 ${saved.weights.slice(0, 12)}, now ${expected.weights.slice(0, 12)}): a retrained model`;
-  }
-  return undefined;
-}
+export type LoadedState = Omit<SensorState, 'threshold'> & { threshold?: SensorState['threshold'] };
 
 /** Outcome of loading: the states (empty when absent or unreadable) and, if something was wrong, why. */
 export interface LoadResult {
-  states: Map<string, SensorState>;
+  states: Map<string, LoadedState>;
   savedAt?: string;
   model?: StateModelId;
   /** Set when the file existed but could not be used. */
@@ -139,7 +125,7 @@ async function encodeCounting(states: SavedStates, model: StateModelId | undefin
 }
 
 /** Parse and verify the file format; throws a message saying what is wrong. */
-export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAside'> {
+export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAside' | 'states'> & { states: Map<string, SensorState> } {
   const nl = text.indexOf('\n');
   if (nl < 0) throw new Error('no header line (file truncated?)');
   let header: Record<string, unknown>;
@@ -175,7 +161,12 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
   try {
     const res = decodeStates(text);
     const mismatch = expectModel && res.model && modelMismatch(res.model, expectModel);
-    if (mismatch) return { states: new Map(), savedAt: res.savedAt, model: res.model, problem: `${path}: ${mismatch}, starting fresh` };
+    if (mismatch) {
+      const kept = new Map<string, LoadedState>();
+      for (const [sensor, st] of res.states) if (st.alert || st.silence) kept.set(sensor, { ...(st.alert ? { alert: st.alert } : {}), ...(st.silence ? { silence: st.silence } : {}) });
+      const also = kept.size ? `; open alerts and silence watches of ${kept.size} sensor(s) kept` : '';
+      return { states: kept, savedAt: res.savedAt, model: res.model, problem: `${path}: ${mismatch}: thresholds and learnt levels start fresh${also}` };
+    }
     return res;
   } catch (err) {
     const setAside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -227,11 +218,12 @@ async function syncDir(path: string): Promise<void> {
  * Rebuild one threshold per saved sensor under the current config: a saved state whose kind or config
  * differs from `config`, or that does not restore, is reported and that sensor starts fresh.
  */
-export function reviveThresholds(states: Map<string, SensorState>, config: unknown, card?: CardLike): { thresholds: Map<string, Threshold>; problems: string[] } {
+export function reviveThresholds(states: Map<string, LoadedState>, config: unknown, card?: CardLike): { thresholds: Map<string, Threshold>; problems: string[] } {
   const want = JSON.stringify(parseThresholdConfig(config));
   const thresholds = new Map<string, Threshold>();
   const problems: string[] = [];
   for (const [sensor, s] of states) {
+    if (!s.threshold) continue;
     try {
       const problem = savedConfigProblem(s.threshold, want);
       if (problem) {

@@ -13,7 +13,7 @@ import { defineConfig } from '../../runtime/config/load.ts';
 import { partitionOf, partitionTopic } from '../../runtime/fleet/partition.ts';
 import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime, type RuntimeHandle } from '../../runtime/ops/runtime.ts';
-import { decodeStates, type SensorState } from '../../runtime/thresholds/store.ts';
+import { decodeStates, type LoadedState } from '../../runtime/thresholds/store.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { startMosquitto, type TestMosquitto } from '@vigil/fixtures/mosquitto.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
@@ -33,7 +33,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const values = (s: SensorState | undefined) => ((s?.threshold.state as { values?: number[] }).values ?? []);
+const values = (s: LoadedState | undefined) => ((s?.threshold?.state as { values?: number[] } | undefined)?.values ?? []);
 const states = (file: string) => decodeStates(readFileSync(file, 'utf8')).states;
 
 describe('threshold state hand-over', () => {
@@ -75,7 +75,7 @@ describe('threshold state hand-over', () => {
       const fromB = states(join(dir, 'w-b.json'));
       b = undefined;
       await waitFor(() => a.fleet!.current().owned.length === P, 'a to own every partition', 10_000);
-      let atA = new Map<string, SensorState>();
+      let atA = new Map<string, LoadedState>();
       await waitFor(() => {
         void a.persist().then(() => (atA = states(join(dir, 'w-a.json'))));
         return moved.every((s) => atA.has(s));

@@ -153,8 +153,15 @@ describe('threshold state store', () => {
     const b = 'b'.repeat(64);
     await saveStates(path, states(fleet()), { name: 'pump-ae', version: '1', weights: a });
     const retrained = loadStates(path, { name: 'pump-ae', version: '1', weights: b });
-    expect(retrained.states.size).toBe(0);
-    expect(retrained.problem).toMatch(/other weights \(onnx sha256 aaaaaaaaaaaa, now bbbbbbbbbbbb\): a retrained model, starting fresh/);
+    expect([...retrained.states.values()].every((st) => st.threshold === undefined)).toBe(true);
+    expect(retrained.problem).toMatch(/other weights \(onnx sha256 aaaaaaaaaaaa, now bbbbbbbbbbbb\): a retrained model: thresholds and learnt levels start fresh/);
+    // What does not depend on the model is kept (a review: a retrained model left every open alert without its close).
+    const open = { recent: [1], lastTs: 5, lastClosedAt: null, open: { openedAt: 1, quiet: 0, peak: { score: 9, threshold: 1, tsFirst: 0, tsLast: 1, perChannel: [1] } } };
+    const withAlert = join(dir, 'alert.json');
+    await saveStates(withAlert, { 'pump-1': { threshold: states(fleet()).get('pump-1')!.threshold, alert: open, residualMean: 'f64:AAAA' }, 'pump-2': states(fleet()).get('pump-2')! }, { name: 'pump-ae', version: '1', weights: a });
+    const keptAlert = loadStates(withAlert, { name: 'pump-ae', version: '1', weights: b });
+    expect([...keptAlert.states.entries()]).toEqual([['pump-1', { alert: open }]]);
+    expect(keptAlert.problem).toMatch(/open alerts and silence watches of 1 sensor\(s\) kept/);
     expect(loadStates(path, { name: 'pump-ae', version: '1', weights: a }).states.size).toBe(3);
     // A file saved before weights were recorded is matched by name and version.
     await saveStates(path, states(fleet()), { name: 'pump-ae', version: '1' });
@@ -166,7 +173,7 @@ describe('threshold state store', () => {
     expect(thresholds.get('pump-1')!.kind).toBe('spot');
     // A sensor whose state does not restore starts fresh too, with the reason reported.
     const bad = new Map(loaded.states);
-    bad.set('pump-1', { threshold: { ...bad.get('pump-1')!.threshold, state: { values: 'x' } } });
+    bad.set('pump-1', { threshold: { ...bad.get('pump-1')!.threshold!, state: { values: 'x' } } });
     const revived = reviveThresholds(bad, CONFIG, card);
     expect(revived.problems).toEqual([expect.stringMatching(/pump-1: threshold state: values must be an array/)]);
     expect(revived.thresholds.size).toBe(3);
@@ -186,7 +193,7 @@ describe('threshold state store', () => {
       const r = loadStates(path);
       expect(r.problem).toBeUndefined();
       expect(r.states.size).toBe(400);
-      expect((r.states.get('sensor-0')!.threshold.config as { gen: number }).gen).toBeGreaterThanOrEqual(1);
+      expect((r.states.get('sensor-0')!.threshold!.config as { gen: number }).gen).toBeGreaterThanOrEqual(1);
       // Temp files of the killed writer are cleaned up by the load.
       expect(readdirSync(dir)).toEqual(['state.json']);
     }
