@@ -179,7 +179,11 @@ export function evaluateAlerts(
   const rows = c.tp + c.fp + c.tn + c.fn;
   const steps = Array.from(timestamps.subarray(1), (t, i) => t - timestamps[i]).sort((a, b) => a - b);
   const normalMs = (c.fp + c.tn) * (median(steps) ?? 0);
-  const falseAlerts = countFalseAlerts(alert, label, ignore);
+  // An alert within `toleranceMs` after an event detects it (below): it is not also a false alert (a probe: one alert
+  // counted both ways under --tolerance 10m).
+  const near = Uint8Array.from(ignore ?? new Uint8Array(alert.length));
+  if (toleranceMs > 0) for (const e of events) for (let i = 0; i < timestamps.length; i++) if (timestamps[i] >= e.start && timestamps[i] <= e.end + toleranceMs) near[i] = 1;
+  const falseAlerts = countFalseAlerts(alert, label, near);
   const detections = events.map((e): EventDetection => {
     let first = -1;
     let firstIn = -1;

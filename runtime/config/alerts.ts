@@ -7,14 +7,15 @@ import { ms, path } from './fields.ts';
  * A publish topic whose `{...}` parts are all among `known`: a misspelt `{sensorr}` was published literally, every
  * sensor's alerts on one topic named `{sensorr}` (a probe).
  */
-const placeholders = (known: string[]) => (t: string | null) => t === null || [...t.matchAll(/\{([^}]*)\}/g)].every((m) => known.includes(m[1]));
-const placeholderError = (known: string[]) => ({ error: `expected no placeholder but ${known.map((k) => `{${k}}`).join(' or ')} (it is replaced for each message; another {...} would be published as written)` });
+const placeholders = (known: string[]) => (t: string | null) => t === null || !/[{}]/.test(known.reduce((rest, k) => rest.replaceAll(`{${k}}`, ''), t));
+const placeholderError = (known: string[]) => (issue: { input: unknown }) =>
+  `expected no placeholder but ${known.map((k) => `{${k}}`).join(' or ')}, got '${String(issue.input)}' (it is replaced for each message; another {...}, or a lone brace, would be published as written)`;
 
 /** Alerts: hysteresis, destinations, offline queue. */
 export const AlertsSchema = z
   .object({
     /** Alert topic; `{sensor}` is replaced by the (validated) sensor id. */
-    topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').refine(placeholders(['sensor']), placeholderError(['sensor'])).default('vigil/alerts/{sensor}'),
+    topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').refine(placeholders(['sensor']), { error: placeholderError(['sensor']) }).default('vigil/alerts/{sensor}'),
     qos: z.union([z.literal(0), z.literal(1)]).default(1),
     retain: z.boolean().default(false),
     /** openK of openN to open, closeM quiet to close, cooldownMs: runtime/alerts/tracker.ts, shared with `vigil score`. */
@@ -79,7 +80,7 @@ export const AlertsSchema = z
 export const DeadLetterSchema = z
   .object({
     /** Topic for rejected messages (null: none). `{reason}` is replaced by the reason code. */
-    topic: z.string().min(1).nullable().refine(placeholders(['reason']), placeholderError(['reason'])).default('vigil/deadletter/{reason}'),
+    topic: z.string().min(1).nullable().refine(placeholders(['reason']), { error: placeholderError(['reason']) }).default('vigil/deadletter/{reason}'),
     /** JSONL file for rejected messages (null: none). */
     file: path.nullable().default(null),
     /** The file is rotated to `.1` beyond this size. */

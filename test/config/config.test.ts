@@ -62,6 +62,7 @@ describe('run config', () => {
     // A misspelt placeholder was published as written, every sensor's alerts on one topic (a probe).
     const typo = file('typo.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nalerts: { topic: "a/{sensorr}" }\ndeadLetter: { topic: "d/{reasn}" }\n');
     expect(() => loadConfig(typo, {}, {})).toThrow(/alerts\.topic: expected no placeholder but \{sensor\}[^]*deadLetter\.topic: expected no placeholder but \{reason\}/);
+    expect(() => loadConfig(file('brace.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nalerts: { topic: "a/{sensor" }\n'), {}, {})).toThrow(/got 'a\/\{sensor'/);
     expect(loadConfig(file('ok.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nalerts: { topic: "site-1/alerts/{sensor}" }\ndeadLetter: { topic: null }\n'), {}, {}).alerts.topic).toBe('site-1/alerts/{sensor}');
     expect(() => loadConfig(undefined, {}, {})).toThrow(/give --model, --broker and --topic/);
     expect(() => loadConfig(file('c.yaml', 'model: [1'), {}, {})).toThrow(/not valid YAML/);

@@ -153,6 +153,10 @@ describe('labelled evaluation', () => {
     const pooled = poolMetrics([m, m]);
     expect([pooled.falseAlerts, pooled.normalMs]).toEqual([4, 1_200_000]);
     expect(formatLabelMetrics(m, 'x')).toMatch(/false alerts\s+2 \(288 per day of normal data\)/);
+    // Within --tolerance after the event, an alert detects it and is no false alert besides (a probe: counted both ways).
+    const late = evaluateAlerts(ts, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), label, [{ start: T0 + 240_000, end: T0 + 240_000 }], 180_000);
+    expect([late.eventsDetected, late.falseAlerts]).toEqual([1, 0]);
+    expect(evaluateAlerts(ts, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), label, [{ start: T0 + 240_000, end: T0 + 240_000 }]).falseAlerts).toBe(1);
   });
 
   it('rejects inputs it cannot interpret, saying what it expected', () => {
