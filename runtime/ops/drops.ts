@@ -61,7 +61,7 @@ export interface DropWatch {
   /** The window stage's `onPace`. */
   pace(sensor: string, usualMs: number, modelMs: number, irregular: boolean): void;
   /** The window stage's `onClockStep`. */
-  clockStep(sensor: string, fromTs: number, toTs: number): void;
+  clockStep(sensor: string, fromTs: number, toTs: number, forward?: boolean): void;
   /** Log what is still unreported (on stop). */
   flush(): void;
   /** The drop share now (called by /health). */
@@ -144,6 +144,21 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     WARNING_INTERVAL_MS,
     clock,
   );
+  // Clocks confirmed set forward for good: the largest since the last line.
+  let furthestJump: { sensor: string; aheadMs: number } | undefined;
+  const clockJumps = rateLimitedWarning(
+    log,
+    (count, sensors, sensorCount) => {
+      const j = furthestJump!;
+      furthestJump = undefined;
+      return [
+        { clockJumps: count, sensors, sensorCount, largest: j },
+        `${count} sensor clock(s) jumped ahead and stayed there (a clock set forward, or set wrong): judged on their own timestamps from the jump on, the step over it counted as no readings missing, e.g. ${j.sensor} ${span(j.aheadMs)} ahead of before`,
+      ];
+    },
+    WARNING_INTERVAL_MS,
+    clock,
+  );
   // Evicted sensors lose their window: they count with the drops for /health.
   const dropsNow = () => DROP_REASONS.reduce((a, [, key]) => a + counters[key], counters.evictedFull);
   // Samples of (time, readings, drops, missing); the oldest one at or before the window's start is the baseline.
@@ -155,7 +170,11 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
   let missingNow = false;
   return {
     drop: (reason, sensor) => warningOf(reason).add(sensor),
-    clockStep: (sensor, fromTs, toTs) => {
+    clockStep: (sensor, fromTs, toTs, forward) => {
+      if (forward) {
+        if (!furthestJump || toTs - fromTs > furthestJump.aheadMs) furthestJump = { sensor, aheadMs: toTs - fromTs };
+        return clockJumps.add(sensor);
+      }
       if (!largest || fromTs - toTs > largest.fromTs - largest.toTs) largest = { sensor, fromTs, toTs };
       clockSteps.add(sensor);
     },
@@ -175,6 +194,7 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       gaps.flush();
       paces.flush();
       clockSteps.flush();
+      clockJumps.flush();
     },
     health() {
       const now = sample();

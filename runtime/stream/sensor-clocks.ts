@@ -54,10 +54,17 @@ export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore' | 'lastT
 
 /**
  * A reading of lead `lead` (NaN: stamped on arrival, or a restart's tail) was taken: the sensor's lead is now its, and
- * the lead before a jump is kept until a window of `window` readings confirms the new clock.
+ * the lead before a jump is kept until a window of `window` readings confirms the new clock. Returns how far the
+ * clock jumped when this reading confirms it (ms; 0 otherwise): a clock set forward for good, said (a probe found it
+ * unsaid once its step stopped counting as missing readings).
  */
-export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'rowsSinceReset'>, lead: number, jumped: boolean, window: number): void {
+export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'rowsSinceReset'>, lead: number, jumped: boolean, window: number): number {
+  let confirmed = 0;
   if (jumped) s.leadBefore = leadOr0(s.lead);
-  else if (s.rowsSinceReset >= window - 1) s.leadBefore = Number.NaN;
+  else if (s.rowsSinceReset >= window - 1) {
+    if (!Number.isNaN(s.leadBefore) && !Number.isNaN(lead)) confirmed = lead - s.leadBefore;
+    s.leadBefore = Number.NaN;
+  }
   s.lead = lead;
+  return confirmed;
 }

@@ -65,8 +65,11 @@ export interface WindowBySensorOptions extends GapOptions {
   onDrop?: (reason: WindowDropReason, sensor: string) => void;
   /** Told of every sensor evicted to make room for `admitted` in a full pool. */
   onEvict?: (evicted: string, admitted: string) => void;
-  /** Told when a sensor starts afresh from `toTs` after a clock glitch at `fromTs` (sensor-clocks.ts `clockStepped`). */
-  onClockStep?: (sensor: string, fromTs: number, toTs: number) => void;
+  /**
+   * Told when a sensor starts afresh from `toTs` after a clock glitch at `fromTs` (sensor-clocks.ts `clockStepped`),
+   * or, `forward`, when a window of readings confirms its clock jumped ahead for good (by toTs - fromTs).
+   */
+  onClockStep?: (sensor: string, fromTs: number, toTs: number, forward?: boolean) => void;
   /**
    * Told when a sensor's reading finds channels left out for longer than `maxFillAgeMs` (or never sent that long after
    * its first reading): once per absence of each channel, their names in card order and the reading's arrival time.
@@ -183,7 +186,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           s.resetWindow();
           if (!warm) counters.gapResets++;
         }
-        keepLead(s, lead, jumped, W);
+        const jump = keepLead(s, lead, jumped, W);
+        if (jump > 0) opts.onClockStep?.(r.sensor, ts - jump, ts, true);
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);

@@ -69,7 +69,7 @@ describe('data gaps', () => {
     const T = 1_700_000_000_000;
     const run = async (readings: ReturnType<typeof rd>[]) => {
       const counters = createCounters();
-      const steps: [string, number, number][] = [];
+      const steps: [string, number, number, boolean?][] = [];
       const gaps: DataGap[] = [];
       const windows = await lastValueFrom(from(readings).pipe(windowBySensor(timed, { counters, onGap: (g) => gaps.push(g), onClockStep: (...c) => steps.push(c) }), toArray()));
       return { counters, steps, gaps, ends: windows.map((w) => w.tsLast) };
@@ -92,7 +92,11 @@ describe('data gaps', () => {
     // the new clock: the readings behind it are refused then, as after any clock set forward.
     const ahead2 = (n: number) => [...Array.from({ length: 20 }, (_, i) => onTime(i)), ...Array.from({ length: n }, (_, k) => rd('s', T + 1000 * (20 + k) + 3_600_000, { a: 1, b: 0 }, T + 1000 * (20 + k))), ...Array.from({ length: 10 }, (_, i) => onTime(20 + n + i))];
     expect((await run(ahead2(2))).counters).toMatchObject({ clockSteps: 1, outOfOrder: 0 });
-    expect((await run(ahead2(3))).counters).toMatchObject({ clockSteps: 0, outOfOrder: 10 });
+    const confirmed = await run(ahead2(3));
+    expect(confirmed.counters).toMatchObject({ clockSteps: 0, outOfOrder: 10 });
+    // A clock set forward for good is said once a window confirms it (a probe: only vigil_gap_resets_total showed it).
+    // By 1 h and 30 ms: the on-time readings arrived 30 ms after their stamps, the ahead ones on theirs.
+    expect(confirmed.steps).toEqual([['s', T + 3_622_000 - 3_600_030, T + 3_622_000, true]]);
     // Data replayed faster than real time runs ahead of its arrival a second per reading, never in one jump: a late
     // reading in it is refused as out of order, not taken for a clock step.
     const fast = Array.from({ length: 200 }, (_, i) => rd('s', T + 1000 * i, { a: 1, b: 0 }, T + i));
