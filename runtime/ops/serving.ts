@@ -63,7 +63,9 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       provider = o.provider;
       metrics.setProvider(o.provider, o.to.name, o.to.version);
       deps.thresholds().modelChanged(o.to);
-      log.info({ from: `${o.from.name}@${o.from.version}`, to: `${o.to.name}@${o.to.version}`, provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
+      // With its weights' hash: a model retrained under the same name and version read "pump@1 -> pump@1" (a probe).
+      const id = (c: typeof o.to) => `${c.name}@${c.version}${c.onnx?.sha256 ? ` (onnx ${c.onnx.sha256.slice(0, 12)})` : ''}`;
+      log.info({ from: id(o.from), to: id(o.to), provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
     } else if (o.kind === 'refused') {
       edge.reloadFailures++;
       const cur = current().current.card;
