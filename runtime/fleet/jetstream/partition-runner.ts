@@ -5,6 +5,7 @@
  * or before what it published; the next owner judges again from there with the same state and the same windows,
  * and the results stream drops the repeats by Nats-Msg-Id (derived from the stream sequence).
  */
+import { modelMismatch, type StateModelId } from '../../thresholds/state-model.ts';
 import type { JsMsg } from 'nats';
 import type { RunConfig } from '../../config/schema.ts';
 import type { Codec } from '../../codecs/codec.ts';
@@ -79,9 +80,11 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
   //    again), whose next compare-and-set save now fails.
   let { state, revision } = await loadPartitionState(nats.states, k, ctx.partitions);
   const firstSeq = (await nats.jsm.streams.info(j.stream)).state.first_seq;
-  const modelId = { name: card.name, version: card.version };
-  const sameModel = !!state && state.model.name === modelId.name && state.model.version === modelId.version;
-  if (state && !sameModel) log.warn({ partition: k, saved: state.model, serving: modelId }, 'fleet: partition state saved under another model; thresholds start from the card');
+  const modelId: StateModelId = { name: card.name, version: card.version, ...(card.onnx?.sha256 ? { weights: card.onnx.sha256 } : {}) };
+  // As the state file: another name, version or weights (a model retrained under the same name and version).
+  const mismatch = state ? modelMismatch(state.model, modelId) : undefined;
+  const sameModel = !!state && !mismatch;
+  if (mismatch) log.warn({ partition: k, saved: state!.model, serving: modelId, problem: mismatch }, 'fleet: partition state saved under another model; thresholds start from the card');
   const handovers = (state?.handovers ?? 0) + (state && state.owner !== worker ? 1 : 0);
   let lastSeq = Math.max(state?.seq ?? 0, firstSeq - 1);
   const sensors = new Set<string>([...Object.keys(state?.thresholds ?? {}), ...Object.keys(state?.alerts ?? {}), ...(state?.sensors ?? [])]);

@@ -5,6 +5,7 @@
  * revision the owner last read or wrote: a worker whose lease was taken over (a zombie after a pause) fails its
  * next save and stops, so it never overwrites the new owner's state.
  */
+import type { StateModelId } from '../../thresholds/state-model.ts';
 import type { KV } from 'nats';
 import type { AlertTrackerState } from '../../alerts/tracker.ts';
 import type { ThresholdState } from '../../thresholds/threshold.ts';
@@ -23,7 +24,8 @@ export interface PartitionSnapshot {
   owner: string;
   handovers: number;
   savedAt: number;
-  model: { name: string; version: string };
+  /** The model the state was learnt under; `weights` its onnx sha256 (runtime/thresholds/state-model.ts; absent when saved before). */
+  model: StateModelId;
   thresholds: Record<string, ThresholdState>;
   /** Tracked residual state by sensor: `f64:` strings (runtime/util/float-state.ts), plain arrays when saved before. */
   residuals: Record<string, string | number[]>;
