@@ -50,7 +50,11 @@ export interface SilenceState {
 
 /** Intervals a sensor must have shown before its silence is judged (a usual interval from fewer is a guess). */
 export const MIN_GAPS = 8;
-/** Readings of one sensor arriving within this many ms of the previous are one arrival (one message's lines, a backlog). */
+/**
+ * Readings of one sensor arriving within this many ms of the last counted arrival are one arrival (one message's lines,
+ * a backlog); the interval runs from that arrival to the first one this far or further, so a sensor faster than this
+ * (25 Hz) still learns its pace (a probe: never said silent).
+ */
 export const SAME_ARRIVAL_MS = 50;
 /** Weight of the newest gap in the running mean. */
 const GAP_WEIGHT = 0.1;
@@ -64,6 +68,8 @@ interface Heard {
   silent: boolean;
   /** Taken back from a previous run and not heard since: its quiet time began before `lastAt` (the restart). */
   restored?: boolean;
+  /** Monotonic time of the last arrival counted as one (SAME_ARRIVAL_MS); absent: `lastAt`. */
+  countedAt?: number;
 }
 
 /** The per-sensor watch: `heard` every reading, `check` on a timer. */
@@ -138,10 +144,14 @@ export class SilentSensors {
       back = { type: 'resumed', sensor, lastHeardAt: s.lastWall, quietMs: quiet, usualMs: s.usual };
     }
     s.restored = false;
-    if (s.gaps < 0) s.gaps = 0;
-    else if (gap >= SAME_ARRIVAL_MS) {
-      s.usual = s.gaps === 0 ? gap : s.usual + GAP_WEIGHT * (gap - s.usual);
+    const since = at - (s.countedAt ?? s.lastAt);
+    if (s.gaps < 0) {
+      s.gaps = 0;
+      s.countedAt = at;
+    } else if (since >= SAME_ARRIVAL_MS) {
+      s.usual = s.gaps === 0 ? since : s.usual + GAP_WEIGHT * (since - s.usual);
       s.gaps++;
+      s.countedAt = at;
     }
     s.lastAt = at;
     s.lastWall = wall;

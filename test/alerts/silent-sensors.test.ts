@@ -40,6 +40,13 @@ describe('silent sensors', () => {
     expect(w.check(last + 10 * 120_000 + 1000)).toHaveLength(1);
   });
 
+  it('a sensor faster than one arrival per SAME_ARRIVAL_MS still learns its pace and is said silent (a probe: a 25 Hz sensor never was)', () => {
+    const w = new SilentSensors({ factor: 10, minMs: 1000, maxSensors: 100 });
+    const last = every(w, 'fast', 0, 40, 500);
+    expect(w.check(last + 900)).toEqual([]);
+    expect(w.check(last + 25_000)).toEqual([{ type: 'silent', sensor: 'fast', lastHeardAt: WALL + last, quietMs: 25_000, usualMs: 80 }]);
+  });
+
   it('a sensor that slowed down for good is soon judged by its new pace, not signalled at every reading', () => {
     const w = new SilentSensors({ factor: 10, minMs: 1000, maxSensors: 100 });
     let t = every(w, 'p', 0, 100, 20);
