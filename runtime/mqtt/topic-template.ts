@@ -28,6 +28,21 @@ export interface TopicTemplate {
   readonly filter: string;
   /** Map a topic to its sensor (and channel), or return why it does not match. */
   match(topic: string): TopicInfo | TopicMiss;
+  /** How its sensor ids are built (the parts and separators used), e.g. `{group}:{node}:{device}`. */
+  readonly idKey: string;
+}
+
+/**
+ * Pairs of templates that subscribe to different topics but build their sensor ids from the same parts the same way:
+ * topics that differ only in the templates' fixed levels get one id (a probe: Sparkplug nodes of the same names behind
+ * a bridge prefix and on the broker itself were one sensor, unsaid).
+ */
+export function sharedIdTemplates(templates: readonly TopicTemplate[]): Array<[TopicTemplate, TopicTemplate]> {
+  const pairs: Array<[TopicTemplate, TopicTemplate]> = [];
+  templates.forEach((a, i) => {
+    for (const b of templates.slice(i + 1)) if (a.idKey === b.idKey && a.filter !== b.filter && a.idKey !== '') pairs.push([a, b]);
+  });
+  return pairs;
 }
 
 /** Why a topic maps to no sensor. */
@@ -50,7 +65,9 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
   const anonCount = segs.filter((s) => s.kind === 'plus').length;
   const idFormat = sensorIdFormat(template, sensorId, names, anonCount);
   const filter = segs.map((s) => (s.kind === 'literal' ? s.text : s.kind === 'hash' ? '#' : '+')).join('/');
-  return { template, filter, match: templateMatcher(template, segs, guard, idFormat, names.length + anonCount) };
+  const idNames = names.filter((n) => n !== 'channel');
+  const idKey = !idFormat ? '' : sensorId ?? (names.includes('sensor') ? '{sensor}' : `${idNames.map((n) => `{${n}}`).join('.')}${'+'.repeat(anonCount)}`);
+  return { template, filter, idKey, match: templateMatcher(template, segs, guard, idFormat, names.length + anonCount) };
 }
 
 /** The template's levels; throws for a misplaced `#` or a level that mixes text and wildcards. */

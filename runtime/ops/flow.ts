@@ -11,7 +11,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
 import type { CodecRequest } from '../codecs/codec.ts';
 import { decode } from '../codecs/decode.ts';
-import { compileTopicTemplate, topicRouter, type TopicTemplate } from '../mqtt/topic-template.ts';
+import { compileTopicTemplate, sharedIdTemplates, topicRouter, type TopicTemplate } from '../mqtt/topic-template.ts';
 import { publishCodecRequest } from '../mqtt/codec-requests.ts';
 import { handOverState, joinFleet, type FleetMembership, type Handover } from '../fleet/index.ts';
 import { servingRanges } from '../model/ranges.ts';
@@ -213,6 +213,9 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
     name: 'decoder',
     start() {
       templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
+      for (const [a, b] of sharedIdTemplates(templates)) {
+        log.warn({ topics: [a.template, b.template], sensorId: a.idKey }, `source.topics '${a.template}' and '${b.template}' name their sensors alike (${a.idKey}): topics that differ only in their fixed levels are one sensor; if they are different devices, give them different names, or run one vigil per layout`);
+      }
       const ref = deps.ref();
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log);
       const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { createCodec, decode, DEFAULT_TIMESTAMP } from '../../runtime/codecs/index.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
-import { compileTopicTemplate, topicRouter } from '../../runtime/mqtt/topic-template.ts';
+import { compileTopicTemplate, sharedIdTemplates, topicRouter } from '../../runtime/mqtt/topic-template.ts';
 import type { RawMessage, Rejected } from '../../runtime/stream/types.ts';
 
 const T = 'plant/{site}/{device}/data';
@@ -61,6 +61,20 @@ describe('sensor id collisions', () => {
       }
       expect(accepted, String(format)).toBeGreaterThan(250);
     }
+  });
+
+  it('templates that differ only in fixed levels and name sensors alike are found (a probe: Sparkplug behind a bridge prefix merged with the local node)', () => {
+    const id = '{group}:{node}:{device}';
+    const local = compileTopicTemplate('spBv1.0/{group}/{type}/{node}/{device}', id);
+    const bridged = compileTopicTemplate('site-3/spBv1.0/{group}/{type}/{node}/{device}', id);
+    const nodes = compileTopicTemplate('spBv1.0/{group}/{type}/{node}', id);
+    expect(local.match('spBv1.0/g/DDATA/n/d')).toMatchObject({ sensor: 'g:n:d' });
+    expect(bridged.match('site-3/spBv1.0/g/DDATA/n/d')).toMatchObject({ sensor: 'g:n:d' });
+    expect(sharedIdTemplates([local, bridged, nodes]).map(([a, b]) => [a.template, b.template])).toEqual([[local.template, bridged.template]]);
+    // Node-level ids ({group}:{node}) never equal device ids: the documented Sparkplug pair is not reported.
+    expect(sharedIdTemplates([local, nodes])).toEqual([]);
+    expect(sharedIdTemplates([compileTopicTemplate('a/{sensor}/x'), compileTopicTemplate('b/{sensor}/y')])).toHaveLength(1);
+    expect(sharedIdTemplates([compileTopicTemplate('a/{site}/{device}'), compileTopicTemplate('a/{device}')])).toEqual([]);
   });
 
   it('the decode stage counts such topics as bad_sensor_id rejections (dead-lettered by the runtime)', () => {
