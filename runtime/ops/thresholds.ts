@@ -7,6 +7,8 @@
  * scale (an adaptive threshold that refuses to learn from flagged scores would otherwise stay stuck above or below
  * them).
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
@@ -142,6 +144,13 @@ function openStore(file: string, intervalMs: number, collect: () => StateSource,
     o.edge.stateSaveError = err.message;
     o.log.error({ file, err: err.message }, 'threshold state not saved');
   };
+  // A state folder that does not exist yet is made, as systemd's StateDirectory would (a probe: only /health said
+  // so); one that cannot be made is said by the save at start.
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+  } catch {
+    // Reported by the first save.
+  }
   return new ThresholdStore(file, collect, { intervalMs, model, onError });
 }
 

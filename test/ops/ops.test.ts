@@ -3,7 +3,7 @@
  * persisted on stop and restored on start, and model hot reload that refuses a corrupt file and keeps serving.
  */
 import { decodeFloats } from '../../runtime/util/float-state.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,6 +121,16 @@ describe('vigil run operations', () => {
       expect(cap.lines.find((l) => l.msg === 'threshold state not saved')).toMatchObject({ file: cfg.state.file });
     } finally {
       await handle.stop();
+    }
+    // A state folder that does not exist yet is made, and saved into from the start.
+    const fresh = testConfig(broker.url, uniquePrefix('mk'), recordedModel(), { metrics: { port: 0 } });
+    fresh.state.file = join(dir, 'new', 'deeper', 'state.json');
+    const made = await startRuntime(fresh, { logger: silent, source: new Subject<RawMessage>() });
+    try {
+      await vi.waitFor(() => expect(existsSync(fresh.state.file!)).toBe(true), { timeout: 5000 });
+      expect(made.health()).toMatchObject({ status: 'ok' });
+    } finally {
+      await made.stop();
     }
   });
 
