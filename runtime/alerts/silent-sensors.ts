@@ -181,6 +181,11 @@ export class SilentSensors {
    * from monotonic time `now`, so vigil's own outage is not signalled as every sensor's silence.
    */
   restart(now: number): void {
-    for (const s of this.sensors.values()) if (!s.silent) s.lastAt = Math.max(s.lastAt, now);
+    for (const s of this.sensors.values()) {
+      if (s.silent) continue;
+      s.lastAt = Math.max(s.lastAt, now);
+      // Nor is it an interval between the sensor's readings (a review: a 2 h outage taught a 1/min sensor 13 min).
+      s.countedAt = s.lastAt;
+    }
   }
 }

@@ -210,6 +210,9 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     return reason ? [{ sensor, reason }] : [];
   });
   for (const { sensor } of differ) savedThresholds[sensor] = factory().toJSON();
+  // Sensors kept without a threshold (learnt under another model: only their open alert and silence watch) get a fresh
+  // one too, so the saves list them: the save at start had dropped them again (a review).
+  for (const [sensor, st] of loaded) if (!st.threshold && !savedThresholds[sensor]) savedThresholds[sensor] = factory().toJSON();
   reportFailures('threshold', differ);
   const bank = new ThresholdBank(factory, { saved: savedThresholds, restore, maxSensors });
   const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0, pick(loaded, (st) => st.residualClock));

@@ -69,6 +69,12 @@ describe('silent sensors', () => {
     w.restart(last + 300_000);
     expect(w.check(last + 300_000 + 59_000)).toEqual([]);
     expect(w.check(last + 300_000 + 60_000)).toHaveLength(1);
+    // Nor does the outage enter the pace it learns (a review: a 2 h outage taught a 1/min sensor 13 min).
+    const q = new SilentSensors({ factor: 10, minMs: 60_000, maxSensors: 100 });
+    const end = every(q, 'm', 0, 60_000, 20);
+    q.restart(end + 7_200_000);
+    q.heard('m', end + 7_200_000 + 60_000, WALL + end + 7_200_000 + 60_000);
+    expect(q.stateOf('m')!.usualMs).toBeCloseTo(60_000, 0);
   });
 
   it('is saved and taken back: a silent sensor stays silent and is said back, the others count quiet time from the restart', () => {
