@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sizeHeap } from './v8-heap.mjs';
+import { isatty } from 'node:tty';
+import { LONG_RUNNING, sizeHeap } from './v8-heap.mjs';
 
 const heapFlag = sizeHeap(process.argv[2]);
 
@@ -17,18 +18,27 @@ const heapFlag = sizeHeap(process.argv[2]);
 // terminal that is gone (an SSH session closed under `vigil run`) fails every write with EIO: the output is lost and
 // the process goes on (a review: the first log line after the hangup killed it, undrained and unsaved). At its exit
 // Node then restores the dead terminal's mode, fails, and aborts or hangs (SIGABRT, SIGSEGV with ONNX Runtime loaded):
-// once everything is done and saved, the process ends itself instead.
+// once everything is done and saved, the process ends itself instead. `vigil run` also outlives a reader that left
+// (`vigil run 2>&1 | tee log` over SSH: EPIPE had exited it at once, unsaved, with status 0), and a hangup while any
+// of its standard streams is a terminal (`vigil run > log 2>&1 &`, then logout) counts as the terminal gone.
+const longRunning = LONG_RUNNING.has(process.argv[2]);
 let terminalGone = false;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {
-    if (err.code === 'EIO') {
+    if (err.code === 'EIO' && stream.isTTY) {
       terminalGone = true;
       return;
     }
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (err.code === 'EPIPE') {
+      if (longRunning) return;
+      process.exit(process.exitCode ?? 0);
+    }
     throw err;
   });
 }
+// Asked at start: Node restores the streams that were terminals then, and after the hangup isatty() says no.
+const hadTerminal = [0, 1, 2].some((fd) => isatty(fd));
+if (longRunning) process.on('SIGHUP', () => (terminalGone ||= hadTerminal));
 process.on('exit', () => {
   if (terminalGone) process.kill(process.pid, 'SIGKILL');
 });

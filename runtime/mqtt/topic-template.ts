@@ -33,14 +33,20 @@ export interface TopicTemplate {
 }
 
 /**
- * Pairs of templates that subscribe to different topics but build their sensor ids from the same parts the same way:
- * topics that differ only in the templates' fixed levels get one id (a probe: Sparkplug nodes of the same names behind
- * a bridge prefix and on the broker itself were one sensor, unsaid).
+ * Pairs of templates under different fixed prefixes that build their sensor ids from the same parts the same way:
+ * topics under either prefix get one id (a probe: Sparkplug nodes of the same names behind a bridge prefix and on the
+ * broker itself were one sensor, unsaid). Templates that differ after their first part (one device's `tele/{sensor}/
+ * SENSOR` and `tele/{sensor}/STATE`) are one device's topics, not reported.
  */
 export function sharedIdTemplates(templates: readonly TopicTemplate[]): Array<[TopicTemplate, TopicTemplate]> {
+  // The fixed levels before the first wildcard, with their slash ('' when the template starts with one).
+  const prefix = (t: TopicTemplate) => {
+    const i = t.filter.search(/(^|\/)[+#]/);
+    return i < 0 ? t.filter : t.filter.slice(0, t.filter[i] === '/' ? i + 1 : i);
+  };
   const pairs: Array<[TopicTemplate, TopicTemplate]> = [];
   templates.forEach((a, i) => {
-    for (const b of templates.slice(i + 1)) if (a.idKey === b.idKey && a.filter !== b.filter && a.idKey !== '') pairs.push([a, b]);
+    for (const b of templates.slice(i + 1)) if (a.idKey === b.idKey && a.idKey !== '' && prefix(a) !== prefix(b)) pairs.push([a, b]);
   });
   return pairs;
 }

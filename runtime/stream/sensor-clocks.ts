@@ -24,15 +24,15 @@ export function clockAheadMs(card: Pick<ModelCard, 'data'>): number {
 /**
  * Whether a reading stamped `lead` ms ahead of its arrival jumps ahead of its sensor's clock: well ahead of its
  * arrival, and well ahead of the sensor's last reading's lead (not a replay faster than real time, whose lead grows a
- * step at a time, nor the first live reading after a backlog, which is near its arrival).
+ * step at a time, nor the first live reading after a backlog, which is near its arrival). Against a known lead only
+ * (a restart's tail gives its last reading's): a sensor whose clock runs ahead all the time never jumps, at its first
+ * reading or after a restart (a review: taken for a jump, it lost its restored window and had resent readings judged
+ * twice).
  */
 export function jumpsAhead(s: Pick<SensorState, 'lead'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
   const ahead = clockAheadMs(card);
-  return lead > ahead && lead - leadOr0(s.lead) > ahead;
+  return lead > ahead && lead - s.lead > ahead;
 }
-
-/** A lead not known (the sensor's first reading, a restart's tail) is taken as none: the clock of arrival is right. */
-const leadOr0 = (lead: number) => (Number.isNaN(lead) ? 0 : lead);
 
 /**
  * A sensor's readings jumped ahead of their arrival (`jumpsAhead`, the jump not yet confirmed by a window of
@@ -40,16 +40,12 @@ const leadOr0 = (lead: number) => (Number.isNaN(lead) ? 0 : lead);
  * the jump: the jump was the wrong clock (a GPS or RTC glitch), this one is right. Without this, one reading stamped
  * an hour ahead left a probe's sensor unjudged for that hour, every later reading refused as out of order. A sensor
  * whose clock runs ahead all the time, a replay faster than real time and a gateway resending old readings never
- * jumped, so their late readings are refused as before. A sensor known from a restart's tail (no lead kept) has
- * jumped when its tail ends well ahead of this reading's arrival `receivedAt` (a review: a glitch just before a stop
- * refused everything after the restart).
+ * jumped, so their late readings are refused as before. A glitch that is a sensor's very first reading, or its last
+ * before a stop, has no lead before it to go back to: its sensor waits for real time as before.
  */
-export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore' | 'lastTs'>, lead: number, receivedAt: number, card: Pick<ModelCard, 'data'>): boolean {
+export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
   const ahead = clockAheadMs(card);
-  const tail = Number.isNaN(s.lead);
-  const last = tail ? s.lastTs - receivedAt : s.lead;
-  const before = tail ? 0 : s.leadBefore;
-  return last > ahead && lead < last - ahead && lead < before + ahead;
+  return lead < s.lead - ahead && lead < s.leadBefore + ahead;
 }
 
 /**
@@ -60,7 +56,7 @@ export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore' | 'lastT
  */
 export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'rowsSinceReset'>, lead: number, jumped: boolean, window: number): number {
   let confirmed = 0;
-  if (jumped) s.leadBefore = leadOr0(s.lead);
+  if (jumped) s.leadBefore = s.lead;
   else if (s.rowsSinceReset >= window - 1) {
     if (!Number.isNaN(s.leadBefore) && !Number.isNaN(lead)) confirmed = lead - s.leadBefore;
     s.leadBefore = Number.NaN;

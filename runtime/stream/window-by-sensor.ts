@@ -160,7 +160,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           // Or the last reading's clock was wrong (stamped well ahead of its arrival) and this one's is not: afresh
           // from it too, said (the window restarted when that reading jumped ahead, so it ended no window).
           const fresh = !s.recent.has(ts, digest);
-          const stepped = fresh && !r.arrival && clockStepped(s, ts - r.receivedAt, r.receivedAt, cardOf());
+          const stepped = fresh && !r.arrival && clockStepped(s, ts - r.receivedAt, cardOf());
           if ((fresh && s.warmOnly && s.lastTs - ts > startOverMs(cardOf())) || stepped) {
             if (stepped) opts.onClockStep?.(r.sensor, s.lastTs, ts);
             counters.clockSteps += stepped ? 1 : 0;
@@ -180,8 +180,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
         if (!warm && row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
         // A reading far ahead of its arrival may be a clock glitch: no gap, no pace, and a new window (sensor-clocks.ts).
-        const lead = r.arrival || warm ? Number.NaN : ts - r.receivedAt;
-        const jumped = jumpsAhead(s, lead, cardOf());
+        // A restart's tail carries its last reading's arrival: its lead is known after it (sensor-tails.ts).
+        const lead = r.arrival ? Number.NaN : ts - r.receivedAt;
+        const jumped = !warm && jumpsAhead(s, lead, cardOf());
         if (s.seq > 0 && (gaps.step(cardOf(), s, r.sensor, ts, warm, afterTail || jumped, r.arrival === true) || jumped)) {
           s.resetWindow();
           if (!warm) counters.gapResets++;

@@ -5,8 +5,8 @@
  * keeps running after the hangup, and a SIGTERM still drains, saves state and ends.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,25 @@ print('SAVED' if os.stat(sys.argv[3]).st_mtime_ns > before else 'NOT SAVED')
 `;
 
 describe('vigil run on a terminal that goes away', () => {
+  it('outlives a reader of its output that left (vigil run 2>&1 | tee log over SSH: EPIPE exited it at once, unsaved)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-pipe-'));
+    const state = join(dir, 'state.json');
+    const proc = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--model', recordedModel(dir), '--broker', 'mqtt://127.0.0.1:1883', '--topic', `${uniquePrefix('pipe')}/{sensor}/data`, '--state', state, '--metrics-port', '0', '--providers', 'cpu'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    for (let i = 0; i < 600 && !out.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
+    const before = statSync(state).mtimeMs;
+    proc.stdout!.destroy();
+    proc.stderr!.destroy();
+    proc.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(proc.exitCode).toBeNull();
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(statSync(state).mtimeMs).toBeGreaterThan(before);
+  }, 100_000);
+
   it.skipIf(!python)('keeps running after the hangup, then drains, saves state and ends on SIGTERM', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-hup-'));
     const driver = join(dir, 'hangup.py');
