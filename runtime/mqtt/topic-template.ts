@@ -28,7 +28,7 @@ export interface TopicTemplate {
   readonly filter: string;
   /** Map a topic to its sensor (and channel), or return why it does not match. */
   match(topic: string): TopicInfo | TopicMiss;
-  /** How its sensor ids are built (the parts and separators used), e.g. `{group}:{node}:{device}`. */
+  /** How its sensor ids are built (its id format's `format`, e.g. `{group}:{node}:{device}`; '' for none). */
   readonly idKey: string;
 }
 
@@ -71,9 +71,7 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
   const anonCount = segs.filter((s) => s.kind === 'plus').length;
   const idFormat = sensorIdFormat(template, sensorId, names, anonCount);
   const filter = segs.map((s) => (s.kind === 'literal' ? s.text : s.kind === 'hash' ? '#' : '+')).join('/');
-  const idNames = names.filter((n) => n !== 'channel');
-  const idKey = !idFormat ? '' : sensorId ?? (names.includes('sensor') ? '{sensor}' : `${idNames.map((n) => `{${n}}`).join('.')}${'+'.repeat(anonCount)}`);
-  return { template, filter, idKey, match: templateMatcher(template, segs, guard, idFormat, names.length + anonCount) };
+  return { template, filter, idKey: idFormat?.format ?? '', match: templateMatcher(template, segs, guard, idFormat, names.length + anonCount) };
 }
 
 /** The template's levels; throws for a misplaced `#` or a level that mixes text and wildcards. */
