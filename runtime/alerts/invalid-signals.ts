@@ -11,6 +11,7 @@
 import type { OutOfRange } from '../model/ranges.ts';
 import type { Rejected } from '../stream/types.ts';
 import { lruGet } from '../util/lru.ts';
+import { windowBudget } from '../util/window-budget.ts';
 
 /** Rejection reasons that signal a broken sensor (a malformed message or an unknown topic does not). */
 export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value', 'missing_channel'] as const;
@@ -73,23 +74,13 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
   const sensors = new Map<string, { lastAt: number; count: number }>();
   // Missing channels are limited apart: a channel gone for good must not take the slot of an out-of-range reading.
   const missingSensors = new Map<string, { lastAt: number; count: number }>();
-  const maxFirst = opts.maxFirstPerInterval ?? FIRST_SIGNALS;
-  let firstSince = Number.NEGATIVE_INFINITY;
-  let firsts = 0;
-  /** Whether one more sensor may signal for the first time at `at`. */
-  const firstAllowed = (at: number): boolean => {
-    if (at - firstSince >= opts.intervalMs || at < firstSince) {
-      firstSince = at;
-      firsts = 0;
-    }
-    return firsts++ < maxFirst;
-  };
+  const firsts = windowBudget(opts.maxFirstPerInterval ?? FIRST_SIGNALS, opts.intervalMs);
   /** Count one invalid reading of `sensor`: how many it signals now (the count restarts), or 0 when signalled recently. */
   /** `budgeted`: the sensor to hold to the first-signal budget (absent: none). */
   const due = (sensor: string, at: number, held = sensors, budgeted?: string): number => {
     const s = lruGet(held, sensor, () => ({ lastAt: Number.NEGATIVE_INFINITY, count: 0 }), opts.maxSensors);
     s.count++;
-    if (budgeted !== undefined && s.lastAt === Number.NEGATIVE_INFINITY && opts.intervalMs > 0 && !opts.known?.(budgeted) && !firstAllowed(at)) return 0;
+    if (budgeted !== undefined && s.lastAt === Number.NEGATIVE_INFINITY && opts.intervalMs > 0 && !opts.known?.(budgeted) && !firsts.take(at)) return 0;
     // A clock stepping back (arrival times come from Date.now) must not silence a sensor for good.
     if (at - s.lastAt < opts.intervalMs && at >= s.lastAt) return 0;
     const count = s.count;

@@ -6,6 +6,7 @@
  */
 import type { Rejected } from '../stream/types.ts';
 import { lruGet } from '../util/lru.ts';
+import { windowBudget } from '../util/window-budget.ts';
 
 /** First-of-a-sensor lines at most per minute, over all sensors and reasons. */
 export const FIRST_LINES = 20;
@@ -20,20 +21,14 @@ export interface RejectionLog {
 
 export function rejectionLog(): RejectionLog {
   const seen = new Map<string, true>();
-  let minuteStart = Number.NEGATIVE_INFINITY;
-  let lines = 0;
+  const firstLines = windowBudget(FIRST_LINES, 60_000);
   return {
     shouldLog(r, count, now) {
       const key = `${r.reason}\u0000${r.sensor ?? ''}`;
       const fresh = !seen.has(key);
       lruGet(seen, key, () => true, REMEMBERED);
       if (count === 1 || count % 1000 === 0) return true;
-      if (!fresh) return false;
-      if (now - minuteStart >= 60_000 || now < minuteStart) {
-        minuteStart = now;
-        lines = 0;
-      }
-      return lines++ < FIRST_LINES;
+      return fresh && firstLines.take(now);
     },
   };
 }
