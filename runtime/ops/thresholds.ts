@@ -14,6 +14,7 @@ import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from '../thresholds/factory.ts';
 import { ThresholdStore, type LoadedState, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
+import { modelIdOf } from '../thresholds/state-model.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import { createDriftLog, excusedChannels, shiftedChannels, type ExcusedChannel, type ShiftedChannel } from '../scoring/drift-log.ts';
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
@@ -170,7 +171,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const { factory, restore, mismatch } = thresholdKinds(config.threshold ?? card0.threshold.default, cardNow);
   // Every sensor the window stage may hold, over all admission pools.
   const maxSensors = admissionPools(config.window.admission, config.window.maxSensors).capacity;
-  const model: StateModelId = { name: card0.name, version: card0.version, ...(card0.onnx?.sha256 ? { weights: card0.onnx.sha256 } : {}) };
+  const model = modelIdOf(card0);
   // One sensor's saved state: its threshold's, and beside it what the other banks hold for it. `card` is the model in
   // service when the save began: residual states of a model swapped in meanwhile are left out, never saved under the
   // label of the one before (ThresholdStore.saveNow).
@@ -267,9 +268,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
       reportRestoreFailures();
     },
     modelChanged(card) {
-      model.name = card.name;
-      model.version = card.version;
-      model.weights = card.onnx?.sha256;
+      Object.assign(model, modelIdOf(card));
     },
     states: collect,
     adopt(states) {

@@ -1,4 +1,5 @@
 /** Which model a state file's learnt states belong to, and whether they belong to the model in service. */
+import type { ModelCard } from '../model/card.ts';
 
 /**
  * Identifies the model the states belong to; states of another model are not restored. `weights` (the card's
@@ -10,6 +11,11 @@ export interface StateModelId {
   name: string;
   version: string;
   weights?: string;
+}
+
+/** The identity of a card's model: its name, version and weights. */
+export function modelIdOf(card: Pick<ModelCard, 'name' | 'version' | 'onnx'>): StateModelId {
+  return { name: card.name, version: card.version, weights: card.onnx.sha256 };
 }
 
 /** Why states saved for `saved` do not belong to `expected` (undefined: they do). */

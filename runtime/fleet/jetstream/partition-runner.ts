@@ -5,7 +5,7 @@
  * or before what it published; the next owner judges again from there with the same state and the same windows,
  * and the results stream drops the repeats by Nats-Msg-Id (derived from the stream sequence).
  */
-import { modelMismatch, type StateModelId } from '../../thresholds/state-model.ts';
+import { modelIdOf, modelMismatch } from '../../thresholds/state-model.ts';
 import type { JsMsg } from 'nats';
 import type { RunConfig } from '../../config/schema.ts';
 import type { Codec } from '../../codecs/codec.ts';
@@ -80,7 +80,7 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
   //    again), whose next compare-and-set save now fails.
   let { state, revision } = await loadPartitionState(nats.states, k, ctx.partitions);
   const firstSeq = (await nats.jsm.streams.info(j.stream)).state.first_seq;
-  const modelId: StateModelId = { name: card.name, version: card.version, ...(card.onnx?.sha256 ? { weights: card.onnx.sha256 } : {}) };
+  const modelId = modelIdOf(card);
   // As the state file: another name, version or weights (a model retrained under the same name and version).
   const mismatch = state ? modelMismatch(state.model, modelId) : undefined;
   const sameModel = !!state && !mismatch;
