@@ -68,8 +68,8 @@ interface Heard {
   silent: boolean;
   /** Taken back from a previous run and not heard since: its quiet time began before `lastAt` (the restart). */
   restored?: boolean;
-  /** Monotonic time of the last arrival counted as one (SAME_ARRIVAL_MS); absent: `lastAt`. */
-  countedAt?: number;
+  /** Monotonic time of the last arrival counted as one (SAME_ARRIVAL_MS). */
+  countedAt: number;
 }
 
 /** The per-sensor watch: `heard` every reading, `check` on a timer. */
@@ -96,7 +96,7 @@ export class SilentSensors {
         this.restoreFailures.push({ sensor, problem: `saved silence state is not {usualMs, gaps, silent, lastHeardAt}: ${JSON.stringify(v)}` });
         continue;
       }
-      lruGet(this.sensors, sensor, () => ({ lastAt: now, lastWall: s.lastHeardAt!, usual: s.usualMs!, gaps: s.gaps!, silent: s.silent!, restored: true }), this.o.maxSensors);
+      lruGet(this.sensors, sensor, () => ({ lastAt: now, lastWall: s.lastHeardAt!, usual: s.usualMs!, gaps: s.gaps!, silent: s.silent!, restored: true, countedAt: now }), this.o.maxSensors);
       if (s.silent) this.silentNow++;
     }
   }
@@ -132,7 +132,7 @@ export class SilentSensors {
    * it had been signalled silent.
    */
   heard(sensor: string, at: number, wall: number): SilenceEvent | undefined {
-    const s = lruGet<string, Heard>(this.sensors, sensor, () => ({ lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false }), this.o.maxSensors);
+    const s = lruGet<string, Heard>(this.sensors, sensor, () => ({ lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false, countedAt: at }), this.o.maxSensors);
     const gap = at - s.lastAt;
     let back: SilenceEvent | undefined;
     if (s.silent) {
@@ -144,11 +144,9 @@ export class SilentSensors {
       back = { type: 'resumed', sensor, lastHeardAt: s.lastWall, quietMs: quiet, usualMs: s.usual };
     }
     s.restored = false;
-    const since = at - (s.countedAt ?? s.lastAt);
-    if (s.gaps < 0) {
-      s.gaps = 0;
-      s.countedAt = at;
-    } else if (since >= SAME_ARRIVAL_MS) {
+    const since = at - s.countedAt;
+    if (s.gaps < 0) s.gaps = 0;
+    else if (since >= SAME_ARRIVAL_MS) {
       s.usual = s.gaps === 0 ? since : s.usual + GAP_WEIGHT * (since - s.usual);
       s.gaps++;
       s.countedAt = at;
