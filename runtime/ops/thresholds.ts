@@ -138,21 +138,16 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
   return { factory, restore, mismatch };
 }
 
-/** The state file's store; a failed periodic save is counted and logged. */
-function openStore(file: string, intervalMs: number, collect: () => StateSource, model: StateModelId, o: { edge: EdgeCounters; log: VigilLogger }): ThresholdStore {
-  const onError = (err: Error) => {
-    o.edge.statePersistFailures++;
-    o.edge.stateSaveError = err.message;
-    o.log.error({ file, err: err.message }, 'threshold state not saved');
-  };
-  // A state folder that does not exist yet is made, as systemd's StateDirectory would (a probe: only /health said
-  // so); one that cannot be made is said by the save at start.
+/**
+ * The state file's store. Its saves are scheduled, counted and their failures said by state-saves.ts (the store's own
+ * timer is not used), so it needs no interval or error handler here.
+ */
+function openStore(file: string, collect: () => StateSource, model: StateModelId): ThresholdStore {
+  // A state folder not there yet is made, as systemd's StateDirectory would; one that cannot be is said at the first save.
   try {
     mkdirSync(dirname(file), { recursive: true });
-  } catch {
-    // Reported by the first save.
-  }
-  return new ThresholdStore(file, collect, { intervalMs, model, onError });
+  } catch {}
+  return new ThresholdStore(file, collect, { model });
 }
 
 /** The states a previous run saved (none, with a warning, when the file cannot be used). */
@@ -198,7 +193,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     const { sensors, state } = source();
     return collectBy(sensors, state);
   };
-  const store = config.state.file ? openStore(config.state.file, config.state.intervalMs, source, model, { edge, log }) : undefined;
+  const store = config.state.file ? openStore(config.state.file, source, model) : undefined;
   const loaded = store ? restoredStates(store, log) : new Map<string, LoadedState>();
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
   const savedThresholds = pick(loaded, (st) => st.threshold);
