@@ -17,7 +17,7 @@ import type { WindowDropReason } from '../stream/window-by-sensor.ts';
 import type { DataGap } from '../stream/data-gaps.ts';
 import { shortTimes } from '../util/format-time.ts';
 import { span } from '../data/sampling.ts';
-import { rateLimitedWarning, realClock, WARNING_INTERVAL_MS, type RateLimitedWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';
+import { rateLimitedWarning, realClock, WARNING_INTERVAL_MS, worstExampleWarning, type RateLimitedWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';
 
 /** What each reason means and what to do about it, for the log line. */
 const WHY: Record<WindowDropReason, string> = {
@@ -93,30 +93,26 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     WARNING_INTERVAL_MS,
     clock,
   );
-  // The longest gap since the last line, for the line.
-  let longest: DataGap | undefined;
-  const gaps = rateLimitedWarning(
+  // Each of these names its worst example since the last line: the longest gap, the pace furthest from the model's
+  // (either way; a regular one before an irregular one), the largest clock step back, the largest jump ahead.
+  const gaps = worstExampleWarning<DataGap>(
     log,
-    (count, sensors, sensorCount) => {
-      const g = longest!;
-      longest = undefined;
+    (count, sensors, sensorCount, g) => {
       const [from, to] = shortTimes(g.fromTs, g.toTs);
       return [
         { missing: count, sensors, sensorCount, longest: { sensor: g.sensor, from: g.fromTs, to: g.toTs, missing: g.missing, intervalMs: g.intervalMs, windowReset: g.reset } },
         `${count} reading(s) missing: gaps in the sensors' timestamps at their usual interval, lost before they reached vigil (a broker's queue limit such as Mosquitto's max_queued_messages, a gateway's outage); the longest: ${g.sensor} ${from} to ${to}, ${span(g.toTs - g.fromTs)} at ${span(g.intervalMs)}${g.reset ? ', its window restarted after it' : ''}`,
       ];
     },
+    (a, b) => a.toTs - a.fromTs > b.toTs - b.fromTs,
     WARNING_INTERVAL_MS,
     clock,
   );
-  // The sensor whose pace is furthest from the model's (either way), for the line.
-  let furthest: { sensor: string; usualMs: number; modelMs: number; irregular: boolean } | undefined;
-  const odd = (p: { usualMs: number; modelMs: number }) => Math.abs(Math.log(p.usualMs / p.modelMs));
-  const paces = rateLimitedWarning(
+  type Pace = { sensor: string; usualMs: number; modelMs: number; irregular: boolean };
+  const odd = (p: Pace) => Math.abs(Math.log(p.usualMs / p.modelMs));
+  const paces = worstExampleWarning<Pace>(
     log,
-    (count, sensors, sensorCount) => {
-      const p = furthest!;
-      furthest = undefined;
+    (count, sensors, sensorCount, p) => {
       const example = p.irregular
         ? `${p.sensor} reports irregularly (as by exception): its gaps are not counted as missing readings`
         : `${p.sensor} every ${span(p.usualMs)} against ${span(p.modelMs)}: its windows span ${(p.usualMs / p.modelMs).toPrecision(2)}x the time the model knows`;
@@ -125,37 +121,32 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
         `${count} sensor(s) report at another pace than the model's training interval, e.g. ${example} (judged anyway; a slower sensor's gaps are measured against its own pace; a faster one's windows hold less time than the model learnt from: check its publisher, or train at its rate; window.readingIntervalMs)`,
       ];
     },
+    (a, b) => !a.irregular && (b.irregular || odd(a) > odd(b)),
     WARNING_INTERVAL_MS,
     clock,
   );
-  // The largest clock step since the last line, for the line.
-  let largest: { sensor: string; fromTs: number; toTs: number } | undefined;
-  const clockSteps = rateLimitedWarning(
+  type Step = { sensor: string; fromTs: number; toTs: number };
+  const clockSteps = worstExampleWarning<Step>(
     log,
-    (count, sensors, sensorCount) => {
-      const c = largest!;
-      largest = undefined;
+    (count, sensors, sensorCount, c) => {
       const [wrong, right] = shortTimes(c.fromTs, c.toTs);
       return [
         { clockSteps: count, sensors, sensorCount, largest: c },
         `${count} sensor clock step(s): a reading stamped well ahead of its arrival was followed by one near its own, so the first one's clock was wrong (a GPS or RTC glitch, a clock set right); each sensor started afresh from the later reading instead of refusing everything older than the wrong one, e.g. ${c.sensor} back from ${wrong} to ${right} (${span(c.fromTs - c.toTs)})`,
       ];
     },
+    (a, b) => a.fromTs - a.toTs > b.fromTs - b.toTs,
     WARNING_INTERVAL_MS,
     clock,
   );
-  // Clocks confirmed set forward for good: the largest since the last line.
-  let furthestJump: { sensor: string; aheadMs: number } | undefined;
-  const clockJumps = rateLimitedWarning(
+  type Jump = { sensor: string; aheadMs: number };
+  const clockJumps = worstExampleWarning<Jump>(
     log,
-    (count, sensors, sensorCount) => {
-      const j = furthestJump!;
-      furthestJump = undefined;
-      return [
-        { clockJumps: count, sensors, sensorCount, largest: j },
-        `${count} sensor clock(s) jumped ahead and stayed there (a clock set forward, or set wrong): judged on their own timestamps from the jump on, the step over it counted as no readings missing, e.g. ${j.sensor} ${span(j.aheadMs)} ahead of before`,
-      ];
-    },
+    (count, sensors, sensorCount, j) => [
+      { clockJumps: count, sensors, sensorCount, largest: j },
+      `${count} sensor clock(s) jumped ahead and stayed there (a clock set forward, or set wrong): judged on their own timestamps from the jump on, the step over it counted as no readings missing, e.g. ${j.sensor} ${span(j.aheadMs)} ahead of before`,
+    ],
+    (a, b) => a.aheadMs > b.aheadMs,
     WARNING_INTERVAL_MS,
     clock,
   );
@@ -170,24 +161,12 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
   let missingNow = false;
   return {
     drop: (reason, sensor) => warningOf(reason).add(sensor),
-    clockStep: (sensor, fromTs, toTs, forward) => {
-      if (forward) {
-        if (!furthestJump || toTs - fromTs > furthestJump.aheadMs) furthestJump = { sensor, aheadMs: toTs - fromTs };
-        return clockJumps.add(sensor);
-      }
-      if (!largest || fromTs - toTs > largest.fromTs - largest.toTs) largest = { sensor, fromTs, toTs };
-      clockSteps.add(sensor);
-    },
+    clockStep: (sensor, fromTs, toTs, forward) => (forward ? clockJumps.add(sensor, { sensor, aheadMs: toTs - fromTs }) : clockSteps.add(sensor, { sensor, fromTs, toTs })),
     evict: (evicted) => evictions.add(evicted),
     gap: (g) => {
-      if (!longest || g.toTs - g.fromTs > longest.toTs - longest.fromTs) longest = g;
-      gaps.add(g.sensor, g.missing);
+      gaps.add(g.sensor, g, g.missing);
     },
-    pace: (sensor, usualMs, modelMs, irregular) => {
-      const p = { sensor, usualMs, modelMs, irregular };
-      if (!furthest || (!irregular && (furthest.irregular || odd(p) > odd(furthest)))) furthest = p;
-      paces.add(sensor);
-    },
+    pace: (sensor, usualMs, modelMs, irregular) => paces.add(sensor, { sensor, usualMs, modelMs, irregular }),
     flush: () => {
       for (const w of warnings.values()) w.flush();
       evictions.flush();

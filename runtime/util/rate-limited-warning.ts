@@ -67,3 +67,40 @@ export function rateLimitedWarning(log: WarnLogger, describe: DescribeWarning, i
     flush,
   };
 }
+
+/** A rate-limited warning whose line also names the worst example reported since the last line. */
+export interface WorstExampleWarning<T> {
+  add(key: string, example: T, n?: number): void;
+  flush(): void;
+}
+
+/**
+ * `rateLimitedWarning` that keeps the worst example since the last line (`worse(a, b)`: a is worse than b) and hands
+ * it to `describe` with the counts (the longest data gap, the largest clock step, ...).
+ */
+export function worstExampleWarning<T>(
+  log: WarnLogger,
+  describe: (count: number, byKey: Record<string, number>, keys: number, worst: T) => [fields: object, msg: string],
+  worse: (a: T, b: T) => boolean,
+  intervalMs = WARNING_INTERVAL_MS,
+  clock: WarningClock = realClock,
+): WorstExampleWarning<T> {
+  let worst: T | undefined;
+  const w = rateLimitedWarning(
+    log,
+    (count, byKey, keys) => {
+      const x = worst!;
+      worst = undefined;
+      return describe(count, byKey, keys, x);
+    },
+    intervalMs,
+    clock,
+  );
+  return {
+    add(key, example, n = 1) {
+      if (worst === undefined || worse(example, worst)) worst = example;
+      w.add(key, n);
+    },
+    flush: w.flush,
+  };
+}
