@@ -22,16 +22,25 @@ export function clockAheadMs(card: Pick<ModelCard, 'data'>): number {
 }
 
 /**
+ * The lead a sensor's next reading is judged against: its last reading's, or, for its very first reading (nothing
+ * heard, not even a restart's tail), its arrival (0): a sensor that starts well ahead of its arrival jumped from there.
+ */
+export function leadBeforeNext(s: Pick<SensorState, 'lead' | 'seq'>): { lead: number; presumed: boolean } {
+  return s.seq === 0 && Number.isNaN(s.lead) ? { lead: 0, presumed: true } : { lead: s.lead, presumed: false };
+}
+
+/**
  * Whether a reading stamped `lead` ms ahead of its arrival jumps ahead of its sensor's clock: well ahead of its
  * arrival, and well ahead of the sensor's last reading's lead (not a replay faster than real time, whose lead grows a
  * step at a time, nor the first live reading after a backlog, which is near its arrival). Against a known lead only
- * (a restart's tail gives its last reading's): a sensor whose clock runs ahead all the time never jumps, at its first
- * reading or after a restart (a review: taken for a jump, it lost its restored window and had resent readings judged
- * twice).
+ * (a restart's tail gives its last reading's), or the arrival for a sensor's very first reading (`leadBeforeNext`):
+ * a sensor whose clock runs ahead all the time never jumps after a restart (a review: taken for a jump, it lost its
+ * restored window and had resent readings judged twice), and at its first reading the jump only keeps the way back
+ * open (`clockStepped`) until a window of its readings confirms its clock, said by no one.
  */
-export function jumpsAhead(s: Pick<SensorState, 'lead'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
+export function jumpsAhead(s: Pick<SensorState, 'lead' | 'seq'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
   const ahead = clockAheadMs(card);
-  return lead > ahead && lead - s.lead > ahead;
+  return lead > ahead && lead - leadBeforeNext(s).lead > ahead;
 }
 
 /**
@@ -40,8 +49,9 @@ export function jumpsAhead(s: Pick<SensorState, 'lead'>, lead: number, card: Pic
  * the jump: the jump was the wrong clock (a GPS or RTC glitch), this one is right. Without this, one reading stamped
  * an hour ahead left a probe's sensor unjudged for that hour, every later reading refused as out of order. A sensor
  * whose clock runs ahead all the time, a replay faster than real time and a gateway resending old readings never
- * jumped, so their late readings are refused as before. A glitch that is a sensor's very first reading, or its last
- * before a stop, has no lead before it to go back to: its sensor waits for real time as before.
+ * jumped, so their late readings are refused as before. A glitch that is a sensor's very first reading goes back to
+ * its arrival (`leadBeforeNext`); one that is its last before a stop has no lead before it to go back to (the restart's
+ * tail keeps only the last reading's arrival): its sensor waits for real time as before.
  */
 export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
   const ahead = clockAheadMs(card);
@@ -52,15 +62,25 @@ export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: 
  * A reading of lead `lead` (NaN: stamped on arrival, or a restart's tail) was taken: the sensor's lead is now its, and
  * the lead before a jump is kept until a window of `window` readings confirms the new clock. Returns how far the
  * clock jumped when this reading confirms it (ms; 0 otherwise): a clock set forward for good, said (a probe found it
- * unsaid once its step stopped counting as missing readings).
+ * unsaid once its step stopped counting as missing readings); not one that was ahead from its sensor's first reading
+ * (nothing was seen before it to be ahead of: a clock that runs ahead all the time).
  */
-export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'rowsSinceReset'>, lead: number, jumped: boolean, window: number): number {
+export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'leadPresumed' | 'rowsSinceReset' | 'seq'>, lead: number, jumped: boolean, window: number): number {
   let confirmed = 0;
-  if (jumped) s.leadBefore = s.lead;
-  else if (s.rowsSinceReset >= window - 1) {
-    if (!Number.isNaN(s.leadBefore) && !Number.isNaN(lead)) confirmed = lead - s.leadBefore;
+  if (jumped) {
+    const before = leadBeforeNext(s);
+    s.leadBefore = before.lead;
+    s.leadPresumed = before.presumed;
+  } else if (s.rowsSinceReset >= window - 1) {
+    if (!Number.isNaN(s.leadBefore) && !Number.isNaN(lead) && !s.leadPresumed) confirmed = lead - s.leadBefore;
     s.leadBefore = Number.NaN;
+    s.leadPresumed = false;
   }
   s.lead = lead;
   return confirmed;
+}
+
+/** Whether a reading (`ts`, `digest`) is one its sensor's clock step set aside (window-by-sensor.ts): a copy of it. */
+export function wasSetAside(s: Pick<SensorState, 'setAside'>, ts: number, digest: number): boolean {
+  return s.setAside.some((r) => r.ts === ts && r.digest === digest);
 }

@@ -45,6 +45,13 @@ export class SensorState {
    * a window of readings confirms the new clock; NaN when no jump is pending.
    */
   leadBefore = Number.NaN;
+  /** Its first reading was stamped well ahead of its arrival: `leadBefore` is that arrival (0), presumed, not seen. */
+  leadPresumed = false;
+  /**
+   * The readings set aside when its clock stepped back (sensor-clocks.ts `clockStepped`): those stamped by the wrong
+   * clock. A copy of one (a QoS 1 redelivery) is a duplicate, not a new jump that would restart its window again.
+   */
+  setAside: readonly { ts: number; digest: number }[] = [];
   /** Rows pushed so far: the next row's number. */
   seq = 0;
   /** Seq of the last row that had a channel held past its max age. */

@@ -20,7 +20,7 @@ import { admissionPools, type AdmissionRule } from './admission.ts';
 import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
-import { clockStepped, jumpsAhead, keepLead, startOverMs } from './sensor-clocks.ts';
+import { clockStepped, jumpsAhead, keepLead, startOverMs, wasSetAside } from './sensor-clocks.ts';
 import type { Reading, SensorWindow, Verdict } from './types.ts';
 import type { WindowTails } from './window-tails.ts';
 import { readTails, replayTails } from './sensor-tails.ts';
@@ -132,7 +132,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
 
       /** A reading at or before the sensor's last: a redelivered copy, a conflicting repeat or one out of order. */
       const refuse = (s: SensorState, ts: number, digest: number, sensor: string) => {
-        if (s.recent.has(ts, digest)) counters.duplicates++;
+        if (s.recent.has(ts, digest) || wasSetAside(s, ts, digest)) counters.duplicates++;
         else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor);
       };
 
@@ -164,12 +164,23 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           if ((fresh && s.warmOnly && s.lastTs - ts > startOverMs(cardOf())) || stepped) {
             if (stepped) opts.onClockStep?.(r.sensor, s.lastTs, ts);
             counters.clockSteps += stepped ? 1 : 0;
+            // The wrong clock's readings, kept so a copy of one (a QoS 1 redelivery) is not taken for a new jump.
+            const aside = stepped ? s.recent.after(ts) : [];
             sensors.forget(r.sensor);
             counters.readings--;
-            return onReading(r);
+            onReading(r);
+            const afresh = sensors.peek(r.sensor);
+            if (afresh) afresh.setAside = aside;
+            return;
           }
           return refuse(s, ts, digest, r.sensor);
         }
+        // A reading far ahead of its arrival may be a clock glitch: no gap, no pace, and a new window (sensor-clocks.ts).
+        // A restart's tail carries its last reading's arrival: its lead is known after it (sensor-tails.ts).
+        const lead = r.arrival ? Number.NaN : ts - r.receivedAt;
+        const jumped = !warm && jumpsAhead(s, lead, cardOf());
+        // A copy of a reading its clock step set aside: seen, and judged wrong then; not a new jump.
+        if (jumped && wasSetAside(s, ts, digest)) return void counters.duplicates++;
         // A sensor's first live reading after a restart's tail: its step spans vigil's own downtime, not a loss.
         const afterTail = s.warmOnly && !warm;
         s.warmOnly = warm;
@@ -179,10 +190,6 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (!warm) counters.filled += row.filled;
         // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
         if (!warm && row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
-        // A reading far ahead of its arrival may be a clock glitch: no gap, no pace, and a new window (sensor-clocks.ts).
-        // A restart's tail carries its last reading's arrival: its lead is known after it (sensor-tails.ts).
-        const lead = r.arrival ? Number.NaN : ts - r.receivedAt;
-        const jumped = !warm && jumpsAhead(s, lead, cardOf());
         if (s.seq > 0 && (gaps.step(cardOf(), s, r.sensor, ts, warm, afterTail || jumped, r.arrival === true) || jumped)) {
           s.resetWindow();
           if (!warm) counters.gapResets++;

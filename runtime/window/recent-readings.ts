@@ -159,6 +159,18 @@ export class RecentReadings {
     return slot !== undefined && this.digests[slot] === digest;
   }
 
+  /** The readings remembered with a timestamp after `ts`, oldest first (a clock step sets them aside: window-by-sensor.ts). */
+  after(ts: number): { ts: number; digest: number }[] {
+    const out: { ts: number; digest: number }[] = [];
+    const n = this.ts.length;
+    for (let i = this.count - 1; i >= 0; i--) {
+      const slot = (this.head + i) % n;
+      if (!(this.ts[slot] > ts)) break;
+      out.push({ ts: this.ts[slot], digest: this.digests[slot] });
+    }
+    return out.reverse();
+  }
+
   /** Forget everything and give the memory back (the sensor was evicted or the stage stopped). */
   release(): void {
     this.budget.give(this.ts.length);

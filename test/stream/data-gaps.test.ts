@@ -88,6 +88,8 @@ describe('data gaps', () => {
     const early = await run(Array.from({ length: 40 }, (_, i) => rd('s', T + 3_600_000 + 1000 * i, { a: 1, b: 0 }, T + 1000 * i)));
     expect(early.counters).toMatchObject({ clockSteps: 0, outOfOrder: 0 });
     expect(early.ends).toHaveLength(38);
+    // Nor is it said to have jumped: nothing was heard before it to be ahead of.
+    expect(early.steps).toEqual([]);
     // Two readings an hour ahead before the clock is right again: the same. A window's worth of them (3) confirms
     // the new clock: the readings behind it are refused then, as after any clock set forward.
     const ahead2 = (n: number) => [...Array.from({ length: 20 }, (_, i) => onTime(i)), ...Array.from({ length: n }, (_, k) => rd('s', T + 1000 * (20 + k) + 3_600_000, { a: 1, b: 0 }, T + 1000 * (20 + k))), ...Array.from({ length: 10 }, (_, i) => onTime(20 + n + i))];
@@ -110,8 +112,20 @@ describe('data gaps', () => {
       return { ...counters, windows: out.length };
     };
     expect(await afterRestart([rd('s', T + 3_630_000, { a: 1, b: 0 }, T + 30_000), ...Array.from({ length: 10 }, (_, i) => onTime(31 + i))])).toMatchObject({ clockSteps: 1, outOfOrder: 0 });
-    // A glitch that is a sensor's very first reading has no lead before it to go back to: refused until real time, as before.
-    expect((await run([rd('s', T + 3_600_000, { a: 1, b: 0 }, T), ...Array.from({ length: 10 }, (_, i) => onTime(1 + i))])).counters).toMatchObject({ clockSteps: 0, outOfOrder: 10 });
+    // A glitch that is a sensor's very first reading goes back to its arrival: the sensor is judged from the readings
+    // after it, not refused until real time passes the glitch (an open item of an earlier probe).
+    const firstGlitch = await run([rd('s', T + 3_600_000, { a: 1, b: 0 }, T), ...Array.from({ length: 10 }, (_, i) => onTime(1 + i))]);
+    expect(firstGlitch.counters).toMatchObject({ clockSteps: 1, outOfOrder: 0 });
+    expect(firstGlitch.ends).toEqual(Array.from({ length: 8 }, (_, i) => T + 1000 * (3 + i)));
+    // A copy of the glitch redelivered after the step (QoS 1, a reconnect) is a duplicate: it does not jump the clock
+    // ahead again and restart the window (an open item of an earlier probe: each copy cost a window of readings).
+    const copy = rd('s', T + 20_000 + 3_600_000, { a: 1, b: 0 }, T + 25_500);
+    const redelivered = await run([...glitch.slice(0, 26), copy, ...glitch.slice(26)]);
+    expect(redelivered.counters).toMatchObject({ clockSteps: 1, duplicates: 1, outOfOrder: 0 });
+    expect(redelivered.ends).toEqual(g.ends);
+    // The same copy once the sensor's clock has passed the glitch is a duplicate too, not a reading out of order.
+    const late = await run([...glitch, onTime(3630), rd('s', T + 3_620_000, { a: 1, b: 0 }, T + 3_630_100)]);
+    expect(late.counters).toMatchObject({ clockSteps: 1, duplicates: 1, outOfOrder: 0 });
     // A clock 5 minutes ahead all the time, across a restart (a review: taken for a jump, it lost its restored window,
     // and a gateway resending its last minutes after the restart had them judged twice): no jump, no step.
     const ahead5 = (i: number, at = T + 1000 * i) => rd('s', T + 300_000 + 1000 * i, { a: 1, b: 0 }, at);
