@@ -13,6 +13,7 @@ import { formatShort } from '../util/format-number.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
+import { createLogger } from '../ops/logger.ts';
 import { loadDashboard } from './dashboard.ts';
 import { addFlags, flagValues } from './flags.ts';
 
@@ -101,9 +102,12 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
     await closeDashboard?.();
     await handle.stop();
   };
-  const dispose = onShutdownSignals(stopAll, { log: (m) => process.stderr.write(`vigil run: ${m}\n`) });
+  // One logger for the runtime and the signals, so a signal's line is a JSON line among the others (log shippers parse
+  // every line; a plain-text "SIGTERM: stopping" among them was one they could not).
+  const log = createLogger(cfg.log.level);
+  const dispose = onShutdownSignals(stopAll, { log: (m) => log.warn({ event: 'signal' }, m) });
   try {
-    handle = await startRuntime(cfg);
+    handle = await startRuntime(cfg, { logger: log });
   } catch (err) {
     dispose();
     throw err;

@@ -32,6 +32,9 @@ describe('vigil run (the command)', () => {
       vigil.proc.kill('SIGHUP');
       for (let i = 0; i < 50 && !vigil.stderr.includes('SIGHUP ignored'); i++) await new Promise((r) => setTimeout(r, 20));
       expect(vigil.stderr).toContain('SIGHUP ignored: vigil keeps running');
+      // Every stderr line is a JSON log line, the signal's included (log shippers parse each line).
+      const lines = () => vigil.stderr.split('\n').filter((l) => l.trim() !== '');
+      expect(lines().filter((l) => l.includes('SIGHUP')).map((l) => JSON.parse(l))).toMatchObject([{ level: 40, event: 'signal', msg: expect.stringContaining('SIGHUP ignored') }]);
       expect(vigil.proc.exitCode).toBeNull();
 
       // The default alert topic (vigil/alerts/{sensor}) is shared on Mosquitto: a sensor id no other run uses.
@@ -52,6 +55,7 @@ describe('vigil run (the command)', () => {
       expect(await vigil.exit).toBe(0);
       expect(vigil.stderr).toContain('SIGTERM: stopping intake, draining, saving state');
       expect(vigil.stderr).toContain('"msg":"stopped"');
+      for (const line of lines()) expect(() => JSON.parse(line), line).not.toThrow();
       expect(existsSync(state)).toBe(true);
       expect(JSON.parse(readFileSync(state, 'utf8').split('\n')[0])).toMatchObject({ format: 'vigil-threshold-state', sensors: 1 });
     } finally {
