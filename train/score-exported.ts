@@ -181,7 +181,8 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
       },
     };
   } else if (o.score === 'mahalanobis') {
-    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), size(fitted), w, c, span), c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training') };
+    const fit = sub(all.data, fitted, per);
+    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(fit, sub(out.recon, fitted, per), size(fitted), w, c, span), c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training', constantChannels(fit, c)) };
   } else {
     // bce: the clipping rule travels with the card, so the runtime scores with the rule it was calibrated under.
     scoring = o.loss === 'bce' ? { error: 'bce', span, bceClip: { ...BCE_CLIP_DEFAULT } } : { error: o.loss, span };
@@ -278,4 +279,21 @@ export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount
     const moved = (m - model.mean[k]) ** 2;
     return moved > SIGNIFICANT ** 2 * noise ? (moved - noise) / ((rows(n) + rows(fittedCount)) / 3) : 0;
   });
+}
+
+/**
+ * 1 for each channel constant over the windows (scaled values N x W x C: a scale floored by the scaler), else 0: the
+ * least residual variance fitResidualModel assumes for it.
+ */
+export function constantChannels(data: Float32Array, channels: number): Float64Array {
+  const out = new Float64Array(channels).fill(1);
+  for (let c = 0; c < channels && c < data.length; c++) {
+    for (let k = c + channels; k < data.length; k += channels) {
+      if (data[k] !== data[c]) {
+        out[c] = 0;
+        break;
+      }
+    }
+  }
+  return out;
 }

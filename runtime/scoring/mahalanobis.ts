@@ -84,7 +84,16 @@ export function spanResiduals(input: Float32Array, output: Float32Array, n: numb
  * (2004) picks the shrinkage from the data, so a few hundred windows of many channels still give a
  * well-conditioned covariance; a small floor keeps channels whose residual never moved invertible.
  */
-export function fitResidualModel(residuals: Float64Array, channels: number, source: string): ResidualModel {
+export function fitResidualModel(
+  residuals: Float64Array, channels: number, source: string,
+  /**
+   * Per channel, the least residual variance to assume (scaled units²; absent or 0: none). A channel constant in
+   * training (its scale floored) leaves no residual to measure, about 0, and a later change of one unit then scored in
+   * the billions (a probe: a setpoint 50 -> 51 at 4,310x, an alert that never closed and hid three faults); floored at
+   * its scale (1), its residual is judged as the scaler judges its value.
+   */
+  minVariance?: ArrayLike<number>,
+): ResidualModel {
   const n = Math.floor(residuals.length / channels);
   if (n < 2) throw new Error(`fitResidualModel: need at least 2 windows, got ${n}`);
   const p = channels;
@@ -118,12 +127,21 @@ export function fitResidualModel(residuals: Float64Array, channels: number, sour
   for (let a = 0; a < p; a++) {
     for (let b = 0; b < p; b++) cov[a * p + b] = (1 - shrinkage) * S[a * p + b] + (a === b ? shrinkage * mu + floor : 0);
   }
+  let floored = 0;
+  for (let a = 0; a < p; a++) {
+    const least = minVariance ? minVariance[a] : 0;
+    if (!(least > cov[a * p + a])) continue;
+    // Its covariances with the others go too: what it never did in training predicts nothing of them.
+    for (let b = 0; b < p; b++) cov[a * p + b] = cov[b * p + a] = 0;
+    cov[a * p + a] = least;
+    floored++;
+  }
   return {
     mean: Array.from(mean),
     precision: Array.from(invertSpd(cov, p)),
     shrinkage,
     windows: n,
-    method: `Ledoit-Wolf shrunk covariance of span residuals on ${n} ${source} windows`,
+    method: `Ledoit-Wolf shrunk covariance of span residuals on ${n} ${source} windows${floored ? `; ${floored} channel(s) constant in training at their scale's variance` : ''}`,
   };
 }
 

@@ -105,9 +105,9 @@ describe('vigil train: columns, values and row order (issue 17.1, 17.3, 17.4)', 
 
 describe('vigil train: a channel constant in training (issue 17.2)', () => {
   /** Pump rows plus `setpoint`, 5.0 in training; later ±jitter and a step (0.02: about half the floored scale). */
-  function withSetpoint(rows: number, seed: number, jitter: number, stepAt = Infinity): string {
+  function withSetpoint(rows: number, seed: number, jitter: number, stepAt = Infinity, step = 0.02): string {
     const rng = new Rng(seed + 100);
-    return csvWith(rows, seed, { setpoint: (r) => +(5 + (jitter ? (rng.uniform() < 0.5 ? -jitter : jitter) : 0) + (r >= stepAt ? 0.02 : 0)).toFixed(4) });
+    return csvWith(rows, seed, { setpoint: (r) => +(5 + (jitter ? (rng.uniform() < 0.5 ? -jitter : jitter) : 0) + (r >= stepAt ? step : 0)).toFixed(4) });
   }
   function summary(r: Awaited<ReturnType<typeof scoreCsv>>, C: number) {
     let windows = 0;
@@ -152,6 +152,16 @@ describe('vigil train: a channel constant in training (issue 17.2)', () => {
     expect(step.maxErr[8]).toBeLessThan(50);
     expect(step.maxScore).toBeLessThan(100);
     expect(step.flagged).toBeLessThan(step.windows);
+
+    // A step of 6 floored scales (a probe: a setpoint 50 -> 51, 6.9 scales, scored 4,310x its threshold by the
+    // residual covariance, which had measured about 0 for a channel that never moved): the residual model takes a
+    // constant channel's residual variance at its scale's, so the step counts about as much as the scaler says.
+    expect(loadModel(`${dir}/m`).card.scoring.residual?.method).toMatch(/1 channel\(s\) constant in training at their scale's variance/);
+    writeFileSync(`${dir}/big.csv`, withSetpoint(300, 2, 0, 200, +(6 * scaler.scale[8]).toFixed(4)));
+    const big = summary(await scoreCsv({ model: `${dir}/m`, data: `${dir}/big.csv` }), C);
+    // (The dense model's reconstruction of a channel it never saw move goes the other way: about twice the step.)
+    expect(big.maxErr[8]).toBeLessThan(40);
+    expect(big.maxScore).toBeLessThan(50);
   }, 120_000);
 });
 
