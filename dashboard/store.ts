@@ -1,15 +1,14 @@
 /**
  * What the dashboard remembers: per sensor recent raw rows, verdicts and alert spans (`sensors.ts`, bounded by a
- * point budget); globally the recent alerts, messages set aside (`rejected.ts`), adaptation marks and measured
- * throughput/latency. Memory is bounded however long the pipeline runs.
+ * point budget; the spans follow the alert events in `alert-spans.ts`); globally the recent alerts, messages set
+ * aside (`rejected.ts`), adaptation marks and measured throughput/latency. Memory is bounded however long the
+ * pipeline runs.
  */
 import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stream/types.ts';
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
-import { verdictCause } from '@vigil/runtime/alerts/raise-alerts.ts';
-import { isCritical } from '@vigil/runtime/alerts/tracker.ts';
 import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
-import { topContributors } from '@vigil/runtime/scoring/reconstruction.ts';
 import { PointRing } from './ring.ts';
+import { AlertSpans } from './alert-spans.ts';
 import { SensorTable, type AlertSpan, type SensorState } from './sensors.ts';
 import { Meter } from './meter.ts';
 import { RejectedLog, type RejectedNote } from './rejected.ts';
@@ -62,7 +61,7 @@ export interface StoreOptions {
 /** The dashboard's bounded memory of a live pipeline. */
 export class DashboardStore {
   private readonly sensors: SensorTable;
-  private readonly recent: PointRing<AlertSpan>;
+  private readonly spans: AlertSpans;
   private readonly rejectedLog = new RejectedLog();
   /** The last decisions of adaptation on the gateway. */
   private readonly markRing = new PointRing<AdaptDecisionMark>(20);
@@ -80,7 +79,7 @@ export class DashboardStore {
       { capacity: opts.capacity ?? 1800, pointBudget: opts.pointBudget ?? 500_000, maxSensors: opts.maxSensors ?? 10_000, alertCapacity },
       this.now,
     );
-    this.recent = new PointRing<AlertSpan>(alertCapacity * 4);
+    this.spans = new AlertSpans(alertCapacity * 4);
   }
 
   /** Sensors forgotten to stay within `maxSensors`. */
@@ -145,11 +144,7 @@ export class DashboardStore {
       }
       s.raw.push(row);
     }
-    if (s.open && v.score > s.open.peakScore) raisePeak(s.open, v.score, v.threshold);
-    // While an alert is open, what a check finds in its anomalous windows (a sensor found stuck after the model
-    // opened it) shows on the span at once, not only when it closes.
-    const cause = s.open && v.anomaly ? verdictCause(v) : undefined;
-    if (cause) s.open!.cause = cause;
+    this.spans.onVerdict(s, v);
     const t = this.now();
     s.seenAt = this.lastDataAt = t;
     this.meter.record(t, t - v.receivedAt);
@@ -158,67 +153,13 @@ export class DashboardStore {
 
   /** Record an alert opening, escalating or closing. */
   addAlert(e: AlertEvent): void {
-    const s = this.sensor(e.sensor);
-    if (e.type === 'escalate') {
-      const span = (s.open ??= this.openedLate(s, e));
-      span.critical = true;
-      if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold);
-      if (e.cause) span.cause = e.cause;
-    } else if (e.type === 'open') {
-      s.open = this.addSpan(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}) });
-    } else {
-      // A close without a matching open (dashboard started mid-alert) still gets a span.
-      const span = s.open ?? this.openedLate(s, e);
-      span.end = e.tsLast;
-      // The tracker's peak, with its own window's threshold (what `vigil alerts` prints the ratio against).
-      if (e.peakScore !== undefined && e.peakScore >= span.peakScore) raisePeak(span, e.peakScore, e.peakThreshold ?? span.peakThreshold);
-      // The tracker's word, judged against each window's own threshold (an adaptive bar moves): not recomputed here.
-      if (e.critical) span.critical = true;
-      // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
-      if (e.cause) span.cause = e.cause;
-      s.open = null;
-    }
+    this.spans.onAlert(this.sensor(e.sensor), e);
     this.version++;
   }
 
   /** An alert open before the dashboard started (restored after a restart): its span, open, from its saved peak. */
   restoreOpen(a: OpenAlert): void {
-    const s = this.sensor(a.sensor);
-    if (s.open) return;
-    s.open = this.addSpan(s, {
-      sensor: a.sensor,
-      start: a.openedAt,
-      end: null,
-      peakScore: a.peak.score,
-      threshold: a.peak.threshold,
-      peakThreshold: a.peak.threshold,
-      contributors: topContributors(a.peak.perChannel, this.opts.channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`)),
-      ...(a.critical && { critical: true }),
-      ...(a.peak.cause ? { cause: a.peak.cause } : {}),
-    });
-    this.version++;
-  }
-
-  private openedLate(s: SensorState, e: AlertEvent): AlertSpan {
-    return this.addSpan(s, {
-      sensor: e.sensor,
-      start: e.openedAt ?? e.tsFirst,
-      end: null,
-      peakScore: e.peakScore ?? e.score,
-      threshold: e.threshold,
-      ...(e.peakThreshold !== undefined && { peakThreshold: e.peakThreshold }),
-      contributors: e.contributors,
-      ...((e.critical || e.type === 'escalate') && { critical: true }),
-      ...(e.cause ? { cause: e.cause } : {}),
-    });
-  }
-
-  /** A new alert span of sensor `s`: counted, kept with the sensor and in the recent list. */
-  private addSpan(s: SensorState, span: AlertSpan): AlertSpan {
-    s.alerts++;
-    s.spans.push(span);
-    this.recent.push(span);
-    return span;
+    if (this.spans.restore(this.sensor(a.sensor), a, this.opts.channels)) this.version++;
   }
 
   /** Record a message the runtime set aside. */
@@ -294,7 +235,7 @@ export class DashboardStore {
 
   /** Recent alerts across sensors, newest first. */
   recentAlerts(limit = 20): AlertSpan[] {
-    return this.recent.since().slice(-limit).reverse();
+    return this.spans.recent(limit);
   }
 
   /** Number of alerts open now. */
@@ -308,10 +249,4 @@ export class DashboardStore {
   measured(): { throughput: number; latencyMs?: { p50: number; p99: number } } {
     return { throughput: this.meter.throughput(this.now()), latencyMs: this.meter.latency() };
   }
-}
-
-/** A span's new peak, with the threshold of the window that scored it (its multiple is read against that bar). */
-function raisePeak(span: AlertSpan, score: number, threshold: number | undefined): void {
-  span.peakScore = score;
-  span.peakThreshold = threshold;
 }

@@ -2,7 +2,7 @@
  * Adaptation on the gateway (config `adapt`): every detection feeds the model's reservoir (reservoir.ts) and its
  * drift signal (drift-signal.ts); once `minNewWindows` windows entered and `everyMs` passed since the last attempt
  * (with `trigger.kind: drift`, also once the drift signal fires), and no sensor is in alert or in its guard band
- * after one, `vigil adapt --reservoir` runs in a child process (run-vigil.ts) while inference goes on.
+ * after one, `vigil adapt --reservoir` runs in a child process (adapt-child.ts) while inference goes on.
  * What it writes is hot-swapped (the runtime's reload); the flag rate after the swap is then watched
  * (rollback-watch.ts: windows the previous model flags too do not count) and, out of its band, `vigil adapt
  * rollback` restores the previous pair, hot-swapped back. Each
@@ -15,12 +15,12 @@ import type { ModelCard } from '../model/card.ts';
 import type { ReloadOutcome } from '../ops/reload.ts';
 import type { VigilLogger } from '../ops/logger.ts';
 import type { Detection } from '../stream/types.ts';
+import { AdaptChild } from './adapt-child.ts';
 import type { AdaptConfig } from './config.ts';
 import { decisionRecorder, type AdaptDecisionMark, type AdaptOutcome } from './decision.ts';
 import { defaultSpacing, describeDrift, DriftSignal, type DriftReading } from './drift-signal.ts';
 import { Reservoir } from './reservoir.ts';
 import { ReservoirStore } from './reservoir-store.ts';
-import { idlePrefix, runVigil, vigilCommand, type ChildRun } from './run-vigil.ts';
 import { keptModelPath } from './kept-versions.ts';
 import { RollbackWatch, type OpenPrevious, type WatchDecision } from './rollback-watch.ts';
 import { openPrevious } from './second-opinion.ts';
@@ -67,9 +67,6 @@ export interface Adaptation {
   stop(): Promise<void>;
 }
 
-/** `vigil adapt` flags for the configured bounds (their defaults are adapt's own). */
-const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-rise', minGain: '--min-gain', canaryShare: '--canary-share', anchorAgeMs: '--anchor-age', anchorShare: '--anchor-share', epochs: '--epochs', learningRate: '--lr', backend: '--backend', threshold: '--threshold' } as const;
-
 /** Start adaptation; throws when it is enabled but `vigil adapt` cannot be run here. */
 export function startAdaptation(deps: AdaptationDeps): Adaptation {
   return new GatewayAdaptation(deps);
@@ -79,16 +76,13 @@ export function startAdaptation(deps: AdaptationDeps): Adaptation {
 class GatewayAdaptation implements Adaptation {
   private readonly cfg: AdaptConfig;
   private readonly log: VigilLogger;
-  private readonly command: string[];
-  /** The SCHED_IDLE prefix fine-tuning runs under (not a rollback: that is a quick safety action), if any. */
-  private readonly idle: string[];
+  private readonly child: AdaptChild;
   private readonly subject = new Subject<AdaptDecisionMark>();
   readonly decisions = this.subject.asObservable();
   private readonly store: ReservoirStore;
   private readonly record: (d: AdaptDecisionMark) => void;
   private readonly rate: FlagRate;
   private watch: RollbackWatch | undefined;
-  private child: ChildRun | undefined;
   private running: Promise<AdaptDecisionMark> | undefined;
   private lastAttempt = Date.now();
   private paused = false;
@@ -102,12 +96,7 @@ class GatewayAdaptation implements Adaptation {
   constructor(private readonly deps: AdaptationDeps) {
     this.cfg = deps.config;
     this.log = deps.log;
-    // Niceness 0 asks for the runtime's own priority: no idle class then.
-    const wantIdle = this.cfg.idle && this.cfg.niceness > 0;
-    const idle = wantIdle ? idlePrefix() : undefined;
-    if (wantIdle && !idle) this.log.warn({ niceness: this.cfg.niceness }, `adaptation: fine-tuning cannot run under SCHED_IDLE here (needs Linux and util-linux chrt, permitted); it runs at niceness ${this.cfg.niceness} only`);
-    this.idle = idle ?? [];
-    this.command = vigilCommand(this.cfg.command);
+    this.child = new AdaptChild(this.cfg, this.log);
     this.store = new ReservoirStore(this.cfg.reservoir, this.log, deps.card(), this.cfg.seedWindows);
     this.record = decisionRecorder(this.log, deps.registry, () => this.store.reservoir);
     this.rate = new FlagRate(this.cfg.rollback.windows);
@@ -168,7 +157,7 @@ class GatewayAdaptation implements Adaptation {
   async stop(): Promise<void> {
     this.stopped = true;
     this.store.stopTimer();
-    this.child?.kill();
+    this.child.kill();
     await this.watch?.close();
     await this.running?.catch(() => {});
     await this.store.persist();
@@ -193,20 +182,6 @@ class GatewayAdaptation implements Adaptation {
     return d;
   }
 
-  /** Run a `vigil` child (fine-tuning under the idle class, when there is one); its result. */
-  private async child$(args: string[], idle = true) {
-    this.child = runVigil([...(idle ? this.idle : []), ...this.command], args, this.cfg.timeoutMs, this.cfg.niceness);
-    try {
-      return await this.child.result;
-    } finally {
-      this.child = undefined;
-    }
-  }
-
-  private why(r: { line?: string; stderrTail: string; code: number | null; timedOut: boolean }): string {
-    return r.timedOut ? `stopped after adapt.timeoutMs ${this.cfg.timeoutMs} ms` : r.line ?? (r.stderrTail || `exit ${r.code}`);
-  }
-
   /** Swap in what is on disk now; the versions, or why not. */
   private async swapIn(before: ModelCard): Promise<{ ok: true; to: string } | { ok: false; reason: string }> {
     const o = await this.deps.reload();
@@ -226,8 +201,8 @@ class GatewayAdaptation implements Adaptation {
     }
     let s: Awaited<ReturnType<GatewayAdaptation['swapIn']>>;
     try {
-      const r = await this.child$(['adapt', 'rollback', '--model', this.deps.model, ...(to === undefined ? [] : ['--to', to])], false);
-      if (r.code !== 0) return this.decide('failed', `rollback (${detail}) failed: ${this.why(r)}`, before.version);
+      const r = await this.child.run(this.child.rollbackArgs(this.deps.model, to), false);
+      if (r.code !== 0) return this.decide('failed', `rollback (${detail}) failed: ${this.child.why(r)}`, before.version);
       s = await this.swapIn(before);
     } finally {
       this.seedNothing = false;
@@ -245,30 +220,21 @@ class GatewayAdaptation implements Adaptation {
     this.store.reservoir.markAttempt();
     this.signal.reset();
     await this.store.persist();
-    const r = await this.child$(this.adaptArgs(reason));
+    const r = await this.child.run(this.child.adaptArgs(deps.model, this.store.file, reason));
     if (this.stopped) return this.decide('failed', 'the runtime stopped while adapting', before.version);
-    const refused = r.code === 3 || r.code === 5 ? this.decide('refused', (r.line ?? '').replace(/^adapt: refused [^:]*: /, '').replace(/; nothing written.*$/, '') || this.why(r), before.version) : undefined;
-    // Exit 5: the recent data moved too far from the anchor, an earlier version: undo the chain that followed it.
-    const anchor = r.code === 5 ? /; roll back to v(\S+?)(?: \(|$)/.exec(r.line ?? '')?.[1] : undefined;
+    const refusal = this.child.refusal(r);
+    const refused = refusal === undefined ? undefined : this.decide('refused', refusal, before.version);
+    // The recent data moved too far from the anchor, an earlier version: undo the chain that followed it.
+    const anchor = this.child.anchor(r);
     if (anchor !== undefined) return this.rollback(`the recent data moved too far from version ${anchor}, too fast for normal drift: back to it`, anchor);
     if (refused) return refused;
-    if (r.code !== 0) return this.decide('failed', this.why(r), before.version);
+    if (r.code !== 0) return this.decide('failed', this.child.why(r), before.version);
     const s = await this.swapIn(before);
     if (!s.ok) return this.rollback(`the adapted model was written but the hot reload refused it: ${s.reason}`);
     const pre = this.rate.share();
     const watch = new RollbackWatch(pre.share, cfg.rollback, this.previousOf(deps.card()), (w) => this.watched(w));
     this.watch = watch;
-    return this.decide('adapted', `${r.line?.replace(/^adapt: adapted [^:]*: /, '') ?? ''}; watching the next ${cfg.rollback.windows} windows (flagged before: ${(100 * pre.share).toFixed(2)} % of ${pre.windows}; roll back above ${(100 * watch.limit).toFixed(2)} %)`, before.version, s.to);
-  }
-
-  /** `vigil adapt` arguments for one attempt: the reservoir file and the configured bounds. */
-  private adaptArgs(reason: string): string[] {
-    const args = ['adapt', '--model', this.deps.model, '--reservoir', this.store.file, '--reason', reason, '--quiet'];
-    for (const [key, flag] of Object.entries(FLAGS)) {
-      const v = this.cfg[key as keyof typeof FLAGS];
-      if (v !== undefined) args.push(flag, String(v));
-    }
-    return args;
+    return this.decide('adapted', `${this.child.adapted(r)}; watching the next ${cfg.rollback.windows} windows (flagged before: ${(100 * pre.share).toFixed(2)} % of ${pre.windows}; roll back above ${(100 * watch.limit).toFixed(2)} %)`, before.version, s.to);
   }
 
   /** The previous version, to ask about windows flagged after a swap; or why it cannot be asked. */

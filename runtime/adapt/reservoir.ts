@@ -8,8 +8,7 @@
  * anomalous window of the sensor meanwhile discards every window still waiting, so the onset of a ramp under the bar
  * is not learnt, as the thresholds' learning gate does), and a sensor's windows stay out for `guardMs` after its
  * last anomalous one. At most one window per sensor per `sampleEveryMs`. What entered is a ring over recent time:
- * when the budget is full the oldest goes. An alert becomes a canary only when its peak reached `canaryMinPeak` x its
- * threshold (marginal alerts are what drift raises).
+ * when the budget is full the oldest goes. Which alerts become canaries, and how they share the budget: canaries.ts.
  *
  * A swap seeds each sensor's residual levels from its newest clearly normal windows (seed-residuals.ts), and those
  * must be today's: the training ring's are at least `guardMs` old and, while sporadic flags keep a sensor in its
@@ -22,8 +21,9 @@
 import type { Detection } from '../stream/types.ts';
 import type { Scaler } from '../scaling/scaler.ts';
 import { lruGet } from '../util/lru.ts';
+import { Canaries, type CanaryWatch } from './canaries.ts';
 import type { ReservoirConfig } from './config.ts';
-import { storedWindow, storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type SavedDriftReference, type StoredCanary, type StoredWindow } from './reservoir-file.ts';
+import { storedWindow, storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type SavedDriftReference, type StoredWindow } from './reservoir-file.ts';
 
 /** Why windows were kept out, counted. */
 export interface ReservoirCounts {
@@ -42,14 +42,12 @@ export interface ReservoirCounts {
   budget: number;
 }
 
-interface SensorState {
+/** A sensor's gate, and its alert being collected (canaries.ts). */
+interface SensorState extends CanaryWatch {
   /** Data time until which windows stay out. */
   guardUntil: number;
   lastTaken: number;
   waiting: StoredWindow[];
-  /** The alert being collected, if one is open, and its peak score as a multiple of its threshold. */
-  canary?: StoredCanary;
-  peak: number;
   /** Clearly normal windows the guard band kept out of training, oldest first (levelWindows). */
   aside: StoredWindow[];
 }
@@ -66,10 +64,9 @@ export class Reservoir {
   readonly capacity: number;
   /** Entered windows, oldest first (a queue: the oldest goes when the budget is full). */
   private ring: StoredWindow[] = [];
-  private canaries: StoredCanary[] = [];
+  private readonly canaries: Canaries;
   private readonly sensors = new Map<string, SensorState>();
   private waitingCount = 0;
-  private canaryCount = 0;
   private asideCount = 0;
   /** At most this many windows held aside, all sensors. */
   private readonly asideCap: number;
@@ -96,6 +93,13 @@ export class Reservoir {
     if (this.capacity < 2 * canaryMax || this.capacity < 20) {
       throw new Error(`adapt.reservoir.maxBytes ${cfg.maxBytes} holds ${this.capacity} windows of ${model.window} x ${model.channels.length} (${per} B each); expected room for at least twice the canaries (canaryAlerts x canaryWindows = ${canaryMax}) and 20 windows: raise maxBytes or lower the canary settings`);
     }
+    this.canaries = new Canaries(cfg, {
+      makeRoom: () => this.makeRoom(),
+      fit: (windows) => {
+        while (this.ring.length && this.held + windows > this.capacity) this.ring.shift();
+      },
+      changed: () => void this.version++,
+    });
     if (restored) this.restore(restored);
   }
 
@@ -116,7 +120,7 @@ export class Reservoir {
 
   /** Windows held now: entered, waiting, canaries and held aside (at most `capacity`). */
   private get held(): number {
-    return this.ring.length + this.waitingCount + this.canaryCount + this.asideCount;
+    return this.ring.length + this.waitingCount + this.canaries.count + this.asideCount;
   }
 
   /** Feed one detection; `scaler` is the one its window's values are scaled with. */
@@ -129,7 +133,7 @@ export class Reservoir {
       for (const w of s.waiting) this.holdAside(s, () => w, true);
       this.dropWaiting(s);
       s.guardUntil = Math.max(s.guardUntil, v.tsLast + this.cfg.guardMs);
-      this.collectCanary(s, d, scaler);
+      this.canaries.collect(s, d, scaler);
       return;
     }
     this.promote(s, v.tsLast);
@@ -204,10 +208,10 @@ export class Reservoir {
   /** What a file holds: entered windows oldest first, canaries (the open ones too). */
   snapshot(): ReservoirSnapshot {
     const windows = this.ring.slice();
-    const open = [...this.sensors.values()].flatMap((s) => (s.canary && s.canary.windows.length && s.peak >= this.cfg.canaryMinPeak ? [s.canary] : []));
+    const canaries = this.canaries.snapshot(this.sensors.values());
     const guards: Record<string, number> = {};
     for (const [name, s] of this.sensors) if (Number.isFinite(s.guardUntil)) guards[name] = s.guardUntil;
-    return { model: this.model, windows, canaries: [...this.canaries, ...open], fresh: this.fresh, guards, ...(this.drift ? { drift: this.drift } : {}) };
+    return { model: this.model, windows, canaries, fresh: this.fresh, guards, ...(this.drift ? { drift: this.drift } : {}) };
   }
 
   private restore(r: ReservoirSnapshot): void {
@@ -215,8 +219,8 @@ export class Reservoir {
     if (m.name !== this.model.name || m.window !== this.model.window || m.channels.join(',') !== this.model.channels.join(',')) {
       throw new Error(`the reservoir is of model '${m.name}' (${m.window} x [${m.channels.join(', ')}]); the model in service is '${this.model.name}' (${this.model.window} x [${this.model.channels.join(', ')}])`);
     }
-    for (const c of r.canaries.filter((c) => c.to !== null)) this.keepCanary({ ...c, windows: c.windows.slice(0, this.cfg.canaryWindows) });
-    const room = this.capacity - this.canaryCount;
+    this.canaries.restore(r.canaries);
+    const room = this.capacity - this.canaries.count;
     this.ring = r.windows.slice(Math.max(0, r.windows.length - room));
     this.fresh = Math.min(r.fresh, this.ring.length);
     this.drift = r.drift;
@@ -274,41 +278,9 @@ export class Reservoir {
     s.waiting.length = 0;
   }
 
-  private collectCanary(s: SensorState, d: Detection, scaler: Scaler): void {
-    const v = d.verdict;
-    if (this.cfg.canaryAlerts === 0) return;
-    if (d.alert?.type === 'open' || (d.alertOpen && !s.canary)) {
-      s.canary = { sensor: v.sensor, from: v.tsLast, to: null, windows: [] };
-      s.peak = 0;
-    }
-    const c = s.canary;
-    if (!c) return;
-    if (v.threshold > 0) s.peak = Math.max(s.peak, v.score / v.threshold);
-    if (v.anomaly && c.windows.length < this.cfg.canaryWindows && this.makeRoom()) {
-      c.windows.push(storedWindow(d, scaler));
-      this.canaryCount++;
-      this.version++;
-    }
-    if (d.alert?.type === 'close' || !d.alertOpen) {
-      s.canary = undefined;
-      c.to = v.tsLast;
-      this.canaryCount -= c.windows.length;
-      if (c.windows.length && s.peak >= this.cfg.canaryMinPeak) this.keepCanary(c);
-    }
-  }
-
-  /** Keep a closed alert's windows, dropping the oldest alerts beyond `canaryAlerts`. */
-  private keepCanary(c: StoredCanary): void {
-    while (this.canaries.length >= this.cfg.canaryAlerts) this.canaryCount -= this.canaries.shift()!.windows.length;
-    while (this.ring.length && this.held + c.windows.length > this.capacity) this.ring.shift();
-    this.canaries.push(c);
-    this.canaryCount += c.windows.length;
-    this.version++;
-  }
-
   private forget(s: SensorState): void {
     this.dropWaiting(s);
     this.dropAside(s);
-    if (s.canary) this.canaryCount -= s.canary.windows.length;
+    this.canaries.forget(s);
   }
 }

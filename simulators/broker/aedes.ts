@@ -17,10 +17,13 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-/** Start aedes on `port` (0 = any free port) and `host` (default 127.0.0.1; `0.0.0.0` to serve the network). */
-export async function startBroker(opts: { port?: number; host?: string } = {}): Promise<EmbeddedBroker> {
+/**
+ * Start aedes on `port` (0 = any free port) and `host` (default 127.0.0.1; `0.0.0.0` to serve the network); `aedes`:
+ * the instance to serve (one with its own persistence or listeners; closed with the broker), else a new one.
+ */
+export async function startBroker(opts: { port?: number; host?: string; aedes?: Aedes } = {}): Promise<EmbeddedBroker> {
   const host = opts.host ?? '127.0.0.1';
-  const aedes = await Aedes.createBroker();
+  const aedes = opts.aedes ?? (await Aedes.createBroker());
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true);

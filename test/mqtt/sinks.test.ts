@@ -17,7 +17,7 @@ import { deadLetterSink } from '../../runtime/mqtt/dead-letter.ts';
 import { createWebhook } from '../../runtime/ops/webhook.ts';
 import { BrokerSchema } from '../../runtime/config/schema.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
-import { testBroker, type TestBroker } from '../ops/aedes.ts';
+import { fileBroker } from '../ops/aedes.ts';
 import { capturingLogger } from '../ops/harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { openSinks } from '../../runtime/ops/sinks.ts';
@@ -68,12 +68,8 @@ describe('alert payload and topic', () => {
 });
 
 describe('alert sink offline queue', () => {
-  let broker: TestBroker;
   const seen: string[] = [];
-  beforeAll(async () => {
-    broker = await testBroker((topic) => seen.push(topic));
-  });
-  afterAll(async () => broker?.stop());
+  const broker = fileBroker((topic) => seen.push(topic));
 
   it('holds at most queueMax alerts while offline, drops the oldest (counted), sends the rest in order', async () => {
     const client = connectBroker(BrokerSchema.parse({ url: broker.url, reconnect: { minMs: 30, maxMs: 100 } }));

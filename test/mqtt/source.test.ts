@@ -2,17 +2,13 @@
  * The MQTT source as an Observable: messages on the filters arrive as RawMessages with their arrival time,
  * our own output topics are ignored, and unsubscribing removes the listener and the broker subscription.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { mqttSource } from '../../runtime/mqtt/source.ts';
-import { testBroker, type TestBroker } from '../ops/aedes.ts';
+import { fileBroker } from '../ops/aedes.ts';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await testBroker(() => {});
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker();
 
 describe('mqttSource', () => {
   it('emits messages on its filters, skips ignored topics, and tears down its subscription', async () => {

@@ -1,9 +1,14 @@
 /**
- * An aedes broker for outage tests: can be stopped and started again on the same port, and reports what
- * clients publish (seen by the broker itself, so no subscriber has to race the reconnect).
+ * The embedded aedes broker as the integration tests use it (served by simulators/broker/aedes.ts): it can be stopped
+ * and started again on the same port, reports what clients publish (seen by the broker itself, so no subscriber has
+ * to race the reconnect) and, asked to, keeps its sessions across a restart as a broker with a persistent store would
+ * (the persistence outlives each aedes instance). `fileBroker` gives one to a test file: started before its tests,
+ * stopped after.
  */
-import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
+import persistenceModule from 'aedes-persistence';
+import { afterAll, beforeAll } from 'vitest';
+import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
 
 /** A restartable broker. */
 export interface TestBroker {
@@ -14,48 +19,62 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
+/** Sees every client publish while the broker runs. */
+export type OnPublish = (topic: string, payload: Buffer) => void;
+
+/** Options of a test broker. */
+export interface TestBrokerOptions {
+  /** Keep sessions (subscriptions, queued messages) across a stop and start. */
+  keepSessions?: boolean;
+}
+
 /** Create a broker on a free port; `onPublish` sees every client publish while it runs. */
-export async function testBroker(onPublish: (topic: string, payload: Buffer) => void): Promise<TestBroker> {
-  let port = 0;
-  let server: Server | undefined;
-  let aedes: Aedes | undefined;
-  const sockets = new Set<Socket>();
+export async function testBroker(onPublish: OnPublish = () => {}, opts: TestBrokerOptions = {}): Promise<TestBroker> {
+  // The package is CommonJS (module.exports = factory); its typings declare an ES default export instead.
+  const persistence = opts.keepSessions ? (persistenceModule as unknown as () => unknown)() : undefined;
+  let embedded: EmbeddedBroker | undefined;
   const b: TestBroker = {
     port: 0,
     url: '',
     async start() {
-      const a = await Aedes.createBroker();
+      const a = await Aedes.createBroker(persistence ? { persistence } : undefined);
       a.on('publish', (packet, client) => {
         if (client) onPublish(packet.topic, Buffer.from(packet.payload as Buffer));
       });
-      const s = createServer((socket) => {
-        socket.setNoDelay(true);
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        a.handle(socket);
-      });
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(port, '127.0.0.1', () => resolve());
-      });
-      port = (s.address() as AddressInfo).port;
-      b.port = port;
-      b.url = `mqtt://127.0.0.1:${port}`;
-      server = s;
-      aedes = a;
+      const e = await startBroker({ port: b.port, aedes: a });
+      b.port = e.port;
+      b.url = e.url;
+      embedded = e;
     },
     async stop() {
-      const s = server;
-      const a = aedes;
-      server = undefined;
-      aedes = undefined;
-      if (!s || !a) return;
-      const closed = new Promise<void>((r) => s.close(() => r()));
-      for (const sock of sockets) sock.destroy();
-      await new Promise<void>((r) => a.close(() => r()));
-      await closed;
+      const e = embedded;
+      embedded = undefined;
+      await e?.close();
     },
   };
   await b.start();
   return b;
+}
+
+/** A test broker for this file's tests (or this describe block's): started before them, stopped after. */
+export function fileBroker(onPublish?: OnPublish): TestBroker {
+  let started: TestBroker | undefined;
+  beforeAll(async () => {
+    started = await testBroker(onPublish);
+  });
+  afterAll(async () => started?.stop());
+  const broker = (): TestBroker => {
+    if (!started) throw new Error('the test broker starts before the tests (beforeAll)');
+    return started;
+  };
+  return {
+    get port() {
+      return broker().port;
+    },
+    get url() {
+      return broker().url;
+    },
+    start: () => broker().start(),
+    stop: () => broker().stop(),
+  };
 }

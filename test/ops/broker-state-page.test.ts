@@ -2,19 +2,15 @@
  * The dashboard says when the broker is lost (a re-probe: the page read only "no data for 31s" while /health was
  * degraded and no reading could come in or alert go out): the feed's status carries the runtime's connection state.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker } from './aedes.ts';
 import { capturingLogger, recordedModel, testConfig, uniquePrefix } from './harness.ts';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await testBroker(() => {});
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker();
 
 describe('broker state on the dashboard', () => {
   it('connected while the broker is there, lost once it is gone', async () => {

@@ -3,20 +3,16 @@
  * the sensor and the count (the lines add up to the counter); the dashboard's status carries the drop counts; and
  * /health degrades (503) while the share of readings dropped passes `health.maxDropRate`.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker } from './aedes.ts';
 import { WINDOW, capturingLogger, rawMessage as msg, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix, within } from './harness.ts';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await testBroker(() => {});
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker();
 
 describe('drops are reported', () => {
   it('logs each reason with sensor and count, shows the counts on the dashboard, and degrades /health past the rate', async () => {

@@ -20,7 +20,7 @@ import { defineConfig } from '../../runtime/config/load.ts';
 import type { RunConfig, RunConfigInput } from '../../runtime/config/schema.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
 import { writeTinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker, type TestBroker } from './aedes.ts';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The recorded series used by the tests (NAB, MIT licence). */
@@ -62,12 +62,10 @@ export function recordedModel(dir = mkdtempSync(join(tmpdir(), 'vigil-run-model-
 
 /** An aedes broker and the recorded series' model, for one test file: made before its tests, the broker stopped after. */
 export function brokerAndModel(): { broker: TestBroker; model: string } {
-  const rig = {} as { broker: TestBroker; model: string };
-  beforeAll(async () => {
-    rig.broker = await testBroker(() => {});
+  const rig = { broker: fileBroker() } as { broker: TestBroker; model: string };
+  beforeAll(() => {
     rig.model = recordedModel();
   });
-  afterAll(async () => rig.broker?.stop());
   return rig;
 }
 

@@ -4,7 +4,7 @@
  * reason `missing_channel` naming the channel (rate-limited like any invalid reading), `vigil alerts` reads it, and
  * the windows go on being scored. A channel back in the readings raises nothing more.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,15 +13,11 @@ import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { InvalidPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker } from './aedes.ts';
 import { consumeAlerts, silent, testConfig, uniquePrefix, within } from './harness.ts';
 
-let broker: TestBroker;
 const published = new Subject<{ topic: string; body: string }>();
-beforeAll(async () => {
-  broker = await testBroker((topic, payload) => published.next({ topic, body: payload.toString('utf8') }));
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker((topic, payload) => published.next({ topic, body: payload.toString('utf8') }));
 
 const W = 16;
 const T0 = Date.UTC(2024, 0, 1);

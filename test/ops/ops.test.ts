@@ -3,7 +3,7 @@
  * persisted on stop and restored on start, and model hot reload that refuses a corrupt file and keeps serving.
  */
 import { decodeFloats } from '../../runtime/util/float-state.ts';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,15 +14,11 @@ import type { RawMessage } from '../../runtime/stream/types.ts';
 import { writeTinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
 import { parseCard } from '../../runtime/model/card.ts';
 import { createThreshold, restoreThreshold } from '../../runtime/thresholds/factory.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker } from './aedes.ts';
 import { WINDOW, capturingLogger, rawMessage as msg, readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
 
-let broker: TestBroker;
 const seen = new Subject<{ topic: string; payload: Buffer }>();
-beforeAll(async () => {
-  broker = await testBroker((topic, payload) => seen.next({ topic, payload }));
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker((topic, payload) => seen.next({ topic, payload }));
 
 describe('vigil run operations', () => {
   it('dead-letters bad input with its reason and reports it in /metrics and /health', async () => {

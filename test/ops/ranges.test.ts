@@ -4,21 +4,17 @@
  * alert topic gets one `invalid` signal per rate-limit interval (three bad readings in a burst: one signal);
  * in-range readings after them keep being scored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { InvalidPayload } from '../../runtime/mqtt/alert-payload.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker } from './aedes.ts';
 import { consumeAlerts, readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within, WINDOW } from './harness.ts';
 
-let broker: TestBroker;
 const published = new Subject<{ topic: string; body: string }>();
-beforeAll(async () => {
-  broker = await testBroker((topic, payload) => published.next({ topic, body: payload.toString('utf8') }));
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker((topic, payload) => published.next({ topic, body: payload.toString('utf8') }));
 
 /** The recorded-series model with `ranges` written into its card by hand. */
 function modelWithRange(range: [number, number]): string {

@@ -4,22 +4,18 @@
  * consumer (`vigil alerts`), counted and gauged; `resumed` at its next reading; a sensor still reporting is not
  * signalled; alerts.silent.enabled false: nothing.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import mqtt from 'mqtt';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { SilencePayload } from '../../runtime/mqtt/alert-payload.ts';
 import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
 import { formatSilence } from '../../simulators/alerts/format.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker, testBroker } from './aedes.ts';
 import { readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await testBroker(() => {});
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

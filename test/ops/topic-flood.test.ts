@@ -3,18 +3,14 @@
  * window.maxSensors, then a new legitimate sensor still gets every window scored; the evictions are counted in
  * /metrics, logged (rate-limited) and degrade /health.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Subject, filter, take, toArray, lastValueFrom, timeout } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker } from './aedes.ts';
 import { WINDOW, capturingLogger, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix } from './harness.ts';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await testBroker(() => {});
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker();
 
 describe('topic flood', () => {
   it('50,000 junk topics, then a legitimate sensor: all of its windows are scored', { timeout: 120_000 }, async () => {

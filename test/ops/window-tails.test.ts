@@ -4,19 +4,15 @@
  * reading judged before the stop was judged again after it).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { windowTailsFile } from '../../runtime/stream/window-tails.ts';
 import type { RawMessage, Verdict } from '../../runtime/stream/types.ts';
-import { testBroker, type TestBroker } from './aedes.ts';
+import { fileBroker } from './aedes.ts';
 import { WINDOW, capturingLogger, rawMessage as msg, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix } from './harness.ts';
 
-let broker: TestBroker;
-beforeAll(async () => {
-  broker = await testBroker(() => {});
-});
-afterAll(async () => broker?.stop());
+const broker = fileBroker();
 
 describe('windows across a restart', () => {
   it("a sensor's first reading after a restart is judged at once, with the window the stop left; a redelivered copy is a duplicate", async () => {

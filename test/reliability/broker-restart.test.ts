@@ -15,7 +15,7 @@ import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { droppedByReason, type PipelineCounters } from '../../runtime/stream/counters.ts';
 import { tinyModelDir } from './support/tiny-model-dir.ts';
 import { startMosquitto } from '@vigil/fixtures/mosquitto.ts';
-import { startRestartableAedes } from './support/restartable-aedes.ts';
+import { testBroker } from '../ops/aedes.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { brokerConnected } from './support/wait.ts';
 
@@ -32,7 +32,10 @@ interface Restartable {
 
 const brokers: Record<string, () => Promise<Restartable>> = {
   mosquitto: () => startMosquitto({ persistence: true }),
-  aedes: () => startRestartableAedes(),
+  aedes: async () => {
+    const b = await testBroker(() => {}, { keepSessions: true });
+    return { url: b.url, stop: b.stop, start: b.start, close: b.stop };
+  },
 };
 
 /** One reading: flat, with a spike at index 6 of each phase (an alert opens and closes per phase). */

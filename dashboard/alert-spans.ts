@@ -1,0 +1,109 @@
+/**
+ * The live page's alert spans, following the runtime's alert events: an open starts a sensor's span, an escalation
+ * marks it critical, a close ends it with the tracker's peak and cause (a close or escalation without a matching open,
+ * the dashboard started mid-alert, still gets a span); an alert restored after a restart gets one from its saved
+ * peak. While a span is open, each verdict of its sensor may raise its peak and shows what a check found at once.
+ * Each span is kept with its sensor (sensors.ts) and in the recent list across sensors.
+ */
+import type { AlertEvent, Verdict } from '@vigil/runtime/stream/types.ts';
+import { verdictCause } from '@vigil/runtime/alerts/raise-alerts.ts';
+import { isCritical } from '@vigil/runtime/alerts/tracker.ts';
+import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
+import { topContributors } from '@vigil/runtime/scoring/reconstruction.ts';
+import { PointRing } from './ring.ts';
+import type { AlertSpan, SensorState } from './sensors.ts';
+
+/** The alert spans of the dashboard's sensors, and the recent ones across sensors. */
+export class AlertSpans {
+  private readonly recentRing: PointRing<AlertSpan>;
+
+  /** `capacity`: spans kept in the recent list across sensors. */
+  constructor(capacity: number) {
+    this.recentRing = new PointRing<AlertSpan>(capacity);
+  }
+
+  /** Follow an alert of sensor `s` opening, escalating or closing. */
+  onAlert(s: SensorState, e: AlertEvent): void {
+    if (e.type === 'escalate') {
+      const span = (s.open ??= this.openedLate(s, e));
+      span.critical = true;
+      if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold);
+      if (e.cause) span.cause = e.cause;
+    } else if (e.type === 'open') {
+      s.open = this.add(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}) });
+    } else {
+      // A close without a matching open (dashboard started mid-alert) still gets a span.
+      const span = s.open ?? this.openedLate(s, e);
+      span.end = e.tsLast;
+      // The tracker's peak, with its own window's threshold (what `vigil alerts` prints the ratio against).
+      if (e.peakScore !== undefined && e.peakScore >= span.peakScore) raisePeak(span, e.peakScore, e.peakThreshold ?? span.peakThreshold);
+      // The tracker's word, judged against each window's own threshold (an adaptive bar moves): not recomputed here.
+      if (e.critical) span.critical = true;
+      // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
+      if (e.cause) span.cause = e.cause;
+      s.open = null;
+    }
+  }
+
+  /**
+   * An alert open before the dashboard started (restored after a restart): its span on sensor `s`, open, from its
+   * saved peak (`channels`: names in model order for its contributors). False when `s` already has one open.
+   */
+  restore(s: SensorState, a: OpenAlert, channels?: string[]): boolean {
+    if (s.open) return false;
+    s.open = this.add(s, {
+      sensor: a.sensor,
+      start: a.openedAt,
+      end: null,
+      peakScore: a.peak.score,
+      threshold: a.peak.threshold,
+      peakThreshold: a.peak.threshold,
+      contributors: topContributors(a.peak.perChannel, channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`)),
+      ...(a.critical && { critical: true }),
+      ...(a.peak.cause ? { cause: a.peak.cause } : {}),
+    });
+    return true;
+  }
+
+  /** A verdict of sensor `s`: it may raise its open span's peak and say what a check found. */
+  onVerdict(s: SensorState, v: Verdict): void {
+    if (s.open && v.score > s.open.peakScore) raisePeak(s.open, v.score, v.threshold);
+    // While an alert is open, what a check finds in its anomalous windows (a sensor found stuck after the model
+    // opened it) shows on the span at once, not only when it closes.
+    const cause = s.open && v.anomaly ? verdictCause(v) : undefined;
+    if (cause) s.open!.cause = cause;
+  }
+
+  /** Recent alerts across sensors, newest first. */
+  recent(limit: number): AlertSpan[] {
+    return this.recentRing.since().slice(-limit).reverse();
+  }
+
+  private openedLate(s: SensorState, e: AlertEvent): AlertSpan {
+    return this.add(s, {
+      sensor: e.sensor,
+      start: e.openedAt ?? e.tsFirst,
+      end: null,
+      peakScore: e.peakScore ?? e.score,
+      threshold: e.threshold,
+      ...(e.peakThreshold !== undefined && { peakThreshold: e.peakThreshold }),
+      contributors: e.contributors,
+      ...((e.critical || e.type === 'escalate') && { critical: true }),
+      ...(e.cause ? { cause: e.cause } : {}),
+    });
+  }
+
+  /** A new alert span of sensor `s`: counted, kept with the sensor and in the recent list. */
+  private add(s: SensorState, span: AlertSpan): AlertSpan {
+    s.alerts++;
+    s.spans.push(span);
+    this.recentRing.push(span);
+    return span;
+  }
+}
+
+/** A span's new peak, with the threshold of the window that scored it (its multiple is read against that bar). */
+function raisePeak(span: AlertSpan, score: number, threshold: number | undefined): void {
+  span.peakScore = score;
+  span.peakThreshold = threshold;
+}
