@@ -170,6 +170,8 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   };
   const size = (r: WindowRange) => (mask ? r.count - mask.subarray(r.from, r.from + r.count).reduce((t, v) => t + v, 0) : r.count);
   const sper = o.score === 'recon-prob' ? o.samples * span * c : 0;
+  // Channels that never moved over the fitted windows: held at their training value for the model at run time.
+  const constant = constantChannels(sub(all.data, fitted, per), c);
   let scoring: Scoring;
   if (o.score === 'recon-prob') {
     scoring = {
@@ -181,12 +183,14 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
       },
     };
   } else if (o.score === 'mahalanobis') {
-    const fit = sub(all.data, fitted, per);
-    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(fit, sub(out.recon, fitted, per), size(fitted), w, c, span), c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training', constantChannels(fit, c)) };
+    const least = new Float64Array(c);
+    for (const k of constant) least[k] = 1;
+    scoring = { error: 'mahalanobis', span, residual: fitResidualModel(spanResiduals(sub(all.data, fitted, per), sub(out.recon, fitted, per), size(fitted), w, c, span), c, size(fitted) < fitted.count ? 'training (set-aside windows left out)' : 'training', least) };
   } else {
     // bce: the clipping rule travels with the card, so the runtime scores with the rule it was calibrated under.
     scoring = o.loss === 'bce' ? { error: 'bce', span, bceClip: { ...BCE_CLIP_DEFAULT } } : { error: o.loss, span };
   }
+  if (constant.length > 0) scoring.constant = constant;
   const sc = calibrationScores(all, out, w, c, scoring);
   const stats = (r: WindowRange) => errorStats(sub(sc.scores, r, 1), sub(sc.perChannel, r, c), c);
   const threshold = calibrateStatic(sub(sc.scores, calibSet, 1), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
@@ -281,19 +285,13 @@ export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount
   });
 }
 
-/**
- * 1 for each channel constant over the windows (scaled values N x W x C: a scale floored by the scaler), else 0: the
- * least residual variance fitResidualModel assumes for it.
- */
-export function constantChannels(data: Float32Array, channels: number): Float64Array {
-  const out = new Float64Array(channels).fill(1);
+/** The channels constant over the windows (scaled values N x W x C: a scale the scaler floored), by index. */
+export function constantChannels(data: Float32Array, channels: number): number[] {
+  const out: number[] = [];
   for (let c = 0; c < channels && c < data.length; c++) {
-    for (let k = c + channels; k < data.length; k += channels) {
-      if (data[k] !== data[c]) {
-        out[c] = 0;
-        break;
-      }
-    }
+    let k = c + channels;
+    while (k < data.length && data[k] === data[c]) k += channels;
+    if (k >= data.length) out.push(c);
   }
   return out;
 }

@@ -13,33 +13,49 @@ export function shareList(contributors: readonly { channel: string; share: numbe
   return contributors.map((c) => `${c.channel} ${Math.round(c.share * 100)}%`).join(', ');
 }
 
-/** One line per alert (a close, or an open still open at the end), the first `max`, then how many more. */
+/**
+ * One line per alert (a close, or an open still open at the end), the first `max`, then how many more; under each,
+ * a line per escalation (what grew, and when: the close gives only the peak, and a fault that came on top of an
+ * alert already open shows only here).
+ */
 export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
-  const alerts: AlertEvent[] = [];
+  const alerts: { e: AlertEvent; escalations: AlertEvent[] }[] = [];
   let open: AlertEvent | undefined;
+  let escalations: AlertEvent[] = [];
   for (const e of events) {
-    if (e.type === 'open') open = e;
-    else if (e.type === 'escalate') continue; // the close (or the end) gives the peak
+    if (e.type === 'open') {
+      open = e;
+      escalations = [];
+    } else if (e.type === 'escalate') escalations.push(e);
     else {
-      alerts.push(e);
+      alerts.push({ e, escalations });
       open = undefined;
+      escalations = [];
     }
   }
-  if (open) alerts.push(open);
-  const lines = alerts.slice(0, max).map((e) => {
-    const closed = e.type === 'close';
-    const from = closed && e.openedAt !== undefined ? e.openedAt : e.tsLast;
-    // A close carries the alert's peak; one still open, only its opening window's score.
-    const score = closed && e.peakScore !== undefined ? e.peakScore : e.score;
-    const bar = closed && e.peakThreshold !== undefined ? e.peakThreshold : e.threshold;
-    return [
-      `  ${shortTime(from)}`,
-      closed ? `lasted ${humanDuration(e.durationMs ?? e.tsLast - from)}` : 'still open at the end',
-      `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${bar > 0 ? ` (${timesThreshold(score, bar)})` : ''}`,
-      shareList(e.contributors),
-      e.cause ? CAUSE_TEXT[e.cause] : '',
-    ].filter(Boolean).join('  ');
-  });
+  if (open) alerts.push({ e: open, escalations });
+  const lines = alerts.slice(0, max).flatMap(({ e, escalations }) => [line(e), ...escalations.map(escalationLine)]);
   if (alerts.length > max) lines.push(`  ... and ${alerts.length - max} more (the alert column of the CSV has them all)`);
   return lines;
+}
+
+/** `    escalated 2024-03-04 13:55:10  240 (43.1x)  pressure 56%, motor_current 44%` */
+function escalationLine(e: AlertEvent): string {
+  return [`    escalated ${shortTime(e.tsLast)}`, `${formatShort(e.score)}${e.threshold > 0 ? ` (${timesThreshold(e.score, e.threshold)})` : ''}`, shareList(e.contributors), e.cause ? CAUSE_TEXT[e.cause] : ''].filter(Boolean).join('  ');
+}
+
+/** An alert's own line. */
+function line(e: AlertEvent): string {
+  const closed = e.type === 'close';
+  const from = closed && e.openedAt !== undefined ? e.openedAt : e.tsLast;
+  // A close carries the alert's peak; one still open, only its opening window's score.
+  const score = closed && e.peakScore !== undefined ? e.peakScore : e.score;
+  const bar = closed && e.peakThreshold !== undefined ? e.peakThreshold : e.threshold;
+  return [
+    `  ${shortTime(from)}`,
+    closed ? `lasted ${humanDuration(e.durationMs ?? e.tsLast - from)}` : 'still open at the end',
+    `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${bar > 0 ? ` (${timesThreshold(score, bar)})` : ''}`,
+    shareList(e.contributors),
+    e.cause ? CAUSE_TEXT[e.cause] : '',
+  ].filter(Boolean).join('  ');
 }

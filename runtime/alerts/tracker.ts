@@ -3,8 +3,10 @@
  * Closed -> open when at least `openK` of the last `openN` verdicts are anomalous, or at once on an anomalous verdict
  * at the critical multiple of its threshold (and the cooldown since the last close has passed); open -> closed after
  * `closeM` quiet verdicts in a row. An alert opened below the critical
- * multiple of its threshold escalates once, when a window of it first reaches it (an incident that grows: a probe's
- * alerts all opened as warnings at 1.0-1.6x and peaked at 14-20x, and nothing said so until they closed). Verdicts
+ * multiple of its threshold escalates when a window of it first reaches it (an incident that grows: a probe's
+ * alerts all opened as warnings at 1.0-1.6x and peaked at 14-20x, and nothing said so until they closed), and again
+ * whenever a window scores ESCALATE_FACTOR times the level the alert settled at (a fault on top of one already open: a
+ * probe's setpoint change held an alert open at 2.4x, and a leak at 43x under it went unsaid), once per surge. Verdicts
  * that repeat or precede one already seen are ignored (dedupe after a replay or a reconnect).
  */
 import { z } from 'zod';
@@ -47,6 +49,22 @@ export const ALERT_DEFAULTS: AlertPolicy = z.object(alertPolicyFields).parse({})
  */
 export const CRITICAL_MULTIPLE = 2;
 
+/**
+ * An open alert escalates again when a window scores this multiple of the alert's level (a slow average of its
+ * windows' scores, as multiples of their thresholds, in logs: LEVEL_RATE per window, from its opening's), once per
+ * surge: it may again when a window is back under the critical multiple of the level. An order of magnitude over
+ * what the alert has been is news (a second fault on top of the first); the alert's own opening transient or a slow
+ * ramp is not (the level follows it).
+ */
+export const ESCALATE_FACTOR = 10;
+/** How fast an open alert's level follows its windows (per window, on the log of their multiples). */
+const LEVEL_RATE = 0.01;
+/**
+ * Windows an alert must have been open before a surge over its level escalates it: the level's own time constant, so
+ * the first minutes of an incident (an opening at 3x that reaches 30x a few windows on) are its opening, not news.
+ */
+const LEVEL_WINDOWS = Math.round(1 / LEVEL_RATE);
+
 /** Whether a score is critical against its threshold. */
 export function isCritical(score: number, threshold: number): boolean {
   return threshold > 0 && score >= CRITICAL_MULTIPLE * threshold;
@@ -83,8 +101,12 @@ export interface AlertTrackerState {
   /** Data time of the last verdict seen (null: none yet). */
   lastTs: number | null;
   lastClosedAt: number | null;
-  /** `critical`: the open alert has had a critical window (absent in states saved before escalation). */
-  open?: { openedAt: number; quiet: number; critical?: boolean; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number; cause?: Cause } };
+  /**
+   * `critical`: the open alert has had a critical window (absent in states saved before escalation); `level`, `armed`,
+   * `windows`: its level (log multiple), whether a surge over it would escalate and the windows it has been open
+   * (absent in states saved before: its peak's, armed, established).
+   */
+  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number; cause?: Cause } };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -100,6 +122,12 @@ export class AlertTracker {
   private quiet = 0;
   /** The open alert has had a critical window (it opened critical, or escalated). */
   private critical = false;
+  /** The open alert's level: a slow average of the log of its windows' multiples of their thresholds. */
+  private level = 0;
+  /** Whether a surge over the level would escalate (not while one already did and has not subsided). */
+  private armed = true;
+  /** Windows seen since the alert opened. */
+  private windowsOpen = 0;
   private lastClosedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly policy: AlertPolicy) {
@@ -118,7 +146,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}), ...(p.cause ? { cause: p.cause } : {}) } };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}), ...(p.cause ? { cause: p.cause } : {}) } };
     }
     return state;
   }
@@ -149,6 +177,10 @@ export class AlertTracker {
       t.quiet = num(quiet, 'open.quiet');
       // A state saved before escalation: critical if its peak was (no second escalation for what was seen).
       t.critical = typeof state.open.critical === 'boolean' ? state.open.critical : isCritical(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
+      // A state saved before repeated escalation: its peak is its level.
+      t.level = state.open.level !== undefined ? num(state.open.level, 'open.level') : logMultiple(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
+      t.armed = state.open.armed !== false;
+      t.windowsOpen = state.open.windows !== undefined ? num(state.open.windows, 'open.windows') : LEVEL_WINDOWS;
       t.peak = {
         sensor,
         score: num(peak?.score, 'open.peak.score'),
@@ -184,12 +216,20 @@ export class AlertTracker {
       this.peak = kept(v);
       this.quiet = 0;
       this.critical = isCritical(v.score, v.threshold);
+      this.level = logMultiple(v.score, v.threshold);
+      this.armed = true;
+      this.windowsOpen = 0;
       return { kind: 'open', verdict: v };
     }
     if (v.score > this.peak!.score) this.peak = kept(v);
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
-    if (!this.critical && v.anomaly && isCritical(v.score, v.threshold)) {
+    const m = logMultiple(v.score, v.threshold);
+    const surge = ++this.windowsOpen >= LEVEL_WINDOWS && m >= this.level + Math.log(ESCALATE_FACTOR);
+    if (!this.armed && m < this.level + Math.log(CRITICAL_MULTIPLE)) this.armed = true;
+    this.level += LEVEL_RATE * (m - this.level);
+    if (v.anomaly && ((!this.critical && isCritical(v.score, v.threshold)) || (surge && this.armed))) {
       this.critical = true;
+      if (surge) this.armed = false;
       return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
     }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };
@@ -202,6 +242,14 @@ export class AlertTracker {
     this.hits = 0;
     return step;
   }
+}
+
+/**
+ * The log of a score as a multiple of its threshold, floored at a thousandth (a window at 0 does not drag the level to
+ * -Infinity); 0 (1x) without a positive threshold.
+ */
+function logMultiple(score: number, threshold: number): number {
+  return threshold > 0 ? Math.log(Math.max(score / threshold, 1e-3)) : 0;
 }
 
 /**

@@ -118,6 +118,11 @@ export const ScoringSchema = z.object({
     scale: z.number().positive().finite(),
     method: z.string(),
   }).refine((s) => s.limit > s.center, { message: 'expected limit > center', path: ['limit'] }).optional(),
+  /**
+   * Channels constant over the training windows (indexes into `channels`): held at their training value for the
+   * model, judged on their own deviation (runtime/scoring/constant-inputs.ts). Absent: none (older cards fed them).
+   */
+  constant: z.array(z.number().int().nonnegative()).optional(),
   /** Stuck sensors (runtime/scoring/flatline.ts): absent on older cards, which never flag them. */
   flatline: z.object({
     /** Channels that never held exactly still over a training window (indexes into `channels`). */
@@ -250,6 +255,8 @@ export function parseCard(json: unknown, where = 'model card'): ModelCard {
   const badRanges = card.ranges && rangesProblem(card.ranges, card.channels);
   if (badRanges) throw new Error(`${where}: ${badRanges}`);
   if (card.scoring.span > card.window) throw new Error(`${where}: scoring.span ${card.scoring.span} exceeds window ${card.window}`);
+  const badConstant = card.scoring.constant?.find((c) => c >= card.channels.length);
+  if (badConstant !== undefined) throw new Error(`${where}: scoring.constant names channel ${badConstant}; expected indexes below ${card.channels.length} (one per channel)`);
   if (card.scoring.error === 'recon-prob') checkReconProb(card, where);
   if (card.scoring.error === 'mahalanobis') checkResidual(card, where);
   return card;

@@ -4,7 +4,7 @@ import { alertLines } from '../../runtime/alerts/alert-lines.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
-const event = (type: 'open' | 'close', at: number, extra: Partial<AlertEvent> = {}): AlertEvent => ({
+const event = (type: 'open' | 'escalate' | 'close', at: number, extra: Partial<AlertEvent> = {}): AlertEvent => ({
   type, sensor: 's', tsFirst: T0 + at - 31_000, tsLast: T0 + at, score: type === 'open' ? 25 : 1, threshold: 10,
   contributors: [{ channel: 'flow', share: 0.9 }, { channel: 'speed', share: 0.1 }], model: { name: 'm', version: '1' }, provider: 'p', ...extra,
 });
@@ -19,6 +19,22 @@ describe('alert lines', () => {
     expect(lines).toEqual([
       '  2024-01-01 00:01  lasted 1m 50s  peak 140 (14.0x)  flow 90%, speed 10%  a stuck sensor (holding exactly still)',
       '  2024-01-01 01:00  still open at the end  opened at 25.0 (2.5x)  flow 90%, speed 10%  a roughened signal (row-to-row spread)',
+    ]);
+  });
+
+  it('lists each escalation under its alert: a fault on top of an alert already open shows there, not in the close', () => {
+    const lines = alertLines([
+      event('open', 60_000, { score: 17, contributors: [{ channel: 'setpoint', share: 0.95 }] }),
+      event('escalate', 600_000, { score: 430, contributors: [{ channel: 'pressure', share: 0.5 }, { channel: 'motor_current', share: 0.4 }], openedAt: T0 + 60_000 }),
+      event('close', 900_000, { openedAt: T0 + 60_000, durationMs: 840_000, peakScore: 430, contributors: [{ channel: 'pressure', share: 0.5 }] }),
+      event('open', 3_600_000, { score: 17, contributors: [{ channel: 'setpoint', share: 0.95 }] }),
+      event('escalate', 4_000_000, { score: 430, contributors: [{ channel: 'flow', share: 1 }], openedAt: T0 + 3_600_000 }),
+    ]);
+    expect(lines).toEqual([
+      '  2024-01-01 00:01  lasted 14m 00s  peak 430 (43.0x)  pressure 50%',
+      '    escalated 2024-01-01 00:10  430 (43.0x)  pressure 50%, motor_current 40%',
+      '  2024-01-01 01:00  still open at the end  opened at 17.0 (1.7x)  setpoint 95%',
+      '    escalated 2024-01-01 01:06:40  430 (43.0x)  flow 100%',
     ]);
   });
 

@@ -4,7 +4,7 @@
  * its payload, its state across a restart, `vigil alerts`' line and the dashboard's alert list.
  */
 import { describe, expect, it } from 'vitest';
-import { AlertTracker, checkPolicy, CRITICAL_MULTIPLE, type AlertTrackerState } from '../../runtime/alerts/tracker.ts';
+import { AlertTracker, checkPolicy, CRITICAL_MULTIPLE, ESCALATE_FACTOR, type AlertTrackerState } from '../../runtime/alerts/tracker.ts';
 import { AlertBank } from '../../runtime/alerts/alert-bank.ts';
 import { alertEventOf } from '../../runtime/alerts/raise-alerts.ts';
 import { alertPayload, AlertPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
@@ -30,6 +30,31 @@ describe('alert escalation', () => {
     // A new alert is judged afresh: this one opens critical, so no escalation.
     expect([5, 9, 0.5, 0.5].map((s, i) => t.step(verdict(20_000 + 1000 * i, s)).kind)).toEqual(['open', 'none', 'none', 'close']);
     expect(CRITICAL_MULTIPLE).toBe(2);
+  });
+
+  it('an alert open for a while escalates again on a surge an order of magnitude over its level, once per surge; its opening minutes do not', () => {
+    // A setpoint change holds an alert open at 2.4x; a leak comes on top of it at 43x (a probe: it went unsaid).
+    const t = new AlertTracker(policy);
+    const run = (scores: number[], from: number) => scores.map((s, i) => t.step(verdict(from + 1000 * i, s)).kind);
+    expect(run([2.4, 2.4], 1000)).toEqual(['open', 'none']);
+    const settled = run(Array.from({ length: 150 }, () => 2.4), 3000);
+    expect(settled.every((k) => k === 'none')).toBe(true);
+    // The surge: one escalation, not one per window while it lasts.
+    expect(run([43, 43, 43, 43], 200_000)).toEqual(['escalate', 'none', 'none', 'none']);
+    // Back near its level, then a second surge: news again.
+    expect(run([2.4, 2.4, 2.4, 43], 300_000)).toEqual(['none', 'none', 'none', 'escalate']);
+    // Under ESCALATE_FACTOR times the level: no news.
+    expect(run([2.4, 2.4, 0.95 * ESCALATE_FACTOR * 2.4], 400_000)).toEqual(['none', 'none', 'none']);
+    // A restart keeps the level, the arming and the windows seen: the same surge is not announced twice.
+    const r = new AlertTracker(policy);
+    r.step(verdict(1000, 2.4));
+    for (let i = 0; i < 150; i++) r.step(verdict(2000 + 1000 * i, 2.4));
+    expect(r.step(verdict(200_000, 43)).kind).toBe('escalate');
+    const back = AlertTracker.restore(policy, roundTrip(r.toJSON()), 's');
+    expect(back.step(verdict(201_000, 43)).kind).toBe('none');
+    // An incident's own opening (3x, then 30x a few windows on) is its opening, not a second fault.
+    const fresh = new AlertTracker(policy);
+    expect([3, 5, 30, 30].map((s, i) => fresh.step(verdict(1000 * (i + 1), s)).kind)).toEqual(['open', 'none', 'none', 'none']);
   });
 
   it('a restart does not escalate again, and a state saved before escalation existed goes by its peak', () => {

@@ -159,9 +159,12 @@ describe('vigil train: a channel constant in training (issue 17.2)', () => {
     expect(loadModel(`${dir}/m`).card.scoring.residual?.method).toMatch(/1 channel\(s\) constant in training at their scale's variance/);
     writeFileSync(`${dir}/big.csv`, withSetpoint(300, 2, 0, 200, +(6 * scaler.scale[8]).toFixed(4)));
     const big = summary(await scoreCsv({ model: `${dir}/m`, data: `${dir}/big.csv` }), C);
-    // (The dense model's reconstruction of a channel it never saw move goes the other way: about twice the step.)
-    expect(big.maxErr[8]).toBeLessThan(40);
-    expect(big.maxScore).toBeLessThan(50);
+    // The model is fed the training value of a channel it never saw move: the step does not spoil the others.
+    expect(loadModel(`${dir}/m`).card.scoring.constant).toEqual([8]);
+    for (let c = 0; c < 8; c++) expect(big.maxErr[c]).toBeLessThan(1.5 * jitter.maxErr[c] + 0.5);
+    // Judged on its own deviation against its scale: 6 scales, a term of about 36 / C.
+    expect(big.maxErr[8]).toBeLessThan(36 / C + 2);
+    expect(big.maxScore).toBeLessThan(36 / C + 6);
   }, 120_000);
 });
 
