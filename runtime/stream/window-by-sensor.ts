@@ -11,7 +11,6 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ModelCard } from '../model/card.ts';
-import type { RowLog } from '../window/row-log.ts';
 import { readingDigest, RecentReadings, SharedBudget } from '../window/recent-readings.ts';
 import { definedOnly } from '../util/options.ts';
 import { WINDOW_CONFIG_DEFAULTS as W } from '../config/window.ts';
@@ -21,9 +20,10 @@ import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
 import { clockStepped, jumpsAhead, keepLead, startOverMs, wasSetAside } from './sensor-clocks.ts';
-import type { Reading, SensorWindow, Verdict } from './types.ts';
+import type { Reading, SensorWindow } from './types.ts';
 import type { WindowTails } from './window-tails.ts';
 import { readTails, replayTails } from './sensor-tails.ts';
+import { ownedWindow, viewWindow } from './window-objects.ts';
 import { checkGapOptions, GapWatch, type GapOptions } from './data-gaps.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
@@ -258,16 +258,6 @@ function resolveOptions(opts: WindowBySensorOptions) {
   return o;
 }
 
-/** The window ending at row `seq` as its own copy (it leaves the operator and is completed in place downstream). */
-function ownedWindow(r: Reading, s: SensorState, seq: number, ts: number, incomplete: boolean, filled: boolean, scaler: ModelCard['scaler']): SensorWindow {
-  const data = new Float32Array(s.rows.width);
-  s.rows.copyWindow(seq, data, 0);
-  const win: SensorWindow = { sensor: r.sensor, tsFirst: s.tsFirst, tsLast: ts, data, seq, receivedAt: r.receivedAt, scaler };
-  if (incomplete) win.incomplete = true;
-  if (filled) win.filled = true;
-  return win;
-}
-
 /** The counter each drop reason increments. */
 const DROP_COUNTER = {
   unusable: 'unusable',
@@ -281,24 +271,3 @@ function after(t: number): number {
   const next = t + 0.001;
   return next > t ? next : t + Math.abs(t) * Number.EPSILON * 2;
 }
-
-const NO_VALUES = new Float32Array(0);
-
-/**
- * A window that is a view into its sensor's rows, with every field its Verdict will have, so the object keeps one
- * shape from here to the alert stage (inferBatches fills `data`, the scores and the provider in place).
- */
-function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq: number, receivedAt: number, incomplete: boolean, filled: boolean, scaler: ModelCard['scaler'], rows: RowLog): Verdict {
-  return {
-    sensor, tsFirst, tsLast, data: NO_VALUES, seq, receivedAt, incomplete, filled, scaler, rows,
-    score: Number.NaN,
-    perChannel: NO_VALUES,
-    provider: '',
-    threshold: Number.NaN,
-    anomaly: false,
-    rawScore: undefined,
-    ownScore: undefined,
-    cause: undefined,
-  };
-}
-
