@@ -24,7 +24,7 @@ import { cardScoring, exportScored } from './score-exported.ts';
 import { lossCurveSvg } from './plot.ts';
 import { robustRecord, robustSetAside } from './robust.ts';
 import { setAsideCsv } from './setaside-csv.ts';
-import { constantChannelNotes, trainingSeries } from './training-data.ts';
+import { constantChannelNotes, trainingSeries, unlabelledWindows } from './training-data.ts';
 import { check, resolveOptions, type TrainOptions } from './train-options.ts';
 import { trainingVersions } from './versions.ts';
 import { writeModelFiles } from './write-model.ts';
@@ -71,7 +71,7 @@ function trainingWindows(options: TrainOptions, o: ReturnType<typeof resolveOpti
   const scaler = fitScaler(o.scaler, series.data, C);
   for (const note of constantChannelNotes(series.channels, scaler.floored, scaler.scale, scaler.offset)) options.onNote?.(note);
   const scaled = applyScaler(scaler, series.data);
-  const all = slidingWindows(scaled, C, W, o.stride);
+  const all = unlabelledWindows(slidingWindows(scaled, C, W, o.stride), series, source, options.onNote);
   // Chronological hold-out: windows ending in the last fraction of rows validate; none of their rows past the
   // split were ever trained on, so validation errors look like tomorrow's data rather than yesterday's.
   const splitRow = o.validationSplit > 0 ? Math.round(rows * (1 - o.validationSplit)) : rows;

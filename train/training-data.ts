@@ -9,6 +9,8 @@ import { dropRepeatedTimestamps, selectChannels, sliceRows } from '@vigil/runtim
 import { float32RangeText, isFloat32 } from '@vigil/runtime/data/float32.ts';
 import { outOfRange, outOfRangeText, type Ranges } from '@vigil/runtime/model/ranges.ts';
 import { handleOutliers, type OutlierPolicy } from './outliers.ts';
+import { labelColumn, labelFlags } from '@vigil/runtime/data/labels.ts';
+import type { WindowSet } from '@vigil/runtime/window/sliding.ts';
 
 /** How to read it. */
 export interface TrainingDataOptions {
@@ -97,4 +99,33 @@ export function constantChannelNotes(channels: string[], floored: number[] | und
 /** A name as one shell word, quoted when it holds anything a shell would split or expand ("Volume Flow RateRMS"). */
 export function shellWord(name: string): string {
   return /^[\w.,:@%+=/-]+$/.test(name) ? name : `'${name.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The windows touching no row the series' label column marks (runtime/data/labels.ts): a fault someone labelled is
+ * left out of training, said in a note, since a model learns whatever it is trained on as normal (a probe: 1,160
+ * labelled rows trained on with only "label column set aside" said). All of them when nothing is marked.
+ */
+export function unlabelledWindows(all: WindowSet, series: Series, source: string, onNote?: (note: string) => void): WindowSet {
+  const flags = labelFlags(series);
+  const first = flags ? flags.indexOf(1) : -1;
+  if (!flags || first < 0) return all;
+  // Marked rows up to each row, so a window's rows [end - W + 1, end] are tested at once.
+  const upTo = new Int32Array(flags.length + 1);
+  for (let r = 0; r < flags.length; r++) upTo[r + 1] = upTo[r] + flags[r];
+  const per = all.window * all.channels;
+  const keep: number[] = [];
+  for (let i = 0; i < all.count; i++) {
+    const end = all.ends[i];
+    if (upTo[end + 1] - upTo[Math.max(0, end - all.window + 1)] === 0) keep.push(i);
+  }
+  const name = labelColumn(series)!.name;
+  const marked = upTo[flags.length];
+  if (keep.length === 0) {
+    throw new Error(`${source}: every training window touches a row marked in column '${name}' (${marked} of ${flags.length} rows, first at ${new Date(series.timestamps[first]).toISOString()}); expected normal rows to train on (a model learns what it is trained on as normal)`);
+  }
+  onNote?.(`${source}: ${marked} row(s) marked anomalous in column '${name}' (first at ${new Date(series.timestamps[first]).toISOString()}): the ${all.count - keep.length} window(s) touching them are left out of training (a model learns what it is trained on as normal)`);
+  const data = new Float32Array(keep.length * per);
+  keep.forEach((i, k) => data.set(all.data.subarray(i * per, (i + 1) * per), k * per));
+  return { ...all, data, count: keep.length, ends: Int32Array.from(keep, (i) => all.ends[i]) };
 }

@@ -103,6 +103,26 @@ describe('vigil train: columns, values and row order (issue 17.1, 17.3, 17.4)', 
   }, 60_000);
 });
 
+describe('vigil train: rows a label column marks', () => {
+  it('leaves the windows touching them out of training, says so, and refuses a file with nothing else', async () => {
+    const dir = tempDir();
+    // 300 rows; rows 150-169 marked (a labelled fault), the rest 0 or empty.
+    writeFileSync(`${dir}/labelled.csv`, csvWith(300, 5, { label: (r) => (r >= 150 && r < 170 ? 1 : r % 2 ? '' : 0) }));
+    writeFileSync(`${dir}/plain.csv`, csvWith(300, 5, { label: () => 0 }));
+    const notes: string[] = [];
+    const counts: number[] = [];
+    const train = (file: string) => trainModel({ data: `${dir}/${file}`, out: `${dir}/${file}.m`, arch: 'dense', window: 16, epochs: 1, seed: 3, backend: 'wasm', onNote: (n) => notes.push(n), onStart: (s) => counts.push(s.trainWindows + s.valWindows) });
+    await train('plain.csv');
+    await train('labelled.csv');
+    // A window of 16 touches a marked row when it ends in rows 150..184: 35 windows fewer (stride 1 at 300 rows).
+    expect(counts).toEqual([285, 250]);
+    expect(notes).toContainEqual(expect.stringMatching(/labelled\.csv: 20 row\(s\) marked anomalous in column 'label' \(first at .*\): the 35 window\(s\) touching them are left out of training/));
+    expect(notes.some((n) => /plain\.csv: .* marked anomalous/.test(n))).toBe(false);
+    writeFileSync(`${dir}/all.csv`, csvWith(300, 5, { label: () => 'fault' }));
+    await expect(train('all.csv')).rejects.toThrow(/every training window touches a row marked in column 'label' \(300 of 300 rows/);
+  }, 120_000);
+});
+
 describe('vigil train: a channel constant in training (issue 17.2)', () => {
   /** Pump rows plus `setpoint`, 5.0 in training; later ±jitter and a step (0.02: about half the floored scale). */
   function withSetpoint(rows: number, seed: number, jitter: number, stepAt = Infinity, step = 0.02): string {
