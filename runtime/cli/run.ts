@@ -14,7 +14,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
 import { createLogger } from '../ops/logger.ts';
-import { loadDashboard } from './dashboard.ts';
+import { checkDashboardPort, loadDashboard } from './dashboard.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
@@ -91,6 +91,7 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   }
   // The dashboard is its own package: loaded before anything starts, so a gateway without it stops at once, saying so.
   const dashboard = cfg.dashboard.port !== null ? await loadDashboard('leave dashboard.port unset (no --dashboard)') : undefined;
+  if (cfg.dashboard.port !== null) await checkDashboardPort(cfg.dashboard.port, cfg.dashboard.host);
   // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:
   // the runtime finishes starting and stops at once.
   let handle: RuntimeHandle | undefined;

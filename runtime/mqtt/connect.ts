@@ -85,7 +85,12 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   // says what to fix once the broker answers (a password rotated, a certificate renewed).
   // The first connection counts as one (a broker down at start floods the same way).
   let outage: { since: number; attempts: number; toldAt: number } | undefined = { since: Date.now(), attempts: 0, toldAt: 0 };
+  // A session taken over: another client connected with our client id (two vigils with one config, a copied gateway
+  // config). The broker drops us (Mosquitto without a reason code, on 3.1.1 and 5), again and again, soon after each
+  // connection: said as such rather than as an outage.
+  const takeover = { connectedAt: 0, shortLived: 0 };
   client.on('connect', (ack) => {
+    takeover.connectedAt = Date.now();
     backoff.connected();
     const sock = client.stream as unknown as { setNoDelay?: (v: boolean) => void };
     sock.setNoDelay?.(true);
@@ -98,9 +103,17 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     (client as unknown as { _clearReconnect?: () => void })._clearReconnect?.();
   });
   client.on('offline', () => {
+    if (takeover.connectedAt) takeover.shortLived = Date.now() - takeover.connectedAt < SHORT_LIVED_MS ? takeover.shortLived + 1 : 0;
+    takeover.connectedAt = 0;
     if (outage) return;
     outage = { since: Date.now(), attempts: 0, toldAt: 0 };
-    log?.warn({ broker: redactedUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`);
+    const clientId = client.options.clientId;
+    if (takeover.shortLived >= SHORT_LIVED_TIMES) {
+      log?.error(
+        { broker: redactedUrl(cfg.url), clientId, droppedSoonAfterConnecting: takeover.shortLived },
+        `${name} dropped the connection ${takeover.shortLived} times in a row within ${SHORT_LIVED_MS / 1000} s of connecting: another client may be taking our session with client id ${clientId} (two vigils with one config, or a copied gateway config): each drops the other and readings are lost; give each its own broker.clientId (and state.file). Reconnecting with backoff`,
+      );
+    } else log?.warn({ broker: redactedUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`);
   });
   client.on('error', (err) => {
     const now = Date.now();
@@ -115,6 +128,10 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   });
   return client;
 }
+
+/** A connection the broker drops this soon (ms) after it was made, SHORT_LIVED_TIMES times in a row, looks taken over. */
+const SHORT_LIVED_MS = 10_000;
+const SHORT_LIVED_TIMES = 3;
 
 /** While the broker is away, its errors are logged at most this often (ms). */
 const OUTAGE_LOG_MS = 30_000;

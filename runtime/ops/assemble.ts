@@ -17,6 +17,7 @@ import type { RuntimeDeps } from './handle.ts';
 import { createEvents, type RuntimeEvents } from './events.ts';
 import { openFlow, type Flow } from './flow.ts';
 import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
+import { lockStateFile, type StateLock } from './state-lock.ts';
 import { healthOf } from './health.ts';
 import type { Part } from './lifecycle.ts';
 import { createLogger, type VigilLogger } from './logger.ts';
@@ -85,6 +86,18 @@ function brokerPart(config: RunConfig['broker'], log: VigilLogger, events: Runti
   };
 }
 
+/** One vigil per state file (state-lock.ts), taken before the broker; none without a state file. */
+function stateLockPart(file: string | null, log: VigilLogger): Part {
+  let lock: StateLock | undefined;
+  return {
+    name: 'state lock',
+    start() {
+      if (file) lock = lockStateFile(file, log);
+    },
+    stop: () => lock?.release(),
+  };
+}
+
 /** /metrics and /health, when `metrics.port` is set. */
 function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>): Part {
   return {
@@ -130,6 +143,9 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state', 'fleet'), ref(), log, edge)) },
     serving.adaptation,
     flow.decoder,
+    stateLockPart(config.state.file, log),
+    // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
+    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops),
     brokerPart(config.broker, log, events, client),
     {
       name: 'sinks',
@@ -139,7 +155,6 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
         await sinks.peek()?.close();
       },
     },
-    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops),
     // Saves periodically from here on, and a last time once intake has drained (before the broker goes).
     { name: 'state', start: () => thresholds.get().start(), stop: () => thresholds.get().stop() },
     flow.intake,

@@ -1,0 +1,87 @@
+/**
+ * One vigil per state file (a probe: two instances of one config took each other's broker session 11 times in 25 s,
+ * lost readings and overwrote each other's state): the second start is refused before it reaches the broker, a lock
+ * left by a process that is gone is taken over, and a session the broker keeps giving to a twin is said as such.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lockStateFile } from '../../runtime/ops/state-lock.ts';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { BrokerSchema } from '../../runtime/config/schema.ts';
+import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
+import { freePort } from '@vigil/fixtures/ports.ts';
+import { capturingLogger, recordedModel, silent, testConfig, uniquePrefix } from './harness.ts';
+
+const MOSQUITTO = 'mqtt://127.0.0.1:1883';
+
+describe('the state file lock', () => {
+  it('refuses a second holder while the first runs, is released on stop, and a stale one is taken over', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-lock-'));
+    const state = join(dir, 'sub', 'state.json');
+    const lock = lockStateFile(state);
+    expect(lock.file).toBe(join(dir, 'sub', 'state.json-lock'));
+    expect(readFileSync(lock.file, 'utf8').trim()).toBe(String(process.pid));
+    // Another running process holds it: refused, naming the pid.
+    writeFileSync(lock.file, `${process.ppid}\n`);
+    expect(() => lockStateFile(state)).toThrow(new RegExp(`state.file .*state\\.json is in use by another vigil \\(pid ${process.ppid}, lock .*state\\.json-lock\\).*own state\\.file and broker\\.clientId`));
+    // Held by a runtime of this process that has not stopped: refused too.
+    writeFileSync(lock.file, `${process.pid}\n`);
+    expect(() => lockStateFile(state)).toThrow(/is in use by another vigil/);
+    // Released on stop; a release never removes another process's lock.
+    writeFileSync(lock.file, `${process.ppid}\n`);
+    lock.release();
+    expect(existsSync(lock.file)).toBe(true);
+    writeFileSync(lock.file, `${process.pid}\n`);
+    const second = lockStateFile(join(dir, 'other.json'));
+    second.release();
+    second.release();
+    expect(existsSync(second.file)).toBe(false);
+    // (the first lock was released above while another pid held the file: it stays that pid's.)
+    expect(readFileSync(lock.file, 'utf8').trim()).toBe(String(process.pid));
+    // A process that is gone (a kill -9): its lock is taken over, said.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(lock.file, `${gone}\n`);
+    const { lines, logger } = capturingLogger('warn');
+    const again = lockStateFile(state, logger);
+    expect(readFileSync(again.file, 'utf8').trim()).toBe(String(process.pid));
+    expect(lines).toMatchObject([{ pid: Number(gone), msg: expect.stringContaining('left by a process that is gone') }]);
+    again.release();
+  });
+
+  it('a second runtime on the same state file stops before connecting to the broker; the first is untouched', async () => {
+    const cfg = testConfig(MOSQUITTO, uniquePrefix('lock'), recordedModel());
+    const first = await startRuntime(cfg, { logger: silent });
+    try {
+      // Its broker is a port nobody listens on: a start that got that far would fail on the connect timeout instead.
+      const twin = { ...cfg, broker: { ...cfg.broker, url: `mqtt://127.0.0.1:${await freePort()}` }, metrics: { ...cfg.metrics, port: 0 } };
+      await expect(startRuntime(twin, { logger: silent })).rejects.toThrow(/is in use by another vigil \(pid \d+/);
+      expect(first.health()).toMatchObject({ broker: { connected: true } });
+    } finally {
+      await first.stop();
+    }
+    // Stopped: the next start takes it.
+    const next = await startRuntime(cfg, { logger: silent });
+    await next.stop();
+  });
+
+  it('a broker that keeps giving our session to a client with the same id is said as a takeover, not an outage', async () => {
+    // Mosquitto drops the older of two clients with one id without a reason code; they reconnect and drop each other.
+    const clientId = `vigil-twin-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const cfg = BrokerSchema.parse({ url: MOSQUITTO, clientId, reconnect: { minMs: 50, maxMs: 100 } });
+    const { lines, logger } = capturingLogger('warn');
+    const a = connectBroker(cfg, logger);
+    await waitConnected(a, 5000);
+    const b = connectBroker(cfg, silent);
+    try {
+      for (let i = 0; i < 250 && !lines.some((l) => l.level === 50); i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await Promise.all([a, b].map((c) => new Promise<void>((r) => c.end(true, {}, () => r()))));
+    }
+    expect(lines.find((l) => l.level === 50)).toMatchObject({ clientId, droppedSoonAfterConnecting: 3, msg: expect.stringMatching(/broker dropped the connection 3 times in a row within 10 s of connecting: another client may be taking our session with client id .* give each its own broker\.clientId/) });
+    // Before that, the first drops read as the outage they look like.
+    expect(lines[0]).toMatchObject({ level: 40, msg: 'broker unreachable; reconnecting with backoff' });
+  });
+});
