@@ -39,11 +39,14 @@ export function loadModel(model: string): LoadedModel {
   }
   const card = parseCard(json, `model card ${cardPath}`);
   const onnxPath = join(dirname(cardPath), card.onnx.file);
-  if (!existsSync(onnxPath)) throw new Error(`model file not found: ${onnxPath} (named by ${cardPath} onnx.file)`);
-  const onnx = new Uint8Array(readFileSync(onnxPath));
-  const sum = sha256(onnx);
-  if (sum !== card.onnx.sha256) {
-    throw new Error(`model file ${onnxPath} has sha256 ${sum}; expected ${card.onnx.sha256} from its card (file replaced or corrupt?)`);
-  }
-  return { card, onnx, cardPath, onnxPath };
+  // A pair renamed together (trained as pumpv2, copied over pump.json and pump.onnx: a probe's hot reload was refused
+  // for the file name the card kept): NAME.onnx beside the card serves when it is the file the card's sha256 names.
+  const beside = cardPath.replace(/\.json$/, '.onnx');
+  const read = (path: string) => (existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined);
+  const named = read(onnxPath);
+  if (named && sha256(named) === card.onnx.sha256) return { card, onnx: named, cardPath, onnxPath };
+  const renamed = beside !== onnxPath ? read(beside) : undefined;
+  if (renamed && sha256(renamed) === card.onnx.sha256) return { card, onnx: renamed, cardPath, onnxPath: beside };
+  if (!named) throw new Error(`model file not found: ${onnxPath} (named by ${cardPath} onnx.file${beside !== onnxPath ? `; ${beside} ${renamed ? 'is another model (its sha256 differs from the card\'s)' : 'is not there either'}` : ''})`);
+  throw new Error(`model file ${onnxPath} has sha256 ${sha256(named)}; expected ${card.onnx.sha256} from its card (file replaced or corrupt?)`);
 }

@@ -57,6 +57,8 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     pendingWindows: counters.pending,
     ...(refusedSubs > 0 ? { subscriptionsRefused: refusedSubs } : {}),
     ...(stateSaveError ? { stateNotSaved: stateSaveError } : {}),
+    // The files on disk are not what serves (status unchanged: a restart would load the same files and fail to start).
+    ...(edge.reloadRefused ? { modelReloadRefused: { reason: edge.reloadRefused.reason, agoMs: Date.now() - edge.reloadRefused.at } } : {}),
     alertsOpen: edge.alertsOpen,
     alertsWaiting: s.sinks?.waiting() ?? 0,
     pipelineRestarts: flow.pipelineRestarts(),

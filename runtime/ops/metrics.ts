@@ -31,6 +31,8 @@ export interface EdgeCounters {
   webhookFailures: number;
   reloads: number;
   reloadFailures: number;
+  /** The last hot reload refused, until one succeeds (null: none): what /health reports. */
+  reloadRefused: { reason: string; at: number } | null;
   statePersists: number;
   statePersistFailures: number;
   /** Gauge: the last state save failed (a read-only or full state folder): the error, until a save succeeds (null: none). */
@@ -65,6 +67,7 @@ export function createEdgeCounters(): EdgeCounters {
     webhookFailures: 0,
     reloads: 0,
     reloadFailures: 0,
+    reloadRefused: null,
     statePersists: 0,
     statePersistFailures: 0,
     stateSaveError: null,

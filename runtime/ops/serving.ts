@@ -60,6 +60,7 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
     events.reloads.next(o);
     if (o.kind === 'swapped') {
       edge.reloads++;
+      edge.reloadRefused = null;
       provider = o.provider;
       metrics.setProvider(o.provider, o.to.name, o.to.version);
       deps.thresholds().modelChanged(o.to);
@@ -68,6 +69,7 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       log.info({ from: id(o.from), to: id(o.to), provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
     } else if (o.kind === 'refused') {
       edge.reloadFailures++;
+      edge.reloadRefused = { reason: o.reason, at: Date.now() };
       const cur = current().current.card;
       log.error({ reason: o.reason, serving: `${cur.name}@${cur.version}` }, `model reload refused; still serving ${cur.name}@${cur.version}`);
     }

@@ -108,6 +108,8 @@ describe('hot reload with bad model files', () => {
       const refusalLogs = logs.filter((l) => l.includes('model reload refused'));
       expect(refusalLogs.length).toBeGreaterThanOrEqual(cases.length);
       for (const l of refusalLogs) expect(JSON.parse(l)).toMatchObject({ level: 50, serving: 'pump@0.0.1' });
+      // /health says the files on disk are not what serves (a probe: only a counter did).
+      expect(handle.health()).toMatchObject({ status: 'ok', modelReloadRefused: { reason: expect.stringMatching(/restart to change the input shape/), agoMs: expect.any(Number) } });
 
       // A good new version goes live, and nothing was lost in between.
       const swapped = firstValueFrom(handle.reloads.pipe(filter((o) => o.kind === 'swapped'), timeout(15_000)));
@@ -119,6 +121,14 @@ describe('hot reload with bad model files', () => {
       await waitFor(() => verdicts === before + 3, 'verdicts from the new model', 10_000);
       expect(handle.card().version).toBe('0.0.2');
       expect(verdicts).toBe(1 + 3 * cases.length + 3);
+      expect(handle.health().modelReloadRefused).toBeUndefined();
+      // A pair trained under another name and copied over these names (its card names pumpv2.onnx): served, since
+      // pump.onnx beside the card is the file its sha256 names (a probe: refused, "model file not found").
+      const renamed = writeTinyModel(join(dir, 'renamed'), { name: 'pumpv2', window: 4, channels: ['a', 'b'], threshold: 100 });
+      const swappedAgain = firstValueFrom(handle.reloads.pipe(filter((o) => o.kind === 'swapped'), timeout(15_000)));
+      copyFileSync(`${renamed}.onnx`, `${model}.onnx`);
+      copyFileSync(`${renamed}.json`, `${model}.json`);
+      expect(await swappedAgain).toMatchObject({ kind: 'swapped', to: { name: 'pumpv2' } });
       expect(handle.counters.droppedInferenceError + handle.counters.inferenceErrors).toBe(0);
       console.log(`hot reload refusals:\n  ${reasons.join('\n  ')}`);
     } finally {
