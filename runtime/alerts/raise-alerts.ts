@@ -51,7 +51,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     score: v.score,
     threshold: v.threshold,
     contributors: topContributors(explain.perChannel, card.channels, topK),
-    model: { name: card.name, version: card.version },
+    model: { name: card.name, version: card.version, ...(card.onnx?.sha256 ? { weights: card.onnx.sha256.slice(0, 12) } : {}) },
     provider: v.provider,
     receivedAt: v.receivedAt,
   };

@@ -15,7 +15,12 @@ import { isCritical } from '../alerts/tracker.ts';
 /** The version tag every alert message carries. */
 export const ALERT_SCHEMA = 'vigil-alert/1';
 
-const modelRef = z.object({ name: z.string(), version: z.string() });
+/**
+ * The model behind an event: name and version, and on alerts `weights`, the first 12 hex digits of its ONNX file's
+ * sha256 (a model retrained or hot-reloaded under the same name and version gives other alerts: a probe could not tell
+ * them apart). Absent on events of older producers.
+ */
+const modelRef = z.object({ name: z.string(), version: z.string(), weights: z.string().optional() });
 
 /**
  * The alert JSON of an anomaly episode's `open` or `close`: what the runtime publishes and posts, and what a
@@ -187,7 +192,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
     score: round(e.score),
     threshold: round(e.threshold),
     topChannels: e.contributors.slice(0, topChannels).map((c) => ({ channel: c.channel, share: round(c.share, 4) })),
-    model: { name: e.model.name, version: e.model.version },
+    model: { name: e.model.name, version: e.model.version, ...(e.model.weights ? { weights: e.model.weights } : {}) },
     provider: e.provider,
     severity: alertSeverity(e),
   };

@@ -28,7 +28,7 @@ export function alertProperties(p: AlertMessagePayload, messageExpirySec: number
     contentType: 'application/json',
     payloadFormatIndicator: true,
     ...(messageExpirySec > 0 ? { messageExpiryInterval: messageExpirySec } : {}),
-    userProperties: { model: p.model.name, version: p.model.version, severity: p.severity },
+    userProperties: { model: p.model.name, version: p.model.version, ...(p.model.weights ? { weights: p.model.weights } : {}), severity: p.severity },
   };
 }
 

@@ -118,7 +118,8 @@ export interface AlertEvent {
   threshold: number;
   /** Channels ranked by share of the error. */
   contributors: { channel: string; share: number }[];
-  model: { name: string; version: string };
+  /** `weights`: the first 12 hex digits of the model's ONNX sha256 (tells apart models of one name and version). */
+  model: { name: string; version: string; weights?: string };
   provider: string;
   /**
    * True when the window that explains the event (the opening one; on close the worst one) scored by the residual

@@ -89,7 +89,8 @@ describe('vigil run over MQTT 5 (Mosquitto)', () => {
         // Mosquitto forwards the time left of the 600 s.
         expect(props.messageExpiryInterval).toBeGreaterThan(590);
         expect(props.messageExpiryInterval).toBeLessThanOrEqual(600);
-        expect(props.userProperties).toEqual({ model: 'daily', version: alert.model.version, severity: alert.severity });
+        expect(props.userProperties).toEqual({ model: 'daily', version: alert.model.version, weights: alert.model.weights, severity: alert.severity });
+        expect(alert.model.weights).toMatch(/^[0-9a-f]{12}$/);
         expect(['warning', 'critical']).toContain(alert.severity);
       }
     } finally {

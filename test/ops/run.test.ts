@@ -81,7 +81,7 @@ for (const broker of ['aedes', 'mosquitto', 'mosquitto-mqtt5'] as const) {
         expect(open.alert.threshold).toBe(Number(level.toPrecision(6))); // the payload's 6 significant digits
         expect(open.alert.score).toBeGreaterThan(level);
         expect(open.alert.topChannels).toEqual([{ channel: 'value', share: 1 }]);
-        expect(open.alert.model).toEqual({ name: card.name, version: card.version });
+        expect(open.alert.model).toEqual({ name: card.name, version: card.version, weights: card.onnx.sha256.slice(0, 12) });
         expect(open.alert.provider).toBe('ort-node/cpu');
         expect(open.alert.windowEnd).toBe(new Date(rec.ts[spike]).toISOString());
         const close = await closed;
