@@ -46,6 +46,23 @@ describe('historian exports', () => {
     expect(parseCsv(`t,a,b\n${rows(4, (r) => String(r))}`).timestamps[3]).toBe(3000);
   });
 
+  it('refuses a time column that is not first, and a first column of channel values read as 1970 (a probe: the hints led to a model trained on 1970 seconds)', () => {
+    const iso = (r: number) => new Date(Date.UTC(2024, 2, 1) + r * 10_000).toISOString();
+    // Time last: said at the header, not as a channel that "is not a number" with a hint to --ignore it.
+    expect(() => parseCsv(`flow,pressure,timestamp\n${Array.from({ length: 4 }, (_, r) => `${45 + r}.2,3.1,${iso(r)}`).join('\n')}\n`, { file: 'f.csv' })).toThrow(
+      /f\.csv:1: column 3 'timestamp' looks like the time column, but the first column is 'flow'; expected the timestamp as the first column/,
+    );
+    // A pandas index before it: said as one.
+    expect(() => parseCsv(`,timestamp,flow\n${Array.from({ length: 4 }, (_, r) => `${r},${iso(r)},1`).join('\n')}\n`, { file: 'f.csv' })).toThrow(/column 2 'timestamp' looks like the time column, but the first column has no name \(a row index/);
+    // No time column at all: the first channel's values are 1970.
+    expect(() => parseCsv(`flow,pressure\n${Array.from({ length: 4 }, (_, r) => `${45 + r}.233,3.1`).join('\n')}\n`, { file: 'f.csv' })).toThrow(
+      /f\.csv:2: the first column 'flow' is read as the timestamp, but '45\.233' is 1970-01-01T00:00:45\.233Z as epoch time, and every row is before 2000/,
+    );
+    // A channel called runtime after a time column, and a first column named as a time counting seconds: read as ever.
+    expect(parseCsv(`timestamp,runtime,flow\n${Array.from({ length: 4 }, (_, r) => `${iso(r)},${r},1`).join('\n')}\n`).channels).toEqual(['runtime', 'flow']);
+    expect(parseCsv(`time_s,flow\n${Array.from({ length: 4 }, (_, r) => `${r},1`).join('\n')}\n`).timestamps[3]).toBe(3000);
+  });
+
   it('says when the time goes back an hour once: local time across a daylight-saving change (sorting would splice the hour)', () => {
     const local = (r: number) => {
       const t = Date.UTC(2024, 9, 27, 1, 30) + r * 600_000; // 01:30, every 10 min; the clock goes back at 03:00
