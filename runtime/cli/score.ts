@@ -10,7 +10,8 @@ import { once } from 'node:events';
 import { Command } from 'commander';
 import { readCsv, type FillPolicy } from '../data/csv.ts';
 import { csvField } from '../data/csv-records.ts';
-import { timestampGaps, gapsNote, span } from '../data/sampling.ts';
+import { medianStepMs, timestampGaps, gapsNote, span } from '../data/sampling.ts';
+import { IRREGULAR_RATIO } from '../window/pace.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
@@ -106,6 +107,14 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
         ? `a window restarts after a gap over ${o.gapResetMs} ms (--gap-reset)`
         : `a window restarts after a gap over ${span(resetMs)}, a whole window of rows ${span(intervalMs)} apart (${o.readingIntervalMs !== undefined ? 'window.readingIntervalMs' : "the card's interval"}, or the rows' own pace where slower; --gap-reset never: windows span gaps)`;
     o.onNote?.(gapsNote(o.data, gaps, what));
+  }
+  // Rows at another pace than the model's training interval: windows hold another span of time than it learnt from,
+  // and its spread check another motion per row (a probe: 60 s rows through a 10 s model, 5 of 8 alerts false, unsaid).
+  // vigil run says the same of a live sensor (runtime/ops/drops.ts).
+  const step = medianStepMs(series.timestamps);
+  const trained = card.data?.intervalMs;
+  if (step && trained && (step > IRREGULAR_RATIO * trained || step * IRREGULAR_RATIO < trained)) {
+    o.onNote?.(`${o.data}: rows every ${span(step)}, against the model's training interval of ${span(trained)}: a window holds ${(step / trained).toFixed(step > trained ? 0 : 2)}x the time the model learnt from, so expect false alerts (resample to ${span(trained)}, or train on data at this rate)`);
   }
   // Without a config (a library call), the defaults of vigil score's flags (--batch: the schema's batch.maxBatch).
   const batch = o.batch ?? (flagOrDefault({}, 'batch') as number);
