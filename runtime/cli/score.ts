@@ -262,7 +262,8 @@ Example:
     const lines = [
       res.providerReport,
       `threshold: ${JSON.stringify(thresholdOf(o.threshold) ?? card.threshold.default)} (starts at ${formatNumber(res.thresholds[0])})`,
-      `rows: ${rows}, windows scored: ${c.scored}, anomalous windows: ${c.anomalies}, alerts: ${c.alertsOpened}`,
+      // The lines below print times in UTC, whatever zone the file wrote (a probe read 05:33:20 for its 07:33:20+02:00).
+      `rows: ${rows}, windows scored: ${c.scored}, anomalous windows: ${c.anomalies}, alerts: ${c.alertsOpened}${res.events.length ? ' (times in UTC)' : ''}`,
       ...alertLines(res.events),
     ];
     // Nothing scored says why: the first window needs a whole window of rows.

@@ -59,6 +59,9 @@ async function score(args: string[]): Promise<string[][]> {
     process.stdout.write = write;
   }
   expect(log.join('')).toMatch(/time: \d+\.\d\d s/);
+  // The alert lines' times are UTC, said once (a probe read them as its own zone's).
+  const summary = log.join('').match(/alerts: (\d+)(.*)/);
+  expect(summary?.[2]).toBe(summary?.[1] === '0' ? '' : ' (times in UTC)');
   return readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
 }
 
