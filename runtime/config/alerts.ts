@@ -57,7 +57,7 @@ export const AlertsSchema = z
       .object({
         enabled: z.boolean().default(true),
         factor: z.number({ error: 'expected a multiple of the usual interval (a number >= 2)' }).min(2, 'expected a multiple of the usual interval (a number >= 2)').default(10),
-        minMs: ms('least quiet time before a sensor is silent').min(1000, 'expected the least quiet time before a sensor is silent in milliseconds (at least 1000)').default(60_000),
+        minMs: ms('least quiet time before a sensor is silent').min(1000, 'expected at least 1000 ms (least quiet time before a sensor is silent)').default(60_000),
         checkMs: ms('how often sensors are checked').min(10, 'expected how often sensors are checked in milliseconds (at least 10)').default(5000),
       })
       .strict()

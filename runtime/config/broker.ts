@@ -5,7 +5,7 @@ import { ms, path } from './fields.ts';
 /** Broker connection. */
 export const BrokerSchema = z
   .object({
-    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected a broker URL: mqtt://, mqtts://, ws:// or wss://host[:port]'),
+    url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'expected a broker URL: mqtt://, mqtts://, ws:// or wss://host[:port] (tcp:// and ssl://, as mqtt.js reads them, are mqtt:// and mqtts://)'),
     protocolVersion: z.union([z.literal(4), z.literal(5)], { error: 'expected 4 (MQTT 3.1.1) or 5 (MQTT 5)' }).default(4),
     /** Default: `vigil-` and a random suffix (a persistent session needs a stable id: set one). */
     clientId: z.string().min(1).max(128).optional(),

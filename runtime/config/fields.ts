@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** A duration in milliseconds; the message says what it is. */
-export const ms = (what: string) => z.number({ error: `expected ${what} in milliseconds (a number >= 0)` }).nonnegative();
+export const ms = (what: string) => z.number({ error: `expected milliseconds, a number >= 0 or a duration like 500ms, 30s, 10m (${what})` }).nonnegative();
 /** A TCP port (0: any free port). */
 export const port = z.number().int().min(0).max(65535);
 /** A file path. */

@@ -8,6 +8,7 @@ import { ZodError } from 'zod';
 import { describeIssues } from '../model/card.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from './schema.ts';
 import { applyFlags, setAt, type FlagValues } from './flags.ts';
+import { durationMs } from '../util/duration.ts';
 
 /** Overrides from the command line: flag values by their name in the flag table (runtime/config/flags.ts). */
 export type ConfigOverrides = FlagValues;
@@ -53,8 +54,19 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/**
+ * A raw config with every `...Ms` key written as a duration (`60s`, `500ms`, `10m`, `2h`, `1d`) turned into its
+ * milliseconds, as the command-line flags take them (a probe's `minMs: "60s"` was refused). A bare number stays ms.
+ */
+function durationsAsMs(raw: unknown): unknown {
+  if (Array.isArray(raw)) return raw.map(durationsAsMs);
+  if (typeof raw !== 'object' || raw === null) return raw;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, k.endsWith('Ms') && typeof v === 'string' ? (durationMs(v) ?? v) : durationsAsMs(v)]));
+}
+
 /** Validate a raw config; throws one error listing every bad key and what it expects. */
-export function parseConfig(raw: unknown, where = 'config'): RunConfig {
+export function parseConfig(input: unknown, where = 'config'): RunConfig {
+  const raw = durationsAsMs(input);
   const res = RunConfigSchema.safeParse(raw);
   if (res.success) return res.data;
   // zod does not keep the input on issues, so look the value up: "expected string, received undefined" says

@@ -4,6 +4,7 @@
  * `expected <what>; got '<text>'`.
  */
 import { InvalidArgumentError } from 'commander';
+import { durationMs } from './duration.ts';
 
 /** A finite number (any sign); blank text is refused rather than read as 0. */
 export function parseNumber(v: string): number {
@@ -26,8 +27,6 @@ export function parseCount(v: string): number {
   return n;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /**
  * A parser of durations like `500ms`, `30s`, `10m`, `2h`, `1d` -> ms. A bare number is in `bare` units (a
  * simulator's interval is seconds, an evaluation tolerance milliseconds: each command keeps the unit it documents);
@@ -36,8 +35,7 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, 
 export function durationParser(bare: 'ms' | 's', { zero = false } = {}): (v: string) => number {
   const unit = bare === 's' ? 'seconds' : 'milliseconds';
   return (v) => {
-    const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|min|m|h|d)?\s*$/.exec(v);
-    const n = m ? Number(m[1]) * UNITS[m[2] ?? bare] : NaN;
+    const n = durationMs(v, bare) ?? NaN;
     if (!(n > 0 || (zero && n === 0))) throw new InvalidArgumentError(`expected a duration like 500ms, 30s, 10m, 2h or 1d (a bare number is ${unit}${zero ? '; 0 = none' : ''}); got '${v}'`);
     return n;
   };

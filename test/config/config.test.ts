@@ -66,6 +66,13 @@ describe('run config', () => {
     expect(loadConfig(file('ok.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nalerts: { topic: "site-1/alerts/{sensor}" }\ndeadLetter: { topic: null }\n'), {}, {}).alerts.topic).toBe('site-1/alerts/{sensor}');
     expect(() => loadConfig(undefined, {}, {})).toThrow(/give --model, --broker and --topic/);
     expect(() => loadConfig(file('c.yaml', 'model: [1'), {}, {})).toThrow(/not valid YAML/);
+    // Durations for ...Ms keys, as the flags take them (a probe's minMs: "60s" was refused); a bad one says what fits.
+    const timed = loadConfig(file('d.yaml', 'model: m\nbroker: { url: "tcp://h:1883", connectTimeoutMs: 2.5s }\nsource: { topics: ["t/{sensor}"] }\nalerts: { silent: { minMs: 10m } }\nstate: { intervalMs: 500ms }\n'), {}, {});
+    expect([timed.broker.connectTimeoutMs, timed.alerts.silent.minMs, timed.state.intervalMs]).toEqual([2500, 600_000, 500]);
+    expect(() => loadConfig(file('e.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nalerts: { silent: { minMs: soon } }\n'), {}, {})).toThrow(
+      /alerts\.silent\.minMs: expected milliseconds, a number >= 0 or a duration like 500ms, 30s, 10m \(least quiet time before a sensor is silent\)/,
+    );
+    expect(() => loadConfig(file('f.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nalerts: { silent: { minMs: 500ms } }\n'), {}, {})).toThrow(/alerts\.silent\.minMs: expected at least 1000 ms \(least quiet time/);
     expect(() => loadConfig(join(dir, 'missing.yaml'), {}, {})).toThrow(/config file not found/);
   });
 
