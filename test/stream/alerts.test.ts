@@ -80,7 +80,7 @@ describe('raiseAlerts', () => {
         d: verdict(4000, 0.4, false),
         e: verdict(5000, 0.3, false),
       });
-      const model = { name: 'pump', version: '0.0.1' };
+      const model = { name: 'pump', version: '0.0.1', weights: card.onnx.sha256.slice(0, 12) };
       expectObservable(src.pipe(raiseAlerts({ card, closeM: 2, counters }))).toBe('-b--e|', {
         b: { type: 'open', sensor: 's', tsFirst: 1000, tsLast: 2000, receivedAt: 2000, score: 3, threshold: 1, provider: 'ort-node/cpu', model,
           contributors: [{ channel: 'vibration', share: 0.6 }, { channel: 'temp', share: 0.3 }, { channel: 'current', share: 0.1 }] },
