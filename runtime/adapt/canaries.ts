@@ -63,6 +63,8 @@ export class Canaries {
 
   /** Keep the closed alerts of a file (each cut to `canaryWindows`); open ones there are not kept. */
   restore(canaries: StoredCanary[]): void {
+    // Canaries turned off since the save (canaryAlerts 0): none kept, and the reservoir's windows restored without them.
+    if (this.cfg.canaryAlerts === 0) return;
     for (const c of canaries.filter((c) => c.to !== null)) this.keep({ ...c, windows: c.windows.slice(0, this.cfg.canaryWindows) });
   }
 

@@ -150,6 +150,11 @@ describe('reservoir', () => {
     expect(back.snapshot().canaries).toEqual(r.snapshot().canaries);
     expect(back.freshCount).toBe(r.freshCount);
     expect(back.driftReference()).toEqual({ version: '3', mean: 1.25, std: 0.5, count: 400 });
+    // Canaries turned off since the save: the windows come back without them (it threw, and the store started empty).
+    expect(r.snapshot().canaries.length).toBeGreaterThan(0);
+    const noCanaries = new Reservoir(model, cfg({ canaryAlerts: 0 }), readReservoir(path));
+    expect(noCanaries.snapshot().windows).toEqual(r.snapshot().windows);
+    expect(noCanaries.snapshot().canaries).toEqual([]);
     // s2's guard band survived the restart: its windows before 109 s stay out.
     feed(back, 's2', [0.1, 0.1], 100);
     expect(back.counts.guard).toBe(2);
