@@ -116,7 +116,11 @@ function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLi
   if (opts.channels) {
     const byName = new Map(cols.map((c) => [c.n, c]));
     const missing = opts.channels.filter((n) => !byName.has(n));
-    if (missing.length) throw new CsvError(`${file}: no column(s) ${missing.join(', ')}; expected ${opts.channels.join(', ')}, found ${colNames.join(', ')}`, file, headerLine);
+    if (missing.length) {
+      // Names are matched exactly, as live readings' keys are: say so when only the case differs (a probe).
+      const byCase = missing.every((n) => colNames.some((c) => c.toLowerCase() === n.toLowerCase()));
+      throw new CsvError(`${file}: no column(s) ${missing.join(', ')}; expected ${opts.channels.join(', ')}, found ${colNames.join(', ')}${byCase ? ' (the names differ only in case, and channel names are matched exactly: rename the columns to the model\'s)' : ''}`, file, headerLine);
+    }
     channelCols = opts.channels.map((n) => byName.get(n)!);
   }
   // Said whether or not channels were named (vigil score names the card's): the README promises the note.

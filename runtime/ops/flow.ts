@@ -216,6 +216,12 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       for (const [a, b] of sharedIdTemplates(templates)) {
         log.warn({ topics: [a.template, b.template], sensorId: a.idKey }, `source.topics '${a.template}' and '${b.template}' name their sensors alike (${a.idKey}): topics that differ only in their fixed levels are one sensor; if they are different devices, give them different names, or run one vigil per layout`);
       }
+      // A {channel} topic carries one value per message, which only the number codec reads: under another codec only a
+      // message whose content type chooses `number` is read, the rest are dead-lettered (a probe: all of them, unsaid).
+      const kind = config.source.codec.kind;
+      for (const t of config.source.topics.filter((t) => t.includes('{channel}') && kind !== 'number')) {
+        log.warn({ topic: t, codec: kind }, `source.topics '${t}' names {channel} (one value per message), but source.codec.kind is ${kind}: its messages are read only when their MQTT 5 content type is text/plain${config.source.codec.byContentType === false ? ' (and source.codec.byContentType is off: none is)' : ''}; the rest go to the dead letters. Run one vigil with codec number for such topics`);
+      }
       const ref = deps.ref();
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log);
       const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);

@@ -90,6 +90,9 @@ describe('parseCsv: label columns (issue 17.3)', () => {
     expect(t.channels).toEqual(['a']);
     expect(Object.keys(t.extra ?? {})).not.toContain('fault');
     expect(() => parseCsv(text, { ignore: ['c'], file: 'f.csv' })).toThrow(/f\.csv: --ignore names no column c; found a, Anomaly/);
+    // A model's channels asked of a file whose names differ only in case: said (a probe).
+    expect(() => parseCsv(text, { channels: ['A', 'b'], file: 'f.csv' })).toThrow(/no column\(s\) A; expected A, b, found a, Anomaly, b, .*\(the names differ only in case, and channel names are matched exactly/);
+    expect(() => parseCsv(text, { channels: ['z'], file: 'f.csv' })).not.toThrow(/differ only in case/);
   });
 });
 
