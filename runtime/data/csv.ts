@@ -6,13 +6,13 @@
  * (and inside a model card's physical ranges when given), and rows can be required in increasing time order (or sorted).
  */
 import { readFileSync } from 'node:fs';
-import { float32RangeText, isFloat32 } from './float32.ts';
 import { parseTimestamp } from './timestamp.ts';
 import { inRange, rangeOrigin, rangeText, type RangeSource, type Ranges } from '../model/ranges.ts';
 import type { Series } from './series.ts';
 import { CsvError, CsvRecords } from './csv-records.ts';
 import { orderRows } from './row-order.ts';
 import { checkTimeColumn, checkTimeFirst } from './csv-time-column.ts';
+import { DECIMAL_COMMA, DecimalMark } from './decimal-mark.ts';
 
 export { CsvError, CsvRecords, csvRecords, detectSeparator, type CsvRecordOptions, type CsvSeparator } from './csv-records.ts';
 
@@ -67,19 +67,6 @@ export interface CsvOptions {
   /** The command takes `--ignore` (train, replay): a text cell's message suggests it. */
   ignorable?: boolean;
 }
-
-/** A cell as a number the model can hold, or why not. */
-function cellValue(cell: string): number | string {
-  if (cell === '') return 'is empty';
-  const v = Number(cell);
-  if (Number.isNaN(v) && DECIMAL_COMMA.test(cell)) return "has a decimal comma (a European export); expected '.' as the decimal mark: export with '.' decimals";
-  if (Number.isNaN(v)) return 'is not a number';
-  if (!isFloat32(v)) return `is ${float32RangeText()}`;
-  return v;
-}
-
-/** A number written with a decimal comma (20,1040), possibly with '.' thousands (1.234,5). */
-const DECIMAL_COMMA = /^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$/;
 
 /** Choose channel, label and ignored columns by the one rule every command shares. */
 function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLine: number) {
@@ -148,6 +135,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const filledPer = new Array<number>(C).fill(0);
   let firstFill = '';
   const filledAt: number[] = [];
+  const mark = new DecimalMark(sep);
   for (let fields = records.next(); fields; fields = records.next()) {
     const lineNo = records.line;
     if (fields.length < names.length) {
@@ -164,7 +152,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     for (let j = 0; j < C; j++) {
       const col = channelCols[j];
       const cell = fields[col.i];
-      let v = cellValue(cell);
+      let v = mark.read(cell);
       const range = ranges[j];
       const outside = range !== undefined && typeof v === 'number' && !inRange(v, range);
       if (outside) {
@@ -201,6 +189,8 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   }
   if (ts.length === 0) throw new CsvError(`${file}: header only, no data rows`, file, headerLine);
   checkTimeColumn(names[0], raw, lineNos, file, ts);
+  const commas = mark.note(file);
+  if (commas) opts.onNote?.(commas);
   if (filled) opts.onNote?.(`${file}: ${filled} cell(s) filled by --fill ${fill} (first: ${firstFill})`);
   const mostlyFilled = opts.maxFilledShare === undefined ? -1 : filledPer.findIndex((n) => n > opts.maxFilledShare! * ts.length);
   if (mostlyFilled >= 0) {

@@ -65,7 +65,8 @@ export function loadTracks(path: string, opts: TrackOptions = {}): LoadedTracks 
   const seen = new Map<string, number>();
   for (const file of files) {
     try {
-      const series = readCsv(file, { fill: opts.fill ?? 'ffill', channels: opts.channels, ignore: opts.ignore, onNote: opts.onNote, ignorable: true });
+      // A channel mostly filled is no signal (its forward fill a flat line a live vigil calls stuck): refused, as train does.
+      const series = readCsv(file, { fill: opts.fill ?? 'ffill', channels: opts.channels, ignore: opts.ignore, onNote: opts.onNote, ignorable: true, maxFilledShare: 0.5 });
       let sensor = sensorFromFile(file);
       const n = seen.get(sensor) ?? 0;
       seen.set(sensor, n + 1);

@@ -157,4 +157,19 @@ describe('replay input: label columns (issue 17.3)', () => {
     expect(loadTracks(dir, { channels: ['Pressure', 'changepoint'] }).tracks[0].series.channels).toEqual(['Pressure', 'changepoint']);
     expect(loadTracks(dir, { ignore: ['Pressure'] }).tracks[0].series.channels).toEqual(['Accelerometer1RMS']);
   });
+
+  it('reads a decimal-comma export, and skips a file with a channel mostly filled rather than publish a flat line (a probe)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadTracks } = await import('../../simulators/replay/tracks.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-replay-marks-'));
+    const rows = (cell: (r: number) => string) => Array.from({ length: 10 }, (_, r) => `2024-03-01 00:00:${String(r).padStart(2, '0')};${cell(r)};3`).join('\n');
+    writeFileSync(join(dir, 'eu.csv'), `timestamp;flow;pressure\n${rows((r) => `48,${r}`)}\n`);
+    writeFileSync(join(dir, 'text.csv'), `timestamp;flow;pressure\n${rows((r) => (r < 2 ? '49' : 'n/a'))}\n`);
+    const loaded = loadTracks(dir);
+    expect(loaded.tracks.map((t) => t.sensor)).toEqual(['eu']);
+    expect(Array.from(loaded.tracks[0].series.data.filter((_, i) => i % 2 === 0))).toEqual(Array.from({ length: 10 }, (_, r) => Math.fround(48 + r / 10)));
+    expect(loaded.skipped).toEqual([expect.objectContaining({ file: join(dir, 'text.csv'), reason: expect.stringMatching(/column 'flow': 8 of 10 cells were text/) })]);
+  });
 });
