@@ -3,6 +3,7 @@
  * export the ONNX graph, run windows through ONNX Runtime (the card describes what the runtime will see) and
  * check it against tfjs, then build the scoring model, error statistics and static threshold.
  */
+import { holdingConstants } from '@vigil/runtime/scoring/constant-inputs.ts';
 import { FLATLINE_MIN_RANGE, movingChannels } from '@vigil/runtime/scoring/flatline.ts';
 import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/model/card.ts';
 import { fitResidualModel, residualVariance, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
@@ -43,10 +44,13 @@ export async function reconstructAll(
   req: { onnx: Uint8Array; inputName: string; outputName: string; window: number; channels: number },
   all: WindowBatch,
   samples?: { output: string; per: number },
+  /** The card's scoring, when it holds channels constant for the model (runtime/scoring/constant-inputs.ts). */
+  scoring?: Scoring,
 ): Promise<{ recon: Float32Array; samples: Float32Array }> {
   const per = req.window * req.channels;
   const sper = samples?.per ?? 0;
-  const { session } = await resolveSession(['cpu', 'wasm'], req);
+  const resolved = await resolveSession(['cpu', 'wasm'], req);
+  const session = scoring ? holdingConstants(resolved.session, scoring, req.window, req.channels) : resolved.session;
   const recon = new Float32Array(all.count * per);
   const extra = new Float32Array(all.count * sper);
   try {
@@ -115,6 +119,11 @@ export interface CardScoringOptions {
   stride?: number;
   thresholdRisk: number;
   /**
+   * Channels constant in training, at 0 in `all` (the scaler's floored ones): `scoring.constant`, judged against their
+   * scale rather than a residual variance of about 0 (runtime/scoring/constant-inputs.ts).
+   */
+  constant?: readonly number[];
+  /**
    * Robust fit (train/robust.ts): 1 per window of `all` set aside as a likely incident; those windows stay out of
    * the residual model, the decoder variance, the statistics and the threshold.
    */
@@ -170,8 +179,8 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   };
   const size = (r: WindowRange) => (mask ? r.count - mask.subarray(r.from, r.from + r.count).reduce((t, v) => t + v, 0) : r.count);
   const sper = o.score === 'recon-prob' ? o.samples * span * c : 0;
-  // Channels that never moved over the fitted windows: held at their training value for the model at run time.
-  const constant = constantChannels(sub(all.data, fitted, per), c);
+  // Channels constant in training (the scaler floored them): held at their training value for the model at run time.
+  const constant = o.constant ?? [];
   let scoring: Scoring;
   if (o.score === 'recon-prob') {
     scoring = {
@@ -190,7 +199,7 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     // bce: the clipping rule travels with the card, so the runtime scores with the rule it was calibrated under.
     scoring = o.loss === 'bce' ? { error: 'bce', span, bceClip: { ...BCE_CLIP_DEFAULT } } : { error: o.loss, span };
   }
-  if (constant.length > 0) scoring.constant = constant;
+  if (constant.length > 0) scoring.constant = [...constant];
   const sc = calibrationScores(all, out, w, c, scoring);
   const stats = (r: WindowRange) => errorStats(sub(sc.scores, r, 1), sub(sc.perChannel, r, c), c);
   const threshold = calibrateStatic(sub(sc.scores, calibSet, 1), { ...DEFAULT_CALIBRATION, risk: o.thresholdRisk });
@@ -285,13 +294,13 @@ export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount
   });
 }
 
-/** The channels constant over the windows (scaled values N x W x C: a scale the scaler floored), by index. */
-export function constantChannels(data: Float32Array, channels: number): number[] {
-  const out: number[] = [];
-  for (let c = 0; c < channels && c < data.length; c++) {
-    let k = c + channels;
-    while (k < data.length && data[k] === data[c]) k += channels;
-    if (k >= data.length) out.push(c);
-  }
-  return out;
+/**
+ * Of `candidates`, the channels at 0 (their training value, scaled) in every window of `data` (N x W x C): a retrained
+ * model keeps holding a channel its parent held only while its own data still holds it there.
+ */
+export function stillConstant(data: Float32Array, channels: number, candidates: readonly number[]): number[] {
+  return candidates.filter((c) => {
+    for (let k = c; k < data.length; k += channels) if (Math.abs(data[k]) > 1e-6) return false;
+    return true;
+  });
 }

@@ -129,7 +129,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     options.onNote?.(`only ${nTrain} training window(s): scoring by the reconstruction error (mahalanobis needs at least ${MIN_MAHALANOBIS_WINDOWS}; more rows or a shorter --window)${o.memory === 'on' ? '; without it there is no residual memory either' : ''}`);
   }
   const { scoring, trainStats, validationStats: valStats, threshold: calib } = cardScoring(all, out, { from: 0, count: nTrain }, { from: nTrain, count: val.count }, {
-    window: W, channels: C, score, loss: o.loss, span, samples: o.samples, track: o.track, trackDrift: o.trackDrift === 'on', trackInputs: o.trackInputs === 'on', memory: o.memory === 'on', spread: o.spread === 'on', stride: o.stride, thresholdRisk: o.thresholdRisk, setAside: robust?.mask,
+    window: W, channels: C, score, loss: o.loss, span, samples: o.samples, track: o.track, trackDrift: o.trackDrift === 'on', trackInputs: o.trackInputs === 'on', memory: o.memory === 'on', spread: o.spread === 'on', stride: o.stride, thresholdRisk: o.thresholdRisk, setAside: robust?.mask, constant: scaler.floored,
   });
 
   const card: ModelCard = parseCard({

@@ -2,6 +2,7 @@
  * Helpers shared by the codecs: strict UTF-8 text, timestamps with a unit, and channel values that must be
  * finite numbers. Each returns a value or an error string; the codec turns the string into a Rejected.
  */
+import { DECIMAL_COMMA } from '../data/decimal-mark.ts';
 import { float32RangeText, isFloat32 } from '../data/float32.ts';
 import { parseTimestamp } from '../data/timestamp.ts';
 import { NOT_BEFORE_DEFAULT, type TimestampOptions } from './codec.ts';
@@ -92,7 +93,11 @@ export function channelValue(raw: unknown, channel: string): number | FieldError
   else if (typeof raw === 'boolean') v = raw ? 1 : 0;
   else if (typeof raw === 'string' && raw.trim() !== '') v = Number(raw);
   else v = NaN;
-  if (!Number.isFinite(v)) return { error: 'bad_value', detail: `channel '${channel}' is ${preview(raw)}; expected a finite number` };
+  if (!Number.isFinite(v)) {
+    // A decimal comma in a string ("50,2"): said, as the CSV reader and the number codec say it (a probe).
+    const comma = typeof raw === 'string' && DECIMAL_COMMA.test(raw) ? " (a decimal comma: send '.' as the decimal mark, or a JSON number)" : '';
+    return { error: 'bad_value', detail: `channel '${channel}' is ${preview(raw)}; expected a finite number${comma}` };
+  }
   if (!isFloat32(v)) return { error: 'bad_value', detail: `channel '${channel}' is ${preview(raw)}, ${float32RangeText()}; expected a finite float32 number` };
   return v;
 }

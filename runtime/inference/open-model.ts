@@ -3,6 +3,7 @@
  * it will see (so the first live message does not pay for allocation and kernel selection), and report which
  * provider runs and why the others did not.
  */
+import { holdingConstants } from '../scoring/constant-inputs.ts';
 import type { LoadedModel } from '../model/load.ts';
 import { scoreOutputs } from '../scoring/score-outputs.ts';
 import type { ResolvedSession } from './backend.ts';
@@ -49,9 +50,9 @@ export function threadNote(resolved: Pick<ResolvedSession, 'provider'>, opts: Pi
 }
 
 /** Resolve a session for a model (hot reload uses this, then `ModelRef.swap`). */
-export function openSession(model: LoadedModel, opts: OpenModelOptions = {}): Promise<ResolvedSession> {
+export async function openSession(model: LoadedModel, opts: OpenModelOptions = {}): Promise<ResolvedSession> {
   const { card } = model;
-  return resolveSession(opts.providers ?? ['cpu', 'wasm'], {
+  const resolved = await resolveSession(opts.providers ?? ['cpu', 'wasm'], {
     onnx: model.onnx,
     inputName: card.onnx.inputName,
     outputName: card.onnx.outputName,
@@ -60,6 +61,8 @@ export function openSession(model: LoadedModel, opts: OpenModelOptions = {}): Pr
     threads: opts.threads,
     spinning: opts.spinning,
   }, (name, req) => backendFor(name, { worker: opts.worker }).open(req));
+  // Channels constant in training are fed to the model at their training value, whoever calls it (constant-inputs.ts).
+  return { ...resolved, session: holdingConstants(resolved.session, card.scoring, card.window, card.channels.length) };
 }
 
 /** Run zero batches of the given sizes and check the output shape, so a broken model fails before going live. */

@@ -255,8 +255,9 @@ export function parseCard(json: unknown, where = 'model card'): ModelCard {
   const badRanges = card.ranges && rangesProblem(card.ranges, card.channels);
   if (badRanges) throw new Error(`${where}: ${badRanges}`);
   if (card.scoring.span > card.window) throw new Error(`${where}: scoring.span ${card.scoring.span} exceeds window ${card.window}`);
-  const badConstant = card.scoring.constant?.find((c) => c >= card.channels.length);
-  if (badConstant !== undefined) throw new Error(`${where}: scoring.constant names channel ${badConstant}; expected indexes below ${card.channels.length} (one per channel)`);
+  const constant = card.scoring.constant ?? [];
+  const badConstant = constant.find((c, i) => c >= card.channels.length || constant.indexOf(c) !== i);
+  if (badConstant !== undefined) throw new Error(`${where}: scoring.constant names channel ${badConstant}${badConstant >= card.channels.length ? `; expected indexes below ${card.channels.length}` : ' twice; expected each channel once'}`);
   if (card.scoring.error === 'recon-prob') checkReconProb(card, where);
   if (card.scoring.error === 'mahalanobis') checkResidual(card, where);
   return card;

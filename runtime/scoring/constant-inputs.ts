@@ -6,6 +6,7 @@
  * channel is judged on its own deviation (its residual variance is its scale's: mahalanobis.ts `fitResidualModel`).
  */
 import type { Scoring } from '../model/card.ts';
+import type { InferenceSession } from '../inference/backend.ts';
 
 /** Zero (the training value, scaled) the constant channels of N windows (N x W x C) in place; returns the values taken out. */
 export function holdConstants(input: Float32Array, n: number, window: number, channels: number, constant: readonly number[]): Float32Array {
@@ -34,4 +35,27 @@ export function restoreConstants(input: Float32Array, n: number, window: number,
 export function constantChannels(scoring: Scoring): readonly number[] | undefined {
   const c = scoring.constant;
   return c && c.length > 0 ? c : undefined;
+}
+
+/**
+ * `session` with the card's constant channels held for every call (undefined-free: the session itself when it has
+ * none): every caller of the model (vigil run and score, a hot reload's warm-up and the adaptation's checks, latent
+ * and encode, a second opinion) feeds it what it was trained on, and gets its input back as measured.
+ */
+export function holdingConstants(session: InferenceSession, scoring: Scoring, window: number, channels: number): InferenceSession {
+  const constant = constantChannels(scoring);
+  if (!constant) return session;
+  return {
+    provider: session.provider,
+    concurrency: session.concurrency,
+    close: () => session.close(),
+    async run(input, n) {
+      const saved = holdConstants(input, n, window, channels, constant);
+      try {
+        return await session.run(input, n);
+      } finally {
+        restoreConstants(input, n, window, channels, constant, saved);
+      }
+    },
+  };
 }

@@ -28,8 +28,6 @@ export class Flight {
   outputs: ModelOutputs | undefined = undefined;
   /** The input offsets its windows were shifted by (N x C) and their indices (runtime/scoring/input-offsets.ts), when the card tracks inputs. */
   shifted: Shift | undefined = undefined;
-  /** The measured values of the card's constant channels, held at their training value for the model (constant-inputs.ts). */
-  constants: Float32Array | undefined = undefined;
   /** Its windows' tracked states, looked up when it was shifted (scoreBatch uses them rather than look again). */
   states: Float64Array[] | undefined = undefined;
 

@@ -17,7 +17,7 @@ import { causeAt } from '../scoring/cause.ts';
 import { BatchRooms, PendingQueue } from './pending-queue.ts';
 import { inputTracking, offsetsAt } from '../scoring/input-offsets.ts';
 import { INPUT_LAG, room } from '../scoring/input-blocks.ts';
-import { holdBatchConstants, restoreBatchConstants, scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
+import { scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 
 /** What happened in one batch, for metrics and flow control. */
@@ -194,7 +194,6 @@ export class InferenceLoop {
     const t0 = performance.now();
     const flight = new Flight(batch, input.input, held, t0, t0 - ta, slot);
     flight.shifted = shiftBatch(flight, this.residuals);
-    holdBatchConstants(flight);
     this.inflight.push(flight);
     const starting = this.starting;
     this.starting = true;
@@ -230,7 +229,6 @@ export class InferenceLoop {
     this.lastEnded = flight.endedAt;
     let err = flight.error;
     let scored: BatchScores | undefined;
-    restoreBatchConstants(flight);
     if (err === undefined && flight.outputs) {
       try {
         scored = scoreBatch(flight, flight.outputs, this.residuals);

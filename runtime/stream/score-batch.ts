@@ -7,7 +7,6 @@ import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import type { BatchScores } from '../scoring/reconstruction.ts';
 import { scoreOutputs, type ModelOutputs } from '../scoring/score-outputs.ts';
 import type { Flight } from './flight.ts';
-import { constantChannels, holdConstants, restoreConstants } from '../scoring/constant-inputs.ts';
 
 /** Scores of a batch: `scores[i]` per window, `perChannel[i * C + c]` per window and channel (scoring/reconstruction.ts). */
 export type { BatchScores } from '../scoring/reconstruction.ts';
@@ -57,17 +56,3 @@ export function unshiftBatch(flight: Flight): void {
   flight.shifted = undefined;
 }
 
-/** Hold the card's constant channels at their training value for the model call (before it); a no-op without any. */
-export function holdBatchConstants(flight: Flight): void {
-  const { card } = flight.held;
-  const constant = constantChannels(card.scoring);
-  if (constant) flight.constants = holdConstants(flight.input, flight.batch.length, card.window, card.channels.length, constant);
-}
-
-/** Put the constant channels' measured values back (after the model call, before scoring or on failure). */
-export function restoreBatchConstants(flight: Flight): void {
-  if (!flight.constants) return;
-  const { card } = flight.held;
-  restoreConstants(flight.input, flight.batch.length, card.window, card.channels.length, constantChannels(card.scoring)!, flight.constants);
-  flight.constants = undefined;
-}

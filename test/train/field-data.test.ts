@@ -182,6 +182,12 @@ describe('vigil train: a channel constant in training (issue 17.2)', () => {
     // The model is fed the training value of a channel it never saw move: the step does not spoil the others.
     expect(loadModel(`${dir}/m`).card.scoring.constant).toEqual([8]);
     for (let c = 0; c < 8; c++) expect(big.maxErr[c]).toBeLessThan(1.5 * jitter.maxErr[c] + 0.5);
+    // A setpoint flat in the fitted rows but stepped in the held-out ones is no constant: the scaler saw it move, and
+    // holding it at 0 would feed the model a value it never saw (a review).
+    writeFileSync(`${dir}/late.csv`, withSetpoint(400, 1, 0, 340, 1));
+    const late = await trainModel({ data: `${dir}/late.csv`, out: `${dir}/late`, arch: 'dense', window: 16, epochs: 2, seed: 3, backend: 'wasm' });
+    expect(late.card.scaler.floored).toBeUndefined();
+    expect(late.card.scoring.constant).toBeUndefined();
     // Judged on its own deviation against its scale: 6 scales, a term of about 36 / C.
     expect(big.maxErr[8]).toBeLessThan(36 / C + 2);
     expect(big.maxScore).toBeLessThan(36 / C + 6);

@@ -18,7 +18,7 @@ import { defaultStride, OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
-import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts';
+import { cardScoring, stillConstant, exportScored, reconstructAll } from '../score-exported.ts';
 import { spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { trainingVersions } from '../versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
@@ -131,7 +131,7 @@ async function servingOutputs(loaded: LoadedModel, set: WindowBatch) {
   const rp = card.scoring.reconProb;
   const out = await reconstructAll(
     { onnx: loaded.onnx, inputName: card.onnx.inputName, outputName: card.onnx.outputName, window: card.window, channels: C },
-    set, rp ? { output: rp.output, per: rp.samples * rp.rows * C } : undefined,
+    set, rp ? { output: rp.output, per: rp.samples * rp.rows * C } : undefined, card.scoring,
   );
   return { reconstruction: out.recon, extra: rp ? { [rp.output]: out.samples } : {} };
 }
@@ -257,8 +257,10 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const cs = cardScoring(all, out, { from: 0, count: mix.count }, heldOut, {
       window: W, channels: C, score: scoreKind(parent.scoring), loss: parent.architecture.loss, span, samples: rp?.samples ?? 0,
       track: parent.scoring.residual?.tracking?.rate ?? 0, trackInputs: (parent.scoring.residual?.tracking?.input ?? 0) > 0, thresholdRisk: thresholdRisk(parent),
-      // The child keeps the checks the parent had (an older card without the spread stays without it).
+      // The child keeps the checks the parent had (an older card without the spread stays without it), and holds the
+      // channels the parent held while its data still holds them at their training value.
       spread: parent.scoring.spread !== undefined,
+      constant: stillConstant(all.data, C, parent.scoring.constant ?? []),
     });
     if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent, { all, out, window: W, channels: C });
     // The process's level drift and memory carry over; a CSV's held-back recent windows, in order, set the memory's limit.
