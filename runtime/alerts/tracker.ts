@@ -51,8 +51,8 @@ export const CRITICAL_MULTIPLE = 2;
 
 /**
  * An open alert escalates again when a window scores this multiple of the alert's level (a slow average of its
- * windows' scores, as multiples of their thresholds, in logs: LEVEL_RATE per window, from its opening's), once per
- * surge: it may again when a window is back under the critical multiple of the level. An order of magnitude over
+ * anomalous windows' scores, as multiples of their thresholds, in logs: LEVEL_RATE per window, from its opening's),
+ * once per surge: it may again when an anomalous window is back under the critical multiple of the level. An order of magnitude over
  * what the alert has been is news (a second fault on top of the first); the alert's own opening transient or a slow
  * ramp is not (the level follows it).
  */
@@ -223,10 +223,14 @@ export class AlertTracker {
     }
     if (v.score > this.peak!.score) this.peak = kept(v);
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
+    // The level follows the alert's anomalous windows only: quiet ones between them (an intermittent fault) would drag
+    // it down and make its ordinary windows look like surges (a review: 81 escalations at 1.5x).
     const m = logMultiple(v.score, v.threshold);
-    const surge = ++this.windowsOpen >= LEVEL_WINDOWS && m >= this.level + Math.log(ESCALATE_FACTOR);
-    if (!this.armed && m < this.level + Math.log(CRITICAL_MULTIPLE)) this.armed = true;
-    this.level += LEVEL_RATE * (m - this.level);
+    const surge = ++this.windowsOpen >= LEVEL_WINDOWS && v.anomaly && m >= this.level + Math.log(ESCALATE_FACTOR);
+    if (v.anomaly) {
+      if (!this.armed && m < this.level + Math.log(CRITICAL_MULTIPLE)) this.armed = true;
+      this.level += LEVEL_RATE * (m - this.level);
+    }
     if (v.anomaly && ((!this.critical && isCritical(v.score, v.threshold)) || (surge && this.armed))) {
       this.critical = true;
       if (surge) this.armed = false;

@@ -52,6 +52,11 @@ describe('alert escalation', () => {
     expect(r.step(verdict(200_000, 43)).kind).toBe('escalate');
     const back = AlertTracker.restore(policy, roundTrip(r.toJSON()), 's');
     expect(back.step(verdict(201_000, 43)).kind).toBe('none');
+    // An intermittent fault (one window in eight at 1.5x, the rest quiet) is no surge, however long (a review: 81).
+    const policy5 = checkPolicy({ openK: 1, openN: 1, closeM: 10, cooldownMs: 0 });
+    const flicker = new AlertTracker(policy5);
+    const kinds = Array.from({ length: 800 }, (_, i) => flicker.step(verdict(1000 * (i + 1), i % 8 === 0 ? 1.5 : 0.05)).kind);
+    expect(kinds.filter((k) => k === 'escalate')).toEqual([]);
     // An incident's own opening (3x, then 30x a few windows on) is its opening, not a second fault.
     const fresh = new AlertTracker(policy);
     expect([3, 5, 30, 30].map((s, i) => fresh.step(verdict(1000 * (i + 1), s)).kind)).toEqual(['open', 'none', 'none', 'none']);
