@@ -6,7 +6,7 @@
 import { CsvError } from './csv-records.ts';
 
 /** A header that names a time: the first column's, read as the timestamp whatever it is called. */
-const TIME_LIKE = /time|date|^\s*ts\s*$|^\s*t\s*$|epoch|utc|zeit|datum|fecha|horodat/i;
+const TIME_LIKE = /time|date|^\s*ts\b|^\s*t\b|sec|elapsed|^\s*ms\b|epoch|utc|zeit|datum|fecha|tiempo|tempo|horodat|\btid\b|czas/i;
 /** A header that can only be the time column (a channel may well be called `runtime` or `uptime`). */
 const TIME_COLUMN = /^\s*(timestamp|time|date|datetime|date_time|date time|ts|time_utc|utc|zeitstempel|datum|zeit)\s*(\[[^\]]*\]|\([^)]*\))?\s*$/i;
 
@@ -55,9 +55,11 @@ export function checkTimeColumn(name: string, raw: string[], lineNos: number[], 
   }
   // Numbers in a first column not named as a time, all before 2000 as epoch times: a channel, not a timestamp (a
   // file without a time column read 45.233 as 1970-01-01T00:00:45Z). A column named as a time may count seconds.
-  if (!TIME_LIKE.test(name) && ts.every((t) => t < NOT_BEFORE_MS)) {
+  // Time counted from 0 (a lab's `elapsed`, `t [s]`) runs forward: only numbers out of time order are refused.
+  const back = ts.findIndex((t, i) => i > 0 && t < ts[i - 1]);
+  if (!TIME_LIKE.test(name) && back > 0 && ts.every((t) => t < NOT_BEFORE_MS)) {
     throw new CsvError(
-      `${file}:${lineNos[0]}: the first column '${name}' is read as the timestamp, but '${raw[0]}' is ${new Date(ts[0]).toISOString()} as epoch time, and every row is before 2000: ` +
+      `${file}:${lineNos[0]}: the first column '${name}' is read as the timestamp, but '${raw[0]}' is ${new Date(ts[0]).toISOString()} as epoch time, every row is before 2000 and line ${lineNos[back]} goes back in time: ` +
         'expected the timestamp as the first column (ISO 8601, or epoch seconds/ms): add one, or move it first',
       file, lineNos[0], name,
     );

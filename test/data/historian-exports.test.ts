@@ -54,10 +54,13 @@ describe('historian exports', () => {
     );
     // A pandas index before it: said as one.
     expect(() => parseCsv(`,timestamp,flow\n${Array.from({ length: 4 }, (_, r) => `${r},${iso(r)},1`).join('\n')}\n`, { file: 'f.csv' })).toThrow(/column 2 'timestamp' looks like the time column, but the first column has no name \(a row index/);
-    // No time column at all: the first channel's values are 1970.
-    expect(() => parseCsv(`flow,pressure\n${Array.from({ length: 4 }, (_, r) => `${45 + r}.233,3.1`).join('\n')}\n`, { file: 'f.csv' })).toThrow(
-      /f\.csv:2: the first column 'flow' is read as the timestamp, but '45\.233' is 1970-01-01T00:00:45\.233Z as epoch time, and every row is before 2000/,
+    // No time column at all: the first channel's values, read as 1970 and out of time order.
+    const flows = [45.233, 48.961, 47.1, 49.5];
+    expect(() => parseCsv(`flow,pressure\n${flows.map((f) => `${f},3.1`).join('\n')}\n`, { file: 'f.csv' })).toThrow(
+      /f\.csv:2: the first column 'flow' is read as the timestamp, but '45\.233' is 1970-01-01T00:00:45\.233Z as epoch time, every row is before 2000 and line 4 goes back in time/,
     );
+    // Time counted from 0 runs forward, whatever its column is called (a review: `t [s]`, `cycle`, `Index` were refused).
+    for (const name of ['t [s]', 'seconds', 'elapsed_ms', 'Tiempo', 'cycle', 'Index']) expect(parseCsv(`${name},flow\n${[0, 1, 2, 3].map((r) => `${r},1`).join('\n')}\n`).timestamps[3]).toBe(3000);
     // A channel called runtime after a time column, and a first column named as a time counting seconds: read as ever.
     expect(parseCsv(`timestamp,runtime,flow\n${Array.from({ length: 4 }, (_, r) => `${iso(r)},${r},1`).join('\n')}\n`).channels).toEqual(['runtime', 'flow']);
     expect(parseCsv(`time_s,flow\n${Array.from({ length: 4 }, (_, r) => `${r},1`).join('\n')}\n`).timestamps[3]).toBe(3000);
