@@ -117,6 +117,13 @@ describe('data gaps', () => {
     const firstGlitch = await run([rd('s', T + 3_600_000, { a: 1, b: 0 }, T), ...Array.from({ length: 10 }, (_, i) => onTime(1 + i))]);
     expect(firstGlitch.counters).toMatchObject({ clockSteps: 1, outOfOrder: 0 });
     expect(firstGlitch.ends).toEqual(Array.from({ length: 8 }, (_, i) => T + 1000 * (3 + i)));
+    // A sensor 5 minutes ahead from its first reading, its live readings interleaved with a resent backlog from 10
+    // minutes before: the backlog is refused as out of order, never taken for the right clock (a review: 10 steps).
+    const aheadLive = (i: number) => rd('s', T + 300_000 + 1000 * i, { a: 1, b: 0 }, T + 1000 * i);
+    const resentOld = (i: number) => rd('s', T - 600_000 + 1000 * i, { a: 2, b: 0 }, T + 1000 * i + 500);
+    const mixed = await run(Array.from({ length: 20 }, (_, i) => (i < 10 ? [aheadLive(i), resentOld(i)] : [aheadLive(i)])).flat());
+    expect(mixed.counters).toMatchObject({ clockSteps: 0, outOfOrder: 10, gapResets: 0 });
+    expect(mixed.ends).toHaveLength(18);
     // A copy of the glitch redelivered after the step (QoS 1, a reconnect) is a duplicate: it does not jump the clock
     // ahead again and restart the window (an open item of an earlier probe: each copy cost a window of readings).
     const copy = rd('s', T + 20_000 + 3_600_000, { a: 1, b: 0 }, T + 25_500);
