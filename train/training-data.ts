@@ -9,7 +9,7 @@ import { dropRepeatedTimestamps, selectChannels, sliceRows } from '@vigil/runtim
 import { float32RangeText, isFloat32 } from '@vigil/runtime/data/float32.ts';
 import { outOfRange, outOfRangeText, type Ranges } from '@vigil/runtime/model/ranges.ts';
 import { handleOutliers, type OutlierPolicy } from './outliers.ts';
-import { labelColumn, labelFlags } from '@vigil/runtime/data/labels.ts';
+import { labelColumn, labelFlags, UNMARKED } from '@vigil/runtime/data/labels.ts';
 import type { WindowSet } from '@vigil/runtime/window/sliding.ts';
 
 /** How to read it. */
@@ -122,7 +122,7 @@ export function unlabelledWindows(all: WindowSet, series: Series, source: string
   const name = labelColumn(series)!.name;
   const marked = upTo[flags.length];
   if (keep.length === 0) {
-    throw new Error(`${source}: every training window touches a row marked in column '${name}' (${marked} of ${flags.length} rows, first at ${new Date(series.timestamps[first]).toISOString()}); expected normal rows to train on (a model learns what it is trained on as normal)`);
+    throw new Error(`${source}: every training window touches a row marked in column '${name}' (${marked} of ${flags.length} rows, first '${labelColumn(series)!.cells[first]}' at ${new Date(series.timestamps[first]).toISOString()}); expected normal rows to train on (a model learns what it is trained on as normal; a label cell marks nothing when it is 0, empty or one of ${[...UNMARKED].filter(Boolean).join(', ')})`);
   }
   onNote?.(`${source}: ${marked} row(s) marked anomalous in column '${name}' (first at ${new Date(series.timestamps[first]).toISOString()}): the ${all.count - keep.length} window(s) touching them are left out of training (a model learns what it is trained on as normal)`);
   const data = new Float32Array(keep.length * per);

@@ -1,14 +1,15 @@
 /**
  * Ground-truth labels in a series: which column holds them (the first of `LABEL_COLUMNS` the CSV has, in any case:
  * `label`, `anomaly`, `is_anomaly`, `changepoint`, `fault`) and which rows a cell marks. A cell marks its row when it
- * is a number other than 0 (`1`, `1.0`, a fault number) or a word other than `false`, `no` or `normal`; empty cells,
- * `0`, `0.0` and those words do not. One rule for the report's label bands (`vigil score --report`, the dashboard's
+ * is a number other than 0 (`1`, `1.0`, a fault number) or a word other than those of `UNMARKED` (`false`, `no`,
+ * `normal`, `ok`, `none`, ...); empty cells, `0`, `0.0` and those words do not. One rule for the report's label bands (`vigil score --report`, the dashboard's
  * dropped file) and the canaries of `vigil adapt`.
  */
 import { LABEL_COLUMNS } from './csv.ts';
 import type { Series } from './series.ts';
 
-const UNMARKED = new Set(['', 'false', 'no', 'normal']);
+/** Cells that mark nothing besides 0: the words exports write for a normal row or for no label (a review: `ok`, `none`). */
+export const UNMARKED = new Set(['', 'false', 'no', 'normal', 'ok', 'none', 'nominal', 'nan', 'n/a', 'na', 'null', '-']);
 
 /** Whether a label cell marks its row. */
 export function labelMarks(cell: string | undefined): boolean {

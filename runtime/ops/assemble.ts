@@ -138,12 +138,13 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
   const startedAt = Date.now();
   const healthConfig = sections(config, 'broker', 'health');
   const parts: Part[] = [
+    // First: a twin refused here has started nothing that writes shared files when it stops (the adaptation's reservoir).
+    stateLockPart(config.state.file, log),
     { name: 'events', stop: () => events.complete() },
     serving.model,
     { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state', 'fleet'), ref(), log, edge)) },
     serving.adaptation,
     flow.decoder,
-    stateLockPart(config.state.file, log),
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
     opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops),
     brokerPart(config.broker, log, events, client),

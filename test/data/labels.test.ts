@@ -15,7 +15,7 @@ describe('label spans', () => {
     const s = parseCsv(['timestamp,x,Fault,Label', '1000,1,3,normal', '2000,2,0,yes', '3000,3,0,false'].join('\n'));
     expect(labelSpans(s)).toEqual([{ start: s.timestamps[1], end: s.timestamps[1] }]);
     expect(['1', '1.0', '3', 'true', 'anomaly', 'yes'].map(labelMarks)).toEqual([true, true, true, true, true, true]);
-    expect(['', ' ', '0', '0.0', 'false', 'No', 'normal', undefined].map(labelMarks)).toEqual([false, false, false, false, false, false, false, false]);
+    expect(['', ' ', '0', '0.0', 'false', 'No', 'normal', undefined, 'OK', 'none', 'nominal', 'NaN', 'n/a'].map(labelMarks)).toEqual(Array(13).fill(false));
   });
 
   it('has no spans without a label column', () => {

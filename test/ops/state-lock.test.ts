@@ -23,10 +23,17 @@ describe('the state file lock', () => {
     const state = join(dir, 'sub', 'state.json');
     const lock = lockStateFile(state);
     expect(lock.file).toBe(join(dir, 'sub', 'state.json-lock'));
-    expect(readFileSync(lock.file, 'utf8').trim()).toBe(String(process.pid));
-    // Another running process holds it: refused, naming the pid.
+    // The pid, and who it is (this boot and the process's start time), so a pid reused after a reboot is no holder.
+    expect(readFileSync(lock.file, 'utf8').trim()).toMatch(new RegExp(`^${process.pid} [0-9a-f-]{36}:\\d+$`));
+    // Another running process holds it (an older vigil's lock: the pid alone): refused, naming the pid.
     writeFileSync(lock.file, `${process.ppid}\n`);
     expect(() => lockStateFile(state)).toThrow(new RegExp(`state.file .*state\\.json is in use by another vigil \\(pid ${process.ppid}, lock .*state\\.json-lock\\).*own state\\.file and broker\\.clientId`));
+    // A running pid that is not the process that wrote the lock (a pid reused after a reboot): taken over.
+    const other = join(dir, 'reused.json');
+    writeFileSync(`${other}-lock`, `${process.ppid} 00000000-0000-0000-0000-000000000000:1\n`);
+    const reused = lockStateFile(other);
+    expect(readFileSync(reused.file, 'utf8').split(' ')[0]).toBe(String(process.pid));
+    reused.release();
     // Held by a runtime of this process that has not stopped: refused too.
     writeFileSync(lock.file, `${process.pid}\n`);
     expect(() => lockStateFile(state)).toThrow(/is in use by another vigil/);
@@ -46,7 +53,7 @@ describe('the state file lock', () => {
     writeFileSync(lock.file, `${gone}\n`);
     const { lines, logger } = capturingLogger('warn');
     const again = lockStateFile(state, logger);
-    expect(readFileSync(again.file, 'utf8').trim()).toBe(String(process.pid));
+    expect(readFileSync(again.file, 'utf8').split(' ')[0]).toBe(String(process.pid));
     expect(lines).toMatchObject([{ pid: Number(gone), msg: expect.stringContaining('left by a process that is gone') }]);
     again.release();
   });

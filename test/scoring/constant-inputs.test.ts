@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../runtime/model/load.ts';
 import { openSession } from '../../runtime/inference/open-model.ts';
 import { holdingConstants } from '../../runtime/scoring/constant-inputs.ts';
-import { parseCard } from '../../runtime/model/card.ts';
+import { parseCard, type Scoring } from '../../runtime/model/card.ts';
 import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import type { InferenceSession } from '../../runtime/inference/backend.ts';
 
@@ -39,7 +39,7 @@ describe('constant channels held for the model', () => {
 
   it('gives the input back when the model call fails, and is the session itself without constants', async () => {
     const failing: InferenceSession = { provider: 'x', run: async () => Promise.reject(new Error('boom')), close: async () => {} };
-    const scoring = { error: 'mse', span: 1, constant: [0] } as const;
+    const scoring: Scoring = { error: 'mse', span: 1, constant: [0] };
     const input = Float32Array.from([5, 1, 5, 1]);
     await expect(holdingConstants(failing, scoring, 2, 2).run(input, 1)).rejects.toThrow('boom');
     expect(Array.from(input)).toEqual([5, 1, 5, 1]);
