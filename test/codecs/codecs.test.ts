@@ -37,6 +37,9 @@ describe('json object codec', () => {
     expect(rej(codec.decode(msg('{"voltage":3}'), where))).toMatchObject({ reason: 'no_known_channels', detail: expect.stringContaining('current, temp') });
     expect(rej(codec.decode(msg('{"current":"abc"}'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining("channel 'current'") });
     expect(rej(codec.decode(msg('{"current":1e999}'), where)).reason).toBe('bad_value');
+    // A decimal comma in a string is named as one (a probe got only "expected a finite number").
+    expect(rej(codec.decode(msg('{"current":"50,2"}'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringMatching(/channel 'current' is "50,2"; expected a finite number \(a decimal comma: send '\.' as the decimal mark, or a JSON number\)/) });
+    expect(rej(codec.decode(msg('{"current":"abc"}'), where)).detail).not.toContain('decimal comma');
     expect(rej(codec.decode(msg('{"ts":"yesterday","current":1}'), where)).reason).toBe('bad_timestamp');
     expect(rej(codec.decode(msg(`{"ts":${NOW + 10 * 86400_000},"current":1}`), where))).toMatchObject({ reason: 'bad_timestamp', detail: expect.stringContaining('ahead of arrival') });
     expect(rej(codec.decode(msg(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), where)).reason).toBe('not_utf8');
