@@ -65,6 +65,9 @@ function fail(message: string): never {
   throw new Error(message);
 }
 
+/** How long a stop waits for the broker to acknowledge what vigil still has in flight (ms). */
+const END_GRACE_MS = 2000;
+
 /** The broker connection; the connection stream follows it. */
 function brokerPart(config: RunConfig['broker'], log: VigilLogger, events: RuntimeEvents, client: Late<MqttClient>): Part {
   return {
@@ -78,10 +81,19 @@ function brokerPart(config: RunConfig['broker'], log: VigilLogger, events: Runti
       await waitConnected(c, config.connectTimeoutMs);
       events.connection.next(c.connected);
     },
-    // A client that is not connected is ended at once; a connected one finishes what it is sending.
+    // A connected client finishes what it is sending, for END_GRACE_MS at most, then says goodbye; one that is not,
+    // or whose broker went away during the stop (a site shut down at once), is ended at once: mqtt.js waits for the
+    // acknowledgements of what is in flight forever, and a stop that never ended left vigil running (a leaked test
+    // process found it; before the ops server moved ahead of the broker the process exited 13, unsaid).
     async stop() {
       const c = client.peek();
-      if (c) await new Promise<void>((r) => c.end(!c.connected, {}, () => r()));
+      if (!c) return;
+      const inFlight = () => Object.keys((c as unknown as { outgoing?: object }).outgoing ?? {}).length > 0;
+      if (c.connected && inFlight()) await new Promise<void>((r) => {
+        const t = setTimeout(r, END_GRACE_MS);
+        c.once('outgoingEmpty', () => (clearTimeout(t), r()));
+      });
+      await new Promise<void>((r) => c.end(!c.connected || inFlight(), {}, () => r()));
     },
   };
 }
