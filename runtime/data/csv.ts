@@ -166,7 +166,8 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
         if (fill === 'ffill' && Number.isFinite(last[j])) v = last[j];
         else if (fill === 'zero') v = 0;
         else if (fill === 'ffill') {
-          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why} and there is no earlier value to forward-fill`, file, lineNo, col.n);
+          // Historian exports often start so (a probe got no hint): say where to start instead.
+          throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}, and there is no earlier value to forward-fill; expected a value in the first rows: start the file at a row where every channel has one (vigil train --rows FROM: skips rows), or pass --fill zero${opts.ignorable && ts.length === 1 ? `; --ignore '${col.n}' if the column is not a sensor's` : ''}`, file, lineNo, col.n);
         } else {
           const expected = outside ? `a value in ${rangeText(range)}` : 'a finite number';
           // Bad from the first row on: more likely a text or empty column (a status, a spare) than a sensor's glitch.

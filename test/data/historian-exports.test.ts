@@ -85,6 +85,11 @@ describe('historian exports', () => {
   });
 
   it('names a decimal comma, suggests --ignore for a column bad from its first row, and (training) refuses a channel mostly filled', () => {
+    // An empty first cell under --fill ffill says where to start instead (a probe got no hint), and --ignore for a
+    // column bad from the first row.
+    expect(() => parseCsv('ts,a,b\n1,,2\n2,3,4\n', { file: 'f.csv', fill: 'ffill', ignorable: true })).toThrow(
+      /f\.csv:2: column 'a': '' is empty, and there is no earlier value to forward-fill; expected a value in the first rows: start the file at a row where every channel has one \(vigil train --rows FROM: skips rows\), or pass --fill zero; --ignore 'a' if the column is not a sensor's/,
+    );
     // A ';' export with decimal commas is read as one, said once (a probe: no way to read it).
     const notes: string[] = [];
     expect(Array.from(parseCsv('ts;a;b\n1;20,5;1\n2;20,6;-2,25\n', { file: 'f.csv', onNote: (n) => notes.push(n) }).data)).toEqual([20.5, 1, 20.6, -2.25].map(Math.fround));
