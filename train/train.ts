@@ -84,6 +84,9 @@ function trainingWindows(options: TrainOptions, o: ReturnType<typeof resolveOpti
   return { series, source, rows, C, W, per, scaler, all, nTrain, train, val };
 }
 
+/** Calibration windows below which `vigil train` says its threshold is unreliable. */
+export const MIN_CALIBRATION_WINDOWS = 100;
+
 /** Train, export, verify and describe a model. */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
@@ -131,6 +134,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { scoring, trainStats, validationStats: valStats, threshold: calib } = cardScoring(all, out, { from: 0, count: nTrain }, { from: nTrain, count: val.count }, {
     window: W, channels: C, score, loss: o.loss, span, samples: o.samples, track: o.track, trackDrift: o.trackDrift === 'on', trackInputs: o.trackInputs === 'on', memory: o.memory === 'on', spread: o.spread === 'on', stride: o.stride, thresholdRisk: o.thresholdRisk, setAside: robust?.mask, constant: scaler.floored,
   });
+  // The bar is a tail fit over the calibration windows: a handful cannot place it (a probe's 50 rows: 10, unsaid).
+  const calibrated = val.count > 0 ? val.count : nTrain;
+  if (calibrated < MIN_CALIBRATION_WINDOWS) {
+    options.onNote?.(`the threshold is calibrated on ${calibrated} ${val.count > 0 ? 'held-out' : 'training'} window(s) (a tail fit wants ${MIN_CALIBRATION_WINDOWS} or more): expect it to be misplaced; train on more rows (or a shorter --window)`);
+  }
 
   const card: ModelCard = parseCard({
     format: 'vigil-model-card',

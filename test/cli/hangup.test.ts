@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,16 +53,23 @@ describe('vigil run on a terminal that goes away', () => {
     const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));
-    for (let i = 0; i < 600 && !out.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
-    const before = statSync(state).mtimeMs;
-    proc.stdout!.destroy();
-    proc.stderr!.destroy();
-    proc.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(proc.exitCode).toBeNull();
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(statSync(state).mtimeMs).toBeGreaterThan(before);
+    try {
+      for (let i = 0; i < 600 && !out.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 100));
+      // The first save is made at start but not awaited before the banner: wait for it (a loaded machine raced it).
+      for (let i = 0; i < 100 && !existsSync(state); i++) await new Promise((r) => setTimeout(r, 100));
+      const before = statSync(state).mtimeMs;
+      proc.stdout!.destroy();
+      proc.stderr!.destroy();
+      proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(proc.exitCode).toBeNull();
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(statSync(state).mtimeMs).toBeGreaterThan(before);
+    } finally {
+      // A failed run leaves no vigil behind (one did, for hours).
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
   }, 100_000);
 
   it.skipIf(!python)('keeps running after the hangup, then drains, saves state and ends on SIGTERM', () => {

@@ -14,6 +14,8 @@ describe('mahalanobis on tiny training files', () => {
     expect(tiny.card.training.trainWindows as number).toBeLessThan(MIN_MAHALANOBIS_WINDOWS);
     expect(tiny.card.scoring.error).toBe('mse');
     expect(notes.some((n) => /scoring by the reconstruction error/.test(n))).toBe(true);
+    // Its bar, a tail fit over a handful of held-out windows, is said to be unreliable (a probe: unsaid).
+    expect(notes).toContainEqual(expect.stringMatching(/^the threshold is calibrated on \d held-out window\(s\) \(a tail fit wants 100 or more\): expect it to be misplaced/));
     const enough = await trainModel({ data: pumpSeries(60, 3).series, out: `${dir}/enough`, window: 16, epochs: 2, backend: 'wasm' });
     enough.model.dispose();
     expect(enough.card.training.trainWindows as number).toBeGreaterThanOrEqual(MIN_MAHALANOBIS_WINDOWS);
