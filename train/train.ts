@@ -24,7 +24,7 @@ import { cardScoring, exportScored } from './score-exported.ts';
 import { lossCurveSvg } from './plot.ts';
 import { robustRecord, robustSetAside } from './robust.ts';
 import { setAsideCsv } from './setaside-csv.ts';
-import { constantChannelNotes, trainingSeries, unlabelledWindows } from './training-data.ts';
+import { constantChannelNotes, trainingSeries, unlabelledRows, unlabelledWindows } from './training-data.ts';
 import { check, resolveOptions, type TrainOptions } from './train-options.ts';
 import { trainingVersions } from './versions.ts';
 import { writeModelFiles } from './write-model.ts';
@@ -68,7 +68,8 @@ function trainingWindows(options: TrainOptions, o: ReturnType<typeof resolveOpti
   const source = typeof options.data === 'string' ? options.data : '<series>';
   check(rows >= W + 1, `${source}: ${rows} rows but --window is ${W}; expected at least ${W + 1} rows (or a shorter --window)`);
   if (o.stride === 0) o.stride = defaultStride(rows);
-  const scaler = fitScaler(o.scaler, series.data, C);
+  // Scaled as the rows it learns from: a labelled fault's rows (left out of training below) do not set the scale either.
+  const scaler = fitScaler(o.scaler, unlabelledRows(series), C);
   for (const note of constantChannelNotes(series.channels, scaler.floored, scaler.scale, scaler.offset)) options.onNote?.(note);
   const scaled = applyScaler(scaler, series.data);
   const all = unlabelledWindows(slidingWindows(scaled, C, W, o.stride), series, source, options.onNote);

@@ -101,6 +101,16 @@ export function shellWord(name: string): string {
   return /^[\w.,:@%+=/-]+$/.test(name) ? name : `'${name.replaceAll("'", `'\\''`)}'`;
 }
 
+/** The series' values (rows x C) without the rows its label column marks: all of them when nothing is marked. */
+export function unlabelledRows(series: Series): Float32Array {
+  const flags = labelFlags(series);
+  if (!flags || !flags.includes(1) || !flags.includes(0)) return series.data;
+  const C = series.channels.length;
+  const out = new Float32Array((flags.length - flags.reduce((n, f) => n + f, 0)) * C);
+  for (let r = 0, k = 0; r < flags.length; r++) if (!flags[r]) out.set(series.data.subarray(r * C, (r + 1) * C), C * k++);
+  return out;
+}
+
 /**
  * The windows touching no row the series' label column marks (runtime/data/labels.ts): a fault someone labelled is
  * left out of training, said in a note, since a model learns whatever it is trained on as normal (a probe: 1,160

@@ -111,7 +111,7 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     if (takeover.shortLived >= SHORT_LIVED_TIMES) {
       log?.error(
         { broker: redactedUrl(cfg.url), clientId, droppedSoonAfterConnecting: takeover.shortLived },
-        `${name} dropped the connection ${takeover.shortLived} times in a row within ${SHORT_LIVED_MS / 1000} s of connecting: another client may be taking our session with client id ${clientId} (two vigils with one config, or a copied gateway config): each drops the other and readings are lost; give each its own broker.clientId (and state.file). Reconnecting with backoff`,
+        `${name} dropped the connection ${takeover.shortLived} times in a row within ${SHORT_LIVED_MS / 1000} s of connecting: another client may be taking our session with client id ${clientId} (two vigils with one config, or a copied gateway config: each drops the other and readings are lost; give each its own broker.clientId and state.file), or the broker refuses something this client does (its log says which). Reconnecting with backoff`,
       );
     } else log?.warn({ broker: redactedUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`);
   });
