@@ -14,6 +14,7 @@ import { DashboardStore, type StoreOptions } from './store.ts';
 import { bundle, ortFile, stylesheet, template, ORT_DIR } from './assets.ts';
 import { esc } from './page/format.ts';
 import { httpGuard } from '@vigil/runtime/util/http-guard.ts';
+import { dashboardPortInUse, listen } from '@vigil/runtime/util/listen.ts';
 
 /**
  * The page's Content-Security-Policy: scripts only from this server (the bundle), 'wasm-unsafe-eval' for
@@ -80,12 +81,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`dashboard port ${opts.port} is in use; pick another with --dashboard PORT (0 = any free port)`) : err),
-    );
-    server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve());
-  });
+  await listen(server, opts.port ?? 8080, opts.host ?? '127.0.0.1', dashboardPortInUse(opts.port));
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
   // Bundle in the background now so the first page load is fast.

@@ -14,7 +14,8 @@ import type { RunConfig } from '../config/schema.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
 import { createLogger } from '../ops/logger.ts';
-import { checkDashboardPort, loadDashboard } from './dashboard.ts';
+import { loadDashboard } from './dashboard.ts';
+import { checkPortFree, dashboardPortInUse } from '../util/listen.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
@@ -91,7 +92,9 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   }
   // The dashboard is its own package: loaded before anything starts, so a gateway without it stops at once, saying so.
   const dashboard = cfg.dashboard.port !== null ? await loadDashboard('leave dashboard.port unset (no --dashboard)') : undefined;
-  if (cfg.dashboard.port !== null) await checkDashboardPort(cfg.dashboard.port, cfg.dashboard.host);
+  // Its port checked now: served only once the runtime runs, a port in use found then had taken a running twin's
+  // broker session first (a probe: the twin logged "broker unreachable").
+  if (cfg.dashboard.port !== null) await checkPortFree(cfg.dashboard.port, cfg.dashboard.host, dashboardPortInUse(cfg.dashboard.port));
   // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:
   // the runtime finishes starting and stops at once.
   let handle: RuntimeHandle | undefined;

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CSP_NONE, httpGuard } from '../util/http-guard.ts';
+import { listen } from '../util/listen.ts';
 
 /** What /health reports. */
 export interface HealthReport {
@@ -58,12 +59,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics or /health\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`metrics.port ${opts.port} on ${opts.host} is in use; expected a free port (0 = any, null = no server)`) : err),
-    );
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  await listen(server, opts.port, opts.host, `metrics.port ${opts.port} on ${opts.host} is in use; expected a free port (0 = any, null = no server)`);
   const port = (server.address() as AddressInfo).port;
   return {
     port,
