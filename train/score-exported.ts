@@ -293,14 +293,3 @@ export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount
     return moved > SIGNIFICANT ** 2 * noise ? (moved - noise) / ((rows(n) + rows(fittedCount)) / 3) : 0;
   });
 }
-
-/**
- * Of `candidates`, the channels at 0 (their training value, scaled) in every window of `data` (N x W x C): a retrained
- * model keeps holding a channel its parent held only while its own data still holds it there.
- */
-export function stillConstant(data: Float32Array, channels: number, candidates: readonly number[]): number[] {
-  return candidates.filter((c) => {
-    for (let k = c; k < data.length; k += channels) if (Math.abs(data[k]) > 1e-6) return false;
-    return true;
-  });
-}

@@ -25,6 +25,7 @@ import { lossCurveSvg } from './plot.ts';
 import { robustRecord, robustSetAside } from './robust.ts';
 import { setAsideCsv } from './setaside-csv.ts';
 import { constantChannelNotes, trainingSeries, unlabelledRows, unlabelledWindows } from './training-data.ts';
+import { labelFlags } from '@vigil/runtime/data/labels.ts';
 import { check, resolveOptions, type TrainOptions } from './train-options.ts';
 import { trainingVersions } from './versions.ts';
 import { writeModelFiles } from './write-model.ts';
@@ -69,10 +70,11 @@ function trainingWindows(options: TrainOptions, o: ReturnType<typeof resolveOpti
   check(rows >= W + 1, `${source}: ${rows} rows but --window is ${W}; expected at least ${W + 1} rows (or a shorter --window)`);
   if (o.stride === 0) o.stride = defaultStride(rows);
   // Scaled as the rows it learns from: a labelled fault's rows (left out of training below) do not set the scale either.
-  const scaler = fitScaler(o.scaler, unlabelledRows(series), C);
+  const labelled = labelFlags(series);
+  const scaler = fitScaler(o.scaler, unlabelledRows(series, labelled), C);
   for (const note of constantChannelNotes(series.channels, scaler.floored, scaler.scale, scaler.offset)) options.onNote?.(note);
   const scaled = applyScaler(scaler, series.data);
-  const all = unlabelledWindows(slidingWindows(scaled, C, W, o.stride), series, source, options.onNote);
+  const all = unlabelledWindows(slidingWindows(scaled, C, W, o.stride), series, labelled, source, options.onNote);
   // Chronological hold-out: windows ending in the last fraction of rows validate; none of their rows past the
   // split were ever trained on, so validation errors look like tomorrow's data rather than yesterday's.
   const splitRow = o.validationSplit > 0 ? Math.round(rows * (1 - o.validationSplit)) : rows;

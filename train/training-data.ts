@@ -9,7 +9,7 @@ import { dropRepeatedTimestamps, selectChannels, sliceRows } from '@vigil/runtim
 import { float32RangeText, isFloat32 } from '@vigil/runtime/data/float32.ts';
 import { outOfRange, outOfRangeText, type Ranges } from '@vigil/runtime/model/ranges.ts';
 import { handleOutliers, type OutlierPolicy } from './outliers.ts';
-import { labelColumn, labelFlags, UNMARKED } from '@vigil/runtime/data/labels.ts';
+import { labelColumn, UNMARKED } from '@vigil/runtime/data/labels.ts';
 import type { WindowSet } from '@vigil/runtime/window/sliding.ts';
 
 /** How to read it. */
@@ -101,9 +101,8 @@ export function shellWord(name: string): string {
   return /^[\w.,:@%+=/-]+$/.test(name) ? name : `'${name.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The series' values (rows x C) without the rows its label column marks: all of them when nothing is marked. */
-export function unlabelledRows(series: Series): Float32Array {
-  const flags = labelFlags(series);
+/** The series' values (rows x C) without the rows `flags` marks: all of them when it marks none (or every one). */
+export function unlabelledRows(series: Series, flags: Uint8Array | undefined): Float32Array {
   if (!flags || !flags.includes(1) || !flags.includes(0)) return series.data;
   const C = series.channels.length;
   const out = new Float32Array((flags.length - flags.reduce((n, f) => n + f, 0)) * C);
@@ -112,12 +111,11 @@ export function unlabelledRows(series: Series): Float32Array {
 }
 
 /**
- * The windows touching no row the series' label column marks (runtime/data/labels.ts): a fault someone labelled is
+ * The windows touching no row `flags` marks (the series' label column: `labelFlags`): a fault someone labelled is
  * left out of training, said in a note, since a model learns whatever it is trained on as normal (a probe: 1,160
  * labelled rows trained on with only "label column set aside" said). All of them when nothing is marked.
  */
-export function unlabelledWindows(all: WindowSet, series: Series, source: string, onNote?: (note: string) => void): WindowSet {
-  const flags = labelFlags(series);
+export function unlabelledWindows(all: WindowSet, series: Series, flags: Uint8Array | undefined, source: string, onNote?: (note: string) => void): WindowSet {
   const first = flags ? flags.indexOf(1) : -1;
   if (!flags || first < 0) return all;
   // Marked rows up to each row, so a window's rows [end - W + 1, end] are tested at once.
@@ -129,10 +127,10 @@ export function unlabelledWindows(all: WindowSet, series: Series, source: string
     const end = all.ends[i];
     if (upTo[end + 1] - upTo[Math.max(0, end - all.window + 1)] === 0) keep.push(i);
   }
-  const name = labelColumn(series)!.name;
+  const { name, cells } = labelColumn(series)!;
   const marked = upTo[flags.length];
   if (keep.length === 0) {
-    throw new Error(`${source}: every training window touches a row marked in column '${name}' (${marked} of ${flags.length} rows, first '${labelColumn(series)!.cells[first]}' at ${new Date(series.timestamps[first]).toISOString()}); expected normal rows to train on (a model learns what it is trained on as normal; a label cell marks nothing when it is 0, empty or one of ${[...UNMARKED].filter(Boolean).join(', ')})`);
+    throw new Error(`${source}: every training window touches a row marked in column '${name}' (${marked} of ${flags.length} rows, first '${cells[first]}' at ${new Date(series.timestamps[first]).toISOString()}); expected normal rows to train on (a model learns what it is trained on as normal; a label cell marks nothing when it is 0, empty or one of ${[...UNMARKED].filter(Boolean).join(', ')})`);
   }
   onNote?.(`${source}: ${marked} row(s) marked anomalous in column '${name}' (first at ${new Date(series.timestamps[first]).toISOString()}): the ${all.count - keep.length} window(s) touching them are left out of training (a model learns what it is trained on as normal)`);
   const data = new Float32Array(keep.length * per);

@@ -1,10 +1,10 @@
 /**
  * One vigil per state file. Two started with one config (the service and a hand-run check, a copied gateway config)
  * take each other's broker session in turn, each losing readings, and the one stopped last overwrites the other's
- * state (a probe: 11 reconnects in 25 s, 56 readings missing, state.json overwritten). At start, before the broker,
- * `STATE-lock` beside the state file is made holding this process's pid; a lock whose process still runs (or, in this
- * process, a runtime that has not stopped) refuses the start, saying which pid holds it; one whose process is gone (a
- * kill -9, a power cut) is taken over, said.
+ * state (a probe: 11 reconnects in 25 s, 56 readings missing, state.json overwritten). At start, before anything else,
+ * `STATE-lock` beside the state file is made naming this process (runtime/util/pid-lock.ts); a lock whose process
+ * still runs (or, in this process, a runtime that has not stopped) refuses the start, saying which pid holds it; one
+ * whose process is gone (a kill -9, a power cut, a pid reused since) is taken over, said.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -28,24 +28,17 @@ const heldHere = new Set<string>();
 /** Take the lock of `stateFile`; throws when a running process holds it. */
 export function lockStateFile(stateFile: string, log?: LockLogger): StateLock {
   const file = keptFileBeside(stateFile, 'lock')!;
-  const notTaken = (err: unknown): StateLock => {
-    // A folder that cannot be written stops no start: the state saves fail too, and /health says so (state-saves.ts).
-    log?.warn({ file, err: (err as Error).message }, 'state file lock not taken: a second vigil on this state file would not be stopped');
-    return { file, release: () => {} };
-  };
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-  } catch (err) {
-    return notTaken(err);
-  }
   let got: LockAttempt;
   try {
+    mkdirSync(dirname(file), { recursive: true });
     got = tryLock(file, {
       ownHeld: () => heldHere.has(file),
       onStale: (h) => log?.warn({ file, pid: h?.pid }, `state file lock left by a process that is gone (pid ${h?.pid ?? 'unreadable'}): taken over`),
     });
   } catch (err) {
-    return notTaken(err);
+    // A folder that cannot be written stops no start: the state saves fail too, and /health says so (state-saves.ts).
+    log?.warn({ file, err: (err as Error).message }, 'state file lock not taken: a second vigil on this state file would not be stopped');
+    return { file, release: () => {} };
   }
   if (!got.taken) {
     throw new Error(

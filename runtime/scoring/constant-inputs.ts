@@ -38,6 +38,17 @@ export function constantChannels(scoring: Scoring): readonly number[] | undefine
 }
 
 /**
+ * Of `candidates`, the channels at 0 (their training value, scaled) in every window of `data` (N x W x C): a retrained
+ * model keeps holding a channel its parent held only while its own data still holds it there.
+ */
+export function stillConstant(data: Float32Array, channels: number, candidates: readonly number[]): number[] {
+  return candidates.filter((c) => {
+    for (let k = c; k < data.length; k += channels) if (Math.abs(data[k]) > 1e-6) return false;
+    return true;
+  });
+}
+
+/**
  * `session` with the card's constant channels held for every call (undefined-free: the session itself when it has
  * none): every caller of the model (vigil run and score, a hot reload's warm-up and the adaptation's checks, latent
  * and encode, a second opinion) feeds it what it was trained on, and gets its input back as measured.

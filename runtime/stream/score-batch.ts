@@ -55,4 +55,3 @@ export function unshiftBatch(flight: Flight): void {
   unshiftInputs(flight.input, flight.batch.length, card.window, card.channels.length, flight.shifted.applied);
   flight.shifted = undefined;
 }
-
