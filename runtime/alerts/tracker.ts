@@ -52,9 +52,9 @@ export const CRITICAL_MULTIPLE = 2;
 /**
  * An open alert escalates again when a window scores this multiple of the alert's level (a slow average of its
  * anomalous windows' scores, as multiples of their thresholds, in logs: LEVEL_RATE per window, from its opening's),
- * once per surge: it may again when an anomalous window is back under the critical multiple of the level. An order of magnitude over
- * what the alert has been is news (a second fault on top of the first); the alert's own opening transient or a slow
- * ramp is not (the level follows it).
+ * once per surge: it may again when an anomalous window is back under the critical multiple of the level. An order
+ * of magnitude over what the alert has been is news (a second fault on top of the first); the alert's own opening
+ * transient or a slow ramp is not (the level follows it).
  */
 export const ESCALATE_FACTOR = 10;
 /** How fast an open alert's level follows its windows (per window, on the log of their multiples). */
@@ -122,7 +122,7 @@ export class AlertTracker {
   private quiet = 0;
   /** The open alert has had a critical window (it opened critical, or escalated). */
   private critical = false;
-  /** The open alert's level: a slow average of the log of its windows' multiples of their thresholds. */
+  /** The open alert's level: a slow average of the log of its anomalous windows' multiples of their thresholds. */
   private level = 0;
   /** Whether a surge over the level would escalate (not while one already did and has not subsided). */
   private armed = true;

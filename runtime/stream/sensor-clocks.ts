@@ -45,13 +45,13 @@ export function jumpsAhead(s: Pick<SensorState, 'lead' | 'seq'>, lead: number, c
 
 /**
  * A sensor's readings jumped ahead of their arrival (`jumpsAhead`, the jump not yet confirmed by a window of
- * readings) and one now older than its last is stamped `lead` ms ahead of its own arrival, back within a minute (or
- * 10 intervals) of the lead before the jump: the jump was the wrong clock (a GPS or RTC glitch), this one is right. Without this, one reading stamped
- * an hour ahead left a probe's sensor unjudged for that hour, every later reading refused as out of order. A sensor
- * whose clock runs ahead all the time, a replay faster than real time and a gateway resending old readings never
- * jumped, so their late readings are refused as before. A glitch that is a sensor's very first reading goes back to
- * its arrival (`leadBeforeNext`); one that is its last before a stop has no lead before it to go back to (the restart's
- * tail keeps only the last reading's arrival): its sensor waits for real time as before.
+ * readings) and one now older than its last is stamped `lead` ms ahead of its own arrival, back within a minute (or 10
+ * intervals) of the lead before the jump: the jump was the wrong clock (a GPS or RTC glitch), this one is right.
+ * Without this, one reading stamped an hour ahead left a probe's sensor unjudged for that hour, every later reading
+ * refused as out of order. A sensor whose clock runs ahead all the time, a replay faster than real time and a gateway
+ * resending old readings never jumped, so their late readings are refused as before. A glitch that is a sensor's very
+ * first reading goes back to its arrival (`leadBeforeNext`); one that is its last before a stop has no lead before it
+ * to go back to (the restart's tail keeps only the last reading's arrival): its sensor waits for real time as before.
  */
 export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: number, card: Pick<ModelCard, 'data'>): boolean {
   const ahead = clockAheadMs(card);
