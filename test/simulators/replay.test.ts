@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../simulators/replay/clock.ts';
 import { replay, type ReplayReading } from '../../simulators/replay/replay.ts';
 import { mergeTracks } from '../../simulators/replay/schedule.ts';
-import type { Track } from '../../simulators/replay/tracks.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTracks, type Track } from '../../simulators/replay/tracks.ts';
 import { encodeReading, checkTopicTemplate, PAYLOAD_CODEC, PAYLOAD_FORMATS } from '../../simulators/payload/encode.ts';
 import { createRng } from '../../runtime/util/prng.ts';
 
@@ -144,10 +147,6 @@ describe('payloads round-trip through the runtime codecs', () => {
 
 describe('replay input: label columns (issue 17.3)', () => {
   it('never publishes label columns (changepoint, fault, ...) unless named in channels; --ignore drops columns', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { loadTracks } = await import('../../simulators/replay/tracks.ts');
     const dir = mkdtempSync(join(tmpdir(), 'vigil-replay-labels-'));
     writeFileSync(join(dir, 'skab.csv'), 'datetime;Accelerometer1RMS;Pressure;anomaly;changepoint\n2020-03-09 10:14:33;0.02;0.05;0;0\n2020-03-09 10:14:34;0.03;0.06;1;1\n');
     const notes: string[] = [];
@@ -159,10 +158,6 @@ describe('replay input: label columns (issue 17.3)', () => {
   });
 
   it('reads a decimal-comma export, and skips a file with a channel mostly filled rather than publish a flat line (a probe)', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { loadTracks } = await import('../../simulators/replay/tracks.ts');
     const dir = mkdtempSync(join(tmpdir(), 'vigil-replay-marks-'));
     const rows = (cell: (r: number) => string) => Array.from({ length: 10 }, (_, r) => `2024-03-01 00:00:${String(r).padStart(2, '0')};${cell(r)};3`).join('\n');
     writeFileSync(join(dir, 'eu.csv'), `timestamp;flow;pressure\n${rows((r) => `48,${r}`)}\n`);
