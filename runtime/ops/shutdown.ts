@@ -6,12 +6,27 @@
  * from a closed terminal (an SSH session ended) or from someone expecting a reload: it is logged and ignored; the model
  * files are reloaded when they change anyway, and a config change needs a restart. The writes that fail on a closed
  * terminal (EIO) are let go by bin/vigil.mjs.
+ *
+ * Started through npm (`npx vigil run`, `npm exec`, a package script), vigil is not npm's child but a shell's
+ * (`sh -c vigil ...`), and Debian's sh passes no signal on: a SIGTERM to npm (a supervisor stopping the command it
+ * started) ended npm and the shell and left vigil running on its own, holding its state lock and broker session, so
+ * the next start refused to run (a probe). So when npm started it, vigil also stops, as on SIGTERM, once its parent
+ * process is gone (its parent process id changes: the orphan was taken over by init or a subreaper).
  */
 
 /** Install signal handlers; returns a function that removes them. */
 export function onShutdownSignals(
   stop: (signal: string) => Promise<void>,
-  opts: { forceExit?: (code: number) => void; log?: (msg: string) => void } = {},
+  opts: {
+    forceExit?: (code: number) => void;
+    log?: (msg: string) => void;
+    /** Watch the parent process (default: when npm started vigil, `npm_command` in the environment). */
+    watchLauncher?: boolean;
+    /** The parent process id now (tests); `process.ppid` read afresh. */
+    parentPid?: () => number;
+    /** How often the parent is checked (ms). */
+    launcherCheckMs?: number;
+  } = {},
 ): () => void {
   const forceExit = opts.forceExit ?? ((code: number) => process.exit(code));
   let stopping = false;
@@ -32,9 +47,26 @@ export function onShutdownSignals(
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   process.on('SIGHUP', hangup);
+  const launcher = (opts.watchLauncher ?? process.env.npm_command !== undefined) ? watchParent(opts.parentPid ?? (() => process.ppid), opts.launcherCheckMs ?? 1000, (was) => {
+    opts.log?.(`its launcher (parent process ${was}, npm) is gone: stopping as on SIGTERM (run bin/vigil.mjs or an installed vigil, not npx, under a supervisor)`);
+    if (!stopping) handler('SIGTERM');
+  }) : undefined;
   return () => {
+    if (launcher) clearInterval(launcher);
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
     process.off('SIGHUP', hangup);
   };
+}
+
+/** Call `gone` once the parent process id differs from the one at the start; a timer that keeps nothing alive. */
+function watchParent(parentPid: () => number, everyMs: number, gone: (was: number) => void): NodeJS.Timeout {
+  const was = parentPid();
+  const timer = setInterval(() => {
+    if (parentPid() === was) return;
+    clearInterval(timer);
+    gone(was);
+  }, everyMs);
+  timer.unref();
+  return timer;
 }

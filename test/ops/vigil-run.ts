@@ -22,9 +22,10 @@ export interface VigilRun {
   exit: Promise<number | null>;
 }
 
-/** Start `node bin/vigil.mjs run ...args` (with `env`, default this process's). */
-export function spawnVigilRun(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): VigilRun {
-  const proc = spawn(process.execPath, ['bin/vigil.mjs', 'run', ...args], { cwd: repo, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Start `node bin/vigil.mjs run ...args` (with `env`, default this process's; `launcher` instead of `node bin/vigil.mjs`, e.g. npx). */
+export function spawnVigilRun(args: string[], opts: { env?: NodeJS.ProcessEnv; launcher?: string[] } = {}): VigilRun {
+  const [command, ...first] = opts.launcher ?? [process.execPath, 'bin/vigil.mjs'];
+  const proc = spawn(command, [...first, 'run', ...args], { cwd: repo, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const v: VigilRun = {
     proc,
     stdout: '',

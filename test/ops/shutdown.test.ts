@@ -1,0 +1,56 @@
+/**
+ * onShutdownSignals' launcher watch (runtime/ops/shutdown.ts): started through npm, vigil stops as on SIGTERM once its
+ * parent process is gone, once, and not when it is already stopping or when not asked to watch.
+ */
+import { describe, expect, it } from 'vitest';
+import { onShutdownSignals } from '../../runtime/ops/shutdown.ts';
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('launcher watch', () => {
+  it('stops once when the parent process id changes', async () => {
+    let parent = 4242;
+    const stops: string[] = [];
+    const lines: string[] = [];
+    const dispose = onShutdownSignals(async (s) => void stops.push(s), { watchLauncher: true, parentPid: () => parent, launcherCheckMs: 5, log: (m) => lines.push(m), forceExit: () => stops.push('forced') });
+    try {
+      await tick(30);
+      expect(stops).toEqual([]);
+      parent = 1;
+      await tick(30);
+      parent = 7;
+      await tick(30);
+      expect(stops).toEqual(['SIGTERM']);
+      expect(lines.join('\n')).toMatch(/launcher \(parent process 4242, npm\) is gone: stopping as on SIGTERM/);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('does not watch unless asked', async () => {
+    let parent = 4242;
+    const stops: string[] = [];
+    const dispose = onShutdownSignals(async (s) => void stops.push(s), { watchLauncher: false, parentPid: () => parent, launcherCheckMs: 5 });
+    try {
+      parent = 1;
+      await tick(40);
+      expect(stops).toEqual([]);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('leaves a stop already under way alone (no forced exit)', async () => {
+    let parent = 4242;
+    const stops: string[] = [];
+    const dispose = onShutdownSignals(() => new Promise<void>(() => void stops.push('stop')), { watchLauncher: true, parentPid: () => parent, launcherCheckMs: 5, forceExit: (c) => stops.push(`forced ${c}`) });
+    try {
+      process.emit('SIGTERM', 'SIGTERM');
+      parent = 1;
+      await tick(40);
+      expect(stops).toEqual(['stop']);
+    } finally {
+      dispose();
+    }
+  });
+});
