@@ -3,9 +3,16 @@
  * precision, nothing lost that the data had), `formatShort` for a person glancing at a line or a table.
  */
 
-/** Seven significant digits without trailing zeros; integers as they are (`0.0125`, `57.33`, `1.5e-9`, `1024`). */
+/**
+ * Seven significant digits without trailing zeros; integers as they are (`0.0125`, `57.33`, `1.5e-9`, `1024`). Only
+ * the mantissa's zeros go: 7.124045e-10 was written `7.124045e-1` (the exponent's last 0 taken for a trailing zero),
+ * a channel's error in `vigil score`'s file off by a factor of a billion.
+ */
 export function formatNumber(x: number): string {
-  return x === 0 ? '0' : Number.isInteger(x) ? String(x) : x.toPrecision(7).replace(/\.?0+(e|$)/, '$1');
+  if (x === 0 || Number.isInteger(x)) return String(x);
+  const [mantissa, exponent] = x.toPrecision(7).split('e');
+  const short = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
+  return exponent === undefined ? short : `${short}e${exponent}`;
 }
 
 /** Three significant digits, whole from 1,000, in exponent form below 0.001 and from 100,000 (`0.457`, `12.5`, `6060`, `1.20e+5`). */

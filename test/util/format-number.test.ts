@@ -14,6 +14,9 @@ describe('numbers as text', () => {
 
   it('formatNumber keeps float32 precision for files, without trailing zeros', () => {
     expect([0, 1024, -3, 0.0125, 57.33000183105469, 1.5e-9, 123456789.123, 2.5e21].map(formatNumber)).toEqual(['0', '1024', '-3', '0.0125', '57.33', '1.5e-9', '1.234568e+8', '2.5e+21']);
+    // An exponent ending in 0 keeps it (7.124045e-10 was written 7.124045e-1); zeros inside a number stay.
+    expect([7.124045e-10, 3e-10, 1.23e-20, -4.5e-30, 1.000001e-10, 100.25, 120.5, 0.1].map(formatNumber)).toEqual(['7.124045e-10', '3e-10', '1.23e-20', '-4.5e-30', '1.000001e-10', '100.25', '120.5', '0.1']);
+    for (const x of [7.124045e-10, 1.5e-9, 6.02e23 + 0.5, 2.2e-30, 9.87654e10 + 0.25]) expect(Number(formatNumber(x))).toBeCloseTo(x, -Math.floor(Math.log10(Math.abs(x))) + 5);
   });
   it('formatShort gives three digits for a person, exponent outside [0.001, 1e5)', () => {
     expect([0, 0.4567, 0.0125, 12.5, 1.5, 1000, 99999, 100000, 0.000999, -2e-7].map(formatShort)).toEqual(['0.00', '0.457', '0.0125', '12.5', '1.50', '1000', '99999', '1.00e+5', '9.99e-4', '-2.00e-7']);
