@@ -9,6 +9,8 @@ export interface RowInterval {
   startRow: number;
   endRow: number;
   type?: string;
+  /** Channels the fault moves first-hand, where the set records them (for the alerts' attribution). */
+  channels?: string[];
 }
 
 /** One labelled run. */

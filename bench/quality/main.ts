@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
     table: { columns: COLUMNS, rows },
     sets: results.map((r) => ({
       name: r.set.name, title: r.set.title, notes: r.set.notes, setup: r.setup, seconds: r.seconds,
-      methods: r.methods.map((m) => ({ method: m.method, description: m.description, protocol: m.protocol, pooled: { ...m.pooled, events: undefined }, perRun: m.perRun.map((p) => ({ id: p.id, ...p.metrics })) })),
+      methods: r.methods.map((m) => ({ method: m.method, description: m.description, protocol: m.protocol, ...(m.attribution ? { attribution: m.attribution } : {}), pooled: { ...m.pooled, events: undefined }, perRun: m.perRun.map((p) => ({ id: p.id, ...p.metrics })) })),
     })),
     nab: nab ?? null,
   };

@@ -17,7 +17,7 @@ interface PlantRunShape {
   id: string;
   train: Series;
   test: Series;
-  labels: { startRow: number; endRow: number; type: string }[];
+  labels: { startRow: number; endRow: number; type: string; channels: string[] }[];
 }
 
 /** The plant set as labelled runs, or undefined (with the reason) when the module is not there yet. */
@@ -27,7 +27,7 @@ export async function plantSet(options: Record<string, unknown> = {}): Promise<L
   if (typeof mod.plantSet !== 'function') return { missing: `${PLANT_MODULE} does not export plantSet()` };
   const runs = mod.plantSet(options).map((r) => ({
     id: r.id, trainKey: r.id, train: r.train, test: r.test, judgeFrom: 0,
-    events: r.labels.map((l) => ({ startRow: l.startRow, endRow: l.endRow, type: l.type })),
+    events: r.labels.map((l) => ({ startRow: l.startRow, endRow: l.endRow, type: l.type, channels: l.channels })),
   }));
   const rows = runs.reduce((a, r) => a + r.test.timestamps.length, 0);
   return {

@@ -23,7 +23,7 @@ export function pumpsSet(o: SyntheticSetOptions = SYNTHETIC_SET, name = 'pumps')
     trainKey: p.id,
     train: p.train,
     test: p.series,
-    events: p.labels.map((l) => ({ startRow: l.startRow, endRow: l.endRow, type: l.type })),
+    events: p.labels.map((l) => ({ startRow: l.startRow, endRow: l.endRow, type: l.type, channels: l.channels })),
     judgeFrom: o.trainRows,
   }));
   const hz = 1000 / (o.intervalMs ?? 1000);

@@ -3,7 +3,7 @@ import { falseAlertsPerDay } from '../../evaluate/labels/metrics.ts';
 import type { MethodSummary } from './summary.ts';
 
 /** Table header. */
-export const COLUMNS = ['set', 'method', 'F1', 'precision', 'recall', 'false alarms', 'false alerts / day', 'missed', 'events', 'median delay', 'protocol'];
+export const COLUMNS = ['set', 'method', 'F1', 'precision', 'recall', 'false alarms', 'false alerts / day', 'missed', 'events', 'median delay', 'names the fault', 'protocol'];
 
 /** False alerts per day of normal data, to two significant figures. */
 export const perDay = (m: Parameters<typeof falseAlertsPerDay>[0]) => {
@@ -22,7 +22,8 @@ export function tableRows(summaries: MethodSummary[]): string[][] {
     const protocol = 'avgDetectionRate' in p ? `DR ${f3(p.avgDetectionRate)} (${p.faults} faults) at FAR ${pct(p.normalRowsFAR)}` : '';
     return [
       s.set, s.method, f3(m.f1), f3(m.precision), f3(m.recall), pct(m.falseAlarmRate), perDay(m), pct(m.missRate),
-      `${m.eventsDetected}/${m.events.length}`, m.medianDelayRows === null ? '-' : `${m.medianDelayRows} rows`, protocol,
+      `${m.eventsDetected}/${m.events.length}`, m.medianDelayRows === null ? '-' : `${m.medianDelayRows} rows`,
+      s.attribution ? `${pct(s.attribution.right / s.attribution.rows)} of ${s.attribution.rows}` : '', protocol,
     ];
   });
 }

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { BaselineOptions } from '../../evaluate/baselines/index.ts';
+import { attributionOf, pooledAttribution } from './attribution.ts';
 import { runBaselinesOn } from './baselines.ts';
 import { judgeRun, ROW_WISE } from './judge.ts';
 import type { LabelledSet } from './labelled-run.ts';
@@ -31,10 +32,12 @@ export async function runSet(set: LabelledSet, workDir: string, o: { baselines?:
   // Judged from the first row with a full vigil window, for every method alike.
   const fromOf = (id: string) => vigil.get(id)!.card.window - 1;
   const methods: MethodSummary[] = [];
-  methods.push(summarise(set, 'vigil', setup.score, set.runs.map((r) => {
+  const judged = summarise(set, 'vigil', setup.score, set.runs.map((r) => {
     const v = vigil.get(r.id)!;
     return { id: r.id, metrics: judgeRun(r, v.alert, { span: v.card.scoring.span, window: v.card.window }, fromOf(r.id)) };
-  })));
+  }));
+  const named = pooledAttribution(set.runs.map((r) => attributionOf(r, vigil.get(r.id)!, fromOf(r.id))));
+  methods.push(named.rows > 0 ? { ...judged, attribution: named } : judged);
   for (const [name, byRun] of baselines) {
     const description = byRun.values().next().value?.description ?? name;
     methods.push(summarise(set, name, description, set.runs.map((r) => ({ id: r.id, metrics: judgeRun(r, byRun.get(r.id)!.alert, ROW_WISE, fromOf(r.id)) }))));

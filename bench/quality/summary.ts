@@ -3,6 +3,7 @@
  * average detection rate over the observable faults and the false-alarm rate on the normal rows).
  */
 import { poolMetrics, type LabelMetrics } from '../../evaluate/labels/metrics.ts';
+import type { Attribution } from './attribution.ts';
 import type { LabelledSet } from './labelled-run.ts';
 import { TEP_UNOBSERVABLE, tepFault } from './tep.ts';
 
@@ -15,6 +16,8 @@ export interface MethodSummary {
   perRun: Array<{ id: string; metrics: LabelMetrics }>;
   /** Set-specific figures by name (e.g. 'avgDetectionRate'). */
   protocol: Record<string, number>;
+  /** vigil on sets that record the faults' channels: alerted fault rows naming one of them first (attribution.ts). */
+  attribution?: Attribution;
 }
 
 /** Tennessee Eastman protocol: mean detection rate (recall) over faults other than 3, 9, 15; FAR on normal rows. */

@@ -23,6 +23,8 @@ export interface VigilRun {
   thresholds: Float64Array;
   alert: Uint8Array;
   card: ModelCard;
+  /** Per row, the channel (index into `card.channels`) with the largest `err_` column; -1 where none is above 0. */
+  top: Int16Array;
 }
 
 /** What vigil ran with, for the report. */
@@ -96,7 +98,8 @@ export async function runVigil(runs: LabelledRun[], dir: string, log: (line: str
     const scored = scoredRowsFromTable(table, { alertColumn: 'alert' });
     if (scored.alert.length !== r.test.timestamps.length) throw new Error(`${out}: ${scored.alert.length} rows; expected ${r.test.timestamps.length}`);
     const thresholds = numberColumn(table, requireColumn(table, ['threshold'], 'threshold'));
-    results.set(r.id, { runId: r.id, scores: scored.scores, thresholds, alert: scored.alert, card: loadModel(model).card });
+    const card = loadModel(model).card;
+    results.set(r.id, { runId: r.id, scores: scored.scores, thresholds, alert: scored.alert, card, top: topChannels(card.channels.map((c) => numberColumn(table, requireColumn(table, [`err_${c}`], `err_${c}`)))) });
   }
   return { results, setup };
 }
@@ -108,4 +111,20 @@ function editedCopy(from: string, to: string, edit: (card: ModelCard) => void): 
   copyFileSync(`${from}.onnx`, `${to}.onnx`);
   writeFileSync(`${to}.json`, `${JSON.stringify(card, null, 2)}\n`);
   return to;
+}
+
+/** Per row, the index of the largest of `errors` (one column per channel), or -1 where none is above 0. */
+function topChannels(errors: Float64Array[]): Int16Array {
+  const n = errors[0]?.length ?? 0;
+  const top = new Int16Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 0; c < errors.length; c++) {
+      if (errors[c][i] > best) {
+        best = errors[c][i];
+        top[i] = c;
+      }
+    }
+  }
+  return top;
 }
