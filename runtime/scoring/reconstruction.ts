@@ -79,8 +79,8 @@ export function reconstructionScores(
 }
 
 /**
- * Channels ranked by their share of a window's error, largest first. Shares are of the positive terms only: a
- * Mahalanobis term is negative for a channel whose residual the others explain, and it explains nothing.
+ * Channels ranked by their share of a window's per-channel errors, largest first (Mahalanobis: of the channels'
+ * contributions, mahalanobis.ts; none is negative, but a value below 0 is counted as 0).
  */
 export function topContributors(perChannel: ArrayLike<number>, names: string[], k = 3): { channel: string; share: number }[] {
   let sum = 0;

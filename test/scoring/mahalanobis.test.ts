@@ -46,8 +46,39 @@ describe('residual Mahalanobis scoring', () => {
     const mse = reconstructionScores(input, output, 2, 1, 2, { error: 'mse', span: 1 });
     expect(mse.scores[0]).toBe(mse.scores[1]);
     expect(maha.scores[1]).toBeGreaterThan(20 * maha.scores[0]);
-    // Per-channel terms sum to the score.
-    expect(maha.perChannel[2] + maha.perChannel[3]).toBeCloseTo(maha.scores[1], 4);
+    // Each channel's contribution is what fixing it alone would take off the score: (P d)_c² / P_cc / C.
+    const P = model.precision;
+    for (const c of [0, 1]) {
+      const pd = P[c * 2] * (1 - model.mean[0]) + P[c * 2 + 1] * (-1 - model.mean[1]);
+      expect(Math.abs(maha.perChannel[2 + c] - (pd * pd) / P[c * 3] / 2)).toBeLessThan(1e-5 * maha.perChannel[2 + c]);
+    }
+  });
+
+  it('gives each channel a contribution, never negative, where the terms of the sum gave a coupled bystander a negative share', () => {
+    // Channels 0 and 1 move together (residual correlation 0.995, like pump speed and current); channel 2 is loose.
+    const rng = createRng(11);
+    const n = 3000;
+    const r = new Float64Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      const z = rng.normal();
+      r[i * 3] = z;
+      r[i * 3 + 1] = 0.995 * z + 0.0999 * rng.normal();
+      r[i * 3 + 2] = rng.normal();
+    }
+    const model = fitResidualModel(r, 3, 'test');
+    // A 4 sd fault on channel 2 with small side effects on the coupled pair's reconstruction.
+    const d = [0.5, 0.2, 4];
+    const maha = mahalanobisScores(Float32Array.from(d), new Float32Array(3), 1, 1, 3, 1, model);
+    const P = model.precision;
+    const pd = [0, 1, 2].map((c) => [0, 1, 2].reduce((s, k) => s + P[c * 3 + k] * (d[k] - model.mean[k]), 0));
+    const terms = pd.map((v, c) => ((d[c] - model.mean[c]) * v) / 3);
+    // The terms of the sum (what perChannel was) give channel 1 a negative share ...
+    expect(terms[1]).toBeLessThan(-1);
+    expect(terms[0] + terms[1] + terms[2]).toBeCloseTo(maha.scores[0], 3);
+    // ... the contributions are (P d)_c² / P_cc / C, all positive, and the faulty channel's is the largest.
+    for (const c of [0, 1, 2]) expect(Math.abs(maha.perChannel[c] - (pd[c] * pd[c]) / P[c * 4] / 3)).toBeLessThan(1e-5 * maha.perChannel[c]);
+    expect(Math.min(...maha.perChannel)).toBeGreaterThan(0);
+    expect(maha.perChannel[2]).toBeGreaterThan(2 * Math.max(maha.perChannel[0], maha.perChannel[1]));
   });
 
   it('averages the signed residual over the trailing span rows only', () => {
