@@ -148,7 +148,8 @@ export function resolveOptions(o: TrainOptions) {
     contamination: parseContamination(o.contamination ?? D.contamination),
     ranges: o.ranges && checkedRanges(o.ranges),
   };
-  check(r.stride === 0 || (Number.isInteger(r.stride) && r.stride >= 1), `--stride must be an integer >= 1, got ${r.stride}`);
+  // 0 stands for the default inside (it depends on the rows); given, 0 is refused like any other non-stride.
+  check(o.stride === undefined || (Number.isInteger(o.stride) && o.stride >= 1), `--stride must be an integer >= 1, got ${o.stride}`);
   for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
     check(Number.isInteger(r[k]) && r[k] >= 1, `--${k} must be an integer >= 1, got ${r[k]}`);
   }
@@ -160,6 +161,8 @@ export function resolveOptions(o: TrainOptions) {
   check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
   check(OUTLIER_POLICIES.includes(r.outliers), `--outliers must be ${OUTLIER_POLICIES.join(', ')}, got '${r.outliers}'`);
   check(r.noiseKind === 'gaussian' || r.noiseKind === 'mask', `--noise-kind must be gaussian or mask, got '${r.noiseKind}'`);
+  // A mask drops each input with probability --noise: at 1 or more every input is dropped and the model learns nothing.
+  check(r.noiseKind !== 'mask' || (r.noise > 0 && r.noise < 1), `--noise-kind mask drops each input with probability --noise, which must be in (0, 1), got ${r.noise}`);
   check(['mahalanobis', 'error', 'recon-prob'].includes(r.score), `--score must be mahalanobis, error or recon-prob, got '${r.score}'`);
   check(r.score !== 'mahalanobis' || loss === 'mse', '--score mahalanobis measures signed residuals of an mse model; use --loss mse or --score error');
   check(r.score !== 'recon-prob' || architecture(arch).samplesCode === true, `--score recon-prob needs --arch ${SAMPLING_ARCHITECTURES.join(' or ')} (it samples the code), got --arch ${arch}`);

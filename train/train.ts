@@ -84,11 +84,25 @@ function trainingWindows(options: TrainOptions, o: ReturnType<typeof resolveOpti
   const train = { data: all.data.subarray(0, nTrain * per), count: nTrain };
   const val = { data: all.data.subarray(nTrain * per, all.count * per), count: all.count - nTrain };
   check(nTrain >= 1, `${source}: no training windows before the validation split (${rows} rows, window ${W}); lower --validation-split or --window`);
+  // The bar is placed on the held-out windows (the training ones without a split): below a handful it is a guess, and a
+  // model on it flags everything or nothing (a probe: --stride 1000 on 400 rows, 1 window, 100 % of a test file flagged).
+  const calibration = all.count > nTrain ? all.count - nTrain : nTrain;
+  check(calibration >= MIN_THRESHOLD_WINDOWS, `${source}: ${calibration} window(s) to calibrate the threshold on (${rows} rows, window ${W}, stride ${o.stride}${all.count > nTrain ? `, the last ${Math.round(100 * o.validationSplit)} % held out` : ''}); expected at least ${MIN_THRESHOLD_WINDOWS}: ${moreWindows(o.stride)}`);
   return { series, source, rows, C, W, per, scaler, all, nTrain, train, val };
 }
 
 /** Calibration windows below which `vigil train` says its threshold is unreliable. */
 export const MIN_CALIBRATION_WINDOWS = 100;
+/** Calibration windows below which `vigil train` refuses to place a threshold at all. */
+export const MIN_THRESHOLD_WINDOWS = 10;
+
+/**
+ * What gives more calibration windows: rows, a smaller stride, a larger held-out share. Not a shorter window: every
+ * held-out window ends in a held-out row, so there are as many as held-out rows / stride whatever the window.
+ */
+function moreWindows(stride: number): string {
+  return `train on more rows${stride > 1 ? `, a smaller --stride (${stride})` : ''} or a larger --validation-split`;
+}
 
 /** Train, export, verify and describe a model. */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
@@ -140,7 +154,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // The bar is a tail fit over the calibration windows: a handful cannot place it (a probe's 50 rows: 10, unsaid).
   const calibrated = val.count > 0 ? val.count : nTrain;
   if (calibrated < MIN_CALIBRATION_WINDOWS) {
-    options.onNote?.(`the threshold is calibrated on ${calibrated} ${val.count > 0 ? 'held-out' : 'training'} window(s) (a tail fit wants ${MIN_CALIBRATION_WINDOWS} or more): expect it to be misplaced; train on more rows (or a shorter --window)`);
+    options.onNote?.(`the threshold is calibrated on ${calibrated} ${val.count > 0 ? 'held-out' : 'training'} window(s) (a tail fit wants ${MIN_CALIBRATION_WINDOWS} or more): expect it to be misplaced; ${moreWindows(o.stride)}`);
   }
 
   const card: ModelCard = parseCard({
@@ -191,12 +205,15 @@ function architectureRecord(o: Resolved, spec: ModelSpec, code: number, samples:
 
 /** The card's `training` section: the split, the optimiser, epochs and losses, the backend, the export check, the robust fit. */
 function trainingRecord(o: Resolved, fitted: FitResult, r: { source: string; rows: number; nTrain: number; nVal: number; backend: BackendChoice; diff: number; robust?: SetAside; trim?: { radius: number } }) {
+  // The exported weights are the best epoch's (restored after early stopping): its losses describe them, not the last epoch's.
+  const shipped = fitted.history.find((h) => h.epoch === fitted.bestEpoch) ?? fitted.history[fitted.history.length - 1];
   const last = fitted.history[fitted.history.length - 1];
   return {
     data: r.source, rows: r.rows, trainWindows: r.nTrain, validationWindows: r.nVal, validationSplit: o.validationSplit, split: 'chronological',
     epochs: fitted.history.length, maxEpochs: o.epochs, bestEpoch: fitted.bestEpoch, stoppedEarly: fitted.stoppedEarly,
     batchSize: o.batchSize, learningRate: o.learningRate, optimizer: 'adam', patience: o.patience, seed: o.seed,
-    loss: last.loss, valLoss: Number.isFinite(last.valLoss) ? last.valLoss : null, bestLoss: fitted.bestLoss,
+    loss: shipped.loss, valLoss: Number.isFinite(shipped.valLoss) ? shipped.valLoss : null, bestLoss: fitted.bestLoss,
+    lastEpochLoss: last.loss, lastEpochValLoss: Number.isFinite(last.valLoss) ? last.valLoss : null,
     engine: fitted.engine, backend: r.backend.name, backendDescription: r.backend.description, seconds: fitted.seconds, exportMaxAbsDiff: r.diff,
     fill: o.fill,
     outliers: o.outliers,
