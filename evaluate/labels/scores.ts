@@ -2,6 +2,7 @@
  * The scored side of a labelled evaluation: timestamps, anomaly scores and the alert decision per row.
  * Alerts come from `--threshold` (score >= t), else an alert column, else a per-row `threshold` column.
  */
+import { labelMarks } from '@vigil/runtime/data/labels.ts';
 import { boolColumn, findColumn, numberColumn, requireColumn, TIMESTAMP_COLUMNS, type Table } from './table.ts';
 import { timestampCell } from './truth.ts';
 
@@ -9,7 +10,11 @@ import { timestampCell } from './truth.ts';
 export const SCORE_COLUMNS = ['anomaly_score', 'score'];
 /** Columns holding a 0/1 decision. */
 export const ALERT_COLUMNS = ['alert', 'anomaly', 'is_anomaly', 'flagged', 'alarm'];
-/** Columns holding a per-row label in the scores file itself. */
+/**
+ * Columns holding a per-row label in the scores file itself (`vigil score` writes its input's as `label`). A cell marks
+ * its row by the rule every command reads labels with (runtime/data/labels.ts): a number other than 0, or a word
+ * other than `normal`, `ok`, `false`, ... (`bearing`, `1`, `true` mark; `0`, `normal`, empty do not).
+ */
 export const LABEL_COLUMNS = ['label', 'is_label', 'ground_truth'];
 
 /** Options choosing columns and the decision rule. */
@@ -66,7 +71,7 @@ export function scoredRowsFromTable(table: Table, opts: ScoresOptions = {}): Sco
   const scoreCol = requireColumn(t, opts.scoreColumn ? [opts.scoreColumn] : SCORE_COLUMNS, 'score');
   const scores = numberColumn(t, scoreCol);
   const labelCol = findColumn(t, LABEL_COLUMNS);
-  const label = labelCol >= 0 ? boolColumn(t, labelCol) : undefined;
+  const label = labelCol >= 0 ? Uint8Array.from(t.rows, (r) => (labelMarks(r[labelCol]) ? 1 : 0)) : undefined;
   if (opts.threshold !== undefined) {
     const th = opts.threshold;
     return { timestamps, scores, alert: Uint8Array.from(scores, (s) => (s >= th ? 1 : 0)), rule: `${t.header[scoreCol]} >= ${th}`, label };

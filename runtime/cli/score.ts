@@ -1,7 +1,8 @@
 /**
  * `vigil score`: run a CSV through the live pipeline (the same windowBySensor -> microBatch -> inferBatches ->
  * applyThresholds -> trackAlerts operators as `vigil run`) and write one row per input row, in input order:
- * `timestamp,score,threshold,alert,err_<channel>...`. Rows before the first full window score 0. Input rows must be
+ * `timestamp,score,threshold,alert,err_<channel>...[,label]` (the input's label column last as `label`, its cells as they
+ * were). Rows before the first full window score 0. Input rows must be
  * in time order (else an error names the first line; `--sort` sorts them, output then in time order); the output
  * file is replaced whole (temp file + rename).
  */
@@ -13,6 +14,7 @@ import { csvField } from '../data/csv-records.ts';
 import { medianStepMs, timestampGaps, gapsNote, span } from '../data/sampling.ts';
 import { IRREGULAR_RATIO } from '../window/pace.ts';
 import { rowCount, type Series } from '../data/series.ts';
+import { labelColumn } from '../data/labels.ts';
 import { openModel } from '../inference/open-model.ts';
 import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
@@ -158,13 +160,17 @@ export async function writeScoresCsv(path: string, res: ScoreResult, channels: s
 async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels: string[]): Promise<void> {
   const C = channels.length;
   const raw = res.series.rawTimestamps;
+  // The input's label column goes through (last, as `label`, its cells as they were), so `vigil evaluate labels --scores`
+  // reads the file alone (a probe: it had to be pointed at the input again with --labels).
+  const label = labelColumn(res.series);
   // A channel named 'flow [m3/h, std]' is one field (RFC 4180 quoting), as the timestamps are.
-  out.write(`timestamp,score,threshold,alert,${channels.map((c) => csvField(`err_${c}`)).join(',')}\n`);
+  out.write(`timestamp,score,threshold,alert,${channels.map((c) => csvField(`err_${c}`)).join(',')}${label ? ',label' : ''}\n`);
   for (let r = 0; r < res.scores.length; r++) {
     const ts = raw ? raw[r] : new Date(res.series.timestamps[r]).toISOString();
     const errs: string[] = [];
     for (let c = 0; c < C; c++) errs.push(formatNumber(res.perChannel[r * C + c]));
-    if (!out.write(`${csvField(ts)},${formatNumber(res.scores[r])},${formatNumber(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}\n`)) await once(out, 'drain');
+    const cell = label ? `,${csvField(label.cells[r] ?? '')}` : '';
+    if (!out.write(`${csvField(ts)},${formatNumber(res.scores[r])},${formatNumber(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}${cell}\n`)) await once(out, 'drain');
   }
 }
 

@@ -6,6 +6,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run, scoreCsv, writeScoresCsv } from '../../runtime/cli/score.ts';
 import { parseThresholdOption } from '../../runtime/config/threshold-option.ts';
@@ -26,6 +28,7 @@ import { mulberry32 } from '@vigil/fixtures/tiny-model.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const W = 16;
+const repo = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
 let model: LoadedModel;
 let testCsv: string;
@@ -142,6 +145,22 @@ describe('vigil score', () => {
     const peak = scored.reduce((best, r, i) => (Number(r[1]) > Number(scored[best][1]) ? i : best), 0);
     expect(peak).toBeGreaterThanOrEqual(ANOMALY[0]);
     expect(Number(scored[peak][5])).toBeGreaterThan(Number(scored[peak][4]) + Number(scored[peak][6]));
+  }, 60_000);
+
+  it("passes the input's label column through, last, so vigil evaluate labels reads the scores file alone (a probe had to pass --labels)", async () => {
+    const lines = readFileSync(dedupCsv, 'utf8').trimEnd().split('\n');
+    const labelled = join(dir, 'labelled.csv');
+    writeFileSync(labelled, `${[`${lines[0]},Fault`, ...lines.slice(1).map((l, i) => `${l},${i >= ANOMALY[0] && i < ANOMALY[1] ? '"bearing, drive end"' : 'normal'}`)].join('\n')}\n`);
+    const out = join(dir, 'labelled-scores.csv');
+    expect(await run(['--model', join(dir, 'pump'), '--data', labelled, '--out', out, '--quiet'])).toBe(0);
+    const text = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(text[0]).toBe('timestamp,score,threshold,alert,err_current,err_vibration,err_temp,label');
+    expect(text[1 + ANOMALY[0]].endsWith(',"bearing, drive end"')).toBe(true);
+    expect(text[1].endsWith(',normal')).toBe(true);
+    const evaluated = spawnSync(process.execPath, ['bin/vigil.mjs', 'evaluate', 'labels', '--scores', out], { cwd: repo, encoding: 'utf8' });
+    expect(evaluated.stderr).not.toMatch(/no label column/);
+    expect(evaluated.status).toBe(0);
+    expect(evaluated.stdout).toMatch(/events/);
   }, 60_000);
 
   it('adapts an adaptive threshold along the stream exactly like the offline sequence, with hysteresis on alerts', async () => {
