@@ -71,8 +71,9 @@ function trainingWindows(options: TrainOptions, o: ReturnType<typeof resolveOpti
   if (o.stride === 0) o.stride = defaultStride(rows);
   // Scaled as the rows it learns from: a labelled fault's rows (left out of training below) do not set the scale either.
   const labelled = labelFlags(series);
-  const scaler = fitScaler(o.scaler, unlabelledRows(series, labelled), C);
-  for (const note of constantChannelNotes(series.channels, scaler.floored, scaler.scale, scaler.offset)) options.onNote?.(note);
+  const fitted = unlabelledRows(series, labelled);
+  const scaler = fitScaler(o.scaler, fitted, C);
+  for (const note of constantChannelNotes(series.channels, scaler.floored, scaler.scale, scaler.offset, fitted)) options.onNote?.(note);
   const scaled = applyScaler(scaler, series.data);
   const all = unlabelledWindows(slidingWindows(scaled, C, W, o.stride), series, labelled, source, options.onNote);
   // Chronological hold-out: windows ending in the last fraction of rows validate; none of their rows past the

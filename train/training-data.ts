@@ -89,11 +89,29 @@ function checkSeriesRanges(s: Series, ranges: Ranges): void {
   }
 }
 
-/** One line per channel whose scale was floored because it was constant in training. */
-export function constantChannelNotes(channels: string[], floored: number[] | undefined, scale: number[], offset: number[]): string[] {
-  return (floored ?? []).map((c) =>
-    `channel '${channels[c]}' is constant in the training data (${offset[c].toPrecision(6)}): its scale is floored at ${scale[c].toPrecision(4)} (see the card's scaler.method) ` +
-    `so a small change later does not swamp the other channels; train on data where it moves, or leave it out with ${channels[c].includes(',') ? `--ignore (not by this name: --ignore splits at commas; rename the column)` : `--ignore ${shellWord(channels[c])}`}`);
+/**
+ * One line per channel whose scale was floored because it was constant in training. `data` (rows x C, as the scaler
+ * saw it) tells a channel that never moved from one whose moves are too small for float32 at its magnitude (a meter
+ * counting on from 1e8 moves in steps of 8 there): that one needs its offset taken off before vigil, not more data.
+ */
+export function constantChannelNotes(channels: string[], floored: number[] | undefined, scale: number[], offset: number[], data?: Float32Array): string[] {
+  const C = channels.length;
+  return (floored ?? []).map((c) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = c; data && i < data.length; i += C) {
+      lo = Math.min(lo, data[i]);
+      hi = Math.max(hi, data[i]);
+    }
+    const ignore = channels[c].includes(',') ? `--ignore (not by this name: --ignore splits at commas; rename the column)` : `--ignore ${shellWord(channels[c])}`;
+    if (hi > lo) {
+      const step = 2 ** (Math.floor(Math.log2(Math.abs(offset[c]))) - 23);
+      return `channel '${channels[c]}' moves by ${(hi - lo).toPrecision(3)} around ${offset[c].toPrecision(6)}, under a millionth of its size, where float32 (the models' numbers) holds it in steps of ${step.toPrecision(3)}: it counts as constant, its scale floored at ${scale[c].toPrecision(4)} (see the card's scaler.method), and its moves are not seen; ` +
+        `send it with its offset taken off (or as its change per reading) for them to count, or leave it out with ${ignore}`;
+    }
+    return `channel '${channels[c]}' is constant in the training data (${offset[c].toPrecision(6)}): its scale is floored at ${scale[c].toPrecision(4)} (see the card's scaler.method) ` +
+      `so a small change later does not swamp the other channels; train on data where it moves, or leave it out with ${ignore}`;
+  });
 }
 
 /** A name as one shell word, quoted when it holds anything a shell would split or expand ("Volume Flow RateRMS"). */

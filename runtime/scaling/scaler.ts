@@ -73,9 +73,12 @@ export function fitScaler(kind: Scaler['kind'], data: Float32Array, channels: nu
   const rule = varying.length
     ? `${FLOOR_OF_MEDIAN} x the median ${what} of the ${varying.length} varying channel(s) (${median.toPrecision(4)})`
     : `${FLOOR_OF_MAGNITUDE} x max(1, |value|), no channel varied`;
+  // The float32 bound can be the larger (a channel riding on 1e8 gets 100): the method says so where it decided a scale
+  // (a probe: the card said 0.1 x 2.45 and stored 100).
+  const bound = floored.some((c) => scale[c] === CONSTANT_SPREAD * magnitude(c) && CONSTANT_SPREAD * magnitude(c) > 0) ? `, and at least ${CONSTANT_SPREAD} x max(1, |value|) (what float32 resolves)` : '';
   return {
     kind, offset, scale, floored,
-    method: `${kind === 'standard' ? 'mean and std' : 'min and range'} per channel; channel(s) ${floored.join(', ')} constant in training, scale floored at ${rule}`,
+    method: `${kind === 'standard' ? 'mean and std' : 'min and range'} per channel; channel(s) ${floored.join(', ')} constant in training, scale floored at ${rule}${bound}`,
   };
 }
 

@@ -2,6 +2,7 @@
  * `vigil train` on data as plants export it (issue 17): label columns, cells beyond float32, rows out of time
  * order, a channel constant in training; and model files that a kill can never leave half-written.
  */
+import { fitScaler } from '../../runtime/scaling/scaler.ts';
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadModel, type ModelCard } from '@vigil/runtime';
@@ -160,6 +161,22 @@ describe('vigil train: a channel constant in training (issue 17.2)', () => {
     expect(constantChannelNotes(['Volume Flow RateRMS', "it's"], [0, 1], [1, 1], [32, 1])).toEqual([
       expect.stringMatching(/ --ignore 'Volume Flow RateRMS'$/),
       expect.stringMatching(/ --ignore 'it'\\''s'$/),
+    ]);
+    // A meter riding on 1e8 moves by tens of units: float32 cannot resolve that there (steps of 8), and the note says
+    // so instead of calling it constant; the card's method names the float32 bound that set its scale (a probe: 100,
+    // while the method said 0.1 x the median std).
+    const rows = 400;
+    const meter = new Float32Array(rows * 2);
+    for (let r = 0; r < rows; r++) {
+      meter[r * 2] = Math.sin(r / 10);
+      meter[r * 2 + 1] = 1e8 + 20 * Math.sin(r / 50);
+    }
+    const meterScale = fitScaler('standard', meter, 2);
+    expect(meterScale.floored).toEqual([1]);
+    expect(meterScale.scale[1]).toBeCloseTo(100, 4);
+    expect(meterScale.method).toMatch(/scale floored at 0\.1 x the median std of the 1 varying channel\(s\) \(0\.\d+\), and at least 0\.000001 x max\(1, \|value\|\) \(what float32 resolves\)$/);
+    expect(constantChannelNotes(['x', 'energy_meter'], meterScale.floored, meterScale.scale, meterScale.offset, meter)).toEqual([
+      expect.stringMatching(/^channel 'energy_meter' moves by 32\.0 around 1\.00000e\+8, under a millionth of its size, where float32 \(the models' numbers\) holds it in steps of 8\.00: it counts as constant, .* send it with its offset taken off \(or as its change per reading\) for them to count, or leave it out with --ignore energy_meter$/),
     ]);
     const { scaler } = loadModel(`${dir}/m`).card;
     expect(scaler.floored).toEqual([8]);
