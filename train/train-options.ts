@@ -151,7 +151,7 @@ export function resolveOptions(o: TrainOptions) {
   // 0 stands for the default inside (it depends on the rows); given, 0 is refused like any other non-stride.
   check(o.stride === undefined || (Number.isInteger(o.stride) && o.stride >= 1), `--stride must be an integer >= 1, got ${o.stride}`);
   for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
-    check(Number.isInteger(r[k]) && r[k] >= 1, `--${k} must be an integer >= 1, got ${r[k]}`);
+    check(Number.isInteger(r[k]) && r[k] >= 1, `--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} must be an integer >= 1, got ${r[k]}`);
   }
   check(r.window >= 2, `--window must be >= 2, got ${r.window}`);
   check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);

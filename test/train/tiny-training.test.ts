@@ -28,6 +28,8 @@ describe('mahalanobis on tiny training files', () => {
     await expect(trainModel({ data: series, out: `${dir}/strided`, window: 16, stride: 1000, epochs: 2, backend: 'wasm' })).rejects.toThrow(/0 window\(s\) to calibrate the threshold on \(400 rows, window 16, stride 1000, the last 20 % held out\)|1 window\(s\) to calibrate the threshold on \(400 rows, window 16, stride 1000\); expected at least 10: train on more rows, a smaller --stride \(1000\) or a larger --validation-split/);
     await expect(trainModel({ data: pumpSeries(30, 3).series, out: `${dir}/tiny`, window: 16, epochs: 2, backend: 'wasm' })).rejects.toThrow(/6 window\(s\) to calibrate the threshold on \(30 rows, window 16, stride 1, the last 20 % held out\); expected at least 10: train on more rows or a larger --validation-split$/);
     await expect(trainModel({ data: series, out: `${dir}/zero`, stride: 0, epochs: 2, backend: 'wasm' })).rejects.toThrow(/--stride must be an integer >= 1, got 0/);
+    // Named as typed on the command line (it said --batchSize).
+    await expect(trainModel({ data: series, out: `${dir}/batch`, batchSize: 0, epochs: 2, backend: 'wasm' })).rejects.toThrow(/--batch-size must be an integer >= 1, got 0/);
     await expect(trainModel({ data: series, out: `${dir}/mask`, arch: 'denoising', noiseKind: 'mask', noise: 1, epochs: 2, backend: 'wasm' })).rejects.toThrow(/--noise-kind mask drops each input with probability --noise, which must be in \(0, 1\), got 1/);
   }, 60_000);
 });
