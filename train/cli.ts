@@ -54,8 +54,9 @@ function program(): Command {
   for (const [key, row] of Object.entries(OPTION_TABLE)) {
     const opt = new Option(row.flag, row.help);
     if ('default' in row) {
-      // --score's default follows --loss (error with bce): resolveOptions applies it, commander only shows it.
-      if (key === 'score') opt.description += ` (default: ${JSON.stringify(row.default)})`;
+      // --score's default follows --loss (error with bce), and --base given to an architecture with its own body is
+      // refused: resolveOptions applies both defaults, commander only shows them.
+      if (key === 'score' || key === 'base') opt.description += ` (default: ${JSON.stringify(row.default)})`;
       else opt.default(row.default);
     }
     const parse = PARSERS[key as keyof typeof OPTION_TABLE];

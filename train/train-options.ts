@@ -11,7 +11,7 @@ import { defaultHidden, OPTION_TABLE } from './defaults.ts';
 import { TRAIN_ENGINES, type TrainEngineName } from './engine.ts';
 import type { EpochInfo } from './fit.ts';
 import { OUTLIER_POLICIES, type OutlierPolicy } from './outliers.ts';
-import { architecture, bodyOf, SAMPLING_ARCHITECTURES, type ArchName } from './models/architectures.ts';
+import { architecture, ARCHITECTURES, bodyOf, SAMPLING_ARCHITECTURES, type ArchName } from './models/architectures.ts';
 import { parseContamination, type Contamination } from './robust.ts';
 
 /** Options of `trainModel`; everything but data/out has a default (see `OPTION_TABLE`). */
@@ -107,6 +107,8 @@ export function resolveOptions(o: TrainOptions) {
   architecture(arch); // unknown names are rejected with the list of known ones
   const base = bodyOf(arch, o.base ?? D.base);
   check(base === 'dense' || base === 'conv', `--base must be dense or conv, got '${base}'`);
+  // --base picks the body of the architectures that have none of their own; elsewhere it was silently ignored (a probe).
+  check(o.base === undefined || o.base === base, `--base ${o.base} applies to --arch ${ARCHITECTURES.filter((a) => architecture(a).body === 'base').join(', ')} (their body); --arch ${arch} is ${base} through and through`);
   const loss = o.loss ?? D.loss;
   check(loss === 'mse' || loss === 'bce', `--loss must be mse or bce, got '${loss}'`);
   const scaler: Scaler['kind'] = o.scaler ?? (loss === 'bce' ? 'minmax' : 'standard');

@@ -114,6 +114,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   options.onStart?.({ backend, trainWindows: train.count, valWindows: val.count, rows, channels: series.channels });
 
   const code = o.code ?? defaultCode(o.base, C);
+  noteUnwise(o, code, W, C, options.onNote);
   const spec = buildSpec({
     arch: o.arch, window: W, channels: C, code, hidden: o.hidden, kernel: o.kernel, base: o.base, loss: o.loss,
     noise: { kind: o.noiseKind, level: o.noise }, l1: o.l1, beta: o.beta,
@@ -232,4 +233,15 @@ function writeSideFiles(outBase: string, fitted: FitResult, robust: SetAside | u
   if (robust) writeFileAtomic(setAsidePath!, setAsideCsv(d.series, d.all.ends, robust.errors, robust.mask, d.nTrain));
   else rmSync(`${outBase}.setaside.csv`, { force: true });
   return { svgPath, setAsidePath };
+}
+
+/**
+ * Settings `vigil train` accepts but that make a weak detector, said once each (a probe: each was taken silently):
+ * a dense code as wide as its input is no bottleneck, the model copies faults through; no held-out share calibrates
+ * the bar on windows the model fitted; a BCE model's score saturates on values outside the training range.
+ */
+function noteUnwise(o: ReturnType<typeof resolveOptions>, code: number, W: number, C: number, onNote?: (note: string) => void): void {
+  if (o.base === 'dense' && code >= W * C) onNote?.(`--code ${code} is no bottleneck for windows of ${W} x ${C} = ${W * C} values: the model can copy its input, faults included (a code well under ${W * C}, or the default, makes it learn what normal looks like)`);
+  if (o.validationSplit === 0) onNote?.('--validation-split 0: the threshold is calibrated on windows the model was fitted to, which it reconstructs better than new data: expect more false alarms (the default holds the last 20 % of rows out)');
+  if (o.loss === 'bce') onNote?.('--loss bce: live values outside the training range clip to 0 or 1 and its score saturates, so large faults look alike (F1 0.18 on the architecture benchmark, train/README.md); mse, the default, is the one to use on sensor data');
 }

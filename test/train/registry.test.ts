@@ -84,11 +84,14 @@ describe('architecture registry', () => {
     expect(() => resolveOptions({ data: 'x.csv', out: 'x', arch: 'lstm' as never })).toThrow(`unknown --arch 'lstm'; expected one of ${ARCHITECTURES.join(', ')}`);
   });
 
-  it('the body follows --base only where the architecture says so', () => {
+  it('the body follows --base only where the architecture says so; elsewhere another --base is refused', () => {
     for (const arch of ARCHITECTURES) {
       const { body } = architecture(arch);
-      expect(resolveOptions({ data: 'x.csv', out: 'x', arch, base: 'dense' }).base).toBe(body === 'base' ? 'dense' : body);
-      expect(resolveOptions({ data: 'x.csv', out: 'x', arch, base: 'conv' }).base).toBe(body === 'base' ? 'conv' : body);
+      for (const base of ['dense', 'conv'] as const) {
+        if (body === 'base' || body === base) expect(resolveOptions({ data: 'x.csv', out: 'x', arch, base }).base).toBe(body === 'base' ? base : body);
+        else expect(() => resolveOptions({ data: 'x.csv', out: 'x', arch, base })).toThrow(`--base ${base} applies to --arch`);
+      }
+      expect(resolveOptions({ data: 'x.csv', out: 'x', arch }).base).toBe(body === 'base' ? 'conv' : body);
     }
   });
 

@@ -51,3 +51,22 @@ describe("the card's training losses", () => {
     expect(tr.lastEpochLoss).toBe(last.loss);
   }, 60_000);
 });
+
+describe('settings that make a weak detector', () => {
+  it('are said (no bottleneck, no held-out share, bce) or refused (--base on an architecture with its own body)', async () => {
+    const dir = tempDir();
+    const data = pumpSeries(300, 3).series;
+    const notesOf = async (o: Partial<Parameters<typeof trainModel>[0]>) => {
+      const notes: string[] = [];
+      const t = await trainModel({ data, out: `${dir}/m`, window: 16, epochs: 1, backend: 'wasm', ...o, onNote: (n) => notes.push(n) });
+      t.model.dispose();
+      return notes;
+    };
+    const C = data.channels.length;
+    expect(await notesOf({ arch: 'dense', code: 16 * C })).toContainEqual(expect.stringMatching(new RegExp(`^--code ${16 * C} is no bottleneck for windows of 16 x ${C} = ${16 * C} values`)));
+    expect(await notesOf({ validationSplit: 0 })).toContainEqual(expect.stringMatching(/^--validation-split 0: the threshold is calibrated on windows the model was fitted to/));
+    expect(await notesOf({ arch: 'dense', loss: 'bce' })).toContainEqual(expect.stringMatching(/^--loss bce: live values outside the training range clip to 0 or 1/));
+    expect((await notesOf({})).filter((n) => /bottleneck|validation-split 0|--loss bce/.test(n))).toEqual([]);
+    await expect(trainModel({ data, out: `${dir}/b`, arch: 'conv', base: 'dense', epochs: 1, backend: 'wasm' })).rejects.toThrow(/--base dense applies to --arch denoising, sparse \(their body\); --arch conv is conv through and through/);
+  }, 60_000);
+});
