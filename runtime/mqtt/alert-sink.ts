@@ -4,6 +4,11 @@
  * handed to mqtt.js, a QoS 1 publish is retried by it until the broker acknowledges. Over MQTT 5 each alert
  * carries its content type, a UTF-8 payload format indicator, an expiry and user properties (model, version,
  * severity), so a consumer can route without parsing; over MQTT 3.1.1 (no properties) the JSON says the same.
+ *
+ * With `retain`, only an alert's own events (open, escalate, close) are retained, and without an expiry: the retained
+ * message of a sensor's topic is then its alert state for a subscriber that arrives later (a SCADA restarted). A
+ * signal (invalid, silent, resumed) retained over it had told that subscriber "invalid" or "resumed" while an alert
+ * stayed open (a probe), and a retained open expiring after a day had told it nothing.
  */
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { AlertEvent } from '../stream/types.ts';
@@ -67,6 +72,13 @@ export interface AlertMessage {
   topic: string;
   body: string;
   properties?: IClientPublishOptions['properties'];
+  /** An alert's own event (open, escalate, close), not a signal: the only kind retained (absent: read from `body`). */
+  lifecycle?: boolean;
+}
+
+/** Whether a message is an alert's own event (open, escalate, close) rather than a sensor's signal. */
+export function isLifecycle(m: AlertMessage): boolean {
+  return m.lifecycle ?? /^\{"type":"(open|escalate|close)"/.test(m.body);
 }
 type Item = AlertMessage;
 
@@ -95,8 +107,13 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   };
   const send = (item: Item) => {
     sending.add(item);
-    const options: IClientPublishOptions = { qos: opts.qos, retain: opts.retain };
-    if (item.properties) options.properties = item.properties;
+    const retain = opts.retain && isLifecycle(item);
+    const options: IClientPublishOptions = { qos: opts.qos, retain };
+    if (item.properties) {
+      // Retained, it is the sensor's state until the next event: it must not expire while the alert is open.
+      const { messageExpiryInterval: _expiry, ...kept } = item.properties;
+      options.properties = retain ? kept : item.properties;
+    }
     client.publish(item.topic, item.body, options, (err) => {
       sending.delete(item);
       const code = (err as { code?: unknown } | undefined)?.code;
@@ -148,7 +165,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     let item: Item;
     try {
       const payload = build();
-      item = { topic: alertTopic(opts.topic, sensor), body: JSON.stringify(payload) };
+      item = { topic: alertTopic(opts.topic, sensor), body: JSON.stringify(payload), lifecycle: payload.type === 'open' || payload.type === 'escalate' || payload.type === 'close' };
       // Properties exist only in MQTT 5; a 3.1.1 client would drop them anyway, so none are built for it.
       if (client.options.protocolVersion === 5) item.properties = alertProperties(payload, opts.messageExpirySec);
     } catch (err) {

@@ -47,9 +47,9 @@ function schemaProblem(r: z.ZodSafeParseResult<unknown>): string | undefined {
 }
 
 /** One line for a sensor gone silent, or back. */
-export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: Date } = {}): string {
+export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: Date; retained?: boolean } = {}): string {
   const c = opts.color ? ANSI : { yellow: '', green: '', bold: '', dim: '', reset: '' };
-  const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
+  const wall = wallOf(opts);
   const usual = `usually every ${p.usualMs < 1000 ? `${Math.round(p.usualMs)} ms` : humanDuration(p.usualMs)}`;
   return (p.type === 'silent'
     ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${shortTime(p.lastHeardAt)})`]
@@ -58,9 +58,9 @@ export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: 
 }
 
 /** One line for an invalid-reading signal. */
-export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: Date } = {}): string {
+export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: Date; retained?: boolean } = {}): string {
   const c = opts.color ? ANSI : { yellow: '', bold: '', dim: '', reset: '' };
-  const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
+  const wall = wallOf(opts);
   const what = p.channel !== undefined && p.value !== undefined && p.range
     ? `${p.channel} = ${p.value} outside [${p.range[0]}, ${p.range[1]}]`
     : p.channels?.length ? `${p.channels.join(', ')} missing from its readings (last value held)` : p.detail;
@@ -77,10 +77,31 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
 /** An event whose data arrived this long (ms) after it was taken is marked late. */
 export const LATE_MS = 60_000;
 
+/**
+ * The local wall time a line starts with: when it was received, or, for a topic's retained message (`retained`, `now`
+ * its own time), when it was sent, marked so (a probe: a retained "silent" from 16 minutes before read as new).
+ */
+function wallOf(opts: { now?: Date; retained?: boolean }): string {
+  const time = (opts.now ?? new Date()).toTimeString().slice(0, 8);
+  return opts.retained ? `${time} (retained)` : time;
+}
+
+/**
+ * About when a message was sent, from its own fields (a retained one is received long after): an alert event when its
+ * reading arrived (window end + lateness), a silence signal when it was judged (last heard + quiet time), an invalid
+ * signal when its reading arrived.
+ */
+export function sentAt(p: AlertMessage | InvalidPayload | SilencePayload): Date | undefined {
+  if (p.type === 'invalid') return new Date(p.receivedAt);
+  if (p.type === 'silent' || p.type === 'resumed') return new Date((p as SilencePayload).lastHeardAt + (p as SilencePayload).quietMs);
+  const e = p as Extract<AlertMessage, { tsLast: number }>;
+  return e.tsLast !== undefined ? new Date(e.tsLast + (e.lateMs ?? 0)) : undefined;
+}
+
 /** One line for one alert event. `now` is the local wall time shown first (when it was received). */
-export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date; late?: boolean } = {}): string {
+export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date; late?: boolean; retained?: boolean } = {}): string {
   const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };
-  const wall = (opts.now ?? new Date()).toTimeString().slice(0, 8);
+  const wall = wallOf(opts);
   const ratio = a.threshold > 0 ? a.score / a.threshold : Infinity;
   const window = `${shortTime(a.tsFirst ?? a.windowStart)} .. ${shortTime(a.tsLast ?? a.windowEnd)}`;
   const top = shareList(a.topChannels ?? []);

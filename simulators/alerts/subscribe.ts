@@ -10,17 +10,19 @@ import type { SilencePayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 /** What a subscription reports. */
 export interface AlertHandlers {
-  onAlert(alert: AlertMessage, topic: string): void;
+  /** `retained`: the topic's retained message, handed over at the subscription (sent earlier, maybe long before). */
+  onAlert(alert: AlertMessage, topic: string, retained: boolean): void;
   /** A sensor's invalid-reading signal; absent: such messages are skipped (not reported as invalid). */
-  onSignal?(signal: InvalidPayload, topic: string): void;
+  onSignal?(signal: InvalidPayload, topic: string, retained: boolean): void;
   /** A sensor gone silent or back (`type: "silent"` / `"resumed"`); absent: such messages are skipped. */
-  onSilence?(signal: SilencePayload, topic: string): void;
+  onSilence?(signal: SilencePayload, topic: string, retained: boolean): void;
   onInvalid?(topic: string, reason: string): void;
 }
 
 /** Subscribe `client` to `topic` (QoS 1, so no alert is missed across a reconnect); returns an unsubscribe. */
 export async function subscribeAlerts(client: MqttClient, topic: string, h: AlertHandlers): Promise<() => Promise<void>> {
-  const onMessage = (t: string, payload: Buffer) => {
+  const onMessage = (t: string, payload: Buffer, packet: { retain?: boolean }) => {
+    const retained = packet.retain === true;
     let parsed: unknown;
     try {
       parsed = JSON.parse(payload.toString('utf8'));
@@ -32,18 +34,18 @@ export async function subscribeAlerts(client: MqttClient, topic: string, h: Aler
     if (type === 'silent' || type === 'resumed') {
       const bad = silenceProblem(parsed);
       if (bad) h.onInvalid?.(t, `${bad}; expected a vigil-alert/1 silence signal`);
-      else h.onSilence?.(parsed as SilencePayload, t);
+      else h.onSilence?.(parsed as SilencePayload, t, retained);
       return;
     }
     if (type === 'invalid') {
       const bad = invalidProblem(parsed);
       if (bad) h.onInvalid?.(t, `${bad}; expected a vigil-alert/1 invalid-reading signal`);
-      else h.onSignal?.(parsed as InvalidPayload, t);
+      else h.onSignal?.(parsed as InvalidPayload, t, retained);
       return;
     }
     const problem = alertProblem(parsed);
     if (problem) h.onInvalid?.(t, `${problem}; expected a vigil-alert/1 object`);
-    else h.onAlert(parsed as AlertMessage, t);
+    else h.onAlert(parsed as AlertMessage, t, retained);
   };
   client.on('message', onMessage);
   await client.subscribeAsync(topic, { qos: 1 });

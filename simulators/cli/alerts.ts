@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { connectMqtt, endMqtt } from '../broker/connect.ts';
 import { subscribeAlerts } from '../alerts/subscribe.ts';
-import { formatAlert, formatInvalid, formatSilence } from '../alerts/format.ts';
+import { formatAlert, formatInvalid, formatSilence, sentAt } from '../alerts/format.ts';
 import { runProgram } from './options.ts';
 
 /** Whether to colour output: a terminal, and the user did not opt out (NO_COLOR, --no-color). */
@@ -26,15 +26,16 @@ export function run(args: string[]): Promise<number> {
       const seen = new Set<string>();
       let count = 0;
       await subscribeAlerts(client, o.topic, {
-        onAlert(a) {
+        // A retained message (the topic's last, handed over at the subscription) is shown at the time it was sent, marked.
+        onAlert(a, _t, retained) {
           count++;
-          process.stdout.write(`${o.json ? JSON.stringify(a) : formatAlert(a, { color })}\n`);
+          process.stdout.write(`${o.json ? JSON.stringify(a) : formatAlert(a, { color, ...(retained ? { retained, now: sentAt(a) } : {}) })}\n`);
         },
-        onSignal(p) {
-          process.stdout.write(`${o.json ? JSON.stringify(p) : formatInvalid(p, { color })}\n`);
+        onSignal(p, _t, retained) {
+          process.stdout.write(`${o.json ? JSON.stringify(p) : formatInvalid(p, { color, ...(retained ? { retained, now: sentAt(p) } : {}) })}\n`);
         },
-        onSilence(p) {
-          process.stdout.write(`${o.json ? JSON.stringify(p) : formatSilence(p, { color })}\n`);
+        onSilence(p, _t, retained) {
+          process.stdout.write(`${o.json ? JSON.stringify(p) : formatSilence(p, { color, ...(retained ? { retained, now: sentAt(p) } : {}) })}\n`);
         },
         onInvalid(topic, reason) {
           if (seen.has(reason)) return;

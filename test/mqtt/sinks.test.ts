@@ -228,3 +228,38 @@ describe('webhook', () => {
     expect(bodies).toHaveLength(before + 4);
   });
 });
+
+describe('retained alert state (alerts.retain)', () => {
+  it("keeps a sensor's alert event as its topic's retained message, never a signal, and without an expiry (MQTT 5, Mosquitto)", async () => {
+    const prefix = `vigil-test/retain-${process.pid}-${Date.now().toString(36)}`;
+    const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
+    const sink = mqttAlertSink(client, { topic: `${prefix}/{sensor}`, qos: 1, retain: true, queueMax: 10, topChannels: 3, messageExpirySec: 3600 });
+    const model = { name: 'm', version: '1' };
+    // What a subscriber arriving now is handed: the topic's retained message, with its flag and properties.
+    const retainedNow = async () => {
+      const late = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
+      const got = new Promise<{ body: Record<string, unknown>; retain: boolean; expiry?: number }>((r) => late.once('message', (_t, p, packet) => r({ body: JSON.parse(p.toString()), retain: packet.retain, expiry: packet.properties?.messageExpiryInterval })));
+      await late.subscribeAsync(`${prefix}/p1`, { qos: 1 });
+      try {
+        return await Promise.race([got, new Promise<never>((_, f) => setTimeout(() => f(new Error('no retained message')), 3000))]);
+      } finally {
+        await late.endAsync();
+      }
+    };
+    try {
+      sink.publish(alert('p1', 5000));
+      // A signal on the same topic after it (an invalid reading, a silence) goes out, but is not retained.
+      sink.signal({ schema: 'vigil-alert/1', type: 'silent', sensor: 'p1', lastHeard: new Date(6000).toISOString(), lastHeardAt: 6000, quietMs: 61_000, usualMs: 1000, model, severity: 'warning' });
+      expect(await sink.drain(5000)).toBe(true);
+      expect(await retainedNow()).toEqual({ body: expect.objectContaining({ type: 'open', sensor: 'p1' }), retain: true, expiry: undefined });
+      sink.publish({ ...alert('p1', 9000), type: 'close' });
+      expect(await sink.drain(5000)).toBe(true);
+      expect((await retainedNow()).body).toMatchObject({ type: 'close', sensor: 'p1' });
+    } finally {
+      sink.close();
+      // Leave no retained message behind on the shared broker.
+      await client.publishAsync(`${prefix}/p1`, '', { retain: true, qos: 1 });
+      await client.endAsync();
+    }
+  });
+});

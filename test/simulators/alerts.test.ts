@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
-import { formatAlert, formatInvalid, alertProblem, invalidProblem, humanDuration, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
+import { formatAlert, formatInvalid, formatSilence, alertProblem, invalidProblem, humanDuration, sentAt, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
 
 // Built by the runtime's producer, so the consumer is tested on what it will receive.
 const open: AlertMessage = alertPayload({
@@ -78,5 +78,18 @@ describe('alert lines', () => {
     expect(humanDuration(45_000)).toBe('45s');
     expect(humanDuration(750_000)).toBe('12m 30s');
     expect(humanDuration(3 * 86_400_000 + 4 * 3600_000)).toBe('3d 4h');
+  });
+});
+
+describe('retained messages in vigil alerts', () => {
+  it('are shown at the time they were sent, marked retained (a probe: a retained silence of 16 minutes before read as new)', () => {
+    const silent = { schema: 'vigil-alert/1', type: 'silent', sensor: 'p1', lastHeard: new Date(Date.UTC(2026, 0, 1, 8, 0, 0)).toISOString(), lastHeardAt: Date.UTC(2026, 0, 1, 8, 0, 0), quietMs: 62_000, usualMs: 1000, model: { name: 'm', version: '1' }, severity: 'warning' } as const;
+    const at = sentAt(silent)!;
+    expect(at.getTime()).toBe(Date.UTC(2026, 0, 1, 8, 1, 2));
+    const line = formatSilence(silent, { now: at, retained: true });
+    expect(line.startsWith(`${at.toTimeString().slice(0, 8)} (retained)  SILENT  p1`)).toBe(true);
+    expect(formatSilence(silent, { now: at })).not.toContain('retained');
+    const open = { ...alertPayload({ type: 'open', sensor: 'p1', tsFirst: 1000, tsLast: 2000, score: 3, threshold: 1, contributors: [], model: { name: 'm', version: '1' }, provider: 'cpu', receivedAt: 2500 } as never, 3) } as AlertMessage;
+    expect(sentAt(open)!.getTime()).toBe(2500);
   });
 });
