@@ -9,14 +9,30 @@ import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInf
 import { checkChannelPaths, missingPathText, readPath } from './channel-paths.ts';
 import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
-/** Parse JSON text, or return the parser's message. */
+/**
+ * Parse JSON text, or return the parser's message. Bare `NaN`, `Infinity` and `-Infinity` (not JSON, but what Python's
+ * `json.dumps` writes for a failed measurement) are read as the strings "NaN", "Infinity", "-Infinity": the reading is
+ * then refused for that channel's value (`bad_value`, the sensor's invalid signal) rather than as unreadable JSON,
+ * which had left the sensor signalled silent while it reported every second (a probe).
+ */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
+    if (NON_FINITE_LITERAL.test(text)) {
+      try {
+        return { ok: true, value: JSON.parse(text.replace(LITERALS_OUTSIDE_STRINGS, (m, literal?: string) => (literal ? `"${literal}"` : m))) };
+      } catch {
+        // Not JSON for another reason too: the first message says where.
+      }
+    }
     return { ok: false, message: (err as Error).message };
   }
 }
+
+const NON_FINITE_LITERAL = /NaN|Infinity/;
+/** A JSON string (kept as it is), or a bare non-finite literal (captured). */
+const LITERALS_OUTSIDE_STRINGS = /"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g;
 
 /** Codec for JSON objects, nested (`values`) or flat. */
 export function jsonObjectCodec(ctx: CodecContext): Codec {

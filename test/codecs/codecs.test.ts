@@ -40,6 +40,11 @@ describe('json object codec', () => {
     // A decimal comma in a string is named as one (a probe got only "expected a finite number").
     expect(rej(codec.decode(msg('{"current":"50,2"}'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringMatching(/channel 'current' is "50,2"; expected a finite number \(a decimal comma: send '\.' as the decimal mark, or a JSON number\)/) });
     expect(rej(codec.decode(msg('{"current":"abc"}'), where)).detail).not.toContain('decimal comma');
+    // Python's json.dumps writes a failed measurement as a bare NaN (or Infinity): the value is refused, not the message
+    // (bad_json had the sensor signalled silent while it reported every second: a probe); a string's text is left alone.
+    expect(rej(codec.decode(msg('{"values":{"current":NaN,"temp":"NaN and Infinity"}}'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining("channel 'current' is \"NaN\"") });
+    expect(rej(codec.decode(msg('{"current":-Infinity}'), where)).reason).toBe('bad_value');
+    expect(rej(codec.decode(msg('{"current":NaN,'), where)).reason).toBe('bad_json');
     expect(rej(codec.decode(msg('{"ts":"yesterday","current":1}'), where)).reason).toBe('bad_timestamp');
     expect(rej(codec.decode(msg(`{"ts":${NOW + 10 * 86400_000},"current":1}`), where))).toMatchObject({ reason: 'bad_timestamp', detail: expect.stringContaining('ahead of arrival') });
     expect(rej(codec.decode(msg(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), where)).reason).toBe('not_utf8');
