@@ -6,15 +6,20 @@
  * cannot flood the alert topic. Time is the rejected message's arrival time, so the rule is deterministic.
  * A channel its sensor stops sending (absent from its readings for longer than `window.maxFillAgeMs`, or never
  * sent) is the same kind of fault, one the model does see, filled with its last value: the window stage says so once
- * per absence, and `missing` raises it as a `missing_channel` signal under a limit of its own.
+ * per absence, and `missing` raises it as a `missing_channel` signal under a limit of its own. A sensor whose readings
+ * are dated before ones already judged (its clock set back: a time zone fixed on the device) has them refused by the
+ * window stage until its time passes the last judged one, and is as blind as a broken one: `outOfOrder` raises an
+ * `out_of_order` signal (a probe: a clock stepped back an hour left the sensor unjudged for an hour, green on the
+ * dashboard, nothing on its alert topic).
  */
 import type { OutOfRange } from '../model/ranges.ts';
 import type { Rejected } from '../stream/types.ts';
+import { span } from '../data/sampling.ts';
 import { lruGet } from '../util/lru.ts';
 import { windowBudget } from '../util/window-budget.ts';
 
 /** Rejection reasons that signal a broken sensor (a malformed message or an unknown topic does not). */
-export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value', 'missing_channel'] as const;
+export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value', 'missing_channel', 'out_of_order'] as const;
 /** One of them. */
 export type InvalidReason = (typeof INVALID_SIGNAL_REASONS)[number];
 
@@ -65,6 +70,8 @@ export interface InvalidSignals {
    * missing channel of the sensor signalled recently; limited apart from invalid readings).
    */
   missing(sensor: string, channels: string[], receivedAt: number, maxFillAgeMs: number): InvalidSignal | undefined;
+  /** The signal a reading refused as out of order (dated `ts`, the sensor's last judged `lastTs`) raises now, or undefined. */
+  outOfOrder(sensor: string, ts: number, lastTs: number, receivedAt: number): InvalidSignal | undefined;
 }
 
 const isInvalidReason = (reason: string): reason is InvalidReason => (INVALID_SIGNAL_REASONS as readonly string[]).includes(reason);
@@ -104,6 +111,13 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
       const names = channels.map((c) => `'${c}'`).join(', ');
       const detail = `${channels.length === 1 ? 'channel' : 'channels'} ${names} missing from its readings for over ${Math.round(maxFillAgeMs / 1000)} s (window.maxFillAgeMs), or never sent: the last value is held and its windows are flagged incomplete`;
       return { sensor, reason: 'missing_channel', detail, channels: [...channels], receivedAt, count };
+    },
+    outOfOrder(sensor, ts, lastTs, receivedAt) {
+      const count = due(`out_of_order\u0000${sensor}`, receivedAt, sensors, sensor);
+      if (!count) return undefined;
+      const iso = (t: number) => new Date(t).toISOString();
+      const detail = `a reading dated ${iso(ts)}, ${span(lastTs - ts)} before the sensor's last judged one (${iso(lastTs)}): refused, as its readings will be until their time passes that one (its clock set back?)`;
+      return { sensor, reason: 'out_of_order', detail, receivedAt, count };
     },
   };
 }

@@ -88,8 +88,9 @@ export const InvalidPayloadSchema = z.object({
   type: z.literal('invalid'),
   sensor: z.string(),
   /**
-   * `out_of_range` (outside the card's physical range), `bad_value` (not a finite float32 number) or
-   * `missing_channel` (a channel left out of the sensor's readings for over `window.maxFillAgeMs`).
+   * `out_of_range` (outside the card's physical range), `bad_value` (not a finite float32 number),
+   * `missing_channel` (a channel left out of the sensor's readings for over `window.maxFillAgeMs`) or `out_of_order`
+   * (dated before a reading already judged: refused until the sensor's time passes it; a clock set back).
    */
   reason: z.enum(INVALID_SIGNAL_REASONS),
   detail: z.string(),

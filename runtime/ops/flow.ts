@@ -124,7 +124,10 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     model: deps.ref(),
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
-    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop: drops.drop, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop: (reason, sensor, ts, lastTs) => {
+      drops.drop(reason, sensor);
+      if (reason === 'out_of_order' && ts !== undefined && lastTs !== undefined) deps.sinks().outOfOrder(sensor, ts, lastTs, Date.now());
+    }, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),

@@ -30,6 +30,8 @@ export interface RuntimeSinks {
    * false when its signal was held back by the rate limit (the window stage offers them again at the next reading).
    */
   missing(sensor: string, channels: string[], receivedAt: number): boolean;
+  /** A reading of `sensor` dated `ts` refused as older than its last judged one (`lastTs`): its invalid signal, rate-limited. */
+  outOfOrder(sensor: string, ts: number, lastTs: number, receivedAt: number): void;
   /** Wait until every alert so far is acknowledged (broker and webhook); false on timeout. */
   drain(timeoutMs: number): Promise<boolean>;
   /** Alerts waiting for the broker now. */
@@ -99,6 +101,10 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
         log.warn({ reason: r.reason, topic: r.topic, ...(r.sensor !== undefined ? { sensor: r.sensor } : {}), detail: r.detail, count }, 'message rejected (sent to dead letters)');
       }
       const signal = invalid?.offer(r);
+      if (signal) raiseInvalid(signal);
+    },
+    outOfOrder(sensor, ts, lastTs, receivedAt) {
+      const signal = invalid?.outOfOrder(sensor, ts, lastTs, receivedAt);
       if (signal) raiseInvalid(signal);
     },
     missing(sensor, channels, receivedAt) {

@@ -61,8 +61,11 @@ export interface WindowBySensorOptions extends GapOptions {
   views?: boolean;
   /** Counters to increment; a fresh set when omitted. */
   counters?: PipelineCounters;
-  /** Told of every reading dropped, with the reason (its counter is incremented too), e.g. for a rate-limited log. */
-  onDrop?: (reason: WindowDropReason, sensor: string) => void;
+  /**
+   * Told of every reading dropped, with the reason (its counter is incremented too), e.g. for a rate-limited log; an
+   * `out_of_order` or `timestamp_conflict` one with its timestamp and the sensor's last judged one.
+   */
+  onDrop?: (reason: WindowDropReason, sensor: string, ts?: number, lastTs?: number) => void;
   /** Told of every sensor evicted to make room for `admitted` in a full pool. */
   onEvict?: (evicted: string, admitted: string) => void;
   /**
@@ -125,15 +128,15 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         new SensorState(W, names.length, cardOf().scaler, new RecentReadings(o.duplicateHorizonMs, o.duplicateHorizonReadings, o.duplicateMaxPerSensor, budget), o.stride);
       const sensors = new SensorPools(caps, counters, newSensor, onEvict);
 
-      const drop = (reason: WindowDropReason, sensor: string) => {
+      const drop = (reason: WindowDropReason, sensor: string, ts?: number, lastTs?: number) => {
         counters[DROP_COUNTER[reason]]++;
-        onDrop(reason, sensor);
+        onDrop(reason, sensor, ts, lastTs);
       };
 
       /** A reading at or before the sensor's last: a redelivered copy, a conflicting repeat or one out of order. */
       const refuse = (s: SensorState, ts: number, digest: number, sensor: string) => {
         if (s.recent.has(ts, digest) || wasSetAside(s, ts, digest)) counters.duplicates++;
-        else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor);
+        else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor, ts, s.lastTs);
       };
 
       /**

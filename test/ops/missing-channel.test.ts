@@ -2,7 +2,8 @@
  * A channel a sensor stops sending through `vigil run` (embedded aedes broker): its last value is held for up to
  * window.maxFillAgeMs of data time, quietly; past that, the sensor's alert topic gets one `invalid` signal with
  * reason `missing_channel` naming the channel (rate-limited like any invalid reading), `vigil alerts` reads it, and
- * the windows go on being scored. A channel back in the readings raises nothing more.
+ * the windows go on being scored. A channel back in the readings raises nothing more. A sensor's clock set back has its
+ * refused readings said the same way, as out_of_order.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
@@ -61,6 +62,33 @@ describe('a channel missing from a sensor\'s readings', () => {
       expect(await handle.metrics.text()).toMatch(/vigil_invalid_signals_total\{reason="missing_channel"\} 1/);
     } finally {
       sub.unsubscribe();
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+
+  it('says so with an out_of_order signal when a sensor\'s clock is set back and its readings are refused', async () => {
+    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-ooo-')), {
+      name: 'two', window: W, channels: ['flow', 'temp'], layers: [meanLayer(W, 2)], scaler: { kind: 'standard', offset: [10, 40], scale: [1, 2] }, threshold: 1e6,
+    });
+    const prefix = uniquePrefix('ooo');
+    const cfg = testConfig(broker.url, prefix, model, { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, invalid: { intervalMs: 60_000 } } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(broker.url);
+    const { signalled, unsubscribe } = await consumeAlerts(pub, prefix);
+    try {
+      const signal = within(signalled, 10_000, 'the out_of_order signal', (p) => p.sensor === 'pump-3' && p.reason === 'out_of_order');
+      const body = (t: number) => JSON.stringify({ ts: t, values: { flow: 10, temp: 40 } });
+      // 30 readings 1 s apart, then the device's clock goes back an hour for good: 20 more, every one refused.
+      for (let i = 0; i < 30; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 + i * 1000), { qos: 1 });
+      for (let i = 30; i < 50; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 - 3_600_000 + i * 1000), { qos: 1 });
+      const s = await signal;
+      expect(s).toMatchObject({ type: 'invalid', sensor: 'pump-3', reason: 'out_of_order', count: 1, severity: 'warning' });
+      expect(s.detail).toBe(`a reading dated ${new Date(T0 - 3_600_000 + 30_000).toISOString()}, 59m 59s before the sensor's last judged one (${new Date(T0 + 29_000).toISOString()}): refused, as its readings will be until their time passes that one (its clock set back?)`);
+      expect(handle.counters.outOfOrder).toBeGreaterThanOrEqual(1);
+      expect(await handle.metrics.text()).toMatch(/vigil_invalid_signals_total\{reason="out_of_order"\} 1/);
+    } finally {
       await unsubscribe();
       await handle.stop();
       await pub.endAsync();
