@@ -126,6 +126,9 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
     window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop: (reason, sensor, ts, lastTs) => {
       drops.drop(reason, sensor);
+      // Refused here, they arrived: the step they leave in the sensor's data is no loss (a probe: 20 readings refused
+      // out of order were counted again as 20 missing).
+      if (reason === 'out_of_order' || reason === 'timestamp_conflict') r.refused.add(sensor);
       if (reason === 'out_of_order' && ts !== undefined && lastTs !== undefined) deps.sinks().outOfOrder(sensor, ts, lastTs, Date.now());
     }, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
@@ -153,7 +156,12 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     // Its message's arrival (a replayed or injected reading may carry another receivedAt): monotonic for the gaps,
     // the wall clock `seen` just took for the signal.
     const back = silence?.heard(reading.sensor, performance.now(), stats.lastMessageAt);
-    if (back) deps.sinks().silence(back);
+    if (back) {
+      deps.sinks().silence(back);
+      // Its silence was said: the step over it in its data is the silence, not readings lost on the way (a probe: a
+      // pump back from maintenance turned /health 503 for a minute with "150 reading(s) missing").
+      r.refused.silenced(reading.sensor);
+    }
     events.readings.next(reading);
   };
   const retryLater = (err: Error) => {

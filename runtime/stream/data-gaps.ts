@@ -52,8 +52,10 @@ export interface GapOptions {
 const MAX_REFUSING = 100_000;
 
 /**
- * Readings refused per sensor since its last step: the decode stage adds, the window stage takes them at the
- * sensor's next step (a gap they explain is no loss). A step without a gap forgets them (they left no hole).
+ * Readings refused per sensor since its last step: the decode stage adds, and so does the window stage for those it
+ * refuses (out of order), and takes them at the sensor's next step (a gap they explain is no loss). A step without a
+ * gap forgets them (they left no hole). A sensor back from a silence the silent-sensor watch signalled has its next
+ * gap explained whole (`silenced`): it sent nothing, and its silence was signalled.
  */
 export class RefusedReadings {
   private readonly bySensor = new Map<string, number>();
@@ -61,6 +63,12 @@ export class RefusedReadings {
   add(sensor: string): void {
     if (this.bySensor.size >= MAX_REFUSING && !this.bySensor.has(sensor)) this.bySensor.clear();
     this.bySensor.set(sensor, (this.bySensor.get(sensor) ?? 0) + 1);
+  }
+
+  /** The sensor's next step is over a silence already signalled: however long, it counts no reading missing. */
+  silenced(sensor: string): void {
+    if (this.bySensor.size >= MAX_REFUSING && !this.bySensor.has(sensor)) this.bySensor.clear();
+    this.bySensor.set(sensor, Number.POSITIVE_INFINITY);
   }
 
   /** The sensor's refusals since its last step, forgotten. */

@@ -73,20 +73,28 @@ describe('a channel missing from a sensor\'s readings', () => {
       name: 'two', window: W, channels: ['flow', 'temp'], layers: [meanLayer(W, 2)], scaler: { kind: 'standard', offset: [10, 40], scale: [1, 2] }, threshold: 1e6,
     });
     const prefix = uniquePrefix('ooo');
-    const cfg = testConfig(broker.url, prefix, model, { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, invalid: { intervalMs: 60_000 } } });
+    // Readings 1 s apart, said so (the tiny model's card has no interval): a step of 1.75 s or more is a gap.
+    const cfg = testConfig(broker.url, prefix, model, { window: { readingIntervalMs: 1000 }, alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, invalid: { intervalMs: 60_000 } } });
     const handle = await startRuntime(cfg, { logger: silent });
     const pub = await mqtt.connectAsync(broker.url);
     const { signalled, unsubscribe } = await consumeAlerts(pub, prefix);
     try {
       const signal = within(signalled, 10_000, 'the out_of_order signal', (p) => p.sensor === 'pump-3' && p.reason === 'out_of_order');
       const body = (t: number) => JSON.stringify({ ts: t, values: { flow: 10, temp: 40 } });
-      // 30 readings 1 s apart, then the device's clock goes back an hour for good: 20 more, every one refused.
+      // 30 readings 1 s apart, then the device's clock is an hour behind for 10 readings, every one refused.
       for (let i = 0; i < 30; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 + i * 1000), { qos: 1 });
-      for (let i = 30; i < 50; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 - 3_600_000 + i * 1000), { qos: 1 });
+      for (let i = 30; i < 40; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 - 3_600_000 + i * 1000), { qos: 1 });
       const s = await signal;
       expect(s).toMatchObject({ type: 'invalid', sensor: 'pump-3', reason: 'out_of_order', count: 1, severity: 'warning' });
       expect(s.detail).toBe(`a reading dated ${new Date(T0 - 3_600_000 + 30_000).toISOString()}, 59m 59s before the sensor's last judged one (${new Date(T0 + 29_000).toISOString()}): refused, as its readings will be until their time passes that one (its clock set back?)`);
       expect(handle.counters.outOfOrder).toBeGreaterThanOrEqual(1);
+      // The clock set right again: the step over the 10 refused readings is theirs, not 10 readings lost upstream
+      // (a probe: refused out of order, they were counted again as missing).
+      const last = within(handle.verdicts, 10_000, "pump-3's verdict after its clock is right", (v) => v.sensor === 'pump-3' && v.tsLast === T0 + 45_000);
+      for (let i = 40; i <= 45; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 + i * 1000), { qos: 1 });
+      await last;
+      expect(handle.counters.outOfOrder).toBe(10);
+      expect(handle.counters.readingsMissing).toBe(0);
       expect(await handle.metrics.text()).toMatch(/vigil_invalid_signals_total\{reason="out_of_order"\} 1/);
     } finally {
       await unsubscribe();

@@ -177,4 +177,52 @@ describe('vigil run with a sensor that goes silent', () => {
       await pub.endAsync();
     }
   });
+
+  it('a sensor back from a signalled silence counts no readings missing over it (its silence was the news, not a loss upstream)', async () => {
+    const prefix = uniquePrefix('silent-gap');
+    const rec = recordedSeries(40);
+    const step = rec.ts[1] - rec.ts[0];
+    // The readings' interval said (the test model's card has none): a step of 1.75 of it or more is a gap.
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { window: { readingIntervalMs: step }, alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } } });
+    const pub = await mqtt.connectAsync(broker.url);
+    const signals = new Subject<SilencePayload>();
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, { onAlert: () => {}, onSilence: (p) => signals.next(p) });
+    const handle = await startRuntime(cfg, { logger: silent });
+    try {
+      const quiet = within(signals, 10_000, "pump-1's silent signal", (p) => p.type === 'silent' && p.sensor === 'pump-1');
+      for (let i = 0; i < 20; i++) {
+        for (const sensor of ['pump-1', 'pump-2']) await pub.publishAsync(`${prefix}/${sensor}/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+        await sleep(60);
+      }
+      // pump-2 goes on; pump-1 is quiet until it is signalled silent.
+      let stop = false;
+      let last2 = 19;
+      const steady = (async () => {
+        for (let i = 20; !stop; i++) {
+          await pub.publishAsync(`${prefix}/pump-2/data`, readingJson(rec.ts[19] + (i - 19) * step, rec.values[i % 40]), { qos: 1 });
+          last2 = i;
+          await sleep(60);
+        }
+      })();
+      await quiet;
+      stop = true;
+      await steady;
+      const missingBefore = handle.counters.readingsMissing;
+      // Back, its clock having run on: 10 intervals skipped in its data.
+      const back = within(handle.verdicts, 10_000, "pump-1's verdict after its silence", (v) => v.sensor === 'pump-1' && v.tsLast === rec.ts[19] + 10 * step);
+      await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[19] + 10 * step, rec.values[29]), { qos: 1 });
+      await back;
+      expect(handle.counters.readingsMissing - missingBefore).toBe(0);
+      // A gap of another sensor that was not signalled silent still counts (pump-2 skips 3 intervals).
+      const at = (i: number) => rec.ts[19] + (i - 19) * step;
+      const gap = within(handle.verdicts, 10_000, "pump-2's verdict after its gap", (v) => v.sensor === 'pump-2' && v.tsLast === at(last2 + 4));
+      await pub.publishAsync(`${prefix}/pump-2/data`, readingJson(at(last2 + 4), rec.values[1]), { qos: 1 });
+      await gap;
+      expect(handle.counters.readingsMissing - missingBefore).toBe(3);
+    } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
 });
