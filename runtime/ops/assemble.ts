@@ -141,6 +141,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     sinks.peek()?.sync();
     const th = thresholds.peek();
     if (th) edge.alertsOpen = th.alerts.openSensors().length;
+    edge.brokerConnected = client.peek()?.connected ? 1 : 0;
   };
   const metrics = createMetrics(counters, edge, { beforeCollect: syncEdge });
   const serving = openServing(sections(config, 'model', 'inference', 'batch', 'reload', 'adapt'), { log, edge, metrics, events, thresholds: thresholds.get });

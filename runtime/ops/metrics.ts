@@ -20,6 +20,8 @@ export interface EdgeCounters {
   sensorsWatched: number;
   /** Alerts open now, restored ones included (set before each scrape). */
   alertsOpen: number;
+  /** Whether the broker connection is up (1) or not (0), set before each scrape. */
+  brokerConnected: number;
   /** Topic filters the broker refused to subscribe (nothing on them reaches vigil). */
   subscriptionsRefused: number;
   /** Alert-topic messages the broker refused (an MQTT 5 PUBACK with a failure reason code, e.g. not authorised by an ACL). */
@@ -57,6 +59,7 @@ export function createEdgeCounters(): EdgeCounters {
     silenceSignals: 0,
     sensorsSilent: 0,
     sensorsWatched: 0,
+    brokerConnected: 0,
     alertsOpen: 0,
     subscriptionsRefused: 0,
     alertsRefused: 0,
@@ -185,6 +188,7 @@ function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
   new Gauge({ name: 'vigil_subscriptions_refused', help: 'Topic filters the broker refused to subscribe (nothing on them reaches vigil)', registers: [registry], collect() { this.set(edge.subscriptionsRefused); } });
   m('vigil_alerts_refused_total', 'Alert-topic messages the broker refused (MQTT 5 failure reason code, e.g. an ACL), dropped', () => edge.alertsRefused);
   // vigil_alerts_opened/closed_total count this process's opens and closes; an alert resumed across a restart is open with no open counted.
+  new Gauge({ name: 'vigil_broker_connected', help: 'Whether the broker connection is up now (1) or not (0): nothing is read and alerts wait while it is 0', registers: [registry], collect() { this.set(edge.brokerConnected); } });
   new Gauge({ name: 'vigil_alerts_open', help: 'Alerts open now, those resumed from the state file included', registers: [registry], collect() { this.set(edge.alertsOpen); } });
   new Gauge({ name: 'vigil_sensors_silent', help: 'Sensors signalled silent and not heard from since', registers: [registry], collect() { this.set(edge.sensorsSilent); } });
   m('vigil_dead_letters_dropped_total', 'Dead letters not written to the file (backlog full, or a write failed: see the log)', () => edge.deadLetterDropped);

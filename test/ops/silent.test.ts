@@ -139,11 +139,15 @@ describe('vigil run with a sensor that goes silent', () => {
         }
       };
       await report(0, 20);
+      expect(await handle.metrics.text()).toMatch(/^vigil_broker_connected 1$/m);
       // The broker is gone for 4 s, longer than minMs: nobody can publish, and vigil hears nothing.
       await own.stop();
       await sleep(4000);
+      // /metrics says so too (a probe: only /health did, so a Prometheus rule had nothing to fire on).
+      expect(await handle.metrics.text()).toMatch(/^vigil_broker_connected 0$/m);
       await own.start();
       await waitFor(() => pub.connected && (handle.health().broker as { connected: boolean }).connected, 'both clients back', 10_000);
+      expect(await handle.metrics.text()).toMatch(/^vigil_broker_connected 1$/m);
       await report(20, 15);
       expect(handle.edge.silenceSignals).toBe(0);
       // It still watches: pump-1 quiet for minMs after the outage is signalled.
