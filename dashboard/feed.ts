@@ -54,6 +54,11 @@ export interface DashboardFeed {
   openAlerts?(): OpenAlert[];
   /** Whether the runtime's silent-sensor watch says the sensor stopped reporting (absent: no watch). */
   isSilent?(sensor: string): boolean;
+  /**
+   * The sensors silent when the dashboard starts (the watch's, restored after a restart), listed from the start: a
+   * sensor that sends nothing would otherwise never appear (a probe: a dead transmitter vanished after a restart).
+   */
+  silentSensors?(): { sensor: string; lastHeardAt: number }[];
   /** Current status; called on each dashboard tick. */
   status?(): FeedStatus;
   /** What the selected sensor's adaptive threshold has learnt and kept out (absent for a static bar). */

@@ -34,6 +34,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     learning: (sensor) => handle.learning(sensor),
     openAlerts: () => handle.openAlerts(),
     isSilent: (sensor) => handle.isSilent(sensor),
+    silentSensors: () => handle.silentSensors(),
     levelDrift: (sensor) => handle.levelDrift(sensor),
     inputShifts: (sensor) => handle.inputShifts(sensor),
     status: () => {

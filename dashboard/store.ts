@@ -162,6 +162,13 @@ export class DashboardStore {
     if (this.spans.restore(this.sensor(a.sensor), a, this.opts.channels)) this.version++;
   }
 
+  /** A sensor silent before the dashboard started: listed (as silent, through `isSilent`), last heard at `lastHeardAt`. */
+  restoreSilent(name: string, lastHeardAt: number): void {
+    if (this.has(name)) return;
+    this.sensor(name).seenAt = lastHeardAt;
+    this.version++;
+  }
+
   /** Record a message the runtime set aside. */
   addRejected(r: Rejected): void {
     this.rejectedLog.add(r);

@@ -127,6 +127,13 @@ export class SilentSensors {
     return this.silentNow;
   }
 
+  /** The sensors signalled silent and not heard since, with the wall clock of their last reading. */
+  silentSensors(): { sensor: string; lastHeardAt: number }[] {
+    const out: { sensor: string; lastHeardAt: number }[] = [];
+    for (const [sensor, s] of this.sensors) if (s.silent) out.push({ sensor, lastHeardAt: s.lastWall });
+    return out;
+  }
+
   /**
    * A reading of `sensor` arrived at monotonic time `at` (ms) and wall clock `wall`; returns its `resumed` event when
    * it had been signalled silent.

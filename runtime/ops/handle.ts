@@ -53,6 +53,8 @@ export interface RuntimeHandle {
   learning(sensor: string): ThresholdLearning | undefined;
   /** Whether the silent-sensor watch has signalled the sensor silent (false without a watch). */
   isSilent(sensor: string): boolean;
+  /** The sensors signalled silent now, with the wall clock of their last reading (none without a watch). */
+  silentSensors(): { sensor: string; lastHeardAt: number }[];
   /** The alerts open now (restored ones included), for a page that opens after a restart. */
   openAlerts(): OpenAlert[];
   /** The sensor's channels that level drift excuses now (their level wandered, unconfirmed); empty when none. */

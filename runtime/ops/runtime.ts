@@ -66,6 +66,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     learning: (sensor) => a.thresholds().learning(sensor),
     openAlerts: () => a.thresholds().alerts.openAlerts(),
     isSilent: (sensor) => a.thresholds().silence?.stateOf(sensor)?.silent ?? false,
+    silentSensors: () => a.thresholds().silence?.silentSensors() ?? [],
     levelDrift: (sensor) => a.thresholds().levelDrift(sensor),
     inputShifts: (sensor) => a.thresholds().inputShifts(sensor),
     persist: () => a.thresholds().persist(),

@@ -170,3 +170,23 @@ describe('dashboard server', () => {
     await expect(startDashboard({ verdicts, alerts }, { port: dash.port })).rejects.toThrow(/in use.*--dashboard/);
   });
 });
+
+describe('dashboard of a runtime restarted with silent sensors', () => {
+  it('lists a sensor silent before the start although it sends nothing (a probe: it vanished after a restart)', async () => {
+    const lastHeardAt = Date.now() - 16 * 60_000;
+    const own = await startDashboard(
+      {
+        verdicts: new Subject<Verdict>(), alerts: new Subject<AlertEvent>(), readings: new Subject<Reading>(), channels: ['flow'],
+        isSilent: (s) => s === 'dead-transmitter',
+        silentSensors: () => [{ sensor: 'dead-transmitter', lastHeardAt }],
+      },
+      { port: 0, tickMs: 50 },
+    );
+    try {
+      const api = JSON.parse(Buffer.from(await (await fetch(new URL('/api/status', own.url))).arrayBuffer()).toString()) as TickMessage;
+      expect(api.sensors).toEqual([expect.objectContaining({ name: 'dead-transmitter', state: 'silent', silent: true, seenAt: lastHeardAt })]);
+    } finally {
+      await own.close();
+    }
+  });
+});
