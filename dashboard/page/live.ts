@@ -191,7 +191,7 @@ function renderSensors(msg: TickMessage): void {
           return `<tr data-name="${esc(x.name)}" class="state-${x.state}${x.name === state.selected ? ' selected' : ''}${stale}">
             <td><span class="dot dot-${x.state}${x.silent && x.state === 'alert' ? ' dot-quiet' : ''}" title="${x.state}${x.silent && x.state === 'alert' ? ', silent' : ''}"></span></td>
             <td class="name" title="${esc(x.name)}">${esc(x.name)}</td>
-            <td class="ratio" title="score ${displayNumber(x.score)} / threshold ${displayNumber(x.threshold)}"><span class="bar"><i style="width:${bar.toFixed(1)}%"></i></span><span class="num">${ratio === null ? '–' : ratio.toFixed(2)}</span></td>
+            <td title="score ${displayNumber(x.score)} / threshold ${displayNumber(x.threshold)}"><span class="ratio"><span class="bar"><i style="width:${bar.toFixed(1)}%"></i></span><span class="num">${ratio === null ? '–' : ratio.toFixed(2)}</span></span></td>
             <td class="num">${x.alerts}</td></tr>`;
         })
         .join('')

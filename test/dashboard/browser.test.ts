@@ -156,6 +156,28 @@ describe('level drift on the dashboard', () => {
       await dash.close();
     }
   });
+
+  it('shows long sensor ids whole, wrapped, so ids that differ only in their middle can be told apart', async () => {
+    const verdicts = new Subject<import('../../runtime/stream/types.ts').Verdict>();
+    const dash = await startDashboard({ verdicts, alerts: new Subject(), channels: ['t'] }, { port: 0, tickMs: 100 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const names = ['station-07:pump-A:motor-bearing-drive-end-temperature', 'station-07:pump-A:motor-bearing-non-drive-end-temperature'];
+    const beat = setInterval(() => {
+      for (const sensor of names) verdicts.next({ sensor, tsFirst: 0, tsLast: Date.now(), data: new Float32Array(1), seq: 1, receivedAt: Date.now(), score: 0.5, perChannel: new Float32Array([0.5]), provider: 'ort-node/cpu', threshold: 1, anomaly: false });
+    }, 100);
+    try {
+      await page.goto(dash.url);
+      await page.waitForFunction(() => document.querySelectorAll('#sensor-rows tr[data-name]').length === 2);
+      // Each name cell shows all of its text: nothing cut off (a probe read both as 'station-07:pump-A:…').
+      const cells = await page.$$eval('#sensor-rows td.name', (tds) => tds.map((td) => ({ text: td.textContent, clipped: td.scrollWidth > td.clientWidth + 1 })));
+      expect(cells).toEqual(names.map((text) => ({ text, clipped: false })));
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-long-names.png') });
+    } finally {
+      clearInterval(beat);
+      await page.close();
+      await dash.close();
+    }
+  });
 });
 
 describe('in-browser scoring', () => {
