@@ -62,7 +62,7 @@ export interface DropWatch {
   pace(sensor: string, usualMs: number, modelMs: number, irregular: boolean): void;
   /** The window stage's `onClockStep`. */
   clockStep(sensor: string, fromTs: number, toTs: number, forward?: boolean): void;
-  /** Log what is still unreported (on stop). */
+  /** Log what is still unreported, and stop sampling (on stop). */
   flush(): void;
   /** The drop share now (called by /health). */
   health(): DropHealth;
@@ -155,6 +155,23 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
   // Samples of (time, readings, drops, missing); the oldest one at or before the window's start is the baseline.
   const sample = () => ({ at: clock.now(), readings: counters.readings, drops: dropsNow(), missing: counters.readingsMissing });
   const samples: ReturnType<typeof sample>[] = [sample()];
+  /**
+   * The samples now, the oldest one at or before the window's start first. Taken on a timer, a tenth of the window
+   * apart, not only when /health is asked: polled every few minutes, its window had stretched back to the previous poll
+   * (a probe: degraded 2.5 minutes after the last drop, with a 60 s window).
+   */
+  const record = () => {
+    const now = sample();
+    while (samples.length > 1 && samples[1].at <= now.at - cfg.dropWindowMs) samples.shift();
+    if (now.at - samples[samples.length - 1].at >= cfg.dropWindowMs / 10) samples.push(now);
+    return now;
+  };
+  let timer: unknown;
+  const tick = () => {
+    record();
+    timer = clock.setTimeout(tick, cfg.dropWindowMs / 10);
+  };
+  timer = clock.setTimeout(tick, cfg.dropWindowMs / 10);
   // Hysteresis, per share: once one degraded /health, it stays so until that share falls under RECOVER_SHARE of the
   // bound (a share hovering at the bound made it flap between ok and degraded every few probes).
   let dropping = false;
@@ -168,6 +185,8 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     },
     pace: (sensor, usualMs, modelMs, irregular) => paces.add(sensor, { sensor, usualMs, modelMs, irregular }),
     flush: () => {
+      // At the stop: no more samples either.
+      clock.clearTimeout(timer);
       for (const w of warnings.values()) w.flush();
       evictions.flush();
       gaps.flush();
@@ -176,11 +195,8 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       clockJumps.flush();
     },
     health() {
-      const now = sample();
-      while (samples.length > 1 && samples[1].at <= now.at - cfg.dropWindowMs) samples.shift();
+      const now = record();
       const base = samples[0];
-      // A sample a tenth of the window apart at most, so frequent probes keep the list short.
-      if (now.at - samples[samples.length - 1].at >= cfg.dropWindowMs / 10) samples.push(now);
       const read = now.readings - base.readings;
       const dropped = now.drops - base.drops;
       const rate = read > 0 ? dropped / read : dropped > 0 ? 1 : 0;

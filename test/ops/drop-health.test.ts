@@ -48,3 +48,26 @@ describe('drop health', () => {
     expect(step(t + 1)).toBe(false);
   });
 });
+
+describe('drop health polled rarely', () => {
+  it('measures the last window, not the time since the previous poll (a probe: degraded 2.5 min after the last drop, window 60 s)', () => {
+    let now = 0;
+    const timers: { at: number; f: () => void }[] = [];
+    const clock = { now: () => now, setTimeout: (f: () => void, ms: number) => timers.push({ at: now + ms, f }), clearTimeout: () => {} };
+    const counters = createCounters();
+    const watch = watchDrops(counters, { maxDropRate: 0.01, dropWindowMs: 60_000 }, { warn: () => {} }, clock);
+    // 100 readings/s; 200 refused out of order at 10 s; /health asked once, at 5 minutes.
+    for (let t = 1; t <= 300; t++) {
+      now = t * 1000;
+      counters.readings = 100 * t;
+      if (t === 10) counters.outOfOrder += 200;
+      for (const timer of timers.splice(0).sort((a, b) => a.at - b.at)) {
+        if (timer.at <= now) timer.f();
+        else timers.push(timer);
+      }
+    }
+    const h = watch.health();
+    expect(h.rate).toBe(0);
+    expect(h.degraded).toBe(false);
+  });
+});
