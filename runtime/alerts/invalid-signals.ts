@@ -61,6 +61,9 @@ export interface InvalidSignalOptions {
  */
 export const FIRST_SIGNALS = 20;
 
+/** Readings of a sensor refused out of order, since its last such signal, before it is signalled. */
+export const OUT_OF_ORDER_LEAST = 3;
+
 /** The rate-limited signal source: `offer` each rejection, act on what it returns. */
 export interface InvalidSignals {
   /** The signal a rejection raises now, or undefined (not a sensor fault, or its sensor signalled recently). */
@@ -84,9 +87,10 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
   const firsts = windowBudget(opts.maxFirstPerInterval ?? FIRST_SIGNALS, opts.intervalMs);
   /** Count one invalid reading of `sensor`: how many it signals now (the count restarts), or 0 when signalled recently. */
   /** `budgeted`: the sensor to hold to the first-signal budget (absent: none). */
-  const due = (sensor: string, at: number, held = sensors, budgeted?: string): number => {
+  const due = (sensor: string, at: number, held = sensors, budgeted?: string, least = 1): number => {
     const s = lruGet(held, sensor, () => ({ lastAt: Number.NEGATIVE_INFINITY, count: 0 }), opts.maxSensors);
     s.count++;
+    if (s.count < least) return 0;
     if (budgeted !== undefined && s.lastAt === Number.NEGATIVE_INFINITY && opts.intervalMs > 0 && !opts.known?.(budgeted) && !firsts.take(at)) return 0;
     // A clock stepping back (arrival times come from Date.now) must not silence a sensor for good.
     if (at - s.lastAt < opts.intervalMs && at >= s.lastAt) return 0;
@@ -113,7 +117,8 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
       return { sensor, reason: 'missing_channel', detail, channels: [...channels], receivedAt, count };
     },
     outOfOrder(sensor, ts, lastTs, receivedAt) {
-      const count = due(`out_of_order\u0000${sensor}`, receivedAt, sensors, sensor);
+      // One reading overtaken on the way is no news; a clock set back refuses one after another.
+      const count = due(`out_of_order\u0000${sensor}`, receivedAt, sensors, sensor, OUT_OF_ORDER_LEAST);
       if (!count) return undefined;
       const iso = (t: number) => new Date(t).toISOString();
       const detail = `a reading dated ${iso(ts)}, ${span(lastTs - ts)} before the sensor's last judged one (${iso(lastTs)}): refused, as its readings will be until their time passes that one (its clock set back?)`;
