@@ -125,7 +125,9 @@ export function fuzzCorpus(o: CorpusOptions): FuzzCase[] {
     },
     () => json('nested-unbalanced', '['.repeat(int(1000, 20000)), ['bad_json']),
     () => json('huge', huge(), ['too_large']),
-    () => json('nan-literal', `{"ts":${o.now - 1000},"values":{"${pick(chs)}":${pick(['NaN', 'Infinity', '-Infinity', 'undefined'])}}}`, ['bad_json']),
+    // A bare NaN or Infinity (Python's json.dumps) is the channel's bad value; other bare words are not JSON.
+    () => json('nan-literal', `{"ts":${o.now - 1000},"values":{"${pick(chs)}":${pick(['NaN', 'Infinity', '-Infinity'])}}}`, ['bad_value']),
+    () => json('bare-word', `{"ts":${o.now - 1000},"values":{"${pick(chs)}":${pick(['undefined', 'nan', 'inf', 'None'])}}}`, ['bad_json']),
     () => json('nan-string', `{"ts":${o.now - 1000},"values":{"${pick(chs)}":"${pick(['NaN', 'Infinity', '-Infinity', 'abc', '1e999'])}"}}`, ['bad_value']),
     () => json('overflow', `{"ts":${o.now - 1000},"values":{"${pick(chs)}":${pick(['1e999', '-1e400'])}}}`, ['bad_value']),
     () => json('wrong-type-value', `{"ts":${o.now - 1000},"values":{"${pick(chs)}":${pick(['{}', '[1]', '{"v":1}', '""', '"  "'])}}}`, ['bad_value']),
