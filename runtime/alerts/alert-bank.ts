@@ -5,7 +5,7 @@
  */
 import { lruGet } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
-import { AlertTracker, isCritical, type AlertPolicy, type AlertTrackerState } from './tracker.ts';
+import { AlertTracker, isCritical, type AlertPolicy, type AlertStep, type AlertTrackerState } from './tracker.ts';
 
 /** An alert open now: its sensor, when it opened (data time) and its peak window so far. */
 export interface OpenAlert {
@@ -52,6 +52,12 @@ export class AlertBank {
   /** The tracker of a sensor, created (or restored) on first use. */
   get(sensor: string): AlertTracker {
     return lruGet(this.held, sensor, () => this.create(sensor), this.maxSensors);
+  }
+
+  /** Close the sensor's open alert unresolved (`AlertTracker.abandon`: its sensor went silent for good); undefined when none is open. */
+  abandon(sensor: string): AlertStep | undefined {
+    if (!this.held.has(sensor) && !this.saved.get(sensor)?.open) return undefined;
+    return this.get(sensor).abandon();
   }
 
   /** Sensors whose alert is open now (held or saved and not seen yet). */

@@ -65,6 +65,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     ev.peakScore = step.peak.score;
     ev.peakThreshold = step.peak.threshold;
     if (step.critical) ev.critical = true;
+    if (step.unresolved) ev.unresolved = step.unresolved;
   }
   return ev;
 }

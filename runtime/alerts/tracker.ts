@@ -77,7 +77,7 @@ export type AlertStep =
   | { kind: 'suppressed' }
   | { kind: 'open'; verdict: Verdict }
   | { kind: 'escalate'; verdict: Verdict; openedAt: number }
-  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean };
+  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean; unresolved?: 'silent' };
 
 /** Validate a policy; the message names the field and what was expected. */
 export function checkPolicy(p: AlertPolicy): AlertPolicy {
@@ -198,6 +198,23 @@ export class AlertTracker {
       };
     }
     return t;
+  }
+
+  /**
+   * Close an open alert that no verdict will ever close: its sensor sent nothing for as long as vigil keeps a sensor's
+   * window (`window.idleEvictMs`). The close is marked `unresolved`, explained by the peak and dated at the last
+   * verdict; undefined when nothing is open.
+   */
+  abandon(): AlertStep | undefined {
+    if (this.openedAt === undefined || !this.peak) return undefined;
+    const at = Number.isFinite(this.lastTs) ? this.lastTs : this.peak.tsLast;
+    const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent' };
+    this.openedAt = undefined;
+    this.peak = undefined;
+    this.lastClosedAt = at;
+    this.recent.fill(0);
+    this.hits = 0;
+    return step;
   }
 
   /** Feed one verdict (in data-time order). */

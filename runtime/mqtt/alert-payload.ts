@@ -75,6 +75,12 @@ export const AlertPayloadSchema = z.object({
    * was (an adaptive bar moves, and a hot reload changes it; the event's `threshold` is the closing window's).
    */
   peakThreshold: z.number().optional(),
+  /**
+   * On close: `silent` when the alert was closed without a quiet window: its sensor sent nothing for
+   * `window.idleEvictMs` after it was signalled silent (decommissioned, dead), so no window ever would close it. The
+   * fault it showed was never seen to end. Any text from a newer producer is shown as it is.
+   */
+  unresolved: z.string().optional(),
 });
 /** The alert JSON. */
 export type AlertPayload = z.infer<typeof AlertPayloadSchema>;
@@ -205,6 +211,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   if (e.durationMs !== undefined) p.durationMs = e.durationMs;
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);
   if (e.peakThreshold !== undefined) p.peakThreshold = round(e.peakThreshold);
+  if (e.unresolved) p.unresolved = e.unresolved;
   return p;
 }
 

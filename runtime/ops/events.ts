@@ -3,7 +3,7 @@
  * rejected, what was detected (verdicts and alerts are split from it by the pipeline's `splitDetections`),
  * model reloads and the broker connection. Nothing is replayed except the connection's current state.
  */
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { BehaviorSubject, merge, Subject, type Observable } from 'rxjs';
 import { splitDetections } from '../stream/pipeline.ts';
 import type { AlertEvent, Detection, Reading, Rejected, Verdict } from '../stream/types.ts';
 import type { ReloadOutcome } from './reload.ts';
@@ -15,6 +15,8 @@ export interface RuntimeEvents {
   detections: Subject<Detection>;
   reloads: Subject<ReloadOutcome>;
   connection: BehaviorSubject<boolean>;
+  /** Alerts closed without a verdict (a sensor silent for good: `unresolved`), merged into `alerts$`. */
+  unresolved: Subject<AlertEvent>;
   verdicts$: Observable<Verdict>;
   alerts$: Observable<AlertEvent>;
   /** Complete every stream (after the last detection). */
@@ -28,9 +30,11 @@ export function createEvents(): RuntimeEvents {
   const detections = new Subject<Detection>();
   const reloads = new Subject<ReloadOutcome>();
   const connection = new BehaviorSubject<boolean>(false);
-  const { verdicts$, alerts$ } = splitDetections(detections.asObservable());
+  const unresolved = new Subject<AlertEvent>();
+  const split = splitDetections(detections.asObservable());
+  const alerts$ = merge(split.alerts$, unresolved);
   const complete = () => {
-    for (const s of [readings, rejected, detections, reloads, connection]) s.complete();
+    for (const s of [readings, rejected, detections, reloads, connection, unresolved]) s.complete();
   };
-  return { readings, rejected, detections, reloads, connection, verdicts$, alerts$, complete };
+  return { readings, rejected, detections, reloads, connection, unresolved, verdicts$: split.verdicts$, alerts$, complete };
 }

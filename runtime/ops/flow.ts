@@ -34,6 +34,7 @@ import { shedWarning, type ShedWarning } from './shed-warning.ts';
 import { watchDrops, type DropWatch } from './drops.ts';
 import { LatencyRing } from './latency.ts';
 import type { SilentSensors } from '../alerts/silent-sensors.ts';
+import { alertEventOf } from '../alerts/raise-alerts.ts';
 
 /** The config sections the data path reads. */
 export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state'>;
@@ -201,10 +202,29 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
         deaf = false;
       }
       for (const e of watch.check(now)) deps.sinks().silence(e);
+      closeAbandoned(watch);
       edge.sensorsSilent = watch.silent;
       edge.sensorsWatched = watch.watched;
     } catch (err) {
       log.error({ err: (err as Error).message }, 'silent-sensor check failed');
+    }
+  };
+  /**
+   * An open alert of a sensor silent for `window.idleEvictMs` (as long as vigil keeps its window) is closed, marked
+   * unresolved: no window will ever close it (a probe: decommissioned sensors' alerts stayed in vigil_alerts_open, and
+   * came back after every restart, with nothing to clear them).
+   */
+  const closeAbandoned = (watch: SilentSensors) => {
+    const wall = Date.now();
+    for (const { sensor, lastHeardAt } of watch.silentSensors()) {
+      if (wall - lastHeardAt < config.window.idleEvictMs) continue;
+      const step = deps.thresholds().alerts.abandon(sensor);
+      const ev = step && alertEventOf(step, deps.ref().current.card, config.alerts.topChannels);
+      if (!ev) continue;
+      deps.counters.alertsClosed++;
+      deps.sinks().alert(ev);
+      events.unresolved.next(ev);
+      deps.thresholds().persistSoon();
     }
   };
   // Replayed: a pipeline that fails during the drain and is retried after the stop ends at once, not never.

@@ -84,7 +84,8 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     alert(a) {
       const payload = alertPayload(a, config.alerts.topChannels);
       // An open is a score over its bar; a close, the quiet window that ended the alert, is under it.
-      log.info({ alert: payload }, `alert ${a.type}: ${a.sensor} score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}`);
+      const how = a.unresolved ? ` unresolved: its sensor silent for window.idleEvictMs (peak score ${payload.score}, threshold ${payload.threshold})` : ` score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}`;
+      log.info({ alert: payload }, `alert ${a.type}: ${a.sensor}${how}`);
       alertSink.publish(a);
       webhook?.post(payload);
     },

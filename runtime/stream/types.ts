@@ -142,6 +142,11 @@ export interface AlertEvent {
   peakThreshold?: number;
   /** On close: it had a window at the critical multiple of that window's threshold (it opened critical or escalated). */
   critical?: boolean;
+  /**
+   * On close: `silent` when no window closed it: its sensor sent nothing for `window.idleEvictMs` after it was signalled
+   * silent, so nothing ever would (a decommissioned or dead sensor; `score` and `threshold` are the peak's).
+   */
+  unresolved?: 'silent';
 }
 
 /** What the pipeline emits per scored window: the verdict, the alert event it caused, and the alert state after it. */

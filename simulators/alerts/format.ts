@@ -137,6 +137,8 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     lasted,
     peak,
     `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,
+    // Closed without a quiet window: nobody saw the fault end.
+    a.unresolved === 'silent' ? 'unresolved: its sensor went silent for good' : a.unresolved ? `unresolved: ${a.unresolved}` : '',
     found,
     late,
   ].filter(Boolean).join('  ');

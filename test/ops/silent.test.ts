@@ -12,7 +12,7 @@ import type { SilencePayload } from '../../runtime/mqtt/alert-payload.ts';
 import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
 import { formatSilence } from '../../simulators/alerts/format.ts';
 import { fileBroker, testBroker } from './aedes.ts';
-import { readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
+import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const broker = fileBroker();
@@ -224,6 +224,48 @@ describe('vigil run with a sensor that goes silent', () => {
       await gap;
       expect(handle.counters.readingsMissing - missingBefore).toBe(3);
     } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+
+  it("closes an open alert of a sensor silent for window.idleEvictMs, marked unresolved (a probe: decommissioned sensors' alerts stayed open for good)", async () => {
+    const prefix = uniquePrefix('silent-abandon');
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } }, window: { idleEvictMs: 2500 } });
+    const pub = await mqtt.connectAsync(broker.url);
+    const events = new Subject<{ type: string; sensor: string; unresolved?: string }>();
+    const got: string[] = [];
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, { onAlert: (a) => (got.push(`${a.type} ${a.sensor}${a.unresolved ? ` ${a.unresolved}` : ''}`), events.next(a)) });
+    const handle = await startRuntime(cfg, { logger: silent });
+    let stop = false;
+    try {
+      const rec = recordedSeries(40);
+      const values = injectSpike(rec.values, 20, 20 * recordedStd());
+      const opened = within(events, 10_000, "pump-1's alert", (a) => a.type === 'open' && a.sensor === 'pump-1');
+      const closed = within(events, 15_000, "pump-1's unresolved close", (a) => a.type === 'close' && a.sensor === 'pump-1');
+      const steady = (async () => {
+        for (let i = 0; !stop; i++) {
+          await pub.publishAsync(`${prefix}/pump-2/data`, readingJson(rec.ts[i % 40] + Math.floor(i / 40) * 1e9, rec.values[i % 40]), { qos: 1 });
+          await sleep(60);
+        }
+      })();
+      for (let i = 0; i < 22; i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[i], values[i]), { qos: 1 });
+        await sleep(60);
+      }
+      await opened;
+      expect(handle.openAlerts().map((a) => a.sensor)).toContain('pump-1');
+      // pump-1 sends nothing more: signalled silent after 1.5 s, its alert closed after 2.5 s of silence.
+      const c = await closed;
+      stop = true;
+      await steady;
+      expect(c).toMatchObject({ type: 'close', sensor: 'pump-1', unresolved: 'silent', severity: 'clear' });
+      expect(got.filter((g) => g.endsWith('pump-1') || g.endsWith('silent'))).toEqual(['open pump-1', 'close pump-1 silent']);
+      expect(handle.openAlerts().map((a) => a.sensor)).not.toContain('pump-1');
+      expect(await handle.metrics.text()).toMatch(/^vigil_alerts_open 0$/m);
+    } finally {
+      stop = true;
       await unsubscribe();
       await handle.stop();
       await pub.endAsync();
