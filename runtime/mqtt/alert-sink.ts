@@ -76,9 +76,18 @@ export interface AlertMessage {
   lifecycle?: boolean;
 }
 
-/** Whether a message is an alert's own event (open, escalate, close) rather than a sensor's signal. */
+/**
+ * Whether a message is an alert's own event (open, escalate, close) rather than a sensor's signal: its flag, or (kept
+ * by an older run, without one) its body's type (a review: an anchored pattern never matched, the schema comes first).
+ */
 export function isLifecycle(m: AlertMessage): boolean {
-  return m.lifecycle ?? /^\{"type":"(open|escalate|close)"/.test(m.body);
+  if (m.lifecycle !== undefined) return m.lifecycle;
+  try {
+    const type = (JSON.parse(m.body) as { type?: unknown }).type;
+    return type === 'open' || type === 'escalate' || type === 'close';
+  } catch {
+    return false;
+  }
 }
 type Item = AlertMessage;
 

@@ -25,7 +25,7 @@ export function takeUnsent(file: string, log: MiniLogger): AlertMessage[] {
     if (!line.trim()) continue;
     try {
       const m = JSON.parse(line) as AlertMessage;
-      if (typeof m?.topic === 'string' && typeof m.body === 'string') items.push({ topic: m.topic, body: m.body, ...(m.properties ? { properties: m.properties } : {}) });
+      if (typeof m?.topic === 'string' && typeof m.body === 'string') items.push({ topic: m.topic, body: m.body, ...(m.properties ? { properties: m.properties } : {}), ...(typeof m.lifecycle === 'boolean' ? { lifecycle: m.lifecycle } : {}) });
       else skipped++;
     } catch {
       skipped++;

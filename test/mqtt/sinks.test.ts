@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { clientOptions, connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
 import { backoffDelay } from '../../runtime/mqtt/reconnect-backoff.ts';
-import { mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
+import { isLifecycle, mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
 import { alertPayload, alertTopic } from '../../runtime/mqtt/alert-payload.ts';
 import { deadLetterSink } from '../../runtime/mqtt/dead-letter.ts';
 import { createWebhook } from '../../runtime/ops/webhook.ts';
@@ -21,7 +21,7 @@ import { fileBroker } from '../ops/aedes.ts';
 import { capturingLogger } from '../ops/harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { openSinks } from '../../runtime/ops/sinks.ts';
-import { unsentAlertsFile } from '../../runtime/mqtt/unsent-alerts.ts';
+import { keepUnsent, takeUnsent, unsentAlertsFile } from '../../runtime/mqtt/unsent-alerts.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
 
@@ -230,6 +230,17 @@ describe('webhook', () => {
 });
 
 describe('retained alert state (alerts.retain)', () => {
+  it('knows an alert event from a signal after a restart, with or without the flag an older run did not keep (a review)', () => {
+    const open = { topic: 't/p1', body: JSON.stringify(alertPayload(alert('p1', 5000), 3)) };
+    const silentSignal = { topic: 't/p1', body: JSON.stringify({ schema: 'vigil-alert/1', type: 'silent', sensor: 'p1' }) };
+    expect(open.body.startsWith('{"schema"')).toBe(true);
+    expect([isLifecycle(open), isLifecycle(silentSignal), isLifecycle({ ...open, body: 'not json' })]).toEqual([true, false, false]);
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-unsent-flag-')), 'unsent-alerts.jsonl');
+    const log = { info: () => {}, warn: () => {}, error: () => {} };
+    keepUnsent(file, [{ ...silentSignal, lifecycle: false }, { ...open, lifecycle: true }], log);
+    expect(takeUnsent(file, log).map((m) => m.lifecycle)).toEqual([false, true]);
+  });
+
   it("keeps a sensor's alert event as its topic's retained message, never a signal, and without an expiry (MQTT 5, Mosquitto)", async () => {
     const prefix = `vigil-test/retain-${process.pid}-${Date.now().toString(36)}`;
     const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
