@@ -14,6 +14,25 @@ import { LONG_RUNNING, sizeHeap } from './v8-heap.mjs';
 
 const heapFlag = sizeHeap(process.argv[2]);
 
+// The process that started vigil, read first thing: runtime/ops/shutdown.ts watches it when npm started vigil (npm
+// passes no signal through its `sh -c`), and a launcher gone before that watch was set up (a review: npm stopped
+// while the model loaded) must still count. A shell script that puts vigil in the background (`vigil run ... &`)
+// means it to outlive the script: that is said too, so the watch leaves it be.
+globalThis.__vigilLauncher = launcher();
+function launcher() {
+  const pid = process.ppid;
+  let background = false;
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const script = args[args.indexOf('-c') + 1] ?? '';
+    // A lone `&` (not `&&`, not the `2>&1` or `&>` of a redirection).
+    background = args.includes('-c') && /(^|[^&>])&(?![&>])/.test(script);
+  } catch {
+    // No /proc (not Linux): the parent is watched as it is.
+  }
+  return { pid, background };
+}
+
 // `vigil ... | head` closes our stdout early: that is the reader's choice, not an error worth a stack trace. A
 // terminal that is gone (an SSH session closed under `vigil run`) fails every write with EIO: the output is lost and
 // the process goes on (a review: the first log line after the hangup killed it, undrained and unsaved). At its exit

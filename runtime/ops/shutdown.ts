@@ -26,6 +26,8 @@ export function onShutdownSignals(
     parentPid?: () => number;
     /** How often the parent is checked (ms). */
     launcherCheckMs?: number;
+    /** What bin/vigil.mjs read of the parent at the very start (tests; default: that). */
+    launcher?: { pid: number; background: boolean };
   } = {},
 ): () => void {
   const forceExit = opts.forceExit ?? ((code: number) => process.exit(code));
@@ -47,8 +49,10 @@ export function onShutdownSignals(
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   process.on('SIGHUP', hangup);
-  const launcher = (opts.watchLauncher ?? process.env.npm_command !== undefined) ? watchParent(opts.parentPid ?? (() => process.ppid), opts.launcherCheckMs ?? 1000, (was) => {
-    opts.log?.(`its launcher (parent process ${was}, npm) is gone: stopping as on SIGTERM (run bin/vigil.mjs or an installed vigil, not npx, under a supervisor)`);
+  const started = opts.launcher ?? startedBy();
+  const watch = opts.watchLauncher ?? (process.env.npm_command !== undefined && !started?.background);
+  const launcher = watch ? watchParent(opts.parentPid ?? (() => process.ppid), started?.pid, opts.launcherCheckMs ?? 1000, (was) => {
+    opts.log?.(`its launcher (parent process ${was}, started by npm) is gone: stopping as on SIGTERM (run bin/vigil.mjs or an installed vigil, not npx, under a supervisor)`);
     if (!stopping) handler('SIGTERM');
   }) : undefined;
   return () => {
@@ -59,9 +63,17 @@ export function onShutdownSignals(
   };
 }
 
-/** Call `gone` once the parent process id differs from the one at the start; a timer that keeps nothing alive. */
-function watchParent(parentPid: () => number, everyMs: number, gone: (was: number) => void): NodeJS.Timeout {
-  const was = parentPid();
+/** What bin/vigil.mjs read of its parent at the very start (absent: started otherwise, e.g. a test). */
+function startedBy(): { pid: number; background: boolean } | undefined {
+  return (globalThis as { __vigilLauncher?: { pid: number; background: boolean } }).__vigilLauncher;
+}
+
+/**
+ * Call `gone` once the parent process id differs from the one at the start (`startPid`, else the one now), checked every
+ * `everyMs` from the first tick on; a timer that keeps nothing alive.
+ */
+function watchParent(parentPid: () => number, startPid: number | undefined, everyMs: number, gone: (was: number) => void): NodeJS.Timeout {
+  const was = startPid ?? parentPid();
   const timer = setInterval(() => {
     if (parentPid() === was) return;
     clearInterval(timer);

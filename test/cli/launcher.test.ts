@@ -39,7 +39,7 @@ describe('vigil run started through npx', () => {
       await npx.exit;
       await waitFor(() => !alive(pid), 'vigil to stop after its launcher', 15_000, () => npx.out.slice(-600));
       expect(statSync(state).mtimeMs).toBeGreaterThan(before);
-      expect(npx.stderr).toMatch(/its launcher \(parent process \d+, npm\) is gone: stopping as on SIGTERM/);
+      expect(npx.stderr).toMatch(/its launcher \(parent process \d+, started by npm\) is gone: stopping as on SIGTERM/);
     } finally {
       if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
       if (npx.proc.exitCode === null) npx.proc.kill('SIGKILL');

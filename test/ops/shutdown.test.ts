@@ -21,7 +21,7 @@ describe('launcher watch', () => {
       parent = 7;
       await tick(30);
       expect(stops).toEqual(['SIGTERM']);
-      expect(lines.join('\n')).toMatch(/launcher \(parent process 4242, npm\) is gone: stopping as on SIGTERM/);
+      expect(lines.join('\n')).toMatch(/launcher \(parent process 4242, started by npm\) is gone: stopping as on SIGTERM/);
     } finally {
       dispose();
     }
@@ -51,6 +51,34 @@ describe('launcher watch', () => {
       expect(stops).toEqual(['stop']);
     } finally {
       dispose();
+    }
+  });
+
+  it('stops when the launcher was already gone before the watch was set up (a review: npm stopped while the model loaded)', async () => {
+    const stops: string[] = [];
+    const dispose = onShutdownSignals(async (s) => void stops.push(s), { watchLauncher: true, launcher: { pid: 4242, background: false }, parentPid: () => 1, launcherCheckMs: 5 });
+    try {
+      await tick(40);
+      expect(stops).toEqual(['SIGTERM']);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('leaves a vigil its npm script put in the background alone (`vigil run ... &`: meant to outlive the script)', async () => {
+    const was = process.env.npm_command;
+    process.env.npm_command = 'run-script';
+    let parent = 4242;
+    const stops: string[] = [];
+    const dispose = onShutdownSignals(async (s) => void stops.push(s), { launcher: { pid: 4242, background: true }, parentPid: () => parent, launcherCheckMs: 5 });
+    try {
+      parent = 1;
+      await tick(40);
+      expect(stops).toEqual([]);
+    } finally {
+      dispose();
+      if (was === undefined) delete process.env.npm_command;
+      else process.env.npm_command = was;
     }
   });
 });
