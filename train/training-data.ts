@@ -104,6 +104,11 @@ export function constantChannelNotes(channels: string[], floored: number[] | und
       hi = Math.max(hi, data[i]);
     }
     const ignore = channels[c].includes(',') ? `--ignore (not by this name: --ignore splits at commas; rename the column)` : `--ignore ${shellWord(channels[c])}`;
+    if (hi > lo && Math.abs(offset[c]) <= 1) {
+      // Floored against 1, not its size: a channel in large units (amperes for a leak of 2e-7 A), not an offset (a review).
+      return `channel '${channels[c]}' moves by ${(hi - lo).toPrecision(3)} around ${offset[c].toPrecision(6)}, under a millionth of one unit: it counts as constant, its scale floored at ${scale[c].toPrecision(4)} (see the card's scaler.method), and its moves are not seen; ` +
+        `send it in smaller units (uA for A, ppm) for them to count, or leave it out with ${ignore}`;
+    }
     if (hi > lo) {
       const step = 2 ** (Math.floor(Math.log2(Math.abs(offset[c]))) - 23);
       return `channel '${channels[c]}' moves by ${(hi - lo).toPrecision(3)} around ${offset[c].toPrecision(6)}, under a millionth of its size, where float32 (the models' numbers) holds it in steps of ${step.toPrecision(3)}: it counts as constant, its scale floored at ${scale[c].toPrecision(4)} (see the card's scaler.method), and its moves are not seen; ` +

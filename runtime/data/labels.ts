@@ -9,7 +9,7 @@ import { LABEL_COLUMNS } from './csv.ts';
 import type { Series } from './series.ts';
 
 /** Cells that mark nothing besides 0: the words exports write for a normal row or for no label (a review: `ok`, `none`). */
-export const UNMARKED = new Set(['', 'false', 'no', 'normal', 'ok', 'none', 'nominal', 'nan', 'n/a', 'na', 'null', '-']);
+export const UNMARKED = new Set(['', 'false', 'no', 'normal', 'ok', 'none', 'nominal', 'good', 'pass', 'passed', 'healthy', 'nan', 'n/a', 'na', 'null', '-']);
 
 /** Whether a label cell marks its row. */
 export function labelMarks(cell: string | undefined): boolean {

@@ -82,8 +82,12 @@ export const LATE_MS = 60_000;
  * its own time), when it was sent, marked so (a probe: a retained "silent" from 16 minutes before read as new).
  */
 function wallOf(opts: { now?: Date; retained?: boolean }): string {
-  const time = (opts.now ?? new Date()).toTimeString().slice(0, 8);
-  return opts.retained ? `${time} (retained)` : time;
+  const at = opts.now ?? new Date();
+  const time = at.toTimeString().slice(0, 8);
+  if (!opts.retained) return time;
+  // A retained message may be days old: its date too, when it is not today's (a review).
+  const day = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return `${day(at) === day(new Date()) ? time : `${day(at)} ${time}`} (retained)`;
 }
 
 /**

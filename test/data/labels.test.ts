@@ -16,6 +16,8 @@ describe('label spans', () => {
     expect(labelSpans(s)).toEqual([{ start: s.timestamps[1], end: s.timestamps[1] }]);
     expect(['1', '1.0', '3', 'true', 'anomaly', 'yes'].map(labelMarks)).toEqual([true, true, true, true, true, true]);
     expect(['', ' ', '0', '0.0', 'false', 'No', 'normal', undefined, 'OK', 'none', 'nominal', 'NaN', 'n/a'].map(labelMarks)).toEqual(Array(13).fill(false));
+    // Words an export writes for a healthy row (a review: `vigil evaluate` read them as faults once it used this rule).
+    expect(['good', 'Pass', 'passed', 'healthy'].map(labelMarks)).toEqual([false, false, false, false]);
   });
 
   it('has no spans without a label column', () => {

@@ -87,7 +87,9 @@ describe('retained messages in vigil alerts', () => {
     const at = sentAt(silent)!;
     expect(at.getTime()).toBe(Date.UTC(2026, 0, 1, 8, 1, 2));
     const line = formatSilence(silent, { now: at, retained: true });
-    expect(line.startsWith(`${at.toTimeString().slice(0, 8)} (retained)  SILENT  p1`)).toBe(true);
+    // Not today's: its date too.
+    expect(line.startsWith(`2026-01-01 ${at.toTimeString().slice(0, 8)} (retained)  SILENT  p1`)).toBe(true);
+    expect(formatSilence(silent, { now: new Date(), retained: true })).toMatch(/^\d\d:\d\d:\d\d \(retained\)  SILENT/);
     expect(formatSilence(silent, { now: at })).not.toContain('retained');
     const open = { ...alertPayload({ type: 'open', sensor: 'p1', tsFirst: 1000, tsLast: 2000, score: 3, threshold: 1, contributors: [], model: { name: 'm', version: '1' }, provider: 'cpu', receivedAt: 2500 } as never, 3) } as AlertMessage;
     expect(sentAt(open)!.getTime()).toBe(2500);

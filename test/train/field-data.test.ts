@@ -178,6 +178,18 @@ describe('vigil train: a channel constant in training (issue 17.2)', () => {
     expect(constantChannelNotes(['x', 'energy_meter'], meterScale.floored, meterScale.scale, meterScale.offset, meter)).toEqual([
       expect.stringMatching(/^channel 'energy_meter' moves by 32\.0 around 1\.00000e\+8, under a millionth of its size, where float32 \(the models' numbers\) holds it in steps of 8\.00: it counts as constant, .* send it with its offset taken off \(or as its change per reading\) for them to count, or leave it out with --ignore energy_meter$/),
     ]);
+    // A channel in large units (a leak current of 2e-7 A moving by 80 %) is floored against 1, not its size: no
+    // offset to take off, smaller units to send (a review: it was told of float32 steps of 1.4e-14).
+    const leak = new Float32Array(rows * 2);
+    for (let r = 0; r < rows; r++) {
+      leak[r * 2] = 5 + Math.sin(r / 10);
+      leak[r * 2 + 1] = 2e-7 * (1 + 0.4 * Math.sin(r / 7));
+    }
+    const leakScale = fitScaler('standard', leak, 2);
+    expect(leakScale.floored).toEqual([1]);
+    expect(constantChannelNotes(['pressure', 'leak_A'], leakScale.floored, leakScale.scale, leakScale.offset, leak)).toEqual([
+      expect.stringMatching(/^channel 'leak_A' moves by 1\.60e-7 around 2\.00\d+e-7, under a millionth of one unit: it counts as constant, .* send it in smaller units \(uA for A, ppm\) for them to count, or leave it out with --ignore leak_A$/),
+    ]);
     const { scaler } = loadModel(`${dir}/m`).card;
     expect(scaler.floored).toEqual([8]);
     expect(scaler.method).toMatch(/channel\(s\) 8 constant in training, scale floored at 0\.1 x the median std of the 8 varying channel\(s\)/);
