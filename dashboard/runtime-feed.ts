@@ -26,7 +26,9 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
   return {
     verdicts: handle.verdicts,
     alerts: handle.alerts,
-    readings: handle.readings,
+    // What the model judges: a reading refused out of order (a clock set back) drawn back in time had turned the plots
+    // into a flat line (a probe).
+    readings: handle.accepted,
     rejected: handle.rejected,
     adaptations: handle.adaptation?.decisions,
     channels: card.channels,

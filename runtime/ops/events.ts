@@ -11,6 +11,8 @@ import type { ReloadOutcome } from './reload.ts';
 /** The streams, their feeds, and `complete()` for the end of a run. */
 export interface RuntimeEvents {
   readings: Subject<Reading>;
+  /** Readings the window stage took in (refused, duplicate and out-of-order ones left out). */
+  accepted: Subject<Reading>;
   rejected: Subject<Rejected>;
   detections: Subject<Detection>;
   reloads: Subject<ReloadOutcome>;
@@ -26,6 +28,7 @@ export interface RuntimeEvents {
 /** Open the event streams. */
 export function createEvents(): RuntimeEvents {
   const readings = new Subject<Reading>();
+  const accepted = new Subject<Reading>();
   const rejected = new Subject<Rejected>();
   const detections = new Subject<Detection>();
   const reloads = new Subject<ReloadOutcome>();
@@ -34,7 +37,7 @@ export function createEvents(): RuntimeEvents {
   const split = splitDetections(detections.asObservable());
   const alerts$ = merge(split.alerts$, unresolved);
   const complete = () => {
-    for (const s of [readings, rejected, detections, reloads, connection, unresolved]) s.complete();
+    for (const s of [readings, accepted, rejected, detections, reloads, connection, unresolved]) s.complete();
   };
-  return { readings, rejected, detections, reloads, connection, unresolved, verdicts$: split.verdicts$, alerts$, complete };
+  return { readings, accepted, rejected, detections, reloads, connection, unresolved, verdicts$: split.verdicts$, alerts$, complete };
 }

@@ -131,6 +131,8 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
       // out of order were counted again as 20 missing).
       if (reason === 'out_of_order' || reason === 'timestamp_conflict') r.refused.add(sensor);
       if (reason === 'out_of_order' && ts !== undefined && lastTs !== undefined) deps.sinks().outOfOrder(sensor, ts, lastTs, Date.now());
+    }, onAccepted: (reading) => {
+      if (events.accepted.observed) events.accepted.next(reading);
     }, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {

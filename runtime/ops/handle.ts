@@ -40,6 +40,8 @@ export interface RuntimeHandle {
   verdicts: Observable<Verdict>;
   alerts: Observable<AlertEvent>;
   readings: Observable<Reading>;
+  /** The readings the window stage took in, in order (what the model judges; refused and duplicate ones left out). */
+  accepted: Observable<Reading>;
   rejected: Observable<Rejected>;
   detections: Observable<Detection>;
   /** Outcomes of model hot reloads (swapped or refused). */

@@ -53,6 +53,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     verdicts: events.verdicts$,
     alerts: events.alerts$,
     readings: events.readings.asObservable(),
+    accepted: events.accepted.asObservable(),
     rejected: events.rejected.asObservable(),
     detections: events.detections.asObservable(),
     connection: events.connection.asObservable(),

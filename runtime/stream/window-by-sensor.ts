@@ -62,6 +62,11 @@ export interface WindowBySensorOptions extends GapOptions {
   /** Counters to increment; a fresh set when omitted. */
   counters?: PipelineCounters;
   /**
+   * Told of every reading taken into its sensor's rows (not a duplicate, not refused, not a restart's tail), in the
+   * order taken: what the model is judging, for a page that draws it (the readings stream holds refused ones too).
+   */
+  onAccepted?: (r: Reading) => void;
+  /**
    * Told of every reading dropped, with the reason (its counter is incremented too), e.g. for a rate-limited log; an
    * `out_of_order` or `timestamp_conflict` one with its timestamp and the sensor's last judged one.
    */
@@ -204,6 +209,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
         // A channel held past its max age is filled too (with its last value or the training mean), only flagged.
         const seq = s.append(row.values, ts, row.stale, row.filled > 0 || row.stale || r.filled === true);
+        if (!warm) opts.onAccepted?.(r);
         if (s.cadence.next() && !warm) emitWindow(r, s, seq, ts, scaler);
       };
 

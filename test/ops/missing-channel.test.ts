@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
 import type { InvalidPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { fileBroker } from './aedes.ts';
@@ -78,6 +79,9 @@ describe('a channel missing from a sensor\'s readings', () => {
     const handle = await startRuntime(cfg, { logger: silent });
     const pub = await mqtt.connectAsync(broker.url);
     const { signalled, unsubscribe } = await consumeAlerts(pub, prefix);
+    // What the dashboard draws: the readings taken in, never the refused ones (drawn back in time they flattened the plots).
+    const accepted: number[] = [];
+    const taken = runtimeFeed(handle).readings!.subscribe((r) => accepted.push(r.ts));
     try {
       const signal = within(signalled, 10_000, 'the out_of_order signal', (p) => p.sensor === 'pump-3' && p.reason === 'out_of_order');
       const body = (t: number) => JSON.stringify({ ts: t, values: { flow: 10, temp: 40 } });
@@ -96,8 +100,10 @@ describe('a channel missing from a sensor\'s readings', () => {
       await last;
       expect(handle.counters.outOfOrder).toBe(10);
       expect(handle.counters.readingsMissing).toBe(0);
+      expect(accepted).toEqual([...Array.from({ length: 30 }, (_, i) => T0 + i * 1000), ...Array.from({ length: 6 }, (_, i) => T0 + (40 + i) * 1000)]);
       expect(await handle.metrics.text()).toMatch(/vigil_invalid_signals_total\{reason="out_of_order"\} 1/);
     } finally {
+      taken.unsubscribe();
       await unsubscribe();
       await handle.stop();
       await pub.endAsync();
