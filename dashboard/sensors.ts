@@ -38,6 +38,8 @@ export interface SensorState {
   alerts: number;
   sawReadings: boolean;
   seenAt: number;
+  /** Readings of it refused as invalid (out of range, bad value, out of order), the last one's reason and time. */
+  refused?: { count: number; reason: string; at: number };
 }
 
 /** Sizes of the sensor table (the store's options with their defaults filled in). */

@@ -35,7 +35,18 @@ export interface SensorSummary {
   alerts: number;
   /** Wall-clock ms of the last update, for staleness. */
   seenAt: number;
+  /**
+   * Its readings refused as invalid in the last `INVALID_RECENT_MS` (wall clock): how many since the dashboard started,
+   * the last one's reason and when. A sensor three readings in four of which are refused scores the fourth and would
+   * read "normal" (a probe).
+   */
+  invalid?: { count: number; reason: string; at: number };
 }
+
+/** A sensor's refused readings are shown while the last one is at most this old (ms). */
+export const INVALID_RECENT_MS = 5 * 60_000;
+/** Rejection reasons that say a known sensor's readings are invalid (those of runtime/alerts/invalid-signals.ts, bad timestamps). */
+const INVALID_REASONS = new Set(['out_of_range', 'bad_value', 'bad_timestamp', 'missing_path']);
 
 /** Options for the store. */
 export interface StoreOptions {
@@ -172,8 +183,12 @@ export class DashboardStore {
   /** Record a message the runtime set aside. */
   addRejected(r: Rejected): void {
     this.rejectedLog.add(r);
+    // Marked on a sensor the page already lists (junk topics never make a row).
+    const s = r.sensor !== undefined && INVALID_REASONS.has(r.reason) ? this.sensors.get(r.sensor) : undefined;
+    if (s) s.refused = { count: (s.refused?.count ?? 0) + 1, reason: r.reason, at: this.now() };
     this.version++;
   }
+
 
   /** Record a decision of adaptation (a mark on the page). */
   addMark(m: AdaptDecisionMark): void {
@@ -207,6 +222,7 @@ export class DashboardStore {
         windows: s.scores.seq,
         alerts: s.alerts,
         seenAt: s.seenAt,
+        ...(s.refused && this.now() - s.refused.at <= INVALID_RECENT_MS ? { invalid: { ...s.refused } } : {}),
       });
     }
     return out.sort((a, b) => (a.state === 'alert' ? 0 : 1) - (b.state === 'alert' ? 0 : 1) || a.name.localeCompare(b.name));

@@ -190,7 +190,7 @@ function renderSensors(msg: TickMessage): void {
           const stale = msg.now - x.seenAt > 30_000 ? ' stale' : '';
           return `<tr data-name="${esc(x.name)}" class="state-${x.state}${x.name === state.selected ? ' selected' : ''}${stale}">
             <td><span class="dot dot-${x.state}${x.silent && x.state === 'alert' ? ' dot-quiet' : ''}" title="${x.state}${x.silent && x.state === 'alert' ? ', silent' : ''}"></span></td>
-            <td class="name" title="${esc(x.name)}">${esc(x.name)}</td>
+            <td class="name" title="${esc(x.name)}">${esc(x.name)}${x.invalid ? ` <span class="invalid" title="${x.invalid.count} reading(s) refused since the page started (the last: ${esc(x.invalid.reason)} at ${utcTime(x.invalid.at)} UTC): see Messages set aside">invalid</span>` : ''}</td>
             <td title="score ${displayNumber(x.score)} / threshold ${displayNumber(x.threshold)}"><span class="ratio"><span class="bar"><i style="width:${bar.toFixed(1)}%"></i></span><span class="num">${ratio === null ? '–' : ratio.toFixed(2)}</span></span></td>
             <td class="num">${x.alerts}</td></tr>`;
         })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PointRing } from '../../dashboard/ring.ts';
-import { DashboardStore } from '../../dashboard/store.ts';
+import { DashboardStore, INVALID_RECENT_MS } from '../../dashboard/store.ts';
 import { spansFromFlags } from '../../dashboard/spans.ts';
 import type { AlertEvent, Verdict } from '../../runtime/stream/types.ts';
 
@@ -85,6 +85,24 @@ describe('DashboardStore', () => {
     const s = new DashboardStore({ now: () => 0 });
     s.addAlert(alert('close', 'p', 100, { openedAt: 40, peakScore: 7 }));
     expect(s.spansOf('p')).toEqual([expect.objectContaining({ start: 40, end: 100, peakScore: 7 })]);
+  });
+
+  it("marks a listed sensor whose readings are refused as invalid for 5 minutes (a probe: 3 of 4 refused, it read 'normal')", () => {
+    let now = 0;
+    const s = new DashboardStore({ now: () => now });
+    s.addVerdict(verdict('p', 1, 0.1));
+    const rejected = (sensor: string | undefined, reason: string) => ({ reason, detail: 'd', topic: `x/${sensor}/data`, receivedAt: now, ...(sensor ? { sensor } : {}) });
+    s.addRejected(rejected('p', 'bad_value'));
+    now = 1000;
+    s.addRejected(rejected('p', 'out_of_range'));
+    // A junk topic's refusals make no row; a malformed message says nothing of a sensor's values.
+    s.addRejected(rejected('junk', 'bad_value'));
+    s.addRejected(rejected('p', 'bad_json'));
+    const of = (n: string) => s.summaries().find((x) => x.name === n);
+    expect(of('p')?.invalid).toEqual({ count: 2, reason: 'out_of_range', at: 1000 });
+    expect(of('junk')).toBeUndefined();
+    now = 1000 + INVALID_RECENT_MS + 1;
+    expect(of('p')?.invalid).toBeUndefined();
   });
 
   it('a sensor the runtime says is silent is listed silent, not normal with its last score (a probe: a green "normal" for 2 minutes of silence)', () => {
