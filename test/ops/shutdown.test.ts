@@ -7,6 +7,20 @@ import { onShutdownSignals } from '../../runtime/ops/shutdown.ts';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The stops asked for when the parent process (4242 at the start) goes, with `opts` besides. */
+async function stopsAfterParentGoes(opts: Parameters<typeof onShutdownSignals>[1]): Promise<string[]> {
+  let parent = 4242;
+  const stops: string[] = [];
+  const dispose = onShutdownSignals(async (s) => void stops.push(s), { parentPid: () => parent, launcherCheckMs: 5, ...opts });
+  try {
+    parent = 1;
+    await tick(40);
+    return stops;
+  } finally {
+    dispose();
+  }
+}
+
 describe('launcher watch', () => {
   it('stops once when the parent process id changes', async () => {
     let parent = 4242;
@@ -28,16 +42,7 @@ describe('launcher watch', () => {
   });
 
   it('does not watch unless asked', async () => {
-    let parent = 4242;
-    const stops: string[] = [];
-    const dispose = onShutdownSignals(async (s) => void stops.push(s), { watchLauncher: false, parentPid: () => parent, launcherCheckMs: 5 });
-    try {
-      parent = 1;
-      await tick(40);
-      expect(stops).toEqual([]);
-    } finally {
-      dispose();
-    }
+    expect(await stopsAfterParentGoes({ watchLauncher: false })).toEqual([]);
   });
 
   it('leaves a stop already under way alone (no forced exit)', async () => {
@@ -68,15 +73,9 @@ describe('launcher watch', () => {
   it('leaves a vigil its npm script put in the background alone (`vigil run ... &`: meant to outlive the script)', async () => {
     const was = process.env.npm_command;
     process.env.npm_command = 'run-script';
-    let parent = 4242;
-    const stops: string[] = [];
-    const dispose = onShutdownSignals(async (s) => void stops.push(s), { launcher: { pid: 4242, background: true }, parentPid: () => parent, launcherCheckMs: 5 });
     try {
-      parent = 1;
-      await tick(40);
-      expect(stops).toEqual([]);
+      expect(await stopsAfterParentGoes({ launcher: { pid: 4242, background: true } })).toEqual([]);
     } finally {
-      dispose();
       if (was === undefined) delete process.env.npm_command;
       else process.env.npm_command = was;
     }
