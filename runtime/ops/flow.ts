@@ -20,6 +20,7 @@ import { createPipeline } from '../stream/pipeline.ts';
 import { keepTails, takeTails, windowTailsFile, type WindowTails } from '../stream/window-tails.ts';
 import { admissionPools } from '../stream/admission.ts';
 import { RefusedReadings } from '../stream/data-gaps.ts';
+import type { WindowDropReason } from '../stream/window-by-sensor.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
 import type { Detection, RawMessage, Reading, Rejected } from '../stream/types.ts';
 import type { Adaptation } from '../adapt/adaptation.ts';
@@ -121,19 +122,21 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const { config, deps, stats, shed, drops } = r;
   const { log, edge, metrics, events } = deps;
   const th = deps.thresholds();
+  const onDrop = (reason: WindowDropReason, sensor: string, ts?: number, lastTs?: number) => {
+    drops.drop(reason, sensor);
+    // Refused here, they arrived: the step they leave in the sensor's data is no loss (a probe: 20 readings refused
+    // out of order were counted again as 20 missing).
+    if (reason === 'out_of_order' || reason === 'timestamp_conflict') r.refused.add(sensor);
+    if (reason === 'out_of_order' && ts !== undefined && lastTs !== undefined) deps.sinks().outOfOrder(sensor, ts, lastTs, Date.now());
+  };
+  const onAccepted = (reading: Reading) => {
+    if (events.accepted.observed) events.accepted.next(reading);
+  };
   const pipeline = createPipeline({
     model: deps.ref(),
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
-    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop: (reason, sensor, ts, lastTs) => {
-      drops.drop(reason, sensor);
-      // Refused here, they arrived: the step they leave in the sensor's data is no loss (a probe: 20 readings refused
-      // out of order were counted again as 20 missing).
-      if (reason === 'out_of_order' || reason === 'timestamp_conflict') r.refused.add(sensor);
-      if (reason === 'out_of_order' && ts !== undefined && lastTs !== undefined) deps.sinks().outOfOrder(sensor, ts, lastTs, Date.now());
-    }, onAccepted: (reading) => {
-      if (events.accepted.observed) events.accepted.next(reading);
-    }, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
