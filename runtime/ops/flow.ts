@@ -232,6 +232,19 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       deps.thresholds().persistSoon();
     }
   };
+  /**
+   * A refused message of a sensor the silence watch knows is a sign of life too: the sensor is sending, invalid values
+   * (a probe: a device sending NaN every second was signalled silent 30 s later). Sensors it does not know stay out of
+   * it (junk topics must not crowd real sensors out of the watch).
+   */
+  const heardRefused = (sensor: string) => {
+    const watch = deps.thresholds().silence;
+    if (!watch?.knows(sensor)) return;
+    const back = watch.heard(sensor, performance.now(), Date.now());
+    if (!back) return;
+    deps.sinks().silence(back);
+    refused.silenced(sensor);
+  };
   // Replayed: a pipeline that fails during the drain and is retried after the stop ends at once, not never.
   const stop$ = new ReplaySubject<void>(1);
   let decoding: OperatorFunction<RawMessage, Reading> | undefined;
@@ -263,7 +276,10 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);
       const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note });
       const onRejected = (r: Rejected) => {
-        if (r.sensor !== undefined) refused.add(r.sensor);
+        if (r.sensor !== undefined) {
+          refused.add(r.sensor);
+          heardRefused(r.sensor);
+        }
         deps.sinks().reject(r);
         events.rejected.next(r);
       };

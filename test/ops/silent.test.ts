@@ -271,4 +271,32 @@ describe('vigil run with a sensor that goes silent', () => {
       await pub.endAsync();
     }
   });
+
+  it('a sensor sending only refused readings (NaN) is not silent: it is sending (a probe: signalled silent 30 s in)', async () => {
+    const prefix = uniquePrefix('silent-nan');
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } } });
+    const pub = await mqtt.connectAsync(broker.url);
+    const got: string[] = [];
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, { onAlert: () => {}, onSilence: (p) => got.push(`${p.type} ${p.sensor}`), onSignal: (p) => got.push(`${p.reason} ${p.sensor}`) });
+    const handle = await startRuntime(cfg, { logger: silent });
+    try {
+      const rec = recordedSeries(40);
+      for (let i = 0; i < 12; i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+        await sleep(60);
+      }
+      // Then 3 s of readings it cannot use, as a failed transmitter sends them (Python's bare NaN).
+      for (let i = 12; i < 62; i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, `{"ts":${rec.ts[i % 40] + Math.floor(i / 40) * 1e9},"value":NaN}`, { qos: 1 });
+        await sleep(60);
+      }
+      expect(handle.counters.readings).toBeGreaterThan(0);
+      expect(got).toContain('bad_value pump-1');
+      expect(got.filter((g) => g.startsWith('silent'))).toEqual([]);
+    } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
 });
