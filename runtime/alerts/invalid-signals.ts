@@ -61,7 +61,7 @@ export interface InvalidSignalOptions {
  */
 export const FIRST_SIGNALS = 20;
 
-/** Readings of a sensor refused out of order, since its last such signal, before it is signalled. */
+/** Readings of a sensor refused out of order in a row (none taken in between) before it is signalled. */
 export const OUT_OF_ORDER_LEAST = 3;
 
 /** The rate-limited signal source: `offer` each rejection, act on what it returns. */
@@ -73,8 +73,11 @@ export interface InvalidSignals {
    * missing channel of the sensor signalled recently; limited apart from invalid readings).
    */
   missing(sensor: string, channels: string[], receivedAt: number, maxFillAgeMs: number): InvalidSignal | undefined;
-  /** The signal a reading refused as out of order (dated `ts`, the sensor's last judged `lastTs`) raises now, or undefined. */
-  outOfOrder(sensor: string, ts: number, lastTs: number, receivedAt: number): InvalidSignal | undefined;
+  /**
+   * The signal a reading refused as out of order (dated `ts`, the sensor's last judged `lastTs`) raises now, or
+   * undefined; `inARow`: the sensor's readings refused so, this one included, since one was taken in.
+   */
+  outOfOrder(sensor: string, ts: number, lastTs: number, receivedAt: number, inARow: number): InvalidSignal | undefined;
 }
 
 const isInvalidReason = (reason: string): reason is InvalidReason => (INVALID_SIGNAL_REASONS as readonly string[]).includes(reason);
@@ -116,9 +119,10 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
       const detail = `${channels.length === 1 ? 'channel' : 'channels'} ${names} missing from its readings for over ${Math.round(maxFillAgeMs / 1000)} s (window.maxFillAgeMs), or never sent: the last value is held and its windows are flagged incomplete`;
       return { sensor, reason: 'missing_channel', detail, channels: [...channels], receivedAt, count };
     },
-    outOfOrder(sensor, ts, lastTs, receivedAt) {
-      // One reading overtaken on the way is no news; a clock set back refuses one after another.
-      const count = due(`out_of_order\u0000${sensor}`, receivedAt, sensors, sensor, OUT_OF_ORDER_LEAST);
+    outOfOrder(sensor, ts, lastTs, receivedAt, inARow) {
+      // One reading overtaken on the way is no news, nor are a few of them among readings taken in (a re-probe: three
+      // late ones 5 s apart read as a clock set back); a clock set back refuses one after another.
+      const count = due(`out_of_order\u0000${sensor}`, receivedAt, sensors, sensor, inARow >= OUT_OF_ORDER_LEAST ? 1 : Number.POSITIVE_INFINITY);
       if (!count) return undefined;
       const iso = (t: number) => new Date(t).toISOString();
       const detail = `a reading dated ${iso(ts)}, ${span(lastTs - ts)} before the sensor's last judged one (${iso(lastTs)}): refused, as its readings will be until their time passes that one (its clock set back?)`;

@@ -122,14 +122,21 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const { config, deps, stats, shed, drops } = r;
   const { log, edge, metrics, events } = deps;
   const th = deps.thresholds();
+  // Per sensor, its readings refused out of order since one was taken in (a clock set back refuses them in a row).
+  const outOfOrder = new Map<string, number>();
   const onDrop = (reason: WindowDropReason, sensor: string, ts?: number, lastTs?: number) => {
     drops.drop(reason, sensor);
     // Refused here, they arrived: the step they leave in the sensor's data is no loss (a probe: 20 readings refused
     // out of order were counted again as 20 missing).
     if (reason === 'out_of_order' || reason === 'timestamp_conflict') r.refused.add(sensor);
-    if (reason === 'out_of_order' && ts !== undefined && lastTs !== undefined) deps.sinks().outOfOrder(sensor, ts, lastTs, Date.now());
+    if (reason !== 'out_of_order' || ts === undefined || lastTs === undefined) return;
+    if (outOfOrder.size >= 100_000 && !outOfOrder.has(sensor)) outOfOrder.clear();
+    const inARow = (outOfOrder.get(sensor) ?? 0) + 1;
+    outOfOrder.set(sensor, inARow);
+    deps.sinks().outOfOrder(sensor, ts, lastTs, Date.now(), inARow);
   };
   const onAccepted = (reading: Reading) => {
+    if (outOfOrder.size > 0) outOfOrder.delete(reading.sensor);
     if (events.accepted.observed) events.accepted.next(reading);
   };
   const pipeline = createPipeline({

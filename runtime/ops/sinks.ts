@@ -30,8 +30,11 @@ export interface RuntimeSinks {
    * false when its signal was held back by the rate limit (the window stage offers them again at the next reading).
    */
   missing(sensor: string, channels: string[], receivedAt: number): boolean;
-  /** A reading of `sensor` dated `ts` refused as older than its last judged one (`lastTs`): its invalid signal, rate-limited. */
-  outOfOrder(sensor: string, ts: number, lastTs: number, receivedAt: number): void;
+  /**
+   * A reading of `sensor` dated `ts` refused as older than its last judged one (`lastTs`), the `inARow`-th in a row: its
+   * invalid signal, rate-limited.
+   */
+  outOfOrder(sensor: string, ts: number, lastTs: number, receivedAt: number, inARow: number): void;
   /** Wait until every alert so far is acknowledged (broker and webhook); false on timeout. */
   drain(timeoutMs: number): Promise<boolean>;
   /** Alerts waiting for the broker now. */
@@ -104,8 +107,8 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
       const signal = invalid?.offer(r);
       if (signal) raiseInvalid(signal);
     },
-    outOfOrder(sensor, ts, lastTs, receivedAt) {
-      const signal = invalid?.outOfOrder(sensor, ts, lastTs, receivedAt);
+    outOfOrder(sensor, ts, lastTs, receivedAt, inARow) {
+      const signal = invalid?.outOfOrder(sensor, ts, lastTs, receivedAt, inARow);
       if (signal) raiseInvalid(signal);
     },
     missing(sensor, channels, receivedAt) {

@@ -75,7 +75,8 @@ describe('a channel missing from a sensor\'s readings', () => {
     });
     const prefix = uniquePrefix('ooo');
     // Readings 1 s apart, said so (the tiny model's card has no interval): a step of 1.75 s or more is a gap.
-    const cfg = testConfig(broker.url, prefix, model, { window: { readingIntervalMs: 1000 }, alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, invalid: { intervalMs: 60_000 } } });
+    // No reorder hold: each late reading is refused as it comes (the hold would put some back in order).
+    const cfg = testConfig(broker.url, prefix, model, { window: { readingIntervalMs: 1000, reorderMs: 0 }, alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, invalid: { intervalMs: 60_000 } } });
     const handle = await startRuntime(cfg, { logger: silent });
     const pub = await mqtt.connectAsync(broker.url);
     const { signalled, unsubscribe } = await consumeAlerts(pub, prefix);
@@ -85,12 +86,18 @@ describe('a channel missing from a sensor\'s readings', () => {
     try {
       const signal = within(signalled, 10_000, 'the out_of_order signal', (p) => p.sensor === 'pump-3' && p.reason === 'out_of_order');
       const body = (t: number) => JSON.stringify({ ts: t, values: { flow: 10, temp: 40 } });
-      // 30 readings 1 s apart, then the device's clock is an hour behind for 10 readings, every one refused.
-      for (let i = 0; i < 30; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 + i * 1000), { qos: 1 });
+      // 30 readings 1 s apart, three of them each followed by a copy of the one before with another value (overtaken
+      // on the way: refused, but no news); then the device's clock is an hour behind for 10 readings, all refused.
+      const late = (t: number) => JSON.stringify({ ts: t, values: { flow: 11, temp: 41 } });
+      for (let i = 0; i < 30; i++) {
+        await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 + i * 1000), { qos: 1 });
+        if (i === 10 || i === 15 || i === 20) await pub.publishAsync(`${prefix}/pump-3/data`, late(T0 + (i - 1) * 1000 + 500), { qos: 1 });
+      }
       for (let i = 30; i < 40; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 - 3_600_000 + i * 1000), { qos: 1 });
       const s = await signal;
-      // Signalled at the third refusal in a row (one reading overtaken on the way is no news).
-      expect(s).toMatchObject({ type: 'invalid', sensor: 'pump-3', reason: 'out_of_order', count: 3, severity: 'warning' });
+      // Signalled at the third refusal in a row (a re-probe: three scattered late readings had raised it), counting
+      // every refusal since the last signal (the scattered ones too).
+      expect(s).toMatchObject({ type: 'invalid', sensor: 'pump-3', reason: 'out_of_order', count: 6, severity: 'warning' });
       expect(s.detail).toBe(`a reading dated ${new Date(T0 - 3_600_000 + 32_000).toISOString()}, 59m 57s before the sensor's last judged one (${new Date(T0 + 29_000).toISOString()}): refused, as its readings will be until their time passes that one (its clock set back?)`);
       expect(handle.counters.outOfOrder).toBeGreaterThanOrEqual(1);
       // The clock set right again: the step over the 10 refused readings is theirs, not 10 readings lost upstream
@@ -98,7 +105,7 @@ describe('a channel missing from a sensor\'s readings', () => {
       const last = within(handle.verdicts, 10_000, "pump-3's verdict after its clock is right", (v) => v.sensor === 'pump-3' && v.tsLast === T0 + 45_000);
       for (let i = 40; i <= 45; i++) await pub.publishAsync(`${prefix}/pump-3/data`, body(T0 + i * 1000), { qos: 1 });
       await last;
-      expect(handle.counters.outOfOrder).toBe(10);
+      expect(handle.counters.outOfOrder).toBe(13);
       expect(handle.counters.readingsMissing).toBe(0);
       expect(accepted).toEqual([...Array.from({ length: 30 }, (_, i) => T0 + i * 1000), ...Array.from({ length: 6 }, (_, i) => T0 + (40 + i) * 1000)]);
       expect(await handle.metrics.text()).toMatch(/vigil_invalid_signals_total\{reason="out_of_order"\} 1/);
