@@ -41,6 +41,7 @@ export class AlertSpans {
       if (e.critical) span.critical = true;
       // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
       if (e.cause) span.cause = e.cause;
+      if (e.unresolved) span.unresolved = e.unresolved;
       s.open = null;
     }
   }

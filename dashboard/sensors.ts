@@ -23,6 +23,8 @@ export interface AlertSpan {
    * on close (the close event names its worst window's, which may have none), replaced by the close's when it names one.
    */
   cause?: Cause;
+  /** Closed without a quiet window (AlertEvent.unresolved: its sensor went silent for good): its end is its last data. */
+  unresolved?: string;
 }
 
 /** What the dashboard holds of one sensor. */

@@ -223,7 +223,7 @@ function renderAlerts(msg: TickMessage): void {
           <td><span class="dot dot-${a.end === null ? 'alert' : 'closed'}"></span></td>
           <td class="name" title="${esc(a.sensor)}">${esc(a.sensor)}</td>
           <td class="num">${utcTime(a.start)}</td>
-          <td class="num">${a.end === null ? '<b>open</b>' : duration(a.end - a.start)}</td>
+          <td class="num">${a.end === null ? '<b>open</b>' : a.unresolved ? `<span title="closed unresolved: its sensor went silent for good (seen for ${duration(a.end - a.start)})">unresolved, silent</span>` : duration(a.end - a.start)}</td>
           <td><span class="sev sev-${a.critical ? 'critical' : 'warning'}">${a.critical ? 'critical' : 'warning'}</span></td>
           <td class="num">${displayNumber(a.peakScore)}${(a.peakThreshold ?? a.threshold) > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.peakThreshold ?? a.threshold)})</span>` : ''}</td>
           <td class="num">${displayNumber(a.threshold)}</td>

@@ -233,6 +233,9 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       const step = deps.thresholds().alerts.abandon(sensor);
       const ev = step && alertEventOf(step, deps.ref().current.card, config.alerts.topChannels);
       if (!ev) continue;
+      // Decided now, not when its peak's reading arrived (a re-probe: lateMs -16 s, or from 1970 after a restart): its
+      // lateMs is then how long its sensor had been quiet, and a retained copy is dated when it was sent.
+      ev.receivedAt = wall;
       deps.counters.alertsClosed++;
       deps.sinks().alert(ev);
       events.unresolved.next(ev);

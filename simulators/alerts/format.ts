@@ -130,7 +130,8 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
       late,
     ].filter(Boolean).join('  ');
   }
-  const lasted = a.durationMs !== undefined ? `lasted ${humanDuration(a.durationMs)}` : '';
+  // An unresolved close (its sensor went silent for good) was seen for that long, not cleared after it.
+  const lasted = a.durationMs !== undefined ? `${a.unresolved ? 'seen for' : 'lasted'} ${humanDuration(a.durationMs)}` : '';
   // Against the peak's own bar when the event says it (an adaptive or reloaded bar moved since).
   const bar = a.peakThreshold ?? a.threshold;
   const peak = a.peakScore !== undefined ? `peak ${formatShort(a.peakScore)}${bar > 0 ? ` (${timesThreshold(a.peakScore, bar)})` : ''}` : '';
@@ -144,6 +145,6 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     // Closed without a quiet window: nobody saw the fault end.
     a.unresolved === 'silent' ? 'unresolved: its sensor went silent for good' : a.unresolved ? `unresolved: ${a.unresolved}` : '',
     found,
-    late,
+    a.unresolved ? '' : late,
   ].filter(Boolean).join('  ');
 }

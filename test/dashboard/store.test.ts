@@ -87,6 +87,13 @@ describe('DashboardStore', () => {
     expect(s.spansOf('p')).toEqual([expect.objectContaining({ start: 40, end: 100, peakScore: 7 })]);
   });
 
+  it('keeps an unresolved close (its sensor went silent for good) marked on its span', () => {
+    const s = new DashboardStore({ now: () => 0 });
+    s.addAlert(alert('open', 'gone', 10));
+    s.addAlert({ ...alert('close', 'gone', 20), unresolved: 'silent' });
+    expect(s.spansOf('gone')).toEqual([expect.objectContaining({ start: 10, end: 20, unresolved: 'silent' })]);
+  });
+
   it("marks a listed sensor whose readings are refused as invalid for 5 minutes (a probe: 3 of 4 refused, it read 'normal')", () => {
     let now = 0;
     const s = new DashboardStore({ now: () => now });

@@ -10,7 +10,7 @@ import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { SilencePayload } from '../../runtime/mqtt/alert-payload.ts';
 import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
-import { formatSilence } from '../../simulators/alerts/format.ts';
+import { formatAlert, formatSilence } from '../../simulators/alerts/format.ts';
 import { fileBroker, testBroker } from './aedes.ts';
 import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
@@ -261,6 +261,9 @@ describe('vigil run with a sensor that goes silent', () => {
       stop = true;
       await steady;
       expect(c).toMatchObject({ type: 'close', sensor: 'pump-1', unresolved: 'silent', severity: 'clear' });
+      // Decided when its sensor had been quiet idleEvictMs: that is its lateness (a re-probe: -16 s, the peak's arrival).
+      expect((c as { lateMs?: number }).lateMs).toBeGreaterThanOrEqual(2500);
+      expect(formatAlert(c as never)).toMatch(/clear {2}pump-1 {2}seen for .*unresolved: its sensor went silent for good$/);
       expect(got.filter((g) => g.endsWith('pump-1') || g.endsWith('silent'))).toEqual(['open pump-1', 'close pump-1 silent']);
       expect(handle.openAlerts().map((a) => a.sensor)).not.toContain('pump-1');
       expect(await handle.metrics.text()).toMatch(/^vigil_alerts_open 0$/m);
