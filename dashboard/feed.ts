@@ -44,6 +44,8 @@ export interface DashboardFeed {
   readings?: Observable<Reading>;
   /** Messages set aside (bad payloads, unknown topics), shown with their reasons so they can be fixed at the source. */
   rejected?: Observable<Rejected>;
+  /** Sensors whose readings the window stage is refusing (a clock set back): marked invalid like a rejected reading. */
+  refusing?: Observable<{ sensor: string; reason: string }>;
   /** Decisions of adaptation on the gateway (adapted, refused, rolled back, ...), shown as marks. */
   adaptations?: Observable<AdaptDecisionMark>;
   /** Channel names in model order (the card's `channels`). */

@@ -30,6 +30,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     // into a flat line (a probe).
     readings: handle.accepted,
     rejected: handle.rejected,
+    refusing: handle.refusing,
     adaptations: handle.adaptation?.decisions,
     channels: card.channels,
     scaler: card.scaler,

@@ -108,6 +108,7 @@ function recordFeed(feed: DashboardFeed, store: DashboardStore): Subscription[] 
   const onError = (what: string) => (err: unknown) => process.stderr.write(`dashboard: ${what} stream failed: ${(err as Error)?.message ?? err}\n`);
   if (feed.readings) subs.push(feed.readings.subscribe({ next: (r) => store.addReading(r), error: onError('readings') }));
   if (feed.rejected) subs.push(feed.rejected.subscribe({ next: (r) => store.addRejected(r), error: onError('rejected') }));
+  if (feed.refusing) subs.push(feed.refusing.subscribe({ next: (r) => store.addRefused(r.sensor, r.reason), error: onError('refusing') }));
   if (feed.adaptations) subs.push(feed.adaptations.subscribe({ next: (m) => store.addMark(m), error: onError('adaptations') }));
   // Alerts already open (restored after a restart): open on the page from the start, not "normal" until they close.
   for (const a of feed.openAlerts?.() ?? []) store.restoreOpen(a);

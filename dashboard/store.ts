@@ -45,7 +45,7 @@ export interface SensorSummary {
 
 /** A sensor's refused readings are shown while the last one is at most this old (ms). */
 export const INVALID_RECENT_MS = 5 * 60_000;
-/** Rejection reasons that say a known sensor's readings are invalid (those of runtime/alerts/invalid-signals.ts, bad timestamps). */
+/** Rejection reasons that say a known sensor's readings are invalid (those of runtime/alerts/invalid-signals.ts, bad timestamps); out-of-order refusals come apart (`addRefused`). */
 const INVALID_REASONS = new Set(['out_of_range', 'bad_value', 'bad_timestamp', 'missing_path']);
 
 /** Options for the store. */
@@ -184,8 +184,15 @@ export class DashboardStore {
   addRejected(r: Rejected): void {
     this.rejectedLog.add(r);
     // Marked on a sensor the page already lists (junk topics never make a row).
-    const s = r.sensor !== undefined && INVALID_REASONS.has(r.reason) ? this.sensors.get(r.sensor) : undefined;
-    if (s) s.refused = { count: (s.refused?.count ?? 0) + 1, reason: r.reason, at: this.now() };
+    if (r.sensor !== undefined && INVALID_REASONS.has(r.reason)) this.addRefused(r.sensor, r.reason);
+    this.version++;
+  }
+
+  /** A reading of a listed sensor refused (`reason`: by the decoder, or out of order by the window stage). */
+  addRefused(sensor: string, reason: string): void {
+    const s = this.sensors.get(sensor);
+    if (!s) return;
+    s.refused = { count: (s.refused?.count ?? 0) + 1, reason, at: this.now() };
     this.version++;
   }
 

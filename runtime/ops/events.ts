@@ -13,6 +13,8 @@ export interface RuntimeEvents {
   readings: Subject<Reading>;
   /** Readings the window stage took in (refused, duplicate and out-of-order ones left out). */
   accepted: Subject<Reading>;
+  /** Sensors whose readings the window stage is refusing (out of order, three or more in a row: a clock set back). */
+  refusing: Subject<{ sensor: string; reason: string }>;
   rejected: Subject<Rejected>;
   detections: Subject<Detection>;
   reloads: Subject<ReloadOutcome>;
@@ -29,6 +31,7 @@ export interface RuntimeEvents {
 export function createEvents(): RuntimeEvents {
   const readings = new Subject<Reading>();
   const accepted = new Subject<Reading>();
+  const refusing = new Subject<{ sensor: string; reason: string }>();
   const rejected = new Subject<Rejected>();
   const detections = new Subject<Detection>();
   const reloads = new Subject<ReloadOutcome>();
@@ -37,7 +40,7 @@ export function createEvents(): RuntimeEvents {
   const split = splitDetections(detections.asObservable());
   const alerts$ = merge(split.alerts$, unresolved);
   const complete = () => {
-    for (const s of [readings, accepted, rejected, detections, reloads, connection, unresolved]) s.complete();
+    for (const s of [readings, accepted, refusing, rejected, detections, reloads, connection, unresolved]) s.complete();
   };
-  return { readings, accepted, rejected, detections, reloads, connection, unresolved, verdicts$: split.verdicts$, alerts$, complete };
+  return { readings, accepted, refusing, rejected, detections, reloads, connection, unresolved, verdicts$: split.verdicts$, alerts$, complete };
 }

@@ -36,6 +36,7 @@ import { watchDrops, type DropWatch } from './drops.ts';
 import { LatencyRing } from './latency.ts';
 import type { SilentSensors } from '../alerts/silent-sensors.ts';
 import { alertEventOf } from '../alerts/raise-alerts.ts';
+import { OUT_OF_ORDER_LEAST } from '../alerts/invalid-signals.ts';
 
 /** The config sections the data path reads. */
 export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state'>;
@@ -134,6 +135,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     const inARow = (outOfOrder.get(sensor) ?? 0) + 1;
     outOfOrder.set(sensor, inARow);
     deps.sinks().outOfOrder(sensor, ts, lastTs, Date.now(), inARow);
+    if (inARow >= OUT_OF_ORDER_LEAST && events.refusing.observed) events.refusing.next({ sensor, reason });
   };
   const onAccepted = (reading: Reading) => {
     if (outOfOrder.size > 0) outOfOrder.delete(reading.sensor);

@@ -42,6 +42,8 @@ export interface RuntimeHandle {
   readings: Observable<Reading>;
   /** The readings the window stage took in, in order (what the model judges; refused and duplicate ones left out). */
   accepted: Observable<Reading>;
+  /** Sensors whose readings the window stage is refusing (out of order, in a row: a clock set back). */
+  refusing: Observable<{ sensor: string; reason: string }>;
   rejected: Observable<Rejected>;
   detections: Observable<Detection>;
   /** Outcomes of model hot reloads (swapped or refused). */

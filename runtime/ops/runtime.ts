@@ -54,6 +54,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     alerts: events.alerts$,
     readings: events.readings.asObservable(),
     accepted: events.accepted.asObservable(),
+    refusing: events.refusing.asObservable(),
     rejected: events.rejected.asObservable(),
     detections: events.detections.asObservable(),
     connection: events.connection.asObservable(),

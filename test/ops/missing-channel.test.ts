@@ -82,7 +82,11 @@ describe('a channel missing from a sensor\'s readings', () => {
     const { signalled, unsubscribe } = await consumeAlerts(pub, prefix);
     // What the dashboard draws: the readings taken in, never the refused ones (drawn back in time they flattened the plots).
     const accepted: number[] = [];
-    const taken = runtimeFeed(handle).readings!.subscribe((r) => accepted.push(r.ts));
+    const feed = runtimeFeed(handle);
+    const taken = feed.readings!.subscribe((r) => accepted.push(r.ts));
+    // ...and which sensors it is refusing (the page's 'invalid' badge), from the third refusal in a row.
+    const refusing: string[] = [];
+    const marked = feed.refusing!.subscribe((r) => refusing.push(`${r.sensor} ${r.reason}`));
     try {
       const signal = within(signalled, 10_000, 'the out_of_order signal', (p) => p.sensor === 'pump-3' && p.reason === 'out_of_order');
       const body = (t: number) => JSON.stringify({ ts: t, values: { flow: 10, temp: 40 } });
@@ -107,10 +111,12 @@ describe('a channel missing from a sensor\'s readings', () => {
       await last;
       expect(handle.counters.outOfOrder).toBe(13);
       expect(handle.counters.readingsMissing).toBe(0);
+      expect(refusing).toEqual(Array(8).fill('pump-3 out_of_order'));
       expect(accepted).toEqual([...Array.from({ length: 30 }, (_, i) => T0 + i * 1000), ...Array.from({ length: 6 }, (_, i) => T0 + (40 + i) * 1000)]);
       expect(await handle.metrics.text()).toMatch(/vigil_invalid_signals_total\{reason="out_of_order"\} 1/);
     } finally {
       taken.unsubscribe();
+      marked.unsubscribe();
       await unsubscribe();
       await handle.stop();
       await pub.endAsync();
