@@ -146,5 +146,8 @@ describe('vigil run banner', () => {
     expect(banner(cfg, handle('ort-node/webgpu'))).toMatch(/ {2}provider {3}ort-node\/webgpu in a worker thread\n/);
     expect(banner(cfg, handle('ort-node/cpu'))).toMatch(/ {2}provider {3}ort-node\/cpu\n/);
     expect(banner(parseConfig({ ...cfg, inference: { ...cfg.inference, worker: false } }), handle('ort-node/webgpu'))).toMatch(/ {2}provider {3}ort-node\/webgpu\n/);
+    // Whether alerts are retained is said (a re-probe read the banner and could not tell).
+    expect(banner(cfg, handle('ort-node/cpu'))).toMatch(/ {2}alerts {5}vigil\/alerts\/\{sensor\} \(QoS 1\)\n/);
+    expect(banner(parseConfig({ ...cfg, alerts: { ...cfg.alerts, retain: true } }), handle('ort-node/cpu'))).toMatch(/ {2}alerts {5}vigil\/alerts\/\{sensor\} \(QoS 1, open\/close retained\)\n/);
   });
 });
