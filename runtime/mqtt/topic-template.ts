@@ -8,13 +8,19 @@
 import type { TopicInfo } from '../codecs/codec.ts';
 import { compileSensorIdFormat, type SensorIdFormat } from './sensor-id-format.ts';
 
-/** Allowed sensor ids: letters, digits, `_ - . :`, starting with a letter or digit, at most 128 chars, no `..`. */
-const SENSOR_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+/**
+ * Allowed sensor ids: letters and digits of any script (with their combining marks), `_ - . :`, starting with a letter
+ * or digit, at most 128 characters, no `..`. Nothing else can reach an alert topic level: no `/ + #`, spaces, control or
+ * format characters (a bidi override, a zero-width joiner). Letters beyond ASCII are a plant's names (`pumpe-Überlauf-3`,
+ * `насос-1`: a probe found them refused, with no way to map them). Ids are taken byte for byte: a name written in
+ * another Unicode normal form is another sensor.
+ */
+const SENSOR_ID = /^[\p{L}\p{N}][\p{L}\p{N}\p{M}_.:-]{0,127}$/u;
 
 /** Why a sensor id is not acceptable, or undefined when it is. */
 export function sensorIdProblem(id: string): string | undefined {
   if (!SENSOR_ID.test(id)) {
-    return `sensor id ${JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}...` : id)} is not allowed; expected 1-128 of A-Z a-z 0-9 _ - . : starting with a letter or digit (no + # / or spaces)`;
+    return `sensor id ${JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}...` : id)} is not allowed; expected 1-128 letters or digits (any script) or _ - . : starting with a letter or digit (no + # / spaces or control characters)`;
   }
   if (id.includes('..')) return `sensor id ${JSON.stringify(id)} contains '..'; expected no path tricks`;
   return undefined;

@@ -142,7 +142,7 @@ export function fuzzCorpus(o: CorpusOptions): FuzzCase[] {
     () => json('ts-future', `{"ts":${pick([o.now + 30 * 86_400_000, 1e20, 8.64e15, 9e300])},"values":{"${chs[0]}":1}}`, ['bad_timestamp']),
     () => json('ts-garbage', `{"ts":${pick(['"yesterday"', '{}', '[1]', 'true', '"2024-13-45T99:00:00Z"'])},"values":{"${chs[0]}":1}}`, ['bad_timestamp']),
     () => json('unknown-topic', okJson(), ['unknown_topic'], pick(['sensors/x/other', 'foo', 'sensors/a/b/data', 'sensors//data/x', 'other/thing/data'])),
-    () => json('hostile-sensor-id', okJson(), ['bad_sensor_id'], `sensors/${pick(['..', '.hidden', 'a b', 'ü-pump', '$SYS', '-x', 'x'.repeat(200), '%2e%2e', "p'1", 'a\\b'])}/data`),
+    () => json('hostile-sensor-id', okJson(), ['bad_sensor_id'], `sensors/${pick(['..', '.hidden', 'a b', '\u202Epump', '$SYS', '-x', 'x'.repeat(200), '%2e%2e', "p'1", 'a\\b'])}/data`),
     () => json('empty-sensor-level', okJson(), ['bad_sensor_id'], 'sensors//data'),
   ];
   const csvBad: (() => FuzzCase)[] = [
