@@ -150,6 +150,27 @@ export function readingJson(ts: number, value: number): string {
 }
 
 /**
+ * A sensor that keeps reporting while the test waits for something else: `reading(i)` is published on `topic` every
+ * `everyMs` from i = `from` on, until the returned `stop` (which resolves with the last i published, `from` - 1 if none).
+ */
+export function keepReporting(pub: MqttClient, topic: string, from: number, reading: (i: number) => string, everyMs = 60): () => Promise<number> {
+  let stopped = false;
+  let last = from - 1;
+  const loop = (async () => {
+    for (let i = from; !stopped; i++) {
+      await pub.publishAsync(topic, reading(i), { qos: 1 });
+      last = i;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    return last;
+  };
+}
+
+/**
  * What the example consumer (`vigil alerts`, simulators/alerts/) makes of a prefix's alert topics: one line per
  * message (`alert SENSOR`, `signal SENSOR REASON COUNT`, `invalid WHY`), and the invalid-reading signals as they come.
  */
