@@ -34,8 +34,7 @@ import type { RuntimeThresholds } from './thresholds.ts';
 import { shedWarning, type ShedWarning } from './shed-warning.ts';
 import { watchDrops, type DropWatch } from './drops.ts';
 import { LatencyRing } from './latency.ts';
-import type { SilentSensors } from '../alerts/silent-sensors.ts';
-import { alertEventOf } from '../alerts/raise-alerts.ts';
+import { silenceFlow, type SilenceFlow } from './silence-flow.ts';
 import { OUT_OF_ORDER_LEAST } from '../alerts/invalid-signals.ts';
 
 /** The config sections the data path reads. */
@@ -116,6 +115,8 @@ interface PipelineRun {
   tails?: WindowTails;
   /** Readings the decoder refused, per sensor: the gaps they leave are not counted as lost upstream. */
   refused: RefusedReadings;
+  /** The silent-sensor watch, which hears every reading decoded. */
+  silence: SilenceFlow;
 }
 
 /** Messages -> decode -> pipeline -> delivery until `stop$`, restarted 1 s after a failure; `drained` settles at its end. */
@@ -164,19 +165,10 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     edge.messages++;
     stats.lastMessageAt = Date.now();
   };
-  // The thresholds' silent-sensor watch (saved and restored with them); undefined when off or in a fleet.
-  const { silence } = th;
   const decoded = (reading: Reading) => {
     edge.decoded++;
-    // Its message's arrival (a replayed or injected reading may carry another receivedAt): monotonic for the gaps,
-    // the wall clock `seen` just took for the signal.
-    const back = silence?.heard(reading.sensor, performance.now(), stats.lastMessageAt);
-    if (back) {
-      deps.sinks().silence(back);
-      // Its silence was said: the step over it in its data is the silence, not readings lost on the way (a probe: a
-      // pump back from maintenance turned /health 503 for a minute with "150 reading(s) missing").
-      r.refused.silenced(reading.sensor);
-    }
+    // Its message's arrival (a replayed or injected reading may carry another receivedAt): the wall clock `seen` just took.
+    r.silence.heard(reading.sensor, stats.lastMessageAt);
     events.readings.next(reading);
   };
   const retryLater = (err: Error) => {
@@ -200,63 +192,6 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const drops = watchDrops(deps.counters, config.health, log);
   const stats: FlowStats = { lastMessageAt: 0, restarts: 0 };
   const onDetection = deliverTo(deps, latency);
-  let silenceTimer: ReturnType<typeof setInterval> | undefined;
-  let deaf = false;
-  const checkSilence = (watch: SilentSensors) => {
-    try {
-      // While vigil itself cannot hear (no broker, intake paused for back-pressure) no sensor is judged, and quiet time
-      // counts again from when it can: its own outage is not every sensor's silence.
-      if (!deps.client()?.connected || edge.intakePaused) {
-        deaf = true;
-        return;
-      }
-      const now = performance.now();
-      if (deaf) {
-        watch.restart(now);
-        deaf = false;
-      }
-      for (const e of watch.check(now)) deps.sinks().silence(e);
-      closeAbandoned(watch);
-      edge.sensorsSilent = watch.silent;
-      edge.sensorsWatched = watch.watched;
-    } catch (err) {
-      log.error({ err: (err as Error).message }, 'silent-sensor check failed');
-    }
-  };
-  /**
-   * An open alert of a sensor silent for `window.idleEvictMs` (as long as vigil keeps its window) is closed, marked
-   * unresolved: no window will ever close it (a probe: decommissioned sensors' alerts stayed in vigil_alerts_open, and
-   * came back after every restart, with nothing to clear them).
-   */
-  const closeAbandoned = (watch: SilentSensors) => {
-    const wall = Date.now();
-    for (const { sensor, lastHeardAt } of watch.silentSensors()) {
-      if (wall - lastHeardAt < config.window.idleEvictMs) continue;
-      const step = deps.thresholds().alerts.abandon(sensor);
-      const ev = step && alertEventOf(step, deps.ref().current.card, config.alerts.topChannels);
-      if (!ev) continue;
-      // Decided now, not when its peak's reading arrived (a re-probe: lateMs -16 s, or from 1970 after a restart): its
-      // lateMs is then how long its sensor had been quiet, and a retained copy is dated when it was sent.
-      ev.receivedAt = wall;
-      deps.counters.alertsClosed++;
-      deps.sinks().alert(ev);
-      events.unresolved.next(ev);
-      deps.thresholds().persistSoon();
-    }
-  };
-  /**
-   * A refused message of a sensor the silence watch knows is a sign of life too: the sensor is sending, invalid values
-   * (a probe: a device sending NaN every second was signalled silent 30 s later). Sensors it does not know stay out of
-   * it (junk topics must not crowd real sensors out of the watch).
-   */
-  const heardRefused = (sensor: string) => {
-    const watch = deps.thresholds().silence;
-    if (!watch?.knows(sensor)) return;
-    const back = watch.heard(sensor, performance.now(), Date.now());
-    if (!back) return;
-    deps.sinks().silence(back);
-    refused.silenced(sensor);
-  };
   // Replayed: a pipeline that fails during the drain and is retried after the stop ends at once, not never.
   const stop$ = new ReplaySubject<void>(1);
   let decoding: OperatorFunction<RawMessage, Reading> | undefined;
@@ -269,6 +204,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const tailsFile = config.fleet ? undefined : windowTailsFile(config.state.file);
   let tails: WindowTails | undefined;
   const refused = new RefusedReadings();
+  const silence = silenceFlow(config, deps, refused);
 
   const decoder: Part = {
     name: 'decoder',
@@ -290,7 +226,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       const onRejected = (r: Rejected) => {
         if (r.sensor !== undefined) {
           refused.add(r.sensor);
-          heardRefused(r.sensor);
+          silence.heard(r.sensor, Date.now(), true);
         }
         deps.sinks().reject(r);
         events.rejected.next(r);
@@ -310,17 +246,13 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
       if (tailsFile) tails = { seeds: takeTails(tailsFile, deps.ref().current.card.channels, log) };
-      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, tails, refused }, stop$);
-      const watch = deps.thresholds().silence;
-      if (watch) {
-        silenceTimer = setInterval(() => checkSilence(watch), config.alerts.silent.checkMs);
-        silenceTimer.unref();
-      }
+      silence.start();
+      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, tails, refused, silence }, stop$);
       // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
       await Promise.race([intake.subscribed, new Promise((r) => setTimeout(r, config.broker.connectTimeoutMs).unref())]);
     },
     async stop() {
-      clearInterval(silenceTimer);
+      silence.stop();
       // From here on nothing is acknowledged: what the broker still has, or sends, stays its to redeliver.
       intake?.gate.stopTaking();
       stop$.next();

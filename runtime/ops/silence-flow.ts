@@ -1,0 +1,97 @@
+/**
+ * The silent-sensor watch (runtime/alerts/silent-sensors.ts) on the data path: each decoded reading, and each refused
+ * message of a sensor the watch knows, is heard; a sensor heard after its silence was signalled gets its `resumed`
+ * signal, and the step over the silence in its data counts no readings missing (a probe: a pump back from maintenance
+ * turned /health 503 for a minute with "150 reading(s) missing"). A timer checks for new silences while vigil can hear,
+ * and closes, unresolved, the open alerts of sensors silent for `window.idleEvictMs`.
+ */
+import { alertEventOf } from '../alerts/raise-alerts.ts';
+import type { SilentSensors } from '../alerts/silent-sensors.ts';
+import type { RefusedReadings } from '../stream/data-gaps.ts';
+import type { FlowConfig, FlowDeps } from './flow.ts';
+
+/** The watch's part in the data path; every method a no-op without a watch (off, or in a fleet). */
+export interface SilenceFlow {
+  /**
+   * `sensor` was heard, its message arriving at wall clock `wall`; `refused`: a message vigil refused, heard only
+   * from a sensor the watch knows (junk topics must not crowd real sensors out of it).
+   */
+  heard(sensor: string, wall: number, refused?: boolean): void;
+  /** Start checking (the thresholds, and with them the watch, are started). */
+  start(): void;
+  stop(): void;
+}
+
+/** The watch of `deps.thresholds()` wired to the sinks; `refused` learns the silences that explain a sensor's gap. */
+export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: RefusedReadings): SilenceFlow {
+  const { log, edge, events } = deps;
+  let watch: SilentSensors | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let deaf = false;
+
+  /**
+   * An open alert of a sensor silent for `window.idleEvictMs` (as long as vigil keeps its window) is closed, marked
+   * unresolved: no window will ever close it (a probe: decommissioned sensors' alerts stayed in vigil_alerts_open, and
+   * came back after every restart, with nothing to clear them).
+   */
+  const closeAbandoned = (w: SilentSensors) => {
+    const wall = Date.now();
+    for (const { sensor, lastHeardAt } of w.silentSensors()) {
+      if (wall - lastHeardAt < config.window.idleEvictMs) continue;
+      const step = deps.thresholds().alerts.abandon(sensor);
+      const ev = step && alertEventOf(step, deps.ref().current.card, config.alerts.topChannels);
+      if (!ev) continue;
+      // Decided now, not when its peak's reading arrived (a re-probe: lateMs -16 s, or from 1970 after a restart): its
+      // lateMs is then how long its sensor had been quiet, and a retained copy is dated when it was sent.
+      ev.receivedAt = wall;
+      deps.counters.alertsClosed++;
+      deps.sinks().alert(ev);
+      events.unresolved.next(ev);
+      deps.thresholds().persistSoon();
+    }
+  };
+
+  const check = (w: SilentSensors) => {
+    try {
+      // While vigil itself cannot hear (no broker, intake paused for back-pressure) no sensor is judged, and quiet time
+      // counts again from when it can: its own outage is not every sensor's silence.
+      if (!deps.client()?.connected || edge.intakePaused) {
+        deaf = true;
+        return;
+      }
+      const now = performance.now();
+      if (deaf) {
+        w.restart(now);
+        deaf = false;
+      }
+      for (const e of w.check(now)) deps.sinks().silence(e);
+      closeAbandoned(w);
+      edge.sensorsSilent = w.silent;
+      edge.sensorsWatched = w.watched;
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'silent-sensor check failed');
+    }
+  };
+
+  return {
+    heard(sensor, wall, refusedMessage = false) {
+      // A refused message of a known sensor is a sign of life too: it is sending, invalid values (a probe: a device
+      // sending NaN every second was signalled silent 30 s later).
+      if (!watch || (refusedMessage && !watch.knows(sensor))) return;
+      const back = watch.heard(sensor, performance.now(), wall);
+      if (!back) return;
+      deps.sinks().silence(back);
+      refused.silenced(sensor);
+    },
+    start() {
+      watch = deps.thresholds().silence;
+      if (!watch) return;
+      const w = watch;
+      timer = setInterval(() => check(w), config.alerts.silent.checkMs);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
