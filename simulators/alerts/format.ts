@@ -102,6 +102,15 @@ export function sentAt(p: AlertMessage | InvalidPayload | SilencePayload): Date 
   return e.tsLast !== undefined ? new Date(e.tsLast + (e.lateMs ?? 0)) : undefined;
 }
 
+/**
+ * `vigil alerts --json`: the message as it was published, one line; a topic's retained message (handed over at the
+ * subscription, maybe sent days before) gains `"retained": true`, as the text lines mark it, so a pipe can tell an
+ * old open alert from a new one.
+ */
+export function jsonLine(p: AlertMessage | InvalidPayload | SilencePayload, retained: boolean): string {
+  return JSON.stringify(retained ? { ...p, retained: true } : p);
+}
+
 /** One line for one alert event. `now` is the local wall time shown first (when it was received). */
 export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date; late?: boolean; retained?: boolean } = {}): string {
   const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };

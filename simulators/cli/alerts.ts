@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { connectMqtt, endMqtt } from '../broker/connect.ts';
 import { subscribeAlerts } from '../alerts/subscribe.ts';
-import { formatAlert, formatInvalid, formatSilence, sentAt } from '../alerts/format.ts';
+import { formatAlert, formatInvalid, formatSilence, jsonLine, sentAt } from '../alerts/format.ts';
 import { runProgram } from './options.ts';
 
 /** Whether to colour output: a terminal, and the user did not opt out (NO_COLOR, --no-color). */
@@ -16,7 +16,7 @@ export function run(args: string[]): Promise<number> {
     .description("subscribe to vigil alerts and print each open/close event, each sensor's invalid-reading signal, and each sensor gone silent or back, one line each")
     .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
     .option('--topic <filter>', 'alert topic filter', 'vigil/alerts/#')
-    .option('--json', 'print the raw alert JSON, one per line (for piping)', false)
+    .option('--json', 'print each message\'s JSON as published, one per line (for piping); a retained one gains "retained": true', false)
     .option('--no-color', 'no colours even on a terminal')
     .option('--username <u>', 'broker user name')
     .option('--password <p>', 'broker password (or set VIGIL_MQTT_PASSWORD)')
@@ -29,13 +29,13 @@ export function run(args: string[]): Promise<number> {
         // A retained message (the topic's last, handed over at the subscription) is shown at the time it was sent, marked.
         onAlert(a, _t, retained) {
           count++;
-          process.stdout.write(`${o.json ? JSON.stringify(a) : formatAlert(a, { color, ...(retained ? { retained, now: sentAt(a) } : {}) })}\n`);
+          process.stdout.write(`${o.json ? jsonLine(a, retained) : formatAlert(a, { color, ...(retained ? { retained, now: sentAt(a) } : {}) })}\n`);
         },
         onSignal(p, _t, retained) {
-          process.stdout.write(`${o.json ? JSON.stringify(p) : formatInvalid(p, { color, ...(retained ? { retained, now: sentAt(p) } : {}) })}\n`);
+          process.stdout.write(`${o.json ? jsonLine(p, retained) : formatInvalid(p, { color, ...(retained ? { retained, now: sentAt(p) } : {}) })}\n`);
         },
         onSilence(p, _t, retained) {
-          process.stdout.write(`${o.json ? JSON.stringify(p) : formatSilence(p, { color, ...(retained ? { retained, now: sentAt(p) } : {}) })}\n`);
+          process.stdout.write(`${o.json ? jsonLine(p, retained) : formatSilence(p, { color, ...(retained ? { retained, now: sentAt(p) } : {}) })}\n`);
         },
         onInvalid(topic, reason) {
           if (seen.has(reason)) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
-import { formatAlert, formatInvalid, formatSilence, alertProblem, invalidProblem, humanDuration, sentAt, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
+import { formatAlert, formatInvalid, formatSilence, alertProblem, invalidProblem, humanDuration, jsonLine, sentAt, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
 
 // Built by the runtime's producer, so the consumer is tested on what it will receive.
 const open: AlertMessage = alertPayload({
@@ -93,5 +93,10 @@ describe('retained messages in vigil alerts', () => {
     expect(formatSilence(silent, { now: at })).not.toContain('retained');
     const open = { ...alertPayload({ type: 'open', sensor: 'p1', tsFirst: 1000, tsLast: 2000, score: 3, threshold: 1, contributors: [], model: { name: 'm', version: '1' }, provider: 'cpu', receivedAt: 2500 } as never, 3) } as AlertMessage;
     expect(sentAt(open)!.getTime()).toBe(2500);
+  });
+
+  it('--json marks a retained message too, and leaves a live one as published', () => {
+    expect(JSON.parse(jsonLine(open, true))).toEqual({ ...open, retained: true });
+    expect(jsonLine(open, false)).toBe(JSON.stringify(open));
   });
 });
