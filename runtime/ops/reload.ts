@@ -5,7 +5,7 @@
  * Anything wrong (corrupt file, checksum mismatch, different window or channels, provider failure) is logged
  * clearly and the old model keeps serving.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadModel, type LoadedModel } from '../model/load.ts';
 import type { ModelCard } from '../model/card.ts';
@@ -14,7 +14,7 @@ import { openSession, warmUp } from '../inference/open-model.ts';
 
 /** What a reload attempt did. */
 export type ReloadOutcome =
-  | { kind: 'swapped'; from: ModelCard; to: ModelCard; provider: string }
+  | { kind: 'swapped'; from: ModelCard; to: ModelCard; provider: string; /** The ONNX file that now serves. */ onnxPath: string }
   | { kind: 'unchanged' }
   | { kind: 'refused'; reason: string };
 
@@ -67,17 +67,32 @@ export async function reloadModel(opts: Omit<ReloadOptions, 'debounceMs' | 'onOu
   }
   try {
     const from = opts.ref.swap(loaded.card, resolved.session);
-    return { kind: 'swapped', from, to: loaded.card, provider: resolved.provider };
+    return { kind: 'swapped', from, to: loaded.card, provider: resolved.provider, onnxPath: loaded.onnxPath };
   } catch (err) {
     await resolved.session.close().catch(() => {});
     return { kind: 'refused', reason: (err as Error).message };
   }
 }
 
+/** `onnx.file` of the card at `cardPath` as it is on disk now (undefined when it cannot be read yet). */
+function onnxNamedOnDisk(cardPath: string): string | undefined {
+  try {
+    const file = (JSON.parse(readFileSync(cardPath, 'utf8')) as { onnx?: { file?: unknown } }).onnx?.file;
+    return typeof file === 'string' ? basename(file) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Watch the model files and reload on change; returns a stop function. */
 export function watchModel(opts: ReloadOptions): () => void {
   const card = loadModel(opts.model);
-  const names = new Set([basename(card.cardPath), basename(card.onnxPath)]);
+  const cardFile = basename(card.cardPath);
+  // The files that matter: the card, the ONNX file that serves, and the one the card on disk names now (a pair copied
+  // in card first, its ONNX file under a new name second: the card's reload is refused for the missing file, and
+  // only the file's arrival can complete it; a probe saw it refused until a restart).
+  const served = new Set([basename(card.onnxPath)]);
+  const relevant = (file: string) => file === cardFile || served.has(file) || file === onnxNamedOnDisk(card.cardPath);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -89,7 +104,13 @@ export function watchModel(opts: ReloadOptions): () => void {
       return;
     }
     running = reloadModel(opts)
-      .then(opts.onOutcome, (err: Error) => opts.onOutcome({ kind: 'refused', reason: err.message }))
+      .then(
+        (o) => {
+          if (o.kind === 'swapped') served.add(basename(o.onnxPath));
+          opts.onOutcome(o);
+        },
+        (err: Error) => opts.onOutcome({ kind: 'refused', reason: err.message }),
+      )
       .finally(() => {
         running = undefined;
         if (again) {
@@ -99,7 +120,7 @@ export function watchModel(opts: ReloadOptions): () => void {
       });
   };
   const watcher: FSWatcher = watch(dirname(card.cardPath), (_event, file) => {
-    if (file && !names.has(String(file))) return;
+    if (file && !relevant(String(file))) return;
     clearTimeout(timer);
     timer = setTimeout(run, opts.debounceMs);
   });

@@ -16,7 +16,7 @@ import { createLogger } from '../../runtime/ops/logger.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { ReloadOutcome } from '../../runtime/ops/reload.ts';
 import { startBroker, type EmbeddedBroker } from '../../simulators/broker/aedes.ts';
-import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { randomDenseLayers, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 let broker: EmbeddedBroker;
@@ -129,6 +129,15 @@ describe('hot reload with bad model files', () => {
       copyFileSync(`${renamed}.onnx`, `${model}.onnx`);
       copyFileSync(`${renamed}.json`, `${model}.json`);
       expect(await swappedAgain).toMatchObject({ kind: 'swapped', to: { name: 'pumpv2' } });
+      // A pair copied in card first (over pump.json), its ONNX file second under its own name: the card alone is
+      // refused (its file is not there yet), and the file's arrival completes the reload (a probe: refused until restart).
+      const third = writeTinyModel(join(dir, 'third'), { name: 'pumpv3', window: 4, channels: ['a', 'b'], layers: randomDenseLayers(4, 2, [3], 9), threshold: 100 });
+      const missing = nextRefusal();
+      copyFileSync(`${third}.json`, `${model}.json`);
+      expect((await missing).reason).toMatch(/model file not found: .*pumpv3\.onnx/);
+      const swappedThird = firstValueFrom(handle.reloads.pipe(filter((o) => o.kind === 'swapped'), timeout(15_000)));
+      copyFileSync(`${third}.onnx`, join(live, 'pumpv3.onnx'));
+      expect(await swappedThird).toMatchObject({ kind: 'swapped', to: { name: 'pumpv3' }, onnxPath: join(live, 'pumpv3.onnx') });
       expect(handle.counters.droppedInferenceError + handle.counters.inferenceErrors).toBe(0);
       console.log(`hot reload refusals:\n  ${reasons.join('\n  ')}`);
     } finally {
