@@ -22,7 +22,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '@vigil/runtime';
 import type { RunConfigInput } from '@vigil/runtime/config/schema.ts';
-import { judgeRun } from '../quality/judge.ts';
+import { judgeRun, judgingFor } from '../quality/judge.ts';
 import { summarise, type MethodSummary } from '../quality/summary.ts';
 import { TEP_QUICK_FAULTS, TEP_STEP_S, tepSet } from '../quality/tep.ts';
 import { runVigil } from '../quality/vigil.ts';
@@ -60,9 +60,9 @@ export async function tepAdapt(o: { work: string; brokerUrl: string; quick: bool
   const refSeconds = (performance.now() - t0) / 1000;
   const model = join(dir, 'd00');
   const card = loadModel(model).card;
-  const geometry = { span: card.scoring.span, window: card.window };
+  const judging = judgingFor(card.window);
   const judge = (method: string, description: string, alertOf: (runIndex: number) => Uint8Array) =>
-    summarise(set, method, description, set.runs.map((r, i) => ({ id: r.id, metrics: judgeRun(r, alertOf(i), geometry, card.window - 1) })));
+    summarise(set, method, description, set.runs.map((r, i) => ({ id: r.id, metrics: judgeRun(r, alertOf(i), judging) })));
   const mode = (summary: MethodSummary, decisions: Decision[], versions: string[], seconds: number): TepMode => ({
     method: summary.method, avgDetectionRate: summary.protocol.avgDetectionRate, normalRowsFAR: summary.protocol.normalRowsFAR, faults: summary.protocol.faults, summary, decisions, versions, seconds,
   });

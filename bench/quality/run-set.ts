@@ -6,10 +6,15 @@ import { join } from 'node:path';
 import type { BaselineOptions } from '../../evaluate/baselines/index.ts';
 import { attributionOf, pooledAttribution } from './attribution.ts';
 import { runBaselinesOn } from './baselines.ts';
-import { judgeRun, ROW_WISE } from './judge.ts';
+import { ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
+import { alertColumn } from './alert-column.ts';
+import { judgeRun, judgingFor } from './judge.ts';
 import type { LabelledSet } from './labelled-run.ts';
 import { summarise, type MethodSummary } from './summary.ts';
 import { runVigil, type VigilRun, type VigilSetup } from './vigil.ts';
+
+/** Method-name suffix of a baseline judged through vigil's alert policy. */
+export const POLICY_SUFFIX = '+policy';
 
 /** Everything measured on one set, with the per-row verdicts kept for plots. */
 export interface SetResult {
@@ -29,18 +34,24 @@ export async function runSet(set: LabelledSet, workDir: string, o: { baselines?:
   t0 = performance.now();
   const baselines = runBaselinesOn(set.runs, o.baselines);
   const baselineSeconds = (performance.now() - t0) / 1000;
-  // Judged from the first row with a full vigil window, for every method alike.
-  const fromOf = (id: string) => vigil.get(id)!.card.window - 1;
+  // Judged from the first row with a full vigil window, with its window as tolerance, every method alike.
+  const judgingOf = (id: string) => judgingFor(vigil.get(id)!.card.window);
   const methods: MethodSummary[] = [];
-  const judged = summarise(set, 'vigil', setup.score, set.runs.map((r) => {
-    const v = vigil.get(r.id)!;
-    return { id: r.id, metrics: judgeRun(r, v.alert, { span: v.card.scoring.span, window: v.card.window }, fromOf(r.id)) };
-  }));
-  const named = pooledAttribution(set.runs.map((r) => attributionOf(r, vigil.get(r.id)!, fromOf(r.id))));
+  const judged = summarise(set, 'vigil', setup.score, set.runs.map((r) => ({ id: r.id, metrics: judgeRun(r, vigil.get(r.id)!.alert, judgingOf(r.id)) })));
+  const named = pooledAttribution(set.runs.map((r) => attributionOf(r, vigil.get(r.id)!, judgingOf(r.id).from)));
   methods.push(named.rows > 0 ? { ...judged, attribution: named } : judged);
   for (const [name, byRun] of baselines) {
     const description = byRun.values().next().value?.description ?? name;
-    methods.push(summarise(set, name, description, set.runs.map((r) => ({ id: r.id, metrics: judgeRun(r, byRun.get(r.id)!.alert, ROW_WISE, fromOf(r.id)) }))));
+    methods.push(summarise(set, name, description, set.runs.map((r) => ({ id: r.id, metrics: judgeRun(r, byRun.get(r.id)!.alert, judgingOf(r.id)) }))));
+  }
+  // The same baselines through vigil's alert policy (scores normalised to their limit, bar 1): what of vigil's lead is
+  // its scores and what its alert hysteresis (a review: the false alerts per day compared policies, not detectors).
+  const policy = ALERT_DEFAULTS;
+  for (const [name, byRun] of baselines) {
+    methods.push(summarise(set, `${name}${POLICY_SUFFIX}`, `${name} scores, alerts by vigil's alert policy ${JSON.stringify(policy)} with the bar at its limit`, set.runs.map((r) => {
+      const j = judgingOf(r.id);
+      return { id: r.id, metrics: judgeRun(r, alertColumn(byRun.get(r.id)!.scores, () => 1, r.test.timestamps, j.from, policy), j) };
+    })));
   }
   return { set, methods, vigil, setup, seconds: { vigil: vigilSeconds, baselines: baselineSeconds } };
 }

@@ -11,9 +11,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { AlertTracker, ALERT_DEFAULTS, type AlertPolicy } from '../../runtime/alerts/tracker.ts';
-import type { Verdict } from '../../runtime/stream/types.ts';
-import { judgeRun } from './judge.ts';
+import type { AlertPolicy } from '../../runtime/alerts/tracker.ts';
+import { alertColumn } from './alert-column.ts';
+import { judgeRun, judgingFor } from './judge.ts';
 import type { LabelledSet } from './labelled-run.ts';
 import { loadSet } from './load-set.ts';
 import { markdownTable, perDay, textTable } from './report.ts';
@@ -23,23 +23,14 @@ import { runVigil, type VigilRun } from './vigil.ts';
 
 /** The alert column `vigil score` would write with the bar at k x the threshold of each row (the variant's policy). */
 function alertsAt(v: VigilRun, k: number, timestamps: Float64Array, policy: Partial<AlertPolicy> = {}): Uint8Array {
-  const tracker = new AlertTracker({ ...ALERT_DEFAULTS, ...policy });
-  const alert = new Uint8Array(v.scores.length);
-  const none = new Float32Array(0);
-  for (let i = v.card.window - 1; i < v.scores.length; i++) {
-    const threshold = k * v.thresholds[i];
-    const verdict = { sensor: 's', score: v.scores[i], threshold, anomaly: v.scores[i] > threshold, tsFirst: timestamps[i], tsLast: timestamps[i], data: none, perChannel: none } as Verdict;
-    tracker.step(verdict);
-    alert[i] = tracker.isOpen ? 1 : 0;
-  }
-  return alert;
+  return alertColumn(v.scores, (i) => k * v.thresholds[i], timestamps, v.card.window - 1, policy);
 }
 
 function judged(set: LabelledSet, method: string, results: Map<string, VigilRun>, k?: number, policy?: Partial<AlertPolicy>): MethodSummary {
   return summarise(set, method, '', set.runs.map((r) => {
     const v = results.get(r.id)!;
     const alert = k === undefined ? v.alert : alertsAt(v, k, r.test.timestamps, policy);
-    return { id: r.id, metrics: judgeRun(r, alert, { span: v.card.scoring.span, window: v.card.window }, v.card.window - 1) };
+    return { id: r.id, metrics: judgeRun(r, alert, judgingFor(v.card.window)) };
   }));
 }
 

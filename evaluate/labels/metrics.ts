@@ -2,7 +2,7 @@
  * The one metrics module of evaluate, tests and bench: point-wise confusion counts (`countConfusion`) and their
  * rates (`confusionRates`: precision, recall, F1, FAR, MAR), the first flag of an event (`firstFlag`), and for a
  * stream of alerts per event the detection delay (first alert from the event's start up to its end plus a
- * tolerance), and the false alerts an operator gets (runs of alerts touching no event). Metrics of several runs
+ * tolerance), and the false alerts an operator gets (alerts that open on normal data). Metrics of several runs
  * pool into one (`poolMetrics`): counts add up, events are listed together, rates are recomputed. Imports nothing
  * but a type, so bench and tests take it without the runtime around it.
  */
@@ -11,9 +11,13 @@ import type { LabelledEvent } from './truth.ts';
 /** Detection outcome of one labelled event. */
 export interface EventDetection extends LabelledEvent {
   detected: boolean;
-  /** ms from the event start to the first alert inside [start, end + tolerance]; null when missed. */
+  /**
+   * ms from the event start (or the first scored row, for an event that began before it) to the first alert that
+   * opens inside [start, end + tolerance]; null when missed. An alert already open when the event began does not
+   * detect it: nobody is notified of it.
+   */
   delayMs: number | null;
-  /** Rows from the event's first row to the first alert; null when missed. */
+  /** Rows from the event's first scored row to that alert; null when missed. */
   delayRows: number | null;
   /** No scored row lies in it (labels in another time zone, or of another file): missed, and said so. */
   outside?: boolean;
@@ -29,11 +33,11 @@ export interface LabelMetrics extends Confusion, ConfusionRates {
   eventRecall: number;
   meanDelayMs: number | null;
   medianDelayMs: number | null;
-  /** Median over detected events of the rows from the event's first row to its first alert. */
+  /** Median over detected events of the rows from the event's first row to the first alert opening in it. */
   medianDelayRows: number | null;
   /**
-   * Alerts an operator gets on normal data: runs of alerted rows none of which is labelled or ignored (a run that
-   * touches an event, or the rows after it that count neither way, belongs to that event), however long each lasts.
+   * Alerts an operator gets for nothing: runs of alerted rows that open on a normal row, not within an event or its
+   * tolerance after it, however long each lasts (`countFalseAlerts`).
    */
   falseAlerts: number;
   /** Data time of the normal rows counted (FP + TN rows x the median step), ms: false alerts per day divide by it. */
@@ -118,19 +122,19 @@ function median(sorted: number[]): number | null {
   return sorted.length ? (sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2) : null;
 }
 
+/** Whether row `i` opens an alert: alerted, and the row before it not (the first row opens one when alerted). */
+export function opensAt(alert: ArrayLike<number>, i: number): boolean {
+  return Boolean(alert[i]) && (i === 0 || !alert[i - 1]);
+}
+
 /**
- * Runs of alerted rows from `from` on with no labelled (1) and no ignored row in them: the alerts that went to an
- * operator for nothing.
+ * Alerts that went to an operator for nothing: runs of alerted rows that open on a normal row (not labelled, not
+ * ignored). A run is judged where it opens, as an operator is notified: one that opens on normal data and runs on
+ * into an event is still a false alert, and does not detect that event (`evaluateAlerts`).
  */
 export function countFalseAlerts(alert: ArrayLike<number>, label: ArrayLike<number>, ignore?: ArrayLike<number>): number {
   let count = 0;
-  let clean = false;
-  for (let i = 0; i <= alert.length; i++) {
-    const on = i < alert.length && alert[i];
-    if (on && (i === 0 || !alert[i - 1])) clean = true;
-    if (on && (label[i] || ignore?.[i])) clean = false;
-    if (!on && i > 0 && alert[i - 1] && clean) count++;
-  }
+  for (let i = 0; i < alert.length; i++) if (opensAt(alert, i) && !label[i] && !ignore?.[i]) count++;
   return count;
 }
 
@@ -163,9 +167,8 @@ function summarise(c: Pick<LabelMetrics, 'rows' | 'tp' | 'fp' | 'tn' | 'fn' | 'f
 }
 
 /**
- * Compute point-wise and event metrics; `toleranceMs` lets an alert just after an event still count for it.
- * Rows where `ignore` is 1 count neither way point-wise (e.g. a windowed detector's rows whose window still holds
- * an event's last rows as context); an alert there can still detect the event it follows.
+ * Compute point-wise and event metrics; `toleranceMs` lets an alert that opens just after an event still count for
+ * it. Rows where `ignore` is 1 count neither way point-wise, and an alert opening there is no false alert.
  */
 export function evaluateAlerts(
   timestamps: Float64Array,
@@ -191,14 +194,14 @@ export function evaluateAlerts(
       const t = timestamps[i];
       if (t < e.start || t > e.end + toleranceMs) continue;
       if (firstIn < 0) firstIn = i;
-      if (alert[i]) {
+      if (opensAt(alert, i)) {
         first = i;
         break;
       }
     }
     return first < 0
       ? { ...e, detected: false, delayMs: null, delayRows: null, ...(firstIn < 0 && { outside: true }) }
-      : { ...e, detected: true, delayMs: timestamps[first] - e.start, delayRows: first - firstIn };
+      : { ...e, detected: true, delayMs: timestamps[first] - Math.max(e.start, timestamps[0]), delayRows: first - firstIn };
   });
   return { ...summarise({ rows, ...c, falseAlerts, normalMs }, detections), ...(timestamps.length && { scored: { from: timestamps[0], to: timestamps[timestamps.length - 1] } }) };
 }

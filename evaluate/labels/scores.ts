@@ -1,21 +1,28 @@
 /**
  * The scored side of a labelled evaluation: timestamps, anomaly scores and the alert decision per row.
- * Alerts come from `--threshold` (score >= t), else an alert column, else a per-row `threshold` column.
+ * Alerts come from `--threshold` (score > t), else an alert column, else a per-row `threshold` column.
  */
+import { LABEL_COLUMNS as CSV_LABEL_COLUMNS } from '@vigil/runtime/data/csv.ts';
 import { labelMarks } from '@vigil/runtime/data/labels.ts';
 import { boolColumn, findColumn, numberColumn, requireColumn, TIMESTAMP_COLUMNS, type Table } from './table.ts';
 import { timestampCell } from './truth.ts';
 
 /** Columns looked for, in order, when the caller names none. */
 export const SCORE_COLUMNS = ['anomaly_score', 'score'];
-/** Columns holding a 0/1 decision. */
-export const ALERT_COLUMNS = ['alert', 'anomaly', 'is_anomaly', 'flagged', 'alarm'];
 /**
- * Columns holding a per-row label in the scores file itself (`vigil score` writes its input's as `label`). A cell marks
- * its row by the rule every command reads labels with (runtime/data/labels.ts): a number other than 0, or a word
- * other than `normal`, `ok`, `false`, ... (`bearing`, `1`, `true` mark; `0`, `normal`, empty do not).
+ * Columns holding a detector's 0/1 decision. Never a name every command reads as ground truth (`anomaly`,
+ * `is_anomaly`: a review scored a SKAB file against itself, its labels taken for the verdict, F1 1.0); such a column
+ * is the verdict only when named with --alert-column.
  */
-export const LABEL_COLUMNS = ['label', 'is_label', 'ground_truth'];
+export const ALERT_COLUMNS = ['alert', 'flagged', 'alarm'];
+/**
+ * Columns holding a per-row label in the scores file itself (`vigil score` writes its input's as `label`; a SKAB file
+ * has `anomaly`): the ground-truth names every command sets aside (runtime/data/csv.ts, `changepoint` last, as it
+ * marks onsets only) and two more. A cell marks its row by the rule every command reads labels with
+ * (runtime/data/labels.ts): a number other than 0, or a word other than `normal`, `ok`, `false`, ... (`bearing`, `1`,
+ * `true` mark; `0`, `normal`, empty do not).
+ */
+export const LABEL_COLUMNS = [...CSV_LABEL_COLUMNS.filter((c) => c !== 'changepoint'), 'is_label', 'ground_truth', 'changepoint'];
 
 /** Options choosing columns and the decision rule. */
 export interface ScoresOptions {
@@ -74,7 +81,8 @@ export function scoredRowsFromTable(table: Table, opts: ScoresOptions = {}): Sco
   const label = labelCol >= 0 ? Uint8Array.from(t.rows, (r) => (labelMarks(r[labelCol]) ? 1 : 0)) : undefined;
   if (opts.threshold !== undefined) {
     const th = opts.threshold;
-    return { timestamps, scores, alert: Uint8Array.from(scores, (s) => (s >= th ? 1 : 0)), rule: `${t.header[scoreCol]} >= ${th}`, label };
+    // Above the bar, as the runtime decides (`anomaly: score > threshold`) and as a per-row threshold column is read.
+    return { timestamps, scores, alert: Uint8Array.from(scores, (s) => (s > th ? 1 : 0)), rule: `${t.header[scoreCol]} > ${th}`, label };
   }
   const alertCol = findColumn(t, opts.alertColumn ? [opts.alertColumn] : ALERT_COLUMNS);
   if (alertCol >= 0) return { timestamps, scores, alert: boolColumn(t, alertCol), rule: `column '${t.header[alertCol]}'`, label };

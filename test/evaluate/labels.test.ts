@@ -62,9 +62,10 @@ describe('labelled evaluation', () => {
     const truth = truthFromTable(readTable(f.intervals), s.timestamps, 'p1');
     // 1 of 15 normal rows flagged: no note.
     expect(formatLabelMetrics(evaluateAlerts(s.timestamps, s.alert, truth.label, truth.events), 'x')).not.toContain('note:');
-    // Every row flagged: every event "detected", and the report says why that means little.
+    // Every row flagged: one alert, open from the first row, that notifies nobody of any event (none detected), and
+    // the report says what so many flagged rows mean.
     const busy = evaluateAlerts(s.timestamps, s.alert.map(() => 1), truth.label, truth.events);
-    expect(busy.eventRecall).toBe(1);
+    expect([busy.eventRecall, busy.falseAlerts]).toEqual([0, 1]);
     expect(formatLabelMetrics(busy, 'x')).toMatch(/note: 100\.00% of normal rows are flagged.*Judge this run by its precision and false-alarm rate/);
   });
 
@@ -135,10 +136,10 @@ describe('labelled evaluation', () => {
     expect(pooled.medianDelayMs).toBe(1000);
   });
 
-  it('counts false alerts: runs of alerted rows that touch no event and no ignored row, per day of normal data', () => {
+  it('counts false alerts: alerts that open on a normal row, not in an event and not on an ignored row, per day of normal data', () => {
     const ts = Float64Array.from({ length: 12 }, (_, i) => T0 + i * 60_000);
-    // Runs: rows 0-1 (false), 3-5 (touches the event at 4), 7 (false), 9-10 (touches ignored row 10).
-    const alert = Uint8Array.from([1, 1, 0, 1, 1, 1, 0, 1, 0, 1, 1, 0]);
+    // Runs: rows 0-1 (false), 4-5 (opens in the event at 4), 7 (false), 10-11 (opens on ignored row 10).
+    const alert = Uint8Array.from([1, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1]);
     const label = Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
     const ignore = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
     expect(countFalseAlerts(alert, label, ignore)).toBe(2);
@@ -156,6 +157,10 @@ describe('labelled evaluation', () => {
     // Within --tolerance after the event, an alert detects it and is no false alert besides (a probe: counted both ways).
     const late = evaluateAlerts(ts, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), label, [{ start: T0 + 240_000, end: T0 + 240_000 }], 180_000);
     expect([late.eventsDetected, late.falseAlerts]).toEqual([1, 0]);
+    // An alert that opened the row before the event and runs through it: false where it opened, the event missed (a
+    // review: counted as a detection at delay 0 and no false alert, however long it had been open).
+    const early = evaluateAlerts(ts, Uint8Array.from([0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]), label, [{ start: T0 + 240_000, end: T0 + 240_000 }]);
+    expect([early.eventsDetected, early.falseAlerts, early.tp]).toEqual([0, 1, 1]);
     expect(evaluateAlerts(ts, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), label, [{ start: T0 + 240_000, end: T0 + 240_000 }]).falseAlerts).toBe(1);
   });
 
@@ -210,6 +215,17 @@ describe('labelled evaluation', () => {
     expect(by.pca.eventsDetected).toBe(1);
     expect(by.zscore.recall).toBeLessThan(1);
     await expect(run(['labels', '--scores', f.scores, '--labels', f.labels, '--baselines'])).rejects.toThrow(/--baselines needs --train/);
+  });
+
+  it("a ground-truth column is never taken for the verdict (a review: a SKAB file judged against itself scored F1 1.0 from its own 'anomaly' column)", () => {
+    const file = tmpFile('self.csv', ['datetime;value;anomaly_score;anomaly;changepoint', ...[0.1, 0.9, 0.1, 0.1, 0.1].map((sc, i) => `${ts(i)};1;${sc};${i === 2 || i === 3 ? 1 : 0};0`)].join('\n'));
+    expect(() => scoredRowsFromTable(readTable(file))).toThrow(/cannot tell which rows alerted; pass --threshold/);
+    // With a threshold the scores decide (above it, as the runtime's rule), and the file's anomaly column is its labels.
+    const s = scoredRowsFromTable(readTable(file), { threshold: 0.1 });
+    expect([...s.alert]).toEqual([0, 1, 0, 0, 0]);
+    expect([...s.label!]).toEqual([0, 0, 1, 1, 0]);
+    // Named, it is a verdict column like any other.
+    expect([...scoredRowsFromTable(readTable(file), { alertColumn: 'anomaly' }).alert]).toEqual([0, 0, 1, 1, 0]);
   });
 
   it('reads a SKAB-format file as labels: datetime column, semicolons, 1.0/0.0 labels; counts rows it does not cover', async () => {
