@@ -50,6 +50,19 @@ describe('client options and backoff', () => {
     expect(() => clientOptions(BrokerSchema.parse({ url: 'mqtts://h', tls: { ca: '/nonexistent/ca.pem' } }))).toThrow(/broker\.tls\.ca: cannot read \/nonexistent\/ca\.pem \(ENOENT\); expected a PEM file/);
   });
 
+  it("quiets mqtt.js's per-packet debug log (a tenth of vigil run's allocations) unless DEBUG asks for it", () => {
+    const before = process.env.DEBUG;
+    try {
+      delete process.env.DEBUG;
+      expect(clientOptions(BrokerSchema.parse({ url: 'mqtt://h' })).log).toBeTypeOf('function');
+      process.env.DEBUG = 'mqttjs*';
+      expect(clientOptions(BrokerSchema.parse({ url: 'mqtt://h' })).log).toBeUndefined();
+    } finally {
+      if (before === undefined) delete process.env.DEBUG;
+      else process.env.DEBUG = before;
+    }
+  });
+
   it('backs off exponentially up to the cap, with bounded jitter', () => {
     const mid = () => 0.5;
     expect([0, 1, 2, 3, 10, 40].map((a) => backoffDelay(a, 100, 2000, mid))).toEqual([100, 200, 400, 800, 2000, 2000]);
