@@ -76,6 +76,7 @@ interface Heard {
 export class SilentSensors {
   private readonly sensors = new Map<string, Heard>();
   private silentNow = 0;
+  private judgedNow = 0;
   /** Saved states that could not be taken back (the caller logs them). */
   readonly restoreFailures: { sensor: string; problem: string }[] = [];
 
@@ -120,6 +121,15 @@ export class SilentSensors {
   /** Sensors watched: heard lately, or silent and remembered until heard again. */
   get watched(): number {
     return this.sensors.size;
+  }
+
+  /**
+   * Sensors whose silence is judged (as of the last `check`): silent, or heard at least MIN_GAPS intervals. One
+   * heard only a few times has no usual pace yet and can never be called silent, so "every sensor silent" is judged
+   * among these (a probe: one sensor that had sent a single message kept /health ok while the 206 others were silent).
+   */
+  get judged(): number {
+    return this.judgedNow;
   }
 
   /** Sensors silent now (as of the last `check`, less those heard since). */
@@ -168,8 +178,10 @@ export class SilentSensors {
     const out: SilenceEvent[] = [];
     // Counted afresh: a silent sensor forgotten for room (maxSensors) is no longer silent here.
     let silent = 0;
+    let judged = 0;
     for (const [sensor, s] of this.sensors) {
       if (s.silent) silent++;
+      if (s.silent || s.gaps >= MIN_GAPS) judged++;
       if (s.silent || s.gaps < MIN_GAPS) continue;
       const quiet = now - s.lastAt;
       if (quiet < Math.max(this.o.minMs, this.o.factor * s.usual)) continue;
@@ -178,6 +190,7 @@ export class SilentSensors {
       out.push({ type: 'silent', sensor, lastHeardAt: s.lastWall, quietMs: quiet, usualMs: s.usual });
     }
     this.silentNow = silent;
+    this.judgedNow = judged;
     return out;
   }
 
