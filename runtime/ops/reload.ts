@@ -91,7 +91,9 @@ export function watchModel(opts: ReloadOptions): () => void {
   // The files that matter: the card, the ONNX file that serves, and the one the card on disk names now (a pair copied
   // in card first, its ONNX file under a new name second: the card's reload is refused for the missing file, and
   // only the file's arrival can complete it; a probe saw it refused until a restart).
-  const served = new Set([basename(card.onnxPath)]);
+  // NAME.onnx beside the card too, which loadModel serves when its sha256 is the card's (a review: a card copied in
+  // first and its ONNX file second as NAME.onnx stayed refused).
+  const served = new Set([basename(card.onnxPath), cardFile.replace(/\.json$/, '.onnx')]);
   const relevant = (file: string) => file === cardFile || served.has(file) || file === onnxNamedOnDisk(card.cardPath);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

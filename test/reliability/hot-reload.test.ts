@@ -145,4 +145,30 @@ describe('hot reload with bad model files', () => {
       await pub.endAsync();
     }
   });
+
+  it('a card copied in first and its ONNX file second as NAME.onnx goes live, whatever file served before (a review)', { timeout: 60_000 }, async () => {
+    // Serving pumpv2.onnx under pump.json (the card names its own file, present beside it).
+    const live = join(dir, 'beside');
+    const v2 = writeTinyModel(join(dir, 'beside-v2'), { name: 'pumpv2', window: 4, channels: ['a', 'b'], threshold: 100 });
+    const model = writeTinyModel(live, { name: 'pump', window: 4, channels: ['a', 'b'], threshold: 100 });
+    copyFileSync(`${v2}.json`, `${model}.json`);
+    copyFileSync(`${v2}.onnx`, join(live, 'pumpv2.onnx'));
+    rmSync(`${model}.onnx`);
+    const handle = await startRuntime(
+      defineConfig({ model, broker: { url: broker.url }, source: { topics: ['beside/{sensor}/data'] }, reload: { watch: true, debounceMs: 50 }, metrics: { port: null }, state: { file: null } }),
+      { logger: createLogger('silent') },
+    );
+    try {
+      expect(handle.card().name).toBe('pumpv2');
+      const v3 = writeTinyModel(join(dir, 'beside-v3'), { name: 'pumpv3', window: 4, channels: ['a', 'b'], layers: randomDenseLayers(4, 2, [3], 11), threshold: 100 });
+      const refused = firstValueFrom(handle.reloads.pipe(filter((o) => o.kind === 'refused'), timeout(15_000)));
+      copyFileSync(`${v3}.json`, `${model}.json`);
+      expect(await refused).toMatchObject({ reason: expect.stringMatching(/model file not found: .*pumpv3\.onnx.*pump\.onnx is not there either/) });
+      const swapped = firstValueFrom(handle.reloads.pipe(filter((o) => o.kind === 'swapped'), timeout(15_000)));
+      copyFileSync(`${v3}.onnx`, `${model}.onnx`);
+      expect(await swapped).toMatchObject({ kind: 'swapped', to: { name: 'pumpv3' }, onnxPath: `${model}.onnx` });
+    } finally {
+      await handle.stop();
+    }
+  });
 });
