@@ -14,6 +14,7 @@ import { nabReportInput } from './nab/html-report.ts';
 import { formatNabResult } from './nab/report.ts';
 import { detectorNameOf, readResults } from './nab/results.ts';
 import { scoreDetector } from './nab/score.ts';
+import type { LabelledEvent } from './labels/truth.ts';
 import { evaluateAlerts } from './labels/metrics.ts';
 import { formatComparison, formatLabelMetrics } from './labels/report.ts';
 import { rowsFrom, scoredRowsFromTable } from './labels/scores.ts';
@@ -115,19 +116,25 @@ async function runLabels(o: {
   data?: string;
 }): Promise<number> {
   if (o.baselines && (!o.train || !o.data)) throw new Error('--baselines needs --train FILE (normal operation, the model\'s training CSV) and --data FILE (the CSV that was scored)');
-  let scored = scoredRowsFromTable(readTable(o.scores), { threshold: o.threshold, scoreColumn: o.scoreColumn, alertColumn: o.alertColumn, sensor: o.sensor });
+  const all = scoredRowsFromTable(readTable(o.scores), { threshold: o.threshold, scoreColumn: o.scoreColumn, alertColumn: o.alertColumn, sensor: o.sensor });
+  let scored = all;
   const from = o.from === undefined ? undefined : parseTimestamp(o.from);
   if (from !== undefined) {
     if (!Number.isFinite(from)) throw new Error(`--from: '${o.from}' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch`);
-    scored = rowsFrom(scored, from, o.scores);
+    scored = rowsFrom(all, from, o.scores);
   }
+  let unjudged: LabelledEvent[] = [];
   let label: Uint8Array;
   let events;
   let unlabelled = 0;
   if (o.labels) {
     ({ label, events, unlabelled = 0 } = truthFromTable(readTable(o.labels), scored.timestamps, o.sensor));
-    // Events over before --from are not judged (their rows are not either).
-    if (from !== undefined) events = events.filter((e) => e.end >= from);
+    // Events over before --from are not judged (their rows are not either); an alert opening in their tolerance after
+    // --from is no false alert.
+    if (from !== undefined) {
+      unjudged = events.filter((e) => e.end < from);
+      events = events.filter((e) => e.end >= from);
+    }
     // Rows the labels do not cover count as normal: right for a file that lists every row, silently wrong for one that
     // covers only part of the scored period, so say how many.
     if (unlabelled > 0) process.stderr.write(`note: ${unlabelled} of ${scored.timestamps.length} scored rows have no row in ${o.labels}; they count as normal\n`);
@@ -137,14 +144,16 @@ async function runLabels(o: {
   } else {
     throw new Error(`${o.scores} has no label column (${'label'}); pass --labels FILE with intervals (start,end) or per-timestamp labels (timestamp,label)`);
   }
-  const m = evaluateAlerts(scored.timestamps, scored.alert, label, events, o.tolerance);
+  const m = evaluateAlerts(scored.timestamps, scored.alert, label, events, o.tolerance, undefined, { openBefore: scored.openBefore, unjudged });
   process.stdout.write(formatLabelMetrics(m, scored.rule));
   let baselines: Array<{ name: string; description: string; metrics: typeof m }> = [];
   if (o.baselines) {
     const { baselineAlerts } = await import('./labels/baseline-alerts.ts');
-    baselines = baselineAlerts(o.train!, o.data!, scored.timestamps).map((b) => ({
-      name: b.name, description: b.description, metrics: evaluateAlerts(scored.timestamps, b.alert, label, events, o.tolerance),
-    }));
+    // Fitted and run over every scored row, then cut at --from as the scores were (so their first row is judged alike).
+    baselines = baselineAlerts(o.train!, o.data!, all.timestamps).map((b) => {
+      const cut = from === undefined ? { ...all, alert: b.alert } : rowsFrom({ ...all, alert: b.alert }, from, o.scores);
+      return { name: b.name, description: b.description, metrics: evaluateAlerts(cut.timestamps, cut.alert, label, events, o.tolerance, undefined, { openBefore: cut.openBefore, unjudged }) };
+    });
     process.stdout.write(`\nBaselines fitted on ${o.train}, same rows and labels:\n`);
     process.stdout.write(formatComparison([{ name: 'scores', metrics: m }, ...baselines]));
   }
@@ -189,7 +198,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--alert-column <name>', '0/1 alert column (default alert, flagged, alarm; a ground-truth name such as anomaly only when named here)')
     .option('--sensor <id>', 'only rows and labels of this sensor (files with a sensor column)')
     .option('--from <timestamp>', 'judge only the rows at or after this time, e.g. the first row after the model\'s training rows (the whole file scored, the rows after training judged)')
-    .option('--tolerance <duration>', 'an alert up to this long after an event ends still detects it (e.g. 30s, 5m)', parseTolerance, 0)
+    .option('--tolerance <duration>', 'an alert that opens up to this long after an event ends still detects it, and is no false alert (e.g. 30s, 5m)', parseTolerance, 0)
     .option('--json <file>', 'also write all metrics and per-event delays as JSON')
     .option('--baselines', 'also judge a robust z-score and PCA T^2 + Q fitted on --train, on the same rows and labels')
     .option('--train <csv>', '--baselines: normal-operation CSV to fit them on (e.g. the model\'s training data)')

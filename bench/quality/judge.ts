@@ -34,6 +34,9 @@ export function judgeRun(run: LabelledRun, alert: Uint8Array, j: Judging): Label
   for (const e of run.events) label.fill(1, e.startRow, Math.min(rows, e.endRow + 1));
   const ignore = Uint8Array.from(label, (_, r) => (r < start ? 1 : 0));
   const step = rows > 1 ? (ts[rows - 1] - ts[0]) / (rows - 1) : 0;
-  const asMs: LabelledEvent[] = events.map((e) => ({ start: ts[e.startRow], end: ts[Math.min(rows - 1, e.endRow)], type: e.type }));
-  return evaluateAlerts(ts, alert, label, asMs, j.toleranceRows * step, ignore);
+  const asMs = (list: LabelledRun['events']): LabelledEvent[] => list.map((e) => ({ start: ts[e.startRow], end: ts[Math.min(rows - 1, e.endRow)], type: e.type }));
+  // A fault that began before the judged rows is not judged, but an alert opening in its tolerance is no false alert.
+  const unjudged = asMs(run.events.filter((e) => e.startRow < start));
+  // (An alert open before the judged rows opens nothing in them: the rows before stay in `alert`, only ignored.)
+  return evaluateAlerts(ts, alert, label, asMs(events), j.toleranceRows * step, ignore, { unjudged });
 }

@@ -166,9 +166,19 @@ function summarise(c: Pick<LabelMetrics, 'rows' | 'tp' | 'fp' | 'tn' | 'fn' | 'f
   };
 }
 
+/** What else `evaluateAlerts` judges by. */
+export interface AlertJudging {
+  /** The alert was already open on the row before the first (rows cut off by --from): the first row opens nothing. */
+  openBefore?: boolean;
+  /** Events not judged (over before the judged rows) whose tolerance still excuses an alert opening after them. */
+  unjudged?: LabelledEvent[];
+}
+
 /**
- * Compute point-wise and event metrics; `toleranceMs` lets an alert that opens just after an event still count for
- * it. Rows where `ignore` is 1 count neither way point-wise, and an alert opening there is no false alert.
+ * Compute point-wise and event metrics. An event is detected by the first alert that opens inside it or within
+ * `toleranceMs` after it (each opening detects one event: the one it opens in, else the latest whose tolerance covers
+ * it); an alert that opens on a normal row outside every event's tolerance is a false alert. Rows where `ignore` is
+ * 1 count neither way point-wise, and an alert opening there neither detects nor is false.
  */
 export function evaluateAlerts(
   timestamps: Float64Array,
@@ -177,31 +187,42 @@ export function evaluateAlerts(
   events: LabelledEvent[],
   toleranceMs = 0,
   ignore?: Uint8Array,
+  o: AlertJudging = {},
 ): LabelMetrics {
   const c = countConfusion(alert, label.subarray(0, alert.length), 0, ignore);
   const rows = c.tp + c.fp + c.tn + c.fn;
   const steps = Array.from(timestamps.subarray(1), (t, i) => t - timestamps[i]).sort((a, b) => a - b);
   const normalMs = (c.fp + c.tn) * (median(steps) ?? 0);
-  // An alert within `toleranceMs` after an event detects it (below): it is not also a false alert (a probe: one alert
-  // counted both ways under --tolerance 10m).
+  // An alert opening within `toleranceMs` after an event detects it (below): it is not also a false alert (a probe:
+  // one alert counted both ways under --tolerance 10m); nor after an event over before the judged rows.
   const near = Uint8Array.from(ignore ?? new Uint8Array(alert.length));
-  if (toleranceMs > 0) for (const e of events) for (let i = 0; i < timestamps.length; i++) if (timestamps[i] >= e.start && timestamps[i] <= e.end + toleranceMs) near[i] = 1;
+  if (o.openBefore && alert.length) near[0] = 1;
+  for (const e of [...events, ...(o.unjudged ?? [])]) for (let i = 0; i < timestamps.length; i++) if (timestamps[i] >= e.start && timestamps[i] <= e.end + toleranceMs) near[i] = 1;
   const falseAlerts = countFalseAlerts(alert, label, near);
-  const detections = events.map((e): EventDetection => {
-    let first = -1;
-    let firstIn = -1;
-    for (let i = 0; i < timestamps.length; i++) {
-      const t = timestamps[i];
-      if (t < e.start || t > e.end + toleranceMs) continue;
-      if (firstIn < 0) firstIn = i;
-      if (opensAt(alert, i)) {
-        first = i;
-        break;
-      }
+  // Each opening detects at most one event: the one it opens in, else the latest that ended within the tolerance
+  // before it (a review: one alert in the tolerance of one event and inside the next was credited to both).
+  const ownerOf = (t: number): number => {
+    let after = -1;
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k];
+      if (t >= e.start && t <= e.end) return k;
+      if (t > e.end && t <= e.end + toleranceMs && (after < 0 || e.end > events[after].end)) after = k;
     }
-    return first < 0
+    return after;
+  };
+  const first = new Int32Array(events.length).fill(-1);
+  for (let i = o.openBefore ? 1 : 0; i < alert.length; i++) {
+    if (!opensAt(alert, i) || ignore?.[i]) continue;
+    const k = ownerOf(timestamps[i]);
+    if (k >= 0 && first[k] < 0) first[k] = i;
+  }
+  const detections = events.map((e, k): EventDetection => {
+    let firstIn = -1;
+    for (let i = 0; i < timestamps.length && firstIn < 0; i++) if (timestamps[i] >= e.start && timestamps[i] <= e.end + toleranceMs) firstIn = i;
+    const at = first[k];
+    return at < 0
       ? { ...e, detected: false, delayMs: null, delayRows: null, ...(firstIn < 0 && { outside: true }) }
-      : { ...e, detected: true, delayMs: timestamps[first] - Math.max(e.start, timestamps[0]), delayRows: first - firstIn };
+      : { ...e, detected: true, delayMs: timestamps[at] - Math.max(e.start, timestamps[0]), delayRows: at - firstIn };
   });
   return { ...summarise({ rows, ...c, falseAlerts, normalMs }, detections), ...(timestamps.length && { scored: { from: timestamps[0], to: timestamps[timestamps.length - 1] } }) };
 }

@@ -25,16 +25,16 @@ export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50
     ['recall', m.recall.toFixed(4)],
     ['F1', m.f1.toFixed(4)],
     ['false-alarm rate', pct(m.falseAlarmRate)],
-    ['false alerts', `${m.falseAlerts}${m.normalMs > 0 ? ` (${falseAlertsPerDay(m).toPrecision(3)} per day of normal data)` : ''}: alerts touching no labelled event`],
+    ['false alerts', `${m.falseAlerts}${m.normalMs > 0 ? ` (${falseAlertsPerDay(m).toPrecision(3)} per day of normal data)` : ''}: alerts that open on a normal row, not in an event or its tolerance`],
     ['miss rate', pct(m.missRate)],
     ['TP / FP / TN / FN rows', `${m.tp} / ${m.fp} / ${m.tn} / ${m.fn}`],
     ['events detected', `${m.eventsDetected}/${m.events.length} (${pct(m.eventRecall)})`],
     ['detection delay', m.meanDelayMs === null ? 'n/a' : `mean ${formatDuration(m.meanDelayMs)}, median ${formatDuration(m.medianDelayMs!)}`],
   ];
   for (const [k, v] of rows) l.push(`  ${k.padEnd(24)} ${v}`);
-  // With most normal rows flagged, alerts are open through most events anyway: their detection says little.
+  // With most normal rows flagged, alerts are open through most events anyway: they begin under an alert already open.
   if (m.events.length && m.falseAlarmRate >= BUSY_FALSE_ALARMS) {
-    l.push('', `  note: ${pct(m.falseAlarmRate)} of normal rows are flagged, so alerts are open through most of any stretch: events count as detected by alerts that were open anyway (and delays look short). Judge this run by its precision and false-alarm rate.`);
+    l.push('', `  note: ${pct(m.falseAlarmRate)} of normal rows are flagged, so alerts are open through most of any stretch: events often begin under an alert already open, which notifies nobody of them, and count as missed. Judge this run by its precision and false-alarm rate.`);
   }
   const outside = m.events.filter((e) => e.outside).length;
   if (outside) {

@@ -42,6 +42,8 @@ export interface ScoredRows {
   rule: string;
   /** Per-row label when the scores file carries one. */
   label?: Uint8Array;
+  /** The alert was open on the row before the first one kept (`rowsFrom`). */
+  openBefore?: boolean;
 }
 
 function filterSensor(t: Table, sensor: string | undefined): Table {
@@ -66,6 +68,8 @@ export function rowsFrom(s: ScoredRows, from: number, file: string): ScoredRows 
     scores: f64(s.scores),
     alert: u8(s.alert),
     ...(s.label ? { label: u8(s.label) } : {}),
+    // Open on the last row before `from`: the first row kept continues that alert, it does not open one (a review).
+    openBefore: keep[0] > 0 && s.alert[keep[0] - 1] === 1,
     rule: `${s.rule}, rows from ${new Date(from).toISOString()}`,
   };
 }
@@ -91,5 +95,5 @@ export function scoredRowsFromTable(table: Table, opts: ScoresOptions = {}): Sco
     const th = numberColumn(t, thCol);
     return { timestamps, scores, alert: Uint8Array.from(scores, (s, i) => (s > th[i] ? 1 : 0)), rule: `${t.header[scoreCol]} > per-row threshold`, label };
   }
-  throw new Error(`${t.file}: cannot tell which rows alerted; pass --threshold, or provide a column ${ALERT_COLUMNS.join('/')} or 'threshold'`);
+  throw new Error(`${t.file}: cannot tell which rows alerted; pass --threshold, or provide a column ${ALERT_COLUMNS.join('/')} or 'threshold', or name your verdict column with --alert-column (a ground-truth name such as 'anomaly' is never taken for one unasked)`);
 }

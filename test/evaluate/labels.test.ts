@@ -66,7 +66,7 @@ describe('labelled evaluation', () => {
     // the report says what so many flagged rows mean.
     const busy = evaluateAlerts(s.timestamps, s.alert.map(() => 1), truth.label, truth.events);
     expect([busy.eventRecall, busy.falseAlerts]).toEqual([0, 1]);
-    expect(formatLabelMetrics(busy, 'x')).toMatch(/note: 100\.00% of normal rows are flagged.*Judge this run by its precision and false-alarm rate/);
+    expect(formatLabelMetrics(busy, 'x')).toMatch(/note: 100\.00% of normal rows are flagged, so alerts are open through most of any stretch: events often begin under an alert already open, which notifies nobody of them, and count as missed\. Judge this run/);
   });
 
   it('says when labelled events hold no scored row (labels in local time: a probe saw both events MISSED and no word why)', () => {
@@ -278,5 +278,35 @@ describe('labelled evaluation', () => {
     expect(out.join('')).toMatch(/over 11 rows \(.*rows from 2024-01-01T00:00:09\.000Z\)/);
     await expect(run(['labels', '--scores', f.scores, '--labels', f.intervals, '--threshold', '0.5', '--from', ts(30)])).rejects.toThrow(/no scored rows at or after 2024-01-01T00:00:30\.000Z/);
     await expect(run(['labels', '--scores', f.scores, '--labels', f.intervals, '--threshold', '0.5', '--from', 'soon'])).rejects.toThrow(/--from: 'soon' is not a timestamp/);
+  });
+
+  it('--from: an alert already open on the row before is no opening on its first row (a review: counted as detecting at delay 0)', async () => {
+    const file = tmpFile('from-open.csv', ['timestamp,score,alert,label', ...Array.from({ length: 10 }, (_, i) => `${ts(i)},${i < 6 ? 1 : 0},${i < 6 ? 1 : 0},${i >= 2 && i <= 5 ? 1 : 0}`)].join('\n'));
+    const json = join(mkdtempSync(join(tmpdir(), 'labels-')), 'from-open.json');
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await run(['labels', '--scores', file, '--from', ts(3), '--json', json])).toBe(0);
+    } finally {
+      process.stdout.write = orig;
+    }
+    const m = JSON.parse(readFileSync(json, 'utf8')) as { eventsDetected: number; falseAlerts: number; tp: number };
+    expect([m.eventsDetected, m.falseAlerts, m.tp]).toEqual([0, 0, 3]);
+  });
+
+  it('one opening detects one event: the one it opens in, else the latest whose tolerance covers it (a review: credited to two)', () => {
+    const tsx = Float64Array.from({ length: 12 }, (_, i) => T0 + i * 1000);
+    const a = { start: T0 + 2000, end: T0 + 4000 };
+    const b = { start: T0 + 6000, end: T0 + 8000 };
+    const label = Uint8Array.from({ length: 12 }, (_, i) => ((i >= 2 && i <= 4) || (i >= 6 && i <= 8) ? 1 : 0));
+    // One alert at rows 7-8: inside B and within A's 3 s tolerance; it detects B only.
+    const m = evaluateAlerts(tsx, Uint8Array.from({ length: 12 }, (_, i) => (i === 7 || i === 8 ? 1 : 0)), label, [a, b], 3000);
+    expect(m.events.map((e) => e.detected)).toEqual([false, true]);
+    // An opening after both, within both tolerances: the latest event's.
+    const late = evaluateAlerts(tsx, Uint8Array.from({ length: 12 }, (_, i) => (i === 9 ? 1 : 0)), label, [a, b], 6000);
+    expect(late.events.map((e) => e.detected)).toEqual([false, true]);
+    // An event over before the judged rows (unjudged) still excuses an opening in its tolerance.
+    const after = evaluateAlerts(tsx, Uint8Array.from({ length: 12 }, (_, i) => (i === 9 ? 1 : 0)), label, [], 2000, undefined, { unjudged: [b] });
+    expect(after.falseAlerts).toBe(0);
   });
 });
