@@ -134,7 +134,7 @@ export function judgeStep(s: SensorState, step: number, limits: GapLimits): { re
 }
 
 /**
- * Learn sensor `s`'s pace from a step (`live`: not a restart's tail). Returns, once, at its PACE_STEPS-th live step,
+ * Learn sensor `s`'s pace from a step (`live`: not a restart's tail). Returns, once, at its PACE_STEPS-th step if live,
  * whether its pace is to be told: slower than the model's interval by 1.75x or more, or irregular.
  */
 export function learnPace(s: SensorState, step: number, modelMs: number, live: boolean): { irregular: boolean } | undefined {
@@ -143,7 +143,9 @@ export function learnPace(s: SensorState, step: number, modelMs: number, live: b
   const paced = Math.max(step, modelMs);
   if (!Number.isNaN(s.usualStep)) s.longShare = nextLongShare(s.longShare, s.steps + 1, paced >= IRREGULAR_RATIO * s.usualStep);
   s.usualStep = nextPace(s.usualStep, paced);
-  if (!live || ++s.steps !== PACE_STEPS || !(modelMs > 0) || s.paceTold) return undefined;
+  // A restart's tail counts towards a known pace too (a probe: readings a broker dropped in the first 16 steps after a
+  // restart under load went uncounted); only live steps tell it (the tail's sensor was told before the restart).
+  if (++s.steps !== PACE_STEPS || !live || !(modelMs > 0) || s.paceTold) return undefined;
   const irregular = s.longShare > IRREGULAR_SHARE;
   s.paceTold = irregular || s.usualStep >= GAP_STEPS * modelMs;
   return s.paceTold ? { irregular } : undefined;

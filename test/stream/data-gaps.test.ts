@@ -40,6 +40,21 @@ describe('data gaps', () => {
     expect(blind).toMatchObject({ readingGaps: 2, readingsMissing: 4 });
   });
 
+  it("a restart's tail teaches the sensor's pace: readings lost just after a restart are counted (a probe: a broker's queue overflow during a restart under load went uncounted)", async () => {
+    const { card: w20 } = tinyModel({ window: 20, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [1, 0], scale: [2, 1] } });
+    const timed = { ...w20, data: { ...w20.data!, intervalMs: 1000 } };
+    const T = 1_700_000_000_000;
+    const tailTs = Array.from({ length: 19 }, (_, i) => T + 1000 * i);
+    const tails = { seeds: [{ sensor: 's', ts: tailTs, values: tailTs.map(() => [1, 0]), staleUpTo: -1, filledUpTo: -1, lastAt: [tailTs[18], tailTs[18]], lastSeen: tailTs[18] }] };
+    // Live after the restart: 19-23 s, then 24-38 s lost upstream, then 39-45 s.
+    const live = [...Array.from({ length: 5 }, (_, i) => 19 + i), ...Array.from({ length: 7 }, (_, i) => 39 + i)];
+    const counters = createCounters();
+    const gaps: DataGap[] = [];
+    await lastValueFrom(from(live.map((i) => rd('s', T + 1000 * i, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters, tails, onGap: (g) => gaps.push(g) }), toArray()));
+    expect(gaps).toEqual([{ sensor: 's', fromTs: T + 23_000, toTs: T + 39_000, missing: 15, intervalMs: 1000, reset: false }]);
+    expect(counters).toMatchObject({ readingGaps: 1, readingsMissing: 15 });
+  });
+
   it('a sensor much faster than the model is said once per episode; pairs and arrival-stamped backlogs are not (an operator\'s probe: a flood at 1,000/s went unsaid)', async () => {
     const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
     const run = async (ts: number[]) => {
