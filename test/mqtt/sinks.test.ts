@@ -170,6 +170,23 @@ describe('dead-letter file', () => {
   });
 });
 
+describe('dead-letter file behind the disk', () => {
+  it('drops letters past its backlog bound with a warning line that counts them (a probe: 17,268 dropped, nothing logged)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-dl-')), 'dead.jsonl');
+    const { lines, logger } = capturingLogger();
+    const sink = deadLetterSink(null, { topic: null, file, maxFileBytes: 1 << 30, log: logger });
+    // About 3 MiB in one tick: the stream cannot have written more than the first line when the bound is passed.
+    const payload = Buffer.from('x'.repeat(1000));
+    for (let i = 0; i < 3000; i++) sink.write({ reason: 'bad_json', detail: `line ${i}`, topic: 't', payload, receivedAt: 0 });
+    await sink.close();
+    const written = readFileSync(file, 'utf8').trim().split('\n').length;
+    const warned = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('dead-letter file behind'));
+    expect(written).toBeLessThan(3000);
+    expect(warned.reduce((a, l) => a + (l.dropped as number), 0)).toBe(3000 - written);
+    expect(warned[0]).toMatchObject({ level: 40, file });
+  });
+});
+
 describe('webhook', () => {
   let server: Server;
   let url = '';
