@@ -1,9 +1,11 @@
 /**
  * When the runtime's state file is written: at start, every `state.intervalMs`, soon after an alert opens or closes
- * (coalesced), and a last time on stop. Every save is counted and a failure is logged, never thrown. The same
+ * (coalesced), and a last time on stop. Every save is counted and a failure is logged (one line per interval at
+ * most, and one when saving works again), never thrown. The same
  * interval paces the log of what the adaptive thresholds learnt.
  */
 import type { ThresholdStore } from '../thresholds/store.ts';
+import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
@@ -25,16 +27,29 @@ export interface StateSaves {
 /** Saves of `store` (none when undefined), and `report` (the learning log) on the same interval. */
 export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void }): StateSaves {
   const { edge, log, intervalMs } = opts;
+  // One error line per interval at most, however many saves fail (a probe: a full disk logged one for every alert
+  // event's save as well as every interval's), and one line when saving works again.
+  const failed = rateLimitedWarning({ warn: (o, m) => log.error(o, m) }, (count, errors) => [
+    { file: store?.path, err: Object.keys(errors)[0], failures: count, ...(Object.keys(errors).length > 1 ? { errors } : {}) },
+    'threshold state not saved',
+  ]);
+  let failing = 0;
   const persist = async () => {
     if (!store) return;
     try {
       await store.saveNow();
       edge.statePersists++;
       edge.stateSaveError = null;
+      if (failing > 0) {
+        failed.flush();
+        log.info({ file: store.path, failedSaves: failing }, 'threshold state saved again');
+        failing = 0;
+      }
     } catch (err) {
       edge.statePersistFailures++;
       edge.stateSaveError = (err as Error).message;
-      log.error({ file: store.path, err: (err as Error).message }, 'threshold state not saved');
+      failing++;
+      failed.add((err as Error).message);
     }
   };
   // Alert-driven saves: the first at once, then at most one per gap, the gap at least ALERT_SAVE_GAP_MS and 20 times
@@ -83,6 +98,7 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
       clearTimeout(delayed);
       await saving;
       await persist();
+      failed.flush();
     },
   };
 }
