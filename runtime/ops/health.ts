@@ -47,7 +47,8 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   return {
     status,
     broker: { connected, url: redactedUrl(config.broker.url), ...(sessionLostAgoMs !== null ? { sessionsLost: edge.sessionsLost, sessionLostAgoMs } : {}) },
-    model: { name: card.name, version: card.version },
+    // Its weights too: two trainings of one name and version differ only there (a probe, after a hot reload).
+    model: { name: card.name, version: card.version, weights: card.onnx.sha256.slice(0, 12) },
     provider: s.serving.provider(),
     uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
     lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,

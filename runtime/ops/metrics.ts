@@ -93,7 +93,8 @@ export interface RuntimeMetrics {
   /** Record the time from a reading's arrival to its verdict. */
   observeLatency(ms: number): void;
   /** Mark the provider (and model) in service; the previous one goes to 0. */
-  setProvider(provider: string, model: string, version: string): void;
+  /** The provider and model in service; `weights`: the first 12 hex digits of its ONNX file's sha256, as in alerts. */
+  setProvider(provider: string, model: string, version: string, weights: string): void;
   /** Text exposition for /metrics. */
   text(): Promise<string>;
 }
@@ -240,8 +241,9 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const provider = new Gauge({ name: 'vigil_provider_info', help: 'Execution provider and model in service (1 = in use)', labelNames: ['provider', 'model', 'version'], registers: [registry] });
-  let current: { provider: string; model: string; version: string } | undefined;
+  // `weights` tells two trainings of one name and version apart (a probe: every `vigil train` card is version "1").
+  const provider = new Gauge({ name: 'vigil_provider_info', help: 'Execution provider and model in service (1 = in use; weights: its ONNX sha256, first 12 hex digits)', labelNames: ['provider', 'model', 'version', 'weights'], registers: [registry] });
+  let current: { provider: string; model: string; version: string; weights: string } | undefined;
 
   return {
     registry,
@@ -252,9 +254,9 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
     observeLatency(ms) {
       latency.observe(ms / 1000);
     },
-    setProvider(p, model, version) {
+    setProvider(p, model, version, weights) {
       if (current) provider.set(current, 0);
-      current = { provider: p, model, version };
+      current = { provider: p, model, version, weights };
       provider.set(current, 1);
     },
     text: () => {

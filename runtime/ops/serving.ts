@@ -62,7 +62,7 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       edge.reloads++;
       edge.reloadRefused = null;
       provider = o.provider;
-      metrics.setProvider(o.provider, o.to.name, o.to.version);
+      metrics.setProvider(o.provider, o.to.name, o.to.version, o.to.onnx.sha256.slice(0, 12));
       deps.thresholds().modelChanged(o.to);
       // With its weights' hash: a model retrained under the same name and version read "pump@1 -> pump@1" (a probe).
       const id = (c: typeof o.to) => `${c.name}@${c.version}${c.onnx?.sha256 ? ` (onnx ${c.onnx.sha256.slice(0, 12)})` : ''}`;
@@ -87,7 +87,7 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       failures = opened.resolved.failures;
       for (const f of failures) log.warn({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, fell back`);
       log.info({ model: `${loaded.card.name}@${loaded.card.version}`, warmupMs: Math.round(opened.warmupMs) }, opened.report);
-      metrics.setProvider(provider, loaded.card.name, loaded.card.version);
+      metrics.setProvider(provider, loaded.card.name, loaded.card.version, loaded.card.onnx.sha256.slice(0, 12));
     },
     stop: () => ref?.close(),
   };

@@ -45,7 +45,8 @@ describe('vigil run operations', () => {
       expect(metrics).toContain('vigil_rejected_total{reason="bad_json"} 1');
       expect(metrics).toContain('vigil_rejected_total{reason="bad_sensor_id"} 1');
       expect(metrics).toContain('vigil_windows_scored_total 1');
-      expect(metrics).toContain('vigil_provider_info{provider="ort-node/cpu",model="daily",version="0.0.1"} 1');
+      expect(metrics).toContain(`vigil_provider_info{provider="ort-node/cpu",model="daily",version="0.0.1",weights="${handle.card().onnx.sha256.slice(0, 12)}"} 1`);
+      expect(handle.health()).toMatchObject({ model: { name: 'daily', version: '0.0.1', weights: handle.card().onnx.sha256.slice(0, 12) } });
       expect(metrics).toMatch(/vigil_inference_seconds_count \d+/);
       expect(metrics).toMatch(/vigil_batch_size_bucket\{le="1"\} 1/);
       const health = await fetch(`${handle.opsUrl}/health`);
