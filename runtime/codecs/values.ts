@@ -59,7 +59,7 @@ export function readingTime(raw: unknown, receivedAt: number, opts: TimestampOpt
   if (!Number.isFinite(ts)) {
     return { error: 'bad_timestamp', detail: `timestamp ${preview(raw)} is not a ${unitText(opts.unit)}` };
   }
-  if (ts <= 0) return { error: 'bad_timestamp', detail: `timestamp ${preview(raw)} is before 1970; expected a ${unitText(opts.unit)}` };
+  if (ts <= 0) return { error: 'bad_timestamp', detail: `timestamp ${preview(raw)} is ${ts === 0 ? 'the epoch itself (1970-01-01: a clock never set?)' : 'before 1970'}; expected a ${unitText(opts.unit)}` };
   const floor = opts.notBefore ?? NOT_BEFORE_DEFAULT;
   if (ts < floor) {
     return {

@@ -64,6 +64,15 @@ function durationsAsMs(raw: unknown): unknown {
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, k.endsWith('Ms') && typeof v === 'string' ? (durationMs(v) ?? v) : durationsAsMs(v)]));
 }
 
+/**
+ * A switch written as a word (`clean: no`, `watch: "true"`): YAML 1.2 reads yes/no/on/off as text, so say what to
+ * write (a probe saw only "expected boolean, received string").
+ */
+function booleanHint<I extends ZodError['issues'][number]>(issue: I, value: unknown): I {
+  if (issue.code !== 'invalid_type' || (issue as { expected?: string }).expected !== 'boolean' || typeof value !== 'string') return issue;
+  return { ...issue, message: `expected true or false, unquoted, got ${JSON.stringify(value)} (YAML reads yes/no and on/off as text)` };
+}
+
 /** Validate a raw config; throws one error listing every bad key and what it expects. */
 export function parseConfig(input: unknown, where = 'config'): RunConfig {
   const raw = durationsAsMs(input);
@@ -72,7 +81,7 @@ export function parseConfig(input: unknown, where = 'config'): RunConfig {
   // zod does not keep the input on issues, so look the value up: "expected string, received undefined" says
   // nothing a person can act on, so a missing key says what to give instead.
   const missing = res.error.issues.filter((i) => i.code === 'invalid_type' && valueAt(raw, i.path) === undefined);
-  const issues = res.error.issues.map((i) => (missing.includes(i) ? { ...i, message: REQUIRED[i.path.join('.')] ?? 'missing; this key is required' } : i));
+  const issues = res.error.issues.map((i) => (missing.includes(i) ? { ...i, message: REQUIRED[i.path.join('.')] ?? 'missing; this key is required' } : booleanHint(i, valueAt(raw, i.path))));
   const hint = missing.some((i) => ['model', 'broker', 'source'].includes(String(i.path[0])))
     ? '\n(give --model, --broker and --topic, or set model, broker.url and source.topics in the config file)'
     : '';

@@ -51,6 +51,8 @@ describe('json object codec', () => {
     expect(rej(codec.decode(msg(hostile), where)).reason).toBe('bad_json');
     expect(performance.now() - t0).toBeLessThan(500);
     expect(rej(codec.decode(msg('{"ts":"yesterday","current":1}'), where)).reason).toBe('bad_timestamp');
+    // 0 is no time before 1970 (a field probe): the epoch itself, a clock never set.
+    expect(rej(codec.decode(msg('{"ts":0,"current":1}'), where)).detail).toMatch(/timestamp 0 is the epoch itself \(1970-01-01: a clock never set\?\)/);
     expect(rej(codec.decode(msg(`{"ts":${NOW + 10 * 86400_000},"current":1}`), where))).toMatchObject({ reason: 'bad_timestamp', detail: expect.stringContaining('ahead of arrival') });
     expect(rej(codec.decode(msg(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), where)).reason).toBe('not_utf8');
     expect(rej(codec.decode(msg('['.repeat(200_000)), where)).reason).toBe('bad_json');

@@ -59,6 +59,10 @@ describe('run config', () => {
       'colour',
     ]) expect(message).toContain(line);
     expect(message).toContain('"json"|"json-array"|"csv"|"number"|"sparkplug"');
+    // A switch written as a word, and the alerts' QoS: what to write (a field probe saw "expected boolean, received
+    // string" and "Invalid input").
+    const words = file('words.yaml', 'model: m\nbroker: { url: "mqtt://h:1883", clean: no }\nsource: { topics: ["t/{sensor}"] }\nalerts: { qos: 2 }\nreload: { watch: "yes" }\n');
+    expect(() => loadConfig(words, {}, {})).toThrow(/broker\.clean: expected true or false, unquoted, got "no" \(YAML reads yes\/no and on\/off as text\)[^]*alerts\.qos: expected 0 or 1[^]*reload\.watch: expected true or false, unquoted, got "yes"/);
     // A misspelt placeholder was published as written, every sensor's alerts on one topic (a probe).
     const typo = file('typo.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nalerts: { topic: "a/{sensorr}" }\ndeadLetter: { topic: "d/{reasn}" }\n');
     expect(() => loadConfig(typo, {}, {})).toThrow(/alerts\.topic: expected no placeholder but \{sensor\}[^]*deadLetter\.topic: expected no placeholder but \{reason\}/);
