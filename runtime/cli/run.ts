@@ -16,6 +16,7 @@ import { onShutdownSignals } from '../ops/shutdown.ts';
 import { createLogger } from '../ops/logger.ts';
 import { loadDashboard } from './dashboard.ts';
 import { checkPortFree, dashboardPortInUse } from '../util/listen.ts';
+import { lockStateFile } from '../ops/state-lock.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
@@ -94,7 +95,12 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   const dashboard = cfg.dashboard.port !== null ? await loadDashboard('leave dashboard.port unset (no --dashboard)') : undefined;
   // Its port checked now: served only once the runtime runs, a port in use found then had taken a running twin's
   // broker session first (a probe: the twin logged "broker unreachable").
-  if (cfg.dashboard.port !== null) await checkPortFree(cfg.dashboard.port, cfg.dashboard.host, dashboardPortInUse(cfg.dashboard.port));
+  // A twin of a running vigil is told so first, not that its dashboard port is in use (a probe): the state lock probed
+  // (taken and let go; the runtime takes it for good as it starts).
+  if (cfg.dashboard.port !== null) {
+    if (cfg.state.file) lockStateFile(cfg.state.file).release();
+    await checkPortFree(cfg.dashboard.port, cfg.dashboard.host, dashboardPortInUse(cfg.dashboard.port));
+  }
   // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:
   // the runtime finishes starting and stops at once.
   let handle: RuntimeHandle | undefined;

@@ -74,6 +74,23 @@ describe('the state file lock', () => {
     await next.stop();
   });
 
+  it("a twin with the running one's dashboard port is told of the twin, not of the port (a field probe)", async () => {
+    const { createServer } = await import('node:net');
+    const { run } = await import('../../runtime/cli/run.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-lock-dash-'));
+    const state = join(dir, 'state.json');
+    const held = lockStateFile(state);
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      await expect(run(['--model', recordedModel(), '--broker', MOSQUITTO, '--topic', 'lockdash/{sensor}/data', '--state', state, '--dashboard', String(port), '--metrics-port', '0'])).rejects.toThrow(/state\.file .*state\.json is in use by another vigil/);
+    } finally {
+      held.release();
+      await new Promise((r) => busy.close(r));
+    }
+  });
+
   it('a broker that keeps giving our session to a client with the same id is said as a takeover, not an outage', async () => {
     // Mosquitto drops the older of two clients with one id without a reason code; they reconnect and drop each other.
     const clientId = `vigil-twin-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
