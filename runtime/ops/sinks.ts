@@ -18,6 +18,7 @@ import type { VigilLogger } from './logger.ts';
 import { countInvalidSignal, countRejected, type EdgeCounters } from './metrics.ts';
 import { createWebhook } from './webhook.ts';
 import { rejectionLog } from './rejection-log.ts';
+import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
 
 /** The runtime's sinks. */
 export interface RuntimeSinks {
@@ -43,6 +44,9 @@ export interface RuntimeSinks {
   sync(): void;
   close(): Promise<void>;
 }
+
+/** Invalid-reading signals logged one line each per minute at most; the rest are summed (their signals all go out). */
+export const INVALID_LINES = 20;
 
 /** The config sections the sinks read. */
 export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | 'state'>;
@@ -76,10 +80,28 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     edge.alertsRefused = s.refused;
     edge.deadLetterDropped = deadLetters.dropped() + writeFailures;
   };
+  // One line per signal up to INVALID_LINES a minute, the rest summed by reason (a probe: NaN from 200 sensors wrote 200
+  // lines a minute; a fault hitting 2,000 would write 2.9 M a day). Every signal is still published and counted.
+  let minuteFrom = Number.NEGATIVE_INFINITY;
+  let linesThisMinute = 0;
+  const moreInvalid = rateLimitedWarning(
+    log,
+    (count, byReason, reasons) => [
+      { signals: count, reasons: byReason },
+      `invalid readings: ${count} more sensor signal(s) (${Object.entries(byReason).map(([r, n]) => `${r} ${n}`).join(', ')}${reasons > 5 ? ', ...' : ''}) not logged one by one, over ${INVALID_LINES} a minute; each is on its sensor's alert topic and in vigil_invalid_signals_total`,
+    ],
+    60_000,
+  );
   const raiseInvalid = (signal: InvalidSignal) => {
     const payload = invalidPayload(signal, model());
     countInvalidSignal(edge, signal.reason);
-    log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
+    const now = Date.now();
+    if (now - minuteFrom >= 60_000) {
+      minuteFrom = now;
+      linesThisMinute = 0;
+    }
+    if (linesThisMinute++ < INVALID_LINES) log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
+    else moreInvalid.add(signal.reason);
     alertSink.signal(payload);
     webhook?.post(payload);
   };
@@ -135,6 +157,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     waiting: () => alertSink.stats().waiting,
     sync,
     async close() {
+      moreInvalid.flush();
       sync();
       keepUnsent(unsentFile, alertSink.unsent(), log);
       const undelivered = webhook?.close() ?? 0;

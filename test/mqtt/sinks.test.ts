@@ -20,7 +20,7 @@ import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { fileBroker } from '../ops/aedes.ts';
 import { capturingLogger } from '../ops/harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { openSinks } from '../../runtime/ops/sinks.ts';
+import { INVALID_LINES, openSinks } from '../../runtime/ops/sinks.ts';
 import { keepUnsent, takeUnsent, unsentAlertsFile } from '../../runtime/mqtt/unsent-alerts.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
@@ -100,6 +100,24 @@ describe('alert sink offline queue', () => {
     expect(seen.filter((t) => t.startsWith('q/'))).toEqual(['q/s3', 'q/s4', 'q/s5']);
     sink.close();
     await client.endAsync();
+  });
+
+  it('logs invalid-reading signals one line each up to INVALID_LINES a minute, the rest summed; every one is published (a field probe: 200 lines a minute)', async () => {
+    const config = RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: broker.url }, alerts: { topic: 'inv/{sensor}' }, deadLetter: { topic: null }, state: { file: null } });
+    const client = connectBroker(config.broker);
+    client.on('error', () => {});
+    await waitConnected(client, 5000);
+    const { lines, logger } = capturingLogger('info');
+    const edge = createEdgeCounters();
+    const sinks = openSinks(client, config, logger, edge, () => ({ name: 'm', version: '1' }), () => true);
+    for (let i = 0; i < INVALID_LINES + 30; i++) sinks.reject({ reason: 'bad_value', detail: 'flow: NaN', topic: `x/s${i}`, sensor: `s${i}`, payload: Buffer.from('{}'), receivedAt: Date.now() });
+    await sinks.close();
+    client.end(true);
+    expect(lines.filter((l) => String(l.msg).startsWith('invalid reading: '))).toHaveLength(INVALID_LINES);
+    const summed = lines.filter((l) => String(l.msg).startsWith('invalid readings: '));
+    expect(summed.reduce((a, l) => a + (l.signals as number), 0)).toBe(30);
+    expect(summed[0].msg).toMatch(/\(bad_value \d+\) not logged one by one, over 20 a minute/);
+    expect([...edge.invalidSignals.values()].reduce((a, b) => a + b, 0)).toBe(INVALID_LINES + 30);
   });
 
   it('keeps what the broker never acknowledged beside the state file at a stop, and sends it first at the next start', async () => {
