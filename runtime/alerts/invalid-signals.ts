@@ -125,7 +125,7 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
       const count = due(`out_of_order\u0000${sensor}`, receivedAt, sensors, sensor, inARow >= OUT_OF_ORDER_LEAST ? 1 : Number.POSITIVE_INFINITY);
       if (!count) return undefined;
       const iso = (t: number) => new Date(t).toISOString();
-      const detail = `a reading dated ${iso(ts)}, ${span(lastTs - ts)} before the sensor's last judged one (${iso(lastTs)}): refused, as its readings will be until their time passes that one (its clock set back?)`;
+      const detail = `a reading dated ${iso(ts)}, ${span(lastTs - ts)} before the sensor's last judged one (${iso(lastTs)}): refused; its clock set back? Readings like it are refused until a window of them in a row confirms the new clock (or their time passes that one)`;
       return { sensor, reason: 'out_of_order', detail, receivedAt, count };
     },
   };

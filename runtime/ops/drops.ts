@@ -132,7 +132,7 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       const [wrong, right] = shortTimes(c.fromTs, c.toTs);
       return [
         { clockSteps: count, sensors, sensorCount, largest: c },
-        `${count} sensor clock step(s): a reading stamped well ahead of its arrival was followed by one near its own, so the first one's clock was wrong (a GPS or RTC glitch, a clock set right); each sensor started afresh from the later reading instead of refusing everything older than the wrong one, e.g. ${c.sensor} back from ${wrong} to ${right} (${span(c.fromTs - c.toTs)})`,
+        `${count} sensor clock step(s) back: a reading stamped well ahead of its arrival followed by one near its own (the first one's clock was wrong: a GPS or RTC glitch, a clock set right), or a window of readings in a row stamped well before the sensor's last one, at their own pace (a clock set back for good: corrected, a DST fall-back in local time); each sensor started afresh from the later reading instead of refusing everything older than the last one, e.g. ${c.sensor} back from ${wrong} to ${right} (${span(c.fromTs - c.toTs)})`,
       ];
     },
     (a, b) => a.fromTs - a.toTs > b.fromTs - b.toTs,

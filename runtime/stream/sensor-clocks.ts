@@ -1,7 +1,7 @@
 /**
  * What a sensor's timestamps say about its clock, against its readings' arrival and its own past: data that starts
  * over far before a restart's tail (a replayed recording, a reset clock), a reading that jumps well ahead of its
- * arrival, and a clock step back from such a jump (the jump was the wrong clock). The window stage
+ * arrival, a clock step back from such a jump (the jump was the wrong clock), and a clock set back for good. The window stage
  * (window-by-sensor.ts) acts on them.
  */
 import type { ModelCard } from '../model/card.ts';
@@ -85,4 +85,33 @@ export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'leadPresu
 /** Whether a reading (`ts`, `digest`) is one its sensor's clock step set aside (window-by-sensor.ts): a copy of it. */
 export function wasSetAside(s: Pick<SensorState, 'setAside'>, ts: number, digest: number): boolean {
   return s.setAside.some((r) => r.ts === ts && r.digest === digest);
+}
+
+/**
+ * A fresh reading older than its sensor's last, stamped `lead` ms from its arrival (not arrival-stamped), was refused:
+ * whether a window of such readings in a row now says the sensor's clock was set back for good (a device's clock
+ * corrected, a DST fall-back in local time): each well behind the sensor's last accepted lead (by a minute, or 10
+ * intervals), later than the one before, and arriving at the pace it was measured (its lead within half the data time
+ * since the first of the run, and a little jitter, of the first's). The window stage then starts the sensor afresh
+ * from this reading, said as a clock step; the readings before it stay refused. A probe's clock set back 10 minutes
+ * left its sensor unjudged for 10 minutes, as an hour's would for an hour. A backlog resent at once (its leads grow
+ * as fast as its timestamps) and readings a reorder left barely behind stay refused.
+ */
+export function setBackFor(s: Pick<SensorState, 'lead' | 'backRun' | 'backLead' | 'backFromTs' | 'backLastTs'>, ts: number, lead: number, window: number, card: Pick<ModelCard, 'data'>): boolean {
+  if (Number.isNaN(s.lead) || !(s.lead - lead > clockAheadMs(card))) {
+    s.backRun = 0;
+    return false;
+  }
+  const interval = card.data?.intervalMs ?? 0;
+  const jitter = interval > 0 ? Math.min(1000, Math.max(10, interval / 2)) : 1000;
+  if (s.backRun > 0 && ts > s.backLastTs && Math.abs(lead - s.backLead) <= 0.5 * (ts - s.backFromTs) + jitter) s.backRun++;
+  else {
+    s.backRun = 1;
+    s.backLead = lead;
+    s.backFromTs = ts;
+  }
+  s.backLastTs = ts;
+  if (s.backRun < window) return false;
+  s.backRun = 0;
+  return true;
 }

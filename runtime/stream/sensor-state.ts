@@ -52,6 +52,14 @@ export class SensorState {
    * clock. A copy of one (a QoS 1 redelivery) is a duplicate, not a new jump that would restart its window again.
    */
   setAside: readonly { ts: number; digest: number }[] = [];
+  /**
+   * Readings refused in a row as a clock set back for good would send them (sensor-clocks.ts `setBackFor`): how many,
+   * the lead and timestamp of the first, and the timestamp of the last.
+   */
+  backRun = 0;
+  backLead = Number.NaN;
+  backFromTs = Number.NEGATIVE_INFINITY;
+  backLastTs = Number.NEGATIVE_INFINITY;
   /** Rows pushed so far: the next row's number. */
   seq = 0;
   /** Seq of the last row that had a channel held past its max age. */

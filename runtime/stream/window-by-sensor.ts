@@ -19,7 +19,7 @@ import { admissionPools, type AdmissionRule } from './admission.ts';
 import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
-import { clockStepped, jumpsAhead, keepLead, startOverMs, wasSetAside } from './sensor-clocks.ts';
+import { clockStepped, jumpsAhead, keepLead, setBackFor, startOverMs, wasSetAside } from './sensor-clocks.ts';
 import type { Reading, SensorWindow } from './types.ts';
 import type { WindowTails } from './window-tails.ts';
 import { readTails, replayTails } from './sensor-tails.ts';
@@ -167,8 +167,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           // restart: a probe's 200 resent readings were judged twice, alerts reopened, thresholds learnt them twice.
           // Or the last reading's clock was wrong (stamped well ahead of its arrival) and this one's is not: afresh
           // from it too, said (the window restarted when that reading jumped ahead, so it ended no window).
+          // Or a window of readings in a row says its clock was set back for good (sensor-clocks.ts `setBackFor`).
           const fresh = !s.recent.has(ts, digest);
-          const stepped = fresh && !r.arrival && clockStepped(s, ts - r.receivedAt, cardOf());
+          const stepped = fresh && !r.arrival && (clockStepped(s, ts - r.receivedAt, cardOf()) || setBackFor(s, ts, ts - r.receivedAt, cardOf().window, cardOf()));
           if ((fresh && s.warmOnly && s.lastTs - ts > startOverMs(cardOf())) || stepped) {
             if (stepped) opts.onClockStep?.(r.sensor, s.lastTs, ts);
             counters.clockSteps += stepped ? 1 : 0;
@@ -183,6 +184,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           }
           return refuse(s, ts, digest, r.sensor);
         }
+        s.backRun = 0;
         // A reading far ahead of its arrival may be a clock glitch: no gap, no pace, and a new window (sensor-clocks.ts).
         // A restart's tail carries its last reading's arrival: its lead is known after it (sensor-tails.ts).
         const lead = r.arrival ? Number.NaN : ts - r.receivedAt;

@@ -55,6 +55,31 @@ describe('data gaps', () => {
     expect(counters).toMatchObject({ readingGaps: 1, readingsMissing: 15 });
   });
 
+  it('a clock set back for good is followed after a window of its readings, not refused until real time passes (a field probe: 10 minutes blind for a 10-minute correction)', async () => {
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const T = 1_700_000_000_000;
+    const run = async (readings: ReturnType<typeof rd>[]) => {
+      const counters = createCounters();
+      const steps: unknown[] = [];
+      const windows = await lastValueFrom(from(readings).pipe(windowBySensor(timed, { counters, onClockStep: (...c) => steps.push(c) }), toArray()));
+      return { counters, steps, ends: windows.map((w) => w.tsLast) };
+    };
+    // 20 readings on time, then every reading stamped 10 minutes earlier than it arrives, a second apart.
+    const at = (i: number, back = 0) => rd('s', T + 1000 * i - back, { a: 1, b: 0 }, T + 1000 * i + 20);
+    const back = await run([...Array.from({ length: 20 }, (_, i) => at(i)), ...Array.from({ length: 10 }, (_, i) => at(20 + i, 600_000))]);
+    // The first two refused; the third (window 3) confirms the new clock and starts the sensor afresh from it.
+    expect(back.counters).toMatchObject({ clockSteps: 1, outOfOrder: 2 });
+    expect(back.steps).toEqual([['s', T + 19_000, T + 22_000 - 600_000]]);
+    expect(back.ends.filter((t) => t < T)).toEqual(Array.from({ length: 6 }, (_, i) => T + 1000 * (24 + i) - 600_000));
+    // A backlog resent at once (its stamps a second apart, arriving together) is refused whole, never taken for a clock.
+    const burst = Array.from({ length: 10 }, (_, i) => rd('s', T - 600_000 + 1000 * i, { a: 2, b: 0 }, T + 20_500));
+    const resent = await run([...Array.from({ length: 20 }, (_, i) => at(i)), ...burst]);
+    expect(resent.counters).toMatchObject({ clockSteps: 0, outOfOrder: 10 });
+    // Readings behind interleaved with ones on time: refused one by one, no run of them.
+    const mixed = await run([...Array.from({ length: 20 }, (_, i) => at(i)), ...Array.from({ length: 10 }, (_, i) => [at(20 + i, 600_000), at(20 + i)]).flat()]);
+    expect(mixed.counters).toMatchObject({ clockSteps: 0, outOfOrder: 10 });
+  });
+
   it('a sensor much faster than the model is said once per episode; pairs and arrival-stamped backlogs are not (an operator\'s probe: a flood at 1,000/s went unsaid)', async () => {
     const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
     const run = async (ts: number[]) => {
@@ -106,14 +131,16 @@ describe('data gaps', () => {
     // Nor is it said to have jumped: nothing was heard before it to be ahead of.
     expect(early.steps).toEqual([]);
     // Two readings an hour ahead before the clock is right again: the same. A window's worth of them (3) confirms
-    // the new clock: the readings behind it are refused then, as after any clock set forward.
+    // the new clock: the readings behind it are refused then, as after any clock set forward, until a window of them
+    // in a row says the clock was set back for good (setBackFor): the sensor starts afresh from the third.
     const ahead2 = (n: number) => [...Array.from({ length: 20 }, (_, i) => onTime(i)), ...Array.from({ length: n }, (_, k) => rd('s', T + 1000 * (20 + k) + 3_600_000, { a: 1, b: 0 }, T + 1000 * (20 + k))), ...Array.from({ length: 10 }, (_, i) => onTime(20 + n + i))];
     expect((await run(ahead2(2))).counters).toMatchObject({ clockSteps: 1, outOfOrder: 0 });
     const confirmed = await run(ahead2(3));
-    expect(confirmed.counters).toMatchObject({ clockSteps: 0, outOfOrder: 10 });
+    expect(confirmed.counters).toMatchObject({ clockSteps: 1, outOfOrder: 2 });
     // A clock set forward for good is said once a window confirms it (a probe: only vigil_gap_resets_total showed it).
     // By 1 h and 30 ms: the on-time readings arrived 30 ms after their stamps, the ahead ones on theirs.
-    expect(confirmed.steps).toEqual([['s', T + 3_622_000 - 3_600_030, T + 3_622_000, true]]);
+    expect(confirmed.steps).toEqual([['s', T + 3_622_000 - 3_600_030, T + 3_622_000, true], ['s', T + 3_622_000, T + 25_000]]);
+    expect(confirmed.ends.filter((t) => t < T + 3_600_000).slice(-6)).toEqual(Array.from({ length: 6 }, (_, i) => T + 1000 * (27 + i)));
     // Data replayed faster than real time runs ahead of its arrival a second per reading, never in one jump: a late
     // reading in it is refused as out of order, not taken for a clock step.
     const fast = Array.from({ length: 200 }, (_, i) => rd('s', T + 1000 * i, { a: 1, b: 0 }, T + i));
