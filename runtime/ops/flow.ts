@@ -17,7 +17,7 @@ import { handOverState, joinFleet, type FleetMembership, type Handover } from '.
 import { servingRanges } from '../model/ranges.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { createPipeline } from '../stream/pipeline.ts';
-import { keepTails, takeTails, windowTailsFile, type WindowTails } from '../stream/window-tails.ts';
+import { keepSlowTailsEvery, keepTails, takeTails, windowTailsFile, type WindowTails } from '../stream/window-tails.ts';
 import { admissionPools } from '../stream/admission.ts';
 import { RefusedReadings } from '../stream/data-gaps.ts';
 import type { WindowDropReason } from '../stream/window-by-sensor.ts';
@@ -203,6 +203,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   // Windows span a restart (window-tails.ts): outside a fleet, whose sensors move between workers.
   const tailsFile = config.fleet ? undefined : windowTailsFile(config.state.file);
   let tails: WindowTails | undefined;
+  let stopKeepingTails = () => {};
   const refused = new RefusedReadings();
   const silence = silenceFlow(config, deps, refused);
 
@@ -246,6 +247,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
       if (tailsFile) tails = { seeds: takeTails(tailsFile, deps.ref().current.card.channels, log) };
+      stopKeepingTails = keepSlowTailsEvery(tailsFile, () => tails?.read, config.state.intervalMs, log);
       silence.start();
       run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, tails, refused, silence }, stop$);
       // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
@@ -273,6 +275,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       if (!finished && unscored > 0) {
         log.warn({ windows: unscored, stopDrainMs: drainMs }, `${unscored} window(s) cut before the stop were not scored within batch.stopDrainMs (${drainMs} ms): their readings are lost; give the drain longer where the service manager allows`);
       }
+      stopKeepingTails();
       if (tails?.read) keepTails(tailsFile, tails.read(), log);
       const left = intake?.gate.leftUnacknowledged ?? 0;
       if (left > 0) {

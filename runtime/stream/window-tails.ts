@@ -105,16 +105,38 @@ export function takeTails(file: string, channels: readonly string[], log: TailLo
   return tails;
 }
 
-/** Keep the tails for the next start (none: nothing written). */
-export function keepTails(file: string | undefined, tails: { channels: string[]; sensors: SensorTail[] }, log: TailLogger): void {
+/** Keep the tails for the next start (none: nothing written); `quiet`: no line when it works (the periodic keep). */
+export function keepTails(file: string | undefined, tails: { channels: string[]; sensors: SensorTail[] }, log: TailLogger, quiet = false): void {
   if (!file || tails.sensors.length === 0) return;
   try {
     // Values as measured, NaN (a channel never sent) as null.
     const sensors = tails.sensors.map((s) => ({ ...s, values: s.values.map((row) => row.map((v) => (Number.isFinite(v) ? v : null))) }));
     writeFileAtomic(file, JSON.stringify({ format: 'vigil-window-tails/1', channels: tails.channels, sensors }));
-    log.info({ file, sensors: sensors.length }, "sensors' last readings kept: the next start fills their windows with them");
+    if (!quiet) log.info({ file, sensors: sensors.length }, "sensors' last readings kept: the next start fills their windows with them");
   } catch (err) {
     log.warn({ file, err: (err as Error).message }, "sensors' last readings not kept: after the restart each sensor's window starts afresh");
   }
+}
+
+/** A tail spanning at least this much data time is kept while running too (`keepSlowTailsEvery`). */
+export const SLOW_TAIL_MS = 10 * 60_000;
+
+/**
+ * Keep, every `intervalMs`, the tails of the sensors whose window spans SLOW_TAIL_MS of data time or more (`read`: the
+ * window stage's, once it runs): a stop vigil could not see coming (kill -9, an out-of-memory kill, a power cut)
+ * leaves no tail, and such a sensor was then unjudged for a whole window after the restart (a probe: 31 s at 1 Hz,
+ * hours for 5-minute data). Faster sensors' windows refill within minutes, not worth writing every interval. The
+ * clean stop's keep (of every sensor) replaces the file. Returns the stop of the timer.
+ */
+export function keepSlowTailsEvery(file: string | undefined, read: () => WindowTails['read'], intervalMs: number, log: TailLogger): () => void {
+  if (!file || !(intervalMs > 0)) return () => {};
+  const timer = setInterval(() => {
+    const tails = read()?.();
+    if (!tails) return;
+    const slow = tails.sensors.filter((s) => s.ts.length > 1 && s.ts[s.ts.length - 1] - s.ts[0] >= SLOW_TAIL_MS);
+    if (slow.length) keepTails(file, { channels: tails.channels, sensors: slow }, log, true);
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 

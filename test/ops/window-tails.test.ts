@@ -73,6 +73,33 @@ describe('windows across a restart', () => {
     }
   });
 
+  it('while running, the windows of sensors whose window spans 10 minutes or more are kept every state interval, for a stop vigil cannot see coming (a field probe: kill -9 left every sensor unjudged for a window, hours for 5-minute data)', async () => {
+    const prefix = uniquePrefix('tails-slow');
+    const cfg = testConfig(broker.url, prefix, recordedModel());
+    cfg.state.intervalMs = 100;
+    const rec = recordedSeries(WINDOW + 2, 0);
+    const input = new Subject<RawMessage>();
+    const h = await startRuntime(cfg, { logger: capturingLogger().logger, source: input });
+    const file = windowTailsFile(cfg.state.file)!;
+    try {
+      // One sensor every 5 minutes, one every second; the same values.
+      const t0 = rec.ts[0];
+      for (let i = 0; i < WINDOW + 2; i++) {
+        input.next(msg(`${prefix}/slow/data`, readingJson(t0 + i * 300_000, rec.values[i])));
+        input.next(msg(`${prefix}/fast/data`, readingJson(t0 + i * 1000, rec.values[i])));
+      }
+      await vi.waitFor(() => expect(h.counters.scored).toBe(6), { timeout: 5000 });
+      await vi.waitFor(() => expect(existsSync(file)).toBe(true), { timeout: 5000 });
+      const kept = JSON.parse(readFileSync(file, 'utf8')) as { sensors: { sensor: string; ts: number[] }[] };
+      expect(kept.sensors.map((x) => x.sensor)).toEqual(['slow']);
+      expect(kept.sensors[0].ts).toEqual(Array.from({ length: WINDOW - 1 }, (_, k) => t0 + (k + 3) * 300_000));
+    } finally {
+      await h.stop();
+    }
+    // The clean stop keeps every sensor's, as before.
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { sensors: { sensor: string }[] }).sensors.map((x) => x.sensor).sort()).toEqual(['fast', 'slow']);
+  });
+
   it('older data after the restart is refused as without it (a resent buffer), unless it starts over far earlier (a replayed recording)', async () => {
     const prefix = uniquePrefix('tails-replay');
     const cfg = testConfig(broker.url, prefix, recordedModel());
