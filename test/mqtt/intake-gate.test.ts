@@ -103,11 +103,14 @@ describe('QoS 1 back-pressure', () => {
   }, 180_000);
 
   it('windows a stop could not score within batch.stopDrainMs are counted and logged, not lost silently', async () => {
-    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-drain-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [1024, 1024], 3), threshold: 1e9 });
+    // Four times slower than the others' model (about 4.3M multiply-adds a window): the backlog of over 1,000 windows
+    // is seconds of work, so the inference worker, which goes on while the stop begins, cannot finish it first on a
+    // loaded machine (a fresh-clone run saw none left with the faster model).
+    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-drain-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [2048, 2048], 3), threshold: 1e9 });
     const prefix = uniquePrefix('gate-drain');
     const { lines, logger } = capturingLogger();
     const h = await startRuntime(
-      // A bound of 4,000 windows: a backlog of over 1,000 of them (about a second of this model's work) waits at the stop.
+      // A bound of 4,000 windows: a backlog of over 1,000 of them (seconds of this model's work) waits at the stop.
       testConfig(broker.url, prefix, model, { batch: { size: 16, maxWaitMs: 1, maxPendingBytes: 4000 * pendingViewBytes(CH.length), stopDrainMs: 0 }, inference: { providers: ['cpu'], threads: 1, worker: true } }),
       { logger },
     );

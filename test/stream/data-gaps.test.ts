@@ -53,6 +53,13 @@ describe('data gaps', () => {
     await lastValueFrom(from(live.map((i) => rd('s', T + 1000 * i, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters, tails, onGap: (g) => gaps.push(g) }), toArray()));
     expect(gaps).toEqual([{ sensor: 's', fromTs: T + 23_000, toTs: T + 39_000, missing: 15, intervalMs: 1000, reset: false }]);
     expect(counters).toMatchObject({ readingGaps: 1, readingsMissing: 15 });
+    // A sensor much slower than the model's interval (a reading every 30 s, longer than its window of 20 s at 1 s): its
+    // tail, replayed, does not restart its window at each step before its pace is known (a tail holds only rows since
+    // the window last restarted), so its first live reading is judged at once.
+    const slowTs = Array.from({ length: 19 }, (_, i) => T + 30_000 * i);
+    const slow = { seeds: [{ sensor: 's', ts: slowTs, values: slowTs.map(() => [1, 0]), staleUpTo: -1, filledUpTo: -1, lastAt: [slowTs[18], slowTs[18]], lastSeen: slowTs[18] }] };
+    const out = await lastValueFrom(from([rd('s', T + 570_000, { a: 1, b: 0 })]).pipe(windowBySensor(timed, { counters: createCounters(), tails: slow }), toArray()));
+    expect(out.map((w) => w.tsLast)).toEqual([T + 570_000]);
   });
 
   it('a clock set back for good is followed after a window of its readings, not refused until real time passes (a field probe: 10 minutes blind for a 10-minute correction)', async () => {
