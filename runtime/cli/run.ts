@@ -97,8 +97,12 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   // broker session first (a probe: the twin logged "broker unreachable").
   // A twin of a running vigil is told so first, not that its dashboard port is in use (a probe): the state lock probed
   // (taken and let go; the runtime takes it for good as it starts).
+  // One logger for the runtime and the signals, so a signal's line is a JSON line among the others (log shippers parse
+  // every line; a plain-text "SIGTERM: stopping" among them was one they could not).
+  const log = createLogger(cfg.log.level);
   if (cfg.dashboard.port !== null) {
-    if (cfg.state.file) lockStateFile(cfg.state.file).release();
+    // With the logger: a stale lock taken over here is said, as the runtime's own take would have (a review).
+    if (cfg.state.file) lockStateFile(cfg.state.file, log).release();
     await checkPortFree(cfg.dashboard.port, cfg.dashboard.host, dashboardPortInUse(cfg.dashboard.port));
   }
   // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:
@@ -112,9 +116,6 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
     await closeDashboard?.();
     await handle.stop();
   };
-  // One logger for the runtime and the signals, so a signal's line is a JSON line among the others (log shippers parse
-  // every line; a plain-text "SIGTERM: stopping" among them was one they could not).
-  const log = createLogger(cfg.log.level);
   const dispose = onShutdownSignals(stopAll, { log: (m) => log.warn({ event: 'signal' }, m) });
   try {
     handle = await startRuntime(cfg, { logger: log });

@@ -63,7 +63,8 @@ function userName(): string {
 
 /** Load and verify a model; throws a clear error for a missing file, bad card, checksum or shape mismatch. */
 export function loadModel(model: string): LoadedModel {
-  if (isFolder(model)) throw new Error(`model ${model} is a folder; expected the model's path without extension, e.g. ${join(model, 'NAME')} for ${join(model, 'NAME.json')} and NAME.onnx`);
+  // A folder given as the model (not one that merely shares the model's name: models/pump/ beside models/pump.json).
+  if (!existsSync(cardPathOf(model)) && isFolder(model)) throw new Error(`model ${model} is a folder; expected the model's path without extension, e.g. ${join(model, 'NAME')} for ${join(model, 'NAME.json')} and NAME.onnx`);
   const cardPath = cardPathOf(model);
   const text = readModelFile(cardPath, 'model card', (p) => `model card not found: ${p} (expected NAME.json beside NAME.onnx)`);
   let json: unknown;

@@ -5,7 +5,7 @@
  * interval paces the log of what the adaptive thresholds learnt.
  */
 import type { ThresholdStore } from '../thresholds/store.ts';
-import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
+import { rateLimitedWarning, WARNING_INTERVAL_MS } from '../util/rate-limited-warning.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
@@ -29,10 +29,12 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
   const { edge, log, intervalMs } = opts;
   // One error line per interval at most, however many saves fail (a probe: a full disk logged one for every alert
   // event's save as well as every interval's), and one line when saving works again.
-  const failed = rateLimitedWarning({ warn: (o, m) => log.error(o, m) }, (count, errors) => [
-    { file: store?.path, err: Object.keys(errors)[0], failures: count, ...(Object.keys(errors).length > 1 ? { errors } : {}) },
-    'threshold state not saved',
-  ]);
+  const failed = rateLimitedWarning(
+    { warn: (o, m) => log.error(o, m) },
+    (count, errors) => [{ file: store?.path, err: Object.keys(errors)[0], failures: count, ...(Object.keys(errors).length > 1 ? { errors } : {}) }, 'threshold state not saved'],
+    // Once per save interval at most (a review: the default 10 s of other warnings logged twice an interval).
+    Math.max(WARNING_INTERVAL_MS, intervalMs),
+  );
   let failing = 0;
   const persist = async () => {
     if (!store) return;

@@ -87,31 +87,42 @@ export function wasSetAside(s: Pick<SensorState, 'setAside'>, ts: number, digest
   return s.setAside.some((r) => r.ts === ts && r.digest === digest);
 }
 
+/** A run of readings arrives at the pace it was measured when its data time spans within this factor of its arrivals'. */
+export const SET_BACK_PACE = 1.25;
+
 /**
- * A fresh reading older than its sensor's last, stamped `lead` ms from its arrival (not arrival-stamped), was refused:
- * whether a window of such readings in a row now says the sensor's clock was set back for good (a device's clock
- * corrected, a DST fall-back in local time): each well behind the sensor's last accepted lead (by a minute, or 10
- * intervals), later than the one before, and arriving at the pace it was measured (its lead within half the data time
- * since the first of the run, and a little jitter, of the first's). The window stage then starts the sensor afresh
- * from this reading, said as a clock step; the readings before it stay refused. A probe's clock set back 10 minutes
- * left its sensor unjudged for 10 minutes, as an hour's would for an hour. A backlog resent at once (its leads grow
- * as fast as its timestamps) and readings a reorder left barely behind stay refused.
+ * A fresh reading older than its sensor's last (timestamp `ts`, arrived at `receivedAt`, not arrival-stamped) was
+ * refused: whether a window of such readings in a row now says the sensor's clock was set back for good (a device's
+ * clock corrected, a DST fall-back in local time): each well behind the sensor's last accepted lead (by a minute, or 10
+ * intervals), each later than the one before, and the run arriving at the pace it was measured (its data time within
+ * SET_BACK_PACE of the time it took to arrive, whether it came a reading at a time or in batches). The window stage
+ * then starts the sensor afresh from this reading, said as a clock step; the readings before it stay refused. A
+ * probe's clock set back 10 minutes left its sensor unjudged for 10 minutes, as an hour's would for an hour. A backlog
+ * resent faster than it was measured (a review: at twice real time it was taken for a clock, scored, and live data
+ * after it counted as 560 readings missing) and readings a reorder left barely behind stay refused.
  */
-export function setBackFor(s: Pick<SensorState, 'lead' | 'backRun' | 'backLead' | 'backFromTs' | 'backLastTs'>, ts: number, lead: number, window: number, card: Pick<ModelCard, 'data'>): boolean {
-  if (Number.isNaN(s.lead) || !(s.lead - lead > clockAheadMs(card))) {
+export function setBackFor(s: Pick<SensorState, 'lead' | 'backRun' | 'backFromTs' | 'backFromAt' | 'backLastTs'>, ts: number, receivedAt: number, window: number, card: Pick<ModelCard, 'data'>): boolean {
+  if (Number.isNaN(s.lead) || !(s.lead - (ts - receivedAt) > clockAheadMs(card))) {
     s.backRun = 0;
     return false;
   }
-  const interval = card.data?.intervalMs ?? 0;
-  const jitter = interval > 0 ? Math.min(1000, Math.max(10, interval / 2)) : 1000;
-  if (s.backRun > 0 && ts > s.backLastTs && Math.abs(lead - s.backLead) <= 0.5 * (ts - s.backFromTs) + jitter) s.backRun++;
+  if (s.backRun > 0 && ts > s.backLastTs) s.backRun++;
   else {
     s.backRun = 1;
-    s.backLead = lead;
     s.backFromTs = ts;
+    s.backFromAt = receivedAt;
   }
   s.backLastTs = ts;
   if (s.backRun < window) return false;
-  s.backRun = 0;
-  return true;
+  const data = ts - s.backFromTs;
+  const arrived = receivedAt - s.backFromAt;
+  if (arrived > 0 && data <= SET_BACK_PACE * arrived && arrived <= SET_BACK_PACE * data) {
+    s.backRun = 0;
+    return true;
+  }
+  // Not at its pace: the run starts over from this reading (a backlog resent at once never reaches a window).
+  s.backRun = 1;
+  s.backFromTs = ts;
+  s.backFromAt = receivedAt;
+  return false;
 }

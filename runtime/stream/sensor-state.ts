@@ -54,11 +54,11 @@ export class SensorState {
   setAside: readonly { ts: number; digest: number }[] = [];
   /**
    * Readings refused in a row as a clock set back for good would send them (sensor-clocks.ts `setBackFor`): how many,
-   * the lead and timestamp of the first, and the timestamp of the last.
+   * the timestamp and arrival of the first, and the timestamp of the last.
    */
   backRun = 0;
-  backLead = Number.NaN;
   backFromTs = Number.NEGATIVE_INFINITY;
+  backFromAt = Number.NEGATIVE_INFINITY;
   backLastTs = Number.NEGATIVE_INFINITY;
   /** Rows pushed so far: the next row's number. */
   seq = 0;

@@ -169,7 +169,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           // from it too, said (the window restarted when that reading jumped ahead, so it ended no window).
           // Or a window of readings in a row says its clock was set back for good (sensor-clocks.ts `setBackFor`).
           const fresh = !s.recent.has(ts, digest);
-          const stepped = fresh && !r.arrival && (clockStepped(s, ts - r.receivedAt, cardOf()) || setBackFor(s, ts, ts - r.receivedAt, cardOf().window, cardOf()));
+          const stepped = fresh && !r.arrival && (clockStepped(s, ts - r.receivedAt, cardOf()) || setBackFor(s, ts, r.receivedAt, cardOf().window, cardOf()));
           if ((fresh && s.warmOnly && s.lastTs - ts > startOverMs(cardOf())) || stepped) {
             if (stepped) opts.onClockStep?.(r.sensor, s.lastTs, ts);
             counters.clockSteps += stepped ? 1 : 0;

@@ -4,7 +4,7 @@
  * Permission is simulated (the suite may run as root, which reads anything): node:fs's readFileSync throws EACCES for
  * the files named in `denied`.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -39,5 +39,8 @@ describe('model files vigil cannot read', () => {
   it('a missing card is still "not found", and a folder given as the model says what is expected', () => {
     expect(() => loadModel(join(dir, 'nope'))).toThrow(/model card not found: .*nope\.json/);
     expect(() => loadModel(dir)).toThrow(new RegExp(`model ${dir} is a folder; expected the model's path without extension, e\\.g\\. ${dir}/NAME`));
+    // A folder that only shares the model's name (models/pump/ beside models/pump.json) does not hide the model (a review).
+    mkdirSync(model, { recursive: true });
+    expect(loadModel(model).card.name).toBe('pump');
   });
 });

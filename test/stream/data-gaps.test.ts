@@ -85,6 +85,24 @@ describe('data gaps', () => {
     // Readings behind interleaved with ones on time: refused one by one, no run of them.
     const mixed = await run([...Array.from({ length: 20 }, (_, i) => at(i)), ...Array.from({ length: 10 }, (_, i) => [at(20 + i, 600_000), at(20 + i)]).flat()]);
     expect(mixed.counters).toMatchObject({ clockSteps: 0, outOfOrder: 10 });
+    // A backlog resent at twice the pace it was measured (a review: taken for a clock, scored, and the live data after
+    // it counted as 560 readings missing): refused whole.
+    const twice = await run([...Array.from({ length: 20 }, (_, i) => at(i)), ...Array.from({ length: 40 }, (_, i) => rd('s', T - 600_000 + 1000 * i, { a: 2, b: 0 }, T + 20_000 + 500 * i))]);
+    expect(twice.counters).toMatchObject({ clockSteps: 0, outOfOrder: 40 });
+  });
+
+  it('a clock set back for good is followed for a sender that publishes in batches too (a review: a run broke inside every batch)', async () => {
+    const { card: w20 } = tinyModel({ window: 20, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [1, 0], scale: [2, 1] } });
+    const timed = { ...w20, data: { ...w20.data!, intervalMs: 1000 } };
+    const T = 1_700_000_000_000;
+    const counters = createCounters();
+    const steps: unknown[] = [];
+    // Readings a second apart, sent 5 at a time every 5 s; from reading 30 on stamped 10 minutes early.
+    const batched = (i: number) => rd('s', T + 1000 * i - (i >= 30 ? 600_000 : 0), { a: 1, b: 0 }, T + 5000 * Math.floor(i / 5) + 5000);
+    await lastValueFrom(from(Array.from({ length: 90 }, (_, i) => batched(i))).pipe(windowBySensor(timed, { counters, onClockStep: (...c) => steps.push(c) }), toArray()));
+    expect(counters.clockSteps).toBe(1);
+    // Within two windows of readings (the run starts over once when it began at the end of a batch).
+    expect(counters.outOfOrder).toBeLessThan(40);
   });
 
   it('a sensor much faster than the model is said once per episode; pairs and arrival-stamped backlogs are not (an operator\'s probe: a flood at 1,000/s went unsaid)', async () => {
