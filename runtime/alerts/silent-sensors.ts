@@ -77,6 +77,8 @@ export class SilentSensors {
   private readonly sensors = new Map<string, Heard>();
   private silentNow = 0;
   private judgedNow = 0;
+  /** Monotonic time of the last reading of any sensor. */
+  private lastAny = Number.NEGATIVE_INFINITY;
   /** Saved states that could not be taken back (the caller logs them). */
   readonly restoreFailures: { sensor: string; problem: string }[] = [];
 
@@ -132,6 +134,15 @@ export class SilentSensors {
     return this.judgedNow;
   }
 
+  /**
+   * Whether the whole feed is silent at monotonic time `now`: every sensor whose silence can be judged is silent, and
+   * no sensor at all was heard for `minMs` (one too new to judge still says the feed lives: a review saw /health
+   * degraded while ten new sensors reported).
+   */
+  feedSilent(now: number): boolean {
+    return this.silentNow > 0 && this.silentNow >= this.judgedNow && now - this.lastAny >= this.o.minMs;
+  }
+
   /** Sensors silent now (as of the last `check`, less those heard since). */
   get silent(): number {
     return this.silentNow;
@@ -170,6 +181,7 @@ export class SilentSensors {
     }
     s.lastAt = at;
     s.lastWall = wall;
+    if (at > this.lastAny) this.lastAny = at;
     return back;
   }
 

@@ -36,9 +36,9 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   // A topic filter the broker refused: vigil runs, but nothing on it arrives (a read ACL).
   const refusedSubs = edge.subscriptionsRefused;
   const silent = edge.sensorsSilent;
-  // Every sensor whose silence the watch can judge is silent (its own population: the window stage forgets idle ones;
-  // a sensor heard too few times to have a pace cannot be silent, and must not keep a dead feed ok).
-  const allSilent = silent > 0 && silent >= edge.sensorsJudged;
+  // Every sensor whose silence the watch can judge is silent and none at all was heard lately (silent-sensors.ts
+  // `feedSilent`): a sensor heard too few times to have a pace cannot be silent, and must not keep a dead feed ok.
+  const allSilent = edge.feedSilent;
   const stateSaveError = edge.stateSaveError;
   const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError ? 'ok' : 'degraded';
   const card = s.serving.ref().current.card;

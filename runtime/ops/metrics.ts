@@ -18,8 +18,8 @@ export interface EdgeCounters {
   sensorsSilent: number;
   /** Sensors the silent-sensor watch holds (heard lately, or silent and remembered). */
   sensorsWatched: number;
-  /** Of those, sensors whose silence can be judged (silent, or heard often enough to have a usual pace). */
-  sensorsJudged: number;
+  /** The whole feed silent: every sensor whose silence can be judged is silent, and none at all heard lately. */
+  feedSilent: boolean;
   /** Alerts open now, restored ones included (set before each scrape). */
   alertsOpen: number;
   /** Whether the broker connection is up (1) or not (0), set before each scrape. */
@@ -61,7 +61,7 @@ export function createEdgeCounters(): EdgeCounters {
     silenceSignals: 0,
     sensorsSilent: 0,
     sensorsWatched: 0,
-    sensorsJudged: 0,
+    feedSilent: false,
     brokerConnected: 0,
     alertsOpen: 0,
     subscriptionsRefused: 0,

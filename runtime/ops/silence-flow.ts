@@ -68,7 +68,7 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
       closeAbandoned(w);
       edge.sensorsSilent = w.silent;
       edge.sensorsWatched = w.watched;
-      edge.sensorsJudged = w.judged;
+      edge.feedSilent = w.feedSilent(now);
     } catch (err) {
       log.error({ err: (err as Error).message }, 'silent-sensor check failed');
     }

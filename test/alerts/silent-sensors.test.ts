@@ -21,6 +21,23 @@ describe('silent sensors', () => {
     expect(w.silent).toBe(0);
   });
 
+  it('the whole feed is silent when every sensor it can judge is silent and none at all was heard for minMs (a probe and a review)', () => {
+    const w = new SilentSensors({ factor: 10, minMs: 60_000, maxSensors: 100 });
+    const last = every(w, 'p1', 0, 1000, 20);
+    // A sensor heard once: no pace, never silent itself.
+    w.heard('rare', last, WALL + last);
+    w.check(last + 60_000);
+    expect(w.feedSilent(last + 60_000)).toBe(true);
+    // New sensors reporting (each too young to judge) say the feed lives.
+    for (let k = 0; k < 3; k++) w.heard(`new-${k}`, last + 70_000, WALL + last + 70_000);
+    w.check(last + 80_000);
+    expect(w.feedSilent(last + 80_000)).toBe(false);
+    expect(w.feedSilent(last + 130_000)).toBe(true);
+    // One judged sensor back: not the whole feed.
+    w.heard('p1', last + 140_000, WALL + last + 140_000);
+    expect(w.feedSilent(last + 250_000)).toBe(false);
+  });
+
   it('waits factor x the usual interval where that is longer, and judges no sensor before MIN_GAPS intervals', () => {
     const w = new SilentSensors({ factor: 10, minMs: 60_000, maxSensors: 100 });
     const slow = every(w, 'slow', 0, 600_000, 12);
