@@ -235,7 +235,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
       const tails = opts.tails;
       if (tails) {
         replayTails(tails.seeds.splice(0), names, sensors, (r, digest) => onReading(r, true, digest));
-        tails.read = () => readTails(sensors, names);
+        tails.read = (minSpanMs?: number) => readTails(sensors, names, minSpanMs);
       }
 
       const sub = source.subscribe({

@@ -8,6 +8,7 @@
  * A gap since the stop longer than the window reset limit restarts the window as it would live. Failures to read,
  * write or remove the file are logged, never thrown: a start never fails on it.
  */
+import { rmSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
@@ -58,7 +59,7 @@ const TailsFileSchema = z.object({
  */
 export interface WindowTails {
   seeds: SensorTail[];
-  read?: () => { channels: string[]; sensors: SensorTail[] };
+  read?: (minSpanMs?: number) => { channels: string[]; sensors: SensorTail[] };
 }
 
 /** The file beside `stateFile` (none without a state file). Not `STATE.*`: the state file's temp clean-up would take it. */
@@ -130,11 +131,22 @@ export const SLOW_TAIL_MS = 10 * 60_000;
  */
 export function keepSlowTailsEvery(file: string | undefined, read: () => WindowTails['read'], intervalMs: number, log: TailLogger): () => void {
   if (!file || !(intervalMs > 0)) return () => {};
+  let kept = false;
   const timer = setInterval(() => {
-    const tails = read()?.();
+    const tails = read()?.(SLOW_TAIL_MS);
     if (!tails) return;
-    const slow = tails.sensors.filter((s) => s.ts.length > 1 && s.ts[s.ts.length - 1] - s.ts[0] >= SLOW_TAIL_MS);
-    if (slow.length) keepTails(file, { channels: tails.channels, sensors: slow }, log, true);
+    if (tails.sensors.length) {
+      keepTails(file, tails, log, true);
+      kept = true;
+    } else if (kept) {
+      // None slow any more: a file kept earlier would seed a window of old rows after a crash (a review).
+      try {
+        rmSync(file, { force: true });
+        kept = false;
+      } catch (err) {
+        log.warn({ file, err: (err as Error).message }, "sensors' last readings kept earlier not removed: after an unclean stop they may seed windows with old rows");
+      }
+    }
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

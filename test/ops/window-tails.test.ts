@@ -3,11 +3,13 @@
  * sensor unjudged for its first W - 1 readings, 255 of them with a window of 256, and a QoS 1 redelivery of a
  * reading judged before the stop was judged again after it).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { windowTailsFile } from '../../runtime/stream/window-tails.ts';
+import { keepSlowTailsEvery, SLOW_TAIL_MS, windowTailsFile } from '../../runtime/stream/window-tails.ts';
 import type { RawMessage, Verdict } from '../../runtime/stream/types.ts';
 import { fileBroker } from './aedes.ts';
 import { WINDOW, capturingLogger, rawMessage as msg, readingJson, recordedModel, recordedSeries, testConfig, uniquePrefix } from './harness.ts';
@@ -138,6 +140,30 @@ describe('windows across a restart', () => {
       expect(existsSync(file)).toBe(false);
     } finally {
       await h.stop();
+    }
+  });
+
+  it('the periodic keep removes the file it kept once no sensor is slow any more, and builds no tail of a fast sensor (a review)', () => {
+    vi.useFakeTimers();
+    try {
+      const file = join(mkdtempSync(join(tmpdir(), 'vigil-slow-')), 'state.json-windows.json');
+      const asked: (number | undefined)[] = [];
+      let slow = true;
+      const read = (minSpanMs?: number) => {
+        asked.push(minSpanMs);
+        return { channels: ['value'], sensors: slow ? [{ sensor: 'slow', ts: [0, 600_000], values: [[1], [2]] }] : [] };
+      };
+      const stop = keepSlowTailsEvery(file, () => read, 1000, capturingLogger().logger);
+      vi.advanceTimersByTime(1000);
+      expect(existsSync(file)).toBe(true);
+      slow = false;
+      vi.advanceTimersByTime(1000);
+      expect(existsSync(file)).toBe(false);
+      // Only the slow sensors' tails are asked for (the window stage skips building the others).
+      expect(asked).toEqual([SLOW_TAIL_MS, SLOW_TAIL_MS]);
+      stop();
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
