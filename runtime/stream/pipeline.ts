@@ -12,7 +12,7 @@ import { microBatch } from './micro-batch.ts';
 import { ThresholdBank, type ScoreSmoother, type ThresholdFactory } from './threshold-bank.ts';
 import type { AlertEvent, Detection, Reading, SensorWindow, Verdict } from './types.ts';
 import { admissionPools } from './admission.ts';
-import { reorderBySensor, type ReorderBySensorOptions } from './reorder-by-sensor.ts';
+import { reorderBySensor, type ReorderBySensorOptions, type ReorderControl } from './reorder-by-sensor.ts';
 import { WINDOW_DEFAULTS, windowBySensor, type WindowBySensorOptions } from './window-by-sensor.ts';
 // Fallbacks when used without a config: the schema's defaults.
 import { BATCH_DEFAULTS } from '../config/batch.ts';
@@ -51,6 +51,12 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const cardOf = opts.model.cardOf;
   const size = opts.batch?.size ?? BATCH_DEFAULTS.size;
   const w = opts.window ?? {};
+  // A clock the window stage steps back starts the reorder stage's order afresh too (reorder-buffer.ts `resetClock`).
+  const order: ReorderControl = {};
+  const onClockStep: NonNullable<typeof w.onClockStep> = (sensor, fromTs, toTs, forward) => {
+    if (!forward) order.resetClock?.(sensor);
+    w.onClockStep?.(sensor, fromTs, toTs, forward);
+  };
   const reorder = reorderBySensor({
     reorderMs: w.reorderMs,
     reorderAlways: w.reorderAlways,
@@ -60,11 +66,12 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     maxSensors: admissionPools(w.admission, w.maxSensors ?? WINDOW_DEFAULTS.maxSensors).capacity,
     counters,
     scheduler: opts.scheduler,
+    control: order,
   });
   const detect = pipe(
     reorder,
     // Windows are views into their sensor's rows until inferBatches assembles their batch.
-    windowBySensor(cardOf, { ...opts.window, views: true, counters }),
+    windowBySensor(cardOf, { ...opts.window, onClockStep, views: true, counters }),
     microBatch<SensorWindow>({ size, maxWaitMs: opts.batch?.maxWaitMs ?? BATCH_DEFAULTS.maxWaitMs, scheduler: opts.scheduler ?? asyncScheduler }),
     inferBatches(opts.model, { ...opts.infer, maxBatch: Math.max(size, opts.infer?.maxBatch ?? INFER_DEFAULTS.maxBatch), counters }),
     applyThresholds(thresholds, { smoothing: opts.smoothing, counters }),

@@ -77,6 +77,18 @@ export class ReorderBuffer {
     this.out.next(r);
   }
 
+  /**
+   * The window stage stepped `sensor`'s clock back (a glitch undone, or a clock set back for good): its order starts
+   * from the next reading, not from timestamps of the clock it left (a review: every new-clock reading passed as too
+   * late to put back, reordering off until real time passed the old clock).
+   */
+  resetClock(sensor: string): void {
+    const s = this.sensors.get(sensor);
+    if (!s) return;
+    s.lastTs = Number.NEGATIVE_INFINITY;
+    s.maxTs = Number.NEGATIVE_INFINITY;
+  }
+
   /** Release every held reading (before an error or the end is passed on: none is lost). */
   releaseAll(): void {
     for (const s of this.sensors.values()) if (s.head < s.held.length) this.releaseUpTo(s, Number.POSITIVE_INFINITY);

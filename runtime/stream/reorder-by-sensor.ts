@@ -41,6 +41,13 @@ export interface ReorderBySensorOptions {
   counters?: PipelineCounters;
   /** Scheduler of the hold (tests pass the TestScheduler). */
   scheduler?: SchedulerLike;
+  /** Set while subscribed: what the window stage calls when it steps a sensor's clock back (`ReorderBuffer.resetClock`). */
+  control?: ReorderControl;
+}
+
+/** Handles into a running reorder stage. */
+export interface ReorderControl {
+  resetClock?: (sensor: string) => void;
 }
 
 /** Fallbacks of `reorderBySensor` used without a config: the schema's `window` defaults (why: runtime/config/window.ts). */
@@ -68,6 +75,7 @@ export function reorderBySensor(opts: ReorderBySensorOptions = {}): OperatorFunc
   return (source) =>
     new Observable<Reading>((subscriber) => {
       const buffer = new ReorderBuffer(o, counters, scheduler, subscriber);
+      if (opts.control) opts.control.resetClock = (sensor) => buffer.resetClock(sensor);
       const sub = source.subscribe({
         next: (r) => {
           try {

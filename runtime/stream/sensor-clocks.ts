@@ -6,6 +6,7 @@
  */
 import type { ModelCard } from '../model/card.ts';
 import type { SensorState } from './sensor-state.ts';
+import type { Reading } from './types.ts';
 
 /**
  * How far before a restart's tail a sensor's data must start for the tail to be dropped and the sensor started
@@ -91,38 +92,46 @@ export function wasSetAside(s: Pick<SensorState, 'setAside'>, ts: number, digest
 export const SET_BACK_PACE = 1.25;
 
 /**
- * A fresh reading older than its sensor's last (timestamp `ts`, arrived at `receivedAt`, not arrival-stamped) was
- * refused: whether a window of such readings in a row now says the sensor's clock was set back for good (a device's
- * clock corrected, a DST fall-back in local time): each well behind the sensor's last accepted lead (by a minute, or 10
- * intervals), each later than the one before, and the run arriving at the pace it was measured (its data time within
- * SET_BACK_PACE of the time it took to arrive, whether it came a reading at a time or in batches). The window stage
- * then starts the sensor afresh from this reading, said as a clock step; the readings before it stay refused. A
- * probe's clock set back 10 minutes left its sensor unjudged for 10 minutes, as an hour's would for an hour. A backlog
- * resent faster than it was measured (a review: at twice real time it was taken for a clock, scored, and live data
- * after it counted as 560 readings missing) and readings a reorder left barely behind stay refused.
+ * A fresh reading `r` older than its sensor's last (not arrival-stamped) was refused: whether a window of such readings
+ * in a row now says the sensor's clock was set back for good (a device's clock corrected, a DST fall-back in local
+ * time). Each well behind the sensor's last accepted lead (by a minute, or 10 intervals), each later than the one
+ * before, and the run arriving at the pace it was measured: its data time since its first reading within
+ * SET_BACK_PACE of the time it took to arrive, judged from the run's first reading on (a sender publishing in batches
+ * comes to its pace; a review found runs of one window judged alone never followed for many batch sizes). Returns,
+ * when confirmed, the run's readings before `r` (a window's worth at most): the window stage starts the sensor afresh
+ * with them filling its window, so the step costs no more readings than the run. A probe's clock set back 10 minutes
+ * left its sensor unjudged for 10 minutes, as an hour's would for an hour; a set-back shorter than a window ends in
+ * readings on time before any run is confirmed, as before. A backlog resent faster than it was measured (twice real
+ * time: a review saw it taken for a clock) and readings a reorder left barely behind stay refused.
  */
-export function setBackFor(s: Pick<SensorState, 'lead' | 'backRun' | 'backFromTs' | 'backFromAt' | 'backLastTs'>, ts: number, receivedAt: number, window: number, card: Pick<ModelCard, 'data'>): boolean {
-  if (Number.isNaN(s.lead) || !(s.lead - (ts - receivedAt) > clockAheadMs(card))) {
+export function setBackFor(
+  s: Pick<SensorState, 'lead' | 'backRun' | 'backReadings' | 'backFromTs' | 'backFromAt' | 'backLastTs'>,
+  r: Reading,
+  window: number,
+  card: Pick<ModelCard, 'data'>,
+): Reading[] | undefined {
+  if (Number.isNaN(s.lead) || !(s.lead - (r.ts - r.receivedAt) > clockAheadMs(card))) {
     s.backRun = 0;
-    return false;
+    s.backReadings = [];
+    return undefined;
   }
-  if (s.backRun > 0 && ts > s.backLastTs) s.backRun++;
+  if (s.backRun > 0 && r.ts > s.backLastTs) s.backRun++;
   else {
     s.backRun = 1;
-    s.backFromTs = ts;
-    s.backFromAt = receivedAt;
+    s.backReadings = [];
+    s.backFromTs = r.ts;
+    s.backFromAt = r.receivedAt;
   }
-  s.backLastTs = ts;
-  if (s.backRun < window) return false;
-  const data = ts - s.backFromTs;
-  const arrived = receivedAt - s.backFromAt;
-  if (arrived > 0 && data <= SET_BACK_PACE * arrived && arrived <= SET_BACK_PACE * data) {
+  s.backLastTs = r.ts;
+  const data = r.ts - s.backFromTs;
+  const arrived = r.receivedAt - s.backFromAt;
+  if (s.backRun >= window && arrived > 0 && data <= SET_BACK_PACE * arrived && arrived <= SET_BACK_PACE * data) {
+    const seed = s.backReadings;
     s.backRun = 0;
-    return true;
+    s.backReadings = [];
+    return seed;
   }
-  // Not at its pace: the run starts over from this reading (a backlog resent at once never reaches a window).
-  s.backRun = 1;
-  s.backFromTs = ts;
-  s.backFromAt = receivedAt;
-  return false;
+  s.backReadings.push(r);
+  if (s.backReadings.length > window - 1) s.backReadings.shift();
+  return undefined;
 }

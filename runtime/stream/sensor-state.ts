@@ -8,6 +8,7 @@ import type { ModelCard } from '../model/card.ts';
 import { RowLog } from '../window/row-log.ts';
 import { WindowCadence } from '../window/cadence.ts';
 import type { RecentReadings } from '../window/recent-readings.ts';
+import type { Reading } from './types.ts';
 
 type Scaler = ModelCard['scaler'];
 
@@ -54,9 +55,11 @@ export class SensorState {
   setAside: readonly { ts: number; digest: number }[] = [];
   /**
    * Readings refused in a row as a clock set back for good would send them (sensor-clocks.ts `setBackFor`): how many,
-   * the timestamp and arrival of the first, and the timestamp of the last.
+   * the last window's worth of them (to fill the window when the new clock is confirmed), the timestamp and arrival
+   * of the first, and the timestamp of the last.
    */
   backRun = 0;
+  backReadings: Reading[] = [];
   backFromTs = Number.NEGATIVE_INFINITY;
   backFromAt = Number.NEGATIVE_INFINITY;
   backLastTs = Number.NEGATIVE_INFINITY;

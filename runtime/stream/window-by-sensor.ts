@@ -169,7 +169,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           // from it too, said (the window restarted when that reading jumped ahead, so it ended no window).
           // Or a window of readings in a row says its clock was set back for good (sensor-clocks.ts `setBackFor`).
           const fresh = !s.recent.has(ts, digest);
-          const stepped = fresh && !r.arrival && (clockStepped(s, ts - r.receivedAt, cardOf()) || setBackFor(s, ts, r.receivedAt, cardOf().window, cardOf()));
+          const glitch = fresh && !r.arrival && clockStepped(s, ts - r.receivedAt, cardOf());
+          const seed = fresh && !r.arrival && !glitch ? setBackFor(s, r, cardOf().window, cardOf()) : undefined;
+          const stepped = glitch || seed !== undefined;
           if ((fresh && s.warmOnly && s.lastTs - ts > startOverMs(cardOf())) || stepped) {
             if (stepped) opts.onClockStep?.(r.sensor, s.lastTs, ts);
             counters.clockSteps += stepped ? 1 : 0;
@@ -177,6 +179,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
             const aside = stepped ? s.recent.after(ts) : [];
             sensors.forget(r.sensor);
             counters.readings--;
+            // A clock set back: the run that confirmed it fills the new window, as a restart's tail does (not judged).
+            for (const x of seed ?? []) onReading(x, true);
             onReading(r);
             const afresh = sensors.peek(r.sensor);
             if (afresh) afresh.setAside = aside;
@@ -184,7 +188,10 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           }
           return refuse(s, ts, digest, r.sensor);
         }
-        s.backRun = 0;
+        if (s.backRun > 0) {
+          s.backRun = 0;
+          s.backReadings = [];
+        }
         // A reading far ahead of its arrival may be a clock glitch: no gap, no pace, and a new window (sensor-clocks.ts).
         // A restart's tail carries its last reading's arrival: its lead is known after it (sensor-tails.ts).
         const lead = r.arrival ? Number.NaN : ts - r.receivedAt;

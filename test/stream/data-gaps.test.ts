@@ -74,10 +74,11 @@ describe('data gaps', () => {
     // 20 readings on time, then every reading stamped 10 minutes earlier than it arrives, a second apart.
     const at = (i: number, back = 0) => rd('s', T + 1000 * i - back, { a: 1, b: 0 }, T + 1000 * i + 20);
     const back = await run([...Array.from({ length: 20 }, (_, i) => at(i)), ...Array.from({ length: 10 }, (_, i) => at(20 + i, 600_000))]);
-    // The first two refused; the third (window 3) confirms the new clock and starts the sensor afresh from it.
+    // The first two refused; the third (window 3) confirms the new clock and starts the sensor afresh, the two refused
+    // filling its window (a review: an empty one cost another window of readings): judged from the third on.
     expect(back.counters).toMatchObject({ clockSteps: 1, outOfOrder: 2 });
     expect(back.steps).toEqual([['s', T + 19_000, T + 22_000 - 600_000]]);
-    expect(back.ends.filter((t) => t < T)).toEqual(Array.from({ length: 6 }, (_, i) => T + 1000 * (24 + i) - 600_000));
+    expect(back.ends.filter((t) => t < T)).toEqual(Array.from({ length: 8 }, (_, i) => T + 1000 * (22 + i) - 600_000));
     // A backlog resent at once (its stamps a second apart, arriving together) is refused whole, never taken for a clock.
     const burst = Array.from({ length: 10 }, (_, i) => rd('s', T - 600_000 + 1000 * i, { a: 2, b: 0 }, T + 20_500));
     const resent = await run([...Array.from({ length: 20 }, (_, i) => at(i)), ...burst]);
@@ -101,8 +102,41 @@ describe('data gaps', () => {
     const batched = (i: number) => rd('s', T + 1000 * i - (i >= 30 ? 600_000 : 0), { a: 1, b: 0 }, T + 5000 * Math.floor(i / 5) + 5000);
     await lastValueFrom(from(Array.from({ length: 90 }, (_, i) => batched(i))).pipe(windowBySensor(timed, { counters, onClockStep: (...c) => steps.push(c) }), toArray()));
     expect(counters.clockSteps).toBe(1);
-    // Within two windows of readings (the run starts over once when it began at the end of a batch).
     expect(counters.outOfOrder).toBeLessThan(40);
+    // A minute's readings sent once a minute against a window of 32 (a review: never followed; a run judged a window at
+    // a time never came to its pace): followed within a batch or so, its window filled by the run.
+    const { card: w32 } = tinyModel({ window: 32, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [1, 0], scale: [2, 1] } });
+    const minutely = createCounters();
+    const ends: number[] = [];
+    const perMinute = (i: number) => rd('s', T + 1000 * i - (i >= 100 ? 600_000 : 0), { a: 1, b: 0 }, T + 60_000 * Math.floor(i / 60) + 60_000);
+    await lastValueFrom(from(Array.from({ length: 500 }, (_, i) => perMinute(i))).pipe(windowBySensor({ ...w32, data: { ...w32.data!, intervalMs: 1000 } }, { counters: minutely }), toArray())).then((ws) => ws.forEach((w) => ends.push(w.tsLast)));
+    expect(minutely.clockSteps).toBe(1);
+    expect(minutely.outOfOrder).toBeLessThanOrEqual(60);
+    // Judged from the confirming reading on, every reading after it ends a window.
+    const after = ends.filter((t) => t < T);
+    expect(after).toHaveLength(500 - 100 - minutely.outOfOrder);
+  });
+
+  it('a clock set back costs no more than a window of readings, never more than waiting would (a review: an empty window after the step cost 2W - 2)', async () => {
+    const { card: w32 } = tinyModel({ window: 32, channels: ['a', 'b'], scaler: { kind: 'standard', offset: [1, 0], scale: [2, 1] } });
+    const timed = { ...w32, data: { ...w32.data!, intervalMs: 1000 } };
+    const T = 1_700_000_000_000;
+    const run = async (backMs: number) => {
+      const counters = createCounters();
+      const at = (i: number) => rd('s', T + 1000 * i - (i >= 60 ? backMs : 0), { a: 1, b: i >= 60 ? 1 : 0 }, T + 1000 * i + 20);
+      const ws = await lastValueFrom(from(Array.from({ length: 200 }, (_, i) => at(i))).pipe(windowBySensor(timed, { counters }), toArray()));
+      // Readings after the set-back (the last 140) that ended no window; the first 60 ended 29 (window 32).
+      return { counters, blind: 140 - (ws.length - 29) };
+    };
+    // 75 s back with a window of 32: confirmed at the 32nd reading behind, whose window the run fills: 31 unjudged
+    // (waiting for real time: 75; stepping into an empty window: 62).
+    const mid = await run(75_000);
+    expect(mid.counters.clockSteps).toBe(1);
+    expect(mid.blind).toBe(31);
+    // 20 s back: under a minute, no step; real time passes it after 20 readings, the window kept.
+    const short = await run(20_000);
+    expect(short.counters.clockSteps).toBe(0);
+    expect(short.blind).toBe(20);
   });
 
   it('a sensor much faster than the model is said once per episode; pairs and arrival-stamped backlogs are not (an operator\'s probe: a flood at 1,000/s went unsaid)', async () => {

@@ -78,6 +78,29 @@ describe('createPipeline', () => {
     expect(completedAt).toBe(6);
   });
 
+  it("a clock the window stage steps back also starts the reorder stage's order afresh, so readings swapped after the step are put back in order (a review)", () => {
+    const ts = newScheduler();
+    const { card } = tinyModel({ window: 3, channels: ['a'], span: 1 });
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const session: BatchRunner = { provider: 'fake/virtual', run: (_x, n) => timer(0).pipe(map(() => ({ reconstruction: new Float32Array(n * 3), extra: {} }))) };
+    const steps: number[] = [];
+    let counters: ReturnType<typeof createPipeline>['counters'] | undefined;
+    ts.run(({ cold }) => {
+      const T = 1_700_000_000_000;
+      // Readings a second apart (1 frame here stands for a second of arrival), then 10 minutes behind; two of the new
+      // clock's readings swapped on the way after the step.
+      const on = (i: number, back = 0, at = i) => rd('p', T + 1000 * i - back, { a: i % 3 }, T + 1000 * at);
+      const seq = [...Array.from({ length: 6 }, (_, i) => on(i)), on(6, 600_000), on(7, 600_000), on(8, 600_000), on(10, 600_000, 9), on(9, 600_000, 10), on(11, 600_000)];
+      const keys = seq.map((_, i) => String.fromCharCode(0x100 + i));
+      const p = createPipeline({ model: new ModelRef(timed, session), thresholds: () => new StaticThreshold(0.5), batch: { size: 1, maxWaitMs: 0 }, window: { reorderMs: 1500, onClockStep: (_s, from, to) => steps.push(to - from) }, scheduler: ts });
+      counters = p.counters;
+      cold(`${keys.join(' 999ms ')}|`, Object.fromEntries(seq.map((r, i) => [keys[i], r]))).pipe(p.detect).subscribe();
+    });
+    expect(steps).toHaveLength(1);
+    // The two refused before the step (window 3), none after it: the swapped pair was reordered, not refused.
+    expect([counters!.clockSteps, counters!.outOfOrder, counters!.reordered, counters!.duplicates, counters!.timestampConflicts]).toEqual([1, 2, 1, 0, 0]);
+  });
+
   it('raises one alert for the faulty sensor at the spike, among many sensors, scoring every window once', async () => {
     const { ref } = await openRef();
     const p = createPipeline({ model: ref, thresholds: () => new StaticThreshold(0.5), batch: { size: 64, maxWaitMs: 1 }, alerts: { closeM: 1 } });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { throwError } from 'rxjs';
 import { createCounters } from '../../runtime/stream/counters.ts';
-import { reorderBySensor } from '../../runtime/stream/reorder-by-sensor.ts';
+import { reorderBySensor, type ReorderControl } from '../../runtime/stream/reorder-by-sensor.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
 import type { Reading, SensorWindow } from '../../runtime/stream/types.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
@@ -24,6 +24,26 @@ describe('reorderBySensor', () => {
       expectSubscriptions(src.subscriptions).toBe('^ 12ms !');
     });
     expect(counters).toMatchObject({ reordered: 1, reorderHeld: 0 });
+  });
+
+  it("a clock the window stage stepped back starts the sensor's order afresh (a review: its new readings passed as too late, unordered)", () => {
+    const run = (reset: boolean) => {
+      const out: number[] = [];
+      const control: ReorderControl = {};
+      newScheduler().run(({ cold }) => {
+        const v = { a: r(100), b: r(101), c: r(50), e: r(52), d: r(51) };
+        cold('ab 5ms ced 10ms |', v)
+          .pipe(reorderBySensor({ reorderMs: 3, reorderAlways: true, control }))
+          .subscribe((x) => {
+            out.push(x.ts);
+            // As the window stage would, on the first reading of the new clock confirmed behind the old one.
+            if (reset && x.ts === 101) control.resetClock?.('s');
+          });
+      });
+      return out;
+    };
+    expect(run(true)).toEqual([100, 101, 50, 51, 52]);
+    expect(run(false)).toEqual([100, 101, 50, 52, 51]);
   });
 
   it('passes in-order readings at once by default, holds only after disorder, and stops holding reorderArmMs after the last', () => {
