@@ -102,9 +102,20 @@ describe('live dashboard', () => {
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: true });
       writeFileSync(join(ARTIFACTS, 'dashboard-live.txt'), `alert visible ${seenAfterMs} ms after injection\n`);
       // The keyboard walks the list: the row above pump-3 becomes the selected sensor. Sensors in alert sort
-      // first, so wait until pump-3's row has left the alert state (its span closed above) before reading the order.
-      await page.waitForSelector('#sensor-rows tr[data-name="pump-3"]:not(.state-alert)', { timeout: 10_000 });
-      const order = await page.$$eval('#sensor-rows tr[data-name]', (trs) => trs.map((t) => (t as HTMLElement).dataset.name!));
+      // first, so wait until pump-3's row has left the alert state (its span closed above) and sorts below another,
+      // and read the order in the same look at the page (read apart, a fresh-clone run once saw a render in between
+      // with pump-3 first again).
+      const order = (await (
+        await page.waitForFunction(
+          () => {
+            const names = Array.from(document.querySelectorAll<HTMLElement>('#sensor-rows tr[data-name]'), (tr) => tr.dataset.name!);
+            const row = document.querySelector('#sensor-rows tr[data-name="pump-3"]');
+            return row && !row.classList.contains('state-alert') && names.indexOf('pump-3') > 0 ? names : null;
+          },
+          undefined,
+          { timeout: 10_000 },
+        )
+      ).jsonValue()) as string[];
       await page.keyboard.press('ArrowUp');
       const above = order[order.indexOf('pump-3') - 1];
       expect(above, `pump-3 is not first in ${order.join(', ')}`).toBeDefined();
