@@ -76,6 +76,11 @@ interface Heard {
 export class SilentSensors {
   private readonly sensors = new Map<string, Heard>();
   private silentNow = 0;
+  /**
+   * Sensors whose silence is judged (as of the last `check`): silent, or heard at least MIN_GAPS intervals. One heard
+   * only a few times has no usual pace yet and can never be called silent (a probe: one sensor that had sent a single
+   * message kept /health ok while the 206 others were silent).
+   */
   private judgedNow = 0;
   /** Monotonic time of the last reading of any sensor. */
   private lastAny = Number.NEGATIVE_INFINITY;
@@ -123,15 +128,6 @@ export class SilentSensors {
   /** Sensors watched: heard lately, or silent and remembered until heard again. */
   get watched(): number {
     return this.sensors.size;
-  }
-
-  /**
-   * Sensors whose silence is judged (as of the last `check`): silent, or heard at least MIN_GAPS intervals. One
-   * heard only a few times has no usual pace yet and can never be called silent, so "every sensor silent" is judged
-   * among these (a probe: one sensor that had sent a single message kept /health ok while the 206 others were silent).
-   */
-  get judged(): number {
-    return this.judgedNow;
   }
 
   /**

@@ -19,6 +19,7 @@ import { countInvalidSignal, countRejected, type EdgeCounters } from './metrics.
 import { createWebhook } from './webhook.ts';
 import { rejectionLog } from './rejection-log.ts';
 import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
+import { windowBudget } from '../util/window-budget.ts';
 
 /** The runtime's sinks. */
 export interface RuntimeSinks {
@@ -82,8 +83,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
   };
   // One line per signal up to INVALID_LINES a minute, the rest summed by reason (a probe: NaN from 200 sensors wrote 200
   // lines a minute; a fault hitting 2,000 would write 2.9 M a day). Every signal is still published and counted.
-  let minuteFrom = Number.NEGATIVE_INFINITY;
-  let linesThisMinute = 0;
+  const invalidLines = windowBudget(INVALID_LINES, 60_000);
   const moreInvalid = rateLimitedWarning(
     log,
     (count, byReason, reasons) => [
@@ -95,12 +95,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
   const raiseInvalid = (signal: InvalidSignal) => {
     const payload = invalidPayload(signal, model());
     countInvalidSignal(edge, signal.reason);
-    const now = Date.now();
-    if (now - minuteFrom >= 60_000) {
-      minuteFrom = now;
-      linesThisMinute = 0;
-    }
-    if (linesThisMinute++ < INVALID_LINES) log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
+    if (invalidLines.take(Date.now())) log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
     else moreInvalid.add(signal.reason);
     alertSink.signal(payload);
     webhook?.post(payload);

@@ -8,7 +8,6 @@
  * A gap since the stop longer than the window reset limit restarts the window as it would live. Failures to read,
  * write or remove the file are logged, never thrown: a start never fails on it.
  */
-import { rmSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
@@ -140,12 +139,7 @@ export function keepSlowTailsEvery(file: string | undefined, read: () => WindowT
       kept = true;
     } else if (kept) {
       // None slow any more: a file kept earlier would seed a window of old rows after a crash (a review).
-      try {
-        rmSync(file, { force: true });
-        kept = false;
-      } catch (err) {
-        log.warn({ file, err: (err as Error).message }, "sensors' last readings kept earlier not removed: after an unclean stop they may seed windows with old rows");
-      }
+      kept = !removeKept(file, "sensors' last readings kept earlier", 'after an unclean stop they may seed windows with old rows', log);
     }
   }, intervalMs);
   timer.unref();

@@ -31,11 +31,13 @@ export function readKept(file: string, what: string, log: KeptFileLogger): strin
   }
 }
 
-/** Remove a kept file once taken; `then` says what happens if it stays (in the warning). */
-export function removeKept(file: string, what: string, then: string, log: KeptFileLogger): void {
+/** Remove a kept file once taken; `then` says what happens if it stays (in the warning). Whether it is gone. */
+export function removeKept(file: string, what: string, then: string, log: KeptFileLogger): boolean {
   try {
     rmSync(file, { force: true });
+    return true;
   } catch (err) {
     log.warn({ file, err: (err as Error).message }, `${what} could not be removed: ${then}`);
+    return false;
   }
 }
