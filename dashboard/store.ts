@@ -196,7 +196,6 @@ export class DashboardStore {
     this.version++;
   }
 
-
   /** Record a decision of adaptation (a mark on the page). */
   addMark(m: AdaptDecisionMark): void {
     this.markRing.push(m);
