@@ -126,9 +126,11 @@ export function spreadScores(
 }
 
 /**
- * Raise each window's score to its scaled spread where that is larger; its channel terms then are each channel's
- * share of the excess, scale x (g_c - center) / K over the K judged channels (0 for the others; they sum to the
- * score), so the blame goes to the channels that roughened. A window's own statistic (`own`, with a residual
+ * Raise each window's score to its scaled spread where that is larger; its channel terms then are the score shared
+ * out in proportion to how far each judged channel roughened past the training windows' typical ratio,
+ * max(0, g_c - center) (0 for the others and for channels that moved less than usual; equal shares where none moved
+ * more): none is negative, as every other score's `perChannel` (a probe read negative `err_` columns), they sum to
+ * the score, and the blame goes to the channels that roughened. A window's own statistic (`own`, with a residual
  * memory) is one of the window itself, so it is raised too, also where the memory's is larger still. A window whose
  * spread passed its own limit (mapped onto the static bar) and gave it its score has the spread for its cause.
  */
@@ -142,7 +144,13 @@ export function applySpread(scored: BatchScores, scaled: Float32Array, differenc
     if (!(q > scored.scores[i])) continue;
     scored.scores[i] = q;
     if (q >= fired) markCause(scored, i, scaled.length, 'spread');
-    scored.perChannel.fill(0, i * channels, (i + 1) * channels);
-    for (const c of judged) scored.perChannel[i * channels + c] = (scale * (differences[i * channels + c] / reference[c] - center)) / judged.length;
+    const row = i * channels;
+    scored.perChannel.fill(0, row, row + channels);
+    let rougher = 0;
+    for (const c of judged) rougher += Math.max(0, differences[row + c] / reference[c] - center);
+    for (const c of judged) {
+      const excess = Math.max(0, differences[row + c] / reference[c] - center);
+      scored.perChannel[row + c] = rougher > 0 ? (q * excess) / rougher : q / judged.length;
+    }
   }
 }

@@ -63,6 +63,22 @@ describe('spread', () => {
     expect(Math.max(...plain.scores)).toBe(0);
   });
 
+  it('blames only channels that roughened: no channel term is negative, and they still sum to the score', () => {
+    const train = windows(200, { seed: 2 });
+    const diffs = successiveDifferences(train, 200, W, C);
+    const spread = fitSpread(spreadReference(diffs, C), diffs, 10, 1e-3, 'test')!;
+    const test = windows(1, { rough: [0], gain: 6, seed: 11 });
+    // Channel 0 holds still for the whole window (it moves less than in any training window); channel 1 roughens.
+    for (let t = 0; t < W; t++) test[t * C] = 0.3;
+    const s = scoreOutputs(test, { reconstruction: test.slice(), extra: {} }, 1, W, C, { error: 'mse', span: 4, spread });
+    expect(s.scores[0]).toBeGreaterThan(10);
+    const terms = Array.from(s.perChannel);
+    expect(Math.min(...terms)).toBeGreaterThanOrEqual(0);
+    expect(terms[0]).toBe(0);
+    expect(terms.indexOf(Math.max(...terms))).toBe(1);
+    expect(terms.reduce((a, b) => a + b, 0)).toBeCloseTo(s.scores[0], 3);
+  });
+
   it('leaves a window whose own score is larger alone, and one step of a level does not pass the limit', () => {
     const train = windows(200, { seed: 4 });
     const diffs = successiveDifferences(train, 200, W, C);
