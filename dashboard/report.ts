@@ -27,6 +27,8 @@ export interface ReportSensor {
   spans?: { start: number; end: number | null }[];
   /** Labelled anomaly windows (ground truth), shaded blue. */
   labels?: { start: number; end: number }[];
+  /** The rows the model was trained on (first and last time), where the scored data holds them: shaded grey. */
+  trained?: { start: number; end: number };
   /** Figures shown beside the name, e.g. `{ recall: 0.8, 'NAB standard': 61.2 }`. */
   metrics?: Record<string, number | string>;
 }
@@ -73,6 +75,7 @@ export interface ReportData {
     scores: [number, number, number, number][];
     spans: { start: number; end: number | null }[];
     labels: { start: number; end: number }[];
+    trained?: { start: number; end: number };
     metrics?: Record<string, number | string>;
     /** Counts over every window (the plotted points may be thinned). */
     stats: { windows: number; anomalous: number; maxScore: number | null };
@@ -118,7 +121,7 @@ export function reportData(input: ReportInput): ReportData {
       let maxScore = -Infinity;
       for (let i = 0; i < s.scores.length; i++) if (s.scores[i] > maxScore) maxScore = s.scores[i];
       const stats = { windows: scores.length, anomalous: flags.reduce((a, b) => a + b, 0), maxScore: Number.isFinite(maxScore) ? (sig(maxScore) as number) : null };
-      return { name: s.name, channels: s.channels, raw: decimateRaw(raw, max), scores: decimateScores(scores, max), spans, labels: s.labels ?? [], metrics: s.metrics, stats };
+      return { name: s.name, channels: s.channels, raw: decimateRaw(raw, max), scores: decimateScores(scores, max), spans, labels: s.labels ?? [], ...(s.trained && { trained: s.trained }), metrics: s.metrics, stats };
     }),
   };
 }

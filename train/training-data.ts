@@ -65,7 +65,10 @@ function someRows(s: Series, rows: { from: number; to: number }, file: string, o
   if (rows.from >= n) throw new Error(`--rows ${rows.from}:${rows.to}: ${file} has ${n} data rows; expected FROM below ${n}`);
   const to = Math.min(rows.to, n);
   const iso = (t: number) => new Date(t).toISOString();
-  onNote?.(`${file}: training on data rows ${rows.from} to ${to - 1} of ${n} (${iso(s.timestamps[rows.from])} .. ${iso(s.timestamps[to - 1])})${to < rows.to ? `; the file ends before row ${rows.to}` : ''}`);
+  // The row after them is where a judgement of the rest begins (`vigil evaluate labels --from`): said outright, so
+  // nobody has to add one interval to the last training time (a probe).
+  const after = to < n ? `; the rows after them start at ${iso(s.timestamps[to])} (vigil evaluate labels --from '${iso(s.timestamps[to])}')` : '';
+  onNote?.(`${file}: training on data rows ${rows.from} to ${to - 1} of ${n} (${iso(s.timestamps[rows.from])} .. ${iso(s.timestamps[to - 1])})${to < rows.to ? `; the file ends before row ${rows.to}` : after}`);
   return sliceRows(s, rows.from, to);
 }
 

@@ -23,6 +23,8 @@ export interface SensorPlotData {
   spans: Span[];
   /** Labelled anomaly windows (ground truth), shaded blue behind the alert spans. */
   labels?: Span[];
+  /** The rows the model was trained on, where the scored data holds them: shaded grey behind everything. */
+  trained?: Span;
 }
 
 /** Colour per channel (Okabe-Ito, readable for colour-blind eyes). */
@@ -61,16 +63,24 @@ function legendTime(_u: uPlot, v: number | null): string {
   return v === null ? '–' : new Date(v * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-/** Shade labelled windows, then alert spans, behind the series; alert spans get a marked start. */
-function spansPlugin(get: () => { spans: Span[]; labels: Span[] }): uPlot.Plugin {
+/** Shade the training rows, labelled windows, then alert spans, behind the series; alert spans get a marked start. */
+function spansPlugin(get: () => { spans: Span[]; labels: Span[]; trained?: Span }): uPlot.Plugin {
   return {
     hooks: {
       drawClear: (u: uPlot) => {
-        const { spans, labels } = get();
-        if (!spans.length && !labels.length) return;
+        const { spans, labels, trained } = get();
+        if (!spans.length && !labels.length && !trained) return;
         const { ctx, bbox } = u;
         const xMax = u.scales.x.max ?? 0;
         ctx.save();
+        if (trained) {
+          const x0 = Math.max(bbox.left, u.valToPos(trained.start / 1000, 'x', true));
+          const x1 = Math.min(bbox.left + bbox.width, u.valToPos((trained.end ?? xMax * 1000) / 1000, 'x', true));
+          if (x1 >= x0) {
+            ctx.fillStyle = 'rgba(120, 120, 120, 0.12)';
+            ctx.fillRect(x0, bbox.top, Math.max(x1 - x0, 2), bbox.height);
+          }
+        }
         for (const s of labels) {
           const a = u.valToPos(s.start / 1000, 'x', true);
           const b = u.valToPos((s.end ?? xMax * 1000) / 1000, 'x', true);
@@ -116,6 +126,7 @@ export class SensorPlots {
   private readonly plots: uPlot[] = [];
   private spans: Span[] = [];
   private labels: Span[] = [];
+  private trained: Span | undefined;
   private readonly observer: ResizeObserver | undefined;
   private zoomed = false;
   private readonly syncKey = `vigil-${Math.random().toString(36).slice(2)}`;
@@ -149,7 +160,7 @@ export class SensorPlots {
         sync: { key: this.syncKey, setSeries: false },
         drag: { x: true, y: false, setScale: true },
       },
-      plugins: [spansPlugin(() => ({ spans: this.spans, labels: this.labels }))],
+      plugins: [spansPlugin(() => ({ spans: this.spans, labels: this.labels, trained: this.trained }))],
       hooks: {
         ready: [(u: uPlot) => u.over.addEventListener('dblclick', () => this.resetZoom())],
         setSelect: [() => (this.zoomed = true)],
@@ -218,13 +229,14 @@ export class SensorPlots {
   }
 
   private get shortScoreLabel(): string {
-    return this.opts.scoreLabel ? this.opts.scoreLabel.replace(/^anomaly /, '') : 'error';
+    return this.opts.scoreLabel ? this.opts.scoreLabel.replace(/^anomaly /, '').replace(/^reconstruction error/, 'error') : 'error';
   }
 
   /** Replace the plotted data. */
   setData(d: SensorPlotData): void {
     this.spans = d.spans;
     this.labels = d.labels ?? [];
+    this.trained = d.trained;
     const xs = d.raw.map((r) => r[0] / 1000);
     this.channels.forEach((_, i) => {
       const ys = d.raw.map((r) => (Number.isFinite(r[i + 1]) ? r[i + 1] : null));

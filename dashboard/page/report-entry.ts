@@ -78,7 +78,7 @@ function render(d: ReportData): void {
     sec.innerHTML = `<div class="detail-head"><h1>${esc(s.name)}</h1><span class="badge badge-${s.spans.length ? 'alert' : 'ok'}">${s.spans.length ? `${s.spans.length} alert span${s.spans.length === 1 ? '' : 's'}` : 'no alerts'}</span>
       <div class="facts"><span><b>windows</b> ${f.windows.toLocaleString()}</span><span><b>anomalous</b> ${f.flagged.toLocaleString()}</span><span><b>max score</b> ${displayNumber(f.max)}</span><span><b>from</b> ${utcTime(f.first)} UTC</span><span><b>span</b> ${duration(f.last - f.first)}</span>${m.join('')}</div></div>
       <div class="plots"></div>
-      <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>${esc(d.scoreLabel ?? 'reconstruction error')}${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''} · drag to zoom, double-click to reset</div>`;
+      <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>${esc(d.scoreLabel ?? 'reconstruction error')}${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''}${s.trained ? ' <span class="sw sw-trained"></span>training rows' : ''} · drag to zoom, double-click to reset</div>`;
     host.append(sec);
     // Few channels get taller strips: a report is read at leisure, and long series need the height.
     const size = { rawHeight: s.channels.length <= 2 ? 130 : 96, scoreHeight: 230, logScore: d.logScore, scoreLabel: d.scoreLabel };

@@ -25,8 +25,10 @@ export function formatLabelMetrics(m: LabelMetrics, rule: string, maxEvents = 50
     ['recall', m.recall.toFixed(4)],
     ['F1', m.f1.toFixed(4)],
     ['false-alarm rate', pct(m.falseAlarmRate)],
-    ['false alerts', `${m.falseAlerts}${m.normalMs > 0 ? ` (${falseAlertsPerDay(m).toPrecision(3)} per day of normal data)` : ''}: alerts that open on a normal row, not in an event or its tolerance`],
-    ['miss rate', pct(m.missRate)],
+    ['false alerts', `${m.falseAlerts}${m.normalMs > 0 ? ` (${falseAlertsPerDay(m).toPrecision(3)} per day at this rate, over ${formatDuration(m.normalMs)} of normal data)` : ''}: alerts that open on a normal row, not in an event or its tolerance`],
+    // Point-wise, like recall: an event whose rows were all under an alert opened before it has no missed row, yet
+    // counts as missed below (its alert notified nobody of it); a probe read "miss rate 0.00%" beside "MISSED".
+    ['missed event rows', pct(m.missRate)],
     ['TP / FP / TN / FN rows', `${m.tp} / ${m.fp} / ${m.tn} / ${m.fn}`],
     ['events detected', `${m.eventsDetected}/${m.events.length} (${pct(m.eventRecall)})`],
     ['detection delay', m.meanDelayMs === null ? 'n/a' : `mean ${formatDuration(m.meanDelayMs)}, median ${formatDuration(m.medianDelayMs!)}`],

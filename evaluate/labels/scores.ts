@@ -70,7 +70,9 @@ export function rowsFrom(s: ScoredRows, from: number, file: string): ScoredRows 
     ...(s.label ? { label: u8(s.label) } : {}),
     // Open on the last row before `from`: the first row kept continues that alert, it does not open one (a review).
     openBefore: keep[0] > 0 && s.alert[keep[0] - 1] === 1,
-    rule: `${s.rule}, rows from ${new Date(from).toISOString()}`,
+    // A --from before the first row leaves nothing out (a probe's offset moved it an hour early, and the training
+    // rows at the top of the file were judged with the rest): the rule says so where the figures are printed.
+    rule: `${s.rule}, rows from ${new Date(from).toISOString()}${from < s.timestamps[0] ? ` (before the first scored row, ${new Date(s.timestamps[0]).toISOString()}: every row judged, none left out)` : ''}`,
   };
 }
 

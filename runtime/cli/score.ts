@@ -28,7 +28,7 @@ import { applyFlags, FLAGS, longFlag, type FlagKey, type FlagRow, type FlagValue
 import { parseThresholdOption } from '../config/threshold-option.ts';
 import { atomicWriteStream } from '../util/atomic-write.ts';
 import { formatNumber } from '../util/format-number.ts';
-import { loadDashboard } from './dashboard.ts';
+import { writeHtmlReport } from './score-report.ts';
 import { addFlags, flagOrDefault, flagValues } from './flags.ts';
 
 /** The options of `vigil score`, in help order (runtime/config/flags.ts: the same spelling as `vigil run`'s). */
@@ -174,32 +174,6 @@ async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels:
   }
 }
 
-/** Hand the results to the dashboard's static report writer. */
-async function writeHtmlReport(path: string, res: ScoreResult, o: ScoreOptions, model: { name: string; version: string }): Promise<void> {
-  const { writeReport, spansFromEvents, labelSpans } = await loadDashboard('leave out --report');
-  const idx = [...res.scored.keys()].filter((r) => res.scored[r]);
-  const spans = spansFromEvents(res.events);
-  const labels = labelSpans(res.series);
-  await writeReport(path, {
-    title: `vigil score: ${basename(o.data)}`,
-    subtitle: `model ${model.name} ${model.version}, ${res.providerReport}`,
-    model,
-    provider: res.provider,
-    sensors: [{
-      name: o.sensor ?? basename(o.data),
-      channels: res.series.channels,
-      timestamps: res.series.timestamps,
-      values: res.series.data,
-      windowTs: idx.map((r) => res.series.timestamps[r]),
-      scores: idx.map((r) => res.scores[r]),
-      thresholds: idx.map((r) => res.thresholds[r]),
-      anomalies: idx.map((r) => res.anomalies[r]),
-      spans,
-      ...(labels.length ? { labels } : {}),
-    }],
-  });
-}
-
 /** CLI entry. */
 export async function run(args: string[]): Promise<number> {
   const cmd = addFlags(
@@ -261,7 +235,7 @@ Example:
   const res = await scoreCsv(o).finally(() => tty && shown >= 0 && process.stderr.write('\r\x1b[K'));
   const card = loadModel(o.model).card;
   await writeScoresCsv(out, res, card.channels);
-  if (v.report) await writeHtmlReport(v.report, res, o, { name: card.name, version: card.version });
+  if (v.report) await writeHtmlReport(v.report, res, basename(o.data), o.sensor, card);
   if (!v.quiet) {
     const c = res.counters;
     const rows = res.scores.length;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport, reportData, type ReportSensor } from '../../dashboard/report.ts';
+import type { ModelCard } from '../../runtime/model/card.ts';
+import { scoreLabelOf, trainedSpanOf } from '../../runtime/cli/score-report.ts';
 
 function sensor(name: string, rows = 50): ReportSensor {
   const timestamps = Array.from({ length: rows }, (_, i) => 1_700_000_000_000 + i * 60_000);
@@ -53,6 +55,23 @@ describe('HTML report', () => {
     expect(s.scores.filter((r) => r[3] === 1)).toEqual([[windowTs[70_000], 9, 1, 1]]);
     expect(s.stats).toEqual({ windows: rows - 9, anomalous: 1, maxScore: 9 });
     expect(s.spans).toEqual([{ start: windowTs[70_000], end: windowTs[70_000] }]);
+  });
+
+  it('vigil score --report names the score the card computes and shades the training rows the file holds', () => {
+    // A probe read "reconstruction error" on a Mahalanobis distance, with nothing marking where training ended.
+    const card = (error: string, from = '2023-11-14T22:13:20.000Z', to = '2023-11-14T22:20:20.000Z') =>
+      ({ scoring: { error, span: 4 }, data: { from, to, rows: 8, sha256: '0'.repeat(64), hash: 'h', intervalMs: 60_000 } }) as unknown as ModelCard;
+    expect(scoreLabelOf(card('mahalanobis'))).toBe('anomaly score (Mahalanobis)');
+    expect(scoreLabelOf(card('mse'))).toBe('reconstruction error (mse)');
+    const s = sensor('p');
+    const trained = trainedSpanOf(card('mahalanobis'), s.timestamps);
+    expect(trained).toEqual({ start: 1_700_000_000_000, end: 1_700_000_420_000 });
+    // Training rows outside the scored file (a separate training file): nothing to shade.
+    expect(trainedSpanOf(card('mse', '2023-01-01T00:00:00Z', '2023-01-02T00:00:00Z'), s.timestamps)).toBeUndefined();
+    const d = reportData({ title: 't', scoreLabel: scoreLabelOf(card('mahalanobis')), sensors: [{ ...s, trained }] });
+    expect(d.scoreLabel).toMatch(/Mahalanobis/);
+    expect(d.sensors[0].trained).toEqual(trained);
+    expect(reportData({ title: 't', sensors: [s] }).sensors[0].trained).toBeUndefined();
   });
 
   it('rejects inconsistent input with what was expected', () => {

@@ -30,7 +30,8 @@ describe('alerts judged where they open', () => {
     expect(falseAlertsPerDay(m)).toBeCloseTo(288, 9);
     const pooled = poolMetrics([m, m]);
     expect([pooled.falseAlerts, pooled.normalMs]).toEqual([4, 1_200_000]);
-    expect(formatLabelMetrics(m, 'x')).toMatch(/false alerts\s+2 \(288 per day of normal data\)/);
+    // The daily figure says what it is extrapolated from (a probe read "205 per day" off 7 minutes of normal data).
+    expect(formatLabelMetrics(m, 'x')).toMatch(/false alerts\s+2 \(288 per day at this rate, over 10\.0 min of normal data\)/);
     // Within --tolerance after the event, an alert detects it and is no false alert besides (a probe: counted both ways).
     const late = evaluateAlerts(ts, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]), label, [{ start: T0 + 240_000, end: T0 + 240_000 }], 180_000);
     expect([late.eventsDetected, late.falseAlerts]).toEqual([1, 0]);

@@ -240,6 +240,11 @@ describe('labelled evaluation', () => {
     expect([m.tp, m.fp, m.tn, m.fn]).toEqual([0, 1, 8, 2]);
     expect(m.events).toHaveLength(1);
     expect(out.join('')).toMatch(/over 11 rows \(.*rows from 2024-01-01T00:00:09\.000Z\)/);
+    expect(out.join('')).not.toMatch(/none left out/);
+    // A --from before the first row (an offset that moved it an hour early) judges every row, and says so.
+    const early = join(mkdtempSync(join(tmpdir(), 'labels-')), 'early.json');
+    await run(['labels', '--scores', f.scores, '--labels', f.intervals, '--sensor', 'p1', '--threshold', '0.5', '--from', '2024-01-01T00:00:09+01:00', '--json', early]);
+    expect((JSON.parse(readFileSync(early, 'utf8')) as { rule: string }).rule).toMatch(/rows from 2023-12-31T23:00:09\.000Z \(before the first scored row, 2024-01-01T00:00:00\.000Z: every row judged, none left out\)/);
     await expect(run(['labels', '--scores', f.scores, '--labels', f.intervals, '--threshold', '0.5', '--from', ts(30)])).rejects.toThrow(/no scored rows at or after 2024-01-01T00:00:30\.000Z/);
     await expect(run(['labels', '--scores', f.scores, '--labels', f.intervals, '--threshold', '0.5', '--from', 'soon'])).rejects.toThrow(/--from: 'soon' is not a timestamp/);
   });

@@ -49,6 +49,9 @@ describe('vigil train: columns, values and row order (issue 17.1, 17.3, 17.4)', 
     writeFileSync(`${dir}/middle.csv`, `${[lines[0], ...lines.slice(1 + 50, 1 + 250)].join('\n')}\n`);
     const { err } = await cli(['--data', `${dir}/whole.csv`, '--out', `${dir}/rows`, '--epochs', '2', '--rows', '200']);
     expect(err).toMatch(/note: .*whole\.csv: training on data rows 0 to 199 of 300 \(/);
+    // ... and where the rows after them start, as `vigil evaluate labels --from` takes it.
+    const row200 = new Date(pumpSeries(300, 4).series.timestamps[200]).toISOString();
+    expect(err).toContain(`the rows after them start at ${row200} (vigil evaluate labels --from '${row200}')`);
     await cli(['--data', `${dir}/cut.csv`, '--out', `${dir}/cut`, '--epochs', '2']);
     const a = loadModel(`${dir}/rows`).card;
     const b = loadModel(`${dir}/cut`).card;
