@@ -56,6 +56,8 @@ export function sparkplugTemplateProblem(template: string, sensorId: string | un
 export const BIRTH_BOUND_FACTOR = 16;
 /** The message types of a node's session: what `decode` reads. */
 const SESSION_TYPES = new Set(['NBIRTH', 'DBIRTH', 'NDATA', 'DDATA', 'NDEATH', 'DDEATH']);
+/** Metrics every birth may carry besides the device's own tags: session and control metrics, properties. */
+const CONTROL_METRIC = /^(bdSeq$|Node Control\/|Device Control\/|Properties\/|Node Info\/|Device Info\/)/;
 /** Refused messages up to BIRTH_BOUND_FACTOR x this are read for their `seq` (a larger one counts as a gap). */
 const REFUSED_READ_BYTES = 64 * 1024;
 
@@ -115,6 +117,24 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
   const tellGaps = (nodeKey: string, now: number) => {
     const gaps = nodes.gapsToTell(nodeKey, now);
     if (gaps > 0) ctx.note?.({ node: nodeKey, gaps }, `Sparkplug edge node ${nodeKey}: ${gaps} gap(s) in seq (messages lost before vigil)${nodes.asks ? '; a rebirth was asked recently' : '; vigil is a passive listener (rebirthIntervalMs: null) and asks no rebirth'}`);
+  };
+
+  /**
+   * A device's birth that names none of the model's channels: its DATA will all be ignored, which an operator must
+   * hear once (a probe: a PLC publishing `Pump/Flow` for a model's `flow` left vigil watching nothing, with no word at
+   * any log level). Said once per device for the life of the process (a bounded memory).
+   */
+  const told = new Set<string>();
+  const unmatchedBirth = (nodeKey: string, device: string, metrics: ProtoMetric[]) => {
+    const names = metrics.flatMap((m) => (has(m, 'name') && m.name && !CONTROL_METRIC.test(m.name) ? [m.name] : []));
+    const key = `${nodeKey}/${device}`;
+    if (names.length === 0 || told.has(key)) return;
+    if (told.size >= 10_000) told.clear();
+    told.add(key);
+    ctx.note?.(
+      { node: nodeKey, device, metrics: names.slice(0, 8) },
+      `Sparkplug device ${key}: its DBIRTH names none of the model's channels (it has ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, ... ${names.length} in all` : ''}; the model reads ${[...known.keys()].join(', ')}), so its DDATA are ignored; map its metrics to channels with source.channels if it is one of the machines this model watches`,
+    );
   };
 
   /** A node-level message's `seq` and births/deaths, read or not; true on a gap. */
@@ -206,6 +226,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       if (groups.size === 0) {
         // A device (or node) whose birth was seen says what it carries: DATA with none of the model's metrics (other
         // tags on the same node, a report by exception of what else changed) are nothing to score, not a fault.
+        if (type === 'DBIRTH') unmatchedBirth(nodeKey, device, metrics);
         if (isBirth || nodes.born(nodeKey, device)) return [];
         // Without its birth there is no telling: ask for it (a host should), and count this one.
         const asked = askRebirth(t, `${type} of a ${device ? 'device' : 'node'} whose birth was not seen here`, msg.receivedAt);

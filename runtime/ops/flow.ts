@@ -65,12 +65,15 @@ export interface Flow {
   drops: DropWatch;
   latency: LatencyRing;
   lastMessageAt(): number;
+  /** Wall clock of the first message since start (0: none yet). */
+  firstMessageAt(): number;
   pipelineRestarts(): number;
 }
 
 /** Counts the health report reads. */
 interface FlowStats {
   lastMessageAt: number;
+  firstMessageAt: number;
   restarts: number;
 }
 
@@ -164,6 +167,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const seen = () => {
     edge.messages++;
     stats.lastMessageAt = Date.now();
+    stats.firstMessageAt ||= stats.lastMessageAt;
   };
   const decoded = (reading: Reading) => {
     edge.decoded++;
@@ -190,7 +194,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const latency = new LatencyRing();
   const shed = shedWarning(log, config.batch.maxPendingBytes);
   const drops = watchDrops(deps.counters, config.health, log);
-  const stats: FlowStats = { lastMessageAt: 0, restarts: 0 };
+  const stats: FlowStats = { lastMessageAt: 0, firstMessageAt: 0, restarts: 0 };
   const onDetection = deliverTo(deps, latency);
   // Replayed: a pipeline that fails during the drain and is retried after the stop ends at once, not never.
   const stop$ = new ReplaySubject<void>(1);
@@ -287,5 +291,5 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       drops.flush();
     },
   };
-  return { decoder, intake: intakePart, fleet: () => fleet, drops, latency, lastMessageAt: () => stats.lastMessageAt, pipelineRestarts: () => stats.restarts };
+  return { decoder, intake: intakePart, fleet: () => fleet, drops, latency, lastMessageAt: () => stats.lastMessageAt, firstMessageAt: () => stats.firstMessageAt, pipelineRestarts: () => stats.restarts };
 }

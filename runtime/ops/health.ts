@@ -24,7 +24,8 @@ export interface HealthSources {
 /**
  * The report now: `ok` only while serving, connected, not dropping or missing readings, with no recently lost
  * session, with some sensor still reporting (every sensor signalled silent: nothing is being watched), and with the
- * state file being saved (a failed save: a restart would resume no alert and no learnt threshold).
+ * state file being saved (a failed save: a restart would resume no alert and no learnt threshold), and with some
+ * message having become a reading once messages have arrived for `dropWindowMs` (`nothingReadable`).
  */
 export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: HealthSources): HealthReport {
   const { edge, counters, flow } = s;
@@ -40,7 +41,8 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   // `feedSilent`): a sensor heard too few times to have a pace cannot be silent, and must not keep a dead feed ok.
   const allSilent = edge.feedSilent;
   const stateSaveError = edge.stateSaveError;
-  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError ? 'ok' : 'degraded';
+  const unreadable = nothingReadable(edge, s.flow.firstMessageAt(), config.health.dropWindowMs, Date.now());
+  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError && !unreadable ? 'ok' : 'degraded';
   const card = s.serving.ref().current.card;
   const fleet = flow.fleet();
   const lastMessageAt = flow.lastMessageAt();
@@ -59,6 +61,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     pendingWindows: counters.pending,
     ...(refusedSubs > 0 ? { subscriptionsRefused: refusedSubs } : {}),
     ...(stateSaveError ? { stateNotSaved: stateSaveError } : {}),
+    ...(unreadable ? { nothingReadable: unreadable } : {}),
     // The files on disk are not what serves (status unchanged: a restart would load the same files and fail to start).
     ...(edge.reloadRefused ? { modelReloadRefused: { reason: edge.reloadRefused.reason, agoMs: Date.now() - edge.reloadRefused.at } } : {}),
     alertsOpen: edge.alertsOpen,
@@ -66,5 +69,21 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     pipelineRestarts: flow.pipelineRestarts(),
     dropped,
     ...(fleet ? { fleet: { group: fleet.group, worker: fleet.workerId, members: fleet.current().members, partitions: fleet.current().owned.length } } : {}),
+  };
+}
+
+/**
+ * Messages have arrived for `windowMs` and not one became a reading (nothing decoded since start): vigil hears the
+ * plant and watches nothing, which `sensors: 0` alone did not say (a probe: a Sparkplug device whose metric names
+ * differ from the model's channels, and a node that never answered a rebirth request, each left /health ok for as
+ * long as they ran). Once any reading was decoded, the silent-sensor watch judges the feed instead.
+ */
+export function nothingReadable(edge: Pick<EdgeCounters, 'messages' | 'decoded' | 'rejected'>, firstMessageAt: number, windowMs: number, now: number): { messages: number; rejected: Record<string, number>; sinceMs: number; hint: string } | undefined {
+  if (edge.decoded > 0 || firstMessageAt === 0 || now - firstMessageAt < windowMs) return undefined;
+  return {
+    messages: edge.messages,
+    rejected: Object.fromEntries(edge.rejected),
+    sinceMs: now - firstMessageAt,
+    hint: 'no message has become a reading: check the topic template and codec (source), that the payloads name the model\'s channels (or map them with source.channels), and vigil_rejected_total for the reasons messages were refused',
   };
 }

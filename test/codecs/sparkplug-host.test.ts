@@ -173,6 +173,22 @@ describe('Sparkplug host: devices and tags the model does not watch', () => {
     expect(isRejected(r) && r).toMatchObject({ reason: 'no_known_channels', detail: expect.stringContaining('asked the node to rebirth') });
     expect(requests).toHaveLength(1);
   });
+
+  it("says once per device when a birth names none of the model's channels (a probe: Pump/Flow for flow, ignored without a word)", () => {
+    const notes: { fields: Record<string, unknown>; msg: string }[] = [];
+    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['flow', 'current'], timestamp: DEFAULT_TIMESTAMP, note: (fields, msg) => notes.push({ fields, msg }) });
+    const pump = { sensor: 'plant:edge1:pump7' };
+    const tags = [{ name: 'bdSeq', type: 'UInt64', value: 0 }, { name: 'Device Control/Rebirth', type: 'Boolean', value: false }, { name: 'Pump/Flow', alias: 1, type: 'Double', value: 3 }, { name: 'Pump/Current', alias: 2, type: 'Double', value: 4 }];
+    expect(values(codec.decode(msg('DBIRTH', { timestamp: T0, seq: 1, metrics: tags }, T0), pump))).toEqual([]);
+    expect(notes).toEqual([{ fields: { node: 'plant/edge1', device: 'pump7', metrics: ['Pump/Flow', 'Pump/Current'] }, msg: expect.stringMatching(/pump7: its DBIRTH names none of the model's channels \(it has Pump\/Flow, Pump\/Current; the model reads flow, current\).*source\.channels/) }]);
+    // Its next birth (a rebirth) is not said again.
+    codec.decode(msg('DBIRTH', { timestamp: T0 + 10, seq: 2, metrics: tags }, T0 + 10), pump);
+    expect(notes).toHaveLength(1);
+    // A birth with a model channel, or with control metrics only, says nothing.
+    codec.decode({ ...msg('DBIRTH', { timestamp: T0 + 20, seq: 3, metrics: [{ name: 'flow', alias: 5, type: 'Double', value: 1 }] }, T0 + 20), topic: 'spBv1.0/plant/DBIRTH/edge1/pump8' }, { sensor: 'plant:edge1:pump8' });
+    codec.decode({ ...msg('DBIRTH', { timestamp: T0 + 30, seq: 4, metrics: [{ name: 'Device Control/Rebirth', type: 'Boolean', value: false }] }, T0 + 30), topic: 'spBv1.0/plant/DBIRTH/edge1/pump9' }, { sensor: 'plant:edge1:pump9' });
+    expect(notes).toHaveLength(1);
+  });
 });
 
 describe('Sparkplug host: seq gaps a passive listener sees', () => {

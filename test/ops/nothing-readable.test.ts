@@ -1,0 +1,52 @@
+/**
+ * /health when messages arrive and none becomes a reading: degraded, saying how many came and why they were refused
+ * (a probe: a Sparkplug device whose metric names differ from the model's channels, and a node that never answered a
+ * rebirth request, each left /health ok with `sensors: 0` for as long as they ran). Once a reading is decoded, the
+ * rule steps aside: the silent-sensor watch judges the feed from then on.
+ */
+import { describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { nothingReadable } from '../../runtime/ops/health.ts';
+import { fileBroker } from './aedes.ts';
+import { readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix } from './harness.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
+
+const broker = fileBroker();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('/health: nothing readable', () => {
+  it('is a rule of the first window after the first message, and only while nothing was ever decoded', () => {
+    const edge = { messages: 30, decoded: 0, rejected: new Map([['no_known_channels', 30]]) };
+    expect(nothingReadable(edge, 0, 60_000, 100_000)).toBeUndefined(); // no message yet
+    expect(nothingReadable(edge, 50_000, 60_000, 100_000)).toBeUndefined(); // not a whole window of them yet
+    expect(nothingReadable(edge, 40_000, 60_000, 100_000)).toMatchObject({ messages: 30, rejected: { no_known_channels: 30 }, sinceMs: 60_000 });
+    expect(nothingReadable({ ...edge, decoded: 1 }, 40_000, 60_000, 100_000)).toBeUndefined();
+  });
+
+  it('vigil run: degraded while every message is refused, ok once one is read', async () => {
+    const prefix = uniquePrefix('unreadable');
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { health: { dropWindowMs: 1000 } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(broker.url);
+    try {
+      const rec = recordedSeries(40);
+      expect(handle.health()).toMatchObject({ status: 'ok', sensors: 0 });
+      // The payloads name another channel than the model's ('value'): each is refused as no_known_channels.
+      for (let i = 0; i < 15; i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, JSON.stringify({ ts: rec.ts[i], Value: rec.values[i] }), { qos: 1 });
+        await sleep(100);
+      }
+      await waitFor(() => handle.health().status === 'degraded', 'degraded a window after the first unreadable message', 5000);
+      const h = handle.health();
+      expect(h).toMatchObject({ sensors: 0, nothingReadable: { rejected: { no_known_channels: 15 }, hint: expect.stringContaining('source.channels') } });
+      expect((h.nothingReadable as { messages: number }).messages).toBe(15);
+      await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[20], rec.values[20]), { qos: 1 });
+      await waitFor(() => handle.health().status === 'ok', 'ok once a message became a reading', 5000);
+      expect(handle.health().nothingReadable).toBeUndefined();
+    } finally {
+      await pub.endAsync();
+      await handle.stop();
+    }
+  });
+});
