@@ -14,7 +14,15 @@ export interface MetricDefinition {
 
 /** One edge node's session as seen from here. */
 interface NodeSession {
-  aliases: Map<number, MetricDefinition>;
+  /**
+   * Aliases by device ('' for the node's own metrics), each read with the births of its own device: the spec makes
+   * aliases unique per node, but a hand-built node that reuses one for another device's metric had DATA of the first
+   * read as the second's (a probe: a pump's flow scored as its temperature, without a word).
+   */
+  aliases: Map<string, Map<number, MetricDefinition>>;
+  /** Which device's birth last defined each alias, to tell a reuse across devices (once per session). */
+  owners: Map<number, string>;
+  reuseTold: boolean;
   /** Datatypes by device and metric name (`device/name`, the node's own metrics under ''), for DATA that names metrics without a type. */
   types: Map<string, number>;
   /** Devices ('' for the node itself) whose birth this session has seen. */
@@ -56,7 +64,7 @@ export class SparkplugNodes {
     if (s) this.nodes.delete(node);
     else {
       if (this.nodes.size >= MAX_NODES) this.nodes.delete(this.nodes.keys().next().value as string);
-      s = { aliases: new Map(), types: new Map(), born: new Set(), gaps: 0 };
+      s = { aliases: new Map(), owners: new Map(), reuseTold: false, types: new Map(), born: new Set(), gaps: 0 };
     }
     this.nodes.set(node, s);
     return s;
@@ -66,6 +74,8 @@ export class SparkplugNodes {
   nodeBirth(node: string, seq: number | undefined, bdSeq: number | undefined): void {
     const s = this.session(node);
     s.aliases.clear();
+    s.owners.clear();
+    s.reuseTold = false;
     s.types.clear();
     s.born.clear();
     s.born.add('');
@@ -79,16 +89,29 @@ export class SparkplugNodes {
     if (s && (s.bdSeq === undefined || bdSeq === undefined || s.bdSeq === bdSeq)) this.nodes.delete(node);
   }
 
-  /** Record what a birth (of `device`, '' for the node's own) said of a metric: its alias, if any, and its datatype. */
-  learn(node: string, device: string, name: string, alias: number | undefined, datatype: number): void {
+  /**
+   * Record what a birth (of `device`, '' for the node's own) said of a metric: its alias, if any, and its datatype.
+   * Returns the other device whose birth defined the same alias, the first time this session reuses one.
+   */
+  learn(node: string, device: string, name: string, alias: number | undefined, datatype: number): string | undefined {
     const s = this.session(node);
-    if (alias !== undefined) s.aliases.set(alias, { name, datatype });
     if (datatype) s.types.set(`${device}/${name}`, datatype);
+    if (alias === undefined) return undefined;
+    let own = s.aliases.get(device);
+    if (!own) s.aliases.set(device, (own = new Map()));
+    own.set(alias, { name, datatype });
+    const owner = s.owners.get(alias);
+    s.owners.set(alias, device);
+    if (owner === undefined || owner === device || s.reuseTold) return undefined;
+    s.reuseTold = true;
+    return owner;
   }
 
-  /** A device's birth (DBIRTH) was seen in this session. */
+  /** A device's birth (DBIRTH) was seen in this session: the aliases of its earlier birth no longer hold. */
   deviceBirth(node: string, device: string): void {
-    this.session(node).born.add(device);
+    const s = this.session(node);
+    s.born.add(device);
+    s.aliases.delete(device);
   }
 
   /** Whether this session has seen the birth of `device` ('' for the node's NBIRTH). */
@@ -96,9 +119,17 @@ export class SparkplugNodes {
     return this.nodes.get(node)?.born.has(device) ?? false;
   }
 
-  /** The metric an alias stands for, if a birth said. */
-  alias(node: string, alias: number): MetricDefinition | undefined {
-    return this.nodes.get(node)?.aliases.get(alias);
+  /**
+   * The metric an alias of `device` ('' for the node's own) stands for: as its own birth said, else as the last birth
+   * of the node that defined it said (aliases are the node's: a DDATA may use one its NBIRTH gave).
+   */
+  alias(node: string, device: string, alias: number): MetricDefinition | undefined {
+    const s = this.nodes.get(node);
+    if (!s) return undefined;
+    const own = s.aliases.get(device)?.get(alias);
+    if (own) return own;
+    const owner = s.owners.get(alias);
+    return owner === undefined ? undefined : s.aliases.get(owner)?.get(alias);
   }
 
   /** The datatype a birth gave the metric `name` of `device` ('' for the node's own), or 0. */

@@ -195,9 +195,14 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         const alias = has(m, 'alias') ? longNumber(m.alias) : undefined;
         let name = has(m, 'name') ? m.name : undefined;
         let datatype = m.datatype ?? 0;
-        if (isBirth && name) nodes.learn(nodeKey, device, name, alias, datatype);
+        if (isBirth && name) {
+          const other = nodes.learn(nodeKey, device, name, alias, datatype);
+          if (other !== undefined) {
+            ctx.note?.({ node: nodeKey, device, alias, other: other || '(the node itself)' }, `Sparkplug edge node ${nodeKey}: the ${type} of ${device || 'the node'} gives alias ${alias} to ${name}, which the birth of ${other || 'the node itself'} gave to another metric; Sparkplug makes aliases unique per node, so each device's DATA are read with its own birth's aliases (said once per session)`);
+          }
+        }
         if (!name && alias !== undefined) {
-          const def = nodes.alias(nodeKey, alias);
+          const def = nodes.alias(nodeKey, device, alias);
           if (!def) {
             // After a restart vigil knows no aliases: ask for the births, and count what cannot be read meanwhile.
             const asked = askRebirth(t, `${type} uses alias ${alias}, which no birth seen here defined`, msg.receivedAt);

@@ -191,6 +191,32 @@ describe('Sparkplug host: devices and tags the model does not watch', () => {
   });
 });
 
+describe('Sparkplug host: aliases a node reuses across its devices', () => {
+  it("reads each device's DATA with its own birth's aliases, and says the reuse once (a probe: pump1's flow scored as temperature)", () => {
+    const notes: { fields: Record<string, unknown>; msg: string }[] = [];
+    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['flow', 'temperature'], timestamp: DEFAULT_TIMESTAMP, note: (fields, msg) => notes.push({ fields, msg }) });
+    const dev = (type: string, device: string, p: object, when: number) => ({ topic: `spBv1.0/plant/${type}/edge1/${device}`, payload: spb.encodePayload(p as never), receivedAt: when });
+    const p1 = { sensor: 'plant:edge1:pump1' };
+    const p2 = { sensor: 'plant:edge1:pump2' };
+    codec.decode(nbirth(0, T0), p1);
+    codec.decode(dev('DBIRTH', 'pump1', { timestamp: T0, seq: 1, metrics: [{ name: 'flow', alias: 1, type: 'Double', value: 95 }, { name: 'temperature', alias: 2, type: 'Double', value: 34 }] }, T0), p1);
+    expect(notes).toEqual([]);
+    // pump2's birth gives the same aliases the other way round (against the spec, as hand-built nodes do).
+    codec.decode(dev('DBIRTH', 'pump2', { timestamp: T0 + 1, seq: 2, metrics: [{ name: 'temperature', alias: 1, type: 'Double', value: 40 }, { name: 'flow', alias: 2, type: 'Double', value: 80 }] }, T0 + 1), p2);
+    expect(notes).toEqual([{ fields: { node: 'plant/edge1', device: 'pump2', alias: 1, other: 'pump1' }, msg: expect.stringContaining('aliases unique per node') }]);
+    const d1 = codec.decode(dev('DDATA', 'pump1', { timestamp: T0 + 2, seq: 3, metrics: [{ alias: 1, type: 'Double', value: 96 }, { alias: 2, type: 'Double', value: 35 }] }, T0 + 2), p1);
+    expect(values(d1)).toEqual([{ flow: 96, temperature: 35 }]);
+    const d2 = codec.decode(dev('DDATA', 'pump2', { timestamp: T0 + 3, seq: 4, metrics: [{ alias: 1, type: 'Double', value: 41 }, { alias: 2, type: 'Double', value: 81 }] }, T0 + 3), p2);
+    expect(values(d2)).toEqual([{ temperature: 41, flow: 81 }]);
+    expect(notes).toHaveLength(1);
+    // A DBIRTH of pump1 alone with new aliases replaces its old ones.
+    codec.decode(dev('DBIRTH', 'pump1', { timestamp: T0 + 4, seq: 5, metrics: [{ name: 'flow', alias: 7, type: 'Double', value: 97 }, { name: 'temperature', alias: 8, type: 'Double', value: 36 }] }, T0 + 4), p1);
+    expect(values(codec.decode(dev('DDATA', 'pump1', { timestamp: T0 + 1000, seq: 6, metrics: [{ alias: 7, type: 'Double', value: 98 }] }, T0 + 1000), p1))).toEqual([{ flow: 98 }]);
+    // pump1's old alias 1 is pump2's temperature now: still read as the node's last birth defined it, not lost.
+    expect(values(codec.decode(dev('DDATA', 'pump1', { timestamp: T0 + 2000, seq: 7, metrics: [{ alias: 1, type: 'Double', value: 42 }] }, T0 + 2000), p1))).toEqual([{ temperature: 42 }]);
+  });
+});
+
 describe('Sparkplug host: seq gaps a passive listener sees', () => {
   it('tells them at most once a minute per node, with the gaps counted meanwhile, and asks nothing', () => {
     const notes: { fields: Record<string, unknown>; msg: string }[] = [];
