@@ -20,6 +20,7 @@ export const REJECT_REASONS = [
   'bad_csv',
   'bad_protobuf',
   'unknown_alias',
+  'historical',
   'unknown_topic',
   'bad_sensor_id',
 ] as const;

@@ -137,6 +137,15 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
     );
   };
 
+  /** A message with live and is_historical metrics: the live ones are read, the others said once per device. */
+  const historicalBeside = (nodeKey: string, device: string, n: number) => {
+    const key = `historical\u0000${nodeKey}/${device}`;
+    if (told.has(key)) return;
+    if (told.size >= 10_000) told.clear();
+    told.add(key);
+    ctx.note?.({ node: nodeKey, device, historical: n }, `Sparkplug device ${nodeKey}/${device}: a DATA message carries live metrics and ${n} marked is_historical; the live ones are read, the historical ones set aside (said once per device; messages of historical metrics alone are rejected as 'historical', counted and dead-lettered)`);
+  };
+
   /** A node-level message's `seq` and births/deaths, read or not; true on a gap. */
   const session = (type: string, nodeKey: string, payload: ProtoPayload): boolean => {
     const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
@@ -190,6 +199,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
 
       const groups = new Map<number, Record<string, number>>();
       const arrival = new Set<number>();
+      let historical = 0;
       const payloadTs = has(payload, 'timestamp') ? longNumber(payload.timestamp) : undefined;
       for (const m of metrics) {
         const alias = has(m, 'alias') ? longNumber(m.alias) : undefined;
@@ -214,6 +224,13 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         }
         const channel = name === undefined ? undefined : known.get(name);
         if (channel === undefined) continue;
+        // Store-and-forward data (Sparkplug 3.0 `is_historical`) come after the node's birth, older than the live
+        // values it carried: the window stage refused them as out of order, took them for a clock set back and
+        // dead-lettered nothing (a probe). They are set aside here under their own reason instead.
+        if (m.isHistorical === true) {
+          historical++;
+          continue;
+        }
         datatype ||= nodes.datatype(nodeKey, device, name!);
         const value = metricValue(m, datatype);
         // An is_null metric is a sample with no value: the window stage holds the channel as for a JSON null.
@@ -228,6 +245,10 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         if (rawTs === undefined) arrival.add(ts);
         g[channel] = v;
       }
+      if (groups.size === 0 && historical > 0) {
+        return reject(msg, 'historical', `${historical} metric(s) of the model's channels marked is_historical (store-and-forward data a node sends after its birth, older than the live values the birth carried); a sensor is judged in time order, so they are set aside (dead-lettered), not scored`);
+      }
+      if (historical > 0) historicalBeside(nodeKey, device, historical);
       if (groups.size === 0) {
         // A device (or node) whose birth was seen says what it carries: DATA with none of the model's metrics (other
         // tags on the same node, a report by exception of what else changed) are nothing to score, not a fault.

@@ -217,6 +217,23 @@ describe('Sparkplug host: aliases a node reuses across its devices', () => {
   });
 });
 
+describe('Sparkplug host: store and forward', () => {
+  it("sets is_historical metrics aside as 'historical' (a probe: refused as out of order, not dead-lettered, taken for a clock set back)", () => {
+    const notes: { fields: Record<string, unknown>; msg: string }[] = [];
+    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, note: (fields, msg) => notes.push({ fields, msg }) });
+    codec.decode(nbirth(0, T0 + 10_000), where);
+    expect(values(codec.decode(dbirth(1, T0 + 10_000), where))).toEqual([{ value: 1 }]);
+    // The buffered readings of the outage, stamped before the birth.
+    const backlog = msg('DDATA', { timestamp: T0 + 10_001, seq: 2, metrics: [1, 2, 3].map((k) => ({ alias: 1, type: 'Double', value: k, timestamp: T0 + k * 1000, isHistorical: true })) }, T0 + 10_001);
+    const r = codec.decode(backlog, where);
+    expect(isRejected(r) && r).toMatchObject({ reason: 'historical', detail: expect.stringContaining('3 metric(s) of the model') });
+    // Live and historical in one message: the live one is read, the others said once.
+    const mixed = msg('DDATA', { timestamp: T0 + 11_000, seq: 3, metrics: [{ alias: 1, type: 'Double', value: 9, timestamp: T0 + 4000, isHistorical: true }, { alias: 1, type: 'Double', value: 5, timestamp: T0 + 11_000 }] }, T0 + 11_000);
+    expect(values(codec.decode(mixed, where))).toEqual([{ value: 5 }]);
+    expect(notes).toEqual([{ fields: { node: 'plant/edge1', device: 'pump7', historical: 1 }, msg: expect.stringContaining('historical ones set aside') }]);
+  });
+});
+
 describe('Sparkplug host: seq gaps a passive listener sees', () => {
   it('tells them at most once a minute per node, with the gaps counted meanwhile, and asks nothing', () => {
     const notes: { fields: Record<string, unknown>; msg: string }[] = [];
