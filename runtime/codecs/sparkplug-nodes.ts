@@ -114,6 +114,17 @@ export class SparkplugNodes {
     s.aliases.delete(device);
   }
 
+  /**
+   * DDEATH: the device is offline; its data are not to be read again before its next DBIRTH (a DDATA by alias after
+   * it is unknown, and asks for the births, as the spec has a host do).
+   */
+  deviceDeath(node: string, device: string): void {
+    const s = this.nodes.get(node);
+    if (!s) return;
+    s.born.delete(device);
+    s.aliases.delete(device);
+  }
+
   /** Whether this session has seen the birth of `device` ('' for the node's NBIRTH). */
   born(node: string, device: string): boolean {
     return this.nodes.get(node)?.born.has(device) ?? false;

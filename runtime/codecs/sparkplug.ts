@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { checkChannelPaths } from './channel-paths.ts';
-import { SparkplugNodes } from './sparkplug-nodes.ts';
+import { GAP_NOTE_INTERVAL_MS, SparkplugNodes } from './sparkplug-nodes.ts';
 import { DATATYPE_NAMES, decodeProto, has, longNumber, metricValue, type ProtoMetric, type ProtoPayload } from './sparkplug-metrics.ts';
 import { RowJoiner } from './row-joiner.ts';
 import { SplitRows } from './split-rows.ts';
@@ -146,6 +146,21 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
     ctx.note?.({ node: nodeKey, device, historical: n }, `Sparkplug device ${nodeKey}/${device}: a DATA message carries live metrics and ${n} marked is_historical; the live ones are read, the historical ones set aside (said once per device; messages of historical metrics alone are rejected as 'historical', counted and dead-lettered)`);
   };
 
+  /**
+   * A death certificate, said in the log (a probe never saw the word: an operator reading the log after an outage
+   * could not tell a device that died from one whose messages were lost), at most once a minute per node or device.
+   */
+  const deathSaidAt = new Map<string, number>();
+  const died = (type: string, nodeKey: string, device: string, now: number) => {
+    const key = `${nodeKey}/${device}`;
+    const last = deathSaidAt.get(key);
+    if (last !== undefined && now - last < GAP_NOTE_INTERVAL_MS) return;
+    if (deathSaidAt.size >= 10_000) deathSaidAt.clear();
+    deathSaidAt.set(key, now);
+    const what = type === 'NDEATH' ? `edge node ${nodeKey}` : `device ${key}`;
+    ctx.note?.({ node: nodeKey, ...(device && { device }), type }, `Sparkplug ${what}: ${type} (offline${type === 'NDEATH' ? ', with its devices' : ''}); its data are read again after its next birth, and the silent-sensor watch signals its sensors once they miss their usual pace`);
+  };
+
   /** A node-level message's `seq` and births/deaths, read or not; true on a gap. */
   const session = (type: string, nodeKey: string, payload: ProtoPayload): boolean => {
     const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
@@ -195,7 +210,11 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
       if (session(type, nodeKey, payload)) onGap(t, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
       else tellGaps(nodeKey, msg.receivedAt);
-      if (isDeath) return [];
+      if (isDeath) {
+        if (type === 'DDEATH') nodes.deviceDeath(nodeKey, device);
+        died(type, nodeKey, device, msg.receivedAt);
+        return [];
+      }
 
       const groups = new Map<number, Record<string, number>>();
       const arrival = new Set<number>();
@@ -237,7 +256,10 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         if (value === null) continue;
         const v = channelValue(value, channel);
         if (isFieldError(v)) return reject(msg, v.error, `${v.detail} (Sparkplug type ${DATATYPE_NAMES[datatype] ?? datatype})`);
-        const rawTs = has(m, 'timestamp') ? longNumber(m.timestamp) : payloadTs;
+        // A birth is a snapshot of current values, stamped when it was taken: a metric's own timestamp there is when it
+        // last changed (report-by-exception software stamps each tag so), which split one birth into rows per metric
+        // and raised missing-channel signals (a probe). In DATA each metric's own time counts.
+        const rawTs = has(m, 'timestamp') && !(isBirth && payloadTs !== undefined) ? longNumber(m.timestamp) : payloadTs;
         const ts = readingTime(rawTs, msg.receivedAt, { ...ctx.timestamp, unit: 'ms' });
         if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail);
         let g = groups.get(ts);
