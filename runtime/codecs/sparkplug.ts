@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { checkChannelPaths } from './channel-paths.ts';
-import { GAP_NOTE_INTERVAL_MS, SparkplugNodes } from './sparkplug-nodes.ts';
+import { SparkplugNodes } from './sparkplug-nodes.ts';
+import { SparkplugNotes } from './sparkplug-notes.ts';
 import { DATATYPE_NAMES, decodeProto, has, longNumber, metricValue, type ProtoMetric, type ProtoPayload } from './sparkplug-metrics.ts';
 import { RowJoiner } from './row-joiner.ts';
 import { SplitRows } from './split-rows.ts';
@@ -56,8 +57,6 @@ export function sparkplugTemplateProblem(template: string, sensorId: string | un
 export const BIRTH_BOUND_FACTOR = 16;
 /** The message types of a node's session: what `decode` reads. */
 const SESSION_TYPES = new Set(['NBIRTH', 'DBIRTH', 'NDATA', 'DDATA', 'NDEATH', 'DDEATH']);
-/** Metrics every birth may carry besides the device's own tags: session and control metrics, properties. */
-const CONTROL_METRIC = /^(bdSeq$|Node Control\/|Device Control\/|Properties\/|Node Info\/|Device Info\/)/;
 /** Refused messages up to BIRTH_BOUND_FACTOR x this are read for their `seq` (a larger one counts as a gap). */
 const REFUSED_READ_BYTES = 64 * 1024;
 
@@ -119,47 +118,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
     if (gaps > 0) ctx.note?.({ node: nodeKey, gaps }, `Sparkplug edge node ${nodeKey}: ${gaps} gap(s) in seq (messages lost before vigil)${nodes.asks ? '; a rebirth was asked recently' : '; vigil is a passive listener (rebirthIntervalMs: null) and asks no rebirth'}`);
   };
 
-  /**
-   * A device's birth that names none of the model's channels: its DATA will all be ignored, which an operator must
-   * hear once (a probe: a PLC publishing `Pump/Flow` for a model's `flow` left vigil watching nothing, with no word at
-   * any log level). Said once per device for the life of the process (a bounded memory).
-   */
-  const told = new Set<string>();
-  const unmatchedBirth = (nodeKey: string, device: string, metrics: ProtoMetric[]) => {
-    const names = metrics.flatMap((m) => (has(m, 'name') && m.name && !CONTROL_METRIC.test(m.name) ? [m.name] : []));
-    const key = `${nodeKey}/${device}`;
-    if (names.length === 0 || told.has(key)) return;
-    if (told.size >= 10_000) told.clear();
-    told.add(key);
-    ctx.note?.(
-      { node: nodeKey, device, metrics: names.slice(0, 8) },
-      `Sparkplug device ${key}: its DBIRTH names none of the model's channels (it has ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, ... ${names.length} in all` : ''}; the model reads ${[...known.keys()].join(', ')}), so its DDATA are ignored; map its metrics to channels with source.channels if it is one of the machines this model watches`,
-    );
-  };
-
-  /** A message with live and is_historical metrics: the live ones are read, the others said once per device. */
-  const historicalBeside = (nodeKey: string, device: string, n: number) => {
-    const key = `historical\u0000${nodeKey}/${device}`;
-    if (told.has(key)) return;
-    if (told.size >= 10_000) told.clear();
-    told.add(key);
-    ctx.note?.({ node: nodeKey, device, historical: n }, `Sparkplug device ${nodeKey}/${device}: a DATA message carries live metrics and ${n} marked is_historical; the live ones are read, the historical ones set aside (said once per device; messages of historical metrics alone are rejected as 'historical', counted and dead-lettered)`);
-  };
-
-  /**
-   * A death certificate, said in the log (a probe never saw the word: an operator reading the log after an outage
-   * could not tell a device that died from one whose messages were lost), at most once a minute per node or device.
-   */
-  const deathSaidAt = new Map<string, number>();
-  const died = (type: string, nodeKey: string, device: string, now: number) => {
-    const key = `${nodeKey}/${device}`;
-    const last = deathSaidAt.get(key);
-    if (last !== undefined && now - last < GAP_NOTE_INTERVAL_MS) return;
-    if (deathSaidAt.size >= 10_000) deathSaidAt.clear();
-    deathSaidAt.set(key, now);
-    const what = type === 'NDEATH' ? `edge node ${nodeKey}` : `device ${key}`;
-    ctx.note?.({ node: nodeKey, ...(device && { device }), type }, `Sparkplug ${what}: ${type} (offline${type === 'NDEATH' ? ', with its devices' : ''}); its data are read again after its next birth, and the silent-sensor watch signals its sensors once they miss their usual pace`);
-  };
+  const notes = new SparkplugNotes(ctx.note, [...known.keys()]);
 
   /** A node-level message's `seq` and births/deaths, read or not; true on a gap. */
   const session = (type: string, nodeKey: string, payload: ProtoPayload): boolean => {
@@ -212,7 +171,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       else tellGaps(nodeKey, msg.receivedAt);
       if (isDeath) {
         if (type === 'DDEATH') nodes.deviceDeath(nodeKey, device);
-        died(type, nodeKey, device, msg.receivedAt);
+        notes.died(type, nodeKey, device, msg.receivedAt);
         return [];
       }
 
@@ -270,11 +229,11 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       if (groups.size === 0 && historical > 0) {
         return reject(msg, 'historical', `${historical} metric(s) of the model's channels marked is_historical (store-and-forward data a node sends after its birth, older than the live values the birth carried); a sensor is judged in time order, so they are set aside (dead-lettered), not scored`);
       }
-      if (historical > 0) historicalBeside(nodeKey, device, historical);
+      if (historical > 0) notes.historicalBeside(nodeKey, device, historical);
       if (groups.size === 0) {
         // A device (or node) whose birth was seen says what it carries: DATA with none of the model's metrics (other
         // tags on the same node, a report by exception of what else changed) are nothing to score, not a fault.
-        if (type === 'DBIRTH') unmatchedBirth(nodeKey, device, metrics);
+        if (type === 'DBIRTH') notes.unmatchedBirth(nodeKey, device, metrics);
         if (isBirth || nodes.born(nodeKey, device)) return [];
         // Without its birth there is no telling: ask for it (a host should), and count this one.
         const asked = askRebirth(t, `${type} of a ${device ? 'device' : 'node'} whose birth was not seen here`, msg.receivedAt);
