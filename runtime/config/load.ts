@@ -85,7 +85,7 @@ export function parseConfig(input: unknown, where = 'config'): RunConfig {
   const hint = missing.some((i) => ['model', 'broker', 'source'].includes(String(i.path[0])))
     ? '\n(give --model, --broker and --topic, or set model, broker.url and source.topics in the config file)'
     : '';
-  throw new Error(describeIssues(new ZodError(issues), where) + hint);
+  throw new Error(describeIssues(new ZodError(issues), where, RunConfigSchema) + hint);
 }
 
 /** Load a config from an optional file plus overrides. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ScalerSchema } from '../scaling/scaler.ts';
 import { RangesSchema, rangesProblem } from './ranges.ts';
+import { suggestKey } from '../util/key-suggestion.ts';
 
 /** Current card format version; loaders refuse other versions. */
 export const CARD_FORMAT_VERSION = 1;
@@ -231,9 +232,22 @@ export const ModelCardSchema = z.object({
 /** A validated model card. */
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 
-/** Turn zod issues into one message naming each key and what was expected. */
-export function describeIssues(error: z.ZodError, where: string): string {
-  const lines = error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+/**
+ * Turn zod issues into one message naming each key and what was expected; given the schema, a key it does not know
+ * gets the one it most likely meant (`openk`: did you mean openK?).
+ */
+export function describeIssues(error: z.ZodError, where: string, schema?: z.ZodType): string {
+  const lines = error.issues.map((i) => {
+    let message = i.message;
+    if (schema && i.code === 'unrecognized_keys') {
+      const hints = i.keys.flatMap((k) => {
+        const s = suggestKey(schema, i.path, k);
+        return s ? [`'${k}': did you mean '${s}'?`] : [];
+      });
+      if (hints.length) message += ` (${hints.join('; ')})`;
+    }
+    return `  ${i.path.length ? i.path.join('.') : '(root)'}: ${message}`;
+  });
   return `${where} is invalid:\n${lines.join('\n')}`;
 }
 
@@ -244,7 +258,7 @@ export function parseCard(json: unknown, where = 'model card'): ModelCard {
     throw new Error(`${where}: card format version ${String(fv)} is not supported; expected ${CARD_FORMAT_VERSION}`);
   }
   const res = ModelCardSchema.safeParse(json);
-  if (!res.success) throw new Error(describeIssues(res.error, where));
+  if (!res.success) throw new Error(describeIssues(res.error, where, ModelCardSchema));
   const card = res.data;
   if (card.onnx.inputShape[1] !== card.window || card.onnx.inputShape[2] !== card.channels.length) {
     throw new Error(`${where}: onnx.inputShape ${JSON.stringify(card.onnx.inputShape)} does not match window ${card.window} x ${card.channels.length} channels; expected [-1, ${card.window}, ${card.channels.length}]`);

@@ -78,6 +78,18 @@ describe('run config', () => {
     );
     expect(() => loadConfig(file('f.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nalerts: { silent: { minMs: 500ms } }\n'), {}, {})).toThrow(/alerts\.silent\.minMs: expected at least 1000 ms \(least quiet time/);
     expect(() => loadConfig(join(dir, 'missing.yaml'), {}, {})).toThrow(/config file not found/);
+    // A misspelt key gets the one it most likely meant (a probe wrote openk and read only "Unrecognized key").
+    const keys = file('keys.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"], qoss: 1 }\nalerts: { openk: 3, silent: { factr: 3 } }\nbatch: { zzzzzz: 1 }\n');
+    let said = '';
+    try {
+      loadConfig(keys, {}, {});
+    } catch (err) {
+      said = (err as Error).message;
+    }
+    expect(said).toContain(`source: Unrecognized key: "qoss" ('qoss': did you mean 'qos'?)`);
+    expect(said).toContain(`alerts: Unrecognized key: "openk" ('openk': did you mean 'openK'?)`);
+    expect(said).toContain(`alerts.silent: Unrecognized key: "factr" ('factr': did you mean 'factor'?)`);
+    expect(said).toMatch(/batch: Unrecognized key: "zzzzzz"\n/);
   });
 
   it('never prints or logs secrets', () => {
