@@ -98,7 +98,10 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   // A session taken over: another client connected with our client id (two vigils with one config, a copied gateway
   // config). The broker drops us (Mosquitto without a reason code, on 3.1.1 and 5), again and again, soon after each
   // connection: said as such rather than as an outage.
-  const takeover = { connectedAt: 0, shortLived: 0 };
+  // Once said, the takeover is said again at most every OUTAGE_LOG_MS, with the drops since (a probe: 16 error lines in
+  // 3.5 s, each reconnection logged too).
+  const takeover = { connectedAt: 0, shortLived: 0, toldAt: 0, untold: 0 };
+  const takenOver = () => takeover.shortLived >= SHORT_LIVED_TIMES;
   client.on('connect', (ack) => {
     takeover.connectedAt = Date.now();
     backoff.connected();
@@ -106,6 +109,8 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     sock.setNoDelay?.(true);
     const after = outage?.attempts ? { outageMs: Date.now() - outage.since, attempts: outage.attempts } : {};
     outage = undefined;
+    // While taken over, a reconnection is said only with the takeover's own line (at most every OUTAGE_LOG_MS).
+    if (takenOver() && takeover.toldAt && Date.now() - takeover.toldAt < OUTAGE_LOG_MS) return;
     log?.info({ broker: redactedUrl(cfg.url), clientId: client.options.clientId, sessionPresent: ack.sessionPresent, ...after }, `${name} connected`);
   });
   client.on('reconnect', () => {
@@ -114,13 +119,20 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   });
   client.on('offline', () => {
     if (takeover.connectedAt) takeover.shortLived = Date.now() - takeover.connectedAt < SHORT_LIVED_MS ? takeover.shortLived + 1 : 0;
+    if (!takenOver()) takeover.toldAt = 0;
     takeover.connectedAt = 0;
     if (outage) return;
     outage = { since: Date.now(), attempts: 0, toldAt: 0 };
     const clientId = client.options.clientId;
-    if (takeover.shortLived >= SHORT_LIVED_TIMES) {
+    if (takenOver()) {
+      const now = Date.now();
+      takeover.untold++;
+      if (takeover.toldAt && now - takeover.toldAt < OUTAGE_LOG_MS) return;
+      const since = takeover.toldAt ? { dropsSinceLastSaid: takeover.untold } : {};
+      takeover.toldAt = now;
+      takeover.untold = 0;
       log?.error(
-        { broker: redactedUrl(cfg.url), clientId, droppedSoonAfterConnecting: takeover.shortLived },
+        { broker: redactedUrl(cfg.url), clientId, droppedSoonAfterConnecting: takeover.shortLived, ...since },
         `${name} dropped the connection ${takeover.shortLived} times in a row within ${SHORT_LIVED_MS / 1000} s of connecting: another client may be taking our session with client id ${clientId} (two vigils with one config, or a copied gateway config: each drops the other and readings are lost; give each its own broker.clientId and state.file), or the broker refuses something this client does (its log says which). Reconnecting with backoff`,
       );
     } else log?.warn({ broker: redactedUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`);
