@@ -68,6 +68,8 @@ export interface CodecContext {
   request?: (r: CodecRequest) => void;
   /** Logs what a codec saw that an operator should know and that is no rejection (a Sparkplug seq gap); rate-limited by the codec. */
   note?: (fields: Record<string, unknown>, msg: string) => void;
+  /** Counts what a codec saw of the devices' sessions (a Sparkplug `seq_gap`), for /metrics. */
+  count?: (event: string) => void;
 }
 
 /** A message a codec asks to send back towards the publishers, e.g. a Sparkplug Node Control/Rebirth NCMD. */

@@ -125,7 +125,10 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
     const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
     if (type === 'NBIRTH') nodes.nodeBirth(nodeKey, seq, bdSeqOf(payload.metrics ?? []));
     else if (type === 'NDEATH') nodes.nodeDeath(nodeKey, bdSeqOf(payload.metrics ?? []));
-    else return nodes.sequence(nodeKey, seq);
+    else if (nodes.sequence(nodeKey, seq)) {
+      ctx.count?.('seq_gap');
+      return true;
+    }
     return false;
   };
 

@@ -7,12 +7,14 @@ import type { MqttClient } from 'mqtt';
 import type { CodecRequest } from '../codecs/codec.ts';
 import type { MiniLogger } from './connect.ts';
 
-/** Send one request on `client` (undefined before the first connection). */
-export function publishCodecRequest(client: MqttClient | undefined, r: CodecRequest, log: MiniLogger): void {
+/** Send one request on `client` (undefined before the first connection); `count` is told `rebirth_requested` or `rebirth_not_sent`. */
+export function publishCodecRequest(client: MqttClient | undefined, r: CodecRequest, log: MiniLogger, count?: (event: string) => void): void {
   if (!client?.connected) {
+    count?.('rebirth_not_sent');
     log.warn({ topic: r.topic }, `${r.note}; not sent: the broker is not connected`);
     return;
   }
   client.publish(r.topic, Buffer.from(r.payload), { qos: 0, retain: false });
+  count?.('rebirth_requested');
   log.info({ topic: r.topic }, r.note);
 }

@@ -225,9 +225,10 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
         log.warn({ topic: t, codec: kind }, `source.topics '${t}' names {channel} (one value per message), but source.codec.kind is ${kind}: its messages are read only when their MQTT 5 content type is text/plain${config.source.codec.byContentType === false ? ' (and source.codec.byContentType is off: none is)' : ''}; the rest go to the dead letters. Run one vigil with codec number for such topics`);
       }
       const ref = deps.ref();
-      const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log);
+      const count = (event: string) => edge.codecEvents.set(event, (edge.codecEvents.get(event) ?? 0) + 1);
+      const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log, count);
       const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);
-      const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note });
+      const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note, count });
       const onRejected = (r: Rejected) => {
         if (r.sensor !== undefined) {
           refused.add(r.sensor);

@@ -11,6 +11,8 @@ export interface EdgeCounters {
   messages: number;
   decoded: number;
   rejected: Map<string, number>;
+  /** What codecs saw of the devices' sessions, by event (`seq_gap`, `rebirth_requested`, `rebirth_not_sent`). */
+  codecEvents: Map<string, number>;
   /** Invalid-reading signals published, by reason (runtime/alerts/invalid-signals.ts). */
   invalidSignals: Map<string, number>;
   /** Silence signals published (a sensor gone quiet, runtime/alerts/silent-sensors.ts), and sensors silent now (gauge). */
@@ -57,6 +59,7 @@ export function createEdgeCounters(): EdgeCounters {
     messages: 0,
     decoded: 0,
     rejected: new Map(),
+    codecEvents: new Map(),
     invalidSignals: new Map(),
     silenceSignals: 0,
     sensorsSilent: 0,
@@ -138,6 +141,7 @@ function intakeMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_messages_total', 'MQTT messages received', () => edge.messages);
   m('vigil_readings_decoded_total', 'Readings decoded from messages', () => edge.decoded);
   byReason(registry, 'vigil_rejected_total', 'Messages rejected, by reason (see the dead-letter topic/file for each)', edge.rejected);
+  byReason(registry, 'vigil_codec_events_total', 'What codecs saw of the devices\' sessions, by reason: seq_gap (a Sparkplug node\'s messages lost before vigil), rebirth_requested (a Node Control/Rebirth NCMD published), rebirth_not_sent (one asked while the broker was away)', edge.codecEvents);
   byReason(registry, 'vigil_invalid_signals_total', 'Invalid-reading signals published on sensor alert topics, by reason (alerts.invalid: at most one per sensor per interval)', edge.invalidSignals);
 }
 

@@ -266,10 +266,12 @@ describe('Sparkplug host: seq gaps a passive listener sees', () => {
   it('tells them at most once a minute per node, with the gaps counted meanwhile, and asks nothing', () => {
     const notes: { fields: Record<string, unknown>; msg: string }[] = [];
     const requests: CodecRequest[] = [];
-    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: null }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, request: (r) => requests.push(r), note: (fields, msg) => notes.push({ fields, msg }) });
+    const counted: string[] = [];
+    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: null }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, request: (r) => requests.push(r), note: (fields, msg) => notes.push({ fields, msg }), count: (e) => counted.push(e) });
     codec.decode(nbirth(0, T0), where);
     codec.decode(dbirth(1, T0), where);
     codec.decode(ddata(3, T0 + 1000), where); // 2 missing
+    expect(counted).toEqual(['seq_gap']);
     expect(notes).toEqual([{ fields: { node: 'plant/edge1', gaps: 1 }, msg: expect.stringContaining('passive listener') }]);
     codec.decode(ddata(6, T0 + 2000), where);
     codec.decode(ddata(9, T0 + 3000), where);

@@ -71,6 +71,8 @@ describe('Sparkplug B host behaviour with the Tahu client', () => {
       expect(handle.counters.scored).toBe(59);
       expect(handle.edge.rejected.get('unknown_alias')).toBe(1);
       expect(rebirths).toBe(1);
+      // Counted for /metrics too (vigil_codec_events_total; a probe found them only in the log).
+      expect(Object.fromEntries(handle.edge.codecEvents)).toEqual({ rebirth_requested: 1 });
     } finally {
       node.stop();
       await handle.stop();

@@ -113,7 +113,7 @@ describe('the state file lock', () => {
       // Then the two keep dropping each other: said once, not at every drop (a probe: 16 error lines in 3.5 s).
       const said = lines.length;
       await new Promise((r) => setTimeout(r, 1500));
-      expect(lines.slice(said).filter((l) => l.level >= 40)).toEqual([]);
+      expect(lines.slice(said).filter((l) => (l.level as number) >= 40)).toEqual([]);
     } finally {
       await Promise.all([a, b].map((c) => new Promise<void>((r) => c.end(true, {}, () => r()))));
     }
