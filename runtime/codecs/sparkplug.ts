@@ -51,6 +51,18 @@ export function sparkplugTemplateProblem(template: string, sensorId: string | un
 }
 
 /**
+ * Why Sparkplug topics that subscribe to devices' messages only (`spBv1.0/GROUP/TYPE/NODE/DEVICE`, none at the node
+ * level) miss part of each node's session, or undefined: its NBIRTH and NDEATH (a new session, the node gone) and the
+ * node's own messages in its `seq`, so gaps go unseen (a probe got no word of it at start).
+ */
+export function sparkplugNodeLevelMissing(templates: readonly string[]): string | undefined {
+  const levels = templates.map((t) => sparkplugTopic(t)?.seg.length ?? 0).filter((n) => n > 0);
+  if (levels.length === 0 || levels.some((n) => n === 4 || n < 4)) return undefined;
+  if (templates.some((t) => /(^|\/)#$/.test(t))) return undefined;
+  return `source.topics subscribe to Sparkplug device messages only (${templates.join(', ')}): the nodes' own messages (NBIRTH, NDEATH, NDATA) are not received, so a node's new session and its death go unseen and gaps in seq are not detected; add the node level too, e.g. 'spBv1.0/{group}/{type}/{node}'`;
+}
+
+/**
  * A birth may be this many times `source.maxPayloadBytes`: it lists every metric of a device (thousands of tags on
  * some), while DATA carry what changed. Refused, its aliases are never learnt and every DATA after it is unreadable.
  */

@@ -9,6 +9,7 @@ import { ReplaySubject, retry, takeUntil, tap, timer, type Observable, type Oper
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
+import { sparkplugNodeLevelMissing } from '../codecs/sparkplug.ts';
 import type { CodecRequest } from '../codecs/codec.ts';
 import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, sharedIdTemplates, topicRouter, type TopicTemplate } from '../mqtt/topic-template.ts';
@@ -218,6 +219,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       for (const [a, b] of sharedIdTemplates(templates)) {
         log.warn({ topics: [a.template, b.template], sensorId: a.idKey }, `source.topics '${a.template}' and '${b.template}' name their sensors alike (${a.idKey}): topics that differ only in their fixed levels are one sensor; if they are different devices, give them different names, or run one vigil per layout`);
       }
+      const nodeLevel = config.source.codec.kind === 'sparkplug' ? sparkplugNodeLevelMissing(config.source.topics) : undefined;
+      if (nodeLevel) log.warn({ topics: config.source.topics }, nodeLevel);
       // A {channel} topic carries one value per message, which only the number codec reads: under another codec only a
       // message whose content type chooses `number` is read, the rest are dead-lettered (a probe: all of them, unsaid).
       const kind = config.source.codec.kind;

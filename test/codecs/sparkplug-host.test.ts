@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { get as getSparkplug } from 'sparkplug-payload';
 import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecRequest, type DecodeResult } from '../../runtime/codecs/index.ts';
+import { sparkplugNodeLevelMissing } from '../../runtime/codecs/sparkplug.ts';
 import { SourceSchema } from '../../runtime/config/schema.ts';
 import { compileTopicTemplate } from '../../runtime/mqtt/topic-template.ts';
 import { decodeMessage } from '../../runtime/codecs/decode.ts';
@@ -282,5 +283,15 @@ describe('Sparkplug host: seq gaps a passive listener sees', () => {
     codec.decode(ddata(11, T0 + 63_000), where);
     expect(notes).toHaveLength(2);
     expect(requests).toEqual([]);
+  });
+});
+
+describe('Sparkplug topics without the node level', () => {
+  it('are said at start: node births, deaths and seq gaps go unseen (a probe got no word of it)', () => {
+    expect(sparkplugNodeLevelMissing(['spBv1.0/{group}/{type}/{node}/{device}'])).toMatch(/device messages only.*add the node level too, e\.g\. 'spBv1\.0\/\{group\}\/\{type\}\/\{node\}'/);
+    expect(sparkplugNodeLevelMissing(['site-3/spBv1.0/{group}/{type}/{node}/{device}'])).toMatch(/device messages only/);
+    expect(sparkplugNodeLevelMissing(['spBv1.0/{group}/{type}/{node}/{device}', 'spBv1.0/{group}/{type}/{node}'])).toBeUndefined();
+    expect(sparkplugNodeLevelMissing(['spBv1.0/{group}/{type}/{node}'])).toBeUndefined();
+    expect(sparkplugNodeLevelMissing(['plant/{sensor}/data'])).toBeUndefined();
   });
 });
