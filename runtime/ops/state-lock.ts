@@ -6,7 +6,7 @@
  * still runs (or, in this process, a runtime that has not stopped) refuses the start, saying which pid holds it; one
  * whose process is gone (a kill -9, a power cut, a pid reused since) is taken over, said.
  */
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../util/make-dirs.ts';
 import { dirname } from 'node:path';
 import { keptFileBeside } from '../util/kept-file.ts';
 import { releaseLock, tryLock, type LockAttempt } from '../util/pid-lock.ts';
@@ -30,7 +30,7 @@ export function lockStateFile(stateFile: string, log?: LockLogger): StateLock {
   const file = keptFileBeside(stateFile, 'lock')!;
   let got: LockAttempt;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirs(dirname(file));
     got = tryLock(file, {
       ownHeld: () => heldHere.has(file),
       onStale: (h) => log?.warn({ file, pid: h?.pid }, `state file lock left by a process that is gone (pid ${h?.pid ?? 'unreadable'}): taken over`),

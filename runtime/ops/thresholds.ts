@@ -7,7 +7,7 @@
  * scale (an adaptive threshold that refuses to learn from flagged scores would otherwise stay stuck above or below
  * them).
  */
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../util/make-dirs.ts';
 import { dirname } from 'node:path';
 import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
@@ -145,7 +145,7 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
 function openStore(file: string, collect: () => StateSource, model: StateModelId): ThresholdStore {
   // A state folder not there yet is made, as systemd's StateDirectory would; one that cannot be is said at the first save.
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirs(dirname(file));
   } catch {}
   return new ThresholdStore(file, collect, { model });
 }
