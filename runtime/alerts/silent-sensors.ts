@@ -37,6 +37,8 @@ export interface SilenceEvent {
   quietMs: number;
   /** Its usual interval between readings before the silence (ms). */
   usualMs: number;
+  /** Why, when not its quiet time: the device said it went offline (a Sparkplug `DDEATH` or its node's `NDEATH`). */
+  cause?: string;
 }
 
 /** What is saved of a sensor (the state file): its usual interval, how many gaps it rests on, whether it is silent. */
@@ -179,6 +181,19 @@ export class SilentSensors {
     s.lastWall = wall;
     if (at > this.lastAny) this.lastAny = at;
     return back;
+  }
+
+  /**
+   * The device behind `sensor` said it went offline (a Sparkplug death certificate): silent now, without waiting out
+   * `factor` of its usual interval (a probe: a dead device's silence came a minute or more later, if at all). Returns
+   * the `silent` event, or undefined for a sensor not watched or already silent.
+   */
+  offline(sensor: string, now: number, cause: string): SilenceEvent | undefined {
+    const s = this.sensors.get(sensor);
+    if (!s || s.silent) return undefined;
+    s.silent = true;
+    this.silentNow++;
+    return { type: 'silent', sensor, lastHeardAt: s.lastWall, quietMs: Math.max(0, now - s.lastAt), usualMs: s.usual, cause };
   }
 
   /** The sensors that went silent by monotonic time `now` (each once until it is heard again). */

@@ -70,6 +70,8 @@ export interface CodecContext {
   note?: (fields: Record<string, unknown>, msg: string) => void;
   /** Counts what a codec saw of the devices' sessions (a Sparkplug `seq_gap`), for /metrics. */
   count?: (event: string) => void;
+  /** A device said it went offline (a Sparkplug death certificate): the sensor and why (`DDEATH`, `NDEATH`). */
+  offline?: (sensor: string, cause: string) => void;
 }
 
 /** A message a codec asks to send back towards the publishers, e.g. a Sparkplug Node Control/Rebirth NCMD. */

@@ -27,6 +27,8 @@ interface NodeSession {
   types: Map<string, number>;
   /** Devices ('' for the node itself) whose birth this session has seen. */
   born: Set<string>;
+  /** The sensors its messages fed (its devices', and its own for NDATA): told offline when the node dies. */
+  sensors: Set<string>;
   /** `seq` of the node's last message; tracked only once its NBIRTH was seen (node-level topics subscribed). */
   seq?: number;
   /** bdSeq of the NBIRTH, to tell this session's NDEATH from a late one of the previous session. */
@@ -43,6 +45,8 @@ export const GAP_NOTE_INTERVAL_MS = 60_000;
 /** Why a rebirth is asked for. */
 export type RebirthReason = 'unknown_alias' | 'seq_gap';
 
+/** Sensors remembered per node for its death (a node with more devices than this has the rest judged by their silence). */
+const MAX_SENSORS_PER_NODE = 10_000;
 /** Edge nodes whose sessions are kept at most (the least recently heard is forgotten first). */
 const MAX_NODES = 10_000;
 
@@ -64,7 +68,7 @@ export class SparkplugNodes {
     if (s) this.nodes.delete(node);
     else {
       if (this.nodes.size >= MAX_NODES) this.nodes.delete(this.nodes.keys().next().value as string);
-      s = { aliases: new Map(), owners: new Map(), reuseTold: false, types: new Map(), born: new Set(), gaps: 0 };
+      s = { aliases: new Map(), owners: new Map(), reuseTold: false, types: new Map(), born: new Set(), sensors: new Set(), gaps: 0 };
     }
     this.nodes.set(node, s);
     return s;
@@ -83,10 +87,21 @@ export class SparkplugNodes {
     s.bdSeq = bdSeq;
   }
 
-  /** NDEATH: forget the session, unless it is a late death of an older one (another bdSeq). */
-  nodeDeath(node: string, bdSeq: number | undefined): void {
+  /**
+   * NDEATH: forget the session, unless it is a late death of an older one (another bdSeq); returns the sensors the
+   * ended session fed (none for a late death).
+   */
+  nodeDeath(node: string, bdSeq: number | undefined): string[] {
     const s = this.nodes.get(node);
-    if (s && (s.bdSeq === undefined || bdSeq === undefined || s.bdSeq === bdSeq)) this.nodes.delete(node);
+    if (!s || !(s.bdSeq === undefined || bdSeq === undefined || s.bdSeq === bdSeq)) return [];
+    this.nodes.delete(node);
+    return [...s.sensors];
+  }
+
+  /** A message of `node` fed `sensor` (kept for the node's death; at most MAX_SENSORS_PER_NODE). */
+  fed(node: string, sensor: string): void {
+    const s = this.nodes.get(node);
+    if (s && s.sensors.size < MAX_SENSORS_PER_NODE) s.sensors.add(sensor);
   }
 
   /**

@@ -136,7 +136,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
   const session = (type: string, nodeKey: string, payload: ProtoPayload): boolean => {
     const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
     if (type === 'NBIRTH') nodes.nodeBirth(nodeKey, seq, bdSeqOf(payload.metrics ?? []));
-    else if (type === 'NDEATH') nodes.nodeDeath(nodeKey, bdSeqOf(payload.metrics ?? []));
+    else if (type === 'NDEATH') for (const sensor of nodes.nodeDeath(nodeKey, bdSeqOf(payload.metrics ?? []))) ctx.offline?.(sensor, 'NDEATH');
     else if (nodes.sequence(nodeKey, seq)) {
       ctx.count?.('seq_gap');
       return true;
@@ -185,7 +185,10 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       if (session(type, nodeKey, payload)) onGap(t, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
       else tellGaps(nodeKey, msg.receivedAt);
       if (isDeath) {
-        if (type === 'DDEATH') nodes.deviceDeath(nodeKey, device);
+        if (type === 'DDEATH') {
+          nodes.deviceDeath(nodeKey, device);
+          ctx.offline?.(where.sensor, 'DDEATH');
+        }
         notes.died(type, nodeKey, device, msg.receivedAt);
         return [];
       }
@@ -255,6 +258,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         return reject(msg, 'no_known_channels', `${type} has no numeric metric named as a model channel; expected some of ${[...known.keys()].join(', ')}${asked ? '; asked the node to rebirth, after which such messages of a device without model metrics are ignored' : ''}`);
       }
       const sensor = where.sensor;
+      nodes.fed(nodeKey, sensor);
       const order = [...groups.keys()].sort((a, b) => a - b);
       split.notice(sensor, order[0], groups.get(order[0])!);
       const out: Reading[] = [];

@@ -131,6 +131,11 @@ export const SilencePayloadSchema = z.object({
   /** How long it has been quiet (silent: so far; resumed: in all), and its usual interval before (ms). */
   quietMs: z.number(),
   usualMs: z.number(),
+  /**
+   * Present when the device said it went offline rather than only falling quiet: `DDEATH` (a Sparkplug device's death
+   * certificate) or `NDEATH` (its edge node's). Any text: a newer producer may name others.
+   */
+  cause: z.string().optional(),
   model: modelRef,
   severity: z.enum(['warning', 'clear']),
 });
@@ -147,6 +152,7 @@ export function silencePayload(e: SilenceEvent, model: { name: string; version: 
     lastHeardAt: e.lastHeardAt,
     quietMs: Math.round(e.quietMs),
     usualMs: Math.round(e.usualMs),
+    ...(e.cause && { cause: e.cause }),
     model: { name: model.name, version: model.version },
     severity: e.type === 'silent' ? 'warning' : 'clear',
   };

@@ -231,7 +231,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       const count = (event: string) => edge.codecEvents.set(event, (edge.codecEvents.get(event) ?? 0) + 1);
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log, count);
       const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);
-      const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note, count });
+      const offline = (sensor: string, cause: string) => silence.offline(sensor, cause);
+      const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note, count, offline });
       const onRejected = (r: Rejected) => {
         if (r.sensor !== undefined) {
           refused.add(r.sensor);

@@ -17,6 +17,8 @@ export interface SilenceFlow {
    * from a sensor the watch knows (junk topics must not crowd real sensors out of it).
    */
   heard(sensor: string, wall: number, refused?: boolean): void;
+  /** The device behind `sensor` said it went offline (`cause`: a Sparkplug DDEATH or NDEATH): signalled silent now. */
+  offline(sensor: string, cause: string): void;
   /** Start checking (the thresholds, and with them the watch, are started). */
   start(): void;
   stop(): void;
@@ -83,6 +85,12 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
       if (!back) return;
       deps.sinks().silence(back);
       refused.silenced(sensor);
+    },
+    offline(sensor, cause) {
+      const e = watch?.offline(sensor, performance.now(), cause);
+      if (!e) return;
+      deps.sinks().silence(e);
+      edge.sensorsSilent = watch!.silent;
     },
     start() {
       watch = deps.thresholds().silence;

@@ -52,7 +52,7 @@ export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: 
   const wall = wallOf(opts);
   const usual = `usually every ${p.usualMs < 1000 ? `${Math.round(p.usualMs)} ms` : humanDuration(p.usualMs)}`;
   return (p.type === 'silent'
-    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${shortTime(p.lastHeardAt)})`]
+    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, p.cause ? `offline (${p.cause}), last reading ${humanDuration(p.quietMs)} ago` : `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${shortTime(p.lastHeardAt)})`]
     : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `after ${humanDuration(p.quietMs)} of silence`]
   ).join('  ');
 }

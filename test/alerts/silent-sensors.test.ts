@@ -21,6 +21,17 @@ describe('silent sensors', () => {
     expect(w.silent).toBe(0);
   });
 
+  it('a device that says it went offline (a Sparkplug death) is silent at once, with the cause; back at its next reading', () => {
+    const w = new SilentSensors({ factor: 10, minMs: 60_000, maxSensors: 100 });
+    const last = every(w, 'p1', 0, 1000, 3); // too few intervals to be judged by its quiet time yet
+    expect(w.offline('p1', last + 500, 'DDEATH')).toEqual({ type: 'silent', sensor: 'p1', lastHeardAt: WALL + last, quietMs: 500, usualMs: 1000, cause: 'DDEATH' });
+    expect(w.silent).toBe(1);
+    expect(w.offline('p1', last + 600, 'NDEATH')).toBeUndefined(); // already silent
+    expect(w.check(last + 120_000)).toEqual([]); // not signalled a second time
+    expect(w.offline('never-heard', last, 'DDEATH')).toBeUndefined();
+    expect(w.heard('p1', last + 5000, WALL + last + 5000)).toMatchObject({ type: 'resumed', sensor: 'p1', quietMs: 5000 });
+  });
+
   it('the whole feed is silent when every sensor it can judge is silent and none at all was heard for minMs (a probe and a review)', () => {
     const w = new SilentSensors({ factor: 10, minMs: 60_000, maxSensors: 100 });
     const last = every(w, 'p1', 0, 1000, 20);

@@ -236,23 +236,26 @@ describe('Sparkplug host: store and forward', () => {
 });
 
 describe('Sparkplug host: deaths and births', () => {
-  it('a DDEATH is said, and the device read again only after its next DBIRTH (a probe: data after a death read with the old aliases)', () => {
+  it('a DDEATH is said, its sensor told offline, and the device read again only after its next DBIRTH (a probe: data after a death read with the old aliases)', () => {
     const notes: { fields: Record<string, unknown>; msg: string }[] = [];
     const requests: CodecRequest[] = [];
-    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, request: (r) => requests.push(r), note: (fields, msg) => notes.push({ fields, msg }) });
+    const offline: string[] = [];
+    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, request: (r) => requests.push(r), note: (fields, msg) => notes.push({ fields, msg }), offline: (s, why) => offline.push(`${s} ${why}`) });
     codec.decode(nbirth(0, T0), where);
     codec.decode(dbirth(1, T0), where);
     expect(values(codec.decode(ddata(2, T0 + 1000), where))).toEqual([{ value: 2 }]);
     expect(values(codec.decode(msg('DDEATH', { timestamp: T0 + 2000, seq: 3 }, T0 + 2000), where))).toEqual([]);
     expect(notes).toEqual([{ fields: { node: 'plant/edge1', device: 'pump7', type: 'DDEATH' }, msg: expect.stringContaining('pump7: DDEATH (offline)') }]);
+    expect(offline).toEqual(['plant:edge1:pump7 DDEATH']);
     expect(values(codec.decode(ddata(4, T0 + 3000), where))).toBe('unknown_alias');
     expect(requests).toHaveLength(1);
     codec.decode(dbirth(5, T0 + 4000), where);
     expect(values(codec.decode(ddata(6, T0 + 5000, 7), where))).toEqual([{ value: 7 }]);
-    // A node's death is said too; a second within the minute is not.
+    // A node's death is said too, its sensors told offline; a second within the minute is not said again.
     codec.decode(msg('NDEATH', { metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }, T0 + 6000, false), where);
     codec.decode(msg('NDEATH', { metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }, T0 + 7000, false), where);
     expect(notes.map((n) => n.fields.type)).toEqual(['DDEATH', 'NDEATH']);
+    expect(offline).toEqual(['plant:edge1:pump7 DDEATH', 'plant:edge1:pump7 NDEATH']);
   });
 
   it("reads a birth as one row at the birth's time, whatever time each metric last changed (a probe: split into rows per metric)", () => {
