@@ -89,11 +89,11 @@ export class SparkplugNodes {
 
   /**
    * NDEATH: forget the session, unless it is a late death of an older one (another bdSeq); returns the sensors the
-   * ended session fed (none for a late death).
+   * ended session fed, or undefined when no session ended (a late death, or a node not known here).
    */
-  nodeDeath(node: string, bdSeq: number | undefined): string[] {
+  nodeDeath(node: string, bdSeq: number | undefined): string[] | undefined {
     const s = this.nodes.get(node);
-    if (!s || !(s.bdSeq === undefined || bdSeq === undefined || s.bdSeq === bdSeq)) return [];
+    if (!s || !(s.bdSeq === undefined || bdSeq === undefined || s.bdSeq === bdSeq)) return undefined;
     this.nodes.delete(node);
     return [...s.sensors];
   }
@@ -146,16 +146,16 @@ export class SparkplugNodes {
   }
 
   /**
-   * The metric an alias of `device` ('' for the node's own) stands for: as its own birth said, else as the last birth
-   * of the node that defined it said (aliases are the node's: a DDATA may use one its NBIRTH gave).
+   * The metric an alias of `device` ('' for the node's own) stands for: as its own birth said, else, for a device born
+   * in this session, as the node's NBIRTH said. Never as another device's birth said: a review read a dead pump's
+   * flow as its neighbour's temperature, and an unborn device's data must ask for the births instead.
    */
   alias(node: string, device: string, alias: number): MetricDefinition | undefined {
     const s = this.nodes.get(node);
     if (!s) return undefined;
     const own = s.aliases.get(device)?.get(alias);
-    if (own) return own;
-    const owner = s.owners.get(alias);
-    return owner === undefined ? undefined : s.aliases.get(owner)?.get(alias);
+    if (own || device === '' || !s.born.has(device)) return own;
+    return s.aliases.get('')?.get(alias);
   }
 
   /** The datatype a birth gave the metric `name` of `device` ('' for the node's own), or 0. */

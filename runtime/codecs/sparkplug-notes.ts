@@ -32,17 +32,22 @@ export class SparkplugNotes {
   }
 
   /**
-   * A device's birth that names none of the model's channels: its DATA will all be ignored, which an operator must
-   * hear once (a probe: a PLC publishing `Pump/Flow` for a model's `flow` left vigil watching nothing, with no word at
-   * any log level).
+   * A device's birth (`named`: whether any metric is named as a model channel). One that names none has its DATA
+   * ignored, which an operator must hear (a probe: a PLC publishing `Pump/Flow` for a model's `flow` left vigil
+   * watching nothing, with no word at any log level): said once per node, and only while no device of the node has
+   * named one, so a node whose other devices (a valve beside the pump) are simply not this model's says nothing.
    */
-  unmatchedBirth(nodeKey: string, device: string, metrics: ProtoMetric[]): void {
+  birth(nodeKey: string, device: string, metrics: ProtoMetric[], named: boolean): void {
+    if (named) {
+      this.first(`named\u0000${nodeKey}`);
+      return;
+    }
     const names = metrics.flatMap((m) => (has(m, 'name') && m.name && !CONTROL_METRIC.test(m.name) ? [m.name] : []));
+    if (names.length === 0 || this.told.has(`named\u0000${nodeKey}`) || !this.first(`unmatched\u0000${nodeKey}`)) return;
     const key = `${nodeKey}/${device}`;
-    if (names.length === 0 || !this.first(key)) return;
     this.note?.(
       { node: nodeKey, device, metrics: names.slice(0, 8) },
-      `Sparkplug device ${key}: its DBIRTH names none of the model's channels (it has ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, ... ${names.length} in all` : ''}; the model reads ${this.channelMetrics.join(', ')}), so its DDATA are ignored; map its metrics to channels with source.channels if it is one of the machines this model watches`,
+      `Sparkplug device ${key}: its DBIRTH names none of the model's channels (it has ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, ... ${names.length} in all` : ''}; the model reads ${this.channelMetrics.join(', ')}), so its DDATA are ignored; map its metrics to channels with source.channels if it is one of the machines this model watches (said once per node)`,
     );
   }
 

@@ -89,6 +89,17 @@ export function rebirthRequest(group: string, node: string, now: number, prefix 
   return { topic: `${prefix}spBv1.0/${group}/NCMD/${node}`, payload };
 }
 
+/** The latest timestamp of the metrics named as model channels, or undefined when none has one. */
+function latestStamp(metrics: ProtoMetric[], known: ReadonlyMap<string, string>): number | undefined {
+  let latest: number | undefined;
+  for (const m of metrics) {
+    if (!has(m, 'timestamp') || !m.name || !known.has(m.name)) continue;
+    const t = longNumber(m.timestamp);
+    if (t !== undefined && (latest === undefined || t > latest)) latest = t;
+  }
+  return latest;
+}
+
 /** bdSeq of a birth or death certificate. */
 function bdSeqOf(metrics: ProtoMetric[]): number | undefined {
   const m = metrics.find((x) => x.name === 'bdSeq');
@@ -132,12 +143,20 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
 
   const notes = new SparkplugNotes(ctx.note, [...known.keys()]);
 
-  /** A node-level message's `seq` and births/deaths, read or not; true on a gap. */
-  const session = (type: string, nodeKey: string, payload: ProtoPayload): boolean => {
+  /**
+   * A node-level message's `seq` and births/deaths, read or not; true on a gap. An NDEATH that ends the session is said
+   * and tells its sensors offline; a late one of an older session (another bdSeq) changes nothing, and says nothing.
+   */
+  const session = (type: string, nodeKey: string, payload: ProtoPayload, now: number): boolean => {
     const seq = has(payload, 'seq') ? longNumber(payload.seq) : undefined;
     if (type === 'NBIRTH') nodes.nodeBirth(nodeKey, seq, bdSeqOf(payload.metrics ?? []));
-    else if (type === 'NDEATH') for (const sensor of nodes.nodeDeath(nodeKey, bdSeqOf(payload.metrics ?? []))) ctx.offline?.(sensor, 'NDEATH');
-    else if (nodes.sequence(nodeKey, seq)) {
+    else if (type === 'NDEATH') {
+      const ended = nodes.nodeDeath(nodeKey, bdSeqOf(payload.metrics ?? []));
+      if (ended) {
+        notes.died('NDEATH', nodeKey, '', now);
+        for (const sensor of ended) ctx.offline?.(sensor, 'NDEATH');
+      }
+    } else if (nodes.sequence(nodeKey, seq)) {
       ctx.count?.('seq_gap');
       return true;
     }
@@ -161,7 +180,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         return;
       }
       const nodeKey = `${t.prefix}${seg[1]}/${seg[3]}`;
-      if (session(seg[2] ?? '', nodeKey, payload)) onGap(t, nodeKey, `seq does not follow the previous message's`, msg.receivedAt);
+      if (session(seg[2] ?? '', nodeKey, payload, msg.receivedAt)) onGap(t, nodeKey, `seq does not follow the previous message's`, msg.receivedAt);
     },
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
       const t = sparkplugTopic(msg.topic);
@@ -182,14 +201,14 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const device = seg[4] ?? '';
       const metrics = payload.metrics ?? [];
       if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
-      if (session(type, nodeKey, payload)) onGap(t, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
+      if (session(type, nodeKey, payload, msg.receivedAt)) onGap(t, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
       else tellGaps(nodeKey, msg.receivedAt);
       if (isDeath) {
         if (type === 'DDEATH') {
           nodes.deviceDeath(nodeKey, device);
+          notes.died(type, nodeKey, device, msg.receivedAt);
           ctx.offline?.(where.sensor, 'DDEATH');
         }
-        notes.died(type, nodeKey, device, msg.receivedAt);
         return [];
       }
 
@@ -197,6 +216,11 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const arrival = new Set<number>();
       let historical = 0;
       const payloadTs = has(payload, 'timestamp') ? longNumber(payload.timestamp) : undefined;
+      // A birth is a snapshot of current values: one row, at the latest time its model metrics say they last changed
+      // (report-by-exception software stamps each tag so; read per metric, one birth became a row per metric and raised
+      // missing-channel signals: a probe), on the same clock as the DATA that follow (the payload's may be another
+      // device's: a review); the payload's time where no metric has one.
+      const birthTs = isBirth ? latestStamp(metrics, known) ?? payloadTs : undefined;
       for (const m of metrics) {
         const alias = has(m, 'alias') ? longNumber(m.alias) : undefined;
         let name = has(m, 'name') ? m.name : undefined;
@@ -233,10 +257,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         if (value === null) continue;
         const v = channelValue(value, channel);
         if (isFieldError(v)) return reject(msg, v.error, `${v.detail} (Sparkplug type ${DATATYPE_NAMES[datatype] ?? datatype})`);
-        // A birth is a snapshot of current values, stamped when it was taken: a metric's own timestamp there is when it
-        // last changed (report-by-exception software stamps each tag so), which split one birth into rows per metric
-        // and raised missing-channel signals (a probe). In DATA each metric's own time counts.
-        const rawTs = has(m, 'timestamp') && !(isBirth && payloadTs !== undefined) ? longNumber(m.timestamp) : payloadTs;
+        const rawTs = isBirth ? birthTs : has(m, 'timestamp') ? longNumber(m.timestamp) : payloadTs;
         const ts = readingTime(rawTs, msg.receivedAt, { ...ctx.timestamp, unit: 'ms' });
         if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail);
         let g = groups.get(ts);
@@ -244,6 +265,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         if (rawTs === undefined) arrival.add(ts);
         g[channel] = v;
       }
+      if (type === 'DBIRTH') notes.birth(nodeKey, device, metrics, metrics.some((m) => has(m, 'name') && m.name !== undefined && known.has(m.name)));
       if (groups.size === 0 && historical > 0) {
         return reject(msg, 'historical', `${historical} metric(s) of the model's channels marked is_historical (store-and-forward data a node sends after its birth, older than the live values the birth carried); a sensor is judged in time order, so they are set aside (dead-lettered), not scored`);
       }
@@ -251,7 +273,6 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       if (groups.size === 0) {
         // A device (or node) whose birth was seen says what it carries: DATA with none of the model's metrics (other
         // tags on the same node, a report by exception of what else changed) are nothing to score, not a fault.
-        if (type === 'DBIRTH') notes.unmatchedBirth(nodeKey, device, metrics);
         if (isBirth || nodes.born(nodeKey, device)) return [];
         // Without its birth there is no telling: ask for it (a host should), and count this one.
         const asked = askRebirth(t, `${type} of a ${device ? 'device' : 'node'} whose birth was not seen here`, msg.receivedAt);

@@ -189,6 +189,17 @@ describe('Sparkplug host: devices and tags the model does not watch', () => {
     codec.decode({ ...msg('DBIRTH', { timestamp: T0 + 20, seq: 3, metrics: [{ name: 'flow', alias: 5, type: 'Double', value: 1 }] }, T0 + 20), topic: 'spBv1.0/plant/DBIRTH/edge1/pump8' }, { sensor: 'plant:edge1:pump8' });
     codec.decode({ ...msg('DBIRTH', { timestamp: T0 + 30, seq: 4, metrics: [{ name: 'Device Control/Rebirth', type: 'Boolean', value: false }] }, T0 + 30), topic: 'spBv1.0/plant/DBIRTH/edge1/pump9' }, { sensor: 'plant:edge1:pump9' });
     expect(notes).toHaveLength(1);
+    // Once per node: another device of it without the model's channels says nothing more.
+    codec.decode({ ...msg('DBIRTH', { timestamp: T0 + 40, seq: 5, metrics: [{ name: 'Valve/Position', alias: 20, type: 'Double', value: 3 }] }, T0 + 40), topic: 'spBv1.0/plant/DBIRTH/edge1/valve1' }, { sensor: 'plant:edge1:valve1' });
+    expect(notes).toHaveLength(1);
+    // A node whose first device names a model channel says nothing of its others (a valve beside the pump); a birth
+    // whose model metrics are all null names them all the same (a review: warned, then its data were read).
+    const quiet: string[] = [];
+    const other = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['flow', 'current'], timestamp: DEFAULT_TIMESTAMP, note: (_f, m) => quiet.push(m) });
+    const on = (device: string, metrics: object[]) => ({ topic: `spBv1.0/plant/DBIRTH/edge2/${device}`, payload: spb.encodePayload({ timestamp: T0, seq: 1, metrics } as never), receivedAt: T0 });
+    other.decode(on('pump1', [{ name: 'flow', alias: 1, type: 'Double', value: null, isNull: true }]), { sensor: 'plant:edge2:pump1' });
+    other.decode(on('valve1', [{ name: 'position', alias: 2, type: 'Double', value: 3 }]), { sensor: 'plant:edge2:valve1' });
+    expect(quiet).toEqual([]);
   });
 });
 
@@ -213,8 +224,13 @@ describe('Sparkplug host: aliases a node reuses across its devices', () => {
     // A DBIRTH of pump1 alone with new aliases replaces its old ones.
     codec.decode(dev('DBIRTH', 'pump1', { timestamp: T0 + 4, seq: 5, metrics: [{ name: 'flow', alias: 7, type: 'Double', value: 97 }, { name: 'temperature', alias: 8, type: 'Double', value: 36 }] }, T0 + 4), p1);
     expect(values(codec.decode(dev('DDATA', 'pump1', { timestamp: T0 + 1000, seq: 6, metrics: [{ alias: 7, type: 'Double', value: 98 }] }, T0 + 1000), p1))).toEqual([{ flow: 98 }]);
-    // pump1's old alias 1 is pump2's temperature now: still read as the node's last birth defined it, not lost.
-    expect(values(codec.decode(dev('DDATA', 'pump1', { timestamp: T0 + 2000, seq: 7, metrics: [{ alias: 1, type: 'Double', value: 42 }] }, T0 + 2000), p1))).toEqual([{ temperature: 42 }]);
+    // pump1's old alias 1 is pump2's temperature now: never read as that (a review), but unknown, and the births asked.
+    expect(values(codec.decode(dev('DDATA', 'pump1', { timestamp: T0 + 2000, seq: 7, metrics: [{ alias: 1, type: 'Double', value: 42 }] }, T0 + 2000), p1))).toBe('unknown_alias');
+    // Nor a device never born here, nor one dead since its birth (a review: read as the neighbour's temperature).
+    const p3 = { sensor: 'plant:edge1:pump3' };
+    expect(values(codec.decode(dev('DDATA', 'pump3', { timestamp: T0 + 3000, seq: 8, metrics: [{ alias: 1, type: 'Double', value: 12 }] }, T0 + 3000), p3))).toBe('unknown_alias');
+    codec.decode(dev('DDEATH', 'pump2', { timestamp: T0 + 4000, seq: 9 }, T0 + 4000), p2);
+    expect(values(codec.decode(dev('DDATA', 'pump2', { timestamp: T0 + 5000, seq: 10, metrics: [{ alias: 2, type: 'Double', value: 80 }] }, T0 + 5000), p2))).toBe('unknown_alias');
   });
 });
 
@@ -258,11 +274,27 @@ describe('Sparkplug host: deaths and births', () => {
     expect(offline).toEqual(['plant:edge1:pump7 DDEATH', 'plant:edge1:pump7 NDEATH']);
   });
 
-  it("reads a birth as one row at the birth's time, whatever time each metric last changed (a probe: split into rows per metric)", () => {
+  it('reads a birth as one row at the latest time its metrics last changed (a probe: split into rows per metric)', () => {
     const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['flow', 'temperature'], timestamp: DEFAULT_TIMESTAMP });
-    const birth = msg('DBIRTH', { timestamp: T0, seq: 1, metrics: [{ name: 'flow', alias: 1, type: 'Double', value: 95, timestamp: T0 - 3_600_000 }, { name: 'temperature', alias: 2, type: 'Double', value: 34, timestamp: T0 - 600_000 }] }, T0);
+    // The metrics' clock (the PLC's) runs 5 s behind the payload's (the edge node's): the row keeps the metrics' clock,
+    // so the DATA after it, stamped on that clock, are not older than it (a review).
+    const birth = msg('DBIRTH', { timestamp: T0 + 5000, seq: 1, metrics: [{ name: 'flow', alias: 1, type: 'Double', value: 95, timestamp: T0 - 3_600_000 }, { name: 'temperature', alias: 2, type: 'Double', value: 34, timestamp: T0 }] }, T0);
     const r = codec.decode(birth, where);
     expect(isRejected(r) ? r : r.map((x) => [x.ts, x.values])).toEqual([[T0, { flow: 95, temperature: 34 }]]);
+    // Without metric times, the payload's.
+    const plain = codec.decode(msg('DBIRTH', { timestamp: T0 + 9000, seq: 2, metrics: [{ name: 'flow', alias: 1, type: 'Double', value: 96 }] }, T0 + 9000), { sensor: 'plant:edge1:pump8' });
+    expect(isRejected(plain) ? plain : plain.map((x) => x.ts)).toEqual([T0 + 9000]);
+  });
+
+  it('a late NDEATH of an older session changes nothing and says nothing (a review: logged as the node going offline)', () => {
+    const notes: string[] = [];
+    const offline: string[] = [];
+    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, note: (_f, m) => notes.push(m), offline: (s) => offline.push(s) });
+    codec.decode(msg('NBIRTH', { timestamp: T0, seq: 0, metrics: [{ name: 'bdSeq', type: 'UInt64', value: 5 }] }, T0, false), where);
+    codec.decode(dbirth(1, T0), where);
+    codec.decode(msg('NDEATH', { metrics: [{ name: 'bdSeq', type: 'UInt64', value: 4 }] }, T0 + 100, false), where);
+    expect([notes, offline]).toEqual([[], []]);
+    expect(values(codec.decode(ddata(2, T0 + 1000, 3), where))).toEqual([{ value: 3 }]);
   });
 });
 
