@@ -66,15 +66,22 @@ export interface Flow {
   drops: DropWatch;
   latency: LatencyRing;
   lastMessageAt(): number;
-  /** Wall clock of the first message since start (0: none yet). */
-  firstMessageAt(): number;
+  /** What /health's `nothingReadable` judges: the first message since start, the last reading decoded, and the messages refused since. */
+  readability(): Readability;
   pipelineRestarts(): number;
 }
 
-/** Counts the health report reads. */
-interface FlowStats {
-  lastMessageAt: number;
+/** When messages and readings last came, for /health's `nothingReadable` (wall clock, ms; 0: never). */
+export interface Readability {
   firstMessageAt: number;
+  lastDecodedAt: number;
+  /** Messages refused since the last reading was decoded (since start, before the first). */
+  rejectedSinceDecoded: number;
+}
+
+/** Counts the health report reads. */
+interface FlowStats extends Readability {
+  lastMessageAt: number;
   restarts: number;
 }
 
@@ -172,6 +179,8 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   };
   const decoded = (reading: Reading) => {
     edge.decoded++;
+    stats.lastDecodedAt = stats.lastMessageAt;
+    stats.rejectedSinceDecoded = 0;
     // Its message's arrival (a replayed or injected reading may carry another receivedAt): the wall clock `seen` just took.
     r.silence.heard(reading.sensor, stats.lastMessageAt);
     events.readings.next(reading);
@@ -195,7 +204,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const latency = new LatencyRing();
   const shed = shedWarning(log, config.batch.maxPendingBytes);
   const drops = watchDrops(deps.counters, config.health, log);
-  const stats: FlowStats = { lastMessageAt: 0, firstMessageAt: 0, restarts: 0 };
+  const stats: FlowStats = { lastMessageAt: 0, firstMessageAt: 0, lastDecodedAt: 0, rejectedSinceDecoded: 0, restarts: 0 };
   const onDetection = deliverTo(deps, latency);
   // Replayed: a pipeline that fails during the drain and is retried after the stop ends at once, not never.
   const stop$ = new ReplaySubject<void>(1);
@@ -234,6 +243,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       const offline = (sensor: string, cause: string) => silence.offline(sensor, cause);
       const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note, count, offline });
       const onRejected = (r: Rejected) => {
+        stats.rejectedSinceDecoded++;
         if (r.sensor !== undefined) {
           refused.add(r.sensor);
           silence.heard(r.sensor, Date.now(), true);
@@ -296,5 +306,5 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       drops.flush();
     },
   };
-  return { decoder, intake: intakePart, fleet: () => fleet, drops, latency, lastMessageAt: () => stats.lastMessageAt, firstMessageAt: () => stats.firstMessageAt, pipelineRestarts: () => stats.restarts };
+  return { decoder, intake: intakePart, fleet: () => fleet, drops, latency, lastMessageAt: () => stats.lastMessageAt, readability: () => stats, pipelineRestarts: () => stats.restarts };
 }

@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { redactedUrl } from '../mqtt/connect.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
-import type { Flow } from './flow.ts';
+import type { Flow, Readability } from './flow.ts';
 import type { HealthReport } from './http.ts';
 import type { EdgeCounters } from './metrics.ts';
 import type { Serving } from './serving.ts';
@@ -41,7 +41,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   // `feedSilent`): a sensor heard too few times to have a pace cannot be silent, and must not keep a dead feed ok.
   const allSilent = edge.feedSilent;
   const stateSaveError = edge.stateSaveError;
-  const unreadable = nothingReadable(edge, s.flow.firstMessageAt(), config.health.dropWindowMs, Date.now());
+  const unreadable = nothingReadable(edge, s.flow.readability(), config.health.dropWindowMs, Date.now());
   const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError && !unreadable ? 'ok' : 'degraded';
   const card = s.serving.ref().current.card;
   const fleet = flow.fleet();
@@ -72,18 +72,27 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   };
 }
 
+/** Refused messages since the last reading that, with none decoded for a whole window, say the feed turned unreadable. */
+export const UNREADABLE_AFTER_REFUSALS = 3;
+
 /**
- * Messages have arrived for `windowMs` and not one became a reading (nothing decoded since start): vigil hears the
- * plant and watches nothing, which `sensors: 0` alone did not say (a probe: a Sparkplug device whose metric names
- * differ from the model's channels, and a node that never answered a rebirth request, each left /health ok for as
- * long as they ran). Once any reading was decoded, the silent-sensor watch judges the feed instead.
+ * Messages arrive and none becomes a reading: vigil hears the plant and watches nothing, which `sensors: 0` alone did
+ * not say (a probe: a Sparkplug device whose metric names differ from the model's channels, and a node that never
+ * answered a rebirth request, each left /health ok for as long as they ran). Before the first reading: messages have
+ * arrived for `windowMs` (ignored or refused alike). After it: no reading for `windowMs` while at least
+ * UNREADABLE_AFTER_REFUSALS messages were refused (a review: a feed that broke after one good reading stayed ok, its
+ * refusals counting as signs of life to the silent-sensor watch); messages merely ignored then (other devices'
+ * chatter beside a sensor that reports every ten minutes) are no sign of it.
  */
-export function nothingReadable(edge: Pick<EdgeCounters, 'messages' | 'decoded' | 'rejected'>, firstMessageAt: number, windowMs: number, now: number): { messages: number; rejected: Record<string, number>; sinceMs: number; hint: string } | undefined {
-  if (edge.decoded > 0 || firstMessageAt === 0 || now - firstMessageAt < windowMs) return undefined;
+export function nothingReadable(edge: Pick<EdgeCounters, 'messages' | 'decoded' | 'rejected'>, r: Readability, windowMs: number, now: number): { messages: number; rejected: Record<string, number>; sinceMs: number; hint: string } | undefined {
+  if (r.firstMessageAt === 0) return undefined;
+  const since = r.lastDecodedAt || r.firstMessageAt;
+  if (now - since < windowMs) return undefined;
+  if (r.lastDecodedAt > 0 && r.rejectedSinceDecoded < UNREADABLE_AFTER_REFUSALS) return undefined;
   return {
     messages: edge.messages,
     rejected: Object.fromEntries(edge.rejected),
-    sinceMs: now - firstMessageAt,
-    hint: 'no message has become a reading: check the topic template and codec (source), that the payloads name the model\'s channels (or map them with source.channels), and vigil_rejected_total for the reasons messages were refused',
+    sinceMs: now - since,
+    hint: `no message has become a reading ${r.lastDecodedAt ? 'since the last one' : 'since start'}: check the topic template and codec (source), that the payloads name the model's channels (or map them with source.channels), and vigil_rejected_total for the reasons messages were refused`,
   };
 }

@@ -16,12 +16,18 @@ const broker = fileBroker();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('/health: nothing readable', () => {
-  it('is a rule of the first window after the first message, and only while nothing was ever decoded', () => {
+  it('judges the first window after the first message, then each window without a reading in which messages were refused', () => {
     const edge = { messages: 30, decoded: 0, rejected: new Map([['no_known_channels', 30]]) };
-    expect(nothingReadable(edge, 0, 60_000, 100_000)).toBeUndefined(); // no message yet
-    expect(nothingReadable(edge, 50_000, 60_000, 100_000)).toBeUndefined(); // not a whole window of them yet
-    expect(nothingReadable(edge, 40_000, 60_000, 100_000)).toMatchObject({ messages: 30, rejected: { no_known_channels: 30 }, sinceMs: 60_000 });
-    expect(nothingReadable({ ...edge, decoded: 1 }, 40_000, 60_000, 100_000)).toBeUndefined();
+    const never = (firstMessageAt: number) => ({ firstMessageAt, lastDecodedAt: 0, rejectedSinceDecoded: 0 });
+    expect(nothingReadable(edge, never(0), 60_000, 100_000)).toBeUndefined(); // no message yet
+    expect(nothingReadable(edge, never(50_000), 60_000, 100_000)).toBeUndefined(); // not a whole window of them yet
+    expect(nothingReadable(edge, never(40_000), 60_000, 100_000)).toMatchObject({ messages: 30, rejected: { no_known_channels: 30 }, sinceMs: 60_000 });
+    // After a reading: only once a whole window passed without one, with messages refused meanwhile (a review: a feed
+    // that broke after one good reading stayed ok); messages merely ignored (other devices' chatter) are no sign.
+    const after = (lastDecodedAt: number, rejectedSinceDecoded: number) => ({ firstMessageAt: 1000, lastDecodedAt, rejectedSinceDecoded });
+    expect(nothingReadable(edge, after(50_000, 30), 60_000, 100_000)).toBeUndefined();
+    expect(nothingReadable(edge, after(40_000, 30), 60_000, 100_000)).toMatchObject({ sinceMs: 60_000, hint: expect.stringContaining('since the last one') });
+    expect(nothingReadable(edge, after(40_000, 2), 60_000, 100_000)).toBeUndefined();
   });
 
   it('vigil run: degraded while every message is refused, ok once one is read', async () => {
@@ -44,6 +50,13 @@ describe('/health: nothing readable', () => {
       await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[20], rec.values[20]), { qos: 1 });
       await waitFor(() => handle.health().status === 'ok', 'ok once a message became a reading', 5000);
       expect(handle.health().nothingReadable).toBeUndefined();
+      // The feed breaks again after that reading: degraded once a window passes with refusals and no reading.
+      for (let i = 21; i < 36; i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, JSON.stringify({ ts: rec.ts[i], Value: rec.values[i] }), { qos: 1 });
+        await sleep(100);
+      }
+      await waitFor(() => handle.health().status === 'degraded', 'degraded again a window after the last reading', 5000);
+      expect(handle.health().nothingReadable).toMatchObject({ hint: expect.stringContaining('since the last one') });
     } finally {
       await pub.endAsync();
       await handle.stop();
