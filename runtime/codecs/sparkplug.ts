@@ -142,6 +142,12 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
   };
 
   const notes = new SparkplugNotes(ctx.note, [...known.keys()]);
+  /** Each sensor's latest row (data time), to tell historical metrics older than it (bounded memory). */
+  const lastRow = new Map<string, number>();
+  const remember = (sensor: string, ts: number) => {
+    if (lastRow.size >= 100_000 && !lastRow.has(sensor)) lastRow.clear();
+    lastRow.set(sensor, ts);
+  };
 
   /**
    * A node-level message's `seq` and births/deaths, read or not; true on a gap. An NDEATH that ends the session is said
@@ -244,12 +250,17 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         }
         const channel = name === undefined ? undefined : known.get(name);
         if (channel === undefined) continue;
-        // Store-and-forward data (Sparkplug 3.0 `is_historical`) come after the node's birth, older than the live
-        // values it carried: the window stage refused them as out of order, took them for a clock set back and
-        // dead-lettered nothing (a probe). They are set aside here under their own reason instead.
+        // Store-and-forward data (Sparkplug 3.0 `is_historical`) come after the node's birth: those older than the
+        // sensor's last reading were refused by the window stage as out of order, taken for a clock set back and
+        // dead-lettered nothing (a probe). They are set aside here under their own reason instead; those newer than
+        // it (a node flushing its history before live data resume) are read like any other (a review).
         if (m.isHistorical === true) {
-          historical++;
-          continue;
+          const at = has(m, 'timestamp') ? longNumber(m.timestamp) : payloadTs;
+          const last = lastRow.get(where.sensor);
+          if (at === undefined || (last !== undefined && at <= last)) {
+            historical++;
+            continue;
+          }
         }
         datatype ||= nodes.datatype(nodeKey, device, name!);
         const value = metricValue(m, datatype);
@@ -269,7 +280,10 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       if (groups.size === 0 && historical > 0) {
         return reject(msg, 'historical', `${historical} metric(s) of the model's channels marked is_historical (store-and-forward data a node sends after its birth, older than the live values the birth carried); a sensor is judged in time order, so they are set aside (dead-lettered), not scored`);
       }
-      if (historical > 0) notes.historicalBeside(nodeKey, device, historical);
+      if (historical > 0) {
+        for (let i = 0; i < historical; i++) ctx.count?.('historical_set_aside');
+        notes.historicalBeside(nodeKey, device, historical);
+      }
       if (groups.size === 0) {
         // A device (or node) whose birth was seen says what it carries: DATA with none of the model's metrics (other
         // tags on the same node, a report by exception of what else changed) are nothing to score, not a fault.
@@ -288,7 +302,11 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       // with its message.
       for (const ts of order) rows.add(sensor, ts, arrival.has(ts) ? undefined : ts, groups.get(ts)!, msg.receivedAt, out);
       if (!split.has(sensor)) rows.flush(sensor, out);
-      for (const r of out) if (r.sensor === sensor) split.emitted(sensor, r);
+      for (const r of out) {
+        if (r.sensor !== sensor) continue;
+        split.emitted(sensor, r);
+        if (!(r.ts <= (lastRow.get(sensor) ?? Number.NEGATIVE_INFINITY))) remember(sensor, r.ts);
+      }
       return out;
     },
   };

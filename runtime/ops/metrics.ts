@@ -141,7 +141,7 @@ function intakeMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_messages_total', 'MQTT messages received', () => edge.messages);
   m('vigil_readings_decoded_total', 'Readings decoded from messages', () => edge.decoded);
   byReason(registry, 'vigil_rejected_total', 'Messages rejected, by reason (see the dead-letter topic/file for each)', edge.rejected);
-  byReason(registry, 'vigil_codec_events_total', 'What codecs saw of the devices\' sessions, by reason: seq_gap (a Sparkplug node\'s messages lost before vigil), rebirth_requested (a Node Control/Rebirth NCMD published), rebirth_not_sent (one asked while the broker was away)', edge.codecEvents);
+  byReason(registry, 'vigil_codec_events_total', 'What codecs saw of the devices\' sessions, by reason: seq_gap (a Sparkplug node\'s messages lost before vigil), rebirth_requested (a Node Control/Rebirth NCMD published), rebirth_not_sent (one asked while the broker was away), historical_set_aside (an is_historical metric older than its sensor\'s last row, beside live ones)', edge.codecEvents);
   byReason(registry, 'vigil_invalid_signals_total', 'Invalid-reading signals published on sensor alert topics, by reason (alerts.invalid: at most one per sensor per interval)', edge.invalidSignals);
 }
 

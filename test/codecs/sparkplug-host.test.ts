@@ -235,9 +235,10 @@ describe('Sparkplug host: aliases a node reuses across its devices', () => {
 });
 
 describe('Sparkplug host: store and forward', () => {
-  it("sets is_historical metrics aside as 'historical' (a probe: refused as out of order, not dead-lettered, taken for a clock set back)", () => {
+  it("sets is_historical metrics older than the sensor's last row aside as 'historical' (a probe: refused as out of order, not dead-lettered, taken for a clock set back)", () => {
     const notes: { fields: Record<string, unknown>; msg: string }[] = [];
-    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, note: (fields, msg) => notes.push({ fields, msg }) });
+    const counted: string[] = [];
+    const codec = createCodec({ kind: 'sparkplug', rebirthIntervalMs: 5000 }, { channels: ['value'], timestamp: DEFAULT_TIMESTAMP, note: (fields, msg) => notes.push({ fields, msg }), count: (e) => counted.push(e) });
     codec.decode(nbirth(0, T0 + 10_000), where);
     expect(values(codec.decode(dbirth(1, T0 + 10_000), where))).toEqual([{ value: 1 }]);
     // The buffered readings of the outage, stamped before the birth.
@@ -248,6 +249,10 @@ describe('Sparkplug host: store and forward', () => {
     const mixed = msg('DDATA', { timestamp: T0 + 11_000, seq: 3, metrics: [{ alias: 1, type: 'Double', value: 9, timestamp: T0 + 4000, isHistorical: true }, { alias: 1, type: 'Double', value: 5, timestamp: T0 + 11_000 }] }, T0 + 11_000);
     expect(values(codec.decode(mixed, where))).toEqual([{ value: 5 }]);
     expect(notes).toEqual([{ fields: { node: 'plant/edge1', device: 'pump7', historical: 1 }, msg: expect.stringContaining('historical ones set aside') }]);
+    expect(counted).toEqual(['historical_set_aside']);
+    // History newer than the sensor's last row (a node flushing it before live data resume) is read like any other (a review).
+    const newer = msg('DDATA', { timestamp: T0 + 20_000, seq: 4, metrics: [12, 13].map((k) => ({ alias: 1, type: 'Double', value: k, timestamp: T0 + k * 1000, isHistorical: true })) }, T0 + 20_000);
+    expect(values(codec.decode(newer, where))).toEqual([{ value: 12 }, { value: 13 }]);
   });
 });
 
