@@ -100,8 +100,18 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   // connection: said as such rather than as an outage.
   // Once said, the takeover is said again at most every OUTAGE_LOG_MS, with the drops since (a probe: 16 error lines in
   // 3.5 s, each reconnection logged too).
-  const takeover = { connectedAt: 0, shortLived: 0, toldAt: 0, untold: 0 };
+  const takeover = { connectedAt: 0, shortLived: 0, toldAt: 0, untold: 0, settle: undefined as ReturnType<typeof setTimeout> | undefined };
   const takenOver = () => takeover.shortLived >= SHORT_LIVED_TIMES;
+  // A connection that outlives SHORT_LIVED_MS after a takeover was said: the session is ours again, and said so (a
+  // review: the takeover's error stayed the last word, its untold drops lost).
+  const settled = () => {
+    takeover.settle = undefined;
+    if (!client.connected || !takenOver()) return;
+    log?.info({ broker: redactedUrl(cfg.url), clientId: client.options.clientId, dropsSinceLastSaid: takeover.untold }, `${name} connected and staying: the session taken over is ours again`);
+    takeover.shortLived = 0;
+    takeover.toldAt = 0;
+    takeover.untold = 0;
+  };
   client.on('connect', (ack) => {
     takeover.connectedAt = Date.now();
     backoff.connected();
@@ -109,8 +119,14 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     sock.setNoDelay?.(true);
     const after = outage?.attempts ? { outageMs: Date.now() - outage.since, attempts: outage.attempts } : {};
     outage = undefined;
-    // While taken over, a reconnection is said only with the takeover's own line (at most every OUTAGE_LOG_MS).
-    if (takenOver() && takeover.toldAt && Date.now() - takeover.toldAt < OUTAGE_LOG_MS) return;
+    // While taken over, a reconnection is said only with the takeover's own line (at most every OUTAGE_LOG_MS), and
+    // once it has lasted SHORT_LIVED_MS.
+    if (takenOver() && takeover.toldAt) {
+      clearTimeout(takeover.settle);
+      takeover.settle = setTimeout(settled, SHORT_LIVED_MS);
+      takeover.settle.unref?.();
+      if (Date.now() - takeover.toldAt < OUTAGE_LOG_MS) return;
+    }
     log?.info({ broker: redactedUrl(cfg.url), clientId: client.options.clientId, sessionPresent: ack.sessionPresent, ...after }, `${name} connected`);
   });
   client.on('reconnect', () => {
@@ -118,6 +134,7 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     (client as unknown as { _clearReconnect?: () => void })._clearReconnect?.();
   });
   client.on('offline', () => {
+    clearTimeout(takeover.settle);
     if (takeover.connectedAt) takeover.shortLived = Date.now() - takeover.connectedAt < SHORT_LIVED_MS ? takeover.shortLived + 1 : 0;
     if (!takenOver()) takeover.toldAt = 0;
     takeover.connectedAt = 0;
