@@ -3,12 +3,13 @@
  * JSON) with the same plots as the live dashboard. Written by `vigil score --report` and `vigil evaluate`;
  * opens from disk with no server and no network.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundle, stylesheet, template } from './assets.ts';
 import { spansFromFlags } from './spans.ts';
 import { decimateRaw, decimateScores } from './decimate.ts';
 import { esc } from './page/format.ts';
+import { makeDirs } from '@vigil/runtime/util/make-dirs.ts';
 
 /** One sensor (or one scored file) in a report. */
 export interface ReportSensor {
@@ -147,6 +148,6 @@ export async function renderReport(input: ReportInput): Promise<string> {
 /** Write a self-contained HTML report to `path` (parent folders are created). */
 export async function writeReport(path: string, input: ReportInput): Promise<void> {
   const html = await renderReport(input);
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   writeFileSync(path, html);
 }

@@ -2,7 +2,7 @@
  * `vigil evaluate`: `nab` scores a detector on the Numenta Anomaly Benchmark (from result files, or by
  * running vigil's own detector), `labels` compares a scored CSV with ground truth.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { durationParser, parseNumber } from '@vigil/runtime/util/parse-option.ts';
@@ -21,6 +21,7 @@ import { rowsFrom, scoredRowsFromTable } from './labels/scores.ts';
 import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import { readTable } from './labels/table.ts';
 import { eventsFromRows, truthFromTable } from './labels/truth.ts';
+import { makeDirs } from '@vigil/runtime/util/make-dirs.ts';
 
 /**
  * Detectors `--detector` can run, each loaded only when asked, the same way the dispatcher loads commands:
@@ -45,7 +46,7 @@ const thresholdsSchema = z.record(z.string(), z.record(z.string(), z.object({ th
 const parseTolerance = durationParser('ms', { zero: true });
 
 function writeJson(file: string, data: unknown): void {
-  mkdirSync(dirname(resolve(file)), { recursive: true });
+  makeDirs(dirname(resolve(file)));
   writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
 }
 

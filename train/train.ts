@@ -3,7 +3,7 @@
  * Read -> scale -> window -> chronological split -> fit -> export -> check the .onnx in ONNX Runtime -> score
  * train/validation windows with the runtime's own scorer -> calibrate -> card.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseCard, type ModelCard, type Series } from '@vigil/runtime';
 import { applyScaler, fitScaler } from '@vigil/runtime/scaling/scaler.ts';
@@ -30,6 +30,7 @@ import { check, resolveOptions, type TrainOptions } from './train-options.ts';
 import { trainingVersions } from './versions.ts';
 import { writeModelFiles } from './write-model.ts';
 import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
+import { makeDirs } from '@vigil/runtime/util/make-dirs.ts';
 
 export { resolveOptions, type TrainOptions } from './train-options.ts';
 
@@ -130,7 +131,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // Export, then score every window through ONNX Runtime: the card describes what the runtime will see.
   const outBase = resolve(options.out.replace(/\.(json|onnx)$/, ''));
   const name = basename(outBase);
-  mkdirSync(dirname(outBase), { recursive: true });
+  makeDirs(dirname(outBase));
   const versions = trainingVersions();
   const span = o.span ?? defaultSpan(W);
   // recon-prob: L decodes of the scored (trailing span) rows per window.

@@ -2,12 +2,13 @@
  * NAB result files: `<results>/<category>/<detector>_<name>.csv` with at least `timestamp,anomaly_score`
  * (NAB writes `timestamp,value,anomaly_score,label`). Read into per-file score arrays, or written from them.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { csvRecords } from '@vigil/runtime/data/csv-records.ts';
 import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import type { NabCorpus, NabFile } from './corpus.ts';
 import type { DetectorScores } from './score.ts';
+import { makeDirs } from '@vigil/runtime/util/make-dirs.ts';
 
 /** Find the result file for a data file: `<detector>_<name>.csv` or `<name>.csv` in the same category. */
 function resultFileFor(resultsDir: string, dataPath: string): string | undefined {
@@ -69,7 +70,7 @@ export function detectorNameOf(resultsDir: string): string {
 export function writeResultFile(dir: string, detector: string, data: NabFile, scores: ArrayLike<number>): string {
   const [category, name] = data.path.split('/');
   const out = join(dir, category, `${detector}_${name}`);
-  mkdirSync(dirname(out), { recursive: true });
+  makeDirs(dirname(out));
   const label = new Uint8Array(data.timestamps.length);
   for (const [s, e] of data.windows) label.fill(1, s, e + 1);
   const lines = ['timestamp,value,anomaly_score,label'];

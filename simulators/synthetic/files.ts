@@ -2,7 +2,7 @@
  * Writing synthetic data and its ground truth to files: one wide CSV per sensor (`timestamp,<channels>`,
  * optionally a `label` column) and `labels.csv` with one row per injected interval.
  */
-import { mkdirSync, writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import { writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { csvRecords } from '@vigil/runtime/data/csv-records.ts';
 import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
@@ -10,6 +10,7 @@ import type { Series } from '@vigil/runtime/data/series.ts';
 import type { SyntheticData } from './generate.ts';
 import type { AnomalyLabel } from './anomalies.ts';
 import { renderSensorSvg } from './plot.ts';
+import { makeDirs } from '@vigil/runtime/util/make-dirs.ts';
 
 /** Header of the ground-truth CSV. */
 export const LABELS_HEADER = 'sensor,type,channels,start,end,start_row,end_row';
@@ -26,7 +27,7 @@ export function labelLine(l: Omit<AnomalyLabel, 'type'> & { type: string }): str
 
 /** Write every sensor's CSV plus `labels.csv` and `synthetic.json` (the options) into `dir`; returns the files written. */
 export function writeSyntheticCsv(data: SyntheticData, dir: string, opts: { labelColumn?: boolean } = {}): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const files: string[] = [];
   for (const s of data.sensors) {
     const file = join(dir, `${s.id}.csv`);
