@@ -3,6 +3,7 @@ import { scoreFile, scoresCsv, type FileScores } from './score-file.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
 import { labelSpans, spansFromEvents } from '../spans.ts';
 import { esc, displayNumber, rate } from './format.ts';
+import { scoreLabelOf } from '@vigil/runtime/model/score-label.ts';
 
 interface Picked {
   csv?: File;
@@ -83,7 +84,7 @@ class ScoringPanel {
     const url = URL.createObjectURL(new Blob([scoresCsv(r)], { type: 'text/csv' }));
     (this.result.querySelector('#download-scores') as HTMLAnchorElement).href = url;
     this.plots?.destroy();
-    this.plots = new SensorPlots(this.result.querySelector('.score-plots') as HTMLElement, r.card.channels);
+    this.plots = new SensorPlots(this.result.querySelector('.score-plots') as HTMLElement, r.card.channels, { scoreLabel: scoreLabelOf(r.card) });
     // A label column (runtime/data/labels.ts), as `vigil score --report` draws it: blue bands.
     const labels = labelSpans(r.series);
     this.plots.setData({ channels: r.card.channels, raw, scores, spans, labels });

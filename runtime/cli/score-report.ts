@@ -3,28 +3,29 @@
  * computes it and the model's training rows shaded where the file holds them.
  */
 import type { ModelCard } from '../model/card.ts';
+import { scoreLabelOf } from '../model/score-label.ts';
+import { rowsSha256 } from '../model/training-data.ts';
+import { sliceRows, type Series } from '../data/series.ts';
 import { loadDashboard } from './dashboard.ts';
 import type { ScoreResult } from './score.ts';
 
-/** What the card's score is, as the report's plots name it (a probe read "reconstruction error" on a Mahalanobis distance). */
-export function scoreLabelOf(card: ModelCard): string {
-  switch (card.scoring.error) {
-    case 'mahalanobis':
-      return 'anomaly score (Mahalanobis)';
-    case 'recon-prob':
-      return 'anomaly score (VAE reconstruction probability)';
-    default:
-      return `reconstruction error (${card.scoring.error})`;
-  }
-}
-
-/** The card's training rows (first and last time) where the scored rows reach them, for the report to shade. */
-export function trainedSpanOf(card: ModelCard, timestamps: ArrayLike<number>): { start: number; end: number } | undefined {
-  if (!card.data || timestamps.length === 0) return undefined;
-  const start = Date.parse(card.data.from);
-  const end = Date.parse(card.data.to);
-  const overlaps = end >= timestamps[0] && start <= timestamps[timestamps.length - 1];
-  return Number.isFinite(start) && Number.isFinite(end) && overlaps ? { start, end } : undefined;
+/**
+ * The card's training rows (first and last time) where the scored file holds exactly them (the same rows, by the
+ * card's hash of them), for the report to shade; another sensor's file of the same days is not shaded (a review).
+ */
+export function trainedSpanOf(card: ModelCard, series: Series): { start: number; end: number } | undefined {
+  const data = card.data;
+  if (!data || series.timestamps.length === 0) return undefined;
+  const start = Date.parse(data.from);
+  const end = Date.parse(data.to);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return undefined;
+  const t = series.timestamps;
+  let a = 0;
+  while (a < t.length && t[a] < start) a++;
+  let b = a;
+  while (b < t.length && t[b] <= end) b++;
+  if (b - a !== data.rows) return undefined;
+  return rowsSha256(sliceRows(series, a, b)) === data.sha256 ? { start, end } : undefined;
 }
 
 /** Hand the results to the dashboard's static report writer. */
@@ -34,7 +35,7 @@ export async function writeHtmlReport(path: string, res: ScoreResult, file: stri
   const spans = spansFromEvents(res.events);
   const labels = labelSpans(res.series);
   const model = { name: card.name, version: card.version };
-  const trained = trainedSpanOf(card, res.series.timestamps);
+  const trained = trainedSpanOf(card, res.series);
   await writeReport(path, {
     title: `vigil score: ${file}`,
     subtitle: `model ${model.name} ${model.version}, ${res.providerReport}`,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport, reportData, type ReportSensor } from '../../dashboard/report.ts';
 import type { ModelCard } from '../../runtime/model/card.ts';
-import { scoreLabelOf, trainedSpanOf } from '../../runtime/cli/score-report.ts';
+import { trainedSpanOf } from '../../runtime/cli/score-report.ts';
+import { scoreLabelOf } from '../../runtime/model/score-label.ts';
+import { rowsSha256 } from '../../runtime/model/training-data.ts';
 
 function sensor(name: string, rows = 50): ReportSensor {
   const timestamps = Array.from({ length: rows }, (_, i) => 1_700_000_000_000 + i * 60_000);
@@ -59,15 +61,17 @@ describe('HTML report', () => {
 
   it('vigil score --report names the score the card computes and shades the training rows the file holds', () => {
     // A probe read "reconstruction error" on a Mahalanobis distance, with nothing marking where training ended.
-    const card = (error: string, from = '2023-11-14T22:13:20.000Z', to = '2023-11-14T22:20:20.000Z') =>
-      ({ scoring: { error, span: 4 }, data: { from, to, rows: 8, sha256: '0'.repeat(64), hash: 'h', intervalMs: 60_000 } }) as unknown as ModelCard;
+    const s = sensor('p');
+    const series = { timestamps: Float64Array.from(s.timestamps), channels: s.channels, data: Float32Array.from(s.values) };
+    const train = { timestamps: series.timestamps.slice(0, 8), channels: s.channels, data: series.data.slice(0, 16) };
+    const card = (error: string, sha256 = rowsSha256(train)) =>
+      ({ scoring: { error, span: 4 }, data: { from: new Date(s.timestamps[0]).toISOString(), to: new Date(s.timestamps[7]).toISOString(), rows: 8, sha256, hash: 'h', intervalMs: 60_000 } }) as unknown as ModelCard;
     expect(scoreLabelOf(card('mahalanobis'))).toBe('anomaly score (Mahalanobis)');
     expect(scoreLabelOf(card('mse'))).toBe('reconstruction error (mse)');
-    const s = sensor('p');
-    const trained = trainedSpanOf(card('mahalanobis'), s.timestamps);
+    const trained = trainedSpanOf(card('mahalanobis'), series);
     expect(trained).toEqual({ start: 1_700_000_000_000, end: 1_700_000_420_000 });
-    // Training rows outside the scored file (a separate training file): nothing to shade.
-    expect(trainedSpanOf(card('mse', '2023-01-01T00:00:00Z', '2023-01-02T00:00:00Z'), s.timestamps)).toBeUndefined();
+    // The same days in another file (other rows): nothing to shade (a review: another sensor's file was shaded).
+    expect(trainedSpanOf(card('mse', '0'.repeat(64)), series)).toBeUndefined();
     const d = reportData({ title: 't', scoreLabel: scoreLabelOf(card('mahalanobis')), sensors: [{ ...s, trained }] });
     expect(d.scoreLabel).toMatch(/Mahalanobis/);
     expect(d.sensors[0].trained).toEqual(trained);
