@@ -3,7 +3,7 @@
  * builds its flags from) and the checks that reject bad values with what was expected.
  */
 import type { FillPolicy, Series } from '@vigil/runtime';
-import { describeIssues } from '@vigil/runtime/model/card.ts';
+import { describeIssues } from '@vigil/runtime/util/describe-issues.ts';
 import { RangesSchema, type Ranges } from '@vigil/runtime/model/ranges.ts';
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
 import type { BackendChoice } from './backend.ts';

@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ZodError } from 'zod';
-import { describeIssues } from '../model/card.ts';
+import { describeIssues } from '../util/describe-issues.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from './schema.ts';
 import { applyFlags, setAt, type FlagValues } from './flags.ts';
 import { durationMs } from '../util/duration.ts';

@@ -47,8 +47,10 @@ export const RunConfigSchema = z
           parseThresholdConfig(t, 'threshold');
         } catch (err) {
           for (const line of (err as Error).message.split('\n')) {
-            const m = /^\s*threshold\.([\w.]+): (.*)$/.exec(line);
-            if (m) ctx.addIssue({ code: 'custom', message: m[2], path: m[1].split('.') });
+            // Parameters by their path; one for the object itself (a key the kind does not take) at the root: it had
+            // been dropped, and `levle: 0.98` accepted without a word (a review).
+            const m = /^\s*threshold(?:\.([\w.]+))?: (.*)$/.exec(line);
+            if (m) ctx.addIssue({ code: 'custom', message: m[2], path: m[1] ? m[1].split('.') : [] });
           }
         }
       })

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ScalerSchema } from '../scaling/scaler.ts';
 import { RangesSchema, rangesProblem } from './ranges.ts';
-import { suggestKey } from '../util/key-suggestion.ts';
+import { describeIssues } from '../util/describe-issues.ts';
 
 /** Current card format version; loaders refuse other versions. */
 export const CARD_FORMAT_VERSION = 1;
@@ -231,25 +231,6 @@ export const ModelCardSchema = z.object({
 });
 /** A validated model card. */
 export type ModelCard = z.infer<typeof ModelCardSchema>;
-
-/**
- * Turn zod issues into one message naming each key and what was expected; given the schema, a key it does not know
- * gets the one it most likely meant (`openk`: did you mean openK?).
- */
-export function describeIssues(error: z.ZodError, where: string, schema?: z.ZodType): string {
-  const lines = error.issues.map((i) => {
-    let message = i.message;
-    if (schema && i.code === 'unrecognized_keys') {
-      const hints = i.keys.flatMap((k) => {
-        const s = suggestKey(schema, i.path, k);
-        return s ? [`'${k}': did you mean '${s}'?`] : [];
-      });
-      if (hints.length) message += ` (${hints.join('; ')})`;
-    }
-    return `  ${i.path.length ? i.path.join('.') : '(root)'}: ${message}`;
-  });
-  return `${where} is invalid:\n${lines.join('\n')}`;
-}
 
 /** Validate a parsed card; throws a readable error that names the file, key and expectation. */
 export function parseCard(json: unknown, where = 'model card'): ModelCard {

@@ -3,7 +3,7 @@
  * `window` scores, or none. Serialisable state so a restart continues the same sequence bit for bit.
  */
 import { z } from 'zod';
-import { describeIssues } from '../model/card.ts';
+import { describeIssues } from '../util/describe-issues.ts';
 
 /** Config: `{ kind: 'none' }`, `{ kind: 'ewma', alpha }` or `{ kind: 'mean', window }`. */
 export const SmoothingConfigSchema = z.discriminatedUnion('kind', [

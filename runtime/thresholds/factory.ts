@@ -14,6 +14,7 @@ import { SpotConfigSchema, SpotThreshold } from './spot.ts';
 import { DspotConfigSchema, DspotThreshold } from './dspot.ts';
 import { TelemanomConfigSchema, TelemanomThreshold } from './telemanom.ts';
 import { GATE_KEYS, GateConfigSchema, GatedThreshold, type GateConfig, type GatedKindConfig } from './gate.ts';
+import { issueLines } from '../util/describe-issues.ts';
 
 /** Every threshold kind: its config schema and a constructor from parsed config, seed and card. */
 const KINDS = {
@@ -53,11 +54,11 @@ export function parseThresholdConfig(config: unknown, where = 'threshold'): { ki
   for (const [k, v] of Object.entries(config)) ((kind !== 'static' && (GATE_KEYS as string[]).includes(k)) ? gate : own)[k] = v;
   const res = KINDS[kind as ThresholdKind].schema.safeParse(own);
   const g = kind === 'static' ? undefined : GateConfigSchema.safeParse(gate);
-  const issues = [...(res.success ? [] : res.error.issues), ...(g && !g.success ? g.error.issues : [])];
-  if (issues.length) {
-    const lines = issues.map((i) => `  ${[where, ...i.path.map(String)].join('.')}: ${i.message}`);
-    throw new Error(`${where} (kind ${kind}) is invalid:\n${lines.join('\n')}`);
-  }
+  const lines = [
+    ...(res.success ? [] : issueLines(res.error.issues, KINDS[kind as ThresholdKind].schema, where)),
+    ...(g && !g.success ? issueLines(g.error.issues, GateConfigSchema, where) : []),
+  ];
+  if (lines.length) throw new Error(`${where} (kind ${kind}) is invalid:\n${lines.join('\n')}`);
   return { ...(res.data as object), ...(g?.data ?? {}) } as { kind: ThresholdKind } & Record<string, unknown>;
 }
 

@@ -21,19 +21,16 @@ function shapesAt(schema: z.ZodType, path: readonly PropertyKey[]): Record<strin
   return [];
 }
 
-/** Edit distance of two short strings (keys), bounded work. */
+/** Edit distance of two short strings (keys): insertions, deletions, substitutions and swaps of neighbours each count 1. */
 function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }
 
 /** The key the schema knows at `path` that `key` most likely meant, or undefined. */
@@ -48,5 +45,6 @@ export function suggestKey(schema: z.ZodType, path: readonly PropertyKey[], key:
     const d = distance(lower, k.toLowerCase());
     if (d < bestD) [best, bestD] = [k, d];
   }
-  return best !== undefined && bestD <= Math.min(2, Math.floor(key.length / 3)) ? best : undefined;
+  const allowed = key.length < 3 ? 0 : Math.min(2, Math.max(1, Math.floor(key.length / 3)));
+  return best !== undefined && bestD <= allowed ? best : undefined;
 }

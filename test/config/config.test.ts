@@ -90,6 +90,9 @@ describe('run config', () => {
     expect(said).toContain(`alerts: Unrecognized key: "openk" ('openk': did you mean 'openK'?)`);
     expect(said).toContain(`alerts.silent: Unrecognized key: "factr" ('factr': did you mean 'factor'?)`);
     expect(said).toMatch(/batch: Unrecognized key: "zzzzzz"\n/);
+    // Two letters swapped, and a threshold parameter (a review: 'levle' was accepted without a word, and 'alpah' got no hint).
+    const swapped = file('swapped.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\nthreshold: { kind: spot, levle: 0.98 }\nsmoothing: { kind: ewma, alpah: 0.1 }\n');
+    expect(() => loadConfig(swapped, {}, {})).toThrow(/threshold: Unrecognized key: "levle" \('levle': did you mean 'level'\?\)[^]*smoothing: Unrecognized key: "alpah" \('alpah': did you mean 'alpha'\?\)/);
   });
 
   it('never prints or logs secrets', () => {

@@ -1,0 +1,27 @@
+/**
+ * Zod issues as one readable message: each key and what was expected; given the schema, a key it does not know gets
+ * the one it most likely meant (`openk`: did you mean 'openK'?). Used for cards, configs and threshold parameters.
+ */
+import type { z } from 'zod';
+import { suggestKey } from './key-suggestion.ts';
+
+/** One line per issue, each key written as `prefix.path` (the prefix alone for the root). */
+export function issueLines(issues: readonly z.core.$ZodIssue[], schema?: z.ZodType, prefix?: string): string[] {
+  return issues.map((i) => {
+    let message = i.message;
+    if (schema && i.code === 'unrecognized_keys') {
+      const hints = i.keys.flatMap((k) => {
+        const s = suggestKey(schema, i.path, k);
+        return s ? [`'${k}': did you mean '${s}'?`] : [];
+      });
+      if (hints.length) message += ` (${hints.join('; ')})`;
+    }
+    const path = [...(prefix ? [prefix] : []), ...i.path.map(String)].join('.');
+    return `  ${path || '(root)'}: ${message}`;
+  });
+}
+
+/** `where` is invalid, then one line per issue (`issueLines`). */
+export function describeIssues(error: z.ZodError, where: string, schema?: z.ZodType): string {
+  return `${where} is invalid:\n${issueLines(error.issues, schema).join('\n')}`;
+}
