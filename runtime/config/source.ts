@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CodecConfigSchema } from '../codecs/registry.ts';
 import { ChannelPathsSchema, PATH_CODECS } from '../codecs/channel-paths.ts';
-import { sparkplugTemplateProblem } from '../codecs/sparkplug.ts';
+import { sparkplugTemplateProblem } from '../codecs/sparkplug-topics.ts';
 import { DEFAULT_TIMESTAMP, NOT_BEFORE_DEFAULT } from '../codecs/codec.ts';
 import { parseTimestamp } from '../data/timestamp.ts';
 import { compileTopicTemplate } from '../mqtt/topic-template.ts';

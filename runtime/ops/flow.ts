@@ -9,10 +9,10 @@ import { ReplaySubject, retry, takeUntil, tap, timer, type Observable, type Oper
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
-import { sparkplugNodeLevelMissing } from '../codecs/sparkplug.ts';
 import type { CodecRequest } from '../codecs/codec.ts';
 import { decode } from '../codecs/decode.ts';
-import { compileTopicTemplate, sharedIdTemplates, topicRouter, type TopicTemplate } from '../mqtt/topic-template.ts';
+import { compileTopicTemplate, topicRouter, type TopicTemplate } from '../mqtt/topic-template.ts';
+import { warnOfTopics } from './topic-warnings.ts';
 import { publishCodecRequest } from '../mqtt/codec-requests.ts';
 import { handOverState, joinFleet, type FleetMembership, type Handover } from '../fleet/index.ts';
 import { servingRanges } from '../model/ranges.ts';
@@ -225,17 +225,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
     name: 'decoder',
     start() {
       templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
-      for (const [a, b] of sharedIdTemplates(templates)) {
-        log.warn({ topics: [a.template, b.template], sensorId: a.idKey }, `source.topics '${a.template}' and '${b.template}' name their sensors alike (${a.idKey}): topics that differ only in their fixed levels are one sensor; if they are different devices, give them different names, or run one vigil per layout`);
-      }
-      const nodeLevel = config.source.codec.kind === 'sparkplug' ? sparkplugNodeLevelMissing(config.source.topics) : undefined;
-      if (nodeLevel) log.warn({ topics: config.source.topics }, nodeLevel);
-      // A {channel} topic carries one value per message, which only the number codec reads: under another codec only a
-      // message whose content type chooses `number` is read, the rest are dead-lettered (a probe: all of them, unsaid).
-      const kind = config.source.codec.kind;
-      for (const t of config.source.topics.filter((t) => t.includes('{channel}') && kind !== 'number')) {
-        log.warn({ topic: t, codec: kind }, `source.topics '${t}' names {channel} (one value per message), but source.codec.kind is ${kind}: its messages are read only when their MQTT 5 content type is text/plain${config.source.codec.byContentType === false ? ' (and source.codec.byContentType is off: none is)' : ''}; the rest go to the dead letters. Run one vigil with codec number for such topics`);
-      }
+      warnOfTopics(config.source, templates, log);
       const ref = deps.ref();
       const count = (event: string) => edge.codecEvents.set(event, (edge.codecEvents.get(event) ?? 0) + 1);
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log, count);

@@ -1,0 +1,24 @@
+/**
+ * What the topic templates of a config that reads fine would still get wrong, said once at start as warnings: two
+ * templates naming their sensors alike, Sparkplug subscribed at the device level only, `{channel}` topics under a
+ * codec that reads whole rows.
+ */
+import type { RunConfig } from '../config/schema.ts';
+import { sparkplugNodeLevelMissing } from '../codecs/sparkplug-topics.ts';
+import { sharedIdTemplates, type TopicTemplate } from '../mqtt/topic-template.ts';
+import type { VigilLogger } from './logger.ts';
+
+/** Warn of each such problem of `source` (its topics compiled as `templates`). */
+export function warnOfTopics(source: RunConfig['source'], templates: TopicTemplate[], log: Pick<VigilLogger, 'warn'>): void {
+  for (const [a, b] of sharedIdTemplates(templates)) {
+    log.warn({ topics: [a.template, b.template], sensorId: a.idKey }, `source.topics '${a.template}' and '${b.template}' name their sensors alike (${a.idKey}): topics that differ only in their fixed levels are one sensor; if they are different devices, give them different names, or run one vigil per layout`);
+  }
+  const nodeLevel = source.codec.kind === 'sparkplug' ? sparkplugNodeLevelMissing(source.topics) : undefined;
+  if (nodeLevel) log.warn({ topics: source.topics }, nodeLevel);
+  // A {channel} topic carries one value per message, which only the number codec reads: under another codec only a
+  // message whose content type chooses `number` is read, the rest are dead-lettered (a probe: all of them, unsaid).
+  const kind = source.codec.kind;
+  for (const t of source.topics.filter((t) => t.includes('{channel}') && kind !== 'number')) {
+    log.warn({ topic: t, codec: kind }, `source.topics '${t}' names {channel} (one value per message), but source.codec.kind is ${kind}: its messages are read only when their MQTT 5 content type is text/plain${source.codec.byContentType === false ? ' (and source.codec.byContentType is off: none is)' : ''}; the rest go to the dead letters. Run one vigil with codec number for such topics`);
+  }
+}
