@@ -4,20 +4,9 @@
  * level. The host's rebirth requests and seq gaps are in sparkplug-host.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { get as getSparkplug } from 'sparkplug-payload';
-import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecRequest, type DecodeResult } from '../../runtime/codecs/index.ts';
+import { createCodec, DEFAULT_TIMESTAMP, isRejected, type CodecRequest } from '../../runtime/codecs/index.ts';
+import { dbirth, ddata, msg, nbirth, spb, T0, values, where } from './sparkplug-messages.ts';
 import { sparkplugNodeLevelMissing } from '../../runtime/codecs/sparkplug-topics.ts';
-
-const spb = getSparkplug('spBv1.0')!;
-const T0 = 1_700_000_000_000;
-const where = { sensor: 'plant:edge1:pump7' };
-const topic = (type: string, device = true) => `spBv1.0/plant/${type}/edge1${device ? '/pump7' : ''}`;
-const msg = (type: string, p: object, at: number, device = true) => ({ topic: topic(type, device), payload: spb.encodePayload(p as never), receivedAt: at });
-const values = (r: DecodeResult) => (isRejected(r) ? r.reason : r.map((x) => x.values));
-
-const nbirth = (seq: number, at: number) => msg('NBIRTH', { timestamp: at, seq, metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }, at, false);
-const dbirth = (seq: number, at: number) => msg('DBIRTH', { timestamp: at, seq, metrics: [{ name: 'value', alias: 1, type: 'Double', value: 1 }] }, at);
-const ddata = (seq: number, at: number, v = 2) => msg('DDATA', { timestamp: at, seq, metrics: [{ alias: 1, type: 'Double', value: v }] }, at);
 
 describe('Sparkplug host: aliases a node reuses across its devices', () => {
   it("reads each device's DATA with its own birth's aliases, and says the reuse once (a probe: pump1's flow scored as temperature)", () => {

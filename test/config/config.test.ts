@@ -18,6 +18,16 @@ const file = (name: string, text: string) => {
   return p;
 };
 
+/** The message loadConfig refuses `file` with ('' if it does not). */
+function refusal(file: string): string {
+  try {
+    loadConfig(file, {}, {});
+    return '';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 describe('run config', () => {
   it('works from the three flags alone, with defaults for everything else', () => {
     const cfg = loadConfig(undefined, { model: 'models/pump', broker: 'mqtt://127.0.0.1:1883', topics: ['sensors/+/data'] }, {});
@@ -41,12 +51,7 @@ describe('run config', () => {
 
   it('names every bad key and what it expects', () => {
     const bad = file('bad.yaml', 'model: m\nbroker:\n  url: http://nope\n  protocolVersion: 3\nsource:\n  topics: []\n  qos: 2\n  codec: { kind: xml }\nalerts:\n  topic: "a/#"\nbatch:\n  size: lots\ncolour: red\n');
-    let message = '';
-    try {
-      loadConfig(bad, {}, {});
-    } catch (err) {
-      message = (err as Error).message;
-    }
+    const message = refusal(bad);
     expect(message).toContain(`config ${bad} is invalid`);
     for (const line of [
       'broker.url: expected a broker URL',
@@ -80,12 +85,7 @@ describe('run config', () => {
     expect(() => loadConfig(join(dir, 'missing.yaml'), {}, {})).toThrow(/config file not found/);
     // A misspelt key gets the one it most likely meant (a probe wrote openk and read only "Unrecognized key").
     const keys = file('keys.yaml', 'model: m\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"], qoss: 1 }\nalerts: { openk: 3, silent: { factr: 3 } }\nbatch: { zzzzzz: 1 }\n');
-    let said = '';
-    try {
-      loadConfig(keys, {}, {});
-    } catch (err) {
-      said = (err as Error).message;
-    }
+    const said = refusal(keys);
     expect(said).toContain(`source: Unrecognized key: "qoss" ('qoss': did you mean 'qos'?)`);
     expect(said).toContain(`alerts: Unrecognized key: "openk" ('openk': did you mean 'openK'?)`);
     expect(said).toContain(`alerts.silent: Unrecognized key: "factr" ('factr': did you mean 'factor'?)`);
