@@ -3,7 +3,7 @@
  * the window bounds, score, threshold, top contributing channels, model and execution provider.
  */
 import { filter, map, Observable, pipe, type OperatorFunction } from 'rxjs';
-import type { ModelCard } from '../model/card.ts';
+import { weightsOf, type ModelCard } from '../model/card.ts';
 import { topContributors } from '../scoring/reconstruction.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { Cause } from '../scoring/cause.ts';
@@ -51,7 +51,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     score: v.score,
     threshold: v.threshold,
     contributors: topContributors(explain.perChannel, card.channels, topK),
-    model: { name: card.name, version: card.version, ...(card.onnx?.sha256 ? { weights: card.onnx.sha256.slice(0, 12) } : {}) },
+    model: { name: card.name, version: card.version, ...(card.onnx?.sha256 ? { weights: weightsOf(card) } : {}) },
     provider: v.provider,
     receivedAt: v.receivedAt,
   };

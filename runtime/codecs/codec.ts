@@ -68,8 +68,8 @@ export interface CodecContext {
   request?: (r: CodecRequest) => void;
   /** Logs what a codec saw that an operator should know and that is no rejection (a Sparkplug seq gap); rate-limited by the codec. */
   note?: (fields: Record<string, unknown>, msg: string) => void;
-  /** Counts what a codec saw of the devices' sessions (a Sparkplug `seq_gap`), for /metrics. */
-  count?: (event: string) => void;
+  /** Counts `n` (default 1) of what a codec saw of the devices' sessions (a Sparkplug `seq_gap`), for /metrics. */
+  count?: (event: string, n?: number) => void;
   /** A device said it went offline (a Sparkplug death certificate): the sensor and why (`DDEATH`, `NDEATH`). */
   offline?: (sensor: string, cause: string) => void;
 }

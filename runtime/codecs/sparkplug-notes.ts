@@ -68,6 +68,6 @@ export class SparkplugNotes {
     if (this.deathSaidAt.size >= MAX_KEYS) this.deathSaidAt.clear();
     this.deathSaidAt.set(key, now);
     const what = type === 'NDEATH' ? `edge node ${nodeKey}` : `device ${key}`;
-    this.note?.({ node: nodeKey, ...(device && { device }), type }, `Sparkplug ${what}: ${type} (offline${type === 'NDEATH' ? ', with its devices' : ''}); its data are read again after its next birth, and the silent-sensor watch signals its sensors once they miss their usual pace`);
+    this.note?.({ node: nodeKey, ...(device && { device }), type }, `Sparkplug ${what}: ${type} (offline${type === 'NDEATH' ? ', with its devices' : ''}); its sensors are signalled silent now, and its data are read again after its next birth`);
   }
 }

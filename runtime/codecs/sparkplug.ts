@@ -244,7 +244,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         return reject(msg, 'historical', `${historical} metric(s) of the model's channels marked is_historical (store-and-forward data a node sends after its birth, older than the live values the birth carried); a sensor is judged in time order, so they are set aside (dead-lettered), not scored`);
       }
       if (historical > 0) {
-        for (let i = 0; i < historical; i++) ctx.count?.('historical_set_aside');
+        ctx.count?.('historical_set_aside', historical);
         notes.historicalBeside(nodeKey, device, historical);
       }
       if (groups.size === 0) {

@@ -232,6 +232,14 @@ export const ModelCardSchema = z.object({
 /** A validated model card. */
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 
+/**
+ * The model's weights as alerts, /health and vigil_provider_info name them: the first 12 hex digits of its ONNX file's
+ * sha256 (two trainings of one name and version differ only there).
+ */
+export function weightsOf(card: Pick<ModelCard, 'onnx'>): string {
+  return card.onnx.sha256.slice(0, 12);
+}
+
 /** Validate a parsed card; throws a readable error that names the file, key and expectation. */
 export function parseCard(json: unknown, where = 'model card'): ModelCard {
   const fv = (json as { formatVersion?: unknown } | null)?.formatVersion;

@@ -227,7 +227,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
       warnOfTopics(config.source, templates, log);
       const ref = deps.ref();
-      const count = (event: string) => edge.codecEvents.set(event, (edge.codecEvents.get(event) ?? 0) + 1);
+      const count = (event: string, n = 1) => edge.codecEvents.set(event, (edge.codecEvents.get(event) ?? 0) + n);
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log, count);
       const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);
       const offline = (sensor: string, cause: string) => silence.offline(sensor, cause);

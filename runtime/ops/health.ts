@@ -3,6 +3,7 @@ import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { redactedUrl } from '../mqtt/connect.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
+import { weightsOf } from '../model/card.ts';
 import type { Flow, Readability } from './flow.ts';
 import type { HealthReport } from './http.ts';
 import type { EdgeCounters } from './metrics.ts';
@@ -50,7 +51,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     status,
     broker: { connected, url: redactedUrl(config.broker.url), ...(sessionLostAgoMs !== null ? { sessionsLost: edge.sessionsLost, sessionLostAgoMs } : {}) },
     // Its weights too: two trainings of one name and version differ only there (a probe, after a hot reload).
-    model: { name: card.name, version: card.version, weights: card.onnx.sha256.slice(0, 12) },
+    model: { name: card.name, version: card.version, weights: weightsOf(card) },
     provider: s.serving.provider(),
     uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
     lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
@@ -84,7 +85,7 @@ export const UNREADABLE_AFTER_REFUSALS = 3;
  * refusals counting as signs of life to the silent-sensor watch); messages merely ignored then (other devices'
  * chatter beside a sensor that reports every ten minutes) are no sign of it.
  */
-export function nothingReadable(edge: Pick<EdgeCounters, 'messages' | 'decoded' | 'rejected'>, r: Readability, windowMs: number, now: number): { messages: number; rejected: Record<string, number>; sinceMs: number; hint: string } | undefined {
+export function nothingReadable(edge: Pick<EdgeCounters, 'messages' | 'rejected'>, r: Readability, windowMs: number, now: number): { messages: number; rejected: Record<string, number>; sinceMs: number; hint: string } | undefined {
   if (r.firstMessageAt === 0) return undefined;
   const since = r.lastDecodedAt || r.firstMessageAt;
   if (now - since < windowMs) return undefined;

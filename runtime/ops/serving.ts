@@ -5,7 +5,7 @@
  */
 import type { RunConfig } from '../config/schema.ts';
 import { loadModel } from '../model/load.ts';
-import type { ModelCard } from '../model/card.ts';
+import { weightsOf, type ModelCard } from '../model/card.ts';
 import type { BatchRunner, ModelRef } from '../inference/model-ref.ts';
 import { openModel } from '../inference/open-model.ts';
 import { startAdaptation, type Adaptation } from '../adapt/adaptation.ts';
@@ -62,10 +62,10 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       edge.reloads++;
       edge.reloadRefused = null;
       provider = o.provider;
-      metrics.setProvider(o.provider, o.to.name, o.to.version, o.to.onnx.sha256.slice(0, 12));
+      metrics.setProvider(o.provider, o.to.name, o.to.version, weightsOf(o.to));
       deps.thresholds().modelChanged(o.to);
       // With its weights' hash: a model retrained under the same name and version read "pump@1 -> pump@1" (a probe).
-      const id = (c: typeof o.to) => `${c.name}@${c.version}${c.onnx?.sha256 ? ` (onnx ${c.onnx.sha256.slice(0, 12)})` : ''}`;
+      const id = (c: typeof o.to) => `${c.name}@${c.version}${c.onnx?.sha256 ? ` (onnx ${weightsOf(c)})` : ''}`;
       log.info({ from: id(o.from), to: id(o.to), provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
     } else if (o.kind === 'refused') {
       edge.reloadFailures++;
@@ -87,7 +87,7 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       failures = opened.resolved.failures;
       for (const f of failures) log.warn({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, fell back`);
       log.info({ model: `${loaded.card.name}@${loaded.card.version}`, warmupMs: Math.round(opened.warmupMs) }, opened.report);
-      metrics.setProvider(provider, loaded.card.name, loaded.card.version, loaded.card.onnx.sha256.slice(0, 12));
+      metrics.setProvider(provider, loaded.card.name, loaded.card.version, weightsOf(loaded.card));
     },
     stop: () => ref?.close(),
   };
