@@ -144,6 +144,7 @@ export async function run(args: string[]): Promise<number> {
     ...heldOutLines(c),
     ...setAsideLines(c),
     ...driftLines(c),
+    ...trendLines(c),
     ...(c.scoring.spread ? [`spread: on (how much each channel moves from row to row; its limit ${c.scoring.spread.limit.toPrecision(4)} x the training windows' typical ${c.scoring.spread.center.toPrecision(4)} maps onto the threshold)`] : []),
     `wrote ${res.onnxPath}`,
     `      ${res.cardPath}`,
@@ -218,4 +219,12 @@ function setAsideLines(card: { training: Record<string, unknown> }): string[] {
   const r = card.training.contamination as { setting: unknown; setAside?: number; fraction?: number; training?: { setAside: number }; validation?: { setAside: number } } | undefined;
   if (!r || r.setting === 0 || r.setAside === undefined) return [];
   return [`contamination ${String(r.setting)}: set aside ${r.setAside} windows (${(100 * (r.fraction ?? 0)).toFixed(1)} %: ${r.training?.setAside ?? 0} training, ${r.validation?.setAside ?? 0} validation); kept out of the residual model and the threshold`];
+}
+
+/** Which channels climbed steadily through training (`--track-trend`): their inputs follow that climb in every window. */
+function trendLines(card: ModelCard): string[] {
+  const trend = card.scoring.residual?.tracking?.trend;
+  const climbing = (trend ?? []).flatMap((t, k) => (t > 0 ? [`${card.channels[k]} (${t.toPrecision(2)} per row)`] : []));
+  if (!climbing.length) return [];
+  return [`input trend: ${climbing.join(', ')} climbed steadily through training; the runtime follows them at up to that pace (scaled units) in every window, faster change still shows (train/README.md "Trends")`];
 }

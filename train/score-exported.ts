@@ -18,6 +18,7 @@ import { exportOnnx, type ExportedGraph } from './export/graph.ts';
 import type { WindowBatch } from './fit.ts';
 import type { Autoencoder } from './models/autoencoder.ts';
 import { decoderVariance } from './models/recon-prob.ts';
+import { inputTrends } from './trend.ts';
 
 /** A run of windows inside a `WindowBatch`: `[from, from + count)`. */
 export interface WindowRange {
@@ -111,6 +112,7 @@ export interface CardScoringOptions {
   trackDrift?: boolean;
   /** mahalanobis with track: inputs follow at the same rate (`ResidualTracking.input`). */
   trackInputs?: boolean;
+  /** with trackInputs: trending channels' offsets follow in every window (`ResidualTracking.trend`) */ trackTrend?: boolean;
   /** mahalanobis with track: a residual memory beside each window's score (`ResidualModel.memory`). */
   memory?: boolean;
   /** The inputs' spread beside each window's score (`Scoring.spread`, runtime/scoring/spread.ts). */
@@ -213,6 +215,9 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value, ...(o.trackInputs && c >= 2 ? { input: o.track } : {}) };
     // With held-out windows, they are the calibration windows.
     if (o.trackDrift && size(heldOut) >= 2) scoring.residual.tracking.drift = levelDrift(scoring.residual, calibRes(), size(fitted), w, o.stride ?? 1);
+    // All windows, in time order (set-aside ones too: a trend is the rows', not the fit's).
+    const trend = o.trackTrend && scoring.residual.tracking.input ? inputTrends(all.data, all.count, w, c, o.stride ?? 1) : [];
+    if (trend.some((t) => t > 0)) scoring.residual.tracking.trend = trend;
     if (o.memory) scoring.residual.memory = fitMemory(scoring.residual, calibRes(), threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
   }
   // The inputs' spread (runtime/scoring/spread.ts): reference, median and limit on the training windows; then every

@@ -55,6 +55,8 @@ export interface TrainOptions {
   trackDrift?: 'on' | 'off';
   /** mahalanobis with track: inputs shifted by offsets that follow the residual (`ResidualTracking.input`). */
   trackInputs?: 'on' | 'off';
+  /** mahalanobis with track inputs: trending channels' offsets follow in every window (`ResidualTracking.trend`). */
+  trackTrend?: 'on' | 'off';
   /** mahalanobis with track: a MEWMA of the residual scored beside each window (`ResidualModel.memory`). */
   memory?: 'on' | 'off';
   /** The inputs' spread scored beside each window (`Scoring.spread`, runtime/scoring/spread.ts). */
@@ -145,6 +147,7 @@ export function resolveOptions(o: TrainOptions) {
     track: o.track ?? D.track,
     trackDrift: o.trackDrift ?? D.trackDrift,
     trackInputs: o.trackInputs ?? D.trackInputs,
+    trackTrend: o.trackTrend ?? D.trackTrend,
     memory: o.memory ?? D.memory,
     spread: o.spread ?? D.spread,
     contamination: parseContamination(o.contamination ?? D.contamination),
@@ -171,6 +174,7 @@ export function resolveOptions(o: TrainOptions) {
   check(r.score !== 'recon-prob' || loss === 'mse', '--score recon-prob models p(x|z) as a Gaussian; use --loss mse');
   check(r.trackDrift === 'on' || r.trackDrift === 'off', `--track-drift must be on or off, got '${r.trackDrift}'`);
   check(r.trackInputs === 'on' || r.trackInputs === 'off', `--track-inputs must be on or off, got '${r.trackInputs}'`);
+  check(r.trackTrend === 'on' || r.trackTrend === 'off', `--track-trend must be on or off, got '${r.trackTrend}'`);
   check(r.memory === 'on' || r.memory === 'off', `--memory must be on or off, got '${r.memory}'`);
   check(r.spread === 'on' || r.spread === 'off', `--spread must be on or off, got '${r.spread}'`);
   check(r.track >= 0 && r.track <= 0.1, `--track must be in [0, 0.1], got ${r.track}`);

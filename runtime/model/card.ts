@@ -60,7 +60,7 @@ export const ResidualModelSchema = z.object({
   windows: z.number().int().positive(),
   method: z.string(),
   /** Residual mean following slow normal drift per sensor (runtime/scoring/mahalanobis.ts `ResidualTracking`). */
-  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive(), drift: z.array(z.number().finite().nonnegative()).optional(), input: z.number().min(0).max(1).optional() }).optional(),
+  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive(), drift: z.array(z.number().finite().nonnegative()).optional(), input: z.number().min(0).max(1).optional(), trend: z.array(z.number().finite().nonnegative()).optional() }).optional(),
   /** A multivariate EWMA of the residual, scored beside each window's own (runtime/scoring/residual-memory.ts). */
   memory: z.object({ lambda: z.number().gt(0).max(1), scale: z.number().positive().finite(), clip: z.number().positive(), method: z.string() }).optional(),
 });
@@ -276,6 +276,9 @@ function checkResidual(card: ModelCard, where: string): void {
   }
   const drift = r.tracking?.drift;
   if (drift && drift.length !== C) throw new Error(`${where}: scoring.residual.tracking.drift has ${drift.length} entries; expected one per channel (${C})`);
+  const trend = r.tracking?.trend;
+  if (trend && trend.length !== C) throw new Error(`${where}: scoring.residual.tracking.trend has ${trend.length} entries; expected one per channel (${C})`);
+  if (trend?.some((t) => t > 0) && !r.tracking?.input) throw new Error(`${where}: scoring.residual.tracking.trend moves input offsets, which need scoring.residual.tracking.input; retrain with --track-inputs on, or remove trend`);
   if (r.memory && !r.tracking) throw new Error(`${where}: scoring.residual.memory needs scoring.residual.tracking (the memory lives in each sensor's tracked state); retrain with --track above 0, or without --memory on`);
 }
 

@@ -37,6 +37,13 @@ export interface Shift {
 export const MAX_INPUT_OFFSET = 3;
 
 /**
+ * The most a trending channel's input is shifted (`tracking.trend`): it is meant to follow the climb out of the
+ * trained range, so the bound is far wider, but still one: a channel the model copies through, with a small lasting
+ * residual, winds its offset up by at most its training slope per window, and stops here.
+ */
+export const MAX_TREND_OFFSET = 30;
+
+/**
  * Offsets smaller than this (scaled units) are not applied: an offset learnt at rate 0.003 from residuals of sd
  * 0.1-0.3 wanders by about 0.004-0.012 on a channel that does not drift, and shifting a window by a twentieth of a
  * training sd changes nothing the model sees; the shift costs two passes over the window (about 1.8 us per window
@@ -58,7 +65,7 @@ export function offlineBatch(scoring: { error: string; residual?: ResidualModel 
   return inputTracking(scoring) ? Math.min(requested, INPUT_BLOCK) : requested;
 }
 
-const clampOffset = (v: number): number => Math.max(-MAX_INPUT_OFFSET, Math.min(MAX_INPUT_OFFSET, v));
+const clamp = (v: number, bound: number): number => Math.max(-bound, Math.min(bound, v));
 
 /** Where a tracked state's input offsets start (after C means and C level uncertainties), or -1 without them. */
 export function offsetsAt(model: ResidualModel): number {
@@ -105,8 +112,9 @@ export function unshiftInputs(input: Float32Array, n: number, W: number, C: numb
 
 /**
  * Learn from a scored batch: window i (span residual r_i, N x C, measured with offsets `applied` i) scoring under
- * the gate moves its sensor's offsets o by `input` x (r_i - mean - (o - applied_i)): the residual it would have had
- * with the offsets as they are now, so later windows of the same sensor in the batch continue where it left off.
+ * the gate moves its sensor's offsets o by `input` x e, e = r_i - mean - (o - applied_i): the residual it would have
+ * had with the offsets as they are now, so later windows of the same sensor in the batch continue where it left off.
+ * A trending channel (`trend` t > 0) moves by e clamped to +-t in every window, under the gate or not.
  */
 export function learnInputOffsets(residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array): void {
   const at = offsetsAt(model);
@@ -114,13 +122,16 @@ export function learnInputOffsets(residuals: Float64Array, scores: Float32Array,
   if (at < 0 || !t?.input) return;
   const { applied, index } = shift;
   const mean = model.mean;
+  const trend = t.trend;
   for (let i = 0; i < n; i++) {
     const state = stateOf(i);
-    if (scores[i] < t.below) {
-      for (let c = 0; c < C; c++) {
-        const o = state[at + c];
-        state[at + c] = clampOffset(o + t.input * (residuals[i * C + c] - mean[c] - (o - applied[i * C + c])));
-      }
+    const below = scores[i] < t.below;
+    for (let c = 0; c < C; c++) {
+      const step = trend ? trend[c] : 0;
+      if (!below && !(step > 0)) continue;
+      const o = state[at + c];
+      const e = residuals[i * C + c] - mean[c] - (o - applied[i * C + c]);
+      state[at + c] = step > 0 ? clamp(o + clamp(e, step), MAX_TREND_OFFSET) : clamp(o + t.input * e, MAX_INPUT_OFFSET);
     }
     // Learnt from or passed over, the window counts on its sensor's clock.
     learnt(state, at, C, index[i]);
@@ -149,5 +160,5 @@ export function settleShift(
 export function seededValues(model: ResidualModel, means: readonly number[]): number[] {
   if (offsetsAt(model) < 0) return [...means];
   const C = model.mean.length;
-  return [...model.mean, ...new Array<number>(C).fill(0), ...model.mean.map((m, c) => clampOffset((means[c] ?? m) - m))];
+  return [...model.mean, ...new Array<number>(C).fill(0), ...model.mean.map((m, c) => clamp((means[c] ?? m) - m, model.tracking?.trend?.[c] ? MAX_TREND_OFFSET : MAX_INPUT_OFFSET))];
 }

@@ -62,6 +62,14 @@ export interface ResidualTracking {
    * `vigil train` sets it to `rate` (`--track-inputs`). Absent: inputs reach the model as measured.
    */
   input?: number;
+  /**
+   * Channels that climbed steadily through training (train/trend.ts, `vigil train --track-trend`): their input offset
+   * follows the residual in every window, under the gate or not, by at most this much per scored window (scaled units,
+   * C values, 0 for a channel without a trend; one window per reading, so with `window.stride` s it follows s times
+   * slower), so a climb at the pace training saw stays in the trained range while a fault shows by what it adds.
+   * Needs `input`. Absent: every offset follows only under the gate.
+   */
+  trend?: number[];
 }
 
 /** Per-channel residual of each window averaged over its trailing `span` rows: N x C. */

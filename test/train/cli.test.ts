@@ -77,6 +77,25 @@ describe('vigil train', () => {
     expect(off.out).not.toContain('level drift');
   });
 
+  it('--track-trend: on by default, a channel that climbs steadily through training gets a trend in the card, named; off: none', async () => {
+    // The pump's temperature climbing 0.05 per row (15 over 300 rows, far beyond its noise), as a rig heating up.
+    const { series } = pumpSeries(300, 4);
+    const k = series.channels.indexOf('temperature');
+    const C = series.channels.length;
+    for (let r = 0; r < series.timestamps.length; r++) series.data[r * C + k] += 0.05 * r;
+    const heating = `${dir}/heating.csv`;
+    writeFileSync(heating, toCsv(series));
+    const on = await quietly(() => run(['--data', heating, '--out', `${dir}/t/on`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
+    const trend = loadModel(`${dir}/t/on`).card.scoring.residual?.tracking?.trend;
+    expect(trend).toHaveLength(C);
+    expect(trend!.flatMap((t, j) => (t > 0 ? [series.channels[j]] : []))).toEqual(['temperature']);
+    expect(on.out).toMatch(/input trend: temperature \([\d.e-]+ per row\) climbed steadily through training/);
+    const off = await quietly(() => run(['--data', heating, '--out', `${dir}/t/off`, '--epochs', '5', '--quiet', '--backend', 'wasm', '--track-trend', 'off']));
+    expect(loadModel(`${dir}/t/off`).card.scoring.residual?.tracking?.trend).toBeUndefined();
+    expect(off.out).not.toContain('input trend');
+    await expect(quietly(() => run(['--data', heating, '--out', `${dir}/t/bad`, '--track-trend', 'yes']))).rejects.toThrow(/--track-trend must be on or off, got 'yes'/);
+  });
+
   it('--threshold-risk: same model (same seed), a lower risk gives a higher static level, named in the card', async () => {
     await quietly(() => run(['--data', csv, '--out', `${dir}/r/a`, '--epochs', '5', '--quiet', '--backend', 'wasm']));
     await quietly(() => run(['--data', csv, '--out', `${dir}/r/b`, '--epochs', '5', '--quiet', '--backend', 'wasm', '--threshold-risk', '1e-4']));

@@ -16,13 +16,16 @@ export interface RecentInOrder {
   stride: number;
 }
 
-/** Carry the parent's level drift and residual memory into the child's scoring `cs` (in place). */
+/** Carry the parent's level drift, input trends and residual memory into the child's scoring `cs` (in place). */
 export function carryProcessScoring(cs: CardScoring, parent: ModelCard, risk: number, recent: RecentInOrder | undefined): void {
   const residual = cs.scoring.residual;
   if (!residual?.tracking) return;
   // The mixed held-out windows of an adaptation do not follow the fitted ones in time, so they cannot measure drift.
   const drift = parent.scoring.residual?.tracking?.drift;
   if (drift) residual.tracking.drift = [...drift];
+  // Nor a trend (they are not in time order); the child keeps the parent's inputs, so its trends carry over.
+  const trend = parent.scoring.residual?.tracking?.trend;
+  if (trend && residual.tracking.input) residual.tracking.trend = [...trend];
   const memory = parent.scoring.residual?.memory;
   if (!memory) return;
   if (recent) {

@@ -1,0 +1,47 @@
+/**
+ * Channels that climbed steadily through the training rows (a pump's temperature while the rig heats up, a tank that
+ * fills): after training they go on climbing, out of the range the model knows, and the input offsets that follow
+ * the residual only under the gate (runtime/scoring/input-offsets.ts) cannot keep up: the climb pushes every window
+ * over the gate, the offsets freeze, and the alert never closes (bench/results/quality/VARIANTS.md "Trends seen in
+ * training"). Such a channel's offset follows its residual in every window instead, by at most its training slope
+ * per window (`ResidualTracking.trend`): a climb at the pace training showed stays in the range the model knows, a
+ * faster one (a fault) shows by what it adds.
+ */
+
+/**
+ * Share of a channel's variance over the training windows a straight line must explain for the channel to count as
+ * trending. A step of the operating point half-way through explains at most 0.75; a line explains 0.9 when its rise
+ * is about 10 noise sd. 0.8 also took in plant runs whose operating point ramped during training, and lost plant
+ * faults to the followers (VARIANTS.md "Trends seen in training").
+ */
+export const TREND_MIN_R2 = 0.9;
+
+/**
+ * Each channel's trend over the windows of `data` (N x W x C, consecutive windows `stride` rows apart, scaled
+ * units): the least-squares slope per row of the windows' last rows against time, where the line explains at least
+ * TREND_MIN_R2 of their variance, else 0 (`ResidualTracking.trend`; absolute: the follower moves either way).
+ */
+export function inputTrends(data: Float32Array, n: number, w: number, c: number, stride: number): number[] {
+  return Array.from({ length: c }, (_, k) => {
+    let sx = 0;
+    let sy = 0;
+    for (let i = 0; i < n; i++) {
+      sx += i;
+      sy += data[(i * w + w - 1) * c + k];
+    }
+    const mx = sx / n;
+    const my = sy / n;
+    let vx = 0;
+    let vy = 0;
+    let cxy = 0;
+    for (let i = 0; i < n; i++) {
+      const dx = i - mx;
+      const dy = data[(i * w + w - 1) * c + k] - my;
+      vx += dx * dx;
+      vy += dy * dy;
+      cxy += dx * dy;
+    }
+    if (!(vx > 0 && vy > 0)) return 0;
+    return (cxy * cxy) / (vx * vy) >= TREND_MIN_R2 ? Math.abs(cxy / vx) / stride : 0;
+  });
+}
