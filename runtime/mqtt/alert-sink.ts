@@ -14,6 +14,7 @@ import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { AlertEvent } from '../stream/types.ts';
 import { alertPayload, alertTopic, type AlertMessagePayload, type InvalidPayload, type SilencePayload } from './alert-payload.ts';
 import type { MiniLogger } from './connect.ts';
+import type { UnsentJournal } from './unsent-alerts.ts';
 
 /** Options of the MQTT alert sink. */
 export interface AlertSinkOptions {
@@ -25,6 +26,8 @@ export interface AlertSinkOptions {
   /** MQTT 5 message expiry in seconds (0: never expires); not sent over MQTT 3.1.1. */
   messageExpirySec: number;
   log?: MiniLogger;
+  /** Where each message that has to wait for the broker is kept as it starts waiting (unsent-alerts.ts `unsentJournal`). */
+  journal?: UnsentJournal;
 }
 
 /** MQTT 5 publish properties of an alert (the content type is also the codec mapping's, docs/payloads.md). */
@@ -103,9 +106,13 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   const idle: (() => void)[] = [];
 
   const settle = () => {
-    if (queue.length === 0 && sending.size === 0) for (const f of idle.splice(0)) f();
+    if (queue.length > 0 || sending.size > 0) return;
+    opts.journal?.clear();
+    for (const f of idle.splice(0)) f();
   };
+  // Every message that starts to wait is journaled (a failed publish too: it was sent at once, never journaled).
   const enqueue = (item: Item, front = false) => {
+    opts.journal?.append(item);
     if (queue.length >= opts.queueMax) {
       queue.shift();
       stats.dropped++;
@@ -213,6 +220,8 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
         opts.log?.warn({ queueMax: opts.queueMax, dropped: drop }, 'alert queue full; dropped the oldest alerts kept from the last run');
       }
       queue.splice(0, queue.length, ...all.slice(drop));
+      // Taken from the file at the start (which removed it): kept again until the broker has them.
+      for (const item of items.slice(Math.min(drop, items.length))) opts.journal?.append(item);
       stats.queued += items.length;
       flush();
     },

@@ -2,9 +2,12 @@
  * Alert-topic messages the broker never acknowledged, kept across a restart beside the state file: an alert opened
  * while the broker was away and still queued at a stop was saved as open in the state, so the next run resumed it
  * and sent only its `close`, and a consumer saw a close with no open. At a stop what is unacknowledged is written
- * here; at the next start it is read, removed and sent before anything new. Failures to read, write or remove the
- * file are logged, never thrown: a start never fails on it.
+ * here; at the next start it is read, removed and sent before anything new. A stop that never comes (kill -9, the
+ * service's memory limit) must not lose them either: while messages wait for the broker, each is appended to the same
+ * file as it starts to wait (`unsentJournal`), and the file goes once nothing waits. Failures to read, write or remove
+ * the file are logged, never thrown: a start never fails on it, nor a publish.
  */
+import { appendFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
 import type { AlertMessage } from './alert-sink.ts';
@@ -47,4 +50,38 @@ export function keepUnsent(file: string | undefined, items: AlertMessage[], log:
   } catch (err) {
     log.error({ file, messages: items.length, err: (err as Error).message }, 'alert messages not acknowledged by the broker, and not kept');
   }
+}
+
+/** Where waiting messages are kept as they start to wait (`AlertSinkOptions.journal`). */
+export interface UnsentJournal {
+  /** A message starts to wait for the broker: appended to the file. */
+  append(m: AlertMessage): void;
+  /** Nothing waits any more: the file goes (if anything was appended since it last went). */
+  clear(): void;
+}
+
+/**
+ * The journal on `file`: after a kill -9 the next start finds every message that was waiting (and possibly some the
+ * broker took after they were appended, before the file went: a consumer may see those twice, as QoS 1 allows).
+ * A failure to append is logged once until an append works again; the message still waits in memory.
+ */
+export function unsentJournal(file: string, log: MiniLogger): UnsentJournal {
+  let written = false;
+  let failing = false;
+  return {
+    append(m) {
+      try {
+        appendFileSync(file, `${JSON.stringify(m)}\n`);
+        written = true;
+        failing = false;
+      } catch (err) {
+        if (!failing) log.error({ file, err: (err as Error).message }, 'alert messages waiting for the broker cannot be kept on disk: a kill before they are sent loses them');
+        failing = true;
+      }
+    },
+    clear() {
+      if (!written) return;
+      written = !removeKept(file, 'alert messages waiting for the broker were sent, but their file', 'they are sent again at the next start', log);
+    },
+  };
 }

@@ -8,7 +8,7 @@
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { mqttAlertSink } from '../mqtt/alert-sink.ts';
-import { keepUnsent, takeUnsent, unsentAlertsFile } from '../mqtt/unsent-alerts.ts';
+import { keepUnsent, takeUnsent, unsentAlertsFile, unsentJournal } from '../mqtt/unsent-alerts.ts';
 import { alertPayload, invalidPayload, silencePayload } from '../mqtt/alert-payload.ts';
 import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { invalidSignals, type InvalidSignal } from '../alerts/invalid-signals.ts';
@@ -57,8 +57,8 @@ export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | '
  * which sensors sent readings vigil could read (their invalid-reading signals are never held back by a flood of new topics).
  */
 export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }, known?: (sensor: string) => boolean): RuntimeSinks {
-  const alertSink = mqttAlertSink(client, { ...config.alerts, log });
   const unsentFile = unsentAlertsFile(config.state.file);
+  const alertSink = mqttAlertSink(client, { ...config.alerts, log, ...(unsentFile ? { journal: unsentJournal(unsentFile, log) } : {}) });
   if (unsentFile) alertSink.resend(takeUnsent(unsentFile, log));
   const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors, known }) : undefined;
   const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
