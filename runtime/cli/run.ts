@@ -24,7 +24,7 @@ export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 /** The options of `vigil run`, in help order; all but --config and --print-config set a config key. */
 export const RUN_FLAGS = [
   'config', 'model', 'broker', 'topics', 'codec', 'qos', 'providers', 'threshold', 'smoothing', 'alertOpen', 'alertClose', 'alertCritical',
-  'cooldown', 'gapReset', 'metricsPort', 'state', 'clientId', 'dashboard', 'lowMemory', 'logLevel', 'printConfig',
+  'cooldown', 'gapReset', 'metricsPort', 'state', 'clientId', 'gateway', 'dashboard', 'lowMemory', 'logLevel', 'printConfig',
 ] as const satisfies readonly FlagKey[];
 
 /** The bar's level from the card (a static bar stays there; an adaptive one is each sensor's own, from there or its saved state). */

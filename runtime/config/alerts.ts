@@ -14,8 +14,8 @@ const placeholderError = (known: string[]) => (issue: { input: unknown }) =>
 /** Alerts: hysteresis, destinations, offline queue. */
 export const AlertsSchema = z
   .object({
-    /** Alert topic; `{sensor}` is replaced by the (validated) sensor id. */
-    topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').refine(placeholders(['sensor']), { error: placeholderError(['sensor']) }).default('vigil/alerts/{sensor}'),
+    /** Alert topic; `{sensor}` is replaced by the (validated) sensor id, `{gateway}` by gateway.id. */
+    topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').refine(placeholders(['sensor', 'gateway']), { error: placeholderError(['sensor', 'gateway']) }).default('vigil/alerts/{sensor}'),
     qos: z.union([z.literal(0), z.literal(1)], { error: 'expected 0 or 1' }).default(1),
     retain: z.boolean().default(false),
     /** openK of openN to open, closeM quiet to close, cooldownMs: runtime/alerts/tracker.ts, shared with `vigil score`. */

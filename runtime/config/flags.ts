@@ -51,6 +51,7 @@ export const FLAGS = {
   cert: { flag: '--cert <file>', path: 'broker.tls.cert', help: 'client certificate (PEM)' },
   key: { flag: '--key <file>', path: 'broker.tls.key', help: 'client key (PEM)' },
   clientId: { flag: '--client-id <id>', path: 'broker.clientId', help: 'MQTT client id (set one for a persistent session)' },
+  gateway: { flag: '--gateway <id>', path: 'gateway.id', defaultText: 'the host name', help: 'this gateway\'s id: in every alert and signal (gateway), in {gateway} of the alert and status topics (gateway.id)' },
   topics: { flag: '-t, --topic <template>', path: 'source.topics', repeat: true, help: "topic filter or template, repeatable: 'sensors/+/data', 'plant/{site}/{device}/telemetry'" },
   codec: { flag: '--codec <kind>', path: 'source.codec.kind', help: 'payload codec: json, json-array, csv, number, sparkplug' },
   qos: { flag: '--qos <0|1>', path: 'source.qos', parse: qos, help: 'subscription QoS' },

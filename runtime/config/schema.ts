@@ -18,6 +18,7 @@ import { BatchSchema } from './batch.ts';
 import { InferenceSchema } from './inference.ts';
 import { AlertsSchema, DeadLetterSchema } from './alerts.ts';
 import { HttpSchema } from './http.ts';
+import { GatewaySchema } from './gateway.ts';
 
 export { BrokerSchema } from './broker.ts';
 export { SourceSchema } from './source.ts';
@@ -26,6 +27,7 @@ export { BatchSchema, BATCH_DEFAULTS } from './batch.ts';
 export { InferenceSchema } from './inference.ts';
 export { AlertsSchema, DeadLetterSchema } from './alerts.ts';
 export { HttpSchema } from './http.ts';
+export { GatewaySchema } from './gateway.ts';
 
 /** The whole configuration. */
 export const RunConfigSchema = z
@@ -33,6 +35,8 @@ export const RunConfigSchema = z
     /** Model path without extension (`models/NAME`), or either file. */
     model: path,
     broker: BrokerSchema,
+    /** Which vigil this is: named in every alert and signal, and a retained online/offline status (gateway.ts). */
+    gateway: GatewaySchema.prefault({}),
     source: SourceSchema,
     window: WindowSchema.prefault({}),
     batch: BatchSchema.prefault({}),

@@ -16,6 +16,13 @@ import { isCritical } from '../alerts/tracker.ts';
 export const ALERT_SCHEMA = 'vigil-alert/1';
 
 /**
+ * The vigil that sent an event (config `gateway.id`: the host name unless set), on every kind, right after `schema`:
+ * two gateways on one broker (a hot standby, two sites that both name a sensor `pump-1`) are told apart by it, and
+ * `gateway` with `incident` and `type` identifies an alert event. Absent on events of older producers.
+ */
+const gatewayRef = z.string().optional();
+
+/**
  * The model behind an event: name and version, and on alerts `weights`, the first 12 hex digits of its ONNX file's
  * sha256 (a model retrained or hot-reloaded under the same name and version gives other alerts: a probe could not tell
  * them apart). Absent on events of older producers.
@@ -28,6 +35,7 @@ const modelRef = z.object({ name: z.string(), version: z.string(), weights: z.st
  */
 export const AlertPayloadSchema = z.object({
   schema: z.literal(ALERT_SCHEMA),
+  gateway: gatewayRef,
   /** `escalate`: the open alert's first window at twice its threshold or more (it opened as a warning). */
   type: z.enum(['open', 'escalate', 'close']),
   sensor: z.string(),
@@ -91,6 +99,7 @@ export type AlertPayload = z.infer<typeof AlertPayloadSchema>;
  */
 export const InvalidPayloadSchema = z.object({
   schema: z.literal(ALERT_SCHEMA),
+  gateway: gatewayRef,
   type: z.literal('invalid'),
   sensor: z.string(),
   /**
@@ -123,6 +132,7 @@ export type InvalidPayload = z.infer<typeof InvalidPayloadSchema>;
  */
 export const SilencePayloadSchema = z.object({
   schema: z.literal(ALERT_SCHEMA),
+  gateway: gatewayRef,
   type: z.enum(['silent', 'resumed']),
   sensor: z.string(),
   /** When it was last heard before the silence (ISO 8601 and epoch ms, arrival time). */
@@ -222,6 +232,14 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
 }
 
 /** Alert topic for a sensor; refuses ids that could inject levels or wildcards (they are validated upstream too). */
+/** `p` naming the gateway that sends it (`gateway`, right after `schema`); as it is without one. */
+export function fromGateway<P extends { schema: string }>(p: P, gateway: string | undefined): P {
+  if (gateway === undefined) return p;
+  // Spelt out so the key order is schema, gateway, then the rest (a reader's eye, and a log line, meet it first).
+  const { schema, ...rest } = p;
+  return { schema, gateway, ...rest } as unknown as P;
+}
+
 export function alertTopic(template: string, sensor: string): string {
   const problem = sensorIdProblem(sensor);
   if (problem) throw new Error(`refusing to publish an alert: ${problem}`);

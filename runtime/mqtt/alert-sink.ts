@@ -12,7 +12,7 @@
  */
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { AlertEvent } from '../stream/types.ts';
-import { alertPayload, alertTopic, type AlertMessagePayload, type InvalidPayload, type SilencePayload } from './alert-payload.ts';
+import { alertPayload, alertTopic, fromGateway, type AlertMessagePayload, type InvalidPayload, type SilencePayload } from './alert-payload.ts';
 import type { MiniLogger } from './connect.ts';
 import type { UnsentJournal } from './unsent-alerts.ts';
 
@@ -26,6 +26,8 @@ export interface AlertSinkOptions {
   /** MQTT 5 message expiry in seconds (0: never expires); not sent over MQTT 3.1.1. */
   messageExpirySec: number;
   log?: MiniLogger;
+  /** The gateway named in every message (`gateway.id`). */
+  gateway?: string;
   /** Where each message that has to wait for the broker is kept as it starts waiting (unsent-alerts.ts `unsentJournal`). */
   journal?: UnsentJournal;
 }
@@ -36,7 +38,7 @@ export function alertProperties(p: AlertMessagePayload, messageExpirySec: number
     contentType: 'application/json',
     payloadFormatIndicator: true,
     ...(messageExpirySec > 0 ? { messageExpiryInterval: messageExpirySec } : {}),
-    userProperties: { model: p.model.name, version: p.model.version, ...(p.model.weights ? { weights: p.model.weights } : {}), severity: p.severity },
+    userProperties: { model: p.model.name, version: p.model.version, ...(p.model.weights ? { weights: p.model.weights } : {}), severity: p.severity, ...(p.gateway ? { gateway: p.gateway } : {}) },
   };
 }
 
@@ -180,7 +182,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   const put = (sensor: string, build: () => AlertMessagePayload) => {
     let item: Item;
     try {
-      const payload = build();
+      const payload = fromGateway(build(), opts.gateway);
       item = { topic: alertTopic(opts.topic, sensor), body: JSON.stringify(payload), lifecycle: payload.type === 'open' || payload.type === 'escalate' || payload.type === 'close' };
       // Properties exist only in MQTT 5; a 3.1.1 client would drop them anyway, so none are built for it.
       if (client.options.protocolVersion === 5) item.properties = alertProperties(payload, opts.messageExpirySec);

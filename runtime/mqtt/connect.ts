@@ -76,14 +76,14 @@ function quietClientLog(): Pick<IClientOptions, 'log'> {
 }
 
 /** Open a client (it connects in the background and keeps reconnecting until `end()`). */
-export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker'): MqttClient {
+export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker', will?: IClientOptions['will']): MqttClient {
   if (cfg.tls?.rejectUnauthorized === false) {
     log?.warn(
       { broker: redactedUrl(cfg.url) },
       `broker.tls.rejectUnauthorized is false: the ${name}'s certificate is not checked, so anyone on the network path can pose as the ${name} and read or forge readings and alerts; give its CA in broker.tls.ca instead`,
     );
   }
-  const client = mqtt.connect(cfg.url, clientOptions(cfg));
+  const client = mqtt.connect(cfg.url, { ...clientOptions(cfg), ...(will ? { will } : {}) });
   const backoff = new ReconnectBackoff(cfg.reconnect);
   // mqtt.js arms its reconnect timer with options.reconnectPeriod in its own 'close' handler: set the delay first.
   client.prependListener('close', () => {

@@ -12,6 +12,7 @@ import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { holdEarlyMessages } from '../mqtt/early-messages.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
+import { gatewayStatus, statusWill } from '../mqtt/gateway-status.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { RuntimeDeps } from './handle.ts';
 import { createEvents, type RuntimeEvents } from './events.ts';
@@ -68,12 +69,14 @@ function fail(message: string): never {
 /** How long a stop waits for the broker to acknowledge what vigil still has in flight (ms). */
 const END_GRACE_MS = 2000;
 
-/** The broker connection; the connection stream follows it. */
-function brokerPart(config: RunConfig['broker'], log: VigilLogger, events: RuntimeEvents, client: Late<MqttClient>): Part {
+/** The broker connection, with the gateway's status on it (gateway-status.ts); the connection stream follows it. */
+function brokerPart(config: RunConfig['broker'], gateway: RunConfig['gateway'], log: VigilLogger, events: RuntimeEvents, client: Late<MqttClient>): Part {
+  let status: { offline(): void } | undefined;
   return {
     name: 'broker',
     async start() {
-      const c = client.set(connectBroker(config, log));
+      const c = client.set(connectBroker(config, log, 'broker', statusWill(gateway)));
+      status = gatewayStatus(c, gateway);
       // A persistent session's queued messages arrive before the intake listens: held for it (early-messages.ts).
       holdEarlyMessages(c);
       c.on('connect', () => events.connection.next(true));
@@ -88,6 +91,8 @@ function brokerPart(config: RunConfig['broker'], log: VigilLogger, events: Runti
     async stop() {
       const c = client.peek();
       if (!c) return;
+      // Said before the goodbye, and waited for with what else is in flight: a consumer must not read it as a crash.
+      status?.offline();
       const inFlight = () => Object.keys((c as unknown as { outgoing?: object }).outgoing ?? {}).length > 0;
       if (c.connected && inFlight()) await new Promise<void>((r) => {
         const t = setTimeout(r, END_GRACE_MS);
@@ -160,10 +165,10 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     flow.decoder,
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
     opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops),
-    brokerPart(config.broker, log, events, client),
+    brokerPart(config.broker, config.gateway, log, events, client),
     {
       name: 'sinks',
-      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state'), log, edge, () => ref().current.card, (sensor) => thresholds.get().silence?.knows(sensor) ?? false)),
+      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state', 'gateway'), log, edge, () => ref().current.card, (sensor) => thresholds.get().silence?.knows(sensor) ?? false)),
       async stop() {
         await sinks.peek()?.drain(5000);
         await sinks.peek()?.close();

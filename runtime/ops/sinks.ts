@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { mqttAlertSink } from '../mqtt/alert-sink.ts';
 import { keepUnsent, takeUnsent, unsentAlertsFile, unsentJournal } from '../mqtt/unsent-alerts.ts';
-import { alertPayload, invalidPayload, silencePayload } from '../mqtt/alert-payload.ts';
+import { alertPayload, fromGateway, invalidPayload, silencePayload } from '../mqtt/alert-payload.ts';
 import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { invalidSignals, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
@@ -50,7 +50,7 @@ export interface RuntimeSinks {
 export const INVALID_LINES = 20;
 
 /** The config sections the sinks read. */
-export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | 'state'>;
+export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | 'state' | 'gateway'>;
 
 /**
  * Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals), `known` says
@@ -58,7 +58,8 @@ export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | '
  */
 export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }, known?: (sensor: string) => boolean): RuntimeSinks {
   const unsentFile = unsentAlertsFile(config.state.file);
-  const alertSink = mqttAlertSink(client, { ...config.alerts, log, ...(unsentFile ? { journal: unsentJournal(unsentFile, log) } : {}) });
+  const gateway = config.gateway.id;
+  const alertSink = mqttAlertSink(client, { ...config.alerts, topic: config.alerts.topic.replaceAll('{gateway}', gateway), gateway, log, ...(unsentFile ? { journal: unsentJournal(unsentFile, log) } : {}) });
   if (unsentFile) alertSink.resend(takeUnsent(unsentFile, log));
   const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors, known }) : undefined;
   const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
@@ -93,7 +94,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     60_000,
   );
   const raiseInvalid = (signal: InvalidSignal) => {
-    const payload = invalidPayload(signal, model());
+    const payload = fromGateway(invalidPayload(signal, model()), gateway);
     countInvalidSignal(edge, signal.reason);
     if (invalidLines.take(Date.now())) log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
     else moreInvalid.add(signal.reason);
@@ -102,7 +103,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
   };
   return {
     alert(a) {
-      const payload = alertPayload(a, config.alerts.topChannels);
+      const payload = fromGateway(alertPayload(a, config.alerts.topChannels), gateway);
       // An open is a score over its bar; a close, the quiet window that ended the alert, is under it.
       const how = a.unresolved ? ` unresolved: its sensor silent for window.idleEvictMs (peak score ${payload.score}, threshold ${payload.threshold})` : ` score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}`;
       log.info({ alert: payload }, `alert ${a.type}: ${a.sensor}${how}`);
@@ -135,7 +136,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
       return signal !== undefined;
     },
     silence(e) {
-      const payload = silencePayload(e, model());
+      const payload = fromGateway(silencePayload(e, model()), gateway);
       if (e.type === 'silent') {
         edge.silenceSignals++;
         log.warn({ sensor: e.sensor, lastHeard: payload.lastHeard, quietMs: payload.quietMs, usualMs: payload.usualMs }, `sensor silent: ${e.sensor} not heard from for ${Math.round(e.quietMs / 1000)} s (usually every ${(e.usualMs / 1000).toPrecision(2)} s)`);

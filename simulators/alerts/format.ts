@@ -129,7 +129,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     return [
       `${c.dim}${wall}${c.reset}`,
       `${c.red}${c.bold}${a.type === 'escalate' ? 'ESCALATED' : 'ALERT'}${c.reset}`,
-      `${c.bold}${a.sensor}${c.reset}`,
+      `${c.bold}${a.sensor}${c.reset}${a.gateway ? ` [${a.gateway}]` : ''}`,
       `${c.bold}${a.severity}${c.reset}`,
       `score ${formatShort(a.score)} > ${formatShort(a.threshold)} (${Number.isFinite(ratio) ? timesThreshold(a.score, a.threshold) : 'over'})`,
       since,
@@ -147,7 +147,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   return [
     `${c.dim}${wall}${c.reset}`,
     `${c.green}${c.bold}clear${c.reset}`,
-    `${c.bold}${a.sensor}${c.reset}`,
+    `${c.bold}${a.sensor}${c.reset}${a.gateway ? ` [${a.gateway}]` : ''}`,
     lasted,
     peak,
     `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,

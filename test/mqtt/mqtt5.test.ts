@@ -66,6 +66,7 @@ describe('vigil run over MQTT 5 (Mosquitto)', () => {
     const prefix = uniquePrefix('mqtt5');
     const cfg = testConfig(MOSQUITTO, prefix, rig.model, { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, messageExpirySec: 600 } });
     Object.assign(cfg.broker, { protocolVersion: 5 });
+    cfg.gateway.id = 'gw-mqtt5';
     const handle = await startRuntime(cfg, { logger: silent });
     const sub = await listen(MOSQUITTO, prefix, 5);
     const pub = await mqtt.connectAsync(MOSQUITTO, { protocolVersion: 5, reconnectPeriod: 0 });
@@ -89,7 +90,9 @@ describe('vigil run over MQTT 5 (Mosquitto)', () => {
         // Mosquitto forwards the time left of the 600 s.
         expect(props.messageExpiryInterval).toBeGreaterThan(590);
         expect(props.messageExpiryInterval).toBeLessThanOrEqual(600);
-        expect(props.userProperties).toEqual({ model: 'daily', version: alert.model.version, weights: alert.model.weights, severity: alert.severity });
+        // The gateway too (a hot standby's alerts are told apart without parsing), in the JSON right after the schema.
+        expect(props.userProperties).toEqual({ model: 'daily', version: alert.model.version, weights: alert.model.weights, severity: alert.severity, gateway: 'gw-mqtt5' });
+        expect(Object.keys(alert).slice(0, 3)).toEqual(['schema', 'gateway', 'type']);
         expect(alert.model.weights).toMatch(/^[0-9a-f]{12}$/);
         expect(['warning', 'critical']).toContain(alert.severity);
       }

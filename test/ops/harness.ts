@@ -106,6 +106,8 @@ export function testConfig(brokerUrl: string, prefix: string, model: string, ext
     source: { topics: [`${prefix}/{sensor}/data`], qos: 1 },
     alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3 },
     deadLetter: { topic: `${prefix}/dead/{reason}` },
+    // No retained status left on the shared broker by every test (test/mqtt/gateway-status.test.ts checks it).
+    gateway: { id: 'vigil-test', statusTopic: null },
     metrics: { port: null },
     state: { file: join(stateDir, 'state.json'), intervalMs: 0 },
     reload: { watch: false },

@@ -84,7 +84,7 @@ describe('what a silence does', () => {
       expect(c).toMatchObject({ type: 'close', sensor: 'pump-1', unresolved: 'silent', severity: 'clear' });
       // Decided when its sensor had been quiet idleEvictMs: that is its lateness (a re-probe: -16 s, the peak's arrival).
       expect((c as { lateMs?: number }).lateMs).toBeGreaterThanOrEqual(2500);
-      expect(formatAlert(c as never)).toMatch(/clear {2}pump-1 {2}seen for .*unresolved: its sensor went silent for good$/);
+      expect(formatAlert(c as never)).toMatch(/clear {2}pump-1 \[vigil-test\] {2}seen for .*unresolved: its sensor went silent for good$/);
       expect(got.filter((g) => g.endsWith('pump-1') || g.endsWith('silent'))).toEqual(['open pump-1', 'close pump-1 silent']);
       expect(handle.openAlerts().map((a) => a.sensor)).not.toContain('pump-1');
       expect(await handle.metrics.text()).toMatch(/^vigil_alerts_open 0$/m);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
+import { alertPayload, fromGateway } from '../../runtime/mqtt/alert-payload.ts';
 import { formatAlert, formatInvalid, formatSilence, alertProblem, invalidProblem, humanDuration, jsonLine, sentAt, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
 
 // Built by the runtime's producer, so the consumer is tested on what it will receive.
@@ -14,6 +14,12 @@ describe('alert lines', () => {
   it('an open alert says who, how far over, when (data time) and what drove it', () => {
     const line = formatAlert(open, { now });
     expect(line).toBe('09:05:07  ALERT  pump-00007  critical  score 0.457 > 0.0125 (36.5x)  data 2013-12-16 15:00 .. 2013-12-16 17:35  driven by motor_current 71%, flow 20%');
+  });
+  it('names the gateway that sent it, when the message says (two gateways on one broker)', () => {
+    const from = fromGateway(open, 'gw-north-1');
+    expect(formatAlert(from, { now })).toMatch(/^09:05:07  ALERT  pump-00007 \[gw-north-1\]  critical/);
+    expect(formatAlert({ ...from, type: 'close', durationMs: 60_000 }, { now })).toMatch(/^09:05:07  clear  pump-00007 \[gw-north-1\]  lasted 1m/);
+    expect(alertProblem(from)).toBeUndefined();
   });
   it('an alert the residual memory raised says it is a persistent shift; others do not', () => {
     expect(formatAlert({ ...open, memory: true }, { now })).toMatch(/driven by .*  a persistent shift \(residual memory\)$/);

@@ -1,0 +1,45 @@
+/**
+ * Config section `gateway`: which vigil this is, for whoever reads what it publishes. Two gateways on one broker (a
+ * hot standby, two sites that both name a sensor `pump-1`) published byte-identical alerts a SCADA could not tell
+ * apart, and nothing said that a vigil had gone (a probe): every alert and signal carries `gateway`, `{gateway}` may
+ * appear in the alert topic, and a retained status message on `statusTopic` says online, or offline (a stop, or the
+ * broker's will when the connection is lost).
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** A gateway id: one topic level (no `/`, `+`, `#`, no control characters), at most 64 characters. */
+const gatewayId = z
+  .string()
+  .min(1, 'expected a gateway id (1 to 64 characters)')
+  .max(64, 'expected a gateway id of at most 64 characters')
+  .refine((s) => !/[/+#\u0000-\u001f]/.test(s), { error: (i) => `expected a gateway id usable as one topic level (no '/', '+', '#' or control characters), got '${String(i.input)}'` });
+
+/** The host name, made a valid gateway id (cut at its first dot, unusable characters replaced). */
+export function defaultGatewayId(host = hostname()): string {
+  const id = host.split('.')[0].replace(/[/+#\u0000-\u001f]/g, '_').slice(0, 64);
+  return id || 'vigil';
+}
+
+/** The `gateway` section. */
+export const GatewaySchema = z
+  .object({
+    /** Named in every alert and signal (`gateway`), in `{gateway}` of topics, and in the status message. Default: the host name. */
+    id: gatewayId.default(() => defaultGatewayId()),
+    /**
+     * Retained `vigil-status/1` message: `online` at every connection, `offline` at a stop, and the broker's will
+     * (`offline`, `cause: connection lost`) when vigil vanishes (a kill, a power cut, a network gone). `{gateway}` is
+     * replaced by the id. null: none.
+     */
+    statusTopic: z
+      .string()
+      .min(1)
+      .refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards')
+      .refine((t) => !/[{}]/.test(t.replaceAll('{gateway}', '')), { error: (i) => `expected no placeholder but {gateway}, got '${String(i.input)}'` })
+      .nullable()
+      .default('vigil/status/{gateway}'),
+  })
+  .strict();
+
+/** The gateway section, validated. */
+export type GatewayConfig = z.infer<typeof GatewaySchema>;

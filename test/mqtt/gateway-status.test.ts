@@ -1,0 +1,115 @@
+/**
+ * Which vigil this is (config `gateway`, runtime/mqtt/gateway-status.ts): a SCADA probe could not tell a hot standby's
+ * alerts from the primary's, and nothing told it that a vigil had gone. Checked on Mosquitto with a plain mqtt.js
+ * subscriber: the retained status (online at a start, offline at a stop, the broker's will when the connection is
+ * lost), `{gateway}` in the alert topic, and `gateway` in every message the sinks publish.
+ */
+import { describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { defaultGatewayId, GatewaySchema } from '../../runtime/config/gateway.ts';
+import { RunConfigSchema } from '../../runtime/config/schema.ts';
+import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
+import { gatewayStatus, statusWill } from '../../runtime/mqtt/gateway-status.ts';
+import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { openSinks } from '../../runtime/ops/sinks.ts';
+import type { AlertEvent } from '../../runtime/stream/types.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
+import { brokerAndModel, silent, testConfig, uniquePrefix } from '../ops/harness.ts';
+
+const MOSQUITTO = 'mqtt://127.0.0.1:1883';
+const rig = brokerAndModel();
+
+/** Every message under `filter` (retained ones first), parsed, with its topic and retain flag. */
+async function watch(filter: string) {
+  const client = await mqtt.connectAsync(MOSQUITTO, { reconnectPeriod: 0 });
+  const got: { topic: string; retain: boolean; body: Record<string, unknown> }[] = [];
+  client.on('message', (topic, p, packet) => p.length && got.push({ topic, retain: packet.retain, body: JSON.parse(p.toString()) }));
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { client, got };
+}
+
+/** Clear a retained message (an empty retained publish). */
+const clear = (topic: string) => mqtt.connectAsync(MOSQUITTO, { reconnectPeriod: 0 }).then(async (c) => (await c.publishAsync(topic, '', { retain: true, qos: 1 }), c.endAsync()));
+
+describe('the gateway section', () => {
+  it('defaults to the host name made one topic level, and refuses an id that is not one', () => {
+    expect(defaultGatewayId('gw-7.plant.example')).toBe('gw-7');
+    expect(defaultGatewayId('')).toBe('vigil');
+    expect(GatewaySchema.parse({}).statusTopic).toBe('vigil/status/{gateway}');
+    expect(() => GatewaySchema.parse({ id: 'a/b' })).toThrow(/one topic level/);
+    expect(() => GatewaySchema.parse({ statusTopic: 'st/{gw}' })).toThrow(/no placeholder but \{gateway\}/);
+    expect(() => RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, alerts: { topic: 'a/{gateway}/{sensr}' } })).toThrow(/no placeholder but \{sensor\} or \{gateway\}/);
+  });
+});
+
+describe('a gateway on the broker', () => {
+  it('says online (retained) when it starts and offline when it stops', async () => {
+    const prefix = uniquePrefix('gwstatus');
+    const cfg = testConfig(MOSQUITTO, prefix, rig.model, { gateway: { id: 'gw-a', statusTopic: `${prefix}/status/{gateway}` } });
+    const w = await watch(`${prefix}/status/#`);
+    try {
+      const handle = await startRuntime(cfg, { logger: silent });
+      await waitFor(() => w.got.some((m) => m.body.state === 'online'), 'online', 5000);
+      await handle.stop();
+      await waitFor(() => w.got.some((m) => m.body.state === 'offline'), 'offline', 5000);
+      expect(w.got.map((m) => [m.topic, m.body.state, m.body.gateway, m.body.cause])).toEqual([
+        [`${prefix}/status/gw-a`, 'online', 'gw-a', undefined],
+        [`${prefix}/status/gw-a`, 'offline', 'gw-a', 'stopped'],
+      ]);
+      expect(w.got[0].body).toMatchObject({ schema: 'vigil-status/1', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+      // A consumer that arrives later reads the last state, retained.
+      const late = await watch(`${prefix}/status/#`);
+      await waitFor(() => late.got.length === 1, 'the retained status', 5000);
+      expect(late.got[0]).toMatchObject({ retain: true, body: { state: 'offline', cause: 'stopped' } });
+      await late.client.endAsync();
+    } finally {
+      await w.client.endAsync();
+      await clear(`${prefix}/status/gw-a`);
+    }
+  });
+
+  it('leaves its offline status with the broker as a will: a connection lost without a goodbye (kill -9) says so', async () => {
+    const prefix = uniquePrefix('gwwill');
+    const g = GatewaySchema.parse({ id: 'gw-b', statusTopic: `${prefix}/status/{gateway}` });
+    const w = await watch(`${prefix}/status/#`);
+    const cfg = RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: MOSQUITTO, reconnect: { minMs: 60_000, maxMs: 60_000 } } });
+    const client = connectBroker(cfg.broker, undefined, 'broker', statusWill(g));
+    client.on('error', () => {});
+    try {
+      await waitConnected(client, 5000);
+      gatewayStatus(client, g);
+      await waitFor(() => w.got.some((m) => m.body.state === 'online'), 'online', 5000);
+      // The socket is gone, no DISCONNECT sent: what a kill -9 or a cut cable leaves the broker with.
+      client.stream.destroy();
+      await waitFor(() => w.got.some((m) => m.body.state === 'offline'), 'the will', 5000);
+      expect(w.got.find((m) => m.body.state === 'offline')!.body).toEqual({ schema: 'vigil-status/1', gateway: 'gw-b', state: 'offline', cause: 'connection lost' });
+      // The client reconnects (its backoff's first step may be quick) and says online again.
+      await waitFor(() => w.got.at(-1)!.body.state === 'online', 'online again', 5000);
+    } finally {
+      client.end(true);
+      await w.client.endAsync();
+      await clear(`${prefix}/status/gw-b`);
+    }
+  });
+
+  it('names itself in every alert and signal, and fills {gateway} in the alert topic', async () => {
+    const prefix = uniquePrefix('gwalert');
+    const cfg = RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: MOSQUITTO }, gateway: { id: 'gw-c', statusTopic: null }, alerts: { topic: `${prefix}/{gateway}/alerts/{sensor}` }, state: { file: null } });
+    const w = await watch(`${prefix}/#`);
+    const client = connectBroker(cfg.broker);
+    await waitConnected(client, 5000);
+    const sinks = openSinks(client, cfg, silent, createEdgeCounters(), () => ({ name: 'm', version: '1' }));
+    const open: AlertEvent = { type: 'open', sensor: 's1', tsFirst: 0, tsLast: 1000, score: 3, threshold: 1, contributors: [{ channel: 'a', share: 1 }], model: { name: 'm', version: '1' }, provider: 'cpu' };
+    sinks.alert(open);
+    sinks.silence({ type: 'silent', sensor: 's1', lastHeardAt: 1000, quietMs: 70_000, usualMs: 1000 });
+    expect(await sinks.drain(5000)).toBe(true);
+    await waitFor(() => w.got.length === 2, 'the alert and the signal', 5000);
+    expect(w.got.map((m) => [m.topic, m.body.type, m.body.gateway])).toEqual([
+      [`${prefix}/gw-c/alerts/s1`, 'open', 'gw-c'],
+      [`${prefix}/gw-c/alerts/s1`, 'silent', 'gw-c'],
+    ]);
+    await sinks.close();
+    await Promise.all([client.endAsync(), w.client.endAsync()]);
+  });
+});
