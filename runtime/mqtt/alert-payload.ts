@@ -75,6 +75,7 @@ export const AlertPayloadSchema = z.object({
    * gateway flushed after an outage, so a pager can tell an old incident from a new one. 0 from `vigil score`.
    */
   lateMs: z.number().optional(),
+  /** When the alert opened (ISO 8601, data time: the end of the window that opened it), on every event of it. */
   openedAt: z.string().optional(),
   durationMs: z.number().optional(),
   peakScore: z.number().optional(),
@@ -221,9 +222,12 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   };
   if (e.memory) p.memory = true;
   if (e.cause) p.cause = e.cause;
-  p.incident = `${e.sensor}@${new Date(e.type !== 'open' && e.openedAt !== undefined ? e.openedAt : e.tsLast).toISOString()}`;
+  // When the alert opened (data time): the open's own window end, else the event's `openedAt`; on every event (a SCADA
+  // probe had to parse `incident` for an open's), and the time `incident` names.
+  const opened = e.type !== 'open' && e.openedAt !== undefined ? e.openedAt : e.type === 'open' ? e.tsLast : undefined;
+  p.incident = `${e.sensor}@${new Date(opened ?? e.tsLast).toISOString()}`;
   if (e.receivedAt !== undefined && Number.isFinite(e.receivedAt)) p.lateMs = Math.round(e.receivedAt - e.tsLast);
-  if (e.openedAt !== undefined) p.openedAt = new Date(e.openedAt).toISOString();
+  if (opened !== undefined) p.openedAt = new Date(opened).toISOString();
   if (e.durationMs !== undefined) p.durationMs = e.durationMs;
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);
   if (e.peakThreshold !== undefined) p.peakThreshold = round(e.peakThreshold);
@@ -231,7 +235,6 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   return p;
 }
 
-/** Alert topic for a sensor; refuses ids that could inject levels or wildcards (they are validated upstream too). */
 /** `p` naming the gateway that sends it (`gateway`, right after `schema`); as it is without one. */
 export function fromGateway<P extends { schema: string }>(p: P, gateway: string | undefined): P {
   if (gateway === undefined) return p;
@@ -240,6 +243,7 @@ export function fromGateway<P extends { schema: string }>(p: P, gateway: string 
   return { schema, gateway, ...rest } as unknown as P;
 }
 
+/** Alert topic for a sensor; refuses ids that could inject levels or wildcards (they are validated upstream too). */
 export function alertTopic(template: string, sensor: string): string {
   const problem = sensorIdProblem(sensor);
   if (problem) throw new Error(`refusing to publish an alert: ${problem}`);

@@ -15,6 +15,11 @@ describe('alert lines', () => {
     const line = formatAlert(open, { now });
     expect(line).toBe('09:05:07  ALERT  pump-00007  critical  score 0.457 > 0.0125 (36.5x)  data 2013-12-16 15:00 .. 2013-12-16 17:35  driven by motor_current 71%, flow 20%');
   });
+  it('an open says when it opened (openedAt, the time its incident names), as its escalate and close do', () => {
+    expect(open.openedAt).toBe(open.windowEnd);
+    expect(open.incident).toBe(`pump-00007@${open.windowEnd}`);
+  });
+
   it('names the gateway that sent it, when the message says (two gateways on one broker)', () => {
     const from = fromGateway(open, 'gw-north-1');
     expect(formatAlert(from, { now })).toMatch(/^09:05:07  ALERT  pump-00007 \[gw-north-1\]  critical/);
