@@ -14,9 +14,10 @@ export interface BaselineAlerts {
 }
 
 /** Fit on `trainCsv`, score `dataCsv`, and return one verdict per timestamp of `timestamps`. */
-export function baselineAlerts(trainCsv: string, dataCsv: string, timestamps: Float64Array, fill: FillPolicy = 'error'): BaselineAlerts[] {
-  const train = readCsv(trainCsv, { fill });
-  const data = readCsv(dataCsv, { fill, channels: train.channels });
+export function baselineAlerts(trainCsv: string, dataCsv: string, timestamps: Float64Array, read: { fill?: FillPolicy; ignore?: string[] } = {}): BaselineAlerts[] {
+  const fill = read.fill ?? 'error';
+  const train = readCsv(trainCsv, { fill, ...(read.ignore ? { ignore: read.ignore } : {}) });
+  const data = readCsv(dataCsv, { fill, channels: train.channels, ...(read.ignore ? { ignore: read.ignore } : {}) });
   const rowOf = new Map<number, number>();
   data.timestamps.forEach((t, r) => rowOf.set(t, r));
   const rows = Int32Array.from(timestamps, (t) => {

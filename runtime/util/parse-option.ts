@@ -13,6 +13,14 @@ export function parseNumber(v: string): number {
   return n;
 }
 
+/** One of `choices`, as given. */
+export function choiceParser<T extends string>(choices: readonly T[]): (v: string) => T {
+  return (v) => {
+    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}; got '${v}'`);
+    return v as T;
+  };
+}
+
 /** A positive integer. */
 export function parsePositiveInt(v: string): number {
   const n = Number(v);

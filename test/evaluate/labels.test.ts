@@ -179,6 +179,19 @@ describe('labelled evaluation', () => {
     expect(by.pca.eventsDetected).toBe(1);
     expect(by.zscore.recall).toBeLessThan(1);
     await expect(run(['labels', '--scores', f.scores, '--labels', f.labels, '--baselines'])).rejects.toThrow(/--baselines needs --train/);
+    // As a historian exports them (a probe): a text column and an empty cell, read as vigil train reads them.
+    const historian = (csv: string) => csv.split('\n').map((l, i) => `${l},${i === 0 ? 'mode' : 'AUTO'}`).map((l, i) => (i === 5 ? l.replace(/,[-\d.]+,AUTO$/, ',,AUTO') : l)).join('\n');
+    const h = { train: tmpFile('htrain.csv', historian(train)), data: tmpFile('hdata.csv', historian(data)) };
+    await expect(run(['labels', '--scores', f.scores, '--labels', f.labels, '--baselines', '--train', h.train, '--data', h.data])).rejects.toThrow(/mode/);
+    const json2 = join(mkdtempSync(join(tmpdir(), 'labels-')), 'm.json');
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      expect(await run(['labels', '--scores', f.scores, '--labels', f.labels, '--baselines', '--train', h.train, '--data', h.data, '--fill', 'ffill', '--ignore', 'mode', '--json', json2])).toBe(0);
+    } finally {
+      process.stdout.write = orig;
+    }
+    const m2 = JSON.parse(readFileSync(json2, 'utf8')) as typeof m;
+    expect(m2.baselines.find((b) => b.name === 'pca')!.metrics.eventsDetected).toBe(1);
   });
 
   it("a ground-truth column is never taken for the verdict (a review: a SKAB file judged against itself scored F1 1.0 from its own 'anomaly' column)", () => {
