@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { choiceParser, durationParser, parseNumber } from '@vigil/runtime/util/parse-option.ts';
-import type { FillPolicy } from '@vigil/runtime/data/csv.ts';
+import { FILL_POLICIES, type FillPolicy } from '@vigil/runtime/data/csv.ts';
 import { z } from 'zod';
 import { loadDashboard } from '@vigil/runtime/cli/dashboard.ts';
 import { loadBoard } from './nab/board.ts';
@@ -207,7 +207,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--baselines', 'also judge a robust z-score and PCA T^2 + Q fitted on --train, on the same rows and labels')
     .option('--train <csv>', '--baselines: normal-operation CSV to fit them on (e.g. the model\'s training data)')
     .option('--data <csv>', '--baselines: the CSV that was scored (its rows are matched to the scores by timestamp)')
-    .option('--fill <policy>', '--baselines: missing or non-numeric cells of --train and --data, as vigil train --fill: error | ffill | zero', choiceParser(['error', 'ffill', 'zero'] as const), 'error')
+    .option('--fill <policy>', '--baselines: missing or non-numeric cells of --train and --data, as vigil train --fill: error | ffill | zero', choiceParser(FILL_POLICIES), 'error')
     .option('--ignore <list>', '--baselines: columns of --train and --data that are not channels (as vigil train --ignore), comma separated')
     .addHelpText('after', '\nExamples:\n  vigil evaluate labels --scores scores.csv --labels out/synthetic/labels.csv --sensor pump-1\n  vigil evaluate labels --scores scores.csv --labels labels.csv --baselines --train train.csv --data test.csv')
     .action(async (o) => {

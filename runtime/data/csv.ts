@@ -17,7 +17,9 @@ import { DECIMAL_COMMA, DecimalMark } from './decimal-mark.ts';
 export { CsvError, CsvRecords, csvRecords, detectSeparator, type CsvRecordOptions, type CsvSeparator } from './csv-records.ts';
 
 /** What to do with a missing or non-numeric cell. */
-export type FillPolicy = 'error' | 'ffill' | 'zero';
+/** The fill policies, in the order help texts list them. */
+export const FILL_POLICIES = ['error', 'ffill', 'zero'] as const;
+export type FillPolicy = (typeof FILL_POLICIES)[number];
 
 /**
  * Row order: `keep` reads rows as they are (the streaming window stage drops late and repeated ones); `strict`

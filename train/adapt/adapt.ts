@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadModel, type FillPolicy, type LoadedModel, type ModelCard } from '@vigil/runtime';
+import { FILL_POLICIES } from '@vigil/runtime/data/csv.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import type { Lineage, Scoring } from '@vigil/runtime/model/card.ts';
 import { selectBackend, type BackendChoice } from '../backend.ts';
@@ -105,7 +106,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   const r = {
     epochs: o.epochs ?? D.epochs, learningRate: o.learningRate ?? D.learningRate, batchSize: o.batchSize ?? D.batchSize,
     replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise, maxChange: o.maxChange ?? D.maxChange,
-    canaryShare: o.canaryShare ?? D.canaryShare, anchorAge: o.anchorAge ?? D.anchorAge, anchorShare: o.anchorShare ?? D.anchorShare, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? D.fill, backend: o.backend ?? D.backend,
+    canaryShare: o.canaryShare ?? D.canaryShare, anchorAge: o.anchorAge ?? D.anchorAge, anchorShare: o.anchorShare ?? D.anchorShare, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? FILL_POLICIES.find((f) => f === card.training.fill) ?? 'error', backend: o.backend ?? D.backend,
     engine: o.engine ?? (D.engine as TrainEngineName), threads: o.threads ?? D.threads,
     reason: o.reason ?? D.reason,
   };
@@ -121,7 +122,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   check(r.anchorShare >= 0 && r.anchorShare <= 1, `--anchor-share must be in [0, 1], got ${r.anchorShare}`);
   check(['auto', 'keep', 'refit'].includes(r.threshold), `--threshold must be auto, keep or refit, got '${r.threshold}'`);
   check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
-  check(['error', 'ffill', 'zero'].includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
+  check(FILL_POLICIES.includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
   return r;
 }
 

@@ -27,7 +27,7 @@ export const ADAPT_OPTION_TABLE = {
   anchorShare: { flag: '--anchor-share <fraction>', help: 'the most of the recent windows the anchor (see --anchor-age) may flag', default: 0.1 },
   keep: { flag: '--keep <n>', help: 'earlier versions kept in DIR/NAME.versions/', default: 5 },
   seed: { flag: '--seed <n>', help: 'seed of the replay sample and the shuffles (default: the card\'s training seed)' },
-  fill: { flag: '--fill <policy>', help: 'missing/non-numeric cells: error | ffill | zero', default: 'error' },
+  fill: { flag: '--fill <policy>', help: 'missing/non-numeric cells: error | ffill | zero (default: what the model was trained with; error for a model whose card does not say)' },
   outliers: { flag: '--outliers <policy>', help: 'gross outliers in the data read (a historian\'s -9999 or 1e30 sentinel, train/outliers.ts): error | ffill | keep (default: what the model was trained with; keep for a model trained before the check)' },
   sort: { flag: '--sort', help: 'sort rows by time (a repeated timestamp keeps its first row) instead of failing on the first row out of order' },
   engine: { flag: '--engine <name>', help: 'what computes the gradient steps: auto | onnxruntime | tfjs. onnxruntime trains the exported graph itself with its gradient on ONNX Runtime\'s native CPU kernels (several times faster than tfjs wasm; every architecture); tfjs uses the --backend below. auto: onnxruntime where it loads and the model fits its 16.7 M weights, else tfjs', default: 'auto' },
