@@ -8,11 +8,11 @@ const trainedWith = (training: Record<string, unknown>): ModelCard => ({ ...stru
 
 describe('vigil adapt options', () => {
   it('reads the new data with the fill policy the model was trained with (a probe: a model trained with --fill ffill failed on the same historian export)', () => {
-    expect(resolveAdaptOptions({}, trainedWith({ fill: 'ffill' })).fill).toBe('ffill');
-    expect(resolveAdaptOptions({ fill: 'zero' }, trainedWith({ fill: 'ffill' })).fill).toBe('zero');
+    expect(resolveAdaptOptions({ model: 'm' }, trainedWith({ fill: 'ffill' })).fill).toBe('ffill');
+    expect(resolveAdaptOptions({ model: 'm', fill: 'zero' }, trainedWith({ fill: 'ffill' })).fill).toBe('zero');
     // A card that does not say (older), or says something unknown: error, the default it always had.
-    expect(resolveAdaptOptions({}, trainedWith({ fill: undefined })).fill).toBe('error');
-    expect(resolveAdaptOptions({}, trainedWith({ fill: 'guess' })).fill).toBe('error');
-    expect(() => resolveAdaptOptions({ fill: 'guess' as never }, trainedWith({}))).toThrow(/--fill must be error, ffill or zero, got 'guess'/);
+    expect(resolveAdaptOptions({ model: 'm' }, trainedWith({ fill: undefined })).fill).toBe('error');
+    expect(resolveAdaptOptions({ model: 'm' }, trainedWith({ fill: 'guess' })).fill).toBe('error');
+    expect(() => resolveAdaptOptions({ model: 'm', fill: 'guess' as never }, trainedWith({}))).toThrow(/--fill must be error, ffill or zero, got 'guess'/);
   });
 });
