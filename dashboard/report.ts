@@ -11,6 +11,27 @@ import { decimateRaw, decimateScores } from './decimate.ts';
 import { esc } from './page/format.ts';
 import { makeDirs } from '@vigil/runtime/util/make-dirs.ts';
 
+/** One alert of a sensor in a report (runtime/alerts/alert-lines.ts `groupAlerts`). */
+export interface ReportAlert {
+  /** When it opened and closed (data time, epoch ms); end null: still open at the end. */
+  start: number;
+  end: number | null;
+  /** Its worst window's score and that window's bar (an open one still open: its opening window's). */
+  peakScore: number;
+  peakThreshold: number;
+  critical: boolean;
+  /** The channels of its worst window, most first. */
+  channels: { channel: string; share: number }[];
+  /** The channels that opened it, when others lead its worst window. */
+  openedOn?: { channel: string; share: number }[];
+  /** What a check found in its worst window, in words (a stuck sensor, a roughened signal, ...). */
+  found?: string;
+  /** Times it escalated while open. */
+  escalations: number;
+  /** Closed without a quiet window (its sensor silent for good). */
+  unresolved?: boolean;
+}
+
 /** One sensor (or one scored file) in a report. */
 export interface ReportSensor {
   name: string;
@@ -32,6 +53,8 @@ export interface ReportSensor {
   trained?: { start: number; end: number };
   /** Figures shown beside the name, e.g. `{ recall: 0.8, 'NAB standard': 61.2 }`. */
   metrics?: Record<string, number | string>;
+  /** Its alerts, listed under its plots. */
+  alerts?: ReportAlert[];
 }
 
 /** Everything a report shows. */
@@ -78,6 +101,7 @@ export interface ReportData {
     labels: { start: number; end: number }[];
     trained?: { start: number; end: number };
     metrics?: Record<string, number | string>;
+    alerts?: ReportAlert[];
     /** Counts over every window (the plotted points may be thinned). */
     stats: { windows: number; anomalous: number; maxScore: number | null };
   }[];
@@ -122,7 +146,7 @@ export function reportData(input: ReportInput): ReportData {
       let maxScore = -Infinity;
       for (let i = 0; i < s.scores.length; i++) if (s.scores[i] > maxScore) maxScore = s.scores[i];
       const stats = { windows: scores.length, anomalous: flags.reduce((a, b) => a + b, 0), maxScore: Number.isFinite(maxScore) ? (sig(maxScore) as number) : null };
-      return { name: s.name, channels: s.channels, raw: decimateRaw(raw, max), scores: decimateScores(scores, max), spans, labels: s.labels ?? [], ...(s.trained && { trained: s.trained }), metrics: s.metrics, stats };
+      return { name: s.name, channels: s.channels, raw: decimateRaw(raw, max), scores: decimateScores(scores, max), spans, labels: s.labels ?? [], ...(s.trained && { trained: s.trained }), metrics: s.metrics, ...(s.alerts?.length ? { alerts: s.alerts } : {}), stats };
     }),
   };
 }

@@ -2,6 +2,7 @@
 import type { ReportData } from '../report.ts';
 import { SensorPlots } from './plots.ts';
 import { duration, esc, displayNumber, stat, utcTime } from './format.ts';
+import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
 
 type SensorData = ReportData['sensors'][number];
 
@@ -13,6 +14,16 @@ function fmt(v: number | string): string {
 
 function facts(s: SensorData): { windows: number; flagged: number; max: number | null; first: number; last: number } {
   return { windows: s.stats.windows, flagged: s.stats.anomalous, max: s.stats.maxScore, first: s.raw[0]?.[0] ?? NaN, last: s.raw[s.raw.length - 1]?.[0] ?? NaN };
+}
+
+const shares = (list: readonly { channel: string; share: number }[] | undefined) => (list ?? []).map((c) => `${esc(c.channel)} ${Math.round(100 * c.share)}%`).join(', ');
+
+/** One row of a sensor's alert table: when, how long, how bad, what drove it, what opened it, what a check found. */
+function alertRow(a: NonNullable<SensorData['alerts']>[number]): string {
+  const lasted = a.end === null ? '<b>open at the end</b>' : a.unresolved ? `${duration(a.end - a.start)}, unresolved (sensor silent)` : duration(a.end - a.start);
+  const bar = a.peakThreshold > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.peakThreshold)})</span>` : '';
+  const sev = a.critical ? 'critical' : 'warning';
+  return `<tr><td class="num">${utcTime(a.start)}</td><td class="num">${lasted}</td><td><span class="sev sev-${sev}">${sev}</span>${a.escalations ? ` <span class="dim">escalated${a.escalations > 1 ? ` ${a.escalations}x` : ''}</span>` : ''}</td><td class="num">${displayNumber(a.peakScore)}${bar}</td><td>${shares(a.channels)}</td><td>${shares(a.openedOn)}</td><td>${a.found ? esc(a.found) : ''}</td></tr>`;
 }
 
 const slug = (name: string, i: number) => `sensor-${i}-${name.replace(/[^\w-]+/g, '_')}`;
@@ -75,10 +86,14 @@ function render(d: ReportData): void {
     sec.className = 'panel sensor';
     sec.id = slug(s.name, i);
     const m = Object.entries(s.metrics ?? {}).map(([k, v]) => `<span><b>${esc(k)}</b> ${fmt(v)}</span>`);
+    const alerts = s.alerts ?? [];
+    const alertTable = alerts.length
+      ? `<div class="panel-head">Alerts</div><table class="list report-alerts"><thead><tr><th>Opened (UTC)</th><th>Lasted</th><th>Severity</th><th>Peak</th><th>Driven by (worst window)</th><th>Opened on</th><th>Found</th></tr></thead><tbody>${alerts.map(alertRow).join('')}</tbody></table>`
+      : '';
     sec.innerHTML = `<div class="detail-head"><h1>${esc(s.name)}</h1><span class="badge badge-${s.spans.length ? 'alert' : 'ok'}">${s.spans.length ? `${s.spans.length} alert span${s.spans.length === 1 ? '' : 's'}` : 'no alerts'}</span>
       <div class="facts"><span><b>windows</b> ${f.windows.toLocaleString()}</span><span><b>anomalous</b> ${f.flagged.toLocaleString()}</span><span><b>max score</b> ${displayNumber(f.max)}</span><span><b>from</b> ${utcTime(f.first)} UTC</span><span><b>span</b> ${duration(f.last - f.first)}</span>${m.join('')}</div></div>
       <div class="plots"></div>
-      <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>${esc(d.scoreLabel ?? 'reconstruction error')}${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''}${s.trained ? ' <span class="sw sw-trained"></span>training rows' : ''} · drag to zoom, double-click to reset</div>`;
+      <div class="legend-note"><span class="sw sw-alert"></span>alert span <span class="sw sw-thr"></span>threshold <span class="sw sw-score"></span>${esc(d.scoreLabel ?? 'reconstruction error')}${s.labels.length ? ' <span class="sw sw-label"></span>labelled anomaly window' : ''}${s.trained ? ' <span class="sw sw-trained"></span>training rows' : ''} · drag to zoom, double-click to reset</div>${alertTable}`;
     host.append(sec);
     // Few channels get taller strips: a report is read at leisure, and long series need the height.
     const size = { rawHeight: s.channels.length <= 2 ? 130 : 96, scoreHeight: 230, logScore: d.logScore, scoreLabel: d.scoreLabel };

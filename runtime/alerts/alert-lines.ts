@@ -13,13 +13,17 @@ export function shareList(contributors: readonly { channel: string; share: numbe
   return contributors.map((c) => `${c.channel} ${Math.round(c.share * 100)}%`).join(', ');
 }
 
-/**
- * One line per alert (a close, or an open still open at the end), the first `max`, then how many more; under each,
- * a line per escalation (what grew, and when: the close gives only the peak, and a fault that came on top of an
- * alert already open shows only here).
- */
-export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
-  const alerts: { e: AlertEvent; escalations: AlertEvent[] }[] = [];
+/** One alert of a scored series: its last event (a close, or the open still open at the end), its open and escalations. */
+export interface ScoredAlert {
+  e: AlertEvent;
+  /** The event that opened it (absent only when the events began after it opened). */
+  opened?: AlertEvent;
+  escalations: AlertEvent[];
+}
+
+/** The events of one sensor, in order, grouped into alerts. */
+export function groupAlerts(events: readonly AlertEvent[]): ScoredAlert[] {
+  const alerts: ScoredAlert[] = [];
   let open: AlertEvent | undefined;
   let escalations: AlertEvent[] = [];
   for (const e of events) {
@@ -28,13 +32,33 @@ export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
       escalations = [];
     } else if (e.type === 'escalate') escalations.push(e);
     else {
-      alerts.push({ e, escalations });
+      alerts.push({ e, ...(open && { opened: open }), escalations });
       open = undefined;
       escalations = [];
     }
   }
-  if (open) alerts.push({ e: open, escalations });
-  const lines = alerts.slice(0, max).flatMap(({ e, escalations }) => [line(e), ...escalations.map(escalationLine)]);
+  if (open) alerts.push({ e: open, opened: open, escalations });
+  return alerts;
+}
+
+/**
+ * The channels that opened an alert, when they are not those of its worst window (what a close names): a long
+ * alert's peak may come from something else that happened while it was open (a probe: a 2-day alert opened by
+ * return_temp and comp_current was named after a valve oscillation at its peak). Undefined when they lead alike.
+ */
+export function openedOn(a: ScoredAlert): readonly { channel: string; share: number }[] | undefined {
+  if (a.e.type !== 'close' || !a.opened?.contributors.length) return undefined;
+  return a.opened.contributors[0].channel === a.e.contributors[0]?.channel ? undefined : a.opened.contributors;
+}
+
+/**
+ * One line per alert (a close, or an open still open at the end), the first `max`, then how many more; under each,
+ * a line per escalation (what grew, and when: the close gives only the peak, and a fault that came on top of an
+ * alert already open shows only here).
+ */
+export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
+  const alerts = groupAlerts(events);
+  const lines = alerts.slice(0, max).flatMap((a) => [line(a), ...a.escalations.map(escalationLine)]);
   if (alerts.length > max) lines.push(`  ... and ${alerts.length - max} more (the alert column of the CSV has them all)`);
   return lines;
 }
@@ -45,7 +69,9 @@ function escalationLine(e: AlertEvent): string {
 }
 
 /** An alert's own line. */
-function line(e: AlertEvent): string {
+function line(a: ScoredAlert): string {
+  const e = a.e;
+  const first = openedOn(a);
   const closed = e.type === 'close';
   const from = closed && e.openedAt !== undefined ? e.openedAt : e.tsLast;
   // A close carries the alert's peak; one still open, only its opening window's score.
@@ -57,5 +83,6 @@ function line(e: AlertEvent): string {
     `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${bar > 0 ? ` (${timesThreshold(score, bar)})` : ''}`,
     shareList(e.contributors),
     e.cause ? CAUSE_TEXT[e.cause] : '',
+    first ? `(opened on ${shareList(first)})` : '',
   ].filter(Boolean).join('  ');
 }

@@ -7,6 +7,10 @@ import { scoreLabelOf } from '../model/score-label.ts';
 import { rowsSha256 } from '../model/training-data.ts';
 import { sliceRows, type Series } from '../data/series.ts';
 import { loadDashboard } from './dashboard.ts';
+import { groupAlerts, openedOn } from '../alerts/alert-lines.ts';
+import { causeText } from '../scoring/cause.ts';
+import { isCritical } from '../alerts/tracker.ts';
+import type { AlertEvent } from '../stream/types.ts';
 import type { ScoreResult } from './score.ts';
 
 /**
@@ -26,6 +30,27 @@ export function trainedSpanOf(card: ModelCard, series: Series): { start: number;
   while (b < t.length && t[b] <= end) b++;
   if (b - a !== data.rows) return undefined;
   return rowsSha256(sliceRows(series, a, b)) === data.sha256 ? { start, end } : undefined;
+}
+
+/** The alerts of a scored file as the report lists them (as `vigil score`'s summary does, every one). */
+export function reportAlerts(events: readonly AlertEvent[]) {
+  return groupAlerts(events).map((a) => {
+    const e = a.e;
+    const closed = e.type === 'close';
+    const first = openedOn(a);
+    return {
+      start: closed && e.openedAt !== undefined ? e.openedAt : e.tsLast,
+      end: closed ? e.tsLast : null,
+      peakScore: closed && e.peakScore !== undefined ? e.peakScore : e.score,
+      peakThreshold: closed && e.peakThreshold !== undefined ? e.peakThreshold : e.threshold,
+      critical: closed ? e.critical === true : isCritical(e.score, e.threshold) || a.escalations.length > 0,
+      channels: e.contributors.map((c) => ({ ...c })),
+      ...(first && { openedOn: first.map((c) => ({ ...c })) }),
+      ...(e.cause && { found: causeText(e.cause) }),
+      escalations: a.escalations.length,
+      ...(e.unresolved && { unresolved: true }),
+    };
+  });
 }
 
 /** Hand the results to the dashboard's static report writer. */
@@ -54,6 +79,7 @@ export async function writeHtmlReport(path: string, res: ScoreResult, file: stri
       spans,
       ...(labels.length ? { labels } : {}),
       ...(trained && { trained }),
+      alerts: reportAlerts(res.events),
     }],
   });
 }

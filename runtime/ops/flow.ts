@@ -39,7 +39,7 @@ import { silenceFlow, type SilenceFlow } from './silence-flow.ts';
 import { OUT_OF_ORDER_LEAST } from '../alerts/invalid-signals.ts';
 
 /** The config sections the data path reads. */
-export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state'>;
+export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state' | 'gateway'>;
 
 /** What the data path needs from the parts around it (each read once that part has started). */
 export interface FlowDeps {

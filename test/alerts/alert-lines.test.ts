@@ -31,7 +31,8 @@ describe('alert lines', () => {
       event('escalate', 4_000_000, { score: 430, contributors: [{ channel: 'flow', share: 1 }], openedAt: T0 + 3_600_000 }),
     ]);
     expect(lines).toEqual([
-      '  2024-01-01 00:01  lasted 14m 00s  peak 430 (43.0x)  pressure 50%',
+      // Opened by the setpoint, named after its peak: both are said (a probe read a 2-day alert by its peak alone).
+      '  2024-01-01 00:01  lasted 14m 00s  peak 430 (43.0x)  pressure 50%  (opened on setpoint 95%)',
       '    escalated 2024-01-01 00:10  430 (43.0x)  pressure 50%, motor_current 40%',
       '  2024-01-01 01:00  still open at the end  opened at 17.0 (1.7x)  setpoint 95%',
       '    escalated 2024-01-01 01:06:40  430 (43.0x)  flow 100%',

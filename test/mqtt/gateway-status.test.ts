@@ -15,7 +15,7 @@ import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { openSinks } from '../../runtime/ops/sinks.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { brokerAndModel, silent, testConfig, uniquePrefix } from '../ops/harness.ts';
+import { brokerAndModel, readingJson, recordedSeries, silent, testConfig, uniquePrefix, WINDOW } from '../ops/harness.ts';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 const rig = brokerAndModel();
@@ -66,6 +66,25 @@ describe('a gateway on the broker', () => {
     } finally {
       await w.client.endAsync();
       await clear(`${prefix}/status/gw-a`);
+    }
+  });
+
+  it('reads readings beside a {gateway} alert topic, and ignores only its own alerts and status (a review: 0 windows scored)', async () => {
+    const prefix = uniquePrefix('gwtopics');
+    // Alerts and readings share the prefix: cut at {gateway}, the alert topic took every reading for vigil's own output.
+    const cfg = testConfig(MOSQUITTO, prefix, rig.model, { alerts: { topic: `${prefix}/{gateway}/alerts/{sensor}` }, gateway: { id: 'gw-d', statusTopic: `${prefix}/{gateway}/status` } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(MOSQUITTO, { reconnectPeriod: 0 });
+    try {
+      const rec = recordedSeries(40, 2100);
+      for (let i = 0; i < rec.ts.length; i++) await pub.publishAsync(`${prefix}/p1/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+      await waitFor(() => handle.counters.scored === 40 - WINDOW + 1, 'every window scored', 10_000, () => ({ scored: handle.counters.scored }));
+      // Its own status is not a reading (no rejection for it).
+      expect(handle.edge.rejected.size).toBe(0);
+    } finally {
+      await handle.stop();
+      await pub.endAsync();
+      await clear(`${prefix}/gw-d/status`);
     }
   });
 
