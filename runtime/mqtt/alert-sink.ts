@@ -28,7 +28,11 @@ export interface AlertSinkOptions {
   log?: MiniLogger;
   /** The gateway named in every message (`gateway.id`). */
   gateway?: string;
-  /** Where each message that has to wait for the broker is kept as it starts waiting (unsent-alerts.ts `unsentJournal`). */
+  /**
+   * Where every message is kept from the moment it is made until nothing waits any more (unsent-alerts.ts
+   * `unsentJournal`): one sent at once may go unacknowledged through a whole outage (mqtt.js keeps a QoS 1 publish
+   * across a reconnect without answering), so a kill -9 in it must find it on disk too (a review).
+   */
   journal?: UnsentJournal;
 }
 
@@ -106,15 +110,28 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   const sending = new Set<Item>();
   const stats = { delivered: 0, queued: 0, dropped: 0, errors: 0, refused: 0 };
   const idle: (() => void)[] = [];
+  let closed = false;
 
   const settle = () => {
     if (queue.length > 0 || sending.size > 0) return;
-    opts.journal?.clear();
+    if (!closed) opts.journal?.clear();
+    lines = 0;
     for (const f of idle.splice(0)) f();
   };
-  // Every message that starts to wait is journaled (a failed publish too: it was sent at once, never journaled).
+  // Each message goes on disk once, before it is sent or queued, in the order made (a failed publish put back at
+  // the front is already there: appended again it had gone out twice, and after the ones behind it; a review). Past
+  // twice queueMax lines (what the full queue dropped stays on disk) the file is written afresh from what waits.
+  const journaled = new WeakSet<Item>();
+  let lines = 0;
+  const keep = (item: Item) => {
+    if (!opts.journal || closed || journaled.has(item)) return;
+    journaled.add(item);
+    if (++lines <= 2 * opts.queueMax) return opts.journal.append(item);
+    const waiting = [...sending, ...queue, item];
+    opts.journal.rewrite(waiting);
+    lines = waiting.length;
+  };
   const enqueue = (item: Item, front = false) => {
-    opts.journal?.append(item);
     if (queue.length >= opts.queueMax) {
       queue.shift();
       stats.dropped++;
@@ -159,7 +176,6 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   // After a failure the queue waits for the retry (or a reconnect): a client that fails every publish at once (one
   // that is disconnecting but still says connected) would otherwise be retried in a loop with no end.
   let retry: NodeJS.Timeout | undefined;
-  let closed = false;
   const scheduleRetry = () => {
     if (retry || closed) return;
     retry = setTimeout(() => {
@@ -191,6 +207,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       opts.log?.error({ sensor, err: (err as Error).message }, 'alert not published');
       return;
     }
+    keep(item);
     if (client.connected && queue.length === 0) send(item);
     else {
       stats.queued++;
@@ -223,7 +240,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       }
       queue.splice(0, queue.length, ...all.slice(drop));
       // Taken from the file at the start (which removed it): kept again until the broker has them.
-      for (const item of items.slice(Math.min(drop, items.length))) opts.journal?.append(item);
+      for (const item of items.slice(Math.min(drop, items.length))) keep(item);
       stats.queued += items.length;
       flush();
     },

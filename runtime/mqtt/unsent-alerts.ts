@@ -3,8 +3,8 @@
  * while the broker was away and still queued at a stop was saved as open in the state, so the next run resumed it
  * and sent only its `close`, and a consumer saw a close with no open. At a stop what is unacknowledged is written
  * here; at the next start it is read, removed and sent before anything new. A stop that never comes (kill -9, the
- * service's memory limit) must not lose them either: while messages wait for the broker, each is appended to the same
- * file as it starts to wait (`unsentJournal`), and the file goes once nothing waits. Failures to read, write or remove
+ * service's memory limit) must not lose them either: each message is appended to the same file as it is made, before
+ * it is sent (`unsentJournal`), and the file goes once nothing waits. Failures to read, write or remove
  * the file are logged, never thrown: a start never fails on it, nor a publish.
  */
 import { appendFileSync } from 'node:fs';
@@ -54,10 +54,12 @@ export function keepUnsent(file: string | undefined, items: AlertMessage[], log:
 
 /** Where waiting messages are kept as they start to wait (`AlertSinkOptions.journal`). */
 export interface UnsentJournal {
-  /** A message starts to wait for the broker: appended to the file. */
+  /** A message is made (before it is sent or queued): appended to the file. */
   append(m: AlertMessage): void;
   /** Nothing waits any more: the file goes (if anything was appended since it last went). */
   clear(): void;
+  /** The file written afresh with `items` (what waits now, in order). */
+  rewrite(items: AlertMessage[]): void;
 }
 
 /**
@@ -75,8 +77,16 @@ export function unsentJournal(file: string, log: MiniLogger): UnsentJournal {
         written = true;
         failing = false;
       } catch (err) {
-        if (!failing) log.error({ file, err: (err as Error).message }, 'alert messages waiting for the broker cannot be kept on disk: a kill before they are sent loses them');
+        if (!failing) log.error({ file, err: (err as Error).message }, 'alert messages cannot be kept on disk until the broker has them: a kill before it does loses them');
         failing = true;
+      }
+    },
+    rewrite(items) {
+      try {
+        writeFileAtomic(file, items.map((m) => `${JSON.stringify(m)}\n`).join(''));
+        written = true;
+      } catch (err) {
+        log.error({ file, messages: items.length, err: (err as Error).message }, 'alert messages waiting for the broker could not be kept on disk afresh');
       }
     },
     clear() {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
-import { unsentAlertsFile } from '../../runtime/mqtt/unsent-alerts.ts';
+import { unsentAlertsFile, unsentJournal } from '../../runtime/mqtt/unsent-alerts.ts';
+import { mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { openSinks } from '../../runtime/ops/sinks.ts';
@@ -64,5 +65,62 @@ describe('alert messages waiting for the broker', () => {
     expect(existsSync(file)).toBe(false);
     await again.close();
     await Promise.all([next.endAsync(), sub.endAsync()]);
+  });
+});
+
+/** A client that says it is connected and never answers a publish (mqtt.js over a link that died unnoticed), or fails each. */
+function stuckClient(answer?: Error) {
+  return {
+    connected: true,
+    options: { protocolVersion: 4 },
+    published: [] as string[],
+    publish(_t: string, body: string, _o: unknown, cb: (err?: Error) => void) {
+      this.published.push(body);
+      if (answer) cb(answer);
+    },
+    on() {},
+    off() {},
+  };
+}
+
+describe('the journal of alert messages (a review)', () => {
+  const file = () => join(mkdtempSync(join(tmpdir(), 'vigil-journal-unit-')), 'unsent-alerts.jsonl');
+  const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(JSON.parse(l).body).type as string) : []);
+  const { logger } = capturingLogger('info');
+  const opts = { topic: 'j/{sensor}', qos: 1 as const, retain: false, queueMax: 2, topChannels: 3, messageExpirySec: 0 };
+
+  it('holds a message sent at once and never acknowledged: the open is on disk before the outage queues the close', () => {
+    const f = file();
+    const client = stuckClient();
+    const sink = mqttAlertSink(client as never, { ...opts, journal: unsentJournal(f, logger) });
+    sink.publish(event('open', 1000));
+    expect(client.published).toHaveLength(1);
+    client.connected = false;
+    sink.publish(event('close', 2000));
+    expect(lines(f)).toEqual(['open', 'close']);
+    sink.close();
+  });
+
+  it('keeps each message once, in the order made, however often its publish fails and is retried', async () => {
+    const f = file();
+    const client = stuckClient(new Error('connection closed'));
+    const sink = mqttAlertSink(client as never, { ...opts, journal: unsentJournal(f, logger) });
+    sink.publish(event('open', 1000));
+    sink.publish(event('close', 2000));
+    await new Promise((r) => setTimeout(r, 2300));
+    expect(client.published.length).toBeGreaterThan(2);
+    expect(lines(f)).toEqual(['open', 'close']);
+    sink.close();
+  });
+
+  it('is written afresh from what waits once it passes twice queueMax lines (what the full queue dropped goes)', () => {
+    const f = file();
+    const client = stuckClient();
+    client.connected = false;
+    const sink = mqttAlertSink(client as never, { ...opts, journal: unsentJournal(f, logger) });
+    for (let k = 1; k <= 9; k++) sink.publish(event('open', k * 1000));
+    expect(sink.stats().waiting).toBe(2);
+    expect(lines(f).length).toBeLessThanOrEqual(2 * opts.queueMax + 1);
+    sink.close();
   });
 });
