@@ -6,7 +6,7 @@
 import { holdingConstants } from '@vigil/runtime/scoring/constant-inputs.ts';
 import { FLATLINE_MIN_RANGE, movingChannels } from '@vigil/runtime/scoring/flatline.ts';
 import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/model/card.ts';
-import { fitResidualModel, residualVariance, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
+import { fitResidualModel, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
 import type { BatchScores } from '@vigil/runtime/scoring/reconstruction.ts';
@@ -19,6 +19,7 @@ import type { WindowBatch } from './fit.ts';
 import type { Autoencoder } from './models/autoencoder.ts';
 import { decoderVariance } from './models/recon-prob.ts';
 import { inputTrends } from './trend.ts';
+import { levelDrift } from './level-drift.ts';
 
 /** A run of windows inside a `WindowBatch`: `[from, from + count)`. */
 export interface WindowRange {
@@ -112,13 +113,15 @@ export interface CardScoringOptions {
   trackDrift?: boolean;
   /** mahalanobis with track: inputs follow at the same rate (`ResidualTracking.input`). */
   trackInputs?: boolean;
-  /** with trackInputs: trending channels' offsets follow in every window (`ResidualTracking.trend`) */ trackTrend?: boolean;
+  /** with trackInputs: trending channels follow in every window (`ResidualTracking.trend`) */ trackTrend?: boolean;
   /** mahalanobis with track: a residual memory beside each window's score (`ResidualModel.memory`). */
   memory?: boolean;
   /** The inputs' spread beside each window's score (`Scoring.spread`, runtime/scoring/spread.ts). */
   spread?: boolean;
   /** Rows between consecutive windows of `all` (the drift is per row: the runtime scores a window per reading). */
   stride?: number;
+  /** The row each window of `all` ends on (windows touching labelled rows are left out); default: i x stride. */
+  ends?: Int32Array;
   thresholdRisk: number;
   /**
    * Channels constant in training, at 0 in `all` (the scaler's floored ones): `scoring.constant`, judged against their
@@ -215,8 +218,8 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value, ...(o.trackInputs && c >= 2 ? { input: o.track } : {}) };
     // With held-out windows, they are the calibration windows.
     if (o.trackDrift && size(heldOut) >= 2) scoring.residual.tracking.drift = levelDrift(scoring.residual, calibRes(), size(fitted), w, o.stride ?? 1);
-    // All windows, in time order (set-aside ones too: a trend is the rows', not the fit's).
-    const trend = o.trackTrend && scoring.residual.tracking.input ? inputTrends(all.data, all.count, w, c, o.stride ?? 1) : [];
+    // All windows, at their rows (set-aside ones too: a trend is the rows', not the fit's).
+    const trend = o.trackTrend && scoring.residual.tracking.input ? inputTrends(all.data, all.count, w, c, o.ends ? (i) => o.ends![i] : (i) => i * (o.stride ?? 1)) : [];
     if (trend.some((t) => t > 0)) scoring.residual.tracking.trend = trend;
     if (o.memory) scoring.residual.memory = fitMemory(scoring.residual, calibRes(), threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
   }
@@ -270,31 +273,4 @@ export function fitMemory(
     clip: Math.min(bar, memoryClip(limit.value)),
     method: `EWMA (lambda ${MEMORY_LAMBDA}) of the span residual, limit ${limit.value.toPrecision(4)} on ${q.length - warm} ${source} windows in order (${limit.method}), scaled onto the bar; a window enters it shrunk to the lower of the bar and what ${MEMORY_PERSISTENCE} windows in a row need to pass that limit`,
   };
-}
-
-/** Standard errors a residual mean must move by between training and held-out windows to count as drift. */
-const SIGNIFICANT = 3;
-
-/**
- * Each channel's level drift per row (a variance, `ResidualTracking.drift`), from the residual mean of the held-out
- * windows against the fitted ones': for a random walk of step variance q per row, the difference of the means of
- * two adjacent stretches of n1 and n2 rows has variance q (n1 + n2) / 3, plus the two means' own sampling noise
- * (overlapping windows: about one independent residual per window length, at most one per window). A move within
- * SIGNIFICANT standard errors of that noise is no evidence of drift: 0. One difference per channel is a rough
- * estimate (one degree of freedom); it decides which channels wander and about how fast, not more.
- */
-export function levelDrift(model: ResidualModel, held: Float64Array, fittedCount: number, window: number, stride = 1): number[] {
-  const c = model.mean.length;
-  const n = held.length / c;
-  if (n < 1 || fittedCount < 1) throw new Error(`levelDrift: need held-out and fitted windows, got ${n} and ${fittedCount}`);
-  const variance = residualVariance(model);
-  const heldMean = new Float64Array(c);
-  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) heldMean[k] += held[i * c + k] / n;
-  const rows = (windows: number) => windows * stride;
-  const independent = (windows: number) => Math.min(windows, Math.max(1, rows(windows) / window));
-  return Array.from(heldMean, (m, k) => {
-    const noise = variance[k] * (1 / independent(n) + 1 / independent(fittedCount));
-    const moved = (m - model.mean[k]) ** 2;
-    return moved > SIGNIFICANT ** 2 * noise ? (moved - noise) / ((rows(n) + rows(fittedCount)) / 3) : 0;
-  });
 }

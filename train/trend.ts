@@ -17,16 +17,17 @@
 export const TREND_MIN_R2 = 0.9;
 
 /**
- * Each channel's trend over the windows of `data` (N x W x C, consecutive windows `stride` rows apart, scaled
- * units): the least-squares slope per row of the windows' last rows against time, where the line explains at least
+ * Each channel's trend over the windows of `data` (N x W x C, scaled units; window i ends on row `rowOf(i)`): the
+ * least-squares slope per row of the windows' last rows against their rows, where the line explains at least
  * TREND_MIN_R2 of their variance, else 0 (`ResidualTracking.trend`; absolute: the follower moves either way).
+ * Against rows, not window numbers: windows left out (labelled rows) would squeeze time and steepen the slope.
  */
-export function inputTrends(data: Float32Array, n: number, w: number, c: number, stride: number): number[] {
+export function inputTrends(data: Float32Array, n: number, w: number, c: number, rowOf: (i: number) => number): number[] {
   return Array.from({ length: c }, (_, k) => {
     let sx = 0;
     let sy = 0;
     for (let i = 0; i < n; i++) {
-      sx += i;
+      sx += rowOf(i);
       sy += data[(i * w + w - 1) * c + k];
     }
     const mx = sx / n;
@@ -35,13 +36,13 @@ export function inputTrends(data: Float32Array, n: number, w: number, c: number,
     let vy = 0;
     let cxy = 0;
     for (let i = 0; i < n; i++) {
-      const dx = i - mx;
+      const dx = rowOf(i) - mx;
       const dy = data[(i * w + w - 1) * c + k] - my;
       vx += dx * dx;
       vy += dy * dy;
       cxy += dx * dy;
     }
     if (!(vx > 0 && vy > 0)) return 0;
-    return (cxy * cxy) / (vx * vy) >= TREND_MIN_R2 ? Math.abs(cxy / vx) / stride : 0;
+    return (cxy * cxy) / (vx * vy) >= TREND_MIN_R2 ? Math.abs(cxy / vx) : 0;
   });
 }

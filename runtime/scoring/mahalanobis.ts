@@ -51,7 +51,7 @@ export interface ResidualTracking {
    * variance (scaled units², C values; runtime/scoring/level-drift.ts): the level is then followed as a random walk, a window is
    * scored against Σ + diag(p) with p the level's uncertainty (it grows by `drift` every window, shrinks with every
    * window learnt from), and the gain is max(`rate`, the Kalman gain). Learning stays gated on the score without p
-   * (`below`). Estimated at training from the held-out windows (train/score-exported.ts `levelDrift`); a channel that
+   * (`below`). Estimated at training from the held-out windows (train/level-drift.ts `levelDrift`); a channel that
    * did not wander there has 0 and keeps its full weight and the slow `rate`. Absent: the mean moves at `rate` only.
    */
   drift?: number[];

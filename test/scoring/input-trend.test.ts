@@ -33,14 +33,18 @@ describe('inputTrends', () => {
     // Channel 0 climbs 0.02 per window (windows 2 rows apart: 0.01 per row) with noise of sd ~0.29 (rise 6 over 300
     // windows: R^2 ~ 0.97); channel 1 steps by 3 half-way (R^2 <= 0.75); channel 2 is noise alone.
     const data = windows(n, 4, 3, (i) => [0.02 * i + noise(), (i >= n / 2 ? 3 : 0) + 0.2 * noise(), noise()]);
-    const t = inputTrends(data, n, 4, 3, 2);
+    const t = inputTrends(data, n, 4, 3, (i) => 2 * i);
     expect(t[0]).toBeCloseTo(0.01, 3);
     expect(t[1]).toBe(0);
     expect(t[2]).toBe(0);
     // A falling channel follows as fast as a climbing one (the follower moves either way).
-    expect(inputTrends(windows(n, 4, 1, (i) => [-0.02 * i + noise()]), n, 4, 1, 1)[0]).toBeCloseTo(0.02, 3);
+    expect(inputTrends(windows(n, 4, 1, (i) => [-0.02 * i + noise()]), n, 4, 1, (i) => i)[0]).toBeCloseTo(0.02, 3);
+    // Windows left out (they touched labelled rows) leave a gap in rows, not in the slope: the same climb, every
+    // other window gone from the middle third, is 0.02 a row still.
+    const kept = Array.from({ length: n }, (_, i) => i).filter((i) => i < 100 || i >= 200 || i % 2 === 0);
+    expect(inputTrends(windows(kept.length, 4, 1, (j) => [0.02 * kept[j]]), kept.length, 4, 1, (j) => kept[j])[0]).toBeCloseTo(0.02, 9);
     // A constant channel has no trend (and no division by its zero variance).
-    expect(inputTrends(windows(n, 4, 1, () => [1]), n, 4, 1, 1)).toEqual([0]);
+    expect(inputTrends(windows(n, 4, 1, () => [1]), n, 4, 1, (i) => i)).toEqual([0]);
   });
 });
 

@@ -2,13 +2,13 @@
  * Residual levels followed as a random walk (`scoring.residual.tracking.drift`, runtime/scoring/mahalanobis.ts):
  * a channel whose level is known to wander weighs less the longer it goes unconfirmed and is followed once normal
  * windows confirm it; a channel that never wandered keeps its full weight; the drift is estimated at training only
- * from a move of the held-out residuals that their noise cannot explain (train/score-exported.ts `levelDrift`).
+ * from a move of the held-out residuals that their noise cannot explain (train/level-drift.ts `levelDrift`).
  */
 import { describe, expect, it } from 'vitest';
 import { invertSpd, mahalanobisScores, trackedState, type ResidualModel } from '../../runtime/scoring/mahalanobis.ts';
 import { ResidualBaselines } from '../../runtime/scoring/residual-baselines.ts';
 import { parseCard } from '../../runtime/model/card.ts';
-import { levelDrift } from '../../train/score-exported.ts';
+import { levelDrift } from '../../train/level-drift.ts';
 import { createRng } from '../../runtime/util/prng.ts';
 import { tinyModel, meanLayer } from '@vigil/fixtures/tiny-model.ts';
 
