@@ -47,7 +47,8 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
     `  topics     ${cfg.source.topics.join('  ')}  (${cfg.source.codec.kind}, QoS ${cfg.source.qos})`,
     `  provider   ${h.provider()}${threadNote({ provider: h.provider() }, cfg.inference)}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
     `  threshold  ${[JSON.stringify(cfg.threshold ?? card.threshold.default), startingLevel(cfg, card)].filter(Boolean).join(' ')}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
-    `  alerts     ${cfg.alerts.topic} (QoS ${cfg.alerts.qos}${cfg.alerts.retain ? ', open/close retained' : ''})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
+    `  gateway    ${cfg.gateway.id}${cfg.gateway.statusTopic === null ? '' : `  status ${cfg.gateway.statusTopic.replaceAll('{gateway}', cfg.gateway.id)} (retained online/offline)`}`,
+    `  alerts     ${cfg.alerts.topic.replaceAll('{gateway}', cfg.gateway.id)} (QoS ${cfg.alerts.qos}${cfg.alerts.retain ? ', open/close retained' : ''})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
   ];
   if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);
   if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}${cfg.http.token ? '  (token required: open it once as ?token=TOKEN)' : ''}`);

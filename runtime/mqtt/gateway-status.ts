@@ -3,9 +3,17 @@
  * `vigil-status/1` message, `online` at every connection, `offline` at a stop, and the same `offline` left with the
  * broker as the connection's will, so an alarm system that supervises its gateways sees one vanish (a kill -9, a
  * power cut) as it sees one stop, within the keepalive.
+ *
+ * Each run says it with a `session` of its own, and listens on its topic: an `offline` of another session while this
+ * one is online (the late will of a connection that died before a restart, or a second vigil with the same gateway id
+ * stopping) is answered with `online` again, and an `online` of another session is said in the log (two vigils with
+ * one gateway id: their alerts cannot be told apart). Found by a SCADA probe: a copy with the same id stopping left
+ * the running gateway marked offline for good.
  */
+import { randomBytes } from 'node:crypto';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { GatewayConfig } from '../config/gateway.ts';
+import type { MiniLogger } from './connect.ts';
 
 /** The version tag of a status message. */
 export const STATUS_SCHEMA = 'vigil-status/1';
@@ -15,6 +23,8 @@ export interface StatusPayload {
   schema: typeof STATUS_SCHEMA;
   gateway: string;
   state: 'online' | 'offline';
+  /** The run that says it (random, per start). */
+  session: string;
   /** When the state began (ISO 8601); absent on the will, which the broker sends when it notices. */
   since?: string;
   /** offline: `stopped` (vigil stopped) or `connection lost` (the broker's will). */
@@ -26,32 +36,68 @@ export function statusTopic(g: GatewayConfig): string | undefined {
   return g.statusTopic === null ? undefined : g.statusTopic.replaceAll('{gateway}', g.id);
 }
 
-/** The will to connect with: the broker publishes it, retained, if the connection is lost without a goodbye. */
-export function statusWill(g: GatewayConfig): IClientOptions['will'] | undefined {
-  const topic = statusTopic(g);
-  if (!topic) return undefined;
-  const payload: StatusPayload = { schema: STATUS_SCHEMA, gateway: g.id, state: 'offline', cause: 'connection lost' };
-  return { topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: true };
+/**
+ * Whether `topic` is any gateway's status topic under this gateway's template (`{gateway}` one topic level), so a
+ * source filter that covers them (`plant/#`) does not read other gateways' status as readings (a probe).
+ */
+export function isStatusTopic(g: GatewayConfig): (topic: string) => boolean {
+  if (g.statusTopic === null) return () => false;
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`^${g.statusTopic.split('{gateway}').map(escape).join('[^/]+')}$`);
+  return (topic) => re.test(topic);
 }
 
-/**
- * Say `online` on `client` now (if connected) and at every reconnection; `offline()` says it (retained, QoS 1) before
- * a stop, and stops saying online. Without a status topic, nothing.
- */
-export function gatewayStatus(client: MqttClient, g: GatewayConfig): { offline(): void } {
+/** One run's status: its will to connect with, and `start` once the client exists. */
+export function gatewayStatus(g: GatewayConfig, log?: MiniLogger) {
   const topic = statusTopic(g);
-  if (!topic) return { offline: () => {} };
-  const say = (state: 'online' | 'offline') => {
-    const payload: StatusPayload = { schema: STATUS_SCHEMA, gateway: g.id, state, since: new Date().toISOString(), ...(state === 'offline' ? { cause: 'stopped' as const } : {}) };
-    client.publish(topic, JSON.stringify(payload), { qos: 1, retain: true }, () => {});
-  };
-  const online = () => say('online');
-  client.on('connect', online);
-  if (client.connected) online();
+  const session = randomBytes(6).toString('hex');
+  const message = (state: 'online' | 'offline', cause?: StatusPayload['cause']): StatusPayload => ({
+    schema: STATUS_SCHEMA, gateway: g.id, state, session, ...(cause !== 'connection lost' && { since: new Date().toISOString() }), ...(cause && { cause }),
+  });
   return {
-    offline() {
-      client.off('connect', online);
-      if (client.connected) say('offline');
+    session,
+    /** The will: the broker publishes it, retained, if the connection is lost without a goodbye. */
+    will: (topic ? { topic, payload: Buffer.from(JSON.stringify(message('offline', 'connection lost'))), qos: 1, retain: true } : undefined) as IClientOptions['will'] | undefined,
+    /**
+     * Say `online` on `client` now (if connected) and at every reconnection, and keep it said; `offline()` says it
+     * (retained, QoS 1) before a stop, and stops listening. Without a status topic, nothing.
+     */
+    start(client: MqttClient): { offline(): void } {
+      if (!topic) return { offline: () => {} };
+      let stopping = false;
+      let toldTwin = 0;
+      const say = (p: StatusPayload) => client.publish(topic, JSON.stringify(p), { qos: 1, retain: true }, () => {});
+      const online = () => {
+        say(message('online'));
+        client.subscribe(topic, { qos: 1 }, () => {});
+      };
+      const heard = (t: string, payload: Buffer) => {
+        if (t !== topic || stopping || payload.length === 0) return;
+        let p: Partial<StatusPayload>;
+        try {
+          p = JSON.parse(payload.toString()) as Partial<StatusPayload>;
+        } catch {
+          return;
+        }
+        if (p.session === session) return;
+        if (p.state === 'online' && Date.now() - toldTwin > 30_000) {
+          toldTwin = Date.now();
+          log?.warn({ gateway: g.id, topic, theirs: p.session, ours: session }, `another vigil says it is gateway ${g.id} (on ${topic}): two gateways with one gateway.id publish alerts nobody can tell apart, and each one's stop marks the other offline; give each its own gateway.id`);
+        }
+        // Another session's offline (a will delivered late, a twin's stop) must not stand while this one runs.
+        if (p.state === 'offline' && client.connected) say(message('online'));
+      };
+      client.on('connect', online);
+      client.on('message', heard);
+      if (client.connected) online();
+      return {
+        offline() {
+          stopping = true;
+          client.off('connect', online);
+          client.off('message', heard);
+          if (client.connected) say(message('offline', 'stopped'));
+        },
+      };
     },
   };
 }

@@ -12,7 +12,7 @@ import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { holdEarlyMessages } from '../mqtt/early-messages.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
-import { gatewayStatus, statusWill } from '../mqtt/gateway-status.ts';
+import { gatewayStatus } from '../mqtt/gateway-status.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { RuntimeDeps } from './handle.ts';
 import { createEvents, type RuntimeEvents } from './events.ts';
@@ -75,8 +75,9 @@ function brokerPart(config: RunConfig['broker'], gateway: RunConfig['gateway'], 
   return {
     name: 'broker',
     async start() {
-      const c = client.set(connectBroker(config, log, 'broker', statusWill(gateway)));
-      status = gatewayStatus(c, gateway);
+      const said = gatewayStatus(gateway, log);
+      const c = client.set(connectBroker(config, log, 'broker', said.will));
+      status = said.start(c);
       // A persistent session's queued messages arrive before the intake listens: held for it (early-messages.ts).
       holdEarlyMessages(c);
       c.on('connect', () => events.connection.next(true));

@@ -2,7 +2,7 @@
  * The runtime's intake: the broker subscription (all configured topics, or in a fleet only the partitions this
  * worker owns) merged with any extra source, skipping our own alert, dead-letter and fleet topics.
  */
-import { statusTopic } from '../mqtt/gateway-status.ts';
+import { isStatusTopic } from '../mqtt/gateway-status.ts';
 import { merge, type Observable } from 'rxjs';
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
@@ -45,17 +45,17 @@ export function openIntake(
 ): Intake {
   const { fleet, log } = opts;
   // `{gateway}` is this gateway's id (a review: cut at it, `plant/{gateway}/alerts/{sensor}` ignored every reading
-  // under plant/); the gateway's own status topic is ours too.
+  // under plant/); every gateway's status topic (this one's template) is no reading either (a probe's `plant/#`).
   const ownAlert = ownTopic(config.alerts.topic.replaceAll('{gateway}', config.gateway.id));
   const ownDead = ownTopic(config.deadLetter.topic);
-  const ownStatus = statusTopic(config.gateway);
+  const anyStatus = isStatusTopic(config.gateway);
   const fleetTopics = config.fleet ? `${config.fleet.prefix}/` : undefined;
   let resolve!: () => void;
   const subscribed = new Promise<void>((r) => (resolve = r));
   const sourceOpts = {
     onSubscribed: () => resolve(),
     qos: config.source.qos,
-    ignore: (t: string) => !!(ownAlert?.(t) || ownDead?.(t) || t === ownStatus || (fleetTopics && t.startsWith(fleetTopics))),
+    ignore: (t: string) => !!(ownAlert?.(t) || ownDead?.(t) || anyStatus(t) || (fleetTopics && t.startsWith(fleetTopics))),
     onSubscribeError: (f: string, reason: string) => {
       opts.edge.subscriptionsRefused++;
       log.error({ filter: f, reason }, `subscription refused: nothing on ${f} reaches vigil; check that the broker's ACL lets vigil's user read it (then restart vigil)`);

@@ -149,5 +149,8 @@ describe('vigil run banner', () => {
     // Whether alerts are retained is said (a re-probe read the banner and could not tell).
     expect(banner(cfg, handle('ort-node/cpu'))).toMatch(/ {2}alerts {5}vigil\/alerts\/\{sensor\} \(QoS 1\)\n/);
     expect(banner(parseConfig({ ...cfg, alerts: { ...cfg.alerts, retain: true } }), handle('ort-node/cpu'))).toMatch(/ {2}alerts {5}vigil\/alerts\/\{sensor\} \(QoS 1, open\/close retained\)\n/);
+    // Which gateway this is, its status topic, and {gateway} filled in where alerts go (a probe read it unfilled).
+    const gw = parseConfig({ ...cfg, gateway: { id: 'gw-7' }, alerts: { ...cfg.alerts, topic: 'p/{gateway}/alerts/{sensor}' } });
+    expect(banner(gw, handle('ort-node/cpu'))).toMatch(/ {2}gateway {4}gw-7 {2}status vigil\/status\/gw-7 \(retained online\/offline\)\n {2}alerts {5}p\/gw-7\/alerts\/\{sensor\} \(QoS 1\)\n/);
   });
 });

@@ -9,13 +9,13 @@ import mqtt from 'mqtt';
 import { defaultGatewayId, GatewaySchema } from '../../runtime/config/gateway.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
-import { gatewayStatus, statusWill } from '../../runtime/mqtt/gateway-status.ts';
+import { gatewayStatus, isStatusTopic } from '../../runtime/mqtt/gateway-status.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { openSinks } from '../../runtime/ops/sinks.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
-import { brokerAndModel, readingJson, recordedSeries, silent, testConfig, uniquePrefix, WINDOW } from '../ops/harness.ts';
+import { brokerAndModel, capturingLogger, readingJson, recordedSeries, silent, testConfig, uniquePrefix, WINDOW } from '../ops/harness.ts';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 const rig = brokerAndModel();
@@ -37,6 +37,10 @@ describe('the gateway section', () => {
     expect(defaultGatewayId('gw-7.plant.example')).toBe('gw-7');
     expect(defaultGatewayId('')).toBe('vigil');
     expect(GatewaySchema.parse({}).statusTopic).toBe('vigil/status/{gateway}');
+    // Any gateway's status under the template, one level for {gateway}: never a reading, whatever a source filter covers.
+    const status = isStatusTopic(GatewaySchema.parse({ id: 'a', statusTopic: 'plant/{gateway}/status' }));
+    expect(['plant/a/status', 'plant/gw-9/status'].map(status)).toEqual([true, true]);
+    expect(['plant/a/status/x', 'plant/a/b/status', 'plant/a/data', 'plant/status'].map(status)).toEqual([false, false, false, false]);
     expect(() => GatewaySchema.parse({ id: 'a/b' })).toThrow(/one topic level/);
     expect(() => GatewaySchema.parse({ statusTopic: 'st/{gw}' })).toThrow(/no placeholder but \{gateway\}/);
     expect(() => RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, alerts: { topic: 'a/{gateway}/{sensr}' } })).toThrow(/no placeholder but \{sensor\} or \{gateway\}/);
@@ -93,22 +97,51 @@ describe('a gateway on the broker', () => {
     const g = GatewaySchema.parse({ id: 'gw-b', statusTopic: `${prefix}/status/{gateway}` });
     const w = await watch(`${prefix}/status/#`);
     const cfg = RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: MOSQUITTO, reconnect: { minMs: 60_000, maxMs: 60_000 } } });
-    const client = connectBroker(cfg.broker, undefined, 'broker', statusWill(g));
+    const said = gatewayStatus(g);
+    const client = connectBroker(cfg.broker, undefined, 'broker', said.will);
     client.on('error', () => {});
     try {
       await waitConnected(client, 5000);
-      gatewayStatus(client, g);
+      said.start(client);
       await waitFor(() => w.got.some((m) => m.body.state === 'online'), 'online', 5000);
       // The socket is gone, no DISCONNECT sent: what a kill -9 or a cut cable leaves the broker with.
       client.stream.destroy();
       await waitFor(() => w.got.some((m) => m.body.state === 'offline'), 'the will', 5000);
-      expect(w.got.find((m) => m.body.state === 'offline')!.body).toEqual({ schema: 'vigil-status/1', gateway: 'gw-b', state: 'offline', cause: 'connection lost' });
+      expect(w.got.find((m) => m.body.state === 'offline')!.body).toEqual({ schema: 'vigil-status/1', gateway: 'gw-b', state: 'offline', session: said.session, cause: 'connection lost' });
       // The client reconnects (its backoff's first step may be quick) and says online again.
       await waitFor(() => w.got.at(-1)!.body.state === 'online', 'online again', 5000);
     } finally {
       client.end(true);
       await w.client.endAsync();
       await clear(`${prefix}/status/gw-b`);
+    }
+  });
+
+  it("answers another run's offline with online (a twin's stop, a will delivered late) and says when another vigil claims its id", async () => {
+    const prefix = uniquePrefix('gwtwin');
+    const topic = `${prefix}/status/gw-e`;
+    const w = await watch(`${prefix}/status/#`);
+    const { lines, logger } = capturingLogger('warn');
+    const cfg = testConfig(MOSQUITTO, prefix, rig.model, { gateway: { id: 'gw-e', statusTopic: `${prefix}/status/{gateway}` } });
+    const handle = await startRuntime(cfg, { logger });
+    const twin = await mqtt.connectAsync(MOSQUITTO, { reconnectPeriod: 0 });
+    try {
+      await waitFor(() => w.got.some((m) => m.body.state === 'online'), 'online', 5000);
+      const ours = w.got[0].body.session;
+      // A second vigil with the same id says online, then stops.
+      await twin.publishAsync(topic, JSON.stringify({ schema: 'vigil-status/1', gateway: 'gw-e', state: 'online', session: 'twin' }), { retain: true, qos: 1 });
+      await waitFor(() => lines.some((l) => /another vigil says it is gateway gw-e/.test(String(l.msg))), 'the warning', 5000);
+      await twin.publishAsync(topic, JSON.stringify({ schema: 'vigil-status/1', gateway: 'gw-e', state: 'offline', session: 'twin', cause: 'stopped' }), { retain: true, qos: 1 });
+      await waitFor(() => w.got.at(-1)!.body.state === 'online' && w.got.at(-1)!.body.session === ours, 'online again', 5000);
+      // What a late subscriber reads: this run, online.
+      const late = await watch(topic);
+      await waitFor(() => late.got.length === 1, 'the retained status', 5000);
+      expect(late.got[0].body).toMatchObject({ state: 'online', session: ours });
+      await late.client.endAsync();
+    } finally {
+      await handle.stop();
+      await Promise.all([twin.endAsync(), w.client.endAsync()]);
+      await clear(topic);
     }
   });
 
