@@ -20,6 +20,7 @@ import { hasNatsServer, startNatsServer, type TestNatsServer } from '@vigil/fixt
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { spawnJetStreamWorker, type WorkerProc } from '@vigil/fixtures/jetstream-worker.ts';
 import { outcomeOf } from '@vigil/fixtures/fleet-outcome.ts';
+import { defaultGatewayId } from '../../runtime/config/gateway.ts';
 
 const P = 8;
 const W = 4;
@@ -126,6 +127,8 @@ describe.skipIf(!hasNatsServer)('vigil fleet on JetStream (real nats-server)', (
     expect(single.alerts.length).toBeGreaterThan(10);
     expect(new Set(o.alerts).size).toBe(o.alerts.length);
     expect(o.alerts).toEqual(single.alerts);
+    // Each names the gateway that sent it, as over MQTT (here every worker's default: the host name).
+    expect(o.gateways).toEqual([defaultGatewayId()]);
 
     // Status: nothing pending, the hand-overs counted, the leavers gone (w-a's partitions are taken on the next beat).
     let status = await fleetStatus(fleet, 'VIGIL_READINGS', P);

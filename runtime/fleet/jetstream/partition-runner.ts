@@ -13,7 +13,7 @@ import { decodeMessage } from '../../codecs/decode.ts';
 import type { ModelRef } from '../../inference/model-ref.ts';
 import { servingRanges } from '../../model/ranges.ts';
 import type { Detection } from '../../stream/types.ts';
-import { alertPayload } from '../../mqtt/alert-payload.ts';
+import { alertPayload, fromGateway } from '../../mqtt/alert-payload.ts';
 import type { VigilLogger } from '../../ops/logger.ts';
 import type { JetStreamFleetConfig } from './config.ts';
 import type { FleetNats } from './streams.ts';
@@ -198,7 +198,7 @@ async function publishBatch(ctx: RunnerContext, k: number, out: Detection[], cut
       const body = { seq, n, sensor: v.sensor, ts: v.tsLast, score: v.score, threshold: v.threshold, anomaly: v.anomaly, alertOpen: d.alertOpen, worker };
       sends.push(nats.js.publish(nats.names.verdict(k, v.sensor), enc(body), { msgID: `v:${seq}:${n}` }).then((a) => ctx.onVerdict?.(k, seq, a.duplicate)));
     }
-    if (d.alert) sends.push(nats.js.publish(nats.names.alert(k, v.sensor), enc({ ...alertPayload(d.alert, config.alerts.topChannels), seq, worker }), { msgID: `a:${seq}:${n}:${d.alert.type}` }));
+    if (d.alert) sends.push(nats.js.publish(nats.names.alert(k, v.sensor), enc({ ...fromGateway(alertPayload(d.alert, config.alerts.topChannels), config.gateway.id), seq, worker }), { msgID: `a:${seq}:${n}:${d.alert.type}` }));
   }
   for (const x of dead) sends.push(nats.js.publish(nats.names.dead(k), enc({ ...x, worker }), { msgID: `d:${x.seq}` }));
   await Promise.all(sends);
