@@ -88,7 +88,7 @@ function render(d: ReportData): void {
     const m = Object.entries(s.metrics ?? {}).map(([k, v]) => `<span><b>${esc(k)}</b> ${fmt(v)}</span>`);
     const alerts = s.alerts ?? [];
     const alertTable = alerts.length
-      ? `<div class="panel-head">Alerts</div><table class="list report-alerts"><thead><tr><th>Opened (UTC)</th><th>Lasted</th><th>Severity</th><th>Peak</th><th>Driven by (worst window)</th><th>Opened on</th><th>Found</th></tr></thead><tbody>${alerts.map(alertRow).join('')}</tbody></table>`
+      ? `<div class="report-alerts"><div class="panel-head">Alerts (${alerts.length})</div><table class="list"><thead><tr><th>Opened (UTC)</th><th>Lasted</th><th>Severity</th><th>Peak</th><th>Driven by (worst window)</th><th>Opened on</th><th>Found</th></tr></thead><tbody>${alerts.map(alertRow).join('')}</tbody></table></div>`
       : '';
     sec.innerHTML = `<div class="detail-head"><h1>${esc(s.name)}</h1><span class="badge badge-${s.spans.length ? 'alert' : 'ok'}">${s.spans.length ? `${s.spans.length} alert span${s.spans.length === 1 ? '' : 's'}` : 'no alerts'}</span>
       <div class="facts"><span><b>windows</b> ${f.windows.toLocaleString()}</span><span><b>anomalous</b> ${f.flagged.toLocaleString()}</span><span><b>max score</b> ${displayNumber(f.max)}</span><span><b>from</b> ${utcTime(f.first)} UTC</span><span><b>span</b> ${duration(f.last - f.first)}</span>${m.join('')}</div></div>

@@ -278,6 +278,10 @@ describe('in-browser scoring', () => {
       await rpage.goto(pathToFileURL(reportPath).href);
       await rpage.waitForFunction(() => document.body.dataset.ready === 'true' && document.querySelectorAll('canvas').length >= 4);
       expect(await rpage.textContent('#summary-rows')).toContain('pump');
+      // Under the plots, its alerts, one row each, as the alert column has them (a probe found no list to read).
+      const opened = cli.alert.filter((a, r) => a === 1 && (r === 0 || cli.alert[r - 1] !== 1)).length;
+      expect(opened).toBeGreaterThan(0);
+      expect(await rpage.locator('.report-alerts tbody tr').count()).toBe(opened);
       await rpage.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
       expect(rwatch.errors).toEqual([]);
       expect(rwatch.offOrigin).toEqual([]);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport, reportData, type ReportSensor } from '../../dashboard/report.ts';
 import type { ModelCard } from '../../runtime/model/card.ts';
-import { trainedSpanOf } from '../../runtime/cli/score-report.ts';
+import { reportAlerts, trainedSpanOf } from '../../runtime/cli/score-report.ts';
+import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { scoreLabelOf } from '../../runtime/model/score-label.ts';
 import { rowsSha256 } from '../../runtime/model/training-data.ts';
 
@@ -76,6 +77,23 @@ describe('HTML report', () => {
     expect(d.scoreLabel).toMatch(/Mahalanobis/);
     expect(d.sensors[0].trained).toEqual(trained);
     expect(reportData({ title: 't', sensors: [s] }).sensors[0].trained).toBeUndefined();
+  });
+
+  it('lists each alert: when, how long, how bad, the channels of its worst window and, when others opened it, those', () => {
+    const ev = (type: AlertEvent['type'], at: number, extra: Partial<AlertEvent> = {}): AlertEvent => ({
+      type, sensor: 's', tsFirst: at - 1000, tsLast: at, score: 15, threshold: 10, contributors: [{ channel: 'temp', share: 0.8 }], model: { name: 'm', version: '1' }, provider: 'p', ...extra,
+    });
+    const alerts = reportAlerts([
+      ev('open', 1000),
+      ev('escalate', 5000, { score: 90, contributors: [{ channel: 'flow', share: 1 }], openedAt: 1000 }),
+      ev('close', 9000, { openedAt: 1000, durationMs: 8000, peakScore: 90, peakThreshold: 10, critical: true, contributors: [{ channel: 'flow', share: 1 }], cause: 'spread' }),
+      ev('open', 20_000, { score: 25 }),
+    ]);
+    expect(alerts).toEqual([
+      { start: 1000, end: 9000, peakScore: 90, peakThreshold: 10, critical: true, channels: [{ channel: 'flow', share: 1 }], openedOn: [{ channel: 'temp', share: 0.8 }], found: 'a roughened signal (row-to-row spread)', escalations: 1 },
+      { start: 20_000, end: null, peakScore: 25, peakThreshold: 10, critical: true, channels: [{ channel: 'temp', share: 0.8 }], escalations: 0 },
+    ]);
+    expect(reportData({ title: 't', sensors: [{ ...sensor('p'), alerts }] }).sensors[0].alerts).toEqual(alerts);
   });
 
   it('rejects inconsistent input with what was expected', () => {
