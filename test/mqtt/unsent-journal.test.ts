@@ -23,6 +23,14 @@ const event = (type: 'open' | 'close', tsLast: number): AlertEvent => ({
   type, sensor: 'k1', tsFirst: tsLast - 1000, tsLast, score: 3, threshold: 1, contributors: [{ channel: 'a', share: 1 }], model: { name: 'm', version: '1' }, provider: 'ort-node/cpu',
 });
 
+/** A client connected to the config's broker, and the runtime's sinks on it. */
+async function connected(config: ReturnType<typeof RunConfigSchema.parse>) {
+  const client = connectBroker(config.broker);
+  client.on('error', () => {});
+  await waitConnected(client, 5000);
+  return { client, sinks: openSinks(client, config, capturingLogger('info').logger, createEdgeCounters(), () => ({ name: 'm', version: '1' })) };
+}
+
 describe('alert messages waiting for the broker', () => {
   const broker = fileBroker(() => {});
 
@@ -30,11 +38,7 @@ describe('alert messages waiting for the broker', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-journal-'));
     const config = RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: broker.url, reconnect: { minMs: 30, maxMs: 100 } }, alerts: { topic: 'j/{sensor}' }, state: { file: join(dir, 'state.json') } });
     const file = unsentAlertsFile(config.state.file)!;
-    const { logger } = capturingLogger('info');
-    const client = connectBroker(config.broker);
-    client.on('error', () => {});
-    await waitConnected(client, 5000);
-    const sinks = openSinks(client, config, logger, createEdgeCounters(), () => ({ name: 'm', version: '1' }));
+    const { client, sinks } = await connected(config);
     // With the broker there, nothing waits and nothing is written.
     sinks.alert(event('open', 1000));
     expect(await sinks.drain(5000)).toBe(true);
@@ -53,10 +57,7 @@ describe('alert messages waiting for the broker', () => {
     await sub.subscribeAsync('j/#', { qos: 1 });
     const bodies: { type: string; tsLast: number }[] = [];
     sub.on('message', (_t, p) => bodies.push(JSON.parse(p.toString())));
-    const next = connectBroker(config.broker);
-    next.on('error', () => {});
-    await waitConnected(next, 5000);
-    const again = openSinks(next, config, logger, createEdgeCounters(), () => ({ name: 'm', version: '1' }));
+    const { client: next, sinks: again } = await connected(config);
     // The resumed alert closes: the consumer gets its open first.
     again.alert(event('close', 9000));
     expect(await again.drain(5000)).toBe(true);
