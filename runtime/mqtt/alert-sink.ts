@@ -127,7 +127,8 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     if (!opts.journal || closed || journaled.has(item)) return;
     journaled.add(item);
     if (++lines <= 2 * opts.queueMax) return opts.journal.append(item);
-    const waiting = [...sending, ...queue, item];
+    const waiting = [...sending, ...queue];
+    if (!sending.has(item) && !queue.includes(item)) waiting.push(item);
     opts.journal.rewrite(waiting);
     lines = waiting.length;
   };

@@ -52,7 +52,7 @@ export function keepUnsent(file: string | undefined, items: AlertMessage[], log:
   }
 }
 
-/** Where waiting messages are kept as they start to wait (`AlertSinkOptions.journal`). */
+/** Where messages are kept from the moment they are made until nothing waits (`AlertSinkOptions.journal`). */
 export interface UnsentJournal {
   /** A message is made (before it is sent or queued): appended to the file. */
   append(m: AlertMessage): void;
