@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { choiceParser, durationParser, parseNumber } from '@vigil/runtime/util/parse-option.ts';
+import { durationParser, oneOf, parseList, parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { FILL_POLICIES, type FillPolicy } from '@vigil/runtime/data/csv.ts';
 import { z } from 'zod';
 import { loadDashboard } from '@vigil/runtime/cli/dashboard.ts';
@@ -117,7 +117,7 @@ async function runLabels(o: {
   train?: string;
   data?: string;
   fill: FillPolicy;
-  ignore?: string;
+  ignore?: string[];
 }): Promise<number> {
   if (o.baselines && (!o.train || !o.data)) throw new Error('--baselines needs --train FILE (normal operation, the model\'s training CSV) and --data FILE (the CSV that was scored)');
   const all = scoredRowsFromTable(readTable(o.scores), { threshold: o.threshold, scoreColumn: o.scoreColumn, alertColumn: o.alertColumn, sensor: o.sensor });
@@ -154,7 +154,7 @@ async function runLabels(o: {
   if (o.baselines) {
     const { baselineAlerts } = await import('./labels/baseline-alerts.ts');
     // Fitted and run over every scored row, then cut at --from as the scores were (so their first row is judged alike).
-    baselines = baselineAlerts(o.train!, o.data!, all.timestamps, { fill: o.fill, ignore: o.ignore?.split(',').map((s) => s.trim()).filter(Boolean) }).map((b) => {
+    baselines = baselineAlerts(o.train!, o.data!, all.timestamps, { fill: o.fill, ignore: o.ignore }).map((b) => {
       const cut = from === undefined ? { ...all, alert: b.alert } : rowsFrom({ ...all, alert: b.alert }, from, o.scores);
       return { name: b.name, description: b.description, metrics: evaluateAlerts(cut.timestamps, cut.alert, label, events, o.tolerance, undefined, { openBefore: cut.openBefore, unjudged }) };
     });
@@ -207,8 +207,8 @@ export async function run(args: string[]): Promise<number> {
     .option('--baselines', 'also judge a robust z-score and PCA T^2 + Q fitted on --train, on the same rows and labels')
     .option('--train <csv>', '--baselines: normal-operation CSV to fit them on (e.g. the model\'s training data)')
     .option('--data <csv>', '--baselines: the CSV that was scored (its rows are matched to the scores by timestamp)')
-    .option('--fill <policy>', '--baselines: missing or non-numeric cells of --train and --data, as vigil train --fill: error | ffill | zero', choiceParser(FILL_POLICIES), 'error')
-    .option('--ignore <list>', '--baselines: columns of --train and --data that are not channels (as vigil train --ignore), comma separated')
+    .option('--fill <policy>', '--baselines: missing or non-numeric cells of --train and --data, as vigil train --fill: error | ffill | zero', oneOf(FILL_POLICIES), 'error')
+    .option('--ignore <list>', '--baselines: columns of --train and --data that are not channels (as vigil train --ignore), comma separated', parseList)
     .addHelpText('after', '\nExamples:\n  vigil evaluate labels --scores scores.csv --labels out/synthetic/labels.csv --sensor pump-1\n  vigil evaluate labels --scores scores.csv --labels labels.csv --baselines --train train.csv --data test.csv')
     .action(async (o) => {
       code = await runLabels(o);

@@ -4,15 +4,14 @@ import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { ModelCard } from '@vigil/runtime/model/card.ts';
 import { parseRangeOption, type Ranges } from '@vigil/runtime/model/ranges.ts';
-import { parseNumber } from '@vigil/runtime/util/parse-option.ts';
+import { parseList, parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { OPTION_TABLE } from './defaults.ts';
 import { parseContamination } from './robust.ts';
 import { parseRows } from './training-data.ts';
 import type { EpochInfo } from './fit.ts';
 import { trainModel, type TrainOptions } from './train.ts';
 
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-const ints = (v: string) => list(v).map(parseNumber);
+const ints = (v: string) => parseList(v).map(parseNumber);
 
 /** `--range CH=MIN:MAX`, repeatable: each adds (or replaces) one channel's range. */
 const addRange = (v: string, previous: unknown): Ranges => {
@@ -26,7 +25,7 @@ const addRange = (v: string, previous: unknown): Ranges => {
 
 const PARSERS: Partial<Record<keyof typeof OPTION_TABLE, (v: string, previous: unknown) => unknown>> = {
   window: parseNumber, stride: parseNumber, epochs: parseNumber, batchSize: parseNumber, learningRate: parseNumber, patience: parseNumber, code: parseNumber, hidden: ints,
-  kernel: parseNumber, noise: parseNumber, l1: parseNumber, beta: parseNumber, seed: parseNumber, validationSplit: parseNumber, span: parseNumber, channels: list, ignore: list, samples: parseNumber, track: parseNumber,
+  kernel: parseNumber, noise: parseNumber, l1: parseNumber, beta: parseNumber, seed: parseNumber, validationSplit: parseNumber, span: parseNumber, channels: parseList, ignore: parseList, samples: parseNumber, track: parseNumber,
   thresholdRisk: parseNumber, ranges: addRange, threads: parseNumber,
   rows: (v) => {
     try {

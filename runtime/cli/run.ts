@@ -11,6 +11,8 @@ import type { ModelCard } from '../model/card.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { formatShort } from '../util/format-number.ts';
 import type { RunConfig } from '../config/schema.ts';
+import { gatewayTopic } from '../config/gateway.ts';
+import { statusTopic } from '../mqtt/gateway-status.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
 import { createLogger } from '../ops/logger.ts';
@@ -41,14 +43,15 @@ function startingLevel(cfg: RunConfig, card: ModelCard): string {
 export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string): string {
   const card = h.card();
   const broker = redactConfig(cfg).broker.url;
+  const status = statusTopic(cfg.gateway);
   const lines = [
     `vigil run  ${card.name}@${card.version}  window ${card.window} x ${card.channels.length} [${card.channels.join(', ')}]`,
     `  broker     ${broker}  (MQTT ${cfg.broker.protocolVersion === 5 ? '5' : '3.1.1'}, ${cfg.broker.clean ? 'clean' : 'persistent'} session)`,
     `  topics     ${cfg.source.topics.join('  ')}  (${cfg.source.codec.kind}, QoS ${cfg.source.qos})`,
     `  provider   ${h.provider()}${threadNote({ provider: h.provider() }, cfg.inference)}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
     `  threshold  ${[JSON.stringify(cfg.threshold ?? card.threshold.default), startingLevel(cfg, card)].filter(Boolean).join(' ')}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
-    `  gateway    ${cfg.gateway.id}${cfg.gateway.statusTopic === null ? '' : `  status ${cfg.gateway.statusTopic.replaceAll('{gateway}', cfg.gateway.id)} (retained online/offline)`}`,
-    `  alerts     ${cfg.alerts.topic.replaceAll('{gateway}', cfg.gateway.id)} (QoS ${cfg.alerts.qos}${cfg.alerts.retain ? ', open/close retained' : ''})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
+    `  gateway    ${cfg.gateway.id}${status ? `  status ${status} (retained online/offline)` : ''}`,
+    `  alerts     ${gatewayTopic(cfg.alerts.topic, cfg.gateway)} (QoS ${cfg.alerts.qos}${cfg.alerts.retain ? ', open/close retained' : ''})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
   ];
   if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);
   if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}${cfg.http.token ? '  (token required: open it once as ?token=TOKEN)' : ''}`);

@@ -1,21 +1,13 @@
 /** Config sections `alerts` and `deadLetter`: what leaves vigil. */
 import { z } from 'zod';
 import { alertPolicyFields } from '../alerts/tracker.ts';
-import { ms, path } from './fields.ts';
-
-/**
- * A publish topic whose `{...}` parts are all among `known`: a misspelt `{sensorr}` was published literally, every
- * sensor's alerts on one topic named `{sensorr}` (a probe).
- */
-const placeholders = (known: string[]) => (t: string | null) => t === null || !/[{}]/.test(known.reduce((rest, k) => rest.replaceAll(`{${k}}`, ''), t));
-const placeholderError = (known: string[]) => (issue: { input: unknown }) =>
-  `expected no placeholder but ${known.map((k) => `{${k}}`).join(' or ')}, got '${String(issue.input)}' (it is replaced for each message; another {...}, or a lone brace, would be published as written)`;
+import { ms, path, placeholderError, placeholders, publishTopic } from './fields.ts';
 
 /** Alerts: hysteresis, destinations, offline queue. */
 export const AlertsSchema = z
   .object({
     /** Alert topic; `{sensor}` is replaced by the (validated) sensor id, `{gateway}` by gateway.id. */
-    topic: z.string().min(1).refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards').refine(placeholders(['sensor', 'gateway']), { error: placeholderError(['sensor', 'gateway']) }).default('vigil/alerts/{sensor}'),
+    topic: publishTopic(['sensor', 'gateway']).default('vigil/alerts/{sensor}'),
     qos: z.union([z.literal(0), z.literal(1)], { error: 'expected 0 or 1' }).default(1),
     retain: z.boolean().default(false),
     /** openK of openN to open, closeM quiet to close, cooldownMs: runtime/alerts/tracker.ts, shared with `vigil score`. */

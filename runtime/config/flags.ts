@@ -5,6 +5,7 @@
  * config before it is validated, and the help quotes the schema's default (the only place defaults live).
  */
 import { parseThresholdOption } from './threshold-option.ts';
+import { parseList } from '../util/parse-option.ts';
 
 /** One option. */
 export interface FlagRow {
@@ -32,7 +33,6 @@ export interface FlagRow {
 const fail = (expected: string, got: string): never => {
   throw new Error(`expected ${expected}; got '${got}'`);
 };
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 const int = (min: number) => (v: string) => (/^\d+$/.test(v.trim()) && Number(v) >= min ? Number(v) : fail(`an integer >= ${min}`, v));
 const millis = (v: string) => (v.trim() !== '' && Number(v) >= 0 ? Number(v) : fail('milliseconds (a number >= 0)', v));
 const millisOrNever = (v: string) => (v === 'never' ? v : v.trim() !== '' && Number(v) >= 0 ? Number(v) : fail("milliseconds (a number >= 0) or 'never'", v));
@@ -55,7 +55,7 @@ export const FLAGS = {
   topics: { flag: '-t, --topic <template>', path: 'source.topics', repeat: true, help: "topic filter or template, repeatable: 'sensors/+/data', 'plant/{site}/{device}/telemetry'" },
   codec: { flag: '--codec <kind>', path: 'source.codec.kind', help: 'payload codec: json, json-array, csv, number, sparkplug' },
   qos: { flag: '--qos <0|1>', path: 'source.qos', parse: qos, help: 'subscription QoS' },
-  providers: { flag: '--providers <list>', path: 'inference.providers', parse: list, aliases: ['--provider'], help: 'execution providers in priority order, comma separated, e.g. webgpu,cuda,cpu,wasm' },
+  providers: { flag: '--providers <list>', path: 'inference.providers', parse: parseList, aliases: ['--provider'], help: 'execution providers in priority order, comma separated, e.g. webgpu,cuda,cpu,wasm' },
   threshold: {
     flag: '--threshold <spec>',
     path: 'threshold',

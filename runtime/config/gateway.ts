@@ -7,18 +7,27 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { publishTopic } from './fields.ts';
 
-/** A gateway id: one topic level (no `/`, `+`, `#`, no control characters), at most 64 characters. */
+/** What a topic level cannot hold: `/`, `+`, `#`, control characters. */
+const NOT_IN_A_LEVEL = /[/+#\u0000-\u001f]/g;
+
+/** A gateway id: one topic level, at most 64 characters. */
 const gatewayId = z
   .string()
   .min(1, 'expected a gateway id (1 to 64 characters)')
   .max(64, 'expected a gateway id of at most 64 characters')
-  .refine((s) => !/[/+#\u0000-\u001f]/.test(s), { error: (i) => `expected a gateway id usable as one topic level (no '/', '+', '#' or control characters), got '${String(i.input)}'` });
+  .refine((s) => !s.match(NOT_IN_A_LEVEL), { error: (i) => `expected a gateway id usable as one topic level (no '/', '+', '#' or control characters), got '${String(i.input)}'` });
 
 /** The host name, made a valid gateway id (cut at its first dot, unusable characters replaced). */
 export function defaultGatewayId(host = hostname()): string {
-  const id = host.split('.')[0].replace(/[/+#\u0000-\u001f]/g, '_').slice(0, 64);
+  const id = host.split('.')[0].replace(NOT_IN_A_LEVEL, '_').slice(0, 64);
   return id || 'vigil';
+}
+
+/** A topic template with `{gateway}` filled in with this gateway's id (alert and status topics). */
+export function gatewayTopic(template: string, g: { id: string }): string {
+  return template.replaceAll('{gateway}', g.id);
 }
 
 /** The `gateway` section. */
@@ -31,13 +40,7 @@ export const GatewaySchema = z
      * (`offline`, `cause: connection lost`) when vigil vanishes (a kill, a power cut, a network gone). `{gateway}` is
      * replaced by the id. null: none.
      */
-    statusTopic: z
-      .string()
-      .min(1)
-      .refine((t) => !/[+#]/.test(t), 'expected a topic without + or # wildcards')
-      .refine((t) => !/[{}]/.test(t.replaceAll('{gateway}', '')), { error: (i) => `expected no placeholder but {gateway}, got '${String(i.input)}'` })
-      .nullable()
-      .default('vigil/status/{gateway}'),
+    statusTopic: publishTopic(['gateway']).nullable().default('vigil/status/{gateway}'),
   })
   .strict();
 

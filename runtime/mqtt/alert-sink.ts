@@ -11,8 +11,7 @@
  * stayed open (a probe), and a retained open expiring after a day had told it nothing.
  */
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
-import type { AlertEvent } from '../stream/types.ts';
-import { alertPayload, alertTopic, fromGateway, type AlertMessagePayload, type InvalidPayload, type SilencePayload } from './alert-payload.ts';
+import { alertTopic, type AlertMessagePayload } from './alert-payload.ts';
 import type { MiniLogger } from './connect.ts';
 import type { UnsentJournal } from './unsent-alerts.ts';
 
@@ -22,12 +21,9 @@ export interface AlertSinkOptions {
   qos: 0 | 1;
   retain: boolean;
   queueMax: number;
-  topChannels: number;
   /** MQTT 5 message expiry in seconds (0: never expires); not sent over MQTT 3.1.1. */
   messageExpirySec: number;
   log?: MiniLogger;
-  /** The gateway named in every message (`gateway.id`). */
-  gateway?: string;
   /**
    * Where every message is kept from the moment it is made until nothing waits any more (unsent-alerts.ts
    * `unsentJournal`): one sent at once may go unacknowledged through a whole outage (mqtt.js keeps a QoS 1 publish
@@ -64,9 +60,11 @@ export interface AlertSinkStats {
 
 /** The sink: `publish` never throws; `drain` waits for everything handed over to be acknowledged. */
 export interface AlertSink {
-  publish(e: AlertEvent): void;
-  /** Publish a sensor's invalid-reading or silence signal on its alert topic, queued and acknowledged as alerts are. */
-  signal(p: InvalidPayload | SilencePayload): void;
+  /**
+   * Publish an alert event or a sensor's invalid-reading or silence signal on its alert topic, as built
+   * (runtime/ops/sinks.ts builds each once, for the log, the webhook and here).
+   */
+  publish(p: AlertMessagePayload): void;
   drain(timeoutMs: number): Promise<boolean>;
   stats(): AlertSinkStats;
   /** What is not acknowledged yet, in the order it was published: handed to mqtt.js, then waiting. */
@@ -196,16 +194,15 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   };
   client.on('connect', onConnect);
 
-  const put = (sensor: string, build: () => AlertMessagePayload) => {
+  const put = (payload: AlertMessagePayload) => {
     let item: Item;
     try {
-      const payload = fromGateway(build(), opts.gateway);
-      item = { topic: alertTopic(opts.topic, sensor), body: JSON.stringify(payload), lifecycle: payload.type === 'open' || payload.type === 'escalate' || payload.type === 'close' };
+      item = { topic: alertTopic(opts.topic, payload.sensor), body: JSON.stringify(payload), lifecycle: payload.type === 'open' || payload.type === 'escalate' || payload.type === 'close' };
       // Properties exist only in MQTT 5; a 3.1.1 client would drop them anyway, so none are built for it.
       if (client.options.protocolVersion === 5) item.properties = alertProperties(payload, opts.messageExpirySec);
     } catch (err) {
       stats.errors++;
-      opts.log?.error({ sensor, err: (err as Error).message }, 'alert not published');
+      opts.log?.error({ sensor: payload.sensor, err: (err as Error).message }, 'alert not published');
       return;
     }
     keep(item);
@@ -217,8 +214,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   };
 
   return {
-    publish: (e) => put(e.sensor, () => alertPayload(e, opts.topChannels)),
-    signal: (p) => put(p.sensor, () => p),
+    publish: put,
     drain(timeoutMs) {
       if (queue.length === 0 && sending.size === 0) return Promise.resolve(true);
       return new Promise((resolve) => {

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import type { GatewayConfig } from '../config/gateway.ts';
+import { gatewayTopic, type GatewayConfig } from '../config/gateway.ts';
 import type { MiniLogger } from './connect.ts';
 
 /** The version tag of a status message. */
@@ -33,7 +33,7 @@ export interface StatusPayload {
 
 /** The status topic of a gateway, or undefined when it has none. */
 export function statusTopic(g: GatewayConfig): string | undefined {
-  return g.statusTopic === null ? undefined : g.statusTopic.replaceAll('{gateway}', g.id);
+  return g.statusTopic === null ? undefined : gatewayTopic(g.statusTopic, g);
 }
 
 /**

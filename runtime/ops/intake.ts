@@ -3,6 +3,7 @@
  * worker owns) merged with any extra source, skipping our own alert, dead-letter and fleet topics.
  */
 import { isStatusTopic } from '../mqtt/gateway-status.ts';
+import { gatewayTopic } from '../config/gateway.ts';
 import { merge, type Observable } from 'rxjs';
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
@@ -46,7 +47,7 @@ export function openIntake(
   const { fleet, log } = opts;
   // `{gateway}` is this gateway's id (a review: cut at it, `plant/{gateway}/alerts/{sensor}` ignored every reading
   // under plant/); every gateway's status topic (this one's template) is no reading either (a probe's `plant/#`).
-  const ownAlert = ownTopic(config.alerts.topic.replaceAll('{gateway}', config.gateway.id));
+  const ownAlert = ownTopic(gatewayTopic(config.alerts.topic, config.gateway));
   const ownDead = ownTopic(config.deadLetter.topic);
   const anyStatus = isStatusTopic(config.gateway);
   const fleetTopics = config.fleet ? `${config.fleet.prefix}/` : undefined;

@@ -5,6 +5,7 @@
  * sensor also raises a rate-limited `invalid` signal on the sensor's alert topic (runtime/alerts/invalid-signals.ts),
  * and a sensor that stops reporting a `silent` one (runtime/alerts/silent-sensors.ts).
  */
+import { gatewayTopic } from '../config/gateway.ts';
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { mqttAlertSink } from '../mqtt/alert-sink.ts';
@@ -59,7 +60,7 @@ export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | '
 export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }, known?: (sensor: string) => boolean): RuntimeSinks {
   const unsentFile = unsentAlertsFile(config.state.file);
   const gateway = config.gateway.id;
-  const alertSink = mqttAlertSink(client, { ...config.alerts, topic: config.alerts.topic.replaceAll('{gateway}', gateway), gateway, log, ...(unsentFile ? { journal: unsentJournal(unsentFile, log) } : {}) });
+  const alertSink = mqttAlertSink(client, { ...config.alerts, topic: gatewayTopic(config.alerts.topic, config.gateway), log, ...(unsentFile ? { journal: unsentJournal(unsentFile, log) } : {}) });
   if (unsentFile) alertSink.resend(takeUnsent(unsentFile, log));
   const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors, known }) : undefined;
   const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
@@ -98,7 +99,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     countInvalidSignal(edge, signal.reason);
     if (invalidLines.take(Date.now())) log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
     else moreInvalid.add(signal.reason);
-    alertSink.signal(payload);
+    alertSink.publish(payload);
     webhook?.post(payload);
   };
   return {
@@ -107,7 +108,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
       // An open is a score over its bar; a close, the quiet window that ended the alert, is under it.
       const how = a.unresolved ? ` unresolved: its sensor silent for window.idleEvictMs (peak score ${payload.score}, threshold ${payload.threshold})` : ` score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}`;
       log.info({ alert: payload }, `alert ${a.type}: ${a.sensor}${how}`);
-      alertSink.publish(a);
+      alertSink.publish(payload);
       webhook?.post(payload);
     },
     reject(r) {
@@ -141,7 +142,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
         edge.silenceSignals++;
         log.warn({ sensor: e.sensor, lastHeard: payload.lastHeard, quietMs: payload.quietMs, usualMs: payload.usualMs }, `sensor silent: ${e.sensor} not heard from for ${Math.round(e.quietMs / 1000)} s (usually every ${(e.usualMs / 1000).toPrecision(2)} s)`);
       } else log.info({ sensor: e.sensor, quietMs: payload.quietMs }, `sensor back: ${e.sensor} after ${Math.round(e.quietMs / 1000)} s of silence`);
-      alertSink.signal(payload);
+      alertSink.publish(payload);
       webhook?.post(payload);
     },
     async drain(ms) {

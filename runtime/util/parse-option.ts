@@ -13,10 +13,15 @@ export function parseNumber(v: string): number {
   return n;
 }
 
+/** A comma-separated list, each item trimmed, empty ones left out (`a, b,,c` -> a, b, c). */
+export function parseList(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 /** One of `choices`, as given. */
-export function choiceParser<T extends string>(choices: readonly T[]): (v: string) => T {
+export function oneOf<T extends string>(choices: readonly T[]): (v: string) => T {
   return (v) => {
-    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}; got '${v}'`);
+    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}; got '${v}'`);
     return v as T;
   };
 }

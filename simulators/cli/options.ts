@@ -43,14 +43,6 @@ export async function parseWhen(v: string): Promise<number> {
   return t;
 }
 
-/** One of a fixed set of words. */
-export function oneOf<T extends string>(choices: readonly T[]): (v: string) => T {
-  return (v) => {
-    if (!(choices as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}; got '${v}'`);
-    return v as T;
-  };
-}
-
 /** Run a commander program on argv; help and usage errors become exit codes instead of process.exit. */
 export async function runProgram(program: import('commander').Command, args: string[]): Promise<number> {
   program.exitOverride();

@@ -2,13 +2,14 @@
 import { Command, Option } from 'commander';
 import { sliceRows } from '@vigil/runtime/data/series.ts';
 import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
+import { oneOf, parseList } from '@vigil/runtime/util/parse-option.ts';
 import { loadTracks, type Track } from '../replay/tracks.ts';
 import { replay, type TimestampMode } from '../replay/replay.ts';
 import { encodeReading, checkTopicTemplate, PAYLOAD_FORMATS, type PayloadFormat } from '../payload/encode.ts';
 import { connectMqtt, endMqtt } from '../broker/connect.ts';
 import { createPublisher } from '../replay/publisher.ts';
 import { createProgress } from './progress.ts';
-import { parseSpeed, parseQos, parseWhen, oneOf, runProgram } from './options.ts';
+import { parseSpeed, parseQos, parseWhen, runProgram } from './options.ts';
 
 interface ReplayCliOptions {
   data: string;
@@ -31,7 +32,6 @@ interface ReplayCliOptions {
   progress: boolean;
 }
 
-const commaList = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** Keep rows with from <= ts < to; tracks left empty are dropped. */
 export async function clipTracks(tracks: Track[], from?: string, to?: string): Promise<Track[]> {
@@ -66,8 +66,8 @@ export function replayCommand(): Command {
     .option('--from <ts>', 'skip rows before this timestamp')
     .option('--to <ts>', 'stop before this timestamp')
     .option('--fill <policy>', 'missing or non-numeric cells: ffill, zero or error', oneOf(['ffill', 'zero', 'error'] as const), 'ffill')
-    .option('--channels <list>', 'publish only these columns, in this order (default: all but label columns: label, anomaly, is_anomaly, changepoint, fault)', commaList)
-    .option('--ignore <list>', 'columns never published', commaList)
+    .option('--channels <list>', 'publish only these columns, in this order (default: all but label columns: label, anomaly, is_anomaly, changepoint, fault)', parseList)
+    .option('--ignore <list>', 'columns never published', parseList)
     .option('--username <u>', 'broker user name')
     .option('--password <p>', 'broker password (or set VIGIL_MQTT_PASSWORD)')
     .option('--client-id <id>', 'MQTT client id')

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
+import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { mqttSource } from '../../runtime/mqtt/source.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 
@@ -43,10 +44,10 @@ describe('a locked-down broker', () => {
   it('drops an alert the broker refuses, counts it, and sends the ones after it', async () => {
     const { client, published } = lockedClient('a/pump-7');
     const warnings: string[] = [];
-    const sink = mqttAlertSink(client, { topic: 'a/{sensor}', qos: 1, retain: false, queueMax: 10, topChannels: 3, messageExpirySec: 0, log: { warn: (_f: unknown, m: string) => warnings.push(m), info: () => {}, error: () => {} } as never });
-    sink.publish(alert('pump-7'));
-    sink.publish(alert('pump-9'));
-    sink.publish(alert('pump-8'));
+    const sink = mqttAlertSink(client, { topic: 'a/{sensor}', qos: 1, retain: false, queueMax: 10, messageExpirySec: 0, log: { warn: (_f: unknown, m: string) => warnings.push(m), info: () => {}, error: () => {} } as never });
+    sink.publish(alertPayload(alert('pump-7')));
+    sink.publish(alertPayload(alert('pump-9')));
+    sink.publish(alertPayload(alert('pump-8')));
     expect(await sink.drain(2000)).toBe(true);
     expect(published).toEqual(['a/pump-9', 'a/pump-8']);
     expect(sink.stats()).toMatchObject({ refused: 1, delivered: 2, waiting: 0 });
@@ -65,9 +66,9 @@ describe('a locked-down broker', () => {
         cb(new Error('client disconnecting'));
       },
     }) as unknown as MqttClient;
-    const sink = mqttAlertSink(client, { topic: 'a/{sensor}', qos: 1, retain: false, queueMax: 10, topChannels: 3, messageExpirySec: 0 });
-    sink.publish(alert('p1'));
-    sink.publish(alert('p2'));
+    const sink = mqttAlertSink(client, { topic: 'a/{sensor}', qos: 1, retain: false, queueMax: 10, messageExpirySec: 0 });
+    sink.publish(alertPayload(alert('p1')));
+    sink.publish(alertPayload(alert('p2')));
     expect(attempts).toBe(1);
     expect(sink.unsent()).toHaveLength(2);
     sink.close();

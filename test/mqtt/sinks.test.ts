@@ -87,11 +87,11 @@ describe('alert sink offline queue', () => {
     const client = connectBroker(BrokerSchema.parse({ url: broker.url, reconnect: { minMs: 30, maxMs: 100 } }));
     client.on('error', () => {});
     await waitConnected(client, 5000);
-    const sink = mqttAlertSink(client, { topic: 'q/{sensor}', qos: 1, retain: false, queueMax: 3, topChannels: 3, messageExpirySec: 0 });
+    const sink = mqttAlertSink(client, { topic: 'q/{sensor}', qos: 1, retain: false, queueMax: 3, messageExpirySec: 0 });
     const closed = new Promise<void>((r) => client.once('close', () => r()));
     await broker.stop();
     await closed;
-    for (const s of ['s1', 's2', 's3', 's4', 's5']) sink.publish(alert(s, 1000));
+    for (const s of ['s1', 's2', 's3', 's4', 's5']) sink.publish(alertPayload(alert(s, 1000)));
     expect(sink.stats()).toMatchObject({ queued: 5, dropped: 2, waiting: 3, delivered: 0 });
     await broker.start();
     expect(await sink.drain(5000)).toBe(true);
@@ -163,8 +163,8 @@ describe('alert sink offline queue', () => {
     const got = new Promise<string>((r) => sub.once('message', (_t, p) => r(p.toString())));
     const client = connectBroker(BrokerSchema.parse({ url: broker.url }));
     await waitConnected(client, 5000);
-    const sink = mqttAlertSink(client, { topic: 'r/{sensor}', qos: 1, retain: false, queueMax: 10, topChannels: 3, messageExpirySec: 0 });
-    sink.publish(alert('p9', 5000));
+    const sink = mqttAlertSink(client, { topic: 'r/{sensor}', qos: 1, retain: false, queueMax: 10, messageExpirySec: 0 });
+    sink.publish(alertPayload(alert('p9', 5000)));
     expect(JSON.parse(await got)).toMatchObject({ sensor: 'p9', tsLast: 5000, type: 'open' });
     await Promise.all([client.endAsync(), sub.endAsync()]);
   });
@@ -257,7 +257,7 @@ describe('retained alert state (alerts.retain)', () => {
   it("keeps a sensor's alert event as its topic's retained message, never a signal, and without an expiry (MQTT 5, Mosquitto)", async () => {
     const prefix = `vigil-test/retain-${process.pid}-${Date.now().toString(36)}`;
     const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
-    const sink = mqttAlertSink(client, { topic: `${prefix}/{sensor}`, qos: 1, retain: true, queueMax: 10, topChannels: 3, messageExpirySec: 3600 });
+    const sink = mqttAlertSink(client, { topic: `${prefix}/{sensor}`, qos: 1, retain: true, queueMax: 10, messageExpirySec: 3600 });
     const model = { name: 'm', version: '1' };
     // What a subscriber arriving now is handed: the topic's retained message, with its flag and properties.
     const retainedNow = async () => {
@@ -271,12 +271,12 @@ describe('retained alert state (alerts.retain)', () => {
       }
     };
     try {
-      sink.publish(alert('p1', 5000));
+      sink.publish(alertPayload(alert('p1', 5000)));
       // A signal on the same topic after it (an invalid reading, a silence) goes out, but is not retained.
-      sink.signal({ schema: 'vigil-alert/1', type: 'silent', sensor: 'p1', lastHeard: new Date(6000).toISOString(), lastHeardAt: 6000, quietMs: 61_000, usualMs: 1000, model, severity: 'warning' });
+      sink.publish({ schema: 'vigil-alert/1', type: 'silent', sensor: 'p1', lastHeard: new Date(6000).toISOString(), lastHeardAt: 6000, quietMs: 61_000, usualMs: 1000, model, severity: 'warning' });
       expect(await sink.drain(5000)).toBe(true);
       expect(await retainedNow()).toEqual({ body: expect.objectContaining({ type: 'open', sensor: 'p1' }), retain: true, expiry: undefined });
-      sink.publish({ ...alert('p1', 9000), type: 'close' });
+      sink.publish(alertPayload({ ...alert('p1', 9000), type: 'close' }));
       expect(await sink.drain(5000)).toBe(true);
       expect((await retainedNow()).body).toMatchObject({ type: 'close', sensor: 'p1' });
     } finally {

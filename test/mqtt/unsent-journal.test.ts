@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
 import { unsentAlertsFile, unsentJournal } from '../../runtime/mqtt/unsent-alerts.ts';
 import { mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
+import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { openSinks } from '../../runtime/ops/sinks.ts';
@@ -88,16 +89,16 @@ describe('the journal of alert messages (a review)', () => {
   const file = () => join(mkdtempSync(join(tmpdir(), 'vigil-journal-unit-')), 'unsent-alerts.jsonl');
   const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(JSON.parse(l).body).type as string) : []);
   const { logger } = capturingLogger('info');
-  const opts = { topic: 'j/{sensor}', qos: 1 as const, retain: false, queueMax: 2, topChannels: 3, messageExpirySec: 0 };
+  const opts = { topic: 'j/{sensor}', qos: 1 as const, retain: false, queueMax: 2, messageExpirySec: 0 };
 
   it('holds a message sent at once and never acknowledged: the open is on disk before the outage queues the close', () => {
     const f = file();
     const client = stuckClient();
     const sink = mqttAlertSink(client as never, { ...opts, journal: unsentJournal(f, logger) });
-    sink.publish(event('open', 1000));
+    sink.publish(alertPayload(event('open', 1000)));
     expect(client.published).toHaveLength(1);
     client.connected = false;
-    sink.publish(event('close', 2000));
+    sink.publish(alertPayload(event('close', 2000)));
     expect(lines(f)).toEqual(['open', 'close']);
     sink.close();
   });
@@ -106,8 +107,8 @@ describe('the journal of alert messages (a review)', () => {
     const f = file();
     const client = stuckClient(new Error('connection closed'));
     const sink = mqttAlertSink(client as never, { ...opts, journal: unsentJournal(f, logger) });
-    sink.publish(event('open', 1000));
-    sink.publish(event('close', 2000));
+    sink.publish(alertPayload(event('open', 1000)));
+    sink.publish(alertPayload(event('close', 2000)));
     await new Promise((r) => setTimeout(r, 2300));
     expect(client.published.length).toBeGreaterThan(2);
     expect(lines(f)).toEqual(['open', 'close']);
@@ -119,7 +120,7 @@ describe('the journal of alert messages (a review)', () => {
     const client = stuckClient();
     client.connected = false;
     const sink = mqttAlertSink(client as never, { ...opts, journal: unsentJournal(f, logger) });
-    for (let k = 1; k <= 9; k++) sink.publish(event('open', k * 1000));
+    for (let k = 1; k <= 9; k++) sink.publish(alertPayload(event('open', k * 1000)));
     expect(sink.stats().waiting).toBe(2);
     expect(lines(f).length).toBeLessThanOrEqual(2 * opts.queueMax + 1);
     sink.close();
