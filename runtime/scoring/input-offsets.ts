@@ -18,6 +18,8 @@
  */
 import { spanResiduals, type ResidualModel } from './mahalanobis.ts';
 import { assign, INPUT_BLOCK, learnt } from './input-blocks.ts';
+import type { BatchScores } from './reconstruction.ts';
+import { returnOffsets } from './trained-level.ts';
 
 /** A shifted batch: per window (N x C) the offsets it was shifted by, and its index among its sensor's windows. */
 export interface Shift {
@@ -114,9 +116,10 @@ export function unshiftInputs(input: Float32Array, n: number, W: number, C: numb
  * Learn from a scored batch: window i (span residual r_i, N x C, measured with offsets `applied` i) scoring under
  * the gate moves its sensor's offsets o by `input` x e, e = r_i - mean - (o - applied_i): the residual it would have
  * had with the offsets as they are now, so later windows of the same sensor in the batch continue where it left off.
- * A trending channel (`trend` t > 0) moves by e clamped to +-t in every window, under the gate or not.
+ * A trending channel (`trend` t > 0) moves by e clamped to +-t in every window, under the gate or not. A window that
+ * scoring found back at the trained level (`back`, trained-level.ts) steps the other offsets back towards none.
  */
-export function learnInputOffsets(residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array): void {
+export function learnInputOffsets(residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array, back?: Uint8Array): void {
   const at = offsetsAt(model);
   const t = model.tracking;
   if (at < 0 || !t?.input) return;
@@ -126,6 +129,7 @@ export function learnInputOffsets(residuals: Float64Array, scores: Float32Array,
   for (let i = 0; i < n; i++) {
     const state = stateOf(i);
     const below = scores[i] < t.below;
+    if (back && back[i]) returnOffsets(state, at, C, trend);
     for (let c = 0; c < C; c++) {
       const step = trend ? trend[c] : 0;
       if (!below && !(step > 0)) continue;
@@ -139,16 +143,17 @@ export function learnInputOffsets(residuals: Float64Array, scores: Float32Array,
 }
 
 /**
- * After a shifted batch is scored: put its windows back as measured (`input`, and `also`, e.g. the reconstructions a
- * caller keeps) and learn the offsets from the span residuals it was scored with.
+ * After a shifted batch is scored (`scored`: scoreOutputs' result for it, given `shift.applied`): put its windows back
+ * as measured (`input`, and `also`, e.g. the reconstructions a caller keeps) and learn the offsets from the span
+ * residuals it was scored with, on each window's own statistic.
  */
 export function settleShift(
-  input: Float32Array, output: Float32Array, n: number, W: number, C: number, span: number, scores: Float32Array,
+  input: Float32Array, output: Float32Array, n: number, W: number, C: number, span: number, scored: BatchScores,
   model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array, also: Float32Array[] = [],
 ): void {
   const r = spanResiduals(input, output, n, W, C, Math.min(span, W));
   for (const x of [input, ...also]) unshiftInputs(x, n, W, C, shift.applied);
-  learnInputOffsets(r, scores, n, C, model, shift, stateOf);
+  learnInputOffsets(r, scored.own ?? scored.scores, n, C, model, shift, stateOf, scored.back);
 }
 
 /**

@@ -11,6 +11,7 @@ import { LevelWalk } from './level-drift.ts';
 import { markCause } from './cause.ts';
 import { memoryAt, remember, type ResidualMemory } from './residual-memory.ts';
 import { invertSpd, quadraticForm } from './spd.ts';
+import { backToTrained, returnMeans } from './trained-level.ts';
 
 export { invertSpd } from './spd.ts';
 export { residualVariance, stateFrom, trackedState } from './level-drift.ts';
@@ -176,6 +177,8 @@ export function mahalanobisScores(
   meanOf?: (i: number) => Float64Array,
   /** Windows nothing is learnt from where non-zero (a stuck sensor's: flatline.ts). */
   hold?: ArrayLike<number>,
+  /** The input offsets each window was shifted by (N x C; input-offsets.ts), for the way back to the trained level. */
+  applied?: Float64Array,
 ): BatchScores {
   if (model.mean.length !== channels || model.precision.length !== channels * channels) {
     throw new Error(`mahalanobisScores: scoring.residual has ${model.mean.length} means and ${model.precision.length} precision entries; expected ${channels} and ${channels * channels}`);
@@ -193,6 +196,8 @@ export function mahalanobisScores(
   const at = mem ? memoryAt(model) : -1;
   const own = at >= 0 ? new Float32Array(n) : undefined;
   const out: BatchScores = { scores, perChannel, ...(own ? { own } : {}) };
+  const d0 = track ? new Float64Array(channels) : undefined;
+  const y0 = track ? new Float64Array(channels) : undefined;
   for (let i = 0; i < n; i++) {
     const mean = meanOf ? meanOf(i) : model.mean;
     for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
@@ -225,7 +230,13 @@ export function mahalanobisScores(
     // at the slow rate, the bound a fault creeping in under the gate always had; one above the gate, never. Gated on
     // the window's own statistic, not the memory's: the memory only adds alerts, so a memory wrongly on where levels
     // wander cannot also stop the tracker from following them (tried: on the pump set that doubled false alarms).
-    if (!track || !(total < track.below) || (hold && hold[i])) continue;
+    if (!track || (hold && hold[i])) continue;
+    // Far over the gate against what it learnt, normal against the trained level: the way back (trained-level.ts).
+    if (backToTrained(r, i, channels, total, model, applied, d0!, y0!)) {
+      returnMeans(mean as Float64Array, model);
+      (out.back ??= new Uint8Array(n))[i] = 1;
+    }
+    if (!(total < track.below)) continue;
     if (state) walk!.learn(d, state, track.rate, raw < track.below);
     else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
   }

@@ -20,6 +20,12 @@ export interface BatchScores {
    * none did. Absent: no window of the batch has one.
    */
   causes?: Uint8Array;
+  /**
+   * Per window, 1 where it was at the alert level against its sensor's learnt state but normal against the trained
+   * level, so the state stepped back towards it (trained-level.ts); the input offsets step back with it when they are
+   * learnt (input-offsets.ts). Absent: no window of the batch did.
+   */
+  back?: Uint8Array;
 }
 
 /**

@@ -22,12 +22,14 @@ export function scoreOutputs(
   meanOf?: (i: number) => Float64Array,
   /** Windows the stuck-sensor check does not judge (forward-filled rows: flatline.ts). */
   unjudged?: (i: number) => boolean,
+  /** The input offsets each window was shifted by (input-offsets.ts `Shift.applied`), when its inputs were shifted. */
+  applied?: Float64Array,
 ): BatchScores {
   // Stuck sensors first: a window with one learns nothing (flatline.ts).
   const flat = scoring.flatline && scoring.flatline.channels.length > 0 ? flatWindows(input, n, window, channels, scoring.flatline.channels, unjudged) : undefined;
   // The inputs' spread next: a window past its limit learns nothing either (spread.ts).
   const spread = scoring.spread ? spreadScores(input, n, window, channels, scoring.spread, flat) : undefined;
-  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat);
+  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat, applied);
   if (spread) applySpread(scored, spread.scaled, spread.differences, scoring.spread!, channels);
   if (flat) applyFlatline(scored, flat, channels, scoring.flatline!);
   return scored;
@@ -35,11 +37,11 @@ export function scoreOutputs(
 
 function scoreBy(
   input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring,
-  meanOf: ((i: number) => Float64Array) | undefined, hold: ArrayLike<number> | undefined,
+  meanOf: ((i: number) => Float64Array) | undefined, hold: ArrayLike<number> | undefined, applied: Float64Array | undefined,
 ): BatchScores {
   if (scoring.error === 'mahalanobis') {
     if (!scoring.residual) throw new Error("scoring 'mahalanobis' needs scoring.residual in the card (retrain with --score mahalanobis)");
-    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, hold);
+    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, hold, applied);
   }
   if (scoring.error !== 'recon-prob') return reconstructionScores(input, outputs.reconstruction, n, window, channels, scoring);
   const name = scoring.reconProb?.output;

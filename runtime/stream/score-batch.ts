@@ -23,12 +23,12 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   const meanOf = states && ((i: number) => states[i]);
   const W = card.window;
   const C = card.channels.length;
-  const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf, (i) => batch[i].filled === true);
   const applied = flight.shifted;
+  const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf, (i) => batch[i].filled === true, applied?.applied);
   if (applied && meanOf && card.scoring.residual) {
     // The windows as measured again (the reservoir keeps them), then the offsets learn from this batch.
     flight.shifted = undefined;
-    settleShift(input, outputs.reconstruction, batch.length, W, C, card.scoring.span, scored.own ?? scored.scores, card.scoring.residual, applied, meanOf);
+    settleShift(input, outputs.reconstruction, batch.length, W, C, card.scoring.span, scored, card.scoring.residual, applied, meanOf);
   }
   return scored;
 }

@@ -90,10 +90,10 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
       const applied = shifts && meanOf ? shiftInputs(input, n, W, C, shifts, meanOf) : undefined;
       const out = await session.run(input, n);
       // Scored per batch: a recon-prob card needs the VAE's samples output, too large to keep for every window.
-      const scored = scoreOutputs(input, out, n, W, C, card.scoring, meanOf, unjudged && ((i: number) => unjudged(s + i)));
+      const scored = scoreOutputs(input, out, n, W, C, card.scoring, meanOf, unjudged && ((i: number) => unjudged(s + i)), applied?.applied);
       scores.set(scored.scores, s);
       // The windows and their reconstructions in the windows' own scale again, and the offsets learnt.
-      if (applied && shifts && meanOf) settleShift(input, out.reconstruction, n, W, C, card.scoring.span, scored.own ?? scored.scores, shifts, applied, meanOf, [out.reconstruction]);
+      if (applied && shifts && meanOf) settleShift(input, out.reconstruction, n, W, C, card.scoring.span, scored, shifts, applied, meanOf, [out.reconstruction]);
       recon.set(out.reconstruction.subarray(0, n * per), s * per);
       if (latent) {
         const code = out.extra.latent;
