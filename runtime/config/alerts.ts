@@ -1,7 +1,7 @@
 /** Config sections `alerts` and `deadLetter`: what leaves vigil. */
 import { z } from 'zod';
 import { alertPolicyFields } from '../alerts/tracker.ts';
-import { ms, path, placeholderError, placeholders, publishTopic } from './fields.ts';
+import { ms, path, publishTopic } from './fields.ts';
 
 /** Alerts: hysteresis, destinations, offline queue. */
 export const AlertsSchema = z
@@ -71,8 +71,8 @@ export const AlertsSchema = z
 /** Rejected input. */
 export const DeadLetterSchema = z
   .object({
-    /** Topic for rejected messages (null: none). `{reason}` is replaced by the reason code. */
-    topic: z.string().min(1).nullable().refine(placeholders(['reason']), { error: placeholderError(['reason']) }).default('vigil/deadletter/{reason}'),
+    /** Topic for rejected messages (null: none). `{reason}` is replaced by the reason code, `{gateway}` by `gateway.id`. */
+    topic: publishTopic(['reason', 'gateway']).nullable().default('vigil/deadletter/{reason}'),
     /** JSONL file for rejected messages (null: none). */
     file: path.nullable().default(null),
     /** The file is rotated to `.1` beyond this size. */

@@ -25,9 +25,26 @@ export function defaultGatewayId(host = hostname()): string {
   return id || 'vigil';
 }
 
-/** A topic template with `{gateway}` filled in with this gateway's id (alert and status topics). */
+/** A topic template with `{gateway}` filled in with this gateway's id (alert, dead-letter and status topics). */
 export function gatewayTopic(template: string, g: { id: string }): string {
   return template.replaceAll('{gateway}', g.id);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether a topic is one any gateway publishes under `template` (an alert or dead-letter topic): `{gateway}` any one
+ * topic level, and anything from its first other placeholder on (`{sensor}`, `{reason}`); undefined without a
+ * template. No gateway reads them as readings: cut at `{gateway}`, `plant/{gateway}/alerts/{sensor}` took every
+ * reading under `plant/` for vigil's own (a review), and with only its own id filled, a `plant/#` source read another
+ * gateway's alerts and dead letters as readings and dead-lettered them, the other gateway then its dead letters.
+ */
+export function anyGatewayTopic(template: string | null): ((topic: string) => boolean) | undefined {
+  if (!template) return undefined;
+  const rest = template.search(/\{(?!gateway\})/);
+  const head = rest < 0 ? template : template.slice(0, rest);
+  const re = new RegExp(`^${head.split('{gateway}').map(escapeRegExp).join('[^/]+')}${rest < 0 ? '$' : ''}`);
+  return (topic) => re.test(topic);
 }
 
 /** The `gateway` section. */

@@ -19,6 +19,8 @@ export const DEAD_LETTER_PREVIEW_BYTES = 1024;
 
 /** One dead letter as published and written. */
 export interface DeadLetter {
+  /** The vigil that set it aside (`gateway.id`), where several share a broker or a file system. */
+  gateway?: string;
   reason: string;
   detail: string;
   topic: string;
@@ -30,9 +32,9 @@ export interface DeadLetter {
   truncated?: boolean;
 }
 
-/** Turn a rejection into its dead letter. */
-export function deadLetter(r: Rejected): DeadLetter {
-  const d: DeadLetter = { reason: r.reason, detail: r.detail, topic: r.topic, receivedAt: new Date(r.receivedAt).toISOString(), payloadBytes: r.payload?.byteLength ?? 0 };
+/** Turn a rejection into its dead letter, naming `gateway` when given. */
+export function deadLetter(r: Rejected, gateway?: string): DeadLetter {
+  const d: DeadLetter = { ...(gateway !== undefined ? { gateway } : {}), reason: r.reason, detail: r.detail, topic: r.topic, receivedAt: new Date(r.receivedAt).toISOString(), payloadBytes: r.payload?.byteLength ?? 0 };
   if (r.payload) {
     const cut = r.payload.subarray(0, DEAD_LETTER_PREVIEW_BYTES);
     const text = utf8Text(cut);
@@ -50,8 +52,10 @@ export function deadLetter(r: Rejected): DeadLetter {
 
 /** Options of the dead-letter sink. */
 export interface DeadLetterOptions {
-  /** Topic template with `{reason}`, or null. */
+  /** Topic template with `{reason}`, or null (`{gateway}` already filled: runtime/config/gateway.ts `gatewayTopic`). */
   topic: string | null;
+  /** Named in every dead letter (`gateway.id`). */
+  gateway?: string;
   file: string | null;
   maxFileBytes: number;
   /** Failed writes are reported here (rate-limited); omit for none. */
@@ -77,7 +81,7 @@ export function deadLetterSink(client: MqttClient | null, opts: DeadLetterOption
   const file = opts.file ? new DeadLetterFile(opts.file, opts) : undefined;
   return {
     write(r) {
-      const line = JSON.stringify(deadLetter(r));
+      const line = JSON.stringify(deadLetter(r, opts.gateway));
       if (client && opts.topic && client.connected) {
         client.publish(opts.topic.replaceAll('{reason}', r.reason), line, { qos: 0 });
       }

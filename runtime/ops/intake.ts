@@ -3,7 +3,7 @@
  * worker owns) merged with any extra source, skipping our own alert, dead-letter and fleet topics.
  */
 import { isStatusTopic } from '../mqtt/gateway-status.ts';
-import { gatewayTopic } from '../config/gateway.ts';
+import { anyGatewayTopic } from '../config/gateway.ts';
 import { merge, type Observable } from 'rxjs';
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
@@ -30,12 +30,6 @@ export interface Intake {
 /** The config sections the intake reads. */
 export type IntakeConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'batch' | 'alerts' | 'deadLetter' | 'gateway'>;
 
-/** Static prefix of a topic template up to its first placeholder, for ignoring our own output topics. */
-function ownTopic(template: string | null): ((t: string) => boolean) | undefined {
-  if (!template) return undefined;
-  const i = template.indexOf('{');
-  return i < 0 ? (t) => t === template : (t) => t.startsWith(template.slice(0, i));
-}
 
 /** Messages the runtime takes in; subscribing to `messages` subscribes at the broker. */
 export function openIntake(
@@ -45,10 +39,9 @@ export function openIntake(
   opts: { fleet?: FleetMembership; extra?: Observable<RawMessage>; log: VigilLogger; edge: EdgeCounters },
 ): Intake {
   const { fleet, log } = opts;
-  // `{gateway}` is this gateway's id (a review: cut at it, `plant/{gateway}/alerts/{sensor}` ignored every reading
-  // under plant/); every gateway's status topic (this one's template) is no reading either (a probe's `plant/#`).
-  const ownAlert = ownTopic(gatewayTopic(config.alerts.topic, config.gateway));
-  const ownDead = ownTopic(config.deadLetter.topic);
+  // What any gateway publishes under this one's templates is no reading: alerts, dead letters, status (a probe's `plant/#`).
+  const ownAlert = anyGatewayTopic(config.alerts.topic);
+  const ownDead = anyGatewayTopic(config.deadLetter.topic);
   const anyStatus = isStatusTopic(config.gateway);
   const fleetTopics = config.fleet ? `${config.fleet.prefix}/` : undefined;
   let resolve!: () => void;

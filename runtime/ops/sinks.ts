@@ -63,7 +63,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
   const alertSink = mqttAlertSink(client, { ...config.alerts, topic: gatewayTopic(config.alerts.topic, config.gateway), log, ...(unsentFile ? { journal: unsentJournal(unsentFile, log) } : {}) });
   if (unsentFile) alertSink.resend(takeUnsent(unsentFile, log));
   const invalid = config.alerts.invalid.enabled ? invalidSignals({ intervalMs: config.alerts.invalid.intervalMs, maxSensors: config.window.maxSensors, known }) : undefined;
-  const deadLetters = deadLetterSink(client, { ...config.deadLetter, log });
+  const deadLetters = deadLetterSink(client, { ...config.deadLetter, topic: config.deadLetter.topic && gatewayTopic(config.deadLetter.topic, config.gateway), gateway, log });
   const webhook = config.alerts.webhook
     ? createWebhook({
         ...config.alerts.webhook,

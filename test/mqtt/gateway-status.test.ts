@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { defaultGatewayId, GatewaySchema } from '../../runtime/config/gateway.ts';
+import { anyGatewayTopic, defaultGatewayId, GatewaySchema } from '../../runtime/config/gateway.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
 import { gatewayStatus, isStatusTopic } from '../../runtime/mqtt/gateway-status.ts';
@@ -44,6 +44,16 @@ describe('the gateway section', () => {
     expect(() => GatewaySchema.parse({ id: 'a/b' })).toThrow(/one topic level/);
     expect(() => GatewaySchema.parse({ statusTopic: 'st/{gw}' })).toThrow(/no placeholder but \{gateway\}/);
     expect(() => RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, alerts: { topic: 'a/{gateway}/{sensr}' } })).toThrow(/no placeholder but \{sensor\} or \{gateway\}/);
+    // What any gateway publishes under a template is no reading: {gateway} one level, anything from the next placeholder.
+    const alerts = anyGatewayTopic('plant/{gateway}/alerts/{sensor}')!;
+    expect(['plant/a/alerts/s1', 'plant/gw-9/alerts/x', 'plant/a/data', 'plant/a/alerts', 'plant/p1/data'].map(alerts)).toEqual([true, true, false, false, false]);
+    expect(['vigil/deadletter/bad_json', 'vigil/deadletterx', 'vigil/x'].map(anyGatewayTopic('vigil/deadletter/{reason}')!)).toEqual([true, false, false]);
+    expect(['a.b/gw', 'axb/gw', 'a.b/gw/x'].map(anyGatewayTopic('a.b/{gateway}')!)).toEqual([true, false, false]);
+    expect(anyGatewayTopic(null)).toBeUndefined();
+    // Dead letters: {reason} and {gateway}, no wildcard.
+    expect(RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: 'mqtt://h' }, deadLetter: { topic: 'd/{gateway}/{reason}' } }).deadLetter.topic).toBe('d/{gateway}/{reason}');
+    expect(() => RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, deadLetter: { topic: 'd/{gw}/{reason}' } })).toThrow(/no placeholder but \{reason\} or \{gateway\}/);
+    expect(() => RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, deadLetter: { topic: 'd/+/{reason}' } })).toThrow(/without \+ or # wildcards/);
   });
 });
 
@@ -73,10 +83,12 @@ describe('a gateway on the broker', () => {
     }
   });
 
-  it('reads readings beside a {gateway} alert topic, and ignores only its own alerts and status (a review: 0 windows scored)', async () => {
+  it('reads readings beside a {gateway} alert topic, and ignores only its own alerts and status (a review: 0 windows scored); its dead letters name it', async () => {
     const prefix = uniquePrefix('gwtopics');
-    // Alerts and readings share the prefix: cut at {gateway}, the alert topic took every reading for vigil's own output.
-    const cfg = testConfig(MOSQUITTO, prefix, rig.model, { alerts: { topic: `${prefix}/{gateway}/alerts/{sensor}` }, gateway: { id: 'gw-d', statusTopic: `${prefix}/{gateway}/status` } });
+    // Alerts, dead letters and readings share the prefix: cut at {gateway}, the alert topic (and then the dead letters')
+    // took every reading for vigil's own output.
+    const cfg = testConfig(MOSQUITTO, prefix, rig.model, { alerts: { topic: `${prefix}/{gateway}/alerts/{sensor}` }, deadLetter: { topic: `${prefix}/{gateway}/dead/{reason}` }, gateway: { id: 'gw-d', statusTopic: `${prefix}/{gateway}/status` } });
+    const dead = await watch(`${prefix}/+/dead/#`);
     const handle = await startRuntime(cfg, { logger: silent });
     const pub = await mqtt.connectAsync(MOSQUITTO, { reconnectPeriod: 0 });
     try {
@@ -85,9 +97,15 @@ describe('a gateway on the broker', () => {
       await waitFor(() => handle.counters.scored === 40 - WINDOW + 1, 'every window scored', 10_000, () => ({ scored: handle.counters.scored }));
       // Its own status is not a reading (no rejection for it).
       expect(handle.edge.rejected.size).toBe(0);
+      // An unreadable message is set aside under the gateway's own dead-letter topic, and the letter names the gateway.
+      await pub.publishAsync(`${prefix}/p1/data`, '{', { qos: 1 });
+      await waitFor(() => dead.got.length === 1, 'a dead letter', 5000);
+      expect(dead.got[0].topic).toBe(`${prefix}/gw-d/dead/bad_json`);
+      expect(Object.entries(dead.got[0].body)[0]).toEqual(['gateway', 'gw-d']);
     } finally {
       await handle.stop();
       await pub.endAsync();
+      await dead.client.endAsync();
       await clear(`${prefix}/gw-d/status`);
     }
   });
