@@ -114,6 +114,7 @@ export interface CardScoringOptions {
   /** mahalanobis with track: inputs follow at the same rate (`ResidualTracking.input`). */
   trackInputs?: boolean;
   /** with trackInputs: trending channels follow in every window (`ResidualTracking.trend`) */ trackTrend?: boolean;
+  /** false: no way back to the trained level (`ResidualTracking.back`; absent: on) */ trackBack?: boolean;
   /** mahalanobis with track: a residual memory beside each window's score (`ResidualModel.memory`). */
   memory?: boolean;
   /** The inputs' spread beside each window's score (`Scoring.spread`, runtime/scoring/spread.ts). */
@@ -215,7 +216,7 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   if (scoring.residual && o.track > 0) {
     // Inputs follow where an input out of the trained range has other channels to spoil (input-offsets.ts); with one
     // channel the residual mean alone follows it (on NAB's one-channel files shifting too only added 2 false alarms).
-    scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value, ...(o.trackInputs && c >= 2 ? { input: o.track } : {}) };
+    scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value, ...(o.trackInputs && c >= 2 ? { input: o.track } : {}), ...(o.trackBack === false ? { back: false } : {}) };
     // With held-out windows, they are the calibration windows.
     if (o.trackDrift && size(heldOut) >= 2) scoring.residual.tracking.drift = levelDrift(scoring.residual, calibRes(), size(fitted), w, o.stride ?? 1);
     // All windows, at their rows (set-aside ones too: a trend is the rows', not the fit's).

@@ -57,6 +57,7 @@ export interface TrainOptions {
   trackInputs?: 'on' | 'off';
   /** mahalanobis with track inputs: trending channels' offsets follow in every window (`ResidualTracking.trend`). */
   trackTrend?: 'on' | 'off';
+  trackBack?: 'on' | 'off';
   /** mahalanobis with track: a MEWMA of the residual scored beside each window (`ResidualModel.memory`). */
   memory?: 'on' | 'off';
   /** The inputs' spread scored beside each window (`Scoring.spread`, runtime/scoring/spread.ts). */
@@ -148,6 +149,7 @@ export function resolveOptions(o: TrainOptions) {
     trackDrift: o.trackDrift ?? D.trackDrift,
     trackInputs: o.trackInputs ?? D.trackInputs,
     trackTrend: o.trackTrend ?? D.trackTrend,
+    trackBack: o.trackBack ?? D.trackBack,
     memory: o.memory ?? D.memory,
     spread: o.spread ?? D.spread,
     contamination: parseContamination(o.contamination ?? D.contamination),
@@ -175,6 +177,7 @@ export function resolveOptions(o: TrainOptions) {
   check(r.trackDrift === 'on' || r.trackDrift === 'off', `--track-drift must be on or off, got '${r.trackDrift}'`);
   check(r.trackInputs === 'on' || r.trackInputs === 'off', `--track-inputs must be on or off, got '${r.trackInputs}'`);
   check(r.trackTrend === 'on' || r.trackTrend === 'off', `--track-trend must be on or off, got '${r.trackTrend}'`);
+  check(r.trackBack === 'on' || r.trackBack === 'off', `--track-back must be on or off, got '${r.trackBack}'`);
   check(r.memory === 'on' || r.memory === 'off', `--memory must be on or off, got '${r.memory}'`);
   check(r.spread === 'on' || r.spread === 'off', `--spread must be on or off, got '${r.spread}'`);
   check(r.track >= 0 && r.track <= 0.1, `--track must be in [0, 0.1], got ${r.track}`);

@@ -60,7 +60,7 @@ export const ResidualModelSchema = z.object({
   windows: z.number().int().positive(),
   method: z.string(),
   /** Residual mean following slow normal drift per sensor (runtime/scoring/mahalanobis.ts `ResidualTracking`). */
-  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive(), drift: z.array(z.number().finite().nonnegative()).optional(), input: z.number().min(0).max(1).optional(), trend: z.array(z.number().finite().nonnegative()).optional() }).optional(),
+  tracking: z.object({ rate: z.number().min(0).max(1), below: z.number().positive(), drift: z.array(z.number().finite().nonnegative()).optional(), input: z.number().min(0).max(1).optional(), trend: z.array(z.number().finite().nonnegative()).optional(), back: z.boolean().optional() }).optional(),
   /** A multivariate EWMA of the residual, scored beside each window's own (runtime/scoring/residual-memory.ts). */
   memory: z.object({ lambda: z.number().gt(0).max(1), scale: z.number().positive().finite(), clip: z.number().positive(), method: z.string() }).optional(),
 });

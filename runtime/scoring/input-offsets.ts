@@ -6,8 +6,9 @@
  * shifted by a per-channel offset before the model sees them, and after each window scoring under the gate
  * (`tracking.below`) the offset moves a fraction `input` of the way that cancels its residual (against the card's
  * mean): the model keeps seeing inputs in the range it knows, and the residual mean tracker keeps following what is
- * left. A fault visible above the gate never moves the offset; one creeping in under it moves it at `input` per
- * window, the bound the residual mean already had.
+ * left. A fault visible above the gate never moves the offset, but towards none when the trained level explains the
+ * window (trained-level.ts); one creeping in under it moves it at `input` per window, the bound the residual mean
+ * already had.
  *
  * The offsets live in the sensor's tracked state after the means and level uncertainties (level-drift.ts
  * `trackedState`), so they are saved, restored and handed over with them. Windows are shifted in the batch input

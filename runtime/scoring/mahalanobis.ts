@@ -71,6 +71,12 @@ export interface ResidualTracking {
    * Needs `input`. Absent: every offset follows only under the gate.
    */
   trend?: number[];
+  /**
+   * false: no way back to the trained level (runtime/scoring/trained-level.ts, `vigil train --track-back off`): the
+   * tracked state moves only by learning from windows under the gate. Absent or true: a window the trained level
+   * explains a gate better, and puts under the gate, steps the means and offsets back towards it.
+   */
+  back?: boolean;
 }
 
 /** Per-channel residual of each window averaged over its trailing `span` rows: N x C. */
@@ -227,7 +233,8 @@ export function mahalanobisScores(
       }
     }
     // Learning: a window normal without the drift allowance (raw) is learnt at the Kalman gain; one only excused by it
-    // at the slow rate, the bound a fault creeping in under the gate always had; one above the gate, never. Gated on
+    // at the slow rate, the bound a fault creeping in under the gate always had; one above the gate, never (it may only
+    // step the state back to the trained level, trained-level.ts). Gated on
     // the window's own statistic, not the memory's: the memory only adds alerts, so a memory wrongly on where levels
     // wander cannot also stop the tracker from following them (tried: on the pump set that doubled false alarms).
     if (!track || (hold && hold[i])) continue;

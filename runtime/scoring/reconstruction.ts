@@ -21,8 +21,8 @@ export interface BatchScores {
    */
   causes?: Uint8Array;
   /**
-   * Per window, 1 where it was at the alert level against its sensor's learnt state but normal against the trained
-   * level, so the state stepped back towards it (trained-level.ts); the input offsets step back with it when they are
+   * Per window, 1 where it was over the gate against its sensor's learnt state but normal against the trained level,
+   * and a margin lower there, so the state stepped back towards it (trained-level.ts); the input offsets step back with it when they are
    * learnt (input-offsets.ts). Absent: no window of the batch did.
    */
   back?: Uint8Array;

@@ -11,7 +11,8 @@
  * followed adds up in it, so it is off unless asked for (`vigil train --memory on`; a test on the training data's
  * held-out rows could not tell the two kinds of process apart reliably, bench/results/quality/VARIANTS.md).
  * It does not learn: the tracked levels (mahalanobis.ts) still move only on windows whose own score is clearly
- * normal, so the memory only adds alerts where it sees a persistent shift.
+ * normal (or back towards the trained level, trained-level.ts), so the memory only adds alerts where it sees a
+ * persistent shift.
  */
 import type { ResidualModel } from './mahalanobis.ts';
 import { quadraticForm } from './spd.ts';

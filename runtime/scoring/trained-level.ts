@@ -6,14 +6,18 @@
  * learnt any more, and the alert stays open for days (bench/results/quality/VARIANTS.md "The way back to the trained
  * level": a chiller's alert open 2 days after a 12 h fouling, 9 days after `vigil adapt`).
  *
- * So a window at the alert level against the learnt state is also measured against the trained one: its span
- * residual as it would be with the card's means and without the learnt input offsets, `r + applied - mean` (the
- * same first-order view of the model the offsets learn by: a shift of the input shows in the residual, the
- * reconstruction does not follow it), on trending channels with their offset kept (the climb goes on). Where that
- * window is normal (under the gate) the learnt state is what is wrong: it moves RETURN_STEP of the way back to the
- * trained level. One window moves it an eighth; a machine that is back moves it all the way within a few blocks of
- * windows (its windows keep scoring with the old offsets until their block, input-blocks.ts), and a window that only
- * happens to fit the trained level among ones that do not moves it little.
+ * So a window over the gate against the learnt state is also measured against the trained one: its span residual
+ * as it would be with the card's means and without the learnt input offsets, `r + applied - mean` (the same
+ * first-order view of the model the offsets learn by: a shift of the input shows in the residual, the reconstruction
+ * does not follow it), on trending channels with their offset kept (the climb goes on). Where that puts the window
+ * under the gate, and scores it at least RETURN_MARGIN gates lower than the learnt state does, the learnt state is
+ * what is wrong: it moves RETURN_STEP of the way back to the trained level. One window moves it an eighth; a machine
+ * that is back moves it all the way within a few blocks of windows (its windows keep scoring with the old offsets
+ * until their block, input-blocks.ts), and a window that only happens to fit the trained level among ones that do
+ * not moves it little. The margin leaves a band: a state part of the way back, over the gate by less than the trained
+ * level's own statistic (a machine back at its trained level on one channel, at a new one on another), neither
+ * learns nor steps back until a window's noise takes it out of the band, under the gate (learning again) or a margin
+ * over the trained level (stepping again); it is under the bar (no alert). `tracking.back: false` turns it off.
  */
 import type { ResidualModel } from './mahalanobis.ts';
 import { quadraticForm } from './spd.ts';
@@ -36,13 +40,13 @@ export const RETURN_STEP = 1 / 8;
 
 /**
  * Whether window i (span residuals `r`, N x C; scored `total` against its sensor's learnt state; shifted by
- * `applied`, N x C, absent when inputs are not shifted) is normal against the trained level though it was at the
- * alert level against the learnt one. `d0` and `y` are scratch of C values.
+ * `applied`, N x C, absent when inputs are not shifted) is normal against the trained level, and scores a margin
+ * lower there than against the learnt state. `d0` and `y` are scratch of C values.
  */
 export function backToTrained(r: Float64Array, i: number, C: number, total: number, model: ResidualModel, applied: Float64Array | undefined, d0: Float64Array, y: Float64Array): boolean {
   const t = model.tracking;
   // The trained level's statistic is never negative: a window under the margin cannot be explained a margin better.
-  if (!t || !(total >= RETURN_MARGIN * t.below)) return false;
+  if (!t || t.back === false || !(total >= RETURN_MARGIN * t.below)) return false;
   const trend = t.trend;
   for (let c = 0; c < C; c++) d0[c] = r[i * C + c] - model.mean[c] + (applied && !(trend && trend[c] > 0) ? applied[i * C + c] : 0);
   const trained = quadraticForm(model.precision, d0, C, y) / C;

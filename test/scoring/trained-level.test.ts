@@ -12,6 +12,7 @@ import { backToTrained, RETURN_MARGIN, RETURN_STEP, returnMeans, returnOffsets }
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
 import type { SensorWindow } from '../../runtime/stream/types.ts';
 import { tinyCard } from '../stream/helpers.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 
 const model = (trend?: number[]): ResidualModel => ({
   mean: [0, 0], precision: [1, 0, 0, 1], shrinkage: 0, windows: 10, method: 'test',
@@ -44,10 +45,11 @@ describe('backToTrained', () => {
   });
 
   it('steps means and offsets RETURN_STEP of the way back, a trending channel\'s offset not', () => {
+    // Towards the card's means (2, -2), not towards 0.
     const state = Float64Array.from([1, -1, 0, 0, 4, 4]);
-    returnMeans(state, model());
+    returnMeans(state, { ...model(), mean: [2, -2] });
     returnOffsets(state, 4, 2, [0.1, 0]);
-    expect(Array.from(state)).toEqual([1 - RETURN_STEP, -1 + RETURN_STEP, 0, 0, 4, 4 - 4 * RETURN_STEP]);
+    expect(Array.from(state)).toEqual([1 + RETURN_STEP, -1 - RETURN_STEP, 0, 0, 4, 4 - 4 * RETURN_STEP]);
   });
 });
 
@@ -95,4 +97,54 @@ describe('a slow fault learnt under the gate, through inferBatches', () => {
       expect(Math.min(...scores.slice(310))).toBeGreaterThan(2);
     });
   }
+});
+
+/** Two channels, window 2, span 1, gate 1, card means away from 0, correlated residuals; `tracking` added to the card's. */
+function twoChannels(tracking: Record<string, unknown> = {}): ModelCard {
+  const card = structuredClone(tinyModel({ window: 2, channels: ['a', 'b'] }).card);
+  card.scoring = { error: 'mahalanobis', span: 1, residual: { mean: [1.5, -1], precision: [1, 0.3, 0.3, 1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0.03, below: 1, input: 0.05, ...tracking } } };
+  return card;
+}
+
+/**
+ * Two sensors' windows interleaved (p two in three): channel a creeps from its trained level (1.5) by 2.1 over 300
+ * windows, then is back; b moves a little around its own (-1). The model reconstructs 0, so the residual is the
+ * input as shifted. Batches of `sizes` in turn, `concurrency` calls in flight; the scores by sensor and window.
+ */
+async function interleaved(card: ModelCard, sizes: number[], concurrency: number, residuals = new TrackedResiduals()): Promise<Map<string, number>> {
+  const session = { provider: 'fake/trained-level', concurrency, run: async (input: Float32Array, n: number) => ({ reconstruction: new Float32Array(n * 4), extra: {} }), close: async () => {} };
+  const x = (k: number) => [1.5 + (k < 300 ? 0.007 * k : 0), -1 + 0.2 * Math.sin(k / 5)];
+  const ws: SensorWindow[] = Array.from({ length: 900 }, (_, k) => ({ sensor: k % 3 === 0 ? 'q' : 'p', seq: k + 1, tsFirst: k, tsLast: k + 1, receivedAt: k + 1, data: Float32Array.from([1.5, -1, ...x(k)]), scaler: card.scaler }));
+  const batches: SensorWindow[][] = [];
+  for (let i = 0, j = 0; i < ws.length; j++) {
+    batches.push(ws.slice(i, i + sizes[j % sizes.length]));
+    i += sizes[j % sizes.length];
+  }
+  const out = await lastValueFrom(from(batches).pipe(inferBatches({ card, session }, { residuals, maxBatch: 64 }), toArray()));
+  return new Map(out.map((w) => [`${w.sensor}:${w.seq}`, w.score]));
+}
+
+/** Sensor p's scores of windows `from` to `to` (their seq; p has two in three). */
+const ofP = (scores: Map<string, number>, from: number, to: number): number[] =>
+  Array.from({ length: to - from }, (_, k) => scores.get(`p:${from + k + 1}`)).filter((v): v is number => v !== undefined);
+
+describe('the way back with two channels, card means away from 0, two sensors', () => {
+  for (const [name, tracking] of [['means and offsets', {}], ['with level drift', { drift: [0.01, 0.01] }], ['with a trending channel', { trend: [0, 0.01] }]] as const) {
+    it(`${name}: every window scores the same however the windows fall into batches, and the alert ends`, async () => {
+      const card = twoChannels(tracking);
+      const one = await interleaved(card, [1], 1);
+      // Back at the trained level from window 300 on: over the bar against what was learnt, then back under the gate.
+      expect(Math.max(...ofP(one, 300, 306))).toBeGreaterThan(2);
+      expect(Math.max(...ofP(one, 750, 900))).toBeLessThan(1);
+      for (const sizes of [[7], [5, 37, 2, 64, 11], [200]]) {
+        const other = await interleaved(card, sizes, 2);
+        expect([...other].filter(([k, v]) => one.get(k) !== v)).toEqual([]);
+      }
+    });
+  }
+
+  it('turned off in the card (`tracking.back: false`), the learnt state holds the alert open', async () => {
+    const scores = await interleaved(twoChannels({ back: false }), [8], 1);
+    expect(Math.min(...ofP(scores, 750, 900))).toBeGreaterThan(1);
+  });
 });

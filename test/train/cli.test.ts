@@ -94,6 +94,11 @@ describe('vigil train', () => {
     expect(loadModel(`${dir}/t/off`).card.scoring.residual?.tracking?.trend).toBeUndefined();
     expect(off.out).not.toContain('input trend');
     await expect(quietly(() => run(['--data', heating, '--out', `${dir}/t/bad`, '--track-trend', 'yes']))).rejects.toThrow(/--track-trend must be on or off, got 'yes'/);
+    // The way back to the trained level: on (no field: a card without it has it on) unless turned off.
+    expect(loadModel(`${dir}/t/on`).card.scoring.residual?.tracking?.back).toBeUndefined();
+    await quietly(() => run(['--data', heating, '--out', `${dir}/t/noback`, '--epochs', '5', '--quiet', '--backend', 'wasm', '--track-back', 'off']));
+    expect(loadModel(`${dir}/t/noback`).card.scoring.residual?.tracking?.back).toBe(false);
+    await expect(quietly(() => run(['--data', heating, '--out', `${dir}/t/bad`, '--track-back', 'no']))).rejects.toThrow(/--track-back must be on or off, got 'no'/);
   });
 
   it('--threshold-risk: same model (same seed), a lower risk gives a higher static level, named in the card', async () => {

@@ -28,4 +28,13 @@ describe('carryProcessScoring', () => {
     carryProcessScoring(cs, parentWith({ input: 0.003, trend: [0.02] }), 1e-3, undefined);
     expect(cs.scoring.residual!.tracking!.trend).toBeUndefined();
   });
+
+  it('keeps a parent\'s way back to the trained level turned off, and leaves it on otherwise', () => {
+    const off = child({ input: 0.003 });
+    carryProcessScoring(off, parentWith({ input: 0.003, back: false }), 1e-3, undefined);
+    expect(off.scoring.residual!.tracking!.back).toBe(false);
+    const on = child({ input: 0.003 });
+    carryProcessScoring(on, parentWith({ input: 0.003 }), 1e-3, undefined);
+    expect(on.scoring.residual!.tracking!.back).toBeUndefined();
+  });
 });

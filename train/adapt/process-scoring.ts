@@ -26,6 +26,8 @@ export function carryProcessScoring(cs: CardScoring, parent: ModelCard, risk: nu
   // Nor a trend (they are not in time order); the child keeps the parent's inputs, so its trends carry over.
   const trend = parent.scoring.residual?.tracking?.trend;
   if (trend && residual.tracking.input) residual.tracking.trend = [...trend];
+  // The way back to the trained level stays as the parent had it.
+  if (parent.scoring.residual?.tracking?.back === false) residual.tracking.back = false;
   const memory = parent.scoring.residual?.memory;
   if (!memory) return;
   if (recent) {
