@@ -6,7 +6,10 @@
  * multiple of its threshold escalates when a window of it first reaches it (an incident that grows: a probe's
  * alerts all opened as warnings at 1.0-1.6x and peaked at 14-20x, and nothing said so until they closed), and again
  * whenever a window scores ESCALATE_FACTOR times the level the alert settled at (a fault on top of one already open: a
- * probe's setpoint change held an alert open at 2.4x, and a leak at 43x under it went unsaid), once per surge. Verdicts
+ * probe's setpoint change held an alert open at 2.4x, and a leak at 43x under it went unsaid), once per surge, or
+ * ESCALATE_FACTOR times what it last said (its opening's or its last escalation's multiple), however slowly it got
+ * there (a probe: a leak that grew over hours under a setpoint change's alert at 4.6x, to 620x, went unsaid: the level
+ * followed it). Verdicts
  * that repeat or precede one already seen are ignored (dedupe after a replay or a reconnect).
  */
 import { z } from 'zod';
@@ -54,7 +57,8 @@ export const CRITICAL_MULTIPLE = 2;
  * anomalous windows' scores, as multiples of their thresholds, in logs: LEVEL_RATE per window, from its opening's),
  * once per surge: it may again when an anomalous window is back under the critical multiple of the level. An order
  * of magnitude over what the alert has been is news (a second fault on top of the first); the alert's own opening
- * transient or a slow ramp is not (the level follows it).
+ * transient is not. A ramp slower than the level (an order of magnitude in fewer than about 1 / LEVEL_RATE windows is
+ * a surge) is news once it is ESCALATE_FACTOR times what the alert last said, and again at each further factor.
  */
 export const ESCALATE_FACTOR = 10;
 /** How fast an open alert's level follows its windows (per window, on the log of their multiples). */
@@ -104,9 +108,10 @@ export interface AlertTrackerState {
   /**
    * `critical`: the open alert has had a critical window (absent in states saved before escalation); `level`, `armed`,
    * `windows`: its level (log multiple), whether a surge over it would escalate and the windows it has been open
-   * (absent in states saved before: its peak's, armed, established).
+   * (absent in states saved before: its peak's, armed, established); `said`: the log multiple it last said (opening or
+   * escalation; absent in states saved before: its peak's).
    */
-  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number; cause?: Cause } };
+  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number; cause?: Cause } };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -128,6 +133,8 @@ export class AlertTracker {
   private armed = true;
   /** Windows seen since the alert opened. */
   private windowsOpen = 0;
+  /** The log multiple the open alert last said: its opening's, or its last escalation's. */
+  private said = 0;
   private lastClosedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly policy: AlertPolicy) {
@@ -146,7 +153,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}), ...(p.cause ? { cause: p.cause } : {}) } };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}), ...(p.cause ? { cause: p.cause } : {}) } };
     }
     return state;
   }
@@ -181,6 +188,8 @@ export class AlertTracker {
       t.level = state.open.level !== undefined ? num(state.open.level, 'open.level') : logMultiple(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
       t.armed = state.open.armed !== false;
       t.windowsOpen = state.open.windows !== undefined ? num(state.open.windows, 'open.windows') : LEVEL_WINDOWS;
+      // A state saved before: what it said is taken to be its peak (nothing it saw is said again).
+      t.said = state.open.said !== undefined ? num(state.open.said, 'open.said') : logMultiple(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
       t.peak = {
         sensor,
         score: num(peak?.score, 'open.peak.score'),
@@ -234,6 +243,7 @@ export class AlertTracker {
       this.quiet = 0;
       this.critical = isCritical(v.score, v.threshold);
       this.level = logMultiple(v.score, v.threshold);
+      this.said = this.level;
       this.armed = true;
       this.windowsOpen = 0;
       return { kind: 'open', verdict: v };
@@ -243,14 +253,18 @@ export class AlertTracker {
     // The level follows the alert's anomalous windows only: quiet ones between them (an intermittent fault) would drag
     // it down and make its ordinary windows look like surges (a review: 81 escalations at 1.5x).
     const m = logMultiple(v.score, v.threshold);
-    const surge = ++this.windowsOpen >= LEVEL_WINDOWS && v.anomaly && m >= this.level + Math.log(ESCALATE_FACTOR);
+    const established = ++this.windowsOpen >= LEVEL_WINDOWS && v.anomaly;
+    // A surge over the level (once, until it subsides), or a growth to a factor over what was last said (each factor).
+    const surge = established && this.armed && m >= this.level + Math.log(ESCALATE_FACTOR);
+    const grown = established && m >= this.said + Math.log(ESCALATE_FACTOR);
     if (v.anomaly) {
       if (!this.armed && m < this.level + Math.log(CRITICAL_MULTIPLE)) this.armed = true;
       this.level += LEVEL_RATE * (m - this.level);
     }
-    if (v.anomaly && ((!this.critical && isCritical(v.score, v.threshold)) || (surge && this.armed))) {
+    if (v.anomaly && ((!this.critical && isCritical(v.score, v.threshold)) || surge || grown)) {
       this.critical = true;
       if (surge) this.armed = false;
+      this.said = m;
       return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
     }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };

@@ -62,6 +62,32 @@ describe('alert escalation', () => {
     expect([3, 5, 30, 30].map((s, i) => fresh.step(verdict(1000 * (i + 1), s)).kind)).toEqual(['open', 'none', 'none', 'none']);
   });
 
+  it('a fault that grows slowly under an alert already open is news at each order of magnitude over what was last said', () => {
+    // A probe: a setpoint change held an alert open at 4.6x; a leak grew under it over hours to 620x, slower than the
+    // level follows (an order of magnitude in 700 windows), and went unsaid.
+    const t = new AlertTracker(policy);
+    const at = (i: number) => 1000 * (i + 1);
+    const kinds: string[] = [];
+    for (let i = 0; i < 150; i++) kinds.push(t.step(verdict(at(i), 4.6)).kind);
+    const ramp = (k: number) => 4.6 * Math.exp((Math.log(620 / 4.6) * k) / 700);
+    const escalated: number[] = [];
+    for (let k = 0; k <= 700; k++) if (t.step(verdict(at(150 + k), ramp(k))).kind === 'escalate') escalated.push(ramp(k));
+    expect(kinds.slice(1).every((k) => k === 'none')).toBe(true);
+    // At 46x (ten times the 4.6x it opened at) and at ten times that, once each.
+    expect(escalated).toHaveLength(2);
+    expect(escalated[0] / 4.6).toBeCloseTo(10, 0);
+    expect(escalated[1] / escalated[0]).toBeCloseTo(10, 0);
+    // A restart in between keeps what was said: the same growth is not said twice.
+    const r = new AlertTracker(policy);
+    for (let i = 0; i < 150; i++) r.step(verdict(at(i), 4.6));
+    let k = 0;
+    while (r.step(verdict(at(150 + k), ramp(k))).kind !== 'escalate') k++;
+    const back = AlertTracker.restore(policy, roundTrip(r.toJSON()), 's');
+    const after: string[] = [];
+    for (let j = k + 1; j < k + 100; j++) after.push(back.step(verdict(at(150 + j), ramp(j))).kind);
+    expect(after.every((x) => x === 'none')).toBe(true);
+  });
+
   it('a restart does not escalate again, and a state saved before escalation existed goes by its peak', () => {
     const t = new AlertTracker(policy);
     t.step(verdict(1000, 1.2));
