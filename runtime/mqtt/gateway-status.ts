@@ -11,6 +11,7 @@
  * the running gateway marked offline for good.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { gatewayTopic, type GatewayConfig } from '../config/gateway.ts';
 import type { MiniLogger } from './connect.ts';
@@ -18,18 +19,21 @@ import type { MiniLogger } from './connect.ts';
 /** The version tag of a status message. */
 export const STATUS_SCHEMA = 'vigil-status/1';
 
-/** A status message. */
-export interface StatusPayload {
-  schema: typeof STATUS_SCHEMA;
-  gateway: string;
-  state: 'online' | 'offline';
+/** A status message, as published and as `vigil alerts` reads it (fields a later version adds pass through). */
+export const StatusPayloadSchema = z.looseObject({
+  schema: z.literal(STATUS_SCHEMA),
+  gateway: z.string().min(1),
+  state: z.enum(['online', 'offline']),
   /** The run that says it (random, per start). */
-  session: string;
+  session: z.string(),
   /** When the state began (ISO 8601); absent on the will, which the broker sends when it notices. */
-  since?: string;
+  since: z.iso.datetime().optional(),
   /** offline: `stopped` (vigil stopped) or `connection lost` (the broker's will). */
-  cause?: 'stopped' | 'connection lost';
-}
+  cause: z.enum(['stopped', 'connection lost']).optional(),
+});
+
+/** A status message. */
+export type StatusPayload = z.infer<typeof StatusPayloadSchema>;
 
 /** The status topic of a gateway, or undefined when it has none. */
 export function statusTopic(g: GatewayConfig): string | undefined {

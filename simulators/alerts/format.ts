@@ -81,7 +81,7 @@ export const LATE_MS = 60_000;
  * The local wall time a line starts with: when it was received, or, for a topic's retained message (`retained`, `now`
  * its own time), when it was sent, marked so (a probe: a retained "silent" from 16 minutes before read as new).
  */
-function wallOf(opts: { now?: Date; retained?: boolean }): string {
+export function wallOf(opts: { now?: Date; retained?: boolean }): string {
   const at = opts.now ?? new Date();
   const time = at.toTimeString().slice(0, 8);
   if (!opts.retained) return time;
@@ -107,7 +107,7 @@ export function sentAt(p: AlertMessage | InvalidPayload | SilencePayload): Date 
  * subscription, maybe sent days before) gains `"retained": true`, as the text lines mark it, so a pipe can tell an
  * old open alert from a new one.
  */
-export function jsonLine(p: AlertMessage | InvalidPayload | SilencePayload, retained: boolean): string {
+export function jsonLine(p: object, retained: boolean): string {
   return JSON.stringify(retained ? { ...p, retained: true } : p);
 }
 

@@ -15,6 +15,9 @@ import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { openSinks } from '../../runtime/ops/sinks.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
+import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
+import { formatStatus } from '../../simulators/alerts/status.ts';
+import type { StatusPayload } from '../../runtime/mqtt/gateway-status.ts';
 import { brokerAndModel, capturingLogger, readingJson, recordedSeries, silent, testConfig, uniquePrefix, WINDOW } from '../ops/harness.ts';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
@@ -80,6 +83,36 @@ describe('a gateway on the broker', () => {
     } finally {
       await w.client.endAsync();
       await clear(`${prefix}/status/gw-a`);
+    }
+  });
+
+  it('vigil alerts shows each gateway\'s status beside the alerts: the one standing (retained) and each change', async () => {
+    const prefix = uniquePrefix('gwshow');
+    const cfg = testConfig(MOSQUITTO, prefix, rig.model, { gateway: { id: 'gw-e', statusTopic: `${prefix}/status/{gateway}` } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const client = await mqtt.connectAsync(MOSQUITTO, { reconnectPeriod: 0 });
+    const seen: { p: StatusPayload; retained: boolean }[] = [];
+    const invalid: string[] = [];
+    try {
+      // Subscribed after the start: the online status is the retained one.
+      const stop = await subscribeAlerts(client, [`${prefix}/alerts/#`, `${prefix}/status/+`], { onAlert: () => {}, onStatus: (p, _t, retained) => seen.push({ p, retained }), onInvalid: (_t, why) => invalid.push(why) });
+      await waitFor(() => seen.length === 1, 'the standing status', 5000);
+      expect(seen[0]).toMatchObject({ retained: true, p: { gateway: 'gw-e', state: 'online' } });
+      expect(formatStatus(seen[0].p)).toMatch(/^\d\d:\d\d:\d\d  ONLINE  gateway gw-e  since \S+ \S+  \(session [0-9a-f]+\)$/);
+      await handle.stop();
+      await waitFor(() => seen.length === 2, 'offline', 5000);
+      expect(seen[1]).toMatchObject({ retained: false, p: { gateway: 'gw-e', state: 'offline', cause: 'stopped' } });
+      expect(formatStatus(seen[1].p)).toContain('OFFLINE  gateway gw-e  stopped');
+      expect(formatStatus({ ...seen[1].p, cause: 'connection lost', since: undefined })).toContain("connection lost (the broker's will: it vanished without a goodbye)");
+      // Cleared (an empty retained publish): nothing to show, and nothing unreadable either.
+      await clear(`${prefix}/status/gw-e`);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toHaveLength(2);
+      expect(invalid).toEqual([]);
+      await stop();
+    } finally {
+      await client.endAsync();
+      await clear(`${prefix}/status/gw-e`);
     }
   });
 
