@@ -166,7 +166,12 @@ export const LineageSchema = z.object({
     originalError: BeforeAfterSchema.extend({ maxRise: z.number().nonnegative() }),
     /** Share of recent held-back windows above the threshold of each model. */
     recentFlagged: BeforeAfterSchema,
-    threshold: BeforeAfterSchema,
+    /**
+     * The static threshold of each model; with the original validation windows' median score under each (`typical`)
+     * and the most the bar may rise against it (`maxRise`: after / typical.after <= maxRise x before / typical.before).
+     * Absent in lineages written before them.
+     */
+    threshold: BeforeAfterSchema.extend({ typical: BeforeAfterSchema.optional(), maxRise: z.number().positive().optional() }),
     /** Per canary event: share of its windows above each model's threshold, and the share required. */
     canaries: z.array(BeforeAfterSchema.extend({ from: z.string(), to: z.string(), windows: z.number().int().positive(), required: z.number() })),
     /**

@@ -2,7 +2,8 @@
  * The acceptance gate of an adaptation: the serving and the adapted model measured on the same held-back windows
  * (error on recent windows, error on the original validation windows, share of recent windows flagged, each
  * canary's share flagged), and the reasons, if any, to refuse the adapted one: the recent error did not fall
- * enough, the original error rose too much, the weights moved too far, or a canary would no longer be flagged.
+ * enough, the original error rose too much, the threshold rose beyond the model's own change of scale, the weights
+ * moved too far, or a canary would no longer be flagged.
  */
 import type { Lineage } from '@vigil/runtime/model/card.ts';
 import type { Autoencoder } from '../models/autoencoder.ts';
@@ -29,10 +30,11 @@ export interface CheckSets {
   events: { from: number; to: number; windows: { count: number } }[];
 }
 
-/** The limits of the gate (`vigil adapt --min-gain --max-rise --max-change --canary-share`). */
+/** The limits of the gate (`vigil adapt --min-gain --max-rise --max-bar-rise --max-change --canary-share`). */
 export interface AcceptanceBounds {
   minGain: number;
   maxRise: number;
+  maxBarRise: number;
   maxChange: number;
   canaryShare: number;
 }
@@ -54,7 +56,11 @@ export function validationFigures(before: CheckSide, after: CheckSide, sets: Che
     recentError: { before: mse(before, before.at.recent, sets.recent), after: mse(after, after.at.recent, sets.recent) },
     originalError: { before: mse(before, before.at.original, sets.original), after: mse(after, after.at.original, sets.original), maxRise: bounds.maxRise },
     recentFlagged: { before: flagged(before, before.at.recent, sets.recent), after: flagged(after, after.at.recent, sets.recent) },
-    threshold: { before: before.threshold, after: after.threshold },
+    threshold: {
+      before: before.threshold, after: after.threshold,
+      typical: { before: median(before.scores, before.at.original, sets.original), after: median(after.scores, after.at.original, sets.original) },
+      maxRise: bounds.maxBarRise,
+    },
     canaries,
   };
 }
@@ -70,6 +76,11 @@ export function refusalReasons(v: Validation, change: number, bounds: Acceptance
   if (!(originalError.after <= originalError.before * (1 + bounds.maxRise))) {
     reasons.push(`original validation error rose too much: ${originalError.before.toPrecision(3)} -> ${originalError.after.toPrecision(3)} (${pct(originalError.after, originalError.before)}; at most +${(100 * bounds.maxRise).toFixed(0)} %)`);
   }
+  const rise = barRise(v.threshold);
+  if (rise !== undefined && !(rise <= bounds.maxBarRise)) {
+    const t = v.threshold;
+    reasons.push(`the threshold rose beyond the model's own change of scale: ${t.before.toPrecision(3)} -> ${t.after.toPrecision(3)} while the original validation windows' median score went ${t.typical!.before.toPrecision(3)} -> ${t.typical!.after.toPrecision(3)}, a bar ${rise.toFixed(1)}x as lenient on the data the serving model was validated on (at most ${bounds.maxBarRise}x): recent data with a fault or an unusual stretch in it raises the bar it is then measured against (give normal --data, or --threshold keep)`);
+  }
   if (!(change <= bounds.maxChange)) {
     reasons.push(`the weights moved too far: ${(100 * change).toFixed(1)} % (relative L2; at most ${(100 * bounds.maxChange).toFixed(0)} %; fewer --epochs or a lower --lr change less)`);
   }
@@ -80,6 +91,16 @@ export function refusalReasons(v: Validation, change: number, bounds: Acceptance
     if (c.required === 0) onNote?.(`canary ${i + 1} (${c.from}..${c.to}) is not flagged by the serving model either: it constrains nothing`);
   });
   return reasons;
+}
+
+/**
+ * How many times as lenient the new threshold is as the serving one, each against its model's median score on the
+ * original validation windows (normal data both models should score alike); undefined without those figures.
+ */
+export function barRise(t: Validation['threshold']): number | undefined {
+  const m = t.typical;
+  if (!m || !(m.before > 0 && m.after > 0 && t.before > 0)) return undefined;
+  return t.after / m.after / (t.before / m.before);
 }
 
 /** Relative L2 change of all weights. */
@@ -106,4 +127,11 @@ function shareAbove(scores: Float32Array, threshold: number, from: number, count
   let k = 0;
   for (let i = from; i < from + count; i++) if (scores[i] > threshold) k++;
   return k / Math.max(1, count);
+}
+
+/** Median of `scores[from, from + count)` (0 for none). */
+function median(scores: Float32Array, from: number, count: number): number {
+  if (count <= 0) return 0;
+  const s = Float64Array.from(scores.subarray(from, from + count)).sort();
+  return count % 2 ? s[(count - 1) / 2] : (s[count / 2 - 1] + s[count / 2]) / 2;
 }

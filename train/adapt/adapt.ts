@@ -56,6 +56,7 @@ export interface AdaptOptions {
   holdout?: number;
   minGain?: number;
   maxRise?: number;
+  maxBarRise?: number;
   maxChange?: number;
   canaryShare?: number;
   anchorAge?: number;
@@ -105,7 +106,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   checkEngine(o.engine, o.threads);
   const r = {
     epochs: o.epochs ?? D.epochs, learningRate: o.learningRate ?? D.learningRate, batchSize: o.batchSize ?? D.batchSize,
-    replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise, maxChange: o.maxChange ?? D.maxChange,
+    replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise, maxBarRise: o.maxBarRise ?? D.maxBarRise, maxChange: o.maxChange ?? D.maxChange,
     canaryShare: o.canaryShare ?? D.canaryShare, anchorAge: o.anchorAge ?? D.anchorAge, anchorShare: o.anchorShare ?? D.anchorShare, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? FILL_POLICIES.find((f) => f === card.training.fill) ?? 'error', backend: o.backend ?? D.backend,
     engine: o.engine ?? (D.engine as TrainEngineName), threads: o.threads ?? D.threads,
     reason: o.reason ?? D.reason,
@@ -116,6 +117,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   check(r.holdout > 0 && r.holdout < 0.9, `--holdout must be in (0, 0.9), got ${r.holdout}`);
   check(r.minGain >= 0 && r.minGain < 1, `--min-gain must be in [0, 1), got ${r.minGain}`);
   check(r.maxRise >= 0, `--max-rise must be >= 0, got ${r.maxRise}`);
+  check(r.maxBarRise >= 1, `--max-bar-rise must be a factor >= 1, got ${r.maxBarRise}`);
   check(r.maxChange > 0, `--max-change must be > 0, got ${r.maxChange}`);
   check(r.canaryShare > 0 && r.canaryShare <= 1, `--canary-share must be in (0, 1], got ${r.canaryShare}`);
   check(r.anchorAge >= 0 && Number.isFinite(r.anchorAge), `--anchor-age must be a number of milliseconds >= 0, got ${r.anchorAge}`);

@@ -10,11 +10,12 @@ import { parseNumber } from '@vigil/runtime/util/parse-option.ts';
 import { adaptModel, type AdaptDecision, type AdaptOptions } from './adapt.ts';
 import { rollbackModel } from './model-versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
+import { barRise } from './acceptance.ts';
 
 /** Exit codes of `vigil adapt`. */
 export const ADAPT_EXIT = { adapted: 0, error: 1, refused: 3, nothingToRollBack: 4, rollBackToAnchor: 5 } as const;
 
-const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'maxChange', 'canaryShare', 'anchorAge', 'anchorShare', 'keep', 'seed', 'threads']);
+const NUMERIC = new Set(['epochs', 'learningRate', 'batchSize', 'replayRatio', 'holdout', 'minGain', 'maxRise', 'maxBarRise', 'maxChange', 'canaryShare', 'anchorAge', 'anchorShare', 'keep', 'seed', 'threads']);
 
 function program(): Command {
   const cmd = new Command('vigil adapt')
@@ -49,6 +50,12 @@ Examples:
 const f = (v: number) => v.toPrecision(3);
 const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(100 * (a / b - 1)).toFixed(0)} %`;
 
+/** How lenient the new bar is against the original validation windows' median score, and its bound, when known. */
+function barLine(t: AdaptDecision['lineage']['validation']['threshold']): string {
+  const rise = barRise(t);
+  return rise === undefined ? '' : ` (${rise.toFixed(2)}x as lenient on the original validation windows${t.maxRise ? `, bound ${t.maxRise}x` : ''})`;
+}
+
 /** The one line a decision prints. */
 export function decisionLine(model: string, d: AdaptDecision): string {
   const v = d.lineage.validation;
@@ -57,7 +64,7 @@ export function decisionLine(model: string, d: AdaptDecision): string {
     `original validation error ${f(v.originalError.before)} -> ${f(v.originalError.after)} (${pct(v.originalError.after, v.originalError.before)}, bound +${(100 * v.originalError.maxRise).toFixed(0)} %)`,
     `recent windows flagged ${(100 * v.recentFlagged.before).toFixed(1)} % -> ${(100 * v.recentFlagged.after).toFixed(1)} %`,
     v.canaries.length ? `canaries ${v.canaries.filter((c) => c.after >= c.required && (c.required === 0 || c.after > 0)).length}/${v.canaries.length} flagged` : 'no canaries',
-    `threshold ${f(v.threshold.before)} -> ${f(v.threshold.after)}`,
+    `threshold ${f(v.threshold.before)} -> ${f(v.threshold.after)}${barLine(v.threshold)}`,
     `weight change ${(100 * d.lineage.fineTune.weightChange).toFixed(1)} %`,
   ].join(', ');
   if (d.kind === 'refused') return `adapt: refused ${model} v${d.parent.version}: ${d.reasons.join('; ')}; nothing written${d.rollBackTo !== undefined ? `; roll back to v${d.rollBackTo}` : ''} (${figures}; ${d.seconds.toFixed(1)} s)`;
