@@ -91,6 +91,7 @@ export const AdaptSchema = z
     /** `vigil adapt` bounds and settings; unset ones take its defaults (`vigil adapt --help`). */
     maxChange: z.number().positive().optional(),
     maxRise: z.number().nonnegative().optional(),
+    maxBarRise: z.number().min(1).optional(),
     minGain: z.number().min(0).lt(1).optional(),
     canaryShare: share('the share of each canary that must stay flagged').optional(),
     /**

@@ -133,7 +133,7 @@ export class AlertTracker {
   private armed = true;
   /** Windows seen since the alert opened. */
   private windowsOpen = 0;
-  /** The log multiple the open alert last said: its opening's, or its last escalation's. */
+  /** The log multiple the open alert last said: the highest of its opening minutes (LEVEL_WINDOWS), or its last escalation's. */
   private said = 0;
   private lastClosedAt = Number.NEGATIVE_INFINITY;
 
@@ -254,6 +254,9 @@ export class AlertTracker {
     // it down and make its ordinary windows look like surges (a review: 81 escalations at 1.5x).
     const m = logMultiple(v.score, v.threshold);
     const established = ++this.windowsOpen >= LEVEL_WINDOWS && v.anomaly;
+    // The opening minutes are the opening (3x, then 30x a few windows on): what they reach counts as said (a review:
+    // said at 3x only, that alert escalated at its 100th window with nothing new).
+    if (!established && v.anomaly && m > this.said) this.said = m;
     // A surge over the level (once, until it subsides), or a growth to a factor over what was last said (each factor).
     const surge = established && this.armed && m >= this.level + Math.log(ESCALATE_FACTOR);
     const grown = established && m >= this.said + Math.log(ESCALATE_FACTOR);

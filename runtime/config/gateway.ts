@@ -33,17 +33,16 @@ export function gatewayTopic(template: string, g: { id: string }): string {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Whether a topic is one any gateway publishes under `template` (an alert or dead-letter topic): `{gateway}` any one
- * topic level, and anything from its first other placeholder on (`{sensor}`, `{reason}`); undefined without a
- * template. No gateway reads them as readings: cut at `{gateway}`, `plant/{gateway}/alerts/{sensor}` took every
- * reading under `plant/` for vigil's own (a review), and with only its own id filled, a `plant/#` source read another
- * gateway's alerts and dead letters as readings and dead-lettered them, the other gateway then its dead letters.
+ * Whether a topic is one any gateway publishes under `template` (an alert, dead-letter or status topic): the whole
+ * template, each placeholder (`{gateway}`, `{sensor}`, `{reason}`) any one topic level, as each fills one; undefined
+ * without a template. No gateway reads them as readings: cut at `{gateway}`, `plant/{gateway}/alerts/{sensor}` took
+ * every reading under `plant/` for vigil's own (a review); with only its own id filled, a `plant/#` source read
+ * another gateway's alerts and dead letters as readings and dead-lettered them, the other gateway then its dead
+ * letters; and a prefix cut at the first placeholder (`plant/{sensor}/alert`: `plant/`) took every reading too.
  */
 export function anyGatewayTopic(template: string | null): ((topic: string) => boolean) | undefined {
   if (!template) return undefined;
-  const rest = template.search(/\{(?!gateway\})/);
-  const head = rest < 0 ? template : template.slice(0, rest);
-  const re = new RegExp(`^${head.split('{gateway}').map(escapeRegExp).join('[^/]+')}${rest < 0 ? '$' : ''}`);
+  const re = new RegExp(`^${template.split(/\{(?:gateway|sensor|reason)\}/).map(escapeRegExp).join('[^/]+')}$`);
   return (topic) => re.test(topic);
 }
 

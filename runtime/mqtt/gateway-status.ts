@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { gatewayTopic, type GatewayConfig } from '../config/gateway.ts';
+import { anyGatewayTopic, gatewayTopic, type GatewayConfig } from '../config/gateway.ts';
 import type { MiniLogger } from './connect.ts';
 
 /** The version tag of a status message. */
@@ -45,10 +45,7 @@ export function statusTopic(g: GatewayConfig): string | undefined {
  * source filter that covers them (`plant/#`) does not read other gateways' status as readings (a probe).
  */
 export function isStatusTopic(g: GatewayConfig): (topic: string) => boolean {
-  if (g.statusTopic === null) return () => false;
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`^${g.statusTopic.split('{gateway}').map(escape).join('[^/]+')}$`);
-  return (topic) => re.test(topic);
+  return anyGatewayTopic(g.statusTopic) ?? (() => false);
 }
 
 /** One run's status: its will to connect with, and `start` once the client exists. */

@@ -225,7 +225,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
     name: 'decoder',
     start() {
       templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
-      warnOfTopics(config.source, templates, log);
+      warnOfTopics(config.source, templates, log, { 'alerts.topic': config.alerts.topic, 'deadLetter.topic': config.deadLetter.topic, 'gateway.statusTopic': config.gateway.statusTopic });
       const ref = deps.ref();
       const count = (event: string, n = 1) => edge.codecEvents.set(event, (edge.codecEvents.get(event) ?? 0) + n);
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log, count);

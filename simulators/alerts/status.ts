@@ -31,7 +31,8 @@ const ANSI = { red: '\x1b[31m', green: '\x1b[32m', bold: '\x1b[1m', dim: '\x1b[2
  */
 export function formatStatus(p: StatusPayload, opts: { color?: boolean; now?: Date; retained?: boolean } = {}): string {
   const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };
-  const wall = wallOf(opts);
+  // A retained will says nothing of when it was sent: maybe days ago (a review).
+  const wall = opts.retained && !opts.now ? 'retained, sent at an unknown time' : wallOf(opts);
   const since = p.since ? `since ${shortTime(Date.parse(p.since))}` : '';
   const state = p.state === 'online'
     ? `${c.green}${c.bold}ONLINE${c.reset}`

@@ -19,7 +19,7 @@ export function run(args: string[]): Promise<number> {
     .option('--topic <filter>', 'alert topic filter', 'vigil/alerts/#')
     .option('--status <filter>', 'gateway status topic filter (gateway.statusTopic with {gateway} as +): each gateway\'s state as it stands (retained) and as it changes', 'vigil/status/+')
     .option('--no-status', 'no gateway status lines')
-    .option('--json', 'print each message\'s JSON as published, one per line (for piping); a retained one gains "retained": true', false)
+    .option('--json', 'print each message\'s JSON as published, one per line (for piping; gateway status messages, vigil-status/1, too unless --no-status); a retained one gains "retained": true', false)
     .option('--no-color', 'no colours even on a terminal')
     .option('--username <u>', 'broker user name')
     .option('--password <p>', 'broker password (or set VIGIL_MQTT_PASSWORD)')

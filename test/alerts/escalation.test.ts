@@ -60,6 +60,8 @@ describe('alert escalation', () => {
     // An incident's own opening (3x, then 30x a few windows on) is its opening, not a second fault.
     const fresh = new AlertTracker(policy);
     expect([3, 5, 30, 30].map((s, i) => fresh.step(verdict(1000 * (i + 1), s)).kind)).toEqual(['open', 'none', 'none', 'none']);
+    // ... and stays so once the alert is established (a review: said at 3x only, it escalated at its 100th window).
+    expect(Array.from({ length: 150 }, (_, i) => fresh.step(verdict(5000 + 1000 * i, 30)).kind).filter((k) => k !== 'none')).toEqual([]);
   });
 
   it('a fault that grows slowly under an alert already open is news at each order of magnitude over what was last said', () => {

@@ -16,6 +16,8 @@ import { openSinks } from '../../runtime/ops/sinks.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
+import { sharedTopic, warnOfTopics } from '../../runtime/ops/topic-warnings.ts';
+import { compileTopicTemplate } from '../../runtime/mqtt/topic-template.ts';
 import { formatStatus } from '../../simulators/alerts/status.ts';
 import type { StatusPayload } from '../../runtime/mqtt/gateway-status.ts';
 import { brokerAndModel, capturingLogger, readingJson, recordedSeries, silent, testConfig, uniquePrefix, WINDOW } from '../ops/harness.ts';
@@ -47,12 +49,28 @@ describe('the gateway section', () => {
     expect(() => GatewaySchema.parse({ id: 'a/b' })).toThrow(/one topic level/);
     expect(() => GatewaySchema.parse({ statusTopic: 'st/{gw}' })).toThrow(/no placeholder but \{gateway\}/);
     expect(() => RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, alerts: { topic: 'a/{gateway}/{sensr}' } })).toThrow(/no placeholder but \{sensor\} or \{gateway\}/);
-    // What any gateway publishes under a template is no reading: {gateway} one level, anything from the next placeholder.
+    // What any gateway publishes under a template is no reading: the whole template, each placeholder one level.
     const alerts = anyGatewayTopic('plant/{gateway}/alerts/{sensor}')!;
-    expect(['plant/a/alerts/s1', 'plant/gw-9/alerts/x', 'plant/a/data', 'plant/a/alerts', 'plant/p1/data'].map(alerts)).toEqual([true, true, false, false, false]);
+    expect(['plant/a/alerts/s1', 'plant/gw-9/alerts/x', 'plant/a/data', 'plant/a/alerts', 'plant/p1/data', 'plant/a/alerts/x/y'].map(alerts)).toEqual([true, true, false, false, false, false]);
+    // {sensor} first no longer takes the readings beside it (a review: cut at the first placeholder, `plant/{sensor}/alert`
+    // ignored every `plant/pump-1/data`).
+    expect(['plant/p1/alert', 'plant/p1/data'].map(anyGatewayTopic('plant/{sensor}/alert')!)).toEqual([true, false]);
+    expect(['p1/alerts', 'p1/data', 'a/b/alerts'].map(anyGatewayTopic('{sensor}/alerts')!)).toEqual([true, false, false]);
     expect(['vigil/deadletter/bad_json', 'vigil/deadletterx', 'vigil/x'].map(anyGatewayTopic('vigil/deadletter/{reason}')!)).toEqual([true, false, false]);
     expect(['a.b/gw', 'axb/gw', 'a.b/gw/x'].map(anyGatewayTopic('a.b/{gateway}')!)).toEqual([true, false, false]);
     expect(anyGatewayTopic(null)).toBeUndefined();
+    // Where an output template can name a reading topic (`plant/pump-1/data` is gateway pump-1's alert for a sensor
+    // `data`), the start says so, with a topic both name; a source under # or of another shape is not warned of.
+    const warned = (source: string, alertsTopic: string) => {
+      const lines: string[] = [];
+      warnOfTopics(RunConfigSchema.parse({ model: 'm', source: { topics: [source] }, broker: { url: 'mqtt://h' } }).source, [compileTopicTemplate(source)], { warn: (_f: unknown, m: string) => lines.push(m) } as never, { 'alerts.topic': alertsTopic });
+      return lines;
+    };
+    expect(warned('plant/{sensor}/data', 'plant/{gateway}/{sensor}')).toEqual(["source.topics 'plant/{sensor}/data' and alerts.topic 'plant/{gateway}/{sensor}' can name the same topics (plant/x/data): vigil takes such a topic for its own output (any gateway's) and does not read it; give alerts.topic a prefix of its own"]);
+    expect(warned('plant/{sensor}/data', 'plant/{gateway}/alerts/{sensor}')).toEqual([]);
+    expect(warned('plant/#', 'plant/{gateway}/{sensor}')).toEqual([]);
+    expect(sharedTopic('a/+/c', 'a/b/#')).toBe('a/b/c');
+    expect(sharedTopic('a/+', 'a/+/c')).toBeUndefined();
     // Dead letters: {reason} and {gateway}, no wildcard.
     expect(RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: 'mqtt://h' }, deadLetter: { topic: 'd/{gateway}/{reason}' } }).deadLetter.topic).toBe('d/{gateway}/{reason}');
     expect(() => RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, deadLetter: { topic: 'd/{gw}/{reason}' } })).toThrow(/no placeholder but \{reason\} or \{gateway\}/);
@@ -104,6 +122,8 @@ describe('a gateway on the broker', () => {
       expect(seen[1]).toMatchObject({ retained: false, p: { gateway: 'gw-e', state: 'offline', cause: 'stopped' } });
       expect(formatStatus(seen[1].p)).toContain('OFFLINE  gateway gw-e  stopped');
       expect(formatStatus({ ...seen[1].p, cause: 'connection lost', since: undefined })).toContain("connection lost (the broker's will: it vanished without a goodbye)");
+      // A retained will says nothing of when it was sent.
+      expect(formatStatus({ ...seen[1].p, cause: 'connection lost', since: undefined }, { retained: true })).toMatch(/^retained, sent at an unknown time  OFFLINE/);
       // Cleared (an empty retained publish): nothing to show, and nothing unreadable either.
       await clear(`${prefix}/status/gw-e`);
       await new Promise((r) => setTimeout(r, 200));

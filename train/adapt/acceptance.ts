@@ -76,7 +76,8 @@ export function refusalReasons(v: Validation, change: number, bounds: Acceptance
   if (!(originalError.after <= originalError.before * (1 + bounds.maxRise))) {
     reasons.push(`original validation error rose too much: ${originalError.before.toPrecision(3)} -> ${originalError.after.toPrecision(3)} (${pct(originalError.after, originalError.before)}; at most +${(100 * bounds.maxRise).toFixed(0)} %)`);
   }
-  const rise = barRise(v.threshold);
+  // A kept threshold (--threshold keep, or auto on reservoir windows) is the serving one by design: not a rise.
+  const rise = v.threshold.after !== v.threshold.before ? barRise(v.threshold) : undefined;
   if (rise !== undefined && !(rise <= bounds.maxBarRise)) {
     const t = v.threshold;
     reasons.push(`the threshold rose beyond the model's own change of scale: ${t.before.toPrecision(3)} -> ${t.after.toPrecision(3)} while the original validation windows' median score went ${t.typical!.before.toPrecision(3)} -> ${t.typical!.after.toPrecision(3)}, a bar ${rise.toFixed(1)}x as lenient on the data the serving model was validated on (at most ${bounds.maxBarRise}x): recent data with a fault or an unusual stretch in it raises the bar it is then measured against (give normal --data, or --threshold keep)`);
