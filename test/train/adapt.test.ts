@@ -252,15 +252,13 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
   });
 
   it('refuses a threshold that recent data with a fault in it would raise beyond the model\'s own change of scale (a probe: 4.55 -> 78.2, the fault then unseen)', async () => {
-    // The held-back quarter of the recent rows holds a fault's onset: vibration climbing to 6 over 300 rows.
-    const onset = pumpSeries(1200, 18).series;
+    const onset = pumpSeries(1200, 18).series; // its held-back quarter holds a fault's onset: vibration climbing to 6
     for (let r = 900; r < 1200; r++) onset.data[r * C + 4] += (6 * (r - 900)) / 300;
     writeFileSync(`${dir}/onset.csv`, toCsv({ ...onset, timestamps: onset.timestamps.map((t) => t + DAY) }));
-    const model = copy('onset');
-    const { value, out } = await quietly(() => run(['--model', model, '--data', `${dir}/onset.csv`, '--backend', 'wasm', '--quiet', '--min-gain', '0']));
+    const { value, out } = await quietly(() => run(['--model', copy('onset'), '--data', `${dir}/onset.csv`, '--backend', 'wasm', '--quiet', '--min-gain', '0']));
     expect(out).toMatch(/^adapt: refused .* v1: .*the threshold rose beyond the model's own change of scale: \S+ -> \S+ while the original validation windows' median score went \S+ -> \S+, a bar \d+\.\dx as lenient .*\(at most 2x\)/);
     expect(value).toBe(3);
-    expect(sha(`${model}.onnx`)).toBe(files.onnx);
+    expect(sha(`${dir}/onset/pump.onnx`)).toBe(files.onnx);
   });
 
   it('refuses a change larger than --max-change', async () => {
