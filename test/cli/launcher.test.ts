@@ -38,6 +38,7 @@ describe('vigil run started through npx', () => {
       npx.proc.kill('SIGTERM');
       await npx.exit;
       await waitFor(() => !alive(pid), 'vigil to stop after its launcher', 15_000, () => npx.out.slice(-600));
+      await npx.clearStatus();
       expect(statSync(state).mtimeMs).toBeGreaterThan(before);
       expect(npx.stderr).toMatch(/its launcher \(parent process \d+, started by npm\) is gone: stopping as on SIGTERM/);
     } finally {

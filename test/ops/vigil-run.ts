@@ -4,6 +4,7 @@
  * `untilStarted` waits for the banner's last line, failing early with the output's tail if the process exits first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import mqtt from 'mqtt';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
@@ -18,14 +19,31 @@ export interface VigilRun {
   out: string;
   exited: boolean;
   code: number | null;
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code (once the retained status it left is cleared). */
   exit: Promise<number | null>;
+  /** Clear the retained status it left (again: a vigil behind a launcher may say offline after the launcher exits). */
+  clearStatus: () => Promise<void>;
 }
 
-/** Start `node bin/vigil.mjs run ...args` (with `env`, default this process's; `launcher` instead of `node bin/vigil.mjs`, e.g. npx). */
+let runs = 0;
+
+/**
+ * Start `node bin/vigil.mjs run ...args` (with `env`, default this process's; `launcher` instead of `node bin/vigil.mjs`,
+ * e.g. npx). On a broker, without a `--gateway` of its own, each run gets a gateway id of its own, and the retained
+ * status it leaves on the broker's default status topic is cleared once it exits (the shared Mosquitto kept a
+ * `vigil/status/HOST` of every test run).
+ */
 export function spawnVigilRun(args: string[], opts: { env?: NodeJS.ProcessEnv; launcher?: string[] } = {}): VigilRun {
   const [command, ...first] = opts.launcher ?? [process.execPath, 'bin/vigil.mjs'];
-  const proc = spawn(command, [...first, 'run', ...args], { cwd: repo, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const broker = args[args.indexOf('--broker') + 1];
+  const gateway = args.includes('--broker') && !args.includes('--gateway') && !args.includes('--config') ? `vigil-test-${process.pid}-${++runs}` : undefined;
+  const proc = spawn(command, [...first, 'run', ...args, ...(gateway ? ['--gateway', gateway] : [])], { cwd: repo, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const clear = async () => {
+    if (!gateway) return;
+    const c = await mqtt.connectAsync(broker, { reconnectPeriod: 0, connectTimeout: 2000 }).catch(() => undefined);
+    await c?.publishAsync(`vigil/status/${gateway}`, '', { retain: true, qos: 1 }).catch(() => {});
+    await c?.endAsync().catch(() => {});
+  };
   const v: VigilRun = {
     proc,
     stdout: '',
@@ -33,7 +51,8 @@ export function spawnVigilRun(args: string[], opts: { env?: NodeJS.ProcessEnv; l
     out: '',
     exited: false,
     code: null,
-    exit: new Promise((done) => proc.once('exit', (code) => done(code))),
+    exit: new Promise((done) => proc.once('exit', (code) => void clear().finally(() => done(code)))),
+    clearStatus: clear,
   };
   proc.stdout!.on('data', (d) => ((v.stdout += d), (v.out += d)));
   proc.stderr!.on('data', (d) => ((v.stderr += d), (v.out += d)));
