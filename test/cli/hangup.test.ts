@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
+import mqtt from 'mqtt';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,11 +46,15 @@ print('ENDED' if p else 'STILL RUNNING')
 print('SAVED' if os.stat(sys.argv[3]).st_mtime_ns > before else 'NOT SAVED')
 `;
 
+/** Clear the retained status a run left on the shared broker. */
+const clearStatus = (gateway: string) =>
+  mqtt.connectAsync('mqtt://127.0.0.1:1883', { reconnectPeriod: 0 }).then(async (c) => (await c.publishAsync(`vigil/status/${gateway}`, '', { retain: true, qos: 1 }), await c.endAsync())).catch(() => {});
+
 describe('vigil run on a terminal that goes away', () => {
   it('outlives a reader of its output that left (vigil run 2>&1 | tee log over SSH: EPIPE exited it at once, unsaved)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-pipe-'));
     const state = join(dir, 'state.json');
-    const proc = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--model', recordedModel(dir), '--broker', 'mqtt://127.0.0.1:1883', '--topic', `${uniquePrefix('pipe')}/{sensor}/data`, '--state', state, '--metrics-port', '0', '--providers', 'cpu'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['bin/vigil.mjs', 'run', '--model', recordedModel(dir), '--broker', 'mqtt://127.0.0.1:1883', '--topic', `${uniquePrefix('pipe')}/{sensor}/data`, '--state', state, '--metrics-port', '0', '--providers', 'cpu', '--gateway', 'vigil-test-pipe'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));
@@ -67,18 +72,20 @@ describe('vigil run on a terminal that goes away', () => {
       expect(await exited).toBe(0);
       expect(statSync(state).mtimeMs).toBeGreaterThan(before);
     } finally {
-      // A failed run leaves no vigil behind (one did, for hours).
+      // A failed run leaves no vigil behind (one did, for hours), nor its status on the shared broker.
       if (proc.exitCode === null) proc.kill('SIGKILL');
+      await clearStatus('vigil-test-pipe');
     }
   }, 100_000);
 
-  it.skipIf(!python)('keeps running after the hangup, then drains, saves state and ends on SIGTERM', () => {
+  it.skipIf(!python)('keeps running after the hangup, then drains, saves state and ends on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-hup-'));
     const driver = join(dir, 'hangup.py');
     writeFileSync(driver, DRIVER);
     const state = join(dir, 'state.json');
-    const argv = [process.execPath, 'bin/vigil.mjs', 'run', '--model', recordedModel(dir), '--broker', 'mqtt://127.0.0.1:1883', '--topic', `${uniquePrefix('hup')}/{sensor}/data`, '--state', state, '--metrics-port', '0', '--providers', 'cpu'];
+    const argv = [process.execPath, 'bin/vigil.mjs', 'run', '--model', recordedModel(dir), '--broker', 'mqtt://127.0.0.1:1883', '--topic', `${uniquePrefix('hup')}/{sensor}/data`, '--state', state, '--metrics-port', '0', '--providers', 'cpu', '--gateway', 'vigil-test-hup'];
     const r = spawnSync('python3', [driver, JSON.stringify(argv), repo, state], { encoding: 'utf8', timeout: 90_000 });
+    await clearStatus('vigil-test-hup');
     // Its exit status is not asserted: with the terminal gone it ends itself once stopped (bin/vigil.mjs), as Node
     // would otherwise abort restoring the dead terminal's mode.
     expect(r.stdout.trim().split('\n'), r.stderr).toEqual(['ALIVE', 'ENDED', 'SAVED']);
