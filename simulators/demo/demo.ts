@@ -175,6 +175,7 @@ async function startDemoRuntime(o: DemoOptions, brokerUrl: string, dataTopic: st
     broker: { url: brokerUrl },
     source: { topics: [dataTopic] },
     deadLetter: { topic: `${prefix}vigil/deadletter/{reason}` },
+    gateway: { statusTopic: `${prefix}vigil/status/{gateway}` },
     metrics: { port: null },
     state: { file: o.stateFile ?? null },
     reload: { watch: false },

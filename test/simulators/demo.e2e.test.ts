@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
 import { startDemo } from '../../simulators/demo/demo.ts';
+import { defaultGatewayId } from '../../runtime/config/gateway.ts';
 import { readIncidents } from '../../simulators/demo/nab-labels.ts';
 import { startBroker } from '../../simulators/broker/aedes.ts';
 import { connectMqtt, endMqtt } from '../../simulators/broker/connect.ts';
@@ -39,6 +40,12 @@ async function runIncident(brokerUrl?: string): Promise<AlertMessage[]> {
   const summary = await demo.replayDone;
   expect(summary.sent).toBe(demo.readings);
   await demo.stop();
+  // Its retained status stays on a shared broker: cleared (every run left one under a topic of its own).
+  if (brokerUrl) {
+    const c = await connectMqtt(brokerUrl);
+    await c.publishAsync(`vigil-test-demo-${process.pid}-ext/vigil/status/${defaultGatewayId()}`, '', { retain: true, qos: 1 });
+    await endMqtt(c);
+  }
   const st = demo.stats();
   // The premise of comparing alerts: every reading arrived and every window was scored.
   expect(st.readings, 'readings decoded by the runtime').toBe(demo.readings);
