@@ -32,6 +32,22 @@ export function gatewayTopic(template: string, g: { id: string }): string {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The placeholders of vigil's output topics, each filled with one topic level. */
+const OUTPUT_PLACEHOLDER = /\{(?:gateway|sensor|reason)\}/g;
+
+/**
+ * vigil's own output topic templates by config key (alerts, dead letters, status; null: none), which its intake never
+ * reads and which a source topic should not share (runtime/ops/topic-warnings.ts).
+ */
+export function outputTopics(config: { alerts: { topic: string }; deadLetter: { topic: string | null }; gateway: GatewayConfig }): Record<string, string | null> {
+  return { 'alerts.topic': config.alerts.topic, 'deadLetter.topic': config.deadLetter.topic, 'gateway.statusTopic': config.gateway.statusTopic };
+}
+
+/** An output topic template as the MQTT filter of every topic any gateway publishes under it (each placeholder `+`). */
+export function outputFilter(template: string): string {
+  return template.replace(OUTPUT_PLACEHOLDER, '+');
+}
+
 /**
  * Whether a topic is one any gateway publishes under `template` (an alert, dead-letter or status topic): the whole
  * template, each placeholder (`{gateway}`, `{sensor}`, `{reason}`) any one topic level, as each fills one; undefined
@@ -42,7 +58,7 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 export function anyGatewayTopic(template: string | null): ((topic: string) => boolean) | undefined {
   if (!template) return undefined;
-  const re = new RegExp(`^${template.split(/\{(?:gateway|sensor|reason)\}/).map(escapeRegExp).join('[^/]+')}$`);
+  const re = new RegExp(`^${template.split(OUTPUT_PLACEHOLDER).map(escapeRegExp).join('[^/]+')}$`);
   return (topic) => re.test(topic);
 }
 

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { anyGatewayTopic, gatewayTopic, type GatewayConfig } from '../config/gateway.ts';
+import { gatewayTopic, type GatewayConfig } from '../config/gateway.ts';
 import type { MiniLogger } from './connect.ts';
 
 /** The version tag of a status message. */
@@ -38,14 +38,6 @@ export type StatusPayload = z.infer<typeof StatusPayloadSchema>;
 /** The status topic of a gateway, or undefined when it has none. */
 export function statusTopic(g: GatewayConfig): string | undefined {
   return g.statusTopic === null ? undefined : gatewayTopic(g.statusTopic, g);
-}
-
-/**
- * Whether `topic` is any gateway's status topic under this gateway's template (`{gateway}` one topic level), so a
- * source filter that covers them (`plant/#`) does not read other gateways' status as readings (a probe).
- */
-export function isStatusTopic(g: GatewayConfig): (topic: string) => boolean {
-  return anyGatewayTopic(g.statusTopic) ?? (() => false);
 }
 
 /** One run's status: its will to connect with, and `start` once the client exists. */

@@ -13,6 +13,7 @@ import type { CodecRequest } from '../codecs/codec.ts';
 import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, topicRouter, type TopicTemplate } from '../mqtt/topic-template.ts';
 import { warnOfTopics } from './topic-warnings.ts';
+import { outputTopics } from '../config/gateway.ts';
 import { publishCodecRequest } from '../mqtt/codec-requests.ts';
 import { handOverState, joinFleet, type FleetMembership, type Handover } from '../fleet/index.ts';
 import { servingRanges } from '../model/ranges.ts';
@@ -225,7 +226,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
     name: 'decoder',
     start() {
       templates = config.source.topics.map((t) => compileTopicTemplate(t, config.source.sensorId));
-      warnOfTopics(config.source, templates, log, { 'alerts.topic': config.alerts.topic, 'deadLetter.topic': config.deadLetter.topic, 'gateway.statusTopic': config.gateway.statusTopic });
+      warnOfTopics(config.source, templates, log, outputTopics(config));
       const ref = deps.ref();
       const count = (event: string, n = 1) => edge.codecEvents.set(event, (edge.codecEvents.get(event) ?? 0) + n);
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log, count);

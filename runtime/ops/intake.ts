@@ -2,8 +2,7 @@
  * The runtime's intake: the broker subscription (all configured topics, or in a fleet only the partitions this
  * worker owns) merged with any extra source, skipping our own alert, dead-letter and fleet topics.
  */
-import { isStatusTopic } from '../mqtt/gateway-status.ts';
-import { anyGatewayTopic } from '../config/gateway.ts';
+import { anyGatewayTopic, outputTopics } from '../config/gateway.ts';
 import { merge, type Observable } from 'rxjs';
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
@@ -40,16 +39,14 @@ export function openIntake(
 ): Intake {
   const { fleet, log } = opts;
   // What any gateway publishes under this one's templates is no reading: alerts, dead letters, status (a probe's `plant/#`).
-  const ownAlert = anyGatewayTopic(config.alerts.topic);
-  const ownDead = anyGatewayTopic(config.deadLetter.topic);
-  const anyStatus = isStatusTopic(config.gateway);
+  const own = Object.values(outputTopics(config)).flatMap((t) => anyGatewayTopic(t) ?? []);
   const fleetTopics = config.fleet ? `${config.fleet.prefix}/` : undefined;
   let resolve!: () => void;
   const subscribed = new Promise<void>((r) => (resolve = r));
   const sourceOpts = {
     onSubscribed: () => resolve(),
     qos: config.source.qos,
-    ignore: (t: string) => !!(ownAlert?.(t) || ownDead?.(t) || anyStatus(t) || (fleetTopics && t.startsWith(fleetTopics))),
+    ignore: (t: string) => own.some((ours) => ours(t)) || !!(fleetTopics && t.startsWith(fleetTopics)),
     onSubscribeError: (f: string, reason: string) => {
       opts.edge.subscriptionsRefused++;
       log.error({ filter: f, reason }, `subscription refused: nothing on ${f} reaches vigil; check that the broker's ACL lets vigil's user read it (then restart vigil)`);

@@ -7,6 +7,7 @@ import type { RunConfig } from '../config/schema.ts';
 import { sparkplugNodeLevelMissing } from '../codecs/sparkplug-topics.ts';
 import { sharedIdTemplates, type TopicTemplate } from '../mqtt/topic-template.ts';
 import type { VigilLogger } from './logger.ts';
+import { outputFilter } from '../config/gateway.ts';
 
 /**
  * Warn of each such problem of `source` (its topics compiled as `templates`); `outputs`: vigil's own output topic
@@ -17,7 +18,7 @@ export function warnOfTopics(source: RunConfig['source'], templates: TopicTempla
     // A source filter with # takes any topic under it by design; one of fixed shape should not share its topics.
     if (t.filter.includes('#')) continue;
     for (const [key, template] of Object.entries(outputs)) {
-      const example = template && sharedTopic(t.filter, template.replace(/\{(?:gateway|sensor|reason)\}/g, '+'));
+      const example = template && sharedTopic(t.filter, outputFilter(template));
       if (example) log.warn({ topic: t.template, [key]: template }, `source.topics '${t.template}' and ${key} '${template}' can name the same topics (${example}): vigil takes such a topic for its own output (any gateway's) and does not read it; give ${key} a prefix of its own`);
     }
   }

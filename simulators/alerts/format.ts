@@ -16,7 +16,8 @@ export type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 export type AlertMessage = AlertPayload;
 export { humanDuration, shortTime };
 
-const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
+/** Terminal colours of the lines (`--no-color`, or not a terminal: none). */
+export const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
 /** Check a parsed payload is an alert (the runtime's `AlertPayloadSchema`); returns a reason when it is not. */
 export function alertProblem(v: unknown): string | undefined {
@@ -40,7 +41,7 @@ export function silenceProblem(v: unknown): string | undefined {
 }
 
 /** The first issue of a failed parse as `field: what was wrong`. */
-function schemaProblem(r: z.ZodSafeParseResult<unknown>): string | undefined {
+export function schemaProblem(r: z.ZodSafeParseResult<unknown>): string | undefined {
   if (r.success) return undefined;
   const issue = r.error.issues[0];
   return `${issue.path.join('.') || 'payload'}: ${issue.message}`;

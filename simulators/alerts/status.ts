@@ -5,7 +5,7 @@
  */
 import { StatusPayloadSchema, STATUS_SCHEMA, type StatusPayload } from '@vigil/runtime/mqtt/gateway-status.ts';
 import { shortTime } from '@vigil/runtime/util/format-time.ts';
-import { wallOf } from './format.ts';
+import { ANSI, schemaProblem, wallOf } from './format.ts';
 
 export type { StatusPayload };
 
@@ -16,13 +16,8 @@ export function isStatusMessage(v: unknown): boolean {
 
 /** Check a parsed payload is a status message; returns a reason when it is not. */
 export function statusProblem(v: unknown): string | undefined {
-  const r = StatusPayloadSchema.safeParse(v);
-  if (r.success) return undefined;
-  const issue = r.error.issues[0];
-  return `${issue.path.join('.') || 'payload'}: ${issue.message}`;
+  return schemaProblem(StatusPayloadSchema.safeParse(v));
 }
-
-const ANSI = { red: '\x1b[31m', green: '\x1b[32m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
 /**
  * One line for a status message: ONLINE (since when), OFFLINE stopped, or OFFLINE connection lost (the broker's will:

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import mqtt from 'mqtt';
+import { clearRetained } from '../ops/retained.ts';
 import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,8 +47,7 @@ print('SAVED' if os.stat(sys.argv[3]).st_mtime_ns > before else 'NOT SAVED')
 `;
 
 /** Clear the retained status a run left on the shared broker. */
-const clearStatus = (gateway: string) =>
-  mqtt.connectAsync('mqtt://127.0.0.1:1883', { reconnectPeriod: 0 }).then(async (c) => (await c.publishAsync(`vigil/status/${gateway}`, '', { retain: true, qos: 1 }), await c.endAsync())).catch(() => {});
+const clearStatus = (gateway: string) => clearRetained('mqtt://127.0.0.1:1883', `vigil/status/${gateway}`);
 
 describe('vigil run on a terminal that goes away', () => {
   it('outlives a reader of its output that left (vigil run 2>&1 | tee log over SSH: EPIPE exited it at once, unsaved)', async () => {

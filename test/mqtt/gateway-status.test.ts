@@ -9,7 +9,8 @@ import mqtt from 'mqtt';
 import { anyGatewayTopic, defaultGatewayId, GatewaySchema } from '../../runtime/config/gateway.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
-import { gatewayStatus, isStatusTopic } from '../../runtime/mqtt/gateway-status.ts';
+import { gatewayStatus } from '../../runtime/mqtt/gateway-status.ts';
+import { clearRetained } from '../ops/retained.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { openSinks } from '../../runtime/ops/sinks.ts';
@@ -35,7 +36,7 @@ async function watch(filter: string) {
 }
 
 /** Clear a retained message (an empty retained publish). */
-const clear = (topic: string) => mqtt.connectAsync(MOSQUITTO, { reconnectPeriod: 0 }).then(async (c) => (await c.publishAsync(topic, '', { retain: true, qos: 1 }), c.endAsync()));
+const clear = (topic: string) => clearRetained(MOSQUITTO, topic);
 
 describe('the gateway section', () => {
   it('defaults to the host name made one topic level, and refuses an id that is not one', () => {
@@ -43,7 +44,7 @@ describe('the gateway section', () => {
     expect(defaultGatewayId('')).toBe('vigil');
     expect(GatewaySchema.parse({}).statusTopic).toBe('vigil/status/{gateway}');
     // Any gateway's status under the template, one level for {gateway}: never a reading, whatever a source filter covers.
-    const status = isStatusTopic(GatewaySchema.parse({ id: 'a', statusTopic: 'plant/{gateway}/status' }));
+    const status = anyGatewayTopic(GatewaySchema.parse({ id: 'a', statusTopic: 'plant/{gateway}/status' }).statusTopic)!;
     expect(['plant/a/status', 'plant/gw-9/status'].map(status)).toEqual([true, true]);
     expect(['plant/a/status/x', 'plant/a/b/status', 'plant/a/data', 'plant/status'].map(status)).toEqual([false, false, false, false]);
     expect(() => GatewaySchema.parse({ id: 'a/b' })).toThrow(/one topic level/);

@@ -4,7 +4,7 @@
  * `untilStarted` waits for the banner's last line, failing early with the output's tail if the process exits first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import mqtt from 'mqtt';
+import { clearRetained } from './retained.ts';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
@@ -39,10 +39,7 @@ export function spawnVigilRun(args: string[], opts: { env?: NodeJS.ProcessEnv; l
   const gateway = args.includes('--broker') && !args.includes('--gateway') && !args.includes('--config') ? `vigil-test-${process.pid}-${++runs}` : undefined;
   const proc = spawn(command, [...first, 'run', ...args, ...(gateway ? ['--gateway', gateway] : [])], { cwd: repo, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const clear = async () => {
-    if (!gateway) return;
-    const c = await mqtt.connectAsync(broker, { reconnectPeriod: 0, connectTimeout: 2000 }).catch(() => undefined);
-    await c?.publishAsync(`vigil/status/${gateway}`, '', { retain: true, qos: 1 }).catch(() => {});
-    await c?.endAsync().catch(() => {});
+    if (gateway) await clearRetained(broker, `vigil/status/${gateway}`);
   };
   const v: VigilRun = {
     proc,

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
 import { startDemo } from '../../simulators/demo/demo.ts';
 import { defaultGatewayId } from '../../runtime/config/gateway.ts';
+import { clearRetained } from '../ops/retained.ts';
 import { readIncidents } from '../../simulators/demo/nab-labels.ts';
 import { startBroker } from '../../simulators/broker/aedes.ts';
 import { connectMqtt, endMqtt } from '../../simulators/broker/connect.ts';
@@ -41,11 +42,7 @@ async function runIncident(brokerUrl?: string): Promise<AlertMessage[]> {
   expect(summary.sent).toBe(demo.readings);
   await demo.stop();
   // Its retained status stays on a shared broker: cleared (every run left one under a topic of its own).
-  if (brokerUrl) {
-    const c = await connectMqtt(brokerUrl);
-    await c.publishAsync(`vigil-test-demo-${process.pid}-ext/vigil/status/${defaultGatewayId()}`, '', { retain: true, qos: 1 });
-    await endMqtt(c);
-  }
+  if (brokerUrl) await clearRetained(brokerUrl, `vigil-test-demo-${process.pid}-ext/vigil/status/${defaultGatewayId()}`);
   const st = demo.stats();
   // The premise of comparing alerts: every reading arrived and every window was scored.
   expect(st.readings, 'readings decoded by the runtime').toBe(demo.readings);
