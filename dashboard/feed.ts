@@ -24,6 +24,8 @@ export interface FeedStatus {
   latencyMs?: { p50: number; p99: number };
   /** The model serving the sensors. */
   model?: { name: string; version: string };
+  /** What the model's score is, as plots name it (runtime/model/score-label.ts), e.g. `anomaly score (Mahalanobis)`. */
+  scoreLabel?: string;
   /** Messages set aside (bad payloads and the like). */
   rejected?: number;
   /** Readings and windows dropped so far, by reason (duplicate, out_of_order, sensor_limit, queue_full, ...). */

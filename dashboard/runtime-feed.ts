@@ -2,6 +2,7 @@
 import type { RuntimeHandle } from '@vigil/runtime/ops/runtime.ts';
 import { redactUrl } from '@vigil/runtime/config/load.ts';
 import { droppedByReason } from '@vigil/runtime/stream/counters.ts';
+import { scoreLabelOf } from '@vigil/runtime/model/score-label.ts';
 import type { DashboardFeed } from './feed.ts';
 
 /** The dashboard feed of a runtime: its hot streams plus a status read on every tick (the card may hot-reload). */
@@ -48,6 +49,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
         effectiveBatch: effectiveBatch(),
         latencyMs: handle.latency(),
         model: { name: c.name, version: c.version },
+        scoreLabel: scoreLabelOf(c),
         rejected: [...handle.edge.rejected.values()].reduce((a, b) => a + b, 0),
         dropped: droppedByReason(handle.counters),
         // Credentials in a broker URL are not for a page anyone on the network may open.

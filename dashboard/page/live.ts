@@ -94,11 +94,14 @@ function onTick(msg: TickMessage): void {
       if (state.raw.length > MAX_POINTS) state.raw.splice(0, state.raw.length - MAX_POINTS);
       if (state.scores.length > MAX_POINTS) state.scores.splice(0, state.scores.length - MAX_POINTS);
     }
-    if (!state.plots || state.plots.channels.join('\u0000') !== sel.channels.join('\u0000')) {
+    // The score's name follows the card (a hot reload may change it): a Mahalanobis distance is no reconstruction error.
+    const scoreLabel = msg.status.scoreLabel ?? 'reconstruction error';
+    $('score-key').textContent = scoreLabel;
+    if (!state.plots || state.plots.channels.join('\u0000') !== sel.channels.join('\u0000') || state.plots.scoreLabel !== scoreLabel) {
       state.plots?.destroy();
       // Few channels get taller strips; many stay compact so the error plot stays on screen.
       const rawHeight = sel.channels.length <= 2 ? 140 : sel.channels.length <= 4 ? 96 : 72;
-      state.plots = new SensorPlots($('plots'), sel.channels, { logScore: ($('log-score') as HTMLInputElement).checked, rawHeight });
+      state.plots = new SensorPlots($('plots'), sel.channels, { logScore: ($('log-score') as HTMLInputElement).checked, rawHeight, scoreLabel });
     }
     state.plots.setData({ channels: sel.channels, raw: state.raw, scores: state.scores, spans: sel.spans, labels: sel.labels ?? [] });
     zoomToAlert();

@@ -86,6 +86,10 @@ export class SensorPlots {
   private readonly observer: ResizeObserver | undefined;
   private zoomed = false;
   private readonly syncKey = `vigil-${Math.random().toString(36).slice(2)}`;
+  /** What the score plot calls the score (`PlotOptions.scoreLabel`). */
+  get scoreLabel(): string {
+    return this.opts.scoreLabel ?? 'reconstruction error';
+  }
 
   constructor(
     private readonly root: HTMLElement,
@@ -176,7 +180,7 @@ export class SensorPlots {
       scales: { x: { time: true }, y: log ? { distr: 3 } : {} },
       series: [
         { label: 'UTC', value: legendTime },
-        { label: this.opts.scoreLabel ?? 'reconstruction error', stroke: SCORE, width: 1.25, points: { show: false } },
+        { label: this.scoreLabel, stroke: SCORE, width: 1.25, points: { show: false } },
         { label: 'threshold', stroke: THRESHOLD, width: 1.5, dash: [6, 4], points: { show: false } },
         { label: 'anomalous window', stroke: ALERT, fill: ALERT, width: 0, paths: () => null, points: { show: true, size: 4, fill: ALERT, stroke: ALERT } },
       ],
