@@ -30,7 +30,7 @@ export class AlertSpans {
       if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold);
       if (e.cause) span.cause = e.cause;
     } else if (e.type === 'open') {
-      s.open = this.add(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}) });
+      s.open = this.add(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}), ...(e.outside && { outside: e.outside }) });
     } else {
       // A close without a matching open (dashboard started mid-alert) still gets a span.
       const span = s.open ?? this.openedLate(s, e);
@@ -91,6 +91,7 @@ export class AlertSpans {
       contributors: e.contributors,
       ...((e.critical || e.type === 'escalate') && { critical: true }),
       ...(e.cause ? { cause: e.cause } : {}),
+      ...(e.outside && { outside: e.outside }),
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Cause } from '@vigil/runtime/scoring/cause.ts';
 import { PointRing, RowRing } from './ring.ts';
+import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
 
 /** An alert span of one sensor; `end` is null while it is open. */
 export interface AlertSpan {
@@ -25,6 +26,8 @@ export interface AlertSpan {
   cause?: Cause;
   /** Closed without a quiet window (AlertEvent.unresolved: its sensor went silent for good): its end is its last data. */
   unresolved?: string;
+  /** Channels outside the range training saw where it opened (AlertEvent.outside), farthest first. */
+  outside?: OutsideChannel[];
 }
 
 /** What the dashboard holds of one sensor. */

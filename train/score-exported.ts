@@ -5,6 +5,7 @@
  */
 import { holdingConstants } from '@vigil/runtime/scoring/constant-inputs.ts';
 import { FLATLINE_MIN_RANGE, movingChannels } from '@vigil/runtime/scoring/flatline.ts';
+import { fitSeen } from '@vigil/runtime/scoring/seen-range.ts';
 import { BCE_CLIP_DEFAULT, type ErrorStats, type Scoring } from '@vigil/runtime/model/card.ts';
 import { fitResidualModel, spanResiduals, type ResidualModel } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { resolveSession } from '@vigil/runtime/inference/resolve.ts';
@@ -244,6 +245,10 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   if (watched.length > 0) {
     scoring.flatline = { channels: watched, score: FLATLINE_BAR_MULTIPLE * threshold.value, method: `channels that moved by >= ${FLATLINE_MIN_RANGE} (scaled) in each of the ${all.count} training and held-out windows; a window where one holds exactly still scores ${FLATLINE_BAR_MULTIPLE}x the static threshold` };
   }
+  // Where the inputs were (runtime/scoring/seen-range.ts): alerts name channels a window has outside it.
+  // Every window the model was given, set-aside ones (labelled faults) excepted, as for the spread.
+  const given = { from: 0, count: all.count };
+  scoring.seen = fitSeen(sub(all.data, given, per), size(given), w, c, span, mask ? 'training and held-out (set-aside windows left out)' : 'training and held-out');
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
 }
 

@@ -5,6 +5,7 @@
 import type { TickMessage } from '../server.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
 import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
+import { outsideText } from '@vigil/runtime/alerts/alert-lines.ts';
 import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { contributors, duration, esc, ms, displayNumber, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
@@ -230,7 +231,7 @@ function renderAlerts(msg: TickMessage): void {
           <td><span class="sev sev-${a.critical ? 'critical' : 'warning'}">${a.critical ? 'critical' : 'warning'}</span></td>
           <td class="num">${displayNumber(a.peakScore)}${(a.peakThreshold ?? a.threshold) > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.peakThreshold ?? a.threshold)})</span>` : ''}</td>
           <td class="num">${displayNumber(a.threshold)}</td>
-          <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(CAUSE_TEXT[a.cause])}</span>` : ''}</td></tr>`,
+          <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(CAUSE_TEXT[a.cause])}</span>` : ''}${a.outside ? ` <span class="alert-cause">${esc(outsideText(a.outside))}</span>` : ''}</td></tr>`,
         )
         .join('')
     : '<tr><td colspan="8" class="empty">no alerts yet</td></tr>';

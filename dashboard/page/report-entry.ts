@@ -23,7 +23,7 @@ function alertRow(a: NonNullable<SensorData['alerts']>[number]): string {
   const lasted = a.end === null ? '<b>open at the end</b>' : a.unresolved ? `${duration(a.end - a.start)}, unresolved (sensor silent)` : duration(a.end - a.start);
   const bar = a.peakThreshold > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.peakThreshold)})</span>` : '';
   const sev = a.critical ? 'critical' : 'warning';
-  return `<tr><td class="num">${utcTime(a.start)}</td><td class="num">${lasted}</td><td><span class="sev sev-${sev}">${sev}</span>${a.escalations ? ` <span class="dim">escalated${a.escalations > 1 ? ` ${a.escalations}x` : ''}</span>` : ''}</td><td class="num">${displayNumber(a.peakScore)}${bar}</td><td>${shares(a.channels)}</td><td>${shares(a.openedOn)}</td><td>${a.found ? esc(a.found) : ''}</td></tr>`;
+  return `<tr><td class="num">${utcTime(a.start)}</td><td class="num">${lasted}</td><td><span class="sev sev-${sev}">${sev}</span>${a.escalations ? ` <span class="dim">escalated${a.escalations > 1 ? ` ${a.escalations}x` : ''}</span>` : ''}</td><td class="num">${displayNumber(a.peakScore)}${bar}</td><td>${shares(a.channels)}</td><td>${shares(a.openedOn)}</td><td>${[a.found, a.outside].filter(Boolean).map((t) => esc(t!)).join('<br>')}</td></tr>`;
 }
 
 const slug = (name: string, i: number) => `sensor-${i}-${name.replace(/[^\w-]+/g, '_')}`;

@@ -13,6 +13,16 @@ export function shareList(contributors: readonly { channel: string; share: numbe
   return contributors.map((c) => `${c.channel} ${Math.round(c.share * 100)}%`).join(', ');
 }
 
+/**
+ * `outside training: speed_hz 47.3 (trained 42.1 to 44.0)`: the channels of an alert's window outside the range
+ * training saw (scoring/seen-range.ts), the first `max`; '' when none.
+ */
+export function outsideText(outside: AlertEvent['outside'], max = 2): string {
+  if (!outside?.length) return '';
+  const named = outside.slice(0, max).map((o) => `${o.channel} ${formatShort(o.value)} (trained ${formatShort(o.low)} to ${formatShort(o.high)})`);
+  return `outside training: ${named.join(', ')}${outside.length > max ? `, +${outside.length - max} more` : ''}`;
+}
+
 /** One alert of a scored series: its last event (a close, or the open still open at the end), its open and escalations. */
 export interface ScoredAlert {
   e: AlertEvent;
@@ -84,5 +94,7 @@ function line(a: ScoredAlert): string {
     shareList(e.contributors),
     e.cause ? CAUSE_TEXT[e.cause] : '',
     first ? `(opened on ${shareList(first)})` : '',
+    // Where it opened: an operating point training never saw is what an operator asks about first.
+    outsideText(a.opened?.outside ?? e.outside),
   ].filter(Boolean).join('  ');
 }

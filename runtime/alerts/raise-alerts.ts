@@ -7,6 +7,7 @@ import { weightsOf, type ModelCard } from '../model/card.ts';
 import { topContributors } from '../scoring/reconstruction.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { Cause } from '../scoring/cause.ts';
+import { outsideChannels } from '../scoring/seen-range.ts';
 import type { AlertEvent, Detection, Verdict } from '../stream/types.ts';
 import { ALERT_DEFAULTS, checkPolicy, type AlertPolicy, type AlertStep } from './tracker.ts';
 import { AlertBank } from './alert-bank.ts';
@@ -58,6 +59,8 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
   const cause = verdictCause(explain);
   if (cause) ev.cause = cause;
   if (cause === 'memory') ev.memory = true;
+  const outside = explain.outside && outsideChannels(explain.outside, card);
+  if (outside && outside.length > 0) ev.outside = outside;
   if (step.kind === 'escalate') ev.openedAt = step.openedAt;
   if (step.kind === 'close') {
     ev.openedAt = step.openedAt;

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
-import { CAUSES, type Cause } from '../scoring/cause.ts';
+import { savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
 
 /**
  * The alert policy's fields with their defaults: the `alerts` section of the config schema spreads them, and
@@ -111,7 +111,7 @@ export interface AlertTrackerState {
    * (absent in states saved before: its peak's, armed, established); `said`: the log multiple it last said (opening or
    * escalation; absent in states saved before: its peak's).
    */
-  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; peak: { score: number; threshold: number; tsFirst: number; tsLast: number; perChannel: number[]; ownScore?: number; cause?: Cause } };
+  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; peak: SavedPeak };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -153,7 +153,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: { score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel), ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}), ...(p.cause ? { cause: p.cause } : {}) } };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: savePeak(p) };
     }
     return state;
   }
@@ -163,14 +163,7 @@ export class AlertTracker {
    * the policy changed). Throws, naming the field, when the state is malformed.
    */
   static restore(policy: AlertPolicy, state: AlertTrackerState, sensor = ''): AlertTracker {
-    const num = (x: unknown, what: string) => {
-      if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`saved alert state: ${what} must be a finite number, got ${JSON.stringify(x)}`);
-      return x;
-    };
-    const check = (x: unknown): Cause => {
-      if (!CAUSES.includes(x as Cause)) throw new Error(`saved alert state: open.peak.cause must be one of ${CAUSES.join(', ')}, got ${JSON.stringify(x)}`);
-      return x as Cause;
-    };
+    const num = savedNumber;
     const t = new AlertTracker(policy);
     if (!Array.isArray(state?.recent)) throw new Error('saved alert state: recent must be an array of 0/1');
     const bits = state.recent.slice(-policy.openN);
@@ -190,21 +183,7 @@ export class AlertTracker {
       t.windowsOpen = state.open.windows !== undefined ? num(state.open.windows, 'open.windows') : LEVEL_WINDOWS;
       // A state saved before: what it said is taken to be its peak (nothing it saw is said again).
       t.said = state.open.said !== undefined ? num(state.open.said, 'open.said') : logMultiple(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
-      t.peak = {
-        sensor,
-        score: num(peak?.score, 'open.peak.score'),
-        threshold: num(peak.threshold, 'open.peak.threshold'),
-        anomaly: true,
-        tsFirst: num(peak.tsFirst, 'open.peak.tsFirst'),
-        tsLast: num(peak.tsLast, 'open.peak.tsLast'),
-        perChannel: Float32Array.from(peak.perChannel ?? []),
-        ...(peak.ownScore !== undefined ? { ownScore: num(peak.ownScore, 'open.peak.ownScore') } : {}),
-        ...(peak.cause !== undefined ? { cause: check(peak.cause) } : {}),
-        data: new Float32Array(0),
-        seq: 0,
-        receivedAt: 0,
-        provider: '',
-      };
+      t.peak = restorePeak(peak, sensor);
     }
     return t;
   }
@@ -296,5 +275,5 @@ function logMultiple(score: number, threshold: number): number {
  * would keep every other window's errors alive with it). Only on an opening or a new peak, not per window.
  */
 function kept(v: Verdict): Verdict {
-  return { ...v, data: v.data.slice(), perChannel: v.perChannel.slice(), rows: undefined };
+  return { ...v, data: v.data.slice(), perChannel: v.perChannel.slice(), outside: v.outside?.slice(), rows: undefined };
 }

@@ -7,7 +7,7 @@ import { scoreLabelOf } from '../model/score-label.ts';
 import { rowsSha256 } from '../model/training-data.ts';
 import { sliceRows, type Series } from '../data/series.ts';
 import { loadDashboard } from './dashboard.ts';
-import { groupAlerts, openedOn } from '../alerts/alert-lines.ts';
+import { groupAlerts, openedOn, outsideText } from '../alerts/alert-lines.ts';
 import { causeText } from '../scoring/cause.ts';
 import { isCritical } from '../alerts/tracker.ts';
 import type { AlertEvent } from '../stream/types.ts';
@@ -47,6 +47,7 @@ export function reportAlerts(events: readonly AlertEvent[]) {
       channels: e.contributors.map((c) => ({ ...c })),
       ...(first && { openedOn: first.map((c) => ({ ...c })) }),
       ...(e.cause && { found: causeText(e.cause) }),
+      ...((a.opened?.outside ?? e.outside) && { outside: outsideText(a.opened?.outside ?? e.outside) }),
       escalations: a.escalations.length,
       ...(e.unresolved && { unresolved: true }),
     };

@@ -127,6 +127,12 @@ export const ScoringSchema = z.object({
    * model, judged on their own deviation (runtime/scoring/constant-inputs.ts). Absent: none (older cards fed them).
    */
   constant: z.array(z.number().int().nonnegative()).optional(),
+  /**
+   * Where each channel was in training (runtime/scoring/seen-range.ts): per channel the lowest and highest mean of a
+   * window's last `span` rows, scaled. Alerts name the channels a window has outside it. Absent on older cards.
+   */
+  seen: z.object({ low: z.array(z.number().finite()), high: z.array(z.number().finite()), method: z.string() })
+    .refine((s) => s.low.length === s.high.length && s.low.every((l, c) => l <= s.high[c]), { message: 'expected low and high of one length, low <= high' }).optional(),
   /** Stuck sensors (runtime/scoring/flatline.ts): absent on older cards, which never flag them. */
   flatline: z.object({
     /** Channels that never held exactly still over a training window (indexes into `channels`). */

@@ -64,6 +64,13 @@ export const AlertPayloadSchema = z.object({
    */
   cause: z.string().optional(),
   /**
+   * Channels whose inputs in the window behind the event are outside the range training saw, farthest first:
+   * `value` (the mean of the rows the score weighs) and `trained` (lowest and highest such mean in training), in the
+   * channel's units. An operating point or a drift the model never saw scores like a fault; this says which it may be
+   * (a new duty that is normal is learnt with `vigil adapt`).
+   */
+  outside: z.array(z.object({ channel: z.string(), value: z.number(), trained: z.tuple([z.number(), z.number()]) })).optional(),
+  /**
    * The alert's incident: `SENSOR@OPENED`, the data time (ISO) of the window that opened it, the same on its open and
    * its close event. An event sent twice (a QoS 1 redelivery, an unacknowledged alert resent after a restart) carries
    * the same `incident` and `type`: deduplicate on the pair.
@@ -222,6 +229,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   };
   if (e.memory) p.memory = true;
   if (e.cause) p.cause = e.cause;
+  if (e.outside?.length) p.outside = e.outside.slice(0, topChannels).map((o) => ({ channel: o.channel, value: round(o.value), trained: [round(o.low), round(o.high)] }));
   // When the alert opened (data time): the open's own window end, else the event's `openedAt`; on every event (a SCADA
   // probe had to parse `incident` for an open's), and the time `incident` names.
   const opened = e.type !== 'open' && e.openedAt !== undefined ? e.openedAt : e.type === 'open' ? e.tsLast : undefined;

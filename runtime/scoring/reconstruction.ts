@@ -3,6 +3,7 @@
  * window score as the mean over channels. Shared by training (card statistics) and the runtime.
  */
 import { BCE_CLIP_DEFAULT, type BceClip, type Scoring } from '../model/card.ts';
+import type { Outside } from './seen-range.ts';
 
 /** Scores for a batch of windows. */
 export interface BatchScores {
@@ -26,6 +27,8 @@ export interface BatchScores {
    * learnt (input-offsets.ts). Absent: no window of the batch did.
    */
   back?: Uint8Array;
+  /** Windows with a channel outside the card's seen range (seen-range.ts). Absent: none (or no range). */
+  outside?: Outside;
 }
 
 /**

@@ -8,6 +8,7 @@ import { mahalanobisScores } from './mahalanobis.ts';
 import { reconProbScores } from './recon-prob.ts';
 import { reconstructionScores, type BatchScores } from './reconstruction.ts';
 import { applySpread, spreadScores } from './spread.ts';
+import { outsideSeen } from './seen-range.ts';
 
 /** What a model run produced: the reconstruction and any extra named outputs (an `InferenceResult`). */
 export interface ModelOutputs {
@@ -32,6 +33,9 @@ export function scoreOutputs(
   const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat, applied);
   if (spread) applySpread(scored, spread.scaled, spread.differences, scoring.spread!, channels);
   if (flat) applyFlatline(scored, flat, channels, scoring.flatline!);
+  // Where the inputs are, beside what scored them: an operating point training never saw (seen-range.ts).
+  const outside = outsideSeen(input, n, window, channels, scoring, applied);
+  if (outside) scored.outside = outside;
   return scored;
 }
 

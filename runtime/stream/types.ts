@@ -7,6 +7,7 @@ import type { Scaler } from '../scaling/scaler.ts';
 import type { OutOfRange } from '../model/ranges.ts';
 import type { RowLog } from '../window/row-log.ts';
 import type { Cause } from '../scoring/cause.ts';
+import type { OutsideChannel } from '../scoring/seen-range.ts';
 
 /** A raw message as it arrives from a source (MQTT, replay, CSV). */
 export interface RawMessage {
@@ -92,6 +93,11 @@ export interface ScoredWindow extends SensorWindow {
    * speaks.
    */
   cause?: Cause;
+  /**
+   * Channels outside the range training saw (scoring/seen-range.ts): per channel (length C) the mean of the window's
+   * last `span` rows, scaled, where it is outside, NaN where inside; undefined when none is (or the card has no range).
+   */
+  outside?: Float32Array;
   /** Per-channel error (length C), in card channel order. */
   perChannel: Float32Array;
   /** Provider that ran the batch, e.g. `ort-node/cpu`. */
@@ -132,6 +138,12 @@ export interface AlertEvent {
    * more than in training gave it its score: the contributors are the roughened ones) or `memory` (as `memory`).
    */
   cause?: Cause;
+  /**
+   * Channels of the window that explains the event whose inputs are outside the range training saw (scoring/seen-range.ts),
+   * farthest first, in their own units: an operating point (or a drift) the model never saw, which it cannot tell from
+   * a fault. Absent when none is, or the card has no seen range.
+   */
+  outside?: OutsideChannel[];
   /** Arrival time (epoch ms) of the reading that closed the window behind the event: with `tsLast`, how late it is. */
   receivedAt?: number;
   /** On close (and escalate: `openedAt`): when the alert opened, how long it lasted (ms) and its peak score. */

@@ -34,6 +34,7 @@ export function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq:
     rawScore: undefined,
     ownScore: undefined,
     cause: undefined,
+    outside: undefined,
   };
 }
 

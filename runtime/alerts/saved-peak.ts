@@ -1,0 +1,61 @@
+/**
+ * An open alert's peak window as a saved tracker keeps it (tracker.ts `AlertTrackerState`): what its close event is
+ * explained by after a restart (score, bar, time, per-channel blame, what a check found, the channels outside the
+ * range training saw), JSON-safe, and read back with every field checked.
+ */
+import type { Verdict } from '../stream/types.ts';
+import { CAUSES, type Cause } from '../scoring/cause.ts';
+
+/** The saved peak. `outside`: per channel the span mean outside the seen range, null where inside. */
+export interface SavedPeak {
+  score: number;
+  threshold: number;
+  tsFirst: number;
+  tsLast: number;
+  perChannel: number[];
+  ownScore?: number;
+  cause?: Cause;
+  outside?: (number | null)[];
+}
+
+/** A finite number, else an error naming the saved field. */
+export function savedNumber(x: unknown, what: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`saved alert state: ${what} must be a finite number, got ${JSON.stringify(x)}`);
+  return x;
+}
+
+/** The peak verdict as saved. */
+export function savePeak(p: Verdict): SavedPeak {
+  return {
+    score: p.score, threshold: p.threshold, tsFirst: p.tsFirst, tsLast: p.tsLast, perChannel: Array.from(p.perChannel),
+    ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}),
+    ...(p.cause ? { cause: p.cause } : {}),
+    ...(p.outside ? { outside: Array.from(p.outside, (x) => (Number.isNaN(x) ? null : x)) } : {}),
+  };
+}
+
+/** The peak verdict of sensor `sensor` from its saved form; throws, naming the field, when it is malformed. */
+export function restorePeak(peak: SavedPeak, sensor: string): Verdict {
+  const cause = peak.cause;
+  if (cause !== undefined && !CAUSES.includes(cause)) throw new Error(`saved alert state: open.peak.cause must be one of ${CAUSES.join(', ')}, got ${JSON.stringify(cause)}`);
+  const outside = peak.outside as unknown;
+  if (outside !== undefined && !(Array.isArray(outside) && outside.every((v) => v === null || (typeof v === 'number' && Number.isFinite(v))))) {
+    throw new Error(`saved alert state: open.peak.outside must be an array of numbers and nulls, got ${JSON.stringify(outside)}`);
+  }
+  return {
+    sensor,
+    score: savedNumber(peak?.score, 'open.peak.score'),
+    threshold: savedNumber(peak.threshold, 'open.peak.threshold'),
+    anomaly: true,
+    tsFirst: savedNumber(peak.tsFirst, 'open.peak.tsFirst'),
+    tsLast: savedNumber(peak.tsLast, 'open.peak.tsLast'),
+    perChannel: Float32Array.from(peak.perChannel ?? []),
+    ...(peak.ownScore !== undefined ? { ownScore: savedNumber(peak.ownScore, 'open.peak.ownScore') } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+    ...(outside !== undefined ? { outside: Float32Array.from(outside as (number | null)[], (v) => (v === null ? NaN : v)) } : {}),
+    data: new Float32Array(0),
+    seq: 0,
+    receivedAt: 0,
+    provider: '',
+  };
+}
