@@ -10,7 +10,10 @@
  *
  * It judges what the score weighs: the mean of each channel's last `span` rows of a window (scaled units, as
  * measured, before any input offset), against the lowest and highest such mean over the training and held-out
- * windows, widened by SEEN_MARGIN of that range on each side. It never changes a score, and it is not a cause (a
+ * windows, widened by SEEN_MARGIN of that range on each side. A channel that climbed through training
+ * (`tracking.trend`: a pump's temperature while the rig heats up) is expected to leave the range, and its offset
+ * follows the climb: it is judged as the model sees it, with its offset, so only a climb the follower could not keep
+ * up with is outside. It never changes a score, and it is not a cause (a
  * window can be outside and stuck); it rides along with the window to its alert (`AlertEvent.outside`).
  */
 import type { Scoring } from '../model/card.ts';
@@ -34,12 +37,15 @@ export const SEEN_MARGIN = 0.25;
 /** Absolute slack (scaled units) for a channel constant in training: float32 rounding is not a move. */
 const SEEN_EPSILON = 1e-6;
 
-/** The span means of window i (N x W x C) into `out` (C), each plus `applied[i * C + c]` when given. */
-function spanMeans(input: Float32Array, i: number, W: number, C: number, span: number, out: Float64Array, applied?: Float64Array): void {
+/**
+ * The span means of window i (N x W x C) into `out` (C), each plus `applied[i * C + c]` when given, but on channels
+ * with a trend (`trend[c]` not 0), whose offset follows a climb the card expects.
+ */
+function spanMeans(input: Float32Array, i: number, W: number, C: number, span: number, out: Float64Array, applied?: Float64Array, trend?: readonly number[]): void {
   out.fill(0);
   const base = i * W * C;
   for (let t = W - span; t < W; t++) for (let c = 0; c < C; c++) out[c] += input[base + t * C + c];
-  for (let c = 0; c < C; c++) out[c] = out[c] / span + (applied ? applied[i * C + c] : 0);
+  for (let c = 0; c < C; c++) out[c] = out[c] / span + (applied && !(trend && trend[c] !== 0) ? applied[i * C + c] : 0);
 }
 
 /** The seen range of N windows (N x W x C, scaled): per channel, the lowest and highest span mean. */
@@ -73,14 +79,15 @@ export interface Outside {
  * Which windows of a batch (N x W x C, scaled, shifted by `applied` when its inputs were: input-offsets.ts) have a
  * channel outside the card's seen range, or undefined when none has (or the card has no range): allocated only then.
  */
-export function outsideSeen(input: Float32Array, n: number, W: number, C: number, scoring: Pick<Scoring, 'span' | 'seen'>, applied?: Float64Array): Outside | undefined {
+export function outsideSeen(input: Float32Array, n: number, W: number, C: number, scoring: Pick<Scoring, 'span' | 'seen' | 'residual'>, applied?: Float64Array): Outside | undefined {
   const seen = scoring.seen;
   if (!seen || seen.low.length !== C) return undefined;
   const span = Math.min(scoring.span, W);
+  const trend = scoring.residual?.tracking?.trend;
   const m = new Float64Array(C);
   let out: Outside | undefined;
   for (let i = 0; i < n; i++) {
-    spanMeans(input, i, W, C, span, m, applied);
+    spanMeans(input, i, W, C, span, m, applied, trend);
     for (let c = 0; c < C; c++) {
       const slack = SEEN_MARGIN * (seen.high[c] - seen.low[c]) + SEEN_EPSILON;
       if (!(m[c] < seen.low[c] - slack || m[c] > seen.high[c] + slack)) continue;

@@ -70,6 +70,17 @@ describe('the range training saw', () => {
     expect(outsideSeen(x, 3, W, C, { span: 2 })).toBeUndefined();
   });
 
+  it('judges a channel that climbed through training as the model sees it: with the offset that follows its climb', () => {
+    const seen = { low: [-1, -1, -1], high: [1, 1, 1], method: 't' };
+    // Both channels 1 and 2 measure 5 (far above training) and are shifted down by 5 for the model (to 0).
+    const x = new Float32Array(W * C);
+    const applied = Float64Array.from([0, 5, 5]);
+    const residual = { mean: [0, 0, 0], precision: [1, 0, 0, 0, 1, 0, 0, 0, 1], shrinkage: 0, windows: 10, method: 't', tracking: { rate: 0.003, below: 1, input: 0.003, trend: [0, 0.01, 0] } };
+    const out = outsideSeen(x, 1, W, C, { span: 2, seen, residual }, applied)!;
+    // Channel 2 is outside as measured; channel 1's climb is followed by design: inside as the model sees it.
+    expect(Array.from(out.values.subarray(0, C), (v) => (Number.isNaN(v) ? null : v))).toEqual([null, null, 5]);
+  });
+
   it('names the channels outside in their own units, farthest first', () => {
     const card = { channels: ['flow', 'speed', 'temp'], scaler: { offset: [100, 45, 40], scale: [10, 1, 2] }, scoring: { seen: { low: [-1, -1, -1], high: [1, 1, 1], method: 't' } } };
     // speed 2 ranges (of 2) past its high end, temp half a range under its low end; flow inside.
