@@ -26,7 +26,10 @@ export interface ReportAlert {
   openedOn?: { channel: string; share: number }[];
   /** What a check found in its worst window, in words (a stuck sensor, a roughened signal, ...). */
   found?: string;
-  /** Where it opened, when that was outside the range training saw: `outside training: speed_hz 47.3 (trained 42.1 to 44.0)`. */
+  /**
+   * The channels outside the range training saw where it opened (else in its worst window, when its open is not in
+   * the file): `outside training: speed_hz 47.3 (trained 42.1 to 44.0)`.
+   */
   outside?: string;
   /** Times it escalated while open. */
   escalations: number;

@@ -26,7 +26,7 @@ export interface AlertSpan {
   cause?: Cause;
   /** Closed without a quiet window (AlertEvent.unresolved: its sensor went silent for good): its end is its last data. */
   unresolved?: string;
-  /** Channels outside the range training saw where it opened (AlertEvent.outside), farthest first. */
+  /** Channels outside the range training saw where it opened (AlertEvent.outside; its close's, when its open was not seen), farthest first. */
   outside?: OutsideChannel[];
 }
 

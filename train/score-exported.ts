@@ -239,15 +239,16 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
       applySpread(sc, s.scaled, s.differences, spread, c);
     }
   }
-  // Stuck sensors: channels that moved in every window it saw, training and held-out (runtime/scoring/flatline.ts).
-  // No window of `all` holds a watched channel still, so the scores above are what they would be with the check.
-  const watched = movingChannels(all.data, all.count, w, c);
+  // Stuck sensors: channels that moved in every window it saw, training and held-out (runtime/scoring/flatline.ts),
+  // set-aside ones (labelled faults, vigil adapt's canaries) excepted. No window of `all` holds a watched channel
+  // still, so the scores above are what they would be with the check.
+  const given = { from: 0, count: all.count };
+  const watched = movingChannels(sub(all.data, given, per), size(given), w, c);
   if (watched.length > 0) {
-    scoring.flatline = { channels: watched, score: FLATLINE_BAR_MULTIPLE * threshold.value, method: `channels that moved by >= ${FLATLINE_MIN_RANGE} (scaled) in each of the ${all.count} training and held-out windows; a window where one holds exactly still scores ${FLATLINE_BAR_MULTIPLE}x the static threshold` };
+    scoring.flatline = { channels: watched, score: FLATLINE_BAR_MULTIPLE * threshold.value, method: `channels that moved by >= ${FLATLINE_MIN_RANGE} (scaled) in each of the ${size(given)} training and held-out windows${mask ? ' (set-aside windows left out)' : ''}; a window where one holds exactly still scores ${FLATLINE_BAR_MULTIPLE}x the static threshold` };
   }
   // Where the inputs were (runtime/scoring/seen-range.ts): alerts name channels a window has outside it.
-  // Every window the model was given, set-aside ones (labelled faults) excepted, as for the spread.
-  const given = { from: 0, count: all.count };
+  // Every window the model was given, set-aside ones excepted, as for the spread.
   scoring.seen = fitSeen(sub(all.data, given, per), size(given), w, c, span, mask ? 'training and held-out (set-aside windows left out)' : 'training and held-out');
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
 }

@@ -94,7 +94,8 @@ function line(a: ScoredAlert): string {
     shareList(e.contributors),
     e.cause ? CAUSE_TEXT[e.cause] : '',
     first ? `(opened on ${shareList(first)})` : '',
-    // Where it opened: an operating point training never saw is what an operator asks about first.
+    // Where it opened (its worst window's, when its open is not among the events): an operating point training never
+    // saw is what an operator asks about first.
     outsideText(a.opened?.outside ?? e.outside),
   ].filter(Boolean).join('  ');
 }

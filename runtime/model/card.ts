@@ -232,6 +232,8 @@ export function parseCard(json: unknown, where = 'model card'): ModelCard {
   const constant = card.scoring.constant ?? [];
   const badConstant = constant.find((c, i) => c >= card.channels.length || constant.indexOf(c) !== i);
   if (badConstant !== undefined) throw new Error(`${where}: scoring.constant names channel ${badConstant}${badConstant >= card.channels.length ? `; expected indexes below ${card.channels.length}` : ' twice; expected each channel once'}`);
+  const seen = card.scoring.seen;
+  if (seen && seen.low.length !== card.channels.length) throw new Error(`${where}: scoring.seen has ${seen.low.length} channels; expected ${card.channels.length} (one per channel)`);
   if (card.scoring.error === 'recon-prob') checkReconProb(card, where);
   if (card.scoring.error === 'mahalanobis') checkResidual(card, where);
   return card;

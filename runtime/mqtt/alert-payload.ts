@@ -69,7 +69,7 @@ export const AlertPayloadSchema = z.object({
    * channel's units. An operating point or a drift the model never saw scores like a fault; this says which it may be
    * (a new duty that is normal is learnt with `vigil adapt`).
    */
-  outside: z.array(z.object({ channel: z.string(), value: z.number(), trained: z.tuple([z.number(), z.number()]) })).optional(),
+  outside: z.array(z.looseObject({ channel: z.string(), value: z.number(), trained: z.array(z.number()).min(2) })).optional(),
   /**
    * The alert's incident: `SENSOR@OPENED`, the data time (ISO) of the window that opened it, the same on its open and
    * its close event. An event sent twice (a QoS 1 redelivery, an unacknowledged alert resent after a restart) carries

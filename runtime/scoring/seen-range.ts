@@ -109,7 +109,8 @@ export interface OutsideChannel {
 
 /**
  * The channels of a window's `outside` (C span means, scaled, NaN inside) in the card's units, farthest outside
- * first (in shares of the trained range), or undefined when the card has no seen range.
+ * first (in trained ranges, a range of less than one scaled unit counted as one), or undefined when the card has no
+ * seen range.
  */
 export function outsideChannels(outside: Float32Array, card: { channels: string[]; scaler: { offset: number[]; scale: number[] }; scoring: Pick<Scoring, 'seen'> }): OutsideChannel[] | undefined {
   const seen = card.scoring.seen;
@@ -118,7 +119,9 @@ export function outsideChannels(outside: Float32Array, card: { channels: string[
   const unscaled = (v: number, c: number) => v * scale[c] + offset[c];
   const far = (c: number) => {
     const v = outside[c];
-    return (v < seen.low[c] ? seen.low[c] - v : v - seen.high[c]) / Math.max(seen.high[c] - seen.low[c], SEEN_EPSILON);
+    // In ranges, floored at one scaled unit (the scaler's sd, itself floored for a channel constant in training): a
+    // one-step move of a constant setpoint must not outrank a channel ten ranges out.
+    return (v < seen.low[c] ? seen.low[c] - v : v - seen.high[c]) / Math.max(seen.high[c] - seen.low[c], 1);
   };
   const which: number[] = [];
   for (let c = 0; c < outside.length && c < card.channels.length; c++) if (!Number.isNaN(outside[c])) which.push(c);

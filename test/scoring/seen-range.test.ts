@@ -10,7 +10,7 @@ import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { alertEventOf } from '../../runtime/alerts/raise-alerts.ts';
 import { alertLines } from '../../runtime/alerts/alert-lines.ts';
 import { AlertTracker, ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
-import { ModelCardSchema, type ModelCard, type Scoring } from '../../runtime/model/card.ts';
+import { ModelCardSchema, parseCard, type ModelCard, type Scoring } from '../../runtime/model/card.ts';
 import { alertPayload, AlertPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
 import { fitSeen, outsideChannels, outsideSeen, SEEN_MARGIN } from '../../runtime/scoring/seen-range.ts';
 import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
@@ -90,6 +90,10 @@ describe('the range training saw', () => {
       { channel: 'temp', value: 36, low: 38, high: 42 },
     ]);
     expect(outsideChannels(Float32Array.from([NaN, 5, -2]), { ...card, scoring: {} })).toBeUndefined();
+    // A channel constant in training (range 0) one step out does not outrank one ten ranges out (a review: a setpoint
+    // 50 -> 50.01 pushed the operating-point change out of the two channels an alert line shows).
+    const still = { ...card, scoring: { seen: { low: [0, -0.5, 0], high: [0, 0.5, 0], method: 't' } } };
+    expect(outsideChannels(Float32Array.from([0.01, 10.5, NaN]), still)!.map((o) => o.channel)).toEqual(['speed', 'flow']);
   });
 
   it('never changes a score', () => {
@@ -150,6 +154,14 @@ describe('the range training saw', () => {
     const store = new DashboardStore();
     for (const e of events) store.addAlert(e);
     expect(store.recentAlerts(1)[0].outside?.[0].channel).toBe('speed');
+    // A dashboard that saw only the close (started mid-alert) takes it from the close.
+    const late = new DashboardStore();
+    late.addAlert(events[1]);
+    expect(late.recentAlerts(1)[0].outside?.[0].channel).toBe('speed');
+    // A card whose range does not have one entry per channel is refused, saying so.
+    const wrong = structuredClone(card);
+    wrong.scoring.seen = { low: [0], high: [1], method: 't' };
+    expect(() => parseCard(JSON.parse(JSON.stringify(wrong)))).toThrow(/scoring\.seen has 1 channels; expected 3/);
 
     // A saved state whose outside values are not numbers is refused, naming the field.
     const bad = JSON.parse(JSON.stringify(saved));

@@ -178,6 +178,17 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
     expect(card.lineage?.data.recent.from).toBe('2024-01-02T00:00:00.000Z');
     expect(card.lineage?.data.replay.file).toBe(`${dir}/train.csv`);
     expect(card.lineage!.validation.recentError.after).toBeLessThan(card.lineage!.validation.recentError.before * 0.9);
+    // The canary is a past fault (channel 4 up 0.6 for 80 rows): never what the child's range of inputs, spread or
+    // stuck-sensor watch is fitted on.
+    const seen = card.scoring.seen!;
+    expect(seen.method).toMatch(/set-aside windows left out/);
+    expect(card.scoring.flatline?.method).toMatch(/set-aside windows left out/);
+    // The canary's highest mean of channel 4 over the rows a score weighs (its fault rows), against the child's range.
+    const span = card.scoring.span;
+    const fault = Array.from({ length: 80 }, (_, k) => readCsvRow(`${dir}/fault-canary.csv`, 150 + k)[4]);
+    const canaryTop = Math.max(...fault.slice(span - 1).map((_, k) => fault.slice(k, k + span).reduce((a, b) => a + b, 0) / span));
+    const seenTop = seen.high[4] * card.scaler.scale[4] + card.scaler.offset[4];
+    expect(seenTop).toBeLessThan(canaryTop - 0.2);
     expect(card.training.data).toBe(`${dir}/train.csv`); // the next adaptation replays the same original data
     expect(sha(`${model}.versions/1/pump.json`)).toBe(files.json);
     expect(sha(`${model}.versions/1/pump.onnx`)).toBe(files.onnx);
@@ -298,3 +309,8 @@ describe('vigil adapt', { timeout: 180_000 }, () => {
     expect(sha(`${model}.onnx`)).toBe(files.onnx); // --out elsewhere leaves the serving pair alone
   });
 });
+
+/** Row r (0-based, after the header) of a CSV written by toCsv: its channel values (the timestamp left out). */
+function readCsvRow(file: string, r: number): number[] {
+  return readFileSync(file, 'utf8').split('\n')[r + 1].split(',').slice(1, 1 + C).map(Number);
+}
