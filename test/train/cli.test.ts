@@ -4,14 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadModel } from '@vigil/runtime';
 import { run } from '../../train/cli.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
-import { tempDir } from './helpers.ts';
-
-function quietly<T>(f: () => Promise<T>): Promise<{ value: T; out: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = '';
-  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
-  return f().then((value) => ({ value, out })).finally(() => { process.stdout.write = write; });
-}
+import { quietly, tempDir } from './helpers.ts';
 
 describe('vigil train', () => {
   const dir = tempDir();

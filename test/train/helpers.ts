@@ -22,3 +22,13 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
   return d;
 }
+
+/** Run `f` with stdout captured (returned as `out`) and stderr silenced, as a user's terminal would not show them. */
+export function quietly<T>(f: () => Promise<T>): Promise<{ value: T; out: string }> {
+  const write = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  let out = '';
+  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  return f().then((value) => ({ value, out })).finally(() => { process.stdout.write = write; process.stderr.write = err; });
+}

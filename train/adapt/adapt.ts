@@ -265,9 +265,8 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       // channels the parent held while its data still holds them at their training value.
       spread: parent.scoring.spread !== undefined,
       constant: stillConstant(all.data, C, parent.scoring.constant ?? []),
-      // The canaries are past faults: never what the inputs' spread, the stuck-sensor watch or the range training saw
-      // is fitted on (they stay out of the fit and the threshold by their ranges already).
-      setAside: canaryMask(all.count, at.canaries),
+      // The canaries (past faults, last) are not what the spread, the stuck-sensor watch or the seen range fit.
+      setAside: at.canaries < all.count ? Uint8Array.from({ length: all.count }, (_, i) => (i >= at.canaries ? 1 : 0)) : undefined,
     });
     if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent, { all, out, window: W, channels: C });
     // The process's level drift and memory carry over; a CSV's held-back recent windows, in order, set the memory's limit.
@@ -300,10 +299,3 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
   }
 }
 
-/** 1 for the windows of a batch of `n` from `from` on (the canaries, last in it), or undefined when there are none. */
-function canaryMask(n: number, from: number): Uint8Array | undefined {
-  if (from >= n) return undefined;
-  const mask = new Uint8Array(n);
-  mask.fill(1, from);
-  return mask;
-}
