@@ -9,6 +9,7 @@ import type { AdaptDecisionMark } from '@vigil/runtime/adapt/decision.ts';
 import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
 import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
 import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
+import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
 export interface FeedStatus {
@@ -71,6 +72,11 @@ export interface DashboardFeed {
   levelDrift?(sensor: string): ExcusedChannel[];
   /** The selected sensor's channels fed to the model shifted (empty or absent: none). */
   inputShifts?(sensor: string): ShiftedChannel[];
+  /**
+   * The channels of a window's `outside` (Verdict.outside: span means, scaled, NaN inside) by name and in their own
+   * units, as the card in service reads them (runtime/scoring/seen-range.ts); absent: not shown.
+   */
+  outside?(values: Float32Array): OutsideChannel[] | undefined;
   /**
    * Labelled windows of a sensor (known incidents, epoch ms, `end` inclusive), shaded on its plots so an operator
    * sees whether an alert hit one (the demo's NAB windows); empty or absent: none.

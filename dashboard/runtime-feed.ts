@@ -3,6 +3,7 @@ import type { RuntimeHandle } from '@vigil/runtime/ops/runtime.ts';
 import { redactUrl } from '@vigil/runtime/config/load.ts';
 import { droppedByReason } from '@vigil/runtime/stream/counters.ts';
 import { scoreLabelOf } from '@vigil/runtime/model/score-label.ts';
+import { outsideChannels } from '@vigil/runtime/scoring/seen-range.ts';
 import type { DashboardFeed } from './feed.ts';
 
 /** The dashboard feed of a runtime: its hot streams plus a status read on every tick (the card may hot-reload). */
@@ -41,6 +42,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     silentSensors: () => handle.silentSensors(),
     levelDrift: (sensor) => handle.levelDrift(sensor),
     inputShifts: (sensor) => handle.inputShifts(sensor),
+    outside: (values) => outsideChannels(values, handle.card()),
     status: () => {
       const c = handle.card();
       return {

@@ -43,6 +43,8 @@ export interface SensorState {
   alerts: number;
   sawReadings: boolean;
   seenAt: number;
+  /** Its latest window's inputs outside the range training saw (Verdict.outside, copied), or undefined when inside. */
+  outside?: Float32Array;
   /** Readings of it refused as invalid (out of range, bad value, out of order), the last one's reason and time. */
   refused?: { count: number; reason: string; at: number };
 }

@@ -156,6 +156,8 @@ export class DashboardStore {
       s.raw.push(row);
     }
     this.spans.onVerdict(s, v);
+    // Where its inputs are now, against training (a copy: the verdict's is a view of its batch's buffer).
+    s.outside = v.outside ? v.outside.slice() : undefined;
     const t = this.now();
     s.seenAt = this.lastDataAt = t;
     this.meter.record(t, t - v.receivedAt);
@@ -255,6 +257,11 @@ export class DashboardStore {
     const s = this.sensors.get(name);
     if (!s) return { raw: [], scores: [] };
     return { raw: s.raw.since(from.raw) as RawPoint[], scores: s.scores.since(from.scores) as ScorePoint[] };
+  }
+
+  /** Its latest window's inputs outside the range training saw (span means, scaled, NaN inside), or undefined. */
+  outsideOf(name: string): Float32Array | undefined {
+    return this.sensors.get(name)?.outside;
   }
 
   /** Alert spans of a sensor still held, oldest first. */

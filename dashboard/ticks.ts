@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
 import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
+import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
 import type { DashboardFeed, FeedStatus } from './feed.ts';
 import type { DashboardStore } from './store.ts';
 
@@ -38,6 +39,8 @@ export interface TickMessage {
     inputShifts?: ShiftedChannel[];
     /** Its labelled windows (absent: none). */
     labels?: { start: number; end: number }[];
+    /** Its latest window's channels outside the range training saw, farthest first (absent: none). */
+    outside?: OutsideChannel[];
   };
 }
 
@@ -120,7 +123,9 @@ export class PageTicks {
       const levelDrift = this.feed.levelDrift?.(c.sensor);
       const inputShifts = this.feed.inputShifts?.(c.sensor);
       const labels = this.feed.labels?.(c.sensor);
-      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}), ...(labels?.length ? { labels } : {}) };
+      const away = this.store.outsideOf(c.sensor);
+      const outside = away && this.feed.outside?.(away);
+      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}), ...(labels?.length ? { labels } : {}), ...(outside?.length ? { outside } : {}) };
     }
     return msg;
   }

@@ -3,6 +3,8 @@ import { request } from 'node:http';
 import { Subject } from 'rxjs';
 import { startDashboard, type Dashboard, type TickMessage } from '../../dashboard/server.ts';
 import type { AlertEvent, Reading, Verdict } from '../../runtime/stream/types.ts';
+import { outsideChannels } from '../../runtime/scoring/seen-range.ts';
+import { sensorFacts } from '../../dashboard/page/facts.ts';
 
 const verdicts = new Subject<Verdict>();
 const alerts = new Subject<AlertEvent>();
@@ -18,6 +20,8 @@ beforeAll(async () => {
       levelDrift: (s) => (s === 'pump-2' ? [{ channel: 'temp', weight: 0.35, movedSd: 4.2 }] : []),
       inputShifts: (s) => (s === 'pump-2' ? [{ channel: 'temp', offset: 1.3 }] : []),
       labels: (s) => (s === 'pump-2' ? [{ start: 10_000, end: 20_000 }] : []),
+      // The card in service names a window's channels outside training (runtime/scoring/seen-range.ts).
+      outside: (v) => outsideChannels(v, { channels: ['flow', 'temp'], scaler: { offset: [50, 20], scale: [10, 1] }, scoring: { seen: { low: [-1, -1], high: [1, 1], method: 't' } } }),
     },
     { port: 0, tickMs: 50 },
   );
@@ -104,7 +108,7 @@ describe('dashboard server', () => {
       readings.next({ sensor: 'pump-1', ts: 1000 * i, values: { flow: i, temp: 20 }, receivedAt: Date.now() });
       readings.next({ sensor: 'pump-2', ts: 1000 * i, values: { flow: 2 * i, temp: 21 }, receivedAt: Date.now() });
     }
-    verdicts.next({ sensor: 'pump-2', tsFirst: 0, tsLast: 39_000, data: new Float32Array(4), seq: 39, receivedAt: Date.now(), score: 3, perChannel: new Float32Array([2.5, 0.5]), provider: 'ort-node/cpu', threshold: 1, anomaly: true });
+    verdicts.next({ sensor: 'pump-2', tsFirst: 0, tsLast: 39_000, data: new Float32Array(4), seq: 39, receivedAt: Date.now(), score: 3, perChannel: new Float32Array([2.5, 0.5]), provider: 'ort-node/cpu', threshold: 1, anomaly: true, outside: Float32Array.from([4, NaN]) });
     alerts.next({ type: 'open', sensor: 'pump-2', tsFirst: 0, tsLast: 39_000, score: 3, threshold: 1, contributors: [{ channel: 'flow', share: 0.83 }], model: { name: 'pump', version: '1.2.0' }, provider: 'ort-node/cpu' });
 
     const first = await nextTick('/events?sensor=pump-2', (m) => m.sensors.length === 2);
@@ -121,11 +125,15 @@ describe('dashboard server', () => {
     expect(first.selected!.inputShifts).toEqual([{ channel: 'temp', offset: 1.3 }]);
     // Its labelled incident windows, to shade on its plots.
     expect(first.selected!.labels).toEqual([{ start: 10_000, end: 20_000 }]);
+    // Where its latest window's inputs are outside training, and what the page says of it.
+    expect(first.selected!.outside).toEqual([{ channel: 'flow', value: 90, low: 40, high: 60 }]);
+    expect(sensorFacts(first.sensors[0], first.selected)).toContainEqual(['outside training', 'flow 90.0 (trained 40.0 to 60.0)']);
     const other = (await nextTick('/events?sensor=pump-1', (m) => m.selected?.name === 'pump-1')).selected!;
     expect(other.labels).toBeUndefined();
     expect(other.learning).toBeUndefined();
     expect(other.levelDrift).toBeUndefined();
     expect(other.inputShifts).toBeUndefined();
+    expect(other.outside).toBeUndefined();
     expect(first.alerts[0]).toMatchObject({ sensor: 'pump-2', contributors: [{ channel: 'flow', share: 0.83 }] });
 
     const api = JSON.parse((await get('/api/status')).body.toString()) as TickMessage;
