@@ -17,7 +17,6 @@ import type { Lineage, Scoring } from '@vigil/runtime/model/card.ts';
 import { selectBackend, type BackendChoice } from '../backend.ts';
 import { defaultStride, OPTION_TABLE } from '../defaults.ts';
 import { fit, type EpochInfo, type WindowBatch } from '../fit.ts';
-import type { Autoencoder } from '../models/autoencoder.ts';
 import { reconProbNoise } from '../models/recon-prob.ts';
 import { cardScoring, exportScored, reconstructAll } from '../score-exported.ts';
 import { stillConstant } from '@vigil/runtime/scoring/constant-inputs.ts';
@@ -26,7 +25,7 @@ import { trainingVersions } from '../versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
 import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
 import { adaptedCard } from './adapted-card.ts';
-import { servingAutoencoder } from './serving-model.ts';
+import { checkRebuilt, servingAutoencoder } from './serving-model.ts';
 import { keptCard, listVersions, modelBase, replaceServed, type KeptVersion } from './model-versions.ts';
 import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigures } from './anchor.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
@@ -186,14 +185,6 @@ function gatherWindows(options: AdaptOptions, loaded: LoadedModel, o: ReturnType
   return { windows, pool };
 }
 
-/** The model rebuilt in tfjs must be the served one before anything is learnt from it. */
-function checkRebuilt(model: Autoencoder, set: WindowBatch, served: Float32Array, onnxPath: string): void {
-  const tf0 = model.predict(set.data, set.count);
-  let diff = 0;
-  for (let i = 0; i < tf0.length; i++) diff = Math.max(diff, Math.abs(tf0[i] - served[i]));
-  check(diff <= 1e-3, `the model rebuilt from ${onnxPath} disagrees with it in ONNX Runtime (max |diff| ${diff}); please report this as a bug`);
-}
-
 /**
  * The anchor check (train/adapt/anchor.ts): the recent windows (scaled for the serving model) scored by the version
  * that served `anchorAge` before them, or the oldest kept; the serving model is the last candidate.
@@ -238,7 +229,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
   const beforeScores = scoreOutputs(checks.data, before, checks.count, W, C, { ...parent.scoring, flatline: undefined }).scores;
   const model = servingAutoencoder(loaded);
   try {
-    checkRebuilt(model, recent.heldOut, before.reconstruction, loaded.onnxPath);
+    checkRebuilt(model, recent.heldOut, before.reconstruction, loaded.onnxPath, parent);
 
     const w0 = model.weights().map((w) => w && { kernel: w.kernel.slice(), bias: w.bias.slice() });
     // No validation set: every epoch runs (patience = epochs) and the held-back windows stay unseen until the checks.

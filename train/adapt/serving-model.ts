@@ -5,7 +5,9 @@
  * model pair is needed, so every model ever exported can be adapted; `adaptModel` checks the rebuilt model
  * against ONNX Runtime before training it (max |diff| on the held-back windows).
  */
-import { type LoadedModel } from '@vigil/runtime';
+import { type LoadedModel, type ModelCard } from '@vigil/runtime';
+import { holdConstants } from '@vigil/runtime/scoring/constant-inputs.ts';
+import type { WindowBatch } from '../engine.ts';
 import { ONNX } from '../export/proto.ts';
 import { Autoencoder, type LayerWeights } from '../models/autoencoder.ts';
 import { opOf } from '../models/ops/index.ts';
@@ -63,4 +65,17 @@ export function servingAutoencoder(loaded: LoadedModel): Autoencoder {
   const model = new Autoencoder(spec, 0);
   model.setWeights(weightsFromOnnx(spec, loaded.onnx, loaded.onnxPath));
   return model;
+}
+
+/** The model rebuilt in tfjs must be the served one before anything is learnt from it. */
+export function checkRebuilt(model: Autoencoder, set: WindowBatch, served: Float32Array, onnxPath: string, card: ModelCard): void {
+  // The serving session holds the card's constant channels at their training value (constant-inputs.ts): the rebuilt
+  // model is given them so held too (a probe: an assist pump idle through training and running in the recent data).
+  const constant = card.scoring.constant ?? [];
+  const input = constant.length > 0 ? set.data.slice() : set.data;
+  if (constant.length > 0) holdConstants(input, set.count, card.window, card.channels.length, constant);
+  const tf0 = model.predict(input, set.count);
+  let diff = 0;
+  for (let i = 0; i < tf0.length; i++) diff = Math.max(diff, Math.abs(tf0[i] - served[i]));
+  if (!(diff <= 1e-3)) throw new Error(`the model rebuilt from ${onnxPath} disagrees with it in ONNX Runtime (max |diff| ${diff}); please report this as a bug`);
 }
