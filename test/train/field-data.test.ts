@@ -4,7 +4,7 @@
  */
 import { fitScaler } from '../../runtime/scaling/scaler.ts';
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadModel, type ModelCard } from '@vigil/runtime';
 import { scoreCsv } from '../../runtime/cli/score.ts';
 import { run } from '../../train/cli.ts';
@@ -261,9 +261,14 @@ describe('model files replaced whole (issue 17.6)', () => {
     writeFileSync(csv, toCsv(pumpSeries(120, 1).series));
     await cli(['--data', csv, '--out', `${dir}/m`, '--epochs', '1']);
     const ino = (ext: string) => statSync(`${dir}/m.${ext}`).ino;
-    const before = ['onnx', 'json', 'loss.svg'].map(ino);
+    // A hard link holds each old file, so its inode cannot be freed and handed to a new file (the card is written
+    // twice, and the second write's temp file could take the inode the first rename freed: a full-suite run saw it).
+    const exts = ['onnx', 'json', 'loss.svg'];
+    for (const ext of exts) linkSync(`${dir}/m.${ext}`, `${dir}/old.${ext}`);
+    const before = exts.map(ino);
     await cli(['--data', csv, '--out', `${dir}/m`, '--epochs', '1', '--seed', '5']);
-    ['onnx', 'json', 'loss.svg'].forEach((ext, i) => expect(ino(ext), ext).not.toBe(before[i]));
+    exts.forEach((ext, i) => expect(ino(ext), ext).not.toBe(before[i]));
+    for (const ext of exts) rmSync(`${dir}/old.${ext}`);
     expect(loadModel(`${dir}/m`).card.onnx.file).toBe('m.onnx');
     expect(readdirSync(dir).sort()).toEqual(['d.csv', 'm.json', 'm.loss.svg', 'm.onnx']);
     expect(existsSync(`${dir}/m.onnx`)).toBe(true);
