@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import type { ModelCard, Series } from '@vigil/runtime';
 import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
 import { labelColumn, labelMarks } from '@vigil/runtime/data/labels.ts';
-import { rowCount } from '@vigil/runtime/data/series.ts';
+import { rowCount, sliceRows } from '@vigil/runtime/data/series.ts';
 import { slidingWindows, type WindowSet } from '@vigil/runtime/window/sliding.ts';
 import { defaultStride } from '../defaults.ts';
 import type { WindowBatch } from '../fit.ts';
@@ -83,11 +83,37 @@ export function recentWindows(card: ModelCard, file: string, o: WindowSetOptions
 }
 
 /**
- * The original training data, split as `vigil train` split it (chronological, `training.validationSplit`,
- * windows at `card.stride`); `count` of its training windows drawn without replacement, seeded.
+ * The rows of the original training file the card says it was trained on (`card.data`: first and last time), where
+ * the file holds them: `vigil train --rows 400` trained on a file's first 400 rows, and a replay of the whole file
+ * took the rest (a later operating point, a fault) for the original training and validation windows, and refused a
+ * normal adaptation for what those rows held (a probe). A file with none of them (another export of the same
+ * machine) is replayed whole; one that holds a different number of rows in that time is said in a note.
+ */
+function trainedRows(card: ModelCard, s: Series, file: string, onNote?: (note: string) => void): Series {
+  const d = card.data;
+  if (!d) return s;
+  const from = Date.parse(d.from);
+  const to = Date.parse(d.to);
+  const t = s.timestamps;
+  let a = 0;
+  while (a < t.length && t[a] < from) a++;
+  let b = a;
+  while (b < t.length && t[b] <= to) b++;
+  if (b === a) {
+    onNote?.(`--replay ${file}: none of its rows is in the time the model was trained on (${d.from} .. ${d.to}); replaying all ${t.length}`);
+    return s;
+  }
+  if (b - a !== d.rows) onNote?.(`--replay ${file}: ${b - a} rows in the time the model was trained on (${d.from} .. ${d.to}), where training had ${d.rows}; replaying them`);
+  return a === 0 && b === t.length ? s : sliceRows(s, a, b);
+}
+
+/**
+ * The original training data, split as `vigil train` split it (its rows, `trainedRows`; chronological,
+ * `training.validationSplit`, windows at `card.stride`); `count` of its training windows drawn without replacement, seeded.
  */
 export function originalWindows(card: ModelCard, file: string, count: number, o: WindowSetOptions): AdaptWindows['original'] {
-  const s = read(card, file, o.read, '--replay');
+  const s = trainedRows(card, read(card, file, o.read, '--replay'), file, o.read.onNote);
+  if (rowCount(s) < card.window + 1) throw new Error(`--replay ${file}: ${rowCount(s)} rows in the time the model was trained on; model '${card.name}' needs at least ${card.window + 1}`);
   const rows = rowCount(s);
   const w = slidingWindows(applyScaler(card.scaler, s.data), card.channels.length, card.window, card.stride);
   const vs = typeof card.training.validationSplit === 'number' ? card.training.validationSplit : 0;

@@ -1,0 +1,50 @@
+/**
+ * `vigil adapt` replays the rows the model was trained on (`card.data`: their first and last time), not the whole
+ * file `training.data` names: a model trained with `vigil train --rows 2000` on a 6,000-row file had its later rows
+ * (a new operating point, a fault) replayed as its original training and validation windows, and a normal adaptation
+ * was refused for what they held (a probe).
+ */
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
+import { PUMP_CHANNELS, pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
+import { originalWindows } from '../../train/adapt/window-sets.ts';
+import { tempDir } from './helpers.ts';
+
+const W = 8;
+
+describe('vigil adapt replays the rows training used', () => {
+  const dir = tempDir('vigil-replay-rows-');
+  const s = pumpSeries(600, 31).series;
+  writeFileSync(`${dir}/all.csv`, toCsv(s));
+  const iso = (i: number) => new Date(s.timestamps[i]).toISOString();
+  const card = (data?: { from: string; to: string; rows: number }) => ({
+    ...tinyModel({ window: W, channels: PUMP_CHANNELS }).card,
+    stride: 1,
+    training: { validationSplit: 0.2 },
+    ...(data && { data: { sha256: '0'.repeat(64), hash: 't', intervalMs: 1000, ...data } }),
+  });
+  const opts = (notes: string[]) => ({ holdout: 0.2, replayRatio: 1, seed: 1, read: { fill: 'error' as const, onNote: (n: string) => notes.push(n) } });
+
+  it('takes only the rows in the time the card says it was trained on', () => {
+    const notes: string[] = [];
+    // Trained on rows 0-299 (--rows 300): 300 rows, the last 20 % validate.
+    const o = originalWindows(card({ from: iso(0), to: iso(299), rows: 300 }) as never, `${dir}/all.csv`, 1000, opts(notes));
+    expect(o.trainWindows + o.validation.count).toBe(300 - W + 1);
+    expect(notes).toEqual([]);
+    // The whole file, as before, for a card that does not say (older) ...
+    const whole = originalWindows(card() as never, `${dir}/all.csv`, 1000, opts([]));
+    expect(whole.trainWindows + whole.validation.count).toBe(600 - W + 1);
+  });
+
+  it('says so when the file holds other rows in that time, or none of them', () => {
+    const notes: string[] = [];
+    const some = originalWindows(card({ from: iso(100), to: iso(399), rows: 250 }) as never, `${dir}/all.csv`, 1000, opts(notes));
+    expect(some.trainWindows + some.validation.count).toBe(300 - W + 1);
+    expect(notes[0]).toMatch(/300 rows in the time the model was trained on .*, where training had 250; replaying them/);
+    const later = new Date(s.timestamps[599] + 86_400_000).toISOString();
+    const none = originalWindows(card({ from: later, to: later, rows: 300 }) as never, `${dir}/all.csv`, 1000, opts(notes));
+    expect(none.trainWindows + none.validation.count).toBe(600 - W + 1);
+    expect(notes[1]).toMatch(/none of its rows is in the time the model was trained on .*; replaying all 600/);
+  });
+});
