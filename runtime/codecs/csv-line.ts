@@ -26,7 +26,9 @@ export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
         lines = csvRecords(text, { separator: delimiter }).records;
       } catch (e) {
         if (!(e instanceof CsvError)) throw e;
-        return reject(msg, 'bad_csv', `${e.message.replace(/^<csv>:/, 'line ')}; expected ${expected}`);
+        // JSON sent to a csv source is the usual mix-up: say so (a probe read only "':' after a closing quote").
+        const json = /^\s*[[{]/.test(text) ? ` (the payload looks like JSON: this source's codec is csv; set source.codec if its sensors send JSON)` : '';
+        return reject(msg, 'bad_csv', `${e.message.replace(/^<csv>:/, 'line ')}; expected ${expected}${json}`);
       }
       if (lines.length === 0) return reject(msg, 'bad_csv', `payload is empty; expected ${expected}`);
       if (lines.length > MAX_CSV_LINES) return reject(msg, 'bad_csv', `payload has ${lines.length} lines; expected at most ${MAX_CSV_LINES}`);
@@ -38,6 +40,11 @@ export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
           return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields${at}; expected ${c} (channels) or ${c + 1} (timestamp first)`);
         }
         const offset = cells.length - c;
+        // As many fields as channels, the first a time: a value is missing, not the timestamp (a probe read "channel
+        // 'flow' is "2026-12-06 15:51:25"; expected a finite number").
+        if (offset === 0 && isFieldError(channelValue(cells[0], ctx.channels[0])) && typeof readingTime(cells[0], msg.receivedAt, ctx.timestamp) === 'number') {
+          return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields, the first a timestamp ('${cells[0]}')${at}: a value is missing; expected the timestamp then ${c} values (${ctx.channels.join(delimiter)})`);
+        }
         const ts = readingTime(offset ? cells[0] : undefined, msg.receivedAt, ctx.timestamp);
         if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail + at);
         const values: Record<string, number> = {};

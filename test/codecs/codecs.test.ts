@@ -84,6 +84,14 @@ describe('json array and csv codecs', () => {
     expect(ok(csv.decode(msg('"2023-11-14 22:13:20", "1" ,2'), where))[0]).toMatchObject({ ts: 1_700_000_000_000, values: { current: 1, temp: 2 } });
     expect(rej(csv.decode(msg('1,2\n"3,4'), where))).toMatchObject({ reason: 'bad_csv', detail: expect.stringContaining('line 2: a quoted field is not closed') });
   });
+  it('says what a new user got wrong: a value missing behind a timestamp, JSON sent to a csv source', () => {
+    // Timestamp and one value of two: as many fields as channels, the first a time (a probe read "channel 'current'
+    // is "2023-11-14 22:13:20"; expected a finite number").
+    expect(rej(csv.decode(msg('2023-11-14 22:13:20,1'), where))).toMatchObject({ reason: 'wrong_channel_count', detail: expect.stringMatching(/2 fields, the first a timestamp \('2023-11-14 22:13:20'\): a value is missing; expected the timestamp then 2 values \(current,temp\)/) });
+    // Two values (no timestamp) still read, an epoch-looking first value included.
+    expect(ok(csv.decode(msg('1700000000000,2'), where))[0].values).toEqual({ current: 1_700_000_000_000, temp: 2 });
+    expect(rej(csv.decode(msg('{"ts":"2023-11-14T22:13:20Z","values":{"current":1}}'), where))).toMatchObject({ reason: 'bad_csv', detail: expect.stringContaining('the payload looks like JSON: this source\'s codec is csv') });
+  });
 });
 
 describe('bare number codec', () => {
