@@ -41,7 +41,9 @@ interface DemoCliOptions {
 function incidentNote(a: AlertMessage, incidents: Incident[]): string {
   const t = a.tsLast ?? Date.parse(a.windowEnd ?? '');
   const i = incidents.findIndex((x) => t >= x.start && t <= x.end);
-  if (i >= 0) return `  <- NAB labelled incident ${i + 1} (${shortTime(incidents[i].at)})`;
+  // Named by its time, as the banner lists them (a number counted the one inside the training rows too: "incident 2"
+  // for the first replayed).
+  if (i >= 0) return `  <- the NAB-labelled failure of ${shortTime(incidents[i].at)}`;
   return a.type === 'open' ? '  (outside NAB labelled windows)' : '';
 }
 
