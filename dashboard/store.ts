@@ -156,8 +156,11 @@ export class DashboardStore {
       s.raw.push(row);
     }
     this.spans.onVerdict(s, v);
-    // Where its inputs are now, against training (a copy: the verdict's is a view of its batch's buffer).
-    s.outside = v.outside ? v.outside.slice() : undefined;
+    // Where its inputs are now, against training: copied (the verdict's is a view of its batch's buffer) into the
+    // sensor's own array, kept while the sensor is outside (every verdict, at an operating point training never saw).
+    if (!v.outside) s.outside = undefined;
+    else if (s.outside?.length === v.outside.length) s.outside.set(v.outside);
+    else s.outside = v.outside.slice();
     const t = this.now();
     s.seenAt = this.lastDataAt = t;
     this.meter.record(t, t - v.receivedAt);

@@ -14,50 +14,58 @@ export const MAX_CSV_LINES = 1000;
 /** Codec for delimited lines. */
 export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
   if (/["\r\n]/.test(delimiter)) throw new Error(`csv codec: delimiter ${JSON.stringify(delimiter)} holds a quote or a line break; expected e.g. ',' ';' or a tab`);
-  const c = ctx.channels.length;
-  const expected = `lines of ${c} values (${ctx.channels.join(delimiter)}), optionally preceded by a timestamp`;
+  const expected = `lines of ${ctx.channels.length} values (${ctx.channels.join(delimiter)}), optionally preceded by a timestamp`;
   return {
     name: 'csv',
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
       const text = utf8Text(msg.payload);
       if (text === undefined) return reject(msg, 'not_utf8', `payload is not valid UTF-8; expected ${expected}`);
-      let lines: string[][];
-      try {
-        lines = csvRecords(text, { separator: delimiter }).records;
-      } catch (e) {
-        if (!(e instanceof CsvError)) throw e;
-        // JSON sent to a csv source is the usual mix-up: say so (a probe read only "':' after a closing quote").
-        const json = /^\s*[[{]/.test(text) ? ` (the payload looks like JSON: this source's codec is csv; set source.codec if its sensors send JSON)` : '';
-        return reject(msg, 'bad_csv', `${e.message.replace(/^<csv>:/, 'line ')}; expected ${expected}${json}`);
-      }
-      if (lines.length === 0) return reject(msg, 'bad_csv', `payload is empty; expected ${expected}`);
-      if (lines.length > MAX_CSV_LINES) return reject(msg, 'bad_csv', `payload has ${lines.length} lines; expected at most ${MAX_CSV_LINES}`);
-      const out: Reading[] = [];
-      for (let n = 0; n < lines.length; n++) {
-        const cells = lines[n];
-        const at = lines.length > 1 ? ` (line ${n + 1})` : '';
-        if (cells.length !== c && cells.length !== c + 1) {
-          return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields${at}; expected ${c} (channels) or ${c + 1} (timestamp first)`);
-        }
-        const offset = cells.length - c;
-        // As many fields as channels, the first a time: a value is missing, not the timestamp (a probe read "channel
-        // 'flow' is "2026-12-06 15:51:25"; expected a finite number").
-        if (offset === 0 && isFieldError(channelValue(cells[0], ctx.channels[0])) && typeof readingTime(cells[0], msg.receivedAt, ctx.timestamp) === 'number') {
-          return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields, the first a timestamp ('${cells[0]}')${at}: a value is missing; expected the timestamp then ${c} values (${ctx.channels.join(delimiter)})`);
-        }
-        const ts = readingTime(offset ? cells[0] : undefined, msg.receivedAt, ctx.timestamp);
-        if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail + at);
-        const values: Record<string, number> = {};
-        for (let i = 0; i < c; i++) {
-          const v = channelValue(cells[i + offset], ctx.channels[i]);
-          if (isFieldError(v)) return reject(msg, v.error, v.detail + at);
-          values[ctx.channels[i]] = v;
-        }
-        out.push(stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, offset ? cells[0] : undefined, ctx.timestamp));
-      }
-      return out;
+      const out = readLines(msg, where, text, ctx, delimiter, expected);
+      // JSON sent to a csv source is the usual mix-up: any refusal of it says so (a probe read only "':' after a
+      // closing quote").
+      if (Array.isArray(out) || !/^\s*[[{]/.test(text)) return out;
+      return { ...out, detail: `${out.detail} (the payload looks like JSON: this source's codec is csv; set source.codec if its sensors send JSON)` };
     },
   };
+}
+
+/** The readings of a payload's lines, or the first line's refusal. */
+function readLines(msg: RawMessage, where: TopicInfo, text: string, ctx: CodecContext, delimiter: string, expected: string): DecodeResult {
+  const c = ctx.channels.length;
+  let lines: string[][];
+  try {
+    lines = csvRecords(text, { separator: delimiter }).records;
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    return reject(msg, 'bad_csv', `${e.message.replace(/^<csv>:/, 'line ')}; expected ${expected}`);
+  }
+  if (lines.length === 0) return reject(msg, 'bad_csv', `payload is empty; expected ${expected}`);
+  if (lines.length > MAX_CSV_LINES) return reject(msg, 'bad_csv', `payload has ${lines.length} lines; expected at most ${MAX_CSV_LINES}`);
+  const out: Reading[] = [];
+  for (let n = 0; n < lines.length; n++) {
+    const cells = lines[n];
+    const at = lines.length > 1 ? ` (line ${n + 1})` : '';
+    if (cells.length !== c && cells.length !== c + 1) {
+      return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields${at}; expected ${c} (channels) or ${c + 1} (timestamp first)`);
+    }
+    const offset = cells.length - c;
+    // As many fields as channels, the first a time (the cell itself read as one: not an empty cell, nor whatever an
+    // arrival-stamped source holds there): a value is missing, not the timestamp (a probe read "channel 'flow' is
+    // "2026-12-06 15:51:25"; expected a finite number").
+    if (offset === 0 && cells[0].trim() !== '' && isFieldError(channelValue(cells[0], ctx.channels[0])) && typeof readingTime(cells[0], msg.receivedAt, { ...ctx.timestamp, source: 'payload' }) === 'number') {
+      return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields, the first a timestamp ('${cells[0]}')${at}: a value is missing; expected the timestamp then ${c} values (${ctx.channels.join(delimiter)})`);
+    }
+    const ts = readingTime(offset ? cells[0] : undefined, msg.receivedAt, ctx.timestamp);
+    if (typeof ts !== 'number') return reject(msg, ts.error, ts.detail + at);
+    const values: Record<string, number> = {};
+    for (let i = 0; i < c; i++) {
+      const v = channelValue(cells[i + offset], ctx.channels[i]);
+      if (isFieldError(v)) return reject(msg, v.error, v.detail + at);
+      values[ctx.channels[i]] = v;
+    }
+    out.push(stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, offset ? cells[0] : undefined, ctx.timestamp));
+  }
+  return out;
 }
 
 /** Encode one reading as this codec reads it: `ts,v1,v2,...`, values in the card's channel order. */

@@ -91,6 +91,13 @@ describe('json array and csv codecs', () => {
     // Two values (no timestamp) still read, an epoch-looking first value included.
     expect(ok(csv.decode(msg('1700000000000,2'), where))[0].values).toEqual({ current: 1_700_000_000_000, temp: 2 });
     expect(rej(csv.decode(msg('{"ts":"2023-11-14T22:13:20Z","values":{"current":1}}'), where))).toMatchObject({ reason: 'bad_csv', detail: expect.stringContaining('the payload looks like JSON: this source\'s codec is csv') });
+    // Any refusal of JSON says so, not only the tokenizer's (a review: '[1,2]' read as a bad value '[1').
+    for (const json of ['[1,2]', '{"current":1}']) expect(rej(csv.decode(msg(json), where)).detail).toContain('the payload looks like JSON');
+    // An empty first value is a bad value, not a timestamp (a review: read as "the first a timestamp ('')").
+    expect(rej(csv.decode(msg(',2'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining("channel 'current'") });
+    // A source stamped on arrival reads no time from the payload: a bad first value stays a bad value.
+    const arrival = createCodec({ kind: 'csv', delimiter: ',' }, { ...ctx, timestamp: { ...ctx.timestamp, source: 'arrival' } });
+    expect(rej(arrival.decode(msg('abc,2'), where)).reason).toBe('bad_value');
   });
 });
 

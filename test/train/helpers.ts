@@ -30,5 +30,6 @@ export function quietly<T>(f: () => Promise<T>): Promise<{ value: T; out: string
   let out = '';
   process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
   process.stderr.write = (() => true) as typeof process.stderr.write;
-  return f().then((value) => ({ value, out })).finally(() => { process.stdout.write = write; process.stderr.write = err; });
+  // Through a promise, so that a synchronous throw of `f` restores the streams too.
+  return Promise.resolve().then(f).then((value) => ({ value, out })).finally(() => { process.stdout.write = write; process.stderr.write = err; });
 }

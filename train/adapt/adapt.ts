@@ -259,6 +259,8 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       // The canaries (past faults, last) are not what the spread, the stuck-sensor watch or the seen range fit.
       setAside: at.canaries < all.count ? Uint8Array.from({ length: all.count }, (_, i) => (i >= at.canaries ? 1 : 0)) : undefined,
     });
+    const freed = (parent.scoring.constant ?? []).filter((c) => !(cs.scoring.constant ?? []).includes(c)).map((c) => parent.channels[c]);
+    if (freed.length) options.onNote?.(`${freed.join(', ')}: constant in training (held at that value for the model), moving in the recent data: the adapted model takes it as an input, on the scale set by that one value; a retrain (vigil train) on data that covers both is the reliable way`);
     if (o.threshold === 'keep' || (o.threshold === 'auto' && pool && cs.scoring.error === 'mahalanobis')) keepThreshold(cs, parent, { all, out, window: W, channels: C });
     // The process's level drift and memory carry over; a CSV's held-back recent windows, in order, set the memory's limit.
     const [from, to] = [at.recent * per, (at.recent + recent.heldOut.count) * per];

@@ -13,6 +13,7 @@ import type { ModelCard, Series } from '@vigil/runtime';
 import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
 import { labelColumn, labelMarks } from '@vigil/runtime/data/labels.ts';
 import { rowCount, sliceRows } from '@vigil/runtime/data/series.ts';
+import { rowsSha256 } from '@vigil/runtime/model/training-data.ts';
 import { slidingWindows, type WindowSet } from '@vigil/runtime/window/sliding.ts';
 import { defaultStride } from '../defaults.ts';
 import type { WindowBatch } from '../fit.ts';
@@ -83,28 +84,34 @@ export function recentWindows(card: ModelCard, file: string, o: WindowSetOptions
 }
 
 /**
- * The rows of the original training file the card says it was trained on (`card.data`: first and last time), where
- * the file holds them: `vigil train --rows 400` trained on a file's first 400 rows, and a replay of the whole file
- * took the rest (a later operating point, a fault) for the original training and validation windows, and refused a
- * normal adaptation for what those rows held (a probe). A file with none of them (another export of the same
- * machine) is replayed whole; one that holds a different number of rows in that time is said in a note.
+ * The rows of the original training file the card says it was trained on (`card.data`), where the file holds them:
+ * `vigil train --rows 400` trained on a file's first 400 rows, and a replay of the whole file took the rest (a later
+ * operating point, a fault) for the original training and validation windows, and refused a normal adaptation for
+ * what those rows held (a probe). Exactly those rows when the card's hash of them matches; else the file's rows in
+ * their time (another export of those hours), said in a note; a file with too few of them (another period) whole.
  */
 function trainedRows(card: ModelCard, s: Series, file: string, onNote?: (note: string) => void): Series {
   const d = card.data;
   if (!d) return s;
   const from = Date.parse(d.from);
   const to = Date.parse(d.to);
+  // The card's times are whole milliseconds; a file's may carry fractions (epoch seconds with microseconds).
   const t = s.timestamps;
   let a = 0;
-  while (a < t.length && t[a] < from) a++;
+  while (a < t.length && Math.trunc(t[a]) < from) a++;
+  if (a + d.rows <= t.length) {
+    const exact = sliceRows(s, a, a + d.rows);
+    if (rowsSha256(exact) === d.sha256) return exact;
+  }
   let b = a;
-  while (b < t.length && t[b] <= to) b++;
-  if (b === a) {
-    onNote?.(`--replay ${file}: none of its rows is in the time the model was trained on (${d.from} .. ${d.to}); replaying all ${t.length}`);
+  while (b < t.length && Math.trunc(t[b]) <= to) b++;
+  const span = `${d.from} .. ${d.to}`;
+  if (b - a < card.window + 1) {
+    onNote?.(`--replay ${file}: ${b - a === 0 ? 'none' : `only ${b - a}`} of its rows in the time the model was trained on (${span}); replaying all ${t.length} (pass the training file as --replay to replay what it learnt)`);
     return s;
   }
-  if (b - a !== d.rows) onNote?.(`--replay ${file}: ${b - a} rows in the time the model was trained on (${d.from} .. ${d.to}), where training had ${d.rows}; replaying them`);
-  return a === 0 && b === t.length ? s : sliceRows(s, a, b);
+  onNote?.(`--replay ${file}: its ${b - a} rows in the time the model was trained on (${span}) are not the ${d.rows} it was trained on (another export, or other values); replaying them`);
+  return sliceRows(s, a, b);
 }
 
 /**
@@ -113,7 +120,6 @@ function trainedRows(card: ModelCard, s: Series, file: string, onNote?: (note: s
  */
 export function originalWindows(card: ModelCard, file: string, count: number, o: WindowSetOptions): AdaptWindows['original'] {
   const s = trainedRows(card, read(card, file, o.read, '--replay'), file, o.read.onNote);
-  if (rowCount(s) < card.window + 1) throw new Error(`--replay ${file}: ${rowCount(s)} rows in the time the model was trained on; model '${card.name}' needs at least ${card.window + 1}`);
   const rows = rowCount(s);
   const w = slidingWindows(applyScaler(card.scaler, s.data), card.channels.length, card.window, card.stride);
   const vs = typeof card.training.validationSplit === 'number' ? card.training.validationSplit : 0;
