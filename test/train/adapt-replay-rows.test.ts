@@ -43,6 +43,16 @@ describe('vigil adapt replays the rows training used', () => {
     expect(whole.trainWindows + whole.validation.count).toBe(600 - W + 1);
   });
 
+  it('leaves out the windows touching labelled rows, as vigil train did (a fault is never replayed as normal)', () => {
+    const labelled = `${dir}/labelled.csv`;
+    writeFileSync(labelled, toCsv(s).split('\n').map((l, i) => (l === '' ? l : i === 0 ? `${l},label` : `${l},${i - 1 >= 100 && i - 1 < 120 ? 1 : 0}`)).join('\n'));
+    const notes: string[] = [];
+    const o = originalWindows(card() as never, labelled, 1000, opts(notes));
+    // 593 windows, less the 20 + W - 1 that touch rows 100-119.
+    expect(o.trainWindows + o.validation.count).toBe(600 - W + 1 - (20 + W - 1));
+    expect(notes.join('\n')).toMatch(/20 row\(s\) marked anomalous in column 'label'.*left out of training/);
+  });
+
   it('says so when the file holds other rows in that time (another export), or too few of them (another period)', () => {
     const notes: string[] = [];
     // The same hours, other values (the card's hash does not match): those hours' rows, said.

@@ -11,14 +11,14 @@
 import { existsSync } from 'node:fs';
 import type { ModelCard, Series } from '@vigil/runtime';
 import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
-import { labelColumn, labelMarks } from '@vigil/runtime/data/labels.ts';
+import { labelColumn, labelFlags, labelMarks } from '@vigil/runtime/data/labels.ts';
 import { rowCount, sliceRows } from '@vigil/runtime/data/series.ts';
 import { rowsSha256 } from '@vigil/runtime/model/training-data.ts';
 import { slidingWindows, type WindowSet } from '@vigil/runtime/window/sliding.ts';
 import { defaultStride } from '../defaults.ts';
 import type { WindowBatch } from '../fit.ts';
 import { Rng } from '@vigil/runtime/util/prng.ts';
-import { trainingSeries, type TrainingDataOptions } from '../training-data.ts';
+import { trainingSeries, unlabelledWindows, type TrainingDataOptions } from '../training-data.ts';
 
 /** Windows plus the timestamp of each one's last row. */
 export interface TimedWindows extends WindowBatch {
@@ -121,7 +121,8 @@ function trainedRows(card: ModelCard, s: Series, file: string, onNote?: (note: s
 export function originalWindows(card: ModelCard, file: string, count: number, o: WindowSetOptions): AdaptWindows['original'] {
   const s = trainedRows(card, read(card, file, o.read, '--replay'), file, o.read.onNote);
   const rows = rowCount(s);
-  const w = slidingWindows(applyScaler(card.scaler, s.data), card.channels.length, card.window, card.stride);
+  // Without the windows touching labelled rows, as vigil train left them out (a fault is never replayed as normal).
+  const w = unlabelledWindows(slidingWindows(applyScaler(card.scaler, s.data), card.channels.length, card.window, card.stride), s, labelFlags(s), `--replay ${file}`, o.read.onNote);
   const vs = typeof card.training.validationSplit === 'number' ? card.training.validationSplit : 0;
   const nTrain = vs > 0 ? firstEndingAt(w, Math.round(rows * (1 - vs))) : w.count;
   const per = card.window * card.channels.length;
