@@ -225,31 +225,30 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
     if (trend.some((t) => t > 0)) scoring.residual.tracking.trend = trend;
     if (o.memory) scoring.residual.memory = fitMemory(scoring.residual, calibRes(), threshold.value, o.thresholdRisk, o.stride ?? 1, heldOut.count > 0 ? 'held-out' : 'training');
   }
-  // The inputs' spread (runtime/scoring/spread.ts): reference, median and limit on the training windows; then every
-  // window's score with it, as the runtime will score it.
+  // The checks on the inputs alone (the spread, the stuck-sensor watch, the seen range) are fitted on every window the
+  // model was given, fitted and held-out alike, set-aside ones (labelled faults, vigil adapt's canaries) excepted.
+  const every = { from: 0, count: all.count };
+  const given = { data: sub(all.data, every, per), count: size(every), source: mask ? 'training and held-out (set-aside windows left out)' : 'training and held-out' };
+  // The inputs' spread (runtime/scoring/spread.ts): reference, median and limit on those windows; then every window's
+  // score with it, as the runtime will score it.
   if (o.spread) {
-    // Inputs alone: every window the model was given counts, fitted and held-out alike (set-aside ones excepted).
-    const every = { from: 0, count: all.count };
-    const diffs = successiveDifferences(sub(all.data, every, per), size(every), w, c);
-    const spread = fitSpread(spreadReference(diffs, c), diffs, threshold.value, o.thresholdRisk, mask ? 'training and held-out (set-aside windows left out)' : 'training and held-out');
+    const diffs = successiveDifferences(given.data, given.count, w, c);
+    const spread = fitSpread(spreadReference(diffs, c), diffs, threshold.value, o.thresholdRisk, given.source);
     if (spread) {
       scoring.spread = spread;
       // The differences of every window are those computed above unless some were set aside.
-      const s = spreadScores(all.data, all.count, w, c, spread, undefined, size(every) === all.count ? diffs : undefined);
+      const s = spreadScores(all.data, all.count, w, c, spread, undefined, given.count === all.count ? diffs : undefined);
       applySpread(sc, s.scaled, s.differences, spread, c);
     }
   }
-  // Stuck sensors: channels that moved in every window it saw, training and held-out (runtime/scoring/flatline.ts),
-  // set-aside ones (labelled faults, vigil adapt's canaries) excepted. No window of `all` holds a watched channel
-  // still, so the scores above are what they would be with the check.
-  const given = { from: 0, count: all.count };
-  const watched = movingChannels(sub(all.data, given, per), size(given), w, c);
+  // Stuck sensors: channels that moved in every one of those windows (runtime/scoring/flatline.ts). No window of `all`
+  // holds a watched channel still, so the scores above are what they would be with the check.
+  const watched = movingChannels(given.data, given.count, w, c);
   if (watched.length > 0) {
-    scoring.flatline = { channels: watched, score: FLATLINE_BAR_MULTIPLE * threshold.value, method: `channels that moved by >= ${FLATLINE_MIN_RANGE} (scaled) in each of the ${size(given)} training and held-out windows${mask ? ' (set-aside windows left out)' : ''}; a window where one holds exactly still scores ${FLATLINE_BAR_MULTIPLE}x the static threshold` };
+    scoring.flatline = { channels: watched, score: FLATLINE_BAR_MULTIPLE * threshold.value, method: `channels that moved by >= ${FLATLINE_MIN_RANGE} (scaled) in each of the ${given.count} training and held-out windows${mask ? ' (set-aside windows left out)' : ''}; a window where one holds exactly still scores ${FLATLINE_BAR_MULTIPLE}x the static threshold` };
   }
   // Where the inputs were (runtime/scoring/seen-range.ts): alerts name channels a window has outside it.
-  // Every window the model was given, set-aside ones excepted, as for the spread.
-  scoring.seen = fitSeen(sub(all.data, given, per), size(given), w, c, span, mask ? 'training and held-out (set-aside windows left out)' : 'training and held-out');
+  scoring.seen = fitSeen(given.data, given.count, w, c, span, given.source);
   return { scoring, trainStats: stats(fitted), ...(heldOut.count > 0 ? { validationStats: stats(heldOut) } : {}), threshold, scores: sc.scores };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { TickMessage } from '../server.ts';
 import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
-import { outsideText } from '@vigil/runtime/alerts/alert-lines.ts';
+import { outsideList } from '@vigil/runtime/alerts/alert-lines.ts';
 import { contributors, displayNumber, utcTime } from './format.ts';
 
 type Summary = TickMessage['sensors'][number];
@@ -37,7 +37,7 @@ export function sensorFacts(x: Summary, selected: TickMessage['selected']): [str
   // Channels the model is fed shifted back towards their training range (inputs that follow the residual).
   const shifts = mine?.inputShifts;
   // Its inputs where training never went: an operating point (or a drift) the model cannot tell from a fault.
-  if (mine?.outside?.length) facts.push(['outside training', outsideText(mine.outside).replace(/^outside training: /, '')]);
+  if (mine?.outside?.length) facts.push(['outside training', outsideList(mine.outside)]);
   if (shifts?.length) facts.push(['input shift', shifts.slice(0, 4).map((c) => `${c.channel} ${c.offset > 0 ? '-' : '+'}${Math.abs(c.offset)} sd`).join(', ')]);
   return facts;
 }

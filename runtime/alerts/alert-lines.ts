@@ -14,13 +14,27 @@ export function shareList(contributors: readonly { channel: string; share: numbe
 }
 
 /**
- * `outside training: speed_hz 47.3 (trained 42.1 to 44.0)`: the channels of an alert's window outside the range
- * training saw (scoring/seen-range.ts), the first `max`; '' when none.
+ * `speed_hz 47.3 (trained 42.1 to 44.0)`: the channels of a window outside the range training saw
+ * (scoring/seen-range.ts), the first `max`; '' when none.
  */
-export function outsideText(outside: AlertEvent['outside'], max = 2): string {
+export function outsideList(outside: AlertEvent['outside'], max = 2): string {
   if (!outside?.length) return '';
   const named = outside.slice(0, max).map((o) => `${o.channel} ${formatShort(o.value)} (trained ${formatShort(o.low)} to ${formatShort(o.high)})`);
-  return `outside training: ${named.join(', ')}${outside.length > max ? `, +${outside.length - max} more` : ''}`;
+  return `${named.join(', ')}${outside.length > max ? `, +${outside.length - max} more` : ''}`;
+}
+
+/** `outside training: speed_hz 47.3 (trained 42.1 to 44.0)`, or '' when none is outside. */
+export function outsideText(outside: AlertEvent['outside'], max = 2): string {
+  const list = outsideList(outside, max);
+  return list && `outside training: ${list}`;
+}
+
+/**
+ * Where an alert opened outside the range training saw (its worst window's, when its open is not among the events):
+ * an operating point training never saw is what an operator asks about first. '' when nowhere.
+ */
+export function openedOutside(a: ScoredAlert): string {
+  return outsideText(a.opened?.outside ?? a.e.outside);
 }
 
 /** One alert of a scored series: its last event (a close, or the open still open at the end), its open and escalations. */
@@ -94,8 +108,6 @@ function line(a: ScoredAlert): string {
     shareList(e.contributors),
     e.cause ? CAUSE_TEXT[e.cause] : '',
     first ? `(opened on ${shareList(first)})` : '',
-    // Where it opened (its worst window's, when its open is not among the events): an operating point training never
-    // saw is what an operator asks about first.
-    outsideText(a.opened?.outside ?? e.outside),
+    openedOutside(a),
   ].filter(Boolean).join('  ');
 }

@@ -7,7 +7,7 @@ import { scoreLabelOf } from '../model/score-label.ts';
 import { rowsSha256 } from '../model/training-data.ts';
 import { sliceRows, type Series } from '../data/series.ts';
 import { loadDashboard } from './dashboard.ts';
-import { groupAlerts, openedOn, outsideText } from '../alerts/alert-lines.ts';
+import { groupAlerts, openedOn, openedOutside } from '../alerts/alert-lines.ts';
 import { causeText } from '../scoring/cause.ts';
 import { isCritical } from '../alerts/tracker.ts';
 import type { AlertEvent } from '../stream/types.ts';
@@ -38,6 +38,7 @@ export function reportAlerts(events: readonly AlertEvent[]) {
     const e = a.e;
     const closed = e.type === 'close';
     const first = openedOn(a);
+    const outside = openedOutside(a);
     return {
       start: closed && e.openedAt !== undefined ? e.openedAt : e.tsLast,
       end: closed ? e.tsLast : null,
@@ -47,7 +48,7 @@ export function reportAlerts(events: readonly AlertEvent[]) {
       channels: e.contributors.map((c) => ({ ...c })),
       ...(first && { openedOn: first.map((c) => ({ ...c })) }),
       ...(e.cause && { found: causeText(e.cause) }),
-      ...((a.opened?.outside ?? e.outside) && { outside: outsideText(a.opened?.outside ?? e.outside) }),
+      ...(outside && { outside }),
       escalations: a.escalations.length,
       ...(e.unresolved && { unresolved: true }),
     };

@@ -17,6 +17,7 @@
  * window can be outside and stuck); it rides along with the window to its alert (`AlertEvent.outside`).
  */
 import type { Scoring } from '../model/card.ts';
+import { followsClimb } from './trained-level.ts';
 
 /** What the card stores: per channel, the lowest and highest span mean of the training windows (scaled units). */
 export interface SeenRange {
@@ -39,13 +40,13 @@ const SEEN_EPSILON = 1e-6;
 
 /**
  * The span means of window i (N x W x C) into `out` (C), each plus `applied[i * C + c]` when given, but on channels
- * with a trend (`trend[c]` not 0), whose offset follows a climb the card expects.
+ * whose offset follows a climb the card expects (trained-level.ts `followsClimb`).
  */
 function spanMeans(input: Float32Array, i: number, W: number, C: number, span: number, out: Float64Array, applied?: Float64Array, trend?: readonly number[]): void {
   out.fill(0);
   const base = i * W * C;
   for (let t = W - span; t < W; t++) for (let c = 0; c < C; c++) out[c] += input[base + t * C + c];
-  for (let c = 0; c < C; c++) out[c] = out[c] / span + (applied && !(trend && trend[c] !== 0) ? applied[i * C + c] : 0);
+  for (let c = 0; c < C; c++) out[c] = out[c] / span + (applied && !followsClimb(trend, c) ? applied[i * C + c] : 0);
 }
 
 /** The seen range of N windows (N x W x C, scaled): per channel, the lowest and highest span mean. */

@@ -39,6 +39,14 @@ export const RETURN_MARGIN = 1;
 export const RETURN_STEP = 1 / 8;
 
 /**
+ * Whether channel c's input offset follows a climb the card expects (`tracking.trend`, train/trend.ts): the climb goes
+ * on, so what the trained level would see, and where the channel is against training, keep that offset.
+ */
+export function followsClimb(trend: readonly number[] | undefined, c: number): boolean {
+  return trend !== undefined && trend[c] > 0;
+}
+
+/**
  * Whether window i (span residuals `r`, N x C; scored `total` against its sensor's learnt state; shifted by
  * `applied`, N x C, absent when inputs are not shifted) is normal against the trained level, and scores a margin
  * lower there than against the learnt state. `d0` and `y` are scratch of C values.
@@ -48,7 +56,7 @@ export function backToTrained(r: Float64Array, i: number, C: number, total: numb
   // The trained level's statistic is never negative: a window under the margin cannot be explained a margin better.
   if (!t || t.back === false || !(total >= RETURN_MARGIN * t.below)) return false;
   const trend = t.trend;
-  for (let c = 0; c < C; c++) d0[c] = r[i * C + c] - model.mean[c] + (applied && !(trend && trend[c] > 0) ? applied[i * C + c] : 0);
+  for (let c = 0; c < C; c++) d0[c] = r[i * C + c] - model.mean[c] + (applied && !followsClimb(trend, c) ? applied[i * C + c] : 0);
   const trained = quadraticForm(model.precision, d0, C, y) / C;
   return trained < t.below && total - trained >= RETURN_MARGIN * t.below;
 }
@@ -61,5 +69,5 @@ export function returnMeans(state: Float64Array, model: ResidualModel): void {
 
 /** A step back to no input offset (at `at` in a tracked state), but on trending channels, whose offset follows the climb. */
 export function returnOffsets(state: Float64Array, at: number, C: number, trend: readonly number[] | undefined): void {
-  for (let c = 0; c < C; c++) if (!(trend && trend[c] > 0)) state[at + c] -= RETURN_STEP * state[at + c];
+  for (let c = 0; c < C; c++) if (!followsClimb(trend, c)) state[at + c] -= RETURN_STEP * state[at + c];
 }

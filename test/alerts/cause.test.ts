@@ -6,7 +6,8 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { alertEventOf, verdictCause } from '../../runtime/alerts/raise-alerts.ts';
+import { verdictCause } from '../../runtime/alerts/raise-alerts.ts';
+import { trackedEvents } from './tracked-events.ts';
 import { AlertTracker, ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
 import type { ModelCard, Scoring } from '../../runtime/model/card.ts';
 import { alertPayload, AlertPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
@@ -15,7 +16,7 @@ import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
 import type { BatchScores } from '../../runtime/scoring/reconstruction.ts';
 import { applySpread, spreadReference, successiveDifferences } from '../../runtime/scoring/spread.ts';
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
-import type { AlertEvent, ScoredWindow, SensorWindow, Verdict } from '../../runtime/stream/types.ts';
+import type { ScoredWindow, SensorWindow, Verdict } from '../../runtime/stream/types.ts';
 import { createRng } from '../../runtime/util/prng.ts';
 import { formatAlert } from '../../simulators/alerts/format.ts';
 import { DashboardStore } from '../../dashboard/store.ts';
@@ -116,19 +117,8 @@ describe('what raised an alert', () => {
     // Open on one window and close after 3, so the two incidents 8 windows apart stay two alerts (the defaults' merge
     // gap, 10 quiet windows, would make them one).
     const policy = { ...ALERT_DEFAULTS, openK: 1, openN: 1, closeM: 3 };
-    const tracker = new AlertTracker(policy);
-    const events: AlertEvent[] = [];
-    let saved: ReturnType<AlertTracker['toJSON']> | undefined;
-    let t = tracker;
-    for (const w of scored) {
-      const e = alertEventOf(t.step({ ...w, threshold: BAR, anomaly: w.score > BAR } as Verdict), card);
-      if (e) events.push(e);
-      // Save and restore mid-alert: the close still says what raised its worst window.
-      if (w.seq === 20 + W) {
-        saved = JSON.parse(JSON.stringify(t.toJSON()));
-        t = AlertTracker.restore(policy, saved!, 'p1');
-      }
-    }
+    // Saved and restored mid-alert: the close still says what raised its worst window.
+    const { events, saved } = trackedEvents(scored, card, policy, BAR, 20 + W);
     expect(events.map((e) => `${e.type}:${e.cause}`)).toEqual(['open:spread', 'close:spread', 'open:stuck', 'close:stuck']);
     expect(saved?.open?.peak.cause).toBe('stuck');
     expect(events[2].contributors[0].channel).toBe('temp');

@@ -7,7 +7,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { alertEventOf } from '../../runtime/alerts/raise-alerts.ts';
+import { trackedEvents } from '../alerts/tracked-events.ts';
 import { alertLines } from '../../runtime/alerts/alert-lines.ts';
 import { AlertTracker, ALERT_DEFAULTS } from '../../runtime/alerts/tracker.ts';
 import { ModelCardSchema, parseCard, type ModelCard, type Scoring } from '../../runtime/model/card.ts';
@@ -15,7 +15,7 @@ import { alertPayload, AlertPayloadSchema } from '../../runtime/mqtt/alert-paylo
 import { fitSeen, outsideChannels, outsideSeen, SEEN_MARGIN } from '../../runtime/scoring/seen-range.ts';
 import { scoreOutputs } from '../../runtime/scoring/score-outputs.ts';
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
-import type { AlertEvent, ScoredWindow, SensorWindow, Verdict } from '../../runtime/stream/types.ts';
+import type { ScoredWindow, SensorWindow } from '../../runtime/stream/types.ts';
 import { createRng } from '../../runtime/util/prng.ts';
 import { formatAlert } from '../../simulators/alerts/format.ts';
 import { DashboardStore } from '../../dashboard/store.ts';
@@ -125,18 +125,8 @@ describe('the range training saw', () => {
 
     const BAR = 1;
     const policy = { ...ALERT_DEFAULTS, openK: 1, openN: 1, closeM: 3 };
-    let t = new AlertTracker(policy);
-    const events: AlertEvent[] = [];
-    let saved: ReturnType<AlertTracker['toJSON']> | undefined;
-    for (const w of scored) {
-      const e = alertEventOf(t.step({ ...w, threshold: BAR, anomaly: w.score > BAR } as Verdict), card);
-      if (e) events.push(e);
-      // Saved and restored mid-alert: the close still says where its worst window was.
-      if (w.seq === 12 + W) {
-        saved = JSON.parse(JSON.stringify(t.toJSON()));
-        t = AlertTracker.restore(policy, saved!, 'p1');
-      }
-    }
+    // Saved and restored mid-alert: the close still says where its worst window was.
+    const { events, saved } = trackedEvents(scored, card, policy, BAR, 12 + W);
     expect(events.map((e) => e.type)).toEqual(['open', 'close']);
     for (const e of events) {
       expect(e.outside).toHaveLength(1);
