@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
 import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
 import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
+import type { AnchorProgress } from '@vigil/runtime/ops/re-anchors.ts';
 import type { DashboardFeed, FeedStatus } from './feed.ts';
 import type { DashboardStore } from './store.ts';
 
@@ -41,6 +42,8 @@ export interface TickMessage {
     labels?: { start: number; end: number }[];
     /** Its latest window's channels outside the range training saw, farthest first (absent: none). */
     outside?: OutsideChannel[];
+    /** Its re-anchoring in progress, after an operator marked it normal (absent: none). */
+    anchoring?: AnchorProgress;
   };
 }
 
@@ -125,7 +128,8 @@ export class PageTicks {
       const labels = this.feed.labels?.(c.sensor);
       const away = this.store.outsideOf(c.sensor);
       const outside = away && this.feed.outside?.(away);
-      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}), ...(labels?.length ? { labels } : {}), ...(outside?.length ? { outside } : {}) };
+      const anchoring = this.feed.reAnchoring?.(c.sensor);
+      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}), ...(labels?.length ? { labels } : {}), ...(outside?.length ? { outside } : {}), ...(anchoring ? { anchoring } : {}) };
     }
     return msg;
   }

@@ -58,3 +58,12 @@ export function contributors(list: { channel: string; share: number }[] | undefi
     .map((c) => `${esc(c.channel)} ${Math.round(c.share * 100)}%`)
     .join(' · ');
 }
+
+/** Dropped readings and windows: the total, each reason in the tooltip and below the number. */
+export function droppedStat(dropped: Record<string, number> | undefined): string {
+  if (!dropped) return stat('Dropped', '–');
+  const parts = Object.entries(dropped).sort((a, b) => b[1] - a[1]);
+  const total = parts.reduce((a, [, n]) => a + n, 0);
+  const split = parts.map(([reason, n]) => `${esc(reason)} ${n}`).join(', ');
+  return stat('Dropped', total ? `<span title="${split}">${total}</span> <span class="dim">${split}</span>` : '0', total ? 'stat-warn' : '');
+}

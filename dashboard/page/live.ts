@@ -7,9 +7,10 @@ import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
 import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
 import { outsideText } from '@vigil/runtime/alerts/alert-lines.ts';
 import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
-import { contributors, duration, esc, ms, displayNumber, rate, stat, utcTime } from './format.ts';
+import { contributors, displayNumber, droppedStat, duration, esc, ms, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
 import { sensorFacts } from './facts.ts';
+import { mountMarkNormal, showMarkNormal } from './mark-normal.ts';
 
 /** Most points a page keeps for the selected sensor; the server's ring is usually smaller. */
 const MAX_POINTS = 20_000;
@@ -154,15 +155,6 @@ function renderMarks(msg: TickMessage): void {
     .join('');
 }
 
-/** Dropped readings and windows: the total, each reason in the tooltip and below the number. */
-function droppedStat(dropped: Record<string, number> | undefined): string {
-  if (!dropped) return stat('Dropped', '–');
-  const parts = Object.entries(dropped).sort((a, b) => b[1] - a[1]);
-  const total = parts.reduce((a, [, n]) => a + n, 0);
-  const split = parts.map(([reason, n]) => `${esc(reason)} ${n}`).join(', ');
-  return stat('Dropped', total ? `<span title="${split}">${total}</span> <span class="dim">${split}</span>` : '0', total ? 'stat-warn' : '');
-}
-
 function renderRejected(msg: TickMessage): void {
   const { recent, byReason } = msg.rejected;
   $('rejected-panel').hidden = recent.length === 0;
@@ -203,6 +195,7 @@ function renderSensors(msg: TickMessage): void {
 }
 
 function renderDetail(msg: TickMessage): void {
+  showMarkNormal($('mark-normal'), $('mark-said'), msg);
   const x = msg.sensors.find((s) => s.name === state.selected);
   if (!x) {
     $('detail-name').textContent = state.selected ?? 'No sensor yet';
@@ -271,6 +264,7 @@ function main(): void {
     if (state.last?.selected) onTick({ ...state.last, selected: { ...state.last.selected, raw: [], scores: [] } });
   });
   $('reset-zoom').addEventListener('click', () => state.plots?.resetZoom());
+  mountMarkNormal($('mark-normal'), $('mark-said'), () => state.selected);
   // Up/down (or k/j) walk the sensor list; '/' jumps to the filter.
   document.addEventListener('keydown', (ev) => {
     if ((ev.target as HTMLElement).closest('input, textarea') || ev.ctrlKey || ev.metaKey || ev.altKey) return;

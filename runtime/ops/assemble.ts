@@ -26,6 +26,7 @@ import { createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetri
 import { openServing, type Serving } from './serving.ts';
 import { openSinks, type RuntimeSinks } from './sinks.ts';
 import { openThresholds, type RuntimeThresholds } from './thresholds.ts';
+import type { ReAnchors } from './re-anchors.ts';
 
 /** The assembled runtime: its parts in start order, and what its handle reads. */
 export interface Assembly {
@@ -117,12 +118,13 @@ function stateLockPart(file: string | null, log: VigilLogger): Part {
 }
 
 /** /metrics and /health, when `metrics.port` is set. */
-function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>): Part {
+function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>, reAnchors: () => ReAnchors): Part {
   return {
     name: 'ops server',
     async start() {
       if (config.metrics.port === null) return;
-      ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, ...config.http }));
+      const markNormal = (sensor: string, windows: unknown, by: string) => reAnchors().markNormal(sensor, windows, by);
+      ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, markNormal, ...config.http }));
     },
     stop: () => ops.peek()?.close(),
   };
@@ -165,7 +167,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     serving.adaptation,
     flow.decoder,
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
-    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops),
+    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => thresholds.get().reAnchors),
     brokerPart(config.broker, config.gateway, log, events, client),
     {
       name: 'sinks',

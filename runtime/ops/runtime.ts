@@ -71,6 +71,8 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     silentSensors: () => a.thresholds().silence?.silentSensors() ?? [],
     levelDrift: (sensor) => a.thresholds().levelDrift(sensor),
     inputShifts: (sensor) => a.thresholds().inputShifts(sensor),
+    markNormal: (sensor, windows, by) => a.thresholds().reAnchors.markNormal(sensor, windows, by),
+    reAnchoring: (sensor) => a.thresholds().reAnchors.progress(sensor),
     persist: () => a.thresholds().persist(),
     drainAlerts: (ms) => a.sinks().drain(ms),
     stop: () => (stopping ??= stop().finally(resolveStopped)),

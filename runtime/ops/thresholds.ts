@@ -21,6 +21,7 @@ import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ModelCard } from '../model/card.ts';
 import { TrackedResiduals } from '../scoring/residual-baselines.ts';
+import type { ResidualModel } from '../scoring/mahalanobis.ts';
 import { smootherStates } from './smoother-states.ts';
 import { stateSaves } from './state-saves.ts';
 import { AlertBank } from '../alerts/alert-bank.ts';
@@ -31,6 +32,7 @@ import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 import { collectBy } from '../util/held-states.ts';
 import { restoreFailureLog } from './restore-failures.ts';
+import { reAnchors, type ReAnchors } from './re-anchors.ts';
 
 export { ALERT_SAVE_GAP_MS } from './state-saves.ts';
 
@@ -70,6 +72,8 @@ export interface RuntimeThresholds {
   levelDrift(sensor: string): ExcusedChannel[];
   /** The sensor's channels fed to the model shifted (inputs that follow the residual); empty when none. */
   inputShifts(sensor: string): ShiftedChannel[];
+  /** An operator's "this sensor is normal" (re-anchors.ts), and the re-anchorings in progress. */
+  reAnchors: ReAnchors;
 }
 
 /** A sensor's threshold that starts afresh (from `make`) when the card in service changes. */
@@ -249,9 +253,15 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     }
   };
   const saves = stateSaves(store, { intervalMs: config.state.intervalMs, edge, log, report });
+  // What the drift log's readers (excused, shifted channels) say of one sensor's state under the model in service.
+  const trackedChannels = <T>(read: (r: ResidualModel, channels: string[], state: Float64Array | undefined) => T[], sensor: string): T[] => {
+    const card = cardNow();
+    return card.scoring.residual ? read(card.scoring.residual, card.channels, residuals.peek(card)?.peek(sensor)) : [];
+  };
   return {
     bank,
     residuals,
+    reAnchors: reAnchors(residuals, cardNow, log, edge, saves.persistSoon),
     alerts,
     ...(silence ? { silence } : {}),
     smoothing: smoothers.factory,
@@ -279,16 +289,8 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
       residuals.forget(which);
       alerts.forget(which);
     },
-    levelDrift(sensor) {
-      const card = cardNow();
-      const residual = card.scoring.residual;
-      return residual ? excusedChannels(residual, card.channels, residuals.peek(card)?.peek(sensor)) : [];
-    },
-    inputShifts(sensor) {
-      const card = cardNow();
-      const residual = card.scoring.residual;
-      return residual ? shiftedChannels(residual, card.channels, residuals.peek(card)?.peek(sensor)) : [];
-    },
+    levelDrift: (sensor) => trackedChannels(excusedChannels, sensor),
+    inputShifts: (sensor) => trackedChannels(shiftedChannels, sensor),
     learning(sensor) {
       const t = bank.peek(sensor);
       const s = t && learningOf(t);

@@ -97,6 +97,17 @@ export function assign(state: Float64Array, at: number, C: number): { index: num
   return { index, offsets: end && end.block <= from ? end.offsets : clock.start };
 }
 
+/**
+ * The sensor's offsets were set anew (a re-anchoring, re-anchor.ts): every window assembled from now on is shifted by
+ * them, not by the ends of blocks learnt before, until blocks learnt after them end. Windows already in flight keep
+ * the offsets they were shifted by.
+ */
+export function offsetsSet(state: Float64Array, at: number, C: number): void {
+  const clock = clockOf(state, at, C);
+  clock.start = state.slice(at, at + C);
+  clock.ends = [];
+}
+
 /** Window `index` of the sensor has been learnt from (or passed over): at the end of a block, its offsets are kept. */
 export function learnt(state: Float64Array, at: number, C: number, index: number): void {
   if ((index + 1) % INPUT_BLOCK !== 0) return;

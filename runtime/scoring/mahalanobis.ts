@@ -12,6 +12,7 @@ import { markCause } from './cause.ts';
 import { memoryAt, remember, type ResidualMemory } from './residual-memory.ts';
 import { invertSpd, quadraticForm } from './spd.ts';
 import { backToTrained, returnMeans } from './trained-level.ts';
+import { anchorWindow, type Anchor } from './re-anchor.ts';
 
 export { invertSpd } from './spd.ts';
 export { residualVariance, stateFrom, trackedState } from './level-drift.ts';
@@ -185,6 +186,8 @@ export function mahalanobisScores(
   hold?: ArrayLike<number>,
   /** The input offsets each window was shifted by (N x C; input-offsets.ts), for the way back to the trained level. */
   applied?: Float64Array,
+  /** The re-anchoring of window i's sensor in progress (re-anchor.ts), when there is one: its window learns nothing else. */
+  anchorOf?: (i: number) => Anchor | undefined,
 ): BatchScores {
   if (model.mean.length !== channels || model.precision.length !== channels * channels) {
     throw new Error(`mahalanobisScores: scoring.residual has ${model.mean.length} means and ${model.precision.length} precision entries; expected ${channels} and ${channels * channels}`);
@@ -237,7 +240,16 @@ export function mahalanobisScores(
     // step the state back to the trained level, trained-level.ts). Gated on
     // the window's own statistic, not the memory's: the memory only adds alerts, so a memory wrongly on where levels
     // wander cannot also stop the tracker from following them (tried: on the pump set that doubled false alarms).
-    if (!track || (hold && hold[i])) continue;
+    if (!track) continue;
+    // An operator said the sensor's present behaviour is normal: the window goes into the average its state is set
+    // from, whatever it scored, and teaches the means nothing else (re-anchor.ts; the offsets it teaches are set anew
+    // with them).
+    const anchor = anchorOf?.(i);
+    if (anchor) {
+      anchorWindow(anchor, r, i, channels, applied, mean as Float64Array, model);
+      continue;
+    }
+    if (hold && hold[i]) continue;
     // Far over the gate against what it learnt, normal against the trained level: the way back (trained-level.ts).
     if (backToTrained(r, i, channels, total, model, applied, d0!, y0!)) {
       returnMeans(mean as Float64Array, model);

@@ -10,13 +10,19 @@ import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
 import { decodeFloats, encodeFloats } from '../util/float-state.ts';
 import { collectBy } from '../util/held-states.ts';
+import { startAnchor, type Anchor } from './re-anchor.ts';
+
+/** What `TrackedResiduals.anchor` did: started, or why not (the card does not track, the sensor has no state). */
+export type AnchorStart = 'started' | 'untracked' | 'unseen';
 
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
   private readonly held = new Map<string, Float64Array>();
+  /** Re-anchorings in progress by sensor (re-anchor.ts): not saved, a restart leaves the state as it was learnt. */
+  private readonly anchors = new Map<string, Anchor>();
 
   constructor(
-    private readonly model: ResidualModel,
+    readonly model: ResidualModel,
     private readonly maxSensors = 10_000,
   ) {}
 
@@ -96,7 +102,34 @@ export class ResidualBaselines {
 
   /** Drop the means of the sensors `which` selects (a fleet partition handed to another worker). */
   forget(which: (sensor: string) => boolean): void {
-    forgetSensors([this.held], which);
+    forgetSensors([this.held, this.anchors], which);
+  }
+
+  /**
+   * Set a held sensor's state from its next `windows` windows (re-anchor.ts), replacing any re-anchoring it had in
+   * progress; false when the sensor has no state here (never scored, or forgotten).
+   */
+  anchor(sensor: string, windows: number): boolean {
+    if (!this.held.has(sensor)) return false;
+    this.anchors.set(sensor, startAnchor(windows, this.model.mean.length));
+    return true;
+  }
+
+  /** Whether any sensor is being re-anchored (scoring looks up none otherwise). */
+  get anchoring(): boolean {
+    return this.anchors.size > 0;
+  }
+
+  /** The sensor's re-anchoring in progress, if any (done ones stay until `takeAnchored`). */
+  anchorOf(sensor: string): Anchor | undefined {
+    return this.anchors.get(sensor);
+  }
+
+  /** The re-anchorings completed since the last call, removed. */
+  takeAnchored(): [string, Anchor][] {
+    const done = [...this.anchors].filter(([, a]) => a.moved);
+    for (const [sensor] of done) this.anchors.delete(sensor);
+    return done;
   }
 }
 
@@ -129,6 +162,8 @@ export class TrackedResiduals {
   private readonly before = new Map<string, ResidualBaselines>();
   /** Means the next model swapped in starts from (runtime/adapt/seed-residuals.ts), by its residual model. */
   private seeded: { key: string; means: Record<string, number[]> } | undefined;
+  /** Told of each re-anchoring completed (runtime/ops/re-anchors.ts: logged, saved soon), with the residual model it set. */
+  onAnchored?: (sensor: string, anchor: Anchor, model: ResidualModel) => void;
 
   constructor(
     private saved: Record<string, unknown> = {},
@@ -180,6 +215,23 @@ export class TrackedResiduals {
   seed(card: { scoring: { error: string; residual?: ResidualModel } }, means: Record<string, number[]>): void {
     const residual = trackedModel(card.scoring);
     this.seeded = residual ? { key: JSON.stringify(residual), means } : undefined;
+  }
+
+  /**
+   * Re-anchor `sensor` under `card`, the model in service, from its next `windows` windows (re-anchor.ts): 'untracked'
+   * when the card's scoring follows no level, 'unseen' when the sensor has no state (not scored since the start).
+   */
+  anchor(card: { scoring: { error: string; residual?: ResidualModel } }, sensor: string, windows: number): AnchorStart {
+    if (!trackedModel(card.scoring)) return 'untracked';
+    const held = this.peek(card);
+    return held?.anchor(sensor, windows) ? 'started' : 'unseen';
+  }
+
+  /** Hand the re-anchorings completed by the last batch to `onAnchored`. */
+  settleAnchors(): void {
+    const now = this.now;
+    if (!now) return;
+    for (const [sensor, anchor] of now.baselines.takeAnchored()) this.onAnchored?.(sensor, anchor, now.baselines.model);
   }
 
   /** Take means (and their input-offset clocks) for sensors not held yet (a fleet partition handed over by the worker that owned it). */

@@ -9,6 +9,7 @@ import { reconProbScores } from './recon-prob.ts';
 import { reconstructionScores, type BatchScores } from './reconstruction.ts';
 import { applySpread, spreadScores } from './spread.ts';
 import { outsideSeen } from './seen-range.ts';
+import type { Anchor } from './re-anchor.ts';
 
 /** What a model run produced: the reconstruction and any extra named outputs (an `InferenceResult`). */
 export interface ModelOutputs {
@@ -25,12 +26,14 @@ export function scoreOutputs(
   unjudged?: (i: number) => boolean,
   /** The input offsets each window was shifted by (input-offsets.ts `Shift.applied`), when its inputs were shifted. */
   applied?: Float64Array,
+  /** The re-anchoring of window i's sensor in progress, when there is one (re-anchor.ts; tracked Mahalanobis only). */
+  anchorOf?: (i: number) => Anchor | undefined,
 ): BatchScores {
   // Stuck sensors first: a window with one learns nothing (flatline.ts).
   const flat = scoring.flatline && scoring.flatline.channels.length > 0 ? flatWindows(input, n, window, channels, scoring.flatline.channels, unjudged) : undefined;
   // The inputs' spread next: a window past its limit learns nothing either (spread.ts).
   const spread = scoring.spread ? spreadScores(input, n, window, channels, scoring.spread, flat) : undefined;
-  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat, applied);
+  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat, applied, anchorOf);
   if (spread) applySpread(scored, spread.scaled, spread.differences, scoring.spread!, channels);
   if (flat) applyFlatline(scored, flat, channels, scoring.flatline!);
   // Where the inputs are, beside what scored them: an operating point training never saw (seen-range.ts).
@@ -42,10 +45,11 @@ export function scoreOutputs(
 function scoreBy(
   input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring,
   meanOf: ((i: number) => Float64Array) | undefined, hold: ArrayLike<number> | undefined, applied: Float64Array | undefined,
+  anchorOf: ((i: number) => Anchor | undefined) | undefined,
 ): BatchScores {
   if (scoring.error === 'mahalanobis') {
     if (!scoring.residual) throw new Error("scoring 'mahalanobis' needs scoring.residual in the card (retrain with --score mahalanobis)");
-    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, hold, applied);
+    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, hold, applied, anchorOf);
   }
   if (scoring.error !== 'recon-prob') return reconstructionScores(input, outputs.reconstruction, n, window, channels, scoring);
   const name = scoring.reconProb?.output;

@@ -24,12 +24,15 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   const W = card.window;
   const C = card.channels.length;
   const applied = flight.shifted;
-  const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf, (i) => batch[i].filled === true, applied?.applied);
+  // Sensors an operator marked normal (runtime/ops/re-anchors.ts), looked up only while there are any.
+  const anchorOf = baselines?.anchoring ? (i: number) => baselines.anchorOf(batch[i].sensor) : undefined;
+  const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf, (i) => batch[i].filled === true, applied?.applied, anchorOf);
   if (applied && meanOf && card.scoring.residual) {
     // The windows as measured again (the reservoir keeps them), then the offsets learn from this batch.
     flight.shifted = undefined;
     settleShift(input, outputs.reconstruction, batch.length, W, C, card.scoring.span, scored, card.scoring.residual, applied, meanOf);
   }
+  if (anchorOf) residuals.settleAnchors();
   return scored;
 }
 

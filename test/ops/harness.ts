@@ -3,7 +3,7 @@
  * shared datasets next to the repo) with a spike injected, a model whose card is fitted to it, a config with
  * unique topics per run (parallel runs share Mosquitto), and bounded waits on streams (no sleeps).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -80,6 +80,24 @@ export async function trainedModel(dir = mkdtempSync(join(tmpdir(), 'vigil-run-t
   const out = join(dir, 'daily');
   await trainModel({ data, out, arch: 'dense', window: WINDOW, epochs: 15, seed: 7, span: 1, backend: 'wasm' });
   return out;
+}
+
+/**
+ * A model that knows only its trained level: it reconstructs 0 (scaled), so a window of 8 readings has its last 4
+ * rows' mean as residual; Mahalanobis with tracking (residual sd 0.1, bar 9, gate 4.5). A reading's `value` 1 away
+ * from 0 scores about 100.
+ */
+export function levelModel(): string {
+  const W = 8;
+  const path = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-level-model-')), {
+    name: 'level', window: W, channels: ['value'], threshold: 9,
+    layers: [{ weight: new Float32Array(W * W), bias: new Float32Array(W), inputs: W, outputs: W }],
+  });
+  const file = `${path}.json`;
+  const card = JSON.parse(readFileSync(file, 'utf8'));
+  card.scoring = { ...card.scoring, error: 'mahalanobis', span: 4, residual: { mean: [0], precision: [100], shrinkage: 0, windows: 100, method: 'test', tracking: { rate: 0.003, below: 4.5 } } };
+  writeFileSync(file, JSON.stringify(card));
+  return path;
 }
 
 /** First row not used for training. */

@@ -1,0 +1,67 @@
+/**
+ * The live page's Mark normal in a real browser, against a running runtime: a sensor alerting at a new level is
+ * marked normal after the operator confirms, the page says what will happen and shows the re-anchoring's progress,
+ * and the sensor goes back to normal with the alert closed. Screenshot in test/artifacts/dashboard-mark-normal.png.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import type { Browser } from 'playwright-core';
+import { startDashboard } from '../../dashboard/server.ts';
+import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import type { RawMessage } from '../../runtime/stream/types.ts';
+import { fileBroker } from '../ops/aedes.ts';
+import { levelModel, rawMessage, readingJson, silent, testConfig, uniquePrefix, within } from '../ops/harness.ts';
+import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+
+const broker = fileBroker();
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => browser?.close());
+
+describe('Mark normal on the live page', () => {
+  it('re-anchors the selected sensor after a confirmation; its alert closes', async () => {
+    const prefix = uniquePrefix('dash-mark-normal');
+    const source = new Subject<RawMessage>();
+    const runtime = await startRuntime(testConfig(broker.url, prefix, levelModel()), { logger: silent, source });
+    const dash = await startDashboard(runtimeFeed(runtime), { port: 0, tickMs: 100 });
+    const send = (from: number, to: number, level: number) => {
+      for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(Date.UTC(2026, 0, 1) + i * 1000, level + 0.05 * Math.sin(i * 1.7))));
+    };
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const watch = watchPage(page, [dash.url]);
+    const asked: string[] = [];
+    page.on('dialog', (d) => (asked.push(d.message()), void d.accept()));
+    try {
+      await page.goto(dash.url);
+      const opened = within(runtime.alerts, 10_000, 'the alert at the new level', (e) => e.type === 'open');
+      send(0, 60, 0);
+      send(60, 120, 1);
+      await opened;
+      await page.waitForFunction(() => document.querySelector('#detail-state')?.textContent === 'ALERT', undefined, { timeout: 10_000 });
+      expect(await page.isVisible('#mark-normal')).toBe(true);
+      await page.click('#mark-normal');
+      await page.waitForFunction(() => /its tracked level is set from its next 16 window/.test(document.querySelector('#mark-said')?.textContent ?? ''), undefined, { timeout: 5000 });
+      expect(asked[0]).toMatch(/Treat p1's present behaviour as normal\?/);
+      // The progress shows on the next ticks while no window has come.
+      await page.waitForFunction(() => /re-anchoring 0 of 16 windows averaged/.test(document.querySelector('#detail-facts')?.textContent ?? ''), undefined, { timeout: 5000 });
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-mark-normal.png') });
+      const closed = within(runtime.alerts, 10_000, 'the alert closing', (e) => e.type === 'close');
+      send(120, 180, 1);
+      await closed;
+      await page.waitForFunction(() => document.querySelector('#detail-state')?.textContent === 'normal', undefined, { timeout: 10_000 });
+      expect(await page.textContent('#detail-facts')).not.toMatch(/re-anchoring/);
+      expect(runtime.edge.reAnchored).toBe(1);
+      expect(watch.errors).toEqual([]);
+      expect(watch.offOrigin).toEqual([]);
+    } finally {
+      await page.close();
+      await dash.close();
+      source.complete();
+      await runtime.stop();
+    }
+  });
+});
