@@ -10,7 +10,7 @@ import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
 import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
 import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
 import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
-import type { AnchorProgress, MarkNormalOutcome } from '@vigil/runtime/ops/re-anchors.ts';
+import type { AnchorProgress, CommandOutcome, SensorCommand } from '@vigil/runtime/ops/re-anchors.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
 export interface FeedStatus {
@@ -36,7 +36,7 @@ export interface FeedStatus {
   broker?: 'connected' | 'lost';
   /** Where data comes from, e.g. `mqtt://127.0.0.1:1883 sensors/#`. */
   source?: string;
-  /** The runtime takes commands (the page's Mark normal: `markNormal`). */
+  /** The model in service takes commands (mark normal, back to training: it follows a level); the page shows them behind a token only. */
   commands?: boolean;
 }
 
@@ -85,8 +85,8 @@ export interface DashboardFeed {
    * sees whether an alert hit one (the demo's NAB windows); empty or absent: none.
    */
   labels?(sensor: string): { start: number; end: number }[];
-  /** An operator's "this sensor is normal" (runtime/ops/re-anchors.ts), posted by the page; absent: no runtime to tell. */
-  markNormal?(sensor: string, windows: unknown, by: string): MarkNormalOutcome;
+  /** An operator's word on a sensor (runtime/ops/re-anchors.ts), posted by the page; absent: no runtime to tell. */
+  command?(what: SensorCommand, sensor: string, windows: unknown, by: string): CommandOutcome;
   /** The selected sensor's re-anchoring in progress (absent or undefined: none). */
   reAnchoring?(sensor: string): AnchorProgress | undefined;
 }

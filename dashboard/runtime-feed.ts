@@ -43,7 +43,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     levelDrift: (sensor) => handle.levelDrift(sensor),
     inputShifts: (sensor) => handle.inputShifts(sensor),
     outside: (values) => outsideChannels(values, handle.card()),
-    markNormal: (sensor, windows, by) => handle.markNormal(sensor, windows as number | undefined, by),
+    command: (what, sensor, windows, by) => handle.command(what, sensor, windows as number | undefined, by),
     reAnchoring: (sensor) => handle.reAnchoring(sensor),
     status: () => {
       const c = handle.card();
@@ -59,7 +59,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
         // Credentials in a broker URL are not for a page anyone on the network may open.
         source: `${redactUrl(handle.config.broker.url)} ${handle.config.source.topics.join(' ')}`,
         ...(connected !== undefined && { broker: connected ? 'connected' : 'lost' }),
-        commands: true,
+        commands: c.scoring.error === 'mahalanobis' && !!c.scoring.residual?.tracking,
       };
     },
   };

@@ -14,7 +14,7 @@ import { DashboardStore, type StoreOptions } from './store.ts';
 import { bundle, ortFile, stylesheet, template, ORT_DIR } from './assets.ts';
 import { esc } from './page/format.ts';
 import { httpGuard } from '@vigil/runtime/util/http-guard.ts';
-import { commandSensor, serveCommand } from '@vigil/runtime/ops/commands.ts';
+import { commandOf, serveCommand, type CommandOptions } from '@vigil/runtime/ops/commands.ts';
 import { dashboardPortInUse, listen } from '@vigil/runtime/util/listen.ts';
 
 /**
@@ -72,8 +72,9 @@ const MIME: Record<string, string> = {
 export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions = {}): Promise<Dashboard> {
   const store = new DashboardStore({ channels: feed.channels, scaler: feed.scaler, ...opts });
   const subs = recordFeed(feed, store);
-  const ticks = new PageTicks(store, feed, opts);
-  const handle = routes(ticks, opts.title ?? 'vigil', (req, res, sensor) => serveCommand(req, res, sensor, { bindHost: opts.host ?? '127.0.0.1', tokened: !!opts.token, markNormal: feed.markNormal }));
+  const ticks = new PageTicks(store, feed, { ...opts, commands: !!(opts.token && feed.command) });
+  const commands: CommandOptions = { tokened: !!opts.token, run: feed.command && ((what, sensor, windows, by) => feed.command!(what, sensor, windows, by)) };
+  const handle = routes(ticks, opts.title ?? 'vigil', (req, res, command) => serveCommand(req, res, command, commands));
   const guard = httpGuard({ bindHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, token: opts.token, csp: DASHBOARD_CSP });
   const server = createServer((req, res) => {
     if (!guard(req, res)) return;
@@ -121,14 +122,14 @@ function recordFeed(feed: DashboardFeed, store: DashboardStore): Subscription[] 
 
 /**
  * The dashboard's pages and streams: the page, its bundle, styles and wasm files, /api/status, /events, /healthz; and
- * the page's Mark normal, `POST /sensors/NAME/normal` (`command`: @vigil/runtime/ops/commands.ts).
+ * the page's commands, `POST /sensors/NAME/normal` and `/trained` (`serve`: @vigil/runtime/ops/commands.ts).
  */
-function routes(ticks: PageTicks, title: string, command: (req: IncomingMessage, res: ServerResponse, sensor: string) => void): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+function routes(ticks: PageTicks, title: string, serve: (req: IncomingMessage, res: ServerResponse, command: NonNullable<ReturnType<typeof commandOf>>) => void): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    const sensor = commandSensor(path);
-    if (sensor !== undefined) return command(req, res, sensor);
+    const command = commandOf(path);
+    if (command) return serve(req, res, command);
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'only GET is served\n');
     if (path === '/' || path === '/index.html') {
       return reply(res, 200, 'text/html; charset=utf-8', template('index.html').replaceAll('{{title}}', esc(title)));

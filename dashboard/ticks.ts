@@ -66,6 +66,8 @@ export interface TickOptions {
   tickMs?: number;
   /** Most sensors listed per page update (default 300; the page's filter searches them all). */
   listLimit?: number;
+  /** The server takes the page's commands (a feed that runs them, behind a token: runtime/ops/commands.ts). */
+  commands?: boolean;
 }
 
 /** The pages following a store, and the timer that pushes them their ticks. */
@@ -93,6 +95,8 @@ export class PageTicks {
     }
     return {
       ...s,
+      // Only where they can work: behind a token, and for a model that follows a level (the feed says).
+      commands: this.opts.commands === true && s.commands === true,
       throughput: s.throughput ?? m.throughput,
       latencyMs: s.latencyMs ?? m.latencyMs,
       openAlerts: this.store.openAlerts(),

@@ -38,8 +38,9 @@ export function sensorFacts(x: Summary, selected: TickMessage['selected']): [str
   const shifts = mine?.inputShifts;
   // Its inputs where training never went: an operating point (or a drift) the model cannot tell from a fault.
   if (mine?.outside?.length) facts.push(['outside training', outsideList(mine.outside)]);
-  // Marked normal by an operator: its level is being set from these windows (runtime/scoring/re-anchor.ts).
-  if (mine?.anchoring) facts.push(['re-anchoring', `${mine.anchoring.seen} of ${mine.anchoring.windows} windows averaged`]);
+  // An operator's word on it, in progress (runtime/scoring/re-anchor.ts): its level set from these windows, or back to training.
+  const a = mine?.anchoring;
+  if (a) facts.push(['re-anchoring', a.kind === 'trained' ? 'back to the trained level at its next window' : `${a.seen} of ${a.windows} windows averaged`]);
   if (shifts?.length) facts.push(['input shift', shifts.slice(0, 4).map((c) => `${c.channel} ${c.offset > 0 ? '-' : '+'}${Math.abs(c.offset)} sd`).join(', ')]);
   return facts;
 }

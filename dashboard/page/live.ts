@@ -10,7 +10,7 @@ import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { contributors, displayNumber, droppedStat, duration, esc, ms, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
 import { sensorFacts } from './facts.ts';
-import { mountMarkNormal, showMarkNormal } from './mark-normal.ts';
+import { mountCommand, showCommands } from './commands.ts';
 
 /** Most points a page keeps for the selected sensor; the server's ring is usually smaller. */
 const MAX_POINTS = 20_000;
@@ -195,7 +195,7 @@ function renderSensors(msg: TickMessage): void {
 }
 
 function renderDetail(msg: TickMessage): void {
-  showMarkNormal($('mark-normal'), $('mark-said'), msg);
+  showCommands([$('mark-normal'), $('back-to-trained')], $('mark-said'), msg);
   const x = msg.sensors.find((s) => s.name === state.selected);
   if (!x) {
     $('detail-name').textContent = state.selected ?? 'No sensor yet';
@@ -264,7 +264,7 @@ function main(): void {
     if (state.last?.selected) onTick({ ...state.last, selected: { ...state.last.selected, raw: [], scores: [] } });
   });
   $('reset-zoom').addEventListener('click', () => state.plots?.resetZoom());
-  mountMarkNormal($('mark-normal'), $('mark-said'), () => state.selected);
+  for (const [id, what] of [['mark-normal', 'normal'], ['back-to-trained', 'trained']] as const) mountCommand($(id), what, $('mark-said'), () => state.selected);
   // Up/down (or k/j) walk the sensor list; '/' jumps to the filter.
   document.addEventListener('keydown', (ev) => {
     if ((ev.target as HTMLElement).closest('input, textarea') || ev.ctrlKey || ev.metaKey || ev.altKey) return;

@@ -26,7 +26,7 @@ import { createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetri
 import { openServing, type Serving } from './serving.ts';
 import { openSinks, type RuntimeSinks } from './sinks.ts';
 import { openThresholds, type RuntimeThresholds } from './thresholds.ts';
-import type { ReAnchors } from './re-anchors.ts';
+import type { ReAnchors, SensorCommand } from './re-anchors.ts';
 
 /** The assembled runtime: its parts in start order, and what its handle reads. */
 export interface Assembly {
@@ -123,8 +123,8 @@ function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: Run
     name: 'ops server',
     async start() {
       if (config.metrics.port === null) return;
-      const markNormal = (sensor: string, windows: unknown, by: string) => reAnchors().markNormal(sensor, windows, by);
-      ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, markNormal, ...config.http }));
+      const command = (what: SensorCommand, sensor: string, windows: unknown, by: string) => reAnchors().command(what, sensor, windows, by);
+      ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, command, ...config.http }));
     },
     stop: () => ops.peek()?.close(),
   };

@@ -13,7 +13,7 @@ import type { ReloadOutcome } from './reload.ts';
 import type { Adaptation } from '../adapt/adaptation.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ExcusedChannel, ShiftedChannel } from '../scoring/drift-log.ts';
-import type { AnchorProgress, MarkNormalOutcome } from './re-anchors.ts';
+import type { AnchorProgress, CommandOutcome, SensorCommand } from './re-anchors.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
@@ -67,11 +67,12 @@ export interface RuntimeHandle {
   /** The sensor's channels fed to the model shifted (inputs that follow the residual), largest first; empty when none. */
   inputShifts(sensor: string): ShiftedChannel[];
   /**
-   * An operator's "this sensor's present behaviour is normal": its tracked level is set from its next windows
-   * (runtime/scoring/re-anchor.ts; `windows` absent: 16); refused with a status and reason when the model follows no
-   * level or the sensor was not scored since the start. `by` names who asked, for the log.
+   * An operator's word on a sensor (runtime/ops/re-anchors.ts): `normal`, its present behaviour is normal (its tracked
+   * level is set from its next `windows` windows, absent: 16), or `trained`, back to the trained level; refused with a
+   * status and reason when the model follows no level or the sensor was not scored since the start. `by` names who
+   * asked, for the log.
    */
-  markNormal(sensor: string, windows?: number, by?: string): MarkNormalOutcome;
+  command(what: SensorCommand, sensor: string, windows?: number, by?: string): CommandOutcome;
   /** The sensor's re-anchoring in progress, if any. */
   reAnchoring(sensor: string): AnchorProgress | undefined;
   /** Recent arrival -> verdict latency percentiles (ms). */

@@ -1,15 +1,15 @@
 /**
  * One small HTTP server for operations: `/metrics` (Prometheus text), `/health` (JSON, 200 when serving and
- * 503 when not, e.g. broker down or inference failing), and the operator's command `POST /sensors/NAME/normal`
- * (commands.ts). Bound to loopback by default; behind the Host check, security headers and optional token of
+ * 503 when not, e.g. broker down or inference failing), and the operator's commands `POST /sensors/NAME/normal` and
+ * `/trained` (commands.ts). Bound to loopback by default; behind the Host check, security headers and optional token of
  * `../util/http-guard.ts` (/health stays open to probes).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CSP_NONE, httpGuard } from '../util/http-guard.ts';
 import { listen } from '../util/listen.ts';
-import { commandSensor, serveCommand } from './commands.ts';
-import type { MarkNormalOutcome } from './re-anchors.ts';
+import { commandOf, serveCommand } from './commands.ts';
+import type { CommandOutcome, SensorCommand } from './re-anchors.ts';
 
 /** What /health reports. */
 export interface HealthReport {
@@ -36,8 +36,8 @@ export interface OpsServerOptions {
   allowedHosts?: readonly string[];
   /** Bearer token required for /metrics (config http.token); /health stays open. */
   token?: string | null;
-  /** Mark a sensor normal (re-anchors.ts), for `POST /sensors/NAME/normal`. */
-  markNormal?: (sensor: string, windows: unknown, by: string) => MarkNormalOutcome;
+  /** Run an operator's command on a sensor (re-anchors.ts), for `POST /sensors/NAME/normal` and `/trained`. */
+  command?: (what: SensorCommand, sensor: string, windows: unknown, by: string) => CommandOutcome;
 }
 
 /** Start the server on `port` (0: any free port). */
@@ -46,8 +46,8 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
   const server: Server = createServer((req, res) => {
     if (!guard(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
-    const sensor = commandSensor(path);
-    if (sensor !== undefined) return serveCommand(req, res, sensor, { bindHost: opts.host, tokened: !!opts.token, markNormal: opts.markNormal });
+    const command = commandOf(path);
+    if (command) return serveCommand(req, res, command, { tokened: !!opts.token, run: opts.command });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -64,7 +64,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       res.writeHead(h.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(h)}\n`);
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics, /health, or POST /sensors/NAME/normal\n');
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics, /health, or POST /sensors/NAME/normal or /trained\n');
   });
   await listen(server, opts.port, opts.host, `metrics.port ${opts.port} on ${opts.host} is in use; expected a free port (0 = any, null = no server)`);
   const port = (server.address() as AddressInfo).port;

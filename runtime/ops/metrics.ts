@@ -37,7 +37,7 @@ export interface EdgeCounters {
   webhookFailures: number;
   reloads: number;
   reloadFailures: number;
-  /** Sensors an operator marked normal, and those whose tracked level was re-anchored since (runtime/ops/re-anchors.ts). */
+  /** Commands on a sensor's level an operator sent, and the re-anchorings completed since (runtime/ops/re-anchors.ts). */
   reAnchorsRequested: number;
   reAnchored: number;
   /** The last hot reload refused, until one succeeds (null: none): what /health reports. */
@@ -207,8 +207,8 @@ function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_dead_letters_dropped_total', 'Dead letters not written to the file (backlog full, or a write failed: see the log)', () => edge.deadLetterDropped);
   m('vigil_model_reloads_total', 'Models hot-reloaded', () => edge.reloads);
   m('vigil_model_reload_failures_total', 'Hot reloads refused (the old model kept running)', () => edge.reloadFailures);
-  m('vigil_reanchors_requested_total', 'Sensors an operator marked normal (POST /sensors/NAME/normal)', () => edge.reAnchorsRequested);
-  m('vigil_reanchored_total', "Sensors whose tracked level was set from their windows after being marked normal", () => edge.reAnchored);
+  m('vigil_reanchors_requested_total', 'Sensors an operator marked normal or sent back to training (POST /sensors/NAME/normal, /trained)', () => edge.reAnchorsRequested);
+  m('vigil_reanchored_total', 'Sensors whose tracked level was set since (from their windows, or to the trained level)', () => edge.reAnchored);
   m('vigil_state_persists_total', 'Threshold state files written', () => edge.statePersists);
   m('vigil_state_persist_failures_total', 'Threshold state writes that failed', () => edge.statePersistFailures);
   m('vigil_intake_pauses_total', 'Times QoS 1 intake stopped reading the broker because the backlog passed batch.pauseIntakeAt', () => edge.intakePauses);

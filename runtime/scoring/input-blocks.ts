@@ -100,12 +100,13 @@ export function assign(state: Float64Array, at: number, C: number): { index: num
 /**
  * The sensor's offsets were set anew (a re-anchoring, re-anchor.ts): every window assembled from now on is shifted by
  * them, not by the ends of blocks learnt before, until blocks learnt after them end. Windows already in flight keep
- * the offsets they were shifted by.
+ * the offsets they were shifted by. Returns the index of the first window shifted by the new offsets.
  */
-export function offsetsSet(state: Float64Array, at: number, C: number): void {
+export function offsetsSet(state: Float64Array, at: number, C: number): number {
   const clock = clockOf(state, at, C);
   clock.start = state.slice(at, at + C);
   clock.ends = [];
+  return clock.assigned;
 }
 
 /** Window `index` of the sensor has been learnt from (or passed over): at the end of a block, its offsets are kept. */

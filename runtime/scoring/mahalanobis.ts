@@ -12,7 +12,7 @@ import { markCause } from './cause.ts';
 import { memoryAt, remember, type ResidualMemory } from './residual-memory.ts';
 import { invertSpd, quadraticForm } from './spd.ts';
 import { backToTrained, returnMeans } from './trained-level.ts';
-import { anchorWindow, type Anchor } from './re-anchor.ts';
+import { anchorAfter, anchorBefore, type AnchorAt } from './re-anchor.ts';
 
 export { invertSpd } from './spd.ts';
 export { residualVariance, stateFrom, trackedState } from './level-drift.ts';
@@ -186,8 +186,8 @@ export function mahalanobisScores(
   hold?: ArrayLike<number>,
   /** The input offsets each window was shifted by (N x C; input-offsets.ts), for the way back to the trained level. */
   applied?: Float64Array,
-  /** The re-anchoring of window i's sensor in progress (re-anchor.ts), when there is one: its window learns nothing else. */
-  anchorOf?: (i: number) => Anchor | undefined,
+  /** The re-anchoring of window i's sensor in progress (re-anchor.ts), when there is one, with the window's index. */
+  anchorOf?: (i: number) => AnchorAt | undefined,
 ): BatchScores {
   if (model.mean.length !== channels || model.precision.length !== channels * channels) {
     throw new Error(`mahalanobisScores: scoring.residual has ${model.mean.length} means and ${model.precision.length} precision entries; expected ${channels} and ${channels * channels}`);
@@ -209,6 +209,8 @@ export function mahalanobisScores(
   const y0 = track ? new Float64Array(channels) : undefined;
   for (let i = 0; i < n; i++) {
     const mean = meanOf ? meanOf(i) : model.mean;
+    const anchored = track ? anchorOf?.(i) : undefined;
+    if (anchored) anchorBefore(anchored.anchor, anchored.index, mean as Float64Array, model);
     for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
     const raw = quadraticForm(P, d, channels, y) / channels;
     // The level's uncertainty lives after the means (trackedState); a state without it is scored as certain.
@@ -241,14 +243,10 @@ export function mahalanobisScores(
     // the window's own statistic, not the memory's: the memory only adds alerts, so a memory wrongly on where levels
     // wander cannot also stop the tracker from following them (tried: on the pump set that doubled false alarms).
     if (!track) continue;
-    // An operator said the sensor's present behaviour is normal: the window goes into the average its state is set
-    // from, whatever it scored, and teaches the means nothing else (re-anchor.ts; the offsets it teaches are set anew
-    // with them).
-    const anchor = anchorOf?.(i);
-    if (anchor) {
-      anchorWindow(anchor, r, i, channels, applied, mean as Float64Array, model);
-      continue;
-    }
+    // An operator said the sensor's present behaviour is normal, or back to training: the window goes into the
+    // average its state is set from (or is passed over, in flight), whatever it scored, and teaches the means nothing
+    // (re-anchor.ts).
+    if (anchored && anchorAfter(anchored.anchor, r, i, channels, applied, anchored.index, mean as Float64Array, model)) continue;
     if (hold && hold[i]) continue;
     // Far over the gate against what it learnt, normal against the trained level: the way back (trained-level.ts).
     if (backToTrained(r, i, channels, total, model, applied, d0!, y0!)) {

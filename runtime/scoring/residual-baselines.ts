@@ -12,14 +12,19 @@ import { decodeFloats, encodeFloats } from '../util/float-state.ts';
 import { collectBy } from '../util/held-states.ts';
 import { startAnchor, type Anchor } from './re-anchor.ts';
 
-/** What `TrackedResiduals.anchor` did: started, or why not (the card does not track, the sensor has no state). */
-export type AnchorStart = 'started' | 'untracked' | 'unseen';
+/**
+ * What `TrackedResiduals.anchor` did: started (with the anchor it replaced, if one was in progress), or why not (the
+ * card does not track, the sensor has no state).
+ */
+export type AnchorStart = { started: Anchor; replaced?: Anchor } | 'untracked' | 'unseen';
 
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
   private readonly held = new Map<string, Float64Array>();
   /** Re-anchorings in progress by sensor (re-anchor.ts): not saved, a restart leaves the state as it was learnt. */
   private readonly anchors = new Map<string, Anchor>();
+  /** Sensors whose level an operator marked normal under this model (and did not send back to training since). */
+  readonly marked = new Set<string>();
 
   constructor(
     readonly model: ResidualModel,
@@ -103,16 +108,25 @@ export class ResidualBaselines {
   /** Drop the means of the sensors `which` selects (a fleet partition handed to another worker). */
   forget(which: (sensor: string) => boolean): void {
     forgetSensors([this.held, this.anchors], which);
+    for (const sensor of [...this.marked]) if (which(sensor)) this.marked.delete(sensor);
   }
 
   /**
-   * Set a held sensor's state from its next `windows` windows (re-anchor.ts), replacing any re-anchoring it had in
-   * progress; false when the sensor has no state here (never scored, or forgotten).
+   * Re-anchor a held sensor's state (re-anchor.ts): `normal`, from its next `windows` windows, or back to `trained`,
+   * replacing any re-anchoring in progress; undefined when the sensor has no state here (never scored, or forgotten).
    */
-  anchor(sensor: string, windows: number): boolean {
-    if (!this.held.has(sensor)) return false;
-    this.anchors.set(sensor, startAnchor(windows, this.model.mean.length));
-    return true;
+  anchor(sensor: string, kind: 'normal' | 'trained', windows: number): { started: Anchor; replaced?: Anchor } | undefined {
+    const state = this.held.get(sensor);
+    if (!state) return undefined;
+    const replaced = this.anchors.get(sensor);
+    const started = startAnchor(kind, windows, state, this.model);
+    this.anchors.set(sensor, started);
+    return { started, ...(replaced && !replaced.moved ? { replaced } : {}) };
+  }
+
+  /** The re-anchorings in progress, by sensor (not done ones). */
+  pendingAnchors(): [string, Anchor][] {
+    return [...this.anchors].filter(([, a]) => !a.moved);
   }
 
   /** Whether any sensor is being re-anchored (scoring looks up none otherwise). */
@@ -128,7 +142,11 @@ export class ResidualBaselines {
   /** The re-anchorings completed since the last call, removed. */
   takeAnchored(): [string, Anchor][] {
     const done = [...this.anchors].filter(([, a]) => a.moved);
-    for (const [sensor] of done) this.anchors.delete(sensor);
+    for (const [sensor, a] of done) {
+      this.anchors.delete(sensor);
+      if (a.kind === 'normal') this.marked.add(sensor);
+      else this.marked.delete(sensor);
+    }
     return done;
   }
 }
@@ -164,6 +182,8 @@ export class TrackedResiduals {
   private seeded: { key: string; means: Record<string, number[]> } | undefined;
   /** Told of each re-anchoring completed (runtime/ops/re-anchors.ts: logged, saved soon), with the residual model it set. */
   onAnchored?: (sensor: string, anchor: Anchor, model: ResidualModel) => void;
+  /** Told at a swap of the re-anchorings that start over under the new model, and the sensors marked normal under the old. */
+  onSwapped?: (restarted: string[], marked: string[]) => void;
 
   constructor(
     private saved: Record<string, unknown> = {},
@@ -198,7 +218,16 @@ export class TrackedResiduals {
         baselines.restore(Object.fromEntries(Object.keys(seeded).map((s) => [s, seededValues(residual, seeded[s])])));
       }
       this.seeded = undefined;
+      // What an operator asked of the model before (re-anchor.ts): a re-anchoring in progress starts over under this
+      // one; the levels marked normal under it belong to its residuals, not these (said by `onSwapped`).
+      const was = this.now?.baselines;
+      const carried = was ? was.pendingAnchors() : [];
+      for (const [sensor, a] of carried) {
+        baselines.of(sensor);
+        baselines.anchor(sensor, a.kind, a.windows);
+      }
       this.now = { card, key, baselines };
+      if (was && (carried.length || was.marked.size)) this.onSwapped?.(carried.map(([s]) => s), [...was.marked]);
     }
     return this.now.baselines;
   }
@@ -218,13 +247,13 @@ export class TrackedResiduals {
   }
 
   /**
-   * Re-anchor `sensor` under `card`, the model in service, from its next `windows` windows (re-anchor.ts): 'untracked'
-   * when the card's scoring follows no level, 'unseen' when the sensor has no state (not scored since the start).
+   * Re-anchor `sensor` under `card`, the model in service (re-anchor.ts: `normal` from its next `windows` windows, or
+   * back to `trained`): 'untracked' when the card's scoring follows no level, 'unseen' when the sensor has no state
+   * (not scored since the start).
    */
-  anchor(card: { scoring: { error: string; residual?: ResidualModel } }, sensor: string, windows: number): AnchorStart {
+  anchor(card: { scoring: { error: string; residual?: ResidualModel } }, sensor: string, kind: 'normal' | 'trained', windows: number): AnchorStart {
     if (!trackedModel(card.scoring)) return 'untracked';
-    const held = this.peek(card);
-    return held?.anchor(sensor, windows) ? 'started' : 'unseen';
+    return this.peek(card)?.anchor(sensor, kind, windows) ?? 'unseen';
   }
 
   /** Hand the re-anchorings completed by the last batch to `onAnchored`. */

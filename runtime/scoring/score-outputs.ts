@@ -9,7 +9,7 @@ import { reconProbScores } from './recon-prob.ts';
 import { reconstructionScores, type BatchScores } from './reconstruction.ts';
 import { applySpread, spreadScores } from './spread.ts';
 import { outsideSeen } from './seen-range.ts';
-import type { Anchor } from './re-anchor.ts';
+import type { AnchorAt } from './re-anchor.ts';
 
 /** What a model run produced: the reconstruction and any extra named outputs (an `InferenceResult`). */
 export interface ModelOutputs {
@@ -27,7 +27,7 @@ export function scoreOutputs(
   /** The input offsets each window was shifted by (input-offsets.ts `Shift.applied`), when its inputs were shifted. */
   applied?: Float64Array,
   /** The re-anchoring of window i's sensor in progress, when there is one (re-anchor.ts; tracked Mahalanobis only). */
-  anchorOf?: (i: number) => Anchor | undefined,
+  anchorOf?: (i: number) => AnchorAt | undefined,
 ): BatchScores {
   // Stuck sensors first: a window with one learns nothing (flatline.ts).
   const flat = scoring.flatline && scoring.flatline.channels.length > 0 ? flatWindows(input, n, window, channels, scoring.flatline.channels, unjudged) : undefined;
@@ -45,7 +45,7 @@ export function scoreOutputs(
 function scoreBy(
   input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring,
   meanOf: ((i: number) => Float64Array) | undefined, hold: ArrayLike<number> | undefined, applied: Float64Array | undefined,
-  anchorOf: ((i: number) => Anchor | undefined) | undefined,
+  anchorOf: ((i: number) => AnchorAt | undefined) | undefined,
 ): BatchScores {
   if (scoring.error === 'mahalanobis') {
     if (!scoring.residual) throw new Error("scoring 'mahalanobis' needs scoring.residual in the card (retrain with --score mahalanobis)");

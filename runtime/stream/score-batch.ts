@@ -25,7 +25,12 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   const C = card.channels.length;
   const applied = flight.shifted;
   // Sensors an operator marked normal (runtime/ops/re-anchors.ts), looked up only while there are any.
-  const anchorOf = baselines?.anchoring ? (i: number) => baselines.anchorOf(batch[i].sensor) : undefined;
+  const anchorOf = baselines?.anchoring
+    ? (i: number) => {
+        const anchor = baselines.anchorOf(batch[i].sensor);
+        return anchor && { anchor, index: applied ? applied.index[i] : 0 };
+      }
+    : undefined;
   const scored = scoreOutputs(input, outputs, batch.length, W, C, card.scoring, meanOf, (i) => batch[i].filled === true, applied?.applied, anchorOf);
   if (applied && meanOf && card.scoring.residual) {
     // The windows as measured again (the reservoir keeps them), then the offsets learn from this batch.

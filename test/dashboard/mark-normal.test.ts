@@ -1,7 +1,8 @@
 /**
- * The live page's Mark normal in a real browser, against a running runtime: a sensor alerting at a new level is
- * marked normal after the operator confirms, the page says what will happen and shows the re-anchoring's progress,
- * and the sensor goes back to normal with the alert closed. Screenshot in test/artifacts/dashboard-mark-normal.png.
+ * The live page's mark normal in a real browser, against a running runtime behind a token: a sensor alerting at a new
+ * level is marked normal after the operator confirms, the page says what will happen and shows the re-anchoring's
+ * progress, and the sensor goes back to normal with the alert closed. Screenshot in
+ * test/artifacts/dashboard-mark-normal.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -27,7 +28,9 @@ describe('Mark normal on the live page', () => {
     const prefix = uniquePrefix('dash-mark-normal');
     const source = new Subject<RawMessage>();
     const runtime = await startRuntime(testConfig(broker.url, prefix, levelModel()), { logger: silent, source });
-    const dash = await startDashboard(runtimeFeed(runtime), { port: 0, tickMs: 100 });
+    // Commands need a token: the page signs in once with it (an HttpOnly cookie its own requests carry).
+    const token = 'a-token-of-16-chars-or-more';
+    const dash = await startDashboard(runtimeFeed(runtime), { port: 0, tickMs: 100, token });
     const send = (from: number, to: number, level: number) => {
       for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(Date.UTC(2026, 0, 1) + i * 1000, level + 0.05 * Math.sin(i * 1.7))));
     };
@@ -36,13 +39,14 @@ describe('Mark normal on the live page', () => {
     const asked: string[] = [];
     page.on('dialog', (d) => (asked.push(d.message()), void d.accept()));
     try {
-      await page.goto(dash.url);
+      await page.goto(`${dash.url}?token=${token}`);
       const opened = within(runtime.alerts, 10_000, 'the alert at the new level', (e) => e.type === 'open');
       send(0, 60, 0);
       send(60, 120, 1);
       await opened;
       await page.waitForFunction(() => document.querySelector('#detail-state')?.textContent === 'ALERT', undefined, { timeout: 10_000 });
       expect(await page.isVisible('#mark-normal')).toBe(true);
+      expect(await page.isVisible('#back-to-trained')).toBe(true);
       await page.click('#mark-normal');
       await page.waitForFunction(() => /its tracked level is set from its next 16 window/.test(document.querySelector('#mark-said')?.textContent ?? ''), undefined, { timeout: 5000 });
       expect(asked[0]).toMatch(/Treat p1's present behaviour as normal\?/);
@@ -54,6 +58,8 @@ describe('Mark normal on the live page', () => {
       await closed;
       await page.waitForFunction(() => document.querySelector('#detail-state')?.textContent === 'normal', undefined, { timeout: 10_000 });
       expect(await page.textContent('#detail-facts')).not.toMatch(/re-anchoring/);
+      // What was said goes once its re-anchoring is done.
+      await page.waitForFunction(() => document.querySelector('#mark-said')?.textContent === '', undefined, { timeout: 5000 });
       expect(runtime.edge.reAnchored).toBe(1);
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);

@@ -85,9 +85,9 @@ export async function trainedModel(dir = mkdtempSync(join(tmpdir(), 'vigil-run-t
 /**
  * A model that knows only its trained level: it reconstructs 0 (scaled), so a window of 8 readings has its last 4
  * rows' mean as residual; Mahalanobis with tracking (residual sd 0.1, bar 9, gate 4.5). A reading's `value` 1 away
- * from 0 scores about 100.
+ * from 0 scores about 100. `tracking` is added to the card's.
  */
-export function levelModel(): string {
+export function levelModel(tracking: Record<string, unknown> = {}): string {
   const W = 8;
   const path = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-level-model-')), {
     name: 'level', window: W, channels: ['value'], threshold: 9,
@@ -95,7 +95,7 @@ export function levelModel(): string {
   });
   const file = `${path}.json`;
   const card = JSON.parse(readFileSync(file, 'utf8'));
-  card.scoring = { ...card.scoring, error: 'mahalanobis', span: 4, residual: { mean: [0], precision: [100], shrinkage: 0, windows: 100, method: 'test', tracking: { rate: 0.003, below: 4.5 } } };
+  card.scoring = { ...card.scoring, error: 'mahalanobis', span: 4, residual: { mean: [0], precision: [100], shrinkage: 0, windows: 100, method: 'test', tracking: { rate: 0.003, below: 4.5, ...tracking } } };
   writeFileSync(file, JSON.stringify(card));
   return path;
 }
