@@ -14,8 +14,19 @@ export const BatchSchema = z
      * ... or this long after its first window: the latency budget a window may wait for others to share its model
      * call. 5 ms (it was 2): bench/sustained.ts at 1,000 sensors measured 24 % less CPU per reading at 2k/s (batches
      * of 12 instead of 5.5) and 13 % less at 10k/s (53 instead of 24), for about 2 ms more median publish -> alert.
+     * 10 ms (it was 5), with adaptiveWait: at 100 sensors, 6 alternated runs on a shared 2-core machine, 9 % less
+     * CPU per reading at 2k/s (batches of 23 instead of 12.5; vigil / bare subscriber 3.91x -> 3.28x) and 11 % less
+     * at 5k/s (57 instead of 33; 3.48x -> 3.00x), for 3.5 ms more median publish -> alert at 2k/s (6.9 -> 10.4 ms).
+     * At 10k/s a batch fills to `size` by 6.4 ms (1.4 ms more than before), at 20k/s by 3.2 ms (as before).
      */
-    maxWaitMs: ms('batch wait').default(5),
+    maxWaitMs: ms('batch wait').default(10),
+    /**
+     * Spend the budget only where it buys a shared model call: a batch goes before maxWaitMs when, at the rate
+     * windows arrive (their mean gap), the next would not come within what is left of it. Slow data (a window every
+     * few ms or less often) is then scored at once instead of waiting the budget out alone, so the budget can be
+     * long enough to amortise each call's fixed cost at busy rates. false: always wait maxWaitMs (or size).
+     */
+    adaptiveWait: z.boolean().default(true),
     /** Largest batch sent to the model when windows queued up during the previous call (batches grow under load). */
     maxBatch: z.number().int().positive().max(65536).default(4096),
     /**

@@ -159,7 +159,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
     window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
-    batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
+    batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs, adaptiveWait: config.batch.adaptiveWait },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
       maxPendingBytes: config.batch.maxPendingBytes,

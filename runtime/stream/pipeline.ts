@@ -25,8 +25,8 @@ export interface PipelineOptions {
   thresholds: ThresholdBank | ThresholdFactory;
   /** The `window` config section: the reorder stage's keys and the window stage's. */
   window?: Omit<WindowBySensorOptions, 'counters'> & Omit<ReorderBySensorOptions, 'counters' | 'scheduler' | 'maxSensors'>;
-  /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first (default 64 / 5 ms). */
-  batch?: { size?: number; maxWaitMs?: number };
+  /** Micro-batching: flush at `size` windows or `maxWaitMs` after the first, or earlier with `adaptiveWait` (defaults: the config schema's). */
+  batch?: { size?: number; maxWaitMs?: number; adaptiveWait?: boolean };
   infer?: Omit<InferBatchesOptions, 'counters'>;
   /** Smoothing of scores before thresholds (EWMA weight or per-sensor smoother factory); omit for none. */
   smoothing?: number | ((sensor: string) => ScoreSmoother);
@@ -72,7 +72,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     reorder,
     // Windows are views into their sensor's rows until inferBatches assembles their batch.
     windowBySensor(cardOf, { ...opts.window, onClockStep, views: true, counters }),
-    microBatch<SensorWindow>({ size, maxWaitMs: opts.batch?.maxWaitMs ?? BATCH_DEFAULTS.maxWaitMs, scheduler: opts.scheduler ?? asyncScheduler }),
+    microBatch<SensorWindow>({ size, maxWaitMs: opts.batch?.maxWaitMs ?? BATCH_DEFAULTS.maxWaitMs, adaptive: opts.batch?.adaptiveWait ?? BATCH_DEFAULTS.adaptiveWait, scheduler: opts.scheduler ?? asyncScheduler }),
     inferBatches(opts.model, { ...opts.infer, maxBatch: Math.max(size, opts.infer?.maxBatch ?? INFER_DEFAULTS.maxBatch), counters }),
     applyThresholds(thresholds, { smoothing: opts.smoothing, counters }),
     trackAlerts({ ...opts.alerts, card: cardOf, counters }),

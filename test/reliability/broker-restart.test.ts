@@ -58,7 +58,7 @@ for (const [kind, make] of Object.entries(brokers)) {
             broker: { url: broker.url, clientId: `vigil-restart-${kind}`, clean: false, reconnect: { minMs: 100, maxMs: 1000 } },
             source: { topics: ['sensors/{sensor}/data'], qos: 1 },
             // Windows wait up to 1.5 s in the micro-batch, so the alerts of phase A are raised after the broker stops.
-            batch: { size: 1024, maxWaitMs: 1500 },
+            batch: { size: 1024, maxWaitMs: 1500, adaptiveWait: false },
             alerts: { closeM: 3 },
             metrics: { port: null },
             state: { file: null },

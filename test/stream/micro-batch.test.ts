@@ -63,6 +63,23 @@ describe('microBatch', () => {
     });
   });
 
+  it('adaptive: sends a window at once when the next is not expected within the wait', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      // Items 10 ms apart, budget 5: the first waits (no rate known yet), each later one goes as it comes.
+      const src = cold('a 9ms b 9ms c 9ms |');
+      expectObservable(src.pipe(microBatch({ size: 10, maxWaitMs: 5, adaptive: true }))).toBe('5ms x 4ms y 9ms z 9ms |', { x: ['a'], y: ['b'], z: ['c'] });
+    });
+  });
+
+  it('adaptive: waits the budget out while items keep coming, and after a pause', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      // a, b, c 1 ms apart: the fourth is expected before the budget ends, so the batch waits for it (flushed at 5);
+      // d after a pause counts the pause as one budget only, so the mean gap (1.4 ms) still says "wait".
+      const src = cold('abc 7ms d 9ms |');
+      expectObservable(src.pipe(microBatch({ size: 10, maxWaitMs: 5, adaptive: true }))).toBe('5ms x 9ms y 4ms |', { x: ['a', 'b', 'c'], y: ['d'] });
+    });
+  });
+
   it('rejects bad options with what was expected', () => {
     expect(() => microBatch({ size: 0, maxWaitMs: 1 })).toThrow(/size must be an integer >= 1/);
     expect(() => microBatch({ size: 2, maxWaitMs: -1 })).toThrow(/maxWaitMs must be a finite number >= 0/);

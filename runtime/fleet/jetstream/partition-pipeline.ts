@@ -45,7 +45,7 @@ export class PartitionPipeline {
       // The stream's order is the order judged: a reorder stage would hold readings past the batch that cut them,
       // and their verdicts would miss the batch's acknowledgement (the last readings of a partition were never judged).
       window: { ...config.window, reorderMs: 0 },
-      batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs },
+      batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs, adaptiveWait: config.batch.adaptiveWait },
       // Nothing is shed: a partition waits for its batch to drain before fetching the next one.
       infer: { maxBatch: Math.max(config.batch.maxBatch, config.batch.size), maxPendingBytes: Number.MAX_SAFE_INTEGER, residuals: this.residuals, onBatch: () => this.notify(), onError },
       smoothing: this.th.smoothing,
