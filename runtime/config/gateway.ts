@@ -36,11 +36,18 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const OUTPUT_PLACEHOLDER = /\{(?:gateway|sensor|reason)\}/g;
 
 /**
- * vigil's own output topic templates by config key (alerts, dead letters, status; null: none), which its intake never
- * reads and which a source topic should not share (runtime/ops/topic-warnings.ts).
+ * vigil's own topic templates by config key (alerts, dead letters, status, commands and their replies; null: none),
+ * which its intake never reads as readings and which a source topic should not share (runtime/ops/topic-warnings.ts).
  */
 export function outputTopics(config: { alerts: { topic: string }; deadLetter: { topic: string | null }; gateway: GatewayConfig }): Record<string, string | null> {
-  return { 'alerts.topic': config.alerts.topic, 'deadLetter.topic': config.deadLetter.topic, 'gateway.statusTopic': config.gateway.statusTopic };
+  const commands = config.gateway.commandTopic;
+  return {
+    'alerts.topic': config.alerts.topic,
+    'deadLetter.topic': config.deadLetter.topic,
+    'gateway.statusTopic': config.gateway.statusTopic,
+    'gateway.commandTopic': commands,
+    'gateway.commandTopic replies': commands && `${commands}/reply`,
+  };
 }
 
 /** An output topic template as the MQTT filter of every topic any gateway publishes under it (each placeholder `+`). */
@@ -73,6 +80,11 @@ export const GatewaySchema = z
      * replaced by the id. null: none.
      */
     statusTopic: publishTopic(['gateway']).nullable().default('vigil/status/{gateway}'),
+    /**
+     * Operators' commands over MQTT (runtime/mqtt/command-topic.ts; e.g. `vigil/command/{gateway}`), answered on
+     * `TOPIC/reply`. Anyone the broker lets publish here can mark a sensor normal: set its ACL. null (default): none.
+     */
+    commandTopic: publishTopic(['gateway']).nullable().default(null),
   })
   .strict();
 

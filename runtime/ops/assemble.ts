@@ -27,6 +27,8 @@ import { openServing, type Serving } from './serving.ts';
 import { openSinks, type RuntimeSinks } from './sinks.ts';
 import { openThresholds, type RuntimeThresholds } from './thresholds.ts';
 import type { ReAnchors, SensorCommand } from './re-anchors.ts';
+import { listenCommands } from '../mqtt/command-topic.ts';
+import { gatewayTopic } from '../config/gateway.ts';
 
 /** The assembled runtime: its parts in start order, and what its handle reads. */
 export interface Assembly {
@@ -105,6 +107,19 @@ function brokerPart(config: RunConfig['broker'], gateway: RunConfig['gateway'], 
   };
 }
 
+/** Operators' commands over MQTT, when `gateway.commandTopic` is set (runtime/mqtt/command-topic.ts). */
+function commandsPart(gateway: RunConfig['gateway'], client: Late<MqttClient>, reAnchors: () => ReAnchors, log: VigilLogger): Part {
+  let listening: { stop(): void } | undefined;
+  return {
+    name: 'commands',
+    start() {
+      const topic = gateway.commandTopic && gatewayTopic(gateway.commandTopic, gateway);
+      if (topic) listening = listenCommands(client.get(), topic, gateway.id, (what, sensor, windows, by) => reAnchors().command(what, sensor, windows, by), log);
+    },
+    stop: () => listening?.stop(),
+  };
+}
+
 /** One vigil per state file (state-lock.ts), taken before the broker; none without a state file. */
 function stateLockPart(file: string | null, log: VigilLogger): Part {
   let lock: StateLock | undefined;
@@ -169,6 +184,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
     opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => thresholds.get().reAnchors),
     brokerPart(config.broker, config.gateway, log, events, client),
+    commandsPart(config.gateway, client, () => thresholds.get().reAnchors, log),
     {
       name: 'sinks',
       start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state', 'gateway'), log, edge, () => ref().current.card, (sensor) => thresholds.get().silence?.knows(sensor) ?? false)),

@@ -4,10 +4,12 @@
  * alert closes; back at its old level (a repair) it alerts against the marked one until `POST /sensors/NAME/trained`;
  * a step from the trained level alerts again. Requests and completions are logged and counted. Commands are refused
  * without a token (on loopback too: a proxy makes every request local), from another site, with a body that is not
- * JSON or too large, for a sensor never scored, and for a model that follows no level.
+ * JSON or too large, for a sensor never scored, and for a model that follows no level. Over MQTT
+ * (`gateway.commandTopic`) a command is answered on TOPIC/reply, one retained from before refused.
  */
 import { describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
+import mqtt from 'mqtt';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { startOpsServer } from '../../runtime/ops/http.ts';
 import { openThresholds } from '../../runtime/ops/thresholds.ts';
@@ -100,6 +102,42 @@ describe('an operator\'s word on a sensor through vigil run', () => {
       const trained = lines.find((l) => String(l.msg) === 'sensor p1 is back at its trained level');
       expect((trained!.movedSd as { value: number }).value).toBeLessThan(-9);
     } finally {
+      source.complete();
+      await handle.stop();
+    }
+  });
+
+  it('over MQTT (gateway.commandTopic): runs a command and answers on TOPIC/reply; a bad one, or one retained from before, is refused and answered', async () => {
+    const prefix = uniquePrefix('mark-normal-mqtt');
+    const cmd = `${prefix}/command/gw-cmd`;
+    const client = await mqtt.connectAsync(broker.url);
+    const replies: Record<string, unknown>[] = [];
+    client.on('message', (_t, p) => replies.push(JSON.parse(p.toString())));
+    await client.subscribeAsync(`${cmd}/reply`, { qos: 1 });
+    // Left retained before vigil started: delivered at its subscription, flagged retained, and refused (it would
+    // apply again at every start). A retained message published while vigil listens reaches it unflagged: sent now.
+    await client.publishAsync(cmd, JSON.stringify({ sensor: 'p1', command: 'trained' }), { qos: 1, retain: true });
+    const source = new Subject<RawMessage>();
+    const handle = await startRuntime(testConfig(broker.url, prefix, levelModel(), { gateway: { id: 'gw-cmd', statusTopic: null, commandTopic: `${prefix}/command/{gateway}` } }), { logger: silent, source });
+    try {
+      await waitFor(() => replies.length >= 1, 'the retained command refused', 10_000);
+      expect(replies[0]).toMatchObject({ schema: 'vigil-command-reply/1', gateway: 'gw-cmd', ok: false, status: 400 });
+      expect(String(replies[0].error)).toMatch(/a retained command is refused/);
+      await client.publishAsync(cmd, '', { qos: 1, retain: true });
+      for (let i = 0; i < 40; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(1_700_000_000_000 + i * 1000, 1)));
+      await waitFor(() => handle.counters.scored >= 33, 'p1 scored', 10_000);
+      await client.publishAsync(cmd, JSON.stringify({ sensor: 'p1', command: 'normal', windows: 4, id: 'hmi-1' }), { qos: 1 });
+      await client.publishAsync(cmd, '{"sensor": "p1", "command": "forget"}', { qos: 1 });
+      await waitFor(() => replies.length >= 3, 'two more replies', 10_000);
+      expect(replies[1]).toMatchObject({ id: 'hmi-1', ok: true, sensor: 'p1', windows: 4 });
+      expect(replies[2]).toMatchObject({ ok: false, status: 400 });
+      expect(String(replies[2].error)).toMatch(/command: /);
+      expect(handle.reAnchoring('p1')).toEqual({ kind: 'normal', windows: 4, seen: 0 });
+      expect(handle.edge.reAnchorsRequested).toBe(1);
+      expect(handle.counters.readings).toBe(40);
+    } finally {
+      await client.publishAsync(cmd, '', { qos: 1, retain: true });
+      await client.endAsync();
       source.complete();
       await handle.stop();
     }
