@@ -75,7 +75,7 @@ export function reAnchors(residuals: TrackedResiduals, card: () => ModelCard, lo
       return { ok: true, sensor, windows: a.windows, message: `sensor ${sensor}: ${effect}${instead}; an open alert then closes after the alert policy's quiet windows` };
     },
     progress(sensor) {
-      const a = residuals.peek(card())?.anchorOf(sensor);
+      const a = residuals.peek(card())?.anchors.of(sensor);
       return a && !a.moved ? { kind: a.kind, windows: a.windows, seen: a.seen } : undefined;
     },
   };

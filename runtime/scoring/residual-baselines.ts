@@ -10,7 +10,8 @@ import { lruGet } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
 import { decodeFloats, encodeFloats } from '../util/float-state.ts';
 import { collectBy } from '../util/held-states.ts';
-import { startAnchor, type Anchor } from './re-anchor.ts';
+import type { Anchor } from './re-anchor.ts';
+import { SensorAnchors } from './sensor-anchors.ts';
 
 /**
  * What `TrackedResiduals.anchor` did: started (with the anchor it replaced, if one was in progress), or why not (the
@@ -21,10 +22,8 @@ export type AnchorStart = { started: Anchor; replaced?: Anchor } | 'untracked' |
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
   private readonly held = new Map<string, Float64Array>();
-  /** Re-anchorings in progress by sensor (re-anchor.ts): not saved, a restart leaves the state as it was learnt. */
-  private readonly anchors = new Map<string, Anchor>();
-  /** Sensors whose level an operator marked normal under this model (and did not send back to training since). */
-  readonly marked = new Set<string>();
+  /** What operators asked of these sensors' levels (sensor-anchors.ts). */
+  readonly anchors = new SensorAnchors();
 
   constructor(
     readonly model: ResidualModel,
@@ -107,8 +106,8 @@ export class ResidualBaselines {
 
   /** Drop the means of the sensors `which` selects (a fleet partition handed to another worker). */
   forget(which: (sensor: string) => boolean): void {
-    forgetSensors([this.held, this.anchors], which);
-    for (const sensor of [...this.marked]) if (which(sensor)) this.marked.delete(sensor);
+    forgetSensors([this.held], which);
+    this.anchors.forget(which);
   }
 
   /**
@@ -117,37 +116,7 @@ export class ResidualBaselines {
    */
   anchor(sensor: string, kind: 'normal' | 'trained', windows: number): { started: Anchor; replaced?: Anchor } | undefined {
     const state = this.held.get(sensor);
-    if (!state) return undefined;
-    const replaced = this.anchors.get(sensor);
-    const started = startAnchor(kind, windows, state, this.model);
-    this.anchors.set(sensor, started);
-    return { started, ...(replaced && !replaced.moved ? { replaced } : {}) };
-  }
-
-  /** The re-anchorings in progress, by sensor (not done ones). */
-  pendingAnchors(): [string, Anchor][] {
-    return [...this.anchors].filter(([, a]) => !a.moved);
-  }
-
-  /** Whether any sensor is being re-anchored (scoring looks up none otherwise). */
-  get anchoring(): boolean {
-    return this.anchors.size > 0;
-  }
-
-  /** The sensor's re-anchoring in progress, if any (done ones stay until `takeAnchored`). */
-  anchorOf(sensor: string): Anchor | undefined {
-    return this.anchors.get(sensor);
-  }
-
-  /** The re-anchorings completed since the last call, removed. */
-  takeAnchored(): [string, Anchor][] {
-    const done = [...this.anchors].filter(([, a]) => a.moved);
-    for (const [sensor, a] of done) {
-      this.anchors.delete(sensor);
-      if (a.kind === 'normal') this.marked.add(sensor);
-      else this.marked.delete(sensor);
-    }
-    return done;
+    return state && this.anchors.start(sensor, kind, windows, state, this.model);
   }
 }
 
@@ -221,13 +190,13 @@ export class TrackedResiduals {
       // What an operator asked of the model before (re-anchor.ts): a re-anchoring in progress starts over under this
       // one; the levels marked normal under it belong to its residuals, not these (said by `onSwapped`).
       const was = this.now?.baselines;
-      const carried = was ? was.pendingAnchors() : [];
+      const carried = was ? was.anchors.pending() : [];
       for (const [sensor, a] of carried) {
         baselines.of(sensor);
         baselines.anchor(sensor, a.kind, a.windows);
       }
       this.now = { card, key, baselines };
-      if (was && (carried.length || was.marked.size)) this.onSwapped?.(carried.map(([s]) => s), [...was.marked]);
+      if (was && (carried.length || was.anchors.marked.size)) this.onSwapped?.(carried.map(([s]) => s), [...was.anchors.marked]);
     }
     return this.now.baselines;
   }
@@ -260,7 +229,7 @@ export class TrackedResiduals {
   settleAnchors(): void {
     const now = this.now;
     if (!now) return;
-    for (const [sensor, anchor] of now.baselines.takeAnchored()) this.onAnchored?.(sensor, anchor, now.baselines.model);
+    for (const [sensor, anchor] of now.baselines.anchors.take()) this.onAnchored?.(sensor, anchor, now.baselines.model);
   }
 
   /** Take means (and their input-offset clocks) for sensors not held yet (a fleet partition handed over by the worker that owned it). */

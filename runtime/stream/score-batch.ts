@@ -25,9 +25,9 @@ export function scoreBatch(flight: Flight, outputs: ModelOutputs, residuals: Tra
   const C = card.channels.length;
   const applied = flight.shifted;
   // Sensors an operator marked normal (runtime/ops/re-anchors.ts), looked up only while there are any.
-  const anchorOf = baselines?.anchoring
+  const anchorOf = baselines?.anchors.any
     ? (i: number) => {
-        const anchor = baselines.anchorOf(batch[i].sensor);
+        const anchor = baselines.anchors.of(batch[i].sensor);
         return anchor && { anchor, index: applied ? applied.index[i] : 0 };
       }
     : undefined;

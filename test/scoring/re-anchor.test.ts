@@ -84,8 +84,8 @@ describe('a sensor marked normal after its level stepped to a new normal', () =>
         // A change from the new level alerts again.
         expect(Math.min(...marked.scores.slice(300, 310))).toBeGreaterThan(2);
         // The anchor is done and gone.
-        expect(marked.residuals.peek(card)!.anchorOf('p')).toBeUndefined();
-        expect([...marked.residuals.peek(card)!.marked]).toEqual(['p']);
+        expect(marked.residuals.peek(card)!.anchors.of('p')).toBeUndefined();
+        expect([...marked.residuals.peek(card)!.anchors.marked]).toEqual(['p']);
       });
     }
 
@@ -103,7 +103,7 @@ describe('a sensor marked normal after its level stepped to a new normal', () =>
       expect(back.scores.slice(0, 200)).toEqual(kept.scores.slice(0, 200));
       expect(max(back.scores.slice(312, 340))).toBeLessThanOrEqual(max(kept.scores.slice(300, 340)) * 1.01);
       expect(max(back.scores.slice(340))).toBeLessThan(0.05);
-      expect([...back.residuals.peek(card)!.marked]).toEqual([]);
+      expect([...back.residuals.peek(card)!.anchors.marked]).toEqual([]);
     });
   }
 
@@ -131,10 +131,10 @@ describe('a sensor marked normal after its level stepped to a new normal', () =>
     residuals.for(a)!.of('p');
     residuals.for(a)!.of('q');
     residuals.anchor(a, 'p', 'normal', 8);
-    residuals.for(a)!.marked.add('q');
+    residuals.for(a)!.anchors.marked.add('q');
     residuals.for(b);
     expect(told).toEqual([[['p'], ['q']]]);
-    expect(residuals.peek(b)!.anchorOf('p')).toMatchObject({ kind: 'normal', windows: 8, seen: 0 });
+    expect(residuals.peek(b)!.anchors.of('p')).toMatchObject({ kind: 'normal', windows: 8, seen: 0 });
   });
 });
 
