@@ -4,7 +4,7 @@
  * training**, its level is the trained one again (after a repair, or a mark made in error). Each is posted to the
  * server as `POST sensors/NAME/normal` or `/trained` after the operator confirms what it does. Shown only where the
  * server takes them (behind a token, for a model that follows a level); the answer or refusal is written below the
- * facts until the re-anchoring it started is done or another sensor is selected.
+ * facts for a few seconds, or until the re-anchoring it started is done, or another sensor is selected.
  */
 import type { TickMessage } from '../server.ts';
 
@@ -17,15 +17,16 @@ const CONFIRM = {
     'training again (after a repair, or a mark made in error). Logged with your address.',
 };
 
-/** The buttons' state for the latest tick; what was said clears once its re-anchoring is done or another sensor is selected. */
+/** How long an answer shows at least (a return to training is done at the next window, often before the next tick). */
+const SHOW_MS = 8000;
+
+/** The buttons' state for the latest tick; what was said clears once shown a while and no re-anchoring is in progress, or when another sensor is selected. */
 export function showCommands(buttons: HTMLElement[], said: HTMLElement, msg: TickMessage): void {
   for (const b of buttons) b.hidden = !(msg.status.commands && msg.selected);
   const mine = said.dataset.sensor === msg.selected?.name;
-  if (mine && msg.selected?.anchoring) said.dataset.seen = '1';
-  if (!mine || (said.dataset.seen === '1' && !msg.selected?.anchoring)) {
+  if (!mine || (!msg.selected?.anchoring && Date.now() > Number(said.dataset.until ?? 0))) {
     said.textContent = '';
     delete said.dataset.sensor;
-    delete said.dataset.seen;
   }
 }
 
@@ -35,7 +36,6 @@ export function mountCommand(button: HTMLElement, what: 'normal' | 'trained', sa
     const sensor = selected();
     if (!sensor || !confirm(CONFIRM[what](sensor))) return;
     said.dataset.sensor = sensor;
-    delete said.dataset.seen;
     button.setAttribute('disabled', '');
     try {
       const res = await fetch(`sensors/${encodeURIComponent(sensor)}/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -44,6 +44,7 @@ export function mountCommand(button: HTMLElement, what: 'normal' | 'trained', sa
     } catch (err) {
       said.textContent = `not sent: ${(err as Error).message}`;
     } finally {
+      said.dataset.until = String(Date.now() + SHOW_MS);
       button.removeAttribute('disabled');
     }
   });

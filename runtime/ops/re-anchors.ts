@@ -54,6 +54,7 @@ export function reAnchors(residuals: TrackedResiduals, card: () => ModelCard, lo
   };
   return {
     command(what, sensor, requested, by) {
+      if (what === 'trained' && requested !== undefined) return { ok: false, status: 400, error: 'windows: back to training takes none (it sets the trained level at the next window)' };
       const windows = what === 'trained' ? 0 : (requested ?? ANCHOR_WINDOWS);
       if (!(typeof windows === 'number' && Number.isInteger(windows) && windows >= (what === 'trained' ? 0 : 1) && windows <= MAX_ANCHOR_WINDOWS)) {
         return { ok: false, status: 400, error: `windows: expected a whole number from 1 to ${MAX_ANCHOR_WINDOWS}, got ${JSON.stringify(requested)}` };

@@ -22,12 +22,13 @@
  *
  * "Back to training" sets the offsets to none at once (trending ones kept) and the means to the card's at the first
  * window shifted by none, the windows in flight passed over. Both spend the level walk's uncertainty (the level was
- * just set) and clear the residual memory; every completion is logged with how far it moved each channel
- * (runtime/ops/re-anchors.ts).
+ * just set) and clear the residual memory as soon as they set offsets; every completion is logged with how far it
+ * moved each channel (runtime/ops/re-anchors.ts). Until an anchor is done, a save writes the state as it was before
+ * it (`prior`): a restart in the middle leaves the level as it was learnt, and is asked for again.
  */
 import type { ResidualModel } from './mahalanobis.ts';
 import { MAX_INPUT_OFFSET, offsetsAt } from './input-offsets.ts';
-import { offsetsSet } from './input-blocks.ts';
+import { clockTail, offsetsSet } from './input-blocks.ts';
 import { memoryAt } from './residual-memory.ts';
 import { followsClimb } from './trained-level.ts';
 
@@ -51,6 +52,14 @@ export interface Anchor {
   readonly sum: Float64Array;
   /** The first window (its index on the sensor's clock) shifted by offsets the anchor set; -1: none set yet. */
   from: number;
+  /**
+   * The sensor's state when the anchor began, and its input-offset clock (input-blocks.ts `clockTail`; absent: none):
+   * what a save writes until the anchor is done, so a stop in the middle leaves the state as it was learnt, and what a
+   * command that replaces it starts from (the offsets are set halfway: saved or built on, half-set states scored a
+   * sensor still shifted as normal, unlogged, after a restart; a review).
+   */
+  readonly prior: Float64Array;
+  readonly priorClock?: number[];
   /** Each channel's level (mean + offset) when the anchor began (C). */
   readonly before: Float64Array;
   /** Set once the state is set: how far each channel's level (mean + offset) moved (C). */
@@ -72,20 +81,35 @@ function levels(state: Float64Array, model: ResidualModel): Float64Array {
 
 /**
  * Start an anchor on `state` (a tracked state of `model`): `normal` of `windows` windows (at least 2 with input
- * offsets, one per half), or `trained`, whose offsets go back to none at once.
+ * offsets, one per half), or `trained`, whose offsets go back to none at once. One that `replaces` an anchor in
+ * progress starts from the state before that one.
  */
-export function startAnchor(kind: 'normal' | 'trained', windows: number, state: Float64Array, model: ResidualModel): Anchor {
+export function startAnchor(kind: 'normal' | 'trained', windows: number, state: Float64Array, model: ResidualModel, replaces?: Anchor): Anchor {
   const C = model.mean.length;
   const at = offsetsAt(model);
+  if (replaces && !replaces.moved) {
+    state.set(replaces.prior);
+    if (at >= 0) offsetsSet(state, at, C);
+  }
+  const prior = replaces && !replaces.moved ? replaces.prior : state.slice();
+  const priorClock = replaces && !replaces.moved ? replaces.priorClock : at >= 0 ? clockTail(state, C) : undefined;
   const total = kind === 'trained' ? 0 : at >= 0 ? Math.max(2, windows) : windows;
-  const anchor: Anchor = { kind, windows: total, seen: 0, first: at >= 0 ? Math.ceil(total / 2) : total, sum: new Float64Array(C), from: -1, before: levels(state, model) };
+  const anchor: Anchor = { kind, windows: total, seen: 0, first: at >= 0 ? Math.ceil(total / 2) : total, sum: new Float64Array(C), from: -1, prior, ...(priorClock ? { priorClock } : {}), before: levels(prior, model) };
   if (kind === 'trained') {
     if (at >= 0) {
       for (let c = 0; c < C; c++) if (!followsClimb(model.tracking?.trend, c)) state[at + c] = 0;
+      forget(state, model);
       anchor.from = offsetsSet(state, at, C);
     } else anchor.from = 0;
   }
   return anchor;
+}
+
+/** Clear the residual memory (residual-memory.ts): what it holds belongs to the level being replaced. */
+function forget(state: Float64Array, model: ResidualModel): void {
+  const C = model.mean.length;
+  const mem = memoryAt(model);
+  if (mem >= 0 && state.length >= mem + C) state.fill(0, mem, mem + C);
 }
 
 /**
@@ -115,6 +139,8 @@ export function anchorAfter(anchor: Anchor, r: Float64Array, i: number, C: numbe
       if (followsClimb(model.tracking?.trend, c)) continue;
       state[at + c] = Math.max(-MAX_INPUT_OFFSET, Math.min(MAX_INPUT_OFFSET, anchor.sum[c] / anchor.first - model.mean[c]));
     }
+    // The memory of the old level would score the second half's windows (a review: 34 against a bar of 40, falling).
+    forget(state, model);
     anchor.from = offsetsSet(state, at, C);
     anchor.sum.fill(0);
   } else if (anchor.seen === anchor.windows) {
@@ -129,8 +155,7 @@ function finish(anchor: Anchor, state: Float64Array, model: ResidualModel, means
   const C = model.mean.length;
   for (let c = 0; c < C; c++) state[c] = means[c];
   if (state.length >= 2 * C) state.fill(0, C, 2 * C);
-  const mem = memoryAt(model);
-  if (mem >= 0 && state.length >= mem + C) state.fill(0, mem, mem + C);
+  forget(state, model);
   const now = levels(state, model);
   anchor.moved = now.map((v, c) => v - anchor.before[c]);
 }

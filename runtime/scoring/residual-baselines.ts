@@ -48,7 +48,13 @@ export class ResidualBaselines {
   /** A sensor's learnt means as an `f64:` string (../util/float-state.ts), when held. */
   meanOf(sensor: string): string | undefined {
     const m = this.held.get(sensor);
-    return m && encodeFloats(m);
+    return m && encodeFloats(this.anchoredFrom(sensor)?.prior ?? m);
+  }
+
+  /** The sensor's re-anchoring in progress: its state is saved as it was before it (re-anchor.ts `prior`). */
+  private anchoredFrom(sensor: string) {
+    const a = this.anchors.of(sensor);
+    return a && !a.moved ? a : undefined;
   }
 
   /**
@@ -58,7 +64,8 @@ export class ResidualBaselines {
   clockOf(sensor: string): string | undefined {
     const m = this.held.get(sensor);
     if (!m || offsetsAt(this.model) < 0) return undefined;
-    const tail = clockTail(m, this.model.mean.length);
+    const anchor = this.anchoredFrom(sensor);
+    const tail = anchor ? anchor.priorClock : clockTail(m, this.model.mean.length);
     return tail ? encodeFloats(Float64Array.from(tail)) : undefined;
   }
 

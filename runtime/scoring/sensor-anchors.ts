@@ -11,10 +11,10 @@ export class SensorAnchors {
   /** Sensors whose level an operator marked normal under this model (and did not send back to training since). */
   readonly marked = new Set<string>();
 
-  /** Start one on `state` (the sensor's tracked state under `model`), replacing any in progress, which is returned. */
+  /** Start one on `state` (the sensor's tracked state under `model`), replacing any in progress (returned; the new one starts from the state before it). */
   start(sensor: string, kind: 'normal' | 'trained', windows: number, state: Float64Array, model: ResidualModel): { started: Anchor; replaced?: Anchor } {
     const replaced = this.bySensor.get(sensor);
-    const started = startAnchor(kind, windows, state, model);
+    const started = startAnchor(kind, windows, state, model, replaced);
     this.bySensor.set(sensor, started);
     return { started, ...(replaced && !replaced.moved ? { replaced } : {}) };
   }

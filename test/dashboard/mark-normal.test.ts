@@ -58,8 +58,8 @@ describe('Mark normal on the live page', () => {
       await closed;
       await page.waitForFunction(() => document.querySelector('#detail-state')?.textContent === 'normal', undefined, { timeout: 10_000 });
       expect(await page.textContent('#detail-facts')).not.toMatch(/re-anchoring/);
-      // What was said goes once its re-anchoring is done.
-      await page.waitForFunction(() => document.querySelector('#mark-said')?.textContent === '', undefined, { timeout: 5000 });
+      // What was said goes once its re-anchoring is done and it was shown a few seconds.
+      await page.waitForFunction(() => document.querySelector('#mark-said')?.textContent === '', undefined, { timeout: 15_000 });
       expect(runtime.edge.reAnchored).toBe(1);
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);

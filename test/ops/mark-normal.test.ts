@@ -82,6 +82,7 @@ describe('an operator\'s word on a sensor through vigil run', () => {
       send(200, 240, 0);
       await repaired;
       await scoredUpTo(240);
+      expect((await post(`${handle.opsUrl}/sensors/p1/trained`, '{"windows": 4}')).status).toBe(400);
       expect((await post(`${handle.opsUrl}/sensors/p1/trained`, '{}')).status).toBe(202);
       const back = alert('close', 'the alert closing back at the trained level');
       send(240, 300, 0);

@@ -138,6 +138,25 @@ describe('a sensor marked normal after its level stepped to a new normal', () =>
   });
 });
 
+describe('a re-anchoring in progress', () => {
+  it('is saved as the state before it, and one that replaces it starts from that state', () => {
+    const card = cardWith({ input: 0.05 });
+    const residuals = new TrackedResiduals();
+    const baselines = residuals.for(card)!;
+    const state = baselines.of('p');
+    state.set([0.7, -0.8, 0, 0, 0.2, 0.1]);
+    const before = baselines.meanOf('p');
+    residuals.anchor(card, 'p', 'trained', 0);
+    // Back to training set the offsets at once; until it is done, a save writes the state before it.
+    expect(Array.from(state.slice(4))).toEqual([0, 0]);
+    expect(baselines.meanOf('p')).toBe(before);
+    // A mark normal instead starts from the state before the return to training, not from its half-set one.
+    expect(residuals.anchor(card, 'p', 'normal', 4)).toMatchObject({ replaced: { kind: 'trained' } });
+    expect(Array.from(state)).toEqual([0.7, -0.8, 0, 0, 0.2, 0.1]);
+    expect(baselines.meanOf('p')).toBe(before);
+  });
+});
+
 describe('anchorAfter', () => {
   it('with input offsets: the first half sets the offsets from the residuals as measured, up to their bound; the second, shifted by them, the means', () => {
     const model = { mean: [0, 0], precision: [1, 0, 0, 1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0.05, below: 1, input: 0.05, drift: [0.1, 0.1] }, memory: { lambda: 0.1, scale: 1, clip: 10 } } as never;
@@ -148,9 +167,13 @@ describe('anchorAfter', () => {
     // Residuals of windows shifted by (1, 0) and then (0.5, 0): as measured, (3, 1) and (2.5, 8).
     expect(anchorAfter(anchor, Float64Array.from([2, 1]), 0, 2, Float64Array.from([1, 0]), 0, state, model)).toBe(true);
     expect(anchorAfter(anchor, Float64Array.from([2, 8]), 0, 2, Float64Array.from([0.5, 0]), 1, state, model)).toBe(true);
-    // Average as measured (2.75, 4.5): the offsets take it up to their bound (3); the means are not set yet.
+    // Average as measured (2.75, 4.5): the offsets take it up to their bound (3); the means are not set yet, the
+    // memory of the old level is cleared (it scored the second half's windows).
     expect(Array.from(state.slice(4, 6))).toEqual([2.75, 3]);
     expect(state[0]).toBe(0.1);
+    expect(Array.from(state.slice(6))).toEqual([0, 0]);
+    // What a save writes meanwhile: the state before the anchor.
+    expect(Array.from(anchor.prior)).toEqual([0.1, 0.2, 5, 6, 1, -0.5, 0.7, 0.8]);
     // Windows 2-4 were in flight (assembled before), so the new offsets reach window 5 on: 2-4 are passed over.
     anchor.from = 5;
     expect(anchorAfter(anchor, Float64Array.from([9, 9]), 0, 2, Float64Array.from([1, 0]), 2, state, model)).toBe(true);
