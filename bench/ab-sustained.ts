@@ -1,5 +1,5 @@
 /**
- * Two or more vigil variants under bench/sustained.ts's load, alternated in one run (ABBA per round), so each
+ * Two or more vigil variants under bench/sustained.ts's load, alternated in one run (AB, then BA the next round), so each
  * comparison shares the machine's state (a shared 2-core machine moves absolute CPU figures by 2-3x from hour to
  * hour; the ratio between variants measured side by side is what holds). A variant is a launcher, optionally followed by
  * ` -- ` and flags for `vigil run`: another build (a bundle built from an older commit with `npm run build` in a
@@ -13,12 +13,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchBroker } from '../bench/lib/broker.ts';
-import { cliArg } from '../bench/lib/child.ts';
-import { alertLatencies, helper, listenAlerts, sensorLoad } from '../bench/lib/load.ts';
-import { connectNoDelay } from '../bench/lib/mqtt.ts';
-import { median, quantile } from '../bench/lib/stats.ts';
-import { benchModel, cpuSeconds, csvRows, delta, scrapeSeries, startVigil } from '../bench/lib/vigil.ts';
+import { benchBroker } from './lib/broker.ts';
+import { cliArg } from './lib/child.ts';
+import { alertLatencies, helper, listenAlerts, sensorLoad } from './lib/load.ts';
+import { connectNoDelay } from './lib/mqtt.ts';
+import { median, quantile } from './lib/stats.ts';
+import { benchModel, cpuSeconds, csvRows, delta, scrapeSeries, startVigil } from './lib/vigil.ts';
 
 const LAUNCHERS = cliArg('launchers', 'node bin/vigil.mjs').split('|').map((v) => {
   const [launcher, flags = ''] = v.split(' -- ');

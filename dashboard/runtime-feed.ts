@@ -4,6 +4,7 @@ import { redactUrl } from '@vigil/runtime/config/load.ts';
 import { droppedByReason } from '@vigil/runtime/stream/counters.ts';
 import { scoreLabelOf } from '@vigil/runtime/model/score-label.ts';
 import { outsideChannels } from '@vigil/runtime/scoring/seen-range.ts';
+import { trackedModel } from '@vigil/runtime/scoring/residual-baselines.ts';
 import type { DashboardFeed } from './feed.ts';
 
 /** The dashboard feed of a runtime: its hot streams plus a status read on every tick (the card may hot-reload). */
@@ -43,7 +44,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     levelDrift: (sensor) => handle.levelDrift(sensor),
     inputShifts: (sensor) => handle.inputShifts(sensor),
     outside: (values) => outsideChannels(values, handle.card()),
-    command: (what, sensor, windows, by) => handle.command(what, sensor, windows as number | undefined, by),
+    command: (what, sensor, windows, by) => handle.command(what, sensor, windows, by),
     reAnchoring: (sensor) => handle.reAnchoring(sensor),
     status: () => {
       const c = handle.card();
@@ -59,7 +60,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
         // Credentials in a broker URL are not for a page anyone on the network may open.
         source: `${redactUrl(handle.config.broker.url)} ${handle.config.source.topics.join(' ')}`,
         ...(connected !== undefined && { broker: connected ? 'connected' : 'lost' }),
-        commands: c.scoring.error === 'mahalanobis' && !!c.scoring.residual?.tracking,
+        commands: trackedModel(c.scoring) !== undefined,
       };
     },
   };

@@ -42,7 +42,7 @@ export interface TickMessage {
     labels?: { start: number; end: number }[];
     /** Its latest window's channels outside the range training saw, farthest first (absent: none). */
     outside?: OutsideChannel[];
-    /** Its re-anchoring in progress, after an operator marked it normal (absent: none). */
+    /** Its re-anchoring in progress, after an operator marked it normal or sent it back to training (absent: none). */
     anchoring?: AnchorProgress;
   };
 }

@@ -7,10 +7,11 @@
  * facts for a few seconds, or until the re-anchoring it started is done, or another sensor is selected.
  */
 import type { TickMessage } from '../server.ts';
+import { ANCHOR_WINDOWS } from '@vigil/runtime/scoring/re-anchor.ts';
 
 const CONFIRM = {
   normal: (sensor: string) =>
-    `Treat ${sensor}'s present behaviour as normal?\n\nvigil sets its tracked level from its next 16 windows; an open alert then closes, ` +
+    `Treat ${sensor}'s present behaviour as normal?\n\nvigil sets its tracked level from its next ${ANCHOR_WINDOWS} windows; an open alert then closes, ` +
     'and a change from this level alerts again. A fault present now would no longer alert. Logged with your address.',
   trained: (sensor: string) =>
     `Send ${sensor} back to its trained level?\n\nvigil forgets the level it learnt or was told for this sensor and judges it against ` +
@@ -36,6 +37,7 @@ export function mountCommand(button: HTMLElement, what: 'normal' | 'trained', sa
     const sensor = selected();
     if (!sensor || !confirm(CONFIRM[what](sensor))) return;
     said.dataset.sensor = sensor;
+    said.dataset.until = String(Date.now() + SHOW_MS);
     button.setAttribute('disabled', '');
     try {
       const res = await fetch(`sensors/${encodeURIComponent(sensor)}/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

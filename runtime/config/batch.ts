@@ -22,9 +22,10 @@ export const BatchSchema = z
     maxWaitMs: ms('batch wait').default(10),
     /**
      * Spend the budget only where it buys a shared model call: a batch goes before maxWaitMs when, at the rate
-     * windows arrive (their mean gap), the next would not come within what is left of it. Slow data (a window every
-     * few ms or less often) is then scored at once instead of waiting the budget out alone, so the budget can be
-     * long enough to amortise each call's fixed cost at busy rates. false: always wait maxWaitMs (or size).
+     * windows arrive (their mean gap), the next would not come within what is left of it. Windows that come less
+     * often than the budget on average are then scored as they come (with what else the same socket read brought)
+     * instead of waiting the budget out alone, so the budget can be long enough to amortise each call's fixed cost
+     * at busy rates. false: always wait maxWaitMs (or size).
      */
     adaptiveWait: z.boolean().default(true),
     /** Largest batch sent to the model when windows queued up during the previous call (batches grow under load). */

@@ -46,7 +46,7 @@ export function outputTopics(config: { alerts: { topic: string }; deadLetter: { 
     'deadLetter.topic': config.deadLetter.topic,
     'gateway.statusTopic': config.gateway.statusTopic,
     'gateway.commandTopic': commands,
-    'gateway.commandTopic replies': commands && `${commands}/reply`,
+    'gateway.commandTopic replies': commands && replyTopic(commands),
   };
 }
 
@@ -68,6 +68,9 @@ export function anyGatewayTopic(template: string | null): ((topic: string) => bo
   const re = new RegExp(`^${template.split(OUTPUT_PLACEHOLDER).map(escapeRegExp).join('[^/]+')}$`);
   return (topic) => re.test(topic);
 }
+
+/** Where the answers to commands on a command topic go (runtime/mqtt/command-topic.ts). */
+export const replyTopic = (topic: string): string => `${topic}/reply`;
 
 /** The `gateway` section. */
 export const GatewaySchema = z

@@ -10,12 +10,14 @@
  * message delivered as retained (one left on the topic before vigil subscribed) is refused, answered and logged: a
  * command applies once, when it is sent, and a retained one would apply again at every start (a sensor marked normal
  * months later, at whatever level it was then). One published retained while vigil listens reaches it unflagged, as
- * MQTT delivers it to live subscribers: sent now, it runs.
+ * MQTT delivers it to live subscribers: sent now, it runs. Commands sent while vigil is away are not queued for it
+ * (subscribed at QoS 0): the sender gets no reply, and sends again.
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { CommandOutcome, SensorCommand } from '../ops/re-anchors.ts';
 import type { VigilLogger } from '../ops/logger.ts';
+import { replyTopic } from '../config/gateway.ts';
 
 /** What a command message holds. */
 const CommandMessage = z.object({
@@ -25,15 +27,15 @@ const CommandMessage = z.object({
   id: z.string().max(200).optional(),
 });
 
-/** The reply topic of a command topic. */
-export const replyTopic = (topic: string): string => `${topic}/reply`;
 
 /** Listen for commands on `topic` until `stop()`. */
 export function listenCommands(
   client: MqttClient, topic: string, gateway: string,
   run: (what: SensorCommand, sensor: string, windows: unknown, by: string) => CommandOutcome, log: VigilLogger,
 ): { stop(): void } {
-  const subscribe = () => client.subscribe(topic, { qos: 1 }, (err, granted) => {
+  // QoS 0: a broker queues QoS 1 messages for a persistent session (broker.clean false) while vigil is away, and a
+  // command sent then would run at the next start, hours late, unflagged (a review); at QoS 0 it is not queued.
+  const subscribe = () => client.subscribe(topic, { qos: 0 }, (err, granted) => {
     const refused = err?.message ?? (granted?.some((g) => g.qos === 128) ? 'refused by the broker (not authorised?)' : undefined);
     if (refused) log.error({ topic, reason: refused }, `gateway.commandTopic ${topic}: subscription refused; no command reaches vigil`);
   });

@@ -72,7 +72,7 @@ export interface RuntimeHandle {
    * status and reason when the model follows no level or the sensor was not scored since the start. `by` names who
    * asked, for the log.
    */
-  command(what: SensorCommand, sensor: string, windows?: number, by?: string): CommandOutcome;
+  command(what: SensorCommand, sensor: string, windows?: unknown, by?: string): CommandOutcome;
   /** The sensor's re-anchoring in progress, if any. */
   reAnchoring(sensor: string): AnchorProgress | undefined;
   /** Recent arrival -> verdict latency percentiles (ms). */

@@ -30,16 +30,17 @@ export interface AnchorProgress {
 
 /** The requests' side: run a command on a sensor, and what is in progress. */
 export interface ReAnchors {
+  /** Run `what` on `sensor` (`windows`: a `normal`'s count as sent, checked here; `by`: who asked, for the log). */
   command(what: SensorCommand, sensor: string, windows?: unknown, by?: string): CommandOutcome;
+  /** The sensor's re-anchoring in progress under the model in service, if any. */
   progress(sensor: string): AnchorProgress | undefined;
 }
 
 /**
  * Re-anchoring for the runtime: commands act on the model in service (`card()`); completions are logged with each
  * channel's move in residual standard deviations, counted, and saved soon (the new level survives a restart).
- * `restoredAlert(sensor)`: whether a sensor not scored yet has an open alert restored from the state file.
  */
-export function reAnchors(residuals: TrackedResiduals, card: () => ModelCard, log: VigilLogger, edge: EdgeCounters, persistSoon: () => void, restoredAlert: (sensor: string) => boolean): ReAnchors {
+export function reAnchors(residuals: TrackedResiduals, card: () => ModelCard, log: VigilLogger, edge: EdgeCounters, persistSoon: () => void): ReAnchors {
   residuals.onAnchored = (sensor, anchor, model) => {
     edge.reAnchored++;
     const movedSd = moves(anchor, model, card().channels);
@@ -47,8 +48,8 @@ export function reAnchors(residuals: TrackedResiduals, card: () => ModelCard, lo
     else log.info({ sensor, windows: anchor.windows, movedSd }, `sensor ${sensor} re-anchored: its level is now what its last ${anchor.windows} window(s) showed`);
     persistSoon();
   };
-  residuals.onSwapped = (restarted, marked) => {
-    const c = card();
+  residuals.onSwapped = (swapped, restarted, marked) => {
+    const c = swapped as ModelCard;
     if (restarted.length) log.info({ model: c.name, sensors: restarted.slice(0, 10), count: restarted.length }, `model swapped: ${restarted.length} re-anchoring(s) in progress start over under ${c.name}`);
     if (marked.length) log.warn({ model: c.name, sensors: marked.slice(0, 10), count: marked.length }, `model swapped: ${marked.length} sensor(s) marked normal under the previous model start from ${c.name}'s trained level; mark them again if they alert`);
   };
@@ -65,8 +66,7 @@ export function reAnchors(residuals: TrackedResiduals, card: () => ModelCard, lo
         return { ok: false, status: 409, error: `model ${c.name} follows no level (scoring ${c.scoring.error}${c.scoring.residual ? ' without tracking' : ''}): nothing to re-anchor; retrain with vigil train's default scoring, or use vigil adapt` };
       }
       if (started === 'unseen') {
-        const why = restoredAlert(sensor) ? 'has an alert restored from the state file but has sent no reading since this vigil started: try again once its readings arrive' : 'has not been scored since this vigil started (check the name; in a fleet, ask the worker that holds it)';
-        return { ok: false, status: 404, error: `sensor ${JSON.stringify(sensor)} ${why}` };
+        return { ok: false, status: 404, error: `sensor ${JSON.stringify(sensor)} has no tracked level under model ${c.name} yet (not scored since this vigil started or since the model was swapped in): check the name, or try again once its readings arrive; in a fleet, ask the worker that holds it` };
       }
       edge.reAnchorsRequested++;
       const { started: a, replaced } = started;

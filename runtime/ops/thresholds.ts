@@ -261,7 +261,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   return {
     bank,
     residuals,
-    reAnchors: reAnchors(residuals, cardNow, log, edge, saves.persistSoon, (sensor) => alerts.stateOf(sensor) !== undefined),
+    reAnchors: reAnchors(residuals, cardNow, log, edge, saves.persistSoon),
     alerts,
     ...(silence ? { silence } : {}),
     smoothing: smoothers.factory,

@@ -120,7 +120,11 @@ export function unshiftInputs(input: Float32Array, n: number, W: number, C: numb
  * A trending channel (`trend` t > 0) moves by e clamped to +-t in every window, under the gate or not. A window that
  * scoring found back at the trained level (`back`, trained-level.ts) steps the other offsets back towards none.
  */
-export function learnInputOffsets(residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array, back?: Uint8Array): void {
+export function learnInputOffsets(
+  residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array, back?: Uint8Array,
+  /** Windows a re-anchoring took (re-anchor.ts): learnt as if over the gate (trending channels still follow the climb). */
+  anchored?: Uint8Array,
+): void {
   const at = offsetsAt(model);
   const t = model.tracking;
   if (at < 0 || !t?.input) return;
@@ -129,7 +133,7 @@ export function learnInputOffsets(residuals: Float64Array, scores: Float32Array,
   const trend = t.trend;
   for (let i = 0; i < n; i++) {
     const state = stateOf(i);
-    const below = scores[i] < t.below;
+    const below = scores[i] < t.below && !(anchored && anchored[i]);
     if (back && back[i]) returnOffsets(state, at, C, trend);
     for (let c = 0; c < C; c++) {
       const step = trend ? trend[c] : 0;
@@ -154,7 +158,7 @@ export function settleShift(
 ): void {
   const r = spanResiduals(input, output, n, W, C, Math.min(span, W));
   for (const x of [input, ...also]) unshiftInputs(x, n, W, C, shift.applied);
-  learnInputOffsets(r, scored.own ?? scored.scores, n, C, model, shift, stateOf, scored.back);
+  learnInputOffsets(r, scored.own ?? scored.scores, n, C, model, shift, stateOf, scored.back, scored.anchored);
 }
 
 /**

@@ -184,7 +184,7 @@ export function mahalanobisScores(
   meanOf?: (i: number) => Float64Array,
   /** Windows nothing is learnt from where non-zero (a stuck sensor's: flatline.ts). */
   hold?: ArrayLike<number>,
-  /** The input offsets each window was shifted by (N x C; input-offsets.ts), for the way back to the trained level. */
+  /** The input offsets each window was shifted by (N x C; input-offsets.ts), for the way back to the trained level and re-anchoring. */
   applied?: Float64Array,
   /** The re-anchoring of window i's sensor in progress (re-anchor.ts), when there is one, with the window's index. */
   anchorOf?: (i: number) => AnchorAt | undefined,
@@ -244,9 +244,12 @@ export function mahalanobisScores(
     // wander cannot also stop the tracker from following them (tried: on the pump set that doubled false alarms).
     if (!track) continue;
     // An operator said the sensor's present behaviour is normal, or back to training: the window goes into the
-    // average its state is set from (or is passed over, in flight), whatever it scored, and teaches the means nothing
-    // (re-anchor.ts).
-    if (anchored && anchorAfter(anchored.anchor, r, i, channels, applied, anchored.index, mean as Float64Array, model)) continue;
+    // average its state is set from (or is passed over: in flight, or held), whatever it scored, and teaches the
+    // means and the offsets nothing (re-anchor.ts; input-offsets.ts reads `anchored`).
+    if (anchored && anchorAfter(anchored.anchor, r, i, channels, applied, anchored.index, mean as Float64Array, model, !!(hold && hold[i]))) {
+      (out.anchored ??= new Uint8Array(n))[i] = 1;
+      continue;
+    }
     if (hold && hold[i]) continue;
     // Far over the gate against what it learnt, normal against the trained level: the way back (trained-level.ts).
     if (backToTrained(r, i, channels, total, model, applied, d0!, y0!)) {

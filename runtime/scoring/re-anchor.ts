@@ -122,13 +122,14 @@ export function anchorBefore(anchor: Anchor, index: number, state: Float64Array,
 
 /**
  * After window i (span residuals `r`, N x C; shifted by `applied`, N x C, absent without input offsets; `index` on
- * its sensor's clock) is scored: true when the anchor takes it (averaged, or passed over while in flight), so it
- * teaches the means nothing; false once the anchor is done.
+ * its sensor's clock; `held`: a check holds it, a stuck sensor's or a spread past its limit) is scored: true when the
+ * anchor takes it (averaged, or passed over: in flight, or held), so it teaches the tracked state nothing; false once
+ * the anchor is done.
  */
-export function anchorAfter(anchor: Anchor, r: Float64Array, i: number, C: number, applied: Float64Array | undefined, index: number, state: Float64Array, model: ResidualModel): boolean {
+export function anchorAfter(anchor: Anchor, r: Float64Array, i: number, C: number, applied: Float64Array | undefined, index: number, state: Float64Array, model: ResidualModel, held = false): boolean {
   if (anchor.moved) return false;
-  // In flight when the anchor set the offsets: shifted by others than those it set.
-  if (index < anchor.from || anchor.kind === 'trained') return true;
+  // In flight when the anchor set the offsets (shifted by others than those it set), or not data to set a level from.
+  if (index < anchor.from || anchor.kind === 'trained' || held) return true;
   const second = anchor.seen >= anchor.first;
   for (let c = 0; c < C; c++) anchor.sum[c] += r[i * C + c] + (applied && !second ? applied[i * C + c] : 0);
   anchor.seen++;

@@ -27,6 +27,12 @@ export interface BatchScores {
    * learnt (input-offsets.ts). Absent: no window of the batch did.
    */
   back?: Uint8Array;
+  /**
+   * Per window, 1 where a re-anchoring took it (re-anchor.ts: averaged, or passed over): the input offsets learn
+   * nothing from it but on trending channels, so the second half's means meet the offsets the first half set (they
+   * drifted from them over a long re-anchoring: a review). Absent: no window of the batch.
+   */
+  anchored?: Uint8Array;
   /** Windows with a channel outside the card's seen range (seen-range.ts). Absent: none (or no range). */
   outside?: Outside;
 }

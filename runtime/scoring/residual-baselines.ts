@@ -17,7 +17,7 @@ import { SensorAnchors } from './sensor-anchors.ts';
  * What `TrackedResiduals.anchor` did: started (with the anchor it replaced, if one was in progress), or why not (the
  * card does not track, the sensor has no state).
  */
-export type AnchorStart = { started: Anchor; replaced?: Anchor } | 'untracked' | 'unseen';
+type AnchorStart = { started: Anchor; replaced?: Anchor } | 'untracked' | 'unseen';
 
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
@@ -32,7 +32,8 @@ export class ResidualBaselines {
 
   /** The sensor's mean, created from the card's on first sight. */
   of(sensor: string): Float64Array {
-    return lruGet(this.held, sensor, () => trackedState(this.model), this.maxSensors);
+    // A sensor evicted takes its re-anchoring with it: one left behind would wait on a clock that starts again.
+    return lruGet(this.held, sensor, () => trackedState(this.model), this.maxSensors, (gone) => this.anchors.forget((s) => s === gone));
   }
 
   /** A sensor's state when held (never creates one, unlike `of`). */
@@ -139,8 +140,8 @@ export function seriesMeanOf(scoring: { error: string; residual?: ResidualModel 
   return () => state;
 }
 
-/** The residual model of a scoring that tracks drift (mahalanobis with `tracking`), else undefined. */
-function trackedModel(scoring: { error: string; residual?: ResidualModel }): ResidualModel | undefined {
+/** The residual model of a scoring that tracks drift (mahalanobis with `tracking`), else undefined: one that follows a level. */
+export function trackedModel(scoring: { error: string; residual?: ResidualModel }): ResidualModel | undefined {
   return scoring.error === 'mahalanobis' && scoring.residual?.tracking ? scoring.residual : undefined;
 }
 
@@ -158,8 +159,8 @@ export class TrackedResiduals {
   private seeded: { key: string; means: Record<string, number[]> } | undefined;
   /** Told of each re-anchoring completed (runtime/ops/re-anchors.ts: logged, saved soon), with the residual model it set. */
   onAnchored?: (sensor: string, anchor: Anchor, model: ResidualModel) => void;
-  /** Told at a swap of the re-anchorings that start over under the new model, and the sensors marked normal under the old. */
-  onSwapped?: (restarted: string[], marked: string[]) => void;
+  /** Told at a swap to a model new here (`card`) of the re-anchorings that start over under it, and the sensors marked normal under the old. */
+  onSwapped?: (card: object, restarted: string[], marked: string[]) => void;
 
   constructor(
     private saved: Record<string, unknown> = {},
@@ -194,16 +195,18 @@ export class TrackedResiduals {
         baselines.restore(Object.fromEntries(Object.keys(seeded).map((s) => [s, seededValues(residual, seeded[s])])));
       }
       this.seeded = undefined;
-      // What an operator asked of the model before (re-anchor.ts): a re-anchoring in progress starts over under this
-      // one; the levels marked normal under it belong to its residuals, not these (said by `onSwapped`).
-      const was = this.now?.baselines;
+      // What an operator asked of the model before (re-anchor.ts): a re-anchoring in progress starts over under a model
+      // new to this process; the levels marked normal under it belong to its residuals, not these (said by
+      // `onSwapped`). Not for a model scored before (a rollback, or the old model's batches still in flight right after
+      // a swap, which flipped to it and back: each flip restarted every re-anchoring and said so again; a review).
+      const was = back ? undefined : this.now?.baselines;
       const carried = was ? was.anchors.pending() : [];
       for (const [sensor, a] of carried) {
         baselines.of(sensor);
         baselines.anchor(sensor, a.kind, a.windows);
       }
       this.now = { card, key, baselines };
-      if (was && (carried.length || was.anchors.marked.size)) this.onSwapped?.(carried.map(([s]) => s), [...was.anchors.marked]);
+      if (was && (carried.length || was.anchors.marked.size)) this.onSwapped?.(card, carried.map(([s]) => s), [...was.anchors.marked]);
     }
     return this.now.baselines;
   }

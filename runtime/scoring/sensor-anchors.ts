@@ -6,6 +6,7 @@
 import type { ResidualModel } from './mahalanobis.ts';
 import { startAnchor, type Anchor } from './re-anchor.ts';
 
+/** Re-anchorings by sensor, and the marks they leave, for one model's tracked states. */
 export class SensorAnchors {
   private readonly bySensor = new Map<string, Anchor>();
   /** Sensors whose level an operator marked normal under this model (and did not send back to training since). */

@@ -11,6 +11,7 @@ import type { ModelCard } from '../../runtime/model/card.ts';
 import { TrackedResiduals } from '../../runtime/scoring/residual-baselines.ts';
 import { anchorAfter, anchorBefore, startAnchor } from '../../runtime/scoring/re-anchor.ts';
 import { inferBatches } from '../../runtime/stream/infer-batches.ts';
+import { learnInputOffsets } from '../../runtime/scoring/input-offsets.ts';
 import type { ScoredWindow, SensorWindow } from '../../runtime/stream/types.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
@@ -126,19 +127,36 @@ describe('a sensor marked normal after its level stepped to a new normal', () =>
     const residuals = new TrackedResiduals();
     const a = cardWith({ input: 0.05 });
     const b = cardWith({ input: 0.03 });
-    const told: [string[], string[]][] = [];
-    residuals.onSwapped = (restarted, marked) => told.push([restarted, marked]);
+    const told: [object, string[], string[]][] = [];
+    residuals.onSwapped = (card, restarted, marked) => told.push([card, restarted, marked]);
     residuals.for(a)!.of('p');
     residuals.for(a)!.of('q');
     residuals.anchor(a, 'p', 'normal', 8);
     residuals.for(a)!.anchors.marked.add('q');
     residuals.for(b);
-    expect(told).toEqual([[['p'], ['q']]]);
+    expect(told).toEqual([[b, ['p'], ['q']]]);
     expect(residuals.peek(b)!.anchors.of('p')).toMatchObject({ kind: 'normal', windows: 8, seen: 0 });
+    // The old model's batches still in flight flip to it and back: nothing restarts, nothing is said again.
+    residuals.peek(b)!.anchors.of('p')!.seen = 3;
+    residuals.for(a);
+    residuals.for(b);
+    expect(told).toHaveLength(1);
+    expect(residuals.peek(b)!.anchors.of('p')!.seen).toBe(3);
   });
 });
 
 describe('a re-anchoring in progress', () => {
+  it('teaches the input offsets nothing from the windows it takes, but on trending channels', () => {
+    const model = { mean: [0, 0], precision: [1, 0, 0, 1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0.05, below: 1, input: 0.5, trend: [0, 0.1] } } as never;
+    const state = Float64Array.from([0, 0, 0, 0, 0, 0]);
+    const shift = { applied: new Float64Array(2), index: Float64Array.from([0]) };
+    // Under the gate (0.5 < 1), residual (0.4, 0.4): taken by an anchor, only the trending channel's offset moves.
+    learnInputOffsets(Float64Array.from([0.4, 0.4]), Float32Array.from([0.5]), 1, 2, model, shift, () => state, undefined, Uint8Array.from([1]));
+    expect(Array.from(state.slice(4))).toEqual([0, 0.1]);
+    learnInputOffsets(Float64Array.from([0.4, 0.4]), Float32Array.from([0.5]), 1, 2, model, shift, () => state);
+    expect(state[4]).toBeCloseTo(0.2);
+  });
+
   it('is saved as the state before it, and one that replaces it starts from that state', () => {
     const card = cardWith({ input: 0.05 });
     const residuals = new TrackedResiduals();
@@ -186,6 +204,16 @@ describe('anchorAfter', () => {
     expect(Array.from(anchor.moved!, (m) => Math.round(m * 1e9) / 1e9)).toEqual([1.85, 4.7]);
     // Done: a window after it is the tracker's again.
     expect(anchorAfter(anchor, Float64Array.from([9, 9]), 0, 2, undefined, 7, state, model)).toBe(false);
+  });
+
+  it('passes over a window a check holds (a stuck sensor\'s, a spread past its limit): no level is set from it', () => {
+    const model = { mean: [0, 0], precision: [1, 0, 0, 1], shrinkage: 0, windows: 10, method: 'test', tracking: { rate: 0.05, below: 1 } } as never;
+    const state = Float64Array.from([0.1, 0.2]);
+    const anchor = startAnchor('normal', 1, state, model);
+    expect(anchorAfter(anchor, Float64Array.from([9, 9]), 0, 2, undefined, 0, state, model, true)).toBe(true);
+    expect(anchor.seen).toBe(0);
+    anchorAfter(anchor, Float64Array.from([1, 2]), 0, 2, undefined, 0, state, model);
+    expect(Array.from(state)).toEqual([1, 2]);
   });
 
   it('back to training: no offsets at once (a trending one kept), the card\'s means at the first window shifted by none', () => {

@@ -74,9 +74,20 @@ describe('microBatch', () => {
   it('adaptive: waits the budget out while items keep coming, and after a pause', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       // a, b, c 1 ms apart: the fourth is expected before the budget ends, so the batch waits for it (flushed at 5);
-      // d after a pause counts the pause as one budget only, so the mean gap (1.4 ms) still says "wait".
+      // d after a pause counts the pause as two budgets at most (8 ms here), so the mean gap (1.7 ms) still says "wait".
       const src = cold('abc 7ms d 9ms |');
       expectObservable(src.pipe(microBatch({ size: 10, maxWaitMs: 5, adaptive: true }))).toBe('5ms x 9ms y 4ms |', { x: ['a', 'b', 'c'], y: ['d'] });
+    });
+  });
+
+  it('adaptive: a pair in one millisecond among slow data does not hold the lone windows after it', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      // Windows 20 ms apart, budget 5, then two at once (sensors on one tick), then 20 ms apart again: the pair goes
+      // together at once (an early batch goes at the end of the turn), the lone windows after it as they come. Each
+      // gap counted at most one budget, the pair's gap of 0 pulled the mean under the budget and the next lone
+      // windows waited it out (a review: 87 of them at 1 Hz).
+      const src = cold('a 19ms b 19ms (cd) 16ms e 19ms f 19ms |');
+      expectObservable(src.pipe(microBatch({ size: 10, maxWaitMs: 5, adaptive: true }))).toBe('5ms x 14ms y 19ms z 19ms v 19ms w 19ms |', { x: ['a'], y: ['b'], z: ['c', 'd'], v: ['e'], w: ['f'] });
     });
   });
 
