@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { CommandOutcome, SensorCommand } from '../ops/re-anchors.ts';
 import type { VigilLogger } from '../ops/logger.ts';
 import { replyTopic } from '../config/gateway.ts';
+import { subscriptionsRefused } from './source.ts';
 
 /** What a command message holds. */
 const CommandMessage = z.object({
@@ -36,8 +37,7 @@ export function listenCommands(
   // QoS 0: a broker queues QoS 1 messages for a persistent session (broker.clean false) while vigil is away, and a
   // command sent then would run at the next start, hours late, unflagged (a review); at QoS 0 it is not queued.
   const subscribe = () => client.subscribe(topic, { qos: 0 }, (err, granted) => {
-    const refused = err?.message ?? (granted?.some((g) => g.qos === 128) ? 'refused by the broker (not authorised?)' : undefined);
-    if (refused) log.error({ topic, reason: refused }, `gateway.commandTopic ${topic}: subscription refused; no command reaches vigil`);
+    for (const [, reason] of subscriptionsRefused([topic], err, granted)) log.error({ topic, reason }, `gateway.commandTopic ${topic}: subscription refused; no command reaches vigil`);
   });
   const reply = (id: string | undefined, out: CommandOutcome | { ok: false; status: number; error: string }) =>
     client.publish(replyTopic(topic), JSON.stringify({ schema: 'vigil-command-reply/1', gateway, ...(id !== undefined && { id }), ...out }), { qos: 1 }, () => {});

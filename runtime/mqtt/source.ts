@@ -46,8 +46,7 @@ export function mqttSource(client: MqttClient, opts: MqttSourceOptions): Observa
     if (early.dropped) opts.onEarlyDropped?.(early.dropped);
     for (const [topic, payload, packet] of early.messages) onMessage(topic, payload, packet);
     client.subscribe(opts.filters, { qos: opts.qos }, (err, granted) => {
-      if (err) for (const f of opts.filters) opts.onSubscribeError?.(f, err.message);
-      else for (const g of granted ?? []) if (g.qos === 128) opts.onSubscribeError?.(g.topic, 'refused by the broker (not authorised?)');
+      for (const [f, reason] of subscriptionsRefused(opts.filters, err, granted)) opts.onSubscribeError?.(f, reason);
       opts.onSubscribed?.();
     });
     return () => {
@@ -55,4 +54,10 @@ export function mqttSource(client: MqttClient, opts: MqttSourceOptions): Observa
       if (client.connected && !opts.keepSubscriptions) client.unsubscribe(opts.filters);
     };
   });
+}
+
+/** The filters of a subscription the broker refused, with why (an error: all of them; granted QoS 128: those). */
+export function subscriptionsRefused(filters: readonly string[], err: Error | null | undefined, granted: readonly { topic: string; qos: number }[] | undefined): [string, string][] {
+  if (err) return filters.map((f) => [f, err.message]);
+  return (granted ?? []).filter((g) => g.qos === 128).map((g) => [g.topic, 'refused by the broker (not authorised?)']);
 }

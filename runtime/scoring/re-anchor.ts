@@ -82,17 +82,17 @@ function levels(state: Float64Array, model: ResidualModel): Float64Array {
 /**
  * Start an anchor on `state` (a tracked state of `model`): `normal` of `windows` windows (at least 2 with input
  * offsets, one per half), or `trained`, whose offsets go back to none at once. One that `replaces` an anchor in
- * progress starts from the state before that one.
+ * progress (not done) starts from the state before that one.
  */
 export function startAnchor(kind: 'normal' | 'trained', windows: number, state: Float64Array, model: ResidualModel, replaces?: Anchor): Anchor {
   const C = model.mean.length;
   const at = offsetsAt(model);
-  if (replaces && !replaces.moved) {
+  if (replaces) {
     state.set(replaces.prior);
     if (at >= 0) offsetsSet(state, at, C);
   }
-  const prior = replaces && !replaces.moved ? replaces.prior : state.slice();
-  const priorClock = replaces && !replaces.moved ? replaces.priorClock : at >= 0 ? clockTail(state, C) : undefined;
+  const prior = replaces ? replaces.prior : state.slice();
+  const priorClock = replaces ? replaces.priorClock : at >= 0 ? clockTail(state, C) : undefined;
   const total = kind === 'trained' ? 0 : at >= 0 ? Math.max(2, windows) : windows;
   const anchor: Anchor = { kind, windows: total, seen: 0, first: at >= 0 ? Math.ceil(total / 2) : total, sum: new Float64Array(C), from: -1, prior, ...(priorClock ? { priorClock } : {}), before: levels(prior, model) };
   if (kind === 'trained') {

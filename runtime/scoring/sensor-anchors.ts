@@ -14,10 +14,11 @@ export class SensorAnchors {
 
   /** Start one on `state` (the sensor's tracked state under `model`), replacing any in progress (returned; the new one starts from the state before it). */
   start(sensor: string, kind: 'normal' | 'trained', windows: number, state: Float64Array, model: ResidualModel): { started: Anchor; replaced?: Anchor } {
-    const replaced = this.bySensor.get(sensor);
+    const was = this.bySensor.get(sensor);
+    const replaced = was && !was.moved ? was : undefined;
     const started = startAnchor(kind, windows, state, model, replaced);
     this.bySensor.set(sensor, started);
-    return { started, ...(replaced && !replaced.moved ? { replaced } : {}) };
+    return { started, ...(replaced ? { replaced } : {}) };
   }
 
   /** Whether any sensor has one (scoring looks up none otherwise). */
