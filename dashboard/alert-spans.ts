@@ -42,6 +42,7 @@ export class AlertSpans {
       // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
       if (e.cause) span.cause = e.cause;
       if (e.unresolved) span.unresolved = e.unresolved;
+      if (e.marked) span.marked = e.marked;
       // Where it opened, when the open was not seen (restored after a restart): the close's worst window says it.
       if (e.outside && !span.outside) span.outside = e.outside;
       s.open = null;

@@ -30,6 +30,15 @@ export function outsideText(outside: AlertEvent['outside'], max = 2): string {
 }
 
 /**
+ * An operator's word that closed an alert (AlertEvent.marked) in words: `marked normal by 10.0.0.7 curl/8.1`, `sent back
+ * to training`; a command a newer producer names is shown as it is.
+ */
+export function markText(m: { command: string; by?: string }): string {
+  const what = m.command === 'normal' ? 'marked normal' : m.command === 'trained' ? 'sent back to training' : `operator command ${m.command}`;
+  return m.by ? `${what} by ${m.by}` : what;
+}
+
+/**
  * Where an alert opened outside the range training saw (its worst window's, when its open is not among the events):
  * an operating point training never saw is what an operator asks about first. '' when nowhere.
  */

@@ -69,6 +69,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     ev.peakThreshold = step.peak.threshold;
     if (step.critical) ev.critical = true;
     if (step.unresolved) ev.unresolved = step.unresolved;
+    if (step.marked) ev.marked = step.marked;
   }
   return ev;
 }

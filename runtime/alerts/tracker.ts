@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
+import type { Mark } from '../scoring/re-anchor.ts';
 import { savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
 
 /**
@@ -81,7 +82,7 @@ export type AlertStep =
   | { kind: 'suppressed' }
   | { kind: 'open'; verdict: Verdict }
   | { kind: 'escalate'; verdict: Verdict; openedAt: number }
-  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean; unresolved?: 'silent' };
+  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean; unresolved?: 'silent'; marked?: Mark };
 
 /** Validate a policy; the message names the field and what was expected. */
 export function checkPolicy(p: AlertPolicy): AlertPolicy {
@@ -109,9 +110,10 @@ export interface AlertTrackerState {
    * `critical`: the open alert has had a critical window (absent in states saved before escalation); `level`, `armed`,
    * `windows`: its level (log multiple), whether a surge over it would escalate and the windows it has been open
    * (absent in states saved before: its peak's, armed, established); `said`: the log multiple it last said (opening or
-   * escalation; absent in states saved before: its peak's).
+   * escalation; absent in states saved before: its peak's); `marked`: an operator's re-anchoring completed while it was
+   * open (absent: none).
    */
-  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; peak: SavedPeak };
+  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; peak: SavedPeak; marked?: Mark };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -135,6 +137,8 @@ export class AlertTracker {
   private windowsOpen = 0;
   /** The log multiple the open alert last said: the highest of its opening minutes (LEVEL_WINDOWS), or its last escalation's. */
   private said = 0;
+  /** An operator's re-anchoring completed while the alert is open: its close says the operator's word closed it. */
+  private marked: Mark | undefined;
   private lastClosedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly policy: AlertPolicy) {
@@ -153,7 +157,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: savePeak(p) };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: savePeak(p), ...(this.marked ? { marked: this.marked } : {}) };
     }
     return state;
   }
@@ -184,6 +188,7 @@ export class AlertTracker {
       // A state saved before: what it said is taken to be its peak (nothing it saw is said again).
       t.said = state.open.said !== undefined ? num(state.open.said, 'open.said') : logMultiple(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
       t.peak = restorePeak(peak, sensor);
+      t.marked = savedMark(state.open.marked);
     }
     return t;
   }
@@ -196,8 +201,9 @@ export class AlertTracker {
   abandon(): AlertStep | undefined {
     if (this.openedAt === undefined || !this.peak) return undefined;
     const at = Number.isFinite(this.lastTs) ? this.lastTs : this.peak.tsLast;
-    const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent' };
+    const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent', ...(this.marked ? { marked: this.marked } : {}) };
     this.openedAt = undefined;
+    this.marked = undefined;
     this.peak = undefined;
     this.lastClosedAt = at;
     this.recent.fill(0);
@@ -225,9 +231,11 @@ export class AlertTracker {
       this.said = this.level;
       this.armed = true;
       this.windowsOpen = 0;
+      this.marked = undefined;
       return { kind: 'open', verdict: v };
     }
     if (v.score > this.peak!.score) this.peak = kept(v);
+    if (v.marked) this.marked = v.marked;
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
     // The level follows the alert's anomalous windows only: quiet ones between them (an intermittent fault) would drag
     // it down and make its ordinary windows look like surges (a review: 81 escalations at 1.5x).
@@ -250,8 +258,9 @@ export class AlertTracker {
       return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
     }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };
-    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical };
+    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical, ...(this.marked ? { marked: this.marked } : {}) };
     this.openedAt = undefined;
+    this.marked = undefined;
     this.peak = undefined;
     this.lastClosedAt = v.tsLast;
     // A new alert needs fresh evidence, not the tail of the one that just closed.
@@ -259,6 +268,14 @@ export class AlertTracker {
     this.hits = 0;
     return step;
   }
+}
+
+/** A saved `open.marked`, when it is one (anything else is dropped: it only annotates the close). */
+function savedMark(m: unknown): Mark | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const { command, by } = m as { command?: unknown; by?: unknown };
+  if (command !== 'normal' && command !== 'trained') return undefined;
+  return { command, ...(typeof by === 'string' ? { by } : {}) };
 }
 
 /**

@@ -97,6 +97,13 @@ export const AlertPayloadSchema = z.object({
    * fault it showed was never seen to end. Any text from a newer producer is shown as it is.
    */
   unresolved: z.string().optional(),
+  /**
+   * On close: an operator set the sensor's level while the alert was open, and the close followed from it, not from
+   * the fault seen to end: `command` `normal` (marked normal: its present behaviour is its new level) or `trained`
+   * (sent back to its trained level), `by` who asked (address and client, or the command topic and its `id`). Any
+   * command text from a newer producer is shown as it is.
+   */
+  marked: z.object({ command: z.string(), by: z.string().optional() }).optional(),
 });
 /** The alert JSON. */
 export type AlertPayload = z.infer<typeof AlertPayloadSchema>;
@@ -240,6 +247,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);
   if (e.peakThreshold !== undefined) p.peakThreshold = round(e.peakThreshold);
   if (e.unresolved) p.unresolved = e.unresolved;
+  if (e.marked) p.marked = { ...e.marked };
   return p;
 }
 

@@ -61,7 +61,7 @@ export function reAnchors(residuals: TrackedResiduals, card: () => ModelCard, lo
         return { ok: false, status: 400, error: `windows: expected a whole number from 1 to ${MAX_ANCHOR_WINDOWS}, got ${JSON.stringify(requested)}` };
       }
       const c = card();
-      const started = residuals.anchor(c, sensor, what, windows);
+      const started = residuals.anchor(c, sensor, what, windows, by);
       if (started === 'untracked') {
         return { ok: false, status: 409, error: `model ${c.name} follows no level (scoring ${c.scoring.error}${c.scoring.residual ? ' without tracking' : ''}): nothing to re-anchor; retrain with vigil train's default scoring, or use vigil adapt` };
       }

@@ -12,7 +12,7 @@ import { markCause } from './cause.ts';
 import { memoryAt, remember, type ResidualMemory } from './residual-memory.ts';
 import { invertSpd, quadraticForm } from './spd.ts';
 import { backToTrained, returnMeans } from './trained-level.ts';
-import { anchorAfter, anchorBefore, type AnchorAt } from './re-anchor.ts';
+import { anchorAfter, anchorBefore, type Anchor, type AnchorAt } from './re-anchor.ts';
 
 export { invertSpd } from './spd.ts';
 export { residualVariance, stateFrom, trackedState } from './level-drift.ts';
@@ -210,6 +210,7 @@ export function mahalanobisScores(
   for (let i = 0; i < n; i++) {
     const mean = meanOf ? meanOf(i) : model.mean;
     const anchored = track ? anchorOf?.(i) : undefined;
+    const pending = anchored && !anchored.anchor.moved;
     if (anchored) anchorBefore(anchored.anchor, anchored.index, mean as Float64Array, model);
     for (let c = 0; c < channels; c++) d[c] = r[i * channels + c] - mean[c];
     const raw = quadraticForm(P, d, channels, y) / channels;
@@ -246,7 +247,10 @@ export function mahalanobisScores(
     // An operator said the sensor's present behaviour is normal, or back to training: the window goes into the
     // average its state is set from (or is passed over: in flight, or held), whatever it scored, and teaches the
     // means and the offsets nothing (re-anchor.ts; input-offsets.ts reads `anchored`).
-    if (anchored && anchorAfter(anchored.anchor, r, i, channels, applied, anchored.index, mean as Float64Array, model, !!(hold && hold[i]))) {
+    const took = anchored !== undefined && anchorAfter(anchored.anchor, r, i, channels, applied, anchored.index, mean as Float64Array, model, !!(hold && hold[i]));
+    // Done in this window (a return to training before it was scored, anchorBefore): the alert it closes says so.
+    if (pending && anchored.anchor.moved) markAt(out, i, anchored.anchor);
+    if (took) {
       (out.anchored ??= new Uint8Array(n))[i] = 1;
       continue;
     }
@@ -261,6 +265,11 @@ export function mahalanobisScores(
     else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
   }
   return out;
+}
+
+/** Record that the operator's re-anchoring `a` completed in window i (the alert it closes says so). */
+function markAt(out: BatchScores, i: number, a: Anchor): void {
+  (out.marks ??= [])[i] = { command: a.kind, ...(a.by !== undefined ? { by: a.by } : {}) };
 }
 
 /** Channel c's reconstruction-based contribution from `(P d)_c` and `P_cc`, per channel like the score. */

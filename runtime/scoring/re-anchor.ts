@@ -64,6 +64,14 @@ export interface Anchor {
   readonly before: Float64Array;
   /** Set once the state is set: how far each channel's level (mean + offset) moved (C). */
   moved?: Float64Array;
+  /** Who asked (an address, a topic and id), for the alert the re-anchoring closes to say; absent: not said. */
+  by?: string;
+}
+
+/** What an operator's re-anchoring that completed in a window says of it (a verdict's `marked`, an alert's close). */
+export interface Mark {
+  command: 'normal' | 'trained';
+  by?: string;
 }
 
 /** A window's anchor, with the window's index on its sensor's clock (input-blocks.ts; 0 without input offsets). */

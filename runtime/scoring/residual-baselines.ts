@@ -122,9 +122,9 @@ export class ResidualBaselines {
    * Re-anchor a held sensor's state (re-anchor.ts): `normal`, from its next `windows` windows, or back to `trained`,
    * replacing any re-anchoring in progress; undefined when the sensor has no state here (never scored, or forgotten).
    */
-  anchor(sensor: string, kind: 'normal' | 'trained', windows: number): { started: Anchor; replaced?: Anchor } | undefined {
+  anchor(sensor: string, kind: 'normal' | 'trained', windows: number, by?: string): { started: Anchor; replaced?: Anchor } | undefined {
     const state = this.held.get(sensor);
-    return state && this.anchors.start(sensor, kind, windows, state, this.model);
+    return state && this.anchors.start(sensor, kind, windows, state, this.model, by);
   }
 }
 
@@ -203,7 +203,7 @@ export class TrackedResiduals {
       const carried = was ? was.anchors.pending() : [];
       for (const [sensor, a] of carried) {
         baselines.of(sensor);
-        baselines.anchor(sensor, a.kind, a.windows);
+        baselines.anchor(sensor, a.kind, a.windows, a.by);
       }
       this.now = { card, key, baselines };
       if (was && (carried.length || was.anchors.marked.size)) this.onSwapped?.(card, carried.map(([s]) => s), [...was.anchors.marked]);
@@ -228,11 +228,11 @@ export class TrackedResiduals {
   /**
    * Re-anchor `sensor` under `card`, the model in service (re-anchor.ts: `normal` from its next `windows` windows, or
    * back to `trained`): 'untracked' when the card's scoring follows no level, 'unseen' when the sensor has no state
-   * (not scored since the start).
+   * (not scored since the start); `by`: who asked, said by the alert it closes.
    */
-  anchor(card: { scoring: { error: string; residual?: ResidualModel } }, sensor: string, kind: 'normal' | 'trained', windows: number): AnchorStart {
+  anchor(card: { scoring: { error: string; residual?: ResidualModel } }, sensor: string, kind: 'normal' | 'trained', windows: number, by?: string): AnchorStart {
     if (!trackedModel(card.scoring)) return 'untracked';
-    return this.peek(card)?.anchor(sensor, kind, windows) ?? 'unseen';
+    return this.peek(card)?.anchor(sensor, kind, windows, by) ?? 'unseen';
   }
 
   /** Hand the re-anchorings completed by the last batch to `onAnchored`. */

@@ -12,11 +12,15 @@ export class SensorAnchors {
   /** Sensors whose level an operator marked normal under this model (and did not send back to training since). */
   readonly marked = new Set<string>();
 
-  /** Start one on `state` (the sensor's tracked state under `model`), replacing any in progress (returned; the new one starts from the state before it). */
-  start(sensor: string, kind: 'normal' | 'trained', windows: number, state: Float64Array, model: ResidualModel): { started: Anchor; replaced?: Anchor } {
+  /**
+   * Start one on `state` (the sensor's tracked state under `model`), replacing any in progress (returned; the new one
+   * starts from the state before it); `by`: who asked.
+   */
+  start(sensor: string, kind: 'normal' | 'trained', windows: number, state: Float64Array, model: ResidualModel, by?: string): { started: Anchor; replaced?: Anchor } {
     const was = this.bySensor.get(sensor);
     const replaced = was && !was.moved ? was : undefined;
     const started = startAnchor(kind, windows, state, model, replaced);
+    if (by !== undefined) started.by = by;
     this.bySensor.set(sensor, started);
     return { started, ...(replaced ? { replaced } : {}) };
   }

@@ -246,7 +246,7 @@ export class InferenceLoop {
   }
 
   /** Complete each window of the batch in place into its ScoredWindow and emit it, then report the batch. */
-  private emitScored(flight: Flight, { scores, perChannel, own, causes, outside }: BatchScores, inferMs: number, scoreFrom: number): void {
+  private emitScored(flight: Flight, { scores, perChannel, own, causes, outside, marks }: BatchScores, inferMs: number, scoreFrom: number): void {
     const { batch, held } = flight;
     const n = batch.length;
     const C = held.card.channels.length;
@@ -260,6 +260,7 @@ export class InferenceLoop {
       w.ownScore = own && own[i] < scores[i] ? own[i] : undefined;
       w.cause = causeAt(causes, i);
       w.outside = outside && outside.any[i] ? outside.values.subarray(i * C, (i + 1) * C) : undefined;
+      w.marked = marks?.[i];
       w.perChannel = perChannel.subarray(i * C, (i + 1) * C);
       w.provider = provider;
       this.subscriber.next(w);

@@ -8,6 +8,7 @@ import type { OutOfRange } from '../model/ranges.ts';
 import type { RowLog } from '../window/row-log.ts';
 import type { Cause } from '../scoring/cause.ts';
 import type { OutsideChannel } from '../scoring/seen-range.ts';
+import type { Mark } from '../scoring/re-anchor.ts';
 
 /** A raw message as it arrives from a source (MQTT, replay, CSV). */
 export interface RawMessage {
@@ -98,6 +99,11 @@ export interface ScoredWindow extends SensorWindow {
    * last `span` rows, scaled, where it is outside, NaN where inside; undefined when none is (or the card has no range).
    */
   outside?: Float32Array;
+  /**
+   * Set on the window in which an operator's re-anchoring of its sensor completed (runtime/scoring/re-anchor.ts): the
+   * command and who asked, for the alert it closes to say.
+   */
+  marked?: Mark;
   /** Per-channel error (length C), in card channel order. */
   perChannel: Float32Array;
   /** Provider that ran the batch, e.g. `ort-node/cpu`. */
@@ -159,6 +165,11 @@ export interface AlertEvent {
    * silent, so nothing ever would (a decommissioned or dead sensor; `score` and `threshold` are the peak's).
    */
   unresolved?: 'silent';
+  /**
+   * On close: an operator's word on the sensor (POST /sensors/NAME/normal or /trained, runtime/ops/re-anchors.ts)
+   * completed while the alert was open, so its level was set by hand: the close says that, not that the fault ended.
+   */
+  marked?: Mark;
 }
 
 /** What the pipeline emits per scored window: the verdict, the alert event it caused, and the alert state after it. */

@@ -35,6 +35,7 @@ export function viewWindow(sensor: string, tsFirst: number, tsLast: number, seq:
     ownScore: undefined,
     cause: undefined,
     outside: undefined,
+    marked: undefined,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { formatShort, timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { causeText } from '@vigil/runtime/scoring/cause.ts';
-import { outsideText, shareList } from '@vigil/runtime/alerts/alert-lines.ts';
+import { markText, outsideText, shareList } from '@vigil/runtime/alerts/alert-lines.ts';
 import { humanDuration, shortTime } from '@vigil/runtime/util/format-time.ts';
 import { AlertPayloadSchema, InvalidPayloadSchema, SilencePayloadSchema, type AlertPayload, type InvalidPayload, type SilencePayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
@@ -154,6 +154,8 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,
     // Closed without a quiet window: nobody saw the fault end.
     a.unresolved === 'silent' ? 'unresolved: its sensor went silent for good' : a.unresolved ? `unresolved: ${a.unresolved}` : '',
+    // Closed by an operator's word on the sensor's level, not seen to end on its own.
+    a.marked ? `${c.bold}after ${markText(a.marked)}${c.reset}` : '',
     found,
     a.unresolved ? '' : late,
   ].filter(Boolean).join('  ');

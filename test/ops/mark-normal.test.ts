@@ -71,7 +71,10 @@ describe('an operator\'s word on a sensor through vigil run', () => {
 
       const closed = alert('close', 'the alert closing after the re-anchoring');
       send(140, 200, 1);
-      await closed;
+      // The close says an operator's word closed it, and who gave it: the fault was not seen to end.
+      const closedBy = (await closed).marked;
+      expect(closedBy?.command).toBe('normal');
+      expect(closedBy?.by).toMatch(/127\.0\.0\.1/);
       await scoredUpTo(200);
       expect(handle.reAnchoring('p1')).toBeUndefined();
       // The windows after the marked ones score as normal.
@@ -80,13 +83,14 @@ describe('an operator\'s word on a sensor through vigil run', () => {
       // Repaired: back at 0, it alerts against the level marked normal, until sent back to training.
       const repaired = alert('open', 'the alert at the trained level, against the marked one');
       send(200, 240, 0);
-      await repaired;
+      // A new alert starts unmarked.
+      expect((await repaired).marked).toBeUndefined();
       await scoredUpTo(240);
       expect((await post(`${handle.opsUrl}/sensors/p1/trained`, '{"windows": 4}')).status).toBe(400);
       expect((await post(`${handle.opsUrl}/sensors/p1/trained`, '{}')).status).toBe(202);
       const back = alert('close', 'the alert closing back at the trained level');
       send(240, 300, 0);
-      await back;
+      expect((await back).marked).toMatchObject({ command: 'trained' });
 
       const again = alert('open', 'an alert at a step from the trained level');
       send(300, 340, 2);
@@ -100,6 +104,7 @@ describe('an operator\'s word on a sensor through vigil run', () => {
       expect(String(marked!.by)).toMatch(/127\.0\.0\.1/);
       const done = lines.find((l) => String(l.msg).startsWith('sensor p1 re-anchored'));
       expect((done!.movedSd as { value: number }).value).toBeGreaterThan(9);
+      expect(lines.find((l) => String(l.msg).startsWith('alert close: p1'))?.msg).toMatch(/, after marked normal by 127\.0\.0\.1/);
       const trained = lines.find((l) => String(l.msg) === 'sensor p1 is back at its trained level');
       expect((trained!.movedSd as { value: number }).value).toBeLessThan(-9);
     } finally {

@@ -37,6 +37,15 @@ describe('alert lines', () => {
     const line = formatAlert({ ...open, type: 'close', durationMs: 3 * 3600_000 + 5 * 60_000, peakScore: 0.654, tsLast: Date.UTC(2013, 11, 16, 20, 40) }, { now });
     expect(line).toBe('09:05:07  clear  pump-00007  lasted 3h 05m  peak 0.654 (52.3x)  data until 2013-12-16 20:40');
   });
+  it('a close an operator\'s word brought says so and who gave it, from the producer\'s payload to the line', () => {
+    const base = { ...open, type: 'close' as const, durationMs: 600_000, tsFirst: Date.UTC(2013, 11, 16, 20, 0), tsLast: Date.UTC(2013, 11, 16, 20, 40) };
+    const marked = alertPayload({ ...base, contributors: [], marked: { command: 'normal', by: '10.0.0.7 curl/8.1' } });
+    expect(marked.marked).toEqual({ command: 'normal', by: '10.0.0.7 curl/8.1' });
+    expect(alertProblem(marked)).toBeUndefined();
+    expect(formatAlert(marked, { now })).toMatch(/  lasted 10m 00s  .*  after marked normal by 10\.0\.0\.7 curl\/8\.1/);
+    expect(formatAlert({ ...marked, marked: { command: 'trained' } }, { now })).toMatch(/  after sent back to training/);
+    expect(formatAlert(alertPayload({ ...base, contributors: [] }), { now })).not.toMatch(/after/);
+  });
   it('an event about data that arrived long after it was taken (a flushed backlog) says it is late; its open and close share one incident id', () => {
     const tsLast = Date.UTC(2013, 11, 16, 17, 35);
     const base = { sensor: 'pump-00007', tsFirst: tsLast - 60_000, score: 0.5, threshold: 0.0125, contributors: [], model: { name: 'pump', version: '1' }, provider: 'cpu' };

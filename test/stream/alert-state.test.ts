@@ -37,6 +37,27 @@ describe('alert state save and restore', () => {
     expect([again.step(verdict(201_000, 5, true)).kind, again.step(verdict(202_000, 5, true)).kind]).toEqual(['none', 'suppressed']);
   });
 
+  it('an operator\'s mark seen while the alert is open is said by its close, across a restart, and not by the next alert', () => {
+    const t = new AlertTracker(policy);
+    t.step(verdict(1000, 20, true));
+    t.step(verdict(2000, 20, true));
+    expect(t.step({ ...verdict(3000, 12, true), marked: { command: 'normal', by: '10.0.0.7 curl/8.1' } }).kind).toBe('none');
+    const restored = AlertTracker.restore(policy, roundTrip(t.toJSON()), 's');
+    restored.step(verdict(4000, 1, false));
+    expect(restored.step(verdict(5000, 1, false))).toMatchObject({ kind: 'close', marked: { command: 'normal', by: '10.0.0.7 curl/8.1' } });
+    // Saved by another version with a command this one does not know: dropped, the close is plain.
+    const odd = roundTrip(t.toJSON());
+    odd.open!.marked = { command: 'forget' } as never;
+    const plain = AlertTracker.restore(policy, odd, 's');
+    plain.step(verdict(4000, 1, false));
+    expect(plain.step(verdict(5000, 1, false))).not.toHaveProperty('marked');
+    // The next alert starts unmarked.
+    restored.step(verdict(10_000, 20, true));
+    restored.step(verdict(11_000, 20, true));
+    restored.step(verdict(12_000, 1, false));
+    expect(restored.step(verdict(13_000, 1, false))).not.toHaveProperty('marked');
+  });
+
   it('keeps the k-of-n evidence across a restart, also under a changed openN', () => {
     const t = new AlertTracker(policy);
     t.step(verdict(1000, 2, true));
