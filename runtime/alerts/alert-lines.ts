@@ -35,7 +35,8 @@ export function outsideText(outside: AlertEvent['outside'], max = 2): string {
  */
 export function markText(m: { command: string; by?: string }): string {
   const what = m.command === 'normal' ? 'marked normal' : m.command === 'trained' ? 'sent back to training' : `operator command ${m.command}`;
-  return m.by ? `${what} by ${m.by}` : what;
+  // Who asked is what a client sent (a user agent, a command's id): no control character reaches a terminal.
+  return m.by ? `${what} by ${m.by.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}` : what;
 }
 
 /**
