@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertPayload, fromGateway } from '../../runtime/mqtt/alert-payload.ts';
+import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { formatAlert, formatInvalid, formatSilence, alertProblem, invalidProblem, humanDuration, jsonLine, sentAt, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
 
 // Built by the runtime's producer, so the consumer is tested on what it will receive.
@@ -38,14 +39,17 @@ describe('alert lines', () => {
     expect(line).toBe('09:05:07  clear  pump-00007  lasted 3h 05m  peak 0.654 (52.3x)  data until 2013-12-16 20:40');
   });
   it('a close an operator\'s word brought says so and who gave it, from the producer\'s payload to the line', () => {
-    const base = { ...open, type: 'close' as const, durationMs: 600_000, tsFirst: Date.UTC(2013, 11, 16, 20, 0), tsLast: Date.UTC(2013, 11, 16, 20, 40) };
-    const marked = alertPayload({ ...base, contributors: [], marked: { command: 'normal', by: '10.0.0.7 curl/8.1' } });
+    const base: AlertEvent = {
+      type: 'close', sensor: 'pump-00007', tsFirst: Date.UTC(2013, 11, 16, 20, 0), tsLast: Date.UTC(2013, 11, 16, 20, 40), durationMs: 600_000,
+      score: 0.01, threshold: 0.0125, contributors: [], model: { name: 'pump', version: '1' }, provider: 'cpu',
+    };
+    const marked = alertPayload({ ...base, marked: { command: 'normal', by: '10.0.0.7 curl/8.1' } });
     expect(marked.marked).toEqual({ command: 'normal', by: '10.0.0.7 curl/8.1' });
     expect(alertProblem(marked)).toBeUndefined();
     expect(formatAlert(marked, { now })).toMatch(/  lasted 10m 00s  .*  after marked normal by 10\.0\.0\.7 curl\/8\.1/);
     expect(formatAlert({ ...marked, marked: { command: 'trained' } }, { now })).toMatch(/  after sent back to training/);
     expect(formatAlert({ ...marked, marked: { command: 'normal', by: 'mqtt t id \x1b[2J' } }, { now })).toMatch(/by mqtt t id \?\[2J$/);
-    expect(formatAlert(alertPayload({ ...base, contributors: [] }), { now })).not.toMatch(/after/);
+    expect(formatAlert(alertPayload(base), { now })).not.toMatch(/after/);
   });
   it('an event about data that arrived long after it was taken (a flushed backlog) says it is late; its open and close share one incident id', () => {
     const tsLast = Date.UTC(2013, 11, 16, 17, 35);
