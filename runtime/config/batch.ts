@@ -38,9 +38,10 @@ export const BatchSchema = z
      */
     maxPendingBytes: z.number().int().min(4096, 'expected at least 4096 bytes').default(32 * 1024 * 1024),
     /**
-     * QoS 1 back-pressure (runtime/mqtt/intake-gate.ts): at this share of maxPendingBytes waiting, stop reading the
-     * broker's socket (the held message's PUBACK waits, the broker queues the rest); resume at resumeIntakeAt. The
-     * share above pauseIntakeAt holds the windows already on their way (a micro-batch) before anything is shed.
+     * QoS 1 back-pressure (runtime/mqtt/intake-gate.ts): at this share of maxPendingBytes waiting, or of stopDrainMs
+     * of scoring at the recent pace (runtime/ops/intake-pressure.ts), stop reading the broker's socket (the held
+     * message's PUBACK waits, the broker queues the rest); resume at resumeIntakeAt of both. The share above
+     * pauseIntakeAt holds the windows already on their way (a micro-batch) before anything is shed.
      */
     pauseIntakeAt: z.number().gt(0).max(1, 'expected a share of batch.maxPendingBytes in (0, 1]').default(0.5),
     resumeIntakeAt: z.number().min(0).lt(1, 'expected a share of batch.maxPendingBytes in [0, 1)').default(0.25),
@@ -48,7 +49,8 @@ export const BatchSchema = z
      * At a stop (SIGINT/SIGTERM), how long the windows already cut may take to be scored before vigil goes on
      * without them (counted as vigil_dropped_total{reason="abandoned"}, logged). Their readings were taken in (at QoS 1
      * acknowledged); nothing after the stop is. 5 s fits `docker stop`'s 10 s grace; under systemd (TimeoutStopSec,
-     * 90 s by default) a slow model's backlog can be given longer.
+     * 90 s by default) a slow model's backlog can be given longer. At QoS 1 it also bounds what is acknowledged
+     * ahead of scoring: the intake is held at pauseIntakeAt of it (what a crash can lose).
      */
     stopDrainMs: ms('stop drain').default(5000),
     maxPending: removed('batch.maxPending'),

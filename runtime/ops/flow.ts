@@ -5,7 +5,7 @@
  * drains what was already taken through inference and the alert stage (at most `batch.stopDrainMs`), acknowledging
  * nothing more, and keeps each sensor's last readings for the next start (window-tails.ts).
  */
-import { ReplaySubject, retry, takeUntil, tap, timer, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import { asyncScheduler, ReplaySubject, retry, takeUntil, tap, timer, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
@@ -19,6 +19,7 @@ import { handOverState, joinFleet, type FleetMembership, type Handover } from '.
 import { servingRanges } from '../model/ranges.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { createPipeline } from '../stream/pipeline.ts';
+import { pendingViewBytes } from '../stream/infer-batches.ts';
 import { keepSlowTailsEvery, keepTails, takeTails, windowTailsFile, type WindowTails } from '../stream/window-tails.ts';
 import { admissionPools } from '../stream/admission.ts';
 import { RefusedReadings } from '../stream/data-gaps.ts';
@@ -36,6 +37,9 @@ import type { RuntimeThresholds } from './thresholds.ts';
 import { shedWarning, type ShedWarning } from './shed-warning.ts';
 import { watchDrops, type DropWatch } from './drops.ts';
 import { LatencyRing } from './latency.ts';
+import { deliverTo } from './deliver.ts';
+import { pausedClock } from './paused-clock.ts';
+import { reorderLimits } from './reorder-limits.ts';
 import { silenceFlow, type SilenceFlow } from './silence-flow.ts';
 import { OUT_OF_ORDER_LEAST } from '../alerts/invalid-signals.ts';
 
@@ -86,33 +90,6 @@ interface FlowStats extends Readability {
   restarts: number;
 }
 
-/** Each detection to the handle's streams, adaptation, the alert sinks and an alert-driven state save. */
-function deliverTo(deps: FlowDeps, latency: LatencyRing): (d: Detection) => void {
-  const { log, metrics, events } = deps;
-  let verdictCount = 0;
-  const deliver = (d: Detection) => {
-    // Latency is sampled (1 verdict in 8): percentiles stay accurate and the hot path stays cheap.
-    if ((++verdictCount & 7) === 0) {
-      const ms = Date.now() - d.verdict.receivedAt;
-      latency.push(ms);
-      metrics.observeLatency(ms);
-    }
-    deps.adaptation()?.observe(d);
-    events.detections.next(d);
-    if (!d.alert) return;
-    deps.sinks().alert(d.alert);
-    deps.thresholds().persistSoon();
-  };
-  return (d) => {
-    try {
-      deliver(d);
-    } catch (err) {
-      // An exception here would escape RxJS as an uncaught error and end the process; log it and go on.
-      log.error({ err: (err as Error).message, sensor: d.verdict.sensor }, 'failed to deliver a verdict');
-    }
-  };
-}
-
 /** What one run of the live pipeline is made of. */
 interface PipelineRun {
   config: FlowConfig;
@@ -154,19 +131,25 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     if (outOfOrder.size > 0) outOfOrder.delete(reading.sensor);
     if (events.accepted.observed) events.accepted.next(reading);
   };
+  const limits = reorderLimits({ window: config.window, batch: config.batch, heldBytes: pendingViewBytes(deps.ref().cardOf().channels.length, config.window.stride) });
+  if (limits.lowered) log.info({ reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor }, 'window.reorderMaxReadings lowered to what batch.maxPendingBytes has room for above its pause mark: held readings become windows at once when let go');
   const pipeline = createPipeline({
     model: deps.ref(),
+    reorderScheduler: pausedClock(asyncScheduler, () => r.into.gate.pausedMs()),
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
-    window: { ...config.window, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    window: { ...config.window, reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs, adaptiveWait: config.batch.adaptiveWait },
     infer: {
       maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
       maxPendingBytes: config.batch.maxPendingBytes,
       onShed: shed.shed,
-      onPending: r.into.gate.update,
+      onPending: r.into.pressure.pending,
       residuals: th.residuals,
-      onBatch: (b) => metrics.observeBatch(b.size, b.inferMs),
+      onBatch: (b) => {
+        metrics.observeBatch(b.size, b.inferMs);
+        r.into.pressure.batch(b);
+      },
       onError: (err, size) => log.warn({ err: (err as Error)?.message ?? String(err), windows: size }, 'inference batch failed; its windows were dropped'),
     },
     smoothing: th.smoothing,

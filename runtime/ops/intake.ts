@@ -11,6 +11,7 @@ import { redactedUrl } from '../mqtt/connect.ts';
 import { mqttSource } from '../mqtt/source.ts';
 import { fleetSource, type FleetMembership } from '../fleet/index.ts';
 import { intakeGate, type IntakeGate } from '../mqtt/intake-gate.ts';
+import { IntakePressure } from './intake-pressure.ts';
 import { writesPerTurn } from '../mqtt/writes-per-turn.ts';
 import type { RawMessage } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
@@ -20,8 +21,10 @@ import type { EdgeCounters } from './metrics.ts';
 export interface Intake {
   messages: Observable<RawMessage>;
   subscribed: Promise<void>;
-  /** Feed it the bytes of the windows waiting for inference (`inferBatches`' onPending). */
+  /** The back-pressure itself (stopped at a stop). */
   gate: IntakeGate;
+  /** What the gate judges: feed it the pipeline's waiting windows and batches (intake-pressure.ts). */
+  pressure: IntakePressure;
   /** Give the client back its own message handling and per-packet writes. */
   close(): void;
 }
@@ -56,22 +59,28 @@ export function openIntake(
   };
   // In a fleet, only the partitions this worker owns (see runtime/fleet and docs/fleet.md).
   const mqtt$ = fleet ? fleetSource(client, fleet, { ...sourceOpts, templates }) : mqttSource(client, { ...sourceOpts, filters: templates.map((t) => t.filter) });
-  const { maxPendingBytes, pauseIntakeAt, resumeIntakeAt } = config.batch;
+  const { maxPendingBytes, pauseIntakeAt, resumeIntakeAt, stopDrainMs } = config.batch;
   const { edge } = opts;
   const gate = intakeGate(client, {
     pauseAtBytes: maxPendingBytes * pauseIntakeAt,
     resumeAtBytes: maxPendingBytes * resumeIntakeAt,
-    onPause: (bytes) => {
+    onPause: () => {
       edge.intakePauses++;
       edge.intakePaused = 1;
       // The first pause says what is happening; later ones are in vigil_intake_pauses_total.
-      if (edge.intakePauses === 1) log.info({ pendingBytes: Math.round(bytes), maxPendingBytes }, 'inference is behind: holding QoS 1 intake (the broker queues for us) until the backlog drains');
+      if (edge.intakePauses === 1) {
+        log.info(
+          { pendingBytes: Math.round(pressure.memoryBytes()), maxPendingBytes, drainMs: Math.round(pressure.drainMs()), stopDrainMs },
+          'inference is behind: holding QoS 1 intake (the broker queues for us) until the backlog drains; what is acknowledged stays within what a stop can score (batch.stopDrainMs) and within batch.maxPendingBytes',
+        );
+      }
     },
     onResume: (ms) => {
       edge.intakePaused = 0;
       edge.intakePausedMs += ms;
     },
   });
+  const pressure = new IntakePressure(gate, { maxPendingBytes, stopDrainMs });
   // At QoS 1 every message is answered by a PUBACK: one socket write per chunk read, not one per message.
   const stopCoalescing = writesPerTurn(client);
   // Every connect from here on is a reconnect. With a persistent session the broker queues what is published while
@@ -93,5 +102,5 @@ export function openIntake(
     gate.close();
     stopCoalescing();
   };
-  return { messages: opts.extra ? merge(mqtt$, opts.extra) : mqtt$, subscribed, gate, close };
+  return { messages: opts.extra ? merge(mqtt$, opts.extra) : mqtt$, subscribed, gate, pressure, close };
 }

@@ -37,8 +37,11 @@ export interface InferBatchesOptions {
   onError?: (error: unknown, size: number) => void;
   /** Called for every window shed because waiting windows would pass `maxPendingBytes` (after counting it). */
   onShed?: (window: SensorWindow) => void;
-  /** Called whenever the waiting windows change, with the bytes they take (0 on teardown); intake flow control. */
-  onPending?: (bytes: number) => void;
+  /**
+   * Called whenever the waiting windows change, with the bytes they take and how many windows wait or are in flight
+   * (0, 0 on teardown); intake flow control (runtime/ops/intake-pressure.ts).
+   */
+  onPending?: (bytes: number, windows: number) => void;
 }
 
 /** Fallbacks of `inferBatches` used without a config: the config schema's `batch` defaults (runtime/config/batch.ts). */

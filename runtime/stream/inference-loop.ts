@@ -42,7 +42,7 @@ export interface InferenceLoopOptions {
   onBatch?: (report: BatchReport) => void;
   onError?: (error: unknown, size: number) => void;
   onShed?: (window: SensorWindow) => void;
-  onPending?: (bytes: number) => void;
+  onPending?: (bytes: number, windows: number) => void;
 }
 
 /** The queue, the batch in flight and the settling of one inferBatches subscription. */
@@ -133,13 +133,16 @@ export class InferenceLoop {
     this.counters.droppedAbandoned += abandoned;
     this.counters.pending = 0;
     this.counters.pendingBytes = 0;
-    this.o.onPending?.(0);
+    this.o.onPending?.(0, 0);
   }
 
   private gauge(): void {
     this.counters.pending = this.queue.size;
     this.counters.pendingBytes = this.queue.bytes;
-    this.o.onPending?.(this.queue.bytes);
+    if (!this.o.onPending) return;
+    let flying = 0;
+    for (const f of this.inflight) flying += f.batch.length;
+    this.o.onPending(this.queue.bytes, this.queue.size + flying);
   }
 
   private finish(): void {
@@ -165,9 +168,13 @@ export class InferenceLoop {
   private pump(): void {
     while (this.inflight.length < this.slots() && !this.closed) {
       const batch = this.queue.take(this.o.maxBatch, this.cap());
-      this.gauge();
-      if (batch.length === 0) return this.finish();
+      if (batch.length === 0) {
+        this.gauge();
+        return this.finish();
+      }
       this.runBatch(batch);
+      // After the batch is in flight: its windows still count as waiting to be scored.
+      this.gauge();
     }
   }
 

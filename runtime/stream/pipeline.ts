@@ -33,6 +33,8 @@ export interface PipelineOptions {
   alerts?: Omit<RaiseAlertsOptions, 'card' | 'counters'>;
   counters?: PipelineCounters;
   scheduler?: SchedulerLike;
+  /** The reorder stage's clock when not `scheduler` (the live runtime's stops while its QoS 1 intake is held: runtime/ops/paused-clock.ts). */
+  reorderScheduler?: SchedulerLike;
 }
 
 /** A composed pipeline and the state its caller may read or persist. */
@@ -65,7 +67,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     reorderMaxReadings: w.reorderMaxReadings,
     maxSensors: admissionPools(w.admission, w.maxSensors ?? WINDOW_DEFAULTS.maxSensors).capacity,
     counters,
-    scheduler: opts.scheduler,
+    scheduler: opts.reorderScheduler ?? opts.scheduler,
     control: order,
   });
   const detect = pipe(

@@ -1,0 +1,74 @@
+/**
+ * What holds the QoS 1 intake (runtime/mqtt/intake-gate.ts): what vigil has acknowledged and not yet scored. The
+ * windows waiting for inference and the batches in flight are weighed against two bounds, and the nearer one speaks:
+ * - memory: their bytes against `batch.maxPendingBytes`;
+ * - time: how long scoring them would take at the recent pace (busy ms per window over the last batches, decayed)
+ *   against `batch.stopDrainMs`.
+ * The gate pauses at `pauseIntakeAt` of either and resumes under `resumeIntakeAt` of both. Without the time bound a
+ * slow model's acknowledged backlog could reach the memory bound (a probe: 43,000 windows at 2,500 windows/s, 17 s
+ * of work): a stop's drain (5 s) abandoned most of it, and a kill -9 lost all of it, readings the broker had been told
+ * were taken. With it, a stop scores everything acknowledged within its drain, and a crash loses at most about
+ * `pauseIntakeAt` of `stopDrainMs` of scoring (and what the reorder stage holds: at most `window.reorderMs` of
+ * arrivals, its clock stopped while the intake is held, paused-clock.ts).
+ */
+import type { IntakeGate } from '../mqtt/intake-gate.ts';
+
+/** How fast the pace forgets: each batch's weight against the ones before it. */
+const PACE_DECAY = 0.9;
+
+/** Options of `IntakePressure`. */
+export interface IntakePressureOptions {
+  maxPendingBytes: number;
+  stopDrainMs: number;
+}
+
+/** One batch, as inferBatches reports it (inference-loop.ts BatchReport). */
+interface BatchTimes {
+  size: number;
+  inferMs: number;
+  assembleMs: number;
+  scoreMs: number;
+}
+
+/** The intake's load on one scale for the gate: bytes, the time bound expressed as its share of `maxPendingBytes`. */
+export class IntakePressure {
+  private bytes = 0;
+  private windows = 0;
+  /** Decayed sums of batches' busy ms and sizes: their ratio is the pace (ms per window). */
+  private busyMs = 0;
+  private scored = 0;
+
+  constructor(
+    private readonly gate: Pick<IntakeGate, 'update'>,
+    private readonly o: IntakePressureOptions,
+  ) {}
+
+  /** The windows waiting and in flight changed: `bytes` they take, `windows` of them. */
+  readonly pending = (bytes: number, windows: number): void => {
+    this.bytes = bytes;
+    this.windows = windows;
+    this.gate.update(this.level());
+  };
+
+  /** A batch was scored: its times set the pace. */
+  readonly batch = (b: BatchTimes): void => {
+    this.busyMs = PACE_DECAY * this.busyMs + b.inferMs + b.assembleMs + b.scoreMs;
+    this.scored = PACE_DECAY * this.scored + b.size;
+  };
+
+  /** How long scoring what waits would take at the recent pace (ms; 0 before the first batch). */
+  drainMs(): number {
+    return this.scored > 0 ? (this.windows * this.busyMs) / this.scored : 0;
+  }
+
+  /** Bytes of what waits. */
+  memoryBytes(): number {
+    return this.bytes;
+  }
+
+  /** The load the gate judges: the memory in bytes, or the drain time as the same share of maxPendingBytes, whichever is more. */
+  level(): number {
+    const { maxPendingBytes, stopDrainMs } = this.o;
+    return Math.max(this.bytes, stopDrainMs > 0 ? (this.drainMs() / stopDrainMs) * maxPendingBytes : 0);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * A scheduler whose clock stops while the QoS 1 intake is held (runtime/mqtt/intake-gate.ts): the reorder stage holds
+ * a reading `reorderMs` of this clock for older ones to arrive, and while the intake is held they cannot. On the wall
+ * clock a hold longer than `reorderMs` let such a reading go before its block-mates were read from the socket, which
+ * then came out of order: dropped, counted as missing upstream too, and signalled as a clock set back (a probe: a
+ * shuffled burst at QoS 1 behind a slow model). Timers still run on `base`; one that comes due while the clock is
+ * stopped finds nothing due and waits again. The intake is never held for what the reorder stage holds (the gate
+ * weighs only the windows cut: intake-pressure.ts), so a stopped clock cannot keep it held.
+ */
+import type { SchedulerLike } from 'rxjs';
+
+/** `base` with its clock less the time `pausedMs` says the intake has been held (the current hold included). */
+export function pausedClock(base: SchedulerLike, pausedMs: () => number): SchedulerLike {
+  return {
+    now: () => base.now() - pausedMs(),
+    schedule: base.schedule.bind(base) as SchedulerLike['schedule'],
+  };
+}
