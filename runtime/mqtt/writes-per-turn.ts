@@ -4,7 +4,9 @@
  * PUBACK (and an alert published while a chunk is being handled) left in its own writev. Corking the client's
  * stream when a packet arrives and uncorking it in the same turn's check phase (setImmediate) sends everything
  * written while one chunk of the socket was handled in one write. Publishes made outside intake (alerts of an
- * inference batch, all emitted in one synchronous run) are already one write each batch.
+ * inference batch, all emitted in one synchronous run) are already one write each batch. A QoS 0 delivery is
+ * answered by nothing, so it corks nothing: at QoS 0 intake (the default) the cork and the timer per socket chunk
+ * bought no write.
  */
 import type { MqttClient } from 'mqtt';
 
@@ -23,8 +25,8 @@ export function writesPerTurn(client: MqttClient): () => void {
     corked = undefined;
     s?.uncork();
   };
-  const onPacket = () => {
-    if (corked) return;
+  const onPacket = (packet: { cmd: string; qos?: number }) => {
+    if (corked || (packet.cmd === 'publish' && !packet.qos)) return;
     const s = client.stream as unknown as Partial<Corkable> | undefined;
     if (!s || typeof s.cork !== 'function' || typeof s.uncork !== 'function' || s.destroyed) return;
     s.cork();

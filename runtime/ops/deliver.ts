@@ -19,7 +19,8 @@ export function deliverTo(deps: FlowDeps, latency: LatencyRing): (d: Detection) 
       metrics.observeLatency(ms);
     }
     deps.adaptation()?.observe(d);
-    events.detections.next(d);
+    // Asked first: a Subject's next builds a closure and an iterator even for no subscriber (per window, per reading).
+    if (events.detections.observed) events.detections.next(d);
     if (!d.alert) return;
     deps.sinks().alert(d.alert);
     deps.thresholds().persistSoon();

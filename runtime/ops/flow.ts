@@ -167,7 +167,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     stats.rejectedSinceDecoded = 0;
     // Its message's arrival (a replayed or injected reading may carry another receivedAt): the wall clock `seen` just took.
     r.silence.heard(reading.sensor, stats.lastMessageAt);
-    events.readings.next(reading);
+    if (events.readings.observed) events.readings.next(reading);
   };
   const retryLater = (err: Error) => {
     stats.restarts++;

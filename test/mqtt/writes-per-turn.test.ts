@@ -1,6 +1,7 @@
 /**
  * writesPerTurn on a real Mosquitto: a QoS 1 subscriber answers a burst with one socket write per chunk it reads,
- * not one PUBACK write per message; every message is still acknowledged.
+ * not one PUBACK write per message; every message is still acknowledged. A QoS 0 delivery (answered by nothing)
+ * leaves the socket uncorked.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,24 @@ describe('writesPerTurn', () => {
     } finally {
       stop();
       await Promise.all([plain.endAsync(), coalesced.endAsync()]);
+    }
+  });
+
+  it('leaves the socket alone for QoS 0 deliveries, which nothing answers', async () => {
+    const client = await mqtt.connectAsync(broker.url, { clientId: 'wpt-qos0' });
+    const stop = writesPerTurn(client);
+    try {
+      const corked: number[] = [];
+      client.on('message', () => corked.push((client.stream as unknown as { writableCorked: number }).writableCorked));
+      await client.subscribeAsync('wpt/qos0', { qos: 0 });
+      const pub = await mqtt.connectAsync(broker.url);
+      for (let i = 0; i < 20; i++) pub.publish('wpt/qos0', `{"ts":${i}}`, { qos: 0 });
+      await waitFor(() => corked.length === 20, '20 messages', 30_000, () => ({ received: corked.length }));
+      await pub.endAsync();
+      expect(corked).toEqual(new Array(20).fill(0));
+    } finally {
+      stop();
+      await client.endAsync();
     }
   });
 });
