@@ -34,9 +34,11 @@ export function outsideText(outside: AlertEvent['outside'], max = 2): string {
  * to training`; a command a newer producer names is shown as it is.
  */
 export function markText(m: { command: string; by?: string }): string {
-  const what = m.command === 'normal' ? 'marked normal' : m.command === 'trained' ? 'sent back to training' : `operator command ${m.command}`;
-  // Who asked is what a client sent (a user agent, a command's id): no control character reaches a terminal.
-  return m.by ? `${what} by ${m.by.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}` : what;
+  // What a producer sent (a newer one's command; who asked: a user agent, a command's id): no control character
+  // reaches a terminal.
+  const clean = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const what = m.command === 'normal' ? 'marked normal' : m.command === 'trained' ? 'sent back to training' : `operator command ${clean(m.command)}`;
+  return m.by ? `${what} by ${clean(m.by)}` : what;
 }
 
 /**

@@ -111,7 +111,7 @@ export interface AlertTrackerState {
    * `windows`: its level (log multiple), whether a surge over it would escalate and the windows it has been open
    * (absent in states saved before: its peak's, armed, established); `said`: the log multiple it last said (opening or
    * escalation; absent in states saved before: its peak's); `marked`: an operator's re-anchoring completed while it was
-   * open (absent: none).
+   * open, with every window since quiet (absent: none).
    */
   open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; peak: SavedPeak; marked?: Mark };
 }
@@ -201,7 +201,8 @@ export class AlertTracker {
   abandon(): AlertStep | undefined {
     if (this.openedAt === undefined || !this.peak) return undefined;
     const at = Number.isFinite(this.lastTs) ? this.lastTs : this.peak.tsLast;
-    const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent', ...(this.marked ? { marked: this.marked } : {}) };
+    // Closed by silence, not by a mark made before it.
+    const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent' };
     this.openedAt = undefined;
     this.marked = undefined;
     this.peak = undefined;
@@ -231,11 +232,17 @@ export class AlertTracker {
       this.said = this.level;
       this.armed = true;
       this.windowsOpen = 0;
-      this.marked = undefined;
+      // A mark done in the window that opens it: that window was scored against the old level (a return to training
+      // is scored against the trained one: an alert it opens is not its doing).
+      this.marked = v.marked?.command === 'normal' ? v.marked : undefined;
       return { kind: 'open', verdict: v };
     }
     if (v.score > this.peak!.score) this.peak = kept(v);
-    if (v.marked) this.marked = v.marked;
+    // The close is the mark's doing only when the alert was anomalous up to it and quiet from it on: taken when the
+    // quiet windows had not begun before it, forgotten at any anomalous window after it (a review: a close an hour
+    // of anomalies after a mark, or one a quiet run begun before it would have brought anyway, said 'marked').
+    if (v.marked) this.marked = this.quiet === 0 ? v.marked : undefined;
+    else if (v.anomaly) this.marked = undefined;
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
     // The level follows the alert's anomalous windows only: quiet ones between them (an intermittent fault) would drag
     // it down and make its ordinary windows look like surges (a review: 81 escalations at 1.5x).

@@ -43,8 +43,8 @@ export const BatchSchema = z
      * message's PUBACK waits, the broker queues the rest); resume at resumeIntakeAt of both. The share above
      * pauseIntakeAt holds the windows already on their way (a micro-batch) before anything is shed.
      */
-    pauseIntakeAt: z.number().gt(0).max(1, 'expected a share of batch.maxPendingBytes in (0, 1]').default(0.5),
-    resumeIntakeAt: z.number().min(0).lt(1, 'expected a share of batch.maxPendingBytes in [0, 1)').default(0.25),
+    pauseIntakeAt: z.number().gt(0).max(1, 'expected a share of batch.maxPendingBytes and of batch.stopDrainMs in (0, 1]').default(0.5),
+    resumeIntakeAt: z.number().min(0).lt(1, 'expected a share of batch.maxPendingBytes and of batch.stopDrainMs in [0, 1)').default(0.25),
     /**
      * At a stop (SIGINT/SIGTERM), how long the windows already cut may take to be scored before vigil goes on
      * without them (counted as vigil_dropped_total{reason="abandoned"}, logged). Their readings were taken in (at QoS 1

@@ -131,11 +131,12 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     if (outOfOrder.size > 0) outOfOrder.delete(reading.sensor);
     if (events.accepted.observed) events.accepted.next(reading);
   };
-  const limits = reorderLimits({ window: config.window, batch: config.batch, heldBytes: pendingViewBytes(deps.ref().cardOf().channels.length, config.window.stride) });
-  if (limits.lowered) log.info({ reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor }, 'window.reorderMaxReadings lowered to what batch.maxPendingBytes has room for above its pause mark: held readings become windows at once when let go');
+  const windowBytes = pendingViewBytes(deps.ref().cardOf().channels.length, config.window.stride);
+  const limits = reorderLimits({ qos: config.source.qos, window: config.window, batch: config.batch, windowBytes });
+  if (limits.lowered) log.info({ reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor }, 'window.reorderMaxReadings lowered to what batch.maxPendingBytes has room for above its QoS 1 pause mark: held readings become windows at once when let go');
   const pipeline = createPipeline({
     model: deps.ref(),
-    reorderScheduler: pausedClock(asyncScheduler, () => r.into.gate.pausedMs()),
+    reorderScheduler: pausedClock(asyncScheduler, r.into.gate),
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
     window: { ...config.window, reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },

@@ -24,6 +24,8 @@ export interface IntakePressureOptions {
 
 /** One batch, as inferBatches reports it (inference-loop.ts BatchReport). */
 interface BatchTimes {
+  /** The model's card: the pace of one model says nothing of another's (a hot reload starts it afresh). */
+  card: object;
   size: number;
   inferMs: number;
   assembleMs: number;
@@ -37,6 +39,7 @@ export class IntakePressure {
   /** Decayed sums of batches' busy ms and sizes: their ratio is the pace (ms per window). */
   private busyMs = 0;
   private scored = 0;
+  private card: object | undefined;
 
   constructor(
     private readonly gate: Pick<IntakeGate, 'update'>,
@@ -52,6 +55,12 @@ export class IntakePressure {
 
   /** A batch was scored: its times set the pace. */
   readonly batch = (b: BatchTimes): void => {
+    if (b.card !== this.card) {
+      // A review: an hour of a fast model's pace let a model 100x slower, swapped in, take 9x too much for its first batches.
+      this.card = b.card;
+      this.busyMs = 0;
+      this.scored = 0;
+    }
     this.busyMs = PACE_DECAY * this.busyMs + b.inferMs + b.assembleMs + b.scoreMs;
     this.scored = PACE_DECAY * this.scored + b.size;
   };

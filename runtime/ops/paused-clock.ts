@@ -4,15 +4,20 @@
  * clock a hold longer than `reorderMs` let such a reading go before its block-mates were read from the socket, which
  * then came out of order: dropped, counted as missing upstream too, and signalled as a clock set back (a probe: a
  * shuffled burst at QoS 1 behind a slow model). Timers still run on `base`; one that comes due while the clock is
- * stopped finds nothing due and waits again. The intake is never held for what the reorder stage holds (the gate
- * weighs only the windows cut: intake-pressure.ts), so a stopped clock cannot keep it held.
+ * stopped finds nothing due and waits again, at least `HELD_POLL_MS` while the intake is held (a review: a hold that
+ * began with a millisecond left re-armed the timer every millisecond). The intake is never held for what the reorder
+ * stage holds (the gate weighs only the windows cut: intake-pressure.ts), so a stopped clock cannot keep it held.
  */
 import type { SchedulerLike } from 'rxjs';
+import type { IntakeGate } from '../mqtt/intake-gate.ts';
 
-/** `base` with its clock less the time `pausedMs` says the intake has been held (the current hold included). */
-export function pausedClock(base: SchedulerLike, pausedMs: () => number): SchedulerLike {
+/** The shortest wait of a timer set while the intake is held. */
+export const HELD_POLL_MS = 50;
+
+/** `base` with its clock less the time the intake has been held (the current hold included). */
+export function pausedClock(base: SchedulerLike, gate: Pick<IntakeGate, 'paused' | 'pausedMs'>): SchedulerLike {
   return {
-    now: () => base.now() - pausedMs(),
-    schedule: base.schedule.bind(base) as SchedulerLike['schedule'],
+    now: () => base.now() - gate.pausedMs(),
+    schedule: ((work: never, delay = 0, state?: never) => base.schedule(work, gate.paused ? Math.max(delay, HELD_POLL_MS) : delay, state)) as SchedulerLike['schedule'],
   };
 }

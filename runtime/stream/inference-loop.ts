@@ -30,6 +30,8 @@ export interface BatchReport {
   /** Wall time spent scoring the batch and emitting its scored windows (ms). */
   scoreMs: number;
   provider: string;
+  /** The card of the model that ran it (a hot reload changes it). */
+  card: object;
   /** Windows still waiting after this batch. */
   pending: number;
 }
@@ -137,6 +139,8 @@ export class InferenceLoop {
   }
 
   private gauge(): void {
+    // Torn down (a failed stream): what its teardown reported stands (a review: a batch run after it reported a backlog).
+    if (this.closed) return;
     this.counters.pending = this.queue.size;
     this.counters.pendingBytes = this.queue.bytes;
     if (!this.o.onPending) return;
@@ -272,7 +276,7 @@ export class InferenceLoop {
       w.provider = provider;
       this.subscriber.next(w);
     }
-    this.o.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - scoreFrom, provider, pending: this.queue.size });
+    this.o.onBatch?.({ size: n, inferMs, assembleMs: flight.assembleMs, scoreMs: performance.now() - scoreFrom, provider, card: held.card, pending: this.queue.size });
   }
 
   /** A failed batch: its windows are dropped and counted; false when failures in a row ended the stream. */

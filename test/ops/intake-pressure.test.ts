@@ -1,18 +1,19 @@
 /**
  * What holds the QoS 1 intake (runtime/ops/intake-pressure.ts): the waiting windows' bytes, or the time scoring them
- * would take at the recent pace as the same share of the memory bound, whichever is more; the reorder stage's bounds
- * drawn from the room above the pause mark (reorder-limits.ts), and its clock stopped while the intake is held
- * (paused-clock.ts).
+ * would take at the recent pace of the model in service as the same share of the memory bound, whichever is more; the
+ * reorder stage's bounds at QoS 1 drawn from the room above the pause mark (reorder-limits.ts), and its clock stopped
+ * while the intake is held (paused-clock.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler, VirtualTimeScheduler } from 'rxjs';
 import { IntakePressure } from '../../runtime/ops/intake-pressure.ts';
-import { reorderLimits } from '../../runtime/ops/reorder-limits.ts';
-import { pausedClock } from '../../runtime/ops/paused-clock.ts';
+import { LEAST_REORDER_READINGS, reorderLimits } from '../../runtime/ops/reorder-limits.ts';
+import { HELD_POLL_MS, pausedClock } from '../../runtime/ops/paused-clock.ts';
 import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
 
 const MB = 1_000_000;
+const card = {};
 
 describe('the intake pressure', () => {
   it('is the memory until batches set a pace, then the drain time as a share of the memory bound when that is more', () => {
@@ -22,7 +23,7 @@ describe('the intake pressure', () => {
     expect(seen).toEqual([2000]);
     expect(p.drainMs()).toBe(0);
     // 1 ms a window: 60 ms of model, 30 of assembly, 10 of scoring for 100 windows.
-    p.batch({ size: 100, inferMs: 60, assembleMs: 30, scoreMs: 10 });
+    p.batch({ card, size: 100, inferMs: 60, assembleMs: 30, scoreMs: 10 });
     p.pending(2000, 2500);
     expect(p.drainMs()).toBeCloseTo(2500);
     expect(seen.at(-1)).toBeCloseTo(0.5 * MB);
@@ -30,14 +31,17 @@ describe('the intake pressure', () => {
     p.pending(0.8 * MB, 2500);
     expect(seen.at(-1)).toBe(0.8 * MB);
     // The pace follows the recent batches: ten times faster ones bring it down towards 0.1 ms a window.
-    for (let i = 0; i < 40; i++) p.batch({ size: 100, inferMs: 6, assembleMs: 3, scoreMs: 1 });
+    for (let i = 0; i < 40; i++) p.batch({ card, size: 100, inferMs: 6, assembleMs: 3, scoreMs: 1 });
     expect(p.drainMs()).toBeLessThan(2500 * 0.12);
+    // A model swapped in starts its own pace: one batch of a model 100 times slower is its pace at once.
+    p.batch({ card: {}, size: 100, inferMs: 1000, assembleMs: 0, scoreMs: 0 });
+    expect(p.drainMs()).toBeCloseTo(2500 * 10);
   });
 
   it('has no time bound without a stop drain', () => {
     const seen: number[] = [];
     const q = new IntakePressure({ update: (x) => seen.push(x) }, { maxPendingBytes: MB, stopDrainMs: 0 });
-    q.batch({ size: 1, inferMs: 1000, assembleMs: 0, scoreMs: 0 });
+    q.batch({ card, size: 1, inferMs: 1000, assembleMs: 0, scoreMs: 0 });
     q.pending(1234, 1000);
     expect(seen).toEqual([1234]);
   });
@@ -45,24 +49,40 @@ describe('the intake pressure', () => {
 
 describe('the reorder stage in the live runtime', () => {
   const defaults = RunConfigSchema.parse({ model: 'm', broker: { url: 'mqtt://x' }, source: { topics: ['s/{sensor}/data'] } });
+  const at = (qos: number, channels: number, batch = defaults.batch, stride = 1) =>
+    reorderLimits({ qos, window: { ...defaults.window, stride }, batch, windowBytes: pendingViewBytes(channels, stride) });
+  const unchanged = { reorderMaxReadings: defaults.window.reorderMaxReadings, reorderMaxPerSensor: defaults.window.reorderMaxPerSensor, lowered: false };
 
-  it('holds at most what the room above the pause mark takes, less a micro-batch; the defaults are left as they are for 8 channels', () => {
-    const eight = reorderLimits({ window: defaults.window, batch: defaults.batch, heldBytes: pendingViewBytes(8) });
-    expect(eight).toEqual({ reorderMaxReadings: defaults.window.reorderMaxReadings, reorderMaxPerSensor: defaults.window.reorderMaxPerSensor, lowered: false });
-    const small = reorderLimits({ window: defaults.window, batch: { ...defaults.batch, maxPendingBytes: 1000 * pendingViewBytes(2) }, heldBytes: pendingViewBytes(2) });
-    expect(small).toEqual({ reorderMaxReadings: 500 - defaults.batch.size, reorderMaxPerSensor: 500 - defaults.batch.size, lowered: true });
-    // A wide model under the default bound.
-    const wide = reorderLimits({ window: defaults.window, batch: defaults.batch, heldBytes: pendingViewBytes(128) });
+  it('at QoS 1 holds at most what the room above the pause mark takes, less a micro-batch; the defaults stand up to 23 channels', () => {
+    expect(at(1, 23)).toEqual(unchanged);
+    const wide = at(1, 24);
     expect(wide.lowered).toBe(true);
-    expect(wide.reorderMaxReadings * pendingViewBytes(128) + defaults.batch.size * pendingViewBytes(128)).toBeLessThanOrEqual(defaults.batch.maxPendingBytes * (1 - defaults.batch.pauseIntakeAt));
+    expect((wide.reorderMaxReadings + defaults.batch.size) * pendingViewBytes(24)).toBeLessThanOrEqual(defaults.batch.maxPendingBytes * (1 - defaults.batch.pauseIntakeAt));
+    const small = at(1, 2, { ...defaults.batch, maxPendingBytes: 1000 * pendingViewBytes(2) });
+    expect(small).toEqual({ reorderMaxReadings: 500 - defaults.batch.size, reorderMaxPerSensor: 500 - defaults.batch.size, lowered: true });
+    // A reading is a stride's share of a window.
+    expect(at(1, 200, defaults.batch, 10).reorderMaxReadings).toBeGreaterThan(at(1, 200).reorderMaxReadings);
+    // No room above the mark: it still reorders a little.
+    expect(at(1, 8, { ...defaults.batch, pauseIntakeAt: 1 }).reorderMaxReadings).toBe(LEAST_REORDER_READINGS);
   });
 
-  it("keeps time only while the intake reads: the clock stands still while it is held", () => {
-    let paused = 0;
-    const clock = pausedClock(asyncScheduler, () => paused);
+  it('at QoS 0 keeps the configured bounds (nothing waits at the broker)', () => {
+    expect(at(0, 200, { ...defaults.batch, maxPendingBytes: 4096 })).toEqual(unchanged);
+  });
+
+  it('keeps time only while the intake reads, and polls no faster than HELD_POLL_MS while it is held', () => {
+    const gate = { paused: false, pausedMs: () => 0 };
+    const clock = pausedClock(asyncScheduler, gate);
     const t0 = clock.now();
-    paused = 5000;
+    gate.pausedMs = () => 5000;
     expect(clock.now() - t0).toBeLessThan(-4000);
-    expect(typeof clock.schedule(() => {}, 0).unsubscribe).toBe('function');
+    const virtual = new VirtualTimeScheduler();
+    const fired: number[] = [];
+    const held = pausedClock(virtual, gate);
+    held.schedule(() => fired.push(virtual.now()), 1);
+    gate.paused = true;
+    held.schedule(() => fired.push(virtual.now()), 1);
+    virtual.flush();
+    expect(fired).toEqual([1, HELD_POLL_MS]);
   });
 });

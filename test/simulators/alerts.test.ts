@@ -49,6 +49,7 @@ describe('alert lines', () => {
     expect(formatAlert(marked, { now })).toMatch(/  lasted 10m 00s  .*  after marked normal by 10\.0\.0\.7 curl\/8\.1/);
     expect(formatAlert({ ...marked, marked: { command: 'trained' } }, { now })).toMatch(/  after sent back to training/);
     expect(formatAlert({ ...marked, marked: { command: 'normal', by: 'mqtt t id \x1b[2J' } }, { now })).toMatch(/by mqtt t id \?\[2J$/);
+    expect(formatAlert({ ...marked, marked: { command: 'x\x1b[2J' } }, { now })).toMatch(/after operator command x\?\[2J$/);
     expect(formatAlert(alertPayload(base), { now })).not.toMatch(/after/);
   });
   it('an event about data that arrived long after it was taken (a flushed backlog) says it is late; its open and close share one incident id', () => {

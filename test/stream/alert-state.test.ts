@@ -58,6 +58,34 @@ describe('alert state save and restore', () => {
     expect(restored.step(verdict(13_000, 1, false))).not.toHaveProperty('marked');
   });
 
+  it('a close says marked only when the alert was anomalous up to the mark and quiet from it on', () => {
+    const mark = { command: 'normal' as const, by: 'op' };
+    const opened = () => {
+      const t = new AlertTracker(policy);
+      t.step(verdict(1000, 20, true));
+      return t;
+    };
+    // Anomalous again after the mark: the close is the fault's end, not the mark's doing.
+    const again = opened();
+    again.step({ ...verdict(2000, 12, true), marked: mark });
+    again.step(verdict(3000, 12, true));
+    again.step(verdict(4000, 1, false));
+    expect(again.step(verdict(5000, 1, false))).not.toHaveProperty('marked');
+    // A quiet run begun before the mark would have closed it anyway.
+    const subsiding = opened();
+    subsiding.step(verdict(2000, 1, false));
+    expect(subsiding.step({ ...verdict(3000, 1, false), marked: mark })).not.toHaveProperty('marked');
+    // A sensor gone silent closes unresolved, whatever was marked before.
+    const silent = opened();
+    silent.step({ ...verdict(2000, 12, true), marked: mark });
+    expect(silent.abandon()).not.toHaveProperty('marked');
+    // Done in the window that opens the alert (scored against the old level): its close is the mark's doing.
+    const first = new AlertTracker(policy);
+    expect(first.step({ ...verdict(1000, 20, true), marked: mark }).kind).toBe('open');
+    first.step(verdict(2000, 1, false));
+    expect(first.step(verdict(3000, 1, false))).toMatchObject({ kind: 'close', marked: mark });
+  });
+
   it('keeps the k-of-n evidence across a restart, also under a changed openN', () => {
     const t = new AlertTracker(policy);
     t.step(verdict(1000, 2, true));
