@@ -1,10 +1,11 @@
 /**
  * An open alert's peak window as a saved tracker keeps it (tracker.ts `AlertTrackerState`): what its close event is
  * explained by after a restart (score, bar, time, per-channel blame, what a check found, the channels outside the
- * range training saw), JSON-safe, and read back with every field checked.
+ * range training saw), JSON-safe, and read back with every field checked; and the operator's mark it keeps.
  */
 import type { Verdict } from '../stream/types.ts';
 import { CAUSES, type Cause } from '../scoring/cause.ts';
+import type { Mark } from '../scoring/re-anchor.ts';
 
 /** The saved peak. `outside`: per channel the span mean outside the seen range, null where inside. */
 export interface SavedPeak {
@@ -58,4 +59,12 @@ export function restorePeak(peak: SavedPeak, sensor: string): Verdict {
     receivedAt: 0,
     provider: '',
   };
+}
+
+/** A saved `open.marked`, when it is one (anything else is dropped: it only annotates the close). */
+export function savedMark(m: unknown): Mark | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const { command, by } = m as { command?: unknown; by?: unknown };
+  if (command !== 'normal' && command !== 'trained') return undefined;
+  return { command, ...(typeof by === 'string' ? { by } : {}) };
 }

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
 import type { Mark } from '../scoring/re-anchor.ts';
-import { savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
+import { savedMark, savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
 
 /**
  * The alert policy's fields with their defaults: the `alerts` section of the config schema spreads them, and
@@ -275,14 +275,6 @@ export class AlertTracker {
     this.hits = 0;
     return step;
   }
-}
-
-/** A saved `open.marked`, when it is one (anything else is dropped: it only annotates the close). */
-function savedMark(m: unknown): Mark | undefined {
-  if (typeof m !== 'object' || m === null) return undefined;
-  const { command, by } = m as { command?: unknown; by?: unknown };
-  if (command !== 'normal' && command !== 'trained') return undefined;
-  return { command, ...(typeof by === 'string' ? { by } : {}) };
 }
 
 /**
