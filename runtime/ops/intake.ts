@@ -71,7 +71,7 @@ export function openIntake(
       if (edge.intakePauses === 1) {
         log.info(
           { pendingBytes: Math.round(pressure.memoryBytes()), maxPendingBytes, drainMs: Math.round(pressure.drainMs()), stopDrainMs },
-          'inference is behind: holding QoS 1 intake (the broker queues for us) until the backlog drains; what is acknowledged stays within what a stop can score (batch.stopDrainMs) and within batch.maxPendingBytes',
+          'inference is behind: holding QoS 1 intake (the broker queues for us) until the backlog drains; what is acknowledged stays within what a stop can score (batch.stopDrainMs) and within batch.maxPendingBytes. The broker keeps only so much for us (Mosquitto: max_queued_messages, 1,000 by default; raise it, or 0 for none): what it drops shows as vigil_readings_missing_total',
         );
       }
     },
