@@ -137,6 +137,8 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   const pipeline = createPipeline({
     model: deps.ref(),
     reorderScheduler: pausedClock(asyncScheduler, r.into.gate),
+    // At QoS 1 the readings it holds were acknowledged: no more than a stop could still score.
+    reorderMaxHeld: config.source.qos >= 1 ? r.into.pressure.heldRoom : undefined,
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
     window: { ...config.window, reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },

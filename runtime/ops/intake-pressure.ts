@@ -8,10 +8,12 @@
  * slow model's acknowledged backlog could reach the memory bound (a probe: 43,000 windows at 2,500 windows/s, 17 s
  * of work): a stop's drain (5 s) abandoned most of it, and a kill -9 lost all of it, readings the broker had been told
  * were taken. With it, a stop scores everything acknowledged within its drain, and a crash loses at most about
- * `pauseIntakeAt` of `stopDrainMs` of scoring (and what the reorder stage holds: at most `window.reorderMs` of
- * arrivals, its clock stopped while the intake is held, paused-clock.ts).
+ * `stopDrainMs` of scoring: the waiting windows `pauseIntakeAt` of it, and the readings the reorder stage holds
+ * (acknowledged too, and windows once let go) the rest (`heldRoom`, its moving bound; a probe: a shuffled burst's
+ * 32,768 held readings were 7-13 s of a slow model's scoring, abandoned at a stop).
  */
 import type { IntakeGate } from '../mqtt/intake-gate.ts';
+import { LEAST_REORDER_READINGS } from './reorder-limits.ts';
 
 /** How fast the pace forgets: each batch's weight against the ones before it. */
 const PACE_DECAY = 0.9;
@@ -20,7 +22,12 @@ const PACE_DECAY = 0.9;
 export interface IntakePressureOptions {
   maxPendingBytes: number;
   stopDrainMs: number;
+  /** The gate's pause mark, as a share of both bounds: the held readings get the rest of the drain. */
+  pauseIntakeAt: number;
+  /** Readings a window steps (`window.stride`): a held reading is that share of a window. */
+  stride: number;
 }
+
 
 /** One batch, as inferBatches reports it (inference-loop.ts BatchReport). */
 interface BatchTimes {
@@ -69,6 +76,19 @@ export class IntakePressure {
   drainMs(): number {
     return this.scored > 0 ? (this.windows * this.busyMs) / this.scored : 0;
   }
+
+  /**
+   * Readings the reorder stage may hold: as many as the part of the stop's drain the waiting windows do not take can
+   * score at the recent pace, at least LEAST_REORDER_READINGS; only those before the model's first batch (a probe: a
+   * restart into a shuffled backlog held 21,143 readings, all acknowledged, before any window was cut); any number
+   * without a drain.
+   */
+  readonly heldRoom = (): number => {
+    const { stopDrainMs, pauseIntakeAt, stride } = this.o;
+    if (!(stopDrainMs > 0)) return Number.POSITIVE_INFINITY;
+    if (!(this.scored > 0 && this.busyMs > 0)) return LEAST_REORDER_READINGS;
+    return Math.max(LEAST_REORDER_READINGS, Math.floor(((1 - pauseIntakeAt) * stopDrainMs * stride * this.scored) / this.busyMs));
+  };
 
   /** Bytes of what waits. */
   memoryBytes(): number {

@@ -30,7 +30,7 @@ export interface Intake {
 }
 
 /** The config sections the intake reads. */
-export type IntakeConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'batch' | 'alerts' | 'deadLetter' | 'gateway'>;
+export type IntakeConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'batch' | 'window' | 'alerts' | 'deadLetter' | 'gateway'>;
 
 
 /** Messages the runtime takes in; subscribing to `messages` subscribes at the broker. */
@@ -80,7 +80,7 @@ export function openIntake(
       edge.intakePausedMs += ms;
     },
   });
-  const pressure = new IntakePressure(gate, { maxPendingBytes, stopDrainMs });
+  const pressure = new IntakePressure(gate, { maxPendingBytes, stopDrainMs, pauseIntakeAt, stride: config.window.stride });
   // At QoS 1 every message is answered by a PUBACK: one socket write per chunk read, not one per message.
   const stopCoalescing = writesPerTurn(client);
   // Every connect from here on is a reconnect. With a persistent session the broker queues what is published while

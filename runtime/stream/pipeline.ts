@@ -35,6 +35,8 @@ export interface PipelineOptions {
   scheduler?: SchedulerLike;
   /** The reorder stage's clock when not `scheduler` (the live runtime's stops while its QoS 1 intake is held: runtime/ops/paused-clock.ts). */
   reorderScheduler?: SchedulerLike;
+  /** A moving bound on the readings the reorder stage holds (reorderBySensor's `maxHeld`). */
+  reorderMaxHeld?: () => number;
 }
 
 /** A composed pipeline and the state its caller may read or persist. */
@@ -68,6 +70,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     maxSensors: admissionPools(w.admission, w.maxSensors ?? WINDOW_DEFAULTS.maxSensors).capacity,
     counters,
     scheduler: opts.reorderScheduler ?? opts.scheduler,
+    maxHeld: opts.reorderMaxHeld,
     control: order,
   });
   const detect = pipe(

@@ -16,6 +16,8 @@ export interface ReorderBounds {
   reorderMaxPerSensor: number;
   reorderMaxReadings: number;
   maxSensors: number;
+  /** A bound on the readings held in all that moves (the live runtime's: what a stop could still score), read at each hold. */
+  maxHeld?: () => number;
 }
 
 interface Held {
@@ -198,7 +200,8 @@ export class ReorderBuffer {
     this.queue.push(h);
     this.setHeld(this.held + 1);
     if (s.held.length - s.head > this.o.reorderMaxPerSensor) this.releaseUpTo(s, s.held[s.head].r.ts);
-    while (this.held > this.o.reorderMaxReadings) this.expire(now, true);
+    const most = this.o.maxHeld ? Math.min(this.o.reorderMaxReadings, this.o.maxHeld()) : this.o.reorderMaxReadings;
+    while (this.held > most) this.expire(now, true);
     this.arm();
   }
 }

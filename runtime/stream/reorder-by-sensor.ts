@@ -37,6 +37,11 @@ export interface ReorderBySensorOptions {
   reorderMaxReadings?: number;
   /** Sensors whose order is tracked (the window stage's capacity); beyond it idle ones are forgotten. */
   maxSensors?: number;
+  /**
+   * A bound on the readings held in all that moves, read at each hold (past it the one due soonest leaves early):
+   * the live runtime's QoS 1 intake gives what a stop could still score (runtime/ops/intake-pressure.ts `heldRoom`).
+   */
+  maxHeld?: () => number;
   /** Counters to increment (`reordered`, gauge `reorderHeld`); a fresh set when omitted. */
   counters?: PipelineCounters;
   /** Scheduler of the hold (tests pass the TestScheduler). */

@@ -18,7 +18,7 @@ const card = {};
 describe('the intake pressure', () => {
   it('is the memory until batches set a pace, then the drain time as a share of the memory bound when that is more', () => {
     const seen: number[] = [];
-    const p = new IntakePressure({ update: (x) => seen.push(x) }, { maxPendingBytes: MB, stopDrainMs: 5000 });
+    const p = new IntakePressure({ update: (x) => seen.push(x) }, { maxPendingBytes: MB, stopDrainMs: 5000, pauseIntakeAt: 0.5, stride: 1 });
     p.pending(2000, 2000);
     expect(seen).toEqual([2000]);
     expect(p.drainMs()).toBe(0);
@@ -38,9 +38,20 @@ describe('the intake pressure', () => {
     expect(p.drainMs()).toBeCloseTo(2500 * 10);
   });
 
+  it('lets the reorder stage hold what the rest of the stop drain can score: a few before a pace is known, any number without a drain', () => {
+    const p = new IntakePressure({ update: () => {} }, { maxPendingBytes: MB, stopDrainMs: 5000, pauseIntakeAt: 0.5, stride: 2 });
+    expect(p.heldRoom()).toBe(LEAST_REORDER_READINGS);
+    expect(new IntakePressure({ update: () => {} }, { maxPendingBytes: MB, stopDrainMs: 0, pauseIntakeAt: 0.5, stride: 2 }).heldRoom()).toBe(Number.POSITIVE_INFINITY);
+    // 1 ms a window, stride 2: 2.5 s score 2,500 windows, 5,000 readings.
+    p.batch({ card, size: 100, inferMs: 100, assembleMs: 0, scoreMs: 0 });
+    expect(p.heldRoom()).toBe(5000);
+    p.batch({ card: {}, size: 1, inferMs: 60_000, assembleMs: 0, scoreMs: 0 });
+    expect(p.heldRoom()).toBe(LEAST_REORDER_READINGS);
+  });
+
   it('has no time bound without a stop drain', () => {
     const seen: number[] = [];
-    const q = new IntakePressure({ update: (x) => seen.push(x) }, { maxPendingBytes: MB, stopDrainMs: 0 });
+    const q = new IntakePressure({ update: (x) => seen.push(x) }, { maxPendingBytes: MB, stopDrainMs: 0, pauseIntakeAt: 0.5, stride: 1 });
     q.batch({ card, size: 1, inferMs: 1000, assembleMs: 0, scoreMs: 0 });
     q.pending(1234, 1000);
     expect(seen).toEqual([1234]);

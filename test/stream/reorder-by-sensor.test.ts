@@ -92,6 +92,8 @@ describe('reorderBySensor', () => {
       const w = { p: r(1, 'p'), q: r(1, 'q'), P: r(2, 'p'), Q: r(2, 'q') };
       // A fourth held reading passes reorderMaxReadings 3: the first to arrive (p1) leaves at once.
       expectObservable(cold('pqPQ 200ms |', w).pipe(reorderBySensor({ reorderMs: 100, reorderAlways: true, reorderMaxReadings: 3 }))).toBe('3ms p 97ms qPQ 100ms |', w);
+      // A moving bound (the live runtime's: what a stop could still score), read at each hold: 2 here.
+      expectObservable(cold('pqPQ 200ms |', w).pipe(reorderBySensor({ reorderMs: 100, reorderAlways: true, maxHeld: () => 2 }))).toBe('2ms pq 98ms PQ 100ms |', w);
     });
   });
 
