@@ -136,7 +136,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   if (limits.lowered) log.info({ reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor }, 'window.reorderMaxReadings lowered to what batch.maxPendingBytes has room for above its QoS 1 pause mark: held readings become windows at once when let go');
   const pipeline = createPipeline({
     model: deps.ref(),
-    reorderScheduler: pausedClock(asyncScheduler, r.into.gate),
+    reorderScheduler: pausedClock(asyncScheduler, r.into.stillness),
     // At QoS 1 the readings it holds were acknowledged: no more than a stop could still score.
     reorderMaxHeld: config.source.qos >= 1 ? r.into.pressure.heldRoom : undefined,
     thresholds: th.bank,

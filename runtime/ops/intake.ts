@@ -25,6 +25,11 @@ export interface Intake {
   gate: IntakeGate;
   /** What the gate judges: feed it the pipeline's waiting windows and batches (intake-pressure.ts). */
   pressure: IntakePressure;
+  /**
+   * Whether nothing can arrive now (the gate holds the intake, or the broker connection is down) and for how long in
+   * all so far: the reorder stage's clock stops for both (paused-clock.ts).
+   */
+  stillness: { readonly paused: boolean; pausedMs(): number };
   /** Give the client back its own message handling and per-packet writes. */
   close(): void;
 }
@@ -97,10 +102,29 @@ export function openIntake(
     );
   };
   client.on('connect', onReconnect);
+  // The broker away: a reading held for older ones waits for them (a re-probe: a 1.75 s broker restart let held
+  // readings go before the redelivered ones came, which were then dropped out of order and counted missing).
+  let away: number | undefined;
+  let awayMs = 0;
+  const onGone = () => (away ??= performance.now());
+  const onBack = () => {
+    if (away !== undefined) awayMs += performance.now() - away;
+    away = undefined;
+  };
+  client.on('close', onGone);
+  client.on('connect', onBack);
+  const stillness = {
+    get paused() {
+      return gate.paused || away !== undefined;
+    },
+    pausedMs: () => gate.pausedMs() + awayMs + (away !== undefined ? performance.now() - away : 0),
+  };
   const close = () => {
+    client.off('close', onGone);
+    client.off('connect', onBack);
     client.off('connect', onReconnect);
     gate.close();
     stopCoalescing();
   };
-  return { messages: opts.extra ? merge(mqtt$, opts.extra) : mqtt$, subscribed, gate, pressure, close };
+  return { messages: opts.extra ? merge(mqtt$, opts.extra) : mqtt$, subscribed, gate, pressure, stillness, close };
 }

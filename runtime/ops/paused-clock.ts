@@ -1,6 +1,7 @@
 /**
- * A scheduler whose clock stops while the QoS 1 intake is held (runtime/mqtt/intake-gate.ts): the reorder stage holds
- * a reading `reorderMs` of this clock for older ones to arrive, and while the intake is held they cannot. On the wall
+ * A scheduler whose clock stops while the QoS 1 intake is held (runtime/mqtt/intake-gate.ts), or the broker is away
+ * (intake.ts `stillness`): the reorder stage holds a reading `reorderMs` of this clock for older ones to arrive, and
+ * meanwhile they cannot. On the wall
  * clock a hold longer than `reorderMs` let such a reading go before its block-mates were read from the socket, which
  * then came out of order: dropped, counted as missing upstream too, and signalled as a clock set back (a probe: a
  * shuffled burst at QoS 1 behind a slow model). Timers still run on `base`; one that comes due while the clock is
@@ -16,6 +17,7 @@ export const HELD_POLL_MS = 50;
 
 /** `base` with its clock less the time the intake has been held (the current hold included). */
 export function pausedClock(base: SchedulerLike, gate: Pick<IntakeGate, 'paused' | 'pausedMs'>): SchedulerLike {
+  // `gate`: anything that says whether the intake is still now and for how long it has been.
   return {
     now: () => base.now() - gate.pausedMs(),
     schedule: ((work: never, delay = 0, state?: never) => base.schedule(work, gate.paused ? Math.max(delay, HELD_POLL_MS) : delay, state)) as SchedulerLike['schedule'],

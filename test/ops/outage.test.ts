@@ -1,6 +1,7 @@
 /**
  * Broker outage: alerts raised while the broker is unreachable wait in the bounded queue and are delivered,
- * in order, once the runtime has reconnected by itself. Uses aedes, which the test stops and starts on the
+ * in order, once the runtime has reconnected by itself; a reading held for older ones waits for them through the
+ * outage (the reorder stage's clock stops while the broker is away). Uses aedes, which the test stops and starts on the
  * same port; the broker itself reports what arrives, so no subscriber races the reconnect.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { AlertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import type { RawMessage } from '../../runtime/stream/types.ts';
 import { testBroker, type TestBroker } from './aedes.ts';
+import { waitFor } from '@vigil/fixtures/wait.ts';
 import { injectSpike, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
 
 let broker: TestBroker | undefined;
@@ -62,6 +64,38 @@ describe('alerts during a broker outage', () => {
     } finally {
       input.complete();
       await handle.stop();
+    }
+  });
+
+  it('a reading held for older ones waits for them through the outage: the reorder clock stops while the broker is away', async () => {
+    const prefix = uniquePrefix('outage-order');
+    const away = await testBroker(() => {});
+    const input = new Subject<RawMessage>();
+    const handle = await startRuntime(testConfig(away.url, prefix, recordedModel(), { window: { reorderMs: 200 } }), { logger: silent, source: input });
+    try {
+      const rec = recordedSeries(60, 900);
+      const send = (i: number) => input.next({ topic: `${prefix}/pump-8/data`, payload: Buffer.from(readingJson(rec.ts[i], rec.values[i])), receivedAt: Date.now() });
+      for (let i = 0; i < 40; i++) send(i);
+      // Disorder arms the sensor's holding (41 went on unheld: 40 is too late, as designed).
+      send(41);
+      send(40);
+      send(43);
+      const down = within(handle.connection, 5000, 'the runtime to notice the broker is gone', (c) => !c);
+      await away.stop();
+      await down;
+      // Five holds' worth away, then 42 comes right after the broker is back, as a redelivery would.
+      await new Promise((r) => setTimeout(r, 1000));
+      const up = within(handle.connection, 10_000, 'the runtime to reconnect', (c) => c);
+      await away.start();
+      await up;
+      send(42);
+      for (let i = 44; i < 60; i++) send(i);
+      await waitFor(() => handle.counters.reorderHeld === 0 && handle.counters.readings >= 60, 'everything let go', 5000);
+      expect(handle.counters).toMatchObject({ outOfOrder: 1, reordered: 1 });
+    } finally {
+      input.complete();
+      await handle.stop();
+      await away.stop();
     }
   });
 });
