@@ -61,6 +61,8 @@ export interface FlowDeps {
   adaptation: () => Adaptation | undefined;
   /** Extra messages merged with the MQTT intake. */
   source?: Observable<RawMessage>;
+  /** The model's warm-up at start (its time, the windows it scored): the intake's pace before the first batch. */
+  warmup?: () => { ms: number; windows: number } | undefined;
 }
 
 /** The data path's parts and what the health report reads from them. */
@@ -136,7 +138,8 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   if (limits.lowered) log.info({ reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor }, 'window.reorderMaxReadings lowered to what batch.maxPendingBytes has room for above its QoS 1 pause mark: held readings become windows at once when let go');
   const pipeline = createPipeline({
     model: deps.ref(),
-    reorderScheduler: pausedClock(asyncScheduler, r.into.stillness),
+    // A broker away redelivers nothing to a clean session or a QoS 0 subscription: there the clock stops only for holds.
+    reorderScheduler: pausedClock(asyncScheduler, config.source.qos >= 1 && config.broker.clean === false ? r.into.stillness : r.into.gate),
     // At QoS 1 the readings it holds were acknowledged: no more than a stop could still score.
     reorderMaxHeld: config.source.qos >= 1 ? r.into.pressure.heldRoom : undefined,
     thresholds: th.bank,
@@ -242,6 +245,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
+      const warm = deps.warmup?.();
+      if (warm) intake.pressure.guess(warm.ms, warm.windows);
       if (tailsFile) tails = { seeds: takeTails(tailsFile, deps.ref().current.card.channels, log) };
       stopKeepingTails = keepSlowTailsEvery(tailsFile, () => tails?.read, config.state.intervalMs, log);
       silence.start();

@@ -104,7 +104,7 @@ export function openIntake(
   client.on('connect', onReconnect);
   // The broker away: a reading held for older ones waits for them (a re-probe: a 1.75 s broker restart let held
   // readings go before the redelivered ones came, which were then dropped out of order and counted missing).
-  let away: number | undefined;
+  let away: number | undefined = client.connected ? undefined : performance.now();
   let awayMs = 0;
   const onGone = () => (away ??= performance.now());
   const onBack = () => {

@@ -39,6 +39,8 @@ export interface Serving {
   provider(): string;
   providerFailures(): { provider: string; reason: string }[];
   adaptationNow(): Adaptation | undefined;
+  /** The model's warm-up at start: its time and the windows it scored (the intake's first guess at its pace). */
+  warmup(): { ms: number; windows: number } | undefined;
 }
 
 /** The serving parts of one runtime. */
@@ -49,6 +51,7 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
   let ref: ModelRef | undefined;
   let provider = '';
   let failures: { provider: string; reason: string }[] = [];
+  let warmup: { ms: number; windows: number } | undefined;
   let adaptation: Adaptation | undefined;
   let stopWatch = () => {};
   const current = () => {
@@ -87,6 +90,7 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       failures = opened.resolved.failures;
       for (const f of failures) log.warn({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, fell back`);
       log.info({ model: `${loaded.card.name}@${loaded.card.version}`, warmupMs: Math.round(opened.warmupMs) }, opened.report);
+      warmup = { ms: opened.warmupMs, windows: session.warmup.reduce((a, n) => a + n, 0) };
       metrics.setProvider(provider, loaded.card.name, loaded.card.version, weightsOf(loaded.card));
     },
     stop: () => ref?.close(),
@@ -109,5 +113,5 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
     },
     stop: () => stopWatch(),
   };
-  return { model, adaptation: learning, watch, ref: current, provider: () => provider, providerFailures: () => failures, adaptationNow: () => adaptation };
+  return { model, adaptation: learning, watch, ref: current, provider: () => provider, providerFailures: () => failures, adaptationNow: () => adaptation, warmup: () => warmup };
 }

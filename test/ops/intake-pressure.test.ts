@@ -49,6 +49,20 @@ describe('the intake pressure', () => {
     expect(p.heldRoom()).toBe(LEAST_REORDER_READINGS);
   });
 
+  it('takes the warm-up as its pace until the first batch says better', () => {
+    const p = new IntakePressure({ update: () => {} }, { maxPendingBytes: MB, stopDrainMs: 5000, pauseIntakeAt: 0.5, stride: 1 });
+    // 65 windows in 65 ms: 1 ms a window, 2,500 readings in the rest of the drain.
+    p.guess(65, 65);
+    expect(p.heldRoom()).toBe(2500);
+    p.pending(0, 1000);
+    expect(p.drainMs()).toBeCloseTo(1000);
+    p.batch({ card, size: 100, inferMs: 10, assembleMs: 0, scoreMs: 0 });
+    expect(p.heldRoom()).toBe(25_000);
+    // A guess never replaces a pace measured.
+    p.guess(6500, 65);
+    expect(p.heldRoom()).toBe(25_000);
+  });
+
   it('has no time bound without a stop drain', () => {
     const seen: number[] = [];
     const q = new IntakePressure({ update: (x) => seen.push(x) }, { maxPendingBytes: MB, stopDrainMs: 0, pauseIntakeAt: 0.5, stride: 1 });
