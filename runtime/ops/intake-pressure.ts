@@ -28,7 +28,6 @@ export interface IntakePressureOptions {
   stride: number;
 }
 
-
 /** One batch, as inferBatches reports it (inference-loop.ts BatchReport). */
 interface BatchTimes {
   /** The model's card: the pace of one model says nothing of another's (a hot reload starts it afresh). */
@@ -83,7 +82,7 @@ export class IntakePressure {
     this.scored = PACE_DECAY * this.scored + b.size;
   };
 
-  /** How long scoring what waits would take at the recent pace (ms; 0 before the first batch). */
+  /** How long scoring what waits would take at the recent pace (ms; 0 with no pace yet: no batch, no warm-up guess). */
   drainMs(): number {
     return this.scored > 0 ? (this.windows * this.busyMs) / this.scored : 0;
   }
