@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
-import type { Mark } from '../scoring/re-anchor.ts';
+import type { Mark, MarkNews } from '../scoring/re-anchor.ts';
 import { savedMark, savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
 
 /**
@@ -137,8 +137,10 @@ export class AlertTracker {
   private windowsOpen = 0;
   /** The log multiple the open alert last said: the highest of its opening minutes (LEVEL_WINDOWS), or its last escalation's. */
   private said = 0;
-  /** An operator's re-anchoring completed while the alert is open: its close says the operator's word closed it. */
+  /** An operator's re-anchoring begun while the alert was anomalous: its close says the operator's word closed it. */
   private marked: Mark | undefined;
+  /** `marked`'s re-anchoring is still in progress (not saved: a restart drops an anchor under way, re-anchor.ts). */
+  private marking = false;
   private lastClosedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly policy: AlertPolicy) {
@@ -205,6 +207,7 @@ export class AlertTracker {
     const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent' };
     this.openedAt = undefined;
     this.marked = undefined;
+    this.marking = false;
     this.peak = undefined;
     this.lastClosedAt = at;
     this.recent.fill(0);
@@ -232,17 +235,26 @@ export class AlertTracker {
       this.said = this.level;
       this.armed = true;
       this.windowsOpen = 0;
-      // A mark done in the window that opens it: that window was scored against the old level (a return to training
-      // is scored against the trained one: an alert it opens is not its doing).
-      this.marked = v.marked?.command === 'normal' ? v.marked : undefined;
+      // A mark begun or done in the window that opens it: that window was scored against the old level (a return to
+      // training is scored against the trained one: an alert it opens is not its doing).
+      this.marked = v.marked?.command === 'normal' ? markOf(v.marked) : undefined;
+      this.marking = this.marked !== undefined && !v.marked!.done;
       return { kind: 'open', verdict: v };
     }
     if (v.score > this.peak!.score) this.peak = kept(v);
-    // The close is the mark's doing only when the alert was anomalous up to it and quiet from it on: taken when the
-    // quiet windows had not begun before it, forgotten at any anomalous window after it (a review: a close an hour
-    // of anomalies after a mark, or one a quiet run begun before it would have brought anyway, said 'marked').
-    if (v.marked) this.marked = this.quiet === 0 ? v.marked : undefined;
-    else if (v.anomaly) this.marked = undefined;
+    // The close is the mark's doing only when the alert was anomalous up to it and quiet once it was done: taken in
+    // its first window when the quiet windows had not begun before it (or in place of one under way, whose doing they
+    // are), kept through the anchoring (with input offsets its first half quiets the windows, and the alert may close
+    // before it is done: a probe saw every such close read as the fault ending), forgotten at any anomalous window
+    // after it is done (a review: a close an hour of anomalies after a mark, or one a quiet run begun before it would
+    // have brought anyway, said 'marked').
+    if (v.marked) {
+      if (this.marking && v.marked.done && v.marked.command === this.marked?.command) this.marking = false;
+      else {
+        this.marked = this.quiet === 0 || this.marking ? markOf(v.marked) : undefined;
+        this.marking = this.marked !== undefined && !v.marked.done;
+      }
+    } else if (v.anomaly && !this.marking) this.marked = undefined;
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
     // The level follows the alert's anomalous windows only: quiet ones between them (an intermittent fault) would drag
     // it down and make its ordinary windows look like surges (a review: 81 escalations at 1.5x).
@@ -268,6 +280,7 @@ export class AlertTracker {
     const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical, ...(this.marked ? { marked: this.marked } : {}) };
     this.openedAt = undefined;
     this.marked = undefined;
+    this.marking = false;
     this.peak = undefined;
     this.lastClosedAt = v.tsLast;
     // A new alert needs fresh evidence, not the tail of the one that just closed.
@@ -281,6 +294,11 @@ export class AlertTracker {
  * The log of a score as a multiple of its threshold, floored at a thousandth (a window at 0 does not drag the level to
  * -Infinity); 0 (1x) without a positive threshold.
  */
+/** What a close says of a mark: the command and who asked (not the window's news of it). */
+function markOf(m: MarkNews): Mark {
+  return { command: m.command, ...(m.by !== undefined ? { by: m.by } : {}) };
+}
+
 function logMultiple(score: number, threshold: number): number {
   return threshold > 0 ? Math.log(Math.max(score / threshold, 1e-3)) : 0;
 }

@@ -248,8 +248,8 @@ export function mahalanobisScores(
     // average its state is set from (or is passed over: in flight, or held), whatever it scored, and teaches the
     // means and the offsets nothing (re-anchor.ts; input-offsets.ts reads `anchored`).
     const took = anchored !== undefined && anchorAfter(anchored.anchor, r, i, channels, applied, anchored.index, mean as Float64Array, model, !!(hold && hold[i]));
-    // Done in this window (a return to training before it was scored, anchorBefore): the alert it closes says so.
-    if (pending && anchored.anchor.moved) markAt(out, i, anchored.anchor);
+    // Begun or done in this window (a return to training before it was scored, anchorBefore): the alert it closes says so.
+    if (pending && (anchored.anchor.moved || !anchored.anchor.announced)) markAt(out, i, anchored.anchor);
     if (took) {
       (out.anchored ??= new Uint8Array(n))[i] = 1;
       continue;
@@ -267,9 +267,10 @@ export function mahalanobisScores(
   return out;
 }
 
-/** Record that the operator's re-anchoring `a` completed in window i (the alert it closes says so). */
+/** Record that the operator's re-anchoring `a` began or completed in window i (the alert it closes says so). */
 function markAt(out: BatchScores, i: number, a: Anchor): void {
-  (out.marks ??= [])[i] = { command: a.kind, ...(a.by !== undefined ? { by: a.by } : {}) };
+  (out.marks ??= [])[i] = { command: a.kind, ...(a.by !== undefined ? { by: a.by } : {}), done: a.moved !== undefined };
+  a.announced = true;
 }
 
 /** Channel c's reconstruction-based contribution from `(P d)_c` and `P_cc`, per channel like the score. */

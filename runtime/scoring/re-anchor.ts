@@ -66,12 +66,24 @@ export interface Anchor {
   moved?: Float64Array;
   /** Who asked (an address, a topic and id), for the alert the re-anchoring closes to say; absent: not said. */
   by?: string;
+  /** Set once a window has said the anchor began (mahalanobis.ts: a verdict's `marked`, `done` false). */
+  announced?: boolean;
 }
 
-/** What an operator's re-anchoring that completed in a window says of it (a verdict's `marked`, an alert's close). */
+/** What an operator's re-anchoring says of itself (an alert's close: `marked`). */
 export interface Mark {
   command: 'normal' | 'trained';
   by?: string;
+}
+
+/**
+ * A window's news of a re-anchoring (a verdict's `marked`): it began (the first window it takes, still scored
+ * against the old level; `done` false) or completed (its state set in this window; `done`). A `trained` one, or one
+ * whose first window completes it, says only `done`. The alert tracker needs both: with input offsets the first half
+ * already quiets the windows, so a close can come before the anchor is done, and is the mark's doing all the same.
+ */
+export interface MarkNews extends Mark {
+  done: boolean;
 }
 
 /** A window's anchor, with the window's index on its sensor's clock (input-blocks.ts; 0 without input offsets). */

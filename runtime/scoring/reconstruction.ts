@@ -4,7 +4,7 @@
  */
 import { BCE_CLIP_DEFAULT, type BceClip, type Scoring } from '../model/card.ts';
 import type { Outside } from './seen-range.ts';
-import type { Mark } from './re-anchor.ts';
+import type { MarkNews } from './re-anchor.ts';
 
 /** Scores for a batch of windows. */
 export interface BatchScores {
@@ -34,8 +34,8 @@ export interface BatchScores {
    * drifted from them over a long re-anchoring: a review). Absent: no window of the batch.
    */
   anchored?: Uint8Array;
-  /** Per window, the operator's re-anchoring that completed in it (re-anchor.ts), sparse. Absent: none did. */
-  marks?: (Mark | undefined)[];
+  /** Per window, the operator's re-anchoring that began or completed in it (re-anchor.ts), sparse. Absent: none did. */
+  marks?: (MarkNews | undefined)[];
   /** Windows with a channel outside the card's seen range (seen-range.ts). Absent: none (or no range). */
   outside?: Outside;
 }

@@ -8,7 +8,7 @@ import type { OutOfRange } from '../model/ranges.ts';
 import type { RowLog } from '../window/row-log.ts';
 import type { Cause } from '../scoring/cause.ts';
 import type { OutsideChannel } from '../scoring/seen-range.ts';
-import type { Mark } from '../scoring/re-anchor.ts';
+import type { Mark, MarkNews } from '../scoring/re-anchor.ts';
 
 /** A raw message as it arrives from a source (MQTT, replay, CSV). */
 export interface RawMessage {
@@ -100,10 +100,10 @@ export interface ScoredWindow extends SensorWindow {
    */
   outside?: Float32Array;
   /**
-   * Set on the window in which an operator's re-anchoring of its sensor completed (runtime/scoring/re-anchor.ts): the
-   * command and who asked, for the alert it closes to say.
+   * Set on the window in which an operator's re-anchoring of its sensor began or completed (runtime/scoring/re-anchor.ts
+   * `MarkNews`): the command and who asked, for the alert it closes to say.
    */
-  marked?: Mark;
+  marked?: MarkNews;
   /** Per-channel error (length C), in card channel order. */
   perChannel: Float32Array;
   /** Provider that ran the batch, e.g. `ort-node/cpu`. */
@@ -167,7 +167,8 @@ export interface AlertEvent {
   unresolved?: 'silent';
   /**
    * On close: an operator's word on the sensor (POST /sensors/NAME/normal or /trained, runtime/ops/re-anchors.ts)
-   * completed while the alert was open, so its level was set by hand: the close says that, not that the fault ended.
+   * began while the alert was anomalous and nothing anomalous came after it was done, so its level was set by hand: the
+   * close says that, not that the fault ended.
    */
   marked?: Mark;
 }

@@ -113,6 +113,47 @@ describe('an operator\'s word on a sensor through vigil run', () => {
     }
   });
 
+  it('with input offsets (vigil train\'s default) the close says marked too, though the offsets quiet it before the anchor is done', async () => {
+    // The first half of a re-anchoring sets the input offsets, which quiet the windows; the alert closes (closeM 3)
+    // before the second half sets the means (a probe: every mark-driven close on a default model read as the fault seen
+    // to end, the mark taken only if it completed while the alert was still anomalous).
+    const prefix = uniquePrefix('mark-offsets');
+    const { lines, logger } = capturingLogger();
+    const source = new Subject<RawMessage>();
+    const handle = await startRuntime(testConfig(broker.url, prefix, levelModel({ back: false, input: 0.003 }), { metrics: { port: 0 }, http: { token: TOKEN } }), { logger, source });
+    const verdicts: Verdict[] = [];
+    handle.verdicts.subscribe((v) => verdicts.push(v));
+    const send = (from: number, to: number, level: number) => {
+      for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(1_700_000_000_000 + i * 1000, level + 0.05 * Math.sin(i * 1.7))));
+    };
+    const alert = (type: 'open' | 'close', what: string) => within(handle.alerts, 10_000, what, (e) => e.type === type);
+    try {
+      send(0, 60, 0);
+      const opened = alert('open', 'the alert at the new level');
+      send(60, 140, 1);
+      await opened;
+      await waitFor(() => verdicts.length >= 133, 'windows up to reading 139 scored', 10_000);
+      expect((await post(`${handle.opsUrl}/sensors/p1/normal`, '{"windows": 16}')).status).toBe(202);
+      const closed = alert('close', 'the alert closing after the re-anchoring');
+      send(140, 200, 1);
+      const c = await closed;
+      expect(c.marked).toMatchObject({ command: 'normal' });
+      expect(c.marked).not.toHaveProperty('done');
+      expect(lines.find((l) => String(l.msg).startsWith('alert close: p1'))?.msg).toMatch(/, after marked normal by 127\.0\.0\.1/);
+      // A fault after the anchor is done clears the mark: its own close says nothing of it.
+      await waitFor(() => handle.reAnchoring('p1') === undefined, 'the anchor done', 10_000);
+      const next = alert('open', 'a new alert on a step');
+      send(200, 240, 3);
+      await next;
+      const nextClose = alert('close', 'its close');
+      send(240, 300, 1);
+      expect((await nextClose).marked).toBeUndefined();
+    } finally {
+      source.complete();
+      await handle.stop();
+    }
+  });
+
   it('over MQTT (gateway.commandTopic): runs a command and answers on TOPIC/reply; a bad one, or one retained from before, is refused and answered', async () => {
     const prefix = uniquePrefix('mark-normal-mqtt');
     const cmd = `${prefix}/command/gw-cmd`;

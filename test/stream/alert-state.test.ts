@@ -41,7 +41,7 @@ describe('alert state save and restore', () => {
     const t = new AlertTracker(policy);
     t.step(verdict(1000, 20, true));
     t.step(verdict(2000, 20, true));
-    expect(t.step({ ...verdict(3000, 12, true), marked: { command: 'normal', by: '10.0.0.7 curl/8.1' } }).kind).toBe('none');
+    expect(t.step({ ...verdict(3000, 12, true), marked: { command: 'normal', by: '10.0.0.7 curl/8.1', done: true } }).kind).toBe('none');
     const restored = AlertTracker.restore(policy, roundTrip(t.toJSON()), 's');
     restored.step(verdict(4000, 1, false));
     expect(restored.step(verdict(5000, 1, false))).toMatchObject({ kind: 'close', marked: { command: 'normal', by: '10.0.0.7 curl/8.1' } });
@@ -59,7 +59,8 @@ describe('alert state save and restore', () => {
   });
 
   it('a close says marked only when the alert was anomalous up to the mark and quiet from it on', () => {
-    const mark = { command: 'normal' as const, by: 'op' };
+    const mark = { command: 'normal' as const, by: 'op', done: true };
+    const said = { command: 'normal', by: 'op' };
     const opened = () => {
       const t = new AlertTracker(policy);
       t.step(verdict(1000, 20, true));
@@ -83,7 +84,62 @@ describe('alert state save and restore', () => {
     const first = new AlertTracker(policy);
     expect(first.step({ ...verdict(1000, 20, true), marked: mark }).kind).toBe('open');
     first.step(verdict(2000, 1, false));
-    expect(first.step(verdict(3000, 1, false))).toMatchObject({ kind: 'close', marked: mark });
+    const closed = first.step(verdict(3000, 1, false));
+    expect(closed).toMatchObject({ kind: 'close', marked: said });
+    expect(closed.kind === 'close' && closed.marked).toEqual(said);
+  });
+
+  it('a mark begun while the alert is anomalous is kept through its anchoring, and forgotten at an anomaly once it is done', () => {
+    const begun = { command: 'normal' as const, by: 'op', done: false };
+    const done = { ...begun, done: true };
+    const said = { command: 'normal', by: 'op' };
+    const opened = () => {
+      const t = new AlertTracker(policy);
+      t.step(verdict(1000, 20, true));
+      return t;
+    };
+    // The anchoring's first windows still score over the bar (the old level), its first half quiets the rest, and
+    // the alert closes before the anchor is done (input offsets): the close is the mark's doing.
+    const early = opened();
+    early.step({ ...verdict(2000, 12, true), marked: begun });
+    early.step(verdict(3000, 12, true));
+    early.step(verdict(4000, 1, false));
+    const closed = early.step(verdict(5000, 1, false));
+    expect(closed).toMatchObject({ kind: 'close', marked: said });
+    expect(closed.kind === 'close' && closed.marked).toEqual(said);
+    // Done while the alert is quiet, then closed: still the mark's doing.
+    const late = opened();
+    late.step({ ...verdict(2000, 12, true), marked: begun });
+    late.step(verdict(3000, 12, true));
+    late.step({ ...verdict(4000, 1, false), marked: done });
+    expect(late.step(verdict(5000, 1, false))).toMatchObject({ kind: 'close', marked: said });
+    // Anomalous after it is done: the close is the fault's end.
+    const after = opened();
+    after.step({ ...verdict(2000, 12, true), marked: begun });
+    after.step({ ...verdict(3000, 1, false), marked: done });
+    after.step(verdict(4000, 12, true));
+    after.step(verdict(5000, 1, false));
+    expect(after.step(verdict(6000, 1, false))).not.toHaveProperty('marked');
+    // Begun after a quiet run had begun: not the mark's doing, whatever comes.
+    const subsiding = opened();
+    subsiding.step(verdict(2000, 1, false));
+    subsiding.step({ ...verdict(3000, 12, true), marked: begun });
+    subsiding.step(verdict(4000, 1, false));
+    const plain = subsiding.step(verdict(5000, 1, false));
+    expect(plain).toMatchObject({ kind: 'close' });
+    expect(plain).not.toHaveProperty('marked');
+    // ...unless it replaces a mark under way, whose doing the quiet run is (sent back to training mid-way).
+    const replaced = opened();
+    replaced.step({ ...verdict(2000, 12, true), marked: begun });
+    replaced.step(verdict(3000, 1, false));
+    expect(replaced.step({ ...verdict(4000, 1, false), marked: { command: 'trained', done: true } })).toMatchObject({ kind: 'close', marked: { command: 'trained' } });
+    // A restart drops an anchor under way (not saved): an anomaly after it clears the mark.
+    const restarted = opened();
+    restarted.step({ ...verdict(2000, 12, true), marked: begun });
+    const back = AlertTracker.restore(policy, roundTrip(restarted.toJSON()), 's');
+    back.step(verdict(3000, 12, true));
+    back.step(verdict(4000, 1, false));
+    expect(back.step(verdict(5000, 1, false))).not.toHaveProperty('marked');
   });
 
   it('keeps the k-of-n evidence across a restart, also under a changed openN', () => {
