@@ -241,6 +241,11 @@ function showTab(name: 'live' | 'score'): void {
 
 function main(): void {
   state.selected = selectedFromHash();
+  // A sensor's address typed or pasted into an open tab (select's own replaceState fires no hashchange).
+  window.addEventListener('hashchange', () => {
+    const name = selectedFromHash();
+    if (name) select(name);
+  });
   for (const id of ['sensor-rows', 'alert-rows']) {
     $(id).addEventListener('click', (ev) => {
       const tr = (ev.target as HTMLElement).closest('tr[data-name]') as HTMLElement | null;

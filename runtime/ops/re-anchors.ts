@@ -11,6 +11,7 @@ import { residualVariance, type ResidualModel } from '../scoring/mahalanobis.ts'
 import { ANCHOR_WINDOWS, MAX_ANCHOR_WINDOWS, type Anchor } from '../scoring/re-anchor.ts';
 import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import type { VigilLogger } from './logger.ts';
+import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
 import type { EdgeCounters } from './metrics.ts';
 
 /** The commands: `normal` (the sensor's present behaviour is normal) and `trained` (back to the trained level). */
@@ -53,28 +54,37 @@ export function reAnchors(residuals: TrackedResiduals, card: () => ModelCard, lo
     if (restarted.length) log.info({ model: c.name, sensors: restarted.slice(0, 10), count: restarted.length }, `model swapped: ${restarted.length} re-anchoring(s) in progress start over under ${c.name}`);
     if (marked.length) log.warn({ model: c.name, sensors: marked.slice(0, 10), count: marked.length }, `model swapped: ${marked.length} sensor(s) marked normal under the previous model start from ${c.name}'s trained level; mark them again if they alert`);
   };
+  // Refusals (a name mistyped, a bad count, a model that follows no level) are logged, at most a line per interval: a
+  // script that asks every 100 ms must not flood the log, and the person who asked reads the answer anyway.
+  const refusals = rateLimitedWarning(log, (count, byKey) => [{ count, refusals: byKey }, `${count} operator command(s) refused (${Object.keys(byKey).join('; ')})`]);
+  const attempt: ReAnchors['command'] = (what, sensor, requested, by) => {
+    if (what === 'trained' && requested !== undefined) return { ok: false, status: 400, error: 'windows: back to training takes none (it sets the trained level at the next window)' };
+    const windows = what === 'trained' ? 0 : (requested ?? ANCHOR_WINDOWS);
+    if (!(typeof windows === 'number' && Number.isInteger(windows) && windows >= (what === 'trained' ? 0 : 1) && windows <= MAX_ANCHOR_WINDOWS)) {
+      return { ok: false, status: 400, error: `windows: expected a whole number from 1 to ${MAX_ANCHOR_WINDOWS}, got ${JSON.stringify(requested)}` };
+    }
+    const c = card();
+    const started = residuals.anchor(c, sensor, what, windows, by);
+    if (started === 'untracked') {
+      return { ok: false, status: 409, error: `model ${c.name} follows no level (scoring ${c.scoring.error}${c.scoring.residual ? ' without tracking' : ''}): nothing to re-anchor; retrain with vigil train's default scoring, or use vigil adapt` };
+    }
+    if (started === 'unseen') {
+      return { ok: false, status: 404, error: `sensor ${JSON.stringify(sensor)} has no tracked level under model ${c.name} yet (not scored since this vigil started or since the model was swapped in): check the name, or try again once its readings arrive; in a fleet, ask the worker that holds it` };
+    }
+    edge.reAnchorsRequested++;
+    const { started: a, replaced } = started;
+    const instead = replaced ? `, instead of the ${replaced.kind === 'trained' ? 'return to training' : `re-anchoring from ${replaced.windows} window(s)`} in progress (${replaced.seen} averaged)` : '';
+    const effect = what === 'trained' ? `back at its trained level from its next window` : `its tracked level is set from its next ${a.windows} window(s) (they alert as usual meanwhile)`;
+    log.info({ sensor, command: what, windows: a.windows, by, ...(replaced ? { replaced: { kind: replaced.kind, windows: replaced.windows, seen: replaced.seen } } : {}) }, `sensor ${sensor} ${what === 'trained' ? 'sent back to training' : 'marked normal'}${instead}`);
+    return { ok: true, sensor, windows: a.windows, message: `sensor ${sensor}: ${effect}${instead}; an open alert then closes after the alert policy's quiet windows` };
+  };
+  const command: ReAnchors['command'] = (what, sensor, requested, by) => {
+    const out = attempt(what, sensor, requested, by);
+    if (!out.ok) refusals.add(`${what} ${JSON.stringify(sensor)}${by ? ` by ${by}` : ''}: ${out.status} ${out.error}`);
+    return out;
+  };
   return {
-    command(what, sensor, requested, by) {
-      if (what === 'trained' && requested !== undefined) return { ok: false, status: 400, error: 'windows: back to training takes none (it sets the trained level at the next window)' };
-      const windows = what === 'trained' ? 0 : (requested ?? ANCHOR_WINDOWS);
-      if (!(typeof windows === 'number' && Number.isInteger(windows) && windows >= (what === 'trained' ? 0 : 1) && windows <= MAX_ANCHOR_WINDOWS)) {
-        return { ok: false, status: 400, error: `windows: expected a whole number from 1 to ${MAX_ANCHOR_WINDOWS}, got ${JSON.stringify(requested)}` };
-      }
-      const c = card();
-      const started = residuals.anchor(c, sensor, what, windows, by);
-      if (started === 'untracked') {
-        return { ok: false, status: 409, error: `model ${c.name} follows no level (scoring ${c.scoring.error}${c.scoring.residual ? ' without tracking' : ''}): nothing to re-anchor; retrain with vigil train's default scoring, or use vigil adapt` };
-      }
-      if (started === 'unseen') {
-        return { ok: false, status: 404, error: `sensor ${JSON.stringify(sensor)} has no tracked level under model ${c.name} yet (not scored since this vigil started or since the model was swapped in): check the name, or try again once its readings arrive; in a fleet, ask the worker that holds it` };
-      }
-      edge.reAnchorsRequested++;
-      const { started: a, replaced } = started;
-      const instead = replaced ? `, instead of the ${replaced.kind === 'trained' ? 'return to training' : `re-anchoring from ${replaced.windows} window(s)`} in progress (${replaced.seen} averaged)` : '';
-      const effect = what === 'trained' ? `back at its trained level from its next window` : `its tracked level is set from its next ${a.windows} window(s) (they alert as usual meanwhile)`;
-      log.info({ sensor, command: what, windows: a.windows, by, ...(replaced ? { replaced: { kind: replaced.kind, windows: replaced.windows, seen: replaced.seen } } : {}) }, `sensor ${sensor} ${what === 'trained' ? 'sent back to training' : 'marked normal'}${instead}`);
-      return { ok: true, sensor, windows: a.windows, message: `sensor ${sensor}: ${effect}${instead}; an open alert then closes after the alert policy's quiet windows` };
-    },
+    command,
     progress(sensor) {
       const a = residuals.peek(card())?.anchors.of(sensor);
       return a && !a.moved ? { kind: a.kind, windows: a.windows, seen: a.seen } : undefined;

@@ -61,6 +61,10 @@ describe('Mark normal on the live page', () => {
       // What was said goes once its re-anchoring is done and it was shown a few seconds.
       await page.waitForFunction(() => document.querySelector('#mark-said')?.textContent === '', undefined, { timeout: 15_000 });
       expect(runtime.edge.reAnchored).toBe(1);
+      // Another sensor's address typed into the open tab selects it (a probe: only a fresh tab read the hash).
+      for (let i = 0; i < 20; i++) source.next(rawMessage(`${prefix}/p2/data`, readingJson(Date.UTC(2026, 0, 1) + i * 1000, 0)));
+      await page.evaluate(() => (location.hash = '#sensor=p2'));
+      await page.waitForFunction(() => document.querySelector('#detail-name')?.textContent?.includes('p2'), undefined, { timeout: 5000 });
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
     } finally {

@@ -105,6 +105,8 @@ describe('an operator\'s word on a sensor through vigil run', () => {
       const done = lines.find((l) => String(l.msg).startsWith('sensor p1 re-anchored'));
       expect((done!.movedSd as { value: number }).value).toBeGreaterThan(9);
       expect(lines.find((l) => String(l.msg).startsWith('alert close: p1'))?.msg).toMatch(/, after marked normal by 127\.0\.0\.1/);
+      // A refusal is logged too (the first at once, later ones summed per interval): here the 404 before p1 was scored.
+      expect(lines.find((l) => /^1 operator command\(s\) refused \(normal "p1" by 127\.0\.0\.1.*: 404 sensor "p1" has no tracked level/.test(String(l.msg)))).toBeDefined();
       const trained = lines.find((l) => String(l.msg) === 'sensor p1 is back at its trained level');
       expect((trained!.movedSd as { value: number }).value).toBeLessThan(-9);
     } finally {
