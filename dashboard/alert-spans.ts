@@ -12,6 +12,7 @@ import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
 import { topContributors } from '@vigil/runtime/scoring/reconstruction.ts';
 import { PointRing } from './ring.ts';
 import type { AlertSpan, SensorState } from './sensors.ts';
+import type { Cause } from '@vigil/runtime/scoring/cause.ts';
 
 /** The alert spans of the dashboard's sensors, and the recent ones across sensors. */
 export class AlertSpans {
@@ -28,9 +29,10 @@ export class AlertSpans {
       const span = (s.open ??= this.openedLate(s, e));
       span.critical = true;
       if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold);
-      if (e.cause) span.cause = e.cause;
+      if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
     } else if (e.type === 'open') {
-      s.open = this.add(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.cause ? { cause: e.cause } : {}), ...(e.outside && { outside: e.outside }) });
+      s.open = this.add(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.outside && { outside: e.outside }) });
+      if (e.cause) setCause(s.open, e.cause, e.contributors[0]?.channel);
     } else {
       // A close without a matching open (dashboard started mid-alert) still gets a span.
       const span = s.open ?? this.openedLate(s, e);
@@ -39,8 +41,10 @@ export class AlertSpans {
       if (e.peakScore !== undefined && e.peakScore >= span.peakScore) raisePeak(span, e.peakScore, e.peakThreshold ?? span.peakThreshold);
       // The tracker's word, judged against each window's own threshold (an adaptive bar moves): not recomputed here.
       if (e.critical) span.critical = true;
-      // The close is explained by the alert's worst window: what it showed (a sensor found stuck later) is kept.
-      if (e.cause) span.cause = e.cause;
+      // The close is explained by the alert's worst window, as MQTT and `vigil alerts` say it (a probe: the row kept
+      // the opening's channels beside the close's cause); what it showed (a sensor found stuck later) is kept.
+      if (e.contributors.length) span.contributors = e.contributors;
+      if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
       if (e.unresolved) span.unresolved = e.unresolved;
       if (e.marked) span.marked = e.marked;
       // Where it opened, when the open was not seen (restored after a restart): the close's worst window says it.
@@ -55,6 +59,7 @@ export class AlertSpans {
    */
   restore(s: SensorState, a: OpenAlert, channels?: string[]): boolean {
     if (s.open) return false;
+    const named = topContributors(a.peak.perChannel, channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`));
     s.open = this.add(s, {
       sensor: a.sensor,
       start: a.openedAt,
@@ -62,10 +67,10 @@ export class AlertSpans {
       peakScore: a.peak.score,
       threshold: a.peak.threshold,
       peakThreshold: a.peak.threshold,
-      contributors: topContributors(a.peak.perChannel, channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`)),
+      contributors: named,
       ...(a.critical && { critical: true }),
-      ...(a.peak.cause ? { cause: a.peak.cause } : {}),
     });
+    if (a.peak.cause) setCause(s.open, a.peak.cause, named[0]?.channel);
     return true;
   }
 
@@ -75,7 +80,7 @@ export class AlertSpans {
     // While an alert is open, what a check finds in its anomalous windows (a sensor found stuck after the model
     // opened it) shows on the span at once, not only when it closes.
     const cause = s.open && v.anomaly ? verdictCause(v) : undefined;
-    if (cause) s.open!.cause = cause;
+    if (cause) setCause(s.open!, cause, s.channels[topChannel(v.perChannel)]);
   }
 
   /** Recent alerts across sensors, newest first. */
@@ -84,7 +89,7 @@ export class AlertSpans {
   }
 
   private openedLate(s: SensorState, e: AlertEvent): AlertSpan {
-    return this.add(s, {
+    const span = this.add(s, {
       sensor: e.sensor,
       start: e.openedAt ?? e.tsFirst,
       end: null,
@@ -93,9 +98,10 @@ export class AlertSpans {
       ...(e.peakThreshold !== undefined && { peakThreshold: e.peakThreshold }),
       contributors: e.contributors,
       ...((e.critical || e.type === 'escalate') && { critical: true }),
-      ...(e.cause ? { cause: e.cause } : {}),
       ...(e.outside && { outside: e.outside }),
     });
+    if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
+    return span;
   }
 
   /** A new alert span of sensor `s`: counted, kept with the sensor and in the recent list. */
@@ -111,4 +117,18 @@ export class AlertSpans {
 function raisePeak(span: AlertSpan, score: number, threshold: number | undefined): void {
   span.peakScore = score;
   span.peakThreshold = threshold;
+}
+
+/** What a check found on a span, and the channel it is about where that is one (a stuck sensor's). */
+function setCause(span: AlertSpan, cause: Cause, channel: string | undefined): void {
+  span.cause = cause;
+  if (cause === 'stuck' && channel) span.causeChannel = channel;
+  else delete span.causeChannel;
+}
+
+/** The channel with the largest term of a window's error (-1 for none). */
+function topChannel(perChannel: ArrayLike<number>): number {
+  let top = -1;
+  for (let c = 0; c < perChannel.length; c++) if (top < 0 || perChannel[c] > perChannel[top]) top = c;
+  return top;
 }

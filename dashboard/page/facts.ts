@@ -4,8 +4,7 @@
  * channels' text is HTML (page/format.ts `contributors`); every other text is plain and escaped by the caller.
  */
 import type { TickMessage } from '../server.ts';
-import { CAUSE_TEXT } from '@vigil/runtime/scoring/cause.ts';
-import { outsideList } from '@vigil/runtime/alerts/alert-lines.ts';
+import { causeLine, outsideList } from '@vigil/runtime/alerts/alert-lines.ts';
 import { contributors, displayNumber, utcTime } from './format.ts';
 
 type Summary = TickMessage['sensors'][number];
@@ -22,7 +21,7 @@ export function sensorFacts(x: Summary, selected: TickMessage['selected']): [str
     ['last data', `${utcTime(x.lastTs)} UTC`],
   ];
   if (open) facts.push(['alert since', `${utcTime(open.start)} UTC`], ['top channels', contributors(open.contributors)]);
-  if (open?.cause) facts.push(['cause', CAUSE_TEXT[open.cause]]);
+  if (open?.cause) facts.push(['cause', causeLine(open.cause, open.causeChannel)]);
   // What an adaptive bar learnt: scores taken in, scores kept out (incidents and their guard bands), and the
   // kind's own level when the rise bound holds the bar below it.
   const l = mine?.learning;

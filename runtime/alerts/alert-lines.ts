@@ -3,7 +3,7 @@
  * lasted, its peak against the bar, the channels of its worst window and what a check found there (a stuck sensor,
  * a roughened signal, a persistent shift), so a user reads what happened without opening the CSV.
  */
-import { CAUSE_TEXT } from '../scoring/cause.ts';
+import { CAUSE_TEXT, type Cause } from '../scoring/cause.ts';
 import type { AlertEvent } from '../stream/types.ts';
 import { formatShort, timesThreshold } from '../util/format-number.ts';
 import { humanDuration, shortTime } from '../util/format-time.ts';
@@ -27,6 +27,20 @@ export function outsideList(outside: AlertEvent['outside'], max = 2): string {
 export function outsideText(outside: AlertEvent['outside'], max = 2): string {
   const list = outsideList(outside, max);
   return list && `outside training: ${list}`;
+}
+
+/**
+ * What a check found, in words, with the channel it is about where that is one (a stuck sensor's): `motor_temp: a
+ * stuck sensor (holding exactly still)`. The channel is named, not left to the shares: a stuck channel is given the
+ * blame just above the largest other term (flatline.ts), so two channels can read the same share.
+ */
+export function causeLine(cause: Cause, channel?: string): string {
+  return channel ? `${channel}: ${CAUSE_TEXT[cause]}` : CAUSE_TEXT[cause];
+}
+
+/** What a check found in an event's window, its channel named for a stuck sensor (the event's top contributor); '' when nothing. */
+export function eventCause(e: Pick<AlertEvent, 'cause' | 'contributors'>): string {
+  return e.cause ? causeLine(e.cause, e.cause === 'stuck' ? e.contributors[0]?.channel : undefined) : '';
 }
 
 /**
@@ -101,7 +115,7 @@ export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
 
 /** `    escalated 2024-03-04 13:55:10  240 (43.1x)  pressure 56%, motor_current 44%` */
 function escalationLine(e: AlertEvent): string {
-  return [`    escalated ${shortTime(e.tsLast)}`, `${formatShort(e.score)}${e.threshold > 0 ? ` (${timesThreshold(e.score, e.threshold)})` : ''}`, shareList(e.contributors), e.cause ? CAUSE_TEXT[e.cause] : ''].filter(Boolean).join('  ');
+  return [`    escalated ${shortTime(e.tsLast)}`, `${formatShort(e.score)}${e.threshold > 0 ? ` (${timesThreshold(e.score, e.threshold)})` : ''}`, shareList(e.contributors), eventCause(e)].filter(Boolean).join('  ');
 }
 
 /** An alert's own line. */
@@ -118,7 +132,7 @@ function line(a: ScoredAlert): string {
     closed ? `lasted ${humanDuration(e.durationMs ?? e.tsLast - from)}` : 'still open at the end',
     `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${bar > 0 ? ` (${timesThreshold(score, bar)})` : ''}`,
     shareList(e.contributors),
-    e.cause ? CAUSE_TEXT[e.cause] : '',
+    eventCause(e),
     first ? `(opened on ${shareList(first)})` : '',
     openedOutside(a),
   ].filter(Boolean).join('  ');

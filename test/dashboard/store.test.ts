@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PointRing } from '../../dashboard/ring.ts';
 import { DashboardStore, INVALID_RECENT_MS } from '../../dashboard/store.ts';
 import { spansFromFlags } from '../../dashboard/spans.ts';
+import { causeLine, eventCause } from '../../runtime/alerts/alert-lines.ts';
 import type { AlertEvent, Verdict } from '../../runtime/stream/types.ts';
 
 function verdict(sensor: string, ts: number, score: number, threshold = 1, data = new Float32Array([0, 0])): Verdict {
@@ -85,6 +86,25 @@ describe('DashboardStore', () => {
     const s = new DashboardStore({ now: () => 0 });
     s.addAlert(alert('close', 'p', 100, { openedAt: 40, peakScore: 7 }));
     expect(s.spansOf('p')).toEqual([expect.objectContaining({ start: 40, end: 100, peakScore: 7 })]);
+  });
+
+  it("names the stuck channel beside the cause, and takes a close's channels (its worst window, as MQTT says it)", () => {
+    // A probe: the row read 'discharge_pressure 49% ... a stuck sensor', the opening's channels beside a cause a later
+    // window of another channel showed, the stuck one named nowhere.
+    const s = new DashboardStore({ channels: ['x', 'y'], now: () => 0 });
+    s.addVerdict(verdict('p', 1, 0.1));
+    s.addAlert(alert('open', 'p', 2, { contributors: [{ channel: 'x', share: 1 }] }));
+    s.addVerdict({ ...verdict('p', 3, 4), perChannel: new Float32Array([1, 3]), cause: 'stuck' });
+    expect(s.spansOf('p')[0]).toMatchObject({ cause: 'stuck', causeChannel: 'y', contributors: [{ channel: 'x', share: 1 }] });
+    s.addAlert(alert('close', 'p', 9, { contributors: [{ channel: 'y', share: 0.6 }, { channel: 'x', share: 0.4 }], cause: 'stuck' }));
+    expect(s.spansOf('p')[0]).toMatchObject({ cause: 'stuck', causeChannel: 'y', contributors: [{ channel: 'y', share: 0.6 }, { channel: 'x', share: 0.4 }] });
+    // Another check's cause is about the window, not a channel.
+    s.addAlert(alert('open', 'p', 20, { cause: 'spread' }));
+    expect(s.spansOf('p')[1]).toMatchObject({ cause: 'spread' });
+    expect(s.spansOf('p')[1]).not.toHaveProperty('causeChannel');
+    expect(causeLine('stuck', 'y')).toBe('y: a stuck sensor (holding exactly still)');
+    expect(eventCause(alert('close', 'p', 9, { contributors: [{ channel: 'y', share: 0.5 }], cause: 'stuck' }))).toBe('y: a stuck sensor (holding exactly still)');
+    expect(eventCause(alert('close', 'p', 9, { cause: 'spread' }))).toBe('a roughened signal (row-to-row spread)');
   });
 
   it('keeps an unresolved close (its sensor went silent for good) marked on its span', () => {
