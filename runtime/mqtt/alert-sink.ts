@@ -246,6 +246,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       clearTimeout(retry);
       retry = undefined;
       client.off('connect', onConnect);
+      opts.journal?.close();
     },
   };
 }

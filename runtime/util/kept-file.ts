@@ -33,8 +33,7 @@ export function readKept(file: string, what: string, log: KeptFileLogger): strin
 
 /** Remove a kept file once taken; `then` says what happens if it stays (in the warning). Whether it is gone. */
 export function removeKept(file: string, what: string, then: string, log: KeptFileLogger): boolean {
-  // The alert journal is removed after every alert the broker acknowledged (tens a second under load): one unlink,
-  // where rmSync lstats the path twice first. Anything but a plain removal or an absent file (a directory, a
+  // One unlink, where rmSync lstats the path twice first. Anything but a plain removal or an absent file (a directory, a
   // platform's permission quirk) goes to rmSync, so the outcome and the errors are rmSync's.
   try {
     unlinkSync(file);

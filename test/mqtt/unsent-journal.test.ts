@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { connectBroker, waitConnected } from '../../runtime/mqtt/connect.ts';
-import { unsentAlertsFile, unsentJournal } from '../../runtime/mqtt/unsent-alerts.ts';
+import { takeUnsent, unsentAlertsFile, unsentJournal } from '../../runtime/mqtt/unsent-alerts.ts';
 import { mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
 import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { RunConfigSchema } from '../../runtime/config/schema.ts';
@@ -24,6 +24,9 @@ const event = (type: 'open' | 'close', tsLast: number): AlertEvent => ({
   type, sensor: 'k1', tsFirst: tsLast - 1000, tsLast, score: 3, threshold: 1, contributors: [{ channel: 'a', share: 1 }], model: { name: 'm', version: '1' }, provider: 'ort-node/cpu',
 });
 
+/** The messages a journal holds now (none when it is absent or emptied). */
+const held = (f: string): string[] => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
+
 /** A client connected to the config's broker, and the runtime's sinks on it. */
 async function connected(config: ReturnType<typeof RunConfigSchema.parse>) {
   const client = connectBroker(config.broker);
@@ -35,15 +38,15 @@ async function connected(config: ReturnType<typeof RunConfigSchema.parse>) {
 describe('alert messages waiting for the broker', () => {
   const broker = fileBroker(() => {});
 
-  it('are on disk as they start to wait, so a kill -9 loses none; the next start sends them first, and the file goes once the broker has them', async () => {
+  it('are on disk as they start to wait, so a kill -9 loses none; the next start sends them first, the file is emptied once the broker has them and goes at the stop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-journal-'));
     const config = RunConfigSchema.parse({ model: 'm', source: { topics: ['x/{sensor}'] }, broker: { url: broker.url, reconnect: { minMs: 30, maxMs: 100 } }, alerts: { topic: 'j/{sensor}' }, state: { file: join(dir, 'state.json') } });
     const file = unsentAlertsFile(config.state.file)!;
     const { client, sinks } = await connected(config);
-    // With the broker there, nothing waits and nothing is written.
+    // With the broker there, nothing waits and nothing is kept.
     sinks.alert(event('open', 1000));
     expect(await sinks.drain(5000)).toBe(true);
-    expect(existsSync(file)).toBe(false);
+    expect(held(file)).toEqual([]);
     const closed = new Promise<void>((r) => client.once('close', () => r()));
     await broker.stop();
     await closed;
@@ -64,8 +67,9 @@ describe('alert messages waiting for the broker', () => {
     expect(await again.drain(5000)).toBe(true);
     await waitFor(() => bodies.length === 2, 'both alert messages', 5000);
     expect(bodies.map((b) => [b.type, b.tsLast])).toEqual([['open', 7000], ['close', 9000]]);
-    expect(existsSync(file)).toBe(false);
+    expect(held(file)).toEqual([]);
     await again.close();
+    expect(existsSync(file)).toBe(false);
     await Promise.all([next.endAsync(), sub.endAsync()]);
   });
 });
@@ -113,6 +117,25 @@ describe('the journal of alert messages (a review)', () => {
     expect(client.published.length).toBeGreaterThan(2);
     expect(lines(f)).toEqual(['open', 'close']);
     sink.close();
+  });
+
+  it('is emptied in place once the broker has what waited, goes when the sink closes, and a start that finds it empty (a kill) removes it quietly', () => {
+    const f = file();
+    const acking = { ...stuckClient(), publish(_t: string, _b: string, _o: unknown, cb: (err?: Error) => void) { cb(); } };
+    const sink = mqttAlertSink(acking as never, { ...opts, journal: unsentJournal(f, logger) });
+    sink.publish(alertPayload(event('open', 1000)));
+    sink.publish(alertPayload(event('close', 2000)));
+    expect(existsSync(f) && readFileSync(f, 'utf8')).toBe('');
+    // A kill here leaves the empty file: the next start sends nothing and says nothing.
+    const next = capturingLogger('info');
+    expect(takeUnsent(f, next.logger)).toEqual([]);
+    expect(existsSync(f)).toBe(false);
+    expect(next.lines).toEqual([]);
+    const again = mqttAlertSink(acking as never, { ...opts, journal: unsentJournal(f, logger) });
+    again.publish(alertPayload(event('open', 3000)));
+    expect(existsSync(f) && readFileSync(f, 'utf8')).toBe('');
+    again.close();
+    expect(existsSync(f)).toBe(false);
   });
 
   it('is written afresh from what waits once it passes twice queueMax lines (what the full queue dropped goes)', () => {
