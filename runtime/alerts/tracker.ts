@@ -159,7 +159,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: savePeak(p), ...(this.marked ? { marked: this.marked } : {}) };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: savePeak(p), ...markField(this.marked) };
     }
     return state;
   }
@@ -277,7 +277,7 @@ export class AlertTracker {
       return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
     }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };
-    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical, ...(this.marked ? { marked: this.marked } : {}) };
+    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical, ...markField(this.marked) };
     this.openedAt = undefined;
     this.marked = undefined;
     this.marking = false;
@@ -289,6 +289,9 @@ export class AlertTracker {
     return step;
   }
 }
+
+/** An open alert's operator mark as a field of its saved state and of its close: absent without one. */
+const markField = (marked: Mark | undefined): { marked?: Mark } => (marked ? { marked } : {});
 
 /**
  * The log of a score as a multiple of its threshold, floored at a thousandth (a window at 0 does not drag the level to
