@@ -3,7 +3,7 @@
  * with least-recently-used eviction. The caller owns the bank, so the live process saves `snapshot()` with the
  * threshold state and a restart resumes open alerts instead of opening them again.
  */
-import { lruGet, lruTouch } from '../util/lru.ts';
+import { lruAdd, lruTouch } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
 import { AlertTracker, isCritical, type AlertPolicy, type AlertStep, type AlertTrackerState } from './tracker.ts';
 
@@ -51,7 +51,7 @@ export class AlertBank {
 
   /** The tracker of a sensor, created (or restored) on first use. */
   get(sensor: string): AlertTracker {
-    return lruTouch(this.held, sensor) ?? lruGet(this.held, sensor, () => this.create(sensor), this.maxSensors);
+    return lruTouch(this.held, sensor) ?? lruAdd(this.held, sensor, this.create(sensor), this.maxSensors);
   }
 
   /** Close the sensor's open alert unresolved (`AlertTracker.abandon`: its sensor went silent for good); undefined when none is open. */

@@ -14,7 +14,7 @@
  * nothing (its broker connection is down, or its intake paused), the caller does not check and then `restart`s the
  * watch: quiet time counts from when it can hear again.
  */
-import { lruGet, lruTouch } from '../util/lru.ts';
+import { lruAdd, lruGet, lruTouch } from '../util/lru.ts';
 import { collectBy } from '../util/held-states.ts';
 
 /** Settings: the config's `alerts.silent`, and how many sensors are remembered. */
@@ -158,7 +158,7 @@ export class SilentSensors {
    * it had been signalled silent.
    */
   heard(sensor: string, at: number, wall: number): SilenceEvent | undefined {
-    const s = lruTouch(this.sensors, sensor) ?? lruGet<string, Heard>(this.sensors, sensor, () => ({ lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false, countedAt: at }), this.o.maxSensors);
+    const s = lruTouch(this.sensors, sensor) ?? lruAdd<string, Heard>(this.sensors, sensor, { lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false, countedAt: at }, this.o.maxSensors);
     const gap = at - s.lastAt;
     let back: SilenceEvent | undefined;
     if (s.silent) {

@@ -6,7 +6,7 @@
 import { offsetsAt, seededValues } from './input-offsets.ts';
 import { clockTail, restoreClock } from './input-blocks.ts';
 import { stateFrom, trackedState, type ResidualModel } from './mahalanobis.ts';
-import { lruGet, lruTouch } from '../util/lru.ts';
+import { lruAdd, lruTouch } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
 import { decodeFloats, encodeFloats } from '../util/float-state.ts';
 import { collectBy } from '../util/held-states.ts';
@@ -33,7 +33,7 @@ export class ResidualBaselines {
   /** The sensor's mean, created from the card's on first sight. */
   of(sensor: string): Float64Array {
     // A sensor evicted takes its re-anchoring with it: one left behind would wait on a clock that starts again.
-    return lruTouch(this.held, sensor) ?? lruGet(this.held, sensor, () => trackedState(this.model), this.maxSensors, (gone) => this.anchors.forget((s) => s === gone));
+    return lruTouch(this.held, sensor) ?? lruAdd(this.held, sensor, trackedState(this.model), this.maxSensors, (gone) => this.anchors.forget((s) => s === gone));
   }
 
   /** A sensor's state when held (never creates one, unlike `of`). */

@@ -4,7 +4,7 @@
  * periodically and on shutdown while the stream runs.
  */
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
-import { lruGet, lruTouch } from '../util/lru.ts';
+import { lruAdd, lruTouch } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
 
 /** Builds a fresh threshold for a sensor (e.g. `() => createThreshold(config, card)`). */
@@ -53,7 +53,7 @@ export class ThresholdBank {
 
   /** The entry for a sensor, created (or restored) on first use. */
   get(sensor: string): SensorThreshold {
-    return lruTouch(this.held, sensor) ?? lruGet(this.held, sensor, () => ({ threshold: this.create(sensor) }), this.maxSensors, () => this.evicted++);
+    return lruTouch(this.held, sensor) ?? lruAdd(this.held, sensor, { threshold: this.create(sensor) }, this.maxSensors, () => this.evicted++);
   }
 
   /** The threshold of a sensor if it exists (no creation). */

@@ -2,8 +2,8 @@
 
 /**
  * The value for `key`, made the most recent, or undefined when absent (nothing is added). Hot callers ask this first
- * and fall back on `lruGet` (`lruTouch(m, k) ?? lruGet(m, k, () => ...)`), so the closure that makes a value is
- * allocated only for a key that is missing, not once per reading.
+ * and add on a miss (`lruTouch(m, k) ?? lruAdd(m, k, make(), max)`): a hit costs one lookup, a miss one lookup and an
+ * insert, and no closure is allocated per reading.
  */
 export function lruTouch<K, V>(map: Map<K, V>, key: K): V | undefined {
   const v = map.get(key);
@@ -15,18 +15,23 @@ export function lruTouch<K, V>(map: Map<K, V>, key: K): V | undefined {
 }
 
 /**
+ * Add `value` for `key`, which the caller found absent (`lruTouch`), as the most recent, first dropping the least
+ * recently used entry when `max` are held (`onEvict` is told which); returns `value`.
+ */
+export function lruAdd<K, V>(map: Map<K, V>, key: K, value: V, max: number, onEvict?: (key: K, value: V) => void): V {
+  if (map.size >= max) {
+    const [oldest, old] = map.entries().next().value as [K, V];
+    map.delete(oldest);
+    onEvict?.(oldest, old);
+  }
+  map.set(key, value);
+  return value;
+}
+
+/**
  * The value for `key`, made the most recent; absent, it is made with `make` and added, first dropping the least
  * recently used entry when `max` are held (`onEvict` is told which).
  */
 export function lruGet<K, V>(map: Map<K, V>, key: K, make: () => V, max: number, onEvict?: (key: K, value: V) => void): V {
-  let v = lruTouch(map, key);
-  if (v !== undefined) return v;
-  v = make();
-  if (map.size >= max) {
-    const [oldest, value] = map.entries().next().value as [K, V];
-    map.delete(oldest);
-    onEvict?.(oldest, value);
-  }
-  map.set(key, v);
-  return v;
+  return lruTouch(map, key) ?? lruAdd(map, key, make(), max, onEvict);
 }

@@ -1,6 +1,12 @@
 /** The LRU rule the per-sensor maps share (runtime/util/lru.ts): hits become most recent, the oldest goes first. */
-import { describe, expect, it } from 'vitest';
-import { lruGet } from '../../runtime/util/lru.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { lruAdd, lruGet, lruTouch } from '../../runtime/util/lru.ts';
+import { ThresholdBank } from '../../runtime/stream/threshold-bank.ts';
+import { AlertBank } from '../../runtime/alerts/alert-bank.ts';
+import { checkPolicy } from '../../runtime/alerts/tracker.ts';
+import { SilentSensors } from '../../runtime/alerts/silent-sensors.ts';
+import { ResidualBaselines } from '../../runtime/scoring/residual-baselines.ts';
+import { StaticThreshold } from '../../runtime/thresholds/static.ts';
 
 describe('lruGet', () => {
   it('creates once, moves a hit to the back, and evicts the least recently used when full', () => {
@@ -17,5 +23,37 @@ describe('lruGet', () => {
     get('d');
     expect(evicted).toEqual(['b', 'c']);
     expect([...m.keys()]).toEqual(['a', 'd']);
+  });
+});
+
+describe('a per-sensor map on a miss', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Lookups of `sensor` in the map `held` of `owner` while `call` runs, first seen and then seen again. */
+  const lookups = (owner: object, field: string, sensor: string, call: () => void): number[] => {
+    const held = (owner as Record<string, unknown>)[field];
+    const get = vi.spyOn(Map.prototype, 'get');
+    const count = () => get.mock.calls.filter((args, i) => args[0] === sensor && get.mock.contexts[i] === held).length;
+    call();
+    const miss = count();
+    call();
+    const hit = count() - miss;
+    get.mockRestore();
+    return [miss, hit];
+  };
+
+  it('costs one lookup, as a hit does (a review: lruTouch(...) ?? lruGet(...) looked a missing sensor up twice)', () => {
+    const m = new Map<string, number>();
+    expect(lruTouch(m, 'a') ?? lruAdd(m, 'a', 1, 1)).toBe(1);
+    expect(lruTouch(m, 'b') ?? lruAdd(m, 'b', 2, 1, (k) => expect(k).toBe('a'))).toBe(2);
+    expect([...m]).toEqual([['b', 2]]);
+    const thresholds = new ThresholdBank(() => new StaticThreshold(1));
+    expect(lookups(thresholds, 'held', 's', () => thresholds.get('s'))).toEqual([1, 1]);
+    const alerts = new AlertBank(checkPolicy({ openK: 1, openN: 1, closeM: 2, cooldownMs: 0 }));
+    expect(lookups(alerts, 'held', 's', () => alerts.get('s'))).toEqual([1, 1]);
+    const silence = new SilentSensors({ factor: 10, minMs: 1000, maxSensors: 100 });
+    expect(lookups(silence, 'sensors', 's', () => silence.heard('s', 0, 0))).toEqual([1, 1]);
+    const residuals = new ResidualBaselines({ mean: [0], precision: [1], shrinkage: 0, windows: 10, method: 'test' });
+    expect(lookups(residuals, 'held', 's', () => residuals.of('s'))).toEqual([1, 1]);
   });
 });
