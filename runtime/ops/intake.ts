@@ -92,7 +92,7 @@ export function openIntake(
   // we are away; when it answers that it has no session for us (it restarted without having saved it: Mosquitto
   // saves every autosave_interval, so a kill -9 loses sessions younger than its last save; or it expired it), that
   // was never queued and is lost where we cannot count it: say so, and count it. mqtt.js subscribes again.
-  const onReconnect = (ack: IConnackPacket) => {
+  const sessionLost = (ack: IConnackPacket) => {
     if (config.broker.clean || ack.sessionPresent) return;
     edge.sessionsLost++;
     edge.sessionLostAt = Date.now();
@@ -101,18 +101,19 @@ export function openIntake(
       'the broker had no session for us on reconnecting (restarted without saving it, or it expired): readings published while we were disconnected were not queued for us and are lost; subscribing again',
     );
   };
-  client.on('connect', onReconnect);
   // The broker away: a reading held for older ones waits for them (a re-probe: a 1.75 s broker restart let held
   // readings go before the redelivered ones came, which were then dropped out of order and counted missing).
   let away: number | undefined = client.connected ? undefined : performance.now();
   let awayMs = 0;
   const onGone = () => (away ??= performance.now());
-  const onBack = () => {
+  // One listener for both: the session the broker kept (or not), and the end of the time away.
+  const onConnect = (ack: IConnackPacket) => {
+    sessionLost(ack);
     if (away !== undefined) awayMs += performance.now() - away;
     away = undefined;
   };
   client.on('close', onGone);
-  client.on('connect', onBack);
+  client.on('connect', onConnect);
   const stillness = {
     get paused() {
       return gate.paused || away !== undefined;
@@ -121,8 +122,7 @@ export function openIntake(
   };
   const close = () => {
     client.off('close', onGone);
-    client.off('connect', onBack);
-    client.off('connect', onReconnect);
+    client.off('connect', onConnect);
     gate.close();
     stopCoalescing();
   };
