@@ -29,6 +29,7 @@ import type { Detection, RawMessage, Reading, Rejected } from '../stream/types.t
 import type { Adaptation } from '../adapt/adaptation.ts';
 import type { RuntimeEvents } from './events.ts';
 import { openIntake, type Intake } from './intake.ts';
+import type { Warmup } from './intake-pressure.ts';
 import type { Part } from './lifecycle.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
@@ -61,8 +62,8 @@ export interface FlowDeps {
   adaptation: () => Adaptation | undefined;
   /** Extra messages merged with the MQTT intake. */
   source?: Observable<RawMessage>;
-  /** The model's warm-up at start (its time, the windows it scored): the intake's pace before the first batch. */
-  warmup?: () => { ms: number; windows: number } | undefined;
+  /** The warm-up of the model in service (its card, time and windows): the intake's pace before that model's first batch. */
+  warmup?: () => Warmup | undefined;
 }
 
 /** The data path's parts and what the health report reads from them. */
@@ -244,9 +245,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       fleet = config.fleet ? await joinFleet({ broker: config.broker, fleet: config.fleet, log }) : undefined;
       // In a fleet, sensor states (threshold, residual mean, open alert) travel with their partitions (runtime/fleet/handover.ts).
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
-      intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge });
-      const warm = deps.warmup?.();
-      if (warm) intake.pressure.guess(warm.ms, warm.windows);
+      intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge, warmup: deps.warmup });
       if (tailsFile) tails = { seeds: takeTails(tailsFile, deps.ref().current.card.channels, log) };
       stopKeepingTails = keepSlowTailsEvery(tailsFile, () => tails?.read, config.state.intervalMs, log);
       silence.start();

@@ -2,8 +2,8 @@
  * What holds the QoS 1 intake (runtime/mqtt/intake-gate.ts): what vigil has acknowledged and not yet scored. The
  * windows waiting for inference and the batches in flight are weighed against two bounds, and the nearer one speaks:
  * - memory: their bytes against `batch.maxPendingBytes`;
- * - time: how long scoring them would take at the recent pace (busy ms per window over the last batches, decayed)
- *   against `batch.stopDrainMs`.
+ * - time: how long scoring them would take at the recent pace (busy ms per window over the last batches, decayed; the
+ *   warm-up's of the model in service before its first batch) against `batch.stopDrainMs`.
  * The gate pauses at `pauseIntakeAt` of either and resumes under `resumeIntakeAt` of both. Without the time bound a
  * slow model's acknowledged backlog could reach the memory bound (a probe: 43,000 windows at 2,500 windows/s, 17 s
  * of work): a stop's drain (5 s) abandoned most of it, and a kill -9 lost all of it, readings the broker had been told
@@ -28,6 +28,16 @@ export interface IntakePressureOptions {
   stride: number;
 }
 
+/**
+ * A model's warm-up (ops/serving.ts): its card, and the time its first calls took for the windows they scored. Slower
+ * than later calls, so a cautious guess at its pace until its first batch.
+ */
+export interface Warmup {
+  card: object;
+  ms: number;
+  windows: number;
+}
+
 /** One batch, as inferBatches reports it (inference-loop.ts BatchReport). */
 interface BatchTimes {
   /** The model's card: the pace of one model says nothing of another's (a hot reload starts it afresh). */
@@ -47,9 +57,11 @@ export class IntakePressure {
   private scored = 0;
   private card: object | undefined;
 
+  /** `warmup`: the warm-up of the model in service (the one at start, then each hot reload's). */
   constructor(
     private readonly gate: Pick<IntakeGate, 'update'>,
     private readonly o: IntakePressureOptions,
+    private readonly warmup: () => Warmup | undefined = () => undefined,
   ) {}
 
   /** The windows waiting and in flight changed: `bytes` they take, `windows` of them. */
@@ -58,17 +70,6 @@ export class IntakePressure {
     this.windows = windows;
     this.gate.update(this.level());
   };
-
-  /**
-   * The pace before the first batch, from the model's warm-up (`ms` for `windows`: its first calls, slower than later
-   * ones, so a cautious guess), replaced by the first batch's. Without it the reorder stage could hold only a few
-   * readings until then (a review: 1,000 sensors with 0.9 s of jitter lost 6.7 % of their readings out of order).
-   */
-  guess(ms: number, windows: number): void {
-    if (this.scored > 0 || !(ms > 0 && windows > 0)) return;
-    this.busyMs = ms;
-    this.scored = windows;
-  }
 
   /** A batch was scored: its times set the pace. */
   readonly batch = (b: BatchTimes): void => {
@@ -82,22 +83,40 @@ export class IntakePressure {
     this.scored = PACE_DECAY * this.scored + b.size;
   };
 
+  /**
+   * The warm-up of the model in service while none of its batches has come, its pace until one does: at the start, and
+   * after a hot reload (before, the swapped-out model's pace held until the new model's first batch: a model 100x
+   * slower swapped in was let hold 100x the readings its drain could score, one 100x faster a hundredth of them). The
+   * swapped-out model's batches still in flight go on into its own pace, unused. Without a usable warm-up, undefined:
+   * the pace of the batches so far.
+   */
+  private guess(): Warmup | undefined {
+    const w = this.warmup();
+    return w && w.card !== this.card && w.ms > 0 && w.windows > 0 ? w : undefined;
+  }
+
   /** How long scoring what waits would take at the recent pace (ms; 0 with no pace yet: no batch, no warm-up guess). */
   drainMs(): number {
-    return this.scored > 0 ? (this.windows * this.busyMs) / this.scored : 0;
+    const g = this.guess();
+    const busyMs = g ? g.ms : this.busyMs;
+    const scored = g ? g.windows : this.scored;
+    return scored > 0 ? (this.windows * busyMs) / scored : 0;
   }
 
   /**
    * Readings the reorder stage may hold: as many as the part of the stop's drain the waiting windows do not take can
-   * score at the recent pace (or the warm-up's, `guess`), at least LEAST_REORDER_READINGS; only those with no pace at
-   * all (a probe: a restart into a shuffled backlog held 21,143 readings, all acknowledged, before any window was cut);
-   * any number without a drain.
+   * score at the recent pace (or the model's warm-up's before its first batch, `guess`), at least
+   * LEAST_REORDER_READINGS; only those with no pace at all (a probe: a restart into a shuffled backlog held 21,143
+   * readings, all acknowledged, before any window was cut); any number without a drain.
    */
   readonly heldRoom = (): number => {
     const { stopDrainMs, pauseIntakeAt, stride } = this.o;
     if (!(stopDrainMs > 0)) return Number.POSITIVE_INFINITY;
-    if (!(this.scored > 0 && this.busyMs > 0)) return LEAST_REORDER_READINGS;
-    return Math.max(LEAST_REORDER_READINGS, Math.floor(((1 - pauseIntakeAt) * stopDrainMs * stride * this.scored) / this.busyMs));
+    const g = this.guess();
+    const busyMs = g ? g.ms : this.busyMs;
+    const scored = g ? g.windows : this.scored;
+    if (!(scored > 0 && busyMs > 0)) return LEAST_REORDER_READINGS;
+    return Math.max(LEAST_REORDER_READINGS, Math.floor(((1 - pauseIntakeAt) * stopDrainMs * stride * scored) / busyMs));
   };
 
   /** Bytes of what waits. */

@@ -11,7 +11,7 @@ import { redactedUrl } from '../mqtt/connect.ts';
 import { mqttSource } from '../mqtt/source.ts';
 import { fleetSource, type FleetMembership } from '../fleet/index.ts';
 import { intakeGate, type IntakeGate } from '../mqtt/intake-gate.ts';
-import { IntakePressure } from './intake-pressure.ts';
+import { IntakePressure, type Warmup } from './intake-pressure.ts';
 import { writesPerTurn } from '../mqtt/writes-per-turn.ts';
 import type { RawMessage } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
@@ -43,7 +43,7 @@ export function openIntake(
   client: MqttClient,
   config: IntakeConfig,
   templates: TopicTemplate[],
-  opts: { fleet?: FleetMembership; extra?: Observable<RawMessage>; log: VigilLogger; edge: EdgeCounters },
+  opts: { fleet?: FleetMembership; extra?: Observable<RawMessage>; log: VigilLogger; edge: EdgeCounters; /** The warm-up of the model in service (intake-pressure.ts). */ warmup?: () => Warmup | undefined },
 ): Intake {
   const { fleet, log } = opts;
   // What any gateway publishes under this one's templates is no reading: alerts, dead letters, status (a probe's `plant/#`).
@@ -85,7 +85,7 @@ export function openIntake(
       edge.intakePausedMs += ms;
     },
   });
-  const pressure = new IntakePressure(gate, { maxPendingBytes, stopDrainMs, pauseIntakeAt, stride: config.window.stride });
+  const pressure = new IntakePressure(gate, { maxPendingBytes, stopDrainMs, pauseIntakeAt, stride: config.window.stride }, opts.warmup);
   // At QoS 1 every message is answered by a PUBACK: one socket write per chunk read, not one per message.
   const stopCoalescing = writesPerTurn(client);
   // Every connect from here on is a reconnect. With a persistent session the broker queues what is published while

@@ -14,7 +14,7 @@ import { openSession, warmUp } from '../inference/open-model.ts';
 
 /** What a reload attempt did. */
 export type ReloadOutcome =
-  | { kind: 'swapped'; from: ModelCard; to: ModelCard; provider: string; /** The ONNX file that now serves. */ onnxPath: string }
+  | { kind: 'swapped'; from: ModelCard; to: ModelCard; provider: string; /** The ONNX file that now serves. */ onnxPath: string; /** Its warm-up (ms), at the batch sizes of `warmup`. */ warmupMs: number }
   | { kind: 'unchanged' }
   | { kind: 'refused'; reason: string };
 
@@ -53,13 +53,14 @@ export async function reloadModel(opts: Omit<ReloadOptions, 'debounceMs' | 'onOu
     };
   }
   let resolved;
+  let warmupMs: number;
   try {
     resolved = await openSession(loaded, { providers: opts.providers, threads: opts.threads, spinning: opts.spinning, worker: opts.worker });
   } catch (err) {
     return { kind: 'refused', reason: (err as Error).message };
   }
   try {
-    await warmUp(resolved, loaded, opts.warmup);
+    ({ warmupMs } = await warmUp(resolved, loaded, opts.warmup));
     await opts.prepare?.(loaded.card, resolved.session);
   } catch (err) {
     await resolved.session.close().catch(() => {});
@@ -67,7 +68,7 @@ export async function reloadModel(opts: Omit<ReloadOptions, 'debounceMs' | 'onOu
   }
   try {
     const from = opts.ref.swap(loaded.card, resolved.session);
-    return { kind: 'swapped', from, to: loaded.card, provider: resolved.provider, onnxPath: loaded.onnxPath };
+    return { kind: 'swapped', from, to: loaded.card, provider: resolved.provider, onnxPath: loaded.onnxPath, warmupMs };
   } catch (err) {
     await resolved.session.close().catch(() => {});
     return { kind: 'refused', reason: (err as Error).message };

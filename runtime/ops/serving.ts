@@ -15,6 +15,7 @@ import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
 import { reloadModel, watchModel, type ReloadOutcome } from './reload.ts';
 import type { RuntimeThresholds } from './thresholds.ts';
+import type { Warmup } from './intake-pressure.ts';
 
 /** The config sections the model in service reads. */
 export type ServingConfig = Pick<RunConfig, 'model' | 'inference' | 'batch' | 'reload' | 'adapt'>;
@@ -39,8 +40,11 @@ export interface Serving {
   provider(): string;
   providerFailures(): { provider: string; reason: string }[];
   adaptationNow(): Adaptation | undefined;
-  /** The model's warm-up at start: its time and the windows it scored (the intake's first guess at its pace). */
-  warmup(): { ms: number; windows: number } | undefined;
+  /**
+   * The warm-up of the model in service (at start, then of each model a hot reload swapped in): its card, time and
+   * windows, the intake's guess at its pace until its first batch.
+   */
+  warmup(): Warmup | undefined;
 }
 
 /** The serving parts of one runtime. */
@@ -51,7 +55,8 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
   let ref: ModelRef | undefined;
   let provider = '';
   let failures: { provider: string; reason: string }[] = [];
-  let warmup: { ms: number; windows: number } | undefined;
+  let warmup: Warmup | undefined;
+  const warmupWindows = session.warmup.reduce((a, n) => a + n, 0);
   let adaptation: Adaptation | undefined;
   let stopWatch = () => {};
   const current = () => {
@@ -67,6 +72,8 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       provider = o.provider;
       metrics.setProvider(o.provider, o.to.name, o.to.version, weightsOf(o.to));
       deps.thresholds().modelChanged(o.to);
+      // Until its first batch the intake takes its pace from this warm-up, not from the model it replaced.
+      warmup = { card: o.to, ms: o.warmupMs, windows: warmupWindows };
       // With its weights' hash: a model retrained under the same name and version read "pump@1 -> pump@1" (a probe).
       const id = (c: typeof o.to) => `${c.name}@${c.version}${c.onnx?.sha256 ? ` (onnx ${weightsOf(c)})` : ''}`;
       log.info({ from: id(o.from), to: id(o.to), provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
@@ -90,7 +97,7 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       failures = opened.resolved.failures;
       for (const f of failures) log.warn({ provider: f.provider, reason: f.reason }, `execution provider ${f.provider} unavailable, fell back`);
       log.info({ model: `${loaded.card.name}@${loaded.card.version}`, warmupMs: Math.round(opened.warmupMs) }, opened.report);
-      warmup = { ms: opened.warmupMs, windows: session.warmup.reduce((a, n) => a + n, 0) };
+      warmup = { card: loaded.card, ms: opened.warmupMs, windows: warmupWindows };
       metrics.setProvider(provider, loaded.card.name, loaded.card.version, weightsOf(loaded.card));
     },
     stop: () => ref?.close(),

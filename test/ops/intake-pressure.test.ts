@@ -1,12 +1,12 @@
 /**
  * What holds the QoS 1 intake (runtime/ops/intake-pressure.ts): the waiting windows' bytes, or the time scoring them
- * would take at the recent pace of the model in service as the same share of the memory bound, whichever is more; the
- * reorder stage's bounds at QoS 1 drawn from the room above the pause mark (reorder-limits.ts), and its clock stopped
- * while the intake is held (paused-clock.ts).
+ * would take at the recent pace of the model in service (its warm-up's before its first batch, after a hot reload too)
+ * as the same share of the memory bound, whichever is more; the reorder stage's bounds at QoS 1 drawn from the room
+ * above the pause mark (reorder-limits.ts), and its clock stopped while the intake is held (paused-clock.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { asyncScheduler, VirtualTimeScheduler } from 'rxjs';
-import { IntakePressure } from '../../runtime/ops/intake-pressure.ts';
+import { IntakePressure, type Warmup } from '../../runtime/ops/intake-pressure.ts';
 import { LEAST_REORDER_READINGS, reorderLimits } from '../../runtime/ops/reorder-limits.ts';
 import { HELD_POLL_MS, pausedClock } from '../../runtime/ops/paused-clock.ts';
 import { pendingViewBytes } from '../../runtime/stream/infer-batches.ts';
@@ -50,17 +50,38 @@ describe('the intake pressure', () => {
   });
 
   it('takes the warm-up as its pace until the first batch says better', () => {
-    const p = new IntakePressure({ update: () => {} }, { maxPendingBytes: MB, stopDrainMs: 5000, pauseIntakeAt: 0.5, stride: 1 });
     // 65 windows in 65 ms: 1 ms a window, 2,500 readings in the rest of the drain.
-    p.guess(65, 65);
+    let warm: Warmup = { card, ms: 65, windows: 65 };
+    const p = new IntakePressure({ update: () => {} }, { maxPendingBytes: MB, stopDrainMs: 5000, pauseIntakeAt: 0.5, stride: 1 }, () => warm);
     expect(p.heldRoom()).toBe(2500);
     p.pending(0, 1000);
     expect(p.drainMs()).toBeCloseTo(1000);
     p.batch({ card, size: 100, inferMs: 10, assembleMs: 0, scoreMs: 0 });
     expect(p.heldRoom()).toBe(25_000);
-    // A guess never replaces a pace measured.
-    p.guess(6500, 65);
+    // A warm-up never replaces a pace measured of its model.
+    warm = { card, ms: 6500, windows: 65 };
     expect(p.heldRoom()).toBe(25_000);
+  });
+
+  it("after a hot reload takes the new model's warm-up until its first batch, not the old model's pace", () => {
+    const fast = {};
+    const slow = {};
+    let warm: Warmup = { card: fast, ms: 65, windows: 65 };
+    const p = new IntakePressure({ update: () => {} }, { maxPendingBytes: MB, stopDrainMs: 5000, pauseIntakeAt: 0.5, stride: 1 }, () => warm);
+    // The fast model at 0.1 ms a window: 25,000 readings.
+    for (let i = 0; i < 10; i++) p.batch({ card: fast, size: 100, inferMs: 10, assembleMs: 0, scoreMs: 0 });
+    expect(p.heldRoom()).toBe(25_000);
+    // A model 100 times slower swapped in (10 ms a window at its warm-up): 250 readings, and its drain time, at once.
+    warm = { card: slow, ms: 650, windows: 65 };
+    expect(p.heldRoom()).toBe(250);
+    p.pending(0, 100);
+    expect(p.drainMs()).toBeCloseTo(1000);
+    // A batch of the fast model still in flight says nothing of the slow one.
+    p.batch({ card: fast, size: 100, inferMs: 10, assembleMs: 0, scoreMs: 0 });
+    expect(p.heldRoom()).toBe(250);
+    // The slow model's first batch (5 ms a window) is its pace from then on.
+    p.batch({ card: slow, size: 100, inferMs: 500, assembleMs: 0, scoreMs: 0 });
+    expect(p.heldRoom()).toBe(500);
   });
 
   it('has no time bound without a stop drain', () => {
