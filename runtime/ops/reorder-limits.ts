@@ -2,7 +2,8 @@
  * The reorder stage's bounds in the live runtime at QoS 1. The readings it holds were acknowledged, and a hold that
  * ends becomes windows at once, past the intake gate, which weighs only the windows cut: so it holds at most what the
  * memory bound has room for above the gate's pause mark, less a micro-batch on its way. Past that it lets the reading
- * due soonest go early, in order (an older block-mate that comes after it is then dropped out of order). Before, a burst in shuffled blocks, or a
+ * due soonest go early, in order (an older block-mate that comes after it is then dropped: counted once, missing with
+ * the gap the early one left, data-gaps.ts `lateIntoGap`, or out of order). Before, a burst in shuffled blocks, or a
  * broker's redelivery after a restart, was held uncounted and shed as queue_full when let go (a probe: 9,571 of 19,933
  * windows, with batch.maxPendingBytes at 1 MiB). With the defaults nothing is lowered up to 23 channels at stride 1.
  * At QoS 0 nothing is held back for the broker to keep, and the bounds are left as configured.

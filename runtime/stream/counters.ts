@@ -43,7 +43,10 @@ export interface PipelineCounters {
   clockSteps: number;
   /** Steps in a sensor's timestamps that skip readings at its usual interval (`window.readingIntervalMs`). */
   readingGaps: number;
-  /** Readings those gaps skipped (each gap: its length in intervals, less one): lost upstream, never received. */
+  /**
+   * Readings those gaps skipped (each gap: its length in intervals, less one): lost upstream, or come too late; one
+   * that comes after its gap was counted is dropped without a second count (data-gaps.ts `lateIntoGap`).
+   */
   readingsMissing: number;
   /** Sensors evicted after being idle longer than the timeout. */
   evictedIdle: number;

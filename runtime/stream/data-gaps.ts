@@ -4,9 +4,10 @@
  * skipped readings count as missing, and a step longer than a whole window of readings restarts the window (it would
  * span the hole as if its rows were consecutive). The interval is the model's training interval, or the sensor's own
  * pace (runtime/window/pace.ts) where it is clearly slower; a sensor reporting irregularly (by exception) counts no
- * gap; readings vigil refused itself (`RefusedReadings`) explain the gap they leave. A sensor much faster than the
- * model's interval is said too (`fasterThanModel`). `GapWatch` judges each step for the window stage, counts the gaps
- * and tells `onGap` / `onPace`.
+ * gap; readings vigil refused itself (`RefusedReadings`) explain the gap they leave, and a reading that comes into a
+ * gap after it was counted is one of its missing ones, not counted again (`lateIntoGap`). A sensor much faster than
+ * the model's interval is said too (`fasterThanModel`). `GapWatch` judges each step for the window stage, counts the
+ * gaps and tells `onGap` / `onPace`.
  */
 import type { ModelCard } from '../model/card.ts';
 import { IRREGULAR_RATIO, IRREGULAR_SHARE, nextFastPace, nextLongShare, nextPace, PACE_STEPS } from '../window/pace.ts';
@@ -78,6 +79,43 @@ export class RefusedReadings {
     if (n) this.bySensor.delete(sensor);
     return n;
   }
+}
+
+/** Gaps counted missing a sensor remembers (its latest), for a reading of theirs that comes late (`lateIntoGap`). */
+export const COUNTED_GAPS_KEPT = 8;
+
+/** A gap counted missing as its sensor remembers it: its ends (data time) and how many of its readings may still come late. */
+export interface CountedGap {
+  fromTs: number;
+  toTs: number;
+  left: number;
+}
+
+/**
+ * Whether a reading stamped `ts`, older than sensor `s`'s last, falls in a gap of its counted missing that has one
+ * left: it is one of those readings, and takes its place there. It was counted missing then, and the window stage
+ * does not count it again as out_of_order: each lost reading is counted once. Such a reading comes after a newer one
+ * was let go: the reorder stage released its block-mates before it (a bound, or a stop, with it coming after the
+ * restart: a probe counted 2 such readings missing before the stop and out of order after it), or a gateway resent
+ * what its outage kept.
+ */
+export function lateIntoGap(s: SensorState, ts: number): boolean {
+  const gaps = s.countedGaps;
+  if (!gaps) return false;
+  for (let i = gaps.length - 1; i >= 0; i--) {
+    const g = gaps[i];
+    if (!(ts > g.fromTs && ts < g.toTs)) continue;
+    if (--g.left <= 0) gaps.splice(i, 1);
+    return true;
+  }
+  return false;
+}
+
+/** Remember a gap of sensor `s` counted missing (the oldest one goes past COUNTED_GAPS_KEPT). */
+function keepCountedGap(s: SensorState, fromTs: number, toTs: number, missing: number): void {
+  const gaps = (s.countedGaps ??= []);
+  if (gaps.length >= COUNTED_GAPS_KEPT) gaps.shift();
+  gaps.push({ fromTs, toTs, left: missing });
 }
 
 /** A gap in one sensor's data: readings its usual interval says were sent but never arrived. */
@@ -201,6 +239,7 @@ export class GapWatch {
     if (!warm && !afterTail && this.o.countGaps !== false && missing > 0) {
       this.counters.readingGaps++;
       this.counters.readingsMissing += missing;
+      keepCountedGap(s, s.lastTs, ts, missing);
       this.o.onGap?.({ sensor, fromTs: s.lastTs, toTs: ts, missing, intervalMs, reset });
     }
     const told = afterTail ? undefined : learnPace(s, step, limits.intervalMs, !warm);

@@ -9,6 +9,7 @@ import { RowLog } from '../window/row-log.ts';
 import { WindowCadence } from '../window/cadence.ts';
 import type { RecentReadings } from '../window/recent-readings.ts';
 import type { Reading } from './types.ts';
+import type { CountedGap } from './data-gaps.ts';
 
 type Scaler = ModelCard['scaler'];
 
@@ -76,6 +77,8 @@ export class SensorState {
   firstTs = Number.NaN;
   /** Channels said missing (1) and not carried since: a channel is said missing once per absence, not per reading. */
   readonly missing: Uint8Array;
+  /** Its latest gaps counted missing (none: undefined), matched by readings of theirs that come late (data-gaps.ts `lateIntoGap`). */
+  countedGaps: CountedGap[] | undefined;
 
   constructor(
     readonly window: number,

@@ -5,6 +5,7 @@
  */
 import type { SensorPools } from './sensor-pools.ts';
 import type { SensorState } from './sensor-state.ts';
+import { COUNTED_GAPS_KEPT } from './data-gaps.ts';
 import type { Reading } from './types.ts';
 import type { SensorTail } from './window-tails.ts';
 
@@ -39,7 +40,7 @@ export function readTails(sensors: SensorPools, channels: readonly string[], min
   return { channels: [...channels], sensors: tails.filter((t): t is SensorTail => t !== undefined) };
 }
 
-/** After a tail was replayed: its flags and each channel's last carried time, as they were at the stop. */
+/** After a tail was replayed: its flags, each channel's last carried time and its gaps counted missing, as they were at the stop. */
 function restoreFlags(sensors: SensorPools, t: SensorTail): void {
   const s = sensors.peek(t.sensor);
   if (!s?.warmOnly) return;
@@ -48,6 +49,8 @@ function restoreFlags(sensors: SensorPools, t: SensorTail): void {
   if (t.staleUpTo !== undefined && t.staleUpTo >= 0) s.staleSeq = s.seq - n + t.staleUpTo;
   if (t.filledUpTo !== undefined && t.filledUpTo >= 0) s.filledSeq = s.seq - n + t.filledUpTo;
   t.lastAt?.forEach((at, c) => (s.lastAt[c] = at ?? Number.NEGATIVE_INFINITY));
+  // Counted by the run before: a reading of theirs that comes now (a block-mate of what the stop let go) is not counted again.
+  if (t.countedGaps?.length) s.countedGaps = t.countedGaps.slice(-COUNTED_GAPS_KEPT).map((g) => ({ ...g }));
 }
 
 /** A sensor's last W - 1 readings since its window last restarted, as measured (its rows unscaled), or undefined with none. */
@@ -69,5 +72,6 @@ function tailOf(sensor: string, s: SensorState, C: number): SensorTail | undefin
   // Row seq - k + i is tail row i.
   const first = s.seq - k;
   const upTo = (seq: number) => (seq >= first ? seq - first : -1);
-  return { sensor, ts, values, digests, lastSeen: s.lastSeen, staleUpTo: upTo(s.staleSeq), filledUpTo: upTo(s.filledSeq), lastAt: Array.from(s.lastAt, (v) => (Number.isFinite(v) ? v : null)) };
+  const gaps = s.countedGaps?.length ? { countedGaps: s.countedGaps.map((g) => ({ ...g })) } : {};
+  return { sensor, ts, values, digests, lastSeen: s.lastSeen, staleUpTo: upTo(s.staleSeq), filledUpTo: upTo(s.filledSeq), lastAt: Array.from(s.lastAt, (v) => (Number.isFinite(v) ? v : null)), ...gaps };
 }

@@ -24,7 +24,7 @@ import type { Reading, SensorWindow } from './types.ts';
 import type { WindowTails } from './window-tails.ts';
 import { readTails, replayTails } from './sensor-tails.ts';
 import { ownedWindow, viewWindow } from './window-objects.ts';
-import { checkGapOptions, GapWatch, type GapOptions } from './data-gaps.ts';
+import { checkGapOptions, GapWatch, lateIntoGap, type GapOptions } from './data-gaps.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
 export interface WindowBySensorOptions extends GapOptions {
@@ -141,7 +141,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
       /** A reading at or before the sensor's last: a redelivered copy, a conflicting repeat or one out of order. */
       const refuse = (s: SensorState, ts: number, digest: number, sensor: string) => {
         if (s.recent.has(ts, digest) || wasSetAside(s, ts, digest)) counters.duplicates++;
-        else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor, ts, s.lastTs);
+        // One of the readings a gap counted missing, come late: counted there, once.
+        else if (!lateIntoGap(s, ts)) drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor, ts, s.lastTs);
       };
 
       /**

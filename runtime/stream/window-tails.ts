@@ -32,6 +32,11 @@ export interface SensorTail {
   staleUpTo?: number;
   filledUpTo?: number;
   lastAt?: (number | null)[];
+  /**
+   * Its latest gaps counted missing, with the readings of each that may still come late (data-gaps.ts `lateIntoGap`):
+   * one that comes after the restart is not counted again as out of order.
+   */
+  countedGaps?: { fromTs: number; toTs: number; left: number }[];
 }
 
 /** What the file holds: the channels the values are in, and every sensor's tail. */
@@ -48,6 +53,7 @@ const TailsFileSchema = z.object({
       staleUpTo: z.number().int().min(-1).optional(),
       filledUpTo: z.number().int().min(-1).optional(),
       lastAt: z.array(z.number().nullable()).optional(),
+      countedGaps: z.array(z.object({ fromTs: z.number(), toTs: z.number(), left: z.number().int().min(1) })).optional(),
     }),
   ),
 });

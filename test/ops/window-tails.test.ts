@@ -127,6 +127,39 @@ describe('windows across a restart', () => {
     expect(await send(-7 * 86_400_000)).toMatchObject({ outOfOrder: 0, duplicates: 0, readings: WINDOW + 4, scored: 5 });
   });
 
+  it('a disordered stream restarted: readings the stop let go early leave a gap counted missing once, and their block-mates that come after the restart are not counted again as out of order', async () => {
+    const prefix = uniquePrefix('tails-late');
+    // Every reading held, long enough that only the stop lets them go; gaps counted at 1 s.
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { window: { readingIntervalMs: 1000, reorderMs: 60_000, reorderAlways: true } });
+    const T = 1_700_000_000_000;
+    const send = (input: Subject<RawMessage>, i: number) => input.next(msg(`${prefix}/pump-1/data`, readingJson(T + i * 1000, Math.sin(i / 5))));
+    const input1 = new Subject<RawMessage>();
+    const first = await startRuntime(cfg, { logger: capturingLogger().logger, source: input1 });
+    try {
+      // 30 s in order, then a block arriving backwards, cut by the stop: 34, 33, 32 came, 31 and 30 had not.
+      for (const i of [...Array.from({ length: 30 }, (_, k) => k), 34, 33, 32]) send(input1, i);
+      await vi.waitFor(() => expect(first.counters.reorderHeld).toBe(33), { timeout: 5000 });
+    } finally {
+      await first.stop();
+    }
+    // The stop let the held readings go: 29 -> 32 counted 30 and 31 missing.
+    expect(first.counters).toMatchObject({ readings: 33, readingGaps: 1, readingsMissing: 2, outOfOrder: 0 });
+    const kept = JSON.parse(readFileSync(windowTailsFile(cfg.state.file)!, 'utf8')) as { sensors: { countedGaps?: unknown }[] };
+    expect(kept.sensors[0].countedGaps).toEqual([{ fromTs: T + 29_000, toTs: T + 32_000, left: 2 }]);
+
+    const input2 = new Subject<RawMessage>();
+    const second = await startRuntime(cfg, { logger: capturingLogger().logger, source: input2 });
+    try {
+      // The rest of the block after the restart, then the stream goes on.
+      for (const i of [31, 30, 35, 36, 37]) send(input2, i);
+      await vi.waitFor(() => expect(second.counters.reorderHeld).toBe(5), { timeout: 5000 });
+    } finally {
+      await second.stop();
+    }
+    // Counted once: missing before the restart, not out of order after it too (it was: 2 missing, then 2 out of order).
+    expect(second.counters).toMatchObject({ readings: 5, outOfOrder: 0, readingsMissing: 0, duplicates: 0, scored: 3 });
+  });
+
   it('a model with other channels after the restart: the kept windows are skipped with a warning, nothing breaks', async () => {
     const prefix = uniquePrefix('tails-model');
     const cfg = testConfig(broker.url, prefix, recordedModel());

@@ -1,12 +1,14 @@
 /**
  * What the window stage's gap judge (runtime/stream/data-gaps.ts) adds beyond gaps and a slower pace (those are in
- * window-by-sensor.test.ts): readings vigil refused itself explain the gap they leave, a sensor reporting much
- * faster than the model's interval is said, and one reading stamped far ahead of its arrival does not blind its sensor.
+ * window-by-sensor.test.ts): readings vigil refused itself explain the gap they leave, a reading that comes late into
+ * a gap counted missing is not counted again, a sensor reporting much faster than the model's interval is said, and
+ * one reading stamped far ahead of its arrival does not blind its sensor.
  */
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, Observable, toArray } from 'rxjs';
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { windowBySensor } from '../../runtime/stream/window-by-sensor.ts';
+import { reorderBySensor } from '../../runtime/stream/reorder-by-sensor.ts';
 import { clockAheadMs } from '../../runtime/stream/sensor-clocks.ts';
 import { RefusedReadings, type DataGap } from '../../runtime/stream/data-gaps.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
@@ -60,6 +62,35 @@ describe('data gaps', () => {
     const slow = { seeds: [{ sensor: 's', ts: slowTs, values: slowTs.map(() => [1, 0]), staleUpTo: -1, filledUpTo: -1, lastAt: [slowTs[18], slowTs[18]], lastSeen: slowTs[18] }] };
     const out = await lastValueFrom(from([rd('s', T + 570_000, { a: 1, b: 0 })]).pipe(windowBySensor(timed, { counters: createCounters(), tails: slow }), toArray()));
     expect(out.map((w) => w.tsLast)).toEqual([T + 570_000]);
+  });
+
+  it('a reading that comes into a gap after it was counted missing is counted once, there, not again as out of order (its block-mates let go before it by a reorder bound)', async () => {
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const run = async (arrivals: number[], values = (_i: number) => ({ a: 1, b: 0 })) => {
+      const counters = createCounters();
+      const gaps: DataGap[] = [];
+      const dropped: string[] = [];
+      await lastValueFrom(
+        from(arrivals.map((i) => rd('s', 1000 * i, values(i)))).pipe(
+          // Every reading held, at most 2: a third lets the one stamped first go early.
+          reorderBySensor({ reorderMs: 60_000, reorderAlways: true, reorderMaxPerSensor: 2, counters }),
+          windowBySensor(timed, { counters, onGap: (g) => gaps.push(g), onDrop: (reason) => dropped.push(reason) }),
+          toArray(),
+        ),
+      );
+      return { counters, gaps, dropped };
+    };
+    // 30 s in order, then 32, 31, 33 before 30: 31 goes early (33 is a third held), the step 29 -> 31 counts 30
+    // missing, and 30 comes after: one of those, not out of order too (it was: 1 missing + 1 out of order).
+    const inOrder = Array.from({ length: 30 }, (_, i) => i);
+    const late = await run([...inOrder, 32, 31, 33, 30, 34, 35]);
+    expect(late.gaps).toEqual([{ sensor: 's', fromTs: 29_000, toTs: 31_000, missing: 1, intervalMs: 1000, reset: false }]);
+    expect(late.counters).toMatchObject({ readingsMissing: 1, outOfOrder: 0, duplicates: 0 });
+    expect(late.dropped).toEqual([]);
+    // A second reading stamped in the gap (other values) is not one it counted: out of order, as before.
+    const twice = await run([...inOrder, 32, 31, 33, 30, 30.5, 34], (i) => ({ a: i === 30.5 ? 2 : 1, b: 0 }));
+    expect(twice.counters).toMatchObject({ readingsMissing: 1, outOfOrder: 1 });
+    expect(twice.dropped).toEqual(['out_of_order']);
   });
 
   it('a clock set back for good is followed after a window of its readings, not refused until real time passes (a field probe: 10 minutes blind for a 10-minute correction)', async () => {
