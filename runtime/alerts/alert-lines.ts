@@ -38,6 +38,9 @@ export function causeLine(cause: Cause, channel?: string): string {
   return channel ? `${channel}: ${CAUSE_TEXT[cause]}` : CAUSE_TEXT[cause];
 }
 
+/** What an alert whose window held a channel nobody measured says of it (AlertEvent.incomplete). */
+export const INCOMPLETE_TEXT = 'judged with a channel its readings did not carry (held at its last value or the training mean)';
+
 /** What a check found in an event's window, its channel named for a stuck sensor (the event's top contributor); '' when nothing. */
 export function eventCause(e: Pick<AlertEvent, 'cause' | 'contributors'>): string {
   return e.cause ? causeLine(e.cause, e.cause === 'stuck' ? e.contributors[0]?.channel : undefined) : '';

@@ -61,6 +61,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
   if (cause === 'memory') ev.memory = true;
   const outside = explain.outside && outsideChannels(explain.outside, card);
   if (outside && outside.length > 0) ev.outside = outside;
+  if (explain.incomplete) ev.incomplete = true;
   if (step.kind === 'escalate') ev.openedAt = step.openedAt;
   if (step.kind === 'close') {
     ev.openedAt = step.openedAt;

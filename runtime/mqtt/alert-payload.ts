@@ -71,6 +71,12 @@ export const AlertPayloadSchema = z.object({
    */
   outside: z.array(z.looseObject({ channel: z.string(), value: z.number(), trained: z.array(z.number()).min(2) })).optional(),
   /**
+   * True when the window behind the event had a channel its readings did not carry (never sent, or left out longer
+   * than `window.maxFillAgeMs`), held at its last value or the training mean: the score judged a value nobody
+   * measured, and topChannels may name it. The `missing_channel` signal (on the invalid topic) names the channels.
+   */
+  incomplete: z.boolean().optional(),
+  /**
    * The alert's incident: `SENSOR@OPENED`, the data time (ISO) of the window that opened it, the same on its open and
    * its close event. An event sent twice (a QoS 1 redelivery, an unacknowledged alert resent after a restart) carries
    * the same `incident` and `type`: deduplicate on the pair.
@@ -236,6 +242,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   };
   if (e.memory) p.memory = true;
   if (e.cause) p.cause = e.cause;
+  if (e.incomplete) p.incomplete = true;
   if (e.outside?.length) p.outside = e.outside.slice(0, topChannels).map((o) => ({ channel: o.channel, value: round(o.value), trained: [round(o.low), round(o.high)] }));
   // When the alert opened (data time): the open's own window end, else the event's `openedAt`; on every event (a SCADA
   // probe had to parse `incident` for an open's), and the time `incident` names.

@@ -21,7 +21,7 @@ import { createWebhook } from './webhook.ts';
 import { rejectionLog } from './rejection-log.ts';
 import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
 import { windowBudget } from '../util/window-budget.ts';
-import { markText } from '../alerts/alert-lines.ts';
+import { INCOMPLETE_TEXT, markText } from '../alerts/alert-lines.ts';
 
 /** The runtime's sinks. */
 export interface RuntimeSinks {
@@ -107,7 +107,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     alert(a) {
       const payload = fromGateway(alertPayload(a, config.alerts.topChannels), gateway);
       // An open is a score over its bar; a close, the quiet window that ended the alert, is under it.
-      const how = a.unresolved ? ` unresolved: its sensor silent for window.idleEvictMs (peak score ${payload.score}, threshold ${payload.threshold})` : ` score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}${a.marked ? `, after ${markText(a.marked)}` : ''}`;
+      const how = a.unresolved ? ` unresolved: its sensor silent for window.idleEvictMs (peak score ${payload.score}, threshold ${payload.threshold})` : ` score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}${a.marked ? `, after ${markText(a.marked)}` : ''}${a.incomplete ? `, ${INCOMPLETE_TEXT}` : ''}`;
       log.info({ alert: payload }, `alert ${a.type}: ${a.sensor}${how}`);
       alertSink.publish(payload);
       webhook?.post(payload);

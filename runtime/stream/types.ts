@@ -150,6 +150,12 @@ export interface AlertEvent {
    * a fault. Absent when none is, or the card has no seen range.
    */
   outside?: OutsideChannel[];
+  /**
+   * The window that explains the event had a channel its readings did not carry (never sent, or left out past
+   * `window.maxFillAgeMs`), held at its last value or the training mean: the model judged a value nobody measured,
+   * and the contributors may name that channel (a probe: an alert blamed channels a sensor never sent).
+   */
+  incomplete?: boolean;
   /** Arrival time (epoch ms) of the reading that closed the window behind the event: with `tsLast`, how late it is. */
   receivedAt?: number;
   /** On close (and escalate: `openedAt`): when the alert opened, how long it lasted (ms) and its peak score. */

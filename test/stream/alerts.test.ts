@@ -5,6 +5,8 @@ import { createCounters } from '../../runtime/stream/counters.ts';
 import type { Verdict } from '../../runtime/stream/types.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { newScheduler } from './helpers.ts';
+import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
+import { alertProblem, formatAlert } from '../../simulators/alerts/format.ts';
 
 const { card } = tinyModel({ window: 2, channels: ['current', 'vibration', 'temp'], name: 'pump' });
 const verdict = (t: number, score: number, anomaly: boolean, perChannel = [1, 2, 1], sensor = 's'): Verdict => ({
@@ -108,5 +110,24 @@ describe('raiseAlerts', () => {
         b: expect.objectContaining({ type: 'open', sensor: 'y' }),
       }, new Error('down'));
     });
+  });
+
+  it('says when the window behind an event held a channel nobody measured, its payload and its line too', () => {
+    // A probe: a sensor that never sent two of its channels got an alert naming them, with nothing to say they were
+    // the training mean, not readings.
+    newScheduler().run(({ cold, expectObservable }) => {
+      const src = cold('ab|', { a: { ...verdict(1000, 2, true, [1, 3, 1], 'x'), incomplete: true }, b: verdict(1000, 2, true, [1, 3, 1], 'y') });
+      expectObservable(src.pipe(raiseAlerts({ card }))).toBe('ab|', {
+        a: expect.objectContaining({ type: 'open', sensor: 'x', incomplete: true }),
+        b: expect.not.objectContaining({ incomplete: expect.anything() }),
+      });
+    });
+    const base = { type: 'open' as const, sensor: 'x', tsFirst: 0, tsLast: 1000, score: 2, threshold: 1, contributors: [{ channel: 'vibration', share: 1 }], model: { name: 'pump', version: '1' }, provider: 'cpu' };
+    const p = alertPayload({ ...base, incomplete: true });
+    expect(p.incomplete).toBe(true);
+    expect(alertProblem(p)).toBeUndefined();
+    expect(formatAlert(p)).toMatch(/judged with a channel its readings did not carry/);
+    expect(alertPayload(base)).not.toHaveProperty('incomplete');
+    expect(formatAlert(alertPayload(base))).not.toMatch(/did not carry/);
   });
 });
