@@ -17,7 +17,7 @@ describe('alert lines', () => {
       event('open', 3_600_000, { cause: 'spread' }),
     ]);
     expect(lines).toEqual([
-      '  2024-01-01 00:01  lasted 1m 50s  peak 140 (14.0x)  flow 90%, speed 10%  a stuck sensor (holding exactly still)',
+      '  2024-01-01 00:01  lasted 1m 50s  peak 140 (14.0x)  flow 90%, speed 10%  flow: a stuck sensor (holding exactly still)',
       '  2024-01-01 01:00  still open at the end  opened at 25.0 (2.5x)  flow 90%, speed 10%  a roughened signal (row-to-row spread)',
     ]);
   });
