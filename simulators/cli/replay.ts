@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { sliceRows } from '@vigil/runtime/data/series.ts';
 import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import { oneOf, parseList } from '@vigil/runtime/util/parse-option.ts';
-import { loadTracks, type Track } from '../replay/tracks.ts';
+import { loadTracks, namedTrack, type Track } from '../replay/tracks.ts';
 import { replay, type TimestampMode } from '../replay/replay.ts';
 import { encodeReading, checkTopicTemplate, PAYLOAD_FORMATS, type PayloadFormat } from '../payload/encode.ts';
 import { connectMqtt, endMqtt } from '../broker/connect.ts';
@@ -30,6 +30,7 @@ interface ReplayCliOptions {
   password?: string;
   clientId?: string;
   progress: boolean;
+  sensor?: string;
 }
 
 
@@ -55,6 +56,7 @@ export function replayCommand(): Command {
   return new Command('replay')
     .description('replay recorded CSV files (NAB `timestamp,value` or wide `timestamp,<channels>`), one sensor per file, to MQTT')
     .requiredOption('--data <path>', 'a CSV file, or a folder searched recursively (sensor id = file name)')
+    .option('--sensor <id>', 'sensor id of a single --data file (default: its file name)')
     .option('--broker <url>', 'broker URL', 'mqtt://127.0.0.1:1883')
     .option('--topic <template>', 'topic template: {sensor}, and {channel} for --format number', 'sensors/{sensor}/data')
     .option('--speed <x>', "recorded time per wall time: 60 = a minute per second, 'realtime', or 'max'", parseSpeed, 60)
@@ -78,8 +80,9 @@ Examples:
       (at --speed max, the default --timestamps shift stamps days of data into the future, which vigil run refuses)
   vigil simulate replay --data pump.csv --speed realtime --loop --format flat --qos 1`)
     .action(async (o: ReplayCliOptions) => {
-      const { tracks: all, skipped } = loadTracks(o.data, { fill: o.fill, channels: o.channels, ignore: o.ignore, onNote: (n) => process.stderr.write(`note: ${n}\n`) });
+      const { tracks: loaded, skipped } = loadTracks(o.data, { fill: o.fill, channels: o.channels, ignore: o.ignore, onNote: (n) => process.stderr.write(`note: ${n}\n`) });
       for (const s of skipped) process.stderr.write(`set aside ${s.file}: ${s.reason}\n`);
+      const all = o.sensor !== undefined ? namedTrack(loaded, o.sensor) : loaded;
       const tracks = await clipTracks(all, o.from, o.to);
       if (tracks.length === 0) throw new Error(`no rows between --from ${o.from ?? '(start)'} and --to ${o.to ?? '(end)'}`);
       for (const t of tracks) checkTopicTemplate(o.topic, o.format, t.series.channels.length);

@@ -23,6 +23,17 @@ export function sensorFromFile(file: string): string {
   return basename(file, extname(file)).replace(/[#+/\s]+/g, '_');
 }
 
+/**
+ * The tracks with `sensor` as the one sensor's id (`--sensor`): a run's file is often named alike across runs (the
+ * plant set's `plant-01/test.csv`: every run replayed as sensor `test`, a probe). For one file only: a folder's
+ * files would all take one id.
+ */
+export function namedTrack(tracks: Track[], sensor: string): Track[] {
+  if (tracks.length !== 1) throw new Error(`--sensor ${sensor}: names the one sensor of a single file, and --data holds ${tracks.length} files; replay them by file name, or one at a time`);
+  if (!/^[^#+/\s]+$/.test(sensor)) throw new Error(`--sensor ${JSON.stringify(sensor)}: expected a sensor id without '#', '+', '/' or spaces (it is a topic level)`);
+  return [{ ...tracks[0], sensor }];
+}
+
 /** List the CSV files of a path (a file, or a directory searched recursively), sorted. */
 export function listCsvFiles(path: string): string[] {
   const st = statSync(path, { throwIfNoEntry: false });

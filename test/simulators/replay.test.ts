@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../simulators/replay/clock.ts';
 import { replay, type ReplayReading } from '../../simulators/replay/replay.ts';
 import { mergeTracks } from '../../simulators/replay/schedule.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTracks, type Track } from '../../simulators/replay/tracks.ts';
+import { loadTracks, namedTrack, type Track } from '../../simulators/replay/tracks.ts';
 import { encodeReading, checkTopicTemplate, PAYLOAD_CODEC, PAYLOAD_FORMATS } from '../../simulators/payload/encode.ts';
 import { createRng } from '../../runtime/util/prng.ts';
 
@@ -92,6 +92,19 @@ describe('replay on a virtual clock', () => {
     const s = await replay({ tracks: [a, b], speed: 60, clock, signal: ac.signal, publish: () => { if (++n === 10) ac.abort(); } });
     expect(s.aborted).toBe(true);
     expect(s.sent).toBe(10);
+  });
+
+  it('--sensor names a single file\'s sensor (a run\'s test.csv), and is refused for a folder or an id no topic level can be', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-replay-sensor-'));
+    for (const run of ['a', 'b']) {
+      mkdirSync(join(dir, run));
+      writeFileSync(join(dir, run, 'test.csv'), 'timestamp,value\n2024-01-01T00:00:00Z,1\n2024-01-01T00:00:01Z,2\n');
+    }
+    const one = loadTracks(join(dir, 'a', 'test.csv')).tracks;
+    expect(one[0].sensor).toBe('test');
+    expect(namedTrack(one, 'plant-01')).toEqual([expect.objectContaining({ sensor: 'plant-01', file: join(dir, 'a', 'test.csv') })]);
+    expect(() => namedTrack(loadTracks(dir).tracks, 'plant-01')).toThrow(/names the one sensor of a single file, and --data holds 2 files/);
+    expect(() => namedTrack(one, 'plant/01')).toThrow(/without '#', '\+', '\/' or spaces/);
   });
 
   it('common alignment keeps the recorded distance between files', () => {
