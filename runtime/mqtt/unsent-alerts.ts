@@ -7,7 +7,7 @@
  * it is sent (`unsentJournal`), and the file is emptied once nothing waits (removed at the stop). Failures to read,
  * write or remove the file are logged, never thrown: a start never fails on it, nor a publish.
  */
-import { closeSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
 import type { AlertMessage } from './alert-sink.ts';
@@ -93,6 +93,9 @@ export function unsentJournal(file: string, log: MiniLogger): UnsentJournal {
   return {
     append(m) {
       try {
+        // The file removed or replaced under the open descriptor (a cleanup, another run's start on the same state
+        // file): appends to the unlinked inode would be on no path, lost at a kill -9 (appendFileSync opened it afresh).
+        if (fd !== undefined && fstatSync(fd).nlink === 0) letGo();
         fd ??= openSync(file, 'a');
         const bytes = Buffer.from(`${JSON.stringify(m)}\n`);
         for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
