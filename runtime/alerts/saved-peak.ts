@@ -17,6 +17,8 @@ export interface SavedPeak {
   ownScore?: number;
   cause?: Cause;
   outside?: (number | null)[];
+  /** The window had a channel its readings did not carry (Verdict.incomplete; absent: it had all, or saved before). */
+  incomplete?: boolean;
 }
 
 /** A finite number, else an error naming the saved field. */
@@ -32,6 +34,7 @@ export function savePeak(p: Verdict): SavedPeak {
     ...(p.ownScore !== undefined ? { ownScore: p.ownScore } : {}),
     ...(p.cause ? { cause: p.cause } : {}),
     ...(p.outside ? { outside: Array.from(p.outside, (x) => (Number.isNaN(x) ? null : x)) } : {}),
+    ...(p.incomplete ? { incomplete: true } : {}),
   };
 }
 
@@ -54,6 +57,7 @@ export function restorePeak(peak: SavedPeak, sensor: string): Verdict {
     ...(peak.ownScore !== undefined ? { ownScore: savedNumber(peak.ownScore, 'open.peak.ownScore') } : {}),
     ...(cause !== undefined ? { cause } : {}),
     ...(outside !== undefined ? { outside: Float32Array.from(outside as (number | null)[], (v) => (v === null ? NaN : v)) } : {}),
+    ...(peak.incomplete === true ? { incomplete: true } : {}),
     data: new Float32Array(0),
     seq: 0,
     receivedAt: 0,
