@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
-import type { Mark, MarkNews } from '../scoring/re-anchor.ts';
+import { ANCHOR_WINDOWS, type Mark, type MarkNews } from '../scoring/re-anchor.ts';
 import { savedMark, savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
 
 /**
@@ -141,6 +141,13 @@ export class AlertTracker {
   private marked: Mark | undefined;
   /** `marked`'s re-anchoring is still in progress (not saved: a restart drops an anchor under way, re-anchor.ts). */
   private marking = false;
+  /**
+   * Windows `marking` waits for the anchoring's `done` before taking it for lost: an anchoring can vanish without one
+   * (a rollback to a model scored before, its sensor's state evicted, a clock step making its windows duplicates here),
+   * and a mark kept for ever shielded the alert from every later anomaly (a review: an hour of anomalies, then a
+   * close that said 'marked').
+   */
+  private markingLeft = 0;
   private lastClosedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly policy: AlertPolicy) {
@@ -238,7 +245,7 @@ export class AlertTracker {
       // A mark begun or done in the window that opens it: that window was scored against the old level (a return to
       // training is scored against the trained one: an alert it opens is not its doing).
       this.marked = v.marked?.command === 'normal' ? markOf(v.marked) : undefined;
-      this.marking = this.marked !== undefined && !v.marked!.done;
+      this.setMarking(this.marked !== undefined && !v.marked!.done, v.marked);
       return { kind: 'open', verdict: v };
     }
     if (v.score > this.peak!.score) this.peak = kept(v);
@@ -252,9 +259,10 @@ export class AlertTracker {
       if (this.marking && v.marked.done && v.marked.command === this.marked?.command) this.marking = false;
       else {
         this.marked = this.quiet === 0 || this.marking ? markOf(v.marked) : undefined;
-        this.marking = this.marked !== undefined && !v.marked.done;
+        this.setMarking(this.marked !== undefined && !v.marked.done, v.marked);
       }
-    } else if (v.anomaly && !this.marking) this.marked = undefined;
+    } else if (this.marking && --this.markingLeft <= 0) this.marking = false;
+    if (!v.marked && v.anomaly && !this.marking) this.marked = undefined;
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
     // The level follows the alert's anomalous windows only: quiet ones between them (an intermittent fault) would drag
     // it down and make its ordinary windows look like surges (a review: 81 escalations at 1.5x).
@@ -287,6 +295,12 @@ export class AlertTracker {
     this.recent.fill(0);
     this.hits = 0;
     return step;
+  }
+
+  /** Whether a mark's anchoring is under way, with the windows to wait for its `done` (twice its length: windows in flight, held ones). */
+  private setMarking(on: boolean, news: MarkNews | undefined): void {
+    this.marking = on;
+    this.markingLeft = on ? 2 * (news?.windows ?? ANCHOR_WINDOWS) + 8 : 0;
   }
 }
 

@@ -269,7 +269,7 @@ export function mahalanobisScores(
 
 /** Record that the operator's re-anchoring `a` began or completed in window i (the alert it closes says so). */
 function markAt(out: BatchScores, i: number, a: Anchor): void {
-  (out.marks ??= [])[i] = { command: a.kind, ...(a.by !== undefined ? { by: a.by } : {}), done: a.moved !== undefined };
+  (out.marks ??= [])[i] = { command: a.kind, ...(a.by !== undefined ? { by: a.by } : {}), done: a.moved !== undefined, windows: a.windows };
   a.announced = true;
 }
 

@@ -84,6 +84,12 @@ export interface Mark {
  */
 export interface MarkNews extends Mark {
   done: boolean;
+  /**
+   * The windows the anchoring averages (`Anchor.windows`): how long the tracker waits for its `done` before it takes
+   * the anchoring for lost (a rollback to a model scored before, an eviction, a clock step: no `done` ever comes).
+   * Absent: ANCHOR_WINDOWS.
+   */
+  windows?: number;
 }
 
 /** A window's anchor, with the window's index on its sensor's clock (input-blocks.ts; 0 without input offsets). */
