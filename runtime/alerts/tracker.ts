@@ -14,7 +14,8 @@
  */
 import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
-import { ANCHOR_WINDOWS, type Mark, type MarkNews } from '../scoring/re-anchor.ts';
+import type { Mark } from '../scoring/re-anchor.ts';
+import { AlertMark } from './alert-mark.ts';
 import { savedMark, savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
 
 /**
@@ -110,8 +111,8 @@ export interface AlertTrackerState {
    * `critical`: the open alert has had a critical window (absent in states saved before escalation); `level`, `armed`,
    * `windows`: its level (log multiple), whether a surge over it would escalate and the windows it has been open
    * (absent in states saved before: its peak's, armed, established); `said`: the log multiple it last said (opening or
-   * escalation; absent in states saved before: its peak's); `marked`: an operator's re-anchoring completed while it was
-   * open, with every window since quiet (absent: none).
+   * escalation; absent in states saved before: its peak's); `marked`: the operator's mark its close will say (alert-mark.ts;
+   * absent: none).
    */
   open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; peak: SavedPeak; marked?: Mark };
 }
@@ -137,17 +138,8 @@ export class AlertTracker {
   private windowsOpen = 0;
   /** The log multiple the open alert last said: the highest of its opening minutes (LEVEL_WINDOWS), or its last escalation's. */
   private said = 0;
-  /** An operator's re-anchoring begun while the alert was anomalous: its close says the operator's word closed it. */
-  private marked: Mark | undefined;
-  /** `marked`'s re-anchoring is still in progress (not saved: a restart drops an anchor under way, re-anchor.ts). */
-  private marking = false;
-  /**
-   * Windows `marking` waits for the anchoring's `done` before taking it for lost: an anchoring can vanish without one
-   * (a rollback to a model scored before, its sensor's state evicted, a clock step making its windows duplicates here),
-   * and a mark kept for ever shielded the alert from every later anomaly (a review: an hour of anomalies, then a
-   * close that said 'marked').
-   */
-  private markingLeft = 0;
+  /** An operator's mark while it is open, for its close to say (alert-mark.ts). */
+  private readonly mark = new AlertMark();
   private lastClosedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly policy: AlertPolicy) {
@@ -166,7 +158,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: savePeak(p), ...markField(this.marked) };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: savePeak(p), ...this.mark.field() };
     }
     return state;
   }
@@ -197,7 +189,7 @@ export class AlertTracker {
       // A state saved before: what it said is taken to be its peak (nothing it saw is said again).
       t.said = state.open.said !== undefined ? num(state.open.said, 'open.said') : logMultiple(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
       t.peak = restorePeak(peak, sensor);
-      t.marked = savedMark(state.open.marked);
+      t.mark.restore(savedMark(state.open.marked));
     }
     return t;
   }
@@ -213,8 +205,7 @@ export class AlertTracker {
     // Closed by silence, not by a mark made before it.
     const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent' };
     this.openedAt = undefined;
-    this.marked = undefined;
-    this.marking = false;
+    this.mark.clear();
     this.peak = undefined;
     this.lastClosedAt = at;
     this.recent.fill(0);
@@ -242,27 +233,11 @@ export class AlertTracker {
       this.said = this.level;
       this.armed = true;
       this.windowsOpen = 0;
-      // A mark begun or done in the window that opens it: that window was scored against the old level (a return to
-      // training is scored against the trained one: an alert it opens is not its doing).
-      this.marked = v.marked?.command === 'normal' ? markOf(v.marked) : undefined;
-      this.setMarking(this.marked !== undefined && !v.marked!.done, v.marked);
+      this.mark.opened(v);
       return { kind: 'open', verdict: v };
     }
     if (v.score > this.peak!.score) this.peak = kept(v);
-    // The close is the mark's doing only when the alert was anomalous up to it and quiet once it was done: taken in
-    // its first window when the quiet windows had not begun before it (or in place of one under way, whose doing they
-    // are), kept through the anchoring (with input offsets its first half quiets the windows, and the alert may close
-    // before it is done: a probe saw every such close read as the fault ending), forgotten at any anomalous window
-    // after it is done (a review: a close an hour of anomalies after a mark, or one a quiet run begun before it would
-    // have brought anyway, said 'marked').
-    if (v.marked) {
-      if (this.marking && v.marked.done && v.marked.command === this.marked?.command) this.marking = false;
-      else {
-        this.marked = this.quiet === 0 || this.marking ? markOf(v.marked) : undefined;
-        this.setMarking(this.marked !== undefined && !v.marked.done, v.marked);
-      }
-    } else if (this.marking && --this.markingLeft <= 0) this.marking = false;
-    if (!v.marked && v.anomaly && !this.marking) this.marked = undefined;
+    this.mark.step(v, this.quiet);
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
     // The level follows the alert's anomalous windows only: quiet ones between them (an intermittent fault) would drag
     // it down and make its ordinary windows look like surges (a review: 81 escalations at 1.5x).
@@ -285,10 +260,9 @@ export class AlertTracker {
       return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
     }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };
-    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical, ...markField(this.marked) };
+    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical, ...this.mark.field() };
     this.openedAt = undefined;
-    this.marked = undefined;
-    this.marking = false;
+    this.mark.clear();
     this.peak = undefined;
     this.lastClosedAt = v.tsLast;
     // A new alert needs fresh evidence, not the tail of the one that just closed.
@@ -296,26 +270,12 @@ export class AlertTracker {
     this.hits = 0;
     return step;
   }
-
-  /** Whether a mark's anchoring is under way, with the windows to wait for its `done` (twice its length: windows in flight, held ones). */
-  private setMarking(on: boolean, news: MarkNews | undefined): void {
-    this.marking = on;
-    this.markingLeft = on ? 2 * (news?.windows ?? ANCHOR_WINDOWS) + 8 : 0;
-  }
 }
-
-/** An open alert's operator mark as a field of its saved state and of its close: absent without one. */
-const markField = (marked: Mark | undefined): { marked?: Mark } => (marked ? { marked } : {});
 
 /**
  * The log of a score as a multiple of its threshold, floored at a thousandth (a window at 0 does not drag the level to
  * -Infinity); 0 (1x) without a positive threshold.
  */
-/** What a close says of a mark: the command and who asked (not the window's news of it). */
-function markOf(m: MarkNews): Mark {
-  return { command: m.command, ...(m.by !== undefined ? { by: m.by } : {}) };
-}
-
 function logMultiple(score: number, threshold: number): number {
   return threshold > 0 ? Math.log(Math.max(score / threshold, 1e-3)) : 0;
 }
