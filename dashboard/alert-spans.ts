@@ -25,32 +25,42 @@ export class AlertSpans {
 
   /** Follow an alert of sensor `s` opening, escalating or closing. */
   onAlert(s: SensorState, e: AlertEvent): void {
+    const span = this.follow(s, e);
+    // A window of it judged a channel nobody measured (its open, an escalation or its worst): the row says so.
+    if (e.incomplete) span.incomplete = true;
+  }
+
+  /** The span an event opens, escalates or closes. */
+  private follow(s: SensorState, e: AlertEvent): AlertSpan {
     if (e.type === 'escalate') {
       const span = (s.open ??= this.openedLate(s, e));
       span.critical = true;
       if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold);
       if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
-    } else if (e.type === 'open') {
+      return span;
+    }
+    if (e.type === 'open') {
       s.open = this.add(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.outside && { outside: e.outside }) });
       if (e.cause) setCause(s.open, e.cause, e.contributors[0]?.channel);
-    } else {
-      // A close without a matching open (dashboard started mid-alert) still gets a span.
-      const span = s.open ?? this.openedLate(s, e);
-      span.end = e.tsLast;
-      // The tracker's peak, with its own window's threshold (what `vigil alerts` prints the ratio against).
-      if (e.peakScore !== undefined && e.peakScore >= span.peakScore) raisePeak(span, e.peakScore, e.peakThreshold ?? span.peakThreshold);
-      // The tracker's word, judged against each window's own threshold (an adaptive bar moves): not recomputed here.
-      if (e.critical) span.critical = true;
-      // The close is explained by the alert's worst window, as MQTT and `vigil alerts` say it (a probe: the row kept
-      // the opening's channels beside the close's cause); what it showed (a sensor found stuck later) is kept.
-      if (e.contributors.length) span.contributors = e.contributors;
-      if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
-      if (e.unresolved) span.unresolved = e.unresolved;
-      if (e.marked) span.marked = e.marked;
-      // Where it opened, when the open was not seen (restored after a restart): the close's worst window says it.
-      if (e.outside && !span.outside) span.outside = e.outside;
-      s.open = null;
+      return s.open;
     }
+    // A close without a matching open (dashboard started mid-alert) still gets a span.
+    const span = s.open ?? this.openedLate(s, e);
+    span.end = e.tsLast;
+    // The tracker's peak, with its own window's threshold (what `vigil alerts` prints the ratio against).
+    if (e.peakScore !== undefined && e.peakScore >= span.peakScore) raisePeak(span, e.peakScore, e.peakThreshold ?? span.peakThreshold);
+    // The tracker's word, judged against each window's own threshold (an adaptive bar moves): not recomputed here.
+    if (e.critical) span.critical = true;
+    // The close is explained by the alert's worst window, as MQTT and `vigil alerts` say it (a probe: the row kept
+    // the opening's channels beside the close's cause); what it showed (a sensor found stuck later) is kept.
+    if (e.contributors.length) span.contributors = e.contributors;
+    if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
+    if (e.unresolved) span.unresolved = e.unresolved;
+    if (e.marked) span.marked = e.marked;
+    // Where it opened, when the open was not seen (restored after a restart): the close's worst window says it.
+    if (e.outside && !span.outside) span.outside = e.outside;
+    s.open = null;
+    return span;
   }
 
   /**

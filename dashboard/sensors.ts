@@ -25,6 +25,8 @@ export interface AlertSpan {
    * on close (the close event names its worst window's, which may have none), replaced by the close's when it names one.
    */
   cause?: Cause;
+  /** A window of it held a channel its readings did not carry (AlertEvent.incomplete): the model judged a value nobody measured. */
+  incomplete?: boolean;
   /** The channel `cause` is about (a stuck sensor's: the top channel of the window that showed it); absent: none. */
   causeChannel?: string;
   /** Closed without a quiet window (AlertEvent.unresolved: its sensor went silent for good): its end is its last data. */

@@ -4,7 +4,7 @@
  */
 import type { TickMessage } from '../server.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
-import { causeLine, markText, outsideText } from '@vigil/runtime/alerts/alert-lines.ts';
+import { causeLine, INCOMPLETE_TEXT, markText, outsideText } from '@vigil/runtime/alerts/alert-lines.ts';
 import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { contributors, displayNumber, droppedStat, duration, esc, ms, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
@@ -223,7 +223,7 @@ function renderAlerts(msg: TickMessage): void {
           <td><span class="sev sev-${a.critical ? 'critical' : 'warning'}">${a.critical ? 'critical' : 'warning'}</span></td>
           <td class="num">${displayNumber(a.peakScore)}${(a.peakThreshold ?? a.threshold) > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.peakThreshold ?? a.threshold)})</span>` : ''}</td>
           <td class="num">${displayNumber(a.threshold)}</td>
-          <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(causeLine(a.cause, a.causeChannel))}</span>` : ''}${a.outside ? ` <span class="alert-cause">${esc(outsideText(a.outside))}</span>` : ''}</td></tr>`,
+          <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(causeLine(a.cause, a.causeChannel))}</span>` : ''}${a.outside ? ` <span class="alert-cause">${esc(outsideText(a.outside))}</span>` : ''}${a.incomplete ? ` <span class="alert-cause">${esc(INCOMPLETE_TEXT)}</span>` : ''}</td></tr>`,
         )
         .join('')
     : '<tr><td colspan="8" class="empty">no alerts yet</td></tr>';

@@ -138,5 +138,6 @@ function line(a: ScoredAlert): string {
     eventCause(e),
     first ? `(opened on ${shareList(first)})` : '',
     openedOutside(a),
+    a.opened?.incomplete || e.incomplete ? INCOMPLETE_TEXT : '',
   ].filter(Boolean).join('  ');
 }

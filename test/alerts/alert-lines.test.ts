@@ -22,6 +22,16 @@ describe('alert lines', () => {
     ]);
   });
 
+  it('says when an alert was judged on a channel nobody measured (its open or its worst window)', () => {
+    const lines = alertLines([
+      event('open', 60_000, { incomplete: true }),
+      event('close', 170_000, { openedAt: T0 + 60_000, durationMs: 110_000, peakScore: 140 }),
+      event('open', 3_600_000),
+    ]);
+    expect(lines[0]).toMatch(/flow 90%, speed 10% .*judged with a channel its readings did not carry/);
+    expect(lines[1]).not.toMatch(/did not carry/);
+  });
+
   it('lists each escalation under its alert: a fault on top of an alert already open shows there, not in the close', () => {
     const lines = alertLines([
       event('open', 60_000, { score: 17, contributors: [{ channel: 'setpoint', share: 0.95 }] }),

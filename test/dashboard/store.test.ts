@@ -107,6 +107,16 @@ describe('DashboardStore', () => {
     expect(eventCause(alert('close', 'p', 9, { cause: 'spread' }))).toBe('a roughened signal (row-to-row spread)');
   });
 
+  it('marks a span judged on a channel nobody measured, from its open or its close', () => {
+    const s = new DashboardStore({ now: () => 0 });
+    s.addAlert(alert('open', 'p', 2, { incomplete: true }));
+    s.addAlert(alert('close', 'p', 9));
+    s.addAlert(alert('open', 'p', 20));
+    s.addAlert(alert('close', 'p', 29, { incomplete: true }));
+    s.addAlert(alert('open', 'p', 40));
+    expect(s.spansOf('p').map((sp) => sp.incomplete === true)).toEqual([true, true, false]);
+  });
+
   it('keeps an unresolved close (its sensor went silent for good) marked on its span', () => {
     const s = new DashboardStore({ now: () => 0 });
     s.addAlert(alert('open', 'gone', 10));
