@@ -101,7 +101,7 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       const [from, to] = shortTimes(g.fromTs, g.toTs);
       return [
         { missing: count, sensors, sensorCount, longest: { sensor: g.sensor, from: g.fromTs, to: g.toTs, missing: g.missing, intervalMs: g.intervalMs, windowReset: g.reset } },
-        `${count} reading(s) missing: gaps in the sensors' timestamps at their usual interval, lost before they reached vigil (a broker's queue limit such as Mosquitto's max_queued_messages, a gateway's outage); the longest: ${g.sensor} ${from} to ${to}, ${span(g.toTs - g.fromTs)} at ${span(g.intervalMs)}${g.reset ? ', its window restarted after it' : ''}`,
+        `${count} reading(s) missing: gaps in the sensors' timestamps at their usual interval, lost before they reached vigil (a broker's queue limit such as Mosquitto's max_queued_messages, a gateway's outage) or come after their gap, out of order (vigil_readings_late_total); the longest: ${g.sensor} ${from} to ${to}, ${span(g.toTs - g.fromTs)} at ${span(g.intervalMs)}${g.reset ? ', its window restarted after it' : ''}`,
       ];
     },
     (a, b) => a.toTs - a.fromTs > b.toTs - b.fromTs,

@@ -183,6 +183,7 @@ function pipelineMetrics(registry: Registry, pipeline: PipelineCounters): void {
   m('vigil_clock_steps_total', 'Sensors started afresh because a reading stamped well ahead of its arrival was followed by one near its own (its clock was wrong)', () => pipeline.clockSteps);
   m('vigil_reading_gaps_total', "Steps in a sensor's timestamps of 1.75 or more of its usual interval (window.readingIntervalMs): readings lost upstream", () => pipeline.readingGaps);
   m('vigil_readings_missing_total', 'Readings those gaps skipped at the usual interval: sent (or due) but not received in time (one that comes later is not counted again)', () => pipeline.readingsMissing);
+  m('vigil_readings_late_total', 'Of vigil_readings_missing_total, readings that came after their gap was counted (out of order past what the reorder stage held, e.g. a restart\'s first disorder): received, too late to score; the rest never came', () => pipeline.readingsLate);
   m('vigil_sensors_evicted_total', 'Sensors evicted after being idle', () => pipeline.evictedIdle);
   m('vigil_sensors_evicted_full_total', 'Least recently seen sensors evicted to admit a new one into a full pool', () => pipeline.evictedFull);
   m('vigil_alerts_opened_total', 'Alerts opened', () => pipeline.alertsOpened);

@@ -48,6 +48,12 @@ export interface PipelineCounters {
    * that comes after its gap was counted is dropped without a second count (data-gaps.ts `lateIntoGap`).
    */
   readingsMissing: number;
+  /**
+   * Of `readingsMissing`, readings that did reach vigil, after their gap was counted (out of order past what the
+   * reorder stage held: a restart's first disorder, an early release): received, too late to score, not counted
+   * again. The rest of the missing never came (a broker's queue limit, a gateway's outage).
+   */
+  readingsLate: number;
   /** Sensors evicted after being idle longer than the timeout. */
   evictedIdle: number;
   /** Gauge: sensors with a window buffer. */
@@ -133,6 +139,7 @@ export function createCounters(): PipelineCounters {
     clockSteps: 0,
     readingGaps: 0,
     readingsMissing: 0,
+    readingsLate: 0,
     evictedIdle: 0,
     activeSensors: 0,
     windows: 0,

@@ -142,7 +142,8 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
       const refuse = (s: SensorState, ts: number, digest: number, sensor: string) => {
         if (s.recent.has(ts, digest) || wasSetAside(s, ts, digest)) counters.duplicates++;
         // One of the readings a gap counted missing, come late: counted there, once.
-        else if (!lateIntoGap(s, ts)) drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor, ts, s.lastTs);
+        else if (lateIntoGap(s, ts)) counters.readingsLate++;
+        else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor, ts, s.lastTs);
       };
 
       /**

@@ -85,11 +85,11 @@ describe('data gaps', () => {
     const inOrder = Array.from({ length: 30 }, (_, i) => i);
     const late = await run([...inOrder, 32, 31, 33, 30, 34, 35]);
     expect(late.gaps).toEqual([{ sensor: 's', fromTs: 29_000, toTs: 31_000, missing: 1, intervalMs: 1000, reset: false }]);
-    expect(late.counters).toMatchObject({ readingsMissing: 1, outOfOrder: 0, duplicates: 0 });
+    expect(late.counters).toMatchObject({ readingsMissing: 1, readingsLate: 1, outOfOrder: 0, duplicates: 0 });
     expect(late.dropped).toEqual([]);
     // A second reading stamped in the gap (other values) is not one it counted: out of order, as before.
     const twice = await run([...inOrder, 32, 31, 33, 30, 30.5, 34], (i) => ({ a: i === 30.5 ? 2 : 1, b: 0 }));
-    expect(twice.counters).toMatchObject({ readingsMissing: 1, outOfOrder: 1 });
+    expect(twice.counters).toMatchObject({ readingsMissing: 1, readingsLate: 1, outOfOrder: 1 });
     expect(twice.dropped).toEqual(['out_of_order']);
   });
 
