@@ -36,12 +36,12 @@ export class AlertSpans {
       const span = (s.open ??= this.openedLate(s, e));
       span.critical = true;
       if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold);
-      if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
+      if (e.cause) setCause(span, e.cause, e.contributors);
       return span;
     }
     if (e.type === 'open') {
       s.open = this.add(s, { sensor: e.sensor, start: e.tsLast, end: null, peakScore: e.score, threshold: e.threshold, contributors: e.contributors, ...(isCritical(e.score, e.threshold) && { critical: true }), ...(e.outside && { outside: e.outside }) });
-      if (e.cause) setCause(s.open, e.cause, e.contributors[0]?.channel);
+      if (e.cause) setCause(s.open, e.cause, e.contributors);
       return s.open;
     }
     // A close without a matching open (dashboard started mid-alert) still gets a span.
@@ -54,7 +54,7 @@ export class AlertSpans {
     // The close is explained by the alert's worst window, as MQTT and `vigil alerts` say it (a probe: the row kept
     // the opening's channels beside the close's cause); what it showed (a sensor found stuck later) is kept.
     if (e.contributors.length) span.contributors = e.contributors;
-    if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
+    if (e.cause) setCause(span, e.cause, e.contributors);
     if (e.unresolved) span.unresolved = e.unresolved;
     if (e.marked) span.marked = e.marked;
     // Where it opened, when the open was not seen (restored after a restart): the close's worst window says it.
@@ -80,7 +80,7 @@ export class AlertSpans {
       contributors: named,
       ...(a.critical && { critical: true }),
     });
-    if (a.peak.cause) setCause(s.open, a.peak.cause, named[0]?.channel);
+    if (a.peak.cause) setCause(s.open, a.peak.cause, named);
     return true;
   }
 
@@ -90,7 +90,7 @@ export class AlertSpans {
     // While an alert is open, what a check finds in its anomalous windows (a sensor found stuck after the model
     // opened it) shows on the span at once, not only when it closes.
     const cause = s.open && v.anomaly ? verdictCause(v) : undefined;
-    if (cause) setCause(s.open!, cause, s.channels[topChannel(v.perChannel)]);
+    if (cause) setCause(s.open!, cause, topContributors(v.perChannel, s.channels, 1));
   }
 
   /** Recent alerts across sensors, newest first. */
@@ -110,7 +110,7 @@ export class AlertSpans {
       ...((e.critical || e.type === 'escalate') && { critical: true }),
       ...(e.outside && { outside: e.outside }),
     });
-    if (e.cause) setCause(span, e.cause, e.contributors[0]?.channel);
+    if (e.cause) setCause(span, e.cause, e.contributors);
     return span;
   }
 
@@ -129,16 +129,13 @@ function raisePeak(span: AlertSpan, score: number, threshold: number | undefined
   span.peakThreshold = threshold;
 }
 
-/** What a check found on a span, and the channel it is about where that is one (a stuck sensor's). */
-function setCause(span: AlertSpan, cause: Cause, channel: string | undefined): void {
+/**
+ * What a check found on a span, and the channel it is about where that is one: a stuck sensor's, the top of the
+ * contributors of the window that showed it (flatline.ts puts the stuck channel first).
+ */
+function setCause(span: AlertSpan, cause: Cause, contributors: readonly { channel: string }[]): void {
   span.cause = cause;
+  const channel = contributors[0]?.channel;
   if (cause === 'stuck' && channel) span.causeChannel = channel;
   else delete span.causeChannel;
-}
-
-/** The channel with the largest term of a window's error (-1 for none). */
-function topChannel(perChannel: ArrayLike<number>): number {
-  let top = -1;
-  for (let c = 0; c < perChannel.length; c++) if (top < 0 || perChannel[c] > perChannel[top]) top = c;
-  return top;
 }

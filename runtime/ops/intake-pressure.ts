@@ -84,39 +84,34 @@ export class IntakePressure {
   };
 
   /**
-   * The warm-up of the model in service while none of its batches has come, its pace until one does: at the start, and
-   * after a hot reload (before, the swapped-out model's pace held until the new model's first batch: a model 100x
-   * slower swapped in was let hold 100x the readings its drain could score, one 100x faster a hundredth of them). The
-   * swapped-out model's batches still in flight go on into its own pace, unused. Without a usable warm-up, undefined:
-   * the pace of the batches so far.
+   * The pace, ms per window (0: none yet): the warm-up's of the model in service while none of its batches has come,
+   * at the start and after a hot reload (before, the swapped-out model's pace held until the new model's first batch:
+   * a model 100x slower swapped in was let hold 100x the readings its drain could score, one 100x faster a hundredth
+   * of them; its batches still in flight go on into its own pace, unused); without a usable warm-up, the batches' so far.
    */
-  private guess(): Warmup | undefined {
+  private msPerWindow(): number {
     const w = this.warmup();
-    return w && w.card !== this.card && w.ms > 0 && w.windows > 0 ? w : undefined;
+    if (w && w.card !== this.card && w.ms > 0 && w.windows > 0) return w.ms / w.windows;
+    return this.scored > 0 ? this.busyMs / this.scored : 0;
   }
 
   /** How long scoring what waits would take at the recent pace (ms; 0 with no pace yet: no batch, no warm-up guess). */
   drainMs(): number {
-    const g = this.guess();
-    const busyMs = g ? g.ms : this.busyMs;
-    const scored = g ? g.windows : this.scored;
-    return scored > 0 ? (this.windows * busyMs) / scored : 0;
+    return this.windows * this.msPerWindow();
   }
 
   /**
    * Readings the reorder stage may hold: as many as the part of the stop's drain the waiting windows do not take can
-   * score at the recent pace (or the model's warm-up's before its first batch, `guess`), at least
+   * score at the recent pace (or the model's warm-up's before its first batch, `msPerWindow`), at least
    * LEAST_REORDER_READINGS; only those with no pace at all (a probe: a restart into a shuffled backlog held 21,143
    * readings, all acknowledged, before any window was cut); any number without a drain.
    */
   readonly heldRoom = (): number => {
     const { stopDrainMs, pauseIntakeAt, stride } = this.o;
     if (!(stopDrainMs > 0)) return Number.POSITIVE_INFINITY;
-    const g = this.guess();
-    const busyMs = g ? g.ms : this.busyMs;
-    const scored = g ? g.windows : this.scored;
-    if (!(scored > 0 && busyMs > 0)) return LEAST_REORDER_READINGS;
-    return Math.max(LEAST_REORDER_READINGS, Math.floor(((1 - pauseIntakeAt) * stopDrainMs * stride * scored) / busyMs));
+    const pace = this.msPerWindow();
+    if (!(pace > 0)) return LEAST_REORDER_READINGS;
+    return Math.max(LEAST_REORDER_READINGS, Math.floor(((1 - pauseIntakeAt) * stopDrainMs * stride) / pace));
   };
 
   /** Bytes of what waits. */
