@@ -13,6 +13,7 @@ import { topContributors } from '@vigil/runtime/scoring/reconstruction.ts';
 import { PointRing } from './ring.ts';
 import type { AlertSpan, SensorState } from './sensors.ts';
 import type { Cause } from '@vigil/runtime/scoring/cause.ts';
+import { causeChannel } from '@vigil/runtime/alerts/alert-lines.ts';
 
 /** The alert spans of the dashboard's sensors, and the recent ones across sensors. */
 export class AlertSpans {
@@ -129,13 +130,10 @@ function raisePeak(span: AlertSpan, score: number, threshold: number | undefined
   span.peakThreshold = threshold;
 }
 
-/**
- * What a check found on a span, and the channel it is about where that is one: a stuck sensor's, the top of the
- * contributors of the window that showed it (flatline.ts puts the stuck channel first).
- */
+/** What a check found on a span, and the channel it is about where that is one (alert-lines.ts `causeChannel`). */
 function setCause(span: AlertSpan, cause: Cause, contributors: readonly { channel: string }[]): void {
   span.cause = cause;
-  const channel = contributors[0]?.channel;
-  if (cause === 'stuck' && channel) span.causeChannel = channel;
+  const channel = causeChannel(cause, contributors);
+  if (channel) span.causeChannel = channel;
   else delete span.causeChannel;
 }

@@ -3,7 +3,7 @@
  * lasted, its peak against the bar, the channels of its worst window and what a check found there (a stuck sensor,
  * a roughened signal, a persistent shift), so a user reads what happened without opening the CSV.
  */
-import { CAUSE_TEXT, type Cause } from '../scoring/cause.ts';
+import { causeText } from '../scoring/cause.ts';
 import type { AlertEvent } from '../stream/types.ts';
 import { formatShort, timesThreshold } from '../util/format-number.ts';
 import { humanDuration, shortTime } from '../util/format-time.ts';
@@ -34,16 +34,21 @@ export function outsideText(outside: AlertEvent['outside'], max = 2): string {
  * stuck sensor (holding exactly still)`. The channel is named, not left to the shares: a stuck channel is given the
  * blame just above the largest other term (flatline.ts), so two channels can read the same share.
  */
-export function causeLine(cause: Cause, channel?: string): string {
-  return channel ? `${channel}: ${CAUSE_TEXT[cause]}` : CAUSE_TEXT[cause];
+export function causeLine(cause: string, channel?: string): string {
+  return channel ? `${channel}: ${causeText(cause)}` : causeText(cause);
 }
 
 /** What an alert whose window held a channel nobody measured says of it (AlertEvent.incomplete). */
 export const INCOMPLETE_TEXT = 'judged with a channel its readings did not carry (held at its last value or the training mean)';
 
-/** What a check found in an event's window, its channel named for a stuck sensor (the event's top contributor); '' when nothing. */
+/** The channel a cause is about: a stuck sensor's, the top contributor of the window that showed it (flatline.ts puts it first); undefined for the others. */
+export function causeChannel(cause: string | undefined, contributors: readonly { channel: string }[] | undefined): string | undefined {
+  return cause === 'stuck' ? contributors?.[0]?.channel : undefined;
+}
+
+/** What a check found in an event's window, its channel named for a stuck sensor; '' when nothing. */
 export function eventCause(e: Pick<AlertEvent, 'cause' | 'contributors'>): string {
-  return e.cause ? causeLine(e.cause, e.cause === 'stuck' ? e.contributors[0]?.channel : undefined) : '';
+  return e.cause ? causeLine(e.cause, causeChannel(e.cause, e.contributors)) : '';
 }
 
 /**

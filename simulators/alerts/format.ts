@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { formatShort, timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { causeText } from '@vigil/runtime/scoring/cause.ts';
-import { INCOMPLETE_TEXT, markText, outsideText, shareList } from '@vigil/runtime/alerts/alert-lines.ts';
+import { causeChannel, causeLine, INCOMPLETE_TEXT, markText, outsideText, shareList } from '@vigil/runtime/alerts/alert-lines.ts';
 import { humanDuration, shortTime } from '@vigil/runtime/util/format-time.ts';
 import { AlertPayloadSchema, InvalidPayloadSchema, SilencePayloadSchema, type AlertPayload, type InvalidPayload, type SilencePayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
@@ -120,7 +120,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   const window = `${shortTime(a.tsFirst ?? a.windowStart)} .. ${shortTime(a.tsLast ?? a.windowEnd)}`;
   const top = shareList(a.topChannels ?? []);
   // What a check found in the window behind the event (on close: the alert's worst window).
-  const found = [a.cause ? (a.cause === 'stuck' && a.topChannels?.[0] ? `${a.topChannels[0].channel}: ` : '') + causeText(a.cause) : a.memory ? causeText('memory') : '', outsideText(a.outside?.map((o) => ({ channel: o.channel, value: o.value, low: o.trained[0], high: o.trained[1] }))), a.incomplete ? INCOMPLETE_TEXT : ''].filter(Boolean).join('  ');
+  const found = [a.cause ? causeLine(a.cause, causeChannel(a.cause, a.topChannels)) : a.memory ? causeText('memory') : '', outsideText(a.outside?.map((o) => ({ channel: o.channel, value: o.value, low: o.trained[0], high: o.trained[1] }))), a.incomplete ? INCOMPLETE_TEXT : ''].filter(Boolean).join('  ');
   // An event about data that arrived long after it was taken (a flushed backlog) says so: not a new incident.
   // (`late: false`: a replay of recorded data, late by construction.)
   const late = opts.late !== false && a.lateMs !== undefined && a.lateMs >= LATE_MS ? `(late: data from ${humanDuration(a.lateMs)} before it arrived)` : '';
