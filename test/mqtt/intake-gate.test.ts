@@ -140,7 +140,9 @@ describe('QoS 1 back-pressure', () => {
     // A probe: a burst in shuffled blocks (or a broker's redelivery after a restart) was held by the reorder stage past
     // the pause mark and shed as queue_full when let go (9,571 of 19,933); and a hold of the intake longer than
     // reorderMs let held readings go before their block-mates were read, which were then dropped out of order.
-    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-held-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [1024, 1024], 3), threshold: 1e9 });
+    // Slow enough that the backlog holds the intake on a quiet machine too (with 1,024-wide layers it kept pace there in
+    // 2 runs of 4, never paused, and failed its intakePauses > 0).
+    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-held-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [2048, 2048], 3), threshold: 1e9 });
     const prefix = uniquePrefix('gate-held');
     const N = 4000;
     const { lines, logger } = capturingLogger();
