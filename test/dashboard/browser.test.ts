@@ -100,24 +100,23 @@ describe('live dashboard', () => {
       await page.waitForSelector('#alert-rows tr[data-name="pump-3"]:not(.open)', { timeout: 10_000 });
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png'), fullPage: true });
       writeFileSync(join(ARTIFACTS, 'dashboard-live.txt'), `alert visible ${seenAfterMs} ms after injection\n`);
-      // The keyboard walks the list: the row above pump-3 becomes the selected sensor. Sensors in alert sort
-      // first, so wait until pump-3's row has left the alert state (its span closed above) and sorts below another,
-      // and read the order in the same look at the page (read apart, a fresh-clone run once saw a render in between
-      // with pump-3 first again).
-      const order = (await (
-        await page.waitForFunction(
-          () => {
-            const names = Array.from(document.querySelectorAll<HTMLElement>('#sensor-rows tr[data-name]'), (tr) => tr.dataset.name!);
-            const row = document.querySelector('#sensor-rows tr[data-name="pump-3"]');
-            return row && !row.classList.contains('state-alert') && names.indexOf('pump-3') > 0 ? names : null;
-          },
-          undefined,
-          { timeout: 10_000 },
-        )
-      ).jsonValue()) as string[];
-      await page.keyboard.press('ArrowUp');
+      // The keyboard walks the list: ArrowUp selects the row above pump-3. The list re-sorts on every tick (alerts
+      // first), so a capture listener reads the order in the same turn as the page's key handler.
+      await page.evaluate(() => document.addEventListener('keydown', () => {
+        (window as unknown as Record<string, string[]>).orderAtKey = Array.from(document.querySelectorAll<HTMLElement>('#sensor-rows tr[data-name]'), (tr) => tr.dataset.name!);
+      }, { capture: true }));
+      let order: string[] = [];
+      for (let tries = 0; tries < 5 && !(order.indexOf('pump-3') > 0); tries++) {
+        await page.waitForFunction(() => {
+          const names = Array.from(document.querySelectorAll<HTMLElement>('#sensor-rows tr[data-name]'), (tr) => tr.dataset.name!);
+          return !document.querySelector('#sensor-rows tr.state-alert[data-name="pump-3"]') && names.indexOf('pump-3') > 0;
+        }, undefined, { timeout: 10_000 });
+        await page.click('#sensor-rows tr[data-name="pump-3"]');
+        await page.keyboard.press('ArrowUp');
+        order = (await page.evaluate(() => (window as unknown as Record<string, string[]>).orderAtKey)) ?? [];
+      }
       const above = order[order.indexOf('pump-3') - 1];
-      expect(above, `pump-3 is not first in ${order.join(', ')}`).toBeDefined();
+      expect(above, `pump-3 is not below another in ${order.join(', ')}`).toBeDefined();
       await page.waitForFunction((n) => document.querySelector('#detail-name')?.textContent === n, above);
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
