@@ -9,7 +9,7 @@
  * Readings lost before they reached vigil (a broker's queue limit, a gateway's outage) are not drops, but they are
  * not silent either: a step in a sensor's timestamps of 1.75 of its usual interval or more is a gap, its skipped
  * readings count as missing (runtime/stream/data-gaps.ts), get a rate-limited warning naming the sensors and
- * the longest gap, and /health degrades while the missing share (missing / (missing + read)) over the same window
+ * the longest gap, and /health degrades while the missing share (missing / (missing + read), less those that came late after all) over the same window
  * passes the same bound.
  */
 import { DROP_REASONS, droppedByReason, type PipelineCounters } from '../stream/counters.ts';
@@ -153,7 +153,8 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
   // Evicted sensors lose their window: they count with the drops for /health.
   const dropsNow = () => DROP_REASONS.reduce((a, [, key]) => a + counters[key], counters.evictedFull);
   // Samples of (time, readings, drops, missing); the oldest one at or before the window's start is the baseline.
-  const sample = () => ({ at: clock.now(), readings: counters.readings, drops: dropsNow(), missing: counters.readingsMissing });
+  // Missing net of those that came late after all (counted missing, then read: once in the share, as read).
+  const sample = () => ({ at: clock.now(), readings: counters.readings, drops: dropsNow(), missing: counters.readingsMissing - counters.readingsLate });
   const samples: ReturnType<typeof sample>[] = [sample()];
   /**
    * The samples now, the oldest one at or before the window's start first. Taken on a timer, a tenth of the window

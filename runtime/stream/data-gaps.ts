@@ -84,29 +84,37 @@ export class RefusedReadings {
 /** Gaps counted missing a sensor remembers (its latest), for a reading of theirs that comes late (`lateIntoGap`). */
 export const COUNTED_GAPS_KEPT = 8;
 
-/** A gap counted missing as its sensor remembers it: its ends (data time) and how many of its readings may still come late. */
+/**
+ * A gap counted missing as its sensor remembers it: its ends (data time), how many of its readings may still come
+ * late, and the ones that came (timestamp -> digest), so a redelivered copy of one is a duplicate, not another.
+ */
 export interface CountedGap {
   fromTs: number;
   toTs: number;
   left: number;
+  came?: Map<number, number>;
 }
 
 /**
- * Whether a reading stamped `ts`, older than sensor `s`'s last, falls in a gap of its counted missing that has one
- * left: it is one of those readings, and takes its place there. It was counted missing then, and the window stage
- * does not count it again as out_of_order: each lost reading is counted once. Such a reading comes after a newer one
- * was let go: the reorder stage released its block-mates before it (a bound, or a stop, with it coming after the
- * restart: a probe counted 2 such readings missing before the stop and out of order after it), or a gateway resent
- * what its outage kept.
+ * Whether a reading stamped `ts` (digest `digest`), older than sensor `s`'s last, falls in a gap of its counted
+ * missing: `'late'` when the gap has one left (it is one of those readings, and takes its place there), `'copy'` when
+ * it is a copy of one that came so (a QoS 1 redelivery: a duplicate, taking no second place), else false. A late
+ * reading was counted missing then, and the window stage does not count it again as out_of_order: each lost reading
+ * is counted once. Such a reading comes after a newer one was let go: the reorder stage released its block-mates
+ * before it (a bound, or a stop, with it coming after the restart: a probe counted 2 such readings missing before the
+ * stop and out of order after it), or a gateway resent what its outage kept.
  */
-export function lateIntoGap(s: SensorState, ts: number): boolean {
+export function lateIntoGap(s: SensorState, ts: number, digest: number): 'late' | 'copy' | false {
   const gaps = s.countedGaps;
   if (!gaps) return false;
   for (let i = gaps.length - 1; i >= 0; i--) {
     const g = gaps[i];
     if (!(ts > g.fromTs && ts < g.toTs)) continue;
-    if (--g.left <= 0) gaps.splice(i, 1);
-    return true;
+    if (g.came?.get(ts) === digest) return 'copy';
+    if (g.left <= 0) return false;
+    g.left--;
+    (g.came ??= new Map()).set(ts, digest);
+    return 'late';
   }
   return false;
 }

@@ -72,6 +72,8 @@ function tailOf(sensor: string, s: SensorState, C: number): SensorTail | undefin
   // Row seq - k + i is tail row i.
   const first = s.seq - k;
   const upTo = (seq: number) => (seq >= first ? seq - first : -1);
-  const gaps = s.countedGaps?.length ? { countedGaps: s.countedGaps.map((g) => ({ ...g })) } : {};
+  // Gaps with readings still to come (the copies of those that came are not kept over a restart).
+  const open = s.countedGaps?.filter((g) => g.left > 0).map(({ fromTs, toTs, left }) => ({ fromTs, toTs, left }));
+  const gaps = open?.length ? { countedGaps: open } : {};
   return { sensor, ts, values, digests, lastSeen: s.lastSeen, staleUpTo: upTo(s.staleSeq), filledUpTo: upTo(s.filledSeq), lastAt: Array.from(s.lastAt, (v) => (Number.isFinite(v) ? v : null)), ...gaps };
 }

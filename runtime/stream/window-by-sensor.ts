@@ -140,9 +140,11 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
 
       /** A reading at or before the sensor's last: a redelivered copy, a conflicting repeat or one out of order. */
       const refuse = (s: SensorState, ts: number, digest: number, sensor: string) => {
-        if (s.recent.has(ts, digest) || wasSetAside(s, ts, digest)) counters.duplicates++;
-        // One of the readings a gap counted missing, come late: counted there, once.
-        else if (lateIntoGap(s, ts)) counters.readingsLate++;
+        if (s.recent.has(ts, digest) || wasSetAside(s, ts, digest)) return void counters.duplicates++;
+        // One of the readings a gap counted missing, come late: counted there, once (a copy of it: a duplicate).
+        const late = lateIntoGap(s, ts, digest);
+        if (late === 'copy') counters.duplicates++;
+        else if (late) counters.readingsLate++;
         else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor, ts, s.lastTs);
       };
 

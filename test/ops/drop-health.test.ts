@@ -26,6 +26,24 @@ describe('drop health', () => {
     expect(at(6000, 10_000, 99)).toBe(false); // 0.98 %: ok until it passes the bound again
   });
 
+  it('readings counted missing that come late after all are not missing (a review: each counted twice, as missing and as read)', () => {
+    let now = 0;
+    const clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => {} };
+    const counters = createCounters();
+    const watch = watchDrops(counters, { maxDropRate: 0.01, dropWindowMs: 60_000 }, { warn: () => {} }, clock);
+    now = 1000;
+    counters.readings = 10_000;
+    counters.readingsMissing = 200;
+    expect(watch.health().degraded).toBe(true); // 2 % missing
+    // A gateway resends what its outage kept: 150 of the 200 come, late; 50 of 10,150 stay missing.
+    now = 2000;
+    counters.readings = 10_150;
+    counters.readingsLate = 150;
+    const h = watch.health();
+    expect(h.missing.rate).toBeCloseTo(50 / 10_200, 6);
+    expect(h.degraded).toBe(false);
+  });
+
   it('each share keeps its own hysteresis: drops that degraded /health do not hold it degraded on a missing share under the bound', () => {
     let now = 0;
     const clock = { now: () => now, setTimeout: () => undefined, clearTimeout: () => {} };

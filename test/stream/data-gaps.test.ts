@@ -91,6 +91,12 @@ describe('data gaps', () => {
     const twice = await run([...inOrder, 32, 31, 33, 30, 30.5, 34], (i) => ({ a: i === 30.5 ? 2 : 1, b: 0 }));
     expect(twice.counters).toMatchObject({ readingsMissing: 1, readingsLate: 1, outOfOrder: 1 });
     expect(twice.dropped).toEqual(['out_of_order']);
+    // A copy of a late reading (a QoS 1 redelivery) is a duplicate: it takes none of the gap's places (a review: the
+    // copy took one, and the gap's last reading was then refused as out of order).
+    const copied = await run([...inOrder, 33, 34, 35, 30, 30, 31, 32, 36]);
+    expect(copied.gaps).toMatchObject([{ fromTs: 29_000, toTs: 33_000, missing: 3 }]);
+    expect(copied.counters).toMatchObject({ readingsMissing: 3, readingsLate: 3, outOfOrder: 0, duplicates: 1 });
+    expect(copied.dropped).toEqual([]);
   });
 
   it('a clock set back for good is followed after a window of its readings, not refused until real time passes (a field probe: 10 minutes blind for a 10-minute correction)', async () => {
