@@ -74,6 +74,8 @@ export class IntakePressure {
   /** A batch was scored: its times set the pace. */
   readonly batch = (b: BatchTimes): void => {
     if (b.card !== this.card) {
+      // A swapped-out model's last batch, landing after the first of the model in service: none of its pace.
+      if (this.card !== undefined && this.warmup()?.card === this.card) return;
       // A review: an hour of a fast model's pace let a model 100x slower, swapped in, take 9x too much for its first batches.
       this.card = b.card;
       this.busyMs = 0;

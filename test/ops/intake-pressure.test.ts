@@ -82,6 +82,12 @@ describe('the intake pressure', () => {
     // The slow model's first batch (5 ms a window) is its pace from then on.
     p.batch({ card: slow, size: 100, inferMs: 500, assembleMs: 0, scoreMs: 0 });
     expect(p.heldRoom()).toBe(500);
+    // The fast model's last batch, landing after the slow one's first (a review: the pace went back to the
+    // warm-up's, and the slow model's measured batch was forgotten), says nothing of it either.
+    p.batch({ card: fast, size: 100, inferMs: 10, assembleMs: 0, scoreMs: 0 });
+    expect(p.heldRoom()).toBe(500);
+    p.batch({ card: slow, size: 100, inferMs: 500, assembleMs: 0, scoreMs: 0 });
+    expect(p.heldRoom()).toBe(500);
   });
 
   it('has no time bound without a stop drain', () => {
