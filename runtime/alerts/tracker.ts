@@ -111,10 +111,10 @@ export interface AlertTrackerState {
    * `critical`: the open alert has had a critical window (absent in states saved before escalation); `level`, `armed`,
    * `windows`: its level (log multiple), whether a surge over it would escalate and the windows it has been open
    * (absent in states saved before: its peak's, armed, established); `said`: the log multiple it last said (opening or
-   * escalation; absent in states saved before: its peak's); `marked`: the operator's mark its close will say (alert-mark.ts;
+   * escalation; absent in states saved before: its peak's); `stuck`: it has said its sensor is stuck; `marked`: the operator's mark its close will say (alert-mark.ts;
    * absent: none).
    */
-  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; peak: SavedPeak; marked?: Mark };
+  open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; stuck?: boolean; peak: SavedPeak; marked?: Mark };
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -138,6 +138,8 @@ export class AlertTracker {
   private windowsOpen = 0;
   /** The log multiple the open alert last said: the highest of its opening minutes (LEVEL_WINDOWS), or its last escalation's. */
   private said = 0;
+  /** Whether the open alert has said its sensor is stuck (a cause found after the opening is news: it escalates). */
+  private stuckSaid = false;
   /** An operator's mark while it is open, for its close to say (alert-mark.ts). */
   private readonly mark = new AlertMark();
   private lastClosedAt = Number.NEGATIVE_INFINITY;
@@ -158,7 +160,7 @@ export class AlertTracker {
     const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
-      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, peak: savePeak(p), ...this.mark.field() };
+      state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, ...(this.stuckSaid && { stuck: true }), peak: savePeak(p), ...this.mark.field() };
     }
     return state;
   }
@@ -188,6 +190,7 @@ export class AlertTracker {
       t.windowsOpen = state.open.windows !== undefined ? num(state.open.windows, 'open.windows') : LEVEL_WINDOWS;
       // A state saved before: what it said is taken to be its peak (nothing it saw is said again).
       t.said = state.open.said !== undefined ? num(state.open.said, 'open.said') : logMultiple(num(peak?.score, 'open.peak.score'), num(peak?.threshold, 'open.peak.threshold'));
+      t.stuckSaid = state.open.stuck === true;
       t.peak = restorePeak(peak, sensor);
       t.mark.restore(savedMark(state.open.marked));
     }
@@ -233,6 +236,7 @@ export class AlertTracker {
       this.said = this.level;
       this.armed = true;
       this.windowsOpen = 0;
+      this.stuckSaid = v.cause === 'stuck';
       this.mark.opened(v);
       return { kind: 'open', verdict: v };
     }
@@ -253,8 +257,11 @@ export class AlertTracker {
       if (!this.armed && m < this.level + Math.log(CRITICAL_MULTIPLE)) this.armed = true;
       this.level += LEVEL_RATE * (m - this.level);
     }
-    if (v.anomaly && ((!this.critical && isCritical(v.score, v.threshold)) || surge || grown)) {
+    // A stuck sensor found while open (a probe: the pager heard it only at the close): the fault is the instrument's.
+    const stuck = v.cause === 'stuck' && !this.stuckSaid;
+    if (v.anomaly && ((!this.critical && isCritical(v.score, v.threshold)) || surge || grown || stuck)) {
       this.critical = true;
+      this.stuckSaid ||= v.cause === 'stuck';
       if (surge) this.armed = false;
       this.said = m;
       return { kind: 'escalate', verdict: v, openedAt: this.openedAt };

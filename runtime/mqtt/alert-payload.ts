@@ -36,7 +36,10 @@ const modelRef = z.object({ name: z.string(), version: z.string(), weights: z.st
 export const AlertPayloadSchema = z.object({
   schema: z.literal(ALERT_SCHEMA),
   gateway: gatewayRef,
-  /** `escalate`: the open alert's first window at twice its threshold or more (it opened as a warning). */
+  /**
+   * `escalate`: news while the alert is open: its first window at twice its threshold or more (it opened as a warning), a
+   * surge an order of magnitude over its level, or its sensor found stuck (docs/run.md).
+   */
   type: z.enum(['open', 'escalate', 'close']),
   sensor: z.string(),
   /** First and last timestamp of the window that triggered the event (ISO 8601 and epoch ms). */

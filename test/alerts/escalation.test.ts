@@ -90,6 +90,22 @@ describe('alert escalation', () => {
     expect(after.every((x) => x === 'none')).toBe(true);
   });
 
+  it('a stuck sensor found while its alert is open escalates once, with the cause, across a restart too (a probe: the pager heard it only at the close)', () => {
+    const t = new AlertTracker(policy);
+    const stuck = (at: number, score: number): Verdict => ({ ...verdict(at, score), cause: 'stuck' });
+    // Opened critical at 5x: no escalation for the score; the stuck check's verdict at 2.1x is news.
+    expect([t.step(verdict(1000, 5)).kind, t.step(verdict(2000, 4)).kind, t.step(stuck(3000, 2.1)).kind]).toEqual(['open', 'none', 'escalate']);
+    expect(alertEventOf(t.step(stuck(4000, 2.1)), card)).toBeUndefined();
+    const back = AlertTracker.restore(policy, roundTrip(t.toJSON()), 's');
+    expect(back.step(stuck(5000, 2.1)).kind).toBe('none');
+    // Its event says the cause; an alert that opened stuck says it at its opening and not again.
+    const fresh = new AlertTracker(policy);
+    fresh.step(verdict(1000, 5));
+    expect(alertEventOf(fresh.step(stuck(2000, 2.1)), card)).toMatchObject({ type: 'escalate', cause: 'stuck' });
+    const opened = new AlertTracker(policy);
+    expect([stuck(1000, 2.1), stuck(2000, 2.1), verdict(3000, 3), stuck(4000, 2.1)].map((v) => opened.step(v).kind)).toEqual(['open', 'none', 'none', 'none']);
+  });
+
   it('a restart does not escalate again, and a state saved before escalation existed goes by its peak', () => {
     const t = new AlertTracker(policy);
     t.step(verdict(1000, 1.2));
