@@ -19,7 +19,13 @@ export function shareList(contributors: readonly { channel: string; share: numbe
  */
 export function outsideList(outside: AlertEvent['outside'], max = 2): string {
   if (!outside?.length) return '';
-  const named = outside.slice(0, max).map((o) => `${o.channel} ${formatShort(o.value)} (trained ${formatShort(o.low)} to ${formatShort(o.high)})`);
+  const named = outside.slice(0, max).map((o) => {
+    // The trained range comes back from scaled units with float residue: a damper closed all night read
+    // `trained -1.38e-7 to 35.1` (an HVAC probe). Within a ten-thousandth of the figures' size, it is 0.
+    const scale = Math.max(Math.abs(o.value), Math.abs(o.low), Math.abs(o.high)) * 1e-4;
+    const f = (x: number) => formatShort(Math.abs(x) < scale ? 0 : x);
+    return `${o.channel} ${f(o.value)} (trained ${f(o.low)} to ${f(o.high)})`;
+  });
   return `${named.join(', ')}${outside.length > max ? `, +${outside.length - max} more` : ''}`;
 }
 

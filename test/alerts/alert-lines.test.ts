@@ -1,6 +1,6 @@
 /** `vigil score`'s alert summary: one line per alert with its span, peak, channels and cause. */
 import { describe, expect, it } from 'vitest';
-import { alertLines } from '../../runtime/alerts/alert-lines.ts';
+import { alertLines, outsideText } from '../../runtime/alerts/alert-lines.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -55,5 +55,12 @@ describe('alert lines', () => {
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe('  ... and 9 more (the alert column of the CSV has them all)');
     expect(alertLines([])).toEqual([]);
+  });
+
+  it("reads a trained end that is 0 up to float residue as 0, not as -1.38e-7 (a damper closed all night)", () => {
+    expect(outsideText([{ channel: 'damper_pos', value: 55, low: -1.38e-7, high: 35.1 }])).toBe('outside training: damper_pos 55.0 (trained 0.00 to 35.1)');
+    expect(outsideText([{ channel: 'filter_dp', value: 242, low: 1.54e-6, high: 141 }])).toBe('outside training: filter_dp 242 (trained 0.00 to 141)');
+    // Small figures of a channel on a small scale keep their digits.
+    expect(outsideText([{ channel: 'vib', value: 0.0042, low: 0.0011, high: 0.0023 }])).toBe('outside training: vib 0.00420 (trained 0.00110 to 0.00230)');
   });
 });
