@@ -88,7 +88,12 @@ export function gatewayStatus(g: GatewayConfig, log?: MiniLogger) {
           stopping = true;
           client.off('connect', online);
           client.off('message', heard);
-          if (client.connected) say(message('offline', 'stopped'));
+          if (!client.connected) return;
+          // A persistent session keeps the subscription: the broker would queue this offline for the next run, which
+          // would answer it with a second online (an HVAC probe: ONLINE twice in vigil alerts after every restart).
+          // Packets are handled in order, so the unsubscribe is done before the offline is published.
+          client.unsubscribe(topic, () => {});
+          say(message('offline', 'stopped'));
         },
       };
     },

@@ -105,6 +105,34 @@ describe('a gateway on the broker', () => {
     }
   });
 
+  it('says online once per start with a persistent session: its stop is not queued back to the next run, which answered it with a second online', async () => {
+    const prefix = uniquePrefix('gwpersist');
+    const clientId = `${prefix.replace(/\W/g, '-')}-gw`;
+    const cfg = (stateFile?: string) => {
+      const c = testConfig(MOSQUITTO, prefix, rig.model, { gateway: { id: 'gw-p', statusTopic: `${prefix}/status/{gateway}` } });
+      return { ...c, broker: { ...c.broker, clientId, clean: false }, state: { ...c.state, file: stateFile ?? c.state.file } };
+    };
+    const first = cfg();
+    const w = await watch(`${prefix}/status/#`);
+    try {
+      const a = await startRuntime(first, { logger: silent });
+      await waitFor(() => w.got.some((m) => m.body.state === 'online'), 'online', 5000);
+      await a.stop();
+      await waitFor(() => w.got.some((m) => m.body.state === 'offline'), 'offline', 5000);
+      const b = await startRuntime(cfg(first.state.file ?? undefined), { logger: silent });
+      await waitFor(() => w.got.length >= 3, 'online again', 5000);
+      await new Promise((r) => setTimeout(r, 500));
+      await b.stop();
+      await waitFor(() => w.got.length >= 4, 'offline again', 5000);
+      expect(w.got.map((m) => m.body.state)).toEqual(['online', 'offline', 'online', 'offline']);
+    } finally {
+      await w.client.endAsync();
+      await clear(`${prefix}/status/gw-p`);
+      // The session left on the shared broker, ended.
+      await (await mqtt.connectAsync(MOSQUITTO, { clientId, clean: true, reconnectPeriod: 0 })).endAsync();
+    }
+  });
+
   it('vigil alerts shows each gateway\'s status beside the alerts: the one standing (retained) and each change', async () => {
     const prefix = uniquePrefix('gwshow');
     const cfg = testConfig(MOSQUITTO, prefix, rig.model, { gateway: { id: 'gw-e', statusTopic: `${prefix}/status/{gateway}` } });
