@@ -53,7 +53,7 @@ export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: 
   const wall = wallOf(opts);
   const usual = `usually every ${p.usualMs < 1000 ? `${Math.round(p.usualMs)} ms` : humanDuration(p.usualMs)}`;
   return (p.type === 'silent'
-    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, p.cause ? `offline (${p.cause}), last reading ${humanDuration(p.quietMs)} ago` : `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${shortTime(p.lastHeardAt)})`]
+    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, p.cause ? `offline (${p.cause}), last reading ${humanDuration(p.quietMs)} ago` : `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${localTime(p.lastHeardAt)})`]
     : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `after ${humanDuration(p.quietMs)} of silence`]
   ).join('  ');
 }
@@ -77,6 +77,18 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
 
 /** An event whose data arrived this long (ms) after it was taken is marked late. */
 export const LATE_MS = 60_000;
+
+/**
+ * `2026-12-07 03:09:21`: a wall-clock instant (a sensor last heard, a gateway online since) in this machine's local
+ * time, as the time a line starts with: printed in UTC next to a local line start, a sensor "last at 02:09:21" read as
+ * an hour before a "03:10:15  SILENT ... no reading for 1m 00s" (an HVAC probe in Europe/Berlin).
+ */
+export function localTime(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${d.toTimeString().slice(0, 8)}`;
+}
 
 /**
  * The local wall time a line starts with: when it was received, or, for a topic's retained message (`retained`, `now`

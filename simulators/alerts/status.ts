@@ -4,8 +4,7 @@
  * gateway that can no longer send any.
  */
 import { StatusPayloadSchema, STATUS_SCHEMA, type StatusPayload } from '@vigil/runtime/mqtt/gateway-status.ts';
-import { shortTime } from '@vigil/runtime/util/format-time.ts';
-import { ANSI, schemaProblem, wallOf } from './format.ts';
+import { ANSI, localTime, schemaProblem, wallOf } from './format.ts';
 
 export type { StatusPayload };
 
@@ -28,7 +27,7 @@ export function formatStatus(p: StatusPayload, opts: { color?: boolean; now?: Da
   const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };
   // A retained will says nothing of when it was sent: maybe days ago (a review).
   const wall = opts.retained && !opts.now ? 'retained, sent at an unknown time' : wallOf(opts);
-  const since = p.since ? `since ${shortTime(Date.parse(p.since))}` : '';
+  const since = p.since ? `since ${localTime(Date.parse(p.since))}` : '';
   const state = p.state === 'online'
     ? `${c.green}${c.bold}ONLINE${c.reset}`
     : `${c.red}${c.bold}OFFLINE${c.reset}`;

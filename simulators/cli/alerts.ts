@@ -11,6 +11,13 @@ export function useColor(flag: boolean): boolean {
   return flag && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 }
 
+/** This machine's time zone and its offset now: `Europe/Berlin, UTC+01:00`. */
+export function localZone(now = new Date()): string {
+  const off = -now.getTimezoneOffset();
+  const hm = `${String(Math.floor(Math.abs(off) / 60)).padStart(2, '0')}:${String(Math.abs(off) % 60).padStart(2, '0')}`;
+  return `${Intl.DateTimeFormat().resolvedOptions().timeZone}, UTC${off < 0 ? '-' : '+'}${hm}`;
+}
+
 /** Entry of `vigil alerts`. */
 export function run(args: string[]): Promise<number> {
   const program = new Command('vigil alerts')
@@ -50,6 +57,7 @@ export function run(args: string[]): Promise<number> {
         },
       });
       process.stderr.write(`listening for alerts on ${o.broker} ${o.topic}${o.status ? ` and gateway status on ${o.status}` : ''} (Ctrl-C stops)\n`);
+      if (!o.json) process.stderr.write(`times: a line starts with this machine's local time (${localZone()}), as do a sensor's 'last at' and a gateway's 'since'; data times (an alert's window, 'data until', an invalid reading's 'at') are UTC\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertPayload, fromGateway } from '../../runtime/mqtt/alert-payload.ts';
+import { formatStatus } from '../../simulators/alerts/status.ts';
+import { localZone } from '../../simulators/cli/alerts.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { formatAlert, formatInvalid, formatSilence, alertProblem, invalidProblem, humanDuration, jsonLine, sentAt, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
 
@@ -104,6 +106,24 @@ describe('alert lines', () => {
     expect(humanDuration(45_000)).toBe('45s');
     expect(humanDuration(750_000)).toBe('12m 30s');
     expect(humanDuration(3 * 86_400_000 + 4 * 3600_000)).toBe('3d 4h');
+  });
+});
+
+describe('times in vigil alerts', () => {
+  it("prints a sensor's 'last at' and a gateway's 'since' in the local time its lines start with (an HVAC probe in Europe/Berlin read them an hour apart)", () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'Europe/Berlin';
+    try {
+      const last = Date.UTC(2026, 11, 7, 2, 9, 21);
+      const silent = { schema: 'vigil-alert/1', type: 'silent', sensor: 'ahu7', lastHeard: new Date(last).toISOString(), lastHeardAt: last, quietMs: 60_000, usualMs: 60, model: { name: 'm', version: '1' }, severity: 'warning' } as const;
+      expect(formatSilence(silent, { now: new Date(last + 60_000) })).toBe('03:10:21  SILENT  ahu7  no reading for 1m 00s  (usually every 60 ms; last at 2026-12-07 03:09:21)');
+      const status = { schema: 'vigil-status/1', gateway: 'gw', state: 'online', session: 'ab12', since: new Date(last).toISOString() } as const;
+      expect(formatStatus(status, { now: new Date(last) })).toBe('03:09:21  ONLINE  gateway gw  since 2026-12-07 03:09:21  (session ab12)');
+      expect(localZone(new Date(last))).toBe('Europe/Berlin, UTC+01:00');
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 });
 
