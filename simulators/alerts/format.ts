@@ -71,7 +71,7 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
     `${c.bold}${p.sensor}${c.reset}`,
     what,
     `(${p.reason}${p.count > 1 ? `, ${p.count} readings since the last signal` : ''})`,
-    `at ${shortTime(p.ts ?? p.receivedAt)}`,
+    `at ${localTime(p.ts ?? Date.parse(p.receivedAt))}`,
   ].join('  ');
 }
 
@@ -79,7 +79,7 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
 export const LATE_MS = 60_000;
 
 /**
- * `2026-12-07 03:09:21`: a wall-clock instant (a sensor last heard, a gateway online since) in this machine's local
+ * `2026-12-07 03:09:21`: a wall-clock instant (a sensor last heard, a gateway online since, an invalid reading's arrival) in this machine's local
  * time, as the time a line starts with: printed in UTC next to a local line start, a sensor "last at 02:09:21" read as
  * an hour before a "03:10:15  SILENT ... no reading for 1m 00s" (an HVAC probe in Europe/Berlin).
  */

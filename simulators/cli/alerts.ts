@@ -57,7 +57,7 @@ export function run(args: string[]): Promise<number> {
         },
       });
       process.stderr.write(`listening for alerts on ${o.broker} ${o.topic}${o.status ? ` and gateway status on ${o.status}` : ''} (Ctrl-C stops)\n`);
-      if (!o.json) process.stderr.write(`times: a line starts with this machine's local time (${localZone()}), as do a sensor's 'last at' and a gateway's 'since'; data times (an alert's window, 'data until', an invalid reading's 'at') are UTC\n`);
+      if (!o.json) process.stderr.write(`times: a line starts with this machine's local time (${localZone()}), as do an invalid reading's 'at' (its arrival), a sensor's 'last at' and a gateway's 'since'; data times (an alert's window, 'data until') are UTC\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

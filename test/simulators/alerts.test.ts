@@ -3,7 +3,7 @@ import { alertPayload, fromGateway } from '../../runtime/mqtt/alert-payload.ts';
 import { formatStatus } from '../../simulators/alerts/status.ts';
 import { localZone } from '../../simulators/cli/alerts.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
-import { formatAlert, formatInvalid, formatSilence, alertProblem, invalidProblem, humanDuration, jsonLine, sentAt, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
+import { formatAlert, formatInvalid, formatSilence, localTime, alertProblem, invalidProblem, humanDuration, jsonLine, sentAt, type AlertMessage, type InvalidPayload } from '../../simulators/alerts/format.ts';
 
 // Built by the runtime's producer, so the consumer is tested on what it will receive.
 const open: AlertMessage = alertPayload({
@@ -93,9 +93,9 @@ describe('alert lines', () => {
       detail: "channel 'temp' is 900, outside its physical range [-40, 125] (ranges.temp in the model card)", receivedAt: '2013-12-16T17:35:00.000Z',
       ts: Date.UTC(2013, 11, 16, 17, 35), count: 4, model: { name: 'pump', version: '1' }, severity: 'warning',
     };
-    expect(formatInvalid(p, { now })).toBe('09:05:07  INVALID  pump-00007  temp = 900 outside [-40, 125]  (out_of_range, 4 readings since the last signal)  at 2013-12-16 17:35');
+    expect(formatInvalid(p, { now })).toBe(`09:05:07  INVALID  pump-00007  temp = 900 outside [-40, 125]  (out_of_range, 4 readings since the last signal)  at ${localTime(p.ts!)}`);
     const bad = { ...p, reason: 'bad_value' as const, channel: undefined, value: undefined, range: undefined, detail: "channel 'temp' is 4e+38, beyond the float32 range", count: 1 };
-    expect(formatInvalid(bad, { now })).toBe("09:05:07  INVALID  pump-00007  channel 'temp' is 4e+38, beyond the float32 range  (bad_value)  at 2013-12-16 17:35");
+    expect(formatInvalid(bad, { now })).toBe(`09:05:07  INVALID  pump-00007  channel 'temp' is 4e+38, beyond the float32 range  (bad_value)  at ${localTime(p.ts!)}`);
     expect(formatInvalid(p, { now, color: true })).toContain('\x1b[33m');
     expect(invalidProblem(p)).toBeUndefined();
     expect(invalidProblem({ ...p, count: '4' })).toMatch(/^count: /);
@@ -119,6 +119,8 @@ describe('times in vigil alerts', () => {
       expect(formatSilence(silent, { now: new Date(last + 60_000) })).toBe('03:10:21  SILENT  ahu7  no reading for 1m 00s  (usually every 60 ms; last at 2026-12-07 03:09:21)');
       const status = { schema: 'vigil-status/1', gateway: 'gw', state: 'online', session: 'ab12', since: new Date(last).toISOString() } as const;
       expect(formatStatus(status, { now: new Date(last) })).toBe('03:09:21  ONLINE  gateway gw  since 2026-12-07 03:09:21  (session ab12)');
+      const invalid: InvalidPayload = { schema: 'vigil-alert/1', type: 'invalid', sensor: 'ahu1', reason: 'out_of_range', channel: 'filter_dp', value: -9999, range: [0, 1000], detail: 'd', receivedAt: new Date(last).toISOString(), ts: last, count: 1, model: { name: 'm', version: '1' }, severity: 'warning' };
+      expect(formatInvalid(invalid, { now: new Date(last) })).toBe('03:09:21  INVALID  ahu1  filter_dp = -9999 outside [0, 1000]  (out_of_range)  at 2026-12-07 03:09:21');
       expect(localZone(new Date(last))).toBe('Europe/Berlin, UTC+01:00');
     } finally {
       if (tz === undefined) delete process.env.TZ;
