@@ -98,6 +98,12 @@ export interface Codec {
    * publishers' sessions notes that it was sent (a Sparkplug node's `seq` counts every message, read or not).
    */
   refused?(msg: RawMessage): void;
+  /**
+   * What a codec knows of its publishers' sessions that a restart would lose (a Sparkplug node's aliases): `save` gives
+   * it JSON-safe (undefined: nothing), `restore` takes it up at the next start (throws on anything else; returns how
+   * many sessions). Kept beside the state file (runtime/ops/codec-sessions.ts).
+   */
+  sessions?: { save(): object | undefined; restore(saved: unknown): number };
 }
 
 /** Default timestamp handling. */

@@ -53,5 +53,6 @@ export function byContentType(base: Codec, configured: Kind, make: (kind: Kind) 
     // Limits and sessions are the configured codec's business (a Sparkplug node's births and seq).
     ...(base.payloadLimit ? { payloadLimit: (topic: string, bound: number) => base.payloadLimit!(topic, bound) } : {}),
     ...(base.refused ? { refused: (msg: RawMessage) => base.refused!(msg) } : {}),
+    ...(base.sessions ? { sessions: base.sessions } : {}),
   };
 }

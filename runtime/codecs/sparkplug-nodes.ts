@@ -3,8 +3,14 @@
  * sequence number of its last message, and when a rebirth was last asked of it. On an alias it does not know
  * (after a restart vigil has no table) or a gap in `seq`, the spec asks the host to publish a Node Control/Rebirth
  * NCMD; the node then republishes NBIRTH and its DBIRTHs, and the tables are whole again. Requests are limited
- * to one per node per interval, timed by message arrival (no timers).
+ * to one per node per interval, timed by message arrival (no timers). A stop keeps the sessions whose `seq` it
+ * followed (`save`) for the next start (`restore`): a persistent session's broker redelivers what it queued meanwhile,
+ * DATA by alias that vigil could read again only after a rebirth (an HVAC probe: 2,580 messages, 14 h of each unit,
+ * rejected as unknown_alias). A restored session is taken up only by a first message whose `seq` follows the saved
+ * one (nothing lost, the same session) or repeats it (the last message read, redelivered: the intake held it
+ * unacknowledged at the stop); any other drops it, as unknown as before.
  */
+import { z } from 'zod';
 
 /** What a birth said of a metric: its name and its datatype (Sparkplug code; 0 when the birth gave none). */
 export interface MetricDefinition {
@@ -34,6 +40,8 @@ interface NodeSession {
   /** bdSeq of the NBIRTH, to tell this session's NDEATH from a late one of the previous session. */
   bdSeq?: number;
   lastRebirthAt?: number;
+  /** Restored from the last stop, its tables not yet taken up: read only once a message's `seq` follows the saved one. */
+  restored?: boolean;
   /** Seq gaps since the last one was told (by a rebirth request or a note), and when a note was last made. */
   gaps: number;
   lastNoteAt?: number;
@@ -49,6 +57,22 @@ export type RebirthReason = 'unknown_alias' | 'seq_gap';
 const MAX_SENSORS_PER_NODE = 10_000;
 /** Edge nodes whose sessions are kept at most (the least recently heard is forgotten first). */
 const MAX_NODES = 10_000;
+
+/** What a stop keeps of each node's session (JSON), validated at the next start. */
+const SavedSessionsSchema = z.object({
+  format: z.literal('vigil-sparkplug-sessions/1'),
+  nodes: z.array(
+    z.object({
+      node: z.string(),
+      seq: z.number().int().min(0).max(255),
+      bdSeq: z.number().optional(),
+      born: z.array(z.string()),
+      aliases: z.array(z.object({ device: z.string(), alias: z.number(), name: z.string(), datatype: z.number().int() })),
+      types: z.array(z.tuple([z.string(), z.number().int()])),
+      sensors: z.array(z.string()),
+    }),
+  ),
+});
 
 /** Per-node session state of one codec instance. */
 export class SparkplugNodes {
@@ -85,6 +109,7 @@ export class SparkplugNodes {
     s.born.add('');
     s.seq = seq;
     s.bdSeq = bdSeq;
+    s.restored = false;
   }
 
   /**
@@ -142,7 +167,13 @@ export class SparkplugNodes {
 
   /** Whether this session has seen the birth of `device` ('' for the node's NBIRTH). */
   born(node: string, device: string): boolean {
-    return this.nodes.get(node)?.born.has(device) ?? false;
+    return this.taken(node)?.born.has(device) ?? false;
+  }
+
+  /** The node's session, unless it is restored and not taken up yet. */
+  private taken(node: string): NodeSession | undefined {
+    const s = this.nodes.get(node);
+    return s?.restored ? undefined : s;
   }
 
   /**
@@ -151,7 +182,7 @@ export class SparkplugNodes {
    * flow as its neighbour's temperature, and an unborn device's data must ask for the births instead.
    */
   alias(node: string, device: string, alias: number): MetricDefinition | undefined {
-    const s = this.nodes.get(node);
+    const s = this.taken(node);
     if (!s) return undefined;
     const own = s.aliases.get(device)?.get(alias);
     if (own || device === '' || !s.born.has(device)) return own;
@@ -160,17 +191,67 @@ export class SparkplugNodes {
 
   /** The datatype a birth gave the metric `name` of `device` ('' for the node's own), or 0. */
   datatype(node: string, device: string, name: string): number {
-    return this.nodes.get(node)?.types.get(`${device}/${name}`) ?? 0;
+    return this.taken(node)?.types.get(`${device}/${name}`) ?? 0;
   }
 
   /** Note a message's `seq` (any type but NBIRTH); true when it does not follow the previous one (a gap). */
   sequence(node: string, seq: number | undefined): boolean {
     const s = this.nodes.get(node);
     if (!s || s.seq === undefined || seq === undefined) return false;
-    const gap = seq !== (s.seq + 1) % 256;
+    // After a restart, the last message read before the stop may come again first: the one the intake held unacknowledged.
+    const gap = seq !== (s.seq + 1) % 256 && !(s.restored && seq === s.seq);
     s.seq = seq;
     if (gap) s.gaps++;
+    if (s.restored) {
+      // The first message since the restart: the same session, nothing lost, or the saved tables no longer hold.
+      s.restored = false;
+      if (gap) {
+        s.aliases.clear();
+        s.owners.clear();
+        s.types.clear();
+        s.born.clear();
+      }
+    }
     return gap;
+  }
+
+  /** The sessions whose `seq` is followed (JSON-safe), for the next start; undefined with none. */
+  save(): z.infer<typeof SavedSessionsSchema> | undefined {
+    const nodes = [...this.nodes]
+      .filter(([, s]) => s.seq !== undefined)
+      .map(([node, s]) => ({
+        node,
+        seq: s.seq!,
+        ...(s.bdSeq !== undefined && { bdSeq: s.bdSeq }),
+        born: [...s.born],
+        aliases: [...s.aliases].flatMap(([device, own]) => [...own].map(([alias, d]) => ({ device, alias, name: d.name, datatype: d.datatype }))),
+        types: [...s.types],
+        sensors: [...s.sensors],
+      }));
+    return nodes.length ? { format: 'vigil-sparkplug-sessions/1', nodes } : undefined;
+  }
+
+  /** Take up what a stop saved (`save`), each session restored until its next message; throws, naming the field, on anything else. Returns the nodes. */
+  restore(saved: unknown): number {
+    const r = SavedSessionsSchema.safeParse(saved);
+    if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '));
+    for (const n of r.data.nodes) {
+      const s = this.session(n.node);
+      s.seq = n.seq;
+      s.bdSeq = n.bdSeq;
+      s.born = new Set(n.born);
+      s.types = new Map(n.types);
+      s.sensors = new Set(n.sensors.slice(0, MAX_SENSORS_PER_NODE));
+      s.aliases.clear();
+      for (const a of n.aliases) {
+        let own = s.aliases.get(a.device);
+        if (!own) s.aliases.set(a.device, (own = new Map()));
+        own.set(a.alias, { name: a.name, datatype: a.datatype });
+        s.owners.set(a.alias, a.device);
+      }
+      s.restored = true;
+    }
+    return r.data.nodes.length;
   }
 
   /** The gaps of `node` not told yet. */

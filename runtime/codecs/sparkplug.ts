@@ -4,7 +4,9 @@
  * DBIRTH) teach the name and datatype of each alias, since DDATA may carry aliases only and no datatype
  * (sparkplug-metrics.ts reads values by datatype). As a Sparkplug host application
  * should, it asks a node to rebirth (NCMD) on an alias it does not know or a gap in `seq` (sparkplug-nodes.ts);
- * messages it cannot read meanwhile are rejected as `unknown_alias`, so they are counted and dead-lettered.
+ * messages it cannot read meanwhile are rejected as `unknown_alias`, so they are counted and dead-lettered. Its
+ * nodes' sessions are kept over a restart (`sessions`, runtime/ops/codec-sessions.ts), so what a persistent session's
+ * broker queued meanwhile is read.
  */
 import { createRequire } from 'node:module';
 import type { RawMessage, Reading } from '../stream/types.ts';
@@ -134,6 +136,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
 
   return {
     name: 'sparkplug',
+    sessions: { save: () => nodes.save(), restore: (saved) => nodes.restore(saved) },
     payloadLimit: (topic, bound) => (/(^|\/)spBv1\.0\/[^/]+\/[ND]BIRTH\//.test(topic) ? bound * BIRTH_BOUND_FACTOR : bound),
     refused(msg: RawMessage): void {
       // A device vigil cannot name (an id outside its sensor-id rule) or a message over the bound still took a `seq`:
@@ -169,9 +172,9 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       const nodeKey = `${t?.prefix ?? ''}${seg[1]}/${seg[3]}`;
       const device = seg[4] ?? '';
       const metrics = payload.metrics ?? [];
-      if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
       if (session(type, nodeKey, payload, msg.receivedAt)) onGap(t, nodeKey, `seq ${longNumber(payload.seq)} does not follow the previous message's`, msg.receivedAt);
       else tellGaps(nodeKey, msg.receivedAt);
+      if (type === 'DBIRTH') nodes.deviceBirth(nodeKey, device);
       if (isDeath) {
         if (type === 'DDEATH') {
           nodes.deviceDeath(nodeKey, device);

@@ -9,7 +9,7 @@ import { asyncScheduler, ReplaySubject, retry, takeUntil, tap, timer, type Obser
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
-import type { CodecRequest } from '../codecs/codec.ts';
+import type { Codec, CodecRequest } from '../codecs/codec.ts';
 import { decode } from '../codecs/decode.ts';
 import { compileTopicTemplate, topicRouter, type TopicTemplate } from '../mqtt/topic-template.ts';
 import { warnOfTopics } from './topic-warnings.ts';
@@ -29,6 +29,7 @@ import type { Detection, RawMessage, Reading, Rejected } from '../stream/types.t
 import type { Adaptation } from '../adapt/adaptation.ts';
 import type { RuntimeEvents } from './events.ts';
 import { openIntake, type Intake } from './intake.ts';
+import { codecSessionsFile, keepCodecSessions, takeCodecSessions } from './codec-sessions.ts';
 import type { Warmup } from './intake-pressure.ts';
 import type { Part } from './lifecycle.ts';
 import type { VigilLogger } from './logger.ts';
@@ -207,6 +208,9 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   let intake: Intake | undefined;
   // Windows span a restart (window-tails.ts): outside a fleet, whose sensors move between workers.
   const tailsFile = config.fleet ? undefined : windowTailsFile(config.state.file);
+  // And the codec's sessions with its publishers (a Sparkplug node's aliases: codec-sessions.ts).
+  const sessionsFile = config.fleet ? undefined : codecSessionsFile(config.state.file);
+  let codec: Codec | undefined;
   let tails: WindowTails | undefined;
   let stopKeepingTails = () => {};
   const refused = new RefusedReadings();
@@ -222,7 +226,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       const request = (r: CodecRequest) => publishCodecRequest(deps.client(), r, log, count);
       const note = (fields: Record<string, unknown>, msg: string) => log.warn(fields, msg);
       const offline = (sensor: string, cause: string) => silence.offline(sensor, cause);
-      const codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note, count, offline });
+      codec = createCodec(config.source.codec, { channels: ref.current.card.channels, timestamp: config.source.timestamp, paths: config.source.channels, request, note, count, offline });
       const onRejected = (r: Rejected) => {
         stats.rejectedSinceDecoded++;
         if (r.sensor !== undefined) {
@@ -232,6 +236,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
         deps.sinks().reject(r);
         events.rejected.next(r);
       };
+      takeCodecSessions(sessionsFile, codec, log);
       const poolOf = config.window.admission && admissionPools(config.window.admission, 0).poolOf;
       decoding = decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf, ranges: () => servingRanges(ref.current.card) });
     },
@@ -277,6 +282,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       }
       stopKeepingTails();
       if (tails?.read) keepTails(tailsFile, tails.read(), log);
+      keepCodecSessions(sessionsFile, codec, log);
       const left = intake?.gate.leftUnacknowledged ?? 0;
       if (left > 0) {
         const next = config.broker.clean === false ? 'the broker redelivers them to the next run of this persistent session' : 'with a clean session (broker.clean true) the broker drops them when vigil disconnects';

@@ -1,0 +1,45 @@
+/**
+ * A codec's publishers' sessions across a restart (codec.ts `sessions`: a Sparkplug node's aliases), kept beside the
+ * state file as window tails are (window-tails.ts): written at the stop, read and removed at the next start, so a
+ * crash's start (the file taken by the start before it) restores nothing stale. Failures are logged, never thrown.
+ */
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { keptFileBeside, readKept, removeKept, type KeptFileLogger } from '../util/kept-file.ts';
+import type { Codec } from '../codecs/codec.ts';
+
+/** The file beside `stateFile` (none without a state file). */
+export function codecSessionsFile(stateFile: string | null): string | undefined {
+  return keptFileBeside(stateFile, 'codec-sessions.json');
+}
+
+/** The part of a logger this needs. */
+interface SessionsLogger extends KeptFileLogger {
+  info(obj: object, msg: string): void;
+}
+
+/** Take up what the last stop kept for `codec` (nothing without a file or a codec that keeps sessions). */
+export function takeCodecSessions(file: string | undefined, codec: Codec, log: SessionsLogger): void {
+  if (!file || !codec.sessions) return;
+  const what = `the ${codec.name} sessions the last run kept`;
+  const text = readKept(file, what, log);
+  if (text === undefined) return;
+  removeKept(file, what, 'the next start reads them again', log);
+  try {
+    const sessions = codec.sessions.restore(JSON.parse(text));
+    log.info({ file, sessions }, `${what} are taken up: each goes on where its next message follows the last one read (else its births are asked for, as after any gap)`);
+  } catch (err) {
+    log.warn({ file, err: (err as Error).message }, `${what} are not readable; their publishers' data wait for their births, as after a first start`);
+  }
+}
+
+/** Keep `codec`'s sessions for the next start (nothing to keep: no file written). */
+export function keepCodecSessions(file: string | undefined, codec: Codec | undefined, log: SessionsLogger): void {
+  const saved = file && codec?.sessions?.save();
+  if (!file || !saved) return;
+  try {
+    writeFileAtomic(file, JSON.stringify(saved));
+    log.info({ file }, `the ${codec!.name} sessions kept: the next start reads what the broker queued meanwhile`);
+  } catch (err) {
+    log.warn({ file, err: (err as Error).message }, `the ${codec!.name} sessions not kept: after the restart their publishers' data wait for their births`);
+  }
+}
