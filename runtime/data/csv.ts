@@ -143,6 +143,12 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     if (fields.length < names.length) {
       throw new CsvError(`${file}:${lineNo}: ${fields.length} fields; expected ${names.length} (${names.join(sep === '\t' ? ', ' : sep)})`, file, lineNo);
     }
+    // Fields past the header's were dropped unread: a ','-separated export with decimal commas (`20,5`) was read
+    // as 20 and 5, shifted into the next channels (a probe). Empty ones (a trailing separator) say nothing.
+    if (fields.length > names.length && fields.slice(names.length).some((f) => f !== '')) {
+      const comma = sep === ',' ? ": a decimal comma in a ','-separated file splits a number in two; export with '.' decimals (or ',' decimals in a ';'-separated file)" : '';
+      throw new CsvError(`${file}:${lineNo}: ${fields.length} fields; expected ${names.length} (${names.join(sep === '\t' ? ', ' : sep)})${comma}`, file, lineNo);
+    }
     const tRaw = fields[0];
     const t = parseTimestamp(tRaw);
     if (Number.isNaN(t)) {

@@ -1,0 +1,18 @@
+/**
+ * What a spreadsheet export does to a CSV, read where every command reads one (runtime/data/csv.ts); found by a
+ * probe training on exports as they come from Excel and historians.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../runtime/data/csv.ts';
+
+describe('spreadsheet exports', () => {
+  it('refuses a row with more fields than the header instead of dropping the rest (decimal commas in a , file)', () => {
+    // Read before as a = 20, b = 5: every number after the first shifted one channel on, silently.
+    expect(() => parseCsv('ts,a,b\n1,20,5,30,1\n2,20,6,30,2\n', { file: 'f.csv' })).toThrow(
+      /f\.csv:2: 5 fields; expected 3 \(ts,a,b\): a decimal comma in a ','-separated file splits a number in two/,
+    );
+    expect(() => parseCsv('ts;a;b\n1;20;30;7\n', { file: 'f.csv' })).toThrow(/f\.csv:2: 4 fields; expected 3 \(ts;a;b\)$/);
+    // A trailing separator on the rows (an empty field past the header's) is no value.
+    expect(Array.from(parseCsv('ts;a;b\n1;20,5;30;\n2;20,6;31;\n').data)).toEqual([20.5, 30, 20.6, 31].map(Math.fround));
+  });
+});
