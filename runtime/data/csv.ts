@@ -119,6 +119,10 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   if (!names) throw new CsvError(`${file}: empty file; expected a header row like "timestamp,value"`, file, 1);
   const headerLine = records.line;
   const sep = records.separator;
+  // A header that ends with the separator (a spreadsheet's export: `ts;a;b;`) names no last column; its empty cells
+  // are no channel (a probe: refused as channel '', and `--ignore ''`, the way out it suggested, names nothing).
+  const unnamedLast = names.length > 2 && names[names.length - 1] === '';
+  if (unnamedLast) names.pop();
   if (names.length < 2) {
     throw new CsvError(`${file}:${headerLine}: header has ${names.length} column; expected a timestamp column then at least one numeric channel`, file, headerLine);
   }
@@ -146,8 +150,9 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     // Fields past the header's were dropped unread: a ','-separated export with decimal commas (`20,5`) was read
     // as 20 and 5, shifted into the next channels (a probe). Empty ones (a trailing separator) say nothing.
     if (fields.length > names.length && fields.slice(names.length).some((f) => f !== '')) {
-      const comma = sep === ',' ? ": a decimal comma in a ','-separated file splits a number in two; export with '.' decimals (or ',' decimals in a ';'-separated file)" : '';
-      throw new CsvError(`${file}:${lineNo}: ${fields.length} fields; expected ${names.length} (${names.join(sep === '\t' ? ', ' : sep)})${comma}`, file, lineNo);
+      const unnamed = unnamedLast && fields.length === names.length + 1 ? `: '${fields[names.length]}' under the header's unnamed last column (it ends with '${sep === '\t' ? 'tab' : sep}'); expected that column empty, or a name for it in the header` : '';
+      const comma = unnamed ? '' : sep === ',' ? ": a decimal comma in a ','-separated file splits a number in two; export with '.' decimals (or ',' decimals in a ';'-separated file)" : '';
+      throw new CsvError(`${file}:${lineNo}: ${fields.length} fields; expected ${names.length} (${names.join(sep === '\t' ? ', ' : sep)})${unnamed || comma}`, file, lineNo);
     }
     const tRaw = fields[0];
     const t = parseTimestamp(tRaw);

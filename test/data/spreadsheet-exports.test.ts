@@ -15,4 +15,14 @@ describe('spreadsheet exports', () => {
     // A trailing separator on the rows (an empty field past the header's) is no value.
     expect(Array.from(parseCsv('ts;a;b\n1;20,5;30;\n2;20,6;31;\n').data)).toEqual([20.5, 30, 20.6, 31].map(Math.fround));
   });
+
+  it('reads a header that ends with the separator (an unnamed, empty last column) and refuses a value under it', () => {
+    // Refused before as channel '', with `--ignore ''` suggested, which names nothing.
+    const s = parseCsv('ts;a;b;\n1;20,5;30;\n2;20,6;31;\n3;20,7;32\n', { file: 'f.csv' });
+    expect(s.channels).toEqual(['a', 'b']);
+    expect(Array.from(s.data)).toEqual([20.5, 30, 20.6, 31, 20.7, 32].map(Math.fround));
+    expect(() => parseCsv('ts;a;b;\n1;20,5;30;\n2;20,6;31;7\n', { file: 'f.csv' })).toThrow(
+      /f\.csv:3: 4 fields; expected 3 \(ts;a;b\): '7' under the header's unnamed last column \(it ends with ';'\); expected that column empty, or a name for it in the header/,
+    );
+  });
 });
