@@ -8,10 +8,13 @@
  */
 import { float32RangeText, isFloat32 } from './float32.ts';
 
-/** A number with a decimal comma and nothing else: `-20,104`. */
-const COMMA_DECIMAL = /^\s*[-+]?\d+,\d+\s*$/;
+/**
+ * A number with a decimal comma and nothing else: `-20,104`, or in a spreadsheet's scientific notation `2,5E-05`
+ * (a German Excel writes small values so; a probe's vibration column was refused as 'not a number').
+ */
+const COMMA_DECIMAL = /^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$/;
 /** A number written with a decimal comma (20,1040), possibly with '.' thousands (1.234,5). */
-export const DECIMAL_COMMA = /^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+\s*$/;
+export const DECIMAL_COMMA = /^\s*[-+]?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$/;
 
 /** The decimal mark of one file, learnt from its cells in reading order. */
 export class DecimalMark {

@@ -25,4 +25,12 @@ describe('spreadsheet exports', () => {
       /f\.csv:3: 4 fields; expected 3 \(ts;a;b\): '7' under the header's unnamed last column \(it ends with ';'\); expected that column empty, or a name for it in the header/,
     );
   });
+
+  it('reads a decimal comma in scientific notation, as a German spreadsheet writes small values', () => {
+    // '2,5E-05' was 'not a number' in a file whose '20,5' read fine.
+    const s = parseCsv('ts;a;b\n1;20,5;2,5E-05\n2;1,039e+01;-3,1E2\n', { file: 'f.csv' });
+    expect(Array.from(s.data)).toEqual([20.5, 2.5e-5, 10.39, -310].map(Math.fround));
+    // Still one mark per file, and still no decimal comma in a ','-separated one.
+    expect(() => parseCsv('ts,a\n1,"2,5E-05"\n', { file: 'f.csv' })).toThrow(/has a decimal comma in a ','-separated file/);
+  });
 });
