@@ -64,7 +64,7 @@ export interface CsvOptions {
   file?: string;
   /** Told what the reader did on its own (label columns set aside, cells filled, rows sorted), one line each. */
   onNote?: (note: string) => void;
-  /** Refuse a channel with more than this share of its cells text filled by `fill` (training: it is no signal; empty cells do not count). */
+  /** Refuse a channel with more than this share of its cells text filled by `fill` (training: it is no signal; empty cells count only under `zero`). */
   maxFilledShare?: number;
   /** The command takes `--ignore` (train, replay): a text cell's message suggests it. */
   ignorable?: boolean;
@@ -139,6 +139,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const ranges = channelCols.map((c) => opts.ranges?.[c.n]);
   let filled = 0;
   const filledPer = new Array<number>(C).fill(0);
+  const emptyFilledPer = new Array<number>(C).fill(0);
   let firstFill = '';
   const filledAt: number[] = [];
   const mark = new DecimalMark(sep);
@@ -191,8 +192,12 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
           throw new CsvError(`${file}:${lineNo}: column '${col.n}': '${cell}' ${why}${advice}`, file, lineNo, col.n);
         }
         // Text, not an empty cell: a channel a historian records only when it changes is mostly empty, and rightly
-        // forward-filled; one mostly of words or decimal commas is no signal.
-        if (cell.trim() !== '' && !outside) filledPer[j]++;
+        // forward-filled; one mostly of words or decimal commas is no signal. Zeros in empty cells are no reading
+        // either (a probe: an all-empty spare column under --fill zero trained as a channel of zeros).
+        if (!outside && (cell.trim() !== '' || fill === 'zero')) {
+          filledPer[j]++;
+          if (cell.trim() === '') emptyFilledPer[j]++;
+        }
         if (filled++ === 0) firstFill = `${file}:${lineNo} column '${col.n}' '${cell}'`;
         if (filledAt.at(-1) !== ts.length - 1) filledAt.push(ts.length - 1);
       }
@@ -209,9 +214,11 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const mostlyFilled = opts.maxFilledShare === undefined ? -1 : filledPer.findIndex((n) => n > opts.maxFilledShare! * ts.length);
   if (mostlyFilled >= 0) {
     const name = channelCols[mostlyFilled].n;
+    const n = filledPer[mostlyFilled];
+    const empty = emptyFilledPer[mostlyFilled];
     throw new CsvError(
-      `${file}: column '${name}': ${filledPer[mostlyFilled]} of ${ts.length} cells were text, not numbers, and were filled by --fill ${fill}; expected a sensor's readings ` +
-        `(more than ${Math.round(100 * opts.maxFilledShare!)} % filled is no signal to learn): --ignore '${name}' if it is not a sensor's, or fix the export (decimal mark, a text column)`,
+      `${file}: column '${name}': ${n} of ${ts.length} cells were ${empty === 0 ? 'text, not numbers,' : empty === n ? 'empty' : 'empty or text'} and were filled by --fill ${fill}; expected a sensor's readings ` +
+        `(more than ${Math.round(100 * opts.maxFilledShare!)} % filled is no signal to learn): --ignore '${name}' if it is not a sensor's, or fix the export (decimal mark, a text column${empty > 0 ? ', an empty one' : ''})`,
       file, headerLine, name,
     );
   }

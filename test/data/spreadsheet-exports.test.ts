@@ -33,4 +33,14 @@ describe('spreadsheet exports', () => {
     // Still one mark per file, and still no decimal comma in a ','-separated one.
     expect(() => parseCsv('ts,a\n1,"2,5E-05"\n', { file: 'f.csv' })).toThrow(/has a decimal comma in a ','-separated file/);
   });
+
+  it('(training) refuses a channel mostly empty under --fill zero, which would train a channel of zeros', () => {
+    // An all-empty spare column trained before as a constant 0 (README: a channel more than half filled is refused).
+    const text = `ts,a,spare\n${Array.from({ length: 10 }, (_, r) => `${r + 1},${r},${r < 3 ? r : ''}`).join('\n')}\n`;
+    expect(() => parseCsv(text, { file: 'f.csv', fill: 'zero', maxFilledShare: 0.5 })).toThrow(
+      /f\.csv: column 'spare': 7 of 10 cells were empty and were filled by --fill zero; .*--ignore 'spare'/,
+    );
+    // Forward-filled, a setpoint recorded only when it changes is still read.
+    expect(parseCsv(text, { fill: 'ffill', maxFilledShare: 0.5 }).channels).toEqual(['a', 'spare']);
+  });
 });
