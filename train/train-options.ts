@@ -157,10 +157,11 @@ export function resolveOptions(o: TrainOptions) {
   };
   // 0 stands for the default inside (it depends on the rows); given, 0 is refused like any other non-stride.
   check(o.stride === undefined || (Number.isInteger(o.stride) && o.stride >= 1), `--stride must be an integer >= 1, got ${o.stride}`);
-  for (const k of ['window', 'epochs', 'batchSize', 'patience', 'kernel'] as const) {
-    check(Number.isInteger(r[k]) && r[k] >= 1, `--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} must be an integer >= 1, got ${r[k]}`);
+  // Each with its own least value, so the message a 0 gets names a value that is taken (a probe: '>= 1' for --window 0,
+  // then '>= 2' for --window 1).
+  for (const [k, least] of [['window', 2], ['epochs', 1], ['batchSize', 1], ['patience', 1], ['kernel', 1]] as const) {
+    check(Number.isInteger(r[k]) && r[k] >= least, `--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} must be an integer >= ${least}, got ${r[k]}`);
   }
-  check(r.window >= 2, `--window must be >= 2, got ${r.window}`);
   check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
   check(r.learningRate > 0 && r.learningRate < 1, `--lr must be in (0, 1), got ${r.learningRate}`);
   check(r.validationSplit >= 0 && r.validationSplit < 0.9, `--validation-split must be in [0, 0.9), got ${r.validationSplit}`);

@@ -84,6 +84,11 @@ describe('architecture registry', () => {
     expect(() => resolveOptions({ data: 'x.csv', out: 'x', arch: 'lstm' as never })).toThrow(`unknown --arch 'lstm'; expected one of ${ARCHITECTURES.join(', ')}`);
   });
 
+  it('--window names the least value it takes, whatever the value refused (a probe: >= 1 for 0, then >= 2 for 1)', () => {
+    for (const window of [0, 1, 2.5]) expect(() => resolveOptions({ data: 'x.csv', out: 'x', window })).toThrow(`--window must be an integer >= 2, got ${window}`);
+    expect(resolveOptions({ data: 'x.csv', out: 'x', window: 2 }).window).toBe(2);
+  });
+
   it('the body follows --base only where the architecture says so; elsewhere another --base is refused', () => {
     for (const arch of ARCHITECTURES) {
       const { body } = architecture(arch);
