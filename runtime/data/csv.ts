@@ -158,7 +158,8 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     const tRaw = fields[0];
     const t = parseTimestamp(tRaw);
     if (Number.isNaN(t)) {
-      throw new CsvError(`${file}:${lineNo}: column '${names[0]}': '${tRaw}' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds/ms`, file, lineNo, names[0]);
+      const units = ts.length === 0 && !channelCols.some((c) => isNumberCell(fields[c.i])) ? `; line ${lineNo} holds no number: a units row under the header? Remove it` : '';
+      throw new CsvError(`${file}:${lineNo}: column '${names[0]}': '${tRaw}' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds/ms${units}`, file, lineNo, names[0]);
     }
     ts.push(t);
     raw.push(tRaw);
@@ -234,6 +235,11 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     for (const r of filledAt) series.filledRows[r] = 1;
   }
   return opts.order === 'strict' || opts.order === 'sort' ? orderRows(series, lineNos, opts.order, file, opts.onNote) : series;
+}
+
+/** A cell that reads as a number with either decimal mark: a historian's units row under the header ('m³/h', '°C') has none. */
+function isNumberCell(cell: string): boolean {
+  return cell.trim() !== '' && !Number.isNaN(Number(cell.replace(',', '.')));
 }
 
 /** Read a CSV file into a series. */

@@ -43,4 +43,13 @@ describe('spreadsheet exports', () => {
     // Forward-filled, a setpoint recorded only when it changes is still read.
     expect(parseCsv(text, { fill: 'ffill', maxFilledShare: 0.5 }).channels).toEqual(['a', 'spare']);
   });
+
+  it('names a units row under the header as such', () => {
+    // Said before only as "'' is not a timestamp".
+    expect(() => parseCsv('timestamp;flow;temp\n;m³/h;°C\n2024-03-04 08:00:00;1,5;20\n', { file: 'f.csv' })).toThrow(
+      /f\.csv:2: column 'timestamp': '' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds\/ms; line 2 holds no number: a units row under the header\? Remove it/,
+    );
+    // A bad timestamp on a row of readings is only that.
+    expect(() => parseCsv('timestamp,flow\nyesterday,1.5\n', { file: 'f.csv' })).toThrow(/'yesterday' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds\/ms$/);
+  });
 });
