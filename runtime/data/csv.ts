@@ -78,7 +78,7 @@ function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLi
   const ignored = lower(opts.ignore ?? []);
   const unknownIgnored = [...(opts.ignore ?? [])].filter((n) => !colNames.some((c) => c.toLowerCase() === n.toLowerCase()));
   if (unknownIgnored.length) {
-    throw new CsvError(`${file}: --ignore names no column ${unknownIgnored.join(', ')}; found ${colNames.join(', ')}`, file, headerLine);
+    throw new CsvError(`${file}: --ignore names no column ${unknownIgnored.join(', ')}; found ${colNames.join(', ')}${commaNames(colNames)}`, file, headerLine);
   }
   const cols = colNames.map((n, i) => ({ n, i: i + 1 })).filter((c) => !ignored.has(c.n.toLowerCase()));
   const named = opts.channels ? new Set(opts.channels) : undefined;
@@ -91,7 +91,7 @@ function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLi
     if (missing.length) {
       // Names are matched exactly, as live readings' keys are: say so when only the case differs (a probe).
       const byCase = missing.every((n) => colNames.some((c) => c.toLowerCase() === n.toLowerCase()));
-      throw new CsvError(`${file}: no column(s) ${missing.join(', ')}; expected ${opts.channels.join(', ')}, found ${colNames.join(', ')}${byCase ? ' (the names differ only in case, and channel names are matched exactly: rename the columns to the model\'s)' : ''}`, file, headerLine);
+      throw new CsvError(`${file}: no column(s) ${missing.join(', ')}; expected ${opts.channels.join(', ')}, found ${colNames.join(', ')}${byCase ? ' (the names differ only in case, and channel names are matched exactly: rename the columns to the model\'s)' : ''}${commaNames(colNames)}`, file, headerLine);
     }
     channelCols = opts.channels.map((n) => byName.get(n)!);
   }
@@ -108,6 +108,12 @@ function chooseColumns(names: string[], opts: CsvOptions, file: string, headerLi
     throw new CsvError(`${file}:${headerLine}: columns ${first.i + 1} and ${dup.i + 1} are both named '${dup.n}'; expected every channel column to have its own name (rename one in the export, or --ignore the name)`, file, headerLine, dup.n);
   }
   return { channelCols, extraCols };
+}
+
+/** A hint for a list that split a column name holding a comma: a list names it in double quotes. */
+function commaNames(colNames: string[]): string {
+  const c = colNames.find((n) => n.includes(','));
+  return c === undefined ? '' : ` (a name holding a comma is given in double quotes: '"${c}"')`;
 }
 
 /** Parse CSV text into a series. */

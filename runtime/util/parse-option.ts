@@ -13,9 +13,31 @@ export function parseNumber(v: string): number {
   return n;
 }
 
-/** A comma-separated list, each item trimmed, empty ones left out (`a, b,,c` -> a, b, c). */
+/**
+ * A comma-separated list, each item trimmed, empty ones left out (`a, b,,c` -> a, b, c). An item in double quotes
+ * may hold commas, as a quoted CSV header does (`"Flow, m³/h",temp`; `""` is a quote): a column so named could not
+ * be given to --channels or --ignore before (a probe).
+ */
 export function parseList(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  const items: string[] = [];
+  let item = '';
+  let quoted = false;
+  for (let i = 0; i < v.length; i++) {
+    const ch = v[i];
+    if (quoted) {
+      if (ch !== '"') item += ch;
+      else if (v[i + 1] === '"') item += v[i++];
+      else quoted = false;
+    } else if (ch === '"' && item.trim() === '') {
+      quoted = true;
+      item = '';
+    } else if (ch === ',') {
+      items.push(item.trim());
+      item = '';
+    } else item += ch;
+  }
+  items.push(item.trim());
+  return items.filter(Boolean);
 }
 
 /** One of `choices`, as given. */

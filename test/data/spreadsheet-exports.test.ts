@@ -52,4 +52,11 @@ describe('spreadsheet exports', () => {
     // A bad timestamp on a row of readings is only that.
     expect(() => parseCsv('timestamp,flow\nyesterday,1.5\n', { file: 'f.csv' })).toThrow(/'yesterday' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds\/ms$/);
   });
+
+  it('says how to name a column whose name holds a comma when a list split it', () => {
+    expect(() => parseCsv('ts,"Flow, m3/h",temp\n1,2,3\n', { file: 'f.csv', channels: ['Flow', 'm3/h'] })).toThrow(
+      /no column\(s\) Flow, m3\/h; .* \(a name holding a comma is given in double quotes: '"Flow, m3\/h"'\)/,
+    );
+    expect(parseCsv('ts,"Flow, m3/h",temp\n1,2,3\n', { channels: ['Flow, m3/h'] }).channels).toEqual(['Flow, m3/h']);
+  });
 });
