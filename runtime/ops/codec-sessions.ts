@@ -17,9 +17,13 @@ interface SessionsLogger extends KeptFileLogger {
   info(obj: object, msg: string): void;
 }
 
-/** Take up what the last stop kept for `codec` (nothing without a file or a codec that keeps sessions). */
-export function takeCodecSessions(file: string | undefined, codec: Codec, log: SessionsLogger): void {
-  if (!file || !codec.sessions) return;
+/**
+ * Take up what the last stop kept for `codec` (nothing without a file). Without a codec that keeps sessions (another
+ * codec, a fleet, a clean session) the file is removed unread: left, a later start took up sessions days stale.
+ */
+export function takeCodecSessions(file: string | undefined, codec: Codec | undefined, log: SessionsLogger): void {
+  if (!file) return;
+  if (!codec?.sessions) return void removeKept(file, 'the codec sessions the last run kept', 'a later start may take them up', log);
   const what = `the ${codec.name} sessions the last run kept`;
   const text = readKept(file, what, log);
   if (text === undefined) return;

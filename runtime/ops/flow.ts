@@ -208,8 +208,11 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   let intake: Intake | undefined;
   // Windows span a restart (window-tails.ts): outside a fleet, whose sensors move between workers.
   const tailsFile = config.fleet ? undefined : windowTailsFile(config.state.file);
-  // And the codec's sessions with its publishers (a Sparkplug node's aliases: codec-sessions.ts).
-  const sessionsFile = config.fleet ? undefined : codecSessionsFile(config.state.file);
+  // And the codec's sessions with its publishers (a Sparkplug node's aliases: codec-sessions.ts), where the broker keeps
+  // vigil's session: with a clean one nothing was queued, a node that rebirthed meanwhile went unseen, and its first live
+  // message confirmed the kept aliases by its 8-bit seq alone (2 in 256), reading one metric as another.
+  const sessionsFile = codecSessionsFile(config.state.file);
+  const keepSessions = !config.fleet && config.broker.clean === false;
   let codec: Codec | undefined;
   let tails: WindowTails | undefined;
   let stopKeepingTails = () => {};
@@ -236,7 +239,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
         deps.sinks().reject(r);
         events.rejected.next(r);
       };
-      takeCodecSessions(sessionsFile, codec, log);
+      takeCodecSessions(sessionsFile, keepSessions ? codec : undefined, log);
       const poolOf = config.window.admission && admissionPools(config.window.admission, 0).poolOf;
       decoding = decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf, ranges: () => servingRanges(ref.current.card) });
     },
@@ -282,7 +285,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       }
       stopKeepingTails();
       if (tails?.read) keepTails(tailsFile, tails.read(), log);
-      keepCodecSessions(sessionsFile, codec, log);
+      if (keepSessions) keepCodecSessions(sessionsFile, codec, log);
       const left = intake?.gate.leftUnacknowledged ?? 0;
       if (left > 0) {
         const next = config.broker.clean === false ? 'the broker redelivers them to the next run of this persistent session' : 'with a clean session (broker.clean true) the broker drops them when vigil disconnects';

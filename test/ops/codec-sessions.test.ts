@@ -15,11 +15,12 @@ import { capturingLogger, recordedModel, recordedSeries, testConfig, uniquePrefi
 
 const broker = fileBroker();
 const spb = getSparkplug('spBv1.0')!;
+type Metric = NonNullable<Parameters<typeof spb.encodePayload>[0]['metrics']>[number];
 
 describe('Sparkplug sessions across a restart', () => {
   it('a stop keeps each node session; the next start reads the queued DDATA by alias where seq follows on', async () => {
     const group = uniquePrefix('spbkeep').replaceAll('/', '_');
-    const cfg = testConfig(broker.url, 'unused', recordedModel(), { source: { topics: [`spBv1.0/${group}/+/{node}/{device}`, `spBv1.0/${group}/+/{node}`], qos: 1, codec: { kind: 'sparkplug', rebirthIntervalMs: null }, sensorId: '{node}.{device}' } });
+    const cfg = testConfig(broker.url, 'unused', recordedModel(), { broker: { url: broker.url, clean: false, clientId: group }, source: { topics: [`spBv1.0/${group}/+/{node}/{device}`, `spBv1.0/${group}/+/{node}`], qos: 1, codec: { kind: 'sparkplug', rebirthIntervalMs: null }, sensorId: '{node}.{device}' } });
     const rec = recordedSeries(40, 0);
     const at = (i: number) => ({ receivedAt: Date.now(), payload: Buffer.from(spb.encodePayload({ timestamp: rec.ts[i], seq: (i + 2) % 256, metrics: [{ alias: 1, type: 'Double', value: rec.values[i] }] })) });
     const ddata = (i: number): RawMessage => ({ topic: `spBv1.0/${group}/DDATA/edge1/pump7`, ...at(i) });
@@ -51,5 +52,39 @@ describe('Sparkplug sessions across a restart', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('a clean session keeps and takes up nothing: a node reborn unseen meanwhile is not read with the old aliases, and a kept file is removed unread', async () => {
+    const group = uniquePrefix('spbclean').replaceAll('/', '_');
+    const source = { topics: [`spBv1.0/${group}/+/{node}/{device}`, `spBv1.0/${group}/+/{node}`], qos: 1 as const, codec: { kind: 'sparkplug' as const, rebirthIntervalMs: null }, sensorId: '{node}.{device}' };
+    const persistent = testConfig(broker.url, 'unused', recordedModel(), { broker: { url: broker.url, clean: false, clientId: group }, source });
+    const rec = recordedSeries(10, 0);
+    const msg = (type: string, seq: number, i: number, metric: Metric): RawMessage => ({ topic: `spBv1.0/${group}/${type}/edge1${type === 'NBIRTH' ? '' : '/pump7'}`, payload: Buffer.from(spb.encodePayload({ timestamp: rec.ts[i], seq, metrics: [metric] })), receivedAt: Date.now() });
+    const input1 = new Subject<RawMessage>();
+    const first = await startRuntime(persistent, { logger: capturingLogger().logger, source: input1 });
+    try {
+      input1.next(msg('NBIRTH', 0, 0, { name: 'bdSeq', type: 'UInt64', value: 0 }));
+      input1.next(msg('DBIRTH', 1, 0, { name: 'value', alias: 1, type: 'Double', value: rec.values[0] }));
+      input1.next(msg('DDATA', 2, 1, { alias: 1, type: 'Double', value: rec.values[1] }));
+      await vi.waitFor(() => expect(first.counters.readings).toBe(2), { timeout: 5000 });
+    } finally {
+      await first.stop();
+    }
+    const file = codecSessionsFile(persistent.state.file)!;
+    expect(existsSync(file)).toBe(true);
+    // The next start, with a clean session: the node restarted meanwhile (NBIRTH 0, DBIRTH 1 giving alias 1 to another
+    // metric, DDATA 2, all unseen); its DDATA seq 3 follows the kept seq 2 by chance.
+    const clean = { ...persistent, broker: { ...persistent.broker, clean: true, clientId: undefined } };
+    const input2 = new Subject<RawMessage>();
+    const second = await startRuntime(clean, { logger: capturingLogger().logger, source: input2 });
+    try {
+      expect(existsSync(file)).toBe(false);
+      input2.next(msg('DDATA', 3, 2, { alias: 1, type: 'Double', value: 1e6 }));
+      await vi.waitFor(() => expect(second.edge.rejected.size).toBe(1), { timeout: 5000 });
+      expect(second.counters.readings).toBe(0);
+    } finally {
+      await second.stop();
+    }
+    expect(existsSync(file)).toBe(false);
   });
 });
