@@ -75,6 +75,14 @@ function quietClientLog(): Pick<IClientOptions, 'log'> {
   return /mqttjs/.test(process.env.DEBUG ?? '') ? {} : { log: () => {} };
 }
 
+/** Whether the broker's latest CONNACK to a client said it kept the client's session (undefined: not connected yet). */
+const sessionPresent = new WeakMap<MqttClient, boolean>();
+
+/** Whether the broker kept `client`'s session at its latest connect (undefined before the first, or for a client not opened here). */
+export function keptSession(client: MqttClient): boolean | undefined {
+  return sessionPresent.get(client);
+}
+
 /** Open a client (it connects in the background and keeps reconnecting until `end()`). */
 export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker', will?: IClientOptions['will']): MqttClient {
   if (cfg.tls?.rejectUnauthorized === false) {
@@ -113,6 +121,7 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     takeover.untold = 0;
   };
   client.on('connect', (ack) => {
+    sessionPresent.set(client, ack.sessionPresent === true);
     takeover.connectedAt = Date.now();
     backoff.connected();
     const sock = client.stream as unknown as { setNoDelay?: (v: boolean) => void };

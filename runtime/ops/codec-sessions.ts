@@ -5,7 +5,9 @@
  */
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { keptFileBeside, readKept, removeKept, type KeptFileLogger } from '../util/kept-file.ts';
+import type { MqttClient } from 'mqtt';
 import type { Codec } from '../codecs/codec.ts';
+import { keptSession } from '../mqtt/connect.ts';
 
 /** The file beside `stateFile` (none without a state file). */
 export function codecSessionsFile(stateFile: string | null): string | undefined {
@@ -46,4 +48,27 @@ export function keepCodecSessions(file: string | undefined, codec: Codec | undef
   } catch (err) {
     log.warn({ file, err: (err as Error).message }, `the ${codec!.name} sessions not kept: after the restart their publishers' data wait for their births`);
   }
+}
+
+/**
+ * A run's keeping of its codec's sessions: only outside a fleet (its publishers move between workers) and with a
+ * persistent broker session, and taken up only where the broker says it kept ours. With a clean session (or one the
+ * broker lost) nothing was queued, a node that rebirthed meanwhile went unseen, and its first live message confirmed
+ * the kept aliases by its 8-bit seq alone (2 in 256): one metric read as another (a review).
+ */
+export function codecSessions(config: { fleet?: unknown; broker: { clean: boolean }; state: { file: string | null } }, log: SessionsLogger & { warn(obj: object, msg: string): void }) {
+  const file = codecSessionsFile(config.state.file);
+  const keeps = !config.fleet && config.broker.clean === false;
+  return {
+    /** At the intake's start, the broker connected: take up the kept sessions, or remove them unread. */
+    take(client: MqttClient, codec: Codec | undefined): void {
+      const kept = keptSession(client) !== false;
+      if (keeps && !kept && codec?.sessions) log.warn({}, "the broker kept no session for us: the codec sessions the last run kept are dropped (their publishers may have started new ones unseen); their data wait for their births");
+      takeCodecSessions(file, keeps && kept ? codec : undefined, log);
+    },
+    /** At the stop, after the drain. */
+    keep(codec: Codec | undefined): void {
+      if (keeps) keepCodecSessions(file, codec, log);
+    },
+  };
 }

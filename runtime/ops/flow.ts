@@ -29,7 +29,7 @@ import type { Detection, RawMessage, Reading, Rejected } from '../stream/types.t
 import type { Adaptation } from '../adapt/adaptation.ts';
 import type { RuntimeEvents } from './events.ts';
 import { openIntake, type Intake } from './intake.ts';
-import { codecSessionsFile, keepCodecSessions, takeCodecSessions } from './codec-sessions.ts';
+import { codecSessions } from './codec-sessions.ts';
 import type { Warmup } from './intake-pressure.ts';
 import type { Part } from './lifecycle.ts';
 import type { VigilLogger } from './logger.ts';
@@ -208,11 +208,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   let intake: Intake | undefined;
   // Windows span a restart (window-tails.ts): outside a fleet, whose sensors move between workers.
   const tailsFile = config.fleet ? undefined : windowTailsFile(config.state.file);
-  // And the codec's sessions with its publishers (a Sparkplug node's aliases: codec-sessions.ts), where the broker keeps
-  // vigil's session: with a clean one nothing was queued, a node that rebirthed meanwhile went unseen, and its first live
-  // message confirmed the kept aliases by its 8-bit seq alone (2 in 256), reading one metric as another.
-  const sessionsFile = codecSessionsFile(config.state.file);
-  const keepSessions = !config.fleet && config.broker.clean === false;
+  // And the codec's sessions with its publishers (a Sparkplug node's aliases), where the broker keeps ours.
+  const sessions = codecSessions(config, log);
   let codec: Codec | undefined;
   let tails: WindowTails | undefined;
   let stopKeepingTails = () => {};
@@ -239,7 +236,6 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
         deps.sinks().reject(r);
         events.rejected.next(r);
       };
-      takeCodecSessions(sessionsFile, keepSessions ? codec : undefined, log);
       const poolOf = config.window.admission && admissionPools(config.window.admission, 0).poolOf;
       decoding = decode({ codec, route: topicRouter(templates), maxPayloadBytes: config.source.maxPayloadBytes, onRejected, poolOf, ranges: () => servingRanges(ref.current.card) });
     },
@@ -255,6 +251,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       if (fleet && config.fleet?.stateHandover) handover = handOverState(client, fleet, deps.thresholds(), { prefix: config.fleet.prefix, intervalMs: config.fleet.stateIntervalMs, log });
       intake = openIntake(client, config, templates, { fleet, extra: deps.source, log, edge, warmup: deps.warmup });
       if (tailsFile) tails = { seeds: takeTails(tailsFile, deps.ref().current.card.channels, log) };
+      // Before anything is decoded: what the broker queued waits for the intake (early-messages.ts).
+      sessions.take(client, codec);
       stopKeepingTails = keepSlowTailsEvery(tailsFile, () => tails?.read, config.state.intervalMs, log);
       silence.start();
       run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, tails, refused, silence }, stop$);
@@ -285,7 +283,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       }
       stopKeepingTails();
       if (tails?.read) keepTails(tailsFile, tails.read(), log);
-      if (keepSessions) keepCodecSessions(sessionsFile, codec, log);
+      sessions.keep(codec);
       const left = intake?.gate.leftUnacknowledged ?? 0;
       if (left > 0) {
         const next = config.broker.clean === false ? 'the broker redelivers them to the next run of this persistent session' : 'with a clean session (broker.clean true) the broker drops them when vigil disconnects';

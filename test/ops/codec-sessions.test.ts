@@ -3,7 +3,7 @@
  * persistent session, everything the broker queued while vigil was stopped came back as DDATA by alias and was
  * rejected as unknown_alias, 2,580 messages, 14 h of each unit).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { Subject } from 'rxjs';
 import { get as getSparkplug } from 'sparkplug-payload';
@@ -71,20 +71,27 @@ describe('Sparkplug sessions across a restart', () => {
       await first.stop();
     }
     const file = codecSessionsFile(persistent.state.file)!;
-    expect(existsSync(file)).toBe(true);
+    const kept = readFileSync(file);
     // The next start, with a clean session: the node restarted meanwhile (NBIRTH 0, DBIRTH 1 giving alias 1 to another
     // metric, DDATA 2, all unseen); its DDATA seq 3 follows the kept seq 2 by chance.
     const clean = { ...persistent, broker: { ...persistent.broker, clean: true, clientId: undefined } };
-    const input2 = new Subject<RawMessage>();
-    const second = await startRuntime(clean, { logger: capturingLogger().logger, source: input2 });
-    try {
+    // And a persistent session the broker no longer has (restarted without saving it; here: another client id).
+    const lost = { ...persistent, broker: { ...persistent.broker, clientId: `${group}-lost` } };
+    for (const [cfg, said] of [[clean, false], [lost, true]] as const) {
+      writeFileSync(file, kept);
+      const input2 = new Subject<RawMessage>();
+      const { lines, logger } = capturingLogger();
+      const second = await startRuntime(cfg, { logger, source: input2 });
+      try {
+        expect(existsSync(file)).toBe(false);
+        expect(lines.some((l) => String(l.msg).includes('kept no session for us'))).toBe(said);
+        input2.next(msg('DDATA', 3, 2, { alias: 1, type: 'Double', value: 1e6 }));
+        await vi.waitFor(() => expect(second.edge.rejected.size).toBe(1), { timeout: 5000 });
+        expect(second.counters.readings).toBe(0);
+      } finally {
+        await second.stop();
+      }
       expect(existsSync(file)).toBe(false);
-      input2.next(msg('DDATA', 3, 2, { alias: 1, type: 'Double', value: 1e6 }));
-      await vi.waitFor(() => expect(second.edge.rejected.size).toBe(1), { timeout: 5000 });
-      expect(second.counters.readings).toBe(0);
-    } finally {
-      await second.stop();
     }
-    expect(existsSync(file)).toBe(false);
   });
 });
