@@ -119,10 +119,13 @@ export function lateIntoGap(s: SensorState, ts: number, digest: number): 'late' 
   return false;
 }
 
-/** Remember a gap of sensor `s` counted missing (the oldest one goes past COUNTED_GAPS_KEPT). */
+/**
+ * Remember a gap of sensor `s` counted missing; past COUNTED_GAPS_KEPT the oldest whose readings have all come goes
+ * (kept only to tell their copies), else the oldest.
+ */
 function keepCountedGap(s: SensorState, fromTs: number, toTs: number, missing: number): void {
   const gaps = (s.countedGaps ??= []);
-  if (gaps.length >= COUNTED_GAPS_KEPT) gaps.shift();
+  if (gaps.length >= COUNTED_GAPS_KEPT) gaps.splice(Math.max(0, gaps.findIndex((g) => g.left <= 0)), 1);
   gaps.push({ fromTs, toTs, left: missing });
 }
 

@@ -99,6 +99,17 @@ describe('data gaps', () => {
     expect(copied.dropped).toEqual([]);
   });
 
+  it('a gap whose readings have all come is the first forgotten when more gaps come, not an older one still waiting (a review)', async () => {
+    const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
+    const counters = createCounters();
+    const dropped: string[] = [];
+    // 8 gaps (30, 32, ..., 44 missing), the second filled late, a ninth gap, then the first one's reading, late.
+    const seconds = [...Array.from({ length: 30 }, (_, i) => i), 31, 33, 35, 37, 39, 41, 43, 45, 32, 47, 30];
+    await lastValueFrom(from(seconds.map((i) => rd('s', 1000 * i, { a: 1, b: 0 }))).pipe(windowBySensor(timed, { counters, onDrop: (reason) => dropped.push(reason) }), toArray()));
+    expect(counters).toMatchObject({ readingGaps: 9, readingsMissing: 9, readingsLate: 2, outOfOrder: 0 });
+    expect(dropped).toEqual([]);
+  });
+
   it('a clock set back for good is followed after a window of its readings, not refused until real time passes (a field probe: 10 minutes blind for a 10-minute correction)', async () => {
     const timed = { ...card, data: { ...card.data!, intervalMs: 1000 } };
     const T = 1_700_000_000_000;
