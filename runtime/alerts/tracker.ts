@@ -263,7 +263,8 @@ export class AlertTracker {
       this.critical = true;
       this.stuckSaid ||= v.cause === 'stuck';
       if (surge) this.armed = false;
-      this.said = m;
+      // What a cause alone escalates says no more of the score than was said (a review: a later growth came sooner).
+      if (surge || grown || !stuck || m > this.said) this.said = m;
       return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
     }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };

@@ -104,6 +104,8 @@ describe('alert escalation', () => {
     expect(alertEventOf(fresh.step(stuck(2000, 2.1)), card)).toMatchObject({ type: 'escalate', cause: 'stuck' });
     const opened = new AlertTracker(policy);
     expect([stuck(1000, 2.1), stuck(2000, 2.1), verdict(3000, 3), stuck(4000, 2.1)].map((v) => opened.step(v).kind)).toEqual(['open', 'none', 'none', 'none']);
+    // A stuck escalation at 2.1x after 5x was said does not lower what was said: 21x is no growth of ten (a review).
+    expect(t.toJSON().open!.said).toBeCloseTo(Math.log(5), 6);
   });
 
   it('a restart does not escalate again, and a state saved before escalation existed goes by its peak', () => {
