@@ -99,7 +99,7 @@ export function wallOf(opts: { now?: Date; retained?: boolean }): string {
   const time = at.toTimeString().slice(0, 8);
   if (!opts.retained) return time;
   // A retained message may be days old: its date too, when it is not today's (a review).
-  const day = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const day = (d: Date) => localTime(d.getTime()).slice(0, 10);
   return `${day(at) === day(new Date()) ? time : `${day(at)} ${time}`} (retained)`;
 }
 
