@@ -30,7 +30,12 @@ export interface Gaps {
   largestMs: number;
   largestFrom: number;
   largestTo: number;
+  /** Gaps one usual step and an hour long, as local time without an offset across a spring-forward clock change (absent: none). */
+  hourSkips?: number;
 }
+
+/** An hour, give or take a minute: the clock change of daylight-saving time. */
+const HOUR_MS = { min: 59 * 60_000, max: 61 * 60_000 };
 
 /**
  * Steps longer than `factor` x the usual one; undefined when there are none (or fewer than 3 rows, or no usual step).
@@ -46,14 +51,16 @@ export function timestampGaps(timestamps: ArrayLike<number>, factor = GAP_FACTOR
   if (!(usual > 0)) return undefined;
   let count = 0;
   let largest = -1;
+  let hourSkips = 0;
   for (let i = 1; i < timestamps.length; i++) {
     const step = timestamps[i] - timestamps[i - 1];
     if (!(step > factor * usual)) continue;
     count++;
+    if (step - usual >= HOUR_MS.min && step - usual <= HOUR_MS.max) hourSkips++;
     if (largest < 0 || step > timestamps[largest] - timestamps[largest - 1]) largest = i;
   }
   if (count === 0) return undefined;
-  return { count, factor, usualMs: usual, largestMs: timestamps[largest] - timestamps[largest - 1], largestFrom: timestamps[largest - 1], largestTo: timestamps[largest] };
+  return { count, factor, usualMs: usual, largestMs: timestamps[largest] - timestamps[largest - 1], largestFrom: timestamps[largest - 1], largestTo: timestamps[largest], ...(hourSkips > 0 && { hourSkips }) };
 }
 
 /** A step as alert lines print durations, with sub-second sampling in ms. */
@@ -61,5 +68,7 @@ export const span = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` 
 
 /** One line saying what the gaps of `file` are (`what`: what the windows then do). */
 export function gapsNote(file: string, g: Gaps, what: string): string {
-  return `${file}: ${g.count} gap(s) in the timestamps longer than ${g.factor}x the usual step of ${span(g.usualMs)} (the longest ${span(g.largestMs)}, ${shortTime(g.largestFrom)} to ${shortTime(g.largestTo)}); ${what}`;
+  // A probe: a spring-forward change in local time without an offset read as an hour of data lost, unexplained.
+  const dst = g.hourSkips ? `; ${g.hourSkips === g.count ? (g.count === 1 ? 'it is' : 'each is') : `${g.hourSkips} of them are`} one usual step and an hour long: local time without an offset across a spring-forward clock change? (timestamps with their offset, or in UTC, have no such hole)` : '';
+  return `${file}: ${g.count} gap(s) in the timestamps longer than ${g.factor}x the usual step of ${span(g.usualMs)} (the longest ${span(g.largestMs)}, ${shortTime(g.largestFrom)} to ${shortTime(g.largestTo)})${dst}; ${what}`;
 }

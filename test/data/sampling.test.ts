@@ -28,6 +28,18 @@ describe('sampling gaps', () => {
     expect(timestampGaps([5, 5, 5, 5])).toBeUndefined();
   });
 
+  it('says when a gap is one step and an hour long, as local time without an offset across a spring-forward change (a probe: read as an hour lost)', () => {
+    const minutes = (from: number, n: number) => Array.from({ length: n }, (_, i) => T0 + (from + i) * 60_000);
+    const spring = [...minutes(0, 120), ...minutes(180, 60)];
+    const g = timestampGaps(spring)!;
+    expect(g).toMatchObject({ count: 1, hourSkips: 1, largestMs: 61 * 60_000 });
+    expect(gapsNote('f.csv', g, 'x')).toContain('01:59 to 2024-01-01 03:00); it is one usual step and an hour long: local time without an offset across a spring-forward clock change?');
+    // Another length of outage says nothing of clocks.
+    const outage = timestampGaps([...minutes(0, 120), ...minutes(200, 60)])!;
+    expect(outage.hourSkips).toBeUndefined();
+    expect(gapsNote('f.csv', outage, 'x')).not.toContain('clock');
+  });
+
   it('words the note with readable durations and the times either side of the longest gap', () => {
     const g = timestampGaps([0, 1000, 2000, 3000, 9000, 10_000, 11_000, 40_000, 41_000, 42_000].map((x) => T0 + x))!;
     expect(gapsNote('f.csv', g, 'windows span them')).toBe('f.csv: 2 gap(s) in the timestamps longer than 5x the usual step of 1s (the longest 29s, 2024-01-01 00:00:11 to 2024-01-01 00:00:40); windows span them');
