@@ -11,6 +11,7 @@
  * unacknowledged at the stop); any other drops it, as unknown as before.
  */
 import { z } from 'zod';
+import { issueSummary } from '../util/describe-issues.ts';
 
 /** What a birth said of a metric: its name and its datatype (Sparkplug code; 0 when the birth gave none). */
 export interface MetricDefinition {
@@ -74,6 +75,15 @@ const SavedSessionsSchema = z.object({
   ),
 });
 
+/** Forget what a node's births said (a new session, or kept tables a restart cannot trust). */
+function forgetTables(s: NodeSession): void {
+  s.aliases.clear();
+  s.owners.clear();
+  s.reuseTold = false;
+  s.types.clear();
+  s.born.clear();
+}
+
 /** Per-node session state of one codec instance. */
 export class SparkplugNodes {
   private readonly nodes = new Map<string, NodeSession>();
@@ -101,11 +111,7 @@ export class SparkplugNodes {
   /** NBIRTH: a new session; earlier aliases (of the node and its devices) no longer hold. */
   nodeBirth(node: string, seq: number | undefined, bdSeq: number | undefined): void {
     const s = this.session(node);
-    s.aliases.clear();
-    s.owners.clear();
-    s.reuseTold = false;
-    s.types.clear();
-    s.born.clear();
+    forgetTables(s);
     s.born.add('');
     s.seq = seq;
     s.bdSeq = bdSeq;
@@ -205,12 +211,7 @@ export class SparkplugNodes {
     if (s.restored) {
       // The first message since the restart: the same session, nothing lost, or the saved tables no longer hold.
       s.restored = false;
-      if (gap) {
-        s.aliases.clear();
-        s.owners.clear();
-        s.types.clear();
-        s.born.clear();
-      }
+      if (gap) forgetTables(s);
     }
     return gap;
   }
@@ -234,7 +235,7 @@ export class SparkplugNodes {
   /** Take up what a stop saved (`save`), each session restored until its next message; throws, naming the field, on anything else. Returns the nodes. */
   restore(saved: unknown): number {
     const r = SavedSessionsSchema.safeParse(saved);
-    if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '));
+    if (!r.success) throw new Error(issueSummary(r.error));
     for (const n of r.data.nodes) {
       const s = this.session(n.node);
       s.seq = n.seq;

@@ -23,7 +23,7 @@ interface SessionsLogger extends KeptFileLogger {
  * Take up what the last stop kept for `codec` (nothing without a file). Without a codec that keeps sessions (another
  * codec, a fleet, a clean session) the file is removed unread: left, a later start took up sessions days stale.
  */
-export function takeCodecSessions(file: string | undefined, codec: Codec | undefined, log: SessionsLogger): void {
+function takeCodecSessions(file: string | undefined, codec: Codec | undefined, log: SessionsLogger): void {
   if (!file) return;
   if (!codec?.sessions) return void removeKept(file, 'the codec sessions the last run kept', 'a later start may take them up', log);
   const what = `the ${codec.name} sessions the last run kept`;
@@ -39,7 +39,7 @@ export function takeCodecSessions(file: string | undefined, codec: Codec | undef
 }
 
 /** Keep `codec`'s sessions for the next start (nothing to keep: no file written). */
-export function keepCodecSessions(file: string | undefined, codec: Codec | undefined, log: SessionsLogger): void {
+function keepCodecSessions(file: string | undefined, codec: Codec | undefined, log: SessionsLogger): void {
   const saved = file && codec?.sessions?.save();
   if (!file || !saved) return;
   try {

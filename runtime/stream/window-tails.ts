@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { issueSummary } from '../util/describe-issues.ts';
 import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
 
 /** A sensor's last readings: timestamps (epoch ms, increasing) and values (rows x the named channels). */
@@ -89,7 +90,7 @@ export function takeTails(file: string, channels: readonly string[], log: TailLo
   let parsed: z.infer<typeof TailsFileSchema>;
   try {
     const r = TailsFileSchema.safeParse(JSON.parse(text));
-    if (!r.success) throw new Error(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; '));
+    if (!r.success) throw new Error(issueSummary(r.error));
     parsed = r.data;
   } catch (err) {
     log.warn({ file, err: (err as Error).message }, 'the windows the last run left are not a window-tails file; every sensor starts its window afresh');

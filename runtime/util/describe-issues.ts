@@ -25,3 +25,8 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], schema?: z.ZodTy
 export function describeIssues(error: z.ZodError, where: string, schema?: z.ZodType): string {
   return `${where} is invalid:\n${issueLines(error.issues, schema).join('\n')}`;
 }
+
+/** The first `max` issues on one line, `path: message` each (a file the last run kept, read back: window tails, codec sessions). */
+export function issueSummary(error: z.ZodError, max = 3): string {
+  return error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, max).join('; ');
+}
