@@ -151,14 +151,12 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const mark = new DecimalMark(sep);
   for (let fields = records.next(); fields; fields = records.next()) {
     const lineNo = records.line;
-    if (fields.length < names.length) {
-      throw new CsvError(`${file}:${lineNo}: ${fields.length} fields; expected ${names.length} (${names.join(sep === '\t' ? ', ' : sep)})`, file, lineNo);
-    }
-    // Fields past the header's were dropped unread: a ','-separated export with decimal commas (`20,5`) was read
-    // as 20 and 5, shifted into the next channels (a probe). Empty ones (a trailing separator) say nothing.
-    if (fields.length > names.length && fields.slice(names.length).some((f) => f !== '')) {
-      const unnamed = unnamedLast && fields.length === names.length + 1 ? `: '${fields[names.length]}' under the header's unnamed last column (it ends with '${sep === '\t' ? 'tab' : sep}'); expected that column empty, or a name for it in the header` : '';
-      const comma = unnamed ? '' : sep === ',' ? ": a decimal comma in a ','-separated file splits a number in two; export with '.' decimals (or ',' decimals in a ';'-separated file)" : '';
+    // Too few fields, or fields past the header's, which were dropped unread: a ','-separated export with decimal
+    // commas (`20,5`) was read as 20 and 5, shifted into the next channels (a probe). Empty ones (a trailing separator) say nothing.
+    const short = fields.length < names.length;
+    if (short || (fields.length > names.length && fields.slice(names.length).some((f) => f !== ''))) {
+      const unnamed = !short && unnamedLast && fields.length === names.length + 1 ? `: '${fields[names.length]}' under the header's unnamed last column (it ends with '${sep === '\t' ? 'tab' : sep}'); expected that column empty, or a name for it in the header` : '';
+      const comma = short || unnamed ? '' : sep === ',' ? ": a decimal comma in a ','-separated file splits a number in two; export with '.' decimals (or ',' decimals in a ';'-separated file)" : '';
       throw new CsvError(`${file}:${lineNo}: ${fields.length} fields; expected ${names.length} (${names.join(sep === '\t' ? ', ' : sep)})${unnamed || comma}`, file, lineNo);
     }
     const tRaw = fields[0];
