@@ -55,6 +55,12 @@ export function recordTables(x: unknown, name: string, maxRows = 30): Table[] {
   return out;
 }
 
+/** The markdown table lines a result carries as `table` (every line a `|` row), or undefined. */
+function ownTable(json: unknown): string[] | undefined {
+  const t = (json as { table?: unknown } | null)?.table;
+  return Array.isArray(t) && t.length > 1 && t.every((l) => typeof l === 'string' && l.startsWith('|')) ? t : undefined;
+}
+
 function markdownTable(t: Table): string {
   const cell = (v: string | number): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v.replace(/\|/g, '\\|'));
   return [`**${t.title}**`, '', `| ${t.columns.join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''].join('\n');
@@ -79,6 +85,13 @@ export function writeSummary(dir: string, results: Array<{ file: string; json: u
   }
   for (const { file, json } of results) {
     if (!isBenchResult(json)) {
+      const own = ownTable(json);
+      if (own) {
+        // A result that writes its own markdown table (adapt-drift.json) is shown by it; a dump of its nested
+        // per-run records (pages of them) would bury it.
+        md.push(`## ${file}`, '', `_Not in the BenchResult format (bench/lib/result.ts), so no plots; its own table (per-run details in bench/results/${file}):_`, '', ...own, '');
+        continue;
+      }
       md.push(`## ${file}`, '', '_Not in the BenchResult format (bench/lib/result.ts), so no plots; its numbers:_', '');
       const tables = recordTables(json, file);
       const scalars = Object.entries((json ?? {}) as Record<string, unknown>).filter(([, v]) => ['number', 'string'].includes(typeof v) && String(v).length < 120);

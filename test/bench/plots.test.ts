@@ -69,4 +69,15 @@ describe('writeSummary', () => {
     expect(md).not.toContain('tmp-partial');
     expect(readFileSync(join(d, 'plots', 'memory-rss.svg'), 'utf8')).toMatch(/^<svg /);
   });
+
+  it('shows a result that carries its own markdown table by that table, not by a dump of its nested records', () => {
+    const d = fresh();
+    const table = ['| stream | F1 |', '|---|---|', '| 41 | 0.788 |'];
+    const runs = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`run ${i}`, { events: [{ start: i, detected: true }] }]));
+    writeFileSync(join(d, 'adapt-drift.json'), JSON.stringify({ machine, table, runs }));
+    const md = writeSummary(d, readResults(d), [], machine);
+    expect(md).toContain(table.join('\n'));
+    expect(md).toContain('per-run details in bench/results/adapt-drift.json');
+    expect(md).not.toContain('run 3');
+  });
 });
