@@ -25,6 +25,7 @@ export const PIECES: Array<{ name: string; script: string; summary: string }> = 
   { name: 'e2e', script: 'bench/e2e.ts', summary: 'end-to-end MQTT ingest, latency p50/p99, RSS' },
   { name: 'burst', script: 'bench/burst.ts', summary: 'one sensor, 10,000 readings back to back (mosquitto_pub -l, mqtt.js) into `npx vigil run` as shipped: scored / formed, drain time' },
   { name: 'sustained', script: 'bench/sustained.ts', summary: '100 and 1,000 sensors at 2k-20k readings/s into `npx vigil run` as shipped: achieved, CPU per reading vs a bare mqtt.js subscriber, publish -> alert p50/p99, RSS' },
+  { name: 'max-batch', script: 'bench/max-batch.ts', summary: 'the largest batch on the CPU provider (batch.maxBatch auto): RSS held and CPU per window after a backlog of 512 sensors, at 64-4,096' },
   { name: 'memory', script: 'bench/memory.ts', summary: 'RSS of `npx vigil run` as shipped, 1,000 sensors x window 64 at 2k readings/s, with a breakdown' },
   { name: 'overload', script: 'bench/overload.ts', summary: 'capacity by a ramp, then 2x it for 30 s into `npx vigil run` as shipped: goodput, shed by reason, latency, recovery' },
   { name: 'soak', script: 'bench/soak.ts', summary: '1,000 sensors at 2,000 readings/s for 60 s (--duration) into `npx vigil run` as shipped, default conv model: RSS over time, scored / formed, p99, CPU' },

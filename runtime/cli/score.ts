@@ -16,6 +16,7 @@ import { IRREGULAR_RATIO } from '../window/pace.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { labelColumn } from '../data/labels.ts';
 import { openModel } from '../inference/open-model.ts';
+import { AUTO_MAX_BATCH } from '../inference/resolve.ts';
 import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
 import { alertLines } from '../alerts/alert-lines.ts';
@@ -118,9 +119,11 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
   if (step && trained && (step > IRREGULAR_RATIO * trained || step * IRREGULAR_RATIO < trained)) {
     o.onNote?.(`${o.data}: rows every ${span(step)}, against the model's training interval of ${span(trained)}: a window holds ${(step / trained).toFixed(step > trained ? 0 : 2)}x the time the model learnt from, so expect false alerts (resample to ${span(trained)}, or train on data at this rate)`);
   }
-  // Without a config (a library call), the defaults of vigil score's flags (--batch: the schema's batch.maxBatch).
-  const batch = o.batch ?? (flagOrDefault({}, 'batch') as number);
-  const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1, Math.min(batch, Math.max(1, rows))] });
+  // Without a config (a library call), the defaults of vigil score's flags (--batch: the schema's batch.maxBatch);
+  // auto (undefined here) follows the provider the model opens on (scoreSeries), the warm-up the CPU's until then.
+  const asked = o.batch ?? flagOrDefault({}, 'batch');
+  const batch = typeof asked === 'number' ? asked : undefined;
+  const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1, Math.min(batch ?? AUTO_MAX_BATCH.cpu, Math.max(1, rows))] });
   const thresholdConfig = thresholdOf(o.threshold) ?? card.threshold.default;
   // Validate once up front so a bad --threshold fails before any work, naming the key.
   createThreshold(thresholdConfig, card, '--threshold');
@@ -210,7 +213,8 @@ Example:
     threshold: cfg.threshold,
     smoothing: cfg.smoothing.kind === 'ewma' ? cfg.smoothing.alpha : undefined,
     providers: cfg.inference.providers,
-    batch: cfg.batch.maxBatch,
+    // auto: by the provider the model runs on (scoreSeries).
+    batch: cfg.batch.maxBatch === 'auto' ? undefined : cfg.batch.maxBatch,
     fill,
     separator: sep as ScoreOptions['separator'],
     alertOpen: { k: cfg.alerts.openK, n: cfg.alerts.openN },

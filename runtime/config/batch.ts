@@ -28,8 +28,12 @@ export const BatchSchema = z
      * at busy rates. false: always wait maxWaitMs (or size).
      */
     adaptiveWait: z.boolean().default(true),
-    /** Largest batch sent to the model when windows queued up during the previous call (batches grow under load). */
-    maxBatch: z.number().int().positive().max(65536).default(4096),
+    /**
+     * Largest batch sent to the model when windows queued up during the previous call (batches grow under load).
+     * `auto` (default): by the provider that runs the model (runtime/inference/resolve.ts `maxBatchFor`): 256 on the
+     * CPU providers, 4,096 on the device ones.
+     */
+    maxBatch: z.union([z.number().int().positive().max(65536), z.literal('auto')]).default('auto'),
     /**
      * Memory the windows waiting for inference may take, in bytes (a waiting window is a view into its sensor's rows: about 320 B plus twice the rows it adds). Backlogs are
      * scored, one lane per sensor served round-robin; only a window that would pass this bound sheds the oldest

@@ -44,6 +44,7 @@ import { pausedClock } from './paused-clock.ts';
 import { reorderLimits } from './reorder-limits.ts';
 import { silenceFlow, type SilenceFlow } from './silence-flow.ts';
 import { OUT_OF_ORDER_LEAST } from '../alerts/invalid-signals.ts';
+import { maxBatchFor } from '../inference/resolve.ts';
 
 /** The config sections the data path reads. */
 export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state' | 'gateway'>;
@@ -149,7 +150,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     window: { ...config.window, reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor, tails: r.tails, countGaps: !config.fleet, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs, adaptiveWait: config.batch.adaptiveWait },
     infer: {
-      maxBatch: Math.max(config.batch.maxBatch, config.batch.size),
+      maxBatch: Math.max(maxBatchFor(config.batch.maxBatch, deps.ref().current.session.provider), config.batch.size),
       maxPendingBytes: config.batch.maxPendingBytes,
       onShed: shed.shed,
       onPending: r.into.pressure.pending,

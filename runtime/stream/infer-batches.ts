@@ -17,6 +17,7 @@ import { InferenceLoop, type BatchReport } from './inference-loop.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 import { definedOnly } from '../util/options.ts';
 import { BATCH_DEFAULTS } from '../config/batch.ts';
+import { AUTO_MAX_BATCH } from '../inference/resolve.ts';
 
 export type { BatchReport } from './inference-loop.ts';
 
@@ -44,8 +45,11 @@ export interface InferBatchesOptions {
   onPending?: (bytes: number, windows: number) => void;
 }
 
-/** Fallbacks of `inferBatches` used without a config: the config schema's `batch` defaults (runtime/config/batch.ts). */
-export const INFER_DEFAULTS = { maxBatch: BATCH_DEFAULTS.maxBatch, maxPendingBytes: BATCH_DEFAULTS.maxPendingBytes, maxConsecutiveErrors: 3 } as const;
+/**
+ * Fallbacks of `inferBatches` used without a config: the config schema's `batch` defaults (runtime/config/batch.ts),
+ * the largest batch as `auto` gives it on the CPU providers.
+ */
+export const INFER_DEFAULTS = { maxBatch: AUTO_MAX_BATCH.cpu, maxPendingBytes: BATCH_DEFAULTS.maxPendingBytes, maxConsecutiveErrors: 3 } as const;
 
 /**
  * Memory of one window object beyond its values, measured as RSS growth per window held (Node 22, 100k windows:

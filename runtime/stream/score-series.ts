@@ -10,7 +10,7 @@ import { createThreshold } from '../thresholds/factory.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { createDrainGate, readingsFromSeries } from './from-series.ts';
 import { offlineBatch } from '../scoring/input-offsets.ts';
-import { INFER_DEFAULTS } from './infer-batches.ts';
+import { maxBatchFor } from '../inference/resolve.ts';
 import { createPipeline } from './pipeline.ts';
 import type { AlertEvent } from './types.ts';
 
@@ -21,7 +21,7 @@ export interface SeriesScoreOptions {
   /** Threshold config `{ kind, ...params }` (e.g. the card's `threshold.default`). */
   threshold: unknown;
   /**
-   * Windows per inference call (default: the live pipeline's largest batch, `INFER_DEFAULTS.maxBatch`). A card whose
+   * Windows per inference call (default: the live pipeline's largest batch on the model's provider, `maxBatchFor`). A card whose
    * inputs follow its residual (`tracking.input`) is scored in batches of at most one block of input offsets
    * (runtime/scoring/input-blocks.ts); its scores are the same whatever the batch.
    */
@@ -58,7 +58,7 @@ export interface SeriesScores {
 export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreOptions): Promise<SeriesScores> {
   const card = ref.cardOf();
   const rows = rowCount(series);
-  const batch = offlineBatch(card.scoring, o.batch ?? INFER_DEFAULTS.maxBatch);
+  const batch = offlineBatch(card.scoring, o.batch ?? maxBatchFor('auto', ref.current.session.provider));
   const counters = createCounters();
   const chunk = Math.max(batch, 256);
   const gate = createDrainGate(counters, chunk);

@@ -6,7 +6,8 @@ import type { InferenceSession } from '../../runtime/inference/backend.ts';
 import { openModel, reloadModel, threadNote } from '../../runtime/inference/open-model.ts';
 import { OrtNodeBackend } from '../../runtime/inference/ort-node.ts';
 import { OrtNodeWorkerBackend } from '../../runtime/inference/ort-node-worker.ts';
-import { backendFor, cleanReason, describeResolution, resolveSession, workerFor } from '../../runtime/inference/resolve.ts';
+import { AUTO_MAX_BATCH, backendFor, cleanReason, describeResolution, maxBatchFor, resolveSession, workerFor } from '../../runtime/inference/resolve.ts';
+import { BatchSchema } from '../../runtime/config/batch.ts';
 import { InferenceSchema } from '../../runtime/config/inference.ts';
 import { loadModel } from '../../runtime/model/load.ts';
 import { mulberry32, randomDenseLayers, tinyModel, writeTinyModel, type DenseLayer } from '@vigil/fixtures/tiny-model.ts';
@@ -133,7 +134,20 @@ describe('inference.worker: auto', () => {
     const m = await openModel(loadModel(writeTinyModel(dir, { window: W, channels: ['a', 'b', 'c'], layers })), { providers: ['webgpu', 'cpu'], worker: 'auto' });
     expect(m.report).toMatch(/^execution provider: ort-node\/cpu \(fell back; webgpu failed: .+\); warm-up/);
     expect(m.ref.current.session).not.toHaveProperty('worker');
+    // ... and takes the CPU's largest batch, not the device's.
+    expect(maxBatchFor('auto', m.ref.current.session.provider)).toBe(AUTO_MAX_BATCH.cpu);
     await m.ref.close();
+  });
+});
+
+describe('batch.maxBatch: auto', () => {
+  it('is the config default and gives the CPU providers 256 windows a call, the device providers 4,096; a number is kept', () => {
+    expect(BatchSchema.parse({}).maxBatch).toBe('auto');
+    expect(BatchSchema.parse({ maxBatch: 1024 }).maxBatch).toBe(1024);
+    expect(() => BatchSchema.parse({ maxBatch: 'large' })).toThrow();
+    expect(['cpu', 'wasm', 'ort-node/cpu', 'ort-web/wasm'].map((p) => maxBatchFor('auto', p))).toEqual([256, 256, 256, 256]);
+    expect(['webgpu', 'cuda', 'tensorrt', 'ort-node/webgpu', 'ort-node/cuda'].map((p) => maxBatchFor('auto', p))).toEqual([4096, 4096, 4096, 4096, 4096]);
+    expect([maxBatchFor(1024, 'ort-node/cpu'), maxBatchFor(64, 'ort-node/webgpu')]).toEqual([1024, 64]);
   });
 });
 

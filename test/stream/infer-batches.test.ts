@@ -135,8 +135,9 @@ describe('inferBatches', () => {
     });
     expect(r.got.map(([, , seq]) => seq)).toEqual(Array.from({ length: 5000 }, (_, k) => k));
     expect(r.got.map(([, , , score]) => score)).toEqual(Array.from({ length: 5000 }, (_, k) => (k % 7) ** 2));
-    expect(s.calls.map((c) => c.n)).toEqual([64, 4096, 840]);
-    expect(counters).toMatchObject({ windows: 0, scored: 5000, droppedQueueFull: 0, batches: 3, pending: 0 });
+    // Without a config: the largest batch as batch.maxBatch auto gives it on a CPU provider (256).
+    expect(s.calls.map((c) => c.n)).toEqual([64, ...Array<number>(19).fill(256), 72]);
+    expect(counters).toMatchObject({ windows: 0, scored: 5000, droppedQueueFull: 0, batches: 21, pending: 0 });
   });
 
   it('counts a failed batch, drops its windows and carries on; fails the stream after repeated failures', () => {

@@ -17,6 +17,7 @@ import { openThresholds, type RuntimeThresholds } from '../../ops/thresholds.ts'
 import { createEdgeCounters } from '../../ops/metrics.ts';
 import type { VigilLogger } from '../../ops/logger.ts';
 import type { PartitionSnapshot } from './partition-state.ts';
+import { maxBatchFor } from '../../inference/resolve.ts';
 
 /** A partition's own pipeline and the state it saves. */
 export class PartitionPipeline {
@@ -47,7 +48,7 @@ export class PartitionPipeline {
       window: { ...config.window, reorderMs: 0 },
       batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs, adaptiveWait: config.batch.adaptiveWait },
       // Nothing is shed: a partition waits for its batch to drain before fetching the next one.
-      infer: { maxBatch: Math.max(config.batch.maxBatch, config.batch.size), maxPendingBytes: Number.MAX_SAFE_INTEGER, residuals: this.residuals, onBatch: () => this.notify(), onError },
+      infer: { maxBatch: Math.max(maxBatchFor(config.batch.maxBatch, ref.current.session.provider), config.batch.size), maxPendingBytes: Number.MAX_SAFE_INTEGER, residuals: this.residuals, onBatch: () => this.notify(), onError },
       smoothing: this.th.smoothing,
       alerts: { bank: this.alerts, topK: config.alerts.topChannels },
       counters: this.counters,
