@@ -37,6 +37,15 @@ export function createLogger(level: string, destination?: DestinationStream): Vi
 }
 
 /**
+ * A child of `log` that skips the redaction pass, for lines whose fields are vigil's own output and never hold a key
+ * of REDACT_PATHS (an alert payload: test/mqtt/sinks.test.ts holds it to that). Pino's wildcard paths clone and walk
+ * every line's object: 5-10 us of the 15 it takes to write an alert line.
+ */
+export function unredacted(log: VigilLogger): VigilLogger {
+  return log.child({}, { redact: [] });
+}
+
+/**
  * Stderr as pino writes it, where a terminal that is gone (an SSH session closed under `vigil run`: EIO) or a reader
  * that left (EPIPE) loses the log lines, not the process (a review: the shutdown's own log line killed it, unsaved).
  */

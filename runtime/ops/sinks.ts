@@ -15,7 +15,7 @@ import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { invalidSignals, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
 import type { AlertEvent, Rejected } from '../stream/types.ts';
-import type { VigilLogger } from './logger.ts';
+import { unredacted, type VigilLogger } from './logger.ts';
 import { countInvalidSignal, countRejected, type EdgeCounters } from './metrics.ts';
 import { createWebhook } from './webhook.ts';
 import { rejectionLog } from './rejection-log.ts';
@@ -103,12 +103,14 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     alertSink.publish(payload);
     webhook?.post(payload);
   };
+  // An alert line holds vigil's own payload, none of the redacted keys (logger.ts).
+  const alertLog = unredacted(log);
   return {
     alert(a) {
       const payload = fromGateway(alertPayload(a, config.alerts.topChannels), gateway);
       // An open is a score over its bar; a close, the quiet window that ended the alert, is under it.
       const how = a.unresolved ? ` unresolved: its sensor silent for window.idleEvictMs (peak score ${payload.score}, threshold ${payload.threshold})` : ` score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}${a.marked ? `, after ${markText(a.marked)}` : ''}${a.incomplete ? `, ${INCOMPLETE_TEXT}` : ''}`;
-      log.info({ alert: payload }, `alert ${a.type}: ${a.sensor}${how}`);
+      alertLog.info({ alert: payload }, `alert ${a.type}: ${a.sensor}${how}`);
       alertSink.publish(payload);
       webhook?.post(payload);
     },
