@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { formatShort, timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { causeText } from '@vigil/runtime/scoring/cause.ts';
 import { causeChannel, causeLine, INCOMPLETE_TEXT, markText, outsideText, shareList } from '@vigil/runtime/alerts/alert-lines.ts';
-import { humanDuration, shortTime } from '@vigil/runtime/util/format-time.ts';
+import { humanDuration, shortTime, shortTimes } from '@vigil/runtime/util/format-time.ts';
 import { AlertPayloadSchema, InvalidPayloadSchema, SilencePayloadSchema, type AlertPayload, type InvalidPayload, type SilencePayload } from '@vigil/runtime/mqtt/alert-payload.ts';
 
 export type { InvalidPayload } from '@vigil/runtime/mqtt/alert-payload.ts';
@@ -129,7 +129,8 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   const c = opts.color ? ANSI : { red: '', green: '', bold: '', dim: '', reset: '' };
   const wall = wallOf(opts);
   const ratio = a.threshold > 0 ? a.score / a.threshold : Infinity;
-  const window = `${shortTime(a.tsFirst ?? a.windowStart)} .. ${shortTime(a.tsLast ?? a.windowEnd)}`;
+  // Both ends alike (a probe: `data 08:31 .. 08:31:31` read as a minute and a second).
+  const window = shortTimes(a.tsFirst, a.tsLast).join(' .. ');
   const top = shareList(a.topChannels ?? []);
   // What a check found in the window behind the event (on close: the alert's worst window).
   const found = [a.cause ? causeLine(a.cause, causeChannel(a.cause, a.topChannels)) : a.memory ? causeText('memory') : '', outsideText(a.outside?.map((o) => ({ channel: o.channel, value: o.value, low: o.trained[0], high: o.trained[1] }))), a.incomplete ? INCOMPLETE_TEXT : ''].filter(Boolean).join('  ');

@@ -18,6 +18,13 @@ describe('alert lines', () => {
     const line = formatAlert(open, { now });
     expect(line).toBe('09:05:07  ALERT  pump-00007  critical  score 0.457 > 0.0125 (36.5x)  data 2013-12-16 15:00 .. 2013-12-16 17:35  driven by motor_current 71%, flow 20%');
   });
+  it('a window that ends or starts on a whole minute prints both ends with seconds (not `08:31 .. 08:31:31`)', () => {
+    const tsFirst = Date.UTC(2026, 11, 7, 8, 31);
+    const ends = formatAlert({ ...open, tsFirst, tsLast: tsFirst + 31_000 }, { now });
+    expect(ends).toContain('data 2026-12-07 08:31:00 .. 2026-12-07 08:31:31  ');
+    const starts = formatAlert({ ...open, tsFirst: tsFirst - 31_000, tsLast: tsFirst }, { now });
+    expect(starts).toContain('data 2026-12-07 08:30:29 .. 2026-12-07 08:31:00  ');
+  });
   it('an open says when it opened (openedAt, the time its incident names), as its escalate and close do', () => {
     expect(open.openedAt).toBe(open.windowEnd);
     expect(open.incident).toBe(`pump-00007@${open.windowEnd}`);
