@@ -36,7 +36,7 @@ export class AlertSpans {
     if (e.type === 'escalate') {
       const span = (s.open ??= this.openedLate(s, e));
       span.critical = true;
-      if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold);
+      if (e.score >= span.peakScore) raisePeak(span, e.score, e.threshold, e.contributors);
       if (e.cause) setCause(span, e.cause, e.contributors);
       return span;
     }
@@ -87,7 +87,7 @@ export class AlertSpans {
 
   /** A verdict of sensor `s`: it may raise its open span's peak and say what a check found. */
   onVerdict(s: SensorState, v: Verdict): void {
-    if (s.open && v.score > s.open.peakScore) raisePeak(s.open, v.score, v.threshold);
+    if (s.open && v.score > s.open.peakScore) raisePeak(s.open, v.score, v.threshold, topContributors(v.perChannel, s.channels));
     // While an alert is open, what a check finds in its anomalous windows (a sensor found stuck after the model
     // opened it) shows on the span at once, not only when it closes.
     const cause = s.open && v.anomaly ? verdictCause(v) : undefined;
@@ -124,10 +124,16 @@ export class AlertSpans {
   }
 }
 
-/** A span's new peak, with the threshold of the window that scored it (its multiple is read against that bar). */
-function raisePeak(span: AlertSpan, score: number, threshold: number | undefined): void {
+/**
+ * A span's new peak, with the threshold of the window that scored it (its multiple is read against that bar) and,
+ * while it is open, that window's channels: the row names the worst window's, as its close and an alert restored
+ * after a restart (its saved peak) do (a probe: a restart mid-incident turned `chlorine 39% · current 23% · filter_dp
+ * 21%`, the opening's, into `chlorine 56% · current 17% · turbidity 9%` on the same open alert).
+ */
+function raisePeak(span: AlertSpan, score: number, threshold: number | undefined, contributors?: AlertSpan['contributors']): void {
   span.peakScore = score;
   span.peakThreshold = threshold;
+  if (contributors?.length) span.contributors = contributors;
 }
 
 /** What a check found on a span, and the channel it is about where that is one (alert-lines.ts `causeChannel`). */

@@ -107,6 +107,23 @@ describe('DashboardStore', () => {
     expect(eventCause(alert('close', 'p', 9, { cause: 'spread' }))).toBe('a roughened signal (row-to-row spread)');
   });
 
+  it('an open alert names its worst window\'s channels, the same before and after a restart (restored from its saved peak)', () => {
+    // A probe: a restart mid-incident turned the row's `chlorine 39% · current 23% · filter_dp 21%` (the opening's)
+    // into `chlorine 56% · current 17% · turbidity 9%` (the saved peak's) on the same open alert.
+    const live = new DashboardStore({ channels: ['x', 'y'], now: () => 0 });
+    live.addAlert(alert('open', 'p', 2, { score: 3, contributors: [{ channel: 'x', share: 0.7 }, { channel: 'y', share: 0.3 }] }));
+    const worst = { ...verdict('p', 3, 40), perChannel: new Float32Array([10, 30]) };
+    live.addVerdict(worst);
+    live.addVerdict({ ...verdict('p', 4, 20), perChannel: new Float32Array([20, 0]) }); // under the peak: not its channels
+    expect(live.spansOf('p')[0].contributors.map((c) => c.channel)).toEqual(['y', 'x']);
+    const restarted = new DashboardStore({ channels: ['x', 'y'], now: () => 0 });
+    restarted.restoreOpen({ sensor: 'p', openedAt: 2, critical: true, peak: { score: 40, threshold: 1, tsFirst: worst.tsFirst, tsLast: 3, perChannel: [10, 30] } });
+    expect(restarted.spansOf('p')[0].contributors).toEqual(live.spansOf('p')[0].contributors);
+    // An escalation past the peak brings its own window's channels.
+    live.addAlert({ ...alert('open', 'p', 5, { score: 90, contributors: [{ channel: 'x', share: 0.9 }, { channel: 'y', share: 0.1 }] }), type: 'escalate' });
+    expect(live.spansOf('p')[0].contributors.map((c) => c.channel)).toEqual(['x', 'y']);
+  });
+
   it('marks a span judged on a channel nobody measured, from its open or its close', () => {
     const s = new DashboardStore({ now: () => 0 });
     s.addAlert(alert('open', 'p', 2, { incomplete: true }));
