@@ -47,14 +47,22 @@ export function schemaProblem(r: z.ZodSafeParseResult<unknown>): string | undefi
   return `${issue.path.join('.') || 'payload'}: ${issue.message}`;
 }
 
+/**
+ * The sensor as a line names it, with the gateway that sent the message when it says (two sites that both call a
+ * sensor `pump-1`): every kind of line alike (a probe: `SILENT  dosing-1` beside `ALERT  dosing-1 [gw-hops-1]`).
+ */
+function sensorOf(p: { sensor: string; gateway?: string }, c: { bold: string; reset: string }): string {
+  return `${c.bold}${p.sensor}${c.reset}${p.gateway ? ` [${p.gateway}]` : ''}`;
+}
+
 /** One line for a sensor gone silent, or back. */
 export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: Date; retained?: boolean } = {}): string {
   const c = opts.color ? ANSI : { yellow: '', green: '', bold: '', dim: '', reset: '' };
   const wall = wallOf(opts);
   const usual = `usually every ${p.usualMs < 1000 ? `${Math.round(p.usualMs)} ms` : humanDuration(p.usualMs)}`;
   return (p.type === 'silent'
-    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, p.cause ? `offline (${p.cause}), last reading ${humanDuration(p.quietMs)} ago` : `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${localTime(p.lastHeardAt)})`]
-    : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, `${c.bold}${p.sensor}${c.reset}`, `after ${humanDuration(p.quietMs)} of silence`]
+    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, sensorOf(p, c), p.cause ? `offline (${p.cause}), last reading ${humanDuration(p.quietMs)} ago` : `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${localTime(p.lastHeardAt)})`]
+    : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, sensorOf(p, c), `after ${humanDuration(p.quietMs)} of silence`]
   ).join('  ');
 }
 
@@ -68,7 +76,7 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
   return [
     `${c.dim}${wall}${c.reset}`,
     `${c.yellow}${c.bold}INVALID${c.reset}`,
-    `${c.bold}${p.sensor}${c.reset}`,
+    sensorOf(p, c),
     what,
     `(${p.reason}${p.count > 1 ? `, ${p.count} readings since the last signal` : ''})`,
     `at ${localTime(p.ts ?? Date.parse(p.receivedAt))}`,
@@ -143,7 +151,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     return [
       `${c.dim}${wall}${c.reset}`,
       `${c.red}${c.bold}${a.type === 'escalate' ? 'ESCALATED' : 'ALERT'}${c.reset}`,
-      `${c.bold}${a.sensor}${c.reset}${a.gateway ? ` [${a.gateway}]` : ''}`,
+      sensorOf(a, c),
       `${c.bold}${a.severity}${c.reset}`,
       `score ${formatShort(a.score)} > ${formatShort(a.threshold)} (${Number.isFinite(ratio) ? timesThreshold(a.score, a.threshold) : 'over'})`,
       since,
@@ -161,7 +169,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   return [
     `${c.dim}${wall}${c.reset}`,
     `${c.green}${c.bold}clear${c.reset}`,
-    `${c.bold}${a.sensor}${c.reset}${a.gateway ? ` [${a.gateway}]` : ''}`,
+    sensorOf(a, c),
     lasted,
     peak,
     `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,

@@ -36,6 +36,16 @@ describe('alert lines', () => {
     expect(formatAlert({ ...from, type: 'close', durationMs: 60_000 }, { now })).toMatch(/^09:05:07  clear  pump-00007 \[gw-north-1\]  lasted 1m/);
     expect(alertProblem(from)).toBeUndefined();
   });
+  it('names the gateway on silence and invalid-reading lines too, as on alert lines (a probe: `SILENT  dosing-1` beside `ALERT  dosing-1 [gw-hops-1]`)', () => {
+    const last = Date.UTC(2026, 11, 7, 4, 38, 33);
+    const silent = fromGateway({ schema: 'vigil-alert/1', type: 'silent', sensor: 'pump-1', lastHeard: new Date(last).toISOString(), lastHeardAt: last, quietMs: 62_000, usualMs: 1000, model: { name: 'm', version: '1' }, severity: 'warning' } as const, 'gw-south');
+    expect(formatSilence(silent, { now })).toMatch(/^09:05:07  SILENT  pump-1 \[gw-south\]  no reading for 1m 02s/);
+    expect(formatSilence({ ...silent, type: 'resumed' }, { now })).toMatch(/^09:05:07  back  pump-1 \[gw-south\]  after 1m 02s of silence$/);
+    const invalid: InvalidPayload = fromGateway({ schema: 'vigil-alert/1', type: 'invalid', sensor: 'pump-1', reason: 'out_of_range', channel: 'temp', value: 900, range: [-40, 125], detail: 'd', receivedAt: new Date(last).toISOString(), ts: last, count: 1, model: { name: 'm', version: '1' }, severity: 'warning' }, 'gw-south');
+    expect(formatInvalid(invalid, { now })).toMatch(/^09:05:07  INVALID  pump-1 \[gw-south\]  temp = 900 outside/);
+    // Without one (an older producer), as before.
+    expect(formatSilence({ ...silent, gateway: undefined }, { now })).toMatch(/^09:05:07  SILENT  pump-1  no reading/);
+  });
   it('an alert the residual memory raised says it is a persistent shift; others do not', () => {
     expect(formatAlert({ ...open, memory: true }, { now })).toMatch(/driven by .*  a persistent shift \(residual memory\)$/);
     expect(formatAlert(open, { now })).not.toContain('persistent');
