@@ -62,7 +62,8 @@ describe('vigil run with a sensor that goes silent', () => {
       expect(s.quietMs).toBeGreaterThanOrEqual(1500);
       expect(s.usualMs).toBeGreaterThan(50);
       expect(s.usualMs).toBeLessThan(200);
-      expect(formatSilence(s)).toMatch(/SILENT {2}pump-1 {2}no reading for \ds/);
+      // Named with the gateway that sent it, as alert lines are.
+      expect(formatSilence(s)).toMatch(new RegExp(`SILENT {2}pump-1 \\[${s.gateway}\\] {2}no reading for \\ds`));
       expect(handle.edge.silenceSignals).toBe(2);
       expect(await handle.metrics.text()).toMatch(/vigil_silence_signals_total 2/);
       const back = within(signals, 10_000, "pump-1's resumed signal", (p) => p.type === 'resumed');
