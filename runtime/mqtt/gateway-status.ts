@@ -59,9 +59,15 @@ export function gatewayStatus(g: GatewayConfig, log?: MiniLogger) {
       if (!topic) return { offline: () => {} };
       let stopping = false;
       let toldTwin = 0;
-      const say = (p: StatusPayload) => client.publish(topic, JSON.stringify(p), { qos: 1, retain: true }, () => {});
+      const say = (p: StatusPayload, done: () => void = () => {}) => client.publish(topic, JSON.stringify(p), { qos: 1, retain: true }, done);
+      // Whether the broker has taken this connection's online. Before that, another session's offline was published
+      // before it (the broker writes to one socket in order: what it sent ahead of the PUBACK it handled first), so
+      // the online replaces it: a will the broker queued on the persistent session while vigil was away (kill -9),
+      // answered, said ONLINE twice after every crash restart (a probe). One handled after it is answered.
+      let onlineTaken = false;
       const online = () => {
-        say(message('online'));
+        onlineTaken = false;
+        say(message('online'), () => (onlineTaken = true));
         client.subscribe(topic, { qos: 1 }, () => {});
       };
       const heard = (t: string, payload: Buffer) => {
@@ -78,7 +84,7 @@ export function gatewayStatus(g: GatewayConfig, log?: MiniLogger) {
           log?.warn({ gateway: g.id, topic, theirs: p.session, ours: session }, `another vigil says it is gateway ${g.id} (on ${topic}): two gateways with one gateway.id publish alerts nobody can tell apart, and each one's stop marks the other offline; give each its own gateway.id`);
         }
         // Another session's offline (a will delivered late, a twin's stop) must not stand while this one runs.
-        if (p.state === 'offline' && client.connected) say(message('online'));
+        if (p.state === 'offline' && client.connected && onlineTaken) say(message('online'));
       };
       client.on('connect', online);
       client.on('message', heard);

@@ -133,6 +133,42 @@ describe('a gateway on the broker', () => {
     }
   });
 
+  it('says online once after a crash with a persistent session: the will the broker queued for it while it was away is not answered', async () => {
+    // A probe: kill -9 of a vigil with `broker.clean: false`; the broker published its will and queued it on the
+    // session, still subscribed; the next run got it after its own online and said ONLINE a second time.
+    const prefix = uniquePrefix('gwcrash');
+    const clientId = `${prefix.replace(/\W/g, '-')}-gw`;
+    const topic = `${prefix}/status/gw-k`;
+    const c = testConfig(MOSQUITTO, prefix, rig.model, { gateway: { id: 'gw-k', statusTopic: `${prefix}/status/{gateway}` } });
+    const cfg = { ...c, broker: { ...c.broker, clientId, clean: false } };
+    // The crashed run's session: subscribed to its status topic, gone without an unsubscribe.
+    const crashed = await mqtt.connectAsync(MOSQUITTO, { clientId, clean: false, reconnectPeriod: 0 });
+    await crashed.subscribeAsync(topic, { qos: 1 });
+    await crashed.endAsync();
+    // Its will, published by the broker while nobody held the session: retained, and queued for the session.
+    const broker = await mqtt.connectAsync(MOSQUITTO, { reconnectPeriod: 0 });
+    await broker.publishAsync(topic, JSON.stringify({ schema: 'vigil-status/1', gateway: 'gw-k', state: 'offline', session: 'crashed', cause: 'connection lost' }), { retain: true, qos: 1 });
+    const w = await watch(`${prefix}/status/#`);
+    try {
+      await waitFor(() => w.got.length === 1, 'the retained will', 5000);
+      const b = await startRuntime(cfg, { logger: silent });
+      await waitFor(() => w.got.some((m) => m.body.state === 'online'), 'online', 5000);
+      await new Promise((r) => setTimeout(r, 1000));
+      // A twin's offline after its online is still answered.
+      await broker.publishAsync(topic, JSON.stringify({ schema: 'vigil-status/1', gateway: 'gw-k', state: 'offline', session: 'twin', cause: 'stopped' }), { retain: true, qos: 1 });
+      await waitFor(() => w.got.filter((m) => m.body.state === 'online').length >= 2, 'the twin answered', 5000);
+      await b.stop();
+      await waitFor(() => w.got.at(-1)!.body.cause === 'stopped' && w.got.at(-1)!.body.session !== 'twin', 'offline', 5000);
+      expect(w.got.map((m) => [m.body.state, m.body.session === 'crashed' || m.body.session === 'twin' ? m.body.session : 'ours'])).toEqual([
+        ['offline', 'crashed'], ['online', 'ours'], ['offline', 'twin'], ['online', 'ours'], ['offline', 'ours'],
+      ]);
+    } finally {
+      await Promise.all([w.client.endAsync(), broker.endAsync()]);
+      await clear(topic);
+      await (await mqtt.connectAsync(MOSQUITTO, { clientId, clean: true, reconnectPeriod: 0 })).endAsync();
+    }
+  });
+
   it('vigil alerts shows each gateway\'s status beside the alerts: the one standing (retained) and each change', async () => {
     const prefix = uniquePrefix('gwshow');
     const cfg = testConfig(MOSQUITTO, prefix, rig.model, { gateway: { id: 'gw-e', statusTopic: `${prefix}/status/{gateway}` } });
