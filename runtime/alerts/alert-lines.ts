@@ -122,27 +122,35 @@ export function openedOn(a: ScoredAlert): readonly { channel: string; share: num
  */
 export function alertLines(events: readonly AlertEvent[], max = 10): string[] {
   const alerts = groupAlerts(events);
-  const lines = alerts.slice(0, max).flatMap((a) => [line(a), ...a.escalations.map(escalationLine)]);
+  const shown = alerts.slice(0, max);
+  // One format down the list: seconds on every time when any has them (a probe read `05:00` beside `03:00:37`).
+  const seconds = shown.some((a) => startOf(a) % 60_000 !== 0 || a.escalations.some((e) => e.tsLast % 60_000 !== 0));
+  const lines = shown.flatMap((a) => [line(a, seconds), ...a.escalations.map((e) => escalationLine(e, seconds))]);
   if (alerts.length > max) lines.push(`  ... and ${alerts.length - max} more (the alert column of the CSV has them all)`);
   return lines;
 }
 
 /** `    escalated 2024-03-04 13:55:10  240 (43.1x)  pressure 56%, motor_current 44%` */
-function escalationLine(e: AlertEvent): string {
-  return [`    escalated ${shortTime(e.tsLast)}`, `${formatShort(e.score)}${e.threshold > 0 ? ` (${timesThreshold(e.score, e.threshold)})` : ''}`, shareList(e.contributors), eventCause(e)].filter(Boolean).join('  ');
+function escalationLine(e: AlertEvent, seconds: boolean): string {
+  return [`    escalated ${shortTime(e.tsLast, seconds)}`, `${formatShort(e.score)}${e.threshold > 0 ? ` (${timesThreshold(e.score, e.threshold)})` : ''}`, shareList(e.contributors), eventCause(e)].filter(Boolean).join('  ');
+}
+
+/** When alert `a` opened: a close's `openedAt`, else its event's last window. */
+function startOf(a: ScoredAlert): number {
+  return a.e.type === 'close' && a.e.openedAt !== undefined ? a.e.openedAt : a.e.tsLast;
 }
 
 /** An alert's own line. */
-function line(a: ScoredAlert): string {
+function line(a: ScoredAlert, seconds: boolean): string {
   const e = a.e;
   const first = openedOn(a);
   const closed = e.type === 'close';
-  const from = closed && e.openedAt !== undefined ? e.openedAt : e.tsLast;
+  const from = startOf(a);
   // A close carries the alert's peak; one still open, only its opening window's score.
   const score = closed && e.peakScore !== undefined ? e.peakScore : e.score;
   const bar = closed && e.peakThreshold !== undefined ? e.peakThreshold : e.threshold;
   return [
-    `  ${shortTime(from)}`,
+    `  ${shortTime(from, seconds)}`,
     closed ? `lasted ${humanDuration(e.durationMs ?? e.tsLast - from)}` : 'still open at the end',
     `${closed ? 'peak' : 'opened at'} ${formatShort(score)}${bar > 0 ? ` (${timesThreshold(score, bar)})` : ''}`,
     shareList(e.contributors),

@@ -42,11 +42,23 @@ describe('alert lines', () => {
     ]);
     expect(lines).toEqual([
       // Opened by the setpoint, named after its peak: both are said (a probe read a 2-day alert by its peak alone).
-      '  2024-01-01 00:01  lasted 14m 00s  peak 430 (43.0x)  pressure 50%  (opened on setpoint 95%)',
-      '    escalated 2024-01-01 00:10  430 (43.0x)  pressure 50%, motor_current 40%',
-      '  2024-01-01 01:00  still open at the end  opened at 17.0 (1.7x)  setpoint 95%',
+      '  2024-01-01 00:01:00  lasted 14m 00s  peak 430 (43.0x)  pressure 50%  (opened on setpoint 95%)',
+      '    escalated 2024-01-01 00:10:00  430 (43.0x)  pressure 50%, motor_current 40%',
+      '  2024-01-01 01:00:00  still open at the end  opened at 17.0 (1.7x)  setpoint 95%',
       '    escalated 2024-01-01 01:06:40  430 (43.0x)  flow 100%',
     ]);
+  });
+
+  it('prints every time of the list alike: with seconds on all when any has them, as minutes when none has', () => {
+    const mixed = alertLines([
+      event('open', 300_000),
+      event('close', 400_000, { openedAt: T0 + 300_000, durationMs: 100_000, peakScore: 30 }),
+      event('open', 10_837_000),
+    ]);
+    // A probe read `05:00` beside `03:00:37` in one list.
+    expect(mixed.map((l) => l.slice(2, 21))).toEqual(['2024-01-01 00:05:00', '2024-01-01 03:00:37']);
+    const whole = alertLines([event('open', 300_000), event('close', 420_000, { openedAt: T0 + 300_000, durationMs: 120_000, peakScore: 30 })]);
+    expect(whole[0].slice(2, 19)).toBe('2024-01-01 00:05 ');
   });
 
   it('shows the first few and says how many more', () => {
