@@ -172,6 +172,8 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     sensorOf(a, c),
     lasted,
     peak,
+    // The channels of the alert's worst window, which the close carries (a probe: the close named none).
+    top ? `worst on ${top}` : '',
     `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,
     // Closed without a quiet window: nobody saw the fault end.
     a.unresolved === 'silent' ? 'unresolved: its sensor went silent for good' : a.unresolved ? `unresolved: ${a.unresolved}` : '',

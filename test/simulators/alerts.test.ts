@@ -53,9 +53,11 @@ describe('alert lines', () => {
     expect(alertProblem({ ...open, memory: false })).toBeUndefined();
   });
 
-  it('a close says how long it lasted and the peak', () => {
+  it('a close says how long it lasted, the peak and the channels of its worst window', () => {
     const line = formatAlert({ ...open, type: 'close', durationMs: 3 * 3600_000 + 5 * 60_000, peakScore: 0.654, tsLast: Date.UTC(2013, 11, 16, 20, 40) }, { now });
-    expect(line).toBe('09:05:07  clear  pump-00007  lasted 3h 05m  peak 0.654 (52.3x)  data until 2013-12-16 20:40');
+    // The close carries its worst window's channels (a probe: the line named none).
+    expect(line).toBe('09:05:07  clear  pump-00007  lasted 3h 05m  peak 0.654 (52.3x)  worst on motor_current 71%, flow 20%  data until 2013-12-16 20:40');
+    expect(formatAlert({ ...open, type: 'close', topChannels: [], durationMs: 60_000, tsLast: Date.UTC(2013, 11, 16, 20, 40) }, { now })).toBe('09:05:07  clear  pump-00007  lasted 1m 00s  data until 2013-12-16 20:40');
   });
   it('a close an operator\'s word brought says so and who gave it, from the producer\'s payload to the line', () => {
     const base: AlertEvent = {
