@@ -1,5 +1,5 @@
 /**
- * The largest batch on the CPU provider (`batch.maxBatch`, `auto` in runtime/inference/resolve.ts): RSS and CPU per
+ * The largest batch on the CPU provider (`batch.maxBatch`, `auto` in runtime/inference/max-batch.ts): RSS and CPU per
  * window after a backlog scored through `inferBatches` at each largest batch. Each configuration runs in a fresh
  * process, opens the model as `vigil run` does (ort-node cpu, 1 thread, no spinning), scores a backlog of 512 sensors
  * three times and reads RSS relative to before the first batch (ONNX Runtime's arena keeps the largest batch's
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     figures: [],
     tables: [{ title: `median (min-max) of ${reps} runs`, columns: ['model', 'largest batch', 'RSS MB above before', 'CPU µs/window'], rows }],
     notes: [
-      `Each configuration in a fresh process: ort-node cpu, 1 intra-op thread, no spinning (as vigil run opens it); a backlog of ${BACKLOG} windows of ${SENSORS} sensors in turn through inferBatches three times; RSS after them relative to before the first batch; CPU per window of the third pass. batch.maxBatch auto takes ${SIZES[1]} on the CPU providers (runtime/inference/resolve.ts).`,
+      `Each configuration in a fresh process: ort-node cpu, 1 intra-op thread, no spinning (as vigil run opens it); a backlog of ${BACKLOG} windows of ${SENSORS} sensors in turn through inferBatches three times; RSS after them relative to before the first batch; CPU per window of the third pass. batch.maxBatch auto takes ${SIZES[1]} on the CPU providers (runtime/inference/max-batch.ts).`,
     ],
     data: runs,
   });

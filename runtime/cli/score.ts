@@ -16,7 +16,7 @@ import { IRREGULAR_RATIO } from '../window/pace.ts';
 import { rowCount, type Series } from '../data/series.ts';
 import { labelColumn } from '../data/labels.ts';
 import { openModel } from '../inference/open-model.ts';
-import { AUTO_MAX_BATCH } from '../inference/resolve.ts';
+import { AUTO_MAX_BATCH } from '../inference/max-batch.ts';
 import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
 import { alertLines } from '../alerts/alert-lines.ts';

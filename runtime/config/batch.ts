@@ -30,7 +30,7 @@ export const BatchSchema = z
     adaptiveWait: z.boolean().default(true),
     /**
      * Largest batch sent to the model when windows queued up during the previous call (batches grow under load).
-     * `auto` (default): by the provider that runs the model (runtime/inference/resolve.ts `maxBatchFor`): 256 on the
+     * `auto` (default): by the provider that runs the model (runtime/inference/max-batch.ts `maxBatchFor`): 256 on the
      * CPU providers, 4,096 on the device ones.
      */
     maxBatch: z.union([z.number().int().positive().max(65536), z.literal('auto')]).default('auto'),

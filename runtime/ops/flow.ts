@@ -44,7 +44,7 @@ import { pausedClock } from './paused-clock.ts';
 import { reorderLimits } from './reorder-limits.ts';
 import { silenceFlow, type SilenceFlow } from './silence-flow.ts';
 import { OUT_OF_ORDER_LEAST } from '../alerts/invalid-signals.ts';
-import { maxBatchFor } from '../inference/resolve.ts';
+import { maxBatchFor } from '../inference/max-batch.ts';
 
 /** The config sections the data path reads. */
 export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state' | 'gateway'>;

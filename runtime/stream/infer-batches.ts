@@ -17,7 +17,7 @@ import { InferenceLoop, type BatchReport } from './inference-loop.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 import { definedOnly } from '../util/options.ts';
 import { BATCH_DEFAULTS } from '../config/batch.ts';
-import { AUTO_MAX_BATCH } from '../inference/resolve.ts';
+import { AUTO_MAX_BATCH } from '../inference/max-batch.ts';
 
 export type { BatchReport } from './inference-loop.ts';
 

@@ -10,7 +10,7 @@ import { createThreshold } from '../thresholds/factory.ts';
 import { createCounters, type PipelineCounters } from './counters.ts';
 import { createDrainGate, readingsFromSeries } from './from-series.ts';
 import { offlineBatch } from '../scoring/input-offsets.ts';
-import { maxBatchFor } from '../inference/resolve.ts';
+import { maxBatchFor } from '../inference/max-batch.ts';
 import { createPipeline } from './pipeline.ts';
 import type { AlertEvent } from './types.ts';
 

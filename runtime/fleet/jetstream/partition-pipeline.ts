@@ -17,7 +17,7 @@ import { openThresholds, type RuntimeThresholds } from '../../ops/thresholds.ts'
 import { createEdgeCounters } from '../../ops/metrics.ts';
 import type { VigilLogger } from '../../ops/logger.ts';
 import type { PartitionSnapshot } from './partition-state.ts';
-import { maxBatchFor } from '../../inference/resolve.ts';
+import { maxBatchFor } from '../../inference/max-batch.ts';
 
 /** A partition's own pipeline and the state it saves. */
 export class PartitionPipeline {
