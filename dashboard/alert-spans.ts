@@ -14,6 +14,7 @@ import { PointRing } from './ring.ts';
 import type { AlertSpan, SensorState } from './sensors.ts';
 import type { Cause } from '@vigil/runtime/scoring/cause.ts';
 import { causeChannel } from '@vigil/runtime/alerts/alert-lines.ts';
+import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
 
 /** The alert spans of the dashboard's sensors, and the recent ones across sensors. */
 export class AlertSpans {
@@ -66,11 +67,15 @@ export class AlertSpans {
 
   /**
    * An alert open before the dashboard started (restored after a restart): its span on sensor `s`, open, from its
-   * saved peak (`channels`: names in model order for its contributors). False when `s` already has one open.
+   * saved peak (`channels`: names in model order for its contributors; `outsideOf`: the feed's reading of a window's
+   * channels outside the trained range). False when `s` already has one open.
    */
-  restore(s: SensorState, a: OpenAlert, channels?: string[]): boolean {
+  restore(s: SensorState, a: OpenAlert, channels?: string[], outsideOf?: (values: Float32Array) => OutsideChannel[] | undefined): boolean {
     if (s.open) return false;
     const named = topContributors(a.peak.perChannel, channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`));
+    // Where its worst window was outside what training saw, as the open said it live (a probe: lost at a restart).
+    const saved = a.peak.outside;
+    const outside = saved && outsideOf?.(Float32Array.from(saved, (v) => (v === null ? NaN : v)));
     s.open = this.add(s, {
       sensor: a.sensor,
       start: a.openedAt,
@@ -80,6 +85,7 @@ export class AlertSpans {
       peakThreshold: a.peak.threshold,
       contributors: named,
       ...(a.critical && { critical: true }),
+      ...(outside?.length && { outside }),
     });
     if (a.peak.cause) setCause(s.open, a.peak.cause, named);
     return true;

@@ -113,7 +113,7 @@ function recordFeed(feed: DashboardFeed, store: DashboardStore): Subscription[] 
   if (feed.refusing) subs.push(feed.refusing.subscribe({ next: (r) => store.addRefused(r.sensor, r.reason), error: onError('refusing') }));
   if (feed.adaptations) subs.push(feed.adaptations.subscribe({ next: (m) => store.addMark(m), error: onError('adaptations') }));
   // Alerts already open (restored after a restart): open on the page from the start, not "normal" until they close.
-  for (const a of feed.openAlerts?.() ?? []) store.restoreOpen(a);
+  for (const a of feed.openAlerts?.() ?? []) store.restoreOpen(a, feed.outside && ((v) => feed.outside!(v)));
   for (const s of feed.silentSensors?.() ?? []) store.restoreSilent(s.sensor, s.lastHeardAt);
   subs.push(feed.verdicts.subscribe({ next: (v) => store.addVerdict(v), error: onError('verdicts') }));
   subs.push(feed.alerts.subscribe({ next: (a) => store.addAlert(a), error: onError('alerts') }));

@@ -7,6 +7,7 @@
 import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stream/types.ts';
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
 import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
+import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
 import { PointRing } from './ring.ts';
 import { AlertSpans } from './alert-spans.ts';
 import { SensorTable, type AlertSpan, type SensorState } from './sensors.ts';
@@ -174,8 +175,8 @@ export class DashboardStore {
   }
 
   /** An alert open before the dashboard started (restored after a restart): its span, open, from its saved peak. */
-  restoreOpen(a: OpenAlert): void {
-    if (this.spans.restore(this.sensor(a.sensor), a, this.opts.channels)) this.version++;
+  restoreOpen(a: OpenAlert, outsideOf?: (values: Float32Array) => OutsideChannel[] | undefined): void {
+    if (this.spans.restore(this.sensor(a.sensor), a, this.opts.channels, outsideOf)) this.version++;
   }
 
   /** A sensor silent before the dashboard started: listed (as silent, through `isSilent`), last heard at `lastHeardAt`. */

@@ -124,6 +124,16 @@ describe('DashboardStore', () => {
     expect(live.spansOf('p')[0].contributors.map((c) => c.channel)).toEqual(['x', 'y']);
   });
 
+  it('keeps an open alert restored after a restart outside training where its saved worst window was', () => {
+    const s = new DashboardStore({ channels: ['x', 'y'], now: () => 0 });
+    const seen = (v: Float32Array) => Array.from(v).flatMap((x, c) => (Number.isNaN(x) ? [] : [{ channel: ['x', 'y'][c], value: x * 10, low: 0, high: 5 }]));
+    s.restoreOpen({ sensor: 'p', openedAt: 2, critical: false, peak: { score: 4, threshold: 1, tsFirst: 0, tsLast: 3, perChannel: [3, 1], outside: [null, 0.9] } }, seen);
+    // A probe: the live row said "outside training" before the restart and nothing after it.
+    expect(s.spansOf('p')[0].outside).toEqual([{ channel: 'y', value: expect.closeTo(9, 5), low: 0, high: 5 }]);
+    s.restoreOpen({ sensor: 'q', openedAt: 2, critical: false, peak: { score: 4, threshold: 1, tsFirst: 0, tsLast: 3, perChannel: [3, 1], outside: [null, null] } }, seen);
+    expect(s.spansOf('q')[0].outside).toBeUndefined();
+  });
+
   it('marks a span judged on a channel nobody measured, from its open or its close', () => {
     const s = new DashboardStore({ now: () => 0 });
     s.addAlert(alert('open', 'p', 2, { incomplete: true }));
