@@ -120,9 +120,9 @@ export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreO
       open = alerts[r];
     } else {
       thresholds[r] = level;
-      alerts[r] = 0;
-      // A dropped duplicate row between two open windows is still inside the alert.
-      if (open && r > 0 && series.timestamps[r] === series.timestamps[r - 1]) alerts[r] = open;
+      // A row with no verdict of its own (a dropped duplicate, or one refilling the window after a gap) is inside an
+      // alert still open: only a verdict closes one, so the column does not read as a close and a second opening.
+      alerts[r] = open;
     }
   }
   return { scores, thresholds, alerts, scored, anomalies, perChannel, events, counters };
