@@ -17,6 +17,14 @@ export function replayTails(seeds: SensorTail[], channels: readonly string[], se
   const now = Date.now();
   for (const t of seeds) {
     const receivedAt = t.lastSeen ?? now;
+    if (t.remembered?.ts.length) {
+      // Remembered first, older than the rows: the memory stays in timestamp order.
+      const s = sensors.take(t.sensor, undefined);
+      if (s) {
+        s.lastSeen = receivedAt;
+        t.remembered.ts.forEach((ts, i) => s.recent.add(ts, t.remembered!.digests[i], receivedAt));
+      }
+    }
     for (let i = 0; i < t.ts.length; i++) {
       const values: Record<string, number> = {};
       t.values[i].forEach((v, c) => Number.isFinite(v) && (values[channels[c]] = v));
@@ -75,5 +83,8 @@ function tailOf(sensor: string, s: SensorState, C: number): SensorTail | undefin
   // Gaps with readings still to come (the copies of those that came are not kept over a restart).
   const open = s.countedGaps?.filter((g) => g.left > 0).map(({ fromTs, toTs, left }) => ({ fromTs, toTs, left }));
   const gaps = open?.length ? { countedGaps: open } : {};
-  return { sensor, ts, values, digests, lastSeen: s.lastSeen, staleUpTo: upTo(s.staleSeq), filledUpTo: upTo(s.filledSeq), lastAt: Array.from(s.lastAt, (v) => (Number.isFinite(v) ? v : null)), ...gaps };
+  // What the sensor remembers of the readings before the rows: their copies after the restart are duplicates.
+  const before = s.recent.before(ts[0]);
+  const remembered = before.ts.length ? { remembered: before } : {};
+  return { sensor, ts, values, digests, lastSeen: s.lastSeen, staleUpTo: upTo(s.staleSeq), filledUpTo: upTo(s.filledSeq), lastAt: Array.from(s.lastAt, (v) => (Number.isFinite(v) ? v : null)), ...gaps, ...remembered };
 }

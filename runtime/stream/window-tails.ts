@@ -38,6 +38,13 @@ export interface SensorTail {
    * one that comes after the restart is not counted again as out of order.
    */
   countedGaps?: { fromTs: number; toTs: number; left: number }[];
+  /**
+   * The readings accepted before the rows above that the sensor still remembered (within `window.duplicateHorizonMs`
+   * of arrival, or among its last `duplicateHorizonReadings`): timestamps and digests. A QoS 1 copy of one after the
+   * restart (acknowledged before the stop, its PUBACK not yet read by the broker) is a duplicate, as it would be
+   * without the restart, not a reading refused out of order.
+   */
+  remembered?: { ts: number[]; digests: number[] };
 }
 
 /** What the file holds: the channels the values are in, and every sensor's tail. */
@@ -55,6 +62,7 @@ const TailsFileSchema = z.object({
       filledUpTo: z.number().int().min(-1).optional(),
       lastAt: z.array(z.number().nullable()).optional(),
       countedGaps: z.array(z.object({ fromTs: z.number(), toTs: z.number(), left: z.number().int().min(1) })).optional(),
+      remembered: z.object({ ts: z.array(z.number()), digests: z.array(z.number().int()) }).optional(),
     }),
   ),
 });
@@ -103,6 +111,7 @@ export function takeTails(file: string, channels: readonly string[], log: TailLo
   }
   const tails = parsed.sensors
     .filter((s) => s.ts.length === s.values.length && (!s.digests || s.digests.length === s.ts.length) && s.ts.every((t, i) => Number.isFinite(t) && (i === 0 || t > s.ts[i - 1])))
+    .map((s) => (s.remembered && !orderedBefore(s.remembered, s.ts[0]) ? { ...s, remembered: undefined } : s))
     .map((s) => ({
       ...s,
       values: s.values.map((row) => at.map((i) => row[i] ?? Number.NaN)),
@@ -110,6 +119,11 @@ export function takeTails(file: string, channels: readonly string[], log: TailLo
     }));
   log.info({ file, sensors: tails.length, skipped: parsed.sensors.length - tails.length }, "sensors' last readings before the stop fill their windows: a sensor's first live reading is judged at once, unless the time since the stop is longer than a whole window (its window then restarts, vigil_gap_resets_total)");
   return tails;
+}
+
+/** Whether remembered readings are as a stop writes them: one digest each, timestamps increasing, before the tail's first. */
+function orderedBefore(r: { ts: number[]; digests: number[] }, first: number): boolean {
+  return r.ts.length === r.digests.length && r.ts.every((t, i) => Number.isFinite(t) && (i === 0 || t > r.ts[i - 1]) && t < first);
 }
 
 /** Keep the tails for the next start (none: nothing written); `quiet`: no line when it works (the periodic keep). */

@@ -171,6 +171,22 @@ export class RecentReadings {
     return out.reverse();
   }
 
+  /**
+   * The readings remembered with a timestamp before `ts`, oldest first: a stop keeps those before its window's tail, so
+   * a copy of one redelivered after the restart is still told from a new reading (sensor-tails.ts).
+   */
+  before(ts: number): { ts: number[]; digests: number[] } {
+    const out = { ts: [] as number[], digests: [] as number[] };
+    const n = this.ts.length;
+    for (let i = 0; i < this.count; i++) {
+      const slot = (this.head + i) % n;
+      if (!(this.ts[slot] < ts)) break;
+      out.ts.push(this.ts[slot]);
+      out.digests.push(this.digests[slot]);
+    }
+    return out;
+  }
+
   /** Forget everything and give the memory back (the sensor was evicted or the stage stopped). */
   release(): void {
     this.budget.give(this.ts.length);
