@@ -38,6 +38,14 @@ export interface GapOptions {
    */
   countGaps?: boolean;
   /**
+   * Count the step over vigil's own downtime (a restart's tail to the first live reading) like any other: true where
+   * the broker queued what was published while vigil was stopped (a persistent session at QoS 1), so a hole there was
+   * lost upstream (Mosquitto's max_queued_messages, a broker restarted before it saved), as it is counted without a
+   * restart. Default false: with a clean session or at QoS 0 nothing published meanwhile is delivered, and the hole
+   * is vigil's own downtime, no loss upstream. Readings stamped on arrival count none over it either way.
+   */
+  countAfterRestart?: boolean;
+  /**
    * Told once per sensor whose pace (over its first 16 steps) is 1.75x the model's interval or slower, or which
    * reports irregularly (`irregular`: a fifth of its steps 3 paces or longer, as by exception).
    */

@@ -212,7 +212,9 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         // Not told (the sensor's signal was rate-limited): the channels count as newly missing again at its next reading.
         if (!warm && row.newlyMissing && opts.onMissing && opts.onMissing(r.sensor, names.filter((_, c) => row.missingChannels[c] === 1), r.receivedAt) === false) row.untell(s);
         // A restart's tail holds only rows since its window last restarted: replayed, none of its steps restarts it.
-        if (s.seq > 0 && ((gaps.step(cardOf(), s, r.sensor, ts, warm, afterTail || jumped, r.arrival === true) && !warm) || jumped)) {
+        // The step over vigil's downtime is its own, unless the broker queued for it meanwhile (o.countAfterRestart).
+        const overDowntime = afterTail && (!o.countAfterRestart || r.arrival === true);
+        if (s.seq > 0 && ((gaps.step(cardOf(), s, r.sensor, ts, warm, overDowntime || jumped, r.arrival === true) && !warm) || jumped)) {
           s.resetWindow();
           if (!warm) counters.gapResets++;
         }
