@@ -34,6 +34,7 @@ const fail = (expected: string, got: string): never => {
   throw new Error(`expected ${expected}; got '${got}'`);
 };
 const int = (min: number) => (v: string) => (/^\d+$/.test(v.trim()) && Number(v) >= min ? Number(v) : fail(`an integer >= ${min}`, v));
+const countOrAuto = (v: string) => (v === 'auto' ? v : /^\d+$/.test(v.trim()) && Number(v) >= 1 ? Number(v) : fail("an integer >= 1 or 'auto'", v));
 const millis = (v: string) => (v.trim() !== '' && Number(v) >= 0 ? Number(v) : fail('milliseconds (a number >= 0)', v));
 const millisOrNever = (v: string) => (v === 'never' ? v : v.trim() !== '' && Number(v) >= 0 ? Number(v) : fail("milliseconds (a number >= 0) or 'never'", v));
 const portOrOff = (v: string) => (v === 'off' ? null : /^\d+$/.test(v) && Number(v) <= 65535 ? Number(v) : fail("a port number 0-65535 (0 = any free port) or 'off'", v));
@@ -108,7 +109,8 @@ export const FLAGS = {
   renew: { flag: '--renew <ms>', path: 'fleet.jetstream.renewMs', parse: number, help: 'lease renewal (fleet.jetstream.renewMs)' },
   bridgeWindow: { flag: '--window <n>', path: 'fleet.jetstream.bridgeWindow', parse: number, help: 'bridge: MQTT messages open at once, their stores in flight (fleet.jetstream.bridgeWindow)' },
   // vigil score's own (--fill, --quiet also vigil latent/encode/denoise's): offline every batch is a backlog, so its batch is the live pipeline's largest (batch.maxBatch).
-  batch: { flag: '--batch <n>', path: 'batch.maxBatch', parse: int(1), help: 'windows per inference call' },
+  // auto: by the provider the model runs on (runtime/inference/resolve.ts maxBatchFor), the default the help prints.
+  batch: { flag: '--batch <n|auto>', path: 'batch.maxBatch', parse: countOrAuto, help: 'windows per inference call' },
   data: { flag: '--data <csv>', path: null, help: 'CSV to score: a timestamp column, then the channels named in the model card' },
   out: { flag: '--out <csv>', path: null, help: 'output CSV: timestamp,score,threshold,alert,err_<channel>...' },
   fill: {

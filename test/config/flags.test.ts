@@ -51,6 +51,13 @@ describe('the flag table', () => {
     expect(score.alerts.closeM).toBe(defaultAt('alerts.closeM'));
   });
 
+  it('takes every value its help offers: --batch auto (the default it prints) as well as a number', () => {
+    expect(FLAGS.batch.parse('auto')).toBe('auto');
+    expect(scoreConfig({ model: MODEL, batch: 'auto' }).batch.maxBatch).toBe('auto');
+    expect(scoreConfig({ model: MODEL, batch: '512' }).batch.maxBatch).toBe(512);
+    expect(() => FLAGS.batch.parse('large')).toThrow(/expected an integer >= 1 or 'auto'; got 'large'/);
+  });
+
   it('names the flag in vigil score errors', () => {
     expect(() => scoreConfig({ model: MODEL, alertOpen: '3' })).toThrow(/^--alert-open: expected k\/n such as 2\/3; got '3'$/);
     expect(() => scoreConfig({ model: MODEL, alertOpen: '3/2' })).toThrow(/^--alert-open: openK must be <= openN/);
