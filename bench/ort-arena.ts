@@ -1,7 +1,7 @@
 /**
  * ONNX Runtime's CPU memory arena and memory pattern vs RSS after a backlog: each configuration in a fresh process
  * opens the model as `vigil run` does (1 thread, no spinning), scores a 16,384-window backlog of one sensor three
- * times through `inferBatches` (maxBatch 4096, the shipped default), then 2,000 batches of 8. RSS is read after
+ * times through `inferBatches` (maxBatch 4096, the default before `batch.maxBatch: auto`), then 2,000 batches of 8. RSS is read after
  * the backlog and after the small batches, relative to RSS before any batch (the windows are allocated before).
  * Writes bench/results/ort-arena.json; the chosen defaults are documented in docs/run.md.
  *
