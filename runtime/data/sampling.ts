@@ -4,7 +4,7 @@
  * were consecutive rows; `vigil train` and `vigil score` say when a file has gaps (and `--gap-reset` restarts a
  * window after one when scoring).
  */
-import { humanDuration, shortTime } from '../util/format-time.ts';
+import { humanDuration, shortTimes } from '../util/format-time.ts';
 import { quantile } from '../util/quantile.ts';
 
 /** Median of the steps between consecutive timestamps, ms; null below two rows. */
@@ -70,5 +70,5 @@ export const span = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` 
 export function gapsNote(file: string, g: Gaps, what: string): string {
   // A probe: a spring-forward change in local time without an offset read as an hour of data lost, unexplained.
   const dst = g.hourSkips ? `; ${g.hourSkips === g.count ? (g.count === 1 ? 'it is' : 'each is') : `${g.hourSkips} of them are`} one usual step and an hour long: local time without an offset across a spring-forward clock change? (timestamps with their offset, or in UTC, have no such hole)` : '';
-  return `${file}: ${g.count} gap(s) in the timestamps longer than ${g.factor}x the usual step of ${span(g.usualMs)} (the longest ${span(g.largestMs)}, ${shortTime(g.largestFrom)} to ${shortTime(g.largestTo)})${dst}; ${what}`;
+  return `${file}: ${g.count} gap(s) in the timestamps longer than ${g.factor}x the usual step of ${span(g.usualMs)} (the longest ${span(g.largestMs)}, ${shortTimes(g.largestFrom, g.largestTo).join(' to ')})${dst}; ${what}`;
 }

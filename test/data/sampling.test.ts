@@ -44,5 +44,7 @@ describe('sampling gaps', () => {
     const g = timestampGaps([0, 1000, 2000, 3000, 9000, 10_000, 11_000, 40_000, 41_000, 42_000].map((x) => T0 + x))!;
     expect(gapsNote('f.csv', g, 'windows span them')).toBe('f.csv: 2 gap(s) in the timestamps longer than 5x the usual step of 1s (the longest 29s, 2024-01-01 00:00:11 to 2024-01-01 00:00:40); windows span them');
     expect(gapsNote('f.csv', { count: 1, factor: 5, usualMs: 100, largestMs: 5_400_000, largestFrom: T0, largestTo: T0 + 5_400_000 }, 'x')).toMatch(/usual step of 100 ms \(the longest 1h 30m, 2024-01-01 00:00 to 2024-01-01 01:30\)/);
+    // Both ends alike when one is a whole minute (not `00:00:31 to 00:01`), as vigil alerts prints a window's.
+    expect(gapsNote('f.csv', { count: 1, factor: 5, usualMs: 1000, largestMs: 29_000, largestFrom: T0 + 31_000, largestTo: T0 + 60_000 }, 'x')).toMatch(/\(the longest 29s, 2024-01-01 00:00:31 to 2024-01-01 00:01:00\)/);
   });
 });
