@@ -150,7 +150,8 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     window: { ...config.window, reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor, tails: r.tails, countGaps: !config.fleet, countAfterRestart: config.broker.clean === false && config.source.qos === 1, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs, adaptiveWait: config.batch.adaptiveWait },
     infer: {
-      maxBatch: Math.max(maxBatchFor(config.batch.maxBatch, deps.ref().current.session.provider), config.batch.size),
+      // Asked at each batch: a hot reload may land on another provider (createPipeline keeps it >= batch.size).
+      maxBatch: (provider) => maxBatchFor(config.batch.maxBatch, provider),
       maxPendingBytes: config.batch.maxPendingBytes,
       onShed: shed.shed,
       onPending: r.into.pressure.pending,

@@ -23,8 +23,11 @@ export type { BatchReport } from './inference-loop.ts';
 
 /** Options of `inferBatches`. */
 export interface InferBatchesOptions {
-  /** Largest batch sent to the model. */
-  maxBatch?: number;
+  /**
+   * Largest batch sent to the model: a number, or one per provider of the model in service (config `batch.maxBatch:
+   * auto`, `maxBatchFor`), asked at each batch, so a hot reload that lands on another provider takes its own.
+   */
+  maxBatch?: number | ((provider: string) => number);
   /** Memory the waiting windows may take (bytes, as `pendingWindowBytes` counts them); beyond it windows are shed. */
   maxPendingBytes?: number;
   /** Fail the stream after this many failed batches in a row (default 3); fewer are dropped and counted. */
@@ -80,14 +83,15 @@ export const pendingWindowBytes = (w: SensorWindow): number => (w.rows ? pending
 /** Run batches through the model in service and score them as its card says (reconstruction error or probability). */
 export function inferBatches(model: ModelRef | ModelHandle, opts: InferBatchesOptions = {}): OperatorFunction<SensorWindow[], ScoredWindow> {
   const ref = model instanceof ModelRef ? model : new ModelRef(model.card, model.session);
-  const o = { ...INFER_DEFAULTS, ...definedOnly(opts) };
-  if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1) throw new Error(`inferBatches: maxBatch must be an integer >= 1, got ${o.maxBatch}`);
+  const { maxBatch: most, ...o } = { ...INFER_DEFAULTS, ...definedOnly(opts) };
+  if (typeof most === 'number' && (!Number.isInteger(most) || most < 1)) throw new Error(`inferBatches: maxBatch must be an integer >= 1, got ${most}`);
+  const maxBatch = typeof most === 'number' ? () => most : () => most(ref.current.session.provider);
   const counters = opts.counters ?? createCounters();
   return (source) =>
     new Observable<ScoredWindow>((subscriber) => {
       // Per-sensor residual means when the card's scoring tracks drift; a swapped-in model starts from its own card.
       const residuals = opts.residuals ?? new TrackedResiduals();
-      const loop = new InferenceLoop(ref, o, counters, residuals, subscriber, pendingWindowBytes);
+      const loop = new InferenceLoop(ref, { ...o, maxBatch }, counters, residuals, subscriber, pendingWindowBytes);
       const sub = source.subscribe({
         next: (windows) => loop.push(windows),
         error: (error) => loop.end(true, error),

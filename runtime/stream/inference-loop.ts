@@ -38,7 +38,7 @@ export interface BatchReport {
 
 /** The resolved options the loop runs by (inferBatches' options with their defaults). */
 export interface InferenceLoopOptions {
-  maxBatch: number;
+  maxBatch: () => number;
   maxPendingBytes: number;
   maxConsecutiveErrors: number;
   onBatch?: (report: BatchReport) => void;
@@ -78,7 +78,7 @@ export class InferenceLoop {
       }
       o.onShed?.(w);
     });
-    this.inputs = [new BatchInput(o.maxBatch, counters)];
+    this.inputs = [new BatchInput(o.maxBatch(), counters)];
   }
 
   /**
@@ -95,7 +95,7 @@ export class InferenceLoop {
   push(windows: SensorWindow[]): void {
     let i = 0;
     if (this.inflight.length < this.slots() && !this.closed && this.queue.size === 0 && windows.length > 0) {
-      i = Math.min(windows.length, this.o.maxBatch);
+      i = Math.min(windows.length, this.o.maxBatch());
       // With input offsets, a sensor's windows of the next block wait for a later batch (the rest queue behind them).
       const cap = this.cap();
       if (cap) {
@@ -171,7 +171,7 @@ export class InferenceLoop {
 
   private pump(): void {
     while (this.inflight.length < this.slots() && !this.closed) {
-      const batch = this.queue.take(this.o.maxBatch, this.cap());
+      const batch = this.queue.take(this.o.maxBatch(), this.cap());
       if (batch.length === 0) {
         this.gauge();
         return this.finish();
@@ -191,7 +191,7 @@ export class InferenceLoop {
     // The lowest batch input no batch in flight is using.
     let slot = 0;
     while (this.inflight.some((f) => f.slot === slot)) slot++;
-    const input = (this.inputs[slot] ??= new BatchInput(this.o.maxBatch, this.counters));
+    const input = (this.inputs[slot] ??= new BatchInput(this.o.maxBatch(), this.counters));
     const bad = input.assemble(batch, W * C, C, card.scaler);
     if (bad >= 0) {
       // Only a caller feeding windows of another shape gets here (swaps keep the shape): a bug, not data.

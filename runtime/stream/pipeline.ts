@@ -78,7 +78,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     // Windows are views into their sensor's rows until inferBatches assembles their batch.
     windowBySensor(cardOf, { ...opts.window, onClockStep, views: true, counters }),
     microBatch<SensorWindow>({ size, maxWaitMs: opts.batch?.maxWaitMs ?? BATCH_DEFAULTS.maxWaitMs, adaptive: opts.batch?.adaptiveWait ?? BATCH_DEFAULTS.adaptiveWait, scheduler: opts.scheduler ?? asyncScheduler }),
-    inferBatches(opts.model, { ...opts.infer, maxBatch: Math.max(size, opts.infer?.maxBatch ?? INFER_DEFAULTS.maxBatch), counters }),
+    inferBatches(opts.model, { ...opts.infer, maxBatch: atLeast(size, opts.infer?.maxBatch ?? INFER_DEFAULTS.maxBatch), counters }),
     applyThresholds(thresholds, { smoothing: opts.smoothing, counters }),
     trackAlerts({ ...opts.alerts, card: cardOf, counters }),
   );
@@ -95,4 +95,9 @@ export function splitDetections(detections$: Observable<Detection>): { verdicts$
       map((d) => d.alert!),
     ),
   };
+}
+
+/** A largest batch no smaller than the micro-batch (`batch.size`), per provider where it is one. */
+function atLeast(size: number, most: NonNullable<InferBatchesOptions['maxBatch']>): NonNullable<InferBatchesOptions['maxBatch']> {
+  return typeof most === 'number' ? Math.max(size, most) : (provider) => Math.max(size, most(provider));
 }

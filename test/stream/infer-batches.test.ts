@@ -5,6 +5,7 @@ import type { InferenceResult } from '../../runtime/inference/backend.ts';
 import { ModelRef, type BatchRunner } from '../../runtime/inference/model-ref.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { inferBatches, pendingWindowBytes } from '../../runtime/stream/infer-batches.ts';
+import { maxBatchFor } from '../../runtime/inference/max-batch.ts';
 import type { ScoredWindow } from '../../runtime/stream/types.ts';
 import { newScheduler, sw, tinyCard as card } from './helpers.ts';
 
@@ -182,6 +183,25 @@ describe('inferBatches', () => {
     expect(counters.rescaled).toBe(1);
     expect(a.closedAt()).toBe(5);
     expect(() => new ModelRef(card, a).swap({ ...card, window: 3 }, b)).toThrow(/hot reload needs the same input shape/);
+  });
+
+  it('asks a per-provider largest batch at each batch: a hot reload that lands on a device provider takes its size (batch.maxBatch auto)', () => {
+    const ts = newScheduler();
+    let a!: ReturnType<typeof fakeSession>;
+    let b!: ReturnType<typeof fakeSession>;
+    ts.run(({ cold }) => {
+      a = fakeSession(ts, 3, 'ort-node/cpu');
+      b = fakeSession(ts, 3, 'ort-node/cuda');
+      const ref = new ModelRef(card, a);
+      const backlog = Array.from({ length: 5000 }, (_, k) => sw('p', k, 1));
+      const chunks = Object.fromEntries(Array.from({ length: 79 }, (_, i) => [String.fromCharCode(0x100 + i), backlog.slice(64 * i, 64 * (i + 1))]));
+      // As vigil run wires it (runtime/ops/flow.ts): the config's setting, resolved against the provider in service.
+      cold(`(${Object.keys(chunks).join('')}|)`, chunks).pipe(inferBatches(ref, { maxBatch: (provider) => maxBatchFor('auto', provider) })).subscribe();
+      // The first batch and the next one on the CPU, then a reload that landed on cuda (a probe's model swap).
+      ts.schedule(() => ref.swap(card, b), 4);
+    });
+    expect(a.calls.map((c) => c.n)).toEqual([64, 256]);
+    expect(b.calls.map((c) => c.n)).toEqual([4096, 5000 - 64 - 256 - 4096]);
   });
 
   it('on teardown unsubscribes the running batch and releases the model; upstream errors wait for the drain', () => {

@@ -48,7 +48,7 @@ export class PartitionPipeline {
       window: { ...config.window, reorderMs: 0 },
       batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs, adaptiveWait: config.batch.adaptiveWait },
       // Nothing is shed: a partition waits for its batch to drain before fetching the next one.
-      infer: { maxBatch: Math.max(maxBatchFor(config.batch.maxBatch, ref.current.session.provider), config.batch.size), maxPendingBytes: Number.MAX_SAFE_INTEGER, residuals: this.residuals, onBatch: () => this.notify(), onError },
+      infer: { maxBatch: (provider) => maxBatchFor(config.batch.maxBatch, provider), maxPendingBytes: Number.MAX_SAFE_INTEGER, residuals: this.residuals, onBatch: () => this.notify(), onError },
       smoothing: this.th.smoothing,
       alerts: { bank: this.alerts, topK: config.alerts.topChannels },
       counters: this.counters,
