@@ -3,8 +3,8 @@
  * the same bytes as with it, as long as an alert payload holds none of the redacted keys.
  */
 import { describe, expect, it } from 'vitest';
-import { alertPayload, fromGateway } from '../../runtime/mqtt/alert-payload.ts';
-import { createLogger, unredacted } from '../../runtime/ops/logger.ts';
+import { alertPayload, AlertPayloadSchema, fromGateway } from '../../runtime/mqtt/alert-payload.ts';
+import { createLogger, REDACT_PATHS, unredacted } from '../../runtime/ops/logger.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 
 const alert = (sensor: string, tsLast: number): AlertEvent => ({
@@ -23,6 +23,16 @@ describe('alert log lines', () => {
       expect(lines.pop()!.replace(/"time":"[^"]*"/, '')).toBe(lines.pop()!.replace(/"time":"[^"]*"/, ''));
       expect(lines.join('')).not.toContain('***');
     }
+    // Every key the schema allows, not only the fields this event fills (marked, unresolved, ...): none is redacted.
+    const keys = (t: unknown): string[] => {
+      const d = (t as { def: { type: string; shape?: Record<string, unknown>; innerType?: unknown; element?: unknown } }).def;
+      if (d.type === 'optional') return keys(d.innerType);
+      if (d.type === 'array') return keys(d.element);
+      return d.type === 'object' ? Object.entries(d.shape!).flatMap(([k, v]) => [k, ...keys(v)]) : [];
+    };
+    const leaves = new Set(REDACT_PATHS.map((p) => p.split('.').pop()!));
+    expect(keys(AlertPayloadSchema)).toContain('by');
+    expect(keys(AlertPayloadSchema).filter((k) => leaves.has(k))).toEqual([]);
     // The premise has teeth: a payload that held a redacted key would differ.
     log.info({ alert: { token: 'x' } }, 'alert');
     unredacted(log).info({ alert: { token: 'x' } }, 'alert');
