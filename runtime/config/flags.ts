@@ -109,7 +109,7 @@ export const FLAGS = {
   renew: { flag: '--renew <ms>', path: 'fleet.jetstream.renewMs', parse: number, help: 'lease renewal (fleet.jetstream.renewMs)' },
   bridgeWindow: { flag: '--window <n>', path: 'fleet.jetstream.bridgeWindow', parse: number, help: 'bridge: MQTT messages open at once, their stores in flight (fleet.jetstream.bridgeWindow)' },
   // vigil score's own (--fill, --quiet also vigil latent/encode/denoise's): offline every batch is a backlog, so its batch is the live pipeline's largest (batch.maxBatch).
-  // auto: by the provider the model runs on (runtime/inference/resolve.ts maxBatchFor), the default the help prints.
+  // auto: by the provider the model runs on (runtime/inference/max-batch.ts maxBatchFor), the default the help prints.
   batch: { flag: '--batch <n|auto>', path: 'batch.maxBatch', parse: countOrAuto, help: 'windows per inference call' },
   data: { flag: '--data <csv>', path: null, help: 'CSV to score: a timestamp column, then the channels named in the model card' },
   out: { flag: '--out <csv>', path: null, help: 'output CSV: timestamp,score,threshold,alert,err_<channel>...' },
