@@ -9,6 +9,7 @@ import type { AlertEvent, Verdict } from '@vigil/runtime/stream/types.ts';
 import { verdictCause } from '@vigil/runtime/alerts/raise-alerts.ts';
 import { isCritical } from '@vigil/runtime/alerts/tracker.ts';
 import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
+import { outsideValues } from '@vigil/runtime/alerts/saved-peak.ts';
 import { topContributors } from '@vigil/runtime/scoring/reconstruction.ts';
 import { PointRing } from './ring.ts';
 import type { AlertSpan, SensorState } from './sensors.ts';
@@ -74,8 +75,7 @@ export class AlertSpans {
     if (s.open) return false;
     const named = topContributors(a.peak.perChannel, channels ?? a.peak.perChannel.map((_, k) => `channel ${k + 1}`));
     // Where its worst window was outside what training saw, as the open said it live (a probe: lost at a restart).
-    const saved = a.peak.outside;
-    const outside = saved && outsideOf?.(Float32Array.from(saved, (v) => (v === null ? NaN : v)));
+    const outside = a.peak.outside && outsideOf?.(outsideValues(a.peak.outside));
     s.open = this.add(s, {
       sensor: a.sensor,
       start: a.openedAt,

@@ -38,6 +38,11 @@ export function savePeak(p: Verdict): SavedPeak {
   };
 }
 
+/** A saved peak's `outside` as a verdict holds it: span means, NaN where the channel was inside (null saved). */
+export function outsideValues(saved: readonly (number | null)[]): Float32Array {
+  return Float32Array.from(saved, (v) => (v === null ? NaN : v));
+}
+
 /** The peak verdict of sensor `sensor` from its saved form; throws, naming the field, when it is malformed. */
 export function restorePeak(peak: SavedPeak, sensor: string): Verdict {
   const cause = peak.cause;
@@ -56,7 +61,7 @@ export function restorePeak(peak: SavedPeak, sensor: string): Verdict {
     perChannel: Float32Array.from(peak.perChannel ?? []),
     ...(peak.ownScore !== undefined ? { ownScore: savedNumber(peak.ownScore, 'open.peak.ownScore') } : {}),
     ...(cause !== undefined ? { cause } : {}),
-    ...(outside !== undefined ? { outside: Float32Array.from(outside as (number | null)[], (v) => (v === null ? NaN : v)) } : {}),
+    ...(outside !== undefined ? { outside: outsideValues(outside as (number | null)[]) } : {}),
     ...(peak.incomplete === true ? { incomplete: true } : {}),
     data: new Float32Array(0),
     seq: 0,
