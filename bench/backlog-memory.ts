@@ -27,7 +27,7 @@ import type { Reading } from '../runtime/stream/types.ts';
 import { windowBySensor } from '../runtime/stream/window-by-sensor.ts';
 import { StaticThreshold } from '../runtime/thresholds/static.ts';
 import { mulberry32, randomDenseLayers, tinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { cliArg } from './lib/child.ts';
+import { cliArg, gcChildOutcome } from './lib/child.ts';
 import { median } from './lib/stats.ts';
 
 const W = 64;
@@ -147,11 +147,9 @@ async function main(): Promise<void> {
   const runs: Outcome[] = [];
   for (let r = 0; r < reps; r++) {
     for (const n of sizes) {
-      const p = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)), fileURLToPath(import.meta.url), '--child', String(n), bound, String(fake)], { encoding: 'utf8' });
-      const line = p.stdout.trim().split('\n').pop() ?? '';
-      if (p.status !== 0 || !line.startsWith('{')) throw new Error(`child ${n} failed: ${p.stderr}`);
-      runs.push(JSON.parse(line) as Outcome);
-      process.stderr.write(`${line}\n`);
+      const o = gcChildOutcome<Outcome>(fileURLToPath(import.meta.url), ['--child', String(n), bound, String(fake)], String(n));
+      runs.push(o);
+      process.stderr.write(`${JSON.stringify(o)}\n`);
     }
   }
   for (const n of sizes) {

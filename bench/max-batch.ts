@@ -8,7 +8,6 @@
  *
  *   node bin/run-ts.mjs bench/max-batch.ts [--reps 3]
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Subject } from 'rxjs';
@@ -18,7 +17,7 @@ import { loadModel } from '../runtime/model/load.ts';
 import { inferBatches } from '../runtime/stream/infer-batches.ts';
 import type { SensorWindow } from '../runtime/stream/types.ts';
 import { mulberry32 } from '@vigil/fixtures/tiny-model.ts';
-import { cliArg } from './lib/child.ts';
+import { cliArg, gcChildOutcome } from './lib/child.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
 import { benchModel, trainedModel } from './lib/vigil.ts';
@@ -85,10 +84,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < reps; r++) {
     for (const [name, path] of Object.entries(models)) {
       for (const n of SIZES) {
-        const p = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)), fileURLToPath(import.meta.url), '--child', path, String(n)], { encoding: 'utf8' });
-        const line = p.stdout.trim().split('\n').pop() ?? '';
-        if (p.status !== 0 || !line.startsWith('{')) throw new Error(`child ${name} ${n} failed: ${p.stderr}`);
-        const o = { ...(JSON.parse(line) as Outcome), model: name };
+        const o = { ...gcChildOutcome<Outcome>(fileURLToPath(import.meta.url), ['--child', path, String(n)], `${name} ${n}`), model: name };
         runs.push(o);
         process.stderr.write(`${JSON.stringify(o)}\n`);
       }

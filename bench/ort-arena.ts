@@ -7,7 +7,6 @@
  *
  *   node bin/run-ts.mjs bench/ort-arena.ts [--reps 2]
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Subject } from 'rxjs';
@@ -18,7 +17,7 @@ import type { ModelCard } from '../runtime/model/card.ts';
 import { inferBatches } from '../runtime/stream/infer-batches.ts';
 import type { SensorWindow } from '../runtime/stream/types.ts';
 import { mulberry32, randomDenseLayers, tinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { cliArg } from './lib/child.ts';
+import { cliArg, gcChildOutcome } from './lib/child.ts';
 import { machineInfo, writeBenchResult } from './lib/result.ts';
 import { median } from './lib/stats.ts';
 
@@ -103,10 +102,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < reps; r++) {
     for (const model of ['conv', 'dense']) {
       for (const [arena, pattern] of configs) {
-        const p = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../bin/run-ts.mjs', import.meta.url)), fileURLToPath(import.meta.url), '--child', model, arena, pattern], { encoding: 'utf8' });
-        const line = p.stdout.trim().split('\n').pop() ?? '';
-        if (p.status !== 0 || !line.startsWith('{')) throw new Error(`child ${model} ${arena} ${pattern} failed: ${p.stderr}`);
-        const o = JSON.parse(line) as Outcome;
+        const o = gcChildOutcome<Outcome>(fileURLToPath(import.meta.url), ['--child', model, arena, pattern], `${model} ${arena} ${pattern}`);
         runs.push(o);
         process.stderr.write(`${JSON.stringify(o)}\n`);
       }

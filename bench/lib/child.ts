@@ -1,8 +1,9 @@
 /**
- * Pieces the benches share: `--name value` arguments, and (overload, soak) a child process that runs a role of
- * the same script and reports over IPC, with a bounded wait on its reports.
+ * Pieces the benches share: `--name value` arguments, (overload, soak) a child process that runs a role of the same
+ * script and reports over IPC, with a bounded wait on its reports, and (memory benches) one configuration measured in
+ * a fresh process that prints its outcome.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** `--name value` from the command line, or `dflt` when absent. */
@@ -56,4 +57,16 @@ export function forkReporting<R>(script: string, args: string[], onReport?: (r: 
       await exited;
     },
   };
+}
+
+/**
+ * Run `script` (TypeScript, through bin/run-ts.mjs) with `args` in a fresh process with `--expose-gc` (a measurement
+ * of memory that must start from a clean heap) and return the JSON object on its last stdout line; throws naming
+ * `what`, with the child's stderr, when it fails or prints none.
+ */
+export function gcChildOutcome<R>(script: string, args: string[], what: string): R {
+  const p = spawnSync(process.execPath, ['--expose-gc', RUN_TS, script, ...args], { encoding: 'utf8' });
+  const line = p.stdout.trim().split('\n').pop() ?? '';
+  if (p.status !== 0 || !line.startsWith('{')) throw new Error(`child ${what} failed: ${p.stderr}`);
+  return JSON.parse(line) as R;
 }
