@@ -11,7 +11,6 @@ import { DEVICE_PROVIDERS } from './max-batch.ts';
 /** Provider names accepted in config. `wasm` is onnxruntime-web; the others are onnxruntime-node EPs. */
 export const KNOWN_PROVIDERS = ['webgpu', 'cuda', 'tensorrt', 'cpu', 'wasm'] as const;
 
-
 /**
  * How a backend runs: `worker` puts onnxruntime-node in a worker thread (wasm always runs on the calling thread);
  * `'auto'` does so for the device providers only (`workerFor`).
