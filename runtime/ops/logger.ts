@@ -38,8 +38,8 @@ export function createLogger(level: string, destination?: DestinationStream): Vi
 
 /**
  * A child of `log` that skips the redaction pass, for lines whose fields are vigil's own output and never hold a key
- * of REDACT_PATHS (an alert payload: test/mqtt/sinks.test.ts holds it to that). Pino's wildcard paths clone and walk
- * every line's object: 5-10 us of the 15 it takes to write an alert line.
+ * of REDACT_PATHS (an alert payload: test/ops/alert-log.test.ts holds every key of its schema to that). Pino's
+ * wildcard paths clone and walk every line's object: 5-10 us of the 15 it takes to write an alert line.
  */
 export function unredacted(log: VigilLogger): VigilLogger {
   return log.child({}, { redact: [] });
