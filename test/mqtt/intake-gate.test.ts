@@ -144,11 +144,14 @@ describe('QoS 1 back-pressure', () => {
     // 2 runs of 4, never paused, and failed its intakePauses > 0).
     const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-held-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [2048, 2048], 3), threshold: 1e9 });
     const prefix = uniquePrefix('gate-held');
-    const N = 4000;
+    const N = 8000;
     const { lines, logger } = capturingLogger();
     const h = await startRuntime(
-      // A hold of 50 ms: the intake is held for longer than that while the model works through a backlog.
-      testConfig(broker.url, prefix, model, { batch: { size: 16, maxWaitMs: 1, maxPendingBytes: 1000 * pendingViewBytes(CH.length) }, window: { reorderMs: 50 }, inference: { providers: ['cpu'], threads: 1, worker: true } }),
+      // A hold of 100 ms: the intake is held about that long or longer each time the model works through the backlog
+      // (from 1,000 windows down to 40), so a clock that ran on while it is held lets held readings go early (6-10 out of
+      // order, not 4). Still a hold on a clock: with two runs of this test beside benchmarks (load 9-10 on 2 cores) the
+      // broker was starved past it in 1 run of 24 (a hold of 50 ms and half the pause: 2 of 30).
+      testConfig(broker.url, prefix, model, { batch: { size: 16, maxWaitMs: 1, maxPendingBytes: 2000 * pendingViewBytes(CH.length), resumeIntakeAt: 0.02 }, window: { reorderMs: 100 }, inference: { providers: ['cpu'], threads: 1, worker: true } }),
       { logger },
     );
     const pub = await mqtt.connectAsync(broker.url, { clientId: `${prefix.replace(/\W/g, '-')}-pub` });
@@ -165,7 +168,7 @@ describe('QoS 1 back-pressure', () => {
       expect(h.counters.reordered).toBeGreaterThan(0);
       expect(h.counters).toMatchObject({ scored: expected, droppedQueueFull: 0, outOfOrder: 4 });
       expect(h.edge.intakePauses).toBeGreaterThan(0);
-      expect(lines.find((l) => String(l.msg).startsWith('window.reorderMaxReadings lowered'))).toMatchObject({ reorderMaxReadings: 500 - 16 });
+      expect(lines.find((l) => String(l.msg).startsWith('window.reorderMaxReadings lowered'))).toMatchObject({ reorderMaxReadings: 1000 - 16 });
     } finally {
       await pub.endAsync();
       await h.stop();
