@@ -10,7 +10,8 @@ import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
 import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
 import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
 import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
-import type { AnchorProgress, CommandOutcome, SensorCommand } from '@vigil/runtime/ops/re-anchors.ts';
+import type { AnchorProgress, CommandOutcome } from '@vigil/runtime/ops/re-anchors.ts';
+import type { OperatorCommand } from '@vigil/runtime/ops/sensor-commands.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
 export interface FeedStatus {
@@ -86,7 +87,7 @@ export interface DashboardFeed {
    */
   labels?(sensor: string): { start: number; end: number }[];
   /** An operator's word on a sensor (runtime/ops/re-anchors.ts), posted by the page; absent: no runtime to tell. */
-  command?(what: SensorCommand, sensor: string, windows: unknown, by: string): CommandOutcome;
+  command?(what: OperatorCommand, sensor: string, arg: unknown, by: string): CommandOutcome;
   /** The selected sensor's re-anchoring in progress (absent or undefined: none). */
   reAnchoring?(sensor: string): AnchorProgress | undefined;
 }

@@ -7,6 +7,7 @@ import type { Cause } from '@vigil/runtime/scoring/cause.ts';
 import { PointRing, RowRing } from './ring.ts';
 import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
 import type { Mark } from '@vigil/runtime/scoring/re-anchor.ts';
+import type { MaintenanceMark } from '@vigil/runtime/alerts/maintenance.ts';
 
 /** An alert span of one sensor; `end` is null while it is open. */
 export interface AlertSpan {
@@ -31,8 +32,8 @@ export interface AlertSpan {
   causeChannel?: string;
   /** Closed without a quiet window (AlertEvent.unresolved: its sensor went silent for good): its end is its last data. */
   unresolved?: string;
-  /** Closed after an operator set its sensor's level (AlertEvent.marked): its command and who asked. */
-  marked?: Mark;
+  /** Closed after an operator set its sensor's level, or put it under maintenance (AlertEvent.marked): the command and who asked. */
+  marked?: Mark | MaintenanceMark;
   /** Channels outside the range training saw where it opened (AlertEvent.outside; its close's, when its open was not seen), farthest first. */
   outside?: OutsideChannel[];
 }

@@ -94,7 +94,7 @@ export class DriftSignal {
   observe(d: Detection): void {
     const v = d.verdict;
     const g = lruGet(this.sensors, v.sensor, () => ({ guardUntil: -Infinity, waiting: [] as SensorGate['waiting'] }), MAX_SENSORS);
-    if (v.anomaly || d.alertOpen || d.alert) {
+    if (v.anomaly || d.alertOpen || d.alert || d.muted) {
       g.waiting.length = 0;
       g.guardUntil = Math.max(g.guardUntil, v.tsLast + this.guardMs);
       return;

@@ -128,7 +128,8 @@ export class Reservoir {
     const v = d.verdict;
     if (v.tsLast > this.latest) this.latest = v.tsLast;
     const s = lruGet(this.sensors, v.sensor, () => newSensor(-Infinity), MAX_SENSORS, (_k, old) => this.forget(old));
-    if (v.anomaly || d.alertOpen || d.alert) {
+    // Maintenance (d.muted) is work on the machine: held aside with its guard band, as an incident is.
+    if (v.anomaly || d.alertOpen || d.alert || d.muted) {
       this.counts.incident += 1 + s.waiting.length;
       for (const w of s.waiting) this.holdAside(s, () => w, true);
       this.dropWaiting(s);

@@ -6,6 +6,7 @@
 import { lruAdd, lruTouch } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
 import { AlertTracker, isCritical, type AlertPolicy, type AlertStep, type AlertTrackerState } from './tracker.ts';
+import type { Maintenance } from './maintenance.ts';
 
 /** An alert open now: its sensor, when it opened (data time) and its peak window so far. */
 export interface OpenAlert {
@@ -58,6 +59,21 @@ export class AlertBank {
   abandon(sensor: string): AlertStep | undefined {
     if (!this.held.has(sensor) && !this.saved.get(sensor)?.open) return undefined;
     return this.get(sensor).abandon();
+  }
+
+  /**
+   * Put a sensor under maintenance, or end it (undefined: maintenance.ts); false when the sensor has no alert state
+   * here (not seen since this vigil started, nor saved: a name mistyped, or a sensor another worker holds).
+   */
+  maintain(sensor: string, m: Maintenance | undefined): boolean {
+    if (!this.held.has(sensor) && !this.saved.has(sensor)) return false;
+    this.get(sensor).maintain(m);
+    return true;
+  }
+
+  /** The sensor's maintenance set or under way, if any (no creation, no change of recency). */
+  maintenanceOf(sensor: string): Maintenance | undefined {
+    return this.held.get(sensor)?.maintenanceSet ?? this.saved.get(sensor)?.maintenance;
   }
 
   /** Sensors whose alert is open now (held or saved and not seen yet). */

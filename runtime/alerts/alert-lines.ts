@@ -61,11 +61,13 @@ export function eventCause(e: Pick<AlertEvent, 'cause' | 'contributors'>): strin
  * An operator's word that closed an alert (AlertEvent.marked) in words: `marked normal by 10.0.0.7 curl/8.1`, `sent back
  * to training`; a command a newer producer names is shown as it is.
  */
-export function markText(m: { command: string; by?: string }): string {
+export function markText(m: { command: string; by?: string; until?: number | string }): string {
   // What a producer sent (a newer one's command; who asked: a user agent, a command's id): no control character
   // reaches a terminal.
   const clean = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  const what = m.command === 'normal' ? 'marked normal' : m.command === 'trained' ? 'sent back to training' : `operator command ${clean(m.command)}`;
+  const until = m.until === undefined ? undefined : new Date(m.until);
+  const maintenance = `put under maintenance${until && Number.isFinite(until.getTime()) ? ` until ${until.toISOString()}` : ''}`;
+  const what = m.command === 'normal' ? 'marked normal' : m.command === 'trained' ? 'sent back to training' : m.command === 'maintenance' ? maintenance : `operator command ${clean(m.command)}`;
   return m.by ? `${what} by ${clean(m.by)}` : what;
 }
 

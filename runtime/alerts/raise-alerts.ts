@@ -71,6 +71,7 @@ export function alertEventOf(step: AlertStep, card: ModelCard, topK = 3): AlertE
     if (step.critical) ev.critical = true;
     if (step.unresolved) ev.unresolved = step.unresolved;
     if (step.marked) ev.marked = step.marked;
+    if (step.maintenance) ev.marked = { command: 'maintenance', by: step.maintenance.by, until: step.maintenance.until };
   }
   return ev;
 }
@@ -101,11 +102,15 @@ export function trackAlerts(opts: RaiseAlertsOptions): OperatorFunction<Verdict,
           const step = t.step(verdict);
           if (step.kind === 'duplicate') counters.alertDuplicates++;
           else if (step.kind === 'suppressed') counters.alertsSuppressed++;
+          else if (step.kind === 'muted') counters.windowsMuted++;
           const alert = alertEventOf(step, cardOf(), opts.topK);
           if (alert?.type === 'open') counters.alertsOpened++;
           else if (alert?.type === 'escalate') counters.alertsEscalated++;
           else if (alert) counters.alertsClosed++;
-          subscriber.next(alert ? { verdict, alert, alertOpen: t.isOpen } : { verdict, alertOpen: t.isOpen });
+          const d: Detection = alert ? { verdict, alert, alertOpen: t.isOpen } : { verdict, alertOpen: t.isOpen };
+          // What learns from normal windows leaves a sensor's maintenance out (maintenance.ts).
+          if (step.kind === 'muted' || (step.kind === 'close' && step.maintenance)) d.muted = true;
+          subscriber.next(d);
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),

@@ -12,40 +12,14 @@
  * followed it). Verdicts
  * that repeat or precede one already seen are ignored (dedupe after a replay or a reconnect).
  */
-import { z } from 'zod';
 import type { Verdict } from '../stream/types.ts';
 import type { Mark } from '../scoring/re-anchor.ts';
 import { AlertMark } from './alert-mark.ts';
 import { savedMark, savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
+import type { AlertPolicy } from './policy.ts';
+import { mutes, savedMaintenance, type Maintenance } from './maintenance.ts';
 
-/**
- * The alert policy's fields with their defaults: the `alerts` section of the config schema spreads them, and
- * `vigil score`, `vigil run` and the pipeline read their defaults from here, so the same file gives the same
- * alerts in all of them. A stream cannot take back a close it has published, so the merge gap is `closeM`:
- * anomalous runs fewer than `closeM` quiet windows apart are one alert.
- *
- * Defaults (5 of 10 to open, 10 quiet to close; a critical window opens at once), chosen on `npm run bench:quality`
- * with false alerts per day beside point-wise F1: the alerts opened for nothing were mostly windows just over the bar
- * (1.0-1.5x) a few rows apart, about 500 a day on a 1 Hz pump under 1 of 1 / close 3, 71 under these; F1 and the
- * false-alarm rate were as good or better on every set (bench/results/quality/VARIANTS.md, "Alerts an operator gets").
- */
-export const alertPolicyFields = {
-  /** Open when `openK` of the last `openN` windows are anomalous (or on one critical window). */
-  openK: z.number().int().positive().default(5),
-  openN: z.number().int().positive().default(10),
-  /** Close after `closeM` normal windows in a row (also the merge gap: shorter quiet runs do not close). */
-  closeM: z.number().int().positive().default(10),
-  /** After a close, no new alert for the sensor until this much data time has passed (ms). */
-  cooldownMs: z.number({ error: 'expected cooldown after a close in milliseconds (a number >= 0)' }).nonnegative().default(0),
-  /** A window at the critical multiple of its threshold opens at once (false: `openK` of `openN` alone decides). */
-  openCritical: z.boolean({ error: 'expected true or false' }).default(true),
-};
-
-/** Hysteresis and cooldown settings (`openCritical` absent: true). */
-export type AlertPolicy = Omit<z.output<z.ZodObject<typeof alertPolicyFields>>, 'openCritical'> & { openCritical?: boolean };
-
-/** Defaults of the alert policy (from `alertPolicyFields`). */
-export const ALERT_DEFAULTS: AlertPolicy = z.object(alertPolicyFields).parse({});
+export { alertPolicyFields, ALERT_DEFAULTS, checkPolicy, type AlertPolicy } from './policy.ts';
 
 /**
  * A window scoring at least this multiple of its threshold is critical (an alert's `severity`; below, a warning), and
@@ -83,20 +57,9 @@ export type AlertStep =
   | { kind: 'suppressed' }
   | { kind: 'open'; verdict: Verdict }
   | { kind: 'escalate'; verdict: Verdict; openedAt: number }
-  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean; unresolved?: 'silent'; marked?: Mark };
-
-/** Validate a policy; the message names the field and what was expected. */
-export function checkPolicy(p: AlertPolicy): AlertPolicy {
-  const int = (k: 'openK' | 'openN' | 'closeM', min: number) => {
-    if (!Number.isInteger(p[k]) || p[k] < min) throw new Error(`alerts: ${k} must be an integer >= ${min}, got ${p[k]}`);
-  };
-  int('openK', 1);
-  int('openN', 1);
-  int('closeM', 1);
-  if (p.openK > p.openN) throw new Error(`alerts: openK (${p.openK}) must not exceed openN (${p.openN})`);
-  if (!(p.cooldownMs >= 0)) throw new Error(`alerts: cooldownMs must be a number >= 0, got ${p.cooldownMs}`);
-  return p;
-}
+  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean; unresolved?: 'silent'; marked?: Mark; maintenance?: Maintenance }
+  /** A window of a sensor under maintenance (maintenance.ts): judged, opens nothing. */
+  | { kind: 'muted'; verdict: Verdict; maintenance: Maintenance };
 
 /**
  * What a tracker saves (JSON-safe): the recent verdict bits oldest first, and the open episode if any, so a
@@ -112,8 +75,9 @@ export interface AlertTrackerState {
    * `windows`: its level (log multiple), whether a surge over it would escalate and the windows it has been open
    * (absent in states saved before: its peak's, armed, established); `said`: the log multiple it last said (opening or
    * escalation; absent in states saved before: its peak's); `stuck`: it has said its sensor is stuck; `marked`: the operator's mark its close will say (alert-mark.ts;
-   * absent: none).
+   * absent: none). `maintenance`: the sensor's maintenance, set or under way (maintenance.ts; absent: none).
    */
+  maintenance?: Maintenance;
   open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; stuck?: boolean; peak: SavedPeak; marked?: Mark };
 }
 
@@ -143,6 +107,8 @@ export class AlertTracker {
   /** An operator's mark while it is open, for its close to say (alert-mark.ts). */
   private readonly mark = new AlertMark();
   private lastClosedAt = Number.NEGATIVE_INFINITY;
+  /** The sensor's maintenance, until a window after it (maintenance.ts). */
+  private maintenance: Maintenance | undefined;
 
   constructor(private readonly policy: AlertPolicy) {
     this.recent = new Uint8Array(policy.openN);
@@ -157,7 +123,7 @@ export class AlertTracker {
   toJSON(): AlertTrackerState {
     const n = this.recent.length;
     const recent = Array.from({ length: n }, (_, i) => this.recent[(this.pos + i) % n]);
-    const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt) };
+    const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt), ...(this.maintenance && { maintenance: this.maintenance }) };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
       state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, ...(this.stuckSaid && { stuck: true }), peak: savePeak(p), ...this.mark.field() };
@@ -178,6 +144,7 @@ export class AlertTracker {
     t.hits = t.recent.reduce((a, b) => a + b, 0);
     if (state.lastTs !== null) t.lastTs = num(state.lastTs, 'lastTs');
     if (state.lastClosedAt !== null) t.lastClosedAt = num(state.lastClosedAt, 'lastClosedAt');
+    t.maintenance = savedMaintenance(state.maintenance);
     if (state.open) {
       const { openedAt, quiet, peak } = state.open;
       t.openedAt = num(openedAt, 'open.openedAt');
@@ -207,12 +174,39 @@ export class AlertTracker {
     const at = Number.isFinite(this.lastTs) ? this.lastTs : this.peak.tsLast;
     // Closed by silence, not by a mark made before it.
     const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent' };
+    this.closed(at);
+    return step;
+  }
+
+  /** The sensor's maintenance (undefined: none, or ended early); a window after its end forgets it. */
+  maintain(m: Maintenance | undefined): void {
+    this.maintenance = m;
+  }
+
+  /** The sensor's maintenance set or under way, if any. */
+  get maintenanceSet(): Maintenance | undefined {
+    return this.maintenance;
+  }
+
+  /** Forget what the closed alert and the windows before it held: a new alert needs fresh evidence. */
+  private closed(at: number): void {
     this.openedAt = undefined;
     this.mark.clear();
     this.peak = undefined;
     this.lastClosedAt = at;
     this.recent.fill(0);
     this.hits = 0;
+  }
+
+  /** A window under maintenance: an open alert closes, saying so; the window counts start again. */
+  private muted(v: Verdict, m: Maintenance): AlertStep {
+    if (this.openedAt === undefined || !this.peak) {
+      this.recent.fill(0);
+      this.hits = 0;
+      return { kind: 'muted', verdict: v, maintenance: m };
+    }
+    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak, critical: this.critical, maintenance: m };
+    this.closed(v.tsLast);
     return step;
   }
 
@@ -220,6 +214,10 @@ export class AlertTracker {
   step(v: Verdict): AlertStep {
     if (v.tsLast <= this.lastTs) return { kind: 'duplicate' };
     this.lastTs = v.tsLast;
+    if (this.maintenance) {
+      if (mutes(this.maintenance, v.tsLast)) return this.muted(v, this.maintenance);
+      if (v.tsLast >= this.maintenance.until) this.maintenance = undefined;
+    }
     const bit = v.anomaly ? 1 : 0;
     this.hits += bit - this.recent[this.pos];
     this.recent[this.pos] = bit;
@@ -269,13 +267,8 @@ export class AlertTracker {
     }
     if (this.quiet < this.policy.closeM) return { kind: 'none' };
     const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.critical, ...this.mark.field() };
-    this.openedAt = undefined;
-    this.mark.clear();
-    this.peak = undefined;
-    this.lastClosedAt = v.tsLast;
     // A new alert needs fresh evidence, not the tail of the one that just closed.
-    this.recent.fill(0);
-    this.hits = 0;
+    this.closed(v.tsLast);
     return step;
   }
 }

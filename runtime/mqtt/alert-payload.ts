@@ -109,10 +109,11 @@ export const AlertPayloadSchema = z.object({
   /**
    * On close: an operator set the sensor's level while the alert was open, and the close followed from it, not from
    * the fault seen to end: `command` `normal` (marked normal: its present behaviour is its new level) or `trained`
-   * (sent back to its trained level), `by` who asked (address and client, or the command topic and its `id`). Any
+   * (sent back to its trained level), or `maintenance` (the sensor was put under maintenance until `until`, and the
+   * alert closed at its first window: runtime/alerts/maintenance.ts), `by` who asked (address and client, or the command topic and its `id`). Any
    * command text from a newer producer is shown as it is.
    */
-  marked: z.object({ command: z.string(), by: z.string().optional() }).optional(),
+  marked: z.object({ command: z.string(), by: z.string().optional(), until: z.string().optional() }).optional(),
 });
 /** The alert JSON. */
 export type AlertPayload = z.infer<typeof AlertPayloadSchema>;
@@ -257,7 +258,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);
   if (e.peakThreshold !== undefined) p.peakThreshold = round(e.peakThreshold);
   if (e.unresolved) p.unresolved = e.unresolved;
-  if (e.marked) p.marked = { ...e.marked };
+  if (e.marked) p.marked = 'until' in e.marked ? { ...e.marked, until: new Date(e.marked.until).toISOString() } : { ...e.marked };
   return p;
 }
 

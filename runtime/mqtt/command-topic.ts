@@ -1,8 +1,8 @@
 /**
  * Operators' commands over MQTT (`gateway.commandTopic`, off by default): the commands of runtime/ops/commands.ts
  * for an HMI or SCADA button that publishes rather than calls HTTP. A message on the topic,
- * `{"sensor": "pump-1", "command": "normal", "windows": 16, "id": "hmi-42"}` (`command`: `normal` or `trained`;
- * `windows` and `id` optional), runs the command (runtime/ops/re-anchors.ts) and is answered on `TOPIC/reply`
+ * `{"sensor": "pump-1", "command": "normal", "windows": 16, "id": "hmi-42"}` (`command`: `normal`, `trained` or
+ * `maintenance` with `"minutes": N`; `windows`, `minutes` and `id` optional), runs the command (runtime/ops/re-anchors.ts) and is answered on `TOPIC/reply`
  * (QoS 1, not retained): `{"schema": "vigil-command-reply/1", "gateway", "id", "ok", "sensor", "windows",
  * "message"}`, or `"ok": false` with `"status"` (as the HTTP answer's) and `"error"`.
  *
@@ -15,7 +15,8 @@
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { z } from 'zod';
-import type { CommandOutcome, SensorCommand } from '../ops/re-anchors.ts';
+import type { CommandOutcome } from '../ops/re-anchors.ts';
+import type { OperatorCommand } from '../ops/sensor-commands.ts';
 import type { VigilLogger } from '../ops/logger.ts';
 import { replyTopic } from '../config/gateway.ts';
 import { subscriptionsRefused } from './source.ts';
@@ -23,8 +24,9 @@ import { subscriptionsRefused } from './source.ts';
 /** What a command message holds. */
 const CommandMessage = z.object({
   sensor: z.string().min(1).max(512),
-  command: z.enum(['normal', 'trained']),
+  command: z.enum(['normal', 'trained', 'maintenance']),
   windows: z.unknown().optional(),
+  minutes: z.unknown().optional(),
   id: z.string().max(200).optional(),
 });
 
@@ -32,7 +34,7 @@ const CommandMessage = z.object({
 /** Listen for commands on `topic` until `stop()`. */
 export function listenCommands(
   client: MqttClient, topic: string, gateway: string,
-  run: (what: SensorCommand, sensor: string, windows: unknown, by: string) => CommandOutcome, log: VigilLogger,
+  run: (what: OperatorCommand, sensor: string, arg: unknown, by: string) => CommandOutcome, log: VigilLogger,
 ): { stop(): void } {
   // QoS 0: a broker queues QoS 1 messages for a persistent session (broker.clean false) while vigil is away, and a
   // command sent then would run at the next start, hours late, unflagged (a review); at QoS 0 it is not queued.
@@ -53,7 +55,7 @@ export function listenCommands(
     const msg = CommandMessage.safeParse(body);
     const id = msg.success ? msg.data.id : undefined;
     if (!msg.success) {
-      const error = `expected {"sensor": NAME, "command": "normal" or "trained", "windows"?: N, "id"?: TEXT}: ${body === undefined ? 'not JSON' : msg.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`;
+      const error = `expected {"sensor": NAME, "command": "normal", "trained" or "maintenance", "windows"?: N (normal), "minutes"?: N (maintenance), "id"?: TEXT}: ${body === undefined ? 'not JSON' : msg.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`;
       log.warn({ topic, error }, 'command refused');
       return reply(undefined, { ok: false, status: 400, error });
     }
@@ -62,7 +64,7 @@ export function listenCommands(
       log.warn({ topic, sensor: msg.data.sensor, command: msg.data.command }, error);
       return reply(id, { ok: false, status: 400, error });
     }
-    reply(id, run(msg.data.command, msg.data.sensor, msg.data.windows, `mqtt ${topic}${id !== undefined ? ` id ${id}` : ''}`));
+    reply(id, run(msg.data.command, msg.data.sensor, msg.data.command === 'maintenance' ? msg.data.minutes : msg.data.windows, `mqtt ${topic}${id !== undefined ? ` id ${id}` : ''}`));
   };
   client.on('message', heard);
   // Once: mqtt.js subscribes again after a reconnection by itself (another subscription of ours would have the broker

@@ -26,7 +26,7 @@ import { createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetri
 import { openServing, type Serving } from './serving.ts';
 import { openSinks, type RuntimeSinks } from './sinks.ts';
 import { openThresholds, type RuntimeThresholds } from './thresholds.ts';
-import type { ReAnchors, SensorCommand } from './re-anchors.ts';
+import type { OperatorCommand, OperatorCommands } from './sensor-commands.ts';
 import { listenCommands } from '../mqtt/command-topic.ts';
 import { gatewayTopic } from '../config/gateway.ts';
 
@@ -108,7 +108,7 @@ function brokerPart(config: RunConfig['broker'], gateway: RunConfig['gateway'], 
 }
 
 /** Operators' commands over MQTT, when `gateway.commandTopic` is set (runtime/mqtt/command-topic.ts). */
-function commandsPart(gateway: RunConfig['gateway'], client: Late<MqttClient>, reAnchors: () => ReAnchors, log: VigilLogger): Part {
+function commandsPart(gateway: RunConfig['gateway'], client: Late<MqttClient>, reAnchors: () => OperatorCommands, log: VigilLogger): Part {
   let listening: { stop(): void } | undefined;
   return {
     name: 'commands',
@@ -133,12 +133,12 @@ function stateLockPart(file: string | null, log: VigilLogger): Part {
 }
 
 /** /metrics and /health, when `metrics.port` is set. */
-function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>, reAnchors: () => ReAnchors): Part {
+function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>, reAnchors: () => OperatorCommands): Part {
   return {
     name: 'ops server',
     async start() {
       if (config.metrics.port === null) return;
-      const command = (what: SensorCommand, sensor: string, windows: unknown, by: string) => reAnchors().command(what, sensor, windows, by);
+      const command = (what: OperatorCommand, sensor: string, arg: unknown, by: string) => reAnchors().command(what, sensor, arg, by);
       ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, command, ...config.http }));
     },
     stop: () => ops.peek()?.close(),

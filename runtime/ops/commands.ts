@@ -1,7 +1,8 @@
 /**
  * The commands vigil's HTTP servers take (the ops server and the dashboard; behind their guard, http-guard.ts): an
  * operator's word on one sensor (re-anchors.ts), `POST /sensors/NAME/normal` with a JSON body (`{}`, or
- * `{"windows": 32}`) and `POST /sensors/NAME/trained` (`{}`). They change what alerts, so they ask more than the
+ * `{"windows": 32}`) and `POST /sensors/NAME/trained` (`{}`), and `POST /sensors/NAME/maintenance` (`{"minutes": 120}`;
+ * sensor-commands.ts). They change what alerts, so they ask more than the
  * read-only pages do:
  * - `http.token` must be set: a command without one is refused whatever the bind address. Loopback alone is no
  *   boundary: a reverse proxy on the gateway (the setup http.allowedHosts '*' is for) makes every request come from
@@ -15,7 +16,8 @@
  * The answer is JSON: 202 with what will happen, or the refusal's status with `error`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CommandOutcome, SensorCommand } from './re-anchors.ts';
+import type { CommandOutcome } from './re-anchors.ts';
+import type { OperatorCommand } from './sensor-commands.ts';
 
 /** The largest body read (a command's options fit in far less). */
 const MAX_BODY = 4096;
@@ -23,14 +25,14 @@ const MAX_BODY = 4096;
 /** How long a command's body may take to arrive. */
 const BODY_MS = 10_000;
 
-const ROUTE = /^\/sensors\/([^/]+)\/(normal|trained)$/;
+const ROUTE = /^\/sensors\/([^/]+)\/(normal|trained|maintenance)$/;
 
-/** The command a path names (`/sensors/NAME/normal` or `/trained`, NAME percent-encoded), or undefined for any other path. */
-export function commandOf(path: string): { sensor: string; what: SensorCommand } | undefined {
+/** The command a path names (`/sensors/NAME/normal`, `/trained` or `/maintenance`, NAME percent-encoded), or undefined for any other path. */
+export function commandOf(path: string): { sensor: string; what: OperatorCommand } | undefined {
   const m = ROUTE.exec(path);
   if (!m) return undefined;
   try {
-    return { sensor: decodeURIComponent(m[1]), what: m[2] as SensorCommand };
+    return { sensor: decodeURIComponent(m[1]), what: m[2] as OperatorCommand };
   } catch {
     return undefined;
   }
@@ -41,7 +43,8 @@ export interface CommandOptions {
   /** Whether the server requires a token (its guard has checked it by now). */
   tokened: boolean;
   /** Run a command; absent when the server has no runtime behind it (the dashboard of a replay). */
-  run?: (what: SensorCommand, sensor: string, windows: unknown, by: string) => CommandOutcome;
+  /** `arg`: the body's `windows` (normal) or `minutes` (maintenance). */
+  run?: (what: OperatorCommand, sensor: string, arg: unknown, by: string) => CommandOutcome;
 }
 
 const answer = (res: ServerResponse, status: number, body: object): void =>
@@ -55,8 +58,8 @@ function cutOff(req: IncomingMessage, res: ServerResponse, status: number, error
 }
 
 /** Serve a command (the request already passed the server's guard). */
-export function serveCommand(req: IncomingMessage, res: ServerResponse, command: { sensor: string; what: SensorCommand }, opts: CommandOptions): void {
-  const usage = command.what === 'normal' ? '{} or {"windows": N}' : '{}';
+export function serveCommand(req: IncomingMessage, res: ServerResponse, command: { sensor: string; what: OperatorCommand }, opts: CommandOptions): void {
+  const usage = command.what === 'normal' ? '{} or {"windows": N}' : command.what === 'maintenance' ? '{"minutes": N}, or {} for an hour; 0 ends it' : '{}';
   if (req.method !== 'POST') return void res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end(`POST a JSON body (${usage}) to run it\n`);
   if (!opts.run) return answer(res, 409, { error: 'no runtime behind this server: nothing to re-anchor' });
   if (!opts.tokened) return answer(res, 403, { error: 'commands need http.token (or VIGIL_HTTP_TOKEN): without one, anyone who reaches this server, through a proxy too, could silence a sensor' });
@@ -89,7 +92,8 @@ export function serveCommand(req: IncomingMessage, res: ServerResponse, command:
       return answer(res, 400, { error: `expected a JSON object body (${usage}): ${(err as Error).message}` });
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return answer(res, 400, { error: `expected a JSON object body (${usage})` });
-    const out = opts.run!(command.what, command.sensor, (body as { windows?: unknown }).windows, requester(req));
+    const { windows, minutes } = body as { windows?: unknown; minutes?: unknown };
+    const out = opts.run!(command.what, command.sensor, command.what === 'maintenance' ? minutes : windows, requester(req));
     if (out.ok) answer(res, 202, out);
     else answer(res, out.status, { error: out.error });
   });

@@ -13,7 +13,8 @@ import type { ReloadOutcome } from './reload.ts';
 import type { Adaptation } from '../adapt/adaptation.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ExcusedChannel, ShiftedChannel } from '../scoring/drift-log.ts';
-import type { AnchorProgress, CommandOutcome, SensorCommand } from './re-anchors.ts';
+import type { AnchorProgress, CommandOutcome } from './re-anchors.ts';
+import type { OperatorCommand } from './sensor-commands.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
@@ -72,7 +73,7 @@ export interface RuntimeHandle {
    * status and reason when the model follows no level or the sensor was not scored since the start. `by` names who
    * asked, for the log.
    */
-  command(what: SensorCommand, sensor: string, windows?: unknown, by?: string): CommandOutcome;
+  command(what: OperatorCommand, sensor: string, arg?: unknown, by?: string): CommandOutcome;
   /** The sensor's re-anchoring in progress, if any. */
   reAnchoring(sensor: string): AnchorProgress | undefined;
   /** Recent arrival -> verdict latency percentiles (ms). */

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { CSP_NONE, httpGuard } from '../util/http-guard.ts';
 import { listen } from '../util/listen.ts';
 import { commandOf, serveCommand } from './commands.ts';
-import type { CommandOutcome, SensorCommand } from './re-anchors.ts';
+import type { CommandOutcome } from './re-anchors.ts';
+import type { OperatorCommand } from './sensor-commands.ts';
 
 /** What /health reports. */
 export interface HealthReport {
@@ -37,7 +38,7 @@ export interface OpsServerOptions {
   /** Bearer token required for /metrics (config http.token); /health stays open. */
   token?: string | null;
   /** Run an operator's command on a sensor (re-anchors.ts), for `POST /sensors/NAME/normal` and `/trained`. */
-  command?: (what: SensorCommand, sensor: string, windows: unknown, by: string) => CommandOutcome;
+  command?: (what: OperatorCommand, sensor: string, arg: unknown, by: string) => CommandOutcome;
 }
 
 /** Start the server on `port` (0: any free port). */

@@ -188,6 +188,7 @@ function pipelineMetrics(registry: Registry, pipeline: PipelineCounters): void {
   m('vigil_sensors_evicted_full_total', 'Least recently seen sensors evicted to admit a new one into a full pool', () => pipeline.evictedFull);
   m('vigil_alerts_opened_total', 'Alerts opened', () => pipeline.alertsOpened);
   m('vigil_alerts_closed_total', 'Alerts closed', () => pipeline.alertsClosed);
+  m('vigil_windows_muted_total', 'Windows of sensors under maintenance (POST /sensors/NAME/maintenance): scored and judged, opening no alert', () => pipeline.windowsMuted);
   m('vigil_alerts_escalated_total', 'Open alerts that reached twice their threshold after opening below it (an escalate event)', () => pipeline.alertsEscalated);
 }
 

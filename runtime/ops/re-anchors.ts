@@ -19,7 +19,7 @@ export type SensorCommand = 'normal' | 'trained';
 
 /** What a command got: accepted, or refused with an HTTP status and a reason. */
 export type CommandOutcome =
-  | { ok: true; sensor: string; windows: number; message: string }
+  | { ok: true; sensor: string; windows?: number; until?: string; message: string }
   | { ok: false; status: 400 | 404 | 409; error: string };
 
 /** A re-anchoring in progress, as the dashboard shows it. */

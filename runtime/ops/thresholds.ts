@@ -32,7 +32,7 @@ import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 import { collectBy } from '../util/held-states.ts';
 import { restoreFailureLog } from './restore-failures.ts';
-import { reAnchors, type ReAnchors } from './re-anchors.ts';
+import { operatorCommands, type OperatorCommands } from './sensor-commands.ts';
 
 export { ALERT_SAVE_GAP_MS } from './state-saves.ts';
 
@@ -72,8 +72,8 @@ export interface RuntimeThresholds {
   levelDrift(sensor: string): ExcusedChannel[];
   /** The sensor's channels fed to the model shifted (inputs that follow the residual); empty when none. */
   inputShifts(sensor: string): ShiftedChannel[];
-  /** An operator's "this sensor is normal" (re-anchors.ts), and the re-anchorings in progress. */
-  reAnchors: ReAnchors;
+  /** An operator's "this sensor is normal" (re-anchors.ts) or "under maintenance" (sensor-commands.ts), and the re-anchorings in progress. */
+  reAnchors: OperatorCommands;
 }
 
 /** A sensor's threshold that starts afresh (from `make`) when the card in service changes. */
@@ -261,7 +261,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   return {
     bank,
     residuals,
-    reAnchors: reAnchors(residuals, cardNow, log, edge, saves.persistSoon),
+    reAnchors: operatorCommands(residuals, alerts, cardNow, log, edge, saves.persistSoon),
     alerts,
     ...(silence ? { silence } : {}),
     smoothing: smoothers.factory,

@@ -96,6 +96,8 @@ export interface PipelineCounters {
   alertsSuppressed: number;
   /** Verdicts ignored by the alert stage because they repeat or precede one already seen for the sensor. */
   alertDuplicates: number;
+  /** Windows of sensors under maintenance (runtime/alerts/maintenance.ts): judged, opening no alert. */
+  windowsMuted: number;
 }
 
 /**
@@ -160,5 +162,6 @@ export function createCounters(): PipelineCounters {
     alertsEscalated: 0,
     alertsSuppressed: 0,
     alertDuplicates: 0,
+    windowsMuted: 0,
   };
 }

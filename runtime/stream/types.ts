@@ -9,6 +9,7 @@ import type { RowLog } from '../window/row-log.ts';
 import type { Cause } from '../scoring/cause.ts';
 import type { OutsideChannel } from '../scoring/seen-range.ts';
 import type { Mark, MarkNews } from '../scoring/re-anchor.ts';
+import type { MaintenanceMark } from '../alerts/maintenance.ts';
 
 /** A raw message as it arrives from a source (MQTT, replay, CSV). */
 export interface RawMessage {
@@ -174,9 +175,10 @@ export interface AlertEvent {
   /**
    * On close: an operator's word on the sensor (POST /sensors/NAME/normal or /trained, runtime/ops/re-anchors.ts)
    * began while the alert was anomalous and nothing anomalous came after it was done, so its level was set by hand: the
-   * close says that, not that the fault ended.
+   * close says that, not that the fault ended. `maintenance`: the sensor was put under maintenance (maintenance.ts), and
+   * the alert closed at its first window.
    */
-  marked?: Mark;
+  marked?: Mark | MaintenanceMark;
 }
 
 /** What the pipeline emits per scored window: the verdict, the alert event it caused, and the alert state after it. */
@@ -185,4 +187,6 @@ export interface Detection {
   alert?: AlertEvent;
   /** Whether the sensor's alert is open after this verdict. */
   alertOpen: boolean;
+  /** The window is of a sensor under maintenance (runtime/alerts/maintenance.ts): nothing learns from it as normal. */
+  muted?: true;
 }

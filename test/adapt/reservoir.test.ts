@@ -51,6 +51,15 @@ describe('reservoir', () => {
     expect([...w.data]).toEqual([5 * 2 + 10, 5 * 4 + 20, 5 * 2 + 10, 5 * 4 + 20, 5 * 2 + 10, 5 * 4 + 20, 5 * 2 + 10, 5 * 4 + 20]);
   });
 
+  it('keeps out a sensor\'s maintenance (muted windows, normal-looking too) and the guard band around it, as an incident', () => {
+    const r = new Reservoir(model, cfg());
+    // Muted over 40..45 (runtime/alerts/maintenance.ts), every window scoring as normal.
+    for (let t = 0; t < 100; t++) r.observe(det('s1', t, 0.1, t >= 40 && t <= 45 ? { muted: true } : {}), scaler);
+    // 30..39 waiting when the first muted window came; 46..54 the guard band after the last (45); 55.. entered by 99.
+    expect(seconds(r)).toEqual([...Array.from({ length: 30 }, (_, t) => t), ...Array.from({ length: 35 }, (_, t) => 55 + t)]);
+    expect(r.counts).toMatchObject({ incident: 10 + 6, guard: 9 });
+  });
+
   it('keeps out an alert, the guard band before it (waiting windows are discarded) and after it; its windows become a canary', () => {
     const r = new Reservoir(model, cfg());
     // Alert open over seconds 40..45 (anomalous 40..43, then quiet while it stays open), closed at 46.

@@ -1,0 +1,65 @@
+/**
+ * The operator commands on one sensor, as the HTTP servers (commands.ts) and the MQTT command topic
+ * (runtime/mqtt/command-topic.ts) run them: `normal` and `trained` set its tracked level (re-anchors.ts), and
+ * `maintenance` mutes its alerts for a number of minutes (runtime/alerts/maintenance.ts; 0 ends it). Each command's
+ * one argument is its count: windows for `normal`, minutes for `maintenance`.
+ */
+import type { AlertBank } from '../alerts/alert-bank.ts';
+import { MAX_MAINTENANCE_MINUTES } from '../alerts/maintenance.ts';
+import type { VigilLogger } from './logger.ts';
+import { reAnchors as openReAnchors, type CommandOutcome, type ReAnchors, type SensorCommand } from './re-anchors.ts';
+import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
+import type { ModelCard } from '../model/card.ts';
+import type { EdgeCounters } from './metrics.ts';
+import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
+
+/** Every command an operator can give a sensor. */
+export type OperatorCommand = SensorCommand | 'maintenance';
+
+/** The operator commands, and the re-anchorings in progress. */
+export interface OperatorCommands extends Pick<ReAnchors, 'progress'> {
+  /** Run `what` on `sensor` (`arg`: windows for `normal`, minutes for `maintenance`, as sent; `by`: who asked). */
+  command(what: OperatorCommand, sensor: string, arg?: unknown, by?: string): CommandOutcome;
+}
+
+/** Maintenance that a command sets without a length (minutes): long enough for a routine job. */
+export const MAINTENANCE_MINUTES = 60;
+
+/**
+ * Re-anchoring on `residuals` under the model in service (re-anchors.ts), and maintenance on `alerts`; each is saved
+ * soon after (it survives a restart).
+ */
+export function operatorCommands(residuals: TrackedResiduals, alerts: AlertBank, card: () => ModelCard, log: VigilLogger, edge: EdgeCounters, persistSoon: () => void, now: () => number = Date.now): OperatorCommands {
+  const reAnchors: ReAnchors = openReAnchors(residuals, card, log, edge, persistSoon);
+  const refusals = rateLimitedWarning(log, (count, byKey) => [{ count, refusals: byKey }, `${count} maintenance command(s) refused (${Object.keys(byKey).join('; ')})`]);
+  const maintenance = (sensor: string, requested: unknown, by = 'unknown'): CommandOutcome => {
+    const minutes = requested ?? MAINTENANCE_MINUTES;
+    if (!(typeof minutes === 'number' && Number.isFinite(minutes) && minutes >= 0 && minutes <= MAX_MAINTENANCE_MINUTES)) {
+      return { ok: false, status: 400, error: `minutes: expected a number from 0 (end it now) to ${MAX_MAINTENANCE_MINUTES} (a week), got ${JSON.stringify(requested)}` };
+    }
+    const from = now();
+    const until = from + Math.round(minutes * 60_000);
+    const before = alerts.maintenanceOf(sensor);
+    if (!alerts.maintain(sensor, minutes > 0 ? { from, until, by } : undefined)) {
+      return { ok: false, status: 404, error: `sensor ${JSON.stringify(sensor)} has not been judged since this vigil started, nor is it in its saved state: check the name, or try again once its readings arrive; in a fleet, ask the worker that holds it` };
+    }
+    persistSoon();
+    if (minutes === 0) {
+      const was = before && before.until > from ? ` (it was set until ${new Date(before.until).toISOString()} by ${before.by})` : ' (none was set)';
+      log.info({ sensor, by }, `sensor ${sensor}: maintenance ended${was}; its windows alert as usual again`);
+      return { ok: true, sensor, message: `sensor ${sensor}: maintenance ended${was}` };
+    }
+    const at = new Date(until).toISOString();
+    log.info({ sensor, minutes, until: at, by }, `sensor ${sensor} under maintenance until ${at}: its windows are scored, but open no alert and teach nothing as normal`);
+    return { ok: true, sensor, until: at, message: `sensor ${sensor}: under maintenance until ${at}; an open alert closes at its next window, and none opens before then` };
+  };
+  return {
+    command(what, sensor, arg, by) {
+      if (what !== 'maintenance') return reAnchors.command(what, sensor, arg, by);
+      const out = maintenance(sensor, arg, by);
+      if (!out.ok) refusals.add(`maintenance ${JSON.stringify(sensor)}${by ? ` by ${by}` : ''}: ${out.status} ${out.error}`);
+      return out;
+    },
+    progress: (sensor) => reAnchors.progress(sensor),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The alert tracker under maintenance (runtime/alerts/maintenance.ts): windows in the span open nothing, an open
+ * alert closes at the first of them saying so, the window counts start again, windows before the span and after its
+ * end are judged as usual, and the span survives a save and restore (a malformed one is refused, naming the field).
+ */
+import { describe, expect, it } from 'vitest';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { AlertTracker, checkPolicy, type AlertTrackerState } from '../../runtime/alerts/tracker.ts';
+import { AlertBank } from '../../runtime/alerts/alert-bank.ts';
+import { trackAlerts } from '../../runtime/alerts/raise-alerts.ts';
+import { createCounters } from '../../runtime/stream/counters.ts';
+import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
+import type { Verdict } from '../../runtime/stream/types.ts';
+
+// 3 of 5 to open, 2 quiet to close; no opening at once on a critical window, so the counts show.
+const policy = checkPolicy({ openK: 3, openN: 5, closeM: 2, cooldownMs: 0, openCritical: false });
+const verdict = (t: number, score: number): Verdict => ({
+  sensor: 's', seq: t, tsFirst: t - 1000, tsLast: t, receivedAt: t, data: new Float32Array(6), score, perChannel: Float32Array.from([1, 2]),
+  provider: 'ort-node/cpu', threshold: 1, anomaly: score > 1,
+});
+const roundTrip = (s: AlertTrackerState): AlertTrackerState => JSON.parse(JSON.stringify(s));
+const run = (t: AlertTracker, scores: number[], at: number) => scores.map((s, i) => t.step(verdict(at + 1000 * i, s)).kind);
+const m = { from: 10_000, until: 20_000, by: '10.0.0.7 curl/8.1' };
+
+describe('an alert tracker under maintenance', () => {
+  it('closes an open alert at the span\'s first window, opens nothing in it, and needs fresh evidence after it', () => {
+    const t = new AlertTracker(policy);
+    t.maintain(m);
+    // Before the span (a backlog older than the command): judged as usual.
+    expect(run(t, [3, 3, 3, 3], 6000)).toEqual(['none', 'none', 'open', 'none']);
+    const close = t.step(verdict(10_000, 3));
+    expect(close).toMatchObject({ kind: 'close', openedAt: 8000, durationMs: 2000, maintenance: m });
+    expect(run(t, [5, 5, 5, 5, 5, 5, 5, 5, 5], 11_000)).toEqual(Array(9).fill('muted'));
+    expect(t.isOpen).toBe(false);
+    // After it: three anomalous windows of five again, not the muted windows' tail.
+    expect(run(t, [5, 5, 5], 20_000)).toEqual(['none', 'none', 'open']);
+    expect(t.maintenanceSet).toBeUndefined();
+  });
+
+  it('a quiet sensor\'s maintenance closes nothing; ended early (undefined), it judges as usual at once', () => {
+    const t = new AlertTracker(policy);
+    t.maintain(m);
+    expect(run(t, [3, 3], 10_000)).toEqual(['muted', 'muted']);
+    t.maintain(undefined);
+    expect(run(t, [3, 3, 3], 12_000)).toEqual(['none', 'none', 'open']);
+  });
+
+  it('is saved and restored with the sensor\'s alert state; a malformed one is refused naming the field', () => {
+    const t = new AlertTracker(policy);
+    t.maintain(m);
+    run(t, [0.5], 9000);
+    const saved = roundTrip(t.toJSON());
+    expect(saved.maintenance).toEqual(m);
+    const back = AlertTracker.restore(policy, saved);
+    expect(run(back, [5, 5, 5], 10_000)).toEqual(['muted', 'muted', 'muted']);
+    expect(() => AlertTracker.restore(policy, { ...saved, maintenance: { ...m, until: 'tomorrow' } as never })).toThrow(/maintenance\.until must be a finite number, got "tomorrow"/);
+    expect(() => AlertTracker.restore(policy, { ...saved, maintenance: { from: 1, until: 2 } as never })).toThrow(/maintenance\.by must be a string/);
+  });
+
+  it('the bank refuses a sensor it holds no state of; the stage marks muted windows, counts them, and the close says maintenance', async () => {
+    const bank = new AlertBank(policy);
+    expect(bank.maintain('s', m)).toBe(false);
+    bank.get('s');
+    expect(bank.maintain('s', m)).toBe(true);
+    expect(bank.maintenanceOf('s')).toEqual(m);
+    const counters = createCounters();
+    const { card } = tinyModel({ window: 3, channels: ['a', 'b'] });
+    const scores = [3, 3, 3, 3, 3, 3, 3];
+    const out = await lastValueFrom(from(scores.map((s, i) => verdict(7000 + 1000 * i, s))).pipe(trackAlerts({ card, bank, counters }), toArray()));
+    expect(out.map((d) => d.alert?.type ?? (d.muted ? 'muted' : '-'))).toEqual(['-', '-', 'open', 'close', 'muted', 'muted', 'muted']);
+    expect(out[3].muted).toBe(true);
+    expect(out[3].alert?.marked).toEqual({ command: 'maintenance', by: m.by, until: m.until });
+    expect(counters.windowsMuted).toBe(3);
+  });
+});
