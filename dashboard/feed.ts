@@ -12,6 +12,7 @@ import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drif
 import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
 import type { AnchorProgress, CommandOutcome } from '@vigil/runtime/ops/re-anchors.ts';
 import type { OperatorCommand } from '@vigil/runtime/ops/sensor-commands.ts';
+import type { Maintenance } from '@vigil/runtime/alerts/maintenance.ts';
 
 /** What the runtime reports about itself; every field optional, the dashboard measures the rest. */
 export interface FeedStatus {
@@ -39,6 +40,8 @@ export interface FeedStatus {
   source?: string;
   /** The model in service takes commands (mark normal, back to training: it follows a level); the page shows them behind a token only. */
   commands?: boolean;
+  /** The page may put a sensor under maintenance (the server takes commands, behind a token). */
+  maintenance?: boolean;
 }
 
 /** A live pipeline as the dashboard sees it. */
@@ -90,4 +93,6 @@ export interface DashboardFeed {
   command?(what: OperatorCommand, sensor: string, arg: unknown, by: string): CommandOutcome;
   /** The selected sensor's re-anchoring in progress (absent or undefined: none). */
   reAnchoring?(sensor: string): AnchorProgress | undefined;
+  /** The selected sensor's maintenance, set or under way (absent or undefined: none). */
+  maintenance?(sensor: string): Maintenance | undefined;
 }

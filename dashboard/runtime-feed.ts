@@ -46,6 +46,7 @@ export function runtimeFeed(handle: RuntimeHandle): DashboardFeed {
     outside: (values) => outsideChannels(values, handle.card()),
     command: (what, sensor, windows, by) => handle.command(what, sensor, windows, by),
     reAnchoring: (sensor) => handle.reAnchoring(sensor),
+    maintenance: (sensor) => handle.maintenance(sensor),
     status: () => {
       const c = handle.card();
       return {

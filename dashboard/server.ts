@@ -122,7 +122,7 @@ function recordFeed(feed: DashboardFeed, store: DashboardStore): Subscription[] 
 
 /**
  * The dashboard's pages and streams: the page, its bundle, styles and wasm files, /api/status, /events, /healthz; and
- * the page's commands, `POST /sensors/NAME/normal` and `/trained` (`serve`: @vigil/runtime/ops/commands.ts).
+ * the page's commands, `POST /sensors/NAME/normal`, `/trained` and `/maintenance` (`serve`: @vigil/runtime/ops/commands.ts).
  */
 function routes(ticks: PageTicks, title: string, serve: (req: IncomingMessage, res: ServerResponse, command: NonNullable<ReturnType<typeof commandOf>>) => void): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

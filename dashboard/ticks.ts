@@ -8,6 +8,7 @@ import type { ThresholdLearning } from '@vigil/runtime/thresholds/gate.ts';
 import type { ExcusedChannel, ShiftedChannel } from '@vigil/runtime/scoring/drift-log.ts';
 import type { OutsideChannel } from '@vigil/runtime/scoring/seen-range.ts';
 import type { AnchorProgress } from '@vigil/runtime/ops/re-anchors.ts';
+import type { Maintenance } from '@vigil/runtime/alerts/maintenance.ts';
 import type { DashboardFeed, FeedStatus } from './feed.ts';
 import type { DashboardStore } from './store.ts';
 
@@ -44,6 +45,8 @@ export interface TickMessage {
     outside?: OutsideChannel[];
     /** Its re-anchoring in progress, after an operator marked it normal or sent it back to training (absent: none). */
     anchoring?: AnchorProgress;
+    /** Its maintenance, until it ends on the wall clock (absent: none): its alerts are muted. */
+    maintenance?: Maintenance;
   };
 }
 
@@ -97,6 +100,8 @@ export class PageTicks {
       ...s,
       // Only where they can work: behind a token, and for a model that follows a level (the feed says).
       commands: this.opts.commands === true && s.commands === true,
+      // Maintenance needs no level: behind a token, for any model.
+      maintenance: this.opts.commands === true,
       throughput: s.throughput ?? m.throughput,
       latencyMs: s.latencyMs ?? m.latencyMs,
       openAlerts: this.store.openAlerts(),
@@ -133,7 +138,9 @@ export class PageTicks {
       const away = this.store.outsideOf(c.sensor);
       const outside = away && this.feed.outside?.(away);
       const anchoring = this.feed.reAnchoring?.(c.sensor);
-      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}), ...(labels?.length ? { labels } : {}), ...(outside?.length ? { outside } : {}), ...(anchoring ? { anchoring } : {}) };
+      const maintained = this.feed.maintenance?.(c.sensor);
+      const maintenance = maintained && maintained.until > msg.now ? maintained : undefined;
+      msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}), ...(labels?.length ? { labels } : {}), ...(outside?.length ? { outside } : {}), ...(anchoring ? { anchoring } : {}), ...(maintenance ? { maintenance } : {}) };
     }
     return msg;
   }

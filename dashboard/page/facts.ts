@@ -40,6 +40,9 @@ export function sensorFacts(x: Summary, selected: TickMessage['selected']): [str
   // An operator's word on it, in progress (runtime/scoring/re-anchor.ts): its level set from these windows, or back to training.
   const a = mine?.anchoring;
   if (a) facts.push(['re-anchoring', a.kind === 'trained' ? 'back to the trained level at its next window' : `${a.seen} of ${a.windows} windows averaged`]);
+  // Muted by an operator (runtime/alerts/maintenance.ts): scored and shown, opening no alert until then.
+  const m = mine?.maintenance;
+  if (m) facts.push(['maintenance', `alerts muted until ${utcTime(m.until)} UTC, set by ${m.by}`]);
   if (shifts?.length) facts.push(['input shift', shifts.slice(0, 4).map((c) => `${c.channel} ${c.offset > 0 ? '-' : '+'}${Math.abs(c.offset)} sd`).join(', ')]);
   return facts;
 }

@@ -195,6 +195,7 @@ function renderSensors(msg: TickMessage): void {
 
 function renderDetail(msg: TickMessage): void {
   showCommands([$('mark-normal'), $('back-to-trained')], $('mark-said'), msg);
+  $('maintenance').hidden = !(msg.status.maintenance && msg.selected);
   const x = msg.sensors.find((s) => s.name === state.selected);
   if (!x) {
     $('detail-name').textContent = state.selected ?? 'No sensor yet';
@@ -207,6 +208,11 @@ function renderDetail(msg: TickMessage): void {
   $('detail-state').className = `badge badge-${x.state}`;
   // An alert on a sensor gone quiet says so: it cannot close until readings come back (its score is the last one).
   $('detail-state').textContent = x.state === 'alert' ? (x.silent ? 'ALERT · SILENT: no readings' : 'ALERT') : x.state === 'ok' ? 'normal' : x.state === 'silent' ? 'SILENT: no readings' : 'warming up';
+  // Under maintenance its windows open no alert, whatever they score: "normal" would say they are (a screenshot at 11x).
+  if (msg.selected?.name === x.name && msg.selected.maintenance && x.state !== 'alert') {
+    $('detail-state').className = 'badge badge-maintenance';
+    $('detail-state').textContent = 'MAINTENANCE: alerts muted';
+  }
   const facts = sensorFacts(x, msg.selected);
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }
@@ -268,7 +274,7 @@ function main(): void {
     if (state.last?.selected) onTick({ ...state.last, selected: { ...state.last.selected, raw: [], scores: [] } });
   });
   $('reset-zoom').addEventListener('click', () => state.plots?.resetZoom());
-  for (const [id, what] of [['mark-normal', 'normal'], ['back-to-trained', 'trained']] as const) mountCommand($(id), what, $('mark-said'), () => state.selected);
+  for (const [id, what] of [['mark-normal', 'normal'], ['back-to-trained', 'trained'], ['maintenance', 'maintenance']] as const) mountCommand($(id), what, $('mark-said'), () => state.selected);
   // Up/down (or k/j) walk the sensor list; '/' jumps to the filter.
   document.addEventListener('keydown', (ev) => {
     if ((ev.target as HTMLElement).closest('input, textarea') || ev.ctrlKey || ev.metaKey || ev.altKey) return;

@@ -15,6 +15,7 @@ import type { ThresholdLearning } from '../thresholds/gate.ts';
 import type { ExcusedChannel, ShiftedChannel } from '../scoring/drift-log.ts';
 import type { AnchorProgress, CommandOutcome } from './re-anchors.ts';
 import type { OperatorCommand } from './sensor-commands.ts';
+import type { Maintenance } from '../alerts/maintenance.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
@@ -76,6 +77,8 @@ export interface RuntimeHandle {
   command(what: OperatorCommand, sensor: string, arg?: unknown, by?: string): CommandOutcome;
   /** The sensor's re-anchoring in progress, if any. */
   reAnchoring(sensor: string): AnchorProgress | undefined;
+  /** The sensor's maintenance, set or under way (runtime/alerts/maintenance.ts; undefined: none). */
+  maintenance(sensor: string): Maintenance | undefined;
   /** Recent arrival -> verdict latency percentiles (ms). */
   latency(): { p50: number; p99: number };
   /** Wait until every alert raised so far is acknowledged by the broker (and webhook); false on timeout. */

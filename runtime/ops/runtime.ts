@@ -73,6 +73,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     inputShifts: (sensor) => a.thresholds().inputShifts(sensor),
     command: (what, sensor, windows, by) => a.thresholds().reAnchors.command(what, sensor, windows, by),
     reAnchoring: (sensor) => a.thresholds().reAnchors.progress(sensor),
+    maintenance: (sensor) => a.thresholds().alerts.maintenanceOf(sensor),
     persist: () => a.thresholds().persist(),
     drainAlerts: (ms) => a.sinks().drain(ms),
     stop: () => (stopping ??= stop().finally(resolveStopped)),

@@ -1,0 +1,77 @@
+/**
+ * The live page's maintenance button in a real browser, against a running runtime behind a token: the operator gives
+ * a number of minutes, the page says until when the sensor's alerts are muted and shows it among the sensor's facts,
+ * the open alert closes at the next window saying so in the alert list, and nothing opens while more anomalous
+ * windows come. Screenshot in test/artifacts/dashboard-maintenance.png.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import type { Browser } from 'playwright-core';
+import { startDashboard } from '../../dashboard/server.ts';
+import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import type { AlertEvent, RawMessage } from '../../runtime/stream/types.ts';
+import { fileBroker } from '../ops/aedes.ts';
+import { levelModel, rawMessage, readingJson, silent, testConfig, uniquePrefix, within } from '../ops/harness.ts';
+import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+
+const broker = fileBroker();
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => browser?.close());
+
+describe('Maintenance on the live page', () => {
+  it('mutes the selected sensor for the minutes given: its alert closes saying so, and nothing opens', async () => {
+    const prefix = uniquePrefix('dash-maintenance');
+    const source = new Subject<RawMessage>();
+    const runtime = await startRuntime(testConfig(broker.url, prefix, levelModel()), { logger: silent, source });
+    const token = 'a-token-of-16-chars-or-more';
+    const dash = await startDashboard(runtimeFeed(runtime), { port: 0, tickMs: 100, token });
+    // Readings 30 s apart: the first 120 stamped before the test began, the rest 20 s after it and later (the
+    // maintenance starts at the click, in data time).
+    const t0 = Date.now() - 119 * 30_000 - 10_000;
+    const send = (from: number, to: number, level: number) => {
+      for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(t0 + i * 30_000, level + 0.05 * Math.sin(i * 1.7))));
+    };
+    const events: AlertEvent[] = [];
+    runtime.alerts.subscribe((e) => events.push(e));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const watch = watchPage(page, [dash.url]);
+    const asked: string[] = [];
+    page.on('dialog', (d) => (asked.push(d.message()), void d.accept('45')));
+    try {
+      await page.goto(`${dash.url}?token=${token}`);
+      const opened = within(runtime.alerts, 10_000, 'the alert at the new level', (e) => e.type === 'open');
+      send(0, 60, 0);
+      send(60, 120, 1);
+      await opened;
+      await page.waitForFunction(() => document.querySelector('#detail-state')?.textContent === 'ALERT', undefined, { timeout: 10_000 });
+      expect(await page.isVisible('#maintenance')).toBe(true);
+      await page.click('#maintenance');
+      await page.waitForFunction(() => /p1: under maintenance until/.test(document.querySelector('#mark-said')?.textContent ?? ''), undefined, { timeout: 5000 });
+      expect(asked[0]).toMatch(/Mute p1's alerts for how many minutes\?/);
+      const until = runtime.maintenance('p1')!.until;
+      expect(until - Date.now()).toBeGreaterThan(44 * 60_000);
+      await page.waitForFunction(() => /alerts muted until .* UTC, set by 127\.0\.0\.1/.test(document.querySelector('#detail-facts')?.textContent ?? ''), undefined, { timeout: 5000 });
+
+      const closed = within(runtime.alerts, 10_000, 'the alert closed by the maintenance', (e) => e.type === 'close');
+      send(120, 170, 1);
+      expect((await closed).marked).toMatchObject({ command: 'maintenance', until });
+      await page.waitForFunction(() => /put under maintenance until/.test(document.querySelector('table.alerts')?.textContent ?? ''), undefined, { timeout: 10_000 });
+      expect(await page.textContent('#detail-state')).toBe('MAINTENANCE: alerts muted');
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-maintenance.png') });
+      expect(events.filter((e) => e.type === 'open')).toHaveLength(1);
+      expect(runtime.counters.windowsMuted).toBe(49);
+      expect(watch.errors).toEqual([]);
+      expect(watch.offOrigin).toEqual([]);
+    } finally {
+      await page.close();
+      await dash.close();
+      source.complete();
+      await runtime.stop();
+    }
+  });
+});
