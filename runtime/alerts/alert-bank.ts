@@ -76,6 +76,13 @@ export class AlertBank {
     return this.held.get(sensor)?.maintenanceSet ?? this.saved.get(sensor)?.maintenance;
   }
 
+  /** Sensors whose maintenance lasts past `now` (held or saved). */
+  inMaintenance(now: number): string[] {
+    const out = [...this.held].filter(([, t]) => (t.maintenanceSet?.until ?? -Infinity) > now).map(([s]) => s);
+    for (const [s, st] of this.saved) if ((st.maintenance?.until ?? -Infinity) > now) out.push(s);
+    return out;
+  }
+
   /** Sensors whose alert is open now (held or saved and not seen yet). */
   openSensors(): string[] {
     const out = [...this.held].filter(([, t]) => t.isOpen).map(([s]) => s);

@@ -164,6 +164,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     sinks.peek()?.sync();
     const th = thresholds.peek();
     if (th) edge.alertsOpen = th.alerts.openSensors().length;
+    if (th) edge.sensorsInMaintenance = th.alerts.inMaintenance(Date.now()).length;
     edge.brokerConnected = client.peek()?.connected ? 1 : 0;
   };
   const metrics = createMetrics(counters, edge, { beforeCollect: syncEdge });

@@ -66,6 +66,8 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     // The files on disk are not what serves (status unchanged: a restart would load the same files and fail to start).
     ...(edge.reloadRefused ? { modelReloadRefused: { reason: edge.reloadRefused.reason, agoMs: Date.now() - edge.reloadRefused.at } } : {}),
     alertsOpen: edge.alertsOpen,
+    // Muted sensors stay in sight: a maintenance forgotten is an alert nobody gets.
+    ...(edge.sensorsInMaintenance > 0 ? { sensorsInMaintenance: edge.sensorsInMaintenance } : {}),
     alertsWaiting: s.sinks?.waiting() ?? 0,
     pipelineRestarts: flow.pipelineRestarts(),
     dropped,

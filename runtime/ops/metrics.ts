@@ -24,6 +24,8 @@ export interface EdgeCounters {
   feedSilent: boolean;
   /** Alerts open now, restored ones included (set before each scrape). */
   alertsOpen: number;
+  /** Sensors under maintenance now, their alerts muted (runtime/alerts/maintenance.ts; set before each scrape). */
+  sensorsInMaintenance: number;
   /** Whether the broker connection is up (1) or not (0), set before each scrape. */
   brokerConnected: number;
   /** Topic filters the broker refused to subscribe (nothing on them reaches vigil). */
@@ -70,6 +72,7 @@ export function createEdgeCounters(): EdgeCounters {
     feedSilent: false,
     brokerConnected: 0,
     alertsOpen: 0,
+    sensorsInMaintenance: 0,
     subscriptionsRefused: 0,
     alertsRefused: 0,
     alertsPublished: 0,
@@ -204,6 +207,7 @@ function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_alerts_refused_total', 'Alert-topic messages the broker refused (MQTT 5 failure reason code, e.g. an ACL), dropped', () => edge.alertsRefused);
   // vigil_alerts_opened/closed_total count this process's opens and closes; an alert resumed across a restart is open with no open counted.
   new Gauge({ name: 'vigil_broker_connected', help: 'Whether the broker connection is up now (1) or not (0): nothing is read and alerts wait while it is 0', registers: [registry], collect() { this.set(edge.brokerConnected); } });
+  new Gauge({ name: 'vigil_sensors_in_maintenance', help: 'Sensors under maintenance now: their alerts muted until a time an operator set (POST /sensors/NAME/maintenance)', registers: [registry], collect() { this.set(edge.sensorsInMaintenance); } });
   new Gauge({ name: 'vigil_alerts_open', help: 'Alerts open now, those resumed from the state file included', registers: [registry], collect() { this.set(edge.alertsOpen); } });
   new Gauge({ name: 'vigil_sensors_silent', help: 'Sensors signalled silent and not heard from since', registers: [registry], collect() { this.set(edge.sensorsSilent); } });
   m('vigil_dead_letters_dropped_total', 'Dead letters not written to the file (backlog full, or a write failed: see the log)', () => edge.deadLetterDropped);

@@ -82,11 +82,14 @@ describe('a sensor under maintenance through vigil run', () => {
       expect(events.filter((e) => e.type === 'open')).toHaveLength(1);
       const metrics = await (await fetch(`${handle.opsUrl}/metrics`, { headers: JSON_AUTH })).text();
       expect(metrics).toMatch(/^vigil_windows_muted_total 59$/m);
+      expect(metrics).toMatch(/^vigil_sensors_in_maintenance 1$/m);
+      expect(await (await fetch(`${handle.opsUrl}/health`, { headers: JSON_AUTH })).json()).toMatchObject({ sensorsInMaintenance: 1 });
 
       // Ended early: its next anomalous window opens an alert again (at over twice the bar, at once).
       const ended = await post(url, '{"minutes": 0}');
       expect(ended.status).toBe(202);
       expect(((await ended.json()) as { message: string }).message).toMatch(/maintenance ended \(it was set until .* by 127\.0\.0\.1/);
+      expect(await (await fetch(`${handle.opsUrl}/metrics`, { headers: JSON_AUTH })).text()).toMatch(/^vigil_sensors_in_maintenance 0$/m);
       const again = alert('open', 'the alert after the maintenance ended');
       send(200, 201, 1);
       const reopened = await again;
