@@ -1,9 +1,16 @@
 /**
  * Timestamp parsing shared by CSV readers and payload codecs.
- * Accepts ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` (read as UTC), and epoch seconds or milliseconds.
+ * Accepts ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` (read as UTC, whatever the host's time zone), and epoch seconds or
+ * milliseconds.
  */
 
-const SPACE_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
+const SPACE_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
+/**
+ * What Date.parse may read: a date alone (UTC by the standard) or a time that names its zone. Any other string
+ * falls to V8's legacy parser, which reads it in the host's time zone (a probe: `2026-12-07 08:10:09 PM` an hour
+ * off on a gateway set to Europe/Berlin), so it is no timestamp.
+ */
+const DATE_PARSE_FORM = /^\d{4}-\d{2}-\d{2}(?:$|[ T].*(?:[zZ]|[+-]\d{2}(?::?\d{2})?|\b(?:UTC|GMT))$)/;
 /** Epoch values below this are seconds, above it milliseconds (1e11 s is year 5138, 1e11 ms is 1973). */
 const EPOCH_MS_CUTOFF = 1e11;
 
@@ -23,7 +30,7 @@ export function parseTimestamp(raw: string | number): number {
   // Full ISO 8601 with an offset or Z; Date.parse handles it, and rejects junk as NaN, but rolls 2024-02-30 over to
   // March: a day the calendar does not have is no timestamp either.
   const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
-  if (date) return realDate(+date[1], +date[2], +date[3]) ? Date.parse(s) : NaN;
+  if (date) return realDate(+date[1], +date[2], +date[3]) && DATE_PARSE_FORM.test(s) ? Date.parse(s) : NaN;
   return NaN;
 }
 
