@@ -144,7 +144,11 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
   const found = [a.cause ? causeLine(a.cause, causeChannel(a.cause, a.topChannels)) : a.memory ? causeText('memory') : '', outsideText(a.outside?.map((o) => ({ channel: o.channel, value: o.value, low: o.trained[0], high: o.trained[1] }))), a.incomplete ? INCOMPLETE_TEXT : ''].filter(Boolean).join('  ');
   // An event about data that arrived long after it was taken (a flushed backlog) says so: not a new incident.
   // (`late: false`: a replay of recorded data, late by construction.)
-  const late = opts.late !== false && a.lateMs !== undefined && a.lateMs >= LATE_MS ? `(late: data from ${humanDuration(a.lateMs)} before it arrived)` : '';
+  // And one stamped well after it arrived (a sensor clock ahead, which vigil accepts up to maxFutureMs): its data
+  // times lie in the future, and without a word an operator reads them as a bug (a probe: at 07:18, data of 08:18).
+  const late = opts.late === false || a.lateMs === undefined ? ''
+    : a.lateMs >= LATE_MS ? `(late: data from ${humanDuration(a.lateMs)} before it arrived)`
+    : a.lateMs <= -LATE_MS ? `(clock ahead: data stamped ${humanDuration(-a.lateMs)} after it arrived)` : '';
   if (a.type === 'open' || a.type === 'escalate') {
     // The severity in words: an operator reads CRITICAL before the numbers; an escalation says since when.
     const since = a.type === 'escalate' && a.openedAt ? `(open since ${shortTime(a.openedAt)})` : '';
