@@ -33,9 +33,12 @@ export function bareNumberCodec(ctx: CodecContext, opts: RowJoinerOptions = { to
       const comma = parts.length === 2 && /^\d{1,6}$/.test(parts[0].trim()) && /^\d+$/.test(parts[1].trim()) ? `; "${text.trim()}" with a decimal comma? this codec reads "timestamp,number": send ${parts[0].trim()}.${parts[1].trim()}` : '';
       if (typeof ts !== 'number') return reject(msg, ts.error, `${ts.detail}${comma}`);
       const out: Reading[] = [];
-      rows.add(where.sensor, ts, raw, { [channel]: v }, msg.receivedAt, out);
+      rows.add(where.sensor, ts, raw, { [channel]: v }, msg.receivedAt, out, msg.topic);
       return out;
     },
+    // A row that never completes (a channel its sensor does not send) waits for the sensor's next value; at a stop
+    // none comes, and its accepted values would be lost unscored.
+    flush: () => rows.flushAll(),
   };
 }
 

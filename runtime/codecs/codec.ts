@@ -104,6 +104,17 @@ export interface Codec {
    * many sessions). Kept beside the state file (runtime/ops/codec-sessions.ts).
    */
   sessions?: { save(): object | undefined; restore(saved: unknown): number };
+  /**
+   * Rows still being joined when intake ends (a stop), let go as they are, each with the topic of its latest value:
+   * their values were accepted (acknowledged at QoS 1), and the drain scores them (bare-number.ts).
+   */
+  flush?(): HeldRow[];
+}
+
+/** A row a codec held when intake ended (`Codec.flush`), and the topic of its latest value. */
+export interface HeldRow {
+  reading: Reading;
+  topic: string;
 }
 
 /** Default timestamp handling. */

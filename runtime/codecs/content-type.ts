@@ -54,5 +54,7 @@ export function byContentType(base: Codec, configured: Kind, make: (kind: Kind) 
     ...(base.payloadLimit ? { payloadLimit: (topic: string, bound: number) => base.payloadLimit!(topic, bound) } : {}),
     ...(base.refused ? { refused: (msg: RawMessage) => base.refused!(msg) } : {}),
     ...(base.sessions ? { sessions: base.sessions } : {}),
+    // Rows held by any of them (number's rows in progress) go at the end of intake.
+    flush: () => [base, ...others.values()].flatMap((c) => c.flush?.() ?? []),
   };
 }

@@ -80,7 +80,25 @@ export function decode(opts: DecodeOptions): OperatorFunction<RawMessage, Readin
           }
         },
         error: (e) => sub.error(e),
-        complete: () => sub.complete(),
+        complete() {
+          // Intake ended (a stop): rows a codec still joins go as they are, held to the ranges like any reading.
+          for (const { reading, topic } of opts.codec.flush?.() ?? []) {
+            const ranges = opts.ranges?.();
+            const o = ranges && outOfRange(reading.values, ranges);
+            if (!o) {
+              const pool = opts.poolOf?.(topic);
+              if (pool !== undefined) reading.pool = pool;
+              sub.next(reading);
+              continue;
+            }
+            try {
+              opts.onRejected({ reason: 'out_of_range', detail: outOfRangeText(o), topic, receivedAt: reading.receivedAt, sensor: reading.sensor, outOfRange: o });
+            } catch {
+              // As for any rejection: the side channel failing must not stop the drain.
+            }
+          }
+          sub.complete();
+        },
       }),
     );
 }

@@ -2,13 +2,13 @@
  * Values of one sensor that belong to one row, joined by timestamp: a row is emitted as soon as every card channel
  * has arrived within `toleranceMs` of its first value, or partially (the window stage forward-fills the rest) when a
  * value of the same sensor beyond the tolerance or a channel the row has already shows it will not complete, or when
- * `flush` says so. A row is only ever emitted in the decode result of its own sensor's message (but for the
+ * `flush` says so, or for every sensor at the end of intake (`flushAll`). A row is only ever emitted in the decode result of its own sensor's message (but for the
  * `maxPending` bound), so a rejection of that message or its admission pool never concerns another sensor. Used by the codecs
  * whose rows come in pieces: one channel per topic (bare-number.ts), Sparkplug metrics stamped one by one or a
  * device's metrics split over several DATA messages (sparkplug.ts).
  */
 import type { Reading } from '../stream/types.ts';
-import type { TimestampOptions } from './codec.ts';
+import type { HeldRow, TimestampOptions } from './codec.ts';
 import { stampArrival } from './values.ts';
 
 /** Options of a joiner. */
@@ -27,6 +27,8 @@ interface Pending {
   count: number;
   /** The payload's own timestamp, undefined when `ts` is the arrival time. */
   raw: unknown;
+  /** The topic of the row's latest value, when the codec gave it (for `flushAll`). */
+  topic?: string;
 }
 
 /** Rows in progress, by sensor. */
@@ -44,7 +46,7 @@ export class RowJoiner {
    * Add `values` of `sensor` at `ts` (`raw`: the payload's own time, undefined when `ts` is the arrival time) and push
    * onto `out` the rows they complete or show incomplete.
    */
-  add(sensor: string, ts: number, raw: unknown, values: Readonly<Record<string, number>>, receivedAt: number, out: Reading[]): void {
+  add(sensor: string, ts: number, raw: unknown, values: Readonly<Record<string, number>>, receivedAt: number, out: Reading[], topic?: string): void {
     let p = this.pending.get(sensor);
     if (p && (Math.abs(ts - p.ts) > this.opts.toleranceMs || Object.keys(values).some((ch) => Object.hasOwn(p!.values, ch)))) {
       out.push(this.take(sensor, p));
@@ -63,6 +65,7 @@ export class RowJoiner {
       p.count++;
     }
     p.receivedAt = receivedAt;
+    p.topic = topic;
     if (p.count >= this.channels) out.push(this.take(sensor, p));
   }
 
@@ -70,6 +73,11 @@ export class RowJoiner {
   flush(sensor: string, out: Reading[]): void {
     const p = this.pending.get(sensor);
     if (p) out.push(this.take(sensor, p));
+  }
+
+  /** Emit every row in progress as it is (intake ended: no value is coming to complete them), with its latest topic. */
+  flushAll(): HeldRow[] {
+    return [...this.pending].map(([sensor, p]) => ({ topic: p.topic ?? '', reading: this.take(sensor, p) }));
   }
 
   private take(sensor: string, p: Pending): Reading {
