@@ -10,7 +10,9 @@
  * are dated before ones already judged (its clock set back: a time zone fixed on the device) has them refused by the
  * window stage until its time passes the last judged one, and is as blind as a broken one: `outOfOrder` raises an
  * `out_of_order` signal (a probe: a clock stepped back an hour left the sensor unjudged for an hour, green on the
- * dashboard, nothing on its alert topic).
+ * dashboard, nothing on its alert topic). So is one whose timestamps are refused (`bad_timestamp`: a clock back at 1970
+ * after a restart, or far ahead): a probe's sensor restarted with its clock at 1970 had every reading dead-lettered,
+ * and its refused messages kept it from counting as silent, so its alert topic said nothing.
  */
 import type { OutOfRange } from '../model/ranges.ts';
 import type { Rejected } from '../stream/types.ts';
@@ -19,7 +21,7 @@ import { lruGet } from '../util/lru.ts';
 import { windowBudget } from '../util/window-budget.ts';
 
 /** Rejection reasons that signal a broken sensor (a malformed message or an unknown topic does not). */
-export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value', 'missing_channel', 'out_of_order'] as const;
+export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value', 'missing_channel', 'out_of_order', 'bad_timestamp'] as const;
 /** One of them. */
 export type InvalidReason = (typeof INVALID_SIGNAL_REASONS)[number];
 
