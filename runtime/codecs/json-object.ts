@@ -6,6 +6,7 @@
  */
 import type { RawMessage } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
+import { ChannelCase } from './channel-case.ts';
 import { checkChannelPaths, missingPathText, readPath } from './channel-paths.ts';
 import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
@@ -43,6 +44,8 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
   const tsField = ctx.timestamp.field;
   const paths = ctx.paths;
   checkChannelPaths(paths, ctx.channels);
+  // Channels read under their own names (a mapped one is refused when absent): a key spelt otherwise is said.
+  const spelling = new ChannelCase(ctx.note, ctx.channels.filter((ch) => paths?.[ch] === undefined), 'payload key');
   const example = `{"${tsField}": 1700000000000, "values": {"${ctx.channels[0]}": 1.2}} or {"${tsField}": 1700000000000, "${ctx.channels[0]}": 1.2}`;
   return {
     name: 'json',
@@ -84,6 +87,7 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
         values[ch] = v;
         found++;
       }
+      if (found < ctx.channels.length) spelling.check(where.sensor, Object.keys(source), (ch) => Object.hasOwn(source, ch));
       if (found === 0) {
         return reject(msg, 'no_known_channels', `payload has none of the model's channels; expected some of ${ctx.channels.join(', ')} (keys seen: ${Object.keys(source).slice(0, 8).join(', ') || 'none'})`);
       }

@@ -13,6 +13,7 @@ import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { checkChannelPaths } from './channel-paths.ts';
 import { SparkplugNodes } from './sparkplug-nodes.ts';
+import { ChannelCase } from './channel-case.ts';
 import { SparkplugNotes } from './sparkplug-notes.ts';
 import { sparkplugTopic } from './sparkplug-topics.ts';
 import { DATATYPE_NAMES, decodeProto, has, longNumber, metricValue, type ProtoMetric, type ProtoPayload } from './sparkplug-metrics.ts';
@@ -107,6 +108,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
   };
 
   const notes = new SparkplugNotes(ctx.note, [...known.keys()]);
+  const spelling = new ChannelCase(ctx.note, [...known.keys()], 'metric', (name) => known.get(name)!);
   /** Each sensor's latest row (data time), to tell historical metrics older than it (bounded memory). */
   const lastRow = new Map<string, number>();
   const remember = (sensor: string, ts: number) => {
@@ -242,7 +244,11 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
         if (rawTs === undefined) arrival.add(ts);
         g[channel] = v;
       }
-      if (type === 'DBIRTH') notes.birth(nodeKey, device, metrics, metrics.some((m) => has(m, 'name') && m.name !== undefined && known.has(m.name)));
+      if (type === 'DBIRTH') {
+        const names = metrics.flatMap((m) => (has(m, 'name') && m.name !== undefined ? [m.name] : []));
+        notes.birth(nodeKey, device, metrics, names.some((n) => known.has(n)));
+        spelling.check(where.sensor, names, (n) => names.includes(n));
+      }
       if (groups.size === 0 && historical > 0) {
         return reject(msg, 'historical', `${historical} metric(s) of the model's channels marked is_historical (store-and-forward data a node sends after its birth, older than the live values the birth carried); a sensor is judged in time order, so they are set aside (dead-lettered), not scored`);
       }
