@@ -5,6 +5,7 @@
  * (window-by-sensor.ts) acts on them.
  */
 import type { ModelCard } from '../model/card.ts';
+import { GAP_STEPS } from './data-gaps.ts';
 import type { SensorState } from './sensor-state.ts';
 import type { Reading } from './types.ts';
 
@@ -68,7 +69,7 @@ export function clockStepped(s: Pick<SensorState, 'lead' | 'leadBefore'>, lead: 
  * unsaid once its step stopped counting as missing readings); not one that was ahead from its sensor's first reading
  * (nothing was seen before it to be ahead of: a clock that runs ahead all the time).
  */
-export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'leadPresumed' | 'rowsSinceReset' | 'seq'>, lead: number, jumped: boolean, window: number): number {
+export function keepLead(s: Pick<SensorState, 'lead' | 'leadStep' | 'leadBefore' | 'leadPresumed' | 'rowsSinceReset' | 'seq'>, lead: number, jumped: boolean, window: number): number {
   let confirmed = 0;
   if (jumped) {
     const before = leadBeforeNext(s);
@@ -79,8 +80,23 @@ export function keepLead(s: Pick<SensorState, 'lead' | 'leadBefore' | 'leadPresu
     s.leadBefore = Number.NaN;
     s.leadPresumed = false;
   }
+  s.leadStep = lead - s.lead;
   s.lead = lead;
   return confirmed;
+}
+
+/**
+ * How far (ms) a live sensor's clock stepped forward at a reading of lead `lead`, `step` ms of data time after its
+ * last, or 0: the step is a gap of `intervalMs` readings (1.75 intervals or more), the sensor's lead held still over
+ * the step before (within half an interval: a live pace, not a backlog, whose leads grow a step at a time) and grew by
+ * more than half this step (the data time ran far ahead of the arrival time). Readings lost from a live stream leave a
+ * hole in arrival time too, and keep the lead. A step shorter than `clockAheadMs` that `jumpsAhead` leaves alone: a
+ * probe's NTP correction of 30 s forward was counted as 30 readings lost upstream, /health degraded by them.
+ */
+export function steppedForward(s: Pick<SensorState, 'lead' | 'leadStep'>, lead: number, step: number, intervalMs: number): number {
+  if (!(intervalMs > 0) || step < GAP_STEPS * intervalMs || !(Math.abs(s.leadStep) < intervalMs / 2)) return 0;
+  const grew = lead - s.lead;
+  return grew > step / 2 ? grew : 0;
 }
 
 /** Whether a reading (`ts`, `digest`) is one its sensor's clock step set aside (window-by-sensor.ts): a copy of it. */

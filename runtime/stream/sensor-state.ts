@@ -42,6 +42,8 @@ export class SensorState {
   lastSeen = 0;
   /** How far its last accepted reading was stamped ahead of its arrival, ms (NaN: stamped on arrival, or a restart's tail). */
   lead = Number.NaN;
+  /** How much its lead changed from the reading before its last to its last, ms (NaN: not known): ~0 at a live pace. */
+  leadStep = Number.NaN;
   /**
    * Its lead before its readings last jumped well ahead of their arrival (sensor-clocks.ts `clockStepped`), until
    * a window of readings confirms the new clock; NaN when no jump is pending.

@@ -19,7 +19,7 @@ import { admissionPools, type AdmissionRule } from './admission.ts';
 import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
-import { clockStepped, jumpsAhead, keepLead, setBackFor, startOverMs, wasSetAside } from './sensor-clocks.ts';
+import { clockStepped, jumpsAhead, keepLead, setBackFor, startOverMs, steppedForward, wasSetAside } from './sensor-clocks.ts';
 import type { Reading, SensorWindow } from './types.ts';
 import type { WindowTails } from './window-tails.ts';
 import { readTails, replayTails } from './sensor-tails.ts';
@@ -214,7 +214,10 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         // A restart's tail holds only rows since its window last restarted: replayed, none of its steps restarts it.
         // The step over vigil's downtime is its own, unless the broker queued for it meanwhile (o.countAfterRestart).
         const overDowntime = afterTail && (!o.countAfterRestart || r.arrival === true);
-        if (s.seq > 0 && ((gaps.step(cardOf(), s, r.sensor, ts, warm, overDowntime || jumped, r.arrival === true) && !warm) || jumped)) {
+        // A live sensor's clock set forward by less than a jump (an NTP correction): its step is no loss upstream.
+        const forward = warm || jumped || s.seq === 0 ? 0 : steppedForward(s, lead, ts - s.lastTs, o.readingIntervalMs ?? cardOf().data?.intervalMs ?? 0);
+        if (forward > 0) opts.onClockStep?.(r.sensor, ts - forward, ts, true);
+        if (s.seq > 0 && ((gaps.step(cardOf(), s, r.sensor, ts, warm, overDowntime || jumped || forward > 0, r.arrival === true) && !warm) || jumped)) {
           s.resetWindow();
           if (!warm) counters.gapResets++;
         }
