@@ -6,7 +6,7 @@
 import { CsvError, csvRecords } from '../data/csv-records.ts';
 import type { RawMessage, Reading } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
-import { channelValue, compactNumber, isFieldError, readingTime, stampArrival, utf8Text } from './values.ts';
+import { channelValue, compactNumber, isFieldError, looksLikeTime, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Most lines accepted in one payload, so one message cannot flood the pipeline. */
 export const MAX_CSV_LINES = 1000;
@@ -52,7 +52,7 @@ function readLines(msg: RawMessage, where: TopicInfo, text: string, ctx: CodecCo
     // As many fields as channels, the first a time (the cell itself read as one: not an empty cell, nor whatever an
     // arrival-stamped source holds there): a value is missing, not the timestamp (a probe read "channel 'flow' is
     // "2026-12-06 15:51:25"; expected a finite number").
-    if (offset === 0 && cells[0].trim() !== '' && isFieldError(channelValue(cells[0], ctx.channels[0])) && typeof readingTime(cells[0], msg.receivedAt, { ...ctx.timestamp, source: 'payload' }) === 'number') {
+    if (offset === 0 && looksLikeTime(cells[0], msg.receivedAt, ctx.timestamp)) {
       return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields, the first a timestamp ('${cells[0]}')${at}: a value is missing; expected the timestamp then ${c} values (${ctx.channels.join(delimiter)})`);
     }
     const ts = readingTime(offset ? cells[0] : undefined, msg.receivedAt, ctx.timestamp);

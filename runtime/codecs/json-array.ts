@@ -5,7 +5,7 @@
 import type { RawMessage } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { parseJson } from './json-object.ts';
-import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
+import { channelValue, compactNumber, isFieldError, looksLikeTime, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
 /** Codec for JSON arrays in card channel order. */
 export function jsonArrayCodec(ctx: CodecContext): Codec {
@@ -22,6 +22,10 @@ export function jsonArrayCodec(ctx: CodecContext): Codec {
       if (!Array.isArray(arr)) return reject(msg, 'bad_shape', `payload is ${preview(arr)}; expected ${expected}`);
       if (arr.length !== c && arr.length !== c + 1) {
         return reject(msg, 'wrong_channel_count', `array has ${arr.length} elements; expected ${c} (channels) or ${c + 1} (timestamp first)`);
+      }
+      // As many elements as channels, the first a time: a value is missing, not the timestamp (csv-line.ts alike).
+      if (arr.length === c && looksLikeTime(arr[0], msg.receivedAt, ctx.timestamp)) {
+        return reject(msg, 'wrong_channel_count', `array has ${c} elements, the first a timestamp (${preview(arr[0])}): a value is missing; expected the timestamp then ${c} values (${ctx.channels.join(', ')})`);
       }
       const offset = arr.length - c;
       const ts = readingTime(offset ? arr[0] : undefined, msg.receivedAt, ctx.timestamp);

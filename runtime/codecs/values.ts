@@ -76,6 +76,17 @@ export function readingTime(raw: unknown, receivedAt: number, opts: TimestampOpt
   return ts;
 }
 
+/**
+ * Whether a field where a channel value belongs holds a time instead: a string that is no number but reads as a time
+ * (a number there stays a value, whatever it looks like). A line or array of as many fields as channels whose first
+ * is one is missing a value, not its timestamp (a probe read "channel 'flow' is "2026-12-07T06:00:00Z"; expected a
+ * finite number", its invalid signal sending the operator to the flow transmitter).
+ */
+export function looksLikeTime(raw: unknown, receivedAt: number, opts: TimestampOptions): boolean {
+  if (typeof raw !== 'string' || raw.trim() === '' || !isFieldError(channelValue(raw, ''))) return false;
+  return typeof readingTime(raw, receivedAt, { ...opts, source: 'payload' }) === 'number';
+}
+
 function unitText(unit: TimestampOptions['unit']): string {
   if (unit === 'ms') return 'number of epoch milliseconds';
   if (unit === 's') return 'number of epoch seconds';
