@@ -7,6 +7,7 @@
 import type { RawMessage } from '../stream/types.ts';
 import { reject, type Codec, type CodecContext, type DecodeResult, type TopicInfo } from './codec.ts';
 import { ChannelCase } from './channel-case.ts';
+import { TimeFieldNote } from './time-field-note.ts';
 import { checkChannelPaths, missingPathText, readPath } from './channel-paths.ts';
 import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
 
@@ -46,6 +47,7 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
   checkChannelPaths(paths, ctx.channels);
   // Channels read under their own names (a mapped one is refused when absent): a key spelt otherwise is said.
   const spelling = new ChannelCase(ctx.note, ctx.channels.filter((ch) => paths?.[ch] === undefined), 'payload key');
+  const timeField = new TimeFieldNote(ctx);
   const example = `{"${tsField}": 1700000000000, "values": {"${ctx.channels[0]}": 1.2}} or {"${tsField}": 1700000000000, "${ctx.channels[0]}": 1.2}`;
   return {
     name: 'json',
@@ -93,6 +95,7 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
       }
       const ts = readingTime(rec[tsField], msg.receivedAt, ctx.timestamp);
       if (isFieldError(ts)) return reject(msg, ts.error, ts.detail);
+      if ((rec[tsField] ?? '') === '') timeField.check(where.sensor, rec, msg.receivedAt);
       return [stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, rec[tsField], ctx.timestamp)];
     },
   };
