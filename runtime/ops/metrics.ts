@@ -183,6 +183,7 @@ function pipelineMetrics(registry: Registry, pipeline: PipelineCounters): void {
   m('vigil_readings_reordered_total', 'Readings put back before a newer one of their sensor that arrived first (window.reorderMs)', () => pipeline.reordered);
   new Gauge({ name: 'vigil_reorder_held_readings', help: 'Readings held to be released in timestamp order (window.reorderMs)', registers: [registry], collect() { this.set(pipeline.reorderHeld); } });
   m('vigil_gap_resets_total', 'Sensor windows reset after a gap in the data (window.gapResetMs)', () => pipeline.gapResets);
+  m('vigil_clock_jumps_total', 'Sensor clocks that jumped ahead of their readings\' arrival and stayed there (set forward, or corrected forward), judged from the jump on with no reading counted missing over it', () => pipeline.clockJumps);
   m('vigil_clock_steps_total', 'Sensors started afresh because a reading stamped well ahead of its arrival was followed by one near its own (its clock was wrong)', () => pipeline.clockSteps);
   m('vigil_reading_gaps_total', "Steps in a sensor's timestamps of 1.75 or more of its usual interval (window.readingIntervalMs): readings lost upstream", () => pipeline.readingGaps);
   m('vigil_readings_missing_total', 'Readings those gaps skipped at the usual interval: sent (or due) but not received in time (one that comes later is not counted again)', () => pipeline.readingsMissing);

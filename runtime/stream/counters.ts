@@ -41,6 +41,8 @@ export interface PipelineCounters {
    * refused as out of order until real time passed it.
    */
   clockSteps: number;
+  /** Sensor clocks that jumped ahead and stayed there (a clock set forward: confirmed by a window, or a live step; sensor-clocks.ts). */
+  clockJumps: number;
   /** Steps in a sensor's timestamps that skip readings at its usual interval (`window.readingIntervalMs`). */
   readingGaps: number;
   /**
@@ -139,6 +141,7 @@ export function createCounters(): PipelineCounters {
     filled: 0,
     gapResets: 0,
     clockSteps: 0,
+    clockJumps: 0,
     readingGaps: 0,
     readingsMissing: 0,
     readingsLate: 0,

@@ -216,13 +216,19 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const overDowntime = afterTail && (!o.countAfterRestart || r.arrival === true);
         // A live sensor's clock set forward by less than a jump (an NTP correction): its step is no loss upstream.
         const forward = warm || jumped || s.seq === 0 ? 0 : steppedForward(s, lead, ts - s.lastTs, o.readingIntervalMs ?? cardOf().data?.intervalMs ?? 0);
-        if (forward > 0) opts.onClockStep?.(r.sensor, ts - forward, ts, true);
+        if (forward > 0) {
+          counters.clockJumps++;
+          opts.onClockStep?.(r.sensor, ts - forward, ts, true);
+        }
         if (s.seq > 0 && ((gaps.step(cardOf(), s, r.sensor, ts, warm, overDowntime || jumped || forward > 0, r.arrival === true) && !warm) || jumped)) {
           s.resetWindow();
           if (!warm) counters.gapResets++;
         }
         const jump = keepLead(s, lead, jumped, W);
-        if (jump > 0) opts.onClockStep?.(r.sensor, ts - jump, ts, true);
+        if (jump > 0) {
+          counters.clockJumps++;
+          opts.onClockStep?.(r.sensor, ts - jump, ts, true);
+        }
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
