@@ -41,10 +41,17 @@ function readLines(msg: RawMessage, where: TopicInfo, text: string, ctx: CodecCo
   }
   if (lines.length === 0) return reject(msg, 'bad_csv', `payload is empty; expected ${expected}`);
   if (lines.length > MAX_CSV_LINES) return reject(msg, 'bad_csv', `payload has ${lines.length} lines; expected at most ${MAX_CSV_LINES}`);
+  // A header line (a device exporting a small file per message): skipped when it names the channels in card order,
+  // refused saying so otherwise (a probe: read as data, it cost the whole message).
+  const header = headerOf(lines[0], ctx.channels);
+  if (header === 'other') return reject(msg, 'bad_csv', `line 1 is a header (${lines[0].join(delimiter)}) that does not name the model's channels in order; expected ${expected}, under a header naming them so or none`);
+  const skipped = header === 'skip' ? 1 : 0;
+  if (skipped) lines = lines.slice(1);
+  if (lines.length === 0) return reject(msg, 'bad_csv', `payload is only a header; expected ${expected}`);
   const out: Reading[] = [];
   for (let n = 0; n < lines.length; n++) {
     const cells = lines[n];
-    const at = lines.length > 1 ? ` (line ${n + 1})` : '';
+    const at = lines.length + skipped > 1 ? ` (line ${n + 1 + skipped})` : '';
     if (cells.length !== c && cells.length !== c + 1) {
       return reject(msg, 'wrong_channel_count', `line has ${cells.length} fields${at}; expected ${c} (channels) or ${c + 1} (timestamp first)`);
     }
@@ -66,6 +73,23 @@ function readLines(msg: RawMessage, where: TopicInfo, text: string, ctx: CodecCo
     out.push(stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, offset ? cells[0] : undefined, ctx.timestamp));
   }
   return out;
+}
+
+/** Names a time column goes by in a header. */
+const TIME_COLUMN = /^(ts|t|time|timestamp|date|datetime|date_time|time_stamp)$/i;
+
+/**
+ * Whether `cells` is a header line: every cell a name, no number, and one of them a channel's or a time column's
+ * (text values such as `n/a,n/a` are bad values, not a header). `skip`: it names the channels in card order, after a
+ * time column or not; `other`: another header; undefined: no header.
+ */
+function headerOf(cells: string[], channels: readonly string[]): 'skip' | 'other' | undefined {
+  const names = cells.map((x) => x.trim());
+  if (names.some((n) => n === '' || !isFieldError(channelValue(n, '')))) return undefined;
+  if (!names.some((n) => channels.includes(n) || TIME_COLUMN.test(n))) return undefined;
+  const tail = names.slice(names.length - channels.length);
+  const inOrder = (names.length === channels.length || names.length === channels.length + 1) && tail.every((n, i) => n === channels[i]);
+  return inOrder ? 'skip' : 'other';
 }
 
 /** Encode one reading as this codec reads it: `ts,v1,v2,...`, values in the card's channel order. */
