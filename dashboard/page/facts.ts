@@ -9,6 +9,15 @@ import { contributors, displayNumber, utcTime } from './format.ts';
 
 type Summary = TickMessage['sensors'][number];
 
+/** The badge of sensor `x` beside its name: its state's kind (a `badge-KIND` class) and words. */
+export function sensorBadge(x: Summary, selected: TickMessage['selected']): { kind: string; text: string } {
+  // Under maintenance its windows open no alert, whatever they score: "normal" would say they are (a screenshot at 11x).
+  if (selected?.name === x.name && selected.maintenance && x.state !== 'alert') return { kind: 'maintenance', text: 'MAINTENANCE: alerts muted' };
+  // An alert on a sensor gone quiet says so: it cannot close until readings come back (its score is the last one).
+  const text = x.state === 'alert' ? (x.silent ? 'ALERT · SILENT: no readings' : 'ALERT') : x.state === 'ok' ? 'normal' : x.state === 'silent' ? 'SILENT: no readings' : 'warming up';
+  return { kind: x.state, text };
+}
+
 /** The facts of sensor `x`, with what the tick's `selected` part says of it when it is the one selected. */
 export function sensorFacts(x: Summary, selected: TickMessage['selected']): [string, string][] {
   const mine = selected?.name === x.name ? selected : undefined;

@@ -8,7 +8,7 @@ import { causeLine, INCOMPLETE_TEXT, markText, outsideText } from '@vigil/runtim
 import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
 import { contributors, displayNumber, droppedStat, duration, esc, ms, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
-import { sensorFacts } from './facts.ts';
+import { sensorBadge, sensorFacts } from './facts.ts';
 import { mountCommand, showCommands } from './commands.ts';
 
 /** Most points a page keeps for the selected sensor; the server's ring is usually smaller. */
@@ -205,14 +205,9 @@ function renderDetail(msg: TickMessage): void {
     return;
   }
   $('detail-name').textContent = x.name;
-  $('detail-state').className = `badge badge-${x.state}`;
-  // An alert on a sensor gone quiet says so: it cannot close until readings come back (its score is the last one).
-  $('detail-state').textContent = x.state === 'alert' ? (x.silent ? 'ALERT · SILENT: no readings' : 'ALERT') : x.state === 'ok' ? 'normal' : x.state === 'silent' ? 'SILENT: no readings' : 'warming up';
-  // Under maintenance its windows open no alert, whatever they score: "normal" would say they are (a screenshot at 11x).
-  if (msg.selected?.name === x.name && msg.selected.maintenance && x.state !== 'alert') {
-    $('detail-state').className = 'badge badge-maintenance';
-    $('detail-state').textContent = 'MAINTENANCE: alerts muted';
-  }
+  const badge = sensorBadge(x, msg.selected);
+  $('detail-state').className = `badge badge-${badge.kind}`;
+  $('detail-state').textContent = badge.text;
   const facts = sensorFacts(x, msg.selected);
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
 }

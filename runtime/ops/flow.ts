@@ -5,7 +5,7 @@
  * drains what was already taken through inference and the alert stage (at most `batch.stopDrainMs`), acknowledging
  * nothing more, and keeps each sensor's last readings for the next start (window-tails.ts).
  */
-import { asyncScheduler, ReplaySubject, retry, takeUntil, tap, timer, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import { ReplaySubject, retry, takeUntil, tap, timer, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { createCodec } from '../codecs/registry.ts';
@@ -40,8 +40,7 @@ import { shedWarning, type ShedWarning } from './shed-warning.ts';
 import { watchDrops, type DropWatch } from './drops.ts';
 import { LatencyRing } from './latency.ts';
 import { deliverTo } from './deliver.ts';
-import { ioFirst } from './io-first.ts';
-import { pausedClock } from './paused-clock.ts';
+import { intakeClock } from './paused-clock.ts';
 import { reorderLimits } from './reorder-limits.ts';
 import { silenceFlow, type SilenceFlow } from './silence-flow.ts';
 import { OUT_OF_ORDER_LEAST } from '../alerts/invalid-signals.ts';
@@ -142,8 +141,8 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
   if (limits.lowered) log.info({ reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor }, 'window.reorderMaxReadings lowered to what batch.maxPendingBytes has room for above its QoS 1 pause mark: held readings become windows at once when let go');
   const pipeline = createPipeline({
     model: deps.ref(),
-    // A broker away redelivers nothing to a clean session or a QoS 0 subscription: there the clock stops only for holds. A hold ends after the readings already in the socket are read (io-first.ts).
-    reorderScheduler: ioFirst(pausedClock(asyncScheduler, config.source.qos >= 1 && config.broker.clean === false ? r.into.stillness : r.into.gate)),
+    // A broker away redelivers nothing to a clean session or a QoS 0 subscription: there the clock stops only for holds.
+    reorderScheduler: intakeClock(config.source.qos >= 1 && config.broker.clean === false ? r.into.stillness : r.into.gate),
     // At QoS 1 the readings it holds were acknowledged: no more than a stop could still score.
     reorderMaxHeld: config.source.qos >= 1 ? r.into.pressure.heldRoom : undefined,
     thresholds: th.bank,

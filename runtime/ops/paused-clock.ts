@@ -9,8 +9,17 @@
  * millisecond). The intake is never held for what the reorder
  * stage holds (the gate weighs only the windows cut: intake-pressure.ts), so a stopped clock cannot keep it held.
  */
-import type { SchedulerLike } from 'rxjs';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { ioFirst } from './io-first.ts';
 import type { IntakeGate } from '../mqtt/intake-gate.ts';
+
+/**
+ * The live runtime's reorder clock: the wall clock less the time `still` says nothing could arrive, its holds ending
+ * after the readings already in the socket are read (io-first.ts).
+ */
+export function intakeClock(still: Pick<IntakeGate, 'paused' | 'pausedMs'>): SchedulerLike {
+  return ioFirst(pausedClock(asyncScheduler, still));
+}
 
 /** The shortest wait of a timer set while the clock is stopped. */
 export const HELD_POLL_MS = 50;

@@ -107,6 +107,12 @@ export function wasSetAside(s: Pick<SensorState, 'setAside'>, ts: number, digest
 /** A run of readings arrives at the pace it was measured when its data time spans within this factor of its arrivals'. */
 export const SET_BACK_PACE = 1.25;
 
+/** Forget a run of readings refused as a clock set back (a reading on time ended it, or it was confirmed). */
+export function endBackRun(s: Pick<SensorState, 'backRun' | 'backReadings'>): void {
+  s.backRun = 0;
+  s.backReadings = [];
+}
+
 /**
  * A fresh reading `r` older than its sensor's last (not arrival-stamped) was refused: whether a window of such readings
  * in a row now says the sensor's clock was set back for good (a device's clock corrected, a DST fall-back in local
@@ -126,11 +132,7 @@ export function setBackFor(
   window: number,
   card: Pick<ModelCard, 'data'>,
 ): Reading[] | undefined {
-  if (Number.isNaN(s.lead) || !(s.lead - (r.ts - r.receivedAt) > clockAheadMs(card))) {
-    s.backRun = 0;
-    s.backReadings = [];
-    return undefined;
-  }
+  if (Number.isNaN(s.lead) || !(s.lead - (r.ts - r.receivedAt) > clockAheadMs(card))) return void endBackRun(s);
   if (s.backRun > 0 && r.ts > s.backLastTs) s.backRun++;
   else {
     s.backRun = 1;
@@ -143,8 +145,7 @@ export function setBackFor(
   const arrived = r.receivedAt - s.backFromAt;
   if (s.backRun >= window && arrived > 0 && data <= SET_BACK_PACE * arrived && arrived <= SET_BACK_PACE * data) {
     const seed = s.backReadings;
-    s.backRun = 0;
-    s.backReadings = [];
+    endBackRun(s);
     return seed;
   }
   s.backReadings.push(r);

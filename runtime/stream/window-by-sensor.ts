@@ -19,7 +19,7 @@ import { admissionPools, type AdmissionRule } from './admission.ts';
 import { ReadingRow } from './reading-row.ts';
 import { SensorPools } from './sensor-pools.ts';
 import { SensorState } from './sensor-state.ts';
-import { clockStepped, jumpsAhead, keepLead, setBackFor, startOverMs, steppedForward, wasSetAside } from './sensor-clocks.ts';
+import { clockStepped, endBackRun, jumpsAhead, keepLead, setBackFor, startOverMs, steppedForward, wasSetAside } from './sensor-clocks.ts';
 import type { Reading, SensorWindow } from './types.ts';
 import type { WindowTails } from './window-tails.ts';
 import { readTails, replayTails } from './sensor-tails.ts';
@@ -137,6 +137,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         counters[DROP_COUNTER[reason]]++;
         onDrop(reason, sensor, ts, lastTs);
       };
+      const clockJump = (sensor: string, from: number, to: number) => (counters.clockJumps++, opts.onClockStep?.(sensor, from, to, true));
 
       /** A reading at or before the sensor's last: a redelivered copy, a conflicting repeat or one out of order. */
       const refuse = (s: SensorState, ts: number, digest: number, sensor: string) => {
@@ -192,10 +193,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
           }
           return refuse(s, ts, digest, r.sensor);
         }
-        if (s.backRun > 0) {
-          s.backRun = 0;
-          s.backReadings = [];
-        }
+        if (s.backRun > 0) endBackRun(s);
         // A reading far ahead of its arrival may be a clock glitch: no gap, no pace, and a new window (sensor-clocks.ts).
         // A restart's tail carries its last reading's arrival: its lead is known after it (sensor-tails.ts).
         const lead = r.arrival ? Number.NaN : ts - r.receivedAt;
@@ -216,19 +214,13 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const overDowntime = afterTail && (!o.countAfterRestart || r.arrival === true);
         // A live sensor's clock set forward by less than a jump (an NTP correction): its step is no loss upstream.
         const forward = warm || jumped || s.seq === 0 ? 0 : steppedForward(s, lead, ts - s.lastTs, o.readingIntervalMs ?? cardOf().data?.intervalMs ?? 0);
-        if (forward > 0) {
-          counters.clockJumps++;
-          opts.onClockStep?.(r.sensor, ts - forward, ts, true);
-        }
+        if (forward > 0) clockJump(r.sensor, ts - forward, ts);
         if (s.seq > 0 && ((gaps.step(cardOf(), s, r.sensor, ts, warm, overDowntime || jumped || forward > 0, r.arrival === true) && !warm) || jumped)) {
           s.resetWindow();
           if (!warm) counters.gapResets++;
         }
         const jump = keepLead(s, lead, jumped, W);
-        if (jump > 0) {
-          counters.clockJumps++;
-          opts.onClockStep?.(r.sensor, ts - jump, ts, true);
-        }
+        if (jump > 0) clockJump(r.sensor, ts - jump, ts);
         if (s.rows.scaler !== scaler) s.rescaleTo(scaler);
         row.scale(scaler);
         if (!r.arrival) s.recent.add(ts, digest, r.receivedAt);
