@@ -47,7 +47,7 @@ export interface SensorSummary {
 /** A sensor's refused readings are shown while the last one is at most this old (ms). */
 export const INVALID_RECENT_MS = 5 * 60_000;
 /** Rejection reasons that say a known sensor's readings are invalid (those of runtime/alerts/invalid-signals.ts, bad timestamps); out-of-order refusals come apart (`addRefused`). */
-const INVALID_REASONS = new Set(['out_of_range', 'bad_value', 'bad_timestamp', 'missing_path']);
+const INVALID_REASONS = new Set(['out_of_range', 'bad_value', 'bad_timestamp', 'missing_timestamp', 'missing_path']);
 
 /** Options for the store. */
 export interface StoreOptions {

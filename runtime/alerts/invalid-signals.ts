@@ -12,7 +12,9 @@
  * `out_of_order` signal (a probe: a clock stepped back an hour left the sensor unjudged for an hour, green on the
  * dashboard, nothing on its alert topic). So is one whose timestamps are refused (`bad_timestamp`: a clock back at 1970
  * after a restart, or far ahead): a probe's sensor restarted with its clock at 1970 had every reading dead-lettered,
- * and its refused messages kept it from counting as silent, so its alert topic said nothing.
+ * and its refused messages kept it from counting as silent, so its alert topic said nothing. So is one whose readings
+ * carry no timestamp where `source.timestamp.source` is `payload` (`missing_timestamp`: a firmware update that renamed
+ * or dropped the field).
  */
 import type { OutOfRange } from '../model/ranges.ts';
 import type { Rejected } from '../stream/types.ts';
@@ -21,7 +23,7 @@ import { lruGet } from '../util/lru.ts';
 import { windowBudget } from '../util/window-budget.ts';
 
 /** Rejection reasons that signal a broken sensor (a malformed message or an unknown topic does not). */
-export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value', 'missing_channel', 'out_of_order', 'bad_timestamp'] as const;
+export const INVALID_SIGNAL_REASONS = ['out_of_range', 'bad_value', 'missing_channel', 'out_of_order', 'bad_timestamp', 'missing_timestamp'] as const;
 /** One of them. */
 export type InvalidReason = (typeof INVALID_SIGNAL_REASONS)[number];
 

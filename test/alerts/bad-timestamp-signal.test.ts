@@ -28,4 +28,12 @@ describe('a known sensor whose timestamps are refused', () => {
     expect(payload).toMatchObject({ type: 'invalid', sensor: 's-1970', reason: 'bad_timestamp', detail });
     expect(formatInvalid(payload, { now: new Date(at) })).toMatch(/INVALID  s-1970 \[gw-1\]  timestamp 5000 reads as 1970-01-01.*\(bad_timestamp\)/);
   });
+
+  it('so does one whose readings carry no timestamp where the payload must (missing_timestamp)', () => {
+    const s = invalidSignals({ intervalMs: 60_000, maxSensors: 100, known: () => true });
+    const missing: Rejected = { reason: 'missing_timestamp', detail: "expected a timestamp in field 'ts' (epoch ms, epoch s or ISO 8601)", topic: 'plant/s-fw/data', receivedAt: at, sensor: 's-fw' };
+    const signal = s.offer(missing)!;
+    expect(signal).toMatchObject({ reason: 'missing_timestamp', sensor: 's-fw', count: 1 });
+    expect(InvalidPayloadSchema.safeParse(fromGateway(invalidPayload(signal, { name: 'pump', version: '1' }), 'gw-1')).success).toBe(true);
+  });
 });
