@@ -23,8 +23,12 @@ export function csvLineCodec(ctx: CodecContext, delimiter = ','): Codec {
       const out = readLines(msg, where, text, ctx, delimiter, expected);
       // JSON sent to a csv source is the usual mix-up: any refusal of it says so (a probe read only "':' after a
       // closing quote").
-      if (Array.isArray(out) || !/^\s*[[{]/.test(text)) return out;
-      return { ...out, detail: `${out.detail} (the payload looks like JSON: this source's codec is csv; set source.codec if its sensors send JSON)` };
+      if (Array.isArray(out)) return out;
+      if (/^\s*[[{]/.test(text)) return { ...out, detail: `${out.detail} (the payload looks like JSON: this source's codec is csv; set source.codec if its sensors send JSON)` };
+      // Another delimiter is the other mix-up (a probe's ';'-separated line, with decimal commas, read as "timestamp
+      // '1796627123160;38' is not a timestamp").
+      const other = [';', '\t', '|', ','].find((d) => d !== delimiter && text.includes(d));
+      return other ? { ...out, detail: `${out.detail} (the payload holds '${other === '\t' ? '\\t' : other}': if its fields are separated by it, set source.codec.delimiter)` } : out;
     },
   };
 }

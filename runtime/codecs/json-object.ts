@@ -58,7 +58,9 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
       if (!parsed.ok) return reject(msg, 'bad_json', `payload is not JSON (${parsed.message}); expected ${example}`);
       const obj = parsed.value;
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-        return reject(msg, 'bad_shape', `payload is ${Array.isArray(obj) ? 'an array' : preview(obj)}; expected a JSON object like ${example}`);
+        // An array is another codec's payload (a probe sent [ts, v1, v2] and was told only what this one expects).
+        const other = Array.isArray(obj) ? ` (an array of values in the model's channel order is codec 'json-array': source.codec)` : '';
+        return reject(msg, 'bad_shape', `payload is ${Array.isArray(obj) ? 'an array' : preview(obj)}; expected a JSON object like ${example}${other}`);
       }
       const rec = obj as Record<string, unknown>;
       let source = rec;
