@@ -272,7 +272,7 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       // Metrics stamped a few ms apart (a driver reading them one by one) join into one row; a device that splits its
       // rows over several messages has its partial rows wait for the rest (split-rows.ts); any other row is complete
       // with its message.
-      for (const ts of order) rows.add(sensor, ts, arrival.has(ts) ? undefined : ts, groups.get(ts)!, msg.receivedAt, out);
+      for (const ts of order) rows.add(sensor, ts, arrival.has(ts) ? undefined : ts, groups.get(ts)!, msg.receivedAt, out, msg.topic);
       if (!split.has(sensor)) rows.flush(sensor, out);
       for (const r of out) {
         if (r.sensor !== sensor) continue;
@@ -281,5 +281,8 @@ export function sparkplugCodec(ctx: CodecContext, opts: SparkplugOptions): Codec
       }
       return out;
     },
+    // A splitting device's partial row waits for the rest, or its next row; at a stop neither comes, and its accepted
+    // metrics would be lost unscored (row-joiner.ts flushAll, as the number codec's).
+    flush: () => rows.flushAll(),
   };
 }

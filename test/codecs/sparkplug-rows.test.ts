@@ -43,6 +43,10 @@ describe('Sparkplug metrics into rows', () => {
     expect(rows(c.decode(half(['c', 'd'], T0 + 1000), where))).toEqual([{ ts: T0 + 1000, a: 1000, b: 1000, c: 1000, d: 1000 }]);
     expect(rows(c.decode(half(['a', 'b'], T0 + 2000), where))).toEqual([]);
     expect(rows(c.decode(half(['c', 'd'], T0 + 2000), where))).toEqual([{ ts: T0 + 2000, a: 2000, b: 2000, c: 2000, d: 2000 }]);
+    // At a stop, the part still waiting for its rest is let go with the topic it came on, not lost (Codec.flush).
+    expect(rows(c.decode(half(['a', 'b'], T0 + 3000), where))).toEqual([]);
+    expect(c.flush!().map((h) => ({ topic: h.topic, ts: h.reading.ts, ...h.reading.values }))).toEqual([{ topic: 'spBv1.0/plant/DDATA/edge1/pump7', ts: T0 + 3000, a: 3000, b: 3000 }]);
+    expect(c.flush!()).toEqual([]);
   });
 
   it('emits a held part with its own device\'s next message, never in another device\'s', () => {
