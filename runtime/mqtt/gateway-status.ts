@@ -6,9 +6,9 @@
  *
  * Each run says it with a `session` of its own, and listens on its topic: an `offline` of another session while this
  * one is online (the late will of a connection that died before a restart, or a second vigil with the same gateway id
- * stopping) is answered with `online` again, and an `online` of another session is said in the log (two vigils with
- * one gateway id: their alerts cannot be told apart). Found by a SCADA probe: a copy with the same id stopping left
- * the running gateway marked offline for good.
+ * stopping) is answered with `online` again, and an `online` of another session heard after this one's own is said in
+ * the log (two vigils with one gateway id: their alerts cannot be told apart). Found by a SCADA probe: a copy with the
+ * same id stopping left the running gateway marked offline for good.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -65,8 +65,14 @@ export function gatewayStatus(g: GatewayConfig, log?: MiniLogger) {
       // the online replaces it: a will the broker queued on the persistent session while vigil was away (kill -9),
       // answered, said ONLINE twice after every crash restart (a probe). One handled after it is answered.
       let onlineTaken = false;
+      // Whether this connection's online has come back on the topic. The broker sends a subscription's messages in the
+      // order they were published, so an online of another session heard before it was published before it: the last
+      // run's own, queued on a persistent session behind a backlog it never read, which the next run took for a twin
+      // (a probe: the warning after every stop behind a backlog). Only an online heard after it is another vigil.
+      let ownHeard = false;
       const online = () => {
         onlineTaken = false;
+        ownHeard = false;
         say(message('online'), () => (onlineTaken = true));
         client.subscribe(topic, { qos: 1 }, () => {});
       };
@@ -78,8 +84,8 @@ export function gatewayStatus(g: GatewayConfig, log?: MiniLogger) {
         } catch {
           return;
         }
-        if (p.session === session) return;
-        if (p.state === 'online' && Date.now() - toldTwin > 30_000) {
+        if (p.session === session) return void (ownHeard = true);
+        if (p.state === 'online' && ownHeard && Date.now() - toldTwin > 30_000) {
           toldTwin = Date.now();
           log?.warn({ gateway: g.id, topic, theirs: p.session, ours: session }, `another vigil says it is gateway ${g.id} (on ${topic}): two gateways with one gateway.id publish alerts nobody can tell apart, and each one's stop marks the other offline; give each its own gateway.id`);
         }
