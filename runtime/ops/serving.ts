@@ -77,6 +77,12 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       // With its weights' hash: a model retrained under the same name and version read "pump@1 -> pump@1" (a probe).
       const id = (c: typeof o.to) => `${c.name}@${c.version}${c.onnx?.sha256 ? ` (onnx ${weightsOf(c)})` : ''}`;
       log.info({ from: id(o.from), to: id(o.to), provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
+    } else if (o.kind === 'unchanged' && edge.reloadRefused) {
+      // The refused files replaced by the serving model's own (an operator putting them back): a restart would load
+      // what serves, so the refusal no longer stands (a probe: /health carried it until another model went live).
+      const cur = current().current.card;
+      edge.reloadRefused = null;
+      log.info({ serving: `${cur.name}@${cur.version}` }, `model files are the model in service again (${cur.name}@${cur.version}); the refused reload no longer stands`);
     } else if (o.kind === 'refused') {
       edge.reloadFailures++;
       edge.reloadRefused = { reason: o.reason, at: Date.now() };
