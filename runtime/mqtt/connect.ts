@@ -194,13 +194,21 @@ export function waitConnected(client: MqttClient, timeoutMs: number): Promise<vo
   const where = redactedUrl(brokerUrlOf(client));
   return new Promise((resolve, reject) => {
     let lastError = 'no answer';
-    const onErr = (e: Error) => {
+    let lastCode: unknown;
+    const onErr = (e: Error & { code?: string | number }) => {
       const f = classifyConnectError(e);
       lastError = shortReason(e);
+      lastCode = e.code;
       if (f.permanent) done(new Error(`could not connect to the broker at ${where}: ${f.cause} (${lastError}); ${f.check}. Not retrying: the same settings would fail again.`));
     };
     const onConnect = () => done();
-    const timer = setTimeout(() => done(new Error(`could not connect to the broker at ${where} within ${timeoutMs} ms (${lastError}); is it running and reachable? (broker.url, broker.connectTimeoutMs)`)), timeoutMs);
+    // A connection reset before any answer: the port is there, but speaks TLS to a plain client or plain MQTT to a TLS
+    // one (Mosquitto resets both; a probe was asked whether a running broker was running).
+    const hint = () =>
+      lastCode === 'ECONNRESET'
+        ? `the broker closed each connection before answering: is broker.url's scheme that of its port? (mqtts:// for a TLS port such as 8883, mqtt:// for a plain one such as 1883; broker.connectTimeoutMs)`
+        : 'is it running and reachable? (broker.url, broker.connectTimeoutMs)';
+    const timer = setTimeout(() => done(new Error(`could not connect to the broker at ${where} within ${timeoutMs} ms (${lastError}); ${hint()}`)), timeoutMs);
     const done = (err?: Error) => {
       clearTimeout(timer);
       client.off('connect', onConnect);

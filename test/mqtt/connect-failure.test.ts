@@ -81,6 +81,17 @@ describe('connection failures that time may fix', () => {
     expect(retries).toBeGreaterThanOrEqual(2);
   });
 
+  it('a port that closes every connection unanswered asks whether broker.url has the scheme of that port (a probe: "is it running and reachable?")', { timeout: 20_000 }, async () => {
+    // Mosquitto resets a TLS listener's connection that speaks plain MQTT, and a plain one's that starts a TLS handshake:
+    // both reachable, both running; only the URL's scheme is wrong.
+    const tlsAsPlain = await attempt({ url: `mqtt://localhost:${mosq.port}`, tls: undefined }, 1500);
+    const plainAsTls = await attempt({ url: 'mqtts://127.0.0.1:1883', username: undefined, password: undefined }, 1500);
+    for (const { err } of [tlsAsPlain, plainAsTls]) {
+      expect(err?.message).toMatch(/within 1500 ms \(.*ECONNRESET.*\); the broker closed each connection before answering: .*mqtts:\/\/ for a TLS port.*mqtt:\/\/ for a plain one/);
+      expect(err!.message).not.toMatch(/is it running/);
+    }
+  });
+
   it('a broker that comes up after a few refusals is joined', { timeout: 30_000 }, async () => {
     const port = await freePort();
     const client = connectBroker(BrokerSchema.parse({ url: `mqtt://127.0.0.1:${port}`, reconnect: { minMs: 20, maxMs: 100 } }));
