@@ -80,8 +80,11 @@ export function classifyConnectError(err: Error & { code?: string | number }): C
   return { permanent: false, cause: c ? `${c}` : err.message, check: 'retrying with backoff (is the broker running and reachable at broker.url?)' };
 }
 
-/** The error's message without OpenSSL's source-file noise: `tlsv13 alert certificate required`, not a 200-char dump. */
+/**
+ * The error's message without OpenSSL's source-file noise: `tlsv13 alert certificate required`, not a 200-char dump;
+ * `key values mismatch`, not `error:05800074:x509 certificate routines::key values mismatch`.
+ */
 export function shortReason(err: Error): string {
-  const ssl = /SSL routines:[^:]*:([^:]+)/.exec(err.message);
+  const ssl = /routines:[^:]*:([^:]+)/.exec(err.message);
   return (ssl ? ssl[1] : err.message).trim();
 }

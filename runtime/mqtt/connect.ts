@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { BrokerSchema } from '../config/schema.ts';
@@ -29,6 +30,22 @@ function readTlsFile(path: string, key: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     throw new Error(`broker.tls.${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a PEM file`);
+  }
+}
+
+/**
+ * The TLS files checked together now, so a mistake names its keys: OpenSSL's own error at the first connection named
+ * none ("key values mismatch"), and a CA file with no certificate in it was taken for the wrong CA (a probe).
+ */
+function checkTls(tls: NonNullable<BrokerConfig['tls']>, ca?: Buffer, cert?: Buffer, key?: Buffer): void {
+  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error(`broker.tls.ca: ${tls.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----); expected the certificate of the CA that signed the broker's`);
+  }
+  if (!cert !== !key) throw new Error(`broker.tls.${cert ? 'key' : 'cert'}: missing; broker.tls.cert and broker.tls.key go together (a client certificate and its private key)`);
+  try {
+    createSecureContext({ ca, cert, key });
+  } catch (err) {
+    throw new Error(`broker.tls.cert and broker.tls.key (${tls.cert}, ${tls.key}): ${shortReason(err as Error)}; expected a PEM client certificate and its own private key`);
   }
 }
 
@@ -60,6 +77,7 @@ export function clientOptions(cfg: BrokerConfig, clientIdSuffix = randomBytes(4)
     if (cfg.tls.ca) opts.ca = readTlsFile(cfg.tls.ca, 'ca');
     if (cfg.tls.cert) opts.cert = readTlsFile(cfg.tls.cert, 'cert');
     if (cfg.tls.key) opts.key = readTlsFile(cfg.tls.key, 'key');
+    checkTls(cfg.tls, opts.ca as Buffer | undefined, opts.cert as Buffer | undefined, opts.key as Buffer | undefined);
     opts.rejectUnauthorized = cfg.tls.rejectUnauthorized;
     if (cfg.tls.servername) opts.servername = cfg.tls.servername;
   }
