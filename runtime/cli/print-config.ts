@@ -2,12 +2,13 @@
  * `vigil run --print-config`: the config as the runtime will use it, secrets hidden, as YAML that can be fed
  * back with `--config`. Every default is shown (the schema holds them all), codec options that do not apply to
  * the chosen codec are left out, and what comes from the model card (the default threshold) is said in a comment. The model is loaded and checked so a wrong path shows here,
- * not only at start.
+ * not only at start, and so are the broker's TLS files.
  */
 import { stringify } from 'yaml';
 import { redactConfig } from '../config/load.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { loadModel } from '../model/load.ts';
+import { clientOptions } from '../mqtt/connect.ts';
 
 /** The printable YAML and problems worth telling the user (on stderr) before they start the runtime. */
 export function printableConfig(cfg: RunConfig): { text: string; warnings: string[] } {
@@ -29,6 +30,13 @@ export function printableConfig(cfg: RunConfig): { text: string; warnings: strin
   } catch (err) {
     warnings.push(`model ${cfg.model}: ${(err as Error).message}; vigil run would stop at start`);
     if (!cfg.threshold) notes.push("threshold: not set, so the model card's default applies");
+  }
+
+  // The broker's TLS files, read and checked as the connection will (a probe: a missing CA file passed here).
+  try {
+    clientOptions(cfg.broker);
+  } catch (err) {
+    warnings.push(`${(err as Error).message}; vigil run would stop at start`);
   }
 
   const header = ['# vigil run: resolved config (defaults filled in, secrets hidden); usable as --config', ...notes.map((n) => `# ${n}`)];

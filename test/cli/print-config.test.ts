@@ -59,6 +59,13 @@ describe('vigil run --print-config', () => {
     expect(r.stdout).toContain('model: models/nope');
   });
 
+  it('broker TLS files that cannot work are warned of too, naming the key (a probe: exit 0, then vigil run stopped)', () => {
+    const file = join(dir, 'tls.yaml');
+    writeFileSync(file, `model: ${MODEL}\nbroker: { url: 'mqtts://127.0.0.1:8883', tls: { ca: ${join(dir, 'no-ca.pem')} } }\nsource: { topics: ['s/+/d'] }\n`);
+    const { warnings } = printableConfig(loadConfig(file, {}, {}));
+    expect(warnings).toEqual([expect.stringMatching(/^broker\.tls\.ca: cannot read .*no-ca\.pem \(ENOENT\); expected a PEM file; vigil run would stop at start$/)]);
+  });
+
   it('bad templates, sensorId formats and threshold kinds are caught when the config is read, naming the key', () => {
     expect(() => loadConfig(undefined, { ...flags, topics: ['a/#/b'] }, {})).toThrow(/source\.topics\.0: topic template 'a\/#\/b': '#' must be the last level/);
     expect(() => loadConfig(undefined, { ...flags, threshold: 'nope' }, {})).toThrow(/threshold\.kind: expected one of static, .*; got "nope"/);
