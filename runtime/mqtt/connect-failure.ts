@@ -51,6 +51,11 @@ const UNTRUSTED_SERVER = new Set([
   'CERT_REVOKED',
   'INVALID_CA',
 ]);
+
+/** Whether `err` says the broker's certificate is signed by no CA this client trusts (it wants the broker's CA). */
+export function untrustedServer(err: Error & { code?: string | number }): boolean {
+  return typeof err.code === 'string' && UNTRUSTED_SERVER.has(err.code);
+}
 const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 const WRONG_HOST = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
 
@@ -63,7 +68,7 @@ export function classifyConnectError(err: Error & { code?: string | number }): C
     return { permanent: false, cause: `the broker refused the connection for now (MQTT reason ${code})`, check: 'the broker may be busy or restarting; retrying with backoff' };
   }
   const c = typeof code === 'string' ? code : '';
-  if (UNTRUSTED_SERVER.has(c)) {
+  if (untrustedServer(err)) {
     return { permanent: true, cause: "the broker's TLS certificate is not signed by a trusted CA", check: "set broker.tls.ca to the CA certificate that signed the broker's certificate" };
   }
   if (EXPIRED.has(c)) return { permanent: true, cause: "the broker's TLS certificate is expired or not yet valid", check: "renew the broker's certificate, or check this machine's clock" };

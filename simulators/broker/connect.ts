@@ -2,13 +2,17 @@
  * Connect an mqtt.js client the way every vigil tool does: fail fast with a readable message when the broker is
  * unreachable at start, Nagle off on the socket (mqtt.js has no option for it), reconnect afterwards.
  */
+import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { untrustedServer } from '@vigil/runtime/mqtt/connect-failure.ts';
 
 /** Connection options every tool exposes. */
 export interface ConnectOptions {
   username?: string;
   password?: string;
   clientId?: string;
+  /** PEM file of the CA that signed the broker's certificate (mqtts://, wss://): a plant's own CA. */
+  ca?: string;
   /** Give up on the first connection after this long, ms. */
   timeoutMs?: number;
 }
@@ -25,6 +29,13 @@ export async function connectMqtt(url: string, opts: ConnectOptions = {}): Promi
     reconnectPeriod: 1000,
     connectTimeout: opts.timeoutMs ?? 5000,
   };
+  if (opts.ca) {
+    try {
+      options.ca = readFileSync(opts.ca);
+    } catch (err) {
+      throw new Error(`--ca ${opts.ca}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a PEM file`);
+    }
+  }
   const client = mqtt.connect(url, options);
   const noDelay = () => {
     const s = client.stream as unknown as { setNoDelay?: (v: boolean) => void; socket?: { setNoDelay?: (v: boolean) => void } };
@@ -37,7 +48,8 @@ export async function connectMqtt(url: string, opts: ConnectOptions = {}): Promi
       clearTimeout(timer);
       client.removeListener('connect', ok);
       client.end(true);
-      reject(new Error(`cannot connect to ${url}: ${err.message}. Is a broker running there? Start one with 'vigil broker --port 1883'`));
+      // A broker whose certificate this machine does not trust is running: the hint is its CA, not a broker to start.
+      reject(new Error(`cannot connect to ${url}: ${err.message}${untrustedServer(err) ? "; give the CA certificate that signed the broker's with --ca FILE" : ". Is a broker running there? Start one with 'vigil broker --port 1883'"}`));
     };
     const ok = () => {
       clearTimeout(timer);

@@ -30,8 +30,9 @@ export function run(args: string[]): Promise<number> {
     .option('--no-color', 'no colours even on a terminal')
     .option('--username <u>', 'broker user name')
     .option('--password <p>', 'broker password (or set VIGIL_MQTT_PASSWORD)')
-    .action(async (o: { broker: string; topic: string; status: string | false; json: boolean; color: boolean; username?: string; password?: string }) => {
-      const client = await connectMqtt(o.broker, { username: o.username, password: o.password ?? process.env.VIGIL_MQTT_PASSWORD });
+    .option('--ca <file>', "PEM file of the CA that signed the broker's certificate (mqtts://; the gateway's broker.tls.ca)")
+    .action(async (o: { broker: string; topic: string; status: string | false; json: boolean; color: boolean; username?: string; password?: string; ca?: string }) => {
+      const client = await connectMqtt(o.broker, { username: o.username, password: o.password ?? process.env.VIGIL_MQTT_PASSWORD, ca: o.ca });
       const color = useColor(o.color);
       const seen = new Set<string>();
       let count = 0;
