@@ -5,8 +5,8 @@
  * Anything wrong (corrupt file, checksum mismatch, different window or channels, provider failure) is logged
  * clearly and the old model keeps serving.
  */
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { lstatSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { loadModel, type LoadedModel } from '../model/load.ts';
 import type { ModelCard } from '../model/card.ts';
 import type { BatchRunner, ModelRef } from '../inference/model-ref.ts';
@@ -85,6 +85,19 @@ function onnxNamedOnDisk(cardPath: string): string | undefined {
   }
 }
 
+/** The folders on the way to `dir` (itself included) that are symlinks, each as the folder holding it and its name. */
+function symlinkedFolders(dir: string): { parent: string; name: string }[] {
+  const links: { parent: string; name: string }[] = [];
+  for (let p = resolve(dir); dirname(p) !== p; p = dirname(p)) {
+    try {
+      if (lstatSync(p).isSymbolicLink()) links.push({ parent: dirname(p), name: basename(p) });
+    } catch {
+      // gone meanwhile: nothing to watch there
+    }
+  }
+  return links;
+}
+
 /** Watch the model files and reload on change; returns a stop function. */
 export function watchModel(opts: ReloadOptions): () => void {
   const card = loadModel(opts.model);
@@ -122,16 +135,36 @@ export function watchModel(opts: ReloadOptions): () => void {
         }
       });
   };
-  const watcher: FSWatcher = watch(dirname(card.cardPath), (_event, file) => {
-    if (file && !relevant(String(file))) return;
+  const soon = () => {
     clearTimeout(timer);
     timer = setTimeout(run, opts.debounceMs);
-  });
-  watcher.on('error', () => {});
-  watcher.unref();
+  };
+  const quiet = (w: FSWatcher) => (w.on('error', () => {}), w.unref(), w);
+  // The folder as its path names it now (a watch follows the folder a symlink named when it was made).
+  const watchFolder = (): FSWatcher | undefined => {
+    try {
+      return quiet(watch(dirname(card.cardPath), (_event, file) => (!file || relevant(String(file))) && soon()));
+    } catch {
+      return undefined; // a link switched to a folder not there (yet): watched again at the link's next switch
+    }
+  };
+  let watcher = watchFolder();
+  // A release switched by a symlinked folder on the way (`ln -sfn v2 current`) changes no file in the folder watched:
+  // the switch is seen where the link lives, and the folder is watched again through it (a probe: never reloaded).
+  const links = symlinkedFolders(dirname(card.cardPath)).map(({ parent, name }) =>
+    quiet(
+      watch(parent, (_event, file) => {
+        if (file && String(file) !== name) return;
+        watcher?.close();
+        watcher = watchFolder();
+        soon();
+      }),
+    ),
+  );
   return () => {
     stopped = true;
     clearTimeout(timer);
-    watcher.close();
+    watcher?.close();
+    for (const w of links) w.close();
   };
 }
