@@ -51,6 +51,9 @@ export interface RuntimeSinks {
 /** Invalid-reading signals logged one line each per minute at most; the rest are summed (their signals all go out). */
 export const INVALID_LINES = 20;
 
+/** Sensors gone silent or back logged one line each per minute at most; the rest are summed (their signals all go out). */
+export const SILENCE_LINES = 20;
+
 /** The config sections the sinks read. */
 export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | 'state' | 'gateway'>;
 
@@ -103,6 +106,17 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     alertSink.publish(payload);
     webhook?.post(payload);
   };
+  // The same for sensors gone silent or back: an upstream gateway that stops silences all its sensors at once (a probe:
+  // 200 lines, then 200 more when it came back; journald drops a service's lines past 10,000 in 30 s).
+  const silenceLines = windowBudget(SILENCE_LINES, 60_000);
+  const moreSilence = rateLimitedWarning(
+    log,
+    (count, byType) => [
+      { signals: count, types: byType },
+      `sensors silent or back: ${count} more (${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}) not logged one by one, over ${SILENCE_LINES} a minute; each is on its sensor's alert topic and in vigil_silence_signals_total / vigil_sensors_silent`,
+    ],
+    60_000,
+  );
   // An alert line holds vigil's own payload, none of the redacted keys (logger.ts).
   const alertLog = unredacted(log);
   return {
@@ -141,8 +155,9 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     },
     silence(e) {
       const payload = fromGateway(silencePayload(e, model()), gateway);
-      if (e.type === 'silent') {
-        edge.silenceSignals++;
+      if (e.type === 'silent') edge.silenceSignals++;
+      if (!silenceLines.take(Date.now())) moreSilence.add(e.type);
+      else if (e.type === 'silent') {
         log.warn({ sensor: e.sensor, lastHeard: payload.lastHeard, quietMs: payload.quietMs, usualMs: payload.usualMs }, `sensor silent: ${e.sensor} not heard from for ${Math.round(e.quietMs / 1000)} s (usually every ${(e.usualMs / 1000).toPrecision(2)} s)`);
       } else log.info({ sensor: e.sensor, quietMs: payload.quietMs }, `sensor back: ${e.sensor} after ${Math.round(e.quietMs / 1000)} s of silence`);
       alertSink.publish(payload);
@@ -158,6 +173,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     sync,
     async close() {
       moreInvalid.flush();
+      moreSilence.flush();
       sync();
       keepUnsent(unsentFile, alertSink.unsent(), log);
       const undelivered = webhook?.close() ?? 0;
