@@ -7,9 +7,7 @@ import { Command } from 'commander';
 import type { FlagKey } from '../config/flags.ts';
 import { loadConfig, redactConfig } from '../config/load.ts';
 import { threadNote } from '../inference/open-model.ts';
-import type { ModelCard } from '../model/card.ts';
-import { createThreshold } from '../thresholds/factory.ts';
-import { formatShort } from '../util/format-number.ts';
+import { startingBar } from '../thresholds/starting-level.ts';
 import type { RunConfig } from '../config/schema.ts';
 import { gatewayTopic } from '../config/gateway.ts';
 import { statusTopic } from '../mqtt/gateway-status.ts';
@@ -29,16 +27,6 @@ export const RUN_FLAGS = [
   'cooldown', 'gapReset', 'metricsPort', 'state', 'clientId', 'gateway', 'dashboard', 'lowMemory', 'logLevel', 'printConfig',
 ] as const satisfies readonly FlagKey[];
 
-/** The bar's level from the card (a static bar stays there; an adaptive one is each sensor's own, from there or its saved state). */
-function startingLevel(cfg: RunConfig, card: ModelCard): string {
-  try {
-    const level = formatShort(createThreshold(cfg.threshold ?? card.threshold.default, card).current());
-    return (cfg.threshold ?? card.threshold.default).kind === 'static' ? `at ${level}` : `(card level ${level}; each sensor adapts its own)`;
-  } catch {
-    return ''; // the runtime refuses a bad threshold config on its own, with its own message
-  }
-}
-
 /** The banner: where data comes from, which model and provider judge it, where alerts go. */
 export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string): string {
   const card = h.card();
@@ -49,7 +37,7 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
     `  broker     ${broker}  (MQTT ${cfg.broker.protocolVersion === 5 ? '5' : '3.1.1'}, ${cfg.broker.clean ? 'clean' : 'persistent'} session)`,
     `  topics     ${cfg.source.topics.join('  ')}  (${cfg.source.codec.kind}, QoS ${cfg.source.qos})`,
     `  provider   ${h.provider()}${threadNote({ provider: h.provider() }, cfg.inference)}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
-    `  threshold  ${[JSON.stringify(cfg.threshold ?? card.threshold.default), startingLevel(cfg, card)].filter(Boolean).join(' ')}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
+    `  threshold  ${startingBar(cfg.threshold, card).text}  batch ${cfg.batch.size} / ${cfg.batch.maxWaitMs} ms`,
     `  gateway    ${cfg.gateway.id}${status ? `  status ${status} (retained online/offline)` : ''}`,
     `  alerts     ${gatewayTopic(cfg.alerts.topic, cfg.gateway)} (QoS ${cfg.alerts.qos}${cfg.alerts.retain ? ', open/close retained' : ''})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
   ];

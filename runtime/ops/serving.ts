@@ -15,10 +15,11 @@ import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
 import { reloadModel, watchModel, type ReloadOutcome } from './reload.ts';
 import type { RuntimeThresholds } from './thresholds.ts';
+import { startingBar } from '../thresholds/starting-level.ts';
 import type { Warmup } from './intake-pressure.ts';
 
 /** The config sections the model in service reads. */
-export type ServingConfig = Pick<RunConfig, 'model' | 'inference' | 'batch' | 'reload' | 'adapt'>;
+export type ServingConfig = Pick<RunConfig, 'model' | 'inference' | 'batch' | 'reload' | 'adapt' | 'threshold'>;
 
 /** What serving needs from the parts around it. */
 export interface ServingDeps {
@@ -76,7 +77,9 @@ export function openServing(config: ServingConfig, deps: ServingDeps): Serving {
       warmup = { card: o.to, ms: o.warmupMs, windows: warmupWindows };
       // With its weights' hash: a model retrained under the same name and version read "pump@1 -> pump@1" (a probe).
       const id = (c: typeof o.to) => `${c.name}@${c.version}${c.onnx?.sha256 ? ` (onnx ${weightsOf(c)})` : ''}`;
-      log.info({ from: id(o.from), to: id(o.to), provider: o.provider }, 'model hot-reloaded; per-sensor thresholds start afresh from its card');
+      // With the bar it brings, as the start banner says it (a probe: a level of 727 after 17, seen first in an alert).
+      const bar = startingBar(config.threshold, o.to);
+      log.info({ from: id(o.from), to: id(o.to), provider: o.provider, threshold: bar.spec, thresholdLevel: bar.level }, `model hot-reloaded; per-sensor thresholds start afresh from its card: threshold ${bar.text}`);
     } else if (o.kind === 'unchanged' && edge.reloadRefused) {
       // The refused files replaced by the serving model's own (an operator putting them back): a restart would load
       // what serves, so the refusal no longer stands (a probe: /health carried it until another model went live).
