@@ -29,13 +29,30 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
+/** The config keys the environment may set, each with its variable. */
+const ENV_SECRETS = [
+  ['broker.password', 'VIGIL_MQTT_PASSWORD'],
+  ['broker.username', 'VIGIL_MQTT_USERNAME'],
+  ['http.token', 'VIGIL_HTTP_TOKEN'],
+] as const;
+
 /** Lay command-line flags and secrets from the environment over a raw config object (before validation). */
 export function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   let out = applyFlags(raw, o);
-  if (env.VIGIL_MQTT_PASSWORD) out = setAt(out, 'broker.password', env.VIGIL_MQTT_PASSWORD);
-  if (env.VIGIL_MQTT_USERNAME) out = setAt(out, 'broker.username', env.VIGIL_MQTT_USERNAME);
-  if (env.VIGIL_HTTP_TOKEN) out = setAt(out, 'http.token', env.VIGIL_HTTP_TOKEN);
+  for (const [key, name] of ENV_SECRETS) if (env[name]) out = setAt(out, key, env[name]);
   return out;
+}
+
+/**
+ * A config error whose lines name a key the environment set say so: a token too short in the service's
+ * EnvironmentFile was reported as `http.token`, which the config file did not hold (a probe).
+ */
+function namingEnvSources(err: Error, env: NodeJS.ProcessEnv): Error {
+  let message = err.message;
+  for (const [key, name] of ENV_SECRETS) {
+    if (env[name]) message = message.replace(new RegExp(`^(  ${key.replace('.', '\\.')}: .*)$`, 'gm'), `$1 (from ${name} in the environment)`);
+  }
+  return message === err.message ? err : new Error(message);
 }
 
 /** What to give for each required key that is missing. */
@@ -91,7 +108,11 @@ export function parseConfig(input: unknown, where = 'config'): RunConfig {
 /** Load a config from an optional file plus overrides. */
 export function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): RunConfig {
   const raw = file ? readConfigFile(file) : {};
-  return parseConfig(applyOverrides(raw, overrides, env), file ? `config ${file}` : 'config');
+  try {
+    return parseConfig(applyOverrides(raw, overrides, env), file ? `config ${file}` : 'config');
+  } catch (err) {
+    throw namingEnvSources(err as Error, env);
+  }
 }
 
 /** Build a config in code (tests, embedding); same validation and defaults as a file. */
