@@ -120,7 +120,9 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   // ends: each attempt logging its error flooded the log (about 20 lines a second in the quick phase), and the error
   // says what to fix once the broker answers (a password rotated, a certificate renewed).
   // The first connection counts as one (a broker down at start floods the same way).
-  let outage: { since: number; attempts: number; toldAt: number } | undefined = { since: Date.now(), attempts: 0, toldAt: 0 };
+  // Each cause is said once as it first comes in an outage (a broker back with a rotated password refuses the login:
+  // a probe read "ECONNREFUSED" for 33 s of refused logins), then with the rest every OUTAGE_LOG_MS.
+  let outage: { since: number; attempts: number; toldAt: number; causes: Set<string> } | undefined = { since: Date.now(), attempts: 0, toldAt: 0, causes: new Set() };
   // A session taken over: another client connected with our client id (two vigils with one config, a copied gateway
   // config). The broker drops us (Mosquitto without a reason code, on 3.1.1 and 5), again and again, soon after each
   // connection: said as such rather than as an outage.
@@ -166,7 +168,7 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     if (!takenOver()) takeover.toldAt = 0;
     takeover.connectedAt = 0;
     if (outage) return;
-    outage = { since: Date.now(), attempts: 0, toldAt: 0 };
+    outage = { since: Date.now(), attempts: 0, toldAt: 0, causes: new Set() };
     const clientId = client.options.clientId;
     if (takenOver()) {
       const now = Date.now();
@@ -183,12 +185,13 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   });
   client.on('error', (err) => {
     const now = Date.now();
+    const f = classifyConnectError(err);
     if (outage) {
       outage.attempts++;
-      if (now - outage.toldAt < OUTAGE_LOG_MS) return;
+      if (now - outage.toldAt < OUTAGE_LOG_MS && outage.causes.has(f.cause)) return;
       outage.toldAt = now;
+      outage.causes.add(f.cause);
     }
-    const f = classifyConnectError(err);
     const still = outage ? { attempts: outage.attempts, outageMs: now - outage.since } : {};
     log?.warn({ broker: redactedUrl(cfg.url), err: err.message, ...still }, `${name} error: ${f.cause}${f.permanent ? `; ${f.check}` : ''}`);
   });
