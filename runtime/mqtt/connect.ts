@@ -225,10 +225,13 @@ export function waitConnected(client: MqttClient, timeoutMs: number): Promise<vo
     const onConnect = () => done();
     // A connection reset before any answer: the port is there, but speaks TLS to a plain client or plain MQTT to a TLS
     // one (Mosquitto resets both; a probe was asked whether a running broker was running).
+    // One that takes the connection and never answers CONNECT is there too: hung, or not MQTT's port.
     const hint = () =>
       lastCode === 'ECONNRESET'
         ? `the broker closed each connection before answering: is broker.url's scheme that of its port? (mqtts:// for a TLS port such as 8883, mqtt:// for a plain one such as 1883; broker.connectTimeoutMs)`
-        : 'is it running and reachable? (broker.url, broker.connectTimeoutMs)';
+        : lastError === 'connack timeout'
+          ? "the broker took the connection but never answered MQTT's CONNECT: is broker.url's port its MQTT listener (not HTTP or a websocket one given as mqtt://), and is the broker not hung? (broker.connectTimeoutMs)"
+          : 'is it running and reachable? (broker.url, broker.connectTimeoutMs)';
     const timer = setTimeout(() => done(new Error(`could not connect to the broker at ${where} within ${timeoutMs} ms (${lastError}); ${hint()}`)), timeoutMs);
     const done = (err?: Error) => {
       clearTimeout(timer);

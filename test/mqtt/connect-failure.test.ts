@@ -5,6 +5,7 @@
  * password file and certificates made for the test.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -89,6 +90,23 @@ describe('connection failures that time may fix', () => {
     for (const { err } of [tlsAsPlain, plainAsTls]) {
       expect(err?.message).toMatch(/within 1500 ms \(.*ECONNRESET.*\); the broker closed each connection before answering: .*mqtts:\/\/ for a TLS port.*mqtt:\/\/ for a plain one/);
       expect(err!.message).not.toMatch(/is it running/);
+    }
+  });
+
+  it('a port that takes the connection and never answers MQTT is said as such, not as one unreachable', { timeout: 20_000 }, async () => {
+    // A hung broker, or a port that is not MQTT's (HTTP, a websocket listener given as mqtt://): a probe was asked
+    // whether it was running and reachable, which it was.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const client = connectBroker(BrokerSchema.parse({ url: `mqtt://127.0.0.1:${port}`, connectTimeoutMs: 800 }));
+      client.on('error', () => {});
+      const err = await waitConnected(client, 1500).then(() => undefined, (e: Error) => e);
+      await new Promise<void>((r) => client.end(true, {}, () => r()));
+      expect(err?.message).toMatch(/within 1500 ms \(connack timeout\); the broker took the connection but never answered MQTT's CONNECT: .*broker\.url's port/);
+    } finally {
+      silent.close();
     }
   });
 
