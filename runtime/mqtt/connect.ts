@@ -101,6 +101,20 @@ export function keptSession(client: MqttClient): boolean | undefined {
   return sessionPresent.get(client);
 }
 
+/** How long a client has been away from its broker and its latest error, while it is (set by `connectBroker`). */
+const awayOf = new WeakMap<MqttClient, () => BrokerAway | undefined>();
+
+/** A broker connection lost: since how long (ms), and the latest error met trying again. */
+export interface BrokerAway {
+  awayMs: number;
+  lastError?: string;
+}
+
+/** Whether `client` is away from its broker now, since when and why (undefined while connected, or not opened here). */
+export function brokerAway(client: MqttClient): BrokerAway | undefined {
+  return awayOf.get(client)?.();
+}
+
 /** Open a client (it connects in the background and keeps reconnecting until `end()`). */
 export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker', will?: IClientOptions['will']): MqttClient {
   if (cfg.tls?.rejectUnauthorized === false) {
@@ -122,7 +136,9 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   // The first connection counts as one (a broker down at start floods the same way).
   // Each cause is said once as it first comes in an outage (a broker back with a rotated password refuses the login:
   // a probe read "ECONNREFUSED" for 33 s of refused logins), then with the rest every OUTAGE_LOG_MS.
-  let outage: { since: number; attempts: number; toldAt: number; causes: Set<string> } | undefined = { since: Date.now(), attempts: 0, toldAt: 0, causes: new Set() };
+  let outage: { since: number; attempts: number; toldAt: number; causes: Set<string>; lastError?: string } | undefined = { since: Date.now(), attempts: 0, toldAt: 0, causes: new Set() };
+  // For /health, which said only `connected: false` (a probe could not tell a broker down from a refused login).
+  awayOf.set(client, () => (outage && !client.connected ? { awayMs: Date.now() - outage.since, ...(outage.lastError ? { lastError: outage.lastError } : {}) } : undefined));
   // A session taken over: another client connected with our client id (two vigils with one config, a copied gateway
   // config). The broker drops us (Mosquitto without a reason code, on 3.1.1 and 5), again and again, soon after each
   // connection: said as such rather than as an outage.
@@ -188,6 +204,7 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
     const f = classifyConnectError(err);
     if (outage) {
       outage.attempts++;
+      outage.lastError = shortReason(err);
       if (now - outage.toldAt < OUTAGE_LOG_MS && outage.causes.has(f.cause)) return;
       outage.toldAt = now;
       outage.causes.add(f.cause);
