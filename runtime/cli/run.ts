@@ -93,8 +93,11 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   // every line; a plain-text "SIGTERM: stopping" among them was one they could not).
   const log = createLogger(cfg.log.level);
   if (cfg.dashboard.port !== null) {
-    // Its own metrics server would hold it: said as that, not as a port some other process holds (a probe).
-    if (cfg.dashboard.port !== 0 && cfg.dashboard.port === cfg.metrics.port) {
+    // Its own metrics server would hold it: said as that, not as a port some other process holds (a probe). Two
+    // addresses of their own may share a port.
+    const anyAddress = (h: string) => h === '0.0.0.0' || h === '::';
+    const sameAddress = cfg.metrics.host === cfg.dashboard.host || anyAddress(cfg.metrics.host) || anyAddress(cfg.dashboard.host);
+    if (cfg.dashboard.port !== 0 && cfg.dashboard.port === cfg.metrics.port && sameAddress) {
       throw new Error(`dashboard.port ${cfg.dashboard.port} is metrics.port too (/metrics and /health are served there); give the dashboard a port of its own`);
     }
     // With the logger: a stale lock taken over here is said, as the runtime's own take would have (a review).
