@@ -30,6 +30,11 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
   let watch: SilentSensors | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let deaf = false;
+  // When the last check ran (monotonic ms). A gap far past checkMs is vigil itself not running (SIGSTOP, a VM pause, a
+  // stalled host): what it did not hear then is its own silence, not its sensors' (a probe: a 75 s freeze signalled
+  // all 50 sensors silent, then back). Half of minMs: a shorter stall cannot make a sensor look silent on its own.
+  let lastCheckAt: number | undefined;
+  const stallMs = Math.max(3 * config.alerts.silent.checkMs, config.alerts.silent.minMs / 2);
 
   /**
    * An open alert of a sensor silent for `window.idleEvictMs` (as long as vigil keeps its window) is closed, marked
@@ -55,14 +60,17 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
 
   const check = (w: SilentSensors) => {
     try {
-      // While vigil itself cannot hear (no broker, intake paused for back-pressure) no sensor is judged, and quiet time
-      // counts again from when it can: its own outage is not every sensor's silence.
+      const now = performance.now();
+      const stalled = lastCheckAt !== undefined && now - lastCheckAt > stallMs ? now - lastCheckAt : 0;
+      lastCheckAt = now;
+      if (stalled) log.warn({ stalledMs: Math.round(stalled) }, `vigil did not run for ${(stalled / 1000).toFixed(1)} s (the process stopped or the machine stalled): no sensor is judged silent for that time`);
+      // While vigil itself cannot hear (no broker, intake paused for back-pressure, not running) no sensor is judged,
+      // and quiet time counts again from when it can: its own outage is not every sensor's silence.
       if (!deps.client()?.connected || edge.intakePaused) {
         deaf = true;
         return;
       }
-      const now = performance.now();
-      if (deaf) {
+      if (deaf || stalled) {
         w.restart(now);
         deaf = false;
       }
