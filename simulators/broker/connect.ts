@@ -48,8 +48,15 @@ export async function connectMqtt(url: string, opts: ConnectOptions = {}): Promi
       clearTimeout(timer);
       client.removeListener('connect', ok);
       client.end(true);
-      // A broker whose certificate this machine does not trust is running: the hint is its CA, not a broker to start.
-      reject(new Error(`cannot connect to ${url}: ${err.message}${untrustedServer(err) ? "; give the CA certificate that signed the broker's with --ca FILE" : ". Is a broker running there? Start one with 'vigil broker --port 1883'"}`));
+      // A broker whose certificate this machine does not trust, or that refused the login, is running: the hint is its
+      // CA or the credentials, not a broker to start.
+      const code = (err as Error & { code?: unknown }).code;
+      const hint = untrustedServer(err)
+        ? "; give the CA certificate that signed the broker's with --ca FILE"
+        : typeof code === 'number' && /^Connection refused/.test(err.message)
+          ? '; the broker refused this client: check --username and --password (or VIGIL_MQTT_PASSWORD)'
+          : ". Is a broker running there? Start one with 'vigil broker --port 1883'";
+      reject(new Error(`cannot connect to ${url}: ${err.message}${hint}`));
     };
     const ok = () => {
       clearTimeout(timer);

@@ -1,7 +1,8 @@
 /**
  * `vigil alerts` on a broker that speaks TLS with the plant's own CA, as docs/gateway.yaml's does. A probe: it had no
  * way to be given that CA, so an operator could not watch the alerts of a gateway set up as documented, and it said
- * "self-signed certificate in certificate chain. Is a broker running there? Start one with 'vigil broker'".
+ * "self-signed certificate in certificate chain. Is a broker running there? Start one with 'vigil broker'" (and the same
+ * of a broker that refused its password).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +42,13 @@ describe('vigil alerts over TLS', () => {
     } finally {
       child.kill('SIGTERM');
     }
+  });
+
+  it('with a password the broker refuses, says to check the credentials rather than to start a broker', { timeout: 30_000 }, () => {
+    const r = spawnSync(process.execPath, [...args().map((a) => (a === PASSWORD ? 'not-the-password' : a)), '--ca', pki.ca], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot connect to mqtts:\/\/localhost:\d+: Connection refused: Not authorized; the broker refused this client: check --username and --password \(or VIGIL_MQTT_PASSWORD\)/);
+    expect(r.stderr).not.toMatch(/vigil broker|not-the-password/);
   });
 
   it('without it, says to give it rather than to start a broker', { timeout: 30_000 }, () => {
