@@ -38,7 +38,7 @@ function readTlsFile(path: string, key: string): Buffer {
  * none ("key values mismatch"), and a CA file with no certificate in it was taken for the wrong CA (a probe).
  */
 function checkTls(tls: NonNullable<BrokerConfig['tls']>, ca?: Buffer, cert?: Buffer, key?: Buffer): void {
-  if (ca && !ca.includes('-----BEGIN CERTIFICATE-----')) {
+  if (ca && !/-----BEGIN (TRUSTED )?CERTIFICATE-----/.test(ca.toString('latin1'))) {
     throw new Error(`broker.tls.ca: ${tls.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----); expected the certificate of the CA that signed the broker's`);
   }
   if (!cert !== !key) throw new Error(`broker.tls.${cert ? 'key' : 'cert'}: missing; broker.tls.cert and broker.tls.key go together (a client certificate and its private key)`);

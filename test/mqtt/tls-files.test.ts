@@ -3,6 +3,7 @@
  * A probe: a client key that is not the certificate's stopped `vigil run` with OpenSSL's "key values mismatch" and no
  * key named, and a broker.tls.ca holding no certificate (a key, a truncated copy) said "set broker.tls.ca", which was set.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,10 @@ describe('TLS files that cannot work', () => {
     const garbage = join(dir, 'garbage.pem');
     writeFileSync(garbage, 'not a certificate\n');
     for (const ca of [pki.clientKey, garbage]) expect(options({ ca }), ca).toThrow(new RegExp(`^broker\\.tls\\.ca: ${ca} holds no PEM certificate`));
+    // OpenSSL's own form with trust settings (`openssl x509 -addtrust`), which Node reads as a CA, is one.
+    const trusted = join(dir, 'trusted.pem');
+    execFileSync('openssl', ['x509', '-in', pki.ca, '-addtrust', 'serverAuth', '-out', trusted], { stdio: 'ignore' });
+    expect(options({ ca: trusted })).not.toThrow();
   });
 
   it('a client key that is not the certificate\'s, or one of the pair alone, names broker.tls.cert and broker.tls.key', () => {
