@@ -70,6 +70,11 @@ export function clientOptions(cfg: BrokerConfig, clientIdSuffix = randomBytes(4)
     writeCache: false,
     ...quietClientLog(),
   };
+  // MQTT 3.1.1 has no password without a user name: mqtt.js closed each connection unsent, and a probe's start failed
+  // after the connect timeout with "no answer; is it running and reachable?".
+  if (cfg.password !== undefined && cfg.username === undefined && cfg.protocolVersion !== 5 && !/^[a-z]+:\/\/[^@/]+@/i.test(cfg.url)) {
+    throw new Error('broker.password (or VIGIL_MQTT_PASSWORD) is set without broker.username, which MQTT 3.1.1 requires with a password: set broker.username (or VIGIL_MQTT_USERNAME), or broker.protocolVersion: 5');
+  }
   if (cfg.username !== undefined) opts.username = cfg.username;
   if (cfg.password !== undefined) opts.password = cfg.password;
   if (cfg.protocolVersion === 5 && !cfg.clean) opts.properties = { sessionExpiryInterval: cfg.sessionExpirySec };

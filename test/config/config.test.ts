@@ -110,7 +110,8 @@ describe('run config', () => {
 
   it('vigil run --print-config shows the resolved config with secrets hidden', () => {
     const text = execFileSync(process.execPath, ['bin/vigil.mjs', 'run', '--model', 'models/machine_temperature', '--broker', 'mqtt://127.0.0.1:1883', '--topic', 'sensors/+/data', '--print-config'], {
-      env: { ...process.env, VIGIL_MQTT_PASSWORD: 'hunter2' },
+      // With a user name: MQTT 3.1.1 sends a password only with one (test/mqtt/password-only.test.ts).
+      env: { ...process.env, VIGIL_MQTT_PASSWORD: 'hunter2', VIGIL_MQTT_USERNAME: 'gw' },
       encoding: 'utf8',
     });
     expect(text).toContain('topics:\n    - sensors/+/data');
