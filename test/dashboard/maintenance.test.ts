@@ -6,15 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { Subject } from 'rxjs';
 import type { Browser } from 'playwright-core';
-import { startDashboard } from '../../dashboard/server.ts';
-import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
-import { startRuntime } from '../../runtime/ops/runtime.ts';
-import type { AlertEvent, RawMessage } from '../../runtime/stream/types.ts';
+import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { fileBroker } from '../ops/aedes.ts';
-import { levelModel, rawMessage, readingJson, silent, testConfig, uniquePrefix, within } from '../ops/harness.ts';
-import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+import { rawMessage, readingJson, uniquePrefix, within } from '../ops/harness.ts';
+import { ARTIFACTS, launchChromium } from './chromium.ts';
+import { openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
 let browser: Browser;
@@ -26,10 +23,7 @@ afterAll(async () => browser?.close());
 describe('Maintenance on the live page', () => {
   it('mutes the selected sensor for the minutes given: its alert closes saying so, and nothing opens', async () => {
     const prefix = uniquePrefix('dash-maintenance');
-    const source = new Subject<RawMessage>();
-    const runtime = await startRuntime(testConfig(broker.url, prefix, levelModel()), { logger: silent, source });
-    const token = 'a-token-of-16-chars-or-more';
-    const dash = await startDashboard(runtimeFeed(runtime), { port: 0, tickMs: 100, token });
+    const { source, runtime, page, watch, asked, close } = await openCommandPage(browser, broker.url, prefix, '45');
     // Readings 30 s apart: the first 120 stamped before the test began, the rest 20 s after it and later (the
     // maintenance starts at the click, in data time).
     const t0 = Date.now() - 119 * 30_000 - 10_000;
@@ -38,12 +32,7 @@ describe('Maintenance on the live page', () => {
     };
     const events: AlertEvent[] = [];
     runtime.alerts.subscribe((e) => events.push(e));
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const watch = watchPage(page, [dash.url]);
-    const asked: string[] = [];
-    page.on('dialog', (d) => (asked.push(d.message()), void d.accept('45')));
     try {
-      await page.goto(`${dash.url}?token=${token}`);
       const opened = within(runtime.alerts, 10_000, 'the alert at the new level', (e) => e.type === 'open');
       send(0, 60, 0);
       send(60, 120, 1);
@@ -68,10 +57,7 @@ describe('Maintenance on the live page', () => {
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
     } finally {
-      await page.close();
-      await dash.close();
-      source.complete();
-      await runtime.stop();
+      await close();
     }
   });
 });

@@ -6,15 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { Subject } from 'rxjs';
 import type { Browser } from 'playwright-core';
-import { startDashboard } from '../../dashboard/server.ts';
-import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
-import { startRuntime } from '../../runtime/ops/runtime.ts';
-import type { RawMessage } from '../../runtime/stream/types.ts';
 import { fileBroker } from '../ops/aedes.ts';
-import { levelModel, rawMessage, readingJson, silent, testConfig, uniquePrefix, within } from '../ops/harness.ts';
-import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+import { rawMessage, readingJson, uniquePrefix, within } from '../ops/harness.ts';
+import { ARTIFACTS, launchChromium } from './chromium.ts';
+import { openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
 let browser: Browser;
@@ -26,20 +22,11 @@ afterAll(async () => browser?.close());
 describe('Mark normal on the live page', () => {
   it('re-anchors the selected sensor after a confirmation; its alert closes', async () => {
     const prefix = uniquePrefix('dash-mark-normal');
-    const source = new Subject<RawMessage>();
-    const runtime = await startRuntime(testConfig(broker.url, prefix, levelModel()), { logger: silent, source });
-    // Commands need a token: the page signs in once with it (an HttpOnly cookie its own requests carry).
-    const token = 'a-token-of-16-chars-or-more';
-    const dash = await startDashboard(runtimeFeed(runtime), { port: 0, tickMs: 100, token });
+    const { source, runtime, page, watch, asked, close } = await openCommandPage(browser, broker.url, prefix);
     const send = (from: number, to: number, level: number) => {
       for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(Date.UTC(2026, 0, 1) + i * 1000, level + 0.05 * Math.sin(i * 1.7))));
     };
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const watch = watchPage(page, [dash.url]);
-    const asked: string[] = [];
-    page.on('dialog', (d) => (asked.push(d.message()), void d.accept()));
     try {
-      await page.goto(`${dash.url}?token=${token}`);
       const opened = within(runtime.alerts, 10_000, 'the alert at the new level', (e) => e.type === 'open');
       send(0, 60, 0);
       send(60, 120, 1);
@@ -68,10 +55,7 @@ describe('Mark normal on the live page', () => {
       expect(watch.errors).toEqual([]);
       expect(watch.offOrigin).toEqual([]);
     } finally {
-      await page.close();
-      await dash.close();
-      source.complete();
-      await runtime.stop();
+      await close();
     }
   });
 });
