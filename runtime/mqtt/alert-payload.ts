@@ -235,8 +235,10 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
     sensor: e.sensor,
     windowStart: new Date(e.tsFirst).toISOString(),
     windowEnd: new Date(e.tsLast).toISOString(),
-    tsFirst: e.tsFirst,
-    tsLast: e.tsLast,
+    // Whole ms: arrival-stamped readings of one millisecond are kept in order a microsecond apart inside vigil (a
+    // probe's burst published tsLast 1796629753237.001), which a consumer decoding an integer (Go's int64) refuses.
+    tsFirst: Math.floor(e.tsFirst),
+    tsLast: Math.floor(e.tsLast),
     score: round(e.score),
     threshold: round(e.threshold),
     topChannels: e.contributors.slice(0, topChannels).map((c) => ({ channel: c.channel, share: round(c.share, 4) })),
@@ -254,7 +256,7 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   p.incident = `${e.sensor}@${new Date(opened ?? e.tsLast).toISOString()}`;
   if (e.receivedAt !== undefined && Number.isFinite(e.receivedAt)) p.lateMs = Math.round(e.receivedAt - e.tsLast);
   if (opened !== undefined) p.openedAt = new Date(opened).toISOString();
-  if (e.durationMs !== undefined) p.durationMs = e.durationMs;
+  if (e.durationMs !== undefined) p.durationMs = Math.round(e.durationMs);
   if (e.peakScore !== undefined) p.peakScore = round(e.peakScore);
   if (e.peakThreshold !== undefined) p.peakThreshold = round(e.peakThreshold);
   if (e.unresolved) p.unresolved = e.unresolved;
