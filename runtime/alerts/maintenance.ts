@@ -11,9 +11,11 @@
  * `muted` for what learns from normal windows (the adaptation reservoir and drift signal), so work on the machine is
  * never taught as normal. The thresholds and trackers learn as always, only from windows under their gates.
  *
- * The span is in data time (the windows' last reading), from the command's wall clock: a backlog of readings from
- * before it is judged as usual, and the readings of the work, however late they arrive, are muted. It is saved with
- * the sensor's alert state, so a restart keeps it, and ended early with 0 minutes.
+ * The span is in data time (the windows' last reading), from the command's wall clock read on the sensor's own clock
+ * (`SensorClock`: a sensor an hour behind the gateway had the first hour of its work alert and stayed muted an hour
+ * after it, one hours ahead was never muted): a backlog of readings from before it is judged as usual, and the
+ * readings of the work, however late they arrive, are muted. It is saved with the sensor's alert state, so a restart
+ * keeps it, and ended early with 0 minutes.
  */
 
 /** One sensor's maintenance: windows whose last reading is at or after `from` and before `until` (ms) are muted. */
@@ -22,6 +24,8 @@ export interface Maintenance {
   until: number;
   /** Who asked (an address and user agent, or the MQTT topic and id), for the close and the log. */
   by: string;
+  /** How far the sensor's clock ran ahead of the gateway's at the command (ms; negative: behind; absent: 0). */
+  lead?: number;
 }
 
 /** How an alert's close says maintenance closed it (AlertEvent.marked, beside an operator's re-anchoring marks). */
@@ -35,9 +39,50 @@ export interface MaintenanceMark {
 /** The longest maintenance one command sets (a week): longer work is set again, so a forgotten mute ends. */
 export const MAX_MAINTENANCE_MINUTES = 7 * 24 * 60;
 
-/** Whether `m` mutes a window whose last reading is at `ts`. */
+/** Whether `m` mutes a window whose last reading is at `ts` (on the sensor's clock). */
 export function mutes(m: Maintenance | undefined, ts: number): boolean {
-  return m !== undefined && ts >= m.from && ts < m.until;
+  return m !== undefined && ts - (m.lead ?? 0) >= m.from && ts - (m.lead ?? 0) < m.until;
+}
+
+/** Whether `m` is over at a window whose last reading is at `ts` (on the sensor's clock). */
+export function endedBy(m: Maintenance, ts: number): boolean {
+  return ts - (m.lead ?? 0) >= m.until;
+}
+
+/**
+ * A sensor's clock against the gateway's, as its live windows show it: how far a window's last reading was stamped
+ * ahead of its arrival (negative: behind), from windows that arrive at the pace they were taken (their lead moved by
+ * under half the data time between them). A backlog's windows, taken long before they arrive and drained faster
+ * than they were taken, would read as a clock far behind: they leave it as it was. NaN until a live pace is seen.
+ */
+export class SensorClock {
+  private lead = Number.NaN;
+  private last: { ts: number; lead: number } | undefined;
+
+  /** A window of the sensor: its last reading taken at `ts` (its clock), arriving at `receivedAt` (the gateway's). */
+  see(ts: number, receivedAt: number): void {
+    const lead = ts - receivedAt;
+    if (!Number.isFinite(lead)) return;
+    if (this.last && Math.abs(lead - this.last.lead) < (ts - this.last.ts) / 2) this.lead = lead;
+    this.last = { ts, lead };
+  }
+
+  /** `m` read on this clock: its lead set, unless it has one or no live pace was seen. */
+  anchor(m: Maintenance): Maintenance {
+    return m.lead === undefined && Number.isFinite(this.lead) ? { ...m, lead: this.lead } : m;
+  }
+
+  /** What the alert state saves (AlertTrackerState.clockLead): the lead when known. */
+  field(): { clockLead?: number } {
+    return Number.isFinite(this.lead) ? { clockLead: this.lead } : {};
+  }
+
+  /** The saved lead read back (undefined: not known); throws when it is no finite number. */
+  restore(x: unknown): void {
+    if (x === undefined) return;
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`saved alert state: clockLead must be a finite number, got ${JSON.stringify(x)}`);
+    this.lead = x;
+  }
 }
 
 /** A saved maintenance read back, every field checked; throws naming the field. */
@@ -48,5 +93,6 @@ export function savedMaintenance(x: unknown): Maintenance | undefined {
     if (typeof m?.[k] !== 'number' || !Number.isFinite(m[k])) throw new Error(`saved alert state: maintenance.${k} must be a finite number, got ${JSON.stringify(m?.[k])}`);
   }
   if (typeof m!.by !== 'string') throw new Error(`saved alert state: maintenance.by must be a string, got ${JSON.stringify(m!.by)}`);
-  return { from: m!.from!, until: m!.until!, by: m!.by };
+  if (m!.lead !== undefined && !(typeof m!.lead === 'number' && Number.isFinite(m!.lead))) throw new Error(`saved alert state: maintenance.lead must be a finite number, got ${JSON.stringify(m!.lead)}`);
+  return { from: m!.from!, until: m!.until!, by: m!.by, ...(m!.lead !== undefined && { lead: m!.lead }) };
 }

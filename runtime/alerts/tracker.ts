@@ -17,7 +17,7 @@ import type { Mark } from '../scoring/re-anchor.ts';
 import { AlertMark } from './alert-mark.ts';
 import { savedMark, savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
 import type { AlertPolicy } from './policy.ts';
-import { mutes, savedMaintenance, type Maintenance } from './maintenance.ts';
+import { endedBy, mutes, savedMaintenance, SensorClock, type Maintenance } from './maintenance.ts';
 
 export { alertPolicyFields, ALERT_DEFAULTS, checkPolicy, type AlertPolicy } from './policy.ts';
 
@@ -75,9 +75,11 @@ export interface AlertTrackerState {
    * `windows`: its level (log multiple), whether a surge over it would escalate and the windows it has been open
    * (absent in states saved before: its peak's, armed, established); `said`: the log multiple it last said (opening or
    * escalation; absent in states saved before: its peak's); `stuck`: it has said its sensor is stuck; `marked`: the operator's mark its close will say (alert-mark.ts;
-   * absent: none). `maintenance`: the sensor's maintenance, set or under way (maintenance.ts; absent: none).
+   * absent: none). `maintenance`: the sensor's maintenance, set or under way (maintenance.ts; absent: none);
+   * `clockLead`: its clock ahead of the gateway's, ms (maintenance.ts SensorClock; absent: not known).
    */
   maintenance?: Maintenance;
+  clockLead?: number;
   open?: { openedAt: number; quiet: number; critical?: boolean; level?: number; armed?: boolean; windows?: number; said?: number; stuck?: boolean; peak: SavedPeak; marked?: Mark };
 }
 
@@ -109,6 +111,8 @@ export class AlertTracker {
   private lastClosedAt = Number.NEGATIVE_INFINITY;
   /** The sensor's maintenance, until a window after it (maintenance.ts). */
   private maintenance: Maintenance | undefined;
+  /** The sensor's clock against the gateway's, which its maintenance is read on. */
+  private readonly clock = new SensorClock();
 
   constructor(private readonly policy: AlertPolicy) {
     this.recent = new Uint8Array(policy.openN);
@@ -123,7 +127,7 @@ export class AlertTracker {
   toJSON(): AlertTrackerState {
     const n = this.recent.length;
     const recent = Array.from({ length: n }, (_, i) => this.recent[(this.pos + i) % n]);
-    const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt), ...(this.maintenance && { maintenance: this.maintenance }) };
+    const state: AlertTrackerState = { recent, lastTs: finiteOrNull(this.lastTs), lastClosedAt: finiteOrNull(this.lastClosedAt), ...(this.maintenance && { maintenance: this.maintenance }), ...this.clock.field() };
     if (this.openedAt !== undefined) {
       const p = this.peak!;
       state.open = { openedAt: this.openedAt, quiet: this.quiet, critical: this.critical, level: this.level, armed: this.armed, windows: this.windowsOpen, said: this.said, ...(this.stuckSaid && { stuck: true }), peak: savePeak(p), ...this.mark.field() };
@@ -145,6 +149,7 @@ export class AlertTracker {
     if (state.lastTs !== null) t.lastTs = num(state.lastTs, 'lastTs');
     if (state.lastClosedAt !== null) t.lastClosedAt = num(state.lastClosedAt, 'lastClosedAt');
     t.maintenance = savedMaintenance(state.maintenance);
+    t.clock.restore(state.clockLead);
     if (state.open) {
       const { openedAt, quiet, peak } = state.open;
       t.openedAt = num(openedAt, 'open.openedAt');
@@ -180,7 +185,7 @@ export class AlertTracker {
 
   /** The sensor's maintenance (undefined: none, or ended early); a window after its end forgets it. */
   maintain(m: Maintenance | undefined): void {
-    this.maintenance = m;
+    this.maintenance = m && this.clock.anchor(m);
   }
 
   /** The sensor's maintenance set or under way, if any. */
@@ -214,9 +219,10 @@ export class AlertTracker {
   step(v: Verdict): AlertStep {
     if (v.tsLast <= this.lastTs) return { kind: 'duplicate' };
     this.lastTs = v.tsLast;
+    this.clock.see(v.tsLast, v.receivedAt);
     if (this.maintenance) {
       if (mutes(this.maintenance, v.tsLast)) return this.muted(v, this.maintenance);
-      if (v.tsLast >= this.maintenance.until) this.maintenance = undefined;
+      if (endedBy(this.maintenance, v.tsLast)) this.maintenance = undefined;
     }
     const bit = v.anomaly ? 1 : 0;
     this.hits += bit - this.recent[this.pos];
