@@ -49,22 +49,28 @@ export function endedBy(m: Maintenance, ts: number): boolean {
   return ts - (m.lead ?? 0) >= m.until;
 }
 
+/** The data time over which a sensor's windows are judged to arrive at the pace they were taken (`SensorClock`). */
+export const LIVE_PACE_SPAN_MS = 60_000;
+
 /**
  * A sensor's clock against the gateway's, as its live windows show it: how far a window's last reading was stamped
- * ahead of its arrival (negative: behind), from windows that arrive at the pace they were taken (their lead moved by
- * under half the data time between them). A backlog's windows, taken long before they arrive and drained faster
- * than they were taken, would read as a clock far behind: they leave it as it was. NaN until a live pace is seen.
+ * ahead of its arrival (negative: behind), from windows that arrive at the pace they were taken (over a minute of
+ * data time, their lead moved by under half of it: a sender that publishes in batches is live too). A backlog's
+ * windows, taken long before they arrive and drained faster than they were taken, would read as a clock far behind:
+ * they leave it as it was. NaN until a live pace is seen.
  */
 export class SensorClock {
   private lead = Number.NaN;
-  private last: { ts: number; lead: number } | undefined;
+  /** The window the next is judged against, a minute of data time before it at least. */
+  private ref: { ts: number; lead: number } | undefined;
 
   /** A window of the sensor: its last reading taken at `ts` (its clock), arriving at `receivedAt` (the gateway's). */
   see(ts: number, receivedAt: number): void {
     const lead = ts - receivedAt;
     if (!Number.isFinite(lead)) return;
-    if (this.last && Math.abs(lead - this.last.lead) < (ts - this.last.ts) / 2) this.lead = lead;
-    this.last = { ts, lead };
+    if (this.ref && ts - this.ref.ts < LIVE_PACE_SPAN_MS) return;
+    if (this.ref && Math.abs(lead - this.ref.lead) < (ts - this.ref.ts) / 2) this.lead = lead;
+    this.ref = { ts, lead };
   }
 
   /** `m` read on this clock: its lead set, unless it has one or no live pace was seen. */

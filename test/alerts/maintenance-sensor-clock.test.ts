@@ -38,7 +38,7 @@ describe('maintenance of a sensor whose clock is off the gateway\'s', () => {
   for (const lead of [-HOUR, 2 * HOUR]) {
     it(`a clock ${lead < 0 ? 'an hour behind' : 'two hours ahead'}: the windows of the work are muted, and those after it alert`, () => {
       const { t, cmds, at } = setUp();
-      expect(live(t, WALL - 60_000, lead, 6, 0.5)).toEqual(Array(6).fill('none'));
+      expect(live(t, WALL - 130_000, lead, 13, 0.5)).toEqual(Array(13).fill('none'));
       at(WALL);
       expect(cmds.command('maintenance', 's', 60, 'test')).toMatchObject({ ok: true, until: new Date(WALL + HOUR).toISOString() });
       // The work, readings taken (and arriving) from the command on: muted.
@@ -49,10 +49,21 @@ describe('maintenance of a sensor whose clock is off the gateway\'s', () => {
     });
   }
 
+  it('a sender that publishes in batches (ten readings every ten seconds), its clock an hour behind: muted as the work goes on', () => {
+    const { t, cmds, at } = setUp();
+    /** Windows a second apart from wall time `from`, each arriving with its batch at the next ten-second mark. */
+    const batched = (from: number, n: number, score: number) =>
+      Array.from({ length: n }, (_, i) => t.step(verdict(from - HOUR + 1000 * i, from + 10_000 * Math.ceil((i + 1) / 10), score)).kind);
+    expect(batched(WALL - 120_000, 110, 0.5)).toEqual(Array(110).fill('none'));
+    at(WALL);
+    cmds.command('maintenance', 's', 60, 'test');
+    expect(batched(WALL, 30, 5)).toEqual(Array(30).fill('muted'));
+  });
+
   it('a backlog drained after the command does not read as a clock behind: readings taken before it are judged', () => {
     const { t, cmds, at } = setUp();
     // Live until half an hour before the command, then cut off; its gateway flushes what it kept once back.
-    live(t, WALL - 30 * 60_000, 0, 6, 0.5);
+    live(t, WALL - 30 * 60_000, 0, 13, 0.5);
     at(WALL);
     cmds.command('maintenance', 's', 60, 'test');
     // Readings of 20 minutes before the command, drained 100 ms apart right after it: judged, an alert opens.
@@ -64,7 +75,7 @@ describe('maintenance of a sensor whose clock is off the gateway\'s', () => {
 
   it('the sensor\'s clock is saved with its alert state: after a restart its maintenance is read on it', () => {
     const { t } = setUp();
-    live(t, WALL - 60_000, -HOUR, 6, 0.5);
+    live(t, WALL - 130_000, -HOUR, 13, 0.5);
     const saved = JSON.parse(JSON.stringify(t.toJSON()));
     const bank = new AlertBank(policy, { saved: { s: saved } });
     const cmds = operatorCommands({} as never, bank, (() => ({})) as never, createLogger('silent'), {} as never, () => {}, () => WALL);
