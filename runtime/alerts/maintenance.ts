@@ -24,8 +24,6 @@ export interface Maintenance {
   until: number;
   /** Who asked (an address and user agent, or the MQTT topic and id), for the close and the log. */
   by: string;
-  /** How far the sensor's clock ran ahead of the gateway's at the command (ms; negative: behind; absent: 0). */
-  lead?: number;
 }
 
 /** How an alert's close says maintenance closed it (AlertEvent.marked, beside an operator's re-anchoring marks). */
@@ -39,14 +37,9 @@ export interface MaintenanceMark {
 /** The longest maintenance one command sets (a week): longer work is set again, so a forgotten mute ends. */
 export const MAX_MAINTENANCE_MINUTES = 7 * 24 * 60;
 
-/** Whether `m` mutes a window whose last reading is at `ts` (on the sensor's clock). */
-export function mutes(m: Maintenance | undefined, ts: number): boolean {
-  return m !== undefined && ts - (m.lead ?? 0) >= m.from && ts - (m.lead ?? 0) < m.until;
-}
-
-/** Whether `m` is over at a window whose last reading is at `ts` (on the sensor's clock). */
-export function endedBy(m: Maintenance, ts: number): boolean {
-  return ts - (m.lead ?? 0) >= m.until;
+/** Whether `m` mutes a window whose last reading is at `at` (on the gateway's clock: `SensorClock.onGateway`). */
+export function mutes(m: Maintenance | undefined, at: number): boolean {
+  return m !== undefined && at >= m.from && at < m.until;
 }
 
 /** The data time over which a sensor's windows are judged to arrive at the pace they were taken (`SensorClock`). */
@@ -73,9 +66,12 @@ export class SensorClock {
     this.ref = { ts, lead };
   }
 
-  /** `m` read on this clock: its lead set, unless it has one or no live pace was seen. */
-  anchor(m: Maintenance): Maintenance {
-    return m.lead === undefined && Number.isFinite(this.lead) ? { ...m, lead: this.lead } : m;
+  /**
+   * A time `ts` of the sensor's clock on the gateway's (as it is, until a live pace is seen): a maintenance set before
+   * the sensor's clock was known (in a minute after a start) is read on it once it is.
+   */
+  onGateway(ts: number): number {
+    return Number.isFinite(this.lead) ? ts - this.lead : ts;
   }
 
   /** What the alert state saves (AlertTrackerState.clockLead): the lead when known. */
@@ -99,6 +95,5 @@ export function savedMaintenance(x: unknown): Maintenance | undefined {
     if (typeof m?.[k] !== 'number' || !Number.isFinite(m[k])) throw new Error(`saved alert state: maintenance.${k} must be a finite number, got ${JSON.stringify(m?.[k])}`);
   }
   if (typeof m!.by !== 'string') throw new Error(`saved alert state: maintenance.by must be a string, got ${JSON.stringify(m!.by)}`);
-  if (m!.lead !== undefined && !(typeof m!.lead === 'number' && Number.isFinite(m!.lead))) throw new Error(`saved alert state: maintenance.lead must be a finite number, got ${JSON.stringify(m!.lead)}`);
-  return { from: m!.from!, until: m!.until!, by: m!.by, ...(m!.lead !== undefined && { lead: m!.lead }) };
+  return { from: m!.from!, until: m!.until!, by: m!.by };
 }

@@ -17,7 +17,7 @@ import type { Mark } from '../scoring/re-anchor.ts';
 import { AlertMark } from './alert-mark.ts';
 import { savedMark, savedNumber, savePeak, restorePeak, type SavedPeak } from './saved-peak.ts';
 import type { AlertPolicy } from './policy.ts';
-import { endedBy, mutes, savedMaintenance, SensorClock, type Maintenance } from './maintenance.ts';
+import { mutes, savedMaintenance, SensorClock, type Maintenance } from './maintenance.ts';
 
 export { alertPolicyFields, ALERT_DEFAULTS, checkPolicy, type AlertPolicy } from './policy.ts';
 
@@ -185,7 +185,7 @@ export class AlertTracker {
 
   /** The sensor's maintenance (undefined: none, or ended early); a window after its end forgets it. */
   maintain(m: Maintenance | undefined): void {
-    this.maintenance = m && this.clock.anchor(m);
+    this.maintenance = m;
   }
 
   /** The sensor's maintenance set or under way, if any. */
@@ -221,8 +221,9 @@ export class AlertTracker {
     this.lastTs = v.tsLast;
     this.clock.see(v.tsLast, v.receivedAt);
     if (this.maintenance) {
-      if (mutes(this.maintenance, v.tsLast)) return this.muted(v, this.maintenance);
-      if (endedBy(this.maintenance, v.tsLast)) this.maintenance = undefined;
+      const at = this.clock.onGateway(v.tsLast);
+      if (mutes(this.maintenance, at)) return this.muted(v, this.maintenance);
+      if (at >= this.maintenance.until) this.maintenance = undefined;
     }
     const bit = v.anomaly ? 1 : 0;
     this.hits += bit - this.recent[this.pos];

@@ -3,7 +3,8 @@
  * an operator sets from the gateway's wall clock is read on the sensor's own clock, as its live windows show it
  * (data time ahead of arrival, or behind), so the readings taken during the work are the ones muted. Before, a
  * sensor an hour behind kept alerting for the first hour of the work and stayed muted an hour after it; one two
- * hours ahead under an hour's maintenance was never muted at all. A backlog (windows stamped long before they
+ * hours ahead under an hour's maintenance was never muted at all. A maintenance set before the sensor's clock is known is read on it
+ * once it is. A backlog (windows stamped long before they
  * arrive, at a faster pace than they were taken) does not move the clock, and is judged as usual; the clock is saved
  * with the alert state.
  */
@@ -58,6 +59,15 @@ describe('maintenance of a sensor whose clock is off the gateway\'s', () => {
     at(WALL);
     cmds.command('maintenance', 's', 60, 'test');
     expect(batched(WALL, 30, 5)).toEqual(Array(30).fill('muted'));
+  });
+
+  it('a command before the sensor\'s clock is known (in the minute after a start): the work is muted once it is', () => {
+    const { t, cmds, at } = setUp();
+    live(t, WALL - 20_000, -HOUR, 2, 0.5);
+    at(WALL);
+    cmds.command('maintenance', 's', 60, 'test');
+    // A minute of its data later its clock is known: the windows from then on are muted.
+    expect(live(t, WALL + 10_000, -HOUR, 10, 5).slice(-4)).toEqual(Array(4).fill('muted'));
   });
 
   it('a backlog drained after the command does not read as a clock behind: readings taken before it are judged', () => {
