@@ -5,8 +5,9 @@
  * the bar, and an alert for it is one the operator already knows of, the kind that teaches a plant to ignore vigil.
  *
  * While it lasts the sensor's windows are still scored, judged and shown (the dashboard, /metrics), but its alert
- * tracker (tracker.ts) opens nothing: an alert open when it begins closes at its first window, the close saying who
- * put the sensor under maintenance and until when; the window counts it kept are cleared, so once it ends an alert
+ * tracker (tracker.ts) opens nothing: an alert open when it begins closes at its first window (or the first after
+ * it, when none came in it: a machine switched off for the work), the close saying who put the sensor under
+ * maintenance and until when; the window counts it kept are cleared, so once it ends an alert
  * opens only on fresh evidence, `openK` of `openN` windows after it, as after any close; and the windows are marked
  * `muted` for what learns from normal windows (the adaptation reservoir and drift signal), so work on the machine is
  * never taught as normal. The thresholds and trackers learn as always, only from windows under their gates.

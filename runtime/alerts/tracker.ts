@@ -109,9 +109,8 @@ export class AlertTracker {
   /** An operator's mark while it is open, for its close to say (alert-mark.ts). */
   private readonly mark = new AlertMark();
   private lastClosedAt = Number.NEGATIVE_INFINITY;
-  /** The sensor's maintenance, until a window after it (maintenance.ts). */
+  /** The sensor's maintenance, until a window after it (maintenance.ts), and its clock, which that is read on. */
   private maintenance: Maintenance | undefined;
-  /** The sensor's clock against the gateway's, which its maintenance is read on. */
   private readonly clock = new SensorClock();
 
   constructor(private readonly policy: AlertPolicy) {
@@ -210,9 +209,9 @@ export class AlertTracker {
       this.hits = 0;
       return { kind: 'muted', verdict: v, maintenance: m };
     }
-    const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak, critical: this.critical, maintenance: m };
+    const { openedAt, peak, critical } = this;
     this.closed(v.tsLast);
-    return step;
+    return { kind: 'close', verdict: v, openedAt, durationMs: v.tsLast - openedAt, peak, critical, maintenance: m };
   }
 
   /** Feed one verdict (in data-time order). */
@@ -221,9 +220,11 @@ export class AlertTracker {
     this.lastTs = v.tsLast;
     this.clock.see(v.tsLast, v.receivedAt);
     if (this.maintenance) {
-      const at = this.clock.onGateway(v.tsLast);
-      if (mutes(this.maintenance, at)) return this.muted(v, this.maintenance);
-      if (at >= this.maintenance.until) this.maintenance = undefined;
+      const [work, at] = [this.maintenance, this.clock.onGateway(v.tsLast)];
+      if (mutes(work, at)) return this.muted(v, work);
+      if (at >= work.until) this.maintenance = undefined;
+      // No window came in it (the machine off): the alert open since before it closes for it now, as it would have then.
+      if (at >= work.until && this.openedAt !== undefined) return this.muted(v, work);
     }
     const bit = v.anomaly ? 1 : 0;
     this.hits += bit - this.recent[this.pos];

@@ -45,6 +45,18 @@ describe('an alert tracker under maintenance', () => {
     expect(run(t, [3, 3, 3], 12_000)).toEqual(['none', 'none', 'open']);
   });
 
+  it('an alert open through a maintenance no window came in (the machine off) closes for it at the first window after', () => {
+    const t = new AlertTracker(policy);
+    expect(run(t, [3, 3, 3], 7000)).toEqual(['none', 'none', 'open']);
+    t.maintain(m);
+    // Nothing from 10 000 to 20 000 (the pump stripped down); back at 25 000 behaving as before the work.
+    expect(t.step(verdict(25_000, 3))).toMatchObject({ kind: 'close', openedAt: 9000, maintenance: m });
+    expect(t.isOpen).toBe(false);
+    expect(t.maintenanceSet).toBeUndefined();
+    // Then fresh evidence, as after any close.
+    expect(run(t, [3, 3, 3], 26_000)).toEqual(['none', 'none', 'open']);
+  });
+
   it('is saved and restored with the sensor\'s alert state; a malformed one is refused naming the field', () => {
     const t = new AlertTracker(policy);
     t.maintain(m);
