@@ -88,25 +88,13 @@ export function handOverState(client: MqttClient, fleet: FleetMembership, bank: 
   };
   client.on('message', onMessage);
 
-  const views = fleet.views.subscribe((v) => {
-    const next = new Set(v.owned);
-    const gained = [...next].filter((k) => !owned.has(k));
-    const lost = [...owned].filter((k) => !next.has(k));
-    owned = next;
-    if (lost.length) {
-      const gone = new Set(lost);
-      bank.forget((s) => gone.has(partitionOf(s, P)));
-      if (client.connected) client.unsubscribe(lost.map(topicOf));
-    }
-    if (gained.length) client.subscribe(gained.map(topicOf), { qos: 1 });
-  });
-
-  const publishNow = async () => {
-    if (!client.connected || owned.size === 0) return;
+  /** Publish the states of partitions `which` (read at once; sent in the background). */
+  const publish = async (which: ReadonlySet<number>) => {
+    if (!client.connected || which.size === 0) return;
     const byPartition = new Map<number, Record<string, SensorState>>();
     for (const [sensor, state] of Object.entries(bank.states())) {
       const k = partitionOf(sensor, P);
-      if (!owned.has(k)) continue;
+      if (!which.has(k)) continue;
       let m = byPartition.get(k);
       if (!m) byPartition.set(k, (m = {}));
       m[sensor] = state;
@@ -122,6 +110,23 @@ export function handOverState(client: MqttClient, fleet: FleetMembership, bank: 
     }
     await Promise.all(sends);
   };
+  const publishNow = () => publish(owned);
+
+  const views = fleet.views.subscribe((v) => {
+    const next = new Set(v.owned);
+    const gained = [...next].filter((k) => !owned.has(k));
+    const lost = [...owned].filter((k) => !next.has(k));
+    owned = next;
+    if (lost.length) {
+      const gone = new Set(lost);
+      // Their latest states go first, taken before they are forgotten: the next owner adopts them (a sensor it holds
+      // no window of yet), not the periodic publish's, which missed what changed since (an operator's maintenance).
+      void publish(gone);
+      bank.forget((s) => gone.has(partitionOf(s, P)));
+      if (client.connected) client.unsubscribe(lost.map(topicOf));
+    }
+    if (gained.length) client.subscribe(gained.map(topicOf), { qos: 1 });
+  });
   const timer = setInterval(() => void publishNow(), opts.intervalMs);
   timer.unref();
 
