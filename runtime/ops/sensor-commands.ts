@@ -33,7 +33,8 @@ export function operatorCommands(residuals: TrackedResiduals, alerts: AlertBank,
   const reAnchors: ReAnchors = openReAnchors(residuals, card, log, edge, persistSoon);
   const refusals = rateLimitedWarning(log, (count, byKey) => [{ count, refusals: byKey }, `${count} maintenance command(s) refused (${Object.keys(byKey).join('; ')})`]);
   const maintenance = (sensor: string, requested: unknown, by = 'unknown'): CommandOutcome => {
-    const minutes = requested ?? MAINTENANCE_MINUTES;
+    // Absent: an hour; null (or anything but a number) is refused, not taken for absent (a review: {"minutes": null} set an hour).
+    const minutes = requested === undefined ? MAINTENANCE_MINUTES : requested;
     if (!(typeof minutes === 'number' && Number.isFinite(minutes) && minutes >= 0 && minutes <= MAX_MAINTENANCE_MINUTES)) {
       return { ok: false, status: 400, error: `minutes: expected a number from 0 (end it now) to ${MAX_MAINTENANCE_MINUTES} (a week), got ${JSON.stringify(requested)}` };
     }

@@ -52,6 +52,7 @@ describe('a sensor under maintenance through vigil run', () => {
       const bad = await post(url, '{"minutes": -5}');
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toMatch(/minutes: expected a number from 0 \(end it now\) to 10080 \(a week\), got -5/);
+      expect((await post(url, '{"minutes": null}')).status).toBe(400);
       const res = await post(url, '{"minutes": 30}');
       expect(res.status).toBe(202);
       const answer = (await res.json()) as { ok: boolean; until: string };
@@ -71,7 +72,7 @@ describe('a sensor under maintenance through vigil run', () => {
       const close = await closed;
       expect(close.marked).toMatchObject({ command: 'maintenance', until });
       expect(close.marked?.by).toMatch(/127\.0\.0\.1/);
-      expect(markText(close.marked!)).toBe(`put under maintenance until ${answer.until} by ${close.marked!.by}`);
+      expect(markText(close.marked!)).toBe(`put under maintenance until ${answer.until.replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')} by ${close.marked!.by}`);
       const payload = AlertPayloadSchema.parse(alertPayload(close, 3));
       expect(payload.marked).toMatchObject({ command: 'maintenance', until: answer.until });
       await judged(200);
