@@ -5,7 +5,7 @@
  * or foreign file is detected and reported, set aside as `<file>.corrupt-<time>`, and never crashes the caller.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Threshold, ThresholdState } from './threshold.ts';
@@ -15,6 +15,7 @@ import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from './factory.ts';
 import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
+import { KEEP_SET_ASIDE, setAside } from '../util/set-aside.ts';
 import { modelMismatch, type StateModelId } from './state-model.ts';
 
 export { removeStaleTemps, type StateModelId };
@@ -169,15 +170,10 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
     }
     return res;
   } catch (err) {
-    const setAside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    let moved: string | undefined;
-    try {
-      renameSync(path, setAside);
-      moved = setAside;
-    } catch {
-      // Leave it where it is; the next save replaces it atomically anyway.
-    }
-    return { states: new Map(), problem: `${path}: unusable threshold state, starting fresh: ${(err as Error).message}`, setAside: moved };
+    // Left where it is when it cannot be moved: the next save replaces it atomically anyway.
+    const moved = setAside(path);
+    const pruned = moved.removed ? `; ${moved.removed} older set-aside cop${moved.removed === 1 ? 'y' : 'ies'} removed (the newest ${KEEP_SET_ASIDE} are kept)` : '';
+    return { states: new Map(), problem: `${path}: unusable threshold state, starting fresh: ${(err as Error).message}${pruned}`, setAside: moved.to };
   }
 }
 
