@@ -16,7 +16,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { CommandOutcome } from '../ops/re-anchors.ts';
-import type { OperatorCommand } from '../ops/sensor-commands.ts';
+import { commandArg, type OperatorCommand } from '../ops/sensor-commands.ts';
 import type { VigilLogger } from '../ops/logger.ts';
 import { replyTopic } from '../config/gateway.ts';
 import { subscriptionsRefused } from './source.ts';
@@ -64,7 +64,9 @@ export function listenCommands(
       log.warn({ topic, sensor: msg.data.sensor, command: msg.data.command }, error);
       return reply(id, { ok: false, status: 400, error });
     }
-    reply(id, run(msg.data.command, msg.data.sensor, msg.data.command === 'maintenance' ? msg.data.minutes : msg.data.windows, `mqtt ${topic}${id !== undefined ? ` id ${id}` : ''}`));
+    const given = commandArg(msg.data.command, msg.data);
+    if ('error' in given) return reply(id, { ok: false, status: 400, error: given.error });
+    reply(id, run(msg.data.command, msg.data.sensor, given.arg, `mqtt ${topic}${id !== undefined ? ` id ${id}` : ''}`));
   };
   client.on('message', heard);
   // Once: mqtt.js subscribes again after a reconnection by itself (another subscription of ours would have the broker

@@ -17,7 +17,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CommandOutcome } from './re-anchors.ts';
-import type { OperatorCommand } from './sensor-commands.ts';
+import { commandArg, type OperatorCommand } from './sensor-commands.ts';
 
 /** The largest body read (a command's options fit in far less). */
 const MAX_BODY = 4096;
@@ -92,8 +92,9 @@ export function serveCommand(req: IncomingMessage, res: ServerResponse, command:
       return answer(res, 400, { error: `expected a JSON object body (${usage}): ${(err as Error).message}` });
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return answer(res, 400, { error: `expected a JSON object body (${usage})` });
-    const { windows, minutes } = body as { windows?: unknown; minutes?: unknown };
-    const out = opts.run!(command.what, command.sensor, command.what === 'maintenance' ? minutes : windows, requester(req));
+    const given = commandArg(command.what, body as { windows?: unknown; minutes?: unknown });
+    if ('error' in given) return answer(res, 400, { error: given.error });
+    const out = opts.run!(command.what, command.sensor, given.arg, requester(req));
     if (out.ok) answer(res, 202, out);
     else answer(res, out.status, { error: out.error });
   });

@@ -22,6 +22,16 @@ export interface OperatorCommands extends Pick<ReAnchors, 'progress'> {
   command(what: OperatorCommand, sensor: string, arg?: unknown, by?: string): CommandOutcome;
 }
 
+/**
+ * The argument a command's body gives it: `windows` for the others, `minutes` for `maintenance`; the other one sent is
+ * refused, not ignored (a review: `{"command": "maintenance", "windows": 120}` quietly set an hour).
+ */
+export function commandArg(what: OperatorCommand, body: { windows?: unknown; minutes?: unknown }): { arg: unknown } | { error: string } {
+  const [takes, other] = what === 'maintenance' ? (['minutes', 'windows'] as const) : (['windows', 'minutes'] as const);
+  if (body[other] !== undefined) return { error: `${other}: ${what} takes ${what === 'trained' ? 'nothing' : takes}, not ${other}${other === 'minutes' ? ' (minutes are maintenance\'s)' : ''}` };
+  return { arg: body[takes] };
+}
+
 /** Maintenance that a command sets without a length (minutes): long enough for a routine job. */
 export const MAINTENANCE_MINUTES = 60;
 

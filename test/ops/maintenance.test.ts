@@ -53,6 +53,11 @@ describe('a sensor under maintenance through vigil run', () => {
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toMatch(/minutes: expected a number from 0 \(end it now\) to 10080 \(a week\), got -5/);
       expect((await post(url, '{"minutes": null}')).status).toBe(400);
+      // The other command's argument is refused, not ignored (it set an hour).
+      const crossed = await post(url, '{"windows": 120}');
+      expect(crossed.status).toBe(400);
+      expect(((await crossed.json()) as { error: string }).error).toBe('windows: maintenance takes minutes, not windows');
+      expect(((await (await post(`${handle.opsUrl}/sensors/p1/normal`, '{"minutes": 5}')).json()) as { error: string }).error).toMatch(/^minutes: normal takes windows, not minutes/);
       const res = await post(url, '{"minutes": 30}');
       expect(res.status).toBe(202);
       const answer = (await res.json()) as { ok: boolean; until: string };
@@ -120,7 +125,9 @@ describe('a sensor under maintenance through vigil run', () => {
       await waitFor(() => handle.counters.scored >= 13, 'p1 judged', 10_000);
       await client.publishAsync(topic, JSON.stringify({ sensor: 'p1', command: 'maintenance', minutes: 90, id: 'hmi-7' }));
       await client.publishAsync(topic, JSON.stringify({ sensor: 'p1', command: 'maintenance', minutes: 'soon', id: 'hmi-8' }));
-      await waitFor(() => replies.length >= 2, 'two replies', 10_000);
+      await client.publishAsync(topic, JSON.stringify({ sensor: 'p1', command: 'maintenance', windows: 120, id: 'hmi-9' }));
+      await waitFor(() => replies.length >= 3, 'three replies', 10_000);
+      expect(replies.find((r) => r.id === 'hmi-9')).toMatchObject({ ok: false, status: 400, error: 'windows: maintenance takes minutes, not windows' });
       expect(replies.find((r) => r.id === 'hmi-7')).toMatchObject({ ok: true, sensor: 'p1', until: expect.any(String) });
       expect(Date.parse(replies.find((r) => r.id === 'hmi-7')!.until as string) - Date.now()).toBeGreaterThan(89 * 60_000);
       expect(replies.find((r) => r.id === 'hmi-8')).toMatchObject({ ok: false, status: 400, error: expect.stringMatching(/^minutes: expected a number/) });
