@@ -119,11 +119,19 @@ export const AlertPayloadSchema = z.object({
 export type AlertPayload = z.infer<typeof AlertPayloadSchema>;
 
 /**
+ * On a silence or invalid-reading signal: its sensor is under maintenance (runtime/alerts/maintenance.ts) until
+ * `until`, set by `by`. The signal still says what the data is (a pump switched off for the work stops reporting; a
+ * transmitter recalibrated reads out of range), marked so that whatever pages on it can leave it be.
+ */
+const maintenanceRef = z.object({ until: z.string(), by: z.string().optional() }).optional();
+
+/**
  * A sensor's invalid reading (runtime/alerts/invalid-signals.ts), on the sensor's alert topic: at most one per
  * sensor per `alerts.invalid.intervalMs`, `count` saying how many invalid readings it stands for.
  */
 export const InvalidPayloadSchema = z.object({
   schema: z.literal(ALERT_SCHEMA),
+  maintenance: maintenanceRef,
   gateway: gatewayRef,
   type: z.literal('invalid'),
   sensor: z.string(),
@@ -157,6 +165,7 @@ export type InvalidPayload = z.infer<typeof InvalidPayloadSchema>;
  */
 export const SilencePayloadSchema = z.object({
   schema: z.literal(ALERT_SCHEMA),
+  maintenance: maintenanceRef,
   gateway: gatewayRef,
   type: z.enum(['silent', 'resumed']),
   sensor: z.string(),

@@ -12,6 +12,7 @@ import { mqttAlertSink } from '../mqtt/alert-sink.ts';
 import { keepUnsent, takeUnsent, unsentAlertsFile, unsentJournal } from '../mqtt/unsent-alerts.ts';
 import { alertPayload, fromGateway, invalidPayload, silencePayload } from '../mqtt/alert-payload.ts';
 import type { SilenceEvent } from '../alerts/silent-sensors.ts';
+import type { Maintenance } from '../alerts/maintenance.ts';
 import { invalidSignals, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
 import type { AlertEvent, Rejected } from '../stream/types.ts';
@@ -61,7 +62,12 @@ export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | '
  * Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals), `known` says
  * which sensors sent readings vigil could read (their invalid-reading signals are never held back by a flood of new topics).
  */
-export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }, known?: (sensor: string) => boolean): RuntimeSinks {
+export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLogger, edge: EdgeCounters, model: () => { name: string; version: string }, known?: (sensor: string) => boolean, maintenanceOf?: (sensor: string) => Maintenance | undefined): RuntimeSinks {
+  // A sensor under maintenance now: its signals say so (alert-payload.ts maintenanceRef).
+  const underMaintenance = <P extends object>(sensor: string, p: P): P => {
+    const m = maintenanceOf?.(sensor);
+    return m && m.until > Date.now() ? { ...p, maintenance: { until: new Date(m.until).toISOString(), by: m.by } } : p;
+  };
   const unsentFile = unsentAlertsFile(config.state.file);
   const gateway = config.gateway.id;
   const alertSink = mqttAlertSink(client, { ...config.alerts, topic: gatewayTopic(config.alerts.topic, config.gateway), log, ...(unsentFile ? { journal: unsentJournal(unsentFile, log) } : {}) });
@@ -99,7 +105,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     60_000,
   );
   const raiseInvalid = (signal: InvalidSignal) => {
-    const payload = fromGateway(invalidPayload(signal, model()), gateway);
+    const payload = underMaintenance(signal.sensor, fromGateway(invalidPayload(signal, model()), gateway));
     countInvalidSignal(edge, signal.reason);
     if (invalidLines.take(Date.now())) log.warn({ sensor: signal.sensor, reason: signal.reason, detail: signal.detail, count: signal.count }, `invalid reading: ${signal.sensor} ${signal.reason}`);
     else moreInvalid.add(signal.reason);
@@ -154,7 +160,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
       return signal !== undefined;
     },
     silence(e) {
-      const payload = fromGateway(silencePayload(e, model()), gateway);
+      const payload = underMaintenance(e.sensor, fromGateway(silencePayload(e, model()), gateway));
       if (e.type === 'silent') edge.silenceSignals++;
       if (!silenceLines.take(Date.now())) moreSilence.add(e.type);
       else if (e.type === 'silent') {

@@ -61,9 +61,14 @@ export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: 
   const wall = wallOf(opts);
   const usual = `usually every ${p.usualMs < 1000 ? `${Math.round(p.usualMs)} ms` : humanDuration(p.usualMs)}`;
   return (p.type === 'silent'
-    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, sensorOf(p, c), p.cause ? `offline (${p.cause}), last reading ${humanDuration(p.quietMs)} ago` : `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${localTime(p.lastHeardAt)})`]
-    : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, sensorOf(p, c), `after ${humanDuration(p.quietMs)} of silence`]
-  ).join('  ');
+    ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, sensorOf(p, c), p.cause ? `offline (${p.cause}), last reading ${humanDuration(p.quietMs)} ago` : `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${localTime(p.lastHeardAt)})`, maintenanceNote(p)]
+    : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, sensorOf(p, c), `after ${humanDuration(p.quietMs)} of silence`, maintenanceNote(p)]
+  ).filter((x) => x !== '').join('  ');
+}
+
+/** What a signal of a sensor under maintenance adds: that it is, and until when ('' otherwise). */
+function maintenanceNote(p: { maintenance?: { until: string; by?: string } }): string {
+  return p.maintenance ? `[under maintenance until ${localTime(Date.parse(p.maintenance.until))}]` : '';
 }
 
 /** One line for an invalid-reading signal. */
@@ -80,7 +85,8 @@ export function formatInvalid(p: InvalidPayload, opts: { color?: boolean; now?: 
     what,
     `(${p.reason}${p.count > 1 ? `, ${p.count} readings since the last signal` : ''})`,
     `at ${localTime(p.ts ?? Date.parse(p.receivedAt))}`,
-  ].join('  ');
+    maintenanceNote(p),
+  ].filter((x) => x !== '').join('  ');
 }
 
 /** An event whose data arrived this long (ms) after it was taken is marked late. */

@@ -10,7 +10,8 @@ import { Subject } from 'rxjs';
 import mqtt from 'mqtt';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import type { AlertEvent, Detection, RawMessage } from '../../runtime/stream/types.ts';
-import { AlertPayloadSchema, alertPayload } from '../../runtime/mqtt/alert-payload.ts';
+import { AlertPayloadSchema, alertPayload, InvalidPayloadSchema } from '../../runtime/mqtt/alert-payload.ts';
+import { formatInvalid } from '../../simulators/alerts/format.ts';
 import { markText } from '../../runtime/alerts/alert-lines.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { fileBroker } from './aedes.ts';
@@ -128,6 +129,15 @@ describe('a sensor under maintenance through vigil run', () => {
       await client.publishAsync(topic, JSON.stringify({ sensor: 'p1', command: 'maintenance', windows: 120, id: 'hmi-9' }));
       await waitFor(() => replies.length >= 3, 'three replies', 10_000);
       expect(replies.find((r) => r.id === 'hmi-9')).toMatchObject({ ok: false, status: 400, error: 'windows: maintenance takes minutes, not windows' });
+      // A signal about the instrument still goes out during the work (a transmitter recalibrated reads nonsense), marked.
+      const signals: Record<string, unknown>[] = [];
+      await client.subscribeAsync(`${prefix}/alerts/p1`);
+      client.on('message', (t, p) => t === `${prefix}/alerts/p1` && signals.push(JSON.parse(p.toString())));
+      source.next(rawMessage(`${prefix}/p1/data`, JSON.stringify({ ts: Date.now(), value: 'NaN' })));
+      await waitFor(() => signals.some((s) => s.type === 'invalid'), 'the invalid signal', 10_000);
+      const invalid = InvalidPayloadSchema.parse(signals.find((s) => s.type === 'invalid'));
+      expect(invalid.maintenance).toMatchObject({ until: replies.find((r) => r.id === 'hmi-7')!.until, by: expect.stringMatching(/^mqtt .* id hmi-7$/) });
+      expect(formatInvalid(invalid)).toMatch(/\[under maintenance until \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]$/);
       expect(replies.find((r) => r.id === 'hmi-7')).toMatchObject({ ok: true, sensor: 'p1', until: expect.any(String) });
       expect(Date.parse(replies.find((r) => r.id === 'hmi-7')!.until as string) - Date.now()).toBeGreaterThan(89 * 60_000);
       expect(replies.find((r) => r.id === 'hmi-8')).toMatchObject({ ok: false, status: 400, error: expect.stringMatching(/^minutes: expected a number/) });
