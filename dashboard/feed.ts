@@ -93,6 +93,6 @@ export interface DashboardFeed {
   command?(what: OperatorCommand, sensor: string, arg: unknown, by: string): CommandOutcome;
   /** The selected sensor's re-anchoring in progress (absent or undefined: none). */
   reAnchoring?(sensor: string): AnchorProgress | undefined;
-  /** The selected sensor's maintenance, set or under way (absent or undefined: none). */
+  /** The selected sensor's maintenance under way now (absent or undefined: none). */
   maintenance?(sensor: string): Maintenance | undefined;
 }

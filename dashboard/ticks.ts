@@ -138,8 +138,7 @@ export class PageTicks {
       const away = this.store.outsideOf(c.sensor);
       const outside = away && this.feed.outside?.(away);
       const anchoring = this.feed.reAnchoring?.(c.sensor);
-      const maintained = this.feed.maintenance?.(c.sensor);
-      const maintenance = maintained && maintained.until > msg.now ? maintained : undefined;
+      const maintenance = this.feed.maintenance?.(c.sensor);
       msg.selected = { name: c.sensor, channels: this.store.channelsOf(c.sensor), reset, ...pts, spans: this.store.spansOf(c.sensor), ...(learning ? { learning } : {}), ...(levelDrift?.length ? { levelDrift } : {}), ...(inputShifts?.length ? { inputShifts } : {}), ...(labels?.length ? { labels } : {}), ...(outside?.length ? { outside } : {}), ...(anchoring ? { anchoring } : {}), ...(maintenance ? { maintenance } : {}) };
     }
     return msg;

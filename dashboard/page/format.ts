@@ -2,6 +2,7 @@
 
 import { esc } from '@vigil/plot';
 import { formatShort } from '@vigil/runtime/util/format-number.ts';
+import { formatTimestamp } from '@vigil/runtime/data/timestamp.ts';
 
 /** Escape text for HTML (vigil's one escaping function, re-exported for the pages). */
 export { esc };
@@ -46,7 +47,7 @@ export function duration(msv: number): string {
 /** Epoch ms as `YYYY-MM-DD HH:MM:SS` UTC. */
 export function utcTime(ts: number | null | undefined): string {
   if (ts === null || ts === undefined || !Number.isFinite(ts)) return '–';
-  return new Date(ts).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+  return formatTimestamp(ts);
 }
 
 /** Top contributing channels as `flow 62% · temp 21%`. */

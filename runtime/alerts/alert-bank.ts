@@ -71,16 +71,15 @@ export class AlertBank {
     return true;
   }
 
-  /** The sensor's maintenance set or under way, if any (no creation, no change of recency). */
-  maintenanceOf(sensor: string): Maintenance | undefined {
-    return this.held.get(sensor)?.maintenanceSet ?? this.saved.get(sensor)?.maintenance;
+  /** The sensor's maintenance lasting past `now`, if any (no creation, no change of recency). */
+  maintenanceOf(sensor: string, now = Date.now()): Maintenance | undefined {
+    const m = this.held.get(sensor)?.maintenanceSet ?? this.saved.get(sensor)?.maintenance;
+    return m && m.until > now ? m : undefined;
   }
 
   /** Sensors whose maintenance lasts past `now` (held or saved). */
   inMaintenance(now: number): string[] {
-    const out = [...this.held].filter(([, t]) => (t.maintenanceSet?.until ?? -Infinity) > now).map(([s]) => s);
-    for (const [s, st] of this.saved) if ((st.maintenance?.until ?? -Infinity) > now) out.push(s);
-    return out;
+    return [...this.held.keys(), ...this.saved.keys()].filter((s) => this.maintenanceOf(s, now) !== undefined);
   }
 
   /** Sensors whose alert is open now (held or saved and not seen yet). */

@@ -65,9 +65,9 @@ export function markText(m: { command: string; by?: string; until?: number | str
   // What a producer sent (a newer one's command; who asked: a user agent, a command's id): no control character
   // reaches a terminal.
   const clean = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  const until = m.until === undefined ? undefined : new Date(m.until);
+  const until = m.until === undefined ? Number.NaN : typeof m.until === 'number' ? m.until : Date.parse(m.until);
   // Its end as the lines around it write times (a review: `until 2026-12-07T08:39:34.435Z` beside `2026-12-07 07:29:35`).
-  const maintenance = `put under maintenance${until && Number.isFinite(until.getTime()) ? ` until ${until.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')}` : ''}`;
+  const maintenance = `put under maintenance${Number.isFinite(until) ? ` until ${shortTime(until, true)} UTC` : ''}`;
   const what = m.command === 'normal' ? 'marked normal' : m.command === 'trained' ? 'sent back to training' : m.command === 'maintenance' ? maintenance : `operator command ${clean(m.command)}`;
   return m.by ? `${what} by ${clean(m.by)}` : what;
 }

@@ -222,9 +222,11 @@ export class AlertTracker {
     if (this.maintenance) {
       const [work, at] = [this.maintenance, this.clock.onGateway(v.tsLast)];
       if (mutes(work, at)) return this.muted(v, work);
-      if (at >= work.until) this.maintenance = undefined;
-      // No window came in it (the machine off): the alert open since before it closes for it now, as it would have then.
-      if (at >= work.until && this.openedAt !== undefined) return this.muted(v, work);
+      if (at >= work.until) {
+        this.maintenance = undefined;
+        // No window came in it (the machine off): the alert open since before it closes for it now, as it would have then.
+        if (this.openedAt !== undefined) return this.muted(v, work);
+      }
     }
     const bit = v.anomaly ? 1 : 0;
     this.hits += bit - this.recent[this.pos];

@@ -77,7 +77,7 @@ export interface RuntimeHandle {
   command(what: OperatorCommand, sensor: string, arg?: unknown, by?: string): CommandOutcome;
   /** The sensor's re-anchoring in progress, if any. */
   reAnchoring(sensor: string): AnchorProgress | undefined;
-  /** The sensor's maintenance, set or under way (runtime/alerts/maintenance.ts; undefined: none). */
+  /** The sensor's maintenance under way now (runtime/alerts/maintenance.ts; undefined: none). */
   maintenance(sensor: string): Maintenance | undefined;
   /** Recent arrival -> verdict latency percentiles (ms). */
   latency(): { p50: number; p99: number };

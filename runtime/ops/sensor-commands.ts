@@ -50,13 +50,13 @@ export function operatorCommands(residuals: TrackedResiduals, alerts: AlertBank,
     }
     const from = now();
     const until = from + Math.round(minutes * 60_000);
-    const before = alerts.maintenanceOf(sensor);
+    const before = alerts.maintenanceOf(sensor, from);
     if (!alerts.maintain(sensor, minutes > 0 ? { from, until, by } : undefined)) {
       return { ok: false, status: 404, error: `sensor ${JSON.stringify(sensor)} has not been judged since this vigil started, nor is it in its saved state: check the name, or try again once its readings arrive; in a fleet, ask the worker that holds it` };
     }
     persistSoon();
     if (minutes === 0) {
-      const was = before && before.until > from ? ` (it was set until ${new Date(before.until).toISOString()} by ${before.by})` : ' (none was set)';
+      const was = before ? ` (it was set until ${new Date(before.until).toISOString()} by ${before.by})` : ' (none was set)';
       log.info({ sensor, by }, `sensor ${sensor}: maintenance ended${was}; its windows alert as usual again`);
       return { ok: true, sensor, message: `sensor ${sensor}: maintenance ended${was}` };
     }

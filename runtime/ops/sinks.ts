@@ -66,7 +66,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
   // A sensor under maintenance now: its signals say so (alert-payload.ts maintenanceRef).
   const underMaintenance = <P extends object>(sensor: string, p: P): P => {
     const m = maintenanceOf?.(sensor);
-    return m && m.until > Date.now() ? { ...p, maintenance: { until: new Date(m.until).toISOString(), by: m.by } } : p;
+    return m ? { ...p, maintenance: { until: new Date(m.until).toISOString(), by: m.by } } : p;
   };
   const unsentFile = unsentAlertsFile(config.state.file);
   const gateway = config.gateway.id;

@@ -74,7 +74,7 @@ describe('an alert tracker under maintenance', () => {
     expect(bank.maintain('s', m)).toBe(false);
     bank.get('s');
     expect(bank.maintain('s', m)).toBe(true);
-    expect(bank.maintenanceOf('s')).toEqual(m);
+    expect(bank.maintenanceOf('s', 15_000)).toEqual(m);
     const counters = createCounters();
     const { card } = tinyModel({ window: 3, channels: ['a', 'b'] });
     const scores = [3, 3, 3, 3, 3, 3, 3];
