@@ -78,14 +78,22 @@ export function readingTime(raw: unknown, receivedAt: number, opts: TimestampOpt
 
 /**
  * Whether a field where a channel value belongs holds a time instead: a string that is no number but reads as a time
- * (a number there stays a value, whatever it looks like). A line or array of as many fields as channels whose first
- * is one is missing a value, not its timestamp (a probe read "channel 'flow' is "2026-12-07T06:00:00Z"; expected a
- * finite number", its invalid signal sending the operator to the flow transmitter).
+ * (a probe read "channel 'flow' is "2026-12-07T06:00:00Z"; expected a finite number", its invalid signal sending the
+ * operator to the flow transmitter), or a number that, read as the source reads its timestamps, is within a day of
+ * the message's arrival (`ts,v1,v2` sent to a three-channel model was read as flow = 1.7e12, scored, and alerted at
+ * millions of times the bar, blaming flow). No sensor value sits in that band of epoch milliseconds or seconds (a
+ * day wide, around now), so a number elsewhere stays a value as before, a totalizer's included. A line or array of as
+ * many fields as channels whose first is one is missing a value, not its timestamp.
  */
 export function looksLikeTime(raw: unknown, receivedAt: number, opts: TimestampOptions): boolean {
-  if (typeof raw !== 'string' || raw.trim() === '' || !isFieldError(channelValue(raw, ''))) return false;
-  return typeof readingTime(raw, receivedAt, { ...opts, source: 'payload' }) === 'number';
+  const numeric = typeof raw === 'number' || (typeof raw === 'string' && raw.trim() !== '' && !isFieldError(channelValue(raw, '')));
+  if (!numeric) return typeof raw === 'string' && raw.trim() !== '' && typeof readingTime(raw, receivedAt, { ...opts, source: 'payload' }) === 'number';
+  const ts = readingTime(raw, receivedAt, { ...opts, source: 'payload' });
+  return typeof ts === 'number' && Math.abs(ts - receivedAt) <= NEAR_ARRIVAL_MS;
 }
+
+/** How near its arrival a number in a value's place must read as a time to be taken for a misplaced timestamp. */
+const NEAR_ARRIVAL_MS = 86_400_000;
 
 function unitText(unit: TimestampOptions['unit']): string {
   if (unit === 'ms') return 'number of epoch milliseconds';
