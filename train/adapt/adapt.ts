@@ -27,6 +27,7 @@ import { refusalReasons, validationFigures, weightChange } from './acceptance.ts
 import { adaptedCard } from './adapted-card.ts';
 import { checkRebuilt, servingAutoencoder } from './serving-model.ts';
 import { keptCard, listVersions, modelBase, replaceServed, type KeptVersion } from './model-versions.ts';
+import { keptAncestors } from './ancestors.ts';
 import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigures } from './anchor.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
@@ -187,13 +188,15 @@ function gatherWindows(options: AdaptOptions, loaded: LoadedModel, o: ReturnType
 
 /**
  * The anchor check (train/adapt/anchor.ts): the recent windows (scaled for the serving model) scored by the version
- * that served `anchorAge` before them, or the oldest kept; the serving model is the last candidate.
+ * that served `anchorAge` before them, or the oldest kept ancestor (train/adapt/ancestors.ts); the serving model is the
+ * last candidate.
  */
 async function anchorCheck(serving: LoadedModel, windows: WindowBatch, recentEnd: number, o: { anchorAge: number; anchorShare: number }): Promise<AnchorFigures> {
   const base = modelBase(serving.cardPath);
   const name = basename(base);
   // Chosen by the cards alone; only the anchor's .onnx is read.
-  const kept = listVersions(base).map((v) => ({ card: keptCard(v, name), path: join(v.dir, name) }));
+  // Only the serving model's own ancestors: the store may hold an earlier training's versions (train/adapt/ancestors.ts).
+  const kept = keptAncestors(listVersions(base), serving.card, (v) => keptCard(v, name)).map((v) => ({ card: v.card, path: join(v.dir, name) }));
   const chosen = chooseAnchor([...kept, { card: serving.card, path: undefined }], recentEnd, o.anchorAge);
   const anchor = chosen.path === undefined ? serving : loadModel(chosen.path);
   const C = anchor.card.channels.length;

@@ -73,7 +73,7 @@ export function decisionLine(model: string, d: AdaptDecision): string {
 
 async function rollback(args: string[]): Promise<number> {
   const cmd = new Command('vigil adapt rollback')
-    .description('Put the previous version of a model back in place (the newest one kept in DIR/NAME.versions/). A running vigil picks it up by hot reload.')
+    .description('Put the previous version of a model back in place (the parent of an adapted model, kept in DIR/NAME.versions/; without lineage the newest kept). A running vigil picks it up by hot reload.')
     .requiredOption('--model <dir/name>', 'the model to roll back')
     .option('--to <version>', 'roll back to this kept version (dropping the kept versions after it) instead of the newest')
     .exitOverride();

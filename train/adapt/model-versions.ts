@@ -3,7 +3,7 @@
  * holds the exact bytes of `NAME.json` and `NAME.onnx` as they were served (same names, so each kept pair is
  * itself a loadable model: `vigil score --model DIR/NAME.versions/3/NAME`). The newest `keep` versions stay, and the
  * one an adaptation anchors to (train/adapt/anchor.ts).
- * Rollback puts the newest kept pair back in place through the same crash-consistent write as training
+ * Rollback puts the parent (train/adapt/ancestors.ts) back in place through the same crash-consistent write as training
  * (train/write-model.ts), then drops it from the store.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { modelBase, versionsDir } from '@vigil/runtime/adapt/kept-versions.ts';
 import { writeFileAtomic } from '@vigil/runtime/util/atomic-write.ts';
 import { writeModelFiles } from '../write-model.ts';
 import { anchorToRetain, dataEnd } from './anchor.ts';
+import { describeKept, keptAncestors } from './ancestors.ts';
 import { withModelLock } from './model-lock.ts';
 
 /** One kept version. */
@@ -113,7 +114,8 @@ export interface Rollback {
 }
 
 /**
- * Put the newest kept version (or version `to`) back as `DIR/NAME` (the served pair is replaced whole, card last)
+ * Put the parent of an adapted model (its lineage's, train/adapt/ancestors.ts; without lineage the newest kept
+ * version), or version `to`, back as `DIR/NAME` (the served pair is replaced whole, card last)
  * and drop it from the store, with every kept version newer than it: the chain of adaptations being undone. Throws
  * when nothing is kept, or `to` is not.
  */
@@ -126,9 +128,18 @@ function rollbackLocked(base: string, to?: string): Rollback {
   const name = basename(base);
   const current = loadModel(base);
   const kept = listVersions(base);
-  const at = to === undefined ? kept.length - 1 : kept.findIndex((v) => v.version === to);
+  const read = (v: KeptVersion) => keptCard(v, name);
+  const parent = current.card.lineage?.parent;
+  // An adapted model goes back to its parent (the pair it was adapted from), not to whatever kept version is newest:
+  // after a retrain the store may still hold the earlier training's versions under the same numbers.
+  const at = to !== undefined ? kept.findIndex((v) => v.version === to)
+    : parent ? kept.findIndex((v) => v.version === keptAncestors(kept, current.card, read).at(-1)?.version)
+    : kept.length - 1;
   const prev = kept[at];
   if (!prev && to !== undefined && kept.length) throw new Error(`version ${to} of ${base} is not kept (kept: ${kept.map((v) => v.version).join(', ')})`);
+  if (!prev && parent && kept.length) {
+    throw new Error(`no earlier version of ${base} v${current.card.version} is kept: its parent, version ${parent.version} (onnx sha256 ${parent.sha256.slice(0, 12)}), is not in ${versionsDir(base)} (kept: ${kept.map((v) => describeKept(v, read)).join(', ')}, of another training or chain); put one back by name with --to`);
+  }
   if (!prev) throw new Error(`no earlier version of ${base} is kept (expected ${versionsDir(base)}/<version>/${name}.json and .onnx, written by vigil adapt)`);
   const restored = loadModel(join(prev.dir, name));
   const cardBytes = readFileSync(restored.cardPath);
