@@ -1,7 +1,7 @@
 /**
- * The reservoir of the model in service and its file: restored at start (an unreadable file is replaced on the
- * next write), written on a timer when it changed and on demand, one write at a time and in order, off the event
- * loop's back (writeReservoirAsync). A model of another name or shape gets its own reservoir and file, the old one
+ * The reservoir of the model in service and its file: restored at start (a file that cannot be read, or is of another
+ * model or shape, is set aside as FILE.corrupt-TIME, runtime/util/set-aside.ts), written on a timer when it changed
+ * and on demand, one write at a time and in order, off the event loop's back (writeReservoirAsync). A model of another name or shape gets its own reservoir and file, the old one
  * written first.
  */
 import { existsSync } from 'node:fs';
@@ -10,6 +10,7 @@ import type { VigilLogger } from '../ops/logger.ts';
 import type { AdaptConfig } from './config.ts';
 import { Reservoir } from './reservoir.ts';
 import { readReservoir, reservoirPath, writeReservoirAsync } from './reservoir-file.ts';
+import { setAside } from '../util/set-aside.ts';
 
 /** The reservoir in service, persisted to its file. */
 export class ReservoirStore {
@@ -74,7 +75,10 @@ export class ReservoirStore {
         this.log.info({ file, windows: r.size }, `adaptation reservoir restored: ${r.size} windows`);
         return r;
       } catch (err) {
-        this.log.warn({ file, err: (err as Error).message }, 'adaptation reservoir not restored; starting an empty one (the file is replaced on the next write)');
+        // Set aside, not overwritten by the next write: a file of the model served before a change of channels holds
+        // its canaries and windows, wanted again if that model comes back; a spoilt one is for a person to look at.
+        const moved = setAside(file);
+        this.log.warn({ file, err: (err as Error).message, setAside: moved.to }, `adaptation reservoir not restored; ${moved.to ? `set aside as ${moved.to}` : 'it could not be set aside and is replaced on the next write'}; starting an empty one`);
       }
     }
     return new Reservoir(model, this.cfg, undefined, this.levelCap);
