@@ -53,9 +53,12 @@ describe('anchor choice', () => {
   it('refuses only above the share, saying which version and how to adapt by hand', () => {
     const serving = card('5', T0).card;
     const figures = { version: '2', dataTo: '2024-01-02T00:00:00.000Z', ageMs: DAY, maxShare: 0.1 };
-    expect(anchorRefusal({ ...figures, flagged: 0.1 }, serving)).toBeUndefined();
-    expect(anchorRefusal({ ...figures, flagged: 0.4 }, serving)).toMatch(/moved too far too fast: version 2 \(data to 2024-01-02T00:00:00.000Z\) flags 40.0 % of them \(at most 10 %\); change faster than one threshold per 24 h .* --anchor-age 0/);
-    expect(anchorRefusal({ ...figures, version: '5', flagged: 0.4 }, serving)).toMatch(/the serving model \(v5, no kept version is 24 h older/);
+    expect(anchorRefusal({ ...figures, flagged: 0.1 }, serving, T0 + 3 * DAY)).toBeUndefined();
+    expect(anchorRefusal({ ...figures, flagged: 0.4 }, serving, T0 + 3 * DAY)).toMatch(/moved too far too fast: version 2 \(data to 2024-01-02T00:00:00.000Z\) flags 40.0 % of them \(at most 10 %\); change faster than one threshold per 24 h .* --anchor-age 0/);
+    expect(anchorRefusal({ ...figures, version: '5', flagged: 0.4 }, serving, T0 + DAY / 2)).toMatch(/the serving model \(v5, no kept version is 24 h older/);
+    // The serving model anchoring because it is a day old itself (kept versions older still): said so, not 'none kept'
+    // (a gateway's log read 'no kept version is 24 h older' with versions 1 and 2 both days older).
+    expect(anchorRefusal({ ...figures, version: '5', flagged: 0.4 }, serving, T0 + 3 * DAY)).toMatch(/the serving model \(v5, its data ended 72 h before the newest recent window\) flags 40.0 %/);
   });
 });
 

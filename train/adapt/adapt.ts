@@ -279,7 +279,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const anchor = o.anchorAge > 0 ? await anchorCheck(loaded, concatWindows([recent.fit, recent.heldOut], per), recent.to, o) : undefined;
     if (anchor) validation.anchor = anchor;
     const reasons = refusalReasons(validation, change, o, options.onNote);
-    const anchorReason = anchor && anchorRefusal(anchor, parent);
+    const anchorReason = anchor && anchorRefusal(anchor, parent, recent.to);
     if (anchorReason) reasons.push(anchorReason);
 
     const lineage = lineageOf(parent, windows, o, { epochs: fitted.history.length, change, engine: fitted.engine }, validation);

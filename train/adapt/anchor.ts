@@ -61,15 +61,23 @@ export interface AnchorFigures {
   maxShare: number;
 }
 
-/** The reason to refuse, if the anchor flags too many of the recent windows. */
-export function anchorRefusal(a: AnchorFigures, serving: ModelCard): string | undefined {
+/**
+ * The reason to refuse, if the anchor flags too many of the recent windows. `recentEnd` (epoch ms, the newest recent
+ * window) tells the serving model anchoring because it is old enough itself from it anchoring because nothing is.
+ */
+export function anchorRefusal(a: AnchorFigures, serving: ModelCard, recentEnd: number): string | undefined {
   if (a.flagged <= a.maxShare) return undefined;
-  const which = a.version === serving.version ? `the serving model (v${a.version}, no kept version is ${hours(a.ageMs)} older than the recent data)` : `version ${a.version}${a.dataTo ? ` (data to ${a.dataTo})` : ''}`;
+  const own = dataEnd(serving);
+  const why = own <= recentEnd - a.ageMs
+    ? (Number.isFinite(own) ? `its data ended ${hours(recentEnd - own, true)} before the newest recent window` : 'its card does not say when its data ended')
+    : `no kept version is ${hours(a.ageMs)} older than the recent data`;
+  const which = a.version === serving.version ? `the serving model (v${a.version}, ${why})` : `version ${a.version}${a.dataTo ? ` (data to ${a.dataTo})` : ''}`;
   return `the recent windows moved too far too fast: ${which} flags ${(100 * a.flagged).toFixed(1)} % of them (at most ${(100 * a.maxShare).toFixed(0)} %); ` +
     `change faster than one threshold per ${hours(a.ageMs)} is not learnt automatically (a slow fault looks like that); if it is normal, adapt by hand with --anchor-age 0`;
 }
 
-function hours(ms: number): string {
+function hours(ms: number, round = false): string {
+  if (round && ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(0)} h`;
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${(ms / 60_000).toFixed(0)} min`;
 }
 
