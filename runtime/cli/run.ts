@@ -8,7 +8,7 @@ import type { FlagKey } from '../config/flags.ts';
 import { loadConfig, redactConfig } from '../config/load.ts';
 import { threadNote } from '../inference/open-model.ts';
 import { startingBar } from '../thresholds/starting-level.ts';
-import type { RunConfig } from '../config/schema.ts';
+import { RunConfigSchema, type RunConfig } from '../config/schema.ts';
 import { gatewayTopic } from '../config/gateway.ts';
 import { statusTopic } from '../mqtt/gateway-status.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
@@ -65,9 +65,8 @@ Examples:
   vigil run --config vigil.yaml --print-config        # every setting with its default, then exit
   vigil run --config vigil.yaml --providers webgpu,cpu --log-level debug
 
-Config file (YAML or JSON) sections: model, broker, source, window, batch, inference, threshold, smoothing, alerts,
-deadLetter, metrics, state, reload, fleet, dashboard, http, lowMemory, log. --print-config shows every key with its
-value; docs/run.md explains them. Only model, broker.url and source.topics are required.
+Config file (YAML or JSON) sections: ${Object.keys(RunConfigSchema.shape).join(', ')}.
+--print-config shows every key with its value; docs/run.md explains them (adapt: docs/adapt.md). Only model, broker.url and source.topics are required.
 The broker user and password may come from VIGIL_MQTT_USERNAME / VIGIL_MQTT_PASSWORD instead of the file, and the
 token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
     )

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { printableConfig } from '../../runtime/cli/print-config.ts';
 import { loadConfig } from '../../runtime/config/load.ts';
+import { RunConfigSchema } from '../../runtime/config/schema.ts';
 import { cardPathOf } from '../../runtime/model/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-printcfg-'));
@@ -26,6 +27,9 @@ describe('vigil run --help', () => {
     for (const m of models) expect(existsSync(cardPathOf(m)), m).toBe(true);
     expect(help).not.toContain('(default: false)');
     for (const section of ['fleet', 'lowMemory', 'deadLetter', 'alerts']) expect(help).toContain(section);
+    // Every section of the schema, from the schema: a hand-written list left out adapt, gateway and health.
+    const listed = /sections: ([^.]*)\./.exec(help.replace(/\s+/g, ' '))?.[1].split(', ');
+    expect(listed).toEqual(Object.keys(RunConfigSchema.shape));
   });
 });
 
