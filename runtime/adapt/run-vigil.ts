@@ -9,6 +9,12 @@ import { setPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The variable that names this runtime's pid in the child's environment: `vigil adapt` writes nothing for a runtime
+ * that is gone by the time it would (train/adapt/parent-watch.ts).
+ */
+export const ADAPT_FOR_ENV = 'VIGIL_ADAPT_FOR';
+
 /** How a child run ended. */
 export interface ChildResult {
   /** Exit code; null when it was killed (time limit, stop). */
@@ -68,7 +74,7 @@ export function idlePrefix(): string[] | undefined {
  * CPU priority, 19 lowest): fine-tuning takes what inference leaves of the cores, not a share of them.
  */
 export function runVigil(command: string[], args: string[], timeoutMs: number, niceness = 0): ChildRun {
-  const child = spawn(command[0], [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(command[0], [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [ADAPT_FOR_ENV]: String(process.pid) } });
   if (niceness && child.pid !== undefined) {
     try {
       setPriority(child.pid, niceness);

@@ -24,6 +24,7 @@ import { spanResiduals } from '@vigil/runtime/scoring/mahalanobis.ts';
 import { trainingVersions } from '../versions.ts';
 import { ADAPT_OPTION_TABLE } from './options.ts';
 import { refusalReasons, validationFigures, weightChange } from './acceptance.ts';
+import { runtimeGone } from './parent-watch.ts';
 import { adaptedCard } from './adapted-card.ts';
 import { checkRebuilt, servingAutoencoder } from './serving-model.ts';
 import { keptCard, listVersions, modelBase, replaceServed, type KeptVersion } from './model-versions.ts';
@@ -286,6 +287,9 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const seconds = () => (performance.now() - t0) / 1000;
     if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds(), ...(anchorReason && anchor.version !== parent.version ? { rollBackTo: anchor.version } : {}) };
 
+    // A runtime killed while this ran would never know of the pair written for it: nothing is written for it.
+    const gone = runtimeGone();
+    if (gone) return { kind: 'refused', parent, reasons: [`${gone}: its restart decides afresh`], lineage, seconds: seconds() };
     const card = adaptedCard(parent, name, recent.file, out.graph, cs, versions, lineage);
     const inPlace = outBase === resolve(modelBase(options.model));
     const kept = replaceServed(outBase, out.graph.bytes, card, { keep: o.keep, anchorAgeMs: o.anchorAge, ...(inPlace ? { parentSha256: parent.onnx.sha256, parentVersion: parent.version } : {}) });
