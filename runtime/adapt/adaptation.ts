@@ -84,7 +84,8 @@ class GatewayAdaptation implements Adaptation {
   private readonly rate: FlagRate;
   private watch: RollbackWatch | undefined;
   private running: Promise<AdaptDecisionMark> | undefined;
-  private lastAttempt = Date.now();
+  /** The first start's clock for `everyMs` when the reservoir records no attempt (a restart goes on from its file's). */
+  private readonly startedAt = Date.now();
   private paused = false;
   private stopped = false;
   /** Back to an anchor: the swap seeds no residual levels (the windows since are the change it did not accept). */
@@ -216,7 +217,6 @@ class GatewayAdaptation implements Adaptation {
   private async attempt(reason: string): Promise<AdaptDecisionMark> {
     const { deps, cfg } = this;
     const before = deps.card();
-    this.lastAttempt = Date.now();
     this.store.reservoir.markAttempt();
     this.signal.reset();
     await this.store.persist();
@@ -264,7 +264,7 @@ class GatewayAdaptation implements Adaptation {
   private maybeStart(): void {
     const { cfg } = this;
     const reservoir = this.store.reservoir;
-    if (this.running || this.watch || this.stopped || reservoir.freshCount < cfg.minNewWindows || Date.now() - this.lastAttempt < cfg.everyMs) return;
+    if (this.running || this.watch || this.stopped || reservoir.freshCount < cfg.minNewWindows || Date.now() - (reservoir.lastAttemptAt ?? this.startedAt) < cfg.everyMs) return;
     const drift = cfg.trigger.kind === 'drift' ? this.signal.reading() : undefined;
     if (cfg.trigger.kind === 'drift' && !drift?.fired) return;
     const busy = cfg.pauseOnAlert ? reservoir.incident() : undefined;

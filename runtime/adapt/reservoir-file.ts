@@ -76,6 +76,11 @@ export interface ReservoirSnapshot {
   /** Per sensor, the data time until which its windows stay out (guard band after an incident). */
   guards: Record<string, number>;
   drift?: SavedDriftReference;
+  /**
+   * Wall-clock ms of the last adaptation attempt, so a restart does not put the next one off by a whole `everyMs`
+   * (a probe: a gateway restarted more often than every 6 h never adapted). Absent: none recorded.
+   */
+  attemptedAt?: number;
 }
 
 const WindowJson = z.object({ s: z.string(), a: z.number(), b: z.number(), d: z.string(), f: z.literal(1).optional() }).strict();
@@ -88,6 +93,7 @@ const FileSchema = z
     fresh: z.number().int().nonnegative(),
     guards: z.record(z.string(), z.number()),
     drift: z.object({ version: z.string(), mean: z.number(), std: z.number().nonnegative(), count: z.number().int().positive() }).strict().optional(),
+    attemptedAt: z.number().optional(),
     windows: z.array(WindowJson),
     canaries: z.array(z.object({ sensor: z.string(), from: z.number(), to: z.number().nullable(), windows: z.array(WindowJson) }).strict()),
   })
@@ -119,6 +125,7 @@ export function encodeReservoir(s: ReservoirSnapshot): string {
     fresh: s.fresh,
     guards: s.guards,
     drift: s.drift,
+    attemptedAt: s.attemptedAt,
     windows: s.windows.map(encodeWindow),
     canaries: s.canaries.map((c) => ({ sensor: c.sensor, from: c.from, to: c.to, windows: c.windows.map(encodeWindow) })),
   });
@@ -144,6 +151,7 @@ export function decodeReservoir(text: string, where: string): ReservoirSnapshot 
     fresh: f.fresh,
     guards: f.guards,
     ...(f.drift ? { drift: f.drift } : {}),
+    ...(f.attemptedAt !== undefined ? { attemptedAt: f.attemptedAt } : {}),
     windows: f.windows.map((w) => decodeWindow(w, per, where)),
     canaries: f.canaries.map((c) => ({ sensor: c.sensor, from: c.from, to: c.to, windows: c.windows.map((w) => decodeWindow(w, per, where)) })),
   };
@@ -172,7 +180,7 @@ export async function writeReservoirAsync(path: string, s: ReservoirSnapshot): P
   const fh = await open(tmp, 'w', 0o644);
   let ok = false;
   try {
-    const head = JSON.stringify({ format: RESERVOIR_FORMAT, version: FORMAT_VERSION, model: s.model, savedAt: new Date().toISOString(), fresh: s.fresh, guards: s.guards, drift: s.drift });
+    const head = JSON.stringify({ format: RESERVOIR_FORMAT, version: FORMAT_VERSION, model: s.model, savedAt: new Date().toISOString(), fresh: s.fresh, guards: s.guards, drift: s.drift, attemptedAt: s.attemptedAt });
     await fh.write(`${head.slice(0, -1)},"windows":[`);
     for (let at = 0; at < s.windows.length; at += CHUNK) {
       await new Promise((r) => setImmediate(r));

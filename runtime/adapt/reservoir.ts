@@ -71,6 +71,8 @@ export class Reservoir {
   /** At most this many windows held aside, all sensors. */
   private readonly asideCap: number;
   private fresh = 0;
+  /** Wall-clock ms of the last adaptation attempt (kept in the file). */
+  private attemptedAt: number | undefined;
   /** Newest data time seen. */
   private latest = -Infinity;
   readonly counts: ReservoirCounts = { entered: 0, incident: 0, guard: 0, score: 0, incomplete: 0, sampled: 0, budget: 0 };
@@ -189,10 +191,16 @@ export class Reservoir {
     this.version++;
   }
 
-  /** An adaptation was attempted: count fresh windows from zero. */
-  markAttempt(): void {
+  /** An adaptation was attempted at `at` (wall-clock ms): count fresh windows from zero, and keep when. */
+  markAttempt(at = Date.now()): void {
     this.fresh = 0;
+    this.attemptedAt = at;
     this.version++;
+  }
+
+  /** Wall-clock ms of the last adaptation attempt, restored with the file; undefined when none is recorded. */
+  get lastAttemptAt(): number | undefined {
+    return this.attemptedAt;
   }
 
   /** Forget the clearly normal windows (after a rollback: a new attempt learns from what comes after). */
@@ -212,7 +220,7 @@ export class Reservoir {
     const canaries = this.canaries.snapshot(this.sensors.values());
     const guards: Record<string, number> = {};
     for (const [name, s] of this.sensors) if (Number.isFinite(s.guardUntil)) guards[name] = s.guardUntil;
-    return { model: this.model, windows, canaries, fresh: this.fresh, guards, ...(this.drift ? { drift: this.drift } : {}) };
+    return { model: this.model, windows, canaries, fresh: this.fresh, guards, ...(this.drift ? { drift: this.drift } : {}), ...(this.attemptedAt !== undefined ? { attemptedAt: this.attemptedAt } : {}) };
   }
 
   private restore(r: ReservoirSnapshot): void {
@@ -225,6 +233,7 @@ export class Reservoir {
     this.ring = r.windows.slice(Math.max(0, r.windows.length - room));
     this.fresh = Math.min(r.fresh, this.ring.length);
     this.drift = r.drift;
+    this.attemptedAt = r.attemptedAt;
     for (const [name, until] of Object.entries(r.guards)) lruGet(this.sensors, name, () => newSensor(until), MAX_SENSORS);
   }
 

@@ -2,7 +2,9 @@
  * The reservoir's file at start (runtime/adapt/reservoir-store.ts): a file of the model served before a change of
  * channels, or a spoilt one, is set aside as FILE.corrupt-TIME and said, not overwritten by the first write of the
  * empty reservoir that replaces it (before, a restart with a model of a fourth channel lost the previous model's
- * reservoir and canaries within `reservoir.intervalMs`, though docs/adapt.md said it was set aside).
+ * reservoir and canaries within `reservoir.intervalMs`, though docs/adapt.md said it was set aside). And when the last
+ * adaptation was attempted survives a restart with the file (before, the runtime counted `everyMs` from its own start:
+ * a gateway restarted more often than every 6 h never adapted).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,5 +55,23 @@ describe('reservoir file at start', () => {
     expect(store.reservoir.size).toBe(0);
     expect(readdirSync(dir).filter((f) => f.startsWith('cut-pump.json.corrupt-'))).toHaveLength(1);
     expect(logs.join('')).toMatch(/set aside as/);
+  });
+});
+
+describe('the last attempt across a restart', () => {
+  it('is kept in the file, by both writers, and restored with it', async () => {
+    const file = join(dir, 'attempt-{name}.json');
+    const at = Date.UTC(2026, 11, 7, 4, 0, 0);
+    const first = open(file, three).store;
+    expect(first.reservoir.lastAttemptAt).toBeUndefined();
+    first.reservoir.markAttempt(at);
+    await first.persist();
+    expect(open(file, three).store.reservoir.lastAttemptAt).toBe(at);
+    // The synchronous writer (vigil adapt's tests, a stop) keeps it too; a file without one restores none.
+    const path = join(dir, 'attempt-pump.json');
+    writeReservoir(path, { ...open(file, three).store.reservoir.snapshot(), attemptedAt: at + 1 });
+    expect(open(file, three).store.reservoir.lastAttemptAt).toBe(at + 1);
+    writeReservoir(path, { model: { name: 'pump', window: 4, channels: three }, windows: [], canaries: [], fresh: 0, guards: {} });
+    expect(open(file, three).store.reservoir.lastAttemptAt).toBeUndefined();
   });
 });
