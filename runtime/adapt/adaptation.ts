@@ -57,6 +57,8 @@ export interface Adaptation {
   adaptNow(reason?: string): Promise<AdaptDecisionMark>;
   /** Resolves once no adaptation or rollback is running. */
   settled(): Promise<void>;
+  /** What /health says of it: an attempt or rollback running, a swap under watch, the last decision. */
+  status(): AdaptationStatus;
   /** The reservoir of the model in service. */
   reservoir(): Reservoir;
   /** The drift signal now (`adapt.trigger`; kept whatever the kind): undefined until its windows are in. */
@@ -65,6 +67,14 @@ export interface Adaptation {
   persist(): Promise<void>;
   /** Stop the timer and any child, and persist a last time. */
   stop(): Promise<void>;
+}
+
+/** Adaptation as /health reports it (runtime/ops/health.ts). */
+export interface AdaptationStatus {
+  running: boolean;
+  /** A swapped-in model is being watched for a rollback (rollback-watch.ts). */
+  watching: boolean;
+  last?: AdaptDecisionMark;
 }
 
 /** Start adaptation; throws when it is enabled but `vigil adapt` cannot be run here. */
@@ -87,6 +97,7 @@ class GatewayAdaptation implements Adaptation {
   /** The first start's clock for `everyMs` when the reservoir records no attempt (a restart goes on from its file's). */
   private readonly startedAt = Date.now();
   private paused = false;
+  private last: AdaptDecisionMark | undefined;
   private stopped = false;
   /** Back to an anchor: the swap seeds no residual levels (the windows since are the change it did not accept). */
   private seedNothing = false;
@@ -176,8 +187,13 @@ class GatewayAdaptation implements Adaptation {
     });
   }
 
+  status(): AdaptationStatus {
+    return { running: this.running !== undefined, watching: this.watch !== undefined, ...(this.last ? { last: this.last } : {}) };
+  }
+
   private decide(outcome: AdaptOutcome, detail: string, from?: string, to?: string): AdaptDecisionMark {
     const d: AdaptDecisionMark = { at: Date.now(), outcome, model: this.deps.card().name, from, to, detail };
+    this.last = d;
     this.record(d);
     this.subject.next(d);
     return d;

@@ -8,6 +8,7 @@ import type { Flow, Readability } from './flow.ts';
 import type { HealthReport } from './http.ts';
 import type { EdgeCounters } from './metrics.ts';
 import type { Serving } from './serving.ts';
+import type { AdaptationStatus } from '../adapt/adaptation.ts';
 import type { RuntimeSinks } from './sinks.ts';
 
 /** What the report reads (parts not started yet are undefined). */
@@ -71,8 +72,18 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     alertsWaiting: s.sinks?.waiting() ?? 0,
     pipelineRestarts: flow.pipelineRestarts(),
     dropped,
+    // Learning on the gateway, when on: whether it is at work, and its last decision with the reason (a probe found
+    // neither in /health nor in the banner).
+    ...adaptationHealth(s.serving.adaptationNow()?.status()),
     ...(fleet ? { fleet: { group: fleet.group, worker: fleet.workerId, members: fleet.current().members, partitions: fleet.current().owned.length } } : {}),
   };
+}
+
+/** The `adaptation` entry of /health: running, watching a swap, and the last decision with how long ago. */
+function adaptationHealth(a: AdaptationStatus | undefined): { adaptation?: Record<string, unknown> } {
+  if (!a) return {};
+  const last = a.last && { outcome: a.last.outcome, model: a.last.model, ...(a.last.from ? { from: a.last.from } : {}), ...(a.last.to ? { to: a.last.to } : {}), agoMs: Date.now() - a.last.at, detail: a.last.detail };
+  return { adaptation: { running: a.running, watching: a.watching, ...(last ? { last } : {}) } };
 }
 
 /** Refused messages since the last reading that, with none decoded for a whole window, say the feed turned unreadable. */

@@ -163,6 +163,10 @@ describe('adaptation in vigil run', { timeout: 300_000 }, () => {
       }
       process.stdout.write(`quiet: z ${quiet.z.toFixed(2)}; ${marks.map((m) => `${m.outcome}: ${m.detail}`).join('\n')}\n`);
       expect(marks.at(-1)?.outcome).toBe('adapted');
+      // /health says it too, with the reason and how long ago (a probe found it in neither /health nor the banner).
+      const health = (await (await fetch(`${g.handle.opsUrl}/health`)).json()) as { adaptation?: { running: boolean; watching: boolean; last?: { outcome: string; detail: string; agoMs: number } } };
+      expect(health.adaptation).toMatchObject({ running: false, last: { outcome: 'adapted', detail: marks.at(-1)!.detail } });
+      expect(health.adaptation!.last!.agoMs).toBeGreaterThanOrEqual(0);
       expect(g.handle.card().lineage?.reason).toMatch(/^auto: drift: mean score of the last 200 windows outside alerts [\d.]+ against [\d.]+ in the first 200 windows version 1 scored in service/);
     } finally {
       await g.handle.stop();
