@@ -70,6 +70,13 @@ describe('vigil run --print-config', () => {
     expect(warnings).toEqual([expect.stringMatching(/^broker\.tls\.ca: cannot read .*no-ca\.pem \(ENOENT\); expected a PEM file; vigil run would stop at start$/)]);
   });
 
+  it('a source.channels key that is not a model channel is warned of, naming the channels (a probe: exit 0, then vigil run stopped)', () => {
+    const file = join(dir, 'channels.yaml');
+    writeFileSync(file, `model: ${MODEL}\nbroker: { url: 'mqtt://127.0.0.1:1883' }\nsource: { topics: ['s/+/d'], channels: { valeu: data.v } }\n`);
+    const { warnings } = printableConfig(loadConfig(file, {}, {}));
+    expect(warnings).toEqual([expect.stringMatching(/^source\.channels: 'valeu' is not a channel of the model \(model channels: value\); vigil run would stop at start$/)]);
+  });
+
   it('bad templates, sensorId formats and threshold kinds are caught when the config is read, naming the key', () => {
     expect(() => loadConfig(undefined, { ...flags, topics: ['a/#/b'] }, {})).toThrow(/source\.topics\.0: topic template 'a\/#\/b': '#' must be the last level/);
     expect(() => loadConfig(undefined, { ...flags, threshold: 'nope' }, {})).toThrow(/threshold\.kind: expected one of static, .*; got "nope"/);
