@@ -36,6 +36,11 @@ export interface TopicTemplate {
   match(topic: string): TopicInfo | TopicMiss;
   /** How its sensor ids are built (its id format's `format`, e.g. `{group}:{node}:{device}`; '' for none). */
   readonly idKey: string;
+  /**
+   * Named parts its sensor ids leave out, so topics that differ only there name one sensor; not `{channel}` (a level
+   * of one sensor's values) nor a fleet's `{partition}` (a function of the sensor id).
+   */
+  readonly leftOut: readonly string[];
 }
 
 /**
@@ -77,7 +82,9 @@ export function compileTopicTemplate(template: string, sensorId?: string): Topic
   const anonCount = segs.filter((s) => s.kind === 'plus').length;
   const idFormat = sensorIdFormat(template, sensorId, names, anonCount);
   const filter = segs.map((s) => (s.kind === 'literal' ? s.text : s.kind === 'hash' ? '#' : '+')).join('/');
-  return { template, filter, idKey: idFormat?.format ?? '', match: templateMatcher(template, segs, guard, idFormat, names.length + anonCount) };
+  const idKey = idFormat?.format ?? '';
+  const leftOut = names.filter((n) => n !== 'channel' && n !== 'partition' && !idKey.includes(`{${n}}`));
+  return { template, filter, idKey, leftOut, match: templateMatcher(template, segs, guard, idFormat, names.length + anonCount) };
 }
 
 /** The template's levels; throws for a misplaced `#` or a level that mixes text and wildcards. */

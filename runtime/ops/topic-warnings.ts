@@ -1,10 +1,11 @@
 /**
  * What the topic templates of a config that reads fine would still get wrong, said once at start as warnings: two
- * templates naming their sensors alike, Sparkplug subscribed at the device level only, `{channel}` topics under a
- * codec that reads whole rows, a source topic that vigil's own output topics can also name (it is then not read).
+ * templates naming their sensors alike, a named part the sensor ids leave out, Sparkplug subscribed at the device
+ * level only, `{channel}` topics under a codec that reads whole rows, a source topic that vigil's own output topics
+ * can also name (it is then not read).
  */
 import type { RunConfig } from '../config/schema.ts';
-import { sparkplugNodeLevelMissing } from '../codecs/sparkplug-topics.ts';
+import { sparkplugNodeLevelMissing, sparkplugTopic } from '../codecs/sparkplug-topics.ts';
 import { sharedIdTemplates, type TopicTemplate } from '../mqtt/topic-template.ts';
 import type { VigilLogger } from './logger.ts';
 import { outputFilter } from '../config/gateway.ts';
@@ -24,6 +25,15 @@ export function warnOfTopics(source: RunConfig['source'], templates: TopicTempla
   }
   for (const [a, b] of sharedIdTemplates(templates)) {
     log.warn({ topics: [a.template, b.template], sensorId: a.idKey }, `source.topics '${a.template}' and '${b.template}' name their sensors alike (${a.idKey}): topics that differ only in their fixed levels are one sensor; if they are different devices, give them different names, or run one vigil per layout`);
+  }
+  for (const t of templates) {
+    // Sparkplug's message type level is left out by design: a device's BIRTH and DATA are one sensor.
+    const typeLevel = sparkplugTopic(t.template)?.seg[2];
+    const parts = t.leftOut.filter((p) => `{${p}}` !== typeLevel);
+    if (!parts.length) continue;
+    const named = [...t.template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]).filter((n) => n !== 'channel' && (parts.includes(n) || t.idKey.includes(`{${n}}`)));
+    const these = parts.map((p) => `{${p}}`).join(', ');
+    log.warn({ topic: t.template, sensorId: t.idKey, leftOut: parts }, `source.topics '${t.template}' names ${these}, which its sensor ids (${t.idKey}) leave out: topics that differ only there are one sensor, their readings merged into one window; if they are different devices, put ${parts.length > 1 ? 'them' : 'it'} in source.sensorId, e.g. '${named.map((n) => `{${n}}`).join('.')}'`);
   }
   const nodeLevel = source.codec.kind === 'sparkplug' ? sparkplugNodeLevelMissing(source.topics) : undefined;
   if (nodeLevel) log.warn({ topics: source.topics }, nodeLevel);

@@ -8,6 +8,8 @@ import { TestScheduler } from 'rxjs/testing';
 import { createCodec, decode, DEFAULT_TIMESTAMP } from '../../runtime/codecs/index.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
 import { compileTopicTemplate, sharedIdTemplates, topicRouter } from '../../runtime/mqtt/topic-template.ts';
+import { RunConfigSchema } from '../../runtime/config/schema.ts';
+import { warnOfTopics } from '../../runtime/ops/topic-warnings.ts';
 import type { RawMessage, Rejected } from '../../runtime/stream/types.ts';
 
 const T = 'plant/{site}/{device}/data';
@@ -78,6 +80,26 @@ describe('sensor id collisions', () => {
     expect(sharedIdTemplates([compileTopicTemplate('tele/{sensor}/SENSOR'), compileTopicTemplate('tele/{sensor}/STATE')])).toEqual([]);
     expect(sharedIdTemplates([compileTopicTemplate('{sensor}/a'), compileTopicTemplate('{sensor}/b')])).toEqual([]);
     expect(sharedIdTemplates([compileTopicTemplate('a/{site}/{device}'), compileTopicTemplate('a/{device}')])).toEqual([]);
+  });
+
+  it('a named part the sensor ids leave out is warned of at start (a probe: cell1/comp-1 and cell2/comp-1 fed one window, every alert open, unsaid)', () => {
+    const warned = (topics: string[], sensorId?: string, kind = 'json') => {
+      const lines: string[] = [];
+      const source = RunConfigSchema.parse({ model: 'm', broker: { url: 'mqtt://h' }, source: { topics, sensorId, codec: { kind } } }).source;
+      warnOfTopics(source, topics.map((t) => compileTopicTemplate(t, sensorId)), { warn: (_f: unknown, m: string) => lines.push(m) } as never);
+      return lines;
+    };
+    const t = compileTopicTemplate('plant/{cell}/{sensor}/tele');
+    expect(t.match('plant/cell1/comp-1/tele')).toEqual(t.match('plant/cell2/comp-1/tele'));
+    expect(warned(['plant/{cell}/{sensor}/tele'])).toEqual([
+      "source.topics 'plant/{cell}/{sensor}/tele' names {cell}, which its sensor ids ({sensor}) leave out: topics that differ only there are one sensor, their readings merged into one window; if they are different devices, put it in source.sensorId, e.g. '{cell}.{sensor}'",
+    ]);
+    expect(warned(['plant/{cell}/{sensor}/tele'], '{cell}-{sensor}')).toEqual([]);
+    expect(warned(['plant/{site}/{device}/data'])).toEqual([]);
+    expect(warned(['s/{sensor}/{channel}'], undefined, 'number')).toEqual([]);
+    expect(warned(['sensors/{partition}/{sensor}/data'])).toEqual([]);
+    // Sparkplug's message type level is left out on purpose (a device's BIRTH and DATA are one sensor).
+    expect(warned(['spBv1.0/{group}/{type}/{node}/{device}', 'spBv1.0/{group}/{type}/{node}'], '{group}:{node}:{device}', 'sparkplug')).toEqual([]);
   });
 
   it('the decode stage counts such topics as bad_sensor_id rejections (dead-lettered by the runtime)', () => {
