@@ -27,9 +27,10 @@ export interface HealthSources {
  * The report now: `ok` only while serving, connected, not dropping or missing readings, with no recently lost
  * session, with some sensor still reporting (every sensor signalled silent: nothing is being watched), and with the
  * state file being saved (a failed save: a restart would resume no alert and no learnt threshold), and with some
- * message having become a reading once messages have arrived for `dropWindowMs` (`nothingReadable`).
+ * message having become a reading once messages have arrived for `dropWindowMs` (`nothingReadable`), and with some
+ * message heard at all since start (`nothingHeard`).
  */
-export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: HealthSources): HealthReport {
+export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' | 'window'>, s: HealthSources): HealthReport {
   const { edge, counters, flow } = s;
   const connected = s.client?.connected ?? false;
   const dropped = flow.drops.health();
@@ -44,8 +45,9 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
   const allSilent = edge.feedSilent;
   const stateSaveError = edge.stateSaveError;
   const unreadable = nothingReadable(edge, s.flow.readability(), config.health.dropWindowMs, Date.now());
-  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError && !unreadable ? 'ok' : 'degraded';
   const card = s.serving.ref().current.card;
+  const unheard = connected ? nothingHeard(s.flow.readability(), s.startedAt, Math.max(config.health.dropWindowMs, 3 * (config.window.readingIntervalMs ?? card.data?.intervalMs ?? 0)), Date.now(), config.source.topics) : undefined;
+  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError && !unreadable && !unheard ? 'ok' : 'degraded';
   const fleet = flow.fleet();
   const lastMessageAt = flow.lastMessageAt();
   return {
@@ -64,6 +66,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health'>, s: Health
     ...(refusedSubs > 0 ? { subscriptionsRefused: refusedSubs } : {}),
     ...(stateSaveError ? { stateNotSaved: stateSaveError } : {}),
     ...(unreadable ? { nothingReadable: unreadable } : {}),
+    ...(unheard ? { nothingHeard: unheard } : {}),
     // The files on disk are not what serves (status unchanged: a restart would load the same files and fail to start).
     ...(edge.reloadRefused ? { modelReloadRefused: { reason: edge.reloadRefused.reason, agoMs: Date.now() - edge.reloadRefused.at } } : {}),
     alertsOpen: edge.alertsOpen,
@@ -108,5 +111,20 @@ export function nothingReadable(edge: Pick<EdgeCounters, 'messages' | 'rejected'
     rejected: Object.fromEntries(edge.rejected),
     sinceMs: now - since,
     hint: `no message has become a reading ${r.lastDecodedAt ? 'since the last one' : 'since start'}: check the topic template and codec (source), that the payloads name the model's channels (or map them with source.channels), and vigil_rejected_total for the reasons messages were refused`,
+  };
+}
+
+/**
+ * Not one message since start, the broker connected, for `windowMs` (`health.dropWindowMs`, or 3 reading intervals
+ * where longer, `window.readingIntervalMs` or the card's: a slow sensor's first reading may take that long): vigil
+ * watches nothing. A topic template one letter off (`lineb` for `lineB`: MQTT topics are case-sensitive) left /health ok with `sensors: 0` and
+ * not a line in the log for as long as it ran (a probe); `nothingReadable` judges only once messages arrive.
+ */
+export function nothingHeard(r: Readability, startedAt: number, windowMs: number, now: number, topics: readonly string[]): { sinceMs: number; topics: readonly string[]; hint: string } | undefined {
+  if (r.firstMessageAt !== 0 || now - startedAt < windowMs) return undefined;
+  return {
+    sinceMs: now - startedAt,
+    topics,
+    hint: 'no message has arrived on source.topics since start: check the templates against the topics the devices publish (MQTT topics are case-sensitive; mosquitto_sub -v -t "#" shows them), and that the broker lets vigil read them',
   };
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { nothingReadable } from '../../runtime/ops/health.ts';
+import { nothingHeard, nothingReadable } from '../../runtime/ops/health.ts';
 import { fileBroker } from './aedes.ts';
 import { readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix } from './harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
@@ -28,6 +28,35 @@ describe('/health: nothing readable', () => {
     expect(nothingReadable(edge, after(50_000, 30), 60_000, 100_000)).toBeUndefined();
     expect(nothingReadable(edge, after(40_000, 30), 60_000, 100_000)).toMatchObject({ sinceMs: 60_000, hint: expect.stringContaining('since the last one') });
     expect(nothingReadable(edge, after(40_000, 2), 60_000, 100_000)).toBeUndefined();
+  });
+
+  it('judges a start after which not one message arrived (a probe: a template one letter off, /health ok and no word)', () => {
+    const none = { firstMessageAt: 0, lastDecodedAt: 0, rejectedSinceDecoded: 0 };
+    expect(nothingHeard(none, 40_000, 60_000, 99_999, ['a/{sensor}'])).toBeUndefined(); // not a whole window since start
+    expect(nothingHeard(none, 40_000, 60_000, 100_000, ['a/{sensor}'])).toMatchObject({ sinceMs: 60_000, topics: ['a/{sensor}'], hint: expect.stringContaining('case-sensitive') });
+    expect(nothingHeard({ ...none, firstMessageAt: 99_000 }, 40_000, 60_000, 100_000, ['a/{sensor}'])).toBeUndefined();
+  });
+
+  it('vigil run: degraded while nothing arrives on its topics, ok once a message does', async () => {
+    const prefix = uniquePrefix('unheard');
+    // 3 reading intervals (300 ms) are under the window: the window (1 s) bounds it.
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { health: { dropWindowMs: 1000 }, window: { readingIntervalMs: 100 } });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(broker.url);
+    try {
+      expect(handle.health()).toMatchObject({ status: 'ok', sensors: 0 });
+      // Published one level off the template: never delivered to vigil.
+      await pub.publishAsync(`${prefix}/pump-1/Data`, readingJson(1_700_000_000_000, 1), { qos: 1 });
+      await waitFor(() => handle.health().status === 'degraded', 'degraded a window after start with nothing heard', 5000);
+      expect(handle.health()).toMatchObject({ sensors: 0, nothingHeard: { topics: [`${prefix}/{sensor}/data`] } });
+      const rec = recordedSeries(1);
+      await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[0], rec.values[0]), { qos: 1 });
+      await waitFor(() => handle.health().status === 'ok', 'ok once a message arrived', 5000);
+      expect(handle.health().nothingHeard).toBeUndefined();
+    } finally {
+      await pub.endAsync();
+      await handle.stop();
+    }
   });
 
   it('vigil run: degraded while every message is refused, ok once one is read', async () => {
