@@ -32,8 +32,11 @@ export { GatewaySchema } from './gateway.ts';
 /** The whole configuration. */
 export const RunConfigSchema = z
   .object({
-    /** Model path without extension (`models/NAME`), or either file. */
-    model: path,
+    /**
+     * Model path without extension (`models/NAME`), or either file. One per process: a list (a gateway serving three
+     * lines' models) was refused with only "expected string, received array" (a probe).
+     */
+    model: z.string({ error: (i) => (Array.isArray(i.input) ? `expected one model path (models/NAME), got a list of ${i.input.length}: vigil run serves one model; run one vigil per model, each with its own config (state.file, metrics.port, broker.clientId, gateway.id)` : undefined) }).min(1),
     broker: BrokerSchema,
     /** Which vigil this is: named in every alert and signal, and a retained online/offline status (gateway.ts). */
     gateway: GatewaySchema.prefault({}),

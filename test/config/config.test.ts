@@ -95,6 +95,13 @@ describe('run config', () => {
     expect(() => loadConfig(swapped, {}, {})).toThrow(/threshold: Unrecognized key: "levle" \('levle': did you mean 'level'\?\)[^]*smoothing: Unrecognized key: "alpah" \('alpah': did you mean 'alpha'\?\)/);
   });
 
+  it('a list of models says vigil run serves one (a probe: one gateway, three lines, read only "expected string, received array")', () => {
+    const models = file('models.yaml', 'model: [models/pumps, models/comp, models/oven]\nbroker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\n');
+    expect(() => loadConfig(models, {}, {})).toThrow(/ {2}model: expected one model path \(models\/NAME\), got a list of 3: vigil run serves one model; run one vigil per model, each with its own config/);
+    const missing = file('no-model.yaml', 'broker: { url: "mqtt://h:1883" }\nsource: { topics: ["t/{sensor}"] }\n');
+    expect(() => loadConfig(missing, {}, {})).toThrow(/ {2}model: missing; expected a model path/);
+  });
+
   it('never prints or logs secrets', () => {
     const cfg = loadConfig(undefined, { model: 'm', broker: 'mqtt://gw:s3cret@h:1883', topics: ['t/+'] }, { VIGIL_MQTT_PASSWORD: 'hunter2' });
     expect(cfg.broker.password).toBe('hunter2');
