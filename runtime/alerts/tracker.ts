@@ -9,8 +9,7 @@
  * probe's setpoint change held an alert open at 2.4x, and a leak at 43x under it went unsaid), once per surge, or
  * ESCALATE_FACTOR times what it last said (its opening's or its last escalation's multiple), however slowly it got
  * there (a probe: a leak that grew over hours under a setpoint change's alert at 4.6x, to 620x, went unsaid: the level
- * followed it). Verdicts
- * that repeat or precede one already seen are ignored (dedupe after a replay or a reconnect).
+ * followed it). Verdicts that repeat or precede one already seen are ignored (dedupe after a replay or a reconnect).
  */
 import type { Verdict } from '../stream/types.ts';
 import type { Mark } from '../scoring/re-anchor.ts';

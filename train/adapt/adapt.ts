@@ -287,8 +287,7 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
     const seconds = () => (performance.now() - t0) / 1000;
     if (reasons.length) return { kind: 'refused', parent, reasons, lineage, seconds: seconds(), ...(anchorReason && anchor.version !== parent.version ? { rollBackTo: anchor.version } : {}) };
 
-    // A runtime killed while this ran would never know of the pair written for it: nothing is written for it.
-    const gone = runtimeGone();
+    const gone = runtimeGone(); // a runtime killed meanwhile would never know of a pair written for it
     if (gone) return { kind: 'refused', parent, reasons: [`${gone}: its restart decides afresh`], lineage, seconds: seconds() };
     const card = adaptedCard(parent, name, recent.file, out.graph, cs, versions, lineage);
     const inPlace = outBase === resolve(modelBase(options.model));
