@@ -30,6 +30,14 @@ const CommandMessage = z.object({
   id: z.string().max(200).optional(),
 });
 
+/**
+ * The `id` a message refused as malformed gave (a string, as the schema asks), so its sender can tell which command
+ * failed: an HMI matches replies by id, and one without it leaves the refused command waiting for an answer.
+ */
+function idGiven(body: unknown): string | undefined {
+  const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id.length <= 200 ? id : undefined;
+}
 
 /** Listen for commands on `topic` until `stop()`. */
 export function listenCommands(
@@ -57,7 +65,7 @@ export function listenCommands(
     if (!msg.success) {
       const error = `expected {"sensor": NAME, "command": "normal", "trained" or "maintenance", "windows"?: N (normal), "minutes"?: N (maintenance), "id"?: TEXT}: ${body === undefined ? 'not JSON' : msg.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`;
       log.warn({ topic, error }, 'command refused');
-      return reply(undefined, { ok: false, status: 400, error });
+      return reply(idGiven(body), { ok: false, status: 400, error });
     }
     if (packet.retain) {
       const error = 'a retained command is refused: a command applies once, when it is sent, not at every start (clear it: publish an empty retained message on the topic)';
