@@ -14,7 +14,7 @@ import { DashboardStore, type StoreOptions } from './store.ts';
 import { bundle, ortFile, stylesheet, template, ORT_DIR } from './assets.ts';
 import { esc } from './page/format.ts';
 import { httpGuard } from '@vigil/runtime/util/http-guard.ts';
-import { commandOf, serveCommand, type CommandOptions } from '@vigil/runtime/ops/commands.ts';
+import { commandOf, notACommand, serveCommand, type CommandOptions } from '@vigil/runtime/ops/commands.ts';
 import { dashboardPortInUse, listen } from '@vigil/runtime/util/listen.ts';
 
 /**
@@ -130,6 +130,8 @@ function routes(ticks: PageTicks, title: string, serve: (req: IncomingMessage, r
     const path = url.pathname;
     const command = commandOf(path);
     if (command) return serve(req, res, command);
+    const miss = notACommand(path);
+    if (miss) return reply(res, 404, 'application/json', `${JSON.stringify({ error: miss })}\n`);
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'only GET is served\n');
     if (path === '/' || path === '/index.html') {
       return reply(res, 200, 'text/html; charset=utf-8', template('index.html').replaceAll('{{title}}', esc(title)));

@@ -38,6 +38,15 @@ export function commandOf(path: string): { sensor: string; what: OperatorCommand
   }
 }
 
+/**
+ * What a request to `/sensors/...` that names no command is told (undefined for a command's path or any other): a
+ * typo (`/normall`, `/Normal`, a trailing slash) got an empty 405, which says neither what was wrong nor what exists.
+ */
+export function notACommand(path: string): string | undefined {
+  if (!path.startsWith('/sensors/') || commandOf(path)) return undefined;
+  return `no command at ${path}: expected POST /sensors/NAME/normal, /sensors/NAME/trained or /sensors/NAME/maintenance (NAME percent-encoded)`;
+}
+
 /** What serving a command needs of its server. */
 export interface CommandOptions {
   /** Whether the server requires a token (its guard has checked it by now). */

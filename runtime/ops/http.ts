@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CSP_NONE, httpGuard } from '../util/http-guard.ts';
 import { listen } from '../util/listen.ts';
-import { commandOf, serveCommand } from './commands.ts';
+import { commandOf, notACommand, serveCommand } from './commands.ts';
 import type { CommandOutcome } from './re-anchors.ts';
 import type { OperatorCommand } from './sensor-commands.ts';
 
@@ -49,6 +49,8 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     const path = (req.url ?? '/').split('?')[0];
     const command = commandOf(path);
     if (command) return serveCommand(req, res, command, { tokened: !!opts.token, run: opts.command });
+    const miss = notACommand(path);
+    if (miss) return void res.writeHead(404, { 'content-type': 'application/json' }).end(`${JSON.stringify({ error: miss })}\n`);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -65,7 +67,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       res.writeHead(h.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(h)}\n`);
       return;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics, /health, or POST /sensors/NAME/normal or /trained\n');
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics, /health, or POST /sensors/NAME/normal, /trained or /maintenance\n');
   });
   await listen(server, opts.port, opts.host, `metrics.port ${opts.port} on ${opts.host} is in use; expected a free port (0 = any, null = no server)`);
   const port = (server.address() as AddressInfo).port;

@@ -217,6 +217,13 @@ describe('an operator\'s word on a sensor through vigil run', () => {
       expect((await post(`http://127.0.0.1:${tokened.port}/sensors/p%2F1/normal`, '{}')).status).toBe(202);
       expect((await post(`http://127.0.0.1:${tokened.port}/sensors/p1/trained`, '')).status).toBe(202);
       expect(asked).toEqual(['normal p/1', 'trained p1']);
+      // A path under /sensors/ that names no command says which exist (a review: an empty 405 for /Normal).
+      for (const path of ['/sensors/p1/Normal', '/sensors/p1/reset', '/sensors/p1/maintenance/', '/sensors/p1']) {
+        const res = await post(`http://127.0.0.1:${tokened.port}${path}`, '{}');
+        expect(res.status).toBe(404);
+        expect(((await res.json()) as { error: string }).error).toMatch(/expected POST \/sensors\/NAME\/normal, \/sensors\/NAME\/trained or \/sensors\/NAME\/maintenance/);
+      }
+      expect(asked).toHaveLength(2);
     } finally {
       await open.close();
       await tokened.close();
