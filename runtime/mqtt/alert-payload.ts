@@ -18,7 +18,7 @@ export const ALERT_SCHEMA = 'vigil-alert/1';
 /**
  * The vigil that sent an event (config `gateway.id`: the host name unless set), on every kind, right after `schema`:
  * two gateways on one broker (a hot standby, two sites that both name a sensor `pump-1`) are told apart by it, and
- * `gateway` with `incident` and `type` identifies an alert event. Absent on events of older producers.
+ * `gateway` with `incident`, `type` and `tsLast` identifies an alert event. Absent on events of older producers.
  */
 const gatewayRef = z.string().optional();
 
@@ -82,7 +82,8 @@ export const AlertPayloadSchema = z.object({
   /**
    * The alert's incident: `SENSOR@OPENED`, the data time (ISO) of the window that opened it, the same on its open and
    * its close event. An event sent twice (a QoS 1 redelivery, an unacknowledged alert resent after a restart) carries
-   * the same `incident` and `type`: deduplicate on the pair.
+   * the same `incident`, `type` and `tsLast`: deduplicate on those (with `gateway`), not on `incident` and `type` alone,
+   * as one incident may escalate more than once (a surge, then a stuck sensor), each at its own window.
    */
   incident: z.string().optional(),
   /**
