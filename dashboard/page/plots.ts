@@ -5,6 +5,7 @@
  */
 import uPlot from 'uplot';
 import { spansPlugin } from './spans-plugin.ts';
+import { breakAtGaps } from './gaps.ts';
 
 /** Raw row: epoch ms then one value per channel. */
 export type RawRow = number[];
@@ -198,10 +199,9 @@ export class SensorPlots {
     this.labels = d.labels ?? [];
     this.trained = d.trained;
     const xs = d.raw.map((r) => r[0] / 1000);
-    this.channels.forEach((_, i) => {
-      const ys = d.raw.map((r) => (Number.isFinite(r[i + 1]) ? r[i + 1] : null));
-      this.plots[i].setData([xs, ys] as uPlot.AlignedData, !this.zoomed);
-    });
+    // A gap in the data (a restart, an outage) stays empty rather than bridged by a line (gaps.ts).
+    const raw = breakAtGaps(xs, this.channels.map((_, i) => d.raw.map((r) => (Number.isFinite(r[i + 1]) ? r[i + 1] : null))));
+    this.channels.forEach((_, i) => this.plots[i].setData([raw.xs, raw.series[i]] as uPlot.AlignedData, !this.zoomed));
     const log = this.opts.logScore ?? true;
     // Log axes cannot show zero; a perfect reconstruction sits at the floor instead of vanishing.
     const pos = (v: number) => (log ? Math.max(v, 1e-9) : v);
@@ -209,7 +209,8 @@ export class SensorPlots {
     const score = d.scores.map((r) => pos(r[1]));
     const thr = d.scores.map((r) => (Number.isFinite(r[2]) ? pos(r[2]) : null));
     const anom = d.scores.map((r) => (r[3] ? pos(r[1]) : null));
-    this.plots[this.plots.length - 1].setData([sx, score, thr, anom] as uPlot.AlignedData, !this.zoomed);
+    const scored = breakAtGaps(sx, [score, thr, anom]);
+    this.plots[this.plots.length - 1].setData([scored.xs, ...scored.series] as uPlot.AlignedData, !this.zoomed);
     if (!this.zoomed) this.alignX(xs, sx);
   }
 
