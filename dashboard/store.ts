@@ -15,6 +15,9 @@ import { Meter } from './meter.ts';
 import { RejectedLog, type RejectedNote } from './rejected.ts';
 import type { AdaptDecisionMark } from '@vigil/runtime/adapt/decision.ts';
 
+/** Most alerts still open listed besides the recent ones (recentAlerts). */
+export const OPEN_LISTED = 200;
+
 /** One raw row: time (epoch ms) then one value per channel (NaN where absent). */
 export type RawPoint = [ts: number, ...values: number[]];
 /** One verdict: window end time (epoch ms), score, threshold, 1 when anomalous else 0. */
@@ -273,9 +276,15 @@ export class DashboardStore {
     return this.sensors.get(name)?.spans.since() ?? [];
   }
 
-  /** Recent alerts across sensors, newest first. */
+  /**
+   * Recent alerts across sensors, newest first, then those still open from before them (at most OPEN_LISTED): newer
+   * ones pushed an alert open all shift off the list (a shift probe: 25 open, 11 listed, the longest ones gone).
+   */
   recentAlerts(limit = 20): AlertSpan[] {
-    return this.spans.recent(limit);
+    const recent = this.spans.recent(limit);
+    const listed = new Set(recent);
+    const older = [...this.sensors.values()].flatMap((s) => (s.open && !listed.has(s.open) ? [s.open] : [])).sort((a, b) => b.start - a.start);
+    return older.length ? [...recent, ...older.slice(0, OPEN_LISTED)] : recent;
   }
 
   /** Number of alerts open now. */

@@ -82,6 +82,20 @@ describe('DashboardStore', () => {
     expect(s.openAlerts()).toBe(0);
   });
 
+  it('lists every alert still open, not only the newest: one open all shift stays after 20 newer ones', () => {
+    // A shift probe: 25 alerts open, the list held the newest 20 (11 of them open): the longest-open were gone.
+    const s = new DashboardStore({ now: () => 0 });
+    s.addAlert(alert('open', 'long-open', 1));
+    for (let i = 0; i < 25; i++) {
+      s.addAlert(alert('open', `p${i}`, 10 + i * 2));
+      if (i % 2) s.addAlert(alert('close', `p${i}`, 11 + i * 2));
+    }
+    const listed = s.recentAlerts(20);
+    expect(listed.slice(0, 20).map((a) => a.sensor)).toEqual(Array.from({ length: 20 }, (_, k) => `p${24 - k}`));
+    expect(listed.slice(20).map((a) => a.sensor)).toEqual(['p4', 'p2', 'p0', 'long-open']);
+    expect(listed.filter((a) => a.end === null)).toHaveLength(s.openAlerts());
+  });
+
   it('records a close whose open it never saw (dashboard started mid-alert)', () => {
     const s = new DashboardStore({ now: () => 0 });
     s.addAlert(alert('close', 'p', 100, { openedAt: 40, peakScore: 7 }));
