@@ -37,7 +37,7 @@ export interface OpsServerOptions {
   allowedHosts?: readonly string[];
   /** Bearer token required for /metrics (config http.token); /health stays open. */
   token?: string | null;
-  /** Run an operator's command on a sensor (re-anchors.ts), for `POST /sensors/NAME/normal` and `/trained`. */
+  /** Run an operator's command on a sensor (re-anchors.ts), for `POST /sensors/NAME/normal`, `/trained` and `/maintenance`. */
   command?: (what: OperatorCommand, sensor: string, arg: unknown, by: string) => CommandOutcome;
 }
 
