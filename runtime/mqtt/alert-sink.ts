@@ -8,12 +8,15 @@
  * With `retain`, only an alert's own events (open, escalate, close) are retained, and without an expiry: the retained
  * message of a sensor's topic is then its alert state for a subscriber that arrives later (a SCADA restarted). A
  * signal (invalid, silent, resumed) retained over it had told that subscriber "invalid" or "resumed" while an alert
- * stayed open (a probe), and a retained open expiring after a day had told it nothing.
+ * stayed open (a probe), and a retained open expiring after a day had told it nothing. A broker that answers a
+ * reconnect of a persistent session with none kept has lost its store, retained messages included: each open alert's
+ * last event is published again (retained-states.ts), before anything that waited for the connection.
  */
-import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import type { IClientPublishOptions, IConnackPacket, MqttClient } from 'mqtt';
 import { alertTopic, type AlertMessagePayload } from './alert-payload.ts';
 import type { MiniLogger } from './connect.ts';
 import type { UnsentJournal } from './unsent-alerts.ts';
+import { RetainedStates } from './retained-states.ts';
 
 /** Options of the MQTT alert sink. */
 export interface AlertSinkOptions {
@@ -187,9 +190,19 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     while (queue.length && client.connected && !retry && !closed) send(queue.shift()!);
     settle();
   };
-  const onConnect = () => {
+  // A reconnect the broker answers with no session of ours (a persistent one) means it lost its store: the retained
+  // states of open alerts go again, ahead of what waited (a close queued meanwhile then still ends one).
+  const states = new RetainedStates();
+  let connectedOnce = client.connected;
+  const onConnect = (ack?: IConnackPacket) => {
     clearTimeout(retry);
     retry = undefined;
+    if (opts.retain && connectedOnce && ack && !ack.sessionPresent && client.options.clean === false && states.size > 0) {
+      const again = states.again();
+      opts.log?.warn({ alerts: again.length }, `the broker kept no session for us, nor, likely, its retained messages: the ${again.length} open alert(s)' last events published again (retained)`);
+      queue.unshift(...again);
+    }
+    connectedOnce = true;
     flush();
   };
   client.on('connect', onConnect);
@@ -205,6 +218,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       opts.log?.error({ sensor: payload.sensor, err: (err as Error).message }, 'alert not published');
       return;
     }
+    if (opts.retain && item.lifecycle) states.note(item, payload.type);
     keep(item);
     if (client.connected && queue.length === 0) send(item);
     else {
