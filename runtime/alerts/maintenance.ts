@@ -88,6 +88,19 @@ export class SensorClock {
   }
 }
 
+/**
+ * What a maintenance reply adds when the sensor's clock is not known (`SensorClock`: none of its windows arrived at
+ * the pace they were taken) and its latest window is stamped more than a minute from the command: a replay or a
+ * backfill, whose data time runs apart from the gateway's. The span is then read on the gateway's clock, so it mutes
+ * readings stamped in it, not the next readings to arrive (a probe, at ten times real time: the alert closed for the
+ * maintenance and another opened half a second later, under a reply that said "under maintenance until ...").
+ */
+export function unknownClockNote(state: { lastTs: number | null; clockLead?: number } | undefined, from: number, until: number): string {
+  if (!state || state.clockLead !== undefined || state.lastTs === null || Math.abs(state.lastTs - from) <= LIVE_PACE_SPAN_MS) return '';
+  const iso = (t: number) => new Date(t).toISOString();
+  return `; its clock is not known (its readings have not arrived at the pace they were taken: a replay or a backfill?) and its latest window is stamped ${iso(state.lastTs)}, so only windows stamped from ${iso(from)} to ${iso(until)} are muted`;
+}
+
 /** A saved maintenance read back, every field checked; throws naming the field. */
 export function savedMaintenance(x: unknown): Maintenance | undefined {
   if (x === undefined) return undefined;

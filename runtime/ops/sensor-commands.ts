@@ -5,7 +5,7 @@
  * one argument is its count: windows for `normal`, minutes for `maintenance`.
  */
 import type { AlertBank } from '../alerts/alert-bank.ts';
-import { MAX_MAINTENANCE_MINUTES } from '../alerts/maintenance.ts';
+import { MAX_MAINTENANCE_MINUTES, unknownClockNote } from '../alerts/maintenance.ts';
 import type { VigilLogger } from './logger.ts';
 import { reAnchors as openReAnchors, type CommandOutcome, type ReAnchors, type SensorCommand } from './re-anchors.ts';
 import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
@@ -61,8 +61,9 @@ export function operatorCommands(residuals: TrackedResiduals, alerts: AlertBank,
       return { ok: true, sensor, message: `sensor ${sensor}: maintenance ended${was}` };
     }
     const at = new Date(until).toISOString();
-    log.info({ sensor, minutes, until: at, by }, `sensor ${sensor} under maintenance until ${at}: its windows are scored, but open no alert and teach nothing as normal`);
-    return { ok: true, sensor, until: at, message: `sensor ${sensor}: under maintenance until ${at}; an open alert closes at its next window, and none opens before then` };
+    const note = unknownClockNote(alerts.stateOf(sensor), from, until);
+    log.info({ sensor, minutes, until: at, by }, `sensor ${sensor} under maintenance until ${at}: its windows are scored, but open no alert and teach nothing as normal${note}`);
+    return { ok: true, sensor, until: at, message: `sensor ${sensor}: under maintenance until ${at}; an open alert closes at its next window, and none opens before then${note}` };
   };
   return {
     command(what, sensor, arg, by) {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { AlertTracker, checkPolicy, type AlertTrackerState } from '../../runtime/alerts/tracker.ts';
 import { AlertBank } from '../../runtime/alerts/alert-bank.ts';
+import { unknownClockNote } from '../../runtime/alerts/maintenance.ts';
 import { trackAlerts } from '../../runtime/alerts/raise-alerts.ts';
 import { createCounters } from '../../runtime/stream/counters.ts';
 import { tinyModel } from '@vigil/fixtures/tiny-model.ts';
@@ -83,5 +84,18 @@ describe('an alert tracker under maintenance', () => {
     expect(out[3].muted).toBe(true);
     expect(out[3].alert?.marked).toEqual({ command: 'maintenance', by: m.by, until: m.until });
     expect(counters.windowsMuted).toBe(3);
+  });
+  it("says when a sensor's clock is not known and its data time runs apart from the command's", () => {
+    const start = Date.UTC(2026, 11, 7, 10, 0, 0);
+    const until = start + 30 * 60_000;
+    expect(unknownClockNote(undefined, start, until)).toBe('');
+    // Live (its latest window within a minute), or its clock learnt: nothing to add.
+    expect(unknownClockNote({ lastTs: start - 20_000 }, start, until)).toBe('');
+    expect(unknownClockNote({ lastTs: start - 3_600_000, clockLead: -3_600_000 }, start, until)).toBe('');
+    expect(unknownClockNote({ lastTs: null }, start, until)).toBe('');
+    // A replay an hour ahead, or a backfill a day behind.
+    for (const lastTs of [start + 3_600_000, start - 86_400_000]) {
+      expect(unknownClockNote({ lastTs }, start, until)).toBe(`; its clock is not known (its readings have not arrived at the pace they were taken: a replay or a backfill?) and its latest window is stamped ${new Date(lastTs).toISOString()}, so only windows stamped from 2026-12-07T10:00:00.000Z to 2026-12-07T10:30:00.000Z are muted`);
+    }
   });
 });

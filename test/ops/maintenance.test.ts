@@ -61,8 +61,11 @@ describe('a sensor under maintenance through vigil run', () => {
       expect(((await (await post(`${handle.opsUrl}/sensors/p1/normal`, '{"minutes": 5}')).json()) as { error: string }).error).toMatch(/^minutes: normal takes windows, not minutes/);
       const res = await post(url, '{"minutes": 30}');
       expect(res.status).toBe(202);
-      const answer = (await res.json()) as { ok: boolean; until: string };
+      const answer = (await res.json()) as { ok: boolean; until: string; message: string };
       expect(answer.ok).toBe(true);
+      // Its readings came as a backlog (stamped 30 s apart, sent at once): the reply says the span is read on the
+      // gateway's clock, against a latest window minutes before it (a probe at 10x real time was told nothing).
+      expect(answer.message).toMatch(/; its clock is not known \(its readings have not arrived at the pace they were taken: a replay or a backfill\?\) and its latest window is stamped .*, so only windows stamped from .* to .* are muted$/);
       const until = Date.parse(answer.until);
       expect(until - Date.now()).toBeGreaterThan(29 * 60_000);
 
