@@ -9,8 +9,8 @@
  * - The old generation. After each full collection V8 lets it grow to up to 4x what survived before the next (a
  *   factor it raises when collections are fast): a detector with 36 MB live (a heap snapshot at 1,000 sensors) ran at
  *   57-89 MB of heap and 220-229 MB of RSS through a soak with alerts (bench/soak.ts, 90 s at 2,000 readings/s),
- *   where the quiet memory bench had read 130 MB. `--heap-growing-percent=25` lets it grow by a quarter: 151 MB in
- *   the same soak, at the same CPU per reading (112 vs 107-112 us, one run each on a loaded machine). It is no limit:
+ *   where the quiet memory bench had read 130 MB. `--heap-growing-percent=25` lets it grow by a quarter: 149-154 MB
+ *   in the same soak, for 5-13 % more CPU per reading (more full collections; docs/run.md "Memory"). It is no limit:
  *   a gateway whose live data grows (more sensors) gets the heap it needs, collected more often.
  * Other commands (train, score, evaluate: short, allocation-heavy batch jobs) keep V8's defaults, and so does
  * anyone who sets either themselves (execArgv or NODE_OPTIONS), each flag on its own.
