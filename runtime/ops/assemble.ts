@@ -178,7 +178,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
   const flow = openFlow(sections(config, 'source', 'broker', 'fleet', 'window', 'batch', 'alerts', 'deadLetter', 'health', 'state', 'gateway'), { log, edge, counters, metrics, events, client: client.peek, ref, thresholds: thresholds.get, sinks: sinks.get, adaptation: serving.adaptationNow, warmup: serving.warmup, source: deps.source });
 
   const startedAt = Date.now();
-  const healthConfig = sections(config, 'broker', 'health', 'source', 'window');
+  const healthConfig = sections(config, 'broker', 'health', 'source', 'window', 'fleet');
   const parts: Part[] = [
     // First: a twin refused here has started nothing that writes shared files when it stops (the adaptation's reservoir).
     stateLockPart(config.state.file, log),

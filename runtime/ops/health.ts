@@ -30,7 +30,7 @@ export interface HealthSources {
  * message having become a reading once messages have arrived for `dropWindowMs` (`nothingReadable`), and with some
  * message heard at all since start (`nothingHeard`).
  */
-export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' | 'window'>, s: HealthSources): HealthReport {
+export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' | 'window' | 'fleet'>, s: HealthSources): HealthReport {
   const { edge, counters, flow } = s;
   const connected = s.client?.connected ?? false;
   const dropped = flow.drops.health();
@@ -46,7 +46,9 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' 
   const stateSaveError = edge.stateSaveError;
   const unreadable = nothingReadable(edge, s.flow.readability(), config.health.dropWindowMs, Date.now());
   const card = s.serving.ref().current.card;
-  const unheard = connected ? nothingHeard(s.flow.readability(), s.startedAt, Math.max(config.health.dropWindowMs, 3 * (config.window.readingIntervalMs ?? card.data?.intervalMs ?? 0)), Date.now(), config.source.topics) : undefined;
+  // Not in a fleet: a worker whose partitions hold no reporting sensor (more workers than busy partitions, a standby)
+  // hears nothing while its templates are right (a review: two workers, one sensor, the idle one 503 for good).
+  const unheard = connected && !config.fleet ? nothingHeard(s.flow.readability(), s.startedAt, Math.max(config.health.dropWindowMs, 3 * (config.window.readingIntervalMs ?? card.data?.intervalMs ?? 0)), Date.now(), config.source.topics) : undefined;
   const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError && !unreadable && !unheard ? 'ok' : 'degraded';
   const fleet = flow.fleet();
   const lastMessageAt = flow.lastMessageAt();
@@ -117,7 +119,7 @@ export function nothingReadable(edge: Pick<EdgeCounters, 'messages' | 'rejected'
 /**
  * Not one message since start, the broker connected, for `windowMs` (`health.dropWindowMs`, or 3 reading intervals
  * where longer, `window.readingIntervalMs` or the card's: a slow sensor's first reading may take that long): vigil
- * watches nothing. A topic template one letter off (`lineb` for `lineB`: MQTT topics are case-sensitive) left /health ok with `sensors: 0` and
+ * watches nothing. Not judged in a fleet, where a worker may own only quiet partitions. A topic template one letter off (`lineb` for `lineB`: MQTT topics are case-sensitive) left /health ok with `sensors: 0` and
  * not a line in the log for as long as it ran (a probe); `nothingReadable` judges only once messages arrive.
  */
 export function nothingHeard(r: Readability, startedAt: number, windowMs: number, now: number, topics: readonly string[]): { sinceMs: number; topics: readonly string[]; hint: string } | undefined {

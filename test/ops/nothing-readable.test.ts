@@ -59,6 +59,39 @@ describe('/health: nothing readable', () => {
     }
   });
 
+  it('vigil run in a fleet: a worker whose partitions hold no reporting sensor is not degraded (its templates are right)', async () => {
+    const prefix = uniquePrefix('unheard-fleet');
+    const start = (id: string) =>
+      startRuntime(
+        testConfig(broker.url, prefix, recordedModel(), {
+          broker: { url: broker.url, clientId: `${id}-${process.pid}`, reconnect: { minMs: 50, maxMs: 500 }, connectTimeoutMs: 5000 },
+          health: { dropWindowMs: 1000 },
+          window: { readingIntervalMs: 100 },
+          fleet: { group: 'unheard', prefix: `${prefix}/fleet`, partitions: 8, heartbeatMs: 100, leaseMs: 1000, settleMs: 200, stateHandover: false },
+        }),
+        { logger: silent },
+      );
+    const workers = [await start('w-a'), await start('w-b')];
+    const pub = await mqtt.connectAsync(broker.url);
+    try {
+      await waitFor(() => workers.every((w) => w.fleet!.current().members.length === 2) && workers.reduce((n, w) => n + w.fleet!.current().owned.length, 0) === 8, 'two workers splitting the partitions', 10_000);
+      const rec = recordedSeries(40);
+      // One sensor: its partition is one worker's; the other hears nothing, as a standby or a worker of quiet partitions does.
+      const heard = () => workers.some((w) => w.health().sensors === 1) && workers.every((w) => (w.health().uptimeS as number) >= 2);
+      for (let i = 0; i < rec.ts.length && !heard(); i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+        await sleep(100);
+      }
+      expect(heard()).toBe(true);
+      const idle = workers.find((w) => w.health().sensors === 0)!;
+      expect(idle.health().nothingHeard).toBeUndefined();
+      expect(idle.health().status).toBe('ok');
+    } finally {
+      await pub.endAsync();
+      for (const w of workers) await w.stop();
+    }
+  });
+
   it('vigil run: degraded while every message is refused, ok once one is read', async () => {
     const prefix = uniquePrefix('unreadable');
     const cfg = testConfig(broker.url, prefix, recordedModel(), { health: { dropWindowMs: 1000 } });
