@@ -55,6 +55,15 @@ describe('vigil adapt after a retrain over an adapted model', { timeout: 300_000
     expect(r.value).not.toBe(5);
   });
 
+  it('keeps the retrained model it adapts from though the earlier training kept higher numbers (--keep 1)', async () => {
+    // The store holds the earlier training's 1 and 2; kept by number, the retrained 1 went first and 2 stayed.
+    cpSync(`${dir}/m`, `${dir}/keep1`, { recursive: true });
+    const m = `${dir}/keep1/pump`;
+    expect((await quietly(() => run(['--model', m, '--data', `${dir}/new-recent.csv`, '--keep', '1', ...OPEN]))).out).toMatch(/^adapt: adapted .* v1 -> v2/);
+    expect((await quietly(() => run(['rollback', '--model', m]))).out).toMatch(/^adapt: rolled back .* v2 -> v1 /);
+    expect(sha(`${m}.onnx`)).toBe(retrained.onnx);
+  });
+
   it('rolls its first adaptation back to the retrained model, not to the earlier training\'s version of the same number', async () => {
     expect((await quietly(() => run(['--model', model, '--data', `${dir}/new-recent.csv`, ...OPEN]))).out).toMatch(/^adapt: adapted .* v1 -> v2/);
     const back = await quietly(() => run(['rollback', '--model', model]));

@@ -76,7 +76,7 @@ export function keepVersion(loaded: LoadedModel, keep: number, anchorAgeMs = 0):
   // A card caught between two steps of a write names a staging file; the kept one names NAME.onnx.
   const text = card.onnx.file === `${name}.onnx` ? cardBytes : `${JSON.stringify({ ...card, onnx: { ...card.onnx, file: `${name}.onnx` } }, null, 2)}\n`;
   writeFileAtomic(join(dir, `${name}.json`), text);
-  const all = listVersions(base);
+  const all = pruneOrder(listVersions(base), { version, card }, name);
   const cut = Math.max(0, all.length - keep);
   const pruned = all.slice(0, cut);
   // Only the cards say where each version's data ended; the .onnx files need not be read.
@@ -84,6 +84,18 @@ export function keepVersion(loaded: LoadedModel, keep: number, anchorAgeMs = 0):
   const retained = anchorToRetain(withCards.slice(0, cut), withCards.slice(cut), Math.max(...withCards.map((v) => dataEnd(v.card))), anchorAgeMs);
   for (const old of pruned) if (old.dir !== retained?.dir) rmSync(old.dir, { recursive: true, force: true });
   return { version, dir };
+}
+
+/**
+ * `all` (oldest first) in the order they are pruned: versions of another training or chain first, then the kept
+ * pair's own ancestors, the pair just kept last. By number alone, a retrain's version 1 kept at its first adaptation
+ * went first while an earlier training's higher numbers stayed (a review: with --keep 1, or 6 earlier adaptations
+ * at the default 5, the parent was gone at once and no rollback, by hand or vigil run's, could bring it back).
+ */
+function pruneOrder(all: KeptVersion[], just: { version: string; card: ModelCard }, name: string): KeptVersion[] {
+  const own = new Set([just.version, ...keptAncestors(all, just.card, (v) => keptCard(v, name)).map((v) => v.version)]);
+  const rank = (v: KeptVersion) => (v.version === just.version ? 2 : own.has(v.version) ? 1 : 0);
+  return [...all].sort((a, b) => rank(a) - rank(b) || compareVersions(a.version, b.version));
 }
 
 /**
