@@ -10,6 +10,7 @@ import { threadNote } from '../inference/open-model.ts';
 import { startingBar } from '../thresholds/starting-level.ts';
 import { RunConfigSchema, type RunConfig } from '../config/schema.ts';
 import { gatewayTopic } from '../config/gateway.ts';
+import { reservoirPath } from '../adapt/reservoir-file.ts';
 import { statusTopic } from '../mqtt/gateway-status.ts';
 import { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
@@ -44,16 +45,16 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
   if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);
   if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}${cfg.http.token ? '  (token required: open it once as ?token=TOKEN)' : ''}`);
   if (cfg.fleet && h.fleet) lines.push(`  fleet      group ${cfg.fleet.group} as ${h.fleet.workerId}, ${cfg.fleet.partitions} partitions (owners logged as 'fleet assignment'; vigil fleet status)`);
-  if (cfg.adapt.enabled) lines.push(`  adapt      on: ${adaptText(cfg.adapt)} (decisions logged as 'adaptation ...', /health adaptation; docs/adapt.md)`);
+  if (cfg.adapt.enabled) lines.push(`  adapt      on: ${adaptText(cfg.adapt, card.name)} (decisions logged as 'adaptation ...', /health adaptation; docs/adapt.md)`);
   if (cfg.state.file) lines.push(`  state      ${cfg.state.file} (every ${Math.round(cfg.state.intervalMs / 1000)} s and on exit)`);
   lines.push('  Ctrl-C stops (drains, saves state, disconnects)');
   return `${lines.join('\n')}\n`;
 }
 
-/** Adaptation's schedule and reservoir in a few words, for the banner. */
-function adaptText(a: RunConfig['adapt']): string {
+/** Adaptation's schedule and reservoir file (`{name}` filled in: the file to look for) in a few words, for the banner. */
+function adaptText(a: RunConfig['adapt'], model: string): string {
   const every = a.everyMs >= 3_600_000 ? `${+(a.everyMs / 3_600_000).toFixed(1)} h` : `${Math.round(a.everyMs / 1000)} s`;
-  return `${a.trigger.kind === 'drift' ? 'when scores drift, ' : ''}at most every ${every} once ${a.minNewWindows} new windows are in its reservoir ${a.reservoir.file}`;
+  return `${a.trigger.kind === 'drift' ? 'when scores drift, ' : ''}at most every ${every} once ${a.minNewWindows} new windows are in its reservoir ${reservoirPath(a.reservoir.file, model)}`;
 }
 
 /** Entry of `vigil run`. */

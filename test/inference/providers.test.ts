@@ -169,6 +169,8 @@ describe('vigil run banner', () => {
     expect(banner(gw, handle('ort-node/cpu'))).toMatch(/ {2}gateway {4}gw-7 {2}status vigil\/status\/gw-7 \(retained online\/offline\)\n {2}alerts {5}p\/gw-7\/alerts\/\{sensor\} \(QoS 1\)\n/);
     // Learning on the gateway, when on, is said with its schedule and reservoir (a probe found no word of it).
     expect(banner(cfg, handle('ort-node/cpu'))).not.toMatch(/ {2}adapt /);
-    expect(banner(parseConfig({ ...cfg, adapt: { enabled: true } }), handle('ort-node/cpu'))).toMatch(/ {2}adapt {6}on: at most every 6 h once 500 new windows are in its reservoir vigil-reservoir-\{name\}\.json \(decisions logged as 'adaptation \.\.\.', \/health adaptation; docs\/adapt\.md\)\n/);
+    // The reservoir file as it is on disk, {name} filled in with the model's (it read 'vigil-reservoir-{name}.json').
+    expect(banner(parseConfig({ ...cfg, adapt: { enabled: true } }), handle('ort-node/cpu'))).toContain(`its reservoir vigil-reservoir-${card.name}.json (`);
+    expect(banner(parseConfig({ ...cfg, adapt: { enabled: true } }), handle('ort-node/cpu'))).toMatch(/ {2}adapt {6}on: at most every 6 h once 500 new windows are in its reservoir vigil-reservoir-\w+\.json \(decisions logged as 'adaptation \.\.\.', \/health adaptation; docs\/adapt\.md\)\n/);
   });
 });
