@@ -277,10 +277,15 @@ class GatewayAdaptation implements Adaptation {
     return this.running;
   }
 
+  /** The last attempt for `everyMs` (else this start); one in the future (a clock that ran ahead) counts as now. */
+  private lastAttemptAt(reservoir: Reservoir): number {
+    return Math.min(reservoir.lastAttemptAt ?? this.startedAt, Date.now());
+  }
+
   private maybeStart(): void {
     const { cfg } = this;
     const reservoir = this.store.reservoir;
-    if (this.running || this.watch || this.stopped || reservoir.freshCount < cfg.minNewWindows || Date.now() - (reservoir.lastAttemptAt ?? this.startedAt) < cfg.everyMs) return;
+    if (this.running || this.watch || this.stopped || reservoir.freshCount < cfg.minNewWindows || Date.now() - this.lastAttemptAt(reservoir) < cfg.everyMs) return;
     const drift = cfg.trigger.kind === 'drift' ? this.signal.reading() : undefined;
     if (cfg.trigger.kind === 'drift' && !drift?.fired) return;
     const busy = cfg.pauseOnAlert ? reservoir.incident() : undefined;
