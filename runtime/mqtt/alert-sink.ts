@@ -92,14 +92,19 @@ export interface AlertMessage {
  */
 export function isLifecycle(m: AlertMessage): boolean {
   if (m.lifecycle !== undefined) return m.lifecycle;
-  try {
-    const type = (JSON.parse(m.body) as { type?: unknown }).type;
-    return type === 'open' || type === 'escalate' || type === 'close';
-  } catch {
-    return false;
-  }
+  const type = typeOf(m);
+  return type === 'open' || type === 'escalate' || type === 'close';
 }
 type Item = AlertMessage;
+
+/** An alert message's `type` (open, escalate, close, or a signal's), from its body. */
+function typeOf(m: AlertMessage): string {
+  try {
+    return String((JSON.parse(m.body) as { type?: unknown }).type);
+  } catch {
+    return '';
+  }
+}
 
 /** A publish that failed while the client stayed connected is retried after this long (ms). */
 const RETRY_MS = 1000;
@@ -250,8 +255,12 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
         opts.log?.warn({ queueMax: opts.queueMax, dropped: drop }, 'alert queue full; dropped the oldest alerts kept from the last run');
       }
       queue.splice(0, queue.length, ...all.slice(drop));
-      // Taken from the file at the start (which removed it): kept again until the broker has them.
-      for (const item of items.slice(Math.min(drop, items.length))) keep(item);
+      // Taken from the file at the start (which removed it): kept again until the broker has them, and their retained
+      // states noted as if published now (a review: the last run's open alerts were not among those sent again).
+      for (const item of items.slice(Math.min(drop, items.length))) {
+        keep(item);
+        if (opts.retain && isLifecycle(item)) states.note(item, typeOf(item));
+      }
       stats.queued += items.length;
       flush();
     },

@@ -61,4 +61,26 @@ describe('retained alert states after the broker lost its store', () => {
       await broker.close();
     }
   });
+
+  it("counts an open alert the last run left unsent (resent at the start) among those sent again", { timeout: 60_000 }, async () => {
+    const broker = await startMosquitto({ persistence: false });
+    const client = await mqtt.connectAsync(broker.url, { clientId: 'vigil-retained-resent', clean: false, reconnectPeriod: 100 });
+    client.on('error', () => {});
+    const sink = mqttAlertSink(client, { topic: 'b/{sensor}', qos: 1, retain: true, queueMax: 10, messageExpirySec: 0 });
+    try {
+      // Kept from the last run (unsent-alerts.ts), handed over at the start: without a lifecycle flag, as an older run wrote it.
+      sink.resend([{ topic: 'b/p4', body: JSON.stringify(alertPayload(event('open', 'p4', 5000))) }]);
+      expect(await sink.drain(5000)).toBe(true);
+      await broker.kill();
+      await waitFor(() => !client.connected, 'the client to notice', 10_000);
+      await broker.start();
+      await waitFor(() => client.connected, 'the client to reconnect', 20_000);
+      expect(await sink.drain(5000)).toBe(true);
+      expect(await retained(broker.url, 'b/#')).toEqual({ 'b/p4': 'open' });
+    } finally {
+      sink.close();
+      await client.endAsync(true).catch(() => undefined);
+      await broker.close();
+    }
+  });
 });
