@@ -83,7 +83,15 @@ export const RunConfigSchema = z
       .strict()
       .prefault({}),
     state: z
-      .object({ file: path.nullable().default('vigil-state.json'), intervalMs: ms('persist interval').default(60_000) })
+      .object({
+        file: path.nullable().default('vigil-state.json'),
+        intervalMs: ms('persist interval').default(60_000),
+        /**
+         * Least time between two saves an alert event (open, escalate, close) asks for; 0: none, alert state is saved
+         * with the periodic ones. Each save rewrites the whole file (~1.5 KB per sensor): on flash, raise it.
+         */
+        alertSaveMs: ms('alert-driven save gap').default(1000),
+      })
       .strict()
       .prefault({}),
     reload: z.object({ watch: z.boolean().default(true), debounceMs: ms('debounce').default(500) }).strict().prefault({}),

@@ -1,6 +1,6 @@
 /**
  * When the runtime's state file is written: at start, every `state.intervalMs`, soon after an alert opens or closes
- * (coalesced), and a last time on stop. Every save is counted and a failure is logged (one line per interval at
+ * (coalesced to one per `state.alertSaveMs`, none when 0), and a last time on stop. Every save is counted and a failure is logged (one line per interval at
  * most, and one when saving works again), never thrown. The same
  * interval paces the log of what the adaptive thresholds learnt.
  */
@@ -9,14 +9,11 @@ import { rateLimitedWarning, WARNING_INTERVAL_MS } from '../util/rate-limited-wa
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
 
-/** Least time between two saves an alert event asks for (ms): an open is on disk within about this. */
-export const ALERT_SAVE_GAP_MS = 1000;
-
 /** The saving schedule of one state file (or none). */
 export interface StateSaves {
   /** Save now. */
   persist(): Promise<void>;
-  /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap. */
+  /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap; nothing when the gap is 0. */
   persistSoon(): void;
   /** Start the periodic saves and learning reports. */
   start(): void;
@@ -25,8 +22,8 @@ export interface StateSaves {
 }
 
 /** Saves of `store` (none when undefined), and `report` (the learning log) on the same interval. */
-export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void }): StateSaves {
-  const { edge, log, intervalMs } = opts;
+export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs: number; alertSaveMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void }): StateSaves {
+  const { edge, log, intervalMs, alertSaveMs } = opts;
   // One error line per interval at most, however many saves fail (a probe: a full disk logged one for every alert
   // event's save as well as every interval's), and one line when saving works again.
   const failed = rateLimitedWarning(
@@ -54,16 +51,18 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
       failed.add((err as Error).message);
     }
   };
-  // Alert-driven saves: the first at once, then at most one per gap, the gap at least ALERT_SAVE_GAP_MS and 20 times
+  // Alert-driven saves: the first at once, then at most one per gap, the gap at least `alertSaveMs` and 20 times
   // the last save's duration (a save snapshots every sensor: at 1,000 sensors and ~100 alert events/s, one save per
-  // event had taken most of a core, test/ops/persist-soon.test.ts). An open is on disk within about a gap.
+  // event had taken most of a core, test/ops/persist-soon.test.ts). An open is on disk within about a gap. Each one
+  // rewrites the whole file: at 500 sensors (750 KB) a storm of alerts opening and closing wrote it every second, so
+  // a gateway on flash raises the gap or turns them off (0), leaving alert state to the periodic saves.
   let saving: Promise<void> | undefined;
   let scheduled = false;
   let lastSave = Number.NEGATIVE_INFINITY;
-  let gapMs = ALERT_SAVE_GAP_MS;
+  let gapMs = alertSaveMs;
   let delayed: NodeJS.Timeout | undefined;
   const persistSoon = () => {
-    if (!store || scheduled) return;
+    if (!store || scheduled || alertSaveMs <= 0) return;
     scheduled = true;
     const run = async () => {
       delayed = undefined;
@@ -73,7 +72,7 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
       lastSave = t0;
       saving = persist();
       await saving;
-      gapMs = Math.max(ALERT_SAVE_GAP_MS, 20 * (Date.now() - t0));
+      gapMs = Math.max(alertSaveMs, 20 * (Date.now() - t0));
     };
     const wait = lastSave + gapMs - Date.now();
     if (wait <= 0) void run();

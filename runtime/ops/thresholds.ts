@@ -34,7 +34,6 @@ import { collectBy } from '../util/held-states.ts';
 import { restoreFailureLog } from './restore-failures.ts';
 import { operatorCommands, type OperatorCommands } from './sensor-commands.ts';
 
-export { ALERT_SAVE_GAP_MS } from './state-saves.ts';
 
 /** The config sections the thresholds read. */
 export type ThresholdsConfig = Pick<RunConfig, 'threshold' | 'smoothing' | 'window' | 'alerts' | 'state' | 'fleet'>;
@@ -56,7 +55,7 @@ export interface RuntimeThresholds {
   alerts: AlertBank;
   /** The silent-sensor watch (`alerts.silent`; undefined when off, or in a fleet), saved and restored with them. */
   silence?: SilentSensors;
-  /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap (`ALERT_SAVE_GAP_MS` or more). */
+  /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap (`state.alertSaveMs` or more; none when 0). */
   persistSoon(): void;
   /** Label saved state with the model now in service (after a hot reload). */
   modelChanged(card: ModelCard): void;
@@ -252,7 +251,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
       log.warn({ err: (err as Error).message }, 'level drift not reported');
     }
   };
-  const saves = stateSaves(store, { intervalMs: config.state.intervalMs, edge, log, report });
+  const saves = stateSaves(store, { intervalMs: config.state.intervalMs, alertSaveMs: config.state.alertSaveMs, edge, log, report });
   // What the drift log's readers (excused, shifted channels) say of one sensor's state under the model in service.
   const trackedChannels = <T>(read: (r: ResidualModel, channels: string[], state: Float64Array | undefined) => T[], sensor: string): T[] => {
     const card = cardNow();

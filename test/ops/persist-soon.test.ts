@@ -1,22 +1,26 @@
 /**
  * Saves asked for by alert events (open alerts survive a restart, issue 17.5) are coalesced: the first goes at once,
- * the rest at most one per ALERT_SAVE_GAP_MS, because each save snapshots every sensor. One save per event took
- * most of a core at 1,000 sensors and ~100 alert events/s (bench/sustained.ts, profiled by hand).
+ * the rest at most one per `state.alertSaveMs` (1 s), because each save snapshots every sensor. One save per event took
+ * most of a core at 1,000 sensors and ~100 alert events/s (bench/sustained.ts, profiled by hand). Each save rewrites the
+ * whole file, so a gateway on flash sets a longer gap or none (0): an SD card probe at 500 sensors (750 KB of state)
+ * had it rewritten every second while alerts opened and closed.
  */
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../runtime/model/load.ts';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
-import { ALERT_SAVE_GAP_MS, openThresholds } from '../../runtime/ops/thresholds.ts';
+import { openThresholds } from '../../runtime/ops/thresholds.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { recordedModel, silent, testConfig } from './harness.ts';
 
 const session = { provider: 'none', run: () => { throw new Error('not run here'); } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ALERT_SAVE_GAP_MS = 1000;
 
 describe('alert-driven state saves', () => {
   it('save the first event at once and coalesce a burst of events into one more save per gap', async () => {
     const path = recordedModel();
     const cfg = testConfig('mqtt://127.0.0.1:1', 'persist-soon', path, {});
+    expect(cfg.state.alertSaveMs).toBe(ALERT_SAVE_GAP_MS);
     const edge = createEdgeCounters();
     const th = openThresholds(cfg, new ModelRef(loadModel(path).card, session), silent, edge);
     th.bank.get('s1');
@@ -39,5 +43,27 @@ describe('alert-driven state saves', () => {
     await sleep(ALERT_SAVE_GAP_MS + 200);
     expect(edge.statePersists).toBe(2);
     await th.stop();
+  });
+
+  it('space them by state.alertSaveMs, and make none when it is 0 (a gateway on flash)', async () => {
+    const path = recordedModel();
+    for (const alertSaveMs of [3000, 0]) {
+      const base = testConfig('mqtt://127.0.0.1:1', 'persist-soon', path, {});
+      const cfg = { ...base, state: { ...base.state, alertSaveMs } };
+      const edge = createEdgeCounters();
+      const th = openThresholds(cfg, new ModelRef(loadModel(path).card, session), silent, edge);
+      th.bank.get('s1');
+      th.persistSoon();
+      const t1 = Date.now();
+      while (alertSaveMs > 0 && edge.statePersists < 1 && Date.now() - t1 < 500) await sleep(10);
+      expect(edge.statePersists).toBe(alertSaveMs > 0 ? 1 : 0);
+      // Past the default 1 s gap (and 20 x a small save), inside the configured one: no second save yet.
+      th.persistSoon();
+      await sleep(1800);
+      expect(edge.statePersists).toBe(alertSaveMs > 0 ? 1 : 0);
+      await th.stop();
+      // The stop's own save still comes.
+      expect(edge.statePersists).toBe(alertSaveMs > 0 ? 2 : 1);
+    }
   });
 });

@@ -14,7 +14,7 @@ describe('state saves that fail', () => {
     const store = { path: '/state/vigil-state.json', saveNow: async () => { if (full) throw new Error('ENOSPC: no space left on device, write'); } } as unknown as ThresholdStore;
     const edge = createEdgeCounters();
     const { lines, logger } = capturingLogger();
-    const saves = stateSaves(store, { intervalMs: 0, edge, log: logger, report: () => {} });
+    const saves = stateSaves(store, { intervalMs: 0, alertSaveMs: 1000, edge, log: logger, report: () => {} });
     for (let i = 0; i < 10; i++) await saves.persist();
     expect(edge.statePersistFailures).toBe(10);
     expect(lines.filter((l) => l.msg === 'threshold state not saved')).toEqual([expect.objectContaining({ level: 50, file: store.path, err: expect.stringMatching(/ENOSPC/), failures: 1 })]);
@@ -32,7 +32,7 @@ describe('state saves that fail', () => {
     try {
       const store = { path: '/state/s.json', saveNow: async () => { throw new Error('ENOSPC'); } } as unknown as ThresholdStore;
       const { lines, logger } = capturingLogger();
-      const saves = stateSaves(store, { intervalMs: 60_000, edge: createEdgeCounters(), log: logger, report: () => {} });
+      const saves = stateSaves(store, { intervalMs: 60_000, alertSaveMs: 1000, edge: createEdgeCounters(), log: logger, report: () => {} });
       const failedLines = () => lines.filter((l) => l.msg === 'threshold state not saved').length;
       await saves.persist();
       vi.advanceTimersByTime(15_000);
