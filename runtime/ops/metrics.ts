@@ -256,7 +256,9 @@ export function createMetrics(pipeline: PipelineCounters, edge: EdgeCounters, op
   const latency = new Histogram({
     name: 'vigil_verdict_latency_seconds',
     help: 'Time from a reading arriving to its window being judged, sampled: 1 verdict in 8 (count is not the verdict count; vigil_windows_scored_total is)',
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    // Up to a minute: a burst behind which verdicts came seconds late (a one-core gateway flushing 60,000 readings)
+    // had them all in +Inf past 1 s, so nobody could read how late its alerts were.
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
   // `weights` tells two trainings of one name and version apart (a probe: every `vigil train` card is version "1").
