@@ -1,8 +1,7 @@
 /**
  * What the dashboard remembers: per sensor recent raw rows, verdicts and alert spans (`sensors.ts`, bounded by a
  * point budget; the spans follow the alert events in `alert-spans.ts`); globally the recent alerts, messages set
- * aside (`rejected.ts`), adaptation marks and measured throughput/latency. Memory is bounded however long the
- * pipeline runs.
+ * aside (`rejected.ts`), adaptation marks and measured throughput/latency. Memory is bounded however long it runs.
  */
 import type { AlertEvent, Reading, Rejected, Verdict } from '@vigil/runtime/stream/types.ts';
 import type { Scaler } from '@vigil/runtime/scaling/scaler.ts';
