@@ -6,13 +6,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { loadModel, type ModelCard, type Series } from '@vigil/runtime';
 import { trainModel } from '../../train/train.ts';
 import { run } from '../../train/adapt/cli.ts';
 import { anchorRefusal, anchorToRetain, chooseAnchor, dataEnd } from '../../train/adapt/anchor.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
-import { tempDir } from './helpers.ts';
+import { drifted, sha256File, tempDir } from './helpers.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -62,17 +61,8 @@ describe('anchor choice', () => {
   });
 });
 
-/** Temperature (channel 2) and pressure (channel 3) moved by k steps of +1 C / +0.2 bar, `days` after training. */
-function drifted(s: Series, k: number, days: number): Series {
-  const data = s.data.slice();
-  for (let r = 0; r < s.timestamps.length; r++) {
-    data[r * 8 + 2] += k;
-    data[r * 8 + 3] += 0.2 * k;
-  }
-  return { ...s, data, timestamps: s.timestamps.map((t) => t + days * DAY) };
-}
 
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const sha = sha256File;
 
 async function adapt(args: string[]): Promise<{ code: number; out: string }> {
   const write = process.stdout.write.bind(process.stdout);

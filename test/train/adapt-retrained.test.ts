@@ -7,26 +7,16 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { loadModel, type Series } from '@vigil/runtime';
 import { trainModel } from '../../train/train.ts';
 import { run } from '../../train/adapt/cli.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
-import { quietly, tempDir } from './helpers.ts';
+import { drifted, quietly, sha256File, tempDir } from './helpers.ts';
 
 const DAY = 86_400_000;
 
-/** Temperature (channel 2) and pressure (channel 3) moved by k steps of +1 C / +0.2 bar, `days` later. */
-function drifted(s: Series, k: number, days: number): Series {
-  const data = s.data.slice();
-  for (let r = 0; r < s.timestamps.length; r++) {
-    data[r * 8 + 2] += k;
-    data[r * 8 + 3] += 0.2 * k;
-  }
-  return { ...s, data, timestamps: s.timestamps.map((t) => t + days * DAY) };
-}
 
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const sha = sha256File;
 const train = async (data: string, out: string) => (await trainModel({ data, out, window: 16, hidden: [16], code: 4, epochs: 25, patience: 5, backend: 'wasm', onNote: () => {} })).model.dispose();
 /** Bounds opened so that every adaptation here is written: the test is about which versions it keeps and undoes. */
 const OPEN = ['--min-gain', '0', '--max-rise', '10', '--max-bar-rise', '100', '--max-change', '10', '--backend', 'wasm', '--quiet'];

@@ -5,16 +5,15 @@
  * (runtime/adapt/run-vigil.ts ADAPT_FOR_ENV); `vigil adapt` by hand names none and is not watched.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPT_FOR_ENV } from '@vigil/runtime/adapt/run-vigil.ts';
 import { trainModel } from '../../train/train.ts';
 import { run } from '../../train/adapt/cli.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
-import { quietly, tempDir } from './helpers.ts';
+import { quietly, sha256File, tempDir } from './helpers.ts';
 
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const sha = sha256File;
 /** Bounds opened so that the adaptation would be written: the test is about who it is written for. */
 const OPEN = ['--min-gain', '0', '--max-rise', '10', '--max-bar-rise', '100', '--max-change', '10', '--backend', 'wasm', '--quiet'];
 

@@ -1,5 +1,7 @@
 /** Shared fixtures for training tests: repo-relative paths, temp dirs, max-abs-diff. */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { Series } from '@vigil/runtime';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -32,4 +34,17 @@ export function quietly<T>(f: () => Promise<T>): Promise<{ value: T; out: string
   process.stderr.write = (() => true) as typeof process.stderr.write;
   // Through a promise, so that a synchronous throw of `f` restores the streams too.
   return Promise.resolve().then(f).then((value) => ({ value, out })).finally(() => { process.stdout.write = write; process.stderr.write = err; });
+}
+
+/** A file's sha256, hex (a model pair left as it was, or replaced). */
+export const sha256File = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+/** A pump series (8 channels) with temperature (channel 2) and pressure (3) moved by k steps of +1 C / +0.2 bar, `days` later. */
+export function drifted(s: Series, k: number, days: number): Series {
+  const data = s.data.slice();
+  for (let r = 0; r < s.timestamps.length; r++) {
+    data[r * 8 + 2] += k;
+    data[r * 8 + 3] += 0.2 * k;
+  }
+  return { ...s, data, timestamps: s.timestamps.map((t) => t + days * 86_400_000) };
 }
