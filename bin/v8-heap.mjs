@@ -1,19 +1,17 @@
 /**
  * V8 heap sizing of `vigil run`, applied by bin/vigil.mjs before anything else is loaded (bench/memory/stage.mjs
- * applies it the same way). Two flags, each read by V8 whenever it resizes a space, so setting them here (not only on
- * node's command line) takes effect:
+ * applies it the same way). V8 reads the flag whenever it resizes a space, so setting it here (not only on node's
+ * command line) takes effect:
  * - The young generation. V8 grows it from 1 MB up to 16 MB per semi-space (three of them resident while it grows)
  *   when a process allocates fast, as a live detector does; for `vigil run` that was ~30 MB of RSS in garbage
  *   waiting to be collected (bench/memory.ts: 172 -> 141 MB at 1,000 sensors x window 64). `--semi-space-growth-factor`
  *   set to 1 keeps it at its initial 1 MB semi-space, the same as `--max-semi-space-size=1`.
- * - The old generation. After each full collection V8 lets it grow to up to 4x what survived before the next (a
- *   factor it raises when collections are fast): a detector with 36 MB live (a heap snapshot at 1,000 sensors) ran at
- *   57-89 MB of heap and 220-229 MB of RSS through a soak with alerts (bench/soak.ts, 90 s at 2,000 readings/s),
- *   where the quiet memory bench had read 130 MB. `--heap-growing-percent=25` lets it grow by a quarter: 149-154 MB
- *   in the same soak, for 5-13 % more CPU per reading (more full collections; docs/run.md "Memory"). It is no limit:
- *   a gateway whose live data grows (more sensors) gets the heap it needs, collected more often.
+ * - The old generation is left to V8 (up to 4x what survived the last full collection): bounding it to a quarter
+ *   (`--heap-growing-percent=25`) cut an alert storm's RSS from 220-229 to 149-154 MB (bench/soak.ts) but raised the
+ *   p99 publish -> alert at 10,000 readings/s from 30-46 to 57-77 ms (bench/ab-sustained.ts, two runs), so it comes
+ *   with `lowMemory: true` (runtime/ops/runtime.ts), not by default.
  * Other commands (train, score, evaluate: short, allocation-heavy batch jobs) keep V8's defaults, and so does
- * anyone who sets either themselves (execArgv or NODE_OPTIONS), each flag on its own.
+ * anyone who sizes the young generation themselves (execArgv or NODE_OPTIONS).
  */
 import v8 from 'node:v8';
 
@@ -23,7 +21,6 @@ export const LONG_RUNNING = new Set(['run']);
 /** The V8 flags for long-running commands, each with the user flags that mean it is theirs to size. */
 const FLAGS = [
   { flag: '--semi-space-growth-factor=1', own: /--(max-|min-)?semi[-_]space[-_]|--semi[-_]space[-_]growth/ },
-  { flag: '--heap-growing-percent=25', own: /--heap[-_]growing[-_]percent|--max[-_]old[-_]space[-_]size|--max[-_]heap[-_]size|--optimize[-_]for[-_]size/ },
 ];
 
 /** Apply the heap sizing for `command`, each flag unless the user set its own; returns the flags set, or null. */

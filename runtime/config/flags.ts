@@ -89,7 +89,7 @@ export const FLAGS = {
   metricsPort: { flag: '--metrics-port <port>', path: 'metrics.port', parse: portOrOff, help: "port of /metrics and /health (0 = any free port; 'off')" },
   state: { flag: '--state <file>', path: 'state.file', parse: (v: string) => (v === 'off' ? null : v), help: "threshold state file ('off' = none)" },
   dashboard: { flag: '--dashboard <port>', path: 'dashboard.port', parse: portOrOff, help: 'serve the live dashboard on this port (0 = any free port)' },
-  lowMemory: { flag: '--low-memory', path: 'lowMemory', help: 'trade some throughput for 3-10 MB less RSS (V8 optimize-for-size; small gateways)' },
+  lowMemory: { flag: '--low-memory', path: 'lowMemory', help: 'trade some throughput and p99 latency for less RSS, 60-80 MB less in an alert storm (V8 optimize-for-size, old generation bounded; small gateways)' },
   logLevel: { flag: '--log-level <level>', path: 'log.level', help: 'fatal, error, warn, info, debug, trace or silent' },
   printConfig: { flag: '--print-config', path: null, help: 'check the config and the model, print the resolved config as YAML (secrets hidden), and exit' },
   // vigil fleet (MQTT mode): the fleet section's keys.

@@ -103,7 +103,7 @@ export const RunConfigSchema = z
     dashboard: z.object({ port: port.nullable().default(null), host: z.string().default('127.0.0.1') }).strict().prefault({}),
     /** Both HTTP servers (metrics and dashboard): Host allow-list and optional token (runtime/util/http-guard.ts). */
     http: HttpSchema.prefault({}),
-    /** Trade some throughput for 3-10 MB less RSS than the defaults: V8 optimize-for-size (process-wide; docs/run.md). */
+    /** Trade some throughput and p99 for less RSS: V8 optimize-for-size and a bounded old generation (process-wide; docs/run.md). */
     lowMemory: z.boolean().default(false),
     log: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })

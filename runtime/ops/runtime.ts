@@ -17,9 +17,12 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   if (config.lowMemory) {
     // Process-wide V8 settings; they take effect for allocations from here on (set as early as possible).
     // The growth factor (unlike --max-semi-space-size, read only at start) keeps the young generation at 1 MB for
-    // embedders (`vigil run` gets it from bin/v8-heap.mjs); optimize-for-size saves ~10 MB (bench/memory.ts).
+    // embedders (`vigil run` gets it from bin/v8-heap.mjs); optimize-for-size saves 3-10 MB (bench/memory.ts); the old
+    // generation grown by a quarter at most over what survived (docs/run.md "Memory"): an alert storm's RSS 220-229 ->
+    // 149-154 MB (bench/soak.ts), for a worse p99 at 10,000 readings/s (more full collections), so not by default.
     v8.setFlagsFromString('--optimize-for-size');
     v8.setFlagsFromString('--semi-space-growth-factor=1');
+    v8.setFlagsFromString('--heap-growing-percent=25');
   }
   const a = assemble(config, deps);
   const { log, events, serving, flow, edge, counters } = a;
