@@ -15,24 +15,19 @@
  */
 import v8 from 'node:v8';
 
-/** Commands that run for days with a steady allocation rate: RSS matters more than collection count. */
+/** Commands that run for days with a steady allocation rate: RSS matters more than scavenge count. */
 export const LONG_RUNNING = new Set(['run']);
 
-/** The V8 flags for long-running commands, each with the user flags that mean it is theirs to size. */
-const FLAGS = [
-  { flag: '--semi-space-growth-factor=1', own: /--(max-|min-)?semi[-_]space[-_]|--semi[-_]space[-_]growth/ },
-];
+/** The V8 flag set for long-running commands. */
+export const HEAP_FLAG = '--semi-space-growth-factor=1';
 
-/** Apply the heap sizing for `command`, each flag unless the user set its own; returns the flags set, or null. */
+/** Apply the heap sizing for `command` unless the user sized the young generation; returns the flag set, or null. */
 export function sizeHeap(command, execArgv = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? '') {
   if (!LONG_RUNNING.has(command)) return null;
-  const given = `${execArgv.join(' ')} ${nodeOptions}`;
-  const flags = FLAGS.filter((f) => !f.own.test(given)).map((f) => f.flag);
-  if (flags.length === 0) return null;
-  const set = flags.join(' ');
-  v8.setFlagsFromString(set);
-  // V8 raises the semi-space factor back to its minimum of 2, process-wide, whenever it configures a new heap, i.e. for
-  // each worker thread (ONNX Runtime's runs in one): set the flags again once the worker is up.
-  process.on('worker', (w) => w.once('online', () => v8.setFlagsFromString(set)));
-  return set;
+  if (/--(max-|min-)?semi[-_]space[-_]|--semi[-_]space[-_]growth/.test(`${execArgv.join(' ')} ${nodeOptions}`)) return null;
+  v8.setFlagsFromString(HEAP_FLAG);
+  // V8 raises the factor back to its minimum of 2, process-wide, whenever it configures a new heap, i.e. for each
+  // worker thread (ONNX Runtime's runs in one): set it again once the worker is up.
+  process.on('worker', (w) => w.once('online', () => v8.setFlagsFromString(HEAP_FLAG)));
+  return HEAP_FLAG;
 }

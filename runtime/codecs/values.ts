@@ -86,10 +86,12 @@ export function readingTime(raw: unknown, receivedAt: number, opts: TimestampOpt
  * many fields as channels whose first is one is missing a value, not its timestamp.
  */
 export function looksLikeTime(raw: unknown, receivedAt: number, opts: TimestampOptions): boolean {
-  const numeric = typeof raw === 'number' || (typeof raw === 'string' && raw.trim() !== '' && !isFieldError(channelValue(raw, '')));
-  if (!numeric) return typeof raw === 'string' && raw.trim() !== '' && typeof readingTime(raw, receivedAt, { ...opts, source: 'payload' }) === 'number';
+  if (typeof raw !== 'number' && (typeof raw !== 'string' || raw.trim() === '')) return false;
   const ts = readingTime(raw, receivedAt, { ...opts, source: 'payload' });
-  return typeof ts === 'number' && Math.abs(ts - receivedAt) <= NEAR_ARRIVAL_MS;
+  if (typeof ts !== 'number') return false;
+  // Text that is no number reads as a time anywhere; a number only near the arrival.
+  const numeric = typeof raw === 'number' || !isFieldError(channelValue(raw, ''));
+  return !numeric || Math.abs(ts - receivedAt) <= NEAR_ARRIVAL_MS;
 }
 
 /** How near its arrival a number in a value's place must read as a time to be taken for a misplaced timestamp. */

@@ -259,7 +259,7 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       // states noted as if published now (a review: the last run's open alerts were not among those sent again).
       for (const item of items.slice(Math.min(drop, items.length))) {
         keep(item);
-        if (opts.retain && isLifecycle(item)) states.note(item, typeOf(item));
+        if (opts.retain) states.note(item, typeOf(item));
       }
       stats.queued += items.length;
       flush();

@@ -44,11 +44,12 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' 
   // `feedSilent`): a sensor heard too few times to have a pace cannot be silent, and must not keep a dead feed ok.
   const allSilent = edge.feedSilent;
   const stateSaveError = edge.stateSaveError;
-  const unreadable = nothingReadable(edge, s.flow.readability(), config.health.dropWindowMs, Date.now());
+  const readability = s.flow.readability();
+  const unreadable = nothingReadable(edge, readability, config.health.dropWindowMs, Date.now());
   const card = s.serving.ref().current.card;
   // Not in a fleet: a worker whose partitions hold no reporting sensor (more workers than busy partitions, a standby)
   // hears nothing while its templates are right (a review: two workers, one sensor, the idle one 503 for good).
-  const unheard = connected && !config.fleet ? nothingHeard(s.flow.readability(), s.startedAt, Math.max(config.health.dropWindowMs, 3 * (config.window.readingIntervalMs ?? card.data?.intervalMs ?? 0)), Date.now(), config.source.topics) : undefined;
+  const unheard = connected && !config.fleet ? nothingHeard(readability, s.startedAt, Math.max(config.health.dropWindowMs, 3 * (config.window.readingIntervalMs ?? card.data?.intervalMs ?? 0)), Date.now(), config.source.topics) : undefined;
   const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError && !unreadable && !unheard ? 'ok' : 'degraded';
   const fleet = flow.fleet();
   const lastMessageAt = flow.lastMessageAt();
