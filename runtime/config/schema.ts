@@ -88,7 +88,8 @@ export const RunConfigSchema = z
         intervalMs: ms('persist interval').default(60_000),
         /**
          * Least time between two saves an alert event (open, escalate, close) asks for; 0: none, alert state is saved
-         * with the periodic ones. Each save rewrites the whole file (~1.5 KB per sensor): on flash, raise it.
+         * with the periodic ones. Such a save appends only the alert states changed since the last one to
+         * `<file>-alert-states.json` beside the file (runtime/thresholds/alert-journal.ts).
          */
         alertSaveMs: ms('alert-driven save gap').default(1000),
       })

@@ -23,7 +23,7 @@ export function deliverTo(deps: FlowDeps, latency: LatencyRing): (d: Detection) 
     if (events.detections.observed) events.detections.next(d);
     if (!d.alert) return;
     deps.sinks().alert(d.alert);
-    deps.thresholds().persistSoon();
+    deps.thresholds().persistSoon(d.alert.sensor);
   };
   return (d) => {
     try {

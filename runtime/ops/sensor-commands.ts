@@ -39,7 +39,7 @@ export const MAINTENANCE_MINUTES = 60;
  * Re-anchoring on `residuals` under the model in service (re-anchors.ts), and maintenance on `alerts`; each is saved
  * soon after (it survives a restart).
  */
-export function operatorCommands(residuals: TrackedResiduals, alerts: AlertBank, card: () => ModelCard, log: VigilLogger, edge: EdgeCounters, persistSoon: () => void, now: () => number = Date.now): OperatorCommands {
+export function operatorCommands(residuals: TrackedResiduals, alerts: AlertBank, card: () => ModelCard, log: VigilLogger, edge: EdgeCounters, persistSoon: (sensor?: string) => void, now: () => number = Date.now): OperatorCommands {
   const reAnchors: ReAnchors = openReAnchors(residuals, card, log, edge, persistSoon);
   const refusals = rateLimitedWarning(log, (count, byKey) => [{ count, refusals: byKey }, `${count} maintenance command(s) refused (${Object.keys(byKey).join('; ')})`]);
   const maintenance = (sensor: string, requested: unknown, by = 'unknown'): CommandOutcome => {
@@ -54,7 +54,7 @@ export function operatorCommands(residuals: TrackedResiduals, alerts: AlertBank,
     if (!alerts.maintain(sensor, minutes > 0 ? { from, until, by } : undefined)) {
       return { ok: false, status: 404, error: `sensor ${JSON.stringify(sensor)} has not been judged since this vigil started, nor is it in its saved state: check the name, or try again once its readings arrive; in a fleet, ask the worker that holds it` };
     }
-    persistSoon();
+    persistSoon(sensor);
     if (minutes === 0) {
       const was = before ? ` (it was set until ${new Date(before.until).toISOString()} by ${before.by})` : ' (none was set)';
       log.info({ sensor, by }, `sensor ${sensor}: maintenance ended${was}; its windows alert as usual again`);

@@ -54,7 +54,7 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
       deps.counters.alertsClosed++;
       deps.sinks().alert(ev);
       events.unresolved.next(ev);
-      deps.thresholds().persistSoon();
+      deps.thresholds().persistSoon(sensor);
     }
   };
 

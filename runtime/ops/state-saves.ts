@@ -1,10 +1,12 @@
 /**
  * When the runtime's state file is written: at start, every `state.intervalMs`, soon after an alert opens or closes
- * (coalesced to one per `state.alertSaveMs`, none when 0), and a last time on stop. Every save is counted and a failure is logged (one line per interval at
+ * (its alert states only, into the journal beside the file; coalesced to one per `state.alertSaveMs`, none when 0), and
+ * a last time on stop. Every save is counted and a failure is logged (one line per interval at
  * most, and one when saving works again), never thrown. The same
  * interval paces the log of what the adaptive thresholds learnt.
  */
-import type { ThresholdStore } from '../thresholds/store.ts';
+import type { AlertJournal } from '../thresholds/alert-journal.ts';
+import type { ThresholdStore } from '../thresholds/threshold-store.ts';
 import { rateLimitedWarning, WARNING_INTERVAL_MS } from '../util/rate-limited-warning.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
@@ -13,8 +15,12 @@ import type { EdgeCounters } from './metrics.ts';
 export interface StateSaves {
   /** Save now. */
   persist(): Promise<void>;
-  /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap; nothing when the gap is 0. */
-  persistSoon(): void;
+  /**
+   * Save soon: the first at once, later ones coalesced to one per gap; nothing when the gap is 0. With `sensor` (an
+   * alert event changed its alert or silence state) only the alert states changed since the last such save are appended
+   * to the journal beside the file (alert-journal.ts); without (an operator's re-anchor) the whole file.
+   */
+  persistSoon(sensor?: string): void;
   /** Start the periodic saves and learning reports. */
   start(): void;
   /** Stop the timers and save a last time (after one under way). */
@@ -22,7 +28,10 @@ export interface StateSaves {
 }
 
 /** Saves of `store` (none when undefined), and `report` (the learning log) on the same interval. */
-export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs: number; alertSaveMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void }): StateSaves {
+export function stateSaves(
+  store: ThresholdStore | undefined,
+  opts: { intervalMs: number; alertSaveMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void; journal?: AlertJournal },
+): StateSaves {
   const { edge, log, intervalMs, alertSaveMs } = opts;
   // One error line per interval at most, however many saves fail (a probe: a full disk logged one for every alert
   // event's save as well as every interval's), and one line when saving works again.
@@ -33,10 +42,10 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
     Math.max(WARNING_INTERVAL_MS, intervalMs),
   );
   let failing = 0;
-  const persist = async () => {
+  const persist = async (only: 'all' | 'alerts' = 'all') => {
     if (!store) return;
     try {
-      await store.saveNow();
+      await (only === 'alerts' ? store.saveAlerts() : store.saveNow());
       edge.statePersists++;
       edge.stateSaveError = null;
       if (failing > 0) {
@@ -51,26 +60,31 @@ export function stateSaves(store: ThresholdStore | undefined, opts: { intervalMs
       failed.add((err as Error).message);
     }
   };
-  // Alert-driven saves: the first at once, then at most one per gap, the gap at least `alertSaveMs` and 20 times
-  // the last save's duration (a save snapshots every sensor: at 1,000 sensors and ~100 alert events/s, one save per
-  // event had taken most of a core, test/ops/persist-soon.test.ts). An open is on disk within about a gap. Each one
-  // rewrites the whole file: at 500 sensors (750 KB) a storm of alerts opening and closing wrote it every second, so
-  // a gateway on flash raises the gap or turns them off (0), leaving alert state to the periodic saves.
+  // Saves asked for soon: the first at once, then at most one per gap, the gap at least `alertSaveMs` and 20 times the
+  // last save's duration (one save per event had taken most of a core at 1,000 sensors and ~100 alert events/s,
+  // test/ops/persist-soon.test.ts). An alert event's save writes the journal of alert states only (a storm at 1,000
+  // sensors rewrote the 1.5 MB file every second), unless a full one was asked for too.
   let saving: Promise<void> | undefined;
   let scheduled = false;
+  let wantAll = false;
   let lastSave = Number.NEGATIVE_INFINITY;
   let gapMs = alertSaveMs;
   let delayed: NodeJS.Timeout | undefined;
-  const persistSoon = () => {
-    if (!store || scheduled || alertSaveMs <= 0) return;
+  const persistSoon = (sensor?: string) => {
+    if (!store || alertSaveMs <= 0) return;
+    if (sensor === undefined || !opts.journal) wantAll = true;
+    else opts.journal.note(sensor);
+    if (scheduled) return;
     scheduled = true;
     const run = async () => {
       delayed = undefined;
       await saving;
       scheduled = false;
+      const only = wantAll ? 'all' : 'alerts';
+      wantAll = false;
       const t0 = Date.now();
       lastSave = t0;
-      saving = persist();
+      saving = persist(only);
       await saving;
       gapMs = Math.max(alertSaveMs, 20 * (Date.now() - t0));
     };

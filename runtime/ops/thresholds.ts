@@ -13,7 +13,9 @@ import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from '../thresholds/factory.ts';
-import { ThresholdStore, type LoadedState, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
+import { type LoadedState, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
+import { ThresholdStore } from '../thresholds/threshold-store.ts';
+import { AlertJournal, alertJournalPath, alertStatesOf, type AlertStates } from '../thresholds/alert-journal.ts';
 import { modelIdOf } from '../thresholds/state-model.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import { createDriftLog, excusedChannels, shiftedChannels, type ExcusedChannel, type ShiftedChannel } from '../scoring/drift-log.ts';
@@ -55,8 +57,8 @@ export interface RuntimeThresholds {
   alerts: AlertBank;
   /** The silent-sensor watch (`alerts.silent`; undefined when off, or in a fleet), saved and restored with them. */
   silence?: SilentSensors;
-  /** Save soon (an alert opened or closed): the first at once, later ones coalesced to one per gap (`state.alertSaveMs` or more; none when 0). */
-  persistSoon(): void;
+  /** Save soon, `sensor`'s alert states only when given (state-saves.ts `persistSoon`). */
+  persistSoon(sensor?: string): void;
   /** Label saved state with the model now in service (after a hot reload). */
   modelChanged(card: ModelCard): void;
   /** Every sensor's state as the state file holds it: threshold, residual mean, alert tracker. */
@@ -145,12 +147,12 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
  * The state file's store. Its saves are scheduled, counted and their failures said by state-saves.ts (the store's own
  * timer is not used), so it needs no interval or error handler here.
  */
-function openStore(file: string, collect: () => StateSource, model: StateModelId): ThresholdStore {
+function openStore(file: string, collect: () => StateSource, model: StateModelId, journal: AlertJournal): ThresholdStore {
   // A state folder not there yet is made, as systemd's StateDirectory would; one that cannot be is said at the first save.
   try {
     makeDirs(dirname(file));
   } catch {}
-  return new ThresholdStore(file, collect, { model });
+  return new ThresholdStore(file, collect, { model, journal });
 }
 
 /** The states a previous run saved (none, with a warning, when the file cannot be used). */
@@ -158,7 +160,8 @@ function restoredStates(store: ThresholdStore, log: VigilLogger): Map<string, Lo
   const file = store.path;
   const loaded = store.load();
   if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
-  if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt }, 'threshold state restored');
+  if (loaded.journalProblem) log.warn({ file, problem: loaded.journalProblem }, 'alert states saved since the state file not restored; those sensors resume from the file');
+  if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt, ...(loaded.journaled ? { alertStatesSince: loaded.journaled } : {}) }, 'threshold state restored');
   return loaded.states;
 }
 
@@ -196,7 +199,9 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     const { sensors, state } = source();
     return collectBy(sensors, state);
   };
-  const store = config.state.file ? openStore(config.state.file, source, model) : undefined;
+  // The alert and silence states an alert event changed, written between full saves (alert-journal.ts).
+  const journal: AlertJournal = new AlertJournal(alertJournalPath(config.state.file ?? ''), (sensor): AlertStates | undefined => alertStatesOf(alerts.stateOf(sensor), silence?.stateOf(sensor)));
+  const store = config.state.file ? openStore(config.state.file, source, model, journal) : undefined;
   const loaded = store ? restoredStates(store, log) : new Map<string, LoadedState>();
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
   const savedThresholds = pick(loaded, (st) => st.threshold);
@@ -251,7 +256,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
       log.warn({ err: (err as Error).message }, 'level drift not reported');
     }
   };
-  const saves = stateSaves(store, { intervalMs: config.state.intervalMs, alertSaveMs: config.state.alertSaveMs, edge, log, report });
+  const saves = stateSaves(store, { intervalMs: config.state.intervalMs, alertSaveMs: config.state.alertSaveMs, edge, log, report, journal });
   // What the drift log's readers (excused, shifted channels) say of one sensor's state under the model in service.
   const trackedChannels = <T>(read: (r: ResidualModel, channels: string[], state: Float64Array | undefined) => T[], sensor: string): T[] => {
     const card = cardNow();

@@ -6,15 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Threshold, ThresholdState } from './threshold.ts';
 import type { SmootherState } from '../scoring/smoothing.ts';
 import type { CardLike } from './seed.ts';
 import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from './factory.ts';
-import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
+import { removeStaleTemps, writeFileAtomic, writeFileAtomicAsync } from '../util/atomic-write.ts';
+import { alertJournalPath, readAlertJournal } from './alert-journal.ts';
 import { KEEP_SET_ASIDE, setAside } from '../util/set-aside.ts';
 import { modelMismatch, type StateModelId } from './state-model.ts';
 
@@ -53,6 +52,12 @@ export interface LoadResult {
   states: Map<string, LoadedState>;
   savedAt?: string;
   model?: StateModelId;
+  /** The checksum of the file's payload (the journal of alert states written after it names it: alert-journal.ts). */
+  sha256?: string;
+  /** Sensors whose alert states came from the journal written after the file. */
+  journaled?: number;
+  /** Set when that journal existed but could not be used (the file's own alert states are used). */
+  journalProblem?: string;
   /** Set when the file existed but could not be used. */
   problem?: string;
   /** Where an unusable file was moved to. */
@@ -107,7 +112,7 @@ export async function encodeStatesYielding(states: SavedStates, model?: StateMod
   return (await encodeCounting(states, model, now, chunk)).text;
 }
 
-async function encodeCounting(states: SavedStates, model: StateModelId | undefined, now: Date, chunk: number): Promise<{ text: string; sensors: number }> {
+async function encodeCounting(states: SavedStates, model: StateModelId | undefined, now: Date, chunk: number): Promise<{ text: string; sensors: number; sha256: string }> {
   const source = stateSource(states);
   const items: string[] = [];
   let sensors = 0;
@@ -122,7 +127,8 @@ async function encodeCounting(states: SavedStates, model: StateModelId | undefin
   }
   const payload = `{${items.join(',')}}`;
   await new Promise((r) => setImmediate(r));
-  return { text: withHeader(payload, sensors, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now), sensors };
+  const sha256 = createHash('sha256').update(payload).digest('hex');
+  return { text: withHeader(payload, sensors, Buffer.byteLength(payload), sha256, model, now), sensors, sha256 };
 }
 
 /** Parse and verify the file format; throws a message saying what is wrong. */
@@ -143,7 +149,7 @@ export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAsi
   if (sha !== header.sha256) throw new Error('payload checksum does not match the header (corrupted)');
   const entries = JSON.parse(body) as Record<string, SensorState>;
   if (!entries || typeof entries !== 'object' || Array.isArray(entries)) throw new Error('payload is not an object of sensor states');
-  return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as StateModelId | undefined };
+  return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as StateModelId | undefined, sha256: sha };
 }
 
 /**
@@ -151,6 +157,21 @@ export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAsi
  * Call it before the first save: it also removes temp files a crashed writer left behind.
  */
 export function loadStates(path: string, expectModel?: StateModelId): LoadResult {
+  const res = loadFull(path, expectModel);
+  // Alert states written since that file (alert-journal.ts): each replaces its sensor's alert and silence watch.
+  const journal = readAlertJournal(alertJournalPath(path), res.sha256);
+  if (journal.problem) res.journalProblem = journal.problem;
+  for (const [sensor, { alert, silence }] of journal.states) {
+    const { alert: _alert, silence: _silence, ...rest } = res.states.get(sensor) ?? {};
+    const st: LoadedState = { ...rest, ...(alert ? { alert } : {}), ...(silence ? { silence } : {}) };
+    if (Object.keys(st).length) res.states.set(sensor, st);
+    else res.states.delete(sensor);
+  }
+  if (journal.states.size) res.journaled = journal.states.size;
+  return res;
+}
+
+function loadFull(path: string, expectModel?: StateModelId): LoadResult {
   removeStaleTemps(path);
   let text: string;
   try {
@@ -166,7 +187,7 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
       const kept = new Map<string, LoadedState>();
       for (const [sensor, st] of res.states) if (st.alert || st.silence) kept.set(sensor, { ...(st.alert ? { alert: st.alert } : {}), ...(st.silence ? { silence: st.silence } : {}) });
       const also = kept.size ? `; open alerts and silence watches of ${kept.size} sensor(s) kept` : '';
-      return { states: kept, savedAt: res.savedAt, model: res.model, problem: `${path}: ${mismatch}: thresholds and learnt levels start fresh${also}` };
+      return { states: kept, savedAt: res.savedAt, model: res.model, sha256: res.sha256, problem: `${path}: ${mismatch}: thresholds and learnt levels start fresh${also}` };
     }
     return res;
   } catch (err) {
@@ -177,37 +198,16 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
   }
 }
 
-/** Write states atomically (temp + fsync + rename + directory fsync). */
-export async function saveStates(path: string, states: SavedStates, model?: StateModelId): Promise<number> {
-  const { text, sensors } = await encodeCounting(states, model, new Date(), ENCODE_CHUNK);
-  const tmp = tempPathFor(path);
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } catch (err) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  await fh.close();
-  await rename(tmp, path);
-  await syncDir(path);
-  return sensors;
+/** Write states atomically (temp + fsync + rename + directory fsync); returns the sensors written and the payload's checksum. */
+export async function saveStates(path: string, states: SavedStates, model?: StateModelId): Promise<{ sensors: number; sha256: string }> {
+  const { text, sensors, sha256 } = await encodeCounting(states, model, new Date(), ENCODE_CHUNK);
+  await writeFileAtomicAsync(path, text);
+  return { sensors, sha256 };
 }
 
 /** Synchronous atomic write, for the last save on shutdown. */
 export function saveStatesSync(path: string, states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId): void {
   writeFileAtomic(path, encodeStates(states, model));
-}
-
-async function syncDir(path: string): Promise<void> {
-  try {
-    const d = await open(dirname(path), 'r');
-    await d.sync().finally(() => d.close());
-  } catch {
-    // Some filesystems refuse directory fsync; the rename is still atomic.
-  }
 }
 
 /**
@@ -234,63 +234,4 @@ export function reviveThresholds(states: Map<string, LoadedState>, config: unkno
     }
   }
   return { thresholds, problems };
-}
-
-/** Options of the periodic saver. */
-export interface ThresholdStoreOptions {
-  /** Save period in ms (0: only on demand). */
-  intervalMs?: number;
-  model?: StateModelId;
-  /** Called with each failed save (a save failure never throws out of the timer). */
-  onError?: (err: Error) => void;
-  /** Called after each completed save, with the number of sensors written. */
-  onSaved?: (sensors: number) => void;
-}
-
-/** Saves the states returned by `collect` periodically and on demand; saves never overlap. */
-export class ThresholdStore {
-  private timer?: NodeJS.Timeout;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly path: string,
-    /** What to save, asked at the start of each save (a `StateSource` is collected sensor by sensor as it is written). */
-    private readonly collect: () => SavedStates,
-    private readonly opts: ThresholdStoreOptions = {},
-  ) {}
-
-  /** Load what a previous run saved (see `loadStates`). */
-  load(): LoadResult {
-    return loadStates(this.path, this.opts.model);
-  }
-
-  /** Start periodic saving. */
-  start(): void {
-    if (this.timer || !this.opts.intervalMs) return;
-    this.timer = setInterval(() => {
-      this.saveNow().catch((err: Error) => this.opts.onError?.(err));
-    }, this.opts.intervalMs);
-    this.timer.unref();
-  }
-
-  /** Save now (queued behind any save in progress). */
-  saveNow(): Promise<void> {
-    const run = this.chain.then(async () => {
-      const states = this.collect();
-      // The label of the model these states were collected under: a hot reload changes the shared object in place
-      // while the save yields, and states of one model must never be written under another's name.
-      const model = this.opts.model && { ...this.opts.model };
-      const sensors = await saveStates(this.path, states, model);
-      this.opts.onSaved?.(sensors);
-    });
-    this.chain = run.catch(() => {});
-    return run;
-  }
-
-  /** Stop the timer and write a final save. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.saveNow();
-  }
 }

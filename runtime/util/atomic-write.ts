@@ -3,6 +3,7 @@
  * fsync the folder. A kill at any point leaves the previous file intact (and at worst a stray `*.tmp`), never a
  * truncated one; readers see the old file or the new one.
  */
+import { open, rename, unlink } from 'node:fs/promises';
 import { closeSync, createWriteStream, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
@@ -88,6 +89,37 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
   closeSync(fd);
   replaceWith(tmp, path);
+}
+
+/** `writeFileAtomic` without holding the event loop: the same steps, each awaited. */
+export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = tempPathFor(path);
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await syncFolderAsync(path);
+}
+
+async function syncFolderAsync(path: string): Promise<void> {
+  try {
+    const d = await open(dirname(path), 'r');
+    await d.sync().finally(() => d.close());
+  } catch {
+    // Some filesystems refuse a folder's fsync; the rename is atomic anyway.
+  }
 }
 
 /** Rename the finished temp file over `path` and fsync the folder; if that fails the temp file is removed. */

@@ -1,10 +1,12 @@
 /**
  * Saves asked for by alert events (open alerts survive a restart, issue 17.5) are coalesced: the first goes at once,
  * the rest at most one per `state.alertSaveMs` (1 s), because each save snapshots every sensor. One save per event took
- * most of a core at 1,000 sensors and ~100 alert events/s (bench/sustained.ts, profiled by hand). Each save rewrites the
- * whole file, so a gateway on flash sets a longer gap or none (0): an SD card probe at 500 sensors (750 KB of state)
- * had it rewritten every second while alerts opened and closed.
+ * most of a core at 1,000 sensors and ~100 alert events/s (bench/sustained.ts, profiled by hand). An alert event's save
+ * writes only the alert states changed since the last full save, beside the file (runtime/thresholds/alert-journal.ts):
+ * rewriting the whole file, an SD card probe at 500 sensors (750 KB of state) had it rewritten every second while
+ * alerts opened and closed.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../runtime/model/load.ts';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
@@ -43,6 +45,30 @@ describe('alert-driven state saves', () => {
     await sleep(ALERT_SAVE_GAP_MS + 200);
     expect(edge.statePersists).toBe(2);
     await th.stop();
+  });
+
+  it("write an alert event's sensor beside the state file, not every sensor's state again", async () => {
+    const path = recordedModel();
+    const cfg = testConfig('mqtt://127.0.0.1:1', 'persist-soon', path, {});
+    const file = cfg.state.file!;
+    const edge = createEdgeCounters();
+    const th = openThresholds(cfg, new ModelRef(loadModel(path).card, session), silent, edge);
+    for (let i = 0; i < 50; i++) th.bank.get(`s${i}`);
+    await th.persist();
+    const full = readFileSync(file, 'utf8');
+    th.persistSoon('s3');
+    const t1 = Date.now();
+    while (edge.statePersists < 2 && Date.now() - t1 < ALERT_SAVE_GAP_MS / 2) await sleep(10);
+    expect(edge.statePersists).toBe(2);
+    expect(readFileSync(file, 'utf8')).toBe(full);
+    const journal = readFileSync(`${file}-alert-states.json`, 'utf8');
+    const [header, line] = journal.split('\n');
+    expect(JSON.parse(header)).toMatchObject({ format: 'vigil-alert-states' });
+    expect(Object.keys(JSON.parse(line.slice(line.indexOf(' ') + 1)))).toEqual(['s3']);
+    // An operator's re-anchor (no sensor named) still saves in full; so does the stop, which takes the journal's place.
+    await th.stop();
+    expect(existsSync(`${file}-alert-states.json`)).toBe(false);
+    expect(readFileSync(file, 'utf8')).not.toBe(full);
   });
 
   it('space them by state.alertSaveMs, and make none when it is 0 (a gateway on flash)', async () => {

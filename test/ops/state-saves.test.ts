@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { stateSaves } from '../../runtime/ops/state-saves.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
-import type { ThresholdStore } from '../../runtime/thresholds/store.ts';
+import type { ThresholdStore } from '../../runtime/thresholds/threshold-store.ts';
 import { capturingLogger } from './harness.ts';
 
 describe('state saves that fail', () => {

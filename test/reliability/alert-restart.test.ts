@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { stringify as toYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { decodeStates } from '../../runtime/thresholds/store.ts';
+import { loadStates } from '../../runtime/thresholds/store.ts';
 import type { AlertPayload } from '../../runtime/mqtt/alert-payload.ts';
 import { writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
@@ -54,7 +54,8 @@ describe('open alerts across a restart', () => {
     };
     const savedOpen = () => {
       try {
-        return decodeStates(readFileSync(stateFile, 'utf8')).states.get('pump-1')?.alert?.open !== undefined;
+        // What a restart reads: the file and the journal of alert states written since (alert-journal.ts).
+        return loadStates(stateFile).states.get('pump-1')?.alert?.open !== undefined;
       } catch {
         return false;
       }

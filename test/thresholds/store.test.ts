@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { decide } from '../../runtime/thresholds/threshold.ts';
-import { decodeStates, encodeStates, encodeStatesYielding, loadStates, reviveThresholds, saveStates, saveStatesSync, ThresholdStore, type SensorState, type StateSource } from '../../runtime/thresholds/store.ts';
+import { ThresholdStore } from '../../runtime/thresholds/threshold-store.ts';
+import { decodeStates, encodeStates, encodeStatesYielding, loadStates, reviveThresholds, saveStates, saveStatesSync, type SensorState, type StateSource } from '../../runtime/thresholds/store.ts';
 import { decodeFloats, encodeFloats } from '../../runtime/util/float-state.ts';
 import { cardFor, noiseSource } from '@vigil/fixtures/thresholds.ts';
 

@@ -1,0 +1,163 @@
+/**
+ * The alert states written between two full saves of the state file (store.ts), in a small file beside it:
+ * `STATE-alert-states.json`. An alert opening or closing must be on disk within about a second (so a kill does not
+ * open it again, or leave it open for good), but the full file holds every sensor's thresholds and tracked levels
+ * (~1.5 KB per sensor): rewriting it for every storm of alerts wrote 1.5 MB a second at 1,000 sensors, on a gateway's
+ * flash, and its garbage (promoted to the old generation while the write was under way) was most of an alert storm's
+ * RSS (bench/soak.ts: a heap profile of what outlived the young generation put 60 % of it in the state save).
+ *
+ * So an alert event notes its sensor, and the alert-driven save appends one line (and fsyncs it) with the alert and
+ * silence states of the sensors noted since the last line: a line's checksum, a space, the JSON of the states. The
+ * file's first line names the full file it follows (`base`: that file's payload checksum). A load applies the lines in
+ * order over the full file of that checksum only: a journal left from before a later full save (a kill between the two
+ * writes) is stale and ignored, and a torn last line (a kill while appending) is left out and said. A full save takes
+ * the noted sensors at its start (their states are in it) and removes the journal once it is on disk.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import type { AlertTrackerState } from '../alerts/tracker.ts';
+import type { SilenceState } from '../alerts/silent-sensors.ts';
+import { removeStaleTemps, writeFileAtomicAsync } from '../util/atomic-write.ts';
+import { keptFileBeside } from '../util/kept-file.ts';
+
+/** File format tag and version of the journal. */
+export const ALERT_JOURNAL_FORMAT = 'vigil-alert-states';
+export const ALERT_JOURNAL_VERSION = 1;
+
+/** What the journal keeps of a sensor: the parts of its saved state an alert event changes. */
+export interface AlertStates {
+  alert?: AlertTrackerState;
+  silence?: SilenceState;
+}
+
+/** A sensor's journal entry from its alert tracker's and silence watch's states (undefined: the sensor is gone). */
+export function alertStatesOf(alert: AlertTrackerState | undefined, silence: SilenceState | undefined): AlertStates | undefined {
+  return alert === undefined && silence === undefined ? undefined : { ...(alert ? { alert } : {}), ...(silence ? { silence } : {}) };
+}
+
+/** Where the journal of state file `path` lives: `STATE-alert-states.json` beside it. */
+export const alertJournalPath = (path: string): string => keptFileBeside(path, 'alert-states.json')!;
+
+/** The journal's states when it follows the full file of checksum `base`; stale: none; torn or unreadable: what is sound, and why. */
+export function readAlertJournal(path: string, base: string | undefined): { states: Map<string, AlertStates>; problem?: string } {
+  removeStaleTemps(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { states: new Map() };
+    return { states: new Map(), problem: `${path}: cannot read: ${(err as Error).message}` };
+  }
+  const states = new Map<string, AlertStates>();
+  const lines = text.split('\n');
+  try {
+    const header = JSON.parse(lines[0]) as Record<string, unknown>;
+    if (header.format !== ALERT_JOURNAL_FORMAT || header.version !== ALERT_JOURNAL_VERSION) throw new Error(`format ${JSON.stringify(header.format)} version ${JSON.stringify(header.version)}; expected ${ALERT_JOURNAL_FORMAT} ${ALERT_JOURNAL_VERSION}`);
+    // Written after another full save than the one loaded (or with none loaded): what it says is older than that file, or unanchored.
+    if (base === undefined || header.base !== base) return { states };
+  } catch (err) {
+    return { states, problem: `${path}: alert states not used: ${(err as Error).message}` };
+  }
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (line === '') continue;
+    const sp = line.indexOf(' ');
+    const json = line.slice(sp + 1);
+    let entries: Record<string, AlertStates> | undefined;
+    try {
+      if (sp !== 64 || createHash('sha256').update(json).digest('hex') !== line.slice(0, sp)) throw new Error('checksum does not match');
+      entries = JSON.parse(json) as Record<string, AlertStates>;
+      if (!entries || typeof entries !== 'object' || Array.isArray(entries)) throw new Error('not an object of sensor states');
+    } catch (err) {
+      // A kill while appending tears the last line only; anything after a bad line is not trusted either.
+      const rest = lines.slice(i).filter((l) => l !== '').length;
+      return { states, problem: `${path}: line ${i + 1} ${(err as Error).message} (torn or edited): ${rest} line(s) from there left out, the ${i - 1} before it used` };
+    }
+    for (const [sensor, st] of Object.entries(entries)) states.set(sensor, st);
+  }
+  return { states };
+}
+
+/** The sensors noted since the last line or full save, and the appends of their alert states. */
+export class AlertJournal {
+  private noted = new Set<string>();
+  /** The base of the journal on disk as this process knows it (undefined: not looked at, or removed). */
+  private fileBase: string | undefined;
+
+  constructor(
+    readonly path: string,
+    /** A sensor's alert and silence states now (undefined: the sensor is gone). */
+    private readonly stateOf: (sensor: string) => AlertStates | undefined,
+  ) {}
+
+  /** An alert event changed `sensor`'s alert or silence state. */
+  note(sensor: string): void {
+    this.noted.add(sensor);
+  }
+
+  /** Sensors noted and not yet written. */
+  get pending(): number {
+    return this.noted.size;
+  }
+
+  /**
+   * A full save begins collecting: the sensors noted so far are in it. Returns what to call when it ends: on success the
+   * journal is removed (what it held is in the full file); on failure the sensors stay noted for the next line.
+   */
+  fullSaveBegins(): (saved: boolean) => Promise<void> {
+    const taken = this.noted;
+    this.noted = new Set();
+    return async (saved) => {
+      if (!saved) {
+        for (const s of taken) this.noted.add(s);
+        return;
+      }
+      this.fileBase = undefined;
+      await unlink(this.path).catch(() => {});
+    };
+  }
+
+  /** Append the noted sensors' states to the journal that follows the full file of checksum `base`. Returns how many. */
+  async write(base: string): Promise<number> {
+    if (this.noted.size === 0) return 0;
+    const taken = this.noted;
+    this.noted = new Set();
+    const entries: Record<string, AlertStates> = {};
+    // A sensor gone since (forgotten, evicted) is written as none: its alert in the full file is over too.
+    for (const sensor of taken) entries[sensor] = this.stateOf(sensor) ?? {};
+    const json = JSON.stringify(entries);
+    const line = `${createHash('sha256').update(json).digest('hex')} ${json}\n`;
+    try {
+      if (this.fileBase !== base && !this.follows(base)) {
+        // A journal of its own for this full file: written whole, so it never starts torn.
+        const header = { format: ALERT_JOURNAL_FORMAT, version: ALERT_JOURNAL_VERSION, base, createdAt: new Date().toISOString() };
+        await writeFileAtomicAsync(this.path, `${JSON.stringify(header)}\n${line}`);
+      } else {
+        const fh = await open(this.path, 'a');
+        try {
+          await fh.appendFile(line);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }
+      this.fileBase = base;
+    } catch (err) {
+      for (const s of taken) this.noted.add(s);
+      this.fileBase = undefined;
+      throw err;
+    }
+    return taken.size;
+  }
+
+  /** Whether the journal on disk (a previous run's) follows `base` already, so lines are appended to it. */
+  private follows(base: string): boolean {
+    try {
+      const text = readFileSync(this.path, 'utf8');
+      return (JSON.parse(text.slice(0, text.indexOf('\n'))) as { base?: unknown }).base === base && text.endsWith('\n');
+    } catch {
+      return false;
+    }
+  }
+}
