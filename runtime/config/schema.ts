@@ -2,7 +2,7 @@
  * The `vigil run` configuration: one zod schema with defaults for everything except the model, so a file is
  * optional. Validated at the edge; the runtime trusts the parsed result. Every error names the key and what
  * was expected (see `load.ts`). Each larger section has a file of its own (broker.ts, source.ts, window.ts,
- * batch.ts, inference.ts, alerts.ts, http.ts), assembled here. Defaults live here and nowhere else: the command-line
+ * batch.ts, inference.ts, alerts.ts, http.ts, log.ts), assembled here. Defaults live here and nowhere else: the command-line
  * flags (flags.ts) show them, `vigil score` parses its options through these sections too.
  */
 import { z } from 'zod';
@@ -19,6 +19,7 @@ import { InferenceSchema } from './inference.ts';
 import { AlertsSchema, DeadLetterSchema } from './alerts.ts';
 import { HttpSchema } from './http.ts';
 import { GatewaySchema } from './gateway.ts';
+import { LogSchema } from './log.ts';
 
 export { BrokerSchema } from './broker.ts';
 export { SourceSchema } from './source.ts';
@@ -28,6 +29,7 @@ export { InferenceSchema } from './inference.ts';
 export { AlertsSchema, DeadLetterSchema } from './alerts.ts';
 export { HttpSchema } from './http.ts';
 export { GatewaySchema } from './gateway.ts';
+export { LogSchema } from './log.ts';
 
 /** The whole configuration. */
 export const RunConfigSchema = z
@@ -106,10 +108,8 @@ export const RunConfigSchema = z
     http: HttpSchema.prefault({}),
     /** Trade some throughput and p99 for less RSS: V8 optimize-for-size and a bounded old generation (process-wide; docs/run.md). */
     lowMemory: z.boolean().default(false),
-    log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
-      .strict()
-      .prefault({}),
+    /** Log level and alert lines a minute (log.ts). */
+    log: LogSchema.prefault({}),
   })
   .strict();
 

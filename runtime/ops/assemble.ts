@@ -193,7 +193,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     commandsPart(config.gateway, client, () => thresholds.get().reAnchors, log),
     {
       name: 'sinks',
-      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state', 'gateway'), log, edge, () => ref().current.card, (sensor) => thresholds.get().silence?.knows(sensor) ?? false, (sensor) => thresholds.get().alerts.maintenanceOf(sensor))),
+      start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state', 'gateway', 'log'), log, edge, () => ref().current.card, (sensor) => thresholds.get().silence?.knows(sensor) ?? false, (sensor) => thresholds.get().alerts.maintenanceOf(sensor))),
       async stop() {
         await sinks.peek()?.drain(5000);
         await sinks.peek()?.close();

@@ -1,6 +1,6 @@
 /**
- * Where the runtime's output goes: alerts to the MQTT alert topic (QoS 1, queued while offline), the log and
- * the optional webhook; rejected input to the dead-letter topic/file, counted by reason and logged (the first of each
+ * Where the runtime's output goes: alerts to the MQTT alert topic (QoS 1, queued while offline), the log (bounded:
+ * runtime/ops/alert-log.ts) and the optional webhook; rejected input to the dead-letter topic/file, counted by reason and logged (the first of each
  * reason for each sensor, bounded per minute, and every 1000th: runtime/ops/rejection-log.ts). An invalid reading of a known
  * sensor also raises a rate-limited `invalid` signal on the sensor's alert topic (runtime/alerts/invalid-signals.ts),
  * and a sensor that stops reporting a `silent` one (runtime/alerts/silent-sensors.ts).
@@ -16,13 +16,13 @@ import type { Maintenance } from '../alerts/maintenance.ts';
 import { invalidSignals, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import { deadLetterSink } from '../mqtt/dead-letter.ts';
 import type { AlertEvent, Rejected } from '../stream/types.ts';
-import { unredacted, type VigilLogger } from './logger.ts';
+import type { VigilLogger } from './logger.ts';
+import { alertLog } from './alert-log.ts';
 import { countInvalidSignal, countRejected, type EdgeCounters } from './metrics.ts';
 import { createWebhook } from './webhook.ts';
 import { rejectionLog } from './rejection-log.ts';
 import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
 import { windowBudget } from '../util/window-budget.ts';
-import { INCOMPLETE_TEXT, markText } from '../alerts/alert-lines.ts';
 
 /** The runtime's sinks. */
 export interface RuntimeSinks {
@@ -56,7 +56,7 @@ export const INVALID_LINES = 20;
 export const SILENCE_LINES = 20;
 
 /** The config sections the sinks read. */
-export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | 'state' | 'gateway'>;
+export type SinksConfig = Pick<RunConfig, 'alerts' | 'deadLetter' | 'window' | 'state' | 'gateway' | 'log'>;
 
 /**
  * Open the sinks on a connected client; `model` is the one serving now (named in invalid-reading signals), `known` says
@@ -123,14 +123,11 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     ],
     60_000,
   );
-  // An alert line holds vigil's own payload, none of the redacted keys (logger.ts).
-  const alertLog = unredacted(log);
+  const alertLines = alertLog(log, config.log);
   return {
     alert(a) {
       const payload = fromGateway(alertPayload(a, config.alerts.topChannels), gateway);
-      // An open is a score over its bar; a close, the quiet window that ended the alert, is under it.
-      const how = a.unresolved ? ` unresolved: its sensor silent for window.idleEvictMs (peak score ${payload.score}, threshold ${payload.threshold})` : ` score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}${a.marked ? `, after ${markText(a.marked)}` : ''}${a.incomplete ? `, ${INCOMPLETE_TEXT}` : ''}`;
-      alertLog.info({ alert: payload }, `alert ${a.type}: ${a.sensor}${how}`);
+      alertLines.write(a, payload);
       alertSink.publish(payload);
       webhook?.post(payload);
     },
@@ -180,6 +177,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     async close() {
       moreInvalid.flush();
       moreSilence.flush();
+      alertLines.flush();
       sync();
       keepUnsent(unsentFile, alertSink.unsent(), log);
       const undelivered = webhook?.close() ?? 0;
