@@ -1,5 +1,6 @@
-/** Config section `log`: how much vigil writes, and the bound that keeps an alert storm from flooding the log. */
+/** Config section `log`: how much vigil writes, and the bounds that keep a storm from flooding the log. */
 import { z } from 'zod';
+import { ms } from './fields.ts';
 
 /** What the log says and how much of it. */
 export const LogSchema = z
@@ -12,5 +13,11 @@ export const LogSchema = z
      * ~900 B each) wrote 0.83 MB of alert lines, journald's and an SD card's load, burying the line an operator needs.
      */
     alertLines: z.number({ error: 'expected a whole number of lines a minute (0: summaries only)' }).int('expected a whole number of lines a minute (0: summaries only)').nonnegative('expected a whole number of lines a minute (0: summaries only)').default(20),
+    /**
+     * Warn when windows are judged more than this long after their reading arrived (inference slower than intake:
+     * a heavy model on a small CPU, a backlog), at most once a minute while it lasts, and say when it has caught up
+     * (runtime/ops/verdict-lag.ts). 0: never.
+     */
+    lagWarnMs: ms('verdict lag that is warned of; 0: never').default(2000),
   })
   .strict();

@@ -108,7 +108,7 @@ export const RunConfigSchema = z
     http: HttpSchema.prefault({}),
     /** Trade some throughput and p99 for less RSS: V8 optimize-for-size and a bounded old generation (process-wide; docs/run.md). */
     lowMemory: z.boolean().default(false),
-    /** Log level and alert lines a minute (log.ts). */
+    /** Log level, alert lines a minute, the verdict lag warned of (log.ts). */
     log: LogSchema.prefault({}),
   })
   .strict();

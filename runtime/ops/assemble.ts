@@ -175,7 +175,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
   const metrics = createMetrics(counters, edge, { beforeCollect: syncEdge });
   const serving = openServing(sections(config, 'model', 'inference', 'batch', 'reload', 'adapt', 'threshold'), { log, edge, metrics, events, thresholds: thresholds.get });
   const ref = serving.ref;
-  const flow = openFlow(sections(config, 'source', 'broker', 'fleet', 'window', 'batch', 'alerts', 'deadLetter', 'health', 'state', 'gateway'), { log, edge, counters, metrics, events, client: client.peek, ref, thresholds: thresholds.get, sinks: sinks.get, adaptation: serving.adaptationNow, warmup: serving.warmup, source: deps.source });
+  const flow = openFlow(sections(config, 'source', 'broker', 'fleet', 'window', 'batch', 'alerts', 'deadLetter', 'health', 'state', 'gateway', 'log'), { log, edge, counters, metrics, events, client: client.peek, ref, thresholds: thresholds.get, sinks: sinks.get, adaptation: serving.adaptationNow, warmup: serving.warmup, source: deps.source });
 
   const startedAt = Date.now();
   const healthConfig = sections(config, 'broker', 'health', 'source', 'window', 'fleet');

@@ -38,7 +38,7 @@ import type { RuntimeSinks } from './sinks.ts';
 import type { RuntimeThresholds } from './thresholds.ts';
 import { shedWarning, type ShedWarning } from './shed-warning.ts';
 import { watchDrops, type DropWatch } from './drops.ts';
-import { LatencyRing } from './latency.ts';
+import type { LatencyRing } from './latency.ts';
 import { deliverTo } from './deliver.ts';
 import { intakeClock } from './paused-clock.ts';
 import { reorderLimits } from './reorder-limits.ts';
@@ -47,7 +47,7 @@ import { OUT_OF_ORDER_LEAST } from '../alerts/invalid-signals.ts';
 import { maxBatchFor } from '../inference/max-batch.ts';
 
 /** The config sections the data path reads. */
-export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state' | 'gateway'>;
+export type FlowConfig = Pick<RunConfig, 'source' | 'broker' | 'fleet' | 'window' | 'batch' | 'alerts' | 'deadLetter' | 'health' | 'state' | 'gateway' | 'log'>;
 
 /** What the data path needs from the parts around it (each read once that part has started). */
 export interface FlowDeps {
@@ -195,11 +195,10 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
 /** The data path of one runtime. */
 export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const { log, edge, events } = deps;
-  const latency = new LatencyRing();
   const shed = shedWarning(log, config.batch.maxPendingBytes);
   const drops = watchDrops(deps.counters, config.health, log);
   const stats: FlowStats = { lastMessageAt: 0, firstMessageAt: 0, lastDecodedAt: 0, rejectedSinceDecoded: 0, restarts: 0 };
-  const onDetection = deliverTo(deps, latency);
+  const delivery = deliverTo(deps, config.log);
   // Replayed: a pipeline that fails during the drain and is retried after the stop ends at once, not never.
   const stop$ = new ReplaySubject<void>(1);
   let decoding: OperatorFunction<RawMessage, Reading> | undefined;
@@ -257,7 +256,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       sessions.take(client, codec);
       stopKeepingTails = keepSlowTailsEvery(tailsFile, () => tails?.read, config.state.intervalMs, log);
       silence.start();
-      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection, tails, refused, silence }, stop$);
+      run = runPipeline({ config, deps, into: intake, decoding, shed, drops, stats, onDetection: delivery.deliver, tails, refused, silence }, stop$);
       // Report ready only once the broker has confirmed the subscriptions, so nothing published after is missed.
       await Promise.race([intake.subscribed, new Promise((r) => setTimeout(r, config.broker.connectTimeoutMs).unref())]);
     },
@@ -294,7 +293,8 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
       // The intake gate is left shut (not intake.close()): nothing more is acknowledged until the client is ended.
       shed.flush();
       drops.flush();
+      delivery.flush();
     },
   };
-  return { decoder, intake: intakePart, fleet: () => fleet, drops, latency, lastMessageAt: () => stats.lastMessageAt, readability: () => stats, pipelineRestarts: () => stats.restarts };
+  return { decoder, intake: intakePart, fleet: () => fleet, drops, latency: delivery.latency, lastMessageAt: () => stats.lastMessageAt, readability: () => stats, pipelineRestarts: () => stats.restarts };
 }

@@ -1,0 +1,84 @@
+/**
+ * A warning when verdicts fall behind their readings: a sampled window judged more than `log.lagWarnMs` after the
+ * reading that completed it arrived (the arrival -> verdict latency runtime/ops/deliver.ts samples for
+ * vigil_verdict_latency_seconds). Inference slower than intake (a heavy model on a small CPU, a backlog flushed at
+ * once) made every alert seconds late with nothing in the log. The first sample over the bar is logged at once, later
+ * ones summed into one line a minute (runtime/util/rate-limited-warning.ts) with the worst lag and the backlog; once no
+ * sample has been over the bar for LAG_SETTLE_MS, the next one below it logs one info line: caught up. The settle time
+ * keeps a round-robin backlog, whose lanes mix fresh windows with late ones, from reading as caught up and behind by turns.
+ */
+import type { RunConfig } from '../config/schema.ts';
+import { humanDuration } from '../util/format-time.ts';
+import { realClock, worstExampleWarning, type WarnLogger, type WarningClock } from '../util/rate-limited-warning.ts';
+
+/** Least time between two warnings while verdicts stay behind (ms). */
+export const LAG_WARNING_INTERVAL_MS = 60_000;
+
+/** How long no sampled verdict may be over the bar before verdicts count as caught up (ms). */
+export const LAG_SETTLE_MS = 10_000;
+
+/** What the lag watch needs of the logger. */
+export interface LagLogger extends WarnLogger {
+  info(obj: object, msg: string): void;
+}
+
+/** The windows waiting for inference now (PipelineCounters' gauges). */
+export interface Backlog {
+  pending: number;
+  pendingBytes: number;
+}
+
+/** The lag watch: `observe(ms)` per sampled verdict, `flush()` on stop to log what is still unreported. */
+export interface VerdictLag {
+  observe(lagMs: number): void;
+  flush(): void;
+}
+
+/** `2.4 s`, `850 ms`, `3m 05s`. */
+function lagText(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : humanDuration(ms);
+}
+
+/** Watch sampled verdict latencies against `config.lagWarnMs` (0: never warn); `backlog` is read for each line. */
+export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWarnMs'>, backlog: () => Backlog, clock: WarningClock = realClock): VerdictLag {
+  const bar = config.lagWarnMs;
+  // The episode: since when verdicts are behind, the last sample over the bar, the worst of them all.
+  let since: number | undefined;
+  let lastOver = 0;
+  let worst = 0;
+  const warning = worstExampleWarning<number>(
+    log,
+    (count, _keys, _n, lagMs) => {
+      const b = backlog();
+      return [
+        { lagMs: Math.round(lagMs), samples: count, pendingWindows: b.pending, pendingBytes: b.pendingBytes, lagWarnMs: bar },
+        `verdicts are behind: windows judged up to ${lagText(lagMs)} after their readings arrived (over log.lagWarnMs, ${bar} ms; ${count} sampled verdict(s) since the last line), ` +
+          `${b.pending} window(s) waiting for inference (${(b.pendingBytes / 1e6).toFixed(1)} MB): inference is slower than intake and alerts come that late. ` +
+          'Give it a smaller or faster model, more cores (inference.threads), inference.worker, larger batches (batch.size, batch.maxBatch), lowMemory: false, or fewer sensors per gateway',
+      ];
+    },
+    (a, b) => a > b,
+    LAG_WARNING_INTERVAL_MS,
+    clock,
+  );
+  return {
+    observe(lagMs) {
+      if (!(bar > 0)) return;
+      const now = clock.now();
+      if (lagMs > bar) {
+        since ??= now;
+        lastOver = now;
+        worst = Math.max(worst, lagMs);
+        warning.add('lag', lagMs);
+        return;
+      }
+      if (since === undefined || now - lastOver < LAG_SETTLE_MS || lagMs > bar / 2) return;
+      // What is still summed goes first, so the lines read in order.
+      warning.flush();
+      log.info({ lagMs: Math.round(lagMs), behindMs: lastOver - since, worstLagMs: Math.round(worst) }, `verdicts caught up: windows judged ${lagText(lagMs)} after their readings arrived, after ${humanDuration(lastOver - since)} behind (worst ${lagText(worst)})`);
+      since = undefined;
+      worst = 0;
+    },
+    flush: warning.flush,
+  };
+}
