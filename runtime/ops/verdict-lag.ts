@@ -3,7 +3,7 @@
  * reading that completed it arrived (the arrival -> verdict latency runtime/ops/deliver.ts samples for
  * vigil_verdict_latency_seconds). Inference slower than intake (a heavy model on a small CPU, a backlog flushed at
  * once) made every alert seconds late with nothing in the log. The first sample over the bar is logged at once, later
- * ones summed into one line a minute (runtime/util/rate-limited-warning.ts) with the worst lag and the backlog; once no
+ * ones summed into one line a minute (runtime/util/rate-limited-warning.ts) with the worst lag and the backlog then; once no
  * sample has been over the bar for LAG_SETTLE_MS, the next one below it logs one info line: caught up. The settle time
  * keeps a round-robin backlog, whose lanes mix fresh windows with late ones, from reading as caught up and behind by turns.
  */
@@ -22,7 +22,7 @@ export interface LagLogger extends WarnLogger {
   info(obj: object, msg: string): void;
 }
 
-/** The windows waiting for inference now (PipelineCounters' gauges). */
+/** The windows waiting for inference now (PipelineCounters' gauges), read at each sample over the bar. */
 export interface Backlog {
   pending: number;
   pendingBytes: number;
@@ -39,25 +39,24 @@ function lagText(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : humanDuration(ms);
 }
 
-/** Watch sampled verdict latencies against `config.lagWarnMs` (0: never warn); `backlog` is read for each line. */
+/** Watch sampled verdict latencies against `config.lagWarnMs` (0: never warn); `backlog` is read at each sample over it. */
 export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWarnMs'>, backlog: () => Backlog, clock: WarningClock = realClock): VerdictLag {
   const bar = config.lagWarnMs;
   // The episode: since when verdicts are behind, the last sample over the bar, the worst of them all.
   let since: number | undefined;
   let lastOver = 0;
   let worst = 0;
-  const warning = worstExampleWarning<number>(
+  // The backlog as it was at the worst sample: read at the line, a minute later, it had often drained (a probe: `0
+  // window(s) waiting` under a 3.8 s lag).
+  const warning = worstExampleWarning<{ lagMs: number } & Backlog>(
     log,
-    (count, _keys, _n, lagMs) => {
-      const b = backlog();
-      return [
-        { lagMs: Math.round(lagMs), samples: count, pendingWindows: b.pending, pendingBytes: b.pendingBytes, lagWarnMs: bar },
-        `verdicts are behind: windows judged up to ${lagText(lagMs)} after their readings arrived (over log.lagWarnMs, ${bar} ms; ${count} sampled verdict(s) since the last line), ` +
-          `${b.pending} window(s) waiting for inference (${(b.pendingBytes / 1e6).toFixed(1)} MB): inference is slower than intake and alerts come that late. ` +
-          'Give it a smaller or faster model, more cores (inference.threads), inference.worker, larger batches (batch.size, batch.maxBatch), lowMemory: false, or fewer sensors per gateway',
-      ];
-    },
-    (a, b) => a > b,
+    (count, _keys, _n, { lagMs, pending, pendingBytes }) => [
+      { lagMs: Math.round(lagMs), samples: count, pendingWindows: pending, pendingBytes, lagWarnMs: bar },
+      `verdicts are behind: windows judged up to ${lagText(lagMs)} after their readings arrived (over log.lagWarnMs, ${bar} ms; ${count} sampled verdict(s) since the last line), ` +
+        `${pending} window(s) waiting for inference then (${(pendingBytes / 1e6).toFixed(1)} MB): inference is slower than intake and alerts come that late. ` +
+        'Give it a smaller or faster model, more cores (inference.threads), inference.worker, larger batches (batch.size, batch.maxBatch), lowMemory: false, or fewer sensors per gateway',
+    ],
+    (a, b) => a.lagMs > b.lagMs,
     LAG_WARNING_INTERVAL_MS,
     clock,
   );
@@ -69,7 +68,8 @@ export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWa
         since ??= now;
         lastOver = now;
         worst = Math.max(worst, lagMs);
-        warning.add('lag', lagMs);
+        const { pending, pendingBytes } = backlog();
+        warning.add('lag', { lagMs, pending, pendingBytes });
         return;
       }
       if (since === undefined || now - lastOver < LAG_SETTLE_MS || lagMs > bar / 2) return;
