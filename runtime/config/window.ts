@@ -36,6 +36,10 @@ export const WindowSchema = z
      * matching no rule share the default pool (`maxSensors`). The first matching rule wins.
      */
     admission: z.array(AdmissionRuleSchema).optional(),
+    /**
+     * A sensor not heard from for this long (arrival time) is forgotten; never sooner than a whole window of readings at
+     * the readings' interval (data-gaps.ts `idleKeepMs`), a quiet spell that would restart no window.
+     */
     idleEvictMs: ms('idle time before eviction').default(3_600_000),
     /**
      * Arrival time (ms) before a sensor's newest reading within which its accepted readings are remembered (16 bytes

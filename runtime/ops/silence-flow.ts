@@ -3,11 +3,12 @@
  * message of a sensor the watch knows, is heard; a sensor heard after its silence was signalled gets its `resumed`
  * signal, and the step over the silence in its data counts no readings missing (a probe: a pump back from maintenance
  * turned /health 503 for a minute with "150 reading(s) missing"). A timer checks for new silences while vigil can hear,
- * and closes, unresolved, the open alerts of sensors silent for `window.idleEvictMs`.
+ * and closes, unresolved, the open alerts of sensors silent for as long as vigil keeps a quiet sensor's window
+ * (`window.idleEvictMs`, or a whole window of readings where longer: data-gaps.ts `idleKeepMs`).
  */
 import { alertEventOf } from '../alerts/raise-alerts.ts';
 import type { SilentSensors } from '../alerts/silent-sensors.ts';
-import type { RefusedReadings } from '../stream/data-gaps.ts';
+import { idleKeepMs, type RefusedReadings } from '../stream/data-gaps.ts';
 import type { FlowConfig, FlowDeps } from './flow.ts';
 
 /** The watch's part in the data path; every method a no-op without a watch (off, or in a fleet). */
@@ -37,14 +38,14 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
   const stallMs = Math.max(3 * config.alerts.silent.checkMs, config.alerts.silent.minMs / 2);
 
   /**
-   * An open alert of a sensor silent for `window.idleEvictMs` (as long as vigil keeps its window) is closed, marked
+   * An open alert of a sensor silent for as long as vigil keeps its window (`idleKeepMs`) is closed, marked
    * unresolved: no window will ever close it (a probe: decommissioned sensors' alerts stayed in vigil_alerts_open, and
    * came back after every restart, with nothing to clear them).
    */
   const closeAbandoned = (w: SilentSensors) => {
     const wall = Date.now();
     for (const { sensor, lastHeardAt } of w.silentSensors()) {
-      if (wall - lastHeardAt < config.window.idleEvictMs) continue;
+      if (wall - lastHeardAt < idleKeepMs(deps.ref().current.card, config.window, config.window.idleEvictMs)) continue;
       const step = deps.thresholds().alerts.abandon(sensor);
       const ev = step && alertEventOf(step, deps.ref().current.card, config.alerts.topChannels);
       if (!ev) continue;

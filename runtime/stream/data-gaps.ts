@@ -170,6 +170,17 @@ export function gapLimits(card: Pick<ModelCard, 'window' | 'data'>, o: Pick<GapO
   return { intervalMs, resetMs, fixed: o.gapResetMs !== undefined };
 }
 
+/**
+ * How long (arrival time) a quiet sensor keeps its window: `idleEvictMs`, or a whole window of readings at the
+ * readings' interval where that is longer, so a quiet spell that restarts no window forgets none either. Evicted at
+ * 1 h, 5-minute data (a window of 32 spans 2 h 40 m) restarted its window after a 1 h hole that `vigil run` fed back
+ * to back spanned, and `vigil score` (arrival = data time) scored no window at all of 2-hourly data.
+ */
+export function idleKeepMs(card: Pick<ModelCard, 'window' | 'data'>, o: Pick<GapOptions, 'readingIntervalMs'>, idleEvictMs: number): number {
+  const intervalMs = o.readingIntervalMs ?? card.data?.intervalMs ?? 0;
+  return Math.max(idleEvictMs, intervalMs > 0 ? card.window * intervalMs : 0);
+}
+
 /** Throws, naming `where`, unless the gap options are valid. */
 export function checkGapOptions(o: Pick<GapOptions, 'gapResetMs' | 'readingIntervalMs'>, where: string): void {
   if (o.gapResetMs !== undefined && o.gapResetMs !== 'never' && !(o.gapResetMs >= 0)) throw new Error(`${where}: gapResetMs must be a number >= 0 or 'never', got ${o.gapResetMs}`);

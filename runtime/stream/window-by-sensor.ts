@@ -24,7 +24,7 @@ import type { Reading, SensorWindow } from './types.ts';
 import type { WindowTails } from './window-tails.ts';
 import { readTails, replayTails } from './sensor-tails.ts';
 import { ownedWindow, viewWindow } from './window-objects.ts';
-import { checkGapOptions, GapWatch, lateIntoGap, type GapOptions } from './data-gaps.ts';
+import { checkGapOptions, GapWatch, idleKeepMs, lateIntoGap, type GapOptions } from './data-gaps.ts';
 
 /** Options of `windowBySensor`; every field has a default. */
 export interface WindowBySensorOptions extends GapOptions {
@@ -156,7 +156,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
       const onReading = (r: Reading, warm = false, warmDigest?: number | null) => {
         if (!warm) counters.readings++;
         if (!Number.isFinite(r.ts) || typeof r.values !== 'object' || r.values === null) return warm ? undefined : drop('unusable', r.sensor);
-        sensors.evictIdle(r.receivedAt, o.idleEvictMs);
+        sensors.evictIdle(r.receivedAt, idleKeepMs(cardOf(), opts, o.idleEvictMs));
         const s = sensors.take(r.sensor, r.pool);
         if (!s) return drop('sensor_limit', r.sensor);
         s.lastSeen = r.receivedAt;
