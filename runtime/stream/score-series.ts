@@ -65,7 +65,10 @@ export async function scoreSeries(series: Series, ref: ModelRef, o: SeriesScoreO
   const pipeline = createPipeline({
     model: ref,
     thresholds: () => createThreshold(o.threshold, card),
-    window: { gapResetMs: o.gapResetMs, readingIntervalMs: o.readingIntervalMs },
+    // One series, one sensor: nothing to forget for memory's sake. A hole is judged by its length alone (counted
+    // missing, the window restarted past the reset limit) as `vigil run` judges the same rows fed back to back (a
+    // historian replay), not forgotten as a quiet sensor, which counted no gap and said nothing of the hole.
+    window: { gapResetMs: o.gapResetMs, readingIntervalMs: o.readingIntervalMs, idleEvictMs: Number.POSITIVE_INFINITY },
     batch: { size: batch, maxWaitMs: 0 },
     // Offline the source waits for the pipeline (at most two chunks of windows outstanding): that bounds memory, so
     // nothing is ever shed here, whatever the window size.
