@@ -129,7 +129,7 @@ export function invalidSignals(opts: InvalidSignalOptions): InvalidSignals {
       const count = due(`out_of_order\u0000${sensor}`, receivedAt, sensors, sensor, inARow >= OUT_OF_ORDER_LEAST ? 1 : Number.POSITIVE_INFINITY);
       if (!count) return undefined;
       const iso = (t: number) => new Date(t).toISOString();
-      const detail = `a reading dated ${iso(ts)}, ${span(lastTs - ts)} before the sensor's last judged one (${iso(lastTs)}): refused; its clock set back? Readings like it are refused until a window of them in a row confirms the new clock (or their time passes that one)`;
+      const detail = `a reading dated ${iso(ts)}, ${span(lastTs - ts)} before the sensor's last judged one (${iso(lastTs)}): refused; its clock set back, or an earlier period sent after a later one (a backfill)? Readings like it are refused until a window of them in a row, arriving at the pace they were taken, confirms the new clock (or their time passes that one); a backfill sent faster than real time never is: score it with vigil score, or send it under a sensor name of its own`;
       return { sensor, reason: 'out_of_order', detail, receivedAt, count };
     },
   };

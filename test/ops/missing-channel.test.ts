@@ -102,7 +102,7 @@ describe('a channel missing from a sensor\'s readings', () => {
       // Signalled at the third refusal in a row (a re-probe: three scattered late readings had raised it), counting
       // every refusal since the last signal (the scattered ones too).
       expect(s).toMatchObject({ type: 'invalid', sensor: 'pump-3', reason: 'out_of_order', count: 6, severity: 'warning' });
-      expect(s.detail).toBe(`a reading dated ${new Date(T0 - 3_600_000 + 32_000).toISOString()}, 59m 57s before the sensor's last judged one (${new Date(T0 + 29_000).toISOString()}): refused; its clock set back? Readings like it are refused until a window of them in a row confirms the new clock (or their time passes that one)`);
+      expect(s.detail).toBe(`a reading dated ${new Date(T0 - 3_600_000 + 32_000).toISOString()}, 59m 57s before the sensor's last judged one (${new Date(T0 + 29_000).toISOString()}): refused; its clock set back, or an earlier period sent after a later one (a backfill)? Readings like it are refused until a window of them in a row, arriving at the pace they were taken, confirms the new clock (or their time passes that one); a backfill sent faster than real time never is: score it with vigil score, or send it under a sensor name of its own`);
       expect(handle.counters.outOfOrder).toBeGreaterThanOrEqual(1);
       // The clock set right again: the step over the 10 refused readings is theirs, not 10 readings lost upstream
       // (a probe: refused out of order, they were counted again as missing).
