@@ -1,7 +1,7 @@
 /**
  * Timestamp parsing shared by CSV readers and payload codecs.
- * Accepts ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` (read as UTC, whatever the host's time zone), and epoch seconds or
- * milliseconds.
+ * Accepts ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` (read as UTC, whatever the host's time zone), and epoch seconds,
+ * milliseconds, microseconds or nanoseconds (told apart by magnitude).
  */
 
 const SPACE_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/;
@@ -13,6 +13,13 @@ const SPACE_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2})
 const DATE_PARSE_FORM = /^\d{4}-\d{2}-\d{2}(?:$|[ T].*(?:[zZ]|[+-]\d{2}(?::?\d{2})?|\b(?:UTC|GMT))$)/;
 /** Epoch values below this are seconds, above it milliseconds (1e11 s is year 5138, 1e11 ms is 1973). */
 const EPOCH_MS_CUTOFF = 1e11;
+/**
+ * Above these, microseconds and nanoseconds (1e14 ms is year 5138, 1e14 us and 1e17 ns are 1973): InfluxDB 1.x
+ * exports and its line protocol stamp in nanoseconds by default, which read as milliseconds put a 2014 reading in
+ * year 44 million (`vigil score` scored a whole export so, noting rows "every 3472d 5h").
+ */
+const EPOCH_US_CUTOFF = 1e14;
+const EPOCH_NS_CUTOFF = 1e17;
 
 /** Parse one timestamp to epoch milliseconds, or return NaN when it is not a timestamp. */
 export function parseTimestamp(raw: string | number): number {
@@ -41,7 +48,8 @@ function realDate(y: number, mo: number, d: number): boolean {
 
 function epochToMs(v: number): number {
   if (!Number.isFinite(v)) return NaN;
-  return Math.abs(v) < EPOCH_MS_CUTOFF ? v * 1000 : v;
+  const a = Math.abs(v);
+  return a < EPOCH_MS_CUTOFF ? v * 1000 : a < EPOCH_US_CUTOFF ? v : a < EPOCH_NS_CUTOFF ? v / 1e3 : v / 1e6;
 }
 
 /** Format epoch ms the way NAB files do: `YYYY-MM-DD HH:MM:SS` in UTC. */

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCsv, readCsv } from '../../runtime/data/csv.ts';
 import { parseTimestamp } from '../../runtime/data/timestamp.ts';
+import { DEFAULT_TIMESTAMP } from '../../runtime/codecs/codec.ts';
+import { readingTime } from '../../runtime/codecs/values.ts';
 
 const rows = (n: number, t: (r: number) => string) => Array.from({ length: n }, (_, r) => `${t(r)},${20 + (r % 3)},${4 + (r % 2)}`).join('\n');
 
@@ -115,6 +117,24 @@ describe('historian exports', () => {
   it('--sort refuses when most rows repeat a timestamp (date and time in two columns kept 40 of 5,760 rows)', () => {
     const text = `day,a\n${Array.from({ length: 12 }, (_, r) => `2024-03-${String(1 + Math.floor(r / 4)).padStart(2, '0')},${r}`).join('\n')}\n`;
     expect(() => parseCsv(text, { file: 'f.csv', order: 'sort' })).toThrow(/f\.csv:3: 9 of 12 rows repeat an earlier timestamp \('2024-03-01' first\); expected one row per time: a date without its time/);
+  });
+
+  it('reads epoch microseconds and nanoseconds by magnitude (InfluxDB exports and line protocol stamp in ns by default)', () => {
+    const t = Date.UTC(2014, 1, 6, 0, 5);
+    // Read as milliseconds before: year 44 million, and vigil score scored the export so.
+    expect(parseTimestamp(t * 1e6)).toBe(t);
+    expect(parseTimestamp(String(t * 1e6))).toBe(t);
+    expect(parseTimestamp(t * 1e3)).toBe(t);
+    expect(parseTimestamp('1391645100123456789')).toBeCloseTo(t + 123.456789, 3);
+    // Seconds and milliseconds as before.
+    expect(parseTimestamp(t / 1000)).toBe(t);
+    expect(parseTimestamp(t)).toBe(t);
+    const csv = parseCsv(`time,value\n${[0, 1, 2].map((r) => `${(t + r * 300_000) * 1e6},${r}`).join('\n')}\n`);
+    expect(Array.from(csv.timestamps)).toEqual([t, t + 300_000, t + 600_000]);
+    // A live payload's ns timestamp is that time, not one far ahead of its arrival refused as bad_timestamp.
+    expect(readingTime(t * 1e6, Date.UTC(2026, 11, 7), DEFAULT_TIMESTAMP)).toBe(t);
+    // Still refused: a nanosecond stamp ahead of arrival by more than maxFutureMs.
+    expect(readingTime((Date.UTC(2026, 11, 7) + 2 * 86_400_000) * 1e6, Date.UTC(2026, 11, 7), DEFAULT_TIMESTAMP)).toMatchObject({ error: 'bad_timestamp' });
   });
 
   it('refuses files that are not UTF-8, naming the line', () => {
