@@ -101,7 +101,7 @@ function unitText(unit: TimestampOptions['unit']): string {
   if (unit === 'ms') return 'number of epoch milliseconds';
   if (unit === 's') return 'number of epoch seconds';
   if (unit === 'iso') return 'ISO 8601 string';
-  return 'timestamp (epoch ms, epoch s or ISO 8601)';
+  return 'timestamp (epoch s, ms, µs or ns, or ISO 8601)';
 }
 
 /**

@@ -163,7 +163,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     const t = parseTimestamp(tRaw);
     if (Number.isNaN(t)) {
       const units = ts.length === 0 && !channelCols.some((c) => isNumberCell(fields[c.i])) ? `; line ${lineNo} holds no number: a units row under the header? Remove it` : '';
-      throw new CsvError(`${file}:${lineNo}: column '${names[0]}': '${tRaw}' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds/ms${units}`, file, lineNo, names[0]);
+      throw new CsvError(`${file}:${lineNo}: column '${names[0]}': '${tRaw}' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds, ms, µs or ns${units}`, file, lineNo, names[0]);
     }
     ts.push(t);
     raw.push(tRaw);

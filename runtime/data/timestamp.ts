@@ -20,6 +20,8 @@ const EPOCH_MS_CUTOFF = 1e11;
  */
 const EPOCH_US_CUTOFF = 1e14;
 const EPOCH_NS_CUTOFF = 1e17;
+/** The largest epoch ms a Date holds (ECMA-262 time values). */
+const MAX_DATE_MS = 8.64e15;
 
 /** Parse one timestamp to epoch milliseconds, or return NaN when it is not a timestamp. */
 export function parseTimestamp(raw: string | number): number {
@@ -49,7 +51,9 @@ function realDate(y: number, mo: number, d: number): boolean {
 function epochToMs(v: number): number {
   if (!Number.isFinite(v)) return NaN;
   const a = Math.abs(v);
-  return a < EPOCH_MS_CUTOFF ? v * 1000 : a < EPOCH_US_CUTOFF ? v : a < EPOCH_NS_CUTOFF ? v / 1e3 : v / 1e6;
+  const ms = a < EPOCH_MS_CUTOFF ? v * 1000 : a < EPOCH_US_CUTOFF ? v : a < EPOCH_NS_CUTOFF ? v / 1e3 : v / 1e6;
+  // Past what a Date can hold (year 275760) no time: printing one stopped vigil score with 'Invalid time value'.
+  return Math.abs(ms) <= MAX_DATE_MS ? ms : NaN;
 }
 
 /** Format epoch ms the way NAB files do: `YYYY-MM-DD HH:MM:SS` in UTC. */

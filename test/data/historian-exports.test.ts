@@ -126,6 +126,8 @@ describe('historian exports', () => {
     expect(parseTimestamp(String(t * 1e6))).toBe(t);
     expect(parseTimestamp(t * 1e3)).toBe(t);
     expect(parseTimestamp('1391645100123456789')).toBeCloseTo(t + 123.456789, 3);
+    // Past what a Date holds (a 23-digit number): no time, rather than one no line can print.
+    expect(parseTimestamp('10000000000000000000000')).toBeNaN();
     // Seconds and milliseconds as before.
     expect(parseTimestamp(t / 1000)).toBe(t);
     expect(parseTimestamp(t)).toBe(t);

@@ -47,10 +47,10 @@ describe('spreadsheet exports', () => {
   it('names a units row under the header as such', () => {
     // Said before only as "'' is not a timestamp".
     expect(() => parseCsv('timestamp;flow;temp\n;m³/h;°C\n2024-03-04 08:00:00;1,5;20\n', { file: 'f.csv' })).toThrow(
-      /f\.csv:2: column 'timestamp': '' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds\/ms; line 2 holds no number: a units row under the header\? Remove it/,
+      /f\.csv:2: column 'timestamp': '' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds, ms, µs or ns; line 2 holds no number: a units row under the header\? Remove it/,
     );
     // A bad timestamp on a row of readings is only that.
-    expect(() => parseCsv('timestamp,flow\nyesterday,1.5\n', { file: 'f.csv' })).toThrow(/'yesterday' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds\/ms$/);
+    expect(() => parseCsv('timestamp,flow\nyesterday,1.5\n', { file: 'f.csv' })).toThrow(/'yesterday' is not a timestamp; expected ISO 8601, 'YYYY-MM-DD HH:MM:SS' or epoch seconds, ms, µs or ns$/);
   });
 
   it('says how to name a column whose name holds a comma when a list split it', () => {
