@@ -25,6 +25,7 @@ import { gapLimits } from '../stream/data-gaps.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { RunConfigSchema } from '../config/schema.ts';
 import { defaultAt } from '../config/defaults.ts';
+import { readConfigSections } from '../config/load.ts';
 import { applyFlags, FLAGS, longFlag, type FlagKey, type FlagRow, type FlagValues } from '../config/flags.ts';
 import { parseThresholdOption } from '../config/threshold-option.ts';
 import { atomicWriteStream } from '../util/atomic-write.ts';
@@ -34,7 +35,7 @@ import { addFlags, flagOrDefault, flagValues } from './flags.ts';
 
 /** The options of `vigil score`, in help order (runtime/config/flags.ts: the same spelling as `vigil run`'s). */
 export const SCORE_FLAGS = [
-  'model', 'data', 'out', 'threshold', 'smoothing', 'providers', 'batch', 'fill', 'sort', 'separator', 'alertOpen',
+  'config', 'model', 'data', 'out', 'threshold', 'smoothing', 'providers', 'batch', 'fill', 'sort', 'separator', 'alertOpen',
   'alertClose', 'alertCritical', 'cooldown', 'gapReset', 'sensor', 'report', 'quiet',
 ] as const satisfies readonly FlagKey[];
 
@@ -43,13 +44,17 @@ const ScoreConfigSchema = RunConfigSchema.pick({ model: true, threshold: true, s
 
 /** The scoring config of `vigil score`'s flags: laid over the schema's defaults; an error names the flag. */
 export function scoreConfig(values: FlagValues) {
-  const res = ScoreConfigSchema.safeParse(applyFlags({}, values));
+  // --config: the run config's sections scoring uses (the rest, broker and source, is not read); flags lay over it.
+  const file = typeof values.config === 'string' ? values.config : undefined;
+  const base = file ? readConfigSections(file, Object.keys(ScoreConfigSchema.shape)) : {};
+  if (base.model === undefined && values.model === undefined) throw new Error(`--model is required${file ? ` (${file} sets no model)` : ''}`);
+  const res = ScoreConfigSchema.safeParse(applyFlags(base, values));
   if (res.success) return res.data;
   const rows = SCORE_FLAGS.map((k): FlagRow => FLAGS[k]).filter((r) => r.path);
   const lines = res.error.issues.map((i) => {
     const key = i.path.join('.');
     const row = rows.find((r) => key === r.path || key.startsWith(`${r.path}.`));
-    if (!row) return `${key}: ${i.message}`;
+    if (!row) return `${file ? `${file}: ` : ''}${key}: ${i.message}`;
     return `${longFlag(row)}${row.merge ? '' : key.slice(row.path!.length)}: ${i.message}`;
   });
   throw new Error(lines.join('\n'));
@@ -182,7 +187,7 @@ export async function run(args: string[]): Promise<number> {
   const cmd = addFlags(
     new Command('vigil score').description('Score a CSV with a model through the same pipeline as `vigil run`; one output row per input row.'),
     SCORE_FLAGS,
-    ['model', 'data', 'out'],
+    ['data', 'out'],
   )
     .addHelpText(
       'after',
@@ -192,7 +197,9 @@ in force, starting from the card's calibration and adapting along the file exact
 alert is 1 while an alert is open: the same alert state machine, options and defaults as \`vigil run\` (config
 \`alerts\`: by default ${defaultAt('alerts.openK')} of ${defaultAt('alerts.openN')} anomalous windows opens it and ${defaultAt('alerts.closeM')} quiet windows in a row close it).
 Options shared with \`vigil run\` (--threshold, --smoothing, --providers, --alert-*, --cooldown, --gap-reset) have the same
-name, syntax and default there (one table: runtime/config/flags.ts; defaults: the config schema).
+name, syntax and default there (one table: runtime/config/flags.ts; defaults: the config schema). --config reads
+a \`vigil run\` config file's model, threshold, smoothing, alerts, window, inference and batch sections (flags
+override it), so a replay scored offline runs under the gateway's own settings.
 
 Example:
   vigil score --model models/pump --data data/test.csv --out scores.csv --threshold spot --alert-open 2/3 --report scores.html`,

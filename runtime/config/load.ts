@@ -115,6 +115,16 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
   }
 }
 
+/**
+ * The sections `keys` of config file `path`, durations read as ms, the rest (broker, source, ...) left out: what a
+ * command that uses part of the run config lays its flags over (`vigil score --config`, so a replay scored offline
+ * runs under the gateway's own threshold, smoothing, alert and window settings).
+ */
+export function readConfigSections(path: string, keys: readonly string[]): Record<string, unknown> {
+  const doc = readConfigFile(path);
+  return durationsAsMs(Object.fromEntries(Object.entries(doc).filter(([k]) => keys.includes(k)))) as Record<string, unknown>;
+}
+
 /** Build a config in code (tests, embedding); same validation and defaults as a file. */
 export function defineConfig(input: RunConfigInput): RunConfig {
   return parseConfig(input);

@@ -33,7 +33,7 @@ describe('the flag table', () => {
   });
 
   it('gives an option shared by vigil run and vigil score the same config value, and the same default', () => {
-    const shared = RUN_FLAGS.filter((k) => (SCORE_FLAGS as readonly string[]).includes(k) && k !== 'model');
+    const shared = RUN_FLAGS.filter((k) => (SCORE_FLAGS as readonly string[]).includes(k) && k !== 'model' && k !== 'config');
     expect(shared).toEqual(expect.arrayContaining(['threshold', 'smoothing', 'providers', 'alertOpen', 'alertClose', 'cooldown', 'gapReset']));
     const given: Partial<Record<FlagKey, string>> = { threshold: 'spot,q=1e-4', smoothing: '0.3', providers: 'cpu', alertOpen: '2/3', alertClose: '5', alertCritical: 'off', cooldown: '60000', gapReset: '900000' };
     for (const k of shared) {
