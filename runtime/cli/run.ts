@@ -85,9 +85,10 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   const cfg = loadConfig(config as string | undefined, overrides);
   if (printConfig) {
     const { printableConfig } = await import('./print-config.ts');
-    const { text, warnings } = printableConfig(cfg);
+    const { text, warnings, cautions } = printableConfig(cfg);
     process.stdout.write(text);
-    for (const w of warnings) process.stderr.write(`vigil run: warning: ${w}\n`);
+    for (const w of [...warnings, ...cautions]) process.stderr.write(`vigil run: warning: ${w}\n`);
+    // Exit 1 only for what would stop vigil run at start: it starts with topic warnings, as the log says then.
     return warnings.length ? 1 : 0;
   }
   // The dashboard is its own package: loaded before anything starts, so a gateway without it stops at once, saying so.

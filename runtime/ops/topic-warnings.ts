@@ -7,14 +7,13 @@
 import type { RunConfig } from '../config/schema.ts';
 import { sparkplugNodeLevelMissing, sparkplugTopic } from '../codecs/sparkplug-topics.ts';
 import { sharedIdTemplates, type TopicTemplate } from '../mqtt/topic-template.ts';
-import type { VigilLogger } from './logger.ts';
 import { outputFilter } from '../config/gateway.ts';
 
 /**
  * Warn of each such problem of `source` (its topics compiled as `templates`); `outputs`: vigil's own output topic
  * templates by config key (alerts.topic, deadLetter.topic, gateway.statusTopic), which the intake never reads.
  */
-export function warnOfTopics(source: RunConfig['source'], templates: TopicTemplate[], log: Pick<VigilLogger, 'warn'>, outputs: Record<string, string | null> = {}): void {
+export function warnOfTopics(source: RunConfig['source'], templates: TopicTemplate[], log: { warn(fields: object, msg: string): void }, outputs: Record<string, string | null> = {}): void {
   for (const t of templates) {
     // A source filter with # takes any topic under it by design; one of fixed shape should not share its topics.
     if (t.filter.includes('#')) continue;

@@ -77,6 +77,16 @@ describe('vigil run --print-config', () => {
     expect(warnings).toEqual([expect.stringMatching(/^source\.channels: 'valeu' is not a channel of the model \(model channels: value\); vigil run would stop at start$/)]);
   });
 
+  it('says the start-up topic warnings too, on stderr, and exits 0 since vigil run would start (a probe: they were left out)', () => {
+    // Two templates that name their sensors alike, and a source topic vigil's own alert topic can also name.
+    const args = ['bin/vigil.mjs', 'run', '--print-config', '--model', MODEL, '--broker', 'mqtt://127.0.0.1:1883', '--topic', 'a/{device}/data', '--topic', 'b/{device}/data', '--topic', 'vigil/alerts/+'];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: source\.topics 'a\/\{device\}\/data' and 'b\/\{device\}\/data' name their sensors alike/);
+    expect(r.stderr).toMatch(/warning: source\.topics 'vigil\/alerts\/\+' and alerts\.topic .* can name the same topics/);
+    expect(printableConfig(loadConfig(undefined, flags, {})).cautions).toEqual([]);
+  });
+
   it('bad templates, sensorId formats and threshold kinds are caught when the config is read, naming the key', () => {
     expect(() => loadConfig(undefined, { ...flags, topics: ['a/#/b'] }, {})).toThrow(/source\.topics\.0: topic template 'a\/#\/b': '#' must be the last level/);
     expect(() => loadConfig(undefined, { ...flags, threshold: 'nope' }, {})).toThrow(/threshold\.kind: expected one of static, .*; got "nope"/);
