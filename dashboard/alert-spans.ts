@@ -91,6 +91,16 @@ export class AlertSpans {
     return true;
   }
 
+  /** Alerts closed before the dashboard started (its recording, oldest first): listed as recent, not on a sensor's plots. */
+  restoreClosed(spans: readonly AlertSpan[]): void {
+    for (const span of spans) if (span.end !== null) this.recentRing.push(span);
+  }
+
+  /** The closed alerts of the recent list, oldest first (what a recording keeps). */
+  closed(): AlertSpan[] {
+    return this.recentRing.since().filter((s) => s.end !== null);
+  }
+
   /** A verdict of sensor `s`: it may raise its open span's peak and say what a check found. */
   onVerdict(s: SensorState, v: Verdict): void {
     if (s.open && v.score > s.open.peakScore) raisePeak(s.open, v.score, v.threshold, topContributors(v.perChannel, s.channels));

@@ -16,6 +16,8 @@ import { esc } from './page/format.ts';
 import { httpGuard } from '@vigil/runtime/util/http-guard.ts';
 import { commandOf, notACommand, serveCommand, type CommandOptions } from '@vigil/runtime/ops/commands.ts';
 import { dashboardPortInUse, listen } from '@vigil/runtime/util/listen.ts';
+import type { KeptFileLogger } from '@vigil/runtime/util/kept-file.ts';
+import { keepRecording } from './recording.ts';
 
 /**
  * The page's Content-Security-Policy: scripts only from this server (the bundle), 'wasm-unsafe-eval' for
@@ -49,6 +51,10 @@ export interface DashboardOptions extends StoreOptions, TickOptions {
   allowedHosts?: readonly string[];
   /** Token every request must carry (config http.token; a browser opens `/?token=...` once). */
   token?: string | null;
+  /** The recording of recent closed alerts kept across a restart (dashboard/recording.ts); none: they start empty. */
+  recording?: string;
+  /** Where a recording that cannot be read or saved is said (default: stderr). */
+  log?: KeptFileLogger;
 }
 
 /** A running dashboard. */
@@ -71,6 +77,9 @@ const MIME: Record<string, string> = {
 /** Start serving the dashboard for a feed. */
 export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions = {}): Promise<Dashboard> {
   const store = new DashboardStore({ channels: feed.channels, scaler: feed.scaler, ...opts });
+  // Before the feed: the alerts of the last run are older than those restored open or still to come.
+  const log = opts.log ?? { warn: (_o: object, m: string) => void process.stderr.write(`dashboard: ${m}\n`) };
+  const recording = opts.recording ? keepRecording(opts.recording, store.spans, feed.alerts, log) : undefined;
   const subs = recordFeed(feed, store);
   const ticks = new PageTicks(store, feed, { ...opts, commands: !!(opts.token && feed.command) });
   const commands: CommandOptions = { tokened: !!opts.token, run: feed.command && ((what, sensor, windows, by) => feed.command!(what, sensor, windows, by)) };
@@ -95,6 +104,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
     store,
     async close() {
       for (const s of subs) s.unsubscribe();
+      recording?.stop();
       ticks.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

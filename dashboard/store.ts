@@ -16,7 +16,6 @@ import type { AdaptDecisionMark } from '@vigil/runtime/adapt/decision.ts';
 
 /** Most alerts still open listed besides the recent ones (recentAlerts). */
 export const OPEN_LISTED = 200;
-
 /** One raw row: time (epoch ms) then one value per channel (NaN where absent). */
 export type RawPoint = [ts: number, ...values: number[]];
 /** One verdict: window end time (epoch ms), score, threshold, 1 when anomalous else 0. */
@@ -75,7 +74,8 @@ export interface StoreOptions {
 /** The dashboard's bounded memory of a live pipeline. */
 export class DashboardStore {
   private readonly sensors: SensorTable;
-  private readonly spans: AlertSpans;
+  /** Alert spans, per sensor and recent across sensors (dashboard/recording.ts keeps the closed ones over a restart). */
+  readonly spans: AlertSpans;
   private readonly rejectedLog = new RejectedLog();
   /** The last decisions of adaptation on the gateway. */
   private readonly markRing = new PointRing<AdaptDecisionMark>(20);

@@ -237,11 +237,18 @@ export class SensorPlots {
     return this.zoomed;
   }
 
-  /** Zoom every plot to [fromMs, toMs] (epoch ms), as a drag would: live updates then keep the view still. */
+  /**
+   * Zoom every plot to [fromMs, toMs] (epoch ms), as a drag would: live updates then keep the view still. Within the
+   * points held: an alert from before a restart (restored open) had the axis span the downtime, this run's data a
+   * sliver at its right edge (a probe); one that ended before them (from the recording) leaves the view as it is.
+   */
   zoomTo(fromMs: number, toMs: number): void {
-    if (!(toMs > fromMs)) return;
+    const held = this.plots.flatMap((p) => (p.data[0].length ? [p.data[0][0] * 1000, p.data[0][p.data[0].length - 1] * 1000] : []));
+    const from = held.length ? Math.max(fromMs, Math.min(...held)) : fromMs;
+    const to = held.length ? Math.min(toMs, Math.max(...held)) : toMs;
+    if (!(to > from)) return;
     this.zoomed = true;
-    for (const p of this.plots) p.setScale('x', { min: fromMs / 1000, max: toMs / 1000 });
+    for (const p of this.plots) p.setScale('x', { min: from / 1000, max: to / 1000 });
   }
 
   /** The time range shown (epoch ms), or undefined before any data. */

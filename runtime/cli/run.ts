@@ -18,6 +18,7 @@ import { createLogger } from '../ops/logger.ts';
 import { loadDashboard } from './dashboard.ts';
 import { checkPortFree, dashboardPortInUse } from '../util/listen.ts';
 import { lockStateFile } from '../ops/state-lock.ts';
+import { keptFileBeside } from '../util/kept-file.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
@@ -133,7 +134,7 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   let dashboardUrl: string | undefined;
   if (dashboard && cfg.dashboard.port !== null && !stopRequested) {
     try {
-      const dash = await dashboard.startDashboard(dashboard.runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http });
+      const dash = await dashboard.startDashboard(dashboard.runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http, recording: keptFileBeside(cfg.state.file, 'dashboard.json'), log });
       closeDashboard = () => dash.close();
       dashboardUrl = dash.url;
     } catch (err) {
