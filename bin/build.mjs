@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -33,12 +33,20 @@ const workspaces = {
       if (!(pkg in WORKSPACES) || !existsSync(join(repo, WORKSPACES[pkg], 'package.json'))) return undefined;
       return { path: join(repo, WORKSPACES[pkg], rest.length ? rest.join('/') : 'index.ts') };
     });
+    // A command's folder that a package leaves out (vigil-gateway: no train/, simulators/, evaluate/, bin/pack-gateway.mjs)
+    // stays an import that fails when that command is asked for; bin/dispatch.ts then says it is not installed.
+    build.onResolve({ filter: /^\.\.\// }, (args) => (args.importer === join(repo, 'bin', 'dispatch.ts') && !existsSync(resolve(dirname(args.importer), args.path)) ? { path: args.path, external: true } : undefined));
     // Sources find their assets (dashboard pages, demo data, package.json) relative to their own file: keep
-    // import.meta.url pointing at the source file, not at the bundle.
+    // import.meta.url pointing at the source file, not at the bundle. Relative to where bin/vigil.mjs finds itself
+    // (globalThis.__vigilRoot), not the folder it was built in: a packed bundle (bin/pack-gateway.mjs) runs elsewhere
+    // (a probe: `vigil --version` read a package.json of the build's temporary folder). Our sources only: an install
+    // under node_modules (npm install vigil-gateway) is ours too.
+    const rootUrl = pathToFileURL(`${repo}/`).href;
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
-      if (args.path.includes(`${'/'}node_modules${'/'}`)) return undefined;
+      if (relative(repo, args.path).split(/[\\/]/).includes('node_modules')) return undefined;
       const text = await readFile(args.path, 'utf8');
-      return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+      const own = `(new URL(${JSON.stringify(relative(repo, args.path).split(sep).join('/'))}, globalThis.__vigilRoot ?? ${JSON.stringify(rootUrl)}).href)`;
+      return { contents: text.replaceAll('import.meta.url', own), loader: 'ts' };
     });
   },
 };

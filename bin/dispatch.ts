@@ -61,7 +61,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vigil: unknown command '${name}'. Expected one of: ${Object.keys(COMMANDS).join(', ')}\n\n${usage()}`);
     return 2;
   }
-  const mod = await entry.load();
+  let mod: CommandModule;
+  try {
+    mod = await entry.load();
+  } catch (err) {
+    // A package without the command's folder (vigil-gateway has the runtime only: run, score, fleet) says so, not a stack.
+    const e = err as { code?: string; message?: string };
+    if (e.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    const installed = Object.keys(COMMANDS).filter((c) => c === 'run' || c === 'score' || c === 'fleet');
+    process.stderr.write(`vigil ${name}: not installed here (${(e.message ?? '').split('\n')[0]}). A gateway install (vigil-gateway) has ${installed.join(', ')}; ${name} needs a clone of the repository (docs/install.md)\n`);
+    return 2;
+  }
   try {
     const code = await mod.run(rest);
     return typeof code === 'number' ? code : 0;

@@ -63,13 +63,17 @@ process.on('exit', () => {
 });
 
 const repo = new URL('../', import.meta.url);
+// Where the bundle's sources are (bin/build.mjs): their import.meta.url, wherever this install lives.
+globalThis.__vigilRoot = repo.href;
 const debug = (m) => process.env.VIGIL_DEBUG && process.stderr.write(`vigil: ${m}\n`);
 
 /** The current bundle when every source it was built from is unchanged since its build began, else null. */
 function freshBundle() {
   try {
     const { dir } = JSON.parse(readFileSync(new URL('dist/current.json', repo), 'utf8'));
-    const { startedAt, inputs } = JSON.parse(readFileSync(new URL(`dist/${dir}/inputs.json`, repo), 'utf8'));
+    const { startedAt, inputs, packaged } = JSON.parse(readFileSync(new URL(`dist/${dir}/inputs.json`, repo), 'utf8'));
+    // Built when a package was packed (bin/pack-gateway.mjs): npm dates its files at their install, after the build.
+    if (packaged === true) return new URL(`dist/${dir}/vigil.mjs`, repo);
     for (const p of inputs) if (statSync(new URL(p, repo)).mtimeMs >= startedAt) return null;
     return new URL(`dist/${dir}/vigil.mjs`, repo);
   } catch {

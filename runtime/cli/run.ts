@@ -19,6 +19,7 @@ import { loadDashboard } from './dashboard.ts';
 import { checkPortFree, dashboardPortInUse } from '../util/listen.ts';
 import { lockStateFile } from '../ops/state-lock.ts';
 import { keptFileBeside } from '../util/kept-file.ts';
+import { vigilVersion } from '../ops/version.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
@@ -36,6 +37,7 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
   const status = statusTopic(cfg.gateway);
   const lines = [
     `vigil run  ${card.name}@${card.version}  window ${card.window} x ${card.channels.length} [${card.channels.join(', ')}]`,
+    `  version    ${vigilVersion()}, node ${process.version}`,
     `  broker     ${broker}  (MQTT ${cfg.broker.protocolVersion === 5 ? '5' : '3.1.1'}, ${cfg.broker.clean ? 'clean' : 'persistent'} session)`,
     `  topics     ${cfg.source.topics.join('  ')}  (${cfg.source.codec.kind}, QoS ${cfg.source.qos})`,
     `  provider   ${h.provider()}${threadNote({ provider: h.provider() }, cfg.inference)}${h.providerFailures.length ? `  (fell back: ${h.providerFailures.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}`,
