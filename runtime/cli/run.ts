@@ -20,9 +20,16 @@ import { checkPortFree, dashboardPortInUse } from '../util/listen.ts';
 import { lockStateFile } from '../ops/state-lock.ts';
 import { keptFileBeside } from '../util/kept-file.ts';
 import { vigilVersion } from '../ops/version.ts';
+import { loadModel } from '../model/load.ts';
 import { addFlags, flagValues } from './flags.ts';
 
 export { startRuntime, type RuntimeHandle } from '../ops/runtime.ts';
+
+/**
+ * Exit status of a config or model that cannot work (sysexits' EX_CONFIG): systemd restarts vigil on other failures (a
+ * broker away) but not on this one (docs/vigil.service RestartPreventExitStatus), which had it fail every 5 s for ever.
+ */
+export const EXIT_CONFIG = 78;
 
 /** The options of `vigil run`, in help order; all but --config and --print-config set a config key. */
 export const RUN_FLAGS = [
@@ -85,7 +92,15 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   program.parse(args, { from: 'user' });
   const flags = flagValues(program, RUN_FLAGS);
   const { config, printConfig, ...overrides } = flags;
-  const cfg = loadConfig(config as string | undefined, overrides);
+  let cfg: RunConfig;
+  try {
+    cfg = loadConfig(config as string | undefined, overrides);
+    // The model too, before anything starts: a wrong path is no reason to try again in 5 s (docs/vigil.service).
+    if (!printConfig) loadModel(cfg.model);
+  } catch (err) {
+    process.stderr.write(`vigil run: ${(err as Error).message}\n`);
+    return EXIT_CONFIG;
+  }
   if (printConfig) {
     const { printableConfig } = await import('./print-config.ts');
     const { text, warnings, cautions } = printableConfig(cfg);

@@ -87,6 +87,14 @@ describe('vigil run --print-config', () => {
     expect(printableConfig(loadConfig(undefined, flags, {})).cautions).toEqual([]);
   });
 
+  it('vigil run itself exits 78 (EX_CONFIG) on a config or model that cannot work, so systemd does not retry it every 5 s', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, ['bin/vigil.mjs', 'run', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const missing = run(['--config', join(dir, 'nope.yaml')]);
+    expect([missing.status, missing.stderr]).toEqual([78, expect.stringMatching(/^vigil run: config file not found: .*nope\.yaml/)]);
+    const model = run(['--model', 'models/nope', '--broker', 'mqtt://127.0.0.1:1', '--topic', 's/+/d', '--metrics-port', 'off', '--state', 'off']);
+    expect([model.status, model.stderr]).toEqual([78, expect.stringMatching(/^vigil run: model card not found: .*nope\.json/)]);
+  });
+
   it('bad templates, sensorId formats and threshold kinds are caught when the config is read, naming the key', () => {
     expect(() => loadConfig(undefined, { ...flags, topics: ['a/#/b'] }, {})).toThrow(/source\.topics\.0: topic template 'a\/#\/b': '#' must be the last level/);
     expect(() => loadConfig(undefined, { ...flags, threshold: 'nope' }, {})).toThrow(/threshold\.kind: expected one of static, .*; got "nope"/);

@@ -107,6 +107,8 @@ describe('docs for a gateway', () => {
     const key = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(unit)?.[1];
     expect(key('ExecStart')).toMatch(/\/bin\/vigil\.mjs run --config \/etc\/vigil\/gateway\.yaml$/);
     expect(key('Restart')).toBe('on-failure');
+    // A config error is not retried for ever (runtime/cli/run.ts EXIT_CONFIG; test/cli/print-config.test.ts).
+    expect(key('RestartPreventExitStatus')).toBe('78');
     expect(key('StateDirectory')).toBe('vigil');
     expect(key('WorkingDirectory')).toBe('/var/lib/vigil');
     expect(key('User')).toBe('vigil');
