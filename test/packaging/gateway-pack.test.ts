@@ -3,10 +3,11 @@
  * workspace, test and bench result that npm could not install (@vigil/* in no registry: 404). vigil-gateway holds the
  * command, the runtime and its prebuilt bundle only; installed elsewhere (npm dates every file at its install) it
  * runs that bundle as it is, says its version in `--version` and the banner, and a command it leaves out says so.
- * Offline: the extracted package is given the repo's node_modules, where `npm install` would fetch the same.
+ * Offline: the extracted package is given the repo's node_modules but its workspaces, where `npm install` would fetch
+ * the same.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,10 +34,16 @@ beforeAll(() => {
   files = spawnSync('tar', ['tzf', tarball], { encoding: 'utf8' }).stdout.trim().split('\n');
   expect(spawnSync('tar', ['xzf', tarball, '-C', dir]).status).toBe(0);
   touchAll(pkgDir);
-  symlinkSync(join(repo, 'node_modules'), join(pkgDir, 'node_modules'), 'dir');
+  // The repo's dependencies, not its workspaces (@vigil/*): what npm would install for the package.
+  mkdirSync(join(pkgDir, 'node_modules'));
+  for (const name of readdirSync(join(repo, 'node_modules'))) if (name !== '@vigil' && name !== '.bin') symlinkSync(join(repo, 'node_modules', name), join(pkgDir, 'node_modules', name), 'dir');
 }, 150_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const writeConfig = (name: string, text: string) => {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+};
 const vigil = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [join(pkgDir, 'bin/vigil.mjs'), ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
 
 describe('vigil-gateway package', () => {
@@ -62,6 +69,12 @@ describe('vigil-gateway package', () => {
     const train = vigil(['train', '--help']);
     expect(train.status).toBe(2);
     expect(train.stderr).toMatch(/^vigil train: not installed here \(.*\)\. A gateway install \(vigil-gateway\) has .*run.*; train needs a clone of the repository \(docs\/install\.md\)\n$/);
+  });
+
+  it('vigil run with adapt.enabled stops at once with exit 78, saying the training package is not installed', () => {
+    const r = vigil(['run', '--model', join(repo, 'models/machine_temperature'), '--broker', 'mqtt://127.0.0.1:1', '--topic', 'gw/{sensor}/data', '--state', 'off', '--metrics-port', 'off', '--config', writeConfig('adapt.yaml', 'adapt: { enabled: true }\n')]);
+    expect(r.status).toBe(78);
+    expect(r.stderr).toMatch(/^vigil run: adapt\.enabled needs vigil adapt, which comes with the training package .*not installed here/);
   });
 
   describe('vigil run from the package', () => {
