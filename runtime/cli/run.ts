@@ -21,6 +21,7 @@ import { lockStateFile } from '../ops/state-lock.ts';
 import { keptFileBeside } from '../util/kept-file.ts';
 import { vigilVersion } from '../ops/version.ts';
 import { loadModel } from '../model/load.ts';
+import { clientOptions } from '../mqtt/connect.ts';
 import { vigilCommand } from '../adapt/run-vigil.ts';
 import { addFlags, flagValues } from './flags.ts';
 
@@ -96,10 +97,14 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   let cfg: RunConfig;
   try {
     cfg = loadConfig(config as string | undefined, overrides);
-    // The model too, before anything starts: a wrong path is no reason to try again in 5 s (docs/vigil.service); and
-    // adaptation's command, which a gateway install without the training package does not have.
-    if (!printConfig) loadModel(cfg.model);
-    if (!printConfig && cfg.adapt.enabled) vigilCommand(cfg.adapt.command);
+    // The model too, before anything starts: a wrong path is no reason to try again in 5 s (docs/vigil.service); the
+    // broker's TLS files and credentials, as the connection reads them; adaptation's command, which a gateway install
+    // without the training package does not have.
+    if (!printConfig) {
+      loadModel(cfg.model);
+      clientOptions(cfg.broker);
+      if (cfg.adapt.enabled) vigilCommand(cfg.adapt.command);
+    }
   } catch (err) {
     process.stderr.write(`vigil run: ${(err as Error).message}\n`);
     return EXIT_CONFIG;

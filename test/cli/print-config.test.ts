@@ -93,6 +93,10 @@ describe('vigil run --print-config', () => {
     expect([missing.status, missing.stderr]).toEqual([78, expect.stringMatching(/^vigil run: config file not found: .*nope\.yaml/)]);
     const model = run(['--model', 'models/nope', '--broker', 'mqtt://127.0.0.1:1', '--topic', 's/+/d', '--metrics-port', 'off', '--state', 'off']);
     expect([model.status, model.stderr]).toEqual([78, expect.stringMatching(/^vigil run: model card not found: .*nope\.json/)]);
+    const file = join(dir, 'tls-run.yaml');
+    writeFileSync(file, `model: ${MODEL}\nbroker: { url: 'mqtts://127.0.0.1:1', tls: { ca: ${join(dir, 'no-ca.pem')} } }\nsource: { topics: ['s/+/d'] }\nmetrics: { port: null }\nstate: { file: null }\n`);
+    const tls = run(['--config', file]);
+    expect([tls.status, tls.stderr]).toEqual([78, expect.stringMatching(/^vigil run: broker\.tls\.ca: cannot read .*no-ca\.pem/)]);
   });
 
   it('bad templates, sensorId formats and threshold kinds are caught when the config is read, naming the key', () => {
