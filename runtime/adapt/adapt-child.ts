@@ -10,7 +10,7 @@ import type { AdaptConfig } from './config.ts';
 import { idlePrefix, runVigil, vigilCommand, type ChildResult, type ChildRun } from './run-vigil.ts';
 
 /** `vigil adapt` flags for the configured bounds (their defaults are adapt's own). */
-const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-rise', maxBarRise: '--max-bar-rise', minGain: '--min-gain', canaryShare: '--canary-share', anchorAgeMs: '--anchor-age', anchorShare: '--anchor-share', epochs: '--epochs', learningRate: '--lr', backend: '--backend', threshold: '--threshold' } as const;
+const FLAGS = { replay: '--replay', maxChange: '--max-change', maxRise: '--max-rise', maxBarRise: '--max-bar-rise', minGain: '--min-gain', canaryShare: '--canary-share', anchorAgeMs: '--anchor-age', anchorShare: '--anchor-share', judge: '--judge', epochs: '--epochs', learningRate: '--lr', backend: '--backend', threshold: '--threshold' } as const;
 
 /** The `vigil` children of one runtime's adaptation, one at a time. */
 export class AdaptChild {

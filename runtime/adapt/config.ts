@@ -102,6 +102,8 @@ export const AdaptSchema = z
      */
     anchorAgeMs: ms('anchor age').default(86_400_000),
     anchorShare: share('the share of recent windows the anchor may flag').optional(),
+    /** How the anchor scores the recent windows (`vigil adapt --judge`): static (its default) or tracked, as live. */
+    judge: z.enum(['static', 'tracked']).optional(),
     epochs: z.number().int().positive().optional(),
     learningRate: z.number().positive().lt(0.1).optional(),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),

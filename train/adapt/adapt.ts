@@ -9,7 +9,7 @@
  * the new one written crash-consistently with its lineage in the card. A refusal writes nothing.
  */
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { loadModel, type FillPolicy, type LoadedModel, type ModelCard } from '@vigil/runtime';
 import { FILL_POLICIES } from '@vigil/runtime/data/csv.ts';
 import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
@@ -27,9 +27,10 @@ import { refusalReasons, validationFigures, weightChange } from './acceptance.ts
 import { runtimeGone } from './parent-watch.ts';
 import { adaptedCard } from './adapted-card.ts';
 import { checkRebuilt, servingAutoencoder } from './serving-model.ts';
-import { keptCard, listVersions, modelBase, replaceServed, type KeptVersion } from './model-versions.ts';
-import { keptAncestors } from './ancestors.ts';
-import { anchorFigures, anchorRefusal, chooseAnchor, rescaled, type AnchorFigures } from './anchor.ts';
+import { modelBase, replaceServed, type KeptVersion } from './model-versions.ts';
+import { anchorRefusal } from './anchor.ts';
+import { anchorCheck } from './anchor-check.ts';
+import { trackedFlagged } from './tracked-scores.ts';
 import { canaryWindows, concatWindows, originalWindows, recentWindows, type AdaptWindows } from './window-sets.ts';
 import { reservoirWindows } from './reservoir-windows.ts';
 import { carryProcessScoring } from './process-scoring.ts';
@@ -62,6 +63,7 @@ export interface AdaptOptions {
   canaryShare?: number;
   anchorAge?: number;
   anchorShare?: number;
+  judge?: 'static' | 'tracked';
   threshold?: 'auto' | 'keep' | 'refit';
   keep?: number;
   seed?: number;
@@ -108,7 +110,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   const r = {
     epochs: o.epochs ?? D.epochs, learningRate: o.learningRate ?? D.learningRate, batchSize: o.batchSize ?? D.batchSize,
     replayRatio: o.replayRatio ?? D.replayRatio, holdout: o.holdout ?? D.holdout, minGain: o.minGain ?? D.minGain, maxRise: o.maxRise ?? D.maxRise, maxBarRise: o.maxBarRise ?? D.maxBarRise, maxChange: o.maxChange ?? D.maxChange,
-    canaryShare: o.canaryShare ?? D.canaryShare, anchorAge: o.anchorAge ?? D.anchorAge, anchorShare: o.anchorShare ?? D.anchorShare, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? FILL_POLICIES.find((f) => f === card.training.fill) ?? 'error', backend: o.backend ?? D.backend,
+    canaryShare: o.canaryShare ?? D.canaryShare, anchorAge: o.anchorAge ?? D.anchorAge, anchorShare: o.anchorShare ?? D.anchorShare, judge: o.judge ?? D.judge, threshold: o.threshold ?? D.threshold, keep: o.keep ?? D.keep, seed, fill: o.fill ?? FILL_POLICIES.find((f) => f === card.training.fill) ?? 'error', backend: o.backend ?? D.backend,
     engine: o.engine ?? (D.engine as TrainEngineName), threads: o.threads ?? D.threads,
     reason: o.reason ?? D.reason,
   };
@@ -123,6 +125,7 @@ export function resolveAdaptOptions(o: AdaptOptions, card: ModelCard) {
   check(r.canaryShare > 0 && r.canaryShare <= 1, `--canary-share must be in (0, 1], got ${r.canaryShare}`);
   check(r.anchorAge >= 0 && Number.isFinite(r.anchorAge), `--anchor-age must be a number of milliseconds >= 0, got ${r.anchorAge}`);
   check(r.anchorShare >= 0 && r.anchorShare <= 1, `--anchor-share must be in [0, 1], got ${r.anchorShare}`);
+  check(['static', 'tracked'].includes(r.judge), `--judge must be static or tracked, got '${r.judge}'`);
   check(['auto', 'keep', 'refit'].includes(r.threshold), `--threshold must be auto, keep or refit, got '${r.threshold}'`);
   check(Number.isInteger(r.seed), `--seed must be an integer, got ${r.seed}`);
   check(FILL_POLICIES.includes(r.fill), `--fill must be error, ffill or zero, got '${r.fill}'`);
@@ -185,25 +188,6 @@ function gatherWindows(options: AdaptOptions, loaded: LoadedModel, o: ReturnType
   if (!canaries) options.onNote?.('no canaries (--canaries, or alerts kept in the reservoir): nothing checks that past alerts stay flagged after the adaptation');
   const windows: AdaptWindows = { recent, original, canaries };
   return { windows, pool };
-}
-
-/**
- * The anchor check (train/adapt/anchor.ts): the recent windows (scaled for the serving model) scored by the version
- * that served `anchorAge` before them, or the oldest kept ancestor (train/adapt/ancestors.ts); the serving model is the
- * last candidate.
- */
-async function anchorCheck(serving: LoadedModel, windows: WindowBatch, recentEnd: number, o: { anchorAge: number; anchorShare: number }): Promise<AnchorFigures> {
-  const base = modelBase(serving.cardPath);
-  const name = basename(base);
-  // Chosen by the cards alone; only the anchor's .onnx is read.
-  // Only the serving model's own ancestors: the store may hold an earlier training's versions (train/adapt/ancestors.ts).
-  const kept = keptAncestors(listVersions(base), serving.card, (v) => keptCard(v, name)).map((v) => ({ card: v.card, path: join(v.dir, name) }));
-  const chosen = chooseAnchor([...kept, { card: serving.card, path: undefined }], recentEnd, o.anchorAge);
-  const anchor = chosen.path === undefined ? serving : loadModel(chosen.path);
-  const C = anchor.card.channels.length;
-  const set = { ...windows, data: rescaled(windows.data, serving.card, anchor.card) };
-  const scores = scoreOutputs(set.data, await servingOutputs(anchor, set), set.count, anchor.card.window, C, anchor.card.scoring).scores;
-  return anchorFigures(anchor, scores, o.anchorAge, o.anchorShare);
 }
 
 /** Fine-tune, validate, and write the adapted model only when every check passes. */
@@ -277,7 +261,15 @@ export async function adaptModel(options: AdaptOptions): Promise<AdaptDecision> 
       { per, recent: recent.heldOut.count, original: original.validation.count, events },
       o,
     );
-    const anchor = o.anchorAge > 0 ? await anchorCheck(loaded, concatWindows([recent.fit, recent.heldOut], per), recent.to, o) : undefined;
+    // --judge tracked: whether a model flags the recent data is judged as `vigil run` judges it (tracked-scores.ts).
+    const recentSet = concatWindows([recent.fit, recent.heldOut], per);
+    const sensors = recent.fit.sensors && recent.heldOut.sensors ? [...recent.fit.sensors, ...recent.heldOut.sensors] : undefined;
+    const judged = { windows: recentSet, sensors, from: recent.fit.count };
+    if (o.judge === 'tracked') validation.recentFlagged = {
+      before: await trackedFlagged({ onnx: loaded.onnx, card: parent, scoring: { ...parent.scoring, flatline: undefined } }, parent.threshold.static.value, judged),
+      after: await trackedFlagged({ onnx: out.graph.bytes, card: { ...parent, onnx: { ...parent.onnx, inputName: out.graph.inputName, outputName: out.graph.outputName } }, scoring: { ...cs.scoring, flatline: undefined } }, cs.threshold.value, judged),
+    };
+    const anchor = o.anchorAge > 0 ? await anchorCheck(loaded, recentSet, sensors, recent.to, o) : undefined;
     if (anchor) validation.anchor = anchor;
     const reasons = refusalReasons(validation, change, o, options.onNote);
     const anchorReason = anchor && anchorRefusal(anchor, parent, recent.to);

@@ -15,7 +15,7 @@ function timed(card: ModelCard, windows: StoredWindow[]): TimedWindows {
   const per = card.window * card.channels.length;
   const data = new Float32Array(windows.length * per);
   windows.forEach((w, i) => data.set(w.data, i * per));
-  return { data: applyScaler(card.scaler, data), count: windows.length, ends: Float64Array.from(windows, (w) => w.tsLast) };
+  return { data: applyScaler(card.scaler, data), count: windows.length, ends: Float64Array.from(windows, (w) => w.tsLast), sensors: windows.map((w) => w.sensor) };
 }
 
 /** Recent windows (split in time) and canaries from a reservoir file; throws when it does not fit the model. */

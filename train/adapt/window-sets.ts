@@ -24,6 +24,8 @@ import { trainingSeries, unlabelledWindows, type TrainingDataOptions } from '../
 export interface TimedWindows extends WindowBatch {
   /** Epoch ms of each window's last row. */
   ends: Float64Array;
+  /** Each window's sensor (reservoir windows; absent: one sensor, as a CSV is). */
+  sensors?: string[];
 }
 
 /** One canary: the windows ending inside one labelled run (or the whole file when it has no label column). */

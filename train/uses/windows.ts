@@ -8,9 +8,7 @@ import { existsSync } from 'node:fs';
 import { loadModel, openModel, readCsv, type FillPolicy, type LoadedModel, type ModelCard, type Series } from '@vigil/runtime';
 import { applyScaler } from '@vigil/runtime/scaling/scaler.ts';
 import { rowCount } from '@vigil/runtime/data/series.ts';
-import { scoreOutputs } from '@vigil/runtime/scoring/score-outputs.ts';
-import { seriesMeanOf } from '@vigil/runtime/scoring/residual-baselines.ts';
-import { inputTracking, offlineBatch, settleShift, shiftInputs } from '@vigil/runtime/scoring/input-offsets.ts';
+import { scoreInOrder } from '@vigil/runtime/scoring/score-in-order.ts';
 import { slidingWindows, type WindowSet } from '@vigil/runtime/window/sliding.ts';
 import { defaultAt } from '@vigil/runtime/config/defaults.ts';
 import { FLAGS } from '@vigil/runtime/config/flags.ts';
@@ -67,40 +65,30 @@ export async function runWindows(modelPath: string, data: string | Series, o: Wi
   const C = card.channels.length;
   const W = card.window;
   const windows = slidingWindows(applyScaler(card.scaler, series.data), C, W, stride);
-  // A card whose inputs follow the residual is run in batches of one block (runtime/scoring/input-blocks.ts), so each
-  // window is shifted by the offsets `vigil score` and `vigil run` shift it by.
-  const shifts = inputTracking(card.scoring);
-  const batch = offlineBatch(card.scoring, o.batch ?? 1024);
   const opened = await openModel(model, { providers: o.providers ?? (defaultAt('inference.providers') as string[]), warmup: [1] });
   const per = W * C;
   const recon = new Float32Array(windows.count * per);
   const codeShape = card.onnx.extraOutputs?.latent;
   const codeSize = codeShape ? codeShape.slice(1).reduce((a, b) => a * b, 1) : 0;
   const latent = codeSize > 0 ? new Float32Array(windows.count * codeSize) : null;
-  const scores = new Float32Array(windows.count);
   const session = opened.resolved.session;
-  const meanOf = seriesMeanOf(card.scoring);
   // Windows holding a row the CSV reader filled (--fill) are not judged stuck, as the live window stage does.
   const filled = series.filledRows;
   const unjudged = filled && ((i: number) => filled.subarray(i * stride, i * stride + W).includes(1));
+  let scores: Float32Array;
   try {
-    for (let s = 0; s < windows.count; s += batch) {
-      const n = Math.min(batch, windows.count - s);
-      const input = windows.data.subarray(s * per, (s + n) * per);
-      const applied = shifts && meanOf ? shiftInputs(input, n, W, C, shifts, meanOf) : undefined;
-      const out = await session.run(input, n);
-      // Scored per batch: a recon-prob card needs the VAE's samples output, too large to keep for every window.
-      const scored = scoreOutputs(input, out, n, W, C, card.scoring, meanOf, unjudged && ((i: number) => unjudged(s + i)), applied?.applied);
-      scores.set(scored.scores, s);
-      // The windows and their reconstructions in the windows' own scale again, and the offsets learnt.
-      if (applied && shifts && meanOf) settleShift(input, out.reconstruction, n, W, C, card.scoring.span, scored, shifts, applied, meanOf, [out.reconstruction]);
-      recon.set(out.reconstruction.subarray(0, n * per), s * per);
-      if (latent) {
+    // In order, with the tracked state `vigil score` and `vigil run` keep (runtime/scoring/score-in-order.ts).
+    scores = await scoreInOrder(windows.data, windows.count, W, C, card.scoring, (input, n) => session.run(input, n), {
+      batch: o.batch ?? 1024,
+      unjudged,
+      onBatch: (s, n, out) => {
+        recon.set(out.reconstruction.subarray(0, n * per), s * per);
+        if (!latent) return;
         const code = out.extra.latent;
         if (!code || code.length < n * codeSize) throw new Error(`model '${card.name}' lists a latent output of ${codeSize} values per window but returned ${code?.length ?? 0} for ${n} windows`);
         latent.set(code.subarray(0, n * codeSize), s * codeSize);
-      }
-    }
+      },
+    });
   } finally {
     await opened.ref.close();
   }
