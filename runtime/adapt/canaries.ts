@@ -14,6 +14,8 @@ import { storedWindow, type StoredCanary } from './reservoir-file.ts';
 export interface CanaryWatch {
   canary?: StoredCanary;
   peak: number;
+  /** Its open alert was released by an operator (`release`): not collected again until it closes. */
+  released?: boolean;
 }
 
 /** What the canaries ask of the reservoir that holds them. */
@@ -41,6 +43,10 @@ export class Canaries {
   collect(s: CanaryWatch, d: Detection, scaler: Scaler): void {
     const v = d.verdict;
     if (this.cfg.canaryAlerts === 0) return;
+    if (s.released) {
+      if (!d.alertOpen) s.released = false;
+      return;
+    }
     if (d.alert?.type === 'open' || (d.alertOpen && !s.canary)) {
       s.canary = { sensor: v.sensor, from: v.tsLast, to: null, windows: [] };
       s.peak = 0;
@@ -72,6 +78,24 @@ export class Canaries {
   snapshot(sensors: Iterable<CanaryWatch>): StoredCanary[] {
     const open = [...sensors].flatMap((s) => (s.canary && s.canary.windows.length && s.peak >= this.cfg.canaryMinPeak ? [s.canary] : []));
     return [...this.kept, ...open];
+  }
+
+  /**
+   * Drop the canaries of `sensor`: its kept alerts, and the one `watch` is collecting (not collected again until it
+   * closes). An operator's word, after looking, that they were false alarms (release-canaries.ts): a canary must stay
+   * flagged by every adaptation, so one false alert would otherwise block adaptation until newer alerts push it out.
+   */
+  release(sensor: string, watch: CanaryWatch | undefined): StoredCanary[] {
+    const gone = this.kept.filter((c) => c.sensor === sensor);
+    this.kept = this.kept.filter((c) => c.sensor !== sensor);
+    if (watch?.canary) {
+      gone.push(watch.canary);
+      watch.canary = undefined;
+      watch.released = true;
+    }
+    for (const c of gone) this.count -= c.windows.length;
+    if (gone.length) this.room.changed();
+    return gone;
   }
 
   /** A sensor forgotten: the windows of its open alert are no longer held. */

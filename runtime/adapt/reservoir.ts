@@ -23,7 +23,7 @@ import type { Scaler } from '../scaling/scaler.ts';
 import { lruGet } from '../util/lru.ts';
 import { Canaries, type CanaryWatch } from './canaries.ts';
 import type { ReservoirConfig } from './config.ts';
-import { storedWindow, storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type SavedDriftReference, type StoredWindow } from './reservoir-file.ts';
+import { storedWindow, storedWindowBytes, type ReservoirModel, type ReservoirSnapshot, type SavedDriftReference, type StoredCanary, type StoredWindow } from './reservoir-file.ts';
 
 /** Why windows were kept out, counted. */
 export interface ReservoirCounts {
@@ -202,6 +202,9 @@ export class Reservoir {
   get lastAttemptAt(): number | undefined {
     return this.attemptedAt;
   }
+
+  /** Drop `sensor`'s canaries, kept and being collected (canaries.ts `release`); returns them. */
+  releaseCanaries(sensor: string): StoredCanary[] { return this.canaries.release(sensor, this.sensors.get(sensor)); }
 
   /** Forget the clearly normal windows (after a rollback: a new attempt learns from what comes after). */
   clearWindows(): void {

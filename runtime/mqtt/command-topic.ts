@@ -1,8 +1,8 @@
 /**
  * Operators' commands over MQTT (`gateway.commandTopic`, off by default): the commands of runtime/ops/commands.ts
  * for an HMI or SCADA button that publishes rather than calls HTTP. A message on the topic,
- * `{"sensor": "pump-1", "command": "normal", "windows": 16, "id": "hmi-42"}` (`command`: `normal`, `trained` or
- * `maintenance` with `"minutes": N`; `windows`, `minutes` and `id` optional), runs the command (runtime/ops/re-anchors.ts) and is answered on `TOPIC/reply`
+ * `{"sensor": "pump-1", "command": "normal", "windows": 16, "id": "hmi-42"}` (`command`: `normal`, `trained`,
+ * `maintenance` with `"minutes": N`, or `release`, runtime/adapt/release-canaries.ts; `windows`, `minutes` and `id` optional), runs the command (runtime/ops/re-anchors.ts) and is answered on `TOPIC/reply`
  * (QoS 1, not retained): `{"schema": "vigil-command-reply/1", "gateway", "id", "ok", "sensor", "windows",
  * "message"}`, or `"ok": false` with `"status"` (as the HTTP answer's) and `"error"`.
  *
@@ -24,7 +24,7 @@ import { subscriptionsRefused } from './source.ts';
 /** What a command message holds. */
 const CommandMessage = z.object({
   sensor: z.string().min(1).max(512),
-  command: z.enum(['normal', 'trained', 'maintenance']),
+  command: z.enum(['normal', 'trained', 'maintenance', 'release']),
   windows: z.unknown().optional(),
   minutes: z.unknown().optional(),
   id: z.string().max(200).optional(),
@@ -63,7 +63,7 @@ export function listenCommands(
     const msg = CommandMessage.safeParse(body);
     const id = msg.success ? msg.data.id : undefined;
     if (!msg.success) {
-      const error = `expected {"sensor": NAME, "command": "normal", "trained" or "maintenance", "windows"?: N (normal), "minutes"?: N (maintenance), "id"?: TEXT}: ${body === undefined ? 'not JSON' : msg.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`;
+      const error = `expected {"sensor": NAME, "command": "normal", "trained", "maintenance" or "release", "windows"?: N (normal), "minutes"?: N (maintenance), "id"?: TEXT}: ${body === undefined ? 'not JSON' : msg.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`;
       log.warn({ topic, error }, 'command refused');
       return reply(idGiven(body), { ok: false, status: 400, error });
     }

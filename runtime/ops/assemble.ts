@@ -27,6 +27,7 @@ import { openServing, type Serving } from './serving.ts';
 import { openSinks, type RuntimeSinks } from './sinks.ts';
 import { openThresholds, type RuntimeThresholds } from './thresholds.ts';
 import type { OperatorCommand, OperatorCommands } from './sensor-commands.ts';
+import { withCanaryRelease } from '../adapt/release-canaries.ts';
 import { listenCommands } from '../mqtt/command-topic.ts';
 import { gatewayTopic } from '../config/gateway.ts';
 
@@ -48,6 +49,8 @@ export interface Assembly {
   /** What the runtime is doing now, as /health reports it. */
   state: HealthReport['status'];
   health(): HealthReport;
+  /** The operator commands (sensor-commands.ts), `release` answered by the adaptation (runtime/adapt/release-canaries.ts). */
+  commands: OperatorCommands;
 }
 
 /** A value one part sets when it starts and others read after. */
@@ -175,6 +178,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
   const metrics = createMetrics(counters, edge, { beforeCollect: syncEdge });
   const serving = openServing(sections(config, 'model', 'inference', 'batch', 'reload', 'adapt', 'threshold'), { log, edge, metrics, events, thresholds: thresholds.get });
   const ref = serving.ref;
+  const commands = withCanaryRelease(() => thresholds.get().reAnchors, serving.adaptationNow, log);
   const flow = openFlow(sections(config, 'source', 'broker', 'fleet', 'window', 'batch', 'alerts', 'deadLetter', 'health', 'state', 'gateway', 'log'), { log, edge, counters, metrics, events, client: client.peek, ref, thresholds: thresholds.get, sinks: sinks.get, adaptation: serving.adaptationNow, warmup: serving.warmup, source: deps.source });
 
   const startedAt = Date.now();
@@ -188,9 +192,9 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     serving.adaptation,
     flow.decoder,
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
-    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => thresholds.get().reAnchors),
+    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => commands),
     brokerPart(config.broker, config.gateway, log, events, client),
-    commandsPart(config.gateway, client, () => thresholds.get().reAnchors, log),
+    commandsPart(config.gateway, client, () => commands, log),
     {
       name: 'sinks',
       start: () => void sinks.set(openSinks(client.get(), sections(config, 'alerts', 'deadLetter', 'window', 'state', 'gateway', 'log'), log, edge, () => ref().current.card, (sensor) => thresholds.get().silence?.knows(sensor) ?? false, (sensor) => thresholds.get().alerts.maintenanceOf(sensor))),
@@ -218,6 +222,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     sinks: sinks.get,
     ops: ops.peek,
     syncEdge,
+    commands,
     state: 'starting',
     health: () => (syncEdge(), healthOf(healthConfig, { state: assembly.state, startedAt, client: client.peek(), edge, counters, serving, flow, sinks: sinks.peek() })),
   };

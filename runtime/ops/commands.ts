@@ -1,8 +1,8 @@
 /**
  * The commands vigil's HTTP servers take (the ops server and the dashboard; behind their guard, http-guard.ts): an
  * operator's word on one sensor (re-anchors.ts), `POST /sensors/NAME/normal` with a JSON body (`{}`, or
- * `{"windows": 32}`) and `POST /sensors/NAME/trained` (`{}`), and `POST /sensors/NAME/maintenance` (`{"minutes": 120}`;
- * sensor-commands.ts). They change what alerts, so they ask more than the
+ * `{"windows": 32}`) and `POST /sensors/NAME/trained` (`{}`), `POST /sensors/NAME/maintenance` (`{"minutes": 120}`;
+ * sensor-commands.ts), and `POST /sensors/NAME/release` (`{}`: its adaptation canaries, runtime/adapt/release-canaries.ts). They change what alerts, so they ask more than the
  * read-only pages do:
  * - `http.token` must be set: a command without one is refused whatever the bind address. Loopback alone is no
  *   boundary: a reverse proxy on the gateway (the setup http.allowedHosts '*' is for) makes every request come from
@@ -25,9 +25,9 @@ const MAX_BODY = 4096;
 /** How long a command's body may take to arrive. */
 const BODY_MS = 10_000;
 
-const ROUTE = /^\/sensors\/([^/]+)\/(normal|trained|maintenance)$/;
+const ROUTE = /^\/sensors\/([^/]+)\/(normal|trained|maintenance|release)$/;
 
-/** The command a path names (`/sensors/NAME/normal`, `/trained` or `/maintenance`, NAME percent-encoded), or undefined for any other path. */
+/** The command a path names (`/sensors/NAME/normal`, `/trained`, `/maintenance` or `/release`, NAME percent-encoded), or undefined for any other path. */
 export function commandOf(path: string): { sensor: string; what: OperatorCommand } | undefined {
   const m = ROUTE.exec(path);
   if (!m) return undefined;
@@ -44,7 +44,7 @@ export function commandOf(path: string): { sensor: string; what: OperatorCommand
  */
 export function notACommand(path: string): string | undefined {
   if (!path.startsWith('/sensors/') || commandOf(path)) return undefined;
-  return `no command at ${path}: expected POST /sensors/NAME/normal, /sensors/NAME/trained or /sensors/NAME/maintenance (NAME percent-encoded)`;
+  return `no command at ${path}: expected POST /sensors/NAME/normal, /sensors/NAME/trained, /sensors/NAME/maintenance or /sensors/NAME/release (NAME percent-encoded)`;
 }
 
 /** What serving a command needs of its server. */

@@ -13,8 +13,8 @@ import type { ModelCard } from '../model/card.ts';
 import type { EdgeCounters } from './metrics.ts';
 import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
 
-/** Every command an operator can give a sensor. */
-export type OperatorCommand = SensorCommand | 'maintenance';
+/** Every command an operator can give a sensor (`release`: runtime/adapt/release-canaries.ts). */
+export type OperatorCommand = SensorCommand | 'maintenance' | 'release';
 
 /** The operator commands, and the re-anchorings in progress. */
 export interface OperatorCommands extends Pick<ReAnchors, 'progress'> {
@@ -27,6 +27,10 @@ export interface OperatorCommands extends Pick<ReAnchors, 'progress'> {
  * refused, not ignored (a review: `{"command": "maintenance", "windows": 120}` quietly set an hour).
  */
 export function commandArg(what: OperatorCommand, body: { windows?: unknown; minutes?: unknown }): { arg: unknown } | { error: string } {
+  if (what === 'release') {
+    const sent = (['windows', 'minutes'] as const).find((k) => body[k] !== undefined);
+    return sent ? { error: `${sent}: release takes nothing, not ${sent}` } : { arg: undefined };
+  }
   const [takes, other] = what === 'maintenance' ? (['minutes', 'windows'] as const) : (['windows', 'minutes'] as const);
   if (body[other] !== undefined) return { error: `${other}: ${what} takes ${what === 'trained' ? 'nothing' : takes}, not ${other}${other === 'minutes' ? ' (minutes are maintenance\'s)' : ''}` };
   return { arg: body[takes] };
@@ -67,6 +71,8 @@ export function operatorCommands(residuals: TrackedResiduals, alerts: AlertBank,
   };
   return {
     command(what, sensor, arg, by) {
+      // Answered from the adaptation's reservoir, which wraps these (runtime/adapt/release-canaries.ts).
+      if (what === 'release') return { ok: false, status: 409, error: 'adaptation is off (adapt.enabled: false): no canaries are kept, nothing to release' };
       if (what !== 'maintenance') return reAnchors.command(what, sensor, arg, by);
       const out = maintenance(sensor, arg, by);
       if (!out.ok) refusals.add(`maintenance ${JSON.stringify(sensor)}${by ? ` by ${by}` : ''}: ${out.status} ${out.error}`);
