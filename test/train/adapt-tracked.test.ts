@@ -4,8 +4,8 @@
  * static scores. A slow seasonal drift, which tracking follows live, is adapted to step after step (statically, the
  * default, the first step is refused); a fault the data ramps into is still refused.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync, writeFileSync } from 'node:fs';
 import { loadModel, type Series } from '@vigil/runtime';
 import { writeReservoir, type StoredWindow } from '@vigil/runtime/adapt/reservoir-file.ts';
 import { trainModel } from '../../train/train.ts';
@@ -75,6 +75,7 @@ describe('vigil adapt --reservoir --judge tracked judges the recent windows as v
     }
     W = loadModel(`${dir}/season/pump`).card.window;
   }, 600_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('adapts to a slow seasonal drift at each of two steps', async () => {
     const card = loadModel(`${dir}/season/pump`).card;
