@@ -7,14 +7,12 @@
  * scale (an adaptive threshold that refuses to learn from flagged scores would otherwise stay stuck above or below
  * them).
  */
-import { makeDirs } from '../util/make-dirs.ts';
-import { dirname } from 'node:path';
 import type { RunConfig } from '../config/schema.ts';
 import type { ModelRef } from '../inference/model-ref.ts';
 import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from '../thresholds/factory.ts';
 import { type LoadedState, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
-import { ThresholdStore } from '../thresholds/threshold-store.ts';
+import { openStore, restoredStates } from './state-file.ts';
 import { AlertJournal, alertJournalPath, alertStatesOf, type AlertStates } from '../thresholds/alert-journal.ts';
 import { modelIdOf } from '../thresholds/state-model.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
@@ -141,28 +139,6 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
     return new FollowModel(restoreThreshold(s, cardNow()), cardNow(), fresh, cardNow);
   };
   return { factory, restore, mismatch };
-}
-
-/**
- * The state file's store. Its saves are scheduled, counted and their failures said by state-saves.ts (the store's own
- * timer is not used), so it needs no interval or error handler here.
- */
-function openStore(file: string, collect: () => StateSource, model: StateModelId, journal: AlertJournal): ThresholdStore {
-  // A state folder not there yet is made, as systemd's StateDirectory would; one that cannot be is said at the first save.
-  try {
-    makeDirs(dirname(file));
-  } catch {}
-  return new ThresholdStore(file, collect, { model, journal });
-}
-
-/** The states a previous run saved (none, with a warning, when the file cannot be used). */
-function restoredStates(store: ThresholdStore, log: VigilLogger): Map<string, LoadedState> {
-  const file = store.path;
-  const loaded = store.load();
-  if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
-  if (loaded.journalProblem) log.warn({ file, problem: loaded.journalProblem }, 'alert states saved since the state file not restored; those sensors resume from the file');
-  if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt, ...(loaded.journaled ? { alertStatesSince: loaded.journaled } : {}) }, 'threshold state restored');
-  return loaded.states;
 }
 
 /** Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. */
