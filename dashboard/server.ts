@@ -13,7 +13,7 @@ import { PageTicks, clientOf, type TickOptions } from './ticks.ts';
 import { DashboardStore, type StoreOptions } from './store.ts';
 import { bundle, ortFile, stylesheet, template, ORT_DIR } from './assets.ts';
 import { esc } from './page/format.ts';
-import { httpGuard } from '@vigil/runtime/util/http-guard.ts';
+import { httpGuard, type HttpGuardOptions } from '@vigil/runtime/util/http-guard.ts';
 import { commandOf, notACommand, serveCommand, type CommandOptions } from '@vigil/runtime/ops/commands.ts';
 import { dashboardPortInUse, listen } from '@vigil/runtime/util/listen.ts';
 import type { KeptFileLogger } from '@vigil/runtime/util/kept-file.ts';
@@ -55,6 +55,8 @@ export interface DashboardOptions extends StoreOptions, TickOptions {
   recording?: string;
   /** Where a recording that cannot be read or saved is said (default: stderr). */
   log?: KeptFileLogger;
+  /** Told of each request the gate refuses (`vigil run`: the runtime's `httpRefused('dashboard')`, counted and logged). */
+  onRefused?: HttpGuardOptions['onRefused'];
 }
 
 /** A running dashboard. */
@@ -84,7 +86,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
   const ticks = new PageTicks(store, feed, { ...opts, commands: !!(opts.token && feed.command) });
   const commands: CommandOptions = { tokened: !!opts.token, run: feed.command && ((what, sensor, windows, by) => feed.command!(what, sensor, windows, by)) };
   const handle = routes(ticks, opts.title ?? 'vigil', (req, res, command) => serveCommand(req, res, command, commands));
-  const guard = httpGuard({ bindHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, token: opts.token, csp: DASHBOARD_CSP });
+  const guard = httpGuard({ bindHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, token: opts.token, csp: DASHBOARD_CSP, onRefused: opts.onRefused });
   const server = createServer((req, res) => {
     if (!guard(req, res)) return;
     handle(req, res).catch((err) => {

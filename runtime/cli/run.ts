@@ -159,7 +159,7 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   let dashboardUrl: string | undefined;
   if (dashboard && cfg.dashboard.port !== null && !stopRequested) {
     try {
-      const dash = await dashboard.startDashboard(dashboard.runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http, recording: keptFileBeside(cfg.state.file, 'dashboard.json'), log });
+      const dash = await dashboard.startDashboard(dashboard.runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http, recording: keptFileBeside(cfg.state.file, 'dashboard.json'), log, onRefused: handle.httpRefused('dashboard') });
       closeDashboard = () => dash.close();
       dashboardUrl = dash.url;
     } catch (err) {

@@ -18,6 +18,7 @@ import type { RuntimeDeps } from './handle.ts';
 import { createEvents, type RuntimeEvents } from './events.ts';
 import { openFlow, type Flow } from './flow.ts';
 import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
+import { httpRefusals, type HttpRefused } from './http-refusals.ts';
 import { lockStateFile, type StateLock } from './state-lock.ts';
 import { healthOf } from './health.ts';
 import type { Part } from './lifecycle.ts';
@@ -44,6 +45,8 @@ export interface Assembly {
   thresholds(): RuntimeThresholds;
   sinks(): RuntimeSinks;
   ops(): OpsServer | undefined;
+  /** Report a request refused by an HTTP server's gate (the ops server's own, the dashboard's): counted and logged. */
+  httpRefused: HttpRefused;
   /** Copy the sinks' counts into the edge counters (before a scrape, a health report, a stop). */
   syncEdge(): void;
   /** What the runtime is doing now, as /health reports it. */
@@ -141,15 +144,18 @@ function stateLockPart(file: string | null, log: VigilLogger): Part {
 }
 
 /** /metrics and /health, when `metrics.port` is set. */
-function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>, reAnchors: () => OperatorCommands): Part {
+function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>, reAnchors: () => OperatorCommands, refusals: ReturnType<typeof httpRefusals>): Part {
   return {
     name: 'ops server',
     async start() {
       if (config.metrics.port === null) return;
       const command = (what: OperatorCommand, sensor: string, arg: unknown, by: string) => reAnchors().command(what, sensor, arg, by);
-      ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, command, ...config.http }));
+      ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, command, ...config.http, onRefused: refusals.refused('metrics') }));
     },
-    stop: () => ops.peek()?.close(),
+    async stop() {
+      await ops.peek()?.close();
+      refusals.flush();
+    },
   };
 }
 
@@ -176,6 +182,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     edge.brokerConnected = client.peek()?.connected ? 1 : 0;
   };
   const metrics = createMetrics(counters, edge, { beforeCollect: syncEdge });
+  const refusals = httpRefusals(edge.httpRefused, log);
   const serving = openServing(sections(config, 'model', 'inference', 'batch', 'reload', 'adapt', 'threshold'), { log, edge, metrics, events, thresholds: thresholds.get });
   const ref = serving.ref;
   const commands = withCanaryRelease(() => thresholds.get().reAnchors, serving.adaptationNow, log);
@@ -192,7 +199,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     serving.adaptation,
     flow.decoder,
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
-    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => commands),
+    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => commands, refusals),
     brokerPart(config.broker, config.gateway, log, events, client),
     commandsPart(config.gateway, client, () => commands, log),
     {
@@ -221,6 +228,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     thresholds: thresholds.get,
     sinks: sinks.get,
     ops: ops.peek,
+    httpRefused: refusals.refused,
     syncEdge,
     commands,
     state: 'starting',

@@ -9,6 +9,7 @@ import type { OpenAlert } from '../alerts/alert-bank.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters, RuntimeMetrics } from './metrics.ts';
 import type { HealthReport } from './http.ts';
+import type { HttpRefused } from './http-refusals.ts';
 import type { ReloadOutcome } from './reload.ts';
 import type { Adaptation } from '../adapt/adaptation.ts';
 import type { ThresholdLearning } from '../thresholds/gate.ts';
@@ -37,6 +38,8 @@ export interface RuntimeHandle {
   metrics: RuntimeMetrics;
   /** `http://host:port` of /metrics and /health, when enabled. */
   opsUrl?: string;
+  /** Report a request refused by an HTTP server's gate (the dashboard's `onRefused`): counted in /metrics and logged. */
+  httpRefused: HttpRefused;
   /** Fleet membership when `fleet` is configured: the members and the partitions this worker owns. */
   fleet?: FleetMembership;
   /** Hot streams (subscribe any time; nothing is replayed). */

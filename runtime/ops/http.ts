@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CSP_NONE, httpGuard } from '../util/http-guard.ts';
+import { CSP_NONE, httpGuard, type HttpGuardOptions } from '../util/http-guard.ts';
 import { listen } from '../util/listen.ts';
 import { commandOf, notACommand, serveCommand } from './commands.ts';
 import type { CommandOutcome } from './re-anchors.ts';
@@ -37,13 +37,15 @@ export interface OpsServerOptions {
   allowedHosts?: readonly string[];
   /** Bearer token required for /metrics (config http.token); /health stays open. */
   token?: string | null;
+  /** Told of each request the gate refuses (runtime/ops/http-refusals.ts: counted and logged). */
+  onRefused?: HttpGuardOptions['onRefused'];
   /** Run an operator's command on a sensor (re-anchors.ts), for `POST /sensors/NAME/normal`, `/trained` and `/maintenance`. */
   command?: (what: OperatorCommand, sensor: string, arg: unknown, by: string) => CommandOutcome;
 }
 
 /** Start the server on `port` (0: any free port). */
 export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
-  const guard = httpGuard({ bindHost: opts.host, allowedHosts: opts.allowedHosts, token: opts.token, csp: CSP_NONE });
+  const guard = httpGuard({ bindHost: opts.host, allowedHosts: opts.allowedHosts, token: opts.token, csp: CSP_NONE, onRefused: opts.onRefused });
   const server: Server = createServer((req, res) => {
     if (!guard(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];

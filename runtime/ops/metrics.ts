@@ -56,6 +56,8 @@ export interface EdgeCounters {
   sessionsLost: number;
   /** When the last one happened (epoch ms; 0: never): /health reads degraded for health.dropWindowMs after it. */
   sessionLostAt: number;
+  /** HTTP requests the gate refused, by reason (runtime/ops/http-refusals.ts). */
+  httpRefused: Map<string, number>;
 }
 
 /** Fresh edge counters. */
@@ -93,6 +95,7 @@ export function createEdgeCounters(): EdgeCounters {
     intakePaused: 0,
     sessionsLost: 0,
     sessionLostAt: 0,
+    httpRefused: new Map(),
   };
 }
 
@@ -103,7 +106,6 @@ export interface RuntimeMetrics {
   observeBatch(size: number, inferMs: number): void;
   /** Record the time from a reading's arrival to its verdict. */
   observeLatency(ms: number): void;
-  /** Mark the provider (and model) in service; the previous one goes to 0. */
   /** The provider and model in service; `weights`: the first 12 hex digits of its ONNX file's sha256, as in alerts. */
   setProvider(provider: string, model: string, version: string, weights: string): void;
   /** Text exposition for /metrics. */
@@ -150,6 +152,7 @@ function intakeMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_readings_decoded_total', 'Readings decoded from messages', () => edge.decoded);
   byReason(registry, 'vigil_rejected_total', 'Messages rejected, by reason (see the dead-letter topic/file for each)', edge.rejected);
   byReason(registry, 'vigil_codec_events_total', 'What codecs saw of the devices\' sessions, by reason: seq_gap (a Sparkplug node\'s messages lost before vigil), rebirth_requested (a Node Control/Rebirth NCMD published), rebirth_not_sent (one asked while the broker was away), historical_set_aside (an is_historical metric older than its sensor\'s last row, beside live ones)', edge.codecEvents);
+  byReason(registry, 'vigil_http_refused_total', 'HTTP requests refused by /metrics or the dashboard, by reason: token_missing (no bearer token), token_wrong (a token that is not http.token), host (a Host not served: DNS rebinding check)', edge.httpRefused);
   byReason(registry, 'vigil_invalid_signals_total', 'Invalid-reading signals published on sensor alert topics, by reason (alerts.invalid: at most one per sensor per interval)', edge.invalidSignals);
 }
 

@@ -52,6 +52,7 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     edge,
     metrics: a.metrics,
     opsUrl: a.ops()?.url,
+    httpRefused: a.httpRefused,
     fleet: flow.fleet(),
     verdicts: events.verdicts$,
     alerts: events.alerts$,

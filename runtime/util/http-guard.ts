@@ -12,6 +12,11 @@
  * the same URL without the token, so the page's own requests (assets, /events) carry it. Compared in constant
  * time. /health and /healthz stay open (`openPaths`): probes (systemd, Kubernetes, load balancers) carry no
  * token, and they tell only status, model name and counts.
+ *
+ * A refusal says which mistake was made, `missing bearer token` or `token not accepted` (a user with a stale cookie
+ * or a rotated token could not tell them apart): the sender knows whether it sent a token, so this tells an attacker
+ * nothing, and neither answer says anything of the token itself. Each refusal is reported to `onRefused` (counted in
+ * /metrics and logged, rate-limited: runtime/ops/http-refusals.ts).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -35,7 +40,12 @@ export interface HttpGuardOptions {
   openPaths?: readonly string[];
   /** The Content-Security-Policy for this server's responses. */
   csp: string;
+  /** Called for each request refused (after its answer is written). */
+  onRefused?: (reason: HttpRefusal, req: IncomingMessage) => void;
 }
+
+/** Why the gate refused a request: a foreign Host, no token at all, or a token that is not this server's. */
+export type HttpRefusal = 'host' | 'token_missing' | 'token_wrong';
 
 /** Lower-case host name of a Host header, without its port; IPv6 literals keep their brackets. */
 export function hostName(header: string): string {
@@ -57,6 +67,8 @@ export function hostAllowed(header: string | undefined, bindHost: string, allowe
   return name === 'localhost' || name === bind || allowed.some((a) => hostName(a) === name);
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Constant-time equality of two secrets (their SHA-256 digests, so lengths leak nothing either). */
@@ -66,7 +78,7 @@ export function sameSecret(given: string, expected: string): boolean {
 
 /** The token a request carries: bearer header first, then the cookie. */
 function carried(req: IncomingMessage): string | undefined {
-  const auth = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''));
+  const auth = BEARER.exec(String(req.headers.authorization ?? ''));
   if (auth) return auth[1];
   for (const part of String(req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
@@ -88,7 +100,7 @@ function refuse(res: ServerResponse, code: number, body: string, headers: Record
 
 /**
  * A request gate: sets the security headers, then returns true when the request may be served, or answers it
- * (403 for a foreign Host, 401 without the token, 303 after a `?token=` login) and returns false.
+ * (403 for a foreign Host, 401 for a missing or a wrong token, 303 after a `?token=` login) and returns false.
  */
 export function httpGuard(opts: HttpGuardOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const open = new Set(opts.openPaths ?? ['/health', '/healthz']);
@@ -98,10 +110,15 @@ export function httpGuard(opts: HttpGuardOptions): (req: IncomingMessage, res: S
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
     const host = req.headers.host;
+    const refused = (reason: HttpRefusal, code: number, body: string, headers?: Record<string, string>): false => {
+      refuse(res, code, body, headers);
+      opts.onRefused?.(reason, req);
+      return false;
+    };
     if (!hostAllowed(host, opts.bindHost, opts.allowedHosts)) {
       const name = hostName(String(host));
-      return refuse(
-        res,
+      return refused(
+        'host',
         403,
         `vigil: Host '${name}' is not served here (protection against DNS rebinding). Open this server as localhost, ` +
           `by IP address or as its bind address, or add '${name}' to http.allowedHosts in the config.\n`,
@@ -118,12 +135,23 @@ export function httpGuard(opts: HttpGuardOptions): (req: IncomingMessage, res: S
     }
     const given = carried(req);
     if (given !== undefined && sameSecret(given, opts.token)) return true;
-    return refuse(
-      res,
+    if (given === undefined && query === null) {
+      const auth = req.headers.authorization;
+      const malformed = auth !== undefined ? ` (an Authorization header came, but not as 'Bearer TOKEN')` : '';
+      return refused(
+        'token_missing',
+        401,
+        `vigil: missing bearer token${malformed}: this server needs its token (http.token or VIGIL_HTTP_TOKEN): ` +
+          `send 'Authorization: Bearer TOKEN', or open /?token=TOKEN once in a browser.\n`,
+        { 'www-authenticate': 'Bearer realm="vigil"' },
+      );
+    }
+    return refused(
+      'token_wrong',
       401,
-      `vigil: this server needs its token (http.token or VIGIL_HTTP_TOKEN): send 'Authorization: Bearer TOKEN', ` +
-        `or open /?token=TOKEN once in a browser.\n`,
-      { 'www-authenticate': 'Bearer realm="vigil"' },
+      `vigil: token not accepted: the token sent is not this server's (http.token or VIGIL_HTTP_TOKEN); check for a ` +
+        `mistyped or rotated token (a browser: open /?token=TOKEN again to replace its cookie).\n`,
+      { 'www-authenticate': 'Bearer realm="vigil", error="invalid_token"' },
     );
   };
 }
