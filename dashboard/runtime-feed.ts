@@ -1,6 +1,6 @@
 /** Adapt a running runtime (`startRuntime`'s handle) to the dashboard's feed, so `vigil run` and the demo show the same. */
 import type { RuntimeHandle } from '@vigil/runtime/ops/runtime.ts';
-import { redactUrl } from '@vigil/runtime/config/load.ts';
+import { redactUrl } from '@vigil/runtime/util/redact-url.ts';
 import { droppedByReason } from '@vigil/runtime/stream/counters.ts';
 import { scoreLabelOf } from '@vigil/runtime/model/score-label.ts';
 import { outsideChannels } from '@vigil/runtime/scoring/seen-range.ts';

@@ -45,6 +45,12 @@ export const BrokerSchema = z
       .prefault({}),
   })
   .strict()
+  // A password with an unencoded `/` or space made a URL no parser reads the same (mqtt.js took the user name for the
+  // host), and Node's warning about it printed the whole URL, password included: refused, without echoing it.
+  .refine((b) => URL.canParse(b.url), {
+    message: 'not a valid URL: percent-encode special characters (/ ? # @ : space) in its user and password, or better, leave them out of the URL and set broker.username and VIGIL_MQTT_PASSWORD',
+    path: ['url'],
+  })
   // TLS settings on a plain URL connected without TLS and sent the password in clear, silently (mqtt.js only switches
   // to TLS when a client certificate is given): refused, saying which scheme to use.
   .refine((b) => !b.tls || /^(mqtts|wss|ssl):\/\//.test(b.url), {

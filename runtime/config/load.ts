@@ -2,6 +2,7 @@
  * Read a config file (YAML or JSON), lay command-line overrides over it, fill defaults and validate.
  * Errors name the file, each bad key and the value expected; secrets come from the environment when set.
  */
+import { redactUrl, webhookShown } from '../util/redact-url.ts';
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ZodError } from 'zod';
@@ -137,13 +138,9 @@ export function redactConfig(cfg: RunConfig): RunConfig {
   if (copy.http.token !== undefined) copy.http.token = '***';
   copy.broker.url = redactUrl(copy.broker.url);
   if (copy.alerts.webhook) {
-    copy.alerts.webhook.url = redactUrl(copy.alerts.webhook.url);
+    copy.alerts.webhook.url = webhookShown(copy.alerts.webhook.url);
     copy.alerts.webhook.headers = Object.fromEntries(Object.keys(copy.alerts.webhook.headers).map((k) => [k, '***']));
   }
   return copy;
 }
 
-/** Hide credentials embedded in a URL (`mqtt://user:pass@host`). */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/)([^@/]*)@/i, (_, scheme: string, cred: string) => `${scheme}${cred.includes(':') ? `${cred.split(':')[0]}:***` : cred}@`);
-}

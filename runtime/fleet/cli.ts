@@ -8,7 +8,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { addFlags, flagOrDefault, flagValues } from '../cli/flags.ts';
 import mqtt from 'mqtt';
-import { clientOptions, redactedUrl } from '../mqtt/connect.ts';
+import { clientOptions } from '../mqtt/connect.ts';
+import { redactUrl } from '../util/redact-url.ts';
 import { onShutdownSignals } from '../ops/shutdown.ts';
 import { partitionBridge } from './bridge.ts';
 import { brokerOf, withBroker, type BrokerFlags } from './broker-options.ts';
@@ -72,7 +73,7 @@ function statusCommand(program: Command, fail: () => void): void {
       const o = { ...opts, prefix: flagOrDefault(flagValues(cmd, ['fleetPrefix']), 'fleetPrefix') as string };
       const members = await collectHeartbeats(o);
       if (members.size === 0) {
-        process.stdout.write(`no members in group '${o.group}' on ${redactedUrl(o.broker)}\n`);
+        process.stdout.write(`no members in group '${o.group}' on ${redactUrl(o.broker)}\n`);
         return;
       }
       const counts = new Set([...members.values()].map((m) => m.partitions));

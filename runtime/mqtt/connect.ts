@@ -4,6 +4,7 @@
  * on every (re)connection
  * (mqtt.js has no option for it; without it small publishes wait ~40 ms for Nagle).
  */
+import { redactUrl } from '../util/redact-url.ts';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
@@ -124,7 +125,7 @@ export function brokerAway(client: MqttClient): BrokerAway | undefined {
 export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker', will?: IClientOptions['will']): MqttClient {
   if (cfg.tls?.rejectUnauthorized === false) {
     log?.warn(
-      { broker: redactedUrl(cfg.url) },
+      { broker: redactUrl(cfg.url) },
       `broker.tls.rejectUnauthorized is false: the ${name}'s certificate is not checked, so anyone on the network path can pose as the ${name} and read or forge readings and alerts; give its CA in broker.tls.ca instead`,
     );
   }
@@ -156,7 +157,7 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
   const settled = () => {
     takeover.settle = undefined;
     if (!client.connected || !takenOver()) return;
-    log?.info({ broker: redactedUrl(cfg.url), clientId: client.options.clientId, dropsSinceLastSaid: takeover.untold }, `${name} connected and staying: the session taken over is ours again`);
+    log?.info({ broker: redactUrl(cfg.url), clientId: client.options.clientId, dropsSinceLastSaid: takeover.untold }, `${name} connected and staying: the session taken over is ours again`);
     takeover.shortLived = 0;
     takeover.toldAt = 0;
     takeover.untold = 0;
@@ -177,7 +178,7 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
       takeover.settle.unref?.();
       if (Date.now() - takeover.toldAt < OUTAGE_LOG_MS) return;
     }
-    log?.info({ broker: redactedUrl(cfg.url), clientId: client.options.clientId, sessionPresent: ack.sessionPresent, ...after }, `${name} connected`);
+    log?.info({ broker: redactUrl(cfg.url), clientId: client.options.clientId, sessionPresent: ack.sessionPresent, ...after }, `${name} connected`);
   });
   client.on('reconnect', () => {
     // mqtt.js retries on a fixed interval (setInterval); the next attempt is armed by the next 'close', with its own delay.
@@ -199,10 +200,10 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
       takeover.toldAt = now;
       takeover.untold = 0;
       log?.error(
-        { broker: redactedUrl(cfg.url), clientId, droppedSoonAfterConnecting: takeover.shortLived, ...since },
+        { broker: redactUrl(cfg.url), clientId, droppedSoonAfterConnecting: takeover.shortLived, ...since },
         `${name} dropped the connection ${takeover.shortLived} times in a row within ${SHORT_LIVED_MS / 1000} s of connecting: another client may be taking our session with client id ${clientId} (two vigils with one config, or a copied gateway config: each drops the other and readings are lost; give each its own broker.clientId and state.file), or the broker refuses something this client does (its log says which). Reconnecting with backoff`,
       );
-    } else log?.warn({ broker: redactedUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`);
+    } else log?.warn({ broker: redactUrl(cfg.url) }, `${name} unreachable; reconnecting with backoff`);
   });
   client.on('error', (err) => {
     const now = Date.now();
@@ -215,7 +216,7 @@ export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broke
       outage.causes.add(f.cause);
     }
     const still = outage ? { attempts: outage.attempts, outageMs: now - outage.since } : {};
-    log?.warn({ broker: redactedUrl(cfg.url), err: err.message, ...still }, `${name} error: ${f.cause}${f.permanent ? `; ${f.check}` : ''}`);
+    log?.warn({ broker: redactUrl(cfg.url), err: err.message, ...still }, `${name} error: ${f.cause}${f.permanent ? `; ${f.check}` : ''}`);
   });
   return client;
 }
@@ -234,7 +235,7 @@ const OUTAGE_LOG_MS = 30_000;
  */
 export function waitConnected(client: MqttClient, timeoutMs: number): Promise<void> {
   if (client.connected) return Promise.resolve();
-  const where = redactedUrl(brokerUrlOf(client));
+  const where = redactUrl(brokerUrlOf(client));
   return new Promise((resolve, reject) => {
     let lastError = 'no answer';
     let lastCode: unknown;
@@ -273,7 +274,3 @@ function brokerUrlOf(client: MqttClient): string {
   return `${o.protocol ?? 'mqtt'}://${o.hostname ?? o.host ?? '?'}:${o.port ?? ''}`;
 }
 
-/** A broker URL for logs and reports: any user:password part masked. */
-export function redactedUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}

@@ -1,7 +1,8 @@
 /** The runtime's /health report: serving, broker, model, backlog, drops and fleet at a glance. */
 import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
-import { brokerAway, redactedUrl } from '../mqtt/connect.ts';
+import { brokerAway } from '../mqtt/connect.ts';
+import { redactUrl } from '../util/redact-url.ts';
 import type { PipelineCounters } from '../stream/counters.ts';
 import { weightsOf } from '../model/card.ts';
 import type { Flow, Readability } from './flow.ts';
@@ -55,7 +56,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' 
   const lastMessageAt = flow.lastMessageAt();
   return {
     status,
-    broker: { connected, url: redactedUrl(config.broker.url), ...(s.client ? brokerAway(s.client) : {}), ...(sessionLostAgoMs !== null ? { sessionsLost: edge.sessionsLost, sessionLostAgoMs } : {}) },
+    broker: { connected, url: redactUrl(config.broker.url), ...(s.client ? brokerAway(s.client) : {}), ...(sessionLostAgoMs !== null ? { sessionsLost: edge.sessionsLost, sessionLostAgoMs } : {}) },
     // Its weights too: two trainings of one name and version differ only there (a probe, after a hot reload).
     model: { name: card.name, version: card.version, weights: weightsOf(card) },
     provider: s.serving.provider(),

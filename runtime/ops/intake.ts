@@ -7,7 +7,7 @@ import { merge, type Observable } from 'rxjs';
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import type { TopicTemplate } from '../mqtt/topic-template.ts';
-import { redactedUrl } from '../mqtt/connect.ts';
+import { redactUrl } from '../util/redact-url.ts';
 import { mqttSource } from '../mqtt/source.ts';
 import { fleetSource, type FleetMembership } from '../fleet/index.ts';
 import { intakeGate, type IntakeGate } from '../mqtt/intake-gate.ts';
@@ -97,7 +97,7 @@ export function openIntake(
     edge.sessionsLost++;
     edge.sessionLostAt = Date.now();
     log.warn(
-      { broker: redactedUrl(config.broker.url), clientId: client.options.clientId, sessionsLost: edge.sessionsLost },
+      { broker: redactUrl(config.broker.url), clientId: client.options.clientId, sessionsLost: edge.sessionsLost },
       'the broker had no session for us on reconnecting (restarted without saving it, or it expired): readings published while we were disconnected were not queued for us and are lost; subscribing again',
     );
   };
