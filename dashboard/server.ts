@@ -3,7 +3,7 @@
  * `DashboardFeed`, keeps a bounded `DashboardStore`, and every tick sends each page the sensor list, status,
  * recent alerts and the new points of the sensor that page has selected.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,7 @@ import { commandOf, notACommand, serveCommand, type CommandOptions } from '@vigi
 import { dashboardPortInUse, listen } from '@vigil/runtime/util/listen.ts';
 import type { KeptFileLogger } from '@vigil/runtime/util/kept-file.ts';
 import { keepRecording } from './recording.ts';
+import { boundedServer } from '@vigil/runtime/util/http-limits.ts';
 
 /**
  * The page's Content-Security-Policy: scripts only from this server (the bundle), 'wasm-unsafe-eval' for
@@ -87,7 +88,7 @@ export async function startDashboard(feed: DashboardFeed, opts: DashboardOptions
   const commands: CommandOptions = { tokened: !!opts.token, run: feed.command && ((what, sensor, windows, by) => feed.command!(what, sensor, windows, by)) };
   const handle = routes(ticks, opts.title ?? 'vigil', (req, res, command) => serveCommand(req, res, command, commands));
   const guard = httpGuard({ bindHost: opts.host ?? '127.0.0.1', allowedHosts: opts.allowedHosts, token: opts.token, csp: DASHBOARD_CSP, onRefused: opts.onRefused });
-  const server = createServer((req, res) => {
+  const server = boundedServer((req, res) => {
     if (!guard(req, res)) return;
     handle(req, res).catch((err) => {
       if (!res.headersSent) reply(res, 500, 'text/plain', `dashboard error: ${(err as Error).message}\n`);

@@ -4,7 +4,8 @@
  * `/trained` (commands.ts). Bound to loopback by default; behind the Host check, security headers and optional token of
  * `../util/http-guard.ts` (/health stays open to probes).
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { boundedServer } from '../util/http-limits.ts';
 import type { AddressInfo } from 'node:net';
 import { CSP_NONE, httpGuard, type HttpGuardOptions } from '../util/http-guard.ts';
 import { listen } from '../util/listen.ts';
@@ -46,7 +47,7 @@ export interface OpsServerOptions {
 /** Start the server on `port` (0: any free port). */
 export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
   const guard = httpGuard({ bindHost: opts.host, allowedHosts: opts.allowedHosts, token: opts.token, csp: CSP_NONE, onRefused: opts.onRefused });
-  const server: Server = createServer((req, res) => {
+  const server: Server = boundedServer((req, res) => {
     if (!guard(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
     const command = commandOf(path);
