@@ -13,6 +13,18 @@ export const FIRST_LINES = 20;
 /** Sensor-and-reason pairs remembered (the least recently seen forgotten first: logged again when seen again). */
 const REMEMBERED = 10_000;
 
+/** The longest topic and detail a rejection's log line holds (characters); the dead letter keeps them whole. */
+export const LOGGED_TOPIC_CHARS = 256;
+export const LOGGED_DETAIL_CHARS = 512;
+
+/**
+ * `text` cut to `max` characters, saying how long it was: a publisher's 60,000-character topic was logged whole,
+ * twice (topic and detail), 120 KB a line.
+ */
+export function clipped(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
 /** Decides, per rejection, whether it is logged. */
 export interface RejectionLog {
   /** Whether to log `r`, the `count`th rejection of its reason. */

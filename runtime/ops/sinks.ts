@@ -20,7 +20,7 @@ import type { VigilLogger } from './logger.ts';
 import { alertLog } from './alert-log.ts';
 import { countInvalidSignal, countRejected, type EdgeCounters } from './metrics.ts';
 import { createWebhook } from './webhook.ts';
-import { rejectionLog } from './rejection-log.ts';
+import { clipped, LOGGED_DETAIL_CHARS, LOGGED_TOPIC_CHARS, rejectionLog } from './rejection-log.ts';
 import { rateLimitedWarning } from '../util/rate-limited-warning.ts';
 import { windowBudget } from '../util/window-budget.ts';
 
@@ -141,7 +141,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
       }
       const count = edge.rejected.get(r.reason) ?? 0;
       if (rejections.shouldLog(r, count, r.receivedAt)) {
-        log.warn({ reason: r.reason, topic: r.topic, ...(r.sensor !== undefined ? { sensor: r.sensor } : {}), detail: r.detail, count }, 'message rejected (sent to dead letters)');
+        log.warn({ reason: r.reason, topic: clipped(r.topic, LOGGED_TOPIC_CHARS), ...(r.sensor !== undefined ? { sensor: r.sensor } : {}), detail: clipped(r.detail, LOGGED_DETAIL_CHARS), count }, 'message rejected (sent to dead letters)');
       }
       const signal = invalid?.offer(r);
       if (signal) raiseInvalid(signal);

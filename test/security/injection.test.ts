@@ -3,7 +3,7 @@
  * tricks into alert, dead-letter or fleet topics; payloads, dead letters and alerts are bounded in size. The
  * last test drives hostile topics through a live runtime and checks every topic it publishes on.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -147,5 +147,28 @@ describe('hostile topics through a live runtime', () => {
       await pub.endAsync();
       await spy.endAsync();
     }
+  });
+
+  it('a 60,000-character topic is logged clipped, and dead-lettered whole', async () => {
+    const model = writeTinyModel(join(dir, 'model-long'), { window: 4, channels: ['a'], threshold: 2 });
+    const lines: string[] = [];
+    const file = join(dir, 'long-topic-dead-letters.jsonl');
+    const handle = await startRuntime(
+      defineConfig({ model, broker: { url: broker.url }, source: { topics: ['plant/{device}/data'], qos: 1 }, deadLetter: { file }, metrics: { port: null }, state: { file: null }, reload: { watch: false } }),
+      { logger: createLogger('info', { write: (l: string) => void lines.push(l) }) },
+    );
+    const pub = await mqtt.connectAsync(broker.url, { clientId: 'inject-long' });
+    const topic = `plant/${'x'.repeat(60_000)}/data`;
+    try {
+      await pub.publishAsync(topic, JSON.stringify({ a: 1 }), { qos: 1 });
+      await waitFor(() => handle.edge.rejected.get('bad_sensor_id') === 1, 'the message rejected', 20_000);
+    } finally {
+      await handle.stop();
+      await pub.endAsync();
+    }
+    const line = lines.find((l) => l.includes('message rejected'))!;
+    expect(line).toContain('... (60011 characters)');
+    expect(line.length).toBeLessThan(2000);
+    expect(readFileSync(file, 'utf8')).toContain(topic);
   });
 });
