@@ -3,6 +3,7 @@
  * it, and defaults fill the rest, so `vigil run --model models/NAME --broker mqtt://127.0.0.1:1883 --topic
  * 'sensors/+/data'` works without a file. Prints a short banner, then logs JSON lines to stderr.
  */
+import { warnIfOpen } from '../ops/http-exposure.ts';
 import { Command } from 'commander';
 import type { FlagKey } from '../config/flags.ts';
 import { loadConfig, redactConfig } from '../config/load.ts';
@@ -161,6 +162,7 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
     try {
       const dash = await dashboard.startDashboard(dashboard.runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http, recording: keptFileBeside(cfg.state.file, 'dashboard.json'), log, onRefused: handle.httpRefused('dashboard') });
       closeDashboard = () => dash.close();
+      warnIfOpen(log, 'dashboard', cfg.dashboard.host, dash.port, cfg.http.token);
       dashboardUrl = dash.url;
     } catch (err) {
       // A dashboard that cannot start (its port in use) stops the runtime too, rather than leaving it up unannounced.

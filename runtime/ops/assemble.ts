@@ -19,6 +19,7 @@ import { createEvents, type RuntimeEvents } from './events.ts';
 import { openFlow, type Flow } from './flow.ts';
 import { startOpsServer, type HealthReport, type OpsServer } from './http.ts';
 import { httpRefusals, type HttpRefused } from './http-refusals.ts';
+import { warnIfOpen } from './http-exposure.ts';
 import { lockStateFile, type StateLock } from './state-lock.ts';
 import { healthOf } from './health.ts';
 import type { Part } from './lifecycle.ts';
@@ -144,13 +145,14 @@ function stateLockPart(file: string | null, log: VigilLogger): Part {
 }
 
 /** /metrics and /health, when `metrics.port` is set. */
-function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>, reAnchors: () => OperatorCommands, refusals: ReturnType<typeof httpRefusals>): Part {
+function opsServerPart(config: Pick<RunConfig, 'metrics' | 'http'>, metrics: RuntimeMetrics, health: () => HealthReport, ops: Late<OpsServer>, reAnchors: () => OperatorCommands, refusals: ReturnType<typeof httpRefusals>, log: VigilLogger): Part {
   return {
     name: 'ops server',
     async start() {
       if (config.metrics.port === null) return;
       const command = (what: OperatorCommand, sensor: string, arg: unknown, by: string) => reAnchors().command(what, sensor, arg, by);
       ops.set(await startOpsServer({ port: config.metrics.port, host: config.metrics.host, metrics: metrics.text, contentType: metrics.registry.contentType, health, command, ...config.http, onRefused: refusals.refused('metrics') }));
+      warnIfOpen(log, 'metrics', config.metrics.host, ops.get().port, config.http.token);
     },
     async stop() {
       await ops.peek()?.close();
@@ -199,7 +201,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     serving.adaptation,
     flow.decoder,
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
-    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => commands, refusals),
+    opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => commands, refusals, log),
     brokerPart(config.broker, config.gateway, log, events, client),
     commandsPart(config.gateway, client, () => commands, log),
     {
