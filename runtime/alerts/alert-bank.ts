@@ -3,7 +3,7 @@
  * with least-recently-used eviction. The caller owns the bank, so the live process saves `snapshot()` with the
  * threshold state and a restart resumes open alerts instead of opening them again.
  */
-import { lruAdd, lruTouch } from '../util/lru.ts';
+import { LruMap, lruAdd, lruTouch } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
 import { AlertTracker, isCritical, type AlertPolicy, type AlertStep, type AlertTrackerState } from './tracker.ts';
 import type { Maintenance } from './maintenance.ts';
@@ -26,7 +26,7 @@ export interface AlertBankOptions {
 
 /** Per-sensor alert trackers under one policy. */
 export class AlertBank {
-  private readonly held = new Map<string, AlertTracker>();
+  private readonly held = new LruMap<string, AlertTracker>();
   private readonly saved: Map<string, AlertTrackerState>;
   private readonly maxSensors: number;
   /** Saved states that could not be restored (the sensor started closed); reasons kept for the log. */

@@ -14,7 +14,7 @@
  * nothing (its broker connection is down, or its intake paused), the caller does not check and then `restart`s the
  * watch: quiet time counts from when it can hear again.
  */
-import { lruAdd, lruGet, lruTouch } from '../util/lru.ts';
+import { LruMap, lruAdd, lruGet, lruTouch } from '../util/lru.ts';
 import { collectBy } from '../util/held-states.ts';
 
 /** Settings: the config's `alerts.silent`, and how many sensors are remembered. */
@@ -76,7 +76,7 @@ interface Heard {
 
 /** The per-sensor watch: `heard` every reading, `check` on a timer. */
 export class SilentSensors {
-  private readonly sensors = new Map<string, Heard>();
+  private readonly sensors = new LruMap<string, Heard>();
   private silentNow = 0;
   /**
    * Sensors whose silence is judged (as of the last `check`): silent, or heard at least MIN_GAPS intervals. One heard

@@ -6,7 +6,7 @@
 import { offsetsAt, seededValues } from './input-offsets.ts';
 import { clockTail, restoreClock } from './input-blocks.ts';
 import { stateFrom, trackedState, type ResidualModel } from './mahalanobis.ts';
-import { lruAdd, lruTouch } from '../util/lru.ts';
+import { LruMap, lruAdd, lruTouch } from '../util/lru.ts';
 import { forgetSensors } from '../util/held-states.ts';
 import { decodeFloats, encodeFloats } from '../util/float-state.ts';
 import { collectBy } from '../util/held-states.ts';
@@ -21,7 +21,7 @@ type AnchorStart = { started: Anchor; replaced?: Anchor } | 'untracked' | 'unsee
 
 /** Tracked residual means by sensor. */
 export class ResidualBaselines {
-  private readonly held = new Map<string, Float64Array>();
+  private readonly held = new LruMap<string, Float64Array>();
   /** What operators asked of these sensors' levels (sensor-anchors.ts). */
   readonly anchors = new SensorAnchors();
 

@@ -1,15 +1,16 @@
 /**
  * The sensors the window stage holds buffers for, in admission pools (runtime/stream/admission.ts) of bounded size.
- * Each pool is a Map in least-recently-seen order (every reading re-inserts its sensor), so idle eviction stops at
+ * Each pool is a map in least-recently-seen order (runtime/util/lru.ts: every reading touches its sensor), so idle eviction stops at
  * the first sensor heard from recently and a full pool makes room by dropping its least recently seen sensor: a
  * flood of new topics cannot lock out a real sensor.
  */
 import type { PipelineCounters } from './counters.ts';
 import type { SensorState } from './sensor-state.ts';
+import { LruMap } from '../util/lru.ts';
 
 /** Sensors by admission pool, with idle and capacity eviction. */
 export class SensorPools {
-  private readonly pools: Map<string, SensorState>[];
+  private readonly pools: LruMap<string, SensorState>[];
   private active = 0;
   /**
    * No sensor can be idle before this arrival time: the least recently seen one's last arrival plus the idle time, as
@@ -29,7 +30,7 @@ export class SensorPools {
     private readonly create: () => SensorState,
     private readonly onEvict: (evicted: string, admitted: string) => void,
   ) {
-    this.pools = caps.map(() => new Map<string, SensorState>());
+    this.pools = caps.map(() => new LruMap<string, SensorState>());
   }
 
   /** The state of `sensor` in any pool, without touching its place. */
@@ -75,17 +76,16 @@ export class SensorPools {
   take(sensor: string, pool: number | undefined): SensorState | undefined {
     const p = pool !== undefined && pool < this.pools.length ? pool : this.pools.length - 1;
     const sensors = this.pools[p];
-    let s = sensors.get(sensor);
-    if (s) sensors.delete(sensor);
-    else {
+    let s = sensors.touch(sensor);
+    if (!s) {
       if (this.caps[p] === 0) return undefined;
       if (sensors.size >= this.caps[p]) this.evictOldest(sensors, sensor);
       s = this.warmElsewhere(sensor, p) ?? this.create();
       this.active++;
       // Its last arrival is set by the caller after this: sweep again at the next reading.
       this.nextIdleAt = Number.NEGATIVE_INFINITY;
+      sensors.set(sensor, s);
     }
-    sensors.set(sensor, s);
     this.counters.activeSensors = this.active;
     return s;
   }

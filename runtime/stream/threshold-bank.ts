@@ -4,7 +4,7 @@
  * periodically and on shutdown while the stream runs.
  */
 import type { Threshold, ThresholdState } from '../thresholds/threshold.ts';
-import { lruAdd, lruTouch } from '../util/lru.ts';
+import { LruMap, lruAdd, lruTouch } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
 
 /** Builds a fresh threshold for a sensor (e.g. `() => createThreshold(config, card)`). */
@@ -34,7 +34,7 @@ export interface SensorThreshold {
 
 /** Per-sensor thresholds with bounded memory. */
 export class ThresholdBank {
-  private readonly held = new Map<string, SensorThreshold>();
+  private readonly held = new LruMap<string, SensorThreshold>();
   private readonly saved: Map<string, ThresholdState>;
   private readonly maxSensors: number;
   /** Sensors dropped to stay within `maxSensors`. */

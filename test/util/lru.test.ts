@@ -1,6 +1,6 @@
 /** The LRU rule the per-sensor maps share (runtime/util/lru.ts): hits become most recent, the oldest goes first. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { lruAdd, lruGet, lruTouch } from '../../runtime/util/lru.ts';
+import { LruMap, lruAdd, lruGet, lruTouch } from '../../runtime/util/lru.ts';
 import { ThresholdBank } from '../../runtime/stream/threshold-bank.ts';
 import { AlertBank } from '../../runtime/alerts/alert-bank.ts';
 import { checkPolicy } from '../../runtime/alerts/tracker.ts';
@@ -23,6 +23,44 @@ describe('lruGet', () => {
     get('d');
     expect(evicted).toEqual(['b', 'c']);
     expect([...m.keys()]).toEqual(['a', 'd']);
+  });
+});
+
+describe('LruMap', () => {
+  it('keeps the recency order beside the table: a hit re-inserts nothing (no deleted slots for V8 to rebuild the table over)', () => {
+    const m = new LruMap<string, number>();
+    const evicted: string[] = [];
+    for (const k of ['a', 'b', 'c']) lruGet(m, k, () => k.charCodeAt(0), 3, (key) => evicted.push(key));
+    expect(lruTouch(m, 'a')).toBe(97);
+    // The Map's own (insertion) order is untouched: the hit moved a list node, not a table entry.
+    expect([...Map.prototype.keys.call(m)]).toEqual(['a', 'b', 'c']);
+    expect([...m.keys()]).toEqual(['b', 'c', 'a']);
+    expect(m.oldest()).toEqual(['b', 98]);
+    lruGet(m, 'd', () => 100, 3, (key) => evicted.push(key));
+    expect(evicted).toEqual(['b']);
+    expect([...m]).toEqual([['c', 99], ['a', 97], ['d', 100]]);
+    expect([...m.values()]).toEqual([99, 97, 100]);
+    // A known key set again keeps its place, as Map.set does.
+    m.set('c', 1);
+    expect([...m.keys()]).toEqual(['c', 'a', 'd']);
+    expect(m.size).toBe(3);
+  });
+
+  it('survives deletes during an iteration, the current entry or the next one', () => {
+    const m = new LruMap<string, number>();
+    for (const [i, k] of ['a', 'b', 'c', 'd', 'e'].entries()) m.set(k, i);
+    const seen: string[] = [];
+    for (const [k] of m) {
+      seen.push(k);
+      if (k === 'a') m.delete('a');
+      if (k === 'b') m.delete('c');
+    }
+    expect(seen).toEqual(['a', 'b', 'd', 'e']);
+    expect([...m.keys()]).toEqual(['b', 'd', 'e']);
+    m.clear();
+    expect([m.size, m.oldest(), [...m]]).toEqual([0, undefined, []]);
+    m.set('x', 1);
+    expect([...m]).toEqual([['x', 1]]);
   });
 });
 
