@@ -221,7 +221,7 @@ describe('an operator\'s word on a sensor through vigil run', () => {
       for (const path of ['/sensors/p1/Normal', '/sensors/p1/reset', '/sensors/p1/maintenance/', '/sensors/p1']) {
         const res = await post(`http://127.0.0.1:${tokened.port}${path}`, '{}');
         expect(res.status).toBe(404);
-        expect(((await res.json()) as { error: string }).error).toMatch(/expected POST \/sensors\/NAME\/normal, \/sensors\/NAME\/trained or \/sensors\/NAME\/maintenance/);
+        expect(((await res.json()) as { error: string }).error).toMatch(/expected POST \/sensors\/NAME\/normal, \/sensors\/NAME\/trained, \/sensors\/NAME\/maintenance or \/sensors\/NAME\/release/);
       }
       expect(asked).toHaveLength(2);
     } finally {
