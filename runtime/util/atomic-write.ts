@@ -110,10 +110,11 @@ export async function writeFileAtomicAsync(path: string, data: string | Uint8Arr
     await unlink(tmp).catch(() => {});
     throw err;
   }
-  await syncFolderAsync(path);
+  await syncFolderOf(path);
 }
 
-async function syncFolderAsync(path: string): Promise<void> {
+/** fsync the folder of `path` (awaited); some filesystems refuse, the rename is atomic anyway. */
+export async function syncFolderOf(path: string): Promise<void> {
   try {
     const d = await open(dirname(path), 'r');
     await d.sync().finally(() => d.close());

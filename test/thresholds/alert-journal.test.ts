@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { AlertJournal, alertJournalPath, type AlertStates } from '../../runtime/thresholds/alert-journal.ts';
-import { loadStates, saveStates, type SensorState } from '../../runtime/thresholds/store.ts';
+import { decodeStates, HEADER_ROOM, loadStates, saveStates, type SensorState } from '../../runtime/thresholds/store.ts';
 import { ThresholdStore } from '../../runtime/thresholds/threshold-store.ts';
 import type { AlertTrackerState } from '../../runtime/alerts/tracker.ts';
 
@@ -109,6 +109,21 @@ describe('the journal of alert states', () => {
     expect(loaded.states.get('pump-1')?.alert).toBeUndefined();
     expect(loaded.states.get('pump-1')?.threshold).toBeDefined();
     expect(loaded.states.get('pump-0')?.alert).toEqual(open);
+  });
+});
+
+describe('a full save', () => {
+  it('streams its payload in pieces under a padded header, and reads back whole', async () => {
+    const path = join(dir, 'state.json');
+    const many = sensors(2000, open);
+    const { sensors: n, sha256 } = await saveStates(path, many, { name: 'pump-ae', version: '1' });
+    const text = readFileSync(path, 'utf8');
+    expect(text.length).toBeGreaterThan(3 * 32_768);
+    expect(text.indexOf('\n')).toBe(HEADER_ROOM - 1);
+    const back = decodeStates(text);
+    expect([n, back.sha256, back.states.size]).toEqual([2000, sha256, 2000]);
+    expect(back.states.get('pump-1999')).toEqual(many.get('pump-1999'));
+    expect(back.model).toEqual({ name: 'pump-ae', version: '1' });
   });
 });
 
