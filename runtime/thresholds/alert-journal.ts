@@ -18,8 +18,8 @@ import { readFileSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
-import { removeStaleTemps, writeFileAtomicAsync } from '../util/atomic-write.ts';
-import { keptFileBeside } from '../util/kept-file.ts';
+import { writeFileAtomicAsync } from '../util/atomic-write.ts';
+import { keptFileBeside, readOrWhy } from '../util/kept-file.ts';
 
 /** File format tag and version of the journal. */
 export const ALERT_JOURNAL_FORMAT = 'vigil-alert-states';
@@ -41,14 +41,9 @@ export const alertJournalPath = (path: string): string => keptFileBeside(path, '
 
 /** The journal's states when it follows the full file of checksum `base`; stale: none; torn or unreadable: what is sound, and why. */
 export function readAlertJournal(path: string, base: string | undefined): { states: Map<string, AlertStates>; problem?: string } {
-  removeStaleTemps(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { states: new Map() };
-    return { states: new Map(), problem: `${path}: cannot read: ${(err as Error).message}` };
-  }
+  const { text, error } = readOrWhy(path);
+  if (error !== undefined) return { states: new Map(), problem: `${path}: cannot read: ${error}` };
+  if (text === undefined) return { states: new Map() };
   const states = new Map<string, AlertStates>();
   const lines = text.split('\n');
   try {

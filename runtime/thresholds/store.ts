@@ -5,7 +5,6 @@
  * or foreign file is detected and reported, set aside as `<file>.corrupt-<time>`, and never crashes the caller.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Threshold, ThresholdState } from './threshold.ts';
 import type { SmootherState } from '../scoring/smoothing.ts';
 import type { CardLike } from './seed.ts';
@@ -14,6 +13,7 @@ import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from './factory.ts';
 import { open, rename, unlink } from 'node:fs/promises';
 import { removeStaleTemps, syncFolderOf, tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
+import { readOrWhy } from '../util/kept-file.ts';
 import { alertJournalPath, readAlertJournal } from './alert-journal.ts';
 import { KEEP_SET_ASIDE, setAside } from '../util/set-aside.ts';
 import { modelMismatch, type StateModelId } from './state-model.ts';
@@ -173,14 +173,9 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
 }
 
 function loadFull(path: string, expectModel?: StateModelId): LoadResult {
-  removeStaleTemps(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { states: new Map() };
-    return { states: new Map(), problem: `${path}: cannot read: ${(err as Error).message}` };
-  }
+  const { text, error } = readOrWhy(path);
+  if (error !== undefined) return { states: new Map(), problem: `${path}: cannot read: ${error}` };
+  if (text === undefined) return { states: new Map() };
   try {
     const res = decodeStates(text);
     const mismatch = expectModel && res.model && modelMismatch(res.model, expectModel);

@@ -22,12 +22,18 @@ export function keptFileBeside(stateFile: string | null, suffix: string): string
 
 /** The text of a kept file (its half-written temps cleared first), or undefined when there is none or it cannot be read (`what` says which, in the warning). */
 export function readKept(file: string, what: string, log: KeptFileLogger): string | undefined {
+  const { text, error } = readOrWhy(file);
+  if (error) log.warn({ file, err: error }, `${what} could not be read`);
+  return text;
+}
+
+/** The text of `file` (its half-written temps cleared first): none when absent, or the error that kept it unread. */
+export function readOrWhy(file: string): { text?: string; error?: string } {
   removeStaleTemps(file);
   try {
-    return readFileSync(file, 'utf8');
+    return { text: readFileSync(file, 'utf8') };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: (err as Error).message }, `${what} could not be read`);
-    return undefined;
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? {} : { error: (err as Error).message };
   }
 }
 

@@ -4,7 +4,7 @@
  * signs in once with ?token= and the live page then works under its CSP. `rejectUnauthorized: false` warns at start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from 'node:http';
+import { rawGet, type RawResponse } from './raw-get.ts';
 import { Subject } from 'rxjs';
 import type { Browser } from 'playwright-core';
 import { startOpsServer, type OpsServer } from '../../runtime/ops/http.ts';
@@ -24,25 +24,9 @@ import { launchChromium, watchPage } from '../dashboard/chromium.ts';
 const TOKEN = 'c0ffee-0123456789abcdef';
 const base = { model: 'models/x', broker: { url: 'mqtt://127.0.0.1:1883' }, source: { topics: ['s/+/d'] } };
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+type Res = RawResponse;
 
-/** A GET with any Host header (fetch does not let a test set Host). */
-function get(url: string, path: string, headers: Record<string, string> = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, url), { headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = rawGet;
 
 function expectHardened(r: Res, csp: RegExp): void {
   expect(r.headers['content-security-policy']).toMatch(csp);

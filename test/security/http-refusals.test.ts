@@ -6,7 +6,7 @@
  * runtime's counters.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from 'node:http';
+import { rawGet } from './raw-get.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,18 +24,7 @@ import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
 const TOKEN = 'c0ffee-0123456789abcdef';
 const WRONG = 'badbad-0123456789abcdef';
 
-function get(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, url), { headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = rawGet;
 
 describe('401 answers', () => {
   let server: OpsServer;
