@@ -3,7 +3,7 @@
  * with the warnings a start says about it.
  */
 import { dirname } from 'node:path';
-import type { AlertJournal } from '../thresholds/alert-journal.ts';
+import { AlertJournal, alertJournalPath, type AlertStates } from '../thresholds/alert-journal.ts';
 import type { LoadedState, StateModelId, StateSource } from '../thresholds/store.ts';
 import { ThresholdStore } from '../thresholds/threshold-store.ts';
 import { makeDirs } from '../util/make-dirs.ts';
@@ -13,12 +13,13 @@ import type { VigilLogger } from './logger.ts';
  * The state file's store. Its saves are scheduled, counted and their failures said by state-saves.ts (the store's own
  * timer is not used), so it needs no interval or error handler here.
  */
-export function openStore(file: string, collect: () => StateSource, model: StateModelId, journal: AlertJournal): ThresholdStore {
+export function openStore(file: string, collect: () => StateSource, model: StateModelId, alertStatesOf: (sensor: string) => AlertStates | undefined): ThresholdStore {
   // A state folder not there yet is made, as systemd's StateDirectory would; one that cannot be is said at the first save.
   try {
     makeDirs(dirname(file));
   } catch {}
-  return new ThresholdStore(file, collect, { model, journal });
+  // The alert and silence states an alert event changed, written between full saves (alert-journal.ts).
+  return new ThresholdStore(file, collect, { model, journal: new AlertJournal(alertJournalPath(file), alertStatesOf) });
 }
 
 /** The states a previous run saved (none, with a warning, when the file cannot be used). */

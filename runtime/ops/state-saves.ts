@@ -5,7 +5,6 @@
  * most, and one when saving works again), never thrown. The same
  * interval paces the log of what the adaptive thresholds learnt.
  */
-import type { AlertJournal } from '../thresholds/alert-journal.ts';
 import type { ThresholdStore } from '../thresholds/threshold-store.ts';
 import { rateLimitedWarning, WARNING_INTERVAL_MS } from '../util/rate-limited-warning.ts';
 import type { VigilLogger } from './logger.ts';
@@ -30,7 +29,7 @@ export interface StateSaves {
 /** Saves of `store` (none when undefined), and `report` (the learning log) on the same interval. */
 export function stateSaves(
   store: ThresholdStore | undefined,
-  opts: { intervalMs: number; alertSaveMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void; journal?: AlertJournal },
+  opts: { intervalMs: number; alertSaveMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void },
 ): StateSaves {
   const { edge, log, intervalMs, alertSaveMs } = opts;
   // One error line per interval at most, however many saves fail (a probe: a full disk logged one for every alert
@@ -72,8 +71,8 @@ export function stateSaves(
   let delayed: NodeJS.Timeout | undefined;
   const persistSoon = (sensor?: string) => {
     if (!store || alertSaveMs <= 0) return;
-    if (sensor === undefined || !opts.journal) wantAll = true;
-    else opts.journal.note(sensor);
+    if (sensor === undefined) wantAll = true;
+    else store.noteAlerts(sensor);
     if (scheduled) return;
     scheduled = true;
     const run = async () => {

@@ -13,7 +13,7 @@ import { ThresholdBank, type ScoreSmoother } from '../stream/threshold-bank.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from '../thresholds/factory.ts';
 import { type LoadedState, type SensorState, type StateModelId, type StateSource } from '../thresholds/store.ts';
 import { openStore, restoredStates } from './state-file.ts';
-import { AlertJournal, alertJournalPath, alertStatesOf, type AlertStates } from '../thresholds/alert-journal.ts';
+import { alertStatesOf, type AlertStates } from '../thresholds/alert-journal.ts';
 import { modelIdOf } from '../thresholds/state-model.ts';
 import { createLearningLog, learningOf } from '../thresholds/learning-log.ts';
 import { createDriftLog, excusedChannels, shiftedChannels, type ExcusedChannel, type ShiftedChannel } from '../scoring/drift-log.ts';
@@ -175,9 +175,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     const { sensors, state } = source();
     return collectBy(sensors, state);
   };
-  // The alert and silence states an alert event changed, written between full saves (alert-journal.ts).
-  const journal: AlertJournal = new AlertJournal(alertJournalPath(config.state.file ?? ''), (sensor): AlertStates | undefined => alertStatesOf(alerts.stateOf(sensor), silence?.stateOf(sensor)));
-  const store = config.state.file ? openStore(config.state.file, source, model, journal) : undefined;
+  const store = config.state.file ? openStore(config.state.file, source, model, (sensor): AlertStates | undefined => alertStatesOf(alerts.stateOf(sensor), silence?.stateOf(sensor))) : undefined;
   const loaded = store ? restoredStates(store, log) : new Map<string, LoadedState>();
   // `restore` also serves states a fleet worker adopts from another (runtime/fleet/handover.ts).
   const savedThresholds = pick(loaded, (st) => st.threshold);
@@ -232,7 +230,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
       log.warn({ err: (err as Error).message }, 'level drift not reported');
     }
   };
-  const saves = stateSaves(store, { intervalMs: config.state.intervalMs, alertSaveMs: config.state.alertSaveMs, edge, log, report, journal });
+  const saves = stateSaves(store, { intervalMs: config.state.intervalMs, alertSaveMs: config.state.alertSaveMs, edge, log, report });
   // What the drift log's readers (excused, shifted channels) say of one sensor's state under the model in service.
   const trackedChannels = <T>(read: (r: ResidualModel, channels: string[], state: Float64Array | undefined) => T[], sensor: string): T[] => {
     const card = cardNow();

@@ -11,8 +11,7 @@ import type { CardLike } from './seed.ts';
 import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from './factory.ts';
-import { open, rename, unlink } from 'node:fs/promises';
-import { removeStaleTemps, syncFolderOf, tempPathFor, writeFileAtomic } from '../util/atomic-write.ts';
+import { removeStaleTemps, writeAtomicAsync, writeFileAtomic } from '../util/atomic-write.ts';
 import { readOrWhy } from '../util/kept-file.ts';
 import { alertJournalPath, readAlertJournal } from './alert-journal.ts';
 import { KEEP_SET_ASIDE, setAside } from '../util/set-aside.ts';
@@ -110,26 +109,37 @@ export const ENCODE_CHUNK = 100;
  * so every reading arriving meanwhile waits for at most one chunk.
  */
 export async function encodeStatesYielding(states: SavedStates, model?: StateModelId, now = new Date(), chunk = ENCODE_CHUNK): Promise<string> {
-  return (await encodeCounting(states, model, now, chunk)).text;
+  const counted = { sensors: 0 };
+  let payload = '';
+  for await (const piece of payloadPieces(states, chunk, counted)) payload += piece;
+  return withHeader(payload, counted.sensors, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now);
 }
 
-async function encodeCounting(states: SavedStates, model: StateModelId | undefined, now: Date, chunk: number): Promise<{ text: string; sensors: number; sha256: string }> {
+/** Characters of payload handed on at a time by `payloadPieces`. */
+const WRITE_PIECE = 32_768;
+
+/**
+ * The payload of `states` (encodeStates' second line) in pieces of about WRITE_PIECE characters, well under V8's
+ * large-object size (which would go straight to the old generation), its sensors collected `chunk` per turn of the event
+ * loop; `counted.sensors` says how many were written (a sensor gone meanwhile is left out).
+ */
+async function* payloadPieces(states: SavedStates, chunk: number, counted: { sensors: number }): AsyncGenerator<string> {
   const source = stateSource(states);
-  const items: string[] = [];
-  let sensors = 0;
   // The key order JSON.stringify gives an object of these names (integer-like names first), as encodeStates writes.
   const keys = Object.keys(Object.fromEntries(source.sensors.map((k) => [k, 0])));
+  let piece = '{';
   for (let i = 0; i < keys.length; i++) {
     if (i > 0 && i % chunk === 0) await new Promise((r) => setImmediate(r));
     const value = JSON.stringify(source.state(keys[i]));
     if (value === undefined) continue;
-    items.push(`${JSON.stringify(keys[i])}:${value}`);
-    sensors++;
+    piece += `${counted.sensors > 0 ? ',' : ''}${JSON.stringify(keys[i])}:${value}`;
+    counted.sensors++;
+    if (piece.length >= WRITE_PIECE) {
+      yield piece;
+      piece = '';
+    }
   }
-  const payload = `{${items.join(',')}}`;
-  await new Promise((r) => setImmediate(r));
-  const sha256 = createHash('sha256').update(payload).digest('hex');
-  return { text: withHeader(payload, sensors, Buffer.byteLength(payload), sha256, model, now), sensors, sha256 };
+  yield `${piece}}`;
 }
 
 /** Parse and verify the file format; throws a message saying what is wrong. */
@@ -200,63 +210,33 @@ function loadFull(path: string, expectModel?: StateModelId): LoadResult {
  */
 export const HEADER_ROOM = 1024;
 
-/** Characters of payload written at a time by a streamed save. */
-const WRITE_PIECE = 32_768;
-
 /**
  * Write states atomically (temp + fsync + rename + folder fsync); returns the sensors written and the payload's
- * checksum. The payload is written as it is collected, `ENCODE_CHUNK` sensors at a time, and hashed as it goes: held
- * whole (its pieces, their join and the Buffer written), a 1.5 MB save at 1,000 sensors made V8 raise its old-generation
- * limit, and the next full collection came 100 s later, with RSS up from 147 to 220 MB meanwhile (bench/soak.ts
- * --duration 200; 138 MB flat with no periodic save).
+ * checksum. The payload is written as it is collected (`payloadPieces`) and hashed as it goes: held whole (its pieces,
+ * their join and the Buffer written), a 1.5 MB save at 1,000 sensors made V8 raise its old-generation limit, and the
+ * next full collection came 100 s later, with RSS up from 147 to 220 MB meanwhile (bench/soak.ts --duration 200; 138 MB
+ * flat with no periodic save).
  */
 export async function saveStates(path: string, states: SavedStates, model?: StateModelId): Promise<{ sensors: number; sha256: string }> {
   const now = new Date();
-  const source = stateSource(states);
-  const keys = Object.keys(Object.fromEntries(source.sensors.map((k) => [k, 0])));
-  const tmp = tempPathFor(path);
-  const fh = await open(tmp, 'w', 0o644);
-  try {
+  const counted = { sensors: 0 };
+  let sha256 = '';
+  await writeAtomicAsync(path, async (fh) => {
     const hash = createHash('sha256');
     let at = HEADER_ROOM;
-    let bytes = 0;
-    const put = async (text: string) => {
-      const b = Buffer.from(text, 'utf8');
+    for await (const piece of payloadPieces(states, ENCODE_CHUNK, counted)) {
+      const b = Buffer.from(piece, 'utf8');
       hash.update(b);
       await fh.write(b, 0, b.length, at);
       at += b.length;
-      bytes += b.length;
-    };
-    let sensors = 0;
-    let piece = '{';
-    for (let i = 0; i < keys.length; i++) {
-      if (i > 0 && i % ENCODE_CHUNK === 0) await new Promise((r) => setImmediate(r));
-      const value = JSON.stringify(source.state(keys[i]));
-      if (value === undefined) continue;
-      piece += `${sensors > 0 ? ',' : ''}${JSON.stringify(keys[i])}:${value}`;
-      sensors++;
-      // Written in pieces well under V8's large-object size, which would go straight to the old generation.
-      if (piece.length >= WRITE_PIECE) {
-        await put(piece);
-        piece = '';
-      }
     }
-    await put(`${piece}}`);
-    const sha256 = hash.digest('hex');
-    const header = withHeader('', sensors, bytes, sha256, model, now).split('\n')[0];
+    sha256 = hash.digest('hex');
+    const header = withHeader('', counted.sensors, at - HEADER_ROOM, sha256, model, now).split('\n')[0];
     if (Buffer.byteLength(header) > HEADER_ROOM - 1) throw new Error(`state header of ${Buffer.byteLength(header)} bytes does not fit the ${HEADER_ROOM - 1} kept for it (model name too long?)`);
     await fh.write(`${header.padEnd(HEADER_ROOM - 1)}\n`, 0, 'utf8');
     await fh.write('\n', at, 'utf8');
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, path);
-    await syncFolderOf(path);
-    return { sensors, sha256 };
-  } catch (err) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
+  });
+  return { sensors: counted.sensors, sha256 };
 }
 
 /** Synchronous atomic write, for the last save on shutdown. */

@@ -48,14 +48,19 @@ export class ThresholdStore {
     this.timer.unref();
   }
 
+  /** An alert event changed `sensor`'s alert states: the next `saveAlerts` writes them. */
+  noteAlerts(sensor: string): void {
+    this.opts.journal?.note(sensor);
+  }
+
   /** Save now (queued behind any save in progress). */
   saveNow(): Promise<void> {
     return this.queue(() => this.saveFull());
   }
 
   /**
-   * Save the alert states changed since the last full save (queued like `saveNow`): into the journal beside the file,
-   * or in full while there is no full file to follow (none loaded or saved yet) or no journal.
+   * Save the alert states noted since the last such save (queued like `saveNow`): into the journal beside the file, or in
+   * full while there is no full file to follow (none loaded or saved yet) or no journal.
    */
   saveAlerts(): Promise<void> {
     return this.queue(async () => {

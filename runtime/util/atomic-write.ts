@@ -3,7 +3,7 @@
  * fsync the folder. A kill at any point leaves the previous file intact (and at worst a stray `*.tmp`), never a
  * truncated one; readers see the old file or the new one.
  */
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { closeSync, createWriteStream, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
@@ -93,10 +93,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 /** `writeFileAtomic` without holding the event loop: the same steps, each awaited. */
 export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
+  await writeAtomicAsync(path, (fh) => fh.writeFile(data));
+}
+
+/** Replace `path` with what `fill` writes to a temp file beside it (then fsync, rename, folder fsync); on failure the temp file goes. */
+export async function writeAtomicAsync(path: string, fill: (fh: FileHandle) => Promise<void>): Promise<void> {
   const tmp = tempPathFor(path);
   const fh = await open(tmp, 'w', 0o644);
   try {
-    await fh.writeFile(data);
+    await fill(fh);
     await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});
@@ -114,7 +119,7 @@ export async function writeFileAtomicAsync(path: string, data: string | Uint8Arr
 }
 
 /** fsync the folder of `path` (awaited); some filesystems refuse, the rename is atomic anyway. */
-export async function syncFolderOf(path: string): Promise<void> {
+async function syncFolderOf(path: string): Promise<void> {
   try {
     const d = await open(dirname(path), 'r');
     await d.sync().finally(() => d.close());
