@@ -105,13 +105,18 @@ describe('QoS 1 back-pressure', () => {
   it('what is acknowledged at QoS 1 stays within what a stop can score: far under the memory bound, the intake is held at half of batch.stopDrainMs of work, and a stop abandons nothing', async () => {
     // A probe: a slow model's QoS 1 backlog was acknowledged up to the memory bound (43,000 windows, 17 s of work); a
     // stop's 5 s drain abandoned most of it and a kill -9 lost all of it, readings the broker had been told were taken.
-    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-time-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [2048, 2048], 3), threshold: 1e9 });
+    // Slow for its size: its middle layer four times over, a window at a time (a batch of one reads all 16 MB of
+    // weights for each window), about 4.6 ms a window here. The backlog forms only where QoS 1 delivery outpaces the
+    // scoring: at 0.14-0.19 ms a window (one middle layer, batches of 16) a CI run kept pace with all 6,000 readings
+    // and never held the intake.
+    const [first, middle, last] = randomDenseLayers(W, CH.length, [2048, 2048], 3);
+    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-time-')), { name: 'slow', window: W, channels: CH, layers: [first, middle, middle, middle, middle, last], threshold: 1e9 });
     const prefix = uniquePrefix('gate-time');
     const { lines, logger } = capturingLogger();
     const stopDrainMs = 1000;
     const h = await startRuntime(
       // A memory bound of 100,000 windows, which the 6,000-reading burst never nears: only the time bound can hold it.
-      testConfig(broker.url, prefix, model, { batch: { size: 16, maxWaitMs: 1, maxPendingBytes: 100_000 * pendingViewBytes(CH.length), stopDrainMs }, inference: { providers: ['cpu'], threads: 1, worker: true } }),
+      testConfig(broker.url, prefix, model, { batch: { size: 1, maxWaitMs: 1, maxPendingBytes: 100_000 * pendingViewBytes(CH.length), stopDrainMs }, inference: { providers: ['cpu'], threads: 1, worker: true } }),
       { logger },
     );
     const pub = await mqtt.connectAsync(broker.url, { clientId: `${prefix.replace(/\W/g, '-')}-pub` });
@@ -141,8 +146,10 @@ describe('QoS 1 back-pressure', () => {
     // the pause mark and shed as queue_full when let go (9,571 of 19,933); and a hold of the intake longer than
     // reorderMs let held readings go before their block-mates were read, which were then dropped out of order.
     // Slow enough that the backlog holds the intake on a quiet machine too (with 1,024-wide layers it kept pace there in
-    // 2 runs of 4, never paused, and failed its intakePauses > 0).
-    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-held-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [2048, 2048], 3), threshold: 1e9 });
+    // 2 runs of 4, never paused, and failed its intakePauses > 0; a CI run kept pace with the one-middle-layer model of
+    // the time-bound test above): its middle layer twice over, about 0.35 ms a window here.
+    const [first, middle, last] = randomDenseLayers(W, CH.length, [2048, 2048], 3);
+    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-held-')), { name: 'slow', window: W, channels: CH, layers: [first, middle, middle, last], threshold: 1e9 });
     const prefix = uniquePrefix('gate-held');
     const N = 8000;
     const { lines, logger } = capturingLogger();
