@@ -9,7 +9,7 @@
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
+import { keptFileBeside, readKept, removeKept, setAsideKept } from '../util/kept-file.ts';
 import type { AlertMessage } from './alert-sink.ts';
 import type { MiniLogger } from './connect.ts';
 
@@ -39,9 +39,11 @@ export function takeUnsent(file: string, log: MiniLogger): AlertMessage[] {
       skipped++;
     }
   }
-  // Sent now, and again at the next start if the file stays: a consumer may see them twice (QoS 1 allows it).
-  removeKept(file, 'alert messages the last run left unsent are sent, but their file', 'they are sent again at the next start', log);
-  log.info({ file, messages: items.length, skipped }, 'alert messages the last run could not publish are sent first');
+  // Sent now, and again at the next start if the file stays: a consumer may see them twice (QoS 1 allows it). With
+  // lines that are not messages, set aside for a person to look at (alerts may be in them), not removed.
+  const to = skipped > 0 ? setAsideKept(file, 'alert messages the last run left unsent', log) : undefined;
+  if (skipped === 0) removeKept(file, 'alert messages the last run left unsent are sent, but their file', 'they are sent again at the next start', log);
+  log.info({ file, messages: items.length, skipped, ...(to ? { setAside: to } : {}) }, `alert messages the last run could not publish are sent first${skipped > 0 ? `; ${skipped} line(s) that are not messages${to ? `: the file is set aside as ${to}` : ''}` : ''}`);
   return items;
 }
 

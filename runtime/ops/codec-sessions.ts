@@ -4,7 +4,7 @@
  * crash's start (the file taken by the start before it) restores nothing stale. Failures are logged, never thrown.
  */
 import { writeFileAtomic } from '../util/atomic-write.ts';
-import { keptFileBeside, readKept, removeKept, type KeptFileLogger } from '../util/kept-file.ts';
+import { keptFileBeside, readKept, removeKept, setAsideKept, type KeptFileLogger } from '../util/kept-file.ts';
 import type { MqttClient } from 'mqtt';
 import type { Codec } from '../codecs/codec.ts';
 import { keptSession } from '../mqtt/connect.ts';
@@ -29,12 +29,13 @@ function takeCodecSessions(file: string | undefined, codec: Codec | undefined, l
   const what = `the ${codec.name} sessions the last run kept`;
   const text = readKept(file, what, log);
   if (text === undefined) return;
-  removeKept(file, what, 'the next start reads them again', log);
   try {
     const sessions = codec.sessions.restore(JSON.parse(text));
+    removeKept(file, what, 'the next start reads them again', log);
     log.info({ file, sessions }, `${what} are taken up: each goes on where its next message follows the last one read (else its births are asked for, as after any gap)`);
   } catch (err) {
-    log.warn({ file, err: (err as Error).message }, `${what} are not readable; their publishers' data wait for their births, as after a first start`);
+    const to = setAsideKept(file, what, log);
+    log.warn({ file, err: (err as Error).message, setAside: to }, `${what} are not readable${to ? ` (set aside as ${to})` : ''}; their publishers' data wait for their births, as after a first start`);
   }
 }
 

@@ -5,13 +5,14 @@
  * card's channel order) are written beside the state file; at the next start they are read, removed and fed to the
  * window stage before anything live (they fill the windows and are remembered as accepted: a QoS 1 redelivery of
  * one counts as a duplicate rather than being judged a second time), so the first live reading is judged at once.
- * A gap since the stop longer than the window reset limit restarts the window as it would live. Failures to read,
- * write or remove the file are logged, never thrown: a start never fails on it.
+ * A gap since the stop longer than the window reset limit restarts the window as it would live. A file that is not a
+ * tails file is set aside (`<file>.corrupt-<time>`, runtime/util/set-aside.ts) for a person to look at. Failures to
+ * read, write or remove the file are logged, never thrown: a start never fails on it.
  */
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { issueSummary } from '../util/describe-issues.ts';
-import { keptFileBeside, readKept, removeKept } from '../util/kept-file.ts';
+import { keptFileBeside, readKept, removeKept, setAsideKept } from '../util/kept-file.ts';
 
 /** A sensor's last readings: timestamps (epoch ms, increasing) and values (rows x the named channels). */
 export interface SensorTail {
@@ -89,21 +90,22 @@ interface TailLogger {
 
 /**
  * Read and remove what the last stop left, as tails in `channels` order; a file written for other channels (the
- * model changed across the restart) or not a tails file is skipped, with a warning.
+ * model changed across the restart) is skipped, and one that is not a tails file set aside, with a warning.
  */
-export function takeTails(file: string, channels: readonly string[], log: TailLogger): SensorTail[] {
+export function takeTails(file: string, channels: readonly string[], log: TailLogger, now = new Date()): SensorTail[] {
   const text = readKept(file, 'the windows the last run left (every sensor starts its window afresh)', log);
   if (text === undefined) return [];
-  removeKept(file, 'the windows the last run left', 'the next start reads them again', log);
   let parsed: z.infer<typeof TailsFileSchema>;
   try {
     const r = TailsFileSchema.safeParse(JSON.parse(text));
     if (!r.success) throw new Error(issueSummary(r.error));
     parsed = r.data;
   } catch (err) {
-    log.warn({ file, err: (err as Error).message }, 'the windows the last run left are not a window-tails file; every sensor starts its window afresh');
+    const to = setAsideKept(file, 'the windows the last run left', log, now);
+    log.warn({ file, err: (err as Error).message, setAside: to }, `the windows the last run left are not a window-tails file${to ? `; set aside as ${to}` : ''}; every sensor starts its window afresh`);
     return [];
   }
+  removeKept(file, 'the windows the last run left', 'the next start reads them again', log);
   const at = channels.map((c) => parsed.channels.indexOf(c));
   if (at.some((i) => i < 0)) {
     log.warn({ file, saved: parsed.channels, model: channels }, "the windows the last run left are of other channels (the model changed); every sensor starts its window afresh");

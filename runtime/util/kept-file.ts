@@ -6,6 +6,7 @@
 import { readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { removeStaleTemps } from './atomic-write.ts';
+import { setAside } from './set-aside.ts';
 
 /** The part of a logger this needs. */
 export interface KeptFileLogger {
@@ -54,4 +55,16 @@ export function removeKept(file: string, what: string, then: string, log: KeptFi
     log.warn({ file, err: (err as Error).message }, `${what} could not be removed: ${then}`);
     return false;
   }
+}
+
+/**
+ * A kept file the start could not use (not what it should be, or lines of it unreadable): moved aside as
+ * `<file>.corrupt-<time>` for a person to look at, as an unusable state file is (a review: they were removed, and with
+ * them what spoilt them); removed where it cannot be moved, so the next start does not trip on it again. Where it
+ * went, if anywhere.
+ */
+export function setAsideKept(file: string, what: string, log: KeptFileLogger, now = new Date()): string | undefined {
+  const moved = setAside(file, now);
+  if (!moved.to) removeKept(file, what, 'the next start reads it again', log);
+  return moved.to;
 }
