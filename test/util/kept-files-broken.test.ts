@@ -16,8 +16,8 @@ import type { Codec } from '../../runtime/codecs/codec.ts';
 
 function logger() {
   const lines: { obj: Record<string, unknown>; msg: string }[] = [];
-  const push = (obj: object, msg: string) => lines.push({ obj: obj as Record<string, unknown>, msg });
-  return { lines, log: { info: push, warn: push } };
+  const push = (obj: object, msg: string): void => void lines.push({ obj: obj as Record<string, unknown>, msg });
+  return { lines, log: { info: push, warn: push, error: push } };
 }
 
 /** The one copy set aside of `name` in `dir`, after checking `name` itself is gone. */
