@@ -4,7 +4,8 @@
  * counts, besides its counter, and so does every sensor evicted to admit a new one into a full pool; /health
  * degrades while the share of readings dropped (every reason of `vigil_dropped_total`, plus those evictions) over
  * the last `health.dropWindowMs` passes `health.maxDropRate`. A duplicate (a repeat of a reading already accepted,
- * e.g. QoS 1 redelivering after a broker restart) is no drop: it counts neither here nor towards that share.
+ * e.g. QoS 1 redelivering after a broker restart) is no drop: it counts neither here nor towards that share, but it
+ * gets a rate-limited info line of its own, since a recording replayed twice is otherwise refused without a word.
  *
  * Readings lost before they reached vigil (a broker's queue limit, a gateway's outage) are not drops, but they are
  * not silent either: a step in a sensor's timestamps of 1.75 of its usual interval or more is a gap, its skipped
@@ -56,6 +57,8 @@ export interface DropWatch {
   drop(reason: WindowDropReason, sensor: string): void;
   /** The window stage's `onEvict`. */
   evict(evicted: string, admitted: string): void;
+  /** The window stage's `onDuplicate`. */
+  duplicate(sensor: string): void;
   /** The window stage's `onGap`. */
   gap(g: DataGap): void;
   /** The window stage's `onPace`. */
@@ -69,7 +72,7 @@ export interface DropWatch {
 }
 
 /** Watch the counters' drops; `clock` drives the log interval and the rate window (tests). */
-export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, log: WarnLogger, clock: WarningClock = realClock): DropWatch {
+export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, log: WarnLogger & { info?(obj: object, msg: string): void }, clock: WarningClock = realClock): DropWatch {
   const warnings = new Map<WindowDropReason, RateLimitedWarning>();
   const warningOf = (reason: WindowDropReason) => {
     let w = warnings.get(reason);
@@ -89,6 +92,15 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     (count, sensors, sensorCount) => [
       { evicted: count, sensors, sensorCount },
       `${count} sensor(s) evicted, least recently seen first, to admit new ones into a full pool (window.maxSensors or a window.admission rule); a flood of new topics? give real sensors a pool of their own with window.admission`,
+    ],
+    WARNING_INTERVAL_MS,
+    clock,
+  );
+  const duplicates = rateLimitedWarning(
+    { warn: (obj, msg) => (log.info ?? log.warn).call(log, obj, msg) },
+    (count, sensors, sensorCount) => [
+      { duplicates: count, sensors, sensorCount },
+      `${count} reading(s) repeat ones their sensor already had (same time and values): not judged again (vigil_readings_duplicate_total). Expected after a reconnect (QoS 1 redelivers what was not acknowledged) or a sender resending its buffer; a recording replayed again is refused so too`,
     ],
     WARNING_INTERVAL_MS,
     clock,
@@ -181,6 +193,7 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
     drop: (reason, sensor) => warningOf(reason).add(sensor),
     clockStep: (sensor, fromTs, toTs, forward) => (forward ? clockJumps.add(sensor, { sensor, aheadMs: toTs - fromTs }) : clockSteps.add(sensor, { sensor, fromTs, toTs })),
     evict: (evicted) => evictions.add(evicted),
+    duplicate: (sensor) => duplicates.add(sensor),
     gap: (g) => {
       gaps.add(g.sensor, g, g.missing);
     },
@@ -190,6 +203,7 @@ export function watchDrops(counters: PipelineCounters, cfg: DropHealthConfig, lo
       clock.clearTimeout(timer);
       for (const w of warnings.values()) w.flush();
       evictions.flush();
+      duplicates.flush();
       gaps.flush();
       paces.flush();
       clockSteps.flush();

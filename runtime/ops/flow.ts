@@ -147,7 +147,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     reorderMaxHeld: config.source.qos >= 1 ? r.into.pressure.heldRoom : undefined,
     thresholds: th.bank,
     // In a fleet a sensor's partition may have been with another worker: its steps are not counted as losses.
-    window: { ...config.window, reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor, tails: r.tails, countGaps: !config.fleet, countAfterRestart: config.broker.clean === false && config.source.qos === 1, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
+    window: { ...config.window, reorderMaxReadings: limits.reorderMaxReadings, reorderMaxPerSensor: limits.reorderMaxPerSensor, tails: r.tails, countGaps: !config.fleet, countAfterRestart: config.broker.clean === false && config.source.qos === 1, refused: r.refused, onDrop, onAccepted, onEvict: drops.evict, onDuplicate: drops.duplicate, onGap: drops.gap, onPace: drops.pace, onClockStep: drops.clockStep, onMissing: (sensor, channels, at) => deps.sinks().missing(sensor, channels, at) },
     batch: { size: config.batch.size, maxWaitMs: config.batch.maxWaitMs, adaptiveWait: config.batch.adaptiveWait },
     infer: {
       // Asked at each batch: a hot reload may land on another provider (createPipeline keeps it >= batch.size).

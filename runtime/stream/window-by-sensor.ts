@@ -71,6 +71,8 @@ export interface WindowBySensorOptions extends GapOptions {
    * `out_of_order` or `timestamp_conflict` one with its timestamp and the sensor's last judged one.
    */
   onDrop?: (reason: WindowDropReason, sensor: string, ts?: number, lastTs?: number) => void;
+  /** Told of every reading that repeats one its sensor already had (its counter is incremented too): no drop. */
+  onDuplicate?: (sensor: string) => void;
   /** Told of every sensor evicted to make room for `admitted` in a full pool. */
   onEvict?: (evicted: string, admitted: string) => void;
   /**
@@ -118,8 +120,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
   const cardOf = typeof card === 'function' ? card : () => card;
   const o = resolveOptions(opts);
   const counters = opts.counters ?? createCounters();
-  const onDrop = opts.onDrop ?? (() => {});
-  const onEvict = opts.onEvict ?? (() => {});
+  const { onDrop = () => {}, onEvict = () => {}, onDuplicate } = opts;
   const gaps = new GapWatch(opts, counters);
   const views = opts.views === true;
   const { caps } = admissionPools(opts.admission, o.maxSensors);
@@ -138,13 +139,14 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         onDrop(reason, sensor, ts, lastTs);
       };
       const clockJump = (sensor: string, from: number, to: number) => (counters.clockJumps++, opts.onClockStep?.(sensor, from, to, true));
+      const duplicate = (sensor: string) => void (counters.duplicates++, onDuplicate?.(sensor));
 
       /** A reading at or before the sensor's last: a redelivered copy, a conflicting repeat or one out of order. */
       const refuse = (s: SensorState, ts: number, digest: number, sensor: string) => {
-        if (s.recent.has(ts, digest) || wasSetAside(s, ts, digest)) return void counters.duplicates++;
+        if (s.recent.has(ts, digest) || wasSetAside(s, ts, digest)) return duplicate(sensor);
         // One of the readings a gap counted missing, come late: counted there, once (a copy of it: a duplicate).
         const late = lateIntoGap(s, ts, digest);
-        if (late === 'copy') counters.duplicates++;
+        if (late === 'copy') duplicate(sensor);
         else if (late) counters.readingsLate++;
         else drop(ts === s.lastTs ? 'timestamp_conflict' : 'out_of_order', sensor, ts, s.lastTs);
       };
@@ -199,7 +201,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         const lead = r.arrival ? Number.NaN : ts - r.receivedAt;
         const jumped = !warm && jumpsAhead(s, lead, cardOf());
         // A copy of a reading its clock step set aside: seen, and judged wrong then; not a new jump.
-        if (jumped && wasSetAside(s, ts, digest)) return void counters.duplicates++;
+        if (jumped && wasSetAside(s, ts, digest)) return duplicate(r.sensor);
         // A sensor's first live reading after a restart's tail: its step spans vigil's own downtime, not a loss.
         const afterTail = s.warmOnly && !warm;
         s.warmOnly = warm;
