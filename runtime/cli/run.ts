@@ -142,34 +142,39 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
   // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:
   // the runtime finishes starting and stops at once.
   let handle: RuntimeHandle | undefined;
-  let closeDashboard: (() => Promise<void>) | undefined;
   let stopRequested = false;
   const stopAll = async () => {
     stopRequested = true;
     if (!handle) return;
-    await closeDashboard?.();
     await handle.stop();
   };
   const dispose = onShutdownSignals(stopAll, { log: (m) => log.warn({ event: 'signal' }, m) });
+  // The dashboard is a part of the runtime, started before the intake reads anything: one started after startRuntime
+  // missed the alerts of the backlog a persistent session's broker delivers at the start (a probe: an alert closed in
+  // it was in no list). It stops after the intake has drained; one that cannot start (its port taken) stops the
+  // runtime too, rather than leaving it up unannounced.
+  let dashboardUrl: string | undefined;
+  const attached =
+    dashboard && cfg.dashboard.port !== null
+      ? (h: RuntimeHandle) => {
+          let close: (() => Promise<void>) | undefined;
+          return {
+            name: 'dashboard',
+            async start() {
+              const dash = await dashboard.startDashboard(dashboard.runtimeFeed(h), { port: cfg.dashboard.port!, host: cfg.dashboard.host, ...cfg.http, recording: keptFileBeside(cfg.state.file, 'dashboard.json'), log, onRefused: h.httpRefused('dashboard') });
+              close = () => dash.close();
+              warnIfOpen(log, 'dashboard', cfg.dashboard.host, dash.port, cfg.http.token);
+              dashboardUrl = dash.url;
+            },
+            stop: () => close?.(),
+          };
+        }
+      : undefined;
   try {
-    handle = await startRuntime(cfg, { logger: log });
+    handle = await startRuntime(cfg, { logger: log, attached });
   } catch (err) {
     dispose();
     throw err;
-  }
-  let dashboardUrl: string | undefined;
-  if (dashboard && cfg.dashboard.port !== null && !stopRequested) {
-    try {
-      const dash = await dashboard.startDashboard(dashboard.runtimeFeed(handle), { port: cfg.dashboard.port, host: cfg.dashboard.host, ...cfg.http, recording: keptFileBeside(cfg.state.file, 'dashboard.json'), log, onRefused: handle.httpRefused('dashboard') });
-      closeDashboard = () => dash.close();
-      warnIfOpen(log, 'dashboard', cfg.dashboard.host, dash.port, cfg.http.token);
-      dashboardUrl = dash.url;
-    } catch (err) {
-      // A dashboard that cannot start (its port in use) stops the runtime too, rather than leaving it up unannounced.
-      await stopAll();
-      dispose();
-      throw err;
-    }
   }
   process.stdout.write(banner(cfg, handle, dashboardUrl));
   if (stopRequested) await stopAll();

@@ -17,12 +17,21 @@ import type { ExcusedChannel, ShiftedChannel } from '../scoring/drift-log.ts';
 import type { AnchorProgress, CommandOutcome } from './re-anchors.ts';
 import type { OperatorCommand } from './sensor-commands.ts';
 import type { Maintenance } from '../alerts/maintenance.ts';
+import type { Part } from './lifecycle.ts';
 
 /** Injectable parts (tests pass a silent logger). */
 export interface RuntimeDeps {
   logger?: VigilLogger;
   /** Extra messages merged with the MQTT intake (replay, embedding, tests); decoded like broker messages. */
   source?: Observable<RawMessage>;
+  /**
+   * A part that follows the handle's hot streams (`vigil run`'s dashboard), made from the handle: started just before the
+   * intake (the model loaded, states restored, the broker connected), so before the first message is read, and stopped
+   * once the intake has drained. One that
+   * subscribes after `startRuntime` resolves misses the events of what a persistent session's broker had queued, which
+   * is judged at the start (a probe: an alert closed in that backlog never reached the dashboard's list).
+   */
+  attached?: (handle: RuntimeHandle) => Part;
 }
 
 /** A running runtime. */

@@ -26,16 +26,14 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   }
   const a = assemble(config, deps);
   const { log, events, serving, flow, edge, counters } = a;
-  const life = new Lifecycle(a.parts, { onCleanupError: (err) => log.warn({ err: err.message }, 'a part failed to stop after a failed start') });
-  await life.start();
-  a.state = 'ok';
 
   let stopping: Promise<void> | undefined;
+  let life: Lifecycle | undefined;
   const stop = async () => {
     a.state = 'stopping';
     a.syncEdge();
     try {
-      await life.stop();
+      await life?.stop();
     } finally {
       a.syncEdge();
       log.info({ messages: edge.messages, scored: counters.scored, alerts: counters.alertsOpened }, 'stopped');
@@ -43,17 +41,25 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
   };
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
-  return {
+  // Built before the start, so an attached part has it before the intake reads anything; what a part sets as it
+  // starts (the ops server's address, the fleet, the adaptation, the providers tried) is read when asked.
+  const handle: RuntimeHandle = {
     config,
     card: () => serving.ref().current.card,
     provider: serving.provider,
-    providerFailures: serving.providerFailures(),
+    get providerFailures() {
+      return serving.providerFailures();
+    },
     counters,
     edge,
     metrics: a.metrics,
-    opsUrl: a.ops()?.url,
+    get opsUrl() {
+      return a.ops()?.url;
+    },
     httpRefused: a.httpRefused,
-    fleet: flow.fleet(),
+    get fleet() {
+      return flow.fleet();
+    },
     verdicts: events.verdicts$,
     alerts: events.alerts$,
     readings: events.readings.asObservable(),
@@ -63,7 +69,9 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     detections: events.detections.asObservable(),
     connection: events.connection.asObservable(),
     reloads: events.reloads.asObservable(),
-    adaptation: serving.adaptationNow(),
+    get adaptation() {
+      return serving.adaptationNow();
+    },
     health: () => {
       a.syncEdge();
       return a.health();
@@ -83,4 +91,10 @@ export async function startRuntime(config: RunConfig, deps: RuntimeDeps = {}): P
     stop: () => (stopping ??= stop().finally(resolveStopped)),
     stopped,
   };
+  const parts = [...a.parts];
+  if (deps.attached) parts.splice(parts.indexOf(flow.intake), 0, deps.attached(handle));
+  life = new Lifecycle(parts, { onCleanupError: (err) => log.warn({ err: err.message }, 'a part failed to stop after a failed start') });
+  await life.start();
+  a.state = 'ok';
+  return handle;
 }
