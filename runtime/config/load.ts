@@ -9,6 +9,7 @@ import { ZodError } from 'zod';
 import { describeIssues } from '../util/describe-issues.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from './schema.ts';
 import { applyFlags, setAt, type FlagValues } from './flags.ts';
+import { flagSpellingHint } from './flag-spelling.ts';
 import { durationMs } from '../util/duration.ts';
 
 /** Overrides from the command line: flag values by their name in the flag table (runtime/config/flags.ts). */
@@ -99,7 +100,7 @@ export function parseConfig(input: unknown, where = 'config'): RunConfig {
   // zod does not keep the input on issues, so look the value up: "expected string, received undefined" says
   // nothing a person can act on, so a missing key says what to give instead.
   const missing = res.error.issues.filter((i) => i.code === 'invalid_type' && valueAt(raw, i.path) === undefined);
-  const issues = res.error.issues.map((i) => (missing.includes(i) ? { ...i, message: REQUIRED[i.path.join('.')] ?? 'missing; this key is required' } : booleanHint(i, valueAt(raw, i.path))));
+  const issues = res.error.issues.map((i) => (missing.includes(i) ? { ...i, message: REQUIRED[i.path.join('.')] ?? 'missing; this key is required' } : flagSpellingHint(booleanHint(i, valueAt(raw, i.path)), raw as Record<string, unknown>)));
   const hint = missing.some((i) => ['model', 'broker', 'source'].includes(String(i.path[0])))
     ? '\n(give --model, --broker and --topic, or set model, broker.url and source.topics in the config file)'
     : '';
