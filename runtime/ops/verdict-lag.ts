@@ -28,6 +28,24 @@ export interface Backlog {
   pendingBytes: number;
 }
 
+/**
+ * How the warning words it: what was judged late after what, the backlog then, and what to do. `vigil run` judges
+ * windows after their readings arrived; a JetStream fleet worker judges readings after the bridge stored them, with
+ * the partition's messages still in the stream as its backlog (a worker slower than the sensors said nothing before).
+ */
+export interface LagWording {
+  judged: string;
+  backlog(b: Backlog): string;
+  advice: string;
+}
+
+/** `vigil run`'s: windows behind inference. */
+export const RUN_LAG_WORDING: LagWording = {
+  judged: 'windows judged up to {lag} after their readings arrived',
+  backlog: ({ pending, pendingBytes }) => `${pending} window(s) waiting for inference then (${(pendingBytes / 1e6).toFixed(1)} MB): inference is slower than intake and alerts come that late`,
+  advice: 'Give it a smaller or faster model, more cores (inference.threads), inference.worker, larger batches (batch.size, batch.maxBatch), lowMemory: false, or fewer sensors per gateway',
+};
+
 /** The lag watch: `observe(ms)` per sampled verdict, `flush()` on stop to log what is still unreported. */
 export interface VerdictLag {
   observe(lagMs: number): void;
@@ -40,7 +58,7 @@ function lagText(ms: number): string {
 }
 
 /** Watch sampled verdict latencies against `config.lagWarnMs` (0: never warn); `backlog` is read at each sample over it. */
-export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWarnMs'>, backlog: () => Backlog, clock: WarningClock = realClock): VerdictLag {
+export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWarnMs'>, backlog: () => Backlog, clock: WarningClock = realClock, words: LagWording = RUN_LAG_WORDING): VerdictLag {
   const bar = config.lagWarnMs;
   // The episode: since when verdicts are behind, the last sample over the bar, the worst of them all.
   let since: number | undefined;
@@ -52,9 +70,7 @@ export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWa
     log,
     (count, _keys, _n, { lagMs, pending, pendingBytes }) => [
       { lagMs: Math.round(lagMs), samples: count, pendingWindows: pending, pendingBytes, lagWarnMs: bar },
-      `verdicts are behind: windows judged up to ${lagText(lagMs)} after their readings arrived (over log.lagWarnMs, ${bar} ms; ${count} sampled verdict(s) since the last line), ` +
-        `${pending} window(s) waiting for inference then (${(pendingBytes / 1e6).toFixed(1)} MB): inference is slower than intake and alerts come that late. ` +
-        'Give it a smaller or faster model, more cores (inference.threads), inference.worker, larger batches (batch.size, batch.maxBatch), lowMemory: false, or fewer sensors per gateway',
+      `verdicts are behind: ${words.judged.replace('{lag}', lagText(lagMs))} (over log.lagWarnMs, ${bar} ms; ${count} sampled verdict(s) since the last line), ${words.backlog({ pending, pendingBytes })}. ${words.advice}`,
     ],
     (a, b) => a.lagMs > b.lagMs,
     LAG_WARNING_INTERVAL_MS,
@@ -75,7 +91,7 @@ export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWa
       if (since === undefined || now - lastOver < LAG_SETTLE_MS || lagMs > bar / 2) return;
       // What is still summed goes first, so the lines read in order.
       warning.flush();
-      log.info({ lagMs: Math.round(lagMs), behindMs: lastOver - since, worstLagMs: Math.round(worst) }, `verdicts caught up: windows judged ${lagText(lagMs)} after their readings arrived, after ${humanDuration(lastOver - since)} behind (worst ${lagText(worst)})`);
+      log.info({ lagMs: Math.round(lagMs), behindMs: lastOver - since, worstLagMs: Math.round(worst) }, `verdicts caught up: ${words.judged.replace('up to {lag}', lagText(lagMs))}, after ${humanDuration(lastOver - since)} behind (worst ${lagText(worst)})`);
       since = undefined;
       worst = 0;
     },

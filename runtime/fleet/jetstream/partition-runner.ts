@@ -36,6 +36,11 @@ export interface RunnerContext {
   serial: <T>(f: () => Promise<T>) => Promise<T>;
   /** Told of every verdict published (duplicate: the results stream already had it). */
   onVerdict?: (partition: number, seq: number, duplicate: boolean) => void;
+  /**
+   * Told of each batch judged: how long after the bridge stored its last reading (ms), and the partition's messages
+   * still in the stream then (fleet-lag.ts).
+   */
+  onJudged?: (partition: number, lagMs: number, waiting: number) => void;
 }
 
 /** A running partition. */
@@ -145,6 +150,7 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
         const rev = await savePartitionState(nats.states, snapshot(last.seq), revision);
         last.ack();
         lastSeq = last.seq;
+        ctx.onJudged?.(k, Date.now() - last.info.timestampNanos / 1e6, last.info.pending);
         return rev;
       });
     }

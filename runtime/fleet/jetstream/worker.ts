@@ -13,6 +13,7 @@ import { openModel } from '../../inference/open-model.ts';
 import type { VigilLogger } from '../../ops/logger.ts';
 import { defaultWorkerId } from '../membership.ts';
 import type { JetStreamFleetConfig } from './config.ts';
+import { fleetLag } from './fleet-lag.ts';
 import { Leases } from './leases.ts';
 import { OwnedPartitions } from './owned-partitions.ts';
 import type { RunnerContext } from './partition-runner.ts';
@@ -57,7 +58,8 @@ export async function startJetStreamWorker(opts: JetStreamWorkerOptions): Promis
     throw err;
   });
   const leases = new Leases(nats.leases, workerId);
-  const ctx: RunnerContext = { nats, j, partitions: fleet.partitions, worker: workerId, config, ref, codec, log, serial: serialQueue(), onVerdict: opts.onVerdict };
+  const lag = fleetLag(log, config.log);
+  const ctx: RunnerContext = { nats, j, partitions: fleet.partitions, worker: workerId, config, ref, codec, log, serial: serialQueue(), onVerdict: opts.onVerdict, onJudged: lag.judged };
   const partitions = new OwnedPartitions(ctx, leases, opts.onOwned);
   await partitions.beat();
   partitions.beatEvery(j.renewMs);
@@ -67,6 +69,7 @@ export async function startJetStreamWorker(opts: JetStreamWorkerOptions): Promis
     owned: () => partitions.owned(),
     async stop() {
       await partitions.stop();
+      lag.flush();
       await leases.leave();
       await nats.close();
       await ref.close();
