@@ -232,8 +232,11 @@ export async function saveStates(path: string, states: SavedStates, model?: Stat
     }
     sha256 = hash.digest('hex');
     const header = withHeader('', counted.sensors, at - HEADER_ROOM, sha256, model, now).split('\n')[0];
-    if (Buffer.byteLength(header) > HEADER_ROOM - 1) throw new Error(`state header of ${Buffer.byteLength(header)} bytes does not fit the ${HEADER_ROOM - 1} kept for it (model name too long?)`);
-    await fh.write(`${header.padEnd(HEADER_ROOM - 1)}\n`, 0, 'utf8');
+    const bytes = Buffer.byteLength(header);
+    if (bytes > HEADER_ROOM - 1) throw new Error(`state header of ${bytes} bytes does not fit the ${HEADER_ROOM - 1} kept for it (model name too long?)`);
+    // Padded to the room in bytes, not characters: a model name with a character of several bytes would otherwise push
+    // the newline over the payload's first byte.
+    await fh.write(`${header}${' '.repeat(HEADER_ROOM - 1 - bytes)}\n`, 0, 'utf8');
     await fh.write('\n', at, 'utf8');
   });
   return { sensors: counted.sensors, sha256 };

@@ -125,6 +125,18 @@ describe('a full save', () => {
     expect(back.states.get('pump-1999')).toEqual(many.get('pump-1999'));
     expect(back.model).toEqual({ name: 'pump-ae', version: '1' });
   });
+
+  it('keeps its header within the room kept for it when the model name is not ASCII', async () => {
+    // Padded by characters, a header with a 2-byte character took a byte more than its room: its newline overwrote the
+    // payload's first byte, and every full save was set aside as corrupt at the next start.
+    const path = join(dir, 'state.json');
+    const model = { name: 'Pumpe Süd – Kühlwasser', version: '1' };
+    const { sha256 } = await saveStates(path, sensors(3, open), model);
+    const loaded = loadStates(path, model);
+    expect(loaded.problem).toBeUndefined();
+    expect([loaded.sha256, loaded.states.size, loaded.model]).toEqual([sha256, 3, model]);
+    expect(readFileSync(path).indexOf('\n')).toBe(HEADER_ROOM - 1);
+  });
 });
 
 describe('ThresholdStore.saveAlerts', () => {
