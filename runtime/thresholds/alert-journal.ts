@@ -39,39 +39,61 @@ export function alertStatesOf(alert: AlertTrackerState | undefined, silence: Sil
 /** Where the journal of state file `path` lives: `STATE-alert-states.json` beside it. */
 export const alertJournalPath = (path: string): string => keptFileBeside(path, 'alert-states.json')!;
 
+/** A journal's text checked line by line. */
+interface CheckedJournal {
+  /** The full file's checksum its header names. */
+  base: unknown;
+  /** Each sound line's sensor states, in order. */
+  lines: Record<string, AlertStates>[];
+  /** The header and the sound lines, each with its newline: what a later line may follow. */
+  sound: string;
+  /** Set when a line is torn or edited: it and every line after it are left out. */
+  problem?: string;
+}
+
+/** Check a journal's header (throws saying what is wrong) and its lines in order, up to the first that is not sound. */
+function checkJournal(text: string): CheckedJournal {
+  const lines = text.split('\n');
+  const header = JSON.parse(lines[0]) as Record<string, unknown>;
+  if (header.format !== ALERT_JOURNAL_FORMAT || header.version !== ALERT_JOURNAL_VERSION) throw new Error(`format ${JSON.stringify(header.format)} version ${JSON.stringify(header.version)}; expected ${ALERT_JOURNAL_FORMAT} ${ALERT_JOURNAL_VERSION}`);
+  const out: CheckedJournal = { base: header.base, lines: [], sound: `${lines[0]}\n` };
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (line === '') continue;
+    const sp = line.indexOf(' ');
+    const json = line.slice(sp + 1);
+    try {
+      if (sp !== 64 || createHash('sha256').update(json).digest('hex') !== line.slice(0, sp)) throw new Error('checksum does not match');
+      const entries = JSON.parse(json) as Record<string, AlertStates>;
+      if (!entries || typeof entries !== 'object' || Array.isArray(entries)) throw new Error('not an object of sensor states');
+      out.lines.push(entries);
+      out.sound += `${line}\n`;
+    } catch (err) {
+      // A kill while appending tears the last line only; anything after a bad line is not trusted either.
+      const rest = lines.slice(i).filter((l) => l !== '').length;
+      out.problem = `line ${i + 1} ${(err as Error).message} (torn or edited): ${rest} line(s) from there left out, the ${i - 1} before it used`;
+      break;
+    }
+  }
+  return out;
+}
+
 /** The journal's states when it follows the full file of checksum `base`; stale: none; torn or unreadable: what is sound, and why. */
 export function readAlertJournal(path: string, base: string | undefined): { states: Map<string, AlertStates>; problem?: string } {
   const { text, error } = readOrWhy(path);
   if (error !== undefined) return { states: new Map(), problem: `${path}: cannot read: ${error}` };
   if (text === undefined) return { states: new Map() };
   const states = new Map<string, AlertStates>();
-  const lines = text.split('\n');
+  let checked: CheckedJournal;
   try {
-    const header = JSON.parse(lines[0]) as Record<string, unknown>;
-    if (header.format !== ALERT_JOURNAL_FORMAT || header.version !== ALERT_JOURNAL_VERSION) throw new Error(`format ${JSON.stringify(header.format)} version ${JSON.stringify(header.version)}; expected ${ALERT_JOURNAL_FORMAT} ${ALERT_JOURNAL_VERSION}`);
-    // Written after another full save than the one loaded (or with none loaded): what it says is older than that file, or unanchored.
-    if (base === undefined || header.base !== base) return { states };
+    checked = checkJournal(text);
   } catch (err) {
     return { states, problem: `${path}: alert states not used: ${(err as Error).message}` };
   }
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === '') continue;
-    const sp = line.indexOf(' ');
-    const json = line.slice(sp + 1);
-    let entries: Record<string, AlertStates> | undefined;
-    try {
-      if (sp !== 64 || createHash('sha256').update(json).digest('hex') !== line.slice(0, sp)) throw new Error('checksum does not match');
-      entries = JSON.parse(json) as Record<string, AlertStates>;
-      if (!entries || typeof entries !== 'object' || Array.isArray(entries)) throw new Error('not an object of sensor states');
-    } catch (err) {
-      // A kill while appending tears the last line only; anything after a bad line is not trusted either.
-      const rest = lines.slice(i).filter((l) => l !== '').length;
-      return { states, problem: `${path}: line ${i + 1} ${(err as Error).message} (torn or edited): ${rest} line(s) from there left out, the ${i - 1} before it used` };
-    }
-    for (const [sensor, st] of Object.entries(entries)) states.set(sensor, st);
-  }
-  return { states };
+  // Written after another full save than the one loaded (or with none loaded): what it says is older than that file, or unanchored.
+  if (base === undefined || checked.base !== base) return { states };
+  for (const entries of checked.lines) for (const [sensor, st] of Object.entries(entries)) states.set(sensor, st);
+  return { states, ...(checked.problem ? { problem: `${path}: ${checked.problem}` } : {}) };
 }
 
 /** The sensors noted since the last line or full save, and the appends of their alert states. */
@@ -124,11 +146,8 @@ export class AlertJournal {
     const json = JSON.stringify(entries);
     const line = `${createHash('sha256').update(json).digest('hex')} ${json}\n`;
     try {
-      if (this.fileBase !== base && !this.follows(base)) {
-        // A journal of its own for this full file: written whole, so it never starts torn.
-        const header = { format: ALERT_JOURNAL_FORMAT, version: ALERT_JOURNAL_VERSION, base, createdAt: new Date().toISOString() };
-        await writeFileAtomicAsync(this.path, `${JSON.stringify(header)}\n${line}`);
-      } else {
+      const kept = this.fileBase === base ? undefined : this.keptFor(base);
+      if (this.fileBase === base || (kept !== undefined && kept.sound === kept.text)) {
         const fh = await open(this.path, 'a');
         try {
           await fh.appendFile(line);
@@ -136,6 +155,12 @@ export class AlertJournal {
         } finally {
           await fh.close();
         }
+      } else {
+        // A journal of its own for this full file, written whole so it never starts torn; or one of this full file that
+        // ends torn (a kill or a full disk while appending), rewritten with its sound lines (their sensors are noted no
+        // more: dropped, their alerts would resume from the full file) and then this one.
+        const header = { format: ALERT_JOURNAL_FORMAT, version: ALERT_JOURNAL_VERSION, base, createdAt: new Date().toISOString() };
+        await writeFileAtomicAsync(this.path, `${kept?.sound ?? `${JSON.stringify(header)}\n`}${line}`);
       }
       this.fileBase = base;
     } catch (err) {
@@ -146,13 +171,14 @@ export class AlertJournal {
     return taken.size;
   }
 
-  /** Whether the journal on disk (a previous run's) follows `base` already, so lines are appended to it. */
-  private follows(base: string): boolean {
+  /** The journal on disk (a previous run's, or one whose append failed) when it follows `base`: its text and what of it is sound. */
+  private keptFor(base: string): { text: string; sound: string } | undefined {
     try {
       const text = readFileSync(this.path, 'utf8');
-      return (JSON.parse(text.slice(0, text.indexOf('\n'))) as { base?: unknown }).base === base && text.endsWith('\n');
+      const checked = checkJournal(text);
+      return checked.base === base ? { text, sound: checked.sound } : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 }

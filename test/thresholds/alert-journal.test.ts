@@ -85,6 +85,28 @@ describe('the journal of alert states', () => {
     expect([torn.states.get('pump-0')?.alert, torn.states.get('pump-2')?.alert]).toEqual([open, closed]);
   });
 
+  it("keeps a previous run's sound lines when its journal ends torn (a kill while appending)", async () => {
+    const path = join(dir, 'state.json');
+    const { sha256 } = await saveStates(path, sensors(3, closed));
+    const before = new AlertJournal(alertJournalPath(path), () => ({ alert: open }));
+    before.note('pump-0');
+    await before.write(sha256);
+    before.note('pump-1');
+    await before.write(sha256);
+    const whole = readFileSync(alertJournalPath(path), 'utf8');
+    // Killed while appending a third line: part of it is on disk, without its newline.
+    writeFileSync(alertJournalPath(path), `${whole}${whole.split('\n')[1].slice(0, 40)}`);
+    const restarted = loadStates(path);
+    expect([restarted.states.get('pump-0')?.alert, restarted.states.get('pump-1')?.alert]).toEqual([open, open]);
+    // The restarted run (pump-0 and pump-1 open, as restored) writes its first line; a kill before its first full save.
+    const after = new AlertJournal(alertJournalPath(path), (s) => ({ alert: s === 'pump-2' ? open : restarted.states.get(s)!.alert! }));
+    after.note('pump-2');
+    await after.write(sha256);
+    const again = loadStates(path);
+    expect(again.journalProblem).toBeUndefined();
+    expect(['pump-0', 'pump-1', 'pump-2'].map((s) => again.states.get(s)?.alert)).toEqual([open, open, open]);
+  });
+
   it("appends to a previous run's journal of the same full file rather than replacing it", async () => {
     const path = join(dir, 'state.json');
     const { sha256 } = await saveStates(path, sensors(2, closed));
