@@ -205,8 +205,9 @@ function loadFull(path: string, expectModel?: StateModelId): LoadResult {
 }
 
 /**
- * Room kept for the header line of a streamed save (bytes, newline included): the header is written last, over it,
- * padded with spaces (JSON.parse allows them), so the payload never has to be held whole.
+ * Room kept for the header line of a streamed save (bytes, newline included), at least: the header is written last, over
+ * it, padded with spaces (JSON.parse allows them), so the payload never has to be held whole. A model name or version
+ * too long for it gets the room its header needs.
  */
 export const HEADER_ROOM = 1024;
 
@@ -221,9 +222,12 @@ export async function saveStates(path: string, states: SavedStates, model?: Stat
   const now = new Date();
   const counted = { sensors: 0 };
   let sha256 = '';
+  // The header at its widest (counts of 16 digits), so that only the model's name and version size its room.
+  const widest = withHeader('', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, '0'.repeat(64), model, now).split('\n')[0];
+  const room = Math.max(HEADER_ROOM, Buffer.byteLength(widest) + 1);
   await writeAtomicAsync(path, async (fh) => {
     const hash = createHash('sha256');
-    let at = HEADER_ROOM;
+    let at = room;
     for await (const piece of payloadPieces(states, ENCODE_CHUNK, counted)) {
       const b = Buffer.from(piece, 'utf8');
       hash.update(b);
@@ -231,12 +235,12 @@ export async function saveStates(path: string, states: SavedStates, model?: Stat
       at += b.length;
     }
     sha256 = hash.digest('hex');
-    const header = withHeader('', counted.sensors, at - HEADER_ROOM, sha256, model, now).split('\n')[0];
+    const header = withHeader('', counted.sensors, at - room, sha256, model, now).split('\n')[0];
     const bytes = Buffer.byteLength(header);
-    if (bytes > HEADER_ROOM - 1) throw new Error(`state header of ${bytes} bytes does not fit the ${HEADER_ROOM - 1} kept for it (model name too long?)`);
+    if (bytes > room - 1) throw new Error(`state header of ${bytes} bytes does not fit the ${room - 1} kept for it`);
     // Padded to the room in bytes, not characters: a model name with a character of several bytes would otherwise push
     // the newline over the payload's first byte.
-    await fh.write(`${header}${' '.repeat(HEADER_ROOM - 1 - bytes)}\n`, 0, 'utf8');
+    await fh.write(`${header}${' '.repeat(room - 1 - bytes)}\n`, 0, 'utf8');
     await fh.write('\n', at, 'utf8');
   });
   return { sensors: counted.sensors, sha256 };

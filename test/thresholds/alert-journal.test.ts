@@ -159,6 +159,16 @@ describe('a full save', () => {
     expect([loaded.sha256, loaded.states.size, loaded.model]).toEqual([sha256, 3, model]);
     expect(readFileSync(path).indexOf('\n')).toBe(HEADER_ROOM - 1);
   });
+
+  it('keeps a room as wide as its header needs when the model name is longer than HEADER_ROOM', async () => {
+    // With a fixed room every full save failed ('does not fit'): nothing was ever saved, and no journal could follow.
+    const path = join(dir, 'state.json');
+    const model = { name: `pump-${'x'.repeat(1500)}`, version: '1' };
+    const { sha256 } = await saveStates(path, sensors(3, open), model);
+    const loaded = loadStates(path, model);
+    expect(loaded.problem).toBeUndefined();
+    expect([loaded.sha256, loaded.states.size, loaded.model]).toEqual([sha256, 3, model]);
+  });
 });
 
 describe('ThresholdStore.saveAlerts', () => {
