@@ -11,7 +11,7 @@ import type { CardLike } from './seed.ts';
 import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from './factory.ts';
-import { removeStaleTemps, writeAtomicAsync, writeFileAtomic } from '../util/atomic-write.ts';
+import { removeStaleTemps, writeAllAt, writeAtomicAsync, writeFileAtomic } from '../util/atomic-write.ts';
 import { readOrWhy } from '../util/kept-file.ts';
 import { alertJournalPath, readAlertJournal } from './alert-journal.ts';
 import { KEEP_SET_ASIDE, setAside } from '../util/set-aside.ts';
@@ -231,7 +231,7 @@ export async function saveStates(path: string, states: SavedStates, model?: Stat
     for await (const piece of payloadPieces(states, ENCODE_CHUNK, counted)) {
       const b = Buffer.from(piece, 'utf8');
       hash.update(b);
-      await fh.write(b, 0, b.length, at);
+      await writeAllAt(fh, b, at);
       at += b.length;
     }
     sha256 = hash.digest('hex');
@@ -240,8 +240,8 @@ export async function saveStates(path: string, states: SavedStates, model?: Stat
     if (bytes > room - 1) throw new Error(`state header of ${bytes} bytes does not fit the ${room - 1} kept for it`);
     // Padded to the room in bytes, not characters: a model name with a character of several bytes would otherwise push
     // the newline over the payload's first byte.
-    await fh.write(`${header}${' '.repeat(room - 1 - bytes)}\n`, 0, 'utf8');
-    await fh.write('\n', at, 'utf8');
+    await writeAllAt(fh, Buffer.from(`${header}${' '.repeat(room - 1 - bytes)}\n`), 0);
+    await writeAllAt(fh, Buffer.from('\n'), at);
   });
   return { sensors: counted.sensors, sha256 };
 }

@@ -118,6 +118,18 @@ export async function writeAtomicAsync(path: string, fill: (fh: FileHandle) => P
   await syncFolderOf(path);
 }
 
+/**
+ * Write all of `data` at `position`: one write may take fewer bytes than asked (a disk full for a moment, a file size
+ * limit), and a caller writing the next piece further on would leave a hole of zeros behind it.
+ */
+export async function writeAllAt(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+    if (bytesWritten <= 0) throw new Error(`nothing written at byte ${position + done} of the file`);
+    done += bytesWritten;
+  }
+}
+
 /** fsync the folder of `path` (awaited); some filesystems refuse, the rename is atomic anyway. */
 async function syncFolderOf(path: string): Promise<void> {
   try {

@@ -7,7 +7,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { open as openFile } from 'node:fs/promises';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { AlertJournal, alertJournalPath, type AlertStates } from '../../runtime/thresholds/alert-journal.ts';
 import { decodeStates, HEADER_ROOM, loadStates, saveStates, type SensorState } from '../../runtime/thresholds/store.ts';
@@ -168,6 +169,36 @@ describe('a full save', () => {
     const loaded = loadStates(path, model);
     expect(loaded.problem).toBeUndefined();
     expect([loaded.sha256, loaded.states.size, loaded.model]).toEqual([sha256, 3, model]);
+  });
+});
+
+describe('a full save whose write is cut short', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('writes the rest of the piece, never a hole the checksum then refuses', async () => {
+    // A write takes fewer bytes than asked when the disk fills for a moment (and a freed log makes room for the next):
+    // the next piece, written further on, left zeros behind the short one, and the file renamed in was set aside at
+    // the next start.
+    const probe = await openFile(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<{ bytesWritten: number }> };
+    await probe.close();
+    const write = proto.write;
+    let cut = 0;
+    vi.spyOn(proto, 'write').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      const [data, offset, length, position] = args as [Uint8Array, number, number, number];
+      if (cut === 0 && data instanceof Uint8Array && length > 4096) {
+        cut++;
+        return write.call(this, data, offset, length - 4096, position);
+      }
+      return write.apply(this, args);
+    });
+    const path = join(dir, 'state.json');
+    const many = sensors(500, open);
+    const { sha256 } = await saveStates(path, many);
+    expect(cut).toBe(1);
+    const loaded = loadStates(path);
+    expect(loaded.problem).toBeUndefined();
+    expect([loaded.sha256, loaded.states.size]).toEqual([sha256, 500]);
   });
 });
 
