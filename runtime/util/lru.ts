@@ -26,6 +26,12 @@ export class LruMap<K, V> extends Map<K, V> {
   private head: Node<K> | undefined;
   private tail: Node<K> | undefined;
 
+  /** A map of `entries`, the first the least recent (Map's constructor would set them before the list exists). */
+  constructor(entries?: Iterable<readonly [K, V]> | null) {
+    super();
+    if (entries) for (const [key, value] of entries) this.set(key, value);
+  }
+
   /** The value of `key`, made the most recent (undefined when absent: nothing is added). */
   touch(key: K): V | undefined {
     const v = super.get(key);
@@ -75,8 +81,7 @@ export class LruMap<K, V> extends Map<K, V> {
   /** Set `key` (a new key becomes the most recent; a known one keeps its place, as Map.set does). */
   override set(key: K, value: V): this {
     super.set(key, value);
-    // Map's constructor calls set before the fields exist.
-    if (this.nodes !== undefined && !this.nodes.has(key)) {
+    if (!this.nodes.has(key)) {
       const n: Node<K> = { key, older: undefined, newer: undefined };
       this.nodes.set(key, n);
       this.append(n);

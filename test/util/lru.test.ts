@@ -46,6 +46,15 @@ describe('LruMap', () => {
     expect(m.size).toBe(3);
   });
 
+  it('takes the entries it is built with into its recency order, as a Map does', () => {
+    // Map's constructor sets them before the list exists: they were in the table but never iterated, and the first
+    // eviction of a full map found no oldest entry.
+    const m = new LruMap<string, number>([['a', 1], ['b', 2]]);
+    expect([[...m.keys()], m.oldest()]).toEqual([['a', 'b'], ['a', 1]]);
+    expect(lruAdd(m, 'c', 3, 2)).toBe(3);
+    expect([...m]).toEqual([['b', 2], ['c', 3]]);
+  });
+
   it('survives deletes during an iteration, the current entry or the next one', () => {
     const m = new LruMap<string, number>();
     for (const [i, k] of ['a', 'b', 'c', 'd', 'e'].entries()) m.set(k, i);
