@@ -7,7 +7,7 @@
  * (`window.idleEvictMs`, or a whole window of readings where longer: data-gaps.ts `idleKeepMs`).
  */
 import { alertEventOf } from '../alerts/raise-alerts.ts';
-import type { SilentSensors } from '../alerts/silent-sensors.ts';
+import type { SilenceEvent, SilentSensors } from '../alerts/silent-sensors.ts';
 import { idleKeepMs, type RefusedReadings } from '../stream/data-gaps.ts';
 import type { FlowConfig, FlowDeps } from './flow.ts';
 
@@ -36,6 +36,14 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
   // all 50 sensors silent, then back). Half of minMs: a shorter stall cannot make a sensor look silent on its own.
   let lastCheckAt: number | undefined;
   const stallMs = Math.max(3 * config.alerts.silent.checkMs, config.alerts.silent.minMs / 2);
+  /**
+   * Say a silence, or its end, and have it saved soon (the journal of alert states): left to the next full save, a kill
+   * meanwhile restarted the sensor as it was before, signalled silent a second time or still silent after its resumed.
+   */
+  const say = (e: SilenceEvent) => {
+    deps.sinks().silence(e);
+    deps.thresholds().persistSoon(e.sensor);
+  };
 
   /**
    * An open alert of a sensor silent for as long as vigil keeps its window (`idleKeepMs`) is closed, marked
@@ -75,7 +83,7 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
         w.restart(now);
         deaf = false;
       }
-      for (const e of w.check(now)) deps.sinks().silence(e);
+      for (const e of w.check(now)) say(e);
       closeAbandoned(w);
       edge.sensorsSilent = w.silent;
       edge.sensorsWatched = w.watched;
@@ -92,13 +100,13 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
       if (!watch || (refusedMessage && !watch.knows(sensor))) return;
       const back = watch.heard(sensor, performance.now(), wall);
       if (!back) return;
-      deps.sinks().silence(back);
+      say(back);
       refused.silenced(sensor);
     },
     offline(sensor, cause) {
       const e = watch?.offline(sensor, performance.now(), cause);
       if (!e) return;
-      deps.sinks().silence(e);
+      say(e);
       edge.sensorsSilent = watch!.silent;
     },
     start() {

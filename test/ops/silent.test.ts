@@ -14,6 +14,11 @@ import { formatSilence } from '../../simulators/alerts/format.ts';
 import { fileBroker, testBroker } from './aedes.ts';
 import { keepReporting, readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix, within } from './harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadStates } from '../../runtime/thresholds/store.ts';
+import { alertJournalPath } from '../../runtime/thresholds/alert-journal.ts';
 
 const broker = fileBroker();
 
@@ -116,6 +121,46 @@ describe('vigil run with a sensor that goes silent', () => {
       expect(got.slice(0, 2)).toEqual(['silent pump-1', 'resumed pump-1']);
       expect(got.filter((g) => g.endsWith('pump-2'))).toEqual(['silent pump-2']);
     } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+
+  it('a silence said, and its end, are on disk within alertSaveMs: a kill before the next full save keeps what was said', async () => {
+    const prefix = uniquePrefix('silent-kill');
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } } });
+    // What a restart after a kill reads (state.intervalMs is 0 here: no periodic full save): the file and its journal,
+    // copied first (a load clears the temp files beside them, and this process is the one writing them).
+    const silentOnDisk = () => {
+      const copy = join(mkdtempSync(join(tmpdir(), 'vigil-silent-copy-')), 'state.json');
+      for (const [from, to] of [[cfg.state.file!, copy], [alertJournalPath(cfg.state.file!), alertJournalPath(copy)]]) if (existsSync(from)) copyFileSync(from, to);
+      return loadStates(copy).states.get('pump-1')?.silence?.silent;
+    };
+    const handle = await startRuntime(cfg, { logger: silent });
+    const pub = await mqtt.connectAsync(broker.url);
+    const signals = new Subject<SilencePayload>();
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, { onAlert: () => {}, onSilence: (p) => signals.next(p) });
+    const rec = recordedSeries(40);
+    const stopPump2 = keepReporting(pub, `${prefix}/pump-2/data`, 0, (i) => readingJson(rec.ts[i % 40] + Math.floor(i / 40) * 1e9, rec.values[i % 40]));
+    let stopPump1: (() => Promise<number>) | undefined;
+    try {
+      const wentSilent = within(signals, 10_000, "pump-1's silent signal", (p) => p.type === 'silent' && p.sensor === 'pump-1');
+      for (let i = 0; i < 20; i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+        await sleep(60);
+      }
+      await wentSilent;
+      // Without it a kill now restarted pump-1 as heard (signalled silent a second time), or silent after its resumed.
+      await waitFor(() => silentOnDisk() === true, "pump-1's silence on disk", 5000);
+      const back = within(signals, 10_000, "pump-1's resumed signal", (p) => p.type === 'resumed' && p.sensor === 'pump-1');
+      // Reporting on from here (one reading alone would be signalled silent again after minMs).
+      stopPump1 = keepReporting(pub, `${prefix}/pump-1/data`, 20, (i) => readingJson(rec.ts[i % 40] + Math.floor(i / 40) * 1e9, rec.values[i % 40]));
+      await back;
+      await waitFor(() => silentOnDisk() === false, "pump-1's return on disk", 5000);
+    } finally {
+      await stopPump1?.();
+      await stopPump2();
       await unsubscribe();
       await handle.stop();
       await pub.endAsync();
