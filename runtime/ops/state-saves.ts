@@ -112,6 +112,9 @@ export function stateSaves(
       clearTimeout(delayed);
       await saving;
       await persist();
+      // A last full save that failed (a full disk) leaves the alert states noted since the journal's last line unsaved,
+      // and the stop dropped the save they asked for: the journal's small line may still fit.
+      if (failing > 0) await persist('alerts');
       failed.flush();
     },
   };
