@@ -38,6 +38,10 @@ interface Lane<T> {
   head: number;
   /** When its length last changed (a counter): among equally long lanes, the one that got there first sheds first. */
   stamp: number;
+  /** Emptied by shedding: no longer in `lanes`; its stale entry in the service order is dropped when reached. */
+  gone: boolean;
+  /** Served in the round being taken (cleared when the round ends). */
+  served: boolean;
 }
 
 const laneLength = (l: Lane<unknown>) => l.items.length - l.head;
@@ -48,8 +52,19 @@ const laneLength = (l: Lane<unknown>) => l.items.length - l.head;
  * the lanes when it gets there, dropped below a quarter): a backlog well under the bound pays nothing for it.
  */
 export class PendingQueue<T extends { sensor: string }> {
-  /** Lanes with waiting windows, in service order (a served lane that still waits moves to the back). */
+  /** Lanes with waiting windows, by sensor. */
   private readonly lanes = new Map<string, Lane<T>>();
+  /**
+   * The same lanes in service order, a deque (`order[front..]`): a new lane and a served lane that still waits go
+   * to the back. An array rather than the map's own order, so serving a lane costs no map delete and insert.
+   */
+  private order: Lane<T>[] = [];
+  private front = 0;
+  /** Entries of `order` whose lane is gone (dropped when reached, or all at once when they pile up). */
+  private stale = 0;
+  /** Scratch of `take`: the lanes one round looked at, and those among them it serves (reused, never shrunk). */
+  private readonly scanned: Lane<T>[] = [];
+  private readonly round: Lane<T>[] = [];
   /** Lanes by length, so the longest is found in O(1) amortised when shedding; undefined while far from the bound. */
   private byLength: Map<number, Set<Lane<T>>> | undefined;
   private longest = 0;
@@ -80,7 +95,10 @@ export class PendingQueue<T extends { sensor: string }> {
     const cost = this.sizeOf(item);
     while (this.live > 0 && this.held + cost > this.maxBytes) this.shedOne();
     let lane = this.lanes.get(item.sensor);
-    if (!lane) this.lanes.set(item.sensor, (lane = { sensor: item.sensor, items: [], head: 0, stamp: 0 }));
+    if (!lane) {
+      this.lanes.set(item.sensor, (lane = { sensor: item.sensor, items: [], head: 0, stamp: 0, gone: false, served: false }));
+      this.order.push(lane);
+    }
     const before = laneLength(lane);
     lane.items.push(item);
     lane.stamp = this.clock++;
@@ -98,19 +116,30 @@ export class PendingQueue<T extends { sensor: string }> {
   take(max: number, cap?: (sensor: string) => number): T[] {
     const out: T[] = [];
     const rooms = cap && new BatchRooms(cap);
-    const roomOf = (lane: Lane<T>): number => (rooms ? rooms.of(lane.sensor) : Number.POSITIVE_INFINITY);
+    const { scanned, round } = this;
     while (out.length < max && this.live > 0) {
       const taken = out.length;
       const share = Math.max(1, Math.floor((max - out.length) / this.lanes.size));
-      // Each lane served gives at least one window, so a round visits at most max - out.length lanes: only those
-      // are listed (a served lane moves to the back of the map, so the map itself cannot be walked meanwhile).
-      // A lane at its cap is passed over (it keeps its place for the next batch).
-      const round: Lane<T>[] = [];
-      for (const lane of this.lanes.values()) if (roomOf(lane) > 0 && round.push(lane) >= max - out.length) break;
+      // Each lane served gives at least one window, so a round serves at most max - out.length lanes: it looks at
+      // lanes from the front until it has that many (or none is left), passing over lanes at their cap (they keep
+      // their place for the next batch), and only then serves them.
+      const want = max - out.length;
+      scanned.length = 0;
+      round.length = 0;
+      while (round.length < want && this.front < this.order.length) {
+        const lane = this.order[this.front];
+        this.order[this.front++] = undefined as unknown as Lane<T>;
+        if (lane.gone) {
+          this.stale--;
+          continue;
+        }
+        scanned.push(lane);
+        if (!rooms || rooms.of(lane.sensor) > 0) round.push(lane);
+      }
       for (const lane of round) {
         if (out.length >= max) break;
         const before = laneLength(lane);
-        const k = Math.min(share, before, max - out.length, roomOf(lane));
+        const k = Math.min(share, before, max - out.length, rooms ? rooms.of(lane.sensor) : before);
         rooms?.use(lane.sensor, k);
         for (let i = 0; i < k; i++) {
           const item = lane.items[lane.head + i];
@@ -121,19 +150,45 @@ export class PendingQueue<T extends { sensor: string }> {
         lane.head += k;
         lane.stamp = this.clock++;
         this.live -= k;
-        this.lanes.delete(lane.sensor);
+        lane.served = true;
         this.relength(lane, before);
+        // A served lane that still waits goes to the back; an empty one leaves.
         if (laneLength(lane) > 0) {
           this.compactLane(lane);
-          this.lanes.set(lane.sensor, lane);
-        }
+          this.order.push(lane);
+        } else this.lanes.delete(lane.sensor);
+      }
+      // The lanes looked at but not served go back to the front, in their order (their slots were just freed).
+      for (let i = scanned.length - 1; i >= 0; i--) {
+        const lane = scanned[i];
+        if (lane.served) lane.served = false;
+        else this.order[--this.front] = lane;
       }
       // Every lane still waiting is at its cap: the batch is as full as it may be.
       if (out.length === taken) break;
     }
+    scanned.length = 0;
+    round.length = 0;
+    this.compactOrder();
     if (this.live === 0) this.held = 0; // no float drift when sizeOf is not an integer
     if (this.byLength && this.held < this.maxBytes / 4) this.byLength = undefined;
     return out;
+  }
+
+  /** Keep the service order's array proportional to the lanes it holds (shedding without takes leaves gone lanes). */
+  private compactOrder(): void {
+    if (this.lanes.size === 0) {
+      this.order.length = 0;
+      this.front = 0;
+      this.stale = 0;
+    } else if (this.stale > 1024 && this.stale > this.lanes.size) {
+      this.order = this.order.slice(this.front).filter((lane) => !lane.gone);
+      this.front = 0;
+      this.stale = 0;
+    } else if (this.front > 1024 && this.front * 2 > this.order.length) {
+      this.order = this.order.slice(this.front);
+      this.front = 0;
+    }
   }
 
   /** Build the index of lanes by length from the lanes, each bucket in the order its lanes reached that length. */
@@ -154,8 +209,12 @@ export class PendingQueue<T extends { sensor: string }> {
     this.live--;
     this.held -= this.sizeOf(item);
     this.relength(lane, this.longest);
-    if (laneLength(lane) === 0) this.lanes.delete(lane.sensor);
-    else this.compactLane(lane);
+    if (laneLength(lane) === 0) {
+      this.lanes.delete(lane.sensor);
+      lane.gone = true;
+      this.stale++;
+      this.compactOrder();
+    } else this.compactLane(lane);
     this.onShed(item);
   }
 

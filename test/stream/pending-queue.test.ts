@@ -40,19 +40,25 @@ class Reference {
     this.bytes += item.bytes;
     this.touch(lane);
   }
-  take(max: number): Item[] {
+  /** `cap`: the most each sensor may give this take; a lane at its cap keeps its place for the next one. */
+  take(max: number, cap?: (sensor: string) => number): Item[] {
     const out: Item[] = [];
+    const left = new Map<string, number>();
+    const room = (l: { sensor: string }) => (cap ? (left.has(l.sensor) ? left.get(l.sensor)! : cap(l.sensor)) : Infinity);
     while (out.length < max && this.size > 0) {
       const share = Math.max(1, Math.floor((max - out.length) / this.lanes.length));
-      for (const lane of [...this.lanes]) {
+      const taken = out.length;
+      for (const lane of this.lanes.filter((l) => room(l) > 0).slice(0, max - out.length)) {
         if (out.length >= max) break;
-        const got = lane.items.splice(0, Math.min(share, max - out.length));
+        const got = lane.items.splice(0, Math.min(share, max - out.length, room(lane)));
+        left.set(lane.sensor, room(lane) - got.length);
         for (const g of got) this.bytes -= g.bytes;
         out.push(...got);
         this.touch(lane);
         this.lanes = this.lanes.filter((l) => l !== lane);
         if (lane.items.length > 0) this.lanes.push(lane);
       }
+      if (out.length === taken) break;
     }
     return out;
   }
@@ -101,6 +107,54 @@ describe('PendingQueue', () => {
       expect(q.take(1e9).map((i) => i.id)).toEqual(ref.take(1e9).map((i) => i.id));
       expect([q.size, q.bytes]).toEqual([0, 0]);
     }
+  });
+
+  it('matches the reference policy with per-sensor caps: capped lanes passed over keep their place', () => {
+    for (const seed of [11, 12, 13, 14]) {
+      const rand = mulberry32(seed);
+      const q = new PendingQueue<Item>(1e9, (i) => i.bytes);
+      const ref = new Reference(1e9, () => {});
+      let id = 0;
+      for (let step = 0; step < 3000; step++) {
+        if (rand() < 0.7) {
+          const item = { sensor: `s${Math.floor(rand() * 9)}`, id: id++, bytes: 1 };
+          q.push(item);
+          ref.push(item);
+        } else {
+          // Caps of 0..3 windows per sensor, fixed for this take.
+          const caps = Array.from({ length: 9 }, () => Math.floor(rand() * 4));
+          const cap = (s: string) => caps[Number(s.slice(1))];
+          const max = 1 + Math.floor(rand() * 12);
+          expect(q.take(max, cap).map((i) => i.id)).toEqual(ref.take(max, cap).map((i) => i.id));
+        }
+        expect(q.size).toBe(ref.size);
+      }
+      expect(q.take(1e9).map((i) => i.id)).toEqual(ref.take(1e9).map((i) => i.id));
+    }
+  });
+
+  it('serves lanes in the reference order after thousands of lanes were emptied by shedding alone', () => {
+    // A bound of 5 windows and 6,000 sensors with one window each, no take in between: each push sheds the lane
+    // of the oldest window, so thousands of lanes are emptied while nothing is taken.
+    const shedQ: number[] = [];
+    const shedR: number[] = [];
+    const q = new PendingQueue<Item>(5, (i) => i.bytes, (i) => shedQ.push(i.id));
+    const ref = new Reference(5, (i) => shedR.push(i.id));
+    for (let k = 0; k < 6000; k++) {
+      const item = { sensor: `s${k % 3000}`, id: k, bytes: 1 };
+      q.push(item);
+      ref.push(item);
+    }
+    expect(shedQ).toEqual(shedR);
+    expect(shedQ.length).toBe(5995);
+    expect(q.take(3).map((i) => i.id)).toEqual(ref.take(3).map((i) => i.id));
+    for (let k = 0; k < 4; k++) {
+      const item = { sensor: `s${k}`, id: 10_000 + k, bytes: 1 };
+      q.push(item);
+      ref.push(item);
+    }
+    expect(q.take(1e9).map((i) => i.id)).toEqual(ref.take(1e9).map((i) => i.id));
+    expect([q.size, q.bytes]).toEqual([0, 0]);
   });
 
   it('among equally long lanes sheds from the one that got there first, also when its index was built late', () => {
