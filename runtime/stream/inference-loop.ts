@@ -188,9 +188,7 @@ export class InferenceLoop {
     const W = card.window;
     const C = card.channels.length;
     const ta = performance.now();
-    // The lowest batch input no batch in flight is using.
-    let slot = 0;
-    while (this.inflight.some((f) => f.slot === slot)) slot++;
+    const slot = this.freeSlot();
     const input = (this.inputs[slot] ??= new BatchInput(this.o.maxBatch(), this.counters));
     const bad = input.assemble(batch, W * C, C, card.scaler);
     if (bad >= 0) {
@@ -213,6 +211,18 @@ export class InferenceLoop {
     } finally {
       this.starting = starting;
     }
+  }
+
+  /** The lowest batch input no batch in flight is using (a loop, not a closure per batch). */
+  private freeSlot(): number {
+    let slot = 0;
+    for (let i = 0; i < this.inflight.length; i++) {
+      if (this.inflight[i].slot === slot) {
+        slot++;
+        i = -1;
+      }
+    }
+    return slot;
   }
 
   /** A batch's call ended: keep its outcome, then emit every batch at the head of the line that has ended. */
@@ -272,7 +282,8 @@ export class InferenceLoop {
       w.cause = causeAt(causes, i);
       w.outside = outside && outside.any[i] ? outside.values.subarray(i * C, (i + 1) * C) : undefined;
       w.marked = marks?.[i];
-      w.perChannel = perChannel.subarray(i * C, (i + 1) * C);
+      // A batch of one keeps its scores' own array: a view of a small array would move its values off the heap first.
+      w.perChannel = n === 1 && perChannel.length === C ? perChannel : perChannel.subarray(i * C, (i + 1) * C);
       w.provider = provider;
       this.subscriber.next(w);
     }

@@ -62,9 +62,6 @@ export class PendingQueue<T extends { sensor: string }> {
   private front = 0;
   /** Entries of `order` whose lane is gone (dropped when reached, or all at once when they pile up). */
   private stale = 0;
-  /** Scratch of `take`: the lanes one round looked at, and those among them it serves (reused, never shrunk). */
-  private readonly scanned: Lane<T>[] = [];
-  private readonly round: Lane<T>[] = [];
   /** Lanes by length, so the longest is found in O(1) amortised when shedding; undefined while far from the bound. */
   private byLength: Map<number, Set<Lane<T>>> | undefined;
   private longest = 0;
@@ -116,7 +113,6 @@ export class PendingQueue<T extends { sensor: string }> {
   take(max: number, cap?: (sensor: string) => number): T[] {
     const out: T[] = [];
     const rooms = cap && new BatchRooms(cap);
-    const { scanned, round } = this;
     while (out.length < max && this.live > 0) {
       const taken = out.length;
       const share = Math.max(1, Math.floor((max - out.length) / this.lanes.size));
@@ -124,8 +120,8 @@ export class PendingQueue<T extends { sensor: string }> {
       // lanes from the front until it has that many (or none is left), passing over lanes at their cap (they keep
       // their place for the next batch), and only then serves them.
       const want = max - out.length;
-      scanned.length = 0;
-      round.length = 0;
+      const scanned: Lane<T>[] = [];
+      const round: Lane<T>[] = [];
       while (round.length < want && this.front < this.order.length) {
         const lane = this.order[this.front];
         this.order[this.front++] = undefined as unknown as Lane<T>;
@@ -167,8 +163,6 @@ export class PendingQueue<T extends { sensor: string }> {
       // Every lane still waiting is at its cap: the batch is as full as it may be.
       if (out.length === taken) break;
     }
-    scanned.length = 0;
-    round.length = 0;
     this.compactOrder();
     if (this.live === 0) this.held = 0; // no float drift when sizeOf is not an integer
     if (this.byLength && this.held < this.maxBytes / 4) this.byLength = undefined;

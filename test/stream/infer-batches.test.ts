@@ -236,6 +236,16 @@ describe('inferBatches', () => {
     expect(calls).toBe(5000);
   });
 
+  it('gives each window its own per-channel errors, in batches of one and of many, which later batches leave as they were', async () => {
+    const zeros: BatchRunner = { provider: 'sync', run: (_x, n) => of({ reconstruction: new Float32Array(n * 2), extra: {} }) };
+    // Batches of one (a batch's own array) then of three (views of one array), then one again.
+    const batches = [[sw('p', 1, 1)], [sw('p', 2, 2)], [sw('p', 3, 3), sw('q', 1, 4), sw('r', 1, 5)], [sw('p', 4, 6)]];
+    const out = await lastValueFrom(from(batches).pipe(inferBatches({ card, session: zeros }), toArray()));
+    // Scored against a zero reconstruction, the error of the last value x is x * x.
+    expect(out.map((w) => Array.from(w.perChannel))).toEqual([[1], [4], [9], [16], [25], [36]]);
+    expect(out.map((w) => w.score)).toEqual([1, 4, 9, 16, 25, 36]);
+  });
+
   it('fails clearly on a window of the wrong shape', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const bad = { ...sw('p', 1, 1), data: new Float32Array(3) };
