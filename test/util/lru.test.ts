@@ -76,20 +76,27 @@ describe('LruMap', () => {
 describe('a per-sensor map on a miss', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  /** Lookups of `sensor` in the map `held` of `owner` while `call` runs, first seen and then seen again. */
+  /**
+   * Lookups (get or has) of `sensor` in the map `held` of `owner`, its own table or its recency list's, while `call`
+   * runs, first seen and then seen again.
+   */
   const lookups = (owner: object, field: string, sensor: string, call: () => void): number[] => {
-    const held = (owner as Record<string, unknown>)[field];
+    const held = (owner as Record<string, unknown>)[field] as object;
+    const tables = [held, (held as { nodes?: unknown }).nodes];
     const get = vi.spyOn(Map.prototype, 'get');
-    const count = () => get.mock.calls.filter((args, i) => args[0] === sensor && get.mock.contexts[i] === held).length;
+    const has = vi.spyOn(Map.prototype, 'has');
+    const of = (spy: typeof get | typeof has) => spy.mock.calls.filter((args, i) => args[0] === sensor && tables.includes(spy.mock.contexts[i])).length;
+    const count = () => of(get) + of(has);
     call();
     const miss = count();
     call();
     const hit = count() - miss;
     get.mockRestore();
+    has.mockRestore();
     return [miss, hit];
   };
 
-  it('costs one lookup, as a hit does (a review: lruTouch(...) ?? lruGet(...) looked a missing sensor up twice)', () => {
+  it('costs one lookup, as a hit does (a review: lruTouch(...) ?? lruGet(...) looked a missing sensor up twice; a hit looked up the map and then its recency node, at every reading)', () => {
     const m = new Map<string, number>();
     expect(lruTouch(m, 'a') ?? lruAdd(m, 'a', 1, 1)).toBe(1);
     expect(lruTouch(m, 'b') ?? lruAdd(m, 'b', 2, 1, (k) => expect(k).toBe('a'))).toBe(2);
