@@ -48,6 +48,8 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
   // Channels read under their own names (a mapped one is refused when absent): a key spelt otherwise is said.
   const spelling = new ChannelCase(ctx.note, ctx.channels.filter((ch) => paths?.[ch] === undefined), 'payload key');
   const timeField = new TimeFieldNote(ctx);
+  // Channels named as Object.prototype members: the one lookup of a value cannot tell the payload's own from those.
+  const inherited = ctx.channels.map((ch) => ch in Object.prototype);
   const example = `{"${tsField}": 1700000000000, "values": {"${ctx.channels[0]}": 1.2}} or {"${tsField}": 1700000000000, "${ctx.channels[0]}": 1.2}`;
   return {
     name: 'json',
@@ -73,7 +75,8 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
       }
       const values: Record<string, number> = {};
       let found = 0;
-      for (const ch of ctx.channels) {
+      for (let c = 0; c < ctx.channels.length; c++) {
+        const ch = ctx.channels[c];
         const path = paths?.[ch];
         let raw: unknown;
         if (path !== undefined) {
@@ -82,8 +85,9 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
           if (!at.found) return reject(msg, 'missing_path', missingPathText(ch, path, at));
           raw = at.value;
         } else {
-          if (!Object.hasOwn(source, ch)) continue;
           raw = source[ch];
+          // JSON holds no undefined: absent. A name Object.prototype has too (`constructor`) must be the payload's own.
+          if (raw === undefined || (inherited[c] && !Object.hasOwn(source, ch))) continue;
         }
         if (raw === null) continue; // an explicit null is a missing sample: the window stage forward-fills it
         const v = channelValue(raw, ch);

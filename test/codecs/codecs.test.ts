@@ -27,6 +27,14 @@ describe('json object codec', () => {
     expect(ok(codec.decode(msg('{"ts":1700000000,"current":1.5,"unit":"A"}'), where))[0]).toMatchObject({ ts: 1_700_000_000_000, values: { current: 1.5 } });
     expect(ok(codec.decode(msg('{"ts":"2023-11-14T22:13:20Z","temp":"21.5"}'), where))[0]).toMatchObject({ ts: 1_700_000_000_000, values: { temp: 21.5 } });
   });
+  it('reads a channel named as an Object.prototype member only from the payload itself', () => {
+    const proto = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { ...ctx, channels: ['constructor', 'toString', 'temp'] });
+    // Absent from the payload: missing (forward-filled later), not the inherited function refused as a bad value.
+    expect(ok(proto.decode(msg('{"ts":1700000000000,"temp":20}'), where))[0].values).toEqual({ temp: 20 });
+    expect(ok(proto.decode(msg('{"ts":1700000000000,"values":{"temp":20}}'), where))[0].values).toEqual({ temp: 20 });
+    expect(ok(proto.decode(msg('{"ts":1700000000000,"constructor":1.5,"toString":2}'), where))[0].values).toEqual({ constructor: 1.5, toString: 2 });
+    expect(rej(proto.decode(msg('{"ts":1700000000000,"constructor":"x"}'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining("channel 'constructor'") });
+  });
   it('uses arrival time when the payload has no timestamp', () => {
     expect(ok(codec.decode(msg('{"current":2}'), where))[0].ts).toBe(NOW);
   });
