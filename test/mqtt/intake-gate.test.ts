@@ -20,6 +20,18 @@ const W = 16;
 const CH = ['a', 'b'];
 const READINGS = 1500;
 
+/**
+ * A model slower per window than QoS 1 delivery by a wide margin on any machine: its 16 MB middle layer (2048 x 2048)
+ * four times over, about 17M multiply-adds a window (one initializer, so the file stays 17 MB). A CI run scored the
+ * one-middle-layer model (4.3M) at 0.14-0.19 ms a window in batches of 16 and kept pace with all 6,000 readings of a
+ * QoS 1 burst; the 1,024-wide one the first two tests had (1.1M, 0.1 ms a window here against 0.5 for the 2,048-wide)
+ * was five times faster still, so their backlog formed only in a hiccup (a warm-up, a pause of the event loop).
+ */
+function slowModel(dirPrefix: string): string {
+  const [first, middle, last] = randomDenseLayers(W, CH.length, [2048, 2048], 3);
+  return writeTinyModel(mkdtempSync(join(tmpdir(), dirPrefix)), { name: 'slow', window: W, channels: CH, layers: [first, middle, middle, middle, middle, last], threshold: 1e9 });
+}
+
 let broker: TestMosquitto;
 beforeAll(async () => {
   broker = await startMosquitto({ persistence: false });
@@ -30,8 +42,8 @@ afterAll(async () => {
 
 describe('QoS 1 back-pressure', () => {
   it('a slow model and a QoS 1 burst 20x the memory bound: intake pauses, nothing is shed, every window is scored in order', async () => {
-    // About 1.1M multiply-adds per window: a batch takes milliseconds, the burst arrives far faster.
-    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [1024, 1024], 3), threshold: 1e9 });
+    // Slower than QoS 1 delivery on any machine (slowModel): the backlog, and the hold, do not wait on a hiccup.
+    const model = slowModel('vigil-gate-');
     const windowBytes = pendingViewBytes(CH.length);
     // 64 windows' worth: the pause mark (half) leaves room for a micro-batch of 16 on its way.
     const maxPendingBytes = 64 * windowBytes;
@@ -64,7 +76,9 @@ describe('QoS 1 back-pressure', () => {
   it('a stop in the middle of a QoS 1 backlog acknowledges nothing more: the next run of the persistent session scores the rest', async () => {
     // Found by a probe: at the stop the drain released the held message and mqtt.js read and acknowledged the broker's
     // whole queue with nobody listening (two thirds of a 100,000-reading flush lost).
-    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-stop-')), { name: 'slow', window: W, channels: CH, layers: randomDenseLayers(W, CH.length, [1024, 1024], 3), threshold: 1e9 });
+    // Slower than QoS 1 delivery on any machine (slowModel): the intake is held, and the stop comes, with most of the
+    // burst still at the broker (with a model 5 times faster than delivery a burst can be taken whole between two polls).
+    const model = slowModel('vigil-gate-stop-');
     const maxPendingBytes = 64 * pendingViewBytes(CH.length);
     const prefix = uniquePrefix('gate-stop');
     const clientId = `${prefix.replace(/\W/g, '-')}-vigil`;
@@ -105,12 +119,11 @@ describe('QoS 1 back-pressure', () => {
   it('what is acknowledged at QoS 1 stays within what a stop can score: far under the memory bound, the intake is held at half of batch.stopDrainMs of work, and a stop abandons nothing', async () => {
     // A probe: a slow model's QoS 1 backlog was acknowledged up to the memory bound (43,000 windows, 17 s of work); a
     // stop's 5 s drain abandoned most of it and a kill -9 lost all of it, readings the broker had been told were taken.
-    // Slow for its size: its middle layer four times over, a window at a time (a batch of one reads all 16 MB of
+    // slowModel a window at a time (a batch of one reads all 16 MB of
     // weights for each window), about 4.6 ms a window here. The backlog forms only where QoS 1 delivery outpaces the
     // scoring: at 0.14-0.19 ms a window (one middle layer, batches of 16) a CI run kept pace with all 6,000 readings
     // and never held the intake.
-    const [first, middle, last] = randomDenseLayers(W, CH.length, [2048, 2048], 3);
-    const model = writeTinyModel(mkdtempSync(join(tmpdir(), 'vigil-gate-time-')), { name: 'slow', window: W, channels: CH, layers: [first, middle, middle, middle, middle, last], threshold: 1e9 });
+    const model = slowModel('vigil-gate-time-');
     const prefix = uniquePrefix('gate-time');
     const { lines, logger } = capturingLogger();
     const stopDrainMs = 1000;
