@@ -3,8 +3,9 @@
  * channel as easily as a moving one, so the error alone notices late or never (a frozen pump transmitter was first
  * flagged 197 rows in, on the quality bench). A channel that never held exactly still over a whole training window
  * and now does over a scored one is flagged: the window scores at least `flatline.score` (above the static bar, set
- * at training), the channel takes the blame, and nothing is learnt from it. Channels that were still in some
- * training window (a quantised or idle signal) are never flagged.
+ * at training), the channel takes the blame, and nothing is learnt of it (the other channels' residual means still
+ * learn: mahalanobis.ts). Channels that were still in some training window (a quantised or idle signal) are never
+ * flagged.
  */
 import type { Scoring } from '../model/card.ts';
 import type { BatchScores } from './reconstruction.ts';

@@ -141,12 +141,14 @@ export class LevelWalk {
   /**
    * Learn from a window under the gate (deviation d from the state's mean): each channel's level moves by the gain k,
    * max(rate, p / (p + R)) when the window is normal as it stands (`confirmed`), `rate` when only the drift allowance
-   * brought it under the gate; its uncertainty becomes (1 - k)^2 p + k^2 R (exact for any gain).
+   * brought it under the gate; its uncertainty becomes (1 - k)^2 p + k^2 R (exact for any gain). Channel `except`
+   * (a stuck sensor's) learns nothing, its uncertainty included.
    */
-  learn(d: Float64Array, state: Float64Array, rate: number, confirmed: boolean): void {
+  learn(d: Float64Array, state: Float64Array, rate: number, confirmed: boolean, except = -1): void {
     const c = this.drift.length;
     const R = this.parts.variance;
     for (let i = 0; i < c; i++) {
+      if (i === except) continue;
       const p = state[c + i];
       const k = confirmed ? Math.max(rate, p / (p + R[i])) : rate;
       state[i] += k * d[i];

@@ -188,6 +188,11 @@ export function mahalanobisScores(
   applied?: Float64Array,
   /** The re-anchoring of window i's sensor in progress (re-anchor.ts), when there is one, with the window's index. */
   anchorOf?: (i: number) => AnchorAt | undefined,
+  /**
+   * Per window held (`hold`) by a stuck sensor alone, 1 + that sensor's channel (flatline.ts `flatWindows`), else 0:
+   * the other channels still learn from it.
+   */
+  stuck?: ArrayLike<number>,
 ): BatchScores {
   if (model.mean.length !== channels || model.precision.length !== channels * channels) {
     throw new Error(`mahalanobisScores: scoring.residual has ${model.mean.length} means and ${model.precision.length} precision entries; expected ${channels} and ${channels * channels}`);
@@ -254,15 +259,20 @@ export function mahalanobisScores(
       (out.anchored ??= new Uint8Array(n))[i] = 1;
       continue;
     }
-    if (hold && hold[i]) continue;
+    // A stuck sensor's window teaches its own channel nothing (its residual is the fault), but the other channels' levels
+    // go on moving meanwhile (on the 10 Hz pumps a temperature, through 500 rows of a stuck voltage, then left the alert
+    // open for want of a level learnt since): under the gate they learn from it as from any window. Nothing else that
+    // holds a window (the spread past its limit) says which channel to leave out: nothing is learnt from those.
+    const stuckAt = hold && hold[i] ? (stuck?.[i] ?? 0) - 1 : -1;
+    if (hold && hold[i] && (stuckAt < 0 || channels < 2)) continue;
     // Far over the gate against what it learnt, normal against the trained level: the way back (trained-level.ts).
-    if (backToTrained(r, i, channels, total, model, applied, d0!, y0!)) {
+    if (stuckAt < 0 && backToTrained(r, i, channels, total, model, applied, d0!, y0!)) {
       returnMeans(mean as Float64Array, model);
       (out.back ??= new Uint8Array(n))[i] = 1;
     }
     if (!(total < track.below)) continue;
-    if (state) walk!.learn(d, state, track.rate, raw < track.below);
-    else for (let c = 0; c < channels; c++) (mean as Float64Array)[c] += track.rate * d[c];
+    if (state) walk!.learn(d, state, track.rate, raw < track.below, stuckAt);
+    else for (let c = 0; c < channels; c++) if (c !== stuckAt) (mean as Float64Array)[c] += track.rate * d[c];
   }
   return out;
 }

@@ -33,7 +33,9 @@ export function scoreOutputs(
   const flat = scoring.flatline && scoring.flatline.channels.length > 0 ? flatWindows(input, n, window, channels, scoring.flatline.channels, unjudged) : undefined;
   // The inputs' spread next: a window past its limit learns nothing either (spread.ts).
   const spread = scoring.spread ? spreadScores(input, n, window, channels, scoring.spread, flat) : undefined;
-  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat, applied, anchorOf);
+  // Windows a stuck sensor alone holds (the spread within its limit): the other channels still learn (mahalanobis.ts).
+  const stuck = flat && spread ? flat.map((f, i) => (spread.scaled[i] >= scoring.spread!.limit ? 0 : f)) : flat;
+  const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat, applied, anchorOf, stuck);
   if (spread) applySpread(scored, spread.scaled, spread.differences, scoring.spread!, channels);
   if (flat) applyFlatline(scored, flat, channels, scoring.flatline!);
   // Where the inputs are, beside what scored them: an operating point training never saw (seen-range.ts).
@@ -45,11 +47,11 @@ export function scoreOutputs(
 function scoreBy(
   input: Float32Array, outputs: ModelOutputs, n: number, window: number, channels: number, scoring: Scoring,
   meanOf: ((i: number) => Float64Array) | undefined, hold: ArrayLike<number> | undefined, applied: Float64Array | undefined,
-  anchorOf: ((i: number) => AnchorAt | undefined) | undefined,
+  anchorOf: ((i: number) => AnchorAt | undefined) | undefined, stuck: ArrayLike<number> | undefined,
 ): BatchScores {
   if (scoring.error === 'mahalanobis') {
     if (!scoring.residual) throw new Error("scoring 'mahalanobis' needs scoring.residual in the card (retrain with --score mahalanobis)");
-    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, hold, applied, anchorOf);
+    return mahalanobisScores(input, outputs.reconstruction, n, window, channels, scoring.span, scoring.residual, meanOf, hold, applied, anchorOf, stuck);
   }
   if (scoring.error !== 'recon-prob') return reconstructionScores(input, outputs.reconstruction, n, window, channels, scoring);
   const name = scoring.reconProb?.output;

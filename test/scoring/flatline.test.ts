@@ -44,7 +44,7 @@ describe('stuck sensors', () => {
     expect(marks).toEqual([false, false, true, true, true, true, false]);
   });
 
-  it('raises the window to the card\'s score, blames the channel, and learns nothing from it', () => {
+  it('raises the window to the card\'s score, blames the channel, and learns nothing of that channel from it', () => {
     const n = 3;
     const input = windows(n, { 1: 2 });
     const reconstruction = input.slice(); // a perfect reconstruction: the error alone sees nothing
@@ -58,9 +58,17 @@ describe('stuck sensors', () => {
     expect(s.scores[1]).toBe(7);
     expect(s.scores[0]).toBeLessThan(7);
     expect(s.perChannel[1 * C + 2]).toBe(7);
-    // Windows 0 and 2 moved their sensors' levels towards their residual (0); the stuck window left its level alone.
+    // Windows 0 and 2 moved their sensors' levels towards their residual (0); the stuck window left its stuck channel's
+    // level alone and moved the others' (they go on drifting while a transmitter is frozen).
     expect(means[0][0]).toBeCloseTo(0.05, 6);
-    expect(Array.from(means[1])).toEqual([0.1, 0.1, 0.1]);
+    expect(means[1][0]).toBeCloseTo(0.05, 6);
+    expect(means[1][1]).toBeCloseTo(0.05, 6);
+    expect(means[1][2]).toBe(0.1);
+    // With the spread past its limit too, the window is held for a reason that names no channel: nothing is learnt.
+    const rough: Scoring = { ...scoring, spread: { reference: [1, 1, 1], channels: [0, 1, 2], center: 0, limit: 1e-9, scale: 1, method: 'test' } };
+    const held = [new Float64Array([0.1, 0.1, 0.1]), new Float64Array([0.1, 0.1, 0.1]), new Float64Array([0.1, 0.1, 0.1])];
+    scoreOutputs(input, { reconstruction, extra: {} }, n, W, C, rough, (i) => held[i]);
+    expect(Array.from(held[1])).toEqual([0.1, 0.1, 0.1]);
     // A card without the section (older cards) scores as before.
     const plain = scoreOutputs(input, { reconstruction, extra: {} }, n, W, C, { ...scoring, flatline: undefined });
     expect(plain.scores[1]).toBeLessThan(7);
