@@ -124,6 +124,8 @@ export function learnInputOffsets(
   residuals: Float64Array, scores: Float32Array, n: number, C: number, model: ResidualModel, shift: Shift, stateOf: (i: number) => Float64Array, back?: Uint8Array,
   /** Windows a re-anchoring took (re-anchor.ts): learnt as if over the gate (trending channels still follow the climb). */
   anchored?: Uint8Array,
+  /** Windows a stuck sensor alone holds (`BatchScores.stuck`): the others learn on the statistic, the stuck one never. */
+  stuck?: BatchScores['stuck'],
 ): void {
   const at = offsetsAt(model);
   const t = model.tracking;
@@ -133,11 +135,12 @@ export function learnInputOffsets(
   const trend = t.trend;
   for (let i = 0; i < n; i++) {
     const state = stateOf(i);
-    const below = scores[i] < t.below && !(anchored && anchored[i]);
+    const stuckAt = stuck ? stuck.channel[i] - 1 : -1;
+    const below = (stuckAt >= 0 ? stuck!.statistic[i] : scores[i]) < t.below && !(anchored && anchored[i]);
     if (back && back[i]) returnOffsets(state, at, C, trend);
     for (let c = 0; c < C; c++) {
       const step = trend ? trend[c] : 0;
-      if (!below && !(step > 0)) continue;
+      if ((!below || c === stuckAt) && !(step > 0)) continue;
       const o = state[at + c];
       const e = residuals[i * C + c] - mean[c] - (o - applied[i * C + c]);
       state[at + c] = step > 0 ? clamp(o + clamp(e, step), MAX_TREND_OFFSET) : clamp(o + t.input * e, MAX_INPUT_OFFSET);
@@ -158,7 +161,7 @@ export function settleShift(
 ): void {
   const r = spanResiduals(input, output, n, W, C, Math.min(span, W));
   for (const x of [input, ...also]) unshiftInputs(x, n, W, C, shift.applied);
-  learnInputOffsets(r, scored.own ?? scored.scores, n, C, model, shift, stateOf, scored.back, scored.anchored);
+  learnInputOffsets(r, scored.own ?? scored.scores, n, C, model, shift, stateOf, scored.back, scored.anchored, scored.stuck);
 }
 
 /**

@@ -18,6 +18,12 @@ export interface BatchScores {
    */
   own?: Float32Array;
   /**
+   * Windows a stuck sensor alone holds (flatline.ts): per window 1 + its channel, else 0, and each window's own statistic
+   * before the stuck-sensor and spread checks raised it. The other channels' input offsets learn from them on that
+   * statistic (input-offsets.ts), as their residual means do (mahalanobis.ts). Absent: no window has one.
+   */
+  stuck?: { channel: ArrayLike<number>; statistic: Float32Array };
+  /**
    * Per window, the cause a check gave it (cause.ts codes: a stuck sensor, the spread, the residual memory), 0 where
    * none did. Absent: no window of the batch has one.
    */

@@ -36,6 +36,7 @@ export function scoreOutputs(
   // Windows a stuck sensor alone holds (the spread within its limit): the other channels still learn (mahalanobis.ts).
   const stuck = flat && spread ? flat.map((f, i) => (spread.scaled[i] >= scoring.spread!.limit ? 0 : f)) : flat;
   const scored = scoreBy(input, outputs, n, window, channels, scoring, meanOf, spread ? spread.hold : flat, applied, anchorOf, stuck);
+  if (stuck && stuck.some((f) => f > 0)) scored.stuck = { channel: stuck, statistic: Float32Array.from(scored.own ?? scored.scores) };
   if (spread) applySpread(scored, spread.scaled, spread.differences, scoring.spread!, channels);
   if (flat) applyFlatline(scored, flat, channels, scoring.flatline!);
   // Where the inputs are, beside what scored them: an operating point training never saw (seen-range.ts).

@@ -103,6 +103,20 @@ describe('input offsets', () => {
     learnInputOffsets(Float64Array.from([10, 10, 10, 10]), Float32Array.from([5, Number.NaN]), 2, 2, m, { applied: new Float64Array(4), index: Float64Array.from([3, 4]) }, () => state);
     expect(state[4]).toBeCloseTo(0.875, 12);
   });
+
+  it('a window a stuck sensor alone holds moves the other channels\' offsets on its own statistic, never the stuck one\'s', () => {
+    const m = model(0.5);
+    const state = trackedState(m);
+    // One window, residual mean + [1, -2], raised to 10 by the stuck-sensor check (gate 5); channel 1 stuck, statistic 1.
+    const r = Float64Array.from([1.1, -2]);
+    learnInputOffsets(r, Float32Array.from([10]), 1, 2, m, { applied: new Float64Array(2), index: Float64Array.from([0]) }, () => state, undefined, undefined, { channel: [2], statistic: Float32Array.from([1]) });
+    expect(state[4]).toBeCloseTo(0.5, 12);
+    expect(state[5]).toBe(0);
+    // Its statistic over the gate: nothing moves.
+    const over = trackedState(m);
+    learnInputOffsets(r, Float32Array.from([10]), 1, 2, m, { applied: new Float64Array(2), index: Float64Array.from([0]) }, () => over, undefined, undefined, { channel: [2], statistic: Float32Array.from([6]) });
+    expect([over[4], over[5]]).toEqual([0, 0]);
+  });
 });
 
 /** Window 2 x 1 channel, span 1, Mahalanobis on the residual with unit precision and inputs that follow at `input`. */
