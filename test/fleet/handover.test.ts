@@ -77,7 +77,7 @@ describe('threshold state hand-over', () => {
       await waitFor(() => a.fleet!.current().owned.length === P, 'a to own every partition', 10_000);
       let atA = new Map<string, LoadedState>();
       await waitFor(() => {
-        void a.persist().then(() => (atA = states(join(dir, 'w-a.json'))));
+        void a.persist().then(() => (atA = states(join(dir, 'w-a.json'))), () => undefined);
         return moved.every((s) => atA.has(s));
       }, "a to adopt b's states", 10_000);
       for (const s of moved) {
@@ -90,7 +90,7 @@ describe('threshold state hand-over', () => {
       const before = values(fromB.get(s));
       for (let r = 0; r < 6; r++) await round([s]);
       await waitFor(() => {
-        void a.persist().then(() => (atA = states(join(dir, 'w-a.json'))));
+        void a.persist().then(() => (atA = states(join(dir, 'w-a.json'))), () => undefined);
         return values(atA.get(s)).length >= before.length + 3;
       }, 'new scores on the adopted threshold', 10_000);
       expect(values(atA.get(s)).slice(0, before.length)).toEqual(before);

@@ -100,7 +100,7 @@ describe.skipIf(!hasNatsServer)('vigil fleet on JetStream (real nats-server)', (
     await waitFor(() => a.exited, 'w-a stopped', 20_000, state);
     // Counted in the results streams: a worker's own reports miss verdicts it stored but was killed before hearing acked.
     let counts = [0, 0];
-    const poll = setInterval(() => void Promise.all([storedCount(fleet.jsm, 'VIGIL_RESULTS', 'vigil.verdicts.>'), storedCount(control.jsm, 'CTL_RESULTS', 'ctl.verdicts.>')]).then((c) => (counts = c)), 200);
+    const poll = setInterval(() => void Promise.all([storedCount(fleet.jsm, 'VIGIL_RESULTS', 'vigil.verdicts.>'), storedCount(control.jsm, 'CTL_RESULTS', 'ctl.verdicts.>')]).then((c) => (counts = c), () => undefined), 200);
     await waitFor(() => counts.every((n) => n >= SENSORS.length * perSensor), 'every reading judged', 90_000, () => [counts, ...state()]).finally(() => clearInterval(poll)).catch(async (err: Error) => {
       // Where it stalled: owner, pending and judged-to of every partition, and every consumer left in the stream.
       const consumers = [];
