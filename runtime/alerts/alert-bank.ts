@@ -1,7 +1,9 @@
 /**
  * One AlertTracker per sensor, created on first sight (or restored from saved state), bounded by `maxSensors`
  * with least-recently-used eviction. The caller owns the bank, so the live process saves `snapshot()` with the
- * threshold state and a restart resumes open alerts instead of opening them again.
+ * threshold state and a restart resumes open alerts instead of opening them again. A sensor evicted with its alert
+ * open has it closed, `unresolved: 'evicted'`, and the close handed to `onEvict`: dropped without a word, the alert
+ * stayed open for its consumers for good, and the sensor's return opened a second one for the same incident.
  */
 import { LruMap, lruAdd, lruTouch } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
@@ -22,6 +24,8 @@ export interface AlertBankOptions {
   maxSensors?: number;
   /** Saved states by sensor, restored on first sight. */
   saved?: Record<string, AlertTrackerState>;
+  /** Told of each open alert closed because its sensor was evicted to admit `admitted` (the close step). */
+  onEvict?: (sensor: string, close: AlertStep, admitted: string) => void;
 }
 
 /** Per-sensor alert trackers under one policy. */
@@ -29,6 +33,7 @@ export class AlertBank {
   private readonly held = new LruMap<string, AlertTracker>();
   private readonly saved: Map<string, AlertTrackerState>;
   private readonly maxSensors: number;
+  private readonly onEvict: AlertBankOptions['onEvict'];
   /** Saved states that could not be restored (the sensor started closed); reasons kept for the log. */
   readonly restoreFailures: { sensor: string; reason: string }[] = [];
 
@@ -37,6 +42,7 @@ export class AlertBank {
     opts: AlertBankOptions = {},
   ) {
     this.maxSensors = opts.maxSensors ?? 10_000;
+    this.onEvict = opts.onEvict;
     this.saved = new Map();
     // Checked now, not on each sensor's first sight: an open alert that cannot be resumed is not announced as one
     // (`openSensors`), and the failure is known at the start (`restoreFailures`), not after the alert opened again.
@@ -52,7 +58,13 @@ export class AlertBank {
 
   /** The tracker of a sensor, created (or restored) on first use. */
   get(sensor: string): AlertTracker {
-    return lruTouch(this.held, sensor) ?? lruAdd(this.held, sensor, this.create(sensor), this.maxSensors);
+    return lruTouch(this.held, sensor) ?? lruAdd(this.held, sensor, this.create(sensor), this.maxSensors, (gone, t) => this.evicted(gone, t, sensor));
+  }
+
+  /** A tracker dropped for room: its open alert is closed, said to `onEvict`, never just forgotten. */
+  private evicted(sensor: string, t: AlertTracker, admitted: string): void {
+    const close = t.abandon('evicted');
+    if (close) this.onEvict?.(sensor, close, admitted);
   }
 
   /** Close the sensor's open alert unresolved (`AlertTracker.abandon`: its sensor went silent for good); undefined when none is open. */

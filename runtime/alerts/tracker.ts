@@ -49,6 +49,12 @@ export function isCritical(score: number, threshold: number): boolean {
   return threshold > 0 && score >= CRITICAL_MULTIPLE * threshold;
 }
 
+/**
+ * Why an alert closed without a quiet window: `silent`, its sensor sent nothing for as long as vigil keeps its window;
+ * `evicted`, vigil dropped the sensor's alert state to make room for another sensor (window.maxSensors over all pools).
+ */
+export type Unresolved = 'silent' | 'evicted';
+
 /** What one verdict did to the sensor's alert. */
 export type AlertStep =
   | { kind: 'none' }
@@ -56,7 +62,7 @@ export type AlertStep =
   | { kind: 'suppressed' }
   | { kind: 'open'; verdict: Verdict }
   | { kind: 'escalate'; verdict: Verdict; openedAt: number }
-  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean; unresolved?: 'silent'; marked?: Mark; maintenance?: Maintenance }
+  | { kind: 'close'; verdict: Verdict; openedAt: number; durationMs: number; peak: Verdict; critical: boolean; unresolved?: Unresolved; marked?: Mark; maintenance?: Maintenance }
   /** A window of a sensor under maintenance (maintenance.ts): judged, opens nothing. */
   | { kind: 'muted'; verdict: Verdict; maintenance: Maintenance };
 
@@ -169,14 +175,14 @@ export class AlertTracker {
 
   /**
    * Close an open alert that no verdict will ever close: its sensor sent nothing for as long as vigil keeps a sensor's
-   * window (`window.idleEvictMs`). The close is marked `unresolved`, explained by the peak and dated at the last
-   * verdict; undefined when nothing is open.
+   * window (`window.idleEvictMs`), or vigil stops tracking it (`evicted`: its state dropped for room). The close is
+   * marked `unresolved` with `why`, explained by the peak and dated at the last verdict; undefined when nothing is open.
    */
-  abandon(): AlertStep | undefined {
+  abandon(why: Unresolved = 'silent'): AlertStep | undefined {
     if (this.openedAt === undefined || !this.peak) return undefined;
     const at = Number.isFinite(this.lastTs) ? this.lastTs : this.peak.tsLast;
-    // Closed by silence, not by a mark made before it.
-    const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: 'silent' };
+    // Closed by silence or eviction, not by a mark made before it.
+    const step: AlertStep = { kind: 'close', verdict: { ...this.peak, tsFirst: at, tsLast: at }, openedAt: this.openedAt, durationMs: at - this.openedAt, peak: this.peak, critical: this.critical, unresolved: why };
     this.closed(at);
     return step;
   }

@@ -103,7 +103,8 @@ export const AlertPayloadSchema = z.object({
   peakThreshold: z.number().optional(),
   /**
    * On close: `silent` when the alert was closed without a quiet window: its sensor sent nothing for
-   * `window.idleEvictMs` after it was signalled silent (decommissioned, dead), so no window ever would close it. The
+   * `window.idleEvictMs` after it was signalled silent (decommissioned, dead), so no window ever would close it;
+   * `evicted` when vigil stopped tracking the sensor to make room for a new one (window.maxSensors over all pools). The
    * fault it showed was never seen to end. Any text from a newer producer is shown as it is.
    */
   unresolved: z.string().optional(),

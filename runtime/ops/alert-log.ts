@@ -26,11 +26,17 @@ export interface AlertLog {
 /** The words of a type in the summary. */
 const VERB: Record<AlertEvent['type'], string> = { open: 'opened', escalate: 'escalated', close: 'closed' };
 
+/** Why an alert closed unresolved, in the log line's words. */
+const UNRESOLVED_TEXT: Record<NonNullable<AlertEvent['unresolved']>, string> = {
+  silent: 'its sensor silent for window.idleEvictMs',
+  evicted: 'vigil stopped watching its sensor, evicted to make room for a new one (window.maxSensors over all pools)',
+};
+
 /** `alert open: pump-1 score 9.1 > 1.2`: one event's own line. */
 export function alertLine(a: AlertEvent, payload: Pick<AlertPayload, 'score' | 'threshold'>): string {
   // An open is a score over its bar; a close, the quiet window that ended the alert, is under it.
   const how = a.unresolved
-    ? ` unresolved: its sensor silent for window.idleEvictMs (peak score ${payload.score}, threshold ${payload.threshold})`
+    ? ` unresolved: ${UNRESOLVED_TEXT[a.unresolved]} (peak score ${payload.score}, threshold ${payload.threshold})`
     : ` score ${payload.score} ${a.score > a.threshold ? '>' : '<='} ${payload.threshold}${a.marked ? `, after ${markText(a.marked)}` : ''}${a.incomplete ? `, ${INCOMPLETE_TEXT}` : ''}`;
   return `alert ${a.type}: ${a.sensor}${how}`;
 }

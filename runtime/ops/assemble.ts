@@ -28,6 +28,7 @@ import { createEdgeCounters, createMetrics, type EdgeCounters, type RuntimeMetri
 import { openServing, type Serving } from './serving.ts';
 import { openSinks, type RuntimeSinks } from './sinks.ts';
 import { openThresholds, type RuntimeThresholds } from './thresholds.ts';
+import { publishUnresolved } from './unresolved-closes.ts';
 import type { OperatorCommand, OperatorCommands } from './sensor-commands.ts';
 import { withCanaryRelease } from '../adapt/release-canaries.ts';
 import { listenCommands } from '../mqtt/command-topic.ts';
@@ -190,6 +191,8 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
   const commands = withCanaryRelease(() => thresholds.get().reAnchors, serving.adaptationNow, log);
   const flow = openFlow(sections(config, 'source', 'broker', 'fleet', 'window', 'batch', 'alerts', 'deadLetter', 'health', 'state', 'gateway', 'log'), { log, edge, counters, metrics, events, client: client.peek, ref, thresholds: thresholds.get, sinks: sinks.get, adaptation: serving.adaptationNow, warmup: serving.warmup, source: deps.source });
 
+  // Alerts closed because vigil evicted their sensor's alert state for room: published as a silent sensor's are.
+  const unresolved = { counters, events, ref, sinks: sinks.get, thresholds: thresholds.get, topK: config.alerts.topChannels };
   const startedAt = Date.now();
   const healthConfig = sections(config, 'broker', 'health', 'source', 'window', 'fleet');
   const parts: Part[] = [
@@ -197,7 +200,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     stateLockPart(config.state.file, log),
     { name: 'events', stop: () => events.complete() },
     serving.model,
-    { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state', 'fleet'), ref(), log, edge)) },
+    { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state', 'fleet'), ref(), log, edge, (sensor, close) => publishUnresolved(unresolved, sensor, close))) },
     serving.adaptation,
     flow.decoder,
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.

@@ -6,10 +6,10 @@
  * and closes, unresolved, the open alerts of sensors silent for as long as vigil keeps a quiet sensor's window
  * (`window.idleEvictMs`, or a whole window of readings where longer: data-gaps.ts `idleKeepMs`).
  */
-import { alertEventOf } from '../alerts/raise-alerts.ts';
 import type { SilenceEvent, SilentSensors } from '../alerts/silent-sensors.ts';
 import { idleKeepMs, type RefusedReadings } from '../stream/data-gaps.ts';
 import type { FlowConfig, FlowDeps } from './flow.ts';
+import { publishUnresolved } from './unresolved-closes.ts';
 
 /** The watch's part in the data path; every method a no-op without a watch (off, or in a fleet). */
 export interface SilenceFlow {
@@ -36,6 +36,7 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
   // all 50 sensors silent, then back). Half of minMs: a shorter stall cannot make a sensor look silent on its own.
   let lastCheckAt: number | undefined;
   const stallMs = Math.max(3 * config.alerts.silent.checkMs, config.alerts.silent.minMs / 2);
+  const unresolved = { ...deps, topK: config.alerts.topChannels };
   /**
    * Say a silence, or its end, and have it saved soon (the journal of alert states): left to the next full save, a kill
    * meanwhile restarted the sensor as it was before, signalled silent a second time or still silent after its resumed.
@@ -54,16 +55,7 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
     const wall = Date.now();
     for (const { sensor, lastHeardAt } of w.silentSensors()) {
       if (wall - lastHeardAt < idleKeepMs(deps.ref().current.card, config.window, config.window.idleEvictMs)) continue;
-      const step = deps.thresholds().alerts.abandon(sensor);
-      const ev = step && alertEventOf(step, deps.ref().current.card, config.alerts.topChannels);
-      if (!ev) continue;
-      // Decided now, not when its peak's reading arrived (a re-probe: lateMs -16 s, or from 1970 after a restart): its
-      // lateMs is then how long its sensor had been quiet, and a retained copy is dated when it was sent.
-      ev.receivedAt = wall;
-      deps.counters.alertsClosed++;
-      deps.sinks().alert(ev);
-      events.unresolved.next(ev);
-      deps.thresholds().persistSoon(sensor);
+      publishUnresolved(unresolved, sensor, deps.thresholds().alerts.abandon(sensor));
     }
   };
 

@@ -25,7 +25,7 @@ import type { ResidualModel } from '../scoring/mahalanobis.ts';
 import { smootherStates } from './smoother-states.ts';
 import { stateSaves } from './state-saves.ts';
 import { AlertBank } from '../alerts/alert-bank.ts';
-import { checkPolicy } from '../alerts/tracker.ts';
+import { checkPolicy, type AlertStep } from '../alerts/tracker.ts';
 import { admissionPools } from '../stream/admission.ts';
 import { SilentSensors } from '../alerts/silent-sensors.ts';
 import type { VigilLogger } from './logger.ts';
@@ -141,8 +141,11 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
   return { factory, restore, mismatch };
 }
 
-/** Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. */
-export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters): RuntimeThresholds {
+/**
+ * Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. `onAlertEvicted` is
+ * told of each open alert closed because its sensor's alert state was evicted for room (alert-bank.ts).
+ */
+export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters, onAlertEvicted?: (sensor: string, close: AlertStep) => void): RuntimeThresholds {
   const card0 = ref.current.card;
   const cardNow = () => ref.current.card;
   const { factory, restore, mismatch } = thresholdKinds(config.threshold ?? card0.threshold.default, cardNow);
@@ -195,7 +198,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const bank = new ThresholdBank(factory, { saved: savedThresholds, restore, maxSensors });
   const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0, pick(loaded, (st) => st.residualClock));
   const { openK, openN, closeM, cooldownMs, openCritical } = config.alerts;
-  const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs, openCritical }), { saved: pick(loaded, (st) => st.alert), maxSensors });
+  const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs, openCritical }), { saved: pick(loaded, (st) => st.alert), maxSensors, onEvict: onAlertEvicted });
   const smoothers = smootherStates(config.smoothing, pick(loaded, (st) => st.smoothing), log);
   // In a fleet a sensor's partition can move to a worker that never saw it go silent (and would never say it is back).
   const s = config.alerts.silent;

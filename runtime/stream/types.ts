@@ -169,9 +169,11 @@ export interface AlertEvent {
   critical?: boolean;
   /**
    * On close: `silent` when no window closed it: its sensor sent nothing for `window.idleEvictMs` after it was signalled
-   * silent, so nothing ever would (a decommissioned or dead sensor; `score` and `threshold` are the peak's).
+   * silent, so nothing ever would (a decommissioned or dead sensor; `score` and `threshold` are the peak's); `evicted`
+   * when vigil dropped the sensor's alert state to make room for a new sensor (window.maxSensors over all pools): vigil
+   * stopped watching it, and its next alert, if any, is a new one.
    */
-  unresolved?: 'silent';
+  unresolved?: 'silent' | 'evicted';
   /**
    * On close: an operator's word on the sensor (POST /sensors/NAME/normal or /trained, runtime/ops/re-anchors.ts)
    * began while the alert was anomalous and nothing anomalous came after it was done, so its level was set by hand: the

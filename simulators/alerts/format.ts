@@ -186,7 +186,7 @@ export function formatAlert(a: AlertMessage, opts: { color?: boolean; now?: Date
     top ? `worst on ${top}` : '',
     `data until ${shortTime(a.tsLast ?? a.windowEnd)}`,
     // Closed without a quiet window: nobody saw the fault end.
-    a.unresolved === 'silent' ? 'unresolved: its sensor went silent for good' : a.unresolved ? `unresolved: ${a.unresolved}` : '',
+    a.unresolved === 'silent' ? 'unresolved: its sensor went silent for good' : a.unresolved === 'evicted' ? 'unresolved: vigil stopped watching its sensor (window.maxSensors)' : a.unresolved ? `unresolved: ${a.unresolved}` : '',
     // Closed by an operator's word on the sensor's level, not seen to end on its own.
     a.marked ? `${c.bold}after ${markText(a.marked)}${c.reset}` : '',
     found,

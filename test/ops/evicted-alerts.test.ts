@@ -1,0 +1,70 @@
+/**
+ * A sensor whose alert state vigil evicts to make room for new sensors (window.maxSensors) while its alert is open:
+ * the alert is closed on the alert topic, `unresolved: "evicted"`, never just forgotten (a review: it stayed open for its
+ * consumers for good, vanished from vigil's own state, and the sensor's return opened a second alert for the same
+ * incident).
+ */
+import { describe, expect, it } from 'vitest';
+import mqtt from 'mqtt';
+import { Subject } from 'rxjs';
+import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { formatAlert } from '../../simulators/alerts/format.ts';
+import type { RawMessage } from '../../runtime/stream/types.ts';
+import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
+import { fileBroker } from './aedes.ts';
+import { WINDOW, capturingLogger, injectSpike, rawMessage, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
+
+const broker = fileBroker();
+
+describe('a sensor evicted with its alert open', () => {
+  it('has its alert closed, unresolved "evicted", on the alert topic; back, it opens a new one after that close', { timeout: 60_000 }, async () => {
+    const prefix = uniquePrefix('evict');
+    // Two sensors over all pools: the third sensor scored evicts the least recently seen one's alert state.
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { window: { maxSensors: 2 } });
+    const pub = await mqtt.connectAsync(broker.url);
+    const got: string[] = [];
+    const closes = new Subject<Record<string, unknown>>();
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, {
+      onAlert: (a) => {
+        got.push(`${a.type} ${a.sensor}${a.unresolved ? ` ${a.unresolved}` : ''}`);
+        if (a.type === 'close') closes.next(a as never);
+      },
+    });
+    const input = new Subject<RawMessage>();
+    const { lines, logger } = capturingLogger('info');
+    const handle = await startRuntime(cfg, { logger, source: input });
+    const rec = recordedSeries(60);
+    const values = injectSpike(rec.values, 20, 20 * recordedStd());
+    const send = (sensor: string, i: number, v = rec.values[i]) => input.next(rawMessage(`${prefix}/${sensor}/data`, readingJson(rec.ts[i], v)));
+    try {
+      const opened = within(handle.alerts, 10_000, "A's alert", (a) => a.type === 'open' && a.sensor === 'A');
+      for (let i = 0; i < 22; i++) send('A', i, values[i]);
+      await opened;
+      const closed = within(closes, 10_000, "A's close on the alert topic", (a) => a.sensor === 'A');
+      for (const s of ['B', 'C']) {
+        const scored = within(handle.verdicts, 10_000, `${s}'s first verdict`, (v) => v.sensor === s);
+        for (let i = 0; i < WINDOW; i++) send(s, i);
+        await scored;
+      }
+      const c = await closed;
+      expect(c).toMatchObject({ type: 'close', sensor: 'A', unresolved: 'evicted', severity: 'clear' });
+      expect(formatAlert(c as never)).toContain('unresolved: vigil stopped watching its sensor (window.maxSensors)');
+      expect(handle.openAlerts().map((a) => a.sensor)).not.toContain('A');
+      expect(await handle.metrics.text()).toMatch(/^vigil_alerts_open 0$/m);
+      expect(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('alert close: A unresolved: vigil stopped watching its sensor, evicted'))).toBe(true);
+      // Back (its window starts afresh) and anomalous: a new alert, after the first was closed.
+      const again = within(handle.alerts, 10_000, "A's new alert", (a) => a.type === 'open' && a.sensor === 'A');
+      const last = 22 + WINDOW - 1;
+      for (let i = 22; i <= last; i++) send('A', i, i === last ? rec.values[i] + 20 * recordedStd() : rec.values[i]);
+      await again;
+      await handle.drainAlerts(5000);
+      const seen = () => got.filter((g) => g.includes(' A'));
+      for (let t0 = Date.now(); seen().length < 3 && Date.now() - t0 < 5000; ) await new Promise((r) => setTimeout(r, 20));
+      expect(seen()).toEqual(['open A', 'close A evicted', 'open A']);
+    } finally {
+      await handle.stop();
+      await unsubscribe();
+      await pub.endAsync();
+    }
+  });
+});
