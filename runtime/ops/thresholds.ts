@@ -156,7 +156,10 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   // service when the save began: residual states of a model swapped in meanwhile are left out, never saved under the
   // label of the one before (ThresholdStore.saveNow).
   const stateOf = (sensor: string, card: ModelCard): SensorState | undefined => {
-    const threshold = bank.stateOf(sensor);
+    // A sensor the threshold bank dropped while its alert is open, under maintenance or silent (the banks' recency
+    // orders differ: an operator's command or a silence touches the alert bank only) is saved with a fresh threshold,
+    // what it would start with anyway: left out, its open alert was lost from the file without a close (a review).
+    const threshold = bank.stateOf(sensor) ?? (kept(sensor) ? factory().toJSON() : undefined);
     if (threshold === undefined) return undefined;
     const st: SensorState = { threshold };
     const r = residuals.stateOf(sensor, card);
@@ -170,9 +173,18 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     if (si !== undefined) st.silence = si;
     return st;
   };
+  // What must outlive the threshold bank's bound in the file: an alert open (never dropped without a close), a
+  // maintenance under way, a silence signalled (its `resumed` is still owed). At most `maxSensors` more sensors.
+  const kept = (sensor: string): boolean => alerts.stateOf(sensor)?.open != null || alerts.maintenanceOf(sensor) !== undefined || silence?.stateOf(sensor)?.silent === true;
+  const savedSensors = (): string[] => {
+    const sensors = bank.keys();
+    const listed = new Set(sensors);
+    const more = [...alerts.openSensors(), ...alerts.inMaintenance(Date.now()), ...(silence?.silentSensors().map((s) => s.sensor) ?? [])].filter((s) => !listed.has(s) && (listed.add(s), true));
+    return [...more.slice(-maxSensors), ...sensors];
+  };
   const source = (): StateSource => {
     const card = cardNow();
-    return { sensors: bank.keys(), state: (sensor) => stateOf(sensor, card) };
+    return { sensors: savedSensors(), state: (sensor) => stateOf(sensor, card) };
   };
   const collect = (): Record<string, SensorState> => {
     const { sensors, state } = source();

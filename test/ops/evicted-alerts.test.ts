@@ -2,14 +2,19 @@
  * A sensor whose alert state vigil evicts to make room for new sensors (window.maxSensors) while its alert is open:
  * the alert is closed on the alert topic, `unresolved: "evicted"`, never just forgotten (a review: it stayed open for its
  * consumers for good, vanished from vigil's own state, and the sensor's return opened a second alert for the same
- * incident).
+ * incident); and an open alert kept by the alert bank outlives the threshold bank's bound in the state file.
  */
 import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
+import { openThresholds } from '../../runtime/ops/thresholds.ts';
+import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
+import { ModelRef } from '../../runtime/inference/model-ref.ts';
+import { loadModel } from '../../runtime/model/load.ts';
+import { loadStates } from '../../runtime/thresholds/store.ts';
 import { formatAlert } from '../../simulators/alerts/format.ts';
-import type { RawMessage } from '../../runtime/stream/types.ts';
+import type { RawMessage, Verdict } from '../../runtime/stream/types.ts';
 import { subscribeAlerts } from '../../simulators/alerts/subscribe.ts';
 import { fileBroker } from './aedes.ts';
 import { WINDOW, capturingLogger, injectSpike, rawMessage, readingJson, recordedModel, recordedSeries, recordedStd, silent, testConfig, uniquePrefix, within } from './harness.ts';
@@ -66,5 +71,52 @@ describe('a sensor evicted with its alert open', () => {
       await unsubscribe();
       await pub.endAsync();
     }
+  });
+});
+
+const session = { provider: 'none', run: () => { throw new Error('not run here'); } };
+const verdict = (sensor: string, t: number, score: number): Verdict => ({
+  sensor, seq: t, tsFirst: t - 1000, tsLast: t, receivedAt: t, data: new Float32Array(1), score, perChannel: Float32Array.from([score]),
+  provider: 'ort-node/cpu', threshold: 8, anomaly: score > 8,
+});
+
+describe('an open alert in the state file', () => {
+  it('is kept by a full save after the threshold bank dropped its sensor, and resumed after a restart', async () => {
+    const path = recordedModel();
+    const cfg = testConfig('mqtt://127.0.0.1:1', 'evicted-state', path, { window: { maxSensors: 2 } });
+    const card = loadModel(path).card;
+    const open = () => openThresholds(cfg, new ModelRef(card, session), silent, createEdgeCounters());
+    // Run 1: A's alert opens (a critical window) and is saved.
+    const th1 = open();
+    th1.bank.get('A');
+    expect(th1.alerts.get('A').step(verdict('A', 1000, 100)).kind).toBe('open');
+    await th1.stop();
+    expect(loadStates(cfg.state.file!).states.get('A')?.alert?.open).toBeDefined();
+    // Run 2: two other sensors fill the threshold bank before A is heard from again; A's alert is still open here.
+    const th2 = open();
+    expect(th2.alerts.openSensors()).toEqual(['A']);
+    th2.bank.get('B');
+    th2.bank.get('C');
+    await th2.stop();
+    expect(loadStates(cfg.state.file!).states.get('A')?.alert?.open).toBeDefined();
+    // Run 3: A's alert is resumed, not forgotten.
+    const th3 = open();
+    expect(th3.alerts.openSensors()).toEqual(['A']);
+    await th3.stop();
+  });
+
+  it('is kept when the threshold bank evicts a sensor the alert bank still holds (their recency orders differ)', async () => {
+    const path = recordedModel();
+    const cfg = testConfig('mqtt://127.0.0.1:1', 'evicted-held', path, { window: { maxSensors: 2 } });
+    const th = openThresholds(cfg, new ModelRef(loadModel(path).card, session), silent, createEdgeCounters());
+    th.bank.get('A');
+    expect(th.alerts.get('A').step(verdict('A', 1000, 100)).kind).toBe('open');
+    // B and C reach the threshold bank only (as an operator's command or a silence touches the alert bank only).
+    th.bank.get('B');
+    th.bank.get('C');
+    expect(th.bank.peek('A')).toBeUndefined();
+    expect(th.alerts.openSensors()).toEqual(['A']);
+    await th.stop();
+    expect(loadStates(cfg.state.file!).states.get('A')?.alert?.open).toBeDefined();
   });
 });
