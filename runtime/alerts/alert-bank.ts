@@ -65,6 +65,11 @@ export class AlertBank {
   private evicted(sensor: string, t: AlertTracker, admitted: string): void {
     const close = t.abandon('evicted');
     if (close) this.onEvict?.(sensor, close, admitted);
+    // An operator's maintenance still to come or under way outlives the eviction (waiting with the saved states; the
+    // state file keeps it while it lasts, runtime/ops/thresholds.ts): forgotten, the sensor's return raised the alerts
+    // it was set to keep quiet. Only while the saved states are within the bound, so the memory stays bounded.
+    const m = t.maintenanceSet;
+    if (m && m.until > Date.now() && this.saved.size < this.maxSensors) this.saved.set(sensor, t.toJSON());
   }
 
   /** Close the sensor's open alert unresolved (`AlertTracker.abandon`: its sensor went silent for good); undefined when none is open. */

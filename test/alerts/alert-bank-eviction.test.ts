@@ -31,3 +31,17 @@ describe('AlertBank eviction', () => {
     expect(bank.get('A').isOpen).toBe(false);
   });
 });
+
+describe('AlertBank eviction of a sensor under maintenance', () => {
+  it('keeps its maintenance for its return (a review: the sensor came back unmuted)', () => {
+    const bank = new AlertBank(policy, { maxSensors: 1 });
+    bank.get('A');
+    const until = Date.now() + 3_600_000;
+    expect(bank.maintain('A', { from: Date.now(), until, by: 'test' })).toBe(true);
+    bank.get('B');
+    expect(bank.maintenanceOf('A')?.until).toBe(until);
+    expect(bank.inMaintenance(Date.now())).toEqual(['A']);
+    expect(bank.stateOf('A')?.maintenance?.until).toBe(until);
+    expect(bank.get('A').maintenanceSet?.until).toBe(until);
+  });
+});
