@@ -68,3 +68,13 @@ export function droppedStat(dropped: Record<string, number> | undefined): string
   const split = parts.map(([reason, n]) => `${esc(reason)} ${n}`).join(', ');
   return stat('Dropped', total ? `<span title="${split}">${total}</span> <span class="dim">${split}</span>` : '0', total ? 'stat-warn' : '');
 }
+
+/**
+ * The "closed" cell of an alert closed unresolved (AlertEvent.unresolved): its sensor went silent for good, or vigil
+ * evicted it to make room for a new one (window.maxSensors); both were shown as "silent".
+ */
+export function unresolvedCell(why: string, ms: number): string {
+  const evicted = why === 'evicted';
+  const title = evicted ? 'closed unresolved: vigil stopped watching its sensor, evicted to make room for a new one (window.maxSensors)' : 'closed unresolved: its sensor went silent for good';
+  return `<span title="${title} (seen for ${duration(ms)})">unresolved, ${evicted ? 'evicted' : 'silent'}</span>`;
+}

@@ -6,7 +6,7 @@ import type { TickMessage } from '../server.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
 import { causeLine, INCOMPLETE_TEXT, markText, outsideText } from '@vigil/runtime/alerts/alert-lines.ts';
 import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
-import { contributors, displayNumber, droppedStat, duration, esc, ms, rate, stat, utcTime } from './format.ts';
+import { contributors, displayNumber, droppedStat, duration, esc, ms, rate, stat, unresolvedCell, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
 import { sensorBadge, sensorFacts } from './facts.ts';
 import { mountCommand, showCommands } from './commands.ts';
@@ -220,7 +220,7 @@ function renderAlerts(msg: TickMessage): void {
           <td><span class="dot dot-${a.end === null ? 'alert' : 'closed'}"></span></td>
           <td class="name" title="${esc(a.sensor)}">${esc(a.sensor)}</td>
           <td class="num">${utcTime(a.start)}</td>
-          <td class="num">${a.end === null ? '<b>open</b>' : a.unresolved ? `<span title="closed unresolved: its sensor went silent for good (seen for ${duration(a.end - a.start)})">unresolved, silent</span>` : a.marked ? `${duration(a.end - a.start)} <span class="alert-cause" title="${a.marked.command === 'maintenance' ? 'closed when an operator put the sensor under maintenance: its windows open no alert until then' : "closed after an operator set the sensor's level while it was open"}, not because the fault was seen to end">${esc(markText(a.marked))}</span>` : duration(a.end - a.start)}</td>
+          <td class="num">${a.end === null ? '<b>open</b>' : a.unresolved ? unresolvedCell(a.unresolved, a.end - a.start) : a.marked ? `${duration(a.end - a.start)} <span class="alert-cause" title="${a.marked.command === 'maintenance' ? 'closed when an operator put the sensor under maintenance: its windows open no alert until then' : "closed after an operator set the sensor's level while it was open"}, not because the fault was seen to end">${esc(markText(a.marked))}</span>` : duration(a.end - a.start)}</td>
           <td><span class="sev sev-${a.critical ? 'critical' : 'warning'}">${a.critical ? 'critical' : 'warning'}</span></td>
           <td class="num">${displayNumber(a.peakScore)}${(a.peakThreshold ?? a.threshold) > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.peakThreshold ?? a.threshold)})</span>` : ''}</td>
           <td class="num">${displayNumber(a.threshold)}</td>
