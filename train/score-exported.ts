@@ -14,6 +14,7 @@ import type { BatchScores } from '@vigil/runtime/scoring/reconstruction.ts';
 import { applySpread, spreadReference, spreadScores, successiveDifferences } from '@vigil/runtime/scoring/spread.ts';
 import { MEMORY_LAMBDA, MEMORY_PERSISTENCE, memoryClip, memoryStatistics, type ResidualMemory } from '@vigil/runtime/scoring/residual-memory.ts';
 import { calibrateStatic, DEFAULT_CALIBRATION, errorStats } from './calibrate.ts';
+import { trackingRate } from './tracking-rate.ts';
 import { fitSpread } from './spread-calibration.ts';
 import { exportOnnx, type ExportedGraph } from './export/graph.ts';
 import type { WindowBatch } from './fit.ts';
@@ -110,6 +111,8 @@ export interface CardScoringOptions {
   samples: number;
   /** mahalanobis: residual mean tracking rate (0 = off). */
   track: number;
+  /** Rows of the training series (fitted and held out): a long run tracks slower (tracking-rate.ts). Absent: `track` as given. */
+  rows?: number;
   /** mahalanobis with `track`: estimate each channel's level drift from the held-out windows. */
   trackDrift?: boolean;
   /** mahalanobis with track: inputs follow at the same rate (`ResidualTracking.input`). */
@@ -217,7 +220,9 @@ export function cardScoring(all: WindowBatch, out: ExportedScored, fitted: Windo
   if (scoring.residual && o.track > 0) {
     // Inputs follow where an input out of the trained range has other channels to spoil (input-offsets.ts); with one
     // channel the residual mean alone follows it (on NAB's one-channel files shifting too only added 2 false alarms).
-    scoring.residual.tracking = { rate: o.track, below: 0.5 * threshold.value, ...(o.trackInputs && c >= 2 ? { input: o.track } : {}), ...(o.trackBack === false ? { back: false } : {}) };
+    // A long training run saw its slow changes itself: the trackers remember for a share of it (tracking-rate.ts).
+    const rate = trackingRate(o.track, o.rows ?? 0);
+    scoring.residual.tracking = { rate, below: 0.5 * threshold.value, ...(o.trackInputs && c >= 2 ? { input: rate } : {}), ...(o.trackBack === false ? { back: false } : {}) };
     // With held-out windows, they are the calibration windows.
     if (o.trackDrift && size(heldOut) >= 2) scoring.residual.tracking.drift = levelDrift(scoring.residual, calibRes(), size(fitted), w, o.stride ?? 1);
     // All windows, at their rows (set-aside ones too: a trend is the rows', not the fit's).

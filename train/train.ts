@@ -152,7 +152,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     options.onNote?.(`only ${nTrain} training window(s): scoring by the reconstruction error (mahalanobis needs at least ${MIN_MAHALANOBIS_WINDOWS}; more rows or a shorter --window)${o.memory === 'on' ? '; without it there is no residual memory either' : ''}`);
   }
   const { scoring, trainStats, validationStats: valStats, threshold: calib } = cardScoring(all, out, { from: 0, count: nTrain }, { from: nTrain, count: val.count }, {
-    window: W, channels: C, score, loss: o.loss, span, samples: o.samples, track: o.track, trackDrift: o.trackDrift === 'on', trackInputs: o.trackInputs === 'on', trackTrend: o.trackTrend === 'on', trackBack: o.trackBack === 'on', memory: o.memory === 'on', spread: o.spread === 'on', stride: o.stride, ends: all.ends, thresholdRisk: o.thresholdRisk, setAside: robust?.mask, constant: scaler.floored,
+    window: W, channels: C, score, loss: o.loss, span, samples: o.samples, track: o.track, rows, trackDrift: o.trackDrift === 'on', trackInputs: o.trackInputs === 'on', trackTrend: o.trackTrend === 'on', trackBack: o.trackBack === 'on', memory: o.memory === 'on', spread: o.spread === 'on', stride: o.stride, ends: all.ends, thresholdRisk: o.thresholdRisk, setAside: robust?.mask, constant: scaler.floored,
   });
   // The bar is a tail fit over the calibration windows: a handful cannot place it (a probe's 50 rows: 10, unsaid).
   const calibrated = val.count > 0 ? val.count : nTrain;
