@@ -41,8 +41,9 @@ export function takeUnsent(file: string, log: MiniLogger): AlertMessage[] {
   }
   // Sent now, and again at the next start if the file stays: a consumer may see them twice (QoS 1 allows it). With
   // lines that are not messages, set aside for a person to look at (alerts may be in them), not removed.
-  const to = skipped > 0 ? setAsideKept(file, 'alert messages the last run left unsent', log) : undefined;
-  if (skipped === 0) removeKept(file, 'alert messages the last run left unsent are sent, but their file', 'they are sent again at the next start', log);
+  let to: string | undefined;
+  if (skipped > 0) to = setAsideKept(file, 'alert messages the last run left unsent', log);
+  else removeKept(file, 'alert messages the last run left unsent are sent, but their file', 'they are sent again at the next start', log);
   log.info({ file, messages: items.length, skipped, ...(to ? { setAside: to } : {}) }, `alert messages the last run could not publish are sent first${skipped > 0 ? `; ${skipped} line(s) that are not messages${to ? `: the file is set aside as ${to}` : ''}` : ''}`);
   return items;
 }

@@ -34,15 +34,19 @@ export interface Backlog {
  * the partition's messages still in the stream as its backlog (a worker slower than the sensors said nothing before).
  */
 export interface LagWording {
-  judged: string;
+  /** What was judged how late (`lag`: "up to 3.2 s" in a warning, "40 ms" once caught up). */
+  judged(lag: string): string;
   backlog(b: Backlog): string;
+  /** The backlog as the warning's fields. */
+  fields(b: Backlog): object;
   advice: string;
 }
 
 /** `vigil run`'s: windows behind inference. */
 export const RUN_LAG_WORDING: LagWording = {
-  judged: 'windows judged up to {lag} after their readings arrived',
+  judged: (lag) => `windows judged ${lag} after their readings arrived`,
   backlog: ({ pending, pendingBytes }) => `${pending} window(s) waiting for inference then (${(pendingBytes / 1e6).toFixed(1)} MB): inference is slower than intake and alerts come that late`,
+  fields: ({ pending, pendingBytes }) => ({ pendingWindows: pending, pendingBytes }),
   advice: 'Give it a smaller or faster model, more cores (inference.threads), inference.worker, larger batches (batch.size, batch.maxBatch), lowMemory: false, or fewer sensors per gateway',
 };
 
@@ -69,8 +73,8 @@ export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWa
   const warning = worstExampleWarning<{ lagMs: number } & Backlog>(
     log,
     (count, _keys, _n, { lagMs, pending, pendingBytes }) => [
-      { lagMs: Math.round(lagMs), samples: count, pendingWindows: pending, pendingBytes, lagWarnMs: bar },
-      `verdicts are behind: ${words.judged.replace('{lag}', lagText(lagMs))} (over log.lagWarnMs, ${bar} ms; ${count} sampled verdict(s) since the last line), ${words.backlog({ pending, pendingBytes })}. ${words.advice}`,
+      { lagMs: Math.round(lagMs), samples: count, ...words.fields({ pending, pendingBytes }), lagWarnMs: bar },
+      `verdicts are behind: ${words.judged(`up to ${lagText(lagMs)}`)} (over log.lagWarnMs, ${bar} ms; ${count} sampled verdict(s) since the last line), ${words.backlog({ pending, pendingBytes })}. ${words.advice}`,
     ],
     (a, b) => a.lagMs > b.lagMs,
     LAG_WARNING_INTERVAL_MS,
@@ -91,7 +95,7 @@ export function verdictLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWa
       if (since === undefined || now - lastOver < LAG_SETTLE_MS || lagMs > bar / 2) return;
       // What is still summed goes first, so the lines read in order.
       warning.flush();
-      log.info({ lagMs: Math.round(lagMs), behindMs: lastOver - since, worstLagMs: Math.round(worst) }, `verdicts caught up: ${words.judged.replace('up to {lag}', lagText(lagMs))}, after ${humanDuration(lastOver - since)} behind (worst ${lagText(worst)})`);
+      log.info({ lagMs: Math.round(lagMs), behindMs: lastOver - since, worstLagMs: Math.round(worst) }, `verdicts caught up: ${words.judged(lagText(lagMs))}, after ${humanDuration(lastOver - since)} behind (worst ${lagText(worst)})`);
       since = undefined;
       worst = 0;
     },

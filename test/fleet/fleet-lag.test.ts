@@ -13,16 +13,18 @@ describe('fleet worker lag lines', () => {
     const { lines, logger } = capturingLogger('info');
     let now = 0;
     const lag = fleetLag(logger, { lagWarnMs: 2000 }, { now: () => now, setTimeout: () => undefined, clearTimeout: () => {} });
-    lag.judged(3, 500, 10);
+    lag.judged(500, 10);
     expect(lines).toHaveLength(0);
-    lag.judged(3, 42_000, 18_000);
+    lag.judged(42_000, 18_000);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 40, lagMs: 42_000, pendingWindows: 18_000 });
+    expect(lines[0]).toMatchObject({ level: 40, lagMs: 42_000, waitingMessages: 18_000 });
+    expect(lines[0]).not.toHaveProperty('pendingWindows');
+    expect(lines[0]).not.toHaveProperty('pendingBytes');
     expect(lines[0].msg).toBe(
       'verdicts are behind: readings judged up to 42.0 s after the bridge stored them in the stream (over log.lagWarnMs, 2000 ms; 1 sampled verdict(s) since the last line), 18000 message(s) of that partition still waiting in the stream then: the workers judge slower than the sensors publish, and alerts come that late. Add workers (each takes a share of the partitions), give them a smaller or faster model, more cores (inference.threads), or larger batches (fleet.jetstream.fetchBatch, batch.size)',
     );
     now += LAG_SETTLE_MS;
-    lag.judged(3, 120, 0);
+    lag.judged(120, 0);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ level: 30, msg: 'verdicts caught up: readings judged 120 ms after the bridge stored them in the stream, after 0s behind (worst 42.0 s)' });
   });

@@ -11,17 +11,18 @@ import { realClock, type WarningClock } from '../../util/rate-limited-warning.ts
 
 /** A fleet worker's words for it: readings behind the stream. */
 export const FLEET_LAG_WORDING: LagWording = {
-  judged: 'readings judged up to {lag} after the bridge stored them in the stream',
+  judged: (lag) => `readings judged ${lag} after the bridge stored them in the stream`,
   backlog: ({ pending }) => `${pending} message(s) of that partition still waiting in the stream then: the workers judge slower than the sensors publish, and alerts come that late`,
+  fields: ({ pending }) => ({ waitingMessages: pending }),
   advice: 'Add workers (each takes a share of the partitions), give them a smaller or faster model, more cores (inference.threads), or larger batches (fleet.jetstream.fetchBatch, batch.size)',
 };
 
-/** The watch of one worker: `judged(partition, lagMs, waiting)` per batch (RunnerContext.onJudged), `flush()` at its stop. */
-export function fleetLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWarnMs'>, clock: WarningClock = realClock): { judged(partition: number, lagMs: number, waiting: number): void; flush(): void } {
+/** The watch of one worker: `judged(lagMs, waiting)` per batch (RunnerContext.onJudged), `flush()` at its stop. */
+export function fleetLag(log: LagLogger, config: Pick<RunConfig['log'], 'lagWarnMs'>, clock: WarningClock = realClock): { judged(lagMs: number, waiting: number): void; flush(): void } {
   let waiting = 0;
   const lag: VerdictLag = verdictLag(log, config, () => ({ pending: waiting, pendingBytes: 0 }), clock, FLEET_LAG_WORDING);
   return {
-    judged(_partition, lagMs, w) {
+    judged(lagMs, w) {
       waiting = w;
       lag.observe(lagMs);
     },

@@ -40,7 +40,7 @@ export interface RunnerContext {
    * Told of each batch judged: how long after the bridge stored its last reading (ms), and the partition's messages
    * still in the stream then (fleet-lag.ts).
    */
-  onJudged?: (partition: number, lagMs: number, waiting: number) => void;
+  onJudged?: (lagMs: number, waiting: number) => void;
 }
 
 /** A running partition. */
@@ -150,7 +150,7 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
         const rev = await savePartitionState(nats.states, snapshot(last.seq), revision);
         last.ack();
         lastSeq = last.seq;
-        ctx.onJudged?.(k, Date.now() - last.info.timestampNanos / 1e6, last.info.pending);
+        ctx.onJudged?.(Date.now() - last.info.timestampNanos / 1e6, last.info.pending);
         return rev;
       });
     }
