@@ -72,6 +72,16 @@ export class AlertBank {
     if (m && m.until > Date.now() && this.saved.size < this.maxSensors) this.saved.set(sensor, t.toJSON());
   }
 
+  /**
+   * Hold the saved open alerts now, least recent first (saved order), as their sensors' first sight would: a saved
+   * state waits outside the bound, and a fleet partition's next owner dropped it from its saves for room once new
+   * sensors filled the bound (`snapshot`), an open alert gone without a close. Held, it is evicted like any other, its
+   * close told to `onEvict`.
+   */
+  holdOpen(): void {
+    for (const [sensor, state] of [...this.saved]) if (state.open) this.get(sensor);
+  }
+
   /** Close the sensor's open alert unresolved (`AlertTracker.abandon`: its sensor went silent for good); undefined when none is open. */
   abandon(sensor: string): AlertStep | undefined {
     if (!this.held.has(sensor) && !this.saved.get(sensor)?.open) return undefined;

@@ -45,3 +45,20 @@ describe('AlertBank eviction of a sensor under maintenance', () => {
     expect(bank.get('A').maintenanceSet?.until).toBe(until);
   });
 });
+
+describe('AlertBank holdOpen', () => {
+  it('holds restored open alerts at once, in saved order, so the bound evicts them with a close instead of leaving them out of its snapshot', () => {
+    const first = new AlertBank(policy, { maxSensors: 3 });
+    first.get('A').step(verdict('A', 1000, 50));
+    first.get('B').step(verdict('B', 1000, 1));
+    first.get('C').step(verdict('C', 1000, 50));
+    const told: string[] = [];
+    const bank = new AlertBank(policy, { maxSensors: 3, saved: first.snapshot(), onEvict: (s, close, admitted) => told.push(`${s} ${close.kind} ${close.kind === 'close' ? close.unresolved : ''} for ${admitted}`) });
+    bank.holdOpen();
+    // B (nothing open) waits outside the bound; A and C are held, A the least recent.
+    for (const s of ['D', 'E']) bank.get(s);
+    expect(told).toEqual(['A close evicted for E']);
+    expect(Object.keys(bank.snapshot())).toEqual(['C', 'D', 'E']);
+    expect(bank.openSensors()).toEqual(['C']);
+  });
+});

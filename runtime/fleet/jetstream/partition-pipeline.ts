@@ -8,16 +8,25 @@ import type { RunConfig } from '../../config/schema.ts';
 import type { ModelRef } from '../../inference/model-ref.ts';
 import type { ModelCard } from '../../model/card.ts';
 import { AlertBank } from '../../alerts/alert-bank.ts';
+import type { AlertStep } from '../../alerts/tracker.ts';
 import { TrackedResiduals } from '../../scoring/residual-baselines.ts';
 import { createPipeline } from '../../stream/pipeline.ts';
 import { createCounters } from '../../stream/counters.ts';
 import { outstandingWindows } from '../../stream/from-series.ts';
-import type { Detection, Reading } from '../../stream/types.ts';
+import type { AlertEvent, Detection, Reading } from '../../stream/types.ts';
 import { openThresholds, type RuntimeThresholds } from '../../ops/thresholds.ts';
+import { unresolvedEvent } from '../../ops/unresolved-closes.ts';
 import { createEdgeCounters } from '../../ops/metrics.ts';
 import type { VigilLogger } from '../../ops/logger.ts';
 import type { PartitionSnapshot } from './partition-state.ts';
 import { maxBatchFor } from '../../inference/max-batch.ts';
+
+/**
+ * What judging gave, in order: a verdict's detection, or the close (`unresolved: 'evicted'`) of an open alert whose
+ * sensor's alert state was evicted for room (window.maxSensors) to admit `admitted`, decided as the verdict of
+ * `admitted` that follows it was judged (none follows one decided while restoring the state).
+ */
+export type Judged = { detection: Detection } | { evicted: AlertEvent; admitted: string };
 
 /** A partition's own pipeline and the state it saves. */
 export class PartitionPipeline {
@@ -27,7 +36,7 @@ export class PartitionPipeline {
   private readonly alerts: AlertBank;
   private readonly input = new Subject<Reading>();
   private readonly sub: Subscription;
-  private detections: Detection[] = [];
+  private judged: Judged[] = [];
   private notify = () => {};
   private failure: unknown;
 
@@ -38,7 +47,16 @@ export class PartitionPipeline {
     this.th = openThresholds({ ...config, state: { ...config.state, file: null }, alerts: { ...config.alerts, silent: { ...config.alerts.silent, enabled: false } } }, ref, log, createEdgeCounters());
     if (state && sameModel) this.th.bank.adopt(state.thresholds);
     this.residuals = new TrackedResiduals(sameModel ? state!.residuals : {}, config.window.maxSensors, sameModel ? card : undefined, sameModel ? (state!.residualClocks ?? {}) : {});
-    this.alerts = new AlertBank(this.th.alerts.policy, { saved: state?.alerts ?? {}, maxSensors: config.window.maxSensors });
+    // An open alert evicted for room is closed, as in `vigil run` (ops/unresolved-closes.ts), never just forgotten.
+    const onEvict = (_sensor: string, close: AlertStep, admitted: string) => {
+      const ev = unresolvedEvent(close, ref.current.card, config.alerts.topChannels);
+      if (!ev) return;
+      this.counters.alertsClosed++;
+      this.judged.push({ evicted: ev, admitted });
+    };
+    this.alerts = new AlertBank(this.th.alerts.policy, { saved: state?.alerts ?? {}, maxSensors: config.window.maxSensors, onEvict });
+    // Restored open alerts count against the bound at once, so they are evicted with a close like the rest.
+    this.alerts.holdOpen();
     const onError = (err: unknown) => ((this.failure ??= err), this.notify());
     const pipeline = createPipeline({
       model: ref,
@@ -53,7 +71,7 @@ export class PartitionPipeline {
       alerts: { bank: this.alerts, topK: config.alerts.topChannels },
       counters: this.counters,
     });
-    this.sub = this.input.pipe(pipeline.detect).subscribe({ next: (d) => this.detections.push(d), error: onError });
+    this.sub = this.input.pipe(pipeline.detect).subscribe({ next: (d) => this.judged.push({ detection: d }), error: onError });
   }
 
   /** Judge one reading; true when it cut a window (its verdict comes once the pipeline has drained). */
@@ -72,10 +90,10 @@ export class PartitionPipeline {
     });
   }
 
-  /** The detections since the last call. */
-  take(): Detection[] {
-    const out = this.detections;
-    this.detections = [];
+  /** What was judged since the last call, in order. */
+  take(): Judged[] {
+    const out = this.judged;
+    this.judged = [];
     return out;
   }
 

@@ -3,7 +3,8 @@
  * publish -> save -> ack, one batch at a time. A reading is acknowledged only after its verdict, any alert and
  * the partition state that includes it are stored, so a worker that dies at any point leaves a resume point at
  * or before what it published; the next owner judges again from there with the same state and the same windows,
- * and the results stream drops the repeats by Nats-Msg-Id (derived from the stream sequence).
+ * and the results stream drops the repeats by Nats-Msg-Id (derived from the stream sequence; an alert closed because
+ * its sensor was evicted for room, from the alert's incident, as the next owner may evict it at another reading).
  */
 import { modelIdOf, modelMismatch } from '../../thresholds/state-model.ts';
 import type { JsMsg } from 'nats';
@@ -12,13 +13,13 @@ import type { Codec } from '../../codecs/codec.ts';
 import { decodeMessage } from '../../codecs/decode.ts';
 import type { ModelRef } from '../../inference/model-ref.ts';
 import { servingRanges } from '../../model/ranges.ts';
-import type { Detection } from '../../stream/types.ts';
+import type { AlertEvent } from '../../stream/types.ts';
 import { alertPayload, fromGateway } from '../../mqtt/alert-payload.ts';
 import type { VigilLogger } from '../../ops/logger.ts';
 import type { JetStreamFleetConfig } from './config.ts';
 import type { FleetNats } from './streams.ts';
 import { addConsumer, deleteStaleConsumers, Deliveries } from './partition-consumer.ts';
-import { PartitionPipeline } from './partition-pipeline.ts';
+import { PartitionPipeline, type Judged } from './partition-pipeline.ts';
 import { loadPartitionState, savePartitionState, type PartitionSnapshot } from './partition-state.ts';
 import { readBack } from './rebuild.ts';
 
@@ -116,6 +117,9 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
   });
 
   try {
+    // Restored open alerts the bound has no room for (window.maxSensors lowered since their save) were closed: out
+    // before the state without them is saved.
+    await publishBatch(ctx, k, pp.take(), new Map(), []);
     revision = await savePartitionState(nats.states, snapshot(lastSeq), revision);
     // 3. Windows: the last W-1 readings of each known sensor before the resume point, through a fresh window stage.
     const back = await readBack(nats.js, nats.jsm, { stream: j.stream, filter: nats.names.partition(k), sensors, need: card.window - 1, start: lastSeq + 1, sensorOf: (s) => nats.names.parse(s)?.sensor });
@@ -124,7 +128,8 @@ async function run(k: number, ctx: RunnerContext, control: Control): Promise<voi
       if (Array.isArray(r)) for (const reading of r) pp.feed(reading);
     }
     await pp.drained();
-    pp.take();
+    // The replayed readings' verdicts were published by whoever judged them first; an eviction's close is not a verdict.
+    await publishBatch(ctx, k, pp.take().filter((x) => 'evicted' in x), new Map(), []);
     if (state && state.owner !== worker) log.info({ partition: k, from: state.owner, resumeAfter: lastSeq, rebuilt: back.length, sensors: sensors.size }, 'fleet: took over a partition');
 
     // 4. A durable consumer of this take-over's own from the resume point; earlier owners' consumers (and their
@@ -189,12 +194,24 @@ function feedBatch(batch: JsMsg[], decode: (subject: string, payload: Uint8Array
   return { cut, dead };
 }
 
-/** Publish a batch's verdicts, alerts and dead letters, with message ids from the stream sequence. */
-async function publishBatch(ctx: RunnerContext, k: number, out: Detection[], cut: Map<string, number[]>, dead: DeadLetter[]): Promise<void> {
+/**
+ * Publish a batch's verdicts, alerts and dead letters, with message ids from the stream sequence; an eviction's close
+ * with its alert's incident as id (the same alert closed again, at whichever reading, is the same message), and the
+ * sequence of the reading whose verdict evicted it.
+ */
+async function publishBatch(ctx: RunnerContext, k: number, out: Judged[], cut: Map<string, number[]>, dead: DeadLetter[]): Promise<void> {
   const { nats, j, worker, config } = ctx;
   const nth = new Map<number, number>();
   const sends: Promise<unknown>[] = [];
-  for (const d of out) {
+  const alertBody = (e: AlertEvent) => fromGateway(alertPayload(e, config.alerts.topChannels), config.gateway.id);
+  for (const x of out) {
+    if ('evicted' in x) {
+      const body = alertBody(x.evicted);
+      const seq = cut.get(x.admitted)?.[0];
+      sends.push(nats.js.publish(nats.names.alert(k, x.evicted.sensor), enc({ ...body, ...(seq === undefined ? {} : { seq }), worker }), { msgID: `u:${body.incident}` }));
+      continue;
+    }
+    const d = x.detection;
     const v = d.verdict;
     const seq = cut.get(v.sensor)?.shift();
     if (seq === undefined) throw new Error(`partition ${k}: a verdict of ${v.sensor} matches no reading of the batch`);
@@ -204,7 +221,7 @@ async function publishBatch(ctx: RunnerContext, k: number, out: Detection[], cut
       const body = { seq, n, sensor: v.sensor, ts: v.tsLast, score: v.score, threshold: v.threshold, anomaly: v.anomaly, alertOpen: d.alertOpen, worker };
       sends.push(nats.js.publish(nats.names.verdict(k, v.sensor), enc(body), { msgID: `v:${seq}:${n}` }).then((a) => ctx.onVerdict?.(k, seq, a.duplicate)));
     }
-    if (d.alert) sends.push(nats.js.publish(nats.names.alert(k, v.sensor), enc({ ...fromGateway(alertPayload(d.alert, config.alerts.topChannels), config.gateway.id), seq, worker }), { msgID: `a:${seq}:${n}:${d.alert.type}` }));
+    if (d.alert) sends.push(nats.js.publish(nats.names.alert(k, v.sensor), enc({ ...alertBody(d.alert), seq, worker }), { msgID: `a:${seq}:${n}:${d.alert.type}` }));
   }
   for (const x of dead) sends.push(nats.js.publish(nats.names.dead(k), enc({ ...x, worker }), { msgID: `d:${x.seq}` }));
   await Promise.all(sends);
