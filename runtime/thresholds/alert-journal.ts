@@ -8,10 +8,15 @@
  *
  * So an alert event notes its sensor, and the alert-driven save appends one line (and fsyncs it) with the alert and
  * silence states of the sensors noted since the last line: a line's checksum, a space, the JSON of the states. The
- * file's first line names the full file it follows (`base`: that file's payload checksum). A load applies the lines in
- * order over the full file of that checksum only: a journal left from before a later full save (a kill between the two
- * writes) is stale and ignored, and a torn last line (a kill while appending) is left out and said. A full save takes
- * the noted sensors at its start (their states are in it) and removes the journal once it is on disk.
+ * file's first line names the full save it follows (`base`: that file's payload checksum, and `saveId`: the save's own
+ * id, full-save-id.ts). A load applies the lines in order over that full save only: a journal left from before a later
+ * full save (a kill between the two writes) is stale and ignored, and a torn last line (a kill while appending) is left
+ * out and said. A full save takes the noted sensors at its start (their states are in it) and removes the journal once
+ * it is on disk.
+ *
+ * Each line holds its sensors' alert and silence states whole (not what changed), so the lines stand on their own: over
+ * a full file that cannot be used, they still apply onto an empty state (store.ts `loadStates`), as long as that file's
+ * header names the save they follow.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,6 +25,7 @@ import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { writeFileAtomicAsync } from '../util/atomic-write.ts';
 import { keptFileBeside, readOrWhy } from '../util/kept-file.ts';
+import { sameSave, saveIdOf, type FullSaveId } from './full-save-id.ts';
 
 /** File format tag and version of the journal. */
 export const ALERT_JOURNAL_FORMAT = 'vigil-alert-states';
@@ -41,8 +47,8 @@ export const alertJournalPath = (path: string): string => keptFileBeside(path, '
 
 /** A journal's text checked line by line. */
 interface CheckedJournal {
-  /** The full file's checksum its header names. */
-  base: unknown;
+  /** The full save its header names. */
+  base: Partial<FullSaveId>;
   /** Each sound line's sensor states, in order. */
   lines: Record<string, AlertStates>[];
   /** The header and the sound lines, each with its newline: what a later line may follow. */
@@ -56,7 +62,8 @@ function checkJournal(text: string): CheckedJournal {
   const lines = text.split('\n');
   const header = JSON.parse(lines[0]) as Record<string, unknown>;
   if (header.format !== ALERT_JOURNAL_FORMAT || header.version !== ALERT_JOURNAL_VERSION) throw new Error(`format ${JSON.stringify(header.format)} version ${JSON.stringify(header.version)}; expected ${ALERT_JOURNAL_FORMAT} ${ALERT_JOURNAL_VERSION}`);
-  const out: CheckedJournal = { base: header.base, lines: [], sound: `${lines[0]}\n` };
+  const base = { ...(typeof header.base === 'string' ? { sha256: header.base } : {}), ...(saveIdOf(header.saveId) ? { saveId: saveIdOf(header.saveId) } : {}) };
+  const out: CheckedJournal = { base, lines: [], sound: `${lines[0]}\n` };
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (line === '') continue;
@@ -78,8 +85,18 @@ function checkJournal(text: string): CheckedJournal {
   return out;
 }
 
-/** The journal's states when it follows the full file of checksum `base`; stale: none; torn or unreadable: what is sound, and why. */
-export function readAlertJournal(path: string, base: string | undefined): { states: Map<string, AlertStates>; problem?: string } {
+/** What a load found in the journal beside a state file. */
+export interface JournalRead {
+  /** Each sensor's alert states, its last line's (none when the journal follows another save, or is not there). */
+  states: Map<string, AlertStates>;
+  /** Why none or only some of it was used: unreadable, not a journal, or torn. */
+  problem?: string;
+  /** A journal is there, sound enough to read, that follows another full save than `base` (or none was given): the save it names. */
+  follows?: Partial<FullSaveId>;
+}
+
+/** The journal's states when it follows the full save `base`; stale: none, and what it follows; torn or unreadable: what is sound, and why. */
+export function readAlertJournal(path: string, base: FullSaveId | undefined): JournalRead {
   const { text, error } = readOrWhy(path);
   if (error !== undefined) return { states: new Map(), problem: `${path}: cannot read: ${error}` };
   if (text === undefined) return { states: new Map() };
@@ -91,7 +108,7 @@ export function readAlertJournal(path: string, base: string | undefined): { stat
     return { states, problem: `${path}: alert states not used: ${(err as Error).message}` };
   }
   // Written after another full save than the one loaded (or with none loaded): what it says is older than that file, or unanchored.
-  if (base === undefined || checked.base !== base) return { states };
+  if (!sameSave(checked.base, base)) return { states, follows: checked.base };
   for (const entries of checked.lines) for (const [sensor, st] of Object.entries(entries)) states.set(sensor, st);
   return { states, ...(checked.problem ? { problem: `${path}: ${checked.problem}` } : {}) };
 }
@@ -100,7 +117,7 @@ export function readAlertJournal(path: string, base: string | undefined): { stat
 export class AlertJournal {
   private noted = new Set<string>();
   /** The base of the journal on disk as this process knows it (undefined: not looked at, or removed). */
-  private fileBase: string | undefined;
+  private fileBase: FullSaveId | undefined;
 
   constructor(
     readonly path: string,
@@ -135,8 +152,8 @@ export class AlertJournal {
     };
   }
 
-  /** Append the noted sensors' states to the journal that follows the full file of checksum `base`. Returns how many. */
-  async write(base: string): Promise<number> {
+  /** Append the noted sensors' states to the journal that follows the full save `base`. Returns how many. */
+  async write(base: FullSaveId): Promise<number> {
     if (this.noted.size === 0) return 0;
     const taken = this.noted;
     this.noted = new Set();
@@ -146,8 +163,9 @@ export class AlertJournal {
     const json = JSON.stringify(entries);
     const line = `${createHash('sha256').update(json).digest('hex')} ${json}\n`;
     try {
-      const kept = this.fileBase === base ? undefined : this.keptFor(base);
-      if (this.fileBase === base || (kept !== undefined && kept.sound === kept.text)) {
+      const known = sameSave(this.fileBase, base);
+      const kept = known ? undefined : this.keptFor(base);
+      if (known || (kept !== undefined && kept.sound === kept.text)) {
         const fh = await open(this.path, 'a');
         try {
           await fh.appendFile(line);
@@ -159,10 +177,10 @@ export class AlertJournal {
         // A journal of its own for this full file, written whole so it never starts torn; or one of this full file that
         // ends torn (a kill or a full disk while appending), rewritten with its sound lines (their sensors are noted no
         // more: dropped, their alerts would resume from the full file) and then this one.
-        const header = { format: ALERT_JOURNAL_FORMAT, version: ALERT_JOURNAL_VERSION, base, createdAt: new Date().toISOString() };
+        const header = { format: ALERT_JOURNAL_FORMAT, version: ALERT_JOURNAL_VERSION, base: base.sha256, ...(base.saveId ? { saveId: base.saveId } : {}), createdAt: new Date().toISOString() };
         await writeFileAtomicAsync(this.path, `${kept?.sound ?? `${JSON.stringify(header)}\n`}${line}`);
       }
-      this.fileBase = base;
+      this.fileBase = { ...base };
     } catch (err) {
       for (const s of taken) this.noted.add(s);
       this.fileBase = undefined;
@@ -172,11 +190,11 @@ export class AlertJournal {
   }
 
   /** The journal on disk (a previous run's, or one whose append failed) when it follows `base`: its text and what of it is sound. */
-  private keptFor(base: string): { text: string; sound: string } | undefined {
+  private keptFor(base: FullSaveId): { text: string; sound: string } | undefined {
     try {
       const text = readFileSync(this.path, 'utf8');
       const checked = checkJournal(text);
-      return checked.base === base ? { text, sound: checked.sound } : undefined;
+      return sameSave(checked.base, base) ? { text, sound: checked.sound } : undefined;
     } catch {
       return undefined;
     }

@@ -14,6 +14,7 @@ import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigPro
 import { removeStaleTemps, writeAllAt, writeAtomicAsync, writeFileAtomic } from '../util/atomic-write.ts';
 import { readOrWhy } from '../util/kept-file.ts';
 import { alertJournalPath, readAlertJournal } from './alert-journal.ts';
+import { newSaveId, saveIdOf, type FullSaveId } from './full-save-id.ts';
 import { KEEP_SET_ASIDE, setAside } from '../util/set-aside.ts';
 import { modelMismatch, type StateModelId } from './state-model.ts';
 
@@ -54,9 +55,14 @@ export interface LoadResult {
   model?: StateModelId;
   /** The checksum of the file's payload (the journal of alert states written after it names it: alert-journal.ts). */
   sha256?: string;
+  /** The id of the full save that wrote the file (full-save-id.ts; absent in files written before ids). */
+  saveId?: string;
   /** Sensors whose alert states came from the journal written after the file. */
   journaled?: number;
-  /** Set when that journal existed but could not be used (the file's own alert states are used). */
+  /**
+   * Set when that journal existed but could not be used, or only in part (the file's own alert states are used for
+   * the rest); where it could not be tied to a usable file, where it was set aside is said in it.
+   */
   journalProblem?: string;
   /** Set when the file existed but could not be used. */
   problem?: string;
@@ -68,11 +74,11 @@ export interface LoadResult {
 export function encodeStates(states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId, now = new Date()): string {
   const entries = states instanceof Map ? Object.fromEntries(states) : states;
   const payload = JSON.stringify(entries);
-  return withHeader(payload, Object.values(entries).filter((v) => v !== undefined).length, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now);
+  return withHeader(payload, Object.values(entries).filter((v) => v !== undefined).length, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now, newSaveId());
 }
 
-function withHeader(payload: string, sensors: number, bytes: number, sha256: string, model: StateModelId | undefined, now: Date): string {
-  const header = { format: STATE_FILE_FORMAT, version: STATE_FILE_VERSION, savedAt: now.toISOString(), model, sensors, bytes, sha256 };
+function withHeader(payload: string, sensors: number, bytes: number, sha256: string, model: StateModelId | undefined, now: Date, saveId: string): string {
+  const header = { format: STATE_FILE_FORMAT, version: STATE_FILE_VERSION, savedAt: now.toISOString(), model, sensors, bytes, sha256, saveId };
   return `${JSON.stringify(header)}\n${payload}\n`;
 }
 
@@ -112,7 +118,7 @@ export async function encodeStatesYielding(states: SavedStates, model?: StateMod
   const counted = { sensors: 0 };
   let payload = '';
   for await (const piece of payloadPieces(states, chunk, counted)) payload += piece;
-  return withHeader(payload, counted.sensors, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now);
+  return withHeader(payload, counted.sensors, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now, newSaveId());
 }
 
 /** Characters of payload handed on at a time by `payloadPieces`. */
@@ -160,7 +166,8 @@ export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAsi
   if (sha !== header.sha256) throw new Error('payload checksum does not match the header (corrupted)');
   const entries = JSON.parse(body) as Record<string, SensorState>;
   if (!entries || typeof entries !== 'object' || Array.isArray(entries)) throw new Error('payload is not an object of sensor states');
-  return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as StateModelId | undefined, sha256: sha };
+  const saveId = saveIdOf(header.saveId);
+  return { states: new Map(Object.entries(entries)), savedAt: String(header.savedAt), model: header.model as StateModelId | undefined, sha256: sha, ...(saveId ? { saveId } : {}) };
 }
 
 /**
@@ -170,7 +177,7 @@ export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAsi
 export function loadStates(path: string, expectModel?: StateModelId): LoadResult {
   const res = loadFull(path, expectModel);
   // Alert states written since that file (alert-journal.ts): each replaces its sensor's alert and silence watch.
-  const journal = readAlertJournal(alertJournalPath(path), res.sha256);
+  const journal = readAlertJournal(alertJournalPath(path), res.sha256 === undefined ? undefined : { sha256: res.sha256, ...(res.saveId ? { saveId: res.saveId } : {}) });
   if (journal.problem) res.journalProblem = journal.problem;
   for (const [sensor, { alert, silence }] of journal.states) {
     const { alert: _alert, silence: _silence, ...rest } = res.states.get(sensor) ?? {};
@@ -193,7 +200,7 @@ function loadFull(path: string, expectModel?: StateModelId): LoadResult {
       const kept = new Map<string, LoadedState>();
       for (const [sensor, st] of res.states) if (st.alert || st.silence) kept.set(sensor, { ...(st.alert ? { alert: st.alert } : {}), ...(st.silence ? { silence: st.silence } : {}) });
       const also = kept.size ? `; open alerts and silence watches of ${kept.size} sensor(s) kept` : '';
-      return { states: kept, savedAt: res.savedAt, model: res.model, sha256: res.sha256, problem: `${path}: ${mismatch}: thresholds and learnt levels start fresh${also}` };
+      return { states: kept, savedAt: res.savedAt, model: res.model, sha256: res.sha256, ...(res.saveId ? { saveId: res.saveId } : {}), problem: `${path}: ${mismatch}: thresholds and learnt levels start fresh${also}` };
     }
     return res;
   } catch (err) {
@@ -212,18 +219,19 @@ function loadFull(path: string, expectModel?: StateModelId): LoadResult {
 export const HEADER_ROOM = 1024;
 
 /**
- * Write states atomically (temp + fsync + rename + folder fsync); returns the sensors written and the payload's
- * checksum. The payload is written as it is collected (`payloadPieces`) and hashed as it goes: held whole (its pieces,
+ * Write states atomically (temp + fsync + rename + folder fsync); returns the sensors written, the payload's
+ * checksum and the save's id (what a journal written after it names: full-save-id.ts). The payload is written as it is collected (`payloadPieces`) and hashed as it goes: held whole (its pieces,
  * their join and the Buffer written), a 1.5 MB save at 1,000 sensors made V8 raise its old-generation limit, and the
  * next full collection came 100 s later, with RSS up from 147 to 220 MB meanwhile (bench/soak.ts --duration 200; 138 MB
  * flat with no periodic save).
  */
-export async function saveStates(path: string, states: SavedStates, model?: StateModelId): Promise<{ sensors: number; sha256: string }> {
+export async function saveStates(path: string, states: SavedStates, model?: StateModelId): Promise<{ sensors: number } & Required<FullSaveId>> {
   const now = new Date();
+  const saveId = newSaveId();
   const counted = { sensors: 0 };
   let sha256 = '';
   // The header at its widest (counts of 16 digits), so that only the model's name and version size its room.
-  const widest = withHeader('', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, '0'.repeat(64), model, now).split('\n')[0];
+  const widest = withHeader('', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, '0'.repeat(64), model, now, saveId).split('\n')[0];
   const room = Math.max(HEADER_ROOM, Buffer.byteLength(widest) + 1);
   await writeAtomicAsync(path, async (fh) => {
     const hash = createHash('sha256');
@@ -235,7 +243,7 @@ export async function saveStates(path: string, states: SavedStates, model?: Stat
       at += b.length;
     }
     sha256 = hash.digest('hex');
-    const header = withHeader('', counted.sensors, at - room, sha256, model, now).split('\n')[0];
+    const header = withHeader('', counted.sensors, at - room, sha256, model, now, saveId).split('\n')[0];
     const bytes = Buffer.byteLength(header);
     if (bytes > room - 1) throw new Error(`state header of ${bytes} bytes does not fit the ${room - 1} kept for it`);
     // Padded to the room in bytes, not characters: a model name with a character of several bytes would otherwise push
@@ -243,7 +251,7 @@ export async function saveStates(path: string, states: SavedStates, model?: Stat
     await writeAllAt(fh, Buffer.from(`${header}${' '.repeat(room - 1 - bytes)}\n`), 0);
     await writeAllAt(fh, Buffer.from('\n'), at);
   });
-  return { sensors: counted.sensors, sha256 };
+  return { sensors: counted.sensors, sha256, saveId };
 }
 
 /** Synchronous atomic write, for the last save on shutdown. */

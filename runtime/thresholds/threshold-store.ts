@@ -4,6 +4,7 @@
  */
 import type { AlertJournal } from './alert-journal.ts';
 import { loadStates, saveStates, type LoadResult, type SavedStates, type StateModelId } from './store.ts';
+import type { FullSaveId } from './full-save-id.ts';
 
 /** Options of the periodic saver. */
 export interface ThresholdStoreOptions {
@@ -22,8 +23,8 @@ export interface ThresholdStoreOptions {
 export class ThresholdStore {
   private timer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
-  /** The checksum of the full file on disk (loaded or last saved): what a journal written now follows. */
-  private base: string | undefined;
+  /** The full save on disk (loaded or last saved): what a journal written now follows. */
+  private base: FullSaveId | undefined;
 
   constructor(
     readonly path: string,
@@ -35,7 +36,7 @@ export class ThresholdStore {
   /** Load what a previous run saved (see `loadStates`). */
   load(): LoadResult {
     const loaded = loadStates(this.path, this.opts.model);
-    this.base = loaded.sha256;
+    this.base = loaded.sha256 === undefined ? undefined : { sha256: loaded.sha256, ...(loaded.saveId ? { saveId: loaded.saveId } : {}) };
     return loaded;
   }
 
@@ -78,7 +79,7 @@ export class ThresholdStore {
 
   private async saveFull(): Promise<void> {
     const ended = this.opts.journal?.fullSaveBegins();
-    let saved: { sensors: number; sha256: string };
+    let saved: Awaited<ReturnType<typeof saveStates>>;
     try {
       const states = this.collect();
       // The label of the model these states were collected under: a hot reload changes the shared object in place
@@ -89,7 +90,7 @@ export class ThresholdStore {
       await ended?.(false);
       throw err;
     }
-    this.base = saved.sha256;
+    this.base = { sha256: saved.sha256, saveId: saved.saveId };
     await ended?.(true);
     this.opts.onSaved?.(saved.sensors);
   }

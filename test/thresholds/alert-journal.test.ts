@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { open as openFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { createThreshold } from '../../runtime/thresholds/factory.ts';
 import { AlertJournal, alertJournalPath, type AlertStates } from '../../runtime/thresholds/alert-journal.ts';
 import { decodeStates, HEADER_ROOM, loadStates, saveStates, type SensorState } from '../../runtime/thresholds/store.ts';
@@ -34,11 +35,11 @@ describe('the journal of alert states', () => {
   it('is applied over the full file it follows, and replaces only the alert states of the sensors it names', async () => {
     const path = join(dir, 'state.json');
     const full = sensors(3, closed);
-    const { sha256 } = await saveStates(path, full);
+    const saved = await saveStates(path, full);
     const now = new Map<string, AlertStates>([['pump-1', { alert: open }]]);
     const journal = new AlertJournal(alertJournalPath(path), (s) => now.get(s));
     journal.note('pump-1');
-    expect(await journal.write(sha256)).toBe(1);
+    expect(await journal.write(saved)).toBe(1);
     const loaded = loadStates(path);
     expect(loaded.journaled).toBe(1);
     expect(loaded.states.get('pump-1')).toEqual({ threshold: full.get('pump-1')!.threshold, alert: open });
@@ -51,7 +52,7 @@ describe('the journal of alert states', () => {
     const first = await saveStates(path, sensors(2, closed));
     const journal = new AlertJournal(alertJournalPath(path), () => ({ alert: open }));
     journal.note('pump-0');
-    await journal.write(first.sha256);
+    await journal.write(first);
     // The full file is written again (with pump-0 closed in it) and the kill comes before the journal is removed.
     await saveStates(path, sensors(2, { ...closed, lastTs: 10 }));
     const loaded = loadStates(path);
@@ -59,19 +60,67 @@ describe('the journal of alert states', () => {
     expect(loaded.states.get('pump-0')?.alert).toEqual({ ...closed, lastTs: 10 });
   });
 
+  it('is ignored when a later full save wrote the same states (the same checksum) and the kill came before its removal', async () => {
+    // Keyed by the payload's checksum alone, this journal passed for the later file's, and pump-0's alert opened again.
+    const path = join(dir, 'state.json');
+    const states = sensors(2, closed);
+    const first = await saveStates(path, states);
+    const journal = new AlertJournal(alertJournalPath(path), () => ({ alert: open }));
+    journal.note('pump-0');
+    await journal.write(first);
+    // pump-0's alert closed again before the next full save, and nothing else changed: every state as in the first.
+    const second = await saveStates(path, states);
+    expect(second.sha256).toBe(first.sha256);
+    const loaded = loadStates(path);
+    expect(loaded.journaled).toBeUndefined();
+    expect(loaded.states.get('pump-0')?.alert).toEqual(closed);
+  });
+
+  it("is ignored over another model's full save of the same (empty) payload", async () => {
+    // Every full save of no sensor has one checksum: a start under a retrained model saves at once, before any reading,
+    // and a kill before the old journal's removal left the old model's alert states to be applied under the new one.
+    const path = join(dir, 'state.json');
+    const before = { name: 'pump-ae', version: '1', weights: 'a'.repeat(64) };
+    const after = { name: 'pump-ae', version: '2', weights: 'b'.repeat(64) };
+    const first = await saveStates(path, new Map(), before);
+    const journal = new AlertJournal(alertJournalPath(path), () => ({ alert: open }));
+    journal.note('pump-3');
+    await journal.write(first);
+    const second = await saveStates(path, new Map(), after);
+    expect(second.sha256).toBe(first.sha256);
+    const loaded = loadStates(path, after);
+    expect([loaded.problem, loaded.journaled, loaded.states.size]).toEqual([undefined, undefined, 0]);
+  });
+
+  it('applies a journal written before save ids over a file written before them (by its checksum, as then)', async () => {
+    const path = join(dir, 'state.json');
+    const full = sensors(2, closed);
+    const { sha256 } = await saveStates(path, full);
+    // The file's header and the journal's as an older vigil wrote them: no save id.
+    const [head, payload] = readFileSync(path, 'utf8').split('\n');
+    const { saveId: _id, ...older } = JSON.parse(head) as Record<string, unknown>;
+    writeFileSync(path, `${JSON.stringify(older)}\n${payload}\n`);
+    const json = JSON.stringify({ 'pump-1': { alert: open } });
+    const line = `${createHash('sha256').update(json).digest('hex')} ${json}`;
+    writeFileSync(alertJournalPath(path), `${JSON.stringify({ format: 'vigil-alert-states', version: 1, base: sha256 })}\n${line}\n`);
+    const loaded = loadStates(path);
+    expect([loaded.problem, loaded.saveId, loaded.journaled]).toEqual([undefined, undefined, 1]);
+    expect(loaded.states.get('pump-1')?.alert).toEqual(open);
+  });
+
   it('appends a line per write, and a torn last line (a kill while appending) is left out and said', async () => {
     const path = join(dir, 'state.json');
-    const { sha256 } = await saveStates(path, sensors(3, closed));
+    const saved = await saveStates(path, sensors(3, closed));
     const now = new Map<string, AlertStates>([['pump-0', { alert: open }]]);
     const journal = new AlertJournal(alertJournalPath(path), (s) => now.get(s));
     journal.note('pump-0');
-    await journal.write(sha256);
+    await journal.write(saved);
     const first = readFileSync(alertJournalPath(path), 'utf8');
     // The second write appends only what was noted since the first: pump-0 closed again, pump-2 opened.
     now.set('pump-0', { alert: closed }).set('pump-2', { alert: open });
     journal.note('pump-0');
     journal.note('pump-2');
-    expect(await journal.write(sha256)).toBe(2);
+    expect(await journal.write(saved)).toBe(2);
     const text = readFileSync(alertJournalPath(path), 'utf8');
     expect(text.startsWith(first)).toBe(true);
     expect(text.split('\n').filter(Boolean)).toHaveLength(3);
@@ -88,12 +137,12 @@ describe('the journal of alert states', () => {
 
   it("keeps a previous run's sound lines when its journal ends torn (a kill while appending)", async () => {
     const path = join(dir, 'state.json');
-    const { sha256 } = await saveStates(path, sensors(3, closed));
+    const saved = await saveStates(path, sensors(3, closed));
     const before = new AlertJournal(alertJournalPath(path), () => ({ alert: open }));
     before.note('pump-0');
-    await before.write(sha256);
+    await before.write(saved);
     before.note('pump-1');
-    await before.write(sha256);
+    await before.write(saved);
     const whole = readFileSync(alertJournalPath(path), 'utf8');
     // Killed while appending a third line: part of it is on disk, without its newline.
     writeFileSync(alertJournalPath(path), `${whole}${whole.split('\n')[1].slice(0, 40)}`);
@@ -102,7 +151,7 @@ describe('the journal of alert states', () => {
     // The restarted run (pump-0 and pump-1 open, as restored) writes its first line; a kill before its first full save.
     const after = new AlertJournal(alertJournalPath(path), (s) => ({ alert: s === 'pump-2' ? open : restarted.states.get(s)!.alert! }));
     after.note('pump-2');
-    await after.write(sha256);
+    await after.write(saved);
     const again = loadStates(path);
     expect(again.journalProblem).toBeUndefined();
     expect(['pump-0', 'pump-1', 'pump-2'].map((s) => again.states.get(s)?.alert)).toEqual([open, open, open]);
@@ -110,24 +159,24 @@ describe('the journal of alert states', () => {
 
   it("appends to a previous run's journal of the same full file rather than replacing it", async () => {
     const path = join(dir, 'state.json');
-    const { sha256 } = await saveStates(path, sensors(2, closed));
+    const saved = await saveStates(path, sensors(2, closed));
     const before = new AlertJournal(alertJournalPath(path), () => ({ alert: open }));
     before.note('pump-0');
-    await before.write(sha256);
+    await before.write(saved);
     // A restart whose first full save has not happened (or failed): its lines follow the same file.
     const after = new AlertJournal(alertJournalPath(path), () => ({ alert: open }));
     after.note('pump-1');
-    await after.write(sha256);
+    await after.write(saved);
     const loaded = loadStates(path);
     expect([loaded.states.get('pump-0')?.alert, loaded.states.get('pump-1')?.alert]).toEqual([open, open]);
   });
 
   it('writes a sensor gone since as without alert states', async () => {
     const path = join(dir, 'state.json');
-    const { sha256 } = await saveStates(path, sensors(2, open));
+    const saved = await saveStates(path, sensors(2, open));
     const journal = new AlertJournal(alertJournalPath(path), () => undefined);
     journal.note('pump-1');
-    await journal.write(sha256);
+    await journal.write(saved);
     const loaded = loadStates(path);
     expect(loaded.states.get('pump-1')?.alert).toBeUndefined();
     expect(loaded.states.get('pump-1')?.threshold).toBeDefined();
