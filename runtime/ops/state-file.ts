@@ -27,7 +27,7 @@ export function restoredStates(store: ThresholdStore, log: VigilLogger): Map<str
   const file = store.path;
   const loaded = store.load();
   if (loaded.problem) log.warn({ file, problem: loaded.problem, setAside: loaded.setAside }, 'threshold state not restored');
-  if (loaded.journalProblem) log.warn({ file, problem: loaded.journalProblem }, 'alert states saved since the state file not restored; those sensors resume from the file');
+  if (loaded.journalProblem) log.warn({ file, problem: loaded.journalProblem }, 'alert states journaled since the last full save not restored, or only in part (the problem says which and why)');
   if (loaded.states.size) log.info({ file, sensors: loaded.states.size, savedAt: loaded.savedAt, ...(loaded.journaled ? { alertStatesSince: loaded.journaled } : {}) }, 'threshold state restored');
   return loaded.states;
 }

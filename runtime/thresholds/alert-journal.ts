@@ -25,6 +25,7 @@ import type { AlertTrackerState } from '../alerts/tracker.ts';
 import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { writeFileAtomicAsync } from '../util/atomic-write.ts';
 import { keptFileBeside, readOrWhy } from '../util/kept-file.ts';
+import { setAside } from '../util/set-aside.ts';
 import { sameSave, saveIdOf, type FullSaveId } from './full-save-id.ts';
 
 /** File format tag and version of the journal. */
@@ -111,6 +112,15 @@ export function readAlertJournal(path: string, base: FullSaveId | undefined): Jo
   if (!sameSave(checked.base, base)) return { states, follows: checked.base };
   for (const entries of checked.lines) for (const [sensor, st] of Object.entries(entries)) states.set(sensor, st);
   return { states, ...(checked.problem ? { problem: `${path}: ${checked.problem}` } : {}) };
+}
+
+/**
+ * Move a journal that follows no usable full file aside (`FILE.corrupt-TIME`) for a person to look at: left in place,
+ * the first full save would remove it unseen. Returns what to say: `why` it was not used and where it went.
+ */
+export function setAsideAlertJournal(path: string, why: string): string {
+  const moved = setAside(path);
+  return `${path}: alert states not restored: ${why}; ${moved.to ? `set aside as ${moved.to}` : 'it could not be moved aside, and the first full save removes it'}`;
 }
 
 /** The sensors noted since the last line or full save, and the appends of their alert states. */

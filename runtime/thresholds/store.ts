@@ -13,7 +13,7 @@ import type { SilenceState } from '../alerts/silent-sensors.ts';
 import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigProblem } from './factory.ts';
 import { removeStaleTemps, writeAllAt, writeAtomicAsync, writeFileAtomic } from '../util/atomic-write.ts';
 import { readOrWhy } from '../util/kept-file.ts';
-import { alertJournalPath, readAlertJournal } from './alert-journal.ts';
+import { alertJournalPath, readAlertJournal, setAsideAlertJournal } from './alert-journal.ts';
 import { newSaveId, saveIdOf, type FullSaveId } from './full-save-id.ts';
 import { KEEP_SET_ASIDE, setAside } from '../util/set-aside.ts';
 import { modelMismatch, type StateModelId } from './state-model.ts';
@@ -70,15 +70,18 @@ export interface LoadResult {
   setAside?: string;
 }
 
-/** Serialise states to the two-line file format. */
-export function encodeStates(states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId, now = new Date()): string {
+/**
+ * Serialise states to the two-line file format; `saveId` names the save in its header (full-save-id.ts), as
+ * `saveStates` does for the saves a journal follows.
+ */
+export function encodeStates(states: Map<string, SensorState> | Record<string, SensorState>, model?: StateModelId, now = new Date(), saveId?: string): string {
   const entries = states instanceof Map ? Object.fromEntries(states) : states;
   const payload = JSON.stringify(entries);
-  return withHeader(payload, Object.values(entries).filter((v) => v !== undefined).length, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now, newSaveId());
+  return withHeader(payload, Object.values(entries).filter((v) => v !== undefined).length, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now, saveId);
 }
 
-function withHeader(payload: string, sensors: number, bytes: number, sha256: string, model: StateModelId | undefined, now: Date, saveId: string): string {
-  const header = { format: STATE_FILE_FORMAT, version: STATE_FILE_VERSION, savedAt: now.toISOString(), model, sensors, bytes, sha256, saveId };
+function withHeader(payload: string, sensors: number, bytes: number, sha256: string, model: StateModelId | undefined, now: Date, saveId: string | undefined): string {
+  const header = { format: STATE_FILE_FORMAT, version: STATE_FILE_VERSION, savedAt: now.toISOString(), model, sensors, bytes, sha256, ...(saveId ? { saveId } : {}) };
   return `${JSON.stringify(header)}\n${payload}\n`;
 }
 
@@ -114,11 +117,11 @@ export const ENCODE_CHUNK = 100;
  * `encodeStates`, the same text, collected and written `chunk` sensors per turn of the event loop (see `StateSource`),
  * so every reading arriving meanwhile waits for at most one chunk.
  */
-export async function encodeStatesYielding(states: SavedStates, model?: StateModelId, now = new Date(), chunk = ENCODE_CHUNK): Promise<string> {
+export async function encodeStatesYielding(states: SavedStates, model?: StateModelId, now = new Date(), chunk = ENCODE_CHUNK, saveId?: string): Promise<string> {
   const counted = { sensors: 0 };
   let payload = '';
   for await (const piece of payloadPieces(states, chunk, counted)) payload += piece;
-  return withHeader(payload, counted.sensors, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now, newSaveId());
+  return withHeader(payload, counted.sensors, Buffer.byteLength(payload), createHash('sha256').update(payload).digest('hex'), model, now, saveId);
 }
 
 /** Characters of payload handed on at a time by `payloadPieces`. */
@@ -173,12 +176,24 @@ export function decodeStates(text: string): Omit<LoadResult, 'problem' | 'setAsi
 /**
  * Load states; a missing file is an empty start, an unusable one is reported and set aside. Never throws.
  * Call it before the first save: it also removes temp files a crashed writer left behind.
+ *
+ * The journal of alert states beside it (alert-journal.ts) is applied over the full save it follows. Its lines hold
+ * whole alert and silence states, so over an unusable file whose header still names that save (a payload spoilt, cut
+ * short) they apply onto the empty start: open alerts, maintenance and silences resume, thresholds start fresh. A
+ * journal that cannot be tied to a usable file (the file unreadable, its header too, another save's, or no file) is set
+ * aside and said, not left for the first full save to remove unseen.
  */
 export function loadStates(path: string, expectModel?: StateModelId): LoadResult {
-  const res = loadFull(path, expectModel);
+  const { claimed, unread, ...res } = loadFull(path, expectModel);
+  const usable = res.sha256 !== undefined;
+  const journalFile = alertJournalPath(path);
   // Alert states written since that file (alert-journal.ts): each replaces its sensor's alert and silence watch.
-  const journal = readAlertJournal(alertJournalPath(path), res.sha256 === undefined ? undefined : { sha256: res.sha256, ...(res.saveId ? { saveId: res.saveId } : {}) });
+  const journal = readAlertJournal(journalFile, usable ? { sha256: res.sha256!, ...(res.saveId ? { saveId: res.saveId } : {}) } : claimed);
   if (journal.problem) res.journalProblem = journal.problem;
+  if (!usable && journal.follows) {
+    const why = unread ? 'the state file could not be read, so which full save it follows cannot be told' : !res.problem ? 'the state file it follows is not there' : claimed ? 'it follows another full save than the unusable state file (an older one)' : "the unusable state file's header does not say which full save it was";
+    res.journalProblem = setAsideAlertJournal(journalFile, why);
+  }
   for (const [sensor, { alert, silence }] of journal.states) {
     const { alert: _alert, silence: _silence, ...rest } = res.states.get(sensor) ?? {};
     const st: LoadedState = { ...rest, ...(alert ? { alert } : {}), ...(silence ? { silence } : {}) };
@@ -186,12 +201,25 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
     else res.states.delete(sensor);
   }
   if (journal.states.size) res.journaled = journal.states.size;
+  if (journal.states.size && !usable) res.problem += `; the alert and silence states of ${journal.states.size} sensor(s) journaled after it are restored`;
   return res;
 }
 
-function loadFull(path: string, expectModel?: StateModelId): LoadResult {
+/** The full save an unusable file's header names, when that line still reads as this format's. */
+function claimedSave(text: string): FullSaveId | undefined {
+  try {
+    const header = JSON.parse(text.slice(0, text.indexOf('\n'))) as Record<string, unknown>;
+    if (header.format !== STATE_FILE_FORMAT || typeof header.sha256 !== 'string') return undefined;
+    const saveId = saveIdOf(header.saveId);
+    return { sha256: header.sha256, ...(saveId ? { saveId } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+function loadFull(path: string, expectModel?: StateModelId): LoadResult & { claimed?: FullSaveId; unread?: boolean } {
   const { text, error } = readOrWhy(path);
-  if (error !== undefined) return { states: new Map(), problem: `${path}: cannot read: ${error}` };
+  if (error !== undefined) return { states: new Map(), problem: `${path}: cannot read: ${error}`, unread: true };
   if (text === undefined) return { states: new Map() };
   try {
     const res = decodeStates(text);
@@ -207,7 +235,8 @@ function loadFull(path: string, expectModel?: StateModelId): LoadResult {
     // Left where it is when it cannot be moved: the next save replaces it atomically anyway.
     const moved = setAside(path);
     const pruned = moved.removed ? `; ${moved.removed} older set-aside cop${moved.removed === 1 ? 'y' : 'ies'} removed (the newest ${KEEP_SET_ASIDE} are kept)` : '';
-    return { states: new Map(), problem: `${path}: unusable threshold state, starting fresh: ${(err as Error).message}${pruned}`, setAside: moved.to };
+    const claimed = claimedSave(text);
+    return { states: new Map(), problem: `${path}: unusable threshold state, starting fresh: ${(err as Error).message}${pruned}`, setAside: moved.to, ...(claimed ? { claimed } : {}) };
   }
 }
 
