@@ -76,17 +76,26 @@ export interface Flow {
   drops: DropWatch;
   latency: LatencyRing;
   lastMessageAt(): number;
-  /** What /health's `nothingReadable` judges: the first message since start, the last reading decoded, and the messages refused since. */
+  /** What /health's `nothingHeard`, `nothingReadable` and `nothingAccepted` judge: messages received, readings decoded, readings accepted. */
   readability(): Readability;
   pipelineRestarts(): number;
 }
 
-/** When messages and readings last came, for /health's `nothingReadable` (wall clock, ms; 0: never). */
+/**
+ * A message's three steps, when (wall clock, ms; 0: never) and how many: received (handed to the intake by the
+ * subscription or an embedding's source, refused and repeated ones too: `firstMessageAt`), decoded into a reading, and
+ * that reading accepted by the window stage (not a duplicate, nor dropped there).
+ */
 export interface Readability {
   firstMessageAt: number;
   lastDecodedAt: number;
   /** Messages refused since the last reading was decoded (since start, before the first). */
   rejectedSinceDecoded: number;
+  lastAcceptedAt: number;
+  accepted: number;
+  /** Readings decoded since the last one accepted (since start, before the first), and when the first of them was. */
+  decodedSinceAccepted: number;
+  firstDecodedSinceAcceptedAt: number;
 }
 
 /** Counts the health report reads. */
@@ -133,6 +142,9 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     if (inARow >= OUT_OF_ORDER_LEAST && events.refusing.observed) events.refusing.next({ sensor, reason });
   };
   const onAccepted = (reading: Reading) => {
+    stats.accepted++;
+    stats.lastAcceptedAt = Date.now();
+    stats.decodedSinceAccepted = 0;
     if (outOfOrder.size > 0) outOfOrder.delete(reading.sensor);
     if (events.accepted.observed) events.accepted.next(reading);
   };
@@ -175,6 +187,7 @@ function runPipeline(r: PipelineRun, stop$: Observable<void>): { sub: Subscripti
     edge.decoded++;
     stats.lastDecodedAt = stats.lastMessageAt;
     stats.rejectedSinceDecoded = 0;
+    if (stats.decodedSinceAccepted++ === 0) stats.firstDecodedSinceAcceptedAt = stats.lastMessageAt;
     // Its message's arrival (a replayed or injected reading may carry another receivedAt): the wall clock `seen` just took.
     r.silence.heard(reading.sensor, stats.lastMessageAt);
     if (events.readings.observed) events.readings.next(reading);
@@ -197,7 +210,7 @@ export function openFlow(config: FlowConfig, deps: FlowDeps): Flow {
   const { log, edge, events } = deps;
   const shed = shedWarning(log, config.batch.maxPendingBytes);
   const drops = watchDrops(deps.counters, config.health, log);
-  const stats: FlowStats = { lastMessageAt: 0, firstMessageAt: 0, lastDecodedAt: 0, rejectedSinceDecoded: 0, restarts: 0 };
+  const stats: FlowStats = { lastMessageAt: 0, firstMessageAt: 0, lastDecodedAt: 0, rejectedSinceDecoded: 0, lastAcceptedAt: 0, accepted: 0, decodedSinceAccepted: 0, firstDecodedSinceAcceptedAt: 0, restarts: 0 };
   const delivery = deliverTo(deps, config.log);
   // Replayed: a pipeline that fails during the drain and is retried after the stop ends at once, not never.
   const stop$ = new ReplaySubject<void>(1);

@@ -28,8 +28,10 @@ export interface HealthSources {
  * The report now: `ok` only while serving, connected, not dropping or missing readings, with no recently lost
  * session, with some sensor still reporting (every sensor signalled silent: nothing is being watched), and with the
  * state file being saved (a failed save: a restart would resume no alert and no learnt threshold), and with some
- * message having become a reading once messages have arrived for `dropWindowMs` (`nothingReadable`), and with some
- * message heard at all since start (`nothingHeard`).
+ * message having become a reading once messages have arrived for `dropWindowMs` (`nothingReadable`), with some
+ * message heard at all since start (`nothingHeard`: received, whatever became of it), and with some reading accepted
+ * by the window stage once readings have been decoded for that long (`nothingAccepted`: a feed of duplicates).
+ * `messagesReceived` and `readingsAccepted` count the two ends of that path since start.
  */
 export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' | 'window' | 'fleet'>, s: HealthSources): HealthReport {
   const { edge, counters, flow } = s;
@@ -47,11 +49,13 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' 
   const stateSaveError = edge.stateSaveError;
   const readability = s.flow.readability();
   const unreadable = nothingReadable(edge, readability, config.health.dropWindowMs, Date.now());
+  // A reading the reorder stage holds is accepted within window.reorderMs: judged over twice that where it is longer.
+  const unaccepted = nothingAccepted(edge, counters, readability, Math.max(config.health.dropWindowMs, 2 * config.window.reorderMs), Date.now());
   const card = s.serving.ref().current.card;
   // Not in a fleet: a worker whose partitions hold no reporting sensor (more workers than busy partitions, a standby)
   // hears nothing while its templates are right (a review: two workers, one sensor, the idle one 503 for good).
   const unheard = connected && !config.fleet ? nothingHeard(readability, s.startedAt, Math.max(config.health.dropWindowMs, 3 * (config.window.readingIntervalMs ?? card.data?.intervalMs ?? 0)), Date.now(), config.source.topics) : undefined;
-  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError && !unreadable && !unheard ? 'ok' : 'degraded';
+  const status: HealthReport['status'] = s.state !== 'ok' ? s.state : connected && !dropped.degraded && !sessionLost && refusedSubs === 0 && !allSilent && !stateSaveError && !unreadable && !unheard && !unaccepted ? 'ok' : 'degraded';
   const fleet = flow.fleet();
   const lastMessageAt = flow.lastMessageAt();
   return {
@@ -62,6 +66,9 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' 
     provider: s.serving.provider(),
     uptimeS: Math.round((Date.now() - s.startedAt) / 1000),
     lastMessageAgoMs: lastMessageAt ? Date.now() - lastMessageAt : null,
+    // Messages the subscription handed in (refused and repeated ones too), and readings the window stage took from them.
+    messagesReceived: edge.messages,
+    readingsAccepted: readability.accepted,
     sensors: counters.activeSensors,
     // The silent watch keeps a silent sensor until it is heard again, after the window stage forgot it (idle eviction):
     // its own count beside it, so `sensorsSilent` above `sensors` reads as what it is (a probe).
@@ -71,6 +78,7 @@ export function healthOf(config: Pick<RunConfig, 'broker' | 'health' | 'source' 
     ...(stateSaveError ? { stateNotSaved: stateSaveError } : {}),
     ...(unreadable ? { nothingReadable: unreadable } : {}),
     ...(unheard ? { nothingHeard: unheard } : {}),
+    ...(unaccepted ? { nothingAccepted: unaccepted } : {}),
     // The files on disk are not what serves (status unchanged: a restart would load the same files and fail to start).
     ...(edge.reloadRefused ? { modelReloadRefused: { reason: edge.reloadRefused.reason, agoMs: Date.now() - edge.reloadRefused.at } } : {}),
     alertsOpen: edge.alertsOpen,
@@ -118,15 +126,44 @@ export function nothingReadable(edge: Pick<EdgeCounters, 'messages' | 'rejected'
   };
 }
 
+/** Readings decoded since the last one accepted that, with none accepted for a whole window, say the feed only repeats itself. */
+export const UNACCEPTED_AFTER_READINGS = 3;
+
+/**
+ * Readings decode and the window stage accepts none: each repeats one its sensor already had (a sender resending its
+ * buffer, a clock stuck on one time, a recording replayed) or is dropped there. Duplicates are no drop (judged once
+ * already), so neither the drop rate nor `nothingReadable` said it, and /health stayed ok while vigil judged nothing.
+ * Judged once the first of at least UNACCEPTED_AFTER_READINGS readings decoded since the last accepted one (since
+ * start, before the first) has waited `windowMs`.
+ */
+export function nothingAccepted(
+  edge: Pick<EdgeCounters, 'messages' | 'decoded'>,
+  counters: Pick<PipelineCounters, 'duplicates'>,
+  r: Readability,
+  windowMs: number,
+  now: number,
+): { messagesReceived: number; readingsDecoded: number; readingsAccepted: number; duplicates: number; sinceMs: number; hint: string } | undefined {
+  if (r.decodedSinceAccepted < UNACCEPTED_AFTER_READINGS || now - r.firstDecodedSinceAcceptedAt < windowMs) return undefined;
+  return {
+    messagesReceived: edge.messages,
+    readingsDecoded: edge.decoded,
+    readingsAccepted: r.accepted,
+    duplicates: counters.duplicates,
+    sinceMs: now - (r.lastAcceptedAt || r.firstDecodedSinceAcceptedAt),
+    hint: `readings decode but none has been accepted ${r.lastAcceptedAt ? 'since the last one' : 'since start'}: each repeats one its sensor already had (vigil_readings_duplicate_total: a sender resending its buffer, a clock stuck on one time, a recording replayed) or was dropped (dropped, by reason): check the devices' timestamps`,
+  };
+}
+
 /**
  * Not one message since start, the broker connected, for `windowMs` (`health.dropWindowMs`, or 3 reading intervals
  * where longer, `window.readingIntervalMs` or the card's: a slow sensor's first reading may take that long): vigil
  * watches nothing. Not judged in a fleet, where a worker may own only quiet partitions. A topic template one letter off (`lineb` for `lineB`: MQTT topics are case-sensitive) left /health ok with `sensors: 0` and
  * not a line in the log for as long as it ran (a probe); `nothingReadable` judges only once messages arrive.
  */
-export function nothingHeard(r: Readability, startedAt: number, windowMs: number, now: number, topics: readonly string[]): { sinceMs: number; topics: readonly string[]; hint: string } | undefined {
+export function nothingHeard(r: Readability, startedAt: number, windowMs: number, now: number, topics: readonly string[]): { messagesReceived: 0; sinceMs: number; topics: readonly string[]; hint: string } | undefined {
   if (r.firstMessageAt !== 0 || now - startedAt < windowMs) return undefined;
   return {
+    messagesReceived: 0,
     sinceMs: now - startedAt,
     topics,
     hint: 'no message has arrived on source.topics since start: check the templates against the topics the devices publish (MQTT topics are case-sensitive; mosquitto_sub -v -t "#" shows them), and that the broker lets vigil read them',

@@ -7,34 +7,48 @@
 import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { nothingHeard, nothingReadable } from '../../runtime/ops/health.ts';
+import { nothingAccepted, nothingHeard, nothingReadable } from '../../runtime/ops/health.ts';
+import type { Readability } from '../../runtime/ops/flow.ts';
 import { fileBroker } from './aedes.ts';
 import { readingJson, recordedModel, recordedSeries, silent, testConfig, uniquePrefix } from './harness.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 
 const broker = fileBroker();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Nothing received, decoded or accepted yet. */
+const start: Readability = { firstMessageAt: 0, lastDecodedAt: 0, rejectedSinceDecoded: 0, lastAcceptedAt: 0, accepted: 0, decodedSinceAccepted: 0, firstDecodedSinceAcceptedAt: 0 };
 
 describe('/health: nothing readable', () => {
   it('judges the first window after the first message, then each window without a reading in which messages were refused', () => {
     const edge = { messages: 30, decoded: 0, rejected: new Map([['no_known_channels', 30]]) };
-    const never = (firstMessageAt: number) => ({ firstMessageAt, lastDecodedAt: 0, rejectedSinceDecoded: 0 });
+    const never = (firstMessageAt: number) => ({ ...start, firstMessageAt });
     expect(nothingReadable(edge, never(0), 60_000, 100_000)).toBeUndefined(); // no message yet
     expect(nothingReadable(edge, never(50_000), 60_000, 100_000)).toBeUndefined(); // not a whole window of them yet
     expect(nothingReadable(edge, never(40_000), 60_000, 100_000)).toMatchObject({ messages: 30, rejected: { no_known_channels: 30 }, sinceMs: 60_000 });
     // After a reading: only once a whole window passed without one, with messages refused meanwhile (a review: a feed
     // that broke after one good reading stayed ok); messages merely ignored (other devices' chatter) are no sign.
-    const after = (lastDecodedAt: number, rejectedSinceDecoded: number) => ({ firstMessageAt: 1000, lastDecodedAt, rejectedSinceDecoded });
+    const after = (lastDecodedAt: number, rejectedSinceDecoded: number) => ({ ...start, firstMessageAt: 1000, lastDecodedAt, rejectedSinceDecoded });
     expect(nothingReadable(edge, after(50_000, 30), 60_000, 100_000)).toBeUndefined();
     expect(nothingReadable(edge, after(40_000, 30), 60_000, 100_000)).toMatchObject({ sinceMs: 60_000, hint: expect.stringContaining('since the last one') });
     expect(nothingReadable(edge, after(40_000, 2), 60_000, 100_000)).toBeUndefined();
   });
 
   it('judges a start after which not one message arrived (a probe: a template one letter off, /health ok and no word)', () => {
-    const none = { firstMessageAt: 0, lastDecodedAt: 0, rejectedSinceDecoded: 0 };
+    const none = start;
     expect(nothingHeard(none, 40_000, 60_000, 99_999, ['a/{sensor}'])).toBeUndefined(); // not a whole window since start
-    expect(nothingHeard(none, 40_000, 60_000, 100_000, ['a/{sensor}'])).toMatchObject({ sinceMs: 60_000, topics: ['a/{sensor}'], hint: expect.stringContaining('case-sensitive') });
+    expect(nothingHeard(none, 40_000, 60_000, 100_000, ['a/{sensor}'])).toMatchObject({ messagesReceived: 0, sinceMs: 60_000, topics: ['a/{sensor}'], hint: expect.stringContaining('case-sensitive') });
     expect(nothingHeard({ ...none, firstMessageAt: 99_000 }, 40_000, 60_000, 100_000, ['a/{sensor}'])).toBeUndefined();
+  });
+
+  it('judges readings decoded a whole window with none accepted by the window stage (a feed of duplicates)', () => {
+    const edge = { messages: 40, decoded: 40 };
+    const counters = { duplicates: 39 };
+    // One reading accepted at 30 s, then 39 repeats of it, the first at 35 s.
+    const repeats = (decodedSinceAccepted: number) => ({ ...start, firstMessageAt: 30_000, lastDecodedAt: 99_000, lastAcceptedAt: 30_000, accepted: 1, decodedSinceAccepted, firstDecodedSinceAcceptedAt: 35_000 });
+    expect(nothingAccepted(edge, counters, repeats(39), 60_000, 94_999)).toBeUndefined(); // not a whole window yet
+    expect(nothingAccepted(edge, counters, repeats(39), 60_000, 95_000)).toMatchObject({ messagesReceived: 40, readingsDecoded: 40, readingsAccepted: 1, duplicates: 39, sinceMs: 65_000, hint: expect.stringContaining('since the last one') });
+    expect(nothingAccepted(edge, counters, repeats(2), 60_000, 95_000)).toBeUndefined(); // too few to say (a slow sensor's reading held)
+    expect(nothingAccepted(edge, counters, { ...start, firstMessageAt: 1, lastDecodedAt: 99_000, decodedSinceAccepted: 5, firstDecodedSinceAcceptedAt: 1000 }, 60_000, 95_000)).toMatchObject({ readingsAccepted: 0, sinceMs: 94_000, hint: expect.stringContaining('since start') });
   });
 
   it('vigil run: degraded while nothing arrives on its topics, ok once a message does', async () => {
@@ -98,6 +112,34 @@ describe('/health: nothing readable', () => {
     } finally {
       await pub.endAsync();
       for (const w of workers) await w.stop();
+    }
+  });
+
+  it('vigil run: degraded while every reading repeats one already accepted (received, none accepted), ok once a new one is', async () => {
+    // Duplicates are no drop and decode fine: /health stayed ok with messages arriving and nothing judged.
+    const prefix = uniquePrefix('state-duplicates');
+    const handle = await startRuntime(testConfig(broker.url, prefix, recordedModel(), { health: { dropWindowMs: 1000 } }), { logger: silent });
+    const pub = await mqtt.connectAsync(broker.url);
+    try {
+      const rec = recordedSeries(2);
+      const topic = `${prefix}/pump-1/data`;
+      await pub.publishAsync(topic, readingJson(rec.ts[0], rec.values[0]), { qos: 1 });
+      // A sender resending its buffer: the same reading, over and over.
+      for (let i = 0; i < 15; i++) {
+        await pub.publishAsync(topic, readingJson(rec.ts[0], rec.values[0]), { qos: 1 });
+        await sleep(150);
+      }
+      await waitFor(() => handle.health().status === 'degraded', 'degraded a window into a feed of duplicates', 5000);
+      const h = handle.health();
+      expect(h).toMatchObject({ messagesReceived: 16, readingsAccepted: 1, nothingAccepted: { messagesReceived: 16, readingsDecoded: 16, readingsAccepted: 1, duplicates: 15, hint: expect.stringContaining('since the last one') } });
+      expect([h.nothingHeard, h.nothingReadable]).toEqual([undefined, undefined]);
+      await pub.publishAsync(topic, readingJson(rec.ts[1], rec.values[1]), { qos: 1 });
+      await waitFor(() => handle.health().status === 'ok', 'ok once a new reading was accepted', 5000);
+      expect(handle.health()).toMatchObject({ messagesReceived: 17, readingsAccepted: 2 });
+      expect(handle.health().nothingAccepted).toBeUndefined();
+    } finally {
+      await pub.endAsync();
+      await handle.stop();
     }
   });
 
