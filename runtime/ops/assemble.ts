@@ -200,7 +200,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     stateLockPart(config.state.file, log),
     { name: 'events', stop: () => events.complete() },
     serving.model,
-    { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state', 'fleet'), ref(), log, edge, (sensor, close) => publishUnresolved(unresolved, sensor, close))) },
+    { name: 'thresholds', start: () => void thresholds.set(openThresholds(sections(config, 'threshold', 'smoothing', 'window', 'alerts', 'state', 'fleet'), ref(), log, edge, { alerts: { onEvict: (sensor, close) => publishUnresolved(unresolved, sensor, close) } })) },
     serving.adaptation,
     flow.decoder,
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.

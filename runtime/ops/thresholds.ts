@@ -24,8 +24,8 @@ import { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import type { ResidualModel } from '../scoring/mahalanobis.ts';
 import { smootherStates } from './smoother-states.ts';
 import { stateSaves } from './state-saves.ts';
-import { AlertBank } from '../alerts/alert-bank.ts';
-import { checkPolicy, type AlertStep } from '../alerts/tracker.ts';
+import { AlertBank, type AlertBankOptions } from '../alerts/alert-bank.ts';
+import { checkPolicy } from '../alerts/tracker.ts';
 import { admissionPools } from '../stream/admission.ts';
 import { SilentSensors } from '../alerts/silent-sensors.ts';
 import type { VigilLogger } from './logger.ts';
@@ -141,11 +141,17 @@ function thresholdKinds(configured: unknown, cardNow: () => ModelCard): { factor
   return { factory, restore, mismatch };
 }
 
-/**
- * Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. `onAlertEvicted` is
- * told of each open alert closed because its sensor's alert state was evicted for room (alert-bank.ts).
- */
-export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters, onAlertEvicted?: (sensor: string, close: AlertStep) => void): RuntimeThresholds {
+/** How `openThresholds` builds its alert bank, beyond the policy (`config.alerts`). */
+export interface ThresholdsOptions {
+  /**
+   * Options of the alert bank over those taken from the state file: `onEvict` is told of each open alert closed because
+   * its sensor's alert state was evicted for room (alert-bank.ts); a fleet partition gives its own saved alerts and bound.
+   */
+  alerts?: AlertBankOptions;
+}
+
+/** Build the bank, restore saved state, and prepare persistence. Throws naming the bad threshold key. */
+export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: VigilLogger, edge: EdgeCounters, opts: ThresholdsOptions = {}): RuntimeThresholds {
   const card0 = ref.current.card;
   const cardNow = () => ref.current.card;
   const { factory, restore, mismatch } = thresholdKinds(config.threshold ?? card0.threshold.default, cardNow);
@@ -210,7 +216,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
   const bank = new ThresholdBank(factory, { saved: savedThresholds, restore, maxSensors });
   const residuals = new TrackedResiduals(pick(loaded, (st) => st.residualMean), maxSensors, store && card0, pick(loaded, (st) => st.residualClock));
   const { openK, openN, closeM, cooldownMs, openCritical } = config.alerts;
-  const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs, openCritical }), { saved: pick(loaded, (st) => st.alert), maxSensors, onEvict: onAlertEvicted });
+  const alerts = new AlertBank(checkPolicy({ openK, openN, closeM, cooldownMs, openCritical }), { saved: pick(loaded, (st) => st.alert), maxSensors, ...opts.alerts });
   const smoothers = smootherStates(config.smoothing, pick(loaded, (st) => st.smoothing), log);
   // In a fleet a sensor's partition can move to a worker that never saw it go silent (and would never say it is back).
   const s = config.alerts.silent;
@@ -223,7 +229,7 @@ export function openThresholds(config: ThresholdsConfig, ref: ModelRef, log: Vig
     reportFailures('silence', (silence?.restoreFailures.splice(0) ?? []).map(({ sensor, problem }) => ({ sensor, reason: problem })));
   };
   reportRestoreFailures();
-  const open = alerts.openSensors();
+  const open = store ? alerts.openSensors() : [];
   if (open.length) log.info({ file: store?.path, openAlerts: open.length, sensors: open.slice(0, 10) }, 'open alerts restored; they resume and close as usual');
 
   // What the adaptive thresholds learn, at most once per persist interval and only for bars that moved.

@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { Subject } from 'rxjs';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
-import { openThresholds } from '../../runtime/ops/thresholds.ts';
+import { openThresholds, type RuntimeThresholds } from '../../runtime/ops/thresholds.ts';
+import type { AlertBank } from '../../runtime/alerts/alert-bank.ts';
+import { PartitionPipeline } from '../../runtime/fleet/jetstream/partition-pipeline.ts';
+import type { PartitionSnapshot } from '../../runtime/fleet/jetstream/partition-state.ts';
 import { createEdgeCounters } from '../../runtime/ops/metrics.ts';
 import { ModelRef } from '../../runtime/inference/model-ref.ts';
 import { loadModel } from '../../runtime/model/load.ts';
@@ -118,5 +121,28 @@ describe('an open alert in the state file', () => {
     expect(th.alerts.openSensors()).toEqual(['A']);
     await th.stop();
     expect(loadStates(cfg.state.file!).states.get('A')?.alert?.open).toBeDefined();
+  });
+});
+
+describe("a fleet partition's alert bank", () => {
+  it("is the thresholds' own, built from the partition's saved alerts, bound and onEvict (a review: openThresholds built one the partition never used, beside its own)", () => {
+    const path = recordedModel();
+    const cfg = testConfig('mqtt://127.0.0.1:1', 'evicted-partition', path, { window: { maxSensors: 2 } });
+    const ref = new ModelRef(loadModel(path).card, session);
+    const seed = openThresholds({ ...cfg, state: { ...cfg.state, file: null } }, ref, silent, createEdgeCounters());
+    expect(seed.alerts.get('A').step(verdict('A', 1000, 100)).kind).toBe('open');
+    const evicted: string[] = [];
+    const th = openThresholds({ ...cfg, state: { ...cfg.state, file: null } }, ref, silent, createEdgeCounters(), {
+      alerts: { saved: seed.alerts.snapshot(), maxSensors: 1, onEvict: (sensor, close, admitted) => evicted.push(`${sensor} ${close.kind === 'close' ? close.unresolved : close.kind} for ${admitted}`) },
+    });
+    expect(th.alerts.openSensors()).toEqual(['A']);
+    th.alerts.holdOpen();
+    th.alerts.get('B');
+    expect(evicted).toEqual(['A evicted for B']);
+    const pp = new PartitionPipeline(cfg, ref, silent, { thresholds: {}, residuals: {}, alerts: seed.alerts.snapshot() } as unknown as PartitionSnapshot, true);
+    const own = pp as unknown as { th: RuntimeThresholds; alerts: AlertBank };
+    expect(own.alerts).toBe(own.th.alerts);
+    expect(own.alerts.openSensors()).toEqual(['A']);
+    pp.close();
   });
 });

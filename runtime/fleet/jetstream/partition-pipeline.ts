@@ -7,7 +7,7 @@ import { Subject, type Subscription } from 'rxjs';
 import type { RunConfig } from '../../config/schema.ts';
 import type { ModelRef } from '../../inference/model-ref.ts';
 import type { ModelCard } from '../../model/card.ts';
-import { AlertBank } from '../../alerts/alert-bank.ts';
+import type { AlertBank } from '../../alerts/alert-bank.ts';
 import type { AlertStep } from '../../alerts/tracker.ts';
 import { TrackedResiduals } from '../../scoring/residual-baselines.ts';
 import { createPipeline } from '../../stream/pipeline.ts';
@@ -43,10 +43,6 @@ export class PartitionPipeline {
   /** `state` is restored when saved under the model in service (`sameModel`); alerts are restored either way. */
   constructor(config: RunConfig, ref: ModelRef, log: VigilLogger, state: PartitionSnapshot | undefined, sameModel: boolean) {
     const card = ref.current.card;
-    // No silent-sensor watch here: a partition moves between workers, and the one that has it never saw a silence begin.
-    this.th = openThresholds({ ...config, state: { ...config.state, file: null }, alerts: { ...config.alerts, silent: { ...config.alerts.silent, enabled: false } } }, ref, log, createEdgeCounters());
-    if (state && sameModel) this.th.bank.adopt(state.thresholds);
-    this.residuals = new TrackedResiduals(sameModel ? state!.residuals : {}, config.window.maxSensors, sameModel ? card : undefined, sameModel ? (state!.residualClocks ?? {}) : {});
     // An open alert evicted for room is closed, as in `vigil run` (ops/unresolved-closes.ts), never just forgotten.
     const onEvict = (_sensor: string, close: AlertStep, admitted: string) => {
       const ev = unresolvedEvent(close, ref.current.card, config.alerts.topChannels);
@@ -54,7 +50,14 @@ export class PartitionPipeline {
       this.counters.alertsClosed++;
       this.judged.push({ evicted: ev, admitted });
     };
-    this.alerts = new AlertBank(this.th.alerts.policy, { saved: state?.alerts ?? {}, maxSensors: config.window.maxSensors, onEvict });
+    // No silent-sensor watch here: a partition moves between workers, and the one that has it never saw a silence begin.
+    // Its alert bank restores the partition's saved alerts, bounded by the partition's window.maxSensors.
+    this.th = openThresholds({ ...config, state: { ...config.state, file: null }, alerts: { ...config.alerts, silent: { ...config.alerts.silent, enabled: false } } }, ref, log, createEdgeCounters(), {
+      alerts: { saved: state?.alerts ?? {}, maxSensors: config.window.maxSensors, onEvict },
+    });
+    if (state && sameModel) this.th.bank.adopt(state.thresholds);
+    this.residuals = new TrackedResiduals(sameModel ? state!.residuals : {}, config.window.maxSensors, sameModel ? card : undefined, sameModel ? (state!.residualClocks ?? {}) : {});
+    this.alerts = this.th.alerts;
     // Restored open alerts count against the bound at once, so they are evicted with a close like the rest.
     this.alerts.holdOpen();
     const onError = (err: unknown) => ((this.failure ??= err), this.notify());
