@@ -13,6 +13,11 @@
  * silence every sensor at once); the wall clock only dates the last reading in the signal. While vigil itself hears
  * nothing (its broker connection is down, or its intake paused), the caller does not check and then `restart`s the
  * watch: quiet time counts from when it can hear again.
+ *
+ * A sensor signalled silent is kept apart from the sensors heard, until it is heard again: the least recently heard,
+ * it was the first forgotten when new sensors needed room, and its `resumed` never came (a review: the operator's
+ * "sensor silent" stayed up for good). Those kept are bounded too (`maxSensors` more); beyond, the one signalled first
+ * is forgotten, its silence ended by a `resumed` marked `unresolved: 'evicted'`, as an evicted open alert is closed.
  */
 import { LruMap, lruAdd, lruGet, lruTouch } from '../util/lru.ts';
 import { collectBy } from '../util/held-states.ts';
@@ -23,7 +28,10 @@ export interface SilentSensorOptions {
   factor: number;
   /** ... and at least this long (ms), it is silent. */
   minMs: number;
-  /** Sensors remembered (the least recently heard forgotten first, never signalled). */
+  /**
+   * Sensors heard remembered (the least recently heard forgotten first, never one signalled silent), and as many
+   * signalled silent (beyond, the one signalled first is forgotten, its silence ended `unresolved: 'evicted'`).
+   */
   maxSensors: number;
 }
 
@@ -39,6 +47,11 @@ export interface SilenceEvent {
   usualMs: number;
   /** Why, when not its quiet time: the device said it went offline (a Sparkplug `DDEATH` or its node's `NDEATH`). */
   cause?: string;
+  /**
+   * `resumed` only, `evicted`: not heard again but forgotten for room (more than `maxSensors` sensors silent at once);
+   * its silence is ended so that it does not stay up for good, though it was never seen to end.
+   */
+  unresolved?: 'evicted';
 }
 
 /** What is saved of a sensor (the state file): its usual interval, how many gaps it rests on, whether it is silent. */
@@ -76,8 +89,12 @@ interface Heard {
 
 /** The per-sensor watch: `heard` every reading, `check` on a timer. */
 export class SilentSensors {
+  /** Sensors heard and not signalled silent, the least recently heard first. */
   private readonly sensors = new LruMap<string, Heard>();
-  private silentNow = 0;
+  /** Sensors signalled silent and not heard since, the first signalled first. */
+  private readonly silenced = new Map<string, Heard>();
+  /** Silences ended for room, said by the next `check`. */
+  private evicted: [string, Heard][] = [];
   /**
    * Sensors whose silence is judged (as of the last `check`): silent, or heard at least MIN_GAPS intervals. One heard
    * only a few times has no usual pace yet and can never be called silent (a probe: one sensor that had sent a single
@@ -106,30 +123,52 @@ export class SilentSensors {
         this.restoreFailures.push({ sensor, problem: `saved silence state is not {usualMs, gaps, silent, lastHeardAt}: ${JSON.stringify(v)}` });
         continue;
       }
-      lruGet(this.sensors, sensor, () => ({ lastAt: now, lastWall: s.lastHeardAt!, usual: s.usualMs!, gaps: s.gaps!, silent: s.silent!, restored: true, countedAt: now }), this.o.maxSensors);
-      if (s.silent) this.silentNow++;
+      const heard: Heard = { lastAt: now, lastWall: s.lastHeardAt!, usual: s.usualMs!, gaps: s.gaps!, silent: s.silent!, restored: true, countedAt: now };
+      if (s.silent) this.keepSilent(sensor, heard);
+      else lruGet(this.sensors, sensor, () => heard, this.o.maxSensors);
     }
+  }
+
+  /** Keep `sensor`, signalled silent, until it is heard again; the one signalled first makes room when full. */
+  private keepSilent(sensor: string, s: Heard): void {
+    s.silent = true;
+    if (this.silenced.size >= this.o.maxSensors) {
+      const [first, gone] = this.silenced.entries().next().value!;
+      this.silenced.delete(first);
+      this.evicted.push([first, gone]);
+    }
+    this.silenced.set(sensor, s);
+  }
+
+  /**
+   * The end of `s`'s silence at monotonic time `at` and wall clock `wall`. Taken back from before a restart, its quiet
+   * time began at its last reading then, by the wall clock (monotonic time does not survive the restart: a probe's
+   * sensor silent for 100 s read "quietMs" 5834, the time since it).
+   */
+  private ended(sensor: string, s: Heard, at: number, wall: number): SilenceEvent {
+    const quiet = s.restored ? Math.max(at - s.lastAt, wall - s.lastWall) : at - s.lastAt;
+    return { type: 'resumed', sensor, lastHeardAt: s.lastWall, quietMs: quiet, usualMs: s.usual };
   }
 
   /** Every sensor's state, to save. */
   snapshot(): Record<string, SilenceState> {
-    return collectBy(this.sensors.keys(), (sensor) => this.stateOf(sensor));
+    return collectBy([...this.sensors.keys(), ...this.silenced.keys()], (sensor) => this.stateOf(sensor));
   }
 
   /** One sensor's state, to save (undefined when not watched). */
   stateOf(sensor: string): SilenceState | undefined {
-    const s = this.sensors.get(sensor);
+    const s = this.sensors.get(sensor) ?? this.silenced.get(sensor);
     return s && { usualMs: s.usual, gaps: Math.max(0, s.gaps), silent: s.silent, lastHeardAt: s.lastWall };
   }
 
   /** Whether `sensor` is watched: a reading of it was decoded (lately, or before a restart). */
   knows(sensor: string): boolean {
-    return this.sensors.has(sensor);
+    return this.sensors.has(sensor) || this.silenced.has(sensor);
   }
 
   /** Sensors watched: heard lately, or silent and remembered until heard again. */
   get watched(): number {
-    return this.sensors.size;
+    return this.sensors.size + this.silenced.size;
   }
 
   /**
@@ -138,18 +177,18 @@ export class SilentSensors {
    * degraded while ten new sensors reported).
    */
   feedSilent(now: number): boolean {
-    return this.silentNow > 0 && this.silentNow >= this.judgedNow && now - this.lastAny >= this.o.minMs;
+    return this.silenced.size > 0 && this.silenced.size >= this.judgedNow && now - this.lastAny >= this.o.minMs;
   }
 
-  /** Sensors silent now (as of the last `check`, less those heard since). */
+  /** Sensors silent now: signalled, and not heard since. */
   get silent(): number {
-    return this.silentNow;
+    return this.silenced.size;
   }
 
   /** The sensors signalled silent and not heard since, with the wall clock of their last reading. */
   silentSensors(): { sensor: string; lastHeardAt: number }[] {
     const out: { sensor: string; lastHeardAt: number }[] = [];
-    for (const [sensor, s] of this.sensors) if (s.silent) out.push({ sensor, lastHeardAt: s.lastWall });
+    for (const [sensor, s] of this.silenced) out.push({ sensor, lastHeardAt: s.lastWall });
     return out;
   }
 
@@ -158,16 +197,16 @@ export class SilentSensors {
    * it had been signalled silent.
    */
   heard(sensor: string, at: number, wall: number): SilenceEvent | undefined {
-    const s = lruTouch(this.sensors, sensor) ?? lruAdd<string, Heard>(this.sensors, sensor, { lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false, countedAt: at }, this.o.maxSensors);
-    const gap = at - s.lastAt;
+    let s = lruTouch(this.sensors, sensor);
     let back: SilenceEvent | undefined;
-    if (s.silent) {
-      s.silent = false;
-      this.silentNow = Math.max(0, this.silentNow - 1);
-      // Taken back from before a restart, its quiet time began at its last reading then, by the wall clock (monotonic
-      // time does not survive the restart: a probe's sensor silent for 100 s read "quietMs" 5834, the time since it).
-      const quiet = s.restored ? Math.max(gap, wall - s.lastWall) : gap;
-      back = { type: 'resumed', sensor, lastHeardAt: s.lastWall, quietMs: quiet, usualMs: s.usual };
+    if (s === undefined) {
+      const quiet = this.silenced.get(sensor);
+      if (quiet) {
+        this.silenced.delete(sensor);
+        back = this.ended(sensor, quiet, at, wall);
+        quiet.silent = false;
+      }
+      s = lruAdd<string, Heard>(this.sensors, sensor, quiet ?? { lastAt: at, lastWall: wall, usual: 0, gaps: -1, silent: false, countedAt: at }, this.o.maxSensors);
     }
     s.restored = false;
     const since = at - s.countedAt;
@@ -190,30 +229,33 @@ export class SilentSensors {
    */
   offline(sensor: string, now: number, cause: string): SilenceEvent | undefined {
     const s = this.sensors.get(sensor);
-    if (!s || s.silent) return undefined;
-    s.silent = true;
-    this.silentNow++;
+    if (!s) return undefined;
+    this.sensors.delete(sensor);
+    this.keepSilent(sensor, s);
     return { type: 'silent', sensor, lastHeardAt: s.lastWall, quietMs: Math.max(0, now - s.lastAt), usualMs: s.usual, cause };
   }
 
-  /** The sensors that went silent by monotonic time `now` (each once until it is heard again). */
-  check(now: number): SilenceEvent[] {
+  /**
+   * The sensors that went silent by monotonic time `now` (each once until it is heard again), then the silences ended
+   * for room since the last check (`unresolved: 'evicted'`; quiet until wall clock `wall`).
+   */
+  check(now: number, wall = Date.now()): SilenceEvent[] {
     const out: SilenceEvent[] = [];
-    // Counted afresh: a silent sensor forgotten for room (maxSensors) is no longer silent here.
-    let silent = 0;
     let judged = 0;
     for (const [sensor, s] of this.sensors) {
-      if (s.silent) silent++;
-      if (s.silent || s.gaps >= MIN_GAPS) judged++;
-      if (s.silent || s.gaps < MIN_GAPS) continue;
+      if (s.gaps < MIN_GAPS) continue;
       const quiet = now - s.lastAt;
-      if (quiet < Math.max(this.o.minMs, this.o.factor * s.usual)) continue;
-      s.silent = true;
-      silent++;
+      if (quiet < Math.max(this.o.minMs, this.o.factor * s.usual)) {
+        judged++;
+        continue;
+      }
+      // An iteration survives the delete (LruMap).
+      this.sensors.delete(sensor);
+      this.keepSilent(sensor, s);
       out.push({ type: 'silent', sensor, lastHeardAt: s.lastWall, quietMs: quiet, usualMs: s.usual });
     }
-    this.silentNow = silent;
-    this.judgedNow = judged;
+    for (const [sensor, s] of this.evicted.splice(0)) out.push({ ...this.ended(sensor, s, now, wall), unresolved: 'evicted' });
+    this.judgedNow = judged + this.silenced.size;
     return out;
   }
 
@@ -223,7 +265,6 @@ export class SilentSensors {
    */
   restart(now: number): void {
     for (const s of this.sensors.values()) {
-      if (s.silent) continue;
       s.lastAt = Math.max(s.lastAt, now);
       // Nor is it an interval between the sensor's readings (a review: a 2 h outage taught a 1/min sensor 13 min).
       s.countedAt = s.lastAt;

@@ -182,6 +182,12 @@ export const SilencePayloadSchema = z.object({
    * certificate) or `NDEATH` (its edge node's). Any text: a newer producer may name others.
    */
   cause: z.string().optional(),
+  /**
+   * `resumed` only: `evicted` when the sensor was not heard again but vigil stopped watching it to make room (more
+   * sensors silent at once than window.maxSensors): its silence is ended, never seen to end. Any text from a newer
+   * producer is shown as it is.
+   */
+  unresolved: z.string().optional(),
   model: modelRef,
   severity: z.enum(['warning', 'clear']),
 });
@@ -199,6 +205,7 @@ export function silencePayload(e: SilenceEvent, model: { name: string; version: 
     quietMs: Math.round(e.quietMs),
     usualMs: Math.round(e.usualMs),
     ...(e.cause && { cause: e.cause }),
+    ...(e.unresolved && { unresolved: e.unresolved }),
     model: { name: model.name, version: model.version },
     severity: e.type === 'silent' ? 'warning' : 'clear',
   };

@@ -18,6 +18,8 @@ export interface EdgeCounters {
   /** Silence signals published (a sensor gone quiet, runtime/alerts/silent-sensors.ts), and sensors silent now (gauge). */
   silenceSignals: number;
   sensorsSilent: number;
+  /** Silences ended unresolved, `evicted`: the sensor forgotten for room, more silent at once than the watch keeps. */
+  silencesEvicted: number;
   /** Sensors the silent-sensor watch holds (heard lately, or silent and remembered). */
   sensorsWatched: number;
   /** The whole feed silent: every sensor whose silence can be judged is silent, and none at all heard lately. */
@@ -70,6 +72,7 @@ export function createEdgeCounters(): EdgeCounters {
     invalidSignals: new Map(),
     silenceSignals: 0,
     sensorsSilent: 0,
+    silencesEvicted: 0,
     sensorsWatched: 0,
     feedSilent: false,
     brokerConnected: 0,
@@ -207,6 +210,7 @@ function deliveryMetrics(registry: Registry, edge: EdgeCounters): void {
   m('vigil_alerts_dropped_total', 'Alerts dropped because the offline queue was full', () => edge.alertsDropped);
   m('vigil_webhook_failures_total', 'Webhook deliveries that failed after all retries', () => edge.webhookFailures);
   m('vigil_silence_signals_total', 'Sensors signalled silent on their alert topic (no reading for alerts.silent.factor x their usual interval)', () => edge.silenceSignals);
+  m('vigil_silences_evicted_total', 'Silences ended unresolved "evicted": a silent sensor no longer watched, to make room (more sensors silent at once than window.maxSensors)', () => edge.silencesEvicted);
   new Gauge({ name: 'vigil_subscriptions_refused', help: 'Topic filters the broker refused to subscribe (nothing on them reaches vigil)', registers: [registry], collect() { this.set(edge.subscriptionsRefused); } });
   m('vigil_alerts_refused_total', 'Alert-topic messages the broker refused (MQTT 5 failure reason code, e.g. an ACL), dropped', () => edge.alertsRefused);
   // vigil_alerts_opened/closed_total count this process's opens and closes; an alert resumed across a restart is open with no open counted.

@@ -119,7 +119,7 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     log,
     (count, byType) => [
       { signals: count, types: byType },
-      `sensors silent or back: ${count} more (${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}) not logged one by one, over ${SILENCE_LINES} a minute; each is on its sensor's alert topic and in vigil_silence_signals_total / vigil_sensors_silent`,
+      `sensors silent or back: ${count} more (${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}) not logged one by one, over ${SILENCE_LINES} a minute; each is on its sensor's alert topic and in vigil_silence_signals_total / vigil_sensors_silent / vigil_silences_evicted_total`,
     ],
     60_000,
   );
@@ -159,8 +159,11 @@ export function openSinks(client: MqttClient, config: SinksConfig, log: VigilLog
     silence(e) {
       const payload = underMaintenance(e.sensor, fromGateway(silencePayload(e, model()), gateway));
       if (e.type === 'silent') edge.silenceSignals++;
-      if (!silenceLines.take(Date.now())) moreSilence.add(e.type);
-      else if (e.type === 'silent') {
+      if (e.unresolved) edge.silencesEvicted++;
+      if (!silenceLines.take(Date.now())) moreSilence.add(e.unresolved ?? e.type);
+      else if (e.unresolved) {
+        log.warn({ sensor: e.sensor, lastHeard: payload.lastHeard, quietMs: payload.quietMs, unresolved: e.unresolved }, `sensor silent, no longer watched: ${e.sensor} after ${Math.round(e.quietMs / 1000)} s of silence, forgotten for room (more sensors silent at once than window.maxSensors); its silence is ended unresolved "${e.unresolved}", and its return will not be said`);
+      } else if (e.type === 'silent') {
         log.warn({ sensor: e.sensor, lastHeard: payload.lastHeard, quietMs: payload.quietMs, usualMs: payload.usualMs }, `sensor silent: ${e.sensor} not heard from for ${Math.round(e.quietMs / 1000)} s (usually every ${(e.usualMs / 1000).toPrecision(2)} s)`);
       } else log.info({ sensor: e.sensor, quietMs: payload.quietMs }, `sensor back: ${e.sensor} after ${Math.round(e.quietMs / 1000)} s of silence`);
       alertSink.publish(payload);

@@ -62,7 +62,9 @@ export function formatSilence(p: SilencePayload, opts: { color?: boolean; now?: 
   const usual = `usually every ${p.usualMs < 1000 ? `${Math.round(p.usualMs)} ms` : humanDuration(p.usualMs)}`;
   return (p.type === 'silent'
     ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}SILENT${c.reset}`, sensorOf(p, c), p.cause ? `offline (${p.cause}), last reading ${humanDuration(p.quietMs)} ago` : `no reading for ${humanDuration(p.quietMs)}`, `(${usual}; last at ${localTime(p.lastHeardAt)})`, maintenanceNote(p)]
-    : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, sensorOf(p, c), `after ${humanDuration(p.quietMs)} of silence`, maintenanceNote(p)]
+    : p.unresolved
+      ? [`${c.dim}${wall}${c.reset}`, `${c.yellow}${c.bold}unwatched${c.reset}`, sensorOf(p, c), `silent for ${humanDuration(p.quietMs)}, no longer watched (${p.unresolved}): its return will not be said`, maintenanceNote(p)]
+      : [`${c.dim}${wall}${c.reset}`, `${c.green}${c.bold}back${c.reset}`, sensorOf(p, c), `after ${humanDuration(p.quietMs)} of silence`, maintenanceNote(p)]
   ).filter((x) => x !== '').join('  ');
 }
 

@@ -122,14 +122,52 @@ describe('silent sensors', () => {
     expect(back.heard('gone', 70_000, WALL + 999_000)).toMatchObject({ type: 'resumed', sensor: 'gone', lastHeardAt: WALL + last, usualMs: 1000, quietMs: 999_000 - last });
   });
 
-  it('forgets the least recently heard sensor beyond maxSensors, and counts the silent ones afresh', () => {
+  it("keeps a sensor signalled silent while new sensors take the room of those heard, and says it back at its next reading (a review: forgotten for room, its resumed never came and its silence stayed up for good)", () => {
     const w = new SilentSensors({ factor: 10, minMs: 1000, maxSensors: 2 });
     every(w, 'a', 0, 100, 10);
     every(w, 'b', 0, 100, 10);
     expect(w.check(5000).map((e) => e.sensor)).toEqual(['a', 'b']);
-    expect(w.silent).toBe(2);
-    w.heard('c', 6000, WALL + 6000);
+    // New sensors fill the room of those heard: the least recently heard of them is forgotten, never a silent one.
+    for (const [i, sensor] of ['c', 'd', 'e'].entries()) w.heard(sensor, 6000 + i, WALL + 6000 + i);
+    expect(w.knows('c')).toBe(false);
     expect(w.check(7000)).toEqual([]);
+    expect(w.silent).toBe(2);
+    expect(w.watched).toBe(4);
+    expect(w.silentSensors().map((s) => s.sensor)).toEqual(['a', 'b']);
+    expect(w.snapshot().b).toMatchObject({ silent: true, usualMs: 100 });
+    expect(w.heard('a', 8000, WALL + 8000)).toEqual({ type: 'resumed', sensor: 'a', lastHeardAt: WALL + 900, quietMs: 7100, usualMs: 100 });
     expect(w.silent).toBe(1);
+    expect(w.knows('d')).toBe(false); // a took the room of the least recently heard
+    expect(w.heard('b', 8100, WALL + 8100)).toMatchObject({ type: 'resumed', sensor: 'b' });
+  });
+
+  it('beyond maxSensors silent at once, ends the silence of the one signalled first, a resumed marked unresolved "evicted" at the next check, so none stays up for good', () => {
+    const w = new SilentSensors({ factor: 10, minMs: 1000, maxSensors: 2 });
+    every(w, 'a', 0, 100, 10);
+    every(w, 'b', 0, 100, 10);
+    expect(w.check(5000).map((e) => e.sensor)).toEqual(['a', 'b']);
+    every(w, 'c', 5000, 100, 10);
+    expect(w.check(10_000)).toEqual([
+      { type: 'silent', sensor: 'c', lastHeardAt: WALL + 5900, quietMs: 4100, usualMs: 100 },
+      { type: 'resumed', sensor: 'a', lastHeardAt: WALL + 900, quietMs: 9100, usualMs: 100, unresolved: 'evicted' },
+    ]);
+    expect(w.silent).toBe(2);
+    expect(w.knows('a')).toBe(false);
+    expect(w.check(11_000)).toEqual([]); // said once
+    // A device's death certificate makes room the same way; the end is said by the next check.
+    every(w, 'd', 10_000, 100, 3);
+    expect(w.offline('d', 10_500, 'DDEATH')).toMatchObject({ type: 'silent', sensor: 'd' });
+    expect(w.check(10_600)).toEqual([{ type: 'resumed', sensor: 'b', lastHeardAt: WALL + 900, quietMs: 9700, usualMs: 100, unresolved: 'evicted' }]);
+    expect(w.silentSensors().map((s) => s.sensor)).toEqual(['c', 'd']);
+    // Heard again after its silence was ended, a forgotten sensor is a new one: no second resumed.
+    expect(w.heard('a', 12_000, WALL + 12_000)).toBeUndefined();
+  });
+
+  it('taken back with more sensors silent than maxSensors, ends the silence of the first saved at the first check, its quiet time by the wall clock', () => {
+    const saved = { x: { usualMs: 1000, gaps: 20, silent: true, lastHeardAt: WALL }, y: { usualMs: 1000, gaps: 20, silent: true, lastHeardAt: WALL + 1000 }, z: { usualMs: 1000, gaps: 20, silent: true, lastHeardAt: WALL + 2000 } };
+    const w = new SilentSensors({ factor: 10, minMs: 1000, maxSensors: 2 }, saved, 500);
+    expect(w.silent).toBe(2);
+    expect(w.check(600, WALL + 100_000)).toEqual([{ type: 'resumed', sensor: 'x', lastHeardAt: WALL, quietMs: 100_000, usualMs: 1000, unresolved: 'evicted' }]);
+    expect(w.heard('y', 700, WALL + 100_100)).toMatchObject({ type: 'resumed', sensor: 'y', quietMs: 99_100 });
   });
 });

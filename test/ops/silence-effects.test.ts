@@ -96,6 +96,45 @@ describe('what a silence does', () => {
     }
   });
 
+  it('says a silent sensor back after new sensors took its room (window.maxSensors), and past maxSensors silent at once ends the first silence unresolved "evicted" (a review: forgotten for room, its resumed never came)', async () => {
+    const prefix = uniquePrefix('silent-room-jet2');
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { window: { maxSensors: 2 }, alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } } });
+    const pub = await mqtt.connectAsync(broker.url);
+    const signals = new Subject<SilencePayload>();
+    const got: string[] = [];
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, { onAlert: () => {}, onSilence: (p) => (got.push(`${p.type} ${p.sensor}${p.unresolved ? ` ${p.unresolved}` : ''}`), signals.next(p)) });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const rec = recordedSeries(40);
+    const report = async (sensors: string[], n: number) => {
+      for (let i = 0; i < n; i++) {
+        for (const sensor of sensors) await pub.publishAsync(`${prefix}/${sensor}/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+        await sleep(100);
+      }
+    };
+    try {
+      const quiet = within(signals, 15_000, 'pump-2 silent', (p) => p.type === 'silent' && p.sensor === 'pump-2');
+      await report(['pump-1', 'pump-2'], 20);
+      await quiet;
+      // A third falls silent: two are watched silent at most, and the first signalled is let go with a close.
+      const evicted = within(signals, 15_000, "pump-1's silence ended for room", (p) => p.type === 'resumed' && p.sensor === 'pump-1');
+      await report(['pump-3'], 20);
+      expect(await evicted).toMatchObject({ type: 'resumed', unresolved: 'evicted', severity: 'clear' });
+      expect(handle.edge.silencesEvicted).toBe(1);
+      expect(await handle.metrics.text()).toMatch(/^vigil_silences_evicted_total 1$/m);
+      // New sensors take the room of those heard; pump-2, silent, is still watched and said back.
+      await report(['new-1', 'new-2', 'new-3'], 1);
+      const back = within(signals, 10_000, "pump-2's resumed signal", (p) => p.type === 'resumed' && p.sensor === 'pump-2');
+      await pub.publishAsync(`${prefix}/pump-2/data`, readingJson(rec.ts[20], rec.values[20]), { qos: 1 });
+      expect(await back).toMatchObject({ severity: 'clear' });
+      expect((await back).unresolved).toBeUndefined();
+      expect(got).toEqual(['silent pump-1', 'silent pump-2', 'silent pump-3', 'resumed pump-1 evicted', 'resumed pump-2']);
+    } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+
   it('a sensor sending only refused readings (NaN) is not silent: it is sending (a probe: signalled silent 30 s in)', async () => {
     const prefix = uniquePrefix('silent-nan');
     const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } } });

@@ -41,6 +41,8 @@ describe('alert lines', () => {
     const silent = fromGateway({ schema: 'vigil-alert/1', type: 'silent', sensor: 'pump-1', lastHeard: new Date(last).toISOString(), lastHeardAt: last, quietMs: 62_000, usualMs: 1000, model: { name: 'm', version: '1' }, severity: 'warning' } as const, 'gw-south');
     expect(formatSilence(silent, { now })).toMatch(/^09:05:07  SILENT  pump-1 \[gw-south\]  no reading for 1m 02s/);
     expect(formatSilence({ ...silent, type: 'resumed' }, { now })).toMatch(/^09:05:07  back  pump-1 \[gw-south\]  after 1m 02s of silence$/);
+    // Ended for room, not back: said so (more sensors silent at once than vigil watches).
+    expect(formatSilence({ ...silent, type: 'resumed', unresolved: 'evicted', severity: 'clear' }, { now })).toMatch(/^09:05:07  unwatched  pump-1 \[gw-south\]  silent for 1m 02s, no longer watched \(evicted\)/);
     const invalid: InvalidPayload = fromGateway({ schema: 'vigil-alert/1', type: 'invalid', sensor: 'pump-1', reason: 'out_of_range', channel: 'temp', value: 900, range: [-40, 125], detail: 'd', receivedAt: new Date(last).toISOString(), ts: last, count: 1, model: { name: 'm', version: '1' }, severity: 'warning' }, 'gw-south');
     expect(formatInvalid(invalid, { now })).toMatch(/^09:05:07  INVALID  pump-1 \[gw-south\]  temp = 900 outside/);
     // Without one (an older producer), as before.
