@@ -14,9 +14,8 @@ import { BatchInput } from './batch-input.ts';
 import type { PipelineCounters } from './counters.ts';
 import { Flight } from './flight.ts';
 import { causeAt } from '../scoring/cause.ts';
-import { BatchRooms, PendingQueue } from './pending-queue.ts';
-import { inputTracking, offsetsAt } from '../scoring/input-offsets.ts';
-import { INPUT_LAG, room } from '../scoring/input-blocks.ts';
+import { PendingQueue } from './pending-queue.ts';
+import { blockRoom, fitBlocks, flightSlots } from './batch-bounds.ts';
 import { scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
 
@@ -81,34 +80,12 @@ export class InferenceLoop {
     this.inputs = [new BatchInput(o.maxBatch(), counters)];
   }
 
-  /**
-   * Batches the session in service takes at once; with input offsets at most INPUT_LAG, the batches in flight whose
-   * blocks may not have been learnt when the next is assembled (runtime/scoring/input-blocks.ts).
-   */
-  private slots(): number {
-    const { session, card } = this.ref.current;
-    const n = session.concurrency ?? 1;
-    return inputTracking(card.scoring) ? Math.min(n, INPUT_LAG) : n;
-  }
-
   /** Windows arrive: an idle model takes the batch as it comes; only windows that must wait are subject to the queue's bounds. */
   push(windows: SensorWindow[]): void {
     let i = 0;
-    if (this.inflight.length < this.slots() && !this.closed && this.queue.size === 0 && windows.length > 0) {
-      i = Math.min(windows.length, this.o.maxBatch());
+    if (this.inflight.length < flightSlots(this.ref) && !this.closed && this.queue.size === 0 && windows.length > 0) {
       // With input offsets, a sensor's windows of the next block wait for a later batch (the rest queue behind them).
-      const cap = this.cap();
-      if (cap) {
-        const rooms = new BatchRooms(cap);
-        for (let k = 0; k < i; k++) {
-          const s = windows[k].sensor;
-          if (rooms.of(s) <= 0) {
-            i = k;
-            break;
-          }
-          rooms.use(s, 1);
-        }
-      }
+      i = fitBlocks(windows, Math.min(windows.length, this.o.maxBatch()), blockRoom(this.ref, this.residuals));
       this.runBatch(i === windows.length ? windows : windows.slice(0, i));
     }
     for (; i < windows.length; i++) this.queue.push(windows[i]);
@@ -155,23 +132,9 @@ export class InferenceLoop {
     else this.subscriber.complete();
   }
 
-  /**
-   * With a card whose inputs follow the residual: how many more windows each sensor may add to a batch, the rest of
-   * its block (runtime/scoring/input-blocks.ts); undefined otherwise (no limit).
-   */
-  private cap(): ((sensor: string) => number) | undefined {
-    const { card } = this.ref.current;
-    const model = inputTracking(card.scoring);
-    const baselines = model && this.residuals.for(card);
-    if (!model || !baselines) return undefined;
-    const at = offsetsAt(model);
-    const C = card.channels.length;
-    return (sensor) => room(baselines.of(sensor), at, C);
-  }
-
   private pump(): void {
-    while (this.inflight.length < this.slots() && !this.closed) {
-      const batch = this.queue.take(this.o.maxBatch(), this.cap());
+    while (this.inflight.length < flightSlots(this.ref) && !this.closed) {
+      const batch = this.queue.take(this.o.maxBatch(), blockRoom(this.ref, this.residuals));
       if (batch.length === 0) {
         this.gauge();
         return this.finish();
