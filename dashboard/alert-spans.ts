@@ -7,7 +7,7 @@
  */
 import type { AlertEvent, Verdict } from '@vigil/runtime/stream/types.ts';
 import { verdictCause } from '@vigil/runtime/alerts/raise-alerts.ts';
-import { isCritical } from '@vigil/runtime/alerts/tracker.ts';
+import { isCritical } from '@vigil/runtime/alerts/escalation.ts';
 import type { OpenAlert } from '@vigil/runtime/alerts/alert-bank.ts';
 import { outsideValues } from '@vigil/runtime/alerts/saved-peak.ts';
 import { topContributors } from '@vigil/runtime/scoring/reconstruction.ts';

@@ -7,7 +7,8 @@
  */
 import { LruMap, lruAdd, lruTouch } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
-import { AlertTracker, isCritical, type AlertPolicy, type AlertStep, type AlertTrackerState } from './tracker.ts';
+import { AlertTracker, type AlertPolicy, type AlertStep, type AlertTrackerState } from './tracker.ts';
+import { isCritical } from './escalation.ts';
 import type { Maintenance } from './maintenance.ts';
 
 /** An alert open now: its sensor, when it opened (data time) and its peak window so far. */

@@ -9,7 +9,7 @@ import { sliceRows, type Series } from '../data/series.ts';
 import { loadDashboard } from './dashboard.ts';
 import { groupAlerts, openedOn, openedOutside } from '../alerts/alert-lines.ts';
 import { causeText } from '../scoring/cause.ts';
-import { isCritical } from '../alerts/tracker.ts';
+import { isCritical } from '../alerts/escalation.ts';
 import type { AlertEvent } from '../stream/types.ts';
 import type { ScoreResult } from './score.ts';
 

@@ -10,7 +10,7 @@ import type { AlertEvent } from '../stream/types.ts';
 import { INVALID_SIGNAL_REASONS, type InvalidSignal } from '../alerts/invalid-signals.ts';
 import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { sensorIdProblem } from './topic-template.ts';
-import { isCritical } from '../alerts/tracker.ts';
+import { isCritical } from '../alerts/escalation.ts';
 
 /** The version tag every alert message carries. */
 export const ALERT_SCHEMA = 'vigil-alert/1';
