@@ -8,9 +8,9 @@
  * hand-over is taken by one worker, not two. Messages whose topic maps to no sensor are owned by the hash of
  * the topic, so exactly one worker dead-letters each of them.
  */
-import { takeEarlyMessages } from '../mqtt/early-messages.ts';
+import { listenClientMessages } from '../mqtt/client-messages.ts';
 import { Observable } from 'rxjs';
-import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { RawMessage } from '../stream/types.ts';
 import type { TopicTemplate } from '../mqtt/topic-template.ts';
 import type { FleetMembership, FleetView } from './membership.ts';
@@ -63,20 +63,14 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
 
   return new Observable<RawMessage>((sub) => {
     const subscriptions = new FleetSubscriptions(client, fleet, opts, plans);
-    const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
-      if (opts.ignore?.(topic)) return;
-      if (!fleet.owns(partitionOfTopic(topic, plans, fleet.partitions))) {
-        opts.onSkipped?.(topic);
-        return;
-      }
-      const contentType = packet.properties?.contentType;
-      sub.next(contentType === undefined ? { topic, payload, receivedAt: now() } : { topic, payload, receivedAt: now(), contentType });
+    const accept = (topic: string) => {
+      if (opts.ignore?.(topic)) return false;
+      if (fleet.owns(partitionOfTopic(topic, plans, fleet.partitions))) return true;
+      opts.onSkipped?.(topic);
+      return false;
     };
-    client.on('message', onMessage);
-    // What a persistent session delivered before this listener existed goes first (runtime/mqtt/early-messages.ts).
-    const early = takeEarlyMessages(client);
-    if (early.dropped) opts.onEarlyDropped?.(early.dropped);
-    for (const [topic, payload, packet] of early.messages) onMessage(topic, payload, packet);
+    // What a persistent session delivered before this listener existed goes first (runtime/mqtt/client-messages.ts).
+    const detach = listenClientMessages(client, { now, accept, onEarlyDropped: opts.onEarlyDropped }, (m) => sub.next(m));
     const health = () => fleet.setHealthy(client.connected);
     client.on('connect', health);
     client.on('offline', health);
@@ -86,7 +80,7 @@ export function fleetSource(client: MqttClient, fleet: FleetMembership, opts: Fl
 
     return () => {
       views.unsubscribe();
-      client.off('message', onMessage);
+      detach();
       client.off('connect', health);
       client.off('offline', health);
       client.off('close', health);

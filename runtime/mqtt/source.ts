@@ -4,9 +4,9 @@
  * the client (and its reconnects) is the caller's. mqtt.js resubscribes after a reconnect by itself.
  */
 import { Observable } from 'rxjs';
-import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { RawMessage } from '../stream/types.ts';
-import { takeEarlyMessages } from './early-messages.ts';
+import { listenClientMessages } from './client-messages.ts';
 
 /** Options of the source. */
 export interface MqttSourceOptions {
@@ -35,22 +35,14 @@ export function mqttSource(client: MqttClient, opts: MqttSourceOptions): Observa
   const now = opts.now ?? Date.now;
   return new Observable<RawMessage>((sub) => {
     const ignore = opts.ignore;
-    const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
-      if (ignore?.(topic)) return;
-      const contentType = packet.properties?.contentType;
-      sub.next(contentType === undefined ? { topic, payload, receivedAt: now() } : { topic, payload, receivedAt: now(), contentType });
-    };
-    client.on('message', onMessage);
-    // What a persistent session delivered before this listener existed goes first (early-messages.ts).
-    const early = takeEarlyMessages(client);
-    if (early.dropped) opts.onEarlyDropped?.(early.dropped);
-    for (const [topic, payload, packet] of early.messages) onMessage(topic, payload, packet);
+    // What a persistent session delivered before this listener existed goes first (client-messages.ts).
+    const detach = listenClientMessages(client, { now, accept: (topic) => !ignore?.(topic), onEarlyDropped: opts.onEarlyDropped }, (m) => sub.next(m));
     client.subscribe(opts.filters, { qos: opts.qos }, (err, granted) => {
       for (const [f, reason] of subscriptionsRefused(opts.filters, err, granted)) opts.onSubscribeError?.(f, reason);
       opts.onSubscribed?.();
     });
     return () => {
-      client.off('message', onMessage);
+      detach();
       if (client.connected && !opts.keepSubscriptions) client.unsubscribe(opts.filters);
     };
   });
