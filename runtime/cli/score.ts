@@ -20,7 +20,7 @@ import { AUTO_MAX_BATCH } from '../inference/max-batch.ts';
 import { loadModel } from '../model/load.ts';
 import { servingRanges } from '../model/ranges.ts';
 import { alertLines } from '../alerts/alert-lines.ts';
-import { scoreSeries, type SeriesScores } from '../stream/score-series.ts';
+import { scoreSeries, type SeriesScoreOptions, type SeriesScores } from '../stream/score-series.ts';
 import { gapLimits } from '../stream/data-gaps.ts';
 import { createThreshold } from '../thresholds/factory.ts';
 import { RunConfigSchema } from '../config/schema.ts';
@@ -68,32 +68,24 @@ export interface ScoreResult extends SeriesScores {
   seconds: number;
 }
 
+/** The options of a scoring run that go to scoreSeries as they are (runtime/stream/score-series.ts says what each means). */
+type SeriesPassed = Pick<SeriesScoreOptions, 'smoothing' | 'alertOpen' | 'alertClose' | 'cooldownMs' | 'alertOpenCritical' | 'gapResetMs' | 'readingIntervalMs' | 'onProgress'>;
+
 /** Parsed options of a scoring run (what `run` gathers from the command line). */
-export interface ScoreOptions {
+export interface ScoreOptions extends SeriesPassed {
   model: string;
   data: string;
   sensor?: string;
   /** A spec as `--threshold` takes it, or a threshold config `{ kind, ...params }` (default: the card's). */
   threshold?: string | ({ kind: string } & Record<string, unknown>);
-  smoothing?: number;
   providers?: string[];
   batch?: number;
   fill?: FillPolicy;
   separator?: ',' | ';' | '\t';
-  alertOpen?: { k: number; n: number };
-  alertClose?: number;
-  cooldownMs?: number;
-  /** A critical window opens an alert at once (config alerts.openCritical, --alert-critical). */
-  alertOpenCritical?: boolean;
-  gapResetMs?: number | 'never';
-  /** The rows' usual spacing for counting missing rows and the default gap reset (default: the card's interval). */
-  readingIntervalMs?: number;
   /** Sort rows by time instead of failing on the first row earlier than the one before or repeating a timestamp. */
   sort?: boolean;
   /** Told what the reader did on its own: cells filled, rows sorted. */
   onNote?: (note: string) => void;
-  /** Progress callback: rows read so far and the total. */
-  onProgress?: (rowsRead: number, rows: number) => void;
 }
 
 /** Score a CSV file through the pipeline; returns per-row arrays (the CLI writes them out). */
