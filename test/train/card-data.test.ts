@@ -11,7 +11,7 @@ import { medianStepMs, rowsSha256, TRAINING_DATA_HASH, trainingDataOf } from '..
 import { reconstructionScores } from '../../runtime/scoring/reconstruction.ts';
 import { run } from '../../train/cli.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
-import { REPO, tempDir } from './helpers.ts';
+import { quietly, REPO, tempDir } from './helpers.ts';
 
 describe('training data record', () => {
   it('hashes rows as documented (checked against Python struct + hashlib)', () => {
@@ -42,7 +42,7 @@ describe('training data record', () => {
     const csv = join(dir, 'pump.csv');
     // The label column marks one row (its windows are left out of training; its rows are still the data read).
     writeFileSync(csv, `${lines.map((l, i) => `${l},${i === 0 ? 'label' : i === 7 ? 1 : 0}`).join('\n')}\n`);
-    const code = await quiet(() => run(['--data', csv, '--out', join(dir, 'm/pump'), '--epochs', '2', '--quiet', '--backend', 'wasm', '--window', '16']));
+    const { value: code } = await quietly(() => run(['--data', csv, '--out', join(dir, 'm/pump'), '--epochs', '2', '--quiet', '--backend', 'wasm', '--window', '16']));
     expect(code).toBe(0);
     const { card } = loadModel(join(dir, 'm/pump'));
     expect(card.channels).not.toContain('label');
@@ -81,7 +81,7 @@ describe('BCE clipping rule', () => {
   it('vigil train --loss bce records the rule it calibrated under; a bad rule is refused naming the key', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'pump.csv'), toCsv(pumpSeries(200, 5).series));
-    const code = await quiet(() => run(['--data', join(dir, 'pump.csv'), '--out', join(dir, 'b/pump'), '--epochs', '2', '--quiet', '--backend', 'wasm', '--window', '16', '--loss', 'bce']));
+    const { value: code } = await quietly(() => run(['--data', join(dir, 'pump.csv'), '--out', join(dir, 'b/pump'), '--epochs', '2', '--quiet', '--backend', 'wasm', '--window', '16', '--loss', 'bce']));
     expect(code).toBe(0);
     const path = join(dir, 'b/pump.json');
     const card = JSON.parse(readFileSync(path, 'utf8'));
@@ -96,13 +96,3 @@ describe('BCE clipping rule', () => {
     expect(card.scoring.bceClip).toBeUndefined();
   });
 });
-
-async function quiet<T>(f: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    return await f();
-  } finally {
-    process.stdout.write = write;
-  }
-}

@@ -10,7 +10,7 @@ import { loadModel, type Series } from '@vigil/runtime';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
 import { run } from '../../train/cli.ts';
 import { grossOutliers, handleOutliers } from '../../train/outliers.ts';
-import { tempDir } from './helpers.ts';
+import { quietly, tempDir } from './helpers.ts';
 
 const FAST = ['--epochs', '2', '--quiet', '--backend', 'wasm', '--window', '16'];
 
@@ -73,26 +73,13 @@ describe('gross outliers in training data', () => {
     const csv = join(dir, 'pump.csv');
     const bad = withCells(clean, 4, [250, 600], -9999);
     writeFileSync(csv, toCsv(bad));
-    await expect(quietRun(['--data', csv, '--out', join(dir, 'm/pump'), ...FAST])).rejects.toThrow(
+    await expect(quietly(() => run(['--data', csv, '--out', join(dir, 'm/pump'), ...FAST]))).rejects.toThrow(
       new RegExp(`gross outliers in the training data, '${bad.channels[4]}': 2 cell\\(s\\) far outside the rest \\(first at ${new Date(bad.timestamps[250]).toISOString().slice(0, 19)}.*: -9999;.*--outliers ffill`),
     );
-    const out = await quietRun(['--data', csv, '--out', join(dir, 'm/pump'), ...FAST, '--outliers', 'ffill']);
+    const { value: out } = await quietly(() => run(['--data', csv, '--out', join(dir, 'm/pump'), ...FAST, '--outliers', 'ffill']));
     expect(out).toBe(0);
     const { card } = loadModel(join(dir, 'm/pump'));
     // The scale comes from the good values (a -9999 would make it thousands).
     expect(card.scaler.scale[4]).toBeLessThan(100);
   });
 });
-
-async function quietRun(args: string[]): Promise<number> {
-  const write = process.stderr.write.bind(process.stderr);
-  const out = process.stdout.write.bind(process.stdout);
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    return await run(args);
-  } finally {
-    process.stderr.write = write;
-    process.stdout.write = out;
-  }
-}

@@ -9,7 +9,7 @@ import { loadModel } from '@vigil/runtime';
 import { run } from '../../train/cli.ts';
 import { trainModel } from '../../train/train.ts';
 import { pumpSeries, toCsv } from '@vigil/fixtures/pump.ts';
-import { tempDir } from './helpers.ts';
+import { quietly, tempDir } from './helpers.ts';
 
 const FAST = ['--epochs', '2', '--quiet', '--backend', 'wasm', '--window', '16'];
 
@@ -18,7 +18,7 @@ describe('vigil train --range', () => {
     const dir = tempDir();
     const csv = join(dir, 'pump.csv');
     writeFileSync(csv, toCsv(pumpSeries(200, 3).series));
-    const code = await quiet(() => run(['--data', csv, '--out', join(dir, 'm/pump'), ...FAST, '--range', 'temperature=-40:125', '--range', 'pressure=0:16', '--lr', '0.01']));
+    const { value: code } = await quietly(() => run(['--data', csv, '--out', join(dir, 'm/pump'), ...FAST, '--range', 'temperature=-40:125', '--range', 'pressure=0:16', '--lr', '0.01']));
     expect(code).toBe(0);
     const { card } = loadModel(join(dir, 'm/pump'));
     expect(card.ranges).toEqual({ temperature: [-40, 125], pressure: [0, 16] });
@@ -62,13 +62,3 @@ describe('vigil train --range', () => {
       .rejects.toThrow(/--range is invalid: pressure: expected min < max/);
   });
 });
-
-async function quiet<T>(f: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    return await f();
-  } finally {
-    process.stdout.write = write;
-  }
-}
