@@ -11,22 +11,19 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Subject } from 'rxjs';
-import type { Browser } from 'playwright-core';
 import { startDashboard } from '../../dashboard/server.ts';
 import { csvRecords } from '../../runtime/data/csv-records.ts';
 import { fitScaler } from '../../runtime/scaling/scaler.ts';
 import { mulberry32, randomDenseLayers, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+import { ARTIFACTS, chromiumForFile, watchPage } from './chromium.ts';
 
-let browser: Browser;
+const browser = chromiumForFile();
 let dir: string;
 
 beforeAll(async () => {
-  browser = await launchChromium();
   dir = mkdtempSync(join(tmpdir(), 'vigil-dash-score-'));
 });
 afterAll(async () => {
-  await browser?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -60,7 +57,7 @@ describe('in-browser scoring', () => {
     const cli = vigilScore(modelPath, csvPath, join(dir, 'pump.scores.csv'), reportPath);
 
     const dash = await startDashboard({ verdicts: new Subject(), alerts: new Subject() }, { port: 0 });
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1440, height: 900 } });
     const watch = watchPage(page, [dash.url]);
     try {
       await page.goto(`${dash.url}#score`);
@@ -112,7 +109,7 @@ describe('in-browser scoring', () => {
       expect(watch.offOrigin).toEqual([]);
 
       // The report `vigil score --report` wrote opens from disk, with no server and nothing fetched.
-      const rpage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const rpage = await browser().newPage({ viewport: { width: 1440, height: 900 } });
       const rwatch = watchPage(rpage, ['file://']);
       await rpage.goto(pathToFileURL(reportPath).href);
       await rpage.waitForFunction(() => document.body.dataset.ready === 'true' && document.querySelectorAll('canvas').length >= 4);

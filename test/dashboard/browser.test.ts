@@ -10,24 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import mqtt from 'mqtt';
-import type { Browser } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../dashboard/server.ts';
 import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
 import { startRuntime } from '../../runtime/ops/runtime.ts';
 import { defineConfig } from '../../runtime/config/load.ts';
 import { startBroker } from '../../simulators/broker/aedes.ts';
 import { meanLayer, writeTinyModel } from '@vigil/fixtures/tiny-model.ts';
-import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+import { ARTIFACTS, chromiumForFile, watchPage } from './chromium.ts';
 
-let browser: Browser;
+const browser = chromiumForFile();
 let dir: string;
 
 beforeAll(async () => {
-  browser = await launchChromium();
   dir = mkdtempSync(join(tmpdir(), 'vigil-dash-'));
 });
 afterAll(async () => {
-  await browser?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -63,7 +60,7 @@ describe('live dashboard', () => {
       i++;
       sensors.forEach((s, k) => pub.publish(`sensors/${s}/data`, JSON.stringify({ ts: t0 + i * 1000, values: row(k, i, s === 'pump-3' && i <= spikeUntil) })));
     }, 25);
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1440, height: 900 } });
     const watch = watchPage(page, [dash.url]);
     try {
       await page.goto(dash.url);
@@ -136,7 +133,7 @@ describe('level drift on the dashboard', () => {
       { verdicts, alerts: new Subject(), channels: ['motor_temp', 'flow'], levelDrift: (s) => (s === 'pump-7' ? [{ channel: 'motor_temp', weight: 0.32, movedSd: 6.1 }] : []), inputShifts: (s) => (s === 'pump-7' ? [{ channel: 'motor_temp', offset: 1.4 }] : []) },
       { port: 0, tickMs: 100 },
     );
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
     const watch = watchPage(page, [dash.url]);
     const beat = setInterval(() => {
       for (const sensor of ['pump-7', 'pump-8']) {
@@ -167,7 +164,7 @@ describe('level drift on the dashboard', () => {
   it('shows long sensor ids whole, wrapped, so ids that differ only in their middle can be told apart', async () => {
     const verdicts = new Subject<import('../../runtime/stream/types.ts').Verdict>();
     const dash = await startDashboard({ verdicts, alerts: new Subject(), channels: ['t'] }, { port: 0, tickMs: 100 });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
     const names = ['station-07:pump-A:motor-bearing-drive-end-temperature', 'station-07:pump-A:motor-bearing-non-drive-end-temperature'];
     const beat = setInterval(() => {
       for (const sensor of names) verdicts.next({ sensor, tsFirst: 0, tsLast: Date.now(), data: new Float32Array(1), seq: 1, receivedAt: Date.now(), score: 0.5, perChannel: new Float32Array([0.5]), provider: 'ort-node/cpu', threshold: 1, anomaly: false });

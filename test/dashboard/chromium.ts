@@ -3,6 +3,7 @@
  * skip: CI installs it (`.ci/run`), and a test that silently passes without a browser proves nothing.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -26,6 +27,24 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
   });
+}
+
+/**
+ * One chromium for the calling test file (call at its top level): launched before its tests, closed after them. The
+ * getter returned gives it inside a test.
+ */
+export function chromiumForFile(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('chromiumForFile: the browser is read before the file\'s beforeAll launched it');
+    return browser;
+  };
 }
 
 /** Collect page errors and failed or off-origin requests, so a test can assert the page ran cleanly and offline. */

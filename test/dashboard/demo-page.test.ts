@@ -3,28 +3,20 @@
  * recorded failure shows as an alert inside its NAB-labelled window, clicking the alert zooms the plots to it, and the
  * adaptive threshold says what it learns. Its screenshot lands in test/artifacts/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { startDemo } from '../../simulators/demo/demo.ts';
 import { DEMO_DEFAULTS } from '../../simulators/cli/demo.ts';
 import { readIncidents } from '../../simulators/demo/nab-labels.ts';
-import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+import { ARTIFACTS, chromiumForFile, watchPage } from './chromium.ts';
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForFile();
 
 describe('the demo (npm start)', () => {
   it('serves the dashboard: the replayed machine is listed and the recorded failure shows as an alert', async () => {
     // 30,000x: the first labelled failure (about 2 days into the replay) arrives after ~6 s.
     const demo = await startDemo({ model: DEMO_DEFAULTS.model, data: DEMO_DEFAULTS.data, from: DEMO_DEFAULTS.from, speed: 30_000, dashboardPort: 0, stateFile: null, logLevel: 'error', incidents: readIncidents(DEMO_DEFAULTS.labels), onAlert: () => {} });
-    const page = await browser.newPage({ viewport: { width: 1440, height: 820 } });
+    const page = await browser().newPage({ viewport: { width: 1440, height: 820 } });
     const watch = watchPage(page, [demo.dashboardUrl!]);
     try {
       expect(demo.dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);

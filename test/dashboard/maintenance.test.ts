@@ -4,26 +4,21 @@
  * the open alert closes at the next window saying so in the alert list, and nothing opens while more anomalous
  * windows come. Screenshot in test/artifacts/dashboard-maintenance.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { fileBroker } from '../ops/aedes.ts';
 import { rawMessage, readingJson, uniquePrefix, within } from '../ops/harness.ts';
-import { ARTIFACTS, launchChromium } from './chromium.ts';
+import { ARTIFACTS, chromiumForFile } from './chromium.ts';
 import { openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => browser?.close());
+const browser = chromiumForFile();
 
 describe('Maintenance on the live page', () => {
   it('mutes the selected sensor for the minutes given: its alert closes saying so, and nothing opens', async () => {
     const prefix = uniquePrefix('dash-maintenance');
-    const { source, runtime, page, watch, asked, close } = await openCommandPage(browser, broker.url, prefix, '45');
+    const { source, runtime, page, watch, asked, close } = await openCommandPage(browser(), broker.url, prefix, '45');
     // Readings 30 s apart: the first 120 stamped before the test began, the rest 20 s after it and later (the
     // maintenance starts at the click, in data time).
     const t0 = Date.now() - 119 * 30_000 - 10_000;

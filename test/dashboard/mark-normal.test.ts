@@ -4,25 +4,20 @@
  * progress, and the sensor goes back to normal with the alert closed. Screenshot in
  * test/artifacts/dashboard-mark-normal.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { fileBroker } from '../ops/aedes.ts';
 import { rawMessage, readingJson, uniquePrefix, within } from '../ops/harness.ts';
-import { ARTIFACTS, launchChromium } from './chromium.ts';
+import { ARTIFACTS, chromiumForFile } from './chromium.ts';
 import { openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => browser?.close());
+const browser = chromiumForFile();
 
 describe('Mark normal on the live page', () => {
   it('re-anchors the selected sensor after a confirmation; its alert closes', async () => {
     const prefix = uniquePrefix('dash-mark-normal');
-    const { source, runtime, page, watch, asked, close } = await openCommandPage(browser, broker.url, prefix);
+    const { source, runtime, page, watch, asked, close } = await openCommandPage(browser(), broker.url, prefix);
     const send = (from: number, to: number, level: number) => {
       for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(Date.UTC(2026, 0, 1) + i * 1000, level + 0.05 * Math.sin(i * 1.7))));
     };

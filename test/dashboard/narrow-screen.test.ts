@@ -3,25 +3,20 @@
  * live' pushed past the right edge of the screen (the plot tools did not wrap) and the alert list's severity column
  * hidden, so a critical alert read like any other. Screenshot in test/artifacts/dashboard-phone.png.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { fileBroker } from '../ops/aedes.ts';
 import { rawMessage, readingJson, uniquePrefix, within } from '../ops/harness.ts';
-import { ARTIFACTS, launchChromium } from './chromium.ts';
+import { ARTIFACTS, chromiumForFile } from './chromium.ts';
 import { openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => browser?.close());
+const browser = chromiumForFile();
 
 describe('the live page on a phone', () => {
   it('keeps every plot tool on the screen and shows an alert\'s severity', async () => {
     const prefix = uniquePrefix('dash-phone');
-    const { source, runtime, page, watch, close } = await openCommandPage(browser, broker.url, prefix);
+    const { source, runtime, page, watch, close } = await openCommandPage(browser(), broker.url, prefix);
     await page.setViewportSize({ width: 390, height: 844 });
     const t0 = Date.now() - 119 * 30_000;
     try {

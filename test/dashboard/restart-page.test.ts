@@ -9,21 +9,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import type { Browser } from 'playwright-core';
 import { startDashboard } from '../../dashboard/server.ts';
 import { RECORDING_SCHEMA } from '../../dashboard/recording.ts';
 import type { OpenAlert } from '../../runtime/alerts/alert-bank.ts';
 import type { AlertEvent, Reading, Verdict } from '../../runtime/stream/types.ts';
-import { ARTIFACTS, launchChromium, watchPage } from './chromium.ts';
+import { ARTIFACTS, chromiumForFile, watchPage } from './chromium.ts';
 
-let browser: Browser;
+const browser = chromiumForFile();
 let dir: string;
 beforeAll(async () => {
-  browser = await launchChromium();
   dir = mkdtempSync(join(tmpdir(), 'vigil-restart-page-'));
 });
 afterAll(async () => {
-  await browser?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -40,7 +37,7 @@ describe('live page after a restart', () => {
     const open: OpenAlert = { sensor: 'pump-2', openedAt: t0 - HOUR, critical: false, peak: { score: 4, threshold: 1, perChannel: [1], tsFirst: t0 - HOUR, tsLast: t0 - HOUR } };
     const feed = { verdicts: new Subject<Verdict>(), alerts: new Subject<AlertEvent>(), readings: new Subject<Reading>(), channels: ['flow'], openAlerts: () => [open] };
     const dash = await startDashboard(feed, { port: 0, tickMs: 100, recording });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser().newPage({ viewport: { width: 1280, height: 900 } });
     const watch = watchPage(page, [new URL(dash.url).origin]);
     try {
       // This run: a minute of 1 Hz data on both pumps.
