@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { fileBroker } from '../ops/aedes.ts';
-import { rawMessage, readingJson, uniquePrefix, within } from '../ops/harness.ts';
+import { uniquePrefix, within } from '../ops/harness.ts';
 import { ARTIFACTS, chromiumForFile } from './chromium.ts';
-import { openCommandPage } from './command-page.ts';
+import { alertAtNewLevel, levelFeed, openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
 const browser = chromiumForFile();
@@ -22,16 +22,11 @@ describe('Maintenance on the live page', () => {
     // Readings 30 s apart: the first 120 stamped before the test began, the rest 20 s after it and later (the
     // maintenance starts at the click, in data time).
     const t0 = Date.now() - 119 * 30_000 - 10_000;
-    const send = (from: number, to: number, level: number) => {
-      for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(t0 + i * 30_000, level + 0.05 * Math.sin(i * 1.7))));
-    };
+    const send = levelFeed(source, prefix, t0, 30_000);
     const events: AlertEvent[] = [];
     runtime.alerts.subscribe((e) => events.push(e));
     try {
-      const opened = within(runtime.alerts, 10_000, 'the alert at the new level', (e) => e.type === 'open');
-      send(0, 60, 0);
-      send(60, 120, 1);
-      await opened;
+      await alertAtNewLevel(runtime, send);
       await page.waitForFunction(() => document.querySelector('#detail-state')?.textContent === 'ALERT', undefined, { timeout: 10_000 });
       expect(await page.isVisible('#maintenance')).toBe(true);
       await page.click('#maintenance');

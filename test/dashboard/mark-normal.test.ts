@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileBroker } from '../ops/aedes.ts';
 import { rawMessage, readingJson, uniquePrefix, within } from '../ops/harness.ts';
 import { ARTIFACTS, chromiumForFile } from './chromium.ts';
-import { openCommandPage } from './command-page.ts';
+import { alertAtNewLevel, levelFeed, openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
 const browser = chromiumForFile();
@@ -18,14 +18,9 @@ describe('Mark normal on the live page', () => {
   it('re-anchors the selected sensor after a confirmation; its alert closes', async () => {
     const prefix = uniquePrefix('dash-mark-normal');
     const { source, runtime, page, watch, asked, close } = await openCommandPage(browser(), broker.url, prefix);
-    const send = (from: number, to: number, level: number) => {
-      for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(Date.UTC(2026, 0, 1) + i * 1000, level + 0.05 * Math.sin(i * 1.7))));
-    };
+    const send = levelFeed(source, prefix, Date.UTC(2026, 0, 1), 1000);
     try {
-      const opened = within(runtime.alerts, 10_000, 'the alert at the new level', (e) => e.type === 'open');
-      send(0, 60, 0);
-      send(60, 120, 1);
-      await opened;
+      await alertAtNewLevel(runtime, send);
       await page.waitForFunction(() => document.querySelector('#detail-state')?.textContent === 'ALERT', undefined, { timeout: 10_000 });
       expect(await page.isVisible('#mark-normal')).toBe(true);
       expect(await page.isVisible('#back-to-trained')).toBe(true);

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { fileBroker } from '../ops/aedes.ts';
-import { rawMessage, readingJson, uniquePrefix, within } from '../ops/harness.ts';
+import { uniquePrefix } from '../ops/harness.ts';
 import { ARTIFACTS, chromiumForFile } from './chromium.ts';
-import { openCommandPage } from './command-page.ts';
+import { alertAtNewLevel, levelFeed, openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
 const browser = chromiumForFile();
@@ -20,9 +20,7 @@ describe('the live page on a phone', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const t0 = Date.now() - 119 * 30_000;
     try {
-      const opened = within(runtime.alerts, 10_000, 'the alert at the new level', (e) => e.type === 'open');
-      for (let i = 0; i < 120; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(t0 + i * 30_000, (i < 60 ? 0 : 1) + 0.05 * Math.sin(i * 1.7))));
-      await opened;
+      await alertAtNewLevel(runtime, levelFeed(source, prefix, t0, 30_000));
       await page.waitForFunction(() => !!document.querySelector('#alert-rows tr[data-name]') && !document.querySelector<HTMLElement>('#mark-normal')?.hidden, undefined, { timeout: 10_000 });
       const layout = await page.evaluate(() => {
         const right = (el: Element | null) => el?.getBoundingClientRect().right ?? Infinity;
