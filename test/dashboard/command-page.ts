@@ -8,7 +8,7 @@ import { startDashboard } from '../../dashboard/server.ts';
 import { runtimeFeed } from '../../dashboard/runtime-feed.ts';
 import { startRuntime, type RuntimeHandle } from '../../runtime/ops/runtime.ts';
 import type { AlertEvent, RawMessage } from '../../runtime/stream/types.ts';
-import { levelModel, rawMessage, readingJson, silent, testConfig, within } from '../ops/harness.ts';
+import { levelModel, silent, testConfig, within, type SendLevel } from '../ops/harness.ts';
 import { watchPage } from './chromium.ts';
 
 /** The page, the runtime behind it and what the page asked; `close` stops them in reverse. */
@@ -42,16 +42,6 @@ export async function openCommandPage(browser: Browser, brokerUrl: string, prefi
       source.complete();
       await runtime.stop();
     },
-  };
-}
-
-/** Sends p1's readings `from` to `to` (exclusive) at `level`, with a small wiggle. */
-export type SendLevel = (from: number, to: number, level: number) => void;
-
-/** p1's readings under `prefix`, reading i stamped `t0 + i * stepMs`: what the command tests feed the level model. */
-export function levelFeed(source: Subject<RawMessage>, prefix: string, t0: number, stepMs: number): SendLevel {
-  return (from, to, level) => {
-    for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(t0 + i * stepMs, level + 0.05 * Math.sin(i * 1.7))));
   };
 }
 

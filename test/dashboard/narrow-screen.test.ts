@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { fileBroker } from '../ops/aedes.ts';
-import { uniquePrefix } from '../ops/harness.ts';
+import { levelFeed, uniquePrefix } from '../ops/harness.ts';
 import { ARTIFACTS, chromiumForFile } from './chromium.ts';
-import { alertAtNewLevel, levelFeed, openCommandPage } from './command-page.ts';
+import { alertAtNewLevel, openCommandPage } from './command-page.ts';
 
 const broker = fileBroker();
 const browser = chromiumForFile();

@@ -100,6 +100,16 @@ export function levelModel(tracking: Record<string, unknown> = {}): string {
   return path;
 }
 
+/** Sends p1's readings `from` to `to` (exclusive) at `level`, with a small wiggle. */
+export type SendLevel = (from: number, to: number, level: number) => void;
+
+/** p1's readings under `prefix`, reading i stamped `t0 + i * stepMs`: what the tests of operators' commands feed levelModel. */
+export function levelFeed(source: Subject<RawMessage>, prefix: string, t0: number, stepMs: number): SendLevel {
+  return (from, to, level) => {
+    for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(t0 + i * stepMs, level + 0.05 * Math.sin(i * 1.7))));
+  };
+}
+
 /** First row not used for training. */
 export const HELD_OUT = 2000;
 

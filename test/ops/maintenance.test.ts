@@ -15,7 +15,7 @@ import { formatInvalid } from '../../simulators/alerts/format.ts';
 import { markText } from '../../runtime/alerts/alert-lines.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { fileBroker } from './aedes.ts';
-import { capturingLogger, levelModel, rawMessage, readingJson, testConfig, uniquePrefix, within } from './harness.ts';
+import { capturingLogger, levelFeed, levelModel, rawMessage, readingJson, testConfig, uniquePrefix, within } from './harness.ts';
 
 const broker = fileBroker();
 
@@ -36,9 +36,7 @@ describe('a sensor under maintenance through vigil run', () => {
     // Readings 30 s apart, the first 140 stamped before the test began, the rest 20 s after it and later (maintenance is
     // in data time, from the command's wall clock: reading 140 comes after it, readings 130-139 sent after it do not).
     const t0 = Date.now() - 139 * 30_000 - 10_000;
-    const send = (from: number, to: number, level: number) => {
-      for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(t0 + i * 30_000, level + 0.05 * Math.sin(i * 1.7))));
-    };
+    const send = levelFeed(source, prefix, t0, 30_000);
     const judged = (i: number) => waitFor(() => detections.length >= i - 7, `windows up to reading ${i - 1} judged`, 10_000);
     const alert = (type: 'open' | 'close', what: string) => within(handle.alerts, 10_000, what, (e) => e.type === type);
     const url = `${handle.opsUrl}/sensors/p1/maintenance`;

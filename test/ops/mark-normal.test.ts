@@ -19,7 +19,7 @@ import { loadModel } from '../../runtime/model/load.ts';
 import type { RawMessage, Verdict } from '../../runtime/stream/types.ts';
 import { waitFor } from '@vigil/fixtures/wait.ts';
 import { fileBroker } from './aedes.ts';
-import { capturingLogger, levelModel, rawMessage, readingJson, recordedModel, silent, testConfig, uniquePrefix, within } from './harness.ts';
+import { capturingLogger, levelFeed, levelModel, rawMessage, readingJson, recordedModel, silent, testConfig, uniquePrefix, within } from './harness.ts';
 
 const broker = fileBroker();
 
@@ -37,9 +37,7 @@ describe('an operator\'s word on a sensor through vigil run', () => {
     const handle = await startRuntime(testConfig(broker.url, prefix, levelModel({ back: false }), { metrics: { port: 0 }, http: { token: TOKEN } }), { logger, source });
     const verdicts: Verdict[] = [];
     handle.verdicts.subscribe((v) => verdicts.push(v));
-    const send = (from: number, to: number, level: number) => {
-      for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(1_700_000_000_000 + i * 1000, level + 0.05 * Math.sin(i * 1.7))));
-    };
+    const send = levelFeed(source, prefix, 1_700_000_000_000, 1000);
     const scoredUpTo = (i: number) => waitFor(() => verdicts.length >= i - 7, `windows up to reading ${i - 1} scored`, 10_000);
     const alert = (type: 'open' | 'close', what: string) => within(handle.alerts, 10_000, what, (e) => e.type === type);
     try {
@@ -125,9 +123,7 @@ describe('an operator\'s word on a sensor through vigil run', () => {
     const handle = await startRuntime(testConfig(broker.url, prefix, levelModel({ back: false, input: 0.003 }), { metrics: { port: 0 }, http: { token: TOKEN } }), { logger, source });
     const verdicts: Verdict[] = [];
     handle.verdicts.subscribe((v) => verdicts.push(v));
-    const send = (from: number, to: number, level: number) => {
-      for (let i = from; i < to; i++) source.next(rawMessage(`${prefix}/p1/data`, readingJson(1_700_000_000_000 + i * 1000, level + 0.05 * Math.sin(i * 1.7))));
-    };
+    const send = levelFeed(source, prefix, 1_700_000_000_000, 1000);
     const alert = (type: 'open' | 'close', what: string) => within(handle.alerts, 10_000, what, (e) => e.type === type);
     try {
       send(0, 60, 0);
