@@ -20,7 +20,7 @@ import { evaluateAlerts } from './labels/metrics.ts';
 import { formatComparison, formatLabelMetrics } from './labels/report.ts';
 import { rowsFrom, scoredRowsFromTable } from './labels/scores.ts';
 import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
-import { readTable } from './labels/table.ts';
+import { readTable, SENSOR_COLUMNS } from './labels/table.ts';
 import { eventsFromRows, truthFromTable } from './labels/truth.ts';
 import { makeDirs } from '@vigil/runtime/util/make-dirs.ts';
 
@@ -132,7 +132,10 @@ async function runLabels(o: {
   let events;
   let unlabelled = 0;
   if (o.labels) {
-    ({ label, events, unlabelled = 0 } = truthFromTable(readTable(o.labels), scored.timestamps, o.sensor));
+    let unread: string[] | undefined;
+    ({ label, events, unlabelled = 0, unread } = truthFromTable(readTable(o.labels), scored.timestamps, o.sensor));
+    // A column it does not read may be what the user meant as the sensor (named otherwise): said, not passed over.
+    if (unread) process.stderr.write(`note: ${o.labels}: column(s) ${unread.join(', ')} not read; intervals are read by start, end, type and a sensor column (${SENSOR_COLUMNS.join(', ')})\n`);
     // Events over before --from are not judged (their rows are not either); an alert opening in their tolerance after
     // --from is no false alert.
     if (from !== undefined) {
@@ -196,7 +199,7 @@ export async function run(args: string[]): Promise<number> {
     .command('labels')
     .description('point-wise precision, recall, F1, false-alarm and miss rates, and detection delay per labelled event')
     .requiredOption('--scores <file>', 'CSV with timestamp and anomaly_score|score (and alert/threshold/label columns if present)')
-    .option('--labels <file>', 'ground truth: intervals (start,end[,type][,sensor]) or per-timestamp (timestamp,label); default: a label column in --scores')
+    .option('--labels <file>', 'ground truth: intervals (start,end[,type][,sensor]; labels of several sensors need --sensor) or per-timestamp (timestamp,label); default: a label column in --scores')
     .option('--threshold <n>', 'alert when score > n, as the runtime decides (default: an alert column alert/flagged/alarm, else a per-row threshold column)', parseNumber)
     .option('--score-column <name>', 'score column (default anomaly_score, then score)')
     .option('--alert-column <name>', '0/1 alert column (default alert, flagged, alarm; a ground-truth name such as anomaly only when named here)')

@@ -4,7 +4,7 @@
  */
 import { LABEL_COLUMNS as CSV_LABEL_COLUMNS } from '@vigil/runtime/data/csv.ts';
 import { labelMarks } from '@vigil/runtime/data/labels.ts';
-import { boolColumn, findColumn, numberColumn, requireColumn, TIMESTAMP_COLUMNS, type Table } from './table.ts';
+import { boolColumn, findColumn, numberColumn, requireColumn, SENSOR_COLUMNS, TIMESTAMP_COLUMNS, type Table } from './table.ts';
 import { timestampCell } from './truth.ts';
 
 /** Columns looked for, in order, when the caller names none. */
@@ -48,7 +48,7 @@ export interface ScoredRows {
 
 function filterSensor(t: Table, sensor: string | undefined): Table {
   // A scores file without a sensor column holds one sensor: the filter then only applies to the labels.
-  const col = sensor === undefined ? -1 : findColumn(t, ['sensor', 'sensor_id', 'device']);
+  const col = sensor === undefined ? -1 : findColumn(t, SENSOR_COLUMNS);
   if (col < 0) return t;
   const keep = t.rows.map((r, k) => [r, t.lines[k]] as const).filter(([r]) => r[col] === sensor);
   if (keep.length === 0) throw new Error(`${t.file}: no rows for sensor '${sensor}'`);

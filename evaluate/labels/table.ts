@@ -28,6 +28,9 @@ export function readTable(file: string): Table {
   return { file, header, rows, lines };
 }
 
+/** Names a column saying which sensor (unit, machine) a row is about may have, in scores and label files alike. */
+export const SENSOR_COLUMNS = ['sensor', 'sensor_id', 'device', 'unit', 'asset', 'machine', 'equipment'];
+
 /** Index of the first column whose name matches one of `names` (case-insensitive), or -1. */
 export function findColumn(t: Table, names: string[]): number {
   const lower = t.header.map((h) => h.toLowerCase());

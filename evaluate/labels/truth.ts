@@ -5,7 +5,7 @@
  */
 import { parseTimestamp } from '@vigil/runtime/data/timestamp.ts';
 import { LABEL_COLUMNS } from '@vigil/runtime/data/csv.ts';
-import { boolColumn, findColumn, TIMESTAMP_COLUMNS, type Table } from './table.ts';
+import { boolColumn, findColumn, SENSOR_COLUMNS, TIMESTAMP_COLUMNS, type Table } from './table.ts';
 
 /** One labelled event as epoch-ms bounds (inclusive), with its type when the labels name one. */
 export interface LabelledEvent {
@@ -21,6 +21,8 @@ export interface Truth {
   events: LabelledEvent[];
   /** Per-timestamp labels: scored rows the labels file has no row for (counted as normal). */
   unlabelled?: number;
+  /** Intervals: columns of the labels file not read (neither start, end, type nor sensor), for a note. */
+  unread?: string[];
 }
 
 /** Parse a timestamp cell, naming file, line and column on failure. */
@@ -49,8 +51,19 @@ export function truthFromTable(t: Table, timestamps: Float64Array, sensor?: stri
   const startCol = findColumn(t, ['start', 'start_time', 'begin']);
   const endCol = findColumn(t, ['end', 'end_time', 'stop']);
   if (startCol >= 0 && endCol >= 0) {
-    const sensorCol = findColumn(t, ['sensor', 'sensor_id', 'device']);
+    const sensorCol = findColumn(t, SENSOR_COLUMNS);
     const typeCol = findColumn(t, ['type', 'kind', 'anomaly_type']);
+    // Without a sensor named, every sensor's events would be judged on one sensor's scores: a probe's labels of
+    // four air-handling units gave the one unit scored 7 events, 4 of them missed, where it had 4.
+    if (sensor === undefined && sensorCol >= 0) {
+      const named = [...new Set(t.rows.map((r) => r[sensorCol]))];
+      if (named.length > 1) {
+        const list = named.length > 8 ? `${named.slice(0, 8).join(', ')}, ... (${named.length} in all)` : named.join(', ');
+        throw new Error(`${t.file}: labels for ${named.length} sensors in column '${t.header[sensorCol]}' (${list}); pass --sensor NAME to judge the scores of one against its own labels`);
+      }
+    }
+    const read = new Set([startCol, endCol, sensorCol, typeCol]);
+    const unread = t.header.filter((_, i) => !read.has(i));
     const events: LabelledEvent[] = [];
     t.rows.forEach((r, k) => {
       if (sensor !== undefined && sensorCol >= 0 && r[sensorCol] !== sensor) return;
@@ -66,7 +79,7 @@ export function truthFromTable(t: Table, timestamps: Float64Array, sensor?: stri
     events.sort((a, b) => a.start - b.start);
     const label = new Uint8Array(timestamps.length);
     for (const e of events) for (let i = 0; i < timestamps.length; i++) if (timestamps[i] >= e.start && timestamps[i] <= e.end) label[i] = 1;
-    return { label, events };
+    return { label, events, ...(unread.length > 0 ? { unread } : {}) };
   }
   const tsCol = findColumn(t, TIMESTAMP_COLUMNS);
   // Every name the CSV reader sets aside as ground truth (runtime/data/csv.ts LABEL_COLUMNS): a `fault` column is

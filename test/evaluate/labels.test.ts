@@ -137,6 +137,22 @@ describe('labelled evaluation', () => {
     expect(() => truthFromTable(readTable(f.intervals), s.timestamps, 'nope')).toThrow(/no labels for sensor 'nope'; sensors labelled: p1, p2/);
   });
 
+  it('refuses labels of several sensors without --sensor, and reads a unit column as the sensor', () => {
+    const f = fixture();
+    const s = scoredRowsFromTable(readTable(f.scores), { threshold: 0.5 });
+    // Every sensor's events judged on one sensor's scores was the silent result before (p2's 0-19 swallowed p1's).
+    expect(() => truthFromTable(readTable(f.intervals), s.timestamps)).toThrow(/labels for 2 sensors in column 'sensor' \(p1, p2\); pass --sensor NAME/);
+    const units = tmpFile('faults.csv', ['unit,kind,start,end', `ahu01,stuck_damper,${ts(5)},${ts(7)}`, `ahu02,belt_slip,${ts(0)},${ts(19)}`].join('\n'));
+    expect(() => truthFromTable(readTable(units), s.timestamps)).toThrow(/labels for 2 sensors in column 'unit' \(ahu01, ahu02\)/);
+    const one = truthFromTable(readTable(units), s.timestamps, 'ahu01');
+    expect(one.events).toEqual([{ start: T0 + 5000, end: T0 + 7000, type: 'stuck_damper' }]);
+    expect(one.unread).toBeUndefined();
+    const single = tmpFile('one.csv', ['sensor,start,end,note', `p1,${ts(5)},${ts(7)},damper`].join('\n'));
+    const t = truthFromTable(readTable(single), s.timestamps);
+    expect(t.events).toHaveLength(1);
+    expect(t.unread).toEqual(['note']);
+  });
+
   it('the CLI prints the table and exits 0', async () => {
     const f = fixture();
     const out: string[] = [];
