@@ -47,7 +47,9 @@ export const BrokerSchema = z
   .strict()
   // A password with an unencoded `/` or space made a URL no parser reads the same (mqtt.js took the user name for the
   // host), and Node's warning about it printed the whole URL, password included: refused, without echoing it.
-  .refine((b) => URL.canParse(b.url), {
+  // Only for a URL with a scheme: `127.0.0.1:1883` (no scheme) got this beside the scheme message above, and a probe's
+  // user went looking for special characters in a URL that had none.
+  .refine((b) => URL.canParse(b.url) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(b.url), {
     message: 'not a valid URL: percent-encode special characters (/ ? # @ : space) in its user and password, or better, leave them out of the URL and set broker.username and VIGIL_MQTT_PASSWORD',
     path: ['url'],
   })

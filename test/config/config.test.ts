@@ -49,6 +49,12 @@ describe('run config', () => {
     expect(loadConfig(json, {}, {}).threshold).toEqual({ kind: 'spot', q: 1e-4 });
   });
 
+  it('a broker URL without a scheme is told only that it needs one', () => {
+    const message = refusal(file('noscheme.yaml', 'model: m\nbroker:\n  url: 127.0.0.1:1883\nsource:\n  topics: [a/+]\n'));
+    expect(message).toContain('broker.url: expected a broker URL: mqtt://');
+    expect(message).not.toContain('percent-encode');
+  });
+
   it('names every bad key and what it expects', () => {
     const bad = file('bad.yaml', 'model: m\nbroker:\n  url: http://nope\n  protocolVersion: 3\nsource:\n  topics: []\n  qos: 2\n  codec: { kind: xml }\nalerts:\n  topic: "a/#"\nbatch:\n  size: lots\ncolour: red\n');
     const message = refusal(bad);
