@@ -100,7 +100,9 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
         return reject(msg, 'no_known_channels', `payload has none of the model's channels; expected some of ${ctx.channels.join(', ')} (keys seen: ${Object.keys(source).slice(0, 8).join(', ') || 'none'})`);
       }
       const ts = readingTime(rec[tsField], msg.receivedAt, ctx.timestamp);
-      if (isFieldError(ts)) return reject(msg, ts.error, ts.detail);
+      // The keys there, as no_known_channels says them: a probe's payloads carried their time as `ts` under a config
+      // reading `time`, and every reading was refused with nothing pointing at the key it had.
+      if (isFieldError(ts)) return reject(msg, ts.error, ts.error === 'missing_timestamp' ? `${ts.detail}; keys seen: ${Object.keys(rec).slice(0, 8).join(', ') || 'none'}` : ts.detail);
       if ((rec[tsField] ?? '') === '') timeField.check(where.sensor, rec, msg.receivedAt);
       return [stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, rec[tsField], ctx.timestamp)];
     },

@@ -68,6 +68,9 @@ describe('json object codec', () => {
   it('requires a payload timestamp when told to', () => {
     const strict = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { ...ctx, timestamp: { ...DEFAULT_TIMESTAMP, source: 'payload' } });
     expect(rej(strict.decode(msg('{"current":1}'), where)).reason).toBe('missing_timestamp');
+    // The time under another key than source.timestamp.field: the refusal names the keys there.
+    expect(rej(strict.decode(msg('{"time":"2024-03-11T00:00:00Z","current":1}'), where))).toMatchObject({ reason: 'missing_timestamp', detail: expect.stringContaining("field 'ts'") });
+    expect(rej(strict.decode(msg('{"time":"2024-03-11T00:00:00Z","current":1}'), where)).detail).toMatch(/keys seen: time, current$/);
   });
 });
 
