@@ -3,7 +3,7 @@
  * the one it most likely meant (`openk`: did you mean 'openK'?). Used for cards, configs and threshold parameters.
  */
 import type { z } from 'zod';
-import { suggestKey } from './key-suggestion.ts';
+import { knownKeys, suggestKey } from './key-suggestion.ts';
 
 /** One line per issue, each key written as `prefix.path` (the prefix alone for the root). */
 export function issueLines(issues: readonly z.core.$ZodIssue[], schema?: z.ZodType, prefix?: string): string[] {
@@ -14,6 +14,10 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], schema?: z.ZodTy
         const s = suggestKey(schema, i.path, k);
         return s ? [`'${k}': did you mean '${s}'?`] : [];
       });
+      // No likely meaning: the keys it takes, so the message says what was expected (a probe's `window: { size: 64 }`
+      // read only "Unrecognized key").
+      const known = hints.length < i.keys.length ? knownKeys(schema, i.path) : [];
+      if (known.length) hints.push(`expected ${known.length === 1 ? 'only' : 'one of'} ${known.join(', ')}`);
       if (hints.length) message += ` (${hints.join('; ')})`;
     }
     const path = [...(prefix ? [prefix] : []), ...i.path.map(String)].join('.');

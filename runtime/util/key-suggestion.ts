@@ -33,9 +33,14 @@ function distance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** The keys the schema knows at `path` (every shape it may have there), in schema order. */
+export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  return [...new Set(shapesAt(schema, path).flatMap((s) => Object.keys(s)))];
+}
+
 /** The key the schema knows at `path` that `key` most likely meant, or undefined. */
 export function suggestKey(schema: z.ZodType, path: readonly PropertyKey[], key: string): string | undefined {
-  const known = [...new Set(shapesAt(schema, path).flatMap((s) => Object.keys(s)))];
+  const known = knownKeys(schema, path);
   const lower = key.toLowerCase();
   const same = known.find((k) => k.toLowerCase() === lower);
   if (same) return same;
