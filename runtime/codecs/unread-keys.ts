@@ -1,0 +1,42 @@
+/**
+ * Payload keys holding a number that no model channel is read under, in a payload without one of the channels: a
+ * probe's air-handling unit sent its supply air temperature as `sat` to a model trained on `supply_air_c`; vigil read
+ * the other channels, held `supply_air_c` and a minute later signalled it `missing ... or never sent`, with no word
+ * that a number under another name had come with every reading. Said in the log once per key, naming the channels
+ * missing and the mapping that would read it (names that differ only in case are channel-case.ts's).
+ */
+import type { CodecContext } from './codec.ts';
+
+/** Keys said at most (a flood of odd keys must not flood the log). */
+const MAX_KEYS = 20;
+
+/** The once-per-key note of the json codec. */
+export class UnreadKeys {
+  private readonly told = new Set<string>();
+  private readonly read: Set<string>;
+
+  /**
+   * @param names every name a payload key is read under (the channels, the timestamp field), case-insensitive
+   */
+  constructor(
+    private readonly note: CodecContext['note'],
+    names: readonly string[],
+  ) {
+    this.read = new Set(names.map((n) => n.toLowerCase()));
+  }
+
+  /** Say each key of `sensor`'s payload `source` that holds a number and is read as nothing, while `missing` are absent. */
+  check(sensor: string, source: Record<string, unknown>, missing: readonly string[]): void {
+    if (!this.note || missing.length === 0 || this.told.size >= MAX_KEYS) return;
+    for (const key of Object.keys(source)) {
+      if (typeof source[key] !== 'number' || this.read.has(key.toLowerCase()) || this.told.has(key)) continue;
+      this.told.add(key);
+      const which = missing.length === 1 ? `channel '${missing[0]}' is` : `channels ${missing.map((m) => `'${m}'`).join(', ')} are`;
+      this.note(
+        { sensor, sent: key, missing },
+        `sensor ${sensor}: payload key '${key}' holds a number but is no model channel, so it is ignored, while ${which} missing from the payload (held at the last value, windows flagged incomplete, a missing_channel signal): if '${key}' is ${missing.length === 1 ? 'it' : 'one of them'}, map it with source.channels: { ${missing[0]}: ${key} } (said once per key)`,
+      );
+      if (this.told.size >= MAX_KEYS) return;
+    }
+  }
+}
