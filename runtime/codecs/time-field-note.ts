@@ -8,7 +8,7 @@ import type { CodecContext } from './codec.ts';
 import { readingTime } from './values.ts';
 
 /** Key names that may hold a reading's time. */
-const TIME_NAME = /time|date|stamp|^ts$|^t$/i;
+export const TIME_NAME = /time|date|stamp|^ts$|^t$/i;
 /** Field names said at most. */
 const MAX_NAMES = 20;
 

@@ -6,6 +6,7 @@
  * missing and the mapping that would read it (names that differ only in case are channel-case.ts's).
  */
 import type { CodecContext } from './codec.ts';
+import { TIME_NAME } from './time-field-note.ts';
 
 /** Keys said at most (a flood of odd keys must not flood the log). */
 const MAX_KEYS = 20;
@@ -29,7 +30,8 @@ export class UnreadKeys {
   check(sensor: string, source: Record<string, unknown>, missing: readonly string[]): void {
     if (!this.note || missing.length === 0 || this.told.size >= MAX_KEYS) return;
     for (const key of Object.keys(source)) {
-      if (typeof source[key] !== 'number' || this.read.has(key.toLowerCase()) || this.told.has(key)) continue;
+      // A key named like a time holds the reading's time, not a channel (time-field-note.ts says that one).
+      if (typeof source[key] !== 'number' || this.read.has(key.toLowerCase()) || TIME_NAME.test(key) || this.told.has(key)) continue;
       this.told.add(key);
       const which = missing.length === 1 ? `channel '${missing[0]}' is` : `channels ${missing.map((m) => `'${m}'`).join(', ')} are`;
       this.note(

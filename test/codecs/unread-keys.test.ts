@@ -36,6 +36,8 @@ describe('payload keys read as nothing while a channel is missing', () => {
     const { at, notes } = codecWithNotes();
     at('a', `{"ts":${T0},"supply_air_c":17.8,"fan_speed_pct":74.1,"rssi":-61}`);
     at('a', `{"ts":${T0 + 10_000},"supply_air_c":null,"fan_speed_pct":74.1,"rssi":-61}`);
+    // A second time under a time's name (time-field-note.ts's concern), with a channel missing.
+    at('a', `{"ts":${T0 + 20_000},"timestamp":${T0 + 20_000},"fan_speed_pct":74.1}`);
     expect(notes).toEqual([]);
     const mapped = codecWithNotes({ supply_air_c: 'SAT' });
     expect(mapped.at('b', `{"ts":${T0},"SAT":17.8}`)).toMatchObject([{ values: { supply_air_c: 17.8 } }]);
