@@ -195,7 +195,7 @@ describe('inferBatches', () => {
       const ref = new ModelRef(card, a);
       const backlog = Array.from({ length: 5000 }, (_, k) => sw('p', k, 1));
       const chunks = Object.fromEntries(Array.from({ length: 79 }, (_, i) => [String.fromCharCode(0x100 + i), backlog.slice(64 * i, 64 * (i + 1))]));
-      // As vigil run wires it (runtime/ops/flow.ts): the config's setting, resolved against the provider in service.
+      // As vigil run wires it (runtime/ops/pipeline-run.ts): the config's setting, resolved against the provider in service.
       cold(`(${Object.keys(chunks).join('')}|)`, chunks).pipe(inferBatches(ref, { maxBatch: (provider) => maxBatchFor('auto', provider) })).subscribe();
       // The first batch and the next one on the CPU, then a reload that landed on cuda (a probe's model swap).
       ts.schedule(() => ref.swap(card, b), 4);
