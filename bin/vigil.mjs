@@ -11,6 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isatty } from 'node:tty';
 import { LONG_RUNNING, sizeHeap } from './v8-heap.mjs';
+import { quietDebug } from './quiet-debug.mjs';
 
 const heapFlag = sizeHeap(process.argv[2]);
 
@@ -99,6 +100,8 @@ function bundle() {
 }
 
 if (heapFlag) debug(`V8 ${heapFlag}`);
+// Before mqtt.js loads (bin/quiet-debug.mjs): its packet parser's disabled log calls allocate on every packet.
+quietDebug();
 const built = bundle();
 let main;
 if (built) {
