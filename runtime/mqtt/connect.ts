@@ -50,8 +50,11 @@ function checkTls(tls: NonNullable<BrokerConfig['tls']>, ca?: Buffer, cert?: Buf
   }
 }
 
-/** mqtt.js options for a broker config. */
-export function clientOptions(cfg: BrokerConfig, clientIdSuffix = randomBytes(4).toString('hex')): IClientOptions {
+/**
+ * mqtt.js options for a broker config. `maxPacketBytes`: the largest packet the broker may send this client, asked of
+ * it under MQTT 5 (max-packet.ts); MQTT 3.1.1 has no way to ask.
+ */
+export function clientOptions(cfg: BrokerConfig, clientIdSuffix = randomBytes(4).toString('hex'), maxPacketBytes?: number): IClientOptions {
   const opts: IClientOptions = {
     protocolVersion: cfg.protocolVersion,
     clientId: cfg.clientId ?? `vigil-${clientIdSuffix}`,
@@ -79,6 +82,7 @@ export function clientOptions(cfg: BrokerConfig, clientIdSuffix = randomBytes(4)
   if (cfg.username !== undefined) opts.username = cfg.username;
   if (cfg.password !== undefined) opts.password = cfg.password;
   if (cfg.protocolVersion === 5 && !cfg.clean) opts.properties = { sessionExpiryInterval: cfg.sessionExpirySec };
+  if (cfg.protocolVersion === 5 && maxPacketBytes !== undefined) opts.properties = { ...opts.properties, maximumPacketSize: maxPacketBytes };
   if (cfg.tls) {
     if (cfg.tls.ca) opts.ca = readTlsFile(cfg.tls.ca, 'ca');
     if (cfg.tls.cert) opts.cert = readTlsFile(cfg.tls.cert, 'cert');
@@ -121,15 +125,18 @@ export function brokerAway(client: MqttClient): BrokerAway | undefined {
   return awayOf.get(client)?.();
 }
 
-/** Open a client (it connects in the background and keeps reconnecting until `end()`). */
-export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker', will?: IClientOptions['will']): MqttClient {
+/**
+ * Open a client (it connects in the background and keeps reconnecting until `end()`); `maxPacketBytes` as for
+ * `clientOptions`.
+ */
+export function connectBroker(cfg: BrokerConfig, log?: MiniLogger, name = 'broker', will?: IClientOptions['will'], maxPacketBytes?: number): MqttClient {
   if (cfg.tls?.rejectUnauthorized === false) {
     log?.warn(
       { broker: redactUrl(cfg.url) },
       `broker.tls.rejectUnauthorized is false: the ${name}'s certificate is not checked, so anyone on the network path can pose as the ${name} and read or forge readings and alerts; give its CA in broker.tls.ca instead`,
     );
   }
-  const client = mqtt.connect(cfg.url, { ...clientOptions(cfg), ...(will ? { will } : {}) });
+  const client = mqtt.connect(cfg.url, { ...clientOptions(cfg, undefined, maxPacketBytes), ...(will ? { will } : {}) });
   const backoff = new ReconnectBackoff(cfg.reconnect);
   // mqtt.js arms its reconnect timer with options.reconnectPeriod in its own 'close' handler: set the delay first.
   client.prependListener('close', () => {

@@ -12,6 +12,7 @@ import type { MqttClient } from 'mqtt';
 import type { RunConfig } from '../config/schema.ts';
 import { holdEarlyMessages } from '../mqtt/early-messages.ts';
 import { connectBroker, waitConnected } from '../mqtt/connect.ts';
+import { largestIncomingPayload, maxPacketBytes } from '../mqtt/max-packet.ts';
 import { gatewayStatus } from '../mqtt/gateway-status.ts';
 import { createCounters, type PipelineCounters } from '../stream/counters.ts';
 import type { RuntimeDeps } from './handle.ts';
@@ -81,13 +82,13 @@ function fail(message: string): never {
 const END_GRACE_MS = 2000;
 
 /** The broker connection, with the gateway's status on it (gateway-status.ts); the connection stream follows it. */
-function brokerPart(config: RunConfig['broker'], gateway: RunConfig['gateway'], log: VigilLogger, events: RuntimeEvents, client: Late<MqttClient>): Part {
+function brokerPart(config: RunConfig['broker'], gateway: RunConfig['gateway'], maxPacket: number, log: VigilLogger, events: RuntimeEvents, client: Late<MqttClient>): Part {
   let status: { offline(): void } | undefined;
   return {
     name: 'broker',
     async start() {
       const said = gatewayStatus(gateway, log);
-      const c = client.set(connectBroker(config, log, 'broker', said.will));
+      const c = client.set(connectBroker(config, log, 'broker', said.will, maxPacket));
       status = said.start(c);
       // A persistent session's queued messages arrive before the intake listens: held for it (early-messages.ts).
       holdEarlyMessages(c);
@@ -205,7 +206,7 @@ export function assemble(config: RunConfig, deps: RuntimeDeps = {}): Assembly {
     flow.decoder,
     // Its ports before the broker: a port in use stops the start before it takes the broker session of a running twin.
     opsServerPart(sections(config, 'metrics', 'http'), metrics, () => assembly.health(), ops, () => commands, refusals, log),
-    brokerPart(config.broker, config.gateway, log, events, client),
+    brokerPart(config.broker, config.gateway, maxPacketBytes(largestIncomingPayload(config)), log, events, client),
     commandsPart(config.gateway, client, () => commands, log),
     {
       name: 'sinks',
