@@ -209,6 +209,8 @@ export function mahalanobisScores(
   const mem = meanOf && model.memory;
   const at = mem ? memoryAt(model) : -1;
   const own = at >= 0 ? new Float32Array(n) : undefined;
+  // The window's sensor's memory, worked on here and written back: a view of it per window was ~90 bytes each.
+  const memo = at >= 0 ? new Float64Array(channels) : undefined;
   const out: BatchScores = { scores, perChannel, ...(own ? { own } : {}) };
   const d0 = track ? new Float64Array(channels) : undefined;
   const y0 = track ? new Float64Array(channels) : undefined;
@@ -235,10 +237,11 @@ export function mahalanobisScores(
     // The memory: the larger statistic is the score, and its channels' contributions are the window's.
     if (own) own[i] = total;
     if (at >= 0 && mean.length >= at + channels) {
-      const q = mem!.scale * remember((mean as Float64Array).subarray(at, at + channels), d, raw, P, channels, mem!, y);
+      for (let c = 0; c < channels; c++) memo![c] = mean[at + c];
+      const q = mem!.scale * remember(memo!, d, raw, P, channels, mem!, y);
+      for (let c = 0; c < channels; c++) (mean as Float64Array)[at + c] = memo![c];
       if (q > total) {
         markCause(out, i, n, 'memory');
-        const e = mean as Float64Array;
         for (let a = 0; a < channels; a++) perChannel[i * channels + a] = mem!.scale * contribution(y[a], P[a * channels + a], channels);
         scores[i] = q;
       }
