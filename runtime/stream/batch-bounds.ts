@@ -7,7 +7,7 @@ import type { ModelRef } from '../inference/model-ref.ts';
 import type { TrackedResiduals } from '../scoring/residual-baselines.ts';
 import { inputTracking, offsetsAt } from '../scoring/input-offsets.ts';
 import { INPUT_LAG, room } from '../scoring/input-blocks.ts';
-import { BatchRooms } from './pending-queue.ts';
+import type { BatchRooms } from './pending-queue.ts';
 
 /**
  * Batches the session in service takes at once; with input offsets at most INPUT_LAG, the batches in flight whose
@@ -37,9 +37,9 @@ export function blockRoom(ref: ModelRef, residuals: TrackedResiduals): ((sensor:
  * How many of the first `n` of `windows` one batch takes in arrival order: all of them without a `cap`, else up to
  * the first window whose sensor has no room left in its block (it and the windows after it wait for a later batch).
  */
-export function fitBlocks(windows: readonly { sensor: string }[], n: number, cap: ((sensor: string) => number) | undefined): number {
+export function fitBlocks(windows: readonly { sensor: string }[], n: number, cap: ((sensor: string) => number) | undefined, counted: BatchRooms): number {
   if (!cap) return n;
-  const rooms = new BatchRooms(cap);
+  const rooms = counted.begin(cap);
   for (let k = 0; k < n; k++) {
     const s = windows[k].sensor;
     if (rooms.of(s) <= 0) return k;

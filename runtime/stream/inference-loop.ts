@@ -14,7 +14,7 @@ import { BatchInput } from './batch-input.ts';
 import type { PipelineCounters } from './counters.ts';
 import { Flight } from './flight.ts';
 import { causeAt } from '../scoring/cause.ts';
-import { PendingQueue } from './pending-queue.ts';
+import { BatchRooms, PendingQueue } from './pending-queue.ts';
 import { blockRoom, fitBlocks, flightSlots } from './batch-bounds.ts';
 import { scoreBatch, shiftBatch, unshiftBatch, type BatchScores } from './score-batch.ts';
 import type { ScoredWindow, SensorWindow } from './types.ts';
@@ -49,6 +49,8 @@ export interface InferenceLoopOptions {
 /** The queue, the batch in flight and the settling of one inferBatches subscription. */
 export class InferenceLoop {
   private readonly queue: PendingQueue<SensorWindow>;
+  /** What each sensor may still add to a batch the direct path assembles. */
+  private readonly rooms = new BatchRooms();
   /** One batch input per batch that may be in flight (made as needed). */
   private readonly inputs: BatchInput[];
   /** The batches in flight, oldest first (emitted in this order). */
@@ -85,7 +87,7 @@ export class InferenceLoop {
     let i = 0;
     if (this.inflight.length < flightSlots(this.ref) && !this.closed && this.queue.size === 0 && windows.length > 0) {
       // With input offsets, a sensor's windows of the next block wait for a later batch (the rest queue behind them).
-      i = fitBlocks(windows, Math.min(windows.length, this.o.maxBatch()), blockRoom(this.ref, this.residuals));
+      i = fitBlocks(windows, Math.min(windows.length, this.o.maxBatch()), blockRoom(this.ref, this.residuals), this.rooms);
       this.runBatch(i === windows.length ? windows : windows.slice(0, i));
     }
     for (; i < windows.length; i++) this.queue.push(windows[i]);

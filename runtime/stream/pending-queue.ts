@@ -12,25 +12,46 @@
 
 /**
  * What each sensor may still add to the batch being assembled: `cap(sensor)` when first asked, less what it added
- * since. One per batch; the inference loop's direct path and `take` count alike.
+ * since. `begin` starts each batch; the inference loop's direct path and `take` count alike. Kept from batch to batch
+ * (an entry per sensor, marked with the batch it counts for): a Map filled afresh per batch cost ~100 bytes a window.
  */
 export class BatchRooms {
-  private readonly left = new Map<string, number>();
+  private readonly left = new Map<string, { batch: number; n: number }>();
+  private batch = 0;
+  private cap: (sensor: string) => number = () => Number.POSITIVE_INFINITY;
 
-  constructor(private readonly cap: (sensor: string) => number) {}
+  /** Count a new batch against `cap`. */
+  begin(cap: (sensor: string) => number): this {
+    this.cap = cap;
+    this.batch++;
+    // Sensors come and go: past this many entries, start over rather than keep the ones gone.
+    if (this.left.size > MAX_ROOMS) this.left.clear();
+    return this;
+  }
 
   /** Windows `sensor` may still add. */
   of(sensor: string): number {
-    let n = this.left.get(sensor);
-    if (n === undefined) this.left.set(sensor, (n = this.cap(sensor)));
-    return n;
+    return this.entry(sensor).n;
   }
 
   /** `sensor` added `k` windows. */
   use(sensor: string, k: number): void {
-    this.left.set(sensor, this.of(sensor) - k);
+    this.entry(sensor).n -= k;
+  }
+
+  private entry(sensor: string): { batch: number; n: number } {
+    let e = this.left.get(sensor);
+    if (e === undefined) this.left.set(sensor, (e = { batch: this.batch, n: this.cap(sensor) }));
+    else if (e.batch !== this.batch) {
+      e.batch = this.batch;
+      e.n = this.cap(sensor);
+    }
+    return e;
   }
 }
+
+/** Sensors a BatchRooms remembers before it starts over. */
+const MAX_ROOMS = 16_384;
 
 interface Lane<T> {
   sensor: string;
@@ -62,6 +83,8 @@ export class PendingQueue<T extends { sensor: string }> {
   private front = 0;
   /** Entries of `order` whose lane is gone (dropped when reached, or all at once when they pile up). */
   private stale = 0;
+  /** What each sensor may still give the batch being taken (with a `cap`). */
+  private readonly rooms = new BatchRooms();
   /** Lanes by length, so the longest is found in O(1) amortised when shedding; undefined while far from the bound. */
   private byLength: Map<number, Set<Lane<T>>> | undefined;
   private longest = 0;
@@ -112,7 +135,7 @@ export class PendingQueue<T extends { sensor: string }> {
    */
   take(max: number, cap?: (sensor: string) => number): T[] {
     const out: T[] = [];
-    const rooms = cap && new BatchRooms(cap);
+    const rooms = cap && this.rooms.begin(cap);
     while (out.length < max && this.live > 0) {
       const taken = out.length;
       const share = Math.max(1, Math.floor((max - out.length) / this.lanes.size));
