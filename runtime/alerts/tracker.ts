@@ -54,6 +54,11 @@ export interface AlertTrackerState {
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
+// The steps that carry nothing but their kind, one of each: most windows step to `none`, and an object per window added up.
+const NONE: AlertStep = Object.freeze({ kind: 'none' });
+const DUPLICATE: AlertStep = Object.freeze({ kind: 'duplicate' });
+const SUPPRESSED: AlertStep = Object.freeze({ kind: 'suppressed' });
+
 /** One sensor's alert state. */
 export class AlertTracker {
   private readonly recent: Uint8Array;
@@ -168,7 +173,7 @@ export class AlertTracker {
 
   /** Feed one verdict (in data-time order). */
   step(v: Verdict): AlertStep {
-    if (v.tsLast <= this.lastTs) return { kind: 'duplicate' };
+    if (v.tsLast <= this.lastTs) return DUPLICATE;
     this.lastTs = v.tsLast;
     this.clock.see(v.tsLast, v.receivedAt);
     if (this.maintenance) {
@@ -186,8 +191,8 @@ export class AlertTracker {
     this.pos = (this.pos + 1) % this.recent.length;
 
     if (this.openedAt === undefined) {
-      if (this.hits < this.policy.openK && !(this.policy.openCritical !== false && v.anomaly && isCritical(v.score, v.threshold))) return { kind: 'none' };
-      if (v.tsLast - this.lastClosedAt < this.policy.cooldownMs) return { kind: 'suppressed' };
+      if (this.hits < this.policy.openK && !(this.policy.openCritical !== false && v.anomaly && isCritical(v.score, v.threshold))) return NONE;
+      if (v.tsLast - this.lastClosedAt < this.policy.cooldownMs) return SUPPRESSED;
       this.openedAt = v.tsLast;
       this.peak = kept(v);
       this.quiet = 0;
@@ -199,7 +204,7 @@ export class AlertTracker {
     this.mark.step(v, this.quiet);
     this.quiet = v.anomaly ? 0 : this.quiet + 1;
     if (this.escalation.step(v)) return { kind: 'escalate', verdict: v, openedAt: this.openedAt };
-    if (this.quiet < this.policy.closeM) return { kind: 'none' };
+    if (this.quiet < this.policy.closeM) return NONE;
     const step: AlertStep = { kind: 'close', verdict: v, openedAt: this.openedAt, durationMs: v.tsLast - this.openedAt, peak: this.peak!, critical: this.escalation.critical, ...this.mark.field() };
     // A new alert needs fresh evidence, not the tail of the one that just closed.
     this.closed(v.tsLast);
