@@ -2,32 +2,22 @@
  * The alert message as published and posted: a flat, versioned JSON object a plant engineer can read and a
  * program can parse. Sizes are bounded (contributors capped) so a model with many channels cannot make huge alerts.
  * `type` says which kind: `open` and `close` of an anomaly episode (`AlertPayload`), `invalid`: a reading of
- * the sensor refused as physically impossible or unreadable (`InvalidPayload`), or `silent` / `resumed`: the sensor
- * stopped reporting, or started again (`SilencePayload`). Consumers skip types they do not know.
+ * the sensor refused as physically impossible or unreadable (`InvalidPayload`, invalid-payload.ts), or `silent` /
+ * `resumed`: the sensor stopped reporting, or started again (`SilencePayload`, silence-payload.ts). Consumers skip
+ * types they do not know. What every kind carries (schema tag, gateway, model) is in payload-envelope.ts.
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../stream/types.ts';
-import { INVALID_SIGNAL_REASONS, type InvalidSignal } from '../alerts/invalid-signals.ts';
-import type { SilenceEvent } from '../alerts/silent-sensors.ts';
 import { sensorIdProblem } from './topic-template.ts';
 import { isCritical } from '../alerts/escalation.ts';
+import { ALERT_SCHEMA, gatewayRef, modelRef } from './payload-envelope.ts';
+import { InvalidPayloadSchema } from './invalid-payload.ts';
+import { SilencePayloadSchema } from './silence-payload.ts';
 
-/** The version tag every alert message carries. */
-export const ALERT_SCHEMA = 'vigil-alert/1';
-
-/**
- * The vigil that sent an event (config `gateway.id`: the host name unless set), on every kind, right after `schema`:
- * two gateways on one broker (a hot standby, two sites that both name a sensor `pump-1`) are told apart by it, and
- * `gateway` with `incident`, `type` and `tsLast` identifies an alert event. Absent on events of older producers.
- */
-const gatewayRef = z.string().optional();
-
-/**
- * The model behind an event: name and version, and on alerts `weights`, the first 12 hex digits of its ONNX file's
- * sha256 (a model retrained or hot-reloaded under the same name and version gives other alerts: a probe could not tell
- * them apart). Absent on events of older producers.
- */
-const modelRef = z.object({ name: z.string(), version: z.string(), weights: z.string().optional() });
+// The other kinds and the envelope, re-exported: producers, tests, `vigil alerts` and docs import them from here.
+export { ALERT_SCHEMA, fromGateway } from './payload-envelope.ts';
+export { InvalidPayloadSchema, invalidPayload, type InvalidPayload } from './invalid-payload.ts';
+export { SilencePayloadSchema, silencePayload, type SilencePayload } from './silence-payload.ts';
 
 /**
  * The alert JSON of an anomaly episode's `open` or `close`: what the runtime publishes and posts, and what a
@@ -120,120 +110,10 @@ export const AlertPayloadSchema = z.object({
 /** The alert JSON. */
 export type AlertPayload = z.infer<typeof AlertPayloadSchema>;
 
-/**
- * On a silence or invalid-reading signal: its sensor is under maintenance (runtime/alerts/maintenance.ts) until
- * `until`, set by `by`. The signal still says what the data is (a pump switched off for the work stops reporting; a
- * transmitter recalibrated reads out of range), marked so that whatever pages on it can leave it be.
- */
-const maintenanceRef = z.object({ until: z.string(), by: z.string().optional() }).optional();
-
-/**
- * A sensor's invalid reading (runtime/alerts/invalid-signals.ts), on the sensor's alert topic: at most one per
- * sensor per `alerts.invalid.intervalMs`, `count` saying how many invalid readings it stands for.
- */
-export const InvalidPayloadSchema = z.object({
-  schema: z.literal(ALERT_SCHEMA),
-  maintenance: maintenanceRef,
-  gateway: gatewayRef,
-  type: z.literal('invalid'),
-  sensor: z.string(),
-  /**
-   * `out_of_range` (outside the card's physical range), `bad_value` (not a finite float32 number),
-   * `missing_channel` (a channel left out of the sensor's readings for over `window.maxFillAgeMs`) or `out_of_order`
-   * (dated before a reading already judged: refused until the sensor's time passes it; a clock set back).
-   */
-  reason: z.enum(INVALID_SIGNAL_REASONS),
-  detail: z.string(),
-  /** `out_of_range` only: the channel, the value read and the card's `[min, max]`. */
-  channel: z.string().optional(),
-  value: z.number().optional(),
-  range: z.tuple([z.number(), z.number()]).optional(),
-  /** `missing_channel` only: the channels missing. */
-  channels: z.array(z.string()).optional(),
-  /** When the reading arrived (ISO 8601 and epoch ms). */
-  receivedAt: z.string(),
-  ts: z.number(),
-  /** Invalid readings of the sensor since its previous signal, this one included. */
-  count: z.number(),
-  model: modelRef,
-  severity: z.literal('warning'),
-});
-/** An invalid-reading signal. */
-export type InvalidPayload = z.infer<typeof InvalidPayloadSchema>;
-
-/**
- * A sensor gone silent (`silent`: no reading for `alerts.silent.factor` times its usual interval, and at least
- * `alerts.silent.minMs`) or back (`resumed`: its first reading after one): runtime/alerts/silent-sensors.ts.
- */
-export const SilencePayloadSchema = z.object({
-  schema: z.literal(ALERT_SCHEMA),
-  maintenance: maintenanceRef,
-  gateway: gatewayRef,
-  type: z.enum(['silent', 'resumed']),
-  sensor: z.string(),
-  /** When it was last heard before the silence (ISO 8601 and epoch ms, arrival time). */
-  lastHeard: z.string(),
-  lastHeardAt: z.number(),
-  /** How long it has been quiet (silent: so far; resumed: in all), and its usual interval before (ms). */
-  quietMs: z.number(),
-  usualMs: z.number(),
-  /**
-   * Present when the device said it went offline rather than only falling quiet: `DDEATH` (a Sparkplug device's death
-   * certificate) or `NDEATH` (its edge node's). Any text: a newer producer may name others.
-   */
-  cause: z.string().optional(),
-  /**
-   * `resumed` only: `evicted` when the sensor was not heard again but vigil stopped watching it to make room (more
-   * sensors silent at once than window.maxSensors): its silence is ended, never seen to end. Any text from a newer
-   * producer is shown as it is.
-   */
-  unresolved: z.string().optional(),
-  model: modelRef,
-  severity: z.enum(['warning', 'clear']),
-});
-/** A silence signal. */
-export type SilencePayload = z.infer<typeof SilencePayloadSchema>;
-
-/** Build the payload of a silence signal. */
-export function silencePayload(e: SilenceEvent, model: { name: string; version: string }): SilencePayload {
-  return {
-    schema: ALERT_SCHEMA,
-    type: e.type,
-    sensor: e.sensor,
-    lastHeard: new Date(e.lastHeardAt).toISOString(),
-    lastHeardAt: e.lastHeardAt,
-    quietMs: Math.round(e.quietMs),
-    usualMs: Math.round(e.usualMs),
-    ...(e.cause && { cause: e.cause }),
-    ...(e.unresolved && { unresolved: e.unresolved }),
-    model: { name: model.name, version: model.version },
-    severity: e.type === 'silent' ? 'warning' : 'clear',
-  };
-}
-
 /** Any message on an alert topic, told apart by `type`. */
 export const AlertMessagePayloadSchema = z.discriminatedUnion('type', [AlertPayloadSchema, InvalidPayloadSchema, SilencePayloadSchema]);
 /** Any message on an alert topic. */
 export type AlertMessagePayload = z.infer<typeof AlertMessagePayloadSchema>;
-
-/** Build the payload of an invalid-reading signal. */
-export function invalidPayload(s: InvalidSignal, model: { name: string; version: string }): InvalidPayload {
-  const o = s.outOfRange;
-  return {
-    schema: ALERT_SCHEMA,
-    type: 'invalid',
-    sensor: s.sensor,
-    reason: s.reason,
-    ...(o ? { channel: o.channel, value: o.value, range: [o.range[0], o.range[1]] as [number, number] } : {}),
-    ...(s.channels ? { channels: s.channels } : {}),
-    detail: s.detail,
-    receivedAt: new Date(s.receivedAt).toISOString(),
-    ts: s.receivedAt,
-    count: s.count,
-    model: { name: model.name, version: model.version },
-    severity: 'warning',
-  };
-}
 
 /** How bad an event is: `critical` at twice the threshold or more (an escalation always), `warning` below, `clear` closes. */
 export type AlertSeverity = AlertPayload['severity'];
@@ -280,14 +160,6 @@ export function alertPayload(e: AlertEvent, topChannels = 3): AlertPayload {
   if (e.unresolved) p.unresolved = e.unresolved;
   if (e.marked) p.marked = 'until' in e.marked ? { ...e.marked, until: new Date(e.marked.until).toISOString() } : { ...e.marked };
   return p;
-}
-
-/** `p` naming the gateway that sends it (`gateway`, right after `schema`); as it is without one. */
-export function fromGateway<P extends { schema: string }>(p: P, gateway: string | undefined): P {
-  if (gateway === undefined) return p;
-  // Spelt out so the key order is schema, gateway, then the rest (a reader's eye, and a log line, meet it first).
-  const { schema, ...rest } = p;
-  return { schema, gateway, ...rest } as unknown as P;
 }
 
 /** Alert topic for a sensor; refuses ids that could inject levels or wildcards (they are validated upstream too). */
