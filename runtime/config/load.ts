@@ -10,6 +10,7 @@ import { describeIssues } from '../util/describe-issues.ts';
 import { RunConfigSchema, type RunConfig, type RunConfigInput } from './schema.ts';
 import { applyFlags, setAt, type FlagValues } from './flags.ts';
 import { flagSpellingHint } from './flag-spelling.ts';
+import { numbersFromText, numberTextHint } from './number-text.ts';
 import { durationMs } from '../util/duration.ts';
 
 /** Overrides from the command line: flag values by their name in the flag table (runtime/config/flags.ts). */
@@ -94,13 +95,21 @@ function booleanHint<I extends ZodError['issues'][number]>(issue: I, value: unkn
 
 /** Validate a raw config; throws one error listing every bad key and what it expects. */
 export function parseConfig(input: unknown, where = 'config'): RunConfig {
-  const raw = durationsAsMs(input);
-  const res = RunConfigSchema.safeParse(raw);
+  let raw = durationsAsMs(input);
+  let res = RunConfigSchema.safeParse(raw);
+  // A number written as text (`port: "9100"`) is read as that number, then the whole config checked again (a check
+  // that ran only once the keys read, such as openK <= openN, sees the numbers). Each round turns text into numbers
+  // only, so it ends.
+  let fixed: unknown;
+  while (!res.success && (fixed = numbersFromText(raw, res.error.issues)) !== undefined) {
+    raw = fixed;
+    res = RunConfigSchema.safeParse(raw);
+  }
   if (res.success) return res.data;
   // zod does not keep the input on issues, so look the value up: "expected string, received undefined" says
   // nothing a person can act on, so a missing key says what to give instead.
   const missing = res.error.issues.filter((i) => i.code === 'invalid_type' && valueAt(raw, i.path) === undefined);
-  const issues = res.error.issues.map((i) => (missing.includes(i) ? { ...i, message: REQUIRED[i.path.join('.')] ?? 'missing; this key is required' } : flagSpellingHint(booleanHint(i, valueAt(raw, i.path)), raw as Record<string, unknown>)));
+  const issues = res.error.issues.map((i) => (missing.includes(i) ? { ...i, message: REQUIRED[i.path.join('.')] ?? 'missing; this key is required' } : flagSpellingHint(numberTextHint(booleanHint(i, valueAt(raw, i.path)), valueAt(raw, i.path)), raw as Record<string, unknown>)));
   const hint = missing.some((i) => ['model', 'broker', 'source'].includes(String(i.path[0])))
     ? '\n(give --model, --broker and --topic, or set model, broker.url and source.topics in the config file)'
     : '';

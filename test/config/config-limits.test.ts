@@ -14,7 +14,7 @@ describe('alerts.topChannels', () => {
   });
 
   it('refuses 0, 33, fractions and text, naming the key and the range', () => {
-    for (const n of [0, -1, 33, 10_000, 2.5, '3']) {
+    for (const n of [0, -1, 33, 10_000, 2.5, 'three', '33']) {
       expect(() => defineConfig({ ...base, alerts: { topChannels: n as number } }), String(n)).toThrow(/alerts\.topChannels: expected an integer from 1 to 32/);
     }
   });
