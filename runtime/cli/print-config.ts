@@ -13,6 +13,7 @@ import { clientOptions } from '../mqtt/connect.ts';
 import { checkChannelPaths } from '../codecs/channel-paths.ts';
 import { compileTopicTemplate } from '../mqtt/topic-template.ts';
 import { outputTopics } from '../config/gateway.ts';
+import { sharedAlertTopicNote } from '../config/alerts.ts';
 import { warnOfTopics } from '../ops/topic-warnings.ts';
 
 /**
@@ -24,6 +25,8 @@ export function printableConfig(cfg: RunConfig): { text: string; warnings: strin
   const notes: string[] = [];
   const warnings: string[] = [];
 
+  const shared = sharedAlertTopicNote(cfg.alerts.topic);
+  if (shared) notes.push(shared);
   if (cfg.window.gapResetMs === 'never') notes.push('window.gapResetMs: never, so windows span gaps in the data as if their rows were consecutive');
 
   const codec: Partial<RunConfig['source']['codec']> = shown.source.codec;

@@ -10,6 +10,7 @@ import { loadConfig, redactConfig } from '../config/load.ts';
 import { threadNote } from '../inference/open-model.ts';
 import { startingBar } from '../thresholds/starting-level.ts';
 import { RunConfigSchema, type RunConfig } from '../config/schema.ts';
+import { sharedAlertTopicNote } from '../config/alerts.ts';
 import { gatewayTopic } from '../config/gateway.ts';
 import { reservoirPath } from '../adapt/reservoir-file.ts';
 import { statusTopic } from '../mqtt/gateway-status.ts';
@@ -55,6 +56,8 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
     `  gateway    ${cfg.gateway.id}${status ? `  status ${status} (retained online/offline)` : ''}`,
     `  alerts     ${gatewayTopic(cfg.alerts.topic, cfg.gateway)} (QoS ${cfg.alerts.qos}${cfg.alerts.retain ? ', open/close retained' : ''})${cfg.alerts.webhook ? ` + webhook ${redactConfig(cfg).alerts.webhook!.url}` : ''}`,
   ];
+  const shared = sharedAlertTopicNote(cfg.alerts.topic);
+  if (shared) lines.push(`             ${shared}`);
   if (h.opsUrl) lines.push(`  ops        ${h.opsUrl}/metrics  ${h.opsUrl}/health`);
   if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}${cfg.http.token ? '  (token required: open it once as ?token=TOKEN)' : ''}`);
   if (cfg.fleet && h.fleet) lines.push(`  fleet      group ${cfg.fleet.group} as ${h.fleet.workerId}, ${cfg.fleet.partitions} partitions (owners logged as 'fleet assignment'; vigil fleet status)`);

@@ -66,7 +66,21 @@ export const AlertsSchema = z
       .optional(),
   })
   .strict()
-  .refine((a) => a.openK <= a.openN, { message: 'openK must be <= openN (k of n windows)', path: ['openK'] });
+  .refine((a) => a.openK <= a.openN, { message: 'openK must be <= openN (k of n windows)', path: ['openK'] })
+  // A broker retains one message per topic: on a topic all sensors share, one sensor's close would replace another's
+  // open alert, and a subscriber that starts later would be told nothing is open.
+  .refine((a) => !a.retain || a.topic.includes('{sensor}'), {
+    error: (issue) => `expected {sensor} in the topic with alerts.retain: true, got '${(issue.input as { topic: string }).topic}' (a broker retains one message per topic, so one sensor's close would replace another's open alert); write e.g. '${(issue.input as { topic: string }).topic}/{sensor}', or set alerts.retain: false`,
+    path: ['topic'],
+  });
+
+/**
+ * What to say where alerts go when `alerts.topic` names no `{sensor}` (allowed without alerts.retain): every sensor's
+ * alerts share that one topic, told apart by the `sensor` of each message. Undefined when the topic has `{sensor}`.
+ */
+export function sharedAlertTopicNote(topic: string): string | undefined {
+  return topic.includes('{sensor}') ? undefined : `alerts.topic '${topic}' has no {sensor}: every sensor's alerts share this one topic (each message names its sensor)`;
+}
 
 /** Rejected input. */
 export const DeadLetterSchema = z
