@@ -6,16 +6,9 @@
 import type { ZodError } from 'zod';
 import { RunConfigSchema } from './schema.ts';
 import { FLAGS, applyFlags, longFlag, type FlagKey, type FlagRow } from './flags.ts';
+import { valueAt } from './key-path.ts';
 
 type Issue = ZodError['issues'][number];
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function valueAt(raw: unknown, path: readonly string[]): unknown {
-  let v = raw;
-  for (const k of path) v = isObject(v) ? v[k] : undefined;
-  return v;
-}
 
 /**
  * `issue` with a message that names the file's spelling, when its key (of `raw`) holds text where an object or a list

@@ -12,6 +12,7 @@ import { applyFlags, setAt, type FlagValues } from './flags.ts';
 import { flagSpellingHint } from './flag-spelling.ts';
 import { numbersFromText, numberTextHint } from './number-text.ts';
 import { durationMs } from '../util/duration.ts';
+import { valueAt } from './key-path.ts';
 
 /** Overrides from the command line: flag values by their name in the flag table (runtime/config/flags.ts). */
 export type ConfigOverrides = FlagValues;
@@ -66,13 +67,6 @@ const REQUIRED: Record<string, string> = {
   source: "missing; expected source.topics (e.g. ['sensors/+/data']), or give --topic",
   'source.topics': "missing; expected a list of topic filters or templates (e.g. ['sensors/+/data']), or give --topic",
 };
-
-/** The value at a key path of a raw config, or undefined. */
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let v = raw;
-  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
-}
 
 /**
  * A raw config with every `...Ms` key written as a duration (`60s`, `500ms`, `10m`, `2h`, `1d`) turned into its

@@ -5,6 +5,7 @@
  * every numeric setting reads alike and a text setting (`broker.clientId: "1234"`) stays text.
  */
 import type { z } from 'zod';
+import { valueAt } from './key-path.ts';
 
 type Issue = z.core.$ZodIssue;
 
@@ -17,13 +18,6 @@ function wantsNumber(issue: Issue): boolean {
   if (issue.code === 'invalid_value') return issue.values.length > 0 && issue.values.every((v) => typeof v === 'number');
   if (issue.code === 'invalid_union') return issue.errors.length > 0 && issue.errors.every((branch) => branch.length > 0 && branch.every((i) => i.path.length === 0 && wantsNumber(i)));
   return false;
-}
-
-/** The value at a key path of a raw config, or undefined. */
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let v = raw;
-  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
 }
 
 /** A copy of `raw` with `value` at `path` (objects and lists copied along the path, the rest shared). */
