@@ -31,7 +31,9 @@ describe('a stall of vigil itself', () => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
       await sleep(600);
       expect(handle.edge.silenceSignals).toBe(0);
-      expect(lines.filter((l) => /^vigil did not run for \d+(\.\d+)? s/.test(String(l.msg)))).toHaveLength(1);
+      // The 2.5 s stall is said once; a loaded machine may add shorter ones of its own (a fresh-clone run at load 8 did).
+      const stalls = lines.filter((l) => /^vigil did not run for \d+(\.\d+)? s/.test(String(l.msg)));
+      expect(stalls.filter((l) => Number((l as { stalledMs?: number }).stalledMs) >= 2400)).toHaveLength(1);
       // A sensor that does stop afterwards is still signalled.
       await stops[0]();
       await sleep(1800);
