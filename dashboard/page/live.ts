@@ -82,6 +82,9 @@ function onTick(msg: TickMessage): void {
   if (!state.selected && msg.sensors.length) {
     // Land on the sensor that needs attention first (the list puts alerting sensors on top).
     select(msg.sensors[0].name);
+    // select rendered this tick: the header says so too, not "connecting…" until the sensor's own stream answers
+    // (a headless screenshot caught the page in between: sensors listed, header still connecting).
+    showConn(msg);
     return;
   }
   const sel = msg.selected;
@@ -109,6 +112,11 @@ function onTick(msg: TickMessage): void {
     $('label-key').hidden = !sel.labels?.length;
   }
   render(msg);
+  showConn(msg);
+}
+
+/** The connection indicator for a tick received. */
+function showConn(msg: TickMessage): void {
   // Connected is not the same as receiving data: say so when the pipeline has gone quiet.
   const idle = msg.status.idleS;
   // The broker lost is not a quiet plant: say which (a re-probe saw only 'no data for 31s' while /health was degraded).
