@@ -4,17 +4,16 @@
  */
 import type { TickMessage } from '../server.ts';
 import { SensorPlots, type RawRow, type ScoreRow } from './plots.ts';
-import { causeLine, INCOMPLETE_TEXT, markText, outsideText } from '@vigil/runtime/alerts/alert-lines.ts';
-import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
-import { contributors, displayNumber, droppedStat, duration, esc, ms, rate, stat, unresolvedCell, utcTime } from './format.ts';
+import { displayNumber, droppedStat, duration, esc, ms, rate, stat, utcTime } from './format.ts';
 import { mountScoring } from './drop.ts';
 import { sensorBadge, sensorFacts } from './facts.ts';
 import { mountCommand, showCommands } from './commands.ts';
+import { $ } from './dom.ts';
+import { renderAlerts, renderMarks, renderRejected } from './tick-panels.ts';
 
 /** Most points a page keeps for the selected sensor; the server's ring is usually smaller. */
 const MAX_POINTS = 20_000;
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const state = {
   selected: null as string | null,
@@ -153,31 +152,6 @@ function render(msg: TickMessage): void {
   renderMarks(msg);
 }
 
-/** Decisions of adaptation on the gateway: when, what, which versions, why. */
-function renderMarks(msg: TickMessage): void {
-  const marks = msg.marks ?? [];
-  $('marks-panel').hidden = marks.length === 0;
-  $('mark-rows').innerHTML = marks
-    .map((m) => `<tr class="mark-${esc(m.outcome)}"><td class="num">${utcTime(m.at)}</td><td>${esc(m.outcome.replace('_', ' '))}</td><td>${esc(m.from ?? '')}${m.to && m.to !== m.from ? ` → ${esc(m.to)}` : ''}</td><td class="detail" title="${esc(m.detail)}">${esc(m.detail)}</td></tr>`)
-    .join('');
-}
-
-function renderRejected(msg: TickMessage): void {
-  const { recent, byReason } = msg.rejected;
-  $('rejected-panel').hidden = recent.length === 0;
-  if (!recent.length) return;
-  $('rejected-counts').innerHTML = Object.entries(byReason)
-    .sort((a, b) => b[1] - a[1])
-    .map(([reason, n]) => `<span class="chip">${esc(reason)} <b>${n}</b></span>`)
-    .join('');
-  $('rejected-rows').innerHTML = recent
-    .map(
-      (r) => `<tr><td class="num">${utcTime(r.at)}</td><td>${esc(r.reason)}</td><td class="name" title="${esc(r.topic)}">${esc(r.topic)}</td>
-        <td class="detail" title="${esc(r.detail)}">${esc(r.detail)}</td><td class="payload" title="${esc(r.preview)}"><code>${esc(r.preview)}</code></td></tr>`,
-    )
-    .join('');
-}
-
 function renderSensors(msg: TickMessage): void {
   // The server filters (it knows every sensor; the page gets at most a few hundred).
   const f = state.filter.toLowerCase();
@@ -218,24 +192,6 @@ function renderDetail(msg: TickMessage): void {
   $('detail-state').textContent = badge.text;
   const facts = sensorFacts(x, msg.selected);
   $('detail-facts').innerHTML = facts.map(([k, v]) => `<span><b>${esc(k)}</b> ${k === 'top channels' ? v : esc(v)}</span>`).join('');
-}
-
-function renderAlerts(msg: TickMessage): void {
-  $('alert-rows').innerHTML = msg.alerts.length
-    ? msg.alerts
-        .map(
-          (a) => `<tr data-name="${esc(a.sensor)}" data-start="${a.start}" data-end="${a.end ?? ''}" class="${a.end === null ? 'open' : ''}" title="show this alert on the plots">
-          <td><span class="dot dot-${a.end === null ? 'alert' : 'closed'}"></span></td>
-          <td class="name" title="${esc(a.sensor)}">${esc(a.sensor)}</td>
-          <td class="num">${utcTime(a.start)}</td>
-          <td class="num">${a.end === null ? '<b>open</b>' : a.unresolved ? unresolvedCell(a.unresolved, a.end - a.start) : a.marked ? `${duration(a.end - a.start)} <span class="alert-cause" title="${a.marked.command === 'maintenance' ? 'closed when an operator put the sensor under maintenance: its windows open no alert until then' : "closed after an operator set the sensor's level while it was open"}, not because the fault was seen to end">${esc(markText(a.marked))}</span>` : duration(a.end - a.start)}</td>
-          <td><span class="sev sev-${a.critical ? 'critical' : 'warning'}">${a.critical ? 'critical' : 'warning'}</span></td>
-          <td class="num">${displayNumber(a.peakScore)}${(a.peakThreshold ?? a.threshold) > 0 ? ` <span class="ratio">(${timesThreshold(a.peakScore, a.peakThreshold ?? a.threshold)})</span>` : ''}</td>
-          <td class="num">${displayNumber(a.threshold)}</td>
-          <td>${contributors(a.contributors)}${a.cause ? ` <span class="alert-cause">${esc(causeLine(a.cause, a.causeChannel))}</span>` : ''}${a.outside ? ` <span class="alert-cause">${esc(outsideText(a.outside))}</span>` : ''}${a.incomplete ? ` <span class="alert-cause">${esc(INCOMPLETE_TEXT)}</span>` : ''}</td></tr>`,
-        )
-        .join('')
-    : '<tr><td colspan="8" class="empty">no alerts yet</td></tr>';
 }
 
 function showTab(name: 'live' | 'score'): void {

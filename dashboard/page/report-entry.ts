@@ -3,10 +3,9 @@ import type { ReportData } from '../report.ts';
 import { SensorPlots } from './plots.ts';
 import { duration, esc, displayNumber, stat, utcTime } from './format.ts';
 import { timesThreshold } from '@vigil/runtime/util/format-number.ts';
+import { $ } from './dom.ts';
 
 type SensorData = ReportData['sensors'][number];
-
-const $ = (id: string) => document.getElementById(id) as HTMLElement;
 
 function fmt(v: number | string): string {
   return typeof v === 'number' ? displayNumber(v) : esc(v);
