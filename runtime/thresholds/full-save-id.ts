@@ -27,5 +27,10 @@ export function sameSave(journal: Partial<FullSaveId> | undefined, file: FullSav
   return journal.saveId === file.saveId;
 }
 
+/** The full save a load found (its checksum and id, as LoadResult holds them), or undefined when it found none usable. */
+export function fullSaveOf(loaded: { sha256?: string; saveId?: string }): FullSaveId | undefined {
+  return loaded.sha256 === undefined ? undefined : { sha256: loaded.sha256, ...(loaded.saveId ? { saveId: loaded.saveId } : {}) };
+}
+
 /** A full save's id as a header gives it: a string, or none. */
 export const saveIdOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

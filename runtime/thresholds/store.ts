@@ -11,7 +11,7 @@ import { createThreshold, parseThresholdConfig, restoreThreshold, savedConfigPro
 import { removeStaleTemps, writeAllAt, writeAtomicAsync, writeFileAtomic } from '../util/atomic-write.ts';
 import { readOrWhy } from '../util/kept-file.ts';
 import { alertJournalPath, readAlertJournal, setAsideAlertJournal } from './alert-journal.ts';
-import { newSaveId, type FullSaveId } from './full-save-id.ts';
+import { fullSaveOf, newSaveId, type FullSaveId } from './full-save-id.ts';
 import { KEEP_SET_ASIDE, setAside } from '../util/set-aside.ts';
 import { modelMismatch, type StateModelId } from './state-model.ts';
 import { claimedSave, decodeStates, ENCODE_CHUNK, encodeStates, payloadPieces, withHeader, type DecodedStates, type SavedStates, type SensorState } from './state-format.ts';
@@ -54,10 +54,11 @@ export interface LoadResult extends Omit<DecodedStates, 'states'> {
  */
 export function loadStates(path: string, expectModel?: StateModelId): LoadResult {
   const { claimed, unread, ...res } = loadFull(path, expectModel);
-  const usable = res.sha256 !== undefined;
+  const loadedSave = fullSaveOf(res);
+  const usable = loadedSave !== undefined;
   const journalFile = alertJournalPath(path);
   // Alert states written since that file (alert-journal.ts): each replaces its sensor's alert and silence watch.
-  const journal = readAlertJournal(journalFile, usable ? { sha256: res.sha256!, ...(res.saveId ? { saveId: res.saveId } : {}) } : claimed);
+  const journal = readAlertJournal(journalFile, loadedSave ?? claimed);
   if (journal.problem) res.journalProblem = journal.problem;
   if (!usable && journal.follows) {
     const why = unread ? 'the state file could not be read, so which full save it follows cannot be told' : !res.problem ? 'the state file it follows is not there' : claimed ? 'it follows another full save than the unusable state file (an older one)' : "the unusable state file's header does not say which full save it was";
@@ -73,7 +74,6 @@ export function loadStates(path: string, expectModel?: StateModelId): LoadResult
   if (journal.states.size && !usable) res.problem += `; the alert and silence states of ${journal.states.size} sensor(s) journaled after it are restored`;
   return res;
 }
-
 
 function loadFull(path: string, expectModel?: StateModelId): LoadResult & { claimed?: FullSaveId; unread?: boolean } {
   const { text, error } = readOrWhy(path);

@@ -4,7 +4,7 @@
  */
 import type { AlertJournal } from './alert-journal.ts';
 import { loadStates, saveStates, type LoadResult, type SavedStates, type StateModelId } from './store.ts';
-import type { FullSaveId } from './full-save-id.ts';
+import { fullSaveOf, type FullSaveId } from './full-save-id.ts';
 
 /** Options of the periodic saver. */
 export interface ThresholdStoreOptions {
@@ -36,7 +36,7 @@ export class ThresholdStore {
   /** Load what a previous run saved (see `loadStates`). */
   load(): LoadResult {
     const loaded = loadStates(this.path, this.opts.model);
-    this.base = loaded.sha256 === undefined ? undefined : { sha256: loaded.sha256, ...(loaded.saveId ? { saveId: loaded.saveId } : {}) };
+    this.base = fullSaveOf(loaded);
     return loaded;
   }
 
