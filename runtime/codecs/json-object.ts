@@ -47,10 +47,11 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
   const paths = ctx.paths;
   checkChannelPaths(paths, ctx.channels);
   // Channels read under their own names (a mapped one is refused when absent): a key spelt otherwise is said.
-  const spelling = new ChannelCase(ctx.note, ctx.channels.filter((ch) => paths?.[ch] === undefined), 'payload key');
+  const byName = ctx.channels.filter((ch) => paths?.[ch] === undefined);
+  const spelling = new ChannelCase(ctx.note, byName, 'payload key');
   const timeField = new TimeFieldNote(ctx);
   // Every key something is read under: the channels, the time, a mapped channel's path (its first segment).
-  const unread = new UnreadKeys(ctx.note, [...ctx.channels, tsField, 'values', ...Object.values(paths ?? {}).map((p) => p.split('.')[0])]);
+  const unread = new UnreadKeys(ctx.note, [...ctx.channels, tsField, 'values', ...Object.values(paths ?? {}).map((p) => p.split('.')[0])], byName);
   // Channels named as Object.prototype members: the one lookup of a value cannot tell the payload's own from those.
   const inherited = ctx.channels.map((ch) => ch in Object.prototype);
   const example = `{"${tsField}": 1700000000000, "values": {"${ctx.channels[0]}": 1.2}} or {"${tsField}": 1700000000000, "${ctx.channels[0]}": 1.2}`;
@@ -102,7 +103,7 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
       if (found === 0) {
         return reject(msg, 'no_known_channels', `payload has none of the model's channels; expected some of ${ctx.channels.join(', ')} (keys seen: ${Object.keys(source).slice(0, 8).join(', ') || 'none'})`);
       }
-      if (found < ctx.channels.length) unread.check(where.sensor, source, ctx.channels.filter((ch) => paths?.[ch] === undefined && !Object.hasOwn(source, ch)));
+      if (found < ctx.channels.length) unread.check(where.sensor, source);
       const ts = readingTime(rec[tsField], msg.receivedAt, ctx.timestamp);
       // The keys there, as no_known_channels says them: a probe's payloads carried their time as `ts` under a config
       // reading `time`, and every reading was refused with nothing pointing at the key it had.

@@ -18,17 +18,25 @@ export class UnreadKeys {
 
   /**
    * @param names every name a payload key is read under (the channels, the timestamp field), case-insensitive
+   * @param byName the channels read under their own name (not mapped to a path): those a payload can lack
    */
   constructor(
     private readonly note: CodecContext['note'],
     names: readonly string[],
+    private readonly byName: readonly string[],
   ) {
     this.read = new Set(names.map((n) => n.toLowerCase()));
   }
 
-  /** Say each key of `sensor`'s payload `source` that holds a number and is read as nothing, while `missing` are absent. */
-  check(sensor: string, source: Record<string, unknown>, missing: readonly string[]): void {
-    if (!this.note || missing.length === 0 || this.told.size >= MAX_KEYS) return;
+  /**
+   * Say each key of `sensor`'s payload `source` that holds a number and is read as nothing, while a channel of
+   * `byName` is absent from it. Which are absent is worked out only when there is a note to give, so a payload that
+   * always lacks a channel costs nothing more once MAX_KEYS were said (or with no note).
+   */
+  check(sensor: string, source: Record<string, unknown>): void {
+    if (!this.note || this.told.size >= MAX_KEYS) return;
+    const missing = this.byName.filter((ch) => !Object.hasOwn(source, ch));
+    if (missing.length === 0) return;
     for (const key of Object.keys(source)) {
       // A key named like a time holds the reading's time, not a channel (time-field-note.ts says that one).
       if (typeof source[key] !== 'number' || this.read.has(key.toLowerCase()) || TIME_NAME.test(key) || this.told.has(key)) continue;
