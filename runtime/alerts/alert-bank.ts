@@ -7,7 +7,7 @@
  */
 import { LruMap, lruAdd, lruTouch } from '../util/lru.ts';
 import { adoptStates, collectBy, forgetSensors, savedThenHeld } from '../util/held-states.ts';
-import { AlertTracker, type AlertPolicy, type AlertStep, type AlertTrackerState } from './tracker.ts';
+import { AlertTracker, type AlertPolicy, type AlertStep, type AlertTrackerState, type Unresolved } from './tracker.ts';
 import { isCritical } from './escalation.ts';
 import type { Maintenance } from './maintenance.ts';
 
@@ -83,10 +83,13 @@ export class AlertBank {
     for (const [sensor, state] of [...this.saved]) if (state.open) this.get(sensor);
   }
 
-  /** Close the sensor's open alert unresolved (`AlertTracker.abandon`: its sensor went silent for good); undefined when none is open. */
-  abandon(sensor: string): AlertStep | undefined {
+  /**
+   * Close the sensor's open alert unresolved (`AlertTracker.abandon`: its sensor went silent for good, or its silence
+   * was let go for room, `evicted`); undefined when none is open.
+   */
+  abandon(sensor: string, why: Unresolved = 'silent'): AlertStep | undefined {
     if (!this.held.has(sensor) && !this.saved.get(sensor)?.open) return undefined;
-    return this.get(sensor).abandon();
+    return this.get(sensor).abandon(why);
   }
 
   /**

@@ -4,7 +4,8 @@
  * signal, and the step over the silence in its data counts no readings missing (a probe: a pump back from maintenance
  * turned /health 503 for a minute with "150 reading(s) missing"). A timer checks for new silences while vigil can hear,
  * and closes, unresolved, the open alerts of sensors silent for as long as vigil keeps a quiet sensor's window
- * (`window.idleEvictMs`, or a whole window of readings where longer: data-gaps.ts `idleKeepMs`).
+ * (`window.idleEvictMs`, or a whole window of readings where longer: data-gaps.ts `idleKeepMs`), and of sensors whose
+ * silence was let go for room (`evicted`: more sensors silent at once than the watch keeps).
  */
 import type { SilenceEvent, SilentSensors } from '../alerts/silent-sensors.ts';
 import { idleKeepMs, type RefusedReadings } from '../stream/data-gaps.ts';
@@ -44,6 +45,9 @@ export function silenceFlow(config: FlowConfig, deps: FlowDeps, refused: Refused
   const say = (e: SilenceEvent) => {
     deps.sinks().silence(e);
     deps.thresholds().persistSoon(e.sensor);
+    // A silence let go for room takes the sensor out of `closeAbandoned`'s reach: its open alert, if any, is closed
+    // now, as an alert evicted for room is (a review: kept in the alert state, it stayed open for good).
+    if (e.unresolved === 'evicted') publishUnresolved(unresolved, e.sensor, deps.thresholds().alerts.abandon(e.sensor, 'evicted'));
   };
 
   /**

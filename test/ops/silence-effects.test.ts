@@ -135,6 +135,47 @@ describe('what a silence does', () => {
     }
   });
 
+  it("a silent sensor let go for room (past maxSensors silent at once) has its open alert closed unresolved \"evicted\": nothing else would ever close it", async () => {
+    const prefix = uniquePrefix('silent-room-alert');
+    // idleEvictMs far off: only the silence's eviction can close pump-1's alert in this test.
+    const cfg = testConfig(broker.url, prefix, recordedModel(), { window: { maxSensors: 2, idleEvictMs: 600_000 }, alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } } });
+    const pub = await mqtt.connectAsync(broker.url);
+    const events = new Subject<{ type: string; sensor: string; unresolved?: string }>();
+    const got: string[] = [];
+    const note = (p: { type: string; sensor: string; unresolved?: string }) => (got.push(`${p.type} ${p.sensor}${p.unresolved ? ` ${p.unresolved}` : ''}`), events.next(p));
+    const unsubscribe = await subscribeAlerts(pub, `${prefix}/alerts/#`, { onAlert: note, onSilence: note });
+    const handle = await startRuntime(cfg, { logger: silent });
+    const rec = recordedSeries(40);
+    try {
+      const values = injectSpike(rec.values, 20, 20 * recordedStd());
+      const opened = within(events, 10_000, "pump-1's alert", (a) => a.type === 'open' && a.sensor === 'pump-1');
+      const quiet = within(events, 15_000, 'pump-1 silent', (p) => p.type === 'silent' && p.sensor === 'pump-1');
+      for (let i = 0; i < 22; i++) {
+        await pub.publishAsync(`${prefix}/pump-1/data`, readingJson(rec.ts[i], values[i]), { qos: 1 });
+        await sleep(60);
+      }
+      await opened;
+      await quiet;
+      // Two sensors heard often enough to be judged (9 arrivals), too few readings for a window (16): they take no
+      // room in the alert state, so pump-1's open alert is still held when its silence is let go.
+      const evicted = within(events, 15_000, "pump-1's silence ended for room", (p) => p.type === 'resumed' && p.sensor === 'pump-1');
+      const closed = within(events, 15_000, "pump-1's alert closed", (a) => a.type === 'close' && a.sensor === 'pump-1');
+      for (let i = 0; i < 10; i++) {
+        for (const sensor of ['new-1', 'new-2']) await pub.publishAsync(`${prefix}/${sensor}/data`, readingJson(rec.ts[i], rec.values[i]), { qos: 1 });
+        await sleep(100);
+      }
+      expect(await evicted).toMatchObject({ unresolved: 'evicted' });
+      expect(await closed).toMatchObject({ type: 'close', sensor: 'pump-1', unresolved: 'evicted', severity: 'clear' });
+      expect(got.filter((g) => g.endsWith('pump-1') || g.includes('pump-1 '))).toEqual(['open pump-1', 'silent pump-1', 'resumed pump-1 evicted', 'close pump-1 evicted']);
+      expect(handle.openAlerts().map((a) => a.sensor)).not.toContain('pump-1');
+      expect(await handle.metrics.text()).toMatch(/^vigil_alerts_open 0$/m);
+    } finally {
+      await unsubscribe();
+      await handle.stop();
+      await pub.endAsync();
+    }
+  });
+
   it('a sensor sending only refused readings (NaN) is not silent: it is sending (a probe: signalled silent 30 s in)', async () => {
     const prefix = uniquePrefix('silent-nan');
     const cfg = testConfig(broker.url, prefix, recordedModel(), { alerts: { topic: `${prefix}/alerts/{sensor}`, closeM: 3, silent: { factor: 5, minMs: 1500, checkMs: 20 } } });
