@@ -13,6 +13,7 @@ import { fleetSource, type FleetMembership } from '../fleet/index.ts';
 import { intakeGate, type IntakeGate } from '../mqtt/intake-gate.ts';
 import { IntakePressure, type Warmup } from './intake-pressure.ts';
 import { writesPerTurn } from '../mqtt/writes-per-turn.ts';
+import { intakeTurns } from '../mqtt/intake-turns.ts';
 import type { RawMessage } from '../stream/types.ts';
 import type { VigilLogger } from './logger.ts';
 import type { EdgeCounters } from './metrics.ts';
@@ -30,7 +31,7 @@ export interface Intake {
    * all so far: the reorder stage's clock stops for both (paused-clock.ts).
    */
   stillness: { readonly paused: boolean; pausedMs(): number };
-  /** Give the client back its own message handling and per-packet writes. */
+  /** Give the client back its own message handling (unsliced, ungated) and per-packet writes. */
   close(): void;
 }
 
@@ -93,6 +94,8 @@ export function openIntake(
   const pressure = new IntakePressure(gate, { maxPendingBytes, stopDrainMs, pauseIntakeAt, stride: config.window.stride }, opts.warmup);
   // At QoS 1 every message is answered by a PUBACK: one socket write per chunk read, not one per message.
   const stopCoalescing = writesPerTurn(client);
+  // A burst is handled in slices, HTTP requests and timers served between them (over the gate's hook: installed after it).
+  const stopTurns = intakeTurns(client);
   // Every connect from here on is a reconnect. With a persistent session the broker queues what is published while
   // we are away; when it answers that it has no session for us (it restarted without having saved it: Mosquitto
   // saves every autosave_interval, so a kill -9 loses sessions younger than its last save; or it expired it), that
@@ -128,6 +131,7 @@ export function openIntake(
   const close = () => {
     client.off('close', onGone);
     client.off('connect', onConnect);
+    stopTurns();
     gate.close();
     stopCoalescing();
   };
