@@ -1,8 +1,9 @@
 /**
  * `vigil score`: run a CSV through the live pipeline (the same windowBySensor -> microBatch -> inferBatches ->
  * applyThresholds -> trackAlerts operators as `vigil run`) and write one row per input row, in input order:
- * `timestamp,score,threshold,alert,err_<channel>...[,label]` (the input's label column last as `label`, its cells as they
- * were). Rows before the first full window score 0. Input rows must be
+ * `timestamp,score,threshold,alert,err_<channel>...[,filled][,label]` (`filled` with --fill ffill|zero: the channels of
+ * the row the reader filled, `;`-separated, empty for a row read whole; the input's label column last as `label`, its
+ * cells as they were). Rows before the first full window score 0. Input rows must be
  * in time order (else an error names the first line; `--sort` sorts them, output then in time order); the output
  * file is replaced whole (temp file + rename).
  */
@@ -145,11 +146,14 @@ export async function scoreCsv(o: ScoreOptions): Promise<ScoreResult> {
 
 const thresholdOf = (t: ScoreOptions['threshold']) => (typeof t === 'string' ? parseThresholdOption(t) : t);
 
-/** Write the per-row CSV: to a temp file renamed over `path` when complete, so a kill never leaves half a file. */
-export async function writeScoresCsv(path: string, res: ScoreResult, channels: string[]): Promise<void> {
+/**
+ * Write the per-row CSV: to a temp file renamed over `path` when complete, so a kill never leaves half a file.
+ * `filled`: add the `filled` column (the run filled bad cells: --fill ffill or zero), present however few were.
+ */
+export async function writeScoresCsv(path: string, res: ScoreResult, channels: string[], opts: { filled?: boolean } = {}): Promise<void> {
   const file = atomicWriteStream(path);
   try {
-    await writeRows(file.stream, res, channels);
+    await writeRows(file.stream, res, channels, opts.filled === true);
     await file.commit();
   } catch (err) {
     await file.abort();
@@ -157,20 +161,24 @@ export async function writeScoresCsv(path: string, res: ScoreResult, channels: s
   }
 }
 
-async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels: string[]): Promise<void> {
+async function writeRows(out: NodeJS.WritableStream, res: ScoreResult, channels: string[], filled: boolean): Promise<void> {
   const C = channels.length;
   const raw = res.series.rawTimestamps;
   // The input's label column goes through (last, as `label`, its cells as they were), so `vigil evaluate labels --scores`
   // reads the file alone (a probe: it had to be pointed at the input again with --labels).
   const label = labelColumn(res.series);
+  // Which rows hold filled cells, so a score of readings is told from one of filled values (a review: the note's count
+  // of filled cells was all an analyst had).
+  const filledIn = res.series.filledChannels;
   // A channel named 'flow [m3/h, std]' is one field (RFC 4180 quoting), as the timestamps are.
-  out.write(`timestamp,score,threshold,alert,${channels.map((c) => csvField(`err_${c}`)).join(',')}${label ? ',label' : ''}\n`);
+  out.write(`timestamp,score,threshold,alert,${channels.map((c) => csvField(`err_${c}`)).join(',')}${filled ? ',filled' : ''}${label ? ',label' : ''}\n`);
   for (let r = 0; r < res.scores.length; r++) {
     const ts = raw ? raw[r] : new Date(res.series.timestamps[r]).toISOString();
     const errs: string[] = [];
     for (let c = 0; c < C; c++) errs.push(formatNumber(res.perChannel[r * C + c]));
+    const mark = filled ? `,${csvField(filledIn?.[r]?.join(';') ?? '')}` : '';
     const cell = label ? `,${csvField(label.cells[r] ?? '')}` : '';
-    if (!out.write(`${csvField(ts)},${formatNumber(res.scores[r])},${formatNumber(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}${cell}\n`)) await once(out, 'drain');
+    if (!out.write(`${csvField(ts)},${formatNumber(res.scores[r])},${formatNumber(res.thresholds[r])},${res.alerts[r]},${errs.join(',')}${mark}${cell}\n`)) await once(out, 'drain');
   }
 }
 
@@ -237,7 +245,7 @@ Example:
   }
   const res = await scoreCsv(o).finally(() => tty && shown >= 0 && process.stderr.write('\r\x1b[K'));
   const card = loadModel(o.model).card;
-  await writeScoresCsv(out, res, card.channels);
+  await writeScoresCsv(out, res, card.channels, { filled: fill !== 'error' });
   if (v.report) await writeHtmlReport(v.report, res, basename(o.data), o.sensor, card);
   if (!v.quiet) {
     const c = res.counters;

@@ -112,7 +112,7 @@ export const FLAGS = {
   // auto: by the provider the model runs on (runtime/inference/max-batch.ts maxBatchFor), the default the help prints.
   batch: { flag: '--batch <n|auto>', path: 'batch.maxBatch', parse: countOrAuto, help: 'windows per inference call' },
   data: { flag: '--data <csv>', path: null, help: 'CSV to score: a timestamp column, then the channels named in the model card' },
-  out: { flag: '--out <csv>', path: null, help: 'output CSV: timestamp,score,threshold,alert,err_<channel>...' },
+  out: { flag: '--out <csv>', path: null, help: 'output CSV: timestamp,score,threshold,alert,err_<channel>... (then filled with --fill ffill|zero: the channels filled in the row; label when the input has one)' },
   fill: {
     flag: '--fill <policy>',
     path: null,

@@ -148,6 +148,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const emptyFilledPer = new Array<number>(C).fill(0);
   let firstFill = '';
   const filledAt: number[] = [];
+  const filledIn: (string[] | undefined)[] = [];
   const mark = new DecimalMark(sep);
   for (let fields = records.next(); fields; fields = records.next()) {
     const lineNo = records.line;
@@ -205,6 +206,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
         }
         if (filled++ === 0) firstFill = `${file}:${lineNo} column '${col.n}' '${cell}'`;
         if (filledAt.at(-1) !== ts.length - 1) filledAt.push(ts.length - 1);
+        (filledIn[ts.length - 1] ??= []).push(col.n);
       }
       last[j] = v;
       values.push(v);
@@ -237,6 +239,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   if (filledAt.length) {
     series.filledRows = new Uint8Array(ts.length);
     for (const r of filledAt) series.filledRows[r] = 1;
+    series.filledChannels = Array.from({ length: ts.length }, (_, r) => filledIn[r]);
   }
   return opts.order === 'strict' || opts.order === 'sort' ? orderRows(series, lineNos, opts.order, file, opts.onNote) : series;
 }

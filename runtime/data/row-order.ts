@@ -66,5 +66,6 @@ export function orderRows(s: Series, lineNos: number[], order: 'strict' | 'sort'
     rawTimestamps: idx.map((r) => raw[r]),
     extra: s.extra && Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, idx.map((r) => v[r])])),
     ...(s.filledRows && { filledRows: Uint8Array.from(idx, (r) => s.filledRows![r]) }),
+    ...(s.filledChannels && { filledChannels: idx.map((r) => s.filledChannels![r]) }),
   };
 }

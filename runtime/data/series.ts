@@ -12,6 +12,8 @@ export interface Series {
   extra?: Record<string, string[]>;
   /** 1 for a row where the reader filled a cell (`--fill`); absent when none was. */
   filledRows?: Uint8Array;
+  /** The channels whose cells the reader filled, per row (none: undefined); absent when none was (`vigil score`'s `filled`). */
+  filledChannels?: (string[] | undefined)[];
 }
 
 /** Number of rows in a series. */
