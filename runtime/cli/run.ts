@@ -4,6 +4,7 @@
  * 'sensors/+/data'` works without a file. Prints a short banner, then logs JSON lines to stderr.
  */
 import { warnIfOpen } from '../ops/http-exposure.ts';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { FlagKey } from '../config/flags.ts';
 import { loadConfig, redactConfig } from '../config/load.ts';
@@ -62,7 +63,8 @@ export function banner(cfg: RunConfig, h: RuntimeHandle, dashboardUrl?: string):
   if (dashboardUrl) lines.push(`  dashboard  ${dashboardUrl}${cfg.http.token ? '  (token required: open it once as ?token=TOKEN)' : ''}`);
   if (cfg.fleet && h.fleet) lines.push(`  fleet      group ${cfg.fleet.group} as ${h.fleet.workerId}, ${cfg.fleet.partitions} partitions (owners logged as 'fleet assignment'; vigil fleet status)`);
   if (cfg.adapt.enabled) lines.push(`  adapt      on: ${adaptText(cfg.adapt, card.name)} (decisions logged as 'adaptation ...', /health adaptation; docs/adapt.md)`);
-  if (cfg.state.file) lines.push(`  state      ${cfg.state.file} (every ${Math.round(cfg.state.intervalMs / 1000)} s and on exit)`);
+  // Where, whatever folder vigil was started in (the default is relative: vigil-state.json in it).
+  if (cfg.state.file) lines.push(`  state      ${resolve(cfg.state.file)} (every ${Math.round(cfg.state.intervalMs / 1000)} s and on exit; --state FILE or off)`);
   lines.push('  Ctrl-C stops (drains, saves state, disconnects)');
   return `${lines.join('\n')}\n`;
 }
@@ -139,7 +141,8 @@ token of /metrics and the dashboard (http.token) from VIGIL_HTTP_TOKEN.`,
       throw new Error(`dashboard.port ${cfg.dashboard.port} is metrics.port too (/metrics and /health are served there); give the dashboard a port of its own`);
     }
     // With the logger: a stale lock taken over here is said, as the runtime's own take would have (a review).
-    if (cfg.state.file) lockStateFile(cfg.state.file, log).release();
+    // A folder it cannot write is said once, by the runtime's own take.
+    if (cfg.state.file) lockStateFile(cfg.state.file, log, { unwritable: 'quiet' }).release();
     await checkPortFree(cfg.dashboard.port, cfg.dashboard.host, dashboardPortInUse(cfg.dashboard.port));
   }
   // Signals are handled from here on, so a Ctrl-C while starting (loading the model, connecting) is not lost:

@@ -25,8 +25,11 @@ export interface StateLock {
 /** The lock files this process holds (a second runtime in one process, as tests and embedders start them). */
 const heldHere = new Set<string>();
 
-/** Take the lock of `stateFile`; throws when a running process holds it. */
-export function lockStateFile(stateFile: string, log?: LockLogger): StateLock {
+/**
+ * Take the lock of `stateFile`; throws when a running process holds it. `unwritable: 'quiet'`: a lock that cannot be
+ * made is not said (a check before the runtime's own take, which says it).
+ */
+export function lockStateFile(stateFile: string, log?: LockLogger, opts: { unwritable?: 'warn' | 'quiet' } = {}): StateLock {
   const file = keptFileBeside(stateFile, 'lock')!;
   let got: LockAttempt;
   try {
@@ -37,7 +40,7 @@ export function lockStateFile(stateFile: string, log?: LockLogger): StateLock {
     });
   } catch (err) {
     // A folder that cannot be written stops no start: the state saves fail too, and /health says so (state-saves.ts).
-    log?.warn({ file, err: (err as Error).message }, 'state file lock not taken: a second vigil on this state file would not be stopped');
+    if (opts.unwritable !== 'quiet') log?.warn({ file, err: (err as Error).message }, 'state file lock not taken: a second vigil on this state file would not be stopped');
     return { file, release: () => {} };
   }
   if (!got.taken) {

@@ -5,6 +5,8 @@
  * most, and one when saving works again), never thrown. The same
  * interval paces the log of what the adaptive thresholds learnt.
  */
+import { resolve } from 'node:path';
+import { defaultAt } from '../config/defaults.ts';
 import type { ThresholdStore } from '../thresholds/threshold-store.ts';
 import { rateLimitedWarning, WARNING_INTERVAL_MS } from '../util/rate-limited-warning.ts';
 import type { VigilLogger } from './logger.ts';
@@ -32,11 +34,15 @@ export function stateSaves(
   opts: { intervalMs: number; alertSaveMs: number; edge: EdgeCounters; log: VigilLogger; report: () => void },
 ): StateSaves {
   const { edge, log, intervalMs, alertSaveMs } = opts;
+  // Where it is, whatever folder vigil was started in (the default `vigil-state.json` is relative: a service started in
+  // a read-only folder said only "EROFS ... open 'vigil-state.json.1234.1.tmp'"), and what to do about it.
+  const path = store && resolve(store.path);
+  const fix = `state.file (--state FILE) must name a file in a folder vigil can write (the default, ${String(defaultAt('state.file'))}, is in the folder vigil starts in); --state off keeps no state: thresholds, open alerts and silences then start afresh at every start`;
   // One error line per interval at most, however many saves fail (a probe: a full disk logged one for every alert
   // event's save as well as every interval's), and one line when saving works again.
   const failed = rateLimitedWarning(
     { warn: (o, m) => log.error(o, m) },
-    (count, errors) => [{ file: store?.path, err: Object.keys(errors)[0], failures: count, ...(Object.keys(errors).length > 1 ? { errors } : {}) }, 'threshold state not saved'],
+    (count, errors) => [{ file: store?.path, path, err: Object.keys(errors)[0], failures: count, ...(Object.keys(errors).length > 1 ? { errors } : {}), fix }, 'threshold state not saved'],
     // Once per save interval at most (a review: the default 10 s of other warnings logged twice an interval).
     Math.max(WARNING_INTERVAL_MS, intervalMs),
   );
@@ -54,7 +60,7 @@ export function stateSaves(
       }
     } catch (err) {
       edge.statePersistFailures++;
-      edge.stateSaveError = (err as Error).message;
+      edge.stateSaveError = `${(err as Error).message} (state file ${path}: ${fix})`;
       failing++;
       failed.add((err as Error).message);
     }
