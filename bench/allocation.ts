@@ -4,8 +4,11 @@
  * sensor's first window is full. Prints the total per reading, the sites allocating the most (self), and the same
  * bytes by the innermost vigil frame above them (a library's allocation charged to the vigil call that made it).
  *   node bin/run-ts.mjs bench/allocation.ts [--sensors 1000] [--rate 5000] [--secs 8] [--top 30]
- *     [--launcher 'node --import=./bench/lib/heap-sampler.mjs /other/worktree/bin/vigil.mjs'] [--broker URL]
- * The young generation is kept at 1 MB (bin/v8-heap.mjs), so scavenges follow these bytes one for one.
+ *     [--launcher 'node --import=./bench/lib/heap-sampler.mjs /other/worktree/bin/vigil.mjs'] [--broker URL] [--promoted]
+ * The young generation is kept at 1 MB (bin/v8-heap.mjs), so scavenges follow these bytes one for one. `--promoted`
+ * counts only what outlived the young generation (objects a scavenge collected are left out): what fills the old one
+ * and brings V8's full collections, whose pauses are the slowest publish -> alert latencies at high rates. The bytes of
+ * a typed array's buffer (over 64 bytes) are off the V8 heap and not counted, only its object.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,7 @@ const SENSORS = Number(cliArg('sensors', '1000'));
 const RATE = Number(cliArg('rate', '5000'));
 const SECS = Number(cliArg('secs', '8'));
 const TOP = Number(cliArg('top', '30'));
+const PROMOTED = process.argv.includes('--promoted');
 const LAUNCHER = cliArg('launcher', 'node --import=./bench/lib/heap-sampler.mjs bin/vigil.mjs').split(' ');
 const W = 64;
 
@@ -33,6 +37,7 @@ const model = benchModel();
 const { channels, rows } = csvRows(model);
 // Read by the sampler in vigil's process (startVigil passes this environment on).
 process.env.HEAP_SAMPLER_OUT = out;
+if (PROMOTED) process.env.HEAP_SAMPLER_PROMOTED = '1';
 const vigil = await startVigil({ launcher: LAUNCHER, model, broker: broker.url, topic: 'alloc/+/data', work });
 const pub = await connectNoDelay(broker.url, `alloc-pub-${process.pid}`);
 const load = sensorLoad(pub, { prefix: 'alloc', sensors: SENSORS, channels, rows, window: W, spikePeriod: 100, qos: 0 });
@@ -75,7 +80,7 @@ const walk = (n: Node, stack: Frame[]) => {
 walk(profile.head, []);
 const top = (m: Map<string, number>) =>
   [...m].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([k, v]) => `  ${(v / readings).toFixed(0).padStart(6)} B/reading ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`).join('\n');
-console.log(`${SENSORS} sensors x ${RATE}/s, ${SECS} s: ${readings} readings, ${windows} windows scored, ${(total / 1e6).toFixed(1)} MB sampled = ${(total / Math.max(1, readings)).toFixed(0)} bytes per reading`);
+console.log(`${SENSORS} sensors x ${RATE}/s, ${SECS} s: ${readings} readings, ${windows} windows scored, ${(total / 1e6).toFixed(1)} MB sampled = ${(total / Math.max(1, readings)).toFixed(0)} bytes per reading${PROMOTED ? ' promoted to the old generation' : ''}`);
 console.log(`by allocating function:\n${top(self)}`);
 console.log(`by innermost vigil frame (-> what it called):\n${top(byVigil)}`);
 process.exit(0);

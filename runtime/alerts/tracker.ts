@@ -213,10 +213,18 @@ export class AlertTracker {
 }
 
 /**
- * The peak verdict as the tracker keeps it past its batch: its values and per-channel errors copied out of the
- * batch's buffers (a verdict's `data` is a view over the reused batch input; holding the batch's `perChannel` array
- * would keep every other window's errors alive with it). Only on an opening or a new peak, not per window.
+ * What a kept peak holds for its window's values: none. A close event, a save and a restore read its score, bar, time
+ * and per-channel errors, never its W x C values (a restored peak has none either: saved-peak.ts `restorePeak`).
+ */
+const NO_VALUES = new Float32Array(0);
+
+/**
+ * The peak verdict as the tracker keeps it past its batch: its per-channel errors copied out of the batch's buffers
+ * (holding the batch's `perChannel` array would keep every other window's errors alive with it), its values dropped
+ * (a verdict's `data` is a view over the reused batch input). Only on an opening or a new peak, not per window. A copy
+ * of the values (2 KB at 64 x 8) lived as long as the alert, past the young generation, and died in the old one, where
+ * what is promoted brings the full collections whose pauses are the slowest alerts' (`bench/allocation.ts --promoted`).
  */
 function kept(v: Verdict): Verdict {
-  return { ...v, data: v.data.slice(), perChannel: v.perChannel.slice(), outside: v.outside?.slice(), rows: undefined };
+  return { ...v, data: NO_VALUES, perChannel: v.perChannel.slice(), outside: v.outside?.slice(), rows: undefined };
 }
