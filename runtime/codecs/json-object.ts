@@ -10,7 +10,9 @@ import { ChannelCase } from './channel-case.ts';
 import { TimeFieldNote } from './time-field-note.ts';
 import { UnreadKeys } from './unread-keys.ts';
 import { checkChannelPaths, missingPathText, readPath } from './channel-paths.ts';
-import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text } from './values.ts';
+import { FlatJson, flatJsonFits } from './flat-json.ts';
+import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text, type FieldError } from './values.ts';
+import { isFloat32 } from '../data/float32.ts';
 
 /**
  * Parse JSON text, or return the parser's message. Bare `NaN`, `Infinity` and `-Infinity` (not JSON, but what Python's
@@ -54,10 +56,25 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
   const unread = new UnreadKeys(ctx.note, [...ctx.channels, tsField, 'values', ...Object.values(paths ?? {}).map((p) => p.split('.')[0])], byName);
   // Channels named as Object.prototype members: the one lookup of a value cannot tell the payload's own from those.
   const inherited = ctx.channels.map((ch) => ch in Object.prototype);
+  // The common shape read from the bytes (flat-json.ts); not for mapped paths or names Object.prototype has.
+  const flat = paths === undefined && !inherited.includes(true) && !(tsField in Object.prototype) && flatJsonFits(ctx.channels, tsField) ? new FlatJson(ctx.channels, tsField) : undefined;
   const example = `{"${tsField}": 1700000000000, "values": {"${ctx.channels[0]}": 1.2}} or {"${tsField}": 1700000000000, "${ctx.channels[0]}": 1.2}`;
   return {
     name: 'json',
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
+      if (flat?.read(msg.payload)) {
+        // As the general way below reads such a payload: every channel present, the time a number.
+        const values: Record<string, number> = {};
+        for (let c = 0; c < ctx.channels.length; c++) {
+          const v = flat.values[c];
+          // What channelValue refuses of a number (no boxed number per value when it passes: hot).
+          if (!isFloat32(v)) return reject(msg, 'bad_value', (channelValue(v, ctx.channels[c]) as FieldError).detail);
+          values[ctx.channels[c]] = v;
+        }
+        const ts = readingTime(flat.ts, msg.receivedAt, ctx.timestamp);
+        if (isFieldError(ts)) return reject(msg, ts.error, ts.detail);
+        return [stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, flat.ts, ctx.timestamp)];
+      }
       const text = utf8Text(msg.payload);
       if (text === undefined) return reject(msg, 'not_utf8', `payload is not valid UTF-8; expected JSON text like ${example}`);
       const parsed = parseJson(text);
