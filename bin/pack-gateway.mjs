@@ -22,7 +22,7 @@ const root = read('package.json');
 const runtime = read('runtime/package.json');
 
 /** What the package holds, from the repo: the command, the runtime, and the docs a gateway operator reads. */
-const FILES = ['bin/vigil.mjs', 'bin/v8-heap.mjs', 'bin/quiet-debug.mjs', 'bin/build.mjs', 'bin/dispatch.ts', 'runtime', 'README.md', 'docs/install.md', 'docs/run.md', 'docs/gateway.yaml', 'docs/vigil.service'];
+const FILES = ['bin/vigil.mjs', 'bin/v8-heap.mjs', 'bin/quiet-debug.mjs', 'bin/packet-reads.mjs', 'bin/build.mjs', 'bin/dispatch.ts', 'runtime', 'README.md', 'docs/install.md', 'docs/run.md', 'docs/gateway.yaml', 'docs/vigil.service'];
 /** What the command needs besides the runtime's own dependencies: its option parser, the bundler and the tsx fallback. */
 const COMMAND_DEPENDENCIES = ['commander', 'esbuild', 'tsx'];
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { isatty } from 'node:tty';
 import { LONG_RUNNING, sizeHeap } from './v8-heap.mjs';
 import { quietDebug } from './quiet-debug.mjs';
+import { packetReads } from './packet-reads.mjs';
 
 const heapFlag = sizeHeap(process.argv[2]);
 
@@ -102,6 +103,8 @@ function bundle() {
 if (heapFlag) debug(`V8 ${heapFlag}`);
 // Before mqtt.js loads (bin/quiet-debug.mjs): its packet parser's disabled log calls allocate on every packet.
 quietDebug();
+// mqtt-packet's reads of each packet's header, length and topic, in place instead of a Buffer sliced per read.
+packetReads();
 const built = bundle();
 let main;
 if (built) {
