@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FlatJson, flatJsonFits } from '../../runtime/codecs/flat-json.ts';
 import { createCodec, DEFAULT_TIMESTAMP, type CodecContext } from '../../runtime/codecs/index.ts';
 import { Rng } from '../../runtime/util/prng.ts';
@@ -118,6 +118,21 @@ describe('flat JSON fast path', () => {
       // The same payload with a string the fast path declines (an escape) goes the general way.
       const general = decode(`{${body},"note":"\\u0041"}`);
       expect(decode(`{${body}}`)).toEqual(Array.isArray(general) ? general : { ...general, payload: enc(`{${body}}`) });
+    }
+  });
+
+  it('spares the JSON codec the text and JSON.parse for the common shape, not for others', () => {
+    const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { channels: ['current', 'temp'], timestamp: DEFAULT_TIMESTAMP });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const decode = (text: string) => codec.decode({ topic: 'p/1', payload: enc(text), receivedAt: 1_700_000_100_000 }, { sensor: 'p1' });
+      expect(decode('{"ts":1700000000000,"current":1.5,"temp":20}')).toEqual([{ sensor: 'p1', ts: 1_700_000_000_000, values: { current: 1.5, temp: 20 }, receivedAt: 1_700_000_100_000 }]);
+      expect(decode('{"ts":1700000000000,"values":{"current":1.5,"temp":20}}')).toHaveLength(1);
+      expect(parse).not.toHaveBeenCalled();
+      expect(decode('{"ts":1700000000000,"current":"1.5","temp":20}')).toHaveLength(1);
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
     }
   });
 
