@@ -30,16 +30,24 @@ function child(inPlace: boolean): Out {
       mqttPacket.generate({ cmd: 'puback', messageId: 65535 }),
       mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(0), qos: 0, retain: false, dup: false }),
     ]);
+    // MQTT 5: properties of one, two and four bytes, strings, pairs and a variable byte integer.
+    const properties = { contentType: 'application/json', messageExpiryInterval: 4000000000, topicAlias: 300, payloadFormatIndicator: true, userProperties: { site: 'nord', line: ['a', 'b'] }, subscriptionIdentifier: 200000 };
+    const wire5 = Buffer.concat([
+      mqttPacket.generate({ cmd: 'publish', topic: 'plant/p1/data', payload: Buffer.from('{"ts":2}'), qos: 1, messageId: 7, retain: false, dup: false, properties }, { protocolVersion: 5 }),
+      mqttPacket.generate({ cmd: 'puback', messageId: 9, reasonCode: 16, properties: { reasonString: 'no subscribers' } }, { protocolVersion: 5 }),
+    ]);
     const packets = [];
-    // Every split of the stream into two socket reads, and one byte per read.
-    const splits = [...Array.from({ length: wire.length + 1 }, (_, i) => [wire.subarray(0, i), wire.subarray(i)]), [...wire].map((b) => Buffer.from([b]))];
-    for (const chunks of splits) {
-      const parser = mqttPacket.parser({ protocolVersion: 4 });
-      const got = [];
-      parser.on('packet', (p) => got.push({ cmd: p.cmd, topic: p.topic, payload: p.payload?.toString('hex'), messageId: p.messageId, qos: p.qos, retain: p.retain, length: p.length }));
-      parser.on('error', (e) => got.push({ error: e.message }));
-      for (const c of chunks) if (c.length) parser.parse(c);
-      packets.push(got);
+    for (const [bytes, protocolVersion] of [[wire, 4], [wire5, 5]]) {
+      // Every split of the stream into two socket reads, and one byte per read.
+      const splits = [...Array.from({ length: bytes.length + 1 }, (_, i) => [bytes.subarray(0, i), bytes.subarray(i)]), [...bytes].map((b) => Buffer.from([b]))];
+      for (const chunks of splits) {
+        const parser = mqttPacket.parser({ protocolVersion });
+        const got = [];
+        parser.on('packet', (p) => got.push({ cmd: p.cmd, topic: p.topic, payload: p.payload?.toString('hex'), messageId: p.messageId, qos: p.qos, retain: p.retain, length: p.length, reasonCode: p.reasonCode, properties: p.properties }));
+        parser.on('error', (e) => got.push({ error: e.message }));
+        for (const c of chunks) if (c.length) parser.parse(c);
+        packets.push(got);
+      }
     }
     // Reads of lists split every way, in range and past it.
     const bytes = Buffer.from([1, 2, 250, 4, 5, 0xc3, 0xa9, 8, 255, 10]);
@@ -75,6 +83,10 @@ describe("mqtt-packet's BufferList reading in place", () => {
     expect(after.packets).toEqual(before.packets);
     expect(after.reads).toEqual(before.reads);
     expect(after.packets[0]).toHaveLength(4);
+    expect(after.packets.at(-1)).toEqual([
+      expect.objectContaining({ topic: 'plant/p1/data', properties: expect.objectContaining({ messageExpiryInterval: 4000000000, topicAlias: 300, subscriptionIdentifier: 200000, userProperties: { site: 'nord', line: ['a', 'b'] } }) }),
+      expect.objectContaining({ cmd: 'puback', reasonCode: 16, properties: { reasonString: 'no subscribers' } }),
+    ]);
   });
 
   it('slices only the payload of a packet read whole from one socket chunk', () => {
