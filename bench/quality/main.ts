@@ -2,7 +2,7 @@
  * `npm run bench:quality`: per data set, vigil with its defaults (`vigil train` then `vigil score`) side by side
  * with a robust z-score and PCA T^2 + Q fitted on the same training rows, judged on the same rows.
  *
- *   npm run bench:quality -- [--sets tep,pumps,fast,plant,nab] [--quick] [--out DIR]
+ *   npm run bench:quality -- [--sets tep,pumps,fast,plant,nab] [--quick] [--out DIR] [--seed N]
  *
  * Prints one table and writes DIR/REPORT.md, DIR/quality.json and DIR/plots/*.svg (default bench/results/quality).
  */
@@ -42,8 +42,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--sets <list>', `data sets, comma-separated: ${SETS.join(', ')}`, DEFAULT_SETS.join(','))
     .option('--quick', `pre-commit check: Tennessee Eastman with ${TEP_QUICK_FAULTS.length} of its 21 faults, NAB on ${NAB_QUICK_FILES.length} files`)
     .option('--out <dir>', 'where REPORT.md, quality.json and plots/ go', 'bench/results/quality')
+    .option('--seed <n>', "vigil train's seed for every model, NAB's per-file ones included (left out: its default): how far the figures move from seed to seed", (v) => {
+      if (!/^-?\d+$/.test(v)) throw new Error(`--seed: expected an integer, got '${v}'`);
+      return Number(v);
+    })
     .parse(argv, { from: 'user' })
-    .opts<{ sets: string; quick?: boolean; out: string }>();
+    .opts<{ sets: string; quick?: boolean; out: string; seed?: number }>();
   const startedAt = new Date().toISOString();
   const rev = revision();
   const started = performance.now();
@@ -63,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
     const set = await loadSet(name, !!o.quick, note);
     if (!set) continue;
     log(`${set.name}: ${set.runs.length} runs`);
-    const r = await runSet(set, work, { log });
+    const r = await runSet(set, work, { log, seed: o.seed });
     log(`${set.name}: vigil ${r.seconds.vigil.toFixed(1)} s, baselines ${r.seconds.baselines.toFixed(2)} s`);
     if (results.length === 0) {
       log(`vigil ran as: ${r.setup.train}; ${r.setup.score}`);
@@ -74,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   let nab: Awaited<ReturnType<typeof nabScores>> | undefined;
   if (names.includes('nab')) {
     log('nab: vigil NAB detector and baselines');
-    nab = await nabScores({ workDir: join(work, 'nab'), quick: o.quick, log });
+    nab = await nabScores({ workDir: join(work, 'nab'), quick: o.quick, log, seed: o.seed });
     log(`nab: vigil ${nab.seconds.vigil.toFixed(1)} s, baselines ${nab.seconds.baselines.toFixed(2)} s`);
   }
 

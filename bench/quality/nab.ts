@@ -25,10 +25,10 @@ export interface NabRow {
 export const NAB_QUICK_FILES = ['art_daily_jumpsup', 'art_daily_flatmiddle', 'ec2_cpu_utilization_5f5533', 'nyc_taxi', 'Twitter_volume_AAPL', 'speed_7578'];
 
 /** Run vigil's NAB detector and the baselines over the corpus (or the quick files) and score them. */
-export async function nabScores(o: { workDir: string; quick?: boolean; root?: string; log?: (l: string) => void }): Promise<{ rows: NabRow[]; files: number; seconds: { vigil: number; baselines: number } }> {
+export async function nabScores(o: { workDir: string; quick?: boolean; root?: string; log?: (l: string) => void; seed?: number }): Promise<{ rows: NabRow[]; files: number; seconds: { vigil: number; baselines: number } }> {
   const corpus = loadNabCorpus(o.root ?? defaultNabRoot(), o.quick ? { only: NAB_QUICK_FILES } : {});
   mkdirSync(o.workDir, { recursive: true });
-  const cfg = parseNabDetectorConfig({});
+  const cfg = parseNabDetectorConfig(o.seed === undefined ? {} : { model: { seed: o.seed } });
   const vigil: DetectorScores = new Map();
   let t0 = performance.now();
   for (const [i, f] of corpus.files.entries()) {
@@ -51,7 +51,7 @@ export async function nabScores(o: { workDir: string; quick?: boolean; root?: st
     const p = scoreDetector(corpus, s, method).profiles;
     return { method, standard: p.standard.normalized, lowFP: p.reward_low_FP_rate.normalized, lowFN: p.reward_low_FN_rate.normalized, description };
   };
-  const rows = [row('vigil', vigil, 'NAB detector (evaluate/detector/nab-detector.ts, default config): per file, trained on the probationary rows, scored with scoreSeries, calibrated causally')];
+  const rows = [row('vigil', vigil, `NAB detector (evaluate/detector/nab-detector.ts, default config${o.seed === undefined ? '' : `, model seed ${o.seed}`}): per file, trained on the probationary rows, scored with scoreSeries, calibrated causally`)];
   for (const [name, s] of baselines) rows.push(row(name, s, `fitted on each file's probationary rows; score = r / (1 + r) with r = score / limit`));
   return { rows, files: corpus.files.length, seconds: { vigil: vigilSeconds, baselines: baselineSeconds } };
 }

@@ -26,10 +26,10 @@ export interface SetResult {
 }
 
 /** Run every method on `set`; vigil's files go under `workDir/<set>`. */
-export async function runSet(set: LabelledSet, workDir: string, o: { baselines?: BaselineOptions; log?: (l: string) => void } = {}): Promise<SetResult> {
+export async function runSet(set: LabelledSet, workDir: string, o: { baselines?: BaselineOptions; log?: (l: string) => void; seed?: number } = {}): Promise<SetResult> {
   const log = o.log ?? (() => {});
   let t0 = performance.now();
-  const { results: vigil, setup } = await runVigil(set.runs, join(workDir, set.name), log);
+  const { results: vigil, setup } = await runVigil(set.runs, join(workDir, set.name), log, o.seed === undefined ? {} : { train: { seed: o.seed } });
   const vigilSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const baselines = runBaselinesOn(set.runs, o.baselines);

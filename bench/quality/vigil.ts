@@ -67,7 +67,9 @@ export async function runVigil(runs: LabelledRun[], dir: string, log: (line: str
   mkdirSync(scoreDir, { recursive: true });
   const models = new Map<string, string>();
   const setup: VigilSetup = {
-    train: 'vigil train --data TRAIN.csv --out MODEL (all training options at their defaults)',
+    train: variant.train?.seed !== undefined && Object.keys(variant.train).length === 1
+      ? `vigil train --data TRAIN.csv --out MODEL --seed ${variant.train.seed} (all other training options at their defaults)`
+      : 'vigil train --data TRAIN.csv --out MODEL (all training options at their defaults)',
     score: `vigil score --model MODEL --data TEST.csv --out SCORES.csv --quiet (all scoring options at their defaults: the card's threshold, alert policy ${JSON.stringify(ALERT_DEFAULTS)}; verdict = the alert column)`,
     models: [],
   };
