@@ -74,7 +74,7 @@ describe('view windows', () => {
     await ref.close();
   });
 
-  it('a peak the alert tracker keeps past its batch owns its values: the batch buffers it came from are reused', () => {
+  it('a peak the alert tracker keeps past its batch owns its errors and keeps none of its values: the batch buffers it came from are reused', () => {
     const t = new AlertTracker({ openK: 1, openN: 1, closeM: 1, cooldownMs: 0 });
     const input = Float32Array.from({ length: 12 }, (_, i) => i);
     const errors = Float32Array.from([1, 2, 3, 4]);
@@ -88,7 +88,8 @@ describe('view windows', () => {
     const close = t.step(verdict(1, false));
     expect(close.kind).toBe('close');
     if (close.kind !== 'close') return;
-    expect(Array.from(close.peak.data)).toEqual([0, 1, 2, 3, 4, 5]);
+    // Nothing reads a kept peak's values (test/alerts/kept-peak.test.ts): none are held, so none can be overwritten.
+    expect(close.peak.data.length).toBe(0);
     expect(Array.from(close.peak.perChannel)).toEqual([1, 2]);
   });
 });
