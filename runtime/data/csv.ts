@@ -147,7 +147,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
   const filledPer = new Array<number>(C).fill(0);
   const emptyFilledPer = new Array<number>(C).fill(0);
   let firstFill = '';
-  const filledAt: number[] = [];
+  // The channels filled in each row that had any (`filledRows` and `filledChannels` both follow from it).
   const filledIn: (string[] | undefined)[] = [];
   const mark = new DecimalMark(sep);
   for (let fields = records.next(); fields; fields = records.next()) {
@@ -205,7 +205,6 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
           if (cell.trim() === '') emptyFilledPer[j]++;
         }
         if (filled++ === 0) firstFill = `${file}:${lineNo} column '${col.n}' '${cell}'`;
-        if (filledAt.at(-1) !== ts.length - 1) filledAt.push(ts.length - 1);
         (filledIn[ts.length - 1] ??= []).push(col.n);
       }
       last[j] = v;
@@ -236,10 +235,9 @@ export function parseCsv(text: string, opts: CsvOptions = {}): Series {
     rawTimestamps: raw,
     extra: extraCols.length ? extra : undefined,
   };
-  if (filledAt.length) {
-    series.filledRows = new Uint8Array(ts.length);
-    for (const r of filledAt) series.filledRows[r] = 1;
+  if (filled > 0) {
     series.filledChannels = Array.from({ length: ts.length }, (_, r) => filledIn[r]);
+    series.filledRows = Uint8Array.from(series.filledChannels, (c) => (c ? 1 : 0));
   }
   return opts.order === 'strict' || opts.order === 'sort' ? orderRows(series, lineNos, opts.order, file, opts.onNote) : series;
 }
