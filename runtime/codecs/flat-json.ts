@@ -185,8 +185,9 @@ export class FlatJson {
       const v = scale < 0 ? mantissa / POW10[-scale] : mantissa * POW10[scale];
       this.num = negative ? -v : v;
     } else {
-      // Rare (over 15 digits, a large exponent): the engine's own conversion of the same text.
-      this.num = Number(String.fromCharCode(...b.subarray(start, i)));
+      // Rare (over 15 digits, a large exponent): the engine's own conversion of the same text (ASCII, so any decoder
+      // reads it; not String.fromCharCode(...bytes), whose argument list overflowed the stack at ~120,000 digits).
+      this.num = Number(NUMBER_TEXT.decode(b.subarray(start, i)));
     }
     return i;
   }
@@ -199,6 +200,7 @@ export class FlatJson {
 }
 
 const LITERALS = ['true', 'false', 'null'].map((w) => new TextEncoder().encode(w));
+const NUMBER_TEXT = new TextDecoder();
 
 /** Whether b[start, end) is `name`. */
 function same(b: Uint8Array, start: number, end: number, name: Uint8Array): boolean {

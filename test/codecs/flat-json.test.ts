@@ -121,6 +121,19 @@ describe('flat JSON fast path', () => {
     }
   });
 
+  it('reads a number of any length as the general path does, without throwing', () => {
+    // Up to 16 MiB a payload when source.maxPayloadBytes allows: a number past ~120,000 digits was converted through
+    // an argument list (String.fromCharCode(...bytes)) and threw, refused as the codec failing instead of as its value.
+    const ctx: CodecContext = { channels: ['current', 'temp'], timestamp: DEFAULT_TIMESTAMP };
+    const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, ctx);
+    const decode = (text: string) => codec.decode({ topic: 'p/1', payload: enc(text), receivedAt: 1_700_000_100_000 }, { sensor: 'p1' });
+    for (const big of ['1' + '5'.repeat(300_000), '0.' + '0'.repeat(300_000) + '7', '-2.' + '5'.repeat(300_000) + 'e-3']) {
+      const flat = `{"ts":1700000000000,"current":${big},"temp":20}`;
+      const general = decode(`{"ts":1700000000000,"current":${big},"temp":20,"note":"\\u0041"}`);
+      expect(decode(flat)).toEqual(Array.isArray(general) ? general : { ...general, payload: enc(flat) });
+    }
+  });
+
   it('spares the JSON codec the text and JSON.parse for the common shape, not for others', () => {
     const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { channels: ['current', 'temp'], timestamp: DEFAULT_TIMESTAMP });
     const parse = vi.spyOn(JSON, 'parse');
