@@ -36,10 +36,11 @@ export function intakeTurns(client: MqttClient, opts: IntakeTurnsOptions = {}): 
       setImmediate(turned);
     } else if (t - since >= sliceMs) {
       // Its connection gone meanwhile, the message is left as the gate leaves one it held: never acknowledged on
-      // another connection, where its packet id may name another message.
+      // another connection, where its packet id may name another message. Closed but not yet replaced (the stream is
+      // the same until the reconnect), mqtt.js would queue the PUBACK offline and send it on the next connection.
       const stream = client.stream;
       setImmediate(() => {
-        if (client.stream === stream) inner.call(client, packet, callback);
+        if (client.stream === stream && client.connected) inner.call(client, packet, callback);
       });
       since = undefined;
       return;
