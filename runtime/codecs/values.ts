@@ -128,8 +128,10 @@ export function preview(v: unknown): string {
   let s: string;
   try {
     s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
+  } catch (err) {
+    // Nested deeper than the stack (20,000 brackets, which JSON.parse reads): String() would recurse as deep and throw.
+    const deep = err instanceof RangeError && typeof v === 'object' && v !== null;
+    s = deep ? `${Array.isArray(v) ? '[...]' : '{...}'} (nested too deep to show)` : String(v);
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

@@ -64,6 +64,12 @@ describe('json object codec', () => {
     expect(rej(codec.decode(msg(`{"ts":${NOW + 10 * 86400_000},"current":1}`), where))).toMatchObject({ reason: 'bad_timestamp', detail: expect.stringContaining('ahead of arrival') });
     expect(rej(codec.decode(msg(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), where)).reason).toBe('not_utf8');
     expect(rej(codec.decode(msg('['.repeat(200_000)), where)).reason).toBe('bad_json');
+    // A value nested too deep to show (JSON.parse reads 20,000 levels; JSON.stringify and String() of it overflow the
+    // stack): refused for what it is, as any other value in its place, not thrown out of the codec.
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    expect(rej(codec.decode(msg(`{"ts":1700000000000,"current":${deep}}`), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining("channel 'current' is [") });
+    expect(rej(codec.decode(msg(`{"ts":${deep},"current":1}`), where)).reason).toBe('bad_timestamp');
+    expect(rej(codec.decode(msg(`{"ts":1700000000000,"values":${deep}}`), where)).reason).toBe('bad_shape');
   });
   it('requires a payload timestamp when told to', () => {
     const strict = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, { ...ctx, timestamp: { ...DEFAULT_TIMESTAMP, source: 'payload' } });
