@@ -126,11 +126,14 @@ describe('flat JSON fast path', () => {
     // an argument list (String.fromCharCode(...bytes)) and threw, refused as the codec failing instead of as its value.
     const ctx: CodecContext = { channels: ['current', 'temp'], timestamp: DEFAULT_TIMESTAMP };
     const codec = createCodec({ kind: 'json', delimiter: ',', joinToleranceMs: 0 }, ctx);
-    const decode = (text: string) => codec.decode({ topic: 'p/1', payload: enc(text), receivedAt: 1_700_000_100_000 }, { sensor: 'p1' });
+    // The readings, or the reason and what it says (not the 300 KB payload, slow to compare).
+    const decode = (text: string) => {
+      const r = codec.decode({ topic: 'p/1', payload: enc(text), receivedAt: 1_700_000_100_000 }, { sensor: 'p1' });
+      return Array.isArray(r) ? r : { reason: r.reason, detail: r.detail };
+    };
     for (const big of ['1' + '5'.repeat(300_000), '0.' + '0'.repeat(300_000) + '7', '-2.' + '5'.repeat(300_000) + 'e-3']) {
-      const flat = `{"ts":1700000000000,"current":${big},"temp":20}`;
       const general = decode(`{"ts":1700000000000,"current":${big},"temp":20,"note":"\\u0041"}`);
-      expect(decode(flat)).toEqual(Array.isArray(general) ? general : { ...general, payload: enc(flat) });
+      expect(decode(`{"ts":1700000000000,"current":${big},"temp":20}`)).toEqual(general);
     }
   });
 
