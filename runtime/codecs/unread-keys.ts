@@ -10,6 +10,13 @@ import { TIME_NAME } from './time-field-note.ts';
 
 /** Keys said at most (a flood of odd keys must not flood the log). */
 const MAX_KEYS = 20;
+/** Characters of a key shown at most: a 50,000-character key was logged whole, twice a note, up to MAX_KEYS times. */
+const MAX_SHOWN = 64;
+
+/** The key as the note shows it: whole when short, else its start and its length. */
+function shown(key: string): string {
+  return key.length <= MAX_SHOWN ? key : `${key.slice(0, MAX_SHOWN)}... (${key.length} characters)`;
+}
 
 /** The once-per-key note of the json codec. */
 export class UnreadKeys {
@@ -41,10 +48,11 @@ export class UnreadKeys {
       // A key named like a time holds the reading's time, not a channel (time-field-note.ts says that one).
       if (typeof source[key] !== 'number' || this.read.has(key.toLowerCase()) || TIME_NAME.test(key) || this.told.has(key)) continue;
       this.told.add(key);
+      const sent = shown(key);
       const which = missing.length === 1 ? `channel '${missing[0]}' is` : `channels ${missing.map((m) => `'${m}'`).join(', ')} are`;
       this.note(
-        { sensor, sent: key, missing },
-        `sensor ${sensor}: payload key '${key}' holds a number but is no model channel, so it is ignored, while ${which} missing from the payload (held at the last value, windows flagged incomplete, a missing_channel signal): if '${key}' is ${missing.length === 1 ? 'it' : 'one of them'}, map it with source.channels: { ${missing[0]}: ${key} } (said once per key)`,
+        { sensor, sent, missing },
+        `sensor ${sensor}: payload key '${sent}' holds a number but is no model channel, so it is ignored, while ${which} missing from the payload (held at the last value, windows flagged incomplete, a missing_channel signal): if '${sent}' is ${missing.length === 1 ? 'it' : 'one of them'}, map it with source.channels: { ${missing[0]}: ${sent} } (said once per key)`,
       );
       if (this.told.size >= MAX_KEYS) return;
     }

@@ -46,4 +46,13 @@ describe('payload keys read as nothing while a channel is missing', () => {
     mapped.at('b', `{"ts":${T0 + 10_000},"SAT":17.8,"fan":74.1}`);
     expect(mapped.notes.map((n) => n.fields.sent)).toEqual(['fan']);
   });
+
+  it('shows a long key by its start and length, not whole (a 50,000-character key was logged whole)', () => {
+    const { at, notes } = codecWithNotes();
+    const key = 'k'.repeat(50_000);
+    at('a', `{"ts":${T0},"${key}":1,"fan_speed_pct":74.1}`);
+    expect(notes).toHaveLength(1);
+    expect(notes[0].fields.sent).toBe(`${'k'.repeat(64)}... (50000 characters)`);
+    expect(notes[0].msg.length).toBeLessThan(1_000);
+  });
 });
