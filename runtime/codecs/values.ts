@@ -123,17 +123,56 @@ export function channelValue(raw: unknown, channel: string): number | FieldError
   return v;
 }
 
-/** A short, safe rendering of a value for error messages. */
+/** Characters of a preview; longer renderings end in '...' at PREVIEW - 3. */
+const PREVIEW = 60;
+
+/**
+ * A short, safe rendering of a value for error messages: JSON's text of it, cut at PREVIEW characters. Only what is
+ * shown is rendered (a hostile 64 KB payload nested 20,000 deep cost 12 ms in JSON.stringify, which then overflowed
+ * the stack), so the cost is bounded by PREVIEW, whatever the value.
+ */
 export function preview(v: unknown): string {
   let s: string;
-  try {
-    s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
-  } catch (err) {
-    // Nested deeper than the stack (20,000 brackets, which JSON.parse reads): String() would recurse as deep and throw.
-    const deep = err instanceof RangeError && typeof v === 'object' && v !== null;
-    s = deep ? `${Array.isArray(v) ? '[...]' : '{...}'} (nested too deep to show)` : String(v);
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  if (typeof v === 'string') s = JSON.stringify(v.length > PREVIEW ? v.slice(0, PREVIEW + 1) : v);
+  else if (typeof v === 'object' && v !== null) s = jsonPrefix(v, PREVIEW + 1);
+  else s = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+  return s.length > PREVIEW ? `${s.slice(0, PREVIEW - 3)}...` : s;
+}
+
+/**
+ * The first `max` characters (or more) of JSON.stringify(v) for a value of JSON (what JSON.parse returns), rendered
+ * no further: each level of nesting adds a character, so the recursion is no deeper than `max`.
+ */
+function jsonPrefix(v: object, max: number): string {
+  let out = '';
+  const full = () => out.length >= max;
+  const walk = (x: unknown, inArray: boolean): void => {
+    if (typeof x === 'string') out += JSON.stringify(x.length > max ? x.slice(0, max) : x);
+    else if (typeof x === 'number') out += Number.isFinite(x) ? String(x) : 'null';
+    else if (typeof x === 'boolean' || x === null) out += String(x);
+    else if (Array.isArray(x)) {
+      out += '[';
+      for (let i = 0; i < x.length && !full(); i++) {
+        if (i > 0) out += ',';
+        walk(x[i], true);
+      }
+      if (!full()) out += ']';
+    } else if (typeof x === 'object') {
+      out += '{';
+      let first = true;
+      for (const key of Object.keys(x)) {
+        if (full()) break;
+        const value = (x as Record<string, unknown>)[key];
+        if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+        out += `${first ? '' : ','}${JSON.stringify(key.length > max ? key.slice(0, max) : key)}:`;
+        first = false;
+        walk(value, false);
+      }
+      if (!full()) out += '}';
+    } else out += inArray ? 'null' : String(x);
+  };
+  walk(v, false);
+  return out;
 }
 
 /** Seven significant digits: float32 precision, without `57.33000183105469` noise on the wire (what encoders write). */
