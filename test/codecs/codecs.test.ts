@@ -64,8 +64,8 @@ describe('json object codec', () => {
     expect(rej(codec.decode(msg(`{"ts":${NOW + 10 * 86400_000},"current":1}`), where))).toMatchObject({ reason: 'bad_timestamp', detail: expect.stringContaining('ahead of arrival') });
     expect(rej(codec.decode(msg(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), where)).reason).toBe('not_utf8');
     expect(rej(codec.decode(msg('['.repeat(200_000)), where)).reason).toBe('bad_json');
-    // A value nested too deep to show (JSON.parse reads 20,000 levels; JSON.stringify and String() of it overflow the
-    // stack): refused for what it is, as any other value in its place, not thrown out of the codec.
+    // A value nested deeper than the stack (JSON.parse reads 20,000 levels; JSON.stringify and String() of it overflow
+    // it): refused for what it is, as any other value in its place, shown by its start, not thrown out of the codec.
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
     expect(rej(codec.decode(msg(`{"ts":1700000000000,"current":${deep}}`), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining("channel 'current' is [") });
     expect(rej(codec.decode(msg(`{"ts":${deep},"current":1}`), where)).reason).toBe('bad_timestamp');
@@ -93,7 +93,7 @@ describe('json array and csv codecs', () => {
   it('rejects wrong counts and bad cells, naming the line', () => {
     expect(rej(arr.decode(msg('[1,2,3,4]'), where))).toMatchObject({ reason: 'wrong_channel_count', detail: expect.stringContaining('expected 2') });
     expect(rej(arr.decode(msg('[1,null]'), where)).reason).toBe('bad_value');
-    // A value nested too deep to show is refused for what it is, not thrown out of the codec (see the json object's).
+    // A value nested deeper than the stack is refused for what it is, not thrown out of the codec (see the json object's).
     expect(rej(arr.decode(msg(`[1700000000000,${'['.repeat(20_000)}${']'.repeat(20_000)},1]`), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining(`is ${'['.repeat(57)}...`) });
     expect(rej(csv.decode(msg('1,2\n1,x'), where))).toMatchObject({ reason: 'bad_value', detail: expect.stringContaining('line 2') });
     expect(rej(csv.decode(msg('1'), where)).reason).toBe('wrong_channel_count');
