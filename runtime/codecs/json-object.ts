@@ -11,6 +11,7 @@ import { TimeFieldNote } from './time-field-note.ts';
 import { UnreadKeys } from './unread-keys.ts';
 import { checkChannelPaths, missingPathText, readPath } from './channel-paths.ts';
 import { FlatJson, flatJsonFits } from './flat-json.ts';
+import { channelRecord } from './channel-record.ts';
 import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text, type FieldError } from './values.ts';
 import { isFloat32 } from '../data/float32.ts';
 
@@ -58,19 +59,20 @@ export function jsonObjectCodec(ctx: CodecContext): Codec {
   const inherited = ctx.channels.map((ch) => ch in Object.prototype);
   // The common shape read from the bytes (flat-json.ts); not for mapped paths or names Object.prototype has.
   const flat = paths === undefined && !inherited.includes(true) && !(tsField in Object.prototype) && flatJsonFits(ctx.channels, tsField) ? new FlatJson(ctx.channels, tsField) : undefined;
+  // Its values object in one step (channel-record.ts), as the loop below builds it.
+  const record = flat && channelRecord(ctx.channels);
   const example = `{"${tsField}": 1700000000000, "values": {"${ctx.channels[0]}": 1.2}} or {"${tsField}": 1700000000000, "${ctx.channels[0]}": 1.2}`;
   return {
     name: 'json',
     decode(msg: RawMessage, where: TopicInfo): DecodeResult {
       if (flat?.read(msg.payload)) {
         // As the general way below reads such a payload: every channel present, the time a number.
-        const values: Record<string, number> = {};
         for (let c = 0; c < ctx.channels.length; c++) {
           const v = flat.values[c];
           // What channelValue refuses of a number (no boxed number per value when it passes: hot).
           if (!isFloat32(v)) return reject(msg, 'bad_value', (channelValue(v, ctx.channels[c]) as FieldError).detail);
-          values[ctx.channels[c]] = v;
         }
+        const values = record!(flat.values);
         const ts = readingTime(flat.ts, msg.receivedAt, ctx.timestamp);
         if (isFieldError(ts)) return reject(msg, ts.error, ts.detail);
         return [stampArrival({ sensor: where.sensor, ts, values, receivedAt: msg.receivedAt }, flat.ts, ctx.timestamp)];
