@@ -5,7 +5,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { RawMessage, Reading, Rejected } from '../stream/types.ts';
-import { outOfRange, outOfRangeText, type Ranges } from '../model/ranges.ts';
+import { outOfRangeText, rangeCheckOf, type Ranges } from '../model/ranges.ts';
 import { isRejected, reject, type Codec, type TopicInfo } from './codec.ts';
 
 /** What the decode stage needs. */
@@ -49,8 +49,9 @@ export function decodeMessage(msg: RawMessage, opts: Omit<DecodeOptions, 'onReje
   if (isRejected(res)) return { ...res, sensor: where.sensor };
   const ranges = opts.ranges?.();
   if (ranges) {
+    const check = rangeCheckOf(ranges);
     for (const r of res) {
-      const o = outOfRange(r.values, ranges);
+      const o = check(r.values);
       if (o) return { ...reject(msg, 'out_of_range', outOfRangeText(o)), sensor: r.sensor, outOfRange: o };
     }
   }
@@ -84,7 +85,7 @@ export function decode(opts: DecodeOptions): OperatorFunction<RawMessage, Readin
           // Intake ended (a stop): rows a codec still joins go as they are, held to the ranges like any reading.
           for (const { reading, topic } of opts.codec.flush?.() ?? []) {
             const ranges = opts.ranges?.();
-            const o = ranges && outOfRange(reading.values, ranges);
+            const o = ranges && rangeCheckOf(ranges)(reading.values);
             if (!o) {
               const pool = opts.poolOf?.(topic);
               if (pool !== undefined) reading.pool = pool;

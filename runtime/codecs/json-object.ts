@@ -11,7 +11,7 @@ import { TimeFieldNote } from './time-field-note.ts';
 import { UnreadKeys } from './unread-keys.ts';
 import { checkChannelPaths, missingPathText, readPath } from './channel-paths.ts';
 import { FlatJson, flatJsonFits } from './flat-json.ts';
-import { channelRecord } from './channel-record.ts';
+import { channelRecord } from '../util/channel-record.ts';
 import { channelValue, compactNumber, isFieldError, preview, readingTime, stampArrival, utf8Text, type FieldError } from './values.ts';
 import { isFloat32 } from '../data/float32.ts';
 

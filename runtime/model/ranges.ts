@@ -5,6 +5,7 @@
  * refuses rows outside it. One rule here for the card schema, the option syntax, the check and its message.
  */
 import { z } from 'zod';
+import { channelReader } from '../util/channel-record.ts';
 
 /** Inclusive `[min, max]` of one channel: finite numbers, min below max. */
 export const RangeSchema = z
@@ -44,6 +45,36 @@ export function outOfRange(values: Readonly<Record<string, number>>, ranges: Rea
   }
   return undefined;
 }
+
+/**
+ * `outOfRange` for one ranges object, made once: the channels in the order `outOfRange` walks them (for-in), their
+ * values read by name in one step (channel-record.ts) instead of a lookup that sees every name, twice, per channel per
+ * reading. The same answer as `outOfRange(values, ranges)` for every reading; ranges must not change after (a card's
+ * never do: a new card brings new ones).
+ */
+export function rangeCheck(ranges: Readonly<Ranges>): (values: Readonly<Record<string, number>>) => OutOfRange | undefined {
+  const channels: string[] = [];
+  for (const channel in ranges) channels.push(channel);
+  const bounds = channels.map((c) => ranges[c]);
+  const read = channelReader(channels);
+  const got: unknown[] = [];
+  return (values) => {
+    read(values, got);
+    for (let i = 0; i < channels.length; i++) {
+      const value = got[i] as number | undefined;
+      if (value !== undefined && !inRange(value, bounds[i])) return { channel: channels[i], value, range: bounds[i] };
+    }
+    return undefined;
+  };
+}
+
+/** The `rangeCheck` of `ranges`, made at its first use and kept with it. */
+export function rangeCheckOf(ranges: Readonly<Ranges>): (values: Readonly<Record<string, number>>) => OutOfRange | undefined {
+  let check = CHECKS.get(ranges);
+  if (!check) CHECKS.set(ranges, (check = rangeCheck(ranges)));
+  return check;
+}
+const CHECKS = new WeakMap<Readonly<Ranges>, (values: Readonly<Record<string, number>>) => OutOfRange | undefined>();
 
 /** `[-40, 125]`. */
 export function rangeText([lo, hi]: readonly [number, number]): string {

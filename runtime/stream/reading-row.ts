@@ -5,6 +5,7 @@
  */
 import type { ModelCard } from '../model/card.ts';
 import type { SensorState } from './sensor-state.ts';
+import { channelReader, type ChannelReader } from '../util/channel-record.ts';
 
 /** The row being built from one reading, and what filling it found. */
 export class ReadingRow {
@@ -22,9 +23,23 @@ export class ReadingRow {
   /** Some channel became missing with this reading (`missingChannels`). */
   newlyMissing = false;
 
+  /** What `read` read last: each channel's value in the reading, in channel order. */
+  private readonly got: unknown[];
+  private readonly reader: ChannelReader;
+
   constructor(readonly names: readonly string[]) {
     this.values = new Float32Array(names.length);
     this.missingChannels = new Uint8Array(names.length);
+    this.got = new Array<unknown>(names.length).fill(undefined);
+    this.reader = channelReader(names);
+  }
+
+  /**
+   * Each channel's value in a reading's values, in channel order (`values[name]`, undefined where absent), into an
+   * array reused by the next read: a load per name (channel-record.ts), not one load that sees every name.
+   */
+  read(values: Readonly<Record<string, unknown>>): readonly unknown[] {
+    return this.reader(values, this.got);
   }
 
   /**
@@ -38,8 +53,9 @@ export class ReadingRow {
     let stale = false;
     let newly = false;
     if (Number.isNaN(s.firstTs)) s.firstTs = ts;
+    const got = this.read(values);
     for (let c = 0; c < names.length; c++) {
-      const v = values[names[c]];
+      const v = got[c];
       if (typeof v === 'number' && Number.isFinite(v)) {
         row[c] = v;
         s.last[c] = v;

@@ -79,7 +79,7 @@ export function windowBySensor(card: CardSource, opts: WindowBySensorOptions = {
         // A reading stamped on arrival is ordered by arrival: one that ties (or a clock step back) follows the last.
         const ts = r.arrival && r.ts <= s.lastTs ? after(s.lastTs) : r.ts;
         // Arrival-stamped readings are new by construction: no digest needed.
-        const digest = warmDigest ?? (r.arrival ? 0 : readingDigest(ts, r.values, names));
+        const digest = warmDigest ?? (r.arrival ? 0 : readingDigest(ts, row.read(r.values)));
         if (ts <= s.lastTs) {
           if (warm) return;
           // A sensor known only from a restart's tail whose data starts over far earlier (a recording replayed again,

@@ -31,15 +31,15 @@ function mix(h: number, k: number): number {
 }
 
 /**
- * Digest of a reading: its timestamp and, in `channels` order, each channel's value, a channel without a finite
- * value marked as absent (a copy lacks exactly what the original lacked). Keys outside `channels` are ignored:
- * they never reach the model.
+ * Digest of a reading: its timestamp and, in the card's channel order, each channel's value (`values`: the reading's
+ * value of each channel, as ReadingRow `read` gives them), a channel without a finite value marked as absent (a copy
+ * lacks exactly what the original lacked). Keys outside the channels are ignored: they never reach the model.
  */
-export function readingDigest(ts: number, values: Record<string, unknown>, channels: readonly string[]): number {
+export function readingDigest(ts: number, values: ArrayLike<unknown>): number {
   f64[0] = ts;
   let h = mix(mix(0x9747b28c, u32[0]), u32[1]);
-  for (const name of channels) {
-    const v = values[name];
+  for (let c = 0; c < values.length; c++) {
+    const v = values[c];
     if (typeof v === 'number' && Number.isFinite(v)) {
       f64[0] = v;
       h = mix(mix(h, u32[0]), u32[1]);

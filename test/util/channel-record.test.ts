@@ -1,6 +1,9 @@
-/** channelRecord: the values object made in one step is the object the loop of assignments made, name for name. */
+/**
+ * channelRecord: the values object made in one step is the object the loop of assignments made, name for name;
+ * channelReader: what it reads back is what `values[name]` gave, channel by channel.
+ */
 import { describe, expect, it } from 'vitest';
-import { channelRecord } from '../../runtime/codecs/channel-record.ts';
+import { channelReader, channelRecord } from '../../runtime/util/channel-record.ts';
 
 /** The object as codecs built it before: each channel assigned in turn onto `{}`. */
 function byAssignment(names: readonly string[], values: ArrayLike<number>): Record<string, number> {
@@ -50,5 +53,37 @@ describe('channelRecord', () => {
     expect(first).not.toBe(second);
     expect(first.a).toBe(1);
     expect(second.a).toBe(9);
+  });
+});
+
+describe('channelReader', () => {
+  /** What the window stage read before: `values[name]` for each channel in turn. */
+  const byName = (names: readonly string[], values: Record<string, unknown>) => names.map((n) => values[n]);
+
+  for (const [what, names] of Object.entries(cases)) {
+    it(`reads what values[name] reads: ${what}`, () => {
+      const read = channelReader(names);
+      const out: unknown[] = [];
+      const objects: Record<string, unknown>[] = [
+        channelRecord(names)(names.map((_, c) => c - 0.25)),
+        // Some channels absent, one a string, one null, one NaN, one -0: read as they are, not judged here.
+        Object.fromEntries(names.slice(1).map((n, c) => [n, [null, 'x', Number.NaN, -0, 7][c % 5]])),
+        {},
+      ];
+      for (const values of objects) {
+        const got = read(values, out);
+        expect(got).toBe(out);
+        const want = byName(names, values);
+        expect(got.length).toBe(want.length);
+        got.forEach((v, c) => expect(Object.is(v, want[c]), `${JSON.stringify(names)} channel ${c}`).toBe(true));
+      }
+    });
+  }
+
+  it('reads what an object has through its prototype, as a lookup by name does', () => {
+    const proto = { inherited: 3 };
+    const values = Object.create(proto) as Record<string, unknown>;
+    values.own = 1;
+    expect(channelReader(['own', 'inherited', 'missing'])(values, [])).toEqual([1, 3, undefined]);
   });
 });
