@@ -2,7 +2,7 @@
  * channelRecord: the values object made in one step is the object the loop of assignments made, name for name;
  * channelReader: what it reads back is what `values[name]` gave, channel by channel.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { channelReader, channelRecord } from '../../runtime/util/channel-record.ts';
 
 /** The object as codecs built it before: each channel assigned in turn onto `{}`. */
@@ -85,5 +85,22 @@ describe('channelReader', () => {
     const values = Object.create(proto) as Record<string, unknown>;
     values.own = 1;
     expect(channelReader(['own', 'inherited', 'missing'])(values, [])).toEqual([1, 3, undefined]);
+  });
+});
+
+describe('where code cannot be made at run time (the dashboard page: a CSP without unsafe-eval)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('makes and reads the same objects with loops', () => {
+    vi.stubGlobal('Function', function refused() {
+      throw new EvalError("Refused to evaluate a string as JavaScript because 'unsafe-eval' is not an allowed source");
+    });
+    for (const names of Object.values(cases)) {
+      const values = names.map((_, c) => c * 3 - 1.5);
+      const record = channelRecord(names)(values);
+      expect(sameObject(record, byAssignment(names, values)), JSON.stringify(names)).toBe(true);
+      const out: unknown[] = [];
+      expect(channelReader(names)(record, out)).toEqual(names.map((n) => record[n]));
+    }
   });
 });
