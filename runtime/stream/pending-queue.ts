@@ -55,8 +55,10 @@ const MAX_ROOMS = 16_384;
 
 interface Lane<T> {
   sensor: string;
+  /** Its windows are `items[head..tail)`; slots before `head` are already cleared. */
   items: T[];
   head: number;
+  tail: number;
   /** When its length last changed (a counter): among equally long lanes, the one that got there first sheds first. */
   stamp: number;
   /** Emptied by shedding: no longer in `lanes`; its stale entry in the service order is dropped when reached. */
@@ -65,7 +67,21 @@ interface Lane<T> {
   served: boolean;
 }
 
-const laneLength = (l: Lane<unknown>) => l.items.length - l.head;
+const laneLength = (l: Lane<unknown>) => l.tail - l.head;
+
+/**
+ * Emptied lanes the queue keeps for their sensors' next windows, beyond those waiting (past it, they are dropped).
+ * A lane made afresh for each backlog (its array grown again, its map entry set and deleted) lived while the batches
+ * ran, so through the scavenges ONNX Runtime's output buffers bring on inside the model call, and was promoted:
+ * backlogs of 1,000 sensors in batches of 64, each scavenge found 530-810 KB alive and promoted 250-340 KB; lanes
+ * kept, 260-340 KB and 125-150 KB (node --trace-gc-nvp).
+ */
+const MAX_IDLE_LANES = 16_384;
+/**
+ * Slots an emptied lane keeps for its next windows (a lane that held a large backlog gives its array up): at most
+ * about 16,384 x 250 B = 4 MB held by kept lanes, a few hundred KB for 1,000 sensors.
+ */
+const KEPT_SLOTS = 16;
 
 /**
  * Per-sensor FIFO lanes, served round-robin, bounded by bytes; O(1) amortised per window. The index of lanes by
@@ -73,8 +89,10 @@ const laneLength = (l: Lane<unknown>) => l.items.length - l.head;
  * the lanes when it gets there, dropped below a quarter): a backlog well under the bound pays nothing for it.
  */
 export class PendingQueue<T extends { sensor: string }> {
-  /** Lanes with waiting windows, by sensor. */
+  /** Lanes by sensor: those with waiting windows (`active` of them) and emptied ones kept for reuse. */
   private readonly lanes = new Map<string, Lane<T>>();
+  /** Lanes with waiting windows (each in `order` once). */
+  private active = 0;
   /**
    * The same lanes in service order, a deque (`order[front..]`): a new lane and a served lane that still waits go
    * to the back. An array rather than the map's own order, so serving a lane costs no map delete and insert.
@@ -115,12 +133,16 @@ export class PendingQueue<T extends { sensor: string }> {
     const cost = this.sizeOf(item);
     while (this.live > 0 && this.held + cost > this.maxBytes) this.shedOne();
     let lane = this.lanes.get(item.sensor);
-    if (!lane) {
-      this.lanes.set(item.sensor, (lane = { sensor: item.sensor, items: [], head: 0, stamp: 0, gone: false, served: false }));
-      this.order.push(lane);
-    }
+    if (!lane) this.lanes.set(item.sensor, (lane = { sensor: item.sensor, items: [], head: 0, tail: 0, stamp: 0, gone: false, served: false }));
     const before = laneLength(lane);
-    lane.items.push(item);
+    if (before === 0) {
+      // A new lane, or an emptied one kept for its sensor: to the back of the service order.
+      this.order.push(lane);
+      this.active++;
+    }
+    if (lane.tail < lane.items.length) lane.items[lane.tail] = item;
+    else lane.items.push(item);
+    lane.tail++;
     lane.stamp = this.clock++;
     this.relength(lane, before);
     this.live++;
@@ -138,7 +160,7 @@ export class PendingQueue<T extends { sensor: string }> {
     const rooms = cap && this.rooms.begin(cap);
     while (out.length < max && this.live > 0) {
       const taken = out.length;
-      const share = Math.max(1, Math.floor((max - out.length) / this.lanes.size));
+      const share = Math.max(1, Math.floor((max - out.length) / this.active));
       // Each lane served gives at least one window, so a round serves at most max - out.length lanes: it looks at
       // lanes from the front until it has that many (or none is left), passing over lanes at their cap (they keep
       // their place for the next batch), and only then serves them.
@@ -175,7 +197,7 @@ export class PendingQueue<T extends { sensor: string }> {
         if (laneLength(lane) > 0) {
           this.compactLane(lane);
           this.order.push(lane);
-        } else this.lanes.delete(lane.sensor);
+        } else this.idle(lane);
       }
       // The lanes looked at but not served go back to the front, in their order (their slots were just freed).
       for (let i = scanned.length - 1; i >= 0; i--) {
@@ -187,6 +209,7 @@ export class PendingQueue<T extends { sensor: string }> {
       if (out.length === taken) break;
     }
     this.compactOrder();
+    if (this.lanes.size > MAX_IDLE_LANES + this.active) this.dropIdle();
     if (this.live === 0) this.held = 0; // no float drift when sizeOf is not an integer
     if (this.byLength && this.held < this.maxBytes / 4) this.byLength = undefined;
     return out;
@@ -194,11 +217,11 @@ export class PendingQueue<T extends { sensor: string }> {
 
   /** Keep the service order's array proportional to the lanes it holds (shedding without takes leaves gone lanes). */
   private compactOrder(): void {
-    if (this.lanes.size === 0) {
+    if (this.active === 0) {
       this.order.length = 0;
       this.front = 0;
       this.stale = 0;
-    } else if (this.stale > 1024 && this.stale > this.lanes.size) {
+    } else if (this.stale > 1024 && this.stale > this.active) {
       this.order = this.order.slice(this.front).filter((lane) => !lane.gone);
       this.front = 0;
       this.stale = 0;
@@ -212,7 +235,7 @@ export class PendingQueue<T extends { sensor: string }> {
   private index(): void {
     this.byLength = new Map();
     this.longest = 0;
-    for (const lane of [...this.lanes.values()].sort((a, b) => a.stamp - b.stamp)) this.relength(lane, 0);
+    for (const lane of [...this.lanes.values()].filter((l) => laneLength(l) > 0).sort((a, b) => a.stamp - b.stamp)) this.relength(lane, 0);
   }
 
   private shedOne(): void {
@@ -227,7 +250,9 @@ export class PendingQueue<T extends { sensor: string }> {
     this.held -= this.sizeOf(item);
     this.relength(lane, this.longest);
     if (laneLength(lane) === 0) {
+      // Its entry stays in the service order until reached: the lane object is not reused (a new one comes).
       this.lanes.delete(lane.sensor);
+      this.active--;
       lane.gone = true;
       this.stale++;
       this.compactOrder();
@@ -256,9 +281,23 @@ export class PendingQueue<T extends { sensor: string }> {
 
   /** Keep a lane's array proportional to what it holds (windows taken from the front are released). */
   private compactLane(lane: Lane<T>): void {
-    if (lane.head > 1024 && lane.head * 2 > lane.items.length) {
-      lane.items = lane.items.slice(lane.head);
+    if (lane.head > 1024 && lane.head * 2 > lane.tail) {
+      lane.items = lane.items.slice(lane.head, lane.tail);
+      lane.tail -= lane.head;
       lane.head = 0;
     }
+  }
+
+  /** A lane emptied by a take: kept in `lanes` (out of the service order) for its sensor's next windows. */
+  private idle(lane: Lane<T>): void {
+    this.active--;
+    lane.head = 0;
+    lane.tail = 0;
+    if (lane.items.length > KEPT_SLOTS) lane.items = [];
+  }
+
+  /** Past MAX_IDLE_LANES emptied lanes (sensors come and go): drop them all. */
+  private dropIdle(): void {
+    for (const [sensor, lane] of this.lanes) if (laneLength(lane) === 0) this.lanes.delete(sensor);
   }
 }
