@@ -47,7 +47,8 @@ export class BatchInput {
           this.counters.rescaled++;
         } else {
           rows.copyWindow(w.seq, input, i * wc);
-          w.data = input.subarray(i * wc, (i + 1) * wc);
+          // A view by the constructor, not subarray() (no species lookup: InferenceLoop.emitScored).
+          w.data = new Float32Array(input.buffer, input.byteOffset + i * wc * 4, wc);
         }
         rows.release(w.seq);
       } else if (w.scaler && w.scaler !== scaler) {

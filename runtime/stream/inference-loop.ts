@@ -239,6 +239,9 @@ export class InferenceLoop {
     const provider = held.session.provider;
     this.failures = 0;
     this.counters.scored += n;
+    // Each window's errors: a view of the batch's made by the constructor, not subarray() (no species lookup).
+    const errors = perChannel.buffer;
+    const at = perChannel.byteOffset;
     for (let i = 0; i < n && !this.closed; i++) {
       // Windows belong to the pipeline once cut: complete each in place rather than copy it (hot path).
       const w = batch[i] as ScoredWindow;
@@ -248,7 +251,7 @@ export class InferenceLoop {
       w.outside = outside && outside.any[i] ? outside.values.subarray(i * C, (i + 1) * C) : undefined;
       w.marked = marks?.[i];
       // A batch of one keeps its scores' own array: a view of a small array would move its values off the heap first.
-      w.perChannel = n === 1 && perChannel.length === C ? perChannel : perChannel.subarray(i * C, (i + 1) * C);
+      w.perChannel = n === 1 && perChannel.length === C ? perChannel : new Float32Array(errors, at + i * C * 4, C);
       w.provider = provider;
       this.subscriber.next(w);
     }
