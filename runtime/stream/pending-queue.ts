@@ -77,10 +77,7 @@ const laneLength = (l: Lane<unknown>) => l.tail - l.head;
  * kept, 260-340 KB and 125-150 KB (node --trace-gc-nvp).
  */
 const MAX_IDLE_LANES = 16_384;
-/**
- * Slots an emptied lane keeps for its next windows (a lane that held a large backlog gives its array up): at most
- * about 16,384 x 250 B = 4 MB held by kept lanes, a few hundred KB for 1,000 sensors.
- */
+/** Slots a kept lane keeps (a large backlog's array is given up): at most ~16,384 x 250 B = 4 MB for kept lanes. */
 const KEPT_SLOTS = 16;
 
 /**
