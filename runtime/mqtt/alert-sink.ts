@@ -28,9 +28,9 @@ export interface AlertSinkOptions {
   messageExpirySec: number;
   log?: MiniLogger;
   /**
-   * Where every message is kept from the moment it is made until nothing waits any more (unsent-alerts.ts
-   * `unsentJournal`): one sent at once may go unacknowledged through a whole outage (mqtt.js keeps a QoS 1 publish
-   * across a reconnect without answering), so a kill -9 in it must find it on disk too (a review).
+   * Where every message is kept from the end of the turn it is made in (before it is sent) until nothing waits any more
+   * (unsent-alerts.ts `unsentJournal`): one sent at once may go unacknowledged through a whole outage (mqtt.js keeps a
+   * QoS 1 publish across a reconnect without answering), so a kill -9 in it must find it on disk too (a review).
    */
   journal?: UnsentJournal;
 }
@@ -65,7 +65,8 @@ export interface AlertSinkStats {
 export interface AlertSink {
   /**
    * Publish an alert event or a sensor's invalid-reading or silence signal on its alert topic, as built
-   * (runtime/ops/sinks.ts builds each once, for the log, the webhook and here).
+   * (runtime/ops/sinks.ts builds each once, for the log, the webhook and here): kept on disk and sent at the end of
+   * this turn with the others made in it, or sooner when `drain`, `stats`, `unsent`, `resend` or `close` is called.
    */
   publish(p: AlertMessagePayload): void;
   drain(timeoutMs: number): Promise<boolean>;
@@ -114,12 +115,14 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   const queue: Item[] = [];
   /** Handed to mqtt.js and not answered yet. */
   const sending = new Set<Item>();
+  /** Made in this turn, not yet on disk nor handed over (`takeMade`). */
+  let made: Item[] = [];
   const stats = { delivered: 0, queued: 0, dropped: 0, errors: 0, refused: 0 };
   const idle: (() => void)[] = [];
   let closed = false;
 
   const settle = () => {
-    if (queue.length > 0 || sending.size > 0) return;
+    if (queue.length > 0 || sending.size > 0 || made.length > 0) return;
     if (!closed) opts.journal?.clear();
     lines = 0;
     for (const f of idle.splice(0)) f();
@@ -129,14 +132,35 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
   // twice queueMax lines (what the full queue dropped stays on disk) the file is written afresh from what waits.
   const journaled = new WeakSet<Item>();
   let lines = 0;
-  const keep = (item: Item) => {
-    if (!opts.journal || closed || journaled.has(item)) return;
-    journaled.add(item);
-    if (++lines <= 2 * opts.queueMax) return opts.journal.append(item);
-    const waiting = [...sending, ...queue];
-    if (!sending.has(item) && !queue.includes(item)) waiting.push(item);
+  const keep = (items: readonly Item[]) => {
+    if (!opts.journal || closed) return;
+    const fresh = items.filter((item) => !journaled.has(item));
+    for (const item of fresh) journaled.add(item);
+    lines += fresh.length;
+    if (lines <= 2 * opts.queueMax) return opts.journal.append(fresh);
+    // What waits once `items` are sent or in line (in line past queueMax, the oldest go: not written again).
+    const known = new Set([...sending, ...queue]);
+    const inLine = [...queue, ...fresh.filter((item) => !known.has(item))];
+    const waiting = [...sending, ...(client.connected && queue.length === 0 ? inLine : inLine.slice(-opts.queueMax))];
     opts.journal.rewrite(waiting);
     lines = waiting.length;
+  };
+  // The messages made in this turn: at its end (process.nextTick, before any I/O) they go on disk together, in one write,
+  // and only then out or in line, in order. Nothing of them has left the process before they are on disk, as when each
+  // was kept as it was made; a kill -9 before then loses only messages nothing has seen (issue 14: a write, an fstat
+  // and a stringify per alert were most of its cost on the main thread).
+  const takeMade = () => {
+    if (made.length === 0) return;
+    const batch = made;
+    made = [];
+    keep(batch);
+    for (const item of batch) {
+      if (client.connected && queue.length === 0) send(item);
+      else {
+        stats.queued++;
+        enqueue(item);
+      }
+    }
   };
   const enqueue = (item: Item, front = false) => {
     if (queue.length >= opts.queueMax) {
@@ -224,17 +248,13 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       return;
     }
     if (opts.retain && item.lifecycle) states.note(item, payload.type);
-    keep(item);
-    if (client.connected && queue.length === 0) send(item);
-    else {
-      stats.queued++;
-      enqueue(item);
-    }
+    if (made.push(item) === 1) process.nextTick(takeMade);
   };
 
   return {
     publish: put,
     drain(timeoutMs) {
+      takeMade();
       if (queue.length === 0 && sending.size === 0) return Promise.resolve(true);
       return new Promise((resolve) => {
         const t = setTimeout(() => resolve(false), timeoutMs);
@@ -244,9 +264,16 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
         });
       });
     },
-    stats: () => ({ ...stats, waiting: queue.length + sending.size }),
-    unsent: () => [...sending, ...queue],
+    stats: () => {
+      takeMade();
+      return { ...stats, waiting: queue.length + sending.size };
+    },
+    unsent: () => {
+      takeMade();
+      return [...sending, ...queue];
+    },
     resend(items) {
+      takeMade();
       // Before what waits now, in order; beyond queueMax the oldest go, as they do while offline.
       const all = [...items, ...queue];
       const drop = Math.max(0, all.length - opts.queueMax);
@@ -257,15 +284,15 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
       queue.splice(0, queue.length, ...all.slice(drop));
       // Taken from the file at the start (which removed it): kept again until the broker has them, and their retained
       // states noted as if published now (a review: the last run's open alerts were not among those sent again).
-      for (const item of items.slice(Math.min(drop, items.length))) {
-        keep(item);
-        if (opts.retain) states.note(item, typeOf(item));
-      }
+      const kept = items.slice(Math.min(drop, items.length));
+      keep(kept);
+      if (opts.retain) for (const item of kept) states.note(item, typeOf(item));
       stats.queued += items.length;
       flush();
     },
     close() {
       closed = true;
+      takeMade();
       clearTimeout(retry);
       retry = undefined;
       client.off('connect', onConnect);

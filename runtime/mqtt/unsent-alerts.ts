@@ -3,8 +3,9 @@
  * while the broker was away and still queued at a stop was saved as open in the state, so the next run resumed it
  * and sent only its `close`, and a consumer saw a close with no open. At a stop what is unacknowledged is written
  * here; at the next start it is read, removed and sent before anything new. A stop that never comes (kill -9, the
- * service's memory limit) must not lose them either: each message is appended to the same file as it is made, before
- * it is sent (`unsentJournal`), and the file is emptied once nothing waits (removed at the stop). Failures to read,
+ * service's memory limit) must not lose them either: the messages made in one event-loop turn are appended to the same
+ * file together, before any of them is sent (`unsentJournal`), and the file is emptied once nothing waits (removed at
+ * the stop). Failures to read,
  * write or remove the file are logged, never thrown: a start never fails on it, nor a publish.
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
@@ -62,8 +63,8 @@ export function keepUnsent(file: string | undefined, items: AlertMessage[], log:
 
 /** Where messages are kept from the moment they are made until nothing waits (`AlertSinkOptions.journal`). */
 export interface UnsentJournal {
-  /** A message is made (before it is sent or queued): appended to the file. */
-  append(m: AlertMessage): void;
+  /** Messages are made (before any of them is sent or queued): appended to the file in order, in one write. */
+  append(items: readonly AlertMessage[]): void;
   /** Nothing waits any more: the file goes (if anything was appended since it last went). */
   clear(): void;
   /** The file written afresh with `items` (what waits now, in order). */
@@ -94,13 +95,16 @@ export function unsentJournal(file: string, log: MiniLogger): UnsentJournal {
     fd = undefined;
   };
   return {
-    append(m) {
+    append(items) {
+      if (items.length === 0) return;
       try {
         // The file removed or replaced under the open descriptor (a cleanup, another run's start on the same state
         // file): appends to the unlinked inode would be on no path, lost at a kill -9 (appendFileSync opened it afresh).
         if (fd !== undefined && fstatSync(fd).nlink === 0) letGo();
         fd ??= openSync(file, 'a');
-        const bytes = Buffer.from(`${JSON.stringify(m)}\n`);
+        let text = '';
+        for (const m of items) text += `${JSON.stringify(m)}\n`;
+        const bytes = Buffer.from(text);
         for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
         written = true;
         failing = false;

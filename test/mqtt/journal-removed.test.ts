@@ -18,9 +18,9 @@ describe('review: journal file removed underneath the open descriptor', () => {
     const file = join(dir, 'state-unsent-alerts.jsonl');
     const { logger } = capturingLogger('info');
     const j = unsentJournal(file, logger);
-    j.append(msg(1));
+    j.append([msg(1)]);
     rmSync(file); // a cleanup, an operator, a second runtime's start on the same state file (takeUnsent removes it)
-    j.append(msg(2));
+    j.append([msg(2)]);
     // kill -9 here: no close. The next start reads the file.
     const next = takeUnsent(file, logger);
     expect(next.map((m) => m.body)).toContain(JSON.stringify({ n: 2 })); // fails: []
@@ -31,10 +31,10 @@ describe('review: journal file removed underneath the open descriptor', () => {
     const file = join(dir, 'state-unsent-alerts.jsonl');
     const { logger } = capturingLogger('info');
     const j = unsentJournal(file, logger);
-    j.append(msg(1));
+    j.append([msg(1)]);
     writeFileSync(`${file}.tmp`, '');
     renameSync(`${file}.tmp`, file); // e.g. keepUnsent's writeFileAtomic from another path
-    j.append(msg(2));
+    j.append([msg(2)]);
     const next = takeUnsent(file, logger);
     expect(next.map((m) => m.body)).toContain(JSON.stringify({ n: 2 })); // fails: []
   });

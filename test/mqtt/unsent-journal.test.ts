@@ -24,6 +24,9 @@ const event = (type: 'open' | 'close', tsLast: number): AlertEvent => ({
   type, sensor: 'k1', tsFirst: tsLast - 1000, tsLast, score: 3, threshold: 1, contributors: [{ channel: 'a', share: 1 }], model: { name: 'm', version: '1' }, provider: 'ort-node/cpu',
 });
 
+/** The end of this event-loop turn: what the alert sink was given in it is on disk, and sent or in line. */
+const turnEnds = () => new Promise((r) => setImmediate(r));
+
 /** The messages a journal holds now (none when it is absent or emptied). */
 const held = (f: string): string[] => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
 
@@ -52,6 +55,7 @@ describe('alert messages waiting for the broker', () => {
     await closed;
     // The broker away: an alert opens and waits. It is on disk at once.
     sinks.alert(event('open', 7000));
+    await turnEnds();
     expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(JSON.parse(l).body).type)).toEqual(['open']);
     // kill -9: no stop, no close; the process is simply gone.
     client.end(true);
@@ -95,14 +99,16 @@ describe('the journal of alert messages (a review)', () => {
   const { logger } = capturingLogger('info');
   const opts = { topic: 'j/{sensor}', qos: 1 as const, retain: false, queueMax: 2, messageExpirySec: 0 };
 
-  it('holds a message sent at once and never acknowledged: the open is on disk before the outage queues the close', () => {
+  it('holds a message sent at once and never acknowledged: the open is on disk before the outage queues the close', async () => {
     const f = file();
     const client = stuckClient();
     const sink = mqttAlertSink(client as never, { ...opts, journal: unsentJournal(f, logger) });
     sink.publish(alertPayload(event('open', 1000)));
+    await turnEnds();
     expect(client.published).toHaveLength(1);
     client.connected = false;
     sink.publish(alertPayload(event('close', 2000)));
+    await turnEnds();
     expect(lines(f)).toEqual(['open', 'close']);
     sink.close();
   });
@@ -119,12 +125,13 @@ describe('the journal of alert messages (a review)', () => {
     sink.close();
   });
 
-  it('is emptied in place once the broker has what waited, goes when the sink closes, and a start that finds it empty (a kill) removes it quietly', () => {
+  it('is emptied in place once the broker has what waited, goes when the sink closes, and a start that finds it empty (a kill) removes it quietly', async () => {
     const f = file();
     const acking = { ...stuckClient(), publish(_t: string, _b: string, _o: unknown, cb: (err?: Error) => void) { cb(); } };
     const sink = mqttAlertSink(acking as never, { ...opts, journal: unsentJournal(f, logger) });
     sink.publish(alertPayload(event('open', 1000)));
     sink.publish(alertPayload(event('close', 2000)));
+    await turnEnds();
     expect(existsSync(f) && readFileSync(f, 'utf8')).toBe('');
     // A kill here leaves the empty file: the next start sends nothing and says nothing.
     const next = capturingLogger('info');
@@ -133,6 +140,7 @@ describe('the journal of alert messages (a review)', () => {
     expect(next.lines).toEqual([]);
     const again = mqttAlertSink(acking as never, { ...opts, journal: unsentJournal(f, logger) });
     again.publish(alertPayload(event('open', 3000)));
+    await turnEnds();
     expect(existsSync(f) && readFileSync(f, 'utf8')).toBe('');
     again.close();
     expect(existsSync(f)).toBe(false);
