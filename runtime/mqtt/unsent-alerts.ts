@@ -33,8 +33,9 @@ export function takeUnsent(file: string, log: MiniLogger): AlertMessage[] {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      const m = JSON.parse(line) as AlertMessage;
-      if (typeof m?.topic === 'string' && typeof m.body === 'string') items.push({ topic: m.topic, body: m.body, ...(m.properties ? { properties: m.properties } : {}), ...(typeof m.lifecycle === 'boolean' ? { lifecycle: m.lifecycle } : {}) });
+      const m = JSON.parse(line) as AlertMessage & { payload?: unknown };
+      const body = typeof m?.body === 'string' ? m.body : m?.payload && typeof m.payload === 'object' ? JSON.stringify(m.payload) : undefined;
+      if (typeof m?.topic === 'string' && body !== undefined) items.push({ topic: m.topic, body, ...(m.properties ? { properties: m.properties } : {}), ...(typeof m.lifecycle === 'boolean' ? { lifecycle: m.lifecycle } : {}) });
       else skipped++;
     } catch {
       skipped++;
@@ -49,12 +50,22 @@ export function takeUnsent(file: string, log: MiniLogger): AlertMessage[] {
   return items;
 }
 
+/**
+ * A message's line in the journal: its body (an object's JSON, alert-sink.ts) as it is, under `payload`, rather than
+ * escaped again as a string under `body` (a second stringify of every alert, issue 14); `takeUnsent` reads both.
+ */
+function lineOf(m: AlertMessage): string {
+  const { body, ...rest } = m;
+  if (body[0] !== '{' || body[body.length - 1] !== '}') return `${JSON.stringify(m)}\n`;
+  return `${JSON.stringify(rest).slice(0, -1)},"payload":${body}}\n`;
+}
+
 /** Keep `items` for the next start (nothing to keep: nothing written). */
 export function keepUnsent(file: string | undefined, items: AlertMessage[], log: MiniLogger): void {
   if (items.length === 0) return;
   if (!file) return void log.warn({ messages: items.length }, 'alert messages not acknowledged by the broker are lost (no state file to keep them beside)');
   try {
-    writeFileAtomic(file, items.map((m) => `${JSON.stringify(m)}\n`).join(''));
+    writeFileAtomic(file, items.map(lineOf).join(''));
     log.warn({ file, messages: items.length }, 'alert messages not acknowledged by the broker; kept, and sent first at the next start');
   } catch (err) {
     log.error({ file, messages: items.length, err: (err as Error).message }, 'alert messages not acknowledged by the broker, and not kept');
@@ -103,7 +114,7 @@ export function unsentJournal(file: string, log: MiniLogger): UnsentJournal {
         if (fd !== undefined && fstatSync(fd).nlink === 0) letGo();
         fd ??= openSync(file, 'a');
         let text = '';
-        for (const m of items) text += `${JSON.stringify(m)}\n`;
+        for (const m of items) text += lineOf(m);
         const bytes = Buffer.from(text);
         for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
         written = true;
@@ -118,7 +129,7 @@ export function unsentJournal(file: string, log: MiniLogger): UnsentJournal {
       // Replaced by a rename: the next append opens the new file.
       letGo();
       try {
-        writeFileAtomic(file, items.map((m) => `${JSON.stringify(m)}\n`).join(''));
+        writeFileAtomic(file, items.map(lineOf).join(''));
         written = true;
       } catch (err) {
         log.error({ file, messages: items.length, err: (err as Error).message }, 'alert messages waiting for the broker could not be kept on disk afresh');

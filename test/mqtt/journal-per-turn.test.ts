@@ -5,12 +5,12 @@
  * and a kill -9 between turns loses nothing that was made in an earlier turn.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { takeUnsent, unsentJournal, type UnsentJournal } from '../../runtime/mqtt/unsent-alerts.ts';
-import { mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
 import { alertPayload } from '../../runtime/mqtt/alert-payload.ts';
+import { alertProperties, mqttAlertSink } from '../../runtime/mqtt/alert-sink.ts';
 import type { AlertEvent } from '../../runtime/stream/types.ts';
 import { capturingLogger } from '../ops/harness.ts';
 
@@ -20,7 +20,7 @@ const event = (n: number): AlertEvent => ({
 const turnEnds = () => new Promise((r) => setImmediate(r));
 const tsOf = (body: string) => (JSON.parse(body) as { tsLast: number }).tsLast;
 /** The tsLast of each message in the journal file, in order. */
-const onDisk = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => tsOf((JSON.parse(l) as { body: string }).body)) : []);
+const onDisk = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { payload: { tsLast: number } }).payload.tsLast) : []);
 
 /** A connected client that never answers a publish, and checks at each one that its message is already on disk. */
 function checkingClient(f: string) {
@@ -105,5 +105,20 @@ describe('the alert journal, one append per turn', () => {
     expect(client.published).toHaveLength(4);
     expect(client.notOnDisk).toEqual([]);
     sink.close();
+  });
+
+  it('writes a body as it is (not escaped again) and reads each back byte for byte, and reads the lines of an older run', () => {
+    const f = file();
+    const { logger } = capturingLogger('info');
+    const p = alertPayload({ ...event(2), score: 1e21, threshold: 5e-324, contributors: [{ channel: 'a "quoted" \\ back\nline', share: 0.5 }, { channel: '2 é \ud800 😀', share: -0 }] });
+    const made = { topic: 'j/s2', body: JSON.stringify(p), properties: alertProperties(p, 60), lifecycle: true };
+    const keyed = { topic: 'j/s3', body: JSON.stringify({ b: 1, 10: 'x', 2: 'y', a: [-0, 1e21, '\u2028'] }) };
+    const odd = { topic: 'j/s4', body: 'not an object {' };
+    unsentJournal(f, logger).append([made, keyed, odd]);
+    expect(readFileSync(f, 'utf8').split('\n')[0]).toContain(`"payload":${made.body}}`);
+    // A line an older run wrote: the body escaped as a string.
+    const older = { topic: 'j/s5', body: '{"type":"open"}', lifecycle: true };
+    appendFileSync(f, `${JSON.stringify(older)}\n`);
+    expect(takeUnsent(f, logger)).toEqual([made, keyed, odd, older]);
   });
 });

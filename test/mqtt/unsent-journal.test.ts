@@ -56,7 +56,7 @@ describe('alert messages waiting for the broker', () => {
     // The broker away: an alert opens and waits. It is on disk at once.
     sinks.alert(event('open', 7000));
     await turnEnds();
-    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(JSON.parse(l).body).type)).toEqual(['open']);
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).payload.type)).toEqual(['open']);
     // kill -9: no stop, no close; the process is simply gone.
     client.end(true);
 
@@ -95,7 +95,7 @@ function stuckClient(answer?: Error) {
 
 describe('the journal of alert messages (a review)', () => {
   const file = () => join(mkdtempSync(join(tmpdir(), 'vigil-journal-unit-')), 'unsent-alerts.jsonl');
-  const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(JSON.parse(l).body).type as string) : []);
+  const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l).payload.type as string) : []);
   const { logger } = capturingLogger('info');
   const opts = { topic: 'j/{sensor}', qos: 1 as const, retain: false, queueMax: 2, messageExpirySec: 0 };
 
