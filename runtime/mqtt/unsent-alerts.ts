@@ -5,8 +5,8 @@
  * here; at the next start it is read, removed and sent before anything new. A stop that never comes (kill -9, the
  * service's memory limit) must not lose them either: the messages made in one event-loop turn are appended to the same
  * file together, before any of them is sent (`unsentJournal`), and the file is emptied once nothing waits (removed at
- * the stop). Failures to read,
- * write or remove the file are logged, never thrown: a start never fails on it, nor a publish.
+ * the stop). Failures to read, write or remove the file are logged, never thrown: a start never fails on it, nor a
+ * publish.
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -52,7 +52,9 @@ export function takeUnsent(file: string, log: MiniLogger): AlertMessage[] {
 
 /**
  * A message's line in the journal: its body (an object's JSON, alert-sink.ts) as it is, under `payload`, rather than
- * escaped again as a string under `body` (a second stringify of every alert, issue 14); `takeUnsent` reads both.
+ * escaped again as a string under `body` (a second stringify of every alert, issue 14); `takeUnsent` reads both. A body
+ * not shaped as an object goes under `body`; one edited by hand into a shape that is not JSON would make its line
+ * unreadable: set aside at the next start (takeUnsent), not sent.
  */
 function lineOf(m: AlertMessage): string {
   const { body, ...rest } = m;
