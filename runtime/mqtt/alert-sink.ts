@@ -28,9 +28,8 @@ export interface AlertSinkOptions {
   messageExpirySec: number;
   log?: MiniLogger;
   /**
-   * Where every message is kept from the end of the turn it is made in (before it is sent) until nothing waits any more
-   * (unsent-alerts.ts `unsentJournal`): one sent at once may go unacknowledged through a whole outage (mqtt.js keeps a
-   * QoS 1 publish across a reconnect without answering), so a kill -9 in it must find it on disk too (a review).
+   * Where each message is kept from the end of its turn (before it is sent) until nothing waits (unsent-alerts.ts): one
+   * sent may go unacknowledged through a whole outage, so a kill -9 in it must find it on disk too (a review).
    */
   journal?: UnsentJournal;
 }
@@ -145,10 +144,9 @@ export function mqttAlertSink(client: MqttClient, opts: AlertSinkOptions): Alert
     opts.journal.rewrite(waiting);
     lines = waiting.length;
   };
-  // The messages made in this turn: at its end (process.nextTick, before any I/O) they go on disk together, in one write,
-  // and only then out or in line, in order. Nothing of them has left the process before they are on disk, as when each
-  // was kept as it was made; a kill -9 before then loses only messages nothing has seen (issue 14: a write, an fstat
-  // and a stringify per alert were most of its cost on the main thread).
+  // The turn's messages go on disk together at its end (process.nextTick, before any I/O), in one write, then out or in
+  // line, in order: none has left the process before it is on disk, so a kill -9 meanwhile loses only messages nothing
+  // has seen (issue 14: a write, an fstat and a stringify per alert were most of its cost on the main thread).
   const takeMade = () => {
     if (made.length === 0) return;
     const batch = made;
