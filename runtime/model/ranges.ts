@@ -37,20 +37,18 @@ export function inRange(v: number, [lo, hi]: readonly [number, number]): boolean
   return v >= lo && v <= hi;
 }
 
-/** The first value of a reading outside its channel's range, or undefined (channels without a range pass). */
+/**
+ * The first value of a reading outside its channel's range, or undefined (channels without a range pass); channels in
+ * the order a walk of `ranges` gives (for-in). The check made once for `ranges` (`rangeCheckOf`).
+ */
 export function outOfRange(values: Readonly<Record<string, number>>, ranges: Readonly<Ranges>): OutOfRange | undefined {
-  for (const channel in ranges) {
-    const value = values[channel];
-    if (value !== undefined && !inRange(value, ranges[channel])) return { channel, value, range: ranges[channel] };
-  }
-  return undefined;
+  return rangeCheckOf(ranges)(values);
 }
 
 /**
- * `outOfRange` for one ranges object, made once: the channels in the order `outOfRange` walks them (for-in), their
- * values read by name in one step (channel-record.ts) instead of a lookup that sees every name, twice, per channel per
- * reading. The same answer as `outOfRange(values, ranges)` for every reading; ranges must not change after (a card's
- * never do: a new card brings new ones).
+ * `outOfRange` for one ranges object, made once: the channels in the order a walk of it gives (for-in), their values
+ * read by name in one step (channel-record.ts) instead of a lookup that sees every name, twice, per channel per
+ * reading. Ranges must not change after (a card's never do: a new card brings new ones).
  */
 export function rangeCheck(ranges: Readonly<Ranges>): (values: Readonly<Record<string, number>>) => OutOfRange | undefined {
   const channels: string[] = [];
