@@ -53,17 +53,19 @@ export class Leases {
 
   /** Live members (ours included once `heartbeat` ran). */
   async members(): Promise<string[]> {
-    const out: string[] = [];
-    for await (const k of await this.kv.keys('m.*')) out.push(k.slice(2));
-    return out.sort();
+    // Once each: a listing can give a key twice when it is written meanwhile (a member's heartbeat; nats.go's Keys
+    // dedupes for the same reason), and a member counted twice would shrink everyone's fair share for a beat.
+    const out = new Set<string>();
+    for await (const k of await this.kv.keys('m.*')) out.add(k.slice(2));
+    return [...out].sort();
   }
 
   /** Owners of the partitions that have a lease now. */
   async owners(): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     // Keys first, values after: awaiting inside the keys iteration ends it early (nats.js 2.29).
-    const keys: string[] = [];
-    for await (const k of await this.kv.keys('p.*')) keys.push(k);
+    const keys = new Set<string>();
+    for await (const k of await this.kv.keys('p.*')) keys.add(k);
     for (const k of keys) {
       const e = await this.kv.get(k);
       const v = e && e.operation === 'PUT' ? parseLease(e.value) : undefined;
